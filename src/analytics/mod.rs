@@ -1,0 +1,3 @@
+//! Analytics on projected cash flows: yields, WAL, durations and spreads.
+
+pub mod bond_math;

@@ -1,0 +1,201 @@
+//! Day-count conventions.
+//!
+//! Year fractions are `Decimal` quotients of integers computed with a single division, which
+//! `rust_decimal` rounds to its full precision: 28 decimal places, i.e. about 28 significant
+//! digits (366/365 = 1.0027397260273972602739726027). They are not rounded further here;
+//! rounding happens only when money is produced.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+/// A day-count convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayCount {
+    /// ACT/365 Fixed: actual days / 365.
+    Act365F,
+    /// ACT/360: actual days / 360.
+    Act360,
+    /// 30/360 Bond Basis (ISDA 2006 4.16(f)).
+    Thirty360,
+    /// ACT/ACT ISDA: days in leap years / 366 + days in other years / 365.
+    ActAct,
+}
+
+impl DayCount {
+    /// All conventions, in declaration order.
+    pub const ALL: [DayCount; 4] = [
+        DayCount::Act365F,
+        DayCount::Act360,
+        DayCount::Thirty360,
+        DayCount::ActAct,
+    ];
+
+    /// Year fraction from `start` to `end` (days = end − start). Exact `Decimal`, not
+    /// rounded. If `end < start` the result is minus the fraction from `end` to `start`.
+    pub fn year_fraction(self, start: NaiveDate, end: NaiveDate) -> Decimal {
+        if end < start {
+            return -self.year_fraction(end, start);
+        }
+        match self {
+            DayCount::Act365F => Decimal::from(actual_days(start, end)) / Decimal::from(365),
+            DayCount::Act360 => Decimal::from(actual_days(start, end)) / Decimal::from(360),
+            DayCount::Thirty360 => Decimal::from(thirty_360_days(start, end)) / Decimal::from(360),
+            DayCount::ActAct => {
+                let (other_days, leap_days) = act_act_split(start, end);
+                // other/365 + leap/366 as a single quotient over 365 * 366.
+                Decimal::from(other_days * 366 + leap_days * 365) / Decimal::from(365 * 366)
+            }
+        }
+    }
+
+    /// Day count numerator used: actual days, or 30/360 days for `Thirty360`. Negative
+    /// (minus the count from `end` to `start`) if `end < start`.
+    pub fn day_count(self, start: NaiveDate, end: NaiveDate) -> i64 {
+        if end < start {
+            return -self.day_count(end, start);
+        }
+        match self {
+            DayCount::Thirty360 => thirty_360_days(start, end),
+            DayCount::Act365F | DayCount::Act360 | DayCount::ActAct => actual_days(start, end),
+        }
+    }
+
+    /// The TOML spelling: "ACT/365F", "ACT/360", "30/360", "ACT/ACT".
+    pub fn name(self) -> &'static str {
+        match self {
+            DayCount::Act365F => "ACT/365F",
+            DayCount::Act360 => "ACT/360",
+            DayCount::Thirty360 => "30/360",
+            DayCount::ActAct => "ACT/ACT",
+        }
+    }
+}
+
+impl fmt::Display for DayCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for DayCount {
+    type Err = String;
+
+    /// Accepts exactly the TOML spellings, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|dc| dc.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown day count {s:?}; expected one of: {}",
+                    Self::ALL.map(|dc| dc.name()).join(", ")
+                )
+            })
+    }
+}
+
+fn actual_days(start: NaiveDate, end: NaiveDate) -> i64 {
+    (end - start).num_days()
+}
+
+/// 30/360 Bond Basis: D1=31→30; D2=31 and D1≥30 → D2=30;
+/// days = 360(Y2−Y1) + 30(M2−M1) + (D2−D1).
+fn thirty_360_days(start: NaiveDate, end: NaiveDate) -> i64 {
+    let (y1, m1, mut d1) = (
+        i64::from(start.year()),
+        i64::from(start.month()),
+        i64::from(start.day()),
+    );
+    let (y2, m2, mut d2) = (
+        i64::from(end.year()),
+        i64::from(end.month()),
+        i64::from(end.day()),
+    );
+    if d1 == 31 {
+        d1 = 30;
+    }
+    if d2 == 31 && d1 >= 30 {
+        d2 = 30;
+    }
+    360 * (y2 - y1) + 30 * (m2 - m1) + (d2 - d1)
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_year(year: i32) -> i64 {
+    if is_leap(year) { 366 } else { 365 }
+}
+
+/// Leap years in 1..=y (proleptic Gregorian; valid for y ≤ 0 too).
+fn leaps_through(y: i64) -> i64 {
+    y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)
+}
+
+/// (days in non-leap years, days in leap years) in [start, end), start ≤ end.
+fn act_act_split(start: NaiveDate, end: NaiveDate) -> (i64, i64) {
+    let (y1, y2) = (start.year(), end.year());
+    let mut other = 0;
+    let mut leap = 0;
+    let mut add = |year: i32, days: i64| {
+        if is_leap(year) {
+            leap += days;
+        } else {
+            other += days;
+        }
+    };
+    if y1 == y2 {
+        add(y1, actual_days(start, end));
+        return (other, leap);
+    }
+    // From start to 1 January of y1+1, and from 1 January of y2 to end.
+    add(y1, days_in_year(y1) - i64::from(start.ordinal0()));
+    add(y2, i64::from(end.ordinal0()));
+    // Whole years strictly between.
+    let (a, b) = (i64::from(y1), i64::from(y2));
+    let whole = b - a - 1;
+    let whole_leap = leaps_through(b - 1) - leaps_through(a);
+    leap += 366 * whole_leap;
+    other += 365 * (whole - whole_leap);
+    (other, leap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaps_through_matches_is_leap() {
+        let mut count = 0i64;
+        for y in -800..=2400 {
+            if is_leap(y) {
+                count += 1;
+            }
+            assert_eq!(
+                leaps_through(i64::from(y)) - leaps_through(-801),
+                count,
+                "{y}"
+            );
+        }
+    }
+
+    #[test]
+    fn act_act_split_sums_to_actual_days() {
+        let pairs = [
+            ((1999, 3, 1), (2005, 7, 9)),
+            ((2000, 1, 1), (2000, 12, 31)),
+            ((1896, 6, 30), (2104, 2, 29)),
+            ((-5, 2, 1), (3, 1, 1)),
+        ];
+        for ((a, b, c), (x, y, z)) in pairs {
+            let s = NaiveDate::from_ymd_opt(a, b, c).unwrap();
+            let e = NaiveDate::from_ymd_opt(x, y, z).unwrap();
+            let (o, l) = act_act_split(s, e);
+            assert_eq!(o + l, (e - s).num_days());
+        }
+    }
+}

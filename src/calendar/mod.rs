@@ -1,0 +1,546 @@
+//! Business-day calendars, business-day conventions, day counts and payment schedules.
+//!
+//! See `docs/calendar.md` for every convention, the calendar data format and its sources.
+
+pub mod daycount;
+pub mod schedule;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Bound;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+/// Most one-day steps taken by one roll (`adjust`) or through one run of non-business days
+/// in `add_business_days`. Real holiday data never has a run longer than about ten days; the
+/// cap only guards against a pathological calendar, and the date reached is returned.
+pub const MAX_ROLL_STEPS: u32 = 366;
+
+/// The built-in mainland China calendar data.
+const CN_DATA: &str = include_str!("../../data/calendars/cn.txt");
+
+/// How a date that is not a business day is moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BusinessDayConvention {
+    /// Keep the date as is.
+    Unadjusted,
+    /// Next business day.
+    Following,
+    /// Next business day, unless that is in another calendar month: then the previous one.
+    ModifiedFollowing,
+    /// Previous business day.
+    Preceding,
+}
+
+impl BusinessDayConvention {
+    /// All conventions, in declaration order.
+    pub const ALL: [BusinessDayConvention; 4] = [
+        BusinessDayConvention::Unadjusted,
+        BusinessDayConvention::Following,
+        BusinessDayConvention::ModifiedFollowing,
+        BusinessDayConvention::Preceding,
+    ];
+
+    /// The TOML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            BusinessDayConvention::Unadjusted => "unadjusted",
+            BusinessDayConvention::Following => "following",
+            BusinessDayConvention::ModifiedFollowing => "modified_following",
+            BusinessDayConvention::Preceding => "preceding",
+        }
+    }
+}
+
+impl fmt::Display for BusinessDayConvention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for BusinessDayConvention {
+    type Err = String;
+
+    /// Accepts the TOML spellings, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown business-day convention {s:?}; expected one of: {}",
+                    Self::ALL.map(|c| c.name()).join(", ")
+                )
+            })
+    }
+}
+
+/// A malformed line (or inconsistent content) in calendar data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("calendar data {source_name}, line {line}: {message}")]
+pub struct CalendarDataError {
+    /// Name of the data set, e.g. "CN".
+    pub source_name: String,
+    /// 1-based line number; 0 for an error about the whole file.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A business-day calendar: Saturdays and Sundays off, plus listed holidays and listed
+/// working days. A holiday overrides a working day; a working day overrides a weekend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    name: String,
+    holidays: BTreeSet<NaiveDate>,
+    working_days: BTreeSet<NaiveDate>,
+    covered: Option<(i32, i32)>,
+}
+
+impl Calendar {
+    /// Saturdays and Sundays only.
+    pub fn weekends_only() -> Calendar {
+        Calendar {
+            name: "weekends".to_string(),
+            holidays: BTreeSet::new(),
+            working_days: BTreeSet::new(),
+            covered: None,
+        }
+    }
+
+    /// The built-in mainland China calendar (weekends, statutory holidays and adjusted
+    /// working weekends 调休) from `data/calendars/cn.txt`.
+    ///
+    /// # Panics
+    /// Only if the embedded data file does not parse, which is a build defect caught by the
+    /// unit tests. Use [`Calendar::try_china`] to get the error instead.
+    pub fn china() -> Calendar {
+        match Calendar::try_china() {
+            Ok(cal) => cal,
+            Err(e) => panic!("built-in calendar data is defective: {e}"),
+        }
+    }
+
+    /// The built-in mainland China calendar, or the error from parsing its embedded data
+    /// (parsed once, at first use).
+    pub fn try_china() -> Result<Calendar, CalendarDataError> {
+        static CN: OnceLock<Result<Calendar, CalendarDataError>> = OnceLock::new();
+        CN.get_or_init(|| Calendar::from_data("CN", CN_DATA))
+            .clone()
+    }
+
+    /// Looks up a built-in calendar by its TOML name: "CN" (mainland China) or "weekends"
+    /// (ASCII case ignored). None otherwise.
+    pub fn builtin(name: &str) -> Option<Calendar> {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("CN") {
+            Calendar::try_china().ok()
+        } else if name.eq_ignore_ascii_case("weekends") {
+            Some(Calendar::weekends_only())
+        } else {
+            None
+        }
+    }
+
+    /// Parses calendar data in the `data/calendars/cn.txt` format (see `docs/calendar.md`).
+    ///
+    /// Rejects: a line that is not `YYYY-MM-DD holiday|workday <name>`, a date listed twice,
+    /// a `workday` that is not a Saturday or Sunday, data with no 1 January holiday line
+    /// (no covered year), and covered years with a gap.
+    pub fn from_data(name: &str, text: &str) -> Result<Calendar, CalendarDataError> {
+        let err = |line: usize, message: String| CalendarDataError {
+            source_name: name.to_string(),
+            line,
+            message,
+        };
+        let mut holidays = BTreeSet::new();
+        let mut working_days = BTreeSet::new();
+        for (idx, raw) in text.lines().enumerate() {
+            let line_no = idx + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.splitn(3, char::is_whitespace);
+            let date_str = fields.next().unwrap_or_default();
+            let kind = fields.next().unwrap_or_default();
+            let label = fields.next().unwrap_or_default().trim();
+            let date = parse_iso_date(date_str).ok_or_else(|| {
+                err(
+                    line_no,
+                    format!("expected a date YYYY-MM-DD, found {date_str:?}"),
+                )
+            })?;
+            if label.is_empty() {
+                return Err(err(
+                    line_no,
+                    format!("expected `{date_str} holiday|workday <name>`, found {line:?}"),
+                ));
+            }
+            if holidays.contains(&date) || working_days.contains(&date) {
+                return Err(err(line_no, format!("{date} is listed twice")));
+            }
+            match kind {
+                "holiday" => {
+                    holidays.insert(date);
+                }
+                "workday" => {
+                    if !is_weekend(date) {
+                        return Err(err(
+                            line_no,
+                            format!(
+                                "workday {date} is a {:?}; only a Saturday or Sunday can be an adjusted working day",
+                                date.weekday()
+                            ),
+                        ));
+                    }
+                    working_days.insert(date);
+                }
+                other => {
+                    return Err(err(
+                        line_no,
+                        format!("expected `holiday` or `workday`, found {other:?}"),
+                    ));
+                }
+            }
+        }
+        let covered_list: Vec<i32> = holidays
+            .iter()
+            .filter(|d| d.month() == 1 && d.day() == 1)
+            .map(|d| d.year())
+            .collect();
+        let (first, last) = match (covered_list.first(), covered_list.last()) {
+            (Some(&f), Some(&l)) => (f, l),
+            _ => {
+                return Err(err(
+                    0,
+                    "no `YYYY-01-01 holiday` line, so no year is covered".to_string(),
+                ));
+            }
+        };
+        if let Some(w) = covered_list.windows(2).find(|w| w[1] != w[0] + 1) {
+            return Err(err(
+                0,
+                format!(
+                    "covered years have a gap: {} is followed by {} (no 1 January line in between)",
+                    w[0], w[1]
+                ),
+            ));
+        }
+        Ok(Calendar {
+            name: name.to_string(),
+            holidays,
+            working_days,
+            covered: Some((first, last)),
+        })
+    }
+
+    /// Adds deal-specific holidays and working days (a working day overrides a weekend; a
+    /// holiday overrides a working day).
+    pub fn with_overrides(
+        mut self,
+        extra_holidays: &[NaiveDate],
+        extra_working_days: &[NaiveDate],
+    ) -> Calendar {
+        self.holidays.extend(extra_holidays.iter().copied());
+        self.working_days.extend(extra_working_days.iter().copied());
+        self
+    }
+
+    /// The calendar's name: "CN", "weekends", or the name given to [`Calendar::from_data`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// True unless `d` is a holiday, or a Saturday/Sunday not listed as a working day.
+    pub fn is_business_day(&self, d: NaiveDate) -> bool {
+        if self.holidays.contains(&d) {
+            return false;
+        }
+        self.working_days.contains(&d) || !is_weekend(d)
+    }
+
+    /// Moves `d` to a business day by `bdc`. Returns `d` itself if it is a business day.
+    /// Saturates: if the roll reaches `NaiveDate::MIN`/`MAX` or takes [`MAX_ROLL_STEPS`] steps,
+    /// the date reached is returned.
+    pub fn adjust(&self, d: NaiveDate, bdc: BusinessDayConvention) -> NaiveDate {
+        match bdc {
+            BusinessDayConvention::Unadjusted => d,
+            BusinessDayConvention::Following => self.roll(d, true),
+            BusinessDayConvention::Preceding => self.roll(d, false),
+            BusinessDayConvention::ModifiedFollowing => {
+                let f = self.roll(d, true);
+                if f.year() == d.year() && f.month() == d.month() {
+                    f
+                } else {
+                    self.roll(d, false)
+                }
+            }
+        }
+    }
+
+    /// Moves `n` business days (n<0 goes back). n=0 returns `d` unchanged even if `d` is a
+    /// holiday. Saturates at `NaiveDate::MIN`/`MAX`, and after a run of [`MAX_ROLL_STEPS`]
+    /// non-business days, returning the date reached.
+    pub fn add_business_days(&self, d: NaiveDate, n: i32) -> NaiveDate {
+        let forward = n > 0;
+        let mut remaining = n.unsigned_abs();
+        let mut cur = d;
+        let mut run = 0u32;
+        while remaining > 0 {
+            if remaining > 5 {
+                let weeks = self.free_weeks(cur, forward, (remaining - 1) / 5);
+                let days = chrono::Days::new(7 * u64::from(weeks));
+                let next = if forward {
+                    cur.checked_add_days(days)
+                } else {
+                    cur.checked_sub_days(days)
+                };
+                if let (true, Some(next)) = (weeks > 0, next) {
+                    cur = next;
+                    remaining -= 5 * weeks;
+                    run = 0;
+                    continue;
+                }
+            }
+            match step(cur, forward) {
+                Some(next) => cur = next,
+                None => return cur,
+            }
+            if self.is_business_day(cur) {
+                remaining -= 1;
+                run = 0;
+            } else {
+                run += 1;
+                if run >= MAX_ROLL_STEPS {
+                    return cur;
+                }
+            }
+        }
+        cur
+    }
+
+    /// First and last year the built-in data covers (China: 2019 and the last year with an
+    /// announcement in the data); None for weekends-only. Outside these years only weekends
+    /// (and any overrides) are non-business days.
+    pub fn covered_years(&self) -> Option<(i32, i32)> {
+        self.covered
+    }
+
+    /// Whole weeks (at most `wanted`) that can be skipped from `d` in that direction without
+    /// passing a listed holiday or working day or leaving the `NaiveDate` range. Each such
+    /// week holds exactly 5 business days.
+    fn free_weeks(&self, d: NaiveDate, forward: bool, wanted: u32) -> u32 {
+        let nearest = |set: &BTreeSet<NaiveDate>| {
+            if forward {
+                set.range((Bound::Excluded(d), Bound::Unbounded))
+                    .next()
+                    .copied()
+            } else {
+                set.range(..d).next_back().copied()
+            }
+        };
+        let limit = [nearest(&self.holidays), nearest(&self.working_days)]
+            .into_iter()
+            .flatten()
+            .map(|x| (x - d).num_days().abs() - 1)
+            .min();
+        let room = if forward {
+            (NaiveDate::MAX - d).num_days()
+        } else {
+            (d - NaiveDate::MIN).num_days()
+        };
+        let free_days = limit.map_or(room, |l| l.min(room));
+        u32::try_from(free_days / 7).map_or(wanted, |w| w.min(wanted))
+    }
+
+    /// First business day at or after (`forward`) / at or before `d`, bounded.
+    fn roll(&self, d: NaiveDate, forward: bool) -> NaiveDate {
+        let mut cur = d;
+        for _ in 0..MAX_ROLL_STEPS {
+            if self.is_business_day(cur) {
+                return cur;
+            }
+            match step(cur, forward) {
+                Some(next) => cur = next,
+                None => return cur,
+            }
+        }
+        cur
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+fn step(d: NaiveDate, forward: bool) -> Option<NaiveDate> {
+    if forward { d.succ_opt() } else { d.pred_opt() }
+}
+
+/// Strict `YYYY-MM-DD` (four-digit year, two-digit month and day).
+fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape_ok {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn shipped_cn_data_parses() {
+        let cal = Calendar::from_data("CN", CN_DATA).unwrap();
+        assert_eq!(cal.covered_years(), Some((2019, 2026)));
+        // 285 entries: counted from the announcements (see the file's per-year headers).
+        assert_eq!(cal.holidays.len() + cal.working_days.len(), 285);
+        assert!(Calendar::try_china().is_ok());
+    }
+
+    #[test]
+    fn shipped_cn_data_has_no_long_runs() {
+        // No run of consecutive non-business days in the data exceeds 10 (2020 Spring
+        // Festival with its extension: Fri 2020-01-24 .. Sun 2020-02-02).
+        let cal = Calendar::china();
+        let mut longest = 0;
+        let mut run = 0;
+        let mut cur = d(2018, 12, 1);
+        while cur <= d(2027, 1, 31) {
+            if cal.is_business_day(cur) {
+                run = 0;
+            } else {
+                run += 1;
+                longest = longest.max(run);
+            }
+            cur = cur.succ_opt().unwrap();
+        }
+        assert_eq!(longest, 10);
+    }
+
+    #[test]
+    fn malformed_lines_are_reported_with_line_numbers() {
+        let cases = [
+            (
+                "2024-01-01 holiday New Year\n2024-13-01 holiday X\n",
+                2,
+                "date",
+            ),
+            (
+                "2024-01-01 holiday New Year\n2024-1-2 holiday X\n",
+                2,
+                "date",
+            ),
+            (
+                "2024-01-01 holiday New Year\n\n2024-01-02 vacation X\n",
+                3,
+                "`holiday` or `workday`",
+            ),
+            (
+                "2024-01-01 holiday New Year\n2024-01-02 holiday\n",
+                2,
+                "expected",
+            ),
+            (
+                "2024-01-01 holiday New Year\n2024-01-01 holiday Again\n",
+                2,
+                "twice",
+            ),
+            // 2024-02-19 is a Monday.
+            (
+                "2024-01-01 holiday New Year\n2024-02-19 workday X\n",
+                2,
+                "Saturday or Sunday",
+            ),
+            (
+                "# only a comment\n2024-10-01 holiday National Day\n",
+                0,
+                "no year",
+            ),
+            ("2023-01-01 holiday A\n2025-01-01 holiday B\n", 0, "gap"),
+        ];
+        for (text, line, needle) in cases {
+            let e = Calendar::from_data("T", text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.message.contains(needle), "{text:?}: {e}");
+            assert!(e.to_string().contains(&format!("line {line}")));
+        }
+    }
+
+    #[test]
+    fn comments_blank_lines_and_crlf_are_accepted() {
+        let text = "# header\r\n\r\n  2024-01-01 holiday 元旦 New Year\r\n2024-02-04 workday 春节 调休上班\r\n";
+        let cal = Calendar::from_data("T", text).unwrap();
+        assert!(!cal.is_business_day(d(2024, 1, 1)));
+        assert!(cal.is_business_day(d(2024, 2, 4)));
+        assert_eq!(cal.covered_years(), Some((2024, 2024)));
+    }
+
+    #[test]
+    fn rolling_is_bounded_on_a_pathological_calendar() {
+        // 400 consecutive holidays: rolls stop after MAX_ROLL_STEPS one-day steps.
+        let start = d(2030, 1, 1);
+        let hols: Vec<NaiveDate> = start.iter_days().take(400).collect();
+        let cal = Calendar::weekends_only().with_overrides(&hols, &[]);
+        let f = cal.adjust(start, BusinessDayConvention::Following);
+        assert_eq!((f - start).num_days(), i64::from(MAX_ROLL_STEPS));
+        let before = start.pred_opt().unwrap(); // Monday 2029-12-31, a business day
+        let a = cal.add_business_days(before, 1);
+        assert_eq!((a - before).num_days(), i64::from(MAX_ROLL_STEPS));
+    }
+
+    fn naive_add(cal: &Calendar, mut cur: NaiveDate, n: i32) -> NaiveDate {
+        let mut left = n.unsigned_abs();
+        while left > 0 {
+            cur = if n > 0 {
+                cur.succ_opt().unwrap()
+            } else {
+                cur.pred_opt().unwrap()
+            };
+            if cal.is_business_day(cur) {
+                left -= 1;
+            }
+        }
+        cur
+    }
+
+    #[test]
+    fn week_jumps_match_day_by_day_stepping() {
+        let cn = Calendar::china();
+        let deal = Calendar::china().with_overrides(&[d(2031, 3, 3)], &[d(2030, 6, 1)]);
+        let wk = Calendar::weekends_only();
+        for cal in [&cn, &deal, &wk] {
+            for start in [
+                d(2018, 1, 1),
+                d(2019, 12, 20),
+                d(2024, 10, 3),
+                d(2026, 12, 31),
+                d(2027, 1, 2),
+                d(2035, 5, 5),
+            ] {
+                for n in [-4000, -777, -6, -5, -1, 1, 5, 6, 7, 777, 4000] {
+                    assert_eq!(
+                        cal.add_business_days(start, n),
+                        naive_add(cal, start, n),
+                        "{} {start} {n}",
+                        cal.name()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! The validated deal: the domain model the engine runs.
+//!
+//! Nothing here is read from TOML directly. [`crate::schema`] holds the raw file types and
+//! [`crate::validate`] turns them into a [`Deal`], resolving every name to an index so the
+//! engine never looks anything up by string. A `Deal` that exists is internally consistent:
+//! names are unique, references resolve, amounts are whole fen, dates are in order.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::calendar::daycount::DayCount;
+use crate::calendar::schedule::{CollectionLag, ScheduledDate};
+use crate::calendar::{BusinessDayConvention, Calendar};
+use crate::scenario::Scenario;
+
+/// A securitization: dates, pool, liabilities, waterfalls and triggers.
+#[derive(Debug, Clone)]
+pub struct Deal {
+    pub name: String,
+    pub currency: String,
+    /// Pool cutoff date (封包日): instalments due on or before it belong to the originator.
+    pub cutoff_date: NaiveDate,
+    /// Closing date (设立日): interest on the securities starts here.
+    pub closing_date: NaiveDate,
+    pub legal_maturity: NaiveDate,
+    pub day_count: DayCount,
+    pub business_day: BusinessDayConvention,
+    pub calendar: Calendar,
+    /// Payment dates, in order, each with its collection period.
+    pub periods: Vec<PeriodDates>,
+    pub collection_lag: CollectionLag,
+    pub obligors: Vec<Obligor>,
+    /// Tranches in order of seniority (senior first, then mezzanine, then subordinated; the
+    /// file order within a class).
+    pub tranches: Vec<Tranche>,
+    pub fees: Vec<Fee>,
+    pub taxes: Vec<Tax>,
+    pub reserve: Option<Reserve>,
+    pub supports: Vec<Support>,
+    /// Waterfalls; index 0 is `normal`.
+    pub waterfalls: Vec<Waterfall>,
+    pub triggers: Vec<Trigger>,
+    /// The scenario written in the deal file, or the base case (no defaults) if there is none.
+    pub scenario: Scenario,
+}
+
+/// One payment date and the collection period whose cash it distributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodDates {
+    /// 1-based period number.
+    pub number: u32,
+    pub payment: ScheduledDate,
+    /// First day of the collection period (inclusive).
+    pub collection_start: NaiveDate,
+    /// Last day of the collection period (inclusive).
+    pub collection_end: NaiveDate,
+    /// Start of the interest accrual period: the previous adjusted payment date, or the closing date.
+    pub accrual_start: NaiveDate,
+}
+
+impl PeriodDates {
+    /// The adjusted payment date.
+    pub fn date(&self) -> NaiveDate {
+        self.payment.adjusted
+    }
+}
+
+/// An SME (or a core debtor) that owes the pool money.
+#[derive(Debug, Clone)]
+pub struct Obligor {
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub assets: Vec<Asset>,
+}
+
+/// The four shapes of IP-derived claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssetKind {
+    /// 许可-再许可: scheduled sublicence fees.
+    Licence,
+    /// 知识产权质押贷款: a loan with a generated or explicit schedule.
+    Loan,
+    /// 融资租赁 (售后回租): rents split into principal and interest.
+    Lease,
+    /// 供应链应收账款: a receivable owed by one core debtor.
+    Receivable,
+}
+
+impl AssetKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AssetKind::Licence => "licence",
+            AssetKind::Loan => "loan",
+            AssetKind::Lease => "lease",
+            AssetKind::Receivable => "receivable",
+        }
+    }
+}
+
+/// One claim, resolved into its contractual instalments.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub kind: AssetKind,
+    /// Instalments due after the cutoff date, in date order. Principal sums to the asset's
+    /// balance at cutoff.
+    pub instalments: Vec<Instalment>,
+    /// Whether a scenario's CPR applies (loans and leases).
+    pub prepayable: bool,
+}
+
+impl Asset {
+    /// Outstanding principal at cutoff: the sum of the instalments' principal parts.
+    pub fn balance(&self) -> Decimal {
+        self.instalments.iter().map(|i| i.principal).sum()
+    }
+}
+
+/// A contractual amount due on an unadjusted date. For licence fees and receivables given as a
+/// single amount, the whole amount is principal and the interest part is zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instalment {
+    pub date: NaiveDate,
+    pub principal: Decimal,
+    pub interest: Decimal,
+}
+
+impl Instalment {
+    pub fn amount(&self) -> Decimal {
+        self.principal + self.interest
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TrancheClass {
+    Senior,
+    Mezzanine,
+    Subordinated,
+}
+
+impl TrancheClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            TrancheClass::Senior => "senior",
+            TrancheClass::Mezzanine => "mezzanine",
+            TrancheClass::Subordinated => "subordinated",
+        }
+    }
+}
+
+/// How a tranche's principal falls due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Amortization {
+    /// Pass-through: every payment date it takes all cash that reaches its principal step.
+    /// Contractually due in full on its expected maturity.
+    PassThrough,
+    /// A target-balance table: on each payment date the balance is due down to the target of the
+    /// latest table date on or before that payment date.
+    Scheduled(Vec<(NaiveDate, Decimal)>),
+    /// The whole balance falls due on the expected maturity (到期一次还本).
+    Bullet,
+}
+
+impl Amortization {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Amortization::PassThrough => "pass_through",
+            Amortization::Scheduled(_) => "scheduled",
+            Amortization::Bullet => "bullet",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tranche {
+    pub name: String,
+    pub class: TrancheClass,
+    pub balance: Decimal,
+    /// Fixed annual coupon; for a subordinated tranche, the cap of its periodic return (期间收益).
+    pub coupon: Decimal,
+    pub amortization: Amortization,
+    /// The date by which principal is contractually due (defaults to the last payment date).
+    pub expected_maturity: NaiveDate,
+    /// Rating label, e.g. "AAA"; informational here.
+    pub rating: Option<String>,
+}
+
+/// What an annual-rate fee or a tax is computed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// A tranche's balance at the start of the accrual period.
+    Tranche(usize),
+    /// The sum of senior tranche balances at the start of the accrual period.
+    SeniorBalance,
+    /// The performing pool balance at the start of the collection period.
+    PoolBalance,
+    /// The sum of the tranches' initial balances.
+    IssueSize,
+    /// The interest part of this period's collections (collected plus recovered counts as
+    /// principal; see docs/conventions.md).
+    InterestCollections,
+    /// All pool cash of this period (collections plus recoveries).
+    Collections,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeeKind {
+    /// The same amount every payment date.
+    Fixed(Decimal),
+    /// rate × base × year fraction of the accrual period (deal day count).
+    AnnualRate { rate: Decimal, base: Base },
+    /// Paid once, on the first payment date on or after `date`.
+    OneOff { amount: Decimal, date: NaiveDate },
+}
+
+#[derive(Debug, Clone)]
+pub struct Fee {
+    pub name: String,
+    pub kind: FeeKind,
+    /// Most that can fall due on one payment date (before adding carried shortfall).
+    pub cap_per_period: Option<Decimal>,
+    /// Most that can fall due over the life of the deal.
+    pub cap_total: Option<Decimal>,
+}
+
+/// A tax: rate × a per-period base (not annualised), e.g. 3.26% VAT and surcharges on the
+/// interest part of collections.
+#[derive(Debug, Clone)]
+pub struct Tax {
+    pub name: String,
+    pub rate: Decimal,
+    pub base: Base,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReserveTarget {
+    Fixed(Decimal),
+    /// A multiple of the next payment date's senior interest plus fees, projected on the balances
+    /// after the current payment date.
+    SeniorInterestAndFees(Decimal),
+}
+
+#[derive(Debug, Clone)]
+pub struct Reserve {
+    pub target: ReserveTarget,
+    /// Deposited at closing (a closing-date inflow from the originator).
+    pub initial: Decimal,
+    /// Items the reserve pays when the collection account falls short.
+    pub covers: Vec<Cover>,
+}
+
+/// The waterfall items that a reserve or a support provider can pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cover {
+    Taxes,
+    Fees,
+    SeniorInterest,
+    SeniorPrincipal,
+    MezzanineInterest,
+    MezzaninePrincipal,
+}
+
+impl Cover {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cover::Taxes => "taxes",
+            Cover::Fees => "fees",
+            Cover::SeniorInterest => "senior_interest",
+            Cover::SeniorPrincipal => "senior_principal",
+            Cover::MezzanineInterest => "mezzanine_interest",
+            Cover::MezzaninePrincipal => "mezzanine_principal",
+        }
+    }
+    pub const ALL: [Cover; 6] = [
+        Cover::Taxes,
+        Cover::Fees,
+        Cover::SeniorInterest,
+        Cover::SeniorPrincipal,
+        Cover::MezzanineInterest,
+        Cover::MezzaninePrincipal,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SupportKind {
+    /// 差额支付承诺.
+    ShortfallUndertaking,
+    /// 保证担保.
+    Guarantee,
+}
+
+impl SupportKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SupportKind::ShortfallUndertaking => "shortfall_undertaking",
+            SupportKind::Guarantee => "guarantee",
+        }
+    }
+}
+
+/// External credit support, drawn after the reserve when a covered item is short.
+#[derive(Debug, Clone)]
+pub struct Support {
+    pub name: String,
+    pub provider: String,
+    pub kind: SupportKind,
+    pub covers: Vec<Cover>,
+    pub cap_per_period: Option<Decimal>,
+    pub cap_total: Option<Decimal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Waterfall {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+/// One waterfall step and the condition under which it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub action: Action,
+    pub when: Option<StepCondition>,
+}
+
+/// What a step does. Indices point into the deal's taxes, fees and tranches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Pay these taxes (pro rata by amount due when short).
+    PayTax(Vec<usize>),
+    /// Pay these fees (pro rata by amount due when short).
+    PayFee(Vec<usize>),
+    /// Pay interest due (pro rata by amount due when short).
+    PayInterest(Vec<usize>),
+    /// Pay principal to these tranches.
+    PayPrincipal {
+        tranches: Vec<usize>,
+        order: PrincipalOrder,
+        amount: PrincipalAmount,
+    },
+    /// Bring the reserve to its target: deposit from cash if below, release the excess if above.
+    TopUpReserve,
+    /// Pay a subordinated tranche its capped periodic return (期间收益).
+    PaySubReturn(usize),
+    /// Pay all remaining cash to a tranche as residual (超额收益).
+    PayResidual(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalOrder {
+    /// In the order listed: each tranche is paid in full before the next gets anything.
+    Sequential,
+    /// Pro rata by current balance.
+    ProRata,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalAmount {
+    /// What each tranche's amortization allows: pass-through tranches take all available cash,
+    /// scheduled ones their target, bullets only on their expected maturity.
+    Scheduled,
+    /// All available cash up to the balance, whatever the amortization (used after acceleration).
+    Available,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepCondition {
+    /// Runs only once every senior tranche is repaid (after this period's earlier steps).
+    SeniorPaidOff,
+    /// Runs only on the last payment date.
+    FinalPeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TriggerKind {
+    /// 加速清偿事件.
+    Acceleration,
+    /// 违约事件; takes precedence over an acceleration event.
+    EventOfDefault,
+}
+
+impl TriggerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerKind::Acceleration => "acceleration",
+            TriggerKind::EventOfDefault => "event_of_default",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerCondition {
+    /// Cumulative defaults / initial pool balance > x (tested before the waterfall).
+    CumulativeDefaultRatioAbove(Decimal),
+    /// Senior interest due was not paid in full on a payment date (tested after the waterfall;
+    /// it switches the waterfall from the next payment date).
+    SeniorInterestShortfall,
+    /// The senior coverage multiple of the payment date is below x (tested before the waterfall).
+    CoverageBelow(Decimal),
+    /// Senior principal is outstanding after a payment date on or after legal maturity (tested
+    /// after the waterfall).
+    SeniorOutstandingAtLegalMaturity,
+}
+
+impl TriggerCondition {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TriggerCondition::CumulativeDefaultRatioAbove(_) => "cumulative_default_ratio_above",
+            TriggerCondition::SeniorInterestShortfall => "senior_interest_shortfall",
+            TriggerCondition::CoverageBelow(_) => "coverage_below",
+            TriggerCondition::SeniorOutstandingAtLegalMaturity => {
+                "senior_outstanding_after_legal_maturity"
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub name: String,
+    pub kind: TriggerKind,
+    pub condition: TriggerCondition,
+    /// Index of the waterfall it switches to.
+    pub waterfall: usize,
+    /// A curable trigger is re-tested every period and can switch back; others stay tripped.
+    pub curable: bool,
+}
+
+impl Deal {
+    /// Sum of the tranches' initial balances.
+    pub fn issue_size(&self) -> Decimal {
+        self.tranches.iter().map(|t| t.balance).sum()
+    }
+
+    /// Performing pool balance at cutoff.
+    pub fn pool_balance(&self) -> Decimal {
+        self.obligors
+            .iter()
+            .flat_map(|o| o.assets.iter())
+            .map(Asset::balance)
+            .sum()
+    }
+
+    pub fn tranche_index(&self, name: &str) -> Option<usize> {
+        self.tranches.iter().position(|t| t.name == name)
+    }
+
+    pub fn obligor_index(&self, name: &str) -> Option<usize> {
+        self.obligors.iter().position(|o| o.name == name)
+    }
+
+    pub fn support_index(&self, name: &str) -> Option<usize> {
+        self.supports.iter().position(|s| s.name == name)
+    }
+
+    /// The last payment date.
+    pub fn final_payment_date(&self) -> Option<NaiveDate> {
+        self.periods.last().map(PeriodDates::date)
+    }
+}

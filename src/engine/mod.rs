@@ -1,0 +1,49 @@
+//! The waterfall engine: runs a deal under a scenario, period by period.
+//!
+//! For each payment date the engine
+//! 1. deposits the collection period's pool cash into the collection account;
+//! 2. computes what is due (taxes, fees, interest, principal) and the coverage multiples;
+//! 3. tests the triggers that look at the pool and coverage, and picks the waterfall;
+//! 4. runs the waterfall's steps in order, drawing on the reserve and then on support providers
+//!    when a covered item is short;
+//! 5. tests the triggers that look at what was paid.
+//!
+//! Every movement of cash is a [`LedgerEntry`]. After the run the engine checks, to the fen,
+//! that pool cash + support draws + reserve funding = payments + ending balances, and that the
+//! ledger replays to the same balances; a failure is an [`Error::Internal`].
+
+pub mod result;
+mod state;
+mod summary;
+
+use rust_decimal::Decimal;
+
+use crate::deal::Deal;
+use crate::error::Result;
+use crate::pool::projection::{PoolProjection, project};
+use crate::scenario::Scenario;
+use result::RunResult;
+
+/// Projects the pool and runs the waterfall of `deal` under `scenario`.
+pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
+    let pool = project(deal, scenario)?;
+    run_with_pool(deal, scenario, &pool)
+}
+
+/// Runs the waterfall on an already projected pool.
+pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: &PoolProjection) -> Result<RunResult> {
+    let mut st = state::Run::new(deal, scenario, pool);
+    for k in 0..deal.periods.len() {
+        st.period(k)?;
+    }
+    st.finish()
+}
+
+/// Rounds a ratio to 6 decimal places, half away from zero.
+pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
+    if den <= Decimal::ZERO {
+        return None;
+    }
+    num.checked_div(den)
+        .map(|r| r.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+}

@@ -1,0 +1,177 @@
+//! What a run produces: the tables written to Parquet and the audit ledger.
+//!
+//! Money columns are exact [`Decimal`]s in yuan with two decimal places. Ratios (coverage
+//! multiple, default ratio) are Decimals rounded to 6 places; yields and durations are `f64`
+//! statistics (see docs/analytics.md).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::error::Warning;
+
+/// Everything one run of one deal under one scenario produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub deal: String,
+    pub scenario: String,
+    pub periods: Vec<PeriodRow>,
+    pub tranche_flows: Vec<TrancheFlowRow>,
+    pub pool_flows: Vec<PoolFlowRow>,
+    pub ledger: Vec<LedgerEntry>,
+    pub summary: Vec<TrancheSummary>,
+    pub support_draws: Vec<SupportDrawTotal>,
+    pub conservation: Conservation,
+    pub warnings: Vec<Warning>,
+}
+
+/// One obligor in one collection period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolFlowRow {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    pub obligor: String,
+    /// Contractual amounts (principal + interest) falling due in the collection period, as if
+    /// the obligor performed.
+    pub scheduled: Decimal,
+    /// Cash received from instalments in this period: on-time scheduled cash, delayed cash
+    /// arriving now, and prepayments. Excludes recoveries.
+    pub collected: Decimal,
+    /// Principal part of `collected`.
+    pub principal_collected: Decimal,
+    /// Interest part of `collected`.
+    pub interest_collected: Decimal,
+    /// Prepaid principal (part of `collected`).
+    pub prepaid: Decimal,
+    /// Performing balance that defaulted in this period.
+    pub defaulted: Decimal,
+    /// Recovery cash received in this period.
+    pub recovered: Decimal,
+    /// Cash due in this period that the scenario's delay pushed to a later period.
+    pub delayed: Decimal,
+    /// Performing principal balance at the end of the collection period.
+    pub balance_end: Decimal,
+}
+
+/// One tranche on one payment date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrancheFlowRow {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    pub tranche: String,
+    pub class: String,
+    pub balance_start: Decimal,
+    /// Interest accrued this period plus any shortfall carried from earlier periods.
+    pub interest_due: Decimal,
+    pub interest_paid: Decimal,
+    /// Unpaid interest carried to the next payment date.
+    pub interest_shortfall: Decimal,
+    /// Principal contractually due on this date (see docs/conventions.md).
+    pub principal_due: Decimal,
+    pub principal_paid: Decimal,
+    /// Residual (excess) return paid, subordinated tranches only.
+    pub residual_paid: Decimal,
+    pub balance_end: Decimal,
+    /// Coverage multiple of this tranche and everything senior to it (None when nothing is due).
+    pub coverage_multiple: Option<Decimal>,
+}
+
+/// One payment date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodRow {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    pub collection_start: NaiveDate,
+    pub collection_end: NaiveDate,
+    /// Pool cash of the collection period (collections plus recoveries).
+    pub pool_cash: Decimal,
+    /// Collection-account balance brought forward from the previous payment date.
+    pub cash_brought_forward: Decimal,
+    /// pool_cash + cash_brought_forward: what the waterfall starts with.
+    pub available_funds: Decimal,
+    pub reserve_draws: Decimal,
+    pub support_draws: Decimal,
+    pub taxes_paid: Decimal,
+    pub fees_paid: Decimal,
+    pub interest_paid: Decimal,
+    pub principal_paid: Decimal,
+    pub residual_paid: Decimal,
+    /// Net deposit into the reserve by the top-up step (negative when it released cash).
+    pub reserve_deposit: Decimal,
+    /// Senior coverage multiple (现金流覆盖倍数); None when no senior interest or principal is due.
+    pub coverage_multiple: Option<Decimal>,
+    /// Cumulative defaults / initial pool balance, through this collection period.
+    pub cumulative_default_ratio: Decimal,
+    /// The waterfall that ran.
+    pub waterfall: String,
+    /// Names of the triggers tripped after this payment date, comma-separated ("" if none).
+    pub triggers_tripped: String,
+    pub collection_balance_end: Decimal,
+    pub reserve_balance_end: Decimal,
+    pub pool_balance_end: Decimal,
+    pub senior_balance_end: Decimal,
+}
+
+/// One movement of cash: the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    pub period: u32,
+    pub date: NaiveDate,
+    /// 1-based waterfall step; 0 for deposits and closing-date entries.
+    pub step: u32,
+    /// The action: deposit, fund_reserve, pay_tax, pay_fee, pay_interest, pay_principal,
+    /// top_up_reserve, release_reserve, draw_reserve, draw_support, pay_sub_return, pay_residual.
+    pub action: String,
+    /// The item paid or drawn: a tax, fee, tranche or support name.
+    pub item: String,
+    /// Where the cash came from: `pool`, `collection`, `reserve`, `originator`, `support:<name>`.
+    pub source: String,
+    /// Where it went: `collection`, `reserve`, `tax:<name>`, `fee:<name>`, `tranche:<name>`.
+    pub destination: String,
+    pub amount: Decimal,
+    pub reason: String,
+}
+
+/// Per tranche, over the whole run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrancheSummary {
+    pub tranche: String,
+    pub class: String,
+    pub rating: Option<String>,
+    pub initial_balance: Decimal,
+    pub coupon: Decimal,
+    pub total_interest: Decimal,
+    pub total_principal: Decimal,
+    pub total_residual: Decimal,
+    /// Balance left unpaid after the last payment date.
+    pub principal_loss: Decimal,
+    /// Interest due but unpaid after the last payment date.
+    pub interest_shortfall: Decimal,
+    /// Last date the tranche received any cash.
+    pub final_payment_date: Option<NaiveDate>,
+    /// Weighted average life from the closing date, ACT/365F years.
+    pub wal_years: Option<f64>,
+    /// Minimum of the tranche's coverage multiple over the dates it was outstanding.
+    pub min_coverage_multiple: Option<Decimal>,
+    /// IRR of buying at par on the closing date: annual compounding, ACT/365F.
+    pub yield_at_par: Option<f64>,
+}
+
+/// Total drawn from each support provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupportDrawTotal {
+    pub support: String,
+    pub provider: String,
+    pub total: Decimal,
+}
+
+/// The conservation identity the engine verified, to the fen:
+/// `pool_cash + support_draws + reserve_funding = payments + collection_end + reserve_end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conservation {
+    pub pool_cash: Decimal,
+    pub support_draws: Decimal,
+    pub reserve_funding: Decimal,
+    pub payments: Decimal,
+    pub collection_end: Decimal,
+    pub reserve_end: Decimal,
+}

@@ -1,0 +1,1038 @@
+//! The mutable state of one run and the execution of waterfall steps.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::ratio;
+use super::result::{
+    Conservation, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+};
+use crate::deal::{
+    Action, Amortization, Base, Cover, Deal, FeeKind, PrincipalAmount, PrincipalOrder,
+    ReserveTarget, StepCondition, TrancheClass, TriggerCondition, TriggerKind,
+};
+use crate::error::{Error, Result, Warning};
+use crate::money::fen;
+use crate::pool::projection::{PeriodCash, PoolProjection};
+use crate::scenario::Scenario;
+
+const COLLECTION: &str = "collection";
+const RESERVE: &str = "reserve";
+
+/// What is due on the current payment date, before any payment.
+#[derive(Debug, Clone, Default)]
+struct Due {
+    tax: Vec<Decimal>,
+    fee: Vec<Decimal>,
+    interest: Vec<Decimal>,
+    principal: Vec<Decimal>,
+}
+
+/// What was paid on the current payment date.
+#[derive(Debug, Clone, Default)]
+struct Paid {
+    tax: Vec<Decimal>,
+    fee: Vec<Decimal>,
+    interest: Vec<Decimal>,
+    principal: Vec<Decimal>,
+    residual: Vec<Decimal>,
+    reserve_draws: Decimal,
+    support_draws: Decimal,
+    reserve_deposit: Decimal,
+}
+
+impl Paid {
+    fn new(deal: &Deal) -> Paid {
+        let z = |n: usize| vec![Decimal::ZERO; n];
+        Paid {
+            tax: z(deal.taxes.len()),
+            fee: z(deal.fees.len()),
+            interest: z(deal.tranches.len()),
+            principal: z(deal.tranches.len()),
+            residual: z(deal.tranches.len()),
+            ..Paid::default()
+        }
+    }
+}
+
+pub(super) struct Run<'a> {
+    deal: &'a Deal,
+    scenario: &'a Scenario,
+    pool: &'a PoolProjection,
+    collection: Decimal,
+    reserve: Decimal,
+    balance: Vec<Decimal>,
+    interest_carry: Vec<Decimal>,
+    fee_carry: Vec<Decimal>,
+    fee_charged_total: Vec<Decimal>,
+    one_off_done: Vec<bool>,
+    tax_carry: Vec<Decimal>,
+    support_total: Vec<Decimal>,
+    support_period: Vec<Decimal>,
+    support_on: Vec<bool>,
+    tripped: Vec<bool>,
+    ledger: Vec<LedgerEntry>,
+    periods: Vec<PeriodRow>,
+    flows: Vec<TrancheFlowRow>,
+    /// Tranche coverage per period (None when nothing due), for the summary.
+    coverage: Vec<Vec<Option<Decimal>>>,
+    reserve_funding: Decimal,
+    // Current period context.
+    k: usize,
+    date: NaiveDate,
+    due: Due,
+    paid: Paid,
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(deal: &'a Deal, scenario: &'a Scenario, pool: &'a PoolProjection) -> Self {
+        let nt = deal.tranches.len();
+        let mut support_on = vec![true; deal.supports.len()];
+        for &s in &scenario.supports_off {
+            if let Some(on) = support_on.get_mut(s) {
+                *on = false;
+            }
+        }
+        let mut run = Run {
+            deal,
+            scenario,
+            pool,
+            collection: Decimal::ZERO,
+            reserve: Decimal::ZERO,
+            balance: deal.tranches.iter().map(|t| t.balance).collect(),
+            interest_carry: vec![Decimal::ZERO; nt],
+            fee_carry: vec![Decimal::ZERO; deal.fees.len()],
+            fee_charged_total: vec![Decimal::ZERO; deal.fees.len()],
+            one_off_done: vec![false; deal.fees.len()],
+            tax_carry: vec![Decimal::ZERO; deal.taxes.len()],
+            support_total: vec![Decimal::ZERO; deal.supports.len()],
+            support_period: vec![Decimal::ZERO; deal.supports.len()],
+            support_on,
+            tripped: vec![false; deal.triggers.len()],
+            ledger: Vec::new(),
+            periods: Vec::with_capacity(deal.periods.len()),
+            flows: Vec::with_capacity(deal.periods.len() * nt),
+            coverage: Vec::with_capacity(deal.periods.len()),
+            reserve_funding: Decimal::ZERO,
+            k: 0,
+            date: deal.closing_date,
+            due: Due::default(),
+            paid: Paid::new(deal),
+        };
+        if let Some(r) = &deal.reserve
+            && r.initial > Decimal::ZERO
+        {
+            run.reserve = r.initial;
+            run.reserve_funding = r.initial;
+            run.ledger.push(LedgerEntry {
+                period: 0,
+                date: deal.closing_date,
+                step: 0,
+                action: "fund_reserve".into(),
+                item: RESERVE.into(),
+                source: "originator".into(),
+                destination: RESERVE.into(),
+                amount: r.initial,
+                reason: "reserve funded at closing".into(),
+            });
+        }
+        run
+    }
+
+    /// Records a movement of `amount` along `route` (source, destination); zero amounts are not
+    /// recorded.
+    fn entry(
+        &mut self,
+        step: u32,
+        action: &str,
+        item: &str,
+        route: (&str, &str),
+        amount: Decimal,
+        reason: String,
+    ) {
+        let (src, dst) = route;
+        if amount.is_zero() {
+            return;
+        }
+        self.ledger.push(LedgerEntry {
+            period: self.deal.periods[self.k].number,
+            date: self.date,
+            step,
+            action: action.to_string(),
+            item: item.to_string(),
+            source: src.to_string(),
+            destination: dst.to_string(),
+            amount,
+            reason,
+        });
+    }
+
+    fn senior_balance(&self) -> Decimal {
+        self.deal
+            .tranches
+            .iter()
+            .zip(&self.balance)
+            .filter(|(t, _)| t.class == TrancheClass::Senior)
+            .map(|(_, b)| *b)
+            .sum()
+    }
+
+    /// Value of a base for this period; balance bases are multiplied by the year fraction.
+    fn base_amount(&self, base: Base, cash: &PeriodCash, yf: Decimal) -> Decimal {
+        match base {
+            Base::Tranche(i) => self.balance[i] * yf,
+            Base::SeniorBalance => self.senior_balance() * yf,
+            Base::PoolBalance => cash.balance_start * yf,
+            Base::IssueSize => self.deal.issue_size() * yf,
+            Base::InterestCollections => cash.interest_collected,
+            Base::Collections => cash.cash(),
+        }
+    }
+
+    /// Principal contractually due for tranche `i` on payment date `k`.
+    fn principal_due(&self, i: usize, k: usize) -> Decimal {
+        let t = &self.deal.tranches[i];
+        let p = &self.deal.periods[k];
+        let bal = self.balance[i];
+        let matured =
+            p.payment.unadjusted >= t.expected_maturity || p.date() >= t.expected_maturity;
+        if matured || k + 1 == self.deal.periods.len() {
+            return bal;
+        }
+        match &t.amortization {
+            Amortization::PassThrough | Amortization::Bullet => Decimal::ZERO,
+            Amortization::Scheduled(table) => {
+                let target = table
+                    .iter()
+                    .rev()
+                    .find(|(d, _)| *d <= p.payment.unadjusted || *d <= p.date())
+                    .map(|(_, b)| *b);
+                match target {
+                    Some(tb) => (bal - tb).max(Decimal::ZERO),
+                    None => Decimal::ZERO,
+                }
+            }
+        }
+    }
+
+    pub(super) fn period(&mut self, k: usize) -> Result<()> {
+        let deal = self.deal;
+        let p = deal.periods[k];
+        self.k = k;
+        self.date = p.date();
+        self.paid = Paid::new(deal);
+        self.support_period
+            .iter_mut()
+            .for_each(|x| *x = Decimal::ZERO);
+        let cash = self.pool.periods[k];
+
+        // 1. Deposit pool cash.
+        let brought_forward = self.collection;
+        self.collection += cash.cash();
+        self.entry(
+            0,
+            "deposit",
+            "collections",
+            ("pool", COLLECTION),
+            cash.collected,
+            format!("pool collections of period {}", p.number),
+        );
+        self.entry(
+            0,
+            "deposit",
+            "recoveries",
+            ("pool", COLLECTION),
+            cash.recovered,
+            format!("recoveries received in period {}", p.number),
+        );
+        let available = self.collection;
+
+        // 2. What is due.
+        let yf = deal.day_count.year_fraction(p.accrual_start, p.date());
+        let mut due = Due::default();
+        for (j, tax) in deal.taxes.iter().enumerate() {
+            let base = self.base_amount(tax.base, &cash, yf);
+            due.tax.push(fen(tax.rate * base) + self.tax_carry[j]);
+        }
+        for (j, fee) in deal.fees.iter().enumerate() {
+            let mut charge = match &fee.kind {
+                FeeKind::Fixed(a) => *a,
+                FeeKind::AnnualRate { rate, base } => {
+                    fen(*rate * self.base_amount(*base, &cash, yf))
+                }
+                FeeKind::OneOff { amount, date } => {
+                    if !self.one_off_done[j] && (p.date() >= *date || p.payment.unadjusted >= *date)
+                    {
+                        self.one_off_done[j] = true;
+                        *amount
+                    } else {
+                        Decimal::ZERO
+                    }
+                }
+            };
+            if let Some(cap) = fee.cap_per_period {
+                charge = charge.min(cap);
+            }
+            if let Some(cap) = fee.cap_total {
+                charge = charge.min((cap - self.fee_charged_total[j]).max(Decimal::ZERO));
+            }
+            self.fee_charged_total[j] += charge;
+            due.fee.push(charge + self.fee_carry[j]);
+        }
+        for (i, t) in deal.tranches.iter().enumerate() {
+            due.interest
+                .push(fen(self.balance[i] * t.coupon * yf) + self.interest_carry[i]);
+            due.principal.push(self.principal_due(i, k));
+        }
+
+        // Coverage multiples: (available − taxes − fees) over the interest and principal due of
+        // the tranche and everything senior to it.
+        let senior_items: Decimal = due.tax.iter().chain(&due.fee).copied().sum();
+        let numerator = (available - senior_items).max(Decimal::ZERO);
+        let mut denominator = Decimal::ZERO;
+        let mut cov = Vec::with_capacity(deal.tranches.len());
+        let mut senior_cov = None;
+        for (i, t) in deal.tranches.iter().enumerate() {
+            denominator += due.interest[i] + due.principal[i];
+            let c = ratio(numerator, denominator);
+            cov.push(c);
+            if t.class == TrancheClass::Senior {
+                senior_cov = c;
+            }
+        }
+        self.due = due;
+
+        // 3. Triggers tested before the waterfall.
+        let initial_pool = self.pool.initial_balance;
+        let cdr_ratio = ratio(cash.cumulative_defaults, initial_pool).unwrap_or(Decimal::ZERO);
+        for (ti, trig) in deal.triggers.iter().enumerate() {
+            let hit = match trig.condition {
+                TriggerCondition::CumulativeDefaultRatioAbove(x) => Some(cdr_ratio > x),
+                TriggerCondition::CoverageBelow(x) => Some(senior_cov.is_some_and(|c| c < x)),
+                _ => None,
+            };
+            if let Some(hit) = hit {
+                self.tripped[ti] = if trig.curable {
+                    hit
+                } else {
+                    self.tripped[ti] || hit
+                };
+            }
+        }
+        let wf_ix = self.active_waterfall();
+
+        // 4. Run the waterfall.
+        let steps = deal.waterfalls[wf_ix].steps.clone();
+        for (s, step) in steps.iter().enumerate() {
+            let step_no = (s + 1) as u32;
+            let runs = match step.when {
+                None => true,
+                Some(StepCondition::SeniorPaidOff) => self.senior_balance().is_zero(),
+                Some(StepCondition::FinalPeriod) => k + 1 == deal.periods.len(),
+            };
+            if runs {
+                self.step(step_no, &step.action)?;
+            }
+        }
+
+        // 5. Triggers tested after the waterfall.
+        let senior_short = deal.tranches.iter().enumerate().any(|(i, t)| {
+            t.class == TrancheClass::Senior && self.paid.interest[i] < self.due.interest[i]
+        });
+        let past_legal =
+            p.date() >= deal.legal_maturity || p.payment.unadjusted >= deal.legal_maturity;
+        let senior_outstanding = past_legal && self.senior_balance() > Decimal::ZERO;
+        for (ti, trig) in deal.triggers.iter().enumerate() {
+            let hit = match trig.condition {
+                TriggerCondition::SeniorInterestShortfall => Some(senior_short),
+                TriggerCondition::SeniorOutstandingAtLegalMaturity => Some(senior_outstanding),
+                _ => None,
+            };
+            if let Some(hit) = hit {
+                self.tripped[ti] = if trig.curable {
+                    hit
+                } else {
+                    self.tripped[ti] || hit
+                };
+            }
+        }
+
+        // Carry shortfalls and record rows.
+        for j in 0..deal.taxes.len() {
+            self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
+        }
+        for j in 0..deal.fees.len() {
+            self.fee_carry[j] = self.due.fee[j] - self.paid.fee[j];
+        }
+        let mut interest_total = Decimal::ZERO;
+        let mut principal_total = Decimal::ZERO;
+        let mut residual_total = Decimal::ZERO;
+        for (i, t) in deal.tranches.iter().enumerate() {
+            let start = self.balance[i] + self.paid.principal[i];
+            self.interest_carry[i] = self.due.interest[i] - self.paid.interest[i];
+            interest_total += self.paid.interest[i];
+            principal_total += self.paid.principal[i];
+            residual_total += self.paid.residual[i];
+            self.flows.push(TrancheFlowRow {
+                period: p.number,
+                payment_date: p.date(),
+                tranche: t.name.clone(),
+                class: t.class.name().to_string(),
+                balance_start: start,
+                interest_due: self.due.interest[i],
+                interest_paid: self.paid.interest[i],
+                interest_shortfall: self.interest_carry[i],
+                principal_due: self.due.principal[i],
+                principal_paid: self.paid.principal[i],
+                residual_paid: self.paid.residual[i],
+                balance_end: self.balance[i],
+                coverage_multiple: cov[i],
+            });
+        }
+        let tripped: Vec<&str> = deal
+            .triggers
+            .iter()
+            .zip(&self.tripped)
+            .filter(|(_, t)| **t)
+            .map(|(t, _)| t.name.as_str())
+            .collect();
+        self.periods.push(PeriodRow {
+            period: p.number,
+            payment_date: p.date(),
+            collection_start: p.collection_start,
+            collection_end: p.collection_end,
+            pool_cash: cash.cash(),
+            cash_brought_forward: brought_forward,
+            available_funds: available,
+            reserve_draws: self.paid.reserve_draws,
+            support_draws: self.paid.support_draws,
+            taxes_paid: self.paid.tax.iter().copied().sum(),
+            fees_paid: self.paid.fee.iter().copied().sum(),
+            interest_paid: interest_total,
+            principal_paid: principal_total,
+            residual_paid: residual_total,
+            reserve_deposit: self.paid.reserve_deposit,
+            coverage_multiple: senior_cov,
+            cumulative_default_ratio: cdr_ratio,
+            waterfall: deal.waterfalls[wf_ix].name.clone(),
+            triggers_tripped: tripped.join(","),
+            collection_balance_end: self.collection,
+            reserve_balance_end: self.reserve,
+            pool_balance_end: cash.balance_end,
+            senior_balance_end: self.senior_balance(),
+        });
+        self.coverage.push(cov);
+        Ok(())
+    }
+
+    /// The waterfall selected by the tripped triggers: an event of default beats an
+    /// acceleration event; within a kind, the first trigger in file order wins.
+    fn active_waterfall(&self) -> usize {
+        let mut best: Option<(TriggerKind, usize)> = None;
+        for (t, trig) in self.deal.triggers.iter().enumerate() {
+            if self.tripped[t] && best.is_none_or(|(k, _)| trig.kind > k) {
+                best = Some((trig.kind, trig.waterfall));
+            }
+        }
+        best.map_or(0, |(_, w)| w)
+    }
+
+    /// Draws on the reserve and then on support providers until the collection account holds
+    /// `need` for items of class `cover`, as far as they can.
+    fn fund(&mut self, step: u32, cover: Cover, need: Decimal, item: &str) {
+        if self.collection >= need {
+            return;
+        }
+        let deal = self.deal;
+        if let Some(r) = &deal.reserve
+            && r.covers.contains(&cover)
+        {
+            let draw = (need - self.collection).min(self.reserve);
+            if draw > Decimal::ZERO {
+                self.reserve -= draw;
+                self.collection += draw;
+                self.paid.reserve_draws += draw;
+                self.entry(
+                    step,
+                    "draw_reserve",
+                    item,
+                    (RESERVE, COLLECTION),
+                    draw,
+                    format!("reserve covers the {} shortfall", cover.name()),
+                );
+            }
+        }
+        for (s, sup) in deal.supports.iter().enumerate() {
+            if self.collection >= need {
+                break;
+            }
+            if !self.support_on[s] || !sup.covers.contains(&cover) {
+                continue;
+            }
+            let mut draw = need - self.collection;
+            if let Some(cap) = sup.cap_per_period {
+                draw = draw.min((cap - self.support_period[s]).max(Decimal::ZERO));
+            }
+            if let Some(cap) = sup.cap_total {
+                draw = draw.min((cap - self.support_total[s]).max(Decimal::ZERO));
+            }
+            if draw > Decimal::ZERO {
+                self.support_period[s] += draw;
+                self.support_total[s] += draw;
+                self.collection += draw;
+                self.paid.support_draws += draw;
+                let src = format!("support:{}", sup.name);
+                self.entry(
+                    step,
+                    "draw_support",
+                    item,
+                    (&src, COLLECTION),
+                    draw,
+                    format!(
+                        "{} ({}) covers the {} shortfall",
+                        sup.provider,
+                        sup.kind.name(),
+                        cover.name()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Pays `amount` out of the collection account.
+    fn pay_out(
+        &mut self,
+        step: u32,
+        action: &str,
+        item: &str,
+        dst: String,
+        amount: Decimal,
+        reason: String,
+    ) {
+        debug_assert!(amount <= self.collection);
+        self.collection -= amount;
+        self.entry(step, action, item, (COLLECTION, &dst), amount, reason);
+    }
+
+    fn step(&mut self, step: u32, action: &Action) -> Result<()> {
+        let deal = self.deal;
+        match action {
+            Action::PayTax(ix) => {
+                let items: Vec<(usize, Decimal)> = ix
+                    .iter()
+                    .map(|&j| (j, self.due.tax[j] - self.paid.tax[j]))
+                    .collect();
+                let need: Decimal = items.iter().map(|x| x.1).sum();
+                self.fund(step, Cover::Taxes, need, "taxes");
+                let shares = pro_rata(self.collection.min(need), &items);
+                for (j, amt) in shares {
+                    self.paid.tax[j] += amt;
+                    let name = &deal.taxes[j].name;
+                    self.pay_out(
+                        step,
+                        "pay_tax",
+                        name,
+                        format!("tax:{name}"),
+                        amt,
+                        "tax due".into(),
+                    );
+                }
+            }
+            Action::PayFee(ix) => {
+                let items: Vec<(usize, Decimal)> = ix
+                    .iter()
+                    .map(|&j| (j, self.due.fee[j] - self.paid.fee[j]))
+                    .collect();
+                let need: Decimal = items.iter().map(|x| x.1).sum();
+                self.fund(step, Cover::Fees, need, "fees");
+                let shares = pro_rata(self.collection.min(need), &items);
+                for (j, amt) in shares {
+                    self.paid.fee[j] += amt;
+                    let name = &deal.fees[j].name;
+                    self.pay_out(
+                        step,
+                        "pay_fee",
+                        name,
+                        format!("fee:{name}"),
+                        amt,
+                        "fee due".into(),
+                    );
+                }
+            }
+            Action::PayInterest(ix) => self.pay_interest(step, ix, "pay_interest"),
+            Action::PaySubReturn(i) => self.pay_interest(step, &[*i], "pay_sub_return"),
+            Action::PayPrincipal {
+                tranches,
+                order,
+                amount,
+            } => self.pay_principal(step, tranches, *order, *amount),
+            Action::TopUpReserve => self.top_up_reserve(step)?,
+            Action::PayResidual(i) => {
+                let amt = self.collection;
+                if amt > Decimal::ZERO {
+                    self.paid.residual[*i] += amt;
+                    let name = &deal.tranches[*i].name;
+                    self.pay_out(
+                        step,
+                        "pay_residual",
+                        name,
+                        format!("tranche:{name}"),
+                        amt,
+                        "residual to the subordinated tranche".into(),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn pay_interest(&mut self, step: u32, ix: &[usize], action: &str) {
+        let deal = self.deal;
+        let items: Vec<(usize, Decimal)> = ix
+            .iter()
+            .map(|&i| (i, self.due.interest[i] - self.paid.interest[i]))
+            .collect();
+        let total: Decimal = items.iter().map(|x| x.1).sum();
+        // Each support provider is sized to the covered part of the step.
+        for cover in [Cover::SeniorInterest, Cover::MezzanineInterest] {
+            let covered: Decimal = items
+                .iter()
+                .filter(|(i, _)| interest_cover(deal.tranches[*i].class) == Some(cover))
+                .map(|x| x.1)
+                .sum();
+            if covered > Decimal::ZERO {
+                self.fund(step, cover, covered, &cover_item(deal, ix));
+            }
+        }
+        let shares = pro_rata(self.collection.min(total), &items);
+        for (i, amt) in shares {
+            self.paid.interest[i] += amt;
+            let name = &deal.tranches[i].name;
+            let reason = if action == "pay_sub_return" {
+                "periodic return (期间收益)"
+            } else {
+                "interest due"
+            };
+            self.pay_out(
+                step,
+                action,
+                name,
+                format!("tranche:{name}"),
+                amt,
+                reason.into(),
+            );
+        }
+    }
+
+    fn pay_principal(
+        &mut self,
+        step: u32,
+        ix: &[usize],
+        order: PrincipalOrder,
+        mode: PrincipalAmount,
+    ) {
+        let deal = self.deal;
+        // Most each tranche can take in this step, and what is contractually due.
+        let cap_of = |run: &Run, i: usize| -> (Decimal, Decimal) {
+            let t = &deal.tranches[i];
+            let due_left = (run.due.principal[i] - run.paid.principal[i])
+                .max(Decimal::ZERO)
+                .min(run.balance[i]);
+            let cap = if mode == PrincipalAmount::Available
+                || t.amortization == Amortization::PassThrough
+            {
+                run.balance[i]
+            } else {
+                due_left
+            };
+            (cap, due_left)
+        };
+        match order {
+            PrincipalOrder::Sequential => {
+                for &i in ix {
+                    let (cap, due_left) = cap_of(self, i);
+                    if let Some(cover) = principal_cover(deal.tranches[i].class)
+                        && due_left > Decimal::ZERO
+                    {
+                        let name = deal.tranches[i].name.clone();
+                        self.fund(step, cover, due_left, &name);
+                    }
+                    let amt = cap.min(self.collection);
+                    self.principal_to(step, i, amt);
+                }
+            }
+            PrincipalOrder::ProRata => {
+                let caps: Vec<(usize, Decimal, Decimal)> = ix
+                    .iter()
+                    .map(|&i| {
+                        let (c, d) = cap_of(self, i);
+                        (i, c, d)
+                    })
+                    .collect();
+                for cover in [Cover::SeniorPrincipal, Cover::MezzaninePrincipal] {
+                    let covered: Decimal = caps
+                        .iter()
+                        .filter(|(i, _, _)| principal_cover(deal.tranches[*i].class) == Some(cover))
+                        .map(|x| x.2)
+                        .sum();
+                    if covered > Decimal::ZERO {
+                        self.fund(step, cover, covered, &cover_item(deal, ix));
+                    }
+                }
+                let items: Vec<(usize, Decimal)> = caps.iter().map(|x| (x.0, x.1)).collect();
+                let total: Decimal = items.iter().map(|x| x.1).sum();
+                for (i, amt) in pro_rata(self.collection.min(total), &items) {
+                    self.principal_to(step, i, amt);
+                }
+            }
+        }
+    }
+
+    fn principal_to(&mut self, step: u32, i: usize, amt: Decimal) {
+        if amt <= Decimal::ZERO {
+            return;
+        }
+        self.balance[i] -= amt;
+        self.paid.principal[i] += amt;
+        let name = self.deal.tranches[i].name.clone();
+        self.pay_out(
+            step,
+            "pay_principal",
+            &name,
+            format!("tranche:{name}"),
+            amt,
+            "principal".into(),
+        );
+    }
+
+    /// The reserve target after this payment date (docs/conventions.md).
+    fn reserve_target(&self) -> Decimal {
+        let deal = self.deal;
+        let Some(r) = &deal.reserve else {
+            return Decimal::ZERO;
+        };
+        let k = self.k;
+        if k + 1 >= deal.periods.len() || self.senior_balance().is_zero() {
+            return Decimal::ZERO;
+        }
+        match r.target {
+            ReserveTarget::Fixed(x) => x,
+            ReserveTarget::SeniorInterestAndFees(m) => {
+                let next = deal.periods[k + 1];
+                let yf = deal
+                    .day_count
+                    .year_fraction(next.accrual_start, next.date());
+                let mut need = Decimal::ZERO;
+                for (i, t) in deal.tranches.iter().enumerate() {
+                    if t.class == TrancheClass::Senior {
+                        need += fen(self.balance[i] * t.coupon * yf);
+                    }
+                }
+                for (j, fee) in deal.fees.iter().enumerate() {
+                    let charge = match &fee.kind {
+                        FeeKind::Fixed(a) => *a,
+                        FeeKind::AnnualRate { rate, base } => match base {
+                            Base::Tranche(i) => fen(*rate * self.balance[*i] * yf),
+                            Base::SeniorBalance => fen(*rate * self.senior_balance() * yf),
+                            Base::PoolBalance => fen(*rate * self.pool.periods[k].balance_end * yf),
+                            Base::IssueSize => fen(*rate * deal.issue_size() * yf),
+                            Base::InterestCollections | Base::Collections => Decimal::ZERO,
+                        },
+                        FeeKind::OneOff { amount, date } => {
+                            if !self.one_off_done[j]
+                                && (next.date() >= *date || next.payment.unadjusted >= *date)
+                            {
+                                *amount
+                            } else {
+                                Decimal::ZERO
+                            }
+                        }
+                    };
+                    need += charge;
+                }
+                fen(m * need)
+            }
+        }
+    }
+
+    fn top_up_reserve(&mut self, step: u32) -> Result<()> {
+        if self.deal.reserve.is_none() {
+            return Err(Error::Internal(
+                "top_up_reserve step without a reserve".into(),
+            ));
+        }
+        let target = self.reserve_target();
+        if self.reserve < target {
+            let amt = (target - self.reserve).min(self.collection);
+            if amt > Decimal::ZERO {
+                self.collection -= amt;
+                self.reserve += amt;
+                self.paid.reserve_deposit += amt;
+                self.entry(
+                    step,
+                    "top_up_reserve",
+                    RESERVE,
+                    (COLLECTION, RESERVE),
+                    amt,
+                    format!("reserve topped up towards its target {target}"),
+                );
+            }
+        } else if self.reserve > target {
+            let amt = self.reserve - target;
+            self.reserve -= amt;
+            self.collection += amt;
+            self.paid.reserve_deposit -= amt;
+            self.entry(
+                step,
+                "release_reserve",
+                RESERVE,
+                (RESERVE, COLLECTION),
+                amt,
+                format!("reserve above its target {target}: excess released"),
+            );
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> Result<RunResult> {
+        let deal = self.deal;
+        let pool_cash: Decimal = self.pool.periods.iter().map(PeriodCash::cash).sum();
+        let support_draws: Decimal = self.support_total.iter().copied().sum();
+        let payments: Decimal = self
+            .ledger
+            .iter()
+            .filter(|e| e.source == COLLECTION && e.destination != RESERVE)
+            .map(|e| e.amount)
+            .sum();
+        let conservation = Conservation {
+            pool_cash,
+            support_draws,
+            reserve_funding: self.reserve_funding,
+            payments,
+            collection_end: self.collection,
+            reserve_end: self.reserve,
+        };
+        verify(&conservation, &self)?;
+
+        let mut warnings = Vec::new();
+        if self.collection > Decimal::ZERO {
+            warnings.push(Warning {
+                location: String::new(),
+                message: format!(
+                    "{} is left in the collection account after the last payment date",
+                    self.collection
+                ),
+            });
+        }
+        if self.reserve > Decimal::ZERO {
+            warnings.push(Warning {
+                location: String::new(),
+                message: format!(
+                    "{} is left in the reserve after the last payment date",
+                    self.reserve
+                ),
+            });
+        }
+        for (i, t) in deal.tranches.iter().enumerate() {
+            if self.balance[i] > Decimal::ZERO {
+                warnings.push(Warning {
+                    location: String::new(),
+                    message: format!(
+                        "tranche {} is not repaid by the last payment date: {} outstanding",
+                        t.name, self.balance[i]
+                    ),
+                });
+            }
+        }
+        if self.pool.beyond_horizon > Decimal::ZERO {
+            warnings.push(Warning {
+                location: String::new(),
+                message: format!("{} of pool cash (delayed collections or recoveries) would arrive after the last collection period and is not in the deal", self.pool.beyond_horizon),
+            });
+        }
+        let summary = super::summary::tranche_summaries(deal, &self.flows, &self.coverage);
+        let support_draws = deal
+            .supports
+            .iter()
+            .zip(&self.support_total)
+            .map(|(s, t)| SupportDrawTotal {
+                support: s.name.clone(),
+                provider: s.provider.clone(),
+                total: *t,
+            })
+            .collect();
+        Ok(RunResult {
+            deal: deal.name.clone(),
+            scenario: self.scenario.name.clone(),
+            periods: self.periods,
+            tranche_flows: self.flows,
+            pool_flows: self.pool.rows.clone(),
+            ledger: self.ledger,
+            summary,
+            support_draws,
+            conservation,
+            warnings,
+        })
+    }
+}
+
+/// Checks the conservation identity and replays the ledger against the account balances.
+fn verify(c: &Conservation, run: &Run) -> Result<()> {
+    let inflow = c.pool_cash + c.support_draws + c.reserve_funding;
+    let outflow = c.payments + c.collection_end + c.reserve_end;
+    if inflow != outflow {
+        return Err(Error::Internal(format!(
+            "cash not conserved: pool cash {} + support draws {} + reserve funding {} = {inflow}, \
+             but payments {} + collection account {} + reserve {} = {outflow}",
+            c.pool_cash,
+            c.support_draws,
+            c.reserve_funding,
+            c.payments,
+            c.collection_end,
+            c.reserve_end
+        )));
+    }
+    let mut collection = Decimal::ZERO;
+    let mut reserve = Decimal::ZERO;
+    for e in &run.ledger {
+        if e.amount <= Decimal::ZERO {
+            return Err(Error::Internal(format!(
+                "ledger entry with non-positive amount: {e:?}"
+            )));
+        }
+        match e.source.as_str() {
+            COLLECTION => collection -= e.amount,
+            RESERVE => reserve -= e.amount,
+            _ => {}
+        }
+        match e.destination.as_str() {
+            COLLECTION => collection += e.amount,
+            RESERVE => reserve += e.amount,
+            _ => {}
+        }
+        if collection < Decimal::ZERO || reserve < Decimal::ZERO {
+            return Err(Error::Internal(format!(
+                "an account went negative at ledger entry {e:?}"
+            )));
+        }
+    }
+    if collection != c.collection_end || reserve != c.reserve_end {
+        return Err(Error::Internal(format!(
+            "ledger replay gives collection {collection} and reserve {reserve}, engine holds {} and {}",
+            c.collection_end, c.reserve_end
+        )));
+    }
+    let deposits: Decimal = run
+        .ledger
+        .iter()
+        .filter(|e| e.source == "pool")
+        .map(|e| e.amount)
+        .sum();
+    if deposits != c.pool_cash {
+        return Err(Error::Internal(format!(
+            "pool deposits {deposits} differ from projected pool cash {}",
+            c.pool_cash
+        )));
+    }
+    for (i, t) in run.deal.tranches.iter().enumerate() {
+        let paid: Decimal = run
+            .ledger
+            .iter()
+            .filter(|e| e.action == "pay_principal" && e.item == t.name)
+            .map(|e| e.amount)
+            .sum();
+        if t.balance - paid != run.balance[i] || run.balance[i] < Decimal::ZERO {
+            return Err(Error::Internal(format!(
+                "tranche {}: initial {} − principal paid {paid} ≠ balance {}",
+                t.name, t.balance, run.balance[i]
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn interest_cover(class: TrancheClass) -> Option<Cover> {
+    match class {
+        TrancheClass::Senior => Some(Cover::SeniorInterest),
+        TrancheClass::Mezzanine => Some(Cover::MezzanineInterest),
+        TrancheClass::Subordinated => None,
+    }
+}
+
+fn principal_cover(class: TrancheClass) -> Option<Cover> {
+    match class {
+        TrancheClass::Senior => Some(Cover::SeniorPrincipal),
+        TrancheClass::Mezzanine => Some(Cover::MezzaninePrincipal),
+        TrancheClass::Subordinated => None,
+    }
+}
+
+fn cover_item(deal: &Deal, ix: &[usize]) -> String {
+    ix.iter()
+        .map(|&i| deal.tranches[i].name.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// Splits `cash` (≤ the total) over `items` (index, amount) in proportion to the amounts.
+///
+/// Each share is rounded down to the fen; the fen left over are handed out one at a time in
+/// list order to items not yet paid in full. No item gets more than its amount.
+pub(crate) fn pro_rata(cash: Decimal, items: &[(usize, Decimal)]) -> Vec<(usize, Decimal)> {
+    let total: Decimal = items.iter().map(|x| x.1).sum();
+    if cash <= Decimal::ZERO || total <= Decimal::ZERO {
+        return Vec::new();
+    }
+    if cash >= total {
+        return items.to_vec();
+    }
+    let mut out: Vec<(usize, Decimal)> = items
+        .iter()
+        .map(|&(i, a)| {
+            let share = (cash * a / total)
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+            (i, share.min(a))
+        })
+        .collect();
+    let mut left = cash - out.iter().map(|x| x.1).sum::<Decimal>();
+    let one_fen = Decimal::new(1, 2);
+    while left > Decimal::ZERO {
+        let mut moved = false;
+        for (slot, &(_, a)) in out.iter_mut().zip(items) {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            if slot.1 < a {
+                slot.1 += one_fen;
+                left -= one_fen;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn pro_rata_splits_and_hands_out_leftover_fen() {
+        // 100.00 over 1:1:1 → 33.33 each, 0.01 left → first item.
+        let s = pro_rata(dec!(100), &[(0, dec!(50)), (1, dec!(50)), (2, dec!(50))]);
+        assert_eq!(
+            s,
+            vec![(0, dec!(33.34)), (1, dec!(33.33)), (2, dec!(33.33))]
+        );
+        // Enough cash: everyone paid in full.
+        let s = pro_rata(dec!(500), &[(0, dec!(10)), (1, dec!(20))]);
+        assert_eq!(s, vec![(0, dec!(10)), (1, dec!(20))]);
+        // 10.00 over 3:1 → 7.50 and 2.50 exactly.
+        let s = pro_rata(dec!(10), &[(4, dec!(30)), (7, dec!(10))]);
+        assert_eq!(s, vec![(4, dec!(7.50)), (7, dec!(2.50))]);
+    }
+}

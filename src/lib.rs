@@ -1,0 +1,19 @@
+//! ipabs: a cash-flow modeler for Chinese intellectual-property securitizations
+//! (知识产权证券化).
+//!
+//! A deal file (TOML) describes the receivables and the securities; [`validate`] turns it into
+//! a [`deal::Deal`]; [`engine::run`] projects the pool ([`pool`]) and runs the waterfall under
+//! a [`scenario::Scenario`]; [`output`] writes the results to Parquet.
+//!
+//! Money is [`rust_decimal::Decimal`] rounded to the fen; see `docs/conventions.md`.
+
+pub mod analytics;
+pub mod calendar;
+pub mod deal;
+pub mod engine;
+pub mod error;
+pub mod money;
+pub mod pool;
+pub mod scenario;
+pub mod schema;
+pub mod validate;

@@ -1,0 +1,302 @@
+//! Contractual amortization of one loan or lease receivable (等额本息, 等额本金, 先息后本,
+//! 到期一次还本付息).
+//!
+//! Every amount is whole fen ([`fen`], half away from zero); rates and year fractions keep full
+//! `Decimal` precision. Formulas, rounding rules and a worked example: `docs/amortization.md`.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::calendar::daycount::DayCount;
+use crate::calendar::schedule::{add_months, is_month_end};
+use crate::money::{fen, is_fen};
+
+/// How principal is repaid over the instalments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Repayment {
+    /// 等额本息: constant instalment.
+    Level,
+    /// 等额本金: constant principal, declining interest.
+    EqualPrincipal,
+    /// Periodic interest, all principal with the last instalment (先息后本).
+    InterestOnlyBullet,
+    /// Principal and all accrued interest in one instalment at maturity (到期一次还本付息).
+    Bullet,
+}
+
+impl Repayment {
+    const ALL: [Repayment; 4] = [
+        Repayment::Level,
+        Repayment::EqualPrincipal,
+        Repayment::InterestOnlyBullet,
+        Repayment::Bullet,
+    ];
+
+    /// The TOML spelling: `level`, `equal_principal`, `interest_only` or `bullet`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Repayment::Level => "level",
+            Repayment::EqualPrincipal => "equal_principal",
+            Repayment::InterestOnlyBullet => "interest_only",
+            Repayment::Bullet => "bullet",
+        }
+    }
+}
+
+impl FromStr for Repayment {
+    type Err = String;
+
+    /// Parses a TOML spelling (exact, lower case); the error lists the valid ones.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|r| r.name()).collect();
+                format!(
+                    "unknown repayment method {s:?}; expected one of: {}",
+                    valid.join(", ")
+                )
+            })
+    }
+}
+
+/// How each period's interest is accrued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Accrual {
+    /// Periodic rate = annual rate / payments per year (Chinese bank convention). Default.
+    #[default]
+    Periodic,
+    /// Each period's interest = balance × annual rate × year_fraction(prev date, date).
+    DayCount(DayCount),
+}
+
+/// Contractual terms of one receivable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoanTerms {
+    /// Outstanding principal at `start_date`; > 0, whole fen.
+    pub balance: Decimal,
+    /// Nominal annual rate, >= 0 (0.0435 = 4.35 %).
+    pub annual_rate: Decimal,
+    /// Disbursement / lease start; the first accrual period starts here.
+    pub start_date: NaiveDate,
+    /// Default: `add_months(start_date, months_per_period, is_month_end(start_date))`.
+    pub first_payment_date: Option<NaiveDate>,
+    /// Number of instalments, >= 1.
+    pub term: u32,
+    /// 1, 3, 6 or 12.
+    pub months_per_period: u32,
+    pub repayment: Repayment,
+    pub accrual: Accrual,
+}
+
+/// One scheduled payment; all amounts whole fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instalment {
+    pub date: NaiveDate,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    /// Outstanding principal after this instalment; never negative, 0.00 after the last.
+    pub balance_after: Decimal,
+}
+
+/// Why [`loan_schedule`] rejected the terms.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AmortizationError {
+    #[error("loan balance must be greater than 0, got {0}")]
+    NonPositiveBalance(Decimal),
+    #[error("loan balance {0} must be a whole number of fen (at most 2 decimal places)")]
+    BalanceNotWholeFen(Decimal),
+    #[error("annual rate must be 0 or greater, got {0}")]
+    NegativeRate(Decimal),
+    #[error("term must be at least 1 instalment, got 0")]
+    ZeroTerm,
+    #[error("months_per_period must be 1, 3, 6 or 12, got {0}")]
+    BadFrequency(u32),
+    #[error("first payment date {first} must be after the start date {start}")]
+    FirstPaymentNotAfterStart { start: NaiveDate, first: NaiveDate },
+    #[error(
+        "payment dates run past the supported calendar range; shorten term or months_per_period"
+    )]
+    DateOverflow,
+    #[error("amounts overflow the decimal range; check balance, annual_rate and term")]
+    ArithmeticOverflow,
+}
+
+fn mul(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
+    a.checked_mul(b)
+        .ok_or(AmortizationError::ArithmeticOverflow)
+}
+
+fn div(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
+    a.checked_div(b)
+        .ok_or(AmortizationError::ArithmeticOverflow)
+}
+
+fn add(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
+    a.checked_add(b)
+        .ok_or(AmortizationError::ArithmeticOverflow)
+}
+
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
+    a.checked_sub(b)
+        .ok_or(AmortizationError::ArithmeticOverflow)
+}
+
+/// `base^n` by square-and-multiply with checked `Decimal` multiplication.
+fn pow(base: Decimal, mut n: u32) -> Result<Decimal, AmortizationError> {
+    let mut result = Decimal::ONE;
+    let mut square = base;
+    while n > 0 {
+        if n & 1 == 1 {
+            result = mul(result, square)?;
+        }
+        n >>= 1;
+        if n > 0 {
+            square = mul(square, square)?;
+        }
+    }
+    Ok(result)
+}
+
+fn validate(terms: &LoanTerms) -> Result<(), AmortizationError> {
+    if terms.balance <= Decimal::ZERO {
+        return Err(AmortizationError::NonPositiveBalance(terms.balance));
+    }
+    if !is_fen(terms.balance) {
+        return Err(AmortizationError::BalanceNotWholeFen(terms.balance));
+    }
+    if terms.annual_rate < Decimal::ZERO {
+        return Err(AmortizationError::NegativeRate(terms.annual_rate));
+    }
+    if terms.term == 0 {
+        return Err(AmortizationError::ZeroTerm);
+    }
+    if !matches!(terms.months_per_period, 1 | 3 | 6 | 12) {
+        return Err(AmortizationError::BadFrequency(terms.months_per_period));
+    }
+    Ok(())
+}
+
+/// The due dates of all `term` instalments, each computed from the first payment date.
+fn payment_dates(terms: &LoanTerms, months: i32) -> Result<Vec<NaiveDate>, AmortizationError> {
+    let first = match terms.first_payment_date {
+        Some(d) => d,
+        None => add_months(terms.start_date, months, is_month_end(terms.start_date))
+            .ok_or(AmortizationError::DateOverflow)?,
+    };
+    if first <= terms.start_date {
+        return Err(AmortizationError::FirstPaymentNotAfterStart {
+            start: terms.start_date,
+            first,
+        });
+    }
+    let keep_end = is_month_end(first);
+    let date_of = |k: u32| -> Result<NaiveDate, AmortizationError> {
+        let offset = i32::try_from(k)
+            .ok()
+            .and_then(|k| k.checked_mul(months))
+            .ok_or(AmortizationError::DateOverflow)?;
+        add_months(first, offset, keep_end).ok_or(AmortizationError::DateOverflow)
+    };
+    // Check maturity first so an absurd term fails before anything is allocated.
+    date_of(terms.term - 1)?;
+    (0..terms.term).map(date_of).collect()
+}
+
+/// Interest accrued on `balance` from `prev` to `date` under the accrual rule, in fen.
+fn interest(
+    terms: &LoanTerms,
+    rate: Decimal,
+    balance: Decimal,
+    prev: NaiveDate,
+    date: NaiveDate,
+) -> Result<Decimal, AmortizationError> {
+    let raw = match terms.accrual {
+        Accrual::Periodic => mul(balance, rate)?,
+        Accrual::DayCount(dc) => mul(
+            mul(balance, terms.annual_rate)?,
+            dc.year_fraction(prev, date),
+        )?,
+    };
+    Ok(fen(raw))
+}
+
+/// Level instalment `fen(B·r·p / (p − 1))` with `p = (1+r)^n`; `fen(B/n)` when `r = 0`.
+fn level_instalment(balance: Decimal, rate: Decimal, n: u32) -> Result<Decimal, AmortizationError> {
+    let n_dec = Decimal::from(n);
+    if rate.is_zero() {
+        return Ok(fen(div(balance, n_dec)?));
+    }
+    let growth = pow(add(Decimal::ONE, rate)?, n)?;
+    let excess = sub(growth, Decimal::ONE)?;
+    if excess <= Decimal::ZERO {
+        // r is so small that (1+r)^n rounds to 1: the annuity's limit as r → 0.
+        return Ok(fen(div(balance, n_dec)?));
+    }
+    Ok(fen(mul(mul(balance, rate)?, div(growth, excess)?)?))
+}
+
+/// The contractual schedule of `terms`: one [`Instalment`] per due date (one for
+/// [`Repayment::Bullet`]). Principal sums to `terms.balance` exactly.
+pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationError> {
+    validate(terms)?;
+    // validate() bounds months_per_period to 1..=12.
+    let months = terms.months_per_period as i32;
+    let dates = payment_dates(terms, months)?;
+    let rate = div(terms.annual_rate, Decimal::from(12 / months))?;
+    let n = terms.term;
+
+    if terms.repayment == Repayment::Bullet {
+        let maturity = *dates.last().ok_or(AmortizationError::ZeroTerm)?;
+        let raw = match terms.accrual {
+            Accrual::Periodic => mul(mul(terms.balance, rate)?, Decimal::from(n))?,
+            Accrual::DayCount(dc) => mul(
+                mul(terms.balance, terms.annual_rate)?,
+                dc.year_fraction(terms.start_date, maturity),
+            )?,
+        };
+        return Ok(vec![Instalment {
+            date: maturity,
+            principal: terms.balance,
+            interest: fen(raw),
+            balance_after: Decimal::ZERO,
+        }]);
+    }
+
+    // Scheduled principal (EqualPrincipal) or total instalment (Level) before the last.
+    let level = match terms.repayment {
+        Repayment::Level => level_instalment(terms.balance, rate, n)?,
+        Repayment::EqualPrincipal => fen(div(terms.balance, Decimal::from(n))?),
+        Repayment::InterestOnlyBullet | Repayment::Bullet => Decimal::ZERO,
+    };
+
+    let mut schedule = Vec::with_capacity(dates.len());
+    let mut balance = terms.balance;
+    let mut prev = terms.start_date;
+    let last = dates.len().saturating_sub(1);
+    for (k, &date) in dates.iter().enumerate() {
+        let interest = interest(terms, rate, balance, prev, date)?;
+        let principal = if k == last {
+            balance
+        } else {
+            let due = match terms.repayment {
+                Repayment::Level => sub(level, interest)?,
+                _ => level,
+            };
+            // Never negative (interest above a level instalment), never beyond the balance.
+            due.max(Decimal::ZERO).min(balance)
+        };
+        balance = sub(balance, principal)?;
+        schedule.push(Instalment {
+            date,
+            principal,
+            interest,
+            balance_after: balance,
+        });
+        prev = date;
+    }
+    Ok(schedule)
+}

@@ -1,0 +1,406 @@
+//! Raw deal and scenario files: serde types that mirror the TOML one to one.
+//!
+//! Every struct denies unknown keys, so a typo is an error. Keys whose presence depends on
+//! another key (an asset's `kind`, a step's `action`, …) are optional here and checked in
+//! [`crate::validate`], which turns these types into [`crate::deal::Deal`] and
+//! [`crate::scenario::Scenario`]. The file format is documented in `docs/deal-format.md`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+
+/// A date written as a native TOML date (`2024-03-31`) or a string (`"2024-03-31"`).
+/// A date-time (with a time or an offset) is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+/// The `expected` text of every date error.
+pub const DATE_EXPECTED: &str = "a date like 2024-03-31";
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DateVisitor)
+    }
+}
+
+struct DateVisitor;
+
+impl<'de> Visitor<'de> for DateVisitor {
+    type Value = Date;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(DATE_EXPECTED)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
+        parse_date_text(v).map(Date).ok_or_else(|| {
+            E::custom(format_args!(
+                "`{v}` is not a date, expected {DATE_EXPECTED}"
+            ))
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Date, A::Error> {
+        let dt = toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let invalid = || {
+            de::Error::custom(format_args!(
+                "the date-time `{dt}` has a time or an offset, expected {DATE_EXPECTED}"
+            ))
+        };
+        match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                    .map(Date)
+                    .ok_or_else(invalid)
+            }
+            _ => Err(invalid()),
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` exactly (four-digit year, two-digit month and day).
+pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape_ok {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// A deal file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealFile {
+    pub deal: DealSection,
+    #[serde(default)]
+    pub obligors: Vec<Obligor>,
+    #[serde(default)]
+    pub tranches: Vec<Tranche>,
+    #[serde(default)]
+    pub fees: Vec<Fee>,
+    #[serde(default)]
+    pub taxes: Vec<Tax>,
+    pub reserve: Option<Reserve>,
+    #[serde(default)]
+    pub supports: Vec<Support>,
+    /// Named step lists; `normal` is required (checked in validation). The map is sorted by
+    /// name; validation restores file order from the spans.
+    pub waterfalls: Option<BTreeMap<String, Vec<Step>>>,
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    pub scenario: Option<Scenario>,
+}
+
+/// `[deal]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealSection {
+    pub name: String,
+    pub currency: Option<String>,
+    pub cutoff_date: Date,
+    pub closing_date: Date,
+    pub first_payment_date: Option<Date>,
+    pub frequency: Option<String>,
+    pub payment_dates: Option<Vec<Date>>,
+    pub legal_maturity: Date,
+    pub day_count: Option<String>,
+    pub business_day: Option<String>,
+    pub calendar: Option<String>,
+    #[serde(default)]
+    pub extra_holidays: Vec<Date>,
+    #[serde(default)]
+    pub extra_working_days: Vec<Date>,
+    pub collection_lag_days: Option<i64>,
+    pub collection_lag_business_days: Option<i64>,
+}
+
+/// `[[obligors]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obligor {
+    pub name: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub assets: Vec<Asset>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetKind {
+    Licence,
+    Loan,
+    Lease,
+    Receivable,
+}
+
+/// `[[obligors.assets]]`: the union of every kind's keys; which ones a kind takes is checked
+/// in validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Asset {
+    pub kind: AssetKind,
+    pub schedule: Option<Vec<ScheduleEntry>>,
+    pub balance: Option<Decimal>,
+    pub rate: Option<Decimal>,
+    pub start_date: Option<Date>,
+    pub first_payment_date: Option<Date>,
+    pub term: Option<i64>,
+    pub frequency: Option<String>,
+    pub repayment: Option<String>,
+    pub accrual: Option<Accrual>,
+    pub prepayable: Option<bool>,
+    pub amount: Option<Decimal>,
+    pub due_date: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accrual {
+    Periodic,
+    DayCount,
+}
+
+/// One entry of an explicit schedule: `{date, amount}` or `{date, principal, interest}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    pub date: Date,
+    pub amount: Option<Decimal>,
+    pub principal: Option<Decimal>,
+    pub interest: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrancheClass {
+    Senior,
+    Mezzanine,
+    Subordinated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Amortization {
+    PassThrough,
+    Scheduled,
+    Bullet,
+}
+
+/// `[[tranches]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tranche {
+    pub name: String,
+    pub class: TrancheClass,
+    pub balance: Decimal,
+    pub coupon: Option<Decimal>,
+    pub amortization: Option<Amortization>,
+    pub expected_maturity: Option<Date>,
+    pub target_balances: Option<Vec<TargetBalance>>,
+    pub rating: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBalance {
+    pub date: Date,
+    pub balance: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeKind {
+    Fixed,
+    AnnualRate,
+    OneOff,
+}
+
+/// `[[fees]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    pub name: String,
+    pub kind: FeeKind,
+    pub amount: Option<Decimal>,
+    pub rate: Option<Decimal>,
+    pub base: Option<String>,
+    pub date: Option<Date>,
+    pub cap_per_period: Option<Decimal>,
+    pub cap_total: Option<Decimal>,
+}
+
+/// `[[taxes]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tax {
+    pub name: String,
+    pub rate: Decimal,
+    pub base: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cover {
+    Taxes,
+    Fees,
+    SeniorInterest,
+    SeniorPrincipal,
+    MezzanineInterest,
+    MezzaninePrincipal,
+}
+
+/// `[reserve]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reserve {
+    pub target: Option<Decimal>,
+    pub target_multiple: Option<Decimal>,
+    pub initial: Option<Decimal>,
+    pub covers: Option<Vec<Cover>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportKind {
+    ShortfallUndertaking,
+    Guarantee,
+}
+
+/// `[[supports]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Support {
+    pub name: String,
+    pub provider: String,
+    pub kind: SupportKind,
+    pub covers: Vec<Cover>,
+    pub cap_per_period: Option<Decimal>,
+    pub cap_total: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    PayTax,
+    PayFee,
+    PayInterest,
+    PayPrincipal,
+    TopUpReserve,
+    PaySubReturn,
+    PayResidual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalOrder {
+    Sequential,
+    ProRata,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalAmount {
+    Scheduled,
+    Available,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepCondition {
+    SeniorPaidOff,
+    FinalPeriod,
+}
+
+/// One waterfall step: the union of every action's keys; which ones an action takes is
+/// checked in validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub action: Action,
+    pub taxes: Option<Vec<String>>,
+    pub fees: Option<Vec<String>>,
+    pub tranches: Option<Vec<String>>,
+    pub tranche: Option<String>,
+    pub order: Option<PrincipalOrder>,
+    pub amount: Option<PrincipalAmount>,
+    pub when: Option<StepCondition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    Acceleration,
+    EventOfDefault,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerCondition {
+    CumulativeDefaultRatioAbove,
+    SeniorInterestShortfall,
+    CoverageBelow,
+    SeniorOutstandingAfterLegalMaturity,
+}
+
+/// `[[triggers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub name: String,
+    pub kind: TriggerKind,
+    pub condition: TriggerCondition,
+    pub threshold: Option<Decimal>,
+    pub waterfall: String,
+    pub curable: Option<bool>,
+}
+
+/// `[scenario]` in a deal file, or one `[[scenarios]]` entry of a scenario file (where
+/// `name` is required; checked in validation).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub defaults: Vec<ObligorDefault>,
+    pub cdr: Option<Decimal>,
+    pub recovery_rate: Option<Decimal>,
+    pub recovery_lag_months: Option<i64>,
+    pub delay: Option<Delay>,
+    pub cpr: Option<Decimal>,
+    #[serde(default)]
+    pub supports_off: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObligorDefault {
+    pub obligor: String,
+    pub date: Date,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delay {
+    pub fraction: Decimal,
+    pub months: i64,
+}
+
+/// A scenario file (`--scenario FILE`). Only `[[scenarios]]` for now; a `[grid]` section
+/// is planned and will be a new optional field here.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    #[serde(default)]
+    pub scenarios: Vec<Scenario>,
+}

@@ -1,0 +1,522 @@
+//! Obligors and their assets: explicit schedules, generated loan and lease schedules,
+//! receivables.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::deal::{FREQUENCIES, checked_sum, forbid, parse_or};
+use super::{Ctx, Names, Sign};
+use crate::calendar::daycount::DayCount;
+use crate::calendar::schedule::Frequency;
+use crate::deal::{Asset, AssetKind, Instalment, Obligor};
+use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
+use crate::schema;
+
+const REPAYMENTS: &str = "one of: level, equal_principal, interest_only, bullet";
+/// Most instalments a generated schedule may have.
+const MAX_TERM: u32 = 600;
+
+/// The deal dates an asset is checked against.
+pub(super) struct PoolDates {
+    pub cutoff: NaiveDate,
+    pub legal: NaiveDate,
+    pub day_count: DayCount,
+    /// End of the last collection period, when the periods are valid.
+    pub last_collection_end: Option<NaiveDate>,
+}
+
+pub(super) fn obligors(
+    ctx: &mut Ctx,
+    raw: &[schema::Obligor],
+    dates: &PoolDates,
+) -> (Vec<Obligor>, Names) {
+    let mut names = Names::new("obligor");
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, o) in raw.iter().enumerate() {
+        let p = format!("obligors[{i}]");
+        ctx.name(&format!("{p}.name"), &o.name);
+        names.add(ctx, &format!("{p}.name"), &o.name, i);
+        if o.assets.is_empty() && !raw.iter().all(|o| o.assets.is_empty()) {
+            ctx.warn(&p, format!("obligor `{}` has no assets", o.name));
+        }
+        let assets = o
+            .assets
+            .iter()
+            .enumerate()
+            .filter_map(|(j, a)| asset(ctx, &format!("{p}.assets[{j}]"), a, dates))
+            .collect();
+        out.push(Obligor {
+            name: o.name.clone(),
+            tags: o.tags.clone(),
+            assets,
+        });
+    }
+    if raw.iter().all(|o| o.assets.is_empty()) {
+        ctx.err(
+            "obligors",
+            "empty pool: no obligor has any asset",
+            "at least one [[obligors]] with at least one [[obligors.assets]]",
+        );
+    }
+    (out, names)
+}
+
+fn kind(k: schema::AssetKind) -> AssetKind {
+    match k {
+        schema::AssetKind::Licence => AssetKind::Licence,
+        schema::AssetKind::Loan => AssetKind::Loan,
+        schema::AssetKind::Lease => AssetKind::Lease,
+        schema::AssetKind::Receivable => AssetKind::Receivable,
+    }
+}
+
+const GENERATION_KEYS: [&str; 8] = [
+    "balance",
+    "rate",
+    "start_date",
+    "first_payment_date",
+    "term",
+    "frequency",
+    "repayment",
+    "accrual",
+];
+
+fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option<Asset> {
+    let kind = kind(a.kind);
+    let keys = [
+        ("schedule", a.schedule.is_some()),
+        ("balance", a.balance.is_some()),
+        ("rate", a.rate.is_some()),
+        ("start_date", a.start_date.is_some()),
+        ("first_payment_date", a.first_payment_date.is_some()),
+        ("term", a.term.is_some()),
+        ("frequency", a.frequency.is_some()),
+        ("repayment", a.repayment.is_some()),
+        ("accrual", a.accrual.is_some()),
+        ("prepayable", a.prepayable.is_some()),
+        ("amount", a.amount.is_some()),
+        ("due_date", a.due_date.is_some()),
+    ];
+    let allowed: &[&str] = match kind {
+        AssetKind::Licence => &["schedule"],
+        AssetKind::Loan | AssetKind::Lease => &[
+            "schedule",
+            "balance",
+            "rate",
+            "start_date",
+            "first_payment_date",
+            "term",
+            "frequency",
+            "repayment",
+            "accrual",
+            "prepayable",
+        ],
+        AssetKind::Receivable => &["amount", "due_date"],
+    };
+    let what = format!("a {} asset", kind.name());
+    forbid(ctx, p, &keys, allowed, &["kind"], &what);
+    let before = ctx.error_count();
+
+    // Instalments with the key path each one's date comes from, and where to report an
+    // asset with nothing after the cutoff.
+    let (items, nothing_path, generated): (Vec<(Instalment, String)>, String, bool) = match kind {
+        AssetKind::Licence => match &a.schedule {
+            Some(s) => (
+                explicit(ctx, p, s, kind, true),
+                format!("{p}.schedule"),
+                false,
+            ),
+            None => {
+                ctx.err(
+                    &format!("{p}.schedule"),
+                    "missing required key `schedule` for a licence asset",
+                    "schedule = [{ date = 2019-12-01, amount = 1000000 }, …]",
+                );
+                return None;
+            }
+        },
+        AssetKind::Receivable => {
+            let amount = match a.amount {
+                Some(v) => ctx.money(&format!("{p}.amount"), v, Sign::Positive),
+                None => {
+                    ctx.err(
+                        &format!("{p}.amount"),
+                        "missing required key `amount` for a receivable asset",
+                        "amount = 5000000",
+                    );
+                    Decimal::ZERO
+                }
+            };
+            let due_path = format!("{p}.due_date");
+            let Some(due) = a.due_date else {
+                ctx.err(
+                    &due_path,
+                    "missing required key `due_date` for a receivable asset",
+                    "due_date = 2019-12-31",
+                );
+                return None;
+            };
+            let due = ctx.date(&due_path, due);
+            let item = Instalment {
+                date: due,
+                principal: amount,
+                interest: Decimal::ZERO,
+            };
+            (vec![(item, due_path.clone())], due_path, false)
+        }
+        AssetKind::Loan | AssetKind::Lease => {
+            let generation = keys
+                .iter()
+                .any(|(k, present)| *present && GENERATION_KEYS.contains(k));
+            match (&a.schedule, generation) {
+                (Some(_), true) => {
+                    ctx.key_err(
+                        &format!("{p}.schedule"),
+                        format!(
+                            "{what} has both an explicit `schedule` and generation keys \
+                             (balance, rate, start_date, …)"
+                        ),
+                        "either `schedule`, or balance, rate, start_date, term and frequency; \
+                         not both",
+                    );
+                    return None;
+                }
+                (Some(s), false) => (
+                    explicit(ctx, p, s, kind, false),
+                    format!("{p}.schedule"),
+                    false,
+                ),
+                (None, true) => (generate(ctx, p, a, kind, dates)?, p.to_string(), true),
+                (None, false) => {
+                    ctx.err(
+                        p,
+                        format!("{what} has neither a `schedule` nor generation keys"),
+                        "schedule = [{ date, principal, interest }, …], or balance, rate, \
+                         start_date, term and frequency",
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    if ctx.error_count() > before {
+        return None;
+    }
+    let instalments = finish(ctx, p, items, &nothing_path, generated, dates)?;
+    Some(Asset {
+        kind,
+        instalments,
+        prepayable: a
+            .prepayable
+            .unwrap_or(matches!(kind, AssetKind::Loan | AssetKind::Lease)),
+    })
+}
+
+/// An explicit schedule. `amount_form` allows `{date, amount}` entries (licences).
+fn explicit(
+    ctx: &mut Ctx,
+    p: &str,
+    entries: &[schema::ScheduleEntry],
+    kind: AssetKind,
+    amount_form: bool,
+) -> Vec<(Instalment, String)> {
+    let sp = format!("{p}.schedule");
+    let example = if amount_form {
+        "entries { date, amount } or { date, principal, interest }"
+    } else {
+        "entries { date, principal, interest }"
+    };
+    if entries.is_empty() {
+        ctx.err(
+            &sp,
+            "the schedule is empty",
+            format!("at least one of the {example}"),
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<(Instalment, String)> = Vec::with_capacity(entries.len());
+    let mut prev: Option<NaiveDate> = None;
+    for (i, e) in entries.iter().enumerate() {
+        let ep = format!("{sp}[{i}]");
+        let dp = format!("{ep}.date");
+        let date = ctx.date(&dp, e.date);
+        if let Some(pd) = prev
+            && date <= pd
+        {
+            ctx.err(
+                &dp,
+                format!("date {date} is not after the previous entry's date {pd}"),
+                "schedule dates in strictly increasing order",
+            );
+        }
+        prev = Some(date);
+        let m = |ctx: &mut Ctx, key: &str, v: Decimal| {
+            ctx.money(&format!("{ep}.{key}"), v, Sign::NonNegative)
+        };
+        let (principal, interest) = match (e.amount, e.principal, e.interest) {
+            (Some(a), None, None) if amount_form => (m(ctx, "amount", a), Decimal::ZERO),
+            (Some(_), _, _) if !amount_form => {
+                ctx.key_err(
+                    &format!("{ep}.amount"),
+                    format!(
+                        "`amount` does not belong to a {} schedule entry",
+                        kind.name()
+                    ),
+                    "`principal` and `interest`",
+                );
+                continue;
+            }
+            (Some(_), p, _) => {
+                let key = if p.is_some() { "principal" } else { "interest" };
+                ctx.key_err(
+                    &format!("{ep}.{key}"),
+                    format!("`amount` cannot be combined with `{key}`"),
+                    "either `amount`, or `principal` and `interest`",
+                );
+                continue;
+            }
+            (None, Some(pr), Some(it)) => (m(ctx, "principal", pr), m(ctx, "interest", it)),
+            (None, pr, it) => {
+                let missing = match (pr, it) {
+                    (Some(_), None) => "interest",
+                    (None, Some(_)) => "principal",
+                    _ if amount_form => "amount",
+                    _ => "principal",
+                };
+                ctx.err(
+                    &format!("{ep}.{missing}"),
+                    format!("missing required key `{missing}` in a schedule entry"),
+                    example.to_string(),
+                );
+                continue;
+            }
+        };
+        out.push((
+            Instalment {
+                date,
+                principal,
+                interest,
+            },
+            dp,
+        ));
+    }
+    let total = checked_sum(
+        ctx,
+        &sp,
+        out.iter().flat_map(|(i, _)| [i.principal, i.interest]),
+    );
+    if total == Some(Decimal::ZERO) && out.len() == entries.len() {
+        ctx.err(
+            &sp,
+            "every amount in the schedule is zero",
+            "at least one entry with a positive amount",
+        );
+    }
+    out
+}
+
+/// A generated loan or lease schedule.
+fn generate(
+    ctx: &mut Ctx,
+    p: &str,
+    a: &schema::Asset,
+    kind: AssetKind,
+    dates: &PoolDates,
+) -> Option<Vec<(Instalment, String)>> {
+    let before = ctx.error_count();
+    let what = format!("a generated {} schedule", kind.name());
+    let need = |ctx: &mut Ctx, key: &str, present: bool, example: &str| {
+        if !present {
+            ctx.err(
+                &format!("{p}.{key}"),
+                format!("missing required key `{key}` for {what}"),
+                example.to_string(),
+            );
+        }
+    };
+    need(ctx, "balance", a.balance.is_some(), "balance = 10000000");
+    need(ctx, "rate", a.rate.is_some(), "rate = 0.0435");
+    need(
+        ctx,
+        "start_date",
+        a.start_date.is_some(),
+        "start_date = 2022-04-14",
+    );
+    need(
+        ctx,
+        "term",
+        a.term.is_some(),
+        "term = 12 (number of instalments)",
+    );
+    need(ctx, "frequency", a.frequency.is_some(), FREQUENCIES);
+    if kind == AssetKind::Loan {
+        need(ctx, "repayment", a.repayment.is_some(), REPAYMENTS);
+    }
+    let balance = a
+        .balance
+        .map(|b| ctx.money(&format!("{p}.balance"), b, Sign::Positive));
+    let rate = a
+        .rate
+        .map(|r| ctx.annual_rate(&format!("{p}.rate"), r, Sign::NonNegative));
+    let start = a
+        .start_date
+        .map(|d| ctx.date(&format!("{p}.start_date"), d));
+    let first = a
+        .first_payment_date
+        .map(|d| ctx.date(&format!("{p}.first_payment_date"), d));
+    if let (Some(s), Some(f)) = (start, first)
+        && f <= s
+    {
+        ctx.err(
+            &format!("{p}.first_payment_date"),
+            format!("first payment date {f} is not after the start date {s}"),
+            "a first payment date after the start date",
+        );
+    }
+    let term = a.term.map(|t| {
+        if t == 0 {
+            ctx.err(
+                &format!("{p}.term"),
+                format!("term 0: {what} needs at least 1 instalment"),
+                format!("a number of instalments from 1 to {MAX_TERM}"),
+            );
+            1
+        } else {
+            ctx.int_in(&format!("{p}.term"), t, 1, MAX_TERM, "instalments")
+        }
+    });
+    let frequency: Option<Frequency> = parse_or(
+        ctx,
+        &format!("{p}.frequency"),
+        a.frequency.as_deref(),
+        "frequency",
+        FREQUENCIES,
+    );
+    let repayment: Option<Repayment> = match &a.repayment {
+        Some(r) => parse_or(
+            ctx,
+            &format!("{p}.repayment"),
+            Some(r),
+            "repayment method",
+            REPAYMENTS,
+        ),
+        None => Some(Repayment::Level),
+    };
+    let accrual = match a.accrual {
+        Some(schema::Accrual::DayCount) => Accrual::DayCount(dates.day_count),
+        _ => Accrual::Periodic,
+    };
+    if ctx.error_count() > before {
+        return None;
+    }
+    let terms = LoanTerms {
+        balance: balance?,
+        annual_rate: rate?,
+        start_date: start?,
+        first_payment_date: first,
+        term: term?,
+        months_per_period: frequency?.months(),
+        repayment: repayment?,
+        accrual,
+    };
+    match loan_schedule(&terms) {
+        Ok(schedule) => {
+            let tp = format!("{p}.term");
+            Some(
+                schedule
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            Instalment {
+                                date: i.date,
+                                principal: i.principal,
+                                interest: i.interest,
+                            },
+                            tp.clone(),
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        Err(e) => {
+            ctx.err(
+                p,
+                format!("cannot generate the {} schedule: {e}", kind.name()),
+                "terms that give a valid schedule (see docs/amortization.md)",
+            );
+            None
+        }
+    }
+}
+
+/// Checks instalments against the legal maturity, drops those on or before the cutoff and
+/// warns about those after the last collection period.
+fn finish(
+    ctx: &mut Ctx,
+    p: &str,
+    items: Vec<(Instalment, String)>,
+    nothing_path: &str,
+    generated: bool,
+    dates: &PoolDates,
+) -> Option<Vec<Instalment>> {
+    let late: Vec<&(Instalment, String)> =
+        items.iter().filter(|(i, _)| i.date > dates.legal).collect();
+    if let Some((first_late, path)) = late.first() {
+        let more = match late.len() - 1 {
+            0 => String::new(),
+            1 => " (and 1 later instalment)".to_string(),
+            n => format!(" (and {n} later instalments)"),
+        };
+        let expected = if generated {
+            "a term that ends on or before the legal maturity"
+        } else {
+            "instalments due on or before the legal maturity"
+        };
+        ctx.err(
+            path,
+            format!(
+                "instalment due {}{more} is after the legal maturity {}",
+                first_late.date, dates.legal
+            ),
+            expected,
+        );
+        return None;
+    }
+    let kept: Vec<Instalment> = items
+        .iter()
+        .filter(|(i, _)| i.date > dates.cutoff)
+        .map(|(i, _)| *i)
+        .collect();
+    if kept.is_empty() {
+        ctx.err(
+            nothing_path,
+            format!(
+                "every instalment falls on or before the cutoff date {}; the asset has nothing \
+                 left to securitize",
+                dates.cutoff
+            ),
+            "at least one instalment due after the cutoff date",
+        );
+        return None;
+    }
+    if let Some(end) = dates.last_collection_end {
+        let never: Vec<&Instalment> = kept.iter().filter(|i| i.date > end).collect();
+        if let Some(first) = never.first() {
+            let path = items
+                .iter()
+                .find(|(i, _)| i.date == first.date)
+                .map_or(p, |(_, path)| path.as_str());
+            let amount = checked_sum(ctx, p, never.iter().map(|i| i.amount()))?;
+            ctx.warn(
+                path,
+                format!(
+                    "{} instalment(s) totalling {amount}, the first due {}, fall after the last \
+                     collection period ends on {end}; they will never be collected",
+                    never.len(),
+                    first.date
+                ),
+            );
+        }
+    }
+    Some(kept)
+}

@@ -1,0 +1,612 @@
+//! Calendar, day-count and schedule tests. Every expected figure is taken from the State
+//! Council holiday announcements or worked out by hand in the comments, never from the
+//! program's own output.
+
+use chrono::NaiveDate;
+use ipabs::calendar::daycount::DayCount;
+use ipabs::calendar::schedule::{
+    CollectionLag, Frequency, ScheduledDate, add_months, is_month_end, payment_dates,
+};
+use ipabs::calendar::{BusinessDayConvention as Bdc, Calendar};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn cn() -> Calendar {
+    Calendar::china()
+}
+
+/// |a - b| < 1e-26: the expected literals below are the exact fractions written to 28
+/// significant digits, so only the last digit's rounding may differ.
+fn assert_close(a: Decimal, b: Decimal) {
+    assert!(
+        (a - b).abs() < dec!(0.00000000000000000000000001),
+        "{a} vs {b}"
+    );
+}
+
+// ---------------------------------------------------------------- business days, 2024
+
+#[test]
+fn national_day_2024() {
+    // 国办发明电〔2023〕7号: 10月1日至7日放假调休; 9月29日(星期日)、10月12日(星期六)上班.
+    let cal = cn();
+    for day in 1..=7 {
+        assert!(!cal.is_business_day(d(2024, 10, day)), "2024-10-{day:02}");
+    }
+    assert!(
+        cal.is_business_day(d(2024, 9, 29)),
+        "Sunday 2024-09-29 is worked"
+    );
+    assert!(
+        cal.is_business_day(d(2024, 10, 12)),
+        "Saturday 2024-10-12 is worked"
+    );
+    assert!(cal.is_business_day(d(2024, 9, 30)));
+    assert!(cal.is_business_day(d(2024, 10, 8)));
+    assert!(!cal.is_business_day(d(2024, 10, 13)), "ordinary Sunday");
+
+    assert_eq!(cal.adjust(d(2024, 10, 1), Bdc::Following), d(2024, 10, 8));
+    assert_eq!(cal.adjust(d(2024, 10, 7), Bdc::Preceding), d(2024, 9, 30));
+    assert_eq!(
+        cal.adjust(d(2024, 10, 1), Bdc::ModifiedFollowing),
+        d(2024, 10, 8)
+    );
+    assert_eq!(cal.adjust(d(2024, 10, 1), Bdc::Unadjusted), d(2024, 10, 1));
+    // A business day is never moved.
+    for bdc in Bdc::ALL {
+        assert_eq!(cal.adjust(d(2024, 9, 29), bdc), d(2024, 9, 29));
+    }
+    // The weekends-only calendar knows nothing of the holiday.
+    let wk = Calendar::weekends_only();
+    assert!(wk.is_business_day(d(2024, 10, 1)));
+    assert!(!wk.is_business_day(d(2024, 9, 29)));
+}
+
+#[test]
+fn spring_festival_2024() {
+    // 2月10日至17日放假调休,共8天; 2月4日(星期日)、2月18日(星期日)上班.
+    let cal = cn();
+    for day in 10..=17 {
+        assert!(!cal.is_business_day(d(2024, 2, day)), "2024-02-{day}");
+    }
+    assert!(
+        cal.is_business_day(d(2024, 2, 4)),
+        "Sunday 2024-02-04 is worked"
+    );
+    assert!(
+        cal.is_business_day(d(2024, 2, 18)),
+        "Sunday 2024-02-18 is worked"
+    );
+    // 除夕 2024-02-09 (Friday) is only "encouraged" rest, not a statutory holiday.
+    assert!(cal.is_business_day(d(2024, 2, 9)));
+    assert!(!cal.is_business_day(d(2024, 2, 3)), "ordinary Saturday");
+    // Following from the first holiday lands on the worked Sunday.
+    assert_eq!(cal.adjust(d(2024, 2, 10), Bdc::Following), d(2024, 2, 18));
+    assert_eq!(cal.adjust(d(2024, 2, 17), Bdc::Preceding), d(2024, 2, 9));
+}
+
+#[test]
+fn other_2024_holidays() {
+    let cal = cn();
+    // 元旦 1月1日; 清明 4月4日至6日, 4月7日(星期日)上班; 劳动节 5月1日至5日,
+    // 4月28日(星期日)、5月11日(星期六)上班; 端午 6月10日; 中秋 9月15日至17日, 9月14日(星期六)上班.
+    assert!(!cal.is_business_day(d(2024, 1, 1)));
+    assert!(!cal.is_business_day(d(2024, 4, 4)));
+    assert!(cal.is_business_day(d(2024, 4, 7)));
+    assert!(!cal.is_business_day(d(2024, 5, 3)));
+    assert!(cal.is_business_day(d(2024, 4, 28)));
+    assert!(cal.is_business_day(d(2024, 5, 11)));
+    assert!(!cal.is_business_day(d(2024, 6, 10)));
+    assert!(!cal.is_business_day(d(2024, 9, 16)));
+    assert!(cal.is_business_day(d(2024, 9, 14)));
+}
+
+// ---------------------------------------------------------------- business days, other years
+
+#[test]
+fn modified_following_rolls_back_at_month_end() {
+    let cal = cn();
+    // 2023 (国办发明电〔2022〕16号): 9月29日至10月6日放假调休; 10月7日(星期六)、10月8日(星期日)上班.
+    // 2023-09-30 is a Saturday inside the holiday. Following goes to the worked Saturday
+    // 2023-10-07, which is in October, so modified following goes back: 09-29 is a holiday,
+    // Thursday 2023-09-28 is a business day.
+    assert_eq!(cal.adjust(d(2023, 9, 30), Bdc::Following), d(2023, 10, 7));
+    assert_eq!(
+        cal.adjust(d(2023, 9, 30), Bdc::ModifiedFollowing),
+        d(2023, 9, 28)
+    );
+    assert_eq!(cal.adjust(d(2023, 9, 30), Bdc::Preceding), d(2023, 9, 28));
+    // 2025 端午 5月31日(周六)至6月2日(周一): month-end Saturday 2025-05-31 → following
+    // Tuesday 2025-06-03 (June) → modified following Friday 2025-05-30.
+    assert_eq!(cal.adjust(d(2025, 5, 31), Bdc::Following), d(2025, 6, 3));
+    assert_eq!(
+        cal.adjust(d(2025, 5, 31), Bdc::ModifiedFollowing),
+        d(2025, 5, 30)
+    );
+    // 2022 劳动节 4月30日至5月4日: 2022-04-30 (Sat) → 2022-05-05 → modified 2022-04-29 (Fri).
+    assert_eq!(
+        cal.adjust(d(2022, 4, 30), Bdc::ModifiedFollowing),
+        d(2022, 4, 29)
+    );
+}
+
+#[test]
+fn key_dates_2019_to_2026() {
+    let cal = cn();
+    // 2019: 元旦 2018-12-30..2019-01-01, 2018-12-29 (Sat) worked; 春节 2月4日至10日,
+    // 2月2日(六)、3日(日)上班; 劳动节 as amended by 国办发明电〔2019〕3号: 5月1日至4日,
+    // 4月28日(日)、5月5日(日)上班.
+    assert!(!cal.is_business_day(d(2018, 12, 31)));
+    assert!(cal.is_business_day(d(2018, 12, 29)));
+    assert!(cal.is_business_day(d(2019, 2, 2)) && cal.is_business_day(d(2019, 2, 3)));
+    assert!(!cal.is_business_day(d(2019, 2, 4)));
+    assert!(!cal.is_business_day(d(2019, 5, 2)));
+    assert!(cal.is_business_day(d(2019, 5, 5)));
+    // 2020: 春节 1月24日至30日, 1月19日(日)上班; extended (国办发明电〔2020〕1号) to
+    // 2月2日, so the announced working Saturday 2月1日 became a holiday; work resumed 2月3日.
+    assert!(cal.is_business_day(d(2020, 1, 19)));
+    assert!(!cal.is_business_day(d(2020, 1, 31)));
+    assert!(!cal.is_business_day(d(2020, 2, 1)));
+    assert!(cal.is_business_day(d(2020, 2, 3)));
+    assert_eq!(cal.adjust(d(2020, 1, 24), Bdc::Following), d(2020, 2, 3));
+    // 2021: 国庆 10月1日至7日, 9月26日(日)、10月9日(六)上班.
+    assert!(cal.is_business_day(d(2021, 9, 26)) && cal.is_business_day(d(2021, 10, 9)));
+    // 2022: 国庆 10月1日至7日, 10月8日(六)、10月9日(日)上班.
+    assert!(cal.is_business_day(d(2022, 10, 8)) && cal.is_business_day(d(2022, 10, 9)));
+    // 2025: 春节 1月28日至2月4日, 1月26日(日)、2月8日(六)上班.
+    assert!(!cal.is_business_day(d(2025, 1, 28)) && !cal.is_business_day(d(2025, 2, 4)));
+    assert!(cal.is_business_day(d(2025, 1, 26)) && cal.is_business_day(d(2025, 2, 8)));
+    // 2026: 春节 2月15日至23日, 2月14日(六)、2月28日(六)上班; 元旦 1月1日至3日, 1月4日(日)上班.
+    assert!(!cal.is_business_day(d(2026, 2, 23)));
+    assert!(cal.is_business_day(d(2026, 2, 14)) && cal.is_business_day(d(2026, 2, 28)));
+    assert!(cal.is_business_day(d(2026, 1, 4)));
+    assert!(!cal.is_business_day(d(2026, 10, 7)));
+    assert!(cal.is_business_day(d(2026, 10, 10)));
+}
+
+#[test]
+fn coverage_and_builtin_lookup() {
+    assert_eq!(cn().covered_years(), Some((2019, 2026)));
+    assert_eq!(Calendar::weekends_only().covered_years(), None);
+    assert_eq!(
+        Calendar::builtin("CN").unwrap().covered_years(),
+        Some((2019, 2026))
+    );
+    assert_eq!(Calendar::builtin("weekends").unwrap().covered_years(), None);
+    assert!(Calendar::builtin("HK").is_none());
+    assert!(Calendar::builtin("").is_none());
+    // Outside the data only weekends count: 2027-10-01 is a Friday.
+    assert!(cn().is_business_day(d(2027, 10, 1)));
+}
+
+#[test]
+fn overrides() {
+    // A deal holiday on an ordinary Monday, a deal working day on an ordinary Saturday,
+    // and a deal working day on a statutory holiday (the holiday wins).
+    let cal = cn().with_overrides(&[d(2024, 11, 11)], &[d(2024, 11, 16), d(2024, 10, 2)]);
+    assert!(!cal.is_business_day(d(2024, 11, 11)));
+    assert!(cal.is_business_day(d(2024, 11, 16)));
+    assert!(!cal.is_business_day(d(2024, 10, 2)));
+    // A date that is both an extra holiday and an extra working day is a holiday.
+    let cal = Calendar::weekends_only().with_overrides(&[d(2024, 11, 16)], &[d(2024, 11, 16)]);
+    assert!(!cal.is_business_day(d(2024, 11, 16)));
+    assert_eq!(cal.covered_years(), None);
+}
+
+#[test]
+fn add_business_days_across_holidays_and_worked_weekends() {
+    let cal = cn();
+    // Monday 2024-09-30 + 1 → skips 10-01..07 → Tuesday 2024-10-08.
+    assert_eq!(cal.add_business_days(d(2024, 9, 30), 1), d(2024, 10, 8));
+    // Friday 2024-09-27 + 1 → the worked Sunday 2024-09-29 (Saturday 09-28 is off).
+    assert_eq!(cal.add_business_days(d(2024, 9, 27), 1), d(2024, 9, 29));
+    // Friday 2024-10-11 + 1 → the worked Saturday 2024-10-12; + 2 → Monday 2024-10-14.
+    assert_eq!(cal.add_business_days(d(2024, 10, 11), 1), d(2024, 10, 12));
+    assert_eq!(cal.add_business_days(d(2024, 10, 11), 2), d(2024, 10, 14));
+    // Backwards: 2024-10-08 − 1 → 09-30; − 2 → Sunday 09-29; − 3 → Friday 09-27.
+    assert_eq!(cal.add_business_days(d(2024, 10, 8), -1), d(2024, 9, 30));
+    assert_eq!(cal.add_business_days(d(2024, 10, 8), -2), d(2024, 9, 29));
+    assert_eq!(cal.add_business_days(d(2024, 10, 8), -3), d(2024, 9, 27));
+    // From a holiday: 2024-10-03 + 1 → 10-08; − 1 → 09-30.
+    assert_eq!(cal.add_business_days(d(2024, 10, 3), 1), d(2024, 10, 8));
+    assert_eq!(cal.add_business_days(d(2024, 10, 3), -1), d(2024, 9, 30));
+    // n = 0 leaves even a holiday unchanged.
+    assert_eq!(cal.add_business_days(d(2024, 10, 3), 0), d(2024, 10, 3));
+    // Ten business days from Monday 2024-09-23: 24,25,26,27 (4), Sun 29 (5), Mon 30 (6),
+    // Oct 8,9,10,11 (10).
+    assert_eq!(cal.add_business_days(d(2024, 9, 23), 10), d(2024, 10, 11));
+}
+
+#[test]
+fn no_panic_near_date_limits() {
+    let cal = cn();
+    let max = NaiveDate::MAX;
+    let min = NaiveDate::MIN;
+    for bdc in Bdc::ALL {
+        let _ = cal.adjust(max, bdc);
+        let _ = cal.adjust(min, bdc);
+    }
+    let far = cal.add_business_days(max, 10);
+    assert!(far <= max);
+    let far = cal.add_business_days(min, -10);
+    assert!(far >= min);
+    let _ = cal.add_business_days(max, i32::MIN + 1_000_000_000);
+    assert_eq!(
+        CollectionLag::CalendarDays(u32::MAX).collection_end(min, &cal),
+        min
+    );
+    let _ = CollectionLag::BusinessDays(5).collection_end(min, &cal);
+    for dc in DayCount::ALL {
+        let a = dc.year_fraction(min, max);
+        let b = dc.year_fraction(max, min);
+        assert_eq!(a, -b);
+        assert!(a > Decimal::ZERO);
+    }
+    assert!(add_months(max, 1, true).is_none());
+    let v = payment_dates(max, Frequency::Monthly, max, &cal, Bdc::Following);
+    assert_eq!(v.len(), 1);
+}
+
+// ---------------------------------------------------------------- collection lag
+
+#[test]
+fn collection_lag() {
+    let cal = cn();
+    // Payment 2024-10-08: 7 calendar days back is 2024-10-01 (a holiday; calendar-day lags
+    // do not adjust). 2 business days back: 09-30 (1), Sunday 09-29 (2).
+    assert_eq!(
+        CollectionLag::CalendarDays(7).collection_end(d(2024, 10, 8), &cal),
+        d(2024, 10, 1)
+    );
+    assert_eq!(
+        CollectionLag::BusinessDays(2).collection_end(d(2024, 10, 8), &cal),
+        d(2024, 9, 29)
+    );
+    assert_eq!(
+        CollectionLag::BusinessDays(0).collection_end(d(2024, 10, 8), &cal),
+        d(2024, 10, 8)
+    );
+    assert_eq!(
+        CollectionLag::CalendarDays(0).collection_end(d(2024, 10, 8), &cal),
+        d(2024, 10, 8)
+    );
+    // Across a year end: 2024-01-02 − 3 calendar days = 2023-12-30.
+    assert_eq!(
+        CollectionLag::CalendarDays(3).collection_end(d(2024, 1, 2), &cal),
+        d(2023, 12, 30)
+    );
+}
+
+// ---------------------------------------------------------------- day counts
+
+#[test]
+fn act_365f_and_act_360() {
+    let (s, e) = (d(2024, 1, 1), d(2025, 1, 1));
+    // 2024 is a leap year: 366 days.
+    assert_eq!(DayCount::Act365F.day_count(s, e), 366);
+    // 366/365 = 1.00273972602739726027397260273...
+    assert_close(
+        DayCount::Act365F.year_fraction(s, e),
+        dec!(1.002739726027397260273972603),
+    );
+    // 2024-01-01 → 2024-07-01: 31+29+31+30+31+30 = 182 days; 182/360 = 0.50555...
+    let e2 = d(2024, 7, 1);
+    assert_eq!(DayCount::Act360.day_count(s, e2), 182);
+    assert_close(
+        DayCount::Act360.year_fraction(s, e2),
+        dec!(0.5055555555555555555555555556),
+    );
+    // 365 days of 2023 / 365 = 1 exactly; 180/360 = 0.5 exactly.
+    assert_eq!(
+        DayCount::Act365F.year_fraction(d(2023, 1, 1), d(2024, 1, 1)),
+        dec!(1)
+    );
+    assert_eq!(
+        DayCount::Act360.year_fraction(d(2023, 1, 1), d(2023, 6, 30)),
+        dec!(0.5)
+    );
+    assert_eq!(DayCount::Act365F.year_fraction(s, s), Decimal::ZERO);
+}
+
+#[test]
+fn thirty_360_bond_basis() {
+    let tc = DayCount::Thirty360;
+    // 2024-01-31 → 2024-02-29: D1=31→30, D2=29. 30·(2−1) + (29−30) = 29.
+    assert_eq!(tc.day_count(d(2024, 1, 31), d(2024, 2, 29)), 29);
+    // 2024-01-30 → 2024-03-31: D1=30, D2=31 and D1≥30 → 30. 30·2 + 0 = 60.
+    assert_eq!(tc.day_count(d(2024, 1, 30), d(2024, 3, 31)), 60);
+    assert_eq!(
+        tc.year_fraction(d(2024, 1, 30), d(2024, 3, 31)),
+        dec!(60) / dec!(360)
+    );
+    // 2024-02-29 → 2024-03-31: D1=29 (<30) so D2 stays 31. 30·1 + (31−29) = 32.
+    assert_eq!(tc.day_count(d(2024, 2, 29), d(2024, 3, 31)), 32);
+    // 32/360 = 0.0888...
+    assert_close(
+        tc.year_fraction(d(2024, 2, 29), d(2024, 3, 31)),
+        dec!(0.0888888888888888888888888889),
+    );
+    // 2023-12-31 → 2024-12-31: D1=31→30, D2=31→30. 360·1 + 30·0 + 0 = 360 → exactly 1.
+    assert_eq!(tc.day_count(d(2023, 12, 31), d(2024, 12, 31)), 360);
+    assert_eq!(tc.year_fraction(d(2023, 12, 31), d(2024, 12, 31)), dec!(1));
+    // 2024-01-15 → 2024-07-15: 30·6 = 180 → 0.5.
+    assert_eq!(tc.year_fraction(d(2024, 1, 15), d(2024, 7, 15)), dec!(0.5));
+    // 2024-02-28 → 2024-03-01: 30·1 + (1−28) = 3 (bond basis does not adjust February ends).
+    assert_eq!(tc.day_count(d(2024, 2, 28), d(2024, 3, 1)), 3);
+    // 2024-03-31 → 2024-04-30: D1=31→30, D2=30. 30·1 + 0 = 30.
+    assert_eq!(tc.day_count(d(2024, 3, 31), d(2024, 4, 30)), 30);
+}
+
+#[test]
+fn act_act_isda() {
+    let aa = DayCount::ActAct;
+    // 2023-11-15 → 2024-01-01: 16 days of November (15..30) + 31 of December = 47 in 2023
+    // (365-day year); 2024-01-01 → 2024-02-15: 31 + 14 = 45 in 2024 (366-day year).
+    // 47/365 + 45/366 = 11209/44530 = 0.25171794295980238041769593532...
+    let (s, e) = (d(2023, 11, 15), d(2024, 2, 15));
+    assert_eq!(aa.day_count(s, e), 92);
+    assert_close(aa.year_fraction(s, e), dec!(0.2517179429598023804176959353));
+    // 2023-07-01 → 2025-07-01: 184/365 (2023) + 366/366 (2024) + 181/365 (2025) = 2 exactly.
+    assert_eq!(aa.year_fraction(d(2023, 7, 1), d(2025, 7, 1)), dec!(2));
+    // Whole leap year: 366/366 = 1.
+    assert_eq!(aa.year_fraction(d(2024, 1, 1), d(2025, 1, 1)), dec!(1));
+}
+
+#[test]
+fn negative_fractions_when_end_precedes_start() {
+    let (s, e) = (d(2024, 1, 31), d(2024, 2, 29));
+    for dc in DayCount::ALL {
+        assert_eq!(dc.year_fraction(e, s), -dc.year_fraction(s, e), "{dc}");
+        assert_eq!(dc.day_count(e, s), -dc.day_count(s, e), "{dc}");
+    }
+    assert_eq!(DayCount::Thirty360.day_count(e, s), -29);
+    assert_eq!(DayCount::Act365F.day_count(e, s), -29);
+}
+
+#[test]
+fn enum_spellings_round_trip() {
+    let dcs = [
+        ("ACT/365F", DayCount::Act365F),
+        ("ACT/360", DayCount::Act360),
+        ("30/360", DayCount::Thirty360),
+        ("ACT/ACT", DayCount::ActAct),
+    ];
+    for (s, dc) in dcs {
+        assert_eq!(dc.name(), s);
+        assert_eq!(s.parse::<DayCount>(), Ok(dc));
+        assert_eq!(s.to_lowercase().parse::<DayCount>(), Ok(dc));
+    }
+    let err = "ACT/365".parse::<DayCount>().unwrap_err();
+    assert!(
+        err.contains("ACT/365F") && err.contains("30/360") && err.contains("ACT/ACT"),
+        "{err}"
+    );
+
+    let bdcs = [
+        ("unadjusted", Bdc::Unadjusted),
+        ("following", Bdc::Following),
+        ("modified_following", Bdc::ModifiedFollowing),
+        ("preceding", Bdc::Preceding),
+    ];
+    for (s, b) in bdcs {
+        assert_eq!(b.name(), s);
+        assert_eq!(s.parse::<Bdc>(), Ok(b));
+    }
+    assert!(
+        "modified following"
+            .parse::<Bdc>()
+            .unwrap_err()
+            .contains("modified_following")
+    );
+
+    let fs = [
+        ("monthly", Frequency::Monthly, 1, 12),
+        ("quarterly", Frequency::Quarterly, 3, 4),
+        ("semiannual", Frequency::Semiannual, 6, 2),
+        ("annual", Frequency::Annual, 12, 1),
+    ];
+    for (s, f, months, per_year) in fs {
+        assert_eq!(f.name(), s);
+        assert_eq!(s.parse::<Frequency>(), Ok(f));
+        assert_eq!(f.months(), months);
+        assert_eq!(f.per_year(), per_year);
+    }
+    assert!(
+        "weekly"
+            .parse::<Frequency>()
+            .unwrap_err()
+            .contains("semiannual")
+    );
+}
+
+// ---------------------------------------------------------------- add_months
+
+#[test]
+fn add_months_clamps_and_keeps_month_end() {
+    // Jan 31 + 1 month: Feb 29 in leap 2024, Feb 28 in 2023 (with or without month-end rule).
+    assert_eq!(add_months(d(2024, 1, 31), 1, false), Some(d(2024, 2, 29)));
+    assert_eq!(add_months(d(2023, 1, 31), 1, false), Some(d(2023, 2, 28)));
+    assert_eq!(add_months(d(2024, 1, 31), 1, true), Some(d(2024, 2, 29)));
+    // Feb 28 2023 is a month end: with the rule → Mar 31; without → Mar 28.
+    assert!(is_month_end(d(2023, 2, 28)));
+    assert_eq!(add_months(d(2023, 2, 28), 1, true), Some(d(2023, 3, 31)));
+    assert_eq!(add_months(d(2023, 2, 28), 1, false), Some(d(2023, 3, 28)));
+    // Feb 28 2024 is not a month end (leap year): the rule does not apply.
+    assert!(!is_month_end(d(2024, 2, 28)));
+    assert_eq!(add_months(d(2024, 2, 28), 1, true), Some(d(2024, 3, 28)));
+    // Negative n: Mar 31 − 1 → Feb 29 (2024); Mar 31 − 13 → Feb 28 (2023);
+    // Apr 30 − 2 with the rule → Feb 29 2024, then Feb 29 2024 − 12 with the rule → Feb 28 2023.
+    assert_eq!(add_months(d(2024, 3, 31), -1, false), Some(d(2024, 2, 29)));
+    assert_eq!(add_months(d(2024, 3, 31), -13, false), Some(d(2023, 2, 28)));
+    assert_eq!(add_months(d(2024, 4, 30), -2, true), Some(d(2024, 2, 29)));
+    assert_eq!(add_months(d(2024, 2, 29), -12, true), Some(d(2023, 2, 28)));
+    // Apr 30 + 1 with the rule → May 31; without → May 30.
+    assert_eq!(add_months(d(2024, 4, 30), 1, true), Some(d(2024, 5, 31)));
+    assert_eq!(add_months(d(2024, 4, 30), 1, false), Some(d(2024, 5, 30)));
+    // Year roll-over both ways.
+    assert_eq!(add_months(d(2024, 11, 15), 3, false), Some(d(2025, 2, 15)));
+    assert_eq!(add_months(d(2024, 1, 15), -1, false), Some(d(2023, 12, 15)));
+    assert_eq!(add_months(d(2024, 1, 15), 0, true), Some(d(2024, 1, 15)));
+}
+
+// ---------------------------------------------------------------- payment_dates
+
+fn unadjusted(v: &[ScheduledDate]) -> Vec<NaiveDate> {
+    v.iter().map(|s| s.unadjusted).collect()
+}
+
+#[test]
+fn quarterly_from_march_31_keeps_month_ends() {
+    let cal = Calendar::weekends_only();
+    let v = payment_dates(
+        d(2024, 3, 31),
+        Frequency::Quarterly,
+        d(2024, 12, 31),
+        &cal,
+        Bdc::Unadjusted,
+    );
+    assert_eq!(
+        unadjusted(&v),
+        vec![
+            d(2024, 3, 31),
+            d(2024, 6, 30),
+            d(2024, 9, 30),
+            d(2024, 12, 31)
+        ]
+    );
+}
+
+#[test]
+fn monthly_from_january_31_does_not_drift() {
+    let cal = Calendar::weekends_only();
+    let v = payment_dates(
+        d(2024, 1, 31),
+        Frequency::Monthly,
+        d(2024, 7, 31),
+        &cal,
+        Bdc::Unadjusted,
+    );
+    assert_eq!(
+        unadjusted(&v),
+        vec![
+            d(2024, 1, 31),
+            d(2024, 2, 29),
+            d(2024, 3, 31),
+            d(2024, 4, 30),
+            d(2024, 5, 31),
+            d(2024, 6, 30),
+            d(2024, 7, 31)
+        ]
+    );
+    // Non-month-end start on the 30th: Jan 30 → Feb 29 (clamped) → Mar 30, not Mar 29.
+    let v = payment_dates(
+        d(2024, 1, 30),
+        Frequency::Monthly,
+        d(2024, 3, 30),
+        &cal,
+        Bdc::Unadjusted,
+    );
+    assert_eq!(
+        unadjusted(&v),
+        vec![d(2024, 1, 30), d(2024, 2, 29), d(2024, 3, 30)]
+    );
+}
+
+#[test]
+fn payment_dates_adjust_over_national_day() {
+    let cal = cn();
+    // Quarterly on the 7th. 2024-04-07 is a worked Sunday (清明 调休) → unchanged;
+    // 2024-07-07 is an ordinary Sunday → Monday 07-08; 2024-10-07 is a National Day
+    // holiday → Tuesday 10-08; 2025-01-07 is a Tuesday → unchanged. `last` is inclusive.
+    let v = payment_dates(
+        d(2024, 4, 7),
+        Frequency::Quarterly,
+        d(2025, 1, 7),
+        &cal,
+        Bdc::Following,
+    );
+    let expected = [
+        (d(2024, 4, 7), d(2024, 4, 7)),
+        (d(2024, 7, 7), d(2024, 7, 8)),
+        (d(2024, 10, 7), d(2024, 10, 8)),
+        (d(2025, 1, 7), d(2025, 1, 7)),
+    ];
+    assert_eq!(v.len(), expected.len());
+    for (s, (u, a)) in v.iter().zip(expected) {
+        assert_eq!((s.unadjusted, s.adjusted), (u, a));
+    }
+    // Monthly month-end dates in 2023 with modified following: 2023-09-30 → 09-28 (see
+    // modified_following_rolls_back_at_month_end); 2023-12-31 (Sunday) → Friday 12-29.
+    let v = payment_dates(
+        d(2023, 8, 31),
+        Frequency::Monthly,
+        d(2023, 12, 31),
+        &cal,
+        Bdc::ModifiedFollowing,
+    );
+    let adj: Vec<NaiveDate> = v.iter().map(|s| s.adjusted).collect();
+    // 2023-08-31 Thu; 2023-10-31 Tue; 2023-11-30 Thu.
+    assert_eq!(
+        adj,
+        vec![
+            d(2023, 8, 31),
+            d(2023, 9, 28),
+            d(2023, 10, 31),
+            d(2023, 11, 30),
+            d(2023, 12, 29)
+        ]
+    );
+}
+
+#[test]
+fn payment_dates_edge_cases() {
+    let cal = Calendar::weekends_only();
+    // first > last: only first is returned.
+    let v = payment_dates(
+        d(2024, 6, 30),
+        Frequency::Annual,
+        d(2024, 1, 1),
+        &cal,
+        Bdc::Following,
+    );
+    assert_eq!(
+        v,
+        vec![ScheduledDate {
+            unadjusted: d(2024, 6, 30),
+            adjusted: d(2024, 7, 1)
+        }]
+    );
+    // Semiannual from 2024-02-29 (a month end): 08-31, 2025-02-28, 2025-08-31.
+    let v = payment_dates(
+        d(2024, 2, 29),
+        Frequency::Semiannual,
+        d(2025, 8, 31),
+        &cal,
+        Bdc::Unadjusted,
+    );
+    assert_eq!(
+        unadjusted(&v),
+        vec![
+            d(2024, 2, 29),
+            d(2024, 8, 31),
+            d(2025, 2, 28),
+            d(2025, 8, 31)
+        ]
+    );
+    // `last` between two dates excludes the later one.
+    let v = payment_dates(
+        d(2024, 1, 15),
+        Frequency::Quarterly,
+        d(2024, 10, 14),
+        &cal,
+        Bdc::Unadjusted,
+    );
+    assert_eq!(
+        unadjusted(&v),
+        vec![d(2024, 1, 15), d(2024, 4, 15), d(2024, 7, 15)]
+    );
+}

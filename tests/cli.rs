@@ -1,0 +1,205 @@
+//! The `ipabs` binary end to end: `run` and `check`, exit codes, output files, and an
+//! independent read of the Parquet files with pyarrow (tests/python/check_parquet.py).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ipabs"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn example_deals() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("deals"))
+        .expect("deals/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn check_accepts_every_example_deal() {
+    let deals = example_deals();
+    assert!(
+        deals.len() >= 4,
+        "expected at least four example deals, found {deals:?}"
+    );
+    for deal in deals {
+        let out = run(&["check", deal.to_str().expect("utf-8 path")]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            deal.display(),
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).starts_with("ok: "));
+    }
+}
+
+/// Every example deal runs (the engine verifies conservation on each run and exits 3 if it
+/// fails), writes all its files, and the files pass the independent pyarrow check.
+#[test]
+fn run_every_example_deal_and_read_back_with_pyarrow() {
+    for deal in example_deals() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = run(&[
+            "run",
+            deal.to_str().expect("utf-8"),
+            "--out",
+            dir.path().to_str().expect("utf-8"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            deal.display(),
+            text(&out.stderr)
+        );
+        for f in ipabs::output::RUN_FILES {
+            assert!(
+                dir.path().join(f).is_file(),
+                "{} missing for {}",
+                f,
+                deal.display()
+            );
+        }
+        pyarrow_check(dir.path());
+    }
+}
+
+fn pyarrow_check(dir: &Path) {
+    let script = root().join("tests/python/check_parquet.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "pyarrow check failed (install it with `pip install pyarrow`, or run `bash .ci/run`):\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains(" passed, 0 failed"));
+}
+
+#[test]
+fn run_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().to_str().expect("utf-8");
+    let deal = "tests/fixtures/hand_worked.toml";
+    let first = run(&["run", deal, "--out", out_dir, "--quiet"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let before = std::fs::read(dir.path().join("summary.parquet")).expect("written");
+    let second = run(&["run", deal, "--out", out_dir]);
+    assert_eq!(second.status.code(), Some(2));
+    assert!(text(&second.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read(dir.path().join("summary.parquet")).expect("kept"),
+        before
+    );
+    let third = run(&["run", deal, "--out", out_dir, "--force", "--quiet"]);
+    assert_eq!(third.status.code(), Some(0));
+    // Same input, same bytes.
+    assert_eq!(
+        std::fs::read(dir.path().join("summary.parquet")).expect("kept"),
+        before
+    );
+}
+
+#[test]
+fn bad_deal_exits_2_names_the_location_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.toml");
+    let src = std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml"))
+        .expect("fixture")
+        .replace("balance = 1800000", "balanse = 1800000");
+    std::fs::write(&bad, &src).expect("write");
+    let line = src
+        .lines()
+        .position(|l| l.starts_with("balanse"))
+        .expect("typo present")
+        + 1;
+    let out_dir = dir.path().join("out");
+    for args in [
+        vec!["check", bad.to_str().expect("utf-8")],
+        vec![
+            "run",
+            bad.to_str().expect("utf-8"),
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("bad.toml:{line}:1")), "{err}");
+        assert!(err.contains("balanse"), "{err}");
+        assert!(err.contains("tranches[0]"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!out_dir.exists() || std::fs::read_dir(&out_dir).expect("dir").next().is_none());
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_2() {
+    let out = run(&["check", "no/such/deal.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no/such/deal.toml"));
+    let out = run(&["run", "tests/fixtures/hand_worked.toml"]); // --out missing
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn scenario_file_runs_every_scenario_into_one_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        r#"
+[[scenarios]]
+name = "base"
+
+[[scenarios]]
+name = "o1-default"
+defaults = [ { obligor = "O1", date = 2024-02-01 } ]
+"#,
+    )
+    .expect("write");
+    let out_dir = dir.path().join("out");
+    let out = run(&[
+        "run",
+        "tests/fixtures/hand_worked.toml",
+        "--scenario",
+        scen.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("base") && stdout.contains("o1-default"),
+        "{stdout}"
+    );
+    pyarrow_check(&out_dir);
+}

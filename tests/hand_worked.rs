@@ -1,0 +1,267 @@
+//! The hand-worked deal (tests/fixtures/hand_worked.toml), period by period, to the fen.
+//!
+//! Every expected figure below is derived in the comments from the deal file and the rules in
+//! docs/conventions.md — never copied from the program's output.
+//!
+//! Common facts: payment dates 2024-04-01, 07-01, 09-30; closing 2024-01-01; every accrual
+//! period is 91 days (Jan 31+Feb 29+Mar 31 = 91; Apr 30+May 31+Jun 30 = 91 — wait, accrual is
+//! [P_{k-1}, P_k): 04-01→07-01 = 30+31+30 = 91; 07-01→09-30 = 31+31+30−1 = 91). So
+//! yf = 91/365 in every period (ACT/365F). Collection lag 0: collection periods are
+//! [01-02, 04-01], [04-02, 07-01], [07-02, 09-30].
+//!
+//! Pool: O1 owes 525,000 (500,000 P + 25,000 I) on 03-15 and 09-15.
+//!       O2 owes 525,000 on 03-15, 262,500 (250,000 + 12,500) on 06-15 and on 09-15.
+//!       Pool balance 2,000,000. Scenario: O2 defaults 2024-05-01, recovery 60%, lag 3 months.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use ipabs::engine::{self, result::RunResult};
+use ipabs::validate::deal_from_str;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+fn fixture() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
+    std::fs::read_to_string(p).expect("fixture exists")
+}
+
+fn run_source(src: &str) -> RunResult {
+    let loaded = deal_from_str("hand_worked.toml", src).unwrap_or_else(|e| panic!("{e}"));
+    engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn tranche_row<'a>(
+    r: &'a RunResult,
+    tranche: &str,
+    period: u32,
+) -> &'a ipabs::engine::result::TrancheFlowRow {
+    r.tranche_flows
+        .iter()
+        .find(|x| x.tranche == tranche && x.period == period)
+        .expect("row exists")
+}
+
+fn pool_row<'a>(
+    r: &'a RunResult,
+    obligor: &str,
+    period: u32,
+) -> &'a ipabs::engine::result::PoolFlowRow {
+    r.pool_flows
+        .iter()
+        .find(|x| x.obligor == obligor && x.period == period)
+        .expect("row exists")
+}
+
+fn ledger_sum(r: &RunResult, period: u32, action: &str, source: &str) -> Decimal {
+    r.ledger
+        .iter()
+        .filter(|e| e.period == period && e.action == action && e.source == source)
+        .map(|e| e.amount)
+        .sum()
+}
+
+#[test]
+fn normal_waterfall_to_the_fen() {
+    let r = run_source(&fixture());
+    assert_eq!(r.periods.len(), 3);
+    assert_eq!(r.periods[0].payment_date, d(2024, 4, 1));
+    assert_eq!(r.periods[1].collection_start, d(2024, 4, 2));
+    assert_eq!(r.periods[2].collection_end, d(2024, 9, 30));
+
+    // ---- Period 1 -------------------------------------------------------------------------
+    // Collections: O1 525,000 + O2 525,000 = 1,050,000.00, of which interest 50,000.
+    // VAT = fen(0.0326 × 50,000) = 1,630.00. Fee 1,000.00.
+    // A interest = fen(1,800,000 × 0.04 × 91/365) = fen(17,950.6849…) = 17,950.68.
+    // A principal (pass-through) = 1,050,000 − 1,630 − 1,000 − 17,950.68 = 1,029,419.32.
+    // A balance 1,800,000 − 1,029,419.32 = 770,580.68. Reserve at target 5,000: no movement.
+    // Coverage = (1,050,000 − 1,630 − 1,000) / (17,950.68 + 0) = 58.3470932… → 58.347093.
+    let p1 = &r.periods[0];
+    assert_eq!(p1.pool_cash, dec!(1050000.00));
+    assert_eq!(p1.taxes_paid, dec!(1630.00));
+    assert_eq!(p1.fees_paid, dec!(1000.00));
+    assert_eq!(p1.interest_paid, dec!(17950.68));
+    assert_eq!(p1.principal_paid, dec!(1029419.32));
+    assert_eq!(p1.reserve_draws, dec!(0));
+    assert_eq!(p1.support_draws, dec!(0));
+    assert_eq!(p1.collection_balance_end, dec!(0));
+    assert_eq!(p1.reserve_balance_end, dec!(5000));
+    assert_eq!(p1.coverage_multiple, Some(dec!(58.347093)));
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(a1.interest_due, dec!(17950.68));
+    assert_eq!(a1.balance_end, dec!(770580.68));
+    assert_eq!(a1.principal_due, dec!(0)); // pass-through, before its expected maturity
+
+    // ---- Period 2 -------------------------------------------------------------------------
+    // O1 owes nothing. O2 defaults on 05-01, before its 06-15 instalment: defaulted balance
+    // 250,000 + 250,000 = 500,000; scheduled 262,500 but collected 0. Pool cash 0.
+    // Cumulative default ratio = 500,000 / 2,000,000 = 0.25.
+    // Fee 1,000: the reserve (covers fees) pays it: reserve 5,000 → 4,000.
+    // A interest = fen(770,580.68 × 0.04 × 91/365) = fen(7,684.6950005…) = 7,684.70.
+    // The reserve pays 4,000 → 0; the undertaking pays 7,684.70 − 4,000 = 3,684.70.
+    // Principal due 0, nothing paid. Reserve top-up: target 5,000 but no cash.
+    // Coverage = max(0, 0 − 0 − 1,000) / 7,684.70 = 0.
+    let p2 = &r.periods[1];
+    assert_eq!(p2.pool_cash, dec!(0));
+    assert_eq!(p2.cumulative_default_ratio, dec!(0.25));
+    let o2 = pool_row(&r, "O2", 2);
+    assert_eq!(o2.scheduled, dec!(262500.00));
+    assert_eq!(o2.collected, dec!(0));
+    assert_eq!(o2.defaulted, dec!(500000.00));
+    assert_eq!(o2.balance_end, dec!(0));
+    assert_eq!(p2.fees_paid, dec!(1000.00));
+    assert_eq!(p2.interest_paid, dec!(7684.70));
+    assert_eq!(p2.reserve_draws, dec!(5000.00));
+    assert_eq!(p2.support_draws, dec!(3684.70));
+    assert_eq!(ledger_sum(&r, 2, "draw_reserve", "reserve"), dec!(5000.00));
+    assert_eq!(
+        ledger_sum(&r, 2, "draw_support", "support:undertaking"),
+        dec!(3684.70)
+    );
+    assert_eq!(p2.reserve_balance_end, dec!(0));
+    assert_eq!(p2.coverage_multiple, Some(dec!(0)));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(0));
+
+    // ---- Period 3 -------------------------------------------------------------------------
+    // O1 pays 525,000 on 09-15; O2's recovery 60% × 500,000 = 300,000 arrives 08-01.
+    // Pool cash 825,000; interest collected 25,000 (recoveries count as principal).
+    // VAT = fen(0.0326 × 25,000) = 815.00; fee 1,000; A interest 7,684.70 (same balance).
+    // Last payment date: A's principal due = its whole balance 770,580.68. Cash left
+    // 825,000 − 815 − 1,000 − 7,684.70 = 815,500.30 ≥ 770,580.68: no support draw.
+    // Reserve target 0 on the last date; the reserve is empty. B (senior paid off) gets
+    // 815,500.30 − 770,580.68 = 44,919.62 of principal; nothing is left for the residual.
+    // Coverage = (825,000 − 815 − 1,000) / (7,684.70 + 770,580.68) = 1.0577176… → 1.057718.
+    let p3 = &r.periods[2];
+    assert_eq!(pool_row(&r, "O2", 3).recovered, dec!(300000.00));
+    assert_eq!(pool_row(&r, "O1", 3).collected, dec!(525000.00));
+    assert_eq!(p3.pool_cash, dec!(825000.00));
+    assert_eq!(p3.taxes_paid, dec!(815.00));
+    assert_eq!(p3.interest_paid, dec!(7684.70));
+    assert_eq!(p3.support_draws, dec!(0));
+    assert_eq!(p3.coverage_multiple, Some(dec!(1.057718)));
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(a3.principal_due, dec!(770580.68));
+    assert_eq!(a3.principal_paid, dec!(770580.68));
+    assert_eq!(a3.balance_end, dec!(0));
+    let b3 = tranche_row(&r, "B", 3);
+    assert_eq!(b3.principal_paid, dec!(44919.62));
+    assert_eq!(b3.residual_paid, dec!(0));
+    assert_eq!(b3.balance_end, dec!(155080.38));
+
+    // ---- Totals and conservation ----------------------------------------------------------
+    // Inflows: pool 1,050,000 + 0 + 825,000 = 1,875,000; support 3,684.70; reserve 5,000.
+    // Payments: VAT 2,445; fees 3,000; A interest 17,950.68 + 2 × 7,684.70 = 33,320.08;
+    // principal 1,800,000 + 44,919.62. Total 1,883,684.70 = 1,875,000 + 3,684.70 + 5,000.
+    let c = r.conservation;
+    assert_eq!(c.pool_cash, dec!(1875000.00));
+    assert_eq!(c.support_draws, dec!(3684.70));
+    assert_eq!(c.reserve_funding, dec!(5000));
+    assert_eq!(c.payments, dec!(1883684.70));
+    assert_eq!(c.collection_end + c.reserve_end, dec!(0));
+    let a = &r.summary[0];
+    assert_eq!(a.tranche, "A");
+    assert_eq!(a.total_interest, dec!(33320.08));
+    assert_eq!(a.total_principal, dec!(1800000.00));
+    assert_eq!(a.principal_loss, dec!(0));
+    assert_eq!(a.final_payment_date, Some(d(2024, 9, 30)));
+    // WAL = (1,029,419.32 × 91 + 770,580.68 × 273) / (1,800,000 × 365) = 0.4627788185…
+    let wal = a.wal_years.expect("A has principal");
+    assert!((wal - 0.462_778_818_508_371_4).abs() < 1e-12, "{wal}");
+    // Yield at par: −1,800,000 on 01-01; +1,047,370.00 at 91 d, +7,684.70 at 182 d,
+    // +778,265.38 at 273 d; solving Σ CF (1+y)^(−d/365) = 1,800,000 by 200 bisections in
+    // Python gives y = 0.04060457881329971.
+    let y = a.yield_at_par.expect("A has a yield");
+    assert!((y - 0.040_604_578_813_299_71).abs() < 1e-9, "{y}");
+    assert_eq!(a.min_coverage_multiple, Some(dec!(0)));
+    let b = &r.summary[1];
+    assert_eq!(b.principal_loss, dec!(155080.38));
+    assert_eq!(r.support_draws[0].total, dec!(3684.70));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.message.contains("tranche B is not repaid"))
+    );
+}
+
+/// The same deal with a bullet senior and an acceleration trigger on the cumulative default
+/// ratio. The trigger trips in period 2 and the accelerated waterfall pays the retained cash to A.
+#[test]
+fn acceleration_trigger_switches_the_waterfall() {
+    let src = fixture()
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"bullet\"",
+        )
+        .replace(
+            "\n[scenario]",
+            r#"accelerated = [
+  { action = "pay_tax", taxes = ["vat"] },
+  { action = "pay_fee", fees = ["manager"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"], amount = "available" },
+  { action = "top_up_reserve" },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+
+[[triggers]]
+name = "cdr_20"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.20
+waterfall = "accelerated"
+
+[scenario]"#,
+        );
+    let r = run_source(&src);
+
+    // Period 1 (normal): as before, VAT 1,630, fee 1,000, A interest 17,950.68, but A is a
+    // bullet, due only on the last date: no principal. The rest, 1,050,000 − 20,580.68 =
+    // 1,029,419.32, stays in the collection account. Cumulative defaults 0: not tripped.
+    let p1 = &r.periods[0];
+    assert_eq!(p1.waterfall, "normal");
+    assert_eq!(p1.triggers_tripped, "");
+    assert_eq!(p1.principal_paid, dec!(0));
+    assert_eq!(p1.collection_balance_end, dec!(1029419.32));
+
+    // Period 2: O2's 500,000 default → ratio 0.25 > 0.20: the trigger trips before the
+    // waterfall, which is now `accelerated`. Available = 0 + 1,029,419.32 brought forward.
+    // Fee 1,000 and A interest fen(1,800,000 × 0.04 × 91/365) = 17,950.68 from cash (no draw).
+    // A principal (available) = 1,029,419.32 − 1,000 − 17,950.68 = 1,010,468.64 → A balance
+    // 789,531.36. Reserve at target. Coverage = (1,029,419.32 − 1,000)/17,950.68 = 57.291385.
+    let p2 = &r.periods[1];
+    assert_eq!(p2.waterfall, "accelerated");
+    assert_eq!(p2.triggers_tripped, "cdr_20");
+    assert_eq!(p2.cash_brought_forward, dec!(1029419.32));
+    assert_eq!(p2.reserve_draws + p2.support_draws, dec!(0));
+    assert_eq!(p2.principal_paid, dec!(1010468.64));
+    assert_eq!(p2.coverage_multiple, Some(dec!(57.291385)));
+    assert_eq!(tranche_row(&r, "A", 2).balance_end, dec!(789531.36));
+
+    // Period 3 (stays accelerated: not curable). Pool cash 825,000; VAT 815; fee 1,000;
+    // A interest fen(789,531.36 × 0.04 × 91/365) = fen(7,873.6826…) = 7,873.68.
+    // A principal 789,531.36; left 825,000 − 815 − 1,000 − 7,873.68 − 789,531.36 = 25,779.96.
+    // Last date: reserve target 0, the 5,000 is released → 30,779.96, all to B's principal.
+    let p3 = &r.periods[2];
+    assert_eq!(p3.waterfall, "accelerated");
+    assert_eq!(p3.interest_paid, dec!(7873.68));
+    assert_eq!(tranche_row(&r, "A", 3).principal_paid, dec!(789531.36));
+    assert_eq!(
+        ledger_sum(&r, 3, "release_reserve", "reserve"),
+        dec!(5000.00)
+    );
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(30779.96));
+    assert_eq!(p3.reserve_balance_end, dec!(0));
+    assert_eq!(p3.collection_balance_end, dec!(0));
+    // Conservation: 1,875,000 + 5,000 = 1,880,000 paid out: VAT 2,445 + fees 3,000 + A
+    // interest 17,950.68 × 2 + 7,873.68 + principal 1,800,000 + 30,779.96.
+    assert_eq!(
+        dec!(2445) + dec!(3000) + dec!(17950.68) * dec!(2) + dec!(7873.68) + dec!(1830779.96),
+        dec!(1880000.00)
+    );
+    assert_eq!(r.conservation.payments, dec!(1880000.00));
+}
