@@ -99,13 +99,13 @@ fn execute(cmd: Command) -> Result<()> {
             print_warnings(&loaded.warnings);
             let d = &loaded.deal;
             println!(
-                "ok: {} — {} obligors, {} tranches, {} payment dates, pool {} , issue {}, {} scenario(s)",
+                "ok: {} — {} obligors, {} tranches, {} payment dates, pool {}, issue {}, {} scenario(s)",
                 d.name,
                 d.obligors.len(),
                 d.tranches.len(),
                 d.periods.len(),
-                crate::output::table::money(d.pool_balance()),
-                crate::output::table::money(d.issue_size()),
+                crate::output::table::format_money(d.pool_balance()),
+                crate::output::table::format_money(d.issue_size()),
                 scenarios.len()
             );
             Ok(())

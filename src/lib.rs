@@ -9,10 +9,12 @@
 
 pub mod analytics;
 pub mod calendar;
+pub mod cli;
 pub mod deal;
 pub mod engine;
 pub mod error;
 pub mod money;
+pub mod output;
 pub mod pool;
 pub mod scenario;
 pub mod schema;

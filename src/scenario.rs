@@ -15,6 +15,13 @@ pub struct Scenario {
     pub obligor_defaults: Vec<(usize, NaiveDate)>,
     /// Annual constant default rate applied to performing balances, as a fraction (0.02 = 2%).
     pub cdr: Decimal,
+    /// Cumulative default rate: this fraction of each asset's balance at cutoff defaults over
+    /// the deal, spread over the collection periods by `default_timing` (docs/conventions.md).
+    pub default_rate: Decimal,
+    /// Share of `default_rate` falling in each collection period (period 1 first; missing
+    /// periods get 0; the shares sum to 1). Empty: even over the periods up to the one holding
+    /// the pool's last instalment.
+    pub default_timing: Vec<Decimal>,
     /// Fraction of a defaulted balance that is recovered.
     pub recovery_rate: Decimal,
     /// Months from default to recovery.
@@ -35,6 +42,8 @@ impl Scenario {
             name: "base".to_string(),
             obligor_defaults: Vec::new(),
             cdr: Decimal::ZERO,
+            default_rate: Decimal::ZERO,
+            default_timing: Vec::new(),
             recovery_rate: Decimal::ZERO,
             recovery_lag_months: 0,
             delay_fraction: Decimal::ZERO,
@@ -42,5 +51,24 @@ impl Scenario {
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
         }
+    }
+
+    /// The share of `default_rate` falling in each of `n` collection periods, where
+    /// `pool_periods` is the number of periods up to the one holding the pool's last instalment.
+    pub fn default_shares(&self, n: usize, pool_periods: usize) -> Vec<Decimal> {
+        let mut shares = vec![Decimal::ZERO; n];
+        if self.default_rate.is_zero() {
+            return shares;
+        }
+        if self.default_timing.is_empty() {
+            let m = pool_periods.clamp(1, n.max(1));
+            let each = Decimal::ONE / Decimal::from(m);
+            shares.iter_mut().take(m).for_each(|s| *s = each);
+        } else {
+            for (s, t) in shares.iter_mut().zip(&self.default_timing) {
+                *s = *t;
+            }
+        }
+        shares
     }
 }

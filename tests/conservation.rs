@@ -105,7 +105,9 @@ fn check_identity(r: &RunResult, reserve_funding: Decimal) {
         assert!(p.balance_end >= Decimal::ZERO && p.collected >= Decimal::ZERO);
     }
     for p in &r.periods {
-        assert!(p.collection_balance_end >= Decimal::ZERO && p.reserve_balance_end >= Decimal::ZERO);
+        assert!(
+            p.collection_balance_end >= Decimal::ZERO && p.reserve_balance_end >= Decimal::ZERO
+        );
     }
 }
 

@@ -98,6 +98,20 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
         .map(|p| period_fraction(scenario.cpr, p))
         .collect::<Result<_>>()?;
 
+    // The default curve: share of each asset's cutoff balance defaulting in each period.
+    let last_due = deal
+        .obligors
+        .iter()
+        .flat_map(|o| o.assets.iter())
+        .filter_map(|a| a.instalments.last().map(|i| i.date))
+        .max();
+    let pool_periods = last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1));
+    let curve: Vec<Decimal> = scenario
+        .default_shares(n, pool_periods)
+        .into_iter()
+        .map(|share| scenario.default_rate * share)
+        .collect();
+
     let mut named_default: Vec<Option<NaiveDate>> = vec![None; n_obl];
     for &(o, d) in &scenario.obligor_defaults {
         if let Some(slot) = named_default.get_mut(o) {
@@ -111,20 +125,24 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
         for asset in &obligor.assets {
-            let mut bal = asset.balance();
+            let initial = asset.balance();
+            let mut bal = initial;
             let mut factor = Decimal::ONE;
             let mut next = 0usize; // next instalment index
             let last = asset.instalments.len().saturating_sub(1);
             let mut dead = false;
             for (k, p) in periods.iter().enumerate() {
                 let cell_ix = k * n_obl + o;
-                // 1. CDR default on the first day of the period.
+                // 1. CDR and default-curve defaults on the first day of the period.
                 let dk = default_fractions[k];
-                if !dead && !dk.is_zero() && bal > Decimal::ZERO {
-                    let def = fen(dk.checked_mul(bal).ok_or_else(overflow)?).min(bal);
+                let ck = curve[k];
+                if !dead && (!dk.is_zero() || !ck.is_zero()) && bal > Decimal::ZERO {
+                    let cdr_part = fen(dk.checked_mul(bal).ok_or_else(overflow)?);
+                    let curve_part = fen(ck.checked_mul(initial).ok_or_else(overflow)?);
+                    let def = (cdr_part + curve_part).min(bal);
                     if def > Decimal::ZERO {
+                        factor = factor.checked_mul(bal - def).ok_or_else(overflow)? / bal;
                         bal -= def;
-                        factor *= Decimal::ONE - dk;
                         cells[cell_ix].defaulted += def;
                         let rec = fen(scenario.recovery_rate * def);
                         book_arrival(

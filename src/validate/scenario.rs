@@ -96,6 +96,8 @@ pub(super) fn build(
         name,
         obligor_defaults,
         cdr,
+        default_rate: rust_decimal::Decimal::ZERO,
+        default_timing: Vec::new(),
         recovery_rate,
         recovery_lag_months,
         delay_fraction,

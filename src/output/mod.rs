@@ -1,0 +1,200 @@
+//! Output: the run tables as Parquet files, and the terminal summary.
+//!
+//! [`write_run_tables`] writes the six tables of [`RUN_FILES`] for one or more runs, all or
+//! nothing. Every column is documented in docs/output.md.
+
+pub mod parquet;
+pub mod table;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use polars::prelude::DataFrame;
+
+use crate::engine::result::RunResult;
+use crate::error::Error;
+
+/// The names of the files [`write_run_tables`] writes, in the order it writes them.
+///
+/// `support.parquet` holds the credit-support draw totals (`RunResult::support_draws`).
+pub const RUN_FILES: [&str; 6] = [
+    parquet::TRANCHE_FLOWS_FILE,
+    parquet::POOL_FLOWS_FILE,
+    parquet::LEDGER_FILE,
+    parquet::PERIODS_FILE,
+    parquet::SUMMARY_FILE,
+    parquet::SUPPORT_FILE,
+];
+
+/// Prefix of the temporary directory created inside the output directory.
+pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
+
+/// Writes the six tables for one or more runs (stacked; every table has `deal` and `scenario`
+/// columns) into `dir`.
+///
+/// Atomic: every table is first built in memory, then written into a fresh temporary directory
+/// inside `dir` (`dir` is created if missing) and fsync'd; only after ALL files were written are
+/// they renamed into place. A file that already exists under a final name is replaced; should a
+/// rename fail, the files renamed so far are taken back and the replaced ones restored. On any
+/// failure the temporary directory is removed and no new or partial file is left in `dir` (and
+/// `dir` itself is removed again if this call created it).
+/// Returns the final paths, in the order of [`RUN_FILES`].
+pub fn write_run_tables(dir: &Path, runs: &[RunResult]) -> Result<Vec<PathBuf>, Error> {
+    let frames = build_frames(runs).map_err(|e| match e {
+        Error::Write { path, message } => Error::Write {
+            path: dir.join(path),
+            message,
+        },
+        other => other,
+    })?;
+
+    let existed = dir.is_dir();
+    fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
+    let result = create_temp_dir(dir).and_then(|tmp| {
+        let result = write_all(&tmp, frames).and_then(|()| move_into_place(&tmp, dir));
+        // The files were moved out (or the write failed): the temporary directory and any
+        // backups of replaced files go. Failing to remove it does not fail a successful write.
+        let _ = fs::remove_dir_all(&tmp);
+        result
+    });
+    if result.is_err() && !existed {
+        // Only succeeds when `dir` is empty, i.e. holds nothing but what this call created.
+        let _ = fs::remove_dir(dir);
+    }
+    result
+}
+
+fn write_error(path: &Path, e: &io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Every table, paired with its file name, in the order of [`RUN_FILES`].
+fn build_frames(runs: &[RunResult]) -> Result<Vec<(&'static str, DataFrame)>, Error> {
+    Ok(vec![
+        (
+            parquet::TRANCHE_FLOWS_FILE,
+            parquet::tranche_flows_frame(runs)?,
+        ),
+        (parquet::POOL_FLOWS_FILE, parquet::pool_flows_frame(runs)?),
+        (parquet::LEDGER_FILE, parquet::ledger_frame(runs)?),
+        (parquet::PERIODS_FILE, parquet::periods_frame(runs)?),
+        (parquet::SUMMARY_FILE, parquet::summary_frame(runs)?),
+        (parquet::SUPPORT_FILE, parquet::support_frame(runs)?),
+    ])
+}
+
+/// Creates a new, empty directory `dir/.ipabs-tmp-<pid>-<n>`.
+fn create_temp_dir(dir: &Path) -> Result<PathBuf, Error> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let pid = process::id();
+    for _ in 0..1000 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!("{TEMP_DIR_PREFIX}{pid}-{n}"));
+        match fs::create_dir(&tmp) {
+            Ok(()) => return Ok(tmp),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(write_error(&tmp, &e)),
+        }
+    }
+    Err(Error::Write {
+        path: dir.to_path_buf(),
+        message: "cannot create a temporary directory: 1000 names already taken".to_string(),
+    })
+}
+
+/// Writes (and fsyncs) every table into `tmp`.
+fn write_all(tmp: &Path, frames: Vec<(&'static str, DataFrame)>) -> Result<(), Error> {
+    for (name, mut df) in frames {
+        parquet::write_parquet(&tmp.join(name), &mut df)?;
+    }
+    sync_dir(tmp)
+}
+
+/// Renames every file of [`RUN_FILES`] from `tmp` into `dir`, all or nothing.
+fn move_into_place(tmp: &Path, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    // (final path, backup of the file it replaced)
+    let mut moved: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(RUN_FILES.len());
+    for name in RUN_FILES {
+        match move_one(tmp, dir, name) {
+            Ok(done) => moved.push(done),
+            Err(e) => {
+                roll_back(&moved);
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = sync_dir(dir) {
+        roll_back(&moved);
+        return Err(e);
+    }
+    Ok(moved.into_iter().map(|(path, _)| path).collect())
+}
+
+/// Moves `tmp/name` to `dir/name`, first keeping a hard link (or copy) of any file it replaces
+/// in `tmp`, so that the rename itself replaces it atomically and a rollback can restore it.
+fn move_one(tmp: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<PathBuf>), Error> {
+    let target = dir.join(name);
+    let backup = match fs::symlink_metadata(&target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(write_error(&target, &e)),
+        Ok(meta) => {
+            if !meta.is_file() {
+                return Err(Error::Write {
+                    path: target,
+                    message: "exists and is not a regular file".to_string(),
+                });
+            }
+            let backup = tmp.join(format!("replaced-{name}"));
+            if fs::hard_link(&target, &backup).is_err() {
+                fs::copy(&target, &backup).map_err(|e| Error::Write {
+                    path: target.clone(),
+                    message: format!("cannot keep a copy of the file it replaces: {e}"),
+                })?;
+            }
+            Some(backup)
+        }
+    };
+    if let Err(e) = fs::rename(tmp.join(name), &target) {
+        if let Some(b) = &backup {
+            let _ = fs::remove_file(b);
+        }
+        return Err(write_error(&target, &e));
+    }
+    Ok((target, backup))
+}
+
+/// Best effort: removes the new files and puts back those they replaced.
+fn roll_back(moved: &[(PathBuf, Option<PathBuf>)]) {
+    for (target, backup) in moved.iter().rev() {
+        match backup {
+            Some(b) => {
+                let _ = fs::rename(b, target);
+            }
+            None => {
+                let _ = fs::remove_file(target);
+            }
+        }
+    }
+}
+
+/// Fsyncs a directory, so that the names created in it are durable. Directories cannot be
+/// opened for syncing on Windows; there this is a no-op.
+fn sync_dir(dir: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| write_error(dir, &e))?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+    }
+    Ok(())
+}

@@ -1,0 +1,395 @@
+//! The run tables as polars [`DataFrame`]s, and the Parquet writer.
+//!
+//! One function per table turns a slice of [`RunResult`]s into a DataFrame: the runs are stacked
+//! in the given order, each row keeps its position in the run's vector, and every table starts
+//! with the `deal` and `scenario` columns. The other column names are exactly the Rust field names
+//! in [`crate::engine::result`]. Column types (see docs/output.md):
+//!
+//! * money: `Decimal(18, 2)` (Parquet INT64 decimal). Every amount must be a whole number of fen
+//!   and smaller than 10^16 in absolute value, or the table is refused: the writer never rounds.
+//! * ratios (coverage multiples, default ratio, coupon): `Decimal(18, 6)`, null where `None`; the
+//!   same exactness check at six places, and smaller than 10^12.
+//! * `f64` statistics (WAL, yield): `Float64`, null where `None`; NaN and infinities are refused.
+//! * `period`, `step`: `Int32`; dates: `Date`; names and labels: `String`.
+//!
+//! A table that cannot be built returns [`Error::Write`] whose path is the table's file name
+//! (e.g. `tranche_flows.parquet`); [`super::write_run_tables`] replaces it by the full path.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::polars_utils::compression::ZstdLevel;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::engine::result::{
+    LedgerEntry, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+    TrancheSummary,
+};
+use crate::error::Error;
+
+/// File name of the tranche cash-flow table.
+pub const TRANCHE_FLOWS_FILE: &str = "tranche_flows.parquet";
+/// File name of the pool (per-obligor) cash-flow table.
+pub const POOL_FLOWS_FILE: &str = "pool_flows.parquet";
+/// File name of the audit ledger.
+pub const LEDGER_FILE: &str = "ledger.parquet";
+/// File name of the per-payment-date table.
+pub const PERIODS_FILE: &str = "periods.parquet";
+/// File name of the per-tranche summary.
+pub const SUMMARY_FILE: &str = "summary.parquet";
+/// File name of the credit-support draw totals.
+pub const SUPPORT_FILE: &str = "support.parquet";
+
+/// Precision of every Decimal column.
+pub const DECIMAL_PRECISION: usize = 18;
+/// Scale of money columns (yuan, to the fen).
+pub const MONEY_SCALE: u32 = 2;
+/// Scale of ratio columns.
+pub const RATIO_SCALE: u32 = 6;
+
+/// The zstd level of every file.
+const ZSTD_LEVEL: i32 = 3;
+
+/// One row of one table, with where it came from (for error messages).
+struct Row<'a, T> {
+    run: &'a RunResult,
+    /// 0-based position in the run's vector.
+    index: usize,
+    row: &'a T,
+}
+
+/// Every row of one table, runs in order.
+fn stack<'a, T>(runs: &'a [RunResult], rows: impl Fn(&'a RunResult) -> &'a [T]) -> Vec<Row<'a, T>> {
+    runs.iter()
+        .flat_map(|run| {
+            rows(run)
+                .iter()
+                .enumerate()
+                .map(move |(index, row)| Row { run, index, row })
+        })
+        .collect()
+}
+
+/// Builds the columns of one table, remembering the table's file name for errors.
+struct Table<'a, 'r, T> {
+    file: &'static str,
+    rows: &'r [Row<'a, T>],
+    columns: Vec<Column>,
+}
+
+impl<'a, 'r, T> Table<'a, 'r, T> {
+    /// Starts a table with its `deal` and `scenario` columns.
+    fn new(file: &'static str, rows: &'r [Row<'a, T>]) -> Self {
+        let mut table = Table {
+            file,
+            rows,
+            columns: Vec::new(),
+        };
+        table.string("deal", |r| r.run.deal.as_str());
+        table.string("scenario", |r| r.run.scenario.as_str());
+        table
+    }
+
+    fn error(&self, column: &str, row: &Row<'a, T>, message: String) -> Error {
+        Error::Write {
+            path: PathBuf::from(self.file),
+            message: format!(
+                "column `{column}`, deal `{}`, scenario `{}`, row {} of the run: {message}",
+                row.run.deal, row.run.scenario, row.index
+            ),
+        }
+    }
+
+    /// A string column; `get` sees the whole row (the run's deal and scenario too).
+    fn string(&mut self, name: &str, get: impl Fn(&Row<'a, T>) -> &'a str) {
+        let values: Vec<&str> = self.rows.iter().map(get).collect();
+        self.columns.push(Column::new(name.into(), values));
+    }
+
+    fn opt_string(&mut self, name: &str, get: impl Fn(&'a T) -> Option<&'a str>) {
+        let values: Vec<Option<&str>> = self.rows.iter().map(|r| get(r.row)).collect();
+        self.columns.push(Column::new(name.into(), values));
+    }
+
+    fn int32(&mut self, name: &str, get: impl Fn(&T) -> u32) -> Result<(), Error> {
+        let mut values = Vec::with_capacity(self.rows.len());
+        for r in self.rows {
+            let v = get(r.row);
+            let v = i32::try_from(v).map_err(|_| {
+                self.error(name, r, format!("{v} does not fit a 32-bit signed integer"))
+            })?;
+            values.push(v);
+        }
+        self.columns.push(Column::new(name.into(), values));
+        Ok(())
+    }
+
+    fn date(&mut self, name: &str, get: impl Fn(&T) -> NaiveDate) {
+        let values: Vec<NaiveDate> = self.rows.iter().map(|r| get(r.row)).collect();
+        self.columns.push(Column::new(name.into(), values));
+    }
+
+    fn opt_date(&mut self, name: &str, get: impl Fn(&T) -> Option<NaiveDate>) {
+        let values: Vec<Option<NaiveDate>> = self.rows.iter().map(|r| get(r.row)).collect();
+        self.columns.push(Column::new(name.into(), values));
+    }
+
+    fn opt_f64(&mut self, name: &str, get: impl Fn(&T) -> Option<f64>) -> Result<(), Error> {
+        let mut values = Vec::with_capacity(self.rows.len());
+        for r in self.rows {
+            let v = get(r.row);
+            if let Some(x) = v
+                && !x.is_finite()
+            {
+                return Err(self.error(name, r, format!("{x} is not a finite number")));
+            }
+            values.push(v);
+        }
+        self.columns.push(Column::new(name.into(), values));
+        Ok(())
+    }
+
+    /// A nullable Decimal(18, `scale`) column; every value must be exact at `scale`.
+    fn decimal(
+        &mut self,
+        name: &str,
+        scale: u32,
+        get: impl Fn(&T) -> Option<Decimal>,
+    ) -> Result<(), Error> {
+        let mut mantissas = Vec::with_capacity(self.rows.len());
+        for r in self.rows {
+            let m = match get(r.row) {
+                None => None,
+                Some(d) => {
+                    Some(exact_mantissa(d, scale).map_err(|message| self.error(name, r, message))?)
+                }
+            };
+            mantissas.push(m);
+        }
+        let ca = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter());
+        let series = ca
+            .into_decimal(DECIMAL_PRECISION, scale as usize)
+            .map_err(|e| Error::Write {
+                path: PathBuf::from(self.file),
+                message: format!("column `{name}`: {e}"),
+            })?
+            .into_series();
+        self.columns.push(series.into_column());
+        Ok(())
+    }
+
+    /// A money column: Decimal(18, 2), no nulls.
+    fn money(&mut self, name: &str, get: impl Fn(&T) -> Decimal) -> Result<(), Error> {
+        self.decimal(name, MONEY_SCALE, |row| Some(get(row)))
+    }
+
+    /// A ratio column: Decimal(18, 6), null where `None`.
+    fn ratio(&mut self, name: &str, get: impl Fn(&T) -> Option<Decimal>) -> Result<(), Error> {
+        self.decimal(name, RATIO_SCALE, get)
+    }
+
+    fn finish(self) -> Result<DataFrame, Error> {
+        DataFrame::new(self.rows.len(), self.columns).map_err(|e| Error::Write {
+            path: PathBuf::from(self.file),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// The mantissa of `d` at `scale`, when `d` is exactly representable there with at most
+/// 18 digits (i.e. |d| < 10^(18 − scale)); a message otherwise. Never rounds.
+pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
+    let mut x = d;
+    x.rescale(scale);
+    if x != d {
+        return Err(format!(
+            "{d} is not exact at {scale} decimal places (the writer never rounds)"
+        ));
+    }
+    // A value too large for `scale` keeps a smaller scale after `rescale`.
+    let m = x.mantissa();
+    if x.scale() != scale || m.unsigned_abs() >= 10u128.pow(DECIMAL_PRECISION as u32) {
+        return Err(format!(
+            "{d} is too large: |value| must be below 10^{}",
+            DECIMAL_PRECISION as u32 - scale
+        ));
+    }
+    Ok(m)
+}
+
+/// `tranche_flows.parquet`: one row per tranche per payment date ([`TrancheFlowRow`]).
+pub fn tranche_flows_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.tranche_flows);
+    let mut t: Table<'_, '_, TrancheFlowRow> = Table::new(TRANCHE_FLOWS_FILE, &rows);
+    t.int32("period", |x| x.period)?;
+    t.date("payment_date", |x| x.payment_date);
+    t.string("tranche", |r| r.row.tranche.as_str());
+    t.string("class", |r| r.row.class.as_str());
+    t.money("balance_start", |x| x.balance_start)?;
+    t.money("interest_due", |x| x.interest_due)?;
+    t.money("interest_paid", |x| x.interest_paid)?;
+    t.money("interest_shortfall", |x| x.interest_shortfall)?;
+    t.money("principal_due", |x| x.principal_due)?;
+    t.money("principal_paid", |x| x.principal_paid)?;
+    t.money("residual_paid", |x| x.residual_paid)?;
+    t.money("balance_end", |x| x.balance_end)?;
+    t.ratio("coverage_multiple", |x| x.coverage_multiple)?;
+    t.finish()
+}
+
+/// `pool_flows.parquet`: one row per obligor per collection period ([`PoolFlowRow`]).
+pub fn pool_flows_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.pool_flows);
+    let mut t: Table<'_, '_, PoolFlowRow> = Table::new(POOL_FLOWS_FILE, &rows);
+    t.int32("period", |x| x.period)?;
+    t.date("payment_date", |x| x.payment_date);
+    t.string("obligor", |r| r.row.obligor.as_str());
+    t.money("scheduled", |x| x.scheduled)?;
+    t.money("collected", |x| x.collected)?;
+    t.money("principal_collected", |x| x.principal_collected)?;
+    t.money("interest_collected", |x| x.interest_collected)?;
+    t.money("prepaid", |x| x.prepaid)?;
+    t.money("defaulted", |x| x.defaulted)?;
+    t.money("recovered", |x| x.recovered)?;
+    t.money("delayed", |x| x.delayed)?;
+    t.money("balance_end", |x| x.balance_end)?;
+    t.finish()
+}
+
+/// `ledger.parquet`: every movement of cash, in order ([`LedgerEntry`]).
+pub fn ledger_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.ledger);
+    let mut t: Table<'_, '_, LedgerEntry> = Table::new(LEDGER_FILE, &rows);
+    t.int32("period", |x| x.period)?;
+    t.date("date", |x| x.date);
+    t.int32("step", |x| x.step)?;
+    t.string("action", |r| r.row.action.as_str());
+    t.string("item", |r| r.row.item.as_str());
+    t.string("source", |r| r.row.source.as_str());
+    t.string("destination", |r| r.row.destination.as_str());
+    t.money("amount", |x| x.amount)?;
+    t.string("reason", |r| r.row.reason.as_str());
+    t.finish()
+}
+
+/// `periods.parquet`: one row per payment date ([`PeriodRow`]).
+pub fn periods_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.periods);
+    let mut t: Table<'_, '_, PeriodRow> = Table::new(PERIODS_FILE, &rows);
+    t.int32("period", |x| x.period)?;
+    t.date("payment_date", |x| x.payment_date);
+    t.date("collection_start", |x| x.collection_start);
+    t.date("collection_end", |x| x.collection_end);
+    t.money("pool_cash", |x| x.pool_cash)?;
+    t.money("cash_brought_forward", |x| x.cash_brought_forward)?;
+    t.money("available_funds", |x| x.available_funds)?;
+    t.money("reserve_draws", |x| x.reserve_draws)?;
+    t.money("support_draws", |x| x.support_draws)?;
+    t.money("taxes_paid", |x| x.taxes_paid)?;
+    t.money("fees_paid", |x| x.fees_paid)?;
+    t.money("interest_paid", |x| x.interest_paid)?;
+    t.money("principal_paid", |x| x.principal_paid)?;
+    t.money("residual_paid", |x| x.residual_paid)?;
+    t.money("reserve_deposit", |x| x.reserve_deposit)?;
+    t.ratio("coverage_multiple", |x| x.coverage_multiple)?;
+    t.ratio("cumulative_default_ratio", |x| {
+        Some(x.cumulative_default_ratio)
+    })?;
+    t.string("waterfall", |r| r.row.waterfall.as_str());
+    t.string("triggers_tripped", |r| r.row.triggers_tripped.as_str());
+    t.money("collection_balance_end", |x| x.collection_balance_end)?;
+    t.money("reserve_balance_end", |x| x.reserve_balance_end)?;
+    t.money("pool_balance_end", |x| x.pool_balance_end)?;
+    t.money("senior_balance_end", |x| x.senior_balance_end)?;
+    t.finish()
+}
+
+/// `summary.parquet`: one row per tranche over the whole run ([`TrancheSummary`]).
+pub fn summary_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.summary);
+    let mut t: Table<'_, '_, TrancheSummary> = Table::new(SUMMARY_FILE, &rows);
+    t.string("tranche", |r| r.row.tranche.as_str());
+    t.string("class", |r| r.row.class.as_str());
+    t.opt_string("rating", |x| x.rating.as_deref());
+    t.money("initial_balance", |x| x.initial_balance)?;
+    t.ratio("coupon", |x| Some(x.coupon))?;
+    t.money("total_interest", |x| x.total_interest)?;
+    t.money("total_principal", |x| x.total_principal)?;
+    t.money("total_residual", |x| x.total_residual)?;
+    t.money("principal_loss", |x| x.principal_loss)?;
+    t.money("interest_shortfall", |x| x.interest_shortfall)?;
+    t.opt_date("final_payment_date", |x| x.final_payment_date);
+    t.opt_f64("wal_years", |x| x.wal_years)?;
+    t.ratio("min_coverage_multiple", |x| x.min_coverage_multiple)?;
+    t.opt_f64("yield_at_par", |x| x.yield_at_par)?;
+    t.finish()
+}
+
+/// `support.parquet`: total drawn from each credit-support provider ([`SupportDrawTotal`]).
+pub fn support_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.support_draws);
+    let mut t: Table<'_, '_, SupportDrawTotal> = Table::new(SUPPORT_FILE, &rows);
+    t.string("support", |r| r.row.support.as_str());
+    t.string("provider", |r| r.row.provider.as_str());
+    t.money("total", |x| x.total)?;
+    t.finish()
+}
+
+/// Writes `df` to `path` as Parquet (zstd level 3) and fsyncs the file.
+///
+/// Not atomic by itself: a failure can leave a partial file at `path`. Use
+/// [`super::write_run_tables`] for the run tables.
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
+    let fail = |message: String| Error::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(|e| fail(e.to_string()))?;
+    let file = File::create(path).map_err(|e| fail(e.to_string()))?;
+    let mut out = BufWriter::new(file);
+    ParquetWriter::new(&mut out)
+        .with_compression(ParquetCompression::Zstd(Some(level)))
+        .finish(df)
+        .map_err(|e| fail(e.to_string()))?;
+    out.flush().map_err(|e| fail(e.to_string()))?;
+    let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
+    file.sync_all().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn mantissas_are_exact_or_refused() {
+        assert_eq!(exact_mantissa(dec!(123.45), 2), Ok(12345));
+        assert_eq!(exact_mantissa(dec!(5), 2), Ok(500));
+        assert_eq!(exact_mantissa(dec!(-0.00), 2), Ok(0));
+        assert_eq!(exact_mantissa(dec!(-7.1), 2), Ok(-710));
+        assert_eq!(exact_mantissa(dec!(1.500000000), 2), Ok(150));
+        assert_eq!(exact_mantissa(dec!(1.234567), 6), Ok(1_234_567));
+        assert_eq!(
+            exact_mantissa(dec!(9999999999999999.99), 2),
+            Ok(999_999_999_999_999_999)
+        );
+        let err = exact_mantissa(dec!(1.005), 2).unwrap_err();
+        assert!(err.contains("not exact"), "{err}");
+        assert!(exact_mantissa(dec!(1.2345678), 6).is_err());
+        let err = exact_mantissa(dec!(10000000000000000), 2).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        let err = exact_mantissa(Decimal::MAX, 2).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        let err = exact_mantissa(Decimal::MIN, 6).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        assert!(exact_mantissa(dec!(1000000000000), 6).is_err());
+        assert_eq!(
+            exact_mantissa(dec!(999999999999.999999), 6),
+            Ok(999_999_999_999_999_999)
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! The terminal summary of one run: a fixed-width text table, one row per tranche.
+//!
+//! Column widths are measured in terminal cells: CJK characters (e.g. Chinese tranche names)
+//! count as two cells, so the columns line up in a terminal.
+
+use rust_decimal::Decimal;
+
+use crate::engine::result::{Conservation, RunResult, TrancheSummary};
+use crate::money::fen;
+
+/// Shown for a value that does not exist (`None`).
+const MISSING: &str = "-";
+/// Spaces between two columns.
+const GAP: &str = "  ";
+
+/// A readable fixed-width text table of the run's summary (one row per tranche): tranche, class,
+/// balance, interest, principal, loss, WAL, yield, min coverage, final date; then one line with
+/// the conservation totals and one with the support draws.
+///
+/// * balance, interest, principal, loss: `initial_balance`, `total_interest`,
+///   `total_principal`, `principal_loss`, in yuan with thousands separators and 2 decimals;
+/// * WAL: `wal_years`, years with 2 decimals; yield: `yield_at_par` in percent with 3 decimals;
+///   min coverage: `min_coverage_multiple` with 2 decimals and an `x`; `-` where a value is
+///   `None`.
+///
+/// Pure: returns the text (ending in a newline) without printing it.
+pub fn summary_table(run: &RunResult) -> String {
+    let header = [
+        "Tranche",
+        "Class",
+        "Balance",
+        "Interest",
+        "Principal",
+        "Loss",
+        "WAL (y)",
+        "Yield",
+        "Min cov",
+        "Final date",
+    ];
+    // Text columns are left-aligned, numbers right-aligned.
+    let right = [
+        false, false, true, true, true, true, true, true, true, false,
+    ];
+    let rows: Vec<[String; 10]> = run.summary.iter().map(summary_row).collect();
+
+    let mut widths = header.map(display_width);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(display_width(cell));
+        }
+    }
+
+    let mut out = format!("deal: {}   scenario: {}\n", run.deal, run.scenario);
+    let header_cells = header.map(str::to_string);
+    out.push_str(&render_line(&header_cells, &widths, &right));
+    let total_width = widths.iter().sum::<usize>() + GAP.len() * (widths.len() - 1);
+    out.push_str(&"-".repeat(total_width));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&render_line(row, &widths, &right));
+    }
+    if rows.is_empty() {
+        out.push_str("(no tranches)\n");
+    }
+    out.push_str(&conservation_line(&run.conservation));
+    out.push('\n');
+    out.push_str(&support_line(run));
+    out.push('\n');
+    out
+}
+
+fn summary_row(s: &TrancheSummary) -> [String; 10] {
+    [
+        s.tranche.clone(),
+        s.class.clone(),
+        format_money(s.initial_balance),
+        format_money(s.total_interest),
+        format_money(s.total_principal),
+        format_money(s.principal_loss),
+        s.wal_years
+            .map_or_else(|| MISSING.to_string(), |w| format!("{w:.2}")),
+        s.yield_at_par
+            .map_or_else(|| MISSING.to_string(), |y| format!("{:.3}%", y * 100.0)),
+        s.min_coverage_multiple
+            .map_or_else(|| MISSING.to_string(), |c| format!("{:.2}x", fen(c))),
+        s.final_payment_date
+            .map_or_else(|| MISSING.to_string(), |d| d.format("%Y-%m-%d").to_string()),
+    ]
+}
+
+fn render_line(cells: &[String], widths: &[usize], right: &[bool]) -> String {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push_str(GAP);
+        }
+        let width = widths.get(i).copied().unwrap_or(0);
+        let pad = " ".repeat(width.saturating_sub(display_width(cell)));
+        if right.get(i).copied().unwrap_or(false) {
+            line.push_str(&pad);
+            line.push_str(cell);
+        } else {
+            line.push_str(cell);
+            line.push_str(&pad);
+        }
+    }
+    // No trailing blanks after a left-aligned last column.
+    let trimmed = line.trim_end().len();
+    line.truncate(trimmed);
+    line.push('\n');
+    line
+}
+
+/// `pool cash + support draws + reserve funding = payments + collection end + reserve end`,
+/// with both sides and their difference.
+fn conservation_line(c: &Conservation) -> String {
+    let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding]);
+    let outflow = sum(&[c.payments, c.collection_end, c.reserve_end]);
+    let difference = match (inflow, outflow) {
+        (Some(a), Some(b)) => a.checked_sub(b),
+        _ => None,
+    };
+    let show = |d: Option<Decimal>| d.map_or_else(|| "overflow".to_string(), format_money);
+    format!(
+        "conservation: pool cash {} + support draws {} + reserve funding {} = {}; \
+         payments {} + collection end {} + reserve end {} = {}; difference {}",
+        format_money(c.pool_cash),
+        format_money(c.support_draws),
+        format_money(c.reserve_funding),
+        show(inflow),
+        format_money(c.payments),
+        format_money(c.collection_end),
+        format_money(c.reserve_end),
+        show(outflow),
+        show(difference),
+    )
+}
+
+fn support_line(run: &RunResult) -> String {
+    if run.support_draws.is_empty() {
+        return "support draws: none".to_string();
+    }
+    let parts: Vec<String> = run
+        .support_draws
+        .iter()
+        .map(|s| format!("{} ({}) {}", s.support, s.provider, format_money(s.total)))
+        .collect();
+    format!("support draws: {}", parts.join("; "))
+}
+
+fn sum(values: &[Decimal]) -> Option<Decimal> {
+    values
+        .iter()
+        .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v))
+}
+
+/// An amount in yuan with thousands separators and two decimals: `-1,234,567.89`.
+pub fn format_money(amount: Decimal) -> String {
+    let rounded = fen(amount);
+    let text = format!("{:.2}", rounded.abs());
+    let (int_part, frac_part) = text.split_once('.').unwrap_or((text.as_str(), "00"));
+    let digits = int_part.len();
+    let mut grouped = String::with_capacity(digits + digits / 3 + 4);
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        grouped.push('-');
+    }
+    for (i, ch) in int_part.chars().enumerate() {
+        if i > 0 && (digits - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    grouped.push('.');
+    grouped.push_str(frac_part);
+    grouped
+}
+
+/// Terminal cells `text` occupies: 2 for CJK and full-width characters, 1 otherwise
+/// (0 for control characters).
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(char_width).sum()
+}
+
+fn char_width(c: char) -> usize {
+    let u = u32::from(c);
+    if c.is_control() {
+        0
+    } else if (0x1100..=0x115F).contains(&u)
+        || (0x2E80..=0x9FFF).contains(&u)
+        || (0xAC00..=0xD7A3).contains(&u)
+        || (0xF900..=0xFAFF).contains(&u)
+        || (0xFE30..=0xFE4F).contains(&u)
+        || (0xFF00..=0xFF60).contains(&u)
+        || (0xFFE0..=0xFFE6).contains(&u)
+    {
+        2
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn money_has_separators() {
+        assert_eq!(format_money(dec!(1234567.89)), "1,234,567.89");
+        assert_eq!(format_money(dec!(-1234567.8)), "-1,234,567.80");
+        assert_eq!(format_money(dec!(999)), "999.00");
+        assert_eq!(format_money(dec!(1000)), "1,000.00");
+        assert_eq!(format_money(dec!(0)), "0.00");
+        assert_eq!(format_money(dec!(-0.00)), "0.00");
+        assert_eq!(format_money(dec!(-0.004)), "0.00");
+        assert_eq!(format_money(dec!(123456)), "123,456.00");
+    }
+
+    #[test]
+    fn cjk_counts_double() {
+        assert_eq!(display_width("A"), 1);
+        assert_eq!(display_width("优先A"), 5);
+        assert_eq!(display_width("（１）"), 6);
+        assert_eq!(display_width("한"), 2);
+    }
+}

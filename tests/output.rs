@@ -1,0 +1,825 @@
+//! Output layer: Parquet tables written atomically, read back with polars; the terminal table.
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use ipabs::engine::result::{
+    Conservation, LedgerEntry, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+    TrancheSummary,
+};
+use ipabs::error::Error;
+use ipabs::output::table::{display_width, summary_table};
+use ipabs::output::{RUN_FILES, write_run_tables};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn flow(
+    period: u32,
+    tranche: &str,
+    class: &str,
+    balance_start: Decimal,
+    interest_due: Decimal,
+    interest_paid: Decimal,
+    principal_paid: Decimal,
+    residual_paid: Decimal,
+    coverage_multiple: Option<Decimal>,
+) -> TrancheFlowRow {
+    TrancheFlowRow {
+        period,
+        payment_date: if period == 1 {
+            date(2026, 6, 26)
+        } else {
+            date(2026, 9, 26)
+        },
+        tranche: tranche.to_string(),
+        class: class.to_string(),
+        balance_start,
+        interest_due,
+        interest_paid,
+        interest_shortfall: interest_due - interest_paid,
+        principal_due: principal_paid,
+        principal_paid,
+        residual_paid,
+        balance_end: balance_start - principal_paid,
+        coverage_multiple,
+    }
+}
+
+fn pool(period: u32, obligor: &str, collected: Decimal, balance_end: Decimal) -> PoolFlowRow {
+    PoolFlowRow {
+        period,
+        payment_date: if period == 1 {
+            date(2026, 6, 26)
+        } else {
+            date(2026, 9, 26)
+        },
+        obligor: obligor.to_string(),
+        scheduled: collected,
+        collected,
+        principal_collected: collected - dec!(1000.00),
+        interest_collected: dec!(1000.00),
+        prepaid: dec!(0),
+        defaulted: dec!(0),
+        recovered: dec!(0),
+        delayed: dec!(0),
+        balance_end,
+    }
+}
+
+fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
+    let (start, end, pay) = if n == 1 {
+        (date(2026, 3, 31), date(2026, 5, 31), date(2026, 6, 26))
+    } else {
+        (date(2026, 6, 1), date(2026, 8, 31), date(2026, 9, 26))
+    };
+    PeriodRow {
+        period: n,
+        payment_date: pay,
+        collection_start: start,
+        collection_end: end,
+        pool_cash,
+        cash_brought_forward: brought_forward,
+        available_funds: pool_cash + brought_forward,
+        reserve_draws: dec!(0),
+        support_draws: if n == 2 { dec!(5000.00) } else { dec!(0) },
+        taxes_paid: dec!(321.09),
+        fees_paid: dec!(1500.00),
+        interest_paid: dec!(10123.45),
+        principal_paid: dec!(617283.94),
+        residual_paid: dec!(0),
+        reserve_deposit: if n == 1 { dec!(-200.50) } else { dec!(0) },
+        coverage_multiple: if n == 1 { Some(dec!(1.234567)) } else { None },
+        cumulative_default_ratio: dec!(0.012345),
+        waterfall: "pre_default".to_string(),
+        triggers_tripped: if n == 2 {
+            "加速清偿,违约事件".to_string()
+        } else {
+            String::new()
+        },
+        collection_balance_end: dec!(72592.14),
+        reserve_balance_end: dec!(10000.00),
+        pool_balance_end: dec!(900000.00),
+        senior_balance_end: dec!(617283.95),
+    }
+}
+
+fn entry(n: u32, step: u32, action: &str, item: &str, amount: Decimal) -> LedgerEntry {
+    LedgerEntry {
+        period: n,
+        date: if n == 1 {
+            date(2026, 6, 26)
+        } else {
+            date(2026, 9, 26)
+        },
+        step,
+        action: action.to_string(),
+        item: item.to_string(),
+        source: "collection".to_string(),
+        destination: format!("tranche:{item}"),
+        amount,
+        reason: format!("{action} {item}"),
+    }
+}
+
+/// 2 tranches × 2 periods, 2 obligors, 5 ledger entries; a Chinese tranche name, a `None`
+/// coverage multiple, a `None` rating, yield and WAL.
+fn sample_run(scenario: &str) -> RunResult {
+    let senior = "优先A级";
+    let sub = "Sub";
+    RunResult {
+        deal: "某知识产权ABS".to_string(),
+        scenario: scenario.to_string(),
+        periods: vec![
+            period(1, dec!(700000.00), dec!(0)),
+            period(2, dec!(1200000.00), dec!(72592.14)),
+        ],
+        tranche_flows: vec![
+            flow(
+                1,
+                senior,
+                "senior",
+                dec!(1234567.89),
+                dec!(10802.47),
+                dec!(10000.00),
+                dec!(617283.94),
+                dec!(0),
+                Some(dec!(1.234567)),
+            ),
+            flow(
+                1,
+                sub,
+                "subordinated",
+                dec!(500000.00),
+                dec!(123.45),
+                dec!(123.45),
+                dec!(0),
+                dec!(0),
+                None,
+            ),
+            flow(
+                2,
+                senior,
+                "senior",
+                dec!(617283.95),
+                dec!(6203.71),
+                dec!(6203.71),
+                dec!(617283.95),
+                dec!(0),
+                Some(dec!(1.5)),
+            ),
+            flow(
+                2,
+                sub,
+                "subordinated",
+                dec!(500000.00),
+                dec!(0),
+                dec!(0),
+                dec!(500000.00),
+                dec!(1000.00),
+                Some(dec!(1.02)),
+            ),
+        ],
+        pool_flows: vec![
+            pool(1, "北京某影视公司", dec!(400000.00), dec!(700000.00)),
+            pool(1, "Obligor B", dec!(300000.00), dec!(500000.00)),
+            pool(2, "北京某影视公司", dec!(700000.00), dec!(0)),
+            pool(2, "Obligor B", dec!(500000.00), dec!(0)),
+        ],
+        ledger: vec![
+            entry(1, 0, "deposit", "pool", dec!(700000.00)),
+            entry(1, 3, "pay_interest", senior, dec!(10000.00)),
+            entry(1, 3, "pay_interest", sub, dec!(123.45)),
+            entry(1, 5, "pay_principal", senior, dec!(617283.94)),
+            entry(2, 7, "pay_residual", sub, dec!(1000.00)),
+        ],
+        summary: vec![
+            TrancheSummary {
+                tranche: senior.to_string(),
+                class: "senior".to_string(),
+                rating: Some("AAA".to_string()),
+                initial_balance: dec!(1234567.89),
+                coupon: dec!(0.035),
+                total_interest: dec!(16203.71),
+                total_principal: dec!(1234567.89),
+                total_residual: dec!(0),
+                principal_loss: dec!(0),
+                interest_shortfall: dec!(0),
+                final_payment_date: Some(date(2026, 9, 26)),
+                wal_years: Some(0.365_753_424_657),
+                min_coverage_multiple: Some(dec!(1.234567)),
+                yield_at_par: Some(0.035_123),
+            },
+            TrancheSummary {
+                tranche: sub.to_string(),
+                class: "subordinated".to_string(),
+                rating: None,
+                initial_balance: dec!(500000.00),
+                coupon: dec!(0),
+                total_interest: dec!(123.45),
+                total_principal: dec!(500000.00),
+                total_residual: dec!(1000.00),
+                principal_loss: dec!(0),
+                interest_shortfall: dec!(0),
+                final_payment_date: Some(date(2026, 9, 26)),
+                wal_years: None,
+                min_coverage_multiple: None,
+                yield_at_par: None,
+            },
+        ],
+        support_draws: vec![SupportDrawTotal {
+            support: "差额支付".to_string(),
+            provider: "原始权益人".to_string(),
+            total: dec!(5000.00),
+        }],
+        conservation: Conservation {
+            pool_cash: dec!(1900000.00),
+            support_draws: dec!(5000.00),
+            reserve_funding: dec!(10000.00),
+            payments: dec!(1822407.86),
+            collection_end: dec!(72592.14),
+            reserve_end: dec!(20000.00),
+        },
+        warnings: Vec::new(),
+    }
+}
+
+fn read(path: &Path) -> DataFrame {
+    ParquetReader::new(File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn names(df: &DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn money_at(df: &DataFrame, col: &str, row: usize) -> Decimal {
+    let c = df.column(col).unwrap().decimal().unwrap();
+    assert_eq!(c.precision(), 18, "{col}");
+    assert_eq!(c.scale(), 2, "{col}");
+    Decimal::from_i128_with_scale(c.physical().get(row).unwrap(), 2)
+}
+
+fn str_at(df: &DataFrame, col: &str, row: usize) -> Option<String> {
+    df.column(col)
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(row)
+        .map(str::to_string)
+}
+
+fn date_at(df: &DataFrame, col: &str, row: usize) -> Option<NaiveDate> {
+    let days = df
+        .column(col)
+        .unwrap()
+        .date()
+        .unwrap()
+        .physical()
+        .get(row)?;
+    NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+}
+
+/// Files and directories in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+const MONEY: DataType = DataType::Decimal(18, 2);
+const RATIO: DataType = DataType::Decimal(18, 6);
+
+/// (file, [(column, dtype)]) for every table.
+fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
+    use DataType::{Date, Float64, Int32, String as Str};
+    let key = || vec![("deal", Str), ("scenario", Str)];
+    let with_key = |cols: Vec<(&'static str, DataType)>| {
+        let mut v = key();
+        v.extend(cols);
+        v
+    };
+    vec![
+        (
+            "tranche_flows.parquet",
+            with_key(vec![
+                ("period", Int32),
+                ("payment_date", Date),
+                ("tranche", Str),
+                ("class", Str),
+                ("balance_start", MONEY),
+                ("interest_due", MONEY),
+                ("interest_paid", MONEY),
+                ("interest_shortfall", MONEY),
+                ("principal_due", MONEY),
+                ("principal_paid", MONEY),
+                ("residual_paid", MONEY),
+                ("balance_end", MONEY),
+                ("coverage_multiple", RATIO),
+            ]),
+        ),
+        (
+            "pool_flows.parquet",
+            with_key(vec![
+                ("period", Int32),
+                ("payment_date", Date),
+                ("obligor", Str),
+                ("scheduled", MONEY),
+                ("collected", MONEY),
+                ("principal_collected", MONEY),
+                ("interest_collected", MONEY),
+                ("prepaid", MONEY),
+                ("defaulted", MONEY),
+                ("recovered", MONEY),
+                ("delayed", MONEY),
+                ("balance_end", MONEY),
+            ]),
+        ),
+        (
+            "ledger.parquet",
+            with_key(vec![
+                ("period", Int32),
+                ("date", Date),
+                ("step", Int32),
+                ("action", Str),
+                ("item", Str),
+                ("source", Str),
+                ("destination", Str),
+                ("amount", MONEY),
+                ("reason", Str),
+            ]),
+        ),
+        (
+            "periods.parquet",
+            with_key(vec![
+                ("period", Int32),
+                ("payment_date", Date),
+                ("collection_start", Date),
+                ("collection_end", Date),
+                ("pool_cash", MONEY),
+                ("cash_brought_forward", MONEY),
+                ("available_funds", MONEY),
+                ("reserve_draws", MONEY),
+                ("support_draws", MONEY),
+                ("taxes_paid", MONEY),
+                ("fees_paid", MONEY),
+                ("interest_paid", MONEY),
+                ("principal_paid", MONEY),
+                ("residual_paid", MONEY),
+                ("reserve_deposit", MONEY),
+                ("coverage_multiple", RATIO),
+                ("cumulative_default_ratio", RATIO),
+                ("waterfall", Str),
+                ("triggers_tripped", Str),
+                ("collection_balance_end", MONEY),
+                ("reserve_balance_end", MONEY),
+                ("pool_balance_end", MONEY),
+                ("senior_balance_end", MONEY),
+            ]),
+        ),
+        (
+            "summary.parquet",
+            with_key(vec![
+                ("tranche", Str),
+                ("class", Str),
+                ("rating", Str),
+                ("initial_balance", MONEY),
+                ("coupon", RATIO),
+                ("total_interest", MONEY),
+                ("total_principal", MONEY),
+                ("total_residual", MONEY),
+                ("principal_loss", MONEY),
+                ("interest_shortfall", MONEY),
+                ("final_payment_date", Date),
+                ("wal_years", Float64),
+                ("min_coverage_multiple", RATIO),
+                ("yield_at_par", Float64),
+            ]),
+        ),
+        (
+            "support.parquet",
+            with_key(vec![("support", Str), ("provider", Str), ("total", MONEY)]),
+        ),
+    ]
+}
+
+#[test]
+fn writes_every_table_with_its_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out").join("nested");
+    let paths = write_run_tables(&dir, &[sample_run("base")]).unwrap();
+    let expected: Vec<_> = RUN_FILES.iter().map(|f| dir.join(f)).collect();
+    assert_eq!(paths, expected);
+    assert_eq!(listing(&dir), {
+        let mut v: Vec<String> = RUN_FILES.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    });
+
+    let schema = expected_schema();
+    assert_eq!(
+        schema.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+        RUN_FILES.to_vec()
+    );
+    let run = sample_run("base");
+    let heights = [
+        run.tranche_flows.len(),
+        run.pool_flows.len(),
+        run.ledger.len(),
+        run.periods.len(),
+        run.summary.len(),
+        run.support_draws.len(),
+    ];
+    for ((file, cols), height) in schema.iter().zip(heights) {
+        let df = read(&dir.join(file));
+        let want: Vec<String> = cols.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(names(&df), want, "{file}");
+        for (name, dtype) in cols {
+            assert_eq!(df.column(name).unwrap().dtype(), dtype, "{file}: {name}");
+        }
+        assert_eq!(df.height(), height, "{file}");
+        assert_eq!(str_at(&df, "deal", 0).as_deref(), Some("某知识产权ABS"));
+        assert_eq!(str_at(&df, "scenario", 0).as_deref(), Some("base"));
+    }
+}
+
+#[test]
+fn values_round_trip_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = sample_run("base");
+    write_run_tables(tmp.path(), std::slice::from_ref(&run)).unwrap();
+
+    let tf = read(&tmp.path().join("tranche_flows.parquet"));
+    // 123.45 is stored as mantissa 12345 at scale 2.
+    let interest = tf.column("interest_paid").unwrap().decimal().unwrap();
+    assert_eq!(interest.physical().get(1), Some(12345));
+    assert_eq!(interest.scale(), 2);
+    assert_eq!(str_at(&tf, "tranche", 0).as_deref(), Some("优先A级"));
+    assert_eq!(tf.column("period").unwrap().i32().unwrap().get(2), Some(2));
+    assert_eq!(date_at(&tf, "payment_date", 0), Some(date(2026, 6, 26)));
+    let cov = tf.column("coverage_multiple").unwrap().decimal().unwrap();
+    assert_eq!(cov.physical().get(0), Some(1_234_567));
+    assert_eq!(cov.physical().get(1), None, "None coverage is null");
+    assert_eq!(cov.physical().get(2), Some(1_500_000));
+    assert_eq!(cov.null_count(), 1);
+    for (i, row) in run.tranche_flows.iter().enumerate() {
+        assert_eq!(money_at(&tf, "balance_start", i), row.balance_start);
+        assert_eq!(
+            money_at(&tf, "interest_shortfall", i),
+            row.interest_shortfall
+        );
+        assert_eq!(money_at(&tf, "principal_paid", i), row.principal_paid);
+        assert_eq!(money_at(&tf, "residual_paid", i), row.residual_paid);
+        assert_eq!(money_at(&tf, "balance_end", i), row.balance_end);
+    }
+
+    let pf = read(&tmp.path().join("pool_flows.parquet"));
+    assert_eq!(str_at(&pf, "obligor", 0).as_deref(), Some("北京某影视公司"));
+    assert_eq!(money_at(&pf, "collected", 3), dec!(500000.00));
+
+    let ledger = read(&tmp.path().join("ledger.parquet"));
+    assert_eq!(
+        ledger.column("step").unwrap().i32().unwrap().get(3),
+        Some(5)
+    );
+    assert_eq!(money_at(&ledger, "amount", 3), dec!(617283.94));
+    assert_eq!(
+        str_at(&ledger, "destination", 1).as_deref(),
+        Some("tranche:优先A级")
+    );
+
+    let periods = read(&tmp.path().join("periods.parquet"));
+    assert_eq!(money_at(&periods, "reserve_deposit", 0), dec!(-200.50));
+    assert_eq!(money_at(&periods, "available_funds", 1), dec!(1272592.14));
+    assert_eq!(
+        date_at(&periods, "collection_start", 1),
+        Some(date(2026, 6, 1))
+    );
+    assert_eq!(str_at(&periods, "triggers_tripped", 0).as_deref(), Some(""));
+    assert_eq!(
+        str_at(&periods, "triggers_tripped", 1).as_deref(),
+        Some("加速清偿,违约事件")
+    );
+    let cdr = periods
+        .column("cumulative_default_ratio")
+        .unwrap()
+        .decimal()
+        .unwrap();
+    assert_eq!(cdr.physical().get(1), Some(12_345));
+
+    let summary = read(&tmp.path().join("summary.parquet"));
+    assert_eq!(str_at(&summary, "rating", 0).as_deref(), Some("AAA"));
+    assert_eq!(str_at(&summary, "rating", 1), None);
+    let wal = summary.column("wal_years").unwrap().f64().unwrap();
+    assert_eq!(wal.get(0), Some(0.365_753_424_657));
+    assert_eq!(wal.get(1), None);
+    let coupon = summary.column("coupon").unwrap().decimal().unwrap();
+    assert_eq!(coupon.physical().get(0), Some(35_000));
+    assert_eq!(
+        date_at(&summary, "final_payment_date", 1),
+        Some(date(2026, 9, 26))
+    );
+    assert_eq!(money_at(&summary, "initial_balance", 0), dec!(1234567.89));
+
+    let support = read(&tmp.path().join("support.parquet"));
+    assert_eq!(
+        str_at(&support, "provider", 0).as_deref(),
+        Some("原始权益人")
+    );
+    assert_eq!(money_at(&support, "total", 0), dec!(5000.00));
+}
+
+#[test]
+fn runs_are_stacked_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = [sample_run("base"), sample_run("stress")];
+    write_run_tables(tmp.path(), &runs).unwrap();
+    let tf = read(&tmp.path().join("tranche_flows.parquet"));
+    assert_eq!(tf.height(), 8);
+    let scenarios: Vec<Option<String>> = (0..8).map(|i| str_at(&tf, "scenario", i)).collect();
+    let want: Vec<Option<String>> = ["base"; 4]
+        .iter()
+        .chain(["stress"; 4].iter())
+        .map(|s| Some(s.to_string()))
+        .collect();
+    assert_eq!(scenarios, want);
+    assert_eq!(money_at(&tf, "balance_start", 4), dec!(1234567.89));
+}
+
+#[test]
+fn no_runs_give_empty_tables_with_the_full_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_run_tables(tmp.path(), &[]).unwrap();
+    for (file, cols) in expected_schema() {
+        let df = read(&tmp.path().join(file));
+        assert_eq!(df.height(), 0);
+        for (name, dtype) in &cols {
+            assert_eq!(df.column(name).unwrap().dtype(), dtype, "{file}: {name}");
+        }
+    }
+}
+
+#[test]
+fn output_is_byte_identical() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let runs = [sample_run("base"), sample_run("stress")];
+    write_run_tables(a.path(), &runs).unwrap();
+    write_run_tables(b.path(), &runs).unwrap();
+    for f in RUN_FILES {
+        let x = fs::read(a.path().join(f)).unwrap();
+        let y = fs::read(b.path().join(f)).unwrap();
+        assert!(!x.is_empty());
+        assert!(x == y, "{f} differs between two writes");
+    }
+    // Overwriting in place gives the same bytes too.
+    write_run_tables(a.path(), &runs).unwrap();
+    for f in RUN_FILES {
+        assert!(fs::read(a.path().join(f)).unwrap() == fs::read(b.path().join(f)).unwrap());
+    }
+    assert_eq!(listing(a.path()).len(), RUN_FILES.len());
+}
+
+fn assert_write_error(result: Result<Vec<std::path::PathBuf>, Error>, file: &str, needle: &str) {
+    match result {
+        Err(Error::Write { path, message }) => {
+            assert!(
+                path.ends_with(file),
+                "path {} should end in {file}",
+                path.display()
+            );
+            assert!(message.contains(needle), "message: {message}");
+        }
+        other => panic!("expected a write error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_amount_with_three_decimals_is_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut run = sample_run("base");
+    run.tranche_flows[2].interest_paid = dec!(6203.705);
+    let result = write_run_tables(tmp.path(), &[run]);
+    assert_write_error(result, "tranche_flows.parquet", "interest_paid");
+    assert!(listing(tmp.path()).is_empty(), "{:?}", listing(tmp.path()));
+
+    // A later table failing leaves nothing either (and the message names the row).
+    let mut run = sample_run("base");
+    run.support_draws[0].total = dec!(0.001);
+    let err = write_run_tables(tmp.path(), &[run]);
+    assert_write_error(err, "support.parquet", "row 0");
+    assert!(listing(tmp.path()).is_empty());
+}
+
+#[test]
+fn values_that_do_not_fit_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+
+    let mut run = sample_run("base");
+    run.periods[0].coverage_multiple = Some(dec!(1.2345678));
+    assert_write_error(
+        write_run_tables(tmp.path(), &[run]),
+        "periods.parquet",
+        "coverage_multiple",
+    );
+
+    let mut run = sample_run("base");
+    run.ledger[0].amount = dec!(10000000000000000.00); // 10^16
+    assert_write_error(
+        write_run_tables(tmp.path(), &[run]),
+        "ledger.parquet",
+        "too large",
+    );
+
+    // Just below the limit is fine.
+    let mut run = sample_run("base");
+    run.ledger[0].amount = dec!(9999999999999999.99);
+    run.ledger[1].amount = dec!(-9999999999999999.99);
+    write_run_tables(tmp.path(), &[run]).unwrap();
+    let ledger = read(&tmp.path().join("ledger.parquet"));
+    assert_eq!(money_at(&ledger, "amount", 0), dec!(9999999999999999.99));
+    assert_eq!(money_at(&ledger, "amount", 1), dec!(-9999999999999999.99));
+
+    let dir = tmp.path().join("nan");
+    let mut run = sample_run("base");
+    run.summary[0].wal_years = Some(f64::NAN);
+    assert_write_error(
+        write_run_tables(&dir, &[run]),
+        "summary.parquet",
+        "wal_years",
+    );
+    assert!(
+        !dir.exists(),
+        "nothing is created when a table cannot be built"
+    );
+}
+
+#[test]
+fn a_parent_that_is_a_file_fails_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not_a_dir");
+    fs::write(&file, b"x").unwrap();
+    let dir = file.join("out");
+    match write_run_tables(&dir, &[sample_run("base")]) {
+        Err(e @ Error::Write { .. }) => {
+            assert_eq!(e.exit_code(), 1);
+            assert!(e.to_string().contains("not_a_dir"), "{e}");
+        }
+        other => panic!("expected a write error, got {other:?}"),
+    }
+    assert_eq!(listing(tmp.path()), vec!["not_a_dir".to_string()]);
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+}
+
+#[test]
+fn a_failed_rename_rolls_back_and_restores_replaced_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // An old file that will be replaced first, and a directory where a later file must go.
+    fs::write(dir.join("tranche_flows.parquet"), b"old").unwrap();
+    fs::create_dir(dir.join("summary.parquet")).unwrap();
+    let result = write_run_tables(dir, &[sample_run("base")]);
+    assert_write_error(result, "summary.parquet", "not a regular file");
+    assert_eq!(
+        listing(dir),
+        vec![
+            "summary.parquet".to_string(),
+            "tranche_flows.parquet".to_string()
+        ]
+    );
+    assert_eq!(fs::read(dir.join("tranche_flows.parquet")).unwrap(), b"old");
+
+    // Once the obstacle is gone the same call succeeds and replaces the old file.
+    fs::remove_dir(dir.join("summary.parquet")).unwrap();
+    write_run_tables(dir, &[sample_run("base")]).unwrap();
+    assert_eq!(listing(dir).len(), RUN_FILES.len());
+    assert_eq!(read(&dir.join("tranche_flows.parquet")).height(), 4);
+}
+
+#[test]
+fn summary_table_is_readable_and_aligned() {
+    let run = sample_run("base");
+    let text = summary_table(&run);
+    println!("{text}");
+    for needle in [
+        "某知识产权ABS",
+        "优先A级",
+        "1,234,567.89",
+        "16,203.71",
+        "500,000.00",
+        "0.37",
+        "3.512%",
+        "1.23x",
+        "2026-09-26",
+        "conservation: pool cash 1,900,000.00 + support draws 5,000.00 + reserve funding 10,000.00 = 1,915,000.00",
+        "payments 1,822,407.86 + collection end 72,592.14 + reserve end 20,000.00 = 1,915,000.00; difference 0.00",
+        "support draws: 差额支付 (原始权益人) 5,000.00",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    // deal line, header, rule, two tranches, conservation, support.
+    assert_eq!(lines.len(), 7, "{text}");
+    let rule = display_width(lines[2]);
+    assert!(lines[2].chars().all(|c| c == '-'));
+    for line in &lines[1..5] {
+        assert_eq!(display_width(line), rule, "misaligned: {line:?}");
+    }
+    // The Chinese name takes 7 cells, "Sub" 3: the class column starts at the same cell.
+    let class_at = |line: &str, word: &str| display_width(&line[..line.find(word).unwrap()]);
+    assert_eq!(
+        class_at(lines[3], "senior"),
+        class_at(lines[4], "subordinated")
+    );
+    assert_eq!(class_at(lines[1], "Class"), class_at(lines[3], "senior"));
+    // Missing values show as "-".
+    assert!(lines[4].contains(" - "), "{}", lines[4]);
+}
+
+#[test]
+fn summary_table_without_tranches_or_support() {
+    let mut run = sample_run("base");
+    run.summary.clear();
+    run.support_draws.clear();
+    let text = summary_table(&run);
+    assert!(text.contains("(no tranches)"));
+    assert!(text.contains("support draws: none"));
+}
+
+/// Timing of a ~10k-row tranche table: `cargo test --release --test output -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn time_a_ten_thousand_row_table() {
+    let base = sample_run("base");
+    let mut run = base.clone();
+    run.tranche_flows = (0..10_000u32)
+        .map(|i| {
+            let mut row = base.tranche_flows[(i % 4) as usize].clone();
+            row.period = i / 4 + 1;
+            row.balance_start += Decimal::new(i64::from(i), 2);
+            row.balance_end += Decimal::new(i64::from(i), 2);
+            row
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = Instant::now();
+    let frame = ipabs::output::parquet::tranche_flows_frame(std::slice::from_ref(&run)).unwrap();
+    let built = t0.elapsed();
+    let mut frame = frame;
+    let path = tmp.path().join("t.parquet");
+    let t1 = Instant::now();
+    ipabs::output::parquet::write_parquet(&path, &mut frame).unwrap();
+    let written = t1.elapsed();
+    let t2 = Instant::now();
+    write_run_tables(&tmp.path().join("all"), &[run]).unwrap();
+    let all = t2.elapsed();
+    println!(
+        "10k rows: build {built:?}, write {written:?} ({} bytes); write_run_tables {all:?}",
+        fs::metadata(&path).unwrap().len()
+    );
+}
+
+/// Writes the sample runs into `$IPABS_SAMPLE_DIR` for tests/python/check_parquet.py:
+/// `IPABS_SAMPLE_DIR=/tmp/s cargo test --test output -- --ignored write_sample`.
+#[test]
+#[ignore]
+fn write_sample_for_the_python_check() {
+    let Some(dir) = std::env::var_os("IPABS_SAMPLE_DIR") else {
+        println!("IPABS_SAMPLE_DIR is not set: nothing written");
+        return;
+    };
+    let runs = [sample_run("base"), sample_run("stress")];
+    let paths = write_run_tables(Path::new(&dir), &runs).unwrap();
+    println!("wrote {paths:?}");
+}
+
+#[test]
+fn write_parquet_writes_one_frame_and_reports_its_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = sample_run("base");
+    let mut df = ipabs::output::parquet::ledger_frame(std::slice::from_ref(&run)).unwrap();
+    let path = tmp.path().join("ledger.parquet");
+    ipabs::output::parquet::write_parquet(&path, &mut df).unwrap();
+    assert!(read(&path).equals_missing(&df));
+
+    let missing = tmp.path().join("no_such_dir").join("x.parquet");
+    match ipabs::output::parquet::write_parquet(&missing, &mut df) {
+        Err(Error::Write { path, .. }) => assert_eq!(path, missing),
+        other => panic!("expected a write error, got {other:?}"),
+    }
+}

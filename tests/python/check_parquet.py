@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""Independent check of the Parquet tables ipabs writes (see docs/output.md).
+
+Usage: check_parquet.py [-v] DIR      (-v: print every check, not only the failures)
+
+Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
+  * every expected file exists, with every expected column, in order, of the right Arrow type
+    (decimal128(18,2) money stored as Parquet INT64, decimal128(18,6) ratios, date32 dates,
+    int32 period/step, string/string_view names, double statistics), and no null money;
+  * invariants true of any valid run:
+      tranche_flows: balance_end = balance_start - principal_paid on every row;
+                     interest_shortfall = interest_due - interest_paid on every row;
+      each (deal, scenario, tranche) appears in both tranche_flows and summary;
+      per tranche: balance_start in its first period = summary.initial_balance;
+                   sum of principal_paid = summary.total_principal;
+      ledger: every amount > 0;
+      periods: available_funds = pool_cash + cash_brought_forward on every row.
+
+Prints one line per check, then `N passed, 0 failed`. Stops at the first failure with a
+message, `N passed, 1 failed`, and exit status 1. Exit status 2 on bad usage.
+"""
+
+import os
+import sys
+from collections import OrderedDict
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+MONEY = ("money", pa.decimal128(18, 2))
+RATIO = ("ratio", pa.decimal128(18, 6))
+STR = ("string", None)
+DATE = ("date", pa.date32())
+INT = ("int32", pa.int32())
+FLOAT = ("double", pa.float64())
+
+KEY = [("deal", STR), ("scenario", STR)]
+
+SCHEMA = OrderedDict(
+    [
+        (
+            "tranche_flows.parquet",
+            KEY
+            + [
+                ("period", INT),
+                ("payment_date", DATE),
+                ("tranche", STR),
+                ("class", STR),
+                ("balance_start", MONEY),
+                ("interest_due", MONEY),
+                ("interest_paid", MONEY),
+                ("interest_shortfall", MONEY),
+                ("principal_due", MONEY),
+                ("principal_paid", MONEY),
+                ("residual_paid", MONEY),
+                ("balance_end", MONEY),
+                ("coverage_multiple", RATIO),
+            ],
+        ),
+        (
+            "pool_flows.parquet",
+            KEY
+            + [
+                ("period", INT),
+                ("payment_date", DATE),
+                ("obligor", STR),
+                ("scheduled", MONEY),
+                ("collected", MONEY),
+                ("principal_collected", MONEY),
+                ("interest_collected", MONEY),
+                ("prepaid", MONEY),
+                ("defaulted", MONEY),
+                ("recovered", MONEY),
+                ("delayed", MONEY),
+                ("balance_end", MONEY),
+            ],
+        ),
+        (
+            "ledger.parquet",
+            KEY
+            + [
+                ("period", INT),
+                ("date", DATE),
+                ("step", INT),
+                ("action", STR),
+                ("item", STR),
+                ("source", STR),
+                ("destination", STR),
+                ("amount", MONEY),
+                ("reason", STR),
+            ],
+        ),
+        (
+            "periods.parquet",
+            KEY
+            + [
+                ("period", INT),
+                ("payment_date", DATE),
+                ("collection_start", DATE),
+                ("collection_end", DATE),
+                ("pool_cash", MONEY),
+                ("cash_brought_forward", MONEY),
+                ("available_funds", MONEY),
+                ("reserve_draws", MONEY),
+                ("support_draws", MONEY),
+                ("taxes_paid", MONEY),
+                ("fees_paid", MONEY),
+                ("interest_paid", MONEY),
+                ("principal_paid", MONEY),
+                ("residual_paid", MONEY),
+                ("reserve_deposit", MONEY),
+                ("coverage_multiple", RATIO),
+                ("cumulative_default_ratio", RATIO),
+                ("waterfall", STR),
+                ("triggers_tripped", STR),
+                ("collection_balance_end", MONEY),
+                ("reserve_balance_end", MONEY),
+                ("pool_balance_end", MONEY),
+                ("senior_balance_end", MONEY),
+            ],
+        ),
+        (
+            "summary.parquet",
+            KEY
+            + [
+                ("tranche", STR),
+                ("class", STR),
+                ("rating", STR),
+                ("initial_balance", MONEY),
+                ("coupon", RATIO),
+                ("total_interest", MONEY),
+                ("total_principal", MONEY),
+                ("total_residual", MONEY),
+                ("principal_loss", MONEY),
+                ("interest_shortfall", MONEY),
+                ("final_payment_date", DATE),
+                ("wal_years", FLOAT),
+                ("min_coverage_multiple", RATIO),
+                ("yield_at_par", FLOAT),
+            ],
+        ),
+        (
+            "support.parquet",
+            KEY
+            + [
+                ("support", STR),
+                ("provider", STR),
+                ("total", MONEY),
+            ],
+        ),
+    ]
+)
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class Checker:
+    def __init__(self, verbose):
+        self.passed = 0
+        self.verbose = verbose
+
+    def check(self, ok, what, detail=""):
+        if not ok:
+            msg = f"FAIL: {what}"
+            if detail:
+                msg += f": {detail}"
+            raise CheckFailed(msg)
+        self.passed += 1
+        if self.verbose:
+            print(f"ok: {what}")
+
+
+def is_string_type(t):
+    checks = [pa.types.is_string, pa.types.is_large_string]
+    if hasattr(pa.types, "is_string_view"):
+        checks.append(pa.types.is_string_view)
+    return any(f(t) for f in checks)
+
+
+def type_ok(kind, want, actual):
+    if kind == "string":
+        return is_string_type(actual)
+    return actual == want
+
+
+def rows(table, names):
+    """The columns `names` of `table` as a list of tuples (Python values, Decimals exact)."""
+    cols = [table.column(n).to_pylist() for n in names]
+    return list(zip(*cols))
+
+
+def first_bad(seq):
+    for i, item in enumerate(seq):
+        if item is not None:
+            return i, item
+    return None
+
+
+def check_files(c, directory):
+    tables = {}
+    for name, columns in SCHEMA.items():
+        path = os.path.join(directory, name)
+        c.check(os.path.isfile(path), f"{name} exists", f"no file {path}")
+        pfile = pq.ParquetFile(path)
+        table = pfile.read()
+        actual = [f.name for f in table.schema]
+        want = [n for n, _ in columns]
+        c.check(actual == want, f"{name} has the expected columns", f"got {actual}, expected {want}")
+        physical = {
+            pfile.schema.column(i).name: pfile.schema.column(i).physical_type
+            for i in range(len(pfile.schema))
+        }
+        for col, (kind, want_type) in columns:
+            actual_type = table.schema.field(col).type
+            c.check(
+                type_ok(kind, want_type, actual_type),
+                f"{name}: {col} is {kind if want_type is None else want_type}",
+                f"got {actual_type}",
+            )
+            if kind == "money":
+                c.check(
+                    physical[col] == "INT64",
+                    f"{name}: {col} is stored as Parquet INT64",
+                    f"got {physical[col]}",
+                )
+        money = [col for col, (kind, _) in columns if kind == "money"]
+        nulls = [(col, table.column(col).null_count) for col in money if table.column(col).null_count]
+        c.check(not nulls, f"{name}: money columns have no nulls", f"null counts {nulls}")
+        tables[name] = table
+    return tables
+
+
+def check_invariants(c, t):
+    flows = t["tranche_flows.parquet"]
+    fr = rows(
+        flows,
+        [
+            "deal",
+            "scenario",
+            "tranche",
+            "period",
+            "balance_start",
+            "interest_due",
+            "interest_paid",
+            "interest_shortfall",
+            "principal_paid",
+            "balance_end",
+        ],
+    )
+
+    bad = first_bad((r if r[9] != r[4] - r[8] else None) for r in fr)
+    c.check(
+        bad is None,
+        f"tranche_flows: balance_end = balance_start - principal_paid ({len(fr)} rows)",
+        bad and f"row {bad[0]} {bad[1][:4]}: {bad[1][9]} != {bad[1][4]} - {bad[1][8]}",
+    )
+    bad = first_bad((r if r[7] != r[5] - r[6] else None) for r in fr)
+    c.check(
+        bad is None,
+        f"tranche_flows: interest_shortfall = interest_due - interest_paid ({len(fr)} rows)",
+        bad and f"row {bad[0]} {bad[1][:4]}: {bad[1][7]} != {bad[1][5]} - {bad[1][6]}",
+    )
+
+    # Per tranche: the row of its first period, and the sum of principal paid.
+    first = OrderedDict()
+    principal = OrderedDict()
+    for r in fr:
+        key, period, start, paid = r[0:3], r[3], r[4], r[8]
+        if key not in first or period < first[key][0]:
+            first[key] = (period, start)
+        principal[key] = principal.get(key, 0) + paid
+
+    summary = rows(
+        t["summary.parquet"],
+        ["deal", "scenario", "tranche", "initial_balance", "total_principal"],
+    )
+    in_summary = OrderedDict(((d, s, tr), (ib, tp)) for d, s, tr, ib, tp in summary)
+    c.check(
+        len(in_summary) == len(summary),
+        "summary: one row per (deal, scenario, tranche)",
+        f"{len(summary)} rows, {len(in_summary)} distinct",
+    )
+    c.check(
+        set(in_summary) == set(first),
+        "tranche_flows and summary name the same (deal, scenario, tranche)",
+        f"only in flows: {sorted(set(first) - set(in_summary))}, "
+        f"only in summary: {sorted(set(in_summary) - set(first))}",
+    )
+    for key, (initial, total_principal) in in_summary.items():
+        period, start = first[key]
+        c.check(
+            start == initial,
+            f"{key}: balance_start of period {period} = summary.initial_balance",
+            f"{start} != {initial}",
+        )
+        c.check(
+            principal[key] == total_principal,
+            f"{key}: sum of principal_paid = summary.total_principal",
+            f"{principal[key]} != {total_principal}",
+        )
+
+    amounts = rows(
+        t["ledger.parquet"], ["deal", "scenario", "period", "step", "action", "item", "amount"]
+    )
+    bad = first_bad((r if not r[6] > 0 else None) for r in amounts)
+    c.check(
+        bad is None,
+        f"ledger: every amount > 0 ({len(amounts)} entries)",
+        bad and f"entry {bad[0]} {bad[1]}",
+    )
+
+    pr = rows(
+        t["periods.parquet"],
+        ["deal", "scenario", "period", "pool_cash", "cash_brought_forward", "available_funds"],
+    )
+    bad = first_bad((r if r[5] != r[3] + r[4] else None) for r in pr)
+    c.check(
+        bad is None,
+        f"periods: available_funds = pool_cash + cash_brought_forward ({len(pr)} rows)",
+        bad and f"row {bad[0]} {bad[1][:3]}: {bad[1][5]} != {bad[1][3]} + {bad[1][4]}",
+    )
+
+
+def main(argv):
+    args = argv[1:]
+    verbose = "-v" in args or "--verbose" in args
+    args = [a for a in args if a not in ("-v", "--verbose")]
+    if len(args) != 1 or args[0].startswith("-"):
+        print(f"usage: {argv[0]} [-v] DIR", file=sys.stderr)
+        return 2
+    c = Checker(verbose)
+    try:
+        tables = check_files(c, args[0])
+        check_invariants(c, tables)
+    except CheckFailed as e:
+        print(e, file=sys.stderr)
+        print(f"{c.passed} passed, 1 failed")
+        return 1
+    except (OSError, pa.ArrowException) as e:
+        print(f"FAIL: cannot read the tables: {e}", file=sys.stderr)
+        print(f"{c.passed} passed, 1 failed")
+        return 1
+    print(f"{c.passed} passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
