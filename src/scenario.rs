@@ -72,3 +72,60 @@ impl Scenario {
         shares
     }
 }
+
+/// The rating table of the break-even analysis: target default rate (TDR) of a rating =
+/// multiplier × base default rate (压力乘数法).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingTable {
+    /// Expected (base-case) cumulative default rate of the pool, as a fraction of its balance.
+    pub base_default_rate: Decimal,
+    /// Pressure multiplier per rating label, e.g. ("AAA", 5.0).
+    pub multipliers: Vec<(String, Decimal)>,
+}
+
+impl RatingTable {
+    /// The target default rate of `rating`, if the table has it.
+    pub fn target_default_rate(&self, rating: &str) -> Option<Decimal> {
+        self.multipliers
+            .iter()
+            .find(|(r, _)| r == rating)
+            .map(|(_, m)| *m * self.base_default_rate)
+    }
+}
+
+/// How a tranche is quoted for the analytics in `summary.parquet`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quote {
+    /// Price per 100 of the tranche's initial balance.
+    Price(f64),
+    /// Annual yield (annual compounding, ACT/365F).
+    Yield(f64),
+}
+
+/// The discount curve that spreads are measured against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Discount {
+    /// A flat annual rate.
+    Flat(f64),
+    /// A zero curve: (years, annually compounded rate) points.
+    Curve(crate::analytics::bond_math::ZeroCurve),
+}
+
+/// Pricing inputs for tranche analytics.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pricing {
+    /// Settlement date of the quotes; default the closing date.
+    pub settlement: Option<NaiveDate>,
+    /// Quotes by tranche index; unquoted tranches are priced at par (100).
+    pub quotes: Vec<(usize, Quote)>,
+    pub discount: Option<Discount>,
+}
+
+/// Everything a scenario file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioSet {
+    /// The listed `[[scenarios]]` followed by the expansion of `[grid]`.
+    pub scenarios: Vec<Scenario>,
+    pub rating: RatingTable,
+    pub pricing: Pricing,
+}
