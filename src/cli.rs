@@ -7,10 +7,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::engine::{self, result::RunResult};
+use crate::engine::result::RunResult;
 use crate::error::{Error, Result, Warning};
+use crate::output::parquet::{
+    self, LEDGER_FILE, PERIODS_FILE, POOL_FLOWS_FILE, SUMMARY_FILE, SUPPORT_FILE,
+    TRANCHE_FLOWS_FILE,
+};
+use crate::output::scenarios::{SCENARIOS_FILE, scenarios_frame};
 use crate::output::{self, RUN_FILES};
+use crate::scenario::Pricing;
 use crate::scenario::Scenario;
+use crate::sweep::{self, SweepOptions};
 use crate::validate::{self, Loaded};
 
 /// Cash-flow modeler for Chinese IP securitizations (知识产权证券化).
@@ -38,6 +45,27 @@ pub enum Command {
         #[arg(long)]
         force: bool,
         /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run many scenarios of a deal in parallel (scenario file, grid, stress suites) and write
+    /// one table per kind with a `scenario` column.
+    Sweep {
+        deal: PathBuf,
+        /// Scenario file: [[scenarios]], [grid], [rating], [pricing].
+        #[arg(long)]
+        scenarios: Option<PathBuf>,
+        /// Keep every table of every run (pool flows, ledger, periods, all tranches); without
+        /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
+        #[arg(long)]
+        flows: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
         #[arg(long, short)]
         quiet: bool,
     },
@@ -84,12 +112,14 @@ pub fn load(deal: &Path, scenario: Option<&Path>) -> Result<(Loaded, Vec<Scenari
     Ok((loaded, scenarios))
 }
 
-/// Runs every scenario of a deal.
+/// Runs every scenario of a deal, keeping every table, priced at par.
 pub fn run_all(loaded: &Loaded, scenarios: &[Scenario]) -> Result<Vec<RunResult>> {
-    scenarios
-        .iter()
-        .map(|s| engine::run(&loaded.deal, s))
-        .collect()
+    let opts = SweepOptions {
+        flows: true,
+        threads: None,
+        progress: false,
+    };
+    sweep::sweep(&loaded.deal, scenarios, &Pricing::default(), opts)
 }
 
 fn execute(cmd: Command) -> Result<()> {
@@ -109,6 +139,23 @@ fn execute(cmd: Command) -> Result<()> {
                 scenarios.len()
             );
             Ok(())
+        }
+        Command::Sweep {
+            deal,
+            scenarios,
+            flows,
+            threads,
+            out,
+            force,
+            quiet,
+        } => {
+            refuse_overwrite(&out, force)?;
+            let opts = SweepOptions {
+                flows,
+                threads,
+                progress: !quiet,
+            };
+            sweep_cmd(&deal, scenarios.as_deref(), opts, &out, quiet)
         }
         Command::Run {
             deal,
@@ -136,6 +183,44 @@ fn execute(cmd: Command) -> Result<()> {
     }
 }
 
+fn sweep_cmd(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    opts: SweepOptions,
+    out: &Path,
+    quiet: bool,
+) -> Result<()> {
+    let (loaded, scenarios) = load(deal, scenarios)?;
+    print_warnings(&loaded.warnings);
+    let d = &loaded.deal;
+    let runs = sweep::sweep(d, &scenarios, &Pricing::default(), opts)?;
+    let mut frames = vec![
+        (SUMMARY_FILE, parquet::summary_frame(&runs)?),
+        (TRANCHE_FLOWS_FILE, parquet::tranche_flows_frame(&runs)?),
+        (SCENARIOS_FILE, scenarios_frame(d, &scenarios)?),
+    ];
+    if opts.flows {
+        frames.extend([
+            (POOL_FLOWS_FILE, parquet::pool_flows_frame(&runs)?),
+            (LEDGER_FILE, parquet::ledger_frame(&runs)?),
+            (PERIODS_FILE, parquet::periods_frame(&runs)?),
+            (SUPPORT_FILE, parquet::support_frame(&runs)?),
+        ]);
+    }
+    let n = frames.len();
+    output::write_tables(out, frames)?;
+    if !quiet {
+        println!("{}", output::table::sweep_table(&runs));
+        println!(
+            "{} scenarios of {}; wrote {n} files to {}",
+            runs.len(),
+            d.name,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// Refuses to replace result files in `out` unless `force` is set.
 fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
     if force {
@@ -144,6 +229,7 @@ fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
     let existing: Vec<&str> = RUN_FILES
         .iter()
         .copied()
+        .chain([SCENARIOS_FILE])
         .filter(|f| out.join(f).exists())
         .collect();
     if existing.is_empty() {

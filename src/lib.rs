@@ -7,6 +7,12 @@
 //!
 //! Money is [`rust_decimal::Decimal`] rounded to the fen; see `docs/conventions.md`.
 
+// No unwrap, expect or panic in library code: every failure is an `Error` (see error.rs).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod analytics;
 pub mod calendar;
 pub mod cli;
@@ -18,4 +24,5 @@ pub mod output;
 pub mod pool;
 pub mod scenario;
 pub mod schema;
+pub mod sweep;
 pub mod validate;

@@ -40,8 +40,8 @@ fn flow(
         } else {
             date(2026, 9, 26)
         },
-        tranche: tranche.to_string(),
-        class: class.to_string(),
+        tranche: tranche.to_string().into(),
+        class: class.to_string().into(),
         balance_start,
         interest_due,
         interest_paid,
@@ -62,7 +62,7 @@ fn pool(period: u32, obligor: &str, collected: Decimal, balance_end: Decimal) ->
         } else {
             date(2026, 9, 26)
         },
-        obligor: obligor.to_string(),
+        obligor: obligor.to_string().into(),
         scheduled: collected,
         collected,
         principal_collected: collected - dec!(1000.00),
@@ -99,7 +99,7 @@ fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
         reserve_deposit: if n == 1 { dec!(-200.50) } else { dec!(0) },
         coverage_multiple: if n == 1 { Some(dec!(1.234567)) } else { None },
         cumulative_default_ratio: dec!(0.012345),
-        waterfall: "pre_default".to_string(),
+        waterfall: "pre_default".to_string().into(),
         triggers_tripped: if n == 2 {
             "加速清偿,违约事件".to_string()
         } else {
@@ -121,12 +121,12 @@ fn entry(n: u32, step: u32, action: &str, item: &str, amount: Decimal) -> Ledger
             date(2026, 9, 26)
         },
         step,
-        action: action.to_string(),
-        item: item.to_string(),
-        source: "collection".to_string(),
-        destination: format!("tranche:{item}"),
+        action: action.to_string().into(),
+        item: item.to_string().into(),
+        source: "collection".to_string().into(),
+        destination: format!("tranche:{item}").into(),
         amount,
-        reason: format!("{action} {item}"),
+        reason: format!("{action} {item}").into(),
     }
 }
 
@@ -217,6 +217,12 @@ fn sample_run(scenario: &str) -> RunResult {
                 wal_years: Some(0.365_753_424_657),
                 min_coverage_multiple: Some(dec!(1.234567)),
                 yield_at_par: Some(0.035_123),
+                price: Some(100.0),
+                yield_: Some(0.035_123),
+                macaulay_duration: Some(0.36),
+                modified_duration: Some(0.35),
+                convexity: Some(0.5),
+                spread: None,
             },
             TrancheSummary {
                 tranche: sub.to_string(),
@@ -233,6 +239,12 @@ fn sample_run(scenario: &str) -> RunResult {
                 wal_years: None,
                 min_coverage_multiple: None,
                 yield_at_par: None,
+                price: None,
+                yield_: None,
+                macaulay_duration: None,
+                modified_duration: None,
+                convexity: None,
+                spread: None,
             },
         ],
         support_draws: vec![SupportDrawTotal {
@@ -409,6 +421,12 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("wal_years", Float64),
                 ("min_coverage_multiple", RATIO),
                 ("yield_at_par", Float64),
+                ("price", Float64),
+                ("yield", Float64),
+                ("macaulay_duration", Float64),
+                ("modified_duration", Float64),
+                ("convexity", Float64),
+                ("spread", Float64),
             ]),
         ),
         (

@@ -27,11 +27,11 @@ use result::RunResult;
 /// Projects the pool and runs the waterfall of `deal` under `scenario`.
 pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
     let pool = project(deal, scenario)?;
-    run_with_pool(deal, scenario, &pool)
+    run_with_pool(deal, scenario, pool)
 }
 
 /// Runs the waterfall on an already projected pool.
-pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: &PoolProjection) -> Result<RunResult> {
+pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> Result<RunResult> {
     let mut st = state::Run::new(deal, scenario, pool);
     for k in 0..deal.periods.len() {
         st.period(k)?;

@@ -4,10 +4,118 @@
 //! multiple, default ratio) are Decimals rounded to 6 places; yields and durations are `f64`
 //! statistics (see docs/analytics.md).
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::error::Warning;
+
+/// A cheap-to-clone string for the many rows a run produces: a static phrase or a name shared
+/// by every row that mentions it. Compares and prints like a `str`.
+#[derive(Clone)]
+pub enum Label {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Label {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Label::Static(s) => s,
+            Label::Shared(s) => s,
+        }
+    }
+}
+
+impl Deref for Label {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Label {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Eq for Label {}
+
+impl std::hash::Hash for Label {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Label {
+    fn partial_cmp(&self, other: &Label) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Label {
+    fn cmp(&self, other: &Label) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Label) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<str> for Label {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Label {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Label {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl From<&'static str> for Label {
+    fn from(s: &'static str) -> Label {
+        Label::Static(s)
+    }
+}
+
+impl From<String> for Label {
+    fn from(s: String) -> Label {
+        Label::Shared(s.into())
+    }
+}
+
+impl From<&String> for Label {
+    fn from(s: &String) -> Label {
+        Label::Shared(s.as_str().into())
+    }
+}
 
 /// Everything one run of one deal under one scenario produced.
 #[derive(Debug, Clone)]
@@ -29,7 +137,7 @@ pub struct RunResult {
 pub struct PoolFlowRow {
     pub period: u32,
     pub payment_date: NaiveDate,
-    pub obligor: String,
+    pub obligor: Label,
     /// Contractual amounts (principal + interest) falling due in the collection period, as if
     /// the obligor performed.
     pub scheduled: Decimal,
@@ -57,8 +165,8 @@ pub struct PoolFlowRow {
 pub struct TrancheFlowRow {
     pub period: u32,
     pub payment_date: NaiveDate,
-    pub tranche: String,
-    pub class: String,
+    pub tranche: Label,
+    pub class: Label,
     pub balance_start: Decimal,
     /// Interest accrued this period plus any shortfall carried from earlier periods.
     pub interest_due: Decimal,
@@ -102,7 +210,7 @@ pub struct PeriodRow {
     /// Cumulative defaults / initial pool balance, through this collection period.
     pub cumulative_default_ratio: Decimal,
     /// The waterfall that ran.
-    pub waterfall: String,
+    pub waterfall: Label,
     /// Names of the triggers tripped after this payment date, comma-separated ("" if none).
     pub triggers_tripped: String,
     pub collection_balance_end: Decimal,
@@ -120,15 +228,15 @@ pub struct LedgerEntry {
     pub step: u32,
     /// The action: deposit, fund_reserve, pay_tax, pay_fee, pay_interest, pay_principal,
     /// top_up_reserve, release_reserve, draw_reserve, draw_support, pay_sub_return, pay_residual.
-    pub action: String,
+    pub action: Label,
     /// The item paid or drawn: a tax, fee, tranche or support name.
-    pub item: String,
+    pub item: Label,
     /// Where the cash came from: `pool`, `collection`, `reserve`, `originator`, `support:<name>`.
-    pub source: String,
+    pub source: Label,
     /// Where it went: `collection`, `reserve`, `tax:<name>`, `fee:<name>`, `tranche:<name>`.
-    pub destination: String,
+    pub destination: Label,
     pub amount: Decimal,
-    pub reason: String,
+    pub reason: Label,
 }
 
 /// Per tranche, over the whole run.
@@ -154,6 +262,15 @@ pub struct TrancheSummary {
     pub min_coverage_multiple: Option<Decimal>,
     /// IRR of buying at par on the closing date: annual compounding, ACT/365F.
     pub yield_at_par: Option<f64>,
+    /// Price per 100 of the balance at settlement (par unless the scenario file quotes it).
+    pub price: Option<f64>,
+    /// Yield at `price` (annual compounding, ACT/365F).
+    pub yield_: Option<f64>,
+    pub macaulay_duration: Option<f64>,
+    pub modified_duration: Option<f64>,
+    pub convexity: Option<f64>,
+    /// Spread over the scenario file's discount rate or zero curve.
+    pub spread: Option<f64>,
 }
 
 /// Total drawn from each support provider.

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::ratio;
 use super::result::{
-    Conservation, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+    Conservation, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
 };
 use crate::deal::{
     Action, Amortization, Base, Cover, Deal, FeeKind, PrincipalAmount, PrincipalOrder,
@@ -55,10 +55,52 @@ impl Paid {
     }
 }
 
+/// Every name a run's rows mention, built once per run and shared by the rows.
+struct Labels {
+    tranche: Vec<Label>,
+    to_tranche: Vec<Label>,
+    fee: Vec<Label>,
+    to_fee: Vec<Label>,
+    tax: Vec<Label>,
+    to_tax: Vec<Label>,
+    from_support: Vec<Label>,
+    waterfall: Vec<Label>,
+}
+
+impl Labels {
+    fn new(deal: &Deal) -> Labels {
+        let names = |v: Vec<&String>| -> Vec<Label> { v.into_iter().map(Label::from).collect() };
+        let prefixed = |p: &str, v: Vec<&String>| -> Vec<Label> {
+            v.into_iter()
+                .map(|n| Label::from(format!("{p}:{n}")))
+                .collect()
+        };
+        let tranches: Vec<&String> = deal.tranches.iter().map(|t| &t.name).collect();
+        let fees: Vec<&String> = deal.fees.iter().map(|t| &t.name).collect();
+        let taxes: Vec<&String> = deal.taxes.iter().map(|t| &t.name).collect();
+        let supports: Vec<&String> = deal.supports.iter().map(|t| &t.name).collect();
+        Labels {
+            tranche: names(tranches.clone()),
+            to_tranche: prefixed("tranche", tranches),
+            fee: names(fees.clone()),
+            to_fee: prefixed("fee", fees),
+            tax: names(taxes.clone()),
+            to_tax: prefixed("tax", taxes),
+            from_support: prefixed("support", supports),
+            waterfall: deal
+                .waterfalls
+                .iter()
+                .map(|w| Label::from(&w.name))
+                .collect(),
+        }
+    }
+}
+
 pub(super) struct Run<'a> {
     deal: &'a Deal,
     scenario: &'a Scenario,
-    pool: &'a PoolProjection,
+    pool: PoolProjection,
+    labels: Labels,
     collection: Decimal,
     reserve: Decimal,
     balance: Vec<Decimal>,
@@ -85,7 +127,7 @@ pub(super) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub(super) fn new(deal: &'a Deal, scenario: &'a Scenario, pool: &'a PoolProjection) -> Self {
+    pub(super) fn new(deal: &'a Deal, scenario: &'a Scenario, pool: PoolProjection) -> Self {
         let nt = deal.tranches.len();
         let mut support_on = vec![true; deal.supports.len()];
         for &s in &scenario.supports_off {
@@ -97,6 +139,7 @@ impl<'a> Run<'a> {
             deal,
             scenario,
             pool,
+            labels: Labels::new(deal),
             collection: Decimal::ZERO,
             reserve: Decimal::ZERO,
             balance: deal.tranches.iter().map(|t| t.balance).collect(),
@@ -128,12 +171,12 @@ impl<'a> Run<'a> {
                 period: 0,
                 date: deal.closing_date,
                 step: 0,
-                action: "fund_reserve".into(),
-                item: RESERVE.into(),
-                source: "originator".into(),
-                destination: RESERVE.into(),
+                action: Label::Static("fund_reserve"),
+                item: Label::Static(RESERVE),
+                source: Label::Static("originator"),
+                destination: Label::Static(RESERVE),
                 amount: r.initial,
-                reason: "reserve funded at closing".into(),
+                reason: Label::Static("reserve funded at closing"),
             });
         }
         run
@@ -144,13 +187,13 @@ impl<'a> Run<'a> {
     fn entry(
         &mut self,
         step: u32,
-        action: &str,
-        item: &str,
-        route: (&str, &str),
+        action: &'static str,
+        item: Label,
+        route: (Label, Label),
         amount: Decimal,
-        reason: String,
+        reason: &'static str,
     ) {
-        let (src, dst) = route;
+        let (source, destination) = route;
         if amount.is_zero() {
             return;
         }
@@ -158,12 +201,12 @@ impl<'a> Run<'a> {
             period: self.deal.periods[self.k].number,
             date: self.date,
             step,
-            action: action.to_string(),
-            item: item.to_string(),
-            source: src.to_string(),
-            destination: dst.to_string(),
+            action: Label::Static(action),
+            item,
+            source,
+            destination,
             amount,
-            reason,
+            reason: Label::Static(reason),
         });
     }
 
@@ -232,18 +275,18 @@ impl<'a> Run<'a> {
         self.entry(
             0,
             "deposit",
-            "collections",
-            ("pool", COLLECTION),
+            Label::Static("collections"),
+            (Label::Static("pool"), Label::Static(COLLECTION)),
             cash.collected,
-            format!("pool collections of period {}", p.number),
+            "pool collections of the period",
         );
         self.entry(
             0,
             "deposit",
-            "recoveries",
-            ("pool", COLLECTION),
+            Label::Static("recoveries"),
+            (Label::Static("pool"), Label::Static(COLLECTION)),
             cash.recovered,
-            format!("recoveries received in period {}", p.number),
+            "recoveries received in the period",
         );
         let available = self.collection;
 
@@ -322,7 +365,7 @@ impl<'a> Run<'a> {
         let wf_ix = self.active_waterfall();
 
         // 4. Run the waterfall.
-        let steps = deal.waterfalls[wf_ix].steps.clone();
+        let steps = &deal.waterfalls[wf_ix].steps;
         for (s, step) in steps.iter().enumerate() {
             let step_no = (s + 1) as u32;
             let runs = match step.when {
@@ -376,8 +419,8 @@ impl<'a> Run<'a> {
             self.flows.push(TrancheFlowRow {
                 period: p.number,
                 payment_date: p.date(),
-                tranche: t.name.clone(),
-                class: t.class.name().to_string(),
+                tranche: self.labels.tranche[i].clone(),
+                class: Label::Static(t.class.name()),
                 balance_start: start,
                 interest_due: self.due.interest[i],
                 interest_paid: self.paid.interest[i],
@@ -414,7 +457,7 @@ impl<'a> Run<'a> {
             reserve_deposit: self.paid.reserve_deposit,
             coverage_multiple: senior_cov,
             cumulative_default_ratio: cdr_ratio,
-            waterfall: deal.waterfalls[wf_ix].name.clone(),
+            waterfall: self.labels.waterfall[wf_ix].clone(),
             triggers_tripped: tripped.join(","),
             collection_balance_end: self.collection,
             reserve_balance_end: self.reserve,
@@ -439,10 +482,11 @@ impl<'a> Run<'a> {
 
     /// Draws on the reserve and then on support providers until the collection account holds
     /// `need` for items of class `cover`, as far as they can.
-    fn fund(&mut self, step: u32, cover: Cover, need: Decimal, item: &str) {
+    fn fund(&mut self, step: u32, cover: Cover, need: Decimal, item: Covered<'_>) {
         if self.collection >= need {
             return;
         }
+        let item = item.label(&self.labels);
         let deal = self.deal;
         if let Some(r) = &deal.reserve
             && r.covers.contains(&cover)
@@ -455,10 +499,10 @@ impl<'a> Run<'a> {
                 self.entry(
                     step,
                     "draw_reserve",
-                    item,
-                    (RESERVE, COLLECTION),
+                    item.clone(),
+                    (Label::Static(RESERVE), Label::Static(COLLECTION)),
                     draw,
-                    format!("reserve covers the {} shortfall", cover.name()),
+                    shortfall_reason(cover),
                 );
             }
         }
@@ -481,19 +525,14 @@ impl<'a> Run<'a> {
                 self.support_total[s] += draw;
                 self.collection += draw;
                 self.paid.support_draws += draw;
-                let src = format!("support:{}", sup.name);
+                let src = self.labels.from_support[s].clone();
                 self.entry(
                     step,
                     "draw_support",
-                    item,
-                    (&src, COLLECTION),
+                    item.clone(),
+                    (src, Label::Static(COLLECTION)),
                     draw,
-                    format!(
-                        "{} ({}) covers the {} shortfall",
-                        sup.provider,
-                        sup.kind.name(),
-                        cover.name()
-                    ),
+                    shortfall_reason(cover),
                 );
             }
         }
@@ -503,19 +542,25 @@ impl<'a> Run<'a> {
     fn pay_out(
         &mut self,
         step: u32,
-        action: &str,
-        item: &str,
-        dst: String,
+        action: &'static str,
+        item: Label,
+        dst: Label,
         amount: Decimal,
-        reason: String,
+        reason: &'static str,
     ) {
         debug_assert!(amount <= self.collection);
         self.collection -= amount;
-        self.entry(step, action, item, (COLLECTION, &dst), amount, reason);
+        self.entry(
+            step,
+            action,
+            item,
+            (Label::Static(COLLECTION), dst),
+            amount,
+            reason,
+        );
     }
 
     fn step(&mut self, step: u32, action: &Action) -> Result<()> {
-        let deal = self.deal;
         match action {
             Action::PayTax(ix) => {
                 let items: Vec<(usize, Decimal)> = ix
@@ -523,19 +568,12 @@ impl<'a> Run<'a> {
                     .map(|&j| (j, self.due.tax[j] - self.paid.tax[j]))
                     .collect();
                 let need: Decimal = items.iter().map(|x| x.1).sum();
-                self.fund(step, Cover::Taxes, need, "taxes");
+                self.fund(step, Cover::Taxes, need, Covered::Taxes);
                 let shares = pro_rata(self.collection.min(need), &items);
                 for (j, amt) in shares {
                     self.paid.tax[j] += amt;
-                    let name = &deal.taxes[j].name;
-                    self.pay_out(
-                        step,
-                        "pay_tax",
-                        name,
-                        format!("tax:{name}"),
-                        amt,
-                        "tax due".into(),
-                    );
+                    let (item, dst) = (self.labels.tax[j].clone(), self.labels.to_tax[j].clone());
+                    self.pay_out(step, "pay_tax", item, dst, amt, "tax due");
                 }
             }
             Action::PayFee(ix) => {
@@ -544,19 +582,12 @@ impl<'a> Run<'a> {
                     .map(|&j| (j, self.due.fee[j] - self.paid.fee[j]))
                     .collect();
                 let need: Decimal = items.iter().map(|x| x.1).sum();
-                self.fund(step, Cover::Fees, need, "fees");
+                self.fund(step, Cover::Fees, need, Covered::Fees);
                 let shares = pro_rata(self.collection.min(need), &items);
                 for (j, amt) in shares {
                     self.paid.fee[j] += amt;
-                    let name = &deal.fees[j].name;
-                    self.pay_out(
-                        step,
-                        "pay_fee",
-                        name,
-                        format!("fee:{name}"),
-                        amt,
-                        "fee due".into(),
-                    );
+                    let (item, dst) = (self.labels.fee[j].clone(), self.labels.to_fee[j].clone());
+                    self.pay_out(step, "pay_fee", item, dst, amt, "fee due");
                 }
             }
             Action::PayInterest(ix) => self.pay_interest(step, ix, "pay_interest"),
@@ -571,14 +602,14 @@ impl<'a> Run<'a> {
                 let amt = self.collection;
                 if amt > Decimal::ZERO {
                     self.paid.residual[*i] += amt;
-                    let name = &deal.tranches[*i].name;
+                    let (item, dst) = self.tranche_labels(*i);
                     self.pay_out(
                         step,
                         "pay_residual",
-                        name,
-                        format!("tranche:{name}"),
+                        item,
+                        dst,
                         amt,
-                        "residual to the subordinated tranche".into(),
+                        "residual to the subordinated tranche",
                     );
                 }
             }
@@ -586,7 +617,14 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn pay_interest(&mut self, step: u32, ix: &[usize], action: &str) {
+    fn tranche_labels(&self, i: usize) -> (Label, Label) {
+        (
+            self.labels.tranche[i].clone(),
+            self.labels.to_tranche[i].clone(),
+        )
+    }
+
+    fn pay_interest(&mut self, step: u32, ix: &[usize], action: &'static str) {
         let deal = self.deal;
         let items: Vec<(usize, Decimal)> = ix
             .iter()
@@ -601,26 +639,19 @@ impl<'a> Run<'a> {
                 .map(|x| x.1)
                 .sum();
             if covered > Decimal::ZERO {
-                self.fund(step, cover, covered, &cover_item(deal, ix));
+                self.fund(step, cover, covered, Covered::Tranches(ix));
             }
         }
         let shares = pro_rata(self.collection.min(total), &items);
         for (i, amt) in shares {
             self.paid.interest[i] += amt;
-            let name = &deal.tranches[i].name;
             let reason = if action == "pay_sub_return" {
                 "periodic return (期间收益)"
             } else {
                 "interest due"
             };
-            self.pay_out(
-                step,
-                action,
-                name,
-                format!("tranche:{name}"),
-                amt,
-                reason.into(),
-            );
+            let (item, dst) = self.tranche_labels(i);
+            self.pay_out(step, action, item, dst, amt, reason);
         }
     }
 
@@ -654,8 +685,7 @@ impl<'a> Run<'a> {
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
                         && due_left > Decimal::ZERO
                     {
-                        let name = deal.tranches[i].name.clone();
-                        self.fund(step, cover, due_left, &name);
+                        self.fund(step, cover, due_left, Covered::Tranches(&[i]));
                     }
                     let amt = cap.min(self.collection);
                     self.principal_to(step, i, amt);
@@ -676,7 +706,7 @@ impl<'a> Run<'a> {
                         .map(|x| x.2)
                         .sum();
                     if covered > Decimal::ZERO {
-                        self.fund(step, cover, covered, &cover_item(deal, ix));
+                        self.fund(step, cover, covered, Covered::Tranches(ix));
                     }
                 }
                 let items: Vec<(usize, Decimal)> = caps.iter().map(|x| (x.0, x.1)).collect();
@@ -694,15 +724,8 @@ impl<'a> Run<'a> {
         }
         self.balance[i] -= amt;
         self.paid.principal[i] += amt;
-        let name = self.deal.tranches[i].name.clone();
-        self.pay_out(
-            step,
-            "pay_principal",
-            &name,
-            format!("tranche:{name}"),
-            amt,
-            "principal".into(),
-        );
+        let (item, dst) = self.tranche_labels(i);
+        self.pay_out(step, "pay_principal", item, dst, amt, "principal");
     }
 
     /// The reserve target after this payment date (docs/conventions.md).
@@ -771,10 +794,10 @@ impl<'a> Run<'a> {
                 self.entry(
                     step,
                     "top_up_reserve",
-                    RESERVE,
-                    (COLLECTION, RESERVE),
+                    Label::Static(RESERVE),
+                    (Label::Static(COLLECTION), Label::Static(RESERVE)),
                     amt,
-                    format!("reserve topped up towards its target {target}"),
+                    "reserve topped up towards its target",
                 );
             }
         } else if self.reserve > target {
@@ -785,10 +808,10 @@ impl<'a> Run<'a> {
             self.entry(
                 step,
                 "release_reserve",
-                RESERVE,
-                (RESERVE, COLLECTION),
+                Label::Static(RESERVE),
+                (Label::Static(RESERVE), Label::Static(COLLECTION)),
                 amt,
-                format!("reserve above its target {target}: excess released"),
+                "reserve above its target: excess released",
             );
         }
         Ok(())
@@ -866,7 +889,7 @@ impl<'a> Run<'a> {
             scenario: self.scenario.name.clone(),
             periods: self.periods,
             tranche_flows: self.flows,
-            pool_flows: self.pool.rows.clone(),
+            pool_flows: self.pool.rows,
             ledger: self.ledger,
             summary,
             support_draws,
@@ -967,11 +990,41 @@ fn principal_cover(class: TrancheClass) -> Option<Cover> {
     }
 }
 
-fn cover_item(deal: &Deal, ix: &[usize]) -> String {
-    ix.iter()
-        .map(|&i| deal.tranches[i].name.as_str())
-        .collect::<Vec<_>>()
-        .join("+")
+/// What a reserve or support draw is for, as named in the ledger's `item` column.
+#[derive(Clone, Copy)]
+enum Covered<'s> {
+    Taxes,
+    Fees,
+    /// Tranche indices; several are joined with `+`.
+    Tranches(&'s [usize]),
+}
+
+impl Covered<'_> {
+    fn label(self, labels: &Labels) -> Label {
+        match self {
+            Covered::Taxes => Label::Static("taxes"),
+            Covered::Fees => Label::Static("fees"),
+            Covered::Tranches([i]) => labels.tranche[*i].clone(),
+            Covered::Tranches(ix) => Label::from(
+                ix.iter()
+                    .map(|&i| labels.tranche[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            ),
+        }
+    }
+}
+
+/// The ledger reason of a reserve or support draw.
+fn shortfall_reason(cover: Cover) -> &'static str {
+    match cover {
+        Cover::Taxes => "covers a shortfall of taxes",
+        Cover::Fees => "covers a shortfall of fees",
+        Cover::SeniorInterest => "covers a shortfall of senior interest",
+        Cover::SeniorPrincipal => "covers a shortfall of senior principal",
+        Cover::MezzanineInterest => "covers a shortfall of mezzanine interest",
+        Cover::MezzaninePrincipal => "covers a shortfall of mezzanine principal",
+    }
 }
 
 /// Splits `cash` (≤ the total) over `items` (index, amount) in proportion to the amounts.

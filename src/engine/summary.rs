@@ -77,6 +77,12 @@ pub(super) fn tranche_summaries(
                 wal_years: wal,
                 min_coverage_multiple: min_coverage,
                 yield_at_par,
+                price: None,
+                yield_: None,
+                macaulay_duration: None,
+                modified_duration: None,
+                convexity: None,
+                spread: None,
             }
         })
         .collect()

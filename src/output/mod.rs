@@ -4,6 +4,7 @@
 //! nothing. Every column is documented in docs/output.md.
 
 pub mod parquet;
+pub mod scenarios;
 pub mod table;
 
 use std::fs;
@@ -43,18 +44,32 @@ pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
 /// `dir` itself is removed again if this call created it).
 /// Returns the final paths, in the order of [`RUN_FILES`].
 pub fn write_run_tables(dir: &Path, runs: &[RunResult]) -> Result<Vec<PathBuf>, Error> {
-    let frames = build_frames(runs).map_err(|e| match e {
+    let frames = build_frames(runs).map_err(|e| in_dir(dir, e))?;
+    write_tables(dir, frames)
+}
+
+/// Puts a table-building error's file name under `dir`.
+pub fn in_dir(dir: &Path, e: Error) -> Error {
+    match e {
         Error::Write { path, message } => Error::Write {
             path: dir.join(path),
             message,
         },
         other => other,
-    })?;
+    }
+}
 
+/// Writes already built tables `(file name, frame)` into `dir` with the same all-or-nothing
+/// guarantee as [`write_run_tables`]. Returns the final paths in the given order.
+pub fn write_tables(
+    dir: &Path,
+    frames: Vec<(&'static str, DataFrame)>,
+) -> Result<Vec<PathBuf>, Error> {
+    let names: Vec<&'static str> = frames.iter().map(|(n, _)| *n).collect();
     let existed = dir.is_dir();
     fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
     let result = create_temp_dir(dir).and_then(|tmp| {
-        let result = write_all(&tmp, frames).and_then(|()| move_into_place(&tmp, dir));
+        let result = write_all(&tmp, frames).and_then(|()| move_into_place(&tmp, dir, &names));
         // The files were moved out (or the write failed): the temporary directory and any
         // backups of replaced files go. Failing to remove it does not fail a successful write.
         let _ = fs::remove_dir_all(&tmp);
@@ -116,11 +131,11 @@ fn write_all(tmp: &Path, frames: Vec<(&'static str, DataFrame)>) -> Result<(), E
     sync_dir(tmp)
 }
 
-/// Renames every file of [`RUN_FILES`] from `tmp` into `dir`, all or nothing.
-fn move_into_place(tmp: &Path, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// Renames every file of `names` from `tmp` into `dir`, all or nothing.
+fn move_into_place(tmp: &Path, dir: &Path, names: &[&str]) -> Result<Vec<PathBuf>, Error> {
     // (final path, backup of the file it replaced)
-    let mut moved: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(RUN_FILES.len());
-    for name in RUN_FILES {
+    let mut moved: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(names.len());
+    for &name in names {
         match move_one(tmp, dir, name) {
             Ok(done) => moved.push(done),
             Err(e) => {

@@ -199,6 +199,83 @@ fn char_width(c: char) -> usize {
     }
 }
 
+/// Renders a fixed-width table: a header line, a rule, then the rows. `right[i]` right-aligns
+/// column `i`. Widths count CJK characters as two cells.
+pub fn render_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(display_width(cell));
+        }
+    }
+    let header_cells: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut out = render_line(&header_cells, &widths, right);
+    let total = widths.iter().sum::<usize>() + GAP.len() * widths.len().saturating_sub(1);
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    for row in rows {
+        out.push_str(&render_line(row, &widths, right));
+    }
+    out
+}
+
+/// A sweep at a glance: per tranche, over all scenarios, how many paid in full, the worst
+/// principal loss and interest shortfall (and where), and the lowest yield and coverage.
+pub fn sweep_table(runs: &[RunResult]) -> String {
+    let Some(first) = runs.first() else {
+        return "(no scenarios)\n".to_string();
+    };
+    let mut rows = Vec::new();
+    for (i, t) in first.summary.iter().enumerate() {
+        let rows_i: Vec<(&str, &TrancheSummary)> = runs
+            .iter()
+            .filter_map(|r| r.summary.get(i).map(|s| (r.scenario.as_str(), s)))
+            .collect();
+        let full = rows_i
+            .iter()
+            .filter(|(_, s)| s.principal_loss.is_zero() && s.interest_shortfall.is_zero())
+            .count();
+        let worst = rows_i
+            .iter()
+            .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall);
+        let min_yield = rows_i
+            .iter()
+            .filter_map(|(_, s)| s.yield_)
+            .min_by(f64::total_cmp);
+        let min_cov = rows_i
+            .iter()
+            .filter_map(|(_, s)| s.min_coverage_multiple)
+            .min();
+        rows.push(vec![
+            t.tranche.clone(),
+            t.class.clone(),
+            format!("{full}/{}", rows_i.len()),
+            worst.map_or_else(
+                || MISSING.to_string(),
+                |(_, s)| format_money(s.principal_loss + s.interest_shortfall),
+            ),
+            worst.map_or_else(|| MISSING.to_string(), |(n, _)| n.to_string()),
+            min_yield.map_or_else(|| MISSING.to_string(), |y| format!("{:.3}%", y * 100.0)),
+            min_cov.map_or_else(|| MISSING.to_string(), |c| format!("{:.2}x", fen(c))),
+        ]);
+    }
+    let mut out = format!("deal: {}   scenarios: {}\n", first.deal, runs.len());
+    out.push_str(&render_table(
+        &[
+            "Tranche",
+            "Class",
+            "Paid in full",
+            "Worst loss",
+            "Worst scenario",
+            "Min yield",
+            "Min cov",
+        ],
+        &[false, false, true, true, false, true, true],
+        &rows,
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

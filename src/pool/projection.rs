@@ -21,7 +21,7 @@ use rust_decimal::prelude::*;
 
 use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
-use crate::engine::result::PoolFlowRow;
+use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
 use crate::money::fen;
 use crate::scenario::Scenario;
@@ -267,7 +267,8 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
         }
     }
 
-    // Assemble rows and totals.
+    // Assemble rows and totals; each obligor's name is shared by its rows.
+    let names: Vec<Label> = deal.obligors.iter().map(|o| Label::from(&o.name)).collect();
     let mut rows = Vec::with_capacity(n * n_obl);
     let mut totals = Vec::with_capacity(n);
     let initial_balance = deal.pool_balance();
@@ -278,7 +279,7 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
             balance_start: bal_start,
             ..PeriodCash::default()
         };
-        for (o, obligor) in deal.obligors.iter().enumerate() {
+        for (o, name) in names.iter().enumerate() {
             let c = cells[k * n_obl + o];
             let collected = c.principal + c.interest;
             t.collected += collected;
@@ -292,7 +293,7 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
             rows.push(PoolFlowRow {
                 period: p.number,
                 payment_date: p.date(),
-                obligor: obligor.name.clone(),
+                obligor: name.clone(),
                 scheduled: c.scheduled,
                 collected,
                 principal_collected: c.principal,

@@ -137,6 +137,12 @@ SCHEMA = OrderedDict(
                 ("wal_years", FLOAT),
                 ("min_coverage_multiple", RATIO),
                 ("yield_at_par", FLOAT),
+                ("price", FLOAT),
+                ("yield", FLOAT),
+                ("macaulay_duration", FLOAT),
+                ("modified_duration", FLOAT),
+                ("convexity", FLOAT),
+                ("spread", FLOAT),
             ],
         ),
         (

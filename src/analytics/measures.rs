@@ -1,0 +1,139 @@
+//! Tranche analytics of a run: yield from a price (or price from a yield), WAL, durations,
+//! convexity and spread, as written to `summary.parquet`.
+//!
+//! Flows are each tranche's interest + principal + residual on its payment dates, after the
+//! settlement date (default: the closing date). A price is per 100 of the tranche's balance
+//! outstanding at settlement (its balance after the last payment date on or before it);
+//! unquoted tranches are priced at par. Time is ACT/365F, compounding annual
+//! (docs/analytics.md).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::bond_math::{
+    Flow, flows_from_decimal, price_from_yield, risk_measures, spread_over_curve, spread_over_flat,
+    wal_years, yield_from_price,
+};
+use crate::deal::Deal;
+use crate::engine::result::RunResult;
+use crate::scenario::{Discount, Pricing, Quote};
+
+/// Analytics of one tranche in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TrancheMeasures {
+    /// Price per 100 of the balance at settlement.
+    pub price: Option<f64>,
+    /// Annual yield at that price.
+    pub yield_: Option<f64>,
+    /// WAL in years from settlement (principal after settlement).
+    pub wal_years: Option<f64>,
+    pub macaulay_duration: Option<f64>,
+    pub modified_duration: Option<f64>,
+    pub convexity: Option<f64>,
+    /// Spread over the discount rate or curve, if one is given.
+    pub spread: Option<f64>,
+}
+
+/// Computes the measures of every tranche of `run` (in the deal's tranche order).
+pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<TrancheMeasures> {
+    let settle = pricing.settlement.unwrap_or(deal.closing_date);
+    deal.tranches
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let rows = run.tranche_flows.iter().filter(|r| r.tranche == t.name);
+            let mut outstanding = t.balance;
+            let mut cash: Vec<(NaiveDate, Decimal)> = Vec::new();
+            let mut principal: Vec<(NaiveDate, Decimal)> = Vec::new();
+            for r in rows {
+                if r.payment_date <= settle {
+                    outstanding = r.balance_end;
+                    continue;
+                }
+                let amount = r.interest_paid + r.principal_paid + r.residual_paid;
+                if !amount.is_zero() {
+                    cash.push((r.payment_date, amount));
+                }
+                if !r.principal_paid.is_zero() {
+                    principal.push((r.payment_date, r.principal_paid));
+                }
+            }
+            let flows: Vec<Flow> = flows_from_decimal(&cash);
+            let quote = pricing
+                .quotes
+                .iter()
+                .find(|(ix, _)| *ix == i)
+                .map_or(Quote::Price(100.0), |(_, q)| *q);
+            measure(
+                settle,
+                &flows,
+                outstanding.to_f64(),
+                quote,
+                pricing,
+                &principal,
+            )
+        })
+        .collect()
+}
+
+/// Writes the measures into the run's summary rows (matched by tranche name).
+pub fn apply_pricing(deal: &Deal, run: &mut RunResult, pricing: &Pricing) {
+    let measures = tranche_measures(deal, run, pricing);
+    for (t, m) in deal.tranches.iter().zip(measures) {
+        if let Some(row) = run.summary.iter_mut().find(|r| r.tranche == t.name) {
+            row.price = m.price;
+            row.yield_ = m.yield_;
+            row.wal_years = m.wal_years;
+            row.macaulay_duration = m.macaulay_duration;
+            row.modified_duration = m.modified_duration;
+            row.convexity = m.convexity;
+            row.spread = m.spread;
+        }
+    }
+}
+
+fn measure(
+    settle: NaiveDate,
+    flows: &[Flow],
+    outstanding: Option<f64>,
+    quote: Quote,
+    pricing: &Pricing,
+    principal: &[(NaiveDate, Decimal)],
+) -> TrancheMeasures {
+    let wal = wal_years(settle, &flows_from_decimal(principal));
+    let Some(face) = outstanding.filter(|f| *f > 0.0) else {
+        return TrancheMeasures {
+            wal_years: wal,
+            ..TrancheMeasures::default()
+        };
+    };
+    if flows.is_empty() {
+        return TrancheMeasures {
+            wal_years: wal,
+            ..TrancheMeasures::default()
+        };
+    }
+    let (price_money, y) = match quote {
+        Quote::Price(p) => {
+            let money = p / 100.0 * face;
+            (Some(money), yield_from_price(settle, flows, money).ok())
+        }
+        Quote::Yield(y) => (Some(price_from_yield(settle, flows, y)), Some(y)),
+    };
+    let risk = y.and_then(|y| risk_measures(settle, flows, y));
+    let spread = match (&pricing.discount, price_money) {
+        (Some(Discount::Flat(r)), Some(p)) => spread_over_flat(settle, flows, p, *r).ok(),
+        (Some(Discount::Curve(c)), Some(p)) => spread_over_curve(settle, flows, p, c).ok(),
+        _ => None,
+    };
+    TrancheMeasures {
+        price: price_money.map(|p| p / face * 100.0),
+        yield_: y,
+        wal_years: wal,
+        macaulay_duration: risk.map(|r| r.macaulay_duration),
+        modified_duration: risk.map(|r| r.modified_duration),
+        convexity: risk.map(|r| r.convexity),
+        spread,
+    }
+}

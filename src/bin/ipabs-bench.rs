@@ -1,0 +1,242 @@
+//! Benchmarks: `cargo run --release --features bench --bin ipabs-bench`. Prints one line per
+//! case.
+//!
+//! Timing: each case is warmed up, then timed over repeated batches for about one second of
+//! wall time; the figure reported is the median batch. Single-threaded unless stated.
+//! docs/performance.md records the results and the machine.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ipabs::engine;
+use ipabs::scenario::Scenario;
+use ipabs::validate::{Loaded, deal_from_str, load_deal};
+use rust_decimal::Decimal;
+
+/// Runs `f` in batches for about `budget`; returns the median seconds per call.
+fn time_per_call(budget: Duration, mut f: impl FnMut()) -> f64 {
+    // Warm up and size the batch to ~20 ms.
+    let t = Instant::now();
+    f();
+    let one = t.elapsed().as_secs_f64().max(1e-9);
+    let batch = ((0.02 / one).ceil() as usize).max(1);
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < budget || samples.len() < 5 {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        samples.push(t.elapsed().as_secs_f64() / batch as f64);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn report(name: &str, secs: f64) {
+    println!(
+        "{name:<58} {:>12.1} µs/run {:>12.0} runs/s",
+        secs * 1e6,
+        1.0 / secs
+    );
+}
+
+/// A synthetic deal: `n` obligors with one amortizing IP-pledged loan each (level payments,
+/// `periods` instalments every `months` months), a senior and a subordinated tranche, a tax,
+/// two fees, a reserve, a shortfall undertaking and two triggers.
+pub fn synthetic_deal(n: usize, periods: u32, months: u32) -> String {
+    let freq = match months {
+        1 => "monthly",
+        3 => "quarterly",
+        _ => "semiannual",
+    };
+    let mut s = format!(
+        r#"[deal]
+name = "synthetic {n} x {periods}"
+cutoff_date = 2024-12-31
+closing_date = 2025-01-01
+first_payment_date = 2025-{first:02}-10
+frequency = "{freq}"
+legal_maturity = 2028-01-10
+collection_lag_days = 5
+"#,
+        first = 1 + months
+    );
+    let mut pool = Decimal::ZERO;
+    for i in 0..n {
+        let bal = Decimal::from(1_000_000 + (i as i64 % 37) * 250_000);
+        pool += bal;
+        let rep = ["level", "equal_principal", "interest_only"][i % 3];
+        s.push_str(&format!(
+            r#"
+[[obligors]]
+name = "SME-{i:05}"
+[[obligors.assets]]
+kind = "loan"
+balance = {bal}
+rate = 0.0{r}
+start_date = 2025-01-01
+term = {periods}
+frequency = "{freq}"
+repayment = "{rep}"
+"#,
+            r = 400 + (i % 9) * 25
+        ));
+    }
+    let senior = (pool * Decimal::new(85, 2)).round_dp(0);
+    let sub = (pool * Decimal::new(10, 2)).round_dp(0);
+    s.push_str(&format!(
+        r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = {senior}
+coupon = 0.03
+rating = "AAA"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = {sub}
+coupon = 0.05
+
+[[fees]]
+name = "manager"
+kind = "annual_rate"
+rate = 0.002
+base = "senior_balance"
+
+[[fees]]
+name = "custodian"
+kind = "fixed"
+amount = 10000
+
+[[taxes]]
+name = "vat"
+rate = 0.0326
+base = "interest_collections"
+
+[reserve]
+target_multiple = 1.0
+initial = 500000
+
+[[supports]]
+name = "undertaking"
+provider = "Guarantor"
+kind = "shortfall_undertaking"
+covers = ["senior_interest", "senior_principal"]
+
+[waterfalls]
+normal = [
+  {{ action = "pay_tax", taxes = ["vat"] }},
+  {{ action = "pay_fee", fees = ["manager", "custodian"] }},
+  {{ action = "pay_interest", tranches = ["A"] }},
+  {{ action = "pay_principal", tranches = ["A"] }},
+  {{ action = "top_up_reserve" }},
+  {{ action = "pay_sub_return", tranche = "B" }},
+  {{ action = "pay_principal", tranches = ["B"], when = "senior_paid_off" }},
+  {{ action = "pay_residual", tranche = "B", when = "senior_paid_off" }},
+]
+accelerated = [
+  {{ action = "pay_tax", taxes = ["vat"] }},
+  {{ action = "pay_fee", fees = ["manager", "custodian"] }},
+  {{ action = "pay_interest", tranches = ["A"] }},
+  {{ action = "pay_principal", tranches = ["A"], amount = "available" }},
+  {{ action = "pay_principal", tranches = ["B"] }},
+  {{ action = "pay_residual", tranche = "B" }},
+]
+
+[[triggers]]
+name = "cdr_10"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.10
+waterfall = "accelerated"
+
+[[triggers]]
+name = "eod"
+kind = "event_of_default"
+condition = "senior_interest_shortfall"
+waterfall = "accelerated"
+"#
+    ));
+    s
+}
+
+fn stressed() -> Scenario {
+    Scenario {
+        name: "stress".into(),
+        cdr: Decimal::new(5, 2),
+        recovery_rate: Decimal::new(4, 1),
+        recovery_lag_months: 6,
+        delay_fraction: Decimal::new(3, 1),
+        delay_months: 6,
+        ..Scenario::base()
+    }
+}
+
+fn load_str(name: &str, src: &str) -> Loaded {
+    deal_from_str(name, src).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn main() {
+    let budget = Duration::from_millis(1000);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    println!("ipabs engine benchmarks (release, single thread unless stated)");
+
+    // 1. One full run of each example deal (projection + waterfall + summary).
+    let mut deals: Vec<_> = std::fs::read_dir(root.join("deals"))
+        .expect("deals/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    deals.sort();
+    for p in &deals {
+        let loaded = load_deal(p).expect("example deal loads");
+        let base = loaded.deal.scenario.clone();
+        let secs = time_per_call(budget, || {
+            black_box(engine::run(&loaded.deal, &base).expect("runs"));
+        });
+        report(
+            &format!(
+                "run {}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            secs,
+        );
+    }
+
+    // 2. The 15-obligor, 12-quarter deal: base and stressed.
+    let d15 = load_str("synthetic15.toml", &synthetic_deal(15, 12, 3));
+    let base = Scenario::base();
+    let stress = stressed();
+    report(
+        "synthetic 15 obligors x 12 quarters, base",
+        time_per_call(budget, || {
+            black_box(engine::run(&d15.deal, &base).expect("runs"));
+        }),
+    );
+    report(
+        "synthetic 15 obligors x 12 quarters, CDR/recovery/delay",
+        time_per_call(budget, || {
+            black_box(engine::run(&d15.deal, &stress).expect("runs"));
+        }),
+    );
+
+    // 3. A 10,000-loan pool over 36 monthly periods: load (validate + schedules) and run.
+    let src = synthetic_deal(10_000, 36, 1);
+    let t = Instant::now();
+    let big = load_str("synthetic10k.toml", &src);
+    let load_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    black_box(engine::run(&big.deal, &stress).expect("runs"));
+    let run_secs = t.elapsed().as_secs_f64();
+    println!(
+        "{:<58} load {:>8.3} s  run {:>8.3} s  total {:>8.3} s",
+        "synthetic 10,000 loans x 36 months, stressed",
+        load_secs,
+        run_secs,
+        load_secs + run_secs
+    );
+}
