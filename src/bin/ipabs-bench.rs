@@ -181,6 +181,21 @@ fn load_str(name: &str, src: &str) -> Loaded {
 }
 
 fn main() {
+    // `ipabs-bench profile N [base]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed (for callgrind).
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "profile") {
+        let n: usize = args.get(2).and_then(|x| x.parse().ok()).unwrap_or(100);
+        let d15 = load_str("synthetic15.toml", &synthetic_deal(15, 12, 3));
+        let stress = if args.get(3).is_some_and(|a| a == "base") {
+            Scenario::base()
+        } else {
+            stressed()
+        };
+        for _ in 0..n {
+            black_box(engine::run(&d15.deal, &stress).expect("runs"));
+        }
+        return;
+    }
     let budget = Duration::from_millis(1000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     println!("ipabs engine benchmarks (release, single thread unless stated)");
