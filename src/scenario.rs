@@ -6,6 +6,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::deal::Deal;
+
 /// A validated scenario. Obligors and support providers are referred to by index into the deal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -83,8 +85,42 @@ pub struct RatingTable {
     pub multipliers: Vec<(String, Decimal)>,
 }
 
+/// The default pressure multipliers, highest rating first: rating-report practice as
+/// reproduced by third-party code ([S39]: `xiaolongli2026-jpg/Bond`,
+/// `rating/prepare/config.py`, `multiplier_dict`, loan classes 1–4). Indicative only.
+pub const DEFAULT_MULTIPLIERS: [(&str, Decimal); 14] = [
+    ("AAA", Decimal::from_parts(50, 0, 0, false, 1)),
+    ("AAA-", Decimal::from_parts(48, 0, 0, false, 1)),
+    ("AA+", Decimal::from_parts(45, 0, 0, false, 1)),
+    ("AA", Decimal::from_parts(41, 0, 0, false, 1)),
+    ("AA-", Decimal::from_parts(37, 0, 0, false, 1)),
+    ("A+", Decimal::from_parts(33, 0, 0, false, 1)),
+    ("A", Decimal::from_parts(30, 0, 0, false, 1)),
+    ("A-", Decimal::from_parts(27, 0, 0, false, 1)),
+    ("BBB+", Decimal::from_parts(25, 0, 0, false, 1)),
+    ("BBB", Decimal::from_parts(23, 0, 0, false, 1)),
+    ("BBB-", Decimal::from_parts(20, 0, 0, false, 1)),
+    ("BB+", Decimal::from_parts(18, 0, 0, false, 1)),
+    ("BB", Decimal::from_parts(15, 0, 0, false, 1)),
+    ("BB-", Decimal::from_parts(12, 0, 0, false, 1)),
+];
+
+impl Default for RatingTable {
+    /// Base default rate 0 (no target default rate configured) and [`DEFAULT_MULTIPLIERS`].
+    fn default() -> Self {
+        RatingTable {
+            base_default_rate: Decimal::ZERO,
+            multipliers: DEFAULT_MULTIPLIERS
+                .iter()
+                .map(|(r, m)| ((*r).to_string(), *m))
+                .collect(),
+        }
+    }
+}
+
 impl RatingTable {
-    /// The target default rate of `rating`, if the table has it.
+    /// The target default rate of `rating`, if the table has it. With a base default rate of
+    /// 0 (none configured) every target is 0.
     pub fn target_default_rate(&self, rating: &str) -> Option<Decimal> {
         self.multipliers
             .iter()
@@ -128,4 +164,190 @@ pub struct ScenarioSet {
     pub scenarios: Vec<Scenario>,
     pub rating: RatingTable,
     pub pricing: Pricing,
+}
+
+impl ScenarioSet {
+    /// The set of a deal run without a scenario file: the deal's `[scenario]` (or the base
+    /// case), the default rating table and no pricing inputs.
+    pub fn from_deal(deal: &Deal) -> ScenarioSet {
+        ScenarioSet {
+            scenarios: vec![deal.scenario.clone()],
+            rating: RatingTable::default(),
+            pricing: Pricing::default(),
+        }
+    }
+}
+
+/// Most points a grid may expand to.
+pub const MAX_GRID_POINTS: u128 = 1_000_000;
+
+/// One dimension of a [`Grid`]: the values it takes, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Axis {
+    Cdr(Vec<Decimal>),
+    DefaultRate(Vec<Decimal>),
+    RecoveryRate(Vec<Decimal>),
+    RecoveryLagMonths(Vec<u32>),
+    /// (fraction, months).
+    Delay(Vec<(Decimal, u32)>),
+    Cpr(Vec<Decimal>),
+    /// Sets of obligor indices, all defaulting on `date`; a set replaces the base's defaults.
+    DefaultedObligors {
+        sets: Vec<Vec<usize>>,
+        date: NaiveDate,
+    },
+    /// Sets of support indices switched off; a set replaces the base's.
+    SupportsOff(Vec<Vec<usize>>),
+}
+
+impl Axis {
+    /// The key of the dimension in a scenario file and in point names.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Axis::Cdr(_) => "cdr",
+            Axis::DefaultRate(_) => "default_rate",
+            Axis::RecoveryRate(_) => "recovery_rate",
+            Axis::RecoveryLagMonths(_) => "recovery_lag_months",
+            Axis::Delay(_) => "delay",
+            Axis::Cpr(_) => "cpr",
+            Axis::DefaultedObligors { .. } => "defaulted_obligors",
+            Axis::SupportsOff(_) => "supports_off",
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Axis::Cdr(v) | Axis::DefaultRate(v) | Axis::RecoveryRate(v) | Axis::Cpr(v) => v.len(),
+            Axis::RecoveryLagMonths(v) => v.len(),
+            Axis::Delay(v) => v.len(),
+            Axis::DefaultedObligors { sets, .. } => sets.len(),
+            Axis::SupportsOff(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sets value `i` on `s`.
+    fn apply(&self, i: usize, s: &mut Scenario) {
+        match self {
+            Axis::Cdr(v) => s.cdr = v[i],
+            Axis::DefaultRate(v) => s.default_rate = v[i],
+            Axis::RecoveryRate(v) => s.recovery_rate = v[i],
+            Axis::RecoveryLagMonths(v) => s.recovery_lag_months = v[i],
+            Axis::Delay(v) => (s.delay_fraction, s.delay_months) = v[i],
+            Axis::Cpr(v) => s.cpr = v[i],
+            Axis::DefaultedObligors { sets, date } => {
+                s.obligor_defaults = sets[i].iter().map(|&o| (o, *date)).collect();
+            }
+            Axis::SupportsOff(v) => s.supports_off = v[i].clone(),
+        }
+    }
+
+    /// Value `i` as written in a point name.
+    fn label(&self, i: usize, deal: &Deal) -> String {
+        let names = |set: &[usize], name: &dyn Fn(usize) -> Option<String>| {
+            if set.is_empty() {
+                "none".to_string()
+            } else {
+                set.iter()
+                    .map(|&x| name(x).unwrap_or_else(|| x.to_string()))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            }
+        };
+        match self {
+            Axis::Cdr(v) | Axis::DefaultRate(v) | Axis::RecoveryRate(v) | Axis::Cpr(v) => {
+                v[i].normalize().to_string()
+            }
+            Axis::RecoveryLagMonths(v) => v[i].to_string(),
+            Axis::Delay(v) => format!("{}@{}m", v[i].0.normalize(), v[i].1),
+            Axis::DefaultedObligors { sets, .. } => {
+                names(&sets[i], &|o| deal.obligors.get(o).map(|x| x.name.clone()))
+            }
+            Axis::SupportsOff(v) => names(&v[i], &|x| deal.supports.get(x).map(|s| s.name.clone())),
+        }
+    }
+}
+
+/// A grid of scenarios: the Cartesian product of its axes applied to `base`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// Prefix of the point names.
+    pub prefix: String,
+    /// The scenario whose other fields every point inherits.
+    pub base: Scenario,
+    /// Dimensions, slowest-varying first.
+    pub axes: Vec<Axis>,
+}
+
+impl Grid {
+    /// Number of points: the product of the axis lengths (1 with no axes), saturating.
+    pub fn size(&self) -> u128 {
+        self.axes
+            .iter()
+            .fold(1u128, |n, a| n.saturating_mul(a.len() as u128))
+    }
+
+    /// Point `index` (0-based, `< size()`): the last axis varies fastest. Its name is
+    /// `prefix[key=value,...]` over the axes with two or more values, or `prefix` alone when
+    /// there are none.
+    pub fn point(&self, index: usize, deal: &Deal) -> Scenario {
+        self.point_with(index, &self.labels(deal))
+    }
+
+    /// The name label of every value of every axis with two or more values.
+    fn labels(&self, deal: &Deal) -> Vec<Vec<String>> {
+        self.axes
+            .iter()
+            .map(|a| {
+                if a.len() > 1 {
+                    (0..a.len())
+                        .map(|i| format!("{}={}", a.key(), a.label(i, deal)))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect()
+    }
+
+    fn point_with(&self, index: usize, labels: &[Vec<String>]) -> Scenario {
+        let mut s = self.base.clone();
+        let mut rest = index;
+        let mut picks = vec![0usize; self.axes.len()];
+        for (pick, axis) in picks.iter_mut().zip(&self.axes).rev() {
+            let n = axis.len().max(1);
+            *pick = rest % n;
+            rest /= n;
+        }
+        let mut name = self.prefix.clone();
+        let mut sep = '[';
+        for ((&i, axis), labels) in picks.iter().zip(&self.axes).zip(labels) {
+            if axis.is_empty() {
+                continue;
+            }
+            axis.apply(i, &mut s);
+            if let Some(l) = labels.get(i) {
+                name.push(sep);
+                name.push_str(l);
+                sep = ',';
+            }
+        }
+        if sep == ',' {
+            name.push(']');
+        }
+        s.name = name;
+        s
+    }
+
+    /// Every point, in order (see [`Grid::point`]). The caller keeps `size()` reasonable
+    /// (validation caps it at [`MAX_GRID_POINTS`]).
+    pub fn expand(&self, deal: &Deal) -> Vec<Scenario> {
+        let n = usize::try_from(self.size()).unwrap_or(usize::MAX);
+        let labels = self.labels(deal);
+        (0..n).map(|i| self.point_with(i, &labels)).collect()
+    }
 }

@@ -374,6 +374,8 @@ pub struct Scenario {
     #[serde(default)]
     pub defaults: Vec<ObligorDefault>,
     pub cdr: Option<Decimal>,
+    pub default_rate: Option<Decimal>,
+    pub default_timing: Option<Vec<Decimal>>,
     pub recovery_rate: Option<Decimal>,
     pub recovery_lag_months: Option<i64>,
     pub delay: Option<Delay>,
@@ -396,11 +398,63 @@ pub struct Delay {
     pub months: i64,
 }
 
-/// A scenario file (`--scenario FILE`). Only `[[scenarios]]` for now; a `[grid]` section
-/// is planned and will be a new optional field here.
+/// A scenario file (`--scenario FILE`): listed scenarios, a grid, the rating table and pricing
+/// (docs/scenarios.md).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     #[serde(default)]
     pub scenarios: Vec<Scenario>,
+    pub grid: Option<Grid>,
+    pub rating: Option<Rating>,
+    pub pricing: Option<Pricing>,
+}
+
+/// `[grid]`: value lists whose Cartesian product is a list of scenarios.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    /// Prefix of the points' names.
+    pub name: Option<String>,
+    /// A listed scenario the points inherit their other fields from.
+    pub base: Option<String>,
+    pub cdr: Option<Vec<Decimal>>,
+    pub default_rate: Option<Vec<Decimal>>,
+    pub recovery_rate: Option<Vec<Decimal>>,
+    pub recovery_lag_months: Option<Vec<i64>>,
+    pub delay: Option<Vec<Delay>>,
+    pub cpr: Option<Vec<Decimal>>,
+    pub defaulted_obligors: Option<Vec<Vec<String>>>,
+    pub default_date: Option<Date>,
+    pub supports_off: Option<Vec<Vec<String>>>,
+}
+
+/// `[rating]`: the pressure-multiplier table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rating {
+    pub base_default_rate: Decimal,
+    /// Rating label → multiplier. Sorted by label here; validation restores file order.
+    pub multipliers: Option<BTreeMap<String, Decimal>>,
+}
+
+/// `[pricing]`: quotes and the discount curve. Floats: these are statistics, not money.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pricing {
+    pub settlement_date: Option<Date>,
+    /// Tranche → price per 100 of initial balance.
+    pub prices: Option<BTreeMap<String, f64>>,
+    /// Tranche → annual yield.
+    pub yields: Option<BTreeMap<String, f64>>,
+    pub discount_rate: Option<f64>,
+    pub zero_curve: Option<Vec<CurvePoint>>,
+}
+
+/// One `zero_curve` point.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurvePoint {
+    pub years: f64,
+    pub rate: f64,
 }

@@ -1711,9 +1711,9 @@ fn scenario_file() {
         other => panic!("expected input errors, got {other:?}"),
     };
     // Unknown top-level key.
-    let e = &errs(&format!("{SCENARIOS}[grid]\ncdr = [0.1]\n"))[0];
-    assert_eq!((e.line, e.column, e.key_path.as_str()), (8, 2, "grid"));
-    assert!(e.problem.contains("unknown key `grid`") && e.expected.contains("scenarios"));
+    let e = &errs(&format!("{SCENARIOS}[grids]\ncdr = [0.1]\n"))[0];
+    assert_eq!((e.line, e.column, e.key_path.as_str()), (8, 2, "grids"));
+    assert!(e.problem.contains("unknown key `grids`") && e.expected.contains("scenarios"));
     // Unknown key in a scenario.
     let e = &errs(&SCENARIOS.replace("recovery_rate", "recovery"))[0];
     assert_eq!(

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use crate::deal::Deal;
 use crate::error::{Error, InputError, Warning};
 use crate::money::is_fen;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioSet};
 use crate::schema;
 use spans::SourceIndex;
 
@@ -46,19 +46,30 @@ pub fn load_deal(path: &Path) -> Result<Loaded, Error> {
     deal_from_str(&path.display().to_string(), &text)
 }
 
-/// Validates a scenario file (one or more `[[scenarios]]`) against `deal`.
-pub fn scenarios_from_str(file: &str, source: &str, deal: &Deal) -> Result<Vec<Scenario>, Error> {
+/// Validates a scenario file against `deal`: its listed scenarios followed by its grid's
+/// points, the rating table and the pricing inputs (docs/scenarios.md).
+pub fn scenario_set_from_str(file: &str, source: &str, deal: &Deal) -> Result<ScenarioSet, Error> {
     let text = strip_bom(source);
     let (index, raw) = SourceIndex::load::<schema::ScenarioFile>(file, text)?;
     let mut ctx = Ctx::new(&index);
-    let scenarios = scenario::build_file(&mut ctx, &raw, deal);
-    ctx.finish(scenarios).map(|(s, _)| s)
+    let set = scenario::build_file(&mut ctx, &raw, deal);
+    ctx.finish(set).map(|(s, _)| s)
 }
 
 /// Reads and validates a scenario file against `deal`.
-pub fn load_scenarios(path: &Path, deal: &Deal) -> Result<Vec<Scenario>, Error> {
+pub fn load_scenario_set(path: &Path, deal: &Deal) -> Result<ScenarioSet, Error> {
     let text = read(path)?;
-    scenarios_from_str(&path.display().to_string(), &text, deal)
+    scenario_set_from_str(&path.display().to_string(), &text, deal)
+}
+
+/// The scenarios of a scenario file ([`scenario_set_from_str`]`.scenarios`).
+pub fn scenarios_from_str(file: &str, source: &str, deal: &Deal) -> Result<Vec<Scenario>, Error> {
+    scenario_set_from_str(file, source, deal).map(|s| s.scenarios)
+}
+
+/// Reads a scenario file and returns its scenarios ([`load_scenario_set`]`.scenarios`).
+pub fn load_scenarios(path: &Path, deal: &Deal) -> Result<Vec<Scenario>, Error> {
+    load_scenario_set(path, deal).map(|s| s.scenarios)
 }
 
 fn read(path: &Path) -> Result<String, Error> {

@@ -1,17 +1,29 @@
-//! Scenarios: `[scenario]` in a deal file and `[[scenarios]]` in a scenario file.
+//! Scenarios: `[scenario]` in a deal file; `[[scenarios]]`, `[grid]`, `[rating]` and
+//! `[pricing]` in a scenario file (docs/scenarios.md).
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Ctx, Names};
+use super::spans::join_key;
+use super::{Ctx, Names, Sign};
+use crate::analytics::bond_math::{YIELD_MAX, YIELD_MIN, ZeroCurve};
 use crate::deal::Deal;
-use crate::scenario::Scenario;
+use crate::scenario::{
+    Axis, Discount, Grid, MAX_GRID_POINTS, Pricing, Quote, RatingTable, Scenario, ScenarioSet,
+};
 use crate::schema;
 
 /// Longest recovery lag and collection delay, in months.
 const MAX_MONTHS: u32 = 120;
 
+/// How far the `default_timing` shares may sum from 1 before they are normalised.
+const TIMING_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
+
 /// Validates one scenario table at `p`. `default_name` applies when `name` is absent;
-/// without one, `name` is required.
+/// without one, `name` is required. The number of `default_timing` shares is not checked
+/// here (see [`check_timing_periods`]).
 pub(super) fn build(
     ctx: &mut Ctx,
     p: &str,
@@ -36,7 +48,7 @@ pub(super) fn build(
             String::new()
         }
     };
-    let mut obligor_defaults: Vec<(usize, chrono::NaiveDate)> = Vec::new();
+    let mut obligor_defaults: Vec<(usize, NaiveDate)> = Vec::new();
     for (i, d) in s.defaults.iter().enumerate() {
         let dp = format!("{p}.defaults[{i}]");
         let date = ctx.date(&format!("{dp}.date"), d.date);
@@ -56,29 +68,21 @@ pub(super) fn build(
     let cdr = s.cdr.map_or(Decimal::ZERO, |v| {
         ctx.fraction(&format!("{p}.cdr"), v, false)
     });
+    let default_rate = s.default_rate.map_or(Decimal::ZERO, |v| {
+        ctx.fraction(&format!("{p}.default_rate"), v, true)
+    });
+    let default_timing = s
+        .default_timing
+        .as_deref()
+        .map_or_else(Vec::new, |t| timing(ctx, &format!("{p}.default_timing"), t));
     let recovery_rate = s.recovery_rate.map_or(Decimal::ZERO, |v| {
         ctx.fraction(&format!("{p}.recovery_rate"), v, true)
     });
-    let recovery_lag_months = s.recovery_lag_months.map_or(0, |v| {
-        ctx.int_in(
-            &format!("{p}.recovery_lag_months"),
-            v,
-            0,
-            MAX_MONTHS,
-            "months",
-        )
-    });
+    let recovery_lag_months = s
+        .recovery_lag_months
+        .map_or(0, |v| months(ctx, &format!("{p}.recovery_lag_months"), v));
     let (delay_fraction, delay_months) = match &s.delay {
-        Some(d) => (
-            ctx.fraction(&format!("{p}.delay.fraction"), d.fraction, true),
-            ctx.int_in(
-                &format!("{p}.delay.months"),
-                d.months,
-                0,
-                MAX_MONTHS,
-                "months",
-            ),
-        ),
+        Some(d) => delay(ctx, &format!("{p}.delay"), d),
         None => (Decimal::ZERO, 0),
     };
     let cpr = s.cpr.map_or(Decimal::ZERO, |v| {
@@ -96,8 +100,8 @@ pub(super) fn build(
         name,
         obligor_defaults,
         cdr,
-        default_rate: rust_decimal::Decimal::ZERO,
-        default_timing: Vec::new(),
+        default_rate,
+        default_timing,
         recovery_rate,
         recovery_lag_months,
         delay_fraction,
@@ -107,31 +111,574 @@ pub(super) fn build(
     })
 }
 
-/// Validates every `[[scenarios]]` of a scenario file against `deal`.
+/// Checks that the scenario at `p` has no more `default_timing` shares than the deal has
+/// payment dates (`periods`).
+pub(super) fn check_timing_periods(ctx: &mut Ctx, p: &str, s: &Scenario, periods: usize) {
+    let n = s.default_timing.len();
+    if n > periods {
+        ctx.err(
+            &format!("{p}.default_timing"),
+            format!("default_timing has {n} shares but the deal has {periods} payment dates"),
+            format!("at most {periods} shares, one per payment date"),
+        );
+    }
+}
+
+/// `default_timing`: shares >= 0 summing to 1 within 1e-4, normalised by dividing by the sum.
+fn timing(ctx: &mut Ctx, path: &str, t: &[Decimal]) -> Vec<Decimal> {
+    let expected = "per-period shares of the default rate, each >= 0 and summing to 1, \
+                    e.g. [0.5, 0.3, 0.2]";
+    if t.is_empty() {
+        ctx.err(
+            path,
+            "`default_timing` is empty",
+            format!("{expected}; omit the key for even timing"),
+        );
+        return Vec::new();
+    }
+    let before = ctx.error_count();
+    for (i, &v) in t.iter().enumerate() {
+        ctx.number(&format!("{path}[{i}]"), v, Sign::NonNegative);
+    }
+    if ctx.error_count() > before {
+        return Vec::new();
+    }
+    let Some(sum) = t.iter().try_fold(Decimal::ZERO, |a, &v| a.checked_add(v)) else {
+        ctx.err(path, "the shares are too large to add up", expected);
+        return Vec::new();
+    };
+    if (sum - Decimal::ONE).abs() > TIMING_TOLERANCE {
+        ctx.err(
+            path,
+            format!("the shares sum to {}", sum.normalize()),
+            format!("{expected} (within 0.0001)"),
+        );
+        return Vec::new();
+    }
+    t.iter()
+        .map(|&v| v.checked_div(sum).unwrap_or(Decimal::ZERO))
+        .collect()
+}
+
+fn months(ctx: &mut Ctx, path: &str, v: i64) -> u32 {
+    ctx.int_in(path, v, 0, MAX_MONTHS, "months")
+}
+
+fn delay(ctx: &mut Ctx, path: &str, d: &schema::Delay) -> (Decimal, u32) {
+    (
+        ctx.fraction(&format!("{path}.fraction"), d.fraction, true),
+        months(ctx, &format!("{path}.months"), d.months),
+    )
+}
+
+/// Validates a scenario file against `deal`.
 pub(super) fn build_file(
     ctx: &mut Ctx,
     raw: &schema::ScenarioFile,
     deal: &Deal,
-) -> Option<Vec<Scenario>> {
+) -> Option<ScenarioSet> {
+    let before = ctx.error_count();
     let obligors = Names::from_list("obligor", deal.obligors.iter().map(|o| o.name.as_str()));
     let supports = Names::from_list("support", deal.supports.iter().map(|s| s.name.as_str()));
-    if raw.scenarios.is_empty() {
+    if raw.scenarios.is_empty() && raw.grid.is_none() {
         ctx.err(
             "scenarios",
             "the file has no scenarios",
-            "at least one [[scenarios]] table with a name",
+            "at least one [[scenarios]] table with a name, or a [grid]",
         );
     }
     let mut names = Names::new("scenario");
-    let mut out = Vec::with_capacity(raw.scenarios.len());
+    let mut listed: Vec<Option<Scenario>> = Vec::with_capacity(raw.scenarios.len());
     for (i, s) in raw.scenarios.iter().enumerate() {
         let p = format!("scenarios[{i}]");
         if let Some(n) = &s.name {
             names.add(ctx, &format!("{p}.name"), n, i);
         }
-        if let Some(sc) = build(ctx, &p, s, &obligors, &supports, None) {
-            out.push(sc);
+        let sc = build(ctx, &p, s, &obligors, &supports, None);
+        if let Some(sc) = &sc {
+            check_timing_periods(ctx, &p, sc, deal.periods.len());
+        }
+        listed.push(sc);
+    }
+    let grid = raw
+        .grid
+        .as_ref()
+        .and_then(|g| grid(ctx, g, deal, &names, &listed, &obligors, &supports));
+    let rating = raw
+        .rating
+        .as_ref()
+        .map_or_else(RatingTable::default, |r| rating(ctx, r));
+    let pricing = raw
+        .pricing
+        .as_ref()
+        .map_or_else(Pricing::default, |p| pricing(ctx, p, deal));
+    if ctx.error_count() > before {
+        return None;
+    }
+    let mut scenarios: Vec<Scenario> = listed.into_iter().flatten().collect();
+    if let Some(g) = grid {
+        let points = g.expand(deal);
+        let mut seen: HashMap<&str, usize> = scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let listed_count = scenarios.len();
+        for (k, s) in points.iter().enumerate() {
+            if let Some(&j) = seen.get(s.name.as_str()) {
+                let other = if j < listed_count {
+                    format!("scenarios[{j}]")
+                } else {
+                    format!("grid point {}", j - listed_count + 1)
+                };
+                let path = if raw.grid.as_ref().is_some_and(|g| g.name.is_some()) {
+                    "grid.name"
+                } else {
+                    "grid"
+                };
+                ctx.err(
+                    path,
+                    format!(
+                        "grid point {} is named `{}`, the name of {other}",
+                        k + 1,
+                        s.name
+                    ),
+                    "scenario names unique across [[scenarios]] and the grid \
+                     (change the grid's name prefix or the scenario's name)",
+                );
+                return None;
+            }
+            seen.insert(s.name.as_str(), listed_count + k);
+        }
+        scenarios.extend(points);
+    }
+    Some(ScenarioSet {
+        scenarios,
+        rating,
+        pricing,
+    })
+}
+
+/// Validates `[grid]`. None when it has errors or its base scenario has.
+fn grid(
+    ctx: &mut Ctx,
+    g: &schema::Grid,
+    deal: &Deal,
+    names: &Names,
+    listed: &[Option<Scenario>],
+    obligors: &Names,
+    supports: &Names,
+) -> Option<Grid> {
+    let before = ctx.error_count();
+    let prefix = match &g.name {
+        Some(n) => {
+            ctx.name("grid.name", n);
+            n.clone()
+        }
+        None => "grid".to_string(),
+    };
+    // `Some(None)`: the named base exists but did not validate (its errors are reported).
+    let base: Option<Option<Scenario>> = match &g.base {
+        Some(b) => names
+            .resolve(ctx, "grid.base", b)
+            .map(|i| listed.get(i).cloned().flatten()),
+        None => Some(Some(deal.scenario.clone())),
+    };
+
+    let mut axes = Vec::new();
+    if let Some(v) = &g.cdr {
+        axes.push(Axis::Cdr(decimals(ctx, "grid.cdr", v, false)));
+    }
+    if let Some(v) = &g.default_rate {
+        axes.push(Axis::DefaultRate(decimals(
+            ctx,
+            "grid.default_rate",
+            v,
+            true,
+        )));
+    }
+    if let Some(v) = &g.recovery_rate {
+        axes.push(Axis::RecoveryRate(decimals(
+            ctx,
+            "grid.recovery_rate",
+            v,
+            true,
+        )));
+    }
+    if let Some(v) = &g.recovery_lag_months {
+        let path = "grid.recovery_lag_months";
+        non_empty(ctx, path, v.len(), "recovery_lag_months = [3, 6]");
+        let before = ctx.error_count();
+        let vals: Vec<u32> = v
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| months(ctx, &format!("{path}[{i}]"), m))
+            .collect();
+        no_repeats(ctx, before, path, &vals);
+        axes.push(Axis::RecoveryLagMonths(vals));
+    }
+    if let Some(v) = &g.delay {
+        let path = "grid.delay";
+        non_empty(
+            ctx,
+            path,
+            v.len(),
+            "delay = [{ fraction = 0, months = 0 }, { fraction = 0.3, months = 6 }]",
+        );
+        let before = ctx.error_count();
+        let vals: Vec<(Decimal, u32)> = v
+            .iter()
+            .enumerate()
+            .map(|(i, d)| delay(ctx, &format!("{path}[{i}]"), d))
+            .collect();
+        no_repeats(ctx, before, path, &vals);
+        axes.push(Axis::Delay(vals));
+    }
+    if let Some(v) = &g.cpr {
+        axes.push(Axis::Cpr(decimals(ctx, "grid.cpr", v, false)));
+    }
+    let first_start = deal.periods.first().map(|p| p.collection_start);
+    match (&g.defaulted_obligors, g.default_date) {
+        (Some(v), date) => {
+            let date = match date {
+                Some(d) => ctx.date("grid.default_date", d),
+                None => first_start.unwrap_or(deal.cutoff_date),
+            };
+            let sets = name_sets(ctx, "grid.defaulted_obligors", v, obligors, "\"SME-01\"");
+            axes.push(Axis::DefaultedObligors { sets, date });
+        }
+        (None, Some(_)) => ctx.key_err(
+            "grid.default_date",
+            "`default_date` without `defaulted_obligors` has no effect",
+            "default_date only together with defaulted_obligors = [[...], ...]",
+        ),
+        (None, None) => {}
+    }
+    if let Some(v) = &g.supports_off {
+        axes.push(Axis::SupportsOff(name_sets(
+            ctx,
+            "grid.supports_off",
+            v,
+            supports,
+            "\"guarantor\"",
+        )));
+    }
+    if axes.is_empty() {
+        ctx.err(
+            "grid",
+            "the grid has no value lists",
+            "at least one of: cdr, default_rate, recovery_rate, recovery_lag_months, delay, \
+             cpr, defaulted_obligors, supports_off",
+        );
+    }
+    let grid = Grid {
+        prefix,
+        base: base.clone().flatten().unwrap_or_else(Scenario::base),
+        axes,
+    };
+    let size = grid.size();
+    if size > MAX_GRID_POINTS {
+        let factors: Vec<String> = grid
+            .axes
+            .iter()
+            .map(|a| format!("{} {}", a.key(), a.len()))
+            .collect();
+        ctx.err(
+            "grid",
+            format!("the grid has {size} points ({})", factors.join(" × ")),
+            format!("at most {MAX_GRID_POINTS} points: shorten the value lists or split the grid"),
+        );
+    }
+    if ctx.error_count() > before || !matches!(base, Some(Some(_))) {
+        return None;
+    }
+    Some(grid)
+}
+
+fn non_empty(ctx: &mut Ctx, path: &str, len: usize, example: &str) {
+    if len == 0 {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        ctx.err(
+            path,
+            format!("`{key}` is empty"),
+            format!("at least one value, e.g. {example}; omit the key to keep the base's value"),
+        );
+    }
+}
+
+/// Reports the second and later occurrences of a value; nothing when the values had errors
+/// since `before` (an out-of-range value is clamped and could look like a repeat).
+fn no_repeats<T: PartialEq>(ctx: &mut Ctx, before: usize, path: &str, vals: &[T]) {
+    if ctx.error_count() > before {
+        return;
+    }
+    for (i, v) in vals.iter().enumerate() {
+        if let Some(j) = vals[..i].iter().position(|w| w == v) {
+            ctx.err(
+                &format!("{path}[{i}]"),
+                format!("the value is listed twice (also {path}[{j}])"),
+                "each value at most once",
+            );
         }
     }
-    Some(out)
+}
+
+/// A non-empty list of fractions in `[0, 1)` or `[0, 1]`, without repeats.
+fn decimals(ctx: &mut Ctx, path: &str, v: &[Decimal], upper_inclusive: bool) -> Vec<Decimal> {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    non_empty(ctx, path, v.len(), &format!("{key} = [0.02, 0.05]"));
+    let before = ctx.error_count();
+    let vals: Vec<Decimal> = v
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| ctx.fraction(&format!("{path}[{i}]"), x, upper_inclusive))
+        .collect();
+    no_repeats(ctx, before, path, &vals);
+    vals
+}
+
+/// A non-empty list of name sets (each possibly empty), names resolved, no repeats within a
+/// set, no set listed twice (in any order).
+fn name_sets(
+    ctx: &mut Ctx,
+    path: &str,
+    v: &[Vec<String>],
+    table: &Names,
+    example: &str,
+) -> Vec<Vec<usize>> {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    non_empty(ctx, path, v.len(), &format!("{key} = [[], [{example}]]"));
+    let mut sets: Vec<Vec<usize>> = Vec::with_capacity(v.len());
+    let mut sorted: Vec<Option<Vec<usize>>> = Vec::with_capacity(v.len());
+    for (j, names) in v.iter().enumerate() {
+        let sp = format!("{path}[{j}]");
+        let before = ctx.error_count();
+        let mut set = Vec::with_capacity(names.len());
+        for (k, n) in names.iter().enumerate() {
+            let p = format!("{sp}[{k}]");
+            if names[..k].contains(n) {
+                ctx.err(
+                    &p,
+                    format!("`{n}` is listed twice"),
+                    "each name at most once",
+                );
+                continue;
+            }
+            if let Some(ix) = table.resolve(ctx, &p, n) {
+                set.push(ix);
+            }
+        }
+        // Only sets whose names all resolved are compared.
+        let key = (ctx.error_count() == before).then(|| {
+            let mut k = set.clone();
+            k.sort_unstable();
+            k
+        });
+        if let Some(i) = key
+            .as_ref()
+            .and_then(|k| sorted.iter().position(|s| s.as_ref() == Some(k)))
+        {
+            ctx.err(
+                &sp,
+                format!("the same set is listed twice (also {path}[{i}])"),
+                "each set at most once",
+            );
+        }
+        sorted.push(key);
+        sets.push(set);
+    }
+    sets
+}
+
+/// Validates `[rating]`. Given multipliers replace the default table; they keep file order.
+fn rating(ctx: &mut Ctx, r: &schema::Rating) -> RatingTable {
+    let base_default_rate = ctx.fraction("rating.base_default_rate", r.base_default_rate, true);
+    let multipliers = match &r.multipliers {
+        None => RatingTable::default().multipliers,
+        Some(m) => {
+            if m.is_empty() {
+                ctx.err(
+                    "rating.multipliers",
+                    "`multipliers` is empty",
+                    "rating → multiplier pairs, e.g. { AAA = 5.0, AA = 4.1 }; omit the key \
+                     for the default table",
+                );
+            }
+            let mut out: Vec<(Option<usize>, String, Decimal)> = Vec::with_capacity(m.len());
+            for (label, &v) in m {
+                let p = join_key("rating.multipliers", label);
+                if label.trim().is_empty() {
+                    ctx.key_err(&p, "the rating label is empty", "a label such as \"AAA\"");
+                }
+                let v = ctx.number(&p, v, Sign::Positive);
+                out.push((ctx.key_offset(&p), label.clone(), v));
+            }
+            out.sort_by_key(|(at, _, _)| *at);
+            out.into_iter().map(|(_, l, v)| (l, v)).collect()
+        }
+    };
+    RatingTable {
+        base_default_rate,
+        multipliers,
+    }
+}
+
+/// Validates `[pricing]`.
+fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
+    let settlement = p.settlement_date.map(|d| {
+        let d = ctx.date("pricing.settlement_date", d);
+        let last = deal.final_payment_date();
+        if d < deal.closing_date || last.is_some_and(|l| d >= l) {
+            let to = last.map_or_else(String::new, |l| {
+                format!(" and before the last payment date {l}")
+            });
+            ctx.err(
+                "pricing.settlement_date",
+                format!("settlement date {d} is outside the life of the deal"),
+                format!(
+                    "a date on or after the closing date {}{to}",
+                    deal.closing_date
+                ),
+            );
+        }
+        d
+    });
+    let tranches = Names::from_list("tranche", deal.tranches.iter().map(|t| t.name.as_str()));
+    let mut quotes: Vec<(usize, Quote)> = Vec::new();
+    let mut priced: Vec<usize> = Vec::new();
+    for (label, &v) in p.prices.iter().flatten() {
+        let path = join_key("pricing.prices", label);
+        let t = tranche_key(ctx, &path, label, &tranches);
+        if !(v.is_finite() && v > 0.0) {
+            ctx.err(
+                &path,
+                format!("price {v} is not a positive number"),
+                "a price per 100 of the tranche's initial balance, above 0, e.g. 99.5",
+            );
+        }
+        if let Some(t) = t {
+            priced.push(t);
+            quotes.push((t, Quote::Price(v)));
+        }
+    }
+    for (label, &v) in p.yields.iter().flatten() {
+        let path = join_key("pricing.yields", label);
+        let t = tranche_key(ctx, &path, label, &tranches);
+        if !(v.is_finite() && (YIELD_MIN..=YIELD_MAX).contains(&v)) {
+            ctx.err(
+                &path,
+                format!("yield {v} is out of range"),
+                format!(
+                    "an annual yield as a fraction from {YIELD_MIN} to {YIELD_MAX}, \
+                     e.g. 0.05 for 5%"
+                ),
+            );
+        }
+        if let Some(t) = t {
+            if priced.contains(&t) {
+                ctx.key_err(
+                    &path,
+                    format!("tranche `{label}` has both a price and a yield"),
+                    "each tranche in at most one of `prices` and `yields`",
+                );
+            }
+            quotes.push((t, Quote::Yield(v)));
+        }
+    }
+    quotes.sort_by_key(|(t, _)| *t);
+    let discount = match (p.discount_rate, &p.zero_curve) {
+        (Some(_), Some(_)) => {
+            ctx.key_err(
+                "pricing.zero_curve",
+                "both `discount_rate` and `zero_curve` are given",
+                "one of discount_rate = 0.02 or zero_curve = [{ years = 1, rate = 0.02 }]",
+            );
+            None
+        }
+        (Some(r), None) => {
+            if !(r.is_finite() && (YIELD_MIN..=YIELD_MAX).contains(&r)) {
+                ctx.err(
+                    "pricing.discount_rate",
+                    format!("discount rate {r} is out of range"),
+                    format!(
+                        "an annually compounded rate as a fraction from {YIELD_MIN} to \
+                         {YIELD_MAX}, e.g. 0.02 for 2%"
+                    ),
+                );
+            }
+            Some(Discount::Flat(r))
+        }
+        (None, Some(c)) => zero_curve(ctx, c).map(Discount::Curve),
+        (None, None) => None,
+    };
+    Pricing {
+        settlement,
+        quotes,
+        discount,
+    }
+}
+
+/// Resolves a tranche named by a key, reporting at the key.
+fn tranche_key(ctx: &mut Ctx, path: &str, label: &str, tranches: &Names) -> Option<usize> {
+    let t = tranches.get(label);
+    if t.is_none() {
+        ctx.key_err(
+            path,
+            format!("no tranche named `{label}`"),
+            tranches.one_of(),
+        );
+    }
+    t
+}
+
+fn zero_curve(ctx: &mut Ctx, c: &[schema::CurvePoint]) -> Option<ZeroCurve> {
+    let before = ctx.error_count();
+    let path = "pricing.zero_curve";
+    if c.is_empty() {
+        ctx.err(
+            path,
+            "`zero_curve` is empty",
+            "at least one point, e.g. [{ years = 1, rate = 0.02 }]",
+        );
+        return None;
+    }
+    for (i, pt) in c.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let prev = i.checked_sub(1).and_then(|j| c.get(j)).map(|q| q.years);
+        if !(pt.years.is_finite() && pt.years >= 0.0) {
+            ctx.err(
+                &format!("{p}.years"),
+                format!("years {} is not a number >= 0", pt.years),
+                "a tenor in years, 0 or more, e.g. 0.5",
+            );
+        } else if let Some(q) = prev.filter(|q| pt.years <= *q) {
+            ctx.err(
+                &format!("{p}.years"),
+                format!("years {} is not above the previous point's {q}", pt.years),
+                "tenors in strictly increasing order",
+            );
+        }
+        if !(pt.rate.is_finite() && pt.rate > -1.0) {
+            ctx.err(
+                &format!("{p}.rate"),
+                format!("rate {} is not a number above -1", pt.rate),
+                "an annually compounded zero rate as a fraction above -1, e.g. 0.018",
+            );
+        }
+    }
+    if ctx.error_count() > before {
+        return None;
+    }
+    match ZeroCurve::new(c.iter().map(|p| (p.years, p.rate)).collect()) {
+        Ok(curve) => Some(curve),
+        Err(e) => {
+            ctx.err(
+                path,
+                e.to_string(),
+                "(tenor in years, annually compounded zero rate) points, tenors >= 0 and \
+                 strictly increasing, rates above -1",
+            );
+            None
+        }
+    }
 }

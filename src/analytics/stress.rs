@@ -1,0 +1,433 @@
+//! Built-in stress suites: the scenarios Chinese rating reports print, derived from a base
+//! scenario (docs/scenarios.md gives every transformation).
+//!
+//! * [`standard_suite`]: recovery cuts, default timing front- and back-loaded, prepayment up
+//!   and down, 30% of collections delayed 6 months, combinations, support providers failing.
+//! * [`concentration_suite`]: the largest obligors defaulting on the first collection date and
+//!   on the worst one, and every obligor defaulting alone.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::deal::Deal;
+use crate::engine;
+use crate::error::Error;
+use crate::pool::projection::period_of;
+use crate::scenario::Scenario;
+
+/// A named set of stress scenarios, as chosen on the command line (`--stress NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StressSuite {
+    /// [`standard_suite`].
+    Standard,
+    /// [`concentration_suite`].
+    Concentration,
+    /// The standard suite followed by the concentration suite.
+    All,
+}
+
+impl StressSuite {
+    /// The names accepted by [`StressSuite::from_name`], in order.
+    pub const NAMES: [&'static str; 3] = ["standard", "concentration", "all"];
+
+    /// The suite called `name` (`standard`, `concentration` or `all`).
+    pub fn from_name(name: &str) -> Option<StressSuite> {
+        match name {
+            "standard" => Some(StressSuite::Standard),
+            "concentration" => Some(StressSuite::Concentration),
+            "all" => Some(StressSuite::All),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StressSuite::Standard => "standard",
+            StressSuite::Concentration => "concentration",
+            StressSuite::All => "all",
+        }
+    }
+
+    /// The suite's scenarios for `deal`, derived from `base`. The concentration suite runs
+    /// the engine to find worst dates; its errors are returned.
+    pub fn scenarios(self, deal: &Deal, base: &Scenario) -> Result<Vec<Scenario>, Error> {
+        match self {
+            StressSuite::Standard => Ok(standard_suite(deal, base)),
+            StressSuite::Concentration => concentration_suite(deal, base),
+            StressSuite::All => {
+                let mut v = standard_suite(deal, base);
+                v.extend(concentration_suite(deal, base)?);
+                Ok(v)
+            }
+        }
+    }
+}
+
+impl fmt::Display for StressSuite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for StressSuite {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StressSuite::from_name(s).ok_or_else(|| {
+            format!(
+                "unknown stress suite `{s}`, expected one of: {}",
+                StressSuite::NAMES.join(", ")
+            )
+        })
+    }
+}
+
+/// The suite called `name`; see [`StressSuite::from_name`].
+pub fn stress_by_name(name: &str) -> Option<StressSuite> {
+    StressSuite::from_name(name)
+}
+
+/// Recovery cuts, in percent.
+const RECOVERY_CUTS: [u32; 5] = [10, 20, 30, 50, 100];
+/// Default-timing shifts, in percentage points of the default rate.
+const TIMING_SHIFTS: [u32; 2] = [10, 20];
+/// Prepayment changes, in percent (applied up and down).
+const CPR_CHANGES: [u32; 2] = [25, 50];
+/// Delay stress: this percentage of every collection arrives this many months late.
+const DELAY_PERCENT: u32 = 30;
+const DELAY_MONTHS: u32 = 6;
+/// A stressed CPR of 1 or more is replaced by the larger of the base CPR and this.
+const CPR_CAP: Decimal = Decimal::from_parts(99, 0, 0, false, 2);
+
+fn pct(p: u32) -> Decimal {
+    Decimal::new(i64::from(p), 2)
+}
+
+/// One transformation of the base, with its name.
+#[derive(Debug, Clone, Copy)]
+enum Stress {
+    Recovery(u32),
+    Front(u32),
+    Back(u32),
+    CprUp(u32),
+    CprDown(u32),
+    Delay,
+    SupportsOff,
+}
+
+impl Stress {
+    fn name(self) -> String {
+        match self {
+            Stress::Recovery(x) => format!("recovery-{x}%"),
+            Stress::Front(x) => format!("front-loaded-{x}%"),
+            Stress::Back(x) => format!("back-loaded-{x}%"),
+            Stress::CprUp(x) => format!("cpr+{x}%"),
+            Stress::CprDown(x) => format!("cpr-{x}%"),
+            Stress::Delay => format!("delay-{DELAY_PERCENT}%-{DELAY_MONTHS}m"),
+            Stress::SupportsOff => "supports-off".to_string(),
+        }
+    }
+
+    fn apply(self, deal: &Deal, s: &mut Scenario) {
+        match self {
+            Stress::Recovery(x) => s.recovery_rate *= Decimal::ONE - pct(x),
+            Stress::Front(x) => {
+                s.default_timing = shift_timing(&base_timing(deal, s), pct(x), true);
+            }
+            Stress::Back(x) => {
+                s.default_timing = shift_timing(&base_timing(deal, s), pct(x), false);
+            }
+            Stress::CprUp(x) => s.cpr = scaled_cpr(s.cpr, Decimal::ONE + pct(x)),
+            Stress::CprDown(x) => s.cpr = scaled_cpr(s.cpr, Decimal::ONE - pct(x)),
+            Stress::Delay => {
+                s.delay_fraction = pct(DELAY_PERCENT);
+                s.delay_months = DELAY_MONTHS;
+            }
+            Stress::SupportsOff => s.supports_off = (0..deal.supports.len()).collect(),
+        }
+    }
+}
+
+/// `base` with `stresses` applied in order, named by joining their names with `+`.
+fn derive(deal: &Deal, base: &Scenario, stresses: &[Stress]) -> Scenario {
+    let mut s = base.clone();
+    for st in stresses {
+        st.apply(deal, &mut s);
+    }
+    s.name = stresses
+        .iter()
+        .map(|st| st.name())
+        .collect::<Vec<_>>()
+        .join("+");
+    s
+}
+
+/// The standard rating stresses of `base` (docs/scenarios.md), in this order:
+/// `recovery-10%` … `recovery-100%`; `front-loaded-10%`, `back-loaded-10%`,
+/// `front-loaded-20%`, `back-loaded-20%`; `cpr+25%`, `cpr-25%`, `cpr+50%`, `cpr-50%`;
+/// `delay-30%-6m`; three combinations; and, when the deal has support providers,
+/// `supports-off` and each combination with `+supports-off`.
+pub fn standard_suite(deal: &Deal, base: &Scenario) -> Vec<Scenario> {
+    use Stress::*;
+    let mut plans: Vec<Vec<Stress>> = Vec::new();
+    plans.extend(RECOVERY_CUTS.iter().map(|&x| vec![Recovery(x)]));
+    for &x in &TIMING_SHIFTS {
+        plans.push(vec![Front(x)]);
+        plans.push(vec![Back(x)]);
+    }
+    for &x in &CPR_CHANGES {
+        plans.push(vec![CprUp(x)]);
+        plans.push(vec![CprDown(x)]);
+    }
+    plans.push(vec![Delay]);
+    let combinations = [
+        vec![Recovery(20), CprDown(25), Front(10)],
+        vec![Recovery(50), Delay],
+        vec![Front(20), Recovery(30), Delay],
+    ];
+    plans.extend(combinations.iter().cloned());
+    if !deal.supports.is_empty() {
+        plans.push(vec![SupportsOff]);
+        for c in &combinations {
+            let mut c = c.clone();
+            c.push(SupportsOff);
+            plans.push(c);
+        }
+    }
+    plans.iter().map(|p| derive(deal, base, p)).collect()
+}
+
+/// `cpr × factor`; a product of 1 or more becomes `max(cpr, 0.99)` (a CPR must stay below 1).
+pub fn scaled_cpr(cpr: Decimal, factor: Decimal) -> Decimal {
+    match cpr.checked_mul(factor) {
+        Some(v) if v < Decimal::ONE => v,
+        _ => cpr.max(CPR_CAP),
+    }
+}
+
+/// Number of collection periods up to and including the one holding the pool's last
+/// instalment (all periods when that date is outside them) — the span of even default
+/// timing in the projection.
+pub fn pool_periods(deal: &Deal) -> usize {
+    let n = deal.periods.len();
+    deal.obligors
+        .iter()
+        .flat_map(|o| o.assets.iter())
+        .filter_map(|a| a.instalments.last().map(|i| i.date))
+        .max()
+        .map_or(n, |d| period_of(&deal.periods, d).map_or(n, |k| k + 1))
+}
+
+/// The default timing `s` applies: its `default_timing`, or (when empty) `m` even shares of
+/// `1/m` over `m = pool_periods(deal)` periods (at least 1, at most the number of periods).
+pub fn base_timing(deal: &Deal, s: &Scenario) -> Vec<Decimal> {
+    if !s.default_timing.is_empty() {
+        return s.default_timing.clone();
+    }
+    let m = pool_periods(deal).clamp(1, deal.periods.len().max(1));
+    let each = Decimal::ONE / Decimal::from(m);
+    vec![each; m]
+}
+
+/// `a × b / c`, or 0 when it cannot be computed (never for shares in `[0, 1]`).
+fn mul_div(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    a.checked_mul(b)
+        .and_then(|p| p.checked_div(c))
+        .unwrap_or(Decimal::ZERO)
+}
+
+/// Front-loads (`front`) or back-loads timing `shares` by `x` share points.
+///
+/// With `m` shares and `h = m / 2` (rounded down), the first half is periods `1..=h` and the
+/// second half the last `h` periods; with `m` odd the middle period is in neither and keeps
+/// its share; with `m = 1` nothing moves. Front-loading moves `y = min(x, S₂)` (`S₂` the
+/// second half's total) from the second half to the first: each second-half share loses
+/// `y × sᵢ / S₂` and each first-half share gains `y × sⱼ / S₁` (`S₁` the first half's total;
+/// `y / h` each when `S₁ = 0`). The last share of each half that changes takes the remainder,
+/// so exactly `y` moves and the total is unchanged. Back-loading is the mirror image.
+pub fn shift_timing(shares: &[Decimal], x: Decimal, front: bool) -> Vec<Decimal> {
+    let mut out = shares.to_vec();
+    let m = out.len();
+    let h = m / 2;
+    if h == 0 || x <= Decimal::ZERO {
+        return out;
+    }
+    let first: Vec<usize> = (0..h).collect();
+    let second: Vec<usize> = (m - h..m).collect();
+    let (from, to) = if front {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let avail: Decimal = from.iter().map(|&i| out[i]).sum();
+    let y = x.min(avail);
+    if y <= Decimal::ZERO {
+        return out;
+    }
+    // Take from `from`, in proportion to its shares.
+    if y == avail {
+        from.iter().for_each(|&i| out[i] = Decimal::ZERO);
+    } else {
+        let takers: Vec<usize> = from
+            .iter()
+            .copied()
+            .filter(|&i| out[i] > Decimal::ZERO)
+            .collect();
+        let mut taken = Decimal::ZERO;
+        for (n, &i) in takers.iter().enumerate() {
+            let t = if n + 1 == takers.len() {
+                y - taken
+            } else {
+                mul_div(y, out[i], avail)
+            };
+            out[i] -= t;
+            taken += t;
+        }
+    }
+    // Give to `to`, in proportion to its shares (evenly when they are all 0).
+    let total: Decimal = to.iter().map(|&i| out[i]).sum();
+    let weights: Vec<(usize, Decimal)> = if total > Decimal::ZERO {
+        to.iter()
+            .map(|&i| (i, out[i]))
+            .filter(|(_, w)| *w > Decimal::ZERO)
+            .collect()
+    } else {
+        to.iter().map(|&i| (i, Decimal::ONE)).collect()
+    };
+    let wsum: Decimal = weights.iter().map(|(_, w)| *w).sum();
+    let mut given = Decimal::ZERO;
+    for (n, &(i, w)) in weights.iter().enumerate() {
+        let g = if n + 1 == weights.len() {
+            y - given
+        } else {
+            mul_div(y, w, wsum)
+        };
+        out[i] += g;
+        given += g;
+    }
+    out
+}
+
+/// Obligor indices by cutoff balance, largest first; ties by name.
+pub fn obligors_by_balance(deal: &Deal) -> Vec<usize> {
+    let bal: Vec<Decimal> = deal
+        .obligors
+        .iter()
+        .map(|o| o.assets.iter().map(|a| a.balance()).sum())
+        .collect();
+    let mut ix: Vec<usize> = (0..deal.obligors.len()).collect();
+    ix.sort_by(|&a, &b| {
+        bal[b]
+            .cmp(&bal[a])
+            .then_with(|| deal.obligors[a].name.cmp(&deal.obligors[b].name))
+    });
+    ix
+}
+
+/// How badly a run hurts the most senior tranche: (principal loss + final interest shortfall,
+/// minimum coverage multiple; None when never defined).
+pub fn senior_damage(
+    deal: &Deal,
+    result: &engine::result::RunResult,
+) -> (Decimal, Option<Decimal>) {
+    let Some(t) = deal.tranches.first() else {
+        return (Decimal::ZERO, None);
+    };
+    result
+        .summary
+        .iter()
+        .find(|s| s.tranche == t.name)
+        .map_or((Decimal::ZERO, None), |s| {
+            (
+                s.principal_loss + s.interest_shortfall,
+                s.min_coverage_multiple,
+            )
+        })
+}
+
+/// True when damage `a` is worse than `b`: more loss; at equal loss a lower minimum coverage
+/// (an undefined coverage counts as the highest).
+fn worse(a: &(Decimal, Option<Decimal>), b: &(Decimal, Option<Decimal>)) -> bool {
+    if a.0 != b.0 {
+        return a.0 > b.0;
+    }
+    match (a.1, b.1) {
+        (Some(x), Some(y)) => x < y,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// `base` with `obligors` (and no other obligor) defaulting on `date`.
+fn with_defaults(base: &Scenario, name: String, obligors: &[usize], date: NaiveDate) -> Scenario {
+    let mut s = base.clone();
+    s.name = name;
+    s.obligor_defaults = obligors.iter().map(|&o| (o, date)).collect();
+    s
+}
+
+/// The worst date for `obligors` to default together: among the collection-period start
+/// dates, the one whose run gives the most senior tranche the largest principal loss plus
+/// final interest shortfall, then the lowest minimum coverage, then the earliest. None when
+/// the deal has no periods.
+pub fn worst_default_date(
+    deal: &Deal,
+    base: &Scenario,
+    obligors: &[usize],
+) -> Result<Option<NaiveDate>, Error> {
+    let mut best: Option<(NaiveDate, (Decimal, Option<Decimal>))> = None;
+    for p in &deal.periods {
+        let date = p.collection_start;
+        let s = with_defaults(base, base.name.clone(), obligors, date);
+        let r = engine::run(deal, &s)?;
+        let d = senior_damage(deal, &r);
+        if best.as_ref().is_none_or(|(_, b)| worse(&d, b)) {
+            best = Some((date, d));
+        }
+    }
+    Ok(best.map(|(date, _)| date))
+}
+
+/// The concentration stresses of `base` (docs/scenarios.md), in this order: `top1-first`,
+/// `top2-first`, `top3-first` (the 1, 2, 3 largest obligors default on the first collection
+/// period's start), `top1-worst` … `top3-worst` (on [`worst_default_date`]), then
+/// `single:<obligor>` for every obligor in file order (defaulting alone on the first
+/// collection period's start). Each replaces the base's named defaults and keeps the rest of
+/// the base (recovery, CDR, delay, CPR, supports). Runs the engine for the worst dates.
+pub fn concentration_suite(deal: &Deal, base: &Scenario) -> Result<Vec<Scenario>, Error> {
+    let Some(first) = deal.periods.first().map(|p| p.collection_start) else {
+        return Ok(Vec::new());
+    };
+    let ranked = obligors_by_balance(deal);
+    let top = 3.min(ranked.len());
+    let mut out = Vec::new();
+    for k in 1..=top {
+        out.push(with_defaults(
+            base,
+            format!("top{k}-first"),
+            &ranked[..k],
+            first,
+        ));
+    }
+    for k in 1..=top {
+        let date = worst_default_date(deal, base, &ranked[..k])?.unwrap_or(first);
+        out.push(with_defaults(
+            base,
+            format!("top{k}-worst"),
+            &ranked[..k],
+            date,
+        ));
+    }
+    for (o, ob) in deal.obligors.iter().enumerate() {
+        out.push(with_defaults(
+            base,
+            format!("single:{}", ob.name),
+            &[o],
+            first,
+        ));
+    }
+    Ok(out)
+}
