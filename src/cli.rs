@@ -1,13 +1,15 @@
-//! The command line: `ipabs run`, `ipabs check`.
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use crate::engine::result::RunResult;
+use crate::analytics::stress::StressSuite;
+use crate::deal::Deal;
 use crate::error::{Error, Result, Warning};
 use crate::output::parquet::{
     self, LEDGER_FILE, PERIODS_FILE, POOL_FLOWS_FILE, SUMMARY_FILE, SUPPORT_FILE,
@@ -15,8 +17,7 @@ use crate::output::parquet::{
 };
 use crate::output::scenarios::{SCENARIOS_FILE, scenarios_frame};
 use crate::output::{self, RUN_FILES};
-use crate::scenario::Pricing;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioSet};
 use crate::sweep::{self, SweepOptions};
 use crate::validate::{self, Loaded};
 
@@ -28,33 +29,44 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where results go.
+#[derive(Debug, Args)]
+pub struct OutArgs {
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace result files already in the output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a deal and write its cash flows to Parquet files in DIR.
+    /// Run a deal and write every table to Parquet files in DIR.
     Run {
         /// The deal file (TOML).
         deal: PathBuf,
-        /// A scenario file with one or more [[scenarios]]; without it the deal's own
+        /// A scenario file ([[scenarios]], [grid], [pricing]); without it the deal's own
         /// [scenario] (or the base case) runs.
         #[arg(long)]
         scenario: Option<PathBuf>,
-        /// Output directory (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// Replace result files already in the output directory.
-        #[arg(long)]
-        force: bool,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        out: OutArgs,
     },
-    /// Run many scenarios of a deal in parallel (scenario file, grid, stress suites) and write
-    /// one table per kind with a `scenario` column.
+    /// Run many scenarios in parallel (a scenario file, its grid, stress suites); every table
+    /// carries a `scenario` column.
     Sweep {
         deal: PathBuf,
         /// Scenario file: [[scenarios]], [grid], [rating], [pricing].
         #[arg(long)]
         scenarios: Option<PathBuf>,
+        /// Add a built-in stress suite built on the deal's [scenario]: standard,
+        /// concentration or all (docs/scenarios.md).
+        #[arg(long)]
+        stress: Option<StressSuite>,
         /// Keep every table of every run (pool flows, ledger, periods, all tranches); without
         /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
         #[arg(long)]
@@ -62,12 +74,8 @@ pub enum Command {
         /// Worker threads (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long)]
-        force: bool,
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        out: OutArgs,
     },
     /// Validate a deal (and optionally a scenario file) without running it.
     Check {
@@ -102,30 +110,38 @@ fn print_warnings(warnings: &[Warning]) {
     }
 }
 
-/// Loads a deal and the scenarios to run.
-pub fn load(deal: &Path, scenario: Option<&Path>) -> Result<(Loaded, Vec<Scenario>)> {
+/// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
+pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, ScenarioSet)> {
     let loaded = validate::load_deal(deal)?;
-    let scenarios = match scenario {
-        Some(p) => validate::load_scenarios(p, &loaded.deal)?,
-        None => vec![loaded.deal.scenario.clone()],
+    let set = match scenario_file {
+        Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
+        None => ScenarioSet::from_deal(&loaded.deal),
     };
-    Ok((loaded, scenarios))
+    Ok((loaded, set))
 }
 
-/// Runs every scenario of a deal, keeping every table, priced at par.
-pub fn run_all(loaded: &Loaded, scenarios: &[Scenario]) -> Result<Vec<RunResult>> {
-    let opts = SweepOptions {
-        flows: true,
-        threads: None,
-        progress: false,
-    };
-    sweep::sweep(&loaded.deal, scenarios, &Pricing::default(), opts)
+/// Appends a stress suite (built on the deal's own scenario) to `scenarios`, refusing names
+/// that would appear twice.
+pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite) -> Result<()> {
+    let extra = suite.scenarios(deal, &deal.scenario)?;
+    let mut seen: HashSet<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+    for s in &extra {
+        if !seen.insert(s.name.clone()) {
+            return Err(Error::Usage(format!(
+                "the scenario file already has a scenario named `{}`, which the {suite} stress \
+                 suite also generates; rename it",
+                s.name
+            )));
+        }
+    }
+    scenarios.extend(extra);
+    Ok(())
 }
 
 fn execute(cmd: Command) -> Result<()> {
     match cmd {
         Command::Check { deal, scenario } => {
-            let (loaded, scenarios) = load(&deal, scenario.as_deref())?;
+            let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
             let d = &loaded.deal;
             println!(
@@ -134,91 +150,86 @@ fn execute(cmd: Command) -> Result<()> {
                 d.obligors.len(),
                 d.tranches.len(),
                 d.periods.len(),
-                crate::output::table::format_money(d.pool_balance()),
-                crate::output::table::format_money(d.issue_size()),
-                scenarios.len()
+                output::table::format_money(d.pool_balance()),
+                output::table::format_money(d.issue_size()),
+                set.scenarios.len()
             );
             Ok(())
-        }
-        Command::Sweep {
-            deal,
-            scenarios,
-            flows,
-            threads,
-            out,
-            force,
-            quiet,
-        } => {
-            refuse_overwrite(&out, force)?;
-            let opts = SweepOptions {
-                flows,
-                threads,
-                progress: !quiet,
-            };
-            sweep_cmd(&deal, scenarios.as_deref(), opts, &out, quiet)
         }
         Command::Run {
             deal,
             scenario,
             out,
-            force,
-            quiet,
         } => {
-            refuse_overwrite(&out, force)?;
-            let (loaded, scenarios) = load(&deal, scenario.as_deref())?;
+            refuse_overwrite(&out.out, out.force)?;
+            let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
-            let runs = run_all(&loaded, &scenarios)?;
-            output::write_run_tables(&out, &runs)?;
+            let opts = SweepOptions {
+                flows: true,
+                threads: None,
+                progress: false,
+            };
+            let runs = sweep::sweep(&loaded.deal, &set.scenarios, &set.pricing, opts)?;
+            output::write_run_tables(&out.out, &runs)?;
             for r in &runs {
                 print_warnings(&r.warnings);
-                if !quiet {
+                if !out.quiet {
                     println!("{}", output::table::summary_table(r));
                 }
             }
-            if !quiet {
-                println!("wrote {} files to {}", RUN_FILES.len(), out.display());
+            if !out.quiet {
+                println!("wrote {} files to {}", RUN_FILES.len(), out.out.display());
+            }
+            Ok(())
+        }
+        Command::Sweep {
+            deal,
+            scenarios,
+            stress,
+            flows,
+            threads,
+            out,
+        } => {
+            refuse_overwrite(&out.out, out.force)?;
+            let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
+            print_warnings(&loaded.warnings);
+            let d = &loaded.deal;
+            if let Some(suite) = stress {
+                add_stress(d, &mut set.scenarios, suite)?;
+            }
+            let opts = SweepOptions {
+                flows,
+                threads,
+                progress: !out.quiet,
+            };
+            let runs = sweep::sweep(d, &set.scenarios, &set.pricing, opts)?;
+            let mut frames = vec![
+                (SUMMARY_FILE, parquet::summary_frame(&runs)?),
+                (TRANCHE_FLOWS_FILE, parquet::tranche_flows_frame(&runs)?),
+                (SCENARIOS_FILE, scenarios_frame(d, &set.scenarios)?),
+            ];
+            if flows {
+                frames.extend([
+                    (POOL_FLOWS_FILE, parquet::pool_flows_frame(&runs)?),
+                    (LEDGER_FILE, parquet::ledger_frame(&runs)?),
+                    (PERIODS_FILE, parquet::periods_frame(&runs)?),
+                    (SUPPORT_FILE, parquet::support_frame(&runs)?),
+                ]);
+            }
+            let n = frames.len();
+            output::write_tables(&out.out, frames)?;
+            if !out.quiet {
+                println!("{}", output::table::sweep_table(&runs));
+                println!(
+                    "{} scenarios of {}; wrote {n} files to {}",
+                    runs.len(),
+                    d.name,
+                    out.out.display()
+                );
             }
             Ok(())
         }
     }
-}
-
-fn sweep_cmd(
-    deal: &Path,
-    scenarios: Option<&Path>,
-    opts: SweepOptions,
-    out: &Path,
-    quiet: bool,
-) -> Result<()> {
-    let (loaded, scenarios) = load(deal, scenarios)?;
-    print_warnings(&loaded.warnings);
-    let d = &loaded.deal;
-    let runs = sweep::sweep(d, &scenarios, &Pricing::default(), opts)?;
-    let mut frames = vec![
-        (SUMMARY_FILE, parquet::summary_frame(&runs)?),
-        (TRANCHE_FLOWS_FILE, parquet::tranche_flows_frame(&runs)?),
-        (SCENARIOS_FILE, scenarios_frame(d, &scenarios)?),
-    ];
-    if opts.flows {
-        frames.extend([
-            (POOL_FLOWS_FILE, parquet::pool_flows_frame(&runs)?),
-            (LEDGER_FILE, parquet::ledger_frame(&runs)?),
-            (PERIODS_FILE, parquet::periods_frame(&runs)?),
-            (SUPPORT_FILE, parquet::support_frame(&runs)?),
-        ]);
-    }
-    let n = frames.len();
-    output::write_tables(out, frames)?;
-    if !quiet {
-        println!("{}", output::table::sweep_table(&runs));
-        println!(
-            "{} scenarios of {}; wrote {n} files to {}",
-            runs.len(),
-            d.name,
-            out.display()
-        );
-    }
-    Ok(())
 }
 
 /// Refuses to replace result files in `out` unless `force` is set.

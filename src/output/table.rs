@@ -237,7 +237,8 @@ pub fn sweep_table(runs: &[RunResult]) -> String {
             .count();
         let worst = rows_i
             .iter()
-            .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall);
+            .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall)
+            .filter(|(_, s)| !(s.principal_loss + s.interest_shortfall).is_zero());
         let min_yield = rows_i
             .iter()
             .filter_map(|(_, s)| s.yield_)
@@ -251,7 +252,7 @@ pub fn sweep_table(runs: &[RunResult]) -> String {
             t.class.clone(),
             format!("{full}/{}", rows_i.len()),
             worst.map_or_else(
-                || MISSING.to_string(),
+                || format_money(rust_decimal::Decimal::ZERO),
                 |(_, s)| format_money(s.principal_loss + s.interest_shortfall),
             ),
             worst.map_or_else(|| MISSING.to_string(), |(n, _)| n.to_string()),
