@@ -203,3 +203,59 @@ defaults = [ { obligor = "O1", date = 2024-02-01 } ]
     );
     pyarrow_check(&out_dir);
 }
+
+/// Yields, durations and convexity in summary.parquet agree with QuantLib (an independent
+/// implementation) within 1e-8, for quoted prices, quoted yields and a settlement date after
+/// closing: tests/python/check_analytics.py.
+#[test]
+fn analytics_agree_with_quantlib() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        r#"
+[[scenarios]]
+name = "base"
+
+[[scenarios]]
+name = "stressed"
+default_rate = 0.08
+recovery_rate = 0.3
+recovery_lag_months = 6
+
+[pricing]
+settlement_date = 2019-06-30
+prices = { A = 99.5 }
+yields = { B = 0.08 }
+discount_rate = 0.025
+"#,
+    )
+    .expect("write");
+    let out_dir = dir.path().join("out");
+    let out = run(&[
+        "sweep",
+        "deals/wenke_leasing_1_2018.toml",
+        "--scenarios",
+        scen.to_str().expect("utf-8"),
+        "--stress",
+        "standard",
+        "--flows",
+        "--quiet",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let check = Command::new("python3")
+        .arg(root().join("tests/python/check_analytics.py"))
+        .arg(&out_dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "QuantLib check failed (install it with `pip install QuantLib`, or run `bash .ci/run`):\n{}\n{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    assert!(text(&check.stdout).contains(" passed, 0 failed"));
+    pyarrow_check(&out_dir);
+}

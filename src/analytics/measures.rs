@@ -82,6 +82,7 @@ pub fn apply_pricing(deal: &Deal, run: &mut RunResult, pricing: &Pricing) {
     let measures = tranche_measures(deal, run, pricing);
     for (t, m) in deal.tranches.iter().zip(measures) {
         if let Some(row) = run.summary.iter_mut().find(|r| r.tranche == t.name) {
+            row.settlement_date = Some(pricing.settlement.unwrap_or(deal.closing_date));
             row.price = m.price;
             row.yield_ = m.yield_;
             row.wal_years = m.wal_years;

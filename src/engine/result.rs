@@ -262,6 +262,8 @@ pub struct TrancheSummary {
     pub min_coverage_multiple: Option<Decimal>,
     /// IRR of buying at par on the closing date: annual compounding, ACT/365F.
     pub yield_at_par: Option<f64>,
+    /// Settlement date of `price` and the measures below (default: the closing date).
+    pub settlement_date: Option<NaiveDate>,
     /// Price per 100 of the balance at settlement (par unless the scenario file quotes it).
     pub price: Option<f64>,
     /// Yield at `price` (annual compounding, ACT/365F).

@@ -77,6 +77,7 @@ pub(super) fn tranche_summaries(
                 wal_years: wal,
                 min_coverage_multiple: min_coverage,
                 yield_at_par,
+                settlement_date: None,
                 price: None,
                 yield_: None,
                 macaulay_duration: None,

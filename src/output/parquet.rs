@@ -325,6 +325,7 @@ pub fn summary_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
     t.opt_f64("wal_years", |x| x.wal_years)?;
     t.ratio("min_coverage_multiple", |x| x.min_coverage_multiple)?;
     t.opt_f64("yield_at_par", |x| x.yield_at_par)?;
+    t.opt_date("settlement_date", |x| x.settlement_date);
     t.opt_f64("price", |x| x.price)?;
     t.opt_f64("yield", |x| x.yield_)?;
     t.opt_f64("macaulay_duration", |x| x.macaulay_duration)?;

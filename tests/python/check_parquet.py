@@ -137,6 +137,7 @@ SCHEMA = OrderedDict(
                 ("wal_years", FLOAT),
                 ("min_coverage_multiple", RATIO),
                 ("yield_at_par", FLOAT),
+                ("settlement_date", DATE),
                 ("price", FLOAT),
                 ("yield", FLOAT),
                 ("macaulay_duration", FLOAT),
