@@ -39,19 +39,121 @@ impl fmt::Display for InputError {
         write!(
             f,
             "error: {}:{}:{}: {}: {}",
-            self.file, self.line, self.column, key, self.problem
+            self.file,
+            self.line,
+            self.column,
+            clip(key),
+            clip(&self.problem)
         )?;
         if !self.expected.is_empty() {
-            write!(f, "\n  expected: {}", self.expected)?;
+            write!(f, "\n  expected: {}", clip(&self.expected))?;
         }
         if let Some(src) = &self.source_line {
+            let (shown, caret_pad) = source_window(src, self.column);
             let gutter = self.line.to_string();
             let pad = " ".repeat(gutter.len());
-            let caret_pad = " ".repeat(self.column.saturating_sub(1));
-            write!(f, "\n {pad} |\n {gutter} | {src}\n {pad} | {caret_pad}^")?;
+            write!(f, "\n {pad} |\n {gutter} | {shown}\n {pad} | {caret_pad}^")?;
         }
         Ok(())
     }
+}
+
+/// Longest text of a message part (problem, expected, key path) that is shown in full; a
+/// longer one (a 20 MB string echoed back) keeps its start and end.
+const MAX_SHOWN: usize = 400;
+/// Longest source line shown in full; a longer one is shown as a window around the column.
+const MAX_LINE: usize = 160;
+/// Characters shown before the column in a window of a long line.
+const WINDOW_BEFORE: usize = 60;
+
+/// Escapes control characters (a name written as "\u001b[31m" must not drive the terminal)
+/// and shortens text longer than [`MAX_SHOWN`] characters.
+pub fn clip(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= MAX_SHOWN {
+        return escape_controls(s.chars());
+    }
+    let head = MAX_SHOWN * 2 / 3;
+    let tail = MAX_SHOWN - head;
+    format!(
+        "{}… ({} characters left out) …{}",
+        escape_controls(s.chars().take(head)),
+        n - head - tail,
+        escape_controls(s.chars().skip(n - tail))
+    )
+}
+
+fn escape_controls(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    for c in chars {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The part of a source line to show and the padding that puts a caret under `column` (in
+/// characters, 1-based). Tabs are kept and East Asian wide characters count as two cells,
+/// so the caret lines up in a terminal; a long line is cut to a window around the column.
+fn source_window(line: &str, column: usize) -> (String, String) {
+    let chars: Vec<char> = line.chars().collect();
+    let col = column.saturating_sub(1).min(chars.len());
+    let (start, end) = if chars.len() <= MAX_LINE {
+        (0, chars.len())
+    } else {
+        let start = col.saturating_sub(WINDOW_BEFORE);
+        (start, (start + MAX_LINE).min(chars.len()))
+    };
+    let shown_char = |c: char| {
+        if c.is_control() && c != '\t' {
+            '\u{fffd}'
+        } else {
+            c
+        }
+    };
+    let mut shown = String::new();
+    let mut pad = String::new();
+    if start > 0 {
+        shown.push('…');
+        pad.push(' ');
+    }
+    for (i, &c) in chars.iter().enumerate().take(end).skip(start) {
+        let c = shown_char(c);
+        shown.push(c);
+        if i < col {
+            match c {
+                '\t' => pad.push('\t'),
+                c if is_wide(c) => pad.push_str("  "),
+                _ => pad.push(' '),
+            }
+        }
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, pad)
+}
+
+/// East Asian wide and fullwidth characters (two terminal cells): CJK ideographs, kana,
+/// hangul, fullwidth forms and CJK punctuation.
+fn is_wide(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x20000..=0x3FFFD)
 }
 
 /// A non-fatal finding, reported separately from errors: the run goes on.
@@ -65,9 +167,14 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.location.is_empty() {
-            write!(f, "warning: {}", self.message)
+            write!(f, "warning: {}", clip(&self.message))
         } else {
-            write!(f, "warning: {}: {}", self.location, self.message)
+            write!(
+                f,
+                "warning: {}: {}",
+                clip(&self.location),
+                clip(&self.message)
+            )
         }
     }
 }
@@ -120,3 +227,51 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(line: &str, column: usize) -> String {
+        InputError {
+            file: "d.toml".into(),
+            line: 7,
+            column,
+            key_path: "deal.name".into(),
+            problem: "bad".into(),
+            expected: "good".into(),
+            source_line: Some(line.into()),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn caret_under_wide_characters_and_tabs() {
+        // `名称` is two characters but four terminal cells.
+        let out = err("名称 = 3", 6);
+        assert!(out.ends_with("\n 7 | 名称 = 3\n   |        ^"), "{out}");
+        let out = err("\tx = 3", 6);
+        assert!(out.ends_with("\n 7 | \tx = 3\n   | \t    ^"), "{out}");
+    }
+
+    #[test]
+    fn long_lines_and_values_are_cut() {
+        let line = format!("name = \"{}\" x", "a".repeat(10_000));
+        let out = err(&line, 10_011);
+        assert!(out.len() < 1_000, "{}", out.len());
+        let last: Vec<&str> = out.lines().rev().take(2).collect();
+        // The caret sits under the `x`, the last shown character before the end.
+        let caret = last[0].find('^').unwrap();
+        assert_eq!(last[1].chars().nth(caret), Some('x'), "{out}");
+        let long = "b".repeat(5_000);
+        let shown = clip(&long);
+        assert!(shown.chars().count() < 500 && shown.contains("characters left out"));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clip("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        let out = err("name = \"\u{7}\"", 8);
+        assert!(!out.contains('\u{7}'), "{out:?}");
+    }
+}

@@ -20,6 +20,9 @@ const MAX_TERM: u32 = 600;
 pub(super) struct PoolDates {
     pub cutoff: NaiveDate,
     pub legal: NaiveDate,
+    /// False when the deal's own dates are wrong: instalments are then not checked against
+    /// the legal maturity.
+    pub legal_ok: bool,
     pub day_count: DayCount,
     /// End of the last collection period, when the periods are valid.
     pub last_collection_end: Option<NaiveDate>,
@@ -32,11 +35,12 @@ pub(super) fn obligors(
 ) -> (Vec<Obligor>, Names) {
     let mut names = Names::new("obligor");
     let mut out = Vec::with_capacity(raw.len());
+    let empty_pool = raw.iter().all(|o| o.assets.is_empty());
     for (i, o) in raw.iter().enumerate() {
         let p = format!("obligors[{i}]");
         ctx.name(&format!("{p}.name"), &o.name);
         names.add(ctx, &format!("{p}.name"), &o.name, i);
-        if o.assets.is_empty() && !raw.iter().all(|o| o.assets.is_empty()) {
+        if o.assets.is_empty() && !empty_pool {
             ctx.warn(&p, format!("obligor `{}` has no assets", o.name));
         }
         let assets = o
@@ -51,7 +55,7 @@ pub(super) fn obligors(
             assets,
         });
     }
-    if raw.iter().all(|o| o.assets.is_empty()) {
+    if empty_pool {
         ctx.err(
             "obligors",
             "empty pool: no obligor has any asset",
@@ -459,8 +463,10 @@ fn finish(
     generated: bool,
     dates: &PoolDates,
 ) -> Option<Vec<Instalment>> {
-    let late: Vec<&(Instalment, String)> =
-        items.iter().filter(|(i, _)| i.date > dates.legal).collect();
+    let late: Vec<&(Instalment, String)> = items
+        .iter()
+        .filter(|(i, _)| dates.legal_ok && i.date > dates.legal)
+        .collect();
     if let Some((first_late, path)) = late.first() {
         let more = match late.len() - 1 {
             0 => String::new(),

@@ -36,6 +36,9 @@ struct Header {
     cutoff: NaiveDate,
     closing: NaiveDate,
     legal: NaiveDate,
+    /// The cutoff, closing and legal maturity are each in range and in order; when they are
+    /// not, checks against them are skipped (they would only repeat that error).
+    dates_ok: bool,
     day_count: DayCount,
     business_day: BusinessDayConvention,
     calendar: Option<Calendar>,
@@ -49,6 +52,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     let pool_dates = PoolDates {
         cutoff: h.cutoff,
         legal: h.legal,
+        legal_ok: h.dates_ok,
         day_count: h.day_count,
         last_collection_end: h
             .periods
@@ -72,6 +76,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
     let triggers = triggers(ctx, &raw.triggers, &waterfall_names);
+    unused_waterfalls(ctx, &waterfalls, &raw.triggers);
     let scenario = match &raw.scenario {
         Some(s) => scenario::build(
             ctx,
@@ -102,8 +107,8 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         ctx.warn(
             "tranches",
             format!(
-                "the tranches total {issue} but the pool balance at cutoff is {pool}: \
-                 over-collateralization is negative ({})",
+                "the tranches total {issue:.2} but the pool balance at cutoff is {pool:.2}: \
+                 over-collateralization is negative ({:.2})",
                 pool - issue
             ),
         );
@@ -168,6 +173,7 @@ fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
             "CNY (the only supported currency)",
         );
     }
+    let before_dates = ctx.error_count();
     let cutoff = ctx.date("deal.cutoff_date", d.cutoff_date);
     let closing = ctx.date("deal.closing_date", d.closing_date);
     let legal = ctx.date("deal.legal_maturity", d.legal_maturity);
@@ -201,11 +207,17 @@ fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         CONVENTIONS,
     )
     .unwrap_or(BusinessDayConvention::Following);
+    let dates_ok = ctx.error_count() == before_dates;
     let calendar = calendar(ctx, d);
+    let before_lag = ctx.error_count();
     let lag = collection_lag(ctx, d);
+    let lag_ok = ctx.error_count() == before_lag;
+    // Periods from a wrong lag would only repeat the lag's error in other words.
     let periods = match &calendar {
-        Some(cal) => periods(ctx, d, cutoff, closing, legal, cal, business_day, lag),
-        None => None,
+        Some(cal) if lag_ok && dates_ok => {
+            periods(ctx, d, cutoff, closing, legal, cal, business_day, lag)
+        }
+        _ => None,
     };
     if let (Some(cal), Some(periods)) = (&calendar, &periods) {
         calendar_coverage(ctx, cal, periods);
@@ -216,6 +228,7 @@ fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         cutoff,
         closing,
         legal,
+        dates_ok,
         day_count,
         business_day,
         calendar,
@@ -236,7 +249,11 @@ pub(super) fn parse_or<T: std::str::FromStr>(
     let s = s?;
     let parsed = s.parse::<T>().ok();
     if parsed.is_none() {
-        ctx.err(path, format!("unknown {what} `{s}`"), expected);
+        let names = expected.strip_prefix("one of: ").unwrap_or("");
+        let hint = super::suggest(s, names.split(", "))
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        ctx.err(path, format!("unknown {what} `{s}`{hint}"), expected);
     }
     parsed
 }
@@ -631,7 +648,8 @@ fn tranches(
             Some(m) => {
                 let path = format!("{p}.expected_maturity");
                 let m = ctx.date(&path, m);
-                if m > h.legal {
+                if !h.dates_ok {
+                } else if m > h.legal {
                     ctx.err(
                         &path,
                         format!(
@@ -710,7 +728,7 @@ fn target_balances(
         let ep = format!("{base}[{j}]");
         let d = ctx.date(&format!("{ep}.date"), tb.date);
         let b = ctx.money(&format!("{ep}.balance"), tb.balance, Sign::NonNegative);
-        if d <= h.closing || d > h.legal {
+        if h.dates_ok && (d <= h.closing || d > h.legal) {
             ctx.err(
                 &format!("{ep}.date"),
                 format!(
@@ -1061,9 +1079,19 @@ fn waterfalls(
     let empty = std::collections::BTreeMap::new();
     let raw = raw.unwrap_or(&empty);
     if !raw.contains_key("normal") {
+        let others: Vec<&str> = raw.keys().map(String::as_str).collect();
+        let problem = if others.is_empty() {
+            "no `normal` waterfall".to_string()
+        } else {
+            format!(
+                "no `normal` waterfall (the waterfalls are: {}); `normal` is the one that runs \
+                 until a trigger trips",
+                others.join(", ")
+            )
+        };
         ctx.err(
             "waterfalls.normal",
-            "no `normal` waterfall",
+            problem,
             "[waterfalls] with normal = [ { action = … }, … ]",
         );
     }
@@ -1252,6 +1280,22 @@ fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Names) -> Vec<T
             }
         };
         let waterfall = waterfalls.resolve(ctx, &format!("{p}.waterfall"), &t.waterfall);
+        if waterfall == Some(0) {
+            ctx.warn(
+                &format!("{p}.waterfall"),
+                format!(
+                    "trigger `{}` switches to `normal`, the waterfall that runs when no trigger \
+                     has tripped: tripping it changes nothing{}",
+                    t.name,
+                    if t.kind == schema::TriggerKind::EventOfDefault {
+                        ", except that as an event of default it overrides every acceleration \
+                         trigger"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
         if let (Some(condition), Some(waterfall)) = (condition, waterfall) {
             out.push(Trigger {
                 name: t.name.clone(),
@@ -1266,4 +1310,19 @@ fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Names) -> Vec<T
         }
     }
     out
+}
+
+/// Warns about a waterfall other than `normal` that no trigger switches to: it never runs.
+fn unused_waterfalls(ctx: &mut Ctx, waterfalls: &[Waterfall], triggers: &[schema::Trigger]) {
+    for w in waterfalls.iter().filter(|w| w.name != "normal") {
+        if !triggers.iter().any(|t| t.waterfall == w.name) {
+            ctx.warn(
+                &super::spans::join_key("waterfalls", &w.name),
+                format!(
+                    "waterfall `{}` never runs: no trigger switches to it",
+                    w.name
+                ),
+            );
+        }
+    }
 }

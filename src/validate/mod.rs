@@ -20,7 +20,7 @@ use crate::error::{Error, InputError, Warning};
 use crate::money::is_fen;
 use crate::scenario::{Scenario, ScenarioSet};
 use crate::schema;
-use spans::SourceIndex;
+use spans::{Literal, SourceIndex};
 
 /// A validated deal and the warnings found while validating it.
 #[derive(Debug, Clone)]
@@ -33,6 +33,9 @@ pub struct Loaded {
 /// A leading UTF-8 byte-order mark is ignored.
 pub fn deal_from_str(file: &str, source: &str) -> Result<Loaded, Error> {
     let text = strip_bom(source);
+    if text.trim().is_empty() {
+        return Err(Error::Input(vec![empty_file(file, "deal", "[deal]")]));
+    }
     let (index, raw) = SourceIndex::load::<schema::DealFile>(file, text)?;
     let mut ctx = Ctx::new(&index);
     let deal = deal::build(&mut ctx, &raw);
@@ -72,11 +75,101 @@ pub fn load_scenarios(path: &Path, deal: &Deal) -> Result<Vec<Scenario>, Error> 
     load_scenario_set(path, deal).map(|s| s.scenarios)
 }
 
+/// Largest input file accepted: 64 MiB. A larger file is rejected before it is read, so
+/// a wrong path (a disk image, a log) fails at once instead of filling memory.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads an input file: a regular file of at most [`MAX_INPUT_BYTES`], in UTF-8. A byte
+/// that is not UTF-8 is reported at its line and column.
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read {
+    use std::io::Read;
+    let fail = |source: std::io::Error| Error::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let plain = |kind: std::io::ErrorKind, msg: String| fail(std::io::Error::new(kind, msg));
+    if path.is_dir() {
+        return Err(plain(
+            std::io::ErrorKind::IsADirectory,
+            "it is a directory; expected a deal or scenario file (TOML)".to_string(),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let too_large = |size: u64| {
+        plain(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "the file is {size} bytes, larger than the {} MiB limit for input files",
+                MAX_INPUT_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    if let Ok(meta) = file.metadata()
+        && meta.len() > MAX_INPUT_BYTES
+    {
+        return Err(too_large(meta.len()));
+    }
+    // Read at most one byte past the limit: a pipe or device has no size to check first.
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let name = path.display().to_string();
+        Error::Input(vec![encoding_error(&name, e.as_bytes(), e.utf8_error())])
     })
+}
+
+/// Locates the first byte that is not UTF-8.
+fn encoding_error(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> InputError {
+    let offset = e.valid_up_to();
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return InputError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            key_path: String::new(),
+            problem: "the file is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8"
+                .to_string(),
+            expected: "a file saved as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)".to_string(),
+            source_line: None,
+        };
+    }
+    let bad: Vec<String> = bytes
+        .iter()
+        .skip(offset)
+        .take(e.error_len().unwrap_or(1).max(1))
+        .map(|b| format!("0x{b:02X}"))
+        .collect();
+    let problem = format!(
+        "the file is not valid UTF-8: byte {} cannot start or continue a UTF-8 character \
+         (GBK, GB18030 and Latin-1 files must be converted)",
+        bad.join(" ")
+    );
+    let text = String::from_utf8_lossy(bytes);
+    SourceIndex::error_in_text(
+        file,
+        &text,
+        offset,
+        problem,
+        "a file saved as UTF-8 (e.g. `iconv -f GB18030 -t UTF-8`)".to_string(),
+    )
+}
+
+/// The error for a file with nothing in it (or only blanks).
+fn empty_file(file: &str, key: &str, example: &str) -> InputError {
+    InputError {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        key_path: key.to_string(),
+        problem: format!("the file is empty: missing required key `{key}`"),
+        expected: format!("a TOML file that starts with {example} (see docs/deal-format.md)"),
+        source_line: None,
+    }
 }
 
 fn strip_bom(s: &str) -> &str {
@@ -187,11 +280,17 @@ impl<'a> Ctx<'a> {
         d
     }
 
-    /// A float written in the file must be exactly the decimal it spells; false (reported)
-    /// when it is not.
+    /// A number must mean what it spells: a float must hold exactly the decimal written, and
+    /// an integer must be decimal (`0x10` is 16, which nobody means for an amount). False
+    /// (reported) when it does not.
     fn exact(&mut self, path: &str, v: Decimal) -> bool {
-        let Some(text) = self.src.float_text(path) else {
-            return true;
+        let text = match self.src.literal(path) {
+            None => return true,
+            Some(Literal::Integer(text, radix)) => {
+                let text = text.clone();
+                return self.decimal_radix(path, &text, *radix);
+            }
+            Some(Literal::Float(text)) => text.clone(),
         };
         let clean: String = text.chars().filter(|&c| c != '_').collect();
         let spelled = clean
@@ -205,6 +304,36 @@ impl<'a> Ctx<'a> {
             path,
             format!("the float `{text}` cannot be held exactly as a TOML float (it reads as {v})"),
             format!("the number as a string: \"{clean}\""),
+        );
+        false
+    }
+
+    /// Reports an integer written in hexadecimal, octal or binary.
+    fn decimal_radix(&mut self, path: &str, text: &str, radix: u32) -> bool {
+        if radix == 10 {
+            return true;
+        }
+        let base = match radix {
+            16 => "hexadecimal",
+            8 => "octal",
+            2 => "binary",
+            _ => "non-decimal",
+        };
+        let digits: String = text
+            .trim_start_matches(['+', '-'])
+            .get(2..)
+            .unwrap_or("")
+            .chars()
+            .filter(|&c| c != '_')
+            .collect();
+        let value = i128::from_str_radix(&digits, radix)
+            .map(|v| format!(" (= {v} in decimal)"))
+            .unwrap_or_default();
+        self.err(
+            path,
+            format!("`{text}` is a {base} integer{value}"),
+            "a decimal number (0x, 0o and 0b integers are not accepted for amounts, rates and \
+             counts)",
         );
         false
     }
@@ -318,6 +447,13 @@ impl<'a> Ctx<'a> {
     /// Checks an integer in `lo..=hi`; returns it as u32 (clamped when out of range).
     pub(crate) fn int_in(&mut self, path: &str, v: i64, lo: u32, hi: u32, unit: &str) -> u32 {
         let key = path.rsplit('.').next().unwrap_or(path);
+        if let Some(Literal::Integer(text, radix)) = self.src.literal(path) {
+            let text = text.clone();
+            let radix = *radix;
+            if !self.decimal_radix(path, &text, radix) {
+                return lo;
+            }
+        }
         if v < i64::from(lo) || v > i64::from(hi) {
             self.err(
                 path,
@@ -372,15 +508,24 @@ impl Names {
 
     /// Adds `name` with `index`; reports a duplicate at `path`.
     pub(crate) fn add(&mut self, ctx: &mut Ctx, path: &str, name: &str, index: usize) {
-        if self.map.contains_key(name) {
+        if let Some(&first) = self.map.get(name) {
+            let first = match path.rsplit_once('.') {
+                Some((item, key)) => match item.rsplit_once('[') {
+                    Some((list, _)) => format!(" ({list}[{first}].{key} is `{name}` too)"),
+                    None => String::new(),
+                },
+                None => String::new(),
+            };
             ctx.err(
                 path,
-                format!("duplicate {} name `{name}`", self.what),
-                format!("a {} name used only once", self.what),
+                format!("duplicate {} name `{name}`{first}", self.what),
+                format!("{} {} name used only once", article(self.what), self.what),
             );
         } else {
             self.map.insert(name.to_string(), index);
-            self.order.push(name.to_string());
+            if !name.trim().is_empty() {
+                self.order.push(name.to_string());
+            }
         }
     }
 
@@ -392,9 +537,12 @@ impl Names {
     pub(crate) fn resolve(&self, ctx: &mut Ctx, path: &str, name: &str) -> Option<usize> {
         let found = self.get(name);
         if found.is_none() {
+            let hint = suggest(name, self.order.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
             ctx.err(
                 path,
-                format!("no {} named `{name}`", self.what),
+                format!("no {} named `{name}`{hint}", self.what),
                 self.one_of(),
             );
         }
@@ -403,7 +551,11 @@ impl Names {
 
     pub(crate) fn one_of(&self) -> String {
         if self.order.is_empty() {
-            format!("a {} name, but the deal has none", self.what)
+            format!(
+                "{} {} name, but the deal has none",
+                article(self.what),
+                self.what
+            )
         } else {
             format!("one of: {}", self.order.join(", "))
         }
@@ -414,6 +566,88 @@ impl Names {
             *v = f(*v);
         }
     }
+}
+
+/// "a" or "an" before `word`.
+pub(crate) fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The one name of `candidates` that `found` is a near miss of (a typo: at most one edit
+/// for short names, two or three for longer ones, a swap of two letters counting as one);
+/// None when nothing is close or two candidates are equally close.
+pub(crate) fn suggest<'c>(
+    found: &str,
+    candidates: impl Iterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let found_lower = found.to_lowercase();
+    let n = found.chars().count();
+    let limit = match n {
+        // `O2` for `O1`, `C` for `A`: too short to tell a typo from another name.
+        0..=2 => return None,
+        3..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for c in candidates {
+        if c == found {
+            continue;
+        }
+        let d = edit_distance(&found_lower, &c.to_lowercase());
+        if d > limit || d >= n.max(1) {
+            continue;
+        }
+        match best {
+            Some((bd, _)) if d > bd => {}
+            Some((bd, _)) if d == bd => tie = true,
+            _ => {
+                best = Some((d, c));
+                tie = false;
+            }
+        }
+    }
+    if tie { None } else { best.map(|(_, c)| c) }
+}
+
+/// Edit distance with adjacent transpositions (optimal string alignment), in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Long strings are never near misses; skip the quadratic work.
+    if a.len().abs_diff(b.len()) > 3 || a.len() > 64 || b.len() > 64 {
+        return usize::MAX;
+    }
+    // Three rows of the table: two rows back (for transpositions), the last and this one.
+    let mut before: Vec<usize> = (0..=b.len()).collect();
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut row = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            let mut v = (last.get(j + 1).copied().unwrap_or(usize::MAX) + 1)
+                .min(row.get(j).copied().unwrap_or(usize::MAX) + 1)
+                .min(last.get(j).copied().unwrap_or(usize::MAX) + cost);
+            let swapped = i > 0
+                && j > 0
+                && a.get(i - 1) == Some(&cb)
+                && b.get(j - 1) == Some(&ca)
+                && ca != cb;
+            if swapped {
+                v = v.min(before.get(j - 1).copied().unwrap_or(usize::MAX) + 1);
+            }
+            if let Some(slot) = row.get_mut(j + 1) {
+                *slot = v;
+            }
+        }
+        before = std::mem::replace(&mut last, row);
+    }
+    last.last().copied().unwrap_or(usize::MAX)
 }
 
 /// Resolves a list of names, checking it is non-empty and has no repeats.
@@ -431,9 +665,10 @@ pub(crate) fn resolve_list(
         );
     }
     let mut out: Vec<usize> = Vec::with_capacity(names.len());
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     for (i, n) in names.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        if names[..i].contains(n) {
+        if seen.insert(n.as_str(), i).is_some() {
             ctx.err(
                 &p,
                 format!("`{n}` is listed twice"),
@@ -451,6 +686,23 @@ pub(crate) fn resolve_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions() {
+        let keys = ["name", "balance", "coupon", "class"];
+        assert_eq!(suggest("balanse", keys.into_iter()), Some("balance"));
+        assert_eq!(suggest("cupon", keys.into_iter()), Some("coupon"));
+        assert_eq!(suggest("bsae", ["base", "rate"].into_iter()), Some("base"));
+        // Too far, or two equally near names: no guess.
+        assert_eq!(suggest("xyz", keys.into_iter()), None);
+        assert_eq!(suggest("C", ["A", "B"].into_iter()), None);
+        assert_eq!(suggest("O3", ["O1", "O2"].into_iter()), None);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("treshold", "threshold"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+    }
 
     #[test]
     fn constants() {
