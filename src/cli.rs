@@ -4,6 +4,7 @@
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
@@ -98,15 +99,25 @@ pub fn main() -> i32 {
     match execute(cli.command) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{e}");
+            err_line(&e.to_string());
             e.exit_code()
         }
     }
 }
 
+/// Prints a line on stdout; a closed pipe (`ipabs … | head`) is not an error.
+fn out_line(text: &str) {
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+/// Prints a line on stderr; a closed pipe is not an error.
+fn err_line(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
 fn print_warnings(warnings: &[Warning]) {
     for w in warnings {
-        eprintln!("{w}");
+        err_line(&w.to_string());
     }
 }
 
@@ -144,7 +155,7 @@ fn execute(cmd: Command) -> Result<()> {
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
             let d = &loaded.deal;
-            println!(
+            out_line(&format!(
                 "ok: {} — {} obligors, {} tranches, {} payment dates, pool {}, issue {}, {} scenario(s)",
                 d.name,
                 d.obligors.len(),
@@ -153,7 +164,7 @@ fn execute(cmd: Command) -> Result<()> {
                 output::table::format_money(d.pool_balance()),
                 output::table::format_money(d.issue_size()),
                 set.scenarios.len()
-            );
+            ));
             Ok(())
         }
         Command::Run {
@@ -174,11 +185,15 @@ fn execute(cmd: Command) -> Result<()> {
             for r in &runs {
                 print_warnings(&r.warnings);
                 if !out.quiet {
-                    println!("{}", output::table::summary_table(r));
+                    out_line(&output::table::summary_table(r));
                 }
             }
             if !out.quiet {
-                println!("wrote {} files to {}", RUN_FILES.len(), out.out.display());
+                out_line(&format!(
+                    "wrote {} files to {}",
+                    RUN_FILES.len(),
+                    out.out.display()
+                ));
             }
             Ok(())
         }
@@ -219,13 +234,13 @@ fn execute(cmd: Command) -> Result<()> {
             let n = frames.len();
             output::write_tables(&out.out, frames)?;
             if !out.quiet {
-                println!("{}", output::table::sweep_table(&runs));
-                println!(
+                out_line(&output::table::sweep_table(&runs));
+                out_line(&format!(
                     "{} scenarios of {}; wrote {n} files to {}",
                     runs.len(),
                     d.name,
                     out.out.display()
-                );
+                ));
             }
             Ok(())
         }

@@ -40,11 +40,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Cases the binary does not handle yet because the fix belongs in a file outside the
-/// validator. Each is listed with the change it needs; its test is `#[ignore]`d below so
-/// `cargo test -- --ignored` shows when it is fixed. (Empty: every corpus case passes.)
-const BLOCKED: &[&str] = &[];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -282,20 +277,11 @@ fn corpus_is_complete() {
         scenarios >= 3,
         "the corpus has {scenarios} bad scenario files; at least 3 are required"
     );
-    for b in BLOCKED {
-        assert!(
-            cases.contains(&b.to_string()),
-            "BLOCKED names `{b}`, not in the corpus"
-        );
-    }
 }
 
 #[test]
 fn every_bad_input_is_rejected_with_its_error() {
-    let cases: Vec<String> = cases()
-        .into_iter()
-        .filter(|c| !BLOCKED.contains(&c.as_str()))
-        .collect();
+    let cases: Vec<String> = cases();
     let failures = run_cases(&cases);
     assert!(
         failures.is_empty(),
@@ -303,15 +289,6 @@ fn every_bad_input_is_rejected_with_its_error() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// The cases in [`BLOCKED`]: run with `cargo test -- --ignored` to see whether they pass yet.
-#[test]
-#[ignore = "BLOCKED: needs changes outside the validator (see BLOCKED)"]
-fn blocked_cases() {
-    let cases: Vec<String> = BLOCKED.iter().map(|s| s.to_string()).collect();
-    let failures = run_cases(&cases);
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 // ---- inputs generated at run time ----
@@ -591,15 +568,12 @@ fn example_deals_print_warnings_apart_from_the_ok_line() {
     }
 }
 
-// ---- known defects outside the validator ----
+// ---- closed pipes ----
 
 /// `ipabs check bad.toml 2>&1 | head -1` must still exit 2: when stderr (or stdout) is a
 /// closed pipe, printing the error fails and `eprintln!`/`println!` panic (exit 101).
-/// BLOCKED: needs a change in src/cli.rs — print with `writeln!(std::io::stderr(), …)` and
-/// `writeln!(std::io::stdout(), …)`, ignoring a broken-pipe error, instead of
-/// `eprintln!`/`println!` (in `main`, `print_warnings` and `execute`).
+/// src/cli.rs prints with `writeln!` and ignores a broken pipe.
 #[test]
-#[ignore = "BLOCKED: needs change in src/cli.rs (eprintln!/println! panic on a closed pipe)"]
 fn closed_stderr_is_not_a_panic() {
     for (args, close_stdout) in [
         (

@@ -88,6 +88,9 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         ),
         None => Some(Scenario::base()),
     };
+    if let (Some(s), Some(p)) = (&scenario, &h.periods) {
+        scenario::check_timing_periods(ctx, "scenario", s, p.len());
+    }
 
     // Over-collateralization: a warning only.
     let pool = checked_sum(
