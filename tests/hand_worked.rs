@@ -16,7 +16,9 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
+use ipabs::analytics::measures::apply_pricing;
 use ipabs::engine::{self, result::RunResult};
+use ipabs::scenario::Pricing;
 use ipabs::validate::deal_from_str;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -32,7 +34,10 @@ fn fixture() -> String {
 
 fn run_source(src: &str) -> RunResult {
     let loaded = deal_from_str("hand_worked.toml", src).unwrap_or_else(|e| panic!("{e}"));
-    engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+    let deal = &loaded.deal;
+    let mut r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    apply_pricing(deal, &mut r, &Pricing::default());
+    r
 }
 
 fn tranche_row<'a>(

@@ -77,11 +77,18 @@ pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<
         .collect()
 }
 
-/// Writes the measures into the run's summary rows (matched by tranche name).
+/// Writes the measures into the run's summary rows (matched by tranche name), and
+/// `yield_at_par`: the yield of buying at par on the closing date.
 pub fn apply_pricing(deal: &Deal, run: &mut RunResult, pricing: &Pricing) {
     let measures = tranche_measures(deal, run, pricing);
-    for (t, m) in deal.tranches.iter().zip(measures) {
+    let at_par = if *pricing == Pricing::default() {
+        measures.clone()
+    } else {
+        tranche_measures(deal, run, &Pricing::default())
+    };
+    for ((t, m), par) in deal.tranches.iter().zip(measures).zip(at_par) {
         if let Some(row) = run.summary.iter_mut().find(|r| r.tranche == t.name) {
+            row.yield_at_par = par.yield_;
             row.settlement_date = Some(pricing.settlement.unwrap_or(deal.closing_date));
             row.price = m.price;
             row.yield_ = m.yield_;

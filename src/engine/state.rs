@@ -41,7 +41,32 @@ struct Paid {
     reserve_deposit: Decimal,
 }
 
+impl Due {
+    fn clear(&mut self) {
+        self.tax.clear();
+        self.fee.clear();
+        self.interest.clear();
+        self.principal.clear();
+    }
+}
+
 impl Paid {
+    /// Zero for the next payment date, keeping the allocations.
+    fn reset(&mut self) {
+        for v in [
+            &mut self.tax,
+            &mut self.fee,
+            &mut self.interest,
+            &mut self.principal,
+            &mut self.residual,
+        ] {
+            v.iter_mut().for_each(|x| *x = Decimal::ZERO);
+        }
+        self.reserve_draws = Decimal::ZERO;
+        self.support_draws = Decimal::ZERO;
+        self.reserve_deposit = Decimal::ZERO;
+    }
+
     fn new(deal: &Deal) -> Paid {
         let z = |n: usize| vec![Decimal::ZERO; n];
         Paid {
@@ -116,8 +141,6 @@ pub(super) struct Run<'a> {
     ledger: Vec<LedgerEntry>,
     periods: Vec<PeriodRow>,
     flows: Vec<TrancheFlowRow>,
-    /// Tranche coverage per period (None when nothing due), for the summary.
-    coverage: Vec<Vec<Option<Decimal>>>,
     reserve_funding: Decimal,
     // Current period context.
     k: usize,
@@ -155,7 +178,6 @@ impl<'a> Run<'a> {
             ledger: Vec::new(),
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
-            coverage: Vec::with_capacity(deal.periods.len()),
             reserve_funding: Decimal::ZERO,
             k: 0,
             date: deal.closing_date,
@@ -263,7 +285,7 @@ impl<'a> Run<'a> {
         let p = deal.periods[k];
         self.k = k;
         self.date = p.date();
-        self.paid = Paid::new(deal);
+        self.paid.reset();
         self.support_period
             .iter_mut()
             .for_each(|x| *x = Decimal::ZERO);
@@ -292,7 +314,8 @@ impl<'a> Run<'a> {
 
         // 2. What is due.
         let yf = deal.day_count.year_fraction(p.accrual_start, p.date());
-        let mut due = Due::default();
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
         for (j, tax) in deal.taxes.iter().enumerate() {
             let base = self.base_amount(tax.base, &cash, yf);
             due.tax.push(fen(tax.rate * base) + self.tax_carry[j]);
@@ -464,7 +487,6 @@ impl<'a> Run<'a> {
             pool_balance_end: cash.balance_end,
             senior_balance_end: self.senior_balance(),
         });
-        self.coverage.push(cov);
         Ok(())
     }
 
@@ -873,7 +895,7 @@ impl<'a> Run<'a> {
                 message: format!("{} of pool cash (delayed collections or recoveries) would arrive after the last collection period and is not in the deal", self.pool.beyond_horizon),
             });
         }
-        let summary = super::summary::tranche_summaries(deal, &self.flows, &self.coverage);
+        let summary = super::summary::tranche_summaries(deal, &self.flows);
         let support_draws = deal
             .supports
             .iter()

@@ -1,19 +1,18 @@
-//! Per-tranche totals, WAL and yield at par.
+//! Per-tranche totals and WAL. Yields and risk measures are added by
+//! [`crate::analytics::measures::apply_pricing`].
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::result::{TrancheFlowRow, TrancheSummary};
-use crate::analytics::bond_math::{Flow, flows_from_decimal, wal_years, yield_from_price};
+use crate::analytics::bond_math::{flows_from_decimal, wal_years};
 use crate::deal::Deal;
 
 /// Builds one summary row per tranche from the tranche flows of a run.
 ///
-/// `coverage[k][i]` is tranche `i`'s coverage multiple on payment date `k`.
 pub(super) fn tranche_summaries(
     deal: &Deal,
     flows: &[TrancheFlowRow],
-    coverage: &[Vec<Option<Decimal>>],
 ) -> Vec<TrancheSummary> {
     let nt = deal.tranches.len();
     deal.tranches
@@ -37,30 +36,10 @@ pub(super) fn tranche_summaries(
                 .map(|r| (r.payment_date, r.principal_paid))
                 .collect();
             let wal = wal_years(deal.closing_date, &flows_from_decimal(&principal));
-            let cash: Vec<(NaiveDate, Decimal)> = rows
+            let min_coverage = rows
                 .iter()
-                .map(|r| {
-                    (
-                        r.payment_date,
-                        r.interest_paid + r.principal_paid + r.residual_paid,
-                    )
-                })
-                .filter(|(_, a)| !a.is_zero())
-                .collect();
-            let cash_flows: Vec<Flow> = flows_from_decimal(&cash);
-            let par = rust_decimal::prelude::ToPrimitive::to_f64(&t.balance);
-            let yield_at_par = par.and_then(|p| {
-                if cash_flows.is_empty() {
-                    None
-                } else {
-                    yield_from_price(deal.closing_date, &cash_flows, p).ok()
-                }
-            });
-            let min_coverage = coverage
-                .iter()
-                .zip(&rows)
-                .filter(|(_, r)| r.balance_start > Decimal::ZERO)
-                .filter_map(|(c, _)| c.get(i).copied().flatten())
+                .filter(|r| r.balance_start > Decimal::ZERO)
+                .filter_map(|r| r.coverage_multiple)
                 .min();
             TrancheSummary {
                 tranche: t.name.clone(),
@@ -76,7 +55,7 @@ pub(super) fn tranche_summaries(
                 final_payment_date,
                 wal_years: wal,
                 min_coverage_multiple: min_coverage,
-                yield_at_par,
+                yield_at_par: None,
                 settlement_date: None,
                 price: None,
                 yield_: None,
