@@ -35,6 +35,27 @@ pub fn round_half_away(amount: Decimal, dp: u32) -> Decimal {
     })
 }
 
+/// `*acc += v`: skips a zero, and adds two amounts of the same scale (the common case: two
+/// fen amounts) on their mantissas; otherwise Decimal addition. Overflow panics like `+=`
+/// does, which cannot happen below the 1e15 input limit.
+#[inline]
+pub fn add_to(acc: &mut Decimal, v: Decimal) {
+    if v.is_zero() {
+        return;
+    }
+    if acc.is_zero() {
+        *acc = v;
+        return;
+    }
+    if acc.scale() == v.scale()
+        && let Ok(d) = Decimal::try_from_i128_with_scale(acc.mantissa() + v.mantissa(), v.scale())
+    {
+        *acc = d;
+        return;
+    }
+    *acc += v;
+}
+
 /// 10^0 ..= 10^28.
 const POW10: [i128; 29] = {
     let mut t = [1i128; 29];
@@ -64,6 +85,28 @@ mod tests {
         assert_eq!(fen(dec!(2.675)), dec!(2.68));
         assert!(is_fen(dec!(3.10)));
         assert!(!is_fen(dec!(3.105)));
+    }
+
+    #[test]
+    fn add_to_equals_decimal_addition() {
+        let values = [
+            dec!(0),
+            dec!(0.01),
+            dec!(-0.01),
+            dec!(123456.78),
+            dec!(-99999999999.99),
+            dec!(1.5),
+            dec!(7),
+            dec!(0.000001),
+            dec!(3.14159265358979),
+        ];
+        for a in values {
+            for b in values {
+                let mut acc = a;
+                add_to(&mut acc, b);
+                assert_eq!(acc, a + b, "{a} + {b}");
+            }
+        }
     }
 
     #[test]

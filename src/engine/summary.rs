@@ -10,10 +10,7 @@ use crate::deal::Deal;
 
 /// Builds one summary row per tranche from the tranche flows of a run.
 ///
-pub(super) fn tranche_summaries(
-    deal: &Deal,
-    flows: &[TrancheFlowRow],
-) -> Vec<TrancheSummary> {
+pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<TrancheSummary> {
     let nt = deal.tranches.len();
     deal.tranches
         .iter()

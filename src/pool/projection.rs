@@ -23,7 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
-use crate::money::{fen, round_half_away};
+use crate::money::{add_to as add, fen, round_half_away};
 use crate::scenario::Scenario;
 
 /// Pool totals of one collection period.
@@ -198,7 +198,9 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                             &mut bal,
                         );
                     }
-                    add(&mut cells[cell_ix].scheduled, inst.amount());
+                    let sc = &mut cells[cell_ix].scheduled;
+                    add(sc, inst.principal);
+                    add(sc, inst.interest);
                     if !dead {
                         let (pr, it) = if next == last {
                             (bal, fen(factor * inst.interest))
@@ -212,41 +214,31 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                             )
                         };
                         bal -= pr;
-                        let (dp, di) = if scenario.delay_fraction.is_zero() {
-                            (Decimal::ZERO, Decimal::ZERO)
-                        } else {
-                            (
-                                fen(scenario.delay_fraction * pr),
-                                fen(scenario.delay_fraction * it),
-                            )
-                        };
                         let c = &mut cells[cell_ix];
-                        add(&mut c.principal, pr - dp);
-                        add(&mut c.interest, it - di);
-                        if !(dp + di).is_zero() {
+                        if scenario.delay_fraction.is_zero() {
+                            add(&mut c.principal, pr);
+                            add(&mut c.interest, it);
+                        } else {
+                            let dp = fen(scenario.delay_fraction * pr);
+                            let di = fen(scenario.delay_fraction * it);
+                            add(&mut c.principal, pr - dp);
+                            add(&mut c.interest, it - di);
                             add(&mut c.delayed, dp + di);
-                            book_arrival(
-                                deal,
-                                &mut cells,
-                                &mut beyond,
-                                n_obl,
-                                o,
-                                inst.date,
-                                scenario.delay_months,
-                                dp,
-                                Arrival::Principal,
-                            );
-                            book_arrival(
-                                deal,
-                                &mut cells,
-                                &mut beyond,
-                                n_obl,
-                                o,
-                                inst.date,
-                                scenario.delay_months,
-                                di,
-                                Arrival::Interest,
-                            );
+                            for (amount, kind) in
+                                [(dp, Arrival::Principal), (di, Arrival::Interest)]
+                            {
+                                book_arrival(
+                                    deal,
+                                    &mut cells,
+                                    &mut beyond,
+                                    n_obl,
+                                    o,
+                                    inst.date,
+                                    scenario.delay_months,
+                                    amount,
+                                    kind,
+                                );
+                            }
                         }
                     }
                     next += 1;
@@ -404,14 +396,6 @@ fn default_now(
         rec,
         Arrival::Recovery,
     );
-}
-
-/// `*acc += v`, skipping the (common) zero: Decimal addition costs ~50 instructions.
-#[inline]
-fn add(acc: &mut Decimal, v: Decimal) {
-    if !v.is_zero() {
-        *acc += v;
-    }
 }
 
 /// The surviving factor is kept to 12 decimal places (half away from zero), so that scaled

@@ -206,7 +206,12 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     if ctx.error_count() > before {
         return None;
     }
-    let instalments = finish(ctx, p, items, &nothing_path, generated, dates)?;
+    let mut instalments = finish(ctx, p, items, &nothing_path, generated, dates)?;
+    // Store every amount at scale 2 (they are whole fen): same-scale sums are the fast path.
+    for i in &mut instalments {
+        i.principal.rescale(2);
+        i.interest.rescale(2);
+    }
     Some(Asset {
         kind,
         instalments,
