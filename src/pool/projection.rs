@@ -26,6 +26,10 @@ use crate::error::{Error, Result};
 use crate::money::{add_to as add, fen, round_half_away};
 use crate::scenario::Scenario;
 
+/// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
+/// 10 GB of memory at the measured 0.5 KB per cell.
+pub const MAX_OBLIGOR_PERIODS: usize = 20_000_000;
+
 /// Pool totals of one collection period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PeriodCash {
@@ -82,6 +86,15 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     let periods = &deal.periods;
     let n = periods.len();
     let n_obl = deal.obligors.len();
+    if n.saturating_mul(n_obl) > MAX_OBLIGOR_PERIODS {
+        return Err(Error::Usage(format!(
+            "the pool is too large to project: {n_obl} obligors × {n} payment dates = {} \
+             obligor-periods, above the limit of {MAX_OBLIGOR_PERIODS} (each takes about 0.5 KB \
+             of memory across the projection and its output rows); split the pool into \
+             sub-pools or use fewer payment dates",
+            n.saturating_mul(n_obl)
+        )));
+    }
     let mut cells = vec![Cell::default(); n * n_obl];
     let mut beyond = Decimal::ZERO;
 
