@@ -10,7 +10,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ipabs::engine;
-use ipabs::scenario::Scenario;
+use ipabs::scenario::{Pricing, Scenario};
+use ipabs::sweep::{SweepOptions, sweep};
 use ipabs::validate::{Loaded, deal_from_str, load_deal};
 use rust_decimal::Decimal;
 
@@ -247,7 +248,43 @@ fn main() {
         }),
     );
 
-    // 3. A 10,000-loan pool over 36 monthly periods: load (validate + schedules) and run.
+    // 3. A 1,000-scenario grid on the 15 x 12 deal: CDR x recovery x delay, 10 values each,
+    //    through `sweep` (projection, waterfall, pricing; summary and senior rows kept).
+    let mut grid = Vec::with_capacity(1000);
+    for c in 0..10 {
+        for r in 0..10 {
+            for dl in 0..10 {
+                grid.push(Scenario {
+                    name: format!("g{c}-{r}-{dl}"),
+                    cdr: Decimal::new(c * 2, 2),
+                    recovery_rate: Decimal::new(r * 10, 2),
+                    recovery_lag_months: 6,
+                    delay_fraction: Decimal::new(dl * 5, 2),
+                    delay_months: 6,
+                    ..Scenario::base()
+                });
+            }
+        }
+    }
+    for threads in [1, 2] {
+        let opts = SweepOptions {
+            flows: false,
+            threads: Some(threads),
+            progress: false,
+        };
+        let t = Instant::now();
+        let runs = sweep(&d15.deal, &grid, &Pricing::default(), opts).expect("sweeps");
+        let secs = t.elapsed().as_secs_f64();
+        black_box(runs);
+        println!(
+            "{:<58} {:>8.3} s  {:>12.0} runs/s",
+            format!("1,000-scenario grid, 15 x 12 deal, {threads} thread(s)"),
+            secs,
+            1000.0 / secs
+        );
+    }
+
+    // 4. A 10,000-loan pool over 36 monthly periods: load (validate + schedules) and run.
     let src = synthetic_deal(10_000, 36, 1);
     let t = Instant::now();
     let big = load_str("synthetic10k.toml", &src);
