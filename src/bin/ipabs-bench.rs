@@ -199,7 +199,11 @@ fn main() {
     }
     // `ipabs-bench write N PERIODS MONTHS FILE`: writes a synthetic deal (for large-input tests).
     if args.get(1).is_some_and(|a| a == "write") {
-        let num = |i: usize| args.get(i).and_then(|x| x.parse::<u32>().ok()).unwrap_or(12);
+        let num = |i: usize| {
+            args.get(i)
+                .and_then(|x| x.parse::<u32>().ok())
+                .unwrap_or(12)
+        };
         let path = args.get(5).map_or("synthetic.toml", String::as_str);
         let src = synthetic_deal(num(2) as usize, num(3), num(4));
         std::fs::write(path, src).expect("writes the deal");

@@ -584,34 +584,8 @@ impl<'a> Run<'a> {
 
     fn step(&mut self, step: u32, action: &Action) -> Result<()> {
         match action {
-            Action::PayTax(ix) => {
-                let items: Vec<(usize, Decimal)> = ix
-                    .iter()
-                    .map(|&j| (j, self.due.tax[j] - self.paid.tax[j]))
-                    .collect();
-                let need: Decimal = items.iter().map(|x| x.1).sum();
-                self.fund(step, Cover::Taxes, need, Covered::Taxes);
-                let shares = pro_rata(self.collection.min(need), &items);
-                for (j, amt) in shares {
-                    self.paid.tax[j] += amt;
-                    let (item, dst) = (self.labels.tax[j].clone(), self.labels.to_tax[j].clone());
-                    self.pay_out(step, "pay_tax", item, dst, amt, "tax due");
-                }
-            }
-            Action::PayFee(ix) => {
-                let items: Vec<(usize, Decimal)> = ix
-                    .iter()
-                    .map(|&j| (j, self.due.fee[j] - self.paid.fee[j]))
-                    .collect();
-                let need: Decimal = items.iter().map(|x| x.1).sum();
-                self.fund(step, Cover::Fees, need, Covered::Fees);
-                let shares = pro_rata(self.collection.min(need), &items);
-                for (j, amt) in shares {
-                    self.paid.fee[j] += amt;
-                    let (item, dst) = (self.labels.fee[j].clone(), self.labels.to_fee[j].clone());
-                    self.pay_out(step, "pay_fee", item, dst, amt, "fee due");
-                }
-            }
+            Action::PayTax(ix) => self.pay_charges(step, ix, Charge::Tax),
+            Action::PayFee(ix) => self.pay_charges(step, ix, Charge::Fee),
             Action::PayInterest(ix) => self.pay_interest(step, ix, "pay_interest"),
             Action::PaySubReturn(i) => self.pay_interest(step, &[*i], "pay_sub_return"),
             Action::PayPrincipal {
@@ -637,6 +611,31 @@ impl<'a> Run<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Pays taxes or fees, pro rata by amount due when short, after drawing on whatever covers
+    /// them.
+    fn pay_charges(&mut self, step: u32, ix: &[usize], charge: Charge) {
+        let (due, paid) = match charge {
+            Charge::Tax => (&self.due.tax, &self.paid.tax),
+            Charge::Fee => (&self.due.fee, &self.paid.fee),
+        };
+        let items: Vec<(usize, Decimal)> = ix.iter().map(|&j| (j, due[j] - paid[j])).collect();
+        let need: Decimal = items.iter().map(|x| x.1).sum();
+        let (cover, covered, action, reason) = match charge {
+            Charge::Tax => (Cover::Taxes, Covered::Taxes, "pay_tax", "tax due"),
+            Charge::Fee => (Cover::Fees, Covered::Fees, "pay_fee", "fee due"),
+        };
+        self.fund(step, cover, need, covered);
+        for (j, amt) in pro_rata(self.collection.min(need), &items) {
+            let (paid, item, dst) = match charge {
+                Charge::Tax => (&mut self.paid.tax, &self.labels.tax, &self.labels.to_tax),
+                Charge::Fee => (&mut self.paid.fee, &self.labels.fee, &self.labels.to_fee),
+            };
+            paid[j] += amt;
+            let (item, dst) = (item[j].clone(), dst[j].clone());
+            self.pay_out(step, action, item, dst, amt, reason);
+        }
     }
 
     fn tranche_labels(&self, i: usize) -> (Label, Label) {
@@ -1010,6 +1009,13 @@ fn principal_cover(class: TrancheClass) -> Option<Cover> {
         TrancheClass::Mezzanine => Some(Cover::MezzaninePrincipal),
         TrancheClass::Subordinated => None,
     }
+}
+
+/// Taxes or fees: the two kinds of charge paid by [`Run::pay_charges`].
+#[derive(Clone, Copy)]
+enum Charge {
+    Tax,
+    Fee,
 }
 
 /// What a reserve or support draw is for, as named in the ledger's `item` column.
