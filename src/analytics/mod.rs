@@ -1,5 +1,7 @@
-//! Analytics on projected cash flows: yields, WAL, durations and spreads; stress suites.
+//! Analytics on projected cash flows: yields, WAL, durations and spreads; stress suites; the
+//! break-even default rate search.
 
 pub mod bond_math;
+pub mod breakeven;
 pub mod measures;
 pub mod stress;

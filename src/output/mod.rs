@@ -3,6 +3,7 @@
 //! [`write_run_tables`] writes the six tables of [`RUN_FILES`] for one or more runs, all or
 //! nothing. Every column is documented in docs/output.md.
 
+pub mod breakeven;
 pub mod parquet;
 pub mod scenarios;
 pub mod table;

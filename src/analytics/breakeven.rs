@@ -1,0 +1,361 @@
+//! Break-even default rate (临界违约率) of each rated tranche under each scenario.
+//!
+//! The break-even default rate (BDR) of a tranche under a scenario is the highest cumulative
+//! default rate at which the tranche still receives all of its interest on time and all of its
+//! principal by legal maturity. Every rule is stated in docs/breakeven.md; in short:
+//!
+//! * **Paid in full** ([`paid_in_full`]): on every payment date `interest_paid == interest_due`
+//!   (no interest shortfall, ever), and `balance_end == 0` on the last payment date.
+//! * **The stressed scenario at rate R** ([`stressed`]) is the given scenario with
+//!   `default_rate = R`, `cdr = 0` and no named `obligor_defaults`; its default timing,
+//!   recoveries, delays, CPR and `supports_off` are kept.
+//! * **Root finder**: bisection on R ∈ [0, 1] until the bracket is at most [`TOLERANCE`]
+//!   (0.0001) wide. Every R is an exact Decimal: a midpoint `(lo + hi) / 2` rounded half away
+//!   from zero to [`RATE_DP`] (8) decimal places. A tranche that fails at R = 0 has a break-even
+//!   of 0 (`fails_at_zero`); one that passes at R = 1 has a break-even of 1 (`passes_at_one`).
+//! * **Reported rate**: `breakeven_input_rate` is the passing lower bound R of the bracket;
+//!   `breakeven_default_rate` is the *realised* cumulative default ratio of the run at that R
+//!   (the last period's `cumulative_default_ratio`), which can be below R because defaults are
+//!   capped at the performing balance.
+//! * **Whole obligors**: the k largest obligors (by cutoff balance, ties by name) default on the
+//!   first day of the first collection period, k = 0, 1, …; `breakeven_obligors` is the largest k
+//!   such that the tranche is paid in full for every k' ≤ k.
+//! * **TDR**: multiplier × base default rate from the [`RatingTable`], rounded to 8 decimal
+//!   places; `pass = Some(breakeven_default_rate >= tdr)` when a TDR exists (always false for a
+//!   tranche that fails with no defaults at all).
+//!
+//! Bisection assumes that a tranche that is paid in full at some R is paid in full at every
+//! lower R. A structure where more defaults can help a tranche (e.g. a trigger that diverts cash
+//! to it) can break this, and bisection then lands on one of several crossing points. The
+//! bracket itself is always honest: its lower bound was run and passed, its upper bound was run
+//! and failed, and the function checks this before it returns.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::deal::{Deal, TrancheClass};
+use crate::engine::{self, result::RunResult};
+use crate::error::{Error, Result};
+use crate::scenario::{RatingTable, Scenario};
+
+/// Width of the final bisection bracket: 0.0001 = 0.01% of the pool balance at cutoff.
+pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
+
+/// Decimal places of every tried default rate and of the target default rate.
+pub const RATE_DP: u32 = 8;
+
+/// Bisection steps are bounded (14 are needed from [0, 1] to 0.0001; this is a safety net).
+const MAX_BISECTION_STEPS: u32 = 64;
+
+/// The break-even of one tranche under one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakevenRow {
+    pub deal: String,
+    /// Name of the given (unstressed) scenario.
+    pub scenario: String,
+    pub tranche: String,
+    /// `senior`, `mezzanine` or `subordinated`.
+    pub class: String,
+    pub rating: Option<String>,
+    /// Realised cumulative default ratio (6 dp) of the run at `breakeven_input_rate`.
+    pub breakeven_default_rate: Decimal,
+    /// The highest tried default rate (8 dp) at which the tranche was paid in full: the lower
+    /// bound of the final bisection bracket.
+    pub breakeven_input_rate: Decimal,
+    /// Largest k such that the tranche is paid in full when the k' largest obligors default,
+    /// for every k' ≤ k (0 also when it fails with no default at all: see `fails_at_zero`).
+    pub breakeven_obligors: u32,
+    /// Number of obligors in the pool.
+    pub obligor_count: u32,
+    /// Target default rate of the tranche's rating, when the rating table has one.
+    pub target_default_rate: Option<Decimal>,
+    /// `breakeven_default_rate >= target_default_rate` (and false when `fails_at_zero`); None
+    /// without a TDR.
+    pub pass: Option<bool>,
+    /// Engine runs this row took.
+    pub runs: u32,
+    /// The tranche is not paid in full even with no defaults: every break-even is 0.
+    pub fails_at_zero: bool,
+    /// The tranche is paid in full even at a default rate of 1: the break-even input rate is 1.
+    pub passes_at_one: bool,
+}
+
+/// Indices of the tranches the break-even table reports: every senior and mezzanine tranche,
+/// and a subordinated tranche only if it has a rating. In seniority order.
+pub fn breakeven_tranches(deal: &Deal) -> Vec<usize> {
+    deal.tranches
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.class != TrancheClass::Subordinated || t.rating.is_some())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The break-even table: for each scenario (in order), each tranche of
+/// [`breakeven_tranches`] (in seniority order).
+///
+/// The (scenario, tranche) pairs are independent; [`breakeven_one`] computes one and can be
+/// called from several threads at once.
+pub fn breakeven(
+    deal: &Deal,
+    scenarios: &[Scenario],
+    rating: &RatingTable,
+) -> Result<Vec<BreakevenRow>, Error> {
+    let tranches = breakeven_tranches(deal);
+    let mut rows = Vec::with_capacity(scenarios.len() * tranches.len());
+    for scenario in scenarios {
+        for &t in &tranches {
+            rows.push(breakeven_one(deal, scenario, t, rating)?);
+        }
+    }
+    Ok(rows)
+}
+
+/// The paid-in-full test on one run: the tranche named `tranche` was paid all of its interest
+/// due on every payment date (`interest_paid == interest_due`, so no shortfall ever arose) and
+/// its balance is zero after the last payment date. False when the run has no row for it.
+pub fn paid_in_full(run: &RunResult, tranche: &str) -> bool {
+    let mut last: Option<(u32, Decimal)> = None;
+    for row in run.tranche_flows.iter().filter(|r| r.tranche == tranche) {
+        if row.interest_paid != row.interest_due {
+            return false;
+        }
+        if last.is_none_or(|(period, _)| row.period >= period) {
+            last = Some((row.period, row.balance_end));
+        }
+    }
+    last.is_some_and(|(_, balance)| balance.is_zero())
+}
+
+/// The stressed scenario at default rate `rate`: `scenario` with `default_rate = rate`,
+/// `cdr = 0` and no named obligor defaults; everything else (name, default timing, recoveries,
+/// delay, CPR, supports off) is kept.
+pub fn stressed(scenario: &Scenario, rate: Decimal) -> Scenario {
+    Scenario {
+        default_rate: rate,
+        cdr: Decimal::ZERO,
+        obligor_defaults: Vec::new(),
+        ..scenario.clone()
+    }
+}
+
+/// Obligor indices from the largest cutoff balance to the smallest; equal balances in name
+/// order.
+pub fn obligors_by_size(deal: &Deal) -> Vec<usize> {
+    let balances: Vec<Decimal> = deal
+        .obligors
+        .iter()
+        .map(|o| o.assets.iter().map(|a| a.balance()).sum())
+        .collect();
+    let mut order: Vec<usize> = (0..deal.obligors.len()).collect();
+    order.sort_by(|&a, &b| {
+        balances[b]
+            .cmp(&balances[a])
+            .then_with(|| deal.obligors[a].name.cmp(&deal.obligors[b].name))
+    });
+    order
+}
+
+/// The target default rate of `rating` in `table`, rounded half away from zero to 8 decimal
+/// places: None when the tranche is unrated, the table has no multiplier for the rating, or the
+/// table's base default rate is not positive.
+pub fn target_default_rate(table: &RatingTable, rating: Option<&str>) -> Option<Decimal> {
+    if table.base_default_rate <= Decimal::ZERO {
+        return None;
+    }
+    rating
+        .and_then(|r| table.target_default_rate(r))
+        .map(round_rate)
+}
+
+/// One probe of the bisection: the rate tried and what the run gave.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    rate: Decimal,
+    pass: bool,
+    /// Realised cumulative default ratio of the run.
+    realised: Decimal,
+}
+
+/// Runs the engine for one (scenario, tranche) pair, counting runs.
+struct Tester<'a> {
+    deal: &'a Deal,
+    tranche: &'a str,
+    /// The scenario being run; mutated in place between runs.
+    scenario: Scenario,
+    runs: u32,
+}
+
+impl Tester<'_> {
+    /// Runs the current scenario: (paid in full, realised cumulative default ratio).
+    fn run(&mut self) -> Result<(bool, Decimal)> {
+        let run = engine::run(self.deal, &self.scenario)?;
+        self.runs += 1;
+        let realised = run
+            .periods
+            .last()
+            .map_or(Decimal::ZERO, |p| p.cumulative_default_ratio);
+        Ok((paid_in_full(&run, self.tranche), realised))
+    }
+
+    fn probe(&mut self, rate: Decimal) -> Result<Probe> {
+        self.scenario.default_rate = rate;
+        let (pass, realised) = self.run()?;
+        Ok(Probe {
+            rate,
+            pass,
+            realised,
+        })
+    }
+}
+
+/// The break-even of tranche `tranche_index` (an index into `deal.tranches`) under `scenario`.
+///
+/// Runs the engine about 16 times for the rate (R = 0, R = 1 and 14 bisection steps) plus once
+/// per obligor defaulted until the first failure; the run with no defaults serves both searches.
+/// Errors: an index out of range, or an engine error on any run.
+pub fn breakeven_one(
+    deal: &Deal,
+    scenario: &Scenario,
+    tranche_index: usize,
+    rating: &RatingTable,
+) -> Result<BreakevenRow, Error> {
+    let tranche = deal.tranches.get(tranche_index).ok_or_else(|| {
+        Error::Internal(format!(
+            "break-even asked for tranche {tranche_index}, but the deal has {} tranches",
+            deal.tranches.len()
+        ))
+    })?;
+    let obligor_count = u32::try_from(deal.obligors.len())
+        .map_err(|_| Error::Internal("more than 2^32 obligors".into()))?;
+    let mut t = Tester {
+        deal,
+        tranche: &tranche.name,
+        scenario: stressed(scenario, Decimal::ZERO),
+        runs: 0,
+    };
+
+    // R = 0 is also k = 0 obligors: no default of any kind.
+    let zero = t.probe(Decimal::ZERO)?;
+    let (input_rate, realised, obligors, fails_at_zero, passes_at_one) = if !zero.pass {
+        (Decimal::ZERO, Decimal::ZERO, 0, true, false)
+    } else {
+        let one = t.probe(Decimal::ONE)?;
+        let lo = if one.pass {
+            one
+        } else {
+            bisect(&mut t, zero, one)?
+        };
+        let k = obligor_breakeven(&mut t, deal)?;
+        (lo.rate, lo.realised, k, false, one.pass)
+    };
+
+    let tdr = target_default_rate(rating, tranche.rating.as_deref());
+    Ok(BreakevenRow {
+        deal: deal.name.clone(),
+        scenario: scenario.name.clone(),
+        tranche: tranche.name.clone(),
+        class: tranche.class.name().to_string(),
+        rating: tranche.rating.clone(),
+        breakeven_default_rate: realised,
+        breakeven_input_rate: input_rate,
+        breakeven_obligors: obligors,
+        obligor_count,
+        target_default_rate: tdr,
+        pass: tdr.map(|x| !fails_at_zero && realised >= x),
+        runs: t.runs,
+        fails_at_zero,
+        passes_at_one,
+    })
+}
+
+/// Bisection between a passing `lo` and a failing `hi`; returns the final passing lower bound.
+fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<Probe> {
+    let mut steps = 0;
+    while hi.rate - lo.rate > TOLERANCE && steps < MAX_BISECTION_STEPS {
+        steps += 1;
+        let mid = round_rate((lo.rate + hi.rate) / Decimal::TWO);
+        if mid <= lo.rate || mid >= hi.rate {
+            break;
+        }
+        let p = t.probe(mid)?;
+        if p.pass {
+            lo = p;
+        } else {
+            hi = p;
+        }
+    }
+    // The sanity check of the bracket: both ends were run, the lower one passed and the upper
+    // one failed. (A non-monotone structure can still hide other crossings inside [0, lo].)
+    if !lo.pass || hi.pass || lo.rate >= hi.rate {
+        return Err(Error::Internal(format!(
+            "break-even bisection ended with an inconsistent bracket: {} ({}) .. {} ({})",
+            lo.rate,
+            if lo.pass { "pass" } else { "fail" },
+            hi.rate,
+            if hi.pass { "pass" } else { "fail" },
+        )));
+    }
+    Ok(lo)
+}
+
+/// Defaults the largest obligors one more at a time (k = 1, 2, …) on the first day of the first
+/// collection period and returns the largest k before the first failure. The caller has run
+/// k = 0 and seen it pass.
+fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<u32> {
+    let Some(first) = deal.periods.first() else {
+        return Err(Error::Internal("the deal has no payment dates".into()));
+    };
+    let date = first.collection_start;
+    t.scenario.default_rate = Decimal::ZERO;
+    t.scenario.obligor_defaults.clear();
+    let mut k = 0u32;
+    for o in obligors_by_size(deal) {
+        t.scenario.obligor_defaults.push((o, date));
+        let (pass, _) = t.run()?;
+        if !pass {
+            break;
+        }
+        k += 1;
+    }
+    Ok(k)
+}
+
+/// Rounds a rate half away from zero to [`RATE_DP`] decimal places.
+fn round_rate(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(RATE_DP, RoundingStrategy::MidpointAwayFromZero)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn tolerance_is_one_basis_point_of_the_pool() {
+        assert_eq!(TOLERANCE, dec!(0.0001));
+    }
+
+    #[test]
+    fn rates_round_half_away_from_zero_to_eight_places() {
+        assert_eq!(round_rate(dec!(0.000061035156250)), dec!(0.00006104));
+        assert_eq!(round_rate(dec!(0.123456785)), dec!(0.12345679));
+        assert_eq!(round_rate(dec!(0.5)), dec!(0.5));
+    }
+
+    #[test]
+    fn tdr_needs_a_positive_base_and_a_known_rating() {
+        let table = RatingTable {
+            base_default_rate: dec!(0.02),
+            multipliers: vec![("AAA".into(), dec!(5.0)), ("AA".into(), dec!(4.1))],
+        };
+        assert_eq!(target_default_rate(&table, Some("AAA")), Some(dec!(0.1)));
+        assert_eq!(target_default_rate(&table, Some("AA")), Some(dec!(0.082)));
+        assert_eq!(target_default_rate(&table, Some("A")), None);
+        assert_eq!(target_default_rate(&table, None), None);
+        let zero = RatingTable {
+            base_default_rate: Decimal::ZERO,
+            ..table
+        };
+        assert_eq!(target_default_rate(&zero, Some("AAA")), None);
+    }
+}

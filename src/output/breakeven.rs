@@ -1,0 +1,437 @@
+//! The break-even table ([`BreakevenRow`]s) as a DataFrame, a Parquet file and a terminal table.
+//!
+//! Columns of `breakeven.parquet`, in order (docs/breakeven.md):
+//!
+//! | column | type |
+//! |---|---|
+//! | `deal`, `scenario`, `tranche`, `class` | String |
+//! | `rating` | String, null when unrated |
+//! | `breakeven_default_rate` | Decimal(18, 6): the realised ratio, 6 dp like every ratio |
+//! | `breakeven_input_rate` | Decimal(18, 8): the tried rates have 8 dp |
+//! | `breakeven_obligors`, `obligor_count` | Int32 |
+//! | `target_default_rate` | Decimal(18, 8), null without a TDR |
+//! | `pass` | Boolean, null without a TDR |
+//! | `runs` | Int32 |
+//! | `fails_at_zero`, `passes_at_one` | Boolean |
+//!
+//! Like the run tables, the writer never rounds: a value that is not exact at its column's scale
+//! is refused with [`Error::Write`].
+
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::TEMP_DIR_PREFIX;
+use super::parquet::{DECIMAL_PRECISION, RATIO_SCALE, exact_mantissa, write_parquet};
+use super::table::display_width;
+use crate::analytics::breakeven::{BreakevenRow, RATE_DP};
+use crate::error::Error;
+
+/// File name of the break-even table.
+pub const BREAKEVEN_FILE: &str = "breakeven.parquet";
+
+/// Scale of the `breakeven_input_rate` and `target_default_rate` columns.
+pub const RATE_SCALE: u32 = RATE_DP;
+
+/// Shown for a value that does not exist (`None`).
+const MISSING: &str = "-";
+/// Spaces between two columns of the terminal table.
+const GAP: &str = "  ";
+
+fn frame_error(message: String) -> Error {
+    Error::Write {
+        path: PathBuf::from(BREAKEVEN_FILE),
+        message,
+    }
+}
+
+/// A nullable Decimal(18, `scale`) column; every value must be exact at `scale`.
+fn decimal_column(
+    rows: &[BreakevenRow],
+    name: &str,
+    scale: u32,
+    get: impl Fn(&BreakevenRow) -> Option<Decimal>,
+) -> Result<Column, Error> {
+    let mut mantissas = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let m = match get(r) {
+            None => None,
+            Some(d) => Some(exact_mantissa(d, scale).map_err(|message| {
+                frame_error(format!(
+                    "column `{name}`, deal `{}`, scenario `{}`, tranche `{}` (row {i}): {message}",
+                    r.deal, r.scenario, r.tranche
+                ))
+            })?),
+        };
+        mantissas.push(m);
+    }
+    let series = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
+        .into_decimal(DECIMAL_PRECISION, scale as usize)
+        .map_err(|e| frame_error(format!("column `{name}`: {e}")))?
+        .into_series();
+    Ok(series.into_column())
+}
+
+fn int32_column(
+    rows: &[BreakevenRow],
+    name: &str,
+    get: impl Fn(&BreakevenRow) -> u32,
+) -> Result<Column, Error> {
+    let mut values = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let v = get(r);
+        values.push(i32::try_from(v).map_err(|_| {
+            frame_error(format!(
+                "column `{name}`, row {i}: {v} does not fit a 32-bit signed integer"
+            ))
+        })?);
+    }
+    Ok(Column::new(name.into(), values))
+}
+
+fn string_column<'a>(
+    rows: &'a [BreakevenRow],
+    name: &str,
+    get: impl Fn(&'a BreakevenRow) -> &'a str,
+) -> Column {
+    let values: Vec<&str> = rows.iter().map(get).collect();
+    Column::new(name.into(), values)
+}
+
+/// The break-even table as a DataFrame, one row per [`BreakevenRow`] in the given order, with
+/// the columns listed in the module documentation.
+pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
+    let ratings: Vec<Option<&str>> = rows.iter().map(|r| r.rating.as_deref()).collect();
+    let pass: Vec<Option<bool>> = rows.iter().map(|r| r.pass).collect();
+    let fails: Vec<bool> = rows.iter().map(|r| r.fails_at_zero).collect();
+    let passes: Vec<bool> = rows.iter().map(|r| r.passes_at_one).collect();
+    let columns = vec![
+        string_column(rows, "deal", |r| r.deal.as_str()),
+        string_column(rows, "scenario", |r| r.scenario.as_str()),
+        string_column(rows, "tranche", |r| r.tranche.as_str()),
+        string_column(rows, "class", |r| r.class.as_str()),
+        Column::new("rating".into(), ratings),
+        decimal_column(rows, "breakeven_default_rate", RATIO_SCALE, |r| {
+            Some(r.breakeven_default_rate)
+        })?,
+        decimal_column(rows, "breakeven_input_rate", RATE_SCALE, |r| {
+            Some(r.breakeven_input_rate)
+        })?,
+        int32_column(rows, "breakeven_obligors", |r| r.breakeven_obligors)?,
+        int32_column(rows, "obligor_count", |r| r.obligor_count)?,
+        decimal_column(rows, "target_default_rate", RATE_SCALE, |r| {
+            r.target_default_rate
+        })?,
+        Column::new("pass".into(), pass),
+        int32_column(rows, "runs", |r| r.runs)?,
+        Column::new("fails_at_zero".into(), fails),
+        Column::new("passes_at_one".into(), passes),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
+}
+
+/// Writes `dir/breakeven.parquet` and returns its path.
+///
+/// Atomic: the table is built in memory, written to a new temporary file in `dir` (created if
+/// missing), fsync'd, and renamed over the final name; the directory is then fsync'd. An existing
+/// `breakeven.parquet` is replaced (refusing to overwrite is the caller's decision). On failure
+/// the temporary file is removed, nothing is left at the final name that was not there before,
+/// and `dir` is removed again if this call created it.
+pub fn write_breakeven(dir: &Path, rows: &[BreakevenRow]) -> Result<PathBuf, Error> {
+    let target = dir.join(BREAKEVEN_FILE);
+    let mut df = breakeven_frame(rows).map_err(|e| match e {
+        Error::Write { message, .. } => Error::Write {
+            path: target.clone(),
+            message,
+        },
+        other => other,
+    })?;
+    let existed = dir.is_dir();
+    fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    let result = temp_file(dir).and_then(|tmp| {
+        let moved = write_parquet(&tmp, &mut df)
+            .and_then(|()| fs::rename(&tmp, &target).map_err(|e| io_error(&target, &e)));
+        if moved.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        moved
+    });
+    let result = result.and_then(|()| sync_dir(dir)).map(|()| target);
+    if result.is_err() && !existed {
+        // Only succeeds when `dir` is empty, i.e. holds nothing but what this call created.
+        let _ = fs::remove_dir(dir);
+    }
+    result
+}
+
+fn io_error(path: &Path, e: &io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Creates a new, empty file `dir/.ipabs-tmp-breakeven-<pid>-<n>.parquet` and returns its path.
+fn temp_file(dir: &Path) -> Result<PathBuf, Error> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let pid = process::id();
+    for _ in 0..1000 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!("{TEMP_DIR_PREFIX}breakeven-{pid}-{n}.parquet"));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(_) => return Ok(tmp),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&tmp, &e)),
+        }
+    }
+    Err(Error::Write {
+        path: dir.to_path_buf(),
+        message: "cannot create a temporary file: 1000 names already taken".to_string(),
+    })
+}
+
+/// Fsyncs a directory so the rename is durable (a no-op where directories cannot be opened).
+fn sync_dir(dir: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error(dir, &e))?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+    }
+    Ok(())
+}
+
+/// A rate as a percentage with at least `min_dp` decimals, more only when the rate needs them
+/// (`format_percent(0.1, 2)` = `10.00%`, `format_percent(0.123456, 2)` = `12.3456%`). Exact:
+/// never rounds.
+pub fn format_percent(rate: Decimal, min_dp: u32) -> String {
+    let Some(p) = rate.checked_mul(Decimal::ONE_HUNDRED) else {
+        return format!("{rate} (fraction)");
+    };
+    let mut p = p.normalize();
+    if p.scale() < min_dp {
+        p.rescale(min_dp);
+    }
+    format!("{p}%")
+}
+
+/// Percent decimals of the BDR column: the realised ratio has 6 dp.
+const BDR_DP: u32 = RATIO_SCALE - 2;
+/// Percent decimals of the input-rate column: the tried rates have 8 dp.
+const INPUT_DP: u32 = RATE_DP - 2;
+
+/// A readable fixed-width text table of the break-even rows. For each deal (in order of first
+/// appearance) a `deal:` line, then one line per (scenario, tranche) in the given order:
+///
+/// * `BDR`: `breakeven_default_rate` in percent, 4 decimals (`≥` in front when the tranche was
+///   paid in full at R = 100%);
+/// * `Input R`: `breakeven_input_rate` in percent, 6 decimals;
+/// * `Obligors`: `breakeven_obligors/obligor_count`;
+/// * `TDR`: `target_default_rate` in percent; `Result`: `PASS`, `FAIL` or `-` without a TDR;
+/// * `Note`: `fails with no defaults` or `paid in full at R = 100%` for the flagged rows.
+///
+/// Then, per tranche of the deal, the minimum BDR over its scenarios and the scenario it came
+/// from, with `PASS` only when every scenario passes (a tranche earns its rating when the minimum
+/// BDR reaches the TDR). Widths are in terminal cells (a CJK character counts two).
+/// Pure: returns the text (ending in a newline) without printing it.
+pub fn breakeven_table(rows: &[BreakevenRow]) -> String {
+    let header = [
+        "Scenario", "Tranche", "Rating", "BDR", "Input R", "Obligors", "TDR", "Result", "Note",
+    ];
+    let right = [false, false, false, true, true, true, true, false, false];
+    let mut out = String::from("Break-even default rates (临界违约率)\n");
+    if rows.is_empty() {
+        out.push_str("(no rated tranches)\n");
+        return out;
+    }
+    let cells: Vec<[String; 9]> = rows.iter().map(row_cells).collect();
+    let widths = column_widths(&header, &cells);
+
+    let mut deals: Vec<&str> = Vec::new();
+    for r in rows {
+        if !deals.contains(&r.deal.as_str()) {
+            deals.push(r.deal.as_str());
+        }
+    }
+    for deal in deals {
+        out.push_str(&format!("\ndeal: {deal}\n"));
+        out.push_str(&render_header(&header, &widths, &right));
+        let mut of_deal: Vec<&BreakevenRow> = Vec::new();
+        for (row, line) in rows.iter().zip(&cells) {
+            if row.deal == deal {
+                out.push_str(&render_line(line, &widths, &right));
+                of_deal.push(row);
+            }
+        }
+        out.push_str(&minimum_table(&of_deal));
+    }
+    out
+}
+
+/// The per-tranche minimum over the scenarios of one deal's rows.
+fn minimum_table(rows: &[&BreakevenRow]) -> String {
+    let header = ["Tranche", "Rating", "Min BDR", "Scenario", "TDR", "Result"];
+    let right = [false, false, true, false, true, false];
+    let cells: Vec<[String; 6]> = minima(rows)
+        .iter()
+        .map(|m| {
+            let r = m.first;
+            [
+                r.tranche.clone(),
+                r.rating.clone().unwrap_or_else(|| MISSING.to_string()),
+                format_percent(m.min.breakeven_default_rate, BDR_DP),
+                m.min.scenario.clone(),
+                r.target_default_rate
+                    .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),
+                m.pass
+                    .map_or_else(|| MISSING.to_string(), |p| pass_fail(p).to_string()),
+            ]
+        })
+        .collect();
+    let widths = column_widths(&header, &cells);
+    let mut out = String::from("\nminimum over the scenarios (rating test: min BDR >= TDR)\n");
+    out.push_str(&render_header(&header, &widths, &right));
+    for line in &cells {
+        out.push_str(&render_line(line, &widths, &right));
+    }
+    out
+}
+
+/// Widest cell of each column, header included, in terminal cells.
+fn column_widths<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> [usize; N] {
+    let mut widths = header.map(display_width);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(display_width(cell));
+        }
+    }
+    widths
+}
+
+/// The header line and a rule under it.
+fn render_header<const N: usize>(
+    header: &[&str; N],
+    widths: &[usize; N],
+    right: &[bool],
+) -> String {
+    let mut out = render_line(&header.map(str::to_string), widths, right);
+    let total = widths.iter().sum::<usize>() + GAP.len() * N.saturating_sub(1);
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    out
+}
+
+/// One tranche of one deal over all its scenarios.
+struct Minimum<'a> {
+    /// Its first row.
+    first: &'a BreakevenRow,
+    /// Its row with the lowest break-even default rate (the first such).
+    min: &'a BreakevenRow,
+    /// PASS only if every row passes; None when no row has a TDR.
+    pass: Option<bool>,
+}
+
+/// Each tranche, in order of first appearance, with its lowest break-even.
+fn minima<'a>(rows: &[&'a BreakevenRow]) -> Vec<Minimum<'a>> {
+    let mut out: Vec<Minimum<'a>> = Vec::new();
+    for &r in rows {
+        let pos = out.iter().position(|m| m.first.tranche == r.tranche);
+        match pos.and_then(|i| out.get_mut(i)) {
+            Some(m) => {
+                if r.breakeven_default_rate < m.min.breakeven_default_rate {
+                    m.min = r;
+                }
+                m.pass = match (m.pass, r.pass) {
+                    (Some(a), Some(b)) => Some(a && b),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => out.push(Minimum {
+                first: r,
+                min: r,
+                pass: r.pass,
+            }),
+        }
+    }
+    out
+}
+
+fn pass_fail(pass: bool) -> &'static str {
+    if pass { "PASS" } else { "FAIL" }
+}
+
+fn row_cells(r: &BreakevenRow) -> [String; 9] {
+    let bdr = format_percent(r.breakeven_default_rate, BDR_DP);
+    let note = if r.fails_at_zero {
+        "fails with no defaults"
+    } else if r.passes_at_one {
+        "paid in full at R = 100%"
+    } else {
+        ""
+    };
+    [
+        r.scenario.clone(),
+        r.tranche.clone(),
+        r.rating.clone().unwrap_or_else(|| MISSING.to_string()),
+        if r.passes_at_one {
+            format!("≥ {bdr}")
+        } else {
+            bdr
+        },
+        format_percent(r.breakeven_input_rate, INPUT_DP),
+        format!("{}/{}", r.breakeven_obligors, r.obligor_count),
+        r.target_default_rate
+            .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),
+        r.pass
+            .map_or_else(|| MISSING.to_string(), |p| pass_fail(p).to_string()),
+        note.to_string(),
+    ]
+}
+
+fn render_line(cells: &[String], widths: &[usize], right: &[bool]) -> String {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push_str(GAP);
+        }
+        let width = widths.get(i).copied().unwrap_or(0);
+        let pad = " ".repeat(width.saturating_sub(display_width(cell)));
+        if right.get(i).copied().unwrap_or(false) {
+            line.push_str(&pad);
+            line.push_str(cell);
+        } else {
+            line.push_str(cell);
+            line.push_str(&pad);
+        }
+    }
+    let trimmed = line.trim_end().len();
+    line.truncate(trimmed);
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn percentages_are_exact_with_at_least_two_decimals() {
+        assert_eq!(format_percent(dec!(0.1), 2), "10.00%");
+        assert_eq!(format_percent(dec!(0.123456), 2), "12.3456%");
+        assert_eq!(format_percent(dec!(0.09137), 4), "9.1370%");
+        assert_eq!(format_percent(dec!(0.00006104), 2), "0.006104%");
+        assert_eq!(format_percent(dec!(1), 4), "100.0000%");
+        assert_eq!(format_percent(dec!(0), 2), "0.00%");
+        assert_eq!(format_percent(dec!(0.000000), 2), "0.00%");
+    }
+}

@@ -1,0 +1,918 @@
+//! Break-even default rate (临界违约率): src/analytics/breakeven.rs and src/output/breakeven.rs.
+//!
+//! Every expected figure is derived in the comments from the deal text and the rules in
+//! docs/conventions.md and docs/breakeven.md, never copied from the program's output. The
+//! example-deal tests check the defining property instead of a number: the tranche is paid in
+//! full just below the reported break-even and is not just above it.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use ipabs::analytics::breakeven::{
+    BreakevenRow, TOLERANCE, breakeven, breakeven_one, breakeven_tranches, obligors_by_size,
+    paid_in_full, stressed,
+};
+use ipabs::deal::{Deal, TrancheClass};
+use ipabs::engine;
+use ipabs::error::Error;
+use ipabs::output::breakeven::{BREAKEVEN_FILE, breakeven_frame, breakeven_table, write_breakeven};
+use ipabs::output::table::display_width;
+use ipabs::scenario::{RatingTable, Scenario};
+use ipabs::validate::{deal_from_str, load_deal};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn no_ratings() -> RatingTable {
+    RatingTable {
+        base_default_rate: Decimal::ZERO,
+        multipliers: Vec::new(),
+    }
+}
+
+/// Base default rate 2% with the indicative multipliers of research §4 (third-party values).
+fn aaa_table() -> RatingTable {
+    RatingTable {
+        base_default_rate: dec!(0.02),
+        multipliers: vec![("AAA".into(), dec!(5.0)), ("AA+".into(), dec!(4.5))],
+    }
+}
+
+fn deal(src: &str) -> Deal {
+    deal_from_str("inline.toml", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+fn scenario(name: &str, recovery_rate: Decimal, recovery_lag_months: u32) -> Scenario {
+    Scenario {
+        name: name.to_string(),
+        recovery_rate,
+        recovery_lag_months,
+        ..Scenario::base()
+    }
+}
+
+/// Whether `tranche` is paid in full with the pool defaulting at `rate` under `s`.
+fn paid_at(deal: &Deal, s: &Scenario, tranche: &str, rate: Decimal) -> bool {
+    let run = engine::run(deal, &stressed(s, rate)).unwrap_or_else(|e| panic!("{e}"));
+    paid_in_full(&run, tranche)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A one-period deal that can be solved by hand.
+//
+// Cutoff = closing = 2024-01-01, one payment date 2024-04-01, lag 0: the only collection period
+// is [2024-01-02, 2024-04-01]. Every receivable falls due on 2024-03-15, inside it, so the pool's
+// last instalment is in period 1 and an even default curve puts the whole default_rate there:
+// asset i defaults D_i = fen(R × B_i) on 2024-01-02 (capped at B_i) and pays B_i − D_i on
+// 2024-03-15. Senior A has coupon 0, so interest due is 0 and always "paid"; A is paid in full
+// iff the period's pool cash ≥ its balance. No fees, no taxes, no reserve, no support.
+// ---------------------------------------------------------------------------------------------
+
+fn tiny(obligors: &[(&str, u32)], senior: u32, rating: Option<&str>) -> String {
+    let mut s = String::from(
+        r#"
+[deal]
+name = "tiny"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-04-01]
+legal_maturity = 2024-04-01
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+"#,
+    );
+    for (name, amount) in obligors {
+        s.push_str(&format!(
+            "\n[[obligors]]\nname = \"{name}\"\n[[obligors.assets]]\nkind = \"receivable\"\n\
+             amount = {amount}\ndue_date = 2024-03-15\n"
+        ));
+    }
+    s.push_str(&format!(
+        "\n[[tranches]]\nname = \"A\"\nclass = \"senior\"\nbalance = {senior}\ncoupon = 0\n"
+    ));
+    if let Some(r) = rating {
+        s.push_str(&format!("rating = \"{r}\"\n"));
+    }
+    s.push_str(
+        r#"
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+]
+"#,
+    );
+    s
+}
+
+#[test]
+fn one_bullet_receivable_recovery_zero() {
+    // Pool 1,000,000; A = 800,000. Cash = 1,000,000 − fen(R × 1,000,000) ≥ 800,000
+    // ⇔ fen(R × 1,000,000) ≤ 200,000 ⇔ R × 1,000,000 < 200,000.005 ⇔ R < 0.200000005.
+    // On the 8-dp grid of tried rates: 0.20000000 passes, 0.20000001 fails.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, None));
+    let s = scenario("flat", Decimal::ZERO, 0);
+    assert!(paid_at(&d, &s, "A", dec!(0.2)));
+    assert!(!paid_at(&d, &s, "A", dec!(0.20000001)));
+
+    let row = breakeven_one(&d, &s, 0, &no_ratings()).unwrap();
+    // The bracket [lo, hi] has lo passing, hi failing and hi − lo ≤ 0.0001, so
+    // lo ≤ 0.2 and lo ≥ 0.20000001 − 0.0001 = 0.19990001.
+    assert!(row.breakeven_input_rate <= dec!(0.2), "{row:?}");
+    assert!(row.breakeven_input_rate >= dec!(0.19990001), "{row:?}");
+    // Realised ratio = fen(lo × 1,000,000) / 1,000,000 to 6 dp: within [0.1999, 0.2].
+    assert!(row.breakeven_default_rate <= dec!(0.2), "{row:?}");
+    assert!(row.breakeven_default_rate >= dec!(0.1999), "{row:?}");
+    assert!((row.breakeven_default_rate - dec!(0.2)).abs() <= TOLERANCE);
+    // The only obligor defaulting leaves no cash: 0 obligors.
+    assert_eq!(row.breakeven_obligors, 0);
+    assert_eq!(row.obligor_count, 1);
+    // Runs: R = 0, R = 1, then bisection from width 1 to ≤ 0.0001: 2^-13 = 0.000122 > 0.0001,
+    // 2^-14 = 0.000061 ≤ 0.0001, so 14 midpoints; then k = 1 obligor (fails). 2 + 14 + 1 = 17.
+    assert_eq!(row.runs, 17);
+    assert!(!row.fails_at_zero && !row.passes_at_one);
+    assert_eq!(row.deal, "tiny");
+    assert_eq!(row.scenario, "flat");
+    assert_eq!(row.tranche, "A");
+    assert_eq!(row.class, "senior");
+    assert_eq!(row.rating, None);
+    assert_eq!(row.target_default_rate, None);
+    assert_eq!(row.pass, None);
+}
+
+#[test]
+fn one_bullet_receivable_recovery_half_lag_zero() {
+    // D = fen(R × 1,000,000) on 2024-01-02; recovery fen(0.5 × D) arrives the same day (lag 0),
+    // in the same period. Cash = 1,000,000 − D + fen(0.5 D) ≥ 800,000.
+    //   D = 400,000.00: 600,000.00 + 200,000.00 = 800,000.00 → pass;
+    //   D = 400,000.01: 599,999.99 + fen(200,000.005) = 599,999.99 + 200,000.01 = 800,000.00 → pass;
+    //   D = 400,000.02: 599,999.98 + 200,000.01 = 799,999.99 → fail.
+    // fen(R × 1,000,000) ≤ 400,000.01 ⇔ R < 0.400000015: 0.40000001 passes, 0.40000002 fails.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, None));
+    let s = scenario("half", dec!(0.5), 0);
+    assert!(paid_at(&d, &s, "A", dec!(0.40000001)));
+    assert!(!paid_at(&d, &s, "A", dec!(0.40000002)));
+
+    let row = breakeven_one(&d, &s, 0, &no_ratings()).unwrap();
+    assert!(row.breakeven_input_rate <= dec!(0.40000001), "{row:?}");
+    assert!(
+        row.breakeven_input_rate >= dec!(0.40000002) - TOLERANCE,
+        "{row:?}"
+    );
+    assert!(row.breakeven_default_rate <= dec!(0.4), "{row:?}");
+    assert!(row.breakeven_default_rate >= dec!(0.3999), "{row:?}");
+    // The obligor defaulting whole recovers 500,000 < 800,000: 0 obligors.
+    assert_eq!(row.breakeven_obligors, 0);
+}
+
+#[test]
+fn a_recovery_after_the_last_period_does_not_count() {
+    // Lag 3 months: a recovery of a default on 2024-01-02 arrives 2024-04-02, after the last
+    // collection period (ends 2024-04-01), outside the deal: the break-even is that of
+    // recovery 0, i.e. R = 0.2.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, None));
+    let s = scenario("late", dec!(0.5), 3);
+    let row = breakeven_one(&d, &s, 0, &no_ratings()).unwrap();
+    assert!(row.breakeven_input_rate <= dec!(0.2), "{row:?}");
+    assert!(row.breakeven_input_rate >= dec!(0.19990001), "{row:?}");
+}
+
+#[test]
+fn whole_obligor_break_even() {
+    // File order Small 200k, Big 500k, Mid 300k: by size Big, Mid, Small.
+    let obligors = [("Small", 200_000), ("Big", 500_000), ("Mid", 300_000)];
+    let d600 = deal(&tiny(&obligors, 600_000, None));
+    assert_eq!(obligors_by_size(&d600), vec![1, 2, 0]);
+    let s = scenario("flat", Decimal::ZERO, 0);
+
+    // A = 600,000: k = 0 leaves 1,000,000 (pass); k = 1 (Big) leaves 500,000 < 600,000 (fail).
+    let row = breakeven_one(&d600, &s, 0, &no_ratings()).unwrap();
+    assert_eq!(row.breakeven_obligors, 0);
+    assert_eq!(row.obligor_count, 3);
+    // Rate: D = fen(R·500k) + fen(R·300k) + fen(R·200k) ≤ 400,000. At R = 0.4: 200,000 +
+    // 120,000 + 80,000 = 400,000 (pass); at 0.40000001: 200,000.005 → 200,000.01,
+    // 120,000.003 → 120,000.00, 80,000.002 → 80,000.00: 400,000.01 (fail).
+    assert!(paid_at(&d600, &s, "A", dec!(0.4)));
+    assert!(!paid_at(&d600, &s, "A", dec!(0.40000001)));
+    assert!(row.breakeven_input_rate <= dec!(0.4), "{row:?}");
+    assert!(row.breakeven_input_rate >= dec!(0.39990001), "{row:?}");
+    // 2 + 14 bisection runs + 1 obligor run.
+    assert_eq!(row.runs, 17);
+
+    // A = 400,000: k = 1 leaves 500,000 ≥ 400,000 (pass); k = 2 (Big, Mid) leaves 200,000
+    // (fail): 1 obligor. Rate: D ≤ 600,000; at 0.6 exactly 300,000 + 180,000 + 120,000
+    // (pass), at 0.60000001 300,000.01 + 180,000.00 + 120,000.00 (fail).
+    let d400 = deal(&tiny(&obligors, 400_000, None));
+    let row = breakeven_one(&d400, &s, 0, &no_ratings()).unwrap();
+    assert_eq!(row.breakeven_obligors, 1);
+    assert!(row.breakeven_input_rate <= dec!(0.6), "{row:?}");
+    assert!(row.breakeven_input_rate >= dec!(0.59990001), "{row:?}");
+    assert!(row.breakeven_default_rate >= dec!(0.5999), "{row:?}");
+    assert!(row.breakeven_default_rate <= dec!(0.6), "{row:?}");
+    // 2 + 14 + 2 obligor runs (k = 1 pass, k = 2 fail).
+    assert_eq!(row.runs, 18);
+}
+
+#[test]
+fn equal_balances_are_ordered_by_name() {
+    let d = deal(&tiny(
+        &[("C", 300_000), ("A-big", 500_000), ("B", 300_000)],
+        100_000,
+        None,
+    ));
+    // A-big (500k), then the two 300k obligors by name: B before C.
+    assert_eq!(obligors_by_size(&d), vec![1, 2, 0]);
+}
+
+#[test]
+fn a_tranche_that_fails_with_no_defaults_breaks_even_at_zero() {
+    // A = 1,100,000 > the 1,000,000 the pool can ever pay.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 1_100_000, None));
+    let row = breakeven_one(&d, &scenario("flat", Decimal::ZERO, 0), 0, &no_ratings()).unwrap();
+    assert!(row.fails_at_zero && !row.passes_at_one);
+    assert_eq!(row.breakeven_default_rate, Decimal::ZERO);
+    assert_eq!(row.breakeven_input_rate, Decimal::ZERO);
+    assert_eq!(row.breakeven_obligors, 0);
+    assert_eq!(row.runs, 1);
+}
+
+#[test]
+fn a_tranche_paid_even_when_everything_defaults_breaks_even_at_one() {
+    // Recovery 100%, lag 0: whatever defaults comes back in the same period, so cash is always
+    // 1,000,000 ≥ 800,000. At R = 1 the whole 1,000,000 defaults: realised ratio 1.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, None));
+    let row = breakeven_one(&d, &scenario("full", Decimal::ONE, 0), 0, &no_ratings()).unwrap();
+    assert!(row.passes_at_one && !row.fails_at_zero);
+    assert_eq!(row.breakeven_input_rate, Decimal::ONE);
+    assert_eq!(row.breakeven_default_rate, Decimal::ONE);
+    // The one obligor defaulting whole also recovers everything.
+    assert_eq!(row.breakeven_obligors, 1);
+    // R = 0, R = 1, k = 1.
+    assert_eq!(row.runs, 3);
+}
+
+#[test]
+fn the_stressed_scenario_keeps_everything_but_the_defaults() {
+    let s = Scenario {
+        name: "s".into(),
+        obligor_defaults: vec![(0, chrono::NaiveDate::from_ymd_opt(2024, 2, 1).unwrap())],
+        cdr: dec!(0.05),
+        default_rate: dec!(0.3),
+        default_timing: vec![dec!(0.5), dec!(0.5)],
+        recovery_rate: dec!(0.4),
+        recovery_lag_months: 6,
+        delay_fraction: dec!(0.3),
+        delay_months: 6,
+        cpr: dec!(0.1),
+        supports_off: vec![0],
+    };
+    let x = stressed(&s, dec!(0.125));
+    let expected = Scenario {
+        obligor_defaults: Vec::new(),
+        cdr: Decimal::ZERO,
+        default_rate: dec!(0.125),
+        ..s.clone()
+    };
+    assert_eq!(x, expected);
+}
+
+#[test]
+fn pass_against_the_target_default_rate() {
+    // BDR of the tiny deal ∈ [0.1999, 0.2] (first test). Base 5%: AAA × 5 = 0.25 > 0.2 → FAIL;
+    // AA × 3 = 0.15 ≤ 0.1999 → PASS; BBB has no multiplier → no TDR.
+    let table = RatingTable {
+        base_default_rate: dec!(0.05),
+        multipliers: vec![("AAA".into(), dec!(5)), ("AA".into(), dec!(3))],
+    };
+    let s = scenario("flat", Decimal::ZERO, 0);
+    let row_for = |rating: Option<&str>, table: &RatingTable| {
+        let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, rating));
+        breakeven_one(&d, &s, 0, table).unwrap()
+    };
+    let aaa = row_for(Some("AAA"), &table);
+    assert_eq!(aaa.rating.as_deref(), Some("AAA"));
+    assert_eq!(aaa.target_default_rate, Some(dec!(0.25)));
+    assert_eq!(aaa.pass, Some(false));
+    let aa = row_for(Some("AA"), &table);
+    assert_eq!(aa.target_default_rate, Some(dec!(0.15)));
+    assert_eq!(aa.pass, Some(true));
+    let bbb = row_for(Some("BBB"), &table);
+    assert_eq!((bbb.target_default_rate, bbb.pass), (None, None));
+    let unrated = row_for(None, &table);
+    assert_eq!((unrated.target_default_rate, unrated.pass), (None, None));
+    // A base default rate of 0 gives no TDR at all.
+    let zero = RatingTable {
+        base_default_rate: Decimal::ZERO,
+        ..table.clone()
+    };
+    let aaa0 = row_for(Some("AAA"), &zero);
+    assert_eq!((aaa0.target_default_rate, aaa0.pass), (None, None));
+    // At exactly the TDR it passes (>=): the full-recovery deal has a realised BDR of exactly 1
+    // (see a_tranche_paid_even_when_everything_defaults_breaks_even_at_one); base 0.2 × 5 = 1.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, Some("AAA")));
+    let t1 = RatingTable {
+        base_default_rate: dec!(0.2),
+        multipliers: vec![("AAA".into(), dec!(5))],
+    };
+    let row = breakeven_one(&d, &scenario("full", Decimal::ONE, 0), 0, &t1).unwrap();
+    assert_eq!(row.target_default_rate, Some(Decimal::ONE));
+    assert_eq!(row.pass, Some(true));
+    // A tranche that fails with no defaults never passes, even against a TDR of 0
+    // (multiplier 0): its BDR of 0 is not a rate at which it is paid.
+    let d = deal(&tiny(&[("O1", 1_000_000)], 1_100_000, Some("X")));
+    let t0 = RatingTable {
+        base_default_rate: dec!(0.01),
+        multipliers: vec![("X".into(), Decimal::ZERO)],
+    };
+    let row = breakeven_one(&d, &s, 0, &t0).unwrap();
+    assert_eq!(row.target_default_rate, Some(Decimal::ZERO));
+    assert_eq!(row.pass, Some(false));
+}
+
+#[test]
+fn which_tranches_are_reported() {
+    // Senior and mezzanine always; subordinated only when rated.
+    let mut src = tiny(&[("O1", 1_000_000)], 500_000, None);
+    src = src.replace(
+        "\n[waterfalls]",
+        "\n[[tranches]]\nname = \"M\"\nclass = \"mezzanine\"\nbalance = 200000\ncoupon = 0\n\
+         \n[[tranches]]\nname = \"S1\"\nclass = \"subordinated\"\nbalance = 100000\n\
+         \n[[tranches]]\nname = \"S2\"\nclass = \"subordinated\"\nbalance = 100000\nrating = \"BBB\"\n\
+         \n[waterfalls]",
+    );
+    src = src.replace(
+        "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+        "  { action = \"pay_principal\", tranches = [\"A\", \"M\", \"S1\", \"S2\"] },\n",
+    );
+    let d = deal(&src);
+    let names: Vec<&str> = breakeven_tranches(&d)
+        .into_iter()
+        .map(|i| d.tranches[i].name.as_str())
+        .collect();
+    assert_eq!(names, ["A", "M", "S2"]);
+
+    // The table: scenarios outer, tranches inner. Sequential principal: A 500k, M 200k, S1 100k,
+    // S2 100k. Paid in full iff cash 1,000,000 (1 − R) covers everything ahead and itself:
+    // A: ≥ 500k → R ≤ 0.5; M: ≥ 700k → R ≤ 0.3; S2: ≥ 900k (S1 is before it) → R ≤ 0.1.
+    let scenarios = [
+        scenario("r0", Decimal::ZERO, 0),
+        scenario("r100", Decimal::ONE, 0),
+    ];
+    let rows = breakeven(&d, &scenarios, &no_ratings()).unwrap();
+    let keys: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.scenario.as_str(), r.tranche.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("r0", "A"),
+            ("r0", "M"),
+            ("r0", "S2"),
+            ("r100", "A"),
+            ("r100", "M"),
+            ("r100", "S2")
+        ]
+    );
+    for (row, be) in rows.iter().zip([0.5, 0.3, 0.1]) {
+        let be = Decimal::try_from(be).unwrap();
+        assert!(row.breakeven_input_rate <= be, "{row:?}");
+        assert!(row.breakeven_input_rate >= be - TOLERANCE, "{row:?}");
+    }
+    // Full recovery: every tranche passes at R = 1.
+    assert!(rows[3..].iter().all(|r| r.passes_at_one));
+    assert_eq!(rows[2].class, "subordinated");
+    assert_eq!(rows[1].class, "mezzanine");
+}
+
+#[test]
+fn an_unknown_tranche_index_is_an_error() {
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, None));
+    match breakeven_one(&d, &Scenario::base(), 7, &no_ratings()) {
+        Err(Error::Internal(m)) => assert!(m.contains("tranche 7"), "{m}"),
+        other => panic!("expected an internal error, got {other:?}"),
+    }
+}
+
+#[test]
+fn paid_in_full_needs_every_interest_payment_and_a_zero_final_balance() {
+    // Same one-period deal with A's coupon 4%: interest due = fen(800,000 × 0.04 × 91/365)
+    // (2024-01-01 → 04-01 = 31 + 29 + 31 = 91 days) = fen(7,978.0821…) = 7,978.08.
+    // Pool cash 1,000,000 − D. A is paid in full iff cash ≥ 807,978.08.
+    let src = tiny(&[("O1", 1_000_000)], 800_000, None).replace("coupon = 0", "coupon = 0.04");
+    let d = deal(&src);
+    let s = scenario("flat", Decimal::ZERO, 0);
+    // R = 0.19 → D = 190,000, cash 810,000: pass.
+    assert!(paid_at(&d, &s, "A", dec!(0.19)));
+    // D = 192,021.92 → cash 807,978.08: exactly enough.
+    assert!(paid_at(&d, &s, "A", dec!(0.19202192)));
+    // One fen more of default: interest paid in full, principal 1 fen short.
+    let run = engine::run(&d, &stressed(&s, dec!(0.19202193))).unwrap();
+    assert!(!paid_in_full(&run, "A"));
+    // R = 0.995 → cash 5,000 < 7,978.08: interest short.
+    let run = engine::run(&d, &stressed(&s, dec!(0.995))).unwrap();
+    assert!(!paid_in_full(&run, "A"));
+    // No such tranche.
+    assert!(!paid_in_full(&run, "Z"));
+}
+
+#[test]
+fn a_trigger_can_make_the_pass_region_non_monotone() {
+    // The documented caveat, by hand. Pool 1,000,000 (one receivable, as above); A 800,000 at
+    // coupon 0; B subordinated 1,000,000 with a period-return cap of 80%:
+    //   B's return due = fen(1,000,000 × 0.8 × 91/365) = fen(199,452.0547…) = 199,452.05.
+    // `normal` pays B's return BEFORE A's principal; a cumulative default ratio above 10% trips
+    // `accelerated`, which skips B. With D = fen(R × 1,000,000) and cash 1,000,000 − D:
+    //   * ratio ≤ 0.1 (normal): A is paid iff cash − 199,452.05 ≥ 800,000 ⇔ D ≤ 547.95;
+    //   * ratio > 0.1 (accelerated): A is paid iff cash ≥ 800,000 ⇔ D ≤ 200,000 ⇔ R ≤ 0.2.
+    // So A passes on [0, 0.000547…] ∪ (≈0.1, 0.2] and fails in between. Bisection tries 0.5
+    // (fail), 0.25 (fail), 0.125 (pass), … and lands on the upper crossing 0.2, although 0.05
+    // fails.
+    let src = tiny(&[("O1", 1_000_000)], 800_000, None).replace(
+        "\n[waterfalls]\nnormal = [\n  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+        "\n[[tranches]]\nname = \"B\"\nclass = \"subordinated\"\nbalance = 1000000\ncoupon = 0.8\n\
+         \n[[triggers]]\nname = \"acc\"\nkind = \"acceleration\"\n\
+         condition = \"cumulative_default_ratio_above\"\nthreshold = 0.10\nwaterfall = \"accelerated\"\n\
+         \n[waterfalls]\naccelerated = [\n  { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+         { action = \"pay_principal\", tranches = [\"A\"] },\n]\nnormal = [\n  \
+         { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+         { action = \"pay_sub_return\", tranche = \"B\" },\n",
+    );
+    assert!(src.contains("pay_sub_return") && src.contains("[[triggers]]"));
+    let d = deal(&src);
+    let s = scenario("flat", Decimal::ZERO, 0);
+    assert!(paid_at(&d, &s, "A", Decimal::ZERO));
+    assert!(paid_at(&d, &s, "A", dec!(0.0005)));
+    assert!(!paid_at(&d, &s, "A", dec!(0.0006)));
+    assert!(!paid_at(&d, &s, "A", dec!(0.05)));
+    // The trigger compares the ratio rounded to 6 dp: D = 100,000.40 gives 0.1000004 → 0.100000
+    // (not above 0.1); D = 100,000.50 gives 0.1000005 → 0.100001 (above).
+    assert!(!paid_at(&d, &s, "A", dec!(0.1000004)));
+    assert!(paid_at(&d, &s, "A", dec!(0.1000005)));
+    assert!(paid_at(&d, &s, "A", dec!(0.2)));
+    assert!(!paid_at(&d, &s, "A", dec!(0.20000001)));
+    let row = breakeven_one(&d, &s, 0, &no_ratings()).unwrap();
+    assert!(row.breakeven_input_rate <= dec!(0.2), "{row:?}");
+    assert!(row.breakeven_input_rate >= dec!(0.19990001), "{row:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The example deals.
+// ---------------------------------------------------------------------------------------------
+
+const EXAMPLES: [&str; 4] = [
+    "gdd_patent_licence_2019.toml",
+    "nanshan_gaoxintou_5_2022.toml",
+    "wenke_leasing_1_2018.toml",
+    "yongxing_guofu_ningbo_2024.toml",
+];
+
+fn example(file: &str) -> Deal {
+    load_deal(&root().join("deals").join(file))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+/// Base case with every support provider off, and three stresses on top of it.
+fn stress_scenarios(deal: &Deal) -> Vec<Scenario> {
+    let off = Scenario {
+        name: "base, supports off".into(),
+        supports_off: (0..deal.supports.len()).collect(),
+        ..deal.scenario.clone()
+    };
+    let n = deal.periods.len();
+    // Front-loaded: half of the defaults in period 1, the rest evenly after it.
+    let mut front = vec![dec!(0.5)];
+    if n > 1 {
+        let rest = dec!(0.5) / Decimal::from(n - 1);
+        front.extend(std::iter::repeat_n(rest, n - 1));
+    } else {
+        front[0] = Decimal::ONE;
+    }
+    vec![
+        off.clone(),
+        Scenario {
+            name: "recovery 30% after 6 months".into(),
+            recovery_rate: dec!(0.3),
+            recovery_lag_months: 6,
+            ..off.clone()
+        },
+        Scenario {
+            name: "30% of collections 6 months late".into(),
+            delay_fraction: dec!(0.3),
+            delay_months: 6,
+            ..off.clone()
+        },
+        Scenario {
+            name: "front-loaded defaults".into(),
+            default_timing: front,
+            ..off
+        },
+    ]
+}
+
+fn senior_index(deal: &Deal) -> usize {
+    deal.tranches
+        .iter()
+        .position(|t| t.class == TrancheClass::Senior)
+        .expect("every example deal has a senior tranche")
+}
+
+/// The scenario with the `k` largest obligors (by cutoff balance, ties by name) defaulting on
+/// the first day of the first collection period, computed here without the library's ordering.
+fn k_largest(deal: &Deal, s: &Scenario, k: usize) -> Scenario {
+    let mut order: Vec<(Decimal, &str, usize)> = deal
+        .obligors
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let bal: Decimal = o
+                .assets
+                .iter()
+                .flat_map(|a| a.instalments.iter())
+                .map(|x| x.principal)
+                .sum();
+            (bal, o.name.as_str(), i)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let date = deal.periods[0].collection_start;
+    Scenario {
+        obligor_defaults: order.iter().take(k).map(|x| (x.2, date)).collect(),
+        ..stressed(s, Decimal::ZERO)
+    }
+}
+
+#[test]
+fn example_seniors_are_paid_just_below_the_break_even_and_not_just_above() {
+    for file in EXAMPLES {
+        let d = example(file);
+        let t = senior_index(&d);
+        let name = d.tranches[t].name.clone();
+        for s in stress_scenarios(&d) {
+            let row = breakeven_one(&d, &s, t, &no_ratings()).unwrap();
+            let ctx = format!("{file} / {} / {name}: {row:?}", s.name);
+            if row.fails_at_zero {
+                assert!(!paid_at(&d, &s, &name, Decimal::ZERO), "{ctx}");
+                continue;
+            }
+            let r = row.breakeven_input_rate;
+            // Paid at the break-even itself, and its realised ratio is the reported one.
+            let run = engine::run(&d, &stressed(&s, r)).unwrap();
+            assert!(paid_in_full(&run, &name), "{ctx}");
+            assert_eq!(
+                run.periods.last().unwrap().cumulative_default_ratio,
+                row.breakeven_default_rate,
+                "{ctx}"
+            );
+            // Defaults are capped at performing balances, so the realised ratio is at most R
+            // up to rounding: fen per asset and period (≤ 0.005 × assets × periods / pool,
+            // below 10^-8 for these deals) and the ratio's 6 dp (≤ 0.0000005).
+            assert!(row.breakeven_default_rate <= r + dec!(0.000001), "{ctx}");
+            assert!(
+                paid_at(&d, &s, &name, (r - TOLERANCE).max(Decimal::ZERO)),
+                "{ctx}"
+            );
+            if row.passes_at_one {
+                assert_eq!(r, Decimal::ONE, "{ctx}");
+            } else {
+                assert!(r < Decimal::ONE, "{ctx}");
+                assert!(!paid_at(&d, &s, &name, r + TOLERANCE), "{ctx}");
+            }
+            // Whole obligors: k passes (and so does every k' < k, by the definition), k + 1
+            // fails unless every obligor is already in.
+            let k = row.breakeven_obligors as usize;
+            assert_eq!(row.obligor_count as usize, d.obligors.len(), "{ctx}");
+            for j in 0..=k {
+                let run = engine::run(&d, &k_largest(&d, &s, j)).unwrap();
+                assert!(paid_in_full(&run, &name), "{ctx}: k = {j}");
+            }
+            if k < d.obligors.len() {
+                let run = engine::run(&d, &k_largest(&d, &s, k + 1)).unwrap();
+                assert!(!paid_in_full(&run, &name), "{ctx}: k = {}", k + 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn an_uncapped_undertaking_carries_the_senior_through_any_default_rate() {
+    // gdd: the undertaking `gdd_undertaking` has no cap and covers senior interest and senior
+    // principal (principal due = the scheduled table), so with it on the senior is paid in full
+    // whatever the pool does: it passes at R = 1 and with every obligor defaulted.
+    let d = example("gdd_patent_licence_2019.toml");
+    let row = breakeven_one(&d, &d.scenario, senior_index(&d), &no_ratings()).unwrap();
+    assert!(row.passes_at_one, "{row:?}");
+    assert_eq!(row.breakeven_obligors, row.obligor_count);
+    assert_eq!(row.obligor_count, 11);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+// ---------------------------------------------------------------------------------------------
+
+fn sample_rows() -> Vec<BreakevenRow> {
+    let row = |scenario: &str, tranche: &str, bdr: Decimal, tdr: Option<Decimal>| BreakevenRow {
+        deal: "深知 2024-1".into(),
+        scenario: scenario.into(),
+        tranche: tranche.into(),
+        class: "senior".into(),
+        rating: tdr.map(|_| "AAA".to_string()),
+        breakeven_default_rate: bdr,
+        breakeven_input_rate: bdr + dec!(0.00000123),
+        breakeven_obligors: 3,
+        obligor_count: 12,
+        target_default_rate: tdr,
+        pass: tdr.map(|t| bdr >= t),
+        runs: 19,
+        fails_at_zero: false,
+        passes_at_one: false,
+    };
+    let mut rows = vec![
+        row("base", "优先A", dec!(0.234567), Some(dec!(0.1))),
+        row("回收延迟 30%/6m", "优先A", dec!(0.054321), Some(dec!(0.1))),
+        row("base", "A2", dec!(0.3), None),
+    ];
+    rows[2].fails_at_zero = true;
+    rows[2].breakeven_default_rate = Decimal::ZERO;
+    rows[2].breakeven_input_rate = Decimal::ZERO;
+    rows
+}
+
+fn read(path: &Path) -> DataFrame {
+    ParquetReader::new(File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn decimal_at(df: &DataFrame, col: &str, row: usize, scale: usize) -> Option<Decimal> {
+    let c = df.column(col).unwrap().decimal().unwrap();
+    assert_eq!(c.precision(), 18, "{col}");
+    assert_eq!(c.scale(), scale, "{col}");
+    c.physical()
+        .get(row)
+        .map(|m| Decimal::from_i128_with_scale(m, scale as u32))
+}
+
+#[test]
+fn the_parquet_file_reads_back_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let rows = sample_rows();
+    let path = write_breakeven(&dir, &rows).unwrap();
+    assert_eq!(path, dir.join(BREAKEVEN_FILE));
+    // Nothing but the file: the temporary file was renamed away.
+    let listing: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(listing, [BREAKEVEN_FILE]);
+
+    let df = read(&path);
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "deal",
+            "scenario",
+            "tranche",
+            "class",
+            "rating",
+            "breakeven_default_rate",
+            "breakeven_input_rate",
+            "breakeven_obligors",
+            "obligor_count",
+            "target_default_rate",
+            "pass",
+            "runs",
+            "fails_at_zero",
+            "passes_at_one"
+        ]
+    );
+    assert_eq!(df.height(), 3);
+    let s = |col: &str, i: usize| {
+        df.column(col)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(i)
+            .map(str::to_string)
+    };
+    let int = |col: &str, i: usize| df.column(col).unwrap().i32().unwrap().get(i);
+    let boolean = |col: &str, i: usize| df.column(col).unwrap().bool().unwrap().get(i);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(s("deal", i).as_deref(), Some(r.deal.as_str()));
+        assert_eq!(s("scenario", i).as_deref(), Some(r.scenario.as_str()));
+        assert_eq!(s("tranche", i).as_deref(), Some(r.tranche.as_str()));
+        assert_eq!(s("class", i).as_deref(), Some("senior"));
+        assert_eq!(s("rating", i), r.rating);
+        assert_eq!(
+            decimal_at(&df, "breakeven_default_rate", i, 6),
+            Some(r.breakeven_default_rate)
+        );
+        assert_eq!(
+            decimal_at(&df, "breakeven_input_rate", i, 8),
+            Some(r.breakeven_input_rate)
+        );
+        assert_eq!(int("breakeven_obligors", i), Some(3));
+        assert_eq!(int("obligor_count", i), Some(12));
+        assert_eq!(
+            decimal_at(&df, "target_default_rate", i, 8),
+            r.target_default_rate
+        );
+        assert_eq!(boolean("pass", i), r.pass);
+        assert_eq!(int("runs", i), Some(19));
+        assert_eq!(boolean("fails_at_zero", i), Some(r.fails_at_zero));
+        assert_eq!(boolean("passes_at_one", i), Some(false));
+    }
+    // 0.234567 ≥ 0.1 → true; 0.054321 < 0.1 → false; no TDR → null.
+    assert_eq!(boolean("pass", 0), Some(true));
+    assert_eq!(boolean("pass", 1), Some(false));
+    assert_eq!(boolean("pass", 2), None);
+    assert!(breakeven_frame(&rows).unwrap().equals_missing(&df));
+
+    // Replacing an existing file works and leaves no temporary file behind.
+    write_breakeven(&dir, &rows[..1]).unwrap();
+    assert_eq!(read(&path).height(), 1);
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+#[test]
+fn pyarrow_reads_the_types_and_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_breakeven(tmp.path(), &sample_rows()).unwrap();
+    let script = r#"
+import sys
+import pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+for f in t.schema:
+    print(f.name, f.type)
+d = t.to_pydict()
+print(d["breakeven_default_rate"][0], d["breakeven_input_rate"][1], d["target_default_rate"][2])
+print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
+"#;
+    let out = Command::new("python3")
+        .env("PYTHONIOENCODING", "utf-8")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let expected_types = [
+        "deal string",
+        "scenario string",
+        "tranche string",
+        "class string",
+        "rating string",
+        "breakeven_default_rate decimal128(18, 6)",
+        "breakeven_input_rate decimal128(18, 8)",
+        "breakeven_obligors int32",
+        "obligor_count int32",
+        "target_default_rate decimal128(18, 8)",
+        "pass bool",
+        "runs int32",
+        "fails_at_zero bool",
+        "passes_at_one bool",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    for (line, want) in lines.iter().zip(expected_types) {
+        // polars may write strings as large_string / string_view; the name and kind matter.
+        let want_name = want.split(' ').next().unwrap();
+        assert!(line.starts_with(want_name), "{line} vs {want}");
+        if want.ends_with("string") {
+            assert!(line.contains("string"), "{line}");
+        } else {
+            assert_eq!(*line, want);
+        }
+    }
+    // 0.234567; 0.054321 + 0.00000123 = 0.05432223; no TDR on row 2.
+    assert_eq!(lines[14], "0.234567 0.05432223 None");
+    assert_eq!(
+        lines[15],
+        "[True, False, None] [False, False, True] None 优先A"
+    );
+}
+
+#[test]
+fn a_value_that_does_not_fit_is_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("new");
+    let mut rows = sample_rows();
+    rows[1].breakeven_input_rate = dec!(0.123456789); // 9 dp in an 8-dp column
+    match write_breakeven(&dir, &rows) {
+        Err(Error::Write { path, message }) => {
+            assert_eq!(path, dir.join(BREAKEVEN_FILE));
+            assert!(message.contains("breakeven_input_rate"), "{message}");
+            assert!(message.contains("not exact"), "{message}");
+        }
+        other => panic!("expected a write error, got {other:?}"),
+    }
+    assert!(!dir.exists());
+}
+
+#[test]
+fn the_terminal_table_is_aligned_in_terminal_cells() {
+    let rows = sample_rows();
+    let text = breakeven_table(&rows);
+    assert!(text.contains("deal: 深知 2024-1"), "{text}");
+    // BDR in percent to 4 dp, exact: 0.234567 → 23.4567%; input 0.23456823 → 23.456823%;
+    // TDR 0.1 → 10.00%; obligors 3/12; the failing row's 0 → 0.0000%.
+    assert!(text.contains("23.4567%"), "{text}");
+    assert!(text.contains("23.456823%"), "{text}");
+    assert!(text.contains("0.0000%"), "{text}");
+    assert!(text.contains("10.00%"), "{text}");
+    assert!(text.contains("3/12"), "{text}");
+    assert!(text.contains("PASS") && text.contains("FAIL"), "{text}");
+    assert!(text.contains("fails with no defaults"), "{text}");
+    // The Result column starts at the same terminal cell on the header and every row, although
+    // "优先A" and "回收延迟" take two cells per CJK character.
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("Scenario"))
+        .unwrap();
+    let col = |line: &str, word: &str| display_width(&line[..line.find(word).unwrap()]);
+    let at = col(lines[header], "Result");
+    let mut checked = 0;
+    for line in &lines[header + 2..header + 5] {
+        for word in ["PASS", "FAIL"] {
+            if line.contains(word) {
+                assert_eq!(col(line, word), at, "{text}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2, "{text}");
+    // Minimum over scenarios: 优先A min(0.234567, 0.054321) = 5.4321% < 10% → FAIL.
+    let min_line = lines
+        .iter()
+        .find(|l| l.starts_with("优先A") && l.contains("5.4321%") && l.contains("回收延迟"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(min_line.ends_with("FAIL"), "{text}");
+    assert!(breakeven_table(&[]).contains("(no rated tranches)"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing: `cargo test --release --test breakeven -- --ignored --nocapture`.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+#[ignore]
+fn time_the_example_deals() {
+    for file in EXAMPLES {
+        let d = example(file);
+        // 4 stress scenarios × 8 timings/recoveries = 32 scenarios.
+        let mut scenarios = Vec::new();
+        for (i, base) in stress_scenarios(&d).into_iter().enumerate() {
+            for j in 0..8u32 {
+                scenarios.push(Scenario {
+                    name: format!("{} #{i}.{j}", base.name),
+                    recovery_rate: Decimal::from(j) / dec!(10),
+                    ..base.clone()
+                });
+            }
+        }
+        let t0 = Instant::now();
+        let one = engine::run(&d, &stressed(&scenarios[0], dec!(0.1))).unwrap();
+        let single = t0.elapsed();
+        let t1 = Instant::now();
+        let rows = breakeven(&d, &scenarios, &no_ratings()).unwrap();
+        let all = t1.elapsed();
+        let runs: u32 = rows.iter().map(|r| r.runs).sum();
+        println!(
+            "{file}: {} periods, {} obligors, {} ledger rows; one run {single:?}; \
+             {} scenarios × {} tranches = {} rows, {runs} runs ({:.1}/row), {all:?} \
+             ({:?}/run)",
+            d.periods.len(),
+            d.obligors.len(),
+            one.ledger.len(),
+            scenarios.len(),
+            breakeven_tranches(&d).len(),
+            rows.len(),
+            f64::from(runs) / rows.len() as f64,
+            all / runs.max(1),
+        );
+        let four = breakeven(&d, &stress_scenarios(&d), &aaa_table()).unwrap();
+        println!("{}", breakeven_table(&four));
+    }
+}
