@@ -1,4 +1,4 @@
-//! The command line: `ipabs run`, `ipabs sweep`, `ipabs check`.
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).
@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::analytics::stress::StressSuite;
 use crate::deal::Deal;
 use crate::error::{Error, Result, Warning};
+use crate::output::breakeven::{BREAKEVEN_FILE, breakeven_table, write_breakeven};
 use crate::output::parquet::{
     self, LEDGER_FILE, PERIODS_FILE, POOL_FLOWS_FILE, SUMMARY_FILE, SUPPORT_FILE,
     TRANCHE_FLOWS_FILE,
@@ -72,6 +73,22 @@ pub enum Command {
         /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
         #[arg(long)]
         flows: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Find each rated tranche's break-even default rate (临界违约率) under every scenario and
+    /// compare it with its rating's target default rate (docs/breakeven.md).
+    Breakeven {
+        deal: PathBuf,
+        /// Scenario file: [[scenarios]], [grid], [rating].
+        #[arg(long)]
+        scenarios: Option<PathBuf>,
+        /// Add a built-in stress suite built on the deal's [scenario].
+        #[arg(long)]
+        stress: Option<StressSuite>,
         /// Worker threads (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
@@ -193,6 +210,44 @@ fn execute(cmd: Command) -> Result<()> {
                     "wrote {} files to {}",
                     RUN_FILES.len(),
                     out.out.display()
+                ));
+            }
+            Ok(())
+        }
+        Command::Breakeven {
+            deal,
+            scenarios,
+            stress,
+            threads,
+            out,
+        } => {
+            if !out.force && out.out.join(BREAKEVEN_FILE).exists() {
+                return Err(Error::Usage(format!(
+                    "{} already holds {BREAKEVEN_FILE}; pass --force to replace it, or choose \
+                     another --out",
+                    out.out.display()
+                )));
+            }
+            let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
+            print_warnings(&loaded.warnings);
+            let d = &loaded.deal;
+            if let Some(suite) = stress {
+                add_stress(d, &mut set.scenarios, suite)?;
+            }
+            let opts = SweepOptions {
+                flows: false,
+                threads,
+                progress: !out.quiet,
+            };
+            let rows = sweep::breakeven_sweep(d, &set.scenarios, &set.rating, opts)?;
+            write_breakeven(&out.out, &rows)?;
+            if !out.quiet {
+                out_line(&breakeven_table(&rows));
+                out_line(&format!(
+                    "{} break-even rows for {}; wrote {}",
+                    rows.len(),
+                    d.name,
+                    out.out.join(BREAKEVEN_FILE).display()
                 ));
             }
             Ok(())

@@ -8,11 +8,12 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
 use crate::analytics::measures::apply_pricing;
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::{self, result::RunResult};
 use crate::error::{Error, Result};
-use crate::scenario::{Pricing, Scenario};
+use crate::scenario::{Pricing, RatingTable, Scenario};
 
 /// How a sweep runs and what it keeps.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,16 +49,50 @@ pub fn sweep(
             })
             .collect::<Result<Vec<RunResult>>>()
     };
-    let out = match opts.threads {
-        None => work(),
-        Some(n) => rayon::ThreadPoolBuilder::new()
+    let out = in_pool(opts.threads, work)?;
+    bar.finish_and_clear();
+    out
+}
+
+/// The break-even row of every (scenario, break-even tranche) pair, in parallel, in scenario
+/// order then tranche order (docs/breakeven.md).
+pub fn breakeven_sweep(
+    deal: &Deal,
+    scenarios: &[Scenario],
+    rating: &RatingTable,
+    opts: SweepOptions,
+) -> Result<Vec<BreakevenRow>> {
+    let tranches = breakeven_tranches(deal);
+    let pairs: Vec<(&Scenario, usize)> = scenarios
+        .iter()
+        .flat_map(|s| tranches.iter().map(move |&t| (s, t)))
+        .collect();
+    let bar = progress_bar(pairs.len() as u64, opts.progress);
+    let work = || {
+        pairs
+            .par_iter()
+            .map(|&(s, t)| {
+                let row = breakeven_one(deal, s, t, rating);
+                bar.inc(1);
+                row
+            })
+            .collect::<Result<Vec<BreakevenRow>>>()
+    };
+    let out = in_pool(opts.threads, work)?;
+    bar.finish_and_clear();
+    out
+}
+
+/// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core).
+fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        None => Ok(work()),
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(work),
-    };
-    bar.finish_and_clear();
-    out
+            .install(work)),
+    }
 }
 
 /// Keeps the summary, support totals and the senior tranches' rows; drops the rest.

@@ -259,3 +259,53 @@ discount_rate = 0.025
     assert!(text(&check.stdout).contains(" passed, 0 failed"));
     pyarrow_check(&out_dir);
 }
+
+/// `ipabs breakeven` writes breakeven.parquet with the documented columns, one row per
+/// (scenario, rated tranche), readable by pyarrow; refuses to overwrite without --force.
+#[test]
+fn breakeven_command_writes_its_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"pool-only\"\nrecovery_rate = 0.3\nsupports_off = [\"shortfall_undertaking\"]\n\n\
+         [rating]\nbase_default_rate = 0.02\n",
+    )
+    .expect("write");
+    let out_dir = dir.path().join("out");
+    let args = [
+        "breakeven",
+        "deals/yongxing_guofu_ningbo_2024.toml",
+        "--scenarios",
+        scen.to_str().expect("utf-8"),
+        "--stress",
+        "standard",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("break-even rows"));
+    let py = r#"
+import sys, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+need = ["deal", "scenario", "tranche", "breakeven_default_rate", "breakeven_obligors",
+        "target_default_rate", "rating", "pass"]
+missing = [c for c in need if c not in t.column_names]
+assert not missing, missing
+rows = t.to_pylist()
+assert rows[0]["scenario"] == "pool-only" and rows[0]["tranche"] == "A", rows[0]
+# AAA: TDR = 5.0 x 2% = 10%.
+assert str(rows[0]["target_default_rate"]) in ("0.10000000", "0.1"), rows[0]["target_default_rate"]
+assert rows[0]["pass"] == (rows[0]["breakeven_default_rate"] >= rows[0]["target_default_rate"])
+print(len(rows), "rows")
+"#;
+    let check = Command::new("python3")
+        .args(["-c", py])
+        .arg(out_dir.join("breakeven.parquet"))
+        .output()
+        .expect("python3 runs");
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    let again = run(&args);
+    assert_eq!(again.status.code(), Some(2));
+}
