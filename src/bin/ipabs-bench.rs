@@ -9,8 +9,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ipabs::engine;
 use ipabs::analytics::stress::StressSuite;
+use ipabs::engine;
 use ipabs::scenario::{Pricing, RatingTable, Scenario};
 use ipabs::sweep::{SweepOptions, breakeven_sweep, sweep};
 use ipabs::validate::{Loaded, deal_from_str, load_deal};
@@ -295,7 +295,11 @@ fn main() {
         let loaded = load_deal(p).expect("example deal loads");
         let deal = &loaded.deal;
         let mut scenarios = vec![deal.scenario.clone()];
-        scenarios.extend(StressSuite::Standard.scenarios(deal, &deal.scenario).expect("suite"));
+        scenarios.extend(
+            StressSuite::Standard
+                .scenarios(deal, &deal.scenario)
+                .expect("suite"),
+        );
         for threads in [1, 2] {
             let opts = SweepOptions {
                 flows: false,
