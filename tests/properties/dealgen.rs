@@ -1,0 +1,1433 @@
+//! Random valid deals, written as TOML text so that the whole loader is exercised.
+//!
+//! A [`DealSpec`] holds only *relative* choices (day and month offsets, fractions, weights,
+//! indices). [`DealSpec::render`] resolves them against the deal's dates into a TOML file that
+//! is valid by construction: every date it writes lies where `docs/deal-format.md` requires,
+//! every name it refers to exists, every amount is whole fen below 10^15. Because the choices
+//! are relative, proptest shrinks them towards small, early, simple deals without ever
+//! leaving the valid space.
+
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+use proptest::prelude::*;
+use proptest::sample::Index;
+
+/// What a property needs its deals to look like.
+#[derive(Debug, Clone, Copy)]
+pub struct Opts {
+    /// Largest number of obligors (1..=this).
+    pub max_obligors: usize,
+    /// Largest number of payment dates generated from the frequency.
+    pub max_periods: u32,
+    /// Triggers may be generated.
+    pub triggers: bool,
+    /// Every waterfall is "standard" (see docs/robustness.md): seniors first, one class per
+    /// interest step, and the reserve's and each support's `covers` are senior-closed.
+    pub standard: bool,
+    /// Every support is switched off by the scenario, recoveries are zero, no fee or tax is
+    /// based on the pool's balance or cash, and the reserve target is fixed (the monotonicity
+    /// property, see docs/robustness.md).
+    pub monotone: bool,
+}
+
+impl Opts {
+    pub const FULL: Opts = Opts {
+        max_obligors: 200,
+        max_periods: 16,
+        triggers: true,
+        standard: false,
+        monotone: false,
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freq {
+    Monthly,
+    Quarterly,
+    Semiannual,
+    Annual,
+}
+
+impl Freq {
+    fn months(self) -> u32 {
+        match self {
+            Freq::Monthly => 1,
+            Freq::Quarterly => 3,
+            Freq::Semiannual => 6,
+            Freq::Annual => 12,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Freq::Monthly => "monthly",
+            Freq::Quarterly => "quarterly",
+            Freq::Semiannual => "semiannual",
+            Freq::Annual => "annual",
+        }
+    }
+}
+
+fn freq() -> impl Strategy<Value = Freq> {
+    prop_oneof![
+        Just(Freq::Monthly),
+        Just(Freq::Quarterly),
+        Just(Freq::Semiannual),
+        Just(Freq::Annual)
+    ]
+}
+
+/// Money in fen: mostly everyday sizes, sometimes tiny, sometimes huge.
+fn fen_amount() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        6 => 100_000i64..10_000_000_000,          // 1 000 .. 100 million yuan
+        2 => 1i64..100_000,                        // a fen .. 1 000 yuan
+        // 100 million .. 10^11 yuan. Larger pools (up to 200 × 3 assets) would reach the
+        // pro_rata overflow (cash × amount > 7.9e28, tests/regressions.rs
+        // huge_pro_rata_*); raise to 10^13 once it is fixed.
+        1 => 10_000_000_000i64..10_000_000_000_000,
+    ]
+}
+
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Amount(i64),
+    PrincipalInterest(i64, i64),
+}
+
+#[derive(Debug, Clone)]
+pub enum AssetSpec {
+    /// Licence fees: (gap in days from the previous entry, amounts). The first date is
+    /// `back` days before the cutoff plus the first gap.
+    Licence {
+        back: u32,
+        entries: Vec<(u32, Entry)>,
+    },
+    /// A loan or lease given by its generation keys.
+    Generated {
+        lease: bool,
+        balance: i64,
+        rate_bp: u32,
+        start_back_months: u32,
+        start_day: u32,
+        first_days: Option<u32>,
+        term: Index,
+        freq: Freq,
+        repayment: u8,
+        accrual: u8,
+        prepayable: Option<bool>,
+    },
+    /// A loan or lease with an explicit schedule.
+    Explicit {
+        lease: bool,
+        back: u32,
+        entries: Vec<(u32, i64, i64)>,
+        prepayable: Option<bool>,
+    },
+    Receivable {
+        amount: i64,
+        due: Index,
+    },
+}
+
+fn entry() -> impl Strategy<Value = Entry> {
+    prop_oneof![
+        3 => fen_amount().prop_map(Entry::Amount),
+        2 => (fen_amount(), 0i64..5_000_000).prop_map(|(p, i)| Entry::PrincipalInterest(p, i)),
+        1 => Just(Entry::PrincipalInterest(0, 0)),
+    ]
+}
+
+fn asset() -> impl Strategy<Value = AssetSpec> {
+    let licence = (0u32..90, prop::collection::vec((1u32..200, entry()), 1..5))
+        .prop_map(|(back, entries)| AssetSpec::Licence { back, entries });
+    let generated = (
+        any::<bool>(),
+        fen_amount(),
+        prop_oneof![3 => 0u32..2000, 1 => Just(0u32), 1 => 9000u32..9999],
+        0u32..36,
+        1u32..=27,
+        prop::option::weighted(0.3, 1u32..60),
+        any::<Index>(),
+        freq(),
+        0u8..5,
+        0u8..3,
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(
+            |(
+                lease,
+                balance,
+                rate_bp,
+                start_back_months,
+                start_day,
+                first_days,
+                term,
+                freq,
+                repayment,
+                accrual,
+                prepayable,
+            )| AssetSpec::Generated {
+                lease,
+                balance,
+                rate_bp,
+                start_back_months,
+                start_day,
+                first_days,
+                term,
+                freq,
+                repayment,
+                accrual,
+                prepayable,
+            },
+        );
+    let explicit = (
+        any::<bool>(),
+        0u32..90,
+        prop::collection::vec((1u32..200, fen_amount(), 0i64..5_000_000), 1..5),
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(|(lease, back, entries, prepayable)| AssetSpec::Explicit {
+            lease,
+            back,
+            entries,
+            prepayable,
+        });
+    let receivable = (fen_amount(), any::<Index>())
+        .prop_map(|(amount, due)| AssetSpec::Receivable { amount, due });
+    prop_oneof![licence, generated, explicit, receivable]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    Senior,
+    Mezzanine,
+    Subordinated,
+}
+
+impl Class {
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Senior => "senior",
+            Class::Mezzanine => "mezzanine",
+            Class::Subordinated => "subordinated",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TrancheSpec {
+    pub class: Class,
+    pub weight: u32,
+    pub coupon_bp: Option<u32>,
+    /// 0 pass-through (written), 1 pass-through (default), 2 bullet, 3 scheduled.
+    pub amortization: u8,
+    /// Scheduled: (payment index, remaining fraction in per mille) entries.
+    pub targets: Vec<(Index, u32)>,
+    pub expected_maturity: Option<Index>,
+    pub rating: bool,
+    /// Position in the file (tranches are written sorted by this key, not by seniority).
+    pub file_key: u8,
+}
+
+fn tranche(class: BoxedStrategy<Class>) -> impl Strategy<Value = TrancheSpec> {
+    (
+        class,
+        1u32..100,
+        prop::option::weighted(0.9, 0u32..1500),
+        0u8..4,
+        prop::collection::vec((any::<Index>(), 0u32..=1000), 1..4),
+        prop::option::weighted(0.3, any::<Index>()),
+        any::<bool>(),
+        any::<u8>(),
+    )
+        .prop_map(
+            |(
+                class,
+                weight,
+                coupon_bp,
+                amortization,
+                targets,
+                expected_maturity,
+                rating,
+                file_key,
+            )| {
+                TrancheSpec {
+                    class,
+                    weight,
+                    coupon_bp,
+                    amortization,
+                    targets,
+                    expected_maturity,
+                    rating,
+                    file_key,
+                }
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+pub enum FeeKindSpec {
+    Fixed(i64),
+    /// rate in units of 0.0001, base index.
+    AnnualRate(u32, Index),
+    OneOff(i64, Option<Index>),
+}
+
+#[derive(Debug, Clone)]
+pub struct FeeSpec {
+    pub kind: FeeKindSpec,
+    pub cap_per_period: Option<i64>,
+    pub cap_total: Option<i64>,
+}
+
+fn small_amount() -> impl Strategy<Value = i64> {
+    prop_oneof![4 => 1i64..10_000_000, 1 => 10_000_000i64..10_000_000_000]
+}
+
+fn fee() -> impl Strategy<Value = FeeSpec> {
+    let kind = prop_oneof![
+        small_amount().prop_map(FeeKindSpec::Fixed),
+        (0u32..200, any::<Index>()).prop_map(|(r, b)| FeeKindSpec::AnnualRate(r, b)),
+        (small_amount(), prop::option::of(any::<Index>()))
+            .prop_map(|(a, d)| FeeKindSpec::OneOff(a, d)),
+    ];
+    (
+        kind,
+        prop::option::weighted(0.3, 0i64..5_000_000),
+        prop::option::weighted(0.3, 0i64..50_000_000),
+    )
+        .prop_map(|(kind, cap_per_period, cap_total)| FeeSpec {
+            kind,
+            cap_per_period,
+            cap_total,
+        })
+}
+
+#[derive(Debug, Clone)]
+pub struct TaxSpec {
+    pub rate_bp: u32,
+    pub base: Index,
+}
+
+#[derive(Debug, Clone)]
+pub enum TargetSpec {
+    Fixed(i64),
+    /// Multiple in tenths.
+    Multiple(u32),
+}
+
+#[derive(Debug, Clone)]
+pub struct ReserveSpec {
+    pub target: TargetSpec,
+    pub initial: Option<i64>,
+    /// Bit set over the six cover items; None = the default list.
+    pub covers: Option<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SupportSpec {
+    pub guarantee: bool,
+    pub covers: u8,
+    pub cap_per_period: Option<i64>,
+    pub cap_total: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TriggerSpec {
+    /// 0 cumulative default ratio, 1 coverage, 2 senior interest shortfall, 3 legal maturity.
+    pub condition: u8,
+    pub threshold: u32,
+    pub event_of_default: bool,
+    /// Switch to the accelerated waterfall (else to `normal`).
+    pub to_accelerated: bool,
+    pub curable: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioSpec {
+    pub named: Vec<(Index, u32)>,
+    pub cdr_bp: u32,
+    pub recovery_pct: u32,
+    pub recovery_lag: u32,
+    pub delay: Option<(u32, u32)>,
+    pub cpr_bp: u32,
+    pub supports_off: u8,
+    /// Default curve (per mille), set on the loaded scenario (the deal file has no key for it).
+    pub default_rate_pm: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct DealSpec {
+    pub opts: Opts,
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub closing_gap: u32,
+    pub freq: Freq,
+    pub first_extra_days: u32,
+    pub n_periods: u32,
+    pub legal_extra_days: u32,
+    pub explicit_dates: bool,
+    pub day_count: u8,
+    pub business_day: u8,
+    pub cn_calendar: bool,
+    /// 0 none, 1 calendar days, 2 business days.
+    pub lag_kind: u8,
+    pub lag: u32,
+    pub obligors: Vec<Vec<AssetSpec>>,
+    pub tranches: Vec<TrancheSpec>,
+    pub issue_pct: u32,
+    pub fees: Vec<FeeSpec>,
+    pub taxes: Vec<TaxSpec>,
+    pub reserve: Option<ReserveSpec>,
+    pub supports: Vec<SupportSpec>,
+    pub triggers: Vec<TriggerSpec>,
+    /// Shuffle of the normal waterfall's steps (non-standard deals only).
+    pub shuffle: Option<Vec<Index>>,
+    /// Senior principal paid pro rata (else sequential).
+    pub senior_pro_rata: bool,
+    pub accelerated_extra: bool,
+    pub scenario: ScenarioSpec,
+}
+
+fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
+    let recovery = if opts.monotone {
+        Just(0u32).boxed()
+    } else {
+        prop_oneof![Just(0u32), 0u32..=100].boxed()
+    };
+    (
+        prop::collection::vec((any::<Index>(), 0u32..2000), 0..4),
+        prop_oneof![Just(0u32), 0u32..3000, 9000u32..9999],
+        recovery,
+        0u32..30,
+        prop::option::weighted(0.3, (0u32..=100, 0u32..=14)),
+        prop_oneof![Just(0u32), 0u32..4000],
+        any::<u8>(),
+        prop_oneof![Just(0u32), 0u32..=1000],
+    )
+        .prop_map(
+            |(
+                named,
+                cdr_bp,
+                recovery_pct,
+                recovery_lag,
+                delay,
+                cpr_bp,
+                supports_off,
+                default_rate_pm,
+            )| {
+                ScenarioSpec {
+                    named,
+                    cdr_bp,
+                    recovery_pct,
+                    recovery_lag,
+                    delay,
+                    cpr_bp,
+                    supports_off,
+                    default_rate_pm,
+                }
+            },
+        )
+}
+
+/// Random deals shaped by `opts`.
+pub fn deal(opts: Opts) -> impl Strategy<Value = DealSpec> {
+    let n_obligors = if opts.max_obligors > 10 {
+        prop_oneof![
+            8 => 1usize..=10,
+            2 => 1usize..=opts.max_obligors.min(50),
+            1 => 1usize..=opts.max_obligors,
+        ]
+        .boxed()
+    } else {
+        (1usize..=opts.max_obligors).boxed()
+    };
+    let obligors = n_obligors
+        .prop_flat_map(|n| prop::collection::vec(prop::collection::vec(asset(), 1..=3), n));
+    let junior = prop_oneof![
+        Just(Class::Senior),
+        Just(Class::Mezzanine),
+        Just(Class::Subordinated)
+    ]
+    .boxed();
+    let tranches = (
+        tranche(Just(Class::Senior).boxed()),
+        prop::collection::vec(tranche(junior), 0..=4),
+    )
+        .prop_map(|(first, mut rest)| {
+            rest.insert(0, first);
+            rest
+        });
+    let dates = (
+        prop_oneof![8 => 2005i32..2030, 1 => 1991i32..2005, 1 => 2030i32..2090],
+        1u32..=12,
+        1u32..=27,
+        0u32..40,
+        freq(),
+        0u32..10,
+        1u32..=opts.max_periods,
+        0u32..25,
+        prop::bool::weighted(0.2),
+        0u8..4,
+        0u8..4,
+        any::<bool>(),
+    );
+    let lag = (0u8..3, 0u32..6);
+    let liabilities = (
+        tranches,
+        50u32..=130,
+        prop::collection::vec(fee(), 0..=4),
+        prop::collection::vec(
+            (1u32..1000, any::<Index>()).prop_map(|(rate_bp, base)| TaxSpec { rate_bp, base }),
+            0..=2,
+        ),
+        prop::option::of(
+            (
+                prop_oneof![
+                    (0i64..50_000_000).prop_map(TargetSpec::Fixed),
+                    (0u32..40).prop_map(TargetSpec::Multiple)
+                ],
+                prop::option::of(0i64..50_000_000),
+                prop::option::of(1u8..64),
+            )
+                .prop_map(|(target, initial, covers)| ReserveSpec {
+                    target,
+                    initial,
+                    covers,
+                }),
+        ),
+        prop::collection::vec(
+            (
+                any::<bool>(),
+                1u8..64,
+                prop::option::weighted(0.4, 0i64..20_000_000),
+                prop::option::weighted(0.4, 0i64..100_000_000),
+            )
+                .prop_map(|(guarantee, covers, cap_per_period, cap_total)| {
+                    SupportSpec {
+                        guarantee,
+                        covers,
+                        cap_per_period,
+                        cap_total,
+                    }
+                }),
+            0..=2,
+        ),
+    );
+    let max_triggers = if opts.triggers { 4 } else { 0 };
+    let waterfall = (
+        prop::collection::vec(
+            (
+                0u8..4,
+                0u32..3000,
+                any::<bool>(),
+                prop::bool::weighted(0.8),
+                prop::option::of(any::<bool>()),
+            )
+                .prop_map(
+                    |(condition, threshold, event_of_default, to_accelerated, curable)| {
+                        TriggerSpec {
+                            condition,
+                            threshold,
+                            event_of_default,
+                            to_accelerated,
+                            curable,
+                        }
+                    },
+                ),
+            0..=max_triggers,
+        ),
+        if opts.standard {
+            Just(None).boxed()
+        } else {
+            prop::option::weighted(0.3, prop::collection::vec(any::<Index>(), 12)).boxed()
+        },
+        any::<bool>(),
+        any::<bool>(),
+    );
+    (dates, lag, obligors, liabilities, waterfall, scenario(opts)).prop_map(
+        move |(dates, lag, obligors, liabilities, waterfall, scenario)| {
+            let (
+                year,
+                month,
+                day,
+                closing_gap,
+                freq,
+                first_extra_days,
+                n_periods,
+                legal_extra_days,
+                explicit_dates,
+                day_count,
+                business_day,
+                cn_calendar,
+            ) = dates;
+            let (tranches, issue_pct, fees, taxes, reserve, supports) = liabilities;
+            let (triggers, shuffle, senior_pro_rata, accelerated_extra) = waterfall;
+            DealSpec {
+                opts,
+                year,
+                month,
+                day,
+                closing_gap,
+                freq,
+                first_extra_days,
+                n_periods,
+                legal_extra_days,
+                explicit_dates,
+                day_count,
+                business_day,
+                cn_calendar,
+                lag_kind: lag.0,
+                lag: lag.1,
+                obligors,
+                tranches,
+                issue_pct,
+                fees,
+                taxes,
+                reserve,
+                supports,
+                triggers,
+                shuffle,
+                senior_pro_rata,
+                accelerated_extra,
+                scenario,
+            }
+        },
+    )
+}
+
+/// A rendered deal: the spec and its TOML text. `Debug` prints the TOML, so a failing case
+/// shows the file to reproduce it with.
+#[derive(Clone)]
+pub struct Case {
+    pub spec: DealSpec,
+    pub toml: String,
+    /// Tranche names by class, in seniority order.
+    pub tranche_classes: Vec<(String, Class)>,
+    /// The default curve to set on the loaded scenario.
+    pub default_rate: rust_decimal::Decimal,
+}
+
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "default_rate = {} (set on the loaded scenario)\n----- deal.toml -----\n{}---------------------",
+            self.default_rate, self.toml
+        )
+    }
+}
+
+pub fn case(opts: Opts) -> impl Strategy<Value = Case> {
+    deal(opts).prop_map(|spec| spec.render())
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering.
+
+fn money(fen: i64) -> String {
+    let fen = fen.clamp(0, 99_999_999_999_999_999); // below 10^15 yuan
+    if fen % 100 == 0 {
+        format!("{}", fen / 100)
+    } else {
+        format!("\"{}.{:02}\"", fen / 100, fen % 100)
+    }
+}
+
+/// A fraction written as a TOML float, e.g. 435 with scale 4 → 0.0435.
+fn frac(units: u32, scale: u32) -> String {
+    let d = rust_decimal::Decimal::new(i64::from(units), scale).normalize();
+    let s = d.to_string();
+    if s.contains('.') { s } else { format!("{s}.0") }
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn add_months(d: NaiveDate, m: u32) -> NaiveDate {
+    d.checked_add_months(Months::new(m)).expect("date in range")
+}
+
+fn add_days(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_add_days(Days::new(u64::from(n)))
+        .expect("date in range")
+}
+
+fn sub_days(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_sub_days(Days::new(u64::from(n)))
+        .expect("date in range")
+}
+
+const COVERS: [&str; 6] = [
+    "taxes",
+    "fees",
+    "senior_interest",
+    "senior_principal",
+    "mezzanine_interest",
+    "mezzanine_principal",
+];
+
+/// Bit set → covers list. In standard deals the set is made senior-closed: a mezzanine item
+/// brings the senior items that rank before it with it.
+fn covers(mut bits: u8, standard: bool) -> Vec<&'static str> {
+    bits &= 0b11_1111;
+    if bits == 0 {
+        bits = 0b100;
+    }
+    if standard {
+        // mezzanine_interest → senior_interest; mezzanine_principal → senior_interest and
+        // senior_principal (the items that rank before it in a standard waterfall).
+        if bits & 0b1_0000 != 0 {
+            bits |= 0b100;
+        }
+        if bits & 0b10_0000 != 0 {
+            bits |= 0b1100;
+        }
+    }
+    (0..6)
+        .filter(|i| bits & (1 << i) != 0)
+        .map(|i| COVERS[i])
+        .collect()
+}
+
+fn list(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("[{}]", q.join(", "))
+}
+
+impl DealSpec {
+    pub fn render(&self) -> Case {
+        let opts = self.opts;
+        let mut t = String::new();
+        let cutoff = NaiveDate::from_ymd_opt(self.year, self.month, self.day).expect("day <= 28");
+        let closing = add_days(cutoff, self.closing_gap);
+        let m = self.freq.months();
+        // First payment at least a month after closing, on a day <= 28.
+        let mut first = add_days(add_months(closing, m), self.first_extra_days);
+        // Day <= 27: never a month end, so the engine's dates are exactly these.
+        if first.day() > 27 {
+            first = first.with_day(27).expect("day 27");
+        }
+        // Keep the whole deal inside 2100.
+        let mut n = self.n_periods.max(1);
+        let limit = NaiveDate::from_ymd_opt(2100, 10, 1).expect("date");
+        while n > 1 && add_months(first, m * (n - 1)) > limit {
+            n -= 1;
+        }
+        let pay: Vec<NaiveDate> = (0..n).map(|k| add_months(first, m * k)).collect();
+        let last = *pay.last().expect("n >= 1");
+        // Legal maturity: the last payment date plus less than one period (so no date is
+        // added), capped at 2100-12-31.
+        let legal = add_days(last, self.legal_extra_days.min(27))
+            .min(NaiveDate::from_ymd_opt(2100, 12, 31).expect("date"));
+
+        writeln!(t, "[deal]\nname = \"prop deal\"").ok();
+        writeln!(t, "cutoff_date = {}", date(cutoff)).ok();
+        writeln!(t, "closing_date = \"{}\"", date(closing)).ok();
+        if self.explicit_dates {
+            let ds: Vec<String> = pay.iter().map(|d| date(*d)).collect();
+            writeln!(t, "payment_dates = [{}]", ds.join(", ")).ok();
+        } else {
+            writeln!(t, "first_payment_date = {}", date(first)).ok();
+            writeln!(t, "frequency = \"{}\"", self.freq.name()).ok();
+        }
+        writeln!(t, "legal_maturity = {}", date(legal)).ok();
+        let dc = ["ACT/365F", "ACT/360", "30/360", "act/act"][usize::from(self.day_count % 4)];
+        writeln!(t, "day_count = \"{dc}\"").ok();
+        let bdc = ["unadjusted", "following", "modified_following", "preceding"]
+            [usize::from(self.business_day % 4)];
+        writeln!(t, "business_day = \"{bdc}\"").ok();
+        writeln!(
+            t,
+            "calendar = \"{}\"",
+            if self.cn_calendar { "CN" } else { "weekends" }
+        )
+        .ok();
+        match self.lag_kind % 3 {
+            1 => writeln!(t, "collection_lag_days = {}", self.lag * 2).ok(),
+            2 => writeln!(t, "collection_lag_business_days = {}", self.lag).ok(),
+            _ => None,
+        };
+
+        // Obligors.
+        let life_days = u32::try_from((legal - cutoff).num_days())
+            .unwrap_or(1)
+            .max(1);
+        let mut nominal: i128 = 0;
+        let mut obligor_names = Vec::new();
+        for (o, assets) in self.obligors.iter().enumerate() {
+            let name = format!("O{o}");
+            writeln!(t, "\n[[obligors]]\nname = \"{name}\"").ok();
+            if o % 3 == 1 {
+                writeln!(
+                    t,
+                    "tags = {{ industry = \"biotech\", \"区域\" = \"黄埔\" }}"
+                )
+                .ok();
+            }
+            obligor_names.push(name);
+            for a in assets {
+                nominal += self.render_asset(&mut t, a, cutoff, legal, life_days);
+            }
+        }
+
+        // Tranches: names by seniority (class, then spec order), written in file_key order.
+        let mut order: Vec<usize> = (0..self.tranches.len()).collect();
+        order.sort_by_key(|&i| self.tranches[i].class); // stable: spec order within a class
+        let names: Vec<String> = (0..self.tranches.len())
+            .map(|i| {
+                let c = self.tranches[i].class;
+                let prefix = match c {
+                    Class::Senior => "A",
+                    Class::Mezzanine => "M",
+                    Class::Subordinated => "Sub",
+                };
+                format!("{prefix}{i}")
+            })
+            .collect();
+        let total_weight: i128 = self.tranches.iter().map(|x| i128::from(x.weight)).sum();
+        let issue = (nominal.max(100) * i128::from(self.issue_pct)) / 100;
+        let mut file_order: Vec<usize> = (0..self.tranches.len()).collect();
+        file_order.sort_by_key(|&i| (self.tranches[i].file_key, i));
+        // File order must keep spec order within a class (the engine sorts stably by class).
+        let mut within: Vec<Vec<usize>> = vec![Vec::new(); 3];
+        for &i in &order {
+            within[self.tranches[i].class as usize].push(i);
+        }
+        let mut next = [0usize; 3];
+        let file_order: Vec<usize> = file_order
+            .iter()
+            .map(|&i| {
+                let c = self.tranches[i].class as usize;
+                let j = within[c][next[c]];
+                next[c] += 1;
+                j
+            })
+            .collect();
+        for &i in &file_order {
+            let tr = &self.tranches[i];
+            let bal = ((issue * i128::from(tr.weight)) / total_weight.max(1))
+                .clamp(1, 99_999_999_999_999_999) as i64;
+            writeln!(t, "\n[[tranches]]\nname = \"{}\"", names[i]).ok();
+            writeln!(t, "class = \"{}\"", tr.class.name()).ok();
+            writeln!(t, "balance = {}", money(bal)).ok();
+            match (tr.coupon_bp, tr.class) {
+                (Some(c), _) => {
+                    writeln!(t, "coupon = {}", frac(c, 4)).ok();
+                }
+                (None, Class::Subordinated) => {}
+                (None, _) => {
+                    writeln!(t, "coupon = 0.035").ok();
+                }
+            }
+            match tr.amortization % 4 {
+                0 => {
+                    writeln!(t, "amortization = \"pass_through\"").ok();
+                }
+                2 => {
+                    writeln!(t, "amortization = \"bullet\"").ok();
+                }
+                3 => {
+                    writeln!(t, "amortization = \"scheduled\"").ok();
+                    let mut ks: Vec<(usize, u32)> = tr
+                        .targets
+                        .iter()
+                        .map(|(ix, pm)| (ix.index(pay.len()), *pm))
+                        .collect();
+                    ks.sort();
+                    ks.dedup_by_key(|x| x.0);
+                    let mut pms: Vec<u32> = ks.iter().map(|x| x.1).collect();
+                    pms.sort_unstable_by(|a, b| b.cmp(a));
+                    let entries: Vec<String> = ks
+                        .iter()
+                        .zip(&pms)
+                        .map(|((k, _), pm)| {
+                            let b = (i128::from(bal) * i128::from(*pm) / 1000) as i64;
+                            format!("{{ date = {}, balance = {} }}", date(pay[*k]), money(b))
+                        })
+                        .collect();
+                    writeln!(t, "target_balances = [{}]", entries.join(", ")).ok();
+                }
+                _ => {}
+            }
+            if let Some(ix) = &tr.expected_maturity {
+                // A payment date (unadjusted) or the legal maturity.
+                let k = ix.index(pay.len() + 1);
+                let d = if k == pay.len() { legal } else { pay[k] };
+                writeln!(t, "expected_maturity = {}", date(d)).ok();
+            }
+            if tr.rating {
+                writeln!(t, "rating = \"AAA\"").ok();
+            }
+        }
+
+        // Fees.
+        let mut bases: Vec<String> = vec![
+            "senior_balance".into(),
+            "pool_balance".into(),
+            "issue_size".into(),
+            "interest_collections".into(),
+            "collections".into(),
+        ];
+        bases.extend(names.iter().map(|n| format!("tranche:{n}")));
+        let base_of = |ix: &Index| -> String {
+            let mut b = bases[ix.index(bases.len())].clone();
+            // Bases that shrink when defaults rise make fees and taxes fall with more defaults
+            // (docs/robustness.md): not in the monotonicity property's deals.
+            if opts.monotone
+                && matches!(
+                    b.as_str(),
+                    "pool_balance" | "collections" | "interest_collections"
+                )
+            {
+                b = "issue_size".into();
+            }
+            b
+        };
+        let fee_names: Vec<String> = (0..self.fees.len()).map(|j| format!("fee{j}")).collect();
+        for (j, f) in self.fees.iter().enumerate() {
+            writeln!(t, "\n[[fees]]\nname = \"{}\"", fee_names[j]).ok();
+            match &f.kind {
+                FeeKindSpec::Fixed(a) => {
+                    writeln!(t, "kind = \"fixed\"\namount = {}", money((*a).max(1))).ok();
+                }
+                FeeKindSpec::AnnualRate(r, b) => {
+                    writeln!(
+                        t,
+                        "kind = \"annual_rate\"\nrate = {}\nbase = \"{}\"",
+                        frac(*r, 4),
+                        base_of(b)
+                    )
+                    .ok();
+                }
+                FeeKindSpec::OneOff(a, d) => {
+                    writeln!(t, "kind = \"one_off\"\namount = {}", money((*a).max(1))).ok();
+                    if let Some(ix) = d {
+                        // On or before the last payment date, even after `preceding`.
+                        let k = ix.index(pay.len());
+                        let d = sub_days(pay[k], 12).max(add_days(closing, 1));
+                        writeln!(t, "date = {}", date(d)).ok();
+                    }
+                }
+            }
+            if let Some(c) = f.cap_per_period {
+                writeln!(t, "cap_per_period = {}", money(c)).ok();
+            }
+            if let Some(c) = f.cap_total {
+                writeln!(t, "cap_total = {}", money(c)).ok();
+            }
+        }
+        let tax_names: Vec<String> = (0..self.taxes.len()).map(|j| format!("tax{j}")).collect();
+        for (j, x) in self.taxes.iter().enumerate() {
+            writeln!(
+                t,
+                "\n[[taxes]]\nname = \"{}\"\nrate = {}\nbase = \"{}\"",
+                tax_names[j],
+                frac(x.rate_bp.max(1), 4),
+                base_of(&x.base)
+            )
+            .ok();
+        }
+        if let Some(r) = &self.reserve {
+            writeln!(t, "\n[reserve]").ok();
+            match r.target {
+                TargetSpec::Fixed(x) => writeln!(t, "target = {}", money(x)).ok(),
+                // A target that grows with the senior balance traps more cash from the juniors
+                // when defaults rise (docs/robustness.md): fixed targets only in the
+                // monotonicity property's deals.
+                TargetSpec::Multiple(m) if opts.monotone => {
+                    writeln!(t, "target = {}", money(i64::from(m) * 1_000_000)).ok()
+                }
+                TargetSpec::Multiple(m) => writeln!(t, "target_multiple = {}", frac(m, 1)).ok(),
+            };
+            if let Some(i) = r.initial {
+                writeln!(t, "initial = {}", money(i)).ok();
+            }
+            if let Some(c) = r.covers {
+                let cs: Vec<String> = covers(c, opts.standard)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                writeln!(t, "covers = {}", list(&cs)).ok();
+            }
+        }
+        let support_names: Vec<String> = (0..self.supports.len())
+            .map(|j| format!("sup{j}"))
+            .collect();
+        for (j, s) in self.supports.iter().enumerate() {
+            let cs: Vec<String> = covers(s.covers, opts.standard)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            writeln!(
+                t,
+                "\n[[supports]]\nname = \"{}\"\nprovider = \"担保方 {j}\"\nkind = \"{}\"\ncovers = {}",
+                support_names[j],
+                if s.guarantee { "guarantee" } else { "shortfall_undertaking" },
+                list(&cs)
+            )
+            .ok();
+            if let Some(c) = s.cap_per_period {
+                writeln!(t, "cap_per_period = {}", money(c)).ok();
+            }
+            if let Some(c) = s.cap_total {
+                writeln!(t, "cap_total = {}", money(c)).ok();
+            }
+        }
+
+        // Waterfalls.
+        let by_class = |c: Class| -> Vec<String> {
+            order
+                .iter()
+                .filter(|&&i| self.tranches[i].class == c)
+                .map(|&i| names[i].clone())
+                .collect()
+        };
+        let seniors = by_class(Class::Senior);
+        let mezz = by_class(Class::Mezzanine);
+        let subs = by_class(Class::Subordinated);
+        let mut normal: Vec<String> = Vec::new();
+        if !tax_names.is_empty() {
+            normal.push(format!(
+                "{{ action = \"pay_tax\", taxes = {} }}",
+                list(&tax_names)
+            ));
+        }
+        if !fee_names.is_empty() {
+            normal.push(format!(
+                "{{ action = \"pay_fee\", fees = {} }}",
+                list(&fee_names)
+            ));
+        }
+        normal.push(format!(
+            "{{ action = \"pay_interest\", tranches = {} }}",
+            list(&seniors)
+        ));
+        if !mezz.is_empty() {
+            normal.push(format!(
+                "{{ action = \"pay_interest\", tranches = {} }}",
+                list(&mezz)
+            ));
+        }
+        if self.reserve.is_some() {
+            // In a standard deal the reserve is topped up (or released) before any interest, so
+            // that released cash runs down the whole waterfall (docs/robustness.md).
+            let at = if opts.standard { 0 } else { normal.len() };
+            normal.insert(at, "{ action = \"top_up_reserve\" }".into());
+        }
+        normal.push(format!(
+            "{{ action = \"pay_principal\", tranches = {}, order = \"{}\", amount = \"scheduled\" }}",
+            list(&seniors),
+            // Pro rata senior principal is left out of standard deals: a support draw sized to
+            // the scheduled tranches' due is shared with pass-through tranches, and the
+            // seniority property fails (tests/regressions.rs, BUG pro_rata_dilutes_support).
+            if self.senior_pro_rata && !opts.standard { "pro_rata" } else { "sequential" }
+        ));
+        if !mezz.is_empty() {
+            normal.push(format!(
+                "{{ action = \"pay_principal\", tranches = {} }}",
+                list(&mezz)
+            ));
+        }
+        for s in &subs {
+            normal.push(format!(
+                "{{ action = \"pay_sub_return\", tranche = \"{s}\" }}"
+            ));
+        }
+        if !subs.is_empty() {
+            normal.push(format!(
+                "{{ action = \"pay_principal\", tranches = {}, when = \"senior_paid_off\" }}",
+                list(&subs)
+            ));
+            normal.push(format!(
+                "{{ action = \"pay_residual\", tranche = \"{}\", when = \"{}\" }}",
+                subs[0],
+                if self.accelerated_extra {
+                    "final_period"
+                } else {
+                    "senior_paid_off"
+                }
+            ));
+        }
+        if let Some(sh) = &self.shuffle {
+            // A non-standard waterfall: a random permutation of the steps, and all interest
+            // in one (pro rata) step.
+            let mut steps = normal.clone();
+            let mut perm: Vec<(usize, usize)> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, _)| (sh[i % sh.len()].index(1000), i))
+                .collect();
+            perm.sort();
+            steps = perm.iter().map(|&(_, i)| normal[i].clone()).collect();
+            if !mezz.is_empty() {
+                let all: Vec<String> = seniors.iter().chain(&mezz).cloned().collect();
+                steps.retain(|s| !s.contains("pay_interest"));
+                steps.insert(
+                    0,
+                    format!("{{ action = \"pay_interest\", tranches = {} }}", list(&all)),
+                );
+            }
+            normal = steps;
+        }
+        let mut accelerated: Vec<String> = Vec::new();
+        if !tax_names.is_empty() {
+            accelerated.push(format!(
+                "{{ action = \"pay_tax\", taxes = {} }}",
+                list(&tax_names)
+            ));
+        }
+        if !fee_names.is_empty() {
+            accelerated.push(format!(
+                "{{ action = \"pay_fee\", fees = {} }}",
+                list(&fee_names)
+            ));
+        }
+        accelerated.push(format!(
+            "{{ action = \"pay_interest\", tranches = {} }}",
+            list(&seniors)
+        ));
+        accelerated.push(format!(
+            "{{ action = \"pay_principal\", tranches = {}, amount = \"available\" }}",
+            list(&seniors)
+        ));
+        if !mezz.is_empty() {
+            accelerated.push(format!(
+                "{{ action = \"pay_interest\", tranches = {} }}",
+                list(&mezz)
+            ));
+            accelerated.push(format!(
+                "{{ action = \"pay_principal\", tranches = {}, amount = \"available\" }}",
+                list(&mezz)
+            ));
+        }
+        if !subs.is_empty() {
+            accelerated.push(format!(
+                "{{ action = \"pay_residual\", tranche = \"{}\" }}",
+                subs[0]
+            ));
+        }
+        let has_accel = !self.triggers.is_empty() || self.accelerated_extra;
+        writeln!(
+            t,
+            "\n[waterfalls]\nnormal = [\n  {},\n]",
+            normal.join(",\n  ")
+        )
+        .ok();
+        if has_accel {
+            writeln!(t, "accelerated = [\n  {},\n]", accelerated.join(",\n  ")).ok();
+        }
+        for (j, tr) in self.triggers.iter().enumerate() {
+            let (cond, thr) = match tr.condition % 4 {
+                0 => (
+                    "cumulative_default_ratio_above",
+                    Some(frac(tr.threshold % 1001, 3)),
+                ),
+                1 => ("coverage_below", Some(frac(tr.threshold.max(1), 3))),
+                2 => ("senior_interest_shortfall", None),
+                _ => ("senior_outstanding_after_legal_maturity", None),
+            };
+            writeln!(
+                t,
+                "\n[[triggers]]\nname = \"trig{j}\"\nkind = \"{}\"\ncondition = \"{cond}\"",
+                if tr.event_of_default {
+                    "event_of_default"
+                } else {
+                    "acceleration"
+                }
+            )
+            .ok();
+            if let Some(x) = thr {
+                writeln!(t, "threshold = {x}").ok();
+            }
+            writeln!(
+                t,
+                "waterfall = \"{}\"",
+                if tr.to_accelerated {
+                    "accelerated"
+                } else {
+                    "normal"
+                }
+            )
+            .ok();
+            if let Some(c) = tr.curable {
+                writeln!(t, "curable = {c}").ok();
+            }
+        }
+
+        // Scenario.
+        let sc = &self.scenario;
+        writeln!(t, "\n[scenario]\nname = \"random\"").ok();
+        let mut seen = Vec::new();
+        let mut defaults = Vec::new();
+        for (ix, days) in &sc.named {
+            let o = ix.index(obligor_names.len());
+            if seen.contains(&o) {
+                continue;
+            }
+            seen.push(o);
+            let d = add_days(sub_days(cutoff, 30), days % (life_days + 60));
+            defaults.push(format!(
+                "{{ obligor = \"{}\", date = {} }}",
+                obligor_names[o],
+                date(d.min(NaiveDate::from_ymd_opt(2100, 12, 31).expect("date")))
+            ));
+        }
+        if !defaults.is_empty() {
+            writeln!(t, "defaults = [{}]", defaults.join(", ")).ok();
+        }
+        if sc.cdr_bp > 0 {
+            writeln!(t, "cdr = {}", frac(sc.cdr_bp, 4)).ok();
+        }
+        if sc.recovery_pct > 0 {
+            writeln!(t, "recovery_rate = {}", frac(sc.recovery_pct, 2)).ok();
+            writeln!(t, "recovery_lag_months = {}", sc.recovery_lag).ok();
+        }
+        if let Some((f, mo)) = sc.delay {
+            writeln!(t, "delay = {{ fraction = {}, months = {mo} }}", frac(f, 2)).ok();
+        }
+        if sc.cpr_bp > 0 {
+            writeln!(t, "cpr = {}", frac(sc.cpr_bp, 4)).ok();
+        }
+        let off: Vec<String> = if opts.monotone {
+            support_names.clone()
+        } else {
+            support_names
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| sc.supports_off & (1 << j) != 0)
+                .map(|(_, n)| n.clone())
+                .collect()
+        };
+        if !off.is_empty() {
+            writeln!(t, "supports_off = {}", list(&off)).ok();
+        }
+
+        let tranche_classes = order
+            .iter()
+            .map(|&i| (names[i].clone(), self.tranches[i].class))
+            .collect();
+        Case {
+            spec: self.clone(),
+            toml: t,
+            tranche_classes,
+            default_rate: rust_decimal::Decimal::new(i64::from(sc.default_rate_pm), 3),
+        }
+    }
+
+    /// Writes one asset; returns its nominal principal in fen.
+    fn render_asset(
+        &self,
+        t: &mut String,
+        a: &AssetSpec,
+        cutoff: NaiveDate,
+        legal: NaiveDate,
+        life_days: u32,
+    ) -> i128 {
+        writeln!(t, "[[obligors.assets]]").ok();
+        // Dates of an explicit schedule: cumulative gaps from `back` days before the cutoff,
+        // kept while on or before the legal maturity; at least one after the cutoff.
+        let sched_dates = |back: u32, gaps: &[u32]| -> Vec<NaiveDate> {
+            let mut d = sub_days(cutoff, back);
+            let mut out = Vec::new();
+            for g in gaps {
+                d = add_days(d, (*g).max(1));
+                if d > legal {
+                    break;
+                }
+                out.push(d);
+            }
+            if !out.iter().any(|x| *x > cutoff) {
+                let x = add_days(cutoff, 1 + (life_days / 2).min(45)).min(legal);
+                out.retain(|d| *d < x);
+                out.push(x);
+            }
+            out
+        };
+        match a {
+            AssetSpec::Licence { back, entries } => {
+                let gaps: Vec<u32> = entries.iter().map(|e| e.0).collect();
+                let ds = sched_dates(*back, &gaps);
+                let mut total: i128 = 0;
+                let mut items = Vec::new();
+                for (k, d) in ds.iter().enumerate() {
+                    let e = entries
+                        .get(k)
+                        .map_or(Entry::Amount(100_000), |e| e.1.clone());
+                    match e {
+                        Entry::Amount(a) => {
+                            total += i128::from(a);
+                            items.push(format!("{{ date = {}, amount = {} }}", date(*d), money(a)));
+                        }
+                        Entry::PrincipalInterest(p, i) => {
+                            total += i128::from(p) + i128::from(i);
+                            items.push(format!(
+                                "{{ date = {}, principal = {}, interest = {} }}",
+                                date(*d),
+                                money(p),
+                                money(i)
+                            ));
+                        }
+                    }
+                }
+                if total == 0 {
+                    let last = items.len() - 1;
+                    items[last] = format!("{{ date = {}, amount = 1000 }}", date(ds[last]));
+                    total = 100_000;
+                }
+                writeln!(
+                    t,
+                    "kind = \"licence\"\nschedule = [\n  {},\n]",
+                    items.join(",\n  ")
+                )
+                .ok();
+                total
+            }
+            AssetSpec::Explicit {
+                lease,
+                back,
+                entries,
+                prepayable,
+            } => {
+                let gaps: Vec<u32> = entries.iter().map(|e| e.0).collect();
+                let ds = sched_dates(*back, &gaps);
+                let mut total: i128 = 0;
+                let items: Vec<String> = ds
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| {
+                        let (p, i) = entries.get(k).map_or((100_000, 0), |e| (e.1, e.2));
+                        total += i128::from(p);
+                        format!(
+                            "{{ date = {}, principal = {}, interest = {} }}",
+                            date(*d),
+                            money(p),
+                            money(i)
+                        )
+                    })
+                    .collect();
+                writeln!(
+                    t,
+                    "kind = \"{}\"\nschedule = [\n  {},\n]",
+                    if *lease { "lease" } else { "loan" },
+                    items.join(",\n  ")
+                )
+                .ok();
+                if let Some(p) = prepayable {
+                    writeln!(t, "prepayable = {p}").ok();
+                }
+                total
+            }
+            AssetSpec::Receivable { amount, due } => {
+                let d = add_days(cutoff, 1 + due.index(life_days as usize) as u32).min(legal);
+                writeln!(
+                    t,
+                    "kind = \"receivable\"\namount = {}\ndue_date = {}",
+                    money((*amount).max(1)),
+                    date(d)
+                )
+                .ok();
+                i128::from((*amount).max(1))
+            }
+            AssetSpec::Generated {
+                lease,
+                balance,
+                rate_bp,
+                start_back_months,
+                start_day,
+                first_days,
+                term,
+                freq,
+                repayment,
+                accrual,
+                prepayable,
+            } => {
+                let m = freq.months();
+                let start0 = cutoff
+                    .with_day(1)
+                    .and_then(|d| d.checked_sub_months(Months::new(*start_back_months)))
+                    .and_then(|d| d.with_day(*start_day))
+                    .expect("date")
+                    .max(NaiveDate::from_ymd_opt(1990, 1, 1).expect("date"));
+                // The first instalment: start + one period, or an explicit date (day <= 28).
+                let first = match first_days {
+                    Some(fd) => {
+                        let f = add_days(start0, *fd);
+                        if f.day() > 27 {
+                            f.with_day(27).expect("27")
+                        } else {
+                            f
+                        }
+                    }
+                    None => add_months(start0, m),
+                };
+                let first = if first <= start0 {
+                    add_days(start0, 1)
+                } else {
+                    first
+                };
+                // Instalment k falls on first + k·m months (day <= 28, so exactly). Terms
+                // whose last instalment is after the cutoff and on or before legal maturity.
+                let date_k = |k: u32| first.checked_add_months(Months::new(m * k));
+                let mut max_term = 0u32;
+                while max_term < 600 && date_k(max_term).is_some_and(|d| d <= legal) {
+                    max_term += 1;
+                }
+                let mut min_term = 1u32;
+                while date_k(min_term - 1).is_some_and(|d| d <= cutoff) {
+                    min_term += 1;
+                }
+                if max_term < min_term || max_term == 0 {
+                    // No term fits: a receivable instead.
+                    let d = add_days(cutoff, 1).min(legal);
+                    writeln!(
+                        t,
+                        "kind = \"receivable\"\namount = {}\ndue_date = {}",
+                        money((*balance).max(1)),
+                        date(d)
+                    )
+                    .ok();
+                    return i128::from((*balance).max(1));
+                }
+                let term = min_term + term.index((max_term - min_term + 1) as usize) as u32;
+                writeln!(
+                    t,
+                    "kind = \"{}\"\nbalance = {}\nrate = {}\nstart_date = {}\nterm = {term}\nfrequency = \"{}\"",
+                    if *lease { "lease" } else { "loan" },
+                    money((*balance).max(1)),
+                    frac(*rate_bp, 4),
+                    date(start0),
+                    freq.name()
+                )
+                .ok();
+                if first_days.is_some() {
+                    writeln!(t, "first_payment_date = {}", date(first)).ok();
+                }
+                let rep = ["level", "equal_principal", "interest_only", "bullet"];
+                match (*lease, repayment % 5) {
+                    (false, r) => {
+                        writeln!(t, "repayment = \"{}\"", rep[usize::from(r % 4)]).ok();
+                    }
+                    (true, 4) => {}
+                    (true, r) => {
+                        writeln!(t, "repayment = \"{}\"", rep[usize::from(r)]).ok();
+                    }
+                }
+                match accrual % 3 {
+                    1 => writeln!(t, "accrual = \"periodic\"").ok(),
+                    2 => writeln!(t, "accrual = \"day_count\"").ok(),
+                    _ => None,
+                };
+                if let Some(p) = prepayable {
+                    writeln!(t, "prepayable = {p}").ok();
+                }
+                i128::from((*balance).max(1))
+            }
+        }
+    }
+}
