@@ -55,6 +55,56 @@ impl Scenario {
         }
     }
 
+    /// Checks the ranges that validation enforces on scenario files, for scenarios built in
+    /// code: fractions in range, months at most 120, indices naming obligors and supports of
+    /// `deal`. [`crate::engine::run`] calls it.
+    pub fn check(&self, deal: &crate::deal::Deal) -> Result<(), crate::error::Error> {
+        let bad = |what: String| {
+            Err(crate::error::Error::Usage(format!(
+                "scenario `{}`: {what}",
+                self.name
+            )))
+        };
+        let one = Decimal::ONE;
+        for (name, v, max_inclusive) in [
+            ("cdr", self.cdr, false),
+            ("cpr", self.cpr, false),
+            ("default_rate", self.default_rate, true),
+            ("recovery_rate", self.recovery_rate, true),
+            ("delay fraction", self.delay_fraction, true),
+        ] {
+            if v < Decimal::ZERO || v > one || (!max_inclusive && v == one) {
+                let range = if max_inclusive { "0..=1" } else { "0..1" };
+                return bad(format!("{name} {v} is outside {range}"));
+            }
+        }
+        if self.recovery_lag_months > 120 || self.delay_months > 120 {
+            return bad("recovery lag and delay must be at most 120 months".into());
+        }
+        if self
+            .default_timing
+            .iter()
+            .any(|t| *t < Decimal::ZERO || *t > one)
+        {
+            return bad("default_timing shares must be between 0 and 1".into());
+        }
+        if let Some((o, _)) = self
+            .obligor_defaults
+            .iter()
+            .find(|(o, _)| *o >= deal.obligors.len())
+        {
+            return bad(format!("obligor index {o} does not exist"));
+        }
+        if let Some(i) = self
+            .supports_off
+            .iter()
+            .find(|i| **i >= deal.supports.len())
+        {
+            return bad(format!("support index {i} does not exist"));
+        }
+        Ok(())
+    }
+
     /// The share of `default_rate` falling in each of `n` collection periods, where
     /// `pool_periods` is the number of periods up to the one holding the pool's last instalment.
     pub fn default_shares(&self, n: usize, pool_periods: usize) -> Vec<Decimal> {

@@ -1,9 +1,9 @@
 //! Regression tests from the hardening work (docs/robustness.md): shrunk property-test
 //! failures, fuzz findings and arithmetic extremes, each with its deal inline.
 //!
-//! A test marked `#[ignore = "BUG: …"]` reproduces a bug whose fix lies outside the files of
-//! the hardening branch; it passes once the bug is fixed (run them with
-//! `cargo test --test regressions -- --ignored`). Tests named `documented_*` pin down
+//! Five of them reproduced bugs found by the property tests and fixed since: pro rata overflow
+//! (two), an unbounded reserve multiple, an unvalidated scenario, and a pro rata principal step
+//! that let support pay a junior while a senior was short. Tests named `documented_*` pin down
 //! behaviour that is correct but explains a restriction of a property.
 
 #[path = "properties/check.rs"]
@@ -104,8 +104,6 @@ fn header(cutoff: &str, dates: &[&str], legal: &str) -> String {
 /// first (pro rata by principal due, which is what the draw was sized for), then share the
 /// rest pro rata by what each tranche can still take.
 #[test]
-#[ignore = "BUG: pro rata pay_principal dilutes a support draw; support then pays mezzanine \
-            principal while senior principal due is unpaid"]
 fn pro_rata_principal_keeps_support_draw_for_the_senior_due() {
     let toml = format!(
         "{}
@@ -375,7 +373,6 @@ normal = [
 /// falling back to `cash * (a / total)` (a ratio ≤ 1 cannot overflow); the leftover-fen loop
 /// already absorbs the last digit.
 #[test]
-#[ignore = "BUG: pro_rata overflows (panics) when cash × amount exceeds 7.9e28"]
 fn huge_pro_rata_principal_does_not_panic() {
     let toml = format!(
         "{}
@@ -409,7 +406,6 @@ normal = [ {{ action = \"pay_principal\", tranches = [\"A\", \"B\"], order = \"p
 /// The same overflow through interest: two seniors at the money limit with a 99.99% coupon
 /// over a 10-year accrual period are owed ~10^16 each; pro rata over 5·10^14 of cash panics.
 #[test]
-#[ignore = "BUG: pro_rata overflows (panics) when cash × interest due exceeds 7.9e28"]
 fn huge_pro_rata_interest_does_not_panic() {
     let toml = format!(
         "{}
@@ -445,7 +441,6 @@ normal = [ {{ action = \"pay_interest\", tranches = [\"A\", \"B\"] }} ]
 /// like the other ratios) and use `checked_mul` in `reserve_target`
 /// (src/engine/state.rs), saturating at the largest amount.
 #[test]
-#[ignore = "BUG: reserve.target_multiple is unbounded and fen(m × need) overflows (panics)"]
 fn huge_reserve_target_multiple_does_not_panic() {
     let toml = format!(
         "{}
@@ -1000,7 +995,6 @@ recovery_lag_months = 6
 /// it use `checked_mul`. Proposed fix (src/pool/projection.rs): `checked_mul` with the
 /// existing `overflow` error, or a `Scenario::check()` that `engine::run` calls.
 #[test]
-#[ignore = "BUG: engine::run panics on an unvalidated Scenario (recovery_rate 1e20 overflows)"]
 fn unvalidated_scenario_is_an_error_not_a_panic() {
     let toml = format!(
         "{}

@@ -26,6 +26,7 @@ use result::RunResult;
 
 /// Projects the pool and runs the waterfall of `deal` under `scenario`.
 pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
+    scenario.check(deal)?;
     let pool = project(deal, scenario)?;
     run_with_pool(deal, scenario, pool)
 }

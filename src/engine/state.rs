@@ -647,33 +647,47 @@ impl<'a> Run<'a> {
 
     fn pay_interest(&mut self, step: u32, ix: &[usize], action: &'static str) {
         let deal = self.deal;
+        let reason = if action == "pay_sub_return" {
+            "periodic return (期间收益)"
+        } else {
+            "interest due"
+        };
         let items: Vec<(usize, Decimal)> = ix
             .iter()
             .map(|&i| (i, self.due.interest[i] - self.paid.interest[i]))
             .collect();
         let total: Decimal = items.iter().map(|x| x.1).sum();
-        // Each support provider is sized to the covered part of the step.
-        for cover in [Cover::SeniorInterest, Cover::MezzanineInterest] {
-            let covered: Decimal = items
-                .iter()
-                .filter(|(i, _)| interest_cover(deal.tranches[*i].class) == Some(cover))
-                .map(|x| x.1)
-                .sum();
-            if covered > Decimal::ZERO {
-                self.fund(step, cover, covered, Covered::Tranches(ix));
+        // The step's own cash first, pro rata; then each covered tranche's shortfall is drawn
+        // from the reserve and support and paid to that tranche alone.
+        for (i, amt) in pro_rata(self.collection.min(total), &items) {
+            self.interest_to(step, i, amt, action, reason);
+        }
+        for &(i, _) in &items {
+            let short = self.due.interest[i] - self.paid.interest[i];
+            if let Some(cover) = interest_cover(deal.tranches[i].class)
+                && short > Decimal::ZERO
+            {
+                self.fund(step, cover, short, Covered::Tranches(&[i]));
+                let amt = short.min(self.collection);
+                self.interest_to(step, i, amt, action, reason);
             }
         }
-        let shares = pro_rata(self.collection.min(total), &items);
-        for (i, amt) in shares {
-            self.paid.interest[i] += amt;
-            let reason = if action == "pay_sub_return" {
-                "periodic return (期间收益)"
-            } else {
-                "interest due"
-            };
-            let (item, dst) = self.tranche_labels(i);
-            self.pay_out(step, action, item, dst, amt, reason);
+    }
+
+    fn interest_to(
+        &mut self,
+        step: u32,
+        i: usize,
+        amt: Decimal,
+        action: &'static str,
+        reason: &'static str,
+    ) {
+        if amt <= Decimal::ZERO {
+            return;
         }
+        self.paid.interest[i] += amt;
+        let (item, dst) = self.tranche_labels(i);
+        self.pay_out(step, action, item, dst, amt, reason);
     }
 
     fn pay_principal(
@@ -720,20 +734,23 @@ impl<'a> Run<'a> {
                         (i, c, d)
                     })
                     .collect();
-                for cover in [Cover::SeniorPrincipal, Cover::MezzaninePrincipal] {
-                    let covered: Decimal = caps
-                        .iter()
-                        .filter(|(i, _, _)| principal_cover(deal.tranches[*i].class) == Some(cover))
-                        .map(|x| x.2)
-                        .sum();
-                    if covered > Decimal::ZERO {
-                        self.fund(step, cover, covered, Covered::Tranches(ix));
-                    }
-                }
+                // The step's own cash first, pro rata to what each can take; then each covered
+                // tranche's unpaid principal due is drawn and paid to that tranche alone.
                 let items: Vec<(usize, Decimal)> = caps.iter().map(|x| (x.0, x.1)).collect();
                 let total: Decimal = items.iter().map(|x| x.1).sum();
-                for (i, amt) in pro_rata(self.collection.min(total), &items) {
+                let shares = pro_rata(self.collection.min(total), &items);
+                for (i, amt) in shares {
                     self.principal_to(step, i, amt);
+                }
+                for &(i, _, _) in &caps {
+                    let (_, short) = cap_of(self, i);
+                    if let Some(cover) = principal_cover(deal.tranches[i].class)
+                        && short > Decimal::ZERO
+                    {
+                        self.fund(step, cover, short, Covered::Tranches(&[i]));
+                        let amt = short.min(self.collection);
+                        self.principal_to(step, i, amt);
+                    }
                 }
             }
         }
@@ -794,7 +811,7 @@ impl<'a> Run<'a> {
                     };
                     need += charge;
                 }
-                fen(m * need)
+                m.checked_mul(need).map_or(Decimal::MAX, fen)
             }
         }
     }
@@ -1070,8 +1087,12 @@ pub(crate) fn pro_rata(cash: Decimal, items: &[(usize, Decimal)]) -> Vec<(usize,
     let mut out: Vec<(usize, Decimal)> = items
         .iter()
         .map(|&(i, a)| {
-            let share = (cash * a / total)
-                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+            // cash × a can exceed Decimal's range for huge amounts; a / total ≤ 1 cannot.
+            let exact = cash
+                .checked_mul(a)
+                .and_then(|x| x.checked_div(total))
+                .unwrap_or_else(|| cash * (a / total));
+            let share = exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
             (i, share.min(a))
         })
         .collect();

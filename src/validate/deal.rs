@@ -986,6 +986,9 @@ fn covers(ctx: &mut Ctx, path: &str, list: &[schema::Cover]) -> Vec<Cover> {
     out
 }
 
+/// Largest reserve `target_multiple` accepted.
+const MAX_RESERVE_MULTIPLE: u32 = 100;
+
 fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
     let target = match (r.target, r.target_multiple) {
         (Some(t), None) => Some(ReserveTarget::Fixed(ctx.money(
@@ -993,11 +996,17 @@ fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
             t,
             Sign::NonNegative,
         ))),
-        (None, Some(m)) => Some(ReserveTarget::SeniorInterestAndFees(ctx.number(
-            "reserve.target_multiple",
-            m,
-            Sign::NonNegative,
-        ))),
+        (None, Some(m)) => {
+            let m = ctx.number("reserve.target_multiple", m, Sign::NonNegative);
+            if m > Decimal::from(MAX_RESERVE_MULTIPLE) {
+                ctx.err(
+                    "reserve.target_multiple",
+                    format!("target_multiple {m} is absurd: the reserve would hold {m} times a period's senior interest and fees"),
+                    format!("a multiple between 0 and {MAX_RESERVE_MULTIPLE}, e.g. 1.0"),
+                );
+            }
+            Some(ReserveTarget::SeniorInterestAndFees(m))
+        }
         (Some(_), Some(_)) => {
             ctx.key_err(
                 "reserve.target_multiple",
