@@ -148,6 +148,9 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
             let initial = asset.balance();
             let mut bal = initial;
             let mut factor = Decimal::ONE;
+            // While nothing has defaulted or prepaid, the balance is exactly the sum of the
+            // remaining contractual principal: instalments are paid as scheduled.
+            let mut intact = true;
             let mut next = 0usize; // next instalment index
             let last = asset.instalments.len().saturating_sub(1);
             let mut dead = false;
@@ -170,6 +173,7 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                                 .and_then(|x| x.checked_div(bal))
                         };
                         factor = round_factor(next.ok_or_else(overflow)?);
+                        intact = false;
                         bal -= def;
                         add(&mut cells[cell_ix].defaulted, def);
                         let rec = fen(scenario.recovery_rate * def);
@@ -215,10 +219,10 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                     add(sc, inst.principal);
                     add(sc, inst.interest);
                     if !dead {
-                        let (pr, it) = if next == last {
+                        let (pr, it) = if intact {
+                            (inst.principal, inst.interest)
+                        } else if next == last {
                             (bal, fen(factor * inst.interest))
-                        } else if factor == Decimal::ONE {
-                            (inst.principal.min(bal), inst.interest)
                         } else {
                             (
                                 fen(factor.checked_mul(inst.principal).ok_or_else(overflow)?)
@@ -279,6 +283,7 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                     bal -= pp;
                     factor =
                         round_factor(factor.checked_mul(Decimal::ONE - sk).ok_or_else(overflow)?);
+                    intact = false;
                     let c = &mut cells[cell_ix];
                     add(&mut c.prepaid, pp);
                     add(&mut c.principal, pp);
