@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 
 use super::TEMP_DIR_PREFIX;
 use super::parquet::{DECIMAL_PRECISION, RATIO_SCALE, exact_mantissa, write_parquet};
-use super::table::display_width;
+use super::table::{display_width, render_line};
 use crate::analytics::breakeven::{BreakevenRow, RATE_DP};
 use crate::error::Error;
 
@@ -395,28 +395,6 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
             .map_or_else(|| MISSING.to_string(), |p| pass_fail(p).to_string()),
         note.to_string(),
     ]
-}
-
-fn render_line(cells: &[String], widths: &[usize], right: &[bool]) -> String {
-    let mut line = String::new();
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            line.push_str(GAP);
-        }
-        let width = widths.get(i).copied().unwrap_or(0);
-        let pad = " ".repeat(width.saturating_sub(display_width(cell)));
-        if right.get(i).copied().unwrap_or(false) {
-            line.push_str(&pad);
-            line.push_str(cell);
-        } else {
-            line.push_str(cell);
-            line.push_str(&pad);
-        }
-    }
-    let trimmed = line.trim_end().len();
-    line.truncate(trimmed);
-    line.push('\n');
-    line
 }
 
 #[cfg(test)]

@@ -88,7 +88,8 @@ fn summary_row(s: &TrancheSummary) -> [String; 10] {
     ]
 }
 
-fn render_line(cells: &[String], widths: &[usize], right: &[bool]) -> String {
+/// One line of a fixed-width table: cells padded to `widths`, right-aligned where `right`.
+pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) -> String {
     let mut line = String::new();
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
