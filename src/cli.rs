@@ -53,7 +53,7 @@ pub enum Command {
         deal: PathBuf,
         /// A scenario file ([[scenarios]], [grid], [pricing]); without it the deal's own
         /// [scenario] (or the base case) runs.
-        #[arg(long)]
+        #[arg(long, visible_alias = "scenarios")]
         scenario: Option<PathBuf>,
         #[command(flatten)]
         out: OutArgs,
@@ -61,9 +61,10 @@ pub enum Command {
     /// Run many scenarios in parallel (a scenario file, its grid, stress suites); every table
     /// carries a `scenario` column.
     Sweep {
+        /// The deal file (TOML).
         deal: PathBuf,
         /// Scenario file: [[scenarios]], [grid], [rating], [pricing].
-        #[arg(long)]
+        #[arg(long, visible_alias = "scenario")]
         scenarios: Option<PathBuf>,
         /// Add a built-in stress suite built on the deal's [scenario]: standard,
         /// concentration or all (docs/scenarios.md).
@@ -82,9 +83,10 @@ pub enum Command {
     /// Find each rated tranche's break-even default rate (临界违约率) under every scenario and
     /// compare it with its rating's target default rate (docs/breakeven.md).
     Breakeven {
+        /// The deal file (TOML).
         deal: PathBuf,
         /// Scenario file: [[scenarios]], [grid], [rating].
-        #[arg(long)]
+        #[arg(long, visible_alias = "scenario")]
         scenarios: Option<PathBuf>,
         /// Add a built-in stress suite built on the deal's [scenario].
         #[arg(long)]
@@ -97,8 +99,10 @@ pub enum Command {
     },
     /// Validate a deal (and optionally a scenario file) without running it.
     Check {
+        /// The deal file (TOML).
         deal: PathBuf,
-        #[arg(long)]
+        /// A scenario file to validate against the deal.
+        #[arg(long, visible_alias = "scenarios")]
         scenario: Option<PathBuf>,
     },
 }
