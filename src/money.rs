@@ -4,6 +4,8 @@
 //! decimal places at the moment it is computed. Rates and year fractions keep full precision
 //! (28 significant digits) until a money amount is produced from them.
 
+use std::cmp::Ordering;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Rounds an amount to the fen, half away from zero (0.005 → 0.01, −0.005 → −0.01).
@@ -22,17 +24,104 @@ pub fn round_half_away(amount: Decimal, dp: u32) -> Decimal {
     if scale <= dp {
         return amount;
     }
-    let m = amount.mantissa();
-    let div = POW10[(scale - dp) as usize];
-    let (q, r) = (m / div, m % div);
-    let q = if 2 * r.abs() >= div {
-        q + m.signum()
-    } else {
-        q
-    };
+    let q = div_pow10_half_away(amount.mantissa(), scale - dp);
     Decimal::try_from_i128_with_scale(q, dp).unwrap_or_else(|_| {
         amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
     })
+}
+
+/// `a × b` rounded half away from zero to `dp` decimal places, computed exactly: the two
+/// mantissas are multiplied as integers and the product is rounded once. `None` when the
+/// result is outside Decimal's range.
+///
+/// Equal to `round_half_away(a * b, dp)` whenever rust_decimal's product is exact (a product
+/// of at most 28 decimal places and 96 bits; a unit test checks this on many values); the
+/// engine's products of rates, factors and fen amounts always are. For larger operands it
+/// falls back to exactly that expression.
+pub fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
+    let scale = a.scale() + b.scale();
+    if let (Ok(x), Ok(y)) = (i64::try_from(a.mantissa()), i64::try_from(b.mantissa()))
+        && scale <= MAX_SCALE
+    {
+        // |x·y| < 2^126: the product is exact in i128.
+        let m = i128::from(x) * i128::from(y);
+        let (m, s) = if scale > dp {
+            (div_pow10_half_away(m, scale - dp), dp)
+        } else {
+            (m, scale)
+        };
+        return Decimal::try_from_i128_with_scale(m, s).ok();
+    }
+    a.checked_mul(b).map(|p| round_half_away(p, dp))
+}
+
+/// `m / 10^k` rounded half away from zero, for `k` ≤ 28. Uses one 64-bit division when `m`
+/// fits in 64 bits (the common case) and one 128-bit division otherwise.
+fn div_pow10_half_away(m: i128, k: u32) -> i128 {
+    let k = k as usize;
+    if let Ok(x) = i64::try_from(m)
+        && let Some(&d) = POW10_U64.get(k)
+    {
+        // |r| < d ≤ 10^19, so 2|r| < 2·10^19 < 2^65: compare as u128.
+        let (q, r) = (x.unsigned_abs() / d, x.unsigned_abs() % d);
+        let q = i128::from(q) + i128::from(2 * u128::from(r) >= u128::from(d));
+        return if x < 0 { -q } else { q };
+    }
+    let d = POW10[k];
+    let (q, r) = (m / d, m % d);
+    if 2 * r.abs() >= d { q + m.signum() } else { q }
+}
+
+/// Largest scale a Decimal can have.
+const MAX_SCALE: u32 = 28;
+
+/// 10^0 ..= 10^19, the powers of ten that fit in a `u64`.
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `a > 0`, without a Decimal comparison.
+#[inline]
+pub fn is_positive(a: Decimal) -> bool {
+    !a.is_zero() && a.is_sign_positive()
+}
+
+/// `a − b`: on the mantissas when the scales are equal (two fen amounts), otherwise Decimal
+/// subtraction. Overflow panics like `-` does, which cannot happen below the 1e15 input limit.
+#[inline]
+pub fn sub(a: Decimal, b: Decimal) -> Decimal {
+    if b.is_zero() {
+        return a;
+    }
+    if a.scale() == b.scale()
+        && let Ok(d) = Decimal::try_from_i128_with_scale(a.mantissa() - b.mantissa(), a.scale())
+    {
+        return d;
+    }
+    a - b
+}
+
+/// Orders `a` and `b`: compares mantissas when the scales are equal, otherwise Decimal
+/// comparison.
+#[inline]
+pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
+    if a.scale() == b.scale() {
+        a.mantissa().cmp(&b.mantissa())
+    } else {
+        a.cmp(&b)
+    }
+}
+
+/// The smaller of `a` and `b` (`a` when they are equal in value), like `Decimal::min`.
+#[inline]
+pub fn min(a: Decimal, b: Decimal) -> Decimal {
+    if cmp(a, b).is_le() { a } else { b }
 }
 
 /// `*acc += v`: skips a zero, and adds two amounts of the same scale (the common case: two
@@ -105,6 +194,92 @@ mod tests {
                 let mut acc = a;
                 add_to(&mut acc, b);
                 assert_eq!(acc, a + b, "{a} + {b}");
+            }
+        }
+    }
+
+    /// A deterministic xorshift stream of Decimals: small and large mantissas, scales 0–28.
+    fn spread(n: usize) -> Vec<Decimal> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let sign = if x & 1 == 0 { 1 } else { -1 };
+            // Mantissas of 1 to 19 digits, so that both the 64-bit and the 128-bit paths run.
+            let digits = 1 + (x >> 40) as u32 % 19;
+            let m = (x >> 1) as i128 % 10i128.pow(digits);
+            let scale = match i % 4 {
+                0 => 2,
+                1 => 10,
+                2 => 12,
+                _ => (x >> 20) as u32 % 29,
+            };
+            out.push(Decimal::from_i128_with_scale(sign * m, scale));
+        }
+        out
+    }
+
+    #[test]
+    fn mul_round_equals_rounded_decimal_product() {
+        let values = spread(3_000);
+        let mut checked = 0;
+        for (i, &a) in values.iter().enumerate() {
+            for &b in values.iter().skip(i % 7).step_by(37) {
+                for dp in [2, 6, 10, 12] {
+                    let want = a.checked_mul(b).map(|p| {
+                        p.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+                    });
+                    // Compare only where rust_decimal's product is exact (scale and 96 bits).
+                    let exact = a.scale() + b.scale() <= 28
+                        && (a.mantissa() * b.mantissa()).unsigned_abs() < 1u128 << 96;
+                    if exact {
+                        assert_eq!(mul_round(a, b, dp), want, "{a} × {b} at {dp}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "only {checked} exact products checked");
+        // Midpoints: 0.5 fen rounds away from zero on both signs.
+        assert_eq!(mul_round(dec!(0.5), dec!(0.01), 2), Some(dec!(0.01)));
+        assert_eq!(mul_round(dec!(-0.5), dec!(0.01), 2), Some(dec!(-0.01)));
+        assert_eq!(mul_round(dec!(0.4999), dec!(0.01), 2), Some(dec!(0.00)));
+        // A product past 64 bits: 0.123456789012 × (10^11 − 0.01)
+        // = 12,345,678,901.2 − 0.00123456789012 = 12,345,678,901.19876543210988 → …901.20.
+        assert_eq!(
+            mul_round(dec!(0.123456789012), dec!(99999999999.99), 2),
+            Some(dec!(12345678901.20))
+        );
+        // Out of range.
+        assert_eq!(mul_round(Decimal::MAX, dec!(2), 2), None);
+    }
+
+    #[test]
+    fn sub_min_cmp_and_is_positive_equal_decimal_operators() {
+        let values = spread(400);
+        for &a in &values {
+            assert_eq!(is_positive(a), a > Decimal::ZERO, "{a}");
+            for &b in values.iter().step_by(3) {
+                assert_eq!(min(a, b), a.min(b), "min({a}, {b})");
+                assert_eq!(cmp(a, b), a.cmp(&b), "cmp({a}, {b})");
+                if let Some(d) = a.checked_sub(b) {
+                    assert_eq!(sub(a, b), d, "{a} − {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rounding_fast_path_on_small_mantissas() {
+        for v in spread(100_000) {
+            for dp in [0, 2, 6, 10, 12] {
+                assert_eq!(
+                    round_half_away(v, dp),
+                    v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero),
+                    "{v} at {dp}"
+                );
             }
         }
     }

@@ -16,14 +16,14 @@
 //! * Cash that would arrive after the last collection period is outside the deal; it is
 //!   reported as `beyond_horizon`.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 
 use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
-use crate::money::{add_to as add, fen, round_half_away};
+use crate::money::{add_to as add, cmp, is_positive, min, mul_round, round_half_away, sub};
 use crate::scenario::Scenario;
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
@@ -82,6 +82,10 @@ struct Cell {
 }
 
 /// Projects the pool of `deal` under `scenario`.
+///
+/// Money arithmetic uses the exact kernels of [`crate::money`] (`mul_round`, `add_to`, `sub`,
+/// `min`): the same results as Decimal operators followed by rounding, without their general
+/// case cost.
 pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     let periods = &deal.periods;
     let n = periods.len();
@@ -98,25 +102,12 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     let mut cells = vec![Cell::default(); n * n_obl];
     let mut beyond = Decimal::ZERO;
 
-    // Periods mostly share a few lengths: compute each (rate, days) fraction once.
-    let mut cache: Vec<(Decimal, i64, Decimal)> = Vec::new();
-    let mut period_fraction = |rate: Decimal, p: &PeriodDates| -> Result<Decimal> {
-        let days = (p.collection_end - p.collection_start).num_days() + 1;
-        if let Some(&(_, _, f)) = cache.iter().find(|(r, d, _)| *r == rate && *d == days) {
-            return Ok(f);
-        }
-        let f = annual_to_period(rate, days)?;
-        cache.push((rate, days, f));
-        Ok(f)
-    };
-    let default_fractions: Vec<Decimal> = periods
-        .iter()
-        .map(|p| period_fraction(scenario.cdr, p))
-        .collect::<Result<_>>()?;
-    let prepay_fractions: Vec<Decimal> = periods
-        .iter()
-        .map(|p| period_fraction(scenario.cpr, p))
-        .collect::<Result<_>>()?;
+    let default_fractions = period_fractions(scenario.cdr, periods)?;
+    let prepay_fractions = period_fractions(scenario.cpr, periods)?;
+    // 1 − fraction: the surviving share of the period, for the factor.
+    let survive = |f: &[Decimal]| -> Vec<Decimal> { f.iter().map(|x| Decimal::ONE - x).collect() };
+    let default_survive = survive(&default_fractions);
+    let prepay_survive = survive(&prepay_fractions);
 
     // The default curve: share of each asset's cutoff balance defaulting in each period.
     let last_due = deal
@@ -139,7 +130,16 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
         }
     }
 
+    let mut arrivals = Arrivals {
+        cells: &mut cells,
+        beyond: &mut beyond,
+        n_obl,
+        delay: ArrivalPeriods::new(periods, scenario.delay_months),
+        recovery: ArrivalPeriods::new(periods, scenario.recovery_lag_months),
+    };
     let overflow = || Error::Internal("decimal overflow in the pool projection".into());
+    let rr = scenario.recovery_rate;
+    let df = scenario.delay_fraction;
 
     for (o, obligor) in deal.obligors.iter().enumerate() {
         // Named default date, moved into the first collection period if earlier.
@@ -159,35 +159,33 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                 // 1. CDR and default-curve defaults on the first day of the period.
                 let dk = default_fractions[k];
                 let ck = curve[k];
-                if !dead && (!dk.is_zero() || !ck.is_zero()) && bal > Decimal::ZERO {
-                    let cdr_part = fen(dk.checked_mul(bal).ok_or_else(overflow)?);
-                    let curve_part = fen(ck.checked_mul(initial).ok_or_else(overflow)?);
-                    let def = (cdr_part + curve_part).min(bal);
-                    if def > Decimal::ZERO {
-                        // CDR alone: φ(1 − f) exactly; with a curve part: φ(B − D)/B.
-                        let next = if curve_part.is_zero() && def == cdr_part {
-                            factor.checked_mul(Decimal::ONE - dk)
+                if !dead && (!dk.is_zero() || !ck.is_zero()) && is_positive(bal) {
+                    let cdr_part = mul_round(dk, bal, 2).ok_or_else(overflow)?;
+                    let curve_part = if ck.is_zero() {
+                        Decimal::ZERO
+                    } else {
+                        mul_round(ck, initial, 2).ok_or_else(overflow)?
+                    };
+                    let mut wanted = cdr_part;
+                    add(&mut wanted, curve_part);
+                    let def = min(wanted, bal);
+                    if is_positive(def) {
+                        // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
+                        // balance: φ(B − D)/B.
+                        let next = if curve_part.is_zero() && cmp(cdr_part, bal).is_le() {
+                            mul_round(factor, default_survive[k], FACTOR_DP)
                         } else {
                             factor
-                                .checked_mul(bal - def)
+                                .checked_mul(sub(bal, def))
                                 .and_then(|x| x.checked_div(bal))
+                                .map(round_factor)
                         };
-                        factor = round_factor(next.ok_or_else(overflow)?);
+                        factor = next.ok_or_else(overflow)?;
                         intact = false;
-                        bal -= def;
-                        add(&mut cells[cell_ix].defaulted, def);
-                        let rec = fen(scenario.recovery_rate * def);
-                        book_arrival(
-                            deal,
-                            &mut cells,
-                            &mut beyond,
-                            n_obl,
-                            o,
-                            p.collection_start,
-                            scenario.recovery_lag_months,
-                            rec,
-                            Arrival::Recovery,
-                        );
+                        bal = sub(bal, def);
+                        add(&mut arrivals.cells[cell_ix].defaulted, def);
+                        let rec = mul_round(rr, def, 2).ok_or_else(overflow)?;
+                        arrivals.book(o, p.collection_start, rec, Arrival::Recovery);
                     }
                 }
                 // 2. Instalments due in the period, with a named default interleaved.
@@ -203,59 +201,40 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                     if !dead && default_at.is_some_and(|d| d <= inst.date) {
                         dead = true;
                         let d = default_at.unwrap_or(inst.date);
-                        default_now(
-                            deal,
-                            scenario,
-                            &mut cells,
-                            &mut beyond,
-                            n_obl,
-                            o,
-                            k,
-                            d,
-                            &mut bal,
-                        );
+                        arrivals.default_now(o, k, d, rr, &mut bal)?;
                     }
-                    let sc = &mut cells[cell_ix].scheduled;
+                    let sc = &mut arrivals.cells[cell_ix].scheduled;
                     add(sc, inst.principal);
                     add(sc, inst.interest);
                     if !dead {
                         let (pr, it) = if intact {
                             (inst.principal, inst.interest)
                         } else if next == last {
-                            (bal, fen(factor * inst.interest))
+                            (bal, mul_round(factor, inst.interest, 2).ok_or_else(overflow)?)
                         } else {
                             (
-                                fen(factor.checked_mul(inst.principal).ok_or_else(overflow)?)
-                                    .min(bal),
-                                fen(factor.checked_mul(inst.interest).ok_or_else(overflow)?),
+                                min(
+                                    mul_round(factor, inst.principal, 2).ok_or_else(overflow)?,
+                                    bal,
+                                ),
+                                mul_round(factor, inst.interest, 2).ok_or_else(overflow)?,
                             )
                         };
-                        bal -= pr;
-                        let c = &mut cells[cell_ix];
-                        if scenario.delay_fraction.is_zero() {
+                        bal = sub(bal, pr);
+                        if df.is_zero() {
+                            let c = &mut arrivals.cells[cell_ix];
                             add(&mut c.principal, pr);
                             add(&mut c.interest, it);
                         } else {
-                            let dp = fen(scenario.delay_fraction * pr);
-                            let di = fen(scenario.delay_fraction * it);
-                            add(&mut c.principal, pr - dp);
-                            add(&mut c.interest, it - di);
-                            add(&mut c.delayed, dp + di);
-                            for (amount, kind) in
-                                [(dp, Arrival::Principal), (di, Arrival::Interest)]
-                            {
-                                book_arrival(
-                                    deal,
-                                    &mut cells,
-                                    &mut beyond,
-                                    n_obl,
-                                    o,
-                                    inst.date,
-                                    scenario.delay_months,
-                                    amount,
-                                    kind,
-                                );
-                            }
+                            let dp = mul_round(df, pr, 2).ok_or_else(overflow)?;
+                            let di = mul_round(df, it, 2).ok_or_else(overflow)?;
+                            let c = &mut arrivals.cells[cell_ix];
+                            add(&mut c.principal, sub(pr, dp));
+                            add(&mut c.interest, sub(it, di));
+                            add(&mut c.delayed, dp);
+                            add(&mut c.delayed, di);
+                            arrivals.book(o, inst.date, dp, Arrival::Principal);
+                            arrivals.book(o, inst.date, di, Arrival::Interest);
                         }
                     }
                     next += 1;
@@ -264,31 +243,20 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                 if !dead && default_at.is_some_and(|d| d <= p.collection_end) {
                     dead = true;
                     let d = default_at.unwrap_or(p.collection_end);
-                    default_now(
-                        deal,
-                        scenario,
-                        &mut cells,
-                        &mut beyond,
-                        n_obl,
-                        o,
-                        k,
-                        d,
-                        &mut bal,
-                    );
+                    arrivals.default_now(o, k, d, rr, &mut bal)?;
                 }
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
-                if asset.prepayable && !dead && !sk.is_zero() && bal > Decimal::ZERO {
-                    let pp = fen(sk.checked_mul(bal).ok_or_else(overflow)?).min(bal);
-                    bal -= pp;
-                    factor =
-                        round_factor(factor.checked_mul(Decimal::ONE - sk).ok_or_else(overflow)?);
+                if asset.prepayable && !dead && !sk.is_zero() && is_positive(bal) {
+                    let pp = min(mul_round(sk, bal, 2).ok_or_else(overflow)?, bal);
+                    bal = sub(bal, pp);
+                    factor = mul_round(factor, prepay_survive[k], FACTOR_DP).ok_or_else(overflow)?;
                     intact = false;
-                    let c = &mut cells[cell_ix];
+                    let c = &mut arrivals.cells[cell_ix];
                     add(&mut c.prepaid, pp);
                     add(&mut c.principal, pp);
                 }
-                add(&mut cells[cell_ix].balance_end, bal);
+                add(&mut arrivals.cells[cell_ix].balance_end, bal);
             }
         }
     }
@@ -307,7 +275,8 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
         };
         for (o, name) in names.iter().enumerate() {
             let c = cells[k * n_obl + o];
-            let collected = c.principal + c.interest;
+            let mut collected = c.principal;
+            add(&mut collected, c.interest);
             add(&mut t.collected, collected);
             add(&mut t.principal_collected, c.principal);
             add(&mut t.interest_collected, c.interest);
@@ -351,75 +320,129 @@ enum Arrival {
     Recovery,
 }
 
-/// Books `amount` arriving `months` after `from`, in the period containing that date.
-#[allow(clippy::too_many_arguments)]
-fn book_arrival(
-    deal: &Deal,
-    cells: &mut [Cell],
-    beyond: &mut Decimal,
+/// Where cash arriving later (delayed instalments, recoveries) is booked.
+struct Arrivals<'c, 'p> {
+    cells: &'c mut [Cell],
+    beyond: &'c mut Decimal,
     n_obl: usize,
-    obligor: usize,
-    from: NaiveDate,
-    months: u32,
-    amount: Decimal,
-    kind: Arrival,
-) {
-    if amount.is_zero() {
-        return;
-    }
-    let at = i32::try_from(months)
-        .ok()
-        .and_then(|m| add_months(from, m, false));
-    match at.and_then(|d| period_of(&deal.periods, d)) {
-        Some(k) => {
-            let c = &mut cells[k * n_obl + obligor];
-            match kind {
-                Arrival::Principal => add(&mut c.principal, amount),
-                Arrival::Interest => add(&mut c.interest, amount),
-                Arrival::Recovery => add(&mut c.recovered, amount),
-            }
+    delay: ArrivalPeriods<'p>,
+    recovery: ArrivalPeriods<'p>,
+}
+
+impl Arrivals<'_, '_> {
+    /// Books `amount` of `obligor`, arriving the scenario's delay or recovery lag after
+    /// `from`, in the collection period containing that date (or beyond the horizon).
+    fn book(&mut self, obligor: usize, from: NaiveDate, amount: Decimal, kind: Arrival) {
+        if amount.is_zero() {
+            return;
         }
-        None => add(beyond, amount),
+        let at = match kind {
+            Arrival::Recovery => self.recovery.period(from),
+            Arrival::Principal | Arrival::Interest => self.delay.period(from),
+        };
+        match at {
+            Some(k) => {
+                let c = &mut self.cells[k * self.n_obl + obligor];
+                match kind {
+                    Arrival::Principal => add(&mut c.principal, amount),
+                    Arrival::Interest => add(&mut c.interest, amount),
+                    Arrival::Recovery => add(&mut c.recovered, amount),
+                }
+            }
+            None => add(self.beyond, amount),
+        }
+    }
+
+    /// A named default on `date` in period `period_ix`: the whole performing balance
+    /// defaults, and `recovery_rate` of it is recovered after the lag.
+    fn default_now(
+        &mut self,
+        obligor: usize,
+        period_ix: usize,
+        date: NaiveDate,
+        recovery_rate: Decimal,
+        bal: &mut Decimal,
+    ) -> Result<()> {
+        let def = std::mem::take(bal);
+        if def.is_zero() {
+            return Ok(());
+        }
+        add(
+            &mut self.cells[period_ix * self.n_obl + obligor].defaulted,
+            def,
+        );
+        let rec = mul_round(recovery_rate, def, 2)
+            .ok_or_else(|| Error::Internal("decimal overflow in a recovery".into()))?;
+        self.book(obligor, date, rec, Arrival::Recovery);
+        Ok(())
     }
 }
 
-/// A named default on `date`: the whole performing balance defaults.
-#[allow(clippy::too_many_arguments)]
-fn default_now(
-    deal: &Deal,
-    scenario: &Scenario,
-    cells: &mut [Cell],
-    beyond: &mut Decimal,
-    n_obl: usize,
-    obligor: usize,
-    period_ix: usize,
-    date: NaiveDate,
-    bal: &mut Decimal,
-) {
-    let def = *bal;
-    *bal = Decimal::ZERO;
-    if def.is_zero() {
-        return;
-    }
-    add(&mut cells[period_ix * n_obl + obligor].defaulted, def);
-    let rec = fen(scenario.recovery_rate * def);
-    book_arrival(
-        deal,
-        cells,
-        beyond,
-        n_obl,
-        obligor,
-        date,
-        scenario.recovery_lag_months,
-        rec,
-        Arrival::Recovery,
-    );
+/// The collection period containing `from + months`, memoised by `from`: the assets of a pool
+/// share their due dates, and the date arithmetic costs more than the rest of an instalment's
+/// projection. A direct-mapped table: a slot collision only recomputes.
+struct ArrivalPeriods<'p> {
+    periods: &'p [PeriodDates],
+    months: u32,
+    /// (day number of `from`, encoded result); `EMPTY` when unused.
+    slots: [(i32, u32); ARRIVAL_SLOTS],
 }
+
+const ARRIVAL_SLOTS: usize = 64;
+const EMPTY: i32 = i32::MIN;
+/// Encodes "after the last collection period" in a slot.
+const BEYOND: u32 = u32::MAX;
+
+impl<'p> ArrivalPeriods<'p> {
+    fn new(periods: &'p [PeriodDates], months: u32) -> Self {
+        ArrivalPeriods {
+            periods,
+            months,
+            slots: [(EMPTY, 0); ARRIVAL_SLOTS],
+        }
+    }
+
+    fn period(&mut self, from: NaiveDate) -> Option<usize> {
+        let key = from.num_days_from_ce();
+        let slot = &mut self.slots[key.rem_euclid(ARRIVAL_SLOTS as i32) as usize];
+        if slot.0 == key {
+            return (slot.1 != BEYOND).then_some(slot.1 as usize);
+        }
+        let k = i32::try_from(self.months)
+            .ok()
+            .and_then(|m| add_months(from, m, false))
+            .and_then(|d| period_of(self.periods, d));
+        let code = k.and_then(|k| u32::try_from(k).ok()).unwrap_or(BEYOND);
+        *slot = (key, code);
+        (code != BEYOND).then_some(code as usize)
+    }
+}
+
+/// The fraction of `annual_to_period(rate, days)` for each collection period; periods share a
+/// few lengths, so each length is computed once.
+fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<Decimal>> {
+    let mut seen: Vec<(i64, Decimal)> = Vec::new();
+    periods
+        .iter()
+        .map(|p| {
+            let days = (p.collection_end - p.collection_start).num_days() + 1;
+            if let Some(&(_, f)) = seen.iter().find(|(d, _)| *d == days) {
+                return Ok(f);
+            }
+            let f = annual_to_period(rate, days)?;
+            seen.push((days, f));
+            Ok(f)
+        })
+        .collect()
+}
+
+/// Decimal places of the surviving factor.
+const FACTOR_DP: u32 = 12;
 
 /// The surviving factor is kept to 12 decimal places (half away from zero), so that scaled
 /// instalments stay cheap to compute; on a 1e9 balance the effect is below 0.001 yuan.
 fn round_factor(f: Decimal) -> Decimal {
-    round_half_away(f, 12)
+    round_half_away(f, FACTOR_DP)
 }
 
 /// The collection period (0-based) containing `date`, if any.
@@ -431,8 +454,10 @@ pub fn period_of(periods: &[PeriodDates], date: NaiveDate) -> Option<usize> {
 /// Converts an annual rate (CDR or CPR) to the fraction for a period of `days` days:
 /// `1 − (1 − rate)^(days/365)`.
 ///
-/// The power is computed in `f64` and the result rounded half away from zero to 10 decimal
-/// places before it multiplies any money (docs/conventions.md). A zero rate gives exactly zero.
+/// The power is computed in `f64`; the result is rounded half away from zero to 10 decimal
+/// places by rounding the `f64` value `f × 10^10` to the nearest integer (`f64::round`, ties
+/// away from zero), which becomes the Decimal's mantissa (docs/conventions.md). A zero rate
+/// gives exactly zero.
 pub fn annual_to_period(rate: Decimal, days: i64) -> Result<Decimal> {
     if rate.is_zero() || days <= 0 {
         return Ok(Decimal::ZERO);
@@ -441,7 +466,11 @@ pub fn annual_to_period(rate: Decimal, days: i64) -> Result<Decimal> {
         .to_f64()
         .ok_or_else(|| Error::Internal(format!("rate {rate} is not representable")))?;
     let f = 1.0 - (1.0 - r).powf(days as f64 / 365.0);
-    let d = Decimal::from_f64(f)
-        .ok_or_else(|| Error::Internal(format!("period fraction {f} is not finite")))?;
-    Ok(round_half_away(d, 10))
+    let scaled = (f * 1e10).round();
+    // A fraction lies in [0, 1] for rates in [0, 1] (validated); the range check guards the
+    // conversion anyway.
+    if !(scaled.is_finite() && scaled.abs() <= 1e18) {
+        return Err(Error::Internal(format!("period fraction {f} is out of range")));
+    }
+    Ok(Decimal::new(scaled as i64, 10))
 }
