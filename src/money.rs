@@ -55,36 +55,78 @@ pub fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
     a.checked_mul(b).map(|p| round_half_away(p, dp))
 }
 
-/// `m / 10^k` rounded half away from zero, for `k` ≤ 28. Uses one 64-bit division when `m`
-/// fits in 64 bits (the common case) and one 128-bit division otherwise.
+/// `m / 10^k` rounded half away from zero, for `k` ≤ 28, with 64-bit divisions where they
+/// suffice: `⌊a / 10^k⌋ = ⌊⌊a / 2^k⌋ / 5^k⌋`, and the shift usually brings `a` below 2^64.
 fn div_pow10_half_away(m: i128, k: u32) -> i128 {
-    let k = k as usize;
-    if let Ok(x) = i64::try_from(m)
-        && let Some(&d) = POW10_U64.get(k)
-    {
-        // |r| < d ≤ 10^19, so 2|r| < 2·10^19 < 2^65: compare as u128.
-        let (q, r) = (x.unsigned_abs() / d, x.unsigned_abs() % d);
-        let q = i128::from(q) + i128::from(2 * u128::from(r) >= u128::from(d));
-        return if x < 0 { -q } else { q };
-    }
-    let d = POW10[k];
-    let (q, r) = (m / d, m % d);
-    if 2 * r.abs() >= d { q + m.signum() } else { q }
+    let a = m.unsigned_abs();
+    let d = POW10[k as usize].unsigned_abs();
+    let shifted = a >> k;
+    let q = match (u64::try_from(shifted), POW5_U64.get(k as usize)) {
+        (Ok(s), Some(&p5)) => u128::from(s / p5),
+        _ => a / d,
+    };
+    let r = a - q * d;
+    let q = q + u128::from(2 * r >= d);
+    // q ≤ |m| < 2^127: the conversion cannot fail.
+    let q = i128::try_from(q).unwrap_or(i128::MAX);
+    if m < 0 { -q } else { q }
 }
 
 /// Largest scale a Decimal can have.
 const MAX_SCALE: u32 = 28;
 
-/// 10^0 ..= 10^19, the powers of ten that fit in a `u64`.
-const POW10_U64: [u64; 20] = {
-    let mut t = [1u64; 20];
+/// 5^0 ..= 5^27, the powers of five that fit in a `u64`.
+const POW5_U64: [u64; 28] = {
+    let mut t = [1u64; 28];
     let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
+    while i < 28 {
+        t[i] = t[i - 1] * 5;
         i += 1;
     }
     t
 };
+
+/// A running total in whole fen (an `i128` count of 0.01 yuan): exact, and an addition is one
+/// integer addition. It holds sums of Decimal amounts of at most two decimal places and is
+/// read back as a Decimal of scale 2; the projection accumulates its per-obligor cells in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FenSum(i128);
+
+impl FenSum {
+    /// Adds `amount`, which must be a whole number of fen (scale ≤ 2, or trailing zeros);
+    /// anything finer is rounded to the fen, half away from zero.
+    #[inline]
+    pub fn add(&mut self, amount: Decimal) {
+        self.0 += fen_count(amount);
+    }
+
+    /// Adds another total.
+    #[inline]
+    pub fn add_sum(&mut self, other: FenSum) {
+        self.0 += other.0;
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The total as a Decimal of scale 2; `None` beyond Decimal's range (2^96 fen).
+    pub fn to_decimal(self) -> Option<Decimal> {
+        Decimal::try_from_i128_with_scale(self.0, 2).ok()
+    }
+}
+
+/// `amount` in whole fen (rounded half away from zero if it has more than 2 decimal places).
+#[inline]
+fn fen_count(amount: Decimal) -> i128 {
+    let m = amount.mantissa();
+    match amount.scale() {
+        2 => m,
+        0 => m * 100,
+        1 => m * 10,
+        s => div_pow10_half_away(m, s - 2),
+    }
+}
 
 /// `a > 0`, without a Decimal comparison.
 #[inline]
@@ -269,6 +311,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn fen_sum_equals_decimal_sum() {
+        let mut sum = FenSum::default();
+        let mut want = Decimal::ZERO;
+        for v in spread(20_000) {
+            let f = fen(v);
+            if f.abs() < dec!(1e15) {
+                sum.add(f);
+                want += f;
+            }
+        }
+        assert_eq!(sum.to_decimal(), Some(want));
+        // Scales 0 and 1 are whole fen too; a finer amount is rounded to the fen.
+        let mut s = FenSum::default();
+        for v in [dec!(7), dec!(0.5), dec!(1.25), dec!(0.005)] {
+            s.add(v);
+        }
+        assert_eq!(s.to_decimal(), Some(dec!(8.76)));
     }
 
     #[test]

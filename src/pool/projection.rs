@@ -23,7 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
-use crate::money::{add_to as add, cmp, is_positive, min, mul_round, round_half_away, sub};
+use crate::money::{FenSum, add_to as add, cmp, is_positive, min, mul_round, round_half_away, sub};
 use crate::scenario::Scenario;
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
@@ -68,17 +68,17 @@ pub struct PoolProjection {
     pub beyond_horizon: Decimal,
 }
 
-/// Per-obligor, per-period accumulator.
+/// Per-obligor, per-period accumulator, in whole fen.
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
-    scheduled: Decimal,
-    principal: Decimal,
-    interest: Decimal,
-    prepaid: Decimal,
-    defaulted: Decimal,
-    recovered: Decimal,
-    delayed: Decimal,
-    balance_end: Decimal,
+    scheduled: FenSum,
+    principal: FenSum,
+    interest: FenSum,
+    prepaid: FenSum,
+    defaulted: FenSum,
+    recovered: FenSum,
+    delayed: FenSum,
+    balance_end: FenSum,
 }
 
 /// Projects the pool of `deal` under `scenario`.
@@ -139,13 +139,19 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     };
     let overflow = || Error::Internal("decimal overflow in the pool projection".into());
     let rr = scenario.recovery_rate;
+    // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
+    let mut initial_balance = Decimal::ZERO;
     let df = scenario.delay_fraction;
 
     for (o, obligor) in deal.obligors.iter().enumerate() {
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
         for asset in &obligor.assets {
-            let initial = asset.balance();
+            let initial = asset.instalments.iter().fold(Decimal::ZERO, |mut b, i| {
+                add(&mut b, i.principal);
+                b
+            });
+            add(&mut initial_balance, initial);
             let mut bal = initial;
             let mut factor = Decimal::ONE;
             // While nothing has defaulted or prepaid, the balance is exactly the sum of the
@@ -183,7 +189,7 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                         factor = next.ok_or_else(overflow)?;
                         intact = false;
                         bal = sub(bal, def);
-                        add(&mut arrivals.cells[cell_ix].defaulted, def);
+                        arrivals.cells[cell_ix].defaulted.add(def);
                         let rec = mul_round(rr, def, 2).ok_or_else(overflow)?;
                         arrivals.book(o, p.collection_start, rec, Arrival::Recovery);
                     }
@@ -204,13 +210,16 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                         arrivals.default_now(o, k, d, rr, &mut bal)?;
                     }
                     let sc = &mut arrivals.cells[cell_ix].scheduled;
-                    add(sc, inst.principal);
-                    add(sc, inst.interest);
+                    sc.add(inst.principal);
+                    sc.add(inst.interest);
                     if !dead {
                         let (pr, it) = if intact {
                             (inst.principal, inst.interest)
                         } else if next == last {
-                            (bal, mul_round(factor, inst.interest, 2).ok_or_else(overflow)?)
+                            (
+                                bal,
+                                mul_round(factor, inst.interest, 2).ok_or_else(overflow)?,
+                            )
                         } else {
                             (
                                 min(
@@ -223,16 +232,16 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                         bal = sub(bal, pr);
                         if df.is_zero() {
                             let c = &mut arrivals.cells[cell_ix];
-                            add(&mut c.principal, pr);
-                            add(&mut c.interest, it);
+                            c.principal.add(pr);
+                            c.interest.add(it);
                         } else {
                             let dp = mul_round(df, pr, 2).ok_or_else(overflow)?;
                             let di = mul_round(df, it, 2).ok_or_else(overflow)?;
                             let c = &mut arrivals.cells[cell_ix];
-                            add(&mut c.principal, sub(pr, dp));
-                            add(&mut c.interest, sub(it, di));
-                            add(&mut c.delayed, dp);
-                            add(&mut c.delayed, di);
+                            c.principal.add(sub(pr, dp));
+                            c.interest.add(sub(it, di));
+                            c.delayed.add(dp);
+                            c.delayed.add(di);
                             arrivals.book(o, inst.date, dp, Arrival::Principal);
                             arrivals.book(o, inst.date, di, Arrival::Interest);
                         }
@@ -250,13 +259,14 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
                 if asset.prepayable && !dead && !sk.is_zero() && is_positive(bal) {
                     let pp = min(mul_round(sk, bal, 2).ok_or_else(overflow)?, bal);
                     bal = sub(bal, pp);
-                    factor = mul_round(factor, prepay_survive[k], FACTOR_DP).ok_or_else(overflow)?;
+                    factor =
+                        mul_round(factor, prepay_survive[k], FACTOR_DP).ok_or_else(overflow)?;
                     intact = false;
                     let c = &mut arrivals.cells[cell_ix];
-                    add(&mut c.prepaid, pp);
-                    add(&mut c.principal, pp);
+                    c.prepaid.add(pp);
+                    c.principal.add(pp);
                 }
-                add(&mut arrivals.cells[cell_ix].balance_end, bal);
+                arrivals.cells[cell_ix].balance_end.add(bal);
             }
         }
     }
@@ -265,45 +275,71 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     let names: Vec<Label> = deal.obligors.iter().map(|o| Label::from(&o.name)).collect();
     let mut rows = Vec::with_capacity(n * n_obl);
     let mut totals = Vec::with_capacity(n);
-    let initial_balance = deal.pool_balance();
     let mut bal_start = initial_balance;
     let mut cum = Decimal::ZERO;
+    let too_large = || Error::Internal("a pool total exceeds the Decimal range".into());
     for (k, p) in periods.iter().enumerate() {
-        let mut t = PeriodCash {
-            balance_start: bal_start,
-            ..PeriodCash::default()
-        };
+        let mut t = [FenSum::default(); 8];
         for (o, name) in names.iter().enumerate() {
             let c = cells[k * n_obl + o];
             let mut collected = c.principal;
-            add(&mut collected, c.interest);
-            add(&mut t.collected, collected);
-            add(&mut t.principal_collected, c.principal);
-            add(&mut t.interest_collected, c.interest);
-            add(&mut t.prepaid, c.prepaid);
-            add(&mut t.recovered, c.recovered);
-            add(&mut t.defaulted, c.defaulted);
-            add(&mut t.delayed, c.delayed);
-            add(&mut t.balance_end, c.balance_end);
+            collected.add_sum(c.interest);
+            let fields = [
+                collected,
+                c.principal,
+                c.interest,
+                c.prepaid,
+                c.recovered,
+                c.defaulted,
+                c.delayed,
+                c.balance_end,
+            ];
+            for (total, f) in t.iter_mut().zip(fields) {
+                total.add_sum(f);
+            }
+            let d = |f: FenSum| f.to_decimal().ok_or_else(too_large);
             rows.push(PoolFlowRow {
                 period: p.number,
                 payment_date: p.date(),
                 obligor: name.clone(),
-                scheduled: c.scheduled,
-                collected,
-                principal_collected: c.principal,
-                interest_collected: c.interest,
-                prepaid: c.prepaid,
-                defaulted: c.defaulted,
-                recovered: c.recovered,
-                delayed: c.delayed,
-                balance_end: c.balance_end,
+                scheduled: d(c.scheduled)?,
+                collected: d(collected)?,
+                principal_collected: d(c.principal)?,
+                interest_collected: d(c.interest)?,
+                prepaid: d(c.prepaid)?,
+                defaulted: d(c.defaulted)?,
+                recovered: d(c.recovered)?,
+                delayed: d(c.delayed)?,
+                balance_end: d(c.balance_end)?,
             });
         }
-        add(&mut cum, t.defaulted);
-        t.cumulative_defaults = cum;
-        bal_start = t.balance_end;
-        totals.push(t);
+        let [
+            collected,
+            principal,
+            interest,
+            prepaid,
+            recovered,
+            defaulted,
+            delayed,
+            end,
+        ] = t.map(|f| f.to_decimal());
+        let d = |x: Option<Decimal>| x.ok_or_else(too_large);
+        let defaulted = d(defaulted)?;
+        add(&mut cum, defaulted);
+        let balance_end = d(end)?;
+        totals.push(PeriodCash {
+            collected: d(collected)?,
+            principal_collected: d(principal)?,
+            interest_collected: d(interest)?,
+            prepaid: d(prepaid)?,
+            recovered: d(recovered)?,
+            defaulted,
+            delayed: d(delayed)?,
+            balance_start: bal_start,
+            balance_end,
+            cumulative_defaults: cum,
+        });
+        bal_start = balance_end;
     }
     Ok(PoolProjection {
         rows,
@@ -344,9 +380,9 @@ impl Arrivals<'_, '_> {
             Some(k) => {
                 let c = &mut self.cells[k * self.n_obl + obligor];
                 match kind {
-                    Arrival::Principal => add(&mut c.principal, amount),
-                    Arrival::Interest => add(&mut c.interest, amount),
-                    Arrival::Recovery => add(&mut c.recovered, amount),
+                    Arrival::Principal => c.principal.add(amount),
+                    Arrival::Interest => c.interest.add(amount),
+                    Arrival::Recovery => c.recovered.add(amount),
                 }
             }
             None => add(self.beyond, amount),
@@ -367,10 +403,9 @@ impl Arrivals<'_, '_> {
         if def.is_zero() {
             return Ok(());
         }
-        add(
-            &mut self.cells[period_ix * self.n_obl + obligor].defaulted,
-            def,
-        );
+        self.cells[period_ix * self.n_obl + obligor]
+            .defaulted
+            .add(def);
         let rec = mul_round(recovery_rate, def, 2)
             .ok_or_else(|| Error::Internal("decimal overflow in a recovery".into()))?;
         self.book(obligor, date, rec, Arrival::Recovery);
@@ -470,7 +505,9 @@ pub fn annual_to_period(rate: Decimal, days: i64) -> Result<Decimal> {
     // A fraction lies in [0, 1] for rates in [0, 1] (validated); the range check guards the
     // conversion anyway.
     if !(scaled.is_finite() && scaled.abs() <= 1e18) {
-        return Err(Error::Internal(format!("period fraction {f} is out of range")));
+        return Err(Error::Internal(format!(
+            "period fraction {f} is out of range"
+        )));
     }
     Ok(Decimal::new(scaled as i64, 10))
 }
