@@ -39,38 +39,125 @@ pub fn round_half_away(amount: Decimal, dp: u32) -> Decimal {
 /// engine's products of rates, factors and fen amounts always are. For larger operands it
 /// falls back to exactly that expression.
 pub fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
-    let scale = a.scale() + b.scale();
-    if let (Ok(x), Ok(y)) = (i64::try_from(a.mantissa()), i64::try_from(b.mantissa()))
-        && scale <= MAX_SCALE
-    {
-        // |x·y| < 2^126: the product is exact in i128.
-        let m = i128::from(x) * i128::from(y);
+    let (ra, rb) = (Parts::of(a), Parts::of(b));
+    let scale = ra.scale + rb.scale;
+    if ra.hi == 0 && rb.hi == 0 && scale <= MAX_SCALE {
+        // Both magnitudes are below 2^64, so their product is exact in a u128.
+        let m = u128::from(ra.lo) * u128::from(rb.lo);
         let (m, s) = if scale > dp {
-            (div_pow10_half_away(m, scale - dp), dp)
+            (div_pow10_half_away_u(m, scale - dp), dp)
         } else {
             (m, scale)
         };
-        return Decimal::try_from_i128_with_scale(m, s).ok();
+        return Parts::pack(m, ra.negative != rb.negative, s);
     }
     a.checked_mul(b).map(|p| round_half_away(p, dp))
 }
 
-/// `m / 10^k` rounded half away from zero, for `k` ≤ 28, with 64-bit divisions where they
-/// suffice: `⌊a / 10^k⌋ = ⌊⌊a / 2^k⌋ / 5^k⌋`, and the shift usually brings `a` below 2^64.
-fn div_pow10_half_away(m: i128, k: u32) -> i128 {
-    let a = m.unsigned_abs();
-    let d = POW10[k as usize].unsigned_abs();
-    let shifted = a >> k;
-    let q = match (u64::try_from(shifted), POW5_U64.get(k as usize)) {
+/// A Decimal's representation, read through its documented `serialize` layout (flags, then
+/// the low, middle and high 32 bits of the 96-bit magnitude): the kernels below work on
+/// magnitudes without rust_decimal's general-case arithmetic.
+#[derive(Clone, Copy)]
+struct Parts {
+    /// Low 64 bits of the magnitude.
+    lo: u64,
+    /// High 32 bits of the magnitude.
+    hi: u32,
+    negative: bool,
+    scale: u32,
+}
+
+impl Parts {
+    #[inline]
+    fn of(d: Decimal) -> Parts {
+        let b = d.serialize();
+        let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let flags = word(0);
+        Parts {
+            lo: u64::from(word(4)) | (u64::from(word(8)) << 32),
+            hi: word(12),
+            negative: flags & 0x8000_0000 != 0,
+            scale: (flags >> 16) & 0xFF,
+        }
+    }
+
+    /// The 96-bit magnitude.
+    #[inline]
+    fn magnitude(self) -> u128 {
+        u128::from(self.lo) | (u128::from(self.hi) << 64)
+    }
+
+    /// The Decimal of magnitude `m`, sign and `scale` (≤ 28); `None` when `m` needs more
+    /// than 96 bits. A zero is positive, as rust_decimal makes it.
+    #[inline]
+    fn pack(m: u128, negative: bool, scale: u32) -> Option<Decimal> {
+        if m >> 96 != 0 || scale > MAX_SCALE {
+            return None;
+        }
+        Some(Decimal::from_parts(
+            m as u32,
+            (m >> 32) as u32,
+            (m >> 64) as u32,
+            negative,
+            scale,
+        ))
+    }
+}
+
+/// `a + b` for two Decimals of the same scale, on their magnitudes; `None` on overflow or
+/// different scales.
+#[inline]
+fn add_same_scale(a: Parts, b: Parts) -> Option<Decimal> {
+    if a.scale != b.scale {
+        return None;
+    }
+    let (ma, mb) = (a.magnitude(), b.magnitude());
+    if a.negative == b.negative {
+        Parts::pack(ma + mb, a.negative, a.scale)
+    } else if ma >= mb {
+        Parts::pack(ma - mb, a.negative, a.scale)
+    } else {
+        Parts::pack(mb - ma, b.negative, a.scale)
+    }
+}
+
+/// `m / 10^k` rounded half away from zero, on a magnitude, for `k` ≤ 28.
+#[inline]
+fn div_pow10_half_away_u(a: u128, k: u32) -> u128 {
+    let k = k as usize;
+    // One 64-bit division when both fit (the common case for fen amounts).
+    if let (Ok(x), Some(&d)) = (u64::try_from(a), POW10_U64.get(k)) {
+        let (q, r) = (x / d, x % d);
+        return u128::from(q) + u128::from(u128::from(r) * 2 >= u128::from(d));
+    }
+    let d = POW10[k].unsigned_abs();
+    // ⌊a / 10^k⌋ = ⌊⌊a / 2^k⌋ / 5^k⌋, and the shift usually brings a below 2^64.
+    let q = match (u64::try_from(a >> k), POW5_U64.get(k)) {
         (Ok(s), Some(&p5)) => u128::from(s / p5),
         _ => a / d,
     };
     let r = a - q * d;
-    let q = q + u128::from(2 * r >= d);
+    q + u128::from(2 * r >= d)
+}
+
+/// `m / 10^k` rounded half away from zero, for `k` ≤ 28.
+fn div_pow10_half_away(m: i128, k: u32) -> i128 {
+    let q = div_pow10_half_away_u(m.unsigned_abs(), k);
     // q ≤ |m| < 2^127: the conversion cannot fail.
     let q = i128::try_from(q).unwrap_or(i128::MAX);
     if m < 0 { -q } else { q }
 }
+
+/// 10^0 ..= 10^19, the powers of ten that fit in a `u64`.
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// Largest scale a Decimal can have.
 const MAX_SCALE: u32 = 28;
@@ -141,22 +228,26 @@ pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     if b.is_zero() {
         return a;
     }
-    if a.scale() == b.scale()
-        && let Ok(d) = Decimal::try_from_i128_with_scale(a.mantissa() - b.mantissa(), a.scale())
-    {
-        return d;
-    }
-    a - b
+    let mut nb = Parts::of(b);
+    nb.negative = !nb.negative;
+    add_same_scale(Parts::of(a), nb).unwrap_or_else(|| a - b)
 }
 
 /// Orders `a` and `b`: compares mantissas when the scales are equal, otherwise Decimal
 /// comparison.
 #[inline]
 pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
-    if a.scale() == b.scale() {
-        a.mantissa().cmp(&b.mantissa())
-    } else {
-        a.cmp(&b)
+    let (pa, pb) = (Parts::of(a), Parts::of(b));
+    if pa.scale != pb.scale {
+        return a.cmp(&b);
+    }
+    let (ma, mb) = (pa.magnitude(), pb.magnitude());
+    // A zero may carry either sign.
+    match (pa.negative && ma != 0, pb.negative && mb != 0) {
+        (false, false) => ma.cmp(&mb),
+        (true, true) => mb.cmp(&ma),
+        (false, true) => Ordering::Greater,
+        (true, false) => Ordering::Less,
     }
 }
 
@@ -178,13 +269,7 @@ pub fn add_to(acc: &mut Decimal, v: Decimal) {
         *acc = v;
         return;
     }
-    if acc.scale() == v.scale()
-        && let Ok(d) = Decimal::try_from_i128_with_scale(acc.mantissa() + v.mantissa(), v.scale())
-    {
-        *acc = d;
-        return;
-    }
-    *acc += v;
+    *acc = add_same_scale(Parts::of(*acc), Parts::of(v)).unwrap_or_else(|| *acc + v);
 }
 
 /// 10^0 ..= 10^28.
@@ -216,6 +301,21 @@ mod tests {
         assert_eq!(fen(dec!(2.675)), dec!(2.68));
         assert!(is_fen(dec!(3.10)));
         assert!(!is_fen(dec!(3.105)));
+    }
+
+    #[test]
+    fn add_to_equals_decimal_addition_on_a_spread() {
+        let values = spread(1_000);
+        for &a in &values {
+            for &b in values.iter().step_by(7) {
+                if let Some(want) = a.checked_add(b) {
+                    let mut acc = a;
+                    add_to(&mut acc, b);
+                    assert_eq!(acc, want, "{a} + {b}");
+                    assert_eq!(acc.scale(), want.scale(), "{a} + {b}: scale");
+                }
+            }
+        }
     }
 
     #[test]
