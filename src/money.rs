@@ -13,21 +13,56 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// The same result as `round_dp_with_strategy(2, MidpointAwayFromZero)` (a unit test checks
 /// this on many values), computed on the 96-bit mantissa with one integer division: the engine
 /// rounds thousands of amounts per run.
+#[inline]
 pub fn fen(amount: Decimal) -> Decimal {
     round_half_away(amount, 2)
 }
 
 /// Rounds to `dp` decimal places, half away from zero; equal to rust_decimal's
 /// `round_dp_with_strategy(dp, MidpointAwayFromZero)`, with one integer division.
+#[inline]
 pub fn round_half_away(amount: Decimal, dp: u32) -> Decimal {
-    let scale = amount.scale();
-    if scale <= dp {
+    let p = Parts::of(amount);
+    if p.scale <= dp {
         return amount;
     }
-    let q = div_pow10_half_away(amount.mantissa(), scale - dp);
-    Decimal::try_from_i128_with_scale(q, dp).unwrap_or_else(|_| {
+    let q = div_pow10_half_away_u(p.magnitude(), p.scale - dp);
+    Parts::pack(q, p.negative, dp).unwrap_or_else(|| slow::round(amount, dp))
+}
+
+/// The general cases of the kernels, kept out of line so that the fast paths stay small.
+mod slow {
+    use super::*;
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn add(a: Decimal, b: Decimal) -> Decimal {
+        a + b
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn sub(a: Decimal, b: Decimal) -> Decimal {
+        a - b
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn cmp(a: Decimal, b: Decimal) -> Ordering {
+        a.cmp(&b)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
+        a.checked_mul(b).map(|p| round_half_away(p, dp))
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn round(amount: Decimal, dp: u32) -> Decimal {
         amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
-    })
+    }
 }
 
 /// `a × b` rounded half away from zero to `dp` decimal places, computed exactly: the two
@@ -38,6 +73,7 @@ pub fn round_half_away(amount: Decimal, dp: u32) -> Decimal {
 /// of at most 28 decimal places and 96 bits; a unit test checks this on many values); the
 /// engine's products of rates, factors and fen amounts always are. For larger operands it
 /// falls back to exactly that expression.
+#[inline]
 pub fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
     let (ra, rb) = (Parts::of(a), Parts::of(b));
     let scale = ra.scale + rb.scale;
@@ -51,7 +87,7 @@ pub fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
         };
         return Parts::pack(m, ra.negative != rb.negative, s);
     }
-    a.checked_mul(b).map(|p| round_half_away(p, dp))
+    slow::mul_round(a, b, dp)
 }
 
 /// A Decimal's representation, read through its documented `serialize` layout (flags, then
@@ -230,7 +266,7 @@ pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     }
     let mut nb = Parts::of(b);
     nb.negative = !nb.negative;
-    add_same_scale(Parts::of(a), nb).unwrap_or_else(|| a - b)
+    add_same_scale(Parts::of(a), nb).unwrap_or_else(|| slow::sub(a, b))
 }
 
 /// Orders `a` and `b`: compares mantissas when the scales are equal, otherwise Decimal
@@ -239,7 +275,7 @@ pub fn sub(a: Decimal, b: Decimal) -> Decimal {
 pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
     let (pa, pb) = (Parts::of(a), Parts::of(b));
     if pa.scale != pb.scale {
-        return a.cmp(&b);
+        return slow::cmp(a, b);
     }
     let (ma, mb) = (pa.magnitude(), pb.magnitude());
     // A zero may carry either sign.
@@ -269,7 +305,7 @@ pub fn add_to(acc: &mut Decimal, v: Decimal) {
         *acc = v;
         return;
     }
-    *acc = add_same_scale(Parts::of(*acc), Parts::of(v)).unwrap_or_else(|| *acc + v);
+    *acc = add_same_scale(Parts::of(*acc), Parts::of(v)).unwrap_or_else(|| slow::add(*acc, v));
 }
 
 /// 10^0 ..= 10^28.
