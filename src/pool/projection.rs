@@ -81,12 +81,32 @@ struct Cell {
     balance_end: FenSum,
 }
 
-/// Projects the pool of `deal` under `scenario`.
+/// Whether a projection builds its per-obligor rows ([`PoolProjection::rows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObligorRows {
+    /// Build them (a run whose tables are written).
+    Keep,
+    /// Leave `rows` empty: sweeps without `--flows` and break-even searches, which drop them.
+    /// The period totals are the same either way.
+    Skip,
+}
+
+/// Projects the pool of `deal` under `scenario`, with per-obligor rows.
+pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
+    project_with(deal, scenario, ObligorRows::Keep)
+}
+
+/// Projects the pool of `deal` under `scenario`; `rows` says whether to build the per-obligor
+/// rows.
 ///
 /// Money arithmetic uses the exact kernels of [`crate::money`] (`mul_round`, `add_to`, `sub`,
 /// `min`): the same results as Decimal operators followed by rounding, without their general
 /// case cost.
-pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
+pub fn project_with(
+    deal: &Deal,
+    scenario: &Scenario,
+    rows_wanted: ObligorRows,
+) -> Result<PoolProjection> {
     let periods = &deal.periods;
     let n = periods.len();
     let n_obl = deal.obligors.len();
@@ -272,16 +292,20 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     }
 
     // Assemble rows and totals; each obligor's name is shared by its rows.
-    let names: Vec<Label> = deal.obligors.iter().map(|o| Label::from(&o.name)).collect();
-    let mut rows = Vec::with_capacity(n * n_obl);
+    let keep = rows_wanted == ObligorRows::Keep;
+    let names: Vec<Label> = if keep {
+        deal.obligors.iter().map(|o| Label::from(&o.name)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut rows = Vec::with_capacity(if keep { n * n_obl } else { 0 });
     let mut totals = Vec::with_capacity(n);
     let mut bal_start = initial_balance;
     let mut cum = Decimal::ZERO;
     let too_large = || Error::Internal("a pool total exceeds the Decimal range".into());
     for (k, p) in periods.iter().enumerate() {
         let mut t = [FenSum::default(); 8];
-        for (o, name) in names.iter().enumerate() {
-            let c = cells[k * n_obl + o];
+        for (o, &c) in cells[k * n_obl..(k + 1) * n_obl].iter().enumerate() {
             let mut collected = c.principal;
             collected.add_sum(c.interest);
             let fields = [
@@ -297,6 +321,9 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
             for (total, f) in t.iter_mut().zip(fields) {
                 total.add_sum(f);
             }
+            let Some(name) = names.get(o) else {
+                continue; // rows skipped
+            };
             let d = |f: FenSum| f.to_decimal().ok_or_else(too_large);
             rows.push(PoolFlowRow {
                 period: p.number,
