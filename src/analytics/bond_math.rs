@@ -437,16 +437,15 @@ pub fn wal_years(settle: NaiveDate, principal: &[Flow]) -> Option<f64> {
     wal_years_of(settle, principal.iter().copied())
 }
 
-/// [`wal_years`] of flows given as an iterator (walked twice, nothing collected).
-pub fn wal_years_of(
-    settle: NaiveDate,
-    principal: impl Iterator<Item = Flow> + Clone,
-) -> Option<f64> {
-    let tf = principal
+/// [`wal_years`] of flows given as an iterator (nothing collected).
+pub fn wal_years_of(settle: NaiveDate, principal: impl Iterator<Item = Flow>) -> Option<f64> {
+    // Both sums in one pass, each in flow order from −0.0 as `Iterator::sum` does.
+    let (total, weighted) = principal
         .filter(|f| f.date > settle)
-        .map(|f| (year_fraction_365(settle, f.date), f.amount));
-    let total: f64 = tf.clone().map(|(_, a)| a).sum();
-    let weighted: f64 = tf.map(|(t, a)| a * t).sum();
+        .map(|f| (year_fraction_365(settle, f.date), f.amount))
+        .fold((-0.0, -0.0), |(total, weighted), (t, a)| {
+            (total + a, weighted + a * t)
+        });
     let wal = weighted / total;
     (total > 0.0 && wal.is_finite()).then_some(wal)
 }

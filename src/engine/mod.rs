@@ -46,6 +46,9 @@ pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
     if !arith::positive(den) {
         return None;
     }
+    if let Some(r) = arith::ratio6(num, den) {
+        return Some(r);
+    }
     num.checked_div(den).map(|r| round_half_away(r, 6))
 }
 
@@ -148,6 +151,39 @@ pub(crate) mod arith {
     #[inline(never)]
     fn slow_add(a: Decimal, b: Decimal) -> Decimal {
         a + b
+    }
+
+    /// `round_half_away(num / den, 6)` for `num, den > 0`, computed exactly on the mantissas
+    /// with one integer division. `None` (use Decimal division) when the quotient is exact at 6
+    /// places (Decimal division may then give a smaller scale), is 10^10 or more, or lies within
+    /// 10^-18 of a 6-place midpoint: elsewhere Decimal division, exact to at least 18 decimal
+    /// places below 10^10, rounds to the same 6-place value.
+    #[inline]
+    pub(crate) fn ratio6(num: Decimal, den: Decimal) -> Option<Decimal> {
+        let ((fn_, mn), (fd, md)) = (parts(num), parts(den));
+        if (fn_ | fd) & SIGN != 0 || mn == 0 || md == 0 {
+            return None;
+        }
+        let (sn, sd) = ((fn_ >> 16) & 0xFF, (fd >> 16) & 0xFF);
+        // num / den = (mn · 10^(6 + sd)) / (md · 10^sn) millionths.
+        let n = mn.checked_mul(*POW10.get(6 + sd as usize)?)?;
+        let d = md.checked_mul(*POW10.get(sn as usize)?)?;
+        let (q, r) = (n / d, n % d);
+        if r == 0 || q >= POW10[16] {
+            return None;
+        }
+        // Distance to the midpoint, |r / d − 1/2| = |2r − d| / 2d, must exceed 10^-12.
+        if (2 * r).abs_diff(d).checked_mul(POW10[12])? <= 2 * d {
+            return None;
+        }
+        let q = if 2 * r >= d { q + 1 } else { q };
+        Some(Decimal::from_parts(
+            q as u32,
+            (q >> 32) as u32,
+            (q >> 64) as u32,
+            false,
+            6,
+        ))
     }
 
     /// `a.cmp(&b)`: the sign of `a − b`.
@@ -266,6 +302,20 @@ pub(crate) mod arith {
                     (x % 4) as u32,
                 ));
             }
+            // Ratios near and on 6-place midpoints, and exact ones.
+            for (n, d) in [
+                (dec!(1.0000005), dec!(1)),
+                (dec!(2.0000015), dec!(2)),
+                (dec!(10), dec!(4)),
+                (dec!(1), dec!(3)),
+                (dec!(2), dec!(3)),
+                (dec!(7), dec!(8000000)),
+                (dec!(123456789.12), dec!(0.03)),
+            ] {
+                values.push(n);
+                values.push(d);
+            }
+            let mut fast_ratios = 0;
             for &a in &values {
                 for &b in &values {
                     if let Some(s) = a.checked_add(b) {
@@ -278,11 +328,23 @@ pub(crate) mod arith {
                     }
                     assert_eq!(order(a, b), a.cmp(&b), "{a} cmp {b}");
                     assert_eq!(min(a, b).to_string(), a.min(b).to_string(), "{a} min {b}");
+                    if let Some(r) = ratio6(a, b) {
+                        fast_ratios += 1;
+                        let d = a
+                            .checked_div(b)
+                            .map(|q| crate::money::round_half_away(q, 6));
+                        assert_eq!(
+                            Some((r, r.to_string())),
+                            d.map(|d| (d, d.to_string())),
+                            "{a} / {b}"
+                        );
+                    }
                 }
                 assert_eq!(positive(a), a > Decimal::ZERO);
                 assert_eq!(negative(a), a < Decimal::ZERO);
                 assert_eq!(clamp0(a).to_string(), a.max(Decimal::ZERO).to_string());
             }
+            assert!(fast_ratios > 10_000, "{fast_ratios}");
         }
     }
 }
