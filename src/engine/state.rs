@@ -1137,6 +1137,7 @@ fn shortfall_reason(cover: Cover) -> &'static str {
 
 /// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata`] would hand
 /// each item its whole amount, so the caller pays them without building the split.
+#[inline]
 fn covers_all(cash: Decimal, total: Decimal) -> bool {
     positive(total) && !lt(cash, total)
 }
@@ -1153,6 +1154,20 @@ pub(crate) fn pro_rata(cash: Decimal, items: &[(usize, Decimal)]) -> Vec<(usize,
     if cash >= total {
         return items.to_vec();
     }
+    if let [(i, a)] = *items
+        && cash.scale() <= 2
+        && cash.mantissa().unsigned_abs() < 1 << 48
+        && a.mantissa().unsigned_abs() < 1 << 48
+    {
+        // One item short of cash: the split gives it exactly `cash` (cash × a / a is exact
+        // and already whole fen), so skip the arithmetic.
+        return vec![(i, cash)];
+    }
+    split(cash, items, total)
+}
+
+/// The general case of [`pro_rata`]: `0 < cash < total`.
+fn split(cash: Decimal, items: &[(usize, Decimal)], total: Decimal) -> Vec<(usize, Decimal)> {
     let mut out: Vec<(usize, Decimal)> = items
         .iter()
         .map(|&(i, a)| {
@@ -1205,5 +1220,24 @@ mod tests {
         // 10.00 over 3:1 → 7.50 and 2.50 exactly.
         let s = pro_rata(dec!(10), &[(4, dec!(30)), (7, dec!(10))]);
         assert_eq!(s, vec![(4, dec!(7.50)), (7, dec!(2.50))]);
+    }
+
+    #[test]
+    fn pro_rata_single_item_shortcut_equals_the_split() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = Decimal::new((x >> 20) as i64 % 100_000_000_000 + 2, (x % 5) as u32);
+            let cash = Decimal::new((x >> 7) as i64 % 100_000_000_000 + 1, (x % 3) as u32);
+            if cash >= a {
+                continue;
+            }
+            let fast = pro_rata(cash, &[(3, a)]);
+            let general = split(cash, &[(3, a)], a);
+            let show = |v: &[(usize, Decimal)]| format!("{v:?}");
+            assert_eq!(show(&fast), show(&general), "{cash} of {a}");
+        }
     }
 }
