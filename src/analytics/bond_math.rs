@@ -135,12 +135,17 @@ pub enum AnalyticsError {
 /// [`to_decimal_rounded`]. `to_f64` never fails for a `Decimal`; should it ever return `None`
 /// the amount becomes `NaN`, which every solver here rejects with an error.
 pub fn flows_from_decimal(rows: &[(NaiveDate, Decimal)]) -> Vec<Flow> {
-    rows.iter()
-        .map(|&(date, amount)| Flow {
-            date,
-            amount: amount.to_f64().unwrap_or(f64::NAN),
-        })
-        .collect()
+    flows_from_decimal_iter(rows.iter().copied()).collect()
+}
+
+/// [`flows_from_decimal`] without collecting: converts the rows as they are iterated.
+pub fn flows_from_decimal_iter(
+    rows: impl Iterator<Item = (NaiveDate, Decimal)> + Clone,
+) -> impl Iterator<Item = Flow> + Clone {
+    rows.map(|(date, amount)| Flow {
+        date,
+        amount: amount.to_f64().unwrap_or(f64::NAN),
+    })
 }
 
 /// ACT/365F year fraction: calendar days from `from` to `to`, divided by 365 (negative when
@@ -429,9 +434,18 @@ pub fn yield_from_price(
 /// dated after `settle` (ACT/365F). `None` when there is no principal after `settle` (the sum
 /// is not strictly positive), or an amount is not finite.
 pub fn wal_years(settle: NaiveDate, principal: &[Flow]) -> Option<f64> {
-    let tf = future(settle, principal);
-    let total: f64 = tf.iter().map(|&(_, a)| a).sum();
-    let weighted: f64 = tf.iter().map(|&(t, a)| a * t).sum();
+    wal_years_of(settle, principal.iter().copied())
+}
+
+/// [`wal_years`] of flows given as an iterator (nothing collected).
+pub fn wal_years_of(settle: NaiveDate, principal: impl Iterator<Item = Flow>) -> Option<f64> {
+    // Both sums in one pass, each in flow order from −0.0 as `Iterator::sum` does.
+    let (total, weighted) = principal
+        .filter(|f| f.date > settle)
+        .map(|f| (year_fraction_365(settle, f.date), f.amount))
+        .fold((-0.0, -0.0), |(total, weighted), (t, a)| {
+            (total + a, weighted + a * t)
+        });
     let wal = weighted / total;
     (total > 0.0 && wal.is_finite()).then_some(wal)
 }

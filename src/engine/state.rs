@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::arith::{clamp0, gt, lt, min, minus, negative, plus, positive, sum};
 use super::ratio;
 use super::result::{
     Conservation, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
@@ -26,6 +27,8 @@ struct Due {
     fee: Vec<Decimal>,
     interest: Vec<Decimal>,
     principal: Vec<Decimal>,
+    /// Coverage multiple of each tranche and everything senior to it.
+    coverage: Vec<Option<Decimal>>,
 }
 
 /// What was paid on the current payment date.
@@ -47,6 +50,7 @@ impl Due {
         self.fee.clear();
         self.interest.clear();
         self.principal.clear();
+        self.coverage.clear();
     }
 }
 
@@ -94,29 +98,32 @@ struct Labels {
 
 impl Labels {
     fn new(deal: &Deal) -> Labels {
-        let names = |v: Vec<&String>| -> Vec<Label> { v.into_iter().map(Label::from).collect() };
-        let prefixed = |p: &str, v: Vec<&String>| -> Vec<Label> {
-            v.into_iter()
-                .map(|n| Label::from(format!("{p}:{n}")))
-                .collect()
-        };
-        let tranches: Vec<&String> = deal.tranches.iter().map(|t| &t.name).collect();
-        let fees: Vec<&String> = deal.fees.iter().map(|t| &t.name).collect();
-        let taxes: Vec<&String> = deal.taxes.iter().map(|t| &t.name).collect();
-        let supports: Vec<&String> = deal.supports.iter().map(|t| &t.name).collect();
+        fn names<'d>(v: impl Iterator<Item = &'d String>) -> Vec<Label> {
+            v.map(Label::from).collect()
+        }
+        /// `prefix:name` for each name.
+        fn prefixed<'d>(prefix: &str, v: impl Iterator<Item = &'d String>) -> Vec<Label> {
+            v.map(|n| {
+                let mut s = String::with_capacity(prefix.len() + 1 + n.len());
+                s.push_str(prefix);
+                s.push(':');
+                s.push_str(n);
+                Label::from(s)
+            })
+            .collect()
+        }
+        let tranches = || deal.tranches.iter().map(|t| &t.name);
+        let fees = || deal.fees.iter().map(|t| &t.name);
+        let taxes = || deal.taxes.iter().map(|t| &t.name);
         Labels {
-            tranche: names(tranches.clone()),
-            to_tranche: prefixed("tranche", tranches),
-            fee: names(fees.clone()),
-            to_fee: prefixed("fee", fees),
-            tax: names(taxes.clone()),
-            to_tax: prefixed("tax", taxes),
-            from_support: prefixed("support", supports),
-            waterfall: deal
-                .waterfalls
-                .iter()
-                .map(|w| Label::from(&w.name))
-                .collect(),
+            tranche: names(tranches()),
+            to_tranche: prefixed("tranche", tranches()),
+            fee: names(fees()),
+            to_fee: prefixed("fee", fees()),
+            tax: names(taxes()),
+            to_tax: prefixed("tax", taxes()),
+            from_support: prefixed("support", deal.supports.iter().map(|t| &t.name)),
+            waterfall: names(deal.waterfalls.iter().map(|w| &w.name)),
         }
     }
 }
@@ -126,6 +133,12 @@ pub(super) struct Run<'a> {
     scenario: &'a Scenario,
     pool: PoolProjection,
     labels: Labels,
+    /// Year fraction of each period's accrual (start to payment date), computed once.
+    year_fraction: Vec<Decimal>,
+    /// Indices of the senior tranches.
+    senior: Vec<usize>,
+    /// Sum of the tranches' initial balances.
+    issue_size: Decimal,
     collection: Decimal,
     reserve: Decimal,
     balance: Vec<Decimal>,
@@ -147,6 +160,8 @@ pub(super) struct Run<'a> {
     date: NaiveDate,
     due: Due,
     paid: Paid,
+    /// Scratch list of (index, amount) items of a step, kept to reuse its allocation.
+    items: Vec<(usize, Decimal)>,
 }
 
 impl<'a> Run<'a> {
@@ -158,11 +173,29 @@ impl<'a> Run<'a> {
                 *on = false;
             }
         }
+        // Upper bound on the ledger's length in a typical run: two deposits a period and, per
+        // step, a payment and a draw.
+        let max_steps = deal
+            .waterfalls
+            .iter()
+            .map(|w| w.steps.len())
+            .max()
+            .unwrap_or(0);
+        let ledger_capacity = 1 + deal.periods.len() * (2 + 2 * max_steps);
         let mut run = Run {
             deal,
             scenario,
             pool,
             labels: Labels::new(deal),
+            year_fraction: deal
+                .periods
+                .iter()
+                .map(|p| deal.day_count.year_fraction(p.accrual_start, p.date()))
+                .collect(),
+            senior: (0..nt)
+                .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)
+                .collect(),
+            issue_size: deal.issue_size(),
             collection: Decimal::ZERO,
             reserve: Decimal::ZERO,
             balance: deal.tranches.iter().map(|t| t.balance).collect(),
@@ -175,7 +208,7 @@ impl<'a> Run<'a> {
             support_period: vec![Decimal::ZERO; deal.supports.len()],
             support_on,
             tripped: vec![false; deal.triggers.len()],
-            ledger: Vec::new(),
+            ledger: Vec::with_capacity(ledger_capacity),
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
             reserve_funding: Decimal::ZERO,
@@ -183,6 +216,7 @@ impl<'a> Run<'a> {
             date: deal.closing_date,
             due: Due::default(),
             paid: Paid::new(deal),
+            items: Vec::new(),
         };
         if let Some(r) = &deal.reserve
             && r.initial > Decimal::ZERO
@@ -233,13 +267,7 @@ impl<'a> Run<'a> {
     }
 
     fn senior_balance(&self) -> Decimal {
-        self.deal
-            .tranches
-            .iter()
-            .zip(&self.balance)
-            .filter(|(t, _)| t.class == TrancheClass::Senior)
-            .map(|(_, b)| *b)
-            .sum()
+        sum(self.senior.iter().map(|&i| self.balance[i]))
     }
 
     /// Value of a base for this period; balance bases are multiplied by the year fraction.
@@ -248,9 +276,9 @@ impl<'a> Run<'a> {
             Base::Tranche(i) => self.balance[i] * yf,
             Base::SeniorBalance => self.senior_balance() * yf,
             Base::PoolBalance => cash.balance_start * yf,
-            Base::IssueSize => self.deal.issue_size() * yf,
+            Base::IssueSize => self.issue_size * yf,
             Base::InterestCollections => cash.interest_collected,
-            Base::Collections => cash.cash(),
+            Base::Collections => plus(cash.collected, cash.recovered),
         }
     }
 
@@ -273,7 +301,7 @@ impl<'a> Run<'a> {
                     .find(|(d, _)| *d <= p.payment.unadjusted || *d <= p.date())
                     .map(|(_, b)| *b);
                 match target {
-                    Some(tb) => (bal - tb).max(Decimal::ZERO),
+                    Some(tb) => clamp0(minus(bal, tb)),
                     None => Decimal::ZERO,
                 }
             }
@@ -290,10 +318,11 @@ impl<'a> Run<'a> {
             .iter_mut()
             .for_each(|x| *x = Decimal::ZERO);
         let cash = self.pool.periods[k];
+        let pool_cash = plus(cash.collected, cash.recovered);
 
         // 1. Deposit pool cash.
         let brought_forward = self.collection;
-        self.collection += cash.cash();
+        self.collection = plus(self.collection, pool_cash);
         self.entry(
             0,
             "deposit",
@@ -313,12 +342,12 @@ impl<'a> Run<'a> {
         let available = self.collection;
 
         // 2. What is due.
-        let yf = deal.day_count.year_fraction(p.accrual_start, p.date());
+        let yf = self.year_fraction[k];
         let mut due = std::mem::take(&mut self.due);
         due.clear();
         for (j, tax) in deal.taxes.iter().enumerate() {
             let base = self.base_amount(tax.base, &cash, yf);
-            due.tax.push(fen(tax.rate * base) + self.tax_carry[j]);
+            due.tax.push(plus(fen(tax.rate * base), self.tax_carry[j]));
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             let mut charge = match &fee.kind {
@@ -337,31 +366,32 @@ impl<'a> Run<'a> {
                 }
             };
             if let Some(cap) = fee.cap_per_period {
-                charge = charge.min(cap);
+                charge = min(charge, cap);
             }
             if let Some(cap) = fee.cap_total {
-                charge = charge.min((cap - self.fee_charged_total[j]).max(Decimal::ZERO));
+                charge = min(charge, clamp0(minus(cap, self.fee_charged_total[j])));
             }
-            self.fee_charged_total[j] += charge;
-            due.fee.push(charge + self.fee_carry[j]);
+            self.fee_charged_total[j] = plus(self.fee_charged_total[j], charge);
+            due.fee.push(plus(charge, self.fee_carry[j]));
         }
         for (i, t) in deal.tranches.iter().enumerate() {
-            due.interest
-                .push(fen(self.balance[i] * t.coupon * yf) + self.interest_carry[i]);
+            due.interest.push(plus(
+                fen(self.balance[i] * t.coupon * yf),
+                self.interest_carry[i],
+            ));
             due.principal.push(self.principal_due(i, k));
         }
 
         // Coverage multiples: (available − taxes − fees) over the interest and principal due of
         // the tranche and everything senior to it.
-        let senior_items: Decimal = due.tax.iter().chain(&due.fee).copied().sum();
-        let numerator = (available - senior_items).max(Decimal::ZERO);
+        let senior_items = sum(due.tax.iter().chain(&due.fee).copied());
+        let numerator = clamp0(minus(available, senior_items));
         let mut denominator = Decimal::ZERO;
-        let mut cov = Vec::with_capacity(deal.tranches.len());
         let mut senior_cov = None;
         for (i, t) in deal.tranches.iter().enumerate() {
-            denominator += due.interest[i] + due.principal[i];
+            denominator = plus(denominator, plus(due.interest[i], due.principal[i]));
             let c = ratio(numerator, denominator);
-            cov.push(c);
+            due.coverage.push(c);
             if t.class == TrancheClass::Senior {
                 senior_cov = c;
             }
@@ -373,8 +403,8 @@ impl<'a> Run<'a> {
         let cdr_ratio = ratio(cash.cumulative_defaults, initial_pool).unwrap_or(Decimal::ZERO);
         for (ti, trig) in deal.triggers.iter().enumerate() {
             let hit = match trig.condition {
-                TriggerCondition::CumulativeDefaultRatioAbove(x) => Some(cdr_ratio > x),
-                TriggerCondition::CoverageBelow(x) => Some(senior_cov.is_some_and(|c| c < x)),
+                TriggerCondition::CumulativeDefaultRatioAbove(x) => Some(gt(cdr_ratio, x)),
+                TriggerCondition::CoverageBelow(x) => Some(senior_cov.is_some_and(|c| lt(c, x))),
                 _ => None,
             };
             if let Some(hit) = hit {
@@ -402,12 +432,13 @@ impl<'a> Run<'a> {
         }
 
         // 5. Triggers tested after the waterfall.
-        let senior_short = deal.tranches.iter().enumerate().any(|(i, t)| {
-            t.class == TrancheClass::Senior && self.paid.interest[i] < self.due.interest[i]
-        });
+        let senior_short = self
+            .senior
+            .iter()
+            .any(|&i| lt(self.paid.interest[i], self.due.interest[i]));
         let past_legal =
             p.date() >= deal.legal_maturity || p.payment.unadjusted >= deal.legal_maturity;
-        let senior_outstanding = past_legal && self.senior_balance() > Decimal::ZERO;
+        let senior_outstanding = past_legal && positive(self.senior_balance());
         for (ti, trig) in deal.triggers.iter().enumerate() {
             let hit = match trig.condition {
                 TriggerCondition::SeniorInterestShortfall => Some(senior_short),
@@ -425,20 +456,20 @@ impl<'a> Run<'a> {
 
         // Carry shortfalls and record rows.
         for j in 0..deal.taxes.len() {
-            self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
+            self.tax_carry[j] = minus(self.due.tax[j], self.paid.tax[j]);
         }
         for j in 0..deal.fees.len() {
-            self.fee_carry[j] = self.due.fee[j] - self.paid.fee[j];
+            self.fee_carry[j] = minus(self.due.fee[j], self.paid.fee[j]);
         }
         let mut interest_total = Decimal::ZERO;
         let mut principal_total = Decimal::ZERO;
         let mut residual_total = Decimal::ZERO;
         for (i, t) in deal.tranches.iter().enumerate() {
-            let start = self.balance[i] + self.paid.principal[i];
-            self.interest_carry[i] = self.due.interest[i] - self.paid.interest[i];
-            interest_total += self.paid.interest[i];
-            principal_total += self.paid.principal[i];
-            residual_total += self.paid.residual[i];
+            let start = plus(self.balance[i], self.paid.principal[i]);
+            self.interest_carry[i] = minus(self.due.interest[i], self.paid.interest[i]);
+            interest_total = plus(interest_total, self.paid.interest[i]);
+            principal_total = plus(principal_total, self.paid.principal[i]);
+            residual_total = plus(residual_total, self.paid.residual[i]);
             self.flows.push(TrancheFlowRow {
                 period: p.number,
                 payment_date: p.date(),
@@ -452,28 +483,31 @@ impl<'a> Run<'a> {
                 principal_paid: self.paid.principal[i],
                 residual_paid: self.paid.residual[i],
                 balance_end: self.balance[i],
-                coverage_multiple: cov[i],
+                coverage_multiple: self.due.coverage[i],
             });
         }
-        let tripped: Vec<&str> = deal
-            .triggers
-            .iter()
-            .zip(&self.tripped)
-            .filter(|(_, t)| **t)
-            .map(|(t, _)| t.name.as_str())
-            .collect();
+        // Names of the tripped triggers, comma-separated; empty (no allocation) if none.
+        let mut tripped = String::new();
+        let mut first = true;
+        for (trig, _) in deal.triggers.iter().zip(&self.tripped).filter(|(_, t)| **t) {
+            if !first {
+                tripped.push(',');
+            }
+            first = false;
+            tripped.push_str(&trig.name);
+        }
         self.periods.push(PeriodRow {
             period: p.number,
             payment_date: p.date(),
             collection_start: p.collection_start,
             collection_end: p.collection_end,
-            pool_cash: cash.cash(),
+            pool_cash,
             cash_brought_forward: brought_forward,
             available_funds: available,
             reserve_draws: self.paid.reserve_draws,
             support_draws: self.paid.support_draws,
-            taxes_paid: self.paid.tax.iter().copied().sum(),
-            fees_paid: self.paid.fee.iter().copied().sum(),
+            taxes_paid: sum(self.paid.tax.iter().copied()),
+            fees_paid: sum(self.paid.fee.iter().copied()),
             interest_paid: interest_total,
             principal_paid: principal_total,
             residual_paid: residual_total,
@@ -481,7 +515,7 @@ impl<'a> Run<'a> {
             coverage_multiple: senior_cov,
             cumulative_default_ratio: cdr_ratio,
             waterfall: self.labels.waterfall[wf_ix].clone(),
-            triggers_tripped: tripped.join(","),
+            triggers_tripped: tripped,
             collection_balance_end: self.collection,
             reserve_balance_end: self.reserve,
             pool_balance_end: cash.balance_end,
@@ -505,7 +539,7 @@ impl<'a> Run<'a> {
     /// Draws on the reserve and then on support providers until the collection account holds
     /// `need` for items of class `cover`, as far as they can.
     fn fund(&mut self, step: u32, cover: Cover, need: Decimal, item: Covered<'_>) {
-        if self.collection >= need {
+        if !lt(self.collection, need) {
             return;
         }
         let item = item.label(&self.labels);
@@ -513,11 +547,11 @@ impl<'a> Run<'a> {
         if let Some(r) = &deal.reserve
             && r.covers.contains(&cover)
         {
-            let draw = (need - self.collection).min(self.reserve);
-            if draw > Decimal::ZERO {
-                self.reserve -= draw;
-                self.collection += draw;
-                self.paid.reserve_draws += draw;
+            let draw = min(minus(need, self.collection), self.reserve);
+            if positive(draw) {
+                self.reserve = minus(self.reserve, draw);
+                self.collection = plus(self.collection, draw);
+                self.paid.reserve_draws = plus(self.paid.reserve_draws, draw);
                 self.entry(
                     step,
                     "draw_reserve",
@@ -529,24 +563,24 @@ impl<'a> Run<'a> {
             }
         }
         for (s, sup) in deal.supports.iter().enumerate() {
-            if self.collection >= need {
+            if !lt(self.collection, need) {
                 break;
             }
             if !self.support_on[s] || !sup.covers.contains(&cover) {
                 continue;
             }
-            let mut draw = need - self.collection;
+            let mut draw = minus(need, self.collection);
             if let Some(cap) = sup.cap_per_period {
-                draw = draw.min((cap - self.support_period[s]).max(Decimal::ZERO));
+                draw = min(draw, clamp0(minus(cap, self.support_period[s])));
             }
             if let Some(cap) = sup.cap_total {
-                draw = draw.min((cap - self.support_total[s]).max(Decimal::ZERO));
+                draw = min(draw, clamp0(minus(cap, self.support_total[s])));
             }
-            if draw > Decimal::ZERO {
-                self.support_period[s] += draw;
-                self.support_total[s] += draw;
-                self.collection += draw;
-                self.paid.support_draws += draw;
+            if positive(draw) {
+                self.support_period[s] = plus(self.support_period[s], draw);
+                self.support_total[s] = plus(self.support_total[s], draw);
+                self.collection = plus(self.collection, draw);
+                self.paid.support_draws = plus(self.paid.support_draws, draw);
                 let src = self.labels.from_support[s].clone();
                 self.entry(
                     step,
@@ -571,7 +605,7 @@ impl<'a> Run<'a> {
         reason: &'static str,
     ) {
         debug_assert!(amount <= self.collection);
-        self.collection -= amount;
+        self.collection = minus(self.collection, amount);
         self.entry(
             step,
             action,
@@ -596,8 +630,8 @@ impl<'a> Run<'a> {
             Action::TopUpReserve => self.top_up_reserve(step)?,
             Action::PayResidual(i) => {
                 let amt = self.collection;
-                if amt > Decimal::ZERO {
-                    self.paid.residual[*i] += amt;
+                if positive(amt) {
+                    self.paid.residual[*i] = plus(self.paid.residual[*i], amt);
                     let (item, dst) = self.tranche_labels(*i);
                     self.pay_out(
                         step,
@@ -620,22 +654,34 @@ impl<'a> Run<'a> {
             Charge::Tax => (&self.due.tax, &self.paid.tax),
             Charge::Fee => (&self.due.fee, &self.paid.fee),
         };
-        let items: Vec<(usize, Decimal)> = ix.iter().map(|&j| (j, due[j] - paid[j])).collect();
-        let need: Decimal = items.iter().map(|x| x.1).sum();
+        let mut items = std::mem::take(&mut self.items);
+        items.clear();
+        items.extend(ix.iter().map(|&j| (j, minus(due[j], paid[j]))));
+        let need = sum(items.iter().map(|x| x.1));
         let (cover, covered, action, reason) = match charge {
             Charge::Tax => (Cover::Taxes, Covered::Taxes, "pay_tax", "tax due"),
             Charge::Fee => (Cover::Fees, Covered::Fees, "pay_fee", "fee due"),
         };
         self.fund(step, cover, need, covered);
-        for (j, amt) in pro_rata(self.collection.min(need), &items) {
+        let pay = |run: &mut Run, j: usize, amt: Decimal| {
             let (paid, item, dst) = match charge {
-                Charge::Tax => (&mut self.paid.tax, &self.labels.tax, &self.labels.to_tax),
-                Charge::Fee => (&mut self.paid.fee, &self.labels.fee, &self.labels.to_fee),
+                Charge::Tax => (&mut run.paid.tax, &run.labels.tax, &run.labels.to_tax),
+                Charge::Fee => (&mut run.paid.fee, &run.labels.fee, &run.labels.to_fee),
             };
-            paid[j] += amt;
+            paid[j] = plus(paid[j], amt);
             let (item, dst) = (item[j].clone(), dst[j].clone());
-            self.pay_out(step, action, item, dst, amt, reason);
+            run.pay_out(step, action, item, dst, amt, reason);
+        };
+        if covers_all(self.collection, need) {
+            for &(j, amt) in &items {
+                pay(self, j, amt);
+            }
+        } else {
+            for (j, amt) in pro_rata(min(self.collection, need), &items) {
+                pay(self, j, amt);
+            }
         }
+        self.items = items;
     }
 
     fn tranche_labels(&self, i: usize) -> (Label, Label) {
@@ -652,26 +698,35 @@ impl<'a> Run<'a> {
         } else {
             "interest due"
         };
-        let items: Vec<(usize, Decimal)> = ix
-            .iter()
-            .map(|&i| (i, self.due.interest[i] - self.paid.interest[i]))
-            .collect();
-        let total: Decimal = items.iter().map(|x| x.1).sum();
+        let mut items = std::mem::take(&mut self.items);
+        items.clear();
+        items.extend(
+            ix.iter()
+                .map(|&i| (i, minus(self.due.interest[i], self.paid.interest[i]))),
+        );
+        let total = sum(items.iter().map(|x| x.1));
         // The step's own cash first, pro rata; then each covered tranche's shortfall is drawn
         // from the reserve and support and paid to that tranche alone.
-        for (i, amt) in pro_rata(self.collection.min(total), &items) {
-            self.interest_to(step, i, amt, action, reason);
-        }
-        for &(i, _) in &items {
-            let short = self.due.interest[i] - self.paid.interest[i];
-            if let Some(cover) = interest_cover(deal.tranches[i].class)
-                && short > Decimal::ZERO
-            {
-                self.fund(step, cover, short, Covered::Tranches(&[i]));
-                let amt = short.min(self.collection);
+        if covers_all(self.collection, total) {
+            for &(i, amt) in &items {
+                self.interest_to(step, i, amt, action, reason);
+            }
+        } else {
+            for (i, amt) in pro_rata(min(self.collection, total), &items) {
                 self.interest_to(step, i, amt, action, reason);
             }
         }
+        for &(i, _) in &items {
+            let short = minus(self.due.interest[i], self.paid.interest[i]);
+            if let Some(cover) = interest_cover(deal.tranches[i].class)
+                && positive(short)
+            {
+                self.fund(step, cover, short, Covered::Tranches(&[i]));
+                let amt = min(short, self.collection);
+                self.interest_to(step, i, amt, action, reason);
+            }
+        }
+        self.items = items;
     }
 
     fn interest_to(
@@ -682,10 +737,10 @@ impl<'a> Run<'a> {
         action: &'static str,
         reason: &'static str,
     ) {
-        if amt <= Decimal::ZERO {
+        if !positive(amt) {
             return;
         }
-        self.paid.interest[i] += amt;
+        self.paid.interest[i] = plus(self.paid.interest[i], amt);
         let (item, dst) = self.tranche_labels(i);
         self.pay_out(step, action, item, dst, amt, reason);
     }
@@ -701,9 +756,10 @@ impl<'a> Run<'a> {
         // Most each tranche can take in this step, and what is contractually due.
         let cap_of = |run: &Run, i: usize| -> (Decimal, Decimal) {
             let t = &deal.tranches[i];
-            let due_left = (run.due.principal[i] - run.paid.principal[i])
-                .max(Decimal::ZERO)
-                .min(run.balance[i]);
+            let due_left = min(
+                clamp0(minus(run.due.principal[i], run.paid.principal[i])),
+                run.balance[i],
+            );
             let cap = if mode == PrincipalAmount::Available
                 || t.amortization == Amortization::PassThrough
             {
@@ -718,11 +774,11 @@ impl<'a> Run<'a> {
                 for &i in ix {
                     let (cap, due_left) = cap_of(self, i);
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
-                        && due_left > Decimal::ZERO
+                        && positive(due_left)
                     {
                         self.fund(step, cover, due_left, Covered::Tranches(&[i]));
                     }
-                    let amt = cap.min(self.collection);
+                    let amt = min(cap, self.collection);
                     self.principal_to(step, i, amt);
                 }
             }
@@ -737,18 +793,18 @@ impl<'a> Run<'a> {
                 // The step's own cash first, pro rata to what each can take; then each covered
                 // tranche's unpaid principal due is drawn and paid to that tranche alone.
                 let items: Vec<(usize, Decimal)> = caps.iter().map(|x| (x.0, x.1)).collect();
-                let total: Decimal = items.iter().map(|x| x.1).sum();
-                let shares = pro_rata(self.collection.min(total), &items);
+                let total = sum(items.iter().map(|x| x.1));
+                let shares = pro_rata(min(self.collection, total), &items);
                 for (i, amt) in shares {
                     self.principal_to(step, i, amt);
                 }
                 for &(i, _, _) in &caps {
                     let (_, short) = cap_of(self, i);
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
-                        && short > Decimal::ZERO
+                        && positive(short)
                     {
                         self.fund(step, cover, short, Covered::Tranches(&[i]));
-                        let amt = short.min(self.collection);
+                        let amt = min(short, self.collection);
                         self.principal_to(step, i, amt);
                     }
                 }
@@ -757,11 +813,11 @@ impl<'a> Run<'a> {
     }
 
     fn principal_to(&mut self, step: u32, i: usize, amt: Decimal) {
-        if amt <= Decimal::ZERO {
+        if !positive(amt) {
             return;
         }
-        self.balance[i] -= amt;
-        self.paid.principal[i] += amt;
+        self.balance[i] = minus(self.balance[i], amt);
+        self.paid.principal[i] = plus(self.paid.principal[i], amt);
         let (item, dst) = self.tranche_labels(i);
         self.pay_out(step, "pay_principal", item, dst, amt, "principal");
     }
@@ -780,14 +836,10 @@ impl<'a> Run<'a> {
             ReserveTarget::Fixed(x) => x,
             ReserveTarget::SeniorInterestAndFees(m) => {
                 let next = deal.periods[k + 1];
-                let yf = deal
-                    .day_count
-                    .year_fraction(next.accrual_start, next.date());
+                let yf = self.year_fraction[k + 1];
                 let mut need = Decimal::ZERO;
-                for (i, t) in deal.tranches.iter().enumerate() {
-                    if t.class == TrancheClass::Senior {
-                        need += fen(self.balance[i] * t.coupon * yf);
-                    }
+                for &i in &self.senior {
+                    need = plus(need, fen(self.balance[i] * deal.tranches[i].coupon * yf));
                 }
                 for (j, fee) in deal.fees.iter().enumerate() {
                     let charge = match &fee.kind {
@@ -796,7 +848,7 @@ impl<'a> Run<'a> {
                             Base::Tranche(i) => fen(*rate * self.balance[*i] * yf),
                             Base::SeniorBalance => fen(*rate * self.senior_balance() * yf),
                             Base::PoolBalance => fen(*rate * self.pool.periods[k].balance_end * yf),
-                            Base::IssueSize => fen(*rate * deal.issue_size() * yf),
+                            Base::IssueSize => fen(*rate * self.issue_size * yf),
                             Base::InterestCollections | Base::Collections => Decimal::ZERO,
                         },
                         FeeKind::OneOff { amount, date } => {
@@ -809,7 +861,7 @@ impl<'a> Run<'a> {
                             }
                         }
                     };
-                    need += charge;
+                    need = plus(need, charge);
                 }
                 m.checked_mul(need).map_or(Decimal::MAX, fen)
             }
@@ -823,12 +875,12 @@ impl<'a> Run<'a> {
             ));
         }
         let target = self.reserve_target();
-        if self.reserve < target {
-            let amt = (target - self.reserve).min(self.collection);
-            if amt > Decimal::ZERO {
-                self.collection -= amt;
-                self.reserve += amt;
-                self.paid.reserve_deposit += amt;
+        if lt(self.reserve, target) {
+            let amt = min(minus(target, self.reserve), self.collection);
+            if positive(amt) {
+                self.collection = minus(self.collection, amt);
+                self.reserve = plus(self.reserve, amt);
+                self.paid.reserve_deposit = plus(self.paid.reserve_deposit, amt);
                 self.entry(
                     step,
                     "top_up_reserve",
@@ -838,11 +890,11 @@ impl<'a> Run<'a> {
                     "reserve topped up towards its target",
                 );
             }
-        } else if self.reserve > target {
-            let amt = self.reserve - target;
-            self.reserve -= amt;
-            self.collection += amt;
-            self.paid.reserve_deposit -= amt;
+        } else if gt(self.reserve, target) {
+            let amt = minus(self.reserve, target);
+            self.reserve = minus(self.reserve, amt);
+            self.collection = plus(self.collection, amt);
+            self.paid.reserve_deposit = minus(self.paid.reserve_deposit, amt);
             self.entry(
                 step,
                 "release_reserve",
@@ -857,26 +909,10 @@ impl<'a> Run<'a> {
 
     pub(super) fn finish(self) -> Result<RunResult> {
         let deal = self.deal;
-        let pool_cash: Decimal = self.pool.periods.iter().map(PeriodCash::cash).sum();
-        let support_draws: Decimal = self.support_total.iter().copied().sum();
-        let payments: Decimal = self
-            .ledger
-            .iter()
-            .filter(|e| e.source == COLLECTION && e.destination != RESERVE)
-            .map(|e| e.amount)
-            .sum();
-        let conservation = Conservation {
-            pool_cash,
-            support_draws,
-            reserve_funding: self.reserve_funding,
-            payments,
-            collection_end: self.collection,
-            reserve_end: self.reserve,
-        };
-        verify(&conservation, &self)?;
+        let conservation = verify(&self)?;
 
         let mut warnings = Vec::new();
-        if self.collection > Decimal::ZERO {
+        if positive(self.collection) {
             warnings.push(Warning {
                 location: String::new(),
                 message: format!(
@@ -885,7 +921,7 @@ impl<'a> Run<'a> {
                 ),
             });
         }
-        if self.reserve > Decimal::ZERO {
+        if positive(self.reserve) {
             warnings.push(Warning {
                 location: String::new(),
                 message: format!(
@@ -895,7 +931,7 @@ impl<'a> Run<'a> {
             });
         }
         for (i, t) in deal.tranches.iter().enumerate() {
-            if self.balance[i] > Decimal::ZERO {
+            if positive(self.balance[i]) {
                 warnings.push(Warning {
                     location: String::new(),
                     message: format!(
@@ -937,8 +973,67 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Checks the conservation identity and replays the ledger against the account balances.
-fn verify(c: &Conservation, run: &Run) -> Result<()> {
+/// Totals the run and checks, in one pass over the ledger, the conservation identity and the
+/// replay of the ledger against the account balances, the pool deposits and each tranche's
+/// principal. A failure is an [`Error::Internal`]; the checks report in this order.
+fn verify(run: &Run) -> Result<Conservation> {
+    let pool_cash = sum(run.pool.periods.iter().map(PeriodCash::cash));
+    let support_draws = sum(run.support_total.iter().copied());
+    let mut payments = Decimal::ZERO;
+    let mut deposits = Decimal::ZERO;
+    let mut collection = Decimal::ZERO;
+    let mut reserve = Decimal::ZERO;
+    let mut principal = vec![Decimal::ZERO; run.deal.tranches.len()];
+    // The first entry that breaks the replay: reported after the identity check.
+    let mut broken: Option<Error> = None;
+    for e in &run.ledger {
+        let (from, to) = (e.source.as_str(), e.destination.as_str());
+        if from == COLLECTION && to != RESERVE {
+            payments = plus(payments, e.amount);
+        }
+        if from == "pool" {
+            deposits = plus(deposits, e.amount);
+        }
+        if e.action == "pay_principal" {
+            for (paid, name) in principal.iter_mut().zip(&run.labels.tranche) {
+                if e.item == *name {
+                    *paid = plus(*paid, e.amount);
+                }
+            }
+        }
+        if broken.is_some() {
+            continue;
+        }
+        if !positive(e.amount) {
+            broken = Some(Error::Internal(format!(
+                "ledger entry with non-positive amount: {e:?}"
+            )));
+            continue;
+        }
+        match from {
+            COLLECTION => collection = minus(collection, e.amount),
+            RESERVE => reserve = minus(reserve, e.amount),
+            _ => {}
+        }
+        match to {
+            COLLECTION => collection = plus(collection, e.amount),
+            RESERVE => reserve = plus(reserve, e.amount),
+            _ => {}
+        }
+        if negative(collection) || negative(reserve) {
+            broken = Some(Error::Internal(format!(
+                "an account went negative at ledger entry {e:?}"
+            )));
+        }
+    }
+    let c = Conservation {
+        pool_cash,
+        support_draws,
+        reserve_funding: run.reserve_funding,
+        payments,
+        collection_end: run.collection,
+        reserve_end: run.reserve,
+    };
     let inflow = c.pool_cash + c.support_draws + c.reserve_funding;
     let outflow = c.payments + c.collection_end + c.reserve_end;
     if inflow != outflow {
@@ -953,29 +1048,8 @@ fn verify(c: &Conservation, run: &Run) -> Result<()> {
             c.reserve_end
         )));
     }
-    let mut collection = Decimal::ZERO;
-    let mut reserve = Decimal::ZERO;
-    for e in &run.ledger {
-        if e.amount <= Decimal::ZERO {
-            return Err(Error::Internal(format!(
-                "ledger entry with non-positive amount: {e:?}"
-            )));
-        }
-        match e.source.as_str() {
-            COLLECTION => collection -= e.amount,
-            RESERVE => reserve -= e.amount,
-            _ => {}
-        }
-        match e.destination.as_str() {
-            COLLECTION => collection += e.amount,
-            RESERVE => reserve += e.amount,
-            _ => {}
-        }
-        if collection < Decimal::ZERO || reserve < Decimal::ZERO {
-            return Err(Error::Internal(format!(
-                "an account went negative at ledger entry {e:?}"
-            )));
-        }
+    if let Some(e) = broken {
+        return Err(e);
     }
     if collection != c.collection_end || reserve != c.reserve_end {
         return Err(Error::Internal(format!(
@@ -983,12 +1057,6 @@ fn verify(c: &Conservation, run: &Run) -> Result<()> {
             c.collection_end, c.reserve_end
         )));
     }
-    let deposits: Decimal = run
-        .ledger
-        .iter()
-        .filter(|e| e.source == "pool")
-        .map(|e| e.amount)
-        .sum();
     if deposits != c.pool_cash {
         return Err(Error::Internal(format!(
             "pool deposits {deposits} differ from projected pool cash {}",
@@ -996,20 +1064,15 @@ fn verify(c: &Conservation, run: &Run) -> Result<()> {
         )));
     }
     for (i, t) in run.deal.tranches.iter().enumerate() {
-        let paid: Decimal = run
-            .ledger
-            .iter()
-            .filter(|e| e.action == "pay_principal" && e.item == t.name)
-            .map(|e| e.amount)
-            .sum();
-        if t.balance - paid != run.balance[i] || run.balance[i] < Decimal::ZERO {
+        let paid = principal[i];
+        if t.balance - paid != run.balance[i] || negative(run.balance[i]) {
             return Err(Error::Internal(format!(
                 "tranche {}: initial {} − principal paid {paid} ≠ balance {}",
                 t.name, t.balance, run.balance[i]
             )));
         }
     }
-    Ok(())
+    Ok(c)
 }
 
 fn interest_cover(class: TrancheClass) -> Option<Cover> {
@@ -1072,6 +1135,13 @@ fn shortfall_reason(cover: Cover) -> &'static str {
     }
 }
 
+/// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata`] would hand
+/// each item its whole amount, so the caller pays them without building the split.
+#[inline]
+fn covers_all(cash: Decimal, total: Decimal) -> bool {
+    positive(total) && !lt(cash, total)
+}
+
 /// Splits `cash` (≤ the total) over `items` (index, amount) in proportion to the amounts.
 ///
 /// Each share is rounded down to the fen; the fen left over are handed out one at a time in
@@ -1084,6 +1154,20 @@ pub(crate) fn pro_rata(cash: Decimal, items: &[(usize, Decimal)]) -> Vec<(usize,
     if cash >= total {
         return items.to_vec();
     }
+    if let [(i, a)] = *items
+        && cash.scale() <= 2
+        && cash.mantissa().unsigned_abs() < 1 << 48
+        && a.mantissa().unsigned_abs() < 1 << 48
+    {
+        // One item short of cash: the split gives it exactly `cash` (cash × a / a is exact
+        // and already whole fen), so skip the arithmetic.
+        return vec![(i, cash)];
+    }
+    split(cash, items, total)
+}
+
+/// The general case of [`pro_rata`]: `0 < cash < total`.
+fn split(cash: Decimal, items: &[(usize, Decimal)], total: Decimal) -> Vec<(usize, Decimal)> {
     let mut out: Vec<(usize, Decimal)> = items
         .iter()
         .map(|&(i, a)| {
@@ -1136,5 +1220,24 @@ mod tests {
         // 10.00 over 3:1 → 7.50 and 2.50 exactly.
         let s = pro_rata(dec!(10), &[(4, dec!(30)), (7, dec!(10))]);
         assert_eq!(s, vec![(4, dec!(7.50)), (7, dec!(2.50))]);
+    }
+
+    #[test]
+    fn pro_rata_single_item_shortcut_equals_the_split() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = Decimal::new((x >> 20) as i64 % 100_000_000_000 + 2, (x % 5) as u32);
+            let cash = Decimal::new((x >> 7) as i64 % 100_000_000_000 + 1, (x % 3) as u32);
+            if cash >= a {
+                continue;
+            }
+            let fast = pro_rata(cash, &[(3, a)]);
+            let general = split(cash, &[(3, a)], a);
+            let show = |v: &[(usize, Decimal)]| format!("{v:?}");
+            assert_eq!(show(&fast), show(&general), "{cash} of {a}");
+        }
     }
 }

@@ -1,15 +1,15 @@
 //! Per-tranche totals and WAL. Yields and risk measures are added by
 //! [`crate::analytics::measures::apply_pricing`].
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::arith::{lt, plus, positive};
 use super::result::{TrancheFlowRow, TrancheSummary};
-use crate::analytics::bond_math::{flows_from_decimal, wal_years};
+use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
 use crate::deal::Deal;
 
-/// Builds one summary row per tranche from the tranche flows of a run.
-///
+/// Builds one summary row per tranche from the tranche flows of a run, in one pass over each
+/// tranche's rows.
 pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<TrancheSummary> {
     let nt = deal.tranches.len();
     deal.tranches
@@ -17,27 +17,35 @@ pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<Tr
         .enumerate()
         .map(|(i, t)| {
             // Rows are period-major: tranche i of period k is at k * nt + i.
-            let rows: Vec<&TrancheFlowRow> = flows.iter().skip(i).step_by(nt.max(1)).collect();
-            let total_interest: Decimal = rows.iter().map(|r| r.interest_paid).sum();
-            let total_principal: Decimal = rows.iter().map(|r| r.principal_paid).sum();
-            let total_residual: Decimal = rows.iter().map(|r| r.residual_paid).sum();
-            let last = rows.last();
-            let final_payment_date = rows
-                .iter()
-                .rev()
-                .find(|r| !(r.interest_paid + r.principal_paid + r.residual_paid).is_zero())
-                .map(|r| r.payment_date);
-            let principal: Vec<(NaiveDate, Decimal)> = rows
-                .iter()
+            let rows = || flows.iter().skip(i).step_by(nt.max(1));
+            let mut total_interest = Decimal::ZERO;
+            let mut total_principal = Decimal::ZERO;
+            let mut total_residual = Decimal::ZERO;
+            let mut last = None;
+            let mut final_payment_date = None;
+            let mut min_coverage: Option<Decimal> = None;
+            for r in rows() {
+                total_interest = plus(total_interest, r.interest_paid);
+                total_principal = plus(total_principal, r.principal_paid);
+                total_residual = plus(total_residual, r.residual_paid);
+                if !plus(plus(r.interest_paid, r.principal_paid), r.residual_paid).is_zero() {
+                    final_payment_date = Some(r.payment_date);
+                }
+                if positive(r.balance_start)
+                    && let Some(c) = r.coverage_multiple
+                {
+                    // The first of equal minima, as `Iterator::min`.
+                    min_coverage = Some(match min_coverage {
+                        Some(m) if !lt(c, m) => m,
+                        _ => c,
+                    });
+                }
+                last = Some(r);
+            }
+            let principal = rows()
                 .filter(|r| !r.principal_paid.is_zero())
-                .map(|r| (r.payment_date, r.principal_paid))
-                .collect();
-            let wal = wal_years(deal.closing_date, &flows_from_decimal(&principal));
-            let min_coverage = rows
-                .iter()
-                .filter(|r| r.balance_start > Decimal::ZERO)
-                .filter_map(|r| r.coverage_multiple)
-                .min();
+                .map(|r| (r.payment_date, r.principal_paid));
+            let wal = wal_years_of(deal.closing_date, flows_from_decimal_iter(principal));
             TrancheSummary {
                 tranche: t.name.clone(),
                 class: t.class.name().to_string(),
