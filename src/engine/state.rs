@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::arith::{clamp0, gt, lt, min, minus, negative, plus, positive, sum};
 use super::ratio;
 use super::result::{
     Conservation, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
@@ -13,7 +12,7 @@ use crate::deal::{
     ReserveTarget, StepCondition, TrancheClass, TriggerCondition, TriggerKind,
 };
 use crate::error::{Error, Result, Warning};
-use crate::money::fen;
+use crate::money::{clamp0, fen, gt, lt, min, minus, negative, plus, positive, sum};
 use crate::pool::projection::{PeriodCash, PoolProjection};
 use crate::scenario::Scenario;
 

@@ -3,10 +3,10 @@
 
 use rust_decimal::Decimal;
 
-use super::arith::{lt, plus, positive};
 use super::result::{TrancheFlowRow, TrancheSummary};
 use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
 use crate::deal::Deal;
+use crate::money::{lt, plus, positive};
 
 /// Builds one summary row per tranche from the tranche flows of a run, in one pass over each
 /// tranche's rows.

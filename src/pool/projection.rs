@@ -23,7 +23,9 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
-use crate::money::{FenSum, add_to as add, cmp, is_positive, min, mul_round, round_half_away, sub};
+use crate::money::{
+    FenSum, add_to as add, min, minus, mul_round, order, positive, round_half_away,
+};
 use crate::scenario::Scenario;
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
@@ -185,7 +187,7 @@ pub fn project_with(
                 // 1. CDR and default-curve defaults on the first day of the period.
                 let dk = default_fractions[k];
                 let ck = curve[k];
-                if !dead && (!dk.is_zero() || !ck.is_zero()) && is_positive(bal) {
+                if !dead && (!dk.is_zero() || !ck.is_zero()) && positive(bal) {
                     let cdr_part = mul_round(dk, bal, 2).ok_or_else(overflow)?;
                     let curve_part = if ck.is_zero() {
                         Decimal::ZERO
@@ -195,23 +197,23 @@ pub fn project_with(
                     let mut wanted = cdr_part;
                     add(&mut wanted, curve_part);
                     let def = min(wanted, bal);
-                    if is_positive(def) {
+                    if positive(def) {
                         // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
                         // balance: φ(B − D)/B.
-                        let next = if curve_part.is_zero() && cmp(cdr_part, bal).is_le() {
+                        let next = if curve_part.is_zero() && order(cdr_part, bal).is_le() {
                             mul_round(factor, default_survive[k], FACTOR_DP)
                         } else {
                             factor
-                                .checked_mul(sub(bal, def))
+                                .checked_mul(minus(bal, def))
                                 .and_then(|x| x.checked_div(bal))
                                 .map(round_factor)
                         };
                         factor = next.ok_or_else(overflow)?;
                         intact = false;
-                        bal = sub(bal, def);
+                        bal = minus(bal, def);
                         arrivals.cells[cell_ix].defaulted.add(def);
                         let rec = mul_round(rr, def, 2).ok_or_else(overflow)?;
-                        arrivals.book(o, p.collection_start, rec, Arrival::Recovery);
+                        arrivals.book_recovery(o, p.collection_start, rec);
                     }
                 }
                 // 2. Instalments due in the period, with a named default interleaved.
@@ -249,7 +251,7 @@ pub fn project_with(
                                 mul_round(factor, inst.interest, 2).ok_or_else(overflow)?,
                             )
                         };
-                        bal = sub(bal, pr);
+                        bal = minus(bal, pr);
                         if df.is_zero() {
                             let c = &mut arrivals.cells[cell_ix];
                             c.principal.add(pr);
@@ -258,12 +260,11 @@ pub fn project_with(
                             let dp = mul_round(df, pr, 2).ok_or_else(overflow)?;
                             let di = mul_round(df, it, 2).ok_or_else(overflow)?;
                             let c = &mut arrivals.cells[cell_ix];
-                            c.principal.add(sub(pr, dp));
-                            c.interest.add(sub(it, di));
+                            c.principal.add(minus(pr, dp));
+                            c.interest.add(minus(it, di));
                             c.delayed.add(dp);
                             c.delayed.add(di);
-                            arrivals.book(o, inst.date, dp, Arrival::Principal);
-                            arrivals.book(o, inst.date, di, Arrival::Interest);
+                            arrivals.book_delayed(o, inst.date, dp, di);
                         }
                     }
                     next += 1;
@@ -276,9 +277,9 @@ pub fn project_with(
                 }
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
-                if asset.prepayable && !dead && !sk.is_zero() && is_positive(bal) {
+                if asset.prepayable && !dead && !sk.is_zero() && positive(bal) {
                     let pp = min(mul_round(sk, bal, 2).ok_or_else(overflow)?, bal);
-                    bal = sub(bal, pp);
+                    bal = minus(bal, pp);
                     factor =
                         mul_round(factor, prepay_survive[k], FACTOR_DP).ok_or_else(overflow)?;
                     intact = false;
@@ -376,13 +377,6 @@ pub fn project_with(
     })
 }
 
-#[derive(Clone, Copy)]
-enum Arrival {
-    Principal,
-    Interest,
-    Recovery,
-}
-
 /// Where cash arriving later (delayed instalments, recoveries) is booked.
 struct Arrivals<'c, 'p> {
     cells: &'c mut [Cell],
@@ -393,25 +387,42 @@ struct Arrivals<'c, 'p> {
 }
 
 impl Arrivals<'_, '_> {
-    /// Books `amount` of `obligor`, arriving the scenario's delay or recovery lag after
-    /// `from`, in the collection period containing that date (or beyond the horizon).
-    fn book(&mut self, obligor: usize, from: NaiveDate, amount: Decimal, kind: Arrival) {
+    /// Books the delayed principal and interest of an instalment of `obligor` due on `from`,
+    /// in the collection period containing `from` + the scenario's delay (or beyond the
+    /// horizon).
+    #[inline]
+    fn book_delayed(
+        &mut self,
+        obligor: usize,
+        from: NaiveDate,
+        principal: Decimal,
+        interest: Decimal,
+    ) {
+        if principal.is_zero() && interest.is_zero() {
+            return;
+        }
+        match self.delay.period(from) {
+            Some(k) => {
+                let c = &mut self.cells[k * self.n_obl + obligor];
+                c.principal.add(principal);
+                c.interest.add(interest);
+            }
+            None => {
+                add(self.beyond, principal);
+                add(self.beyond, interest);
+            }
+        }
+    }
+
+    /// Books a recovery of `obligor` on a default on `from`, in the collection period
+    /// containing `from` + the scenario's recovery lag (or beyond the horizon).
+    #[inline]
+    fn book_recovery(&mut self, obligor: usize, from: NaiveDate, amount: Decimal) {
         if amount.is_zero() {
             return;
         }
-        let at = match kind {
-            Arrival::Recovery => self.recovery.period(from),
-            Arrival::Principal | Arrival::Interest => self.delay.period(from),
-        };
-        match at {
-            Some(k) => {
-                let c = &mut self.cells[k * self.n_obl + obligor];
-                match kind {
-                    Arrival::Principal => c.principal.add(amount),
-                    Arrival::Interest => c.interest.add(amount),
-                    Arrival::Recovery => c.recovered.add(amount),
-                }
-            }
+        match self.recovery.period(from) {
+            Some(k) => self.cells[k * self.n_obl + obligor].recovered.add(amount),
             None => add(self.beyond, amount),
         }
     }
@@ -435,7 +446,7 @@ impl Arrivals<'_, '_> {
             .add(def);
         let rec = mul_round(recovery_rate, def, 2)
             .ok_or_else(|| Error::Internal("decimal overflow in a recovery".into()))?;
-        self.book(obligor, date, rec, Arrival::Recovery);
+        self.book_recovery(obligor, date, rec);
         Ok(())
     }
 }
@@ -464,6 +475,7 @@ impl<'p> ArrivalPeriods<'p> {
         }
     }
 
+    #[inline]
     fn period(&mut self, from: NaiveDate) -> Option<usize> {
         let key = from.num_days_from_ce();
         let slot = &mut self.slots[key.rem_euclid(ARRIVAL_SLOTS as i32) as usize];
