@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
 use crate::analytics::measures::apply_pricing;
 use crate::deal::{Deal, TrancheClass};
-use crate::engine::{self, result::RunResult};
+use crate::engine::{self, ObligorRows, result::RunResult};
 use crate::error::{Error, Result};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
@@ -39,7 +39,12 @@ pub fn sweep(
         scenarios
             .par_iter()
             .map(|s| {
-                let mut r = engine::run(deal, s)?;
+                let rows = if opts.flows {
+                    ObligorRows::Keep
+                } else {
+                    ObligorRows::Skip
+                };
+                let mut r = engine::run_with(deal, s, rows)?;
                 apply_pricing(deal, &mut r, pricing);
                 if !opts.flows {
                     trim(deal, &mut r);

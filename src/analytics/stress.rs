@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::deal::Deal;
-use crate::engine;
+use crate::engine::{self, ObligorRows};
 use crate::error::Error;
 use crate::pool::projection::period_of;
 use crate::scenario::Scenario;
@@ -382,7 +382,7 @@ pub fn worst_default_date(
     for p in &deal.periods {
         let date = p.collection_start;
         let s = with_defaults(base, base.name.clone(), obligors, date);
-        let r = engine::run(deal, &s)?;
+        let r = engine::run_with(deal, &s, ObligorRows::Skip)?;
         let d = senior_damage(deal, &r);
         if best.as_ref().is_none_or(|(_, b)| worse(&d, b)) {
             best = Some((date, d));

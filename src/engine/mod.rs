@@ -21,14 +21,23 @@ use rust_decimal::Decimal;
 use crate::deal::Deal;
 use crate::error::Result;
 use crate::money::{positive, ratio6, round_half_away};
-use crate::pool::projection::{PoolProjection, project};
+pub use crate::pool::projection::ObligorRows;
+use crate::pool::projection::{PoolProjection, project_with};
 use crate::scenario::Scenario;
 use result::RunResult;
 
-/// Projects the pool and runs the waterfall of `deal` under `scenario`.
+/// Projects the pool and runs the waterfall of `deal` under `scenario`; the result holds every
+/// table.
 pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
+    run_with(deal, scenario, ObligorRows::Keep)
+}
+
+/// [`run`], saying whether to build the per-obligor pool rows (`RunResult::pool_flows`).
+/// Sweeps that drop them and break-even searches skip them; every other table, the ledger
+/// and the conservation check are the same either way.
+pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
     scenario.check(deal)?;
-    let pool = project(deal, scenario)?;
+    let pool = project_with(deal, scenario, rows)?;
     run_with_pool(deal, scenario, pool)
 }
 

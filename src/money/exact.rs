@@ -56,12 +56,9 @@ fn pack(m: u128, negative: bool, scale: u32) -> Option<Decimal> {
 #[inline(always)]
 fn parts(d: Decimal) -> (u32, u128) {
     let b = d.serialize();
-    let mut m = [0u8; 16];
-    m[..12].copy_from_slice(&b[4..]);
-    (
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        u128::from_le_bytes(m),
-    )
+    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let lo = u64::from(word(4)) | (u64::from(word(8)) << 32);
+    (word(0), u128::from(lo) | (u128::from(word(12)) << 64))
 }
 
 /// The exact sum of two non-zero values given as (flags, magnitude), at the larger of their
