@@ -166,7 +166,12 @@ fn skipping_obligor_rows_changes_nothing_else() {
                 assert_eq!(rows, p.pool_cash, "{name} {} period {}", s.name, p.period);
             }
             full.pool_flows.clear();
-            assert_eq!(format!("{full:?}"), format!("{skipped:?}"), "{name} {}", s.name);
+            assert_eq!(
+                format!("{full:?}"),
+                format!("{skipped:?}"),
+                "{name} {}",
+                s.name
+            );
             checked += 1;
         }
     }
