@@ -266,20 +266,53 @@ pub fn mul_round(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
 #[inline]
 fn div_pow10_half_away(a: u128, k: u32) -> u128 {
     let k = k as usize;
-    // One 64-bit division when both fit (the common case for fen amounts).
-    if let (Ok(x), Some(&d)) = (u64::try_from(a), POW10_U64.get(k)) {
-        let (q, r) = (x / d, x % d);
-        return u128::from(q) + u128::from(u128::from(r) * 2 >= u128::from(d));
-    }
     let d = POW10[k];
+    // One 64-bit division when a fits (the common case for fen amounts); otherwise
     // ⌊a / 10^k⌋ = ⌊⌊a / 2^k⌋ / 5^k⌋, and the shift usually brings a below 2^64.
-    let q = match (u64::try_from(a >> k), POW5_U64.get(k)) {
-        (Ok(s), Some(&p5)) => u128::from(s / p5),
-        _ => a / d,
+    let q = match u64::try_from(a) {
+        Ok(x) if k < POW10_U64.len() => u128::from(div_pow10_u64(x, k)),
+        _ => match u64::try_from(a >> k) {
+            Ok(s) if k < 20 => u128::from(div_pow5_u64(s, k)),
+            _ => a / d,
+        },
     };
     let r = a - q * d;
     q + u128::from(2 * r >= d)
 }
+
+/// `x / 10^k` and `x / 5^k` for `k` < 20, dividing by a constant in each arm so that the
+/// compiler replaces the hardware division (tens of cycles) by a multiplication and a shift.
+macro_rules! divide_by_power {
+    ($name:ident, $table:ident) => {
+        #[inline(always)]
+        fn $name(x: u64, k: usize) -> u64 {
+            match k {
+                0 => x / $table[0],
+                1 => x / $table[1],
+                2 => x / $table[2],
+                3 => x / $table[3],
+                4 => x / $table[4],
+                5 => x / $table[5],
+                6 => x / $table[6],
+                7 => x / $table[7],
+                8 => x / $table[8],
+                9 => x / $table[9],
+                10 => x / $table[10],
+                11 => x / $table[11],
+                12 => x / $table[12],
+                13 => x / $table[13],
+                14 => x / $table[14],
+                15 => x / $table[15],
+                16 => x / $table[16],
+                17 => x / $table[17],
+                18 => x / $table[18],
+                _ => x / $table[19],
+            }
+        }
+    };
+}
+divide_by_power!(div_pow10_u64, POW10_U64);
+divide_by_power!(div_pow5_u64, POW5_U64);
 
 /// 10^0 ..= 10^19, the powers of ten that fit in a `u64`.
 const POW10_U64: [u64; 20] = {
