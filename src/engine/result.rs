@@ -52,9 +52,13 @@ impl InlineStr {
         })
     }
 
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
     fn as_str(&self) -> &str {
         // The bytes are a whole `str` copied in `new`, so this cannot fail.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 }
 
@@ -69,6 +73,15 @@ impl Label {
             Label::Static(s) => s,
             Label::Inline(s) => s.as_str(),
             Label::Shared(s) => s,
+        }
+    }
+
+    /// The UTF-8 bytes, without re-checking an inline name: comparisons use these.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Label::Static(s) => s.as_bytes(),
+            Label::Inline(s) => s.as_bytes(),
+            Label::Shared(s) => s.as_bytes(),
         }
     }
 }
@@ -102,7 +115,9 @@ impl Eq for Label {}
 
 impl std::hash::Hash for Label {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        // Hashes like the `str` it holds.
+        state.write(self.as_bytes());
+        state.write_u8(0xff);
     }
 }
 
@@ -114,31 +129,32 @@ impl PartialOrd for Label {
 
 impl Ord for Label {
     fn cmp(&self, other: &Label) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        // UTF-8 byte order is `str` order.
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
 impl PartialEq for Label {
     fn eq(&self, other: &Label) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<str> for Label {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<&str> for Label {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<String> for Label {
     fn eq(&self, other: &String) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -365,5 +381,17 @@ mod tests {
         assert_eq!(Label::new("reserve"), Label::Static("reserve"));
         assert_eq!(short.clone(), short);
         assert_eq!(format!("{short:?}"), "\"SME-00001\"");
+        // Order and hash like the text, across storages.
+        let long_b = Label::new(&"B".repeat(30));
+        assert!(matches!(long_b, Label::Shared(_)));
+        assert!(Label::new("A") < long_b);
+        let hash = |x: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            use std::hash::Hasher;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            x(&mut h);
+            h.finish()
+        };
+        use std::hash::Hash;
+        assert_eq!(hash(&|h| "SME-00001".hash(h)), hash(&|h| short.hash(h)));
     }
 }

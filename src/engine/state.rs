@@ -18,6 +18,9 @@ use crate::scenario::Scenario;
 
 const COLLECTION: &str = "collection";
 const RESERVE: &str = "reserve";
+/// The account names as bytes, for comparing ledger labels ([`Label::as_bytes`]).
+const COLLECTION_BYTES: &[u8] = COLLECTION.as_bytes();
+const RESERVE_BYTES: &[u8] = RESERVE.as_bytes();
 
 /// What is due on the current payment date, before any payment.
 #[derive(Debug, Clone, Default)]
@@ -986,11 +989,11 @@ fn verify(run: &Run) -> Result<Conservation> {
     // The first entry that breaks the replay: reported after the identity check.
     let mut broken: Option<Error> = None;
     for e in &run.ledger {
-        let (from, to) = (e.source.as_str(), e.destination.as_str());
-        if from == COLLECTION && to != RESERVE {
+        let (from, to) = (e.source.as_bytes(), e.destination.as_bytes());
+        if from == COLLECTION_BYTES && to != RESERVE_BYTES {
             payments = plus(payments, e.amount);
         }
-        if from == "pool" {
+        if from == b"pool" {
             deposits = plus(deposits, e.amount);
         }
         if e.action == "pay_principal" {
@@ -1010,13 +1013,13 @@ fn verify(run: &Run) -> Result<Conservation> {
             continue;
         }
         match from {
-            COLLECTION => collection = minus(collection, e.amount),
-            RESERVE => reserve = minus(reserve, e.amount),
+            COLLECTION_BYTES => collection = minus(collection, e.amount),
+            RESERVE_BYTES => reserve = minus(reserve, e.amount),
             _ => {}
         }
         match to {
-            COLLECTION => collection = plus(collection, e.amount),
-            RESERVE => reserve = plus(reserve, e.amount),
+            COLLECTION_BYTES => collection = plus(collection, e.amount),
+            RESERVE_BYTES => reserve = plus(reserve, e.amount),
             _ => {}
         }
         if negative(collection) || negative(reserve) {
