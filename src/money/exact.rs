@@ -15,16 +15,23 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// Largest scale a Decimal can have.
 const MAX_SCALE: u32 = 28;
 
-/// 10^0 ..= 10^28.
-const POW10: [u128; 29] = {
-    let mut t = [1u128; 29];
+/// `base^0 ..= base^(N − 1)`.
+const fn powers<const N: usize>(base: u128) -> [u128; N] {
+    let mut t = [1u128; N];
     let mut i = 1;
-    while i < 29 {
-        t[i] = t[i - 1] * 10;
+    while i < N {
+        t[i] = t[i - 1] * base;
         i += 1;
     }
     t
-};
+}
+
+/// 10^0 ..= 10^28.
+const POW10: [u128; 29] = powers(10);
+/// 5^0 ..= 5^27.
+const POW5: [u128; 28] = powers(5);
+/// Powers below this index fit in a `u64` for both tables (10^19 < 2^64 < 10^20).
+const U64_POWERS: usize = 20;
 
 /// Sign bit of a Decimal's flags.
 const SIGN: u32 = 0x8000_0000;
@@ -270,9 +277,9 @@ fn div_pow10_half_away(a: u128, k: u32) -> u128 {
     // One 64-bit division when a fits (the common case for fen amounts); otherwise
     // ⌊a / 10^k⌋ = ⌊⌊a / 2^k⌋ / 5^k⌋, and the shift usually brings a below 2^64.
     let q = match u64::try_from(a) {
-        Ok(x) if k < POW10_U64.len() => u128::from(div_pow10_u64(x, k)),
+        Ok(x) if k < U64_POWERS => u128::from(div_pow10_u64(x, k)),
         _ => match u64::try_from(a >> k) {
-            Ok(s) if k < 20 => u128::from(div_pow5_u64(s, k)),
+            Ok(s) if k < U64_POWERS => u128::from(div_pow5_u64(s, k)),
             _ => a / d,
         },
     };
@@ -287,54 +294,32 @@ macro_rules! divide_by_power {
         #[inline(always)]
         fn $name(x: u64, k: usize) -> u64 {
             match k {
-                0 => x / $table[0],
-                1 => x / $table[1],
-                2 => x / $table[2],
-                3 => x / $table[3],
-                4 => x / $table[4],
-                5 => x / $table[5],
-                6 => x / $table[6],
-                7 => x / $table[7],
-                8 => x / $table[8],
-                9 => x / $table[9],
-                10 => x / $table[10],
-                11 => x / $table[11],
-                12 => x / $table[12],
-                13 => x / $table[13],
-                14 => x / $table[14],
-                15 => x / $table[15],
-                16 => x / $table[16],
-                17 => x / $table[17],
-                18 => x / $table[18],
-                _ => x / $table[19],
+                0 => x / ($table[0] as u64),
+                1 => x / ($table[1] as u64),
+                2 => x / ($table[2] as u64),
+                3 => x / ($table[3] as u64),
+                4 => x / ($table[4] as u64),
+                5 => x / ($table[5] as u64),
+                6 => x / ($table[6] as u64),
+                7 => x / ($table[7] as u64),
+                8 => x / ($table[8] as u64),
+                9 => x / ($table[9] as u64),
+                10 => x / ($table[10] as u64),
+                11 => x / ($table[11] as u64),
+                12 => x / ($table[12] as u64),
+                13 => x / ($table[13] as u64),
+                14 => x / ($table[14] as u64),
+                15 => x / ($table[15] as u64),
+                16 => x / ($table[16] as u64),
+                17 => x / ($table[17] as u64),
+                18 => x / ($table[18] as u64),
+                _ => x / ($table[19] as u64),
             }
         }
     };
 }
-divide_by_power!(div_pow10_u64, POW10_U64);
-divide_by_power!(div_pow5_u64, POW5_U64);
-
-/// 10^0 ..= 10^19, the powers of ten that fit in a `u64`.
-const POW10_U64: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// 5^0 ..= 5^27, the powers of five that fit in a `u64`.
-const POW5_U64: [u64; 28] = {
-    let mut t = [1u64; 28];
-    let mut i = 1;
-    while i < 28 {
-        t[i] = t[i - 1] * 5;
-        i += 1;
-    }
-    t
-};
+divide_by_power!(div_pow10_u64, POW10);
+divide_by_power!(div_pow5_u64, POW5);
 
 /// The general cases of the kernels, kept out of line so that the fast paths stay small.
 mod slow {
