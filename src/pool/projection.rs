@@ -98,12 +98,12 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
     project_with(deal, scenario, ObligorRows::Keep)
 }
 
-/// Projects the pool of `deal` under `scenario`; `rows` says whether to build the per-obligor
-/// rows.
+/// Projects the pool of `deal` under `scenario`; `rows_wanted` says whether to build the
+/// per-obligor rows.
 ///
-/// Money arithmetic uses the exact kernels of [`crate::money`] (`mul_round`, `add_to`, `sub`,
-/// `min`): the same results as Decimal operators followed by rounding, without their general
-/// case cost.
+/// Money arithmetic uses the exact kernels of [`crate::money`] (`mul_round`, `add_to`, `minus`,
+/// `min`, `order`) and per-obligor [`FenSum`] totals: the same results as Decimal operators
+/// followed by rounding, without their general-case cost.
 pub fn project_with(
     deal: &Deal,
     scenario: &Scenario,
