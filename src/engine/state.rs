@@ -280,7 +280,7 @@ impl<'a> Run<'a> {
             Base::PoolBalance => cash.balance_start * yf,
             Base::IssueSize => self.issue_size * yf,
             Base::InterestCollections => cash.interest_collected,
-            Base::Collections => plus(cash.collected, cash.recovered),
+            Base::Collections => cash.cash(),
         }
     }
 
@@ -320,7 +320,7 @@ impl<'a> Run<'a> {
             .iter_mut()
             .for_each(|x| *x = Decimal::ZERO);
         let cash = self.pool.periods[k];
-        let pool_cash = plus(cash.collected, cash.recovered);
+        let pool_cash = cash.cash();
 
         // 1. Deposit pool cash.
         let brought_forward = self.collection;

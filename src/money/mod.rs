@@ -43,10 +43,6 @@ impl FenSum {
         self.0 += other.0;
     }
 
-    pub fn is_zero(self) -> bool {
-        self.0 == 0
-    }
-
     /// The total as a Decimal of scale 2; `None` beyond Decimal's range (2^96 fen).
     pub fn to_decimal(self) -> Option<Decimal> {
         Decimal::try_from_i128_with_scale(self.0, 2).ok()

@@ -24,7 +24,7 @@ use crate::deal::{Deal, PeriodDates};
 use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
 use crate::money::{
-    FenSum, add_to as add, min, minus, mul_round, order, positive, round_half_away,
+    FenSum, add_to as add, min, minus, mul_round, order, plus, positive, round_half_away,
 };
 use crate::scenario::Scenario;
 
@@ -53,7 +53,7 @@ pub struct PeriodCash {
 impl PeriodCash {
     /// All pool cash of the period: collections plus recoveries.
     pub fn cash(&self) -> Decimal {
-        self.collected + self.recovered
+        plus(self.collected, self.recovered)
     }
 }
 
