@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, ScheduledDate};
 use crate::calendar::{BusinessDayConvention, Calendar};
+use crate::money::{ProRataRounding, Rounding};
 use crate::scenario::Scenario;
 
 /// A securitization: dates, pool, liabilities, waterfalls and triggers.
@@ -26,6 +27,10 @@ pub struct Deal {
     pub closing_date: NaiveDate,
     pub legal_maturity: NaiveDate,
     pub day_count: DayCount,
+    /// How every amount is rounded to the fen (`rounding`).
+    pub rounding: Rounding,
+    /// How pro rata shares are rounded to the fen (`pro_rata_rounding`).
+    pub pro_rata_rounding: ProRataRounding,
     pub business_day: BusinessDayConvention,
     pub calendar: Calendar,
     /// Payment dates, in order, each with its collection period.
@@ -184,6 +189,8 @@ pub struct Tranche {
     pub expected_maturity: NaiveDate,
     /// Rating label, e.g. "AAA"; informational here.
     pub rating: Option<String>,
+    /// Unpaid interest itself accrues at the coupon (`interest_on_shortfall`; off by default).
+    pub interest_on_shortfall: bool,
 }
 
 /// What an annual-rate fee or a tax is computed on.
@@ -399,7 +406,7 @@ pub enum TriggerCondition {
     CoverageBelow(Decimal),
     /// Senior principal is outstanding after a payment date on or after legal maturity (tested
     /// after the waterfall).
-    SeniorOutstandingAtLegalMaturity,
+    SeniorOutstandingAfterLegalMaturity,
 }
 
 impl TriggerCondition {
@@ -408,7 +415,7 @@ impl TriggerCondition {
             TriggerCondition::CumulativeDefaultRatioAbove(_) => "cumulative_default_ratio_above",
             TriggerCondition::SeniorInterestShortfall => "senior_interest_shortfall",
             TriggerCondition::CoverageBelow(_) => "coverage_below",
-            TriggerCondition::SeniorOutstandingAtLegalMaturity => {
+            TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 "senior_outstanding_after_legal_maturity"
             }
         }

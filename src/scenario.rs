@@ -106,19 +106,25 @@ impl Scenario {
     }
 
     /// The share of `default_rate` falling in each of `n` collection periods, where
-    /// `pool_periods` is the number of periods up to the one holding the pool's last instalment.
-    pub fn default_shares(&self, n: usize, pool_periods: usize) -> Vec<Decimal> {
-        let mut shares = vec![Decimal::ZERO; n];
+    /// `pool_periods` is the number of periods up to the one holding the pool's last instalment:
+    /// the `default_timing` shares, or (when it is empty) `m` even shares of exactly `1/m`.
+    /// Each share is an exact (factor, divisor) pair, so the default amount
+    /// `balance × default_rate × factor / divisor` is multiplied out before it is divided.
+    pub fn default_shares(&self, n: usize, pool_periods: usize) -> Vec<(Decimal, i64)> {
+        let mut shares = vec![(Decimal::ZERO, 1); n];
         if self.default_rate.is_zero() {
             return shares;
         }
         if self.default_timing.is_empty() {
             let m = pool_periods.clamp(1, n.max(1));
-            let each = Decimal::ONE / Decimal::from(m);
-            shares.iter_mut().take(m).for_each(|s| *s = each);
+            let div = i64::try_from(m).unwrap_or(i64::MAX);
+            shares
+                .iter_mut()
+                .take(m)
+                .for_each(|s| *s = (Decimal::ONE, div));
         } else {
             for (s, t) in shares.iter_mut().zip(&self.default_timing) {
-                *s = *t;
+                *s = (*t, 1);
             }
         }
         shares

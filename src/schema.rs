@@ -122,6 +122,8 @@ pub struct DealSection {
     pub extra_working_days: Vec<Date>,
     pub collection_lag_days: Option<i64>,
     pub collection_lag_business_days: Option<i64>,
+    pub rounding: Option<String>,
+    pub pro_rata_rounding: Option<String>,
 }
 
 /// `[[obligors]]`.
@@ -209,6 +211,7 @@ pub struct Tranche {
     pub expected_maturity: Option<Date>,
     pub target_balances: Option<Vec<TargetBalance>>,
     pub rating: Option<String>,
+    pub interest_on_shortfall: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -455,10 +455,12 @@ fn a_trigger_can_make_the_pass_region_non_monotone() {
     assert!(paid_at(&d, &s, "A", dec!(0.0005)));
     assert!(!paid_at(&d, &s, "A", dec!(0.0006)));
     assert!(!paid_at(&d, &s, "A", dec!(0.05)));
-    // The trigger compares the ratio rounded to 6 dp: D = 100,000.40 gives 0.1000004 → 0.100000
-    // (not above 0.1); D = 100,000.50 gives 0.1000005 → 0.100001 (above).
-    assert!(!paid_at(&d, &s, "A", dec!(0.1000004)));
-    assert!(paid_at(&d, &s, "A", dec!(0.1000005)));
+    // The trigger compares the exact ratio with its threshold (docs/conventions.md): D =
+    // 100,000.00 gives exactly 0.1 (not above: normal, A fails); D = 100,000.01 gives
+    // 0.10000001 (above, though it reports as 0.100000: accelerated, A is paid).
+    assert!(!paid_at(&d, &s, "A", dec!(0.1)));
+    assert!(paid_at(&d, &s, "A", dec!(0.10000001)));
+    assert!(paid_at(&d, &s, "A", dec!(0.1000004)));
     assert!(paid_at(&d, &s, "A", dec!(0.2)));
     assert!(!paid_at(&d, &s, "A", dec!(0.20000001)));
     let row = breakeven_one(&d, &s, 0, &no_ratings()).unwrap();

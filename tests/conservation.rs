@@ -77,13 +77,15 @@ fn check_identity(r: &RunResult, reserve_funding: Decimal) {
     let support: Decimal = r
         .ledger
         .iter()
-        .filter(|e| e.source.starts_with("support:"))
+        .filter(|e| r.accounts.name(e.source).starts_with("support:"))
         .map(|e| e.amount)
         .sum();
     let payments: Decimal = r
         .ledger
         .iter()
-        .filter(|e| e.source == "collection" && e.destination != "reserve")
+        .filter(|e| {
+            r.accounts.name(e.source) == "collection" && r.accounts.name(e.destination) != "reserve"
+        })
         .map(|e| e.amount)
         .sum();
     let last = r.periods.last().expect("periods");

@@ -65,7 +65,9 @@ fn pool_row<'a>(
 fn ledger_sum(r: &RunResult, period: u32, action: &str, source: &str) -> Decimal {
     r.ledger
         .iter()
-        .filter(|e| e.period == period && e.action == action && e.source == source)
+        .filter(|e| {
+            e.period == period && e.action.name() == action && r.accounts.name(e.source) == source
+        })
         .map(|e| e.amount)
         .sum()
 }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use ipabs::engine::result::{
-    Conservation, LedgerEntry, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+    Account, AccountNames, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
     TrancheSummary,
 };
 use ipabs::error::Error;
@@ -112,7 +112,9 @@ fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
     }
 }
 
-fn entry(n: u32, step: u32, action: &str, item: &str, amount: Decimal) -> LedgerEntry {
+/// A ledger entry paying `item` (tranche 0 is the senior, 1 the subordinated) out of the
+/// collection account.
+fn entry(n: u32, step: u32, action: Movement, item: &str, amount: Decimal) -> LedgerEntry {
     LedgerEntry {
         period: n,
         date: if n == 1 {
@@ -121,12 +123,12 @@ fn entry(n: u32, step: u32, action: &str, item: &str, amount: Decimal) -> Ledger
             date(2026, 9, 26)
         },
         step,
-        action: action.to_string().into(),
+        action,
         item: item.to_string().into(),
-        source: "collection".to_string().into(),
-        destination: format!("tranche:{item}").into(),
+        source: Account::Collection,
+        destination: Account::Tranche(usize::from(item == "Sub")),
         amount,
-        reason: format!("{action} {item}").into(),
+        reason: "a reason",
     }
 }
 
@@ -195,12 +197,13 @@ fn sample_run(scenario: &str) -> RunResult {
             pool(2, "Obligor B", dec!(500000.00), dec!(0)),
         ],
         ledger: vec![
-            entry(1, 0, "deposit", "pool", dec!(700000.00)),
-            entry(1, 3, "pay_interest", senior, dec!(10000.00)),
-            entry(1, 3, "pay_interest", sub, dec!(123.45)),
-            entry(1, 5, "pay_principal", senior, dec!(617283.94)),
-            entry(2, 7, "pay_residual", sub, dec!(1000.00)),
+            entry(1, 0, Movement::Deposit, "pool", dec!(700000.00)),
+            entry(1, 3, Movement::PayInterest, senior, dec!(10000.00)),
+            entry(1, 3, Movement::PayInterest, sub, dec!(123.45)),
+            entry(1, 5, Movement::PayPrincipal, senior, dec!(617283.94)),
+            entry(2, 7, Movement::PayResidual, sub, dec!(1000.00)),
         ],
+        accounts: AccountNames::from_names(&[], &[senior, sub], &[], &[]),
         summary: vec![
             TrancheSummary {
                 tranche: senior.to_string(),

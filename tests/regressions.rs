@@ -930,8 +930,8 @@ fn thirteen_hundred_monthly_periods() {
         "
 [deal]
 name = \"long\"
-cutoff_date = 1990-01-01
-closing_date = 1990-01-01
+cutoff_date = 1990-01-03
+closing_date = 1990-01-03
 first_payment_date = 1990-02-01
 frequency = \"monthly\"
 legal_maturity = 2100-12-31

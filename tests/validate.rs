@@ -1279,7 +1279,7 @@ prepayable = false
 kind = "lease"
 balance = "600000.00"
 rate = 0.05
-start_date = 2024-07-01
+start_date = 2024-06-30
 first_payment_date = 2024-10-01
 term = 4
 frequency = "quarterly"
@@ -1643,7 +1643,7 @@ fn full_deal_with_every_key() {
     assert_eq!(deal.triggers[2].waterfall, 1);
     assert_eq!(
         deal.triggers[3].condition,
-        TriggerCondition::SeniorOutstandingAtLegalMaturity
+        TriggerCondition::SeniorOutstandingAfterLegalMaturity
     );
 
     let s = &deal.scenario;

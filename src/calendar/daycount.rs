@@ -1,15 +1,17 @@
 //! Day-count conventions.
 //!
-//! Year fractions are `Decimal` quotients of integers computed with a single division, which
-//! `rust_decimal` rounds to its full precision: 28 decimal places, i.e. about 28 significant
-//! digits (366/365 = 1.0027397260273972602739726027). They are not rounded further here;
-//! rounding happens only when money is produced.
+//! A year fraction is an exact [`Ratio`] of integers ([`DayCount::fraction`]): money is made
+//! from its numerator and denominator, multiplied before anything is divided
+//! (docs/conventions.md). [`DayCount::year_fraction`] gives its Decimal quotient (28
+//! significant digits) for reports and bond math only.
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
+
+use crate::money::Ratio;
 
 /// A day-count convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,8 +35,28 @@ impl DayCount {
         DayCount::ActAct,
     ];
 
-    /// Year fraction from `start` to `end` (days = end − start). Exact `Decimal`, not
-    /// rounded. If `end < start` the result is minus the fraction from `end` to `start`.
+    /// Year fraction from `start` to `end` as an exact ratio: actual (or 30/360) days over
+    /// 365 or 360; ACT/ACT as (days outside leap years × 366 + days in leap years × 365) over
+    /// 365 × 366. If `end < start` the numerator is negative.
+    pub fn fraction(self, start: NaiveDate, end: NaiveDate) -> Ratio {
+        if end < start {
+            let r = self.fraction(end, start);
+            return Ratio::new(-r.num, r.den);
+        }
+        match self {
+            DayCount::Act365F => Ratio::new(actual_days(start, end), 365),
+            DayCount::Act360 => Ratio::new(actual_days(start, end), 360),
+            DayCount::Thirty360 => Ratio::new(thirty_360_days(start, end), 360),
+            DayCount::ActAct => {
+                let (other_days, leap_days) = act_act_split(start, end);
+                Ratio::new(other_days * 366 + leap_days * 365, 365 * 366)
+            }
+        }
+    }
+
+    /// Year fraction from `start` to `end` (days = end − start) as a Decimal quotient (28
+    /// significant digits), for reports and bond math; money uses [`DayCount::fraction`]. If
+    /// `end < start` the result is minus the fraction from `end` to `start`.
     pub fn year_fraction(self, start: NaiveDate, end: NaiveDate) -> Decimal {
         if end < start {
             return -self.year_fraction(end, start);

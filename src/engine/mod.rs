@@ -3,18 +3,28 @@
 //! For each payment date the engine
 //! 1. deposits the collection period's pool cash into the collection account;
 //! 2. computes what is due (taxes, fees, interest, principal) and the coverage multiples;
-//! 3. tests the triggers that look at the pool and coverage, and picks the waterfall;
+//! 3. tests the triggers of the phase before the waterfall and picks the waterfall;
 //! 4. runs the waterfall's steps in order, drawing on the reserve and then on support providers
 //!    when a covered item is short;
-//! 5. tests the triggers that look at what was paid.
+//! 5. tests the triggers of the phase after the waterfall.
 //!
-//! Every movement of cash is a [`LedgerEntry`]. After the run the engine checks, to the fen,
-//! that pool cash + support draws + reserve funding = payments + ending balances, and that the
-//! ledger replays to the same balances; a failure is an [`Error::Internal`].
+//! Every movement of cash is a [`result::LedgerEntry`] between two typed [`ledger::Account`]s.
+//! After the run the engine replays every account and checks, to the fen, that pool cash +
+//! support draws + reserve funding = payments + ending balances; a failure is an
+//! [`crate::error::Error::Internal`].
+//!
+//! Modules: `state` (the run's balances, one payment date at a time), `due` (what is due:
+//! the interest, fee and tax formulas), `triggers` (when each condition is tested), `steps`
+//! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
 
+mod due;
+pub mod ledger;
 pub mod result;
 mod state;
+mod steps;
 mod summary;
+pub mod triggers;
+mod verify;
 
 use rust_decimal::Decimal;
 
@@ -50,7 +60,8 @@ pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> 
     st.finish()
 }
 
-/// Rounds a ratio to 6 decimal places, half away from zero.
+/// A ratio rounded to 6 decimal places, half away from zero, for reports; `None` when `den`
+/// is not positive. Triggers compare the exact ratio ([`triggers`]).
 pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
     if !positive(den) {
         return None;

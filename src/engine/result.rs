@@ -13,6 +13,8 @@ use rust_decimal::Decimal;
 
 use crate::error::Warning;
 
+pub use super::ledger::{Account, AccountNames, Movement};
+
 /// A cheap-to-clone string for the many rows a run produces: a static phrase, a short name
 /// stored inline, or a longer name shared by every row that mentions it. Compares and prints
 /// like a `str`.
@@ -185,6 +187,8 @@ pub struct RunResult {
     pub tranche_flows: Vec<TrancheFlowRow>,
     pub pool_flows: Vec<PoolFlowRow>,
     pub ledger: Vec<LedgerEntry>,
+    /// The output names of the ledger's accounts.
+    pub accounts: AccountNames,
     pub summary: Vec<TrancheSummary>,
     pub support_draws: Vec<SupportDrawTotal>,
     pub conservation: Conservation,
@@ -285,17 +289,18 @@ pub struct LedgerEntry {
     pub date: NaiveDate,
     /// 1-based waterfall step; 0 for deposits and closing-date entries.
     pub step: u32,
-    /// The action: deposit, fund_reserve, pay_tax, pay_fee, pay_interest, pay_principal,
-    /// top_up_reserve, release_reserve, draw_reserve, draw_support, pay_sub_return, pay_residual.
-    pub action: Label,
+    /// What the movement is ([`Movement::name`] in the output).
+    pub action: Movement,
     /// The item paid or drawn: a tax, fee, tranche or support name.
     pub item: Label,
-    /// Where the cash came from: `pool`, `collection`, `reserve`, `originator`, `support:<name>`.
-    pub source: Label,
+    /// Where the cash came from ([`AccountNames::name`] in the output: `pool`, `collection`,
+    /// `reserve`, `originator`, `support:<name>`).
+    pub source: Account,
     /// Where it went: `collection`, `reserve`, `tax:<name>`, `fee:<name>`, `tranche:<name>`.
-    pub destination: Label,
+    pub destination: Account,
     pub amount: Decimal,
-    pub reason: Label,
+    /// Why, in words.
+    pub reason: &'static str,
 }
 
 /// Per tranche, over the whole run.

@@ -1,10 +1,16 @@
 //! Money: exact decimal amounts in yuan, rounded to the fen (0.01).
 //!
-//! Every cash amount the engine moves is a [`Decimal`] rounded half away from zero to two
-//! decimal places at the moment it is computed. Rates and year fractions keep full precision
-//! (28 significant digits) until a money amount is produced from them.
+//! Every cash amount the engine moves is a [`Decimal`] of whole fen: the exact rational value
+//! of its formula rounded once ([`rational`]), half away from zero or toward zero as the deal's
+//! [`Rounding`] says. Rates stay exact Decimals and year fractions exact [`Ratio`]s until a
+//! money amount is produced from them.
 
+pub mod allocation;
 mod exact;
+pub mod rational;
+
+pub use allocation::{ProRataRounding, pro_rata};
+pub use rational::{Ratio, Rounding, fen_of, mul_fen, round_fen};
 
 use rust_decimal::Decimal;
 

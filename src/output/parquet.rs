@@ -266,12 +266,12 @@ pub fn ledger_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
     t.int32("period", |x| x.period)?;
     t.date("date", |x| x.date);
     t.int32("step", |x| x.step)?;
-    t.string("action", |r| r.row.action.as_str());
+    t.string("action", |r| r.row.action.name());
     t.string("item", |r| r.row.item.as_str());
-    t.string("source", |r| r.row.source.as_str());
-    t.string("destination", |r| r.row.destination.as_str());
+    t.string("source", |r| r.run.accounts.name(r.row.source));
+    t.string("destination", |r| r.run.accounts.name(r.row.destination));
     t.money("amount", |x| x.amount)?;
-    t.string("reason", |r| r.row.reason.as_str());
+    t.string("reason", |r| r.row.reason);
     t.finish()
 }
 

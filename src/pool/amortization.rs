@@ -1,17 +1,21 @@
 //! Contractual amortization of one loan or lease receivable (等额本息, 等额本金, 先息后本,
 //! 到期一次还本付息).
 //!
-//! Every amount is whole fen ([`fen`], half away from zero); rates and year fractions keep full
-//! `Decimal` precision. Formulas, rounding rules and a worked example: `docs/amortization.md`.
+//! Every amount is whole fen: the exact rational value of its formula rounded once under the
+//! terms' [`Rounding`] ([`crate::money::rational`]). The periodic rate `annual_rate / (12 /
+//! months)` and year fractions are never divided out before they multiply money. Formulas,
+//! rounding rules and a worked example: `docs/amortization.md`.
 
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use num_bigint::BigInt;
 use rust_decimal::Decimal;
 
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{add_months, is_month_end};
-use crate::money::{fen, is_fen};
+use crate::money::rational::fen_of_big;
+use crate::money::{Ratio, Rounding, fen_of, is_fen};
 
 /// How principal is repaid over the instalments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,6 +94,8 @@ pub struct LoanTerms {
     pub months_per_period: u32,
     pub repayment: Repayment,
     pub accrual: Accrual,
+    /// How each amount is rounded to the fen (the deal's `rounding`).
+    pub rounding: Rounding,
 }
 
 /// One scheduled payment; all amounts whole fen.
@@ -123,42 +129,6 @@ pub enum AmortizationError {
     DateOverflow,
     #[error("amounts overflow the decimal range; check balance, annual_rate and term")]
     ArithmeticOverflow,
-}
-
-fn mul(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
-    a.checked_mul(b)
-        .ok_or(AmortizationError::ArithmeticOverflow)
-}
-
-fn div(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
-    a.checked_div(b)
-        .ok_or(AmortizationError::ArithmeticOverflow)
-}
-
-fn add(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
-    a.checked_add(b)
-        .ok_or(AmortizationError::ArithmeticOverflow)
-}
-
-fn sub(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
-    a.checked_sub(b)
-        .ok_or(AmortizationError::ArithmeticOverflow)
-}
-
-/// `base^n` by square-and-multiply with checked `Decimal` multiplication.
-fn pow(base: Decimal, mut n: u32) -> Result<Decimal, AmortizationError> {
-    let mut result = Decimal::ONE;
-    let mut square = base;
-    while n > 0 {
-        if n & 1 == 1 {
-            result = mul(result, square)?;
-        }
-        n >>= 1;
-        if n > 0 {
-            square = mul(square, square)?;
-        }
-    }
-    Ok(result)
 }
 
 fn validate(terms: &LoanTerms) -> Result<(), AmortizationError> {
@@ -206,37 +176,50 @@ fn payment_dates(terms: &LoanTerms, months: i32) -> Result<Vec<NaiveDate>, Amort
     (0..terms.term).map(date_of).collect()
 }
 
-/// Interest accrued on `balance` from `prev` to `date` under the accrual rule, in fen.
+/// The exact amount `Π factors × ratio`, rounded once under the terms' rule.
+fn amount(
+    terms: &LoanTerms,
+    factors: &[Decimal],
+    ratio: Ratio,
+) -> Result<Decimal, AmortizationError> {
+    fen_of(factors, ratio, terms.rounding).ok_or(AmortizationError::ArithmeticOverflow)
+}
+
+/// Interest accrued on `balance` from `prev` to `date` under the accrual rule, in fen:
+/// `balance × annual_rate / per_year` (periodic) or `balance × annual_rate × days / basis`
+/// (day count), rounded once.
 fn interest(
     terms: &LoanTerms,
-    rate: Decimal,
+    per_year: i64,
     balance: Decimal,
     prev: NaiveDate,
     date: NaiveDate,
 ) -> Result<Decimal, AmortizationError> {
-    let raw = match terms.accrual {
-        Accrual::Periodic => mul(balance, rate)?,
-        Accrual::DayCount(dc) => mul(
-            mul(balance, terms.annual_rate)?,
-            dc.year_fraction(prev, date),
-        )?,
+    let ratio = match terms.accrual {
+        Accrual::Periodic => Ratio::new(1, per_year),
+        Accrual::DayCount(dc) => dc.fraction(prev, date),
     };
-    Ok(fen(raw))
+    amount(terms, &[balance, terms.annual_rate], ratio)
 }
 
-/// Level instalment `fen(B·r·p / (p − 1))` with `p = (1+r)^n`; `fen(B/n)` when `r = 0`.
-fn level_instalment(balance: Decimal, rate: Decimal, n: u32) -> Result<Decimal, AmortizationError> {
-    let n_dec = Decimal::from(n);
+/// Level instalment `B·r·p / (p − 1)` with `r = R / m` (`m` payments a year) and
+/// `p = (1 + r)^n`, rounded once: with `R = a / 10^s` and `D = m·10^s` it is exactly
+/// `B·a·(D + a)^n / (D·((D + a)^n − D^n))`, computed in big integers. `B / n` when `R = 0`.
+fn level_instalment(terms: &LoanTerms, per_year: i64, n: u32) -> Result<Decimal, AmortizationError> {
+    let rate = terms.annual_rate;
     if rate.is_zero() {
-        return Ok(fen(div(balance, n_dec)?));
+        return amount(terms, &[terms.balance], Ratio::new(1, i64::from(n)));
     }
-    let growth = pow(add(Decimal::ONE, rate)?, n)?;
-    let excess = sub(growth, Decimal::ONE)?;
-    if excess <= Decimal::ZERO {
-        // r is so small that (1+r)^n rounds to 1: the annuity's limit as r → 0.
-        return Ok(fen(div(balance, n_dec)?));
-    }
-    Ok(fen(mul(mul(balance, rate)?, div(growth, excess)?)?))
+    // B in fen: an integer (validated whole fen).
+    let b = BigInt::from(terms.balance.mantissa()) * BigInt::from(10u32).pow(2)
+        / BigInt::from(10u32).pow(terms.balance.scale());
+    let a = BigInt::from(rate.mantissa());
+    let d = BigInt::from(per_year) * BigInt::from(10u32).pow(rate.scale());
+    let grown = (&d + &a).pow(n);
+    let excess = &grown - d.pow(n);
+    let num = b * a * grown;
+    let den = d * excess;
+    fen_of_big(&num, &den, terms.rounding).ok_or(AmortizationError::ArithmeticOverflow)
 }
 
 /// The contractual schedule of `terms`: one [`Instalment`] per due date (one for
@@ -246,30 +229,27 @@ pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationE
     // validate() bounds months_per_period to 1..=12.
     let months = terms.months_per_period as i32;
     let dates = payment_dates(terms, months)?;
-    let rate = div(terms.annual_rate, Decimal::from(12 / months))?;
+    let per_year = i64::from(12 / months);
     let n = terms.term;
 
     if terms.repayment == Repayment::Bullet {
         let maturity = *dates.last().ok_or(AmortizationError::ZeroTerm)?;
-        let raw = match terms.accrual {
-            Accrual::Periodic => mul(mul(terms.balance, rate)?, Decimal::from(n))?,
-            Accrual::DayCount(dc) => mul(
-                mul(terms.balance, terms.annual_rate)?,
-                dc.year_fraction(terms.start_date, maturity),
-            )?,
+        let ratio = match terms.accrual {
+            Accrual::Periodic => Ratio::new(i64::from(n), per_year),
+            Accrual::DayCount(dc) => dc.fraction(terms.start_date, maturity),
         };
         return Ok(vec![Instalment {
             date: maturity,
             principal: terms.balance,
-            interest: fen(raw),
+            interest: amount(terms, &[terms.balance, terms.annual_rate], ratio)?,
             balance_after: Decimal::ZERO,
         }]);
     }
 
     // Scheduled principal (EqualPrincipal) or total instalment (Level) before the last.
     let level = match terms.repayment {
-        Repayment::Level => level_instalment(terms.balance, rate, n)?,
-        Repayment::EqualPrincipal => fen(div(terms.balance, Decimal::from(n))?),
+        Repayment::Level => level_instalment(terms, per_year, n)?,
+        Repayment::EqualPrincipal => amount(terms, &[terms.balance], Ratio::new(1, i64::from(n)))?,
         Repayment::InterestOnlyBullet | Repayment::Bullet => Decimal::ZERO,
     };
 
@@ -278,7 +258,7 @@ pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationE
     let mut prev = terms.start_date;
     let last = dates.len().saturating_sub(1);
     for (k, &date) in dates.iter().enumerate() {
-        let interest = interest(terms, rate, balance, prev, date)?;
+        let interest = interest(terms, per_year, balance, prev, date)?;
         let principal = if k == last {
             balance
         } else {
@@ -299,4 +279,9 @@ pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationE
         prev = date;
     }
     Ok(schedule)
+}
+
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal, AmortizationError> {
+    a.checked_sub(b)
+        .ok_or(AmortizationError::ArithmeticOverflow)
 }

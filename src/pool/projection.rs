@@ -24,7 +24,8 @@ use crate::deal::{Deal, PeriodDates};
 use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
 use crate::money::{
-    FenSum, add_to as add, min, minus, mul_round, order, plus, positive, round_half_away,
+    FenSum, Ratio, Rounding, add_to as add, fen_of, min, minus, mul_fen, mul_round, order, plus,
+    positive, round_half_away,
 };
 use crate::scenario::Scenario;
 
@@ -139,11 +140,14 @@ pub fn project_with(
         .filter_map(|a| a.instalments.last().map(|i| i.date))
         .max();
     let pool_periods = last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1));
-    let curve: Vec<Decimal> = scenario
+    // (default_rate × share factor, share divisor) per period: the exact curve amount of an
+    // asset is its cutoff balance × factor / divisor, rounded once.
+    let curve: Vec<(Decimal, i64)> = scenario
         .default_shares(n, pool_periods)
         .into_iter()
-        .map(|share| scenario.default_rate * share)
+        .map(|(share, div)| (scenario.default_rate * share, div))
         .collect();
+    let mode = deal.rounding;
 
     let mut named_default: Vec<Option<NaiveDate>> = vec![None; n_obl];
     for &(o, d) in &scenario.obligor_defaults {
@@ -186,13 +190,13 @@ pub fn project_with(
                 let cell_ix = k * n_obl + o;
                 // 1. CDR and default-curve defaults on the first day of the period.
                 let dk = default_fractions[k];
-                let ck = curve[k];
+                let (ck, cdiv) = curve[k];
                 if !dead && (!dk.is_zero() || !ck.is_zero()) && positive(bal) {
-                    let cdr_part = mul_round(dk, bal, 2).ok_or_else(overflow)?;
+                    let cdr_part = mul_fen(dk, bal, mode).ok_or_else(overflow)?;
                     let curve_part = if ck.is_zero() {
                         Decimal::ZERO
                     } else {
-                        mul_round(ck, initial, 2).ok_or_else(overflow)?
+                        fen_of(&[ck, initial], Ratio::new(1, cdiv), mode).ok_or_else(overflow)?
                     };
                     let mut wanted = cdr_part;
                     add(&mut wanted, curve_part);
@@ -212,7 +216,7 @@ pub fn project_with(
                         intact = false;
                         bal = minus(bal, def);
                         arrivals.cells[cell_ix].defaulted.add(def);
-                        let rec = mul_round(rr, def, 2).ok_or_else(overflow)?;
+                        let rec = mul_fen(rr, def, mode).ok_or_else(overflow)?;
                         arrivals.book_recovery(o, p.collection_start, rec);
                     }
                 }
@@ -229,7 +233,7 @@ pub fn project_with(
                     if !dead && default_at.is_some_and(|d| d <= inst.date) {
                         dead = true;
                         let d = default_at.unwrap_or(inst.date);
-                        arrivals.default_now(o, k, d, rr, &mut bal)?;
+                        arrivals.default_now(o, k, d, rr, mode, &mut bal)?;
                     }
                     let sc = &mut arrivals.cells[cell_ix].scheduled;
                     sc.add(inst.principal);
@@ -240,15 +244,15 @@ pub fn project_with(
                         } else if next == last {
                             (
                                 bal,
-                                mul_round(factor, inst.interest, 2).ok_or_else(overflow)?,
+                                mul_fen(factor, inst.interest, mode).ok_or_else(overflow)?,
                             )
                         } else {
                             (
                                 min(
-                                    mul_round(factor, inst.principal, 2).ok_or_else(overflow)?,
+                                    mul_fen(factor, inst.principal, mode).ok_or_else(overflow)?,
                                     bal,
                                 ),
-                                mul_round(factor, inst.interest, 2).ok_or_else(overflow)?,
+                                mul_fen(factor, inst.interest, mode).ok_or_else(overflow)?,
                             )
                         };
                         bal = minus(bal, pr);
@@ -257,8 +261,8 @@ pub fn project_with(
                             c.principal.add(pr);
                             c.interest.add(it);
                         } else {
-                            let dp = mul_round(df, pr, 2).ok_or_else(overflow)?;
-                            let di = mul_round(df, it, 2).ok_or_else(overflow)?;
+                            let dp = mul_fen(df, pr, mode).ok_or_else(overflow)?;
+                            let di = mul_fen(df, it, mode).ok_or_else(overflow)?;
                             let c = &mut arrivals.cells[cell_ix];
                             c.principal.add(minus(pr, dp));
                             c.interest.add(minus(it, di));
@@ -273,12 +277,12 @@ pub fn project_with(
                 if !dead && default_at.is_some_and(|d| d <= p.collection_end) {
                     dead = true;
                     let d = default_at.unwrap_or(p.collection_end);
-                    arrivals.default_now(o, k, d, rr, &mut bal)?;
+                    arrivals.default_now(o, k, d, rr, mode, &mut bal)?;
                 }
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
                 if asset.prepayable && !dead && !sk.is_zero() && positive(bal) {
-                    let pp = min(mul_round(sk, bal, 2).ok_or_else(overflow)?, bal);
+                    let pp = min(mul_fen(sk, bal, mode).ok_or_else(overflow)?, bal);
                     bal = minus(bal, pp);
                     factor =
                         mul_round(factor, prepay_survive[k], FACTOR_DP).ok_or_else(overflow)?;
@@ -435,6 +439,7 @@ impl Arrivals<'_, '_> {
         period_ix: usize,
         date: NaiveDate,
         recovery_rate: Decimal,
+        mode: Rounding,
         bal: &mut Decimal,
     ) -> Result<()> {
         let def = std::mem::take(bal);
@@ -444,7 +449,7 @@ impl Arrivals<'_, '_> {
         self.cells[period_ix * self.n_obl + obligor]
             .defaulted
             .add(def);
-        let rec = mul_round(recovery_rate, def, 2)
+        let rec = mul_fen(recovery_rate, def, mode)
             .ok_or_else(|| Error::Internal("decimal overflow in a recovery".into()))?;
         self.book_recovery(obligor, date, rec);
         Ok(())

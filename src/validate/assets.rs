@@ -9,6 +9,7 @@ use super::{Ctx, Names, Sign};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
+use crate::money::Rounding;
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
@@ -24,6 +25,8 @@ pub(super) struct PoolDates {
     /// the legal maturity.
     pub legal_ok: bool,
     pub day_count: DayCount,
+    /// The deal's rounding rule, for generated schedules.
+    pub rounding: Rounding,
     /// End of the last collection period, when the periods are valid.
     pub last_collection_end: Option<NaiveDate>,
 }
@@ -373,6 +376,23 @@ fn generate(
     let first = a
         .first_payment_date
         .map(|d| ctx.date(&format!("{p}.first_payment_date"), d));
+    if let Some(s) = start
+        && s > dates.cutoff
+    {
+        // Refused rather than modelled: a loan disbursed after the cutoff would need the pool
+        // to pay out its principal on that date (a revolving purchase), docs/deal-format.md.
+        ctx.err(
+            &format!("{p}.start_date"),
+            format!(
+                "the {} starts on {s}, after the cutoff date {}; ipabs projects only assets \
+                 outstanding at the cutoff",
+                kind.name(),
+                dates.cutoff
+            ),
+            "a start date on or before the cutoff date (give a later asset its own deal, or \
+             enter its instalments as a `schedule`)",
+        );
+    }
     if let (Some(s), Some(f)) = (start, first)
         && f <= s
     {
@@ -427,6 +447,7 @@ fn generate(
         months_per_period: frequency?.months(),
         repayment: repayment?,
         accrual,
+        rounding: dates.rounding,
     };
     match loan_schedule(&terms) {
         Ok(schedule) => {

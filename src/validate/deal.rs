@@ -11,6 +11,8 @@ use super::{Ctx, Names, Sign, resolve_list};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
 use crate::calendar::{BusinessDayConvention, Calendar};
+use crate::money::allocation::one_of;
+use crate::money::{ProRataRounding, Rounding};
 use crate::deal::{
     Action, Amortization, Base, Cover, Deal, Fee, FeeKind, PeriodDates, PrincipalAmount,
     PrincipalOrder, Reserve, ReserveTarget, Step, StepCondition, Support, SupportKind, Tax,
@@ -40,6 +42,8 @@ struct Header {
     /// not, checks against them are skipped (they would only repeat that error).
     dates_ok: bool,
     day_count: DayCount,
+    rounding: Rounding,
+    pro_rata_rounding: ProRataRounding,
     business_day: BusinessDayConvention,
     calendar: Option<Calendar>,
     lag: CollectionLag,
@@ -54,6 +58,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         legal: h.legal,
         legal_ok: h.dates_ok,
         day_count: h.day_count,
+        rounding: h.rounding,
         last_collection_end: h
             .periods
             .as_ref()
@@ -127,6 +132,8 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         closing_date: h.closing,
         legal_maturity: h.legal,
         day_count: h.day_count,
+        rounding: h.rounding,
+        pro_rata_rounding: h.pro_rata_rounding,
         business_day: h.business_day,
         calendar: h.calendar?,
         periods: h.periods?,
@@ -202,6 +209,22 @@ fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         DAY_COUNTS,
     )
     .unwrap_or(DayCount::Act365F);
+    let rounding = parse_or(
+        ctx,
+        "deal.rounding",
+        d.rounding.as_deref(),
+        "rounding rule",
+        &one_of(Rounding::ALL.iter().map(|r| r.name())),
+    )
+    .unwrap_or_default();
+    let pro_rata_rounding = parse_or(
+        ctx,
+        "deal.pro_rata_rounding",
+        d.pro_rata_rounding.as_deref(),
+        "pro rata rounding rule",
+        &ProRataRounding::one_of(),
+    )
+    .unwrap_or_default();
     let business_day = parse_or(
         ctx,
         "deal.business_day",
@@ -233,6 +256,8 @@ fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         legal,
         dates_ok,
         day_count,
+        rounding,
+        pro_rata_rounding,
         business_day,
         calendar,
         lag,
@@ -693,6 +718,7 @@ fn tranches(
             amortization,
             expected_maturity,
             rating: t.rating.clone(),
+            interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
         });
     }
     // Stable sort by seniority; names follow their tranches.
@@ -1287,7 +1313,7 @@ fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Names) -> Vec<T
                 }
                 Some(match t.condition {
                     C::SeniorInterestShortfall => TriggerCondition::SeniorInterestShortfall,
-                    _ => TriggerCondition::SeniorOutstandingAtLegalMaturity,
+                    _ => TriggerCondition::SeniorOutstandingAfterLegalMaturity,
                 })
             }
         };

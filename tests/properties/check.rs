@@ -34,12 +34,12 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
     let support = sum(r
         .ledger
         .iter()
-        .filter(|e| e.action == "draw_support")
+        .filter(|e| e.action.name() == "draw_support")
         .map(|e| e.amount));
     let funding = sum(r
         .ledger
         .iter()
-        .filter(|e| e.action == "fund_reserve")
+        .filter(|e| e.action.name() == "fund_reserve")
         .map(|e| e.amount));
     let expected_funding = deal.reserve.as_ref().map_or(zero, |x| x.initial);
     if funding != expected_funding {
@@ -51,7 +51,9 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
     let payments = sum(r
         .ledger
         .iter()
-        .filter(|e| e.source == "collection" && e.destination != "reserve")
+        .filter(|e| {
+            r.accounts.name(e.source) == "collection" && r.accounts.name(e.destination) != "reserve"
+        })
         .map(|e| e.amount));
     let (collection_end, reserve_end) = r.periods.last().map_or((zero, funding), |p| {
         (p.collection_balance_end, p.reserve_balance_end)
@@ -107,7 +109,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         let l = sum(r
             .ledger
             .iter()
-            .filter(|e| e.source == src)
+            .filter(|e| r.accounts.name(e.source) == src)
             .map(|e| e.amount));
         if l != s.total {
             return Err(format!(
@@ -122,16 +124,17 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         if e.amount <= zero {
             return Err(format!("ledger amount <= 0: {e:?}"));
         }
-        if e.source == "collection" {
+        let (from, to) = (r.accounts.name(e.source), r.accounts.name(e.destination));
+        if from == "collection" {
             coll -= e.amount;
         }
-        if e.source == "reserve" {
+        if from == "reserve" {
             res -= e.amount;
         }
-        if e.destination == "collection" {
+        if to == "collection" {
             coll += e.amount;
         }
-        if e.destination == "reserve" {
+        if to == "reserve" {
             res += e.amount;
         }
         if coll < zero || res < zero {
@@ -257,7 +260,7 @@ pub fn seniority(r: &RunResult) -> Result<(), String> {
         let sub_return = |name: &str| {
             r.ledger
                 .iter()
-                .any(|e| e.period == p.period && e.action == "pay_sub_return" && e.item == name)
+                .any(|e| e.period == p.period && e.action.name() == "pay_sub_return" && e.item == name)
         };
         for j in &rows {
             let got_interest = j.interest_paid > Decimal::ZERO && !sub_return(&j.tranche);

@@ -1353,7 +1353,9 @@ impl DealSpec {
                     .and_then(|d| d.checked_sub_months(Months::new(*start_back_months)))
                     .and_then(|d| d.with_day(*start_day))
                     .expect("date")
-                    .max(NaiveDate::from_ymd_opt(1990, 1, 1).expect("date"));
+                    .max(NaiveDate::from_ymd_opt(1990, 1, 1).expect("date"))
+                    // An asset starting after the cutoff is refused (docs/deal-format.md).
+                    .min(cutoff);
                 // The first instalment: start + one period, or an explicit date (day <= 28).
                 let first = match first_days {
                     Some(fd) => {

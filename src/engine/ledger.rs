@@ -1,0 +1,168 @@
+//! The typed ledger: every account cash can sit in or pass through, and every kind of
+//! movement between them.
+//!
+//! A [`super::result::LedgerEntry`] moves an amount from one [`Account`] to another for a
+//! [`Movement`]. Accounts and movements are enums, compared as enums; their names are for
+//! output only ([`AccountNames`]). The conservation check replays every account
+//! ([`super::verify`]), so a new source or destination needs a new variant, not a special case.
+
+use std::fmt;
+
+use super::result::Label;
+use crate::deal::Deal;
+
+/// Where cash is, between two movements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Account {
+    /// The pool: the source of collections and recoveries.
+    Pool,
+    /// The collection account (信托账户 / 收款账户).
+    Collection,
+    /// The reserve account.
+    Reserve,
+    /// The originator, which funds the reserve at closing.
+    Originator,
+    /// A credit-support provider (差额支付承诺人, guarantor), by index in `Deal::supports`.
+    Support(usize),
+    /// A tranche's holders, by index in `Deal::tranches`.
+    Tranche(usize),
+    /// A fee's payee, by index in `Deal::fees`.
+    Fee(usize),
+    /// A tax authority, by index in `Deal::taxes`.
+    Tax(usize),
+}
+
+impl Account {
+    /// True for the accounts that hold cash inside the deal (collection and reserve); every
+    /// other account is outside it (a source or a payee).
+    pub fn is_internal(self) -> bool {
+        matches!(self, Account::Collection | Account::Reserve)
+    }
+
+    /// True for the payees: tranches, fees and taxes.
+    pub fn is_payee(self) -> bool {
+        matches!(self, Account::Tranche(_) | Account::Fee(_) | Account::Tax(_))
+    }
+}
+
+/// What a movement of cash is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Movement {
+    /// Pool cash into the collection account.
+    Deposit,
+    /// The originator funds the reserve at closing.
+    FundReserve,
+    /// The reserve covers a shortfall.
+    DrawReserve,
+    /// A support provider covers a shortfall.
+    DrawSupport,
+    PayTax,
+    PayFee,
+    PayInterest,
+    /// A subordinated tranche's periodic return (期间收益).
+    PaySubReturn,
+    PayPrincipal,
+    /// What is left, to the subordinated tranche.
+    PayResidual,
+    TopUpReserve,
+    /// The reserve above its target: the excess back to the collection account.
+    ReleaseReserve,
+}
+
+impl Movement {
+    /// Every movement, in the order docs/output.md lists them.
+    pub const ALL: [Movement; 12] = [
+        Movement::Deposit,
+        Movement::FundReserve,
+        Movement::DrawReserve,
+        Movement::DrawSupport,
+        Movement::PayTax,
+        Movement::PayFee,
+        Movement::PayInterest,
+        Movement::PaySubReturn,
+        Movement::PayPrincipal,
+        Movement::PayResidual,
+        Movement::TopUpReserve,
+        Movement::ReleaseReserve,
+    ];
+
+    /// The name in `ledger.parquet`'s `action` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Movement::Deposit => "deposit",
+            Movement::FundReserve => "fund_reserve",
+            Movement::DrawReserve => "draw_reserve",
+            Movement::DrawSupport => "draw_support",
+            Movement::PayTax => "pay_tax",
+            Movement::PayFee => "pay_fee",
+            Movement::PayInterest => "pay_interest",
+            Movement::PaySubReturn => "pay_sub_return",
+            Movement::PayPrincipal => "pay_principal",
+            Movement::PayResidual => "pay_residual",
+            Movement::TopUpReserve => "top_up_reserve",
+            Movement::ReleaseReserve => "release_reserve",
+        }
+    }
+}
+
+impl fmt::Display for Movement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The output names of a deal's accounts: `pool`, `collection`, `reserve`, `originator`,
+/// `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`.
+#[derive(Debug, Clone, Default)]
+pub struct AccountNames {
+    support: Vec<Label>,
+    tranche: Vec<Label>,
+    fee: Vec<Label>,
+    tax: Vec<Label>,
+}
+
+impl AccountNames {
+    /// The names of `deal`'s accounts, built once per run.
+    pub fn new(deal: &Deal) -> AccountNames {
+        fn prefixed<'d>(prefix: &str, v: impl Iterator<Item = &'d String>) -> Vec<Label> {
+            v.map(|n| Label::from(format!("{prefix}:{n}"))).collect()
+        }
+        AccountNames {
+            support: prefixed("support", deal.supports.iter().map(|s| &s.name)),
+            tranche: prefixed("tranche", deal.tranches.iter().map(|t| &t.name)),
+            fee: prefixed("fee", deal.fees.iter().map(|f| &f.name)),
+            tax: prefixed("tax", deal.taxes.iter().map(|t| &t.name)),
+        }
+    }
+
+    /// The names of accounts given directly (support, tranche, fee and tax names, without
+    /// their prefixes), for results built outside a run.
+    pub fn from_names(supports: &[&str], tranches: &[&str], fees: &[&str], taxes: &[&str]) -> Self {
+        fn prefixed(prefix: &str, v: &[&str]) -> Vec<Label> {
+            v.iter().map(|n| Label::from(format!("{prefix}:{n}"))).collect()
+        }
+        AccountNames {
+            support: prefixed("support", supports),
+            tranche: prefixed("tranche", tranches),
+            fee: prefixed("fee", fees),
+            tax: prefixed("tax", taxes),
+        }
+    }
+
+    /// The name of `account` ("?" for an index the deal does not have).
+    pub fn name(&self, account: Account) -> &str {
+        fn at(v: &[Label], i: usize) -> &str {
+            v.get(i).map_or("?", |l| l.as_str())
+        }
+        match account {
+            Account::Pool => "pool",
+            Account::Collection => "collection",
+            Account::Reserve => "reserve",
+            Account::Originator => "originator",
+            Account::Support(i) => at(&self.support, i),
+            Account::Tranche(i) => at(&self.tranche, i),
+            Account::Fee(i) => at(&self.fee, i),
+            Account::Tax(i) => at(&self.tax, i),
+        }
+    }
+}

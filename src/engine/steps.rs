@@ -1,0 +1,477 @@
+//! Executing one waterfall step: paying taxes, fees, interest, principal and the residual,
+//! topping up or releasing the reserve, and drawing on the reserve and support providers when
+//! a covered item is short. Every movement goes through [`Run::entry`] into the ledger.
+
+use rust_decimal::Decimal;
+
+use super::due::BaseSource;
+use super::ledger::{Account, Movement};
+use super::result::{Label, LedgerEntry};
+use super::state::Run;
+use crate::deal::{
+    Action, Amortization, Cover, FeeKind, PrincipalAmount, PrincipalOrder, ReserveTarget,
+    TrancheClass,
+};
+use crate::error::{Error, Result};
+use crate::money::{clamp0, gt, lt, min, minus, plus, positive, pro_rata, sum};
+
+impl Run<'_> {
+    /// Records a movement of `amount` from `source` to `destination`; zero amounts are not
+    /// recorded.
+    pub(super) fn entry(
+        &mut self,
+        step: u32,
+        action: Movement,
+        item: Label,
+        (source, destination): (Account, Account),
+        amount: Decimal,
+        reason: &'static str,
+    ) {
+        if amount.is_zero() {
+            return;
+        }
+        self.ledger.push(LedgerEntry {
+            period: self.deal.periods[self.k].number,
+            date: self.date,
+            step,
+            action,
+            item,
+            source,
+            destination,
+            amount,
+            reason,
+        });
+    }
+
+    /// Runs one step of the active waterfall.
+    pub(super) fn step(&mut self, step: u32, action: &Action) -> Result<()> {
+        match action {
+            Action::PayTax(ix) => self.pay_charges(step, ix, Charge::Tax),
+            Action::PayFee(ix) => self.pay_charges(step, ix, Charge::Fee),
+            Action::PayInterest(ix) => self.pay_interest(step, ix, Movement::PayInterest),
+            Action::PaySubReturn(i) => self.pay_interest(step, &[*i], Movement::PaySubReturn),
+            Action::PayPrincipal {
+                tranches,
+                order,
+                amount,
+            } => self.pay_principal(step, tranches, *order, *amount),
+            Action::TopUpReserve => self.top_up_reserve(step)?,
+            Action::PayResidual(i) => {
+                let amt = self.collection;
+                if positive(amt) {
+                    self.paid.residual[*i] = plus(self.paid.residual[*i], amt);
+                    self.pay_out(
+                        step,
+                        Movement::PayResidual,
+                        *i,
+                        amt,
+                        "residual to the subordinated tranche",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws on the reserve and then on support providers until the collection account holds
+    /// `need` for items of class `cover`, as far as they can.
+    fn fund(&mut self, step: u32, cover: Cover, need: Decimal, item: Covered<'_>) {
+        if !lt(self.collection, need) {
+            return;
+        }
+        let item = item.label(self);
+        let deal = self.deal;
+        if let Some(r) = &deal.reserve
+            && r.covers.contains(&cover)
+        {
+            let draw = min(minus(need, self.collection), self.reserve);
+            if positive(draw) {
+                self.reserve = minus(self.reserve, draw);
+                self.collection = plus(self.collection, draw);
+                self.paid.reserve_draws = plus(self.paid.reserve_draws, draw);
+                self.entry(
+                    step,
+                    Movement::DrawReserve,
+                    item.clone(),
+                    (Account::Reserve, Account::Collection),
+                    draw,
+                    shortfall_reason(cover),
+                );
+            }
+        }
+        for (s, sup) in deal.supports.iter().enumerate() {
+            if !lt(self.collection, need) {
+                break;
+            }
+            if !self.support_on[s] || !sup.covers.contains(&cover) {
+                continue;
+            }
+            let mut draw = minus(need, self.collection);
+            if let Some(cap) = sup.cap_per_period {
+                draw = min(draw, clamp0(minus(cap, self.support_period[s])));
+            }
+            if let Some(cap) = sup.cap_total {
+                draw = min(draw, clamp0(minus(cap, self.support_total[s])));
+            }
+            if positive(draw) {
+                self.support_period[s] = plus(self.support_period[s], draw);
+                self.support_total[s] = plus(self.support_total[s], draw);
+                self.collection = plus(self.collection, draw);
+                self.paid.support_draws = plus(self.paid.support_draws, draw);
+                self.entry(
+                    step,
+                    Movement::DrawSupport,
+                    item.clone(),
+                    (Account::Support(s), Account::Collection),
+                    draw,
+                    shortfall_reason(cover),
+                );
+            }
+        }
+    }
+
+    /// Pays `amount` from the collection account to tranche, fee or tax `index` (the payee
+    /// the movement names).
+    fn pay_out(
+        &mut self,
+        step: u32,
+        action: Movement,
+        index: usize,
+        amount: Decimal,
+        reason: &'static str,
+    ) {
+        debug_assert!(amount <= self.collection);
+        let (item, payee) = match action {
+            Movement::PayTax => (self.labels.tax[index].clone(), Account::Tax(index)),
+            Movement::PayFee => (self.labels.fee[index].clone(), Account::Fee(index)),
+            _ => (self.labels.tranche[index].clone(), Account::Tranche(index)),
+        };
+        self.collection = minus(self.collection, amount);
+        self.entry(
+            step,
+            action,
+            item,
+            (Account::Collection, payee),
+            amount,
+            reason,
+        );
+    }
+
+    /// Pays taxes or fees, pro rata by amount due when short, after drawing on whatever covers
+    /// them.
+    fn pay_charges(&mut self, step: u32, ix: &[usize], charge: Charge) {
+        let (due, paid) = match charge {
+            Charge::Tax => (&self.due.tax, &self.paid.tax),
+            Charge::Fee => (&self.due.fee, &self.paid.fee),
+        };
+        let mut items = std::mem::take(&mut self.items);
+        items.clear();
+        items.extend(ix.iter().map(|&j| (j, minus(due[j], paid[j]))));
+        let need = sum(items.iter().map(|x| x.1));
+        let (cover, covered, action, reason) = match charge {
+            Charge::Tax => (Cover::Taxes, Covered::Taxes, Movement::PayTax, "tax due"),
+            Charge::Fee => (Cover::Fees, Covered::Fees, Movement::PayFee, "fee due"),
+        };
+        self.fund(step, cover, need, covered);
+        let pay = |run: &mut Run, j: usize, amt: Decimal| {
+            let paid = match charge {
+                Charge::Tax => &mut run.paid.tax,
+                Charge::Fee => &mut run.paid.fee,
+            };
+            paid[j] = plus(paid[j], amt);
+            run.pay_out(step, action, j, amt, reason);
+        };
+        if covers_all(self.collection, need) {
+            for &(j, amt) in &items {
+                pay(self, j, amt);
+            }
+        } else {
+            let rule = self.deal.pro_rata_rounding;
+            for (j, amt) in pro_rata(min(self.collection, need), &items, rule) {
+                pay(self, j, amt);
+            }
+        }
+        self.items = items;
+    }
+
+    fn pay_interest(&mut self, step: u32, ix: &[usize], action: Movement) {
+        let deal = self.deal;
+        let reason = if action == Movement::PaySubReturn {
+            "periodic return (期间收益)"
+        } else {
+            "interest due"
+        };
+        let mut items = std::mem::take(&mut self.items);
+        items.clear();
+        items.extend(
+            ix.iter()
+                .map(|&i| (i, minus(self.due.interest[i], self.paid.interest[i]))),
+        );
+        let total = sum(items.iter().map(|x| x.1));
+        // The step's own cash first, pro rata; then each covered tranche's shortfall is drawn
+        // from the reserve and support and paid to that tranche alone.
+        if covers_all(self.collection, total) {
+            for &(i, amt) in &items {
+                self.interest_to(step, i, amt, action, reason);
+            }
+        } else {
+            let rule = deal.pro_rata_rounding;
+            for (i, amt) in pro_rata(min(self.collection, total), &items, rule) {
+                self.interest_to(step, i, amt, action, reason);
+            }
+        }
+        for &(i, _) in &items {
+            let short = minus(self.due.interest[i], self.paid.interest[i]);
+            if let Some(cover) = interest_cover(deal.tranches[i].class)
+                && positive(short)
+            {
+                self.fund(step, cover, short, Covered::Tranches(&[i]));
+                let amt = min(short, self.collection);
+                self.interest_to(step, i, amt, action, reason);
+            }
+        }
+        self.items = items;
+    }
+
+    fn interest_to(
+        &mut self,
+        step: u32,
+        i: usize,
+        amt: Decimal,
+        action: Movement,
+        reason: &'static str,
+    ) {
+        if !positive(amt) {
+            return;
+        }
+        self.paid.interest[i] = plus(self.paid.interest[i], amt);
+        self.pay_out(step, action, i, amt, reason);
+    }
+
+    fn pay_principal(
+        &mut self,
+        step: u32,
+        ix: &[usize],
+        order: PrincipalOrder,
+        mode: PrincipalAmount,
+    ) {
+        let deal = self.deal;
+        // Most each tranche can take in this step, and what is contractually due.
+        let cap_of = |run: &Run, i: usize| -> (Decimal, Decimal) {
+            let t = &deal.tranches[i];
+            let due_left = min(
+                clamp0(minus(run.due.principal[i], run.paid.principal[i])),
+                run.balance[i],
+            );
+            let cap = if mode == PrincipalAmount::Available
+                || t.amortization == Amortization::PassThrough
+            {
+                run.balance[i]
+            } else {
+                due_left
+            };
+            (cap, due_left)
+        };
+        match order {
+            PrincipalOrder::Sequential => {
+                for &i in ix {
+                    let (cap, due_left) = cap_of(self, i);
+                    if let Some(cover) = principal_cover(deal.tranches[i].class)
+                        && positive(due_left)
+                    {
+                        self.fund(step, cover, due_left, Covered::Tranches(&[i]));
+                    }
+                    let amt = min(cap, self.collection);
+                    self.principal_to(step, i, amt);
+                }
+            }
+            PrincipalOrder::ProRata => {
+                let caps: Vec<(usize, Decimal, Decimal)> = ix
+                    .iter()
+                    .map(|&i| {
+                        let (c, d) = cap_of(self, i);
+                        (i, c, d)
+                    })
+                    .collect();
+                // The step's own cash first, pro rata to what each can take; then each covered
+                // tranche's unpaid principal due is drawn and paid to that tranche alone.
+                let items: Vec<(usize, Decimal)> = caps.iter().map(|x| (x.0, x.1)).collect();
+                let total = sum(items.iter().map(|x| x.1));
+                let rule = deal.pro_rata_rounding;
+                let shares = pro_rata(min(self.collection, total), &items, rule);
+                for (i, amt) in shares {
+                    self.principal_to(step, i, amt);
+                }
+                for &(i, _, _) in &caps {
+                    let (_, short) = cap_of(self, i);
+                    if let Some(cover) = principal_cover(deal.tranches[i].class)
+                        && positive(short)
+                    {
+                        self.fund(step, cover, short, Covered::Tranches(&[i]));
+                        let amt = min(short, self.collection);
+                        self.principal_to(step, i, amt);
+                    }
+                }
+            }
+        }
+    }
+
+    fn principal_to(&mut self, step: u32, i: usize, amt: Decimal) {
+        if !positive(amt) {
+            return;
+        }
+        self.balance[i] = minus(self.balance[i], amt);
+        self.paid.principal[i] = plus(self.paid.principal[i], amt);
+        self.pay_out(step, Movement::PayPrincipal, i, amt, "principal");
+    }
+
+    /// The reserve target after this payment date (docs/conventions.md): a fixed amount, or
+    /// a multiple of the next payment date's senior interest and fees (uncapped; fees on
+    /// collections count as zero), rounded once; zero on the last date or once the senior is
+    /// repaid.
+    fn reserve_target(&self) -> Decimal {
+        let deal = self.deal;
+        let Some(r) = &deal.reserve else {
+            return Decimal::ZERO;
+        };
+        let k = self.k;
+        if k + 1 >= deal.periods.len() || self.senior_balance().is_zero() {
+            return Decimal::ZERO;
+        }
+        match r.target {
+            ReserveTarget::Fixed(x) => x,
+            ReserveTarget::SeniorInterestAndFees(m) => {
+                let next = deal.periods[k + 1];
+                let src = BaseSource {
+                    cash: None,
+                    pool_balance: self.pool.periods[k].balance_end,
+                    year: self.year_fraction[k + 1],
+                };
+                let mut need = Decimal::ZERO;
+                for &i in &self.senior {
+                    // The next date's interest on today's balance, without arrears.
+                    let coupon = self.coupon_rate(i, k + 1);
+                    need = plus(need, self.money(&[self.balance[i], coupon], src.year));
+                }
+                for (j, fee) in deal.fees.iter().enumerate() {
+                    let one_off_due = match fee.kind {
+                        FeeKind::OneOff { date, .. } => {
+                            !self.one_off_done[j]
+                                && (next.date() >= date || next.payment.unadjusted >= date)
+                        }
+                        _ => false,
+                    };
+                    need = plus(need, self.fee_charge(j, &src, one_off_due));
+                }
+                self.money(&[m, need], crate::money::Ratio::ONE)
+            }
+        }
+    }
+
+    fn top_up_reserve(&mut self, step: u32) -> Result<()> {
+        if self.deal.reserve.is_none() {
+            return Err(Error::Internal(
+                "top_up_reserve step without a reserve".into(),
+            ));
+        }
+        let target = self.reserve_target();
+        if lt(self.reserve, target) {
+            let amt = min(minus(target, self.reserve), self.collection);
+            if positive(amt) {
+                self.collection = minus(self.collection, amt);
+                self.reserve = plus(self.reserve, amt);
+                self.paid.reserve_deposit = plus(self.paid.reserve_deposit, amt);
+                self.entry(
+                    step,
+                    Movement::TopUpReserve,
+                    Label::Static("reserve"),
+                    (Account::Collection, Account::Reserve),
+                    amt,
+                    "reserve topped up towards its target",
+                );
+            }
+        } else if gt(self.reserve, target) {
+            let amt = minus(self.reserve, target);
+            self.reserve = minus(self.reserve, amt);
+            self.collection = plus(self.collection, amt);
+            self.paid.reserve_deposit = minus(self.paid.reserve_deposit, amt);
+            self.entry(
+                step,
+                Movement::ReleaseReserve,
+                Label::Static("reserve"),
+                (Account::Reserve, Account::Collection),
+                amt,
+                "reserve above its target: excess released",
+            );
+        }
+        Ok(())
+    }
+}
+
+fn interest_cover(class: TrancheClass) -> Option<Cover> {
+    match class {
+        TrancheClass::Senior => Some(Cover::SeniorInterest),
+        TrancheClass::Mezzanine => Some(Cover::MezzanineInterest),
+        TrancheClass::Subordinated => None,
+    }
+}
+
+fn principal_cover(class: TrancheClass) -> Option<Cover> {
+    match class {
+        TrancheClass::Senior => Some(Cover::SeniorPrincipal),
+        TrancheClass::Mezzanine => Some(Cover::MezzaninePrincipal),
+        TrancheClass::Subordinated => None,
+    }
+}
+
+/// Taxes or fees: the two kinds of charge paid by [`Run::pay_charges`].
+#[derive(Clone, Copy)]
+enum Charge {
+    Tax,
+    Fee,
+}
+
+/// What a reserve or support draw is for, as named in the ledger's `item` column.
+#[derive(Clone, Copy)]
+enum Covered<'s> {
+    Taxes,
+    Fees,
+    /// Tranche indices; several are joined with `+`.
+    Tranches(&'s [usize]),
+}
+
+impl Covered<'_> {
+    fn label(self, run: &Run<'_>) -> Label {
+        let labels = &run.labels;
+        match self {
+            Covered::Taxes => Label::Static("taxes"),
+            Covered::Fees => Label::Static("fees"),
+            Covered::Tranches([i]) => labels.tranche[*i].clone(),
+            Covered::Tranches(ix) => Label::from(
+                ix.iter()
+                    .map(|&i| labels.tranche[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            ),
+        }
+    }
+}
+
+/// The ledger reason of a reserve or support draw.
+fn shortfall_reason(cover: Cover) -> &'static str {
+    match cover {
+        Cover::Taxes => "covers a shortfall of taxes",
+        Cover::Fees => "covers a shortfall of fees",
+        Cover::SeniorInterest => "covers a shortfall of senior interest",
+        Cover::SeniorPrincipal => "covers a shortfall of senior principal",
+        Cover::MezzanineInterest => "covers a shortfall of mezzanine interest",
+        Cover::MezzaninePrincipal => "covers a shortfall of mezzanine principal",
+    }
+}
+
+/// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata`] would hand
+/// each item its whole amount, so the caller pays them without building the split.
+#[inline]
+fn covers_all(cash: Decimal, total: Decimal) -> bool {
+    positive(total) && !lt(cash, total)
+}

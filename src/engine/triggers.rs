@@ -1,0 +1,98 @@
+//! Triggers (加速清偿事件, 违约事件): when each condition is tested, and the one place it is
+//! tested.
+//!
+//! Every [`TriggerCondition`] has a [`Phase`]; [`Run::test_triggers`] evaluates the conditions
+//! of one phase with an exhaustive match, so a new condition cannot silently never fire.
+//! Ratios are compared with their thresholds exactly (a cross-multiplication), never after
+//! rounding; the rounded ratios are only reported.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::state::Run;
+use crate::deal::{TriggerCondition, TriggerKind};
+use crate::money::rational::cmp_ratio;
+use crate::money::{lt, positive};
+
+/// When a trigger condition is tested on a payment date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// After what is due is known and before the waterfall: the trigger selects this payment
+    /// date's waterfall.
+    BeforeWaterfall,
+    /// After the waterfall: the trigger looks at what was paid and selects the waterfall from
+    /// the next payment date.
+    AfterWaterfall,
+}
+
+/// The phase in which `condition` is tested.
+pub fn phase(condition: &TriggerCondition) -> Phase {
+    match condition {
+        TriggerCondition::CumulativeDefaultRatioAbove(_) | TriggerCondition::CoverageBelow(_) => {
+            Phase::BeforeWaterfall
+        }
+        TriggerCondition::SeniorInterestShortfall
+        | TriggerCondition::SeniorOutstandingAfterLegalMaturity => Phase::AfterWaterfall,
+    }
+}
+
+impl Run<'_> {
+    /// Tests every trigger of `phase` on the current payment date and updates which are
+    /// tripped: a curable trigger follows its condition, any other stays tripped once hit.
+    pub(super) fn test_triggers(&mut self, phase: Phase) {
+        for (ti, trig) in self.deal.triggers.iter().enumerate() {
+            if self::phase(&trig.condition) != phase {
+                continue;
+            }
+            let hit = self.condition_holds(&trig.condition);
+            self.tripped[ti] = if trig.curable {
+                hit
+            } else {
+                self.tripped[ti] || hit
+            };
+        }
+    }
+
+    /// Whether `condition` holds now (exact comparisons).
+    fn condition_holds(&self, condition: &TriggerCondition) -> bool {
+        let k = self.k;
+        match *condition {
+            TriggerCondition::CumulativeDefaultRatioAbove(x) => {
+                let cash = &self.pool.periods[k];
+                let initial = self.pool.initial_balance;
+                // cumulative / initial > x; a pool of zero has ratio 0.
+                if positive(initial) {
+                    cmp_ratio(cash.cumulative_defaults, initial, x) == Ordering::Greater
+                } else {
+                    Decimal::ZERO > x
+                }
+            }
+            TriggerCondition::CoverageBelow(x) => self
+                .senior_coverage()
+                .is_some_and(|(num, den)| positive(den) && cmp_ratio(num, den, x).is_lt()),
+            TriggerCondition::SeniorInterestShortfall => self
+                .senior
+                .iter()
+                .any(|&i| lt(self.paid.interest[i], self.due.interest[i])),
+            TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
+                let p = &self.deal.periods[k];
+                let legal = self.deal.legal_maturity;
+                let past_legal = p.date() >= legal || p.payment.unadjusted >= legal;
+                past_legal && positive(self.senior_balance())
+            }
+        }
+    }
+
+    /// The waterfall selected by the tripped triggers: an event of default beats an
+    /// acceleration event; within a kind, the first trigger in file order wins.
+    pub(super) fn active_waterfall(&self) -> usize {
+        let mut best: Option<(TriggerKind, usize)> = None;
+        for (t, trig) in self.deal.triggers.iter().enumerate() {
+            if self.tripped[t] && best.is_none_or(|(k, _)| trig.kind > k) {
+                best = Some((trig.kind, trig.waterfall));
+            }
+        }
+        best.map_or(0, |(_, w)| w)
+    }
+}

@@ -1,0 +1,283 @@
+//! Exact value, then one rounding.
+//!
+//! Every amount of money ipabs makes is the exact rational value of its formula rounded once to
+//! the fen: the numerator is multiplied out in integers (the mantissas of the Decimal factors
+//! times the integer numerator of a [`Ratio`]) and divided once by the product of the
+//! denominators (powers of ten and the [`Ratio`]'s denominator). No quotient is ever cut to 28
+//! digits before it multiplies money. Products that overflow an `i128` are computed with
+//! arbitrary-precision integers (`num-bigint`); the result is the same, only slower.
+//! docs/conventions.md ("Exact value, then one rounding") states the rule.
+
+use std::fmt;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{Signed, ToPrimitive};
+use rust_decimal::Decimal;
+
+/// How an exact amount becomes a whole number of fen: `[deal] rounding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Rounding {
+    /// Half away from zero: 0.005 → 0.01, −0.005 → −0.01 (the default).
+    #[default]
+    HalfUp,
+    /// Toward zero: every amount cut to the fen (some trustee models, Hastructure).
+    Truncate,
+}
+
+impl Rounding {
+    /// Every rule, in the order the documentation lists them.
+    pub const ALL: [Rounding; 2] = [Rounding::HalfUp, Rounding::Truncate];
+
+    /// The TOML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rounding::HalfUp => "half_up",
+            Rounding::Truncate => "truncate",
+        }
+    }
+
+    /// The rule spelled `s` in TOML.
+    pub fn from_name(s: &str) -> Option<Rounding> {
+        Rounding::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+
+impl fmt::Display for Rounding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An exact non-negative rational `num / den` with `den > 0`: a year fraction such as 91/365,
+/// a periodic rate divisor 1/12, an even share 1/m.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ratio {
+    pub num: i64,
+    pub den: i64,
+}
+
+impl Ratio {
+    /// 1/1.
+    pub const ONE: Ratio = Ratio { num: 1, den: 1 };
+
+    /// `num / den`; `den` must be positive.
+    pub const fn new(num: i64, den: i64) -> Ratio {
+        Ratio { num, den }
+    }
+
+    /// The quotient as a Decimal (28 significant digits), for reports only: never multiply
+    /// money by it.
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::from(self.num) / Decimal::from(self.den)
+    }
+
+    /// True when the numerator is zero.
+    pub fn is_zero(self) -> bool {
+        self.num == 0
+    }
+}
+
+/// `num / den` rounded to an integer under `mode`; `den > 0`.
+#[inline]
+pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
+    debug_assert!(den > 0);
+    let q = num / den;
+    let r = num % den;
+    match mode {
+        Rounding::Truncate => q,
+        // |r| < den ≤ i128::MAX, so 2|r| fits a u128.
+        Rounding::HalfUp if 2 * r.unsigned_abs() >= den.unsigned_abs() => q + num.signum(),
+        Rounding::HalfUp => q,
+    }
+}
+
+/// `num / den` rounded to an integer under `mode`, in arbitrary precision; `den > 0`.
+fn div_round_big(num: &BigInt, den: &BigInt, mode: Rounding) -> BigInt {
+    // Truncated quotient and remainder (the remainder has the sign of `num`).
+    let (q, r) = num.div_rem(den);
+    match mode {
+        Rounding::Truncate => q,
+        Rounding::HalfUp => {
+            if (r.abs() * 2u32) >= *den {
+                if num.is_negative() { q - 1 } else { q + 1 }
+            } else {
+                q
+            }
+        }
+    }
+}
+
+/// 10^k as an `i128`, for k ≤ 38.
+#[inline]
+fn pow10(k: u32) -> Option<i128> {
+    10i128.checked_pow(k)
+}
+
+/// Whole fen as a Decimal of scale 2; `None` beyond Decimal's range.
+#[inline]
+fn from_fen(fen: i128) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(fen, 2).ok()
+}
+
+/// The exact value of `Π factors × ratio`, rounded once to the fen under `mode`.
+///
+/// `None` only when the rounded result is beyond Decimal's range. For example
+/// `fen_of(&[1_000_050.00, 0.0365], 91/365, HalfUp)` is 9,100.455 exactly, so 9,100.46.
+pub fn fen_of(factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<Decimal> {
+    if ratio.den <= 0 {
+        return None;
+    }
+    if let Some(f) = fen_of_i128(factors, ratio, mode) {
+        return from_fen(f);
+    }
+    let mut num = BigInt::from(ratio.num);
+    let mut scale = 0u32;
+    for f in factors {
+        num *= BigInt::from(f.mantissa());
+        scale += f.scale();
+    }
+    let mut den = BigInt::from(ratio.den);
+    if scale >= 2 {
+        den *= BigInt::from(10u32).pow(scale - 2);
+    } else {
+        num *= BigInt::from(10u32).pow(2 - scale);
+    }
+    from_fen(div_round_big(&num, &den, mode).to_i128()?)
+}
+
+/// [`fen_of`] in `i128`; `None` when an intermediate overflows.
+#[inline]
+fn fen_of_i128(factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<i128> {
+    let mut num = i128::from(ratio.num);
+    let mut scale = 0u32;
+    for f in factors {
+        num = num.checked_mul(f.mantissa())?;
+        scale += f.scale();
+    }
+    let den = if scale >= 2 {
+        pow10(scale - 2)?.checked_mul(i128::from(ratio.den))?
+    } else {
+        num = num.checked_mul(pow10(2 - scale)?)?;
+        i128::from(ratio.den)
+    };
+    Some(div_round(num, den, mode))
+}
+
+/// The exact product `a × b` rounded once to the fen under `mode`; `None` beyond Decimal's
+/// range.
+#[inline]
+pub fn mul_fen(a: Decimal, b: Decimal, mode: Rounding) -> Option<Decimal> {
+    match mode {
+        // The exact kernel: the same value as the rounded exact product.
+        Rounding::HalfUp => super::exact::mul_round(a, b, 2).filter(|_| exact_product(a, b)),
+        Rounding::Truncate => None,
+    }
+    .or_else(|| fen_of(&[a, b], Ratio::ONE, mode))
+}
+
+/// True when `a × b` is exact in rust_decimal (both mantissas below 2^64 and scales summing to
+/// at most 28), so that [`super::exact::mul_round`] takes its exact fast path.
+#[inline]
+fn exact_product(a: Decimal, b: Decimal) -> bool {
+    a.scale() + b.scale() <= 28
+        && a.mantissa().unsigned_abs() < 1 << 64
+        && b.mantissa().unsigned_abs() < 1 << 64
+}
+
+/// `amount` (any scale) rounded to the fen under `mode`.
+#[inline]
+pub fn round_fen(amount: Decimal, mode: Rounding) -> Decimal {
+    match mode {
+        Rounding::HalfUp => super::fen(amount),
+        Rounding::Truncate => amount.trunc_with_scale(2),
+    }
+}
+
+/// The exact quotient `num / den` of two big integers (den > 0), rounded once to the fen
+/// under `mode`, where `num / den` is in yuan × 100 (i.e. already in fen units).
+pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal> {
+    if !den.is_positive() {
+        return None;
+    }
+    from_fen(div_round_big(num, den, mode).to_i128()?)
+}
+
+/// `Σ amounts` compared with `threshold × base` exactly: the sign of `value − threshold × base`,
+/// for triggers (a ratio value/base above or below a threshold) without rounding the ratio.
+pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp::Ordering {
+    // value / base vs threshold, base > 0  ⇔  value vs threshold × base. Decimal's product
+    // can round beyond 28 digits, so compare in big integers.
+    let s = value.scale().max(base.scale() + threshold.scale());
+    let lhs = BigInt::from(value.mantissa()) * BigInt::from(10u32).pow(s - value.scale());
+    let rhs = BigInt::from(base.mantissa())
+        * BigInt::from(threshold.mantissa())
+        * BigInt::from(10u32).pow(s - base.scale() - threshold.scale());
+    lhs.cmp(&rhs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_two_ties_of_issue_9() {
+        // 4,875,000.00 × 4.75% / 12 = 19,296.875 exactly → 19,296.88.
+        let r = fen_of(
+            &[dec!(4875000.00), dec!(0.0475)],
+            Ratio::new(1, 12),
+            Rounding::HalfUp,
+        );
+        assert_eq!(r, Some(dec!(19296.88)));
+        // 1,000,050.00 × 3.65% × 91/365 = 9,100.455 exactly → 9,100.46; truncated 9,100.45.
+        let f = [dec!(1000050.00), dec!(0.0365)];
+        assert_eq!(
+            fen_of(&f, Ratio::new(91, 365), Rounding::HalfUp),
+            Some(dec!(9100.46))
+        );
+        assert_eq!(
+            fen_of(&f, Ratio::new(91, 365), Rounding::Truncate),
+            Some(dec!(9100.45))
+        );
+    }
+
+    #[test]
+    fn div_round_rules() {
+        assert_eq!(div_round(5, 10, Rounding::HalfUp), 1);
+        assert_eq!(div_round(-5, 10, Rounding::HalfUp), -1);
+        assert_eq!(div_round(4, 10, Rounding::HalfUp), 0);
+        assert_eq!(div_round(19, 10, Rounding::Truncate), 1);
+        assert_eq!(div_round(-19, 10, Rounding::Truncate), -1);
+    }
+
+    #[test]
+    fn big_path_equals_i128_path() {
+        // Scales 28 + 28: the i128 path overflows, the big path takes over.
+        let a = dec!(0.1234567890123456789012345678);
+        let b = dec!(1234567.89);
+        let direct = fen_of(&[a, b], Ratio::ONE, Rounding::HalfUp);
+        // 0.1234567890123456789012345678 × 1,234,567.89 = 152,415.7875… → 152,415.79.
+        assert_eq!(direct, Some(dec!(152415.79)));
+        assert_eq!(
+            fen_of(&[a, a, b], Ratio::new(3, 7), Rounding::Truncate),
+            fen_of_big(
+                &(BigInt::from(a.mantissa())
+                    * BigInt::from(a.mantissa())
+                    * BigInt::from(b.mantissa())
+                    * 3),
+                &(BigInt::from(10u32).pow(56) * 7),
+                Rounding::Truncate
+            )
+        );
+    }
+
+    #[test]
+    fn exact_comparison_of_a_ratio_with_its_threshold() {
+        use std::cmp::Ordering::*;
+        // 100,000.01 / 1,000,000 = 0.10000001 > 0.1, though it rounds to 0.100000.
+        assert_eq!(cmp_ratio(dec!(100000.01), dec!(1000000), dec!(0.1)), Greater);
+        assert_eq!(cmp_ratio(dec!(100000), dec!(1000000), dec!(0.1)), Equal);
+        assert_eq!(cmp_ratio(dec!(99999.99), dec!(1000000), dec!(0.1)), Less);
+    }
+}
