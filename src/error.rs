@@ -2,7 +2,9 @@
 //!
 //! * [`Error::Input`]: the deal or scenario file is wrong. Each [`InputError`] names the file,
 //!   the line and column, the key path, what was wrong and what was expected. Exit code 2.
-//! * [`Error::Io`]: a file could not be read or written. Exit code 1 (2 when it is an input file).
+//! * [`Error::Read`]: an input file could not be read. Exit code 2.
+//! * [`Error::Write`]: output could not be written. Exit code 1.
+//! * [`Error::Usage`]: bad command-line usage that clap cannot catch. Exit code 2.
 //! * [`Error::Internal`]: the engine broke one of its own invariants (for example, cash was not
 //!   conserved). This is a bug in ipabs, never a user mistake. Exit code 3.
 

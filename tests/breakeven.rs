@@ -36,7 +36,8 @@ fn no_ratings() -> RatingTable {
     }
 }
 
-/// Base default rate 2% with the indicative multipliers of research §4 (third-party values).
+/// Base default rate 2% with the indicative multipliers of docs/sources.md [S39] (third-party
+/// values).
 fn aaa_table() -> RatingTable {
     RatingTable {
         base_default_rate: dec!(0.02),
