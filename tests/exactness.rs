@@ -172,7 +172,7 @@ fn shortfall_deal(flag: &str) -> Deal {
 [[obligors]]
 name = "O1"
 [[obligors.assets]]
-kind = "receivable"
+kind = "licence"
 schedule = [
   {{ date = 2024-03-15, amount = 4000 }},
   {{ date = 2024-06-15, amount = 2000000 }},
