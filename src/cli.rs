@@ -147,7 +147,7 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
     let loaded = validate::load_deal(deal)?;
     let set = match scenario_file {
         Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
-        None => ScenarioSet::from_deal(&loaded.deal),
+        None => ScenarioSet::single(loaded.deal.scenario.clone()),
     };
     Ok((loaded, set))
 }

@@ -4,8 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::deal::{FREQUENCIES, checked_sum, forbid, parse_or};
-use super::{Ctx, Names, Sign};
+use super::{Ctx, FREQUENCIES, Names, Sign, checked_sum, forbid, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};

@@ -7,7 +7,9 @@ use rust_decimal::Decimal;
 
 use super::assets::{self, PoolDates};
 use super::scenario;
-use super::{Ctx, Names, Sign, resolve_list};
+use super::{
+    Ctx, DAY_COUNTS, FREQUENCIES, Names, Sign, checked_sum, forbid, missing, parse_or, resolve_list,
+};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
 use crate::calendar::{BusinessDayConvention, Calendar};
@@ -19,10 +21,8 @@ use crate::deal::{
 use crate::scenario::Scenario;
 use crate::schema;
 
-pub(super) const DAY_COUNTS: &str = "one of: ACT/365F, ACT/360, 30/360, ACT/ACT";
 const CONVENTIONS: &str = "one of: unadjusted, following, modified_following, preceding";
 const CALENDARS: &str = "one of: CN, weekends";
-pub(super) const FREQUENCIES: &str = "one of: monthly, quarterly, semiannual, annual";
 const BASES: &str = "one of: senior_balance, pool_balance, issue_size, tranche:<name>, \
                      interest_collections, collections";
 /// Longest collection lags accepted.
@@ -143,29 +143,6 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     })
 }
 
-/// Sums amounts with overflow checking; reports an overflow at `path`.
-pub(super) fn checked_sum(
-    ctx: &mut Ctx,
-    path: &str,
-    items: impl Iterator<Item = Decimal>,
-) -> Option<Decimal> {
-    let mut total = Decimal::ZERO;
-    for v in items {
-        match total.checked_add(v) {
-            Some(t) => total = t,
-            None => {
-                ctx.err(
-                    path,
-                    "the amounts overflow when added up",
-                    "smaller amounts",
-                );
-                return None;
-            }
-        }
-    }
-    Some(total)
-}
-
 fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
     ctx.name("deal.name", &d.name);
     let currency = d.currency.clone().unwrap_or_else(|| "CNY".to_string());
@@ -238,27 +215,6 @@ fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         lag,
         periods,
     }
-}
-
-/// Parses an optional string key with `FromStr`; None means the default applies (or the
-/// value was wrong, which is reported).
-pub(super) fn parse_or<T: std::str::FromStr>(
-    ctx: &mut Ctx,
-    path: &str,
-    s: Option<&str>,
-    what: &str,
-    expected: &str,
-) -> Option<T> {
-    let s = s?;
-    let parsed = s.parse::<T>().ok();
-    if parsed.is_none() {
-        let names = expected.strip_prefix("one of: ").unwrap_or("");
-        let hint = super::suggest(s, names.split(", "))
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
-        ctx.err(path, format!("unknown {what} `{s}`{hint}"), expected);
-    }
-    parsed
 }
 
 fn calendar(ctx: &mut Ctx, d: &schema::DealSection) -> Option<Calendar> {
@@ -784,37 +740,6 @@ fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
             }
         },
     })
-}
-
-/// Reports each present key of `keys` that is not in `allowed`; `common` lists the keys
-/// every variant takes, for the message.
-pub(super) fn forbid(
-    ctx: &mut Ctx,
-    prefix: &str,
-    keys: &[(&str, bool)],
-    allowed: &[&str],
-    common: &[&str],
-    what: &str,
-) {
-    for &(k, present) in keys {
-        if present && !allowed.contains(&k) {
-            let all: Vec<&str> = common.iter().chain(allowed).copied().collect();
-            ctx.key_err(
-                &format!("{prefix}.{k}"),
-                format!("`{k}` does not belong to {what}"),
-                format!("{what} takes: {}", all.join(", ")),
-            );
-        }
-    }
-}
-
-fn missing(ctx: &mut Ctx, path: &str, what: &str, example: &str) {
-    let key = path.rsplit('.').next().unwrap_or(path);
-    ctx.err(
-        path,
-        format!("missing required key `{key}` for {what}"),
-        example.to_string(),
-    );
 }
 
 fn fees(
