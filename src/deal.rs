@@ -204,6 +204,30 @@ pub enum Base {
     Collections,
 }
 
+impl Base {
+    /// Every kind of base in the order messages list them; `Tranche(0)` stands for any tranche.
+    pub const ALL: [Base; 6] = [
+        Base::SeniorBalance,
+        Base::PoolBalance,
+        Base::IssueSize,
+        Base::Tranche(0),
+        Base::InterestCollections,
+        Base::Collections,
+    ];
+
+    /// The TOML spelling; `tranche:<name>` for a tranche's balance.
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Tranche(_) => "tranche:<name>",
+            Base::SeniorBalance => "senior_balance",
+            Base::PoolBalance => "pool_balance",
+            Base::IssueSize => "issue_size",
+            Base::InterestCollections => "interest_collections",
+            Base::Collections => "collections",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeeKind {
     /// The same amount every payment date.

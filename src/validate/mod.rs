@@ -5,9 +5,13 @@
 //! column and key path. The format is documented in `docs/deal-format.md`.
 
 mod assets;
+mod dates;
 mod deal;
+mod liabilities;
+mod messages;
 mod scenario;
 mod spans;
+mod waterfalls;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -472,10 +476,11 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The accepted day counts, for messages.
-pub(crate) const DAY_COUNTS: &str = "one of: ACT/365F, ACT/360, 30/360, ACT/ACT";
-/// The accepted frequencies, for messages.
-pub(crate) const FREQUENCIES: &str = "one of: monthly, quarterly, semiannual, annual";
+/// `one of: a, b, c`: the `expected` text of an unknown name, built from the accepted names
+/// (each enum's own list, so the message cannot drift from what is parsed).
+pub(crate) fn one_of(names: &[&str]) -> String {
+    format!("one of: {}", names.join(", "))
+}
 
 /// Sums amounts with overflow checking; reports an overflow at `path`.
 pub(crate) fn checked_sum(
@@ -501,22 +506,21 @@ pub(crate) fn checked_sum(
 }
 
 /// Parses an optional string key with `FromStr`; None means the default applies (or the
-/// value was wrong, which is reported).
+/// value was wrong, which is reported with the accepted `names`).
 pub(crate) fn parse_or<T: std::str::FromStr>(
     ctx: &mut Ctx,
     path: &str,
     s: Option<&str>,
     what: &str,
-    expected: &str,
+    names: &[&str],
 ) -> Option<T> {
     let s = s?;
     let parsed = s.parse::<T>().ok();
     if parsed.is_none() {
-        let names = expected.strip_prefix("one of: ").unwrap_or("");
-        let hint = suggest(s, names.split(", "))
+        let hint = suggest(s, names.iter().copied())
             .map(|n| format!(" (did you mean `{n}`?)"))
             .unwrap_or_default();
-        ctx.err(path, format!("unknown {what} `{s}`{hint}"), expected);
+        ctx.err(path, format!("unknown {what} `{s}`{hint}"), one_of(names));
     }
     parsed
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::spans::join_key;
-use super::{Ctx, Names, Sign};
+use super::{Ctx, Names, Sign, one_of};
 use crate::deal::Deal;
 use crate::scenario::{
     Axis, Discount, Grid, MAX_GRID_POINTS, PointNames, Pricing, Quote, RatingTable, Scenario,
@@ -372,8 +372,7 @@ fn grid(
         ctx.err(
             "grid",
             "the grid has no value lists",
-            "at least one of: cdr, default_rate, recovery_rate, recovery_lag_months, delay, \
-             cpr, defaulted_obligors, supports_off",
+            format!("at least {}", one_of(&Axis::KEYS)),
         );
     }
     let grid = Grid {
