@@ -465,6 +465,22 @@ impl Deal {
             .sum()
     }
 
+    /// Obligor indices by cutoff balance, largest first; equal balances in name order.
+    pub fn obligors_by_balance(&self) -> Vec<usize> {
+        let balances: Vec<Decimal> = self
+            .obligors
+            .iter()
+            .map(|o| o.assets.iter().map(|a| a.balance()).sum())
+            .collect();
+        let mut order: Vec<usize> = (0..self.obligors.len()).collect();
+        order.sort_by(|&a, &b| {
+            balances[b]
+                .cmp(&balances[a])
+                .then_with(|| self.obligors[a].name.cmp(&self.obligors[b].name))
+        });
+        order
+    }
+
     pub fn tranche_index(&self, name: &str) -> Option<usize> {
         self.tranches.iter().position(|t| t.name == name)
     }

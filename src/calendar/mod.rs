@@ -385,8 +385,9 @@ fn step(d: NaiveDate, forward: bool) -> Option<NaiveDate> {
     if forward { d.succ_opt() } else { d.pred_opt() }
 }
 
-/// Strict `YYYY-MM-DD` (four-digit year, two-digit month and day).
-fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+/// Parses `YYYY-MM-DD` exactly (four-digit year, two-digit month and day): calendar data and
+/// dates written as strings in deal and scenario files.
+pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     let shape_ok = b.len() == 10
         && b[4] == b'-'
