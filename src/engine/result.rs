@@ -1,8 +1,9 @@
-//! What a run produces: the tables written to Parquet and the audit ledger.
+//! What a run produces: the tables written to Parquet ([`RunTable`] lists them) and the audit
+//! ledger.
 //!
 //! Money columns are exact [`Decimal`]s in yuan with two decimal places. Ratios (coverage
-//! multiple, default ratio) are Decimals rounded to 6 places; yields and durations are `f64`
-//! statistics (see docs/analytics.md).
+//! multiple, default ratio) are Decimals rounded to 6 places. Yields, WAL and durations are
+//! computed from these tables by [`crate::analytics::measures`].
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -10,6 +11,62 @@ use rust_decimal::Decimal;
 use crate::error::Warning;
 pub use crate::label::{INLINE_LEN, InlineStr, Label};
 pub use crate::pool::rows::PoolFlowRow;
+
+/// The tables of a run: the one list that the Parquet writers, the command line and a sweep's
+/// trimming read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunTable {
+    TrancheFlows,
+    PoolFlows,
+    Ledger,
+    Periods,
+    Summary,
+    Support,
+}
+
+/// What a sweep without `--flows` keeps of a table (and writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    All,
+    /// The senior tranches' rows (of a per-tranche table).
+    SeniorRows,
+    Nothing,
+}
+
+impl RunTable {
+    /// Every table, in the order they are written.
+    pub const ALL: [RunTable; 6] = [
+        RunTable::TrancheFlows,
+        RunTable::PoolFlows,
+        RunTable::Ledger,
+        RunTable::Periods,
+        RunTable::Summary,
+        RunTable::Support,
+    ];
+
+    /// The Parquet file name.
+    pub const fn file(self) -> &'static str {
+        match self {
+            RunTable::TrancheFlows => "tranche_flows.parquet",
+            RunTable::PoolFlows => "pool_flows.parquet",
+            RunTable::Ledger => "ledger.parquet",
+            RunTable::Periods => "periods.parquet",
+            RunTable::Summary => "summary.parquet",
+            RunTable::Support => "support.parquet",
+        }
+    }
+
+    /// What a sweep without `--flows` keeps of it.
+    pub const fn without_flows(self) -> Kept {
+        match self {
+            RunTable::Summary => Kept::All,
+            RunTable::TrancheFlows => Kept::SeniorRows,
+            RunTable::PoolFlows | RunTable::Ledger | RunTable::Periods | RunTable::Support => {
+                Kept::Nothing
+            }
+        }
+    }
+}
 
 /// Everything one run of one deal under one scenario produced.
 #[derive(Debug, Clone)]
@@ -24,6 +81,20 @@ pub struct RunResult {
     pub support_draws: Vec<SupportDrawTotal>,
     pub conservation: Conservation,
     pub warnings: Vec<Warning>,
+}
+
+impl RunResult {
+    /// Empties `table`.
+    pub fn clear(&mut self, table: RunTable) {
+        match table {
+            RunTable::TrancheFlows => self.tranche_flows = Vec::new(),
+            RunTable::PoolFlows => self.pool_flows = Vec::new(),
+            RunTable::Ledger => self.ledger = Vec::new(),
+            RunTable::Periods => self.periods = Vec::new(),
+            RunTable::Summary => self.summary = Vec::new(),
+            RunTable::Support => self.support_draws = Vec::new(),
+        }
+    }
 }
 
 /// One tranche on one payment date.
@@ -122,23 +193,8 @@ pub struct TrancheSummary {
     pub interest_shortfall: Decimal,
     /// Last date the tranche received any cash.
     pub final_payment_date: Option<NaiveDate>,
-    /// Weighted average life from the closing date, ACT/365F years.
-    pub wal_years: Option<f64>,
     /// Minimum of the tranche's coverage multiple over the dates it was outstanding.
     pub min_coverage_multiple: Option<Decimal>,
-    /// IRR of buying at par on the closing date: annual compounding, ACT/365F.
-    pub yield_at_par: Option<f64>,
-    /// Settlement date of `price` and the measures below (default: the closing date).
-    pub settlement_date: Option<NaiveDate>,
-    /// Price per 100 of the balance at settlement (par unless the scenario file quotes it).
-    pub price: Option<f64>,
-    /// Yield at `price` (annual compounding, ACT/365F).
-    pub yield_: Option<f64>,
-    pub macaulay_duration: Option<f64>,
-    pub modified_duration: Option<f64>,
-    pub convexity: Option<f64>,
-    /// Spread over the scenario file's discount rate or zero curve.
-    pub spread: Option<f64>,
 }
 
 /// Total drawn from each support provider.
