@@ -1,16 +1,39 @@
-//! toml and serde errors in the file's terms: what was wrong, what was expected, and the key
-//! path, located with [`SourceIndex`].
+//! Loading a file: toml and serde errors in the file's terms (what was wrong, what was
+//! expected, and the key path), located with [`SourceIndex`].
+
+use serde::Deserialize;
+use toml::de::DeTable;
 
 use super::one_of;
 use super::spans::{SourceIndex, header_name, join_key, path_tail};
-use crate::error::InputError;
+use crate::error::{Error, InputError};
 use crate::schema::DATE_EXPECTED;
 
-impl SourceIndex<'_> {
+impl<'a> SourceIndex<'a> {
+    /// Parses `text` (BOM already stripped) and deserializes it into `T`; a syntax or type
+    /// error becomes an [`InputError`] in the file's terms.
+    pub(crate) fn load<T>(file: &'a str, text: &'a str) -> Result<(Self, T), Error>
+    where
+        T: Deserialize<'a>,
+    {
+        let table = match DeTable::parse(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let index = SourceIndex::recovered(file, text);
+                return Err(Error::Input(vec![index.syntax_error(&e)]));
+            }
+        };
+        let index = SourceIndex::of_table(file, text, &table);
+        match T::deserialize(toml::de::Deserializer::from(table)) {
+            Ok(v) => Ok((index, v)),
+            Err(e) => Err(Error::Input(vec![index.serde_error(&e)])),
+        }
+    }
+
     /// A TOML syntax error, in the file's terms: which key, what was found, and a hint for
     /// the common mistakes (an unclosed string or array, a missing `=` or comma, a
     /// duplicate key or table, a bare non-ASCII key).
-    pub(super) fn syntax_error(&self, e: &toml::de::Error) -> InputError {
+    fn syntax_error(&self, e: &toml::de::Error) -> InputError {
         let span = e.span().unwrap_or(0..0);
         let offset = span.start.min(self.text.len());
         let found = self
@@ -120,7 +143,7 @@ impl SourceIndex<'_> {
         )
     }
 
-    pub(super) fn serde_error(&self, e: &toml::de::Error) -> InputError {
+    fn serde_error(&self, e: &toml::de::Error) -> InputError {
         let span = e.span().unwrap_or(0..0);
         let mut path = self.innermost_path(&span);
         let source = self.text.get(span.clone()).unwrap_or("");

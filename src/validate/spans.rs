@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::error::{Error, InputError};
+use crate::error::InputError;
 
 /// One key or array element of the document.
 #[derive(Debug)]
@@ -53,30 +52,23 @@ pub(crate) struct SourceIndex<'a> {
 }
 
 impl<'a> SourceIndex<'a> {
-    /// Parses `text` (BOM already stripped) and deserializes it into `T`.
-    pub(crate) fn load<T>(file: &'a str, text: &'a str) -> Result<(Self, T), Error>
-    where
-        T: Deserialize<'a>,
-    {
+    /// The index of a parsed document.
+    pub(super) fn of_table(file: &'a str, text: &'a str, table: &Spanned<DeTable<'_>>) -> Self {
         let mut index = SourceIndex::new(file, text);
-        let table = match DeTable::parse(text) {
-            Ok(t) => t,
-            Err(e) => {
-                // Index what the parser could recover, to name the key near the error.
-                let (partial, _) = DeTable::parse_recoverable(text);
-                index.walk_table(partial.get_ref(), "", 1);
-                index.index_paths();
-                return Err(Error::Input(vec![index.syntax_error(&e)]));
-            }
-        };
-        let root_span = table.span();
-        index.push(String::new(), None, root_span, 0, Kind::Table, None);
+        index.push(String::new(), None, table.span(), 0, Kind::Table, None);
         index.walk_table(table.get_ref(), "", 1);
         index.index_paths();
-        match T::deserialize(toml::de::Deserializer::from(table)) {
-            Ok(v) => Ok((index, v)),
-            Err(e) => Err(Error::Input(vec![index.serde_error(&e)])),
-        }
+        index
+    }
+
+    /// The index of what the parser can recover from `text`, which need not be valid TOML:
+    /// enough to name the key near an error.
+    pub(super) fn recovered(file: &'a str, text: &'a str) -> Self {
+        let mut index = SourceIndex::new(file, text);
+        let (partial, _) = DeTable::parse_recoverable(text);
+        index.walk_table(partial.get_ref(), "", 1);
+        index.index_paths();
+        index
     }
 
     fn new(file: &'a str, text: &'a str) -> Self {
@@ -101,10 +93,7 @@ impl<'a> SourceIndex<'a> {
         problem: String,
         expected: String,
     ) -> InputError {
-        let mut index = SourceIndex::new(file, text);
-        let (partial, _) = DeTable::parse_recoverable(text);
-        index.walk_table(partial.get_ref(), "", 1);
-        index.index_paths();
+        let index = SourceIndex::recovered(file, text);
         let path = index.path_near(offset, false);
         index.error_at(offset, &path, problem, expected)
     }
