@@ -11,12 +11,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::analytics::stress::StressSuite;
 use crate::deal::Deal;
+use crate::engine::result::{Kept, RunTable};
 use crate::error::{Error, Result, Warning};
 use crate::output::breakeven::{BREAKEVEN_FILE, breakeven_table, write_breakeven};
-use crate::output::parquet::{
-    self, LEDGER_FILE, PERIODS_FILE, POOL_FLOWS_FILE, SUMMARY_FILE, SUPPORT_FILE,
-    TRANCHE_FLOWS_FILE,
-};
 use crate::output::scenarios::{SCENARIOS_FILE, scenarios_frame};
 use crate::output::{self, RUN_FILES};
 use crate::scenario::{Scenario, ScenarioSet};
@@ -147,7 +144,7 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
     let loaded = validate::load_deal(deal)?;
     let set = match scenario_file {
         Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
-        None => ScenarioSet::from_deal(&loaded.deal),
+        None => ScenarioSet::single(loaded.deal.scenario.clone()),
     };
     Ok((loaded, set))
 }
@@ -277,21 +274,15 @@ fn execute(cmd: Command) -> Result<()> {
                 progress: !out.quiet,
             };
             let runs = sweep::sweep(d, &set.scenarios, &set.pricing, opts)?;
-            let mut frames = vec![
-                (SUMMARY_FILE, parquet::summary_frame(&runs)?),
-                (TRANCHE_FLOWS_FILE, parquet::tranche_flows_frame(&runs)?),
-                (SCENARIOS_FILE, scenarios_frame(d, &set.scenarios)?),
-            ];
-            if flows {
-                frames.extend([
-                    (POOL_FLOWS_FILE, parquet::pool_flows_frame(&runs)?),
-                    (LEDGER_FILE, parquet::ledger_frame(&runs)?),
-                    (PERIODS_FILE, parquet::periods_frame(&runs)?),
-                    (SUPPORT_FILE, parquet::support_frame(&runs)?),
-                ]);
-            }
-            let n = frames.len();
-            output::write_tables(&out.out, frames)?;
+            let tables: Vec<RunTable> = RunTable::ALL
+                .into_iter()
+                .filter(|t| flows || t.without_flows() != Kept::Nothing)
+                .collect();
+            let frames = output::run_frames(&tables, &runs).and_then(|mut frames| {
+                frames.push((SCENARIOS_FILE, scenarios_frame(d, &set.scenarios)?));
+                Ok(frames)
+            });
+            let n = output::write_frames(&out.out, frames)?.len();
             if !out.quiet {
                 out_line(&output::table::sweep_table(&runs));
                 out_line(&format!(

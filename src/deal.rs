@@ -211,6 +211,30 @@ pub enum Base {
     Collections,
 }
 
+impl Base {
+    /// Every kind of base in the order messages list them; `Tranche(0)` stands for any tranche.
+    pub const ALL: [Base; 6] = [
+        Base::SeniorBalance,
+        Base::PoolBalance,
+        Base::IssueSize,
+        Base::Tranche(0),
+        Base::InterestCollections,
+        Base::Collections,
+    ];
+
+    /// The TOML spelling; `tranche:<name>` for a tranche's balance.
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Tranche(_) => "tranche:<name>",
+            Base::SeniorBalance => "senior_balance",
+            Base::PoolBalance => "pool_balance",
+            Base::IssueSize => "issue_size",
+            Base::InterestCollections => "interest_collections",
+            Base::Collections => "collections",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeeKind {
     /// The same amount every payment date.
@@ -446,6 +470,22 @@ impl Deal {
             .flat_map(|o| o.assets.iter())
             .map(Asset::balance)
             .sum()
+    }
+
+    /// Obligor indices by cutoff balance, largest first; equal balances in name order.
+    pub fn obligors_by_balance(&self) -> Vec<usize> {
+        let balances: Vec<Decimal> = self
+            .obligors
+            .iter()
+            .map(|o| o.assets.iter().map(|a| a.balance()).sum())
+            .collect();
+        let mut order: Vec<usize> = (0..self.obligors.len()).collect();
+        order.sort_by(|&a, &b| {
+            balances[b]
+                .cmp(&balances[a])
+                .then_with(|| self.obligors[a].name.cmp(&self.obligors[b].name))
+        });
+        order
     }
 
     pub fn tranche_index(&self, name: &str) -> Option<usize> {

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod deal;
 pub mod engine;
 pub mod error;
+pub mod label;
 pub mod money;
 pub mod output;
 pub mod pool;

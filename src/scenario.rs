@@ -2,11 +2,14 @@
 //!
 //! The base case is [`Scenario::base`]: no defaults, no prepayment, no delay, every support
 //! provider performing.
+//!
+//! Scenarios refer to a deal's obligors and supports by index; nothing here depends on
+//! [`crate::deal`] (a deal holds the scenario of its file).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::deal::Deal;
+use crate::error::Error;
 
 /// A validated scenario. Obligors and support providers are referred to by index into the deal.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,15 +59,10 @@ impl Scenario {
     }
 
     /// Checks the ranges that validation enforces on scenario files, for scenarios built in
-    /// code: fractions in range, months at most 120, indices naming obligors and supports of
-    /// `deal`. [`crate::engine::run`] calls it.
-    pub fn check(&self, deal: &crate::deal::Deal) -> Result<(), crate::error::Error> {
-        let bad = |what: String| {
-            Err(crate::error::Error::Usage(format!(
-                "scenario `{}`: {what}",
-                self.name
-            )))
-        };
+    /// code: fractions in range, months at most 120, indices naming one of `obligors` obligors
+    /// and `supports` support providers. [`crate::engine::run`] calls it.
+    pub fn check(&self, obligors: usize, supports: usize) -> Result<(), Error> {
+        let bad = |what: String| Err(Error::Usage(format!("scenario `{}`: {what}", self.name)));
         let one = Decimal::ONE;
         for (name, v, max_inclusive) in [
             ("cdr", self.cdr, false),
@@ -88,18 +86,10 @@ impl Scenario {
         {
             return bad("default_timing shares must be between 0 and 1".into());
         }
-        if let Some((o, _)) = self
-            .obligor_defaults
-            .iter()
-            .find(|(o, _)| *o >= deal.obligors.len())
-        {
+        if let Some((o, _)) = self.obligor_defaults.iter().find(|(o, _)| *o >= obligors) {
             return bad(format!("obligor index {o} does not exist"));
         }
-        if let Some(i) = self
-            .supports_off
-            .iter()
-            .find(|i| **i >= deal.supports.len())
-        {
+        if let Some(i) = self.supports_off.iter().find(|i| **i >= supports) {
             return bad(format!("support index {i} does not exist"));
         }
         Ok(())
@@ -194,13 +184,90 @@ pub enum Quote {
     Yield(f64),
 }
 
+/// Lower end of the yield bracket: −99 % a year. Quoted yields and discount rates must lie in
+/// `[YIELD_MIN, YIELD_MAX]`, the bracket the analytics solve in.
+pub const YIELD_MIN: f64 = -0.99;
+/// Upper end of the yield bracket: +1000 % a year.
+pub const YIELD_MAX: f64 = 10.0;
+
+/// Zero-curve points that break one of the rules of [`ZeroCurve::new`].
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[error(
+    "invalid zero curve: {reason}. Pass at least one (tenor in years, annually compounded \
+     zero rate) point, tenors finite, >= 0 and strictly increasing, rates finite and > -1"
+)]
+pub struct CurveError {
+    pub reason: String,
+}
+
+/// A zero curve: (tenor in years, annually compounded zero rate) points, rates interpolated
+/// linearly in tenor, flat beyond the first and last points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZeroCurve {
+    points: Vec<(f64, f64)>,
+}
+
+impl ZeroCurve {
+    /// Validates the points: at least one; tenors finite, ≥ 0 and strictly increasing; rates
+    /// finite and > −1.
+    pub fn new(points: Vec<(f64, f64)>) -> Result<Self, CurveError> {
+        let invalid = |reason: String| Err(CurveError { reason });
+        if points.is_empty() {
+            return invalid("it has no points".to_string());
+        }
+        for (i, &(t, r)) in points.iter().enumerate() {
+            if !t.is_finite() || t < 0.0 {
+                return invalid(format!("point {i} has tenor {t}, not a finite number >= 0"));
+            }
+            if !r.is_finite() || r <= -1.0 {
+                return invalid(format!("point {i} has rate {r}, not a finite number > -1"));
+            }
+            if i > 0 && t <= points[i - 1].0 {
+                return invalid(format!(
+                    "tenor {t} of point {i} is not above tenor {} of point {}",
+                    points[i - 1].0,
+                    i - 1
+                ));
+            }
+        }
+        Ok(Self { points })
+    }
+
+    /// The curve's points, as validated.
+    pub fn points(&self) -> &[(f64, f64)] {
+        &self.points
+    }
+
+    /// Zero rate at tenor `t` years: linear in `t` between points, the first point's rate for
+    /// `t` at or before the first tenor, the last point's rate at or after the last tenor.
+    /// `NaN` when `t` is NaN.
+    pub fn rate(&self, t: f64) -> f64 {
+        if t.is_nan() {
+            return f64::NAN;
+        }
+        let Some(&(t0, r0)) = self.points.first() else {
+            return f64::NAN; // unreachable for a validated curve
+        };
+        if t <= t0 {
+            return r0;
+        }
+        // Index of the first point with tenor > t; ≥ 1 because t > t0.
+        let i = self.points.partition_point(|&(ti, _)| ti <= t);
+        match (self.points.get(i - 1), self.points.get(i)) {
+            (Some(&(ta, ra)), Some(&(tb, rb))) => ra + (rb - ra) * (t - ta) / (tb - ta),
+            (Some(&(_, ra)), None) => ra,
+            _ => f64::NAN, // unreachable: i ≥ 1
+        }
+    }
+}
+
 /// The discount curve that spreads are measured against.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Discount {
     /// A flat annual rate.
     Flat(f64),
     /// A zero curve: (years, annually compounded rate) points.
-    Curve(crate::analytics::bond_math::ZeroCurve),
+    Curve(ZeroCurve),
 }
 
 /// Pricing inputs for tranche analytics.
@@ -223,11 +290,11 @@ pub struct ScenarioSet {
 }
 
 impl ScenarioSet {
-    /// The set of a deal run without a scenario file: the deal's `[scenario]` (or the base
-    /// case), the default rating table and no pricing inputs.
-    pub fn from_deal(deal: &Deal) -> ScenarioSet {
+    /// The set of a deal run without a scenario file: `scenario` (the deal's `[scenario]`, or
+    /// the base case), the default rating table and no pricing inputs.
+    pub fn single(scenario: Scenario) -> ScenarioSet {
         ScenarioSet {
-            scenarios: vec![deal.scenario.clone()],
+            scenarios: vec![scenario],
             rating: RatingTable::default(),
             pricing: Pricing::default(),
         }
@@ -257,18 +324,30 @@ pub enum Axis {
 }
 
 impl Axis {
+    /// The keys of the dimensions, in the order of the variants.
+    pub const KEYS: [&'static str; 8] = [
+        "cdr",
+        "default_rate",
+        "recovery_rate",
+        "recovery_lag_months",
+        "delay",
+        "cpr",
+        "defaulted_obligors",
+        "supports_off",
+    ];
+
     /// The key of the dimension in a scenario file and in point names.
     pub fn key(&self) -> &'static str {
-        match self {
-            Axis::Cdr(_) => "cdr",
-            Axis::DefaultRate(_) => "default_rate",
-            Axis::RecoveryRate(_) => "recovery_rate",
-            Axis::RecoveryLagMonths(_) => "recovery_lag_months",
-            Axis::Delay(_) => "delay",
-            Axis::Cpr(_) => "cpr",
-            Axis::DefaultedObligors { .. } => "defaulted_obligors",
-            Axis::SupportsOff(_) => "supports_off",
-        }
+        Self::KEYS[match self {
+            Axis::Cdr(_) => 0,
+            Axis::DefaultRate(_) => 1,
+            Axis::RecoveryRate(_) => 2,
+            Axis::RecoveryLagMonths(_) => 3,
+            Axis::Delay(_) => 4,
+            Axis::Cpr(_) => 5,
+            Axis::DefaultedObligors { .. } => 6,
+            Axis::SupportsOff(_) => 7,
+        }]
     }
 
     /// Number of values.
@@ -303,8 +382,8 @@ impl Axis {
     }
 
     /// Value `i` as written in a point name.
-    fn label(&self, i: usize, deal: &Deal) -> String {
-        let names = |set: &[usize], name: &dyn Fn(usize) -> Option<String>| {
+    fn label(&self, i: usize, names: &PointNames) -> String {
+        let join = |set: &[usize], name: &dyn Fn(usize) -> Option<String>| {
             if set.is_empty() {
                 "none".to_string()
             } else {
@@ -321,11 +400,23 @@ impl Axis {
             Axis::RecoveryLagMonths(v) => v[i].to_string(),
             Axis::Delay(v) => format!("{}@{}m", v[i].0.normalize(), v[i].1),
             Axis::DefaultedObligors { sets, .. } => {
-                names(&sets[i], &|o| deal.obligors.get(o).map(|x| x.name.clone()))
+                join(&sets[i], &|o| names_of(names.obligors, o))
             }
-            Axis::SupportsOff(v) => names(&v[i], &|x| deal.supports.get(x).map(|s| s.name.clone())),
+            Axis::SupportsOff(v) => join(&v[i], &|x| names_of(names.supports, x)),
         }
     }
+}
+
+/// A deal's obligor and support names by index, for grid point names.
+#[derive(Debug, Clone, Copy)]
+pub struct PointNames<'a> {
+    pub obligors: &'a [&'a str],
+    pub supports: &'a [&'a str],
+}
+
+/// The name at `i`, if there is one.
+fn names_of(names: &[&str], i: usize) -> Option<String> {
+    names.get(i).map(|n| (*n).to_string())
 }
 
 /// A grid of scenarios: the Cartesian product of its axes applied to `base`.
@@ -350,18 +441,18 @@ impl Grid {
     /// Point `index` (0-based, `< size()`): the last axis varies fastest. Its name is
     /// `prefix[key=value,...]` over the axes with two or more values, or `prefix` alone when
     /// there are none.
-    pub fn point(&self, index: usize, deal: &Deal) -> Scenario {
-        self.point_with(index, &self.labels(deal))
+    pub fn point(&self, index: usize, names: &PointNames) -> Scenario {
+        self.point_with(index, &self.labels(names))
     }
 
     /// The name label of every value of every axis with two or more values.
-    fn labels(&self, deal: &Deal) -> Vec<Vec<String>> {
+    fn labels(&self, names: &PointNames) -> Vec<Vec<String>> {
         self.axes
             .iter()
             .map(|a| {
                 if a.len() > 1 {
                     (0..a.len())
-                        .map(|i| format!("{}={}", a.key(), a.label(i, deal)))
+                        .map(|i| format!("{}={}", a.key(), a.label(i, names)))
                         .collect()
                 } else {
                     Vec::new()
@@ -401,9 +492,9 @@ impl Grid {
 
     /// Every point, in order (see [`Grid::point`]). The caller keeps `size()` reasonable
     /// (validation caps it at [`MAX_GRID_POINTS`]).
-    pub fn expand(&self, deal: &Deal) -> Vec<Scenario> {
+    pub fn expand(&self, names: &PointNames) -> Vec<Scenario> {
         let n = usize::try_from(self.size()).unwrap_or(usize::MAX);
-        let labels = self.labels(deal);
+        let labels = self.labels(names);
         (0..n).map(|i| self.point_with(i, &labels)).collect()
     }
 }

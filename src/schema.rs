@@ -13,6 +13,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 
+use crate::calendar::parse_iso_date;
+
 /// A date written as a native TOML date (`2024-03-31`) or a string (`"2024-03-31"`).
 /// A date-time (with a time or an offset) is rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,7 +39,7 @@ impl<'de> Visitor<'de> for DateVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
-        parse_date_text(v).map(Date).ok_or_else(|| {
+        parse_iso_date(v).map(Date).ok_or_else(|| {
             E::custom(format_args!(
                 "`{v}` is not a date, expected {DATE_EXPECTED}"
             ))
@@ -60,21 +62,6 @@ impl<'de> Visitor<'de> for DateVisitor {
             _ => Err(invalid()),
         }
     }
-}
-
-/// Parses `YYYY-MM-DD` exactly (four-digit year, two-digit month and day).
-pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let shape_ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape_ok {
-        return None;
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 /// A deal file.

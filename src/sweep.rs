@@ -9,16 +9,18 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
-use crate::analytics::measures::apply_pricing;
+use crate::analytics::measures::{PricedRun, price_run};
 use crate::deal::{Deal, TrancheClass};
-use crate::engine::{self, ObligorRows, result::RunResult};
+use crate::engine::result::{Kept, RunResult, RunTable};
+use crate::engine::{self, ObligorRows};
 use crate::error::{Error, Result};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
 /// How a sweep runs and what it keeps.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SweepOptions {
-    /// Keep every table of every run; otherwise only the summary and the senior tranche rows.
+    /// Keep every table of every run; otherwise only what [`RunTable::without_flows`] keeps
+    /// (the summary and the senior tranche rows).
     pub flows: bool,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
@@ -26,14 +28,14 @@ pub struct SweepOptions {
     pub progress: bool,
 }
 
-/// Runs every scenario of `deal`, applies `pricing` to the summaries, and trims each result
+/// Runs every scenario of `deal`, prices each run under `pricing`, and trims each result
 /// unless `opts.flows`.
 pub fn sweep(
     deal: &Deal,
     scenarios: &[Scenario],
     pricing: &Pricing,
     opts: SweepOptions,
-) -> Result<Vec<RunResult>> {
+) -> Result<Vec<PricedRun>> {
     let bar = progress_bar(scenarios.len() as u64, opts.progress);
     let work = || {
         scenarios
@@ -44,15 +46,15 @@ pub fn sweep(
                 } else {
                     ObligorRows::Skip
                 };
-                let mut r = engine::run_with(deal, s, rows)?;
-                apply_pricing(deal, &mut r, pricing);
+                let run = engine::run_with(deal, s, rows)?;
+                let mut r = price_run(deal, run, pricing);
                 if !opts.flows {
-                    trim(deal, &mut r);
+                    trim(deal, &mut r.run);
                 }
                 bar.inc(1);
                 Ok(r)
             })
-            .collect::<Result<Vec<RunResult>>>()
+            .collect::<Result<Vec<PricedRun>>>()
     };
     let out = in_pool(opts.threads, work)?;
     bar.finish_and_clear();
@@ -100,7 +102,7 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> 
     }
 }
 
-/// Keeps the summary, support totals and the senior tranches' rows; drops the rest.
+/// Keeps of each table what [`RunTable::without_flows`] says.
 fn trim(deal: &Deal, r: &mut RunResult) {
     let senior: Vec<&str> = deal
         .tranches
@@ -108,11 +110,16 @@ fn trim(deal: &Deal, r: &mut RunResult) {
         .filter(|t| t.class == TrancheClass::Senior)
         .map(|t| t.name.as_str())
         .collect();
-    r.tranche_flows
-        .retain(|t| senior.contains(&t.tranche.as_str()));
-    r.pool_flows = Vec::new();
-    r.ledger = Vec::new();
-    r.periods = Vec::new();
+    for table in RunTable::ALL {
+        match table.without_flows() {
+            Kept::All => {}
+            // Only the per-tranche table keeps senior rows.
+            Kept::SeniorRows => r
+                .tranche_flows
+                .retain(|t| senior.contains(&t.tranche.as_str())),
+            Kept::Nothing => r.clear(table),
+        }
+    }
 }
 
 fn progress_bar(len: u64, wanted: bool) -> ProgressBar {

@@ -392,10 +392,7 @@ fn zero_curve_rejects_bad_points() {
     ];
     for points in bad {
         let err = ZeroCurve::new(points.clone()).expect_err("invalid");
-        assert!(
-            matches!(err, AnalyticsError::InvalidCurve { .. }),
-            "{points:?}"
-        );
+        assert!(matches!(err, CurveError { .. }), "{points:?}");
         assert!(err.to_string().contains("strictly increasing"));
     }
 }

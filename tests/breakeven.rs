@@ -11,8 +11,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use ipabs::analytics::breakeven::{
-    BreakevenRow, TOLERANCE, breakeven, breakeven_one, breakeven_tranches, obligors_by_size,
-    paid_in_full, stressed,
+    BreakevenRow, TOLERANCE, breakeven, breakeven_one, breakeven_tranches, paid_in_full, stressed,
 };
 use ipabs::deal::{Deal, TrancheClass};
 use ipabs::engine;
@@ -193,7 +192,7 @@ fn whole_obligor_break_even() {
     // File order Small 200k, Big 500k, Mid 300k: by size Big, Mid, Small.
     let obligors = [("Small", 200_000), ("Big", 500_000), ("Mid", 300_000)];
     let d600 = deal(&tiny(&obligors, 600_000, None));
-    assert_eq!(obligors_by_size(&d600), vec![1, 2, 0]);
+    assert_eq!(d600.obligors_by_balance(), vec![1, 2, 0]);
     let s = scenario("flat", Decimal::ZERO, 0);
 
     // A = 600,000: k = 0 leaves 1,000,000 (pass); k = 1 (Big) leaves 500,000 < 600,000 (fail).
@@ -232,7 +231,7 @@ fn equal_balances_are_ordered_by_name() {
         None,
     ));
     // A-big (500k), then the two 300k obligors by name: B before C.
-    assert_eq!(obligors_by_size(&d), vec![1, 2, 0]);
+    assert_eq!(d.obligors_by_balance(), vec![1, 2, 0]);
 }
 
 #[test]

@@ -16,7 +16,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use ipabs::analytics::measures::apply_pricing;
+use ipabs::analytics::measures::{PricedRun, price_run};
 use ipabs::engine::{self, result::RunResult};
 use ipabs::scenario::Pricing;
 use ipabs::validate::deal_from_str;
@@ -32,12 +32,11 @@ fn fixture() -> String {
     std::fs::read_to_string(p).expect("fixture exists")
 }
 
-fn run_source(src: &str) -> RunResult {
+fn run_source(src: &str) -> PricedRun {
     let loaded = deal_from_str("hand_worked.toml", src).unwrap_or_else(|e| panic!("{e}"));
     let deal = &loaded.deal;
-    let mut r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
-    apply_pricing(deal, &mut r, &Pricing::default());
-    r
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    price_run(deal, r, &Pricing::default())
 }
 
 fn tranche_row<'a>(
@@ -176,12 +175,12 @@ fn normal_waterfall_to_the_fen() {
     assert_eq!(a.principal_loss, dec!(0));
     assert_eq!(a.final_payment_date, Some(d(2024, 9, 30)));
     // WAL = (1,029,419.32 × 91 + 770,580.68 × 273) / (1,800,000 × 365) = 0.4627788185…
-    let wal = a.wal_years.expect("A has principal");
+    let wal = r.pricing[0].wal_years.expect("A has principal");
     assert!((wal - 0.462_778_818_508_371_4).abs() < 1e-12, "{wal}");
     // Yield at par: −1,800,000 on 01-01; +1,047,370.00 at 91 d, +7,684.70 at 182 d,
     // +778,265.38 at 273 d; solving Σ CF (1+y)^(−d/365) = 1,800,000 by 200 bisections in
     // Python gives y = 0.04060457881329971.
-    let y = a.yield_at_par.expect("A has a yield");
+    let y = r.pricing[0].yield_at_par.expect("A has a yield");
     assert!((y - 0.040_604_578_813_299_71).abs() < 1e-9, "{y}");
     assert_eq!(a.min_coverage_multiple, Some(dec!(0)));
     let b = &r.summary[1];

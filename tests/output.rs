@@ -9,9 +9,10 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
+use ipabs::analytics::measures::{PricedRun, TranchePricing};
 use ipabs::engine::result::{
-    Account, AccountNames, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
-    TrancheSummary,
+    Account, AccountNames, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow, RunResult,
+    SupportDrawTotal, TrancheFlowRow, TrancheSummary,
 };
 use ipabs::error::Error;
 use ipabs::output::table::{display_width, summary_table};
@@ -134,7 +135,29 @@ fn entry(n: u32, step: u32, action: Movement, item: &str, amount: Decimal) -> Le
 
 /// 2 tranches × 2 periods, 2 obligors, 5 ledger entries; a Chinese tranche name, a `None`
 /// coverage multiple, a `None` rating, yield and WAL.
-fn sample_run(scenario: &str) -> RunResult {
+fn sample_run(scenario: &str) -> PricedRun {
+    let run = sample_engine_run(scenario);
+    PricedRun {
+        run,
+        pricing: vec![
+            TranchePricing {
+                wal_years: Some(0.365_753_424_657),
+                yield_at_par: Some(0.035_123),
+                settlement_date: Some(date(2026, 1, 1)),
+                price: Some(100.0),
+                yield_: Some(0.035_123),
+                macaulay_duration: Some(0.36),
+                modified_duration: Some(0.35),
+                convexity: Some(0.5),
+                spread: None,
+            },
+            TranchePricing::default(),
+        ],
+    }
+}
+
+/// The engine tables of [`sample_run`].
+fn sample_engine_run(scenario: &str) -> RunResult {
     let senior = "优先A级";
     let sub = "Sub";
     RunResult {
@@ -217,16 +240,7 @@ fn sample_run(scenario: &str) -> RunResult {
                 principal_loss: dec!(0),
                 interest_shortfall: dec!(0),
                 final_payment_date: Some(date(2026, 9, 26)),
-                wal_years: Some(0.365_753_424_657),
                 min_coverage_multiple: Some(dec!(1.234567)),
-                yield_at_par: Some(0.035_123),
-                settlement_date: Some(date(2026, 1, 1)),
-                price: Some(100.0),
-                yield_: Some(0.035_123),
-                macaulay_duration: Some(0.36),
-                modified_duration: Some(0.35),
-                convexity: Some(0.5),
-                spread: None,
             },
             TrancheSummary {
                 tranche: sub.to_string(),
@@ -240,16 +254,7 @@ fn sample_run(scenario: &str) -> RunResult {
                 principal_loss: dec!(0),
                 interest_shortfall: dec!(0),
                 final_payment_date: Some(date(2026, 9, 26)),
-                wal_years: None,
                 min_coverage_multiple: None,
-                yield_at_par: None,
-                settlement_date: None,
-                price: None,
-                yield_: None,
-                macaulay_duration: None,
-                modified_duration: None,
-                convexity: None,
-                spread: None,
             },
         ],
         support_draws: vec![SupportDrawTotal {
@@ -681,7 +686,7 @@ fn values_that_do_not_fit_are_refused() {
 
     let dir = tmp.path().join("nan");
     let mut run = sample_run("base");
-    run.summary[0].wal_years = Some(f64::NAN);
+    run.pricing[0].wal_years = Some(f64::NAN);
     assert_write_error(
         write_run_tables(&dir, &[run]),
         "summary.parquet",

@@ -3,12 +3,11 @@
 //! column and key path. Expected values are written out by hand.
 
 use chrono::NaiveDate;
-use ipabs::analytics::bond_math::ZeroCurve;
 use ipabs::deal::Deal;
 use ipabs::engine;
 use ipabs::error::{Error, InputError};
 use ipabs::scenario::{
-    DEFAULT_MULTIPLIERS, Discount, Pricing, Quote, RatingTable, Scenario, ScenarioSet,
+    DEFAULT_MULTIPLIERS, Discount, Pricing, Quote, RatingTable, Scenario, ScenarioSet, ZeroCurve,
 };
 use ipabs::validate::{
     deal_from_str, load_scenario_set, load_scenarios, scenario_set_from_str, scenarios_from_str,
@@ -681,7 +680,7 @@ fn pricing_errors_are_located() {
 #[test]
 fn from_deal_and_file_loading() {
     let deal = deal();
-    let s = ScenarioSet::from_deal(&deal);
+    let s = ScenarioSet::single(deal.scenario.clone());
     assert_eq!(s.scenarios, std::slice::from_ref(&deal.scenario));
     assert_eq!(s.scenarios[0].name, "deal-base");
     assert_eq!(s.rating, RatingTable::default());

@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use ipabs::analytics::stress::{
-    StressSuite, base_timing, concentration_suite, obligors_by_balance, pool_periods, scaled_cpr,
-    shift_timing, standard_suite, stress_by_name, worst_default_date,
+    StressSuite, base_timing, concentration_suite, pool_periods, scaled_cpr, shift_timing,
+    standard_suite, stress_by_name, worst_default_date,
 };
 use ipabs::deal::Deal;
 use ipabs::engine;
@@ -345,7 +345,7 @@ fn ranking_by_cutoff_balance_with_ties_by_name() {
     let deal = load(DEAL);
     // Indices: Delta 0, Alpha 1, Charlie 2, Bravo 3, Echo 4.
     // Bravo 800,000; Alpha 500,000 = Charlie 500,000 (Alpha first); Delta 300,000; Echo 100,000.
-    assert_eq!(obligors_by_balance(&deal), [3, 1, 2, 0, 4]);
+    assert_eq!(deal.obligors_by_balance(), [3, 1, 2, 0, 4]);
 }
 
 /// Senior damage as the suite defines it, computed here from the run's summary.

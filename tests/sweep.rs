@@ -58,14 +58,15 @@ fn parallel_and_single_threaded_sweeps_are_identical() {
     assert_eq!(format!("{one:?}"), format!("{two:?}"));
     // Each sweep result equals the scenario run on its own.
     for (s, r) in sc.iter().zip(&one) {
-        let mut alone = ipabs::engine::run(deal, s).expect("runs");
-        ipabs::analytics::measures::apply_pricing(deal, &mut alone, &Pricing::default());
+        let run = ipabs::engine::run(deal, s).expect("runs");
+        let alone = ipabs::analytics::measures::price_run(deal, run, &Pricing::default());
         assert_eq!(format!("{alone:?}"), format!("{r:?}"), "{}", s.name);
     }
     // Without --flows only the senior rows and the summary are kept.
     let trimmed = sweep(deal, &sc, &Pricing::default(), opts(2, false)).expect("sweeps");
     for (full, t) in one.iter().zip(&trimmed) {
         assert_eq!(full.summary, t.summary);
+        assert_eq!(full.pricing, t.pricing);
         assert!(t.ledger.is_empty() && t.pool_flows.is_empty());
         assert!(t.tranche_flows.iter().all(|r| r.class == "senior"));
         assert_eq!(

@@ -22,10 +22,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-/// Lower end of the yield bracket: −99 % a year.
-pub const YIELD_MIN: f64 = -0.99;
-/// Upper end of the yield bracket: +1000 % a year.
-pub const YIELD_MAX: f64 = 10.0;
+pub use crate::scenario::{CurveError, YIELD_MAX, YIELD_MIN, ZeroCurve};
+
 /// Absolute tolerance of the root finder on the yield (or spread).
 pub const ROOT_TOLERANCE: f64 = 1e-12;
 /// Maximum number of Brent iterations (function evaluations after the bracket is set).
@@ -113,13 +111,6 @@ pub enum AnalyticsError {
         iterations: usize,
         tolerance: f64,
     },
-
-    /// The zero-curve points break one of the rules of [`ZeroCurve::new`].
-    #[error(
-        "invalid zero curve: {reason}. Pass at least one (tenor in years, annually compounded \
-         zero rate) point, tenors finite, >= 0 and strictly increasing, rates finite and > -1"
-    )]
-    InvalidCurve { reason: String },
 }
 
 /// Converts money rows to `f64` flows with `Decimal::to_f64`.
@@ -498,67 +489,6 @@ pub fn risk_measures(settle: NaiveDate, flows: &[Flow], y: f64) -> Option<RiskMe
         modified_duration,
         convexity,
     })
-}
-
-/// A zero curve: (tenor in years, annually compounded zero rate) points, rates interpolated
-/// linearly in tenor, flat beyond the first and last points.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ZeroCurve {
-    points: Vec<(f64, f64)>,
-}
-
-impl ZeroCurve {
-    /// Validates the points: at least one; tenors finite, ≥ 0 and strictly increasing; rates
-    /// finite and > −1.
-    pub fn new(points: Vec<(f64, f64)>) -> Result<Self, AnalyticsError> {
-        let invalid = |reason: String| Err(AnalyticsError::InvalidCurve { reason });
-        if points.is_empty() {
-            return invalid("it has no points".to_string());
-        }
-        for (i, &(t, r)) in points.iter().enumerate() {
-            if !t.is_finite() || t < 0.0 {
-                return invalid(format!("point {i} has tenor {t}, not a finite number >= 0"));
-            }
-            if !r.is_finite() || r <= -1.0 {
-                return invalid(format!("point {i} has rate {r}, not a finite number > -1"));
-            }
-            if i > 0 && t <= points[i - 1].0 {
-                return invalid(format!(
-                    "tenor {t} of point {i} is not above tenor {} of point {}",
-                    points[i - 1].0,
-                    i - 1
-                ));
-            }
-        }
-        Ok(Self { points })
-    }
-
-    /// The curve's points, as validated.
-    pub fn points(&self) -> &[(f64, f64)] {
-        &self.points
-    }
-
-    /// Zero rate at tenor `t` years: linear in `t` between points, the first point's rate for
-    /// `t` at or before the first tenor, the last point's rate at or after the last tenor.
-    /// `NaN` when `t` is NaN.
-    pub fn rate(&self, t: f64) -> f64 {
-        if t.is_nan() {
-            return f64::NAN;
-        }
-        let Some(&(t0, r0)) = self.points.first() else {
-            return f64::NAN; // unreachable for a validated curve
-        };
-        if t <= t0 {
-            return r0;
-        }
-        // Index of the first point with tenor > t; ≥ 1 because t > t0.
-        let i = self.points.partition_point(|&(ti, _)| ti <= t);
-        match (self.points.get(i - 1), self.points.get(i)) {
-            (Some(&(ta, ra)), Some(&(tb, rb))) => ra + (rb - ra) * (t - ta) / (tb - ta),
-            (Some(&(_, ra)), None) => ra,
-            _ => f64::NAN, // unreachable: i ≥ 1
-        }
-    }
 }
 
 /// Solves Σ CF_i (1 + r_i + z)^(−t_i) = price for z, with r_i the base rate at each future

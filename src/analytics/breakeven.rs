@@ -138,23 +138,6 @@ pub fn stressed(scenario: &Scenario, rate: Decimal) -> Scenario {
     }
 }
 
-/// Obligor indices from the largest cutoff balance to the smallest; equal balances in name
-/// order.
-pub fn obligors_by_size(deal: &Deal) -> Vec<usize> {
-    let balances: Vec<Decimal> = deal
-        .obligors
-        .iter()
-        .map(|o| o.assets.iter().map(|a| a.balance()).sum())
-        .collect();
-    let mut order: Vec<usize> = (0..deal.obligors.len()).collect();
-    order.sort_by(|&a, &b| {
-        balances[b]
-            .cmp(&balances[a])
-            .then_with(|| deal.obligors[a].name.cmp(&deal.obligors[b].name))
-    });
-    order
-}
-
 /// The target default rate of `rating` in `table`, rounded half away from zero to 8 decimal
 /// places: None when the tranche is unrated, the table has no multiplier for the rating, or the
 /// table's base default rate is not positive.
@@ -309,7 +292,7 @@ fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<u32> {
     t.scenario.default_rate = Decimal::ZERO;
     t.scenario.obligor_defaults.clear();
     let mut k = 0u32;
-    for o in obligors_by_size(deal) {
+    for o in deal.obligors_by_balance() {
         t.scenario.obligor_defaults.push((o, date));
         let (pass, _) = t.run()?;
         if !pass {

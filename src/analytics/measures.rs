@@ -1,11 +1,14 @@
 //! Tranche analytics of a run: yield from a price (or price from a yield), WAL, durations,
-//! convexity and spread, as written to `summary.parquet`.
+//! convexity and spread. [`price_run`] pairs a run with them ([`PricedRun`]); the output layer
+//! writes both into `summary.parquet`.
 //!
 //! Flows are each tranche's interest + principal + residual on its payment dates, after the
 //! settlement date (default: the closing date). A price is per 100 of the tranche's balance
 //! outstanding at settlement (its balance after the last payment date on or before it);
 //! unquoted tranches are priced at par. Time is ACT/365F, compounding annual
 //! (docs/analytics.md).
+
+use std::ops::{Deref, DerefMut};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -77,27 +80,81 @@ pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<
         .collect()
 }
 
-/// Writes the measures into the run's summary rows (matched by tranche name), and
-/// `yield_at_par`: the yield of buying at par on the closing date.
-pub fn apply_pricing(deal: &Deal, run: &mut RunResult, pricing: &Pricing) {
-    let measures = tranche_measures(deal, run, pricing);
+/// The pricing columns of one summary row (one tranche of one run).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TranchePricing {
+    /// Weighted average life from the settlement date, ACT/365F years.
+    pub wal_years: Option<f64>,
+    /// IRR of buying at par on the closing date: annual compounding, ACT/365F.
+    pub yield_at_par: Option<f64>,
+    /// Settlement date of `price` and the measures below (default: the closing date).
+    pub settlement_date: Option<NaiveDate>,
+    /// Price per 100 of the balance at settlement (par unless the scenario file quotes it).
+    pub price: Option<f64>,
+    /// Yield at `price` (annual compounding, ACT/365F).
+    pub yield_: Option<f64>,
+    pub macaulay_duration: Option<f64>,
+    pub modified_duration: Option<f64>,
+    pub convexity: Option<f64>,
+    /// Spread over the scenario file's discount rate or zero curve.
+    pub spread: Option<f64>,
+}
+
+/// A run and the pricing of its tranches: `pricing[i]` belongs to `run.summary[i]`. Derefs to
+/// the run.
+#[derive(Debug, Clone)]
+pub struct PricedRun {
+    pub run: RunResult,
+    pub pricing: Vec<TranchePricing>,
+}
+
+impl Deref for PricedRun {
+    type Target = RunResult;
+    fn deref(&self) -> &RunResult {
+        &self.run
+    }
+}
+
+impl DerefMut for PricedRun {
+    fn deref_mut(&mut self) -> &mut RunResult {
+        &mut self.run
+    }
+}
+
+/// Prices every summary row of `run` (matched to the deal's tranches by name) under `pricing`,
+/// with `yield_at_par`: the yield of buying at par on the closing date.
+pub fn price_run(deal: &Deal, run: RunResult, pricing: &Pricing) -> PricedRun {
+    let measures = tranche_measures(deal, &run, pricing);
     let at_par = if *pricing == Pricing::default() {
         measures.clone()
     } else {
-        tranche_measures(deal, run, &Pricing::default())
+        tranche_measures(deal, &run, &Pricing::default())
     };
-    for ((t, m), par) in deal.tranches.iter().zip(measures).zip(at_par) {
-        if let Some(row) = run.summary.iter_mut().find(|r| r.tranche == t.name) {
-            row.yield_at_par = par.yield_;
-            row.settlement_date = Some(pricing.settlement.unwrap_or(deal.closing_date));
-            row.price = m.price;
-            row.yield_ = m.yield_;
-            row.wal_years = m.wal_years;
-            row.macaulay_duration = m.macaulay_duration;
-            row.modified_duration = m.modified_duration;
-            row.convexity = m.convexity;
-            row.spread = m.spread;
-        }
+    let settlement_date = Some(pricing.settlement.unwrap_or(deal.closing_date));
+    let priced = run
+        .summary
+        .iter()
+        .map(|row| {
+            let Some(i) = deal.tranches.iter().position(|t| row.tranche == t.name) else {
+                return TranchePricing::default();
+            };
+            let (m, par) = (measures[i], at_par[i]);
+            TranchePricing {
+                wal_years: m.wal_years,
+                yield_at_par: par.yield_,
+                settlement_date,
+                price: m.price,
+                yield_: m.yield_,
+                macaulay_duration: m.macaulay_duration,
+                modified_duration: m.modified_duration,
+                convexity: m.convexity,
+                spread: m.spread,
+            }
+        })
+        .collect();
+    PricedRun {
+        run,
+        pricing: priced,
     }
 }
 

@@ -311,22 +311,6 @@ pub fn shift_timing(shares: &[Decimal], x: Decimal, front: bool) -> Vec<Decimal>
     out
 }
 
-/// Obligor indices by cutoff balance, largest first; ties by name.
-pub fn obligors_by_balance(deal: &Deal) -> Vec<usize> {
-    let bal: Vec<Decimal> = deal
-        .obligors
-        .iter()
-        .map(|o| o.assets.iter().map(|a| a.balance()).sum())
-        .collect();
-    let mut ix: Vec<usize> = (0..deal.obligors.len()).collect();
-    ix.sort_by(|&a, &b| {
-        bal[b]
-            .cmp(&bal[a])
-            .then_with(|| deal.obligors[a].name.cmp(&deal.obligors[b].name))
-    });
-    ix
-}
-
 /// How badly a run hurts the most senior tranche: (principal loss + final interest shortfall,
 /// minimum coverage multiple; None when never defined).
 pub fn senior_damage(
@@ -401,7 +385,7 @@ pub fn concentration_suite(deal: &Deal, base: &Scenario) -> Result<Vec<Scenario>
     let Some(first) = deal.periods.first().map(|p| p.collection_start) else {
         return Ok(Vec::new());
     };
-    let ranked = obligors_by_balance(deal);
+    let ranked = deal.obligors_by_balance();
     let top = 3.min(ranked.len());
     let mut out = Vec::new();
     for k in 1..=top {

@@ -132,13 +132,17 @@ impl Calendar {
             .clone()
     }
 
+    /// The names [`Calendar::builtin`] accepts (ignoring ASCII case).
+    pub const BUILTIN: [&'static str; 2] = ["CN", "weekends"];
+
     /// Looks up a built-in calendar by its TOML name: "CN" (mainland China) or "weekends"
     /// (ASCII case ignored). None otherwise.
     pub fn builtin(name: &str) -> Option<Calendar> {
+        let [cn, weekends] = Self::BUILTIN;
         let name = name.trim();
-        if name.eq_ignore_ascii_case("CN") {
+        if name.eq_ignore_ascii_case(cn) {
             Calendar::try_china().ok()
-        } else if name.eq_ignore_ascii_case("weekends") {
+        } else if name.eq_ignore_ascii_case(weekends) {
             Some(Calendar::weekends_only())
         } else {
             None
@@ -381,8 +385,9 @@ fn step(d: NaiveDate, forward: bool) -> Option<NaiveDate> {
     if forward { d.succ_opt() } else { d.pred_opt() }
 }
 
-/// Strict `YYYY-MM-DD` (four-digit year, two-digit month and day).
-fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+/// Parses `YYYY-MM-DD` exactly (four-digit year, two-digit month and day): calendar data and
+/// dates written as strings in deal and scenario files.
+pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     let shape_ok = b.len() == 10
         && b[4] == b'-'

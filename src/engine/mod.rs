@@ -46,7 +46,7 @@ pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
 /// Sweeps that drop them and break-even searches skip them; every other table, the ledger
 /// and the conservation check are the same either way.
 pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
-    scenario.check(deal)?;
+    scenario.check(deal.obligors.len(), deal.supports.len())?;
     let pool = project_with(deal, scenario, rows)?;
     run_with_pool(deal, scenario, pool)
 }

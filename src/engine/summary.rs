@@ -1,10 +1,9 @@
-//! Per-tranche totals and WAL. Yields and risk measures are added by
-//! [`crate::analytics::measures::apply_pricing`].
+//! Per-tranche totals. WAL, yields and risk measures are computed by
+//! [`crate::analytics::measures`].
 
 use rust_decimal::Decimal;
 
 use super::result::{TrancheFlowRow, TrancheSummary};
-use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
 use crate::deal::Deal;
 use crate::money::{lt, plus, positive};
 
@@ -16,15 +15,14 @@ pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<Tr
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            // Rows are period-major: tranche i of period k is at k * nt + i.
-            let rows = || flows.iter().skip(i).step_by(nt.max(1));
             let mut total_interest = Decimal::ZERO;
             let mut total_principal = Decimal::ZERO;
             let mut total_residual = Decimal::ZERO;
             let mut last = None;
             let mut final_payment_date = None;
             let mut min_coverage: Option<Decimal> = None;
-            for r in rows() {
+            // Rows are period-major: tranche i of period k is at k * nt + i.
+            for r in flows.iter().skip(i).step_by(nt.max(1)) {
                 total_interest = plus(total_interest, r.interest_paid);
                 total_principal = plus(total_principal, r.principal_paid);
                 total_residual = plus(total_residual, r.residual_paid);
@@ -42,10 +40,6 @@ pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<Tr
                 }
                 last = Some(r);
             }
-            let principal = rows()
-                .filter(|r| !r.principal_paid.is_zero())
-                .map(|r| (r.payment_date, r.principal_paid));
-            let wal = wal_years_of(deal.closing_date, flows_from_decimal_iter(principal));
             TrancheSummary {
                 tranche: t.name.clone(),
                 class: t.class.name().to_string(),
@@ -58,16 +52,7 @@ pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<Tr
                 principal_loss: last.map_or(t.balance, |r| r.balance_end),
                 interest_shortfall: last.map_or(Decimal::ZERO, |r| r.interest_shortfall),
                 final_payment_date,
-                wal_years: wal,
                 min_coverage_multiple: min_coverage,
-                yield_at_par: None,
-                settlement_date: None,
-                price: None,
-                yield_: None,
-                macaulay_duration: None,
-                modified_duration: None,
-                convexity: None,
-                spread: None,
             }
         })
         .collect()

@@ -43,11 +43,6 @@ impl ProRataRounding {
             ProRataRounding::HalfUpLastTakesRest => "half_up_last_takes_rest",
         }
     }
-
-    /// "one of: a, b, c", for error messages.
-    pub fn one_of() -> String {
-        one_of(Self::ALL.iter().map(|r| r.name()))
-    }
 }
 
 impl fmt::Display for ProRataRounding {
@@ -73,11 +68,6 @@ impl FromStr for Rounding {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Rounding::from_name(s).ok_or_else(|| format!("unknown rounding {s:?}"))
     }
-}
-
-/// "one of: a, b, c".
-pub fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    format!("one of: {}", names.collect::<Vec<_>>().join(", "))
 }
 
 /// An amount of whole fen as an integer count; `None` if it has a finer part or is too large.
@@ -293,15 +283,19 @@ mod tests {
             if total.is_zero() {
                 continue;
             }
-            let cash = Decimal::new(
-                (next() % total.mantissa() as u64).max(1) as i64,
-                2,
-            );
+            let cash = Decimal::new((next() % total.mantissa() as u64).max(1) as i64, 2);
             for rule in ProRataRounding::ALL {
                 let s = split(cash, &amounts, rule);
-                assert_eq!(s.iter().sum::<Decimal>(), cash.min(total), "{rule} {cash} {amounts:?}");
+                assert_eq!(
+                    s.iter().sum::<Decimal>(),
+                    cash.min(total),
+                    "{rule} {cash} {amounts:?}"
+                );
                 for (share, a) in s.iter().zip(&amounts) {
-                    assert!(*share >= Decimal::ZERO && share <= a, "{rule} {cash} {amounts:?}");
+                    assert!(
+                        *share >= Decimal::ZERO && share <= a,
+                        "{rule} {cash} {amounts:?}"
+                    );
                 }
             }
         }

@@ -17,18 +17,14 @@
 //! Like the run tables, the writer never rounds: a value that is not exact at its column's scale
 //! is refused with [`Error::Write`].
 
-use std::fs::{self, OpenOptions};
-use std::io;
 use std::path::{Path, PathBuf};
-use std::process;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::TEMP_DIR_PREFIX;
-use super::parquet::{DECIMAL_PRECISION, RATIO_SCALE, exact_mantissa, write_parquet};
+use super::parquet::{DECIMAL_PRECISION, RATIO_SCALE, exact_mantissa};
 use super::table::{display_width, render_line};
+use super::write_frames;
 use crate::analytics::breakeven::{BreakevenRow, RATE_DP};
 use crate::error::Error;
 
@@ -135,79 +131,13 @@ pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
 
-/// Writes `dir/breakeven.parquet` and returns its path.
-///
-/// Atomic: the table is built in memory, written to a new temporary file in `dir` (created if
-/// missing), fsync'd, and renamed over the final name; the directory is then fsync'd. An existing
-/// `breakeven.parquet` is replaced (refusing to overwrite is the caller's decision). On failure
-/// the temporary file is removed, nothing is left at the final name that was not there before,
-/// and `dir` is removed again if this call created it.
+/// Writes `dir/breakeven.parquet` and returns its path, with [`super::write_tables`]: the
+/// table is built in memory first and written all or nothing. An existing `breakeven.parquet`
+/// is replaced (refusing to overwrite is the caller's decision).
 pub fn write_breakeven(dir: &Path, rows: &[BreakevenRow]) -> Result<PathBuf, Error> {
-    let target = dir.join(BREAKEVEN_FILE);
-    let mut df = breakeven_frame(rows).map_err(|e| match e {
-        Error::Write { message, .. } => Error::Write {
-            path: target.clone(),
-            message,
-        },
-        other => other,
-    })?;
-    let existed = dir.is_dir();
-    fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
-    let result = temp_file(dir).and_then(|tmp| {
-        let moved = write_parquet(&tmp, &mut df)
-            .and_then(|()| fs::rename(&tmp, &target).map_err(|e| io_error(&target, &e)));
-        if moved.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        moved
-    });
-    let result = result.and_then(|()| sync_dir(dir)).map(|()| target);
-    if result.is_err() && !existed {
-        // Only succeeds when `dir` is empty, i.e. holds nothing but what this call created.
-        let _ = fs::remove_dir(dir);
-    }
-    result
-}
-
-fn io_error(path: &Path, e: &io::Error) -> Error {
-    Error::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-/// Creates a new, empty file `dir/.ipabs-tmp-breakeven-<pid>-<n>.parquet` and returns its path.
-fn temp_file(dir: &Path) -> Result<PathBuf, Error> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let pid = process::id();
-    for _ in 0..1000 {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!("{TEMP_DIR_PREFIX}breakeven-{pid}-{n}.parquet"));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(_) => return Ok(tmp),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_error(&tmp, &e)),
-        }
-    }
-    Err(Error::Write {
-        path: dir.to_path_buf(),
-        message: "cannot create a temporary file: 1000 names already taken".to_string(),
-    })
-}
-
-/// Fsyncs a directory so the rename is durable (a no-op where directories cannot be opened).
-fn sync_dir(dir: &Path) -> Result<(), Error> {
-    #[cfg(unix)]
-    {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error(dir, &e))?;
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-    }
-    Ok(())
+    let frame = breakeven_frame(rows).map(|df| vec![(BREAKEVEN_FILE, df)]);
+    let mut paths = write_frames(dir, frame)?;
+    Ok(paths.pop().unwrap_or_else(|| dir.join(BREAKEVEN_FILE)))
 }
 
 /// A rate as a percentage with at least `min_dp` decimals, more only when the rate needs them

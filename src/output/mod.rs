@@ -1,7 +1,8 @@
 //! Output: the run tables as Parquet files, and the terminal summary.
 //!
-//! [`write_run_tables`] writes the six tables of [`RUN_FILES`] for one or more runs, all or
-//! nothing. Every column is documented in docs/output.md.
+//! [`write_run_tables`] writes the six tables of [`RunTable::ALL`] ([`RUN_FILES`]) for one or
+//! more priced runs, all or nothing; [`write_tables`] is the one atomic writer, also used for
+//! `scenarios.parquet` and `breakeven.parquet`. Every column is documented in docs/output.md.
 
 pub mod breakeven;
 pub mod parquet;
@@ -16,20 +17,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use polars::prelude::DataFrame;
 
-use crate::engine::result::RunResult;
+use crate::analytics::measures::PricedRun;
+use crate::engine::result::RunTable;
 use crate::error::Error;
 
-/// The names of the files [`write_run_tables`] writes, in the order it writes them.
+/// The names of the files [`write_run_tables`] writes, in the order it writes them: the files
+/// of [`RunTable::ALL`].
 ///
 /// `support.parquet` holds the credit-support draw totals (`RunResult::support_draws`).
-pub const RUN_FILES: [&str; 6] = [
-    parquet::TRANCHE_FLOWS_FILE,
-    parquet::POOL_FLOWS_FILE,
-    parquet::LEDGER_FILE,
-    parquet::PERIODS_FILE,
-    parquet::SUMMARY_FILE,
-    parquet::SUPPORT_FILE,
-];
+pub const RUN_FILES: [&str; RunTable::ALL.len()] = {
+    let mut files = [""; RunTable::ALL.len()];
+    let mut i = 0;
+    while i < files.len() {
+        files[i] = RunTable::ALL[i].file();
+        i += 1;
+    }
+    files
+};
 
 /// Prefix of the temporary directory created inside the output directory.
 pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
@@ -44,9 +48,28 @@ pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
 /// failure the temporary directory is removed and no new or partial file is left in `dir` (and
 /// `dir` itself is removed again if this call created it).
 /// Returns the final paths, in the order of [`RUN_FILES`].
-pub fn write_run_tables(dir: &Path, runs: &[RunResult]) -> Result<Vec<PathBuf>, Error> {
-    let frames = build_frames(runs).map_err(|e| in_dir(dir, e))?;
-    write_tables(dir, frames)
+pub fn write_run_tables(dir: &Path, runs: &[PricedRun]) -> Result<Vec<PathBuf>, Error> {
+    write_frames(dir, run_frames(&RunTable::ALL, runs))
+}
+
+/// The frames of `tables` for `runs`, each paired with its file name.
+pub fn run_frames(
+    tables: &[RunTable],
+    runs: &[PricedRun],
+) -> Result<Vec<(&'static str, DataFrame)>, Error> {
+    tables
+        .iter()
+        .map(|&t| Ok((t.file(), parquet::run_table_frame(t, runs)?)))
+        .collect()
+}
+
+/// [`write_tables`] of frames still to be checked: a table that could not be built is
+/// reported under `dir` and nothing is written.
+pub fn write_frames(
+    dir: &Path,
+    frames: Result<Vec<(&'static str, DataFrame)>, Error>,
+) -> Result<Vec<PathBuf>, Error> {
+    write_tables(dir, frames.map_err(|e| in_dir(dir, e))?)
 }
 
 /// Puts a table-building error's file name under `dir`.
@@ -88,21 +111,6 @@ fn write_error(path: &Path, e: &io::Error) -> Error {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
-}
-
-/// Every table, paired with its file name, in the order of [`RUN_FILES`].
-fn build_frames(runs: &[RunResult]) -> Result<Vec<(&'static str, DataFrame)>, Error> {
-    Ok(vec![
-        (
-            parquet::TRANCHE_FLOWS_FILE,
-            parquet::tranche_flows_frame(runs)?,
-        ),
-        (parquet::POOL_FLOWS_FILE, parquet::pool_flows_frame(runs)?),
-        (parquet::LEDGER_FILE, parquet::ledger_frame(runs)?),
-        (parquet::PERIODS_FILE, parquet::periods_frame(runs)?),
-        (parquet::SUMMARY_FILE, parquet::summary_frame(runs)?),
-        (parquet::SUPPORT_FILE, parquet::support_frame(runs)?),
-    ])
 }
 
 /// Creates a new, empty directory `dir/.ipabs-tmp-<pid>-<n>`.

@@ -1,9 +1,10 @@
 //! The run tables as polars [`DataFrame`]s, and the Parquet writer.
 //!
-//! One function per table turns a slice of [`RunResult`]s into a DataFrame: the runs are stacked
-//! in the given order, each row keeps its position in the run's vector, and every table starts
-//! with the `deal` and `scenario` columns. The other column names are exactly the Rust field names
-//! in [`crate::engine::result`]. Column types (see docs/output.md):
+//! One function per table ([`RunTable`]) turns a slice of [`PricedRun`]s into a DataFrame: the
+//! runs are stacked in the given order, each row keeps its position in the run's vector, and
+//! every table starts with the `deal` and `scenario` columns. The other column names are exactly
+//! the Rust field names in [`crate::engine::result`]; `summary.parquet` adds those of
+//! [`TranchePricing`] after `min_coverage_multiple`. Column types (see docs/output.md):
 //!
 //! * money: `Decimal(18, 2)` (Parquet INT64 decimal). Every amount must be a whole number of fen
 //!   and smaller than 10^16 in absolute value, or the table is refused: the writer never rounds.
@@ -17,6 +18,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -24,24 +26,25 @@ use polars::polars_utils::compression::ZstdLevel;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::analytics::measures::{PricedRun, TranchePricing};
 use crate::engine::result::{
-    LedgerEntry, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+    LedgerEntry, PeriodRow, PoolFlowRow, RunResult, RunTable, SupportDrawTotal, TrancheFlowRow,
     TrancheSummary,
 };
 use crate::error::Error;
 
 /// File name of the tranche cash-flow table.
-pub const TRANCHE_FLOWS_FILE: &str = "tranche_flows.parquet";
+pub const TRANCHE_FLOWS_FILE: &str = RunTable::TrancheFlows.file();
 /// File name of the pool (per-obligor) cash-flow table.
-pub const POOL_FLOWS_FILE: &str = "pool_flows.parquet";
+pub const POOL_FLOWS_FILE: &str = RunTable::PoolFlows.file();
 /// File name of the audit ledger.
-pub const LEDGER_FILE: &str = "ledger.parquet";
+pub const LEDGER_FILE: &str = RunTable::Ledger.file();
 /// File name of the per-payment-date table.
-pub const PERIODS_FILE: &str = "periods.parquet";
+pub const PERIODS_FILE: &str = RunTable::Periods.file();
 /// File name of the per-tranche summary.
-pub const SUMMARY_FILE: &str = "summary.parquet";
+pub const SUMMARY_FILE: &str = RunTable::Summary.file();
 /// File name of the credit-support draw totals.
-pub const SUPPORT_FILE: &str = "support.parquet";
+pub const SUPPORT_FILE: &str = RunTable::Support.file();
 
 /// Precision of every Decimal column.
 pub const DECIMAL_PRECISION: usize = 18;
@@ -62,8 +65,9 @@ struct Row<'a, T> {
 }
 
 /// Every row of one table, runs in order.
-fn stack<'a, T>(runs: &'a [RunResult], rows: impl Fn(&'a RunResult) -> &'a [T]) -> Vec<Row<'a, T>> {
+fn stack<'a, T>(runs: &'a [PricedRun], rows: impl Fn(&'a RunResult) -> &'a [T]) -> Vec<Row<'a, T>> {
     runs.iter()
+        .map(|p| &p.run)
         .flat_map(|run| {
             rows(run)
                 .iter()
@@ -220,8 +224,20 @@ pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
     Ok(m)
 }
 
+/// The DataFrame of `table`.
+pub fn run_table_frame(table: RunTable, runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    match table {
+        RunTable::TrancheFlows => tranche_flows_frame(runs),
+        RunTable::PoolFlows => pool_flows_frame(runs),
+        RunTable::Ledger => ledger_frame(runs),
+        RunTable::Periods => periods_frame(runs),
+        RunTable::Summary => summary_frame(runs),
+        RunTable::Support => support_frame(runs),
+    }
+}
+
 /// `tranche_flows.parquet`: one row per tranche per payment date ([`TrancheFlowRow`]).
-pub fn tranche_flows_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+pub fn tranche_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.tranche_flows);
     let mut t: Table<'_, '_, TrancheFlowRow> = Table::new(TRANCHE_FLOWS_FILE, &rows);
     t.int32("period", |x| x.period)?;
@@ -241,7 +257,7 @@ pub fn tranche_flows_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
 }
 
 /// `pool_flows.parquet`: one row per obligor per collection period ([`PoolFlowRow`]).
-pub fn pool_flows_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+pub fn pool_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.pool_flows);
     let mut t: Table<'_, '_, PoolFlowRow> = Table::new(POOL_FLOWS_FILE, &rows);
     t.int32("period", |x| x.period)?;
@@ -260,7 +276,7 @@ pub fn pool_flows_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
 }
 
 /// `ledger.parquet`: every movement of cash, in order ([`LedgerEntry`]).
-pub fn ledger_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+pub fn ledger_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.ledger);
     let mut t: Table<'_, '_, LedgerEntry> = Table::new(LEDGER_FILE, &rows);
     t.int32("period", |x| x.period)?;
@@ -276,7 +292,7 @@ pub fn ledger_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
 }
 
 /// `periods.parquet`: one row per payment date ([`PeriodRow`]).
-pub fn periods_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+pub fn periods_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.periods);
     let mut t: Table<'_, '_, PeriodRow> = Table::new(PERIODS_FILE, &rows);
     t.int32("period", |x| x.period)?;
@@ -307,10 +323,48 @@ pub fn periods_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
     t.finish()
 }
 
-/// `summary.parquet`: one row per tranche over the whole run ([`TrancheSummary`]).
-pub fn summary_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
-    let rows = stack(runs, |r| &r.summary);
-    let mut t: Table<'_, '_, TrancheSummary> = Table::new(SUMMARY_FILE, &rows);
+/// A summary row and its pricing (none when the run has no pricing for it).
+struct PricedSummary<'a> {
+    summary: &'a TrancheSummary,
+    pricing: TranchePricing,
+}
+
+impl Deref for PricedSummary<'_> {
+    type Target = TrancheSummary;
+    fn deref(&self) -> &TrancheSummary {
+        self.summary
+    }
+}
+
+/// `summary.parquet`: one row per tranche over the whole run ([`TrancheSummary`] followed by
+/// its [`TranchePricing`]).
+pub fn summary_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    let priced: Vec<Vec<PricedSummary>> = runs
+        .iter()
+        .map(|p| {
+            p.run
+                .summary
+                .iter()
+                .enumerate()
+                .map(|(i, summary)| PricedSummary {
+                    summary,
+                    pricing: p.pricing.get(i).copied().unwrap_or_default(),
+                })
+                .collect()
+        })
+        .collect();
+    let rows: Vec<Row<'_, PricedSummary>> = runs
+        .iter()
+        .zip(&priced)
+        .flat_map(|(p, rows)| {
+            rows.iter().enumerate().map(move |(index, row)| Row {
+                run: &p.run,
+                index,
+                row,
+            })
+        })
+        .collect();
+    let mut t: Table<'_, '_, PricedSummary> = Table::new(SUMMARY_FILE, &rows);
     t.string("tranche", |r| r.row.tranche.as_str());
     t.string("class", |r| r.row.class.as_str());
     t.opt_string("rating", |x| x.rating.as_deref());
@@ -322,21 +376,21 @@ pub fn summary_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
     t.money("principal_loss", |x| x.principal_loss)?;
     t.money("interest_shortfall", |x| x.interest_shortfall)?;
     t.opt_date("final_payment_date", |x| x.final_payment_date);
-    t.opt_f64("wal_years", |x| x.wal_years)?;
+    t.opt_f64("wal_years", |x| x.pricing.wal_years)?;
     t.ratio("min_coverage_multiple", |x| x.min_coverage_multiple)?;
-    t.opt_f64("yield_at_par", |x| x.yield_at_par)?;
-    t.opt_date("settlement_date", |x| x.settlement_date);
-    t.opt_f64("price", |x| x.price)?;
-    t.opt_f64("yield", |x| x.yield_)?;
-    t.opt_f64("macaulay_duration", |x| x.macaulay_duration)?;
-    t.opt_f64("modified_duration", |x| x.modified_duration)?;
-    t.opt_f64("convexity", |x| x.convexity)?;
-    t.opt_f64("spread", |x| x.spread)?;
+    t.opt_f64("yield_at_par", |x| x.pricing.yield_at_par)?;
+    t.opt_date("settlement_date", |x| x.pricing.settlement_date);
+    t.opt_f64("price", |x| x.pricing.price)?;
+    t.opt_f64("yield", |x| x.pricing.yield_)?;
+    t.opt_f64("macaulay_duration", |x| x.pricing.macaulay_duration)?;
+    t.opt_f64("modified_duration", |x| x.pricing.modified_duration)?;
+    t.opt_f64("convexity", |x| x.pricing.convexity)?;
+    t.opt_f64("spread", |x| x.pricing.spread)?;
     t.finish()
 }
 
 /// `support.parquet`: total drawn from each credit-support provider ([`SupportDrawTotal`]).
-pub fn support_frame(runs: &[RunResult]) -> Result<DataFrame, Error> {
+pub fn support_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.support_draws);
     let mut t: Table<'_, '_, SupportDrawTotal> = Table::new(SUPPORT_FILE, &rows);
     t.string("support", |r| r.row.support.as_str());

@@ -5,6 +5,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::analytics::measures::{PricedRun, TranchePricing};
 use crate::engine::result::{Conservation, RunResult, TrancheSummary};
 use crate::money::fen;
 
@@ -24,7 +25,7 @@ const GAP: &str = "  ";
 ///   `None`.
 ///
 /// Pure: returns the text (ending in a newline) without printing it.
-pub fn summary_table(run: &RunResult) -> String {
+pub fn summary_table(run: &PricedRun) -> String {
     let header = [
         "Tranche",
         "Class",
@@ -41,7 +42,12 @@ pub fn summary_table(run: &RunResult) -> String {
     let right = [
         false, false, true, true, true, true, true, true, true, false,
     ];
-    let rows: Vec<[String; 10]> = run.summary.iter().map(summary_row).collect();
+    let rows: Vec<[String; 10]> = run
+        .summary
+        .iter()
+        .enumerate()
+        .map(|(i, s)| summary_row(s, &run.pricing.get(i).copied().unwrap_or_default()))
+        .collect();
 
     let mut widths = header.map(display_width);
     for row in &rows {
@@ -69,7 +75,7 @@ pub fn summary_table(run: &RunResult) -> String {
     out
 }
 
-fn summary_row(s: &TrancheSummary) -> [String; 10] {
+fn summary_row(s: &TrancheSummary, p: &TranchePricing) -> [String; 10] {
     [
         s.tranche.clone(),
         s.class.clone(),
@@ -77,9 +83,9 @@ fn summary_row(s: &TrancheSummary) -> [String; 10] {
         format_money(s.total_interest),
         format_money(s.total_principal),
         format_money(s.principal_loss),
-        s.wal_years
+        p.wal_years
             .map_or_else(|| MISSING.to_string(), |w| format!("{w:.2}")),
-        s.yield_at_par
+        p.yield_at_par
             .map_or_else(|| MISSING.to_string(), |y| format!("{:.3}%", y * 100.0)),
         s.min_coverage_multiple
             .map_or_else(|| MISSING.to_string(), |c| format!("{:.2}x", fen(c))),
@@ -222,7 +228,7 @@ pub fn render_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> St
 
 /// A sweep at a glance: per tranche, over all scenarios, how many paid in full, the worst
 /// principal loss and interest shortfall (and where), and the lowest yield and coverage.
-pub fn sweep_table(runs: &[RunResult]) -> String {
+pub fn sweep_table(runs: &[PricedRun]) -> String {
     let Some(first) = runs.first() else {
         return "(no scenarios)\n".to_string();
     };
@@ -232,6 +238,9 @@ pub fn sweep_table(runs: &[RunResult]) -> String {
             .iter()
             .filter_map(|r| r.summary.get(i).map(|s| (r.scenario.as_str(), s)))
             .collect();
+        let yields = runs
+            .iter()
+            .filter_map(|r| r.pricing.get(i).and_then(|p| p.yield_));
         let full = rows_i
             .iter()
             .filter(|(_, s)| s.principal_loss.is_zero() && s.interest_shortfall.is_zero())
@@ -240,10 +249,7 @@ pub fn sweep_table(runs: &[RunResult]) -> String {
             .iter()
             .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall)
             .filter(|(_, s)| !(s.principal_loss + s.interest_shortfall).is_zero());
-        let min_yield = rows_i
-            .iter()
-            .filter_map(|(_, s)| s.yield_)
-            .min_by(f64::total_cmp);
+        let min_yield = yields.min_by(f64::total_cmp);
         let min_cov = rows_i
             .iter()
             .filter_map(|(_, s)| s.min_coverage_multiple)

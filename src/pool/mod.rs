@@ -1,5 +1,8 @@
-//! The pool: contractual schedules ([`amortization`]) and their projection under a scenario
-//! ([`projection`]).
+//! The pool: contractual schedules ([`amortization`]), their projection under a scenario
+//! ([`projection`]) and the rows it produces ([`rows`]).
 
 pub mod amortization;
 pub mod projection;
+pub mod rows;
+
+pub use rows::PoolFlowRow;

@@ -21,12 +21,13 @@ use rust_decimal::prelude::*;
 
 use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
-use crate::engine::result::{Label, PoolFlowRow};
 use crate::error::{Error, Result};
+use crate::label::Label;
 use crate::money::{
     FenSum, Ratio, Rounding, add_to as add, fen_of, min, minus, mul_fen, mul_round, order, plus,
     positive, round_half_away,
 };
+use crate::pool::rows::PoolFlowRow;
 use crate::scenario::Scenario;
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about

@@ -4,8 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::deal::{FREQUENCIES, checked_sum, forbid, parse_or};
-use super::{Ctx, Names, Sign};
+use super::{Ctx, Names, Sign, checked_sum, forbid, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
@@ -13,7 +12,14 @@ use crate::money::Rounding;
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
-const REPAYMENTS: &str = "one of: level, equal_principal, interest_only, bullet";
+/// The repayment methods in `Repayment`'s order. `Repayment::ALL` is private to
+/// pool/amortization.rs; the test `repayments_are_every_method` keeps this list in step.
+const REPAYMENTS: [Repayment; 4] = [
+    Repayment::Level,
+    Repayment::EqualPrincipal,
+    Repayment::InterestOnlyBullet,
+    Repayment::Bullet,
+];
 /// Most instalments a generated schedule may have.
 const MAX_TERM: u32 = 600;
 
@@ -360,9 +366,19 @@ fn generate(
         a.term.is_some(),
         "term = 12 (number of instalments)",
     );
-    need(ctx, "frequency", a.frequency.is_some(), FREQUENCIES);
+    need(
+        ctx,
+        "frequency",
+        a.frequency.is_some(),
+        &one_of(&Frequency::ALL.map(Frequency::name)),
+    );
     if kind == AssetKind::Loan {
-        need(ctx, "repayment", a.repayment.is_some(), REPAYMENTS);
+        need(
+            ctx,
+            "repayment",
+            a.repayment.is_some(),
+            &one_of(&REPAYMENTS.map(Repayment::name)),
+        );
     }
     let balance = a
         .balance
@@ -419,7 +435,7 @@ fn generate(
         &format!("{p}.frequency"),
         a.frequency.as_deref(),
         "frequency",
-        FREQUENCIES,
+        &Frequency::ALL.map(Frequency::name),
     );
     let repayment: Option<Repayment> = match &a.repayment {
         Some(r) => parse_or(
@@ -427,7 +443,7 @@ fn generate(
             &format!("{p}.repayment"),
             Some(r),
             "repayment method",
-            REPAYMENTS,
+            &REPAYMENTS.map(Repayment::name),
         ),
         None => Some(Repayment::Level),
     };
@@ -551,4 +567,17 @@ fn finish(
         }
     }
     Some(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repayments_are_every_method() {
+        // `Repayment::from_str` lists every method (from `Repayment::ALL`) in its error.
+        let err = "".parse::<Repayment>().unwrap_err();
+        let listed = err.split("expected one of: ").nth(1).unwrap();
+        assert_eq!(listed, REPAYMENTS.map(Repayment::name).join(", "));
+    }
 }

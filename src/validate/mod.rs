@@ -5,9 +5,13 @@
 //! column and key path. The format is documented in `docs/deal-format.md`.
 
 mod assets;
+mod dates;
 mod deal;
+mod liabilities;
+mod messages;
 mod scenario;
 mod spans;
+mod waterfalls;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -470,6 +474,86 @@ impl<'a> Ctx<'a> {
             self.err(path, "the name is empty", "a non-empty name");
         }
     }
+}
+
+/// `one of: a, b, c`: the `expected` text of an unknown name, built from the accepted names
+/// (each enum's own list, so the message cannot drift from what is parsed).
+pub(crate) fn one_of(names: &[&str]) -> String {
+    format!("one of: {}", names.join(", "))
+}
+
+/// Sums amounts with overflow checking; reports an overflow at `path`.
+pub(crate) fn checked_sum(
+    ctx: &mut Ctx,
+    path: &str,
+    items: impl Iterator<Item = Decimal>,
+) -> Option<Decimal> {
+    let mut total = Decimal::ZERO;
+    for v in items {
+        match total.checked_add(v) {
+            Some(t) => total = t,
+            None => {
+                ctx.err(
+                    path,
+                    "the amounts overflow when added up",
+                    "smaller amounts",
+                );
+                return None;
+            }
+        }
+    }
+    Some(total)
+}
+
+/// Parses an optional string key with `FromStr`; None means the default applies (or the
+/// value was wrong, which is reported with the accepted `names`).
+pub(crate) fn parse_or<T: std::str::FromStr>(
+    ctx: &mut Ctx,
+    path: &str,
+    s: Option<&str>,
+    what: &str,
+    names: &[&str],
+) -> Option<T> {
+    let s = s?;
+    let parsed = s.parse::<T>().ok();
+    if parsed.is_none() {
+        let hint = suggest(s, names.iter().copied())
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        ctx.err(path, format!("unknown {what} `{s}`{hint}"), one_of(names));
+    }
+    parsed
+}
+
+/// Reports each present key of `keys` that is not in `allowed`; `common` lists the keys
+/// every variant takes, for the message.
+pub(crate) fn forbid(
+    ctx: &mut Ctx,
+    prefix: &str,
+    keys: &[(&str, bool)],
+    allowed: &[&str],
+    common: &[&str],
+    what: &str,
+) {
+    for &(k, present) in keys {
+        if present && !allowed.contains(&k) {
+            let all: Vec<&str> = common.iter().chain(allowed).copied().collect();
+            ctx.key_err(
+                &format!("{prefix}.{k}"),
+                format!("`{k}` does not belong to {what}"),
+                format!("{what} takes: {}", all.join(", ")),
+            );
+        }
+    }
+}
+
+pub(crate) fn missing(ctx: &mut Ctx, path: &str, what: &str, example: &str) {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    ctx.err(
+        path,
+        format!("missing required key `{key}` for {what}"),
+        example.to_string(),
+    );
 }
 
 /// `v` × 100, without trailing zeros.

@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::spans::join_key;
-use super::{Ctx, Names, Sign};
-use crate::analytics::bond_math::{YIELD_MAX, YIELD_MIN, ZeroCurve};
+use super::{Ctx, Names, Sign, one_of};
 use crate::deal::Deal;
 use crate::scenario::{
-    Axis, Discount, Grid, MAX_GRID_POINTS, Pricing, Quote, RatingTable, Scenario, ScenarioSet,
+    Axis, Discount, Grid, MAX_GRID_POINTS, PointNames, Pricing, Quote, RatingTable, Scenario,
+    ScenarioSet, YIELD_MAX, YIELD_MIN, ZeroCurve,
 };
 use crate::schema;
 
@@ -217,7 +217,12 @@ pub(super) fn build_file(
     }
     let mut scenarios: Vec<Scenario> = listed.into_iter().flatten().collect();
     if let Some(g) = grid {
-        let points = g.expand(deal);
+        let obligor_names: Vec<&str> = deal.obligors.iter().map(|o| o.name.as_str()).collect();
+        let support_names: Vec<&str> = deal.supports.iter().map(|s| s.name.as_str()).collect();
+        let points = g.expand(&PointNames {
+            obligors: &obligor_names,
+            supports: &support_names,
+        });
         let mut seen: HashMap<&str, usize> = scenarios
             .iter()
             .enumerate()
@@ -367,8 +372,7 @@ fn grid(
         ctx.err(
             "grid",
             "the grid has no value lists",
-            "at least one of: cdr, default_rate, recovery_rate, recovery_lag_months, delay, \
-             cpr, defaulted_obligors, supports_off",
+            format!("at least {}", one_of(&Axis::KEYS)),
         );
     }
     let grid = Grid {

@@ -1,15 +1,14 @@
-//! Where things are in the source: an index from key path to byte spans, byte offsets to
-//! line and column, and toml/serde errors to [`InputError`]s.
+//! Where things are in the source: an index from key path to byte spans, and byte offsets to
+//! line, column and key path. [`super::messages`] turns toml and serde errors into
+//! [`InputError`]s located with it.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::error::{Error, InputError};
-use crate::schema::DATE_EXPECTED;
+use crate::error::InputError;
 
 /// One key or array element of the document.
 #[derive(Debug)]
@@ -46,37 +45,30 @@ pub(crate) enum Literal {
 #[derive(Debug)]
 pub(crate) struct SourceIndex<'a> {
     file: &'a str,
-    text: &'a str,
+    pub(super) text: &'a str,
     line_starts: Vec<usize>,
     entries: Vec<Entry>,
     by_path: HashMap<String, usize>,
 }
 
 impl<'a> SourceIndex<'a> {
-    /// Parses `text` (BOM already stripped) and deserializes it into `T`.
-    pub(crate) fn load<T>(file: &'a str, text: &'a str) -> Result<(Self, T), Error>
-    where
-        T: Deserialize<'a>,
-    {
+    /// The index of a parsed document.
+    pub(super) fn of_table(file: &'a str, text: &'a str, table: &Spanned<DeTable<'_>>) -> Self {
         let mut index = SourceIndex::new(file, text);
-        let table = match DeTable::parse(text) {
-            Ok(t) => t,
-            Err(e) => {
-                // Index what the parser could recover, to name the key near the error.
-                let (partial, _) = DeTable::parse_recoverable(text);
-                index.walk_table(partial.get_ref(), "", 1);
-                index.index_paths();
-                return Err(Error::Input(vec![index.syntax_error(&e)]));
-            }
-        };
-        let root_span = table.span();
-        index.push(String::new(), None, root_span, 0, Kind::Table, None);
+        index.push(String::new(), None, table.span(), 0, Kind::Table, None);
         index.walk_table(table.get_ref(), "", 1);
         index.index_paths();
-        match T::deserialize(toml::de::Deserializer::from(table)) {
-            Ok(v) => Ok((index, v)),
-            Err(e) => Err(Error::Input(vec![index.serde_error(&e)])),
-        }
+        index
+    }
+
+    /// The index of what the parser can recover from `text`, which need not be valid TOML:
+    /// enough to name the key near an error.
+    pub(super) fn recovered(file: &'a str, text: &'a str) -> Self {
+        let mut index = SourceIndex::new(file, text);
+        let (partial, _) = DeTable::parse_recoverable(text);
+        index.walk_table(partial.get_ref(), "", 1);
+        index.index_paths();
+        index
     }
 
     fn new(file: &'a str, text: &'a str) -> Self {
@@ -101,10 +93,7 @@ impl<'a> SourceIndex<'a> {
         problem: String,
         expected: String,
     ) -> InputError {
-        let mut index = SourceIndex::new(file, text);
-        let (partial, _) = DeTable::parse_recoverable(text);
-        index.walk_table(partial.get_ref(), "", 1);
-        index.index_paths();
+        let index = SourceIndex::recovered(file, text);
         let path = index.path_near(offset, false);
         index.error_at(offset, &path, problem, expected)
     }
@@ -208,7 +197,7 @@ impl<'a> SourceIndex<'a> {
     }
 
     /// The deepest path whose key or value span contains `span`.
-    fn innermost_path(&self, span: &Range<usize>) -> String {
+    pub(super) fn innermost_path(&self, span: &Range<usize>) -> String {
         let contains = |r: &Range<usize>| r.start <= span.start && span.end <= r.end;
         let mut best: Option<(usize, usize, &str)> = None;
         for e in &self.entries {
@@ -229,7 +218,7 @@ impl<'a> SourceIndex<'a> {
     }
 
     /// The bounds of the line holding byte `offset`.
-    fn line_bounds(&self, offset: usize) -> (usize, usize) {
+    pub(super) fn line_bounds(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let start = self
             .text
@@ -245,13 +234,13 @@ impl<'a> SourceIndex<'a> {
     }
 
     /// 1-based line of a byte offset.
-    fn line_of(&self, offset: usize) -> usize {
+    pub(super) fn line_of(&self, offset: usize) -> usize {
         self.line_starts.partition_point(|&s| s <= offset).max(1)
     }
 
     /// The array or inline table (not one opened by a header) that encloses `offset`, the
     /// innermost first: its path and where it starts.
-    fn container_at(&self, offset: usize) -> Option<(&str, usize)> {
+    pub(super) fn container_at(&self, offset: usize) -> Option<(&str, usize)> {
         self.entries
             .iter()
             .filter(|e| e.kind != Kind::Scalar && !e.path.is_empty())
@@ -285,7 +274,7 @@ impl<'a> SourceIndex<'a> {
     /// same line; the array or inline table around it (first, when `container_first`); the
     /// key written at the start of the line, inside the table of the last header; that
     /// table; the document.
-    fn path_near(&self, offset: usize, container_first: bool) -> String {
+    pub(super) fn path_near(&self, offset: usize, container_first: bool) -> String {
         let (line_start, line_end) = self.line_bounds(offset);
         let line = self.text.get(line_start..line_end).unwrap_or("");
         if let Some(name) = header_name(line) {
@@ -312,119 +301,6 @@ impl<'a> SourceIndex<'a> {
         }
     }
 
-    /// A TOML syntax error, in the file's terms: which key, what was found, and a hint for
-    /// the common mistakes (an unclosed string or array, a missing `=` or comma, a
-    /// duplicate key or table, a bare non-ASCII key).
-    fn syntax_error(&self, e: &toml::de::Error) -> InputError {
-        let span = e.span().unwrap_or(0..0);
-        let offset = span.start.min(self.text.len());
-        let found = self
-            .text
-            .get(span.start..span.end.min(self.text.len()))
-            .unwrap_or("");
-        let (line_start, line_end) = self.line_bounds(offset);
-        let line = self.text.get(line_start..line_end).unwrap_or("");
-        let rest = self.text.get(offset..line_end).unwrap_or("").trim();
-        let (msg, toml_expected) = match e.message().split_once(", expected ") {
-            Some((p, x)) => (p.trim(), x.trim()),
-            None => (e.message().trim(), ""),
-        };
-        // What is at the error: the text toml points at, or the token that starts there.
-        let at = if found.trim().is_empty() {
-            match rest.chars().next() {
-                Some(c) if c.is_alphanumeric() || c == '_' => rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-'))
-                    .collect(),
-                Some(c) => c.to_string(),
-                None => String::new(),
-            }
-        } else {
-            found.trim().to_string()
-        };
-        let path = self.path_near(offset, msg.starts_with("unclosed"));
-        let key = path_tail(&path);
-        let first_line = |p: &str| {
-            self.key_offset(p)
-                .filter(|&o| o < offset)
-                .map(|o| format!(" (first on line {})", self.line_of(o)))
-                .unwrap_or_default()
-        };
-        let (problem, expected) = match msg {
-            "duplicate key" if header_name(line).is_some() => (
-                format!("the table [{path}] appears twice{}", first_line(&path)),
-                format!("each table once: merge the two [{path}] tables"),
-            ),
-            "duplicate key" => (
-                format!("duplicate key `{key}`{}", first_line(&path)),
-                "each key at most once in a table".to_string(),
-            ),
-            "invalid unquoted key" if !found.is_ascii() => (
-                format!(
-                    "`{found}` is not a valid bare key: bare keys may only hold ASCII letters, \
-                     digits, `-` and `_`"
-                ),
-                format!("a quoted key, e.g. \"{found}\" = …"),
-            ),
-            "key with no value" => (
-                format!("`{key}` is not followed by `=`"),
-                "key = value, e.g. cutoff_date = 2024-03-31".to_string(),
-            ),
-            "string values must be quoted" if rest.is_empty() || rest.starts_with('#') => (
-                format!("`{key}` has no value after `=`"),
-                "a value, e.g. 0.05, \"text\", 2024-03-31 or [ … ]".to_string(),
-            ),
-            "string values must be quoted" => {
-                let word: String = rest
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}' | '#'))
-                    .collect();
-                (
-                    format!("string values must be quoted: found `{word}`"),
-                    format!("\"{word}\""),
-                )
-            }
-            "invalid basic string" | "invalid literal string" if rest.is_empty() => (
-                "the string is not closed before the end of the line".to_string(),
-                "a closing quote; a string cannot span lines unless it is written \"\"\"…\"\"\""
-                    .to_string(),
-            ),
-            "invalid time" if looks_like_two_dates(found) => (
-                format!(
-                    "`{found}` reads as a date and a time: is a comma missing between two dates?"
-                ),
-                "dates separated by commas, e.g. [2024-04-01, 2024-07-01]".to_string(),
-            ),
-            "missing comma between array elements" | "unclosed array" | "unclosed inline table" => {
-                let opened = self
-                    .container_at(offset)
-                    .filter(|&(_, start)| self.line_of(start) < self.line_of(offset));
-                match opened {
-                    Some((p, start)) => (
-                        format!(
-                            "{msg}: `{}` opened on line {} is still open here",
-                            path_tail(p),
-                            self.line_of(start)
-                        ),
-                        "`]` or `}` to close it, or `,` between its items".to_string(),
-                    ),
-                    None => (msg.to_string(), describe_toml_expected(toml_expected)),
-                }
-            }
-            _ if !at.is_empty() && !msg.contains('`') && at.chars().count() <= 40 => (
-                format!("{msg}: found `{at}`"),
-                describe_toml_expected(toml_expected),
-            ),
-            _ => (msg.to_string(), describe_toml_expected(toml_expected)),
-        };
-        self.error_at(
-            offset,
-            &path,
-            format!("TOML syntax error: {problem}"),
-            expected,
-        )
-    }
-
     /// 1-based line and column (in characters) of a byte offset, and the line's text.
     fn position(&self, offset: usize) -> (usize, usize, Option<String>) {
         if self.text.is_empty() {
@@ -446,7 +322,13 @@ impl<'a> SourceIndex<'a> {
         (line_idx + 1, column, Some(line_text.to_string()))
     }
 
-    fn error_at(&self, offset: usize, path: &str, problem: String, expected: String) -> InputError {
+    pub(super) fn error_at(
+        &self,
+        offset: usize,
+        path: &str,
+        problem: String,
+        expected: String,
+    ) -> InputError {
         let (line, column, source_line) = self.position(offset);
         InputError {
             file: self.file.to_string(),
@@ -473,17 +355,6 @@ impl<'a> SourceIndex<'a> {
     pub(crate) fn location(&self, path: &str) -> String {
         let (line, column, _) = self.position(self.offset_of(path, false));
         format!("{}:{line}:{column}: {path}", self.file)
-    }
-
-    fn serde_error(&self, e: &toml::de::Error) -> InputError {
-        let span = e.span().unwrap_or(0..0);
-        let mut path = self.innermost_path(&span);
-        let source = self.text.get(span.clone()).unwrap_or("");
-        let (problem, expected, missing) = translate_serde_message(e.message(), source);
-        if let Some(key) = missing {
-            path = join_key(&path, &key);
-        }
-        self.error_at(span.start, &path, problem, expected)
     }
 }
 
@@ -528,17 +399,8 @@ fn parent_path(path: &str) -> Option<&str> {
     Some(last_dot.map_or("", |i| &path[..i]))
 }
 
-/// toml's list of what it expected, or a pointer to the TOML syntax when it gave none.
-fn describe_toml_expected(e: &str) -> String {
-    if e.is_empty() {
-        "valid TOML (https://toml.io)".to_string()
-    } else {
-        e.to_string()
-    }
-}
-
 /// The last key of a path: `tranches[1].coupon` → `coupon`, `a.b[2]` → `b`.
-fn path_tail(path: &str) -> &str {
+pub(super) fn path_tail(path: &str) -> &str {
     let mut p = path;
     while p.ends_with(']') {
         match parent_path(p) {
@@ -555,7 +417,7 @@ fn path_tail(path: &str) -> &str {
 
 /// The table a header line opens, as a key path: `[[obligors.assets]]` → `obligors.assets`;
 /// None when the line is not a header.
-fn header_name(line: &str) -> Option<String> {
+pub(super) fn header_name(line: &str) -> Option<String> {
     let t = line.trim_start();
     let inner = t.strip_prefix("[[").or_else(|| t.strip_prefix('['))?;
     let close = inner.find(']')?;
@@ -619,131 +481,6 @@ fn split_dotted(s: &str) -> Option<Vec<String>> {
     }
 }
 
-/// `2024-04-01 2024-07-01`: a date, a blank and something that is not a time.
-fn looks_like_two_dates(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() > 11
-        && s.get(..10)
-            .is_some_and(|d| crate::schema::parse_date_text(d).is_some())
-        && b.get(10) == Some(&b' ')
-        && b.get(13) != Some(&b':')
-}
-
-/// The backquoted names in `s`: "one of `a`, `b`" → [a, b].
-fn quoted_names(s: &str) -> Vec<&str> {
-    s.split('`').skip(1).step_by(2).collect()
-}
-
-/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names`.
-fn did_you_mean(found: &str, names: &[&str]) -> String {
-    super::suggest(found, names.iter().copied())
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default()
-}
-
-/// The expectation serde names for a `Decimal`.
-const DECIMAL: &str = "a Decimal type representing a fixed-point number";
-
-/// Turns a serde message into (problem, expected, missing key). `source` is the text of
-/// the value the message is about, shown instead of serde's rendering of it.
-fn translate_serde_message(msg: &str, source: &str) -> (String, String, Option<String>) {
-    if let Some(rest) = msg.strip_prefix("missing field ") {
-        let key = rest.trim_matches('`').to_string();
-        return (
-            format!("missing required key `{key}`"),
-            format!("the key `{key}` in this table"),
-            Some(key),
-        );
-    }
-    if let Some(rest) = msg.strip_prefix("unknown field ") {
-        let (found, expected) = rest.split_once(", ").unwrap_or((rest, ""));
-        let names = quoted_names(expected);
-        let expected = if names.is_empty() {
-            "no keys in this table".to_string()
-        } else {
-            format!("one of: {}", names.join(", "))
-        };
-        let hint = did_you_mean(found.trim_matches('`'), &names);
-        return (format!("unknown key {found}{hint}"), expected, None);
-    }
-    if let Some(rest) = msg.strip_prefix("unknown variant ") {
-        let (found, expected) = rest.split_once(", ").unwrap_or((rest, ""));
-        let names = quoted_names(expected);
-        let hint = did_you_mean(found.trim_matches('`'), &names);
-        return (
-            format!("unknown value {found}{hint}"),
-            format!("one of: {}", names.join(", ")),
-            None,
-        );
-    }
-    let (problem, expected) = match msg.split_once(", expected ") {
-        Some((p, e)) => (p, e),
-        None => (msg, ""),
-    };
-    let invalid_type = problem.strip_prefix("invalid type: ");
-    let invalid_value = problem.strip_prefix("invalid value: ");
-    let Some(unexpected) = invalid_type.or(invalid_value) else {
-        return (problem.to_string(), describe_expected(expected), None);
-    };
-    // What was found, in TOML's words and as written.
-    let written = if source.is_empty() || source.chars().count() > 60 {
-        None
-    } else {
-        Some(source)
-    };
-    let found = match unexpected {
-        "map" => "a table".to_string(),
-        "sequence" => "an array".to_string(),
-        u if u.starts_with("floating point") => {
-            format!(
-                "float `{}`",
-                written.unwrap_or(u.trim_start_matches("floating point ").trim_matches('`'))
-            )
-        }
-        u if u.starts_with("string ") => {
-            format!(
-                "string {}",
-                written.unwrap_or(u.trim_start_matches("string "))
-            )
-        }
-        u => u.to_string(),
-    };
-    let problem = if let Some(big) = unexpected
-        .strip_prefix("integer `")
-        .and_then(|r| r.strip_suffix("` as i128"))
-    {
-        format!("the integer {big} is too large")
-    } else if invalid_value.is_some() && expected == DECIMAL {
-        if found.starts_with("string") {
-            format!("{found} is not a number")
-        } else {
-            format!("{found} is not a finite number that fits a decimal")
-        }
-    } else if invalid_type.is_some() {
-        format!("wrong type: found {found}")
-    } else {
-        format!("wrong value: found {found}")
-    };
-    (problem, describe_expected(expected), None)
-}
-
-/// serde's name of an expected type, in the file's terms.
-fn describe_expected(e: &str) -> String {
-    match e {
-        DECIMAL => {
-            "a number, e.g. 1250000.50, 0.0435 or \"1250000.50\" (quote large amounts)".to_string()
-        }
-        "i64" | "u32" | "u64" | "i32" => "an integer".to_string(),
-        "a boolean" => "true or false".to_string(),
-        "a sequence" => "an array, e.g. [\"A\", \"B\"]".to_string(),
-        "a map" => "a table".to_string(),
-        "a TOML datetime" => DATE_EXPECTED.to_string(),
-        _ if e.starts_with("struct ") => "a table".to_string(),
-        _ if e.starts_with("enum ") || e.starts_with("variant ") => "a string".to_string(),
-        _ => e.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -782,39 +519,5 @@ mod tests {
         assert_eq!(path_tail("obligors[0].assets[0].schedule"), "schedule");
         assert_eq!(path_tail("deal.\"名称\""), "名称");
         assert_eq!(path_tail("reserve"), "reserve");
-        assert!(looks_like_two_dates("2024-04-01 2024-07-01"));
-        assert!(!looks_like_two_dates("2024-04-01 10:00"));
-    }
-
-    #[test]
-    fn serde_messages() {
-        let (p, e, m) = translate_serde_message(
-            "unknown field `balanse`, expected one of `name`, `balance`",
-            "balanse",
-        );
-        assert_eq!(p, "unknown key `balanse` (did you mean `balance`?)");
-        assert_eq!(e, "one of: name, balance");
-        assert_eq!(m, None);
-        let (p, _, m) = translate_serde_message("missing field `balance`", "");
-        assert_eq!(p, "missing required key `balance`");
-        assert_eq!(m.as_deref(), Some("balance"));
-        let (p, e, _) =
-            translate_serde_message("invalid type: integer `3`, expected a string", "3");
-        assert_eq!(p, "wrong type: found integer `3`");
-        assert_eq!(e, "a string");
-        let (p, _, _) = translate_serde_message(
-            "invalid type: integer `99999999999999999999` as i128, expected i64",
-            "99999999999999999999",
-        );
-        assert_eq!(p, "the integer 99999999999999999999 is too large");
-        let (p, e, _) = translate_serde_message(
-            "invalid value: string \"lots\", expected a Decimal type representing a \
-             fixed-point number",
-            "\"lots\"",
-        );
-        assert_eq!(p, "string \"lots\" is not a number");
-        assert!(e.starts_with("a number"));
-        let (p, _, _) = translate_serde_message("invalid type: map, expected a sequence", "{}");
-        assert_eq!(p, "wrong type: found a table");
     }
 }

@@ -1,0 +1,447 @@
+//! `[deal]`: the name, the dates, the calendar and the payment periods.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use super::{Ctx, one_of, parse_or};
+use crate::calendar::daycount::DayCount;
+use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
+use crate::calendar::{BusinessDayConvention, Calendar};
+use crate::deal::PeriodDates;
+use crate::money::{ProRataRounding, Rounding};
+use crate::schema;
+
+/// Longest collection lags accepted.
+const MAX_LAG_DAYS: u32 = 366;
+const MAX_LAG_BUSINESS_DAYS: u32 = 250;
+
+/// `[deal]`, resolved.
+pub(super) struct Header {
+    pub(super) name: String,
+    pub(super) currency: String,
+    pub(super) cutoff: NaiveDate,
+    pub(super) closing: NaiveDate,
+    pub(super) legal: NaiveDate,
+    /// The cutoff, closing and legal maturity are each in range and in order; when they are
+    /// not, checks against them are skipped (they would only repeat that error).
+    pub(super) dates_ok: bool,
+    pub(super) day_count: DayCount,
+    pub(super) rounding: Rounding,
+    pub(super) pro_rata_rounding: ProRataRounding,
+    pub(super) business_day: BusinessDayConvention,
+    pub(super) calendar: Option<Calendar>,
+    pub(super) lag: CollectionLag,
+    pub(super) periods: Option<Vec<PeriodDates>>,
+}
+
+pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
+    ctx.name("deal.name", &d.name);
+    let currency = d.currency.clone().unwrap_or_else(|| "CNY".to_string());
+    if currency != "CNY" {
+        ctx.err(
+            "deal.currency",
+            format!("currency `{currency}` is not supported"),
+            "CNY (the only supported currency)",
+        );
+    }
+    let before_dates = ctx.error_count();
+    let cutoff = ctx.date("deal.cutoff_date", d.cutoff_date);
+    let closing = ctx.date("deal.closing_date", d.closing_date);
+    let legal = ctx.date("deal.legal_maturity", d.legal_maturity);
+    if closing < cutoff {
+        ctx.err(
+            "deal.closing_date",
+            format!("closing date {closing} is before the cutoff date {cutoff}"),
+            "a closing date on or after the cutoff date",
+        );
+    }
+    if legal <= closing {
+        ctx.err(
+            "deal.legal_maturity",
+            format!("legal maturity {legal} is not after the closing date {closing}"),
+            "a legal maturity after the closing date",
+        );
+    }
+    let day_count = parse_or(
+        ctx,
+        "deal.day_count",
+        d.day_count.as_deref(),
+        "day count",
+        &DayCount::ALL.map(DayCount::name),
+    )
+    .unwrap_or(DayCount::Act365F);
+    let rounding = parse_or(
+        ctx,
+        "deal.rounding",
+        d.rounding.as_deref(),
+        "rounding rule",
+        &Rounding::ALL.map(Rounding::name),
+    )
+    .unwrap_or_default();
+    let pro_rata_rounding = parse_or(
+        ctx,
+        "deal.pro_rata_rounding",
+        d.pro_rata_rounding.as_deref(),
+        "pro rata rounding rule",
+        &ProRataRounding::ALL.map(ProRataRounding::name),
+    )
+    .unwrap_or_default();
+    let business_day = parse_or(
+        ctx,
+        "deal.business_day",
+        d.business_day.as_deref(),
+        "business-day convention",
+        &BusinessDayConvention::ALL.map(BusinessDayConvention::name),
+    )
+    .unwrap_or(BusinessDayConvention::Following);
+    let dates_ok = ctx.error_count() == before_dates;
+    let calendar = calendar(ctx, d);
+    let before_lag = ctx.error_count();
+    let lag = collection_lag(ctx, d);
+    let lag_ok = ctx.error_count() == before_lag;
+    // Periods from a wrong lag would only repeat the lag's error in other words.
+    let periods = match &calendar {
+        Some(cal) if lag_ok && dates_ok => {
+            periods(ctx, d, cutoff, closing, legal, cal, business_day, lag)
+        }
+        _ => None,
+    };
+    if let (Some(cal), Some(periods)) = (&calendar, &periods) {
+        calendar_coverage(ctx, cal, periods);
+    }
+    Header {
+        name: d.name.clone(),
+        currency,
+        cutoff,
+        closing,
+        legal,
+        dates_ok,
+        day_count,
+        rounding,
+        pro_rata_rounding,
+        business_day,
+        calendar,
+        lag,
+        periods,
+    }
+}
+
+fn calendar(ctx: &mut Ctx, d: &schema::DealSection) -> Option<Calendar> {
+    let name = d.calendar.as_deref().unwrap_or("CN");
+    let Some(cal) = Calendar::builtin(name) else {
+        ctx.err(
+            "deal.calendar",
+            format!("unknown calendar `{name}`"),
+            one_of(&Calendar::BUILTIN),
+        );
+        return None;
+    };
+    let holidays: Vec<NaiveDate> = d
+        .extra_holidays
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| ctx.date(&format!("deal.extra_holidays[{i}]"), h))
+        .collect();
+    let mut working = Vec::with_capacity(d.extra_working_days.len());
+    for (i, &w) in d.extra_working_days.iter().enumerate() {
+        let path = format!("deal.extra_working_days[{i}]");
+        let w = ctx.date(&path, w);
+        if holidays.contains(&w) {
+            ctx.err(
+                &path,
+                format!("{w} is listed in both extra_holidays and extra_working_days"),
+                "a date in at most one of the two lists",
+            );
+        }
+        working.push(w);
+    }
+    Some(cal.with_overrides(&holidays, &working))
+}
+
+fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
+    match (d.collection_lag_days, d.collection_lag_business_days) {
+        (Some(_), Some(_)) => {
+            ctx.key_err(
+                "deal.collection_lag_business_days",
+                "both collection_lag_days and collection_lag_business_days are given",
+                "at most one of them",
+            );
+            CollectionLag::CalendarDays(0)
+        }
+        (Some(n), None) => CollectionLag::CalendarDays(ctx.int_in(
+            "deal.collection_lag_days",
+            n,
+            0,
+            MAX_LAG_DAYS,
+            "days",
+        )),
+        (None, Some(n)) => CollectionLag::BusinessDays(ctx.int_in(
+            "deal.collection_lag_business_days",
+            n,
+            0,
+            MAX_LAG_BUSINESS_DAYS,
+            "business days",
+        )),
+        (None, None) => CollectionLag::CalendarDays(0),
+    }
+}
+
+/// The payment dates and their collection periods.
+#[allow(clippy::too_many_arguments)]
+fn periods(
+    ctx: &mut Ctx,
+    d: &schema::DealSection,
+    cutoff: NaiveDate,
+    closing: NaiveDate,
+    legal: NaiveDate,
+    cal: &Calendar,
+    bdc: BusinessDayConvention,
+    lag: CollectionLag,
+) -> Option<Vec<PeriodDates>> {
+    let before = ctx.error_count();
+    // Each date with the key path that produced it.
+    let dates: Vec<(ScheduledDate, String)> =
+        match (d.first_payment_date, &d.frequency, &d.payment_dates) {
+            (Some(first), freq, None) => {
+                let first = ctx.date("deal.first_payment_date", first);
+                let freq = match freq {
+                    Some(f) => parse_or::<Frequency>(
+                        ctx,
+                        "deal.frequency",
+                        Some(f),
+                        "frequency",
+                        &Frequency::ALL.map(Frequency::name),
+                    )?,
+                    None => {
+                        ctx.err(
+                            "deal.frequency",
+                            "missing required key `frequency` (it goes with first_payment_date)",
+                            one_of(&Frequency::ALL.map(Frequency::name)),
+                        );
+                        return None;
+                    }
+                };
+                if first <= closing {
+                    ctx.err(
+                        "deal.first_payment_date",
+                        format!(
+                            "first payment date {first} is not after the closing date {closing}"
+                        ),
+                        "a first payment date after the closing date",
+                    );
+                }
+                if first > legal {
+                    ctx.err(
+                        "deal.first_payment_date",
+                        format!("first payment date {first} is after the legal maturity {legal}"),
+                        "a first payment date on or before the legal maturity",
+                    );
+                }
+                if ctx.error_count() > before {
+                    return None;
+                }
+                payment_dates(first, freq, legal, cal, bdc)
+                    .into_iter()
+                    .map(|s| (s, "deal.first_payment_date".to_string()))
+                    .collect()
+            }
+            (None, freq, Some(list)) => {
+                if freq.is_some() {
+                    ctx.key_err(
+                        "deal.frequency",
+                        "`frequency` does not apply with an explicit `payment_dates` list",
+                        "either first_payment_date with frequency, or payment_dates",
+                    );
+                }
+                explicit_dates(ctx, list, closing, legal, cal, bdc)
+            }
+            (Some(_), _, Some(_)) => {
+                ctx.key_err(
+                    "deal.payment_dates",
+                    "both first_payment_date and payment_dates are given",
+                    "either first_payment_date with frequency, or payment_dates",
+                );
+                return None;
+            }
+            (None, _, None) => {
+                ctx.err(
+                    "deal.first_payment_date",
+                    "no payment dates: neither first_payment_date nor payment_dates is given",
+                    "first_payment_date with frequency, or a payment_dates list",
+                );
+                return None;
+            }
+        };
+    if ctx.error_count() > before || dates.is_empty() {
+        return None;
+    }
+
+    let lag_path = match lag {
+        CollectionLag::CalendarDays(0) | CollectionLag::BusinessDays(0) => None,
+        CollectionLag::CalendarDays(_) => Some("deal.collection_lag_days"),
+        CollectionLag::BusinessDays(_) => Some("deal.collection_lag_business_days"),
+    };
+    let mut out: Vec<PeriodDates> = Vec::with_capacity(dates.len());
+    for (k, (date, path)) in dates.iter().enumerate() {
+        let n = k + 1;
+        let prev = out.last().copied();
+        match prev {
+            None if date.adjusted <= closing => {
+                ctx.err(
+                    path,
+                    format!(
+                        "payment date 1 ({}) is adjusted to {}, on or before the closing date {closing}",
+                        date.unadjusted, date.adjusted
+                    ),
+                    "a first payment date that stays after the closing date once adjusted",
+                );
+                return None;
+            }
+            Some(p) if date.adjusted <= p.payment.adjusted => {
+                let problem = if date.adjusted == p.payment.adjusted {
+                    format!(
+                        "payment dates {k} ({}) and {n} ({}) both fall on {} after `{}` adjustment",
+                        p.payment.unadjusted,
+                        date.unadjusted,
+                        date.adjusted,
+                        bdc.name()
+                    )
+                } else {
+                    format!(
+                        "payment date {n} ({}) is adjusted to {}, before payment date {k} ({})",
+                        date.unadjusted, date.adjusted, p.payment.adjusted
+                    )
+                };
+                ctx.err(
+                    path,
+                    problem,
+                    "payment dates that stay distinct and in order after business-day adjustment",
+                );
+                return None;
+            }
+            _ => {}
+        }
+        let end = lag.collection_end(date.adjusted, cal);
+        let (start, accrual_start) = match prev {
+            None => (cutoff.checked_add_days(Days::new(1)), closing),
+            Some(p) => (
+                p.collection_end.checked_add_days(Days::new(1)),
+                p.payment.adjusted,
+            ),
+        };
+        let start = start.unwrap_or(NaiveDate::MAX);
+        if prev.is_none() && end <= cutoff {
+            ctx.err(
+                lag_path.unwrap_or(path),
+                format!(
+                    "collection period 1 ends on {end} (payment date {} less the collection lag), \
+                     on or before the cutoff date {cutoff}",
+                    date.adjusted
+                ),
+                "a first collection period that ends after the cutoff date",
+            );
+            return None;
+        }
+        if end < start {
+            ctx.err(
+                lag_path.unwrap_or(path),
+                format!(
+                    "collection period {n} is empty: it would start on {start} (the day after \
+                     period {k}'s collection end) and end on {end} (payment date {} less the lag)",
+                    date.adjusted
+                ),
+                "payment dates and a collection lag that leave every collection period at \
+                 least one day long",
+            );
+            return None;
+        }
+        out.push(PeriodDates {
+            number: u32::try_from(n).unwrap_or(u32::MAX),
+            payment: *date,
+            collection_start: start,
+            collection_end: end,
+            accrual_start,
+        });
+    }
+    Some(out)
+}
+
+fn explicit_dates(
+    ctx: &mut Ctx,
+    list: &[schema::Date],
+    closing: NaiveDate,
+    legal: NaiveDate,
+    cal: &Calendar,
+    bdc: BusinessDayConvention,
+) -> Vec<(ScheduledDate, String)> {
+    if list.is_empty() {
+        ctx.err(
+            "deal.payment_dates",
+            "`payment_dates` is empty",
+            "at least one payment date",
+        );
+    }
+    let mut out: Vec<(ScheduledDate, String)> = Vec::with_capacity(list.len());
+    let mut prev: Option<NaiveDate> = None;
+    for (i, &d) in list.iter().enumerate() {
+        let path = format!("deal.payment_dates[{i}]");
+        let d = ctx.date(&path, d);
+        if d <= closing {
+            ctx.err(
+                &path,
+                format!("payment date {d} is not after the closing date {closing}"),
+                "payment dates after the closing date",
+            );
+        }
+        if d > legal {
+            ctx.err(
+                &path,
+                format!("payment date {d} is after the legal maturity {legal}"),
+                "payment dates on or before the legal maturity",
+            );
+        }
+        if let Some(p) = prev
+            && d <= p
+        {
+            ctx.err(
+                &path,
+                format!("payment date {d} is not after the previous one, {p}"),
+                "payment dates in strictly increasing order",
+            );
+        }
+        prev = Some(d);
+        out.push((
+            ScheduledDate {
+                unadjusted: d,
+                adjusted: cal.adjust(d, bdc),
+            },
+            path,
+        ));
+    }
+    out
+}
+
+/// Warns when a payment date falls in a year the built-in holiday data does not cover.
+fn calendar_coverage(ctx: &mut Ctx, cal: &Calendar, periods: &[PeriodDates]) {
+    let Some((first, last)) = cal.covered_years() else {
+        return;
+    };
+    let outside: BTreeSet<i32> = periods
+        .iter()
+        .flat_map(|p| [p.payment.unadjusted.year(), p.payment.adjusted.year()])
+        .filter(|y| *y < first || *y > last)
+        .collect();
+    if !outside.is_empty() {
+        let years: Vec<String> = outside.iter().map(i32::to_string).collect();
+        ctx.warn(
+            "deal.calendar",
+            format!(
+                "the {} calendar's holiday data covers {first}–{last}; payment dates in {} are \
+                 adjusted for weekends (and extra_holidays/extra_working_days) only",
+                cal.name(),
+                years.join(", ")
+            ),
+        );
+    }
+}

@@ -1,0 +1,477 @@
+//! The liabilities: tranches, fees, taxes, the reserve and credit support.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::dates::Header;
+use super::{Ctx, Names, Sign, forbid, missing, one_of};
+use crate::deal::{
+    Amortization, Base, Cover, Fee, FeeKind, Reserve, ReserveTarget, Support, SupportKind, Tax,
+    Tranche, TrancheClass,
+};
+use crate::schema;
+
+fn class(c: schema::TrancheClass) -> TrancheClass {
+    match c {
+        schema::TrancheClass::Senior => TrancheClass::Senior,
+        schema::TrancheClass::Mezzanine => TrancheClass::Mezzanine,
+        schema::TrancheClass::Subordinated => TrancheClass::Subordinated,
+    }
+}
+
+/// Tranches sorted by seniority, and their names resolving to the sorted indices.
+pub(super) fn tranches(
+    ctx: &mut Ctx,
+    raw: &[schema::Tranche],
+    h: &Header,
+    last_payment: Option<NaiveDate>,
+) -> (Vec<Tranche>, Names) {
+    let mut names = Names::new("tranche");
+    if raw.is_empty() {
+        ctx.err("tranches", "no tranches", "at least one [[tranches]] table");
+    }
+    let mut out: Vec<Tranche> = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        let p = format!("tranches[{i}]");
+        ctx.name(&format!("{p}.name"), &t.name);
+        names.add(ctx, &format!("{p}.name"), &t.name, i);
+        let class = class(t.class);
+        let balance = ctx.money(&format!("{p}.balance"), t.balance, Sign::Positive);
+        let coupon = match (t.coupon, class) {
+            (Some(c), _) => ctx.annual_rate(&format!("{p}.coupon"), c, Sign::NonNegative),
+            (None, TrancheClass::Subordinated) => Decimal::ZERO,
+            (None, _) => {
+                ctx.err(
+                    &format!("{p}.coupon"),
+                    format!(
+                        "missing required key `coupon` (a {} tranche needs one)",
+                        class.name()
+                    ),
+                    "an annual coupon as a fraction, e.g. coupon = 0.04 for 4%",
+                );
+                Decimal::ZERO
+            }
+        };
+        let amortization = match (t.amortization, &t.target_balances) {
+            (Some(schema::Amortization::Scheduled), Some(list)) => {
+                Amortization::Scheduled(target_balances(ctx, &p, list, balance, h))
+            }
+            (Some(schema::Amortization::Scheduled), None) => {
+                ctx.err(
+                    &format!("{p}.target_balances"),
+                    "missing required key `target_balances` (amortization is `scheduled`)",
+                    "target_balances = [{ date = 2020-03-11, balance = 200000000 }, …]",
+                );
+                Amortization::Scheduled(Vec::new())
+            }
+            (other, targets) => {
+                if targets.is_some() {
+                    ctx.key_err(
+                        &format!("{p}.target_balances"),
+                        "`target_balances` applies only to amortization = \"scheduled\"",
+                        "amortization = \"scheduled\", or no target_balances",
+                    );
+                }
+                match other {
+                    Some(schema::Amortization::Bullet) => Amortization::Bullet,
+                    _ => Amortization::PassThrough,
+                }
+            }
+        };
+        let expected_maturity = match t.expected_maturity {
+            Some(m) => {
+                let path = format!("{p}.expected_maturity");
+                let m = ctx.date(&path, m);
+                if !h.dates_ok {
+                } else if m > h.legal {
+                    ctx.err(
+                        &path,
+                        format!(
+                            "expected maturity {m} is after the legal maturity {}",
+                            h.legal
+                        ),
+                        "an expected maturity on or before the legal maturity",
+                    );
+                } else if m <= h.closing {
+                    ctx.err(
+                        &path,
+                        format!(
+                            "expected maturity {m} is not after the closing date {}",
+                            h.closing
+                        ),
+                        "an expected maturity after the closing date",
+                    );
+                } else if let Some(last) = last_payment
+                    && m > last
+                {
+                    ctx.warn(
+                        &path,
+                        format!(
+                            "tranche `{}`: expected maturity {m} is after the last payment date {last}",
+                            t.name
+                        ),
+                    );
+                }
+                m
+            }
+            None => last_payment.unwrap_or(h.legal),
+        };
+        out.push(Tranche {
+            name: t.name.clone(),
+            class,
+            balance,
+            coupon,
+            amortization,
+            expected_maturity,
+            rating: t.rating.clone(),
+            interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
+        });
+    }
+    // Stable sort by seniority; names follow their tranches.
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by_key(|&i| out[i].class);
+    let mut new_index = vec![0; out.len()];
+    for (sorted, &file) in order.iter().enumerate() {
+        new_index[file] = sorted;
+    }
+    names.map_indices(|file| new_index.get(file).copied().unwrap_or(file));
+    let mut slots: Vec<Option<Tranche>> = out.into_iter().map(Some).collect();
+    let sorted = order
+        .iter()
+        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+        .collect();
+    (sorted, names)
+}
+
+fn target_balances(
+    ctx: &mut Ctx,
+    p: &str,
+    list: &[schema::TargetBalance],
+    balance: Decimal,
+    h: &Header,
+) -> Vec<(NaiveDate, Decimal)> {
+    let base = format!("{p}.target_balances");
+    if list.is_empty() {
+        ctx.err(
+            &base,
+            "`target_balances` is empty",
+            "at least one { date, balance } entry",
+        );
+    }
+    let mut out: Vec<(NaiveDate, Decimal)> = Vec::with_capacity(list.len());
+    for (j, tb) in list.iter().enumerate() {
+        let ep = format!("{base}[{j}]");
+        let d = ctx.date(&format!("{ep}.date"), tb.date);
+        let b = ctx.money(&format!("{ep}.balance"), tb.balance, Sign::NonNegative);
+        if h.dates_ok && (d <= h.closing || d > h.legal) {
+            ctx.err(
+                &format!("{ep}.date"),
+                format!(
+                    "target date {d} is outside the deal's life ({} to {})",
+                    h.closing, h.legal
+                ),
+                "a date after the closing date and on or before the legal maturity",
+            );
+        }
+        if b > balance {
+            ctx.err(
+                &format!("{ep}.balance"),
+                format!("target balance {b} is above the tranche's balance {balance}"),
+                "a target balance no greater than the tranche's balance",
+            );
+        }
+        if let Some(&(pd, pb)) = out.last() {
+            if d <= pd {
+                ctx.err(
+                    &format!("{ep}.date"),
+                    format!("target date {d} is not after the previous one, {pd}"),
+                    "target dates in strictly increasing order",
+                );
+            }
+            if b > pb {
+                ctx.err(
+                    &format!("{ep}.balance"),
+                    format!("target balance {b} is above the previous target {pb}"),
+                    "target balances that never increase",
+                );
+            }
+        }
+        out.push((d, b));
+    }
+    out
+}
+
+/// `expected` of an unknown base: every spelling of [`Base`].
+fn bases() -> String {
+    one_of(&Base::ALL.map(Base::name))
+}
+
+fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
+    if let Some(b) = Base::ALL
+        .into_iter()
+        .find(|b| !matches!(b, Base::Tranche(_)) && b.name() == s)
+    {
+        return Some(b);
+    }
+    match s.strip_prefix("tranche:") {
+        Some(name) => Some(Base::Tranche(tranches.resolve(ctx, path, name.trim())?)),
+        None => {
+            ctx.err(path, format!("unknown base `{s}`"), bases());
+            None
+        }
+    }
+}
+
+pub(super) fn fees(
+    ctx: &mut Ctx,
+    raw: &[schema::Fee],
+    tranches: &Names,
+    first_payment: Option<NaiveDate>,
+    last_payment: Option<NaiveDate>,
+) -> (Vec<Fee>, Names) {
+    let mut names = Names::new("fee");
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, f) in raw.iter().enumerate() {
+        let p = format!("fees[{i}]");
+        ctx.name(&format!("{p}.name"), &f.name);
+        names.add(ctx, &format!("{p}.name"), &f.name, i);
+        let keys = [
+            ("amount", f.amount.is_some()),
+            ("rate", f.rate.is_some()),
+            ("base", f.base.is_some()),
+            ("date", f.date.is_some()),
+        ];
+        let (allowed, what): (&[&str], &str) = match f.kind {
+            schema::FeeKind::Fixed => (&["amount"], "a `fixed` fee"),
+            schema::FeeKind::AnnualRate => (&["rate", "base"], "an `annual_rate` fee"),
+            schema::FeeKind::OneOff => (&["amount", "date"], "a `one_off` fee"),
+        };
+        forbid(
+            ctx,
+            &p,
+            &keys,
+            allowed,
+            &["name", "kind", "cap_per_period", "cap_total"],
+            what,
+        );
+        let amount = |ctx: &mut Ctx| match f.amount {
+            Some(a) => Some(ctx.money(&format!("{p}.amount"), a, Sign::Positive)),
+            None => {
+                missing(ctx, &format!("{p}.amount"), what, "amount = 50000");
+                None
+            }
+        };
+        let kind = match f.kind {
+            schema::FeeKind::Fixed => amount(ctx).map(FeeKind::Fixed),
+            schema::FeeKind::AnnualRate => {
+                let rate = match f.rate {
+                    Some(r) => Some(ctx.annual_rate(&format!("{p}.rate"), r, Sign::NonNegative)),
+                    None => {
+                        missing(ctx, &format!("{p}.rate"), what, "rate = 0.001");
+                        None
+                    }
+                };
+                let b = match &f.base {
+                    Some(b) => base(ctx, &format!("{p}.base"), b, tranches),
+                    None => {
+                        missing(ctx, &format!("{p}.base"), what, &bases());
+                        None
+                    }
+                };
+                match (rate, b) {
+                    (Some(rate), Some(base)) => Some(FeeKind::AnnualRate { rate, base }),
+                    _ => None,
+                }
+            }
+            schema::FeeKind::OneOff => {
+                let amount = amount(ctx);
+                let date = match f.date {
+                    Some(d) => {
+                        let path = format!("{p}.date");
+                        let d = ctx.date(&path, d);
+                        if let Some(last) = last_payment
+                            && d > last
+                        {
+                            ctx.err(
+                                &path,
+                                format!(
+                                    "one-off fee date {d} is after the last payment date {last}; \
+                                     it would never be paid"
+                                ),
+                                "a date on or before the last payment date",
+                            );
+                        }
+                        Some(d)
+                    }
+                    None => first_payment,
+                };
+                match (amount, date) {
+                    (Some(amount), Some(date)) => Some(FeeKind::OneOff { amount, date }),
+                    _ => None,
+                }
+            }
+        };
+        let cap_per_period = f
+            .cap_per_period
+            .map(|c| ctx.money(&format!("{p}.cap_per_period"), c, Sign::NonNegative));
+        let cap_total = f
+            .cap_total
+            .map(|c| ctx.money(&format!("{p}.cap_total"), c, Sign::NonNegative));
+        if let Some(kind) = kind {
+            out.push(Fee {
+                name: f.name.clone(),
+                kind,
+                cap_per_period,
+                cap_total,
+            });
+        }
+    }
+    (out, names)
+}
+
+pub(super) fn taxes(ctx: &mut Ctx, raw: &[schema::Tax], tranches: &Names) -> (Vec<Tax>, Names) {
+    let mut names = Names::new("tax");
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        let p = format!("taxes[{i}]");
+        ctx.name(&format!("{p}.name"), &t.name);
+        names.add(ctx, &format!("{p}.name"), &t.name, i);
+        let rate = ctx.fraction(&format!("{p}.rate"), t.rate, false);
+        if rate.is_zero() {
+            ctx.err(
+                &format!("{p}.rate"),
+                "tax rate is zero",
+                "a fraction above 0 and below 1, e.g. 0.0326 for 3.26%",
+            );
+        }
+        if let Some(base) = base(ctx, &format!("{p}.base"), &t.base, tranches) {
+            out.push(Tax {
+                name: t.name.clone(),
+                rate,
+                base,
+            });
+        }
+    }
+    (out, names)
+}
+
+fn cover(c: schema::Cover) -> Cover {
+    match c {
+        schema::Cover::Taxes => Cover::Taxes,
+        schema::Cover::Fees => Cover::Fees,
+        schema::Cover::SeniorInterest => Cover::SeniorInterest,
+        schema::Cover::SeniorPrincipal => Cover::SeniorPrincipal,
+        schema::Cover::MezzanineInterest => Cover::MezzanineInterest,
+        schema::Cover::MezzaninePrincipal => Cover::MezzaninePrincipal,
+    }
+}
+
+fn covers(ctx: &mut Ctx, path: &str, list: &[schema::Cover]) -> Vec<Cover> {
+    if list.is_empty() {
+        ctx.err(
+            path,
+            "`covers` is empty",
+            format!("at least {}", one_of(&Cover::ALL.map(Cover::name))),
+        );
+    }
+    let mut out: Vec<Cover> = Vec::with_capacity(list.len());
+    for (i, &c) in list.iter().enumerate() {
+        let c = cover(c);
+        if out.contains(&c) {
+            ctx.err(
+                &format!("{path}[{i}]"),
+                format!("`{}` is listed twice", c.name()),
+                "each item at most once",
+            );
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Largest reserve `target_multiple` accepted.
+const MAX_RESERVE_MULTIPLE: u32 = 100;
+
+pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
+    let target = match (r.target, r.target_multiple) {
+        (Some(t), None) => Some(ReserveTarget::Fixed(ctx.money(
+            "reserve.target",
+            t,
+            Sign::NonNegative,
+        ))),
+        (None, Some(m)) => {
+            let m = ctx.number("reserve.target_multiple", m, Sign::NonNegative);
+            if m > Decimal::from(MAX_RESERVE_MULTIPLE) {
+                ctx.err(
+                    "reserve.target_multiple",
+                    format!("target_multiple {m} is absurd: the reserve would hold {m} times a period's senior interest and fees"),
+                    format!("a multiple between 0 and {MAX_RESERVE_MULTIPLE}, e.g. 1.0"),
+                );
+            }
+            Some(ReserveTarget::SeniorInterestAndFees(m))
+        }
+        (Some(_), Some(_)) => {
+            ctx.key_err(
+                "reserve.target_multiple",
+                "both target and target_multiple are given",
+                "either a fixed `target` or a `target_multiple`, not both",
+            );
+            None
+        }
+        (None, None) => {
+            ctx.err(
+                "reserve.target",
+                "missing `target` (or `target_multiple`)",
+                "either target = 2000000 or target_multiple = 1.0",
+            );
+            None
+        }
+    };
+    let initial = r.initial.map_or(Decimal::ZERO, |v| {
+        ctx.money("reserve.initial", v, Sign::NonNegative)
+    });
+    let covers = match &r.covers {
+        Some(list) => covers(ctx, "reserve.covers", list),
+        None => vec![Cover::Taxes, Cover::Fees, Cover::SeniorInterest],
+    };
+    Some(Reserve {
+        target: target?,
+        initial,
+        covers,
+    })
+}
+
+pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>, Names) {
+    let mut names = Names::new("support");
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, s) in raw.iter().enumerate() {
+        let p = format!("supports[{i}]");
+        ctx.name(&format!("{p}.name"), &s.name);
+        names.add(ctx, &format!("{p}.name"), &s.name, i);
+        if s.provider.trim().is_empty() {
+            ctx.err(
+                &format!("{p}.provider"),
+                "the provider is empty",
+                "the support provider's name",
+            );
+        }
+        let covers = covers(ctx, &format!("{p}.covers"), &s.covers);
+        out.push(Support {
+            name: s.name.clone(),
+            provider: s.provider.clone(),
+            kind: match s.kind {
+                schema::SupportKind::ShortfallUndertaking => SupportKind::ShortfallUndertaking,
+                schema::SupportKind::Guarantee => SupportKind::Guarantee,
+            },
+            covers,
+            cap_per_period: s
+                .cap_per_period
+                .map(|c| ctx.money(&format!("{p}.cap_per_period"), c, Sign::NonNegative)),
+            cap_total: s
+                .cap_total
+                .map(|c| ctx.money(&format!("{p}.cap_total"), c, Sign::NonNegative)),
+        });
+    }
+    (out, names)
+}

@@ -1,0 +1,279 @@
+//! Waterfalls, their steps, and the triggers that switch between them.
+
+use super::{Ctx, Names, Sign, forbid, missing, resolve_list};
+use crate::deal::{
+    Action, PrincipalAmount, PrincipalOrder, Step, StepCondition, TrancheClass, Trigger,
+    TriggerCondition, TriggerKind, Waterfall,
+};
+use crate::schema;
+
+/// What waterfall steps may refer to.
+pub(super) struct Refs<'n> {
+    pub(super) taxes: &'n Names,
+    pub(super) fees: &'n Names,
+    pub(super) tranches: &'n Names,
+    /// Class of each tranche, by sorted index.
+    pub(super) tranche_classes: Vec<TrancheClass>,
+    pub(super) has_reserve: bool,
+}
+
+pub(super) fn waterfalls(
+    ctx: &mut Ctx,
+    raw: Option<&std::collections::BTreeMap<String, Vec<schema::Step>>>,
+    refs: &Refs,
+) -> (Vec<Waterfall>, Names) {
+    let mut names = Names::new("waterfall");
+    let empty = std::collections::BTreeMap::new();
+    let raw = raw.unwrap_or(&empty);
+    if !raw.contains_key("normal") {
+        let others: Vec<&str> = raw.keys().map(String::as_str).collect();
+        let problem = if others.is_empty() {
+            "no `normal` waterfall".to_string()
+        } else {
+            format!(
+                "no `normal` waterfall (the waterfalls are: {}); `normal` is the one that runs \
+                 until a trigger trips",
+                others.join(", ")
+            )
+        };
+        ctx.err(
+            "waterfalls.normal",
+            problem,
+            "[waterfalls] with normal = [ { action = … }, … ]",
+        );
+    }
+    // `normal` first, the others in file order.
+    let mut order: Vec<(&String, &Vec<schema::Step>)> = raw.iter().collect();
+    order.sort_by_key(|(name, _)| {
+        (
+            name.as_str() != "normal",
+            ctx.key_offset(&super::spans::join_key("waterfalls", name)),
+        )
+    });
+    let mut out = Vec::with_capacity(order.len());
+    for (w, (name, steps)) in order.into_iter().enumerate() {
+        let p = super::spans::join_key("waterfalls", name);
+        names.add(ctx, &p, name, w);
+        if steps.is_empty() {
+            ctx.err(
+                &p,
+                format!("waterfall `{name}` has no steps"),
+                "at least one step, e.g. { action = \"pay_interest\", tranches = [\"A\"] }",
+            );
+        }
+        let steps = steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| step(ctx, &format!("{p}[{i}]"), s, refs))
+            .collect();
+        out.push(Waterfall {
+            name: name.clone(),
+            steps,
+        });
+    }
+    (out, names)
+}
+
+fn action_name(a: schema::Action) -> &'static str {
+    match a {
+        schema::Action::PayTax => "pay_tax",
+        schema::Action::PayFee => "pay_fee",
+        schema::Action::PayInterest => "pay_interest",
+        schema::Action::PayPrincipal => "pay_principal",
+        schema::Action::TopUpReserve => "top_up_reserve",
+        schema::Action::PaySubReturn => "pay_sub_return",
+        schema::Action::PayResidual => "pay_residual",
+    }
+}
+
+fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
+    use schema::Action as A;
+    let name = action_name(s.action);
+    let allowed: &[&str] = match s.action {
+        A::PayTax => &["taxes"],
+        A::PayFee => &["fees"],
+        A::PayInterest => &["tranches"],
+        A::PayPrincipal => &["tranches", "order", "amount"],
+        A::TopUpReserve => &[],
+        A::PaySubReturn | A::PayResidual => &["tranche"],
+    };
+    let keys = [
+        ("taxes", s.taxes.is_some()),
+        ("fees", s.fees.is_some()),
+        ("tranches", s.tranches.is_some()),
+        ("tranche", s.tranche.is_some()),
+        ("order", s.order.is_some()),
+        ("amount", s.amount.is_some()),
+    ];
+    let what = format!("a `{name}` step");
+    forbid(ctx, p, &keys, allowed, &["action", "when"], &what);
+    let before = ctx.error_count();
+    let list = |ctx: &mut Ctx, key: &str, v: &Option<Vec<String>>, table: &Names| match v {
+        Some(v) => resolve_list(ctx, &format!("{p}.{key}"), v, table),
+        None => {
+            missing(
+                ctx,
+                &format!("{p}.{key}"),
+                &what,
+                &format!("{key} = [\"name\", …]"),
+            );
+            Vec::new()
+        }
+    };
+    let one = |ctx: &mut Ctx, v: &Option<String>| match v {
+        Some(t) => refs.tranches.resolve(ctx, &format!("{p}.tranche"), t),
+        None => {
+            missing(ctx, &format!("{p}.tranche"), &what, "tranche = \"B\"");
+            None
+        }
+    };
+    let action = match s.action {
+        A::PayTax => Action::PayTax(list(ctx, "taxes", &s.taxes, refs.taxes)),
+        A::PayFee => Action::PayFee(list(ctx, "fees", &s.fees, refs.fees)),
+        A::PayInterest => Action::PayInterest(list(ctx, "tranches", &s.tranches, refs.tranches)),
+        A::PayPrincipal => Action::PayPrincipal {
+            tranches: list(ctx, "tranches", &s.tranches, refs.tranches),
+            order: match s.order {
+                Some(schema::PrincipalOrder::ProRata) => PrincipalOrder::ProRata,
+                _ => PrincipalOrder::Sequential,
+            },
+            amount: match s.amount {
+                Some(schema::PrincipalAmount::Available) => PrincipalAmount::Available,
+                _ => PrincipalAmount::Scheduled,
+            },
+        },
+        A::TopUpReserve => {
+            if !refs.has_reserve {
+                ctx.err(
+                    &format!("{p}.action"),
+                    "`top_up_reserve` but the deal has no [reserve]",
+                    "a [reserve] table, or no top_up_reserve step",
+                );
+            }
+            Action::TopUpReserve
+        }
+        A::PaySubReturn => {
+            let t = one(ctx, &s.tranche);
+            if let Some(t) = t
+                && let Some(&class) = refs.tranche_classes.get(t)
+                && class != TrancheClass::Subordinated
+            {
+                ctx.err(
+                    &format!("{p}.tranche"),
+                    format!(
+                        "`pay_sub_return` on tranche `{}`, which is {}",
+                        s.tranche.as_deref().unwrap_or(""),
+                        class.name()
+                    ),
+                    "a subordinated tranche",
+                );
+            }
+            Action::PaySubReturn(t.unwrap_or(0))
+        }
+        A::PayResidual => Action::PayResidual(one(ctx, &s.tranche).unwrap_or(0)),
+    };
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(Step {
+        action,
+        when: s.when.map(|w| match w {
+            schema::StepCondition::SeniorPaidOff => StepCondition::SeniorPaidOff,
+            schema::StepCondition::FinalPeriod => StepCondition::FinalPeriod,
+        }),
+    })
+}
+
+pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Names) -> Vec<Trigger> {
+    use schema::TriggerCondition as C;
+    let mut names = Names::new("trigger");
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        let p = format!("triggers[{i}]");
+        ctx.name(&format!("{p}.name"), &t.name);
+        names.add(ctx, &format!("{p}.name"), &t.name, i);
+        let tp = format!("{p}.threshold");
+        let condition = match (t.condition, t.threshold) {
+            (C::CumulativeDefaultRatioAbove, Some(x)) => Some(
+                TriggerCondition::CumulativeDefaultRatioAbove(ctx.fraction(&tp, x, true)),
+            ),
+            (C::CoverageBelow, Some(x)) => Some(TriggerCondition::CoverageBelow(ctx.number(
+                &tp,
+                x,
+                Sign::Positive,
+            ))),
+            (C::CumulativeDefaultRatioAbove | C::CoverageBelow, None) => {
+                ctx.err(
+                    &tp,
+                    "missing required key `threshold` for this condition",
+                    "threshold = 0.10 (a ratio for cumulative_default_ratio_above, a multiple \
+                     for coverage_below)",
+                );
+                None
+            }
+            (C::SeniorInterestShortfall, x) | (C::SeniorOutstandingAfterLegalMaturity, x) => {
+                if x.is_some() {
+                    ctx.key_err(
+                        &tp,
+                        "`threshold` does not apply to this condition",
+                        "no threshold (only cumulative_default_ratio_above and coverage_below \
+                         take one)",
+                    );
+                }
+                Some(match t.condition {
+                    C::SeniorInterestShortfall => TriggerCondition::SeniorInterestShortfall,
+                    _ => TriggerCondition::SeniorOutstandingAfterLegalMaturity,
+                })
+            }
+        };
+        let waterfall = waterfalls.resolve(ctx, &format!("{p}.waterfall"), &t.waterfall);
+        if waterfall == Some(0) {
+            ctx.warn(
+                &format!("{p}.waterfall"),
+                format!(
+                    "trigger `{}` switches to `normal`, the waterfall that runs when no trigger \
+                     has tripped: tripping it changes nothing{}",
+                    t.name,
+                    if t.kind == schema::TriggerKind::EventOfDefault {
+                        ", except that as an event of default it overrides every acceleration \
+                         trigger"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        if let (Some(condition), Some(waterfall)) = (condition, waterfall) {
+            out.push(Trigger {
+                name: t.name.clone(),
+                kind: match t.kind {
+                    schema::TriggerKind::Acceleration => TriggerKind::Acceleration,
+                    schema::TriggerKind::EventOfDefault => TriggerKind::EventOfDefault,
+                },
+                condition,
+                waterfall,
+                curable: t.curable.unwrap_or(false),
+            });
+        }
+    }
+    out
+}
+
+/// Warns about a waterfall other than `normal` that no trigger switches to: it never runs.
+pub(super) fn unused_waterfalls(
+    ctx: &mut Ctx,
+    waterfalls: &[Waterfall],
+    triggers: &[schema::Trigger],
+) {
+    for w in waterfalls.iter().filter(|w| w.name != "normal") {
+        if !triggers.iter().any(|t| t.waterfall == w.name) {
+            ctx.warn(
+                &super::spans::join_key("waterfalls", &w.name),
+                format!(
+                    "waterfall `{}` never runs: no trigger switches to it",
+                    w.name
+                ),
+            );
+        }
+    }
+}
