@@ -31,7 +31,8 @@ pub enum Repayment {
 }
 
 impl Repayment {
-    const ALL: [Repayment; 4] = [
+    /// Every method, in the order messages list them.
+    pub const ALL: [Repayment; 4] = [
         Repayment::Level,
         Repayment::EqualPrincipal,
         Repayment::InterestOnlyBullet,
