@@ -69,7 +69,7 @@ pub fn synthetic_deal(n: usize, periods: u32, months: u32) -> String {
     let mut s = format!(
         r#"[deal]
 name = "synthetic {n} x {periods}"
-cutoff_date = 2024-12-31
+cutoff_date = 2025-01-01
 closing_date = 2025-01-01
 first_payment_date = 2025-{first:02}-10
 frequency = "{freq}"
