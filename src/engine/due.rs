@@ -2,27 +2,27 @@
 //! principal due, and the coverage multiples.
 //!
 //! Every amount is the exact value of its formula rounded once to the fen under the deal's
-//! rounding rule ([`crate::money::fen_of`]): a balance × an annual rate × the period's exact
-//! year fraction is multiplied out before anything is divided (docs/conventions.md).
+//! rounding rule ([`crate::money::fen_times`]): a balance in fen × an annual rate × the
+//! period's exact year fraction is multiplied out before anything is divided
+//! (docs/conventions.md).
 
 use rust_decimal::Decimal;
 
-use super::state::Run;
+use super::state::{PoolCash, Run};
 use crate::deal::{Amortization, Base, FeeKind, TrancheClass};
-use crate::money::{Ratio, clamp0, fen_of, minus, plus, sum};
-use crate::pool::projection::PeriodCash;
+use crate::money::{Fen, Ratio, fen_times, to_fen};
 
-/// What is due on the current payment date, before any payment.
+/// What is due on the current payment date, before any payment, in fen.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Due {
-    pub tax: Vec<Decimal>,
-    pub fee: Vec<Decimal>,
-    pub interest: Vec<Decimal>,
-    pub principal: Vec<Decimal>,
+    pub tax: Vec<Fen>,
+    pub fee: Vec<Fen>,
+    pub interest: Vec<Fen>,
+    pub principal: Vec<Fen>,
     /// Exact (numerator, denominator) of each tranche's coverage multiple: available funds
     /// after taxes and fees over the interest and principal due of the tranche and everything
     /// senior to it. Reported rounded; triggers compare the exact values.
-    pub coverage: Vec<(Decimal, Decimal)>,
+    pub coverage: Vec<(Fen, Fen)>,
 }
 
 impl Due {
@@ -37,12 +37,12 @@ impl Due {
 
 /// Where a fee's or tax's base comes from: the balances of the run, and the period's pool cash
 /// when it is known.
-pub(super) struct BaseSource<'p> {
+pub(super) struct BaseSource {
     /// The period's pool cash; `None` when projecting a later period's charge (the reserve
     /// target), where bases on collections count as zero.
-    pub cash: Option<&'p PeriodCash>,
+    pub cash: Option<PoolCash>,
     /// The pool's performing balance at the start of the period.
-    pub pool_balance: Decimal,
+    pub pool_balance: Fen,
     /// The year fraction of the period's accrual.
     pub year: Ratio,
 }
@@ -57,53 +57,51 @@ impl Run<'_> {
     /// Interest of tranche `i` for payment date `k`: `accruing × coupon × year fraction`,
     /// rounded once, where `accruing` is the balance, plus the unpaid interest brought forward
     /// when the tranche has `interest_on_shortfall`.
-    pub(super) fn interest_for(&self, i: usize, k: usize, year: Ratio) -> Decimal {
+    pub(super) fn interest_for(&self, i: usize, k: usize, year: Ratio) -> Fen {
         let t = &self.deal.tranches[i];
         let accruing = if t.interest_on_shortfall {
-            plus(self.balance[i], self.interest_carry[i])
+            self.balance[i] + self.interest_carry[i]
         } else {
             self.balance[i]
         };
-        self.money(&[accruing, self.coupon_rate(i, k)], year)
+        self.money(accruing, &[self.coupon_rate(i, k)], year)
     }
 
-    /// `Π factors × ratio`, rounded once under the deal's rule; an amount beyond Decimal's
-    /// range (a billion times any real deal) saturates at `Decimal::MAX`.
-    pub(super) fn money(&self, factors: &[Decimal], ratio: Ratio) -> Decimal {
-        fen_of(factors, ratio, self.deal.rounding).unwrap_or(Decimal::MAX)
+    /// `amount × Π factors × ratio`, rounded once under the deal's rule; an amount beyond
+    /// Decimal's range (a billion times any real deal) saturates, and writing it back is an
+    /// error.
+    pub(super) fn money(&self, amount: Fen, factors: &[Decimal], ratio: Ratio) -> Fen {
+        fen_times(amount, factors, ratio, self.deal.rounding).unwrap_or(Fen::MAX / 2)
     }
 
     /// `rate × base` for a fee or tax, rounded once: a balance base accrues over the period
     /// (`rate × balance × year fraction`); a collections base is the period's amount.
-    pub(super) fn charge_on(&self, rate: Decimal, base: Base, src: &BaseSource<'_>) -> Decimal {
-        let balance = |b: Decimal| self.money(&[rate, b], src.year);
+    pub(super) fn charge_on(&self, rate: Decimal, base: Base, src: &BaseSource) -> Fen {
+        let balance = |b: Fen| self.money(b, &[rate], src.year);
+        let flow = |f: Fen| self.money(f, &[rate], Ratio::ONE);
         match base {
             Base::Tranche(i) => balance(self.balance[i]),
             Base::SeniorBalance => balance(self.senior_balance()),
             Base::PoolBalance => balance(src.pool_balance),
             Base::IssueSize => balance(self.issue_size),
-            Base::InterestCollections => src.cash.map_or(Decimal::ZERO, |c| {
-                self.money(&[rate, c.interest_collected], Ratio::ONE)
-            }),
-            Base::Collections => src
-                .cash
-                .map_or(Decimal::ZERO, |c| self.money(&[rate, c.cash()], Ratio::ONE)),
+            Base::InterestCollections => src.cash.map_or(0, |c| flow(c.interest_collected)),
+            Base::Collections => src.cash.map_or(0, |c| flow(c.cash())),
         }
     }
 
     /// Fee `j`'s charge for a period before caps and arrears: a fixed amount, `rate × base`,
     /// or a one-off amount on its date (`one_off_due` says whether that date has come).
-    pub(super) fn fee_charge(&self, j: usize, src: &BaseSource<'_>, one_off_due: bool) -> Decimal {
+    pub(super) fn fee_charge(&self, j: usize, src: &BaseSource, one_off_due: bool) -> Fen {
         match &self.deal.fees[j].kind {
-            FeeKind::Fixed(a) => *a,
+            FeeKind::Fixed(a) => to_fen(*a),
             FeeKind::AnnualRate { rate, base } => self.charge_on(*rate, *base, src),
-            FeeKind::OneOff { amount, .. } if one_off_due => *amount,
-            FeeKind::OneOff { .. } => Decimal::ZERO,
+            FeeKind::OneOff { amount, .. } if one_off_due => to_fen(*amount),
+            FeeKind::OneOff { .. } => 0,
         }
     }
 
     /// Principal contractually due for tranche `i` on payment date `k`.
-    pub(super) fn principal_due(&self, i: usize, k: usize) -> Decimal {
+    pub(super) fn principal_due(&self, i: usize, k: usize) -> Fen {
         let t = &self.deal.tranches[i];
         let p = &self.deal.periods[k];
         let bal = self.balance[i];
@@ -113,37 +111,31 @@ impl Run<'_> {
             return bal;
         }
         match &t.amortization {
-            Amortization::PassThrough | Amortization::Bullet => Decimal::ZERO,
-            Amortization::Scheduled(table) => {
-                let target = table
-                    .iter()
-                    .rev()
-                    .find(|(d, _)| *d <= p.payment.unadjusted || *d <= p.date())
-                    .map(|(_, b)| *b);
-                match target {
-                    Some(tb) => clamp0(minus(bal, tb)),
-                    None => Decimal::ZERO,
-                }
-            }
+            Amortization::PassThrough | Amortization::Bullet => 0,
+            Amortization::Scheduled(table) => table
+                .iter()
+                .rev()
+                .find(|(d, _)| *d <= p.payment.unadjusted || *d <= p.date())
+                .map_or(0, |(_, target)| (bal - to_fen(*target)).max(0)),
         }
     }
 
     /// Computes everything due on payment date `k` (taxes, fees with their caps, interest,
     /// principal, coverage) with `available` funds in the collection account, into `self.due`.
     /// Marks one-off fees charged.
-    pub(super) fn compute_due(&mut self, k: usize, cash: &PeriodCash, available: Decimal) {
+    pub(super) fn compute_due(&mut self, k: usize, available: Fen) {
         let deal = self.deal;
         let p = deal.periods[k];
         let src = BaseSource {
-            cash: Some(cash),
-            pool_balance: cash.balance_start,
+            cash: Some(self.cash),
+            pool_balance: self.cash.balance_start,
             year: self.year_fraction[k],
         };
         let mut due = std::mem::take(&mut self.due);
         due.clear();
         for (j, tax) in deal.taxes.iter().enumerate() {
             let charge = self.charge_on(tax.rate, tax.base, &src);
-            due.tax.push(plus(charge, self.tax_carry[j]));
+            due.tax.push(charge + self.tax_carry[j]);
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             let one_off_due = match fee.kind {
@@ -157,24 +149,24 @@ impl Run<'_> {
             }
             let mut charge = self.fee_charge(j, &src, one_off_due);
             if let Some(cap) = fee.cap_per_period {
-                charge = crate::money::min(charge, cap);
+                charge = charge.min(to_fen(cap));
             }
             if let Some(cap) = fee.cap_total {
-                charge = crate::money::min(charge, clamp0(minus(cap, self.fee_charged_total[j])));
+                charge = charge.min((to_fen(cap) - self.fee_charged_total[j]).max(0));
             }
-            self.fee_charged_total[j] = plus(self.fee_charged_total[j], charge);
-            due.fee.push(plus(charge, self.fee_carry[j]));
+            self.fee_charged_total[j] += charge;
+            due.fee.push(charge + self.fee_carry[j]);
         }
         for i in 0..deal.tranches.len() {
             let interest = self.interest_for(i, k, src.year);
-            due.interest.push(plus(interest, self.interest_carry[i]));
+            due.interest.push(interest + self.interest_carry[i]);
             due.principal.push(self.principal_due(i, k));
         }
-        let senior_items = sum(due.tax.iter().chain(&due.fee).copied());
-        let numerator = clamp0(minus(available, senior_items));
-        let mut denominator = Decimal::ZERO;
+        let senior_items: Fen = due.tax.iter().chain(&due.fee).sum();
+        let numerator = (available - senior_items).max(0);
+        let mut denominator = 0;
         for i in 0..deal.tranches.len() {
-            denominator = plus(denominator, plus(due.interest[i], due.principal[i]));
+            denominator += due.interest[i] + due.principal[i];
             due.coverage.push((numerator, denominator));
         }
         self.due = due;
@@ -182,7 +174,7 @@ impl Run<'_> {
 
     /// The senior coverage multiple's exact (numerator, denominator) on this payment date:
     /// that of the last senior tranche (the senior class as a whole).
-    pub(super) fn senior_coverage(&self) -> Option<(Decimal, Decimal)> {
+    pub(super) fn senior_coverage(&self) -> Option<(Fen, Fen)> {
         self.deal
             .tranches
             .iter()

@@ -42,18 +42,28 @@ pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
     run_with(deal, scenario, ObligorRows::Keep)
 }
 
-/// [`run`], saying whether to build the per-obligor pool rows (`RunResult::pool_flows`).
-/// Sweeps that drop them and break-even searches skip them; every other table, the ledger
-/// and the conservation check are the same either way.
+/// [`run`], saying whether to build the per-obligor pool rows (`RunResult::pool_flows`) and
+/// keep the ledger (`RunResult::ledger`). [`ObligorRows::Skip`] is a lean run for sweeps
+/// without `--flows` and break-even searches, which drop both: every other table is the same,
+/// and the conservation check runs on the running replay of every account either way.
 pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
     scenario.check(deal.obligors.len(), deal.supports.len())?;
     let pool = project_with(deal, scenario, rows)?;
-    run_with_pool(deal, scenario, pool)
+    waterfall(deal, scenario, pool, rows == ObligorRows::Keep)
 }
 
-/// Runs the waterfall on an already projected pool.
+/// Runs the waterfall on an already projected pool, keeping the ledger.
 pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> Result<RunResult> {
-    let mut st = state::Run::new(deal, scenario, pool);
+    waterfall(deal, scenario, pool, true)
+}
+
+fn waterfall(
+    deal: &Deal,
+    scenario: &Scenario,
+    pool: PoolProjection,
+    keep_ledger: bool,
+) -> Result<RunResult> {
+    let mut st = state::Run::new(deal, scenario, pool, keep_ledger);
     for k in 0..deal.periods.len() {
         st.period(k)?;
     }

@@ -1,36 +1,38 @@
 //! The state of one run: balances, accounts, arrears and the ledger, advanced one payment date
 //! at a time.
 //!
-//! The pieces of a payment date live in their own modules: what is due ([`super::due`]), the
+//! Inside the run every amount is an exact count of fen ([`Fen`]): read from the deal's and the
+//! pool's Decimals once, and written back to Decimals once, in the rows and the ledger. The
+//! pieces of a payment date live in their own modules: what is due ([`super::due`]), the
 //! triggers ([`super::triggers`]), the steps ([`super::steps`]) and, after the run, the
 //! conservation check ([`super::verify`]).
 
-use rust_decimal::Decimal;
-
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
 use super::ratio;
 use super::result::{Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow};
 use super::triggers::Phase;
+use super::verify::Balances;
 use crate::deal::{Deal, StepCondition, TrancheClass};
-use crate::error::{Result, Warning};
-use crate::money::{Ratio, minus, plus, positive, sum};
+use crate::error::{Error, Result, Warning};
+use crate::money::{Fen, Ratio, from_fen, to_fen};
 use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
 
 /// What was paid on the current payment date.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Paid {
-    pub tax: Vec<Decimal>,
-    pub fee: Vec<Decimal>,
-    pub interest: Vec<Decimal>,
-    pub principal: Vec<Decimal>,
-    pub residual: Vec<Decimal>,
-    pub reserve_draws: Decimal,
-    pub support_draws: Decimal,
-    pub reserve_deposit: Decimal,
+    pub tax: Vec<Fen>,
+    pub fee: Vec<Fen>,
+    pub interest: Vec<Fen>,
+    pub principal: Vec<Fen>,
+    pub residual: Vec<Fen>,
+    pub reserve_draws: Fen,
+    pub support_draws: Fen,
+    pub reserve_deposit: Fen,
 }
 
 impl Paid {
@@ -43,15 +45,15 @@ impl Paid {
             &mut self.principal,
             &mut self.residual,
         ] {
-            v.iter_mut().for_each(|x| *x = Decimal::ZERO);
+            v.iter_mut().for_each(|x| *x = 0);
         }
-        self.reserve_draws = Decimal::ZERO;
-        self.support_draws = Decimal::ZERO;
-        self.reserve_deposit = Decimal::ZERO;
+        self.reserve_draws = 0;
+        self.support_draws = 0;
+        self.reserve_deposit = 0;
     }
 
     fn new(deal: &Deal) -> Paid {
-        let z = |n: usize| vec![Decimal::ZERO; n];
+        let z = |n: usize| vec![0; n];
         Paid {
             tax: z(deal.taxes.len()),
             fee: z(deal.fees.len()),
@@ -85,6 +87,24 @@ impl Labels {
     }
 }
 
+/// The pool cash of the current collection period, in fen.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PoolCash {
+    pub collected: Fen,
+    pub recovered: Fen,
+    pub interest_collected: Fen,
+    /// Performing balance at the start of the collection period.
+    pub balance_start: Fen,
+    pub balance_end: Fen,
+}
+
+impl PoolCash {
+    /// All pool cash of the period: collections plus recoveries.
+    pub fn cash(&self) -> Fen {
+        self.collected + self.recovered
+    }
+}
+
 /// One run of a deal under a scenario.
 pub(super) struct Run<'a> {
     pub deal: &'a Deal,
@@ -96,34 +116,57 @@ pub(super) struct Run<'a> {
     /// Indices of the senior tranches.
     pub senior: Vec<usize>,
     /// Sum of the tranches' initial balances.
-    pub issue_size: Decimal,
-    pub collection: Decimal,
-    pub reserve: Decimal,
-    pub balance: Vec<Decimal>,
-    pub interest_carry: Vec<Decimal>,
-    pub fee_carry: Vec<Decimal>,
-    pub fee_charged_total: Vec<Decimal>,
+    pub issue_size: Fen,
+    pub collection: Fen,
+    pub reserve: Fen,
+    pub balance: Vec<Fen>,
+    pub interest_carry: Vec<Fen>,
+    pub fee_carry: Vec<Fen>,
+    pub fee_charged_total: Vec<Fen>,
     pub one_off_done: Vec<bool>,
-    pub tax_carry: Vec<Decimal>,
-    pub support_total: Vec<Decimal>,
-    pub support_period: Vec<Decimal>,
+    pub tax_carry: Vec<Fen>,
+    pub support_total: Vec<Fen>,
+    pub support_period: Vec<Fen>,
     pub support_on: Vec<bool>,
     pub tripped: Vec<bool>,
+    /// Whether the ledger's entries are kept (a full run) or only replayed into `accounts`
+    /// as they happen (a lean run: sweeps without `--flows`, searches).
+    pub keep_ledger: bool,
     pub ledger: Vec<LedgerEntry>,
+    /// Every account's net balance, moved with each entry: the running replay.
+    pub accounts: Balances,
+    /// The first entry that broke the running replay (a non-positive amount, an internal
+    /// account below zero, an amount beyond Decimal's range).
+    pub broken: Option<String>,
     pub periods: Vec<PeriodRow>,
     pub flows: Vec<TrancheFlowRow>,
-    pub reserve_funding: Decimal,
+    pub reserve_funding: Fen,
     // Current period context.
     pub k: usize,
     pub date: NaiveDate,
+    pub cash: PoolCash,
     pub due: Due,
     pub paid: Paid,
     /// Scratch list of (index, amount) items of a step, kept to reuse its allocation.
-    pub items: Vec<(usize, Decimal)>,
+    pub items: Vec<(usize, Fen)>,
+}
+
+/// A count of fen as a Decimal for a row, or an error beyond Decimal's range.
+pub(super) fn dec(f: Fen) -> Result<Decimal> {
+    from_fen(f).ok_or_else(|| {
+        Error::Internal(format!(
+            "an amount of {f} fen is beyond Decimal's range; check the deal's amounts"
+        ))
+    })
 }
 
 impl<'a> Run<'a> {
-    pub(super) fn new(deal: &'a Deal, scenario: &'a Scenario, pool: PoolProjection) -> Self {
+    pub(super) fn new(
+        deal: &'a Deal,
+        scenario: &'a Scenario,
+        pool: PoolProjection,
+        keep_ledger: bool,
+    ) -> Self {
         let nt = deal.tranches.len();
         let mut support_on = vec![true; deal.supports.len()];
         for &s in &scenario.supports_off {
@@ -139,7 +182,11 @@ impl<'a> Run<'a> {
             .map(|w| w.steps.len())
             .max()
             .unwrap_or(0);
-        let ledger_capacity = 1 + deal.periods.len() * (2 + 2 * max_steps);
+        let ledger_capacity = if keep_ledger {
+            1 + deal.periods.len() * (2 + 2 * max_steps)
+        } else {
+            0
+        };
         let mut run = Run {
             deal,
             scenario,
@@ -153,25 +200,29 @@ impl<'a> Run<'a> {
             senior: (0..nt)
                 .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)
                 .collect(),
-            issue_size: deal.issue_size(),
-            collection: Decimal::ZERO,
-            reserve: Decimal::ZERO,
-            balance: deal.tranches.iter().map(|t| t.balance).collect(),
-            interest_carry: vec![Decimal::ZERO; nt],
-            fee_carry: vec![Decimal::ZERO; deal.fees.len()],
-            fee_charged_total: vec![Decimal::ZERO; deal.fees.len()],
+            issue_size: deal.tranches.iter().map(|t| to_fen(t.balance)).sum(),
+            collection: 0,
+            reserve: 0,
+            balance: deal.tranches.iter().map(|t| to_fen(t.balance)).collect(),
+            interest_carry: vec![0; nt],
+            fee_carry: vec![0; deal.fees.len()],
+            fee_charged_total: vec![0; deal.fees.len()],
             one_off_done: vec![false; deal.fees.len()],
-            tax_carry: vec![Decimal::ZERO; deal.taxes.len()],
-            support_total: vec![Decimal::ZERO; deal.supports.len()],
-            support_period: vec![Decimal::ZERO; deal.supports.len()],
+            tax_carry: vec![0; deal.taxes.len()],
+            support_total: vec![0; deal.supports.len()],
+            support_period: vec![0; deal.supports.len()],
             support_on,
             tripped: vec![false; deal.triggers.len()],
+            keep_ledger,
             ledger: Vec::with_capacity(ledger_capacity),
+            accounts: Balances::new(deal),
+            broken: None,
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
-            reserve_funding: Decimal::ZERO,
+            reserve_funding: 0,
             k: 0,
             date: deal.closing_date,
+            cash: PoolCash::default(),
             due: Due::default(),
             paid: Paid::new(deal),
             items: Vec::new(),
@@ -179,25 +230,103 @@ impl<'a> Run<'a> {
         if let Some(r) = &deal.reserve
             && r.initial > Decimal::ZERO
         {
-            run.reserve = r.initial;
-            run.reserve_funding = r.initial;
-            run.ledger.push(LedgerEntry {
-                period: 0,
-                date: deal.closing_date,
-                step: 0,
-                action: Movement::FundReserve,
-                item: Label::Static("reserve"),
-                source: Account::Originator,
-                destination: Account::Reserve,
-                amount: r.initial,
-                reason: "reserve funded at closing",
-            });
+            let initial = to_fen(r.initial);
+            run.reserve = initial;
+            run.reserve_funding = initial;
+            run.record(
+                0,
+                0,
+                Movement::FundReserve,
+                Label::Static("reserve"),
+                (Account::Originator, Account::Reserve),
+                initial,
+                "reserve funded at closing",
+            );
         }
         run
     }
 
-    pub(super) fn senior_balance(&self) -> Decimal {
-        sum(self.senior.iter().map(|&i| self.balance[i]))
+    /// Records a movement of `amount` from `source` to `destination` on this payment date;
+    /// zero amounts are not recorded.
+    pub(super) fn entry(
+        &mut self,
+        step: u32,
+        action: Movement,
+        item: Label,
+        route: (Account, Account),
+        amount: Fen,
+        reason: &'static str,
+    ) {
+        let period = self.deal.periods[self.k].number;
+        self.record(period, step, action, item, route, amount, reason);
+    }
+
+    /// [`Run::entry`] with its period number: moves the amount in the running replay of every
+    /// account, and keeps the entry when the run keeps its ledger.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        period: u32,
+        step: u32,
+        action: Movement,
+        item: Label,
+        (source, destination): (Account, Account),
+        amount: Fen,
+        reason: &'static str,
+    ) {
+        if amount == 0 {
+            return;
+        }
+        self.accounts.apply(source, destination, amount);
+        if action == Movement::PayPrincipal
+            && let Account::Tranche(i) = destination
+        {
+            self.accounts.principal(i, amount);
+        }
+        if self.broken.is_none() {
+            let negative = [source, destination]
+                .iter()
+                .any(|&a| a.is_internal() && self.accounts.get(a) < 0);
+            if amount < 0 || negative {
+                self.broken = Some(format!(
+                    "{} of {amount} fen from {source:?} to {destination:?} in period {period}, \
+                     step {step}: {}",
+                    action.name(),
+                    if amount < 0 {
+                        "non-positive amount"
+                    } else {
+                        "an account went negative"
+                    }
+                ));
+            }
+        }
+        if !self.keep_ledger {
+            return;
+        }
+        let Some(amount) = from_fen(amount) else {
+            self.broken
+                .get_or_insert_with(|| format!("{amount} fen is beyond Decimal's range"));
+            return;
+        };
+        self.ledger.push(LedgerEntry {
+            period,
+            date: if period == 0 {
+                self.deal.closing_date
+            } else {
+                self.date
+            },
+            step,
+            action,
+            item,
+            source,
+            destination,
+            amount,
+            reason,
+        });
+    }
+
+    pub(super) fn senior_balance(&self) -> Fen {
+        self.senior.iter().map(|&i| self.balance[i]).sum()
     }
 
     /// Runs payment date `k`: deposit, what is due, triggers, the waterfall, triggers again,
@@ -208,15 +337,20 @@ impl<'a> Run<'a> {
         self.k = k;
         self.date = p.date();
         self.paid.reset();
-        self.support_period
-            .iter_mut()
-            .for_each(|x| *x = Decimal::ZERO);
-        let cash = self.pool.periods[k];
-        let pool_cash = cash.cash();
+        self.support_period.iter_mut().for_each(|x| *x = 0);
+        let c = &self.pool.periods[k];
+        self.cash = PoolCash {
+            collected: to_fen(c.collected),
+            recovered: to_fen(c.recovered),
+            interest_collected: to_fen(c.interest_collected),
+            balance_start: to_fen(c.balance_start),
+            balance_end: to_fen(c.balance_end),
+        };
+        let cash = self.cash;
 
         // 1. Deposit pool cash.
         let brought_forward = self.collection;
-        self.collection = plus(self.collection, pool_cash);
+        self.collection += cash.cash();
         let deposit = (Account::Pool, Account::Collection);
         self.entry(
             0,
@@ -237,12 +371,16 @@ impl<'a> Run<'a> {
         let available = self.collection;
 
         // 2. What is due, and the coverage multiples.
-        self.compute_due(k, &cash, available);
-        let senior_cov = self.senior_coverage().and_then(|(n, d)| ratio(n, d));
+        self.compute_due(k, available);
+        let senior_cov = match self.senior_coverage() {
+            Some((n, d)) => ratio(dec(n)?, dec(d)?),
+            None => None,
+        };
 
         // 3. Triggers tested before the waterfall; they pick this date's waterfall.
-        let initial_pool = self.pool.initial_balance;
-        let cdr_ratio = ratio(cash.cumulative_defaults, initial_pool).unwrap_or(Decimal::ZERO);
+        let pc = &self.pool.periods[k];
+        let cdr_ratio =
+            ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO);
         self.test_triggers(Phase::BeforeWaterfall);
         let wf_ix = self.active_waterfall();
 
@@ -252,7 +390,7 @@ impl<'a> Run<'a> {
             let step_no = (s + 1) as u32;
             let runs = match step.when {
                 None => true,
-                Some(StepCondition::SeniorPaidOff) => self.senior_balance().is_zero(),
+                Some(StepCondition::SeniorPaidOff) => self.senior_balance() == 0,
                 Some(StepCondition::FinalPeriod) => k + 1 == deal.periods.len(),
             };
             if runs {
@@ -263,90 +401,87 @@ impl<'a> Run<'a> {
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
         self.test_triggers(Phase::AfterWaterfall);
 
-        self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix);
-        Ok(())
+        self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
     }
 
     /// Carries this date's shortfalls to the next and records its tranche and period rows.
     fn carry_and_record(
         &mut self,
         k: usize,
-        brought_forward: Decimal,
-        available: Decimal,
+        brought_forward: Fen,
+        available: Fen,
         senior_cov: Option<Decimal>,
         cdr_ratio: Decimal,
         wf_ix: usize,
-    ) {
+    ) -> Result<()> {
         let deal = self.deal;
         let p = deal.periods[k];
-        let cash = self.pool.periods[k];
-        // Carry shortfalls and record rows.
         for j in 0..deal.taxes.len() {
-            self.tax_carry[j] = minus(self.due.tax[j], self.paid.tax[j]);
+            self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
         }
         for j in 0..deal.fees.len() {
-            self.fee_carry[j] = minus(self.due.fee[j], self.paid.fee[j]);
+            self.fee_carry[j] = self.due.fee[j] - self.paid.fee[j];
         }
-        let mut interest_total = Decimal::ZERO;
-        let mut principal_total = Decimal::ZERO;
-        let mut residual_total = Decimal::ZERO;
+        let (mut interest_total, mut principal_total, mut residual_total) = (0, 0, 0);
         for (i, t) in deal.tranches.iter().enumerate() {
-            let start = plus(self.balance[i], self.paid.principal[i]);
-            self.interest_carry[i] = minus(self.due.interest[i], self.paid.interest[i]);
-            interest_total = plus(interest_total, self.paid.interest[i]);
-            principal_total = plus(principal_total, self.paid.principal[i]);
-            residual_total = plus(residual_total, self.paid.residual[i]);
+            let start = self.balance[i] + self.paid.principal[i];
+            self.interest_carry[i] = self.due.interest[i] - self.paid.interest[i];
+            interest_total += self.paid.interest[i];
+            principal_total += self.paid.principal[i];
+            residual_total += self.paid.residual[i];
+            let (n, d) = self.due.coverage[i];
+            let coverage_multiple = if d > 0 { ratio(dec(n)?, dec(d)?) } else { None };
             self.flows.push(TrancheFlowRow {
                 period: p.number,
                 payment_date: p.date(),
                 tranche: self.labels.tranche[i].clone(),
                 class: Label::Static(t.class.name()),
-                balance_start: start,
-                interest_due: self.due.interest[i],
-                interest_paid: self.paid.interest[i],
-                interest_shortfall: self.interest_carry[i],
-                principal_due: self.due.principal[i],
-                principal_paid: self.paid.principal[i],
-                residual_paid: self.paid.residual[i],
-                balance_end: self.balance[i],
-                coverage_multiple: ratio(self.due.coverage[i].0, self.due.coverage[i].1),
+                balance_start: dec(start)?,
+                interest_due: dec(self.due.interest[i])?,
+                interest_paid: dec(self.paid.interest[i])?,
+                interest_shortfall: dec(self.interest_carry[i])?,
+                principal_due: dec(self.due.principal[i])?,
+                principal_paid: dec(self.paid.principal[i])?,
+                residual_paid: dec(self.paid.residual[i])?,
+                balance_end: dec(self.balance[i])?,
+                coverage_multiple,
             });
         }
         // Names of the tripped triggers, comma-separated; empty (no allocation) if none.
         let mut tripped = String::new();
-        let mut first = true;
         for (trig, _) in deal.triggers.iter().zip(&self.tripped).filter(|(_, t)| **t) {
-            if !first {
+            if !tripped.is_empty() {
                 tripped.push(',');
             }
-            first = false;
             tripped.push_str(&trig.name);
         }
+        let cash = self.cash;
         self.periods.push(PeriodRow {
             period: p.number,
             payment_date: p.date(),
             collection_start: p.collection_start,
             collection_end: p.collection_end,
-            pool_cash: cash.cash(),
-            cash_brought_forward: brought_forward,
-            available_funds: available,
-            reserve_draws: self.paid.reserve_draws,
-            support_draws: self.paid.support_draws,
-            taxes_paid: sum(self.paid.tax.iter().copied()),
-            fees_paid: sum(self.paid.fee.iter().copied()),
-            interest_paid: interest_total,
-            principal_paid: principal_total,
-            residual_paid: residual_total,
-            reserve_deposit: self.paid.reserve_deposit,
+            pool_cash: dec(cash.cash())?,
+            cash_brought_forward: dec(brought_forward)?,
+            available_funds: dec(available)?,
+            reserve_draws: dec(self.paid.reserve_draws)?,
+            support_draws: dec(self.paid.support_draws)?,
+            taxes_paid: dec(self.paid.tax.iter().sum())?,
+            fees_paid: dec(self.paid.fee.iter().sum())?,
+            interest_paid: dec(interest_total)?,
+            principal_paid: dec(principal_total)?,
+            residual_paid: dec(residual_total)?,
+            reserve_deposit: dec(self.paid.reserve_deposit)?,
             coverage_multiple: senior_cov,
             cumulative_default_ratio: cdr_ratio,
             waterfall: self.labels.waterfall[wf_ix].clone(),
             triggers_tripped: tripped,
-            collection_balance_end: self.collection,
-            reserve_balance_end: self.reserve,
-            pool_balance_end: cash.balance_end,
-            senior_balance_end: self.senior_balance(),
+            collection_balance_end: dec(self.collection)?,
+            reserve_balance_end: dec(self.reserve)?,
+            pool_balance_end: self.pool.periods[k].balance_end,
+            senior_balance_end: dec(self.senior_balance())?,
         });
+        Ok(())
     }
 
     /// Checks conservation and gathers the run's tables and warnings.
@@ -355,31 +490,32 @@ impl<'a> Run<'a> {
         let conservation = super::verify::verify(&self)?;
 
         let mut warnings = Vec::new();
-        if positive(self.collection) {
+        if self.collection > 0 {
             warnings.push(Warning {
                 location: String::new(),
                 message: format!(
                     "{} is left in the collection account after the last payment date",
-                    self.collection
+                    dec(self.collection)?
                 ),
             });
         }
-        if positive(self.reserve) {
+        if self.reserve > 0 {
             warnings.push(Warning {
                 location: String::new(),
                 message: format!(
                     "{} is left in the reserve after the last payment date",
-                    self.reserve
+                    dec(self.reserve)?
                 ),
             });
         }
         for (i, t) in deal.tranches.iter().enumerate() {
-            if positive(self.balance[i]) {
+            if self.balance[i] > 0 {
                 warnings.push(Warning {
                     location: String::new(),
                     message: format!(
                         "tranche {} is not repaid by the last payment date: {} outstanding",
-                        t.name, self.balance[i]
+                        t.name,
+                        dec(self.balance[i])?
                     ),
                 });
             }
@@ -395,12 +531,14 @@ impl<'a> Run<'a> {
             .supports
             .iter()
             .zip(&self.support_total)
-            .map(|(s, t)| SupportDrawTotal {
-                support: s.name.clone(),
-                provider: s.provider.clone(),
-                total: *t,
+            .map(|(s, t)| {
+                Ok(SupportDrawTotal {
+                    support: s.name.clone(),
+                    provider: s.provider.clone(),
+                    total: dec(*t)?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(RunResult {
             deal: deal.name.clone(),
             scenario: self.scenario.name.clone(),

@@ -2,47 +2,18 @@
 //! topping up or releasing the reserve, and drawing on the reserve and support providers when
 //! a covered item is short. Every movement goes through [`Run::entry`] into the ledger.
 
-use rust_decimal::Decimal;
-
 use super::due::BaseSource;
 use super::ledger::{Account, Movement};
-use super::result::{Label, LedgerEntry};
+use super::result::Label;
 use super::state::Run;
 use crate::deal::{
     Action, Amortization, Cover, FeeKind, PrincipalAmount, PrincipalOrder, ReserveTarget,
     TrancheClass,
 };
 use crate::error::{Error, Result};
-use crate::money::{clamp0, gt, lt, min, minus, plus, positive, pro_rata, sum};
+use crate::money::{Fen, Ratio, pro_rata_fen, to_fen};
 
 impl Run<'_> {
-    /// Records a movement of `amount` from `source` to `destination`; zero amounts are not
-    /// recorded.
-    pub(super) fn entry(
-        &mut self,
-        step: u32,
-        action: Movement,
-        item: Label,
-        (source, destination): (Account, Account),
-        amount: Decimal,
-        reason: &'static str,
-    ) {
-        if amount.is_zero() {
-            return;
-        }
-        self.ledger.push(LedgerEntry {
-            period: self.deal.periods[self.k].number,
-            date: self.date,
-            step,
-            action,
-            item,
-            source,
-            destination,
-            amount,
-            reason,
-        });
-    }
-
     /// Runs one step of the active waterfall.
     pub(super) fn step(&mut self, step: u32, action: &Action) -> Result<()> {
         match action {
@@ -58,8 +29,8 @@ impl Run<'_> {
             Action::TopUpReserve => self.top_up_reserve(step)?,
             Action::PayResidual(i) => {
                 let amt = self.collection;
-                if positive(amt) {
-                    self.paid.residual[*i] = plus(self.paid.residual[*i], amt);
+                if amt > 0 {
+                    self.paid.residual[*i] += amt;
                     self.pay_out(
                         step,
                         Movement::PayResidual,
@@ -75,8 +46,8 @@ impl Run<'_> {
 
     /// Draws on the reserve and then on support providers until the collection account holds
     /// `need` for items of class `cover`, as far as they can.
-    fn fund(&mut self, step: u32, cover: Cover, need: Decimal, item: Covered<'_>) {
-        if !lt(self.collection, need) {
+    fn fund(&mut self, step: u32, cover: Cover, need: Fen, item: Covered<'_>) {
+        if self.collection >= need {
             return;
         }
         let item = item.label(self);
@@ -84,11 +55,11 @@ impl Run<'_> {
         if let Some(r) = &deal.reserve
             && r.covers.contains(&cover)
         {
-            let draw = min(minus(need, self.collection), self.reserve);
-            if positive(draw) {
-                self.reserve = minus(self.reserve, draw);
-                self.collection = plus(self.collection, draw);
-                self.paid.reserve_draws = plus(self.paid.reserve_draws, draw);
+            let draw = (need - self.collection).min(self.reserve);
+            if draw > 0 {
+                self.reserve -= draw;
+                self.collection += draw;
+                self.paid.reserve_draws += draw;
                 self.entry(
                     step,
                     Movement::DrawReserve,
@@ -100,24 +71,24 @@ impl Run<'_> {
             }
         }
         for (s, sup) in deal.supports.iter().enumerate() {
-            if !lt(self.collection, need) {
+            if self.collection >= need {
                 break;
             }
             if !self.support_on[s] || !sup.covers.contains(&cover) {
                 continue;
             }
-            let mut draw = minus(need, self.collection);
+            let mut draw = need - self.collection;
             if let Some(cap) = sup.cap_per_period {
-                draw = min(draw, clamp0(minus(cap, self.support_period[s])));
+                draw = draw.min((to_fen(cap) - self.support_period[s]).max(0));
             }
             if let Some(cap) = sup.cap_total {
-                draw = min(draw, clamp0(minus(cap, self.support_total[s])));
+                draw = draw.min((to_fen(cap) - self.support_total[s]).max(0));
             }
-            if positive(draw) {
-                self.support_period[s] = plus(self.support_period[s], draw);
-                self.support_total[s] = plus(self.support_total[s], draw);
-                self.collection = plus(self.collection, draw);
-                self.paid.support_draws = plus(self.paid.support_draws, draw);
+            if draw > 0 {
+                self.support_period[s] += draw;
+                self.support_total[s] += draw;
+                self.collection += draw;
+                self.paid.support_draws += draw;
                 self.entry(
                     step,
                     Movement::DrawSupport,
@@ -137,7 +108,7 @@ impl Run<'_> {
         step: u32,
         action: Movement,
         index: usize,
-        amount: Decimal,
+        amount: Fen,
         reason: &'static str,
     ) {
         debug_assert!(amount <= self.collection);
@@ -146,7 +117,7 @@ impl Run<'_> {
             Movement::PayFee => (self.labels.fee[index].clone(), Account::Fee(index)),
             _ => (self.labels.tranche[index].clone(), Account::Tranche(index)),
         };
-        self.collection = minus(self.collection, amount);
+        self.collection -= amount;
         self.entry(
             step,
             action,
@@ -166,19 +137,19 @@ impl Run<'_> {
         };
         let mut items = std::mem::take(&mut self.items);
         items.clear();
-        items.extend(ix.iter().map(|&j| (j, minus(due[j], paid[j]))));
-        let need = sum(items.iter().map(|x| x.1));
+        items.extend(ix.iter().map(|&j| (j, due[j] - paid[j])));
+        let need: Fen = items.iter().map(|x| x.1).sum();
         let (cover, covered, action, reason) = match charge {
             Charge::Tax => (Cover::Taxes, Covered::Taxes, Movement::PayTax, "tax due"),
             Charge::Fee => (Cover::Fees, Covered::Fees, Movement::PayFee, "fee due"),
         };
         self.fund(step, cover, need, covered);
-        let pay = |run: &mut Run, j: usize, amt: Decimal| {
+        let pay = |run: &mut Run, j: usize, amt: Fen| {
             let paid = match charge {
                 Charge::Tax => &mut run.paid.tax,
                 Charge::Fee => &mut run.paid.fee,
             };
-            paid[j] = plus(paid[j], amt);
+            paid[j] += amt;
             run.pay_out(step, action, j, amt, reason);
         };
         if covers_all(self.collection, need) {
@@ -187,7 +158,7 @@ impl Run<'_> {
             }
         } else {
             let rule = self.deal.pro_rata_rounding;
-            for (j, amt) in pro_rata(min(self.collection, need), &items, rule) {
+            for (j, amt) in pro_rata_fen(self.collection.min(need), &items, rule) {
                 pay(self, j, amt);
             }
         }
@@ -205,9 +176,9 @@ impl Run<'_> {
         items.clear();
         items.extend(
             ix.iter()
-                .map(|&i| (i, minus(self.due.interest[i], self.paid.interest[i]))),
+                .map(|&i| (i, self.due.interest[i] - self.paid.interest[i])),
         );
-        let total = sum(items.iter().map(|x| x.1));
+        let total: Fen = items.iter().map(|x| x.1).sum();
         // The step's own cash first, pro rata; then each covered tranche's shortfall is drawn
         // from the reserve and support and paid to that tranche alone.
         if covers_all(self.collection, total) {
@@ -216,17 +187,17 @@ impl Run<'_> {
             }
         } else {
             let rule = deal.pro_rata_rounding;
-            for (i, amt) in pro_rata(min(self.collection, total), &items, rule) {
+            for (i, amt) in pro_rata_fen(self.collection.min(total), &items, rule) {
                 self.interest_to(step, i, amt, action, reason);
             }
         }
         for &(i, _) in &items {
-            let short = minus(self.due.interest[i], self.paid.interest[i]);
+            let short = self.due.interest[i] - self.paid.interest[i];
             if let Some(cover) = interest_cover(deal.tranches[i].class)
-                && positive(short)
+                && short > 0
             {
                 self.fund(step, cover, short, Covered::Tranches(&[i]));
-                let amt = min(short, self.collection);
+                let amt = short.min(self.collection);
                 self.interest_to(step, i, amt, action, reason);
             }
         }
@@ -237,14 +208,14 @@ impl Run<'_> {
         &mut self,
         step: u32,
         i: usize,
-        amt: Decimal,
+        amt: Fen,
         action: Movement,
         reason: &'static str,
     ) {
-        if !positive(amt) {
+        if amt <= 0 {
             return;
         }
-        self.paid.interest[i] = plus(self.paid.interest[i], amt);
+        self.paid.interest[i] += amt;
         self.pay_out(step, action, i, amt, reason);
     }
 
@@ -257,12 +228,11 @@ impl Run<'_> {
     ) {
         let deal = self.deal;
         // Most each tranche can take in this step, and what is contractually due.
-        let cap_of = |run: &Run, i: usize| -> (Decimal, Decimal) {
+        let cap_of = |run: &Run, i: usize| -> (Fen, Fen) {
             let t = &deal.tranches[i];
-            let due_left = min(
-                clamp0(minus(run.due.principal[i], run.paid.principal[i])),
-                run.balance[i],
-            );
+            let due_left = (run.due.principal[i] - run.paid.principal[i])
+                .max(0)
+                .min(run.balance[i]);
             let cap = if mode == PrincipalAmount::Available
                 || t.amortization == Amortization::PassThrough
             {
@@ -277,16 +247,16 @@ impl Run<'_> {
                 for &i in ix {
                     let (cap, due_left) = cap_of(self, i);
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
-                        && positive(due_left)
+                        && due_left > 0
                     {
                         self.fund(step, cover, due_left, Covered::Tranches(&[i]));
                     }
-                    let amt = min(cap, self.collection);
+                    let amt = cap.min(self.collection);
                     self.principal_to(step, i, amt);
                 }
             }
             PrincipalOrder::ProRata => {
-                let caps: Vec<(usize, Decimal, Decimal)> = ix
+                let caps: Vec<(usize, Fen, Fen)> = ix
                     .iter()
                     .map(|&i| {
                         let (c, d) = cap_of(self, i);
@@ -295,20 +265,20 @@ impl Run<'_> {
                     .collect();
                 // The step's own cash first, pro rata to what each can take; then each covered
                 // tranche's unpaid principal due is drawn and paid to that tranche alone.
-                let items: Vec<(usize, Decimal)> = caps.iter().map(|x| (x.0, x.1)).collect();
-                let total = sum(items.iter().map(|x| x.1));
+                let items: Vec<(usize, Fen)> = caps.iter().map(|x| (x.0, x.1)).collect();
+                let total: Fen = items.iter().map(|x| x.1).sum();
                 let rule = deal.pro_rata_rounding;
-                let shares = pro_rata(min(self.collection, total), &items, rule);
+                let shares = pro_rata_fen(self.collection.min(total), &items, rule);
                 for (i, amt) in shares {
                     self.principal_to(step, i, amt);
                 }
                 for &(i, _, _) in &caps {
                     let (_, short) = cap_of(self, i);
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
-                        && positive(short)
+                        && short > 0
                     {
                         self.fund(step, cover, short, Covered::Tranches(&[i]));
-                        let amt = min(short, self.collection);
+                        let amt = short.min(self.collection);
                         self.principal_to(step, i, amt);
                     }
                 }
@@ -316,12 +286,12 @@ impl Run<'_> {
         }
     }
 
-    fn principal_to(&mut self, step: u32, i: usize, amt: Decimal) {
-        if !positive(amt) {
+    fn principal_to(&mut self, step: u32, i: usize, amt: Fen) {
+        if amt <= 0 {
             return;
         }
-        self.balance[i] = minus(self.balance[i], amt);
-        self.paid.principal[i] = plus(self.paid.principal[i], amt);
+        self.balance[i] -= amt;
+        self.paid.principal[i] += amt;
         self.pay_out(step, Movement::PayPrincipal, i, amt, "principal");
     }
 
@@ -329,29 +299,29 @@ impl Run<'_> {
     /// a multiple of the next payment date's senior interest and fees (uncapped; fees on
     /// collections count as zero), rounded once; zero on the last date or once the senior is
     /// repaid.
-    fn reserve_target(&self) -> Decimal {
+    fn reserve_target(&self) -> Fen {
         let deal = self.deal;
         let Some(r) = &deal.reserve else {
-            return Decimal::ZERO;
+            return 0;
         };
         let k = self.k;
-        if k + 1 >= deal.periods.len() || self.senior_balance().is_zero() {
-            return Decimal::ZERO;
+        if k + 1 >= deal.periods.len() || self.senior_balance() == 0 {
+            return 0;
         }
         match r.target {
-            ReserveTarget::Fixed(x) => x,
+            ReserveTarget::Fixed(x) => to_fen(x),
             ReserveTarget::SeniorInterestAndFees(m) => {
                 let next = deal.periods[k + 1];
                 let src = BaseSource {
                     cash: None,
-                    pool_balance: self.pool.periods[k].balance_end,
+                    pool_balance: self.cash.balance_end,
                     year: self.year_fraction[k + 1],
                 };
-                let mut need = Decimal::ZERO;
+                let mut need: Fen = 0;
                 for &i in &self.senior {
                     // The next date's interest on today's balance, without arrears.
                     let coupon = self.coupon_rate(i, k + 1);
-                    need = plus(need, self.money(&[self.balance[i], coupon], src.year));
+                    need += self.money(self.balance[i], &[coupon], src.year);
                 }
                 for (j, fee) in deal.fees.iter().enumerate() {
                     let one_off_due = match fee.kind {
@@ -361,9 +331,9 @@ impl Run<'_> {
                         }
                         _ => false,
                     };
-                    need = plus(need, self.fee_charge(j, &src, one_off_due));
+                    need += self.fee_charge(j, &src, one_off_due);
                 }
-                self.money(&[m, need], crate::money::Ratio::ONE)
+                self.money(need, &[m], Ratio::ONE)
             }
         }
     }
@@ -375,12 +345,12 @@ impl Run<'_> {
             ));
         }
         let target = self.reserve_target();
-        if lt(self.reserve, target) {
-            let amt = min(minus(target, self.reserve), self.collection);
-            if positive(amt) {
-                self.collection = minus(self.collection, amt);
-                self.reserve = plus(self.reserve, amt);
-                self.paid.reserve_deposit = plus(self.paid.reserve_deposit, amt);
+        if self.reserve < target {
+            let amt = (target - self.reserve).min(self.collection);
+            if amt > 0 {
+                self.collection -= amt;
+                self.reserve += amt;
+                self.paid.reserve_deposit += amt;
                 self.entry(
                     step,
                     Movement::TopUpReserve,
@@ -390,11 +360,11 @@ impl Run<'_> {
                     "reserve topped up towards its target",
                 );
             }
-        } else if gt(self.reserve, target) {
-            let amt = minus(self.reserve, target);
-            self.reserve = minus(self.reserve, amt);
-            self.collection = plus(self.collection, amt);
-            self.paid.reserve_deposit = minus(self.paid.reserve_deposit, amt);
+        } else if self.reserve > target {
+            let amt = self.reserve - target;
+            self.reserve -= amt;
+            self.collection += amt;
+            self.paid.reserve_deposit -= amt;
             self.entry(
                 step,
                 Movement::ReleaseReserve,
@@ -469,9 +439,9 @@ fn shortfall_reason(cover: Cover) -> &'static str {
     }
 }
 
-/// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata`] would hand
-/// each item its whole amount, so the caller pays them without building the split.
+/// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata_fen`] would
+/// hand each item its whole amount, so the caller pays them without building the split.
 #[inline]
-fn covers_all(cash: Decimal, total: Decimal) -> bool {
-    positive(total) && !lt(cash, total)
+fn covers_all(cash: Fen, total: Fen) -> bool {
+    total > 0 && cash >= total
 }

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 
 use super::state::Run;
 use crate::deal::{TriggerCondition, TriggerKind};
-use crate::money::rational::cmp_ratio;
-use crate::money::{lt, positive};
+use crate::money::positive;
+use crate::money::rational::{cmp_fen_ratio, cmp_ratio};
 
 /// When a trigger condition is tested on a payment date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,16 +70,16 @@ impl Run<'_> {
             }
             TriggerCondition::CoverageBelow(x) => self
                 .senior_coverage()
-                .is_some_and(|(num, den)| positive(den) && cmp_ratio(num, den, x).is_lt()),
+                .is_some_and(|(num, den)| den > 0 && cmp_fen_ratio(num, den, x).is_lt()),
             TriggerCondition::SeniorInterestShortfall => self
                 .senior
                 .iter()
-                .any(|&i| lt(self.paid.interest[i], self.due.interest[i])),
+                .any(|&i| self.paid.interest[i] < self.due.interest[i]),
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 let p = &self.deal.periods[k];
                 let legal = self.deal.legal_maturity;
                 let past_legal = p.date() >= legal || p.payment.unadjusted >= legal;
-                past_legal && positive(self.senior_balance())
+                past_legal && self.senior_balance() > 0
             }
         }
     }

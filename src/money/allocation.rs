@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::rational::{Rounding, div_round};
+use super::rational::Rounding;
 
 /// How pro rata shares are rounded to the fen: `[deal] pro_rata_rounding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -126,6 +126,32 @@ pub fn pro_rata(
     }
 }
 
+/// [`pro_rata`] on counts of fen: every item with its share when `0 < cash < total`, every
+/// item with its whole amount when `cash ≥ total`, nothing when there is no cash or nothing
+/// is owed.
+pub fn pro_rata_fen(
+    cash: i128,
+    items: &[(usize, i128)],
+    rule: ProRataRounding,
+) -> Vec<(usize, i128)> {
+    let total: i128 = items.iter().map(|x| x.1).sum();
+    if cash <= 0 || total <= 0 {
+        return Vec::new();
+    }
+    if cash >= total {
+        return items.to_vec();
+    }
+    if let [(i, _)] = *items {
+        return vec![(i, cash)];
+    }
+    let amounts: Vec<i128> = items.iter().map(|x| x.1).collect();
+    split_fen(cash, &amounts, total, rule)
+        .into_iter()
+        .zip(items)
+        .map(|(s, &(i, _))| (i, s))
+        .collect()
+}
+
 /// [`pro_rata`] on whole fen: `0 < cash < total = Σ amounts`, at least two items.
 fn split_fen(cash: i128, amounts: &[i128], total: i128, rule: ProRataRounding) -> Vec<i128> {
     let mut shares: Vec<i128> = Vec::with_capacity(amounts.len());
@@ -133,9 +159,9 @@ fn split_fen(cash: i128, amounts: &[i128], total: i128, rule: ProRataRounding) -
         ProRataRounding::ListOrder | ProRataRounding::LargestRemainder => {
             let mut rems: Vec<i128> = Vec::with_capacity(amounts.len());
             for &a in amounts {
-                let p = a * cash;
-                shares.push(p / total);
-                rems.push(p % total);
+                let (q, r) = share(a, cash, total);
+                shares.push(q);
+                rems.push(r);
             }
             let mut left = cash - shares.iter().sum::<i128>();
             if rule == ProRataRounding::LargestRemainder && left > 0 {
@@ -156,7 +182,10 @@ fn split_fen(cash: i128, amounts: &[i128], total: i128, rule: ProRataRounding) -
         ProRataRounding::HalfUpLastTakesRest => {
             let last = amounts.len() - 1;
             for &a in &amounts[..last] {
-                shares.push(div_round(a * cash, total, Rounding::HalfUp).min(a));
+                let (q, r) = share(a, cash, total);
+                // Half up: r / total ≥ ½.
+                let up = i128::from(r >= total - r);
+                shares.push((q + up).min(a));
             }
             let rest = cash - shares.iter().sum::<i128>();
             shares.push(rest);
@@ -178,6 +207,20 @@ fn split_fen(cash: i128, amounts: &[i128], total: i128, rule: ProRataRounding) -
         }
     }
     shares
+}
+
+/// `⌊a × cash / total⌋` and its remainder, for `0 ≤ a`, `0 < cash < total`: in `i128`, or in
+/// big integers when the product does not fit.
+fn share(a: i128, cash: i128, total: i128) -> (i128, i128) {
+    if let Some(p) = a.checked_mul(cash) {
+        return (p / total, p % total);
+    }
+    use num_bigint::BigInt;
+    use num_integer::Integer;
+    use num_traits::ToPrimitive;
+    let (q, r) = (BigInt::from(a) * BigInt::from(cash)).div_rem(&BigInt::from(total));
+    // q ≤ a and r < total, so both fit.
+    (q.to_i128().unwrap_or(a), r.to_i128().unwrap_or(0))
 }
 
 /// Gives one fen to each item of `order` not yet paid in full, while fen are `left`; returns

@@ -9,8 +9,8 @@ pub mod allocation;
 mod exact;
 pub mod rational;
 
-pub use allocation::{ProRataRounding, pro_rata};
-pub use rational::{Ratio, Rounding, fen_of, mul_fen, round_fen};
+pub use allocation::{ProRataRounding, pro_rata, pro_rata_fen};
+pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_fen, mul_scaled, round_fen};
 
 use rust_decimal::Decimal;
 
@@ -53,6 +53,28 @@ impl FenSum {
     pub fn to_decimal(self) -> Option<Decimal> {
         Decimal::try_from_i128_with_scale(self.0, 2).ok()
     }
+}
+
+/// An exact amount of money inside the engine: a signed count of fen (0.01 yuan).
+///
+/// Every amount the engine handles is whole fen, read from a Decimal once ([`to_fen`]) and
+/// written back once ([`from_fen`]). An `i128` cannot overflow on sums and differences of
+/// amounts below the 10¹⁵-yuan input limit (10¹⁷ fen each; more than 10²¹ of them would be
+/// needed); products go through [`rational::fen_times`], which widens to arbitrary precision,
+/// and a result beyond Decimal's range (2⁹⁶ fen) is an error where it is written back.
+pub type Fen = i128;
+
+/// `amount` as a count of fen (rounded half away from zero if it has more than 2 decimal
+/// places; validated amounts never do).
+#[inline]
+pub fn to_fen(amount: Decimal) -> Fen {
+    fen_count(amount)
+}
+
+/// A count of fen as a Decimal of scale 2; `None` beyond Decimal's range (2⁹⁶ fen).
+#[inline]
+pub fn from_fen(fen: Fen) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(fen, 2).ok()
 }
 
 /// `amount` in whole fen (rounded half away from zero if it has more than 2 decimal places).

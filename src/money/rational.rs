@@ -82,6 +82,17 @@ impl Ratio {
 #[inline]
 pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
     debug_assert!(den > 0);
+    // A 64-bit division when both fit (the common case for fen amounts): a 128-bit division
+    // is a library call several times slower.
+    if let (Ok(n), Ok(d)) = (u64::try_from(num.unsigned_abs()), u64::try_from(den)) {
+        let (q, r) = (n / d, n % d);
+        let up = match mode {
+            Rounding::Truncate => false,
+            Rounding::HalfUp => r >= d - r,
+        };
+        let q = i128::from(q) + i128::from(up);
+        return if num < 0 { -q } else { q };
+    }
     let q = num / den;
     let r = num % den;
     match mode {
@@ -108,10 +119,21 @@ fn div_round_big(num: &BigInt, den: &BigInt, mode: Rounding) -> BigInt {
     }
 }
 
+/// 10^0 ..= 10^38.
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// 10^k as an `i128`, for k ≤ 38.
 #[inline]
 fn pow10(k: u32) -> Option<i128> {
-    10i128.checked_pow(k)
+    POW10.get(k as usize).copied()
 }
 
 /// Whole fen as a Decimal of scale 2; `None` beyond Decimal's range.
@@ -144,6 +166,53 @@ pub fn fen_of(factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<Decim
         num *= BigInt::from(10u32).pow(2 - scale);
     }
     from_fen(div_round_big(&num, &den, mode).to_i128()?)
+}
+
+/// The exact value of `amount × Π factors × ratio`, where `amount` is a count of fen,
+/// rounded once to the fen under `mode`: the engine's accruals (`balance × coupon × days /
+/// basis`). `None` only when the result is beyond Decimal's range.
+#[inline]
+pub fn fen_times(amount: i128, factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<i128> {
+    if ratio.den <= 0 {
+        return None;
+    }
+    let fast = || -> Option<i128> {
+        let mut num = amount.checked_mul(i128::from(ratio.num))?;
+        let mut scale = 0u32;
+        for f in factors {
+            num = num.checked_mul(f.mantissa())?;
+            scale += f.scale();
+        }
+        Some(div_round(
+            num,
+            pow10(scale)?.checked_mul(i128::from(ratio.den))?,
+            mode,
+        ))
+    };
+    if let Some(f) = fast() {
+        return Some(f);
+    }
+    let mut num = BigInt::from(amount) * BigInt::from(ratio.num);
+    let mut scale = 0u32;
+    for f in factors {
+        num *= BigInt::from(f.mantissa());
+        scale += f.scale();
+    }
+    let den = BigInt::from(10u32).pow(scale) * BigInt::from(ratio.den);
+    let fen = div_round_big(&num, &den, mode).to_i128()?;
+    (fen.unsigned_abs() < 1 << 96).then_some(fen)
+}
+
+/// `round(amount × m / 10^s)` under `mode`: an amount times a Decimal factor given as its
+/// mantissa `m` and scale `s` (a CDR fraction, a surviving factor, a recovery rate), exact and
+/// rounded once. `None` only beyond Decimal's range.
+#[inline]
+pub fn mul_scaled(amount: i128, m: i128, s: u32, mode: Rounding) -> Option<i128> {
+    if let (Some(num), Some(den)) = (amount.checked_mul(m), pow10(s)) {
+        return Some(div_round(num, den, mode));
+    }
+    let factor = Decimal::try_from_i128_with_scale(m, s).ok()?;
+    fen_times(amount, &[factor], Ratio::ONE, mode)
 }
 
 /// [`fen_of`] in `i128`; `None` when an intermediate overflows.
@@ -206,14 +275,40 @@ pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal>
 /// `Σ amounts` compared with `threshold × base` exactly: the sign of `value − threshold × base`,
 /// for triggers (a ratio value/base above or below a threshold) without rounding the ratio.
 pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp::Ordering {
-    // value / base vs threshold, base > 0  ⇔  value vs threshold × base. Decimal's product
-    // can round beyond 28 digits, so compare in big integers.
+    // value / base vs threshold, base > 0  ⇔  value vs threshold × base, in integers (Decimal's
+    // product can round beyond 28 digits): i128 when it fits, big integers otherwise.
     let s = value.scale().max(base.scale() + threshold.scale());
+    let exact = || -> Option<std::cmp::Ordering> {
+        let lhs = value.mantissa().checked_mul(pow10(s - value.scale())?)?;
+        let rhs = base
+            .mantissa()
+            .checked_mul(threshold.mantissa())?
+            .checked_mul(pow10(s - base.scale() - threshold.scale())?)?;
+        Some(lhs.cmp(&rhs))
+    };
+    if let Some(o) = exact() {
+        return o;
+    }
     let lhs = BigInt::from(value.mantissa()) * BigInt::from(10u32).pow(s - value.scale());
     let rhs = BigInt::from(base.mantissa())
         * BigInt::from(threshold.mantissa())
         * BigInt::from(10u32).pow(s - base.scale() - threshold.scale());
     lhs.cmp(&rhs)
+}
+
+/// `num / den` compared with `threshold` exactly, for counts of fen `num ≥ 0`, `den > 0`
+/// (a coverage multiple against its trigger level): the sign of `num − threshold × den`.
+pub fn cmp_fen_ratio(num: i128, den: i128, threshold: Decimal) -> std::cmp::Ordering {
+    let s = threshold.scale();
+    let fast = || -> Option<std::cmp::Ordering> {
+        let lhs = num.checked_mul(pow10(s)?)?;
+        let rhs = den.checked_mul(threshold.mantissa())?;
+        Some(lhs.cmp(&rhs))
+    };
+    fast().unwrap_or_else(|| {
+        let lhs = BigInt::from(num) * BigInt::from(10u32).pow(s);
+        lhs.cmp(&(BigInt::from(den) * BigInt::from(threshold.mantissa())))
+    })
 }
 
 #[cfg(test)]

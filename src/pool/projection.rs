@@ -23,10 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{
-    FenSum, Ratio, Rounding, add_to as add, fen_of, min, minus, mul_fen, mul_round, order, plus,
-    positive, round_half_away,
-};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled, plus, to_fen};
 use crate::pool::rows::PoolFlowRow;
 use crate::scenario::Scenario;
 
@@ -72,17 +69,17 @@ pub struct PoolProjection {
     pub beyond_horizon: Decimal,
 }
 
-/// Per-obligor, per-period accumulator, in whole fen.
+/// Per-obligor, per-period accumulator, in fen.
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
-    scheduled: FenSum,
-    principal: FenSum,
-    interest: FenSum,
-    prepaid: FenSum,
-    defaulted: FenSum,
-    recovered: FenSum,
-    delayed: FenSum,
-    balance_end: FenSum,
+    scheduled: Fen,
+    principal: Fen,
+    interest: Fen,
+    prepaid: Fen,
+    defaulted: Fen,
+    recovered: Fen,
+    delayed: Fen,
+    balance_end: Fen,
 }
 
 /// Whether a projection builds its per-obligor rows ([`PoolProjection::rows`]).
@@ -103,9 +100,10 @@ pub fn project(deal: &Deal, scenario: &Scenario) -> Result<PoolProjection> {
 /// Projects the pool of `deal` under `scenario`; `rows_wanted` says whether to build the
 /// per-obligor rows.
 ///
-/// Money arithmetic uses the exact kernels of [`crate::money`] (`mul_round`, `add_to`, `minus`,
-/// `min`, `order`) and per-obligor [`FenSum`] totals: the same results as Decimal operators
-/// followed by rounding, without their general-case cost.
+/// Inside, money is an exact count of fen ([`Fen`]) and every factor (a period's CDR or CPR
+/// fraction at 10 places, the surviving factor at 12 places, the recovery rate and the delayed
+/// share) an integer mantissa with its scale: each amount is the exact product rounded once
+/// ([`mul_scaled`]), and totals are integer sums written back to Decimals once.
 pub fn project_with(
     deal: &Deal,
     scenario: &Scenario,
@@ -124,14 +122,16 @@ pub fn project_with(
         )));
     }
     let mut cells = vec![Cell::default(); n * n_obl];
-    let mut beyond = Decimal::ZERO;
+    let mut beyond: Fen = 0;
 
-    let default_fractions = period_fractions(scenario.cdr, periods)?;
-    let prepay_fractions = period_fractions(scenario.cpr, periods)?;
-    // 1 − fraction: the surviving share of the period, for the factor.
-    let survive = |f: &[Decimal]| -> Vec<Decimal> { f.iter().map(|x| Decimal::ONE - x).collect() };
-    let default_survive = survive(&default_fractions);
-    let prepay_survive = survive(&prepay_fractions);
+    // Fractions as mantissas at FRACTION_DP places; 1 − fraction is the surviving share.
+    let mantissas =
+        |f: Vec<Decimal>| -> Vec<i128> { f.iter().map(|x| at_scale(*x, FRACTION_DP)).collect() };
+    let default_fractions = mantissas(period_fractions(scenario.cdr, periods)?);
+    let prepay_fractions = mantissas(period_fractions(scenario.cpr, periods)?);
+    let one = POW10_FRACTION;
+    let default_survive: Vec<i128> = default_fractions.iter().map(|f| one - f).collect();
+    let prepay_survive: Vec<i128> = prepay_fractions.iter().map(|f| one - f).collect();
 
     // The default curve: share of each asset's cutoff balance defaulting in each period.
     let last_due = deal
@@ -157,30 +157,31 @@ pub fn project_with(
         }
     }
 
+    let recovery = Scaled::of(scenario.recovery_rate);
+    let delay = Scaled::of(scenario.delay_fraction);
     let mut arrivals = Arrivals {
         cells: &mut cells,
         beyond: &mut beyond,
         n_obl,
         delay: ArrivalPeriods::new(periods, scenario.delay_months),
         recovery: ArrivalPeriods::new(periods, scenario.recovery_lag_months),
+        recovery_rate: recovery,
+        mode,
     };
-    let overflow = || Error::Internal("decimal overflow in the pool projection".into());
-    let rr = scenario.recovery_rate;
+    let overflow = || Error::Internal("an amount overflows in the pool projection".into());
+    let mul = |amount: Fen, f: Scaled| mul_scaled(amount, f.m, f.s, mode).ok_or_else(overflow);
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
-    let mut initial_balance = Decimal::ZERO;
-    let df = scenario.delay_fraction;
+    let mut initial_balance: Fen = 0;
 
     for (o, obligor) in deal.obligors.iter().enumerate() {
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
         for asset in &obligor.assets {
-            let initial = asset.instalments.iter().fold(Decimal::ZERO, |mut b, i| {
-                add(&mut b, i.principal);
-                b
-            });
-            add(&mut initial_balance, initial);
+            let initial: Fen = asset.instalments.iter().map(|i| to_fen(i.principal)).sum();
+            initial_balance += initial;
             let mut bal = initial;
-            let mut factor = Decimal::ONE;
+            // The surviving factor, a mantissa at FACTOR_DP places (1 = 10^12).
+            let mut factor: i128 = POW10_FACTOR;
             // While nothing has defaulted or prepaid, the balance is exactly the sum of the
             // remaining contractual principal: instalments are paid as scheduled.
             let mut intact = true;
@@ -192,32 +193,32 @@ pub fn project_with(
                 // 1. CDR and default-curve defaults on the first day of the period.
                 let dk = default_fractions[k];
                 let (ck, cdiv) = curve[k];
-                if !dead && (!dk.is_zero() || !ck.is_zero()) && positive(bal) {
-                    let cdr_part = mul_fen(dk, bal, mode).ok_or_else(overflow)?;
+                if !dead && (dk != 0 || !ck.is_zero()) && bal > 0 {
+                    let cdr_part = mul(
+                        bal,
+                        Scaled {
+                            m: dk,
+                            s: FRACTION_DP,
+                        },
+                    )?;
                     let curve_part = if ck.is_zero() {
-                        Decimal::ZERO
+                        0
                     } else {
-                        fen_of(&[ck, initial], Ratio::new(1, cdiv), mode).ok_or_else(overflow)?
+                        fen_times(initial, &[ck], Ratio::new(1, cdiv), mode).ok_or_else(overflow)?
                     };
-                    let mut wanted = cdr_part;
-                    add(&mut wanted, curve_part);
-                    let def = min(wanted, bal);
-                    if positive(def) {
+                    let def = (cdr_part + curve_part).min(bal);
+                    if def > 0 {
                         // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
-                        // balance: φ(B − D)/B.
-                        let next = if curve_part.is_zero() && order(cdr_part, bal).is_le() {
-                            mul_round(factor, default_survive[k], FACTOR_DP)
+                        // balance: φ(B − D)/B; each rounded half away to FACTOR_DP places.
+                        factor = if curve_part == 0 && cdr_part <= bal {
+                            div_half_away(factor * default_survive[k], POW10_FRACTION)
                         } else {
-                            factor
-                                .checked_mul(minus(bal, def))
-                                .and_then(|x| x.checked_div(bal))
-                                .map(round_factor)
+                            div_half_away(factor * (bal - def), bal)
                         };
-                        factor = next.ok_or_else(overflow)?;
                         intact = false;
-                        bal = minus(bal, def);
-                        arrivals.cells[cell_ix].defaulted.add(def);
-                        let rec = mul_fen(rr, def, mode).ok_or_else(overflow)?;
+                        bal -= def;
+                        arrivals.cells[cell_ix].defaulted += def;
+                        let rec = mul(def, recovery)?;
                         arrivals.book_recovery(o, p.collection_start, rec);
                     }
                 }
@@ -234,41 +235,34 @@ pub fn project_with(
                     if !dead && default_at.is_some_and(|d| d <= inst.date) {
                         dead = true;
                         let d = default_at.unwrap_or(inst.date);
-                        arrivals.default_now(o, k, d, rr, mode, &mut bal)?;
+                        arrivals.default_now(o, k, d, &mut bal)?;
                     }
-                    let sc = &mut arrivals.cells[cell_ix].scheduled;
-                    sc.add(inst.principal);
-                    sc.add(inst.interest);
+                    let (ip, ii) = (to_fen(inst.principal), to_fen(inst.interest));
+                    arrivals.cells[cell_ix].scheduled += ip + ii;
                     if !dead {
-                        let (pr, it) = if intact {
-                            (inst.principal, inst.interest)
-                        } else if next == last {
-                            (
-                                bal,
-                                mul_fen(factor, inst.interest, mode).ok_or_else(overflow)?,
-                            )
-                        } else {
-                            (
-                                min(
-                                    mul_fen(factor, inst.principal, mode).ok_or_else(overflow)?,
-                                    bal,
-                                ),
-                                mul_fen(factor, inst.interest, mode).ok_or_else(overflow)?,
-                            )
+                        let scaled = Scaled {
+                            m: factor,
+                            s: FACTOR_DP,
                         };
-                        bal = minus(bal, pr);
-                        if df.is_zero() {
-                            let c = &mut arrivals.cells[cell_ix];
-                            c.principal.add(pr);
-                            c.interest.add(it);
+                        let (pr, it) = if intact {
+                            (ip, ii)
+                        } else if next == last {
+                            (bal, mul(ii, scaled)?)
                         } else {
-                            let dp = mul_fen(df, pr, mode).ok_or_else(overflow)?;
-                            let di = mul_fen(df, it, mode).ok_or_else(overflow)?;
+                            (mul(ip, scaled)?.min(bal), mul(ii, scaled)?)
+                        };
+                        bal -= pr;
+                        if delay.m == 0 {
                             let c = &mut arrivals.cells[cell_ix];
-                            c.principal.add(minus(pr, dp));
-                            c.interest.add(minus(it, di));
-                            c.delayed.add(dp);
-                            c.delayed.add(di);
+                            c.principal += pr;
+                            c.interest += it;
+                        } else {
+                            let dp = mul(pr, delay)?;
+                            let di = mul(it, delay)?;
+                            let c = &mut arrivals.cells[cell_ix];
+                            c.principal += pr - dp;
+                            c.interest += it - di;
+                            c.delayed += dp + di;
                             arrivals.book_delayed(o, inst.date, dp, di);
                         }
                     }
@@ -278,21 +272,27 @@ pub fn project_with(
                 if !dead && default_at.is_some_and(|d| d <= p.collection_end) {
                     dead = true;
                     let d = default_at.unwrap_or(p.collection_end);
-                    arrivals.default_now(o, k, d, rr, mode, &mut bal)?;
+                    arrivals.default_now(o, k, d, &mut bal)?;
                 }
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
-                if asset.prepayable && !dead && !sk.is_zero() && positive(bal) {
-                    let pp = min(mul_fen(sk, bal, mode).ok_or_else(overflow)?, bal);
-                    bal = minus(bal, pp);
-                    factor =
-                        mul_round(factor, prepay_survive[k], FACTOR_DP).ok_or_else(overflow)?;
+                if asset.prepayable && !dead && sk != 0 && bal > 0 {
+                    let pp = mul(
+                        bal,
+                        Scaled {
+                            m: sk,
+                            s: FRACTION_DP,
+                        },
+                    )?
+                    .min(bal);
+                    bal -= pp;
+                    factor = div_half_away(factor * prepay_survive[k], POW10_FRACTION);
                     intact = false;
                     let c = &mut arrivals.cells[cell_ix];
-                    c.prepaid.add(pp);
-                    c.principal.add(pp);
+                    c.prepaid += pp;
+                    c.principal += pp;
                 }
-                arrivals.cells[cell_ix].balance_end.add(bal);
+                arrivals.cells[cell_ix].balance_end += bal;
             }
         }
     }
@@ -306,14 +306,16 @@ pub fn project_with(
     };
     let mut rows = Vec::with_capacity(if keep { n * n_obl } else { 0 });
     let mut totals = Vec::with_capacity(n);
-    let mut bal_start = initial_balance;
-    let mut cum = Decimal::ZERO;
-    let too_large = || Error::Internal("a pool total exceeds the Decimal range".into());
+    let d = |f: Fen| {
+        from_fen(f).ok_or_else(|| Error::Internal("a pool total exceeds the Decimal range".into()))
+    };
+    let initial_dec = d(initial_balance)?;
+    let mut bal_start = initial_dec;
+    let mut cum: Fen = 0;
     for (k, p) in periods.iter().enumerate() {
-        let mut t = [FenSum::default(); 8];
+        let mut t = [0 as Fen; 8];
         for (o, &c) in cells[k * n_obl..(k + 1) * n_obl].iter().enumerate() {
-            let mut collected = c.principal;
-            collected.add_sum(c.interest);
+            let collected = c.principal + c.interest;
             let fields = [
                 collected,
                 c.principal,
@@ -325,12 +327,11 @@ pub fn project_with(
                 c.balance_end,
             ];
             for (total, f) in t.iter_mut().zip(fields) {
-                total.add_sum(f);
+                *total += f;
             }
             let Some(name) = names.get(o) else {
                 continue; // rows skipped
             };
-            let d = |f: FenSum| f.to_decimal().ok_or_else(too_large);
             rows.push(PoolFlowRow {
                 period: p.number,
                 payment_date: p.date(),
@@ -355,10 +356,8 @@ pub fn project_with(
             defaulted,
             delayed,
             end,
-        ] = t.map(|f| f.to_decimal());
-        let d = |x: Option<Decimal>| x.ok_or_else(too_large);
-        let defaulted = d(defaulted)?;
-        add(&mut cum, defaulted);
+        ] = t;
+        cum += defaulted;
         let balance_end = d(end)?;
         totals.push(PeriodCash {
             collected: d(collected)?,
@@ -366,29 +365,59 @@ pub fn project_with(
             interest_collected: d(interest)?,
             prepaid: d(prepaid)?,
             recovered: d(recovered)?,
-            defaulted,
+            defaulted: d(defaulted)?,
             delayed: d(delayed)?,
             balance_start: bal_start,
             balance_end,
-            cumulative_defaults: cum,
+            cumulative_defaults: d(cum)?,
         });
         bal_start = balance_end;
     }
     Ok(PoolProjection {
         rows,
         periods: totals,
-        initial_balance,
-        beyond_horizon: beyond,
+        initial_balance: initial_dec,
+        beyond_horizon: d(beyond)?,
     })
+}
+
+/// A Decimal factor as its mantissa and scale.
+#[derive(Debug, Clone, Copy)]
+struct Scaled {
+    m: i128,
+    s: u32,
+}
+
+impl Scaled {
+    fn of(d: Decimal) -> Scaled {
+        Scaled {
+            m: d.mantissa(),
+            s: d.scale(),
+        }
+    }
+}
+
+/// The mantissa of `d` at `scale` places (`d` has at most that many).
+fn at_scale(d: Decimal, scale: u32) -> i128 {
+    d.mantissa() * 10i128.pow(scale.saturating_sub(d.scale()))
+}
+
+/// `num / den` rounded half away from zero, for `num ≥ 0`, `den > 0`.
+#[inline]
+fn div_half_away(num: i128, den: i128) -> i128 {
+    let (q, r) = (num / den, num % den);
+    q + i128::from(r >= den - r)
 }
 
 /// Where cash arriving later (delayed instalments, recoveries) is booked.
 struct Arrivals<'c, 'p> {
     cells: &'c mut [Cell],
-    beyond: &'c mut Decimal,
+    beyond: &'c mut Fen,
     n_obl: usize,
     delay: ArrivalPeriods<'p>,
     recovery: ArrivalPeriods<'p>,
+    recovery_rate: Scaled,
+    mode: Rounding,
 }
 
 impl Arrivals<'_, '_> {
@@ -396,62 +425,50 @@ impl Arrivals<'_, '_> {
     /// in the collection period containing `from` + the scenario's delay (or beyond the
     /// horizon).
     #[inline]
-    fn book_delayed(
-        &mut self,
-        obligor: usize,
-        from: NaiveDate,
-        principal: Decimal,
-        interest: Decimal,
-    ) {
-        if principal.is_zero() && interest.is_zero() {
+    fn book_delayed(&mut self, obligor: usize, from: NaiveDate, principal: Fen, interest: Fen) {
+        if principal == 0 && interest == 0 {
             return;
         }
         match self.delay.period(from) {
             Some(k) => {
                 let c = &mut self.cells[k * self.n_obl + obligor];
-                c.principal.add(principal);
-                c.interest.add(interest);
+                c.principal += principal;
+                c.interest += interest;
             }
-            None => {
-                add(self.beyond, principal);
-                add(self.beyond, interest);
-            }
+            None => *self.beyond += principal + interest,
         }
     }
 
     /// Books a recovery of `obligor` on a default on `from`, in the collection period
     /// containing `from` + the scenario's recovery lag (or beyond the horizon).
     #[inline]
-    fn book_recovery(&mut self, obligor: usize, from: NaiveDate, amount: Decimal) {
-        if amount.is_zero() {
+    fn book_recovery(&mut self, obligor: usize, from: NaiveDate, amount: Fen) {
+        if amount == 0 {
             return;
         }
         match self.recovery.period(from) {
-            Some(k) => self.cells[k * self.n_obl + obligor].recovered.add(amount),
-            None => add(self.beyond, amount),
+            Some(k) => self.cells[k * self.n_obl + obligor].recovered += amount,
+            None => *self.beyond += amount,
         }
     }
 
     /// A named default on `date` in period `period_ix`: the whole performing balance
-    /// defaults, and `recovery_rate` of it is recovered after the lag.
+    /// defaults, and the recovery rate of it is recovered after the lag.
     fn default_now(
         &mut self,
         obligor: usize,
         period_ix: usize,
         date: NaiveDate,
-        recovery_rate: Decimal,
-        mode: Rounding,
-        bal: &mut Decimal,
+        bal: &mut Fen,
     ) -> Result<()> {
         let def = std::mem::take(bal);
-        if def.is_zero() {
+        if def == 0 {
             return Ok(());
         }
-        self.cells[period_ix * self.n_obl + obligor]
-            .defaulted
-            .add(def);
-        let rec = mul_fen(recovery_rate, def, mode)
-            .ok_or_else(|| Error::Internal("decimal overflow in a recovery".into()))?;
+        self.cells[period_ix * self.n_obl + obligor].defaulted += def;
+        let r = self.recovery_rate;
+        let rec = mul_scaled(def, r.m, r.s, self.mode)
+            .ok_or_else(|| Error::Internal("an amount overflows in a recovery".into()))?;
         self.book_recovery(obligor, date, rec);
         Ok(())
     }
@@ -516,14 +533,16 @@ fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<Decima
         .collect()
 }
 
-/// Decimal places of the surviving factor.
+/// Decimal places of the surviving factor: it is kept to 12 places (half away from zero), so
+/// that scaled instalments stay cheap to compute; on a 1e9 balance the effect is below 0.001
+/// yuan.
 const FACTOR_DP: u32 = 12;
-
-/// The surviving factor is kept to 12 decimal places (half away from zero), so that scaled
-/// instalments stay cheap to compute; on a 1e9 balance the effect is below 0.001 yuan.
-fn round_factor(f: Decimal) -> Decimal {
-    round_half_away(f, FACTOR_DP)
-}
+/// 1 at [`FACTOR_DP`] places.
+const POW10_FACTOR: i128 = 1_000_000_000_000;
+/// Decimal places of a period's CDR or CPR fraction ([`annual_to_period`]).
+const FRACTION_DP: u32 = 10;
+/// 1 at [`FRACTION_DP`] places.
+const POW10_FRACTION: i128 = 10_000_000_000;
 
 /// The collection period (0-based) containing `date`, if any.
 pub fn period_of(periods: &[PeriodDates], date: NaiveDate) -> Option<usize> {
