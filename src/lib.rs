@@ -22,6 +22,7 @@ pub mod error;
 pub mod money;
 pub mod output;
 pub mod pool;
+pub mod rating_model;
 pub mod scenario;
 pub mod schema;
 pub mod sweep;

@@ -392,7 +392,10 @@ fn invalid_terms_are_errors() {
     let s = schedule(&long);
     assert_eq!(s.len(), 5000);
     assert_eq!((s[0].principal, s[0].interest), (dec!(0.00), dec!(200.00)));
-    assert_eq!((s[4999].principal, s[4999].interest), (dec!(100.00), dec!(200.00)));
+    assert_eq!(
+        (s[4999].principal, s[4999].interest),
+        (dec!(100.00), dec!(200.00))
+    );
     let msg = AmortizationError::BadFrequency(2).to_string();
     assert!(msg.contains("1, 3, 6 or 12"), "{msg}");
 }

@@ -270,12 +270,18 @@ fn the_documented_ties() {
         Accrual::Periodic,
         Rounding::HalfUp,
     );
-    assert_eq!(loan_schedule(&t).unwrap()[0].interest, Decimal::new(1_929_688, 2));
+    assert_eq!(
+        loan_schedule(&t).unwrap()[0].interest,
+        Decimal::new(1_929_688, 2)
+    );
     let t = LoanTerms {
         rounding: Rounding::Truncate,
         ..t
     };
-    assert_eq!(loan_schedule(&t).unwrap()[0].interest, Decimal::new(1_929_687, 2));
+    assert_eq!(
+        loan_schedule(&t).unwrap()[0].interest,
+        Decimal::new(1_929_687, 2)
+    );
     // 1,000,050.00 × 3.65% × 91/365 = 36,501.825 × 91 / 365 = 3,321,666.075 / 365
     // = 9,100.455 exactly → 9,100.46 (half up), 9,100.45 (truncate).
     let f = [Decimal::new(100_005_000, 2), Decimal::new(365, 4)];

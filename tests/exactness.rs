@@ -307,7 +307,11 @@ normal = [ { action = "pay_principal", tranches = ["A"] } ]
     };
     let e = &errors[0];
     assert_eq!(e.key_path, "obligors[0].assets[0].start_date");
-    assert!(e.problem.contains("after the cutoff date 2024-01-01"), "{}", e.problem);
+    assert!(
+        e.problem.contains("after the cutoff date 2024-01-01"),
+        "{}",
+        e.problem
+    );
     // Line 20 of the generated file: a blank line 1, `[deal]` and its 10 keys on lines 2–11,
     // the empty `deal_keys` on 12, a blank 13, then `[[obligors]]` 14, `name` 15,
     // `[[obligors.assets]]` 16, `kind` 17, `balance` 18, `rate` 19, `start_date` 20; the value

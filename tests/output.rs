@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use ipabs::engine::result::{
-    Account, AccountNames, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow,
-    TrancheSummary,
+    Account, AccountNames, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow, RunResult,
+    SupportDrawTotal, TrancheFlowRow, TrancheSummary,
 };
 use ipabs::error::Error;
 use ipabs::output::table::{display_width, summary_table};

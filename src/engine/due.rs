@@ -82,9 +82,9 @@ impl Run<'_> {
             Base::SeniorBalance => balance(self.senior_balance()),
             Base::PoolBalance => balance(src.pool_balance),
             Base::IssueSize => balance(self.issue_size),
-            Base::InterestCollections => src
-                .cash
-                .map_or(Decimal::ZERO, |c| self.money(&[rate, c.interest_collected], Ratio::ONE)),
+            Base::InterestCollections => src.cash.map_or(Decimal::ZERO, |c| {
+                self.money(&[rate, c.interest_collected], Ratio::ONE)
+            }),
             Base::Collections => src
                 .cash
                 .map_or(Decimal::ZERO, |c| self.money(&[rate, c.cash()], Ratio::ONE)),
@@ -189,6 +189,6 @@ impl Run<'_> {
             .zip(&self.due.coverage)
             .filter(|(t, _)| t.class == TrancheClass::Senior)
             .map(|(_, c)| *c)
-            .last()
+            .next_back()
     }
 }

@@ -41,7 +41,10 @@ impl Account {
 
     /// True for the payees: tranches, fees and taxes.
     pub fn is_payee(self) -> bool {
-        matches!(self, Account::Tranche(_) | Account::Fee(_) | Account::Tax(_))
+        matches!(
+            self,
+            Account::Tranche(_) | Account::Fee(_) | Account::Tax(_)
+        )
     }
 }
 
@@ -139,7 +142,9 @@ impl AccountNames {
     /// their prefixes), for results built outside a run.
     pub fn from_names(supports: &[&str], tranches: &[&str], fees: &[&str], taxes: &[&str]) -> Self {
         fn prefixed(prefix: &str, v: &[&str]) -> Vec<Label> {
-            v.iter().map(|n| Label::from(format!("{prefix}:{n}"))).collect()
+            v.iter()
+                .map(|n| Label::from(format!("{prefix}:{n}")))
+                .collect()
         }
         AccountNames {
             support: prefixed("support", supports),

@@ -293,15 +293,19 @@ mod tests {
             if total.is_zero() {
                 continue;
             }
-            let cash = Decimal::new(
-                (next() % total.mantissa() as u64).max(1) as i64,
-                2,
-            );
+            let cash = Decimal::new((next() % total.mantissa() as u64).max(1) as i64, 2);
             for rule in ProRataRounding::ALL {
                 let s = split(cash, &amounts, rule);
-                assert_eq!(s.iter().sum::<Decimal>(), cash.min(total), "{rule} {cash} {amounts:?}");
+                assert_eq!(
+                    s.iter().sum::<Decimal>(),
+                    cash.min(total),
+                    "{rule} {cash} {amounts:?}"
+                );
                 for (share, a) in s.iter().zip(&amounts) {
-                    assert!(*share >= Decimal::ZERO && share <= a, "{rule} {cash} {amounts:?}");
+                    assert!(
+                        *share >= Decimal::ZERO && share <= a,
+                        "{rule} {cash} {amounts:?}"
+                    );
                 }
             }
         }

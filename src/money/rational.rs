@@ -276,7 +276,10 @@ mod tests {
     fn exact_comparison_of_a_ratio_with_its_threshold() {
         use std::cmp::Ordering::*;
         // 100,000.01 / 1,000,000 = 0.10000001 > 0.1, though it rounds to 0.100000.
-        assert_eq!(cmp_ratio(dec!(100000.01), dec!(1000000), dec!(0.1)), Greater);
+        assert_eq!(
+            cmp_ratio(dec!(100000.01), dec!(1000000), dec!(0.1)),
+            Greater
+        );
         assert_eq!(cmp_ratio(dec!(100000), dec!(1000000), dec!(0.1)), Equal);
         assert_eq!(cmp_ratio(dec!(99999.99), dec!(1000000), dec!(0.1)), Less);
     }

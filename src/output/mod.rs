@@ -5,6 +5,7 @@
 
 pub mod breakeven;
 pub mod parquet;
+pub mod rating;
 pub mod scenarios;
 pub mod table;
 

@@ -205,7 +205,11 @@ fn interest(
 /// Level instalment `B·r·p / (p − 1)` with `r = R / m` (`m` payments a year) and
 /// `p = (1 + r)^n`, rounded once: with `R = a / 10^s` and `D = m·10^s` it is exactly
 /// `B·a·(D + a)^n / (D·((D + a)^n − D^n))`, computed in big integers. `B / n` when `R = 0`.
-fn level_instalment(terms: &LoanTerms, per_year: i64, n: u32) -> Result<Decimal, AmortizationError> {
+fn level_instalment(
+    terms: &LoanTerms,
+    per_year: i64,
+    n: u32,
+) -> Result<Decimal, AmortizationError> {
     let rate = terms.annual_rate;
     if rate.is_zero() {
         return amount(terms, &[terms.balance], Ratio::new(1, i64::from(n)));

@@ -11,13 +11,13 @@ use super::{Ctx, Names, Sign, resolve_list};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
 use crate::calendar::{BusinessDayConvention, Calendar};
-use crate::money::allocation::one_of;
-use crate::money::{ProRataRounding, Rounding};
 use crate::deal::{
     Action, Amortization, Base, Cover, Deal, Fee, FeeKind, PeriodDates, PrincipalAmount,
     PrincipalOrder, Reserve, ReserveTarget, Step, StepCondition, Support, SupportKind, Tax,
     Tranche, TrancheClass, Trigger, TriggerCondition, TriggerKind, Waterfall,
 };
+use crate::money::allocation::one_of;
+use crate::money::{ProRataRounding, Rounding};
 use crate::scenario::Scenario;
 use crate::schema;
 

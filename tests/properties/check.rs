@@ -258,9 +258,9 @@ pub fn seniority(r: &RunResult) -> Result<(), String> {
             .filter(|f| f.period == p.period)
             .collect();
         let sub_return = |name: &str| {
-            r.ledger
-                .iter()
-                .any(|e| e.period == p.period && e.action.name() == "pay_sub_return" && e.item == name)
+            r.ledger.iter().any(|e| {
+                e.period == p.period && e.action.name() == "pay_sub_return" && e.item == name
+            })
         };
         for j in &rows {
             let got_interest = j.interest_paid > Decimal::ZERO && !sub_return(&j.tranche);
