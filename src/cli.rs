@@ -1,4 +1,4 @@
-//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs check`.
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).

@@ -92,7 +92,7 @@ tags = {{ rating = "{rating}", region = "R{region}", industry = "I{industry}" }}
 kind = "loan"
 balance = {bal}
 rate = 0.0{r}
-start_date = 2025-01-01
+start_date = 2024-12-31
 term = {periods}
 frequency = "{freq}"
 repayment = "{rep}"
