@@ -517,3 +517,25 @@ fn size_writes_a_sized_deal_that_keeps_the_comments() {
     // The rest of the file is unchanged.
     assert_eq!(sized.lines().count(), src.lines().count());
 }
+
+#[test]
+fn a_bad_rating_model_is_a_located_error() {
+    let d = deal(&hand_src(250_000));
+    let src = "[[scenarios]]\nname = \"base\"\n\n[rating_model.pd]\nAAA = [0.001, 0.0005, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009]\nAA = [0.1]\n\n[rating_model.correlation]\nneither = 1.5\n";
+    let err = scenario_set_from_str("s.toml", src, &d)
+        .unwrap_err()
+        .to_string();
+    // The decreasing 2-year value, the short row and the correlation out of range, each located.
+    assert!(
+        err.contains("s.toml:5:") && err.contains("rating_model.pd.AAA[1]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.toml:6:") && err.contains("exactly ten"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.toml:9:") && err.contains("rating_model.correlation.neither"),
+        "{err}"
+    );
+}
