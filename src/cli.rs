@@ -1,4 +1,4 @@
-//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs check`.
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::analytics::rating;
 use crate::analytics::stress::StressSuite;
 use crate::deal::Deal;
 use crate::engine::result::{Kept, RunTable};
@@ -94,6 +95,56 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Rate the pool by Monte Carlo: default distribution, target default rate (TDR) of every
+    /// rating, each rated tranche's BDR and implied rating, and every path through the
+    /// waterfall (docs/rating.md).
+    Rate {
+        /// The deal file (TOML); every obligor needs a `rating` (or `pd`) tag.
+        deal: PathBuf,
+        /// Scenario file: the stress scenarios of the BDR, and [rating_model].
+        #[arg(long, visible_alias = "scenario")]
+        scenarios: Option<PathBuf>,
+        /// Monte Carlo paths.
+        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS)]
+        paths: u64,
+        /// Seed of the random generator (docs/rating.md).
+        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
+        seed: u64,
+        /// Worker threads (default: one per core); the output does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Size tranches: the largest balance of each targeted tranche that keeps its target
+    /// rating (and a minimum coverage multiple); writes the sized deal file (docs/rating.md).
+    Size {
+        /// The deal file (TOML).
+        deal: PathBuf,
+        /// TRANCHE=RATING, e.g. A=AAA; repeat for several tranches.
+        #[arg(long = "target", required = true)]
+        targets: Vec<String>,
+        /// Minimum coverage multiple on every payment date of the base case.
+        #[arg(long)]
+        min_coverage: Option<rust_decimal::Decimal>,
+        /// Balance grid, yuan.
+        #[arg(long, default_value = "10000")]
+        step: rust_decimal::Decimal,
+        /// Keep the subordinated tranche and let the issue size change.
+        #[arg(long)]
+        free_issue_size: bool,
+        /// Scenario file: the stress scenarios of the BDR, and [rating_model].
+        #[arg(long, visible_alias = "scenario")]
+        scenarios: Option<PathBuf>,
+        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS)]
+        paths: u64,
+        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Validate a deal (and optionally a scenario file) without running it.
     Check {
         /// The deal file (TOML).
@@ -169,6 +220,37 @@ pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite
 
 fn execute(cmd: Command) -> Result<()> {
     match cmd {
+        Command::Rate {
+            deal,
+            scenarios,
+            paths,
+            seed,
+            threads,
+            out,
+        } => rate_command(&deal, scenarios.as_deref(), paths, seed, threads, &out),
+        Command::Size {
+            deal,
+            targets,
+            min_coverage,
+            step,
+            free_issue_size,
+            scenarios,
+            paths,
+            seed,
+            threads,
+            out,
+        } => {
+            let opts = SizeArgs {
+                targets,
+                min_coverage,
+                step,
+                free_issue_size,
+                paths,
+                seed,
+                threads,
+            };
+            size_command(&deal, scenarios.as_deref(), opts, &out)
+        }
         Command::Check { deal, scenario } => {
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
@@ -317,4 +399,217 @@ fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
             existing.join(", ")
         )))
     }
+}
+
+/// Refuses to replace `files` in `out` unless `force`.
+fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
+    if out.force {
+        return Ok(());
+    }
+    let existing: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| out.out.join(f).exists())
+        .collect();
+    if existing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{} already holds results ({}); pass --force to replace them, or choose another --out",
+            out.out.display(),
+            existing.join(", ")
+        )))
+    }
+}
+
+/// The pool's default model, simulation and TDRs for `rate` and `size`.
+struct Rated {
+    loaded: Loaded,
+    set: ScenarioSet,
+    pool: rating::Pool,
+    sim: rating::Simulation,
+    tdrs: Vec<rating::RatingTdr>,
+}
+
+fn simulate_pool(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    paths: u64,
+    seed: u64,
+    progress: bool,
+) -> Result<Rated> {
+    if paths == 0 {
+        return Err(Error::Usage("--paths must be at least 1".into()));
+    }
+    let (loaded, set) = load(deal, scenarios)?;
+    print_warnings(&loaded.warnings);
+    let d = &loaded.deal;
+    let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
+    let pool = rating::pool(d, credits, &set.rating_model, seed)?;
+    let bar = sweep::progress_bar(paths, progress);
+    let sim = rating::simulate(&pool, paths, &|k| bar.inc(k));
+    bar.finish_and_clear();
+    let tdrs = rating::tdrs(d, &pool, &sim, &set.rating_model);
+    Ok(Rated {
+        loaded,
+        set,
+        pool,
+        sim,
+        tdrs,
+    })
+}
+
+fn rate_command(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    paths: u64,
+    seed: u64,
+    threads: Option<usize>,
+    out: &OutArgs,
+) -> Result<()> {
+    use crate::output::rating as o;
+    refuse_files(
+        out,
+        &[o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE],
+    )?;
+    let progress = !out.quiet;
+    sweep::in_pool(threads, || -> Result<()> {
+        let r = simulate_pool(deal, scenarios, paths, seed, progress)?;
+        let d = &r.loaded.deal;
+        let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
+        let bar = sweep::progress_bar(r.sim.patterns.len() as u64, progress);
+        let mc = rating::through_waterfall(
+            d,
+            &r.pool,
+            &d.scenario,
+            &r.sim,
+            &r.set.rating_model.pd,
+            &|k| bar.inc(k),
+        )?;
+        bar.finish_and_clear();
+        let dist = rating::distribution(&r.pool, &r.sim);
+        let frames = vec![
+            (o::DISTRIBUTION_FILE, o::distribution_frame(&d.name, &dist)?),
+            (o::RATING_FILE, o::rating_frame(&rows)?),
+            (o::MC_TRANCHES_FILE, o::mc_frame(&mc)?),
+        ];
+        output::write_tables(&out.out, frames)?;
+        if !out.quiet {
+            out_line(&o::rate_table(
+                &d.name,
+                r.pool.wa_term,
+                paths,
+                &r.tdrs,
+                &rows,
+                &mc,
+            ));
+            out_line(&format!("wrote 3 files to {}", out.out.display()));
+        }
+        Ok(())
+    })?
+}
+
+/// The options of `ipabs size` besides the deal, scenarios and output.
+struct SizeArgs {
+    targets: Vec<String>,
+    min_coverage: Option<rust_decimal::Decimal>,
+    step: rust_decimal::Decimal,
+    free_issue_size: bool,
+    paths: u64,
+    seed: u64,
+    threads: Option<usize>,
+}
+
+fn size_command(deal: &Path, scenarios: Option<&Path>, a: SizeArgs, out: &OutArgs) -> Result<()> {
+    use crate::analytics::rating::size::{SizeOptions, size};
+    use crate::output::rating as o;
+    let stem = deal
+        .file_stem()
+        .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned());
+    let sized_name = format!("{stem}.sized.toml");
+    refuse_files(out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
+    if a.step <= rust_decimal::Decimal::ZERO || !crate::money::is_fen(a.step) {
+        return Err(Error::Usage(format!(
+            "--step {}: expected a positive amount in whole fen, e.g. 10000",
+            a.step
+        )));
+    }
+    if let Some(m) = a.min_coverage
+        && m <= rust_decimal::Decimal::ZERO
+    {
+        return Err(Error::Usage(format!(
+            "--min-coverage {m}: expected a positive multiple"
+        )));
+    }
+    let progress = !out.quiet;
+    sweep::in_pool(a.threads, || -> Result<()> {
+        let r = simulate_pool(deal, scenarios, a.paths, a.seed, progress)?;
+        let d = &r.loaded.deal;
+        let mut targets = Vec::new();
+        for t in &a.targets {
+            let Some((name, rating)) = t.split_once('=') else {
+                return Err(Error::Usage(format!(
+                    "--target {t}: expected TRANCHE=RATING, e.g. A=AAA"
+                )));
+            };
+            let i = d
+                .tranches
+                .iter()
+                .position(|x| x.name == name.trim())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--target {t}: the deal has no tranche `{}` (it has {})",
+                        name.trim(),
+                        d.tranches
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            if targets.iter().any(|(j, _)| *j == i) {
+                return Err(Error::Usage(format!(
+                    "--target {t}: tranche targeted twice"
+                )));
+            }
+            targets.push((i, rating.trim().to_string()));
+        }
+        let opts = SizeOptions {
+            targets,
+            min_coverage: a.min_coverage,
+            step: a.step,
+            free_issue_size: a.free_issue_size,
+        };
+        let result = size(d, &r.set.scenarios, &r.tdrs, &opts)?;
+        let balances: Vec<(String, rust_decimal::Decimal)> = result
+            .deal
+            .tranches
+            .iter()
+            .zip(&d.tranches)
+            .filter(|(new, old)| new.balance != old.balance)
+            .map(|(new, _)| (new.name.clone(), new.balance))
+            .collect();
+        let original = std::fs::read_to_string(deal).map_err(|e| Error::Read {
+            path: deal.to_path_buf(),
+            source: e,
+        })?;
+        let text = o::sized_deal_text(&deal.display().to_string(), &original, &balances)?;
+        // The sized file must load as a deal before anything is written.
+        validate::deal_from_str(&sized_name, &text)?;
+        output::write_tables(
+            &out.out,
+            vec![(o::SIZE_STEPS_FILE, o::size_steps_frame(&result.steps)?)],
+        )?;
+        o::write_text_atomic(&out.out.join(&sized_name), &text)?;
+        if !out.quiet {
+            out_line(&o::size_table(&result.steps, &result.sized));
+            out_line(&format!(
+                "wrote {} and {} to {}",
+                o::SIZE_STEPS_FILE,
+                sized_name,
+                out.out.display()
+            ));
+        }
+        Ok(())
+    })?
 }

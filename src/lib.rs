@@ -23,6 +23,7 @@ pub mod label;
 pub mod money;
 pub mod output;
 pub mod pool;
+pub mod rating_model;
 pub mod scenario;
 pub mod schema;
 pub mod sweep;

@@ -287,6 +287,8 @@ pub struct ScenarioSet {
     pub scenarios: Vec<Scenario>,
     pub rating: RatingTable,
     pub pricing: Pricing,
+    /// `[rating_model]`: the Monte Carlo default model (docs/rating.md).
+    pub rating_model: crate::rating_model::RatingModel,
 }
 
 impl ScenarioSet {
@@ -297,6 +299,7 @@ impl ScenarioSet {
             scenarios: vec![scenario],
             rating: RatingTable::default(),
             pricing: Pricing::default(),
+            rating_model: crate::rating_model::RatingModel::default(),
         }
     }
 }

@@ -398,6 +398,32 @@ pub struct ScenarioFile {
     pub grid: Option<Grid>,
     pub rating: Option<Rating>,
     pub pricing: Option<Pricing>,
+    pub rating_model: Option<RatingModel>,
+}
+
+/// `[rating_model]`: the Monte Carlo default model of `ipabs rate` and `ipabs size`
+/// (docs/rating.md). Probabilities are floats: statistics, not money.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingModel {
+    /// Rating label → cumulative PD over 1, 2, …, 10 years; replaces the whole table, highest
+    /// rating first in file order.
+    pub pd: Option<BTreeMap<String, Vec<f64>>>,
+    pub correlation: Option<CorrelationTable>,
+    pub large_obligor_test: Option<bool>,
+    pub large_obligor_loss: Option<f64>,
+    pub single_obligor_multiplier: Option<bool>,
+    pub originator_factor: Option<f64>,
+}
+
+/// `[rating_model.correlation]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationTable {
+    pub same_region_and_industry: Option<f64>,
+    pub same_region: Option<f64>,
+    pub same_industry: Option<f64>,
+    pub neither: Option<f64>,
 }
 
 /// `[grid]`: value lists whose Cartesian product is a list of scenarios.

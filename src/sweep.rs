@@ -91,7 +91,7 @@ pub fn breakeven_sweep(
 }
 
 /// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core).
-fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+pub fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
     match threads {
         None => Ok(work()),
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
@@ -122,7 +122,7 @@ fn trim(deal: &Deal, r: &mut RunResult) {
     }
 }
 
-fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
+pub fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

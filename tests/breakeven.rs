@@ -137,9 +137,11 @@ fn one_bullet_receivable_recovery_zero() {
     // The only obligor defaulting leaves no cash: 0 obligors.
     assert_eq!(row.breakeven_obligors, 0);
     assert_eq!(row.obligor_count, 1);
-    // Runs: R = 0, R = 1, then bisection from width 1 to ≤ 0.0001: 2^-13 = 0.000122 > 0.0001,
-    // 2^-14 = 0.000061 ≤ 0.0001, so 14 midpoints; then k = 1 obligor (fails). 2 + 14 + 1 = 17.
-    assert_eq!(row.runs, 17);
+    // Runs: R = 0; the scan R = j/128 passes for j ≤ 25 (0.1953125) and fails at j = 26
+    // (0.203125): 26 scan runs; bisection from width 2^-7 to ≤ 0.0001 (2^-13 = 0.000122 >
+    // 0.0001 ≥ 2^-14): 7 midpoints; then k = 1 obligor (fails). 1 + 26 + 7 + 1 = 35. (Plain
+    // bisection from [0, 1] took 2 + 14 + 1 = 17 and reached the same bracket.)
+    assert_eq!(row.runs, 35);
     assert!(!row.fails_at_zero && !row.passes_at_one);
     assert_eq!(row.deal, "tiny");
     assert_eq!(row.scenario, "flat");
@@ -206,8 +208,9 @@ fn whole_obligor_break_even() {
     assert!(!paid_at(&d600, &s, "A", dec!(0.40000001)));
     assert!(row.breakeven_input_rate <= dec!(0.4), "{row:?}");
     assert!(row.breakeven_input_rate >= dec!(0.39990001), "{row:?}");
-    // 2 + 14 bisection runs + 1 obligor run.
-    assert_eq!(row.runs, 17);
+    // R = 0, the scan up to its first failure j = 52 (0.40625; 51/128 = 0.3984375 passes),
+    // 7 bisection runs, 1 obligor run: 1 + 52 + 7 + 1 = 61.
+    assert_eq!(row.runs, 61);
 
     // A = 400,000: k = 1 leaves 500,000 ≥ 400,000 (pass); k = 2 (Big, Mid) leaves 200,000
     // (fail): 1 obligor. Rate: D ≤ 600,000; at 0.6 exactly 300,000 + 180,000 + 120,000
@@ -219,8 +222,9 @@ fn whole_obligor_break_even() {
     assert!(row.breakeven_input_rate >= dec!(0.59990001), "{row:?}");
     assert!(row.breakeven_default_rate >= dec!(0.5999), "{row:?}");
     assert!(row.breakeven_default_rate <= dec!(0.6), "{row:?}");
-    // 2 + 14 + 2 obligor runs (k = 1 pass, k = 2 fail).
-    assert_eq!(row.runs, 18);
+    // R = 0, the scan to its first failure j = 77 (0.6015625; 76/128 = 0.59375 passes), 7
+    // bisection runs, 2 obligor runs (k = 1 pass, k = 2 fail): 1 + 77 + 7 + 2 = 87.
+    assert_eq!(row.runs, 87);
 }
 
 #[test]
@@ -257,8 +261,8 @@ fn a_tranche_paid_even_when_everything_defaults_breaks_even_at_one() {
     assert_eq!(row.breakeven_default_rate, Decimal::ONE);
     // The one obligor defaulting whole also recovers everything.
     assert_eq!(row.breakeven_obligors, 1);
-    // R = 0, R = 1, k = 1.
-    assert_eq!(row.runs, 3);
+    // R = 0, the whole scan R = 1/128 … 128/128 (every point passes), k = 1: 1 + 128 + 1.
+    assert_eq!(row.runs, 130);
 }
 
 #[test]
@@ -435,9 +439,12 @@ fn a_trigger_can_make_the_pass_region_non_monotone() {
     // `accelerated`, which skips B. With D = fen(R × 1,000,000) and cash 1,000,000 − D:
     //   * ratio ≤ 0.1 (normal): A is paid iff cash − 199,452.05 ≥ 800,000 ⇔ D ≤ 547.95;
     //   * ratio > 0.1 (accelerated): A is paid iff cash ≥ 800,000 ⇔ D ≤ 200,000 ⇔ R ≤ 0.2.
-    // So A passes on [0, 0.000547…] ∪ (≈0.1, 0.2] and fails in between. Bisection tries 0.5
-    // (fail), 0.25 (fail), 0.125 (pass), … and lands on the upper crossing 0.2, although 0.05
-    // fails.
+    // So A passes on [0, 0.000547…] ∪ (≈0.1, 0.2] and fails in between. Plain bisection tried
+    // 0.5 (fail), 0.25 (fail), 0.125 (pass), … and landed on the upper crossing 0.2, although
+    // 0.05 fails. The break-even is now the highest rate below which every rate passes: the
+    // scan fails at its first point 1/128 = 0.0078125 and bisection inside [0, 0.0078125]
+    // finds the lower crossing. D = fen(R × 1,000,000) ≤ 547.95 ⇔ R × 1,000,000 < 547.955 ⇔
+    // R < 0.000547955.
     let src = tiny(&[("O1", 1_000_000)], 800_000, None).replace(
         "\n[waterfalls]\nnormal = [\n  { action = \"pay_interest\", tranches = [\"A\"] },\n",
         "\n[[tranches]]\nname = \"B\"\nclass = \"subordinated\"\nbalance = 1000000\ncoupon = 0.8\n\
@@ -464,8 +471,20 @@ fn a_trigger_can_make_the_pass_region_non_monotone() {
     assert!(paid_at(&d, &s, "A", dec!(0.2)));
     assert!(!paid_at(&d, &s, "A", dec!(0.20000001)));
     let row = breakeven_one(&d, &s, 0, &no_ratings()).unwrap();
-    assert!(row.breakeven_input_rate <= dec!(0.2), "{row:?}");
-    assert!(row.breakeven_input_rate >= dec!(0.19990001), "{row:?}");
+    assert!(row.breakeven_input_rate < dec!(0.000547955), "{row:?}");
+    assert!(
+        row.breakeven_input_rate >= dec!(0.000547955) - TOLERANCE,
+        "{row:?}"
+    );
+    // Realised: fen(R × 1,000,000) / 1,000,000 ≤ 547.95 / 1,000,000 → at most 0.000548 (6 dp).
+    assert!(row.breakeven_default_rate <= dec!(0.000548), "{row:?}");
+    assert!(!row.passes_at_one && !row.fails_at_zero);
+    // Every rate below the break-even passes (sampled on a fine grid).
+    let mut r = Decimal::ZERO;
+    while r < row.breakeven_input_rate {
+        assert!(paid_at(&d, &s, "A", r), "{r}");
+        r += dec!(0.00001);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,10 +9,14 @@
 //! * **The stressed scenario at rate R** ([`stressed`]) is the given scenario with
 //!   `default_rate = R`, `cdr = 0` and no named `obligor_defaults`; its default timing,
 //!   recoveries, delays, CPR and `supports_off` are kept.
-//! * **Root finder**: bisection on R ∈ [0, 1] until the bracket is at most [`TOLERANCE`]
-//!   (0.0001) wide. Every R is an exact Decimal: a midpoint `(lo + hi) / 2` rounded half away
-//!   from zero to [`RATE_DP`] (8) decimal places. A tranche that fails at R = 0 has a break-even
-//!   of 0 (`fails_at_zero`); one that passes at R = 1 has a break-even of 1 (`passes_at_one`).
+//! * **Root finder**: a scan R = j/128 (j = 1, 2, …) up to the first failing rate, then
+//!   bisection inside that first failing bracket until it is at most [`TOLERANCE`] (0.0001)
+//!   wide. The break-even is therefore the highest rate below which **every** scanned rate
+//!   passes: a trigger that makes more defaults help cannot lift it past a failing scan point.
+//!   Every R is an exact Decimal: a midpoint `(lo + hi) / 2` rounded half away from zero to
+//!   [`RATE_DP`] (8) decimal places. A tranche that fails at R = 0 has a break-even of 0
+//!   (`fails_at_zero`); one that passes at every scan point up to R = 1 has a break-even of 1
+//!   (`passes_at_one`).
 //! * **Reported rate**: `breakeven_input_rate` is the passing lower bound R of the bracket;
 //!   `breakeven_default_rate` is the *realised* cumulative default ratio of the run at that R
 //!   (the last period's `cumulative_default_ratio`), which can be below R because defaults are
@@ -24,11 +28,10 @@
 //!   places; `pass = Some(breakeven_default_rate >= tdr)` when a TDR exists (always false for a
 //!   tranche that fails with no defaults at all).
 //!
-//! Bisection assumes that a tranche that is paid in full at some R is paid in full at every
-//! lower R. A structure where more defaults can help a tranche (e.g. a trigger that diverts cash
-//! to it) can break this, and bisection then lands on one of several crossing points. The
-//! bracket itself is always honest: its lower bound was run and passed, its upper bound was run
-//! and failed, and the function checks this before it returns.
+//! Inside the first failing bracket (1/128 wide) bisection still assumes monotonicity: a pass
+//! pocket narrower than the scan step can be missed. The bracket itself is always honest: its
+//! lower bound was run and passed, its upper bound was run and failed, and the function checks
+//! this before it returns.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -42,6 +45,14 @@ pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
 /// Decimal places of every tried default rate and of the target default rate.
 pub const RATE_DP: u32 = 8;
+
+/// Step of the scan that precedes the bisection: 2⁻⁷ = 0.0078125, so that the scan points are
+/// points of the bisection of [0, 1] and a monotone tranche gets exactly the bracket that plain
+/// bisection from [0, 1] would give (docs/breakeven.md).
+pub const SCAN_STEP: Decimal = Decimal::from_parts(78125, 0, 0, false, 7);
+
+/// Scan points after R = 0: R = 1/128, 2/128, …, 1.
+pub const SCAN_POINTS: u32 = 128;
 
 /// Bisection steps are bounded (14 are needed from [0, 1] to 0.0001; this is a safety net).
 const MAX_BISECTION_STEPS: u32 = 64;
@@ -222,14 +233,9 @@ pub fn breakeven_one(
     let (input_rate, realised, obligors, fails_at_zero, passes_at_one) = if !zero.pass {
         (Decimal::ZERO, Decimal::ZERO, 0, true, false)
     } else {
-        let one = t.probe(Decimal::ONE)?;
-        let lo = if one.pass {
-            one
-        } else {
-            bisect(&mut t, zero, one)?
-        };
+        let lo = scan_then_bisect(&mut t, zero)?;
         let k = obligor_breakeven(&mut t, deal)?;
-        (lo.rate, lo.realised, k, false, one.pass)
+        (lo.rate, lo.realised, k, false, lo.rate == Decimal::ONE)
     };
 
     let tdr = target_default_rate(rating, tranche.rating.as_deref());
@@ -249,6 +255,21 @@ pub fn breakeven_one(
         fails_at_zero,
         passes_at_one,
     })
+}
+
+/// The scan: R = j × [`SCAN_STEP`], j = 1, 2, …, 128, until the first failure; then bisection
+/// inside that first failing bracket. Returns the final passing lower bound (R = 1 when every
+/// scanned rate passes). `zero` is the passing run at R = 0.
+fn scan_then_bisect(t: &mut Tester<'_>, zero: Probe) -> Result<Probe> {
+    let mut lo = zero;
+    for j in 1..=SCAN_POINTS {
+        let p = t.probe(SCAN_STEP * Decimal::from(j))?;
+        if !p.pass {
+            return bisect(t, lo, p);
+        }
+        lo = p;
+    }
+    Ok(lo)
 }
 
 /// Bisection between a passing `lo` and a failing `hi`; returns the final passing lower bound.

@@ -87,6 +87,7 @@ collection_lag_days = 5
             r#"
 [[obligors]]
 name = "SME-{i:05}"
+tags = {{ rating = "{rating}", region = "R{region}", industry = "I{industry}" }}
 [[obligors.assets]]
 kind = "loan"
 balance = {bal}
@@ -96,7 +97,10 @@ term = {periods}
 frequency = "{freq}"
 repayment = "{rep}"
 "#,
-            r = 400 + (i % 9) * 25
+            r = 400 + (i % 9) * 25,
+            rating = ["AA", "A+", "A", "A-", "BBB+"][i % 5],
+            region = i % 4,
+            industry = i % 3
         ));
     }
     let senior = (pool * Decimal::new(85, 2)).round_dp(0);
@@ -223,8 +227,14 @@ fn main() {
         std::fs::write(path, src).expect("writes the deal");
         return;
     }
+    // `ipabs-bench rating`: only the Monte Carlo rating cases.
+    if args.get(1).is_some_and(|a| a == "rating") {
+        rating_bench();
+        return;
+    }
     let budget = Duration::from_millis(2000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    rating_bench();
     println!("ipabs engine benchmarks (release, single thread unless stated)");
 
     // 1. One full run of each example deal (projection + waterfall + summary).
@@ -369,4 +379,68 @@ fn main() {
         run_secs,
         load_secs + run_secs
     );
+}
+
+/// The Monte Carlo rating (docs/rating.md, docs/performance.md): 1,000,000 paths of the default
+/// model alone, and 100,000 paths through the full waterfall of the synthetic 15 x 12 deal
+/// (obligors rated AA … BBB+, four regions, three industries), on 1 and 2 threads. Each case
+/// is timed three times; the fastest and the slowest are printed.
+fn rating_bench() {
+    use ipabs::analytics::rating;
+    use ipabs::rating_model::RatingModel;
+    let src = synthetic_deal(15, 12, 3);
+    let d15 = load_str("synthetic15.toml", &src);
+    let model = RatingModel::default();
+    let credits =
+        ipabs::validate::obligor_credit_from_str("synthetic15.toml", &src, &d15.deal, &model.pd)
+            .expect("ratings resolve");
+    let pool = rating::pool(&d15.deal, credits, &model, 1).expect("pool");
+    for threads in [1, 2] {
+        let tp = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let mut secs: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(tp.install(|| rating::simulate(&pool, 1_000_000, &|_| {})));
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        secs.sort_by(f64::total_cmp);
+        println!(
+            "{:<58} best {:>6.3} s   worst {:>6.3} s",
+            format!("default model, 1,000,000 paths, 15 obligors ({threads} thr)"),
+            secs[0],
+            secs[2]
+        );
+        let mut secs = Vec::new();
+        let mut distinct = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let sim = tp.install(|| rating::simulate(&pool, 100_000, &|_| {}));
+            distinct = sim.patterns.len();
+            black_box(
+                tp.install(|| {
+                    rating::through_waterfall(
+                        &d15.deal,
+                        &pool,
+                        &d15.deal.scenario,
+                        &sim,
+                        &model.pd,
+                        &|_| {},
+                    )
+                })
+                .expect("waterfall"),
+            );
+            secs.push(t.elapsed().as_secs_f64());
+        }
+        secs.sort_by(f64::total_cmp);
+        println!(
+            "{:<58} best {:>6.3} s   worst {:>6.3} s  ({distinct} distinct default patterns)",
+            format!("100,000 paths through the waterfall, 15 x 12 ({threads} thr)"),
+            secs[0],
+            secs[2]
+        );
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod breakeven;
 pub mod parquet;
+pub mod rating;
 pub mod scenarios;
 pub mod table;
 

@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 use crate::deal::Deal;
 use crate::error::{Error, InputError, Warning};
 use crate::money::is_fen;
+use crate::rating_model::{CreditCurve, ObligorCredit, PdTable};
 use crate::scenario::{Scenario, ScenarioSet};
 use crate::schema;
 use spans::{Literal, SourceIndex};
@@ -77,6 +78,90 @@ pub fn scenarios_from_str(file: &str, source: &str, deal: &Deal) -> Result<Vec<S
 /// Reads a scenario file and returns its scenarios ([`load_scenario_set`]`.scenarios`).
 pub fn load_scenarios(path: &Path, deal: &Deal) -> Result<Vec<Scenario>, Error> {
     load_scenario_set(path, deal).map(|s| s.scenarios)
+}
+
+/// Resolves every obligor's credit inputs for the default model (docs/rating.md): its `rating`
+/// tag (a label of `table`) or its `pd` tag (a cumulative PD over its exposure term, 0 < pd ≤ 1),
+/// and its `region` and `industry` tags. `source` is the text `deal` was loaded from; errors are
+/// located in it. A missing or unknown rating is an error naming the obligor.
+pub fn obligor_credit_from_str(
+    file: &str,
+    source: &str,
+    deal: &Deal,
+    table: &PdTable,
+) -> Result<Vec<ObligorCredit>, Error> {
+    let text = strip_bom(source);
+    let (index, _raw) = SourceIndex::load::<schema::DealFile>(file, text)?;
+    let mut ctx = Ctx::new(&index);
+    let labels = table.labels().collect::<Vec<_>>().join(", ");
+    let mut out = Vec::with_capacity(deal.obligors.len());
+    for (i, o) in deal.obligors.iter().enumerate() {
+        let tag = |k: &str| o.tags.get(k).map(|v| v.trim().to_string());
+        let curve = match (tag("rating"), tag("pd")) {
+            (Some(_), Some(_)) => {
+                ctx.err(
+                    &format!("obligors[{i}].tags.pd"),
+                    format!("obligor `{}` has both a `rating` and a `pd` tag", o.name),
+                    "one of them",
+                );
+                None
+            }
+            (Some(r), None) => match table.index(&r) {
+                Some(x) => Some(CreditCurve::Rating(x)),
+                None => {
+                    ctx.err(
+                        &format!("obligors[{i}].tags.rating"),
+                        format!(
+                            "obligor `{}` has rating `{r}`, which the PD table does not have",
+                            o.name
+                        ),
+                        format!("one of {labels}"),
+                    );
+                    None
+                }
+            },
+            (None, Some(p)) => match p.parse::<f64>() {
+                Ok(v) if v > 0.0 && v <= 1.0 => Some(CreditCurve::Explicit(v)),
+                _ => {
+                    ctx.err(
+                        &format!("obligors[{i}].tags.pd"),
+                        format!("obligor `{}` has pd `{p}`", o.name),
+                        "a cumulative default probability over the obligor's term, 0 < pd ≤ 1, \
+                         written as a string, e.g. pd = \"0.02\"",
+                    );
+                    None
+                }
+            },
+            (None, None) => {
+                ctx.err(
+                    &format!("obligors[{i}].tags.rating"),
+                    format!("obligor `{}` has no rating", o.name),
+                    format!(
+                        "a `rating` tag (one of {labels}) or a `pd` tag, e.g. tags = {{ rating = \"AA\" }}"
+                    ),
+                );
+                None
+            }
+        };
+        if let Some(curve) = curve {
+            out.push(ObligorCredit {
+                curve,
+                region: tag("region"),
+                industry: tag("industry"),
+            });
+        }
+    }
+    ctx.finish(Some(out)).map(|(v, _)| v)
+}
+
+/// Reads `path` and resolves its obligors' credit inputs ([`obligor_credit_from_str`]).
+pub fn load_obligor_credit(
+    path: &Path,
+    deal: &Deal,
+    table: &PdTable,
+) -> Result<Vec<ObligorCredit>, Error> {
+    let text = read(path)?;
+    obligor_credit_from_str(&path.display().to_string(), &text, deal, table)
 }
 
 /// Largest input file accepted: 64 MiB. A larger file is rejected before it is read, so

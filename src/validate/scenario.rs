@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use super::spans::join_key;
 use super::{Ctx, Names, Sign, one_of};
 use crate::deal::Deal;
+use crate::rating_model::{PdTable, RatingModel};
 use crate::scenario::{
     Axis, Discount, Grid, MAX_GRID_POINTS, PointNames, Pricing, Quote, RatingTable, Scenario,
     ScenarioSet, YIELD_MAX, YIELD_MIN, ZeroCurve,
@@ -212,6 +213,10 @@ pub(super) fn build_file(
         .pricing
         .as_ref()
         .map_or_else(Pricing::default, |p| pricing(ctx, p, deal));
+    let rating_model = raw
+        .rating_model
+        .as_ref()
+        .map_or_else(RatingModel::default, |m| rating_model(ctx, m));
     if ctx.error_count() > before {
         return None;
     }
@@ -261,6 +266,7 @@ pub(super) fn build_file(
         scenarios,
         rating,
         pricing,
+        rating_model,
     })
 }
 
@@ -525,6 +531,101 @@ fn rating(ctx: &mut Ctx, r: &schema::Rating) -> RatingTable {
         base_default_rate,
         multipliers,
     }
+}
+
+/// Validates `[rating_model]` (docs/rating.md). Given PD rows replace the default table and keep
+/// file order (highest rating first).
+fn rating_model(ctx: &mut Ctx, m: &schema::RatingModel) -> RatingModel {
+    let mut out = RatingModel::default();
+    let prob = |ctx: &mut Ctx, path: &str, v: f64, lo: f64| -> f64 {
+        if !v.is_finite() || v < lo || v > 1.0 {
+            ctx.err(
+                path,
+                format!("{v} is outside {lo}..=1"),
+                format!("a number from {lo} to 1"),
+            );
+        }
+        v
+    };
+    if let Some(pd) = &m.pd {
+        if pd.is_empty() {
+            ctx.err(
+                "rating_model.pd",
+                "`pd` is empty",
+                "rating → ten cumulative PDs (1 … 10 years), e.g. { AAA = [0.00015, …] }; omit \
+                 the key for the default table",
+            );
+        }
+        let mut rows: Vec<(Option<usize>, String, [f64; 10])> = Vec::with_capacity(pd.len());
+        for (label, values) in pd {
+            let p = join_key("rating_model.pd", label);
+            if label.trim().is_empty() {
+                ctx.key_err(&p, "the rating label is empty", "a label such as \"AAA\"");
+            }
+            if values.len() != 10 {
+                ctx.err(
+                    &p,
+                    format!("{} values", values.len()),
+                    "exactly ten cumulative PDs, for 1, 2, …, 10 years",
+                );
+                continue;
+            }
+            let mut row = [0.0; 10];
+            for (i, &v) in values.iter().enumerate() {
+                row[i] = prob(ctx, &format!("{p}[{i}]"), v, 0.0);
+                if i > 0 && v < row[i - 1] {
+                    ctx.err(
+                        &format!("{p}[{i}]"),
+                        format!("{v} is below the {i}-year value {}", row[i - 1]),
+                        "cumulative PDs that do not decrease with the term",
+                    );
+                }
+            }
+            if row[0] <= 0.0 {
+                ctx.err(
+                    &format!("{p}[0]"),
+                    "the 1-year PD is 0",
+                    "a positive 1-year PD (the default time below one year is t × PD(1))",
+                );
+            }
+            rows.push((ctx.key_offset(&p), label.clone(), row));
+        }
+        rows.sort_by_key(|(at, _, _)| *at);
+        out.pd = PdTable {
+            rows: rows.into_iter().map(|(_, l, r)| (l, r)).collect(),
+        };
+    }
+    if let Some(c) = &m.correlation {
+        let k = &mut out.correlations;
+        for (name, v, slot) in [
+            (
+                "same_region_and_industry",
+                c.same_region_and_industry,
+                &mut k.same_region_and_industry,
+            ),
+            ("same_region", c.same_region, &mut k.same_region),
+            ("same_industry", c.same_industry, &mut k.same_industry),
+            ("neither", c.neither, &mut k.neither),
+        ] {
+            if let Some(v) = v {
+                *slot = prob(ctx, &format!("rating_model.correlation.{name}"), v, -1.0);
+            }
+        }
+    }
+    let conc = &mut out.concentration;
+    if let Some(b) = m.large_obligor_test {
+        conc.large_obligor_test = b;
+    }
+    if let Some(b) = m.single_obligor_multiplier {
+        conc.single_obligor_multiplier = b;
+    }
+    if let Some(v) = m.large_obligor_loss {
+        conc.large_obligor_loss = prob(ctx, "rating_model.large_obligor_loss", v, 0.0);
+    }
+    if let Some(v) = m.originator_factor {
+        conc.originator_factor = prob(ctx, "rating_model.originator_factor", v, 0.0);
+    }
+    out
 }
 
 /// Validates `[pricing]`.

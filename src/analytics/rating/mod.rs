@@ -1,0 +1,627 @@
+//! Rating by Monte Carlo (`ipabs rate`, `ipabs size`; every rule is in docs/rating.md).
+//!
+//! * [`copula`]: the Gaussian copula, one ChaCha8 stream per path.
+//! * [`correlation`]: pairwise correlations from tags, Cholesky.
+//! * this module: the pool's default distribution, the target default rate (TDR) of every
+//!   rating with the concentration rules, the implied rating of a break-even default rate, and
+//!   the simulated paths run through the deal's own waterfall.
+//! * [`size`]: the largest balance of each targeted tranche that keeps its rating.
+//!
+//! Determinism: path p's defaults depend only on (seed, p); paths are simulated in chunks in
+//! parallel and the chunks' counts are merged into ordered maps, so the result is the same on
+//! any number of threads. Amounts are exact `Decimal`; probabilities and times are `f64`.
+
+pub mod copula;
+pub mod correlation;
+pub mod size;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
+use crate::analytics::breakeven::{self, breakeven_tranches, paid_in_full};
+use crate::deal::Deal;
+use crate::engine::{self, ObligorRows};
+use crate::error::{Error, Result};
+use crate::rating_model::{
+    CreditCurve, DEFAULT_LARGE_OBLIGOR_COUNTS, GRADES, LARGE_OBLIGOR_GRADES, ObligorCredit,
+    PdTable, RatingModel,
+};
+use crate::scenario::{RatingTable, Scenario};
+use copula::{Curve, DefaultModel};
+
+/// Paths of `ipabs rate` without `--paths`.
+pub const DEFAULT_PATHS: u64 = 100_000;
+/// Seed of `ipabs rate` without `--seed`.
+pub const DEFAULT_SEED: u64 = 1;
+/// Paths per parallel work item.
+pub const CHUNK: u64 = 4096;
+/// Most obligors the default model takes (the correlation matrix is dense).
+pub const MAX_OBLIGORS: usize = 2000;
+/// Decimal places of default fractions and target default rates.
+pub const FRACTION_DP: u32 = 6;
+/// Decimal places of `expected_loss`.
+pub const LOSS_DP: u32 = 8;
+
+/// A path's defaults: (obligor index, period index), in obligor order.
+pub type Pattern = Vec<(u32, u32)>;
+
+/// The pool as the default model sees it.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub credits: Vec<ObligorCredit>,
+    /// Exposure term T_i: years (days / 365) from the cutoff to the obligor's last instalment.
+    pub terms: Vec<f64>,
+    /// Principal outstanding at the cutoff, per obligor.
+    pub balances: Vec<Decimal>,
+    /// `exposure[o][k]`: principal of obligor o due on or after the first day of collection
+    /// period k (what a default at that date loses).
+    pub exposure: Vec<Vec<Decimal>>,
+    /// The pool balance at the cutoff.
+    pub total: Decimal,
+    /// Balance-weighted average exposure term, years.
+    pub wa_term: f64,
+    pub model: DefaultModel,
+    /// First day of each collection period.
+    pub period_starts: Vec<NaiveDate>,
+    period_ends: Vec<NaiveDate>,
+    cutoff: NaiveDate,
+}
+
+fn years(from: NaiveDate, to: NaiveDate) -> f64 {
+    (to - from).num_days().max(0) as f64 / 365.0
+}
+
+/// Builds the default model of `deal` for `credits` (one per obligor, from
+/// [`crate::validate::obligor_credit`]).
+pub fn pool(
+    deal: &Deal,
+    credits: Vec<ObligorCredit>,
+    model: &RatingModel,
+    seed: u64,
+) -> Result<Pool> {
+    let n = deal.obligors.len();
+    if credits.len() != n {
+        return Err(Error::Internal("one credit per obligor expected".into()));
+    }
+    if n > MAX_OBLIGORS {
+        return Err(Error::Usage(format!(
+            "the default model takes at most {MAX_OBLIGORS} obligors; the deal has {n}"
+        )));
+    }
+    if deal.periods.is_empty() {
+        return Err(Error::Internal("the deal has no payment dates".into()));
+    }
+    let cutoff = deal.cutoff_date;
+    let period_starts: Vec<NaiveDate> = deal.periods.iter().map(|p| p.collection_start).collect();
+    let period_ends: Vec<NaiveDate> = deal.periods.iter().map(|p| p.collection_end).collect();
+    let mut terms = Vec::with_capacity(n);
+    let mut balances = Vec::with_capacity(n);
+    let mut exposure = Vec::with_capacity(n);
+    for o in &deal.obligors {
+        let last = o
+            .assets
+            .iter()
+            .filter_map(|a| a.instalments.last().map(|i| i.date))
+            .max()
+            .unwrap_or(cutoff);
+        terms.push(years(cutoff, last));
+        balances.push(o.assets.iter().map(|a| a.balance()).sum::<Decimal>());
+        exposure.push(
+            period_starts
+                .iter()
+                .map(|&s| {
+                    o.assets
+                        .iter()
+                        .flat_map(|a| a.instalments.iter())
+                        .filter(|i| i.date >= s)
+                        .map(|i| i.principal)
+                        .sum::<Decimal>()
+                })
+                .collect(),
+        );
+    }
+    let total: Decimal = balances.iter().sum();
+    if total <= Decimal::ZERO {
+        return Err(Error::Usage("the pool has no balance at the cutoff".into()));
+    }
+    let wa_term = balances
+        .iter()
+        .zip(&terms)
+        .map(|(b, t)| b.to_f64().unwrap_or(0.0) * t)
+        .sum::<f64>()
+        / total.to_f64().unwrap_or(1.0);
+    let names: Vec<&str> = deal.obligors.iter().map(|o| o.name.as_str()).collect();
+    let chol = correlation::cholesky(&names, &credits, &model.correlations)?;
+    let curves: Vec<Curve> = credits
+        .iter()
+        .zip(&terms)
+        .map(|(c, &t)| Curve::from_credit(&c.curve, &model.pd, t))
+        .collect();
+    let dm = DefaultModel::new(chol, curves, terms.clone(), seed)?;
+    Ok(Pool {
+        credits,
+        terms,
+        balances,
+        exposure,
+        total,
+        wa_term,
+        model: dm,
+        period_starts,
+        period_ends,
+        cutoff,
+    })
+}
+
+impl Pool {
+    /// The collection period in which a default `t` years after the cutoff falls: the first
+    /// whose last day is on or after cutoff + ⌊365 t⌋ days (the last period if none).
+    pub fn period_of(&self, t: f64) -> u32 {
+        let days = (t * 365.0).floor().max(0.0) as i64;
+        let date = self.cutoff + chrono::Duration::days(days);
+        let k = self
+            .period_ends
+            .iter()
+            .position(|&e| e >= date)
+            .unwrap_or(self.period_ends.len() - 1);
+        k as u32
+    }
+
+    /// Defaulted principal of a pattern.
+    pub fn amount(&self, p: &Pattern) -> Decimal {
+        p.iter()
+            .map(|&(o, k)| self.exposure[o as usize][k as usize])
+            .sum()
+    }
+
+    /// The named defaults of a pattern: each obligor defaults on the first day of its period.
+    pub fn obligor_defaults(&self, p: &Pattern) -> Vec<(usize, NaiveDate)> {
+        p.iter()
+            .map(|&(o, k)| (o as usize, self.period_starts[k as usize]))
+            .collect()
+    }
+}
+
+/// The simulated paths, as distinct default patterns with their counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub paths: u64,
+    pub patterns: BTreeMap<Pattern, u64>,
+}
+
+impl Simulation {
+    /// Number of paths with exactly k defaults, k = 0 … n.
+    pub fn default_counts(&self, n: usize) -> Vec<u64> {
+        let mut v = vec![0u64; n + 1];
+        for (p, c) in &self.patterns {
+            v[p.len()] += c;
+        }
+        v
+    }
+}
+
+/// Simulates `paths` paths of `pool` on the current rayon pool; `progress(k)` is called with
+/// the number of paths each finished chunk held.
+pub fn simulate(pool: &Pool, paths: u64, progress: &(dyn Fn(u64) + Sync)) -> Simulation {
+    let chunks = paths.div_ceil(CHUNK);
+    let maps: Vec<BTreeMap<Pattern, u64>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut map: BTreeMap<Pattern, u64> = BTreeMap::new();
+            let (mut z, mut out) = (Vec::new(), Vec::new());
+            let end = ((c + 1) * CHUNK).min(paths);
+            let mut none = 0u64;
+            for p in c * CHUNK..end {
+                pool.model.path(p, &mut z, &mut out);
+                if out.is_empty() {
+                    none += 1;
+                    continue;
+                }
+                let key: Pattern = out.iter().map(|&(o, t)| (o, pool.period_of(t))).collect();
+                *map.entry(key).or_insert(0) += 1;
+            }
+            if none > 0 {
+                *map.entry(Vec::new()).or_insert(0) += none;
+            }
+            progress(end - c * CHUNK);
+            map
+        })
+        .collect();
+    let mut patterns = BTreeMap::new();
+    for m in maps {
+        for (k, c) in m {
+            *patterns.entry(k).or_insert(0) += c;
+        }
+    }
+    Simulation { paths, patterns }
+}
+
+/// One point of the default distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionPoint {
+    /// Defaulted principal / pool balance at the cutoff, rounded half away from zero to 6 dp.
+    pub defaulted_fraction: Decimal,
+    /// Paths with this fraction.
+    pub paths: u64,
+    pub probability: f64,
+    /// Paths with at most this fraction / all paths.
+    pub cumulative_probability: f64,
+}
+
+fn round_fraction(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(FRACTION_DP, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The distribution of the defaulted fraction, ascending.
+pub fn distribution(pool: &Pool, sim: &Simulation) -> Vec<DistributionPoint> {
+    let mut by: BTreeMap<Decimal, u64> = BTreeMap::new();
+    for (p, c) in &sim.patterns {
+        *by.entry(round_fraction(pool.amount(p) / pool.total))
+            .or_insert(0) += c;
+    }
+    let n = sim.paths.max(1) as f64;
+    let mut cum = 0u64;
+    by.into_iter()
+        .map(|(f, c)| {
+            cum += c;
+            DistributionPoint {
+                defaulted_fraction: f,
+                paths: c,
+                probability: c as f64 / n,
+                cumulative_probability: cum as f64 / n,
+            }
+        })
+        .collect()
+}
+
+/// The simulated part of a TDR: the (k + 1)-th largest simulated fraction, k = ⌊N · p⌋ (0
+/// when k ≥ N): the smallest fraction x of the sample with #{paths with D > x} ≤ N · p.
+pub fn tail_quantile(dist: &[DistributionPoint], paths: u64, p: f64) -> Decimal {
+    let k = (paths as f64 * p).floor() as u64;
+    let mut above = 0u64;
+    for point in dist.iter().rev() {
+        above += point.paths;
+        if above > k {
+            return point.defaulted_fraction;
+        }
+    }
+    Decimal::ZERO
+}
+
+/// The TDR of one rating and its parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingTdr {
+    pub rating: String,
+    /// The rating's cumulative PD at the pool's weighted-average term.
+    pub horizon_pd: f64,
+    /// [`tail_quantile`] at `horizon_pd`.
+    pub simulated: Decimal,
+    /// The single-obligor multiplier applied to `simulated` (1 when off).
+    pub multiplier: f64,
+    /// The large-obligor test's default rate (None when off or not defined for the rating).
+    pub large_obligor: Option<Decimal>,
+    /// min(1, max(simulated × multiplier, large_obligor)), 6 dp.
+    pub tdr: Decimal,
+}
+
+/// The single-obligor multiplier for a largest-obligor share `r` and originator factor `s`:
+/// 1 below 5%; 1 + 0.5s + 10s(r − 0.05) from 5%; 1 + s + 10s(r − 0.10) from 10%; 1 + 1.5s
+/// from 15%.
+pub fn single_obligor_multiplier(r: f64, s: f64) -> f64 {
+    if r >= 0.15 {
+        1.0 + 1.5 * s
+    } else if r >= 0.10 {
+        1.0 + s + 10.0 * s * (r - 0.10)
+    } else if r >= 0.05 {
+        1.0 + 0.5 * s + 10.0 * s * (r - 0.05)
+    } else {
+        1.0
+    }
+}
+
+/// The grade of [`GRADES`] of each obligor for the large-obligor test: its rating's label, or
+/// for an explicit PD the highest table rating whose PD over the obligor's term is at least it.
+fn obligor_grades(pool: &Pool, table: &PdTable) -> Vec<Option<usize>> {
+    pool.credits
+        .iter()
+        .zip(&pool.terms)
+        .map(|(c, &t)| {
+            let row = match c.curve {
+                CreditCurve::Rating(i) => Some(i),
+                CreditCurve::Explicit(pd) => (0..table.rows.len()).find(|&i| table.pd(i, t) >= pd),
+            }?;
+            GRADES.iter().position(|g| *g == table.rows[row].0)
+        })
+        .collect()
+}
+
+/// The large-obligor test of target grade `r` (index into [`GRADES`], < 19): for every
+/// threshold grade g, the N(g, r) largest obligors (cutoff balance) rated g or lower default
+/// and lose `loss` per unit; the largest such loss / pool, 6 dp.
+pub fn large_obligor_rate(
+    pool: &Pool,
+    grades: &[Option<usize>],
+    order: &[usize],
+    r: usize,
+    loss: f64,
+) -> Decimal {
+    let loss = Decimal::from_f64(loss).unwrap_or(Decimal::ONE);
+    let mut worst = Decimal::ZERO;
+    for (g, counts) in DEFAULT_LARGE_OBLIGOR_COUNTS.iter().enumerate() {
+        let n = counts[r] as usize;
+        if n == 0 {
+            continue;
+        }
+        let sum: Decimal = order
+            .iter()
+            .filter(|&&o| grades[o].is_some_and(|x| x >= g))
+            .take(n)
+            .map(|&o| pool.balances[o])
+            .sum();
+        worst = worst.max(sum * loss / pool.total);
+    }
+    round_fraction(worst)
+}
+
+/// The TDR of every rating of the table, highest first.
+pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> Vec<RatingTdr> {
+    let dist = distribution(pool, sim);
+    let conc = &model.concentration;
+    let largest = pool.balances.iter().copied().max().unwrap_or_default();
+    let share = (largest / pool.total).to_f64().unwrap_or(0.0);
+    let multiplier = if conc.single_obligor_multiplier {
+        single_obligor_multiplier(share, conc.originator_factor)
+    } else {
+        1.0
+    };
+    let grades = obligor_grades(pool, &model.pd);
+    let order = deal.obligors_by_balance();
+    model
+        .pd
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _))| {
+            let horizon_pd = model.pd.pd(i, pool.wa_term);
+            let simulated = tail_quantile(&dist, sim.paths, horizon_pd);
+            let large_obligor = if conc.large_obligor_test {
+                GRADES
+                    .iter()
+                    .position(|g| g == label)
+                    .filter(|&r| r < LARGE_OBLIGOR_GRADES)
+                    .map(|r| large_obligor_rate(pool, &grades, &order, r, conc.large_obligor_loss))
+            } else {
+                None
+            };
+            let scaled =
+                round_fraction(simulated * Decimal::from_f64(multiplier).unwrap_or(Decimal::ONE));
+            let tdr = scaled
+                .max(large_obligor.unwrap_or(Decimal::ZERO))
+                .min(Decimal::ONE);
+            RatingTdr {
+                rating: label.clone(),
+                horizon_pd,
+                simulated,
+                multiplier,
+                large_obligor,
+                tdr,
+            }
+        })
+        .collect()
+}
+
+/// The implied rating of a break-even default rate: the highest rating whose TDR it covers.
+pub fn implied_rating(tdrs: &[RatingTdr], bdr: Decimal) -> Option<String> {
+    tdrs.iter().find(|t| bdr >= t.tdr).map(|t| t.rating.clone())
+}
+
+/// A tranche's BDR over several scenarios: the minimum of the (scan-then-bisect) realised
+/// break-even default rates, 0 for a tranche that fails with no defaults.
+pub fn min_bdr(deal: &Deal, scenarios: &[Scenario], tranche: usize) -> Result<Decimal> {
+    let table = RatingTable::default();
+    let rows = scenarios
+        .par_iter()
+        .map(|s| breakeven::breakeven_one(deal, s, tranche, &table))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            if r.fails_at_zero {
+                Decimal::ZERO
+            } else {
+                r.breakeven_default_rate
+            }
+        })
+        .min()
+        .unwrap_or(Decimal::ZERO))
+}
+
+/// One row of `rating.parquet`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingRow {
+    pub deal: String,
+    pub tranche: String,
+    pub rating: String,
+    pub target_default_rate: Decimal,
+    pub breakeven_default_rate: Decimal,
+    pub pass: bool,
+    pub implied_rating: Option<String>,
+}
+
+/// For each rated tranche ([`breakeven_tranches`]) and each rating of the table: TDR, the
+/// tranche's BDR (minimum over `scenarios`), pass and the implied rating.
+pub fn rating_rows(
+    deal: &Deal,
+    scenarios: &[Scenario],
+    tdrs: &[RatingTdr],
+) -> Result<Vec<RatingRow>> {
+    let mut rows = Vec::new();
+    for t in breakeven_tranches(deal) {
+        let bdr = min_bdr(deal, scenarios, t)?;
+        let implied = implied_rating(tdrs, bdr);
+        for r in tdrs {
+            rows.push(RatingRow {
+                deal: deal.name.clone(),
+                tranche: deal.tranches[t].name.clone(),
+                rating: r.rating.clone(),
+                target_default_rate: r.tdr,
+                breakeven_default_rate: bdr,
+                pass: bdr >= r.tdr,
+                implied_rating: implied.clone(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// One row of `mc_tranches.parquet`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McTranche {
+    pub deal: String,
+    pub tranche: String,
+    pub paths: u64,
+    /// Share of paths in which the tranche is not paid in full (any interest shortfall on any
+    /// date, or principal left after the last payment date).
+    pub default_probability: f64,
+    /// Mean over paths of (principal loss + interest shortfall left after the last date) /
+    /// initial balance, 8 dp.
+    pub expected_loss: Decimal,
+    /// Mean WAL over the paths in which the tranche has one.
+    pub expected_wal_years: Option<f64>,
+    /// The highest rating whose cumulative PD at the expected WAL is at least
+    /// `default_probability`.
+    pub implied_rating: Option<String>,
+}
+
+/// The scenario of a path: `base` (its recoveries, delays, CPR, supports) with no default curve
+/// or CDR and the pattern's named defaults.
+pub fn path_scenario(pool: &Pool, base: &Scenario, p: &Pattern) -> Scenario {
+    let mut s = breakeven::stressed(base, Decimal::ZERO);
+    s.name = format!("{} (Monte Carlo)", base.name);
+    s.obligor_defaults = pool.obligor_defaults(p);
+    s
+}
+
+/// The rating a default probability `p` implies over `years`.
+pub fn rating_for_probability(table: &PdTable, p: f64, years: f64) -> Option<String> {
+    (0..table.rows.len())
+        .find(|&i| table.pd(i, years) >= p)
+        .map(|i| table.rows[i].0.clone())
+}
+
+/// Runs every distinct path of `sim` through the deal's waterfall under `base` (each distinct
+/// pattern once, in parallel) and aggregates per tranche. `progress(1)` per run.
+pub fn through_waterfall(
+    deal: &Deal,
+    pool: &Pool,
+    base: &Scenario,
+    sim: &Simulation,
+    table: &PdTable,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<McTranche>> {
+    let patterns: Vec<(&Pattern, u64)> = sim.patterns.iter().map(|(p, c)| (p, *c)).collect();
+    // Per pattern, per tranche: (not paid in full, loss amount, WAL).
+    let outcomes = patterns
+        .par_iter()
+        .map(|(p, _)| {
+            let run = engine::run_with(deal, &path_scenario(pool, base, p), ObligorRows::Skip)?;
+            progress(1);
+            Ok(deal
+                .tranches
+                .iter()
+                .map(|t| {
+                    let s = run.summary.iter().find(|s| s.tranche == t.name);
+                    (
+                        !paid_in_full(&run, &t.name),
+                        s.map_or(t.balance, |s| s.principal_loss + s.interest_shortfall),
+                        tranche_wal(deal, &run, &t.name),
+                    )
+                })
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let n = sim.paths.max(1);
+    let mut out = Vec::with_capacity(deal.tranches.len());
+    for (ti, t) in deal.tranches.iter().enumerate() {
+        let (mut fails, mut loss, mut wal_sum, mut wal_paths) = (0u64, Decimal::ZERO, 0.0f64, 0u64);
+        for ((_, c), o) in patterns.iter().zip(&outcomes) {
+            let (fail, l, w) = o[ti];
+            if fail {
+                fails += c;
+            }
+            loss += l * Decimal::from(*c);
+            if let Some(w) = w {
+                wal_sum += w * *c as f64;
+                wal_paths += c;
+            }
+        }
+        let expected_loss = if t.balance.is_zero() {
+            Decimal::ZERO
+        } else {
+            (loss / Decimal::from(n) / t.balance)
+                .round_dp_with_strategy(LOSS_DP, RoundingStrategy::MidpointAwayFromZero)
+        };
+        let default_probability = fails as f64 / n as f64;
+        let expected_wal_years = (wal_paths > 0).then(|| wal_sum / wal_paths as f64);
+        let horizon =
+            expected_wal_years.unwrap_or_else(|| years(deal.closing_date, t.expected_maturity));
+        out.push(McTranche {
+            deal: deal.name.clone(),
+            tranche: t.name.clone(),
+            paths: sim.paths,
+            default_probability,
+            expected_loss,
+            expected_wal_years,
+            implied_rating: rating_for_probability(table, default_probability, horizon),
+        });
+    }
+    Ok(out)
+}
+
+/// WAL in years from the closing date of `tranche`'s principal payments in `run`.
+fn tranche_wal(deal: &Deal, run: &crate::engine::result::RunResult, tranche: &str) -> Option<f64> {
+    let principal = run
+        .tranche_flows
+        .iter()
+        .filter(|r| r.tranche == tranche && !r.principal_paid.is_zero())
+        .map(|r| (r.payment_date, r.principal_paid));
+    wal_years_of(deal.closing_date, flows_from_decimal_iter(principal))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_multiplier_is_continuous_at_its_breaks() {
+        let s = 1.0;
+        assert_eq!(single_obligor_multiplier(0.049, s), 1.0);
+        assert!((single_obligor_multiplier(0.05, s) - 1.5).abs() < 1e-12);
+        assert!((single_obligor_multiplier(0.0999999, s) - 2.0).abs() < 1e-5);
+        assert!((single_obligor_multiplier(0.10, s) - 2.0).abs() < 1e-12);
+        assert!((single_obligor_multiplier(0.1499999, s) - 2.5).abs() < 1e-5);
+        assert_eq!(single_obligor_multiplier(0.2, s), 2.5);
+    }
+
+    #[test]
+    fn the_tail_quantile_is_the_order_statistic() {
+        // 10 paths: 7 × 0, 2 × 0.1, 1 × 0.3.
+        let d = |f: &str, n: u64| DistributionPoint {
+            defaulted_fraction: f.parse().unwrap(),
+            paths: n,
+            probability: 0.0,
+            cumulative_probability: 0.0,
+        };
+        let dist = [d("0", 7), d("0.1", 2), d("0.3", 1)];
+        // p = 0.05: k = 0, the largest value.
+        assert_eq!(tail_quantile(&dist, 10, 0.05).to_string(), "0.3");
+        // p = 0.1: k = 1, the second largest.
+        assert_eq!(tail_quantile(&dist, 10, 0.1).to_string(), "0.1");
+        // p = 0.3: k = 3, the fourth largest = 0.
+        assert_eq!(tail_quantile(&dist, 10, 0.3).to_string(), "0");
+    }
+}

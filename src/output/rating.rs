@@ -1,0 +1,413 @@
+//! The tables of `ipabs rate` and `ipabs size` (docs/output.md, docs/rating.md): DataFrames for
+//! `default_distribution.parquet`, `rating.parquet`, `mc_tranches.parquet` and
+//! `size_steps.parquet`, their terminal tables, and the sized deal file.
+//!
+//! Like every table, the writer never rounds: a value not exact at its column's scale fails.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, exact_mantissa};
+use super::table::{display_width, format_money};
+use crate::analytics::rating::size::{SizeStep, Sized};
+use crate::analytics::rating::{DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr};
+use crate::error::Error;
+
+pub const DISTRIBUTION_FILE: &str = "default_distribution.parquet";
+pub const RATING_FILE: &str = "rating.parquet";
+pub const MC_TRANCHES_FILE: &str = "mc_tranches.parquet";
+pub const SIZE_STEPS_FILE: &str = "size_steps.parquet";
+
+fn err(file: &str, message: String) -> Error {
+    Error::Write {
+        path: PathBuf::from(file),
+        message,
+    }
+}
+
+fn decimals(
+    file: &str,
+    name: &str,
+    scale: u32,
+    values: impl Iterator<Item = Option<Decimal>>,
+) -> Result<Column, Error> {
+    let mut m = Vec::new();
+    for (i, v) in values.enumerate() {
+        m.push(match v {
+            None => None,
+            Some(d) => Some(
+                exact_mantissa(d, scale)
+                    .map_err(|e| err(file, format!("column `{name}`, row {i}: {e}")))?,
+            ),
+        });
+    }
+    Ok(Int128Chunked::from_iter_options(name.into(), m.into_iter())
+        .into_decimal(DECIMAL_PRECISION, scale as usize)
+        .map_err(|e| err(file, format!("column `{name}`: {e}")))?
+        .into_series()
+        .into_column())
+}
+
+fn frame(file: &str, len: usize, columns: Vec<Column>) -> Result<DataFrame, Error> {
+    DataFrame::new(len, columns).map_err(|e| err(file, e.to_string()))
+}
+
+fn int64(file: &str, name: &str, values: impl Iterator<Item = u64>) -> Result<Column, Error> {
+    let v = values
+        .map(|x| i64::try_from(x).map_err(|_| err(file, format!("column `{name}`: {x} too large"))))
+        .collect::<Result<Vec<i64>, Error>>()?;
+    Ok(Column::new(name.into(), v))
+}
+
+/// `default_distribution.parquet`: deal, defaulted_fraction, paths, probability,
+/// cumulative_probability; ascending fraction.
+pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<DataFrame, Error> {
+    let f = DISTRIBUTION_FILE;
+    frame(
+        f,
+        points.len(),
+        vec![
+            Column::new("deal".into(), vec![deal; points.len()]),
+            decimals(
+                f,
+                "defaulted_fraction",
+                RATIO_SCALE,
+                points.iter().map(|p| Some(p.defaulted_fraction)),
+            )?,
+            int64(f, "paths", points.iter().map(|p| p.paths))?,
+            Column::new(
+                "probability".into(),
+                points.iter().map(|p| p.probability).collect::<Vec<f64>>(),
+            ),
+            Column::new(
+                "cumulative_probability".into(),
+                points
+                    .iter()
+                    .map(|p| p.cumulative_probability)
+                    .collect::<Vec<f64>>(),
+            ),
+        ],
+    )
+}
+
+/// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
+/// implied_rating.
+pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
+    let f = RATING_FILE;
+    frame(
+        f,
+        rows.len(),
+        vec![
+            Column::new(
+                "deal".into(),
+                rows.iter().map(|r| r.deal.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "tranche".into(),
+                rows.iter().map(|r| r.tranche.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rating".into(),
+                rows.iter().map(|r| r.rating.as_str()).collect::<Vec<_>>(),
+            ),
+            decimals(
+                f,
+                "target_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.target_default_rate)),
+            )?,
+            decimals(
+                f,
+                "breakeven_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.breakeven_default_rate)),
+            )?,
+            Column::new(
+                "pass".into(),
+                rows.iter().map(|r| r.pass).collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                "implied_rating".into(),
+                rows.iter()
+                    .map(|r| r.implied_rating.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+        ],
+    )
+}
+
+/// `mc_tranches.parquet`: deal, tranche, paths, default_probability, expected_loss,
+/// expected_wal_years, implied_rating.
+pub fn mc_frame(rows: &[McTranche]) -> Result<DataFrame, Error> {
+    let f = MC_TRANCHES_FILE;
+    frame(
+        f,
+        rows.len(),
+        vec![
+            Column::new(
+                "deal".into(),
+                rows.iter().map(|r| r.deal.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "tranche".into(),
+                rows.iter().map(|r| r.tranche.as_str()).collect::<Vec<_>>(),
+            ),
+            int64(f, "paths", rows.iter().map(|r| r.paths))?,
+            Column::new(
+                "default_probability".into(),
+                rows.iter()
+                    .map(|r| r.default_probability)
+                    .collect::<Vec<f64>>(),
+            ),
+            decimals(
+                f,
+                "expected_loss",
+                LOSS_DP,
+                rows.iter().map(|r| Some(r.expected_loss)),
+            )?,
+            Column::new(
+                "expected_wal_years".into(),
+                rows.iter()
+                    .map(|r| r.expected_wal_years)
+                    .collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(
+                "implied_rating".into(),
+                rows.iter()
+                    .map(|r| r.implied_rating.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+        ],
+    )
+}
+
+/// `size_steps.parquet`: one row per evaluated balance, in evaluation order.
+pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
+    let f = SIZE_STEPS_FILE;
+    frame(
+        f,
+        rows.len(),
+        vec![
+            Column::new(
+                "deal".into(),
+                rows.iter().map(|r| r.deal.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "step".into(),
+                rows.iter().map(|r| r.step as i32).collect::<Vec<i32>>(),
+            ),
+            Column::new(
+                "tranche".into(),
+                rows.iter().map(|r| r.tranche.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "target_rating".into(),
+                rows.iter()
+                    .map(|r| r.target_rating.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            decimals(
+                f,
+                "balance",
+                MONEY_SCALE,
+                rows.iter().map(|r| Some(r.balance)),
+            )?,
+            decimals(
+                f,
+                "subordinated_balance",
+                MONEY_SCALE,
+                rows.iter().map(|r| Some(r.subordinated_balance)),
+            )?,
+            decimals(
+                f,
+                "breakeven_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.breakeven_default_rate)),
+            )?,
+            decimals(
+                f,
+                "target_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.target_default_rate)),
+            )?,
+            Column::new(
+                "rating_ok".into(),
+                rows.iter().map(|r| r.rating_ok).collect::<Vec<bool>>(),
+            ),
+            decimals(
+                f,
+                "min_coverage_multiple",
+                RATIO_SCALE,
+                rows.iter().map(|r| r.min_coverage_multiple),
+            )?,
+            Column::new(
+                "coverage_ok".into(),
+                rows.iter()
+                    .map(|r| r.coverage_ok)
+                    .collect::<Vec<Option<bool>>>(),
+            ),
+            Column::new(
+                "pass".into(),
+                rows.iter().map(|r| r.pass).collect::<Vec<bool>>(),
+            ),
+        ],
+    )
+}
+
+fn pct(d: Decimal) -> String {
+    format!("{:.4}%", d * Decimal::ONE_HUNDRED)
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = display_width(s);
+    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+/// The terminal report of `ipabs rate`: the TDR of every rating, then per tranche its BDR and
+/// implied rating, then the Monte Carlo through the waterfall.
+pub fn rate_table(
+    deal: &str,
+    wa_term: f64,
+    paths: u64,
+    tdrs: &[RatingTdr],
+    rows: &[RatingRow],
+    mc: &[McTranche],
+) -> String {
+    let mut out = format!(
+        "{deal}\n{paths} paths; pool weighted-average term {wa_term:.4} years\n\n\
+         rating  PD(term)    simulated  × mult  large-obligor  TDR\n"
+    );
+    for t in tdrs {
+        out.push_str(&format!(
+            "{}{:>9.5}%  {:>10}  {:>5.3}  {:>13}  {}\n",
+            pad(&t.rating, 6),
+            t.horizon_pd * 100.0,
+            pct(t.simulated),
+            t.multiplier,
+            t.large_obligor.map_or_else(|| "-".to_string(), pct),
+            pct(t.tdr)
+        ));
+    }
+    out.push_str("\ntranche (BDR: minimum over the scenarios)\n");
+    let mut seen = Vec::new();
+    for r in rows {
+        if seen.contains(&r.tranche) {
+            continue;
+        }
+        seen.push(r.tranche.clone());
+        out.push_str(&format!(
+            "  {}  BDR {}  implied rating {}\n",
+            pad(&r.tranche, 12),
+            pct(r.breakeven_default_rate),
+            r.implied_rating
+                .as_deref()
+                .unwrap_or("none (below every TDR)")
+        ));
+    }
+    out.push_str("\nthrough the waterfall (each path's defaults run through the deal)\n");
+    out.push_str("  tranche       P(loss or shortfall)  expected loss  expected WAL  implied\n");
+    for m in mc {
+        out.push_str(&format!(
+            "  {}  {:>19.6}%  {:>13}  {:>12}  {}\n",
+            pad(&m.tranche, 12),
+            m.default_probability * 100.0,
+            format!("{:.6}%", m.expected_loss * Decimal::ONE_HUNDRED),
+            m.expected_wal_years
+                .map_or_else(|| "-".into(), |w| format!("{w:.4} y")),
+            m.implied_rating.as_deref().unwrap_or("none")
+        ));
+    }
+    out
+}
+
+/// The terminal report of `ipabs size`.
+pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
+    let mut out = String::from(
+        "step  tranche       balance              sub balance          BDR        TDR        coverage  pass\n",
+    );
+    for s in steps {
+        out.push_str(&format!(
+            "{:>4}  {}  {:>19}  {:>19}  {:>9}  {:>9}  {:>8}  {}\n",
+            s.step,
+            pad(&s.tranche, 12),
+            format_money(s.balance),
+            format_money(s.subordinated_balance),
+            pct(s.breakeven_default_rate),
+            pct(s.target_default_rate),
+            s.min_coverage_multiple
+                .map_or_else(|| "-".into(), |c| format!("{:.4}", c)),
+            if s.pass { "PASS" } else { "FAIL" }
+        ));
+    }
+    for z in sized {
+        out.push_str(&format!(
+            "\n{} ({}): largest balance {}; binding constraint: {}",
+            z.tranche,
+            z.target_rating,
+            format_money(z.balance),
+            z.binding
+        ));
+    }
+    out
+}
+
+/// The deal file's text with the given tranches' `balance` values replaced, keeping every
+/// comment and the layout (toml_edit). Balances are written as integers when whole, otherwise
+/// with their two decimals.
+pub fn sized_deal_text(
+    file: &str,
+    original: &str,
+    balances: &[(String, Decimal)],
+) -> Result<String, Error> {
+    let mut doc: toml_edit::DocumentMut = original
+        .parse()
+        .map_err(|e| Error::Usage(format!("{file}: cannot be re-read as TOML: {e}")))?;
+    let tranches = doc
+        .get_mut("tranches")
+        .and_then(|t| t.as_array_of_tables_mut())
+        .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] array of tables")))?;
+    for (name, bal) in balances {
+        let table = tranches
+            .iter_mut()
+            .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
+            .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
+        let text = bal.normalize().to_string();
+        let mut value: toml_edit::Value = text
+            .parse()
+            .map_err(|e| Error::Internal(format!("balance {text} is not a TOML value: {e}")))?;
+        if let Some(old) = table.get("balance").and_then(|v| v.as_value()) {
+            *value.decor_mut() = old.decor().clone();
+        }
+        table.insert("balance", toml_edit::Item::Value(value));
+    }
+    Ok(doc.to_string())
+}
+
+/// Writes `text` to `path` atomically (a temporary file in the same directory, fsync, rename).
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), Error> {
+    let io_err = |p: &Path, e: io::Error| Error::Write {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        "{}size-{}.toml",
+        super::TEMP_DIR_PREFIX,
+        std::process::id()
+    ));
+    let result = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(path, e));
+    }
+    Ok(())
+}

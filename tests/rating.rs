@@ -1,0 +1,541 @@
+//! The Monte Carlo rating (#11, docs/rating.md): the copula against exact distributions, TDR,
+//! BDR and implied rating by hand, sizing reruns, the command line.
+//!
+//! Statistical tolerance: at a fixed seed a simulated probability p̂ over N paths is compared
+//! with its exact value p within 4.5 standard errors, 4.5·√(p(1 − p)/N), plus 1e-4 for cells
+//! with p ≈ 0. With the seeds fixed the tests are deterministic; the tolerance only says how far
+//! an honest sampler may be from the truth (a 4.5σ miss has probability ≈ 7e-6 per cell).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use ipabs::analytics::rating::size::{SizeOptions, size};
+use ipabs::analytics::rating::{
+    self, Pool, RatingTdr, implied_rating, min_bdr, simulate, tdrs, through_waterfall,
+};
+use ipabs::deal::Deal;
+use ipabs::rating_model::RatingModel;
+use ipabs::scenario::ScenarioSet;
+use ipabs::validate::{deal_from_str, obligor_credit_from_str, scenario_set_from_str};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use statrs::distribution::{Continuous, ContinuousCDF, Normal};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn deal(src: &str) -> Deal {
+    deal_from_str("inline.toml", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+/// A one-period deal: bullet receivables due 2024-12-31 (365 days after the cutoff: a term of
+/// exactly 1 year), senior A and subordinated B, both at coupon 0.
+fn one_year(obligors: &[(&str, u32, &str)], senior: u32) -> String {
+    let mut s = String::from(
+        r#"
+[deal]
+name = "hand"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2025-01-10]
+legal_maturity = 2025-01-10
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+"#,
+    );
+    let mut pool = 0;
+    for (name, amount, tags) in obligors {
+        pool += amount;
+        s.push_str(&format!(
+            "\n[[obligors]]\nname = \"{name}\"\ntags = {{ {tags} }}\n[[obligors.assets]]\n\
+             kind = \"receivable\"\namount = {amount}\ndue_date = 2024-12-31\n"
+        ));
+    }
+    s.push_str(&format!(
+        r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = {senior}
+coupon = 0
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = {sub}
+coupon = 0
+
+[waterfalls]
+normal = [
+  {{ action = "pay_interest", tranches = ["A"] }},
+  {{ action = "pay_principal", tranches = ["A"] }},
+  {{ action = "pay_principal", tranches = ["B"] }},
+  {{ action = "pay_residual", tranche = "B" }},
+]
+"#,
+        sub = pool - senior
+    ));
+    s
+}
+
+fn set(deal: &Deal, extra: &str) -> ScenarioSet {
+    let src = format!("[[scenarios]]\nname = \"base\"\n{extra}");
+    scenario_set_from_str("scenarios.toml", &src, deal).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn pool_of(src: &str, d: &Deal, model: &RatingModel, seed: u64) -> Pool {
+    let credits =
+        obligor_credit_from_str("inline.toml", src, d, &model.pd).unwrap_or_else(|e| panic!("{e}"));
+    rating::pool(d, credits, model, seed).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn within(p_hat: f64, p: f64, n: u64, what: &str) {
+    let tol = 4.5 * (p * (1.0 - p) / n as f64).sqrt() + 1e-4;
+    assert!(
+        (p_hat - p).abs() <= tol,
+        "{what}: simulated {p_hat}, exact {p}, tolerance {tol}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The copula against exact distributions.
+// ---------------------------------------------------------------------------------------------
+
+/// The exact Poisson-binomial distribution of the number of defaults of independent obligors
+/// with default probabilities `p`: the convolution, one obligor at a time.
+fn poisson_binomial(p: &[f64]) -> Vec<f64> {
+    let mut d = vec![1.0];
+    for &q in p {
+        let mut next = vec![0.0; d.len() + 1];
+        for (k, &x) in d.iter().enumerate() {
+            next[k] += x * (1.0 - q);
+            next[k + 1] += x * q;
+        }
+        d = next;
+    }
+    d
+}
+
+#[test]
+fn with_zero_correlation_the_default_count_is_poisson_binomial() {
+    // Eight obligors with explicit PDs over their (one-year) term; every correlation 0.
+    let pds = ["0.02", "0.05", "0.1", "0.15", "0.2", "0.3", "0.01", "0.4"];
+    let obligors: Vec<(String, u32, String)> = pds
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("O{i}"), 100_000, format!("pd = \"{p}\"")))
+        .collect();
+    let refs: Vec<(&str, u32, &str)> = obligors
+        .iter()
+        .map(|(n, a, t)| (n.as_str(), *a, t.as_str()))
+        .collect();
+    let src = one_year(&refs, 500_000);
+    let d = deal(&src);
+    let s = set(
+        &d,
+        "[rating_model.correlation]\nsame_region_and_industry = 0\nsame_region = 0\n\
+         same_industry = 0\nneither = 0\n",
+    );
+    let pool = pool_of(&src, &d, &s.rating_model, 11);
+    let n = 200_000;
+    let sim = simulate(&pool, n, &|_| {});
+    let counts = sim.default_counts(pds.len());
+    let p: Vec<f64> = pds.iter().map(|x| x.parse().unwrap()).collect();
+    let exact = poisson_binomial(&p);
+    assert!((exact.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    for (k, (&c, &e)) in counts.iter().zip(&exact).enumerate() {
+        within(c as f64 / n as f64, e, n, &format!("P(K = {k})"));
+    }
+    // The marginals too: obligor i defaults with probability p_i.
+    for (i, &pi) in p.iter().enumerate() {
+        let c: u64 = sim
+            .patterns
+            .iter()
+            .filter(|(pat, _)| pat.iter().any(|&(o, _)| o as usize == i))
+            .map(|(_, c)| c)
+            .sum();
+        within(
+            c as f64 / n as f64,
+            pi,
+            n,
+            &format!("P(obligor {i} defaults)"),
+        );
+    }
+}
+
+/// The one-factor Gaussian (Vasicek) distribution of the number of defaults among `n`
+/// obligors with PD `p` and pairwise correlation `rho`: P(K = k) = ∫ φ(y) C(n, k) q(y)^k
+/// (1 − q(y))^(n − k) dy, q(y) = Φ((Φ⁻¹(p) − √ρ·y) / √(1 − ρ)), by Simpson's rule on [−9, 9]
+/// with 4,000 intervals.
+fn vasicek(n: usize, p: f64, rho: f64) -> Vec<f64> {
+    let norm = Normal::new(0.0, 1.0).unwrap();
+    let c = norm.inverse_cdf(p);
+    let (a, b, m) = (-9.0, 9.0, 4000usize);
+    let h = (b - a) / m as f64;
+    let binom =
+        |k: usize| -> f64 { (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64) };
+    (0..=n)
+        .map(|k| {
+            let f = |y: f64| {
+                let q = norm.cdf((c - rho.sqrt() * y) / (1.0 - rho).sqrt());
+                norm.pdf(y) * binom(k) * q.powi(k as i32) * (1.0 - q).powi((n - k) as i32)
+            };
+            let mut s = f(a) + f(b);
+            for i in 1..m {
+                let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+                s += w * f(a + i as f64 * h);
+            }
+            s * h / 3.0
+        })
+        .collect()
+}
+
+#[test]
+fn a_homogeneous_pool_matches_the_one_factor_gaussian_distribution() {
+    // Ten obligors, PD 5% each over their one-year term, every pair correlated 0.3.
+    let obligors: Vec<(String, u32)> = (0..10).map(|i| (format!("O{i}"), 100_000)).collect();
+    let refs: Vec<(&str, u32, &str)> = obligors
+        .iter()
+        .map(|(n, a)| (n.as_str(), *a, "pd = \"0.05\""))
+        .collect();
+    let src = one_year(&refs, 500_000);
+    let d = deal(&src);
+    let s = set(
+        &d,
+        "[rating_model.correlation]\nsame_region_and_industry = 0.3\nsame_region = 0.3\n\
+         same_industry = 0.3\nneither = 0.3\n",
+    );
+    let pool = pool_of(&src, &d, &s.rating_model, 5);
+    let n = 200_000;
+    let sim = simulate(&pool, n, &|_| {});
+    let counts = sim.default_counts(10);
+    let exact = vasicek(10, 0.05, 0.3);
+    assert!((exact.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{exact:?}");
+    for (k, (&c, &e)) in counts.iter().zip(&exact).enumerate() {
+        within(c as f64 / n as f64, e, n, &format!("P(K = {k})"));
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_paths_on_any_number_of_threads() {
+    let src = one_year(
+        &[
+            (
+                "O1",
+                400_000,
+                "rating = \"BB\", region = \"x\", industry = \"a\"",
+            ),
+            (
+                "O2",
+                300_000,
+                "rating = \"B\", region = \"x\", industry = \"b\"",
+            ),
+            (
+                "O3",
+                300_000,
+                "rating = \"CCC\", region = \"y\", industry = \"a\"",
+            ),
+        ],
+        500_000,
+    );
+    let d = deal(&src);
+    let model = RatingModel::default();
+    let pool = pool_of(&src, &d, &model, 42);
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| simulate(&pool, 30_000, &|_| {}))
+    };
+    assert_eq!(run(1), run(2));
+    assert_eq!(run(1), run(3));
+    // A different seed gives different paths.
+    let other = pool_of(&src, &d, &model, 43);
+    assert_ne!(run(1), simulate(&other, 30_000, &|_| {}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// TDR, BDR and implied rating by hand.
+// ---------------------------------------------------------------------------------------------
+
+/// O1 400,000 always defaults (pd 1), O2 300,000 defaults with probability 0.5, O3 300,000
+/// with probability 1e-9 (never, in practice): bullet receivables, so a default loses the whole
+/// amount. The defaulted fraction is 0.4 (O2 performs) or 0.7 (O2 defaults), each with
+/// probability 1/2. Concentration rules off.
+fn hand_src(senior: u32) -> String {
+    one_year(
+        &[
+            ("O1", 400_000, "pd = \"1\""),
+            ("O2", 300_000, "pd = \"0.5\""),
+            ("O3", 300_000, "pd = \"0.000000001\""),
+        ],
+        senior,
+    )
+}
+
+const NO_CONCENTRATION: &str =
+    "[rating_model]\nlarge_obligor_test = false\nsingle_obligor_multiplier = false\n";
+
+fn hand_tdrs(
+    senior: u32,
+    paths: u64,
+) -> (Deal, ScenarioSet, Pool, Vec<RatingTdr>, rating::Simulation) {
+    let src = hand_src(senior);
+    let d = deal(&src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, paths, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    (d, s, pool, t, sim)
+}
+
+#[test]
+fn tdr_bdr_and_implied_rating_by_hand() {
+    let (d, s, pool, t, sim) = hand_tdrs(250_000, 20_000);
+    // Every receivable is due 365 days after the cutoff: WA term exactly 1 year.
+    assert_eq!(pool.wa_term, 1.0);
+    // TDR(R) = the (⌊N·PD_R(1)⌋ + 1)-th largest fraction. PD(1y) of AAA+ … CCC is at most 0.43,
+    // so ⌊N·PD⌋ + 1 ≤ 8,601 ≤ the ≈10,000 paths at 0.7 (4.5σ: ≥ 9,682): TDR 0.7. CC (0.61)
+    // and C (0.853) reach past them: ⌊N·PD⌋ + 1 ≥ 12,201 > ≈10,318: TDR 0.4.
+    for r in &t {
+        let expected = if ["CC", "C"].contains(&r.rating.as_str()) {
+            dec!(0.4)
+        } else {
+            dec!(0.7)
+        };
+        assert_eq!(r.tdr, expected, "{r:?}");
+        assert_eq!(r.multiplier, 1.0);
+        assert_eq!(r.large_obligor, None);
+    }
+    // BDR of A = 250,000 (coupon 0, no recoveries): paid iff 1,000,000 − fen(R·1,000,000) ≥
+    // 250,000 ⇔ R ≤ 0.75; the realised ratio is within 0.0001 below: [0.7499, 0.75] ≥ 0.7.
+    let bdr = min_bdr(&d, &s.scenarios, 0).unwrap();
+    assert!(bdr <= dec!(0.75) && bdr >= dec!(0.7499), "{bdr}");
+    assert_eq!(implied_rating(&t, bdr).as_deref(), Some("AAA+"));
+    // A = 400,000: BDR ∈ [0.5999, 0.6]: below 0.7, above 0.4, so the highest rating whose TDR
+    // it covers is CC.
+    let d4 = deal(&hand_src(400_000));
+    let bdr4 = min_bdr(&d4, &s.scenarios, 0).unwrap();
+    assert!(bdr4 <= dec!(0.6) && bdr4 >= dec!(0.5999), "{bdr4}");
+    assert_eq!(implied_rating(&t, bdr4).as_deref(), Some("CC"));
+    let rows = rating::rating_rows(&d4, &s.scenarios, &t).unwrap();
+    assert_eq!(rows.len(), t.len());
+    assert!(
+        rows.iter()
+            .all(|r| r.pass == (r.rating == "CC" || r.rating == "C"))
+    );
+
+    // Through the waterfall, A = 400,000: A loses exactly when O2 defaults (cash 300,000 <
+    // 400,000), probability 1/2; its loss is then 100,000 / 400,000 = 0.25, so the expected
+    // loss is 0.125. WAL: A's one payment date 2025-01-10 is 375 days after closing.
+    let mc =
+        through_waterfall(&d4, &pool, &d4.scenario, &sim, &s.rating_model.pd, &|_| {}).unwrap();
+    let a = &mc[0];
+    within(a.default_probability, 0.5, sim.paths, "P(A loses)");
+    let el: f64 = a.expected_loss.to_string().parse().unwrap();
+    assert!(
+        (el - 0.5 * 0.25).abs() <= 0.25 * 4.5 * (0.25f64 / 20_000.0).sqrt(),
+        "{el}"
+    );
+    assert!((a.expected_wal_years.unwrap() - 375.0 / 365.0).abs() < 1e-12);
+    // P ≈ 0.5 at the WAL 375/365 ≈ 1.027 years: CCC's PD there is 0.43 + 0.21 × 0.027 ≈ 0.436
+    // < 0.5, CC's is 0.61 + 0.19 × 0.027 ≈ 0.615 ≥ 0.5: the highest rating that covers it is CC.
+    assert_eq!(a.implied_rating.as_deref(), Some("CC"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizing.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
+    let (d, s, _pool, t, _sim) = hand_tdrs(250_000, 20_000);
+    let opts = SizeOptions {
+        targets: vec![(0, "AAA".into())],
+        min_coverage: None,
+        step: dec!(10000),
+        free_issue_size: false,
+    };
+    let result = size(&d, &s.scenarios, &t, &opts).unwrap();
+    let found = result.sized[0].balance;
+    // By hand: TDR(AAA) = 0.7, BDR ≈ 1 − A / 1,000,000 (within 0.0001 below), so A ≤ 300,000
+    // on the 10,000 grid: 300,000 if the realised BDR at exactly 300,000 reaches 0.7, else
+    // 290,000.
+    assert!(found == dec!(300000) || found == dec!(290000), "{found}");
+    assert_eq!(result.sized[0].binding, "rating");
+    // The subordinated tranche takes the rest of the fixed 1,000,000 issue.
+    assert_eq!(result.deal.tranches[1].balance, dec!(1000000) - found);
+    // Rerun at the found balance (passes) and one step above (fails).
+    let at = |b: Decimal| {
+        let mut x = d.clone();
+        x.tranches[0].balance = b;
+        x.tranches[1].balance = dec!(1000000) - b;
+        min_bdr(&x, &s.scenarios, 0).unwrap() >= dec!(0.7)
+    };
+    assert!(at(found));
+    assert!(!at(found + dec!(10000)));
+    // Every step is in the table, in order, and the search's own verdicts agree with reruns.
+    assert!(result.steps.len() >= 3);
+    for st in &result.steps {
+        assert_eq!(st.pass, at(st.balance), "{st:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line.
+// ---------------------------------------------------------------------------------------------
+
+fn ipabs(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn rate_writes_the_same_files_on_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = root().join("deals/nanshan_gaoxintou_5_2022.toml");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("t{threads}"));
+        let o = ipabs(&[
+            "rate",
+            deal.to_str().unwrap(),
+            "--paths",
+            "3000",
+            "--seed",
+            "9",
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        outs.push(out);
+    }
+    for f in [
+        "default_distribution.parquet",
+        "rating.parquet",
+        "mc_tranches.parquet",
+    ] {
+        let a = std::fs::read(outs[0].join(f)).unwrap();
+        let b = std::fs::read(outs[1].join(f)).unwrap();
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn a_missing_rating_is_a_located_error_naming_the_obligor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = one_year(
+        &[
+            ("Named Co", 500_000, "region = \"x\""),
+            ("Other", 500_000, "rating = \"A\""),
+        ],
+        500_000,
+    );
+    let path = tmp.path().join("d.toml");
+    std::fs::write(&path, &src).unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "rate",
+        path.to_str().unwrap(),
+        "--paths",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("obligor `Named Co` has no rating"), "{err}");
+    assert!(err.contains("obligors[0].tags"), "{err}");
+    assert!(err.contains("d.toml:"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    // An unknown label is named too.
+    let bad = src.replace("rating = \"A\"", "rating = \"A++\"");
+    std::fs::write(&path, bad).unwrap();
+    let o = ipabs(&[
+        "rate",
+        path.to_str().unwrap(),
+        "--paths",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rating `A++`"));
+}
+
+#[test]
+fn size_writes_a_sized_deal_that_keeps_the_comments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = hand_src(250_000).replace(
+        "balance = 250000",
+        "balance = 250000   # the senior, to be sized",
+    );
+    let src = format!("# my deal\n{src}");
+    let path = tmp.path().join("hand.toml");
+    std::fs::write(&path, &src).unwrap();
+    let sc = tmp.path().join("s.toml");
+    std::fs::write(
+        &sc,
+        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--scenarios",
+        sc.to_str().unwrap(),
+        "--target",
+        "A=AAA",
+        "--paths",
+        "4000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("binding constraint: rating"), "{stdout}");
+    let sized = std::fs::read_to_string(out.join("hand.sized.toml")).unwrap();
+    assert!(sized.starts_with("# my deal\n"));
+    assert!(sized.contains("# the senior, to be sized"), "{sized}");
+    let d = deal(&sized);
+    let a = d.tranches[0].balance;
+    assert!(a == dec!(300000) || a == dec!(290000), "{a}");
+    assert_eq!(d.tranches[1].balance, dec!(1000000) - a);
+    assert!(out.join("size_steps.parquet").exists());
+    // The rest of the file is unchanged.
+    assert_eq!(sized.lines().count(), src.lines().count());
+}
+
+#[test]
+fn a_bad_rating_model_is_a_located_error() {
+    let d = deal(&hand_src(250_000));
+    let src = "[[scenarios]]\nname = \"base\"\n\n[rating_model.pd]\nAAA = [0.001, 0.0005, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009]\nAA = [0.1]\n\n[rating_model.correlation]\nneither = 1.5\n";
+    let err = scenario_set_from_str("s.toml", src, &d)
+        .unwrap_err()
+        .to_string();
+    // The decreasing 2-year value, the short row and the correlation out of range, each located.
+    assert!(
+        err.contains("s.toml:5:") && err.contains("rating_model.pd.AAA[1]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.toml:6:") && err.contains("exactly ten"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.toml:9:") && err.contains("rating_model.correlation.neither"),
+        "{err}"
+    );
+}
