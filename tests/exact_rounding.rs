@@ -16,7 +16,9 @@ use proptest::test_runner::Config;
 use rust_decimal::Decimal;
 
 use ipabs::calendar::daycount::DayCount;
-use ipabs::money::{ProRataRounding, Ratio, Rounding, fen_of, mul_fen, pro_rata};
+use ipabs::money::{
+    ProRataRounding, Ratio, Rounding, fen_of, fen_times, mul_scaled, pro_rata, pro_rata_fen, to_fen,
+};
 use ipabs::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 
 fn cases(n: u32) -> Config {
@@ -96,15 +98,25 @@ fn tie_amount(rate: Decimal, year: Ratio, m: i64) -> Option<Decimal> {
     (fen > 0 && fen < 10_000_000_000_000).then(|| Decimal::new(fen, 2))
 }
 
+/// Both forms of the accrual formula: `fen_of` (schedules) and `fen_times` on an amount in
+/// fen (the engine's interest, fees and taxes).
 fn check_fen_of(amount: Decimal, rate: Decimal, year: Ratio, mode: Rounding) {
     let exact = q(amount) * q(rate) * ratio_q(year);
+    let want = oracle_fen(&exact, mode);
+    let what = format!("{amount} × {rate} × {}/{} ({mode})", year.num, year.den);
+    assert_eq!(fen_of(&[amount, rate], year, mode), Some(want), "{what}");
     assert_eq!(
-        fen_of(&[amount, rate], year, mode),
-        Some(oracle_fen(&exact, mode)),
-        "{amount} × {rate} × {}/{} ({mode})",
-        year.num,
-        year.den
+        fen_times(to_fen(amount), &[rate], year, mode),
+        Some(to_fen(want)),
+        "{what}"
     );
+}
+
+/// `factor × amount` as the projection computes it: the amount in fen times the factor's
+/// mantissa, divided once by 10^scale.
+fn product(factor: Decimal, amount: Decimal, mode: Rounding) -> Decimal {
+    let f = mul_scaled(to_fen(amount), factor.mantissa(), factor.scale(), mode).expect("fits");
+    Decimal::from_i128_with_scale(f, 2)
 }
 
 proptest! {
@@ -128,12 +140,13 @@ proptest! {
         }
     }
 
-    /// CDR, CPR, recovery and delay amounts: a factor × an amount (src/pool/projection.rs).
+    /// CDR, CPR, recovery, delay and scaled-instalment amounts: a factor × an amount
+    /// (src/pool/projection.rs).
     #[test]
     fn products_equal_the_oracle(amount in money(), f in (0i64..=10_000_000_000, 0u32..=12), mode in mode()) {
         let factor = Decimal::new(f.0 % (10i64.pow(f.1) + 1), f.1);
         let exact = q(amount) * q(factor);
-        prop_assert_eq!(mul_fen(factor, amount, mode), Some(oracle_fen(&exact, mode)));
+        prop_assert_eq!(product(factor, amount, mode), oracle_fen(&exact, mode));
     }
 
     /// Product ties: a factor of k/10^s times an amount that makes exactly half a fen.
@@ -142,7 +155,7 @@ proptest! {
         if let Some(amount) = tie_amount(Decimal::new(k, s), Ratio::ONE, m) {
             let factor = Decimal::new(k, s);
             let exact = q(amount) * q(factor);
-            prop_assert_eq!(mul_fen(factor, amount, mode), Some(oracle_fen(&exact, mode)));
+            prop_assert_eq!(product(factor, amount, mode), oracle_fen(&exact, mode));
         }
     }
 
@@ -231,6 +244,11 @@ proptest! {
             prop_assert_eq!(*s, *f + extra, "item {}", i);
         }
         prop_assert_eq!(shares.iter().map(|x| x.1).sum::<Decimal>(), cash);
+        // The engine's form, on counts of fen, gives the same shares.
+        let fen_items: Vec<(usize, i128)> = items.iter().map(|&(i, a)| (i, to_fen(a))).collect();
+        let fen_shares = pro_rata_fen(to_fen(cash), &fen_items, ProRataRounding::ListOrder);
+        let as_fen: Vec<(usize, i128)> = shares.iter().map(|&(i, a)| (i, to_fen(a))).collect();
+        prop_assert_eq!(fen_shares, as_fen);
     }
 }
 

@@ -30,7 +30,7 @@ use rust_decimal::Decimal;
 
 use crate::deal::Deal;
 use crate::error::Result;
-use crate::money::{positive, ratio6, round_half_away};
+use crate::money::{ratio6, round_half_away};
 pub use crate::pool::projection::ObligorRows;
 use crate::pool::projection::{PoolProjection, project_with};
 use crate::scenario::Scenario;
@@ -73,7 +73,7 @@ fn waterfall(
 /// A ratio rounded to 6 decimal places, half away from zero, for reports; `None` when `den`
 /// is not positive. Triggers compare the exact ratio ([`triggers`]).
 pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
-    if !positive(den) {
+    if den <= Decimal::ZERO {
         return None;
     }
     if let Some(r) = ratio6(num, den) {

@@ -5,7 +5,6 @@ use rust_decimal::Decimal;
 
 use super::result::{TrancheFlowRow, TrancheSummary};
 use crate::deal::Deal;
-use crate::money::{lt, plus, positive};
 
 /// Builds one summary row per tranche from the tranche flows of a run, in one pass over each
 /// tranche's rows.
@@ -23,18 +22,18 @@ pub(super) fn tranche_summaries(deal: &Deal, flows: &[TrancheFlowRow]) -> Vec<Tr
             let mut min_coverage: Option<Decimal> = None;
             // Rows are period-major: tranche i of period k is at k * nt + i.
             for r in flows.iter().skip(i).step_by(nt.max(1)) {
-                total_interest = plus(total_interest, r.interest_paid);
-                total_principal = plus(total_principal, r.principal_paid);
-                total_residual = plus(total_residual, r.residual_paid);
-                if !plus(plus(r.interest_paid, r.principal_paid), r.residual_paid).is_zero() {
+                total_interest += r.interest_paid;
+                total_principal += r.principal_paid;
+                total_residual += r.residual_paid;
+                if !(r.interest_paid + r.principal_paid + r.residual_paid).is_zero() {
                     final_payment_date = Some(r.payment_date);
                 }
-                if positive(r.balance_start)
+                if r.balance_start > Decimal::ZERO
                     && let Some(c) = r.coverage_multiple
                 {
                     // The first of equal minima, as `Iterator::min`.
                     min_coverage = Some(match min_coverage {
-                        Some(m) if !lt(c, m) => m,
+                        Some(m) if c >= m => m,
                         _ => c,
                     });
                 }

@@ -12,7 +12,6 @@ use rust_decimal::Decimal;
 
 use super::state::Run;
 use crate::deal::{TriggerCondition, TriggerKind};
-use crate::money::positive;
 use crate::money::rational::{cmp_fen_ratio, cmp_ratio};
 
 /// When a trigger condition is tested on a payment date.
@@ -62,7 +61,7 @@ impl Run<'_> {
                 let cash = &self.pool.periods[k];
                 let initial = self.pool.initial_balance;
                 // cumulative / initial > x; a pool of zero has ratio 0.
-                if positive(initial) {
+                if initial > Decimal::ZERO {
                     cmp_ratio(cash.cumulative_defaults, initial, x) == Ordering::Greater
                 } else {
                     Decimal::ZERO > x

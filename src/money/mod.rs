@@ -10,14 +10,11 @@ mod exact;
 pub mod rational;
 
 pub use allocation::{ProRataRounding, pro_rata, pro_rata_fen};
-pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_fen, mul_scaled, round_fen};
+pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_scaled};
 
 use rust_decimal::Decimal;
 
-pub use exact::{
-    clamp0, gt, lt, min, minus, mul_round, negative, order, plus, positive, ratio6,
-    round_half_away, sum,
-};
+pub use exact::{ratio6, round_half_away};
 
 /// Rounds an amount to the fen, half away from zero (0.005 → 0.01, −0.005 → −0.01).
 ///
@@ -27,32 +24,6 @@ pub use exact::{
 #[inline]
 pub fn fen(amount: Decimal) -> Decimal {
     round_half_away(amount, 2)
-}
-
-/// A running total in whole fen (an `i128` count of 0.01 yuan): exact, and an addition is one
-/// integer addition. It holds sums of Decimal amounts of at most two decimal places and is
-/// read back as a Decimal of scale 2; the projection accumulates its per-obligor cells in it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FenSum(i128);
-
-impl FenSum {
-    /// Adds `amount`, which must be a whole number of fen (scale ≤ 2, or trailing zeros);
-    /// anything finer is rounded to the fen, half away from zero.
-    #[inline]
-    pub fn add(&mut self, amount: Decimal) {
-        self.0 += fen_count(amount);
-    }
-
-    /// Adds another total.
-    #[inline]
-    pub fn add_sum(&mut self, other: FenSum) {
-        self.0 += other.0;
-    }
-
-    /// The total as a Decimal of scale 2; `None` beyond Decimal's range (2^96 fen).
-    pub fn to_decimal(self) -> Option<Decimal> {
-        Decimal::try_from_i128_with_scale(self.0, 2).ok()
-    }
 }
 
 /// An exact amount of money inside the engine: a signed count of fen (0.01 yuan).
@@ -89,13 +60,6 @@ fn fen_count(amount: Decimal) -> i128 {
     }
 }
 
-/// `*acc += v`, exactly as Decimal addition (value and scale), on the mantissas
-/// ([`plus`]).
-#[inline]
-pub fn add_to(acc: &mut Decimal, v: Decimal) {
-    *acc = plus(*acc, v);
-}
-
 /// True when `amount` has at most two decimal places, i.e. is a whole number of fen.
 pub fn is_fen(amount: Decimal) -> bool {
     fen(amount) == amount
@@ -115,43 +79,6 @@ mod tests {
         assert_eq!(fen(dec!(2.675)), dec!(2.68));
         assert!(is_fen(dec!(3.10)));
         assert!(!is_fen(dec!(3.105)));
-    }
-
-    #[test]
-    fn add_to_equals_decimal_addition_on_a_spread() {
-        let values = spread(1_000);
-        for &a in &values {
-            for &b in values.iter().step_by(7) {
-                if let Some(want) = a.checked_add(b) {
-                    let mut acc = a;
-                    add_to(&mut acc, b);
-                    assert_eq!(acc, want, "{a} + {b}");
-                    assert_eq!(acc.scale(), want.scale(), "{a} + {b}: scale");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn add_to_equals_decimal_addition() {
-        let values = [
-            dec!(0),
-            dec!(0.01),
-            dec!(-0.01),
-            dec!(123456.78),
-            dec!(-99999999999.99),
-            dec!(1.5),
-            dec!(7),
-            dec!(0.000001),
-            dec!(3.14159265358979),
-        ];
-        for a in values {
-            for b in values {
-                let mut acc = a;
-                add_to(&mut acc, b);
-                assert_eq!(acc, a + b, "{a} + {b}");
-            }
-        }
     }
 
     /// A deterministic xorshift stream of Decimals: small and large mantissas, scales 0–28.
@@ -175,77 +102,6 @@ mod tests {
             out.push(Decimal::from_i128_with_scale(sign * m, scale));
         }
         out
-    }
-
-    #[test]
-    fn mul_round_equals_rounded_decimal_product() {
-        let values = spread(3_000);
-        let mut checked = 0;
-        for (i, &a) in values.iter().enumerate() {
-            for &b in values.iter().skip(i % 7).step_by(37) {
-                for dp in [2, 6, 10, 12] {
-                    let want = a.checked_mul(b).map(|p| {
-                        p.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
-                    });
-                    // Compare only where rust_decimal's product is exact (scale and 96 bits).
-                    let exact = a.scale() + b.scale() <= 28
-                        && (a.mantissa() * b.mantissa()).unsigned_abs() < 1u128 << 96;
-                    if exact {
-                        assert_eq!(mul_round(a, b, dp), want, "{a} × {b} at {dp}");
-                        checked += 1;
-                    }
-                }
-            }
-        }
-        assert!(checked > 100_000, "only {checked} exact products checked");
-        // Midpoints: 0.5 fen rounds away from zero on both signs.
-        assert_eq!(mul_round(dec!(0.5), dec!(0.01), 2), Some(dec!(0.01)));
-        assert_eq!(mul_round(dec!(-0.5), dec!(0.01), 2), Some(dec!(-0.01)));
-        assert_eq!(mul_round(dec!(0.4999), dec!(0.01), 2), Some(dec!(0.00)));
-        // A product past 64 bits: 0.123456789012 × (10^11 − 0.01)
-        // = 12,345,678,901.2 − 0.00123456789012 = 12,345,678,901.19876543210988 → …901.20.
-        assert_eq!(
-            mul_round(dec!(0.123456789012), dec!(99999999999.99), 2),
-            Some(dec!(12345678901.20))
-        );
-        // Out of range.
-        assert_eq!(mul_round(Decimal::MAX, dec!(2), 2), None);
-    }
-
-    #[test]
-    fn minus_min_order_and_positive_equal_decimal_operators_on_a_spread() {
-        let values = spread(400);
-        for &a in &values {
-            assert_eq!(positive(a), a > Decimal::ZERO, "{a}");
-            for &b in values.iter().step_by(3) {
-                assert_eq!(min(a, b), a.min(b), "min({a}, {b})");
-                assert_eq!(order(a, b), a.cmp(&b), "order({a}, {b})");
-                if let Some(d) = a.checked_sub(b) {
-                    let m = minus(a, b);
-                    assert_eq!((m, m.to_string()), (d, d.to_string()), "{a} − {b}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn fen_sum_equals_decimal_sum() {
-        let mut sum = FenSum::default();
-        let mut want = Decimal::ZERO;
-        for v in spread(20_000) {
-            let f = fen(v);
-            if f.abs() < dec!(1e15) {
-                sum.add(f);
-                want += f;
-            }
-        }
-        assert_eq!(sum.to_decimal(), Some(want));
-        // Scales 0 and 1 are whole fen too; a finer amount is rounded to the fen.
-        let mut s = FenSum::default();
-        for v in [dec!(7), dec!(0.5), dec!(1.25), dec!(0.005)] {
-            s.add(v);
-        }
-        assert_eq!(s.to_decimal(), Some(dec!(8.76)));
     }
 
     #[test]

@@ -233,36 +233,6 @@ fn fen_of_i128(factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<i128
     Some(div_round(num, den, mode))
 }
 
-/// The exact product `a × b` rounded once to the fen under `mode`; `None` beyond Decimal's
-/// range.
-#[inline]
-pub fn mul_fen(a: Decimal, b: Decimal, mode: Rounding) -> Option<Decimal> {
-    match mode {
-        // The exact kernel: the same value as the rounded exact product.
-        Rounding::HalfUp => super::exact::mul_round(a, b, 2).filter(|_| exact_product(a, b)),
-        Rounding::Truncate => None,
-    }
-    .or_else(|| fen_of(&[a, b], Ratio::ONE, mode))
-}
-
-/// True when `a × b` is exact in rust_decimal (both mantissas below 2^64 and scales summing to
-/// at most 28), so that [`super::exact::mul_round`] takes its exact fast path.
-#[inline]
-fn exact_product(a: Decimal, b: Decimal) -> bool {
-    a.scale() + b.scale() <= 28
-        && a.mantissa().unsigned_abs() < 1 << 64
-        && b.mantissa().unsigned_abs() < 1 << 64
-}
-
-/// `amount` (any scale) rounded to the fen under `mode`.
-#[inline]
-pub fn round_fen(amount: Decimal, mode: Rounding) -> Decimal {
-    match mode {
-        Rounding::HalfUp => super::fen(amount),
-        Rounding::Truncate => amount.trunc_with_scale(2),
-    }
-}
-
 /// The exact quotient `num / den` of two big integers (den > 0), rounded once to the fen
 /// under `mode`, where `num / den` is in yuan × 100 (i.e. already in fen units).
 pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal> {

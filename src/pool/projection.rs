@@ -23,7 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled, plus, to_fen};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled, to_fen};
 use crate::pool::rows::PoolFlowRow;
 use crate::scenario::Scenario;
 
@@ -52,7 +52,7 @@ pub struct PeriodCash {
 impl PeriodCash {
     /// All pool cash of the period: collections plus recoveries.
     pub fn cash(&self) -> Decimal {
-        plus(self.collected, self.recovered)
+        self.collected + self.recovered
     }
 }
 

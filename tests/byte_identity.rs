@@ -1,0 +1,97 @@
+//! Byte-identity pins: every Parquet file that `ipabs run`, `ipabs sweep --stress all --flows`
+//! and `ipabs sweep --stress all` write for the four example deals has the SHA-256 digest listed
+//! in `tests/expected/outputs.sha256`.
+//!
+//! The digests were written by the build at the start of the exactness and speed work (commit
+//! 47289b8, before the exact-rounding, integer-fen and engine changes of issues #9 and #10), so
+//! this test proves that those changes moved no fen and no byte of any example-deal output.
+//! A deliberate change to an example deal or an output column must update the list, and say
+//! why in its commit (`sha256sum` of the files, paths relative to the output root:
+//! `run-<deal>/`, `sweep-<deal>/` with `--flows`, `sweepnf-<deal>/` without).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ipabs(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(args)
+        .output()
+        .expect("ipabs runs");
+    assert!(
+        out.status.success(),
+        "ipabs {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn digest(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn example_deal_outputs_are_byte_identical_to_the_pinned_build() {
+    let expected: BTreeMap<String, String> =
+        std::fs::read_to_string(root().join("tests/expected/outputs.sha256"))
+            .expect("the pin list exists")
+            .lines()
+            .filter_map(|l| l.split_once("  "))
+            .map(|(h, p)| (p.to_string(), h.to_string()))
+            .collect();
+    assert_eq!(
+        expected.len(),
+        64,
+        "4 deals × (6 run + 6 sweep + 6 trimmed sweep) files"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path();
+    for deal in [
+        "gdd_patent_licence_2019",
+        "nanshan_gaoxintou_5_2022",
+        "wenke_leasing_1_2018",
+        "yongxing_guofu_ningbo_2024",
+    ] {
+        let file = root().join("deals").join(format!("{deal}.toml"));
+        let file = file.to_str().expect("utf-8 path");
+        let dir = |kind: &str| out.join(format!("{kind}-{deal}"));
+        let (run, sweep, trimmed) = (dir("run"), dir("sweep"), dir("sweepnf"));
+        let s = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+        ipabs(&["run", file, "--out", &s(&run), "--quiet"]);
+        ipabs(&[
+            "sweep",
+            file,
+            "--stress",
+            "all",
+            "--flows",
+            "--out",
+            &s(&sweep),
+            "--quiet",
+        ]);
+        ipabs(&[
+            "sweep",
+            file,
+            "--stress",
+            "all",
+            "--out",
+            &s(&trimmed),
+            "--quiet",
+        ]);
+    }
+    let mut checked = 0;
+    for (path, want) in &expected {
+        let got = digest(&out.join(path));
+        assert_eq!(&got, want, "{path} differs from the pinned build");
+        checked += 1;
+    }
+    assert_eq!(checked, 64);
+}
