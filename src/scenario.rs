@@ -287,6 +287,8 @@ pub struct ScenarioSet {
     pub scenarios: Vec<Scenario>,
     pub rating: RatingTable,
     pub pricing: Pricing,
+    /// Warnings found in the scenario file (scenario dates, pricing quotes).
+    pub warnings: Vec<crate::error::Warning>,
 }
 
 impl ScenarioSet {
@@ -297,6 +299,7 @@ impl ScenarioSet {
             scenarios: vec![scenario],
             rating: RatingTable::default(),
             pricing: Pricing::default(),
+            warnings: Vec::new(),
         }
     }
 }

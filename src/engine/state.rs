@@ -12,10 +12,12 @@ use chrono::NaiveDate;
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
 use super::ratio;
-use super::result::{Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow};
+use super::result::{
+    ChargeRow, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+};
 use super::triggers::Phase;
 use crate::deal::{Deal, StepCondition, TrancheClass};
-use crate::error::{Result, Warning};
+use crate::error::{Check, Result, Warning};
 use crate::money::{Ratio, minus, plus, positive, sum};
 use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
@@ -112,6 +114,7 @@ pub(super) struct Run<'a> {
     pub ledger: Vec<LedgerEntry>,
     pub periods: Vec<PeriodRow>,
     pub flows: Vec<TrancheFlowRow>,
+    pub charges: Vec<ChargeRow>,
     pub reserve_funding: Decimal,
     // Current period context.
     pub k: usize,
@@ -169,6 +172,7 @@ impl<'a> Run<'a> {
             ledger: Vec::with_capacity(ledger_capacity),
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
+            charges: Vec::with_capacity(deal.periods.len() * (deal.taxes.len() + deal.fees.len())),
             reserve_funding: Decimal::ZERO,
             k: 0,
             date: deal.closing_date,
@@ -283,9 +287,27 @@ impl<'a> Run<'a> {
         // Carry shortfalls and record rows.
         for j in 0..deal.taxes.len() {
             self.tax_carry[j] = minus(self.due.tax[j], self.paid.tax[j]);
+            self.charges.push(ChargeRow {
+                period: p.number,
+                payment_date: p.date(),
+                kind: Label::Static("tax"),
+                name: self.labels.tax[j].clone(),
+                due: self.due.tax[j],
+                paid: self.paid.tax[j],
+                arrears: self.tax_carry[j],
+            });
         }
         for j in 0..deal.fees.len() {
             self.fee_carry[j] = minus(self.due.fee[j], self.paid.fee[j]);
+            self.charges.push(ChargeRow {
+                period: p.number,
+                payment_date: p.date(),
+                kind: Label::Static("fee"),
+                name: self.labels.fee[j].clone(),
+                due: self.due.fee[j],
+                paid: self.paid.fee[j],
+                arrears: self.fee_carry[j],
+            });
         }
         let mut interest_total = Decimal::ZERO;
         let mut principal_total = Decimal::ZERO;
@@ -355,40 +377,76 @@ impl<'a> Run<'a> {
         let conservation = super::verify::verify(&self)?;
 
         let mut warnings = Vec::new();
+        let scenario = self.scenario.name.as_str();
+        // Every end-of-run warning is about the last payment date.
+        let last = deal.periods.last().map(|p| (p.number, p.date()));
+        let mut warn = |check: Check, message: String| {
+            if !deal.allow.contains(&check) {
+                warnings.push(Warning::run(check, scenario, last, message));
+            }
+        };
         if positive(self.collection) {
-            warnings.push(Warning {
-                location: String::new(),
-                message: format!(
+            warn(
+                Check::CashLeft,
+                format!(
                     "{} is left in the collection account after the last payment date",
                     self.collection
                 ),
-            });
+            );
         }
         if positive(self.reserve) {
-            warnings.push(Warning {
-                location: String::new(),
-                message: format!(
+            warn(
+                Check::CashLeft,
+                format!(
                     "{} is left in the reserve after the last payment date",
                     self.reserve
                 ),
-            });
+            );
         }
         for (i, t) in deal.tranches.iter().enumerate() {
             if positive(self.balance[i]) {
-                warnings.push(Warning {
-                    location: String::new(),
-                    message: format!(
+                warn(
+                    Check::NotRepaid,
+                    format!(
                         "tranche {} is not repaid by the last payment date: {} outstanding",
                         t.name, self.balance[i]
                     ),
-                });
+                );
+            }
+        }
+        for (f, carry) in deal.fees.iter().zip(&self.fee_carry) {
+            if positive(*carry) {
+                warn(
+                    Check::Arrears,
+                    format!(
+                        "fee {} is owed {carry} after the last payment date (unpaid arrears; \
+                         fees.parquet shows them date by date)",
+                        f.name
+                    ),
+                );
+            }
+        }
+        for (t, carry) in deal.taxes.iter().zip(&self.tax_carry) {
+            if positive(*carry) {
+                warn(
+                    Check::Arrears,
+                    format!(
+                        "tax {} is owed {carry} after the last payment date (unpaid arrears; \
+                         fees.parquet shows them date by date)",
+                        t.name
+                    ),
+                );
             }
         }
         if self.pool.beyond_horizon > Decimal::ZERO {
-            warnings.push(Warning {
-                location: String::new(),
-                message: format!("{} of pool cash (delayed collections or recoveries) would arrive after the last collection period and is not in the deal", self.pool.beyond_horizon),
-            });
+            warn(
+                Check::BeyondHorizon,
+                format!(
+                    "{} of pool cash (delayed collections or recoveries) would arrive after the \
+                     last collection period and is not in the deal",
+                    self.pool.beyond_horizon
+                ),
+            );
         }
         let summary = super::summary::tranche_summaries(deal, &self.flows);
         let support_draws = deal
@@ -411,6 +469,7 @@ impl<'a> Run<'a> {
             accounts: AccountNames::new(deal),
             summary,
             support_draws,
+            charges: self.charges,
             conservation,
             warnings,
         })
