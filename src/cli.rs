@@ -14,8 +14,10 @@ use crate::analytics::stress::StressSuite;
 use crate::deal::Deal;
 use crate::engine::result::{Kept, RunTable};
 use crate::error::{Error, Result, Warning};
-use crate::output::breakeven::{BREAKEVEN_FILE, breakeven_table, write_breakeven};
+use crate::output::breakeven::{BREAKEVEN_FILE, breakeven_frame, breakeven_table};
+use crate::output::guard::{self, OutputLock};
 use crate::output::scenarios::{SCENARIOS_FILE, scenarios_frame};
+use crate::output::warnings::{WARNINGS_FILE, warnings_frame};
 use crate::output::{self, RUN_FILES};
 use crate::scenario::{Scenario, ScenarioSet};
 use crate::sweep::{self, SweepOptions};
@@ -27,6 +29,10 @@ use crate::validate::{self, Loaded};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Treat every warning as an error: print it, write nothing, exit with code 2 (for scripts
+    /// and CI).
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 /// Where results go.
@@ -72,8 +78,8 @@ pub enum Command {
         /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
         #[arg(long)]
         flows: bool,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
+        /// Worker threads, 1 to 256 (default: one per core).
+        #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
         #[command(flatten)]
         out: OutArgs,
@@ -89,8 +95,8 @@ pub enum Command {
         /// Add a built-in stress suite built on the deal's [scenario].
         #[arg(long)]
         stress: Option<StressSuite>,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
+        /// Worker threads, 1 to 256 (default: one per core).
+        #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
         #[command(flatten)]
         out: OutArgs,
@@ -165,7 +171,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match execute(cli.command) {
+    match execute(cli.command, cli.strict) {
         Ok(()) => 0,
         Err(e) => {
             err_line(&e.to_string());
@@ -174,19 +180,76 @@ pub fn main() -> i32 {
     }
 }
 
-/// Prints a line on stdout; a closed pipe (`ipabs … | head`) is not an error.
+/// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
+fn threads_arg(s: &str) -> std::result::Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n == 0 || n > sweep::MAX_THREADS {
+        return Err(format!(
+            "{n} is out of range: from 1 to {} threads (without --threads, one per core)",
+            sweep::MAX_THREADS
+        ));
+    }
+    Ok(n)
+}
+
+/// Prints a line on stdout; a closed pipe (`ipabs … | head`) is not an error. Control
+/// characters (from names in the deal) are escaped, never sent to the terminal.
 fn out_line(text: &str) {
-    let _ = writeln!(std::io::stdout(), "{text}");
+    let _ = writeln!(std::io::stdout(), "{}", terminal_safe(text));
 }
 
 /// Prints a line on stderr; a closed pipe is not an error.
 fn err_line(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(text));
+}
+
+/// `text` with every control character but newline and tab escaped (`\u{1b}`).
+fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escape = c.is_control() && c != '\n' && c != '\t';
+            let shown: Vec<char> = if escape {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            shown
+        })
+        .collect()
 }
 
 fn print_warnings(warnings: &[Warning]) {
     for w in warnings {
         err_line(&w.to_string());
+    }
+}
+
+/// Under `--strict`, any warning is an error (exit code 2, nothing written).
+fn strict_check(strict: bool, count: usize) -> Result<()> {
+    if strict && count > 0 {
+        return Err(Error::Usage(format!(
+            "{count} warning(s) with --strict: nothing was written (silence a warning the deal \
+             means with [deal] allow, docs/errors.md)"
+        )));
+    }
+    Ok(())
+}
+
+/// Prints the number of run-time warnings of each scenario that has any (sweep, breakeven).
+fn print_warning_counts(runs: &[(String, Vec<Warning>)], file: &Path) {
+    for (name, w) in runs.iter().filter(|(_, w)| !w.is_empty()) {
+        let mut kinds: Vec<&str> = w.iter().map(|w| w.check.name()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        err_line(&format!(
+            "warning: scenario `{}`: {} run-time warning(s) ({}); see {}",
+            crate::error::clip(name),
+            w.len(),
+            kinds.join(", "),
+            file.display()
+        ));
     }
 }
 
@@ -218,7 +281,7 @@ pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite
     Ok(())
 }
 
-fn execute(cmd: Command) -> Result<()> {
+fn execute(cmd: Command, strict: bool) -> Result<()> {
     match cmd {
         Command::Rate {
             deal,
@@ -254,7 +317,16 @@ fn execute(cmd: Command) -> Result<()> {
         Command::Check { deal, scenario } => {
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
+            print_warnings(&set.warnings);
             let d = &loaded.deal;
+            // The base case's run-time warnings (no defaults, no delay, every support paying).
+            let base =
+                crate::engine::run_with(d, &Scenario::base(), crate::engine::ObligorRows::Skip)?;
+            print_warnings(&base.warnings);
+            strict_check(
+                strict,
+                loaded.warnings.len() + set.warnings.len() + base.warnings.len(),
+            )?;
             out_line(&format!(
                 "ok: {} — {} obligors, {} tranches, {} payment dates, pool {}, issue {}, {} scenario(s)",
                 d.name,
@@ -275,15 +347,21 @@ fn execute(cmd: Command) -> Result<()> {
             refuse_overwrite(&out.out, out.force)?;
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
+            print_warnings(&set.warnings);
+            strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+            let _lock = lock_output(&out)?;
             let opts = SweepOptions {
                 flows: true,
                 threads: None,
                 progress: false,
             };
             let runs = sweep::sweep(&loaded.deal, &set.scenarios, &set.pricing, opts)?;
-            output::write_run_tables(&out.out, &runs)?;
             for r in &runs {
                 print_warnings(&r.warnings);
+            }
+            strict_check(strict, runs.iter().map(|r| r.warnings.len()).sum())?;
+            output::write_run_tables(&out.out, &runs)?;
+            for r in &runs {
                 if !out.quiet {
                     out_line(&output::table::summary_table(r));
                 }
@@ -304,33 +382,56 @@ fn execute(cmd: Command) -> Result<()> {
             threads,
             out,
         } => {
-            if !out.force && out.out.join(BREAKEVEN_FILE).exists() {
-                return Err(Error::Usage(format!(
-                    "{} already holds {BREAKEVEN_FILE}; pass --force to replace it, or choose \
-                     another --out",
-                    out.out.display()
-                )));
-            }
+            refuse_breakeven_overwrite(&out)?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
             print_warnings(&loaded.warnings);
+            print_warnings(&set.warnings);
+            strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
             if let Some(suite) = stress {
                 add_stress(d, &mut set.scenarios, suite)?;
             }
+            let _lock = lock_output(&out)?;
+            refuse_breakeven_overwrite(&out)?;
             let opts = SweepOptions {
                 flows: false,
                 threads,
                 progress: !out.quiet,
             };
             let rows = sweep::breakeven_sweep(d, &set.scenarios, &set.rating, opts)?;
-            write_breakeven(&out.out, &rows)?;
+            let run_warnings: Vec<(String, Vec<Warning>)> = set
+                .scenarios
+                .iter()
+                .map(|s| s.name.clone())
+                .zip(sweep::run_warnings(d, &set.scenarios, threads)?)
+                .collect();
+            let file = out.out.join(WARNINGS_FILE);
+            print_warning_counts(&run_warnings, &file);
+            strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
+            let load_warnings: Vec<Warning> = loaded
+                .warnings
+                .iter()
+                .chain(&set.warnings)
+                .cloned()
+                .collect();
+            let frames = breakeven_frame(&rows).and_then(|b| {
+                Ok(vec![
+                    (BREAKEVEN_FILE, b),
+                    (
+                        WARNINGS_FILE,
+                        warnings_frame(&d.name, &load_warnings, &run_warnings)?,
+                    ),
+                ])
+            });
+            output::write_frames(&out.out, frames)?;
             if !out.quiet {
                 out_line(&breakeven_table(&rows));
                 out_line(&format!(
-                    "{} break-even rows for {}; wrote {}",
+                    "{} break-even rows for {}; wrote {} and {}",
                     rows.len(),
                     d.name,
-                    out.out.join(BREAKEVEN_FILE).display()
+                    out.out.join(BREAKEVEN_FILE).display(),
+                    file.display()
                 ));
             }
             Ok(())
@@ -346,22 +447,42 @@ fn execute(cmd: Command) -> Result<()> {
             refuse_overwrite(&out.out, out.force)?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
             print_warnings(&loaded.warnings);
+            print_warnings(&set.warnings);
+            strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
             if let Some(suite) = stress {
                 add_stress(d, &mut set.scenarios, suite)?;
             }
+            let _lock = lock_output(&out)?;
+            refuse_overwrite(&out.out, out.force)?;
             let opts = SweepOptions {
                 flows,
                 threads,
                 progress: !out.quiet,
             };
             let runs = sweep::sweep(d, &set.scenarios, &set.pricing, opts)?;
+            let run_warnings: Vec<(String, Vec<Warning>)> = runs
+                .iter()
+                .map(|r| (r.scenario.clone(), r.warnings.clone()))
+                .collect();
+            print_warning_counts(&run_warnings, &out.out.join(WARNINGS_FILE));
+            strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
+            let load_warnings: Vec<Warning> = loaded
+                .warnings
+                .iter()
+                .chain(&set.warnings)
+                .cloned()
+                .collect();
             let tables: Vec<RunTable> = RunTable::ALL
                 .into_iter()
                 .filter(|t| flows || t.without_flows() != Kept::Nothing)
                 .collect();
             let frames = output::run_frames(&tables, &runs).and_then(|mut frames| {
                 frames.push((SCENARIOS_FILE, scenarios_frame(d, &set.scenarios)?));
+                frames.push((
+                    WARNINGS_FILE,
+                    warnings_frame(&d.name, &load_warnings, &run_warnings)?,
+                ));
                 Ok(frames)
             });
             let n = output::write_frames(&out.out, frames)?.len();
@@ -379,6 +500,29 @@ fn execute(cmd: Command) -> Result<()> {
     }
 }
 
+/// Locks the output directory for this run (refusing a second concurrent run) and makes
+/// SIGINT and SIGTERM remove the run's temporary files (docs/output.md, "Output safety").
+fn lock_output(out: &OutArgs) -> Result<OutputLock> {
+    guard::on_signals()?;
+    OutputLock::acquire(&out.out)
+}
+
+/// Refuses to replace `breakeven.parquet` unless `--force` is set.
+fn refuse_breakeven_overwrite(out: &OutArgs) -> Result<()> {
+    let existing: Vec<&str> = [BREAKEVEN_FILE, WARNINGS_FILE]
+        .into_iter()
+        .filter(|f| out.out.join(f).exists())
+        .collect();
+    if !out.force && !existing.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} already holds {}; pass --force to replace it, or choose another --out",
+            out.out.display(),
+            existing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses to replace result files in `out` unless `force` is set.
 fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
     if force {
@@ -387,7 +531,7 @@ fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
     let existing: Vec<&str> = RUN_FILES
         .iter()
         .copied()
-        .chain([SCENARIOS_FILE])
+        .chain([SCENARIOS_FILE, WARNINGS_FILE])
         .filter(|f| out.join(f).exists())
         .collect();
     if existing.is_empty() {

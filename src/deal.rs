@@ -49,6 +49,8 @@ pub struct Deal {
     pub triggers: Vec<Trigger>,
     /// The scenario written in the deal file, or the base case (no defaults) if there is none.
     pub scenario: Scenario,
+    /// The warnings this deal silences (`[deal] allow`), by kind.
+    pub allow: Vec<crate::error::Check>,
 }
 
 /// One payment date and the collection period whose cash it distributes.

@@ -158,26 +158,201 @@ fn is_wide(c: char) -> bool {
         | 0x20000..=0x3FFFD)
 }
 
+/// The kinds of warning, each with the name a deal lists in `[deal] allow` to silence it
+/// (docs/errors.md lists every one, its range and its source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    // ---- load time: the pool and the issue ----
+    /// The tranches add up to more than the pool balance at cutoff.
+    OverIssued,
+    /// The issue size or a tranche is orders of magnitude off the pool (a 万元/亿元 mistake).
+    IssueSize,
+    /// An obligor has no assets.
+    ObligorWithoutAssets,
+    /// An instalment falls due after the last collection period.
+    NeverCollected,
+    // ---- load time: dates ----
+    /// Payment dates in years the built-in holiday data does not cover.
+    CalendarCoverage,
+    /// An `unadjusted` payment date on a holiday or weekend.
+    HolidayPayment,
+    /// A payment date adjusted past the legal maturity.
+    PaymentAfterLegal,
+    /// A tranche's expected maturity after the last payment date.
+    MaturityAfterLastPayment,
+    /// A target-balance date or an expected maturity that is not a payment date.
+    NotPaymentDate,
+    /// Payment dates after the pool's last instalment (empty periods on which fees fall due).
+    EmptyPeriods,
+    /// A scenario date (a named default) outside the deal.
+    ScenarioDates,
+    // ---- load time: structure ----
+    /// A fee, tax, tranche or the reserve that the `normal` waterfall never reaches.
+    Unreached,
+    /// Steps out of order: principal before interest, junior before senior, residual not last.
+    StepOrder,
+    /// A trigger that switches to `normal`.
+    TriggerToNormal,
+    /// A waterfall no trigger switches to.
+    UnusedWaterfall,
+    // ---- load time: plausibility ----
+    /// A coupon outside the range seen in Chinese ABS.
+    CouponRange,
+    /// A fee rate or amount outside the range seen.
+    FeeRange,
+    /// A tax rate above the range seen.
+    TaxRange,
+    /// A trigger threshold outside the range seen.
+    TriggerRange,
+    /// A reserve target or multiple outside the range seen.
+    ReserveRange,
+    /// A pricing yield, discount rate or price that looks like a unit mistake.
+    PricingRange,
+    // ---- run time ----
+    /// Cash left in the collection account or the reserve after the last payment date.
+    CashLeft,
+    /// A tranche not repaid by the last payment date.
+    NotRepaid,
+    /// Fees or taxes unpaid after the last payment date.
+    Arrears,
+    /// Pool cash that would arrive after the last collection period.
+    BeyondHorizon,
+}
+
+impl Check {
+    /// Every check, in the order docs/errors.md lists them.
+    pub const ALL: [Check; 25] = [
+        Check::OverIssued,
+        Check::IssueSize,
+        Check::ObligorWithoutAssets,
+        Check::NeverCollected,
+        Check::CalendarCoverage,
+        Check::HolidayPayment,
+        Check::PaymentAfterLegal,
+        Check::MaturityAfterLastPayment,
+        Check::NotPaymentDate,
+        Check::EmptyPeriods,
+        Check::ScenarioDates,
+        Check::Unreached,
+        Check::StepOrder,
+        Check::TriggerToNormal,
+        Check::UnusedWaterfall,
+        Check::CouponRange,
+        Check::FeeRange,
+        Check::TaxRange,
+        Check::TriggerRange,
+        Check::ReserveRange,
+        Check::PricingRange,
+        Check::CashLeft,
+        Check::NotRepaid,
+        Check::Arrears,
+        Check::BeyondHorizon,
+    ];
+
+    /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Check::OverIssued => "over_issued",
+            Check::IssueSize => "issue_size",
+            Check::ObligorWithoutAssets => "obligor_without_assets",
+            Check::NeverCollected => "never_collected",
+            Check::CalendarCoverage => "calendar_coverage",
+            Check::HolidayPayment => "holiday_payment",
+            Check::PaymentAfterLegal => "payment_after_legal",
+            Check::MaturityAfterLastPayment => "maturity_after_last_payment",
+            Check::NotPaymentDate => "not_payment_date",
+            Check::EmptyPeriods => "empty_periods",
+            Check::ScenarioDates => "scenario_dates",
+            Check::Unreached => "unreached",
+            Check::StepOrder => "step_order",
+            Check::TriggerToNormal => "trigger_to_normal",
+            Check::UnusedWaterfall => "unused_waterfall",
+            Check::CouponRange => "coupon_range",
+            Check::FeeRange => "fee_range",
+            Check::TaxRange => "tax_range",
+            Check::TriggerRange => "trigger_range",
+            Check::ReserveRange => "reserve_range",
+            Check::PricingRange => "pricing_range",
+            Check::CashLeft => "cash_left",
+            Check::NotRepaid => "not_repaid",
+            Check::Arrears => "arrears",
+            Check::BeyondHorizon => "beyond_horizon",
+        }
+    }
+}
+
+impl std::str::FromStr for Check {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Check, ()> {
+        Check::ALL.into_iter().find(|c| c.name() == s).ok_or(())
+    }
+}
+
 /// A non-fatal finding, reported separately from errors: the run goes on.
+///
+/// A warning from an input file is located like an error (`location` is
+/// `file:line:column: key`); a warning from a run names its scenario and payment date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// Where, when it comes from an input file: `file:line:column: key`; empty otherwise.
     pub location: String,
     pub message: String,
+    /// What kind of warning it is (the name `[deal] allow` takes).
+    pub check: Check,
+    /// The scenario of a run-time warning; None for a warning from an input file.
+    pub scenario: Option<String>,
+    /// The period (1-based) and payment date of a run-time warning.
+    pub period: Option<(u32, chrono::NaiveDate)>,
+}
+
+impl Warning {
+    /// A warning found in an input file, at `location` (`file:line:column: key`).
+    pub fn at(check: Check, location: String, message: String) -> Warning {
+        Warning {
+            location,
+            message,
+            check,
+            scenario: None,
+            period: None,
+        }
+    }
+
+    /// A warning found by a run of `scenario`, on the payment date `period`.
+    pub fn run(
+        check: Check,
+        scenario: &str,
+        period: Option<(u32, chrono::NaiveDate)>,
+        message: String,
+    ) -> Warning {
+        Warning {
+            location: String::new(),
+            message,
+            check,
+            scenario: Some(scenario.to_string()),
+            period,
+        }
+    }
+
+    /// Where the warning is, as printed: the file position and key, or
+    /// `scenario `NAME`, period N (DATE)` for a run-time warning.
+    pub fn place(&self) -> String {
+        match (&self.scenario, self.period) {
+            (Some(s), Some((n, d))) => format!("scenario `{s}`, period {n} ({d})"),
+            (Some(s), None) => format!("scenario `{s}`"),
+            _ => self.location.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.location.is_empty() {
-            write!(f, "warning: {}", clip(&self.message))
+        let place = self.place();
+        if place.is_empty() {
+            write!(f, "warning: {}", clip(&self.message))?;
         } else {
-            write!(
-                f,
-                "warning: {}: {}",
-                clip(&self.location),
-                clip(&self.message)
-            )
+            write!(f, "warning: {}: {}", clip(&place), clip(&self.message))?;
         }
+        write!(f, " [{}]", self.check.name())
     }
 }
 

@@ -289,6 +289,8 @@ pub struct ScenarioSet {
     pub pricing: Pricing,
     /// `[rating_model]`: the Monte Carlo default model (docs/rating.md).
     pub rating_model: crate::rating_model::RatingModel,
+    /// Warnings found in the scenario file (scenario dates, pricing quotes).
+    pub warnings: Vec<crate::error::Warning>,
 }
 
 impl ScenarioSet {
@@ -300,6 +302,7 @@ impl ScenarioSet {
             rating: RatingTable::default(),
             pricing: Pricing::default(),
             rating_model: crate::rating_model::RatingModel::default(),
+            warnings: Vec::new(),
         }
     }
 }

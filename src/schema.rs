@@ -111,6 +111,9 @@ pub struct DealSection {
     pub collection_lag_business_days: Option<i64>,
     pub rounding: Option<String>,
     pub pro_rata_rounding: Option<String>,
+    /// Names of warnings this deal silences (docs/errors.md).
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// `[[obligors]]`.

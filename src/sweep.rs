@@ -13,7 +13,7 @@ use crate::analytics::measures::{PricedRun, price_run};
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::result::{Kept, RunResult, RunTable};
 use crate::engine::{self, ObligorRows};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Warning};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
 /// How a sweep runs and what it keeps.
@@ -90,10 +90,35 @@ pub fn breakeven_sweep(
     out
 }
 
+/// The run-time warnings of one run of each scenario (as given, unstressed), in scenario order:
+/// what `breakeven` reports next to its searches.
+pub fn run_warnings(
+    deal: &Deal,
+    scenarios: &[Scenario],
+    threads: Option<usize>,
+) -> Result<Vec<Vec<Warning>>> {
+    let work = || {
+        scenarios
+            .par_iter()
+            .map(|s| engine::run_with(deal, s, ObligorRows::Skip).map(|r| r.warnings))
+            .collect::<Result<Vec<Vec<Warning>>>>()
+    };
+    in_pool(threads, work)?
+}
+
+/// Most worker threads a sweep or break-even run may ask for (`--threads`): more threads than
+/// this only cost memory (each has its own stack), and a value such as 100000 would try to
+/// start them all.
+pub const MAX_THREADS: usize = 256;
+
 /// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core).
 pub fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
     match threads {
         None => Ok(work()),
+        Some(n) if n > MAX_THREADS => Err(Error::Usage(format!(
+            "--threads {n} is more than {MAX_THREADS}; ask for at most {MAX_THREADS} (without \
+             --threads, one per core)"
+        ))),
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()

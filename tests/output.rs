@@ -11,8 +11,8 @@ use rust_decimal_macros::dec;
 
 use ipabs::analytics::measures::{PricedRun, TranchePricing};
 use ipabs::engine::result::{
-    Account, AccountNames, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow, RunResult,
-    SupportDrawTotal, TrancheFlowRow, TrancheSummary,
+    Account, AccountNames, ChargeRow, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow,
+    RunResult, SupportDrawTotal, TrancheFlowRow, TrancheSummary,
 };
 use ipabs::error::Error;
 use ipabs::output::table::{display_width, summary_table};
@@ -110,6 +110,23 @@ fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
         reserve_balance_end: dec!(10000.00),
         pool_balance_end: dec!(900000.00),
         senior_balance_end: dec!(617283.95),
+    }
+}
+
+/// A tax or fee row: `due` and `paid`, the rest carried as arrears.
+fn charge(n: u32, kind: &'static str, name: &str, due: Decimal, paid: Decimal) -> ChargeRow {
+    ChargeRow {
+        period: n,
+        payment_date: if n == 1 {
+            date(2026, 6, 26)
+        } else {
+            date(2026, 9, 26)
+        },
+        kind: kind.into(),
+        name: name.to_string().into(),
+        due,
+        paid,
+        arrears: due - paid,
     }
 }
 
@@ -262,6 +279,14 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             provider: "原始权益人".to_string(),
             total: dec!(5000.00),
         }],
+        // The period rows' taxes_paid 321.09 and fees_paid 1,500.00: in period 2 the manager
+        // fee is 200.00 short, carried as arrears (1,700.00 due, 1,500.00 paid).
+        charges: vec![
+            charge(1, "tax", "vat", dec!(321.09), dec!(321.09)),
+            charge(1, "fee", "管理费", dec!(1500.00), dec!(1500.00)),
+            charge(2, "tax", "vat", dec!(321.09), dec!(321.09)),
+            charge(2, "fee", "管理费", dec!(1700.00), dec!(1500.00)),
+        ],
         conservation: Conservation {
             pool_cash: dec!(1900000.00),
             support_draws: dec!(5000.00),
@@ -444,6 +469,18 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
             "support.parquet",
             with_key(vec![("support", Str), ("provider", Str), ("total", MONEY)]),
         ),
+        (
+            "fees.parquet",
+            with_key(vec![
+                ("period", Int32),
+                ("payment_date", Date),
+                ("kind", Str),
+                ("name", Str),
+                ("due", MONEY),
+                ("paid", MONEY),
+                ("arrears", MONEY),
+            ]),
+        ),
     ]
 }
 
@@ -473,6 +510,7 @@ fn writes_every_table_with_its_schema() {
         run.periods.len(),
         run.summary.len(),
         run.support_draws.len(),
+        run.charges.len(),
     ];
     for ((file, cols), height) in schema.iter().zip(heights) {
         let df = read(&dir.join(file));
@@ -485,6 +523,21 @@ fn writes_every_table_with_its_schema() {
         assert_eq!(str_at(&df, "deal", 0).as_deref(), Some("某知识产权ABS"));
         assert_eq!(str_at(&df, "scenario", 0).as_deref(), Some("base"));
     }
+}
+
+/// fees.parquet: one row per tax and fee per date, the arrears carried (1,700.00 − 1,500.00).
+#[test]
+fn fee_arrears_are_in_the_fee_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_run_tables(tmp.path(), &[sample_run("base")]).unwrap();
+    let df = read(&tmp.path().join("fees.parquet"));
+    assert_eq!(df.height(), 4);
+    assert_eq!(str_at(&df, "kind", 3).as_deref(), Some("fee"));
+    assert_eq!(str_at(&df, "name", 3).as_deref(), Some("管理费"));
+    assert_eq!(money_at(&df, "due", 3), dec!(1700.00));
+    assert_eq!(money_at(&df, "paid", 3), dec!(1500.00));
+    assert_eq!(money_at(&df, "arrears", 3), dec!(200.00));
+    assert_eq!(money_at(&df, "arrears", 2), dec!(0));
 }
 
 #[test]

@@ -97,7 +97,16 @@ fn check(e: &InputError, line: usize, column: usize, path: &str, problem: &str, 
 fn minimal_deal_is_valid() {
     let loaded = deal_from_str("deal.toml", MIN).unwrap();
     let deal = loaded.deal;
-    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    // The one warning: the pool's only instalment is due 2024-12-31, collected in period 2
+    // (2024-10-16..2025-01-15); periods 3 to 5 (from 2025-04-15) collect nothing.
+    let w: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].starts_with(
+            "warning: deal.toml:7:18: deal.legal_maturity: 3 payment date(s) from 2025-04-15"
+        ) && w[0].ends_with("[empty_periods]"),
+        "{w:#?}"
+    );
     assert_eq!(deal.currency, "CNY");
     // 2024-10-15 + 3 months while <= 2025-10-15: 5 payment dates.
     assert_eq!(deal.periods.len(), 5);
@@ -1233,7 +1242,7 @@ cutoff_date = 2024-06-30
 closing_date = 2024-07-15
 first_payment_date = 2024-10-01
 frequency = "quarterly"
-legal_maturity = 2025-10-01
+legal_maturity = 2025-10-09
 day_count = "ACT/365F"
 business_day = "following"
 calendar = "CN"
@@ -1441,7 +1450,8 @@ fn full_deal_with_every_key() {
     let deal = loaded.deal;
     assert_eq!(deal.name, "粤开知识产权ABS 2024-1");
 
-    // Payment dates: 2024-10-01 + 3k months while <= 2025-10-01, rolled `following` on the
+    // Payment dates: 2024-10-01 + 3k months while <= 2025-10-09 (the legal maturity is the
+    // adjusted last date, so no payment falls after it), rolled `following` on the
     // CN calendar with extra holiday 2025-04-01 and extra working day Sat 2025-06-28.
     //   1: Tue 2024-10-01, National Day 10-01..10-07            → Tue 2024-10-08
     //   2: Wed 2025-01-01, New Year's Day                         → Thu 2025-01-02

@@ -24,6 +24,8 @@ pub enum RunTable {
     Periods,
     Summary,
     Support,
+    /// Fees and taxes: due, paid and unpaid arrears per payment date.
+    Charges,
 }
 
 /// What a sweep without `--flows` keeps of a table (and writes).
@@ -37,13 +39,14 @@ pub enum Kept {
 
 impl RunTable {
     /// Every table, in the order they are written.
-    pub const ALL: [RunTable; 6] = [
+    pub const ALL: [RunTable; 7] = [
         RunTable::TrancheFlows,
         RunTable::PoolFlows,
         RunTable::Ledger,
         RunTable::Periods,
         RunTable::Summary,
         RunTable::Support,
+        RunTable::Charges,
     ];
 
     /// The Parquet file name.
@@ -55,6 +58,7 @@ impl RunTable {
             RunTable::Periods => "periods.parquet",
             RunTable::Summary => "summary.parquet",
             RunTable::Support => "support.parquet",
+            RunTable::Charges => "fees.parquet",
         }
     }
 
@@ -63,9 +67,11 @@ impl RunTable {
         match self {
             RunTable::Summary => Kept::All,
             RunTable::TrancheFlows => Kept::SeniorRows,
-            RunTable::PoolFlows | RunTable::Ledger | RunTable::Periods | RunTable::Support => {
-                Kept::Nothing
-            }
+            RunTable::PoolFlows
+            | RunTable::Ledger
+            | RunTable::Periods
+            | RunTable::Support
+            | RunTable::Charges => Kept::Nothing,
         }
     }
 }
@@ -83,6 +89,8 @@ pub struct RunResult {
     pub accounts: AccountNames,
     pub summary: Vec<TrancheSummary>,
     pub support_draws: Vec<SupportDrawTotal>,
+    /// Every tax and fee on every payment date: due, paid, arrears.
+    pub charges: Vec<ChargeRow>,
     pub conservation: Conservation,
     pub warnings: Vec<Warning>,
 }
@@ -97,6 +105,7 @@ impl RunResult {
             RunTable::Periods => self.periods = Vec::new(),
             RunTable::Summary => self.summary = Vec::new(),
             RunTable::Support => self.support_draws = Vec::new(),
+            RunTable::Charges => self.charges = Vec::new(),
         }
     }
 }
@@ -158,6 +167,23 @@ pub struct PeriodRow {
     pub reserve_balance_end: Decimal,
     pub pool_balance_end: Decimal,
     pub senior_balance_end: Decimal,
+}
+
+/// One tax or fee on one payment date: what fell due (this date's charge plus arrears brought
+/// forward), what was paid, and the arrears carried to the next date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChargeRow {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    /// `tax` or `fee`.
+    pub kind: Label,
+    /// The tax's or fee's name.
+    pub name: Label,
+    /// This date's charge plus the arrears brought forward.
+    pub due: Decimal,
+    pub paid: Decimal,
+    /// Unpaid, carried to the next payment date (after the last one: never paid).
+    pub arrears: Decimal,
 }
 
 /// One movement of cash: the audit trail.

@@ -13,11 +13,13 @@ use rust_decimal::Decimal;
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
 use super::ratio;
-use super::result::{Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow};
+use super::result::{
+    ChargeRow, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
+};
 use super::triggers::Phase;
 use super::verify::Balances;
 use crate::deal::{Deal, StepCondition, TrancheClass};
-use crate::error::{Error, Result, Warning};
+use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, from_fen, to_fen};
 use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
@@ -140,6 +142,7 @@ pub(super) struct Run<'a> {
     pub broken: Option<String>,
     pub periods: Vec<PeriodRow>,
     pub flows: Vec<TrancheFlowRow>,
+    pub charges: Vec<ChargeRow>,
     pub reserve_funding: Fen,
     // Current period context.
     pub k: usize,
@@ -219,6 +222,7 @@ impl<'a> Run<'a> {
             broken: None,
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
+            charges: Vec::with_capacity(deal.periods.len() * (deal.taxes.len() + deal.fees.len())),
             reserve_funding: 0,
             k: 0,
             date: deal.closing_date,
@@ -418,9 +422,27 @@ impl<'a> Run<'a> {
         let p = deal.periods[k];
         for j in 0..deal.taxes.len() {
             self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
+            self.charges.push(ChargeRow {
+                period: p.number,
+                payment_date: p.date(),
+                kind: Label::Static("tax"),
+                name: self.labels.tax[j].clone(),
+                due: dec(self.due.tax[j])?,
+                paid: dec(self.paid.tax[j])?,
+                arrears: dec(self.tax_carry[j])?,
+            });
         }
         for j in 0..deal.fees.len() {
             self.fee_carry[j] = self.due.fee[j] - self.paid.fee[j];
+            self.charges.push(ChargeRow {
+                period: p.number,
+                payment_date: p.date(),
+                kind: Label::Static("fee"),
+                name: self.labels.fee[j].clone(),
+                due: dec(self.due.fee[j])?,
+                paid: dec(self.paid.fee[j])?,
+                arrears: dec(self.fee_carry[j])?,
+            });
         }
         let (mut interest_total, mut principal_total, mut residual_total) = (0, 0, 0);
         for (i, t) in deal.tranches.iter().enumerate() {
@@ -490,41 +512,79 @@ impl<'a> Run<'a> {
         let conservation = super::verify::verify(&self)?;
 
         let mut warnings = Vec::new();
+        let scenario = self.scenario.name.as_str();
+        // Every end-of-run warning is about the last payment date.
+        let last = deal.periods.last().map(|p| (p.number, p.date()));
+        let mut warn = |check: Check, message: String| {
+            if !deal.allow.contains(&check) {
+                warnings.push(Warning::run(check, scenario, last, message));
+            }
+        };
         if self.collection > 0 {
-            warnings.push(Warning {
-                location: String::new(),
-                message: format!(
+            warn(
+                Check::CashLeft,
+                format!(
                     "{} is left in the collection account after the last payment date",
                     dec(self.collection)?
                 ),
-            });
+            );
         }
         if self.reserve > 0 {
-            warnings.push(Warning {
-                location: String::new(),
-                message: format!(
+            warn(
+                Check::CashLeft,
+                format!(
                     "{} is left in the reserve after the last payment date",
                     dec(self.reserve)?
                 ),
-            });
+            );
         }
         for (i, t) in deal.tranches.iter().enumerate() {
             if self.balance[i] > 0 {
-                warnings.push(Warning {
-                    location: String::new(),
-                    message: format!(
+                warn(
+                    Check::NotRepaid,
+                    format!(
                         "tranche {} is not repaid by the last payment date: {} outstanding",
                         t.name,
                         dec(self.balance[i])?
                     ),
-                });
+                );
+            }
+        }
+        for (f, carry) in deal.fees.iter().zip(&self.fee_carry) {
+            if *carry > 0 {
+                warn(
+                    Check::Arrears,
+                    format!(
+                        "fee {} is owed {} after the last payment date (unpaid arrears; \
+                         fees.parquet shows them date by date)",
+                        f.name,
+                        dec(*carry)?
+                    ),
+                );
+            }
+        }
+        for (t, carry) in deal.taxes.iter().zip(&self.tax_carry) {
+            if *carry > 0 {
+                warn(
+                    Check::Arrears,
+                    format!(
+                        "tax {} is owed {} after the last payment date (unpaid arrears; \
+                         fees.parquet shows them date by date)",
+                        t.name,
+                        dec(*carry)?
+                    ),
+                );
             }
         }
         if self.pool.beyond_horizon > Decimal::ZERO {
-            warnings.push(Warning {
-                location: String::new(),
-                message: format!("{} of pool cash (delayed collections or recoveries) would arrive after the last collection period and is not in the deal", self.pool.beyond_horizon),
-            });
+            warn(
+                Check::BeyondHorizon,
+                format!(
+                    "{} of pool cash (delayed collections or recoveries) would arrive after the \
+                     last collection period and is not in the deal",
+                    self.pool.beyond_horizon
+                ),
+            );
         }
         let summary = super::summary::tranche_summaries(deal, &self.flows);
         let support_draws = deal
@@ -549,6 +609,7 @@ impl<'a> Run<'a> {
             accounts: AccountNames::new(deal),
             summary,
             support_draws,
+            charges: self.charges,
             conservation,
             warnings,
         })

@@ -5,10 +5,12 @@
 //! `scenarios.parquet` and `breakeven.parquet`. Every column is documented in docs/output.md.
 
 pub mod breakeven;
+pub mod guard;
 pub mod parquet;
 pub mod rating;
 pub mod scenarios;
 pub mod table;
+pub mod warnings;
 
 use std::fs;
 use std::io;
@@ -97,7 +99,7 @@ pub fn write_tables(
         let result = write_all(&tmp, frames).and_then(|()| move_into_place(&tmp, dir, &names));
         // The files were moved out (or the write failed): the temporary directory and any
         // backups of replaced files go. Failing to remove it does not fail a successful write.
-        let _ = fs::remove_dir_all(&tmp);
+        guard::remove_temp(&tmp);
         result
     });
     if result.is_err() && !existed {
@@ -121,7 +123,7 @@ fn create_temp_dir(dir: &Path) -> Result<PathBuf, Error> {
     for _ in 0..1000 {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!("{TEMP_DIR_PREFIX}{pid}-{n}"));
-        match fs::create_dir(&tmp) {
+        match guard::create_temp(&tmp) {
             Ok(()) => return Ok(tmp),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(write_error(&tmp, &e)),

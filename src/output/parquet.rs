@@ -28,8 +28,8 @@ use rust_decimal::Decimal;
 
 use crate::analytics::measures::{PricedRun, TranchePricing};
 use crate::engine::result::{
-    LedgerEntry, PeriodRow, PoolFlowRow, RunResult, RunTable, SupportDrawTotal, TrancheFlowRow,
-    TrancheSummary,
+    ChargeRow, LedgerEntry, PeriodRow, PoolFlowRow, RunResult, RunTable, SupportDrawTotal,
+    TrancheFlowRow, TrancheSummary,
 };
 use crate::error::Error;
 
@@ -45,6 +45,9 @@ pub const PERIODS_FILE: &str = RunTable::Periods.file();
 pub const SUMMARY_FILE: &str = RunTable::Summary.file();
 /// File name of the credit-support draw totals.
 pub const SUPPORT_FILE: &str = RunTable::Support.file();
+
+/// File name of the fee and tax table.
+pub const FEES_FILE: &str = RunTable::Charges.file();
 
 /// Precision of every Decimal column.
 pub const DECIMAL_PRECISION: usize = 18;
@@ -233,6 +236,7 @@ pub fn run_table_frame(table: RunTable, runs: &[PricedRun]) -> Result<DataFrame,
         RunTable::Periods => periods_frame(runs),
         RunTable::Summary => summary_frame(runs),
         RunTable::Support => support_frame(runs),
+        RunTable::Charges => charges_frame(runs),
     }
 }
 
@@ -288,6 +292,21 @@ pub fn ledger_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.string("destination", |r| r.run.accounts.name(r.row.destination));
     t.money("amount", |x| x.amount)?;
     t.string("reason", |r| r.row.reason);
+    t.finish()
+}
+
+/// `fees.parquet`: one row per tax and fee per payment date, taxes first, each in file order
+/// ([`ChargeRow`]).
+pub fn charges_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.charges);
+    let mut t: Table<'_, '_, ChargeRow> = Table::new(FEES_FILE, &rows);
+    t.int32("period", |x| x.period)?;
+    t.date("payment_date", |x| x.payment_date);
+    t.string("kind", |r| r.row.kind.as_str());
+    t.string("name", |r| r.row.name.as_str());
+    t.money("due", |x| x.due)?;
+    t.money("paid", |x| x.paid)?;
+    t.money("arrears", |x| x.arrears)?;
     t.finish()
 }
 

@@ -8,6 +8,7 @@ use super::{Ctx, Names, Sign, checked_sum, forbid, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
+use crate::error::Check;
 use crate::money::Rounding;
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
@@ -42,7 +43,11 @@ pub(super) fn obligors(
         ctx.name(&format!("{p}.name"), &o.name);
         names.add(ctx, &format!("{p}.name"), &o.name, i);
         if o.assets.is_empty() && !empty_pool {
-            ctx.warn(&p, format!("obligor `{}` has no assets", o.name));
+            ctx.warn(
+                Check::ObligorWithoutAssets,
+                &p,
+                format!("obligor `{}` has no assets", o.name),
+            );
         }
         let assets = o
             .assets
@@ -548,6 +553,7 @@ fn finish(
                 .map_or(p, |(_, path)| path.as_str());
             let amount = checked_sum(ctx, p, never.iter().map(|i| i.amount()))?;
             ctx.warn(
+                Check::NeverCollected,
                 path,
                 format!(
                     "{} instalment(s) totalling {amount}, the first due {}, fall after the last \

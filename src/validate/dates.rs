@@ -9,6 +9,7 @@ use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
 use crate::calendar::{BusinessDayConvention, Calendar};
 use crate::deal::PeriodDates;
+use crate::error::Check;
 use crate::money::{ProRataRounding, Rounding};
 use crate::schema;
 
@@ -435,6 +436,7 @@ fn calendar_coverage(ctx: &mut Ctx, cal: &Calendar, periods: &[PeriodDates]) {
     if !outside.is_empty() {
         let years: Vec<String> = outside.iter().map(i32::to_string).collect();
         ctx.warn(
+            Check::CalendarCoverage,
             "deal.calendar",
             format!(
                 "the {} calendar's holiday data covers {first}–{last}; payment dates in {} are \

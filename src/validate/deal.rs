@@ -8,6 +8,7 @@ use super::liabilities::{fees, reserve, supports, taxes, tranches};
 use super::waterfalls::{Refs, triggers, unused_waterfalls, waterfalls};
 use super::{Ctx, checked_sum, scenario};
 use crate::deal::Deal;
+use crate::error::Check;
 use crate::scenario::Scenario;
 use crate::schema;
 
@@ -74,6 +75,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         && issue > pool
     {
         ctx.warn(
+            Check::OverIssued,
             "tranches",
             format!(
                 "the tranches total {issue:.2} but the pool balance at cutoff is {pool:.2}: \
@@ -83,10 +85,12 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         );
     }
 
+    let allow = allow(ctx, &raw.deal.allow);
+
     if ctx.error_count() > 0 {
         return None;
     }
-    Some(Deal {
+    let deal = Deal {
         name: h.name,
         currency: h.currency,
         cutoff_date: h.cutoff,
@@ -108,5 +112,40 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         waterfalls,
         triggers,
         scenario: scenario?,
-    })
+        allow,
+    };
+    super::checks::deal(ctx, &deal, raw);
+    ctx.silence(&deal.allow);
+    if ctx.error_count() > 0 {
+        return None;
+    }
+    Some(deal)
+}
+
+/// `[deal] allow`: the names of the warnings the deal silences.
+fn allow(ctx: &mut Ctx, names: &[String]) -> Vec<Check> {
+    let mut out: Vec<Check> = Vec::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        let path = format!("deal.allow[{i}]");
+        match n.parse::<Check>() {
+            Ok(c) if out.contains(&c) => ctx.err(
+                &path,
+                format!("`{n}` is listed twice"),
+                "each check at most once",
+            ),
+            Ok(c) => out.push(c),
+            Err(()) => {
+                let all = Check::ALL.map(Check::name);
+                let hint = super::suggest(n, all.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                ctx.err(
+                    &path,
+                    format!("unknown check `{n}`{hint}"),
+                    super::one_of(&all),
+                );
+            }
+        }
+    }
+    out
 }

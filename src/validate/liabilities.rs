@@ -9,6 +9,7 @@ use crate::deal::{
     Amortization, Base, Cover, Fee, FeeKind, Reserve, ReserveTarget, Support, SupportKind, Tax,
     Tranche, TrancheClass,
 };
+use crate::error::Check;
 use crate::schema;
 
 fn class(c: schema::TrancheClass) -> TrancheClass {
@@ -105,6 +106,7 @@ pub(super) fn tranches(
                     && m > last
                 {
                     ctx.warn(
+                        Check::MaturityAfterLastPayment,
                         &path,
                         format!(
                             "tranche `{}`: expected maturity {m} is after the last payment date {last}",

@@ -5,6 +5,7 @@
 //! column and key path. The format is documented in `docs/deal-format.md`.
 
 mod assets;
+mod checks;
 mod dates;
 mod deal;
 mod liabilities;
@@ -20,7 +21,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::deal::Deal;
-use crate::error::{Error, InputError, Warning};
+use crate::error::{Check, Error, InputError, Warning};
 use crate::money::is_fen;
 use crate::rating_model::{CreditCurve, ObligorCredit, PdTable};
 use crate::scenario::{Scenario, ScenarioSet};
@@ -61,7 +62,11 @@ pub fn scenario_set_from_str(file: &str, source: &str, deal: &Deal) -> Result<Sc
     let (index, raw) = SourceIndex::load::<schema::ScenarioFile>(file, text)?;
     let mut ctx = Ctx::new(&index);
     let set = scenario::build_file(&mut ctx, &raw, deal);
-    ctx.finish(set).map(|(s, _)| s)
+    ctx.silence(&deal.allow);
+    ctx.finish(set).map(|(mut s, warnings)| {
+        s.warnings = warnings;
+        s
+    })
 }
 
 /// Reads and validates a scenario file against `deal`.
@@ -345,11 +350,15 @@ impl<'a> Ctx<'a> {
         self.errors.push(e);
     }
 
-    pub(crate) fn warn(&mut self, path: &str, message: impl Into<String>) {
-        self.warnings.push(Warning {
-            location: self.src.location(path),
-            message: message.into(),
-        });
+    /// A warning of kind `check` at the key of `path`.
+    pub(crate) fn warn(&mut self, check: Check, path: &str, message: impl Into<String>) {
+        self.warnings
+            .push(Warning::at(check, self.src.location(path), message.into()));
+    }
+
+    /// Drops the warnings of the checks in `allow`.
+    pub(crate) fn silence(&mut self, allow: &[Check]) {
+        self.warnings.retain(|w| !allow.contains(&w.check));
     }
 
     pub(crate) fn key_offset(&self, path: &str) -> Option<usize> {

@@ -9,12 +9,21 @@ use rust_decimal::Decimal;
 use super::spans::join_key;
 use super::{Ctx, Names, Sign, one_of};
 use crate::deal::Deal;
+use crate::error::Check;
 use crate::rating_model::{PdTable, RatingModel};
 use crate::scenario::{
     Axis, Discount, Grid, MAX_GRID_POINTS, PointNames, Pricing, Quote, RatingTable, Scenario,
     ScenarioSet, YIELD_MAX, YIELD_MIN, ZeroCurve,
 };
 use crate::schema;
+
+/// Prices outside this range (per 100 of the initial balance) are a warning (`pricing_range`):
+/// a price of 0.995 or 1 was meant as 99.5 or 100.
+pub const PRICE_MIN: f64 = 2.0;
+pub const PRICE_MAX: f64 = 200.0;
+/// Yields and discount rates above this (a fraction a year) are a warning (`pricing_range`):
+/// 3.5 was meant as 0.035.
+pub const PRICING_RATE_MAX: f64 = 0.3;
 
 /// Longest recovery lag and collection delay, in months.
 const MAX_MONTHS: u32 = 120;
@@ -198,6 +207,7 @@ pub(super) fn build_file(
         let sc = build(ctx, &p, s, &obligors, &supports, None);
         if let Some(sc) = &sc {
             check_timing_periods(ctx, &p, sc, deal.periods.len());
+            super::checks::scenario_dates(ctx, &p, sc, deal);
         }
         listed.push(sc);
     }
@@ -267,6 +277,7 @@ pub(super) fn build_file(
         rating,
         pricing,
         rating_model,
+        warnings: Vec::new(),
     })
 }
 
@@ -661,6 +672,16 @@ fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
                 "a price per 100 of the tranche's initial balance, above 0, e.g. 99.5",
             );
         }
+        if v.is_finite() && v > 0.0 && !(PRICE_MIN..=PRICE_MAX).contains(&v) {
+            ctx.warn(
+                Check::PricingRange,
+                &path,
+                format!(
+                    "price {v} is outside {PRICE_MIN}–{PRICE_MAX}: a price is per 100 of the \
+                     tranche's initial balance (99.5, not 0.995)"
+                ),
+            );
+        }
         if let Some(t) = t {
             priced.push(t);
             quotes.push((t, Quote::Price(v)));
@@ -676,6 +697,17 @@ fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
                 format!(
                     "an annual yield as a fraction from {YIELD_MIN} to {YIELD_MAX}, \
                      e.g. 0.05 for 5%"
+                ),
+            );
+        }
+        if v.is_finite() && v > PRICING_RATE_MAX && v <= YIELD_MAX {
+            ctx.warn(
+                Check::PricingRange,
+                &path,
+                format!(
+                    "yield {v} is {}% a year, above {}%: a yield is a fraction, 0.035 for 3.5%",
+                    v * 100.0,
+                    PRICING_RATE_MAX * 100.0
                 ),
             );
         }
@@ -708,6 +740,17 @@ fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
                     format!(
                         "an annually compounded rate as a fraction from {YIELD_MIN} to \
                          {YIELD_MAX}, e.g. 0.02 for 2%"
+                    ),
+                );
+            } else if r > PRICING_RATE_MAX {
+                ctx.warn(
+                    Check::PricingRange,
+                    "pricing.discount_rate",
+                    format!(
+                        "discount rate {r} is {}% a year, above {}%: a rate is a fraction, 0.02 \
+                         for 2%",
+                        r * 100.0,
+                        PRICING_RATE_MAX * 100.0
                     ),
                 );
             }

@@ -5,6 +5,7 @@ use crate::deal::{
     Action, PrincipalAmount, PrincipalOrder, Step, StepCondition, TrancheClass, Trigger,
     TriggerCondition, TriggerKind, Waterfall,
 };
+use crate::error::Check;
 use crate::schema;
 
 /// What waterfall steps may refer to.
@@ -229,6 +230,7 @@ pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Name
         let waterfall = waterfalls.resolve(ctx, &format!("{p}.waterfall"), &t.waterfall);
         if waterfall == Some(0) {
             ctx.warn(
+                Check::TriggerToNormal,
                 &format!("{p}.waterfall"),
                 format!(
                     "trigger `{}` switches to `normal`, the waterfall that runs when no trigger \
@@ -268,6 +270,7 @@ pub(super) fn unused_waterfalls(
     for w in waterfalls.iter().filter(|w| w.name != "normal") {
         if !triggers.iter().any(|t| t.waterfall == w.name) {
             ctx.warn(
+                Check::UnusedWaterfall,
                 &super::spans::join_key("waterfalls", &w.name),
                 format!(
                     "waterfall `{}` never runs: no trigger switches to it",

@@ -933,6 +933,23 @@ impl DealSpec {
             )
             .ok();
         }
+        // Covers only items the deal has (a `covers` item the deal lacks is an error,
+        // docs/errors.md).
+        let has_class = |c: Class| self.tranches.iter().any(|t| t.class == c);
+        let exists = |item: &&str| match *item {
+            "taxes" => !tax_names.is_empty(),
+            "fees" => !fee_names.is_empty(),
+            "senior_interest" | "senior_principal" => has_class(Class::Senior),
+            _ => has_class(Class::Mezzanine),
+        };
+        let covers = |bits: u8, standard: bool| -> Vec<&'static str> {
+            let mut cs: Vec<&'static str> = covers(bits, standard);
+            cs.retain(|c| exists(c));
+            if cs.is_empty() {
+                cs.push("senior_interest");
+            }
+            cs
+        };
         if let Some(r) = &self.reserve {
             writeln!(t, "\n[reserve]").ok();
             match r.target {

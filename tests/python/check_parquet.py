@@ -14,7 +14,9 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
       per tranche: balance_start in its first period = summary.initial_balance;
                    sum of principal_paid = summary.total_principal;
       ledger: every amount > 0;
-      periods: available_funds = pool_cash + cash_brought_forward on every row.
+      periods: available_funds = pool_cash + cash_brought_forward on every row;
+      fees: arrears = due - paid on every row, and per (deal, scenario, period) the paid taxes
+            and fees sum to periods.taxes_paid and periods.fees_paid.
 
 Prints one line per check, then `N passed, 0 failed`. Stops at the first failure with a
 message, `N passed, 1 failed`, and exit status 1. Exit status 2 on bad usage.
@@ -153,6 +155,19 @@ SCHEMA = OrderedDict(
                 ("support", STR),
                 ("provider", STR),
                 ("total", MONEY),
+            ],
+        ),
+        (
+            "fees.parquet",
+            KEY
+            + [
+                ("period", INT),
+                ("payment_date", DATE),
+                ("kind", STR),
+                ("name", STR),
+                ("due", MONEY),
+                ("paid", MONEY),
+                ("arrears", MONEY),
             ],
         ),
     ]
@@ -328,6 +343,40 @@ def check_invariants(c, t):
         f"periods: available_funds = pool_cash + cash_brought_forward ({len(pr)} rows)",
         bad and f"row {bad[0]} {bad[1][:3]}: {bad[1][5]} != {bad[1][3]} + {bad[1][4]}",
     )
+
+
+    fees = rows(
+        t["fees.parquet"],
+        ["deal", "scenario", "period", "kind", "name", "due", "paid", "arrears"],
+    )
+    bad = first_bad((r if r[7] != r[5] - r[6] else None) for r in fees)
+    c.check(
+        bad is None,
+        f"fees: arrears = due - paid ({len(fees)} rows)",
+        bad and f"row {bad[0]} {bad[1][:5]}: {bad[1][7]} != {bad[1][5]} - {bad[1][6]}",
+    )
+    paid = {}
+    for r in fees:
+        key = (r[0], r[1], r[2], r[3])
+        paid[key] = paid.get(key, 0) + r[6]
+    totals = rows(
+        t["periods.parquet"], ["deal", "scenario", "period", "taxes_paid", "fees_paid"]
+    )
+    if fees:
+        bad = first_bad(
+            (
+                r
+                if (paid.get((r[0], r[1], r[2], "tax"), 0), paid.get((r[0], r[1], r[2], "fee"), 0))
+                != (r[3], r[4])
+                else None
+            )
+            for r in totals
+        )
+        c.check(
+            bad is None,
+            f"fees: taxes and fees paid sum to periods.taxes_paid and fees_paid ({len(totals)} rows)",
+            bad and f"row {bad[0]} {bad[1]}",
+        )
 
 
 def main(argv):

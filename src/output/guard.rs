@@ -1,0 +1,171 @@
+//! Output safety: one run at a time in an output directory, and no temporary files left
+//! behind by an interrupted run (docs/output.md, "Output safety").
+//!
+//! * [`OutputLock`] holds an advisory lock (`flock`) on the output directory itself while a
+//!   run computes and writes its results. A second run on the same directory is refused at
+//!   once with a clear message (exit code 1) instead of both writing and both reporting
+//!   success. The lock is on the directory, so no lock file is left in it, and the kernel
+//!   releases it when the process ends, however it ends.
+//! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) are
+//!   registered while they exist. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
+//!   removes every registered temporary directory (and an output directory this run created
+//!   and left empty) and exits with 130 or 143.
+//! * A run killed with SIGKILL cannot clean up: the next run that takes the lock removes every
+//!   `.ipabs-tmp-*` directory it finds (no other run can be writing there while it holds the
+//!   lock).
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::error::Error;
+
+/// Temporary directories that exist now, and output directories this process created.
+struct Registry {
+    temp: Vec<PathBuf>,
+    created: Vec<PathBuf>,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    temp: Vec::new(),
+    created: Vec::new(),
+});
+
+fn registry() -> MutexGuard<'static, Registry> {
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Creates `path` as a directory (not its parents) and registers it as temporary, under the
+/// registry's lock, so that a signal cannot come between the two.
+pub(super) fn create_temp(path: &Path) -> std::io::Result<()> {
+    let mut r = registry();
+    fs::create_dir(path)?;
+    r.temp.push(path.to_path_buf());
+    Ok(())
+}
+
+/// Removes a temporary directory and forgets it.
+pub(super) fn remove_temp(path: &Path) {
+    let mut r = registry();
+    let _ = fs::remove_dir_all(path);
+    r.temp.retain(|p| p != path);
+}
+
+/// Removes every registered temporary directory and every created output directory that is
+/// empty; returns the registry's lock so that nothing new is registered before the process
+/// exits.
+fn clean_up() -> MutexGuard<'static, Registry> {
+    let r = registry();
+    for t in &r.temp {
+        let _ = fs::remove_dir_all(t);
+    }
+    for d in &r.created {
+        // Only succeeds when the directory is empty.
+        let _ = fs::remove_dir(d);
+    }
+    r
+}
+
+/// Starts the thread that cleans up and exits on SIGINT (exit code 130) or SIGTERM (143).
+/// Without it the default action kills the process and leaves its temporary files.
+pub fn on_signals() -> Result<(), Error> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| Error::Internal(format!("cannot install the signal handler: {e}")))?;
+    std::thread::Builder::new()
+        .name("ipabs-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let _hold = clean_up();
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    b"error: interrupted; temporary files removed, no result file was changed\n",
+                );
+                std::process::exit(128 + sig);
+            }
+        })
+        .map_err(|e| Error::Internal(format!("cannot start the signal thread: {e}")))?;
+    Ok(())
+}
+
+/// An advisory lock on an output directory, held until dropped. Dropping it removes the
+/// directory again when this lock created it and nothing was written into it.
+#[derive(Debug)]
+pub struct OutputLock {
+    dir: PathBuf,
+    created: bool,
+    _handle: Option<File>,
+}
+
+impl OutputLock {
+    /// Creates `dir` if missing, locks it, and removes temporary directories left in it by a
+    /// killed run. Refuses (exit code 1) when another run holds the lock.
+    pub fn acquire(dir: &Path) -> Result<OutputLock, Error> {
+        let fail = |message: String| Error::Write {
+            path: dir.to_path_buf(),
+            message,
+        };
+        let created = !dir.exists();
+        fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        if created {
+            registry().created.push(dir.to_path_buf());
+        }
+        let mut lock = OutputLock {
+            dir: dir.to_path_buf(),
+            created,
+            _handle: None,
+        };
+        lock._handle = lock_dir(dir).map_err(fail)?;
+        remove_stale_temp(dir);
+        Ok(lock)
+    }
+}
+
+#[cfg(unix)]
+fn lock_dir(dir: &Path) -> Result<Option<File>, String> {
+    let handle = File::open(dir).map_err(|e| format!("cannot open it to lock it: {e}"))?;
+    match handle.try_lock() {
+        Ok(()) => Ok(Some(handle)),
+        Err(fs::TryLockError::WouldBlock) => Err(
+            "another ipabs run is writing results into this directory now (it is locked); wait \
+             for that run to finish, or choose another --out"
+                .to_string(),
+        ),
+        Err(fs::TryLockError::Error(e)) => Err(format!("cannot lock it: {e}")),
+    }
+}
+
+/// Directories cannot be opened for locking on Windows: no lock there.
+#[cfg(not(unix))]
+fn lock_dir(_dir: &Path) -> Result<Option<File>, String> {
+    Ok(None)
+}
+
+/// Removes `.ipabs-tmp-*` directories in `dir` (left by a killed run; the caller holds the
+/// lock, so no live run owns them).
+fn remove_stale_temp(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if name
+            .to_str()
+            .is_some_and(|n| n.starts_with(super::TEMP_DIR_PREFIX))
+            && e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        if self.created {
+            let mut r = registry();
+            // Only succeeds when nothing was written.
+            let _ = fs::remove_dir(&self.dir);
+            r.created.retain(|d| d != &self.dir);
+        }
+    }
+}

@@ -1,0 +1,790 @@
+//! Checks on a deal that is well formed but may not mean what its author meant: the structure
+//! of its waterfalls, figures outside the range seen in Chinese ABS, and dates that cannot be
+//! kept. Each is a located warning of a named [`Check`] (a deal silences one with
+//! `[deal] allow = ["name", …]`), or an error where the structure cannot be meant. Every check,
+//! its range and its source are listed in docs/errors.md.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use super::Ctx;
+use super::spans::join_key;
+use crate::calendar::BusinessDayConvention;
+use crate::deal::{
+    Action, Base, Cover, Deal, FeeKind, PrincipalOrder, ReserveTarget, Step, StepCondition,
+    TrancheClass, TriggerCondition,
+};
+use crate::error::Check;
+use crate::scenario::Scenario;
+use crate::schema;
+
+/// Senior and mezzanine coupons outside this range (a fraction a year) are a warning
+/// (docs/errors.md, `coupon_range`; docs/sources.md [D4]).
+pub const COUPON_MIN: Decimal = dec!(0.01);
+pub const COUPON_MAX: Decimal = dec!(0.10);
+/// A subordinated tranche's period-return cap above this is a warning.
+pub const SUB_COUPON_MAX: Decimal = dec!(0.20);
+/// Annual fee rates on a balance above this are a warning (`fee_range`; [NF1]).
+pub const FEE_RATE_MAX: Decimal = dec!(0.02);
+/// Fee rates on the period's collections above this are a warning.
+pub const FLOW_FEE_RATE_MAX: Decimal = dec!(0.05);
+/// A fixed fee per payment date, or a one-off fee, above this share of the issue size.
+pub const FIXED_FEE_SHARE_MAX: Decimal = dec!(0.01);
+/// Tax rates above this are a warning (`tax_range`; [D1]).
+pub const TAX_RATE_MAX: Decimal = dec!(0.10);
+/// `coverage_below` thresholds outside this range are a warning (`trigger_range`).
+pub const COVERAGE_MIN: Decimal = dec!(0.8);
+pub const COVERAGE_MAX: Decimal = dec!(3);
+/// `cumulative_default_ratio_above` thresholds above this are a warning.
+pub const CDR_TRIGGER_MAX: Decimal = dec!(0.5);
+/// Reserve `target_multiple` above this is a warning (`reserve_range`; [NF5]).
+pub const RESERVE_MULTIPLE_MAX: Decimal = dec!(3);
+/// A fixed reserve target or initial deposit above this share of the issue size.
+pub const RESERVE_SHARE_MAX: Decimal = dec!(0.10);
+/// The issue size outside this multiple of the pool balance (either way) is a warning
+/// (`issue_size`): a 万元 or 亿元 mistake is four or eight orders of magnitude off.
+pub const ISSUE_RATIO_MAX: Decimal = dec!(10);
+/// A tranche below this share of the pool balance is a warning (`issue_size`).
+pub const TRANCHE_SHARE_MIN: Decimal = dec!(0.001);
+
+/// Where the items of a deal are in its file.
+struct Paths<'r> {
+    raw: &'r schema::DealFile,
+}
+
+impl Paths<'_> {
+    /// `tranches[i]` of the file for the deal's (seniority-sorted) tranche `name`.
+    fn tranche(&self, name: &str) -> String {
+        let i = self
+            .raw
+            .tranches
+            .iter()
+            .position(|t| t.name == name)
+            .unwrap_or(0);
+        format!("tranches[{i}]")
+    }
+
+    fn step(&self, waterfall: &str, i: usize) -> String {
+        format!("{}[{i}]", join_key("waterfalls", waterfall))
+    }
+
+    /// The key that made payment date `k` (0-based).
+    fn payment(&self, k: usize) -> String {
+        if self.raw.deal.payment_dates.is_some() {
+            format!("deal.payment_dates[{k}]")
+        } else {
+            "deal.first_payment_date".to_string()
+        }
+    }
+}
+
+/// Runs every check on a deal that has no errors.
+pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
+    let paths = Paths { raw };
+    reached(ctx, deal, raw, &paths);
+    for w in &deal.waterfalls {
+        order(ctx, deal, &w.name, &w.steps, &paths);
+        conditions(ctx, deal, &w.name, &w.steps, &paths);
+    }
+    covers(ctx, deal, raw);
+    plausible(ctx, deal, raw, &paths);
+    dates(ctx, deal, raw, &paths);
+    scenario_dates(ctx, "scenario", &deal.scenario, deal);
+}
+
+// ---- structure ----
+
+fn names(deal: &Deal, tranches: &[usize]) -> String {
+    tranches
+        .iter()
+        .map(|&t| format!("`{}`", deal.tranches[t].name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every fee, tax, tranche and the reserve is reached by some step of `normal`.
+fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    let Some(normal) = deal.waterfalls.first() else {
+        return;
+    };
+    let steps = &normal.steps;
+    let elsewhere = |pred: &dyn Fn(&Action) -> bool| {
+        deal.waterfalls
+            .iter()
+            .skip(1)
+            .filter(|w| w.steps.iter().any(|s| pred(&s.action)))
+            .map(|w| format!("`{}`", w.name))
+            .collect::<Vec<_>>()
+    };
+    let only_in = |others: Vec<String>| {
+        if others.is_empty() {
+            "no waterfall pays it".to_string()
+        } else {
+            format!("only {} pays it", others.join(", "))
+        }
+    };
+    for (j, f) in deal.fees.iter().enumerate() {
+        let pays = |a: &Action| matches!(a, Action::PayFee(l) if l.contains(&j));
+        if !steps.iter().any(|s| pays(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &format!("fees[{j}].name"),
+                format!(
+                    "fee `{}` is paid by no step of the `normal` waterfall ({}): it falls due \
+                     every payment date and its arrears grow unpaid (fees.parquet shows them)",
+                    f.name,
+                    only_in(elsewhere(&pays))
+                ),
+            );
+        }
+    }
+    for (j, t) in deal.taxes.iter().enumerate() {
+        let pays = |a: &Action| matches!(a, Action::PayTax(l) if l.contains(&j));
+        if !steps.iter().any(|s| pays(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &format!("taxes[{j}].name"),
+                format!(
+                    "tax `{}` is paid by no step of the `normal` waterfall ({}): it falls due \
+                     every payment date and its arrears grow unpaid (fees.parquet shows them)",
+                    t.name,
+                    only_in(elsewhere(&pays))
+                ),
+            );
+        }
+    }
+    for (i, t) in deal.tranches.iter().enumerate() {
+        let principal = |a: &Action| matches!(a, Action::PayPrincipal { tranches, .. } if tranches.contains(&i));
+        let interest = |a: &Action| match a {
+            Action::PayInterest(l) => l.contains(&i),
+            Action::PaySubReturn(x) => *x == i,
+            _ => false,
+        };
+        let any = |a: &Action| {
+            principal(a) || interest(a) || matches!(a, Action::PayResidual(x) if *x == i)
+        };
+        let path = format!("{}.name", paths.tranche(&t.name));
+        if !steps.iter().any(|s| any(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &path,
+                format!(
+                    "tranche `{}` is paid by no step of the `normal` waterfall ({})",
+                    t.name,
+                    only_in(elsewhere(&any))
+                ),
+            );
+            continue;
+        }
+        // A subordinated tranche may be paid out by its residual instead.
+        let residual = |a: &Action| matches!(a, Action::PayResidual(x) if *x == i);
+        if !steps
+            .iter()
+            .any(|s| principal(&s.action) || residual(&s.action))
+        {
+            ctx.warn(
+                Check::Unreached,
+                &path,
+                format!(
+                    "no `pay_principal` (or `pay_residual`) step of the `normal` waterfall pays \
+                     tranche `{}` its principal: its balance is never paid down",
+                    t.name
+                ),
+            );
+        }
+        if t.class != TrancheClass::Subordinated
+            && t.coupon > Decimal::ZERO
+            && !steps.iter().any(|s| interest(&s.action))
+        {
+            ctx.warn(
+                Check::Unreached,
+                &path,
+                format!(
+                    "no `pay_interest` step of the `normal` waterfall pays tranche `{}`'s \
+                     interest: it falls due every payment date and is never paid",
+                    t.name
+                ),
+            );
+        }
+    }
+    if raw.reserve.is_some()
+        && !steps
+            .iter()
+            .any(|s| matches!(s.action, Action::TopUpReserve))
+    {
+        ctx.warn(
+            Check::Unreached,
+            "reserve",
+            "no `top_up_reserve` step in the `normal` waterfall: the reserve is never \
+             replenished after a draw, nor released to the waterfall",
+        );
+    }
+}
+
+/// What a step pays, for the order checks: (principal?, tranches).
+fn claims(a: &Action) -> Option<(bool, Vec<usize>)> {
+    match a {
+        Action::PayInterest(l) => Some((false, l.clone())),
+        Action::PaySubReturn(t) => Some((false, vec![*t])),
+        Action::PayPrincipal { tranches, .. } => Some((true, tranches.clone())),
+        _ => None,
+    }
+}
+
+/// Interest before principal within a class, senior before junior, the residual last.
+fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
+    let class = |t: usize| deal.tranches[t].class;
+    for (i, s) in steps.iter().enumerate() {
+        let path = paths.step(waterfall, i);
+        if let Action::PayResidual(t) = s.action {
+            if let Some(later) = steps.get(i + 1..).filter(|l| !l.is_empty()) {
+                let what = format!(
+                    "`pay_residual` to `{}` is step {} of {} in waterfall `{waterfall}`: it pays \
+                     out everything left, so the {} step(s) after it get nothing but credit \
+                     support",
+                    deal.tranches[t].name,
+                    i + 1,
+                    steps.len(),
+                    later.len()
+                );
+                if s.when.is_none() {
+                    ctx.err(
+                        &format!("{path}.action"),
+                        what,
+                        "the residual step last in its waterfall",
+                    );
+                } else {
+                    ctx.warn(Check::StepOrder, &path, what);
+                }
+            }
+            continue;
+        }
+        // Within a sequential principal step, senior before junior.
+        if let Action::PayPrincipal {
+            tranches,
+            order: PrincipalOrder::Sequential,
+            ..
+        } = &s.action
+            && let Some(w) = tranches.windows(2).find(|w| class(w[0]) > class(w[1]))
+        {
+            ctx.warn(
+                Check::StepOrder,
+                &format!("{path}.tranches"),
+                format!(
+                    "the step repays {} tranche `{}` before {} tranche `{}`",
+                    class(w[0]).name(),
+                    deal.tranches[w[0]].name,
+                    class(w[1]).name(),
+                    deal.tranches[w[1]].name
+                ),
+            );
+        }
+        let Some((principal, mine)) = claims(&s.action) else {
+            continue;
+        };
+        let waits_for_senior = s.when == Some(StepCondition::SeniorPaidOff);
+        // The first later step this one should have come after.
+        let mut found: Option<String> = None;
+        for (k, later) in steps.iter().enumerate().skip(i + 1) {
+            let Some((later_principal, theirs)) = claims(&later.action) else {
+                continue;
+            };
+            for &a in &mine {
+                for &b in &theirs {
+                    // The same tranche matters only for principal before its interest.
+                    let principal_then_interest = principal && !later_principal;
+                    if a == b && !principal_then_interest {
+                        continue;
+                    }
+                    let junior = class(a) > class(b);
+                    let same = class(a) == class(b);
+                    // A step that waits for the seniors to be repaid may come before them.
+                    if waits_for_senior && class(b) == TrancheClass::Senior {
+                        continue;
+                    }
+                    let problem = match (principal, later_principal) {
+                        (true, false) if same || junior => Some(format!(
+                            "principal of {} tranche `{}` before the interest of {} tranche \
+                             `{}` (step {})",
+                            class(a).name(),
+                            deal.tranches[a].name,
+                            class(b).name(),
+                            deal.tranches[b].name,
+                            k + 1
+                        )),
+                        (true, true) | (false, false) if junior => Some(format!(
+                            "{} of {} tranche `{}` before that of {} tranche `{}` (step {})",
+                            if principal { "principal" } else { "interest" },
+                            class(a).name(),
+                            deal.tranches[a].name,
+                            class(b).name(),
+                            deal.tranches[b].name,
+                            k + 1
+                        )),
+                        _ => None,
+                    };
+                    if found.is_none() {
+                        found = problem;
+                    }
+                }
+            }
+        }
+        if let Some(problem) = found {
+            ctx.warn(
+                Check::StepOrder,
+                &path,
+                format!("step {} of waterfall `{waterfall}` pays {problem}", i + 1),
+            );
+        }
+    }
+}
+
+/// A step's condition can become true, and does not contradict what the step pays.
+fn conditions(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
+    for (i, s) in steps.iter().enumerate() {
+        if s.when != Some(StepCondition::SeniorPaidOff) {
+            continue;
+        }
+        let (what, tranches) = match &s.action {
+            Action::PayInterest(l) => ("interest", l),
+            Action::PayPrincipal { tranches, .. } => ("principal", tranches),
+            _ => continue,
+        };
+        let senior: Vec<usize> = tranches
+            .iter()
+            .copied()
+            .filter(|&t| deal.tranches[t].class == TrancheClass::Senior)
+            .collect();
+        if senior.is_empty() {
+            continue;
+        }
+        let consequence = if what == "interest" {
+            "the senior's interest would be paid only after its principal is repaid in full, \
+             and never while it is outstanding"
+        } else {
+            "a repaid senior has no principal left: the step can never pay it"
+        };
+        ctx.err(
+            &format!("{}.when", paths.step(waterfall, i)),
+            format!(
+                "step {} of waterfall `{waterfall}` pays the {what} of senior tranche(s) {} only \
+                 `when = \"senior_paid_off\"`: {consequence}",
+                i + 1,
+                names(deal, &senior)
+            ),
+            "no `when` on a step that pays senior interest or principal (senior_paid_off is \
+             for junior steps)",
+        );
+    }
+}
+
+/// A reserve or support covers only items the deal has.
+fn covers(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
+    let has = |class: TrancheClass| deal.tranches.iter().any(|t| t.class == class);
+    let exists = |c: Cover| match c {
+        Cover::Taxes => (!deal.taxes.is_empty(), "the deal has no [[taxes]]"),
+        Cover::Fees => (!deal.fees.is_empty(), "the deal has no [[fees]]"),
+        Cover::SeniorInterest | Cover::SeniorPrincipal => {
+            (has(TrancheClass::Senior), "the deal has no senior tranche")
+        }
+        Cover::MezzanineInterest | Cover::MezzaninePrincipal => (
+            has(TrancheClass::Mezzanine),
+            "the deal has no mezzanine tranche",
+        ),
+    };
+    let mut lists: Vec<(String, &[Cover])> = Vec::new();
+    if let (Some(r), Some(raw_r)) = (&deal.reserve, &raw.reserve)
+        && raw_r.covers.is_some()
+    {
+        lists.push(("reserve.covers".to_string(), &r.covers));
+    }
+    for (i, s) in deal.supports.iter().enumerate() {
+        lists.push((format!("supports[{i}].covers"), &s.covers));
+    }
+    for (path, list) in lists {
+        for (j, &c) in list.iter().enumerate() {
+            let (ok, why) = exists(c);
+            if !ok {
+                ctx.err(
+                    &format!("{path}[{j}]"),
+                    format!("covers `{}` but {why}", c.name()),
+                    format!(
+                        "items the deal has: {}",
+                        Cover::ALL
+                            .into_iter()
+                            .filter(|&c| exists(c).0)
+                            .map(Cover::name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+// ---- plausibility ----
+
+fn pct(v: Decimal) -> String {
+    format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
+}
+
+fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    let pool = deal.pool_balance();
+    let issue = deal.issue_size();
+    if pool > Decimal::ZERO && issue > Decimal::ZERO {
+        let ratio = issue / pool;
+        if ratio > ISSUE_RATIO_MAX || ratio * ISSUE_RATIO_MAX < Decimal::ONE {
+            ctx.warn(
+                Check::IssueSize,
+                "tranches",
+                format!(
+                    "the tranches total {issue:.2} yuan, {} times the pool balance of {pool:.2}: \
+                     is one side in 万元 (×10,000) or 亿元 (×100,000,000)? Every amount is in yuan",
+                    ratio.round_dp(6).normalize()
+                ),
+            );
+        }
+        for t in &deal.tranches {
+            if t.balance < pool * TRANCHE_SHARE_MIN {
+                ctx.warn(
+                    Check::IssueSize,
+                    &format!("{}.balance", paths.tranche(&t.name)),
+                    format!(
+                        "tranche `{}` is {:.2} yuan, {} of the pool balance of {pool:.2} (below \
+                         {}): is it in 万元 or 亿元? Every amount is in yuan",
+                        t.name,
+                        t.balance,
+                        pct((t.balance / pool).round_dp(8)),
+                        pct(TRANCHE_SHARE_MIN)
+                    ),
+                );
+            }
+        }
+    }
+    for t in &deal.tranches {
+        let path = format!("{}.coupon", paths.tranche(&t.name));
+        let explicit = raw
+            .tranches
+            .iter()
+            .find(|r| r.name == t.name)
+            .is_some_and(|r| r.coupon.is_some());
+        if !explicit {
+            continue;
+        }
+        if t.class == TrancheClass::Subordinated {
+            if t.coupon > SUB_COUPON_MAX {
+                ctx.warn(
+                    Check::CouponRange,
+                    &path,
+                    format!(
+                        "subordinated tranche `{}`'s period-return cap {} ({}) is above {} a \
+                         year; a rate is a fraction, 0.06 for 6%",
+                        t.name,
+                        t.coupon,
+                        pct(t.coupon),
+                        pct(SUB_COUPON_MAX)
+                    ),
+                );
+            }
+        } else if t.coupon < COUPON_MIN || t.coupon > COUPON_MAX {
+            ctx.warn(
+                Check::CouponRange,
+                &path,
+                format!(
+                    "{} tranche `{}`'s coupon {} ({} a year) is outside {}–{}, the range of \
+                     Chinese ABS coupons; a rate is a fraction, 0.038 for 3.8%",
+                    t.class.name(),
+                    t.name,
+                    t.coupon,
+                    pct(t.coupon),
+                    pct(COUPON_MIN),
+                    pct(COUPON_MAX)
+                ),
+            );
+        }
+    }
+    for (j, f) in deal.fees.iter().enumerate() {
+        match f.kind {
+            FeeKind::AnnualRate { rate, base } => {
+                let flow = matches!(base, Base::InterestCollections | Base::Collections);
+                let max = if flow {
+                    FLOW_FEE_RATE_MAX
+                } else {
+                    FEE_RATE_MAX
+                };
+                if rate > max {
+                    ctx.warn(
+                        Check::FeeRange,
+                        &format!("fees[{j}].rate"),
+                        format!(
+                            "fee `{}`'s rate {rate} ({}{}) is above {}; a rate is a fraction, \
+                             0.001 for 0.1%",
+                            f.name,
+                            pct(rate),
+                            if flow { " of collections" } else { " a year" },
+                            pct(max)
+                        ),
+                    );
+                }
+            }
+            FeeKind::Fixed(a) | FeeKind::OneOff { amount: a, .. } => {
+                if a > issue * FIXED_FEE_SHARE_MAX {
+                    ctx.warn(
+                        Check::FeeRange,
+                        &format!("fees[{j}].amount"),
+                        format!(
+                            "fee `{}` is {a:.2} yuan{}, more than {} of the issue size \
+                             {issue:.2}: amounts are in yuan",
+                            f.name,
+                            if matches!(f.kind, FeeKind::Fixed(_)) {
+                                " every payment date"
+                            } else {
+                                ""
+                            },
+                            pct(FIXED_FEE_SHARE_MAX)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for (j, t) in deal.taxes.iter().enumerate() {
+        if t.rate > TAX_RATE_MAX {
+            ctx.warn(
+                Check::TaxRange,
+                &format!("taxes[{j}].rate"),
+                format!(
+                    "tax `{}`'s rate {} ({}) is above {}; the VAT and surcharges of an ABS are \
+                     about 3.26% of interest (0.0326)",
+                    t.name,
+                    t.rate,
+                    pct(t.rate),
+                    pct(TAX_RATE_MAX)
+                ),
+            );
+        }
+    }
+    for (i, t) in deal.triggers.iter().enumerate() {
+        let path = format!("triggers[{i}].threshold");
+        match t.condition {
+            TriggerCondition::CoverageBelow(x) if x < COVERAGE_MIN || x > COVERAGE_MAX => {
+                ctx.warn(
+                    Check::TriggerRange,
+                    &path,
+                    format!(
+                        "trigger `{}`: a coverage multiple below {x} is outside {}–{}; a \
+                         multiple is written as a ratio, 1.05 for 105%{}",
+                        t.name,
+                        COVERAGE_MIN.normalize(),
+                        COVERAGE_MAX.normalize(),
+                        if x > COVERAGE_MAX {
+                            " (this threshold would trip on almost every payment date)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+            TriggerCondition::CumulativeDefaultRatioAbove(x) if x > CDR_TRIGGER_MAX => {
+                ctx.warn(
+                    Check::TriggerRange,
+                    &path,
+                    format!(
+                        "trigger `{}` trips only when cumulative defaults pass {} of the pool, \
+                         above {}",
+                        t.name,
+                        pct(x),
+                        pct(CDR_TRIGGER_MAX)
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(r) = &deal.reserve {
+        match r.target {
+            ReserveTarget::SeniorInterestAndFees(m) if m > RESERVE_MULTIPLE_MAX => {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target_multiple",
+                    format!(
+                        "target_multiple {m}: the reserve would trap {m} times a period's senior \
+                         interest and fees; a multiple is written as a ratio, 1.0 for 100%, and \
+                         is at most {} in practice",
+                        RESERVE_MULTIPLE_MAX.normalize()
+                    ),
+                );
+            }
+            ReserveTarget::Fixed(x) if x > issue * RESERVE_SHARE_MAX => {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target",
+                    format!(
+                        "the reserve target {x:.2} is more than {} of the issue size {issue:.2}",
+                        pct(RESERVE_SHARE_MAX)
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if r.initial > issue * RESERVE_SHARE_MAX {
+            ctx.warn(
+                Check::ReserveRange,
+                "reserve.initial",
+                format!(
+                    "the reserve's initial deposit {:.2} is more than {} of the issue size \
+                     {issue:.2}",
+                    r.initial,
+                    pct(RESERVE_SHARE_MAX)
+                ),
+            );
+        }
+    }
+}
+
+// ---- dates ----
+
+fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    let cal = &deal.calendar;
+    let is_payment_date = |d: NaiveDate| {
+        deal.periods
+            .iter()
+            .any(|p| p.payment.unadjusted == d || p.payment.adjusted == d)
+    };
+    for (k, p) in deal.periods.iter().enumerate() {
+        if deal.business_day == BusinessDayConvention::Unadjusted
+            && !cal.is_business_day(p.payment.unadjusted)
+        {
+            ctx.warn(
+                Check::HolidayPayment,
+                &paths.payment(k),
+                format!(
+                    "payment date {} ({}) is not a business day in the {} calendar, and \
+                     business_day = \"unadjusted\" keeps it there: no payment can be made that \
+                     day",
+                    p.number,
+                    p.payment.unadjusted,
+                    cal.name()
+                ),
+            );
+        }
+        if p.date() > deal.legal_maturity {
+            ctx.warn(
+                Check::PaymentAfterLegal,
+                "deal.legal_maturity",
+                format!(
+                    "payment date {} ({}) is moved by `{}` to {}, after the legal maturity {}",
+                    p.number,
+                    p.payment.unadjusted,
+                    deal.business_day.name(),
+                    p.date(),
+                    deal.legal_maturity
+                ),
+            );
+        }
+    }
+    let last_payment = deal.final_payment_date();
+    for t in &deal.tranches {
+        let tp = paths.tranche(&t.name);
+        let Some(rt) = raw.tranches.iter().find(|r| r.name == t.name) else {
+            continue;
+        };
+        if let Some(m) = rt.expected_maturity
+            && last_payment.is_none_or(|l| m.0 <= l)
+            && !is_payment_date(m.0)
+        {
+            ctx.warn(
+                Check::NotPaymentDate,
+                &format!("{tp}.expected_maturity"),
+                format!(
+                    "tranche `{}`'s expected maturity {} is not a payment date: its principal \
+                     falls due on the next one",
+                    t.name, m.0
+                ),
+            );
+        }
+        for (j, tb) in rt.target_balances.iter().flatten().enumerate() {
+            if !is_payment_date(tb.date.0) {
+                ctx.warn(
+                    Check::NotPaymentDate,
+                    &format!("{tp}.target_balances[{j}].date"),
+                    format!(
+                        "target date {} of tranche `{}` is not a payment date: the target \
+                         applies from the next payment date",
+                        tb.date.0, t.name
+                    ),
+                );
+            }
+        }
+    }
+    // Payment dates whose collection period starts after the pool's last instalment.
+    let last_due = deal
+        .obligors
+        .iter()
+        .flat_map(|o| &o.assets)
+        .filter_map(|a| a.instalments.last())
+        .map(|i| i.date)
+        .max();
+    if let Some(last_due) = last_due {
+        let empty: Vec<_> = deal
+            .periods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.collection_start > last_due)
+            .collect();
+        if let Some(&(k, first)) = empty.first() {
+            let path = if raw.deal.payment_dates.is_some() {
+                paths.payment(k)
+            } else {
+                "deal.legal_maturity".to_string()
+            };
+            ctx.warn(
+                Check::EmptyPeriods,
+                &path,
+                format!(
+                    "{} payment date(s) from {} (period {}) come after the pool's last \
+                     instalment, due {last_due}: no pool cash is collected for them, yet fees \
+                     fall due on them",
+                    empty.len(),
+                    first.date(),
+                    first.number
+                ),
+            );
+        }
+    }
+}
+
+/// A scenario's named defaults fall inside the deal: after the cutoff, and on or before the
+/// last collection period's end.
+pub(super) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    let Some(last) = deal.periods.last() else {
+        return;
+    };
+    let end = last.collection_end.min(deal.legal_maturity);
+    for (i, &(o, date)) in s.obligor_defaults.iter().enumerate() {
+        let name = deal.obligors.get(o).map_or("", |x| x.name.as_str());
+        let problem = if date <= deal.cutoff_date {
+            Some(format!(
+                "on or before the cutoff date {}: it counts as a default on the first day of the \
+                 first collection period",
+                deal.cutoff_date
+            ))
+        } else if date > end {
+            Some(format!(
+                "after the deal's last collection period ends ({end}) or its legal maturity: it \
+                 changes nothing"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            ctx.warn(
+                Check::ScenarioDates,
+                &format!("{p}.defaults[{i}].date"),
+                format!("obligor `{name}` defaults on {date}, {problem}"),
+            );
+        }
+    }
+}

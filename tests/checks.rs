@@ -1,0 +1,450 @@
+//! Warnings that stay found, and output safety (issue 16, docs/errors.md "Warnings",
+//! docs/output.md "Output safety"): scenario-file warnings, `[deal] allow`, `--strict`,
+//! `warnings.parquet` and the per-scenario counts of `sweep` and `breakeven`, the lock on the
+//! output directory, temporary files of killed and interrupted runs, `--threads` bounds and
+//! control characters in names.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ipabs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+const BASE: &str = "tests/bad_deals/valid/base.toml";
+
+/// base.toml with `from` replaced by `to`, written to `dir/name`.
+fn variant(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+    let src = std::fs::read_to_string(root().join(BASE)).expect("base.toml");
+    assert!(src.contains(from), "base.toml lacks {from:?}");
+    let path = dir.join(name);
+    std::fs::write(&path, src.replacen(from, to, 1)).expect("write");
+    path
+}
+
+/// A scenario file's warnings: a pricing yield of 3.5 (meant 3.5%), a price of 0.995 (meant
+/// 99.5) and a named default before the cutoff, each at its key.
+#[test]
+fn scenario_file_warnings_are_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"early\"\ndefaults = [ { obligor = \"O1\", date = 2023-06-30 } ]\n\n\
+         [pricing]\nsettlement_date = 2024-01-01\nyields = { A = 3.5 }\nprices = { M = 0.995 }\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", BASE, "--scenario", s(&file)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let name = s(&file);
+    // Line 3, column 39: the date inside the inline table.
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:3:39: scenarios[0].defaults[0].date: obligor `O1` defaults on \
+             2023-06-30, on or before the cutoff date 2024-01-01"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:7:16: pricing.yields.A: yield 3.5 is 350% a year"
+        )) && err.contains("[pricing_range]"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:8:16: pricing.prices.M: price 0.995 is outside 2–200"
+        )),
+        "{err}"
+    );
+    // --strict: the same warnings, then exit 2 and no `ok:` line.
+    let strict = ipabs(&["check", BASE, "--scenario", s(&file), "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(text(&strict.stdout).is_empty());
+    assert!(text(&strict.stderr).contains("3 warning(s) with --strict"));
+}
+
+/// `[deal] allow` silences a check by name, in the file and in the run; other checks stay.
+#[test]
+fn allow_silences_a_check_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let coupon = "balance = 1200000\ncoupon = 0.04";
+    let loud = variant(
+        dir.path(),
+        "loud.toml",
+        coupon,
+        "balance = 1200000\ncoupon = 0.38",
+    );
+    let out = ipabs(&["check", s(&loud)]);
+    assert!(text(&out.stderr).contains("[coupon_range]"));
+
+    let quiet = std::fs::read_to_string(&loud).expect("read").replacen(
+        "name = \"bad-deal base\"\n",
+        "name = \"bad-deal base\"\nallow = [\"coupon_range\"]\n",
+        1,
+    );
+    let quiet_path = dir.path().join("quiet.toml");
+    std::fs::write(&quiet_path, quiet).expect("write");
+    let out = ipabs(&["check", s(&quiet_path), "--strict"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+
+    // A run-time warning is silenced the same way: B with no principal step is not repaid.
+    let unpaid = variant(
+        dir.path(),
+        "unpaid.toml",
+        "  { action = \"pay_principal\", tranches = [\"B\"], when = \"senior_paid_off\" },\n",
+        "",
+    );
+    let out = ipabs(&["check", s(&unpaid)]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "warning: scenario `base`, period 3 (2024-09-30): tranche B is not repaid by the \
+             last payment date: 200000.00 outstanding [not_repaid]"
+        ),
+        "{err}"
+    );
+    let src = std::fs::read_to_string(&unpaid).expect("read").replacen(
+        "name = \"bad-deal base\"\n",
+        "name = \"bad-deal base\"\nallow = [\"not_repaid\"]\n",
+        1,
+    );
+    std::fs::write(&unpaid, src).expect("write");
+    let out = ipabs(&["check", s(&unpaid)]);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+}
+
+/// `run --strict` with a run-time warning exits 2 and writes nothing; without `--strict` the
+/// same run succeeds and `fees.parquet` carries the unpaid fee's arrears.
+#[test]
+fn strict_run_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The trustee fee is paid by no step: 0.05% a year on A's balance accrues unpaid.
+    let deal = variant(
+        dir.path(),
+        "unpaid-fee.toml",
+        "fees = [\"manager\", \"trustee\"]",
+        "fees = [\"manager\"]",
+    );
+    let out_dir = dir.path().join("out");
+    let out = ipabs(&["run", s(&deal), "--out", s(&out_dir), "--strict", "--quiet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("[unreached]"));
+    assert!(!out_dir.exists(), "--strict must write nothing");
+
+    let out = ipabs(&["run", s(&deal), "--out", s(&out_dir), "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The trustee fee is never paid: on every date it is due its charge plus the arrears
+    // brought forward, and the arrears after the last date are what the warning prints.
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("fee trustee is owed") && err.contains("[arrears]"),
+        "{err}"
+    );
+    let script = r#"
+import sys, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1]).to_pylist()
+rows = [r for r in t if r["name"] == "trustee"]
+assert len(rows) == 3, rows
+assert all(r["paid"] == 0 for r in rows), rows
+# Arrears carry: each date's due is the previous arrears plus the date's charge.
+for a, b in zip(rows, rows[1:]):
+    assert b["due"] > a["arrears"] and b["arrears"] == b["due"], (a, b)
+print(rows[-1]["arrears"])
+"#;
+    let py = Command::new("python3")
+        .args(["-c", script])
+        .arg(out_dir.join("fees.parquet"))
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    let arrears = text(&py.stdout).trim().to_string();
+    assert!(
+        err.contains(&format!("fee trustee is owed {arrears} after")),
+        "{arrears} {err}"
+    );
+}
+
+/// `sweep` writes every warning to warnings.parquet and prints a count per scenario.
+#[test]
+fn sweep_and_breakeven_write_warnings_parquet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = variant(
+        dir.path(),
+        "w.toml",
+        "balance = 1200000\ncoupon = 0.04",
+        "balance = 1200000\ncoupon = 0.38",
+    );
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"clean\"\n\n[[scenarios]]\nname = \"o2 default\"\n\
+         defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
+    )
+    .expect("write");
+    for cmd in ["sweep", "breakeven"] {
+        let out_dir = dir.path().join(cmd);
+        let out = ipabs(&[
+            cmd,
+            s(&deal),
+            "--scenarios",
+            s(&scen),
+            "--out",
+            s(&out_dir),
+            "--quiet",
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
+        assert!(err.contains("[coupon_range]"), "{cmd}: {err}");
+        let file = out_dir.join("warnings.parquet");
+        assert!(file.is_file(), "{cmd}: no warnings.parquet");
+        let script = r#"
+import sys, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+assert t.column_names == ["deal", "scenario", "check", "location", "period", "payment_date", "message"], t.column_names
+rows = t.to_pylist()
+load = [r for r in rows if r["scenario"] is None]
+assert [r["check"] for r in load] == ["coupon_range"], load
+assert load[0]["location"].endswith(":48:10: tranches[0].coupon"), load
+assert load[0]["period"] is None
+run = [r for r in rows if r["scenario"] is not None]
+assert all(r["period"] == 3 and str(r["payment_date"]) == "2024-09-30" for r in run), run
+print(len([r for r in run if r["scenario"] == "clean"]), len([r for r in run if r["scenario"] == "o2 default"]))
+"#;
+        let py = Command::new("python3")
+            .args(["-c", script])
+            .arg(&file)
+            .output()
+            .expect("python3 runs");
+        assert!(py.status.success(), "{cmd}: {}", text(&py.stderr));
+        let counts: Vec<usize> = text(&py.stdout)
+            .split_whitespace()
+            .map(|n| n.parse().expect("count"))
+            .collect();
+        // The clean scenario has no run-time warning; the defaulting one has some, and the
+        // terminal line counts exactly the rows of the file.
+        assert_eq!(counts[0], 0, "{cmd}: {err}");
+        assert!(counts[1] > 0, "{cmd}: {err}");
+        assert!(
+            err.contains(&format!(
+                "warning: scenario `o2 default`: {} run-time warning(s)",
+                counts[1]
+            )),
+            "{cmd}: {err}"
+        );
+        assert!(!err.contains("scenario `clean`:"), "{cmd}: {err}");
+    }
+}
+
+/// A second run on an output directory that another run holds is refused at once (exit 1)
+/// with a message that says why; the holder's lock is the directory's `flock`.
+#[cfg(unix)]
+#[test]
+fn a_locked_output_directory_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let holder = std::fs::File::open(&out_dir).expect("open dir");
+    holder.try_lock().expect("the test takes the lock");
+    for args in [
+        vec!["run", "tests/fixtures/hand_worked.toml", "--quiet"],
+        vec!["sweep", "tests/fixtures/hand_worked.toml", "--quiet"],
+        vec!["breakeven", "tests/fixtures/hand_worked.toml", "--quiet"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--out", s(&out_dir)]);
+        let out = ipabs(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("another ipabs run is writing results into this directory now"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(&out_dir).expect("dir").count(), 0);
+    }
+    drop(holder);
+    let out = ipabs(&[
+        "run",
+        "tests/fixtures/hand_worked.toml",
+        "--quiet",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Temporary directories left by a killed run (SIGKILL cannot be caught) are removed by the
+/// next run on the directory.
+#[test]
+fn the_next_run_removes_a_killed_runs_temporary_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    let stale = out_dir.join(".ipabs-tmp-4194303-0");
+    std::fs::create_dir_all(&stale).expect("mkdir");
+    std::fs::write(stale.join("periods.parquet"), b"half written").expect("write");
+    let out = ipabs(&[
+        "run",
+        "tests/fixtures/hand_worked.toml",
+        "--quiet",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!stale.exists());
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = ipabs::output::RUN_FILES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(names, want);
+}
+
+/// SIGTERM during a run: exit 143, no temporary directory left, and an output directory the
+/// run created is removed again (it holds nothing).
+#[cfg(unix)]
+#[test]
+fn sigterm_removes_the_temporary_files() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    // 40,000 one-receivable obligors: seconds of work, most of it before anything is written.
+    let mut src = String::from(
+        "[deal]\nname = \"big\"\ncutoff_date = 2024-01-01\nclosing_date = 2024-01-01\n\
+         payment_dates = [2024-04-01, 2024-07-01, 2024-10-08]\nlegal_maturity = 2024-10-08\n\
+         calendar = \"weekends\"\n",
+    );
+    for i in 0..40_000 {
+        src.push_str(&format!(
+            "[[obligors]]\nname = \"O{i}\"\n[[obligors.assets]]\nkind = \"receivable\"\n\
+             amount = 1000\ndue_date = 2024-{:02}-15\n",
+            1 + i % 9
+        ));
+    }
+    src.push_str(
+        "[[tranches]]\nname = \"A\"\nclass = \"senior\"\nbalance = 36000000\ncoupon = 0.03\n\n\
+         [waterfalls]\nnormal = [\n  { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+         { action = \"pay_principal\", tranches = [\"A\"] },\n]\n",
+    );
+    let deal = dir.path().join("big.toml");
+    std::fs::write(&deal, src).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["run", "--quiet", "--out", s(&out_dir), s(&deal)])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    // Wait for the run to lock (create) the output directory, then a moment more.
+    let start = Instant::now();
+    while !out_dir.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("waits");
+    if status.code() == Some(0) {
+        // Finished before the signal: nothing to clean, but nothing temporary either.
+        assert!(out_dir.join("periods.parquet").is_file());
+    } else {
+        assert_eq!(status.code(), Some(143), "{status:?}");
+        assert!(!out_dir.exists(), "the run created it and wrote nothing");
+    }
+    if out_dir.exists() {
+        let temp = std::fs::read_dir(&out_dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with(".ipabs-tmp-"));
+        assert!(!temp, "a temporary directory was left behind");
+    }
+}
+
+/// `--threads` is 1 to 256; 100000 is refused at once (exit 2), not attempted.
+#[test]
+fn threads_are_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    for n in ["0", "257", "100000"] {
+        for cmd in ["sweep", "breakeven"] {
+            let out = ipabs(&[
+                cmd,
+                "tests/fixtures/hand_worked.toml",
+                "--threads",
+                n,
+                "--out",
+                s(&out_dir),
+            ]);
+            assert_eq!(out.status.code(), Some(2), "{cmd} {n}");
+            assert!(
+                text(&out.stderr).contains("from 1 to 256 threads"),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+    }
+    assert!(!out_dir.exists());
+    let out = ipabs(&[
+        "sweep",
+        "tests/fixtures/hand_worked.toml",
+        "--threads",
+        "256",
+        "--quiet",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Control characters in names (an escape sequence in the deal's and a tranche's name) are
+/// escaped on stdout and stderr, never sent to the terminal.
+#[test]
+fn control_characters_in_names_are_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = variant(
+        dir.path(),
+        "esc.toml",
+        "name = \"bad-deal base\"",
+        "name = \"bad\\u001b[31m deal\\u0007\"",
+    );
+    let out_dir = dir.path().join("out");
+    for args in [
+        vec!["check", s(&deal)],
+        vec!["run", s(&deal), "--out", s(&out_dir)],
+    ] {
+        let out = ipabs(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.contains(&0x1b) && !stream.contains(&0x07),
+                "{args:?}: raw control character in {:?}",
+                text(stream)
+            );
+        }
+        assert!(text(&out.stdout).contains("bad\\u{1b}[31m deal\\u{7}"));
+    }
+}
