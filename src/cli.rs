@@ -35,6 +35,23 @@ pub struct Cli {
     pub strict: bool,
 }
 
+/// The Monte Carlo options of `rate` and `size`.
+#[derive(Debug, Args)]
+pub struct McArgs {
+    /// Scenario file: the stress scenarios of the BDR, and [rating_model].
+    #[arg(long, visible_alias = "scenario")]
+    scenarios: Option<PathBuf>,
+    /// Monte Carlo paths.
+    #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS)]
+    paths: u64,
+    /// Seed of the random generator (docs/rating.md).
+    #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
+    #[arg(long, value_parser = threads_arg)]
+    threads: Option<usize>,
+}
+
 /// Where results go.
 #[derive(Debug, Args)]
 pub struct OutArgs {
@@ -107,18 +124,8 @@ pub enum Command {
     Rate {
         /// The deal file (TOML); every obligor needs a `rating` (or `pd`) tag.
         deal: PathBuf,
-        /// Scenario file: the stress scenarios of the BDR, and [rating_model].
-        #[arg(long, visible_alias = "scenario")]
-        scenarios: Option<PathBuf>,
-        /// Monte Carlo paths.
-        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS)]
-        paths: u64,
-        /// Seed of the random generator (docs/rating.md).
-        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
-        seed: u64,
-        /// Worker threads (default: one per core); the output does not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        mc: McArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -139,15 +146,8 @@ pub enum Command {
         /// Keep the subordinated tranche and let the issue size change.
         #[arg(long)]
         free_issue_size: bool,
-        /// Scenario file: the stress scenarios of the BDR, and [rating_model].
-        #[arg(long, visible_alias = "scenario")]
-        scenarios: Option<PathBuf>,
-        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS)]
-        paths: u64,
-        #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
-        seed: u64,
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        mc: McArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -283,24 +283,21 @@ pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite
 
 fn execute(cmd: Command, strict: bool) -> Result<()> {
     match cmd {
-        Command::Rate {
-            deal,
-            scenarios,
-            paths,
-            seed,
-            threads,
-            out,
-        } => rate_command(&deal, scenarios.as_deref(), paths, seed, threads, &out),
+        Command::Rate { deal, mc, out } => rate_command(
+            &deal,
+            mc.scenarios.as_deref(),
+            mc.paths,
+            mc.seed,
+            mc.threads,
+            &out,
+        ),
         Command::Size {
             deal,
             targets,
             min_coverage,
             step,
             free_issue_size,
-            scenarios,
-            paths,
-            seed,
-            threads,
+            mc,
             out,
         } => {
             let opts = SizeArgs {
@@ -308,11 +305,11 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 min_coverage,
                 step,
                 free_issue_size,
-                paths,
-                seed,
-                threads,
+                paths: mc.paths,
+                seed: mc.seed,
+                threads: mc.threads,
             };
-            size_command(&deal, scenarios.as_deref(), opts, &out)
+            size_command(&deal, mc.scenarios.as_deref(), opts, &out)
         }
         Command::Check { deal, scenario } => {
             let (loaded, set) = load(&deal, scenario.as_deref())?;

@@ -384,13 +384,14 @@ fn sigterm_removes_the_temporary_files() {
     }
 }
 
-/// `--threads` is 1 to 256; 100000 is refused at once (exit 2), not attempted.
+/// `--threads` is 1 to 256 on every command that takes it (`size` shares `rate`'s options);
+/// 100000 is refused at once (exit 2), not attempted.
 #[test]
 fn threads_are_bounded() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("out");
     for n in ["0", "257", "100000"] {
-        for cmd in ["sweep", "breakeven"] {
+        for cmd in ["sweep", "breakeven", "rate"] {
             let out = ipabs(&[
                 cmd,
                 "tests/fixtures/hand_worked.toml",
