@@ -205,19 +205,9 @@ fn err_line(text: &str) {
     let _ = writeln!(std::io::stderr(), "{}", terminal_safe(text));
 }
 
-/// `text` with every control character but newline and tab escaped (`\u{1b}`).
+/// `text` with every control character but newline and tab escaped.
 fn terminal_safe(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escape = c.is_control() && c != '\n' && c != '\t';
-            let shown: Vec<char> = if escape {
-                c.escape_unicode().collect()
-            } else {
-                vec![c]
-            };
-            shown
-        })
-        .collect()
+    crate::error::escape_controls(text.chars())
 }
 
 fn print_warnings(warnings: &[Warning]) {

@@ -85,7 +85,9 @@ pub fn clip(s: &str) -> String {
     )
 }
 
-fn escape_controls(chars: impl Iterator<Item = char>) -> String {
+/// `chars` with every control character but newline and tab escaped (`\u{1b}`), so that a
+/// name from a deal file never sends a control sequence to a terminal.
+pub fn escape_controls(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
     for c in chars {
         if c.is_control() && c != '\n' && c != '\t' {
