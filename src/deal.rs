@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, ScheduledDate};
 use crate::calendar::{BusinessDayConvention, Calendar};
-use crate::money::{ProRataRounding, Rounding};
+use crate::money::{Fen, ProRataRounding, Rounding, to_fen};
 use crate::scenario::Scenario;
 
 /// A securitization: dates, pool, liabilities, waterfalls and triggers.
@@ -115,9 +115,33 @@ pub struct Asset {
     pub instalments: Vec<Instalment>,
     /// Whether a scenario's CPR applies (loans and leases).
     pub prepayable: bool,
+    /// Each instalment's (principal, interest) as counts of fen, in the same order: the
+    /// projection's integer copy of the schedule, made once ([`Asset::new`]).
+    fen: Vec<(Fen, Fen)>,
 }
 
 impl Asset {
+    /// An asset with its schedule (whole fen, in date order).
+    pub fn new(kind: AssetKind, instalments: Vec<Instalment>, prepayable: bool) -> Asset {
+        let fen = fen_schedule(&instalments);
+        Asset {
+            kind,
+            instalments,
+            prepayable,
+            fen,
+        }
+    }
+
+    /// The instalments' (principal, interest) in fen, in schedule order.
+    pub fn fen_amounts(&self) -> std::borrow::Cow<'_, [(Fen, Fen)]> {
+        if self.fen.len() == self.instalments.len() {
+            std::borrow::Cow::Borrowed(&self.fen)
+        } else {
+            // `instalments` was changed after construction: convert it now.
+            std::borrow::Cow::Owned(fen_schedule(&self.instalments))
+        }
+    }
+
     /// Outstanding principal at cutoff: the sum of the instalments' principal parts.
     pub fn balance(&self) -> Decimal {
         self.instalments.iter().map(|i| i.principal).sum()
@@ -131,6 +155,14 @@ pub struct Instalment {
     pub date: NaiveDate,
     pub principal: Decimal,
     pub interest: Decimal,
+}
+
+/// (principal, interest) of each instalment in fen.
+fn fen_schedule(instalments: &[Instalment]) -> Vec<(Fen, Fen)> {
+    instalments
+        .iter()
+        .map(|i| (to_fen(i.principal), to_fen(i.interest)))
+        .collect()
 }
 
 impl Instalment {

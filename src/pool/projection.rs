@@ -23,7 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled, to_fen};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled};
 use crate::pool::rows::PoolFlowRow;
 use crate::scenario::Scenario;
 
@@ -177,7 +177,8 @@ pub fn project_with(
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
         for asset in &obligor.assets {
-            let initial: Fen = asset.instalments.iter().map(|i| to_fen(i.principal)).sum();
+            let amounts = asset.fen_amounts();
+            let initial: Fen = amounts.iter().map(|a| a.0).sum();
             initial_balance += initial;
             let mut bal = initial;
             // The surviving factor, a mantissa at FACTOR_DP places (1 = 10^12).
@@ -237,7 +238,7 @@ pub fn project_with(
                         let d = default_at.unwrap_or(inst.date);
                         arrivals.default_now(o, k, d, &mut bal)?;
                     }
-                    let (ip, ii) = (to_fen(inst.principal), to_fen(inst.interest));
+                    let (ip, ii) = amounts[next];
                     arrivals.cells[cell_ix].scheduled += ip + ii;
                     if !dead {
                         let scaled = Scaled {

@@ -218,13 +218,10 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
         i.principal.rescale(2);
         i.interest.rescale(2);
     }
-    Some(Asset {
-        kind,
-        instalments,
-        prepayable: a
-            .prepayable
-            .unwrap_or(matches!(kind, AssetKind::Loan | AssetKind::Lease)),
-    })
+    let prepayable = a
+        .prepayable
+        .unwrap_or(matches!(kind, AssetKind::Loan | AssetKind::Lease));
+    Some(Asset::new(kind, instalments, prepayable))
 }
 
 /// An explicit schedule. `amount_form` allows `{date, amount}` entries (licences).
