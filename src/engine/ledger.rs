@@ -128,7 +128,7 @@ impl AccountNames {
     /// The names of `deal`'s accounts, built once per run.
     pub fn new(deal: &Deal) -> AccountNames {
         fn prefixed<'d>(prefix: &str, v: impl Iterator<Item = &'d String>) -> Vec<Label> {
-            v.map(|n| Label::from(format!("{prefix}:{n}"))).collect()
+            v.map(|n| Label::from(prefixed_name(prefix, n))).collect()
         }
         AccountNames {
             support: prefixed("support", deal.supports.iter().map(|s| &s.name)),
@@ -170,4 +170,13 @@ impl AccountNames {
             Account::Tax(i) => at(&self.tax, i),
         }
     }
+}
+
+/// `prefix:name`, built without the formatting machinery (a run names its accounts every time).
+fn prefixed_name(prefix: &str, name: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + 1 + name.len());
+    s.push_str(prefix);
+    s.push(':');
+    s.push_str(name);
+    s
 }

@@ -45,7 +45,9 @@ pub fn to_fen(amount: Decimal) -> Fen {
 /// A count of fen as a Decimal of scale 2; `None` beyond Decimal's range (2⁹⁶ fen).
 #[inline]
 pub fn from_fen(fen: Fen) -> Option<Decimal> {
-    Decimal::try_from_i128_with_scale(fen, 2).ok()
+    let m = fen.unsigned_abs();
+    (m < 1 << 96)
+        .then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, fen < 0, 2))
 }
 
 /// `amount` in whole fen (rounded half away from zero if it has more than 2 decimal places).

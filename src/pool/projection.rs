@@ -519,6 +519,9 @@ impl<'p> ArrivalPeriods<'p> {
 /// The fraction of `annual_to_period(rate, days)` for each collection period; periods share a
 /// few lengths, so each length is computed once.
 fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<Decimal>> {
+    if rate.is_zero() {
+        return Ok(vec![Decimal::ZERO; periods.len()]);
+    }
     let mut seen: Vec<(i64, Decimal)> = Vec::new();
     periods
         .iter()
