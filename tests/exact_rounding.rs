@@ -140,6 +140,18 @@ proptest! {
         }
     }
 
+    /// The default curve's even share: cutoff balance × default rate / m periods
+    /// (src/pool/projection.rs), on random inputs and constructed ties.
+    #[test]
+    fn curve_shares_equal_the_oracle(
+        amount in money(), rate in rate(), m in 1i64..=120, k in 0i64..1_000_000, tie in any::<bool>(),
+        mode in mode(),
+    ) {
+        let share = Ratio::new(1, m);
+        let amount = if tie { tie_amount(rate, share, k).unwrap_or(amount) } else { amount };
+        check_fen_of(amount, rate, share, mode);
+    }
+
     /// CDR, CPR, recovery, delay and scaled-instalment amounts: a factor × an amount
     /// (src/pool/projection.rs).
     #[test]
