@@ -8,6 +8,7 @@ pub mod breakeven;
 pub mod guard;
 pub mod parquet;
 pub mod rating;
+pub mod reconcile;
 pub mod scenarios;
 pub mod table;
 pub mod warnings;
