@@ -121,7 +121,7 @@ pub fn differences_text(r: &Reconciliation) -> String {
             last = Some(l.period);
         }
         out.push_str(&format!(
-            "  {:<13} {:<16} model {:>18}  actual {:>18}  difference {:>18}\n",
+            "  {:<13} {:<16} model {:>18.2}  actual {:>18.2}  difference {:>18.2}\n",
             l.line,
             l.item,
             l.model,
