@@ -79,6 +79,18 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Print the payment notice (收益分配报告 / 兑付兑息公告) of one payment date: every
+    /// tranche's figures per 100 yuan of face, as Markdown (docs/auditing.md).
+    Notice {
+        /// The deal file (TOML).
+        deal: PathBuf,
+        /// The payment date's period number (1 = the first payment date).
+        #[arg(long)]
+        period: u32,
+        /// A scenario file whose one scenario runs; without it the deal's own [scenario].
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+    },
     /// Run many scenarios in parallel (a scenario file, its grid, stress suites); every table
     /// carries a `scenario` column.
     Sweep {
@@ -337,6 +349,33 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             scenario,
             out,
         } => reconcile_command(&deal, &actuals, scenario.as_deref(), &out, strict),
+        Command::Notice {
+            deal,
+            period,
+            scenario,
+        } => {
+            let (loaded, set) = load(&deal, scenario.as_deref())?;
+            print_warnings(&loaded.warnings);
+            print_warnings(&set.warnings);
+            strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+            let [scenario] = set.scenarios.as_slice() else {
+                return Err(Error::Usage(format!(
+                    "notice runs one scenario, and the scenario file has {}; keep one",
+                    set.scenarios.len()
+                )));
+            };
+            let d = &loaded.deal;
+            let n = d.periods.len();
+            if period == 0 || period as usize > n {
+                return Err(Error::Usage(format!(
+                    "--period {period}: the deal has periods 1 to {n}"
+                )));
+            }
+            let r = crate::engine::run(d, scenario)?;
+            print_warnings(&r.warnings);
+            out_line(&output::table::notice_text(d, &r, period));
+            Ok(())
+        }
         Command::Check { deal, scenario } => {
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);

@@ -86,6 +86,18 @@ pub struct DealFile {
     #[serde(default)]
     pub triggers: Vec<Trigger>,
     pub scenario: Option<Scenario>,
+    pub notices: Option<Notices>,
+}
+
+/// `[notices]`: payment notices per 100 yuan of face.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notices {
+    pub face: Option<Decimal>,
+    pub decimals: Option<i64>,
+    pub rounding: Option<String>,
+    pub csdc_fee_rate: Option<Decimal>,
+    pub per_unit: Option<bool>,
 }
 
 /// `[deal]`.

@@ -70,11 +70,16 @@ pub enum Movement {
     TopUpReserve,
     /// The reserve above its target: the excess back to the collection account.
     ReleaseReserve,
+    /// With `[notices] per_unit`, the interest the per-unit figures do not pay (尾差), from the
+    /// tranche back to the collection account.
+    PerUnitInterestResidual,
+    /// The same for principal: the tranche's balance keeps it.
+    PerUnitPrincipalResidual,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 12] = [
+    pub const ALL: [Movement; 14] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -87,6 +92,8 @@ impl Movement {
         Movement::PayResidual,
         Movement::TopUpReserve,
         Movement::ReleaseReserve,
+        Movement::PerUnitInterestResidual,
+        Movement::PerUnitPrincipalResidual,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -104,6 +111,8 @@ impl Movement {
             Movement::PayResidual => "pay_residual",
             Movement::TopUpReserve => "top_up_reserve",
             Movement::ReleaseReserve => "release_reserve",
+            Movement::PerUnitInterestResidual => "per_unit_interest_residual",
+            Movement::PerUnitPrincipalResidual => "per_unit_principal_residual",
         }
     }
 }

@@ -19,6 +19,7 @@
 
 mod due;
 pub mod ledger;
+pub mod notice;
 pub mod result;
 mod state;
 mod steps;

@@ -193,6 +193,11 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             {
                 replay.principal(i, amount);
             }
+            if e.action == Movement::PerUnitPrincipalResidual
+                && let Account::Tranche(i) = e.source
+            {
+                replay.principal(i, -amount);
+            }
         }
         if replay != *b {
             return fail("the written ledger does not replay to the engine's balances".into());
