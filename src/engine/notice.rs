@@ -66,9 +66,6 @@ impl Run<'_> {
     pub(super) fn notices(&mut self, k: usize) -> Result<()> {
         let deal = self.deal;
         let rules = deal.notices;
-        if !rules.per_unit && !self.keep_ledger {
-            return Ok(());
-        }
         let face = crate::money::to_fen(rules.face);
         let d = rules.decimals;
         let last = k + 1 == deal.periods.len();
@@ -108,9 +105,6 @@ impl Run<'_> {
                 self.paid.interest[i] = paid_i;
                 self.paid.principal[i] = paid_p;
                 self.balance[i] += r_p;
-            }
-            if !self.keep_ledger {
-                continue;
             }
             let after = self.balance[i];
             let face_after = div(after * 10_000, initial, rules.rounding);
