@@ -448,6 +448,34 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
     Ok(())
 }
 
+/// `payment_notices.parquet`: one row per outstanding tranche per payment date
+/// ([`NoticeRow`]); the per-100 figures are Decimal(18, `[notices] decimals`).
+pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.notices);
+    let mut t: Table<'_, '_, NoticeRow> = Table::new(NOTICES_FILE, &rows);
+    // Every run of one table comes from one deal; its scale is the deal's decimals.
+    let scale = rows.first().map_or(4, |r| {
+        r.row
+            .interest_per_100
+            .scale()
+            .max(r.row.total_per_100.scale())
+    });
+    t.string("tranche", |r| r.row.tranche.as_str());
+    t.int32("period", |x| x.period)?;
+    t.date("payment_date", |x| x.payment_date);
+    t.date("record_date", |x| x.record_date);
+    t.int64("units", |x| x.units);
+    t.decimal("interest_per_100", scale, |x| Some(x.interest_per_100))?;
+    t.decimal("principal_per_100", scale, |x| Some(x.principal_per_100))?;
+    t.decimal("total_per_100", scale, |x| Some(x.total_per_100))?;
+    t.money("interest_paid", |x| x.interest_paid)?;
+    t.money("principal_paid", |x| x.principal_paid)?;
+    t.money("residual", |x| x.residual)?;
+    t.money("face_per_100_after", |x| x.face_per_100_after)?;
+    t.money("csdc_fee", |x| x.csdc_fee)?;
+    t.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,32 +508,4 @@ mod tests {
             Ok(999_999_999_999_999_999)
         );
     }
-}
-
-/// `payment_notices.parquet`: one row per outstanding tranche per payment date
-/// ([`NoticeRow`]); the per-100 figures are Decimal(18, `[notices] decimals`).
-pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
-    let rows = stack(runs, |r| &r.notices);
-    let mut t: Table<'_, '_, NoticeRow> = Table::new(NOTICES_FILE, &rows);
-    // Every run of one table comes from one deal; its scale is the deal's decimals.
-    let scale = rows.first().map_or(4, |r| {
-        r.row
-            .interest_per_100
-            .scale()
-            .max(r.row.total_per_100.scale())
-    });
-    t.string("tranche", |r| r.row.tranche.as_str());
-    t.int32("period", |x| x.period)?;
-    t.date("payment_date", |x| x.payment_date);
-    t.date("record_date", |x| x.record_date);
-    t.int64("units", |x| x.units);
-    t.decimal("interest_per_100", scale, |x| Some(x.interest_per_100))?;
-    t.decimal("principal_per_100", scale, |x| Some(x.principal_per_100))?;
-    t.decimal("total_per_100", scale, |x| Some(x.total_per_100))?;
-    t.money("interest_paid", |x| x.interest_paid)?;
-    t.money("principal_paid", |x| x.principal_paid)?;
-    t.money("residual", |x| x.residual)?;
-    t.money("face_per_100_after", |x| x.face_per_100_after)?;
-    t.money("csdc_fee", |x| x.csdc_fee)?;
-    t.finish()
 }

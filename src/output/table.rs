@@ -284,32 +284,6 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    #[test]
-    fn money_has_separators() {
-        assert_eq!(format_money(dec!(1234567.89)), "1,234,567.89");
-        assert_eq!(format_money(dec!(-1234567.8)), "-1,234,567.80");
-        assert_eq!(format_money(dec!(999)), "999.00");
-        assert_eq!(format_money(dec!(1000)), "1,000.00");
-        assert_eq!(format_money(dec!(0)), "0.00");
-        assert_eq!(format_money(dec!(-0.00)), "0.00");
-        assert_eq!(format_money(dec!(-0.004)), "0.00");
-        assert_eq!(format_money(dec!(123456)), "123,456.00");
-    }
-
-    #[test]
-    fn cjk_counts_double() {
-        assert_eq!(display_width("A"), 1);
-        assert_eq!(display_width("优先A"), 5);
-        assert_eq!(display_width("（１）"), 6);
-        assert_eq!(display_width("한"), 2);
-    }
-}
-
 /// The payment notice of period `period` of a run as Markdown, with the Chinese labels of a
 /// 收益分配报告 / 兑付兑息公告 (docs/auditing.md).
 pub fn notice_text(
@@ -382,4 +356,30 @@ pub fn notice_text(
         rules.per_unit
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn money_has_separators() {
+        assert_eq!(format_money(dec!(1234567.89)), "1,234,567.89");
+        assert_eq!(format_money(dec!(-1234567.8)), "-1,234,567.80");
+        assert_eq!(format_money(dec!(999)), "999.00");
+        assert_eq!(format_money(dec!(1000)), "1,000.00");
+        assert_eq!(format_money(dec!(0)), "0.00");
+        assert_eq!(format_money(dec!(-0.00)), "0.00");
+        assert_eq!(format_money(dec!(-0.004)), "0.00");
+        assert_eq!(format_money(dec!(123456)), "123,456.00");
+    }
+
+    #[test]
+    fn cjk_counts_double() {
+        assert_eq!(display_width("A"), 1);
+        assert_eq!(display_width("优先A"), 5);
+        assert_eq!(display_width("（１）"), 6);
+        assert_eq!(display_width("한"), 2);
+    }
 }
