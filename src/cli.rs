@@ -1,7 +1,9 @@
-//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`, `ipabs check`.
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`,
+//! `ipabs reconcile`, `ipabs notice`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
-//! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).
+//! 1 output could not be written; 3 internal error (a bug: cash not conserved, …); 4 reconcile
+//! found reported lines that differ from the waterfall.
 
 use std::collections::HashSet;
 use std::io::Write;
