@@ -283,3 +283,41 @@ fn a_lower_actual_pool_rebases_the_projection() {
     let flags: Vec<bool> = r.in_life.iter().map(|x| x.cash_flag).collect();
     assert_eq!(flags, [true, false, false]);
 }
+
+#[test]
+fn art_39_loss_flag_and_trigger_lines() {
+    // tests/bad_deals/valid/base.toml with tests/bad_actuals/valid/base.toml: period 2 reports
+    // 200,000.00 of new defaults and no recoveries.
+    let d = deal("tests/bad_deals/valid/base.toml");
+    let a = actuals_from_str("base.toml", &read("tests/bad_actuals/valid/base.toml"), &d)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let row = |p: u32| r.in_life.iter().find(|x| x.period == p).expect("row");
+    // Period 1: no loss, no flag.
+    assert_eq!(row(1).cumulative_net_loss, dec!(0));
+    assert!(!row(1).loss_flag);
+    // Period 2: loss 200,000.00. A (1,200,000.00, scheduled to 600,000.00 on 2024-07-01) has
+    // the cash for its 600,000.00 of principal (period 1 kept 709,584.06 in the collection
+    // account, its target falling on 07-01), M (300,000.00, bullet) and B (200,000.00) pay no
+    // principal: 600,000 + 300,000 + 200,000 = 1,100,000.00 outstanding; 10 × 200,000 =
+    // 2,000,000 > 1,100,000: flagged.
+    assert_eq!(row(2).cumulative_net_loss, dec!(200000.00));
+    assert_eq!(row(2).outstanding_principal, dec!(1100000.00));
+    assert!(row(2).loss_flag);
+    // The trigger cdr_breach (cumulative defaults above 10% of the ORIGINAL 2,000,000.00
+    // pool): period 1 has none, and the report declares none: model 0, actual 0.
+    let t: Vec<_> = r.lines.iter().filter(|l| l.line == "trigger").collect();
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        (t[0].period, t[0].model, t[0].actual),
+        (1, dec!(0), dec!(0))
+    );
+    // Period 1's VAT: 3.26% of the interest collected, 25,000.00 + 7,500.00 = 32,500.00:
+    // 1,059.50; the report says 1,000.00.
+    let vat = r
+        .lines
+        .iter()
+        .find(|l| l.line == "tax" && l.period == 1)
+        .expect("vat line");
+    assert_eq!((vat.model, vat.actual), (dec!(1059.50), dec!(1000)));
+}

@@ -176,3 +176,31 @@ fn per_unit_with_half_up_and_odd_balances_are_rejected() {
         "{e}"
     );
 }
+
+#[test]
+fn ipabs_notice_prints_one_date() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["notice", "tests/fixtures/auditing.toml", "--period", "1"])
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "收益分配报告",
+        "兑付日 (payment date): 2024-04-01",
+        "每百元本金",
+        "权益登记日",
+        // A's row, figures derived in `truncated_figures_and_their_residual`.
+        "| A | 2024-03-29 | 9000 | 0.9100 | 45.6455 | 46.5555 | 8,190.00 | 410,809.50 | 0.50 | 54.35 | 20.95 |",
+    ] {
+        assert!(s.contains(want), "no {want:?} in\n{s}");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["notice", "tests/fixtures/auditing.toml", "--period", "4"])
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+}
