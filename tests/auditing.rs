@@ -71,7 +71,12 @@ fn the_wrong_line_is_found_at_its_period_and_line() {
     };
     assert_eq!(line(1, "principal", "A"), Some(dec!(410810.00)));
     assert_eq!(line(2, "principal", "A"), Some(dec!(304548.37)));
-    // The projection from the actual state: period 3 as derived above.
+    // The projection from the actual state. The report paid A 0.01 less interest in period 2
+    // and states the collection account at 0: the restatement takes the 0.01 back from A (to
+    // the restatement account) and A's interest shortfall becomes 0.01. Period 3 then pays A
+    // 1,680.24 + 0.01 = 1,680.25 of interest and A's 184,641.63 of principal; left
+    // 304,000 − 1,680.25 − 184,641.63 = 117,678.12: B principal 100,000.00, residual
+    // 17,678.12.
     let f3 = |t: &str| {
         r.run
             .tranche_flows
@@ -80,10 +85,14 @@ fn the_wrong_line_is_found_at_its_period_and_line() {
             .cloned()
             .expect("row")
     };
-    assert_eq!(f3("A").interest_paid, dec!(1680.24));
+    assert_eq!(f3("A").interest_paid, dec!(1680.25));
     assert_eq!(f3("A").principal_paid, dec!(184641.63));
     assert_eq!(f3("B").principal_paid, dec!(100000.00));
-    assert_eq!(f3("B").residual_paid, dec!(17678.13));
+    assert_eq!(f3("B").residual_paid, dec!(17678.12));
+    // Conservation: 1,035,000.00 of pool cash − 0.01 restated = the payments (nothing left).
+    let c = &r.run.conservation;
+    assert_eq!(c.restated, dec!(-0.01));
+    assert_eq!(c.payments, dec!(1034999.99));
     // Actual flags: periods 1 and 2 actual, 3 projected; no Art. 39 flag (cash as forecast,
     // no losses).
     let flags: Vec<_> = r
@@ -296,11 +305,11 @@ fn art_39_loss_flag_and_trigger_lines() {
     // Period 1: no loss, no flag.
     assert_eq!(row(1).cumulative_net_loss, dec!(0));
     assert!(!row(1).loss_flag);
-    // Period 2: loss 200,000.00. A (1,200,000.00, scheduled to 600,000.00 on 2024-07-01) has
-    // the cash for its 600,000.00 of principal (period 1 kept 709,584.06 in the collection
-    // account, its target falling on 07-01), M (300,000.00, bullet) and B (200,000.00) pay no
-    // principal: 600,000 + 300,000 + 200,000 = 1,100,000.00 outstanding; 10 × 200,000 =
-    // 2,000,000 > 1,100,000: flagged.
+    // Period 2: loss 200,000.00. The report has A (1,200,000.00) repaid 0 then 600,000.00,
+    // so 600,000.00 outstanding after the restatement; M (300,000.00, bullet) and B
+    // (200,000.00, after the seniors) are paid no principal by the waterfall: 600,000 +
+    // 300,000 + 200,000 = 1,100,000.00 outstanding; 10 × 200,000 = 2,000,000 > 1,100,000:
+    // flagged.
     assert_eq!(row(2).cumulative_net_loss, dec!(200000.00));
     assert_eq!(row(2).outstanding_principal, dec!(1100000.00));
     assert!(row(2).loss_flag);
@@ -320,4 +329,45 @@ fn art_39_loss_flag_and_trigger_lines() {
         .find(|l| l.line == "tax" && l.period == 1)
         .expect("vat line");
     assert_eq!((vat.model, vat.actual), (dec!(1059.50), dec!(1000)));
+}
+
+#[test]
+fn the_projection_starts_from_the_reported_state() {
+    // The trustee paid A 409,810.00 of principal (1,000.00 less than the deal's 410,810.00) and
+    // kept the 1,000.00 in the collection account. Restated: A's balance is 900,000 −
+    // 409,810 = 490,190.00 and the collection account 1,000.00; the restatement account
+    // takes 1,000.00 from A and gives 1,000.00 to the collection account: net 0.
+    let d = deal("tests/fixtures/auditing.toml");
+    let text = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+                pool = { principal = 400000, interest = 20000 }\n\
+                tranches.A = { interest = 8190, principal = 409810 }\n\
+                accounts = { collection = 1000 }\n";
+    let a = actuals_from_str("a.toml", text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    // Two differing lines in period 1: A principal (−1,000.00) and the collection account
+    // (+1,000.00).
+    let diffs: Vec<_> = r
+        .differences()
+        .map(|l| (l.period, l.line, l.difference()))
+        .collect();
+    assert_eq!(
+        diffs,
+        [(1, "principal", dec!(-1000)), (1, "account", dec!(1000))]
+    );
+    // Period 2 from the reported state: available 1,000 + 310,000 = 311,000.00; after the fee
+    // 310,000.00; A interest 490,190.00 × 0.0091 = 4,460.729 → 4,460.73; principal
+    // 310,000 − 4,460.73 = 305,539.27; A balance 490,190 − 305,539.27 = 184,650.73.
+    let f = r
+        .run
+        .tranche_flows
+        .iter()
+        .find(|f| f.period == 2 && f.tranche == "A")
+        .expect("row");
+    assert_eq!(f.balance_start, dec!(490190.00));
+    assert_eq!(f.interest_paid, dec!(4460.73));
+    assert_eq!(f.principal_paid, dec!(305539.27));
+    assert_eq!(f.balance_end, dec!(184650.73));
+    assert_eq!(r.run.conservation.restated, dec!(0));
+    // in_life: after period 1, 490,190.00 of A and 100,000.00 of B are outstanding.
+    assert_eq!(r.in_life[0].outstanding_principal, dec!(590190.00));
 }

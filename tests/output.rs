@@ -306,6 +306,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             pool_cash: dec!(1900000.00),
             support_draws: dec!(5000.00),
             reserve_funding: dec!(10000.00),
+            restated: dec!(0),
             payments: dec!(1822407.86),
             collection_end: dec!(72592.14),
             reserve_end: dec!(20000.00),

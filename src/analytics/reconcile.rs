@@ -50,7 +50,8 @@ pub struct InLifeRow {
     pub cash_flag: bool,
     /// Defaults less recoveries from the cutoff to the end of the period.
     pub cumulative_net_loss: Decimal,
-    /// Sum of every tranche's balance after the payment date.
+    /// Sum of every tranche's balance after the payment date (on an actual date, after the
+    /// restatement to the reported principal).
     pub outstanding_principal: Decimal,
     /// `cumulative_net_loss` above 10% of `outstanding_principal`:
     /// 10 × loss > outstanding (any loss once nothing is outstanding).
@@ -82,7 +83,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let at_issue = project(deal, scenario)?;
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
-    let run = crate::engine::run_with_pool(deal, scenario, pool)?;
+    let run = crate::engine::run_restated(deal, scenario, pool, actuals)?;
     let lines = compare(deal, actuals, &run);
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
     Ok(Reconciliation {
@@ -199,12 +200,24 @@ fn in_life(
         let pc = &pool.periods[k];
         recovered += pc.recovered;
         let loss = (pc.cumulative_defaults - recovered).max(Decimal::ZERO);
+        // The balances after the date: the waterfall's, less the principal restated to the
+        // reported figures after it.
+        let restated: Decimal = run
+            .ledger
+            .iter()
+            .filter(|e| e.period == p.number && e.action == Movement::RestatePrincipal)
+            .map(|e| match e.destination {
+                Account::Tranche(_) => e.amount,
+                _ => -e.amount,
+            })
+            .sum();
         let outstanding: Decimal = run
             .tranche_flows
             .iter()
             .filter(|f| f.period == p.number)
             .map(|f| f.balance_end)
-            .sum();
+            .sum::<Decimal>()
+            - restated;
         let cash = pc.cash();
         let forecast = at_issue.periods[k].cash();
         out.push(InLifeRow {

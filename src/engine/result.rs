@@ -278,6 +278,9 @@ pub struct Conservation {
     pub pool_cash: Decimal,
     pub support_draws: Decimal,
     pub reserve_funding: Decimal,
+    /// Net cash the restatements of `ipabs reconcile` brought in (docs/auditing.md); 0 in
+    /// every other run.
+    pub restated: Decimal,
     pub payments: Decimal,
     pub collection_end: Decimal,
     pub reserve_end: Decimal,

@@ -294,6 +294,14 @@ impl<'a> Run<'a> {
         {
             self.accounts.principal(i, -amount);
         }
+        if action == Movement::RestatePrincipal {
+            if let Account::Tranche(i) = destination {
+                self.accounts.principal(i, amount);
+            }
+            if let Account::Tranche(i) = source {
+                self.accounts.principal(i, -amount);
+            }
+        }
         if self.broken.is_none() {
             let negative = [source, destination]
                 .iter()

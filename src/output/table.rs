@@ -121,15 +121,20 @@ pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) ->
 /// `pool cash + support draws + reserve funding = payments + collection end + reserve end`,
 /// with both sides and their difference.
 fn conservation_line(c: &Conservation) -> String {
-    let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding]);
+    let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding, c.restated]);
     let outflow = sum(&[c.payments, c.collection_end, c.reserve_end]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
         _ => None,
     };
     let show = |d: Option<Decimal>| d.map_or_else(|| "overflow".to_string(), format_money);
+    let restated = if c.restated.is_zero() {
+        String::new()
+    } else {
+        format!(" + restatements {}", format_money(c.restated))
+    };
     format!(
-        "conservation: pool cash {} + support draws {} + reserve funding {} = {}; \
+        "conservation: pool cash {} + support draws {} + reserve funding {}{restated} = {}; \
          payments {} + collection end {} + reserve end {} = {}; difference {}",
         format_money(c.pool_cash),
         format_money(c.support_draws),
