@@ -92,6 +92,10 @@ pub enum Command {
         /// A scenario file whose one scenario runs; without it the deal's own [scenario].
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// An actuals file: the notice of the in-life run (actual dates restated to the
+        /// reported figures, then the projection from the actual state), as `reconcile` runs it.
+        #[arg(long)]
+        actuals: Option<PathBuf>,
     },
     /// Run many scenarios in parallel (a scenario file, its grid, stress suites); every table
     /// carries a `scenario` column.
@@ -355,6 +359,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             deal,
             period,
             scenario,
+            actuals,
         } => {
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
@@ -373,7 +378,13 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     "--period {period}: the deal has periods 1 to {n}"
                 )));
             }
-            let r = crate::engine::run(d, scenario)?;
+            let r = match actuals {
+                None => crate::engine::run(d, scenario)?,
+                Some(path) => {
+                    let a = validate::load_actuals(&path, d)?;
+                    crate::analytics::reconcile::reconcile(d, scenario, &a)?.run
+                }
+            };
             print_warnings(&r.warnings);
             out_line(&output::table::notice_text(d, &r, period));
             Ok(())
