@@ -1,7 +1,9 @@
-//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`, `ipabs check`.
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`,
+//! `ipabs reconcile`, `ipabs notice`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
-//! 1 output could not be written; 3 internal error (a bug: cash not conserved, …).
+//! 1 output could not be written; 3 internal error (a bug: cash not conserved, …); 4 reconcile
+//! found reported lines that differ from the waterfall.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -78,6 +80,39 @@ pub enum Command {
         scenario: Option<PathBuf>,
         #[command(flatten)]
         out: OutArgs,
+    },
+    /// Reconcile a deal in life with its actuals (a trustee report's figures): run the
+    /// waterfall on the actual collections, compare every reported line to the fen, project
+    /// the rest of the deal from the actual state and flag CSRC Art. 39 events
+    /// (docs/auditing.md). Exits with code 4 when a line differs.
+    Reconcile {
+        /// The deal file (TOML).
+        deal: PathBuf,
+        /// The actuals file (TOML, docs/auditing.md).
+        #[arg(long)]
+        actuals: PathBuf,
+        /// A scenario file whose one scenario projects the rest of the deal; without it the
+        /// deal's own [scenario].
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Print the payment notice (收益分配报告 / 兑付兑息公告) of one payment date: every
+    /// tranche's figures per 100 yuan of face, as Markdown (docs/auditing.md).
+    Notice {
+        /// The deal file (TOML).
+        deal: PathBuf,
+        /// The payment date's period number (1 = the first payment date).
+        #[arg(long)]
+        period: u32,
+        /// A scenario file whose one scenario runs; without it the deal's own [scenario].
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// An actuals file: the notice of the in-life run (actual dates restated to the
+        /// reported figures, then the projection from the actual state), as `reconcile` runs it.
+        #[arg(long)]
+        actuals: Option<PathBuf>,
     },
     /// Run many scenarios in parallel (a scenario file, its grid, stress suites); every table
     /// carries a `scenario` column.
@@ -301,6 +336,46 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             };
             size_command(&deal, mc.scenarios.as_deref(), opts, &out)
         }
+        Command::Reconcile {
+            deal,
+            actuals,
+            scenario,
+            out,
+        } => reconcile_command(&deal, &actuals, scenario.as_deref(), &out, strict),
+        Command::Notice {
+            deal,
+            period,
+            scenario,
+            actuals,
+        } => {
+            let (loaded, set) = load(&deal, scenario.as_deref())?;
+            print_warnings(&loaded.warnings);
+            print_warnings(&set.warnings);
+            strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+            let [scenario] = set.scenarios.as_slice() else {
+                return Err(Error::Usage(format!(
+                    "notice runs one scenario, and the scenario file has {}; keep one",
+                    set.scenarios.len()
+                )));
+            };
+            let d = &loaded.deal;
+            let n = d.periods.len();
+            if period == 0 || period as usize > n {
+                return Err(Error::Usage(format!(
+                    "--period {period}: the deal has periods 1 to {n}"
+                )));
+            }
+            let r = match actuals {
+                None => crate::engine::run(d, scenario)?,
+                Some(path) => {
+                    let a = validate::load_actuals(&path, d)?;
+                    crate::analytics::reconcile::reconcile(d, scenario, &a)?.run
+                }
+            };
+            print_warnings(&r.warnings);
+            out_line(&output::table::notice_text(d, &r, period));
+            Ok(())
+        }
         Command::Check { deal, scenario } => {
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
@@ -489,6 +564,100 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
 
 /// Locks the output directory for this run (refusing a second concurrent run) and makes
 /// SIGINT and SIGTERM remove the run's temporary files (docs/output.md, "Output safety").
+/// `ipabs reconcile`.
+fn reconcile_command(
+    deal: &Path,
+    actuals: &Path,
+    scenario: Option<&Path>,
+    out: &OutArgs,
+    strict: bool,
+) -> Result<()> {
+    use crate::output::reconcile::{
+        IN_LIFE_FILE, RECONCILIATION_FILE, differences_text, in_life_frame, reconciliation_frame,
+    };
+    let files: Vec<&str> = RUN_FILES
+        .iter()
+        .copied()
+        .chain([RECONCILIATION_FILE, IN_LIFE_FILE])
+        .collect();
+    refuse_files(out, &files)?;
+    let (loaded, set) = load(deal, scenario)?;
+    print_warnings(&loaded.warnings);
+    print_warnings(&set.warnings);
+    let [scenario] = set.scenarios.as_slice() else {
+        return Err(Error::Usage(format!(
+            "reconcile projects the rest of the deal under one scenario, and the scenario \
+             file has {}; keep one",
+            set.scenarios.len()
+        )));
+    };
+    let d = &loaded.deal;
+    let actuals = validate::load_actuals(actuals, d)?;
+    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    let _lock = lock_output(out)?;
+    let rec = crate::analytics::reconcile::reconcile(d, scenario, &actuals)?;
+    print_warnings(&rec.run.warnings);
+    strict_check(strict, rec.run.warnings.len())?;
+    let lines = rec.lines.clone();
+    let in_life = rec.in_life.clone();
+    let diffs = differences_text(&rec);
+    let differing = rec.differences().count();
+    let priced = crate::analytics::measures::price_run(d, rec.run, &set.pricing);
+    let runs = [priced];
+    let frames = output::run_frames(&RunTable::ALL, &runs).and_then(|mut f| {
+        f.push((RECONCILIATION_FILE, reconciliation_frame(&d.name, &lines)?));
+        f.push((
+            IN_LIFE_FILE,
+            in_life_frame(&d.name, &scenario.name, &in_life)?,
+        ));
+        Ok(f)
+    });
+    output::write_frames(&out.out, frames)?;
+    if !out.quiet {
+        out_line(&output::table::summary_table(&runs[0]));
+        for r in in_life.iter().filter(|r| r.cash_flag || r.loss_flag) {
+            out_line(&format!(
+                "CSRC Art. 39: period {} ({}, {}):{}{}",
+                r.period,
+                r.payment_date,
+                if r.actual { "actual" } else { "projected" },
+                if r.loss_flag {
+                    format!(
+                        " losses {} above 10% of the outstanding principal {};",
+                        r.cumulative_net_loss, r.outstanding_principal
+                    )
+                } else {
+                    String::new()
+                },
+                if r.cash_flag {
+                    format!(
+                        " pool cash {} more than 20% below the forecast {};",
+                        r.pool_cash, r.forecast_cash
+                    )
+                } else {
+                    String::new()
+                },
+            ));
+        }
+        out_line(&format!(
+            "reconciled {} line(s) of {} payment date(s): {differing} differ; wrote {} files to {}",
+            lines.len(),
+            actuals.len(),
+            files.len(),
+            out.out.display()
+        ));
+    }
+    if differing > 0 {
+        out_line(diffs.trim_end());
+        return Err(Error::Differences(format!(
+            "{differing} reported line(s) differ from the waterfall (listed above; every line \
+             is in {})",
+            out.out.join(RECONCILIATION_FILE).display()
+        )));
+    }
+    Ok(())
+}
+
 fn lock_output(out: &OutArgs) -> Result<OutputLock> {
     guard::on_signals()?;
     OutputLock::acquire(&out.out)

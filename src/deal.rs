@@ -51,6 +51,37 @@ pub struct Deal {
     pub scenario: Scenario,
     /// The warnings this deal silences (`[deal] allow`), by kind.
     pub allow: Vec<crate::error::Check>,
+    /// How payment notices state amounts per 100 yuan of face (`[notices]`).
+    pub notices: NoticeRules,
+}
+
+/// `[notices]`: the per-unit arithmetic of payment notices (收益分配报告, 兑付兑息公告;
+/// docs/auditing.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeRules {
+    /// Face value of one unit (份), yuan.
+    pub face: Decimal,
+    /// Decimal places of the per-100-yuan figures.
+    pub decimals: u32,
+    /// How the per-100-yuan figures are rounded to `decimals`.
+    pub rounding: Rounding,
+    /// CSDC fee rate on principal plus interest paid.
+    pub csdc_fee_rate: Decimal,
+    /// Whether the waterfall pays the per-unit amounts (the residual stays in the collection
+    /// account).
+    pub per_unit: bool,
+}
+
+impl Default for NoticeRules {
+    fn default() -> Self {
+        NoticeRules {
+            face: Decimal::ONE_HUNDRED,
+            decimals: 4,
+            rounding: Rounding::Truncate,
+            csdc_fee_rate: Decimal::new(5, 5),
+            per_unit: false,
+        }
+    }
 }
 
 /// One payment date and the collection period whose cash it distributes.

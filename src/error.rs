@@ -375,6 +375,9 @@ pub enum Error {
     /// Bad command-line usage that clap cannot catch (e.g. an existing output directory).
     #[error("error: {0}")]
     Usage(String),
+    /// `ipabs reconcile`: reported lines differ from the waterfall (exit code 4).
+    #[error("error: {0}")]
+    Differences(String),
     /// An engine invariant failed. This is a bug in ipabs; please report it with the deal file.
     #[error("internal error (a bug in ipabs, please report it with the deal file): {0}")]
     Internal(String),
@@ -401,6 +404,7 @@ impl Error {
             Error::Input(_) | Error::Read { .. } | Error::Usage(_) => 2,
             Error::Write { .. } => 1,
             Error::Internal(_) => 3,
+            Error::Differences(_) => 4,
         }
     }
 }

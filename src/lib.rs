@@ -13,6 +13,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod actuals;
 pub mod analytics;
 pub mod calendar;
 pub mod cli;

@@ -86,6 +86,18 @@ pub struct DealFile {
     #[serde(default)]
     pub triggers: Vec<Trigger>,
     pub scenario: Option<Scenario>,
+    pub notices: Option<Notices>,
+}
+
+/// `[notices]`: payment notices per 100 yuan of face.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notices {
+    pub face: Option<Decimal>,
+    pub decimals: Option<i64>,
+    pub rounding: Option<String>,
+    pub csdc_fee_rate: Option<Decimal>,
+    pub per_unit: Option<bool>,
 }
 
 /// `[deal]`.
@@ -476,4 +488,85 @@ pub struct Pricing {
 pub struct CurvePoint {
     pub years: f64,
     pub rate: f64,
+}
+
+/// An actuals file (docs/auditing.md): what was collected and paid on each past payment date,
+/// as a trustee report states it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualsFile {
+    pub actuals: Option<ActualsSection>,
+    #[serde(default)]
+    pub periods: Vec<ActualPeriod>,
+}
+
+/// `[actuals]`: which deal the file is about.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualsSection {
+    pub deal: Option<String>,
+}
+
+/// `[[periods]]`: one past payment date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualPeriod {
+    pub period: i64,
+    pub payment_date: Date,
+    pub pool: Option<ActualCollections>,
+    #[serde(default)]
+    pub obligors: Vec<ActualObligor>,
+    #[serde(default)]
+    pub taxes: BTreeMap<String, Decimal>,
+    #[serde(default)]
+    pub fees: BTreeMap<String, Decimal>,
+    #[serde(default)]
+    pub supports: BTreeMap<String, Decimal>,
+    pub reserve_draws: Option<Decimal>,
+    #[serde(default)]
+    pub tranches: BTreeMap<String, ActualTranche>,
+    pub accounts: Option<ActualAccounts>,
+    pub triggers: Option<Vec<String>>,
+}
+
+/// The pool's (or one obligor's) collections of a collection period.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualCollections {
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub prepayments: Option<Decimal>,
+    pub defaults: Option<Decimal>,
+    pub recoveries: Option<Decimal>,
+    pub balance_end: Option<Decimal>,
+}
+
+/// `[[periods.obligors]]`: one obligor's collections.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualObligor {
+    pub name: String,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub prepayments: Option<Decimal>,
+    pub defaults: Option<Decimal>,
+    pub recoveries: Option<Decimal>,
+    pub balance_end: Option<Decimal>,
+}
+
+/// `[periods.tranches.NAME]`: what a tranche was paid.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualTranche {
+    pub interest: Option<Decimal>,
+    pub principal: Option<Decimal>,
+    pub residual: Option<Decimal>,
+}
+
+/// `[periods.accounts]`: account balances at the end of the payment date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActualAccounts {
+    pub collection: Option<Decimal>,
+    pub reserve: Option<Decimal>,
 }

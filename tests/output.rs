@@ -11,8 +11,8 @@ use rust_decimal_macros::dec;
 
 use ipabs::analytics::measures::{PricedRun, TranchePricing};
 use ipabs::engine::result::{
-    Account, AccountNames, ChargeRow, Conservation, LedgerEntry, Movement, PeriodRow, PoolFlowRow,
-    RunResult, SupportDrawTotal, TrancheFlowRow, TrancheSummary,
+    Account, AccountNames, ChargeRow, Conservation, LedgerEntry, Movement, NoticeRow, PeriodRow,
+    PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow, TrancheSummary,
 };
 use ipabs::error::Error;
 use ipabs::output::table::{display_width, summary_table};
@@ -281,6 +281,21 @@ fn sample_engine_run(scenario: &str) -> RunResult {
         }],
         // The period rows' taxes_paid 321.09 and fees_paid 1,500.00: in period 2 the manager
         // fee is 200.00 short, carried as arrears (1,700.00 due, 1,500.00 paid).
+        notices: vec![NoticeRow {
+            period: 1,
+            payment_date: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            tranche: senior.to_string().into(),
+            record_date: NaiveDate::from_ymd_opt(2024, 3, 29).unwrap(),
+            units: 12345,
+            interest_per_100: dec!(0.8750),
+            principal_per_100: dec!(50.0000),
+            total_per_100: dec!(50.8750),
+            interest_paid: dec!(10801.87),
+            principal_paid: dec!(617250.00),
+            residual: dec!(0.60),
+            face_per_100_after: dec!(50.00),
+            csdc_fee: dec!(31.40),
+        }],
         charges: vec![
             charge(1, "tax", "vat", dec!(321.09), dec!(321.09)),
             charge(1, "fee", "管理费", dec!(1500.00), dec!(1500.00)),
@@ -291,6 +306,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             pool_cash: dec!(1900000.00),
             support_draws: dec!(5000.00),
             reserve_funding: dec!(10000.00),
+            restated: dec!(0),
             payments: dec!(1822407.86),
             collection_end: dec!(72592.14),
             reserve_end: dec!(20000.00),
@@ -481,6 +497,24 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("arrears", MONEY),
             ]),
         ),
+        (
+            "payment_notices.parquet",
+            with_key(vec![
+                ("tranche", Str),
+                ("period", Int32),
+                ("payment_date", Date),
+                ("record_date", Date),
+                ("units", DataType::Int64),
+                ("interest_per_100", DataType::Decimal(18, 4)),
+                ("principal_per_100", DataType::Decimal(18, 4)),
+                ("total_per_100", DataType::Decimal(18, 4)),
+                ("interest_paid", MONEY),
+                ("principal_paid", MONEY),
+                ("residual", MONEY),
+                ("face_per_100_after", MONEY),
+                ("csdc_fee", MONEY),
+            ]),
+        ),
     ]
 }
 
@@ -511,6 +545,7 @@ fn writes_every_table_with_its_schema() {
         run.summary.len(),
         run.support_draws.len(),
         run.charges.len(),
+        run.notices.len(),
     ];
     for ((file, cols), height) in schema.iter().zip(heights) {
         let df = read(&dir.join(file));

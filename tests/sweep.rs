@@ -118,8 +118,8 @@ fn sweep_files_are_byte_identical_across_thread_counts() {
         .filter_map(|e| e.ok().map(|e| e.file_name()))
         .collect();
     files.sort();
-    // With --flows: every run table (RunTable::ALL, 7), scenarios.parquet and warnings.parquet.
-    assert_eq!(files.len(), 9, "{files:?}");
+    // With --flows: every run table (RunTable::ALL, 8), scenarios.parquet and warnings.parquet.
+    assert_eq!(files.len(), 10, "{files:?}");
     for f in files {
         let a = std::fs::read(outputs[0].join(&f)).expect("read");
         let b = std::fs::read(outputs[1].join(&f)).expect("read");

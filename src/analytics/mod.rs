@@ -5,4 +5,5 @@ pub mod bond_math;
 pub mod breakeven;
 pub mod measures;
 pub mod rating;
+pub mod reconcile;
 pub mod stress;

@@ -22,6 +22,9 @@ pub enum Account {
     Reserve,
     /// The originator, which funds the reserve at closing.
     Originator,
+    /// `ipabs reconcile`: the other side of the restatements that bring the run to the
+    /// reported state after an actual payment date (docs/auditing.md).
+    Restatement,
     /// A credit-support provider (差额支付承诺人, guarantor), by index in `Deal::supports`.
     Support(usize),
     /// A tranche's holders, by index in `Deal::tranches`.
@@ -70,11 +73,21 @@ pub enum Movement {
     TopUpReserve,
     /// The reserve above its target: the excess back to the collection account.
     ReleaseReserve,
+    /// With `[notices] per_unit`, the interest the per-unit figures do not pay (尾差), from the
+    /// tranche back to the collection account.
+    PerUnitInterestResidual,
+    /// The same for principal: the tranche's balance keeps it.
+    PerUnitPrincipalResidual,
+    /// `ipabs reconcile`: a reported payment, draw or balance that differs from the
+    /// waterfall's, restated (from or to [`Account::Restatement`]).
+    Restate,
+    /// The same for a tranche's principal: its balance follows.
+    RestatePrincipal,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 12] = [
+    pub const ALL: [Movement; 16] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -87,6 +100,10 @@ impl Movement {
         Movement::PayResidual,
         Movement::TopUpReserve,
         Movement::ReleaseReserve,
+        Movement::PerUnitInterestResidual,
+        Movement::PerUnitPrincipalResidual,
+        Movement::Restate,
+        Movement::RestatePrincipal,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -104,6 +121,10 @@ impl Movement {
             Movement::PayResidual => "pay_residual",
             Movement::TopUpReserve => "top_up_reserve",
             Movement::ReleaseReserve => "release_reserve",
+            Movement::PerUnitInterestResidual => "per_unit_interest_residual",
+            Movement::PerUnitPrincipalResidual => "per_unit_principal_residual",
+            Movement::Restate => "restate",
+            Movement::RestatePrincipal => "restate_principal",
         }
     }
 }
@@ -164,6 +185,7 @@ impl AccountNames {
             Account::Collection => "collection",
             Account::Reserve => "reserve",
             Account::Originator => "originator",
+            Account::Restatement => "restatement",
             Account::Support(i) => at(&self.support, i),
             Account::Tranche(i) => at(&self.tranche, i),
             Account::Fee(i) => at(&self.fee, i),

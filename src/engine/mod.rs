@@ -19,6 +19,8 @@
 
 mod due;
 pub mod ledger;
+pub mod notice;
+mod restate;
 pub mod result;
 mod state;
 mod steps;
@@ -55,6 +57,24 @@ pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<R
 /// Runs the waterfall on an already projected pool, keeping the ledger.
 pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> Result<RunResult> {
     waterfall(deal, scenario, pool, true)
+}
+
+/// Runs the waterfall on `pool` (actual collections first, docs/auditing.md) and, after each
+/// payment date of `actuals`, brings the run to the reported state (`restate`).
+pub fn run_restated(
+    deal: &Deal,
+    scenario: &Scenario,
+    pool: PoolProjection,
+    actuals: &crate::actuals::Actuals,
+) -> Result<RunResult> {
+    let mut st = state::Run::new(deal, scenario, pool, true);
+    for k in 0..deal.periods.len() {
+        st.period(k)?;
+        if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
+            st.restate(a);
+        }
+    }
+    st.finish()
 }
 
 fn waterfall(

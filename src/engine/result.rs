@@ -26,6 +26,8 @@ pub enum RunTable {
     Support,
     /// Fees and taxes: due, paid and unpaid arrears per payment date.
     Charges,
+    /// Payment notices: per 100 yuan of face, per tranche per payment date.
+    Notices,
 }
 
 /// What a sweep without `--flows` keeps of a table (and writes).
@@ -39,7 +41,7 @@ pub enum Kept {
 
 impl RunTable {
     /// Every table, in the order they are written.
-    pub const ALL: [RunTable; 7] = [
+    pub const ALL: [RunTable; 8] = [
         RunTable::TrancheFlows,
         RunTable::PoolFlows,
         RunTable::Ledger,
@@ -47,6 +49,7 @@ impl RunTable {
         RunTable::Summary,
         RunTable::Support,
         RunTable::Charges,
+        RunTable::Notices,
     ];
 
     /// The Parquet file name.
@@ -59,6 +62,7 @@ impl RunTable {
             RunTable::Summary => "summary.parquet",
             RunTable::Support => "support.parquet",
             RunTable::Charges => "fees.parquet",
+            RunTable::Notices => "payment_notices.parquet",
         }
     }
 
@@ -71,7 +75,8 @@ impl RunTable {
             | RunTable::Ledger
             | RunTable::Periods
             | RunTable::Support
-            | RunTable::Charges => Kept::Nothing,
+            | RunTable::Charges
+            | RunTable::Notices => Kept::Nothing,
         }
     }
 }
@@ -91,6 +96,8 @@ pub struct RunResult {
     pub support_draws: Vec<SupportDrawTotal>,
     /// Every tax and fee on every payment date: due, paid, arrears.
     pub charges: Vec<ChargeRow>,
+    /// Every outstanding tranche on every payment date: its payment notice.
+    pub notices: Vec<NoticeRow>,
     pub conservation: Conservation,
     pub warnings: Vec<Warning>,
 }
@@ -106,8 +113,36 @@ impl RunResult {
             RunTable::Summary => self.summary = Vec::new(),
             RunTable::Support => self.support_draws = Vec::new(),
             RunTable::Charges => self.charges = Vec::new(),
+            RunTable::Notices => self.notices = Vec::new(),
         }
     }
+}
+
+/// One tranche's payment notice on one payment date (收益分配报告 / 兑付兑息公告;
+/// docs/auditing.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeRow {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    pub tranche: Label,
+    /// 权益登记日: one business day before the payment date, three before the tranche's final
+    /// payment.
+    pub record_date: NaiveDate,
+    /// Units (份): initial balance / face.
+    pub units: i64,
+    /// Interest (with a subordinated tranche's periodic return) per 100 yuan of face.
+    pub interest_per_100: Decimal,
+    pub principal_per_100: Decimal,
+    pub total_per_100: Decimal,
+    /// Interest paid to holders: interest per 100 × initial balance / 100, to the fen.
+    pub interest_paid: Decimal,
+    pub principal_paid: Decimal,
+    /// 尾差: the tranche-level amounts less what the per-unit figures pay.
+    pub residual: Decimal,
+    /// Remaining face per 100 yuan after the payment.
+    pub face_per_100_after: Decimal,
+    /// CSDC fee: rate × (interest + principal paid).
+    pub csdc_fee: Decimal,
 }
 
 /// One tranche on one payment date.
@@ -243,6 +278,9 @@ pub struct Conservation {
     pub pool_cash: Decimal,
     pub support_draws: Decimal,
     pub reserve_funding: Decimal,
+    /// Net cash the restatements of `ipabs reconcile` brought in (docs/auditing.md); 0 in
+    /// every other run.
+    pub restated: Decimal,
     pub payments: Decimal,
     pub collection_end: Decimal,
     pub reserve_end: Decimal,

@@ -143,6 +143,7 @@ pub(super) struct Run<'a> {
     pub periods: Vec<PeriodRow>,
     pub flows: Vec<TrancheFlowRow>,
     pub charges: Vec<ChargeRow>,
+    pub notices: Vec<super::result::NoticeRow>,
     pub reserve_funding: Fen,
     // Current period context.
     pub k: usize,
@@ -223,6 +224,7 @@ impl<'a> Run<'a> {
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
             charges: Vec::with_capacity(deal.periods.len() * (deal.taxes.len() + deal.fees.len())),
+            notices: Vec::new(),
             reserve_funding: 0,
             k: 0,
             date: deal.closing_date,
@@ -286,6 +288,19 @@ impl<'a> Run<'a> {
             && let Account::Tranche(i) = destination
         {
             self.accounts.principal(i, amount);
+        }
+        if action == Movement::PerUnitPrincipalResidual
+            && let Account::Tranche(i) = source
+        {
+            self.accounts.principal(i, -amount);
+        }
+        if action == Movement::RestatePrincipal {
+            if let Account::Tranche(i) = destination {
+                self.accounts.principal(i, amount);
+            }
+            if let Account::Tranche(i) = source {
+                self.accounts.principal(i, -amount);
+            }
         }
         if self.broken.is_none() {
             let negative = [source, destination]
@@ -401,6 +416,9 @@ impl<'a> Run<'a> {
                 self.step(step_no, &step.action)?;
             }
         }
+
+        // Payment notices per 100 yuan; with `per_unit`, the residuals go back.
+        self.notices(k)?;
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
         self.test_triggers(Phase::AfterWaterfall);
@@ -610,6 +628,7 @@ impl<'a> Run<'a> {
             summary,
             support_draws,
             charges: self.charges,
+            notices: self.notices,
             conservation,
             warnings,
         })

@@ -34,7 +34,7 @@ pub(super) struct Balances {
 }
 
 impl Balances {
-    const FIXED: usize = 4;
+    const FIXED: usize = 5;
 
     pub(super) fn new(d: &Deal) -> Balances {
         let n = Self::FIXED + d.supports.len() + d.tranches.len() + d.fees.len() + d.taxes.len();
@@ -54,6 +54,7 @@ impl Balances {
             Account::Collection => 1,
             Account::Reserve => 2,
             Account::Originator => 3,
+            Account::Restatement => 4,
             Account::Support(i) => Self::FIXED + i,
             Account::Tranche(i) => Self::FIXED + s + i,
             Account::Fee(i) => Self::FIXED + s + t + i,
@@ -108,12 +109,15 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         .sum();
     let support_draws: Fen = run.support_total.iter().sum();
     let payments = b.payments();
-    let inflow = pool_cash + support_draws + run.reserve_funding;
+    // What the restatements brought in (negative: took out); zero outside `reconcile`.
+    let restated = sent(Account::Restatement);
+    let inflow = pool_cash + support_draws + run.reserve_funding + restated;
     let outflow = payments + run.collection + run.reserve;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
         reserve_funding: dec(run.reserve_funding)?,
+        restated: dec(restated)?,
         payments: dec(payments)?,
         collection_end: dec(run.collection)?,
         reserve_end: dec(run.reserve)?,
@@ -192,6 +196,19 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
                 && let Account::Tranche(i) = e.destination
             {
                 replay.principal(i, amount);
+            }
+            if e.action == Movement::PerUnitPrincipalResidual
+                && let Account::Tranche(i) = e.source
+            {
+                replay.principal(i, -amount);
+            }
+            if e.action == Movement::RestatePrincipal {
+                if let Account::Tranche(i) = e.destination {
+                    replay.principal(i, amount);
+                }
+                if let Account::Tranche(i) = e.source {
+                    replay.principal(i, -amount);
+                }
             }
         }
         if replay != *b {

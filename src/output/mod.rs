@@ -1,6 +1,6 @@
 //! Output: the run tables as Parquet files, and the terminal summary.
 //!
-//! [`write_run_tables`] writes the six tables of [`RunTable::ALL`] ([`RUN_FILES`]) for one or
+//! [`write_run_tables`] writes the tables of [`RunTable::ALL`] ([`RUN_FILES`]) for one or
 //! more priced runs, all or nothing; [`write_tables`] is the one atomic writer, also used for
 //! `scenarios.parquet` and `breakeven.parquet`. Every column is documented in docs/output.md.
 
@@ -8,6 +8,7 @@ pub mod breakeven;
 pub mod guard;
 pub mod parquet;
 pub mod rating;
+pub mod reconcile;
 pub mod scenarios;
 pub mod table;
 pub mod warnings;
@@ -41,7 +42,7 @@ pub const RUN_FILES: [&str; RunTable::ALL.len()] = {
 /// Prefix of the temporary directory created inside the output directory.
 pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
 
-/// Writes the six tables for one or more runs (stacked; every table has `deal` and `scenario`
+/// Writes the tables for one or more runs (stacked; every table has `deal` and `scenario`
 /// columns) into `dir`.
 ///
 /// Atomic: every table is first built in memory, then written into a fresh temporary directory

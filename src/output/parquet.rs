@@ -28,8 +28,8 @@ use rust_decimal::Decimal;
 
 use crate::analytics::measures::{PricedRun, TranchePricing};
 use crate::engine::result::{
-    ChargeRow, LedgerEntry, PeriodRow, PoolFlowRow, RunResult, RunTable, SupportDrawTotal,
-    TrancheFlowRow, TrancheSummary,
+    ChargeRow, LedgerEntry, NoticeRow, PeriodRow, PoolFlowRow, RunResult, RunTable,
+    SupportDrawTotal, TrancheFlowRow, TrancheSummary,
 };
 use crate::error::Error;
 
@@ -48,6 +48,8 @@ pub const SUPPORT_FILE: &str = RunTable::Support.file();
 
 /// File name of the fee and tax table.
 pub const FEES_FILE: &str = RunTable::Charges.file();
+/// File name of the payment notices table.
+pub const NOTICES_FILE: &str = RunTable::Notices.file();
 
 /// Precision of every Decimal column.
 pub const DECIMAL_PRECISION: usize = 18;
@@ -132,6 +134,11 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         }
         self.columns.push(Column::new(name.into(), values));
         Ok(())
+    }
+
+    fn int64(&mut self, name: &str, get: impl Fn(&T) -> i64) {
+        let values: Vec<i64> = self.rows.iter().map(|r| get(r.row)).collect();
+        self.columns.push(Column::new(name.into(), values));
     }
 
     fn date(&mut self, name: &str, get: impl Fn(&T) -> NaiveDate) {
@@ -237,6 +244,7 @@ pub fn run_table_frame(table: RunTable, runs: &[PricedRun]) -> Result<DataFrame,
         RunTable::Summary => summary_frame(runs),
         RunTable::Support => support_frame(runs),
         RunTable::Charges => charges_frame(runs),
+        RunTable::Notices => notices_frame(runs),
     }
 }
 
@@ -438,6 +446,34 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
     let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
     file.sync_all().map_err(|e| fail(e.to_string()))?;
     Ok(())
+}
+
+/// `payment_notices.parquet`: one row per outstanding tranche per payment date
+/// ([`NoticeRow`]); the per-100 figures are Decimal(18, `[notices] decimals`).
+pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    let rows = stack(runs, |r| &r.notices);
+    let mut t: Table<'_, '_, NoticeRow> = Table::new(NOTICES_FILE, &rows);
+    // Every run of one table comes from one deal; its scale is the deal's decimals.
+    let scale = rows.first().map_or(4, |r| {
+        r.row
+            .interest_per_100
+            .scale()
+            .max(r.row.total_per_100.scale())
+    });
+    t.string("tranche", |r| r.row.tranche.as_str());
+    t.int32("period", |x| x.period)?;
+    t.date("payment_date", |x| x.payment_date);
+    t.date("record_date", |x| x.record_date);
+    t.int64("units", |x| x.units);
+    t.decimal("interest_per_100", scale, |x| Some(x.interest_per_100))?;
+    t.decimal("principal_per_100", scale, |x| Some(x.principal_per_100))?;
+    t.decimal("total_per_100", scale, |x| Some(x.total_per_100))?;
+    t.money("interest_paid", |x| x.interest_paid)?;
+    t.money("principal_paid", |x| x.principal_paid)?;
+    t.money("residual", |x| x.residual)?;
+    t.money("face_per_100_after", |x| x.face_per_100_after)?;
+    t.money("csdc_fee", |x| x.csdc_fee)?;
+    t.finish()
 }
 
 #[cfg(test)]

@@ -121,15 +121,20 @@ pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) ->
 /// `pool cash + support draws + reserve funding = payments + collection end + reserve end`,
 /// with both sides and their difference.
 fn conservation_line(c: &Conservation) -> String {
-    let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding]);
+    let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding, c.restated]);
     let outflow = sum(&[c.payments, c.collection_end, c.reserve_end]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
         _ => None,
     };
     let show = |d: Option<Decimal>| d.map_or_else(|| "overflow".to_string(), format_money);
+    let restated = if c.restated.is_zero() {
+        String::new()
+    } else {
+        format!(" + restatements {}", format_money(c.restated))
+    };
     format!(
-        "conservation: pool cash {} + support draws {} + reserve funding {} = {}; \
+        "conservation: pool cash {} + support draws {} + reserve funding {}{restated} = {}; \
          payments {} + collection end {} + reserve end {} = {}; difference {}",
         format_money(c.pool_cash),
         format_money(c.support_draws),
@@ -280,6 +285,80 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
         ],
         &[false, false, true, true, false, true, true],
         &rows,
+    ));
+    out
+}
+
+/// The payment notice of period `period` of a run as Markdown, with the Chinese labels of a
+/// 收益分配报告 / 兑付兑息公告 (docs/auditing.md).
+pub fn notice_text(
+    deal: &crate::deal::Deal,
+    run: &crate::engine::result::RunResult,
+    period: u32,
+) -> String {
+    let rules = deal.notices;
+    let date = deal
+        .periods
+        .iter()
+        .find(|p| p.number == period)
+        .map(|p| p.date().to_string())
+        .unwrap_or_default();
+    let mut out = format!(
+        "# 收益分配报告 / 兑付兑息公告 (payment notice): {}\n\n\
+         * 兑付日 (payment date): {date}\n\
+         * 期次 (period): {period}\n\
+         * 情景 (scenario): {}\n\
+         * 每份面值 (face per unit): {} 元; 每百元金额取至小数点后 {} 位, {} ({}); \
+         中证登手续费率 (CSDC fee rate): {}\n\n",
+        deal.name,
+        run.scenario,
+        rules.face,
+        rules.decimals,
+        if rules.rounding == crate::money::Rounding::Truncate {
+            "截位"
+        } else {
+            "四舍五入"
+        },
+        rules.rounding.name(),
+        rules.csdc_fee_rate.normalize(),
+    );
+    out.push_str(
+        "| 证券简称 (tranche) | 权益登记日 (record date) | 份数 (units) | 每百元利息 (interest per 100) \
+         | 每百元本金 (principal per 100) | 每百元合计 (total per 100) | 利息总额 (interest paid) \
+         | 本金总额 (principal paid) | 尾差 (residual) | 兑付后每百元面值 (face per 100 after) \
+         | 中证登手续费 (CSDC fee) |\n",
+    );
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let rows: Vec<_> = run.notices.iter().filter(|n| n.period == period).collect();
+    for n in &rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            n.tranche.as_str(),
+            n.record_date,
+            n.units,
+            n.interest_per_100,
+            n.principal_per_100,
+            n.total_per_100,
+            format_money(n.interest_paid),
+            format_money(n.principal_paid),
+            format_money(n.residual),
+            n.face_per_100_after,
+            format_money(n.csdc_fee),
+        ));
+    }
+    if rows.is_empty() {
+        out.push_str("\n(no tranche is outstanding on this date)\n");
+    }
+    out.push_str(&format!(
+        "\n本期分配{}按每百元金额 × 份数支付 (the waterfall {} the per-unit amounts; `[notices] \
+         per_unit = {}`).",
+        if rules.per_unit { "已" } else { "未" },
+        if rules.per_unit {
+            "pays"
+        } else {
+            "does not pay"
+        },
+        rules.per_unit
     ));
     out
 }

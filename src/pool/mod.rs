@@ -1,6 +1,7 @@
 //! The pool: contractual schedules ([`amortization`]), their projection under a scenario
 //! ([`projection`]) and the rows it produces ([`rows`]).
 
+pub mod actuals;
 pub mod amortization;
 pub mod projection;
 pub mod rows;

@@ -86,6 +86,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     }
 
     let allow = allow(ctx, &raw.deal.allow);
+    let notices = notices(ctx, raw, &tranches);
 
     if ctx.error_count() > 0 {
         return None;
@@ -113,6 +114,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         triggers,
         scenario: scenario?,
         allow,
+        notices,
     };
     super::checks::deal(ctx, &deal, raw);
     ctx.silence(&deal.allow);
@@ -148,4 +150,71 @@ fn allow(ctx: &mut Ctx, names: &[String]) -> Vec<Check> {
         }
     }
     out
+}
+
+/// `[notices]`: the per-unit rules of payment notices (docs/auditing.md).
+fn notices(
+    ctx: &mut Ctx,
+    file: &schema::DealFile,
+    tranches: &[crate::deal::Tranche],
+) -> crate::deal::NoticeRules {
+    use super::Sign;
+    use crate::money::Rounding;
+    let mut r = crate::deal::NoticeRules::default();
+    let Some(n) = file.notices.as_ref() else {
+        return r;
+    };
+    if let Some(f) = n.face {
+        r.face = ctx.money("notices.face", f, Sign::Positive);
+    }
+    if let Some(d) = n.decimals {
+        r.decimals = ctx.int_in("notices.decimals", d, 0, 8, "decimal places");
+    }
+    if let Some(x) = n.rounding.as_deref() {
+        r.rounding = match x {
+            "truncate" => Rounding::Truncate,
+            "half_up" => Rounding::HalfUp,
+            _ => {
+                ctx.err(
+                    "notices.rounding",
+                    format!("unknown rounding rule `{x}`"),
+                    "one of: truncate, half_up",
+                );
+                Rounding::Truncate
+            }
+        };
+    }
+    if let Some(x) = n.csdc_fee_rate {
+        r.csdc_fee_rate = ctx.fraction("notices.csdc_fee_rate", x, false);
+    }
+    r.per_unit = n.per_unit.unwrap_or(false);
+    if r.per_unit && r.rounding == Rounding::HalfUp {
+        ctx.err(
+            "notices.rounding",
+            "`per_unit = true` with `rounding = \"half_up\"`: a rounded-up rate times the units \
+             can pay more than the waterfall has",
+            "rounding = \"truncate\" with per_unit = true (half_up only for notices that are \
+             reported)",
+        );
+    }
+    if r.face > rust_decimal::Decimal::ZERO {
+        for t in tranches {
+            let i = file
+                .tranches
+                .iter()
+                .position(|x| x.name == t.name)
+                .unwrap_or(0);
+            if !(t.balance % r.face).is_zero() {
+                ctx.err(
+                    &format!("tranches[{i}].balance"),
+                    format!(
+                        "tranche {} has a balance of {}, not a whole number of units of {} yuan",
+                        t.name, t.balance, r.face
+                    ),
+                    format!("a multiple of notices.face ({})", r.face),
+                );
+            }
+        }
+    }
+    r
 }

@@ -4,6 +4,7 @@
 //! after that runs to the end and all of its errors are reported, each with the file, line,
 //! column and key path. The format is documented in `docs/deal-format.md`.
 
+mod actuals;
 mod assets;
 mod checks;
 mod dates;
@@ -53,6 +54,32 @@ pub fn deal_from_str(file: &str, source: &str) -> Result<Loaded, Error> {
 pub fn load_deal(path: &Path) -> Result<Loaded, Error> {
     let text = read(path)?;
     deal_from_str(&path.display().to_string(), &text)
+}
+
+/// Validates an actuals file's text against `deal` (docs/auditing.md).
+pub fn actuals_from_str(
+    file: &str,
+    source: &str,
+    deal: &Deal,
+) -> Result<crate::actuals::Actuals, Error> {
+    let text = strip_bom(source);
+    if text.trim().is_empty() {
+        return Err(Error::Input(vec![empty_file(
+            file,
+            "periods",
+            "[[periods]]",
+        )]));
+    }
+    let (index, raw) = SourceIndex::load::<schema::ActualsFile>(file, text)?;
+    let mut ctx = Ctx::new(&index);
+    let actuals = actuals::build(&mut ctx, &raw, deal);
+    ctx.finish(actuals).map(|(a, _)| a)
+}
+
+/// Reads and validates an actuals file against `deal`.
+pub fn load_actuals(path: &Path, deal: &Deal) -> Result<crate::actuals::Actuals, Error> {
+    let text = read(path)?;
+    actuals_from_str(&path.display().to_string(), &text, deal)
 }
 
 /// Validates a scenario file against `deal`: its listed scenarios followed by its grid's

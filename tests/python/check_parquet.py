@@ -16,7 +16,9 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
       ledger: every amount > 0;
       periods: available_funds = pool_cash + cash_brought_forward on every row;
       fees: arrears = due - paid on every row, and per (deal, scenario, period) the paid taxes
-            and fees sum to periods.taxes_paid and periods.fees_paid.
+            and fees sum to periods.taxes_paid and periods.fees_paid;
+      payment_notices: total_per_100 = interest_per_100 + principal_per_100, the record date
+            before the payment date, and 0 <= face_per_100_after <= 100 on every row.
 
 Prints one line per check, then `N passed, 0 failed`. Stops at the first failure with a
 message, `N passed, 1 failed`, and exit status 1. Exit status 2 on bad usage.
@@ -170,6 +172,25 @@ SCHEMA = OrderedDict(
                 ("arrears", MONEY),
             ],
         ),
+        (
+            "payment_notices.parquet",
+            KEY
+            + [
+                ("tranche", STR),
+                ("period", INT),
+                ("payment_date", DATE),
+                ("record_date", DATE),
+                ("units", ("int64", pa.int64())),
+                ("interest_per_100", ("per100", pa.decimal128(18, 4))),
+                ("principal_per_100", ("per100", pa.decimal128(18, 4))),
+                ("total_per_100", ("per100", pa.decimal128(18, 4))),
+                ("interest_paid", MONEY),
+                ("principal_paid", MONEY),
+                ("residual", MONEY),
+                ("face_per_100_after", MONEY),
+                ("csdc_fee", MONEY),
+            ],
+        ),
     ]
 )
 
@@ -256,6 +277,15 @@ def check_files(c, directory):
 
 def check_invariants(c, t):
     flows = t["tranche_flows.parquet"]
+    notices = t["payment_notices.parquet"]
+    for r in rows(
+        notices,
+        ["interest_per_100", "principal_per_100", "total_per_100", "record_date", "payment_date",
+         "face_per_100_after"],
+    ):
+        c.check(r[2] == r[0] + r[1], "payment_notices: total = interest + principal per 100", str(r))
+        c.check(r[3] < r[4], "payment_notices: record date before the payment date", str(r))
+        c.check(0 <= r[5] <= 100, "payment_notices: face per 100 after in [0, 100]", str(r))
     fr = rows(
         flows,
         [

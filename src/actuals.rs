@@ -1,0 +1,85 @@
+//! A deal's actuals (docs/auditing.md): what was collected and paid on each past payment date,
+//! validated against the deal ([`crate::validate::actuals_from_str`]). Every amount is exact
+//! whole fen; a line the file leaves out is `None` and is not compared.
+
+use rust_decimal::Decimal;
+
+/// Collections of one collection period (of the pool or of one obligor).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Collections {
+    /// Scheduled principal collected (正常回收本金), without prepayments.
+    pub principal: Decimal,
+    /// Interest collected.
+    pub interest: Decimal,
+    /// Prepaid principal (提前还款).
+    pub prepayments: Decimal,
+    /// Performing balance that defaulted in the period (新增违约).
+    pub defaults: Decimal,
+    /// Recoveries received (违约回收).
+    pub recoveries: Decimal,
+    /// Performing balance at the end of the period; when not given, the balance at its start
+    /// less principal, prepayments and defaults.
+    pub balance_end: Option<Decimal>,
+}
+
+impl Collections {
+    /// Cash from instalments: principal, prepayments and interest (recoveries apart).
+    pub fn collected(&self) -> Decimal {
+        self.principal + self.prepayments + self.interest
+    }
+
+    /// Adds `o` to these totals (`balance_end` summed when both have one).
+    pub fn add(&mut self, o: &Collections) {
+        self.principal += o.principal;
+        self.interest += o.interest;
+        self.prepayments += o.prepayments;
+        self.defaults += o.defaults;
+        self.recoveries += o.recoveries;
+        self.balance_end = match (self.balance_end, o.balance_end) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+    }
+}
+
+/// One past payment date as reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActualPeriod {
+    /// Index of the payment date in `deal.periods`.
+    pub index: usize,
+    /// The pool's totals (the sum of the obligors' when the file gives them per obligor).
+    pub pool: Collections,
+    /// Per obligor, indexed like `deal.obligors`, when the file gives them.
+    pub obligors: Option<Vec<Collections>>,
+    /// Paid per tax, fee and support (draws), indexed like the deal's lists.
+    pub taxes: Vec<Option<Decimal>>,
+    pub fees: Vec<Option<Decimal>>,
+    pub supports: Vec<Option<Decimal>>,
+    pub reserve_draws: Option<Decimal>,
+    /// Paid per tranche.
+    pub interest: Vec<Option<Decimal>>,
+    pub principal: Vec<Option<Decimal>>,
+    pub residual: Vec<Option<Decimal>>,
+    /// Account balances after the payment date.
+    pub collection_balance: Option<Decimal>,
+    pub reserve_balance: Option<Decimal>,
+    /// The triggers declared tripped (indices into `deal.triggers`), when stated.
+    pub triggers: Option<Vec<usize>>,
+}
+
+/// The actuals of a deal: its first payment dates, in order, without gaps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actuals {
+    pub periods: Vec<ActualPeriod>,
+}
+
+impl Actuals {
+    /// How many payment dates are actual.
+    pub fn len(&self) -> usize {
+        self.periods.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.periods.is_empty()
+    }
+}

@@ -1,0 +1,236 @@
+//! Reconciliation of a deal's actuals with its waterfall, the in-life run (actual periods,
+//! then the projection from the actual state) and the CSRC Art. 39 flags (docs/auditing.md).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::actuals::Actuals;
+use crate::deal::Deal;
+use crate::engine::ledger::{Account, Movement};
+use crate::engine::result::RunResult;
+use crate::error::Result;
+use crate::pool::actuals::rebased;
+use crate::pool::projection::{PoolProjection, project};
+use crate::scenario::Scenario;
+
+/// One reported line of one payment date: what the waterfall says and what was reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconLine {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    /// `tax`, `fee`, `support_draw`, `reserve_draw`, `interest`, `principal`, `residual`,
+    /// `account` or `trigger`.
+    pub line: &'static str,
+    /// The tax, fee, support, tranche, account or trigger name.
+    pub item: String,
+    pub model: Decimal,
+    pub actual: Decimal,
+}
+
+impl ReconLine {
+    /// Actual less model.
+    pub fn difference(&self) -> Decimal {
+        self.actual - self.model
+    }
+}
+
+/// One payment date of the in-life run: actual or projected, and the Art. 39 flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InLifeRow {
+    pub period: u32,
+    pub payment_date: NaiveDate,
+    /// True for the payment dates of the actuals file.
+    pub actual: bool,
+    /// Pool cash of the period (collections and recoveries): actual, or projected from the
+    /// actual state.
+    pub pool_cash: Decimal,
+    /// The pool cash the deal's scenario projected at issue.
+    pub forecast_cash: Decimal,
+    /// `pool_cash` more than 20% below `forecast_cash`: 5 × pool_cash < 4 × forecast_cash.
+    pub cash_flag: bool,
+    /// Defaults less recoveries from the cutoff to the end of the period.
+    pub cumulative_net_loss: Decimal,
+    /// Sum of every tranche's balance after the payment date (on an actual date, after the
+    /// restatement to the reported principal).
+    pub outstanding_principal: Decimal,
+    /// `cumulative_net_loss` above 10% of `outstanding_principal`:
+    /// 10 × loss > outstanding (any loss once nothing is outstanding).
+    pub loss_flag: bool,
+}
+
+/// What `ipabs reconcile` computes.
+#[derive(Debug, Clone)]
+pub struct Reconciliation {
+    /// Every reported line, in period order, then tax, fee, support, reserve, tranche,
+    /// account and trigger order.
+    pub lines: Vec<ReconLine>,
+    /// The run on actual collections followed by the projection from the actual state.
+    pub run: RunResult,
+    pub in_life: Vec<InLifeRow>,
+}
+
+impl Reconciliation {
+    /// The lines that differ.
+    pub fn differences(&self) -> impl Iterator<Item = &ReconLine> {
+        self.lines.iter().filter(|l| l.model != l.actual)
+    }
+}
+
+/// Runs `deal` under `scenario` on the actual collections of `actuals`, then on the at-issue
+/// projection rebased on the actual pool, and compares every reported line.
+pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<Reconciliation> {
+    scenario.check(deal.obligors.len(), deal.supports.len())?;
+    let at_issue = project(deal, scenario)?;
+    let pool = rebased(deal, actuals, &at_issue)?;
+    let in_pool = pool.clone();
+    let run = crate::engine::run_restated(deal, scenario, pool, actuals)?;
+    let lines = compare(deal, actuals, &run);
+    let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
+    Ok(Reconciliation {
+        lines,
+        run,
+        in_life,
+    })
+}
+
+fn compare(deal: &Deal, actuals: &Actuals, run: &RunResult) -> Vec<ReconLine> {
+    let mut out = Vec::new();
+    let nt = deal.tranches.len();
+    for a in &actuals.periods {
+        let k = a.index;
+        let p = deal.periods[k];
+        let mut push = |line: &'static str, item: &str, model: Decimal, actual: Option<Decimal>| {
+            if let Some(actual) = actual {
+                out.push(ReconLine {
+                    period: p.number,
+                    payment_date: p.date(),
+                    line,
+                    item: item.to_string(),
+                    model,
+                    actual,
+                });
+            }
+        };
+        let charges: Vec<_> = run
+            .charges
+            .iter()
+            .filter(|c| c.period == p.number)
+            .collect();
+        let charge = |kind: &str, name: &str| {
+            charges
+                .iter()
+                .find(|c| c.kind.as_str() == kind && c.name.as_str() == name)
+                .map_or(Decimal::ZERO, |c| c.paid)
+        };
+        for (t, v) in deal.taxes.iter().zip(&a.taxes) {
+            push("tax", &t.name, charge("tax", &t.name), *v);
+        }
+        for (f, v) in deal.fees.iter().zip(&a.fees) {
+            push("fee", &f.name, charge("fee", &f.name), *v);
+        }
+        for (i, (s, v)) in deal.supports.iter().zip(&a.supports).enumerate() {
+            let model = run
+                .ledger
+                .iter()
+                .filter(|e| {
+                    e.period == p.number
+                        && e.action == Movement::DrawSupport
+                        && e.source == Account::Support(i)
+                })
+                .map(|e| e.amount)
+                .sum();
+            push("support_draw", &s.name, model, *v);
+        }
+        let row = run.periods.iter().find(|r| r.period == p.number);
+        if let Some(r) = row {
+            push("reserve_draw", "reserve", r.reserve_draws, a.reserve_draws);
+        }
+        for i in 0..nt {
+            let name = &deal.tranches[i].name;
+            let f = run
+                .tranche_flows
+                .iter()
+                .find(|f| f.period == p.number && f.tranche.as_str() == name.as_str());
+            if let Some(f) = f {
+                push("interest", name, f.interest_paid, a.interest[i]);
+                push("principal", name, f.principal_paid, a.principal[i]);
+                push("residual", name, f.residual_paid, a.residual[i]);
+            }
+        }
+        if let Some(r) = row {
+            push(
+                "account",
+                "collection",
+                r.collection_balance_end,
+                a.collection_balance,
+            );
+            push(
+                "account",
+                "reserve",
+                r.reserve_balance_end,
+                a.reserve_balance,
+            );
+            if let Some(declared) = &a.triggers {
+                for (j, t) in deal.triggers.iter().enumerate() {
+                    let model = r.triggers_tripped.split(',').any(|n| n == t.name);
+                    let one = |b: bool| if b { Decimal::ONE } else { Decimal::ZERO };
+                    push(
+                        "trigger",
+                        &t.name,
+                        one(model),
+                        Some(one(declared.contains(&j))),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn in_life(
+    deal: &Deal,
+    actual: usize,
+    run: &RunResult,
+    pool: &PoolProjection,
+    at_issue: &PoolProjection,
+) -> Vec<InLifeRow> {
+    let mut recovered = Decimal::ZERO;
+    let mut out = Vec::with_capacity(deal.periods.len());
+    for (k, p) in deal.periods.iter().enumerate() {
+        let pc = &pool.periods[k];
+        recovered += pc.recovered;
+        let loss = (pc.cumulative_defaults - recovered).max(Decimal::ZERO);
+        // The balances after the date: the waterfall's, less the principal restated to the
+        // reported figures after it.
+        let restated: Decimal = run
+            .ledger
+            .iter()
+            .filter(|e| e.period == p.number && e.action == Movement::RestatePrincipal)
+            .map(|e| match e.destination {
+                Account::Tranche(_) => e.amount,
+                _ => -e.amount,
+            })
+            .sum();
+        let outstanding: Decimal = run
+            .tranche_flows
+            .iter()
+            .filter(|f| f.period == p.number)
+            .map(|f| f.balance_end)
+            .sum::<Decimal>()
+            - restated;
+        let cash = pc.cash();
+        let forecast = at_issue.periods[k].cash();
+        out.push(InLifeRow {
+            period: p.number,
+            payment_date: p.date(),
+            actual: k < actual,
+            pool_cash: cash,
+            forecast_cash: forecast,
+            cash_flag: Decimal::from(5) * cash < Decimal::from(4) * forecast,
+            cumulative_net_loss: loss,
+            outstanding_principal: outstanding,
+            loss_flag: loss > Decimal::ZERO && Decimal::TEN * loss > outstanding,
+        });
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! Payment notices per 100 yuan of face (docs/auditing.md), and with `[notices] per_unit` the
+//! waterfall paying exactly what the per-unit figures pay.
+//!
+//! For a tranche of initial balance `B` paying `X` (interest or principal) on a date:
+//! * `x = X × 100 / B` per 100 yuan of face, rounded once to `decimals` places by the notice
+//!   rule (truncate by default), computed in integers: `X_fen × 100 × 10^d / B_fen`;
+//! * paid to holders `x × B / 100` (= per-unit figure × units), rounded once to the fen by the
+//!   same rule: `m × B_fen / (100 × 10^d)` for the mantissa `m` of `x`;
+//! * the residual (尾差) `X − paid`. With `per_unit`, the residual goes back from the tranche to
+//!   the collection account (a [`Movement::PerUnitInterestResidual`] or
+//!   [`Movement::PerUnitPrincipalResidual`] entry) and is carried: unpaid interest becomes the
+//!   tranche's interest shortfall, unpaid principal stays in its balance.
+
+use super::ledger::{Account, Movement};
+use super::result::NoticeRow;
+use super::state::{Run, dec};
+use crate::error::{Error, Result};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen};
+use rust_decimal::Decimal;
+
+/// `num / den` rounded by `mode` (den > 0).
+fn div(num: i128, den: i128, mode: Rounding) -> i128 {
+    let q = num.div_euclid(den);
+    let r = num.rem_euclid(den);
+    match mode {
+        Rounding::Truncate => {
+            if num < 0 && r != 0 {
+                q + 1
+            } else {
+                q
+            }
+        }
+        Rounding::HalfUp => {
+            if num >= 0 {
+                if 2 * r >= den { q + 1 } else { q }
+            } else if 2 * r > den {
+                q + 1
+            } else {
+                q
+            }
+        }
+    }
+}
+
+fn overflow() -> Error {
+    Error::Internal("a payment-notice figure is beyond 128-bit range".into())
+}
+
+/// The mantissa of `amount × 100 / initial` at `decimals` places.
+pub fn per_100(amount: Fen, initial: Fen, decimals: u32, mode: Rounding) -> Result<i128> {
+    let num = amount
+        .checked_mul(100 * 10i128.pow(decimals))
+        .ok_or_else(overflow)?;
+    Ok(div(num, initial, mode))
+}
+
+/// What a per-100 figure (mantissa `m` at `decimals`) pays on `initial`, in fen.
+pub fn paid_of(m: i128, initial: Fen, decimals: u32, mode: Rounding) -> Result<Fen> {
+    let num = m.checked_mul(initial).ok_or_else(overflow)?;
+    Ok(div(num, 100 * 10i128.pow(decimals), mode))
+}
+
+impl Run<'_> {
+    /// The notices of payment date `k`, after its waterfall; with `per_unit`, the residuals
+    /// go back to the collection account.
+    pub(super) fn notices(&mut self, k: usize) -> Result<()> {
+        let deal = self.deal;
+        let rules = deal.notices;
+        let face = crate::money::to_fen(rules.face);
+        let d = rules.decimals;
+        let last = k + 1 == deal.periods.len();
+        let p = deal.periods[k];
+        for (i, t) in deal.tranches.iter().enumerate() {
+            let initial = crate::money::to_fen(t.balance);
+            let before = self.balance[i] + self.paid.principal[i];
+            if face <= 0 || initial <= 0 || initial % face != 0 || before <= 0 {
+                continue;
+            }
+            let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
+            let m_i = per_100(x_i, initial, d, rules.rounding)?;
+            let m_p = per_100(x_p, initial, d, rules.rounding)?;
+            let paid_i = paid_of(m_i, initial, d, rules.rounding)?;
+            let paid_p = paid_of(m_p, initial, d, rules.rounding)?;
+            if rules.per_unit {
+                let back = (Account::Tranche(i), Account::Collection);
+                let r_i = x_i - paid_i;
+                let r_p = x_p - paid_p;
+                self.entry(
+                    0,
+                    Movement::PerUnitInterestResidual,
+                    self.labels.tranche[i].clone(),
+                    back,
+                    r_i,
+                    "interest the per-unit figure does not pay (尾差), kept and carried",
+                );
+                self.entry(
+                    0,
+                    Movement::PerUnitPrincipalResidual,
+                    self.labels.tranche[i].clone(),
+                    back,
+                    r_p,
+                    "principal the per-unit figure does not pay (尾差), kept and carried",
+                );
+                self.collection += r_i + r_p;
+                self.paid.interest[i] = paid_i;
+                self.paid.principal[i] = paid_p;
+                self.balance[i] += r_p;
+            }
+            let after = self.balance[i];
+            let face_after = div(after * 10_000, initial, rules.rounding);
+            let fee = fen_times(
+                paid_i + paid_p,
+                &[rules.csdc_fee_rate],
+                Ratio::ONE,
+                deal.rounding,
+            )
+            .ok_or_else(overflow)?;
+            let final_payment = last || after == 0;
+            let dm = |m: i128| -> Result<Decimal> {
+                Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())
+            };
+            self.notices.push(NoticeRow {
+                period: p.number,
+                payment_date: p.date(),
+                tranche: self.labels.tranche[i].clone(),
+                record_date: deal
+                    .calendar
+                    .add_business_days(p.date(), if final_payment { -3 } else { -1 }),
+                units: i64::try_from(initial / face).map_err(|_| overflow())?,
+                interest_per_100: dm(m_i)?,
+                principal_per_100: dm(m_p)?,
+                total_per_100: dm(m_i + m_p)?,
+                interest_paid: dec(paid_i)?,
+                principal_paid: dec(paid_p)?,
+                residual: dec(x_i - paid_i + x_p - paid_p)?,
+                face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
+                    .map_err(|_| overflow())?,
+                csdc_fee: from_fen(fee).ok_or_else(overflow)?,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_rounds_once() {
+        assert_eq!(div(7, 2, Rounding::Truncate), 3);
+        assert_eq!(div(7, 2, Rounding::HalfUp), 4);
+        assert_eq!(div(-7, 2, Rounding::Truncate), -3);
+        assert_eq!(div(-7, 2, Rounding::HalfUp), -4);
+        assert_eq!(div(5, 3, Rounding::HalfUp), 2);
+        assert_eq!(div(4, 3, Rounding::HalfUp), 1);
+    }
+}

@@ -1,0 +1,133 @@
+//! `reconciliation.parquet` and `in_life.parquet` (docs/output.md), and the terminal listing
+//! of the lines that differ.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, exact_mantissa};
+use crate::analytics::reconcile::{InLifeRow, ReconLine, Reconciliation};
+use crate::error::Error;
+
+/// The file of every reconciled line.
+pub const RECONCILIATION_FILE: &str = "reconciliation.parquet";
+/// The file of every payment date's `actual` flag and CSRC Art. 39 flags.
+pub const IN_LIFE_FILE: &str = "in_life.parquet";
+
+fn money(file: &'static str, name: &str, values: Vec<Decimal>) -> Result<Column, Error> {
+    let err = |message: String| Error::Write {
+        path: PathBuf::from(file),
+        message: format!("column `{name}`: {message}"),
+    };
+    let mantissas = values
+        .iter()
+        .map(|&d| exact_mantissa(d, MONEY_SCALE).map(Some))
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(err)?;
+    Ok(
+        Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
+            .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)
+            .map_err(|e| err(e.to_string()))?
+            .into_series()
+            .into_column(),
+    )
+}
+
+fn frame(file: &'static str, height: usize, columns: Vec<Column>) -> Result<DataFrame, Error> {
+    DataFrame::new(height, columns).map_err(|e| Error::Write {
+        path: PathBuf::from(file),
+        message: e.to_string(),
+    })
+}
+
+fn ints(name: &str, v: impl Iterator<Item = u32>) -> Column {
+    Column::new(name.into(), v.map(|x| x as i32).collect::<Vec<i32>>())
+}
+
+fn dates(name: &str, v: impl Iterator<Item = NaiveDate>) -> Column {
+    Column::new(name.into(), v.collect::<Vec<NaiveDate>>())
+}
+
+/// `reconciliation.parquet`: deal, period, payment_date, line, item, model, actual,
+/// difference (actual − model).
+pub fn reconciliation_frame(deal: &str, lines: &[ReconLine]) -> Result<DataFrame, Error> {
+    let f = RECONCILIATION_FILE;
+    let columns = vec![
+        Column::new("deal".into(), vec![deal; lines.len()]),
+        ints("period", lines.iter().map(|l| l.period)),
+        dates("payment_date", lines.iter().map(|l| l.payment_date)),
+        Column::new(
+            "line".into(),
+            lines.iter().map(|l| l.line).collect::<Vec<&str>>(),
+        ),
+        Column::new(
+            "item".into(),
+            lines.iter().map(|l| l.item.as_str()).collect::<Vec<&str>>(),
+        ),
+        money(f, "model", lines.iter().map(|l| l.model).collect())?,
+        money(f, "actual", lines.iter().map(|l| l.actual).collect())?,
+        money(
+            f,
+            "difference",
+            lines.iter().map(|l| l.difference()).collect(),
+        )?,
+    ];
+    frame(f, lines.len(), columns)
+}
+
+/// `in_life.parquet`: one row per payment date of the in-life run.
+pub fn in_life_frame(deal: &str, scenario: &str, rows: &[InLifeRow]) -> Result<DataFrame, Error> {
+    let f = IN_LIFE_FILE;
+    let bools = |name: &str, g: fn(&InLifeRow) -> bool| {
+        Column::new(name.into(), rows.iter().map(g).collect::<Vec<bool>>())
+    };
+    let columns = vec![
+        Column::new("deal".into(), vec![deal; rows.len()]),
+        Column::new("scenario".into(), vec![scenario; rows.len()]),
+        ints("period", rows.iter().map(|r| r.period)),
+        dates("payment_date", rows.iter().map(|r| r.payment_date)),
+        bools("actual", |r| r.actual),
+        money(f, "pool_cash", rows.iter().map(|r| r.pool_cash).collect())?,
+        money(
+            f,
+            "forecast_cash",
+            rows.iter().map(|r| r.forecast_cash).collect(),
+        )?,
+        bools("cash_flag", |r| r.cash_flag),
+        money(
+            f,
+            "cumulative_net_loss",
+            rows.iter().map(|r| r.cumulative_net_loss).collect(),
+        )?,
+        money(
+            f,
+            "outstanding_principal",
+            rows.iter().map(|r| r.outstanding_principal).collect(),
+        )?,
+        bools("loss_flag", |r| r.loss_flag),
+    ];
+    frame(f, rows.len(), columns)
+}
+
+/// The lines that differ, grouped by period, as printed by `ipabs reconcile`.
+pub fn differences_text(r: &Reconciliation) -> String {
+    let mut out = String::new();
+    let mut last = None;
+    for l in r.differences() {
+        if last != Some(l.period) {
+            out.push_str(&format!("period {} ({}):\n", l.period, l.payment_date));
+            last = Some(l.period);
+        }
+        out.push_str(&format!(
+            "  {:<13} {:<16} model {:>18.2}  actual {:>18.2}  difference {:>18.2}\n",
+            l.line,
+            l.item,
+            l.model,
+            l.actual,
+            l.difference()
+        ));
+    }
+    out
+}

@@ -1,0 +1,295 @@
+//! Validates an actuals file against its deal (docs/auditing.md).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::spans::join_key;
+use super::{Ctx, Names, Sign};
+use crate::actuals::{ActualPeriod, Actuals, Collections};
+use crate::deal::Deal;
+use crate::schema;
+
+/// Builds the actuals; `None` when an error was reported.
+pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Option<Actuals> {
+    let before = ctx.error_count();
+    if let Some(a) = &raw.actuals
+        && let Some(name) = &a.deal
+        && *name != deal.name
+    {
+        ctx.err(
+            "actuals.deal",
+            format!(
+                "the actuals are for deal `{name}`, but the deal file is `{}`",
+                deal.name
+            ),
+            format!("deal = \"{}\" (or no `deal` key)", deal.name),
+        );
+    }
+    if raw.periods.is_empty() {
+        ctx.err(
+            "",
+            "the file has no [[periods]]",
+            "one [[periods]] table per past payment date, from period 1 (docs/auditing.md)",
+        );
+        return None;
+    }
+    let names = |what: &'static str, v: Vec<&str>| Names::from_list(what, v.into_iter());
+    let taxes = names("tax", deal.taxes.iter().map(|t| t.name.as_str()).collect());
+    let fees = names("fee", deal.fees.iter().map(|t| t.name.as_str()).collect());
+    let supports = names(
+        "support",
+        deal.supports.iter().map(|t| t.name.as_str()).collect(),
+    );
+    let tranches = names(
+        "tranche",
+        deal.tranches.iter().map(|t| t.name.as_str()).collect(),
+    );
+    let obligors = names(
+        "obligor",
+        deal.obligors.iter().map(|t| t.name.as_str()).collect(),
+    );
+    let triggers = names(
+        "trigger",
+        deal.triggers.iter().map(|t| t.name.as_str()).collect(),
+    );
+    let n = deal.periods.len();
+    let mut out = Vec::with_capacity(raw.periods.len());
+    for (i, p) in raw.periods.iter().enumerate() {
+        let at = format!("periods[{i}]");
+        let key = |k: &str| format!("{at}.{k}");
+        // Period number: 1..=n, in order from 1 without gaps.
+        let want = i as i64 + 1;
+        let index = if p.period < 1 || p.period > n as i64 {
+            ctx.err(
+                &key("period"),
+                format!("the deal has no period {}", p.period),
+                format!("a period from 1 to {n} (the deal's payment dates)"),
+            );
+            None
+        } else if p.period != want {
+            let problem = if i > 0 && p.period <= raw.periods[i - 1].period {
+                format!(
+                    "period {} comes after period {}: periods out of order or repeated",
+                    p.period,
+                    raw.periods[i - 1].period
+                )
+            } else {
+                format!("period {} leaves out period {want}", p.period)
+            };
+            ctx.err(
+                &key("period"),
+                problem,
+                format!("period = {want}: the periods in order from 1, without gaps"),
+            );
+            None
+        } else {
+            Some((p.period - 1) as usize)
+        };
+        let date = ctx.date(&key("payment_date"), p.payment_date);
+        if let Some(k) = index {
+            let pd = deal.periods[k];
+            if date != pd.date() {
+                let other = deal
+                    .periods
+                    .iter()
+                    .find(|q| q.date() == date)
+                    .map(|q| format!(" (it is the date of period {})", q.number))
+                    .unwrap_or_else(|| " (not a payment date of the deal)".to_string());
+                ctx.err(
+                    &key("payment_date"),
+                    format!(
+                        "{date} is not the payment date of period {}{other}",
+                        pd.number
+                    ),
+                    format!("payment_date = {}", pd.date()),
+                );
+            }
+        }
+        // Collections.
+        let pool = p.pool.as_ref().map(|c| {
+            collections(
+                ctx,
+                &key("pool"),
+                (c.principal, c.interest),
+                [c.prepayments, c.defaults, c.recoveries],
+                c.balance_end,
+            )
+        });
+        let per_obligor = if p.obligors.is_empty() {
+            None
+        } else {
+            let mut v = vec![Collections::default(); deal.obligors.len()];
+            let mut seen = vec![false; deal.obligors.len()];
+            for (j, o) in p.obligors.iter().enumerate() {
+                let op = format!("{at}.obligors[{j}]");
+                let c = collections(
+                    ctx,
+                    &op,
+                    (o.principal, o.interest),
+                    [o.prepayments, o.defaults, o.recoveries],
+                    o.balance_end,
+                );
+                if let Some(x) = obligors.resolve(ctx, &format!("{op}.name"), &o.name) {
+                    if seen[x] {
+                        ctx.err(
+                            &format!("{op}.name"),
+                            format!(
+                                "obligor `{}` is listed twice in period {}",
+                                o.name, p.period
+                            ),
+                            "each obligor at most once per period",
+                        );
+                    }
+                    seen[x] = true;
+                    v[x] = c;
+                }
+            }
+            Some(v)
+        };
+        let total = match (&pool, &per_obligor) {
+            (None, None) => {
+                ctx.err(
+                    &at,
+                    format!("period {} has no collections", p.period),
+                    "a [periods.pool] table (principal, interest, …) or [[periods.obligors]]",
+                );
+                Collections::default()
+            }
+            (Some(c), None) => *c,
+            (pool, Some(v)) => {
+                let mut t = Collections {
+                    balance_end: Some(Decimal::ZERO),
+                    ..Collections::default()
+                };
+                v.iter().for_each(|c| t.add(c));
+                if let Some(c) = pool {
+                    let same = c.principal == t.principal
+                        && c.interest == t.interest
+                        && c.prepayments == t.prepayments
+                        && c.defaults == t.defaults
+                        && c.recoveries == t.recoveries
+                        && (c.balance_end.is_none() || c.balance_end == t.balance_end);
+                    if !same {
+                        ctx.err(
+                            &key("pool"),
+                            format!(
+                                "the pool totals of period {} differ from the sum of its obligors \
+                                 (principal {}, interest {}, prepayments {}, defaults {}, \
+                                 recoveries {})",
+                                p.period,
+                                t.principal,
+                                t.interest,
+                                t.prepayments,
+                                t.defaults,
+                                t.recoveries
+                            ),
+                            "pool totals equal to the sum of [[periods.obligors]], or only one \
+                             of the two",
+                        );
+                    }
+                    t.balance_end = c.balance_end.or(t.balance_end);
+                }
+                t
+            }
+        };
+        let amounts = |ctx: &mut Ctx, what: &str, table: &Names, m: &BTreeMap<String, Decimal>| {
+            let mut v: Vec<Option<Decimal>> = Vec::new();
+            let mut out = Vec::new();
+            for (name, &x) in m {
+                let path = join_key(&key(what), name);
+                let x = ctx.money(&path, x, Sign::NonNegative);
+                if let Some(ix) = table.resolve(ctx, &path, name) {
+                    out.push((ix, x));
+                }
+            }
+            for (ix, x) in out {
+                if ix >= v.len() {
+                    v.resize(ix + 1, None);
+                }
+                v[ix] = Some(x);
+            }
+            v
+        };
+        let mut tax = amounts(ctx, "taxes", &taxes, &p.taxes);
+        tax.resize(deal.taxes.len(), None);
+        let mut fee = amounts(ctx, "fees", &fees, &p.fees);
+        fee.resize(deal.fees.len(), None);
+        let mut support = amounts(ctx, "supports", &supports, &p.supports);
+        support.resize(deal.supports.len(), None);
+        let reserve_draws = p
+            .reserve_draws
+            .map(|x| ctx.money(&key("reserve_draws"), x, Sign::NonNegative));
+        let nt = deal.tranches.len();
+        let (mut interest, mut principal, mut residual) =
+            (vec![None; nt], vec![None; nt], vec![None; nt]);
+        for (name, t) in &p.tranches {
+            let tp = join_key(&key("tranches"), name);
+            let Some(ix) = tranches.resolve(ctx, &tp, name) else {
+                continue;
+            };
+            let mut m = |k: &str, v: Option<Decimal>| {
+                v.map(|x| ctx.money(&format!("{tp}.{k}"), x, Sign::NonNegative))
+            };
+            interest[ix] = m("interest", t.interest);
+            principal[ix] = m("principal", t.principal);
+            residual[ix] = m("residual", t.residual);
+        }
+        let (collection_balance, reserve_balance) = match &p.accounts {
+            None => (None, None),
+            Some(a) => (
+                a.collection
+                    .map(|x| ctx.money(&key("accounts.collection"), x, Sign::NonNegative)),
+                a.reserve
+                    .map(|x| ctx.money(&key("accounts.reserve"), x, Sign::NonNegative)),
+            ),
+        };
+        let trig = p.triggers.as_ref().map(|list| {
+            let mut v = Vec::new();
+            for (j, name) in list.iter().enumerate() {
+                if let Some(ix) = triggers.resolve(ctx, &format!("{at}.triggers[{j}]"), name)
+                    && !v.contains(&ix)
+                {
+                    v.push(ix);
+                }
+            }
+            v.sort_unstable();
+            v
+        });
+        out.push(ActualPeriod {
+            index: index.unwrap_or(0),
+            pool: total,
+            obligors: per_obligor,
+            taxes: tax,
+            fees: fee,
+            supports: support,
+            reserve_draws,
+            interest,
+            principal,
+            residual,
+            collection_balance,
+            reserve_balance,
+            triggers: trig,
+        });
+    }
+    (ctx.error_count() == before).then_some(Actuals { periods: out })
+}
+
+/// Checks one set of collections at `at`.
+fn collections(
+    ctx: &mut Ctx,
+    at: &str,
+    (principal, interest): (Decimal, Decimal),
+    [prepayments, defaults, recoveries]: [Option<Decimal>; 3],
+    balance_end: Option<Decimal>,
+) -> Collections {
+    let mut m = |k: &str, v: Decimal| ctx.money(&format!("{at}.{k}"), v, Sign::NonNegative);
+    Collections {
+        principal: m("principal", principal),
+        interest: m("interest", interest),
+        prepayments: prepayments.map_or(Decimal::ZERO, |v| m("prepayments", v)),
+        defaults: defaults.map_or(Decimal::ZERO, |v| m("defaults", v)),
+        recoveries: recoveries.map_or(Decimal::ZERO, |v| m("recoveries", v)),
+        balance_end: balance_end.map(|v| m("balance_end", v)),
+    }
+}

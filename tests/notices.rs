@@ -1,0 +1,206 @@
+//! Payment notices per 100 yuan of face (docs/auditing.md), worked by hand on
+//! tests/fixtures/auditing.toml (its waterfall is derived in tests/auditing.rs): A has an
+//! initial balance of 900,000.00, so 9,000 units of 100 yuan, and `x per 100 = X × 100 /
+//! 900,000 = X / 9,000`; paid = x × 9,000. Without `[notices]`: 4 places, truncated.
+//! Every expected figure is derived in the comments, never copied from the program's output.
+
+use std::path::PathBuf;
+
+use ipabs::deal::Deal;
+use ipabs::engine::ledger::Movement;
+use ipabs::engine::result::{NoticeRow, RunResult};
+use ipabs::validate::deal_from_str;
+use rust_decimal_macros::dec;
+
+fn fixture(extra: &str) -> Deal {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");
+    let src = std::fs::read_to_string(p).expect("fixture") + extra;
+    deal_from_str("auditing.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+fn run(d: &Deal) -> RunResult {
+    ipabs::engine::run(d, &d.scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn notice<'a>(r: &'a RunResult, t: &str, p: u32) -> &'a NoticeRow {
+    r.notices
+        .iter()
+        .find(|n| n.tranche == t && n.period == p)
+        .expect("a notice row")
+}
+
+#[test]
+fn truncated_figures_and_their_residual() {
+    let r = run(&fixture(""));
+    let n = notice(&r, "A", 1);
+    assert_eq!(n.units, 9000);
+    // Interest 8,190.00 / 9,000 = 0.91 exactly: paid 0.9100 × 9,000 = 8,190.00.
+    assert_eq!(n.interest_per_100, dec!(0.9100));
+    assert_eq!(n.interest_paid, dec!(8190.00));
+    // Principal 410,810.00 / 9,000 = 45.645555… → 45.6455 (cut); paid 45.6455 × 9,000 =
+    // 410,809.50; residual 410,810.00 − 410,809.50 = 0.50.
+    assert_eq!(n.principal_per_100, dec!(45.6455));
+    assert_eq!(n.principal_paid, dec!(410809.50));
+    assert_eq!(n.total_per_100, dec!(46.5555));
+    assert_eq!(n.residual, dec!(0.50));
+    // Face after: 489,190.00 / 9,000 = 54.354… → 54.35.
+    assert_eq!(n.face_per_100_after, dec!(54.35));
+    // CSDC fee: 0.005% × (8,190.00 + 410,809.50) = 418,999.50 × 0.00005 = 20.949975 → 20.95.
+    assert_eq!(n.csdc_fee, dec!(20.95));
+    // Record dates on the weekends calendar: 2024-04-01 is a Monday, T−1 = Friday 03-29; the
+    // final date 2024-09-30 (Monday) has T−3 = Wednesday 09-25.
+    assert_eq!(n.record_date.to_string(), "2024-03-29");
+    assert_eq!(notice(&r, "A", 3).record_date.to_string(), "2024-09-25");
+    // Reported only: the waterfall still paid 410,810.00.
+    let f = r
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "A" && f.period == 1)
+        .expect("row");
+    assert_eq!(f.principal_paid, dec!(410810.00));
+}
+
+#[test]
+fn half_up_figures() {
+    let r = run(&fixture("\n[notices]\nrounding = \"half_up\"\n"));
+    // 410,810.00 / 9,000 = 45.6455555… → 45.6456; paid 45.6456 × 9,000 = 410,810.40, so the
+    // residual is 410,810.00 − 410,810.40 = −0.40 (the per-unit figure pays more).
+    let n = notice(&r, "A", 1);
+    assert_eq!(n.principal_per_100, dec!(45.6456));
+    assert_eq!(n.principal_paid, dec!(410810.40));
+    assert_eq!(n.residual, dec!(-0.40));
+    // Period 2 interest 4,451.63 / 9,000 = 0.4946255… → 0.4946 (the 5th place is 2); paid
+    // 4,451.40. Principal 304,548.37 / 9,000 = 33.8387077… → 33.8387; paid 304,548.30.
+    // Residual 0.23 + 0.07 = 0.30.
+    let n = notice(&r, "A", 2);
+    assert_eq!(n.interest_per_100, dec!(0.4946));
+    assert_eq!(n.principal_per_100, dec!(33.8387));
+    assert_eq!(n.residual, dec!(0.30));
+}
+
+#[test]
+fn two_decimal_places_and_another_face() {
+    // face 1,000: 900 units; per 100 figures at 2 places, cut: 410,810.00 / 9,000 = 45.64;
+    // paid 45.64 × 9,000 = 410,760.00; residual 50.00.
+    let r = run(&fixture("\n[notices]\nface = 1000\ndecimals = 2\n"));
+    let n = notice(&r, "A", 1);
+    assert_eq!(n.units, 900);
+    assert_eq!(n.principal_per_100, dec!(45.64));
+    assert_eq!(n.principal_paid, dec!(410760.00));
+    assert_eq!(n.residual, dec!(50.00));
+}
+
+#[test]
+fn per_unit_payments_carry_the_residual_and_conserve_cash() {
+    let r = run(&fixture("\n[notices]\nper_unit = true\n"));
+    let f = |t: &str, p: u32| {
+        r.tranche_flows
+            .iter()
+            .find(|f| f.tranche == t && f.period == p)
+            .cloned()
+            .expect("row")
+    };
+    let period = |p: u32| {
+        r.periods
+            .iter()
+            .find(|x| x.period == p)
+            .cloned()
+            .expect("p")
+    };
+    // Period 1: the waterfall's 410,810.00 of principal pays 45.6455 × 9,000 = 410,809.50;
+    // 0.50 stays in the collection account; A's balance is 900,000 − 410,809.50 = 489,190.50.
+    assert_eq!(f("A", 1).principal_paid, dec!(410809.50));
+    assert_eq!(f("A", 1).balance_end, dec!(489190.50));
+    assert_eq!(period(1).collection_balance_end, dec!(0.50));
+    // Period 2: available 0.50 + 310,000 = 310,000.50; fee 1,000 leaves 309,000.50. A interest
+    // 489,190.50 × 0.0091 = 4,451.63355 → 4,451.63, per 100 0.4946255… → 0.4946, paid 4,451.40
+    // (residual 0.23, carried as interest shortfall). Principal 309,000.50 − 4,451.63 =
+    // 304,548.87, per 100 33.8387633… → 33.8387, paid 304,548.30 (residual 0.57). Balance
+    // 489,190.50 − 304,548.30 = 184,642.20; collection 0.23 + 0.57 = 0.80.
+    assert_eq!(f("A", 2).interest_paid, dec!(4451.40));
+    assert_eq!(f("A", 2).interest_shortfall, dec!(0.23));
+    assert_eq!(f("A", 2).principal_paid, dec!(304548.30));
+    assert_eq!(f("A", 2).balance_end, dec!(184642.20));
+    assert_eq!(period(2).collection_balance_end, dec!(0.80));
+    // Period 3: available 305,000.80, after the fee 304,000.80. A interest 184,642.20 × 0.0091
+    // = 1,680.24402 → 1,680.24, plus the 0.23 shortfall: 1,680.47, per 100 0.1867188… →
+    // 0.1867, paid 1,680.30 (residual 0.17). Principal 184,642.20 = 20.5158 × 9,000 exactly.
+    // Left 304,000.80 − 1,680.47 − 184,642.20 = 117,678.13: B principal 100,000.00 (per 100
+    // exactly 100) and B's residual 17,678.13. The interest residual 0.17 returns after the
+    // waterfall and stays: collection 0.17 at the end, A owed 0.17 of interest.
+    assert_eq!(f("A", 3).interest_paid, dec!(1680.30));
+    assert_eq!(f("A", 3).principal_paid, dec!(184642.20));
+    assert_eq!(f("A", 3).balance_end, dec!(0));
+    assert_eq!(f("B", 3).principal_paid, dec!(100000.00));
+    assert_eq!(f("B", 3).residual_paid, dec!(17678.13));
+    assert_eq!(period(3).collection_balance_end, dec!(0.17));
+    // Conservation (checked by the engine too): 1,035,000.00 of pool cash = payments +
+    // 0.17 left in the collection account.
+    let c = &r.conservation;
+    assert_eq!(c.pool_cash, dec!(1035000.00));
+    assert_eq!(c.payments + c.collection_end, dec!(1035000.00));
+    assert_eq!(c.collection_end, dec!(0.17));
+    // The residuals are ledger movements back to the collection account: 0.50 + 0.57 of
+    // principal, 0.23 + 0.17 of interest.
+    let sum = |m: Movement| -> rust_decimal::Decimal {
+        r.ledger
+            .iter()
+            .filter(|e| e.action == m)
+            .map(|e| e.amount)
+            .sum()
+    };
+    assert_eq!(sum(Movement::PerUnitPrincipalResidual), dec!(1.07));
+    assert_eq!(sum(Movement::PerUnitInterestResidual), dec!(0.40));
+    // The notices report the residuals the collection account kept.
+    assert_eq!(notice(&r, "A", 2).residual, dec!(0.80));
+}
+
+#[test]
+fn per_unit_with_half_up_and_odd_balances_are_rejected() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");
+    let src = std::fs::read_to_string(p).expect("fixture");
+    let e = deal_from_str(
+        "a.toml",
+        &format!("{src}\n[notices]\nper_unit = true\nrounding = \"half_up\"\n"),
+    )
+    .expect_err("rejected")
+    .to_string();
+    assert!(e.contains("notices.rounding"), "{e}");
+    let e = deal_from_str("a.toml", &format!("{src}\n[notices]\nface = 7000\n"))
+        .expect_err("rejected")
+        .to_string();
+    assert!(
+        e.contains("tranches[0].balance") && e.contains("units of 7000"),
+        "{e}"
+    );
+}
+
+#[test]
+fn ipabs_notice_prints_one_date() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["notice", "tests/fixtures/auditing.toml", "--period", "1"])
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "收益分配报告",
+        "兑付日 (payment date): 2024-04-01",
+        "每百元本金",
+        "权益登记日",
+        // A's row, figures derived in `truncated_figures_and_their_residual`.
+        "| A | 2024-03-29 | 9000 | 0.9100 | 45.6455 | 46.5555 | 8,190.00 | 410,809.50 | 0.50 | 54.35 | 20.95 |",
+    ] {
+        assert!(s.contains(want), "no {want:?} in\n{s}");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["notice", "tests/fixtures/auditing.toml", "--period", "4"])
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+}
