@@ -186,6 +186,27 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Run many deals under the same scenarios and stress suites, in parallel: deals.parquet
+    /// (one row per deal × scenario × reported tranche), every run table hive-partitioned
+    /// (TABLE/deal=ID/scenario=NAME/part-0.parquet) and a comparison table (docs/portfolio.md).
+    Portfolio {
+        /// Deal files, directories of deal files, or cohort files ([cohort] deals = [...]).
+        #[arg(required = true)]
+        deals: Vec<PathBuf>,
+        /// Scenario file applied to every deal (one that names obligors fits only the deal that
+        /// has them); without it each deal's own [scenario].
+        #[arg(long, visible_alias = "scenario")]
+        scenarios: Option<PathBuf>,
+        /// Add a built-in stress suite, built on each deal's [scenario]: standard,
+        /// concentration or all.
+        #[arg(long)]
+        stress: Option<StressSuite>,
+        /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
+        #[arg(long, value_parser = threads_arg)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Validate a deal (and optionally a scenario file) without running it.
     Check {
         /// The deal file (TOML).
@@ -308,6 +329,13 @@ pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite
 
 fn execute(cmd: Command, strict: bool) -> Result<()> {
     match cmd {
+        Command::Portfolio {
+            deals,
+            scenarios,
+            stress,
+            threads,
+            out,
+        } => portfolio_command(&deals, scenarios.as_deref(), stress, threads, &out, strict),
         Command::Rate { deal, mc, out } => rate_command(
             &deal,
             mc.scenarios.as_deref(),
@@ -560,6 +588,63 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `ipabs portfolio`.
+fn portfolio_command(
+    args: &[PathBuf],
+    scenarios: Option<&Path>,
+    stress: Option<StressSuite>,
+    threads: Option<usize>,
+    out: &OutArgs,
+    strict: bool,
+) -> Result<()> {
+    use crate::output::portfolio::{DEALS_FILE, comparison_table, deals_frame, hive_frames};
+    use crate::portfolio as pf;
+    refuse_files(out, &[DEALS_FILE])?;
+    let paths = pf::deal_paths(args)?;
+    let deals = pf::load_deals(&paths, scenarios, stress)?;
+    let mut load_warnings = 0;
+    for d in &deals {
+        print_warnings(&d.loaded.warnings);
+        print_warnings(&d.set.warnings);
+        load_warnings += d.loaded.warnings.len() + d.set.warnings.len();
+    }
+    strict_check(strict, load_warnings)?;
+    let _lock = lock_output(out)?;
+    refuse_files(out, &[DEALS_FILE])?;
+    let result = pf::run_portfolio(&deals, threads, !out.quiet)?;
+    let run_warnings = pf::run_warnings(&deals, &result);
+    for (name, w) in run_warnings.iter().filter(|(_, w)| !w.is_empty()) {
+        let mut kinds: Vec<&str> = w.iter().map(|w| w.check.name()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        err_line(&format!(
+            "warning: {}: {} run-time warning(s) ({})",
+            crate::error::clip(name),
+            w.len(),
+            kinds.join(", ")
+        ));
+    }
+    strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
+    let frames = deals_frame(&result.rows)
+        .and_then(|d| {
+            let mut f = vec![(DEALS_FILE.to_string(), d)];
+            f.extend(hive_frames(&pf::runs_by_id(&deals, &result))?);
+            Ok(f)
+        })
+        .map_err(|e| output::in_dir(&out.out, e))?;
+    let n = output::write_tables(&out.out, frames)?.len();
+    if !out.quiet {
+        out_line(&comparison_table(&result.rows));
+        let runs: usize = result.runs.iter().map(Vec::len).sum();
+        out_line(&format!(
+            "{} deals, {runs} runs; wrote {n} files to {}",
+            deals.len(),
+            out.out.display()
+        ));
+    }
+    Ok(())
 }
 
 /// Locks the output directory for this run (refusing a second concurrent run) and makes

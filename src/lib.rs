@@ -24,6 +24,7 @@ pub mod label;
 pub mod money;
 pub mod output;
 pub mod pool;
+pub mod portfolio;
 pub mod rating_model;
 pub mod scenario;
 pub mod schema;

@@ -4,6 +4,7 @@
 pub mod bond_math;
 pub mod breakeven;
 pub mod measures;
+pub mod portfolio;
 pub mod rating;
 pub mod reconcile;
 pub mod stress;

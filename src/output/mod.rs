@@ -7,6 +7,7 @@
 pub mod breakeven;
 pub mod guard;
 pub mod parquet;
+pub mod portfolio;
 pub mod rating;
 pub mod reconcile;
 pub mod scenarios;
@@ -89,11 +90,19 @@ pub fn in_dir(dir: &Path, e: Error) -> Error {
 
 /// Writes already built tables `(file name, frame)` into `dir` with the same all-or-nothing
 /// guarantee as [`write_run_tables`]. Returns the final paths in the given order.
-pub fn write_tables(
+///
+/// A name may hold `/`-separated subdirectories (the hive-partitioned layout of `ipabs
+/// portfolio`, `TABLE/deal=ID/scenario=NAME/part-0.parquet`): they are created as needed, and
+/// removed again (when empty) if the write fails.
+pub fn write_tables<N: AsRef<str>>(
     dir: &Path,
-    frames: Vec<(&'static str, DataFrame)>,
+    frames: Vec<(N, DataFrame)>,
 ) -> Result<Vec<PathBuf>, Error> {
-    let names: Vec<&'static str> = frames.iter().map(|(n, _)| *n).collect();
+    let frames: Vec<(String, DataFrame)> = frames
+        .into_iter()
+        .map(|(n, df)| (n.as_ref().to_string(), df))
+        .collect();
+    let names: Vec<String> = frames.iter().map(|(n, _)| n.clone()).collect();
     let existed = dir.is_dir();
     fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
     let result = create_temp_dir(dir).and_then(|tmp| {
@@ -137,28 +146,63 @@ fn create_temp_dir(dir: &Path) -> Result<PathBuf, Error> {
 }
 
 /// Writes (and fsyncs) every table into `tmp`.
-fn write_all(tmp: &Path, frames: Vec<(&'static str, DataFrame)>) -> Result<(), Error> {
+fn write_all(tmp: &Path, frames: Vec<(String, DataFrame)>) -> Result<(), Error> {
     for (name, mut df) in frames {
-        parquet::write_parquet(&tmp.join(name), &mut df)?;
+        let path = tmp.join(&name);
+        create_parents(tmp, &path)?;
+        parquet::write_parquet(&path, &mut df)?;
     }
     sync_dir(tmp)
 }
 
+/// Creates the directories between `root` and `path`'s parent; returns those it created,
+/// outermost first.
+fn create_parents(root: &Path, path: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut missing = Vec::new();
+    let mut p = path.parent();
+    while let Some(d) = p {
+        if d == root || d.is_dir() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        p = d.parent();
+    }
+    missing.reverse();
+    for d in &missing {
+        fs::create_dir(d).map_err(|e| write_error(d, &e))?;
+    }
+    Ok(missing)
+}
+
 /// Renames every file of `names` from `tmp` into `dir`, all or nothing.
-fn move_into_place(tmp: &Path, dir: &Path, names: &[&str]) -> Result<Vec<PathBuf>, Error> {
+fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathBuf>, Error> {
     // (final path, backup of the file it replaced)
     let mut moved: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(names.len());
-    for &name in names {
-        match move_one(tmp, dir, name) {
+    // Subdirectories this call created, in creation order.
+    let mut created: Vec<PathBuf> = Vec::new();
+    for name in names {
+        let step = create_parents(dir, &dir.join(name)).and_then(|mut new| {
+            created.append(&mut new);
+            move_one(tmp, dir, name)
+        });
+        match step {
             Ok(done) => moved.push(done),
             Err(e) => {
-                roll_back(&moved);
+                roll_back(&moved, &created);
                 return Err(e);
             }
         }
     }
-    if let Err(e) = sync_dir(dir) {
-        roll_back(&moved);
+    let mut synced: Vec<PathBuf> = vec![dir.to_path_buf()];
+    for name in names {
+        if let Some(parent) = dir.join(name).parent()
+            && !synced.iter().any(|p| p == parent)
+        {
+            synced.push(parent.to_path_buf());
+        }
+    }
+    if let Err(e) = synced.iter().try_for_each(|d| sync_dir(d)) {
+        roll_back(&moved, &created);
         return Err(e);
     }
     Ok(moved.into_iter().map(|(path, _)| path).collect())
@@ -178,7 +222,7 @@ fn move_one(tmp: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<PathB
                     message: "exists and is not a regular file".to_string(),
                 });
             }
-            let backup = tmp.join(format!("replaced-{name}"));
+            let backup = tmp.join(format!("replaced-{}", name.replace('/', "%2F")));
             if fs::hard_link(&target, &backup).is_err() {
                 fs::copy(&target, &backup).map_err(|e| Error::Write {
                     path: target.clone(),
@@ -198,7 +242,7 @@ fn move_one(tmp: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<PathB
 }
 
 /// Best effort: removes the new files and puts back those they replaced.
-fn roll_back(moved: &[(PathBuf, Option<PathBuf>)]) {
+fn roll_back(moved: &[(PathBuf, Option<PathBuf>)], created: &[PathBuf]) {
     for (target, backup) in moved.iter().rev() {
         match backup {
             Some(b) => {
@@ -208,6 +252,9 @@ fn roll_back(moved: &[(PathBuf, Option<PathBuf>)]) {
                 let _ = fs::remove_file(target);
             }
         }
+    }
+    for d in created.iter().rev() {
+        let _ = fs::remove_dir(d);
     }
 }
 

@@ -1,0 +1,230 @@
+//! Deal-level figures of `ipabs portfolio` (docs/portfolio.md): pool size, over-collateralisation,
+//! concentration, industry and region mix, and per tranche of each run a coverage multiple
+//! defined the same way for every amortisation style.
+//!
+//! Money stays `Decimal`. Ratios are computed exactly in `Decimal` and rounded once, half-even,
+//! to [`RATIO_DP`] places (the scale of the Parquet ratio columns).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::deal::{Amortization, Deal, TrancheClass};
+use crate::engine::result::RunResult;
+
+/// Decimal places of every ratio of this module.
+pub const RATIO_DP: u32 = 6;
+
+/// Tag read for the industry mix.
+pub const INDUSTRY_TAG: &str = "industry";
+/// Tag read for the region mix.
+pub const REGION_TAG: &str = "region";
+/// Mix key of an obligor without the tag.
+pub const UNTAGGED: &str = "untagged";
+
+fn round(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(RATIO_DP, RoundingStrategy::MidpointNearestEven)
+}
+
+/// `num / den` rounded to [`RATIO_DP`]; None when `den` is zero.
+fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
+    if den.is_zero() {
+        None
+    } else {
+        num.checked_div(den).map(round)
+    }
+}
+
+/// The deal-level figures of one deal (the same in every scenario).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealFacts {
+    pub issue_size: Decimal,
+    pub pool_balance: Decimal,
+    /// pool_balance / issue_size.
+    pub over_collateralisation: Option<Decimal>,
+    pub obligor_count: u32,
+    /// Largest obligor's share of the pool balance.
+    pub largest_obligor_share: Option<Decimal>,
+    /// The five largest obligors' share (all of them when there are fewer).
+    pub top5_obligor_share: Option<Decimal>,
+    /// Herfindahl–Hirschman index Σ share², shares as fractions (0 to 1), computed from exact
+    /// shares and rounded once.
+    pub hhi: Option<Decimal>,
+    /// `key:share;…` of the `industry` tag, largest share first (ties by key).
+    pub industry_mix: String,
+    /// Same, of the `region` tag.
+    pub region_mix: String,
+    /// Initial-balance-weighted coupon of the senior and mezzanine tranches.
+    pub wa_coupon: Option<Decimal>,
+    /// Principal-weighted years (ACT/365F) from the cutoff to the instalments' due dates.
+    pub wa_term_years: Option<Decimal>,
+}
+
+/// Each obligor's cutoff balance, in deal order.
+fn obligor_balances(deal: &Deal) -> Vec<Decimal> {
+    deal.obligors
+        .iter()
+        .map(|o| o.assets.iter().map(|a| a.balance()).sum())
+        .collect()
+}
+
+/// `key:share;…` of `tag` weighted by obligor balance.
+fn mix(deal: &Deal, balances: &[Decimal], pool: Decimal, tag: &str) -> String {
+    let mut by: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for (o, b) in deal.obligors.iter().zip(balances) {
+        let key = o.tags.get(tag).map_or(UNTAGGED, String::as_str);
+        *by.entry(key).or_default() += *b;
+    }
+    let mut parts: Vec<(&str, Decimal)> = by
+        .into_iter()
+        .map(|(k, b)| (k, ratio(b, pool).unwrap_or_default()))
+        .collect();
+    parts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    parts
+        .iter()
+        .map(|(k, s)| format!("{}:{}", k.replace([':', ';'], "_"), s.normalize()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The deal-level figures of `deal`.
+pub fn deal_facts(deal: &Deal) -> DealFacts {
+    let balances = obligor_balances(deal);
+    let pool = deal.pool_balance();
+    let issue = deal.issue_size();
+    let mut sorted = balances.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    let top = |k: usize| ratio(sorted.iter().take(k).copied().sum(), pool);
+    let hhi = if pool.is_zero() {
+        None
+    } else {
+        let sum_sq: Decimal = balances.iter().map(|b| *b * *b).sum();
+        ratio(sum_sq, pool * pool)
+    };
+    let rated: Vec<_> = deal
+        .tranches
+        .iter()
+        .filter(|t| t.class != TrancheClass::Subordinated)
+        .collect();
+    let rated_balance: Decimal = rated.iter().map(|t| t.balance).sum();
+    let wa_coupon = ratio(
+        rated.iter().map(|t| t.balance * t.coupon).sum(),
+        rated_balance,
+    );
+    let mut weighted_days = Decimal::ZERO;
+    let mut principal = Decimal::ZERO;
+    for a in deal.obligors.iter().flat_map(|o| &o.assets) {
+        for i in &a.instalments {
+            let days = (i.date - deal.cutoff_date).num_days().max(0);
+            weighted_days += i.principal * Decimal::from(days);
+            principal += i.principal;
+        }
+    }
+    DealFacts {
+        issue_size: issue,
+        pool_balance: pool,
+        over_collateralisation: ratio(pool, issue),
+        obligor_count: u32::try_from(deal.obligors.len()).unwrap_or(u32::MAX),
+        largest_obligor_share: top(1),
+        top5_obligor_share: top(5),
+        hhi,
+        industry_mix: mix(deal, &balances, pool, INDUSTRY_TAG),
+        region_mix: mix(deal, &balances, pool, REGION_TAG),
+        wa_coupon,
+        wa_term_years: ratio(weighted_days, principal * Decimal::from(365)),
+    }
+}
+
+/// The lowest coverage multiple of a tranche over a run, and the payment date it fell on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MinCoverage {
+    pub multiple: Decimal,
+    pub date: NaiveDate,
+}
+
+/// The minimum over the run of the portfolio coverage multiple of tranche `tranche` (an index
+/// into `deal.tranches`), defined for every amortisation style (docs/portfolio.md):
+///
+/// `(available_funds − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
+///
+/// over the tranche and every tranche ahead of it in seniority, where `principal_due_j` is the
+/// engine's contractual principal due, except for a pass-through tranche, whose principal due
+/// is the larger of that and `min(balance_start_j, pool decline not yet assigned to a more
+/// senior pass-through tranche)`; the pool decline of a period is the pool balance at its start
+/// less the pool balance at its end (principal collected, prepaid or defaulted). Dates on which
+/// nothing is due are skipped; None when nothing is ever due.
+pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinCoverage> {
+    let mut best: Option<MinCoverage> = None;
+    let mut pool_start = deal.pool_balance();
+    for p in &run.periods {
+        let mut decline = (pool_start - p.pool_balance_end).max(Decimal::ZERO);
+        pool_start = p.pool_balance_end;
+        let mut due = Decimal::ZERO;
+        for t in deal.tranches.iter().take(tranche + 1) {
+            let Some(row) = run
+                .tranche_flows
+                .iter()
+                .find(|r| r.period == p.period && r.tranche == t.name)
+            else {
+                continue;
+            };
+            let mut principal = row.principal_due;
+            if t.amortization == Amortization::PassThrough {
+                let share = row.balance_start.min(decline);
+                decline -= share;
+                principal = principal.max(share);
+            }
+            due += row.interest_due + principal;
+        }
+        if due <= Decimal::ZERO {
+            continue;
+        }
+        let funds = p.available_funds - p.taxes_paid - p.fees_paid;
+        let Some(m) = ratio(funds, due) else {
+            continue;
+        };
+        if best.is_none_or(|b| m < b.multiple) {
+            best = Some(MinCoverage {
+                multiple: m,
+                date: p.payment_date,
+            });
+        }
+    }
+    best
+}
+
+/// Total drawn from every credit support in `run`, as a share of the senior tranches' initial
+/// balance; None without a senior balance.
+pub fn support_share(deal: &Deal, run: &RunResult) -> Option<Decimal> {
+    let senior: Decimal = deal
+        .tranches
+        .iter()
+        .filter(|t| t.class == TrancheClass::Senior)
+        .map(|t| t.balance)
+        .sum();
+    ratio(run.support_draws.iter().map(|s| s.total).sum(), senior)
+}
+
+/// One row of `deals.parquet`: one reported tranche of one deal under one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortfolioRow {
+    pub deal_id: String,
+    pub deal_name: String,
+    pub scenario: String,
+    pub facts: DealFacts,
+    pub tranche: String,
+    pub class: String,
+    pub rating: Option<String>,
+    pub initial_balance: Decimal,
+    pub wal_years: Option<f64>,
+    pub yield_at_par: Option<f64>,
+    pub principal_loss: Decimal,
+    pub min_coverage: Option<MinCoverage>,
+    pub breakeven_default_rate: Option<Decimal>,
+    pub target_default_rate: Option<Decimal>,
+    pub pass: Option<bool>,
+    /// Implied rating: not computed by `portfolio` (it needs `ipabs rate`'s Monte Carlo); null.
+    pub implied_rating: Option<String>,
+    pub support_share_of_senior: Option<Decimal>,
+}

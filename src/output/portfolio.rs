@@ -1,0 +1,263 @@
+//! `ipabs portfolio` output (docs/portfolio.md): `deals.parquet`, the hive-partitioned run
+//! tables and the comparison table printed on the terminal.
+
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::parquet::{
+    DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, exact_mantissa, run_table_frame,
+};
+use super::table::{format_money, render_table};
+use crate::analytics::measures::PricedRun;
+use crate::analytics::portfolio::{MinCoverage, PortfolioRow};
+use crate::engine::result::RunTable;
+use crate::error::Error;
+
+/// File name of the deal-level table.
+pub const DEALS_FILE: &str = "deals.parquet";
+
+/// The file name of each hive partition.
+pub const PART_FILE: &str = "part-0.parquet";
+
+fn frame_error(message: String) -> Error {
+    Error::Write {
+        path: PathBuf::from(DEALS_FILE),
+        message,
+    }
+}
+
+/// A hive partition value: every byte outside `A–Z a–z 0–9 . _ -` percent-encoded (`%XX`,
+/// UTF-8), as Hive, Spark and DuckDB decode it.
+pub fn hive_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The relative path of one partition: `TABLE/deal=ID/scenario=NAME/part-0.parquet`, TABLE the
+/// table's file name without `.parquet`.
+pub fn partition_path(table: RunTable, deal_id: &str, scenario: &str) -> String {
+    format!(
+        "{}/deal={}/scenario={}/{PART_FILE}",
+        table.file().trim_end_matches(".parquet"),
+        hive_escape(deal_id),
+        hive_escape(scenario)
+    )
+}
+
+/// Every run table of every run, one partition each; the `deal` and `scenario` columns are
+/// left out of the files (they are the partition keys).
+pub fn hive_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, DataFrame)>, Error> {
+    let mut out = Vec::new();
+    for &(id, runs) in deals {
+        for r in runs {
+            for table in RunTable::ALL {
+                let name = partition_path(table, id, &r.scenario);
+                let df = run_table_frame(table, std::slice::from_ref(r))
+                    .map(|df| df.drop_many(["deal", "scenario"]))
+                    .map_err(|e| match e {
+                        Error::Write { message, .. } => Error::Write {
+                            path: PathBuf::from(&name),
+                            message,
+                        },
+                        other => other,
+                    })?;
+                out.push((name, df));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn decimal_col(
+    rows: &[PortfolioRow],
+    name: &str,
+    scale: u32,
+    get: impl Fn(&PortfolioRow) -> Option<Decimal>,
+) -> Result<Column, Error> {
+    let mut mantissas = Vec::with_capacity(rows.len());
+    for r in rows {
+        let m = match get(r) {
+            None => None,
+            Some(d) => Some(exact_mantissa(d, scale).map_err(|m| {
+                frame_error(format!(
+                    "column `{name}`, deal `{}`, scenario `{}`, tranche `{}`: {m}",
+                    r.deal_id, r.scenario, r.tranche
+                ))
+            })?),
+        };
+        mantissas.push(m);
+    }
+    Ok(
+        Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
+            .into_decimal(DECIMAL_PRECISION, scale as usize)
+            .map_err(|e| frame_error(format!("column `{name}`: {e}")))?
+            .into_series()
+            .into_column(),
+    )
+}
+
+fn f64_col(
+    rows: &[PortfolioRow],
+    name: &str,
+    get: impl Fn(&PortfolioRow) -> Option<f64>,
+) -> Result<Column, Error> {
+    let values: Vec<Option<f64>> = rows.iter().map(&get).collect();
+    if let Some(x) = values.iter().flatten().find(|x| !x.is_finite()) {
+        return Err(frame_error(format!("column `{name}`: {x} is not finite")));
+    }
+    Ok(Column::new(name.into(), values))
+}
+
+fn str_col(
+    rows: &[PortfolioRow],
+    name: &str,
+    get: impl Fn(&PortfolioRow) -> Option<&str>,
+) -> Column {
+    let values: Vec<Option<&str>> = rows.iter().map(get).collect();
+    Column::new(name.into(), values)
+}
+
+/// `deals.parquet`: one row per deal × scenario × reported tranche (docs/portfolio.md).
+pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
+    let money = |name: &str, get: fn(&PortfolioRow) -> Decimal| {
+        decimal_col(rows, name, MONEY_SCALE, |r| Some(get(r)))
+    };
+    let ratio = |name: &str, get: fn(&PortfolioRow) -> Option<Decimal>| {
+        decimal_col(rows, name, RATIO_SCALE, get)
+    };
+    let count: Vec<i32> = rows
+        .iter()
+        .map(|r| i32::try_from(r.facts.obligor_count).unwrap_or(i32::MAX))
+        .collect();
+    let pass: Vec<Option<bool>> = rows.iter().map(|r| r.pass).collect();
+    let cov_date: Vec<Option<chrono::NaiveDate>> = rows
+        .iter()
+        .map(|r| r.min_coverage.map(|m| m.date))
+        .collect();
+    let columns = vec![
+        str_col(rows, "deal_id", |r| Some(r.deal_id.as_str())),
+        str_col(rows, "deal_name", |r| Some(r.deal_name.as_str())),
+        str_col(rows, "scenario", |r| Some(r.scenario.as_str())),
+        money("issue_size", |r| r.facts.issue_size)?,
+        money("pool_balance", |r| r.facts.pool_balance)?,
+        ratio("over_collateralisation", |r| r.facts.over_collateralisation)?,
+        Column::new("obligor_count".into(), count),
+        ratio("largest_obligor_share", |r| r.facts.largest_obligor_share)?,
+        ratio("top5_obligor_share", |r| r.facts.top5_obligor_share)?,
+        ratio("hhi", |r| r.facts.hhi)?,
+        str_col(rows, "industry_mix", |r| {
+            Some(r.facts.industry_mix.as_str())
+        }),
+        str_col(rows, "region_mix", |r| Some(r.facts.region_mix.as_str())),
+        ratio("wa_coupon", |r| r.facts.wa_coupon)?,
+        ratio("wa_term_years", |r| r.facts.wa_term_years)?,
+        str_col(rows, "tranche", |r| Some(r.tranche.as_str())),
+        str_col(rows, "class", |r| Some(r.class.as_str())),
+        str_col(rows, "rating", |r| r.rating.as_deref()),
+        money("initial_balance", |r| r.initial_balance)?,
+        f64_col(rows, "wal_years", |r| r.wal_years)?,
+        f64_col(rows, "yield_at_par", |r| r.yield_at_par)?,
+        money("principal_loss", |r| r.principal_loss)?,
+        ratio("min_coverage_multiple", |r| {
+            r.min_coverage.map(|m| m.multiple)
+        })?,
+        Column::new("min_coverage_date".into(), cov_date),
+        ratio("breakeven_default_rate", |r| r.breakeven_default_rate)?,
+        decimal_col(rows, "target_default_rate", 8, |r| r.target_default_rate)?,
+        Column::new("pass".into(), pass),
+        str_col(rows, "implied_rating", |r| r.implied_rating.as_deref()),
+        ratio("support_share_of_senior", |r| r.support_share_of_senior)?,
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
+}
+
+fn pct(d: Option<Decimal>) -> String {
+    d.map_or_else(
+        || "-".to_string(),
+        |d| format!("{:.2}%", d * Decimal::ONE_HUNDRED),
+    )
+}
+
+/// One line per deal: pool, OC, HHI, and for its most senior reported tranche the lowest
+/// portfolio coverage multiple over every scenario (the worst scenario, and its date), the
+/// lowest BDR, the TDR and whether every scenario passes.
+pub fn comparison_table(rows: &[PortfolioRow]) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for r in rows {
+        if !ids.contains(&r.deal_id.as_str()) {
+            ids.push(&r.deal_id);
+        }
+    }
+    let mut lines = Vec::new();
+    for id in ids {
+        let deal_rows: Vec<&PortfolioRow> = rows.iter().filter(|r| r.deal_id == id).collect();
+        let first = deal_rows[0];
+        let senior: Vec<&&PortfolioRow> = deal_rows
+            .iter()
+            .filter(|r| r.tranche == first.tranche)
+            .collect();
+        let worst = senior
+            .iter()
+            .filter_map(|r| r.min_coverage.map(|m| (m, &r.scenario)))
+            .fold(None, |acc: Option<(MinCoverage, &String)>, x| match acc {
+                Some(a) if a.0.multiple <= x.0.multiple => Some(a),
+                _ => Some(x),
+            });
+        let min_bdr = senior.iter().filter_map(|r| r.breakeven_default_rate).min();
+        let pass = if senior.iter().any(|r| r.pass.is_none()) {
+            "-".to_string()
+        } else if senior.iter().all(|r| r.pass == Some(true)) {
+            "yes".to_string()
+        } else {
+            "NO".to_string()
+        };
+        lines.push(vec![
+            id.to_string(),
+            format_money(first.facts.pool_balance),
+            first
+                .facts
+                .over_collateralisation
+                .map_or("-".into(), |d| format!("{d:.3}")),
+            first.facts.hhi.map_or("-".into(), |d| format!("{d:.4}")),
+            format!(
+                "{} {}",
+                first.tranche,
+                first.rating.as_deref().unwrap_or("")
+            ),
+            senior.len().to_string(),
+            worst.map_or("-".into(), |(m, _)| format!("{:.3}", m.multiple)),
+            worst.map_or("-".into(), |(m, s)| format!("{s} ({})", m.date)),
+            pct(min_bdr),
+            pct(first.target_default_rate),
+            pass,
+        ]);
+    }
+    render_table(
+        &[
+            "deal",
+            "pool",
+            "OC",
+            "HHI",
+            "tranche",
+            "scenarios",
+            "min coverage",
+            "worst scenario (date)",
+            "min BDR",
+            "TDR",
+            "pass",
+        ],
+        &[
+            false, true, true, true, false, true, true, false, true, true, false,
+        ],
+        &lines,
+    )
+}

@@ -1,0 +1,303 @@
+//! `ipabs portfolio`: many deals under the same scenarios and stress suites, in parallel
+//! (docs/portfolio.md).
+//!
+//! Results come back in deal order (as given; a directory's files in name order), then
+//! scenario order, then tranche order, whatever the number of threads.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
+use crate::analytics::measures::{PricedRun, price_run};
+use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, support_share};
+use crate::analytics::stress::StressSuite;
+use crate::engine::{self, ObligorRows};
+use crate::error::{Error, Result, Warning};
+use crate::scenario::{Scenario, ScenarioSet};
+use crate::sweep::{in_pool, progress_bar};
+use crate::validate::{self, Loaded};
+
+/// The top-level key that makes a TOML file a cohort file rather than a deal.
+pub const COHORT_KEY: &str = "cohort";
+
+/// One deal of the portfolio, loaded, with the scenarios it runs.
+#[derive(Debug)]
+pub struct PortfolioDeal {
+    /// Short id: the file stem.
+    pub id: String,
+    pub path: PathBuf,
+    pub loaded: Loaded,
+    pub set: ScenarioSet,
+}
+
+/// What a portfolio run produces.
+#[derive(Debug)]
+pub struct PortfolioResult {
+    /// Per deal (in order), its priced runs in scenario order.
+    pub runs: Vec<Vec<PricedRun>>,
+    pub rows: Vec<PortfolioRow>,
+}
+
+/// The deal files named by `args`: a file as given (a cohort file expanded to its deals), a
+/// directory's `*.toml` files in name order (cohort files in it skipped). The same file named
+/// twice is kept once; two different files with the same stem are an error.
+pub fn deal_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for a in args {
+        if a.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(a)
+                .map_err(|e| Error::Read {
+                    path: a.clone(),
+                    source: e,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for f in files {
+                if cohort_deals(&f)?.is_none() {
+                    out.push(f);
+                }
+            }
+        } else {
+            match cohort_deals(a)? {
+                Some(deals) => out.extend(deals),
+                None => out.push(a.clone()),
+            }
+        }
+    }
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut unique = Vec::new();
+    for p in out {
+        let id = deal_id(&p);
+        let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
+        match seen.get(&id) {
+            Some(q) if *q == canon => continue,
+            Some(q) => {
+                return Err(Error::Usage(format!(
+                    "two deals have the id `{id}` (the file stem): {} and {}; rename one",
+                    q.display(),
+                    p.display()
+                )));
+            }
+            None => {
+                seen.insert(id, canon);
+                unique.push(p);
+            }
+        }
+    }
+    if unique.is_empty() {
+        return Err(Error::Usage(
+            "no deal files: name deal files, directories of them, or a cohort file".into(),
+        ));
+    }
+    Ok(unique)
+}
+
+/// A deal's id: its file stem.
+pub fn deal_id(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The deals of a cohort file (`[cohort] deals = [...]`, paths relative to the file), or None
+/// when `path` is not a cohort file (it has no top-level `cohort` table).
+pub fn cohort_deals(path: &Path) -> Result<Option<Vec<PathBuf>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let Ok(value) = text.parse::<toml::Table>() else {
+        // Not parseable here: let the deal loader report it with its location.
+        return Ok(None);
+    };
+    let Some(cohort) = value.get(COHORT_KEY) else {
+        return Ok(None);
+    };
+    let bad = |what: &str| {
+        Error::Usage(format!(
+            "{}: [cohort] {what} (docs/portfolio.md, \"Cohort file\")",
+            path.display()
+        ))
+    };
+    let deals = cohort
+        .get("deals")
+        .and_then(|d| d.as_array())
+        .ok_or_else(|| bad("needs `deals = [\"file.toml\", …]`"))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for d in deals {
+        let s = d
+            .as_str()
+            .ok_or_else(|| bad("`deals` must be a list of file names"))?;
+        let p = base.join(s);
+        if !p.is_file() {
+            return Err(bad(&format!("names `{s}`, which is not a file")));
+        }
+        out.push(p);
+    }
+    if out.is_empty() {
+        return Err(bad("`deals` is empty"));
+    }
+    Ok(Some(out))
+}
+
+/// Loads every deal with the scenario file (or each deal's own scenario) and the stress suite.
+pub fn load_deals(
+    paths: &[PathBuf],
+    scenarios: Option<&Path>,
+    stress: Option<StressSuite>,
+) -> Result<Vec<PortfolioDeal>> {
+    paths
+        .iter()
+        .map(|p| {
+            let loaded = validate::load_deal(p)?;
+            let mut set = match scenarios {
+                Some(s) => validate::load_scenario_set(s, &loaded.deal)?,
+                None => ScenarioSet::single(loaded.deal.scenario.clone()),
+            };
+            if let Some(suite) = stress {
+                add_suite(&loaded, &mut set.scenarios, suite)?;
+            }
+            Ok(PortfolioDeal {
+                id: deal_id(p),
+                path: p.clone(),
+                loaded,
+                set,
+            })
+        })
+        .collect()
+}
+
+fn add_suite(loaded: &Loaded, scenarios: &mut Vec<Scenario>, suite: StressSuite) -> Result<()> {
+    let deal = &loaded.deal;
+    let extra = suite.scenarios(deal, &deal.scenario)?;
+    for s in &extra {
+        if scenarios.iter().any(|x| x.name == s.name) {
+            return Err(Error::Usage(format!(
+                "the scenario file already has a scenario named `{}`, which the {suite} stress \
+                 suite also generates; rename it",
+                s.name
+            )));
+        }
+    }
+    scenarios.extend(extra);
+    Ok(())
+}
+
+/// Runs every deal under its scenarios (every table kept) and the break-even of every reported
+/// tranche, on `threads` threads (`None`: one per core); a progress bar when `progress` and
+/// stderr is a terminal.
+pub fn run_portfolio(
+    deals: &[PortfolioDeal],
+    threads: Option<usize>,
+    progress: bool,
+) -> Result<PortfolioResult> {
+    let pairs: Vec<(usize, usize)> = deals
+        .iter()
+        .enumerate()
+        .flat_map(|(d, x)| (0..x.set.scenarios.len()).map(move |s| (d, s)))
+        .collect();
+    let triples: Vec<(usize, usize, usize)> = pairs
+        .iter()
+        .flat_map(|&(d, s)| {
+            breakeven_tranches(&deals[d].loaded.deal)
+                .into_iter()
+                .map(move |t| (d, s, t))
+        })
+        .collect();
+    let bar = progress_bar((pairs.len() + triples.len()) as u64, progress);
+    let work = || -> Result<(Vec<PricedRun>, Vec<BreakevenRow>)> {
+        let runs = pairs
+            .par_iter()
+            .map(|&(d, s)| {
+                let x = &deals[d];
+                let run = engine::run_with(&x.loaded.deal, &x.set.scenarios[s], ObligorRows::Keep)?;
+                bar.inc(1);
+                Ok(price_run(&x.loaded.deal, run, &x.set.pricing))
+            })
+            .collect::<Result<Vec<PricedRun>>>()?;
+        let be = triples
+            .par_iter()
+            .map(|&(d, s, t)| {
+                let x = &deals[d];
+                let r = breakeven_one(&x.loaded.deal, &x.set.scenarios[s], t, &x.set.rating);
+                bar.inc(1);
+                r
+            })
+            .collect::<Result<Vec<BreakevenRow>>>()?;
+        Ok((runs, be))
+    };
+    let (runs, be) = in_pool(threads, work)??;
+    bar.finish_and_clear();
+    let mut per_deal: Vec<Vec<PricedRun>> = deals.iter().map(|_| Vec::new()).collect();
+    for (&(d, _), r) in pairs.iter().zip(runs) {
+        per_deal[d].push(r);
+    }
+    let mut rows = Vec::with_capacity(triples.len());
+    for (&(d, s, t), b) in triples.iter().zip(&be) {
+        let x = &deals[d];
+        let deal = &x.loaded.deal;
+        let run = &per_deal[d][s];
+        let tr = &deal.tranches[t];
+        let i = run.summary.iter().position(|r| r.tranche == tr.name);
+        let summary = i.map(|i| &run.summary[i]);
+        let pricing = i
+            .and_then(|i| run.pricing.get(i))
+            .copied()
+            .unwrap_or_default();
+        rows.push(PortfolioRow {
+            deal_id: x.id.clone(),
+            deal_name: deal.name.clone(),
+            scenario: x.set.scenarios[s].name.clone(),
+            facts: deal_facts(deal),
+            tranche: tr.name.clone(),
+            class: tr.class.name().to_string(),
+            rating: tr.rating.clone(),
+            initial_balance: tr.balance,
+            wal_years: pricing.wal_years,
+            yield_at_par: pricing.yield_at_par,
+            principal_loss: summary.map_or(Decimal::ZERO, |s| s.principal_loss),
+            min_coverage: min_coverage(deal, run, t),
+            breakeven_default_rate: Some(b.breakeven_default_rate),
+            target_default_rate: b.target_default_rate,
+            pass: b.pass,
+            implied_rating: None,
+            support_share_of_senior: support_share(deal, run),
+        });
+    }
+    Ok(PortfolioResult {
+        runs: per_deal,
+        rows,
+    })
+}
+
+/// Each deal's id and its runs, for the hive-partitioned tables.
+pub fn runs_by_id<'a>(
+    deals: &'a [PortfolioDeal],
+    result: &'a PortfolioResult,
+) -> Vec<(&'a str, &'a [PricedRun])> {
+    deals
+        .iter()
+        .zip(&result.runs)
+        .map(|(d, r)| (d.id.as_str(), r.as_slice()))
+        .collect()
+}
+
+/// The run-time warnings of every run, as (`deal id / scenario`, warnings).
+pub fn run_warnings(
+    deals: &[PortfolioDeal],
+    result: &PortfolioResult,
+) -> Vec<(String, Vec<Warning>)> {
+    deals
+        .iter()
+        .zip(&result.runs)
+        .flat_map(|(d, runs)| {
+            runs.iter()
+                .map(move |r| (format!("{}/{}", d.id, r.scenario), r.warnings.clone()))
+        })
+        .collect()
+}
