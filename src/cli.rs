@@ -602,8 +602,9 @@ fn portfolio_command(
     use crate::output::portfolio::{DEALS_FILE, comparison_table, deals_frame, hive_frames};
     use crate::portfolio as pf;
     refuse_files(out, &[DEALS_FILE])?;
-    let paths = pf::deal_paths(args)?;
-    let deals = pf::load_deals(&paths, scenarios, stress)?;
+    let named = pf::deal_paths(args)?;
+    let scenarios = scenarios.or(named.cohort_scenarios.as_deref());
+    let deals = pf::load_deals(&named.deals, scenarios, stress)?;
     let mut load_warnings = 0;
     for d in &deals {
         print_warnings(&d.loaded.warnings);

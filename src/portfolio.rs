@@ -41,11 +41,45 @@ pub struct PortfolioResult {
     pub rows: Vec<PortfolioRow>,
 }
 
+/// What the command line names: the deal files, and the scenario file of a cohort file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub deals: Vec<PathBuf>,
+    /// The `scenarios` of the cohort file named (or found in a named directory), used when
+    /// `--scenarios` is not given.
+    pub cohort_scenarios: Option<PathBuf>,
+}
+
+/// A cohort file's contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    pub deals: Vec<PathBuf>,
+    pub scenarios: Option<PathBuf>,
+}
+
 /// The deal files named by `args`: a file as given (a cohort file expanded to its deals), a
-/// directory's `*.toml` files in name order (cohort files in it skipped). The same file named
-/// twice is kept once; two different files with the same stem are an error.
-pub fn deal_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// directory's `*.toml` files in name order (a cohort file in it is not a deal, but its
+/// `scenarios` is used). The same file named twice is kept once; two different files with the
+/// same stem are an error, and so are two cohort files with different `scenarios`.
+pub fn deal_paths(args: &[PathBuf]) -> Result<Named> {
     let mut out: Vec<PathBuf> = Vec::new();
+    let mut cohort_scenarios: Option<PathBuf> = None;
+    let mut take = |s: Option<PathBuf>| -> Result<()> {
+        if let Some(s) = s {
+            match &cohort_scenarios {
+                Some(c) if *c != s => {
+                    return Err(Error::Usage(format!(
+                        "two cohort files name different scenario files ({} and {}); pass \
+                         --scenarios",
+                        c.display(),
+                        s.display()
+                    )));
+                }
+                _ => cohort_scenarios = Some(s),
+            }
+        }
+        Ok(())
+    };
     for a in args {
         if a.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(a)
@@ -58,13 +92,17 @@ pub fn deal_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .collect();
             files.sort();
             for f in files {
-                if cohort_deals(&f)?.is_none() {
-                    out.push(f);
+                match cohort_deals(&f)? {
+                    None => out.push(f),
+                    Some(c) => take(c.scenarios)?,
                 }
             }
         } else {
             match cohort_deals(a)? {
-                Some(deals) => out.extend(deals),
+                Some(c) => {
+                    out.extend(c.deals);
+                    take(c.scenarios)?;
+                }
                 None => out.push(a.clone()),
             }
         }
@@ -94,7 +132,10 @@ pub fn deal_paths(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
             "no deal files: name deal files, directories of them, or a cohort file".into(),
         ));
     }
-    Ok(unique)
+    Ok(Named {
+        deals: unique,
+        cohort_scenarios,
+    })
 }
 
 /// A deal's id: its file stem.
@@ -103,9 +144,10 @@ pub fn deal_id(path: &Path) -> String {
         .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned())
 }
 
-/// The deals of a cohort file (`[cohort] deals = [...]`, paths relative to the file), or None
-/// when `path` is not a cohort file (it has no top-level `cohort` table).
-pub fn cohort_deals(path: &Path) -> Result<Option<Vec<PathBuf>>> {
+/// The deals of a cohort file (`[cohort] deals = [...]`, optional `scenarios = "file"`, paths
+/// relative to the file), or None when `path` is not a cohort file (it has no top-level
+/// `cohort` table).
+pub fn cohort_deals(path: &Path) -> Result<Option<Cohort>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
         path: path.to_path_buf(),
         source: e,
@@ -142,7 +184,33 @@ pub fn cohort_deals(path: &Path) -> Result<Option<Vec<PathBuf>>> {
     if out.is_empty() {
         return Err(bad("`deals` is empty"));
     }
-    Ok(Some(out))
+    if let Some(k) = cohort.as_table().and_then(|t| {
+        t.keys()
+            .find(|k| !["name", "deals", "scenarios"].contains(&k.as_str()))
+    }) {
+        return Err(bad(&format!(
+            "has an unknown key `{k}` (expected name, deals, scenarios)"
+        )));
+    }
+    let scenarios = match cohort.get("scenarios") {
+        None => None,
+        Some(v) => {
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad("`scenarios` must be a file name"))?;
+            let p = base.join(s);
+            if !p.is_file() {
+                return Err(bad(&format!(
+                    "`scenarios` names `{s}`, which is not a file"
+                )));
+            }
+            Some(p)
+        }
+    };
+    Ok(Some(Cohort {
+        deals: out,
+        scenarios,
+    }))
 }
 
 /// Loads every deal with the scenario file (or each deal's own scenario) and the stress suite.

@@ -251,7 +251,8 @@ fn actuals_equal_to_the_projection_give_the_full_run() {
     identical_to_run("tests/bad_deals/valid/base.toml");
     for p in std::fs::read_dir(root().join("deals")).expect("deals") {
         let p = p.expect("entry").path();
-        if p.extension().is_some_and(|e| e == "toml") {
+        // deals/cohort.toml lists the deals (docs/portfolio.md); it is not one.
+        if p.extension().is_some_and(|e| e == "toml") && !p.ends_with("cohort.toml") {
             let rel = p
                 .strip_prefix(root())
                 .expect("under root")
