@@ -533,7 +533,8 @@ fn example_deals_print_warnings_apart_from_the_ok_line() {
     let mut deals: Vec<PathBuf> = std::fs::read_dir(root().join("deals"))
         .expect("deals/")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        // deals/cohort.toml lists the deals (docs/portfolio.md); it is not one.
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && !p.ends_with("cohort.toml"))
         .collect();
     deals.sort();
     assert!(deals.len() >= 4, "{deals:?}");

@@ -183,7 +183,7 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
 fn pct(d: Option<Decimal>) -> String {
     d.map_or_else(
         || "-".to_string(),
-        |d| format!("{:.2}%", d * Decimal::ONE_HUNDRED),
+        |d| format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2)),
     )
 }
 
@@ -226,15 +226,20 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
             first
                 .facts
                 .over_collateralisation
-                .map_or("-".into(), |d| format!("{d:.3}")),
-            first.facts.hhi.map_or("-".into(), |d| format!("{d:.4}")),
+                .map_or("-".into(), |d| format!("{:.3}", d.round_dp(3))),
+            first
+                .facts
+                .hhi
+                .map_or("-".into(), |d| format!("{:.4}", d.round_dp(4))),
             format!(
                 "{} {}",
                 first.tranche,
                 first.rating.as_deref().unwrap_or("")
             ),
             senior.len().to_string(),
-            worst.map_or("-".into(), |(m, _)| format!("{:.3}", m.multiple)),
+            worst.map_or("-".into(), |(m, _)| {
+                format!("{:.3}", m.multiple.round_dp(3))
+            }),
             worst.map_or("-".into(), |(m, s)| format!("{s} ({})", m.date)),
             pct(min_bdr),
             pct(first.target_default_rate),

@@ -1,0 +1,229 @@
+//! `ipabs portfolio` (docs/portfolio.md): deal-level figures of a hand-worked two-deal portfolio
+//! (tests/fixtures/portfolio), the hive-partitioned dataset read back by DuckDB
+//! (tests/python/check_portfolio.py) and checked equal to the single-deal `run` files, the
+//! cohort file, determinism across thread counts and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+use rust_decimal_macros::dec;
+
+use ipabs::analytics::portfolio::{DealFacts, deal_facts, min_coverage};
+use ipabs::engine;
+use ipabs::scenario::Scenario;
+use ipabs::validate::load_deal;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ipabs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn facts(name: &str) -> DealFacts {
+    let p = root().join(format!("tests/fixtures/portfolio/{name}.toml"));
+    deal_facts(&load_deal(&p).expect("loads").deal)
+}
+
+#[test]
+fn alpha_deal_level_figures_by_hand() {
+    let f = facts("alpha");
+    // Pool: O1 600,000 + 600,000; O2 400,000 + 200,000 + 200,000 = 2,000,000.
+    assert_eq!(f.pool_balance, dec!(2000000));
+    // Issue: A 1,700,000 + B 200,000.
+    assert_eq!(f.issue_size, dec!(1900000));
+    // OC = 2,000,000 / 1,900,000 = 1.05263157… → 1.052632 (6 dp, half-even).
+    assert_eq!(f.over_collateralisation, Some(dec!(1.052632)));
+    assert_eq!(f.obligor_count, 2);
+    // Shares: O1 1,200,000 / 2,000,000 = 0.6; O2 0.4. Top 5 = both = 1.
+    assert_eq!(f.largest_obligor_share, Some(dec!(0.6)));
+    assert_eq!(f.top5_obligor_share, Some(dec!(1)));
+    // HHI = 0.6² + 0.4² = 0.36 + 0.16 = 0.52.
+    assert_eq!(f.hhi, Some(dec!(0.52)));
+    assert_eq!(f.industry_mix, "biotech:0.6;software:0.4");
+    assert_eq!(f.region_mix, "north:1");
+    // WA coupon: only A is not subordinated: 0.04.
+    assert_eq!(f.wa_coupon, Some(dec!(0.04)));
+    // WA term from the cutoff 2024-01-01: 03-15 is day 74 (31 + 29 + 14), 06-15 day 166
+    // (31+29+31+30+31+14), 09-15 day 258 (244 + 14).
+    // Σ principal × days = 600k×74 + 600k×258 + 400k×74 + 200k×166 + 200k×258
+    //                    = 44.4m + 154.8m + 29.6m + 33.2m + 51.6m = 313.6m;
+    // / (2,000,000 × 365 = 730m) = 0.42958904… → 0.429589.
+    assert_eq!(f.wa_term_years, Some(dec!(0.429589)));
+}
+
+#[test]
+fn beta_deal_level_figures_by_hand() {
+    let f = facts("beta");
+    // Pool: 500,000 + 300,000 + 200,000 = 1,000,000; issue 800,000 + 100,000 = 900,000.
+    assert_eq!(f.pool_balance, dec!(1000000));
+    assert_eq!(f.issue_size, dec!(900000));
+    // OC = 1,000,000 / 900,000 = 1.1111… → 1.111111.
+    assert_eq!(f.over_collateralisation, Some(dec!(1.111111)));
+    assert_eq!(f.obligor_count, 3);
+    // Shares 0.5, 0.3, 0.2: largest 0.5, top 5 = 1; HHI = 0.25 + 0.09 + 0.04 = 0.38.
+    assert_eq!(f.largest_obligor_share, Some(dec!(0.5)));
+    assert_eq!(f.top5_obligor_share, Some(dec!(1)));
+    assert_eq!(f.hhi, Some(dec!(0.38)));
+    // P1 and P2 are software (0.8); P3 has no tags (0.2). Regions: P1 south 0.5, the rest
+    // untagged 0.5 (equal shares in key order).
+    assert_eq!(f.industry_mix, "software:0.8;untagged:0.2");
+    assert_eq!(f.region_mix, "south:0.5;untagged:0.5");
+    assert_eq!(f.wa_coupon, Some(dec!(0.03)));
+    // Every receivable is due 2024-06-15, day 166: 166 / 365 = 0.45479452… → 0.454795.
+    assert_eq!(f.wa_term_years, Some(dec!(0.454795)));
+}
+
+#[test]
+fn bullet_coverage_counts_principal_due() {
+    // beta, base case: the one payment date 2024-07-01 has 1,000,000 available (collected
+    // 2024-06-15, no lag, no fees or taxes). A's interest: 800,000 × 3% × 182 / 365
+    // (2024-01-01 → 07-01) = 11,967.1232… → 11,967.12 to the fen; its bullet principal is due
+    // in full: 800,000. Coverage = 1,000,000 / 811,967.12 = 1.23157… (6 dp).
+    let d = load_deal(&root().join("tests/fixtures/portfolio/beta.toml"))
+        .expect("loads")
+        .deal;
+    let run = engine::run(&d, &Scenario::base()).expect("runs");
+    let m = min_coverage(&d, &run, 0).expect("something is due");
+    let want = (dec!(1000000) / dec!(811967.12)).round_dp(6);
+    assert_eq!(m.multiple, want);
+    assert_eq!(m.date.to_string(), "2024-07-01");
+}
+
+fn read(path: &Path) -> DataFrame {
+    let f = std::fs::File::open(path).expect("opens");
+    ParquetReader::new(f).finish().expect("reads")
+}
+
+#[test]
+fn portfolio_of_the_cohort_matches_single_runs_in_duckdb() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("pf");
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/cohort.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("worst scenario"), "{stdout}");
+    assert!(stdout.contains("half defaults (2024-09-30)"), "{stdout}");
+
+    // deals.parquet: 2 deals × 2 scenarios × 1 reported tranche (A; B is an unrated
+    // subordinated tranche).
+    let df = read(&out.join("deals.parquet"));
+    assert_eq!(df.height(), 4);
+    let ids: Vec<Option<&str>> = df
+        .column("deal_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        ids,
+        [Some("alpha"), Some("alpha"), Some("beta"), Some("beta")]
+    );
+    let hhi = df.column("hhi").unwrap().cast(&DataType::Float64).unwrap();
+    let hhi: Vec<Option<f64>> = hhi.f64().unwrap().iter().collect();
+    assert_eq!(hhi, [Some(0.52), Some(0.52), Some(0.38), Some(0.38)]);
+    let tdr = df
+        .column("target_default_rate")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap();
+    assert_eq!(tdr.f64().unwrap().get(0), Some(0.5), "TDR(AAA) = 5 × 0.1");
+
+    // Every run table, hive-partitioned, equals the single-deal `run` files (DuckDB).
+    let mut args: Vec<String> = vec![
+        root()
+            .join("tests/python/check_portfolio.py")
+            .display()
+            .to_string(),
+        out.display().to_string(),
+    ];
+    for id in ["alpha", "beta"] {
+        let run_dir = tmp.path().join(format!("run-{id}"));
+        let o = ipabs(&[
+            "run",
+            &format!("tests/fixtures/portfolio/{id}.toml"),
+            "--scenario",
+            "tests/fixtures/portfolio/rating.toml",
+            "--out",
+            run_dir.to_str().expect("utf-8"),
+            "--quiet",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        args.push(id.to_string());
+        args.push(run_dir.display().to_string());
+    }
+    assert!(
+        out.join("summary/deal=beta/scenario=half%20defaults/part-0.parquet")
+            .is_file()
+    );
+    let check = Command::new("python3")
+        .args(&args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "DuckDB check failed (pip install duckdb, or run `bash .ci/run`):\n{}\n{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    assert!(text(&check.stdout).contains("16 passed, 0 failed"));
+}
+
+#[test]
+fn deals_parquet_does_not_depend_on_threads() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    for t in ["1", "3"] {
+        let out = tmp.path().join(t);
+        let o = ipabs(&[
+            "portfolio",
+            "tests/fixtures/portfolio/alpha.toml",
+            "tests/fixtures/portfolio/beta.toml",
+            "--scenarios",
+            "tests/fixtures/portfolio/rating.toml",
+            "--threads",
+            t,
+            "--quiet",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "--quiet prints nothing");
+        files.push(std::fs::read(out.join("deals.parquet")).expect("written"));
+    }
+    assert_eq!(files[0], files[1]);
+}
+
+#[test]
+fn a_bad_deal_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("pf");
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[deal]\nname = 1\n").expect("write");
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/alpha.toml",
+        bad.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("bad.toml"), "{}", text(&o.stderr));
+    assert!(!out.exists(), "nothing written");
+}
