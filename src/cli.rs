@@ -54,6 +54,14 @@ pub struct McArgs {
     threads: Option<usize>,
 }
 
+/// Copies of the tables for people who do not read Parquet (docs/output.md).
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Also write every table as a plain CSV file into DIR (created if missing), all or none.
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+}
+
 /// Where results go.
 #[derive(Debug, Args)]
 pub struct OutArgs {
@@ -78,6 +86,8 @@ pub enum Command {
         /// [scenario] (or the base case) runs.
         #[arg(long, visible_alias = "scenarios")]
         scenario: Option<PathBuf>,
+        #[command(flatten)]
+        copy: CopyArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -134,6 +144,8 @@ pub enum Command {
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
         #[command(flatten)]
+        copy: CopyArgs,
+        #[command(flatten)]
         out: OutArgs,
     },
     /// Find each rated tranche's break-even default rate (临界违约率) under every scenario and
@@ -150,6 +162,8 @@ pub enum Command {
         /// Worker threads, 1 to 256 (default: one per core).
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
+        #[command(flatten)]
+        copy: CopyArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -204,6 +218,8 @@ pub enum Command {
         /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
+        #[command(flatten)]
+        copy: CopyArgs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -334,8 +350,17 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             scenarios,
             stress,
             threads,
+            copy,
             out,
-        } => portfolio_command(&deals, scenarios.as_deref(), stress, threads, &out, strict),
+        } => portfolio_command(
+            &deals,
+            scenarios.as_deref(),
+            stress,
+            threads,
+            &copy,
+            &out,
+            strict,
+        ),
         Command::Rate { deal, mc, out } => rate_command(
             &deal,
             mc.scenarios.as_deref(),
@@ -432,6 +457,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
         Command::Run {
             deal,
             scenario,
+            copy,
             out,
         } => {
             refuse_overwrite(&out.out, out.force)?;
@@ -451,6 +477,10 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             }
             strict_check(strict, runs.iter().map(|r| r.warnings.len()).sum())?;
             output::write_run_tables(&out.out, &runs)?;
+            if copy.csv.is_some() {
+                let frames = output::run_frames(&RunTable::ALL, &runs)?;
+                write_csv_copy(&copy, &frames)?;
+            }
             for r in &runs {
                 if !out.quiet {
                     out_line(&output::table::summary_table(r));
@@ -470,6 +500,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             scenarios,
             stress,
             threads,
+            copy,
             out,
         } => {
             refuse_breakeven_overwrite(&out)?;
@@ -513,7 +544,9 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     ),
                 ])
             });
-            output::write_frames(&out.out, frames)?;
+            let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
+            output::write_tables(&out.out, frames.clone())?;
+            write_csv_copy(&copy, &frames)?;
             if !out.quiet {
                 out_line(&breakeven_table(&rows));
                 out_line(&format!(
@@ -532,6 +565,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             stress,
             flows,
             threads,
+            copy,
             out,
         } => {
             refuse_overwrite(&out.out, out.force)?;
@@ -575,7 +609,9 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 ));
                 Ok(frames)
             });
-            let n = output::write_frames(&out.out, frames)?.len();
+            let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
+            let n = output::write_tables(&out.out, frames.clone())?.len();
+            write_csv_copy(&copy, &frames)?;
             if !out.quiet {
                 out_line(&output::table::sweep_table(&runs));
                 out_line(&format!(
@@ -590,12 +626,29 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
     }
 }
 
+/// Writes `frames` as CSV into `--csv DIR` (if given), all or none.
+fn write_csv_copy<N: AsRef<str>>(
+    copy: &CopyArgs,
+    frames: &[(N, polars::prelude::DataFrame)],
+) -> Result<()> {
+    let Some(dir) = &copy.csv else {
+        return Ok(());
+    };
+    let csv: Vec<(String, polars::prelude::DataFrame)> = frames
+        .iter()
+        .map(|(n, df)| (output::csv::csv_name(n.as_ref()), df.clone()))
+        .collect();
+    output::write_tables(dir, csv)?;
+    Ok(())
+}
+
 /// `ipabs portfolio`.
 fn portfolio_command(
     args: &[PathBuf],
     scenarios: Option<&Path>,
     stress: Option<StressSuite>,
     threads: Option<usize>,
+    copy: &CopyArgs,
     out: &OutArgs,
     strict: bool,
 ) -> Result<()> {
@@ -636,6 +689,16 @@ fn portfolio_command(
         })
         .map_err(|e| output::in_dir(&out.out, e))?;
     let n = output::write_tables(&out.out, frames)?.len();
+    if copy.csv.is_some() {
+        // CSV: deals, and each run table stacked over every deal and scenario.
+        let all: Vec<crate::analytics::measures::PricedRun> =
+            result.runs.iter().flatten().cloned().collect();
+        let mut frames = vec![(DEALS_FILE.to_string(), deals_frame(&result.rows)?)];
+        for (name, df) in output::run_frames(&RunTable::ALL, &all)? {
+            frames.push((name.to_string(), df));
+        }
+        write_csv_copy(copy, &frames)?;
+    }
     if !out.quiet {
         out_line(&comparison_table(&result.rows));
         let runs: usize = result.runs.iter().map(Vec::len).sum();

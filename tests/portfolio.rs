@@ -227,3 +227,42 @@ fn a_bad_deal_writes_nothing() {
     assert!(text(&o.stderr).contains("bad.toml"), "{}", text(&o.stderr));
     assert!(!out.exists(), "nothing written");
 }
+
+/// `--csv DIR` on run, sweep, breakeven and portfolio: every CSV file equals its Parquet table
+/// (tests/python/check_csv.py, pyarrow).
+#[test]
+fn csv_copies_equal_the_parquet_tables() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = "tests/fixtures/portfolio/alpha.toml";
+    let scen = "tests/fixtures/portfolio/rating.toml";
+    let cases: [(&str, Vec<&str>); 4] = [
+        ("run", vec!["run", deal, "--scenario", scen]),
+        ("sweep", vec!["sweep", deal, "--scenarios", scen]),
+        ("breakeven", vec!["breakeven", deal, "--scenarios", scen]),
+        (
+            "portfolio",
+            vec!["portfolio", "tests/fixtures/portfolio/cohort.toml"],
+        ),
+    ];
+    for (name, mut args) in cases {
+        let out = tmp.path().join(name);
+        let csv = tmp.path().join(format!("{name}-csv"));
+        let (o, c) = (out.display().to_string(), csv.display().to_string());
+        args.extend(["--out", &o, "--csv", &c, "--quiet"]);
+        let r = ipabs(&args);
+        assert_eq!(r.status.code(), Some(0), "{name}: {}", text(&r.stderr));
+        assert!(csv.read_dir().expect("csv dir").count() >= 1, "{name}");
+        let check = Command::new("python3")
+            .arg(root().join("tests/python/check_csv.py"))
+            .arg(&out)
+            .arg(&csv)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            check.status.success(),
+            "{name}: {}\n{}",
+            text(&check.stdout),
+            text(&check.stderr)
+        );
+    }
+}

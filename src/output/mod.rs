@@ -5,6 +5,7 @@
 //! `scenarios.parquet` and `breakeven.parquet`. Every column is documented in docs/output.md.
 
 pub mod breakeven;
+pub mod csv;
 pub mod guard;
 pub mod parquet;
 pub mod portfolio;
@@ -89,7 +90,8 @@ pub fn in_dir(dir: &Path, e: Error) -> Error {
 }
 
 /// Writes already built tables `(file name, frame)` into `dir` with the same all-or-nothing
-/// guarantee as [`write_run_tables`]. Returns the final paths in the given order.
+/// guarantee as [`write_run_tables`]. Returns the final paths in the given order. A name ending
+/// in `.csv` is written as CSV ([`csv::write_csv`]), any other as Parquet.
 ///
 /// A name may hold `/`-separated subdirectories (the hive-partitioned layout of `ipabs
 /// portfolio`, `TABLE/deal=ID/scenario=NAME/part-0.parquet`): they are created as needed, and
@@ -150,7 +152,11 @@ fn write_all(tmp: &Path, frames: Vec<(String, DataFrame)>) -> Result<(), Error> 
     for (name, mut df) in frames {
         let path = tmp.join(&name);
         create_parents(tmp, &path)?;
-        parquet::write_parquet(&path, &mut df)?;
+        if name.ends_with(".csv") {
+            csv::write_csv(&path, &df)?;
+        } else {
+            parquet::write_parquet(&path, &mut df)?;
+        }
     }
     sync_dir(tmp)
 }
