@@ -60,6 +60,9 @@ pub struct CopyArgs {
     /// Also write every table as a plain CSV file into DIR (created if missing), all or none.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// Also write an Excel workbook: a summary sheet, then one sheet per table.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
 }
 
 /// Where results go.
@@ -477,9 +480,9 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             }
             strict_check(strict, runs.iter().map(|r| r.warnings.len()).sum())?;
             output::write_run_tables(&out.out, &runs)?;
-            if copy.csv.is_some() {
+            if copy.csv.is_some() || copy.xlsx.is_some() {
                 let frames = output::run_frames(&RunTable::ALL, &runs)?;
-                write_csv_copy(&copy, &frames)?;
+                write_copies(&copy, "run", &loaded.deal.name, &frames)?;
             }
             for r in &runs {
                 if !out.quiet {
@@ -546,7 +549,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             });
             let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
             output::write_tables(&out.out, frames.clone())?;
-            write_csv_copy(&copy, &frames)?;
+            write_copies(&copy, "breakeven", &d.name, &frames)?;
             if !out.quiet {
                 out_line(&breakeven_table(&rows));
                 out_line(&format!(
@@ -611,7 +614,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             });
             let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
             let n = output::write_tables(&out.out, frames.clone())?.len();
-            write_csv_copy(&copy, &frames)?;
+            write_copies(&copy, "sweep", &d.name, &frames)?;
             if !out.quiet {
                 out_line(&output::table::sweep_table(&runs));
                 out_line(&format!(
@@ -626,19 +629,36 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
     }
 }
 
-/// Writes `frames` as CSV into `--csv DIR` (if given), all or none.
-fn write_csv_copy<N: AsRef<str>>(
+/// Writes `frames` as CSV into `--csv DIR` (all or none) and as the workbook `--xlsx FILE`,
+/// when asked; `command` and `what` go on the workbook's summary sheet.
+fn write_copies<N: AsRef<str>>(
     copy: &CopyArgs,
+    command: &str,
+    what: &str,
     frames: &[(N, polars::prelude::DataFrame)],
 ) -> Result<()> {
-    let Some(dir) = &copy.csv else {
-        return Ok(());
-    };
-    let csv: Vec<(String, polars::prelude::DataFrame)> = frames
-        .iter()
-        .map(|(n, df)| (output::csv::csv_name(n.as_ref()), df.clone()))
-        .collect();
-    output::write_tables(dir, csv)?;
+    if let Some(dir) = &copy.csv {
+        let csv: Vec<(String, polars::prelude::DataFrame)> = frames
+            .iter()
+            .map(|(n, df)| (output::csv::csv_name(n.as_ref()), df.clone()))
+            .collect();
+        output::write_tables(dir, csv)?;
+    }
+    if let Some(file) = &copy.xlsx {
+        let info = vec![
+            ("command".to_string(), format!("ipabs {command}")),
+            ("input".to_string(), what.to_string()),
+            (
+                "ipabs version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+            (
+                "money".to_string(),
+                "yuan, to the fen; the Parquet files are the exact record".to_string(),
+            ),
+        ];
+        output::xlsx::write_xlsx(file, &info, frames)?;
+    }
     Ok(())
 }
 
@@ -689,15 +709,16 @@ fn portfolio_command(
         })
         .map_err(|e| output::in_dir(&out.out, e))?;
     let n = output::write_tables(&out.out, frames)?.len();
-    if copy.csv.is_some() {
-        // CSV: deals, and each run table stacked over every deal and scenario.
+    if copy.csv.is_some() || copy.xlsx.is_some() {
+        // deals, and each run table stacked over every deal and scenario.
         let all: Vec<crate::analytics::measures::PricedRun> =
             result.runs.iter().flatten().cloned().collect();
         let mut frames = vec![(DEALS_FILE.to_string(), deals_frame(&result.rows)?)];
         for (name, df) in output::run_frames(&RunTable::ALL, &all)? {
             frames.push((name.to_string(), df));
         }
-        write_csv_copy(copy, &frames)?;
+        let ids: Vec<&str> = deals.iter().map(|d| d.id.as_str()).collect();
+        write_copies(copy, "portfolio", &ids.join(", "), &frames)?;
     }
     if !out.quiet {
         out_line(&comparison_table(&result.rows));

@@ -266,3 +266,42 @@ fn csv_copies_equal_the_parquet_tables() {
         );
     }
 }
+
+/// `--xlsx FILE` on run, sweep, breakeven and portfolio: read back with openpyxl
+/// (tests/python/check_xlsx.py): overview sheet first, one sheet per table, frozen headers,
+/// money formatted to the fen, dates as dates, every value equal to the Parquet table's.
+#[test]
+fn xlsx_workbooks_read_back_with_openpyxl() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = "tests/fixtures/portfolio/alpha.toml";
+    let scen = "tests/fixtures/portfolio/rating.toml";
+    let cases: [(&str, Vec<&str>); 4] = [
+        ("run", vec!["run", deal, "--scenario", scen]),
+        ("sweep", vec!["sweep", deal, "--scenarios", scen]),
+        ("breakeven", vec!["breakeven", deal, "--scenarios", scen]),
+        (
+            "portfolio",
+            vec!["portfolio", "tests/fixtures/portfolio/cohort.toml"],
+        ),
+    ];
+    for (name, mut args) in cases {
+        let out = tmp.path().join(name);
+        let book = tmp.path().join(format!("{name}.xlsx"));
+        let (o, b) = (out.display().to_string(), book.display().to_string());
+        args.extend(["--out", &o, "--xlsx", &b, "--quiet"]);
+        let r = ipabs(&args);
+        assert_eq!(r.status.code(), Some(0), "{name}: {}", text(&r.stderr));
+        let check = Command::new("python3")
+            .arg(root().join("tests/python/check_xlsx.py"))
+            .arg(&book)
+            .arg(&out)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            check.status.success(),
+            "{name} (pip install openpyxl, or run `bash .ci/run`): {}\n{}",
+            text(&check.stdout),
+            text(&check.stderr)
+        );
+    }
+}

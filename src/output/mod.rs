@@ -14,6 +14,7 @@ pub mod reconcile;
 pub mod scenarios;
 pub mod table;
 pub mod warnings;
+pub mod xlsx;
 
 use std::fs;
 use std::io;

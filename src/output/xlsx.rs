@@ -1,0 +1,179 @@
+//! Excel workbooks (`--xlsx FILE`, docs/output.md, "Excel workbooks").
+//!
+//! A summary sheet first (`overview`) (what ran, and each table's row count), then one sheet per table with
+//! a frozen header row. Money columns (`Decimal(18, 2)`) are numbers formatted to the fen
+//! (`#,##0.00`); ratio columns (`Decimal(18, 6)`) numbers formatted to six places; dates are
+//! Excel dates (`yyyy-mm-dd`); nulls are empty cells. Excel stores every number as an `f64`:
+//! amounts below 2^53 fen (≈ 90 万亿 yuan) are exact to the fen there; the Parquet files stay
+//! the exact record.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+use crate::error::Error;
+
+/// Name of the first sheet: the summary of the workbook (`summary` is the name of a table).
+pub const OVERVIEW_SHEET: &str = "overview";
+
+/// Longest sheet name Excel accepts.
+const MAX_SHEET_NAME: usize = 31;
+
+fn xerr(path: &Path, e: &XlsxError) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// The sheet name of a table file: `summary.parquet` → `summary`.
+pub fn sheet_name(file: &str) -> String {
+    let base = file
+        .trim_end_matches(".parquet")
+        .replace(['[', ']', ':', '*', '?', '/', '\\'], "_");
+    base.chars().take(MAX_SHEET_NAME).collect()
+}
+
+fn date_of(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days.into()))
+}
+
+/// The number of a Decimal mantissa at `scale`, for display (Excel has no decimal type).
+fn decimal_number(m: i128, scale: usize) -> f64 {
+    // The text round trip gives the f64 nearest to the exact decimal.
+    super::csv::decimal_text(m, scale)
+        .parse()
+        .unwrap_or(f64::NAN)
+}
+
+fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Error> {
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let ratio = Format::new().set_num_format("0.000000");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let e = |x: XlsxError| xerr(path, &x);
+    for (c, col) in df.columns().iter().enumerate() {
+        let c = u16::try_from(c).map_err(|_| Error::Write {
+            path: path.to_path_buf(),
+            message: "too many columns for a sheet".into(),
+        })?;
+        ws.write_string_with_format(0, c, col.name().as_str(), &bold)
+            .map_err(e)?;
+        ws.set_column_width(c, (col.name().len() as f64 + 2.0).max(12.0))
+            .map_err(e)?;
+        for i in 0..df.height() {
+            let r = u32::try_from(i + 1).map_err(|_| Error::Write {
+                path: path.to_path_buf(),
+                message: "too many rows for a sheet".into(),
+            })?;
+            let v = col.get(i).map_err(|x| Error::Write {
+                path: path.to_path_buf(),
+                message: x.to_string(),
+            })?;
+            match v {
+                AnyValue::Null => {}
+                AnyValue::String(s) => {
+                    ws.write_string(r, c, s).map_err(e)?;
+                }
+                AnyValue::StringOwned(s) => {
+                    ws.write_string(r, c, s.as_str()).map_err(e)?;
+                }
+                AnyValue::Boolean(b) => {
+                    ws.write_boolean(r, c, b).map_err(e)?;
+                }
+                AnyValue::Decimal(m, _, scale) => {
+                    let f = if scale == 2 { &money } else { &ratio };
+                    ws.write_number_with_format(r, c, decimal_number(m, scale), f)
+                        .map_err(e)?;
+                }
+                AnyValue::Date(days) => {
+                    if let Some(d) = date_of(days) {
+                        let x = ExcelDateTime::parse_from_str(&d.to_string()).map_err(e)?;
+                        ws.write_datetime_with_format(r, c, &x, &date).map_err(e)?;
+                    }
+                }
+                AnyValue::Float64(x) => {
+                    ws.write_number(r, c, x).map_err(e)?;
+                }
+                AnyValue::Int32(x) => {
+                    ws.write_number(r, c, f64::from(x)).map_err(e)?;
+                }
+                AnyValue::Int64(x) => {
+                    // Row counts and ids: far below 2^53.
+                    ws.write_number(r, c, x as f64).map_err(e)?;
+                }
+                other => {
+                    ws.write_string(r, c, other.to_string()).map_err(e)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(e)?;
+    Ok(())
+}
+
+/// Writes a workbook to `path`: an `overview` sheet (the `info` lines, then each table's name
+/// and row count), then one sheet per table. Atomic: written to a temporary file beside `path`
+/// and renamed into place.
+pub fn write_xlsx<N: AsRef<str>>(
+    path: &Path,
+    info: &[(String, String)],
+    tables: &[(N, DataFrame)],
+) -> Result<(), Error> {
+    let e = |x: XlsxError| xerr(path, &x);
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(OVERVIEW_SHEET).map_err(e)?;
+        ws.set_column_width(0, 24).map_err(e)?;
+        ws.set_column_width(1, 60).map_err(e)?;
+        ws.write_string_with_format(0, 0, "item", &bold)
+            .map_err(e)?;
+        ws.write_string_with_format(0, 1, "value", &bold)
+            .map_err(e)?;
+        let mut r = 1u32;
+        for (k, v) in info {
+            ws.write_string(r, 0, k).map_err(e)?;
+            ws.write_string(r, 1, v).map_err(e)?;
+            r += 1;
+        }
+        for (name, df) in tables {
+            ws.write_string(r, 0, format!("sheet {}", sheet_name(name.as_ref())))
+                .map_err(e)?;
+            ws.write_string(r, 1, format!("{} rows", df.height()))
+                .map_err(e)?;
+            r += 1;
+        }
+        ws.set_freeze_panes(1, 0).map_err(e)?;
+    }
+    for (name, df) in tables {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(name.as_ref())).map_err(e)?;
+        write_frame(ws, df, path)?;
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(d) = dir {
+        std::fs::create_dir_all(d).map_err(|x| Error::Write {
+            path: d.to_path_buf(),
+            message: x.to_string(),
+        })?;
+    }
+    let file = path.file_name().map_or_else(
+        || "report.xlsx".into(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    let tmp = path.with_file_name(format!(".{file}.ipabs-tmp-{}", std::process::id()));
+    let saved = wb.save(&tmp).map_err(e).and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|x| Error::Write {
+            path: path.to_path_buf(),
+            message: x.to_string(),
+        })
+    });
+    if saved.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    saved
+}

@@ -1,0 +1,61 @@
+"""Independent check of `--xlsx FILE` with openpyxl: the overview sheet first, one sheet per
+Parquet table with a frozen header row, every value equal to the Parquet value (money to the
+fen, formatted `#,##0.00`; dates as dates).
+
+Usage: check_xlsx.py WORKBOOK PARQUET_DIR. Prints "N passed, M failed".
+"""
+import datetime
+import decimal
+import sys
+from pathlib import Path
+
+import openpyxl
+import pyarrow.parquet as pq
+
+
+def same(v, cell):
+    x = cell.value
+    if v is None or v == "":
+        # An empty string cell reads back as empty.
+        return x is None or x == ""
+    if isinstance(v, bool):
+        return x is v
+    if isinstance(v, decimal.Decimal):
+        if v.as_tuple().exponent == -2 and cell.number_format != "#,##0.00":
+            return False
+        return decimal.Decimal(repr(float(x))).quantize(v) == v
+    if isinstance(v, datetime.date):
+        return isinstance(x, datetime.datetime) and x.date() == v
+    if isinstance(v, (int, float)):
+        return float(x) == float(v)
+    return x == v
+
+
+def main():
+    wb = openpyxl.load_workbook(sys.argv[1])
+    pdir = Path(sys.argv[2])
+    passed = failed = 0
+    if wb.sheetnames[0] != "overview":
+        print("FAIL overview is not the first sheet:", wb.sheetnames)
+        failed += 1
+    for p in sorted(pdir.glob("*.parquet")):
+        rows = pq.read_table(p).to_pylist()
+        ws = wb[p.stem]
+        header = [c.value for c in ws[1]]
+        ok = ws.freeze_panes == "A2" and ws.max_row == len(rows) + 1
+        for i, r in enumerate(rows, start=2):
+            if not ok:
+                break
+            ok = header == list(r.keys()) and all(
+                same(r[k], ws.cell(row=i, column=j + 1)) for j, k in enumerate(header))
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL sheet {p.stem}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
