@@ -63,6 +63,9 @@ pub struct CopyArgs {
     /// Also write an Excel workbook: a summary sheet, then one sheet per table.
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
+    /// Also write a self-contained HTML report with charts (no network needed to view it).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Where results go.
@@ -484,6 +487,15 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 let frames = output::run_frames(&RunTable::ALL, &runs)?;
                 write_copies(&copy, "run", &loaded.deal.name, &frames)?;
             }
+            if let Some(file) = &copy.html {
+                use crate::output::html;
+                let sections: Vec<String> = runs
+                    .iter()
+                    .map(|r| html::run_charts(&loaded.deal, r))
+                    .collect();
+                let table: Vec<String> = runs.iter().map(output::table::summary_table).collect();
+                html::write_html(file, &loaded.deal.name, &table.join("\n"), &sections)?;
+            }
             for r in &runs {
                 if !out.quiet {
                     out_line(&output::table::summary_table(r));
@@ -550,6 +562,15 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
             output::write_tables(&out.out, frames.clone())?;
             write_copies(&copy, "breakeven", &d.name, &frames)?;
+            if let Some(file) = &copy.html {
+                use crate::output::html;
+                let mut sections = Vec::new();
+                if let Some(s) = set.scenarios.first() {
+                    sections.push(html::run_charts(d, &crate::engine::run(d, s)?));
+                }
+                sections.push(html::breakeven_chart(&rows));
+                html::write_html(file, &d.name, &breakeven_table(&rows), &sections)?;
+            }
             if !out.quiet {
                 out_line(&breakeven_table(&rows));
                 out_line(&format!(
@@ -615,6 +636,15 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
             let n = output::write_tables(&out.out, frames.clone())?.len();
             write_copies(&copy, "sweep", &d.name, &frames)?;
+            if let Some(file) = &copy.html {
+                use crate::output::html;
+                let sections: Vec<String> = runs
+                    .iter()
+                    .take(1)
+                    .map(|r| html::run_charts(d, r))
+                    .collect();
+                html::write_html(file, &d.name, &output::table::sweep_table(&runs), &sections)?;
+            }
             if !out.quiet {
                 out_line(&output::table::sweep_table(&runs));
                 out_line(&format!(
@@ -719,6 +749,21 @@ fn portfolio_command(
         }
         let ids: Vec<&str> = deals.iter().map(|d| d.id.as_str()).collect();
         write_copies(copy, "portfolio", &ids.join(", "), &frames)?;
+    }
+    if let Some(file) = &copy.html {
+        use crate::output::html;
+        let mut sections = vec![html::portfolio_section(&result.rows)];
+        for (d, runs) in deals.iter().zip(&result.runs) {
+            if let Some(r) = runs.first() {
+                sections.push(html::run_charts(&d.loaded.deal, r));
+            }
+        }
+        html::write_html(
+            file,
+            "ipabs portfolio",
+            &comparison_table(&result.rows),
+            &sections,
+        )?;
     }
     if !out.quiet {
         out_line(&comparison_table(&result.rows));

@@ -305,3 +305,50 @@ fn xlsx_workbooks_read_back_with_openpyxl() {
         );
     }
 }
+
+/// `--html FILE`: one self-contained page (no script, no network) rendered in headless
+/// Chromium (Debian package `chromium`, installed by .ci/run); the screenshot is not blank
+/// (tests/python/check_png.py).
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("pf");
+    let page = tmp.path().join("report.html");
+    let r = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/cohort.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--html",
+        page.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let html = std::fs::read_to_string(&page).expect("written");
+    assert!(html.contains("<svg") && html.contains("Deals side by side"));
+    for offline in ["<script", "http://", "https://"] {
+        assert!(
+            !html.contains(offline) || offline == "http://" && html.contains("www.w3.org/2000/svg"),
+            "self-contained: {offline}"
+        );
+    }
+    let png = tmp.path().join("report.png");
+    let shot = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=900,1200",
+            &format!("--screenshot={}", png.display()),
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("chromium runs (apt-get install -y chromium, or run `bash .ci/run`)");
+    assert!(png.is_file(), "no screenshot: {}", text(&shot.stderr));
+    let check = Command::new("python3")
+        .arg(root().join("tests/python/check_png.py"))
+        .arg(&png)
+        .output()
+        .expect("python3 runs");
+    assert!(check.status.success(), "{}", text(&check.stdout));
+}

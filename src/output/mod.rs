@@ -7,6 +7,7 @@
 pub mod breakeven;
 pub mod csv;
 pub mod guard;
+pub mod html;
 pub mod parquet;
 pub mod portfolio;
 pub mod rating;

@@ -1,0 +1,375 @@
+//! A self-contained HTML report (`--html FILE`, docs/output.md, "HTML report"): inline SVG
+//! charts and tables, no script, no network. Chart coordinates are `f64` (drawing only; every
+//! figure in the tables is the exact decimal).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::analytics::breakeven::BreakevenRow;
+use crate::analytics::portfolio::PortfolioRow;
+use crate::deal::{Deal, TriggerCondition};
+use crate::engine::result::RunResult;
+use crate::error::Error;
+
+const COLORS: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+];
+const W: f64 = 760.0;
+const H: f64 = 280.0;
+const LEFT: f64 = 90.0;
+const BOTTOM: f64 = 60.0;
+const TOP: f64 = 30.0;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn axis_max(values: impl Iterator<Item = f64>) -> f64 {
+    let m = values.fold(0.0_f64, f64::max);
+    if m <= 0.0 { 1.0 } else { m * 1.1 }
+}
+
+fn frame(title: &str, max: f64, body: &str, legend: &[(String, &str)]) -> String {
+    let mut s = format!(
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" \
+         viewBox=\"0 0 {W} {H}\" role=\"img\"><title>{t}</title>\
+         <rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>\
+         <text x=\"{LEFT}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{t}</text>",
+        t = esc(title)
+    );
+    let plot_h = H - TOP - BOTTOM;
+    for k in 0..=4 {
+        let v = max * f64::from(k) / 4.0;
+        let y = TOP + plot_h - plot_h * f64::from(k) / 4.0;
+        let _ = write!(
+            s,
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+             <text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
+            W - 10.0,
+            LEFT - 4.0,
+            y + 3.0,
+            short(v)
+        );
+    }
+    s.push_str(body);
+    for (i, (name, color)) in legend.iter().enumerate() {
+        let x = LEFT + 150.0 * i as f64;
+        let _ = write!(
+            s,
+            "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{color}\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
+            H - 14.0,
+            x + 14.0,
+            H - 5.0,
+            esc(name)
+        );
+    }
+    s.push_str("</svg></figure>\n");
+    s
+}
+
+fn short(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        format!("{:.1}m", v / 1e6)
+    } else if v.abs() >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A line chart: one line per series over the x labels; an optional dashed horizontal line.
+pub fn line_chart(
+    title: &str,
+    xs: &[String],
+    series: &[(String, Vec<f64>)],
+    hline: Option<(String, f64)>,
+) -> String {
+    let max = axis_max(
+        series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .chain(hline.iter().map(|h| h.1)),
+    );
+    let plot_w = W - LEFT - 10.0;
+    let plot_h = H - TOP - BOTTOM;
+    let n = xs.len().max(2) - 1;
+    let x_at = |i: usize| LEFT + plot_w * i as f64 / n as f64;
+    let y_at = |v: f64| TOP + plot_h - plot_h * (v / max).clamp(0.0, 1.0);
+    let mut body = String::new();
+    let step = (xs.len() / 8).max(1);
+    for (i, x) in xs.iter().enumerate().step_by(step) {
+        let _ = write!(
+            body,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+            x_at(i),
+            H - BOTTOM + 14.0,
+            esc(x)
+        );
+    }
+    let mut legend = Vec::new();
+    for (k, (name, v)) in series.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        let pts: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(i, y)| format!("{:.1},{:.1}", x_at(i), y_at(*y)))
+            .collect();
+        let _ = write!(
+            body,
+            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
+            pts.join(" ")
+        );
+        legend.push((name.clone(), color));
+    }
+    if let Some((name, v)) = hline {
+        let y = y_at(v);
+        let _ = write!(
+            body,
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#000\" \
+             stroke-dasharray=\"6 4\"/>",
+            W - 10.0
+        );
+        legend.push((name, "#000"));
+    }
+    frame(title, max, &body, &legend)
+}
+
+/// A grouped bar chart: one group per category, one bar per series.
+pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let max = axis_max(series.iter().flat_map(|(_, v)| v.iter().copied()));
+    let plot_w = W - LEFT - 10.0;
+    let plot_h = H - TOP - BOTTOM;
+    let group = plot_w / categories.len().max(1) as f64;
+    let bar = (group * 0.8) / series.len().max(1) as f64;
+    let mut body = String::new();
+    let mut legend = Vec::new();
+    for (c, cat) in categories.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<text x=\"{x:.1}\" y=\"{y}\" font-size=\"9\" text-anchor=\"end\" \
+             transform=\"rotate(-15 {x:.1} {y})\">{}</text>",
+            esc(cat),
+            x = LEFT + group * (c as f64 + 0.5),
+            y = H - BOTTOM + 12.0,
+        );
+    }
+    for (k, (name, v)) in series.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        for (c, y) in v.iter().enumerate() {
+            let h = plot_h * (y / max).clamp(0.0, 1.0);
+            let _ = write!(
+                body,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{color}\"/>",
+                LEFT + group * c as f64 + group * 0.1 + bar * k as f64,
+                TOP + plot_h - h,
+                bar
+            );
+        }
+        legend.push((name.clone(), color));
+    }
+    frame(title, max, &body, &legend)
+}
+
+/// The charts of one run: tranche balances, collections and defaults by period, and the senior
+/// coverage multiple per date against the lowest `coverage_below` trigger.
+pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
+    let dates: Vec<String> = run
+        .periods
+        .iter()
+        .map(|p| p.payment_date.to_string())
+        .collect();
+    let mut out = format!(
+        "<h2>{} — scenario {}</h2>\n",
+        esc(&deal.name),
+        esc(&run.scenario)
+    );
+    let balances: Vec<(String, Vec<f64>)> = deal
+        .tranches
+        .iter()
+        .map(|t| {
+            let v = run
+                .periods
+                .iter()
+                .map(|p| {
+                    run.tranche_flows
+                        .iter()
+                        .find(|r| r.period == p.period && r.tranche == t.name)
+                        .map_or(0.0, |r| f(r.balance_end))
+                })
+                .collect();
+            (t.name.clone(), v)
+        })
+        .collect();
+    out.push_str(&line_chart(
+        "Tranche balances (yuan)",
+        &dates,
+        &balances,
+        None,
+    ));
+    let per = |g: fn(&crate::pool::rows::PoolFlowRow) -> Decimal| -> Vec<f64> {
+        run.periods
+            .iter()
+            .map(|p| {
+                f(run
+                    .pool_flows
+                    .iter()
+                    .filter(|r| r.period == p.period)
+                    .map(g)
+                    .sum())
+            })
+            .collect()
+    };
+    let labels: Vec<String> = run.periods.iter().map(|p| p.period.to_string()).collect();
+    out.push_str(&bar_chart(
+        "Collections and defaults by period (yuan)",
+        &labels,
+        &[
+            ("collected".to_string(), per(|r| r.collected)),
+            ("defaulted".to_string(), per(|r| r.defaulted)),
+        ],
+    ));
+    let cov: Vec<f64> = run
+        .periods
+        .iter()
+        .map(|p| p.coverage_multiple.map_or(0.0, f))
+        .collect();
+    let trigger = deal
+        .triggers
+        .iter()
+        .filter_map(|t| match t.condition {
+            TriggerCondition::CoverageBelow(x) => Some(x),
+            _ => None,
+        })
+        .max()
+        .map(|x| (format!("coverage trigger {x}"), f(x)));
+    out.push_str(&line_chart(
+        "Senior coverage multiple per payment date",
+        &dates,
+        &[("coverage multiple".to_string(), cov)],
+        trigger,
+    ));
+    out
+}
+
+/// BDR against TDR per tranche and scenario.
+pub fn breakeven_chart(rows: &[BreakevenRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let cats: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r.tranche, r.scenario))
+        .collect();
+    bar_chart(
+        "Break-even default rate (BDR) against target (TDR)",
+        &cats,
+        &[
+            (
+                "BDR".to_string(),
+                rows.iter().map(|r| f(r.breakeven_default_rate)).collect(),
+            ),
+            (
+                "TDR".to_string(),
+                rows.iter()
+                    .map(|r| r.target_default_rate.map_or(0.0, f))
+                    .collect(),
+            ),
+        ],
+    )
+}
+
+/// Deals side by side: per deal, the lowest coverage, BDR and TDR of its most senior tranche
+/// over every scenario, and its OC.
+pub fn portfolio_section(rows: &[PortfolioRow]) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for r in rows {
+        if !ids.contains(&r.deal_id.as_str()) {
+            ids.push(&r.deal_id);
+        }
+    }
+    let pick = |id: &str| -> Vec<&PortfolioRow> {
+        let first = rows
+            .iter()
+            .find(|r| r.deal_id == id)
+            .map(|r| r.tranche.clone());
+        rows.iter()
+            .filter(|r| r.deal_id == id && Some(&r.tranche) == first.as_ref())
+            .collect()
+    };
+    let cats: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    let min_of = |id: &str, g: &dyn Fn(&PortfolioRow) -> Option<Decimal>| {
+        pick(id).into_iter().filter_map(g).min().map_or(0.0, f)
+    };
+    let mut out = String::from("<h2>Deals side by side</h2>\n");
+    out.push_str(&bar_chart(
+        "Senior tranche: lowest BDR over all scenarios against TDR",
+        &cats,
+        &[
+            (
+                "min BDR".to_string(),
+                ids.iter()
+                    .map(|i| min_of(i, &|r| r.breakeven_default_rate))
+                    .collect(),
+            ),
+            (
+                "TDR".to_string(),
+                ids.iter()
+                    .map(|i| min_of(i, &|r| r.target_default_rate))
+                    .collect(),
+            ),
+        ],
+    ));
+    out.push_str(&bar_chart(
+        "Over-collateralisation and lowest senior coverage multiple",
+        &cats,
+        &[
+            (
+                "OC".to_string(),
+                ids.iter()
+                    .map(|i| min_of(i, &|r| r.facts.over_collateralisation))
+                    .collect(),
+            ),
+            (
+                "min coverage".to_string(),
+                ids.iter()
+                    .map(|i| min_of(i, &|r| r.min_coverage.map(|m| m.multiple)))
+                    .collect(),
+            ),
+        ],
+    ));
+    out
+}
+
+/// Wraps `sections` (and a preformatted text `table`) into one HTML page and writes it to
+/// `path` atomically (temporary file beside it, then rename).
+pub fn write_html(path: &Path, title: &str, table: &str, sections: &[String]) -> Result<(), Error> {
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <title>{t}</title><style>body{{font-family:sans-serif;margin:24px;background:#fff}}\
+         figure{{margin:12px 0}}pre{{font-size:12px;background:#f6f6f6;padding:8px;\
+         overflow-x:auto}}</style></head><body><h1>{t}</h1>\n",
+        t = esc(title)
+    );
+    for s in sections {
+        page.push_str(s);
+    }
+    if !table.is_empty() {
+        let _ = writeln!(page, "<pre>{}</pre>", esc(table));
+    }
+    page.push_str(
+        "<p>Generated by ipabs; charts are drawn from the exact figures of the Parquet \
+         files.</p></body></html>\n",
+    );
+    super::rating::write_text_atomic(path, &page)
+}
