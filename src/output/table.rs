@@ -30,8 +30,10 @@ pub fn summary_table(run: &PricedRun) -> String {
         "Tranche",
         "Class",
         "Balance",
+        "Coupon",
         "Interest",
         "Principal",
+        "Residual",
         "Loss",
         "WAL (y)",
         "Yield",
@@ -40,9 +42,9 @@ pub fn summary_table(run: &PricedRun) -> String {
     ];
     // Text columns are left-aligned, numbers right-aligned.
     let right = [
-        false, false, true, true, true, true, true, true, true, false,
+        false, false, true, true, true, true, true, true, true, true, true, false,
     ];
-    let rows: Vec<[String; 10]> = run
+    let rows: Vec<[String; 12]> = run
         .summary
         .iter()
         .enumerate()
@@ -75,13 +77,19 @@ pub fn summary_table(run: &PricedRun) -> String {
     out
 }
 
-fn summary_row(s: &TrancheSummary, p: &TranchePricing) -> [String; 10] {
+fn summary_row(s: &TrancheSummary, p: &TranchePricing) -> [String; 12] {
     [
         s.tranche.clone(),
         s.class.clone(),
         format_money(s.initial_balance),
+        // A subordinated tranche's coupon is the cap of its period return (期间收益).
+        format!(
+            "{}%",
+            (s.coupon * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+        ),
         format_money(s.total_interest),
         format_money(s.total_principal),
+        format_money(s.total_residual),
         format_money(s.principal_loss),
         p.wal_years
             .map_or_else(|| MISSING.to_string(), |w| format!("{w:.2}")),
@@ -255,10 +263,20 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
             .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall)
             .filter(|(_, s)| !(s.principal_loss + s.interest_shortfall).is_zero());
         let min_yield = yields.min_by(f64::total_cmp);
-        let min_cov = rows_i
+        // The lowest coverage, its scenario and (where the run kept the tranche's rows) date.
+        let min_cov = runs
             .iter()
-            .filter_map(|(_, s)| s.min_coverage_multiple)
-            .min();
+            .filter_map(|r| {
+                let s = r.summary.get(i)?;
+                let c = s.min_coverage_multiple?;
+                let date = r
+                    .tranche_flows
+                    .iter()
+                    .find(|f| f.tranche == s.tranche && f.coverage_multiple == Some(c))
+                    .map(|f| f.payment_date);
+                Some((c, r.scenario.as_str(), date))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0));
         rows.push(vec![
             t.tranche.clone(),
             t.class.clone(),
@@ -269,7 +287,17 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
             ),
             worst.map_or_else(|| MISSING.to_string(), |(n, _)| n.to_string()),
             min_yield.map_or_else(|| MISSING.to_string(), |y| format!("{:.3}%", y * 100.0)),
-            min_cov.map_or_else(|| MISSING.to_string(), |c| format!("{:.2}x", fen(c))),
+            min_cov.map_or_else(
+                || MISSING.to_string(),
+                |(c, _, _)| format!("{:.2}x", fen(c)),
+            ),
+            min_cov.map_or_else(
+                || MISSING.to_string(),
+                |(_, n, d)| match d {
+                    Some(d) => format!("{n} ({d})"),
+                    None => n.to_string(),
+                },
+            ),
         ]);
     }
     let mut out = format!("deal: {}   scenarios: {}\n", first.deal, runs.len());
@@ -278,12 +306,13 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
             "Tranche",
             "Class",
             "Paid in full",
-            "Worst loss",
+            "Worst loss (principal + interest unpaid)",
             "Worst scenario",
             "Min yield",
             "Min cov",
+            "Min cov scenario (date)",
         ],
-        &[false, false, true, true, false, true, true],
+        &[false, false, true, true, false, true, true, false],
         &rows,
     ));
     out
