@@ -16,7 +16,7 @@ use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, suppor
 use crate::analytics::stress::StressSuite;
 use crate::engine::{self, ObligorRows};
 use crate::error::{Error, Result, Warning};
-use crate::scenario::{Scenario, ScenarioSet};
+use crate::scenario::{RatingTable, Scenario, ScenarioSet};
 use crate::sweep::{in_pool, progress_bar};
 use crate::validate::{self, Loaded};
 
@@ -333,7 +333,7 @@ pub fn run_portfolio(
             breakeven_default_rate: Some(b.breakeven_default_rate),
             target_default_rate: b.target_default_rate,
             pass: b.pass,
-            implied_rating: None,
+            implied_rating: implied_from_table(&x.set.rating, b),
             support_share_of_senior: support_share(deal, run),
         });
     }
@@ -341,6 +341,23 @@ pub fn run_portfolio(
         runs: per_deal,
         rows,
     })
+}
+
+/// The implied rating of a break-even row under the scenario file's rating table: the highest
+/// rating (largest pressure multiplier) whose target default rate `base × multiplier` the
+/// break-even default rate covers, by the same test as `pass`; `None` without a base default
+/// rate, for a tranche that fails with no defaults, or when no TDR is covered.
+fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
+    if table.base_default_rate <= Decimal::ZERO || b.fails_at_zero {
+        return None;
+    }
+    let mut by_strength: Vec<&(String, Decimal)> = table.multipliers.iter().collect();
+    // Highest rating first; equal multipliers keep the table's order.
+    by_strength.sort_by(|x, y| y.1.cmp(&x.1));
+    by_strength
+        .into_iter()
+        .find(|(_, m)| b.breakeven_default_rate >= *m * table.base_default_rate)
+        .map(|(r, _)| r.clone())
 }
 
 /// Each deal's id and its runs, for the hive-partitioned tables.
@@ -368,4 +385,61 @@ pub fn run_warnings(
                 .map(move |r| (format!("{}/{}", d.id, r.scenario), r.warnings.clone()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod implied_rating_tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn row(bdr: Decimal, fails_at_zero: bool) -> BreakevenRow {
+        BreakevenRow {
+            deal: "d".into(),
+            scenario: "s".into(),
+            tranche: "A".into(),
+            class: "senior".into(),
+            rating: Some("AAA".into()),
+            breakeven_default_rate: bdr,
+            breakeven_input_rate: bdr,
+            breakeven_obligors: 0,
+            obligor_count: 3,
+            target_default_rate: None,
+            pass: None,
+            runs: 1,
+            fails_at_zero,
+            passes_at_one: false,
+        }
+    }
+
+    #[test]
+    fn the_highest_rating_whose_tdr_the_bdr_covers() {
+        // Base 10%, multipliers listed lowest first to check the ordering: TDR(AAA) = 5 × 0.1
+        // = 0.5, TDR(AA) = 4 × 0.1 = 0.4, TDR(A) = 3 × 0.1 = 0.3.
+        let table = RatingTable {
+            base_default_rate: dec!(0.1),
+            multipliers: vec![
+                ("A".into(), dec!(3)),
+                ("AAA".into(), dec!(5)),
+                ("AA".into(), dec!(4)),
+            ],
+        };
+        // 0.35 covers 0.3 but not 0.4: A.
+        assert_eq!(
+            implied_from_table(&table, &row(dec!(0.35), false)).as_deref(),
+            Some("A")
+        );
+        // 0.5 covers 0.5 exactly (≥, as `pass`): AAA.
+        assert_eq!(
+            implied_from_table(&table, &row(dec!(0.5), false)).as_deref(),
+            Some("AAA")
+        );
+        // 0.2 covers none; a tranche failing with no defaults has none; no base rate, none.
+        assert_eq!(implied_from_table(&table, &row(dec!(0.2), false)), None);
+        assert_eq!(implied_from_table(&table, &row(dec!(0.9), true)), None);
+        let no_base = RatingTable {
+            base_default_rate: Decimal::ZERO,
+            ..table
+        };
+        assert_eq!(implied_from_table(&no_base, &row(dec!(0.9), false)), None);
+    }
 }
