@@ -353,7 +353,7 @@ fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
     }
     let mut by_strength: Vec<&(String, Decimal)> = table.multipliers.iter().collect();
     // Highest rating first; equal multipliers keep the table's order.
-    by_strength.sort_by(|x, y| y.1.cmp(&x.1));
+    by_strength.sort_by_key(|x| std::cmp::Reverse(x.1));
     by_strength
         .into_iter()
         .find(|(_, m)| b.breakeven_default_rate >= *m * table.base_default_rate)
