@@ -305,17 +305,22 @@ fn strict_check(strict: bool, count: usize) -> Result<()> {
     Ok(())
 }
 
+/// The distinct check names of `warnings`, sorted, comma-separated.
+fn check_names(warnings: &[Warning]) -> String {
+    let mut kinds: Vec<&str> = warnings.iter().map(|w| w.check.name()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds.join(", ")
+}
+
 /// Prints the number of run-time warnings of each scenario that has any (sweep, breakeven).
 fn print_warning_counts(runs: &[(String, Vec<Warning>)], file: &Path) {
     for (name, w) in runs.iter().filter(|(_, w)| !w.is_empty()) {
-        let mut kinds: Vec<&str> = w.iter().map(|w| w.check.name()).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
         err_line(&format!(
             "warning: scenario `{}`: {} run-time warning(s) ({}); see {}",
             crate::error::clip(name),
             w.len(),
-            kinds.join(", "),
+            check_names(w),
             file.display()
         ));
     }
@@ -720,14 +725,11 @@ fn portfolio_command(
     let result = pf::run_portfolio(&deals, threads, !out.quiet)?;
     let run_warnings = pf::run_warnings(&deals, &result);
     for (name, w) in run_warnings.iter().filter(|(_, w)| !w.is_empty()) {
-        let mut kinds: Vec<&str> = w.iter().map(|w| w.check.name()).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
         err_line(&format!(
             "warning: {}: {} run-time warning(s) ({})",
             crate::error::clip(name),
             w.len(),
-            kinds.join(", ")
+            check_names(w)
         ));
     }
     strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::rational::Rounding;
+use super::to_fen;
 
 /// How pro rata shares are rounded to the fen: `[deal] pro_rata_rounding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -70,18 +71,6 @@ impl FromStr for Rounding {
     }
 }
 
-/// An amount of whole fen as an integer count; `None` if it has a finer part or is too large.
-#[inline]
-fn fen_count(d: Decimal) -> Option<i128> {
-    let s = d.scale();
-    if s <= 2 {
-        d.mantissa().checked_mul(10i128.pow(2 - s))
-    } else {
-        let k = 10i128.pow(s - 2);
-        (d.mantissa() % k == 0).then(|| d.mantissa() / k)
-    }
-}
-
 /// Splits `cash` over `items` (index, amount ≥ 0) in proportion to the amounts, under `rule`.
 ///
 /// Returns every item with its share when `0 < cash < total`; every item with its whole amount
@@ -92,38 +81,11 @@ pub fn pro_rata(
     items: &[(usize, Decimal)],
     rule: ProRataRounding,
 ) -> Vec<(usize, Decimal)> {
-    let total: Decimal = items.iter().map(|x| x.1).sum();
-    if cash <= Decimal::ZERO || total <= Decimal::ZERO {
-        return Vec::new();
-    }
-    if cash >= total {
-        return items.to_vec();
-    }
-    if let [(i, _)] = *items {
-        // One item short of cash: its exact share cash × a / a is `cash` itself.
-        return vec![(i, cash)];
-    }
-    let counts: Option<Vec<i128>> = items.iter().map(|x| fen_count(x.1)).collect();
-    match (counts, fen_count(cash), fen_count(total)) {
-        (Some(a), Some(c), Some(t)) if a.iter().all(|x| x.checked_mul(c).is_some()) => {
-            let shares = split_fen(c, &a, t, rule);
-            items
-                .iter()
-                .zip(shares)
-                .map(|(&(i, _), s)| (i, Decimal::from_i128_with_scale(s, 2)))
-                .collect()
-        }
-        // Amounts beyond 10^17 yuan or finer than the fen never reach here from a validated
-        // deal; split what can be split exactly in Decimal instead of failing.
-        _ => items
-            .iter()
-            .map(|&(i, a)| {
-                let share = (cash * a / total)
-                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
-                (i, share.min(a))
-            })
-            .collect(),
-    }
+    let fen: Vec<(usize, i128)> = items.iter().map(|&(i, a)| (i, to_fen(a))).collect();
+    pro_rata_fen(to_fen(cash), &fen, rule)
+        .into_iter()
+        .map(|(i, s)| (i, Decimal::from_i128_with_scale(s, 2)))
+        .collect()
 }
 
 /// [`pro_rata`] on counts of fen: every item with its share when `0 < cash < total`, every

@@ -39,7 +39,13 @@ pub type Fen = i128;
 /// places; validated amounts never do).
 #[inline]
 pub fn to_fen(amount: Decimal) -> Fen {
-    fen_count(amount)
+    let m = amount.mantissa();
+    match amount.scale() {
+        2 => m,
+        0 => m * 100,
+        1 => m * 10,
+        _ => fen(amount).mantissa(),
+    }
 }
 
 /// A count of fen as a Decimal of scale 2; `None` beyond Decimal's range (2⁹⁶ fen).
@@ -48,18 +54,6 @@ pub fn from_fen(fen: Fen) -> Option<Decimal> {
     let m = fen.unsigned_abs();
     (m < 1 << 96)
         .then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, fen < 0, 2))
-}
-
-/// `amount` in whole fen (rounded half away from zero if it has more than 2 decimal places).
-#[inline]
-fn fen_count(amount: Decimal) -> i128 {
-    let m = amount.mantissa();
-    match amount.scale() {
-        2 => m,
-        0 => m * 100,
-        1 => m * 10,
-        _ => fen(amount).mantissa(),
-    }
 }
 
 /// True when `amount` has at most two decimal places, i.e. is a whole number of fen.

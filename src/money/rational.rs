@@ -15,6 +15,8 @@ use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive};
 use rust_decimal::Decimal;
 
+use super::from_fen;
+
 /// How an exact amount becomes a whole number of fen: `[deal] rounding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Rounding {
@@ -136,36 +138,13 @@ fn pow10(k: u32) -> Option<i128> {
     POW10.get(k as usize).copied()
 }
 
-/// Whole fen as a Decimal of scale 2; `None` beyond Decimal's range.
-#[inline]
-fn from_fen(fen: i128) -> Option<Decimal> {
-    Decimal::try_from_i128_with_scale(fen, 2).ok()
-}
-
 /// The exact value of `Π factors × ratio`, rounded once to the fen under `mode`.
 ///
 /// `None` only when the rounded result is beyond Decimal's range. For example
 /// `fen_of(&[1_000_050.00, 0.0365], 91/365, HalfUp)` is 9,100.455 exactly, so 9,100.46.
 pub fn fen_of(factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<Decimal> {
-    if ratio.den <= 0 {
-        return None;
-    }
-    if let Some(f) = fen_of_i128(factors, ratio, mode) {
-        return from_fen(f);
-    }
-    let mut num = BigInt::from(ratio.num);
-    let mut scale = 0u32;
-    for f in factors {
-        num *= BigInt::from(f.mantissa());
-        scale += f.scale();
-    }
-    let mut den = BigInt::from(ratio.den);
-    if scale >= 2 {
-        den *= BigInt::from(10u32).pow(scale - 2);
-    } else {
-        num *= BigInt::from(10u32).pow(2 - scale);
-    }
-    from_fen(div_round_big(&num, &den, mode).to_i128()?)
+    // One yuan is 100 fen: the same exact product, in fen, rounded once.
+    from_fen(fen_times(100, factors, ratio, mode)?)
 }
 
 /// The exact value of `amount × Π factors × ratio`, where `amount` is a count of fen,
@@ -213,24 +192,6 @@ pub fn mul_scaled(amount: i128, m: i128, s: u32, mode: Rounding) -> Option<i128>
     }
     let factor = Decimal::try_from_i128_with_scale(m, s).ok()?;
     fen_times(amount, &[factor], Ratio::ONE, mode)
-}
-
-/// [`fen_of`] in `i128`; `None` when an intermediate overflows.
-#[inline]
-fn fen_of_i128(factors: &[Decimal], ratio: Ratio, mode: Rounding) -> Option<i128> {
-    let mut num = i128::from(ratio.num);
-    let mut scale = 0u32;
-    for f in factors {
-        num = num.checked_mul(f.mantissa())?;
-        scale += f.scale();
-    }
-    let den = if scale >= 2 {
-        pow10(scale - 2)?.checked_mul(i128::from(ratio.den))?
-    } else {
-        num = num.checked_mul(pow10(2 - scale)?)?;
-        i128::from(ratio.den)
-    };
-    Some(div_round(num, den, mode))
 }
 
 /// The exact quotient `num / den` of two big integers (den > 0), rounded once to the fen
