@@ -20,6 +20,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use crate::deal::Deal;
 use crate::error::{Check, Error, InputError, Warning};
@@ -687,7 +688,7 @@ fn percent(v: Decimal) -> Decimal {
 /// Name → index table of one kind of named item, checking uniqueness.
 pub(crate) struct Names {
     what: &'static str,
-    map: HashMap<String, usize>,
+    map: FxHashMap<String, usize>,
     /// Names in file order, for "expected one of" lists.
     order: Vec<String>,
 }
@@ -696,7 +697,7 @@ impl Names {
     pub(crate) fn new(what: &'static str) -> Self {
         Names {
             what,
-            map: HashMap::new(),
+            map: FxHashMap::default(),
             order: Vec::new(),
         }
     }
