@@ -256,6 +256,9 @@ pub struct Tranche {
     pub rating: Option<String>,
     /// Unpaid interest itself accrues at the coupon (`interest_on_shortfall`; off by default).
     pub interest_on_shortfall: bool,
+    /// A floating coupon: index + spread fixed on the closing date and each reset date, with
+    /// its floor and cap (`coupon` is then zero and unused). `None`: the fixed `coupon`.
+    pub floating: Option<crate::floating::FloatingRate>,
 }
 
 /// What an annual-rate fee or a tax is computed on.
@@ -523,6 +526,12 @@ pub struct Trigger {
 }
 
 impl Deal {
+    /// Whether a tranche coupon follows an index (the standard stress suite then adds index
+    /// shifts).
+    pub fn has_floating_rates(&self) -> bool {
+        self.tranches.iter().any(|t| t.floating.is_some())
+    }
+
     /// Sum of the tranches' initial balances.
     pub fn issue_size(&self) -> Decimal {
         self.tranches.iter().map(|t| t.balance).sum()

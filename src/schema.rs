@@ -166,6 +166,9 @@ pub struct Asset {
     pub prepayable: Option<bool>,
     pub amount: Option<Decimal>,
     pub due_date: Option<Date>,
+    /// A floating loan rate (replaces `rate`): re-fixed on the reset dates, after which the
+    /// loan re-amortizes on its remaining balance and term (docs/deal-format.md).
+    pub floating: Option<Floating>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -214,6 +217,45 @@ pub struct Tranche {
     pub target_balances: Option<Vec<TargetBalance>>,
     pub rating: Option<String>,
     pub interest_on_shortfall: Option<bool>,
+    /// A floating coupon (浮动利率): an index plus a spread, reset on dates, with a floor and
+    /// a cap. Replaces `coupon` (docs/deal-format.md, "Floating rates").
+    pub floating: Option<Floating>,
+}
+
+/// `floating = { … }` on a tranche or a loan: the rate is `index + spread` (plus the
+/// scenario's `index_shift`), fixed on the origin (the closing date for a tranche, the start
+/// date for a loan) and re-fixed on each reset date, then held within `floor` and `cap` and
+/// never below zero.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Floating {
+    /// The index: `lpr_1y`, `lpr_5y` or any name the scenario's `indices` or `index_paths`
+    /// gives a path for.
+    pub index: String,
+    /// Added to the index, as a fraction: 0.005 for 50 bp. May be negative.
+    pub spread: Decimal,
+    /// The lowest rate, as a fraction (optional).
+    pub floor: Option<Decimal>,
+    /// The highest rate, as a fraction (optional).
+    pub cap: Option<Decimal>,
+    /// Re-fix on these dates (strictly increasing). Without `reset_dates` or
+    /// `reset_every_months` the rate is re-fixed at the start of every accrual period.
+    pub reset_dates: Option<Vec<Date>>,
+    /// Re-fix every this many months, from `reset_from` (1 to 120).
+    pub reset_every_months: Option<i64>,
+    /// The first date of `reset_every_months` (required with it).
+    pub reset_from: Option<Date>,
+}
+
+/// One dated value of an index path (`index_paths`): the index is `rate` from `date` until
+/// the next entry's date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexPoint {
+    /// The date from which the value applies.
+    pub date: Date,
+    /// The index's value, as a fraction (0.031 for 3.10%).
+    pub rate: Decimal,
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,6 +429,12 @@ pub struct Scenario {
     pub cpr: Option<Decimal>,
     #[serde(default)]
     pub supports_off: Vec<String>,
+    /// Flat index values: index name → value on every date (`lpr_1y = 0.031`).
+    pub indices: Option<BTreeMap<String, Decimal>>,
+    /// Index paths by date: index name → `[{ date, rate }, …]`, a step function.
+    pub index_paths: Option<BTreeMap<String, Vec<IndexPoint>>>,
+    /// A parallel shift added to every index on every date, as a fraction (0.01 = +100 bp).
+    pub index_shift: Option<Decimal>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -50,8 +50,11 @@ pub(super) struct BaseSource {
 impl Run<'_> {
     /// The annual coupon of tranche `i` on payment date `k`. The one place a coupon is read:
     /// a floating coupon (index + spread, resets, floors, caps) fills this seam.
-    pub(super) fn coupon_rate(&self, i: usize, _k: usize) -> Decimal {
-        self.deal.tranches[i].coupon
+    pub(super) fn coupon_rate(&self, i: usize, k: usize) -> Decimal {
+        match self.coupons.get(i).and_then(|c| c.get(k)) {
+            Some(rate) => *rate,
+            None => self.deal.tranches[i].coupon,
+        }
     }
 
     /// Interest of tranche `i` for payment date `k`: `accruing × coupon × year fraction`,

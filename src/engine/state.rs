@@ -117,6 +117,9 @@ pub(super) struct Run<'a> {
     pub year_fraction: Vec<Ratio>,
     /// Indices of the senior tranches.
     pub senior: Vec<usize>,
+    /// Each floating tranche's coupon per payment date ([`super::rates::tranche_coupons`]);
+    /// empty for a fixed coupon.
+    pub coupons: Vec<Vec<Decimal>>,
     /// Sum of the tranches' initial balances.
     pub issue_size: Fen,
     pub collection: Fen,
@@ -170,7 +173,7 @@ impl<'a> Run<'a> {
         scenario: &'a Scenario,
         pool: PoolProjection,
         keep_ledger: bool,
-    ) -> Self {
+    ) -> Result<Self> {
         let nt = deal.tranches.len();
         let mut support_on = vec![true; deal.supports.len()];
         for &s in &scenario.supports_off {
@@ -201,6 +204,7 @@ impl<'a> Run<'a> {
                 .iter()
                 .map(|p| deal.day_count.fraction(p.accrual_start, p.date()))
                 .collect(),
+            coupons: super::rates::tranche_coupons(deal, scenario)?,
             senior: (0..nt)
                 .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)
                 .collect(),
@@ -249,7 +253,7 @@ impl<'a> Run<'a> {
                 "reserve funded at closing",
             );
         }
-        run
+        Ok(run)
     }
 
     /// Records a movement of `amount` from `source` to `destination` on this payment date;
@@ -604,7 +608,13 @@ impl<'a> Run<'a> {
                 ),
             );
         }
-        let summary = super::summary::tranche_summaries(deal, &self.flows);
+        let mut summary = super::summary::tranche_summaries(deal, &self.flows);
+        // A floating tranche's summary coupon is its first payment date's rate.
+        for (row, first) in summary.iter_mut().zip(&self.coupons) {
+            if let Some(rate) = first.first() {
+                row.coupon = *rate;
+            }
+        }
         let support_draws = deal
             .supports
             .iter()

@@ -125,6 +125,13 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     };
     let what = format!("a {} asset", kind.name());
     forbid(ctx, p, &keys, allowed, &["kind"], &what);
+    if a.floating.is_some() {
+        ctx.key_err(
+            &format!("{p}.floating"),
+            "a floating rate on an asset is not supported yet",
+            "a fixed `rate`",
+        );
+    }
     let before = ctx.error_count();
 
     // Instalments with the key path each one's date comes from, and where to report an

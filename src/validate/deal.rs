@@ -58,6 +58,9 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     if let (Some(s), Some(p)) = (&scenario, &h.periods) {
         scenario::check_timing_periods(ctx, "scenario", s, p.len());
     }
+    if let Some(s) = &scenario {
+        index_paths_given(ctx, raw, s);
+    }
 
     // Over-collateralization: a warning only.
     let pool = checked_sum(
@@ -217,4 +220,39 @@ fn notices(
         }
     }
     r
+}
+
+/// Every index a floating tranche or loan follows has a path in the deal's own `[scenario]`,
+/// the fallback of every scenario (docs/scenarios.md, "Index paths").
+fn index_paths_given(ctx: &mut Ctx, raw: &schema::DealFile, s: &Scenario) {
+    let tranches = raw.tranches.iter().enumerate().filter_map(|(i, t)| {
+        Some((
+            format!("tranches[{i}].floating.index"),
+            t.floating.as_ref()?,
+        ))
+    });
+    let loans = raw.obligors.iter().enumerate().flat_map(|(o, ob)| {
+        ob.assets.iter().enumerate().filter_map(move |(a, asset)| {
+            Some((
+                format!("obligors[{o}].assets[{a}].floating.index"),
+                asset.floating.as_ref()?,
+            ))
+        })
+    });
+    for (path, f) in tranches.chain(loans) {
+        let name = f.index.trim();
+        if !name.is_empty() && s.indices.get(name).is_none() {
+            ctx.err(
+                &path,
+                format!(
+                    "index `{name}` has no path: the deal's [scenario] gives none, and every \
+                     scenario falls back to it"
+                ),
+                format!(
+                    "[scenario] indices = {{ {name} = 0.031 }} (a flat value), or index_paths.{name} \
+                     = [{{ date = 2024-10-21, rate = 0.031 }}, …]"
+                ),
+            );
+        }
+    }
 }

@@ -38,7 +38,20 @@ pub(super) fn tranches(
         names.add(ctx, &format!("{p}.name"), &t.name, i);
         let class = class(t.class);
         let balance = ctx.money(&format!("{p}.balance"), t.balance, Sign::Positive);
+        let floating = t.floating.as_ref().and_then(|f| {
+            if t.coupon.is_some() {
+                ctx.key_err(
+                    &format!("{p}.coupon"),
+                    "both coupon and floating are given",
+                    "either a fixed `coupon` or a `floating` rate, not both",
+                );
+            }
+            let legal = h.dates_ok.then_some(h.legal);
+            let closing = h.dates_ok.then_some(h.closing);
+            super::floating::floating(ctx, &format!("{p}.floating"), f, closing, legal)
+        });
         let coupon = match (t.coupon, class) {
+            _ if t.floating.is_some() => Decimal::ZERO,
             (Some(c), _) => ctx.annual_rate(&format!("{p}.coupon"), c, Sign::NonNegative),
             (None, TrancheClass::Subordinated) => Decimal::ZERO,
             (None, _) => {
@@ -127,6 +140,7 @@ pub(super) fn tranches(
             expected_maturity,
             rating: t.rating.clone(),
             interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
+            floating,
         });
     }
     // Stable sort by seniority; names follow their tranches.

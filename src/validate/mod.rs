@@ -9,6 +9,7 @@ mod assets;
 mod checks;
 mod dates;
 mod deal;
+mod floating;
 mod liabilities;
 mod messages;
 mod scenario;

@@ -1,0 +1,188 @@
+//! Issue #12 items 4–6, worked by hand: floating rates (tranche coupons and loans), reserve
+//! targets as formulas, and fee mechanics. Every expected figure is derived in the comments
+//! from the deal text below and the formulas in docs/conventions.md, never copied from the
+//! program's output.
+//!
+//! Index values are illustrative LPR-like levels (3.45%, 3.35% from 2024-07-22, 3.10% from
+//! 2024-10-21, 3.00% from 2025-05-20), not checked against the published history.
+
+use ipabs::analytics::stress::standard_suite;
+use ipabs::engine::{self, result::RunResult};
+use ipabs::validate::deal_from_str;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn load(src: &str) -> ipabs::deal::Deal {
+    deal_from_str("test.toml", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+fn run(src: &str) -> RunResult {
+    let deal = load(src);
+    engine::run(&deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn row<'a>(r: &'a RunResult, tranche: &str, period: u32) -> &'a engine::result::TrancheFlowRow {
+    r.tranche_flows
+        .iter()
+        .find(|x| x.tranche == tranche && x.period == period)
+        .expect("row exists")
+}
+
+/// Four half-yearly payment dates under 30/360, so every year fraction is exactly 1/2.
+/// The pool pays 275,000 principal + 30,000 interest = 305,000 on the 15th before each
+/// payment date (collection lag 0).
+const HEADER: &str = r#"
+[deal]
+name = "floating"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-01, 2025-01-01, 2025-07-01, 2026-01-01]
+legal_maturity = 2026-01-01
+day_count = "30/360"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "licence"
+schedule = [
+  { date = 2024-06-15, principal = 275000, interest = 30000 },
+  { date = 2024-12-15, principal = 275000, interest = 30000 },
+  { date = 2025-06-15, principal = 275000, interest = 30000 },
+  { date = 2025-12-15, principal = 275000, interest = 30000 },
+]
+"#;
+
+const FLOATING_TRANCHES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+amortization = "pass_through"
+floating = { index = "lpr_1y", spread = 0.005, cap = 0.04, reset_every_months = 12, reset_from = 2025-01-01 }
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+
+[scenario]
+index_paths.lpr_1y = [
+  { date = 2023-08-21, rate = 0.0345 },
+  { date = 2024-07-22, rate = 0.0335 },
+  { date = 2024-10-21, rate = 0.0310 },
+  { date = 2025-05-20, rate = 0.0300 },
+]
+"#;
+
+#[test]
+fn floating_tranche_coupon_resets_yearly() {
+    let src = format!("{HEADER}{FLOATING_TRANCHES}");
+    let r = run(&src);
+    // Fixings: the closing date 2024-01-01 (index 3.45%), then every 12 months from
+    // 2025-01-01. Period k's rate is fixed on the latest fixing on or before its accrual start.
+    // P1 (accrual from 2024-01-01) and P2 (from 2024-07-01): fixed 2024-01-01:
+    //   3.45% + 0.50% = 3.95% (below the 4% cap).
+    // P3 (from 2025-01-01): fixed 2025-01-01: 3.10% + 0.50% = 3.60%.
+    // P4 (from 2025-07-01): still the 2025-01-01 fixing, 3.60% (the 2025-05-20 cut to 3.00% is
+    //   not picked up before the next reset on 2026-01-01).
+    //
+    // P1: interest = 1,000,000 × 0.0395 × 1/2 = 19,750.00. Cash 305,000: principal
+    //     305,000 − 19,750 = 285,250.00 → balance 714,750.00.
+    // P2: interest = 714,750 × 0.0395 / 2 = 14,116.3125 → 14,116.31. Principal
+    //     305,000 − 14,116.31 = 290,883.69 → balance 423,866.31.
+    // P3: interest = 423,866.31 × 0.036 / 2 = 7,629.59358 → 7,629.59. Principal
+    //     305,000 − 7,629.59 = 297,370.41 → balance 126,495.90.
+    // P4: interest = 126,495.90 × 0.036 / 2 = 2,276.9262 → 2,276.93. Principal 126,495.90
+    //     (all of it); left 305,000 − 2,276.93 − 126,495.90 = 176,227.17: B principal
+    //     100,000 and residual 76,227.17.
+    let expect = [
+        (1, dec!(19750.00), dec!(285250.00), dec!(714750.00)),
+        (2, dec!(14116.31), dec!(290883.69), dec!(423866.31)),
+        (3, dec!(7629.59), dec!(297370.41), dec!(126495.90)),
+        (4, dec!(2276.93), dec!(126495.90), dec!(0)),
+    ];
+    for (k, interest, principal, end) in expect {
+        let a = row(&r, "A", k);
+        assert_eq!(a.interest_due, interest, "A interest P{k}");
+        assert_eq!(a.interest_paid, interest, "A interest paid P{k}");
+        assert_eq!(a.principal_paid, principal, "A principal P{k}");
+        assert_eq!(a.balance_end, end, "A balance P{k}");
+    }
+    let b = row(&r, "B", 4);
+    assert_eq!(b.principal_paid, dec!(100000));
+    assert_eq!(b.residual_paid, dec!(76227.17));
+    // The summary's coupon of a floating tranche is its first payment date's rate.
+    let a = r.summary.iter().find(|s| s.tranche == "A").unwrap();
+    assert_eq!(a.coupon, dec!(0.0395));
+}
+
+#[test]
+fn index_shift_and_cap() {
+    // A scenario shift of +100 bp. The closing-date fixing is history (the issuance coupon)
+    // and is not shifted: P1 and P2 pay 3.95% as in the base run (19,750.00 and 14,116.31;
+    // balance after P2 423,866.31). The 2025-01-01 fixing is shifted: 3.10% + 1% + 0.5% =
+    // 4.60%, capped at 4%. P3 interest = 423,866.31 × 0.04 / 2 = 8,477.3262 → 8,477.33;
+    // principal 305,000 − 8,477.33 = 296,522.67 → balance 127,343.64.
+    // P4 interest = 127,343.64 × 0.04 / 2 = 2,546.8728 → 2,546.87.
+    let src = format!("{HEADER}{FLOATING_TRANCHES}index_shift = 0.01\n");
+    let r = run(&src);
+    assert_eq!(row(&r, "A", 1).interest_due, dec!(19750.00));
+    assert_eq!(row(&r, "A", 2).interest_due, dec!(14116.31));
+    assert_eq!(row(&r, "A", 3).interest_due, dec!(8477.33));
+    assert_eq!(row(&r, "A", 3).balance_end, dec!(127343.64));
+    assert_eq!(row(&r, "A", 4).interest_due, dec!(2546.87));
+    // A floor alone, above every index + spread: floor 0.045 → every period 4.5%:
+    // P1 interest = 1,000,000 × 0.045 / 2 = 22,500.00.
+    let floored = FLOATING_TRANCHES.replace("cap = 0.04", "floor = 0.045");
+    let r = run(&format!("{HEADER}{floored}"));
+    assert_eq!(row(&r, "A", 1).interest_due, dec!(22500.00));
+}
+
+#[test]
+fn standard_suite_shifts_the_index() {
+    // The standard suite appends index±50 bp and index±100 bp for a deal with a floating rate,
+    // and only then: the last four scenarios carry shifts +0.005, −0.005, +0.01, −0.01.
+    let deal = load(&format!("{HEADER}{FLOATING_TRANCHES}"));
+    let suite = standard_suite(&deal, &deal.scenario);
+    let tail: Vec<(&str, Decimal)> = suite[suite.len() - 4..]
+        .iter()
+        .map(|s| (s.name.as_str(), s.indices.shift))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("index+50bp", dec!(0.005)),
+            ("index-50bp", dec!(-0.005)),
+            ("index+100bp", dec!(0.01)),
+            ("index-100bp", dec!(-0.01)),
+        ]
+    );
+    // index+100bp: P3 at the 4% cap → 8,477.33 of interest (as in index_shift_and_cap).
+    let up = suite.iter().find(|s| s.name == "index+100bp").unwrap();
+    let r = engine::run(&deal, up).unwrap();
+    assert_eq!(row(&r, "A", 3).interest_due, dec!(8477.33));
+    // A fixed-rate deal gets no index stresses.
+    let fixed = FLOATING_TRANCHES.replace(
+        "floating = { index = \"lpr_1y\", spread = 0.005, cap = 0.04, reset_every_months = 12, reset_from = 2025-01-01 }",
+        "coupon = 0.0395",
+    );
+    let fixed = load(&format!("{HEADER}{fixed}"));
+    assert!(
+        standard_suite(&fixed, &fixed.scenario)
+            .iter()
+            .all(|s| !s.name.starts_with("index"))
+    );
+}
