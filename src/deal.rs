@@ -149,6 +149,9 @@ pub struct Asset {
     /// Each instalment's (principal, interest) as counts of fen, in the same order: the
     /// projection's integer copy of the schedule, made once ([`Asset::new`]).
     fen: Vec<(Fen, Fen)>,
+    /// A floating-rate loan's terms: `instalments` are then its schedule under the deal's
+    /// own `[scenario]`, and the pool rebuilds it under each scenario's index path.
+    pub floating: Option<Box<crate::floating::FloatingLoan>>,
 }
 
 impl Asset {
@@ -160,6 +163,7 @@ impl Asset {
             instalments,
             prepayable,
             fen,
+            floating: None,
         }
     }
 
@@ -526,10 +530,15 @@ pub struct Trigger {
 }
 
 impl Deal {
-    /// Whether a tranche coupon follows an index (the standard stress suite then adds index
-    /// shifts).
+    /// Whether a tranche coupon or a loan rate follows an index (the standard stress suite
+    /// then adds index shifts).
     pub fn has_floating_rates(&self) -> bool {
         self.tranches.iter().any(|t| t.floating.is_some())
+            || self
+                .obligors
+                .iter()
+                .flat_map(|o| &o.assets)
+                .any(|a| a.floating.is_some())
     }
 
     /// Sum of the tranches' initial balances.

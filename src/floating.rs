@@ -130,6 +130,39 @@ impl FloatingRate {
     }
 }
 
+/// How a floating loan repays principal: the generated forms that re-amortize at a reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatingRepayment {
+    /// 等额本息: a level instalment, recomputed on the remaining balance and term at each
+    /// new rate.
+    Level,
+    /// 等额本金: equal principal over the remaining instalments.
+    EqualPrincipal,
+    /// 先息后本: interest only, principal with the last instalment.
+    InterestOnly,
+}
+
+/// A floating-rate loan's generation terms. The pool builds its schedule for each scenario
+/// (`pool::floating_loan`): the rate fixed on the start date applies until the first reset;
+/// at each reset that changes the rate the loan re-amortizes exactly on its remaining
+/// balance and remaining instalments at the new rate. Interest accrues periodically (annual
+/// rate ÷ payments a year).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FloatingLoan {
+    pub rate: FloatingRate,
+    /// Principal at the start date, whole fen.
+    pub balance: Decimal,
+    pub start_date: NaiveDate,
+    pub first_payment_date: Option<NaiveDate>,
+    /// Number of instalments.
+    pub term: u32,
+    /// 1, 3, 6 or 12.
+    pub months_per_period: u32,
+    pub repayment: FloatingRepayment,
+    /// The deal's rounding rule.
+    pub rounding: crate::money::Rounding,
+}
+
 /// How a run reads an index: fixings on or before `history_end` (a tranche's closing date, a
 /// loan's cutoff date) are history, read from the deal file's own `[scenario]` without any
 /// shift, so that issuance coupons and the pool's balance at cutoff are the same in every

@@ -186,3 +186,108 @@ fn standard_suite_shifts_the_index() {
             .all(|s| !s.name.starts_with("index"))
     );
 }
+
+/// A floating loan: 100,000 lent on the cutoff date 2024-01-01, four semi-annual level
+/// instalments (等额本息), rate = 5-year LPR + 0 reset every 12 months from 2025-01-01. The
+/// index is 4% until 2024-12-31 and 6% from 2025-01-01 (illustrative round numbers).
+const FLOATING_LOAN: &str = r#"
+[deal]
+name = "floating loan"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-01, 2025-01-01, 2025-07-01, 2026-01-01]
+legal_maturity = 2026-01-01
+day_count = "30/360"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "SME"
+[[obligors.assets]]
+kind = "loan"
+balance = 100000
+start_date = 2024-01-01
+term = 4
+frequency = "semiannual"
+repayment = "level"
+floating = { index = "lpr_5y", spread = 0, reset_every_months = 12, reset_from = 2025-01-01 }
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 90000
+coupon = 0.03
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 10000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+
+[scenario]
+index_paths.lpr_5y = [ { date = 2020-01-01, rate = 0.04 }, { date = 2025-01-01, rate = 0.06 } ]
+"#;
+
+#[test]
+fn floating_loan_reamortizes_at_reset() {
+    let deal = load(FLOATING_LOAN);
+    // Fixed on the start date at 4%: periodic rate r = 0.04 / 2 = 0.02, n = 4. Level
+    // instalment = 100,000 × 0.02 × 1.02⁴ / (1.02⁴ − 1) = 2,164.86432 / 0.08243216
+    //   = 26,262.3752… → 26,262.38.
+    // i1 (2024-07-01): interest 100,000 × 0.02 = 2,000.00; principal 24,262.38 → 75,737.62.
+    // i2 (2025-01-01; period from 2024-07-01, still the start-date fixing): interest
+    //   75,737.62 × 0.02 = 1,514.7524 → 1,514.75; principal 24,747.63 → 50,989.99.
+    // i3's period starts 2025-01-01, a reset: 6%, r = 0.03, 2 instalments left. New level
+    //   instalment = 50,989.99 × 0.03 × 1.0609 / 0.0609 = 26,647.92 (26,647.918…).
+    //   i3: interest 50,989.99 × 0.03 = 1,529.6997 → 1,529.70; principal 25,118.22 →
+    //   25,871.77. i4 (2026-01-01; the same fixing): interest 25,871.77 × 0.03 = 776.1531 →
+    //   776.15; principal the rest, 25,871.77.
+    let inst = &deal.obligors[0].assets[0].instalments;
+    let got: Vec<(Decimal, Decimal)> = inst.iter().map(|i| (i.principal, i.interest)).collect();
+    assert_eq!(
+        got,
+        [
+            (dec!(24262.38), dec!(2000.00)),
+            (dec!(24747.63), dec!(1514.75)),
+            (dec!(25118.22), dec!(1529.70)),
+            (dec!(25871.77), dec!(776.15)),
+        ]
+    );
+    // A scenario +100 bp: the start-date fixing is history (on or before the cutoff), so
+    // i1 and i2 are unchanged; the 2025-01-01 fixing is 6% + 1% = 7%, r = 0.035: level
+    // instalment 50,989.99 × 0.035 × 1.071225 / 0.071225 = 26,841.16 (26,841.157…);
+    // i3 interest 50,989.99 × 0.035 = 1,784.64965 → 1,784.65, principal 25,056.51 →
+    // 25,933.48; i4 interest 25,933.48 × 0.035 = 907.6718 → 907.67, principal 25,933.48.
+    let mut up = deal.scenario.clone();
+    up.indices.shift = dec!(0.01);
+    let r = engine::run(&deal, &up).unwrap();
+    let pool = |k: u32| {
+        r.pool_flows
+            .iter()
+            .find(|x| x.period == k)
+            .map(|x| (x.principal_collected, x.interest_collected))
+            .unwrap()
+    };
+    assert_eq!(pool(1), (dec!(24262.38), dec!(2000.00)));
+    assert_eq!(pool(2), (dec!(24747.63), dec!(1514.75)));
+    assert_eq!(pool(3), (dec!(25056.51), dec!(1784.65)));
+    assert_eq!(pool(4), (dec!(25933.48), dec!(907.67)));
+    // The base run collects the deal's own schedule: period 3 interest 1,529.70.
+    let base = engine::run(&deal, &deal.scenario).unwrap();
+    let p3 = base.pool_flows.iter().find(|x| x.period == 3).unwrap();
+    assert_eq!(p3.interest_collected, dec!(1529.70));
+    // The suite of a deal with only a floating loan has the index stresses too.
+    assert!(
+        standard_suite(&deal, &deal.scenario)
+            .iter()
+            .any(|s| s.name == "index+100bp")
+    );
+}

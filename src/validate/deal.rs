@@ -27,7 +27,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
             .and_then(|p| p.last())
             .map(|p| p.collection_end),
     };
-    let (obligors, obligor_names) = assets::obligors(ctx, &raw.obligors, &pool_dates);
+    let (mut obligors, obligor_names) = assets::obligors(ctx, &raw.obligors, &pool_dates);
     let (tranches, tranche_names) = tranches(ctx, &raw.tranches, &h, last_payment);
     let first_payment = h.periods.as_ref().and_then(|p| p.first()).map(|p| p.date());
     let (fees, fee_names) = fees(ctx, &raw.fees, &tranche_names, first_payment, last_payment);
@@ -60,6 +60,9 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     }
     if let Some(s) = &scenario {
         index_paths_given(ctx, raw, s);
+        if ctx.error_count() == 0 {
+            refix_floating_loans(ctx, &mut obligors, s, h.cutoff);
+        }
     }
 
     // Over-collateralization: a warning only.
@@ -253,6 +256,39 @@ fn index_paths_given(ctx: &mut Ctx, raw: &schema::DealFile, s: &Scenario) {
                      = [{{ date = 2024-10-21, rate = 0.031 }}, …]"
                 ),
             );
+        }
+    }
+}
+
+/// Rebuilds every floating loan's schedule under the deal's own index paths (its base
+/// schedule; other scenarios rebuild it again in the pool projection).
+fn refix_floating_loans(
+    ctx: &mut Ctx,
+    obligors: &mut [crate::deal::Obligor],
+    s: &Scenario,
+    cutoff: chrono::NaiveDate,
+) {
+    let view = crate::floating::IndexView {
+        history: &s.indices,
+        scenario: &s.indices,
+        history_end: cutoff,
+    };
+    for (o, ob) in obligors.iter_mut().enumerate() {
+        for (a, asset) in ob.assets.iter_mut().enumerate() {
+            match crate::pool::floating_loan::refixed(asset, &view, cutoff) {
+                Some(Ok(new)) if new.instalments.is_empty() => ctx.err(
+                    &format!("obligors[{o}].assets[{a}]"),
+                    "the floating loan has nothing left to pay after the cutoff date",
+                    "a loan outstanding at the cutoff date",
+                ),
+                Some(Ok(new)) => *asset = new,
+                Some(Err(e)) => ctx.err(
+                    &format!("obligors[{o}].assets[{a}].floating"),
+                    format!("cannot generate the floating loan's schedule: {e}"),
+                    "terms that give a valid schedule (see docs/amortization.md)",
+                ),
+                None => {}
+            }
         }
     }
 }
