@@ -9,6 +9,8 @@
 mod check;
 #[path = "properties/dealgen.rs"]
 mod dealgen;
+#[path = "properties/mechanics.rs"]
+mod mechanics;
 
 use dealgen::{Case, Opts};
 use proptest::prelude::*;
@@ -141,6 +143,31 @@ proptest! {
             Decimal::new(i64::from(r2), 3),
             tol
         );
+    }
+}
+
+/// Case count of the floating-rate, fee and reserve mechanics property (issue #12).
+const MECHANICS_CASES: u32 = 600;
+
+proptest! {
+    #![proptest_config(config(MECHANICS_CASES))]
+
+    /// Deals with floating tranche coupons and floating loans (mechanics.rs): cash is
+    /// conserved under the deal's own index path and under the standard suite's largest index
+    /// shifts.
+    #[test]
+    fn mechanics_conserve_cash((toml, case) in mechanics::floating_case(SMALL)) {
+        let mut deal = check::load(&toml).map_err(TestCaseError::fail)?;
+        deal.scenario.default_rate = case.default_rate;
+        let r = check::run(&deal).map_err(TestCaseError::fail)?;
+        check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
+        for s in ipabs::analytics::stress::standard_suite(&deal, &deal.scenario)
+            .iter()
+            .filter(|s| s.name.starts_with("index"))
+        {
+            let r = ipabs::engine::run(&deal, s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
+        }
     }
 }
 

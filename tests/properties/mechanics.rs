@@ -1,0 +1,208 @@
+//! A separate generator block for the mechanics of issue #12 items 4–6: it takes a random
+//! deal of [`super::dealgen`] and rewrites its TOML (with `toml_edit`) to use floating tranche
+//! coupons and floating loans with index paths and shifts. The rewritten deal is valid by
+//! construction (every date it adds lies where docs/deal-format.md requires).
+
+use chrono::{Months, NaiveDate};
+use proptest::prelude::*;
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+use super::dealgen::{self, Case, Opts};
+
+/// One floating-rate choice, applied to a tranche or a loan.
+#[derive(Debug, Clone)]
+pub struct FloatChoice {
+    on: bool,
+    lpr5: bool,
+    spread_bp: i32,
+    floor_bp: Option<u32>,
+    cap_extra_bp: Option<u32>,
+    /// 0: every period; 1: every 12 months; 2: every 3 months; 3: listed dates.
+    reset: u8,
+    reset_offset_months: u32,
+}
+
+fn float_choice() -> impl Strategy<Value = FloatChoice> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        -100i32..300,
+        prop::option::of(0u32..400),
+        prop::option::of(0u32..600),
+        0u8..4,
+        1u32..24,
+    )
+        .prop_map(
+            |(on, lpr5, spread_bp, floor_bp, cap_extra_bp, reset, reset_offset_months)| {
+                FloatChoice {
+                    on,
+                    lpr5,
+                    spread_bp,
+                    floor_bp,
+                    cap_extra_bp,
+                    reset,
+                    reset_offset_months,
+                }
+            },
+        )
+}
+
+/// The floating block of a generated deal.
+#[derive(Debug, Clone)]
+pub struct FloatingSpec {
+    choices: Vec<FloatChoice>,
+    /// lpr_1y path: (days after cutoff − 400, value in bp).
+    steps: Vec<(u32, u32)>,
+    lpr5_bp: u32,
+    shift_bp: i32,
+}
+
+pub fn floating_spec() -> impl Strategy<Value = FloatingSpec> {
+    (
+        prop::collection::vec(float_choice(), 16),
+        prop::collection::vec((0u32..3000, 100u32..600), 1..=4),
+        200u32..700,
+        -200i32..200,
+    )
+        .prop_map(|(choices, steps, lpr5_bp, shift_bp)| FloatingSpec {
+            choices,
+            steps,
+            lpr5_bp,
+            shift_bp,
+        })
+}
+
+fn frac_bp(bp: i64) -> Value {
+    let d = rust_decimal::Decimal::new(bp, 4);
+    Value::from(d.to_string().parse::<f64>().expect("a number"))
+}
+
+fn date_of(item: &Item) -> NaiveDate {
+    let s = match item.as_value() {
+        Some(Value::String(s)) => s.value().clone(),
+        Some(v) => v.to_string().trim().to_string(),
+        None => String::new(),
+    };
+    NaiveDate::parse_from_str(s.trim().trim_matches('"'), "%Y-%m-%d").expect("a date")
+}
+
+fn toml_date(d: NaiveDate) -> Value {
+    d.format("%Y-%m-%d")
+        .to_string()
+        .parse::<toml_edit::Datetime>()
+        .expect("date")
+        .into()
+}
+
+/// The inline `floating` table of `c`, first fixed on `origin`, resets on or before `legal`.
+fn floating_table(c: &FloatChoice, origin: NaiveDate, legal: NaiveDate) -> InlineTable {
+    let mut t = InlineTable::new();
+    t.insert(
+        "index",
+        Value::from(if c.lpr5 { "lpr_5y" } else { "lpr_1y" }),
+    );
+    t.insert("spread", frac_bp(i64::from(c.spread_bp)));
+    if let Some(f) = c.floor_bp {
+        t.insert("floor", frac_bp(i64::from(f)));
+    }
+    if let Some(x) = c.cap_extra_bp {
+        t.insert("cap", frac_bp(i64::from(c.floor_bp.unwrap_or(0) + x + 1)));
+    }
+    let after = |m: u32| origin.checked_add_months(Months::new(m));
+    match c.reset {
+        1 | 2 => {
+            if let Some(from) = after(c.reset_offset_months).filter(|d| *d <= legal) {
+                let every = if c.reset == 1 { 12 } else { 3 };
+                t.insert("reset_every_months", Value::from(every));
+                t.insert("reset_from", toml_date(from));
+            }
+        }
+        3 => {
+            let dates: Vec<NaiveDate> = (1..=3)
+                .filter_map(|k| after(k * c.reset_offset_months))
+                .filter(|d| *d <= legal)
+                .collect();
+            if !dates.is_empty() {
+                let mut a = Array::new();
+                for d in dates {
+                    a.push(toml_date(d));
+                }
+                t.insert("reset_dates", Value::Array(a));
+            }
+        }
+        _ => {}
+    }
+    t
+}
+
+impl FloatingSpec {
+    /// Rewrites `case`'s TOML: floating coupons on some tranches, floating rates on some
+    /// generated loans (periodic accrual, not bullets), and index paths in `[scenario]`.
+    pub fn apply(&self, case: &Case) -> String {
+        let mut doc: DocumentMut = case.toml.parse().expect("generated TOML parses");
+        let cutoff = date_of(&doc["deal"]["cutoff_date"]);
+        let closing = date_of(&doc["deal"]["closing_date"]);
+        let legal = date_of(&doc["deal"]["legal_maturity"]);
+        let mut next = self.choices.iter().cycle();
+        if let Some(tranches) = doc["tranches"].as_array_of_tables_mut() {
+            for t in tranches.iter_mut() {
+                let c = next.next().expect("cycle");
+                if c.on && t.contains_key("coupon") {
+                    t.remove("coupon");
+                    let f = floating_table(c, closing, legal);
+                    t.insert("floating", Item::Value(Value::InlineTable(f)));
+                }
+            }
+        }
+        if let Some(obligors) = doc["obligors"].as_array_of_tables_mut() {
+            for o in obligors.iter_mut() {
+                let Some(assets) = o.get_mut("assets").and_then(Item::as_array_of_tables_mut)
+                else {
+                    continue;
+                };
+                for a in assets.iter_mut() {
+                    let c = next.next().expect("cycle");
+                    let is_loan = a.get("kind").and_then(Item::as_str) == Some("loan");
+                    let day_count = a.get("accrual").and_then(Item::as_str) == Some("day_count");
+                    let bullet = a.get("repayment").and_then(Item::as_str) == Some("bullet");
+                    if c.on && is_loan && a.contains_key("rate") && !day_count && !bullet {
+                        a.remove("rate");
+                        let start = date_of(&a["start_date"]);
+                        let f = floating_table(c, start, legal);
+                        a.insert("floating", Item::Value(Value::InlineTable(f)));
+                    }
+                }
+            }
+        }
+        let sc = doc["scenario"].as_table_mut().expect("[scenario]");
+        let mut steps = self.steps.clone();
+        steps.sort_by_key(|s| s.0);
+        steps.dedup_by_key(|s| s.0);
+        let mut path = Array::new();
+        let base = cutoff - chrono::Days::new(400);
+        for (days, bp) in steps {
+            let mut e = InlineTable::new();
+            e.insert("date", toml_date(base + chrono::Days::new(u64::from(days))));
+            e.insert("rate", frac_bp(i64::from(bp)));
+            path.push(Value::InlineTable(e));
+        }
+        let mut paths = InlineTable::new();
+        paths.insert("lpr_1y", Value::Array(path));
+        sc.insert("index_paths", Item::Value(Value::InlineTable(paths)));
+        let mut flat = InlineTable::new();
+        flat.insert("lpr_5y", frac_bp(i64::from(self.lpr5_bp)));
+        sc.insert("indices", Item::Value(Value::InlineTable(flat)));
+        if self.shift_bp != 0 {
+            sc.insert(
+                "index_shift",
+                Item::Value(frac_bp(i64::from(self.shift_bp))),
+            );
+        }
+        doc.to_string()
+    }
+}
+
+/// A random deal with floating rates: the deal's TOML and the base case it came from.
+pub fn floating_case(opts: Opts) -> impl Strategy<Value = (String, Case)> {
+    (dealgen::case(opts), floating_spec()).prop_map(|(case, spec)| (spec.apply(&case), case))
+}
