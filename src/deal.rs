@@ -336,12 +336,41 @@ pub struct Tax {
     pub base: Base,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReserveTarget {
     Fixed(Decimal),
     /// A multiple of the next payment date's senior interest plus fees, projected on the balances
     /// after the current payment date.
     SeniorInterestAndFees(Decimal),
+    /// A formula: the larger or smaller of several targets (`[reserve] formula`).
+    Formula(TargetFormula),
+}
+
+/// A reserve target formula, evaluated by `top_up_reserve` after the steps before it
+/// (docs/conventions.md, "Reserve target").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetFormula {
+    /// A fixed amount.
+    Fixed(Decimal),
+    /// `m ×` the next payment date's senior interest plus fees (as `target_multiple`).
+    SeniorInterestAndFees(Decimal),
+    /// `share ×` a balance (`Base::SeniorBalance`, `PoolBalance`, `IssueSize`, `Tranche`) as
+    /// it stands at the step (the pool balance at the end of the collection period).
+    Share(Decimal, Base),
+    /// The largest of the formulas.
+    Max(Vec<TargetFormula>),
+    /// The smallest of the formulas.
+    Min(Vec<TargetFormula>),
+}
+
+/// A stepped-down reserve target (`[reserve.step_down]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepDown {
+    /// Applies on payment dates on or after this date.
+    pub after: Option<NaiveDate>,
+    /// Applies while cumulative defaults / initial pool balance < this.
+    pub default_ratio_below: Option<Decimal>,
+    pub target: TargetFormula,
 }
 
 #[derive(Debug, Clone)]
@@ -351,6 +380,8 @@ pub struct Reserve {
     pub initial: Decimal,
     /// Items the reserve pays when the collection account falls short.
     pub covers: Vec<Cover>,
+    /// A lower target when its conditions hold; `None`: the target always applies.
+    pub step_down: Option<StepDown>,
 }
 
 /// The waterfall items that a reserve or a support provider can pay.
@@ -443,6 +474,10 @@ pub enum Action {
     },
     /// Bring the reserve to its target: deposit from cash if below, release the excess if above.
     TopUpReserve,
+    /// `top_up_reserve` with `release = false`: deposit towards the target only.
+    DepositReserve,
+    /// Release the reserve's excess over its target into the collection account here.
+    ReleaseReserve,
     /// Pay a subordinated tranche its capped periodic return (期间收益).
     PaySubReturn(usize),
     /// Pay all remaining cash to a tranche as residual (超额收益).

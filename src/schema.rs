@@ -315,6 +315,47 @@ pub struct Reserve {
     pub target_multiple: Option<Decimal>,
     pub initial: Option<Decimal>,
     pub covers: Option<Vec<Cover>>,
+    /// A target formula instead of `target` or `target_multiple`: the larger or smaller of
+    /// several targets (docs/deal-format.md, "Reserve target formulas").
+    pub formula: Option<TargetFormula>,
+    /// A lower target that applies from a date and/or while the cumulative default ratio is
+    /// below a threshold (递减).
+    pub step_down: Option<StepDown>,
+}
+
+/// A reserve target formula: exactly one of `fixed`, `multiple`, `share` (with `of`), `max`
+/// or `min`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFormula {
+    /// A fixed amount (money).
+    pub fixed: Option<Decimal>,
+    /// A multiple of the next payment date's senior interest plus fees (as `target_multiple`).
+    pub multiple: Option<Decimal>,
+    /// A share (fraction) of the balance named by `of`.
+    pub share: Option<Decimal>,
+    /// The balance `share` applies to: `senior_balance`, `pool_balance`, `issue_size` or
+    /// `tranche:<name>`, as it stands after the step.
+    pub of: Option<String>,
+    /// The largest of these formulas.
+    pub max: Option<Vec<TargetFormula>>,
+    /// The smallest of these formulas.
+    pub min: Option<Vec<TargetFormula>>,
+}
+
+/// `[reserve.step_down]`: the target becomes `formula` on payment dates on or after `after`
+/// and while the cumulative default ratio is below `default_ratio_below` (both, when both are
+/// given).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDown {
+    /// The first date the step-down can apply (a payment date on or after it).
+    pub after: Option<Date>,
+    /// The step-down applies only while cumulative defaults / initial pool balance is below
+    /// this fraction.
+    pub default_ratio_below: Option<Decimal>,
+    /// The stepped-down target.
+    pub formula: TargetFormula,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -346,6 +387,9 @@ pub enum Action {
     TopUpReserve,
     PaySubReturn,
     PayResidual,
+    /// Releases the reserve's excess over its target into the collection account at this
+    /// point of the waterfall (with `top_up_reserve` steps that have `release = false`).
+    ReleaseReserve,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -382,6 +426,9 @@ pub struct Step {
     pub order: Option<PrincipalOrder>,
     pub amount: Option<PrincipalAmount>,
     pub when: Option<StepCondition>,
+    /// `top_up_reserve` only: `false` deposits towards the target but releases nothing (the
+    /// excess is released by a later `release_reserve` step). Default `true`.
+    pub release: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

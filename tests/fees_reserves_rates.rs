@@ -291,3 +291,84 @@ fn floating_loan_reamortizes_at_reset() {
             .any(|s| s.name == "index+100bp")
     );
 }
+
+/// Item 5: a reserve target formula with a step-down, deposits and releases in separate steps.
+const RESERVE_FORMULA: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.04
+amortization = "pass_through"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[reserve]
+initial = 30000
+covers = ["senior_interest"]
+# The larger of (5% of the senior balance, at most 40,000) and one period's senior interest.
+formula = { max = [ { min = [ { share = 0.05, of = "senior_balance" }, { fixed = 40000 } ] }, { multiple = 1.0 } ] }
+step_down = { after = 2025-06-30, default_ratio_below = 0.05, formula = { fixed = 10000 } }
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "top_up_reserve", release = false },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "release_reserve" },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+"#;
+
+#[test]
+fn reserve_formula_step_down_and_release_step() {
+    let r = run(&format!("{HEADER}{RESERVE_FORMULA}"));
+    // The target at a step, with A's balance S as it stands there and yf = 1/2:
+    //   max(min(0.05 × S, 40,000), 1.0 × S × 0.04 / 2) = max(min(0.05 S, 40,000), 0.02 S);
+    //   from the payment date 2025-07-01 (on or after 2025-06-30, and no defaults: ratio 0 <
+    //   5%) the step-down 10,000; on the last date 0.
+    // `top_up_reserve` (release = false) only deposits; `release_reserve` after A's
+    // principal releases the excess into the collection account, where B's steps (senior
+    // not yet repaid) leave it for the next date.
+    //
+    // P1: cash 305,000. A interest 1,000,000 × 0.02 = 20,000 → 285,000. Deposit step: S =
+    //   1,000,000: max(min(50,000, 40,000), 20,000) = 40,000; reserve 30,000 → deposit 10,000
+    //   → cash 275,000. A principal 275,000 → S = 725,000. Release step: max(min(36,250,
+    //   40,000), 14,500) = 36,250; reserve 40,000 → release 3,750, carried.
+    // P2: cash 305,000 + 3,750 = 308,750. Interest 725,000 × 0.02 = 14,500 → 294,250. Deposit:
+    //   target 36,250 = reserve: nothing. Principal 294,250 → S = 430,750. Release: max(
+    //   min(21,537.50, 40,000), 8,615) = 21,537.50: release 14,712.50, carried.
+    // P3 (2025-07-01, stepped down to 10,000): cash 305,000 + 14,712.50 = 319,712.50;
+    //   interest 430,750 × 0.02 = 8,615 → 311,097.50. Deposit: nothing (10,000 < 21,537.50).
+    //   Principal 311,097.50 → S = 119,652.50. Release 21,537.50 − 10,000 = 11,537.50, carried.
+    // P4 (last, target 0): cash 305,000 + 11,537.50 = 316,537.50; interest 119,652.50 × 0.02
+    //   = 2,393.05 → 314,144.45; principal 119,652.50 → 194,491.95; release 10,000 →
+    //   204,491.95; B principal 100,000 and residual 104,491.95.
+    let expect = [
+        (1, dec!(40000) - dec!(3750), dec!(3750), dec!(725000)),
+        (2, dec!(21537.50), dec!(14712.50), dec!(430750)),
+        (3, dec!(10000), dec!(11537.50), dec!(119652.50)),
+        (4, dec!(0), dec!(0), dec!(0)),
+    ];
+    for (k, reserve, collection, a_end) in expect {
+        let p = &r.periods[k as usize - 1];
+        assert_eq!(p.reserve_balance_end, reserve, "reserve P{k}");
+        assert_eq!(p.collection_balance_end, collection, "collection P{k}");
+        assert_eq!(row(&r, "A", k).balance_end, a_end, "A balance P{k}");
+    }
+    assert_eq!(row(&r, "A", 3).principal_paid, dec!(311097.50));
+    assert_eq!(row(&r, "B", 4).residual_paid, dec!(104491.95));
+    // Without the step-down's condition holding (a threshold of 0: no ratio is below it)
+    // P3's target is max(min(21,537.50, 40,000), 8,615) = 21,537.50 at the deposit step (no
+    // deposit) and, after principal 311,097.50 (S = 119,652.50), max(min(5,982.625 → (half up)
+    // 5,982.63, 40,000), 2,393.05) = 5,982.63 at the release step: released 21,537.50 −
+    // 5,982.63 = 15,554.87.
+    let held = RESERVE_FORMULA.replace("default_ratio_below = 0.05", "default_ratio_below = 0");
+    let r = run(&format!("{HEADER}{held}"));
+    assert_eq!(r.periods[2].reserve_balance_end, dec!(5982.63));
+    assert_eq!(r.periods[2].collection_balance_end, dec!(15554.87));
+}

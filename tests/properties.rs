@@ -152,11 +152,12 @@ const MECHANICS_CASES: u32 = 600;
 proptest! {
     #![proptest_config(config(MECHANICS_CASES))]
 
-    /// Deals with floating tranche coupons and floating loans (mechanics.rs): cash is
+    /// Deals with floating tranche coupons and floating loans, reserve target formulas,
+    /// step-downs and separate release steps (mechanics.rs): cash is
     /// conserved under the deal's own index path and under the standard suite's largest index
     /// shifts.
     #[test]
-    fn mechanics_conserve_cash((toml, case) in mechanics::floating_case(SMALL)) {
+    fn mechanics_conserve_cash((toml, case) in mechanics::mechanics_case(SMALL)) {
         let mut deal = check::load(&toml).map_err(TestCaseError::fail)?;
         deal.scenario.default_rate = case.default_rate;
         let r = check::run(&deal).map_err(TestCaseError::fail)?;

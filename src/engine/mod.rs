@@ -21,6 +21,7 @@ mod due;
 pub mod ledger;
 pub mod notice;
 mod rates;
+mod reserve;
 mod restate;
 pub mod result;
 mod state;

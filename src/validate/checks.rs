@@ -211,7 +211,7 @@ fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
     if raw.reserve.is_some()
         && !steps
             .iter()
-            .any(|s| matches!(s.action, Action::TopUpReserve))
+            .any(|s| matches!(s.action, Action::TopUpReserve | Action::DepositReserve))
     {
         ctx.warn(
             Check::Unreached,

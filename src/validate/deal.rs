@@ -32,7 +32,10 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     let first_payment = h.periods.as_ref().and_then(|p| p.first()).map(|p| p.date());
     let (fees, fee_names) = fees(ctx, &raw.fees, &tranche_names, first_payment, last_payment);
     let (taxes, tax_names) = taxes(ctx, &raw.taxes, &tranche_names);
-    let reserve = raw.reserve.as_ref().and_then(|r| reserve(ctx, r));
+    let reserve = raw
+        .reserve
+        .as_ref()
+        .and_then(|r| reserve(ctx, r, &tranche_names, &h));
     let (supports, support_names) = supports(ctx, &raw.supports);
     let refs = Refs {
         taxes: &tax_names,

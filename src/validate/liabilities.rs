@@ -222,7 +222,7 @@ fn bases() -> String {
     one_of(&Base::ALL.map(Base::name))
 }
 
-fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
+pub(super) fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
     if let Some(b) = Base::ALL
         .into_iter()
         .find(|b| !matches!(b, Base::Tranche(_)) && b.name() == s)
@@ -409,8 +409,26 @@ fn covers(ctx: &mut Ctx, path: &str, list: &[schema::Cover]) -> Vec<Cover> {
 /// Largest reserve `target_multiple` accepted.
 const MAX_RESERVE_MULTIPLE: u32 = 100;
 
-pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
+pub(super) fn reserve(
+    ctx: &mut Ctx,
+    r: &schema::Reserve,
+    tranches: &Names,
+    h: &Header,
+) -> Option<Reserve> {
     let target = match (r.target, r.target_multiple) {
+        _ if r.formula.is_some() => {
+            if r.target.is_some() || r.target_multiple.is_some() {
+                ctx.key_err(
+                    "reserve.formula",
+                    "both a formula and target (or target_multiple) are given",
+                    "one of target, target_multiple or formula",
+                );
+            }
+            r.formula
+                .as_ref()
+                .and_then(|f| super::reserve::formula(ctx, "reserve.formula", f, tranches))
+                .map(ReserveTarget::Formula)
+        }
         (Some(t), None) => Some(ReserveTarget::Fixed(ctx.money(
             "reserve.target",
             t,
@@ -439,7 +457,8 @@ pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
             ctx.err(
                 "reserve.target",
                 "missing `target` (or `target_multiple`)",
-                "either target = 2000000 or target_multiple = 1.0",
+                "either target = 2000000 or target_multiple = 1.0 (or a formula, \
+                 docs/deal-format.md)",
             );
             None
         }
@@ -451,10 +470,18 @@ pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
         Some(list) => covers(ctx, "reserve.covers", list),
         None => vec![Cover::Taxes, Cover::Fees, Cover::SeniorInterest],
     };
+    let step_down = r
+        .step_down
+        .as_ref()
+        .and_then(|s| super::reserve::step_down(ctx, s, tranches, h));
+    if r.step_down.is_some() && step_down.is_none() {
+        return None;
+    }
     Some(Reserve {
         target: target?,
         initial,
         covers,
+        step_down,
     })
 }
 

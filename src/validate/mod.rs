@@ -12,6 +12,7 @@ mod deal;
 mod floating;
 mod liabilities;
 mod messages;
+mod reserve;
 mod scenario;
 mod spans;
 mod waterfalls;

@@ -82,6 +82,7 @@ fn action_name(a: schema::Action) -> &'static str {
         schema::Action::PayInterest => "pay_interest",
         schema::Action::PayPrincipal => "pay_principal",
         schema::Action::TopUpReserve => "top_up_reserve",
+        schema::Action::ReleaseReserve => "release_reserve",
         schema::Action::PaySubReturn => "pay_sub_return",
         schema::Action::PayResidual => "pay_residual",
     }
@@ -95,7 +96,8 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         A::PayFee => &["fees"],
         A::PayInterest => &["tranches"],
         A::PayPrincipal => &["tranches", "order", "amount"],
-        A::TopUpReserve => &[],
+        A::TopUpReserve => &["release"],
+        A::ReleaseReserve => &[],
         A::PaySubReturn | A::PayResidual => &["tranche"],
     };
     let keys = [
@@ -105,6 +107,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         ("tranche", s.tranche.is_some()),
         ("order", s.order.is_some()),
         ("amount", s.amount.is_some()),
+        ("release", s.release.is_some()),
     ];
     let what = format!("a `{name}` step");
     forbid(ctx, p, &keys, allowed, &["action", "when"], &what);
@@ -151,7 +154,21 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
                     "a [reserve] table, or no top_up_reserve step",
                 );
             }
-            Action::TopUpReserve
+            if s.release == Some(false) {
+                Action::DepositReserve
+            } else {
+                Action::TopUpReserve
+            }
+        }
+        A::ReleaseReserve => {
+            if !refs.has_reserve {
+                ctx.err(
+                    &format!("{p}.action"),
+                    "`release_reserve` but the deal has no [reserve]",
+                    "a [reserve] table, or no release_reserve step",
+                );
+            }
+            Action::ReleaseReserve
         }
         A::PaySubReturn => {
             let t = one(ctx, &s.tranche);

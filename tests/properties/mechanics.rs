@@ -206,3 +206,151 @@ impl FloatingSpec {
 pub fn floating_case(opts: Opts) -> impl Strategy<Value = (String, Case)> {
     (dealgen::case(opts), floating_spec()).prop_map(|(case, spec)| (spec.apply(&case), case))
 }
+
+/// A reserve target formula (item 5).
+#[derive(Debug, Clone)]
+pub enum FormulaSpec {
+    Fixed(i64),
+    Multiple(u32),
+    Share(u32, u8),
+    Max(Vec<FormulaSpec>),
+    Min(Vec<FormulaSpec>),
+}
+
+fn formula_spec() -> impl Strategy<Value = FormulaSpec> {
+    let leaf = prop_oneof![
+        (0i64..50_000_000).prop_map(FormulaSpec::Fixed),
+        (0u32..40).prop_map(FormulaSpec::Multiple),
+        (0u32..1000, 0u8..3).prop_map(|(s, b)| FormulaSpec::Share(s, b)),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 1..3).prop_map(FormulaSpec::Max),
+            prop::collection::vec(inner, 1..3).prop_map(FormulaSpec::Min),
+        ]
+    })
+}
+
+fn money_value(fen: i64) -> Value {
+    let d = rust_decimal::Decimal::new(fen, 2);
+    Value::from(d.to_string().parse::<f64>().expect("a number"))
+}
+
+impl FormulaSpec {
+    fn table(&self) -> InlineTable {
+        let mut t = InlineTable::new();
+        match self {
+            FormulaSpec::Fixed(x) => {
+                t.insert("fixed", money_value(*x));
+            }
+            FormulaSpec::Multiple(m) => {
+                t.insert("multiple", frac_bp(i64::from(*m) * 1000));
+            }
+            FormulaSpec::Share(s, b) => {
+                t.insert("share", frac_bp(i64::from(*s)));
+                let of = ["senior_balance", "pool_balance", "issue_size"][usize::from(*b % 3)];
+                t.insert("of", Value::from(of));
+            }
+            FormulaSpec::Max(parts) | FormulaSpec::Min(parts) => {
+                let mut a = Array::new();
+                for p in parts {
+                    a.push(Value::InlineTable(p.table()));
+                }
+                let key = if matches!(self, FormulaSpec::Max(_)) {
+                    "max"
+                } else {
+                    "min"
+                };
+                t.insert(key, Value::Array(a));
+            }
+        }
+        t
+    }
+}
+
+/// The reserve block of a generated deal: a formula, a step-down, and a separate release step.
+#[derive(Debug, Clone)]
+pub struct ReserveMech {
+    formula: Option<FormulaSpec>,
+    step_down: Option<(u32, Option<u32>, FormulaSpec)>,
+    release_at: Option<u8>,
+}
+
+pub fn reserve_mech() -> impl Strategy<Value = ReserveMech> {
+    (
+        prop::option::weighted(0.7, formula_spec()),
+        prop::option::weighted(
+            0.5,
+            (1u32..36, prop::option::of(0u32..=1000), formula_spec()),
+        ),
+        prop::option::weighted(0.5, any::<u8>()),
+    )
+        .prop_map(|(formula, step_down, release_at)| ReserveMech {
+            formula,
+            step_down,
+            release_at,
+        })
+}
+
+impl ReserveMech {
+    /// Rewrites the `[reserve]` of `toml` (if any) and its `top_up_reserve` steps.
+    pub fn apply(&self, toml: &str) -> String {
+        let mut doc: DocumentMut = toml.parse().expect("TOML parses");
+        let closing = date_of(&doc["deal"]["closing_date"]);
+        let legal = date_of(&doc["deal"]["legal_maturity"]);
+        let Some(r) = doc.get_mut("reserve").and_then(Item::as_table_mut) else {
+            return toml.to_string();
+        };
+        if let Some(f) = &self.formula {
+            r.remove("target");
+            r.remove("target_multiple");
+            r.insert("formula", Item::Value(Value::InlineTable(f.table())));
+        }
+        if let Some((months, ratio, f)) = &self.step_down
+            && let Some(after) = closing
+                .checked_add_months(Months::new(*months))
+                .filter(|d| *d <= legal)
+        {
+            let mut s = InlineTable::new();
+            s.insert("after", toml_date(after));
+            if let Some(x) = ratio {
+                s.insert("default_ratio_below", frac_bp(i64::from(*x) * 10));
+            }
+            s.insert("formula", Value::InlineTable(f.table()));
+            r.insert("step_down", Item::Value(Value::InlineTable(s)));
+        }
+        if let Some(pos) = self.release_at
+            && let Some(ws) = doc.get_mut("waterfalls").and_then(Item::as_table_like_mut)
+        {
+            for (_, w) in ws.iter_mut() {
+                let Some(steps) = w.as_array_mut() else {
+                    continue;
+                };
+                let top = steps.iter().position(|s| {
+                    s.as_inline_table()
+                        .and_then(|t| t.get("action"))
+                        .and_then(Value::as_str)
+                        == Some("top_up_reserve")
+                });
+                let Some(top) = top else {
+                    continue;
+                };
+                if let Some(t) = steps.get_mut(top).and_then(Value::as_inline_table_mut) {
+                    t.insert("release", Value::from(false));
+                }
+                let after = steps.len() - top;
+                let at = top + 1 + usize::from(pos) % after;
+                let mut rel = InlineTable::new();
+                rel.insert("action", Value::from("release_reserve"));
+                steps.insert(at, Value::InlineTable(rel));
+            }
+        }
+        doc.to_string()
+    }
+}
+
+/// A random deal with floating rates and reserve formulas.
+pub fn mechanics_case(opts: Opts) -> impl Strategy<Value = (String, Case)> {
+    (floating_case(opts), reserve_mech())
+        .prop_map(|((toml, case), reserve)| (reserve.apply(&toml), case))
+}
