@@ -281,17 +281,21 @@ pub enum Base {
     InterestCollections,
     /// All pool cash of this period (collections plus recoveries).
     Collections,
+    /// The interest paid to a tranche on this payment date by the steps before the fee's
+    /// `pay_fee` step (fees only; `interest_paid:<name>`).
+    InterestPaid(usize),
 }
 
 impl Base {
     /// Every kind of base in the order messages list them; `Tranche(0)` stands for any tranche.
-    pub const ALL: [Base; 6] = [
+    pub const ALL: [Base; 7] = [
         Base::SeniorBalance,
         Base::PoolBalance,
         Base::IssueSize,
         Base::Tranche(0),
         Base::InterestCollections,
         Base::Collections,
+        Base::InterestPaid(0),
     ];
 
     /// The TOML spelling; `tranche:<name>` for a tranche's balance.
@@ -303,6 +307,7 @@ impl Base {
             Base::IssueSize => "issue_size",
             Base::InterestCollections => "interest_collections",
             Base::Collections => "collections",
+            Base::InterestPaid(_) => "interest_paid:<name>",
         }
     }
 }
@@ -325,6 +330,13 @@ pub struct Fee {
     pub cap_per_period: Option<Decimal>,
     /// Most that can fall due over the life of the deal.
     pub cap_total: Option<Decimal>,
+    /// Per-period cap of the senior part: the charge above it is due as the fee's excess,
+    /// paid by `pay_fee` steps with `part = "excess"` (`None`: no split).
+    pub cap: Option<Decimal>,
+    /// Payment dates before this date charge nothing.
+    pub start: Option<NaiveDate>,
+    /// Payment dates after this date charge nothing (arrears stay due).
+    pub end: Option<NaiveDate>,
 }
 
 /// A tax: rate × a per-period base (not annualised), e.g. 3.26% VAT and surcharges on the
@@ -466,6 +478,15 @@ pub enum Action {
     PayFee(Vec<usize>),
     /// Pay interest due (pro rata by amount due when short).
     PayInterest(Vec<usize>),
+    /// Pay a share of these fees, or their excess over their caps (`pay_fee` with `share` or
+    /// `part = "excess"`), pro rata when short.
+    PayFeePart {
+        fees: Vec<usize>,
+        /// At most this share of what is still due of each fee at the step.
+        share: Option<Decimal>,
+        /// The excess over each fee's `cap` instead of the part up to it.
+        excess: bool,
+    },
     /// Pay principal to these tranches.
     PayPrincipal {
         tranches: Vec<usize>,

@@ -285,9 +285,25 @@ pub struct Fee {
     pub date: Option<Date>,
     pub cap_per_period: Option<Decimal>,
     pub cap_total: Option<Decimal>,
+    /// A per-period cap on the senior part of the fee: what is charged above it is not lost
+    /// (as above `cap_per_period`) but falls due as the fee's excess, paid by `pay_fee` steps
+    /// with `part = "excess"` lower in the waterfall.
+    pub cap: Option<Decimal>,
+    /// The first payment date on or after this date is the first that charges the fee.
+    pub start: Option<Date>,
+    /// Payment dates after this date charge nothing (arrears stay due).
+    pub end: Option<Date>,
 }
 
-/// `[[taxes]]`.
+/// Which part of a fee a `pay_fee` step pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeePart {
+    /// The fee due up to its `cap` (the whole fee when it has none), with arrears.
+    Due,
+    /// What was charged above the fee's `cap`, with arrears of it.
+    Excess,
+}
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tax {
@@ -429,6 +445,11 @@ pub struct Step {
     /// `top_up_reserve` only: `false` deposits towards the target but releases nothing (the
     /// excess is released by a later `release_reserve` step). Default `true`.
     pub release: Option<bool>,
+    /// `pay_fee` only: pay at most this share (a fraction, 0 < share ≤ 1) of what is still
+    /// due of each fee at this step; a later step pays the rest.
+    pub share: Option<Decimal>,
+    /// `pay_fee` only: `due` (default) or `excess` (the part above the fee's `cap`).
+    pub part: Option<FeePart>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -372,3 +372,112 @@ fn reserve_formula_step_down_and_release_step() {
     assert_eq!(r.periods[2].reserve_balance_end, dec!(5982.63));
     assert_eq!(r.periods[2].collection_balance_end, dec!(15554.87));
 }
+
+/// Item 4: a fee paid half at one step and the rest lower down, a cap whose excess is paid
+/// after senior principal, a fee on the interest paid to A, and a fee with start and end dates.
+const FEES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.04
+amortization = "pass_through"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[[fees]]
+name = "servicer"
+kind = "fixed"
+amount = 10000
+cap = 6000
+
+[[fees]]
+name = "trustee"
+kind = "annual_rate"
+rate = 0.10
+base = "interest_paid:A"
+
+[[fees]]
+name = "manager"
+kind = "fixed"
+amount = 2000
+start = 2025-01-01
+end = 2025-07-01
+
+[waterfalls]
+normal = [
+  { action = "pay_fee", fees = ["servicer"], share = 0.5 },
+  { action = "pay_fee", fees = ["manager"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_fee", fees = ["trustee"] },
+  { action = "pay_fee", fees = ["servicer"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_fee", fees = ["servicer"], part = "excess" },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+"#;
+
+fn fee(r: &RunResult, name: &str, period: u32) -> (Decimal, Decimal, Decimal) {
+    let c = r
+        .charges
+        .iter()
+        .find(|c| c.name.as_str() == name && c.period == period)
+        .expect("fee row");
+    (c.due, c.paid, c.arrears)
+}
+
+#[test]
+fn fee_share_cap_excess_interest_paid_and_dates() {
+    let r = run(&format!("{HEADER}{FEES}"));
+    // Servicer: 10,000 a date, capped at 6,000; the 4,000 excess is due at the `excess` step,
+    // after A's principal. The first step pays 0.5 × 6,000 = 3,000, the fifth the other
+    // 3,000. Manager: 2,000 only on 2025-01-01 and 2025-07-01 (on or after its start, on or
+    // before its end). Trustee: 10% of the interest paid to A on that date.
+    // P1 (2024-07-01): 305,000 − 3,000 (servicer) − 0 (manager not started) − 20,000 (A
+    //   interest 1,000,000 × 0.02) − 2,000 (trustee 10% × 20,000) − 3,000 (servicer) =
+    //   277,000 to A's principal → A 723,000; excess 4,000 unpaid (no cash left).
+    // P2: 305,000 − 3,000 − 2,000 − 14,460 (723,000 × 0.02) − 1,446 − 3,000 = 281,094 →
+    //   A 441,906; excess 4,000 + 4,000 = 8,000 unpaid.
+    // P3 (2025-07-01, the manager's last): 305,000 − 3,000 − 2,000 − 8,838.12 (441,906 ×
+    //   0.02) − 883.81 (883.812) − 3,000 = 287,278.07 → A 154,627.93; excess 12,000 unpaid.
+    // P4: 305,000 − 3,000 − 0 − 3,092.56 (154,627.93 × 0.02 = 3,092.5586) − 309.26 (309.256)
+    //   − 3,000 = 295,598.18; A principal 154,627.93 → 140,970.25; excess 12,000 + 4,000 =
+    //   16,000 → 124,970.25; B principal 100,000; residual 24,970.25.
+    assert_eq!(row(&r, "A", 1).balance_end, dec!(723000));
+    assert_eq!(row(&r, "A", 2).balance_end, dec!(441906));
+    assert_eq!(row(&r, "A", 3).balance_end, dec!(154627.93));
+    assert_eq!(row(&r, "B", 4).residual_paid, dec!(24970.25));
+    // The fees table: due includes the excess and its arrears.
+    assert_eq!(
+        fee(&r, "servicer", 1),
+        (dec!(10000), dec!(6000), dec!(4000))
+    );
+    assert_eq!(
+        fee(&r, "servicer", 3),
+        (dec!(18000), dec!(6000), dec!(12000))
+    );
+    assert_eq!(fee(&r, "servicer", 4), (dec!(22000), dec!(22000), dec!(0)));
+    assert_eq!(fee(&r, "trustee", 3), (dec!(883.81), dec!(883.81), dec!(0)));
+    assert_eq!(fee(&r, "trustee", 4), (dec!(309.26), dec!(309.26), dec!(0)));
+    assert_eq!(fee(&r, "manager", 1), (dec!(0), dec!(0), dec!(0)));
+    assert_eq!(fee(&r, "manager", 3), (dec!(2000), dec!(2000), dec!(0)));
+    assert_eq!(fee(&r, "manager", 4), (dec!(0), dec!(0), dec!(0)));
+    // The servicer's two steps in P1: 3,000 each, in the ledger with their reasons.
+    let servicer_p1: Vec<(Decimal, &str)> = r
+        .ledger
+        .iter()
+        .filter(|e| e.period == 1 && e.item.as_str() == "servicer")
+        .map(|e| (e.amount, e.reason))
+        .collect();
+    assert_eq!(
+        servicer_p1,
+        [
+            (dec!(3000), "share of the fee due"),
+            (dec!(3000), "fee due")
+        ]
+    );
+}

@@ -153,11 +153,12 @@ proptest! {
     #![proptest_config(config(MECHANICS_CASES))]
 
     /// Deals with floating tranche coupons and floating loans, reserve target formulas,
-    /// step-downs and separate release steps (mechanics.rs): cash is
+    /// step-downs and separate release steps, fee shares, caps with excess steps, fees on
+    /// interest paid and fee dates (mechanics.rs): cash is
     /// conserved under the deal's own index path and under the standard suite's largest index
     /// shifts.
     #[test]
-    fn mechanics_conserve_cash((toml, case) in mechanics::mechanics_case(SMALL)) {
+    fn mechanics_conserve_cash((toml, case) in mechanics::all_mechanics_case(SMALL)) {
         let mut deal = check::load(&toml).map_err(TestCaseError::fail)?;
         deal.scenario.default_rate = case.default_rate;
         let r = check::run(&deal).map_err(TestCaseError::fail)?;

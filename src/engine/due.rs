@@ -17,6 +17,8 @@ use crate::money::{Fen, Ratio, fen_times, to_fen};
 pub(super) struct Due {
     pub tax: Vec<Fen>,
     pub fee: Vec<Fen>,
+    /// Each fee's excess over its `cap` (with arrears of it): paid by `part = "excess"` steps.
+    pub fee_excess: Vec<Fen>,
     pub interest: Vec<Fen>,
     pub principal: Vec<Fen>,
     /// Exact (numerator, denominator) of each tranche's coverage multiple: available funds
@@ -29,6 +31,7 @@ impl Due {
     pub fn clear(&mut self) {
         self.tax.clear();
         self.fee.clear();
+        self.fee_excess.clear();
         self.interest.clear();
         self.principal.clear();
         self.coverage.clear();
@@ -89,6 +92,8 @@ impl Run<'_> {
             Base::IssueSize => balance(self.issue_size),
             Base::InterestCollections => src.cash.map_or(0, |c| flow(c.interest_collected)),
             Base::Collections => src.cash.map_or(0, |c| flow(c.cash())),
+            // Charged when the fee's step runs, on the interest paid by then (engine::fees).
+            Base::InterestPaid(_) => 0,
         }
     }
 
@@ -151,6 +156,9 @@ impl Run<'_> {
                 self.one_off_done[j] = true;
             }
             let mut charge = self.fee_charge(j, &src, one_off_due);
+            if !self.fee_active(j, k) {
+                charge = 0;
+            }
             if let Some(cap) = fee.cap_per_period {
                 charge = charge.min(to_fen(cap));
             }
@@ -158,7 +166,9 @@ impl Run<'_> {
                 charge = charge.min((to_fen(cap) - self.fee_charged_total[j]).max(0));
             }
             self.fee_charged_total[j] += charge;
+            let excess = self.excess_over_cap(j, &mut charge);
             due.fee.push(charge + self.fee_carry[j]);
+            due.fee_excess.push(excess + self.fee_excess_carry[j]);
         }
         for i in 0..deal.tranches.len() {
             let interest = self.interest_for(i, k, src.year);

@@ -18,6 +18,7 @@
 //! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
 
 mod due;
+mod fees;
 pub mod ledger;
 pub mod notice;
 mod rates;

@@ -16,7 +16,15 @@ impl Run<'_> {
     pub(super) fn step(&mut self, step: u32, action: &Action) -> Result<()> {
         match action {
             Action::PayTax(ix) => self.pay_charges(step, ix, Charge::Tax),
-            Action::PayFee(ix) => self.pay_charges(step, ix, Charge::Fee),
+            Action::PayFee(ix) => {
+                self.charge_on_paid(ix);
+                self.pay_charges(step, ix, Charge::Fee)
+            }
+            Action::PayFeePart {
+                fees,
+                share,
+                excess,
+            } => self.pay_fee_part(step, fees, *share, *excess),
             Action::PayInterest(ix) => self.pay_interest(step, ix, Movement::PayInterest),
             Action::PaySubReturn(i) => self.pay_interest(step, &[*i], Movement::PaySubReturn),
             Action::PayPrincipal {
@@ -46,7 +54,7 @@ impl Run<'_> {
 
     /// Draws on the reserve and then on support providers until the collection account holds
     /// `need` for items of class `cover`, as far as they can.
-    fn fund(&mut self, step: u32, cover: Cover, need: Fen, item: Covered<'_>) {
+    pub(super) fn fund(&mut self, step: u32, cover: Cover, need: Fen, item: Covered<'_>) {
         if self.collection >= need {
             return;
         }
@@ -103,7 +111,7 @@ impl Run<'_> {
 
     /// Pays `amount` from the collection account to tranche, fee or tax `index` (the payee
     /// the movement names).
-    fn pay_out(
+    pub(super) fn pay_out(
         &mut self,
         step: u32,
         action: Movement,
@@ -387,7 +395,7 @@ enum Charge {
 
 /// What a reserve or support draw is for, as named in the ledger's `item` column.
 #[derive(Clone, Copy)]
-enum Covered<'s> {
+pub(super) enum Covered<'s> {
     Taxes,
     Fees,
     /// Tranche indices; several are joined with `+`.
@@ -426,6 +434,6 @@ fn shortfall_reason(cover: Cover) -> &'static str {
 /// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata_fen`] would
 /// hand each item its whole amount, so the caller pays them without building the split.
 #[inline]
-fn covers_all(cash: Fen, total: Fen) -> bool {
+pub(super) fn covers_all(cash: Fen, total: Fen) -> bool {
     total > 0 && cash >= total
 }

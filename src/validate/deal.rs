@@ -43,6 +43,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         tranches: &tranche_names,
         tranche_classes: tranches.iter().map(|t| t.class).collect(),
         has_reserve: raw.reserve.is_some(),
+        fee_caps: fees.iter().map(|f| f.cap.is_some()).collect(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
     let triggers = triggers(ctx, &raw.triggers, &waterfall_names);

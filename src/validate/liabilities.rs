@@ -225,9 +225,16 @@ fn bases() -> String {
 pub(super) fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
     if let Some(b) = Base::ALL
         .into_iter()
-        .find(|b| !matches!(b, Base::Tranche(_)) && b.name() == s)
+        .find(|b| !matches!(b, Base::Tranche(_) | Base::InterestPaid(_)) && b.name() == s)
     {
         return Some(b);
+    }
+    if let Some(name) = s.strip_prefix("interest_paid:") {
+        return Some(Base::InterestPaid(tranches.resolve(
+            ctx,
+            path,
+            name.trim(),
+        )?));
     }
     match s.strip_prefix("tranche:") {
         Some(name) => Some(Base::Tranche(tranches.resolve(ctx, path, name.trim())?)),
@@ -258,9 +265,12 @@ pub(super) fn fees(
             ("date", f.date.is_some()),
         ];
         let (allowed, what): (&[&str], &str) = match f.kind {
-            schema::FeeKind::Fixed => (&["amount"], "a `fixed` fee"),
-            schema::FeeKind::AnnualRate => (&["rate", "base"], "an `annual_rate` fee"),
-            schema::FeeKind::OneOff => (&["amount", "date"], "a `one_off` fee"),
+            schema::FeeKind::Fixed => (&["amount", "cap", "start", "end"], "a `fixed` fee"),
+            schema::FeeKind::AnnualRate => (
+                &["rate", "base", "cap", "start", "end"],
+                "an `annual_rate` fee",
+            ),
+            schema::FeeKind::OneOff => (&["amount", "date", "cap"], "a `one_off` fee"),
         };
         forbid(
             ctx,
@@ -333,12 +343,19 @@ pub(super) fn fees(
         let cap_total = f
             .cap_total
             .map(|c| ctx.money(&format!("{p}.cap_total"), c, Sign::NonNegative));
+        let cap = f
+            .cap
+            .map(|c| ctx.money(&format!("{p}.cap"), c, Sign::NonNegative));
+        let (start, end) = super::fees::fee_dates(ctx, &p, f, first_payment, last_payment);
         if let Some(kind) = kind {
             out.push(Fee {
                 name: f.name.clone(),
                 kind,
                 cap_per_period,
                 cap_total,
+                cap,
+                start,
+                end,
             });
         }
     }
@@ -360,7 +377,15 @@ pub(super) fn taxes(ctx: &mut Ctx, raw: &[schema::Tax], tranches: &Names) -> (Ve
                 "a fraction above 0 and below 1, e.g. 0.0326 for 3.26%",
             );
         }
-        if let Some(base) = base(ctx, &format!("{p}.base"), &t.base, tranches) {
+        let base = base(ctx, &format!("{p}.base"), &t.base, tranches);
+        if let Some(Base::InterestPaid(_)) = base {
+            ctx.err(
+                &format!("{p}.base"),
+                "a tax cannot be based on interest paid",
+                "interest_collections, collections or a balance base",
+            );
+        }
+        if let Some(base) = base {
             out.push(Tax {
                 name: t.name.clone(),
                 rate,

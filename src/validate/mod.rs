@@ -9,6 +9,7 @@ mod assets;
 mod checks;
 mod dates;
 mod deal;
+mod fees;
 mod floating;
 mod liabilities;
 mod messages;

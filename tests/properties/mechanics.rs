@@ -338,8 +338,9 @@ impl ReserveMech {
                 if let Some(t) = steps.get_mut(top).and_then(Value::as_inline_table_mut) {
                     t.insert("release", Value::from(false));
                 }
-                let after = steps.len() - top;
-                let at = top + 1 + usize::from(pos) % after;
+                // Before the residual step (a step after it is an error).
+                let end = residual_index(steps).max(top + 1);
+                let at = top + 1 + usize::from(pos) % (end - top);
                 let mut rel = InlineTable::new();
                 rel.insert("action", Value::from("release_reserve"));
                 steps.insert(at, Value::InlineTable(rel));
@@ -353,4 +354,151 @@ impl ReserveMech {
 pub fn mechanics_case(opts: Opts) -> impl Strategy<Value = (String, Case)> {
     (floating_case(opts), reserve_mech())
         .prop_map(|((toml, case), reserve)| (reserve.apply(&toml), case))
+}
+
+/// The fee block of a generated deal (item 4): caps with excess steps, start and end dates,
+/// fees on interest paid, and fees paid in two parts.
+#[derive(Debug, Clone)]
+pub struct FeeMech {
+    /// Per fee (cyclic): (cap in fen, start index, end index, interest_paid base).
+    fees: Vec<(Option<i64>, Option<u8>, Option<u8>, bool)>,
+    /// Per `pay_fee` step (cyclic): split with this share in thousandths.
+    shares: Vec<Option<u32>>,
+    excess_at: u8,
+}
+
+pub fn fee_mech() -> impl Strategy<Value = FeeMech> {
+    (
+        prop::collection::vec(
+            (
+                prop::option::weighted(0.4, 0i64..5_000_000),
+                prop::option::weighted(0.3, any::<u8>()),
+                prop::option::weighted(0.3, any::<u8>()),
+                prop::bool::weighted(0.2),
+            ),
+            4,
+        ),
+        prop::collection::vec(prop::option::weighted(0.4, 1u32..=1000), 4),
+        any::<u8>(),
+    )
+        .prop_map(|(fees, shares, excess_at)| FeeMech {
+            fees,
+            shares,
+            excess_at,
+        })
+}
+
+impl FeeMech {
+    /// Rewrites the fees and `pay_fee` steps of `toml`, whose payment dates are `dates`.
+    pub fn apply(&self, toml: &str, dates: &[NaiveDate]) -> String {
+        let mut doc: DocumentMut = toml.parse().expect("TOML parses");
+        let first_tranche = doc["tranches"]
+            .as_array_of_tables()
+            .and_then(|t| t.iter().next())
+            .and_then(|t| t.get("name"))
+            .and_then(Item::as_str)
+            .map(str::to_string);
+        let mut capped: Vec<String> = Vec::new();
+        if let Some(fees) = doc.get_mut("fees").and_then(Item::as_array_of_tables_mut) {
+            for (f, (cap, start, end, on_paid)) in fees.iter_mut().zip(self.fees.iter().cycle()) {
+                let kind = f
+                    .get("kind")
+                    .and_then(Item::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                if let Some(c) = cap {
+                    f.insert("cap", Item::Value(money_value(*c)));
+                    if let Some(n) = f.get("name").and_then(Item::as_str) {
+                        capped.push(n.to_string());
+                    }
+                }
+                if kind == "one_off" || dates.is_empty() {
+                    continue;
+                }
+                let s = start.map(|i| usize::from(i) % dates.len());
+                let e =
+                    end.map(|i| s.unwrap_or(0) + usize::from(i) % (dates.len() - s.unwrap_or(0)));
+                if let Some(s) = s {
+                    f.insert("start", Item::Value(toml_date(dates[s])));
+                }
+                if let Some(e) = e {
+                    f.insert("end", Item::Value(toml_date(dates[e])));
+                }
+                if *on_paid
+                    && kind == "annual_rate"
+                    && let Some(t) = &first_tranche
+                {
+                    f.insert(
+                        "base",
+                        Item::Value(Value::from(format!("interest_paid:{t}"))),
+                    );
+                }
+            }
+        }
+        if let Some(ws) = doc.get_mut("waterfalls").and_then(Item::as_table_like_mut) {
+            for (_, w) in ws.iter_mut() {
+                let Some(steps) = w.as_array_mut() else {
+                    continue;
+                };
+                let fee_steps: Vec<usize> = (0..steps.len())
+                    .filter(|&i| {
+                        steps
+                            .get(i)
+                            .and_then(Value::as_inline_table)
+                            .and_then(|t| t.get("action"))
+                            .and_then(Value::as_str)
+                            == Some("pay_fee")
+                    })
+                    .collect();
+                // Split steps from the last so earlier indices stay valid.
+                for (n, &i) in fee_steps.iter().enumerate().rev() {
+                    if let Some(Some(share)) = self.shares.get(n % self.shares.len()) {
+                        let mut first = steps
+                            .get(i)
+                            .and_then(Value::as_inline_table)
+                            .cloned()
+                            .expect("step");
+                        first.insert("share", frac_bp(i64::from(*share) * 10));
+                        steps.insert(i, Value::InlineTable(first));
+                    }
+                }
+                if !capped.is_empty() {
+                    let at = usize::from(self.excess_at) % (residual_index(steps) + 1);
+                    let mut t = InlineTable::new();
+                    t.insert("action", Value::from("pay_fee"));
+                    let mut names = Array::new();
+                    for c in &capped {
+                        names.push(c.as_str());
+                    }
+                    t.insert("fees", Value::Array(names));
+                    t.insert("part", Value::from("excess"));
+                    steps.insert(at, Value::InlineTable(t));
+                }
+            }
+        }
+        doc.to_string()
+    }
+}
+
+/// A random deal with floating rates, reserve formulas and fee mechanics.
+pub fn all_mechanics_case(opts: Opts) -> impl Strategy<Value = (String, Case)> {
+    (mechanics_case(opts), fee_mech()).prop_map(|((toml, case), fees)| {
+        let dates: Vec<NaiveDate> = ipabs::validate::deal_from_str("base.toml", &case.toml)
+            .map(|l| l.deal.periods.iter().map(|p| p.date()).collect())
+            .unwrap_or_default();
+        (fees.apply(&toml, &dates), case)
+    })
+}
+
+/// The index of the first `pay_residual` step, or the number of steps.
+fn residual_index(steps: &Array) -> usize {
+    steps
+        .iter()
+        .position(|s| {
+            s.as_inline_table()
+                .and_then(|t| t.get("action"))
+                .and_then(Value::as_str)
+                == Some("pay_residual")
+        })
+        .unwrap_or(steps.len())
 }
