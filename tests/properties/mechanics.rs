@@ -356,12 +356,16 @@ pub fn mechanics_case(opts: Opts) -> impl Strategy<Value = (String, Case)> {
         .prop_map(|((toml, case), reserve)| (reserve.apply(&toml), case))
 }
 
+/// One fee's choices: cap in fen, start and end (indices into the payment dates), and
+/// whether an annual-rate fee is based on the interest paid to the first tranche.
+type FeeChoice = (Option<i64>, Option<u8>, Option<u8>, bool);
+
 /// The fee block of a generated deal (item 4): caps with excess steps, start and end dates,
 /// fees on interest paid, and fees paid in two parts.
 #[derive(Debug, Clone)]
 pub struct FeeMech {
     /// Per fee (cyclic): (cap in fen, start index, end index, interest_paid base).
-    fees: Vec<(Option<i64>, Option<u8>, Option<u8>, bool)>,
+    fees: Vec<FeeChoice>,
     /// Per `pay_fee` step (cyclic): split with this share in thousandths.
     shares: Vec<Option<u32>>,
     excess_at: u8,
