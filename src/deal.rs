@@ -597,6 +597,26 @@ impl Deal {
                 .any(|a| a.floating.is_some())
     }
 
+    /// Tranche `t`'s coupon on the first payment date: its fixed `coupon`, or its floating
+    /// rate fixed on the closing date under the deal's own `[scenario]` (0 if that gives no
+    /// path, which validation refuses).
+    pub fn initial_coupon(&self, t: &Tranche) -> Decimal {
+        let Some(f) = &t.floating else {
+            return t.coupon;
+        };
+        let view = crate::floating::IndexView {
+            history: &self.scenario.indices,
+            scenario: &self.scenario.indices,
+            history_end: self.closing_date,
+        };
+        let start = self
+            .periods
+            .first()
+            .map_or(self.closing_date, |p| p.accrual_start);
+        f.rate_on(f.fixing_date(self.closing_date, start), &view)
+            .unwrap_or(Decimal::ZERO)
+    }
+
     /// Sum of the tranches' initial balances.
     pub fn issue_size(&self) -> Decimal {
         self.tranches.iter().map(|t| t.balance).sum()

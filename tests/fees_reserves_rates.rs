@@ -124,9 +124,12 @@ fn floating_tranche_coupon_resets_yearly() {
     let b = row(&r, "B", 4);
     assert_eq!(b.principal_paid, dec!(100000));
     assert_eq!(b.residual_paid, dec!(76227.17));
-    // The summary's coupon of a floating tranche is its first payment date's rate.
+    // The summary's coupon of a floating tranche is its first payment date's rate, and so is
+    // the deal's initial coupon (the portfolio's weighted coupon uses it).
     let a = r.summary.iter().find(|s| s.tranche == "A").unwrap();
     assert_eq!(a.coupon, dec!(0.0395));
+    let deal = load(&src);
+    assert_eq!(deal.initial_coupon(&deal.tranches[0]), dec!(0.0395));
 }
 
 #[test]
