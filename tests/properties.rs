@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use rust_decimal::Decimal;
 
-/// Case counts of the properties (10 600 in total); `PROPTEST_CASES` overrides them all.
+/// Case counts of the properties (11 200 in total, with `MECHANICS_CASES`); `PROPTEST_CASES` overrides them all.
 const ACCOUNTING_CASES: u32 = 4_000;
 const DETERMINISM_CASES: u32 = 1_600;
 const SENIORITY_CASES: u32 = 3_000;
