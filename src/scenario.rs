@@ -38,6 +38,9 @@ pub struct Scenario {
     pub cpr: Decimal,
     /// Support providers (indices into `Deal::supports`) that fail to pay in this scenario.
     pub supports_off: Vec<usize>,
+    /// The paths of the indices floating rates follow, and a parallel shift. An index this
+    /// scenario does not give falls back to the deal file's own `[scenario]`.
+    pub indices: crate::floating::IndexPaths,
 }
 
 impl Scenario {
@@ -55,6 +58,7 @@ impl Scenario {
             delay_months: 0,
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
+            indices: crate::floating::IndexPaths::default(),
         }
     }
 

@@ -173,10 +173,36 @@ pub fn project_with(
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
     let mut initial_balance: Fen = 0;
 
+    // Floating-rate loans: the validated schedule is the one under the deal's own index
+    // paths; another scenario's paths rebuild it (pool::floating_loan).
+    let view = crate::floating::IndexView {
+        history: &deal.scenario.indices,
+        scenario: &scenario.indices,
+        history_end: deal.cutoff_date,
+    };
+    let same_paths = scenario.indices == deal.scenario.indices;
     for (o, obligor) in deal.obligors.iter().enumerate() {
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
-        for asset in &obligor.assets {
+        for original in &obligor.assets {
+            let rebuilt;
+            let refixed = if same_paths {
+                None
+            } else {
+                super::floating_loan::refixed(original, &view, deal.cutoff_date)
+            };
+            let asset = match refixed {
+                Some(r) => {
+                    rebuilt = r.map_err(|e| {
+                        Error::Usage(format!(
+                            "scenario `{}`: obligor `{}`: floating loan: {e}",
+                            scenario.name, obligor.name
+                        ))
+                    })?;
+                    &rebuilt
+                }
+                None => original,
+            };
             let amounts = asset.fen_amounts();
             let initial: Fen = amounts.iter().map(|a| a.0).sum();
             initial_balance += initial;

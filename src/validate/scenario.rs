@@ -103,6 +103,7 @@ pub(super) fn build(
     } else {
         super::resolve_list(ctx, &format!("{p}.supports_off"), &s.supports_off, supports)
     };
+    let indices = super::floating::index_paths(ctx, p, s);
     if ctx.error_count() > before {
         return None;
     }
@@ -118,6 +119,7 @@ pub(super) fn build(
         delay_months,
         cpr,
         supports_off,
+        indices,
     })
 }
 
