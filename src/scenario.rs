@@ -38,6 +38,9 @@ pub struct Scenario {
     pub cpr: Decimal,
     /// Support providers (indices into `Deal::supports`) that fail to pay in this scenario.
     pub supports_off: Vec<usize>,
+    /// Whether the originator exercises the deal's clean-up call as soon as it can
+    /// (`clean_up_call`, default true; no effect on a deal without one).
+    pub clean_up_call: bool,
 }
 
 impl Scenario {
@@ -55,6 +58,7 @@ impl Scenario {
             delay_months: 0,
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
+            clean_up_call: true,
         }
     }
 

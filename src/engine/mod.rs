@@ -17,6 +17,9 @@
 //! the interest, fee and tax formulas), `triggers` (when each condition is tested), `steps`
 //! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
 
+mod accounts;
+mod call;
+mod conditions;
 mod due;
 pub mod ledger;
 pub mod notice;
@@ -73,6 +76,9 @@ pub fn run_restated(
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
             st.restate(a);
         }
+        if st.called {
+            break;
+        }
     }
     st.finish()
 }
@@ -86,6 +92,10 @@ fn waterfall(
     let mut st = state::Run::new(deal, scenario, pool, keep_ledger);
     for k in 0..deal.periods.len() {
         st.period(k)?;
+        if st.called {
+            // The clean-up call ends the deal (`call`).
+            break;
+        }
     }
     st.finish()
 }

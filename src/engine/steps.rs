@@ -27,6 +27,11 @@ impl Run<'_> {
                 amount,
             } => self.pay_principal(step, tranches, *order, *amount),
             Action::TopUpReserve => self.top_up_reserve(step)?,
+            Action::Transfer { .. } => {
+                return Err(Error::Internal(
+                    "a transfer step reached Run::step (it runs in Run::step_from)".into(),
+                ));
+            }
             Action::PayResidual(i) => {
                 let amt = self.collection;
                 if amt > 0 {
@@ -64,7 +69,7 @@ impl Run<'_> {
                     step,
                     Movement::DrawReserve,
                     item.clone(),
-                    (Account::Reserve, Account::Collection),
+                    (Account::Reserve, self.src),
                     draw,
                     shortfall_reason(cover),
                 );
@@ -75,6 +80,13 @@ impl Run<'_> {
                 break;
             }
             if !self.support_on[s] || !sup.covers.contains(&cover) {
+                continue;
+            }
+            if sup
+                .waterfalls
+                .as_ref()
+                .is_some_and(|w| !w.contains(&self.wf))
+            {
                 continue;
             }
             let mut draw = need - self.collection;
@@ -93,7 +105,7 @@ impl Run<'_> {
                     step,
                     Movement::DrawSupport,
                     item.clone(),
-                    (Account::Support(s), Account::Collection),
+                    (Account::Support(s), self.src),
                     draw,
                     shortfall_reason(cover),
                 );
@@ -118,14 +130,7 @@ impl Run<'_> {
             _ => (self.labels.tranche[index].clone(), Account::Tranche(index)),
         };
         self.collection -= amount;
-        self.entry(
-            step,
-            action,
-            item,
-            (Account::Collection, payee),
-            amount,
-            reason,
-        );
+        self.entry(step, action, item, (self.src, payee), amount, reason);
     }
 
     /// Pays taxes or fees, pro rata by amount due when short, after drawing on whatever covers
@@ -305,7 +310,7 @@ impl Run<'_> {
             return 0;
         };
         let k = self.k;
-        if k + 1 >= deal.periods.len() || self.senior_balance() == 0 {
+        if k + 1 >= deal.periods.len() || self.is_final() || self.senior_balance() == 0 {
             return 0;
         }
         match r.target {
@@ -355,7 +360,7 @@ impl Run<'_> {
                     step,
                     Movement::TopUpReserve,
                     Label::Static("reserve"),
-                    (Account::Collection, Account::Reserve),
+                    (self.src, Account::Reserve),
                     amt,
                     "reserve topped up towards its target",
                 );
@@ -369,7 +374,7 @@ impl Run<'_> {
                 step,
                 Movement::ReleaseReserve,
                 Label::Static("reserve"),
-                (Account::Reserve, Account::Collection),
+                (Account::Reserve, self.src),
                 amt,
                 "reserve above its target: excess released",
             );

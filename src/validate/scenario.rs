@@ -118,6 +118,7 @@ pub(super) fn build(
         delay_months,
         cpr,
         supports_off,
+        clean_up_call: s.clean_up_call.unwrap_or(true),
     })
 }
 
