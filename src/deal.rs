@@ -53,6 +53,96 @@ pub struct Deal {
     pub allow: Vec<crate::error::Check>,
     /// How payment notices state amounts per 100 yuan of face (`[notices]`).
     pub notices: NoticeRules,
+    /// The named cash accounts (`[[accounts]]`) and where each pool source is deposited.
+    pub accounts: Accounts,
+    /// The principal deficiency ledger (`[pdl]`), if the deal keeps one.
+    pub pdl: Option<Pdl>,
+    /// The clean-up call (`[clean_up_call]`), if the deal has one.
+    pub clean_up_call: Option<CleanUpCall>,
+}
+
+/// A cash account of the trust that a step pays from or a transfer moves between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountRef {
+    /// The collection account (收款账户): every source no rule routes elsewhere.
+    Collection,
+    /// A named account, by index in `Accounts::names`.
+    Named(usize),
+}
+
+/// The kinds of pool cash that collection rules route (`collects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CashSource {
+    Interest,
+    Principal,
+    Prepayments,
+    Recoveries,
+}
+
+impl CashSource {
+    /// Every source, in deposit order.
+    pub const ALL: [CashSource; 4] = [
+        CashSource::Interest,
+        CashSource::Principal,
+        CashSource::Prepayments,
+        CashSource::Recoveries,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CashSource::Interest => "interest",
+            CashSource::Principal => "principal",
+            CashSource::Prepayments => "prepayments",
+            CashSource::Recoveries => "recoveries",
+        }
+    }
+}
+
+/// The named accounts and the collection rules. With no named account every source goes to
+/// the collection account, as it always has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accounts {
+    /// The named accounts, in file order.
+    pub names: Vec<String>,
+    /// Where each source of [`CashSource::ALL`] is deposited, in that order.
+    pub route: [Option<usize>; 4],
+}
+
+impl Accounts {
+    /// True when the deal routes pool cash by source (it has named accounts).
+    pub fn split(&self) -> bool {
+        !self.names.is_empty()
+    }
+
+    /// The account `source` is deposited into.
+    pub fn of(&self, source: CashSource) -> AccountRef {
+        let i = CashSource::ALL
+            .iter()
+            .position(|&s| s == source)
+            .unwrap_or(0);
+        self.route[i].map_or(AccountRef::Collection, AccountRef::Named)
+    }
+}
+
+/// `[pdl]`: the principal deficiency ledger (本金亏损账).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pdl {
+    /// Whether each period's defaulted principal is debited to it.
+    pub defaults: bool,
+}
+
+/// `[clean_up_call]`: the originator's repurchase of the remaining pool (清仓回购).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanUpCall {
+    /// Exercisable when the performing balance at the end of a collection period is below
+    /// this fraction of the cutoff balance.
+    pub pool_factor_below: Option<Decimal>,
+    /// Exercisable on payment dates on or after this date.
+    pub on_or_after: Option<NaiveDate>,
+    /// Price = this fraction × performing balance, rounded once to the fen.
+    pub price_share: Decimal,
+    /// The waterfall of the call date.
+    pub waterfall: usize,
 }
 
 /// `[notices]`: the per-unit arithmetic of payment notices (收益分配报告, 兑付兑息公告;
@@ -454,6 +544,8 @@ pub struct Support {
     pub covers: Vec<Cover>,
     pub cap_per_period: Option<Decimal>,
     pub cap_total: Option<Decimal>,
+    /// The waterfalls (indices) in which it may be drawn; `None`: all.
+    pub waterfalls: Option<Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -467,6 +559,8 @@ pub struct Waterfall {
 pub struct Step {
     pub action: Action,
     pub when: Option<StepCondition>,
+    /// The account the step pays from (a `transfer` names its own).
+    pub from: AccountRef,
 }
 
 /// What a step does. Indices point into the deal's taxes, fees and tranches.
@@ -503,6 +597,24 @@ pub enum Action {
     PaySubReturn(usize),
     /// Pay all remaining cash to a tranche as residual (超额收益).
     PayResidual(usize),
+    /// Move cash between two accounts.
+    Transfer {
+        from: AccountRef,
+        to: AccountRef,
+        limit: TransferLimit,
+    },
+}
+
+/// How much a transfer moves, at most the source account's balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferLimit {
+    /// Everything in the source account.
+    All,
+    /// At most the PDL's balance; the PDL is credited (cleared) by what moves.
+    Pdl,
+    /// At most what the destination lacks to pay these items' unpaid amounts due; the PDL is
+    /// debited by what moves.
+    Covers(Vec<Cover>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -522,12 +634,28 @@ pub enum PrincipalAmount {
     Available,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepCondition {
     /// Runs only once every senior tranche is repaid (after this period's earlier steps).
     SeniorPaidOff,
-    /// Runs only on the last payment date.
+    /// Runs only on the last payment date (or the clean-up call date).
     FinalPeriod,
+    /// Runs once every listed tranche is repaid (after this period's earlier steps).
+    PaidOff(Vec<usize>),
+    /// Runs on payment dates on or after this date.
+    OnOrAfter(NaiveDate),
+    /// Runs on payment dates before this date.
+    Before(NaiveDate),
+    /// Runs while this trigger (index) is tripped.
+    Trigger(usize),
+    /// Runs when the performing pool balance at the end of the collection period is below this
+    /// fraction of the cutoff balance (exact comparison).
+    PoolFactorBelow(Decimal),
+    /// Runs when cumulative defaults / cutoff balance exceed this fraction (exact comparison).
+    CumulativeDefaultRatioAbove(Decimal),
+    All(Vec<StepCondition>),
+    Any(Vec<StepCondition>),
+    Not(Box<StepCondition>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -219,11 +219,19 @@ pub enum Check {
     Arrears,
     /// Pool cash that would arrive after the last collection period.
     BeyondHorizon,
+    // ---- accounts and conditions (issue 12) ----
+    /// A step pays from an account that no collection rule and no transfer fills.
+    UnfilledAccount,
+    /// A clean-up call threshold or price outside the range seen (10 for 0.10).
+    CallRange,
+    /// Cash held in an account at a payment date, while a tranche has principal outstanding,
+    /// because a conditional step did not run.
+    CashHeld,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 25] = [
+    pub const ALL: [Check; 28] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -249,6 +257,9 @@ impl Check {
         Check::NotRepaid,
         Check::Arrears,
         Check::BeyondHorizon,
+        Check::UnfilledAccount,
+        Check::CallRange,
+        Check::CashHeld,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -279,6 +290,9 @@ impl Check {
             Check::NotRepaid => "not_repaid",
             Check::Arrears => "arrears",
             Check::BeyondHorizon => "beyond_horizon",
+            Check::UnfilledAccount => "unfilled_account",
+            Check::CallRange => "call_range",
+            Check::CashHeld => "cash_held",
         }
     }
 }

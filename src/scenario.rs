@@ -41,6 +41,9 @@ pub struct Scenario {
     /// The paths of the indices floating rates follow, and a parallel shift. An index this
     /// scenario does not give falls back to the deal file's own `[scenario]`.
     pub indices: crate::floating::IndexPaths,
+    /// Whether the originator exercises the deal's clean-up call as soon as it can
+    /// (`clean_up_call`, default true; no effect on a deal without one).
+    pub clean_up_call: bool,
 }
 
 impl Scenario {
@@ -59,6 +62,7 @@ impl Scenario {
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
             indices: crate::floating::IndexPaths::default(),
+            clean_up_call: true,
         }
     }
 

@@ -87,6 +87,68 @@ pub struct DealFile {
     pub triggers: Vec<Trigger>,
     pub scenario: Option<Scenario>,
     pub notices: Option<Notices>,
+    /// Named cash accounts (收入分账户, 本金分账户) and the pool sources each collects; sources
+    /// no account collects go to the collection account (docs/deal-format.md, "Accounts").
+    #[serde(default)]
+    pub accounts: Vec<CashAccount>,
+    /// The principal deficiency ledger (本金亏损账, PDL).
+    pub pdl: Option<Pdl>,
+    /// The clean-up call (清仓回购).
+    pub clean_up_call: Option<CleanUpCall>,
+}
+
+/// `[[accounts]]`: a named cash account of the trust and the pool sources it collects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CashAccount {
+    /// The account's name, e.g. `income` (收入分账户) or `principal` (本金分账户); steps name it
+    /// in `from` and `to`. `collection` is reserved for the collection account.
+    pub name: String,
+    /// The pool sources deposited into this account; each source at most once across accounts.
+    #[serde(default)]
+    pub collects: Vec<CashSource>,
+}
+
+/// A kind of pool cash that collection rules route to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashSource {
+    /// The interest part of collections (for leases and loans; licence fees are all principal).
+    Interest,
+    /// The scheduled principal part of collections (including delayed arrivals).
+    Principal,
+    /// Prepaid principal.
+    Prepayments,
+    /// Recoveries on defaulted assets.
+    Recoveries,
+}
+
+/// `[pdl]`: the principal deficiency ledger (本金亏损账). It records the pool's defaulted
+/// principal and the principal a `transfer` step with `covers` moves to pay income items; a
+/// `transfer` step with `up_to = "pdl"` clears it. It holds no cash.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pdl {
+    /// Whether each collection period's defaulted principal is debited to the ledger
+    /// (default true).
+    pub defaults: Option<bool>,
+}
+
+/// `[clean_up_call]`: the originator's right to repurchase the remaining pool (清仓回购).
+/// Exercisable on the first payment date on which any of its conditions holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanUpCall {
+    /// Exercisable once the performing pool balance at the end of a collection period is below
+    /// this fraction of the balance at cutoff (e.g. 0.10 for 10%).
+    pub pool_factor_below: Option<Decimal>,
+    /// Exercisable on any payment date on or after this date.
+    pub on_or_after: Option<Date>,
+    /// The repurchase price as a fraction of the performing balance (default 1: par).
+    pub price_share: Option<Decimal>,
+    /// The waterfall that runs on the call date instead of the triggers' choice, e.g.
+    /// `clean_up`.
+    pub waterfall: String,
 }
 
 /// `[notices]`: payment notices per 100 yuan of face.
@@ -391,6 +453,9 @@ pub struct Support {
     pub covers: Vec<Cover>,
     pub cap_per_period: Option<Decimal>,
     pub cap_total: Option<Decimal>,
+    /// The waterfalls in which the provider may be drawn (default: all), e.g. `["normal"]`
+    /// for no draw once accelerated.
+    pub waterfalls: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -406,6 +471,8 @@ pub enum Action {
     /// Releases the reserve's excess over its target into the collection account at this
     /// point of the waterfall (with `top_up_reserve` steps that have `release = false`).
     ReleaseReserve,
+    /// Move cash from one account to another (`from`, `to`, and `up_to` or `covers`).
+    Transfer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -422,10 +489,13 @@ pub enum PrincipalAmount {
     Available,
 }
 
+/// The named step conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepCondition {
+    /// Once every senior tranche is repaid.
     SeniorPaidOff,
+    /// On the last payment date (or the clean-up call date).
     FinalPeriod,
 }
 
@@ -441,7 +511,6 @@ pub struct Step {
     pub tranche: Option<String>,
     pub order: Option<PrincipalOrder>,
     pub amount: Option<PrincipalAmount>,
-    pub when: Option<StepCondition>,
     /// `top_up_reserve` only: `false` deposits towards the target but releases nothing (the
     /// excess is released by a later `release_reserve` step). Default `true`.
     pub release: Option<bool>,
@@ -450,6 +519,91 @@ pub struct Step {
     pub share: Option<Decimal>,
     /// `pay_fee` only: `due` (default) or `excess` (the part above the fee's `cap`).
     pub part: Option<FeePart>,
+    /// When the step runs: a named condition or a condition table (docs/deal-format.md).
+    pub when: Option<When>,
+    /// The account the step pays from (default: the collection account); for `transfer`,
+    /// the account the cash leaves.
+    pub from: Option<String>,
+    /// `transfer` only: the account the cash enters.
+    pub to: Option<String>,
+    /// `transfer` only: `"pdl"` moves at most the principal deficiency ledger's balance and
+    /// clears it by what it moved.
+    pub up_to: Option<TransferLimit>,
+    /// `transfer` only: move at most what the `to` account lacks to pay these items in full
+    /// (本金账补充收入账); the amount is debited to the PDL.
+    pub covers: Option<Vec<Cover>>,
+}
+
+/// The limit of a `transfer` step besides the source account's balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferLimit {
+    /// The principal deficiency ledger's balance.
+    Pdl,
+}
+
+/// A step's `when`: a named condition (`"senior_paid_off"`, `"final_period"`) or a table
+/// with exactly one test. (Deserialized by hand rather than as an untagged enum, so that a
+/// misspelt name gets serde's "unknown variant … expected one of" message.)
+#[derive(Debug)]
+pub enum When {
+    /// `"senior_paid_off"` or `"final_period"`.
+    Named(StepCondition),
+    /// A condition table such as `{ paid_off = "B" }`.
+    Test(Box<Condition>),
+}
+
+impl<'de> Deserialize<'de> for When {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WhenVisitor)
+    }
+}
+
+struct WhenVisitor;
+
+impl<'de> Visitor<'de> for WhenVisitor {
+    type Value = When;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(
+            "\"senior_paid_off\", \"final_period\" or a condition table like { paid_off = \"B\" }",
+        )
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<When, E> {
+        use de::IntoDeserializer;
+        StepCondition::deserialize(v.into_deserializer()).map(When::Named)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<When, A::Error> {
+        Condition::deserialize(de::value::MapAccessDeserializer::new(map))
+            .map(|c| When::Test(Box::new(c)))
+    }
+}
+
+/// A condition table: exactly one key.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// True once this tranche's balance is zero.
+    pub paid_off: Option<String>,
+    /// True on payment dates on or after this date.
+    pub on_or_after: Option<Date>,
+    /// True on payment dates before this date.
+    pub before: Option<Date>,
+    /// True while this trigger is tripped.
+    pub trigger: Option<String>,
+    /// True when the performing pool balance at the end of the collection period is below
+    /// this fraction of the balance at cutoff.
+    pub pool_factor_below: Option<Decimal>,
+    /// True when cumulative defaults over the pool balance at cutoff exceed this fraction.
+    pub cumulative_default_ratio_above: Option<Decimal>,
+    /// True when every listed condition is.
+    pub all: Option<Vec<When>>,
+    /// True when any listed condition is.
+    pub any: Option<Vec<When>>,
+    /// True when the condition is false.
+    pub not: Option<Box<When>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -503,6 +657,8 @@ pub struct Scenario {
     pub index_paths: Option<BTreeMap<String, Vec<IndexPoint>>>,
     /// A parallel shift added to every index on every date, as a fraction (0.01 = +100 bp).
     pub index_shift: Option<Decimal>,
+    /// Whether the originator exercises the deal's clean-up call when it can (default true).
+    pub clean_up_call: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -286,6 +286,7 @@ fn the_stressed_scenario_keeps_everything_but_the_defaults() {
             )],
             shift: dec!(0.01),
         },
+        clean_up_call: true,
     };
     let x = stressed(&s, dec!(0.125));
     let expected = Scenario {

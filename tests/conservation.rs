@@ -81,18 +81,30 @@ fn check_identity(r: &RunResult, reserve_funding: Decimal) {
         .filter(|e| r.accounts.name(e.source).starts_with("support:"))
         .map(|e| e.amount)
         .sum();
+    // Payments: from the collection account or a named account (`account:<name>`) to a payee.
+    let internal = |n: &str| n == "collection" || n.starts_with("account:");
     let payments: Decimal = r
         .ledger
         .iter()
         .filter(|e| {
-            r.accounts.name(e.source) == "collection" && r.accounts.name(e.destination) != "reserve"
+            internal(r.accounts.name(e.source))
+                && !internal(r.accounts.name(e.destination))
+                && r.accounts.name(e.destination) != "reserve"
         })
         .map(|e| e.amount)
         .sum();
+    // A clean-up call's price comes in from the originator.
+    let call: Decimal = r
+        .ledger
+        .iter()
+        .filter(|e| e.action.name() == "clean_up_call")
+        .map(|e| e.amount)
+        .sum();
     let last = r.periods.last().expect("periods");
+    let accounts = last.accounts_balance_end.unwrap_or(Decimal::ZERO);
     assert_eq!(
-        pool + support + reserve_funding,
-        payments + last.collection_balance_end + last.reserve_balance_end,
+        pool + support + reserve_funding + call,
+        payments + last.collection_balance_end + last.reserve_balance_end + accounts,
         "{} / {}",
         r.deal,
         r.scenario

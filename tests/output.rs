@@ -110,6 +110,8 @@ fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
         reserve_balance_end: dec!(10000.00),
         pool_balance_end: dec!(900000.00),
         senior_balance_end: dec!(617283.95),
+        accounts_balance_end: None,
+        pdl_balance_end: None,
     }
 }
 
@@ -310,6 +312,8 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             payments: dec!(1822407.86),
             collection_end: dec!(72592.14),
             reserve_end: dec!(20000.00),
+            call_price: dec!(0),
+            accounts_end: dec!(0),
         },
         warnings: Vec::new(),
     }

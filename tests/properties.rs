@@ -17,11 +17,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use rust_decimal::Decimal;
 
-/// Case counts of the properties (11 200 in total, with `MECHANICS_CASES`); `PROPTEST_CASES` overrides them all.
+/// Case counts of the properties (12 200 in total, with `MECHANICS_CASES`); `PROPTEST_CASES` overrides them all.
 const ACCOUNTING_CASES: u32 = 4_000;
 const DETERMINISM_CASES: u32 = 1_600;
 const SENIORITY_CASES: u32 = 3_000;
 const MONOTONE_CASES: u32 = 2_000;
+const ACCOUNTS_CASES: u32 = 1_000;
 
 fn config(cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
@@ -72,6 +73,20 @@ proptest! {
     /// ledger amount is positive, and no tranche is repaid more than its initial balance.
     #[test]
     fn cash_is_conserved_and_nothing_goes_negative(case in dealgen::case(Opts::FULL)) {
+        let deal = load(&case)?;
+        let r = check::run(&deal).map_err(TestCaseError::fail)?;
+        check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(ACCOUNTS_CASES))]
+
+    /// Issue 12: the same accounting with income and principal accounts, a PDL, transfers,
+    /// condition tables, a clean-up call and supports limited by waterfall
+    /// (`dealgen::accounts_case`).
+    #[test]
+    fn accounts_pdl_conditions_and_calls_conserve_cash(case in dealgen::accounts_case(SMALL)) {
         let deal = load(&case)?;
         let r = check::run(&deal).map_err(TestCaseError::fail)?;
         check::accounting(&deal, &r).map_err(TestCaseError::fail)?;

@@ -361,6 +361,7 @@ default_date = 2024-05-10
                     cpr,
                     supports_off: vec![],
                     indices: Default::default(),
+                    clean_up_call: true,
                 };
                 assert_eq!(s.scenarios[i], by_hand);
                 let a = engine::run(&deal, &s.scenarios[i]).unwrap();

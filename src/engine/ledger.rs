@@ -33,13 +33,19 @@ pub enum Account {
     Fee(usize),
     /// A tax authority, by index in `Deal::taxes`.
     Tax(usize),
+    /// A named account of the trust (收入分账户, 本金分账户, …), by index in
+    /// `Deal::accounts.names`.
+    Named(usize),
 }
 
 impl Account {
     /// True for the accounts that hold cash inside the deal (collection and reserve); every
     /// other account is outside it (a source or a payee).
     pub fn is_internal(self) -> bool {
-        matches!(self, Account::Collection | Account::Reserve)
+        matches!(
+            self,
+            Account::Collection | Account::Reserve | Account::Named(_)
+        )
     }
 
     /// True for the payees: tranches, fees and taxes.
@@ -83,11 +89,16 @@ pub enum Movement {
     Restate,
     /// The same for a tranche's principal: its balance follows.
     RestatePrincipal,
+    /// Cash moved between two accounts of the trust by a `transfer` step.
+    Transfer,
+    /// The originator's repurchase price of the remaining pool (清仓回购), paid in on the
+    /// clean-up call date.
+    CleanUpCall,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 16] = [
+    pub const ALL: [Movement; 18] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -104,6 +115,8 @@ impl Movement {
         Movement::PerUnitPrincipalResidual,
         Movement::Restate,
         Movement::RestatePrincipal,
+        Movement::Transfer,
+        Movement::CleanUpCall,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -125,6 +138,8 @@ impl Movement {
             Movement::PerUnitPrincipalResidual => "per_unit_principal_residual",
             Movement::Restate => "restate",
             Movement::RestatePrincipal => "restate_principal",
+            Movement::Transfer => "transfer",
+            Movement::CleanUpCall => "clean_up_call",
         }
     }
 }
@@ -136,13 +151,14 @@ impl fmt::Display for Movement {
 }
 
 /// The output names of a deal's accounts: `pool`, `collection`, `reserve`, `originator`,
-/// `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`.
+/// `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`, `account:<name>`.
 #[derive(Debug, Clone, Default)]
 pub struct AccountNames {
     support: Vec<Label>,
     tranche: Vec<Label>,
     fee: Vec<Label>,
     tax: Vec<Label>,
+    named: Vec<Label>,
 }
 
 impl AccountNames {
@@ -156,6 +172,7 @@ impl AccountNames {
             tranche: prefixed("tranche", deal.tranches.iter().map(|t| &t.name)),
             fee: prefixed("fee", deal.fees.iter().map(|f| &f.name)),
             tax: prefixed("tax", deal.taxes.iter().map(|t| &t.name)),
+            named: prefixed("account", deal.accounts.names.iter()),
         }
     }
 
@@ -172,6 +189,7 @@ impl AccountNames {
             tranche: prefixed("tranche", tranches),
             fee: prefixed("fee", fees),
             tax: prefixed("tax", taxes),
+            named: Vec::new(),
         }
     }
 
@@ -190,6 +208,7 @@ impl AccountNames {
             Account::Tranche(i) => at(&self.tranche, i),
             Account::Fee(i) => at(&self.fee, i),
             Account::Tax(i) => at(&self.tax, i),
+            Account::Named(i) => at(&self.named, i),
         }
     }
 }

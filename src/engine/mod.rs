@@ -17,6 +17,9 @@
 //! the interest, fee and tax formulas), `triggers` (when each condition is tested), `steps`
 //! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
 
+mod accounts;
+mod call;
+mod conditions;
 mod due;
 mod fees;
 pub mod ledger;
@@ -76,6 +79,9 @@ pub fn run_restated(
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
             st.restate(a);
         }
+        if st.called {
+            break;
+        }
     }
     st.finish()
 }
@@ -89,6 +95,10 @@ fn waterfall(
     let mut st = state::Run::new(deal, scenario, pool, keep_ledger)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
+        if st.called {
+            // The clean-up call ends the deal (`call`).
+            break;
+        }
     }
     st.finish()
 }

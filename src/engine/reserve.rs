@@ -109,7 +109,7 @@ impl Run<'_> {
                     step,
                     Movement::TopUpReserve,
                     Label::Static("reserve"),
-                    (Account::Collection, Account::Reserve),
+                    (self.src, Account::Reserve),
                     amt,
                     "reserve topped up towards its target",
                 );
@@ -130,7 +130,7 @@ impl Run<'_> {
                 step,
                 Movement::ReleaseReserve,
                 Label::Static("reserve"),
-                (Account::Reserve, Account::Collection),
+                (Account::Reserve, self.src),
                 amt,
                 "reserve above its target: excess released",
             );

@@ -202,6 +202,12 @@ pub struct PeriodRow {
     pub reserve_balance_end: Decimal,
     pub pool_balance_end: Decimal,
     pub senior_balance_end: Decimal,
+    /// Cash in the named accounts (`[[accounts]]`) after the payment date; `None` (no column)
+    /// for a deal without them.
+    pub accounts_balance_end: Option<Decimal>,
+    /// The principal deficiency ledger's balance after the payment date; `None` (no column)
+    /// for a deal without `[pdl]`.
+    pub pdl_balance_end: Option<Decimal>,
 }
 
 /// One tax or fee on one payment date: what fell due (this date's charge plus arrears brought
@@ -272,7 +278,8 @@ pub struct SupportDrawTotal {
 }
 
 /// The conservation identity the engine verified, to the fen:
-/// `pool_cash + support_draws + reserve_funding = payments + collection_end + reserve_end`.
+/// `pool_cash + support_draws + reserve_funding + restated + call_price = payments +
+/// collection_end + reserve_end + accounts_end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     pub pool_cash: Decimal,
@@ -284,4 +291,8 @@ pub struct Conservation {
     pub payments: Decimal,
     pub collection_end: Decimal,
     pub reserve_end: Decimal,
+    /// The clean-up call's repurchase price paid in by the originator; 0 without a call.
+    pub call_price: Decimal,
+    /// Cash left in the named accounts (`[[accounts]]`) after the last payment date.
+    pub accounts_end: Decimal,
 }

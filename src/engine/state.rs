@@ -18,7 +18,7 @@ use super::result::{
 };
 use super::triggers::Phase;
 use super::verify::Balances;
-use crate::deal::{Deal, StepCondition, TrancheClass};
+use crate::deal::{AccountRef, Action, Deal, TrancheClass};
 use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, from_fen, to_fen};
 use crate::pool::projection::PoolProjection;
@@ -164,6 +164,22 @@ pub(super) struct Run<'a> {
     pub paid: Paid,
     /// Scratch list of (index, amount) items of a step, kept to reuse its allocation.
     pub items: Vec<(usize, Fen)>,
+    /// Balances of the named accounts (`Deal::accounts`).
+    pub named: Vec<Fen>,
+    /// The account the running step pays from: its balance is in `collection` while it runs
+    /// (the named account's balance is swapped in and out around the step).
+    pub src: Account,
+    /// The principal deficiency ledger's balance (no cash).
+    pub pdl: Fen,
+    /// The waterfall running on this payment date.
+    pub wf: usize,
+    /// Whether the clean-up call was exercised on this payment date: the run ends with it.
+    pub called: bool,
+    /// The clean-up call's price, paid in by the originator.
+    pub call_price: Fen,
+    /// Cash held by a conditional step (`CashHeld`), reported once per account.
+    pub held_warned: Vec<Account>,
+    pub held_warnings: Vec<Warning>,
 }
 
 /// A count of fen as a Decimal for a row, or an error beyond Decimal's range.
@@ -246,6 +262,14 @@ impl<'a> Run<'a> {
             due: Due::default(),
             paid: Paid::new(deal),
             items: Vec::new(),
+            named: vec![0; deal.accounts.names.len()],
+            src: Account::Collection,
+            pdl: 0,
+            wf: 0,
+            called: false,
+            call_price: 0,
+            held_warned: Vec::new(),
+            held_warnings: Vec::new(),
         };
         if let Some(r) = &deal.reserve
             && r.initial > Decimal::ZERO
@@ -381,27 +405,34 @@ impl<'a> Run<'a> {
         };
         let cash = self.cash;
 
-        // 1. Deposit pool cash.
-        let brought_forward = self.collection;
-        self.collection += cash.cash();
-        let deposit = (Account::Pool, Account::Collection);
-        self.entry(
-            0,
-            Movement::Deposit,
-            Label::Static("collections"),
-            deposit,
-            cash.collected,
-            "pool collections of the period",
-        );
-        self.entry(
-            0,
-            Movement::Deposit,
-            Label::Static("recoveries"),
-            deposit,
-            cash.recovered,
-            "recoveries received in the period",
-        );
-        let available = self.collection;
+        // 1. Deposit pool cash (by source into the named accounts when the deal has them),
+        // then the clean-up call's price when the call is exercised.
+        let brought_forward = self.cash_total();
+        if deal.accounts.split() {
+            self.deposit_by_source(k);
+        } else {
+            self.collection += cash.cash();
+            let deposit = (Account::Pool, Account::Collection);
+            self.entry(
+                0,
+                Movement::Deposit,
+                Label::Static("collections"),
+                deposit,
+                cash.collected,
+                "pool collections of the period",
+            );
+            self.entry(
+                0,
+                Movement::Deposit,
+                Label::Static("recoveries"),
+                deposit,
+                cash.recovered,
+                "recoveries received in the period",
+            );
+        }
+        self.book_defaults(k);
+        self.clean_up_call(k);
+        let available = self.cash_total();
 
         // 2. What is due, and the coverage multiples.
         self.compute_due(k, available);
@@ -415,21 +446,32 @@ impl<'a> Run<'a> {
         let cdr_ratio =
             ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO);
         self.test_triggers(Phase::BeforeWaterfall);
-        let wf_ix = self.active_waterfall();
+        let wf_ix = match (&deal.clean_up_call, self.called) {
+            (Some(c), true) => c.waterfall,
+            _ => self.active_waterfall(),
+        };
+        self.wf = wf_ix;
 
         // 4. Run the waterfall.
         let steps = &deal.waterfalls[wf_ix].steps;
+        // The first step whose condition kept it from running, per paying account.
+        let mut skipped: Vec<(AccountRef, usize)> = Vec::new();
         for (s, step) in steps.iter().enumerate() {
             let step_no = (s + 1) as u32;
-            let runs = match step.when {
-                None => true,
-                Some(StepCondition::SeniorPaidOff) => self.senior_balance() == 0,
-                Some(StepCondition::FinalPeriod) => k + 1 == deal.periods.len(),
-            };
+            let runs = step.when.as_ref().is_none_or(|c| self.holds(c));
             if runs {
-                self.step(step_no, &step.action)?;
+                self.step_from(step_no, step)?;
+            } else {
+                let from = match step.action {
+                    Action::Transfer { from, .. } => from,
+                    _ => step.from,
+                };
+                if skipped.iter().all(|x| x.0 != from) {
+                    skipped.push((from, s));
+                }
             }
         }
+        self.cash_held(&skipped);
 
         // Payment notices per 100 yuan; with `per_unit`, the residuals go back.
         self.notices(k)?;
@@ -537,19 +579,30 @@ impl<'a> Run<'a> {
             reserve_balance_end: dec(self.reserve)?,
             pool_balance_end: self.pool.periods[k].balance_end,
             senior_balance_end: dec(self.senior_balance())?,
+            accounts_balance_end: if deal.accounts.split() {
+                Some(dec(self.named.iter().sum())?)
+            } else {
+                None
+            },
+            pdl_balance_end: match deal.pdl {
+                Some(_) => Some(dec(self.pdl)?),
+                None => None,
+            },
         });
         Ok(())
     }
 
     /// Checks conservation and gathers the run's tables and warnings.
-    pub(super) fn finish(self) -> Result<RunResult> {
+    pub(super) fn finish(mut self) -> Result<RunResult> {
         let deal = self.deal;
+        self.end_at_call();
         let conservation = super::verify::verify(&self)?;
 
-        let mut warnings = Vec::new();
+        let mut warnings = std::mem::take(&mut self.held_warnings);
         let scenario = self.scenario.name.as_str();
-        // Every end-of-run warning is about the last payment date.
-        let last = deal.periods.last().map(|p| (p.number, p.date()));
+        // Every end-of-run warning is about the last payment date (the call date after a
+        // clean-up call).
+        let last = deal.periods.get(self.k).map(|p| (p.number, p.date()));
         let mut warn = |check: Check, message: String| {
             if !deal.allow.contains(&check) {
                 warnings.push(Warning::run(check, scenario, last, message));
@@ -563,6 +616,17 @@ impl<'a> Run<'a> {
                     dec(self.collection)?
                 ),
             );
+        }
+        for (name, &held) in deal.accounts.names.iter().zip(&self.named) {
+            if held > 0 {
+                warn(
+                    Check::CashLeft,
+                    format!(
+                        "{} is left in the {name} account after the last payment date",
+                        dec(held)?
+                    ),
+                );
+            }
         }
         if self.reserve > 0 {
             warn(

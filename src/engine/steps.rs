@@ -35,6 +35,11 @@ impl Run<'_> {
             Action::TopUpReserve => self.top_up_reserve(step)?,
             Action::DepositReserve => self.deposit_reserve(step),
             Action::ReleaseReserve => self.release_reserve(step),
+            Action::Transfer { .. } => {
+                return Err(Error::Internal(
+                    "a transfer step reached Run::step (it runs in Run::step_from)".into(),
+                ));
+            }
             Action::PayResidual(i) => {
                 let amt = self.collection;
                 if amt > 0 {
@@ -72,7 +77,7 @@ impl Run<'_> {
                     step,
                     Movement::DrawReserve,
                     item.clone(),
-                    (Account::Reserve, Account::Collection),
+                    (Account::Reserve, self.src),
                     draw,
                     shortfall_reason(cover),
                 );
@@ -83,6 +88,13 @@ impl Run<'_> {
                 break;
             }
             if !self.support_on[s] || !sup.covers.contains(&cover) {
+                continue;
+            }
+            if sup
+                .waterfalls
+                .as_ref()
+                .is_some_and(|w| !w.contains(&self.wf))
+            {
                 continue;
             }
             let mut draw = need - self.collection;
@@ -101,7 +113,7 @@ impl Run<'_> {
                     step,
                     Movement::DrawSupport,
                     item.clone(),
-                    (Account::Support(s), Account::Collection),
+                    (Account::Support(s), self.src),
                     draw,
                     shortfall_reason(cover),
                 );
@@ -126,14 +138,7 @@ impl Run<'_> {
             _ => (self.labels.tranche[index].clone(), Account::Tranche(index)),
         };
         self.collection -= amount;
-        self.entry(
-            step,
-            action,
-            item,
-            (Account::Collection, payee),
-            amount,
-            reason,
-        );
+        self.entry(step, action, item, (self.src, payee), amount, reason);
     }
 
     /// Pays taxes or fees, pro rata by amount due when short, after drawing on whatever covers
@@ -313,7 +318,7 @@ impl Run<'_> {
             return 0;
         };
         let k = self.k;
-        if k + 1 >= deal.periods.len() || self.senior_balance() == 0 {
+        if k + 1 >= deal.periods.len() || self.is_final() || self.senior_balance() == 0 {
             return 0;
         }
         if let Some(sd) = &r.step_down
@@ -347,7 +352,7 @@ impl Run<'_> {
                     step,
                     Movement::TopUpReserve,
                     Label::Static("reserve"),
-                    (Account::Collection, Account::Reserve),
+                    (self.src, Account::Reserve),
                     amt,
                     "reserve topped up towards its target",
                 );
@@ -361,7 +366,7 @@ impl Run<'_> {
                 step,
                 Movement::ReleaseReserve,
                 Label::Static("reserve"),
-                (Account::Reserve, Account::Collection),
+                (Account::Reserve, self.src),
                 amt,
                 "reserve above its target: excess released",
             );

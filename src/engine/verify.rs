@@ -3,12 +3,14 @@
 //! Every movement moves its amount out of its source [`Account`] and into its destination in a
 //! running replay of every account ([`Balances`], kept as the run goes, ledger or not). After
 //! the run, to the fen:
-//! 1. pool cash + support draws + reserve funding = payments + collection account + reserve
-//!    (the conservation identity, [`Conservation`]);
-//! 2. the internal accounts (collection, reserve) never went negative, no amount was
-//!    non-positive, and they end where the engine holds them;
-//! 3. what left the pool is the projected pool cash, what left each support provider is its
-//!    draw total, what left the originator is the reserve funding;
+//! 1. pool cash + support draws + reserve funding + clean-up call price = payments +
+//!    collection account + reserve + named accounts (the conservation identity,
+//!    [`Conservation`]);
+//! 2. the internal accounts (collection, reserve, named accounts) never went negative, no
+//!    amount was non-positive, and they end where the engine holds them;
+//! 3. what left the pool is the projected pool cash (up to the clean-up call), what left each
+//!    support provider is its draw total, what left the originator is the reserve funding
+//!    plus the call price;
 //! 4. each tranche's principal received is its initial balance less its balance now;
 //! 5. when the run keeps its ledger, replaying the written entries gives the same balances.
 //!
@@ -31,19 +33,26 @@ pub(super) struct Balances {
     supports: usize,
     tranches: usize,
     fees: usize,
+    taxes: usize,
 }
 
 impl Balances {
     const FIXED: usize = 5;
 
     pub(super) fn new(d: &Deal) -> Balances {
-        let n = Self::FIXED + d.supports.len() + d.tranches.len() + d.fees.len() + d.taxes.len();
+        let n = Self::FIXED
+            + d.supports.len()
+            + d.tranches.len()
+            + d.fees.len()
+            + d.taxes.len()
+            + d.accounts.names.len();
         Balances {
             v: vec![0; n],
             principal: vec![0; d.tranches.len()],
             supports: d.supports.len(),
             tranches: d.tranches.len(),
             fees: d.fees.len(),
+            taxes: d.taxes.len(),
         }
     }
 
@@ -59,6 +68,7 @@ impl Balances {
             Account::Tranche(i) => Self::FIXED + s + i,
             Account::Fee(i) => Self::FIXED + s + t + i,
             Account::Tax(i) => Self::FIXED + s + t + f + i,
+            Account::Named(i) => Self::FIXED + s + t + f + self.taxes + i,
         }
     }
 
@@ -90,9 +100,9 @@ impl Balances {
 
     /// What the payees (tranches, fees, taxes) received: what the deal paid out.
     fn payments(&self) -> Fen {
-        self.v[(Self::FIXED + self.supports).min(self.v.len())..]
-            .iter()
-            .sum()
+        let start = (Self::FIXED + self.supports).min(self.v.len());
+        let end = (start + self.tranches + self.fees + self.taxes).min(self.v.len());
+        self.v[start..end].iter().sum()
     }
 }
 
@@ -111,8 +121,9 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     let payments = b.payments();
     // What the restatements brought in (negative: took out); zero outside `reconcile`.
     let restated = sent(Account::Restatement);
-    let inflow = pool_cash + support_draws + run.reserve_funding + restated;
-    let outflow = payments + run.collection + run.reserve;
+    let accounts_end: Fen = run.named.iter().sum();
+    let inflow = pool_cash + support_draws + run.reserve_funding + restated + run.call_price;
+    let outflow = payments + run.collection + run.reserve + accounts_end;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
@@ -121,19 +132,24 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         payments: dec(payments)?,
         collection_end: dec(run.collection)?,
         reserve_end: dec(run.reserve)?,
+        call_price: dec(run.call_price)?,
+        accounts_end: dec(accounts_end)?,
     };
     let fail = |m: String| Err(Error::Internal(m));
     if inflow != outflow {
         return fail(format!(
-            "cash not conserved: pool cash {} + support draws {} + reserve funding {} = {}, \
-             but payments {} + collection account {} + reserve {} = {}",
+            "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
+             clean-up call price {} = {}, but payments {} + collection account {} + reserve {} \
+             + named accounts {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
+            c.call_price,
             dec(inflow)?,
             c.payments,
             c.collection_end,
             c.reserve_end,
+            c.accounts_end,
             dec(outflow)?
         ));
     }
@@ -150,6 +166,16 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.reserve_end
         ));
     }
+    for (i, &held) in run.named.iter().enumerate() {
+        if b.get(Account::Named(i)) != held {
+            return fail(format!(
+                "ledger replay gives account {} a balance of {}, the engine holds {}",
+                deal.accounts.names.get(i).map_or("?", String::as_str),
+                dec(b.get(Account::Named(i)))?,
+                dec(held)?
+            ));
+        }
+    }
     if sent(Account::Pool) != pool_cash {
         return fail(format!(
             "pool deposits {} differ from projected pool cash {}",
@@ -157,11 +183,13 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.pool_cash
         ));
     }
-    if sent(Account::Originator) != run.reserve_funding {
+    if sent(Account::Originator) != run.reserve_funding + run.call_price {
         return fail(format!(
-            "the originator paid {} into the deal, but the reserve funding is {}",
+            "the originator paid {} into the deal, but the reserve funding is {} and the \
+             clean-up call price {}",
             dec(sent(Account::Originator))?,
-            c.reserve_funding
+            c.reserve_funding,
+            c.call_price
         ));
     }
     for (s, sup) in deal.supports.iter().enumerate() {

@@ -418,6 +418,16 @@ pub fn periods_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("reserve_balance_end", |x| x.reserve_balance_end)?;
     t.money("pool_balance_end", |x| x.pool_balance_end)?;
     t.money("senior_balance_end", |x| x.senior_balance_end)?;
+    // Deals with named accounts or a PDL (docs/output.md): the columns exist only when a run
+    // has them, so other deals' files are unchanged; null on rows of runs without them.
+    if rows.iter().any(|r| r.row.accounts_balance_end.is_some()) {
+        t.decimal("accounts_balance_end", MONEY_SCALE, |x| {
+            x.accounts_balance_end
+        })?;
+    }
+    if rows.iter().any(|r| r.row.pdl_balance_end.is_some()) {
+        t.decimal("pdl_balance_end", MONEY_SCALE, |x| x.pdl_balance_end)?;
+    }
     t.finish()
 }
 

@@ -129,21 +129,33 @@ pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) ->
 /// `pool cash + support draws + reserve funding = payments + collection end + reserve end`,
 /// with both sides and their difference.
 fn conservation_line(c: &Conservation) -> String {
-    let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding, c.restated]);
-    let outflow = sum(&[c.payments, c.collection_end, c.reserve_end]);
+    let inflow = sum(&[
+        c.pool_cash,
+        c.support_draws,
+        c.reserve_funding,
+        c.restated,
+        c.call_price,
+    ]);
+    let outflow = sum(&[c.payments, c.collection_end, c.reserve_end, c.accounts_end]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
         _ => None,
     };
     let show = |d: Option<Decimal>| d.map_or_else(|| "overflow".to_string(), format_money);
-    let restated = if c.restated.is_zero() {
-        String::new()
-    } else {
-        format!(" + restatements {}", format_money(c.restated))
+    // Terms that are zero for deals without them are left out, so those lines read as before.
+    let term = |label: &str, v: Decimal| {
+        if v.is_zero() {
+            String::new()
+        } else {
+            format!(" + {label} {}", format_money(v))
+        }
     };
+    let restated = term("restatements", c.restated);
+    let call = term("clean-up call price", c.call_price);
+    let accounts = term("named accounts end", c.accounts_end);
     format!(
-        "conservation: pool cash {} + support draws {} + reserve funding {}{restated} = {}; \
-         payments {} + collection end {} + reserve end {} = {}; difference {}",
+        "conservation: pool cash {} + support draws {} + reserve funding {}{restated}{call} = {}; \
+         payments {} + collection end {} + reserve end {}{accounts} = {}; difference {}",
         format_money(c.pool_cash),
         format_money(c.support_draws),
         format_money(c.reserve_funding),

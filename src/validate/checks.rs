@@ -252,7 +252,19 @@ fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Pa
     for (i, s) in steps.iter().enumerate() {
         let path = paths.step(waterfall, i);
         if let Action::PayResidual(t) = s.action {
-            if let Some(later) = steps.get(i + 1..).filter(|l| !l.is_empty()) {
+            // Only the later steps paying from the same account get nothing (accounts:
+            // docs/deal-format.md).
+            let pays_from = |x: &Step| match x.action {
+                Action::Transfer { from, .. } => from,
+                _ => x.from,
+            };
+            let later: Vec<&Step> = steps
+                .get(i + 1..)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|x| pays_from(x) == s.from)
+                .collect();
+            if !later.is_empty() {
                 let what = format!(
                     "`pay_residual` to `{}` is step {} of {} in waterfall `{waterfall}`: it pays \
                      out everything left, so the {} step(s) after it get nothing but credit \

@@ -36,7 +36,10 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         .reserve
         .as_ref()
         .and_then(|r| reserve(ctx, r, &tranche_names, &h));
-    let (supports, support_names) = supports(ctx, &raw.supports);
+    let (mut supports, support_names) = supports(ctx, &raw.supports);
+    let (accounts, account_names) = super::accounts::accounts(ctx, &raw.accounts);
+    let trigger_names =
+        super::Names::from_list("trigger", raw.triggers.iter().map(|t| t.name.as_str()));
     let refs = Refs {
         taxes: &tax_names,
         fees: &fee_names,
@@ -44,10 +47,21 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         tranche_classes: tranches.iter().map(|t| t.class).collect(),
         has_reserve: raw.reserve.is_some(),
         fee_caps: fees.iter().map(|f| f.cap.is_some()).collect(),
+        accounts: &account_names,
+        triggers: &trigger_names,
+        has_pdl: raw.pdl.is_some(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
     let triggers = triggers(ctx, &raw.triggers, &waterfall_names);
-    unused_waterfalls(ctx, &waterfalls, &raw.triggers);
+    let clean_up_call =
+        super::accounts::clean_up_call(ctx, raw.clean_up_call.as_ref(), &waterfall_names);
+    super::accounts::support_waterfalls(ctx, &raw.supports, &mut supports, &waterfall_names);
+    unused_waterfalls(
+        ctx,
+        &waterfalls,
+        &raw.triggers,
+        raw.clean_up_call.as_ref().map(|c| c.waterfall.as_str()),
+    );
     let scenario = match &raw.scenario {
         Some(s) => scenario::build(
             ctx,
@@ -125,8 +139,12 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         scenario: scenario?,
         allow,
         notices,
+        accounts,
+        pdl: super::accounts::pdl(raw.pdl.as_ref()),
+        clean_up_call,
     };
     super::checks::deal(ctx, &deal, raw);
+    super::accounts::unfilled_accounts(ctx, &deal, raw);
     ctx.silence(&deal.allow);
     if ctx.error_count() > 0 {
         return None;

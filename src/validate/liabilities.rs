@@ -407,7 +407,7 @@ fn cover(c: schema::Cover) -> Cover {
     }
 }
 
-fn covers(ctx: &mut Ctx, path: &str, list: &[schema::Cover]) -> Vec<Cover> {
+pub(super) fn covers(ctx: &mut Ctx, path: &str, list: &[schema::Cover]) -> Vec<Cover> {
     if list.is_empty() {
         ctx.err(
             path,
@@ -539,6 +539,8 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
             cap_total: s
                 .cap_total
                 .map(|c| ctx.money(&format!("{p}.cap_total"), c, Sign::NonNegative)),
+            // Resolved once the waterfalls are known (`super::accounts::support_waterfalls`).
+            waterfalls: None,
         });
     }
     (out, names)

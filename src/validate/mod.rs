@@ -4,6 +4,7 @@
 //! after that runs to the end and all of its errors are reported, each with the file, line,
 //! column and key path. The format is documented in `docs/deal-format.md`.
 
+mod accounts;
 mod actuals;
 mod assets;
 mod checks;

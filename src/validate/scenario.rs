@@ -120,6 +120,7 @@ pub(super) fn build(
         cpr,
         supports_off,
         indices,
+        clean_up_call: s.clean_up_call.unwrap_or(true),
     })
 }
 

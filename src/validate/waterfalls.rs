@@ -1,9 +1,10 @@
 //! Waterfalls, their steps, and the triggers that switch between them.
 
+use super::accounts::{CondRefs, account_ref, condition};
 use super::{Ctx, Names, Sign, forbid, missing, resolve_list};
 use crate::deal::{
-    Action, PrincipalAmount, PrincipalOrder, Step, StepCondition, TrancheClass, Trigger,
-    TriggerCondition, TriggerKind, Waterfall,
+    AccountRef, Action, PrincipalAmount, PrincipalOrder, Step, TrancheClass, TransferLimit,
+    Trigger, TriggerCondition, TriggerKind, Waterfall,
 };
 use crate::error::Check;
 use crate::schema;
@@ -18,6 +19,11 @@ pub(super) struct Refs<'n> {
     pub(super) has_reserve: bool,
     /// Whether each fee (by index) has a `cap` whose excess a `part = "excess"` step pays.
     pub(super) fee_caps: Vec<bool>,
+    /// The named accounts (`from`, `to`).
+    pub(super) accounts: &'n Names,
+    /// The triggers, by name in file order (`when = { trigger = … }`).
+    pub(super) triggers: &'n Names,
+    pub(super) has_pdl: bool,
 }
 
 pub(super) fn waterfalls(
@@ -87,6 +93,7 @@ fn action_name(a: schema::Action) -> &'static str {
         schema::Action::ReleaseReserve => "release_reserve",
         schema::Action::PaySubReturn => "pay_sub_return",
         schema::Action::PayResidual => "pay_residual",
+        schema::Action::Transfer => "transfer",
     }
 }
 
@@ -94,13 +101,14 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
     use schema::Action as A;
     let name = action_name(s.action);
     let allowed: &[&str] = match s.action {
-        A::PayTax => &["taxes"],
-        A::PayFee => &["fees", "share", "part"],
-        A::PayInterest => &["tranches"],
-        A::PayPrincipal => &["tranches", "order", "amount"],
-        A::TopUpReserve => &["release"],
+        A::PayTax => &["taxes", "from"],
+        A::PayFee => &["fees", "share", "part", "from"],
+        A::PayInterest => &["tranches", "from"],
+        A::PayPrincipal => &["tranches", "order", "amount", "from"],
+        A::TopUpReserve => &["release", "from"],
         A::ReleaseReserve => &[],
-        A::PaySubReturn | A::PayResidual => &["tranche"],
+        A::PaySubReturn | A::PayResidual => &["tranche", "from"],
+        A::Transfer => &["from", "to", "up_to", "covers"],
     };
     let keys = [
         ("taxes", s.taxes.is_some()),
@@ -112,6 +120,10 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         ("release", s.release.is_some()),
         ("share", s.share.is_some()),
         ("part", s.part.is_some()),
+        ("from", s.from.is_some()),
+        ("to", s.to.is_some()),
+        ("up_to", s.up_to.is_some()),
+        ("covers", s.covers.is_some()),
     ];
     let what = format!("a `{name}` step");
     forbid(ctx, p, &keys, allowed, &["action", "when"], &what);
@@ -219,17 +231,83 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
             Action::PaySubReturn(t.unwrap_or(0))
         }
         A::PayResidual => Action::PayResidual(one(ctx, &s.tranche).unwrap_or(0)),
+        A::Transfer => transfer(ctx, p, s, refs),
+    };
+    let from = match (&s.from, s.action) {
+        (Some(name), a) if a != A::Transfer => {
+            account_ref(ctx, &format!("{p}.from"), name, refs.accounts)
+        }
+        _ => Some(AccountRef::Collection),
+    };
+    let cond_refs = CondRefs {
+        tranches: refs.tranches,
+        triggers: refs.triggers,
+    };
+    let when = match &s.when {
+        Some(w) => condition(ctx, &format!("{p}.when"), w, &cond_refs),
+        None => None,
     };
     if ctx.error_count() > before {
         return None;
     }
     Some(Step {
         action,
-        when: s.when.map(|w| match w {
-            schema::StepCondition::SeniorPaidOff => StepCondition::SeniorPaidOff,
-            schema::StepCondition::FinalPeriod => StepCondition::FinalPeriod,
-        }),
+        when,
+        from: from?,
     })
+}
+
+/// A `transfer` step: `from`, `to`, and at most one of `up_to` and `covers`.
+fn transfer(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Action {
+    let what = "a `transfer` step";
+    let mut end = |key: &str, v: &Option<String>, example: &str| match v {
+        Some(name) => account_ref(ctx, &format!("{p}.{key}"), name, refs.accounts),
+        None => {
+            missing(ctx, &format!("{p}.{key}"), what, example);
+            None
+        }
+    };
+    let from = end("from", &s.from, "from = \"principal\"");
+    let to = end("to", &s.to, "to = \"income\"");
+    if let (Some(f), Some(t)) = (from, to)
+        && f == t
+    {
+        ctx.err(
+            &format!("{p}.to"),
+            "the transfer moves cash from an account to itself",
+            "another account than `from`",
+        );
+    }
+    let limit = match (&s.up_to, &s.covers) {
+        (Some(_), Some(_)) => {
+            ctx.key_err(
+                &format!("{p}.covers"),
+                "a transfer takes `up_to` or `covers`, not both",
+                "up_to = \"pdl\" (cure the PDL) or covers = [\"senior_interest\"] (cover a \
+                 shortfall)",
+            );
+            TransferLimit::All
+        }
+        (Some(schema::TransferLimit::Pdl), None) => {
+            if !refs.has_pdl {
+                ctx.err(
+                    &format!("{p}.up_to"),
+                    "`up_to = \"pdl\"` but the deal has no [pdl]",
+                    "a [pdl] table, or no up_to",
+                );
+            }
+            TransferLimit::Pdl
+        }
+        (None, Some(c)) => {
+            TransferLimit::Covers(super::liabilities::covers(ctx, &format!("{p}.covers"), c))
+        }
+        (None, None) => TransferLimit::All,
+    };
+    Action::Transfer {
+        from: from.unwrap_or(AccountRef::Collection),
+        to: to.unwrap_or(AccountRef::Collection),
+        limit,
+    }
 }
 
 pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Names) -> Vec<Trigger> {
@@ -313,9 +391,10 @@ pub(super) fn unused_waterfalls(
     ctx: &mut Ctx,
     waterfalls: &[Waterfall],
     triggers: &[schema::Trigger],
+    call: Option<&str>,
 ) {
     for w in waterfalls.iter().filter(|w| w.name != "normal") {
-        if !triggers.iter().any(|t| t.waterfall == w.name) {
+        if !triggers.iter().any(|t| t.waterfall == w.name) && call != Some(w.name.as_str()) {
             ctx.warn(
                 Check::UnusedWaterfall,
                 &super::spans::join_key("waterfalls", &w.name),

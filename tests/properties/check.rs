@@ -47,21 +47,36 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
             "reserve funded {funding}, but the deal says {expected_funding}"
         ));
     }
-    // Outflows.
+    // The clean-up call's price (issue 12): an inflow from the originator.
+    let call = sum(r
+        .ledger
+        .iter()
+        .filter(|e| e.action.name() == "clean_up_call")
+        .map(|e| e.amount));
+    // Outflows: from the collection account or a named account to a payee.
+    let internal = |n: &str| n == "collection" || n.starts_with("account:");
     let payments = sum(r
         .ledger
         .iter()
         .filter(|e| {
-            r.accounts.name(e.source) == "collection" && r.accounts.name(e.destination) != "reserve"
+            internal(r.accounts.name(e.source))
+                && !internal(r.accounts.name(e.destination))
+                && r.accounts.name(e.destination) != "reserve"
         })
         .map(|e| e.amount));
-    let (collection_end, reserve_end) = r.periods.last().map_or((zero, funding), |p| {
-        (p.collection_balance_end, p.reserve_balance_end)
-    });
-    if pool + support + funding != payments + collection_end + reserve_end {
+    let (collection_end, reserve_end, accounts_end) =
+        r.periods.last().map_or((zero, funding, zero), |p| {
+            (
+                p.collection_balance_end,
+                p.reserve_balance_end,
+                p.accounts_balance_end.unwrap_or(zero),
+            )
+        });
+    if pool + support + funding + call != payments + collection_end + reserve_end + accounts_end {
         return Err(format!(
-            "cash not conserved: pool {pool} + support {support} + funding {funding} != \
-             payments {payments} + collection {collection_end} + reserve {reserve_end}"
+            "cash not conserved: pool {pool} + support {support} + funding {funding} + call \
+             {call} != payments {payments} + collection {collection_end} + reserve \
+             {reserve_end} + accounts {accounts_end}"
         ));
     }
     // The engine's own record agrees with the re-derivation.
@@ -73,6 +88,8 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         c.payments,
         c.collection_end,
         c.reserve_end,
+        c.call_price,
+        c.accounts_end,
     ) != (
         pool,
         support,
@@ -80,6 +97,8 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         payments,
         collection_end,
         reserve_end,
+        call,
+        accounts_end,
     ) {
         return Err(format!("conservation record {c:?} differs from the tables"));
     }
@@ -96,7 +115,12 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
                 p.period, p.pool_cash
             ));
         }
-        if p.available_funds != p.pool_cash + p.cash_brought_forward {
+        let called = sum(r
+            .ledger
+            .iter()
+            .filter(|e| e.period == p.period && e.action.name() == "clean_up_call")
+            .map(|e| e.amount));
+        if p.available_funds != p.pool_cash + p.cash_brought_forward + called {
             return Err(format!(
                 "period {}: available funds do not add up",
                 p.period

@@ -1450,3 +1450,257 @@ impl DealSpec {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 12: income and principal accounts, a PDL, transfers, condition tables, the clean-up
+// call and supports limited by waterfall. A separate block: the deals above, rendered, then
+// rewritten through `toml::Table` so that every earlier property keeps its exact cases.
+
+/// The deals of [`case`] rewritten with named accounts, a PDL, transfers, condition tables,
+/// a clean-up call and supports limited to `normal` (each chosen by `seed`).
+pub fn accounts_case(opts: Opts) -> impl Strategy<Value = Case> {
+    (deal(opts), any::<u64>()).prop_map(|(spec, seed)| {
+        let mut c = spec.render();
+        c.toml = with_accounts(&c.toml, seed);
+        c
+    })
+}
+
+/// splitmix64: the choices of [`with_accounts`], from one seed.
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn one_in(&mut self, n: usize) -> bool {
+        self.below(n) == 0
+    }
+}
+
+fn tv(s: &str) -> toml::Value {
+    toml::Value::String(s.to_string())
+}
+
+fn datev(s: &str) -> toml::Value {
+    toml::Value::Datetime(s.parse().expect("a date"))
+}
+
+/// A random condition table (depth at most `depth`).
+fn condition(
+    ch: &mut Choices,
+    tranches: &[String],
+    triggers: &[String],
+    year: u16,
+    depth: u32,
+) -> toml::Value {
+    let mut t = toml::Table::new();
+    let kinds = if depth == 0 { 6 } else { 9 };
+    match ch.below(kinds) {
+        0 => {
+            t.insert("paid_off".into(), tv(&tranches[ch.below(tranches.len())]));
+        }
+        1 | 2 => {
+            let y = year + ch.below(4) as u16;
+            let m = 1 + ch.below(12);
+            let key = if ch.one_in(2) {
+                "on_or_after"
+            } else {
+                "before"
+            };
+            t.insert(key.into(), datev(&format!("{y}-{m:02}-15")));
+        }
+        3 => {
+            let x = [0.05, 0.1, 0.3, 0.5, 0.9][ch.below(5)];
+            t.insert("pool_factor_below".into(), toml::Value::Float(x));
+        }
+        4 => {
+            let x = [0.0, 0.01, 0.05, 0.2][ch.below(4)];
+            t.insert(
+                "cumulative_default_ratio_above".into(),
+                toml::Value::Float(x),
+            );
+        }
+        5 => {
+            if triggers.is_empty() {
+                return tv("final_period");
+            }
+            t.insert("trigger".into(), tv(&triggers[ch.below(triggers.len())]));
+        }
+        6 => {
+            let c = condition(ch, tranches, triggers, year, depth - 1);
+            t.insert("not".into(), c);
+        }
+        k => {
+            let n = 1 + ch.below(3);
+            let v = (0..n)
+                .map(|_| condition(ch, tranches, triggers, year, depth - 1))
+                .collect();
+            t.insert(
+                (if k == 7 { "all" } else { "any" }).into(),
+                toml::Value::Array(v),
+            );
+        }
+    }
+    toml::Value::Table(t)
+}
+
+fn step(pairs: &[(&str, toml::Value)]) -> toml::Value {
+    toml::Value::Table(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+/// Rewrites a rendered deal (see [`accounts_case`]).
+fn with_accounts(text: &str, seed: u64) -> String {
+    let mut ch = Choices(seed);
+    let mut d: toml::Table = text.parse().expect("the rendered deal is TOML");
+    let names = |d: &toml::Table, key: &str| -> Vec<String> {
+        d.get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("name").and_then(|n| n.as_str()).map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tranches = names(&d, "tranches");
+    let triggers = names(&d, "triggers");
+    let has = |d: &toml::Table, key: &str| !names(d, key).is_empty();
+    let senior = d["tranches"].as_array().is_some_and(|a| {
+        a.iter()
+            .any(|t| t.get("class").and_then(|c| c.as_str()) == Some("senior"))
+    });
+    let year = d["deal"]["cutoff_date"]
+        .as_datetime()
+        .and_then(|x| x.date)
+        .map_or(2024, |x| x.year);
+    // Accounts: income collects interest (and recoveries half the time); principal collects
+    // principal, and prepayments unless they stay in the collection account.
+    let recov_income = ch.one_in(2);
+    let mut income = vec![tv("interest")];
+    let mut principal = vec![tv("principal")];
+    if !ch.one_in(4) {
+        principal.push(tv("prepayments"));
+    }
+    if recov_income {
+        income.push(tv("recoveries"));
+    } else {
+        principal.push(tv("recoveries"));
+    }
+    let acct = |n: &str, c: Vec<toml::Value>| {
+        step(&[("name", tv(n)), ("collects", toml::Value::Array(c))])
+    };
+    d.insert(
+        "accounts".into(),
+        toml::Value::Array(vec![acct("income", income), acct("principal", principal)]),
+    );
+    let mut pdl = toml::Table::new();
+    if ch.one_in(3) {
+        pdl.insert("defaults".into(), toml::Value::Boolean(false));
+    }
+    d.insert("pdl".into(), toml::Value::Table(pdl));
+    let mut covers = Vec::new();
+    if has(&d, "fees") {
+        covers.push(tv("fees"));
+    }
+    if has(&d, "taxes") && ch.one_in(2) {
+        covers.push(tv("taxes"));
+    }
+    if senior {
+        covers.push(tv("senior_interest"));
+    }
+    let accounts = ["collection", "income", "principal"];
+    let mut waterfalls = d["waterfalls"].as_table().cloned().unwrap_or_default();
+    for (_, steps) in waterfalls.iter_mut() {
+        let old = steps.as_array().cloned().unwrap_or_default();
+        let mut out = Vec::new();
+        if !covers.is_empty() && !ch.one_in(3) {
+            out.push(step(&[
+                ("action", tv("transfer")),
+                ("from", tv("principal")),
+                ("to", tv(accounts[ch.below(2)])),
+                ("covers", toml::Value::Array(covers.clone())),
+            ]));
+        }
+        let mut residuals = Vec::new();
+        for s in old {
+            let mut s = s.as_table().cloned().unwrap_or_default();
+            if s.get("action").and_then(|a| a.as_str()) == Some("pay_residual") {
+                residuals.push(toml::Value::Table(s));
+                continue;
+            }
+            s.insert("from".into(), tv(accounts[ch.below(3)]));
+            if !s.contains_key("when") && ch.one_in(4) {
+                s.insert(
+                    "when".into(),
+                    condition(&mut ch, &tranches, &triggers, year, 2),
+                );
+            }
+            out.push(toml::Value::Table(s));
+            if ch.one_in(5) {
+                out.push(step(&[
+                    ("action", tv("transfer")),
+                    ("from", tv("income")),
+                    ("to", tv("principal")),
+                    ("up_to", tv("pdl")),
+                ]));
+            }
+        }
+        // Whatever the named accounts hold ends in the collection account, where the
+        // residual steps pay from.
+        for a in ["income", "principal"] {
+            out.push(step(&[
+                ("action", tv("transfer")),
+                ("from", tv(a)),
+                ("to", tv("collection")),
+            ]));
+        }
+        out.extend(residuals);
+        *steps = toml::Value::Array(out);
+    }
+    if ch.one_in(2) {
+        let mut call = toml::Table::new();
+        if ch.one_in(3) {
+            call.insert(
+                "on_or_after".into(),
+                datev(&format!("{}-06-30", year + 1 + ch.below(3) as u16)),
+            );
+        } else {
+            let x = [0.05, 0.1, 0.2, 0.3][ch.below(4)];
+            call.insert("pool_factor_below".into(), toml::Value::Float(x));
+        }
+        if ch.one_in(3) {
+            call.insert("price_share".into(), toml::Value::Float(0.95));
+        }
+        call.insert("waterfall".into(), tv("clean_up"));
+        let normal = waterfalls["normal"].clone();
+        waterfalls.insert("clean_up".into(), normal);
+        d.insert("clean_up_call".into(), toml::Value::Table(call));
+        if let Some(s) = d.get_mut("scenario").and_then(|s| s.as_table_mut()) {
+            s.insert("clean_up_call".into(), toml::Value::Boolean(!ch.one_in(4)));
+        }
+    }
+    d.insert("waterfalls".into(), toml::Value::Table(waterfalls));
+    if let Some(sups) = d.get_mut("supports").and_then(|s| s.as_array_mut()) {
+        for s in sups {
+            if ch.one_in(2)
+                && let Some(t) = s.as_table_mut()
+            {
+                t.insert("waterfalls".into(), toml::Value::Array(vec![tv("normal")]));
+            }
+        }
+    }
+    toml::to_string(&d).expect("the rewritten deal serializes")
+}

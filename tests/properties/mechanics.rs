@@ -179,7 +179,10 @@ impl FloatingSpec {
         steps.sort_by_key(|s| s.0);
         steps.dedup_by_key(|s| s.0);
         let mut path = Array::new();
-        let base = cutoff - chrono::Days::new(400);
+        // Index dates must lie in 1990..2100 like every date (docs/deal-format.md): a
+        // generated cutoff near 1990 starts the path on 1990-01-01.
+        let base = (cutoff - chrono::Days::new(400))
+            .max(NaiveDate::from_ymd_opt(1990, 1, 1).expect("date"));
         for (days, bp) in steps {
             let mut e = InlineTable::new();
             e.insert("date", toml_date(base + chrono::Days::new(u64::from(days))));

@@ -234,6 +234,12 @@ def rows(table, names):
     return list(zip(*cols))
 
 
+# Optional trailing columns: periods.parquet of deals with named accounts or a PDL.
+OPTIONAL = {
+    "periods.parquet": [("accounts_balance_end", MONEY), ("pdl_balance_end", MONEY)],
+}
+
+
 def first_bad(seq):
     for i, item in enumerate(seq):
         if item is not None:
@@ -249,6 +255,9 @@ def check_files(c, directory):
         pfile = pq.ParquetFile(path)
         table = pfile.read()
         actual = [f.name for f in table.schema]
+        # Columns present only for deals that have them (docs/output.md), in this order.
+        extra = [x for x in OPTIONAL.get(name, []) if x[0] in actual]
+        columns = columns + extra
         want = [n for n, _ in columns]
         c.check(actual == want, f"{name} has the expected columns", f"got {actual}, expected {want}")
         physical = {
@@ -367,10 +376,17 @@ def check_invariants(c, t):
         t["periods.parquet"],
         ["deal", "scenario", "period", "pool_cash", "cash_brought_forward", "available_funds"],
     )
-    bad = first_bad((r if r[5] != r[3] + r[4] else None) for r in pr)
+    # A clean-up call's price (ledger action `clean_up_call`) joins the call date's funds.
+    called = {}
+    for r in amounts:
+        if r[4] == "clean_up_call":
+            called[(r[0], r[1], r[2])] = called.get((r[0], r[1], r[2]), 0) + r[6]
+    bad = first_bad(
+        (r if r[5] != r[3] + r[4] + called.get((r[0], r[1], r[2]), 0) else None) for r in pr
+    )
     c.check(
         bad is None,
-        f"periods: available_funds = pool_cash + cash_brought_forward ({len(pr)} rows)",
+        f"periods: available_funds = pool_cash + cash_brought_forward (+ call price) ({len(pr)} rows)",
         bad and f"row {bad[0]} {bad[1][:3]}: {bad[1][5]} != {bad[1][3]} + {bad[1][4]}",
     )
 

@@ -1,0 +1,383 @@
+//! Issue 12, items 1, 2, 7 and 8, worked by hand to the fen: income and principal accounts with
+//! a principal deficiency ledger, step conditions and the cash-held warning, the clean-up
+//! call, and support limited by waterfall.
+//!
+//! Every expected figure is derived in the comments from the deal text and
+//! docs/conventions.md, never copied from the program's output.
+//!
+//! Common facts (tests/fixtures/accounts.toml): payment dates 2024-04-01, 07-01, 09-30;
+//! closing 2024-01-01; every accrual period is 91 days, so yf = 91/365 (ACT/365F).
+//! Collection periods [01-02, 04-01], [04-02, 07-01], [07-02, 09-30].
+//! Pool: O1 500,000 P each on 03-15, 06-15, 09-15 with interest 20,000, 5,000, 20,000;
+//!       O2 250,000 P + 10,000 I on each of the same dates. Pool balance 2,250,000.
+//! Tranches: A senior 1,460,000 at 5% (interest on 1,460,000 = 1,460,000 × 0.05 × 91/365 =
+//! 73,000 × 91/365 = 18,200.00 exactly); B mezzanine 365,000 at 8% (365,000 × 0.08 × 91/365 =
+//! 7,280.00 exactly); C subordinated 425,000. Fee `manager` 2,000 fixed.
+
+use std::path::Path;
+
+use ipabs::engine::{self, result::RunResult};
+use ipabs::error::Check;
+use ipabs::validate::deal_from_str;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn fixture() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/accounts.toml");
+    std::fs::read_to_string(p).expect("fixture exists")
+}
+
+fn run(src: &str) -> RunResult {
+    let loaded = deal_from_str("accounts.toml", src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Sum of the ledger entries of `period` with this action, source and destination names.
+fn moved(r: &RunResult, period: u32, action: &str, source: &str, destination: &str) -> Decimal {
+    r.ledger
+        .iter()
+        .filter(|e| {
+            e.period == period
+                && e.action.name() == action
+                && r.accounts.name(e.source) == source
+                && r.accounts.name(e.destination) == destination
+        })
+        .map(|e| e.amount)
+        .sum()
+}
+
+fn flow<'a>(r: &'a RunResult, t: &str, period: u32) -> &'a ipabs::engine::result::TrancheFlowRow {
+    r.tranche_flows
+        .iter()
+        .find(|x| x.tranche == t && x.period == period)
+        .expect("row exists")
+}
+
+/// The fixture with its `[waterfalls]` and `[scenario]` replaced by `tail`.
+fn with_tail(tail: &str) -> String {
+    let src = fixture();
+    let cut = src.find("[pdl]").expect("fixture has [pdl]");
+    format!("{}{tail}", &src[..cut])
+}
+
+#[test]
+fn income_and_principal_accounts_with_a_pdl_to_the_fen() {
+    let r = run(&fixture());
+    let (inc, pri) = ("account:income", "account:principal");
+
+    // ---- Period 1 -------------------------------------------------------------------------
+    // Interest 20,000 + 10,000 = 30,000 → income; principal 500,000 + 250,000 = 750,000 →
+    // principal. Step 1: fees + senior interest due 2,000 + 18,200 = 20,200 ≤ 30,000 in
+    // income: no transfer. Fee 2,000, A 18,200, B 7,280 from income → 2,520 left; PDL 0, so
+    // step 5 moves nothing; step 6 pays C's residual 2,520 from income. Step 7: A (pass-
+    // through) takes the 750,000 of the principal account → A 710,000.
+    assert_eq!(moved(&r, 1, "deposit", "pool", inc), dec!(30000.00));
+    assert_eq!(moved(&r, 1, "deposit", "pool", pri), dec!(750000.00));
+    assert_eq!(moved(&r, 1, "transfer", pri, inc), dec!(0));
+    assert_eq!(
+        moved(&r, 1, "pay_interest", inc, "tranche:B"),
+        dec!(7280.00)
+    );
+    assert_eq!(
+        moved(&r, 1, "pay_residual", inc, "tranche:C"),
+        dec!(2520.00)
+    );
+    assert_eq!(
+        moved(&r, 1, "pay_principal", pri, "tranche:A"),
+        dec!(750000.00)
+    );
+    assert_eq!(flow(&r, "A", 1).balance_end, dec!(710000.00));
+    assert_eq!(r.periods[0].accounts_balance_end, Some(dec!(0.00)));
+    assert_eq!(r.periods[0].pdl_balance_end, Some(dec!(0.00)));
+
+    // ---- Period 2 -------------------------------------------------------------------------
+    // O1 pays 500,000 P + 5,000 I; O2 defaults on 05-01 before its 06-15 instalment:
+    // defaulted 250,000 + 250,000 = 500,000, debited to the PDL. Income 5,000, principal
+    // 500,000. A interest = fen(710,000 × 0.05 × 91/365) = fen(35,500 × 91/365) =
+    // fen(8,850.6849…) = 8,850.68. Step 1: fees + senior interest = 2,000 + 8,850.68 =
+    // 10,850.68, income holds 5,000: principal covers 5,850.68 (本金账补充收入账), and the PDL
+    // is debited by it: 500,000 + 5,850.68 = 505,850.68. Fee 2,000 and A 8,850.68 empty the
+    // income account; B's 7,280 goes unpaid (carried). Step 5: income 0, nothing cures the
+    // PDL. Step 7: A takes 500,000 − 5,850.68 = 494,149.32 → A 710,000 − 494,149.32 =
+    // 215,850.68.
+    assert_eq!(moved(&r, 2, "transfer", pri, inc), dec!(5850.68));
+    assert_eq!(
+        moved(&r, 2, "pay_interest", inc, "tranche:A"),
+        dec!(8850.68)
+    );
+    assert_eq!(flow(&r, "B", 2).interest_paid, dec!(0));
+    assert_eq!(flow(&r, "B", 2).interest_shortfall, dec!(7280.00));
+    assert_eq!(
+        moved(&r, 2, "pay_principal", pri, "tranche:A"),
+        dec!(494149.32)
+    );
+    assert_eq!(flow(&r, "A", 2).balance_end, dec!(215850.68));
+    assert_eq!(r.periods[1].pdl_balance_end, Some(dec!(505850.68)));
+
+    // ---- Period 3 -------------------------------------------------------------------------
+    // O1 pays 500,000 P + 20,000 I; O2 pays nothing. A interest = fen(215,850.68 × 0.05 ×
+    // 91/365) = fen(10,792.534 × 91/365) = fen(2,690.7413…) = 2,690.74. B is due 7,280 + the
+    // 7,280 carried = 14,560. Step 1: 2,000 + 2,690.74 = 4,690.74 ≤ 20,000: no transfer.
+    // Income after fee, A and B: 20,000 − 2,000 − 2,690.74 − 14,560 = 749.26; step 5 moves it
+    // to principal (收入账补足本金亏损), PDL 505,850.68 − 749.26 = 505,101.42. Principal
+    // account 500,000 + 749.26 = 500,749.26: A takes its 215,850.68 and is repaid; step 8
+    // (A paid off) gives B the other 284,898.58 → B 365,000 − 284,898.58 = 80,101.42; step 9
+    // (A and B paid off) does not run, step 10 (final period) finds nothing left.
+    assert_eq!(moved(&r, 3, "transfer", inc, pri), dec!(749.26));
+    assert_eq!(r.periods[2].pdl_balance_end, Some(dec!(505101.42)));
+    assert_eq!(flow(&r, "A", 3).interest_paid, dec!(2690.74));
+    assert_eq!(flow(&r, "B", 3).interest_paid, dec!(14560.00));
+    assert_eq!(
+        moved(&r, 3, "pay_principal", pri, "tranche:B"),
+        dec!(284898.58)
+    );
+    assert_eq!(flow(&r, "B", 3).balance_end, dec!(80101.42));
+    assert_eq!(flow(&r, "C", 3).principal_paid, dec!(0));
+    assert_eq!(r.periods[2].accounts_balance_end, Some(dec!(0.00)));
+
+    // Conservation: pool cash 780,000 + 505,000 + 520,000 = 1,805,000, all paid out.
+    assert_eq!(r.conservation.pool_cash, dec!(1805000.00));
+    assert_eq!(r.conservation.payments, dec!(1805000.00));
+    assert_eq!(r.conservation.accounts_end, dec!(0));
+    // No cash is held while B could take it, so no cash_held warning.
+    assert!(r.warnings.iter().all(|w| w.check != Check::CashHeld));
+}
+
+/// The collection-account version of the fixture for the condition tests: no named accounts,
+/// no PDL, no defaults. Pool cash: P1 780,000, P2 765,000 (O1 505,000 + O2 260,000), P3 780,000.
+fn collection_deal(b_when: &str, extra_steps: &str, extra_fees: &str) -> String {
+    let src = fixture();
+    let cut = src.find("[[accounts]]").expect("fixture has accounts");
+    format!(
+        "{}{extra_fees}
+[[triggers]]
+name = \"cdr\"
+kind = \"acceleration\"
+condition = \"cumulative_default_ratio_above\"
+threshold = 0.10
+waterfall = \"accelerated\"
+
+[waterfalls]
+normal = [
+{extra_steps}  {{ action = \"pay_fee\", fees = [\"manager\"] }},
+  {{ action = \"pay_interest\", tranches = [\"A\"] }},
+  {{ action = \"pay_interest\", tranches = [\"B\"] }},
+  {{ action = \"pay_principal\", tranches = [\"A\"] }},
+  {{ action = \"pay_principal\", tranches = [\"B\"], when = {b_when} }},
+  {{ action = \"pay_principal\", tranches = [\"C\"], when = {{ all = [{{ paid_off = \"A\" }}, {{ paid_off = \"B\" }}] }} }},
+  {{ action = \"pay_residual\", tranche = \"C\", when = \"final_period\" }},
+]
+accelerated = [
+  {{ action = \"pay_fee\", fees = [\"manager\"] }},
+  {{ action = \"pay_interest\", tranches = [\"A\", \"B\"] }},
+  {{ action = \"pay_principal\", tranches = [\"A\", \"B\", \"C\"], amount = \"available\" }},
+  {{ action = \"pay_residual\", tranche = \"C\" }},
+]
+",
+        &src[..cut]
+    )
+}
+
+#[test]
+fn cash_held_by_a_date_condition_is_a_located_warning_and_paid_off_releases_it() {
+    // B's principal waits for 2024-09-30. P1: 780,000 − 2,000 − 18,200 − 7,280 = 752,520 to
+    // A → A 707,480. P2: A interest = fen(707,480 × 0.05 × 91/365) = fen(35,374 × 91/365) =
+    // fen(8,819.2712…) = 8,819.27; 765,000 − 2,000 − 8,819.27 − 7,280 = 746,900.73; A takes
+    // 707,480 and is repaid, and 39,420.73 stays in the collection account while B (a
+    // mezzanine pass-through tranche) has 365,000 outstanding: step 5 did not run.
+    let r = run(&collection_deal("{ on_or_after = 2024-09-30 }", "", ""));
+    let held: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.check == Check::CashHeld)
+        .collect();
+    assert_eq!(held.len(), 1, "{:?}", r.warnings);
+    assert_eq!(held[0].period.map(|p| p.0), Some(2));
+    assert!(
+        held[0]
+            .message
+            .starts_with("39420.73 is held in the collection account")
+    );
+    assert!(held[0].message.contains("tranche B has 365000.00"));
+    assert!(
+        held[0]
+            .message
+            .contains("step 5 of waterfall `normal` (pay_principal)")
+    );
+    assert_eq!(r.periods[1].collection_balance_end, dec!(39420.73));
+    // P3: the step runs. Cash 39,420.73 + 780,000 − 2,000 − 7,280 (B interest on 365,000) =
+    // 810,140.73: B takes 365,000, C (A and B repaid) 425,000, C's residual 20,140.73.
+    assert_eq!(flow(&r, "B", 3).principal_paid, dec!(365000.00));
+    assert_eq!(flow(&r, "C", 3).principal_paid, dec!(425000.00));
+    assert_eq!(flow(&r, "C", 3).residual_paid, dec!(20140.73));
+
+    // With `{ paid_off = "A" }` B takes the 39,420.73 in P2 → B 325,579.27; no warning.
+    let r = run(&collection_deal("{ paid_off = \"A\" }", "", ""));
+    assert_eq!(flow(&r, "B", 2).principal_paid, dec!(39420.73));
+    assert_eq!(flow(&r, "B", 2).balance_end, dec!(325579.27));
+    assert!(r.warnings.iter().all(|w| w.check != Check::CashHeld));
+}
+
+#[test]
+fn every_condition_form_runs_on_the_dates_it_should() {
+    // One marker fee (fixed 100 a date, unpaid amounts carried) per condition, paid by a step
+    // under that condition at the top of the waterfall (before A's principal, so A is repaid
+    // only from P3's point of view); which dates it was paid on shows when the condition
+    // held. Pool factor (performing balance at the collection period's end over
+    // 2,250,000): P1 1,500,000 → 2/3, P2 750,000 → 1/3, P3 0. A is repaid in P2 (above).
+    // The `cdr` trigger never trips: no defaults.
+    let conds = [
+        ("date_on", "{ on_or_after = 2024-07-01 }"),
+        ("date_before", "{ before = 2024-07-01 }"),
+        ("a_off", "{ paid_off = \"A\" }"),
+        ("factor", "{ pool_factor_below = 0.5 }"),
+        ("tripped", "{ trigger = \"cdr\" }"),
+        ("not_tripped", "{ not = { trigger = \"cdr\" } }"),
+        ("cdr", "{ cumulative_default_ratio_above = 0 }"),
+        (
+            "any",
+            "{ any = [\"final_period\", { before = 2024-04-02 }] }",
+        ),
+        (
+            "all",
+            "{ all = [{ on_or_after = 2024-07-01 }, { not = \"final_period\" }] }",
+        ),
+    ];
+    let fees: String = conds
+        .iter()
+        .map(|(n, _)| format!("\n[[fees]]\nname = \"{n}\"\nkind = \"fixed\"\namount = 100\n"))
+        .collect();
+    let steps: String = conds
+        .iter()
+        .map(|(n, c)| format!("  {{ action = \"pay_fee\", fees = [\"{n}\"], when = {c} }},\n"))
+        .collect();
+    let r = run(&collection_deal("{ paid_off = \"A\" }", &steps, &fees));
+    let paid = |name: &str| -> Vec<Decimal> {
+        r.charges
+            .iter()
+            .filter(|c| c.name == name)
+            .map(|c| c.paid)
+            .collect()
+    };
+    // Paid on a date where it holds: 100 plus whatever was carried.
+    assert_eq!(paid("date_on"), [dec!(0), dec!(200), dec!(100)]);
+    assert_eq!(paid("date_before"), [dec!(100), dec!(0), dec!(0)]);
+    assert_eq!(paid("a_off"), [dec!(0), dec!(0), dec!(300)]);
+    assert_eq!(paid("factor"), [dec!(0), dec!(200), dec!(100)]);
+    assert_eq!(paid("tripped"), [dec!(0), dec!(0), dec!(0)]);
+    assert_eq!(paid("not_tripped"), [dec!(100), dec!(100), dec!(100)]);
+    // Cumulative defaults 0 is not above 0.
+    assert_eq!(paid("cdr"), [dec!(0), dec!(0), dec!(0)]);
+    assert_eq!(paid("any"), [dec!(100), dec!(0), dec!(200)]);
+    assert_eq!(paid("all"), [dec!(0), dec!(200), dec!(0)]);
+}
+
+/// The fixture without defaults, with a clean-up call at a pool factor below 0.5 and its own
+/// waterfall; `exercise` is the scenario's choice.
+fn call_deal(exercise: bool) -> String {
+    with_tail(&format!(
+        "[clean_up_call]
+pool_factor_below = 0.5
+waterfall = \"clean_up\"
+
+[waterfalls]
+normal = [
+  {{ action = \"pay_fee\", fees = [\"manager\"], from = \"income\" }},
+  {{ action = \"pay_interest\", tranches = [\"A\"], from = \"income\" }},
+  {{ action = \"pay_interest\", tranches = [\"B\"], from = \"income\" }},
+  {{ action = \"pay_residual\", tranche = \"C\", from = \"income\" }},
+  {{ action = \"pay_principal\", tranches = [\"A\"], from = \"principal\" }},
+  {{ action = \"pay_principal\", tranches = [\"B\"], from = \"principal\", when = {{ paid_off = \"A\" }} }},
+  {{ action = \"pay_principal\", tranches = [\"C\"], from = \"principal\", when = {{ paid_off = \"B\" }} }},
+  {{ action = \"pay_residual\", tranche = \"C\", from = \"principal\", when = \"final_period\" }},
+]
+clean_up = [
+  {{ action = \"pay_fee\", fees = [\"manager\"], from = \"income\" }},
+  {{ action = \"pay_interest\", tranches = [\"A\"], from = \"income\" }},
+  {{ action = \"pay_interest\", tranches = [\"B\"], from = \"income\" }},
+  {{ action = \"transfer\", from = \"income\", to = \"principal\" }},
+  {{ action = \"pay_principal\", tranches = [\"A\", \"B\", \"C\"], amount = \"available\", from = \"principal\" }},
+  {{ action = \"pay_residual\", tranche = \"C\", from = \"principal\" }},
+]
+
+[scenario]
+name = \"base\"
+clean_up_call = {exercise}
+"
+    ))
+}
+
+#[test]
+fn clean_up_call_repurchases_the_pool_and_ends_the_deal() {
+    let r = run(&call_deal(true));
+    // P1 as in the accounts test (no defaults before 05-01): A 710,000, C residual 2,520.
+    // Pool factor after P1: 1,500,000 / 2,250,000 = 2/3, not below 0.5: no call.
+    // P2: O1 500,000 P + 5,000 I, O2 250,000 P + 10,000 I: income 15,000, principal 750,000;
+    // balance at the period's end 750,000 → factor 1/3 < 0.5: the call is exercised at par,
+    // price 750,000 into the principal account (which collects principal) → 1,500,000.
+    // `clean_up` runs: fee 2,000 and A interest 8,850.68 (as above) leave 4,149.32 of income
+    // for B's 7,280 (3,130.68 unpaid); the transfer moves 0. Principal, sequential and
+    // available: A 710,000, B 365,000, C 425,000 = 1,500,000; nothing left for the residual.
+    assert_eq!(r.periods.len(), 2);
+    assert_eq!(r.periods[1].waterfall.as_str(), "clean_up");
+    assert_eq!(
+        moved(&r, 2, "clean_up_call", "originator", "account:principal"),
+        dec!(750000.00)
+    );
+    assert_eq!(r.conservation.call_price, dec!(750000.00));
+    assert_eq!(flow(&r, "B", 2).interest_paid, dec!(4149.32));
+    for (t, p) in [
+        ("A", dec!(710000.00)),
+        ("B", dec!(365000.00)),
+        ("C", dec!(425000.00)),
+    ] {
+        assert_eq!(flow(&r, t, 2).principal_paid, p);
+        assert_eq!(flow(&r, t, 2).balance_end, dec!(0));
+    }
+    // Pool cash stops at the call: 780,000 + 765,000 = 1,545,000; with the price, 2,295,000
+    // in and out.
+    assert_eq!(r.conservation.pool_cash, dec!(1545000.00));
+    assert_eq!(r.conservation.payments, dec!(2295000.00));
+    assert!(r.pool_flows.iter().all(|p| p.period <= 2));
+
+    // Not exercised: three payment dates, no price.
+    let r = run(&call_deal(false));
+    assert_eq!(r.periods.len(), 3);
+    assert_eq!(r.conservation.call_price, dec!(0));
+    assert!(r.periods.iter().all(|p| p.waterfall.as_str() == "normal"));
+}
+
+#[test]
+fn a_support_limited_to_another_waterfall_is_not_drawn() {
+    // tests/fixtures/hand_worked.toml, period 2 (tests/hand_worked.rs): pool cash 0; the
+    // reserve pays the 1,000 fee and 4,000 of A's 7,684.70 interest, and the undertaking the
+    // other 3,684.70. Limited to the `normal` waterfall it is still drawn; limited to a
+    // waterfall that is not running it is not, and A's 3,684.70 is a shortfall.
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
+    let src = std::fs::read_to_string(p).expect("fixture exists");
+    let limited = |w: &str| {
+        let s = src.replace(
+            "covers = [\"senior_interest\", \"senior_principal\"]",
+            &format!(
+                "covers = [\"senior_interest\", \"senior_principal\"]\nwaterfalls = [\"{w}\"]"
+            ),
+        );
+        format!(
+            "{s}\n[[triggers]]\nname = \"late\"\nkind = \"acceleration\"\n\
+             condition = \"senior_outstanding_after_legal_maturity\"\nwaterfall = \"accelerated\"\n"
+        )
+        .replace(
+            "[waterfalls]\n",
+            "[waterfalls]\naccelerated = [ { action = \"pay_interest\", tranches = [\"A\"] }, \
+             { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" }, \
+             { action = \"pay_residual\", tranche = \"B\" } ]\n",
+        )
+    };
+    let r = run(&limited("normal"));
+    assert_eq!(r.periods[1].support_draws, dec!(3684.70));
+    let r = run(&limited("accelerated"));
+    assert_eq!(r.periods[1].support_draws, dec!(0));
+    assert_eq!(flow(&r, "A", 2).interest_paid, dec!(4000.00));
+    assert_eq!(flow(&r, "A", 2).interest_shortfall, dec!(3684.70));
+}
