@@ -154,7 +154,9 @@ pub enum AssetKind {
 #[serde(deny_unknown_fields)]
 pub struct Asset {
     pub kind: AssetKind,
-    pub schedule: Option<Vec<ScheduleEntry>>,
+    /// The instalments: an array of typed entries, or (licences) a generator table
+    /// `{ first, frequency, periods, amount, growth }` (docs/deal-format.md).
+    pub schedule: Option<ScheduleSpec>,
     pub balance: Option<Decimal>,
     pub rate: Option<Decimal>,
     pub start_date: Option<Date>,
@@ -173,6 +175,104 @@ pub struct Asset {
 pub enum Accrual {
     Periodic,
     DayCount,
+}
+
+/// An asset's `schedule`: typed entries (`[{ date, amount }, …]`) or a generator table
+/// (`{ first = 2025-03-31, frequency = "quarterly", periods = 12, amount = 1250000 }`).
+#[derive(Debug)]
+pub enum ScheduleSpec {
+    /// An array of typed entries.
+    Entries(Vec<ScheduleEntry>),
+    /// A table that generates level or growing instalments.
+    Generated(ScheduleGenerator),
+}
+
+impl<'de> Deserialize<'de> for ScheduleSpec {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScheduleSpecVisitor)
+    }
+}
+
+struct ScheduleSpecVisitor;
+
+impl<'de> Visitor<'de> for ScheduleSpecVisitor {
+    type Value = ScheduleSpec;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(
+            "an array of entries { date, amount }, or a generator table \
+             { first, frequency, periods, amount }",
+        )
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<ScheduleSpec, A::Error> {
+        Vec::<ScheduleEntry>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+            .map(ScheduleSpec::Entries)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScheduleSpec, A::Error> {
+        // A table that starts like one schedule entry is an entry missing its `[ ]`: the
+        // error an array's place gives, not the generator's unknown key.
+        let first: Option<String> = map.next_key()?;
+        if let Some(k) = &first
+            && ["date", "principal", "interest"].contains(&k.as_str())
+        {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &"a sequence"));
+        }
+        ScheduleGenerator::deserialize(de::value::MapAccessDeserializer::new(Replay {
+            first,
+            inner: map,
+        }))
+        .map(ScheduleSpec::Generated)
+    }
+}
+
+/// A map whose first key was already read: it is handed out again before the rest.
+struct Replay<A> {
+    first: Option<String>,
+    inner: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.first.take() {
+            Some(k) => seed
+                .deserialize(de::IntoDeserializer::<A::Error>::into_deserializer(k))
+                .map(Some),
+            None => self.inner.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+}
+
+/// A generated licence-fee schedule: `periods` instalments, the first on `first` and each
+/// later one `frequency` after it; instalment i is `amount × (1 + growth)^y`, where `y` is the
+/// number of whole years from `first` to its date, rounded once to the fen.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleGenerator {
+    /// Due date of the first instalment (a month end keeps later dates at month ends).
+    pub first: Date,
+    /// Months between instalments: `monthly`, `quarterly`, `semiannual` or `annual`.
+    pub frequency: String,
+    /// Number of instalments, 1..=600.
+    pub periods: i64,
+    /// The first year's instalment, yuan (whole fen).
+    pub amount: Decimal,
+    /// Annual escalation as a fraction (0.03 = 3% a year), compounded once per whole year
+    /// from `first`; default 0 (level fees).
+    pub growth: Option<Decimal>,
 }
 
 /// One entry of an explicit schedule: `{date, amount}` or `{date, principal, interest}`.

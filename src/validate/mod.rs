@@ -9,6 +9,7 @@ mod assets;
 mod checks;
 mod dates;
 mod deal;
+mod fee_schedule;
 mod liabilities;
 mod messages;
 mod scenario;

@@ -130,6 +130,16 @@ pub enum AssetSpec {
         amount: i64,
         due: Index,
     },
+    /// A licence with a generated fee schedule (issue #12 item 10): the first instalment
+    /// `first_days` after the cutoff, `periods` of them (cut to fit the legal maturity), the
+    /// first year's `amount`, annual `growth_bp` basis points.
+    FeeSchedule {
+        first_days: u32,
+        freq: Freq,
+        periods: u32,
+        amount: i64,
+        growth_bp: u32,
+    },
 }
 
 fn entry() -> impl Strategy<Value = Entry> {
@@ -197,7 +207,24 @@ fn asset() -> impl Strategy<Value = AssetSpec> {
         });
     let receivable = (fen_amount(), any::<Index>())
         .prop_map(|(amount, due)| AssetSpec::Receivable { amount, due });
-    prop_oneof![licence, generated, explicit, receivable]
+    // Generated licence-fee schedules (docs/deal-format.md): a separate block.
+    let fee_schedule = (
+        0u32..120,
+        freq(),
+        1u32..25,
+        fen_amount(),
+        prop_oneof![2 => Just(0u32), 3 => 0u32..3000],
+    )
+        .prop_map(
+            |(first_days, freq, periods, amount, growth_bp)| AssetSpec::FeeSchedule {
+                first_days,
+                freq,
+                periods,
+                amount,
+                growth_bp,
+            },
+        );
+    prop_oneof![licence, generated, explicit, receivable, fee_schedule]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -1350,6 +1377,44 @@ impl DealSpec {
                 )
                 .ok();
                 i128::from((*amount).max(1))
+            }
+            AssetSpec::FeeSchedule {
+                first_days,
+                freq,
+                periods,
+                amount,
+                growth_bp,
+            } => {
+                let first = add_days(cutoff, 1 + first_days).min(legal);
+                let m = freq.months();
+                // Keep every instalment on or before the legal maturity (the generator counts
+                // months from `first`, keeping month ends; checked_add_months clamps the same
+                // way or earlier, and the engine's own check rejects any that does not fit).
+                let mut n = 1u32;
+                while n < *periods
+                    && ipabs::calendar::schedule::add_months(
+                        first,
+                        i32::try_from(m * n).expect("small"),
+                        ipabs::calendar::schedule::is_month_end(first),
+                    )
+                    .is_some_and(|d| d <= legal)
+                {
+                    n += 1;
+                }
+                // The drawn amount spread over the instalments, so that a pool's size stays in
+                // the range of the other asset forms.
+                let each = (*amount / i64::from(n)).max(1);
+                writeln!(
+                    t,
+                    "kind = \"licence\"\nschedule = {{ first = {}, frequency = \"{}\", periods = {n}, amount = {}, growth = {} }}",
+                    date(first),
+                    freq.name(),
+                    money(each),
+                    frac(*growth_bp, 4)
+                )
+                .ok();
+                // Nominal: the level amount over the instalments (growth ignored).
+                i128::from(each) * i128::from(n)
             }
             AssetSpec::Generated {
                 lease,
