@@ -487,6 +487,33 @@ pub struct Scenario {
     pub cpr: Option<Decimal>,
     #[serde(default)]
     pub supports_off: Vec<String>,
+    /// Assumptions for some obligors only, chosen by name or by tag, in order; a later rule
+    /// wins where two set the same key for one obligor (docs/scenarios.md).
+    #[serde(default)]
+    pub overrides: Vec<ScenarioOverride>,
+}
+
+/// One `overrides` rule of a scenario: CDR, cumulative default rate, recovery, delay or CPR
+/// for the obligors it selects (exactly one of `obligor` and `tag`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioOverride {
+    /// The name of one obligor.
+    pub obligor: Option<String>,
+    /// Every obligor with this tag, written `key:value` (`"industry:semiconductor"`).
+    pub tag: Option<String>,
+    /// Annual constant default rate of these obligors (a fraction, below 1).
+    pub cdr: Option<Decimal>,
+    /// Cumulative default rate of these obligors, on the scenario's `default_timing`.
+    pub default_rate: Option<Decimal>,
+    /// Share of a defaulted balance recovered (0..=1).
+    pub recovery_rate: Option<Decimal>,
+    /// Months from default to recovery (0..=120).
+    pub recovery_lag_months: Option<i64>,
+    /// Share of each instalment paid late, and how many months late.
+    pub delay: Option<Delay>,
+    /// Annual constant prepayment rate of these obligors' prepayable assets.
+    pub cpr: Option<Decimal>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -50,6 +50,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
             "scenario",
             s,
             &obligor_names,
+            &raw.obligors.iter().map(|o| &o.tags).collect::<Vec<_>>(),
             &support_names,
             Some("base"),
         ),

@@ -384,6 +384,50 @@ pub struct ScenarioSpec {
     pub supports_off: u8,
     /// Default curve (per mille), set on the loaded scenario (the deal file has no key for it).
     pub default_rate_pm: u32,
+    /// `overrides` rules (issue #12 item 9).
+    pub overrides: Vec<OverrideSpec>,
+}
+
+/// One scenario `overrides` rule: by the `industry:biotech` tag (when some obligor has it) or
+/// by an obligor's name, setting some of CDR, recovery, delay and CPR.
+#[derive(Debug, Clone)]
+pub struct OverrideSpec {
+    pub by_tag: bool,
+    pub obligor: Index,
+    pub cdr_bp: Option<u32>,
+    /// (percent, lag months); never generated for the monotonicity property.
+    pub recovery: Option<(u32, u32)>,
+    /// (percent, months).
+    pub delay: Option<(u32, u32)>,
+    pub cpr_bp: Option<u32>,
+}
+
+/// Scenario `overrides` (docs/scenarios.md): a separate generator block.
+fn overrides(opts: Opts) -> impl Strategy<Value = Vec<OverrideSpec>> {
+    let recovery = if opts.monotone {
+        Just(None).boxed()
+    } else {
+        prop::option::weighted(0.5, (0u32..=100, 0u32..=14)).boxed()
+    };
+    let rule = (
+        any::<bool>(),
+        any::<Index>(),
+        prop::option::weighted(0.5, prop_oneof![0u32..3000, 9000u32..9999]),
+        recovery,
+        prop::option::weighted(0.4, (0u32..=100, 0u32..=14)),
+        prop::option::weighted(0.3, 0u32..4000),
+    )
+        .prop_map(
+            |(by_tag, obligor, cdr_bp, recovery, delay, cpr_bp)| OverrideSpec {
+                by_tag,
+                obligor,
+                cdr_bp,
+                recovery,
+                delay,
+                cpr_bp,
+            },
+        );
+    prop_oneof![2 => Just(Vec::new()), 1 => prop::collection::vec(rule, 1..4)]
 }
 
 #[derive(Debug, Clone)]
@@ -435,6 +479,7 @@ fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
         prop_oneof![Just(0u32), 0u32..4000],
         any::<u8>(),
         prop_oneof![Just(0u32), 0u32..=1000],
+        overrides(opts),
     )
         .prop_map(
             |(
@@ -446,8 +491,10 @@ fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
                 cpr_bp,
                 supports_off,
                 default_rate_pm,
+                overrides,
             )| {
                 ScenarioSpec {
+                    overrides,
                     named,
                     cdr_bp,
                     recovery_pct,
@@ -1250,6 +1297,44 @@ impl DealSpec {
         };
         if !off.is_empty() {
             writeln!(t, "supports_off = {}", list(&off)).ok();
+        }
+        // Overrides: by tag when an obligor has `industry = "biotech"` (O1, O4, …), else by name.
+        let mut rules = Vec::new();
+        for r in &sc.overrides {
+            let selector = if r.by_tag && obligor_names.len() > 1 {
+                "tag = \"industry:biotech\"".to_string()
+            } else {
+                format!(
+                    "obligor = \"{}\"",
+                    obligor_names[r.obligor.index(obligor_names.len())]
+                )
+            };
+            let mut keys = vec![selector];
+            if let Some(c) = r.cdr_bp {
+                keys.push(format!("cdr = {}", frac(c, 4)));
+            }
+            if let Some((pct, lag)) = r.recovery {
+                keys.push(format!(
+                    "recovery_rate = {}, recovery_lag_months = {lag}",
+                    frac(pct, 2)
+                ));
+            }
+            if let Some((f, mo)) = r.delay {
+                keys.push(format!(
+                    "delay = {{ fraction = {}, months = {mo} }}",
+                    frac(f, 2)
+                ));
+            }
+            if let Some(c) = r.cpr_bp {
+                keys.push(format!("cpr = {}", frac(c, 4)));
+            }
+            if keys.len() == 1 {
+                keys.push("cdr = 0.01".to_string());
+            }
+            rules.push(format!("{{ {} }}", keys.join(", ")));
+        }
+        if !rules.is_empty() {
+            writeln!(t, "overrides = [\n  {},\n]", rules.join(",\n  ")).ok();
         }
 
         let tranche_classes = order
