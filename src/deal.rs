@@ -53,6 +53,41 @@ pub struct Deal {
     pub allow: Vec<crate::error::Check>,
     /// How payment notices state amounts per 100 yuan of face (`[notices]`).
     pub notices: NoticeRules,
+    /// The revolving purchase period (`[revolving]`), if the deal has one.
+    pub revolving: Option<Revolving>,
+}
+
+/// `[revolving]`: the revolving purchase period (循环购买). While it is live (payment dates on
+/// or before `end_date`, and no end trigger has tripped on an earlier or the same date),
+/// `buy_assets` steps spend cash on new assets made from `template` (docs/deal-format.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revolving {
+    /// The last payment date on which assets may be bought (inclusive).
+    pub end_date: NaiveDate,
+    /// Triggers (indices into `Deal::triggers`) whose tripping ends the period for good.
+    pub end_triggers: Vec<usize>,
+    /// The waterfall run while the period is live and no trigger has tripped.
+    pub waterfall: Option<usize>,
+    /// Cash paid per yuan of balance bought (a fraction of par, > 0).
+    pub price: Decimal,
+    /// Name prefix of the synthetic obligors the purchases create.
+    pub obligor: String,
+    /// Tags of those obligors (scenario overrides by tag apply to them).
+    pub tags: BTreeMap<String, String>,
+    pub template: RevolvingTemplate,
+}
+
+/// The asset every purchase creates: a loan or lease starting on the purchase date with the
+/// balance bought, its schedule generated as in docs/amortization.md.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RevolvingTemplate {
+    pub kind: AssetKind,
+    pub annual_rate: Decimal,
+    pub term: u32,
+    pub months_per_period: u32,
+    pub repayment: crate::pool::amortization::Repayment,
+    pub accrual: crate::pool::amortization::Accrual,
+    pub prepayable: bool,
 }
 
 /// `[notices]`: the per-unit arithmetic of payment notices (收益分配报告, 兑付兑息公告;
@@ -440,6 +475,17 @@ pub enum Action {
     PaySubReturn(usize),
     /// Pay all remaining cash to a tranche as residual (超额收益).
     PayResidual(usize),
+    /// Buy assets from the `[revolving]` template while the revolving period is live.
+    BuyAssets(Spend),
+}
+
+/// What a `buy_assets` step may spend (cash held in the collection account at most).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spend {
+    /// The principal collected in the period (scheduled and prepaid).
+    PrincipalCollected,
+    /// All cash held when the step runs.
+    Available,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,9 @@ pub struct Override {
     pub label: String,
     /// The obligors it applies to (indices into `Deal::obligors`), resolved when validated.
     pub obligors: Vec<usize>,
+    /// The (key, value) tag it selects by, if it selects by tag: obligors the run creates
+    /// (revolving purchases) are matched by it.
+    pub tag: Option<(String, String)>,
     pub cdr: Option<Decimal>,
     pub default_rate: Option<Decimal>,
     pub recovery_rate: Option<Decimal>,

@@ -87,6 +87,54 @@ pub struct DealFile {
     pub triggers: Vec<Trigger>,
     pub scenario: Option<Scenario>,
     pub notices: Option<Notices>,
+    /// `[revolving]`: the revolving purchase period (循环购买), docs/deal-format.md.
+    pub revolving: Option<Revolving>,
+}
+
+/// `[revolving]`: until `end_date` (or an end trigger), `buy_assets` waterfall steps spend
+/// cash on new assets made from the `asset` template.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revolving {
+    /// The last payment date on which assets may be bought (inclusive).
+    pub end_date: Date,
+    /// Triggers (by name) whose tripping ends the revolving period for good; default every
+    /// trigger of the deal.
+    pub end_triggers: Option<Vec<String>>,
+    /// The waterfall run while the revolving period is live and no trigger has tripped;
+    /// default `normal`.
+    pub waterfall: Option<String>,
+    /// Cash paid per yuan of balance bought, as a fraction of par (0.98 = 98%); default 1.
+    pub price: Option<Decimal>,
+    /// Name of the synthetic obligors the purchases create (`NAME@DATE`); default
+    /// `revolving`.
+    pub obligor: Option<String>,
+    /// Tags of the purchased assets' obligors: scenario `overrides` by tag apply to them.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The eligibility template every purchased asset follows.
+    pub asset: RevolvingAsset,
+}
+
+/// `[revolving.asset]`: a loan or lease generated on the purchase date with the balance
+/// bought (docs/amortization.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevolvingAsset {
+    /// `loan` or `lease`.
+    pub kind: AssetKind,
+    /// Annual rate, a fraction below 1.
+    pub rate: Decimal,
+    /// Number of instalments, 1..=600.
+    pub term: i64,
+    /// `monthly`, `quarterly`, `semiannual` or `annual`.
+    pub frequency: String,
+    /// `level`, `equal_principal`, `interest_only` or `bullet`; default `level`.
+    pub repayment: Option<String>,
+    /// `periodic` (default) or `day_count`.
+    pub accrual: Option<Accrual>,
+    /// Whether a scenario's CPR applies; default true.
+    pub prepayable: Option<bool>,
 }
 
 /// `[notices]`: payment notices per 100 yuan of face.
@@ -404,6 +452,8 @@ pub enum Action {
     TopUpReserve,
     PaySubReturn,
     PayResidual,
+    /// Buy assets from the `[revolving]` template while the revolving period is live.
+    BuyAssets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -417,6 +467,16 @@ pub enum PrincipalOrder {
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalAmount {
     Scheduled,
+    Available,
+}
+
+/// What a `buy_assets` step may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spend {
+    /// The principal collected in the period (scheduled and prepaid), at most the cash held.
+    PrincipalCollected,
+    /// All cash held in the account when the step runs.
     Available,
 }
 
@@ -440,6 +500,8 @@ pub struct Step {
     pub order: Option<PrincipalOrder>,
     pub amount: Option<PrincipalAmount>,
     pub when: Option<StepCondition>,
+    /// `buy_assets` only: what the step may spend (default `principal_collected`).
+    pub spend: Option<Spend>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -286,3 +286,228 @@ fn a_stress_suite_on_every_scenario() {
     assert_eq!(delayed.overrides[0].delay, Some((dec!(0.3), 6)));
     assert_eq!(delayed.delay_fraction, dec!(0.3));
 }
+
+/// The revolving deal of item 3: one receivable of 300,000 due 2024-03-15 (collected in
+/// period 1), A 200,000 at 4%, B 100,000; a revolving period to 2024-04-01 buying 3-quarter
+/// equal-principal loans at 6% for 98% of par.
+const REVOLVING_POOL: &str = r#"
+[[obligors]]
+name = "R1"
+
+[[obligors.assets]]
+kind = "receivable"
+amount = 300000
+due_date = 2024-03-15
+"#;
+
+const REVOLVING_LIABILITIES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 200000
+coupon = 0.04
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+revolving = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "buy_assets", spend = "principal_collected" },
+]
+accelerated = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"], amount = "available" },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+
+fn revolving_section(end_date: &str) -> String {
+    format!(
+        r#"
+[revolving]
+end_date = {end_date}
+waterfall = "revolving"
+price = 0.98
+tags = {{ industry = "software" }}
+asset = {{ kind = "loan", rate = 0.06, term = 3, frequency = "quarterly", repayment = "equal_principal" }}
+"#
+    )
+}
+
+fn buys(r: &RunResult) -> Vec<(u32, Decimal)> {
+    r.ledger
+        .iter()
+        .filter(|e| e.action.name() == "buy_assets")
+        .map(|e| {
+            assert_eq!(r.accounts.name(e.source), "collection");
+            assert_eq!(r.accounts.name(e.destination), "seller");
+            (e.period, e.amount)
+        })
+        .collect()
+}
+
+/// Item 3: a revolving purchase, to the fen (docs/deal-format.md, `[revolving]`).
+///
+/// Period 1 (2024-04-01, on the end date, so live; the `revolving` waterfall runs): pool cash
+/// 300,000, all principal. A's interest 200,000 × 0.04 × 91/365 = 1,994.5205… → 1,994.52;
+/// cash left 298,005.48. `buy_assets` may spend the principal collected, 300,000, at most the
+/// 298,005.48 held. Balance bought B = ⌊298,005.48 ÷ 0.98⌋ = ⌊304,087.2244…⌋ = 304,087.22;
+/// price paid 304,087.22 × 0.98 = 298,005.4756 → 298,005.48 (half up, once), to the seller.
+/// Collection account after: 0.
+///
+/// The loan bought: 304,087.22 from 2024-04-01, quarterly, periodic rate 0.06 × 3/12 = 0.015,
+/// equal principal (docs/amortization.md): P = fen(304,087.22 / 3) = fen(101,362.4066…) =
+/// 101,362.41; principal 101,362.41, 101,362.41, last 304,087.22 − 202,724.82 = 101,362.40;
+/// interest 304,087.22 × 0.015 = 4,561.3083 → 4,561.31, 202,724.81 × 0.015 = 3,040.87215 →
+/// 3,040.87, 101,362.40 × 0.015 = 1,520.436 → 1,520.44; due 2024-07-01, 10-01, 2025-01-01
+/// (periods 2, 3, 4). The obligor `revolving@2024-04-01` shows balance 304,087.22 at the end
+/// of period 1, the pool's period-1 balance is 0 + 304,087.22.
+///
+/// Period 2 (2024-07-01, after the end date: `normal`): pool cash 101,362.41 + 4,561.31 =
+/// 105,923.72. A's interest 1,994.52 (91 days again); A's principal 105,923.72 − 1,994.52 =
+/// 103,929.20; A's balance 96,070.80.
+///
+/// Period 3 (2024-10-01): pool cash 101,362.41 + 3,040.87 = 104,403.28. A's interest
+/// 96,070.80 × 0.04 × 92/365 = 968.6042… → 968.60; A's principal its whole 96,070.80; B's
+/// principal the rest, 104,403.28 − 968.60 − 96,070.80 = 7,363.88.
+#[test]
+fn revolving_purchase_to_the_fen() {
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}",
+        revolving_section("2024-04-01")
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    assert_eq!(r.conservation.purchases, dec!(298005.48));
+    assert_eq!(&*r.periods[0].waterfall, "revolving");
+    assert_eq!(&*r.periods[1].waterfall, "normal");
+    assert_eq!(r.periods[0].collection_balance_end, Decimal::ZERO);
+    assert_eq!(r.periods[0].pool_balance_end, dec!(304087.22));
+
+    let bought = "revolving@2024-04-01";
+    assert_eq!(pool_row(&r, bought, 1).balance_end, dec!(304087.22));
+    let p2 = pool_row(&r, bought, 2);
+    assert_eq!(
+        (p2.principal_collected, p2.interest_collected),
+        (dec!(101362.41), dec!(4561.31))
+    );
+    let p3 = pool_row(&r, bought, 3);
+    assert_eq!(
+        (p3.principal_collected, p3.interest_collected),
+        (dec!(101362.41), dec!(3040.87))
+    );
+    let p4 = pool_row(&r, bought, 4);
+    assert_eq!(
+        (
+            p4.principal_collected,
+            p4.interest_collected,
+            p4.balance_end
+        ),
+        (dec!(101362.40), dec!(1520.44), Decimal::ZERO)
+    );
+    // Rows stay period by period: the deal's obligor, then the purchase.
+    let order: Vec<(u32, &str)> = r
+        .pool_flows
+        .iter()
+        .take(4)
+        .map(|f| (f.period, &*f.obligor))
+        .collect();
+    assert_eq!(order, [(1, "R1"), (1, bought), (2, "R1"), (2, bought)]);
+
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(
+        (a1.interest_paid, a1.principal_paid),
+        (dec!(1994.52), Decimal::ZERO)
+    );
+    let a2 = tranche_row(&r, "A", 2);
+    assert_eq!(a2.principal_paid, dec!(103929.20));
+    assert_eq!(a2.balance_end, dec!(96070.80));
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(
+        (a3.interest_paid, a3.principal_paid),
+        (dec!(968.60), dec!(96070.80))
+    );
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
+}
+
+/// Item 3: an end trigger ends the revolving period early, and a purchased obligor follows
+/// the scenario's rules for its tags.
+///
+/// Same deal with a second receivable R2 (400,000 due 2024-06-15), a revolving period to
+/// 2024-10-01, and a trigger `cumulative_default_ratio_above 0.5` switching to `accelerated`.
+/// The scenario defaults R2 on 2024-05-01 (no recovery) and delays all instalments of
+/// `industry:software` obligors by 3 months: only the purchased obligor has that tag.
+///
+/// Period 1: exactly as above (R2 is not due yet): 304,087.22 bought for 298,005.48.
+/// Period 2 (2024-07-01): R2 defaults, 400,000; the cumulative default ratio 400,000 /
+/// 700,000 = 0.571… > 0.5 trips the trigger before the waterfall, which ends the revolving
+/// period for good; `accelerated` runs. The purchased loan's 2024-07-01 instalment
+/// (101,362.41 plus 4,561.31 = 105,923.72) is delayed 3 months to 2024-10-01: pool cash 0, A is paid nothing
+/// of its 1,994.52 interest. Period 3 (2024-10-01, on the end date): pool cash 105,923.72, of it
+/// principal 101,362.41; a live period would buy with it, but the period has ended: no
+/// purchase. A's interest due = 1,994.52 carried + 200,000 × 0.04 × 92/365 (= 2,016.4383… →
+/// 2,016.44) = 4,010.96, paid; A's principal 105,923.72 − 4,010.96 = 101,912.76.
+#[test]
+fn an_end_trigger_stops_purchases_and_tag_rules_reach_purchases() {
+    let pool = format!(
+        "{REVOLVING_POOL}{}",
+        r#"
+[[obligors]]
+name = "R2"
+
+[[obligors.assets]]
+kind = "receivable"
+amount = 400000
+due_date = 2024-06-15
+"#
+    );
+    let extra = r#"
+[[triggers]]
+name = "defaults"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.5
+waterfall = "accelerated"
+
+[scenario]
+name = "r2-defaults"
+defaults = [ { obligor = "R2", date = 2024-05-01 } ]
+overrides = [ { tag = "industry:software", delay = { fraction = 1, months = 3 } } ]
+"#;
+    let src = format!(
+        "{HEADER}{pool}{REVOLVING_LIABILITIES}{}{extra}",
+        revolving_section("2024-10-01")
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    let wf: Vec<&str> = r.periods.iter().take(3).map(|p| &*p.waterfall).collect();
+    assert_eq!(wf, ["revolving", "accelerated", "accelerated"]);
+    let bought = "revolving@2024-04-01";
+    let p2 = pool_row(&r, bought, 2);
+    assert_eq!((p2.collected, p2.delayed), (Decimal::ZERO, dec!(105923.72)));
+    assert_eq!(r.periods[1].pool_cash, Decimal::ZERO);
+    let p3 = pool_row(&r, bought, 3);
+    assert_eq!(
+        (p3.collected, p3.principal_collected),
+        (dec!(105923.72), dec!(101362.41))
+    );
+    assert_eq!(tranche_row(&r, "A", 2).interest_paid, Decimal::ZERO);
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(
+        (a3.interest_due, a3.interest_paid, a3.principal_paid),
+        (dec!(4010.96), dec!(4010.96), dec!(101912.76))
+    );
+}

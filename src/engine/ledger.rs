@@ -33,6 +33,9 @@ pub enum Account {
     Fee(usize),
     /// A tax authority, by index in `Deal::taxes`.
     Tax(usize),
+    /// The seller of the assets bought in a revolving period (循环购买, usually the
+    /// originator): it receives their price.
+    Seller,
 }
 
 impl Account {
@@ -83,11 +86,13 @@ pub enum Movement {
     Restate,
     /// The same for a tranche's principal: its balance follows.
     RestatePrincipal,
+    /// A revolving purchase: the price of the assets bought, to the seller.
+    BuyAssets,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 16] = [
+    pub const ALL: [Movement; 17] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -104,6 +109,7 @@ impl Movement {
         Movement::PerUnitPrincipalResidual,
         Movement::Restate,
         Movement::RestatePrincipal,
+        Movement::BuyAssets,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -125,6 +131,7 @@ impl Movement {
             Movement::PerUnitPrincipalResidual => "per_unit_principal_residual",
             Movement::Restate => "restate",
             Movement::RestatePrincipal => "restate_principal",
+            Movement::BuyAssets => "buy_assets",
         }
     }
 }
@@ -136,7 +143,7 @@ impl fmt::Display for Movement {
 }
 
 /// The output names of a deal's accounts: `pool`, `collection`, `reserve`, `originator`,
-/// `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`.
+/// `seller`, `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`.
 #[derive(Debug, Clone, Default)]
 pub struct AccountNames {
     support: Vec<Label>,
@@ -190,6 +197,7 @@ impl AccountNames {
             Account::Tranche(i) => at(&self.tranche, i),
             Account::Fee(i) => at(&self.fee, i),
             Account::Tax(i) => at(&self.tax, i),
+            Account::Seller => "seller",
         }
     }
 }

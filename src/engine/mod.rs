@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod notice;
 mod restate;
 pub mod result;
+mod revolving;
 mod state;
 mod steps;
 mod summary;

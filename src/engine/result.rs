@@ -282,6 +282,8 @@ pub struct Conservation {
     /// every other run.
     pub restated: Decimal,
     pub payments: Decimal,
+    /// Cash paid to the seller for assets bought in a revolving period; 0 without one.
+    pub purchases: Decimal,
     pub collection_end: Decimal,
     pub reserve_end: Decimal,
 }

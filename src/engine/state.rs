@@ -153,6 +153,13 @@ pub(super) struct Run<'a> {
     pub paid: Paid,
     /// Scratch list of (index, amount) items of a step, kept to reuse its allocation.
     pub items: Vec<(usize, Fen)>,
+    /// The revolving period has ended early (an end trigger tripped).
+    pub revolving_over: bool,
+    /// Cash paid for revolving purchases so far.
+    pub purchased: Fen,
+    /// The pool rows of the obligors the purchases created (merged into the pool's rows at
+    /// the end of the run).
+    pub purchased_rows: Vec<crate::pool::PoolFlowRow>,
 }
 
 /// A count of fen as a Decimal for a row, or an error beyond Decimal's range.
@@ -232,6 +239,9 @@ impl<'a> Run<'a> {
             due: Due::default(),
             paid: Paid::new(deal),
             items: Vec::new(),
+            revolving_over: false,
+            purchased: 0,
+            purchased_rows: Vec::new(),
         };
         if let Some(r) = &deal.reserve
             && r.initial > Decimal::ZERO
@@ -401,7 +411,8 @@ impl<'a> Run<'a> {
         let cdr_ratio =
             ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO);
         self.test_triggers(Phase::BeforeWaterfall);
-        let wf_ix = self.active_waterfall();
+        self.end_revolving_on_triggers();
+        let wf_ix = self.revolving_waterfall(self.active_waterfall());
 
         // 4. Run the waterfall.
         let steps = &deal.waterfalls[wf_ix].steps;
@@ -422,6 +433,7 @@ impl<'a> Run<'a> {
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
         self.test_triggers(Phase::AfterWaterfall);
+        self.end_revolving_on_triggers();
 
         self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
     }
@@ -622,7 +634,7 @@ impl<'a> Run<'a> {
             scenario: self.scenario.name.clone(),
             periods: self.periods,
             tranche_flows: self.flows,
-            pool_flows: self.pool.rows,
+            pool_flows: super::revolving::with_purchased_rows(self.pool.rows, self.purchased_rows),
             ledger: self.ledger,
             accounts: AccountNames::new(deal),
             summary,

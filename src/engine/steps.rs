@@ -27,6 +27,7 @@ impl Run<'_> {
                 amount,
             } => self.pay_principal(step, tranches, *order, *amount),
             Action::TopUpReserve => self.top_up_reserve(step)?,
+            Action::BuyAssets(spend) => self.buy_assets(step, *spend)?,
             Action::PayResidual(i) => {
                 let amt = self.collection;
                 if amt > 0 {

@@ -3,12 +3,13 @@
 //! Every movement moves its amount out of its source [`Account`] and into its destination in a
 //! running replay of every account ([`Balances`], kept as the run goes, ledger or not). After
 //! the run, to the fen:
-//! 1. pool cash + support draws + reserve funding = payments + collection account + reserve
-//!    (the conservation identity, [`Conservation`]);
+//! 1. pool cash + support draws + reserve funding = payments + revolving purchases +
+//!    collection account + reserve (the conservation identity, [`Conservation`]);
 //! 2. the internal accounts (collection, reserve) never went negative, no amount was
 //!    non-positive, and they end where the engine holds them;
-//! 3. what left the pool is the projected pool cash, what left each support provider is its
-//!    draw total, what left the originator is the reserve funding;
+//! 3. what left the pool is the projected pool cash (assets bought included), what left each
+//!    support provider is its draw total, what left the originator is the reserve funding,
+//!    what the seller received is what the purchases paid;
 //! 4. each tranche's principal received is its initial balance less its balance now;
 //! 5. when the run keeps its ledger, replaying the written entries gives the same balances.
 //!
@@ -34,7 +35,7 @@ pub(super) struct Balances {
 }
 
 impl Balances {
-    const FIXED: usize = 5;
+    const FIXED: usize = 6;
 
     pub(super) fn new(d: &Deal) -> Balances {
         let n = Self::FIXED + d.supports.len() + d.tranches.len() + d.fees.len() + d.taxes.len();
@@ -55,6 +56,7 @@ impl Balances {
             Account::Reserve => 2,
             Account::Originator => 3,
             Account::Restatement => 4,
+            Account::Seller => 5,
             Account::Support(i) => Self::FIXED + i,
             Account::Tranche(i) => Self::FIXED + s + i,
             Account::Fee(i) => Self::FIXED + s + t + i,
@@ -112,13 +114,16 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     // What the restatements brought in (negative: took out); zero outside `reconcile`.
     let restated = sent(Account::Restatement);
     let inflow = pool_cash + support_draws + run.reserve_funding + restated;
-    let outflow = payments + run.collection + run.reserve;
+    // What revolving purchases paid the seller (docs/deal-format.md, `[revolving]`).
+    let purchases = b.get(Account::Seller);
+    let outflow = payments + purchases + run.collection + run.reserve;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
         reserve_funding: dec(run.reserve_funding)?,
         restated: dec(restated)?,
         payments: dec(payments)?,
+        purchases: dec(purchases)?,
         collection_end: dec(run.collection)?,
         reserve_end: dec(run.reserve)?,
     };
@@ -126,12 +131,13 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     if inflow != outflow {
         return fail(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} = {}, \
-             but payments {} + collection account {} + reserve {} = {}",
+             but payments {} + purchases {} + collection account {} + reserve {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
             dec(inflow)?,
             c.payments,
+            c.purchases,
             c.collection_end,
             c.reserve_end,
             dec(outflow)?
@@ -155,6 +161,13 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             "pool deposits {} differ from projected pool cash {}",
             dec(sent(Account::Pool))?,
             c.pool_cash
+        ));
+    }
+    if purchases != run.purchased {
+        return fail(format!(
+            "the seller received {} for revolving purchases, the engine paid {}",
+            c.purchases,
+            dec(run.purchased)?
         ));
     }
     if sent(Account::Originator) != run.reserve_funding {

@@ -20,7 +20,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 
 use crate::calendar::schedule::add_months;
-use crate::deal::{Deal, PeriodDates};
+use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled};
@@ -109,9 +109,27 @@ pub fn project_with(
     scenario: &Scenario,
     rows_wanted: ObligorRows,
 ) -> Result<PoolProjection> {
-    let periods = &deal.periods;
+    project_obligors(
+        &deal.periods,
+        &deal.obligors,
+        deal.rounding,
+        scenario,
+        rows_wanted,
+    )
+}
+
+/// [`project_with`] on `obligors` over `periods` (any run of a deal's consecutive periods:
+/// assets bought in a revolving period are projected from the period after their purchase),
+/// amounts rounded under `mode`. The scenario's obligor indices refer to `obligors`.
+pub fn project_obligors(
+    periods: &[PeriodDates],
+    obligors: &[Obligor],
+    mode: Rounding,
+    scenario: &Scenario,
+    rows_wanted: ObligorRows,
+) -> Result<PoolProjection> {
     let n = periods.len();
-    let n_obl = deal.obligors.len();
+    let n_obl = obligors.len();
     if n.saturating_mul(n_obl) > MAX_OBLIGOR_PERIODS {
         return Err(Error::Usage(format!(
             "the pool is too large to project: {n_obl} obligors × {n} payment dates = {} \
@@ -129,15 +147,13 @@ pub fn project_with(
     let (assumptions, profile_of) = scenario.assumptions_by_obligor(n_obl);
 
     // The default curve's horizon: the period holding the pool's last instalment.
-    let last_due = deal
-        .obligors
+    let last_due = obligors
         .iter()
         .flat_map(|o| o.assets.iter())
         .filter_map(|a| a.instalments.last().map(|i| i.date))
         .max();
     let pool_periods = last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1));
     let shares = scenario.timing_shares(n, pool_periods);
-    let mode = deal.rounding;
     let profiles = assumptions
         .iter()
         .map(|a| Profile::new(a, &shares, periods))
@@ -170,7 +186,7 @@ pub fn project_with(
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
     let mut initial_balance: Fen = 0;
 
-    for (o, obligor) in deal.obligors.iter().enumerate() {
+    for (o, obligor) in obligors.iter().enumerate() {
         let profile = &profiles[profile_of[o]];
         arrivals.current = profile_of[o];
         let Profile {
@@ -310,7 +326,7 @@ pub fn project_with(
     // Assemble rows and totals; each obligor's name is shared by its rows.
     let keep = rows_wanted == ObligorRows::Keep;
     let names: Vec<Label> = if keep {
-        deal.obligors.iter().map(|o| Label::from(&o.name)).collect()
+        obligors.iter().map(|o| Label::from(&o.name)).collect()
     } else {
         Vec::new()
     };

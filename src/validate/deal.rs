@@ -40,17 +40,40 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         tranches: &tranche_names,
         tranche_classes: tranches.iter().map(|t| t.class).collect(),
         has_reserve: raw.reserve.is_some(),
+        has_revolving: raw.revolving.is_some(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
     let triggers = triggers(ctx, &raw.triggers, &waterfall_names);
-    unused_waterfalls(ctx, &waterfalls, &raw.triggers);
+    unused_waterfalls(
+        ctx,
+        &waterfalls,
+        &raw.triggers,
+        raw.revolving.as_ref().and_then(|r| r.waterfall.as_deref()),
+    );
+    let revolving = raw.revolving.as_ref().and_then(|r| {
+        super::revolving::revolving(
+            ctx,
+            r,
+            &super::revolving::RevolvingRefs {
+                legal: h.legal,
+                day_count: h.day_count,
+                periods: h.periods.as_deref(),
+                triggers: &triggers,
+                waterfalls: &waterfall_names,
+                waterfall_steps: &waterfalls,
+            },
+        )
+    });
     let scenario = match &raw.scenario {
         Some(s) => scenario::build(
             ctx,
             "scenario",
             s,
             &obligor_names,
-            &raw.obligors.iter().map(|o| &o.tags).collect::<Vec<_>>(),
+            &scenario::TagIndex {
+                obligors: raw.obligors.iter().map(|o| &o.tags).collect(),
+                revolving: raw.revolving.as_ref().map(|r| &r.tags),
+            },
             &support_names,
             Some("base"),
         ),
@@ -116,6 +139,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         scenario: scenario?,
         allow,
         notices,
+        revolving,
     };
     super::checks::deal(ctx, &deal, raw);
     ctx.silence(&deal.allow);

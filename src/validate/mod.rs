@@ -12,6 +12,7 @@ mod deal;
 mod fee_schedule;
 mod liabilities;
 mod messages;
+mod revolving;
 mod scenario;
 mod spans;
 mod waterfalls;

@@ -39,7 +39,7 @@ pub(super) fn build(
     p: &str,
     s: &schema::Scenario,
     obligors: &Names,
-    tags: &[&BTreeMap<String, String>],
+    tags: &TagIndex,
     supports: &Names,
     default_name: Option<&str>,
 ) -> Option<Scenario> {
@@ -136,10 +136,14 @@ fn override_rule(
     p: &str,
     r: &schema::ScenarioOverride,
     obligors: &Names,
-    tags: &[&BTreeMap<String, String>],
+    tags: &TagIndex,
 ) -> Option<Override> {
     let before = ctx.error_count();
     let selector = "either obligor = \"NAME\" or tag = \"key:value\"";
+    let tag_pair = r.tag.as_deref().and_then(|t| {
+        t.split_once(':')
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+    });
     let (label, selected) = match (&r.obligor, &r.tag) {
         (Some(name), None) => {
             let o = obligors.resolve(ctx, &format!("{p}.obligor"), name);
@@ -200,6 +204,7 @@ fn override_rule(
     Some(Override {
         label,
         obligors: selected?,
+        tag: tag_pair,
         cdr,
         default_rate,
         recovery_rate,
@@ -209,14 +214,24 @@ fn override_rule(
     })
 }
 
-/// The obligors whose tags hold `key:value` (`tag` as written). A tag no obligor has is an
+/// The tags scenario `overrides` may select by: each obligor's, and those of the obligors a
+/// revolving period creates (`[revolving] tags`).
+pub(super) struct TagIndex<'a> {
+    pub obligors: Vec<&'a BTreeMap<String, String>>,
+    pub revolving: Option<&'a BTreeMap<String, String>>,
+}
+
+impl TagIndex<'_> {
+    /// Every tag table: the obligors', then the revolving one.
+    fn all(&self) -> impl Iterator<Item = &BTreeMap<String, String>> {
+        self.obligors.iter().copied().chain(self.revolving)
+    }
+}
+
+/// The obligors whose tags hold `key:value` (`tag` as written); none when only the obligors
+/// a revolving period creates have it. A tag no obligor has is an
 /// error that lists the keys, or the key's values, the deal does have.
-fn tag_obligors(
-    ctx: &mut Ctx,
-    path: &str,
-    tag: &str,
-    tags: &[&BTreeMap<String, String>],
-) -> Option<Vec<usize>> {
+fn tag_obligors(ctx: &mut Ctx, path: &str, tag: &str, tags: &TagIndex) -> Option<Vec<usize>> {
     let Some((key, value)) = tag.split_once(':') else {
         ctx.err(
             path,
@@ -226,24 +241,26 @@ fn tag_obligors(
         return None;
     };
     let (key, value) = (key.trim(), value.trim());
+    let has = |t: &BTreeMap<String, String>| t.get(key).is_some_and(|v| v == value);
     let matched: Vec<usize> = tags
+        .obligors
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.get(key).is_some_and(|v| v == value))
+        .filter(|(_, t)| has(t))
         .map(|(i, _)| i)
         .collect();
-    if !matched.is_empty() {
+    if !matched.is_empty() || tags.revolving.is_some_and(has) {
         return Some(matched);
     }
     let mut values: Vec<&str> = tags
-        .iter()
+        .all()
         .filter_map(|t| t.get(key).map(String::as_str))
         .collect();
     values.sort_unstable();
     values.dedup();
     if values.is_empty() {
         let mut keys: Vec<&str> = tags
-            .iter()
+            .all()
             .flat_map(|t| t.keys().map(String::as_str))
             .collect();
         keys.sort_unstable();
@@ -336,7 +353,10 @@ pub(super) fn build_file(
     let before = ctx.error_count();
     let obligors = Names::from_list("obligor", deal.obligors.iter().map(|o| o.name.as_str()));
     let supports = Names::from_list("support", deal.supports.iter().map(|s| s.name.as_str()));
-    let tags: Vec<&BTreeMap<String, String>> = deal.obligors.iter().map(|o| &o.tags).collect();
+    let tags = TagIndex {
+        obligors: deal.obligors.iter().map(|o| &o.tags).collect(),
+        revolving: deal.revolving.as_ref().map(|r| &r.tags),
+    };
     if raw.scenarios.is_empty() && raw.grid.is_none() {
         ctx.err(
             "scenarios",

@@ -2,7 +2,7 @@
 
 use super::{Ctx, Names, Sign, forbid, missing, resolve_list};
 use crate::deal::{
-    Action, PrincipalAmount, PrincipalOrder, Step, StepCondition, TrancheClass, Trigger,
+    Action, PrincipalAmount, PrincipalOrder, Spend, Step, StepCondition, TrancheClass, Trigger,
     TriggerCondition, TriggerKind, Waterfall,
 };
 use crate::error::Check;
@@ -16,6 +16,8 @@ pub(super) struct Refs<'n> {
     /// Class of each tranche, by sorted index.
     pub(super) tranche_classes: Vec<TrancheClass>,
     pub(super) has_reserve: bool,
+    /// Whether the deal has a `[revolving]` section (for `buy_assets`).
+    pub(super) has_revolving: bool,
 }
 
 pub(super) fn waterfalls(
@@ -84,6 +86,7 @@ fn action_name(a: schema::Action) -> &'static str {
         schema::Action::TopUpReserve => "top_up_reserve",
         schema::Action::PaySubReturn => "pay_sub_return",
         schema::Action::PayResidual => "pay_residual",
+        schema::Action::BuyAssets => "buy_assets",
     }
 }
 
@@ -97,6 +100,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         A::PayPrincipal => &["tranches", "order", "amount"],
         A::TopUpReserve => &[],
         A::PaySubReturn | A::PayResidual => &["tranche"],
+        A::BuyAssets => &["spend"],
     };
     let keys = [
         ("taxes", s.taxes.is_some()),
@@ -105,6 +109,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         ("tranche", s.tranche.is_some()),
         ("order", s.order.is_some()),
         ("amount", s.amount.is_some()),
+        ("spend", s.spend.is_some()),
     ];
     let what = format!("a `{name}` step");
     forbid(ctx, p, &keys, allowed, &["action", "when"], &what);
@@ -172,6 +177,19 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
             Action::PaySubReturn(t.unwrap_or(0))
         }
         A::PayResidual => Action::PayResidual(one(ctx, &s.tranche).unwrap_or(0)),
+        A::BuyAssets => {
+            if !refs.has_revolving {
+                ctx.err(
+                    &format!("{p}.action"),
+                    "`buy_assets` but the deal has no [revolving] section",
+                    "a [revolving] table (end date, price, asset template), or no buy_assets step",
+                );
+            }
+            Action::BuyAssets(match s.spend {
+                Some(schema::Spend::Available) => Spend::Available,
+                _ => Spend::PrincipalCollected,
+            })
+        }
     };
     if ctx.error_count() > before {
         return None;
@@ -266,9 +284,10 @@ pub(super) fn unused_waterfalls(
     ctx: &mut Ctx,
     waterfalls: &[Waterfall],
     triggers: &[schema::Trigger],
+    revolving: Option<&str>,
 ) {
     for w in waterfalls.iter().filter(|w| w.name != "normal") {
-        if !triggers.iter().any(|t| t.waterfall == w.name) {
+        if !triggers.iter().any(|t| t.waterfall == w.name) && revolving != Some(w.name.as_str()) {
             ctx.warn(
                 Check::UnusedWaterfall,
                 &super::spans::join_key("waterfalls", &w.name),

@@ -47,7 +47,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
             "reserve funded {funding}, but the deal says {expected_funding}"
         ));
     }
-    // Outflows.
+    // Outflows: payments, and revolving purchases (collection to the seller).
     let payments = sum(r
         .ledger
         .iter()
@@ -70,7 +70,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         c.pool_cash,
         c.support_draws,
         c.reserve_funding,
-        c.payments,
+        c.payments + c.purchases,
         c.collection_end,
         c.reserve_end,
     ) != (

@@ -462,6 +462,73 @@ pub struct DealSpec {
     pub senior_pro_rata: bool,
     pub accelerated_extra: bool,
     pub scenario: ScenarioSpec,
+    /// A revolving purchase period (issue #12 item 3), never in standard or monotone deals.
+    pub revolving: Option<RevolvingSpec>,
+}
+
+/// `[revolving]` and a `buy_assets` step in `normal` (docs/deal-format.md).
+#[derive(Debug, Clone)]
+pub struct RevolvingSpec {
+    /// Which payment date (unadjusted) the period ends 10 days after.
+    pub end: Index,
+    /// Price in basis points of par (9000 = 0.90).
+    pub price_bp: u32,
+    pub rate_bp: u32,
+    pub term: Index,
+    pub freq: Freq,
+    pub repayment: u8,
+    pub lease: bool,
+    pub spend_available: bool,
+    pub tagged: bool,
+    /// `end_triggers = []` (else every trigger ends it).
+    pub no_end_triggers: bool,
+}
+
+/// The revolving block: a separate generator.
+fn revolving_spec(opts: Opts) -> BoxedStrategy<Option<RevolvingSpec>> {
+    if opts.standard || opts.monotone {
+        return Just(None).boxed();
+    }
+    let spec = (
+        any::<Index>(),
+        9000u32..10500,
+        0u32..2000,
+        any::<Index>(),
+        freq(),
+        0u8..4,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                end,
+                price_bp,
+                rate_bp,
+                term,
+                freq,
+                repayment,
+                lease,
+                spend_available,
+                tagged,
+                no_end,
+            )| {
+                RevolvingSpec {
+                    end,
+                    price_bp,
+                    rate_bp,
+                    term,
+                    freq,
+                    repayment,
+                    lease,
+                    spend_available,
+                    tagged,
+                    no_end_triggers: no_end,
+                }
+            },
+        );
+    prop::option::weighted(0.3, spec).boxed()
 }
 
 fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
@@ -623,55 +690,65 @@ pub fn deal(opts: Opts) -> impl Strategy<Value = DealSpec> {
         any::<bool>(),
         any::<bool>(),
     );
-    (dates, lag, obligors, liabilities, waterfall, scenario(opts)).prop_map(
-        move |(dates, lag, obligors, liabilities, waterfall, scenario)| {
-            let (
-                year,
-                month,
-                day,
-                closing_gap,
-                freq,
-                first_extra_days,
-                n_periods,
-                legal_extra_days,
-                explicit_dates,
-                day_count,
-                business_day,
-                cn_calendar,
-            ) = dates;
-            let (tranches, issue_pct, fees, taxes, reserve, supports) = liabilities;
-            let (triggers, shuffle, senior_pro_rata, accelerated_extra) = waterfall;
-            DealSpec {
-                opts,
-                year,
-                month,
-                day,
-                closing_gap,
-                freq,
-                first_extra_days,
-                n_periods,
-                legal_extra_days,
-                explicit_dates,
-                day_count,
-                business_day,
-                cn_calendar,
-                lag_kind: lag.0,
-                lag: lag.1,
-                obligors,
-                tranches,
-                issue_pct,
-                fees,
-                taxes,
-                reserve,
-                supports,
-                triggers,
-                shuffle,
-                senior_pro_rata,
-                accelerated_extra,
-                scenario,
-            }
-        },
+    (
+        dates,
+        lag,
+        obligors,
+        liabilities,
+        waterfall,
+        scenario(opts),
+        revolving_spec(opts),
     )
+        .prop_map(
+            move |(dates, lag, obligors, liabilities, waterfall, scenario, revolving)| {
+                let (
+                    year,
+                    month,
+                    day,
+                    closing_gap,
+                    freq,
+                    first_extra_days,
+                    n_periods,
+                    legal_extra_days,
+                    explicit_dates,
+                    day_count,
+                    business_day,
+                    cn_calendar,
+                ) = dates;
+                let (tranches, issue_pct, fees, taxes, reserve, supports) = liabilities;
+                let (triggers, shuffle, senior_pro_rata, accelerated_extra) = waterfall;
+                DealSpec {
+                    opts,
+                    year,
+                    month,
+                    day,
+                    closing_gap,
+                    freq,
+                    first_extra_days,
+                    n_periods,
+                    legal_extra_days,
+                    explicit_dates,
+                    day_count,
+                    business_day,
+                    cn_calendar,
+                    lag_kind: lag.0,
+                    lag: lag.1,
+                    obligors,
+                    tranches,
+                    issue_pct,
+                    fees,
+                    taxes,
+                    reserve,
+                    supports,
+                    triggers,
+                    shuffle,
+                    senior_pro_rata,
+                    accelerated_extra,
+                    scenario,
+                    revolving,
+                }
+            },
+        )
 }
 
 /// A rendered deal: the spec and its TOML text. `Debug` prints the TOML, so a failing case
@@ -1145,6 +1222,55 @@ impl DealSpec {
                 }
             ));
         }
+        // The revolving block: `[revolving]` (rendered after the waterfalls) and its step,
+        // before the first principal step.
+        let revolving = self.revolving.as_ref().and_then(|r| {
+            // End 10 days after an unadjusted payment date before the last one (after any
+            // business-day move of it); a term that ends by the legal maturity.
+            if pay.len() < 2 {
+                return None;
+            }
+            let e = r.end.index(pay.len() - 1);
+            let end = add_days(pay[e], 10);
+            let tm = r.freq.months();
+            let mut max_term = 0u32;
+            while max_term < 600 && add_months(end, tm * (max_term + 1)) <= legal {
+                max_term += 1;
+            }
+            if max_term == 0 {
+                return None;
+            }
+            let term = 1 + r.term.index(max_term as usize) as u32;
+            let rep = ["level", "equal_principal", "interest_only", "bullet"];
+            let mut text = format!(
+                "\n[revolving]\nend_date = {}\nprice = {}\n",
+                date(end),
+                frac(r.price_bp, 4)
+            );
+            if r.no_end_triggers {
+                text.push_str("end_triggers = []\n");
+            }
+            if r.tagged {
+                text.push_str("tags = { industry = \"biotech\" }\n");
+            }
+            text.push_str(&format!(
+                "asset = {{ kind = \"{}\", rate = {}, term = {term}, frequency = \"{}\", repayment = \"{}\" }}\n",
+                if r.lease { "lease" } else { "loan" },
+                frac(r.rate_bp, 4),
+                r.freq.name(),
+                rep[usize::from(r.repayment % 4)]
+            ));
+            let step = format!(
+                "{{ action = \"buy_assets\", spend = \"{}\" }}",
+                if r.spend_available { "available" } else { "principal_collected" }
+            );
+            let at = normal
+                .iter()
+                .position(|s| s.contains("pay_principal"))
+                .unwrap_or(normal.len());
+            normal.insert(at, step);
+            Some(text)
+        });
         if let Some(sh) = &self.shuffle {
             // A non-standard waterfall: a random permutation of the steps, and all interest
             // in one (pro rata) step.
@@ -1212,6 +1338,9 @@ impl DealSpec {
         .ok();
         if has_accel {
             writeln!(t, "accelerated = [\n  {},\n]", accelerated.join(",\n  ")).ok();
+        }
+        if let Some(text) = &revolving {
+            t.push_str(text);
         }
         for (j, tr) in self.triggers.iter().enumerate() {
             let (cond, thr) = match tr.condition % 4 {
