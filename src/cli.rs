@@ -229,6 +229,10 @@ pub enum Command {
         /// concentration or all.
         #[arg(long)]
         stress: Option<StressSuite>,
+        /// What --stress is built on: `deal` (each deal's [scenario], the default) or
+        /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
+        #[arg(long, default_value = "deal", requires = "stress")]
+        stress_on: StressBase,
         /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
@@ -357,18 +361,7 @@ pub fn add_stress_on(
     match base {
         StressBase::Deal => add_stress(deal, scenarios, suite),
         StressBase::Scenarios => {
-            let all = suite.on_every(deal, scenarios)?;
-            let mut seen: HashSet<&str> = HashSet::new();
-            for s in &all {
-                if !seen.insert(&s.name) {
-                    return Err(Error::Usage(format!(
-                        "the scenario `{}` appears twice once the {suite} stress suite is built \
-                         on every scenario; rename the scenario it repeats",
-                        s.name
-                    )));
-                }
-            }
-            *scenarios = all;
+            *scenarios = suite.on_every_unique(deal, scenarios)?;
             Ok(())
         }
     }
@@ -398,13 +391,14 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             deals,
             scenarios,
             stress,
+            stress_on,
             threads,
             copy,
             out,
         } => portfolio_command(
             &deals,
             scenarios.as_deref(),
-            stress,
+            stress.map(|s| (s, stress_on)),
             threads,
             &copy,
             &out,
@@ -741,7 +735,7 @@ fn write_copies<N: AsRef<str>>(
 fn portfolio_command(
     args: &[PathBuf],
     scenarios: Option<&Path>,
-    stress: Option<StressSuite>,
+    stress: Option<(StressSuite, StressBase)>,
     threads: Option<usize>,
     copy: &CopyArgs,
     out: &OutArgs,

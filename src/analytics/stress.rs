@@ -123,6 +123,24 @@ impl StressSuite {
         }
         Ok(out)
     }
+
+    /// [`StressSuite::on_every`], refusing a name that would appear twice (a usage error).
+    pub fn on_every_unique(
+        self,
+        deal: &Deal,
+        scenarios: &[Scenario],
+    ) -> Result<Vec<Scenario>, Error> {
+        let all = self.on_every(deal, scenarios)?;
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = all.iter().find(|s| !seen.insert(s.name.as_str())) {
+            return Err(Error::Usage(format!(
+                "the scenario `{}` appears twice once the {self} stress suite is built on every \
+                 scenario; rename the scenario it repeats",
+                dup.name
+            )));
+        }
+        Ok(all)
+    }
 }
 
 impl fmt::Display for StressSuite {
