@@ -511,3 +511,62 @@ overrides = [ { tag = "industry:software", delay = { fraction = 1, months = 3 } 
         (dec!(4010.96), dec!(4010.96), dec!(101912.76))
     );
 }
+
+/// Item 9 through the command line: `ipabs sweep` with a two-scenario file and the standard
+/// suite. The base deal of the bad-deal corpus has a support provider, so the suite has 17
+/// stresses plus 4 `supports-off` ones = 21. Built on the deal's own scenario (the default)
+/// the run list is the 2 file scenarios + 21 = 23; with `--stress-on scenarios` each of the 2
+/// is followed by its own 21: 2 × 22 = 44. `--stress-on` without `--stress` is a usage error.
+#[test]
+fn sweep_stress_on_every_scenario() {
+    let dir = std::env::temp_dir().join(format!("ipabs-pool-forms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenarios = dir.join("scenarios.toml");
+    std::fs::write(
+        &scenarios,
+        "[[scenarios]]\nname = \"base\"\n\n[[scenarios]]\nname = \"slow\"\nrecovery_rate = 0.3\n\
+         overrides = [ { tag = \"industry:biotech\", delay = { fraction = 1, months = 6 } } ]\n",
+    )
+    .expect("write");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let deal = format!("{root}/tests/bad_deals/valid/base.toml");
+    let run = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "sweep",
+            deal.as_str(),
+            "--scenarios",
+            scenarios.to_str().expect("utf-8"),
+            "--out",
+        ];
+        let out = dir.join(out);
+        let out = out.to_str().expect("utf-8").to_string();
+        args.push(&out);
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(&args)
+            .output()
+            .expect("ipabs runs")
+    };
+    let plain = run(&["--stress", "standard"], "plain");
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("scenarios: 23"));
+    let every = run(
+        &["--stress", "standard", "--stress-on", "scenarios"],
+        "every",
+    );
+    assert!(
+        every.status.success(),
+        "{}",
+        String::from_utf8_lossy(&every.stderr)
+    );
+    assert!(String::from_utf8_lossy(&every.stdout).contains("scenarios: 44"));
+    assert!(String::from_utf8_lossy(&every.stderr).contains("slow×recovery-10%"));
+    let usage = run(&["--stress-on", "scenarios"], "usage");
+    assert_eq!(usage.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
