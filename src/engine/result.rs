@@ -272,7 +272,8 @@ pub struct SupportDrawTotal {
 }
 
 /// The conservation identity the engine verified, to the fen:
-/// `pool_cash + support_draws + reserve_funding = payments + collection_end + reserve_end`.
+/// `pool_cash + support_draws + reserve_funding (+ restated) = payments + purchases +
+/// collection_end + reserve_end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     pub pool_cash: Decimal,

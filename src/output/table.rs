@@ -126,11 +126,11 @@ pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) ->
     line
 }
 
-/// `pool cash + support draws + reserve funding = payments + collection end + reserve end`,
-/// with both sides and their difference.
+/// `pool cash + support draws + reserve funding = payments (+ revolving purchases) +
+/// collection end + reserve end`, with both sides and their difference.
 fn conservation_line(c: &Conservation) -> String {
     let inflow = sum(&[c.pool_cash, c.support_draws, c.reserve_funding, c.restated]);
-    let outflow = sum(&[c.payments, c.collection_end, c.reserve_end]);
+    let outflow = sum(&[c.payments, c.purchases, c.collection_end, c.reserve_end]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
         _ => None,
@@ -141,9 +141,15 @@ fn conservation_line(c: &Conservation) -> String {
     } else {
         format!(" + restatements {}", format_money(c.restated))
     };
+    // Revolving purchases (`[revolving]`), shown only when there are some.
+    let purchases = if c.purchases.is_zero() {
+        String::new()
+    } else {
+        format!(" + revolving purchases {}", format_money(c.purchases))
+    };
     format!(
         "conservation: pool cash {} + support draws {} + reserve funding {}{restated} = {}; \
-         payments {} + collection end {} + reserve end {} = {}; difference {}",
+         payments {}{purchases} + collection end {} + reserve end {} = {}; difference {}",
         format_money(c.pool_cash),
         format_money(c.support_draws),
         format_money(c.reserve_funding),
