@@ -184,6 +184,9 @@ pub struct Asset {
     /// Each instalment's (principal, interest) as counts of fen, in the same order: the
     /// projection's integer copy of the schedule, made once ([`Asset::new`]).
     fen: Vec<(Fen, Fen)>,
+    /// A floating-rate loan's terms: `instalments` are then its schedule under the deal's
+    /// own `[scenario]`, and the pool rebuilds it under each scenario's index path.
+    pub floating: Option<Box<crate::floating::FloatingLoan>>,
 }
 
 impl Asset {
@@ -195,6 +198,7 @@ impl Asset {
             instalments,
             prepayable,
             fen,
+            floating: None,
         }
     }
 
@@ -291,6 +295,9 @@ pub struct Tranche {
     pub rating: Option<String>,
     /// Unpaid interest itself accrues at the coupon (`interest_on_shortfall`; off by default).
     pub interest_on_shortfall: bool,
+    /// A floating coupon: index + spread fixed on the closing date and each reset date, with
+    /// its floor and cap (`coupon` is then zero and unused). `None`: the fixed `coupon`.
+    pub floating: Option<crate::floating::FloatingRate>,
 }
 
 /// What an annual-rate fee or a tax is computed on.
@@ -309,17 +316,21 @@ pub enum Base {
     InterestCollections,
     /// All pool cash of this period (collections plus recoveries).
     Collections,
+    /// The interest paid to a tranche on this payment date by the steps before the fee's
+    /// `pay_fee` step (fees only; `interest_paid:<name>`).
+    InterestPaid(usize),
 }
 
 impl Base {
     /// Every kind of base in the order messages list them; `Tranche(0)` stands for any tranche.
-    pub const ALL: [Base; 6] = [
+    pub const ALL: [Base; 7] = [
         Base::SeniorBalance,
         Base::PoolBalance,
         Base::IssueSize,
         Base::Tranche(0),
         Base::InterestCollections,
         Base::Collections,
+        Base::InterestPaid(0),
     ];
 
     /// The TOML spelling; `tranche:<name>` for a tranche's balance.
@@ -331,6 +342,7 @@ impl Base {
             Base::IssueSize => "issue_size",
             Base::InterestCollections => "interest_collections",
             Base::Collections => "collections",
+            Base::InterestPaid(_) => "interest_paid:<name>",
         }
     }
 }
@@ -353,6 +365,13 @@ pub struct Fee {
     pub cap_per_period: Option<Decimal>,
     /// Most that can fall due over the life of the deal.
     pub cap_total: Option<Decimal>,
+    /// Per-period cap of the senior part: the charge above it is due as the fee's excess,
+    /// paid by `pay_fee` steps with `part = "excess"` (`None`: no split).
+    pub cap: Option<Decimal>,
+    /// Payment dates before this date charge nothing.
+    pub start: Option<NaiveDate>,
+    /// Payment dates after this date charge nothing (arrears stay due).
+    pub end: Option<NaiveDate>,
 }
 
 /// A tax: rate × a per-period base (not annualised), e.g. 3.26% VAT and surcharges on the
@@ -364,12 +383,41 @@ pub struct Tax {
     pub base: Base,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReserveTarget {
     Fixed(Decimal),
     /// A multiple of the next payment date's senior interest plus fees, projected on the balances
     /// after the current payment date.
     SeniorInterestAndFees(Decimal),
+    /// A formula: the larger or smaller of several targets (`[reserve] formula`).
+    Formula(TargetFormula),
+}
+
+/// A reserve target formula, evaluated by `top_up_reserve` after the steps before it
+/// (docs/conventions.md, "Reserve target").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetFormula {
+    /// A fixed amount.
+    Fixed(Decimal),
+    /// `m ×` the next payment date's senior interest plus fees (as `target_multiple`).
+    SeniorInterestAndFees(Decimal),
+    /// `share ×` a balance (`Base::SeniorBalance`, `PoolBalance`, `IssueSize`, `Tranche`) as
+    /// it stands at the step (the pool balance at the end of the collection period).
+    Share(Decimal, Base),
+    /// The largest of the formulas.
+    Max(Vec<TargetFormula>),
+    /// The smallest of the formulas.
+    Min(Vec<TargetFormula>),
+}
+
+/// A stepped-down reserve target (`[reserve.step_down]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepDown {
+    /// Applies on payment dates on or after this date.
+    pub after: Option<NaiveDate>,
+    /// Applies while cumulative defaults / initial pool balance < this.
+    pub default_ratio_below: Option<Decimal>,
+    pub target: TargetFormula,
 }
 
 #[derive(Debug, Clone)]
@@ -379,6 +427,8 @@ pub struct Reserve {
     pub initial: Decimal,
     /// Items the reserve pays when the collection account falls short.
     pub covers: Vec<Cover>,
+    /// A lower target when its conditions hold; `None`: the target always applies.
+    pub step_down: Option<StepDown>,
 }
 
 /// The waterfall items that a reserve or a support provider can pay.
@@ -463,6 +513,15 @@ pub enum Action {
     PayFee(Vec<usize>),
     /// Pay interest due (pro rata by amount due when short).
     PayInterest(Vec<usize>),
+    /// Pay a share of these fees, or their excess over their caps (`pay_fee` with `share` or
+    /// `part = "excess"`), pro rata when short.
+    PayFeePart {
+        fees: Vec<usize>,
+        /// At most this share of what is still due of each fee at the step.
+        share: Option<Decimal>,
+        /// The excess over each fee's `cap` instead of the part up to it.
+        excess: bool,
+    },
     /// Pay principal to these tranches.
     PayPrincipal {
         tranches: Vec<usize>,
@@ -471,6 +530,10 @@ pub enum Action {
     },
     /// Bring the reserve to its target: deposit from cash if below, release the excess if above.
     TopUpReserve,
+    /// `top_up_reserve` with `release = false`: deposit towards the target only.
+    DepositReserve,
+    /// Release the reserve's excess over its target into the collection account here.
+    ReleaseReserve,
     /// Pay a subordinated tranche its capped periodic return (期间收益).
     PaySubReturn(usize),
     /// Pay all remaining cash to a tranche as residual (超额收益).
@@ -569,6 +632,37 @@ pub struct Trigger {
 }
 
 impl Deal {
+    /// Whether a tranche coupon or a loan rate follows an index (the standard stress suite
+    /// then adds index shifts).
+    pub fn has_floating_rates(&self) -> bool {
+        self.tranches.iter().any(|t| t.floating.is_some())
+            || self
+                .obligors
+                .iter()
+                .flat_map(|o| &o.assets)
+                .any(|a| a.floating.is_some())
+    }
+
+    /// Tranche `t`'s coupon on the first payment date: its fixed `coupon`, or its floating
+    /// rate fixed on the closing date under the deal's own `[scenario]` (0 if that gives no
+    /// path, which validation refuses).
+    pub fn initial_coupon(&self, t: &Tranche) -> Decimal {
+        let Some(f) = &t.floating else {
+            return t.coupon;
+        };
+        let view = crate::floating::IndexView {
+            history: &self.scenario.indices,
+            scenario: &self.scenario.indices,
+            history_end: self.closing_date,
+        };
+        let start = self
+            .periods
+            .first()
+            .map_or(self.closing_date, |p| p.accrual_start);
+        f.rate_on(f.fixing_date(self.closing_date, start), &view)
+            .unwrap_or(Decimal::ZERO)
+    }
+
     /// Sum of the tranches' initial balances.
     pub fn issue_size(&self) -> Decimal {
         self.tranches.iter().map(|t| t.balance).sum()

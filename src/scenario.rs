@@ -38,6 +38,9 @@ pub struct Scenario {
     pub cpr: Decimal,
     /// Support providers (indices into `Deal::supports`) that fail to pay in this scenario.
     pub supports_off: Vec<usize>,
+    /// The paths of the indices floating rates follow, and a parallel shift. An index this
+    /// scenario does not give falls back to the deal file's own `[scenario]`.
+    pub indices: crate::floating::IndexPaths,
     /// Assumptions for some obligors only (by name or tag), in file order: each field of an
     /// obligor's [`Assumptions`] is taken from the last rule that matches it and sets the
     /// field, else from the pool-wide value above (docs/scenarios.md).
@@ -93,6 +96,7 @@ impl Scenario {
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
             overrides: Vec::new(),
+            indices: crate::floating::IndexPaths::default(),
         }
     }
 

@@ -216,6 +216,9 @@ pub struct Asset {
     pub prepayable: Option<bool>,
     pub amount: Option<Decimal>,
     pub due_date: Option<Date>,
+    /// A floating loan rate (replaces `rate`): re-fixed on the reset dates, after which the
+    /// loan re-amortizes on its remaining balance and term (docs/deal-format.md).
+    pub floating: Option<Floating>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -362,6 +365,45 @@ pub struct Tranche {
     pub target_balances: Option<Vec<TargetBalance>>,
     pub rating: Option<String>,
     pub interest_on_shortfall: Option<bool>,
+    /// A floating coupon (浮动利率): an index plus a spread, reset on dates, with a floor and
+    /// a cap. Replaces `coupon` (docs/deal-format.md, "Floating rates").
+    pub floating: Option<Floating>,
+}
+
+/// `floating = { … }` on a tranche or a loan: the rate is `index + spread` (plus the
+/// scenario's `index_shift`), fixed on the origin (the closing date for a tranche, the start
+/// date for a loan) and re-fixed on each reset date, then held within `floor` and `cap` and
+/// never below zero.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Floating {
+    /// The index: `lpr_1y`, `lpr_5y` or any name the scenario's `indices` or `index_paths`
+    /// gives a path for.
+    pub index: String,
+    /// Added to the index, as a fraction: 0.005 for 50 bp. May be negative.
+    pub spread: Decimal,
+    /// The lowest rate, as a fraction (optional).
+    pub floor: Option<Decimal>,
+    /// The highest rate, as a fraction (optional).
+    pub cap: Option<Decimal>,
+    /// Re-fix on these dates (strictly increasing). Without `reset_dates` or
+    /// `reset_every_months` the rate is re-fixed at the start of every accrual period.
+    pub reset_dates: Option<Vec<Date>>,
+    /// Re-fix every this many months, from `reset_from` (1 to 120).
+    pub reset_every_months: Option<i64>,
+    /// The first date of `reset_every_months` (required with it).
+    pub reset_from: Option<Date>,
+}
+
+/// One dated value of an index path (`index_paths`): the index is `rate` from `date` until
+/// the next entry's date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexPoint {
+    /// The date from which the value applies.
+    pub date: Date,
+    /// The index's value, as a fraction (0.031 for 3.10%).
+    pub rate: Decimal,
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,9 +433,25 @@ pub struct Fee {
     pub date: Option<Date>,
     pub cap_per_period: Option<Decimal>,
     pub cap_total: Option<Decimal>,
+    /// A per-period cap on the senior part of the fee: what is charged above it is not lost
+    /// (as above `cap_per_period`) but falls due as the fee's excess, paid by `pay_fee` steps
+    /// with `part = "excess"` lower in the waterfall.
+    pub cap: Option<Decimal>,
+    /// The first payment date on or after this date is the first that charges the fee.
+    pub start: Option<Date>,
+    /// Payment dates after this date charge nothing (arrears stay due).
+    pub end: Option<Date>,
 }
 
-/// `[[taxes]]`.
+/// Which part of a fee a `pay_fee` step pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeePart {
+    /// The fee due up to its `cap` (the whole fee when it has none), with arrears.
+    Due,
+    /// What was charged above the fee's `cap`, with arrears of it.
+    Excess,
+}
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tax {
@@ -421,6 +479,47 @@ pub struct Reserve {
     pub target_multiple: Option<Decimal>,
     pub initial: Option<Decimal>,
     pub covers: Option<Vec<Cover>>,
+    /// A target formula instead of `target` or `target_multiple`: the larger or smaller of
+    /// several targets (docs/deal-format.md, "Reserve target formulas").
+    pub formula: Option<TargetFormula>,
+    /// A lower target that applies from a date and/or while the cumulative default ratio is
+    /// below a threshold (递减).
+    pub step_down: Option<StepDown>,
+}
+
+/// A reserve target formula: exactly one of `fixed`, `multiple`, `share` (with `of`), `max`
+/// or `min`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFormula {
+    /// A fixed amount (money).
+    pub fixed: Option<Decimal>,
+    /// A multiple of the next payment date's senior interest plus fees (as `target_multiple`).
+    pub multiple: Option<Decimal>,
+    /// A share (fraction) of the balance named by `of`.
+    pub share: Option<Decimal>,
+    /// The balance `share` applies to: `senior_balance`, `pool_balance`, `issue_size` or
+    /// `tranche:<name>`, as it stands after the step.
+    pub of: Option<String>,
+    /// The largest of these formulas.
+    pub max: Option<Vec<TargetFormula>>,
+    /// The smallest of these formulas.
+    pub min: Option<Vec<TargetFormula>>,
+}
+
+/// `[reserve.step_down]`: the target becomes `formula` on payment dates on or after `after`
+/// and while the cumulative default ratio is below `default_ratio_below` (both, when both are
+/// given).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDown {
+    /// The first date the step-down can apply (a payment date on or after it).
+    pub after: Option<Date>,
+    /// The step-down applies only while cumulative defaults / initial pool balance is below
+    /// this fraction.
+    pub default_ratio_below: Option<Decimal>,
+    /// The stepped-down target.
+    pub formula: TargetFormula,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -454,6 +553,9 @@ pub enum Action {
     PayResidual,
     /// Buy assets from the `[revolving]` template while the revolving period is live.
     BuyAssets,
+    /// Releases the reserve's excess over its target into the collection account at this
+    /// point of the waterfall (with `top_up_reserve` steps that have `release = false`).
+    ReleaseReserve,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -502,6 +604,14 @@ pub struct Step {
     pub when: Option<StepCondition>,
     /// `buy_assets` only: what the step may spend (default `principal_collected`).
     pub spend: Option<Spend>,
+    /// `top_up_reserve` only: `false` deposits towards the target but releases nothing (the
+    /// excess is released by a later `release_reserve` step). Default `true`.
+    pub release: Option<bool>,
+    /// `pay_fee` only: pay at most this share (a fraction, 0 < share ≤ 1) of what is still
+    /// due of each fee at this step; a later step pays the rest.
+    pub share: Option<Decimal>,
+    /// `pay_fee` only: `due` (default) or `excess` (the part above the fee's `cap`).
+    pub part: Option<FeePart>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -549,6 +659,12 @@ pub struct Scenario {
     pub cpr: Option<Decimal>,
     #[serde(default)]
     pub supports_off: Vec<String>,
+    /// Flat index values: index name → value on every date (`lpr_1y = 0.031`).
+    pub indices: Option<BTreeMap<String, Decimal>>,
+    /// Index paths by date: index name → `[{ date, rate }, …]`, a step function.
+    pub index_paths: Option<BTreeMap<String, Vec<IndexPoint>>>,
+    /// A parallel shift added to every index on every date, as a fraction (0.01 = +100 bp).
+    pub index_shift: Option<Decimal>,
     /// Assumptions for some obligors only, chosen by name or by tag, in order; a later rule
     /// wins where two set the same key for one obligor (docs/scenarios.md).
     #[serde(default)]

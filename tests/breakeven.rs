@@ -280,6 +280,13 @@ fn the_stressed_scenario_keeps_everything_but_the_defaults() {
         cpr: dec!(0.1),
         supports_off: vec![0],
         overrides: vec![],
+        indices: ipabs::floating::IndexPaths {
+            paths: vec![(
+                "lpr_1y".into(),
+                ipabs::floating::IndexPath::Flat(dec!(0.031)),
+            )],
+            shift: dec!(0.01),
+        },
     };
     let x = stressed(&s, dec!(0.125));
     let expected = Scenario {

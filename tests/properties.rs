@@ -9,13 +9,15 @@
 mod check;
 #[path = "properties/dealgen.rs"]
 mod dealgen;
+#[path = "properties/mechanics.rs"]
+mod mechanics;
 
 use dealgen::{Case, Opts};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use rust_decimal::Decimal;
 
-/// Case counts of the properties (10 600 in total); `PROPTEST_CASES` overrides them all.
+/// Case counts of the properties (11 200 in total, with `MECHANICS_CASES`); `PROPTEST_CASES` overrides them all.
 const ACCOUNTING_CASES: u32 = 4_000;
 const DETERMINISM_CASES: u32 = 1_600;
 const SENIORITY_CASES: u32 = 3_000;
@@ -141,6 +143,33 @@ proptest! {
             Decimal::new(i64::from(r2), 3),
             tol
         );
+    }
+}
+
+/// Case count of the floating-rate, fee and reserve mechanics property (issue #12).
+const MECHANICS_CASES: u32 = 600;
+
+proptest! {
+    #![proptest_config(config(MECHANICS_CASES))]
+
+    /// Deals with floating tranche coupons and floating loans, reserve target formulas,
+    /// step-downs and separate release steps, fee shares, caps with excess steps, fees on
+    /// interest paid and fee dates (mechanics.rs): cash is
+    /// conserved under the deal's own index path and under the standard suite's largest index
+    /// shifts.
+    #[test]
+    fn mechanics_conserve_cash((toml, case) in mechanics::all_mechanics_case(SMALL)) {
+        let mut deal = check::load(&toml).map_err(TestCaseError::fail)?;
+        deal.scenario.default_rate = case.default_rate;
+        let r = check::run(&deal).map_err(TestCaseError::fail)?;
+        check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
+        for s in ipabs::analytics::stress::standard_suite(&deal, &deal.scenario)
+            .iter()
+            .filter(|s| s.name.starts_with("index"))
+        {
+            let r = ipabs::engine::run(&deal, s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
+        }
     }
 }
 

@@ -361,6 +361,7 @@ default_date = 2024-05-10
                     cpr,
                     supports_off: vec![],
                     overrides: vec![],
+                    indices: Default::default(),
                 };
                 assert_eq!(s.scenarios[i], by_hand);
                 let a = engine::run(&deal, &s.scenarios[i]).unwrap();

@@ -109,7 +109,10 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
         .collect();
     let rated_balance: Decimal = rated.iter().map(|t| t.balance).sum();
     let wa_coupon = ratio(
-        rated.iter().map(|t| t.balance * t.coupon).sum(),
+        rated
+            .iter()
+            .map(|t| t.balance * deal.initial_coupon(t))
+            .sum(),
         rated_balance,
     );
     let mut weighted_days = Decimal::ZERO;

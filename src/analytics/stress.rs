@@ -193,6 +193,18 @@ enum Stress {
     CprDown(u32),
     Delay,
     SupportsOff,
+    /// Every index shifted up by this many basis points (deals with floating rates only).
+    IndexUp(u32),
+    /// Every index shifted down by this many basis points.
+    IndexDown(u32),
+}
+
+/// Index shifts of the standard suite, in basis points (applied up and down), for deals with
+/// a floating tranche or loan.
+const INDEX_SHIFTS_BP: [u32; 2] = [50, 100];
+
+fn bp(x: u32) -> Decimal {
+    Decimal::new(i64::from(x), 4)
 }
 
 impl Stress {
@@ -205,6 +217,8 @@ impl Stress {
             Stress::CprDown(x) => format!("cpr-{x}%"),
             Stress::Delay => format!("delay-{DELAY_PERCENT}%-{DELAY_MONTHS}m"),
             Stress::SupportsOff => "supports-off".to_string(),
+            Stress::IndexUp(x) => format!("index+{x}bp"),
+            Stress::IndexDown(x) => format!("index-{x}bp"),
         }
     }
 
@@ -228,7 +242,13 @@ impl Stress {
                         rule.delay = Some((pct(DELAY_PERCENT), DELAY_MONTHS));
                     }
                 }
-                Stress::Front(_) | Stress::Back(_) | Stress::SupportsOff => {}
+                // Index shifts act on the scenario's index paths, timing shifts and
+                // `supports-off` on pool-wide keys: nothing in a rule to change.
+                Stress::Front(_)
+                | Stress::Back(_)
+                | Stress::SupportsOff
+                | Stress::IndexUp(_)
+                | Stress::IndexDown(_) => {}
             }
         }
         match self {
@@ -246,6 +266,8 @@ impl Stress {
                 s.delay_months = DELAY_MONTHS;
             }
             Stress::SupportsOff => s.supports_off = (0..deal.supports.len()).collect(),
+            Stress::IndexUp(x) => s.indices.shift += bp(x),
+            Stress::IndexDown(x) => s.indices.shift -= bp(x),
         }
     }
 }
@@ -268,7 +290,9 @@ fn derive(deal: &Deal, base: &Scenario, stresses: &[Stress]) -> Scenario {
 /// `recovery-10%` … `recovery-100%`; `front-loaded-10%`, `back-loaded-10%`,
 /// `front-loaded-20%`, `back-loaded-20%`; `cpr+25%`, `cpr-25%`, `cpr+50%`, `cpr-50%`;
 /// `delay-30%-6m`; three combinations; and, when the deal has support providers,
-/// `supports-off` and each combination with `+supports-off`.
+/// `supports-off` and each combination with `+supports-off`; and, when the deal has a
+/// floating rate, `index+50bp`, `index-50bp`, `index+100bp`, `index-100bp` (a parallel shift
+/// of every index path).
 pub fn standard_suite(deal: &Deal, base: &Scenario) -> Vec<Scenario> {
     use Stress::*;
     let mut plans: Vec<Vec<Stress>> = Vec::new();
@@ -294,6 +318,12 @@ pub fn standard_suite(deal: &Deal, base: &Scenario) -> Vec<Scenario> {
             let mut c = c.clone();
             c.push(SupportsOff);
             plans.push(c);
+        }
+    }
+    if deal.has_floating_rates() {
+        for &x in &INDEX_SHIFTS_BP {
+            plans.push(vec![IndexUp(x)]);
+            plans.push(vec![IndexDown(x)]);
         }
     }
     plans.iter().map(|p| derive(deal, base, p)).collect()

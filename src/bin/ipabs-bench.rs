@@ -199,6 +199,10 @@ fn load_str(name: &str, src: &str) -> Loaded {
     deal_from_str(name, src).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The allocator `ipabs` itself uses (src/main.rs), so that the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // `ipabs-bench profile N [base]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed (for callgrind).
     let args: Vec<String> = std::env::args().collect();

@@ -17,6 +17,8 @@ use crate::money::{Fen, Ratio, fen_times, to_fen};
 pub(super) struct Due {
     pub tax: Vec<Fen>,
     pub fee: Vec<Fen>,
+    /// Each fee's excess over its `cap` (with arrears of it): paid by `part = "excess"` steps.
+    pub fee_excess: Vec<Fen>,
     pub interest: Vec<Fen>,
     pub principal: Vec<Fen>,
     /// Exact (numerator, denominator) of each tranche's coverage multiple: available funds
@@ -29,6 +31,7 @@ impl Due {
     pub fn clear(&mut self) {
         self.tax.clear();
         self.fee.clear();
+        self.fee_excess.clear();
         self.interest.clear();
         self.principal.clear();
         self.coverage.clear();
@@ -50,8 +53,11 @@ pub(super) struct BaseSource {
 impl Run<'_> {
     /// The annual coupon of tranche `i` on payment date `k`. The one place a coupon is read:
     /// a floating coupon (index + spread, resets, floors, caps) fills this seam.
-    pub(super) fn coupon_rate(&self, i: usize, _k: usize) -> Decimal {
-        self.deal.tranches[i].coupon
+    pub(super) fn coupon_rate(&self, i: usize, k: usize) -> Decimal {
+        match self.coupons.get(i).and_then(|c| c.get(k)) {
+            Some(rate) => *rate,
+            None => self.deal.tranches[i].coupon,
+        }
     }
 
     /// Interest of tranche `i` for payment date `k`: `accruing × coupon × year fraction`,
@@ -86,6 +92,8 @@ impl Run<'_> {
             Base::IssueSize => balance(self.issue_size),
             Base::InterestCollections => src.cash.map_or(0, |c| flow(c.interest_collected)),
             Base::Collections => src.cash.map_or(0, |c| flow(c.cash())),
+            // Charged when the fee's step runs, on the interest paid by then (engine::fees).
+            Base::InterestPaid(_) => 0,
         }
     }
 
@@ -148,6 +156,9 @@ impl Run<'_> {
                 self.one_off_done[j] = true;
             }
             let mut charge = self.fee_charge(j, &src, one_off_due);
+            if !self.fee_active(j, k) {
+                charge = 0;
+            }
             if let Some(cap) = fee.cap_per_period {
                 charge = charge.min(to_fen(cap));
             }
@@ -155,7 +166,9 @@ impl Run<'_> {
                 charge = charge.min((to_fen(cap) - self.fee_charged_total[j]).max(0));
             }
             self.fee_charged_total[j] += charge;
+            let excess = self.excess_over_cap(j, &mut charge);
             due.fee.push(charge + self.fee_carry[j]);
+            due.fee_excess.push(excess + self.fee_excess_carry[j]);
         }
         for i in 0..deal.tranches.len() {
             let interest = self.interest_for(i, k, src.year);

@@ -18,8 +18,11 @@
 //! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
 
 mod due;
+mod fees;
 pub mod ledger;
 pub mod notice;
+mod rates;
+mod reserve;
 mod restate;
 pub mod result;
 mod revolving;
@@ -68,7 +71,7 @@ pub fn run_restated(
     pool: PoolProjection,
     actuals: &crate::actuals::Actuals,
 ) -> Result<RunResult> {
-    let mut st = state::Run::new(deal, scenario, pool, true);
+    let mut st = state::Run::new(deal, scenario, pool, true)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
@@ -84,7 +87,7 @@ fn waterfall(
     pool: PoolProjection,
     keep_ledger: bool,
 ) -> Result<RunResult> {
-    let mut st = state::Run::new(deal, scenario, pool, keep_ledger);
+    let mut st = state::Run::new(deal, scenario, pool, keep_ledger)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
     }

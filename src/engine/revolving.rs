@@ -176,7 +176,7 @@ impl Run<'_> {
         let proj = project_obligors(
             later,
             std::slice::from_ref(&obligor),
-            deal.rounding,
+            (deal.rounding, &deal.scenario.indices, deal.cutoff_date),
             &scenario,
             rows,
         )?;

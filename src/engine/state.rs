@@ -29,6 +29,8 @@ use crate::scenario::Scenario;
 pub(super) struct Paid {
     pub tax: Vec<Fen>,
     pub fee: Vec<Fen>,
+    /// Paid of each fee's excess over its cap.
+    pub fee_excess: Vec<Fen>,
     pub interest: Vec<Fen>,
     pub principal: Vec<Fen>,
     pub residual: Vec<Fen>,
@@ -43,6 +45,7 @@ impl Paid {
         for v in [
             &mut self.tax,
             &mut self.fee,
+            &mut self.fee_excess,
             &mut self.interest,
             &mut self.principal,
             &mut self.residual,
@@ -59,6 +62,7 @@ impl Paid {
         Paid {
             tax: z(deal.taxes.len()),
             fee: z(deal.fees.len()),
+            fee_excess: z(deal.fees.len()),
             interest: z(deal.tranches.len()),
             principal: z(deal.tranches.len()),
             residual: z(deal.tranches.len()),
@@ -117,6 +121,9 @@ pub(super) struct Run<'a> {
     pub year_fraction: Vec<Ratio>,
     /// Indices of the senior tranches.
     pub senior: Vec<usize>,
+    /// Each floating tranche's coupon per payment date ([`super::rates::tranche_coupons`]);
+    /// empty for a fixed coupon.
+    pub coupons: Vec<Vec<Decimal>>,
     /// Sum of the tranches' initial balances.
     pub issue_size: Fen,
     pub collection: Fen,
@@ -124,6 +131,10 @@ pub(super) struct Run<'a> {
     pub balance: Vec<Fen>,
     pub interest_carry: Vec<Fen>,
     pub fee_carry: Vec<Fen>,
+    /// Each fee's unpaid excess over its cap, brought forward.
+    pub fee_excess_carry: Vec<Fen>,
+    /// What each fee on interest paid has been charged so far on this payment date.
+    pub fee_on_paid: Vec<Fen>,
     pub fee_charged_total: Vec<Fen>,
     pub one_off_done: Vec<bool>,
     pub tax_carry: Vec<Fen>,
@@ -177,7 +188,7 @@ impl<'a> Run<'a> {
         scenario: &'a Scenario,
         pool: PoolProjection,
         keep_ledger: bool,
-    ) -> Self {
+    ) -> Result<Self> {
         let nt = deal.tranches.len();
         let mut support_on = vec![true; deal.supports.len()];
         for &s in &scenario.supports_off {
@@ -208,6 +219,7 @@ impl<'a> Run<'a> {
                 .iter()
                 .map(|p| deal.day_count.fraction(p.accrual_start, p.date()))
                 .collect(),
+            coupons: super::rates::tranche_coupons(deal, scenario)?,
             senior: (0..nt)
                 .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)
                 .collect(),
@@ -217,6 +229,8 @@ impl<'a> Run<'a> {
             balance: deal.tranches.iter().map(|t| to_fen(t.balance)).collect(),
             interest_carry: vec![0; nt],
             fee_carry: vec![0; deal.fees.len()],
+            fee_excess_carry: vec![0; deal.fees.len()],
+            fee_on_paid: vec![0; deal.fees.len()],
             fee_charged_total: vec![0; deal.fees.len()],
             one_off_done: vec![false; deal.fees.len()],
             tax_carry: vec![0; deal.taxes.len()],
@@ -259,7 +273,7 @@ impl<'a> Run<'a> {
                 "reserve funded at closing",
             );
         }
-        run
+        Ok(run)
     }
 
     /// Records a movement of `amount` from `source` to `destination` on this payment date;
@@ -464,14 +478,17 @@ impl<'a> Run<'a> {
         }
         for j in 0..deal.fees.len() {
             self.fee_carry[j] = self.due.fee[j] - self.paid.fee[j];
+            // The excess over a `cap` is in the fee's row too (zero without a cap).
+            self.fee_excess_carry[j] = self.due.fee_excess[j] - self.paid.fee_excess[j];
+            self.fee_on_paid[j] = 0;
             self.charges.push(ChargeRow {
                 period: p.number,
                 payment_date: p.date(),
                 kind: Label::Static("fee"),
                 name: self.labels.fee[j].clone(),
-                due: dec(self.due.fee[j])?,
-                paid: dec(self.paid.fee[j])?,
-                arrears: dec(self.fee_carry[j])?,
+                due: dec(self.due.fee[j] + self.due.fee_excess[j])?,
+                paid: dec(self.paid.fee[j] + self.paid.fee_excess[j])?,
+                arrears: dec(self.fee_carry[j] + self.fee_excess_carry[j])?,
             });
         }
         let (mut interest_total, mut principal_total, mut residual_total) = (0, 0, 0);
@@ -519,7 +536,7 @@ impl<'a> Run<'a> {
             reserve_draws: dec(self.paid.reserve_draws)?,
             support_draws: dec(self.paid.support_draws)?,
             taxes_paid: dec(self.paid.tax.iter().sum())?,
-            fees_paid: dec(self.paid.fee.iter().sum())?,
+            fees_paid: dec(self.paid.fee.iter().chain(&self.paid.fee_excess).sum())?,
             interest_paid: dec(interest_total)?,
             principal_paid: dec(principal_total)?,
             residual_paid: dec(residual_total)?,
@@ -580,7 +597,13 @@ impl<'a> Run<'a> {
                 );
             }
         }
-        for (f, carry) in deal.fees.iter().zip(&self.fee_carry) {
+        for ((f, carry), excess) in deal
+            .fees
+            .iter()
+            .zip(&self.fee_carry)
+            .zip(&self.fee_excess_carry)
+        {
+            let carry = &(carry + excess);
             if *carry > 0 {
                 warn(
                     Check::Arrears,
@@ -616,7 +639,13 @@ impl<'a> Run<'a> {
                 ),
             );
         }
-        let summary = super::summary::tranche_summaries(deal, &self.flows);
+        let mut summary = super::summary::tranche_summaries(deal, &self.flows);
+        // A floating tranche's summary coupon is its first payment date's rate.
+        for (row, first) in summary.iter_mut().zip(&self.coupons) {
+            if let Some(rate) = first.first() {
+                row.coupon = *rate;
+            }
+        }
         let support_draws = deal
             .supports
             .iter()

@@ -2,13 +2,11 @@
 //! topping up or releasing the reserve, and drawing on the reserve and support providers when
 //! a covered item is short. Every movement goes through [`Run::entry`] into the ledger.
 
-use super::due::BaseSource;
 use super::ledger::{Account, Movement};
 use super::result::Label;
 use super::state::Run;
 use crate::deal::{
-    Action, Amortization, Cover, FeeKind, PrincipalAmount, PrincipalOrder, ReserveTarget,
-    TrancheClass,
+    Action, Amortization, Cover, PrincipalAmount, PrincipalOrder, ReserveTarget, TrancheClass,
 };
 use crate::error::{Error, Result};
 use crate::money::{Fen, Ratio, pro_rata_fen, to_fen};
@@ -18,7 +16,15 @@ impl Run<'_> {
     pub(super) fn step(&mut self, step: u32, action: &Action) -> Result<()> {
         match action {
             Action::PayTax(ix) => self.pay_charges(step, ix, Charge::Tax),
-            Action::PayFee(ix) => self.pay_charges(step, ix, Charge::Fee),
+            Action::PayFee(ix) => {
+                self.charge_on_paid(ix);
+                self.pay_charges(step, ix, Charge::Fee)
+            }
+            Action::PayFeePart {
+                fees,
+                share,
+                excess,
+            } => self.pay_fee_part(step, fees, *share, *excess),
             Action::PayInterest(ix) => self.pay_interest(step, ix, Movement::PayInterest),
             Action::PaySubReturn(i) => self.pay_interest(step, &[*i], Movement::PaySubReturn),
             Action::PayPrincipal {
@@ -28,6 +34,8 @@ impl Run<'_> {
             } => self.pay_principal(step, tranches, *order, *amount),
             Action::TopUpReserve => self.top_up_reserve(step)?,
             Action::BuyAssets(spend) => self.buy_assets(step, *spend)?,
+            Action::DepositReserve => self.deposit_reserve(step),
+            Action::ReleaseReserve => self.release_reserve(step),
             Action::PayResidual(i) => {
                 let amt = self.collection;
                 if amt > 0 {
@@ -47,7 +55,7 @@ impl Run<'_> {
 
     /// Draws on the reserve and then on support providers until the collection account holds
     /// `need` for items of class `cover`, as far as they can.
-    fn fund(&mut self, step: u32, cover: Cover, need: Fen, item: Covered<'_>) {
+    pub(super) fn fund(&mut self, step: u32, cover: Cover, need: Fen, item: Covered<'_>) {
         if self.collection >= need {
             return;
         }
@@ -104,7 +112,7 @@ impl Run<'_> {
 
     /// Pays `amount` from the collection account to tranche, fee or tax `index` (the payee
     /// the movement names).
-    fn pay_out(
+    pub(super) fn pay_out(
         &mut self,
         step: u32,
         action: Movement,
@@ -300,7 +308,7 @@ impl Run<'_> {
     /// a multiple of the next payment date's senior interest and fees (uncapped; fees on
     /// collections count as zero), rounded once; zero on the last date or once the senior is
     /// repaid.
-    fn reserve_target(&self) -> Fen {
+    pub(super) fn reserve_target(&self) -> Fen {
         let deal = self.deal;
         let Some(r) = &deal.reserve else {
             return 0;
@@ -309,32 +317,16 @@ impl Run<'_> {
         if k + 1 >= deal.periods.len() || self.senior_balance() == 0 {
             return 0;
         }
+        if let Some(sd) = &r.step_down
+            && self.step_down_applies(sd)
+        {
+            return self.formula_target(&sd.target);
+        }
         match r.target {
+            ReserveTarget::Formula(ref f) => self.formula_target(f),
             ReserveTarget::Fixed(x) => to_fen(x),
             ReserveTarget::SeniorInterestAndFees(m) => {
-                let next = deal.periods[k + 1];
-                let src = BaseSource {
-                    cash: None,
-                    pool_balance: self.cash.balance_end,
-                    year: self.year_fraction[k + 1],
-                };
-                let mut need: Fen = 0;
-                for &i in &self.senior {
-                    // The next date's interest on today's balance, without arrears.
-                    let coupon = self.coupon_rate(i, k + 1);
-                    need += self.money(self.balance[i], &[coupon], src.year);
-                }
-                for (j, fee) in deal.fees.iter().enumerate() {
-                    let one_off_due = match fee.kind {
-                        FeeKind::OneOff { date, .. } => {
-                            !self.one_off_done[j]
-                                && (next.date() >= date || next.payment.unadjusted >= date)
-                        }
-                        _ => false,
-                    };
-                    need += self.fee_charge(j, &src, one_off_due);
-                }
-                self.money(need, &[m], Ratio::ONE)
+                self.money(self.next_senior_interest_and_fees(), &[m], Ratio::ONE)
             }
         }
     }
@@ -404,7 +396,7 @@ enum Charge {
 
 /// What a reserve or support draw is for, as named in the ledger's `item` column.
 #[derive(Clone, Copy)]
-enum Covered<'s> {
+pub(super) enum Covered<'s> {
     Taxes,
     Fees,
     /// Tranche indices; several are joined with `+`.
@@ -443,6 +435,6 @@ fn shortfall_reason(cover: Cover) -> &'static str {
 /// True when `cash` pays items totalling `total` (> 0) in full: then [`pro_rata_fen`] would
 /// hand each item its whole amount, so the caller pays them without building the split.
 #[inline]
-fn covers_all(cash: Fen, total: Fen) -> bool {
+pub(super) fn covers_all(cash: Fen, total: Fen) -> bool {
     total > 0 && cash >= total
 }

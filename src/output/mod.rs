@@ -56,8 +56,35 @@ pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
 /// failure the temporary directory is removed and no new or partial file is left in `dir` (and
 /// `dir` itself is removed again if this call created it).
 /// Returns the final paths, in the order of [`RUN_FILES`].
+///
+/// The tables that grow with the pool (`pool_flows`, `tranche_flows`, `ledger`) are built and
+/// written one Parquet row group at a time ([`parquet::run_table_chunks`]), so a large run holds
+/// one row group's columns rather than the whole table's; the files are the same.
 pub fn write_run_tables(dir: &Path, runs: &[PricedRun]) -> Result<Vec<PathBuf>, Error> {
-    write_frames(dir, run_frames(&RunTable::ALL, runs))
+    let frames: Vec<(&str, Frame<'_>)> = RunTable::ALL
+        .iter()
+        .map(|&t| {
+            let chunks =
+                parquet::run_table_chunks(t, runs).map(move |f| f.map_err(|e| in_dir(dir, e)));
+            (t.file(), Frame::Chunks(Box::new(chunks)))
+        })
+        .collect();
+    write_tables(dir, frames)
+}
+
+/// A table to write: built, or built one row group at a time while it is written.
+pub enum Frame<'a> {
+    /// The whole table.
+    Ready(DataFrame),
+    /// The table's frames, in order, each written as one row group (see
+    /// [`parquet::write_parquet_chunks`]); an error stops the write.
+    Chunks(Box<dyn Iterator<Item = Result<DataFrame, Error>> + 'a>),
+}
+
+impl From<DataFrame> for Frame<'_> {
+    fn from(df: DataFrame) -> Self {
+        Frame::Ready(df)
+    }
 }
 
 /// The frames of `tables` for `runs`, each paired with its file name.
@@ -98,13 +125,13 @@ pub fn in_dir(dir: &Path, e: Error) -> Error {
 /// A name may hold `/`-separated subdirectories (the hive-partitioned layout of `ipabs
 /// portfolio`, `TABLE/deal=ID/scenario=NAME/part-0.parquet`): they are created as needed, and
 /// removed again (when empty) if the write fails.
-pub fn write_tables<N: AsRef<str>>(
+pub fn write_tables<'a, N: AsRef<str>, F: Into<Frame<'a>>>(
     dir: &Path,
-    frames: Vec<(N, DataFrame)>,
+    frames: Vec<(N, F)>,
 ) -> Result<Vec<PathBuf>, Error> {
-    let frames: Vec<(String, DataFrame)> = frames
+    let frames: Vec<(String, Frame<'a>)> = frames
         .into_iter()
-        .map(|(n, df)| (n.as_ref().to_string(), df))
+        .map(|(n, df)| (n.as_ref().to_string(), df.into()))
         .collect();
     let names: Vec<String> = frames.iter().map(|(n, _)| n.clone()).collect();
     let existed = dir.is_dir();
@@ -150,14 +177,30 @@ fn create_temp_dir(dir: &Path) -> Result<PathBuf, Error> {
 }
 
 /// Writes (and fsyncs) every table into `tmp`.
-fn write_all(tmp: &Path, frames: Vec<(String, DataFrame)>) -> Result<(), Error> {
-    for (name, mut df) in frames {
+fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> {
+    for (name, frame) in frames {
         let path = tmp.join(&name);
         create_parents(tmp, &path)?;
-        if name.ends_with(".csv") {
-            csv::write_csv(&path, &df)?;
-        } else {
-            parquet::write_parquet(&path, &mut df)?;
+        match (name.ends_with(".csv"), frame) {
+            (true, Frame::Ready(df)) => csv::write_csv(&path, &df)?,
+            (true, Frame::Chunks(chunks)) => {
+                let mut all: Option<DataFrame> = None;
+                for chunk in chunks {
+                    let chunk = chunk?;
+                    match all.as_mut() {
+                        None => all = Some(chunk),
+                        Some(df) => {
+                            df.vstack_mut(&chunk).map_err(|e| Error::Write {
+                                path: path.clone(),
+                                message: e.to_string(),
+                            })?;
+                        }
+                    }
+                }
+                csv::write_csv(&path, &all.unwrap_or_default())?
+            }
+            (false, Frame::Ready(mut df)) => parquet::write_parquet(&path, &mut df)?,
+            (false, Frame::Chunks(chunks)) => parquet::write_parquet_chunks(&path, chunks)?,
         }
     }
     sync_dir(tmp)

@@ -248,10 +248,71 @@ pub fn run_table_frame(table: RunTable, runs: &[PricedRun]) -> Result<DataFrame,
     }
 }
 
+/// Rows per Parquet row group: polars' default (`ParquetWriter::finish` without
+/// `with_row_group_size`), which [`write_parquet`] uses.
+pub const ROW_GROUP_ROWS: usize = 512 * 512;
+
+/// The row groups `ParquetWriter::finish` makes of a one-chunk frame of `n` rows with row
+/// groups of `group` rows: one group below `2 × group` rows; otherwise `k = n / group` groups,
+/// the first `k − 1` of `n / k` rows and the last holding the rest (polars-core's
+/// `chunk_df_for_writing` and `split_impl`). Writing these slices one by one gives the same
+/// file as writing the whole frame (tested below), without holding the whole frame.
+pub fn row_group_sizes(n: usize, group: usize) -> Vec<usize> {
+    let k = n / group.max(1);
+    if k <= 1 {
+        return vec![n];
+    }
+    let size = n / k;
+    let mut sizes = vec![size; k - 1];
+    sizes.push(n - size * (k - 1));
+    sizes
+}
+
+/// The frames of `table` for `runs`, one row group at a time ([`row_group_sizes`]): the tables
+/// that grow with the pool and the scenarios (`pool_flows`, `tranche_flows`, `ledger`) are built
+/// a row group at a time, so that a large run never holds a whole table's columns; the others
+/// are one frame. Concatenated, the frames are [`run_table_frame`].
+pub fn run_table_chunks(
+    table: RunTable,
+    runs: &[PricedRun],
+) -> Box<dyn Iterator<Item = Result<DataFrame, Error>> + '_> {
+    match table {
+        RunTable::PoolFlows => chunks(runs, |r| &r.pool_flows, pool_flows_rows),
+        RunTable::TrancheFlows => chunks(runs, |r| &r.tranche_flows, tranche_flows_rows),
+        RunTable::Ledger => chunks(runs, |r| &r.ledger, ledger_rows),
+        other => Box::new(std::iter::once(run_table_frame(other, runs))),
+    }
+}
+
+/// The frames of one table in row groups of [`row_group_sizes`], each built when asked for.
+fn chunks<'a, T: 'a>(
+    runs: &'a [PricedRun],
+    rows: fn(&RunResult) -> &[T],
+    build: fn(&[Row<'a, T>]) -> Result<DataFrame, Error>,
+) -> Box<dyn Iterator<Item = Result<DataFrame, Error>> + 'a> {
+    let n = runs.iter().map(|p| rows(&p.run).len()).sum();
+    let mut all = runs.iter().map(|p| &p.run).flat_map(move |run| {
+        rows(run)
+            .iter()
+            .enumerate()
+            .map(move |(index, row)| Row { run, index, row })
+    });
+    Box::new(
+        row_group_sizes(n, ROW_GROUP_ROWS)
+            .into_iter()
+            .map(move |size| build(&all.by_ref().take(size).collect::<Vec<_>>())),
+    )
+}
+
 /// `tranche_flows.parquet`: one row per tranche per payment date ([`TrancheFlowRow`]).
 pub fn tranche_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.tranche_flows);
-    let mut t: Table<'_, '_, TrancheFlowRow> = Table::new(TRANCHE_FLOWS_FILE, &rows);
+    tranche_flows_rows(&rows)
+}
+
+/// The columns of [`tranche_flows_frame`] for some of its rows (a row group of [`run_table_chunks`]).
+fn tranche_flows_rows(rows: &[Row<'_, TrancheFlowRow>]) -> Result<DataFrame, Error> {
+    let mut t: Table<'_, '_, TrancheFlowRow> = Table::new(TRANCHE_FLOWS_FILE, rows);
     t.int32("period", |x| x.period)?;
     t.date("payment_date", |x| x.payment_date);
     t.string("tranche", |r| r.row.tranche.as_str());
@@ -271,7 +332,12 @@ pub fn tranche_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 /// `pool_flows.parquet`: one row per obligor per collection period ([`PoolFlowRow`]).
 pub fn pool_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.pool_flows);
-    let mut t: Table<'_, '_, PoolFlowRow> = Table::new(POOL_FLOWS_FILE, &rows);
+    pool_flows_rows(&rows)
+}
+
+/// The columns of [`pool_flows_frame`] for some of its rows (a row group of [`run_table_chunks`]).
+fn pool_flows_rows(rows: &[Row<'_, PoolFlowRow>]) -> Result<DataFrame, Error> {
+    let mut t: Table<'_, '_, PoolFlowRow> = Table::new(POOL_FLOWS_FILE, rows);
     t.int32("period", |x| x.period)?;
     t.date("payment_date", |x| x.payment_date);
     t.string("obligor", |r| r.row.obligor.as_str());
@@ -290,7 +356,12 @@ pub fn pool_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 /// `ledger.parquet`: every movement of cash, in order ([`LedgerEntry`]).
 pub fn ledger_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.ledger);
-    let mut t: Table<'_, '_, LedgerEntry> = Table::new(LEDGER_FILE, &rows);
+    ledger_rows(&rows)
+}
+
+/// The columns of [`ledger_frame`] for some of its rows (a row group of [`run_table_chunks`]).
+fn ledger_rows(rows: &[Row<'_, LedgerEntry>]) -> Result<DataFrame, Error> {
+    let mut t: Table<'_, '_, LedgerEntry> = Table::new(LEDGER_FILE, rows);
     t.int32("period", |x| x.period)?;
     t.date("date", |x| x.date);
     t.int32("step", |x| x.step)?;
@@ -448,6 +519,54 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes the frames of one table to `path`, each frame one row group, and fsyncs the file.
+/// A single frame is written by [`write_parquet`]; with frames cut by [`row_group_sizes`] the
+/// file is byte for byte the one [`write_parquet`] writes of their concatenation.
+///
+/// Not atomic by itself, as [`write_parquet`].
+pub fn write_parquet_chunks(
+    path: &Path,
+    frames: impl Iterator<Item = Result<DataFrame, Error>>,
+) -> Result<(), Error> {
+    let mut frames = frames.peekable();
+    let Some(first) = frames.next() else {
+        return write_parquet(path, &mut DataFrame::empty());
+    };
+    let mut first = first?;
+    if frames.peek().is_none() {
+        return write_parquet(path, &mut first);
+    }
+    let fail = |message: String| Error::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(|e| fail(e.to_string()))?;
+    let file = File::create(path).map_err(|e| fail(e.to_string()))?;
+    let mut out = BufWriter::new(file);
+    let mut writer = ParquetWriter::new(&mut out)
+        .with_compression(ParquetCompression::Zstd(Some(level)))
+        .batched(first.schema())
+        .map_err(|e| fail(e.to_string()))?;
+    first.rechunk_mut_par();
+    writer
+        .write_batch(&first)
+        .map_err(|e| fail(e.to_string()))?;
+    drop(first);
+    for frame in frames {
+        let mut frame = frame?;
+        frame.rechunk_mut_par();
+        writer
+            .write_batch(&frame)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    writer.finish().map_err(|e| fail(e.to_string()))?;
+    drop(writer);
+    out.flush().map_err(|e| fail(e.to_string()))?;
+    let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
+    file.sync_all().map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
 /// `payment_notices.parquet`: one row per outstanding tranche per payment date
 /// ([`NoticeRow`]); the per-100 figures are Decimal(18, `[notices] decimals`).
 pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
@@ -480,6 +599,68 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// Row groups as polars cuts a one-chunk frame: below 2 × group one group; else
+    /// k = n / group groups of n / k rows, the last taking the rest. By hand: 200 rows in
+    /// groups of 64 → k = 3, 200 / 3 = 66, last 200 − 132 = 68.
+    #[test]
+    fn row_groups_are_cut_as_polars_cuts_them() {
+        assert_eq!(row_group_sizes(0, 64), vec![0]);
+        assert_eq!(row_group_sizes(63, 64), vec![63]);
+        assert_eq!(row_group_sizes(127, 64), vec![127]);
+        assert_eq!(row_group_sizes(128, 64), vec![64, 64]);
+        assert_eq!(row_group_sizes(200, 64), vec![66, 66, 68]);
+        assert_eq!(row_group_sizes(1000, 64).iter().sum::<usize>(), 1000);
+    }
+
+    /// The oracle is polars itself: a frame written whole by `ParquetWriter::finish` with
+    /// row groups of 64 rows, and the same frame written as the slices of
+    /// `row_group_sizes(n, 64)` by `write_parquet_chunks`, are the same bytes.
+    #[test]
+    fn chunked_writes_are_byte_identical_to_whole_writes() {
+        let n = 1000usize;
+        let ints: Vec<i32> = (0..n as i32).map(|i| (i * 7919) % 1013).collect();
+        let names: Vec<String> = (0..n).map(|i| format!("SME-{:05}", i % 37)).collect();
+        let money: Vec<Option<i128>> = (0..n as i128).map(|i| Some(i * 12_345 - 99)).collect();
+        let money = Int128Chunked::from_iter_options("m".into(), money.into_iter())
+            .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)
+            .unwrap()
+            .into_series();
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("i".into(), ints),
+                Column::new("s".into(), names),
+                money.into(),
+            ],
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("ipabs-chunks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (whole, chunked) = (dir.join("whole.parquet"), dir.join("chunked.parquet"));
+        let level = ZstdLevel::try_new(ZSTD_LEVEL).unwrap();
+        let mut out = File::create(&whole).unwrap();
+        ParquetWriter::new(&mut out)
+            .with_compression(ParquetCompression::Zstd(Some(level)))
+            .with_row_group_size(Some(64))
+            .finish(&mut df)
+            .unwrap();
+        let sizes = row_group_sizes(n, 64);
+        assert_eq!(sizes.len(), 15);
+        let mut offset = 0i64;
+        let slices = sizes.into_iter().map(|size| {
+            let part = df.slice(offset, size);
+            offset += size as i64;
+            Ok(part)
+        });
+        write_parquet_chunks(&chunked, slices).unwrap();
+        let (a, b) = (
+            std::fs::read(&whole).unwrap(),
+            std::fs::read(&chunked).unwrap(),
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(a == b, "chunked file differs from the whole write");
+    }
 
     #[test]
     fn mantissas_are_exact_or_refused() {

@@ -112,19 +112,21 @@ pub fn project_with(
     project_obligors(
         &deal.periods,
         &deal.obligors,
-        deal.rounding,
+        (deal.rounding, &deal.scenario.indices, deal.cutoff_date),
         scenario,
         rows_wanted,
     )
 }
 
 /// [`project_with`] on `obligors` over `periods` (any run of a deal's consecutive periods:
-/// assets bought in a revolving period are projected from the period after their purchase),
-/// amounts rounded under `mode`. The scenario's obligor indices refer to `obligors`.
+/// assets bought in a revolving period are projected from the period after their purchase).
+/// `(mode, index_history, cutoff)` are the deal's rounding, the index paths of its own
+/// `[scenario]` and its cutoff date (floating loans are refixed against them). The
+/// scenario's obligor indices refer to `obligors`.
 pub fn project_obligors(
     periods: &[PeriodDates],
     obligors: &[Obligor],
-    mode: Rounding,
+    (mode, index_history, cutoff): (Rounding, &crate::floating::IndexPaths, NaiveDate),
     scenario: &Scenario,
     rows_wanted: ObligorRows,
 ) -> Result<PoolProjection> {
@@ -186,6 +188,14 @@ pub fn project_obligors(
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
     let mut initial_balance: Fen = 0;
 
+    // Floating-rate loans: the validated schedule is the one under the deal's own index
+    // paths; another scenario's paths rebuild it (pool::floating_loan).
+    let view = crate::floating::IndexView {
+        history: index_history,
+        scenario: &scenario.indices,
+        history_end: cutoff,
+    };
+    let same_paths = scenario.indices == *index_history;
     for (o, obligor) in obligors.iter().enumerate() {
         let profile = &profiles[profile_of[o]];
         arrivals.current = profile_of[o];
@@ -201,7 +211,25 @@ pub fn project_obligors(
         let (recovery, delay) = (*recovery, *delay);
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
-        for asset in &obligor.assets {
+        for original in &obligor.assets {
+            let rebuilt;
+            let refixed = if same_paths {
+                None
+            } else {
+                super::floating_loan::refixed(original, &view, cutoff)
+            };
+            let asset = match refixed {
+                Some(r) => {
+                    rebuilt = r.map_err(|e| {
+                        Error::Usage(format!(
+                            "scenario `{}`: obligor `{}`: floating loan: {e}",
+                            scenario.name, obligor.name
+                        ))
+                    })?;
+                    &rebuilt
+                }
+                None => original,
+            };
             let amounts = asset.fen_amounts();
             let initial: Fen = amounts.iter().map(|a| a.0).sum();
             initial_balance += initial;

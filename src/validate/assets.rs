@@ -9,6 +9,7 @@ use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
 use crate::error::Check;
+use crate::floating::{FloatingLoan, FloatingRepayment};
 use crate::money::Rounding;
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
@@ -125,7 +126,11 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     };
     let what = format!("a {} asset", kind.name());
     forbid(ctx, p, &keys, allowed, &["kind"], &what);
+    if a.floating.is_some() {
+        floating_form(ctx, p, a, kind);
+    }
     let before = ctx.error_count();
+    let mut loan_terms: Option<LoanTerms> = None;
 
     // Instalments with the key path each one's date comes from, and where to report an
     // asset with nothing after the cutoff.
@@ -213,7 +218,11 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
                     format!("{p}.schedule"),
                     false,
                 ),
-                (None, true) => (generate(ctx, p, a, kind, dates)?, p.to_string(), true),
+                (None, true) => {
+                    let (items, terms) = generate(ctx, p, a, kind, dates)?;
+                    loan_terms = Some(terms);
+                    (items, p.to_string(), true)
+                }
                 (None, false) => {
                     ctx.err(
                         p,
@@ -238,7 +247,74 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     let prepayable = a
         .prepayable
         .unwrap_or(matches!(kind, AssetKind::Loan | AssetKind::Lease));
-    Some(Asset::new(kind, instalments, prepayable))
+    let mut asset = Asset::new(kind, instalments, prepayable);
+    if let (Some(f), Some(terms)) = (&a.floating, loan_terms) {
+        let origin = Some(terms.start_date);
+        let legal = dates.legal_ok.then_some(dates.legal);
+        let rate = super::floating::floating(ctx, &format!("{p}.floating"), f, origin, legal)?;
+        let repayment = match terms.repayment {
+            Repayment::Level => FloatingRepayment::Level,
+            Repayment::EqualPrincipal => FloatingRepayment::EqualPrincipal,
+            Repayment::InterestOnlyBullet => FloatingRepayment::InterestOnly,
+            // Refused in `floating_form`.
+            Repayment::Bullet => return None,
+        };
+        // The schedule is rebuilt under the deal's index paths once its `[scenario]` is read
+        // (validate::deal); until then it is the one at the provisional rate.
+        asset.floating = Some(Box::new(FloatingLoan {
+            rate,
+            balance: terms.balance,
+            start_date: terms.start_date,
+            first_payment_date: terms.first_payment_date,
+            term: terms.term,
+            months_per_period: terms.months_per_period,
+            repayment,
+            rounding: terms.rounding,
+        }));
+    }
+    Some(asset)
+}
+
+/// The keys a floating asset may not have: only a generated loan with periodic accrual and a
+/// level, equal-principal or interest-only repayment re-amortizes at a reset.
+fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
+    let fp = format!("{p}.floating");
+    let expected = "a generated loan: balance, start_date, term, frequency, repayment and \
+                    floating = { index, spread, … } (docs/deal-format.md)";
+    if kind != AssetKind::Loan {
+        ctx.key_err(
+            &fp,
+            format!(
+                "`floating` applies to loans, not to a {} asset",
+                kind.name()
+            ),
+            expected,
+        );
+    } else if a.schedule.is_some() {
+        ctx.key_err(
+            &fp,
+            "a floating loan is generated from its terms, not given as a `schedule`",
+            expected,
+        );
+    } else if a.rate.is_some() {
+        ctx.key_err(
+            &format!("{p}.rate"),
+            "both rate and floating are given",
+            "either a fixed `rate` or a `floating` rate, not both",
+        );
+    } else if a.accrual == Some(schema::Accrual::DayCount) {
+        ctx.key_err(
+            &format!("{p}.accrual"),
+            "a floating loan accrues periodically (annual rate ÷ payments a year)",
+            "accrual = \"periodic\" or no accrual key",
+        );
+    } else if a.repayment.as_deref() == Some("bullet") {
+        ctx.key_err(
+            &format!("{p}.repayment"),
+            "a floating loan cannot be a bullet (到期一次还本付息): its interest would span resets",
+            "repayment = \"level\", \"equal_principal\" or \"interest_only\"",
+        );
+    }
 }
 
 /// An explicit schedule. `amount_form` allows `{date, amount}` entries (licences).
@@ -351,7 +427,7 @@ fn generate(
     a: &schema::Asset,
     kind: AssetKind,
     dates: &PoolDates,
-) -> Option<Vec<(Instalment, String)>> {
+) -> Option<(Vec<(Instalment, String)>, LoanTerms)> {
     let before = ctx.error_count();
     let what = format!("a generated {} schedule", kind.name());
     let need = |ctx: &mut Ctx, key: &str, present: bool, example: &str| {
@@ -364,7 +440,14 @@ fn generate(
         }
     };
     need(ctx, "balance", a.balance.is_some(), "balance = 10000000");
-    need(ctx, "rate", a.rate.is_some(), "rate = 0.0435");
+    // A floating loan has no `rate`: its schedule is generated at a provisional 0 and rebuilt
+    // under the index paths.
+    need(
+        ctx,
+        "rate",
+        a.rate.is_some() || a.floating.is_some(),
+        "rate = 0.0435",
+    );
     need(
         ctx,
         "start_date",
@@ -467,7 +550,11 @@ fn generate(
     }
     let terms = LoanTerms {
         balance: balance?,
-        annual_rate: rate?,
+        annual_rate: if a.floating.is_some() {
+            Decimal::ZERO
+        } else {
+            rate?
+        },
         start_date: start?,
         first_payment_date: first,
         term: term?,
@@ -479,7 +566,7 @@ fn generate(
     match loan_schedule(&terms) {
         Ok(schedule) => {
             let tp = format!("{p}.term");
-            Some(
+            Some((
                 schedule
                     .into_iter()
                     .map(|i| {
@@ -493,7 +580,8 @@ fn generate(
                         )
                     })
                     .collect(),
-            )
+                terms,
+            ))
         }
         Err(e) => {
             ctx.err(

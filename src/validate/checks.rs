@@ -126,7 +126,7 @@ fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
         }
     };
     for (j, f) in deal.fees.iter().enumerate() {
-        let pays = |a: &Action| matches!(a, Action::PayFee(l) if l.contains(&j));
+        let pays = |a: &Action| matches!(a, Action::PayFee(l) | Action::PayFeePart { fees: l, excess: false, .. } if l.contains(&j));
         if !steps.iter().any(|s| pays(&s.action)) {
             ctx.warn(
                 Check::Unreached,
@@ -136,6 +136,20 @@ fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
                      every payment date and its arrears grow unpaid (fees.parquet shows them)",
                     f.name,
                     only_in(elsewhere(&pays))
+                ),
+            );
+        }
+    }
+    for (j, f) in deal.fees.iter().enumerate() {
+        let pays_excess = |a: &Action| matches!(a, Action::PayFeePart { fees: l, excess: true, .. } if l.contains(&j));
+        if f.cap.is_some() && !steps.iter().any(|s| pays_excess(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &format!("fees[{j}].cap"),
+                format!(
+                    "the excess of fee `{}` over its cap is paid by no step of the `normal` \
+                     waterfall (a pay_fee step with part = \"excess\"): it accumulates unpaid",
+                    f.name
                 ),
             );
         }
@@ -212,7 +226,7 @@ fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
     if raw.reserve.is_some()
         && !steps
             .iter()
-            .any(|s| matches!(s.action, Action::TopUpReserve))
+            .any(|s| matches!(s.action, Action::TopUpReserve | Action::DepositReserve))
     {
         ctx.warn(
             Check::Unreached,

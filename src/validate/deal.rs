@@ -27,12 +27,15 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
             .and_then(|p| p.last())
             .map(|p| p.collection_end),
     };
-    let (obligors, obligor_names) = assets::obligors(ctx, &raw.obligors, &pool_dates);
+    let (mut obligors, obligor_names) = assets::obligors(ctx, &raw.obligors, &pool_dates);
     let (tranches, tranche_names) = tranches(ctx, &raw.tranches, &h, last_payment);
     let first_payment = h.periods.as_ref().and_then(|p| p.first()).map(|p| p.date());
     let (fees, fee_names) = fees(ctx, &raw.fees, &tranche_names, first_payment, last_payment);
     let (taxes, tax_names) = taxes(ctx, &raw.taxes, &tranche_names);
-    let reserve = raw.reserve.as_ref().and_then(|r| reserve(ctx, r));
+    let reserve = raw
+        .reserve
+        .as_ref()
+        .and_then(|r| reserve(ctx, r, &tranche_names, &h));
     let (supports, support_names) = supports(ctx, &raw.supports);
     let refs = Refs {
         taxes: &tax_names,
@@ -41,6 +44,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         tranche_classes: tranches.iter().map(|t| t.class).collect(),
         has_reserve: raw.reserve.is_some(),
         has_revolving: raw.revolving.is_some(),
+        fee_caps: fees.iter().map(|f| f.cap.is_some()).collect(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
     let triggers = triggers(ctx, &raw.triggers, &waterfall_names);
@@ -81,6 +85,12 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
     };
     if let (Some(s), Some(p)) = (&scenario, &h.periods) {
         scenario::check_timing_periods(ctx, "scenario", s, p.len());
+    }
+    if let Some(s) = &scenario {
+        index_paths_given(ctx, raw, s);
+        if ctx.error_count() == 0 {
+            refix_floating_loans(ctx, &mut obligors, s, h.cutoff);
+        }
     }
 
     // Over-collateralization: a warning only.
@@ -242,4 +252,72 @@ fn notices(
         }
     }
     r
+}
+
+/// Every index a floating tranche or loan follows has a path in the deal's own `[scenario]`,
+/// the fallback of every scenario (docs/scenarios.md, "Index paths").
+fn index_paths_given(ctx: &mut Ctx, raw: &schema::DealFile, s: &Scenario) {
+    let tranches = raw.tranches.iter().enumerate().filter_map(|(i, t)| {
+        Some((
+            format!("tranches[{i}].floating.index"),
+            t.floating.as_ref()?,
+        ))
+    });
+    let loans = raw.obligors.iter().enumerate().flat_map(|(o, ob)| {
+        ob.assets.iter().enumerate().filter_map(move |(a, asset)| {
+            Some((
+                format!("obligors[{o}].assets[{a}].floating.index"),
+                asset.floating.as_ref()?,
+            ))
+        })
+    });
+    for (path, f) in tranches.chain(loans) {
+        let name = f.index.trim();
+        if !name.is_empty() && s.indices.get(name).is_none() {
+            ctx.err(
+                &path,
+                format!(
+                    "index `{name}` has no path: the deal's [scenario] gives none, and every \
+                     scenario falls back to it"
+                ),
+                format!(
+                    "[scenario] indices = {{ {name} = 0.031 }} (a flat value), or index_paths.{name} \
+                     = [{{ date = 2024-10-21, rate = 0.031 }}, …]"
+                ),
+            );
+        }
+    }
+}
+
+/// Rebuilds every floating loan's schedule under the deal's own index paths (its base
+/// schedule; other scenarios rebuild it again in the pool projection).
+fn refix_floating_loans(
+    ctx: &mut Ctx,
+    obligors: &mut [crate::deal::Obligor],
+    s: &Scenario,
+    cutoff: chrono::NaiveDate,
+) {
+    let view = crate::floating::IndexView {
+        history: &s.indices,
+        scenario: &s.indices,
+        history_end: cutoff,
+    };
+    for (o, ob) in obligors.iter_mut().enumerate() {
+        for (a, asset) in ob.assets.iter_mut().enumerate() {
+            match crate::pool::floating_loan::refixed(asset, &view, cutoff) {
+                Some(Ok(new)) if new.instalments.is_empty() => ctx.err(
+                    &format!("obligors[{o}].assets[{a}]"),
+                    "the floating loan has nothing left to pay after the cutoff date",
+                    "a loan outstanding at the cutoff date",
+                ),
+                Some(Ok(new)) => *asset = new,
+                Some(Err(e)) => ctx.err(
+                    &format!("obligors[{o}].assets[{a}].floating"),
+                    format!("cannot generate the floating loan's schedule: {e}"),
+                    "terms that give a valid schedule (see docs/amortization.md)",
+                ),
+                None => {}
+            }
+        }
+    }
 }

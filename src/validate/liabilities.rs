@@ -38,7 +38,20 @@ pub(super) fn tranches(
         names.add(ctx, &format!("{p}.name"), &t.name, i);
         let class = class(t.class);
         let balance = ctx.money(&format!("{p}.balance"), t.balance, Sign::Positive);
+        let floating = t.floating.as_ref().and_then(|f| {
+            if t.coupon.is_some() {
+                ctx.key_err(
+                    &format!("{p}.coupon"),
+                    "both coupon and floating are given",
+                    "either a fixed `coupon` or a `floating` rate, not both",
+                );
+            }
+            let legal = h.dates_ok.then_some(h.legal);
+            let closing = h.dates_ok.then_some(h.closing);
+            super::floating::floating(ctx, &format!("{p}.floating"), f, closing, legal)
+        });
         let coupon = match (t.coupon, class) {
+            _ if t.floating.is_some() => Decimal::ZERO,
             (Some(c), _) => ctx.annual_rate(&format!("{p}.coupon"), c, Sign::NonNegative),
             (None, TrancheClass::Subordinated) => Decimal::ZERO,
             (None, _) => {
@@ -127,6 +140,7 @@ pub(super) fn tranches(
             expected_maturity,
             rating: t.rating.clone(),
             interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
+            floating,
         });
     }
     // Stable sort by seniority; names follow their tranches.
@@ -208,12 +222,19 @@ fn bases() -> String {
     one_of(&Base::ALL.map(Base::name))
 }
 
-fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
+pub(super) fn base(ctx: &mut Ctx, path: &str, s: &str, tranches: &Names) -> Option<Base> {
     if let Some(b) = Base::ALL
         .into_iter()
-        .find(|b| !matches!(b, Base::Tranche(_)) && b.name() == s)
+        .find(|b| !matches!(b, Base::Tranche(_) | Base::InterestPaid(_)) && b.name() == s)
     {
         return Some(b);
+    }
+    if let Some(name) = s.strip_prefix("interest_paid:") {
+        return Some(Base::InterestPaid(tranches.resolve(
+            ctx,
+            path,
+            name.trim(),
+        )?));
     }
     match s.strip_prefix("tranche:") {
         Some(name) => Some(Base::Tranche(tranches.resolve(ctx, path, name.trim())?)),
@@ -244,9 +265,12 @@ pub(super) fn fees(
             ("date", f.date.is_some()),
         ];
         let (allowed, what): (&[&str], &str) = match f.kind {
-            schema::FeeKind::Fixed => (&["amount"], "a `fixed` fee"),
-            schema::FeeKind::AnnualRate => (&["rate", "base"], "an `annual_rate` fee"),
-            schema::FeeKind::OneOff => (&["amount", "date"], "a `one_off` fee"),
+            schema::FeeKind::Fixed => (&["amount", "cap", "start", "end"], "a `fixed` fee"),
+            schema::FeeKind::AnnualRate => (
+                &["rate", "base", "cap", "start", "end"],
+                "an `annual_rate` fee",
+            ),
+            schema::FeeKind::OneOff => (&["amount", "date", "cap"], "a `one_off` fee"),
         };
         forbid(
             ctx,
@@ -319,12 +343,19 @@ pub(super) fn fees(
         let cap_total = f
             .cap_total
             .map(|c| ctx.money(&format!("{p}.cap_total"), c, Sign::NonNegative));
+        let cap = f
+            .cap
+            .map(|c| ctx.money(&format!("{p}.cap"), c, Sign::NonNegative));
+        let (start, end) = super::fees::fee_dates(ctx, &p, f, first_payment, last_payment);
         if let Some(kind) = kind {
             out.push(Fee {
                 name: f.name.clone(),
                 kind,
                 cap_per_period,
                 cap_total,
+                cap,
+                start,
+                end,
             });
         }
     }
@@ -346,7 +377,15 @@ pub(super) fn taxes(ctx: &mut Ctx, raw: &[schema::Tax], tranches: &Names) -> (Ve
                 "a fraction above 0 and below 1, e.g. 0.0326 for 3.26%",
             );
         }
-        if let Some(base) = base(ctx, &format!("{p}.base"), &t.base, tranches) {
+        let base = base(ctx, &format!("{p}.base"), &t.base, tranches);
+        if let Some(Base::InterestPaid(_)) = base {
+            ctx.err(
+                &format!("{p}.base"),
+                "a tax cannot be based on interest paid",
+                "interest_collections, collections or a balance base",
+            );
+        }
+        if let Some(base) = base {
             out.push(Tax {
                 name: t.name.clone(),
                 rate,
@@ -395,8 +434,26 @@ fn covers(ctx: &mut Ctx, path: &str, list: &[schema::Cover]) -> Vec<Cover> {
 /// Largest reserve `target_multiple` accepted.
 const MAX_RESERVE_MULTIPLE: u32 = 100;
 
-pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
+pub(super) fn reserve(
+    ctx: &mut Ctx,
+    r: &schema::Reserve,
+    tranches: &Names,
+    h: &Header,
+) -> Option<Reserve> {
     let target = match (r.target, r.target_multiple) {
+        _ if r.formula.is_some() => {
+            if r.target.is_some() || r.target_multiple.is_some() {
+                ctx.key_err(
+                    "reserve.formula",
+                    "both a formula and target (or target_multiple) are given",
+                    "one of target, target_multiple or formula",
+                );
+            }
+            r.formula
+                .as_ref()
+                .and_then(|f| super::reserve::formula(ctx, "reserve.formula", f, tranches))
+                .map(ReserveTarget::Formula)
+        }
         (Some(t), None) => Some(ReserveTarget::Fixed(ctx.money(
             "reserve.target",
             t,
@@ -425,7 +482,8 @@ pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
             ctx.err(
                 "reserve.target",
                 "missing `target` (or `target_multiple`)",
-                "either target = 2000000 or target_multiple = 1.0",
+                "either target = 2000000 or target_multiple = 1.0 (or a formula, \
+                 docs/deal-format.md)",
             );
             None
         }
@@ -437,10 +495,18 @@ pub(super) fn reserve(ctx: &mut Ctx, r: &schema::Reserve) -> Option<Reserve> {
         Some(list) => covers(ctx, "reserve.covers", list),
         None => vec![Cover::Taxes, Cover::Fees, Cover::SeniorInterest],
     };
+    let step_down = r
+        .step_down
+        .as_ref()
+        .and_then(|s| super::reserve::step_down(ctx, s, tranches, h));
+    if r.step_down.is_some() && step_down.is_none() {
+        return None;
+    }
     Some(Reserve {
         target: target?,
         initial,
         covers,
+        step_down,
     })
 }
 

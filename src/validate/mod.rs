@@ -10,8 +10,11 @@ mod checks;
 mod dates;
 mod deal;
 mod fee_schedule;
+mod fees;
+mod floating;
 mod liabilities;
 mod messages;
+mod reserve;
 mod revolving;
 mod scenario;
 mod spans;
@@ -22,6 +25,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use crate::deal::Deal;
 use crate::error::{Check, Error, InputError, Warning};
@@ -689,7 +693,7 @@ fn percent(v: Decimal) -> Decimal {
 /// Name → index table of one kind of named item, checking uniqueness.
 pub(crate) struct Names {
     what: &'static str,
-    map: HashMap<String, usize>,
+    map: FxHashMap<String, usize>,
     /// Names in file order, for "expected one of" lists.
     order: Vec<String>,
 }
@@ -698,7 +702,7 @@ impl Names {
     pub(crate) fn new(what: &'static str) -> Self {
         Names {
             what,
-            map: HashMap::new(),
+            map: FxHashMap::default(),
             order: Vec::new(),
         }
     }

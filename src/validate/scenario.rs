@@ -110,6 +110,7 @@ pub(super) fn build(
         .enumerate()
         .filter_map(|(i, r)| override_rule(ctx, &format!("{p}.overrides[{i}]"), r, obligors, tags))
         .collect();
+    let indices = super::floating::index_paths(ctx, p, s);
     if ctx.error_count() > before {
         return None;
     }
@@ -126,6 +127,7 @@ pub(super) fn build(
         delay_months,
         cpr,
         supports_off,
+        indices,
     })
 }
 

@@ -2,9 +2,9 @@
 //! line, column and key path. [`super::messages`] turns toml and serde errors into
 //! [`InputError`]s located with it.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
+use rustc_hash::FxHashMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -48,7 +48,7 @@ pub(crate) struct SourceIndex<'a> {
     pub(super) text: &'a str,
     line_starts: Vec<usize>,
     entries: Vec<Entry>,
-    by_path: HashMap<String, usize>,
+    by_path: FxHashMap<String, usize>,
 }
 
 impl<'a> SourceIndex<'a> {
@@ -79,7 +79,7 @@ impl<'a> SourceIndex<'a> {
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             entries: Vec::new(),
-            by_path: HashMap::new(),
+            by_path: FxHashMap::default(),
         }
     }
 

@@ -18,6 +18,8 @@ pub(super) struct Refs<'n> {
     pub(super) has_reserve: bool,
     /// Whether the deal has a `[revolving]` section (for `buy_assets`).
     pub(super) has_revolving: bool,
+    /// Whether each fee (by index) has a `cap` whose excess a `part = "excess"` step pays.
+    pub(super) fee_caps: Vec<bool>,
 }
 
 pub(super) fn waterfalls(
@@ -84,6 +86,7 @@ fn action_name(a: schema::Action) -> &'static str {
         schema::Action::PayInterest => "pay_interest",
         schema::Action::PayPrincipal => "pay_principal",
         schema::Action::TopUpReserve => "top_up_reserve",
+        schema::Action::ReleaseReserve => "release_reserve",
         schema::Action::PaySubReturn => "pay_sub_return",
         schema::Action::PayResidual => "pay_residual",
         schema::Action::BuyAssets => "buy_assets",
@@ -95,10 +98,11 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
     let name = action_name(s.action);
     let allowed: &[&str] = match s.action {
         A::PayTax => &["taxes"],
-        A::PayFee => &["fees"],
+        A::PayFee => &["fees", "share", "part"],
         A::PayInterest => &["tranches"],
         A::PayPrincipal => &["tranches", "order", "amount"],
-        A::TopUpReserve => &[],
+        A::TopUpReserve => &["release"],
+        A::ReleaseReserve => &[],
         A::PaySubReturn | A::PayResidual => &["tranche"],
         A::BuyAssets => &["spend"],
     };
@@ -110,6 +114,9 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         ("order", s.order.is_some()),
         ("amount", s.amount.is_some()),
         ("spend", s.spend.is_some()),
+        ("release", s.release.is_some()),
+        ("share", s.share.is_some()),
+        ("part", s.part.is_some()),
     ];
     let what = format!("a `{name}` step");
     forbid(ctx, p, &keys, allowed, &["action", "when"], &what);
@@ -135,7 +142,33 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
     };
     let action = match s.action {
         A::PayTax => Action::PayTax(list(ctx, "taxes", &s.taxes, refs.taxes)),
-        A::PayFee => Action::PayFee(list(ctx, "fees", &s.fees, refs.fees)),
+        A::PayFee if s.share.is_none() && s.part.is_none() => {
+            Action::PayFee(list(ctx, "fees", &s.fees, refs.fees))
+        }
+        A::PayFee => {
+            let fees = list(ctx, "fees", &s.fees, refs.fees);
+            let share = s.share.map(|v| super::fees::share(ctx, p, v));
+            let excess = s.part == Some(schema::FeePart::Excess);
+            if excess {
+                for (i, &j) in fees.iter().enumerate() {
+                    if !refs.fee_caps.get(j).copied().unwrap_or(true) {
+                        ctx.err(
+                            &format!("{p}.fees[{i}]"),
+                            format!(
+                                "fee `{}` has no `cap`: nothing of it is ever excess",
+                                s.fees.as_ref().and_then(|f| f.get(i)).map_or("", |n| n)
+                            ),
+                            "a fee with cap = …, or part = \"due\"",
+                        );
+                    }
+                }
+            }
+            Action::PayFeePart {
+                fees,
+                share,
+                excess,
+            }
+        }
         A::PayInterest => Action::PayInterest(list(ctx, "tranches", &s.tranches, refs.tranches)),
         A::PayPrincipal => Action::PayPrincipal {
             tranches: list(ctx, "tranches", &s.tranches, refs.tranches),
@@ -156,7 +189,21 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
                     "a [reserve] table, or no top_up_reserve step",
                 );
             }
-            Action::TopUpReserve
+            if s.release == Some(false) {
+                Action::DepositReserve
+            } else {
+                Action::TopUpReserve
+            }
+        }
+        A::ReleaseReserve => {
+            if !refs.has_reserve {
+                ctx.err(
+                    &format!("{p}.action"),
+                    "`release_reserve` but the deal has no [reserve]",
+                    "a [reserve] table, or no release_reserve step",
+                );
+            }
+            Action::ReleaseReserve
         }
         A::PaySubReturn => {
             let t = one(ctx, &s.tranche);

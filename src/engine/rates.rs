@@ -1,0 +1,46 @@
+//! Floating coupons: each floating tranche's rate on each payment date, fixed once per run
+//! from the scenario's index paths (docs/conventions.md, "Floating rates").
+
+use rust_decimal::Decimal;
+
+use crate::deal::Deal;
+use crate::error::{Error, Result};
+use crate::floating::IndexView;
+use crate::scenario::Scenario;
+
+/// The coupon of every floating tranche on every payment date (empty for fixed tranches):
+/// the rate fixed on the latest reset date on or before the period's accrual start (the
+/// closing date before the first reset), read through [`IndexView`]: the closing-date fixing
+/// (the issuance coupon) from the deal's own path, later ones from the scenario's path plus
+/// its shift; within the floor and the cap.
+pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Vec<Decimal>>> {
+    if deal.tranches.iter().all(|t| t.floating.is_none()) {
+        return Ok(Vec::new());
+    }
+    let view = IndexView {
+        history: &deal.scenario.indices,
+        scenario: &scenario.indices,
+        history_end: deal.closing_date,
+    };
+    deal.tranches
+        .iter()
+        .map(|t| {
+            let Some(f) = &t.floating else {
+                return Ok(Vec::new());
+            };
+            deal.periods
+                .iter()
+                .map(|p| {
+                    let fixing = f.fixing_date(deal.closing_date, p.accrual_start);
+                    f.rate_on(fixing, &view).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "scenario `{}`: tranche `{}` follows index `{}`, which neither the \
+                             scenario nor the deal's [scenario] gives a path for",
+                            scenario.name, t.name, f.index
+                        ))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}

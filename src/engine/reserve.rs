@@ -1,0 +1,139 @@
+//! Reserve target formulas, the step-down, and depositing or releasing the reserve in separate
+//! steps (docs/conventions.md, "Reserve target").
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::due::BaseSource;
+use super::ledger::{Account, Movement};
+use super::result::Label;
+use super::state::Run;
+use crate::deal::{Base, FeeKind, StepDown, TargetFormula};
+use crate::money::rational::cmp_ratio;
+use crate::money::{Fen, Ratio, to_fen};
+
+impl Run<'_> {
+    /// The next payment date's senior interest on today's balances (without arrears) plus its
+    /// fees (uncapped; fees on collections count as zero), in fen: what `target_multiple` and
+    /// a formula's `multiple` multiply. Only called before the last payment date.
+    pub(super) fn next_senior_interest_and_fees(&self) -> Fen {
+        let deal = self.deal;
+        let k = self.k;
+        let next = deal.periods[k + 1];
+        let src = BaseSource {
+            cash: None,
+            pool_balance: self.cash.balance_end,
+            year: self.year_fraction[k + 1],
+        };
+        let mut need: Fen = 0;
+        for &i in &self.senior {
+            // The next date's interest on today's balance, without arrears.
+            let coupon = self.coupon_rate(i, k + 1);
+            need += self.money(self.balance[i], &[coupon], src.year);
+        }
+        for (j, fee) in deal.fees.iter().enumerate() {
+            let one_off_due = match fee.kind {
+                FeeKind::OneOff { date, .. } => {
+                    !self.one_off_done[j]
+                        && (next.date() >= date || next.payment.unadjusted >= date)
+                }
+                _ => false,
+            };
+            need += self.fee_charge(j, &src, one_off_due);
+        }
+        need
+    }
+
+    /// A target formula's amount now: each leaf rounded once, then the largest or smallest.
+    pub(super) fn formula_target(&self, f: &TargetFormula) -> Fen {
+        match f {
+            TargetFormula::Fixed(x) => to_fen(*x),
+            TargetFormula::SeniorInterestAndFees(m) => {
+                self.money(self.next_senior_interest_and_fees(), &[*m], Ratio::ONE)
+            }
+            TargetFormula::Share(share, base) => {
+                let balance = match *base {
+                    Base::Tranche(i) => self.balance[i],
+                    Base::SeniorBalance => self.senior_balance(),
+                    Base::PoolBalance => self.cash.balance_end,
+                    Base::IssueSize => self.issue_size,
+                    // Refused in validation: flows are not balances.
+                    _ => 0,
+                };
+                self.money(balance, &[*share], Ratio::ONE)
+            }
+            TargetFormula::Max(parts) => parts
+                .iter()
+                .map(|p| self.formula_target(p))
+                .max()
+                .unwrap_or(0),
+            TargetFormula::Min(parts) => parts
+                .iter()
+                .map(|p| self.formula_target(p))
+                .min()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Whether the step-down applies on this payment date: on or after its date and while the
+    /// cumulative default ratio is below its threshold (exact comparison), as given.
+    pub(super) fn step_down_applies(&self, sd: &StepDown) -> bool {
+        let p = &self.deal.periods[self.k];
+        let dated = sd
+            .after
+            .is_none_or(|d| p.date() >= d || p.payment.unadjusted >= d);
+        let performing = sd.default_ratio_below.is_none_or(|x| {
+            let cum = self.pool.periods[self.k].cumulative_defaults;
+            let initial = self.pool.initial_balance;
+            if initial > Decimal::ZERO {
+                cmp_ratio(cum, initial, x) == Ordering::Less
+            } else {
+                Decimal::ZERO < x
+            }
+        });
+        dated && performing
+    }
+
+    /// `top_up_reserve` with `release = false`: deposits from the collection account towards
+    /// the target, as far as cash allows; releases nothing.
+    pub(super) fn deposit_reserve(&mut self, step: u32) {
+        let target = self.reserve_target();
+        if self.reserve < target {
+            let amt = (target - self.reserve).min(self.collection);
+            if amt > 0 {
+                self.collection -= amt;
+                self.reserve += amt;
+                self.paid.reserve_deposit += amt;
+                self.entry(
+                    step,
+                    Movement::TopUpReserve,
+                    Label::Static("reserve"),
+                    (Account::Collection, Account::Reserve),
+                    amt,
+                    "reserve topped up towards its target",
+                );
+            }
+        }
+    }
+
+    /// `release_reserve`: releases the reserve's excess over its target into the collection
+    /// account at this step, for the steps after it.
+    pub(super) fn release_reserve(&mut self, step: u32) {
+        let target = self.reserve_target();
+        if self.reserve > target {
+            let amt = self.reserve - target;
+            self.reserve -= amt;
+            self.collection += amt;
+            self.paid.reserve_deposit -= amt;
+            self.entry(
+                step,
+                Movement::ReleaseReserve,
+                Label::Static("reserve"),
+                (Account::Reserve, Account::Collection),
+                amt,
+                "reserve above its target: excess released",
+            );
+        }
+    }
+}

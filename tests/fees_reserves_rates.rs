@@ -1,0 +1,486 @@
+//! Issue #12 items 4–6, worked by hand: floating rates (tranche coupons and loans), reserve
+//! targets as formulas, and fee mechanics. Every expected figure is derived in the comments
+//! from the deal text below and the formulas in docs/conventions.md, never copied from the
+//! program's output.
+//!
+//! Index values are illustrative LPR-like levels (3.45%, 3.35% from 2024-07-22, 3.10% from
+//! 2024-10-21, 3.00% from 2025-05-20), not checked against the published history.
+
+use ipabs::analytics::stress::standard_suite;
+use ipabs::engine::{self, result::RunResult};
+use ipabs::validate::deal_from_str;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn load(src: &str) -> ipabs::deal::Deal {
+    deal_from_str("test.toml", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+fn run(src: &str) -> RunResult {
+    let deal = load(src);
+    engine::run(&deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn row<'a>(r: &'a RunResult, tranche: &str, period: u32) -> &'a engine::result::TrancheFlowRow {
+    r.tranche_flows
+        .iter()
+        .find(|x| x.tranche == tranche && x.period == period)
+        .expect("row exists")
+}
+
+/// Four half-yearly payment dates under 30/360, so every year fraction is exactly 1/2.
+/// The pool pays 275,000 principal + 30,000 interest = 305,000 on the 15th before each
+/// payment date (collection lag 0).
+const HEADER: &str = r#"
+[deal]
+name = "floating"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-01, 2025-01-01, 2025-07-01, 2026-01-01]
+legal_maturity = 2026-01-01
+day_count = "30/360"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "licence"
+schedule = [
+  { date = 2024-06-15, principal = 275000, interest = 30000 },
+  { date = 2024-12-15, principal = 275000, interest = 30000 },
+  { date = 2025-06-15, principal = 275000, interest = 30000 },
+  { date = 2025-12-15, principal = 275000, interest = 30000 },
+]
+"#;
+
+const FLOATING_TRANCHES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+amortization = "pass_through"
+floating = { index = "lpr_1y", spread = 0.005, cap = 0.04, reset_every_months = 12, reset_from = 2025-01-01 }
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+
+[scenario]
+index_paths.lpr_1y = [
+  { date = 2023-08-21, rate = 0.0345 },
+  { date = 2024-07-22, rate = 0.0335 },
+  { date = 2024-10-21, rate = 0.0310 },
+  { date = 2025-05-20, rate = 0.0300 },
+]
+"#;
+
+#[test]
+fn floating_tranche_coupon_resets_yearly() {
+    let src = format!("{HEADER}{FLOATING_TRANCHES}");
+    let r = run(&src);
+    // Fixings: the closing date 2024-01-01 (index 3.45%), then every 12 months from
+    // 2025-01-01. Period k's rate is fixed on the latest fixing on or before its accrual start.
+    // P1 (accrual from 2024-01-01) and P2 (from 2024-07-01): fixed 2024-01-01:
+    //   3.45% + 0.50% = 3.95% (below the 4% cap).
+    // P3 (from 2025-01-01): fixed 2025-01-01: 3.10% + 0.50% = 3.60%.
+    // P4 (from 2025-07-01): still the 2025-01-01 fixing, 3.60% (the 2025-05-20 cut to 3.00% is
+    //   not picked up before the next reset on 2026-01-01).
+    //
+    // P1: interest = 1,000,000 × 0.0395 × 1/2 = 19,750.00. Cash 305,000: principal
+    //     305,000 − 19,750 = 285,250.00 → balance 714,750.00.
+    // P2: interest = 714,750 × 0.0395 / 2 = 14,116.3125 → 14,116.31. Principal
+    //     305,000 − 14,116.31 = 290,883.69 → balance 423,866.31.
+    // P3: interest = 423,866.31 × 0.036 / 2 = 7,629.59358 → 7,629.59. Principal
+    //     305,000 − 7,629.59 = 297,370.41 → balance 126,495.90.
+    // P4: interest = 126,495.90 × 0.036 / 2 = 2,276.9262 → 2,276.93. Principal 126,495.90
+    //     (all of it); left 305,000 − 2,276.93 − 126,495.90 = 176,227.17: B principal
+    //     100,000 and residual 76,227.17.
+    let expect = [
+        (1, dec!(19750.00), dec!(285250.00), dec!(714750.00)),
+        (2, dec!(14116.31), dec!(290883.69), dec!(423866.31)),
+        (3, dec!(7629.59), dec!(297370.41), dec!(126495.90)),
+        (4, dec!(2276.93), dec!(126495.90), dec!(0)),
+    ];
+    for (k, interest, principal, end) in expect {
+        let a = row(&r, "A", k);
+        assert_eq!(a.interest_due, interest, "A interest P{k}");
+        assert_eq!(a.interest_paid, interest, "A interest paid P{k}");
+        assert_eq!(a.principal_paid, principal, "A principal P{k}");
+        assert_eq!(a.balance_end, end, "A balance P{k}");
+    }
+    let b = row(&r, "B", 4);
+    assert_eq!(b.principal_paid, dec!(100000));
+    assert_eq!(b.residual_paid, dec!(76227.17));
+    // The summary's coupon of a floating tranche is its first payment date's rate, and so is
+    // the deal's initial coupon (the portfolio's weighted coupon uses it).
+    let a = r.summary.iter().find(|s| s.tranche == "A").unwrap();
+    assert_eq!(a.coupon, dec!(0.0395));
+    let deal = load(&src);
+    assert_eq!(deal.initial_coupon(&deal.tranches[0]), dec!(0.0395));
+}
+
+#[test]
+fn index_shift_and_cap() {
+    // A scenario shift of +100 bp. The closing-date fixing is history (the issuance coupon)
+    // and is not shifted: P1 and P2 pay 3.95% as in the base run (19,750.00 and 14,116.31;
+    // balance after P2 423,866.31). The 2025-01-01 fixing is shifted: 3.10% + 1% + 0.5% =
+    // 4.60%, capped at 4%. P3 interest = 423,866.31 × 0.04 / 2 = 8,477.3262 → 8,477.33;
+    // principal 305,000 − 8,477.33 = 296,522.67 → balance 127,343.64.
+    // P4 interest = 127,343.64 × 0.04 / 2 = 2,546.8728 → 2,546.87.
+    let src = format!("{HEADER}{FLOATING_TRANCHES}index_shift = 0.01\n");
+    let r = run(&src);
+    assert_eq!(row(&r, "A", 1).interest_due, dec!(19750.00));
+    assert_eq!(row(&r, "A", 2).interest_due, dec!(14116.31));
+    assert_eq!(row(&r, "A", 3).interest_due, dec!(8477.33));
+    assert_eq!(row(&r, "A", 3).balance_end, dec!(127343.64));
+    assert_eq!(row(&r, "A", 4).interest_due, dec!(2546.87));
+    // A floor alone, above every index + spread: floor 0.045 → every period 4.5%:
+    // P1 interest = 1,000,000 × 0.045 / 2 = 22,500.00.
+    let floored = FLOATING_TRANCHES.replace("cap = 0.04", "floor = 0.045");
+    let r = run(&format!("{HEADER}{floored}"));
+    assert_eq!(row(&r, "A", 1).interest_due, dec!(22500.00));
+}
+
+#[test]
+fn standard_suite_shifts_the_index() {
+    // The standard suite appends index±50 bp and index±100 bp for a deal with a floating rate,
+    // and only then: the last four scenarios carry shifts +0.005, −0.005, +0.01, −0.01.
+    let deal = load(&format!("{HEADER}{FLOATING_TRANCHES}"));
+    let suite = standard_suite(&deal, &deal.scenario);
+    let tail: Vec<(&str, Decimal)> = suite[suite.len() - 4..]
+        .iter()
+        .map(|s| (s.name.as_str(), s.indices.shift))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("index+50bp", dec!(0.005)),
+            ("index-50bp", dec!(-0.005)),
+            ("index+100bp", dec!(0.01)),
+            ("index-100bp", dec!(-0.01)),
+        ]
+    );
+    // index+100bp: P3 at the 4% cap → 8,477.33 of interest (as in index_shift_and_cap).
+    let up = suite.iter().find(|s| s.name == "index+100bp").unwrap();
+    let r = engine::run(&deal, up).unwrap();
+    assert_eq!(row(&r, "A", 3).interest_due, dec!(8477.33));
+    // A fixed-rate deal gets no index stresses.
+    let fixed = FLOATING_TRANCHES.replace(
+        "floating = { index = \"lpr_1y\", spread = 0.005, cap = 0.04, reset_every_months = 12, reset_from = 2025-01-01 }",
+        "coupon = 0.0395",
+    );
+    let fixed = load(&format!("{HEADER}{fixed}"));
+    assert!(
+        standard_suite(&fixed, &fixed.scenario)
+            .iter()
+            .all(|s| !s.name.starts_with("index"))
+    );
+}
+
+/// A floating loan: 100,000 lent on the cutoff date 2024-01-01, four semi-annual level
+/// instalments (等额本息), rate = 5-year LPR + 0 reset every 12 months from 2025-01-01. The
+/// index is 4% until 2024-12-31 and 6% from 2025-01-01 (illustrative round numbers).
+const FLOATING_LOAN: &str = r#"
+[deal]
+name = "floating loan"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-01, 2025-01-01, 2025-07-01, 2026-01-01]
+legal_maturity = 2026-01-01
+day_count = "30/360"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "SME"
+[[obligors.assets]]
+kind = "loan"
+balance = 100000
+start_date = 2024-01-01
+term = 4
+frequency = "semiannual"
+repayment = "level"
+floating = { index = "lpr_5y", spread = 0, reset_every_months = 12, reset_from = 2025-01-01 }
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 90000
+coupon = 0.03
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 10000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+
+[scenario]
+index_paths.lpr_5y = [ { date = 2020-01-01, rate = 0.04 }, { date = 2025-01-01, rate = 0.06 } ]
+"#;
+
+#[test]
+fn floating_loan_reamortizes_at_reset() {
+    let deal = load(FLOATING_LOAN);
+    // Fixed on the start date at 4%: periodic rate r = 0.04 / 2 = 0.02, n = 4. Level
+    // instalment = 100,000 × 0.02 × 1.02⁴ / (1.02⁴ − 1) = 2,164.86432 / 0.08243216
+    //   = 26,262.3752… → 26,262.38.
+    // i1 (2024-07-01): interest 100,000 × 0.02 = 2,000.00; principal 24,262.38 → 75,737.62.
+    // i2 (2025-01-01; period from 2024-07-01, still the start-date fixing): interest
+    //   75,737.62 × 0.02 = 1,514.7524 → 1,514.75; principal 24,747.63 → 50,989.99.
+    // i3's period starts 2025-01-01, a reset: 6%, r = 0.03, 2 instalments left. New level
+    //   instalment = 50,989.99 × 0.03 × 1.0609 / 0.0609 = 26,647.92 (26,647.918…).
+    //   i3: interest 50,989.99 × 0.03 = 1,529.6997 → 1,529.70; principal 25,118.22 →
+    //   25,871.77. i4 (2026-01-01; the same fixing): interest 25,871.77 × 0.03 = 776.1531 →
+    //   776.15; principal the rest, 25,871.77.
+    let inst = &deal.obligors[0].assets[0].instalments;
+    let got: Vec<(Decimal, Decimal)> = inst.iter().map(|i| (i.principal, i.interest)).collect();
+    assert_eq!(
+        got,
+        [
+            (dec!(24262.38), dec!(2000.00)),
+            (dec!(24747.63), dec!(1514.75)),
+            (dec!(25118.22), dec!(1529.70)),
+            (dec!(25871.77), dec!(776.15)),
+        ]
+    );
+    // A scenario +100 bp: the start-date fixing is history (on or before the cutoff), so
+    // i1 and i2 are unchanged; the 2025-01-01 fixing is 6% + 1% = 7%, r = 0.035: level
+    // instalment 50,989.99 × 0.035 × 1.071225 / 0.071225 = 26,841.16 (26,841.157…);
+    // i3 interest 50,989.99 × 0.035 = 1,784.64965 → 1,784.65, principal 25,056.51 →
+    // 25,933.48; i4 interest 25,933.48 × 0.035 = 907.6718 → 907.67, principal 25,933.48.
+    let mut up = deal.scenario.clone();
+    up.indices.shift = dec!(0.01);
+    let r = engine::run(&deal, &up).unwrap();
+    let pool = |k: u32| {
+        r.pool_flows
+            .iter()
+            .find(|x| x.period == k)
+            .map(|x| (x.principal_collected, x.interest_collected))
+            .unwrap()
+    };
+    assert_eq!(pool(1), (dec!(24262.38), dec!(2000.00)));
+    assert_eq!(pool(2), (dec!(24747.63), dec!(1514.75)));
+    assert_eq!(pool(3), (dec!(25056.51), dec!(1784.65)));
+    assert_eq!(pool(4), (dec!(25933.48), dec!(907.67)));
+    // The base run collects the deal's own schedule: period 3 interest 1,529.70.
+    let base = engine::run(&deal, &deal.scenario).unwrap();
+    let p3 = base.pool_flows.iter().find(|x| x.period == 3).unwrap();
+    assert_eq!(p3.interest_collected, dec!(1529.70));
+    // The suite of a deal with only a floating loan has the index stresses too.
+    assert!(
+        standard_suite(&deal, &deal.scenario)
+            .iter()
+            .any(|s| s.name == "index+100bp")
+    );
+}
+
+/// Item 5: a reserve target formula with a step-down, deposits and releases in separate steps.
+const RESERVE_FORMULA: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.04
+amortization = "pass_through"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[reserve]
+initial = 30000
+covers = ["senior_interest"]
+# The larger of (5% of the senior balance, at most 40,000) and one period's senior interest.
+formula = { max = [ { min = [ { share = 0.05, of = "senior_balance" }, { fixed = 40000 } ] }, { multiple = 1.0 } ] }
+step_down = { after = 2025-06-30, default_ratio_below = 0.05, formula = { fixed = 10000 } }
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "top_up_reserve", release = false },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "release_reserve" },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+"#;
+
+#[test]
+fn reserve_formula_step_down_and_release_step() {
+    let r = run(&format!("{HEADER}{RESERVE_FORMULA}"));
+    // The target at a step, with A's balance S as it stands there and yf = 1/2:
+    //   max(min(0.05 × S, 40,000), 1.0 × S × 0.04 / 2) = max(min(0.05 S, 40,000), 0.02 S);
+    //   from the payment date 2025-07-01 (on or after 2025-06-30, and no defaults: ratio 0 <
+    //   5%) the step-down 10,000; on the last date 0.
+    // `top_up_reserve` (release = false) only deposits; `release_reserve` after A's
+    // principal releases the excess into the collection account, where B's steps (senior
+    // not yet repaid) leave it for the next date.
+    //
+    // P1: cash 305,000. A interest 1,000,000 × 0.02 = 20,000 → 285,000. Deposit step: S =
+    //   1,000,000: max(min(50,000, 40,000), 20,000) = 40,000; reserve 30,000 → deposit 10,000
+    //   → cash 275,000. A principal 275,000 → S = 725,000. Release step: max(min(36,250,
+    //   40,000), 14,500) = 36,250; reserve 40,000 → release 3,750, carried.
+    // P2: cash 305,000 + 3,750 = 308,750. Interest 725,000 × 0.02 = 14,500 → 294,250. Deposit:
+    //   target 36,250 = reserve: nothing. Principal 294,250 → S = 430,750. Release: max(
+    //   min(21,537.50, 40,000), 8,615) = 21,537.50: release 14,712.50, carried.
+    // P3 (2025-07-01, stepped down to 10,000): cash 305,000 + 14,712.50 = 319,712.50;
+    //   interest 430,750 × 0.02 = 8,615 → 311,097.50. Deposit: nothing (10,000 < 21,537.50).
+    //   Principal 311,097.50 → S = 119,652.50. Release 21,537.50 − 10,000 = 11,537.50, carried.
+    // P4 (last, target 0): cash 305,000 + 11,537.50 = 316,537.50; interest 119,652.50 × 0.02
+    //   = 2,393.05 → 314,144.45; principal 119,652.50 → 194,491.95; release 10,000 →
+    //   204,491.95; B principal 100,000 and residual 104,491.95.
+    let expect = [
+        (1, dec!(40000) - dec!(3750), dec!(3750), dec!(725000)),
+        (2, dec!(21537.50), dec!(14712.50), dec!(430750)),
+        (3, dec!(10000), dec!(11537.50), dec!(119652.50)),
+        (4, dec!(0), dec!(0), dec!(0)),
+    ];
+    for (k, reserve, collection, a_end) in expect {
+        let p = &r.periods[k as usize - 1];
+        assert_eq!(p.reserve_balance_end, reserve, "reserve P{k}");
+        assert_eq!(p.collection_balance_end, collection, "collection P{k}");
+        assert_eq!(row(&r, "A", k).balance_end, a_end, "A balance P{k}");
+    }
+    assert_eq!(row(&r, "A", 3).principal_paid, dec!(311097.50));
+    assert_eq!(row(&r, "B", 4).residual_paid, dec!(104491.95));
+    // Without the step-down's condition holding (a threshold of 0: no ratio is below it)
+    // P3's target is max(min(21,537.50, 40,000), 8,615) = 21,537.50 at the deposit step (no
+    // deposit) and, after principal 311,097.50 (S = 119,652.50), max(min(5,982.625 → (half up)
+    // 5,982.63, 40,000), 2,393.05) = 5,982.63 at the release step: released 21,537.50 −
+    // 5,982.63 = 15,554.87.
+    let held = RESERVE_FORMULA.replace("default_ratio_below = 0.05", "default_ratio_below = 0");
+    let r = run(&format!("{HEADER}{held}"));
+    assert_eq!(r.periods[2].reserve_balance_end, dec!(5982.63));
+    assert_eq!(r.periods[2].collection_balance_end, dec!(15554.87));
+}
+
+/// Item 4: a fee paid half at one step and the rest lower down, a cap whose excess is paid
+/// after senior principal, a fee on the interest paid to A, and a fee with start and end dates.
+const FEES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.04
+amortization = "pass_through"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[[fees]]
+name = "servicer"
+kind = "fixed"
+amount = 10000
+cap = 6000
+
+[[fees]]
+name = "trustee"
+kind = "annual_rate"
+rate = 0.10
+base = "interest_paid:A"
+
+[[fees]]
+name = "manager"
+kind = "fixed"
+amount = 2000
+start = 2025-01-01
+end = 2025-07-01
+
+[waterfalls]
+normal = [
+  { action = "pay_fee", fees = ["servicer"], share = 0.5 },
+  { action = "pay_fee", fees = ["manager"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_fee", fees = ["trustee"] },
+  { action = "pay_fee", fees = ["servicer"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_fee", fees = ["servicer"], part = "excess" },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+"#;
+
+fn fee(r: &RunResult, name: &str, period: u32) -> (Decimal, Decimal, Decimal) {
+    let c = r
+        .charges
+        .iter()
+        .find(|c| c.name.as_str() == name && c.period == period)
+        .expect("fee row");
+    (c.due, c.paid, c.arrears)
+}
+
+#[test]
+fn fee_share_cap_excess_interest_paid_and_dates() {
+    let r = run(&format!("{HEADER}{FEES}"));
+    // Servicer: 10,000 a date, capped at 6,000; the 4,000 excess is due at the `excess` step,
+    // after A's principal. The first step pays 0.5 × 6,000 = 3,000, the fifth the other
+    // 3,000. Manager: 2,000 only on 2025-01-01 and 2025-07-01 (on or after its start, on or
+    // before its end). Trustee: 10% of the interest paid to A on that date.
+    // P1 (2024-07-01): 305,000 − 3,000 (servicer) − 0 (manager not started) − 20,000 (A
+    //   interest 1,000,000 × 0.02) − 2,000 (trustee 10% × 20,000) − 3,000 (servicer) =
+    //   277,000 to A's principal → A 723,000; excess 4,000 unpaid (no cash left).
+    // P2: 305,000 − 3,000 − 2,000 − 14,460 (723,000 × 0.02) − 1,446 − 3,000 = 281,094 →
+    //   A 441,906; excess 4,000 + 4,000 = 8,000 unpaid.
+    // P3 (2025-07-01, the manager's last): 305,000 − 3,000 − 2,000 − 8,838.12 (441,906 ×
+    //   0.02) − 883.81 (883.812) − 3,000 = 287,278.07 → A 154,627.93; excess 12,000 unpaid.
+    // P4: 305,000 − 3,000 − 0 − 3,092.56 (154,627.93 × 0.02 = 3,092.5586) − 309.26 (309.256)
+    //   − 3,000 = 295,598.18; A principal 154,627.93 → 140,970.25; excess 12,000 + 4,000 =
+    //   16,000 → 124,970.25; B principal 100,000; residual 24,970.25.
+    assert_eq!(row(&r, "A", 1).balance_end, dec!(723000));
+    assert_eq!(row(&r, "A", 2).balance_end, dec!(441906));
+    assert_eq!(row(&r, "A", 3).balance_end, dec!(154627.93));
+    assert_eq!(row(&r, "B", 4).residual_paid, dec!(24970.25));
+    // The fees table: due includes the excess and its arrears.
+    assert_eq!(
+        fee(&r, "servicer", 1),
+        (dec!(10000), dec!(6000), dec!(4000))
+    );
+    assert_eq!(
+        fee(&r, "servicer", 3),
+        (dec!(18000), dec!(6000), dec!(12000))
+    );
+    assert_eq!(fee(&r, "servicer", 4), (dec!(22000), dec!(22000), dec!(0)));
+    assert_eq!(fee(&r, "trustee", 3), (dec!(883.81), dec!(883.81), dec!(0)));
+    assert_eq!(fee(&r, "trustee", 4), (dec!(309.26), dec!(309.26), dec!(0)));
+    assert_eq!(fee(&r, "manager", 1), (dec!(0), dec!(0), dec!(0)));
+    assert_eq!(fee(&r, "manager", 3), (dec!(2000), dec!(2000), dec!(0)));
+    assert_eq!(fee(&r, "manager", 4), (dec!(0), dec!(0), dec!(0)));
+    // The servicer's two steps in P1: 3,000 each, in the ledger with their reasons.
+    let servicer_p1: Vec<(Decimal, &str)> = r
+        .ledger
+        .iter()
+        .filter(|e| e.period == 1 && e.item.as_str() == "servicer")
+        .map(|e| (e.amount, e.reason))
+        .collect();
+    assert_eq!(
+        servicer_p1,
+        [
+            (dec!(3000), "share of the fee due"),
+            (dec!(3000), "fee due")
+        ]
+    );
+}
