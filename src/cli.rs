@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::analytics::rating;
-use crate::analytics::stress::StressSuite;
+use crate::analytics::stress::{StressBase, StressSuite};
 use crate::deal::Deal;
 use crate::engine::result::{Kept, RunTable};
 use crate::error::{Error, Result, Warning};
@@ -142,6 +142,10 @@ pub enum Command {
         /// concentration or all (docs/scenarios.md).
         #[arg(long)]
         stress: Option<StressSuite>,
+        /// What --stress is built on: `deal` (the deal's [scenario], the default) or
+        /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
+        #[arg(long, default_value = "deal", requires = "stress")]
+        stress_on: StressBase,
         /// Keep every table of every run (pool flows, ledger, periods, all tranches); without
         /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
         #[arg(long)]
@@ -165,6 +169,10 @@ pub enum Command {
         /// Add a built-in stress suite built on the deal's [scenario].
         #[arg(long)]
         stress: Option<StressSuite>,
+        /// What --stress is built on: `deal` (the deal's [scenario], the default) or
+        /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
+        #[arg(long, default_value = "deal", requires = "stress")]
+        stress_on: StressBase,
         /// Worker threads, 1 to 256 (default: one per core).
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
@@ -221,6 +229,10 @@ pub enum Command {
         /// concentration or all.
         #[arg(long)]
         stress: Option<StressSuite>,
+        /// What --stress is built on: `deal` (each deal's [scenario], the default) or
+        /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
+        #[arg(long, default_value = "deal", requires = "stress")]
+        stress_on: StressBase,
         /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
@@ -336,6 +348,25 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
     Ok((loaded, set))
 }
 
+/// Adds a stress suite to `scenarios`, refusing names that would appear twice: built on the
+/// deal's own scenario and appended ([`StressBase::Deal`]), or built on every scenario and
+/// each placed after its scenario as `SCENARIO×STRESS` ([`StressBase::Scenarios`],
+/// docs/scenarios.md).
+pub fn add_stress_on(
+    deal: &Deal,
+    scenarios: &mut Vec<Scenario>,
+    suite: StressSuite,
+    base: StressBase,
+) -> Result<()> {
+    match base {
+        StressBase::Deal => add_stress(deal, scenarios, suite),
+        StressBase::Scenarios => {
+            *scenarios = suite.on_every_unique(deal, scenarios)?;
+            Ok(())
+        }
+    }
+}
+
 /// Appends a stress suite (built on the deal's own scenario) to `scenarios`, refusing names
 /// that would appear twice.
 pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite) -> Result<()> {
@@ -360,13 +391,14 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             deals,
             scenarios,
             stress,
+            stress_on,
             threads,
             copy,
             out,
         } => portfolio_command(
             &deals,
             scenarios.as_deref(),
-            stress,
+            stress.map(|s| (s, stress_on)),
             threads,
             &copy,
             &out,
@@ -519,6 +551,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             deal,
             scenarios,
             stress,
+            stress_on,
             threads,
             copy,
             out,
@@ -530,7 +563,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
             if let Some(suite) = stress {
-                add_stress(d, &mut set.scenarios, suite)?;
+                add_stress_on(d, &mut set.scenarios, suite, stress_on)?;
             }
             let _lock = lock_output(&out)?;
             refuse_breakeven_overwrite(&out)?;
@@ -592,6 +625,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             deal,
             scenarios,
             stress,
+            stress_on,
             flows,
             threads,
             copy,
@@ -604,7 +638,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
             if let Some(suite) = stress {
-                add_stress(d, &mut set.scenarios, suite)?;
+                add_stress_on(d, &mut set.scenarios, suite, stress_on)?;
             }
             let _lock = lock_output(&out)?;
             refuse_overwrite(&out.out, out.force)?;
@@ -701,7 +735,7 @@ fn write_copies<N: AsRef<str>>(
 fn portfolio_command(
     args: &[PathBuf],
     scenarios: Option<&Path>,
-    stress: Option<StressSuite>,
+    stress: Option<(StressSuite, StressBase)>,
     threads: Option<usize>,
     copy: &CopyArgs,
     out: &OutArgs,

@@ -59,6 +59,8 @@ pub struct Deal {
     pub pdl: Option<Pdl>,
     /// The clean-up call (`[clean_up_call]`), if the deal has one.
     pub clean_up_call: Option<CleanUpCall>,
+    /// The revolving purchase period (`[revolving]`), if the deal has one.
+    pub revolving: Option<Revolving>,
 }
 
 /// A cash account of the trust that a step pays from or a transfer moves between.
@@ -143,6 +145,39 @@ pub struct CleanUpCall {
     pub price_share: Decimal,
     /// The waterfall of the call date.
     pub waterfall: usize,
+}
+
+/// `[revolving]`: the revolving purchase period (循环购买). While it is live (payment dates on
+/// or before `end_date`, and no end trigger has tripped on an earlier or the same date),
+/// `buy_assets` steps spend cash on new assets made from `template` (docs/deal-format.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revolving {
+    /// The last payment date on which assets may be bought (inclusive).
+    pub end_date: NaiveDate,
+    /// Triggers (indices into `Deal::triggers`) whose tripping ends the period for good.
+    pub end_triggers: Vec<usize>,
+    /// The waterfall run while the period is live and no trigger has tripped.
+    pub waterfall: Option<usize>,
+    /// Cash paid per yuan of balance bought (a fraction of par, > 0).
+    pub price: Decimal,
+    /// Name prefix of the synthetic obligors the purchases create.
+    pub obligor: String,
+    /// Tags of those obligors (scenario overrides by tag apply to them).
+    pub tags: BTreeMap<String, String>,
+    pub template: RevolvingTemplate,
+}
+
+/// The asset every purchase creates: a loan or lease starting on the purchase date with the
+/// balance bought, its schedule generated as in docs/amortization.md.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RevolvingTemplate {
+    pub kind: AssetKind,
+    pub annual_rate: Decimal,
+    pub term: u32,
+    pub months_per_period: u32,
+    pub repayment: crate::pool::amortization::Repayment,
+    pub accrual: crate::pool::amortization::Accrual,
+    pub prepayable: bool,
 }
 
 /// `[notices]`: the per-unit arithmetic of payment notices (收益分配报告, 兑付兑息公告;
@@ -603,6 +638,8 @@ pub enum Action {
         to: AccountRef,
         limit: TransferLimit,
     },
+    /// Buy assets from the `[revolving]` template while the revolving period is live.
+    BuyAssets(Spend),
 }
 
 /// How much a transfer moves, at most the source account's balance.
@@ -615,6 +652,15 @@ pub enum TransferLimit {
     /// At most what the destination lacks to pay these items' unpaid amounts due; the PDL is
     /// debited by what moves.
     Covers(Vec<Cover>),
+}
+
+/// What a `buy_assets` step may spend (cash held in the collection account at most).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spend {
+    /// The principal collected in the period (scheduled and prepaid).
+    PrincipalCollected,
+    /// All cash held when the step runs.
+    Available,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
 use crate::analytics::measures::{PricedRun, price_run};
 use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, support_share};
-use crate::analytics::stress::StressSuite;
+use crate::analytics::stress::{StressBase, StressSuite};
 use crate::engine::{self, ObligorRows};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{RatingTable, Scenario, ScenarioSet};
@@ -213,11 +213,12 @@ pub fn cohort_deals(path: &Path) -> Result<Option<Cohort>> {
     }))
 }
 
-/// Loads every deal with the scenario file (or each deal's own scenario) and the stress suite.
+/// Loads every deal with the scenario file (or each deal's own scenario) and the stress suite,
+/// built on each deal's own scenario or on every scenario ([`StressBase`]).
 pub fn load_deals(
     paths: &[PathBuf],
     scenarios: Option<&Path>,
-    stress: Option<StressSuite>,
+    stress: Option<(StressSuite, StressBase)>,
 ) -> Result<Vec<PortfolioDeal>> {
     paths
         .iter()
@@ -227,8 +228,12 @@ pub fn load_deals(
                 Some(s) => validate::load_scenario_set(s, &loaded.deal)?,
                 None => ScenarioSet::single(loaded.deal.scenario.clone()),
             };
-            if let Some(suite) = stress {
-                add_suite(&loaded, &mut set.scenarios, suite)?;
+            match stress {
+                Some((suite, StressBase::Deal)) => add_suite(&loaded, &mut set.scenarios, suite)?,
+                Some((suite, StressBase::Scenarios)) => {
+                    set.scenarios = suite.on_every_unique(&loaded.deal, &set.scenarios)?;
+                }
+                None => {}
             }
             Ok(PortfolioDeal {
                 id: deal_id(p),

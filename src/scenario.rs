@@ -44,6 +44,43 @@ pub struct Scenario {
     /// Whether the originator exercises the deal's clean-up call as soon as it can
     /// (`clean_up_call`, default true; no effect on a deal without one).
     pub clean_up_call: bool,
+    /// Assumptions for some obligors only (by name or tag), in file order: each field of an
+    /// obligor's [`Assumptions`] is taken from the last rule that matches it and sets the
+    /// field, else from the pool-wide value above (docs/scenarios.md).
+    pub overrides: Vec<Override>,
+}
+
+/// One `overrides` rule: pool assumptions that apply to some obligors only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// How the rule selects its obligors, as written (`tag industry:semiconductor`,
+    /// `obligor SME-03`): for messages.
+    pub label: String,
+    /// The obligors it applies to (indices into `Deal::obligors`), resolved when validated.
+    pub obligors: Vec<usize>,
+    /// The (key, value) tag it selects by, if it selects by tag: obligors the run creates
+    /// (revolving purchases) are matched by it.
+    pub tag: Option<(String, String)>,
+    pub cdr: Option<Decimal>,
+    pub default_rate: Option<Decimal>,
+    pub recovery_rate: Option<Decimal>,
+    pub recovery_lag_months: Option<u32>,
+    /// (fraction, months).
+    pub delay: Option<(Decimal, u32)>,
+    pub cpr: Option<Decimal>,
+}
+
+/// The pool assumptions one obligor is projected under: the scenario's pool-wide values with
+/// its matching [`Override`]s applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Assumptions {
+    pub cdr: Decimal,
+    pub default_rate: Decimal,
+    pub recovery_rate: Decimal,
+    pub recovery_lag_months: u32,
+    pub delay_fraction: Decimal,
+    pub delay_months: u32,
+    pub cpr: Decimal,
 }
 
 impl Scenario {
@@ -61,9 +98,70 @@ impl Scenario {
             delay_months: 0,
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
+            overrides: Vec::new(),
             indices: crate::floating::IndexPaths::default(),
             clean_up_call: true,
         }
+    }
+
+    /// The pool-wide assumptions (an obligor that no override matches).
+    pub fn pool_assumptions(&self) -> Assumptions {
+        Assumptions {
+            cdr: self.cdr,
+            default_rate: self.default_rate,
+            recovery_rate: self.recovery_rate,
+            recovery_lag_months: self.recovery_lag_months,
+            delay_fraction: self.delay_fraction,
+            delay_months: self.delay_months,
+            cpr: self.cpr,
+        }
+    }
+
+    /// The distinct assumptions of a pool of `obligors` obligors, and the index into them of
+    /// each obligor. Index 0 is always [`Scenario::pool_assumptions`]; with no overrides it is
+    /// the only one.
+    pub fn assumptions_by_obligor(&self, obligors: usize) -> (Vec<Assumptions>, Vec<usize>) {
+        let pool = self.pool_assumptions();
+        let mut distinct = vec![pool];
+        if self.overrides.is_empty() {
+            return (distinct, vec![0; obligors]);
+        }
+        let mut each = vec![pool; obligors];
+        for rule in &self.overrides {
+            for &o in &rule.obligors {
+                let Some(a) = each.get_mut(o) else { continue };
+                if let Some(v) = rule.cdr {
+                    a.cdr = v;
+                }
+                if let Some(v) = rule.default_rate {
+                    a.default_rate = v;
+                }
+                if let Some(v) = rule.recovery_rate {
+                    a.recovery_rate = v;
+                }
+                if let Some(v) = rule.recovery_lag_months {
+                    a.recovery_lag_months = v;
+                }
+                if let Some((f, m)) = rule.delay {
+                    a.delay_fraction = f;
+                    a.delay_months = m;
+                }
+                if let Some(v) = rule.cpr {
+                    a.cpr = v;
+                }
+            }
+        }
+        let index = each
+            .iter()
+            .map(|a| match distinct.iter().position(|d| d == a) {
+                Some(i) => i,
+                None => {
+                    distinct.push(*a);
+                    distinct.len() - 1
+                }
+            })
+            .collect();
+        (distinct, index)
     }
 
     /// Checks the ranges that validation enforces on scenario files, for scenarios built in
@@ -94,6 +192,38 @@ impl Scenario {
         {
             return bad("default_timing shares must be between 0 and 1".into());
         }
+        for rule in &self.overrides {
+            for (name, v, max_inclusive) in [
+                ("cdr", rule.cdr, false),
+                ("cpr", rule.cpr, false),
+                ("default_rate", rule.default_rate, true),
+                ("recovery_rate", rule.recovery_rate, true),
+                ("delay fraction", rule.delay.map(|d| d.0), true),
+            ] {
+                let Some(v) = v else { continue };
+                if v < Decimal::ZERO || v > one || (!max_inclusive && v == one) {
+                    let range = if max_inclusive { "0..=1" } else { "0..1" };
+                    return bad(format!(
+                        "override `{}`: {name} {v} is outside {range}",
+                        rule.label
+                    ));
+                }
+            }
+            if rule.recovery_lag_months.is_some_and(|m| m > 120)
+                || rule.delay.is_some_and(|d| d.1 > 120)
+            {
+                return bad(format!(
+                    "override `{}`: recovery lag and delay must be at most 120 months",
+                    rule.label
+                ));
+            }
+            if let Some(o) = rule.obligors.iter().find(|o| **o >= obligors) {
+                return bad(format!(
+                    "override `{}`: obligor index {o} does not exist",
+                    rule.label
+                ));
+            }
+        }
         if let Some((o, _)) = self.obligor_defaults.iter().find(|(o, _)| *o >= obligors) {
             return bad(format!("obligor index {o} does not exist"));
         }
@@ -109,10 +239,16 @@ impl Scenario {
     /// Each share is an exact (factor, divisor) pair, so the default amount
     /// `balance × default_rate × factor / divisor` is multiplied out before it is divided.
     pub fn default_shares(&self, n: usize, pool_periods: usize) -> Vec<(Decimal, i64)> {
-        let mut shares = vec![(Decimal::ZERO, 1); n];
         if self.default_rate.is_zero() {
-            return shares;
+            return vec![(Decimal::ZERO, 1); n];
         }
+        self.timing_shares(n, pool_periods)
+    }
+
+    /// The shares of [`Scenario::default_shares`] whatever the pool-wide `default_rate` (an
+    /// override may set its own rate on the same timing).
+    pub fn timing_shares(&self, n: usize, pool_periods: usize) -> Vec<(Decimal, i64)> {
+        let mut shares = vec![(Decimal::ZERO, 1); n];
         if self.default_timing.is_empty() {
             let m = pool_periods.clamp(1, n.max(1));
             let div = i64::try_from(m).unwrap_or(i64::MAX);

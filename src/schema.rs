@@ -95,6 +95,8 @@ pub struct DealFile {
     pub pdl: Option<Pdl>,
     /// The clean-up call (清仓回购).
     pub clean_up_call: Option<CleanUpCall>,
+    /// `[revolving]`: the revolving purchase period (循环购买), docs/deal-format.md.
+    pub revolving: Option<Revolving>,
 }
 
 /// `[[accounts]]`: a named cash account of the trust and the pool sources it collects.
@@ -149,6 +151,52 @@ pub struct CleanUpCall {
     /// The waterfall that runs on the call date instead of the triggers' choice, e.g.
     /// `clean_up`.
     pub waterfall: String,
+}
+
+/// `[revolving]`: until `end_date` (or an end trigger), `buy_assets` waterfall steps spend
+/// cash on new assets made from the `asset` template.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revolving {
+    /// The last payment date on which assets may be bought (inclusive).
+    pub end_date: Date,
+    /// Triggers (by name) whose tripping ends the revolving period for good; default every
+    /// trigger of the deal.
+    pub end_triggers: Option<Vec<String>>,
+    /// The waterfall run while the revolving period is live and no trigger has tripped;
+    /// default `normal`.
+    pub waterfall: Option<String>,
+    /// Cash paid per yuan of balance bought, as a fraction of par (0.98 = 98%); default 1.
+    pub price: Option<Decimal>,
+    /// Name of the synthetic obligors the purchases create (`NAME@DATE`); default
+    /// `revolving`.
+    pub obligor: Option<String>,
+    /// Tags of the purchased assets' obligors: scenario `overrides` by tag apply to them.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The eligibility template every purchased asset follows.
+    pub asset: RevolvingAsset,
+}
+
+/// `[revolving.asset]`: a loan or lease generated on the purchase date with the balance
+/// bought (docs/amortization.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevolvingAsset {
+    /// `loan` or `lease`.
+    pub kind: AssetKind,
+    /// Annual rate, a fraction below 1.
+    pub rate: Decimal,
+    /// Number of instalments, 1..=600.
+    pub term: i64,
+    /// `monthly`, `quarterly`, `semiannual` or `annual`.
+    pub frequency: String,
+    /// `level`, `equal_principal`, `interest_only` or `bullet`; default `level`.
+    pub repayment: Option<String>,
+    /// `periodic` (default) or `day_count`.
+    pub accrual: Option<Accrual>,
+    /// Whether a scenario's CPR applies; default true.
+    pub prepayable: Option<bool>,
 }
 
 /// `[notices]`: payment notices per 100 yuan of face.
@@ -216,7 +264,9 @@ pub enum AssetKind {
 #[serde(deny_unknown_fields)]
 pub struct Asset {
     pub kind: AssetKind,
-    pub schedule: Option<Vec<ScheduleEntry>>,
+    /// The instalments: an array of typed entries, or (licences) a generator table
+    /// `{ first, frequency, periods, amount, growth }` (docs/deal-format.md).
+    pub schedule: Option<ScheduleSpec>,
     pub balance: Option<Decimal>,
     pub rate: Option<Decimal>,
     pub start_date: Option<Date>,
@@ -238,6 +288,104 @@ pub struct Asset {
 pub enum Accrual {
     Periodic,
     DayCount,
+}
+
+/// An asset's `schedule`: typed entries (`[{ date, amount }, …]`) or a generator table
+/// (`{ first = 2025-03-31, frequency = "quarterly", periods = 12, amount = 1250000 }`).
+#[derive(Debug)]
+pub enum ScheduleSpec {
+    /// An array of typed entries.
+    Entries(Vec<ScheduleEntry>),
+    /// A table that generates level or growing instalments.
+    Generated(ScheduleGenerator),
+}
+
+impl<'de> Deserialize<'de> for ScheduleSpec {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScheduleSpecVisitor)
+    }
+}
+
+struct ScheduleSpecVisitor;
+
+impl<'de> Visitor<'de> for ScheduleSpecVisitor {
+    type Value = ScheduleSpec;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(
+            "an array of entries { date, amount }, or a generator table \
+             { first, frequency, periods, amount }",
+        )
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<ScheduleSpec, A::Error> {
+        Vec::<ScheduleEntry>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+            .map(ScheduleSpec::Entries)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScheduleSpec, A::Error> {
+        // A table that starts like one schedule entry is an entry missing its `[ ]`: the
+        // error an array's place gives, not the generator's unknown key.
+        let first: Option<String> = map.next_key()?;
+        if let Some(k) = &first
+            && ["date", "principal", "interest"].contains(&k.as_str())
+        {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &"a sequence"));
+        }
+        ScheduleGenerator::deserialize(de::value::MapAccessDeserializer::new(Replay {
+            first,
+            inner: map,
+        }))
+        .map(ScheduleSpec::Generated)
+    }
+}
+
+/// A map whose first key was already read: it is handed out again before the rest.
+struct Replay<A> {
+    first: Option<String>,
+    inner: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.first.take() {
+            Some(k) => seed
+                .deserialize(de::IntoDeserializer::<A::Error>::into_deserializer(k))
+                .map(Some),
+            None => self.inner.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+}
+
+/// A generated licence-fee schedule: `periods` instalments, the first on `first` and each
+/// later one `frequency` after it; instalment i is `amount × (1 + growth)^y`, where `y` is the
+/// number of whole years from `first` to its date, rounded once to the fen.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleGenerator {
+    /// Due date of the first instalment (a month end keeps later dates at month ends).
+    pub first: Date,
+    /// Months between instalments: `monthly`, `quarterly`, `semiannual` or `annual`.
+    pub frequency: String,
+    /// Number of instalments, 1..=600.
+    pub periods: i64,
+    /// The first year's instalment, yuan (whole fen).
+    pub amount: Decimal,
+    /// Annual escalation as a fraction (0.03 = 3% a year), compounded once per whole year
+    /// from `first`; default 0 (level fees).
+    pub growth: Option<Decimal>,
 }
 
 /// One entry of an explicit schedule: `{date, amount}` or `{date, principal, interest}`.
@@ -468,6 +616,8 @@ pub enum Action {
     TopUpReserve,
     PaySubReturn,
     PayResidual,
+    /// Buy assets from the `[revolving]` template while the revolving period is live.
+    BuyAssets,
     /// Releases the reserve's excess over its target into the collection account at this
     /// point of the waterfall (with `top_up_reserve` steps that have `release = false`).
     ReleaseReserve,
@@ -486,6 +636,16 @@ pub enum PrincipalOrder {
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalAmount {
     Scheduled,
+    Available,
+}
+
+/// What a `buy_assets` step may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spend {
+    /// The principal collected in the period (scheduled and prepaid), at most the cash held.
+    PrincipalCollected,
+    /// All cash held in the account when the step runs.
     Available,
 }
 
@@ -511,6 +671,8 @@ pub struct Step {
     pub tranche: Option<String>,
     pub order: Option<PrincipalOrder>,
     pub amount: Option<PrincipalAmount>,
+    /// `buy_assets` only: what the step may spend (default `principal_collected`).
+    pub spend: Option<Spend>,
     /// `top_up_reserve` only: `false` deposits towards the target but releases nothing (the
     /// excess is released by a later `release_reserve` step). Default `true`.
     pub release: Option<bool>,
@@ -659,6 +821,33 @@ pub struct Scenario {
     pub index_shift: Option<Decimal>,
     /// Whether the originator exercises the deal's clean-up call when it can (default true).
     pub clean_up_call: Option<bool>,
+    /// Assumptions for some obligors only, chosen by name or by tag, in order; a later rule
+    /// wins where two set the same key for one obligor (docs/scenarios.md).
+    #[serde(default)]
+    pub overrides: Vec<ScenarioOverride>,
+}
+
+/// One `overrides` rule of a scenario: CDR, cumulative default rate, recovery, delay or CPR
+/// for the obligors it selects (exactly one of `obligor` and `tag`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioOverride {
+    /// The name of one obligor.
+    pub obligor: Option<String>,
+    /// Every obligor with this tag, written `key:value` (`"industry:semiconductor"`).
+    pub tag: Option<String>,
+    /// Annual constant default rate of these obligors (a fraction, below 1).
+    pub cdr: Option<Decimal>,
+    /// Cumulative default rate of these obligors, on the scenario's `default_timing`.
+    pub default_rate: Option<Decimal>,
+    /// Share of a defaulted balance recovered (0..=1).
+    pub recovery_rate: Option<Decimal>,
+    /// Months from default to recovery (0..=120).
+    pub recovery_lag_months: Option<i64>,
+    /// Share of each instalment paid late, and how many months late.
+    pub delay: Option<Delay>,
+    /// Annual constant prepayment rate of these obligors' prepayable assets.
+    pub cpr: Option<Decimal>,
 }
 
 #[derive(Debug, Deserialize)]

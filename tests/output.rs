@@ -310,6 +310,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             reserve_funding: dec!(10000.00),
             restated: dec!(0),
             payments: dec!(1822407.86),
+            purchases: dec!(0),
             collection_end: dec!(72592.14),
             reserve_end: dec!(20000.00),
             call_price: dec!(0),

@@ -66,6 +66,83 @@ impl StressSuite {
     }
 }
 
+/// What a stress suite is built on (`--stress-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StressBase {
+    /// The deal's own `[scenario]` (the default): the suite's scenarios keep their plain
+    /// names (`recovery-10%`).
+    #[default]
+    Deal,
+    /// Every scenario of the scenario file (listed and grid points): each is followed in the
+    /// run list by the suite built on it, named `SCENARIO×STRESS` (`base×recovery-10%`).
+    Scenarios,
+}
+
+impl StressBase {
+    /// The names accepted on the command line, in order.
+    pub const NAMES: [&'static str; 2] = ["deal", "scenarios"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StressBase::Deal => "deal",
+            StressBase::Scenarios => "scenarios",
+        }
+    }
+}
+
+impl FromStr for StressBase {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "deal" => Ok(StressBase::Deal),
+            "scenarios" => Ok(StressBase::Scenarios),
+            _ => Err(format!(
+                "unknown stress base `{s}`, expected one of: {}",
+                StressBase::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// Joins a scenario's name and a stress's name in a composed scenario (`base×cdr`).
+pub const COMPOSED: char = '×';
+
+impl StressSuite {
+    /// Every scenario of `scenarios`, each followed by the suite built on it (the stresses
+    /// applied to that scenario, as [`StressSuite::scenarios`] applies them to a deal's own),
+    /// named `SCENARIO×STRESS`.
+    pub fn on_every(self, deal: &Deal, scenarios: &[Scenario]) -> Result<Vec<Scenario>, Error> {
+        let mut out = Vec::new();
+        for base in scenarios {
+            out.push(base.clone());
+            for mut s in self.scenarios(deal, base)? {
+                s.name = format!("{}{COMPOSED}{}", base.name, s.name);
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`StressSuite::on_every`], refusing a name that would appear twice (a usage error).
+    pub fn on_every_unique(
+        self,
+        deal: &Deal,
+        scenarios: &[Scenario],
+    ) -> Result<Vec<Scenario>, Error> {
+        let all = self.on_every(deal, scenarios)?;
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = all.iter().find(|s| !seen.insert(s.name.as_str())) {
+            return Err(Error::Usage(format!(
+                "the scenario `{}` appears twice once the {self} stress suite is built on every \
+                 scenario; rename the scenario it repeats",
+                dup.name
+            )));
+        }
+        Ok(all)
+    }
+}
+
 impl fmt::Display for StressSuite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -146,6 +223,34 @@ impl Stress {
     }
 
     fn apply(self, deal: &Deal, s: &mut Scenario) {
+        // An obligor's own assumptions (`overrides`) are stressed as the pool-wide ones are.
+        for rule in &mut s.overrides {
+            match self {
+                Stress::Recovery(x) => {
+                    if let Some(r) = &mut rule.recovery_rate {
+                        *r *= Decimal::ONE - pct(x);
+                    }
+                }
+                Stress::CprUp(x) => {
+                    rule.cpr = rule.cpr.map(|c| scaled_cpr(c, Decimal::ONE + pct(x)))
+                }
+                Stress::CprDown(x) => {
+                    rule.cpr = rule.cpr.map(|c| scaled_cpr(c, Decimal::ONE - pct(x)));
+                }
+                Stress::Delay => {
+                    if rule.delay.is_some() {
+                        rule.delay = Some((pct(DELAY_PERCENT), DELAY_MONTHS));
+                    }
+                }
+                // Index shifts act on the scenario's index paths, timing shifts and
+                // `supports-off` on pool-wide keys: nothing in a rule to change.
+                Stress::Front(_)
+                | Stress::Back(_)
+                | Stress::SupportsOff
+                | Stress::IndexUp(_)
+                | Stress::IndexDown(_) => {}
+            }
+        }
         match self {
             Stress::Recovery(x) => s.recovery_rate *= Decimal::ONE - pct(x),
             Stress::Front(x) => {

@@ -245,5 +245,6 @@ fn action_name(a: &Action) -> &'static str {
         Action::PaySubReturn(_) => "pay_sub_return",
         Action::PayResidual(_) => "pay_residual",
         Action::Transfer { .. } => "transfer",
+        Action::BuyAssets(_) => "buy_assets",
     }
 }

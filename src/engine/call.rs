@@ -51,8 +51,8 @@ impl Run<'_> {
         );
     }
 
-    /// After a call, the pool ends at the call date: its later periods, rows and cash beyond
-    /// the horizon are the originator's.
+    /// After a call, the pool ends at the call date: its later periods, rows (those of assets
+    /// bought in a revolving period too) and cash beyond the horizon are the originator's.
     pub(super) fn end_at_call(&mut self) {
         if !self.called {
             return;
@@ -61,6 +61,8 @@ impl Run<'_> {
         self.pool.periods.truncate(k + 1);
         let last = self.deal.periods[k].number;
         self.pool.rows.retain(|r| r.period <= last);
+        // Assets bought in a revolving period are repurchased with the rest of the pool.
+        self.purchased_rows.retain(|r| r.period <= last);
         self.pool.beyond_horizon = Decimal::ZERO;
     }
 }

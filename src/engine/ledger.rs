@@ -36,6 +36,9 @@ pub enum Account {
     /// A named account of the trust (收入分账户, 本金分账户, …), by index in
     /// `Deal::accounts.names`.
     Named(usize),
+    /// The seller of the assets bought in a revolving period (循环购买, usually the
+    /// originator): it receives their price.
+    Seller,
 }
 
 impl Account {
@@ -94,11 +97,13 @@ pub enum Movement {
     /// The originator's repurchase price of the remaining pool (清仓回购), paid in on the
     /// clean-up call date.
     CleanUpCall,
+    /// A revolving purchase: the price of the assets bought, to the seller.
+    BuyAssets,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 18] = [
+    pub const ALL: [Movement; 19] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -117,6 +122,7 @@ impl Movement {
         Movement::RestatePrincipal,
         Movement::Transfer,
         Movement::CleanUpCall,
+        Movement::BuyAssets,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -140,6 +146,7 @@ impl Movement {
             Movement::RestatePrincipal => "restate_principal",
             Movement::Transfer => "transfer",
             Movement::CleanUpCall => "clean_up_call",
+            Movement::BuyAssets => "buy_assets",
         }
     }
 }
@@ -151,7 +158,7 @@ impl fmt::Display for Movement {
 }
 
 /// The output names of a deal's accounts: `pool`, `collection`, `reserve`, `originator`,
-/// `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`, `account:<name>`.
+/// `seller`, `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`, `account:<name>`.
 #[derive(Debug, Clone, Default)]
 pub struct AccountNames {
     support: Vec<Label>,
@@ -209,6 +216,7 @@ impl AccountNames {
             Account::Fee(i) => at(&self.fee, i),
             Account::Tax(i) => at(&self.tax, i),
             Account::Named(i) => at(&self.named, i),
+            Account::Seller => "seller",
         }
     }
 }

@@ -28,6 +28,7 @@ mod rates;
 mod reserve;
 mod restate;
 pub mod result;
+mod revolving;
 mod state;
 mod steps;
 mod summary;

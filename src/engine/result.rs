@@ -279,7 +279,7 @@ pub struct SupportDrawTotal {
 
 /// The conservation identity the engine verified, to the fen:
 /// `pool_cash + support_draws + reserve_funding + restated + call_price = payments +
-/// collection_end + reserve_end + accounts_end`.
+/// purchases + collection_end + reserve_end + accounts_end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     pub pool_cash: Decimal,
@@ -289,6 +289,8 @@ pub struct Conservation {
     /// every other run.
     pub restated: Decimal,
     pub payments: Decimal,
+    /// Cash paid to the seller for assets bought in a revolving period; 0 without one.
+    pub purchases: Decimal,
     pub collection_end: Decimal,
     pub reserve_end: Decimal,
     /// The clean-up call's repurchase price paid in by the originator; 0 without a call.

@@ -180,6 +180,13 @@ pub(super) struct Run<'a> {
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
     pub held_warned: Vec<Account>,
     pub held_warnings: Vec<Warning>,
+    /// The revolving period has ended early (an end trigger tripped).
+    pub revolving_over: bool,
+    /// Cash paid for revolving purchases so far.
+    pub purchased: Fen,
+    /// The pool rows of the obligors the purchases created (merged into the pool's rows at
+    /// the end of the run).
+    pub purchased_rows: Vec<crate::pool::PoolFlowRow>,
 }
 
 /// A count of fen as a Decimal for a row, or an error beyond Decimal's range.
@@ -270,6 +277,9 @@ impl<'a> Run<'a> {
             call_price: 0,
             held_warned: Vec::new(),
             held_warnings: Vec::new(),
+            revolving_over: false,
+            purchased: 0,
+            purchased_rows: Vec::new(),
         };
         if let Some(r) = &deal.reserve
             && r.initial > Decimal::ZERO
@@ -446,9 +456,10 @@ impl<'a> Run<'a> {
         let cdr_ratio =
             ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO);
         self.test_triggers(Phase::BeforeWaterfall);
+        self.end_revolving_on_triggers();
         let wf_ix = match (&deal.clean_up_call, self.called) {
             (Some(c), true) => c.waterfall,
-            _ => self.active_waterfall(),
+            _ => self.revolving_waterfall(self.active_waterfall()),
         };
         self.wf = wf_ix;
 
@@ -478,6 +489,7 @@ impl<'a> Run<'a> {
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
         self.test_triggers(Phase::AfterWaterfall);
+        self.end_revolving_on_triggers();
 
         self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
     }
@@ -715,7 +727,7 @@ impl<'a> Run<'a> {
             scenario: self.scenario.name.clone(),
             periods: self.periods,
             tranche_flows: self.flows,
-            pool_flows: self.pool.rows,
+            pool_flows: super::revolving::with_purchased_rows(self.pool.rows, self.purchased_rows),
             ledger: self.ledger,
             accounts: AccountNames::new(deal),
             summary,

@@ -4,13 +4,14 @@
 //! running replay of every account ([`Balances`], kept as the run goes, ledger or not). After
 //! the run, to the fen:
 //! 1. pool cash + support draws + reserve funding + clean-up call price = payments +
-//!    collection account + reserve + named accounts (the conservation identity,
-//!    [`Conservation`]);
+//!    revolving purchases + collection account + reserve + named accounts (the conservation
+//!    identity, [`Conservation`]);
 //! 2. the internal accounts (collection, reserve, named accounts) never went negative, no
 //!    amount was non-positive, and they end where the engine holds them;
-//! 3. what left the pool is the projected pool cash (up to the clean-up call), what left each
-//!    support provider is its draw total, what left the originator is the reserve funding
-//!    plus the call price;
+//! 3. what left the pool is the projected pool cash (assets bought included, up to the
+//!    clean-up call), what left each support provider is its draw total, what left the
+//!    originator is the reserve funding plus the call price, what the seller received is what
+//!    the purchases paid;
 //! 4. each tranche's principal received is its initial balance less its balance now;
 //! 5. when the run keeps its ledger, replaying the written entries gives the same balances.
 //!
@@ -37,7 +38,7 @@ pub(super) struct Balances {
 }
 
 impl Balances {
-    const FIXED: usize = 5;
+    const FIXED: usize = 6;
 
     pub(super) fn new(d: &Deal) -> Balances {
         let n = Self::FIXED
@@ -64,6 +65,7 @@ impl Balances {
             Account::Reserve => 2,
             Account::Originator => 3,
             Account::Restatement => 4,
+            Account::Seller => 5,
             Account::Support(i) => Self::FIXED + i,
             Account::Tranche(i) => Self::FIXED + s + i,
             Account::Fee(i) => Self::FIXED + s + t + i,
@@ -123,13 +125,16 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     let restated = sent(Account::Restatement);
     let accounts_end: Fen = run.named.iter().sum();
     let inflow = pool_cash + support_draws + run.reserve_funding + restated + run.call_price;
-    let outflow = payments + run.collection + run.reserve + accounts_end;
+    // What revolving purchases paid the seller (docs/deal-format.md, `[revolving]`).
+    let purchases = b.get(Account::Seller);
+    let outflow = payments + purchases + run.collection + run.reserve + accounts_end;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
         reserve_funding: dec(run.reserve_funding)?,
         restated: dec(restated)?,
         payments: dec(payments)?,
+        purchases: dec(purchases)?,
         collection_end: dec(run.collection)?,
         reserve_end: dec(run.reserve)?,
         call_price: dec(run.call_price)?,
@@ -139,14 +144,15 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     if inflow != outflow {
         return fail(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
-             clean-up call price {} = {}, but payments {} + collection account {} + reserve {} \
-             + named accounts {} = {}",
+             clean-up call price {} = {}, but payments {} + purchases {} + collection account {} \
+             + reserve {} + named accounts {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
             c.call_price,
             dec(inflow)?,
             c.payments,
+            c.purchases,
             c.collection_end,
             c.reserve_end,
             c.accounts_end,
@@ -181,6 +187,13 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             "pool deposits {} differ from projected pool cash {}",
             dec(sent(Account::Pool))?,
             c.pool_cash
+        ));
+    }
+    if purchases != run.purchased {
+        return fail(format!(
+            "the seller received {} for revolving purchases, the engine paid {}",
+            c.purchases,
+            dec(run.purchased)?
         ));
     }
     if sent(Account::Originator) != run.reserve_funding + run.call_price {

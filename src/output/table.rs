@@ -126,8 +126,8 @@ pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) ->
     line
 }
 
-/// `pool cash + support draws + reserve funding = payments + collection end + reserve end`,
-/// with both sides and their difference.
+/// `pool cash + support draws + reserve funding = payments (+ revolving purchases) +
+/// collection end + reserve end`, with both sides and their difference.
 fn conservation_line(c: &Conservation) -> String {
     let inflow = sum(&[
         c.pool_cash,
@@ -136,7 +136,13 @@ fn conservation_line(c: &Conservation) -> String {
         c.restated,
         c.call_price,
     ]);
-    let outflow = sum(&[c.payments, c.collection_end, c.reserve_end, c.accounts_end]);
+    let outflow = sum(&[
+        c.payments,
+        c.purchases,
+        c.collection_end,
+        c.reserve_end,
+        c.accounts_end,
+    ]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
         _ => None,
@@ -153,9 +159,11 @@ fn conservation_line(c: &Conservation) -> String {
     let restated = term("restatements", c.restated);
     let call = term("clean-up call price", c.call_price);
     let accounts = term("named accounts end", c.accounts_end);
+    // Revolving purchases (`[revolving]`), shown only when there are some.
+    let purchases = term("revolving purchases", c.purchases);
     format!(
         "conservation: pool cash {} + support draws {} + reserve funding {}{restated}{call} = {}; \
-         payments {} + collection end {} + reserve end {}{accounts} = {}; difference {}",
+         payments {}{purchases} + collection end {} + reserve end {}{accounts} = {}; difference {}",
         format_money(c.pool_cash),
         format_money(c.support_draws),
         format_money(c.reserve_funding),

@@ -3,6 +3,7 @@
 
 pub mod actuals;
 pub mod amortization;
+pub mod fee_schedule;
 pub mod floating_loan;
 pub mod projection;
 pub mod rows;

@@ -20,12 +20,12 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 
 use crate::calendar::schedule::add_months;
-use crate::deal::{Deal, PeriodDates};
+use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled};
 use crate::pool::rows::PoolFlowRow;
-use crate::scenario::Scenario;
+use crate::scenario::{Assumptions, Scenario};
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
 /// 10 GB of memory at the measured 0.5 KB per cell.
@@ -109,9 +109,29 @@ pub fn project_with(
     scenario: &Scenario,
     rows_wanted: ObligorRows,
 ) -> Result<PoolProjection> {
-    let periods = &deal.periods;
+    project_obligors(
+        &deal.periods,
+        &deal.obligors,
+        (deal.rounding, &deal.scenario.indices, deal.cutoff_date),
+        scenario,
+        rows_wanted,
+    )
+}
+
+/// [`project_with`] on `obligors` over `periods` (any run of a deal's consecutive periods:
+/// assets bought in a revolving period are projected from the period after their purchase).
+/// `(mode, index_history, cutoff)` are the deal's rounding, the index paths of its own
+/// `[scenario]` and its cutoff date (floating loans are refixed against them). The
+/// scenario's obligor indices refer to `obligors`.
+pub fn project_obligors(
+    periods: &[PeriodDates],
+    obligors: &[Obligor],
+    (mode, index_history, cutoff): (Rounding, &crate::floating::IndexPaths, NaiveDate),
+    scenario: &Scenario,
+    rows_wanted: ObligorRows,
+) -> Result<PoolProjection> {
     let n = periods.len();
-    let n_obl = deal.obligors.len();
+    let n_obl = obligors.len();
     if n.saturating_mul(n_obl) > MAX_OBLIGOR_PERIODS {
         return Err(Error::Usage(format!(
             "the pool is too large to project: {n_obl} obligors × {n} payment dates = {} \
@@ -124,31 +144,22 @@ pub fn project_with(
     let mut cells = vec![Cell::default(); n * n_obl];
     let mut beyond: Fen = 0;
 
-    // Fractions as mantissas at FRACTION_DP places; 1 − fraction is the surviving share.
-    let mantissas =
-        |f: Vec<Decimal>| -> Vec<i128> { f.iter().map(|x| at_scale(*x, FRACTION_DP)).collect() };
-    let default_fractions = mantissas(period_fractions(scenario.cdr, periods)?);
-    let prepay_fractions = mantissas(period_fractions(scenario.cpr, periods)?);
-    let one = POW10_FRACTION;
-    let default_survive: Vec<i128> = default_fractions.iter().map(|f| one - f).collect();
-    let prepay_survive: Vec<i128> = prepay_fractions.iter().map(|f| one - f).collect();
+    // Each obligor's assumptions: the scenario's pool-wide ones, or those its `overrides`
+    // give it (docs/scenarios.md); one profile per distinct set.
+    let (assumptions, profile_of) = scenario.assumptions_by_obligor(n_obl);
 
-    // The default curve: share of each asset's cutoff balance defaulting in each period.
-    let last_due = deal
-        .obligors
+    // The default curve's horizon: the period holding the pool's last instalment.
+    let last_due = obligors
         .iter()
         .flat_map(|o| o.assets.iter())
         .filter_map(|a| a.instalments.last().map(|i| i.date))
         .max();
     let pool_periods = last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1));
-    // (default_rate × share factor, share divisor) per period: the exact curve amount of an
-    // asset is its cutoff balance × factor / divisor, rounded once.
-    let curve: Vec<(Decimal, i64)> = scenario
-        .default_shares(n, pool_periods)
-        .into_iter()
-        .map(|(share, div)| (scenario.default_rate * share, div))
-        .collect();
-    let mode = deal.rounding;
+    let shares = scenario.timing_shares(n, pool_periods);
+    let profiles = assumptions
+        .iter()
+        .map(|a| Profile::new(a, &shares, periods))
+        .collect::<Result<Vec<Profile>>>()?;
 
     let mut named_default: Vec<Option<NaiveDate>> = vec![None; n_obl];
     for &(o, d) in &scenario.obligor_defaults {
@@ -157,15 +168,19 @@ pub fn project_with(
         }
     }
 
-    let recovery = Scaled::of(scenario.recovery_rate);
-    let delay = Scaled::of(scenario.delay_fraction);
     let mut arrivals = Arrivals {
         cells: &mut cells,
         beyond: &mut beyond,
         n_obl,
-        delay: ArrivalPeriods::new(periods, scenario.delay_months),
-        recovery: ArrivalPeriods::new(periods, scenario.recovery_lag_months),
-        recovery_rate: recovery,
+        rules: assumptions
+            .iter()
+            .map(|a| ArrivalRules {
+                delay: ArrivalPeriods::new(periods, a.delay_months),
+                recovery: ArrivalPeriods::new(periods, a.recovery_lag_months),
+                recovery_rate: Scaled::of(a.recovery_rate),
+            })
+            .collect(),
+        current: 0,
         mode,
     };
     let overflow = || Error::Internal("an amount overflows in the pool projection".into());
@@ -176,12 +191,24 @@ pub fn project_with(
     // Floating-rate loans: the validated schedule is the one under the deal's own index
     // paths; another scenario's paths rebuild it (pool::floating_loan).
     let view = crate::floating::IndexView {
-        history: &deal.scenario.indices,
+        history: index_history,
         scenario: &scenario.indices,
-        history_end: deal.cutoff_date,
+        history_end: cutoff,
     };
-    let same_paths = scenario.indices == deal.scenario.indices;
-    for (o, obligor) in deal.obligors.iter().enumerate() {
+    let same_paths = scenario.indices == *index_history;
+    for (o, obligor) in obligors.iter().enumerate() {
+        let profile = &profiles[profile_of[o]];
+        arrivals.current = profile_of[o];
+        let Profile {
+            default_fractions,
+            default_survive,
+            prepay_fractions,
+            prepay_survive,
+            curve,
+            recovery,
+            delay,
+        } = profile;
+        let (recovery, delay) = (*recovery, *delay);
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
         for original in &obligor.assets {
@@ -189,7 +216,7 @@ pub fn project_with(
             let refixed = if same_paths {
                 None
             } else {
-                super::floating_loan::refixed(original, &view, deal.cutoff_date)
+                super::floating_loan::refixed(original, &view, cutoff)
             };
             let asset = match refixed {
                 Some(r) => {
@@ -327,7 +354,7 @@ pub fn project_with(
     // Assemble rows and totals; each obligor's name is shared by its rows.
     let keep = rows_wanted == ObligorRows::Keep;
     let names: Vec<Label> = if keep {
-        deal.obligors.iter().map(|o| Label::from(&o.name)).collect()
+        obligors.iter().map(|o| Label::from(&o.name)).collect()
     } else {
         Vec::new()
     };
@@ -441,10 +468,66 @@ struct Arrivals<'c, 'p> {
     cells: &'c mut [Cell],
     beyond: &'c mut Fen,
     n_obl: usize,
+    /// The delay and recovery rules of each profile.
+    rules: Vec<ArrivalRules<'p>>,
+    /// The profile of the obligor being projected.
+    current: usize,
+    mode: Rounding,
+}
+
+/// When delayed cash and recoveries of one profile arrive, and the recovery rate.
+struct ArrivalRules<'p> {
     delay: ArrivalPeriods<'p>,
     recovery: ArrivalPeriods<'p>,
     recovery_rate: Scaled,
-    mode: Rounding,
+}
+
+/// The per-period factors of one set of [`Assumptions`].
+struct Profile {
+    /// CDR fraction of each period, a mantissa at [`FRACTION_DP`] places.
+    default_fractions: Vec<i128>,
+    /// 1 − the CDR fraction.
+    default_survive: Vec<i128>,
+    /// CPR fraction of each period.
+    prepay_fractions: Vec<i128>,
+    /// 1 − the CPR fraction.
+    prepay_survive: Vec<i128>,
+    /// (default_rate × share factor, share divisor) per period: the exact curve amount of an
+    /// asset is its cutoff balance × factor / divisor, rounded once.
+    curve: Vec<(Decimal, i64)>,
+    recovery: Scaled,
+    delay: Scaled,
+}
+
+impl Profile {
+    fn new(a: &Assumptions, shares: &[(Decimal, i64)], periods: &[PeriodDates]) -> Result<Self> {
+        // Fractions as mantissas at FRACTION_DP places; 1 − fraction is the surviving share.
+        let mantissas = |f: Vec<Decimal>| -> Vec<i128> {
+            f.iter().map(|x| at_scale(*x, FRACTION_DP)).collect()
+        };
+        let default_fractions = mantissas(period_fractions(a.cdr, periods)?);
+        let prepay_fractions = mantissas(period_fractions(a.cpr, periods)?);
+        let one = POW10_FRACTION;
+        let default_survive = default_fractions.iter().map(|f| one - f).collect();
+        let prepay_survive = prepay_fractions.iter().map(|f| one - f).collect();
+        let curve = if a.default_rate.is_zero() {
+            vec![(Decimal::ZERO, 1); periods.len()]
+        } else {
+            shares
+                .iter()
+                .map(|&(share, div)| (a.default_rate * share, div))
+                .collect()
+        };
+        Ok(Profile {
+            default_fractions,
+            default_survive,
+            prepay_fractions,
+            prepay_survive,
+            curve,
+            recovery: Scaled::of(a.recovery_rate),
+            delay: Scaled::of(a.delay_fraction),
+        })
+    }
 }
 
 impl Arrivals<'_, '_> {
@@ -456,7 +539,7 @@ impl Arrivals<'_, '_> {
         if principal == 0 && interest == 0 {
             return;
         }
-        match self.delay.period(from) {
+        match self.rules[self.current].delay.period(from) {
             Some(k) => {
                 let c = &mut self.cells[k * self.n_obl + obligor];
                 c.principal += principal;
@@ -473,7 +556,7 @@ impl Arrivals<'_, '_> {
         if amount == 0 {
             return;
         }
-        match self.recovery.period(from) {
+        match self.rules[self.current].recovery.period(from) {
             Some(k) => self.cells[k * self.n_obl + obligor].recovered += amount,
             None => *self.beyond += amount,
         }
@@ -493,7 +576,7 @@ impl Arrivals<'_, '_> {
             return Ok(());
         }
         self.cells[period_ix * self.n_obl + obligor].defaulted += def;
-        let r = self.recovery_rate;
+        let r = self.rules[self.current].recovery_rate;
         let rec = mul_scaled(def, r.m, r.s, self.mode)
             .ok_or_else(|| Error::Internal("an amount overflows in a recovery".into()))?;
         self.book_recovery(obligor, date, rec);

@@ -136,10 +136,15 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     // asset with nothing after the cutoff.
     let (items, nothing_path, generated): (Vec<(Instalment, String)>, String, bool) = match kind {
         AssetKind::Licence => match &a.schedule {
-            Some(s) => (
+            Some(schema::ScheduleSpec::Entries(s)) => (
                 explicit(ctx, p, s, kind, true),
                 format!("{p}.schedule"),
                 false,
+            ),
+            Some(schema::ScheduleSpec::Generated(g)) => (
+                super::fee_schedule::generate(ctx, &format!("{p}.schedule"), g, dates.rounding)?,
+                format!("{p}.schedule"),
+                true,
             ),
             None => {
                 ctx.err(
@@ -196,7 +201,19 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
                     );
                     return None;
                 }
-                (Some(s), false) => (
+                (Some(schema::ScheduleSpec::Generated(_)), false) => {
+                    ctx.err(
+                        &format!("{p}.schedule"),
+                        format!(
+                            "{what} cannot take a generator table as its `schedule`; it \
+                             applies to licence fees"
+                        ),
+                        "for a loan or lease: balance, rate, start_date, term, frequency and \
+                         repayment (or an array of { date, principal, interest } entries)",
+                    );
+                    return None;
+                }
+                (Some(schema::ScheduleSpec::Entries(s)), false) => (
                     explicit(ctx, p, s, kind, false),
                     format!("{p}.schedule"),
                     false,

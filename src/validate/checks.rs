@@ -86,6 +86,7 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     for w in &deal.waterfalls {
         order(ctx, deal, &w.name, &w.steps, &paths);
         conditions(ctx, deal, &w.name, &w.steps, &paths);
+        purchase_order(ctx, deal, &w.name, &w.steps, &paths);
     }
     covers(ctx, deal, raw);
     plausible(ctx, deal, raw, &paths);
@@ -362,6 +363,39 @@ fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Pa
                 &path,
                 format!("step {} of waterfall `{waterfall}` pays {problem}", i + 1),
             );
+        }
+    }
+}
+
+/// A `buy_assets` step after a principal step of the same waterfall (`[revolving]`): the
+/// principal step runs first, so the purchase gets only what principal leaves, usually
+/// nothing (a pass-through tranche takes all the cash). Revolving waterfalls buy before they
+/// repay principal.
+fn purchase_order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
+    let mut principal: Option<(usize, &[usize])> = None;
+    for (i, s) in steps.iter().enumerate() {
+        match &s.action {
+            Action::PayPrincipal { tranches, .. } if principal.is_none() => {
+                principal = Some((i, tranches));
+            }
+            Action::BuyAssets(_) => {
+                if let Some((j, tranches)) = principal {
+                    ctx.warn(
+                        Check::StepOrder,
+                        &paths.step(waterfall, i),
+                        format!(
+                            "step {} of waterfall `{waterfall}` buys assets after step {} repays \
+                             principal of {}: the purchase gets only the cash principal leaves \
+                             (none after a pass-through tranche); put `buy_assets` before the \
+                             principal steps",
+                            i + 1,
+                            j + 1,
+                            names(deal, tranches)
+                        ),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 }

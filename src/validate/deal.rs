@@ -46,6 +46,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         tranches: &tranche_names,
         tranche_classes: tranches.iter().map(|t| t.class).collect(),
         has_reserve: raw.reserve.is_some(),
+        has_revolving: raw.revolving.is_some(),
         fee_caps: fees.iter().map(|f| f.cap.is_some()).collect(),
         accounts: &account_names,
         triggers: &trigger_names,
@@ -61,13 +62,32 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         &waterfalls,
         &raw.triggers,
         raw.clean_up_call.as_ref().map(|c| c.waterfall.as_str()),
+        raw.revolving.as_ref().and_then(|r| r.waterfall.as_deref()),
     );
+    let revolving = raw.revolving.as_ref().and_then(|r| {
+        super::revolving::revolving(
+            ctx,
+            r,
+            &super::revolving::RevolvingRefs {
+                legal: h.legal,
+                day_count: h.day_count,
+                periods: h.periods.as_deref(),
+                triggers: &triggers,
+                waterfalls: &waterfall_names,
+                waterfall_steps: &waterfalls,
+            },
+        )
+    });
     let scenario = match &raw.scenario {
         Some(s) => scenario::build(
             ctx,
             "scenario",
             s,
             &obligor_names,
+            &scenario::TagIndex {
+                obligors: raw.obligors.iter().map(|o| &o.tags).collect(),
+                revolving: raw.revolving.as_ref().map(|r| &r.tags),
+            },
             &support_names,
             Some("base"),
         ),
@@ -142,6 +162,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
         accounts,
         pdl: super::accounts::pdl(raw.pdl.as_ref()),
         clean_up_call,
+        revolving,
     };
     super::checks::deal(ctx, &deal, raw);
     super::accounts::unfilled_accounts(ctx, &deal, raw);

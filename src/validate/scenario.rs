@@ -1,7 +1,7 @@
 //! Scenarios: `[scenario]` in a deal file; `[[scenarios]]`, `[grid]`, `[rating]` and
 //! `[pricing]` in a scenario file (docs/scenarios.md).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -12,8 +12,8 @@ use crate::deal::Deal;
 use crate::error::Check;
 use crate::rating_model::{PdTable, RatingModel};
 use crate::scenario::{
-    Axis, Discount, Grid, MAX_GRID_POINTS, PointNames, Pricing, Quote, RatingTable, Scenario,
-    ScenarioSet, YIELD_MAX, YIELD_MIN, ZeroCurve,
+    Axis, Discount, Grid, MAX_GRID_POINTS, Override, PointNames, Pricing, Quote, RatingTable,
+    Scenario, ScenarioSet, YIELD_MAX, YIELD_MIN, ZeroCurve,
 };
 use crate::schema;
 
@@ -39,6 +39,7 @@ pub(super) fn build(
     p: &str,
     s: &schema::Scenario,
     obligors: &Names,
+    tags: &TagIndex,
     supports: &Names,
     default_name: Option<&str>,
 ) -> Option<Scenario> {
@@ -103,11 +104,18 @@ pub(super) fn build(
     } else {
         super::resolve_list(ctx, &format!("{p}.supports_off"), &s.supports_off, supports)
     };
+    let overrides = s
+        .overrides
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| override_rule(ctx, &format!("{p}.overrides[{i}]"), r, obligors, tags))
+        .collect();
     let indices = super::floating::index_paths(ctx, p, s);
     if ctx.error_count() > before {
         return None;
     }
     Some(Scenario {
+        overrides,
         name,
         obligor_defaults,
         cdr,
@@ -122,6 +130,161 @@ pub(super) fn build(
         indices,
         clean_up_call: s.clean_up_call.unwrap_or(true),
     })
+}
+
+/// One `overrides` rule at `p`: its selector resolved to obligor indices, its values checked
+/// as the pool-wide keys are.
+fn override_rule(
+    ctx: &mut Ctx,
+    p: &str,
+    r: &schema::ScenarioOverride,
+    obligors: &Names,
+    tags: &TagIndex,
+) -> Option<Override> {
+    let before = ctx.error_count();
+    let selector = "either obligor = \"NAME\" or tag = \"key:value\"";
+    let tag_pair = r.tag.as_deref().and_then(|t| {
+        t.split_once(':')
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+    });
+    let (label, selected) = match (&r.obligor, &r.tag) {
+        (Some(name), None) => {
+            let o = obligors.resolve(ctx, &format!("{p}.obligor"), name);
+            (format!("obligor {name}"), o.map(|o| vec![o]))
+        }
+        (None, Some(tag)) => (
+            format!("tag {tag}"),
+            tag_obligors(ctx, &format!("{p}.tag"), tag, tags),
+        ),
+        (Some(_), Some(_)) => {
+            ctx.key_err(
+                &format!("{p}.tag"),
+                "an override has both `obligor` and `tag`",
+                selector,
+            );
+            (String::new(), None)
+        }
+        (None, None) => {
+            ctx.err(
+                p,
+                "an override names neither an `obligor` nor a `tag`",
+                selector,
+            );
+            (String::new(), None)
+        }
+    };
+    let cdr = r.cdr.map(|v| ctx.fraction(&format!("{p}.cdr"), v, false));
+    let default_rate = r
+        .default_rate
+        .map(|v| ctx.fraction(&format!("{p}.default_rate"), v, true));
+    let recovery_rate = r
+        .recovery_rate
+        .map(|v| ctx.fraction(&format!("{p}.recovery_rate"), v, true));
+    let recovery_lag_months = r
+        .recovery_lag_months
+        .map(|v| months(ctx, &format!("{p}.recovery_lag_months"), v));
+    let delay = r
+        .delay
+        .as_ref()
+        .map(|d| delay(ctx, &format!("{p}.delay"), d));
+    let cpr = r.cpr.map(|v| ctx.fraction(&format!("{p}.cpr"), v, false));
+    if cdr.is_none()
+        && default_rate.is_none()
+        && recovery_rate.is_none()
+        && recovery_lag_months.is_none()
+        && delay.is_none()
+        && cpr.is_none()
+    {
+        ctx.err(
+            p,
+            "the override sets no assumption",
+            "at least one of cdr, default_rate, recovery_rate, recovery_lag_months, delay, cpr",
+        );
+    }
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(Override {
+        label,
+        obligors: selected?,
+        tag: tag_pair,
+        cdr,
+        default_rate,
+        recovery_rate,
+        recovery_lag_months,
+        delay,
+        cpr,
+    })
+}
+
+/// The tags scenario `overrides` may select by: each obligor's, and those of the obligors a
+/// revolving period creates (`[revolving] tags`).
+pub(super) struct TagIndex<'a> {
+    pub obligors: Vec<&'a BTreeMap<String, String>>,
+    pub revolving: Option<&'a BTreeMap<String, String>>,
+}
+
+impl TagIndex<'_> {
+    /// Every tag table: the obligors', then the revolving one.
+    fn all(&self) -> impl Iterator<Item = &BTreeMap<String, String>> {
+        self.obligors.iter().copied().chain(self.revolving)
+    }
+}
+
+/// The obligors whose tags hold `key:value` (`tag` as written); none when only the obligors
+/// a revolving period creates have it. A tag no obligor has is an
+/// error that lists the keys, or the key's values, the deal does have.
+fn tag_obligors(ctx: &mut Ctx, path: &str, tag: &str, tags: &TagIndex) -> Option<Vec<usize>> {
+    let Some((key, value)) = tag.split_once(':') else {
+        ctx.err(
+            path,
+            format!("the tag `{tag}` has no `:` between its key and value"),
+            "a tag written key:value, e.g. \"industry:semiconductor\"",
+        );
+        return None;
+    };
+    let (key, value) = (key.trim(), value.trim());
+    let has = |t: &BTreeMap<String, String>| t.get(key).is_some_and(|v| v == value);
+    let matched: Vec<usize> = tags
+        .obligors
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| has(t))
+        .map(|(i, _)| i)
+        .collect();
+    if !matched.is_empty() || tags.revolving.is_some_and(has) {
+        return Some(matched);
+    }
+    let mut values: Vec<&str> = tags
+        .all()
+        .filter_map(|t| t.get(key).map(String::as_str))
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    if values.is_empty() {
+        let mut keys: Vec<&str> = tags
+            .all()
+            .flat_map(|t| t.keys().map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let expected = if keys.is_empty() {
+            "a tag some obligor has; no obligor has tags".to_string()
+        } else {
+            format!("a tag key some obligor has: {}", keys.join(", "))
+        };
+        ctx.err(path, format!("no obligor has a tag `{key}`"), expected);
+    } else {
+        let hint = super::suggest(value, values.iter().copied())
+            .map(|n| format!(" (did you mean `{key}:{n}`?)"))
+            .unwrap_or_default();
+        ctx.err(
+            path,
+            format!("no obligor has the tag `{key}:{value}`{hint}"),
+            format!("a value of `{key}` some obligor has: {}", values.join(", ")),
+        );
+    }
+    None
 }
 
 /// Checks that the scenario at `p` has no more `default_timing` shares than the deal has
@@ -193,6 +356,10 @@ pub(super) fn build_file(
     let before = ctx.error_count();
     let obligors = Names::from_list("obligor", deal.obligors.iter().map(|o| o.name.as_str()));
     let supports = Names::from_list("support", deal.supports.iter().map(|s| s.name.as_str()));
+    let tags = TagIndex {
+        obligors: deal.obligors.iter().map(|o| &o.tags).collect(),
+        revolving: deal.revolving.as_ref().map(|r| &r.tags),
+    };
     if raw.scenarios.is_empty() && raw.grid.is_none() {
         ctx.err(
             "scenarios",
@@ -207,7 +374,7 @@ pub(super) fn build_file(
         if let Some(n) = &s.name {
             names.add(ctx, &format!("{p}.name"), n, i);
         }
-        let sc = build(ctx, &p, s, &obligors, &supports, None);
+        let sc = build(ctx, &p, s, &obligors, &tags, &supports, None);
         if let Some(sc) = &sc {
             check_timing_periods(ctx, &p, sc, deal.periods.len());
             super::checks::scenario_dates(ctx, &p, sc, deal);

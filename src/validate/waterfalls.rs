@@ -3,7 +3,7 @@
 use super::accounts::{CondRefs, account_ref, condition};
 use super::{Ctx, Names, Sign, forbid, missing, resolve_list};
 use crate::deal::{
-    AccountRef, Action, PrincipalAmount, PrincipalOrder, Step, TrancheClass, TransferLimit,
+    AccountRef, Action, PrincipalAmount, PrincipalOrder, Spend, Step, TrancheClass, TransferLimit,
     Trigger, TriggerCondition, TriggerKind, Waterfall,
 };
 use crate::error::Check;
@@ -17,6 +17,8 @@ pub(super) struct Refs<'n> {
     /// Class of each tranche, by sorted index.
     pub(super) tranche_classes: Vec<TrancheClass>,
     pub(super) has_reserve: bool,
+    /// Whether the deal has a `[revolving]` section (for `buy_assets`).
+    pub(super) has_revolving: bool,
     /// Whether each fee (by index) has a `cap` whose excess a `part = "excess"` step pays.
     pub(super) fee_caps: Vec<bool>,
     /// The named accounts (`from`, `to`).
@@ -94,6 +96,7 @@ fn action_name(a: schema::Action) -> &'static str {
         schema::Action::PaySubReturn => "pay_sub_return",
         schema::Action::PayResidual => "pay_residual",
         schema::Action::Transfer => "transfer",
+        schema::Action::BuyAssets => "buy_assets",
     }
 }
 
@@ -109,6 +112,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         A::ReleaseReserve => &[],
         A::PaySubReturn | A::PayResidual => &["tranche", "from"],
         A::Transfer => &["from", "to", "up_to", "covers"],
+        A::BuyAssets => &["spend", "from"],
     };
     let keys = [
         ("taxes", s.taxes.is_some()),
@@ -117,6 +121,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         ("tranche", s.tranche.is_some()),
         ("order", s.order.is_some()),
         ("amount", s.amount.is_some()),
+        ("spend", s.spend.is_some()),
         ("release", s.release.is_some()),
         ("share", s.share.is_some()),
         ("part", s.part.is_some()),
@@ -232,6 +237,19 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         }
         A::PayResidual => Action::PayResidual(one(ctx, &s.tranche).unwrap_or(0)),
         A::Transfer => transfer(ctx, p, s, refs),
+        A::BuyAssets => {
+            if !refs.has_revolving {
+                ctx.err(
+                    &format!("{p}.action"),
+                    "`buy_assets` but the deal has no [revolving] section",
+                    "a [revolving] table (end date, price, asset template), or no buy_assets step",
+                );
+            }
+            Action::BuyAssets(match s.spend {
+                Some(schema::Spend::Available) => Spend::Available,
+                _ => Spend::PrincipalCollected,
+            })
+        }
     };
     let from = match (&s.from, s.action) {
         (Some(name), a) if a != A::Transfer => {
@@ -392,9 +410,13 @@ pub(super) fn unused_waterfalls(
     waterfalls: &[Waterfall],
     triggers: &[schema::Trigger],
     call: Option<&str>,
+    revolving: Option<&str>,
 ) {
     for w in waterfalls.iter().filter(|w| w.name != "normal") {
-        if !triggers.iter().any(|t| t.waterfall == w.name) && call != Some(w.name.as_str()) {
+        if !triggers.iter().any(|t| t.waterfall == w.name)
+            && call != Some(w.name.as_str())
+            && revolving != Some(w.name.as_str())
+        {
             ctx.warn(
                 Check::UnusedWaterfall,
                 &super::spans::join_key("waterfalls", &w.name),

@@ -53,7 +53,8 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         .iter()
         .filter(|e| e.action.name() == "clean_up_call")
         .map(|e| e.amount));
-    // Outflows: from the collection account or a named account to a payee.
+    // Outflows: from the collection account or a named account to a payee (revolving
+    // purchases, to the seller, included).
     let internal = |n: &str| n == "collection" || n.starts_with("account:");
     let payments = sum(r
         .ledger
@@ -85,7 +86,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         c.pool_cash,
         c.support_draws,
         c.reserve_funding,
-        c.payments,
+        c.payments + c.purchases,
         c.collection_end,
         c.reserve_end,
         c.call_price,

@@ -130,6 +130,16 @@ pub enum AssetSpec {
         amount: i64,
         due: Index,
     },
+    /// A licence with a generated fee schedule (issue #12 item 10): the first instalment
+    /// `first_days` after the cutoff, `periods` of them (cut to fit the legal maturity), the
+    /// first year's `amount`, annual `growth_bp` basis points.
+    FeeSchedule {
+        first_days: u32,
+        freq: Freq,
+        periods: u32,
+        amount: i64,
+        growth_bp: u32,
+    },
 }
 
 fn entry() -> impl Strategy<Value = Entry> {
@@ -197,7 +207,24 @@ fn asset() -> impl Strategy<Value = AssetSpec> {
         });
     let receivable = (fen_amount(), any::<Index>())
         .prop_map(|(amount, due)| AssetSpec::Receivable { amount, due });
-    prop_oneof![licence, generated, explicit, receivable]
+    // Generated licence-fee schedules (docs/deal-format.md): a separate block.
+    let fee_schedule = (
+        0u32..120,
+        freq(),
+        1u32..25,
+        fen_amount(),
+        prop_oneof![2 => Just(0u32), 3 => 0u32..3000],
+    )
+        .prop_map(
+            |(first_days, freq, periods, amount, growth_bp)| AssetSpec::FeeSchedule {
+                first_days,
+                freq,
+                periods,
+                amount,
+                growth_bp,
+            },
+        );
+    prop_oneof![licence, generated, explicit, receivable, fee_schedule]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -357,6 +384,50 @@ pub struct ScenarioSpec {
     pub supports_off: u8,
     /// Default curve (per mille), set on the loaded scenario (the deal file has no key for it).
     pub default_rate_pm: u32,
+    /// `overrides` rules (issue #12 item 9).
+    pub overrides: Vec<OverrideSpec>,
+}
+
+/// One scenario `overrides` rule: by the `industry:biotech` tag (when some obligor has it) or
+/// by an obligor's name, setting some of CDR, recovery, delay and CPR.
+#[derive(Debug, Clone)]
+pub struct OverrideSpec {
+    pub by_tag: bool,
+    pub obligor: Index,
+    pub cdr_bp: Option<u32>,
+    /// (percent, lag months); never generated for the monotonicity property.
+    pub recovery: Option<(u32, u32)>,
+    /// (percent, months).
+    pub delay: Option<(u32, u32)>,
+    pub cpr_bp: Option<u32>,
+}
+
+/// Scenario `overrides` (docs/scenarios.md): a separate generator block.
+fn overrides(opts: Opts) -> impl Strategy<Value = Vec<OverrideSpec>> {
+    let recovery = if opts.monotone {
+        Just(None).boxed()
+    } else {
+        prop::option::weighted(0.5, (0u32..=100, 0u32..=14)).boxed()
+    };
+    let rule = (
+        any::<bool>(),
+        any::<Index>(),
+        prop::option::weighted(0.5, prop_oneof![0u32..3000, 9000u32..9999]),
+        recovery,
+        prop::option::weighted(0.4, (0u32..=100, 0u32..=14)),
+        prop::option::weighted(0.3, 0u32..4000),
+    )
+        .prop_map(
+            |(by_tag, obligor, cdr_bp, recovery, delay, cpr_bp)| OverrideSpec {
+                by_tag,
+                obligor,
+                cdr_bp,
+                recovery,
+                delay,
+                cpr_bp,
+            },
+        );
+    prop_oneof![2 => Just(Vec::new()), 1 => prop::collection::vec(rule, 1..4)]
 }
 
 #[derive(Debug, Clone)]
@@ -391,6 +462,73 @@ pub struct DealSpec {
     pub senior_pro_rata: bool,
     pub accelerated_extra: bool,
     pub scenario: ScenarioSpec,
+    /// A revolving purchase period (issue #12 item 3), never in standard or monotone deals.
+    pub revolving: Option<RevolvingSpec>,
+}
+
+/// `[revolving]` and a `buy_assets` step in `normal` (docs/deal-format.md).
+#[derive(Debug, Clone)]
+pub struct RevolvingSpec {
+    /// Which payment date (unadjusted) the period ends 10 days after.
+    pub end: Index,
+    /// Price in basis points of par (9000 = 0.90).
+    pub price_bp: u32,
+    pub rate_bp: u32,
+    pub term: Index,
+    pub freq: Freq,
+    pub repayment: u8,
+    pub lease: bool,
+    pub spend_available: bool,
+    pub tagged: bool,
+    /// `end_triggers = []` (else every trigger ends it).
+    pub no_end_triggers: bool,
+}
+
+/// The revolving block: a separate generator.
+fn revolving_spec(opts: Opts) -> BoxedStrategy<Option<RevolvingSpec>> {
+    if opts.standard || opts.monotone {
+        return Just(None).boxed();
+    }
+    let spec = (
+        any::<Index>(),
+        9000u32..10500,
+        0u32..2000,
+        any::<Index>(),
+        freq(),
+        0u8..4,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                end,
+                price_bp,
+                rate_bp,
+                term,
+                freq,
+                repayment,
+                lease,
+                spend_available,
+                tagged,
+                no_end,
+            )| {
+                RevolvingSpec {
+                    end,
+                    price_bp,
+                    rate_bp,
+                    term,
+                    freq,
+                    repayment,
+                    lease,
+                    spend_available,
+                    tagged,
+                    no_end_triggers: no_end,
+                }
+            },
+        );
+    prop::option::weighted(0.3, spec).boxed()
 }
 
 fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
@@ -408,6 +546,7 @@ fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
         prop_oneof![Just(0u32), 0u32..4000],
         any::<u8>(),
         prop_oneof![Just(0u32), 0u32..=1000],
+        overrides(opts),
     )
         .prop_map(
             |(
@@ -419,8 +558,10 @@ fn scenario(opts: Opts) -> impl Strategy<Value = ScenarioSpec> {
                 cpr_bp,
                 supports_off,
                 default_rate_pm,
+                overrides,
             )| {
                 ScenarioSpec {
+                    overrides,
                     named,
                     cdr_bp,
                     recovery_pct,
@@ -549,55 +690,65 @@ pub fn deal(opts: Opts) -> impl Strategy<Value = DealSpec> {
         any::<bool>(),
         any::<bool>(),
     );
-    (dates, lag, obligors, liabilities, waterfall, scenario(opts)).prop_map(
-        move |(dates, lag, obligors, liabilities, waterfall, scenario)| {
-            let (
-                year,
-                month,
-                day,
-                closing_gap,
-                freq,
-                first_extra_days,
-                n_periods,
-                legal_extra_days,
-                explicit_dates,
-                day_count,
-                business_day,
-                cn_calendar,
-            ) = dates;
-            let (tranches, issue_pct, fees, taxes, reserve, supports) = liabilities;
-            let (triggers, shuffle, senior_pro_rata, accelerated_extra) = waterfall;
-            DealSpec {
-                opts,
-                year,
-                month,
-                day,
-                closing_gap,
-                freq,
-                first_extra_days,
-                n_periods,
-                legal_extra_days,
-                explicit_dates,
-                day_count,
-                business_day,
-                cn_calendar,
-                lag_kind: lag.0,
-                lag: lag.1,
-                obligors,
-                tranches,
-                issue_pct,
-                fees,
-                taxes,
-                reserve,
-                supports,
-                triggers,
-                shuffle,
-                senior_pro_rata,
-                accelerated_extra,
-                scenario,
-            }
-        },
+    (
+        dates,
+        lag,
+        obligors,
+        liabilities,
+        waterfall,
+        scenario(opts),
+        revolving_spec(opts),
     )
+        .prop_map(
+            move |(dates, lag, obligors, liabilities, waterfall, scenario, revolving)| {
+                let (
+                    year,
+                    month,
+                    day,
+                    closing_gap,
+                    freq,
+                    first_extra_days,
+                    n_periods,
+                    legal_extra_days,
+                    explicit_dates,
+                    day_count,
+                    business_day,
+                    cn_calendar,
+                ) = dates;
+                let (tranches, issue_pct, fees, taxes, reserve, supports) = liabilities;
+                let (triggers, shuffle, senior_pro_rata, accelerated_extra) = waterfall;
+                DealSpec {
+                    opts,
+                    year,
+                    month,
+                    day,
+                    closing_gap,
+                    freq,
+                    first_extra_days,
+                    n_periods,
+                    legal_extra_days,
+                    explicit_dates,
+                    day_count,
+                    business_day,
+                    cn_calendar,
+                    lag_kind: lag.0,
+                    lag: lag.1,
+                    obligors,
+                    tranches,
+                    issue_pct,
+                    fees,
+                    taxes,
+                    reserve,
+                    supports,
+                    triggers,
+                    shuffle,
+                    senior_pro_rata,
+                    accelerated_extra,
+                    scenario,
+                    revolving,
+                }
+            },
+        )
 }
 
 /// A rendered deal: the spec and its TOML text. `Debug` prints the TOML, so a failing case
@@ -1071,6 +1222,55 @@ impl DealSpec {
                 }
             ));
         }
+        // The revolving block: `[revolving]` (rendered after the waterfalls) and its step,
+        // before the first principal step.
+        let revolving = self.revolving.as_ref().and_then(|r| {
+            // End 10 days after an unadjusted payment date before the last one (after any
+            // business-day move of it); a term that ends by the legal maturity.
+            if pay.len() < 2 {
+                return None;
+            }
+            let e = r.end.index(pay.len() - 1);
+            let end = add_days(pay[e], 10);
+            let tm = r.freq.months();
+            let mut max_term = 0u32;
+            while max_term < 600 && add_months(end, tm * (max_term + 1)) <= legal {
+                max_term += 1;
+            }
+            if max_term == 0 {
+                return None;
+            }
+            let term = 1 + r.term.index(max_term as usize) as u32;
+            let rep = ["level", "equal_principal", "interest_only", "bullet"];
+            let mut text = format!(
+                "\n[revolving]\nend_date = {}\nprice = {}\n",
+                date(end),
+                frac(r.price_bp, 4)
+            );
+            if r.no_end_triggers {
+                text.push_str("end_triggers = []\n");
+            }
+            if r.tagged {
+                text.push_str("tags = { industry = \"biotech\" }\n");
+            }
+            text.push_str(&format!(
+                "asset = {{ kind = \"{}\", rate = {}, term = {term}, frequency = \"{}\", repayment = \"{}\" }}\n",
+                if r.lease { "lease" } else { "loan" },
+                frac(r.rate_bp, 4),
+                r.freq.name(),
+                rep[usize::from(r.repayment % 4)]
+            ));
+            let step = format!(
+                "{{ action = \"buy_assets\", spend = \"{}\" }}",
+                if r.spend_available { "available" } else { "principal_collected" }
+            );
+            let at = normal
+                .iter()
+                .position(|s| s.contains("pay_principal"))
+                .unwrap_or(normal.len());
+            normal.insert(at, step);
+            Some(text)
+        });
         if let Some(sh) = &self.shuffle {
             // A non-standard waterfall: a random permutation of the steps, and all interest
             // in one (pro rata) step.
@@ -1138,6 +1338,9 @@ impl DealSpec {
         .ok();
         if has_accel {
             writeln!(t, "accelerated = [\n  {},\n]", accelerated.join(",\n  ")).ok();
+        }
+        if let Some(text) = &revolving {
+            t.push_str(text);
         }
         for (j, tr) in self.triggers.iter().enumerate() {
             let (cond, thr) = match tr.condition % 4 {
@@ -1223,6 +1426,44 @@ impl DealSpec {
         };
         if !off.is_empty() {
             writeln!(t, "supports_off = {}", list(&off)).ok();
+        }
+        // Overrides: by tag when an obligor has `industry = "biotech"` (O1, O4, …), else by name.
+        let mut rules = Vec::new();
+        for r in &sc.overrides {
+            let selector = if r.by_tag && obligor_names.len() > 1 {
+                "tag = \"industry:biotech\"".to_string()
+            } else {
+                format!(
+                    "obligor = \"{}\"",
+                    obligor_names[r.obligor.index(obligor_names.len())]
+                )
+            };
+            let mut keys = vec![selector];
+            if let Some(c) = r.cdr_bp {
+                keys.push(format!("cdr = {}", frac(c, 4)));
+            }
+            if let Some((pct, lag)) = r.recovery {
+                keys.push(format!(
+                    "recovery_rate = {}, recovery_lag_months = {lag}",
+                    frac(pct, 2)
+                ));
+            }
+            if let Some((f, mo)) = r.delay {
+                keys.push(format!(
+                    "delay = {{ fraction = {}, months = {mo} }}",
+                    frac(f, 2)
+                ));
+            }
+            if let Some(c) = r.cpr_bp {
+                keys.push(format!("cpr = {}", frac(c, 4)));
+            }
+            if keys.len() == 1 {
+                keys.push("cdr = 0.01".to_string());
+            }
+            rules.push(format!("{{ {} }}", keys.join(", ")));
+        }
+        if !rules.is_empty() {
+            writeln!(t, "overrides = [\n  {},\n]", rules.join(",\n  ")).ok();
         }
 
         let tranche_classes = order
@@ -1350,6 +1591,44 @@ impl DealSpec {
                 )
                 .ok();
                 i128::from((*amount).max(1))
+            }
+            AssetSpec::FeeSchedule {
+                first_days,
+                freq,
+                periods,
+                amount,
+                growth_bp,
+            } => {
+                let first = add_days(cutoff, 1 + first_days).min(legal);
+                let m = freq.months();
+                // Keep every instalment on or before the legal maturity (the generator counts
+                // months from `first`, keeping month ends; checked_add_months clamps the same
+                // way or earlier, and the engine's own check rejects any that does not fit).
+                let mut n = 1u32;
+                while n < *periods
+                    && ipabs::calendar::schedule::add_months(
+                        first,
+                        i32::try_from(m * n).expect("small"),
+                        ipabs::calendar::schedule::is_month_end(first),
+                    )
+                    .is_some_and(|d| d <= legal)
+                {
+                    n += 1;
+                }
+                // The drawn amount spread over the instalments, so that a pool's size stays in
+                // the range of the other asset forms.
+                let each = (*amount / i64::from(n)).max(1);
+                writeln!(
+                    t,
+                    "kind = \"licence\"\nschedule = {{ first = {}, frequency = \"{}\", periods = {n}, amount = {}, growth = {} }}",
+                    date(first),
+                    freq.name(),
+                    money(each),
+                    frac(*growth_bp, 4)
+                )
+                .ok();
+                // Nominal: the level amount over the instalments (growth ignored).
+                i128::from(each) * i128::from(n)
             }
             AssetSpec::Generated {
                 lease,

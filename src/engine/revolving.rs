@@ -1,0 +1,231 @@
+//! The revolving purchase period (循环购买): when it is live and ends, the `buy_assets` step,
+//! and the projection of the assets bought, merged into the pool.
+//!
+//! A purchase on payment date d_k spends cash C (the step's limit, at most the cash held) on
+//! a balance B = ⌊C ÷ price⌋ fen of the `[revolving.asset]` template; the price paid is
+//! B × price rounded once under the deal's rounding, which is never above C. The asset starts
+//! on d_k with balance B (its schedule from docs/amortization.md), belongs to a new obligor
+//! `NAME@d_k` with the template's tags, and is projected under the scenario from period k+1 on
+//! like any other asset; its cash and balances are added to the pool's periods before they
+//! run. docs/deal-format.md (`[revolving]`) states the rules.
+
+use super::ledger::{Account, Movement};
+use super::result::Label;
+use super::state::{Run, dec};
+use crate::deal::{Asset, Instalment, Obligor, Spend};
+use crate::error::{Error, Result};
+use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
+use crate::pool::PoolFlowRow;
+use crate::pool::amortization::{LoanTerms, loan_schedule};
+use crate::pool::projection::{ObligorRows, project_obligors};
+use crate::scenario::Scenario;
+
+impl Run<'_> {
+    /// Whether assets may be bought on the current payment date: the deal has a revolving
+    /// period, the date is on or before its end date, and no end trigger has tripped.
+    pub(super) fn revolving_live(&self) -> bool {
+        self.deal
+            .revolving
+            .as_ref()
+            .is_some_and(|r| !self.revolving_over && self.date <= r.end_date)
+    }
+
+    /// Ends the revolving period for good once one of its end triggers has tripped.
+    pub(super) fn end_revolving_on_triggers(&mut self) {
+        if let Some(r) = &self.deal.revolving
+            && r.end_triggers
+                .iter()
+                .any(|&t| self.tripped.get(t).copied().unwrap_or(false))
+        {
+            self.revolving_over = true;
+        }
+    }
+
+    /// The waterfall of this date: `active` (what the triggers chose), or the revolving
+    /// waterfall while the period is live and the triggers left `normal`.
+    pub(super) fn revolving_waterfall(&self, active: usize) -> usize {
+        match &self.deal.revolving {
+            Some(r) if active == 0 && self.revolving_live() => r.waterfall.unwrap_or(0),
+            _ => active,
+        }
+    }
+
+    /// A `buy_assets` step: buys what `spend` allows while the revolving period is live.
+    pub(super) fn buy_assets(&mut self, step: u32, spend: Spend) -> Result<()> {
+        let deal = self.deal;
+        let Some(rev) = &deal.revolving else {
+            return Ok(());
+        };
+        if !self.revolving_live() {
+            return Ok(());
+        }
+        // The step's account: the collection account, or the named account of its `from`
+        // (e.g. the principal account, 本金分账户), whose balance `step_from` has put in
+        // `collection` while the step runs.
+        let held = self.collection;
+        let limit = match spend {
+            Spend::PrincipalCollected => to_fen(self.pool.periods[self.k].principal_collected),
+            Spend::Available => held,
+        };
+        let cash = limit.min(held);
+        if cash <= 0 {
+            return Ok(());
+        }
+        let overflow = || Error::Internal("a revolving purchase overflows".into());
+        // B = ⌊cash ÷ price⌋ = ⌊cash × 10^s ÷ m⌋ for price = m / 10^s.
+        let price = rev.price.normalize();
+        let ten_s = 10i64.checked_pow(price.scale()).ok_or_else(overflow)?;
+        let m = i64::try_from(price.mantissa()).map_err(|_| overflow())?;
+        let balance =
+            fen_times(cash, &[], Ratio::new(ten_s, m), Rounding::Truncate).ok_or_else(overflow)?;
+        if balance <= 0 {
+            return Ok(());
+        }
+        let paid =
+            fen_times(balance, &[rev.price], Ratio::ONE, deal.rounding).ok_or_else(overflow)?;
+        self.entry(
+            step,
+            Movement::BuyAssets,
+            Label::Static("revolving"),
+            (self.src, Account::Seller),
+            paid,
+            "assets bought in the revolving period",
+        );
+        self.collection -= paid;
+        self.purchased += paid;
+        self.add_purchase(balance)
+    }
+
+    /// Projects an asset of `balance` fen bought today and adds it to the pool.
+    fn add_purchase(&mut self, balance: Fen) -> Result<()> {
+        let deal = self.deal;
+        let Some(rev) = &deal.revolving else {
+            return Ok(());
+        };
+        let t = rev.template;
+        let terms = LoanTerms {
+            balance: dec(balance)?,
+            annual_rate: t.annual_rate,
+            start_date: self.date,
+            first_payment_date: None,
+            term: t.term,
+            months_per_period: t.months_per_period,
+            repayment: t.repayment,
+            accrual: t.accrual,
+            rounding: deal.rounding,
+        };
+        let schedule = loan_schedule(&terms).map_err(|e| {
+            Error::Internal(format!(
+                "the revolving asset bought on {} cannot be generated: {e}",
+                self.date
+            ))
+        })?;
+        let instalments = schedule
+            .into_iter()
+            .map(|i| Instalment {
+                date: i.date,
+                principal: i.principal,
+                interest: i.interest,
+            })
+            .collect();
+        let name = format!("{}@{}", rev.obligor, self.date);
+        let obligor = Obligor {
+            name: name.clone(),
+            tags: rev.tags.clone(),
+            assets: vec![Asset::new(t.kind, instalments, t.prepayable)],
+        };
+        let k = self.k;
+        let p = deal.periods[k];
+        let bal = dec(balance)?;
+        self.pool.periods[k].balance_end += bal;
+        if self.keep_ledger {
+            self.purchased_rows.push(PoolFlowRow {
+                period: p.number,
+                payment_date: p.date(),
+                obligor: Label::from(&name),
+                scheduled: rust_decimal::Decimal::ZERO,
+                collected: rust_decimal::Decimal::ZERO,
+                principal_collected: rust_decimal::Decimal::ZERO,
+                interest_collected: rust_decimal::Decimal::ZERO,
+                prepaid: rust_decimal::Decimal::ZERO,
+                defaulted: rust_decimal::Decimal::ZERO,
+                recovered: rust_decimal::Decimal::ZERO,
+                delayed: rust_decimal::Decimal::ZERO,
+                balance_end: bal,
+            });
+        }
+        let later = &deal.periods[k + 1..];
+        if later.is_empty() {
+            return Ok(());
+        }
+        let scenario = purchased_scenario(self.scenario, &obligor);
+        let rows = if self.keep_ledger {
+            ObligorRows::Keep
+        } else {
+            ObligorRows::Skip
+        };
+        let proj = project_obligors(
+            later,
+            std::slice::from_ref(&obligor),
+            (deal.rounding, &deal.scenario.indices, deal.cutoff_date),
+            &scenario,
+            rows,
+        )?;
+        for (j, c) in proj.periods.iter().enumerate() {
+            let t = &mut self.pool.periods[k + 1 + j];
+            t.collected += c.collected;
+            t.principal_collected += c.principal_collected;
+            t.interest_collected += c.interest_collected;
+            t.prepaid += c.prepaid;
+            t.recovered += c.recovered;
+            t.defaulted += c.defaulted;
+            t.delayed += c.delayed;
+            t.balance_start += c.balance_start;
+            t.balance_end += c.balance_end;
+            t.cumulative_defaults += c.cumulative_defaults;
+        }
+        self.pool.beyond_horizon += proj.beyond_horizon;
+        self.purchased_rows.extend(proj.rows);
+        Ok(())
+    }
+}
+
+/// The scenario a purchased asset is projected under: the pool-wide CDR, recovery, delay and
+/// CPR, with the `overrides` that select by a tag the obligor has. Named defaults and the
+/// cumulative default curve (`default_rate`, on the cutoff pool) do not apply to it.
+fn purchased_scenario(s: &Scenario, obligor: &Obligor) -> Scenario {
+    let mut out = s.clone();
+    out.obligor_defaults.clear();
+    out.default_rate = rust_decimal::Decimal::ZERO;
+    out.default_timing.clear();
+    out.overrides = s
+        .overrides
+        .iter()
+        .filter(|r| {
+            r.tag
+                .as_ref()
+                .is_some_and(|(k, v)| obligor.tags.get(k) == Some(v))
+        })
+        .map(|r| {
+            let mut r = r.clone();
+            r.obligors = vec![0];
+            r.default_rate = None;
+            r
+        })
+        .collect();
+    out
+}
+
+/// The pool's rows with the purchased obligors' rows: period by period, the deal's obligors
+/// first, then the purchased ones in the order they were bought.
+pub(super) fn with_purchased_rows(
+    mut rows: Vec<PoolFlowRow>,
+    purchased: Vec<PoolFlowRow>,
+) -> Vec<PoolFlowRow> {
+    if purchased.is_empty() {
+        return rows;
+    }
+    rows.extend(purchased);
+    rows.sort_by_key(|r| r.period);
+    rows
+}

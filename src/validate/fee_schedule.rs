@@ -1,0 +1,104 @@
+//! A licence asset's generated `schedule = { first, frequency, periods, amount, growth }`.
+
+use rust_decimal::Decimal;
+
+use super::{Ctx, Sign, parse_or};
+use crate::calendar::schedule::Frequency;
+use crate::deal::Instalment;
+use crate::money::Rounding;
+use crate::pool::fee_schedule::{FeeTerms, fee_schedule};
+use crate::schema::ScheduleGenerator;
+
+/// Most instalments a generated fee schedule may have.
+const MAX_PERIODS: u32 = 600;
+
+/// The instalments of the generator at `p` (the `schedule` key), each with the key path its
+/// date comes from (`periods`, so a schedule that runs past the legal maturity is reported
+/// there). `None` when the table is wrong (reported).
+pub(super) fn generate(
+    ctx: &mut Ctx,
+    p: &str,
+    g: &ScheduleGenerator,
+    rounding: Rounding,
+) -> Option<Vec<(Instalment, String)>> {
+    let before = ctx.error_count();
+    let first = ctx.date(&format!("{p}.first"), g.first);
+    let frequency: Option<Frequency> = parse_or(
+        ctx,
+        &format!("{p}.frequency"),
+        Some(&g.frequency),
+        "frequency",
+        &Frequency::ALL.map(Frequency::name),
+    );
+    let pp = format!("{p}.periods");
+    let periods = if g.periods == 0 {
+        ctx.err(
+            &pp,
+            "periods 0: a generated schedule needs at least 1 instalment",
+            format!("a number of instalments from 1 to {MAX_PERIODS}"),
+        );
+        1
+    } else {
+        ctx.int_in(&pp, g.periods, 1, MAX_PERIODS, "instalments")
+    };
+    let amount = ctx.money(&format!("{p}.amount"), g.amount, Sign::Positive);
+    let growth = match g.growth {
+        Some(v) => growth(ctx, &format!("{p}.growth"), v),
+        None => Decimal::ZERO,
+    };
+    if ctx.error_count() > before {
+        return None;
+    }
+    let terms = FeeTerms {
+        first,
+        months: frequency?.months(),
+        periods,
+        amount,
+        growth,
+        rounding,
+    };
+    match fee_schedule(&terms) {
+        Ok(s) => Some(
+            s.into_iter()
+                .map(|(date, amount)| {
+                    (
+                        Instalment {
+                            date,
+                            principal: amount,
+                            interest: Decimal::ZERO,
+                        },
+                        pp.clone(),
+                    )
+                })
+                .collect(),
+        ),
+        Err(e) => {
+            ctx.err(
+                p,
+                format!("cannot generate the fee schedule: {e}"),
+                "fewer periods or a smaller amount or growth",
+            );
+            None
+        }
+    }
+}
+
+/// The annual escalation: a fraction from 0 to below 1. `3` for 3% is the likely mistake,
+/// and the message says what it would mean.
+fn growth(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
+    let expected = "an annual escalation as a fraction from 0 to below 1, e.g. 0.03 for 3% a year";
+    if v >= Decimal::ONE {
+        ctx.err(
+            path,
+            format!(
+                "growth {v} is {}% a year (each year's fee {}× the last)",
+                (v * Decimal::ONE_HUNDRED).normalize(),
+                (v + Decimal::ONE).normalize()
+            ),
+            expected,
+        );
+        v
+    } else {
+        ctx.fraction(path, v, false)
+    }
+}

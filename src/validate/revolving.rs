@@ -1,0 +1,218 @@
+//! `[revolving]`: the revolving purchase period (循环购买) and its asset template.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{Ctx, Names, Sign, parse_or, resolve_list};
+use crate::calendar::schedule::{Frequency, add_months};
+use crate::deal::{AssetKind, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall};
+use crate::pool::amortization::{Accrual, Repayment};
+use crate::schema;
+
+/// Highest price accepted, as a fraction of par: above it the price was surely written in
+/// percent (98 for 98%).
+const MAX_PRICE: Decimal = Decimal::from_parts(15, 0, 0, false, 1);
+
+/// What `[revolving]` is checked against.
+pub(super) struct RevolvingRefs<'a> {
+    pub legal: NaiveDate,
+    pub day_count: crate::calendar::daycount::DayCount,
+    pub periods: Option<&'a [PeriodDates]>,
+    pub triggers: &'a [Trigger],
+    pub waterfalls: &'a Names,
+    pub waterfall_steps: &'a [Waterfall],
+}
+
+pub(super) fn revolving(
+    ctx: &mut Ctx,
+    r: &schema::Revolving,
+    refs: &RevolvingRefs,
+) -> Option<Revolving> {
+    let before = ctx.error_count();
+    let p = "revolving";
+    let end_path = format!("{p}.end_date");
+    let end_date = ctx.date(&end_path, r.end_date);
+    if end_date > refs.legal {
+        ctx.err(
+            &end_path,
+            format!(
+                "the revolving period ends on {end_date}, after the legal maturity {}",
+                refs.legal
+            ),
+            "an end date on or before the legal maturity, leaving time for the purchased \
+             assets to amortize",
+        );
+    }
+    let last_buy = refs.periods.and_then(|ps| {
+        ps.iter()
+            .map(PeriodDates::date)
+            .take_while(|d| *d <= end_date)
+            .last()
+    });
+    if let Some(ps) = refs.periods
+        && last_buy.is_none()
+        && end_date <= refs.legal
+    {
+        let first = ps.first().map(PeriodDates::date);
+        ctx.err(
+            &end_path,
+            format!(
+                "the revolving period ends on {end_date}, before the first payment date{}: \
+                 no purchase can happen",
+                first.map(|d| format!(" {d}")).unwrap_or_default()
+            ),
+            "an end date on or after the first payment date",
+        );
+    }
+    let price = match r.price {
+        Some(v) => {
+            let v = ctx.number(&format!("{p}.price"), v, Sign::Positive);
+            if v.normalize().scale() > 10 {
+                ctx.err(
+                    &format!("{p}.price"),
+                    format!("price {v} has more than 10 decimal places"),
+                    "a price as a fraction of par with at most 10 decimal places, e.g. 0.98",
+                );
+            } else if v > MAX_PRICE {
+                ctx.err(
+                    &format!("{p}.price"),
+                    format!(
+                        "price {v} is {}% of par",
+                        (v * Decimal::ONE_HUNDRED).normalize()
+                    ),
+                    "the price as a fraction of the balance bought, e.g. 0.98 for 98% of par \
+                     (at most 1.5)",
+                );
+            }
+            v
+        }
+        None => Decimal::ONE,
+    };
+    let obligor = r.obligor.clone().unwrap_or_else(|| "revolving".to_string());
+    ctx.name(&format!("{p}.obligor"), &obligor);
+    let template = template(ctx, &format!("{p}.asset"), &r.asset, refs.day_count);
+    // A purchase on the last revolving payment date must mature by the legal maturity.
+    if let (Some(t), Some(d)) = (template, last_buy) {
+        let months = t.term.saturating_mul(t.months_per_period);
+        let matures = i32::try_from(months)
+            .ok()
+            .and_then(|m| add_months(d, m, false));
+        if matures.is_none_or(|m| m > refs.legal) {
+            ctx.err(
+                &format!("{p}.asset.term"),
+                format!(
+                    "an asset bought on {d}, the last payment date of the revolving period, \
+                     matures {}, after the legal maturity {}",
+                    matures.map_or("beyond the calendar".to_string(), |m| format!("on {m}")),
+                    refs.legal
+                ),
+                "a shorter term, or an earlier `end_date`",
+            );
+        }
+    }
+    let trigger_names = Names::from_list("trigger", refs.triggers.iter().map(|t| t.name.as_str()));
+    let end_triggers = match &r.end_triggers {
+        // `[]`: no trigger ends the period early.
+        Some(list) if list.is_empty() => Vec::new(),
+        Some(list) => resolve_list(ctx, &format!("{p}.end_triggers"), list, &trigger_names),
+        None => (0..refs.triggers.len()).collect(),
+    };
+    let waterfall = r
+        .waterfall
+        .as_ref()
+        .and_then(|w| refs.waterfalls.resolve(ctx, &format!("{p}.waterfall"), w));
+    let buys = refs.waterfall_steps.iter().any(|w| {
+        w.steps
+            .iter()
+            .any(|s| matches!(s.action, crate::deal::Action::BuyAssets(_)))
+    });
+    if !buys {
+        ctx.err(
+            p,
+            "the revolving period buys nothing: no waterfall has a `buy_assets` step",
+            "a step { action = \"buy_assets\" } in the waterfall that runs while the period \
+             is live",
+        );
+    }
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(Revolving {
+        end_date,
+        end_triggers,
+        waterfall,
+        price,
+        obligor,
+        tags: r.tags.clone(),
+        template: template?,
+    })
+}
+
+/// `[revolving.asset]`.
+fn template(
+    ctx: &mut Ctx,
+    p: &str,
+    a: &schema::RevolvingAsset,
+    day_count: crate::calendar::daycount::DayCount,
+) -> Option<RevolvingTemplate> {
+    let before = ctx.error_count();
+    let kind = match a.kind {
+        schema::AssetKind::Loan => AssetKind::Loan,
+        schema::AssetKind::Lease => AssetKind::Lease,
+        other => {
+            let name = match other {
+                schema::AssetKind::Licence => "licence",
+                _ => "receivable",
+            };
+            ctx.err(
+                &format!("{p}.kind"),
+                format!("a revolving purchase of a {name} asset is not modelled"),
+                "kind = \"loan\" or \"lease\" (generated from the balance bought)",
+            );
+            AssetKind::Loan
+        }
+    };
+    let annual_rate = ctx.annual_rate(&format!("{p}.rate"), a.rate, Sign::NonNegative);
+    let term = if a.term == 0 {
+        ctx.err(
+            &format!("{p}.term"),
+            "term 0: a purchased asset needs at least 1 instalment",
+            "a number of instalments from 1 to 600",
+        );
+        1
+    } else {
+        ctx.int_in(&format!("{p}.term"), a.term, 1, 600, "instalments")
+    };
+    let frequency: Option<Frequency> = parse_or(
+        ctx,
+        &format!("{p}.frequency"),
+        Some(&a.frequency),
+        "frequency",
+        &Frequency::ALL.map(Frequency::name),
+    );
+    let repayment: Option<Repayment> = match &a.repayment {
+        Some(r) => parse_or(
+            ctx,
+            &format!("{p}.repayment"),
+            Some(r),
+            "repayment method",
+            &Repayment::ALL.map(Repayment::name),
+        ),
+        None => Some(Repayment::Level),
+    };
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(RevolvingTemplate {
+        kind,
+        annual_rate,
+        term,
+        months_per_period: frequency?.months(),
+        repayment: repayment?,
+        accrual: match a.accrual {
+            Some(schema::Accrual::DayCount) => Accrual::DayCount(day_count),
+            _ => Accrual::Periodic,
+        },
+        prepayable: a.prepayable.unwrap_or(true),
+    })
+}

@@ -1,0 +1,572 @@
+//! Pool forms of issue #12: generated licence-fee schedules (item 10) and scenario rules by
+//! obligor or tag (item 9). Every expected figure is derived by hand in the comments from the
+//! deal text and the rules in docs/deal-format.md and docs/scenarios.md, never copied from
+//! the program's output.
+//!
+//! Common facts of the deal below: cutoff = closing = 2024-01-01; quarterly payment dates
+//! 2024-04-01, 07-01, 10-01, 2025-01-01, 04-01, 07-01, 10-01 (unadjusted, weekends calendar,
+//! no lag), so collection period k ends on payment date k and period 1 starts 2024-01-02.
+
+use chrono::NaiveDate;
+use ipabs::engine::{self, result::RunResult};
+use ipabs::validate::deal_from_str;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+const HEADER: &str = r#"
+[deal]
+name = "pool forms"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+first_payment_date = 2024-04-01
+frequency = "quarterly"
+legal_maturity = 2025-10-01
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+"#;
+
+const LIABILITIES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 600000
+coupon = 0.04
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+"#;
+
+/// The deal: `HEADER`, then `pool`, then `LIABILITIES`, then `scenario`.
+fn run(pool: &str, scenario: &str) -> RunResult {
+    let src = format!("{HEADER}{pool}{LIABILITIES}{scenario}");
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn pool_row<'a>(r: &'a RunResult, obligor: &str, period: u32) -> &'a ipabs::pool::PoolFlowRow {
+    r.pool_flows
+        .iter()
+        .find(|x| &*x.obligor == obligor && x.period == period)
+        .expect("row exists")
+}
+
+fn tranche_row<'a>(
+    r: &'a RunResult,
+    tranche: &str,
+    period: u32,
+) -> &'a ipabs::engine::result::TrancheFlowRow {
+    r.tranche_flows
+        .iter()
+        .find(|x| &*x.tranche == tranche && x.period == period)
+        .expect("row exists")
+}
+
+const GENERATED_LICENCE: &str = r#"
+[[obligors]]
+name = "L1"
+tags = { industry = "software" }
+
+[[obligors.assets]]
+kind = "licence"
+schedule = { first = 2024-03-31, frequency = "quarterly", periods = 6, amount = "123456.78", growth = 0.035 }
+"#;
+
+/// Item 10: a generated, growing licence-fee schedule collected and paid to the fen.
+///
+/// Instalments (docs/deal-format.md, generated licence-fee schedules): due 2024-03-31,
+/// 06-30, 09-30, 12-31 (month ends kept), 2025-03-31, 06-30. Whole years from the first
+/// date: 0, 0, 0, 0, 1, 1. Year 0: 123,456.78. Year 1: 123,456.78 × 1.035 = 127,777.7673
+/// → 127,777.77 (half up, once). Pool balance at cutoff: 4 × 123,456.78 + 2 × 127,777.77 =
+/// 493,827.12 + 255,555.54 = 749,382.66. Each instalment falls in the collection period
+/// ending on the next payment date: periods 1-4 collect 123,456.78, periods 5-6 127,777.77,
+/// period 7 nothing. A licence fee is all principal.
+///
+/// Period 1: A's interest = 600,000 × 0.04 × 91/365 (2024-01-01 → 04-01 is 31+29+31 = 91
+/// days) = 5,983.5616… → 5,983.56; A's principal (pass-through) = 123,456.78 − 5,983.56 =
+/// 117,473.22; A's balance after = 482,526.78.
+#[test]
+fn generated_growing_licence_fees() {
+    let r = run(GENERATED_LICENCE, "");
+    let year0 = dec!(123456.78);
+    let year1 = dec!(127777.77);
+    for period in 1..=4 {
+        let row = pool_row(&r, "L1", period);
+        assert_eq!(row.scheduled, year0, "period {period}");
+        assert_eq!(row.principal_collected, year0, "period {period}");
+        assert_eq!(row.interest_collected, Decimal::ZERO, "period {period}");
+    }
+    for period in 5..=6 {
+        assert_eq!(
+            pool_row(&r, "L1", period).collected,
+            year1,
+            "period {period}"
+        );
+    }
+    assert_eq!(pool_row(&r, "L1", 7).collected, Decimal::ZERO);
+    // Balance after period 4: the two year-1 instalments, 255,555.54.
+    assert_eq!(pool_row(&r, "L1", 4).balance_end, dec!(255555.54));
+    assert_eq!(pool_row(&r, "L1", 6).balance_end, Decimal::ZERO);
+
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(a1.interest_paid, dec!(5983.56));
+    assert_eq!(a1.principal_paid, dec!(117473.22));
+    assert_eq!(a1.balance_end, dec!(482526.78));
+    assert_eq!(r.periods[0].payment_date, d(2024, 4, 1));
+}
+
+/// Item 10, rounding mode: the same schedule under `rounding = "truncate"` cuts the year-1
+/// instalment 127,777.7673 to 127,777.76 (each instalment its exact value rounded once).
+#[test]
+fn generated_fees_follow_the_deal_rounding() {
+    let pool = GENERATED_LICENCE.to_string();
+    let src = format!("{HEADER}rounding = \"truncate\"\n{pool}{LIABILITIES}");
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let inst = &loaded.deal.obligors[0].assets[0].instalments;
+    assert_eq!(inst.len(), 6);
+    assert_eq!(inst[4].date, d(2025, 3, 31));
+    assert_eq!(inst[4].principal, dec!(127777.76));
+    assert_eq!(inst[3].principal, dec!(123456.78));
+}
+
+const TWO_INDUSTRIES: &str = r#"
+[[obligors]]
+name = "S1"
+tags = { industry = "semiconductor" }
+
+[[obligors.assets]]
+kind = "licence"
+schedule = [ { date = 2024-03-31, amount = 100000 }, { date = 2024-06-30, amount = 100000 } ]
+
+[[obligors]]
+name = "S2"
+tags = { industry = "software" }
+
+[[obligors.assets]]
+kind = "licence"
+schedule = [ { date = 2024-03-31, amount = 100000 }, { date = 2024-06-30, amount = 100000 } ]
+"#;
+
+const BY_TAG: &str = r#"
+[scenario]
+name = "by-tag"
+default_rate = 0.5
+default_timing = [1]
+recovery_rate = 0.4
+recovery_lag_months = 3
+overrides = [
+  { tag = "industry:semiconductor", delay = { fraction = 1, months = 6 } },
+  { tag = "industry:software", recovery_rate = 0.9, recovery_lag_months = 0 },
+  { obligor = "S2", recovery_rate = 0.5 },
+]
+"#;
+
+/// Item 9: CDR, recovery and delay by tag and by obligor (docs/scenarios.md, overrides).
+///
+/// Pool-wide: cumulative default rate 0.5, all of it in period 1 (`default_timing = [1]`),
+/// recovery 40% after 3 months. Each obligor's balance at cutoff is 200,000, so 0.5 × 200,000
+/// = 100,000 defaults on the first day of period 1 (2024-01-02) and each later instalment is
+/// scaled by the surviving share 100,000 / 200,000 = 0.5: 50,000 each.
+///
+/// S1 (semiconductor): the first rule delays all (fraction 1) of its instalments 6 months;
+/// no rule changes its recovery, so 40% × 100,000 = 40,000 arrives 2024-01-02 + 3 months =
+/// 2024-04-02, in period 2 (04-02..07-01). Instalment 2024-03-31 (50,000) arrives 2024-09-30,
+/// period 3 (07-02..10-01); 2024-06-30 (50,000) arrives 2024-12-30, period 4
+/// (10-02..2025-01-01). Periods 1 and 2 collect nothing from it and report 50,000 delayed.
+///
+/// S2 (software): rule 2 sets recovery 90% and lag 0; rule 3 (later, by name) sets recovery
+/// 50% and leaves the lag at rule 2's 0. Recovery 50% × 100,000 = 50,000 in period 1. No
+/// delay: 50,000 collected in period 1 and in period 2.
+#[test]
+fn assumptions_by_tag_and_by_obligor() {
+    let r = run(TWO_INDUSTRIES, BY_TAG);
+    let z = Decimal::ZERO;
+    // (period, collected, defaulted, recovered, delayed) of each obligor.
+    let s1 = [
+        (1, z, dec!(100000), z, dec!(50000)),
+        (2, z, z, dec!(40000), dec!(50000)),
+        (3, dec!(50000), z, z, z),
+        (4, dec!(50000), z, z, z),
+        (5, z, z, z, z),
+    ];
+    let s2 = [
+        (1, dec!(50000), dec!(100000), dec!(50000), z),
+        (2, dec!(50000), z, z, z),
+        (3, z, z, z, z),
+    ];
+    for (name, rows) in [("S1", &s1[..]), ("S2", &s2[..])] {
+        for &(period, collected, defaulted, recovered, delayed) in rows {
+            let row = pool_row(&r, name, period);
+            let got = (row.collected, row.defaulted, row.recovered, row.delayed);
+            assert_eq!(
+                got,
+                (collected, defaulted, recovered, delayed),
+                "{name} period {period}"
+            );
+        }
+    }
+    // Period 1 pool cash: S2's 50,000 collected + 50,000 recovered = 100,000; A's interest
+    // 5,983.56 (as above), principal 100,000 − 5,983.56 = 94,016.44.
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(a1.interest_paid, dec!(5983.56));
+    assert_eq!(a1.principal_paid, dec!(94016.44));
+}
+
+/// Without overrides the same scenario treats both obligors alike (the pool-wide values), so
+/// the by-tag result above is the overrides' doing: S1 then collects 50,000 in periods 1 and 2
+/// and recovers 40,000 in period 2, like S2.
+#[test]
+fn without_overrides_both_obligors_follow_the_pool() {
+    let scenario = BY_TAG
+        .split("overrides")
+        .next()
+        .expect("scenario text")
+        .to_string();
+    let r = run(TWO_INDUSTRIES, &scenario);
+    for name in ["S1", "S2"] {
+        assert_eq!(pool_row(&r, name, 1).collected, dec!(50000));
+        assert_eq!(pool_row(&r, name, 2).collected, dec!(50000));
+        assert_eq!(pool_row(&r, name, 2).recovered, dec!(40000));
+    }
+}
+
+/// Item 9: a stress suite built on every scenario of a scenario file. Two scenarios, `base`
+/// (the deal's own pool-wide values) and `by-tag` (recovery 40%, S2's override 50%); the
+/// standard suite's `recovery-50%` built on `by-tag` halves both: 20% pool-wide and 25% for
+/// S2 (docs/scenarios.md: a stress applies to an override's values as to the pool-wide ones).
+/// Each scenario is followed by its standard stresses (the deal has no support provider, so
+/// no `supports-off` variants): 5 recovery cuts + 4 timing shifts + 4 CPR changes + the delay
+/// + 3 combinations = 17, so 2 × (1 + 17) = 36 scenarios; `by-tag` is the 19th (index 18).
+#[test]
+fn a_stress_suite_on_every_scenario() {
+    use ipabs::analytics::stress::StressSuite;
+    let src = format!("{HEADER}{TWO_INDUSTRIES}{LIABILITIES}{BY_TAG}");
+    let deal = deal_from_str("pool_forms.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let mut base = deal.scenario.clone();
+    base.name = "base".into();
+    base.overrides.clear();
+    let by_tag = deal.scenario.clone();
+    let all = StressSuite::Standard
+        .on_every(&deal, &[base, by_tag])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.len(), 36);
+    assert_eq!(all[0].name, "base");
+    assert_eq!(all[1].name, "base×recovery-10%");
+    assert_eq!(all[18].name, "by-tag");
+    let cut = all
+        .iter()
+        .find(|s| s.name == "by-tag×recovery-50%")
+        .expect("composed scenario");
+    assert_eq!(cut.recovery_rate, dec!(0.2));
+    assert_eq!(cut.overrides[2].recovery_rate, Some(dec!(0.25)));
+    // Rule 2's 90% is halved too; the delay rule is replaced by the suite's delay only in the
+    // delay stress.
+    assert_eq!(cut.overrides[1].recovery_rate, Some(dec!(0.45)));
+    let delayed = all
+        .iter()
+        .find(|s| s.name == "by-tag×delay-30%-6m")
+        .expect("composed scenario");
+    assert_eq!(delayed.overrides[0].delay, Some((dec!(0.3), 6)));
+    assert_eq!(delayed.delay_fraction, dec!(0.3));
+}
+
+/// The revolving deal of item 3: one receivable of 300,000 due 2024-03-15 (collected in
+/// period 1), A 200,000 at 4%, B 100,000; a revolving period to 2024-04-01 buying 3-quarter
+/// equal-principal loans at 6% for 98% of par.
+const REVOLVING_POOL: &str = r#"
+[[obligors]]
+name = "R1"
+
+[[obligors.assets]]
+kind = "receivable"
+amount = 300000
+due_date = 2024-03-15
+"#;
+
+const REVOLVING_LIABILITIES: &str = r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 200000
+coupon = 0.04
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+revolving = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "buy_assets", spend = "principal_collected" },
+]
+accelerated = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"], amount = "available" },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+
+fn revolving_section(end_date: &str) -> String {
+    format!(
+        r#"
+[revolving]
+end_date = {end_date}
+waterfall = "revolving"
+price = 0.98
+tags = {{ industry = "software" }}
+asset = {{ kind = "loan", rate = 0.06, term = 3, frequency = "quarterly", repayment = "equal_principal" }}
+"#
+    )
+}
+
+fn buys(r: &RunResult) -> Vec<(u32, Decimal)> {
+    r.ledger
+        .iter()
+        .filter(|e| e.action.name() == "buy_assets")
+        .map(|e| {
+            assert_eq!(r.accounts.name(e.source), "collection");
+            assert_eq!(r.accounts.name(e.destination), "seller");
+            (e.period, e.amount)
+        })
+        .collect()
+}
+
+/// Item 3: a revolving purchase, to the fen (docs/deal-format.md, `[revolving]`).
+///
+/// Period 1 (2024-04-01, on the end date, so live; the `revolving` waterfall runs): pool cash
+/// 300,000, all principal. A's interest 200,000 × 0.04 × 91/365 = 1,994.5205… → 1,994.52;
+/// cash left 298,005.48. `buy_assets` may spend the principal collected, 300,000, at most the
+/// 298,005.48 held. Balance bought B = ⌊298,005.48 ÷ 0.98⌋ = ⌊304,087.2244…⌋ = 304,087.22;
+/// price paid 304,087.22 × 0.98 = 298,005.4756 → 298,005.48 (half up, once), to the seller.
+/// Collection account after: 0.
+///
+/// The loan bought: 304,087.22 from 2024-04-01, quarterly, periodic rate 0.06 × 3/12 = 0.015,
+/// equal principal (docs/amortization.md): P = fen(304,087.22 / 3) = fen(101,362.4066…) =
+/// 101,362.41; principal 101,362.41, 101,362.41, last 304,087.22 − 202,724.82 = 101,362.40;
+/// interest 304,087.22 × 0.015 = 4,561.3083 → 4,561.31, 202,724.81 × 0.015 = 3,040.87215 →
+/// 3,040.87, 101,362.40 × 0.015 = 1,520.436 → 1,520.44; due 2024-07-01, 10-01, 2025-01-01
+/// (periods 2, 3, 4). The obligor `revolving@2024-04-01` shows balance 304,087.22 at the end
+/// of period 1, the pool's period-1 balance is 0 + 304,087.22.
+///
+/// Period 2 (2024-07-01, after the end date: `normal`): pool cash 101,362.41 + 4,561.31 =
+/// 105,923.72. A's interest 1,994.52 (91 days again); A's principal 105,923.72 − 1,994.52 =
+/// 103,929.20; A's balance 96,070.80.
+///
+/// Period 3 (2024-10-01): pool cash 101,362.41 + 3,040.87 = 104,403.28. A's interest
+/// 96,070.80 × 0.04 × 92/365 = 968.6042… → 968.60; A's principal its whole 96,070.80; B's
+/// principal the rest, 104,403.28 − 968.60 − 96,070.80 = 7,363.88.
+#[test]
+fn revolving_purchase_to_the_fen() {
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}",
+        revolving_section("2024-04-01")
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    assert_eq!(r.conservation.purchases, dec!(298005.48));
+    assert_eq!(&*r.periods[0].waterfall, "revolving");
+    assert_eq!(&*r.periods[1].waterfall, "normal");
+    assert_eq!(r.periods[0].collection_balance_end, Decimal::ZERO);
+    assert_eq!(r.periods[0].pool_balance_end, dec!(304087.22));
+
+    let bought = "revolving@2024-04-01";
+    assert_eq!(pool_row(&r, bought, 1).balance_end, dec!(304087.22));
+    let p2 = pool_row(&r, bought, 2);
+    assert_eq!(
+        (p2.principal_collected, p2.interest_collected),
+        (dec!(101362.41), dec!(4561.31))
+    );
+    let p3 = pool_row(&r, bought, 3);
+    assert_eq!(
+        (p3.principal_collected, p3.interest_collected),
+        (dec!(101362.41), dec!(3040.87))
+    );
+    let p4 = pool_row(&r, bought, 4);
+    assert_eq!(
+        (
+            p4.principal_collected,
+            p4.interest_collected,
+            p4.balance_end
+        ),
+        (dec!(101362.40), dec!(1520.44), Decimal::ZERO)
+    );
+    // Rows stay period by period: the deal's obligor, then the purchase.
+    let order: Vec<(u32, &str)> = r
+        .pool_flows
+        .iter()
+        .take(4)
+        .map(|f| (f.period, &*f.obligor))
+        .collect();
+    assert_eq!(order, [(1, "R1"), (1, bought), (2, "R1"), (2, bought)]);
+
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(
+        (a1.interest_paid, a1.principal_paid),
+        (dec!(1994.52), Decimal::ZERO)
+    );
+    let a2 = tranche_row(&r, "A", 2);
+    assert_eq!(a2.principal_paid, dec!(103929.20));
+    assert_eq!(a2.balance_end, dec!(96070.80));
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(
+        (a3.interest_paid, a3.principal_paid),
+        (dec!(968.60), dec!(96070.80))
+    );
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
+}
+
+/// Item 3: an end trigger ends the revolving period early, and a purchased obligor follows
+/// the scenario's rules for its tags.
+///
+/// Same deal with a second receivable R2 (400,000 due 2024-06-15), a revolving period to
+/// 2024-10-01, and a trigger `cumulative_default_ratio_above 0.5` switching to `accelerated`.
+/// The scenario defaults R2 on 2024-05-01 (no recovery) and delays all instalments of
+/// `industry:software` obligors by 3 months: only the purchased obligor has that tag.
+///
+/// Period 1: exactly as above (R2 is not due yet): 304,087.22 bought for 298,005.48.
+/// Period 2 (2024-07-01): R2 defaults, 400,000; the cumulative default ratio 400,000 /
+/// 700,000 = 0.571… > 0.5 trips the trigger before the waterfall, which ends the revolving
+/// period for good; `accelerated` runs. The purchased loan's 2024-07-01 instalment
+/// (101,362.41 plus 4,561.31 = 105,923.72) is delayed 3 months to 2024-10-01: pool cash 0, A is paid nothing
+/// of its 1,994.52 interest. Period 3 (2024-10-01, on the end date): pool cash 105,923.72, of it
+/// principal 101,362.41; a live period would buy with it, but the period has ended: no
+/// purchase. A's interest due = 1,994.52 carried + 200,000 × 0.04 × 92/365 (= 2,016.4383… →
+/// 2,016.44) = 4,010.96, paid; A's principal 105,923.72 − 4,010.96 = 101,912.76.
+#[test]
+fn an_end_trigger_stops_purchases_and_tag_rules_reach_purchases() {
+    let pool = format!(
+        "{REVOLVING_POOL}{}",
+        r#"
+[[obligors]]
+name = "R2"
+
+[[obligors.assets]]
+kind = "receivable"
+amount = 400000
+due_date = 2024-06-15
+"#
+    );
+    let extra = r#"
+[[triggers]]
+name = "defaults"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.5
+waterfall = "accelerated"
+
+[scenario]
+name = "r2-defaults"
+defaults = [ { obligor = "R2", date = 2024-05-01 } ]
+overrides = [ { tag = "industry:software", delay = { fraction = 1, months = 3 } } ]
+"#;
+    let src = format!(
+        "{HEADER}{pool}{REVOLVING_LIABILITIES}{}{extra}",
+        revolving_section("2024-10-01")
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    let wf: Vec<&str> = r.periods.iter().take(3).map(|p| &*p.waterfall).collect();
+    assert_eq!(wf, ["revolving", "accelerated", "accelerated"]);
+    let bought = "revolving@2024-04-01";
+    let p2 = pool_row(&r, bought, 2);
+    assert_eq!((p2.collected, p2.delayed), (Decimal::ZERO, dec!(105923.72)));
+    assert_eq!(r.periods[1].pool_cash, Decimal::ZERO);
+    let p3 = pool_row(&r, bought, 3);
+    assert_eq!(
+        (p3.collected, p3.principal_collected),
+        (dec!(105923.72), dec!(101362.41))
+    );
+    assert_eq!(tranche_row(&r, "A", 2).interest_paid, Decimal::ZERO);
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(
+        (a3.interest_due, a3.interest_paid, a3.principal_paid),
+        (dec!(4010.96), dec!(4010.96), dec!(101912.76))
+    );
+}
+
+/// Item 9 through the command line: `ipabs sweep` with a two-scenario file and the standard
+/// suite. The base deal of the bad-deal corpus has a support provider, so the suite has 17
+/// stresses plus 4 `supports-off` ones = 21. Built on the deal's own scenario (the default)
+/// the run list is the 2 file scenarios + 21 = 23; with `--stress-on scenarios` each of the 2
+/// is followed by its own 21: 2 × 22 = 44. `--stress-on` without `--stress` is a usage error.
+#[test]
+fn sweep_stress_on_every_scenario() {
+    let dir = std::env::temp_dir().join(format!("ipabs-pool-forms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenarios = dir.join("scenarios.toml");
+    std::fs::write(
+        &scenarios,
+        "[[scenarios]]\nname = \"base\"\n\n[[scenarios]]\nname = \"slow\"\nrecovery_rate = 0.3\n\
+         overrides = [ { tag = \"industry:biotech\", delay = { fraction = 1, months = 6 } } ]\n",
+    )
+    .expect("write");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let deal = format!("{root}/tests/bad_deals/valid/base.toml");
+    let run = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "sweep",
+            deal.as_str(),
+            "--scenarios",
+            scenarios.to_str().expect("utf-8"),
+            "--out",
+        ];
+        let out = dir.join(out);
+        let out = out.to_str().expect("utf-8").to_string();
+        args.push(&out);
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(&args)
+            .output()
+            .expect("ipabs runs")
+    };
+    let plain = run(&["--stress", "standard"], "plain");
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("scenarios: 23"));
+    let every = run(
+        &["--stress", "standard", "--stress-on", "scenarios"],
+        "every",
+    );
+    assert!(
+        every.status.success(),
+        "{}",
+        String::from_utf8_lossy(&every.stderr)
+    );
+    assert!(String::from_utf8_lossy(&every.stdout).contains("scenarios: 44"));
+    assert!(String::from_utf8_lossy(&every.stderr).contains("slow×recovery-10%"));
+    let usage = run(&["--stress-on", "scenarios"], "usage");
+    assert_eq!(usage.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
