@@ -229,6 +229,13 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Print the JSON Schema of an input format (deal, scenarios or actuals) for editors:
+    /// taplo / Even Better TOML complete and check files with it (docs/editor.md).
+    Schema {
+        /// Which input format.
+        #[arg(value_enum, default_value = "deal")]
+        format: crate::json_schema::Format,
+    },
     /// Validate a deal (and optionally a scenario file) without running it.
     Check {
         /// The deal file (TOML).
@@ -438,6 +445,14 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             };
             print_warnings(&r.warnings);
             out_line(&output::table::notice_text(d, &r, period));
+            Ok(())
+        }
+        Command::Schema { format } => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                crate::json_schema::schema_text(format)
+            );
             Ok(())
         }
         Command::Check { deal, scenario } => {

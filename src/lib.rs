@@ -20,6 +20,7 @@ pub mod cli;
 pub mod deal;
 pub mod engine;
 pub mod error;
+pub mod json_schema;
 pub mod label;
 pub mod money;
 pub mod output;
