@@ -29,5 +29,6 @@ pub mod portfolio;
 pub mod rating_model;
 pub mod scenario;
 pub mod schema;
+pub mod shard;
 pub mod sweep;
 pub mod validate;

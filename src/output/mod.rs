@@ -13,6 +13,7 @@ pub mod portfolio;
 pub mod rating;
 pub mod reconcile;
 pub mod scenarios;
+pub mod shards;
 pub mod table;
 pub mod warnings;
 pub mod xlsx;
