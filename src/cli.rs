@@ -287,6 +287,18 @@ pub fn main() -> i32 {
     }
 }
 
+/// Runs one command given as arguments (`["ipabs", "sweep", "deal.toml", "--out", "dir"]`), as
+/// `main` does but returning the error instead of printing it: the Python package's entry
+/// point (python/, docs/python.md). A usage error of clap is [`Error::Usage`].
+pub fn run_args<I, T>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
+    execute(cli.command, cli.strict)
+}
+
 /// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
 fn threads_arg(s: &str) -> std::result::Result<usize, String> {
     let n: usize = s
