@@ -114,9 +114,13 @@ def _looks_like_text(s: str) -> bool:
     return "\n" in s or "=" in s or s.lstrip().startswith("[")
 
 
-def _read_tables(out: pathlib.Path, only: Optional[Iterable[str]] = None) -> Tables:
+def _read_tables(
+    out: pathlib.Path, only: Optional[Iterable[str]] = None, shard: Optional[str] = None
+) -> Tables:
     """Every table the command wrote into `out`: `X.parquet` → "X"; a dataset directory
-    `X/…/part-0.parquet` (hive-partitioned) → "X", its files concatenated in path order."""
+    `X/…/part-0.parquet` (hive-partitioned) → "X", its files concatenated in path order. With
+    `shard` ("i/n"), only that shard's part `X/shards=n/shard=i/part-0.parquet` of each table
+    (other shards may be writing into the same dataset)."""
     tables: Tables = {}
     wanted = set(only) if only is not None else None
     for p in sorted(out.iterdir()):
@@ -127,7 +131,11 @@ def _read_tables(out: pathlib.Path, only: Optional[Iterable[str]] = None) -> Tab
             if wanted is None or name in wanted:
                 tables[name] = pq.read_table(p)
         elif p.is_dir():
-            parts = sorted(p.rglob("*.parquet"))
+            if shard is not None:
+                i, n = shard.split("/")
+                parts = [f for f in [p / f"shards={n}" / f"shard={i}" / "part-0.parquet"] if f.exists()]
+            else:
+                parts = sorted(p.rglob("*.parquet"))
             if parts and (wanted is None or p.name in wanted):
                 tables[p.name] = pa.concat_tables([pq.read_table(f) for f in parts])
     return tables
@@ -166,13 +174,14 @@ class _Work:
         return str(p)
 
     def run(self, args: List[str], only: Optional[Iterable[str]] = None, differences_ok: bool = False) -> Tables:
+        shard = args[args.index("--shard") + 1] if "--shard" in args else None
         try:
             try:
                 _ipabs.run_command(["ipabs", *args, "--out", str(self.out), "--quiet"])
             except DifferencesError:
                 if not differences_ok:
                     raise
-            return _read_tables(self.out, only)
+            return _read_tables(self.out, only, shard)
         finally:
             self.close()
 
@@ -396,7 +405,8 @@ def portfolio(
 ) -> Tables:
     """`ipabs portfolio`: many deals under the same scenarios. `deals` are paths (files,
     directories, cohort files) or `Deal`s. Returns `deals` and every run table (the
-    deal/scenario partitions concatenated in path order)."""
+    deal/scenario partitions concatenated in path order). With `shard`, only the shard's part
+    of `deals`; its run tables are in `out` (TABLE/deal=ID/scenario=NAME/part-0.parquet)."""
     w = _Work(out)
     items = [deals] if isinstance(deals, (str, os.PathLike, Deal)) else list(deals)
     args = ["portfolio", *[d.path if isinstance(d, Deal) else os.fspath(d) for d in items]]
