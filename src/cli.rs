@@ -411,8 +411,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 &deals,
                 scenarios.as_deref(),
                 stress,
-                threads,
-                shard,
+                Split { threads, shard },
                 &copy,
                 &out,
                 strict,
@@ -768,19 +767,26 @@ fn write_copies<N: AsRef<str>>(
     Ok(())
 }
 
+/// How a command's work is split: threads on this machine, and the shard of the whole it runs.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    threads: Option<usize>,
+    shard: Option<Shard>,
+}
+
 /// `ipabs portfolio`.
 fn portfolio_command(
     args: &[PathBuf],
     scenarios: Option<&Path>,
     stress: Option<StressSuite>,
-    threads: Option<usize>,
-    shard: Option<Shard>,
+    split: Split,
     copy: &CopyArgs,
     out: &OutArgs,
     strict: bool,
 ) -> Result<()> {
     use crate::output::portfolio::{DEALS_FILE, comparison_table, deals_frame, hive_frames};
     use crate::portfolio as pf;
+    let Split { threads, shard } = split;
     let deals_file = shard::file_name(shard, DEALS_FILE);
     refuse_files(out, &[deals_file.as_str()])?;
     let named = pf::deal_paths(args)?;
