@@ -211,6 +211,9 @@ fn _panic_for_test(py: Python<'_>) -> PyResult<()> {
 
 #[pymodule]
 fn _ipabs(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Ctrl-C in Python (or Jupyter's interrupt) must stay a KeyboardInterrupt: the command
+    // line's handler would exit the whole process.
+    ipabs::output::guard::leave_signals_alone();
     let py = m.py();
     m.add_function(wrap_pyfunction!(run_command, m)?)?;
     m.add_function(wrap_pyfunction!(check_deal, m)?)?;

@@ -2,7 +2,10 @@
 exceptions carrying their location; no panic crosses into Python (docs/python.md)."""
 import datetime
 import decimal
+import os
 import pathlib
+import signal
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -167,3 +170,11 @@ def test_schema_refuses_an_unknown_key():
     s = ipabs.schema("deal")
     assert s["properties"]["deal"]["$ref"] == "#/$defs/DealSection"
     assert s["$defs"]["DealSection"]["additionalProperties"] is False
+
+
+def test_ctrl_c_stays_a_keyboard_interrupt(root):
+    # The command line exits with 130 on SIGINT; inside Python the signal stays Python's.
+    ipabs.load(root / NANSHAN).sweep(stress=None, out=None)
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
