@@ -22,6 +22,7 @@ use crate::output::scenarios::{SCENARIOS_FILE, scenarios_frame};
 use crate::output::warnings::{WARNINGS_FILE, warnings_frame};
 use crate::output::{self, RUN_FILES};
 use crate::scenario::{Scenario, ScenarioSet};
+use crate::shard::{self, Shard};
 use crate::sweep::{self, SweepOptions};
 use crate::validate::{self, Loaded};
 
@@ -153,6 +154,10 @@ pub enum Command {
         /// Worker threads, 1 to 256 (default: one per core).
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
+        /// Run only block I of N of the scenarios and write TABLE/shards=N/shard=I/part-0.parquet
+        /// (docs/scale-out.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
         #[command(flatten)]
         copy: CopyArgs,
         #[command(flatten)]
@@ -176,6 +181,10 @@ pub enum Command {
         /// Worker threads, 1 to 256 (default: one per core).
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
+        /// Run only block I of N of the scenarios and write TABLE/shards=N/shard=I/part-0.parquet
+        /// (docs/scale-out.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
         #[command(flatten)]
         copy: CopyArgs,
         #[command(flatten)]
@@ -189,6 +198,15 @@ pub enum Command {
         deal: PathBuf,
         #[command(flatten)]
         mc: McArgs,
+        /// Simulate only block I of N of the paths and write their default patterns to
+        /// patterns/shards=N/shard=I/part-0.parquet; `--merge` adds the shards up
+        /// (docs/scale-out.md).
+        #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+        shard: Option<Shard>,
+        /// Instead of simulating, add up the patterns of every shard in DIR (written by
+        /// `--shard I/N` with the same --paths and --seed) and write the three tables.
+        #[arg(long, value_name = "DIR")]
+        merge: Option<PathBuf>,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -236,10 +254,21 @@ pub enum Command {
         /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
+        /// Run only block I of N of the deals (deals.parquet goes to
+        /// deals/shards=N/shard=I/part-0.parquet; docs/scale-out.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
         #[command(flatten)]
         copy: CopyArgs,
         #[command(flatten)]
         out: OutArgs,
+    },
+    /// Print the JSON Schema of an input format (deal, scenarios or actuals) for editors:
+    /// taplo / Even Better TOML complete and check files with it (docs/editor.md).
+    Schema {
+        /// Which input format.
+        #[arg(value_enum, default_value = "deal")]
+        format: crate::json_schema::Format,
     },
     /// Validate a deal (and optionally a scenario file) without running it.
     Check {
@@ -268,6 +297,18 @@ pub fn main() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// Runs one command given as arguments (`["ipabs", "sweep", "deal.toml", "--out", "dir"]`), as
+/// `main` does but returning the error instead of printing it: the Python package's entry
+/// point (python/, docs/python.md). A usage error of clap is [`Error::Usage`].
+pub fn run_args<I, T>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
+    execute(cli.command, cli.strict)
 }
 
 /// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
@@ -393,25 +434,43 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             stress,
             stress_on,
             threads,
+            shard,
             copy,
             out,
-        } => portfolio_command(
-            &deals,
-            scenarios.as_deref(),
-            stress.map(|s| (s, stress_on)),
-            threads,
-            &copy,
-            &out,
-            strict,
-        ),
-        Command::Rate { deal, mc, out } => rate_command(
-            &deal,
-            mc.scenarios.as_deref(),
-            mc.paths,
-            mc.seed,
-            mc.threads,
-            &out,
-        ),
+        } => {
+            no_copies_with_shard(shard, &copy)?;
+            portfolio_command(
+                &deals,
+                scenarios.as_deref(),
+                stress.map(|s| (s, stress_on)),
+                Split { threads, shard },
+                &copy,
+                &out,
+                strict,
+            )
+        }
+        Command::Rate {
+            deal,
+            mc,
+            shard,
+            merge,
+            out,
+        } => {
+            let source = match (shard, merge) {
+                (Some(s), _) => Paths::Shard(s),
+                (None, Some(dir)) => Paths::Merge(dir),
+                (None, None) => Paths::All,
+            };
+            rate_command(
+                &deal,
+                mc.scenarios.as_deref(),
+                mc.paths,
+                mc.seed,
+                mc.threads,
+                source,
+                &out,
+            )
+        }
         Command::Size {
             deal,
             targets,
@@ -470,6 +529,14 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             };
             print_warnings(&r.warnings);
             out_line(&output::table::notice_text(d, &r, period));
+            Ok(())
+        }
+        Command::Schema { format } => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                crate::json_schema::schema_text(format)
+            );
             Ok(())
         }
         Command::Check { deal, scenario } => {
@@ -553,10 +620,12 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             stress,
             stress_on,
             threads,
+            shard,
             copy,
             out,
         } => {
-            refuse_breakeven_overwrite(&out)?;
+            no_copies_with_shard(shard, &copy)?;
+            refuse_breakeven_overwrite(&out, shard)?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
             print_warnings(&loaded.warnings);
             print_warnings(&set.warnings);
@@ -565,34 +634,29 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             if let Some(suite) = stress {
                 add_stress_on(d, &mut set.scenarios, suite, stress_on)?;
             }
-            let _lock = lock_output(&out)?;
-            refuse_breakeven_overwrite(&out)?;
+            let _lock = lock_output_shard(&out, shard)?;
+            refuse_breakeven_overwrite(&out, shard)?;
             let opts = SweepOptions {
                 flows: false,
                 threads,
                 progress: !out.quiet,
             };
-            let rows = sweep::breakeven_sweep(d, &set.scenarios, &set.rating, opts)?;
-            let run_warnings: Vec<(String, Vec<Warning>)> = set
-                .scenarios
+            let block = shard.map_or(&set.scenarios[..], |s| s.slice(&set.scenarios));
+            let rows = sweep::breakeven_sweep(d, block, &set.rating, opts)?;
+            let run_warnings: Vec<(String, Vec<Warning>)> = block
                 .iter()
                 .map(|s| s.name.clone())
-                .zip(sweep::run_warnings(d, &set.scenarios, threads)?)
+                .zip(sweep::run_warnings(d, block, threads)?)
                 .collect();
-            let file = out.out.join(WARNINGS_FILE);
+            let file = out.out.join(shard::file_name(shard, WARNINGS_FILE));
             print_warning_counts(&run_warnings, &file);
             strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
-            let load_warnings: Vec<Warning> = loaded
-                .warnings
-                .iter()
-                .chain(&set.warnings)
-                .cloned()
-                .collect();
+            let load_warnings = load_warnings_of(shard, &loaded, &set);
             let frames = breakeven_frame(&rows).and_then(|b| {
                 Ok(vec![
-                    (BREAKEVEN_FILE, b),
+                    (shard::file_name(shard, BREAKEVEN_FILE), b),
                     (
-                        WARNINGS_FILE,
+                        shard::file_name(shard, WARNINGS_FILE),
                         warnings_frame(&d.name, &load_warnings, &run_warnings)?,
                     ),
                 ])
@@ -615,7 +679,9 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     "{} break-even rows for {}; wrote {} and {}",
                     rows.len(),
                     d.name,
-                    out.out.join(BREAKEVEN_FILE).display(),
+                    out.out
+                        .join(shard::file_name(shard, BREAKEVEN_FILE))
+                        .display(),
                     file.display()
                 ));
             }
@@ -628,10 +694,12 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             stress_on,
             flows,
             threads,
+            shard,
             copy,
             out,
         } => {
-            refuse_overwrite(&out.out, out.force)?;
+            no_copies_with_shard(shard, &copy)?;
+            refuse_sweep_overwrite(&out, shard)?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
             print_warnings(&loaded.warnings);
             print_warnings(&set.warnings);
@@ -640,37 +708,39 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             if let Some(suite) = stress {
                 add_stress_on(d, &mut set.scenarios, suite, stress_on)?;
             }
-            let _lock = lock_output(&out)?;
-            refuse_overwrite(&out.out, out.force)?;
+            let _lock = lock_output_shard(&out, shard)?;
+            refuse_sweep_overwrite(&out, shard)?;
             let opts = SweepOptions {
                 flows,
                 threads,
                 progress: !out.quiet,
             };
-            let runs = sweep::sweep(d, &set.scenarios, &set.pricing, opts)?;
+            let block = shard.map_or(&set.scenarios[..], |s| s.slice(&set.scenarios));
+            let runs = sweep::sweep(d, block, &set.pricing, opts)?;
             let run_warnings: Vec<(String, Vec<Warning>)> = runs
                 .iter()
                 .map(|r| (r.scenario.clone(), r.warnings.clone()))
                 .collect();
-            print_warning_counts(&run_warnings, &out.out.join(WARNINGS_FILE));
+            print_warning_counts(
+                &run_warnings,
+                &out.out.join(shard::file_name(shard, WARNINGS_FILE)),
+            );
             strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
-            let load_warnings: Vec<Warning> = loaded
-                .warnings
-                .iter()
-                .chain(&set.warnings)
-                .cloned()
-                .collect();
+            let load_warnings = load_warnings_of(shard, &loaded, &set);
             let tables: Vec<RunTable> = RunTable::ALL
                 .into_iter()
                 .filter(|t| flows || t.without_flows() != Kept::Nothing)
                 .collect();
             let frames = output::run_frames(&tables, &runs).and_then(|mut frames| {
-                frames.push((SCENARIOS_FILE, scenarios_frame(d, &set.scenarios)?));
+                frames.push((SCENARIOS_FILE, scenarios_frame(d, block)?));
                 frames.push((
                     WARNINGS_FILE,
                     warnings_frame(&d.name, &load_warnings, &run_warnings)?,
                 ));
-                Ok(frames)
+                Ok(frames
+                    .into_iter()
+                    .map(|(n, df)| (shard::file_name(shard, n), df))
+                    .collect::<Vec<_>>())
             });
             let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
             let n = output::write_tables(&out.out, frames.clone())?.len();
@@ -731,22 +801,37 @@ fn write_copies<N: AsRef<str>>(
     Ok(())
 }
 
+/// How a command's work is split: threads on this machine, and the shard of the whole it runs.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    threads: Option<usize>,
+    shard: Option<Shard>,
+}
+
 /// `ipabs portfolio`.
 fn portfolio_command(
     args: &[PathBuf],
     scenarios: Option<&Path>,
     stress: Option<(StressSuite, StressBase)>,
-    threads: Option<usize>,
+    split: Split,
     copy: &CopyArgs,
     out: &OutArgs,
     strict: bool,
 ) -> Result<()> {
     use crate::output::portfolio::{DEALS_FILE, comparison_table, deals_frame, hive_frames};
     use crate::portfolio as pf;
-    refuse_files(out, &[DEALS_FILE])?;
+    let Split { threads, shard } = split;
+    let deals_file = shard::file_name(shard, DEALS_FILE);
+    refuse_files(out, &[deals_file.as_str()])?;
     let named = pf::deal_paths(args)?;
     let scenarios = scenarios.or(named.cohort_scenarios.as_deref());
-    let deals = pf::load_deals(&named.deals, scenarios, stress)?;
+    // Every deal is loaded (and checked) by every shard; each runs its own block.
+    let mut deals = pf::load_deals(&named.deals, scenarios, stress)?;
+    if let Some(s) = shard {
+        let r = s.range(deals.len() as u64);
+        deals.truncate(r.end as usize);
+        deals.drain(..r.start as usize);
+    }
     let mut load_warnings = 0;
     for d in &deals {
         print_warnings(&d.loaded.warnings);
@@ -754,8 +839,8 @@ fn portfolio_command(
         load_warnings += d.loaded.warnings.len() + d.set.warnings.len();
     }
     strict_check(strict, load_warnings)?;
-    let _lock = lock_output(out)?;
-    refuse_files(out, &[DEALS_FILE])?;
+    let _lock = lock_output_shard(out, shard)?;
+    refuse_files(out, &[deals_file.as_str()])?;
     let result = pf::run_portfolio(&deals, threads, !out.quiet)?;
     let run_warnings = pf::run_warnings(&deals, &result);
     for (name, w) in run_warnings.iter().filter(|(_, w)| !w.is_empty()) {
@@ -769,7 +854,7 @@ fn portfolio_command(
     strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
     let frames = deals_frame(&result.rows)
         .and_then(|d| {
-            let mut f = vec![(DEALS_FILE.to_string(), d)];
+            let mut f = vec![(deals_file.clone(), d)];
             f.extend(hive_frames(&pf::runs_by_id(&deals, &result))?);
             Ok(f)
         })
@@ -909,15 +994,71 @@ fn reconcile_command(
     Ok(())
 }
 
+/// `--csv`, `--xlsx` and `--html` copy a whole result; a shard holds only part of one.
+fn no_copies_with_shard(shard: Option<Shard>, copy: &CopyArgs) -> Result<()> {
+    if shard.is_some() && (copy.csv.is_some() || copy.xlsx.is_some() || copy.html.is_some()) {
+        return Err(Error::Usage(
+            "--shard writes part of a dataset; --csv, --xlsx and --html need the whole result \
+             (run them on one machine, or read the merged dataset: docs/scale-out.md)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The deal's and scenario file's warnings: written once, by the first shard (or the whole
+/// run), since they belong to no block of the work.
+fn load_warnings_of(shard: Option<Shard>, loaded: &Loaded, set: &ScenarioSet) -> Vec<Warning> {
+    if shard.is_some_and(|s| !s.is_first()) {
+        return Vec::new();
+    }
+    loaded
+        .warnings
+        .iter()
+        .chain(&set.warnings)
+        .cloned()
+        .collect()
+}
+
+/// [`lock_output`], or under `--shard` a lock of the shard's own lock directory, so that
+/// the shards of one run write into one output directory at the same time.
+fn lock_output_shard(out: &OutArgs, shard: Option<Shard>) -> Result<OutputLock> {
+    match shard {
+        None => lock_output(out),
+        Some(s) => {
+            guard::on_signals()?;
+            OutputLock::acquire(&out.out.join(s.lock_dir()))
+        }
+    }
+}
+
+/// `sweep`'s refusal to replace results, for the whole run or one shard.
+fn refuse_sweep_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
+    match shard {
+        None => refuse_overwrite(&out.out, out.force),
+        Some(_) => {
+            let files: Vec<String> = RUN_FILES
+                .iter()
+                .copied()
+                .chain([SCENARIOS_FILE, WARNINGS_FILE])
+                .map(|f| shard::file_name(shard, f))
+                .collect();
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            refuse_files(out, &files)
+        }
+    }
+}
+
 fn lock_output(out: &OutArgs) -> Result<OutputLock> {
     guard::on_signals()?;
     OutputLock::acquire(&out.out)
 }
 
 /// Refuses to replace `breakeven.parquet` unless `--force` is set.
-fn refuse_breakeven_overwrite(out: &OutArgs) -> Result<()> {
-    let existing: Vec<&str> = [BREAKEVEN_FILE, WARNINGS_FILE]
+fn refuse_breakeven_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
+    let existing: Vec<String> = [BREAKEVEN_FILE, WARNINGS_FILE]
         .into_iter()
+        .map(|f| shard::file_name(shard, f))
         .filter(|f| out.out.join(f).exists())
         .collect();
     if !out.force && !existing.is_empty() {
@@ -982,12 +1123,31 @@ struct Rated {
     tdrs: Vec<rating::RatingTdr>,
 }
 
+/// Which paths `rate` simulates: all of them, a shard's block (`--shard`), or none, adding up
+/// the shards' patterns instead (`--merge`).
+enum Paths {
+    All,
+    Shard(Shard),
+    Merge(PathBuf),
+}
+
 fn simulate_pool(
     deal: &Path,
     scenarios: Option<&Path>,
     paths: u64,
     seed: u64,
     progress: bool,
+) -> Result<Rated> {
+    simulate_paths(deal, scenarios, paths, seed, progress, &Paths::All)
+}
+
+fn simulate_paths(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    paths: u64,
+    seed: u64,
+    progress: bool,
+    source: &Paths,
 ) -> Result<Rated> {
     if paths == 0 {
         return Err(Error::Usage("--paths must be at least 1".into()));
@@ -997,9 +1157,22 @@ fn simulate_pool(
     let d = &loaded.deal;
     let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
-    let bar = sweep::progress_bar(paths, progress);
-    let sim = rating::simulate(&pool, paths, &|k| bar.inc(k));
-    bar.finish_and_clear();
+    let sim = match source {
+        Paths::All => {
+            let bar = sweep::progress_bar(paths, progress);
+            let sim = rating::simulate(&pool, paths, &|k| bar.inc(k));
+            bar.finish_and_clear();
+            sim
+        }
+        Paths::Shard(s) => {
+            let block = s.range(paths);
+            let bar = sweep::progress_bar(block.end - block.start, progress);
+            let sim = rating::simulate_range(&pool, block, &|k| bar.inc(k));
+            bar.finish_and_clear();
+            sim
+        }
+        Paths::Merge(dir) => crate::output::shards::merge_patterns(dir, seed, paths)?,
+    };
     let tdrs = rating::tdrs(d, &pool, &sim, &set.rating_model);
     Ok(Rated {
         loaded,
@@ -1016,16 +1189,43 @@ fn rate_command(
     paths: u64,
     seed: u64,
     threads: Option<usize>,
+    source: Paths,
     out: &OutArgs,
 ) -> Result<()> {
     use crate::output::rating as o;
+    use crate::output::shards::{PATTERNS_FILE, patterns_frame};
+    if let Paths::Shard(s) = source {
+        let file = s.file(PATTERNS_FILE);
+        refuse_files(out, &[file.as_str()])?;
+        if paths == 0 {
+            return Err(Error::Usage("--paths must be at least 1".into()));
+        }
+        let progress = !out.quiet;
+        return sweep::in_pool(threads, || -> Result<()> {
+            let r = simulate_paths(deal, scenarios, paths, seed, progress, &source)?;
+            let _lock = lock_output_shard(out, Some(s))?;
+            output::write_tables(
+                &out.out,
+                vec![(file.clone(), patterns_frame(&r.sim, seed, paths)?)],
+            )?;
+            if !out.quiet {
+                out_line(&format!(
+                    "shard {s}: {} of {paths} paths, {} distinct default patterns; wrote {}",
+                    r.sim.paths,
+                    r.sim.patterns.len(),
+                    out.out.join(&file).display()
+                ));
+            }
+            Ok(())
+        })?;
+    }
     refuse_files(
         out,
         &[o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE],
     )?;
     let progress = !out.quiet;
     sweep::in_pool(threads, || -> Result<()> {
-        let r = simulate_pool(deal, scenarios, paths, seed, progress)?;
+        let r = simulate_paths(deal, scenarios, paths, seed, progress, &source)?;
         let d = &r.loaded.deal;
         let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
         let bar = sweep::progress_bar(r.sim.patterns.len() as u64, progress);

@@ -66,10 +66,23 @@ fn clean_up() -> MutexGuard<'static, Registry> {
     r
 }
 
+/// Set by [`leave_signals_alone`].
+static SIGNALS_LEFT_ALONE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// For a program that embeds ipabs (the Python package): [`on_signals`] then does nothing, and
+/// SIGINT/SIGTERM stay the host's (Python's KeyboardInterrupt), never an exit of the process.
+pub fn leave_signals_alone() {
+    SIGNALS_LEFT_ALONE.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Starts the thread that cleans up and exits on SIGINT (exit code 130) or SIGTERM (143).
 /// Without it the default action kills the process and leaves its temporary files.
 pub fn on_signals() -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
+    if SIGNALS_LEFT_ALONE.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| Error::Internal(format!("cannot install the signal handler: {e}")))?;
     std::thread::Builder::new()

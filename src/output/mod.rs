@@ -13,6 +13,7 @@ pub mod portfolio;
 pub mod rating;
 pub mod reconcile;
 pub mod scenarios;
+pub mod shards;
 pub mod table;
 pub mod warnings;
 pub mod xlsx;
@@ -219,10 +220,17 @@ fn create_parents(root: &Path, path: &Path) -> Result<Vec<PathBuf>, Error> {
         p = d.parent();
     }
     missing.reverse();
-    for d in &missing {
-        fs::create_dir(d).map_err(|e| write_error(d, &e))?;
+    let mut created = Vec::with_capacity(missing.len());
+    for d in missing {
+        match fs::create_dir(&d) {
+            Ok(()) => created.push(d),
+            // Another run created it meanwhile (the shards of one dataset write at the same
+            // time, docs/scale-out.md): it is not this call's to remove.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(write_error(&d, &e)),
+        }
     }
-    Ok(missing)
+    Ok(created)
 }
 
 /// Renames every file of `names` from `tmp` into `dir`, all or nothing.

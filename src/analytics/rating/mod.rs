@@ -194,6 +194,14 @@ pub struct Simulation {
 }
 
 impl Simulation {
+    /// Adds the paths of `other` (another block of paths of the same pool and seed).
+    pub fn add(&mut self, other: Simulation) {
+        self.paths += other.paths;
+        for (k, c) in other.patterns {
+            *self.patterns.entry(k).or_insert(0) += c;
+        }
+    }
+
     /// Number of paths with exactly k defaults, k = 0 … n.
     pub fn default_counts(&self, n: usize) -> Vec<u64> {
         let mut v = vec![0u64; n + 1];
@@ -207,15 +215,29 @@ impl Simulation {
 /// Simulates `paths` paths of `pool` on the current rayon pool; `progress(k)` is called with
 /// the number of paths each finished chunk held.
 pub fn simulate(pool: &Pool, paths: u64, progress: &(dyn Fn(u64) + Sync)) -> Simulation {
+    simulate_range(pool, 0..paths, progress)
+}
+
+/// Simulates the paths `range` of `pool` (`--shard`: a contiguous block of path numbers). Path
+/// p depends only on (seed, p), and the counts are summed into an ordered map, so the
+/// simulations of the blocks of a partition, added together ([`Simulation::add`]), equal the
+/// simulation of all the paths.
+pub fn simulate_range(
+    pool: &Pool,
+    range: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Simulation {
+    let paths = range.end.saturating_sub(range.start);
     let chunks = paths.div_ceil(CHUNK);
     let maps: Vec<BTreeMap<Pattern, u64>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
             let mut map: BTreeMap<Pattern, u64> = BTreeMap::new();
             let (mut z, mut out) = (Vec::new(), Vec::new());
-            let end = ((c + 1) * CHUNK).min(paths);
+            let start = range.start + c * CHUNK;
+            let end = (start + CHUNK).min(range.end);
             let mut none = 0u64;
-            for p in c * CHUNK..end {
+            for p in start..end {
                 pool.model.path(p, &mut z, &mut out);
                 if out.is_empty() {
                     none += 1;
@@ -227,7 +249,7 @@ pub fn simulate(pool: &Pool, paths: u64, progress: &(dyn Fn(u64) + Sync)) -> Sim
             if none > 0 {
                 *map.entry(Vec::new()).or_insert(0) += none;
             }
-            progress(end - c * CHUNK);
+            progress(end - start);
             map
         })
         .collect();

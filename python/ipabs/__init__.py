@@ -1,0 +1,424 @@
+"""ipabs in the Python process: load a deal, run it, sweep, break-even, rate, size, reconcile,
+portfolio; every result a dict of pyarrow tables (docs/python.md).
+
+>>> import ipabs
+>>> deal = ipabs.load("deals/nanshan_gaoxintou_5_2022.toml")
+>>> tables = deal.run()
+>>> tables["tranche_flows"].schema.field("principal_paid").type
+Decimal128Type(decimal128(18, 2))
+
+Each call runs the same code as the command line (`ipabs.cli`), with the GIL released, and
+reads back the Parquet files it writes: the tables are exactly the CLI's files (one copy, no
+float anywhere on the way; money stays `decimal128(18, 2)`). Errors are exceptions:
+`InputError` (with `file`, `line`, `column`, `key_path`, `problem`, `expected`), `UsageError`,
+`OutputError`, `DifferencesError`, `InternalError` (also any panic), all `IpabsError`.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+import os
+import pathlib
+import shutil
+import tempfile
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import _ipabs
+from ._ipabs import (
+    DifferencesError,
+    InputError,
+    InternalError,
+    IpabsError,
+    OutputError,
+    UsageError,
+)
+
+__version__: str = _ipabs.__version__
+
+__all__ = [
+    "Deal",
+    "DifferencesError",
+    "InputError",
+    "InternalError",
+    "IpabsError",
+    "OutputError",
+    "UsageError",
+    "load",
+    "portfolio",
+    "schema",
+    "to_toml",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+#: A scenario file (path), its TOML text, one scenario as a dict (`{"name": …, "cdr": …}`),
+#: a list of such dicts, or a whole scenario file as a dict (`{"scenarios": […], "grid": …}`).
+Scenarios = Union[PathLike, Mapping[str, Any], Sequence[Mapping[str, Any]]]
+Tables = Dict[str, pa.Table]
+
+_SCENARIO_FILE_KEYS = {"scenarios", "grid", "rating", "pricing", "rating_model"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Python values to TOML (scenario dicts). Every table is written inline, so that a value keeps
+# its place whatever its nesting; dates stay TOML dates, Decimals become exact strings.
+
+
+def _toml_key(k: str) -> str:
+    if k and all(c.isalnum() and c.isascii() or c in "-_" for c in k):
+        return k
+    return json.dumps(k, ensure_ascii=False)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"{v!r} is not a finite number; TOML scenario values must be finite")
+        return repr(v)
+    if isinstance(v, decimal.Decimal):
+        return json.dumps(str(v))  # exact: ipabs reads Decimal strings exactly
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, datetime.datetime):
+        raise ValueError(f"{v!r}: ipabs dates have no time; pass a datetime.date")
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, Mapping):
+        return "{ " + ", ".join(f"{_toml_key(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} {v!r} as TOML")
+
+
+def to_toml(doc: Mapping[str, Any]) -> str:
+    """A dict as TOML text: one `key = value` line per top-level key, tables inline."""
+    return "".join(f"{_toml_key(str(k))} = {_toml_value(v)}\n" for k, v in doc.items())
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _looks_like_text(s: str) -> bool:
+    """TOML text rather than a file name: an existing file is a file; otherwise text has a
+    newline, a `key = value` or a `[table]`."""
+    if "\n" not in s and os.path.exists(s):
+        return False
+    return "\n" in s or "=" in s or s.lstrip().startswith("[")
+
+
+def _read_tables(
+    out: pathlib.Path, only: Optional[Iterable[str]] = None, shard: Optional[str] = None
+) -> Tables:
+    """Every table the command wrote into `out`: `X.parquet` → "X"; a dataset directory
+    `X/…/part-0.parquet` (hive-partitioned) → "X", its files concatenated in path order. With
+    `shard` ("i/n"), only that shard's part `X/shards=n/shard=i/part-0.parquet` of each table
+    (other shards may be writing into the same dataset)."""
+    tables: Tables = {}
+    wanted = set(only) if only is not None else None
+    for p in sorted(out.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_file() and p.suffix == ".parquet":
+            name = p.stem
+            if wanted is None or name in wanted:
+                tables[name] = pq.read_table(p)
+        elif p.is_dir():
+            if shard is not None:
+                i, n = shard.split("/")
+                parts = [f for f in [p / f"shards={n}" / f"shard={i}" / "part-0.parquet"] if f.exists()]
+            else:
+                parts = sorted(p.rglob("*.parquet"))
+            if parts and (wanted is None or p.name in wanted):
+                tables[p.name] = pa.concat_tables([pq.read_table(f) for f in parts])
+    return tables
+
+
+class _Work:
+    """Where a call writes: the caller's `out` directory, or a temporary one removed after
+    reading the tables back."""
+
+    def __init__(self, out: Optional[PathLike]):
+        self.tmp = tempfile.mkdtemp(prefix="ipabs-")
+        self.keep = out is not None
+        self.out = pathlib.Path(out) if out is not None else pathlib.Path(self.tmp) / "out"
+
+    def scenario_file(self, scenarios: Optional[Scenarios], single: bool = False) -> Optional[str]:
+        if scenarios is None:
+            return None
+        if isinstance(scenarios, (str, os.PathLike)):
+            s = os.fspath(scenarios)
+            if isinstance(scenarios, str) and _looks_like_text(s):
+                return self._write("scenarios.toml", s)
+            return s
+        if isinstance(scenarios, Mapping):
+            doc: Mapping[str, Any] = scenarios
+            if not set(doc) & _SCENARIO_FILE_KEYS:
+                doc = {"scenarios": [doc]}
+        elif isinstance(scenarios, (list, tuple)):
+            doc = {"scenarios": list(scenarios)}
+        else:
+            raise TypeError("scenarios: a path, TOML text, a dict or a list of dicts")
+        return self._write("scenarios.toml", to_toml(doc))
+
+    def _write(self, name: str, text: str) -> str:
+        p = pathlib.Path(self.tmp) / name
+        p.write_text(text, encoding="utf-8")
+        return str(p)
+
+    def run(self, args: List[str], only: Optional[Iterable[str]] = None, differences_ok: bool = False) -> Tables:
+        shard = args[args.index("--shard") + 1] if "--shard" in args else None
+        try:
+            try:
+                _ipabs.run_command(["ipabs", *args, "--out", str(self.out), "--quiet"])
+            except DifferencesError:
+                if not differences_ok:
+                    raise
+            return _read_tables(self.out, only, shard)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _opt(args: List[str], flag: str, value: Any) -> None:
+    if value is not None:
+        args += [flag, str(value)]
+
+
+def _shard(shard: Any) -> Optional[str]:
+    if shard is None:
+        return None
+    if isinstance(shard, str):
+        return shard
+    i, n = shard
+    return f"{i}/{n}"
+
+
+class Deal:
+    """A validated deal. Every method runs the deal and returns its tables by name."""
+
+    def __init__(self, path: str, source: str, info: Dict[str, Any], tmp: Optional[str]):
+        self.path = path
+        self.source = source
+        self._info = info
+        self._tmp = tmp
+
+    def __del__(self) -> None:
+        if getattr(self, "_tmp", None):
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    @property
+    def name(self) -> str:
+        return self._info["name"]
+
+    @property
+    def tranches(self) -> List[str]:
+        return list(self._info["tranches"])
+
+    @property
+    def obligors(self) -> List[str]:
+        return list(self._info["obligors"])
+
+    @property
+    def payment_dates(self) -> int:
+        return self._info["payment_dates"]
+
+    @property
+    def warnings(self) -> List[str]:
+        return list(self._info["warnings"])
+
+    def __repr__(self) -> str:
+        return f"<ipabs.Deal {self.name!r}: {len(self.obligors)} obligors, tranches {self.tranches}>"
+
+    def run(self, scenario: Optional[Scenarios] = None, *, out: Optional[PathLike] = None) -> Tables:
+        """`ipabs run`: every table of one run (or one per scenario of a scenario file)."""
+        w = _Work(out)
+        args = ["run", self.path]
+        _opt(args, "--scenario", w.scenario_file(scenario))
+        if w.keep:
+            args.append("--force")
+        return w.run(args)
+
+    def sweep(
+        self,
+        scenarios: Optional[Scenarios] = None,
+        stress: Optional[str] = "standard",
+        *,
+        flows: bool = False,
+        threads: Optional[int] = None,
+        shard: Any = None,
+        out: Optional[PathLike] = None,
+    ) -> Tables:
+        """`ipabs sweep`: the scenarios (and the `stress` suite: standard, concentration, all or
+        None) in parallel. `shard=(i, n)` or `"i/n"` runs block i of n (docs/scale-out.md)."""
+        w = _Work(out)
+        args = ["sweep", self.path]
+        _opt(args, "--scenarios", w.scenario_file(scenarios))
+        _opt(args, "--stress", stress)
+        _opt(args, "--threads", threads)
+        _opt(args, "--shard", _shard(shard))
+        if flows:
+            args.append("--flows")
+        if w.keep and shard is None:
+            args.append("--force")
+        return w.run(args)
+
+    def breakeven(
+        self,
+        scenarios: Optional[Scenarios] = None,
+        stress: Optional[str] = "standard",
+        *,
+        threads: Optional[int] = None,
+        shard: Any = None,
+        out: Optional[PathLike] = None,
+    ) -> Tables:
+        """`ipabs breakeven`: each rated tranche's break-even default rate per scenario."""
+        w = _Work(out)
+        args = ["breakeven", self.path]
+        _opt(args, "--scenarios", w.scenario_file(scenarios))
+        _opt(args, "--stress", stress)
+        _opt(args, "--threads", threads)
+        _opt(args, "--shard", _shard(shard))
+        if w.keep and shard is None:
+            args.append("--force")
+        return w.run(args)
+
+    def rate(
+        self,
+        scenarios: Optional[Scenarios] = None,
+        *,
+        paths: Optional[int] = None,
+        seed: Optional[int] = None,
+        threads: Optional[int] = None,
+        shard: Any = None,
+        merge: Optional[PathLike] = None,
+        out: Optional[PathLike] = None,
+    ) -> Tables:
+        """`ipabs rate`: Monte Carlo rating. `shard` simulates a block of the paths (its
+        `patterns` table); `merge=DIR` adds up the shards written into DIR."""
+        w = _Work(out)
+        args = ["rate", self.path]
+        _opt(args, "--scenarios", w.scenario_file(scenarios))
+        _opt(args, "--paths", paths)
+        _opt(args, "--seed", seed)
+        _opt(args, "--threads", threads)
+        _opt(args, "--shard", _shard(shard))
+        _opt(args, "--merge", os.fspath(merge) if merge is not None else None)
+        if w.keep and shard is None:
+            args.append("--force")
+        return w.run(args)
+
+    def size(
+        self,
+        targets: Mapping[str, str],
+        scenarios: Optional[Scenarios] = None,
+        *,
+        min_coverage: Union[None, str, decimal.Decimal] = None,
+        step: Union[None, str, decimal.Decimal, int] = None,
+        free_issue_size: bool = False,
+        paths: Optional[int] = None,
+        seed: Optional[int] = None,
+        threads: Optional[int] = None,
+    ) -> Tables:
+        """`ipabs size`: `targets` maps tranche → rating (`{"A": "AAA"}`). Returns
+        `size_steps` and `sized_deal` (a one-row table holding the sized deal file's text)."""
+        w = _Work(None)
+        args = ["size", self.path]
+        for t, r in targets.items():
+            args += ["--target", f"{t}={r}"]
+        _opt(args, "--scenarios", w.scenario_file(scenarios))
+        _opt(args, "--min-coverage", min_coverage)
+        _opt(args, "--step", step)
+        _opt(args, "--paths", paths)
+        _opt(args, "--seed", seed)
+        _opt(args, "--threads", threads)
+        if free_issue_size:
+            args.append("--free-issue-size")
+        try:
+            _ipabs.run_command(["ipabs", *args, "--out", str(w.out), "--quiet"])
+            tables = _read_tables(w.out)
+            sized = sorted(w.out.glob("*.sized.toml"))
+            if sized:
+                tables["sized_deal"] = pa.table({"file": [sized[0].name], "text": [sized[0].read_text(encoding="utf-8")]})
+            return tables
+        finally:
+            w.close()
+
+    def reconcile(
+        self,
+        actuals: PathLike,
+        scenario: Optional[Scenarios] = None,
+        *,
+        raise_on_differences: bool = False,
+        out: Optional[PathLike] = None,
+    ) -> Tables:
+        """`ipabs reconcile`: the in-life run on an actuals file. Reported lines that differ
+        from the waterfall are flagged in the `reconciliation` table; with
+        `raise_on_differences=True` they raise `DifferencesError` (as exit code 4 does)."""
+        w = _Work(out)
+        args = ["reconcile", self.path, "--actuals", os.fspath(actuals)]
+        _opt(args, "--scenario", w.scenario_file(scenario))
+        if w.keep:
+            args.append("--force")
+        return w.run(args, differences_ok=not raise_on_differences)
+
+
+def load(path_or_toml_text: Union[PathLike, str]) -> Deal:
+    """A deal from a file path or from TOML text. A bad deal raises `InputError` with
+    `file`, `line`, `column`, `key_path`, `problem` and `expected`."""
+    s = os.fspath(path_or_toml_text)
+    if isinstance(path_or_toml_text, str) and _looks_like_text(s):
+        info = _ipabs.check_deal("<string>", s)
+        tmp = tempfile.mkdtemp(prefix="ipabs-deal-")
+        path = os.path.join(tmp, "deal.toml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(s)
+        return Deal(path, s, info, tmp)
+    try:
+        with open(s, encoding="utf-8-sig") as f:
+            text = f.read()
+    except OSError as e:
+        err = UsageError(f"error: cannot read {s}: {e}")
+        err.exit_code = 2
+        raise err from e
+    info = _ipabs.check_deal(s, text)
+    return Deal(s, text, info, None)
+
+
+def portfolio(
+    deals: Union[PathLike, Sequence[Union[PathLike, Deal]]],
+    scenarios: Optional[Scenarios] = None,
+    stress: Optional[str] = None,
+    *,
+    threads: Optional[int] = None,
+    shard: Any = None,
+    out: Optional[PathLike] = None,
+) -> Tables:
+    """`ipabs portfolio`: many deals under the same scenarios. `deals` are paths (files,
+    directories, cohort files) or `Deal`s. Returns `deals` and every run table (the
+    deal/scenario partitions concatenated in path order). With `shard`, only the shard's part
+    of `deals`; its run tables are in `out` (TABLE/deal=ID/scenario=NAME/part-0.parquet)."""
+    w = _Work(out)
+    items = [deals] if isinstance(deals, (str, os.PathLike, Deal)) else list(deals)
+    args = ["portfolio", *[d.path if isinstance(d, Deal) else os.fspath(d) for d in items]]
+    _opt(args, "--scenarios", w.scenario_file(scenarios))
+    _opt(args, "--stress", stress)
+    _opt(args, "--threads", threads)
+    _opt(args, "--shard", _shard(shard))
+    if w.keep and shard is None:
+        args.append("--force")
+    return w.run(args)
+
+
+def schema(kind: str = "deal") -> Dict[str, Any]:
+    """The JSON Schema of `deal`, `scenarios` or `actuals` files (docs/editor.md)."""
+    return json.loads(_ipabs.schema(kind))

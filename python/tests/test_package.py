@@ -1,0 +1,180 @@
+"""`import ipabs`: results equal the CLI's Parquet files row for row; errors arrive as
+exceptions carrying their location; no panic crosses into Python (docs/python.md)."""
+import datetime
+import decimal
+import os
+import pathlib
+import signal
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import ipabs
+
+NANSHAN = "deals/nanshan_gaoxintou_5_2022.toml"
+GDD = "deals/gdd_patent_licence_2019.toml"
+
+
+def cli_tables(out: pathlib.Path) -> dict:
+    """The CLI's tables: every top-level Parquet file, and every dataset directory's files
+    concatenated in path order."""
+    tables = {p.stem: pq.read_table(p) for p in out.glob("*.parquet")}
+    for d in out.iterdir():
+        if d.is_dir() and not d.name.startswith("."):
+            files = sorted(d.rglob("*.parquet"))
+            tables[d.name] = pa.concat_tables([pq.read_table(f) for f in files])
+    return tables
+
+
+def assert_same(py: dict, cli: dict):
+    assert sorted(py) == sorted(cli)
+    for name, table in cli.items():
+        assert py[name].schema == table.schema, name
+        assert py[name].equals(table), f"{name} differs from the CLI's file"
+
+
+def test_run_equals_the_cli(root, cli, tmp_path):
+    deal = ipabs.load(root / NANSHAN)
+    assert deal.tranches == ["A", "B"]
+    assert len(deal.obligors) == 12
+    cli("run", NANSHAN, "--out", str(tmp_path), "--quiet")
+    got = deal.run()
+    assert_same(got, cli_tables(tmp_path))
+    flows = got["tranche_flows"]
+    # Money is decimal128(18, 2) as in the Parquet files, never a float.
+    for col in ("balance_start", "interest_paid", "principal_paid", "balance_end"):
+        assert flows.schema.field(col).type == pa.decimal128(18, 2)
+    # Tranche A is repaid: the principal it is paid sums to its initial balance.
+    rows = [r for r in flows.to_pylist() if r["tranche"] == "A"]
+    assert sum(r["principal_paid"] for r in rows) == rows[0]["balance_start"]
+    assert isinstance(rows[0]["principal_paid"], decimal.Decimal)
+
+
+def test_sweep_with_stress_equals_the_cli(root, cli, tmp_path):
+    cli("sweep", NANSHAN, "--stress", "standard", "--flows", "--out", str(tmp_path), "--quiet")
+    got = ipabs.load(root / NANSHAN).sweep(stress="standard", flows=True)
+    assert_same(got, cli_tables(tmp_path))
+    # The deal's own scenario and the 21 standard stresses.
+    assert got["scenarios"].num_rows == 22
+
+
+def test_scenario_dicts_equal_a_scenario_file(root, cli, tmp_path):
+    # The same two scenarios, written by hand as TOML for the CLI and as dicts for Python.
+    (tmp_path / "s.toml").write_text(
+        '[[scenarios]]\nname = "cdr"\ncdr = 0.02\n\n'
+        '[[scenarios]]\nname = "late"\ndefault_rate = 0.1\nrecovery_rate = 0.3\n'
+        'delay = { fraction = 0.3, months = 6 }\n'
+        'defaults = [ { obligor = "SME-01", date = 2023-01-15 } ]\n'
+    )
+    deal = ipabs.load(root / NANSHAN)
+    obligor = deal.obligors[0]
+    text = (tmp_path / "s.toml").read_text().replace("SME-01", obligor)
+    (tmp_path / "s.toml").write_text(text)
+    cli("sweep", NANSHAN, "--scenarios", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o"), "--quiet")
+    dicts = [
+        {"name": "cdr", "cdr": 0.02},
+        {
+            "name": "late",
+            "default_rate": decimal.Decimal("0.1"),
+            "recovery_rate": 0.3,
+            "delay": {"fraction": 0.3, "months": 6},
+            "defaults": [{"obligor": obligor, "date": datetime.date(2023, 1, 15)}],
+        },
+    ]
+    assert_same(deal.sweep(scenarios=dicts, stress=None), cli_tables(tmp_path / "o"))
+    # One scenario dict for run().
+    cli("run", NANSHAN, "--scenario", str(tmp_path / "s.toml"), "--out", str(tmp_path / "r"), "--quiet")
+    assert_same(deal.run({"scenarios": dicts}), cli_tables(tmp_path / "r"))
+
+
+def test_breakeven_rate_size_equal_the_cli(root, cli, tmp_path):
+    deal = ipabs.load(root / GDD)
+    cli("breakeven", GDD, "--stress", "standard", "--out", str(tmp_path / "b"), "--quiet")
+    assert_same(deal.breakeven(stress="standard"), cli_tables(tmp_path / "b"))
+    n = ipabs.load(root / NANSHAN)
+    cli("rate", NANSHAN, "--paths", "3000", "--seed", "5", "--out", str(tmp_path / "r"), "--quiet")
+    assert_same(n.rate(paths=3000, seed=5), cli_tables(tmp_path / "r"))
+    cli("size", NANSHAN, "--target", "A=AAA", "--paths", "2000", "--out", str(tmp_path / "s"), "--quiet")
+    got = n.size({"A": "AAA"}, paths=2000)
+    sized = got.pop("sized_deal")
+    assert_same(got, cli_tables(tmp_path / "s"))
+    assert sized["text"][0].as_py() == (tmp_path / "s" / "nanshan_gaoxintou_5_2022.sized.toml").read_text()
+
+
+def test_reconcile_and_portfolio_equal_the_cli(root, cli, tmp_path):
+    deal = ipabs.load(root / "tests/fixtures/auditing.toml")
+    actuals = root / "tests/fixtures/auditing_actuals.toml"
+    # The fixture's actuals differ from the waterfall by one fen in period 2: exit code 4.
+    cli("reconcile", "tests/fixtures/auditing.toml", "--actuals", str(actuals), "--out", str(tmp_path / "c"), "--quiet", code=4)
+    assert_same(deal.reconcile(actuals), cli_tables(tmp_path / "c"))
+    with pytest.raises(ipabs.DifferencesError) as e:
+        deal.reconcile(actuals, raise_on_differences=True)
+    assert e.value.exit_code == 4
+    cohort = "tests/fixtures/portfolio/cohort.toml"
+    cli("portfolio", cohort, "--out", str(tmp_path / "p"), "--quiet")
+    assert_same(ipabs.portfolio(root / cohort), cli_tables(tmp_path / "p"))
+
+
+def test_a_bad_deal_raises_input_error_with_its_location(root):
+    # Line 6, column 1 is `foo`, an unknown key of [deal] (counted by hand).
+    text = (
+        "[deal]\n"
+        'name = "x"\n'
+        "cutoff_date = 2024-01-01\n"
+        "closing_date = 2024-02-01\n"
+        "legal_maturity = 2025-01-01\n"
+        "foo = 1\n"
+    )
+    with pytest.raises(ipabs.InputError) as e:
+        ipabs.load(text)
+    err = e.value
+    assert (err.file, err.line, err.column, err.key_path) == ("<string>", 6, 1, "deal.foo")
+    assert "unknown key `foo`" in err.problem
+    assert "legal_maturity" in err.expected
+    assert err.exit_code == 2
+    assert isinstance(err, ipabs.IpabsError)
+    # A bad-deal case of the repository: the attributes are its .expected file's.
+    case = root / "tests/bad_deals/012-typo-deal.toml"
+    with pytest.raises(ipabs.InputError) as e:
+        ipabs.load(case)
+    line, column = 8, 1  # at = "8:1" in 012-typo-deal.expected
+    assert (e.value.line, e.value.column, e.value.key_path) == (line, column, "deal.legal_maturty")
+    assert e.value.file == str(case)
+    assert e.value.errors[0]["key_path"] == "deal.legal_maturty"
+
+
+def test_a_bad_scenario_dict_raises_with_its_key_path(root):
+    deal = ipabs.load(root / NANSHAN)
+    with pytest.raises(ipabs.InputError) as e:
+        deal.run({"name": "x", "cdrr": 0.02})
+    assert e.value.key_path == "scenarios[0].cdrr"
+    assert e.value.line == 1
+
+
+def test_usage_errors_and_panics_are_exceptions(root):
+    deal = ipabs.load(root / NANSHAN)
+    with pytest.raises(ipabs.UsageError, match="is not a shard"):
+        deal.sweep(shard="2/2")
+    with pytest.raises(ipabs.UsageError):
+        ipabs.load(root / "no-such-deal.toml")
+    with pytest.raises(ipabs.InternalError, match="deliberate panic") as e:
+        ipabs._ipabs._panic_for_test()
+    assert e.value.exit_code == 3
+    # The interpreter goes on after a caught panic.
+    assert deal.run()["summary"].num_rows == 2
+
+
+def test_schema_refuses_an_unknown_key():
+    s = ipabs.schema("deal")
+    assert s["properties"]["deal"]["$ref"] == "#/$defs/DealSection"
+    assert s["$defs"]["DealSection"]["additionalProperties"] is False
+
+
+def test_ctrl_c_stays_a_keyboard_interrupt(root):
+    # The command line exits with 130 on SIGINT; inside Python the signal stays Python's.
+    ipabs.load(root / NANSHAN).sweep(stress=None, out=None)
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)

@@ -1,0 +1,39 @@
+//! `ipabs schema`: every example deal, scenario and actuals file in the repository validates
+//! against the JSON Schema, and every unknown-key case of tests/bad_deals and
+//! tests/bad_actuals is refused by it at the key the validator names
+//! (tests/python/check_schema.py, with Python's `tomllib` and `jsonschema`).
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn repository_files_validate_against_the_json_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("tests/python/check_schema.py"))
+        .arg(env!("CARGO_BIN_EXE_ipabs"))
+        .arg(root)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schema check failed (install jsonschema with `pip install jsonschema`, or run \
+         `bash .ci/run`):\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn schema_refuses_an_unknown_key_and_documents_keys() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["schema", "deal"])
+        .output()
+        .expect("ipabs runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    // `[deal]` refuses keys it does not list, and `legal_maturity` carries its doc comment.
+    assert!(text.contains("\"additionalProperties\": false"));
+    assert!(text.contains("\"description\": \"Legal maturity, after the closing date.\""));
+}

@@ -1,0 +1,200 @@
+//! `--shard I/N` (docs/scale-out.md): the union of the N shards equals the one-machine run row
+//! for row, for `sweep`, `breakeven` and `portfolio` (read back with DuckDB,
+//! tests/python/check_shards.py), and `rate --merge` of the shards' patterns writes the same
+//! bytes as one `rate` run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ipabs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("ipabs runs")
+}
+
+fn ok(args: &[&str]) {
+    let o = ipabs(args);
+    assert!(
+        o.status.success(),
+        "ipabs {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Runs `args` on one machine into `one` and as `n` shards into `many`, then compares.
+fn union_equals_one_run(args: &[&str], n: u32) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (one, many) = (tmp.path().join("one"), tmp.path().join("many"));
+    ok(&[args, &["--quiet", "--out", s(&one)]].concat());
+    // Shards in reverse order: the result does not depend on which finishes first.
+    for i in (0..n).rev() {
+        let shard = format!("{i}/{n}");
+        ok(&[args, &["--quiet", "--shard", &shard, "--out", s(&many)]].concat());
+    }
+    let left: Vec<String> = std::fs::read_dir(&many)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "lock or temporary files left: {left:?}");
+    let out = Command::new("python3")
+        .arg(root().join("tests/python/check_shards.py"))
+        .arg(&one)
+        .arg(&many)
+        .arg(n.to_string())
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed"),
+        "{args:?}:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sweep_shards_union_equals_one_sweep() {
+    // 22 scenarios (the deal's own and 21 standard stresses) in 3 blocks of 7, 7 and 8.
+    union_equals_one_run(
+        &[
+            "sweep",
+            "deals/nanshan_gaoxintou_5_2022.toml",
+            "--stress",
+            "standard",
+            "--flows",
+        ],
+        3,
+    );
+}
+
+#[test]
+fn breakeven_shards_union_equals_one_breakeven() {
+    union_equals_one_run(
+        &[
+            "breakeven",
+            "deals/gdd_patent_licence_2019.toml",
+            "--stress",
+            "standard",
+        ],
+        4,
+    );
+}
+
+#[test]
+fn portfolio_shards_union_equals_one_portfolio() {
+    // Three deals of the fixture cohort in 2 blocks of 1 and 2 deals.
+    union_equals_one_run(&["portfolio", "tests/fixtures/portfolio/cohort.toml"], 2);
+}
+
+#[test]
+fn rate_merge_of_shards_writes_the_one_machine_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (one, parts, merged) = (
+        tmp.path().join("one"),
+        tmp.path().join("parts"),
+        tmp.path().join("merged"),
+    );
+    let deal = "deals/nanshan_gaoxintou_5_2022.toml";
+    // 10000 paths in 3 blocks (0..3333, 3333..6666, 6666..10000): blocks that cut the
+    // simulator's chunks of 4096 paths.
+    let mc = ["--paths", "10000", "--seed", "9", "--quiet"];
+    ok(&[&["rate", deal][..], &mc, &["--out", s(&one)]].concat());
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        ok(&[
+            &["rate", deal][..],
+            &mc,
+            &["--shard", &shard, "--out", s(&parts)],
+        ]
+        .concat());
+    }
+    // A merge before every shard is there is refused, naming the missing shard.
+    let partial = tmp.path().join("partial");
+    std::fs::create_dir_all(partial.join("patterns/shards=3/shard=0")).expect("mkdir");
+    std::fs::copy(
+        parts.join("patterns/shards=3/shard=0/part-0.parquet"),
+        partial.join("patterns/shards=3/shard=0/part-0.parquet"),
+    )
+    .expect("copy");
+    let o = ipabs(
+        &[
+            &["rate", deal][..],
+            &mc,
+            &["--merge", s(&partial), "--out", s(&merged)],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 1/3 is missing"));
+    // A merge with another seed is refused.
+    let o = ipabs(&[
+        "rate",
+        deal,
+        "--paths",
+        "10000",
+        "--seed",
+        "8",
+        "--quiet",
+        "--merge",
+        s(&parts),
+        "--out",
+        s(&merged),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--seed 9"));
+    ok(&[
+        &["rate", deal][..],
+        &mc,
+        &["--merge", s(&parts), "--out", s(&merged)],
+    ]
+    .concat());
+    for f in [
+        "default_distribution.parquet",
+        "rating.parquet",
+        "mc_tranches.parquet",
+    ] {
+        let a = std::fs::read(one.join(f)).expect("one-machine file");
+        let b = std::fs::read(merged.join(f)).expect("merged file");
+        assert!(a == b, "{f}: the merge of 3 shards differs from one run");
+    }
+}
+
+#[test]
+fn a_bad_shard_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("o");
+    for bad in ["3/3", "1", "0/0", "a/2"] {
+        let o = ipabs(&[
+            "sweep",
+            "tests/fixtures/hand_worked.toml",
+            "--shard",
+            bad,
+            "--out",
+            s(&out),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--shard {bad}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("is not a shard"));
+    }
+    let o = ipabs(&[
+        "sweep",
+        "tests/fixtures/hand_worked.toml",
+        "--shard",
+        "0/2",
+        "--csv",
+        s(&tmp.path().join("csv")),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists(), "nothing is written");
+}
