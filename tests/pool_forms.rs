@@ -570,3 +570,62 @@ fn sweep_stress_on_every_scenario() {
     assert_eq!(usage.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Item 3 with item 1: `buy_assets` spends from a named account (`from = "principal"`, the
+/// 本金分账户 of Chinese practice) instead of the collection account.
+///
+/// The deal of `revolving_purchase_to_the_fen` with one account, `principal`, that collects
+/// principal (interest stays in the collection account). The revolving waterfall pays A's
+/// interest and buys from the principal account; the normal waterfall first moves the whole
+/// principal account into the collection account, then runs as before.
+///
+/// Period 1: pool cash 300,000, all principal, into the principal account. A's interest
+/// 1,994.52 from it (as worked above); `buy_assets` with `spend = "available"` may spend all
+/// that is held, 298,005.48: the same B = 304,087.22 bought for 298,005.48, now booked from
+/// `account:principal` to `seller`, leaving the principal account at 0. Periods 2 and 3 see
+/// the same cash in the collection account as the single-account deal (interest directly,
+/// principal through the transfer), so A's period-2 principal is 103,929.20 and B's
+/// period-3 principal 7,363.88, as worked above.
+#[test]
+fn buy_assets_spends_from_the_principal_account() {
+    let liabilities = REVOLVING_LIABILITIES
+        .replace(
+            "  { action = \"pay_interest\", tranches = [\"A\"] },\n  { action = \"buy_assets\", spend = \"principal_collected\" },",
+            "  { action = \"pay_interest\", tranches = [\"A\"], from = \"principal\" },\n  { action = \"buy_assets\", spend = \"available\", from = \"principal\" },",
+        )
+        .replace(
+            "normal = [\n",
+            "normal = [\n  { action = \"transfer\", from = \"principal\", to = \"collection\" },\n",
+        );
+    assert_ne!(liabilities, REVOLVING_LIABILITIES);
+    let accounts = "\n[[accounts]]\nname = \"principal\"\ncollects = [\"principal\"]\n";
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{liabilities}{accounts}{}",
+        revolving_section("2024-04-01")
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let bought: Vec<(u32, &str, &str, Decimal)> = r
+        .ledger
+        .iter()
+        .filter(|e| e.action.name() == "buy_assets")
+        .map(|e| {
+            (
+                e.period,
+                r.accounts.name(e.source),
+                r.accounts.name(e.destination),
+                e.amount,
+            )
+        })
+        .collect();
+    assert_eq!(
+        bought,
+        vec![(1, "account:principal", "seller", dec!(298005.48))]
+    );
+    assert_eq!(r.conservation.purchases, dec!(298005.48));
+    assert_eq!(tranche_row(&r, "A", 1).interest_paid, dec!(1994.52));
+    assert_eq!(tranche_row(&r, "A", 2).principal_paid, dec!(103929.20));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
+    assert_eq!(r.conservation.accounts_end, Decimal::ZERO);
+}
