@@ -6,6 +6,7 @@
 //! names are unique, references resolve, amounts are whole fen, dates are in order.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -175,8 +176,8 @@ pub struct RevolvingTemplate {
     pub annual_rate: Decimal,
     pub term: u32,
     pub months_per_period: u32,
-    pub repayment: crate::pool::amortization::Repayment,
-    pub accrual: crate::pool::amortization::Accrual,
+    pub repayment: Repayment,
+    pub accrual: Accrual,
     pub prepayable: bool,
 }
 
@@ -837,4 +838,65 @@ impl Deal {
     pub fn final_payment_date(&self) -> Option<NaiveDate> {
         self.periods.last().map(PeriodDates::date)
     }
+}
+
+/// How principal is repaid over the instalments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Repayment {
+    /// 等额本息: constant instalment.
+    Level,
+    /// 等额本金: constant principal, declining interest.
+    EqualPrincipal,
+    /// Periodic interest, all principal with the last instalment (先息后本).
+    InterestOnlyBullet,
+    /// Principal and all accrued interest in one instalment at maturity (到期一次还本付息).
+    Bullet,
+}
+
+impl Repayment {
+    /// Every method, in the order messages list them.
+    pub const ALL: [Repayment; 4] = [
+        Repayment::Level,
+        Repayment::EqualPrincipal,
+        Repayment::InterestOnlyBullet,
+        Repayment::Bullet,
+    ];
+
+    /// The TOML spelling: `level`, `equal_principal`, `interest_only` or `bullet`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Repayment::Level => "level",
+            Repayment::EqualPrincipal => "equal_principal",
+            Repayment::InterestOnlyBullet => "interest_only",
+            Repayment::Bullet => "bullet",
+        }
+    }
+}
+
+impl FromStr for Repayment {
+    type Err = String;
+
+    /// Parses a TOML spelling (exact, lower case); the error lists the valid ones.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|r| r.name()).collect();
+                format!(
+                    "unknown repayment method {s:?}; expected one of: {}",
+                    valid.join(", ")
+                )
+            })
+    }
+}
+
+/// How each period's interest is accrued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Accrual {
+    /// Periodic rate = annual rate / payments per year (Chinese bank convention). Default.
+    #[default]
+    Periodic,
+    /// Each period's interest = balance × annual rate × year_fraction(prev date, date).
+    DayCount(DayCount),
 }
