@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use rust_decimal::Decimal;
 
-/// Case counts of the properties (12 200 in total, with `MECHANICS_CASES`); `PROPTEST_CASES` overrides them all.
+/// Case counts of the properties (12 500 in total, with `MECHANICS_CASES` and `COMBINED_CASES`); `PROPTEST_CASES` overrides them all.
 const ACCOUNTING_CASES: u32 = 4_000;
 const DETERMINISM_CASES: u32 = 1_600;
 const SENIORITY_CASES: u32 = 3_000;
@@ -185,6 +185,30 @@ proptest! {
             let r = ipabs::engine::run(&deal, s).map_err(|e| TestCaseError::fail(e.to_string()))?;
             check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
         }
+    }
+}
+
+/// Case count of the property that combines the two blocks above.
+const COMBINED_CASES: u32 = 300;
+
+proptest! {
+    #![proptest_config(config(COMBINED_CASES))]
+
+    /// The mechanics deals above (floating rates, reserve formulas, fee shares, caps and
+    /// excess steps) rewritten with income and principal accounts, a PDL, transfers, `from`
+    /// on every step, condition tables and clean-up calls (`dealgen::with_accounts`): the
+    /// merged mechanics of issue #12 together still conserve cash, under the deal's own index
+    /// path.
+    #[test]
+    fn mechanics_with_accounts_conserve_cash(
+        (toml, case) in mechanics::all_mechanics_case(SMALL),
+        seed in proptest::prelude::any::<u64>(),
+    ) {
+        let toml = dealgen::with_accounts(&toml, seed);
+        let mut deal = check::load(&toml).map_err(TestCaseError::fail)?;
+        deal.scenario.default_rate = case.default_rate;
+        let r = check::run(&deal).map_err(TestCaseError::fail)?;
+        check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
     }
 }
 

@@ -1841,7 +1841,7 @@ fn step(pairs: &[(&str, toml::Value)]) -> toml::Value {
 }
 
 /// Rewrites a rendered deal (see [`accounts_case`]).
-fn with_accounts(text: &str, seed: u64) -> String {
+pub fn with_accounts(text: &str, seed: u64) -> String {
     let mut ch = Choices(seed);
     let mut d: toml::Table = text.parse().expect("the rendered deal is TOML");
     let names = |d: &toml::Table, key: &str| -> Vec<String> {
@@ -1920,7 +1920,10 @@ fn with_accounts(text: &str, seed: u64) -> String {
                 residuals.push(toml::Value::Table(s));
                 continue;
             }
-            s.insert("from".into(), tv(accounts[ch.below(3)]));
+            // `release_reserve` releases into the collection account and takes no `from`.
+            if s.get("action").and_then(|a| a.as_str()) != Some("release_reserve") {
+                s.insert("from".into(), tv(accounts[ch.below(3)]));
+            }
             if !s.contains_key("when") && ch.one_in(4) {
                 s.insert(
                     "when".into(),
