@@ -142,8 +142,12 @@ pub struct CleanUpCall {
     pub pool_factor_below: Option<Decimal>,
     /// Exercisable on payment dates on or after this date.
     pub on_or_after: Option<NaiveDate>,
-    /// Price = this fraction × performing balance, rounded once to the fen.
+    /// Price = this fraction × performing balance (plus the accrued interest when
+    /// `accrued_interest`), rounded once to the fen.
     pub price_share: Decimal,
+    /// Whether the price includes the interest accrued on the performing pool
+    /// (`engine::call`, docs/deal-format.md).
+    pub accrued_interest: bool,
     /// The waterfall of the call date.
     pub waterfall: usize,
 }

@@ -175,6 +175,9 @@ pub struct CleanUpCall {
     pub on_or_after: Option<Date>,
     /// The repurchase price as a fraction of the performing balance (default 1: par).
     pub price_share: Option<Decimal>,
+    /// Add the interest accrued on the performing pool at the end of the call's collection
+    /// period (未偿本金余额 + 应计利息; docs/deal-format.md). Default false.
+    pub accrued_interest: Option<bool>,
     /// The waterfall that runs on the call date instead of the triggers' choice, e.g.
     /// `clean_up`.
     pub waterfall: String,

@@ -381,3 +381,60 @@ fn a_support_limited_to_another_waterfall_is_not_drawn() {
     assert_eq!(flow(&r, "A", 2).interest_paid, dec!(4000.00));
     assert_eq!(flow(&r, "A", 2).interest_shortfall, dec!(3684.70));
 }
+
+/// The call priced at principal plus accrued interest (`accrued_interest = true`,
+/// docs/deal-format.md): the deal of `clean_up_call_repurchases_the_pool_and_ends_the_deal`.
+///
+/// The call is exercised in period 2, whose collection period ends on 2024-07-01 (collection
+/// lag 0). Performing balance B = 750,000 (nothing defaulted); the contractual principal due
+/// after 07-01 is C = 500,000 + 250,000 = 750,000, so the accrued interest is not scaled. Each
+/// asset's next instalment is 09-15 and its previous one 06-15: 16 of 92 days have run
+/// (06-15 → 07-01: 15 + 1; 06-15 → 09-15: 15 + 31 + 31 + 15). Accrued = (20,000 + 10,000) ×
+/// 16 / 92 = 5,217.3913… The price, rounded once: 750,000 + 5,217.3913… = 755,217.39.
+///
+/// `clean_up` then holds 750,000 + 755,217.39 = 1,505,217.39 in the principal account: A
+/// 710,000, B 365,000 and C 425,000 of principal as before, and C's residual takes the
+/// 5,217.39 left.
+#[test]
+fn clean_up_call_at_principal_plus_accrued_interest() {
+    let src = call_deal(true).replace(
+        "pool_factor_below = 0.5\n",
+        "pool_factor_below = 0.5\naccrued_interest = true\n",
+    );
+    let loaded = deal_from_str("accounts.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        loaded
+            .deal
+            .clean_up_call
+            .is_some_and(|c| c.accrued_interest)
+    );
+    assert_eq!(
+        loaded.deal.periods[1].collection_end,
+        chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap()
+    );
+    let r = run(&src);
+    assert_eq!(r.conservation.call_price, dec!(755217.39));
+    assert_eq!(
+        moved(&r, 2, "clean_up_call", "originator", "account:principal"),
+        dec!(755217.39)
+    );
+    for (t, p) in [
+        ("A", dec!(710000.00)),
+        ("B", dec!(365000.00)),
+        ("C", dec!(425000.00)),
+    ] {
+        assert_eq!(flow(&r, t, 2).principal_paid, p);
+    }
+    assert_eq!(flow(&r, "C", 2).residual_paid, dec!(5217.39));
+
+    // O2 defaults on 05-01 (no recovery): B = 500,000 (O1's last instalment), C = 750,000
+    // still, so the accrued interest is scaled by 500,000 / 750,000: 30,000 × 16 / 92 × 2/3 =
+    // 3,478.2608… (O1's own 20,000 × 16 / 92, since both assets pay 4% of principal). The
+    // pool factor 500,000 / 2,250,000 is below 0.5: price 503,478.26.
+    let src = src.replace(
+        "name = \"base\"\n",
+        "name = \"base\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
+    );
+    let r = run(&src);
+    assert_eq!(r.conservation.call_price, dec!(503478.26));
+}

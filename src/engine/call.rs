@@ -11,20 +11,26 @@ use super::accounts::account;
 use super::ledger::{Account, Movement};
 use super::result::Label;
 use super::state::Run;
-use crate::deal::CashSource;
-use crate::money::rational::cmp_ratio;
-use crate::money::{Ratio, to_fen};
+use chrono::NaiveDate;
+use num_bigint::BigInt;
+use num_integer::Integer;
+
+use crate::deal::{CashSource, Deal};
+use crate::error::{Error, Result};
+use crate::money::rational::{cmp_ratio, fen_of_big};
+use crate::money::{Fen, Ratio, to_fen};
 
 impl Run<'_> {
     /// Exercises the call on payment date `k` if it is exercisable and the scenario exercises
-    /// it: price = `price_share` × the performing balance at the end of the collection period,
-    /// rounded once. Not exercised on a pool with no performing balance left.
-    pub(super) fn clean_up_call(&mut self, k: usize) {
+    /// it: price = `price_share` × the performing balance at the end of the collection period
+    /// (plus the accrued interest, [`price_with_accrued`]), rounded once. Not exercised on a
+    /// pool with no performing balance left.
+    pub(super) fn clean_up_call(&mut self, k: usize) -> Result<()> {
         let Some(c) = self.deal.clean_up_call else {
-            return;
+            return Ok(());
         };
         if !self.scenario.clean_up_call || self.called {
-            return;
+            return Ok(());
         }
         let pc = &self.pool.periods[k];
         let initial = self.pool.initial_balance;
@@ -34,9 +40,15 @@ impl Run<'_> {
         let by_date = c.on_or_after.is_some_and(|d| self.on_or_after(d));
         let balance = to_fen(pc.balance_end);
         if !(by_factor || by_date) || balance <= 0 {
-            return;
+            return Ok(());
         }
-        let price = self.money(balance, &[c.price_share], Ratio::ONE);
+        let price = if c.accrued_interest {
+            let d = self.deal.periods[k].collection_end;
+            price_with_accrued(self.deal, d, balance, c.price_share)
+                .ok_or_else(|| Error::Internal("the clean-up call price overflows".into()))?
+        } else {
+            self.money(balance, &[c.price_share], Ratio::ONE)
+        };
         self.called = true;
         self.call_price = price;
         let to = self.deal.accounts.of(CashSource::Principal);
@@ -49,6 +61,7 @@ impl Run<'_> {
             price,
             "clean-up call: the originator repurchases the remaining pool (清仓回购)",
         );
+        Ok(())
     }
 
     /// After a call, the pool ends at the call date: its later periods, rows (those of assets
@@ -65,4 +78,64 @@ impl Run<'_> {
         self.purchased_rows.retain(|r| r.period <= last);
         self.pool.beyond_horizon = Decimal::ZERO;
     }
+}
+
+/// The call price with accrued interest (未偿本金余额 + 应计利息), rounded once under the
+/// deal's rounding:
+///
+/// `price = share × B + A × min(B, C) / C`
+///
+/// * `B`: the performing balance at `d`, the end of the call's collection period (`balance`,
+///   fen, under the scenario);
+/// * `C`: the contractual principal of the deal's assets due after `d`;
+/// * `A`: their contractual accrued interest at `d`: for each asset, the interest of its next
+///   instalment after `d` times the days from the previous instalment (or the cutoff date, for
+///   the first) to `d` over the days from that date to the next instalment;
+/// * `min(B, C) / C` scales `A` to the performing part of the pool (1 when nothing
+///   defaulted or prepaid). Assets bought in a revolving period count in `B` only.
+///
+/// None on overflow.
+fn price_with_accrued(deal: &Deal, d: NaiveDate, balance: Fen, share: Decimal) -> Option<Fen> {
+    // A = num / den fen, summed exactly (den the least common multiple of the period lengths).
+    let (mut num, mut den) = (BigInt::from(0), BigInt::from(1));
+    let mut due_after: Fen = 0;
+    for asset in deal.obligors.iter().flat_map(|o| &o.assets) {
+        let Some(n) = asset.instalments.iter().position(|i| i.date > d) else {
+            continue;
+        };
+        let fen = asset.fen_amounts();
+        due_after += fen[n..].iter().map(|&(p, _)| p).sum::<Fen>();
+        let from = if n == 0 {
+            deal.cutoff_date
+        } else {
+            asset.instalments[n - 1].date
+        };
+        let (elapsed, length) = (
+            (d - from).num_days(),
+            (asset.instalments[n].date - from).num_days(),
+        );
+        if elapsed <= 0 || length <= 0 {
+            continue;
+        }
+        let length = BigInt::from(length);
+        let lcm = den.lcm(&length);
+        num = num * (&lcm / &den) + BigInt::from(fen[n].1) * elapsed * (&lcm / &length);
+        den = lcm;
+    }
+    // share = m / 10^s.
+    let (m, ten_s) = (
+        BigInt::from(share.mantissa()),
+        BigInt::from(10).pow(share.scale()),
+    );
+    let b = BigInt::from(balance);
+    let total_den = if due_after > 0 {
+        &ten_s * &den * BigInt::from(due_after)
+    } else {
+        ten_s.clone()
+    };
+    let mut total_num = &m * &b * (&total_den / &ten_s);
+    if due_after > 0 {
+        total_num += num * BigInt::from(balance.min(due_after)) * &ten_s;
+    }
+    fen_of_big(&total_num, &total_den, deal.rounding).map(to_fen)
 }

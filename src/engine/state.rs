@@ -441,7 +441,7 @@ impl<'a> Run<'a> {
             );
         }
         self.book_defaults(k);
-        self.clean_up_call(k);
+        self.clean_up_call(k)?;
         let available = self.cash_total();
 
         // 2. What is due, and the coverage multiples.

@@ -280,6 +280,7 @@ pub(super) fn clean_up_call(
         pool_factor_below,
         on_or_after,
         price_share,
+        accrued_interest: c.accrued_interest.unwrap_or(false),
         waterfall: waterfall?,
     })
 }

@@ -1966,6 +1966,9 @@ pub fn with_accounts(text: &str, seed: u64) -> String {
         if ch.one_in(3) {
             call.insert("price_share".into(), toml::Value::Float(0.95));
         }
+        if ch.one_in(2) {
+            call.insert("accrued_interest".into(), toml::Value::Boolean(true));
+        }
         call.insert("waterfall".into(), tv("clean_up"));
         let normal = waterfalls["normal"].clone();
         waterfalls.insert("clean_up".into(), normal);
