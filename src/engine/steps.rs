@@ -342,36 +342,9 @@ impl Run<'_> {
                 "top_up_reserve step without a reserve".into(),
             ));
         }
-        let target = self.reserve_target();
-        if self.reserve < target {
-            let amt = (target - self.reserve).min(self.collection);
-            if amt > 0 {
-                self.collection -= amt;
-                self.reserve += amt;
-                self.paid.reserve_deposit += amt;
-                self.entry(
-                    step,
-                    Movement::TopUpReserve,
-                    Label::Static("reserve"),
-                    (self.src, Account::Reserve),
-                    amt,
-                    "reserve topped up towards its target",
-                );
-            }
-        } else if self.reserve > target {
-            let amt = self.reserve - target;
-            self.reserve -= amt;
-            self.collection += amt;
-            self.paid.reserve_deposit -= amt;
-            self.entry(
-                step,
-                Movement::ReleaseReserve,
-                Label::Static("reserve"),
-                (Account::Reserve, self.src),
-                amt,
-                "reserve above its target: excess released",
-            );
-        }
+        // Deposit towards the target, then release any excess: one of the two moves cash.
+        self.deposit_reserve(step);
+        self.release_reserve(step);
         Ok(())
     }
 }

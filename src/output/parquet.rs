@@ -512,21 +512,7 @@ pub fn support_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 /// Not atomic by itself: a failure can leave a partial file at `path`. Use
 /// [`super::write_run_tables`] for the run tables.
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
-    let fail = |message: String| Error::Write {
-        path: path.to_path_buf(),
-        message,
-    };
-    let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(|e| fail(e.to_string()))?;
-    let file = File::create(path).map_err(|e| fail(e.to_string()))?;
-    let mut out = BufWriter::new(file);
-    ParquetWriter::new(&mut out)
-        .with_compression(ParquetCompression::Zstd(Some(level)))
-        .finish(df)
-        .map_err(|e| fail(e.to_string()))?;
-    out.flush().map_err(|e| fail(e.to_string()))?;
-    let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
-    file.sync_all().map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    write_file(path, |writer| writer.finish(df).map(|_| ()))
 }
 
 /// Writes the frames of one table to `path`, each frame one row group, and fsyncs the file.
@@ -546,6 +532,35 @@ pub fn write_parquet_chunks(
     if frames.peek().is_none() {
         return write_parquet(path, &mut first);
     }
+    // A frame that cannot be built stops the write with its own error.
+    let mut built: Result<(), Error> = Ok(());
+    write_file(path, |writer| {
+        let mut batched = writer.batched(first.schema())?;
+        first.rechunk_mut_par();
+        batched.write_batch(&first)?;
+        drop(first);
+        for frame in frames {
+            match frame {
+                Ok(mut frame) => {
+                    frame.rechunk_mut_par();
+                    batched.write_batch(&frame)?;
+                }
+                Err(e) => {
+                    built = Err(e);
+                    return Ok(());
+                }
+            }
+        }
+        batched.finish().map(|_| ())
+    })?;
+    built
+}
+
+/// Creates `path`, hands `write` a zstd-level-3 Parquet writer on it, then flushes and fsyncs.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(ParquetWriter<&mut BufWriter<File>>) -> PolarsResult<()>,
+) -> Result<(), Error> {
     let fail = |message: String| Error::Write {
         path: path.to_path_buf(),
         message,
@@ -553,24 +568,8 @@ pub fn write_parquet_chunks(
     let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(|e| fail(e.to_string()))?;
     let file = File::create(path).map_err(|e| fail(e.to_string()))?;
     let mut out = BufWriter::new(file);
-    let mut writer = ParquetWriter::new(&mut out)
-        .with_compression(ParquetCompression::Zstd(Some(level)))
-        .batched(first.schema())
+    write(ParquetWriter::new(&mut out).with_compression(ParquetCompression::Zstd(Some(level))))
         .map_err(|e| fail(e.to_string()))?;
-    first.rechunk_mut_par();
-    writer
-        .write_batch(&first)
-        .map_err(|e| fail(e.to_string()))?;
-    drop(first);
-    for frame in frames {
-        let mut frame = frame?;
-        frame.rechunk_mut_par();
-        writer
-            .write_batch(&frame)
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    writer.finish().map_err(|e| fail(e.to_string()))?;
-    drop(writer);
     out.flush().map_err(|e| fail(e.to_string()))?;
     let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
     file.sync_all().map_err(|e| fail(e.to_string()))?;
