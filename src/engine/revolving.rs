@@ -171,18 +171,8 @@ impl Run<'_> {
             &scenario,
             rows,
         )?;
-        for (j, c) in proj.periods.iter().enumerate() {
-            let t = &mut self.pool.periods[k + 1 + j];
-            t.collected += c.collected;
-            t.principal_collected += c.principal_collected;
-            t.interest_collected += c.interest_collected;
-            t.prepaid += c.prepaid;
-            t.recovered += c.recovered;
-            t.defaulted += c.defaulted;
-            t.delayed += c.delayed;
-            t.balance_start += c.balance_start;
-            t.balance_end += c.balance_end;
-            t.cumulative_defaults += c.cumulative_defaults;
+        for (t, c) in self.pool.periods[k + 1..].iter_mut().zip(&proj.periods) {
+            *t += c;
         }
         self.pool.beyond_horizon += proj.beyond_horizon;
         self.purchased_rows.extend(proj.rows);

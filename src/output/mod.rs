@@ -184,21 +184,11 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
         create_parents(tmp, &path)?;
         match (name.ends_with(".csv"), frame) {
             (true, Frame::Ready(df)) => csv::write_csv(&path, &df)?,
-            (true, Frame::Chunks(chunks)) => {
-                let mut all: Option<DataFrame> = None;
-                for chunk in chunks {
-                    let chunk = chunk?;
-                    match all.as_mut() {
-                        None => all = Some(chunk),
-                        Some(df) => {
-                            df.vstack_mut(&chunk).map_err(|e| Error::Write {
-                                path: path.clone(),
-                                message: e.to_string(),
-                            })?;
-                        }
-                    }
-                }
-                csv::write_csv(&path, &all.unwrap_or_default())?
+            (true, Frame::Chunks(_)) => {
+                // Only `write_run_tables` makes chunked frames, and it writes Parquet.
+                return Err(Error::Internal(format!(
+                    "{name}: a table built a row group at a time is written as Parquet only"
+                )));
             }
             (false, Frame::Ready(mut df)) => parquet::write_parquet(&path, &mut df)?,
             (false, Frame::Chunks(chunks)) => parquet::write_parquet_chunks(&path, chunks)?,

@@ -56,6 +56,23 @@ impl PeriodCash {
     }
 }
 
+/// Field by field: the totals of two parts of a pool for the same period (e.g. the pool and
+/// the assets a revolving period bought).
+impl std::ops::AddAssign<&PeriodCash> for PeriodCash {
+    fn add_assign(&mut self, c: &PeriodCash) {
+        self.collected += c.collected;
+        self.principal_collected += c.principal_collected;
+        self.interest_collected += c.interest_collected;
+        self.prepaid += c.prepaid;
+        self.recovered += c.recovered;
+        self.defaulted += c.defaulted;
+        self.delayed += c.delayed;
+        self.balance_start += c.balance_start;
+        self.balance_end += c.balance_end;
+        self.cumulative_defaults += c.cumulative_defaults;
+    }
+}
+
 /// The projected pool of one run.
 #[derive(Debug, Clone)]
 pub struct PoolProjection {
