@@ -226,12 +226,21 @@ pub struct PeriodDates {
     pub collection_end: NaiveDate,
     /// Start of the interest accrual period: the previous adjusted payment date, or the closing date.
     pub accrual_start: NaiveDate,
+    /// The record dates (权益登记日) of this payment date on the deal's calendar: 1 business
+    /// day before it, and 3 before it for a tranche's final payment (docs/output.md).
+    pub record_dates: [NaiveDate; 2],
 }
 
 impl PeriodDates {
     /// The adjusted payment date.
     pub fn date(&self) -> NaiveDate {
         self.payment.adjusted
+    }
+
+    /// The record date of a payment on this date: 3 business days before it when it is the
+    /// tranche's final payment, 1 otherwise.
+    pub fn record_date(&self, final_payment: bool) -> NaiveDate {
+        self.record_dates[usize::from(final_payment)]
     }
 }
 

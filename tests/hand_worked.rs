@@ -50,11 +50,7 @@ fn tranche_row<'a>(
         .expect("row exists")
 }
 
-fn pool_row<'a>(
-    r: &'a RunResult,
-    obligor: &str,
-    period: u32,
-) -> &'a ipabs::engine::result::PoolFlowRow {
+fn pool_row(r: &RunResult, obligor: &str, period: u32) -> ipabs::engine::result::PoolFlowRow {
     r.pool_flows
         .iter()
         .find(|x| x.obligor == obligor && x.period == period)

@@ -12,7 +12,7 @@ use rust_decimal_macros::dec;
 use ipabs::analytics::measures::{PricedRun, TranchePricing};
 use ipabs::engine::result::{
     Account, AccountNames, ChargeRow, Conservation, LedgerEntry, Movement, NoticeRow, PeriodRow,
-    PoolFlowRow, RunResult, SupportDrawTotal, TrancheFlowRow, TrancheSummary,
+    PoolFlowRow, PoolFlows, RunResult, SupportDrawTotal, TrancheFlowRow, TrancheSummary,
 };
 use ipabs::error::Error;
 use ipabs::output::table::{display_width, summary_table};
@@ -232,12 +232,13 @@ fn sample_engine_run(scenario: &str) -> RunResult {
                 Some(dec!(1.02)),
             ),
         ],
-        pool_flows: vec![
+        pool_flows: PoolFlows::from_rows(&[
             pool(1, "北京某影视公司", dec!(400000.00), dec!(700000.00)),
             pool(1, "Obligor B", dec!(300000.00), dec!(500000.00)),
             pool(2, "北京某影视公司", dec!(700000.00), dec!(0)),
             pool(2, "Obligor B", dec!(500000.00), dec!(0)),
-        ],
+        ])
+        .unwrap(),
         ledger: vec![
             entry(1, 0, Movement::Deposit, "pool", dec!(700000.00)),
             entry(1, 3, Movement::PayInterest, senior, dec!(10000.00)),

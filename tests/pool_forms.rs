@@ -59,7 +59,7 @@ fn run(pool: &str, scenario: &str) -> RunResult {
     engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn pool_row<'a>(r: &'a RunResult, obligor: &str, period: u32) -> &'a ipabs::pool::PoolFlowRow {
+fn pool_row(r: &RunResult, obligor: &str, period: u32) -> ipabs::pool::PoolFlowRow {
     r.pool_flows
         .iter()
         .find(|x| &*x.obligor == obligor && x.period == period)
@@ -417,13 +417,14 @@ fn revolving_purchase_to_the_fen() {
         (dec!(101362.40), dec!(1520.44), Decimal::ZERO)
     );
     // Rows stay period by period: the deal's obligor, then the purchase.
-    let order: Vec<(u32, &str)> = r
+    let order: Vec<(u32, String)> = r
         .pool_flows
         .iter()
         .take(4)
-        .map(|f| (f.period, &*f.obligor))
+        .map(|f| (f.period, f.obligor.to_string()))
         .collect();
-    assert_eq!(order, [(1, "R1"), (1, bought), (2, "R1"), (2, bought)]);
+    let want = [(1, "R1"), (1, bought), (2, "R1"), (2, bought)].map(|(p, o)| (p, o.to_string()));
+    assert_eq!(order, want);
 
     let a1 = tranche_row(&r, "A", 1);
     assert_eq!(

@@ -73,9 +73,9 @@ impl Run<'_> {
         let k = self.k;
         self.pool.periods.truncate(k + 1);
         let last = self.deal.periods[k].number;
-        self.pool.rows.retain(|r| r.period <= last);
+        self.pool.rows.keep_periods_up_to(last);
         // Assets bought in a revolving period are repurchased with the rest of the pool.
-        self.purchased_rows.retain(|r| r.period <= last);
+        self.purchased_rows.keep_periods_up_to(last);
         self.pool.beyond_horizon = Decimal::ZERO;
     }
 }

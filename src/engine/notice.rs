@@ -123,9 +123,7 @@ impl Run<'_> {
                 period: p.number,
                 payment_date: p.date(),
                 tranche: self.labels.tranche[i].clone(),
-                record_date: deal
-                    .calendar
-                    .add_business_days(p.date(), if final_payment { -3 } else { -1 }),
+                record_date: p.record_date(final_payment),
                 units: i64::try_from(initial / face).map_err(|_| overflow())?,
                 interest_per_100: dm(m_i)?,
                 principal_per_100: dm(m_p)?,

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::error::Warning;
 pub use crate::label::{INLINE_LEN, InlineStr, Label};
-pub use crate::pool::rows::PoolFlowRow;
+pub use crate::pool::rows::{PoolFlowRow, PoolFlows};
 
 pub use super::ledger::{Account, AccountNames, Movement};
 
@@ -88,7 +88,7 @@ pub struct RunResult {
     pub scenario: String,
     pub periods: Vec<PeriodRow>,
     pub tranche_flows: Vec<TrancheFlowRow>,
-    pub pool_flows: Vec<PoolFlowRow>,
+    pub pool_flows: PoolFlows,
     pub ledger: Vec<LedgerEntry>,
     /// The output names of the ledger's accounts.
     pub accounts: AccountNames,
@@ -107,7 +107,7 @@ impl RunResult {
     pub fn clear(&mut self, table: RunTable) {
         match table {
             RunTable::TrancheFlows => self.tranche_flows = Vec::new(),
-            RunTable::PoolFlows => self.pool_flows = Vec::new(),
+            RunTable::PoolFlows => self.pool_flows = PoolFlows::new(),
             RunTable::Ledger => self.ledger = Vec::new(),
             RunTable::Periods => self.periods = Vec::new(),
             RunTable::Summary => self.summary = Vec::new(),

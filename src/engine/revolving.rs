@@ -15,9 +15,9 @@ use super::state::{Run, dec};
 use crate::deal::{Asset, Instalment, Obligor, Spend};
 use crate::error::{Error, Result};
 use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
-use crate::pool::PoolFlowRow;
 use crate::pool::amortization::{LoanTerms, loan_schedule};
 use crate::pool::projection::{ObligorRows, project_obligors};
+use crate::pool::rows::FlowAmounts;
 use crate::scenario::Scenario;
 
 impl Run<'_> {
@@ -139,20 +139,14 @@ impl Run<'_> {
         let bal = dec(balance)?;
         self.pool.periods[k].balance_end += bal;
         if self.keep_ledger {
-            self.purchased_rows.push(PoolFlowRow {
-                period: p.number,
-                payment_date: p.date(),
-                obligor: Label::from(&name),
-                scheduled: rust_decimal::Decimal::ZERO,
-                collected: rust_decimal::Decimal::ZERO,
-                principal_collected: rust_decimal::Decimal::ZERO,
-                interest_collected: rust_decimal::Decimal::ZERO,
-                prepaid: rust_decimal::Decimal::ZERO,
-                defaulted: rust_decimal::Decimal::ZERO,
-                recovered: rust_decimal::Decimal::ZERO,
-                delayed: rust_decimal::Decimal::ZERO,
-                balance_end: bal,
-            });
+            let obligor = self.purchased_rows.add_name(Label::from(&name));
+            let a = FlowAmounts {
+                balance_end: i64::try_from(balance).map_err(|_| {
+                    Error::Internal(format!("a purchased balance of {bal} is beyond range"))
+                })?,
+                ..FlowAmounts::default()
+            };
+            self.purchased_rows.push_fen(p.number, p.date(), obligor, a);
         }
         let later = &deal.periods[k + 1..];
         if later.is_empty() {
@@ -175,7 +169,7 @@ impl Run<'_> {
             *t += c;
         }
         self.pool.beyond_horizon += proj.beyond_horizon;
-        self.purchased_rows.extend(proj.rows);
+        self.purchased_rows.append(proj.rows);
         Ok(())
     }
 }
@@ -204,18 +198,4 @@ fn purchased_scenario(s: &Scenario, obligor: &Obligor) -> Scenario {
         })
         .collect();
     out
-}
-
-/// The pool's rows with the purchased obligors' rows: period by period, the deal's obligors
-/// first, then the purchased ones in the order they were bought.
-pub(super) fn with_purchased_rows(
-    mut rows: Vec<PoolFlowRow>,
-    purchased: Vec<PoolFlowRow>,
-) -> Vec<PoolFlowRow> {
-    if purchased.is_empty() {
-        return rows;
-    }
-    rows.extend(purchased);
-    rows.sort_by_key(|r| r.period);
-    rows
 }

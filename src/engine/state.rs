@@ -186,7 +186,7 @@ pub(super) struct Run<'a> {
     pub purchased: Fen,
     /// The pool rows of the obligors the purchases created (merged into the pool's rows at
     /// the end of the run).
-    pub purchased_rows: Vec<crate::pool::PoolFlowRow>,
+    pub purchased_rows: crate::pool::rows::PoolFlows,
 }
 
 /// A count of fen as a Decimal for a row, or an error beyond Decimal's range.
@@ -279,7 +279,7 @@ impl<'a> Run<'a> {
             held_warnings: Vec::new(),
             revolving_over: false,
             purchased: 0,
-            purchased_rows: Vec::new(),
+            purchased_rows: crate::pool::rows::PoolFlows::new(),
         };
         if let Some(r) = &deal.reserve
             && r.initial > Decimal::ZERO
@@ -727,7 +727,7 @@ impl<'a> Run<'a> {
             scenario: self.scenario.name.clone(),
             periods: self.periods,
             tranche_flows: self.flows,
-            pool_flows: super::revolving::with_purchased_rows(self.pool.rows, self.purchased_rows),
+            pool_flows: self.pool.rows.merged_by_period(self.purchased_rows),
             ledger: self.ledger,
             accounts: AccountNames::new(deal),
             summary,

@@ -225,7 +225,7 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
                     .pool_flows
                     .iter()
                     .filter(|r| r.period == p.period)
-                    .map(g)
+                    .map(|r| g(&r))
                     .sum())
             })
             .collect()

@@ -28,10 +28,12 @@ use rust_decimal::Decimal;
 
 use crate::analytics::measures::{PricedRun, TranchePricing};
 use crate::engine::result::{
-    ChargeRow, LedgerEntry, NoticeRow, PeriodRow, PoolFlowRow, RunResult, RunTable,
-    SupportDrawTotal, TrancheFlowRow, TrancheSummary,
+    ChargeRow, LedgerEntry, NoticeRow, PeriodRow, RunResult, RunTable, SupportDrawTotal,
+    TrancheFlowRow, TrancheSummary,
 };
 use crate::error::Error;
+use crate::label::Label;
+use crate::pool::FlowAmounts;
 
 /// File name of the tranche cash-flow table.
 pub const TRANCHE_FLOWS_FILE: &str = RunTable::TrancheFlows.file();
@@ -195,6 +197,37 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         Ok(())
     }
 
+    /// A money column from exact counts of fen: Decimal(18, 2), no nulls.
+    fn fen(&mut self, name: &str, get: impl Fn(&T) -> i128) -> Result<(), Error> {
+        let limit = 10i128.pow(DECIMAL_PRECISION as u32);
+        let mut mantissas = Vec::with_capacity(self.rows.len());
+        for r in self.rows {
+            let m = get(r.row);
+            if m.unsigned_abs() >= limit.unsigned_abs() {
+                let d = Decimal::try_from_i128_with_scale(m, MONEY_SCALE).unwrap_or(Decimal::MAX);
+                return Err(self.error(
+                    name,
+                    r,
+                    format!(
+                        "{d} is too large: |value| must be below 10^{}",
+                        DECIMAL_PRECISION as u32 - MONEY_SCALE
+                    ),
+                ));
+            }
+            mantissas.push(Some(m));
+        }
+        let ca = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter());
+        let series = ca
+            .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)
+            .map_err(|e| Error::Write {
+                path: PathBuf::from(self.file),
+                message: format!("column `{name}`: {e}"),
+            })?
+            .into_series();
+        self.columns.push(series.into_column());
+        Ok(())
+    }
+
     /// A money column: Decimal(18, 2), no nulls.
     fn money(&mut self, name: &str, get: impl Fn(&T) -> Decimal) -> Result<(), Error> {
         self.decimal(name, MONEY_SCALE, |row| Some(get(row)))
@@ -277,7 +310,7 @@ pub fn run_table_chunks(
     runs: &[PricedRun],
 ) -> Box<dyn Iterator<Item = Result<DataFrame, Error>> + '_> {
     match table {
-        RunTable::PoolFlows => chunks(runs, |r| &r.pool_flows, pool_flows_rows),
+        RunTable::PoolFlows => pool_flows_chunks(runs),
         RunTable::TrancheFlows => chunks(runs, |r| &r.tranche_flows, tranche_flows_rows),
         RunTable::Ledger => chunks(runs, |r| &r.ledger, ledger_rows),
         other => Box::new(std::iter::once(run_table_frame(other, runs))),
@@ -329,27 +362,80 @@ fn tranche_flows_rows(rows: &[Row<'_, TrancheFlowRow>]) -> Result<DataFrame, Err
     t.finish()
 }
 
-/// `pool_flows.parquet`: one row per obligor per collection period ([`PoolFlowRow`]).
-pub fn pool_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
-    let rows = stack(runs, |r| &r.pool_flows);
+/// One row of a run's [`PoolFlows`](crate::pool::PoolFlows), borrowed: the writer reads the
+/// exact fen counts without converting them to Decimals.
+#[derive(Clone, Copy)]
+struct PoolRow<'a> {
+    period: u32,
+    payment_date: NaiveDate,
+    obligor: &'a Label,
+    amounts: &'a FlowAmounts,
+}
+
+/// The rows of `run.pool_flows`, with their run and position.
+fn pool_rows(run: &RunResult) -> impl Iterator<Item = (&RunResult, usize, PoolRow<'_>)> {
+    (0..run.pool_flows.len()).map(move |i| {
+        let (period, payment_date, obligor, amounts) = run.pool_flows.fen_row(i);
+        (
+            run,
+            i,
+            PoolRow {
+                period,
+                payment_date,
+                obligor,
+                amounts,
+            },
+        )
+    })
+}
+
+/// The frame of some rows of `pool_flows.parquet`.
+fn pool_flows_of(rows: &[(&RunResult, usize, PoolRow<'_>)]) -> Result<DataFrame, Error> {
+    let rows: Vec<Row<'_, PoolRow<'_>>> = rows
+        .iter()
+        .map(|(run, index, row)| Row {
+            run,
+            index: *index,
+            row,
+        })
+        .collect();
     pool_flows_rows(&rows)
 }
 
+/// `pool_flows.parquet`: one row per obligor per collection period ([`PoolFlowRow`](crate::pool::PoolFlowRow)).
+pub fn pool_flows_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    let rows: Vec<_> = runs.iter().flat_map(|p| pool_rows(&p.run)).collect();
+    pool_flows_of(&rows)
+}
+
+/// The frames of `pool_flows.parquet` in row groups of [`row_group_sizes`].
+fn pool_flows_chunks(
+    runs: &[PricedRun],
+) -> Box<dyn Iterator<Item = Result<DataFrame, Error>> + '_> {
+    let n = runs.iter().map(|p| p.run.pool_flows.len()).sum();
+    let mut all = runs.iter().flat_map(|p| pool_rows(&p.run));
+    Box::new(
+        row_group_sizes(n, ROW_GROUP_ROWS)
+            .into_iter()
+            .map(move |size| pool_flows_of(&all.by_ref().take(size).collect::<Vec<_>>())),
+    )
+}
+
 /// The columns of [`pool_flows_frame`] for some of its rows (a row group of [`run_table_chunks`]).
-fn pool_flows_rows(rows: &[Row<'_, PoolFlowRow>]) -> Result<DataFrame, Error> {
-    let mut t: Table<'_, '_, PoolFlowRow> = Table::new(POOL_FLOWS_FILE, rows);
+fn pool_flows_rows(rows: &[Row<'_, PoolRow<'_>>]) -> Result<DataFrame, Error> {
+    let mut t: Table<'_, '_, PoolRow<'_>> = Table::new(POOL_FLOWS_FILE, rows);
     t.int32("period", |x| x.period)?;
     t.date("payment_date", |x| x.payment_date);
     t.string("obligor", |r| r.row.obligor.as_str());
-    t.money("scheduled", |x| x.scheduled)?;
-    t.money("collected", |x| x.collected)?;
-    t.money("principal_collected", |x| x.principal_collected)?;
-    t.money("interest_collected", |x| x.interest_collected)?;
-    t.money("prepaid", |x| x.prepaid)?;
-    t.money("defaulted", |x| x.defaulted)?;
-    t.money("recovered", |x| x.recovered)?;
-    t.money("delayed", |x| x.delayed)?;
-    t.money("balance_end", |x| x.balance_end)?;
+    t.fen("scheduled", |x| x.amounts.scheduled.into())?;
+    t.fen("collected", |x| x.amounts.collected())?;
+    t.fen("principal_collected", |x| x.amounts.principal.into())?;
+    t.fen("interest_collected", |x| x.amounts.interest.into())?;
+    t.fen("prepaid", |x| x.amounts.prepaid.into())?;
+    t.fen("defaulted", |x| x.amounts.defaulted.into())?;
+    t.fen("recovered", |x| x.amounts.recovered.into())?;
+    t.fen("delayed", |x| x.amounts.delayed.into())?;
+    t.fen("balance_end", |x| x.amounts.balance_end.into())?;
     t.finish()
 }
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::label::Label;
 use crate::money::{Fen, Ratio, fen_times, from_fen, to_fen};
 use crate::pool::projection::{PeriodCash, PoolProjection};
-use crate::pool::rows::PoolFlowRow;
+use crate::pool::rows::{PoolFlowRow, PoolFlows};
 
 /// The obligor name of the one pool row of an actual period given as pool totals only.
 pub const POOL_ROW: &str = "(pool)";
@@ -43,15 +43,16 @@ pub fn rebased(
     let n = deal.periods.len();
     let m = actuals.len().min(n);
     let no = deal.obligors.len();
+    let at_rows: Vec<PoolFlowRow> = at_issue.rows.iter().collect();
     let per_period = |k: usize| -> &[PoolFlowRow] {
-        if at_issue.rows.len() == n * no {
-            &at_issue.rows[k * no..(k + 1) * no]
+        if at_rows.len() == n * no {
+            &at_rows[k * no..(k + 1) * no]
         } else {
             &[]
         }
     };
     let mut periods = Vec::with_capacity(n);
-    let mut rows = Vec::with_capacity(at_issue.rows.len());
+    let mut rows = Vec::with_capacity(at_rows.len());
     let mut balance = to_fen(at_issue.initial_balance);
     let mut cumulative: Fen = 0;
     // Each obligor's performing balance at the end of the last actual period.
@@ -223,7 +224,7 @@ pub fn rebased(
         periods.push(t);
     }
     Ok(PoolProjection {
-        rows,
+        rows: PoolFlows::from_rows(&rows)?,
         periods,
         initial_balance: at_issue.initial_balance,
         beyond_horizon: s(at_issue.beyond_horizon)?,

@@ -8,4 +8,4 @@ pub mod floating_loan;
 pub mod projection;
 pub mod rows;
 
-pub use rows::PoolFlowRow;
+pub use rows::{FlowAmounts, PoolFlowRow, PoolFlows};

@@ -24,7 +24,7 @@ use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled};
-use crate::pool::rows::PoolFlowRow;
+use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
@@ -77,7 +77,7 @@ impl std::ops::AddAssign<&PeriodCash> for PeriodCash {
 #[derive(Debug, Clone)]
 pub struct PoolProjection {
     /// Per obligor per period, period-major (all obligors of period 1, then period 2, …).
-    pub rows: Vec<PoolFlowRow>,
+    pub rows: PoolFlows,
     /// Per period totals.
     pub periods: Vec<PeriodCash>,
     /// Performing balance at the cutoff date.
@@ -152,14 +152,28 @@ pub fn project_obligors(
     if n.saturating_mul(n_obl) > MAX_OBLIGOR_PERIODS {
         return Err(Error::Usage(format!(
             "the pool is too large to project: {n_obl} obligors × {n} payment dates = {} \
-             obligor-periods, above the limit of {MAX_OBLIGOR_PERIODS} (each takes about 0.5 KB \
-             of memory across the projection and its output rows); split the pool into \
+             obligor-periods, above the limit of {MAX_OBLIGOR_PERIODS} (each output row takes about \
+             0.1 KB of memory); split the pool into \
              sub-pools or use fewer payment dates",
             n.saturating_mul(n_obl)
         )));
     }
-    let mut cells = vec![Cell::default(); n * n_obl];
+    // One obligor's cells (one per period), folded into the rows and the period totals when
+    // the obligor is done: delays and recoveries only move an obligor's cash to its own later
+    // periods, so a projection holds one obligor's accumulators at a time.
+    let mut cells = vec![Cell::default(); n];
     let mut beyond: Fen = 0;
+    let keep = rows_wanted == ObligorRows::Keep;
+    let mut rows = if keep {
+        let names = obligors.iter().map(|o| Label::from(&o.name)).collect();
+        let dates: Vec<(u32, NaiveDate)> = periods.iter().map(|p| (p.number, p.date())).collect();
+        PoolFlows::grid(names, &dates)
+    } else {
+        PoolFlows::new()
+    };
+    // Period totals: collected, principal, interest, prepaid, recovered, defaulted, delayed,
+    // balance_end.
+    let mut sums = vec![[0 as Fen; 8]; n];
 
     // Each obligor's assumptions: the scenario's pool-wide ones, or those its `overrides`
     // give it (docs/scenarios.md); one profile per distinct set.
@@ -188,7 +202,6 @@ pub fn project_obligors(
     let mut arrivals = Arrivals {
         cells: &mut cells,
         beyond: &mut beyond,
-        n_obl,
         rules: assumptions
             .iter()
             .map(|a| ArrivalRules {
@@ -260,7 +273,7 @@ pub fn project_obligors(
             let last = asset.instalments.len().saturating_sub(1);
             let mut dead = false;
             for (k, p) in periods.iter().enumerate() {
-                let cell_ix = k * n_obl + o;
+                let cell_ix = k;
                 // 1. CDR and default-curve defaults on the first day of the period.
                 let dk = default_fractions[k];
                 let (ck, cdiv) = curve[k];
@@ -290,7 +303,7 @@ pub fn project_obligors(
                         bal -= def;
                         arrivals.cells[cell_ix].defaulted += def;
                         let rec = mul(def, recovery)?;
-                        arrivals.book_recovery(o, p.collection_start, rec);
+                        arrivals.book_recovery(p.collection_start, rec);
                     }
                 }
                 // 2. Instalments due in the period, with a named default interleaved.
@@ -306,7 +319,7 @@ pub fn project_obligors(
                     if !dead && default_at.is_some_and(|d| d <= inst.date) {
                         dead = true;
                         let d = default_at.unwrap_or(inst.date);
-                        arrivals.default_now(o, k, d, &mut bal)?;
+                        arrivals.default_now(k, d, &mut bal)?;
                     }
                     let (ip, ii) = amounts[next];
                     arrivals.cells[cell_ix].scheduled += ip + ii;
@@ -334,7 +347,7 @@ pub fn project_obligors(
                             c.principal += pr - dp;
                             c.interest += it - di;
                             c.delayed += dp + di;
-                            arrivals.book_delayed(o, inst.date, dp, di);
+                            arrivals.book_delayed(inst.date, dp, di);
                         }
                     }
                     next += 1;
@@ -343,7 +356,7 @@ pub fn project_obligors(
                 if !dead && default_at.is_some_and(|d| d <= p.collection_end) {
                     dead = true;
                     let d = default_at.unwrap_or(p.collection_end);
-                    arrivals.default_now(o, k, d, &mut bal)?;
+                    arrivals.default_now(k, d, &mut bal)?;
                 }
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
@@ -366,26 +379,8 @@ pub fn project_obligors(
                 arrivals.cells[cell_ix].balance_end += bal;
             }
         }
-    }
-
-    // Assemble rows and totals; each obligor's name is shared by its rows.
-    let keep = rows_wanted == ObligorRows::Keep;
-    let names: Vec<Label> = if keep {
-        obligors.iter().map(|o| Label::from(&o.name)).collect()
-    } else {
-        Vec::new()
-    };
-    let mut rows = Vec::with_capacity(if keep { n * n_obl } else { 0 });
-    let mut totals = Vec::with_capacity(n);
-    let d = |f: Fen| {
-        from_fen(f).ok_or_else(|| Error::Internal("a pool total exceeds the Decimal range".into()))
-    };
-    let initial_dec = d(initial_balance)?;
-    let mut bal_start = initial_dec;
-    let mut cum: Fen = 0;
-    for (k, p) in periods.iter().enumerate() {
-        let mut t = [0 as Fen; 8];
-        for (o, &c) in cells[k * n_obl..(k + 1) * n_obl].iter().enumerate() {
+        // The obligor is done: its cells become its rows and join the period totals.
+        for (k, c) in arrivals.cells.iter_mut().enumerate() {
             let collected = c.principal + c.interest;
             let fields = [
                 collected,
@@ -397,27 +392,43 @@ pub fn project_obligors(
                 c.delayed,
                 c.balance_end,
             ];
-            for (total, f) in t.iter_mut().zip(fields) {
+            for (total, f) in sums[k].iter_mut().zip(fields) {
                 *total += f;
             }
-            let Some(name) = names.get(o) else {
-                continue; // rows skipped
-            };
-            rows.push(PoolFlowRow {
-                period: p.number,
-                payment_date: p.date(),
-                obligor: name.clone(),
-                scheduled: d(c.scheduled)?,
-                collected: d(collected)?,
-                principal_collected: d(c.principal)?,
-                interest_collected: d(c.interest)?,
-                prepaid: d(c.prepaid)?,
-                defaulted: d(c.defaulted)?,
-                recovered: d(c.recovered)?,
-                delayed: d(c.delayed)?,
-                balance_end: d(c.balance_end)?,
-            });
+            if keep {
+                let a = FlowAmounts::from_fen(
+                    c.scheduled,
+                    c.principal,
+                    c.interest,
+                    c.prepaid,
+                    c.defaulted,
+                    c.recovered,
+                    c.delayed,
+                    c.balance_end,
+                )
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "obligor `{}`: an amount in period {} exceeds 92,233,720,368,547,758.07 \
+                         yuan, the largest a pool row holds; check the units of its amounts",
+                        obligor.name,
+                        k + 1
+                    ))
+                })?;
+                rows.set_amounts(k * n_obl + o, a);
+            }
+            *c = Cell::default();
         }
+    }
+
+    // Period totals, written back to Decimals once.
+    let mut totals = Vec::with_capacity(n);
+    let d = |f: Fen| {
+        from_fen(f).ok_or_else(|| Error::Internal("a pool total exceeds the Decimal range".into()))
+    };
+    let initial_dec = d(initial_balance)?;
+    let mut bal_start = initial_dec;
+    let mut cum: Fen = 0;
+    for t in sums {
         let [
             collected,
             principal,
@@ -484,7 +495,6 @@ fn div_half_away(num: i128, den: i128) -> i128 {
 struct Arrivals<'c, 'p> {
     cells: &'c mut [Cell],
     beyond: &'c mut Fen,
-    n_obl: usize,
     /// The delay and recovery rules of each profile.
     rules: Vec<ArrivalRules<'p>>,
     /// The profile of the obligor being projected.
@@ -552,13 +562,13 @@ impl Arrivals<'_, '_> {
     /// in the collection period containing `from` + the scenario's delay (or beyond the
     /// horizon).
     #[inline]
-    fn book_delayed(&mut self, obligor: usize, from: NaiveDate, principal: Fen, interest: Fen) {
+    fn book_delayed(&mut self, from: NaiveDate, principal: Fen, interest: Fen) {
         if principal == 0 && interest == 0 {
             return;
         }
         match self.rules[self.current].delay.period(from) {
             Some(k) => {
-                let c = &mut self.cells[k * self.n_obl + obligor];
+                let c = &mut self.cells[k];
                 c.principal += principal;
                 c.interest += interest;
             }
@@ -569,34 +579,28 @@ impl Arrivals<'_, '_> {
     /// Books a recovery of `obligor` on a default on `from`, in the collection period
     /// containing `from` + the scenario's recovery lag (or beyond the horizon).
     #[inline]
-    fn book_recovery(&mut self, obligor: usize, from: NaiveDate, amount: Fen) {
+    fn book_recovery(&mut self, from: NaiveDate, amount: Fen) {
         if amount == 0 {
             return;
         }
         match self.rules[self.current].recovery.period(from) {
-            Some(k) => self.cells[k * self.n_obl + obligor].recovered += amount,
+            Some(k) => self.cells[k].recovered += amount,
             None => *self.beyond += amount,
         }
     }
 
     /// A named default on `date` in period `period_ix`: the whole performing balance
     /// defaults, and the recovery rate of it is recovered after the lag.
-    fn default_now(
-        &mut self,
-        obligor: usize,
-        period_ix: usize,
-        date: NaiveDate,
-        bal: &mut Fen,
-    ) -> Result<()> {
+    fn default_now(&mut self, period_ix: usize, date: NaiveDate, bal: &mut Fen) -> Result<()> {
         let def = std::mem::take(bal);
         if def == 0 {
             return Ok(());
         }
-        self.cells[period_ix * self.n_obl + obligor].defaulted += def;
+        self.cells[period_ix].defaulted += def;
         let r = self.rules[self.current].recovery_rate;
         let rec = mul_scaled(def, r.m, r.s, self.mode)
             .ok_or_else(|| Error::Internal("an amount overflows in a recovery".into()))?;
-        self.book_recovery(obligor, date, rec);
+        self.book_recovery(date, rec);
         Ok(())
     }
 }

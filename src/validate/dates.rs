@@ -363,6 +363,10 @@ fn periods(
             collection_start: start,
             collection_end: end,
             accrual_start,
+            record_dates: [
+                cal.add_business_days(date.adjusted, -1),
+                cal.add_business_days(date.adjusted, -3),
+            ],
         });
     }
     Some(out)
