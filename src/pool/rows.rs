@@ -283,17 +283,15 @@ impl PoolFlows {
     /// `k × names.len() + o`.
     pub fn grid(names: Vec<Label>, periods: &[(u32, NaiveDate)]) -> PoolFlows {
         let n_obl = u32::try_from(names.len()).unwrap_or(u32::MAX);
-        let rows = periods
-            .iter()
-            .flat_map(|&(period, payment_date)| {
-                (0..n_obl).map(move |obligor| StoredRow {
-                    period,
-                    obligor,
-                    payment_date,
-                    amounts: FlowAmounts::default(),
-                })
-            })
-            .collect();
+        let mut rows = Vec::with_capacity(periods.len() * names.len());
+        for &(period, payment_date) in periods {
+            rows.extend((0..n_obl).map(|obligor| StoredRow {
+                period,
+                obligor,
+                payment_date,
+                amounts: FlowAmounts::default(),
+            }));
+        }
         PoolFlows { names, rows }
     }
 
