@@ -99,6 +99,11 @@ impl Run<'_> {
     /// the target, as far as cash allows; releases nothing.
     pub(super) fn deposit_reserve(&mut self, step: u32) {
         let target = self.reserve_target();
+        self.deposit_reserve_to(step, target);
+    }
+
+    /// Deposits from the collection account towards `target`, as far as cash allows.
+    pub(super) fn deposit_reserve_to(&mut self, step: u32, target: Fen) {
         if self.reserve < target {
             let amt = (target - self.reserve).min(self.collection);
             if amt > 0 {
@@ -121,6 +126,11 @@ impl Run<'_> {
     /// account at this step, for the steps after it.
     pub(super) fn release_reserve(&mut self, step: u32) {
         let target = self.reserve_target();
+        self.release_reserve_to(step, target);
+    }
+
+    /// Releases the reserve's excess over `target` into the collection account.
+    pub(super) fn release_reserve_to(&mut self, step: u32, target: Fen) {
         if self.reserve > target {
             let amt = self.reserve - target;
             self.reserve -= amt;

@@ -342,9 +342,12 @@ impl Run<'_> {
                 "top_up_reserve step without a reserve".into(),
             ));
         }
-        // Deposit towards the target, then release any excess: one of the two moves cash.
-        self.deposit_reserve(step);
-        self.release_reserve(step);
+        // Deposit towards the target, then release any excess: one of the two moves cash. The
+        // target does not depend on the reserve's or the collection account's balance, so it
+        // is computed once.
+        let target = self.reserve_target();
+        self.deposit_reserve_to(step, target);
+        self.release_reserve_to(step, target);
         Ok(())
     }
 }
