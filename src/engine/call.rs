@@ -103,8 +103,8 @@ fn price_with_accrued(deal: &Deal, d: NaiveDate, balance: Fen, share: Decimal) -
         let Some(n) = asset.instalments.iter().position(|i| i.date > d) else {
             continue;
         };
-        let fen = asset.fen_amounts();
-        due_after += fen[n..].iter().map(|&(p, _)| p).sum::<Fen>();
+        let fen = asset.fen_amounts()?;
+        due_after += fen[n..].iter().map(|&(p, _)| Fen::from(p)).sum::<Fen>();
         let from = if n == 0 {
             deal.cutoff_date
         } else {

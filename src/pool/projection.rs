@@ -260,8 +260,14 @@ pub fn project_obligors(
                 }
                 None => original,
             };
-            let amounts = asset.fen_amounts();
-            let initial: Fen = amounts.iter().map(|a| a.0).sum();
+            let amounts = asset.fen_amounts().ok_or_else(|| {
+                Error::Usage(format!(
+                    "obligor `{}`: an instalment exceeds 92,233,720,368,547,758.07 yuan; check \
+                     the units of its amounts",
+                    obligor.name
+                ))
+            })?;
+            let initial: Fen = amounts.iter().map(|a| Fen::from(a.0)).sum();
             initial_balance += initial;
             let mut bal = initial;
             // The surviving factor, a mantissa at FACTOR_DP places (1 = 10^12).
@@ -321,7 +327,7 @@ pub fn project_obligors(
                         let d = default_at.unwrap_or(inst.date);
                         arrivals.default_now(k, d, &mut bal)?;
                     }
-                    let (ip, ii) = amounts[next];
+                    let (ip, ii) = (Fen::from(amounts[next].0), Fen::from(amounts[next].1));
                     arrivals.cells[cell_ix].scheduled += ip + ii;
                     if !dead {
                         let scaled = Scaled {
