@@ -219,6 +219,22 @@ fn main() {
         }
         return;
     }
+    // `ipabs-bench profile-sweep N`: the 1,000-scenario sweep of case 3, N times on one thread,
+    // untimed (for callgrind).
+    if args.get(1).is_some_and(|a| a == "profile-sweep") {
+        let n: usize = args.get(2).and_then(|x| x.parse().ok()).unwrap_or(1);
+        let d15 = load_str("synthetic15.toml", &synthetic_deal(15, 12, 3));
+        let grid = grid_1000();
+        let opts = SweepOptions {
+            flows: false,
+            threads: Some(1),
+            progress: false,
+        };
+        for _ in 0..n {
+            black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts).expect("sweeps"));
+        }
+        return;
+    }
     // `ipabs-bench big [N]`: the 10,000-loan pool of case 5, loaded once and run N times
     // (default 5), each run timed: the first run is what `ipabs run` pays, the later ones what
     // a sweep of the pool pays (for `perf record` too).
@@ -309,22 +325,7 @@ fn main() {
 
     // 3. A 1,000-scenario grid on the 15 x 12 deal: CDR x recovery x delay, 10 values each,
     //    through `sweep` (projection, waterfall, pricing; summary and senior rows kept).
-    let mut grid = Vec::with_capacity(1000);
-    for c in 0..10 {
-        for r in 0..10 {
-            for dl in 0..10 {
-                grid.push(Scenario {
-                    name: format!("g{c}-{r}-{dl}"),
-                    cdr: Decimal::new(c * 2, 2),
-                    recovery_rate: Decimal::new(r * 10, 2),
-                    recovery_lag_months: 6,
-                    delay_fraction: Decimal::new(dl * 5, 2),
-                    delay_months: 6,
-                    ..Scenario::base()
-                });
-            }
-        }
-    }
+    let grid = grid_1000();
     for threads in [1, 2] {
         let opts = SweepOptions {
             flows: false,
@@ -400,6 +401,27 @@ fn main() {
         run_secs,
         load_secs + run_secs
     );
+}
+
+/// The 1,000-scenario grid of case 3: CDR × recovery × delay, 10 values each.
+fn grid_1000() -> Vec<Scenario> {
+    let mut grid = Vec::with_capacity(1000);
+    for c in 0..10 {
+        for r in 0..10 {
+            for dl in 0..10 {
+                grid.push(Scenario {
+                    name: format!("g{c}-{r}-{dl}"),
+                    cdr: Decimal::new(c * 2, 2),
+                    recovery_rate: Decimal::new(r * 10, 2),
+                    recovery_lag_months: 6,
+                    delay_fraction: Decimal::new(dl * 5, 2),
+                    delay_months: 6,
+                    ..Scenario::base()
+                });
+            }
+        }
+    }
+    grid
 }
 
 /// The Monte Carlo rating (docs/rating.md, docs/performance.md): 1,000,000 paths of the default
