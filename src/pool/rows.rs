@@ -399,7 +399,6 @@ impl PartialEq for PoolFlows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Datelike;
     use rust_decimal_macros::dec;
 
     fn row(obligor: &str, period: u32, principal: Decimal, interest: Decimal) -> PoolFlowRow {
