@@ -167,10 +167,15 @@ fn skipping_obligor_rows_changes_nothing_else() {
                     .sum();
                 assert_eq!(rows, p.pool_cash, "{name} {} period {}", s.name, p.period);
             }
-            // A lean run keeps no ledger either; everything else is the same.
+            // A lean run keeps no ledger, fee and tax rows or payment-notice rows either (the
+            // example deals pay no per-unit notices); everything else is the same.
             assert!(skipped.ledger.is_empty());
+            assert!(skipped.charges.is_empty() && skipped.notices.is_empty());
+            assert!(!deal.notices.per_unit);
             full.pool_flows.clear();
             full.ledger.clear();
+            full.charges.clear();
+            full.notices.clear();
             assert_eq!(
                 format!("{full:?}"),
                 format!("{skipped:?}"),

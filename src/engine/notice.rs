@@ -66,6 +66,11 @@ impl Run<'_> {
     pub(super) fn notices(&mut self, k: usize) -> Result<()> {
         let deal = self.deal;
         let rules = deal.notices;
+        // A lean run (no ledger: sweeps without --flows, searches) keeps no notice rows; the
+        // notices change the waterfall only with `per_unit`.
+        if !self.keep_ledger && !rules.per_unit {
+            return Ok(());
+        }
         let face = crate::money::to_fen(rules.face);
         let d = rules.decimals;
         let last = k + 1 == deal.periods.len();

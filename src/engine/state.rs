@@ -508,6 +508,11 @@ impl<'a> Run<'a> {
         let p = deal.periods[k];
         for j in 0..deal.taxes.len() {
             self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
+            // A lean run keeps no fee or tax rows (`fees.parquet`); the carries above are
+            // the state the next date needs.
+            if !self.keep_ledger {
+                continue;
+            }
             self.charges.push(ChargeRow {
                 period: p.number,
                 payment_date: p.date(),
@@ -523,6 +528,9 @@ impl<'a> Run<'a> {
             // The excess over a `cap` is in the fee's row too (zero without a cap).
             self.fee_excess_carry[j] = self.due.fee_excess[j] - self.paid.fee_excess[j];
             self.fee_on_paid[j] = 0;
+            if !self.keep_ledger {
+                continue;
+            }
             self.charges.push(ChargeRow {
                 period: p.number,
                 payment_date: p.date(),
