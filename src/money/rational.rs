@@ -121,6 +121,17 @@ fn div_round_big(num: &BigInt, den: &BigInt, mode: Rounding) -> BigInt {
     }
 }
 
+/// 10^0 ..= 10^19, the powers of ten a `u64` holds.
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// 10^0 ..= 10^38.
 const POW10: [i128; 39] = {
     let mut t = [1i128; 39];
@@ -187,6 +198,27 @@ pub fn fen_times(amount: i128, factors: &[Decimal], ratio: Ratio, mode: Rounding
 /// rounded once. `None` only beyond Decimal's range.
 #[inline]
 pub fn mul_scaled(amount: i128, m: i128, s: u32, mode: Rounding) -> Option<i128> {
+    // Amount and mantissa within `i64` (every projection factor, every amount below 9.2 ×
+    // 10^16 yuan): their product is exact in 128 bits without an overflow check (a checked
+    // 128-bit product is a library call), and divided on magnitudes, in 64 bits when it fits.
+    if let (Ok(a), Ok(f), Some(&den)) = (
+        i64::try_from(amount),
+        i64::try_from(m),
+        POW10_U64.get(s as usize),
+    ) {
+        let p = u128::from(a.unsigned_abs()) * u128::from(f.unsigned_abs());
+        let (q, r) = match u64::try_from(p) {
+            Ok(p) => (u128::from(p / den), u128::from(p % den)),
+            Err(_) => (p / u128::from(den), p % u128::from(den)),
+        };
+        let up = match mode {
+            Rounding::Truncate => false,
+            Rounding::HalfUp => r >= u128::from(den) - r,
+        };
+        // q ≤ p < 2^126.
+        let q = (q + u128::from(up)) as i128;
+        return Some(if (a < 0) != (f < 0) { -q } else { q });
+    }
     if let (Some(num), Some(den)) = (amount.checked_mul(m), pow10(s)) {
         return Some(div_round(num, den, mode));
     }
@@ -266,6 +298,57 @@ mod tests {
             fen_of(&f, Ratio::new(91, 365), Rounding::Truncate),
             Some(dec!(9100.45))
         );
+    }
+
+    #[test]
+    fn mul_scaled_equals_the_checked_128_bit_quotient() {
+        // Oracle: the product checked in i128 and divided once (`div_round`), the path
+        // `mul_scaled` took before its 64-bit fast path. Random amounts and mantissas of
+        // every size within i64 and past it, both signs, scales 0..=19 and beyond, both modes,
+        // and constructed exact halves.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let oracle = |a: i128, m: i128, s: u32, mode: Rounding| -> Option<i128> {
+            Some(div_round(a.checked_mul(m)?, pow10(s)?, mode))
+        };
+        let mut cases: Vec<(i128, i128, u32)> = vec![
+            (1, 5, 1),
+            (-1, 5, 1),
+            (1, -5, 1),
+            (3, 500_000_000_000, 12),
+            (-3, 500_000_000_000, 12),
+            (i64::MAX as i128, i64::MAX as i128, 19),
+            (i64::MIN as i128, i64::MAX as i128, 12),
+            (i64::MIN as i128, i64::MIN as i128, 0),
+            (i64::MAX as i128 + 1, 3, 2),
+            (5, 1, 20),
+        ];
+        for _ in 0..300_000 {
+            let (ra, sa, rm, sm, k, sign) = (next(), next(), next(), next(), next(), next());
+            // Magnitudes of every bit length: a random value shifted right 0..63 bits, then
+            // (one time in 8) moved past i64 by a further factor.
+            let a = i128::from(ra >> (sa % 64)) * if sign & 1 == 0 { 1 } else { -1 };
+            let m = i128::from(rm >> (sm % 64)) * if sign & 6 == 0 { -1 } else { 1 };
+            let a = if sign & 56 == 0 { a * 3 } else { a };
+            cases.push((a, m, (k % 21) as u32));
+        }
+        for (a, m, s) in cases {
+            for mode in [Rounding::HalfUp, Rounding::Truncate] {
+                let want = oracle(a, m, s, mode);
+                if want.is_some() {
+                    assert_eq!(
+                        mul_scaled(a, m, s, mode),
+                        want,
+                        "{a} × {m} / 10^{s} {mode:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
