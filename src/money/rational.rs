@@ -167,14 +167,27 @@ pub fn fen_times(amount: i128, factors: &[Decimal], ratio: Ratio, mode: Rounding
         return None;
     }
     let fast = || -> Option<i128> {
-        let mut num = amount.checked_mul(i128::from(ratio.num))?;
+        // The product's magnitude in u128 and its sign apart: two factors within 64 bits
+        // multiply without an overflow check (a checked signed 128-bit product is a library
+        // call); larger ones are checked. Beyond i128 the big-integer path below takes over.
+        let wide = |x: u128, k: u128| -> Option<u128> {
+            if x >> 64 == 0 && k >> 64 == 0 {
+                Some(x * k)
+            } else {
+                x.checked_mul(k)
+            }
+        };
+        let mut neg = (amount < 0) != (ratio.num < 0);
+        let mut num = wide(amount.unsigned_abs(), u128::from(ratio.num.unsigned_abs()))?;
         let mut scale = 0u32;
         for f in factors {
-            num = num.checked_mul(f.mantissa())?;
+            num = wide(num, f.mantissa().unsigned_abs())?;
+            neg ^= f.is_sign_negative() && !f.is_zero();
             scale += f.scale();
         }
+        let num = i128::try_from(num).ok()?;
         Some(div_round(
-            num,
+            if neg { -num } else { num },
             pow10(scale)?.checked_mul(i128::from(ratio.den))?,
             mode,
         ))
@@ -379,6 +392,58 @@ mod tests {
                 Rounding::Truncate
             )
         );
+    }
+
+    #[test]
+    fn fen_times_equals_the_big_integer_quotient() {
+        // Oracle: the same product and quotient in arbitrary precision (`div_round_big`), on
+        // random amounts, one to three factors of random mantissa, sign and scale (0..=28),
+        // random ratios (negative numerators too) and both rounding modes.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..100_000 {
+            let (ra, sa, sign) = (next(), next(), next());
+            let amount = i128::from(ra >> (sa % 64)) * if sign & 1 == 0 { 1 } else { -1 };
+            let n = 1 + (next() % 3) as usize;
+            let factors: Vec<Decimal> = (0..n)
+                .map(|i| {
+                    let (rm, sm, sc) = (next(), next(), next());
+                    let m = i64::try_from(rm >> (1 + sm % 63)).unwrap_or(0);
+                    let m = if (sign >> (i + 1)) & 1 == 0 { m } else { -m };
+                    Decimal::new(m, (sc % 29) as u32)
+                })
+                .collect();
+            let num = (next() % 1000) as i64 - if sign & 16 == 0 { 0 } else { 500 };
+            let ratio = Ratio::new(num, 1 + (next() % 400) as i64);
+            for mode in [Rounding::HalfUp, Rounding::Truncate] {
+                let mut big = BigInt::from(amount) * BigInt::from(ratio.num);
+                let mut scale = 0u32;
+                for f in &factors {
+                    big *= BigInt::from(f.mantissa());
+                    scale += f.scale();
+                }
+                let den = BigInt::from(10u32).pow(scale) * BigInt::from(ratio.den);
+                // Results beyond 2^96 fen (Decimal's range) are outside the contract.
+                let Some(want) = div_round_big(&big, &den, mode)
+                    .to_i128()
+                    .filter(|f| f.unsigned_abs() < 1 << 96)
+                else {
+                    continue;
+                };
+                assert_eq!(
+                    fen_times(amount, &factors, ratio, mode),
+                    Some(want),
+                    "{amount} × {factors:?} × {}/{} {mode:?}",
+                    ratio.num,
+                    ratio.den
+                );
+            }
+        }
     }
 
     #[test]
