@@ -419,10 +419,10 @@ impl<'a> Ctx<'a> {
         let text = match self.src.literal(path) {
             None => return true,
             Some(Literal::Integer(text, radix)) => {
-                let text = text.clone();
-                return self.decimal_radix(path, &text, *radix);
+                let text = text.to_string();
+                return self.decimal_radix(path, &text, radix);
             }
-            Some(Literal::Float(text)) => text.clone(),
+            Some(Literal::Float(text)) => text.to_string(),
         };
         let clean: String = text.chars().filter(|&c| c != '_').collect();
         let spelled = clean
@@ -580,8 +580,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn int_in(&mut self, path: &str, v: i64, lo: u32, hi: u32, unit: &str) -> u32 {
         let key = path.rsplit('.').next().unwrap_or(path);
         if let Some(Literal::Integer(text, radix)) = self.src.literal(path) {
-            let text = text.clone();
-            let radix = *radix;
+            let text = text.to_string();
             if !self.decimal_radix(path, &text, radix) {
                 return lo;
             }
