@@ -15,6 +15,7 @@ mod fees;
 mod floating;
 mod liabilities;
 mod messages;
+mod pieces;
 mod reserve;
 mod revolving;
 mod scenario;
@@ -46,11 +47,17 @@ pub struct Loaded {
 /// Validates a deal file's text. `file` is the name used in messages (as the user typed it).
 /// A leading UTF-8 byte-order mark is ignored.
 pub fn deal_from_str(file: &str, source: &str) -> Result<Loaded, Error> {
+    deal_from_text(file, source, pieces::PIECE_BYTES)
+}
+
+/// [`deal_from_str`], the file parsed in pieces of about `piece_bytes` when it is large
+/// ([`pieces`]).
+fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded, Error> {
     let text = strip_bom(source);
     if text.trim().is_empty() {
         return Err(Error::Input(vec![empty_file(file, "deal", "[deal]")]));
     }
-    let (index, raw) = SourceIndex::load::<schema::DealFile>(file, text)?;
+    let (index, raw) = pieces::load_deal(file, text, piece_bytes)?;
     let mut ctx = Ctx::new(&index);
     let deal = deal::build(&mut ctx, &raw);
     ctx.finish(deal)
@@ -130,7 +137,7 @@ pub fn obligor_credit_from_str(
     table: &PdTable,
 ) -> Result<Vec<ObligorCredit>, Error> {
     let text = strip_bom(source);
-    let (index, _raw) = SourceIndex::load::<schema::DealFile>(file, text)?;
+    let (index, _raw) = pieces::load_deal(file, text, pieces::PIECE_BYTES)?;
     let mut ctx = Ctx::new(&index);
     let labels = table.labels().collect::<Vec<_>>().join(", ");
     let mut out = Vec::with_capacity(deal.obligors.len());

@@ -136,6 +136,9 @@ pub(crate) struct SourceIndex<'a> {
     /// Entries whose path hash is that of another path (so not in `by_hash`); looked through
     /// when the entry `by_hash` gives is not the path asked for.
     collided: Vec<u32>,
+    /// While a piece of the text is being added ([`SourceIndex::add_piece`]): where it starts,
+    /// added to the spans toml gives in it.
+    base: usize,
 }
 
 /// A span as two `u32`s (files are at most [`super::MAX_INPUT_BYTES`]).
@@ -186,6 +189,7 @@ impl<'a> SourceIndex<'a> {
             owned: Vec::new(),
             by_hash: FxHashMap::default(),
             collided: Vec::new(),
+            base: 0,
         }
     }
 
@@ -333,7 +337,8 @@ impl<'a> SourceIndex<'a> {
         hash: PathHash,
         depth: usize,
     ) {
-        let span = v.span();
+        let span = self.shift(v.span());
+        let key = key.map(|k| self.shift(k));
         let (kind, literal) = match v.get_ref() {
             DeValue::Float(f) => {
                 let lit = if self.text.get(span.clone()) == Some(f.as_str()) {
@@ -364,6 +369,106 @@ impl<'a> SourceIndex<'a> {
             }
             _ => {}
         }
+    }
+
+    /// A span toml gives in the piece being added, as a span of the whole text.
+    fn shift(&self, r: Range<usize>) -> Range<usize> {
+        r.start + self.base..r.end + self.base
+    }
+
+    /// An index to which the pieces of a document are added ([`SourceIndex::add_piece`]).
+    pub(super) fn for_pieces(file: &'a str, text: &'a str) -> Self {
+        let mut index = SourceIndex::new(file, text);
+        // toml gives the document's root table the span 0..0.
+        index.push(
+            NONE,
+            Seg::Root,
+            None,
+            &(0..0),
+            0,
+            Kind::Table,
+            Lit::None,
+            PathHash::EMPTY,
+        );
+        index
+    }
+
+    /// Adds the keys of `table`, parsed from the text from byte `base` on, to an index made by
+    /// [`SourceIndex::for_pieces`]: the entries [`SourceIndex::of_table`] makes of the whole
+    /// text, given that the pieces are added in order, that each piece's key `array` is an
+    /// array of tables (the pieces' elements are one array, numbered on from piece to piece,
+    /// whose key and header are the first piece's) and that no other top-level key is in
+    /// two pieces. `array` holds the array's entry id and its length so far.
+    pub(super) fn add_piece(
+        &mut self,
+        base: usize,
+        table: &Spanned<DeTable<'_>>,
+        name: &str,
+        array: &mut (Option<u32>, u32),
+    ) {
+        self.base = base;
+        let root = 0;
+        let array_hash = PathHash::EMPTY.key(true, name, is_bare(name));
+        for (k, v) in table.get_ref().iter() {
+            let key = k.get_ref();
+            match v.get_ref() {
+                DeValue::Array(items) if key == name => {
+                    let id = match array.0 {
+                        Some(id) => id,
+                        None => {
+                            let seg = self.key_seg(key);
+                            let (key_span, span) = (self.shift(k.span()), self.shift(v.span()));
+                            let id = self.push(
+                                root,
+                                seg,
+                                Some(key_span),
+                                &span,
+                                1,
+                                Kind::Array,
+                                Lit::None,
+                                array_hash,
+                            );
+                            array.0 = Some(id);
+                            id
+                        }
+                    };
+                    for item in items.iter() {
+                        let i = array.1;
+                        let h = array_hash.index(i as usize);
+                        self.walk_value(id, Seg::Index(i), None, item, h, 2);
+                        array.1 += 1;
+                    }
+                }
+                _ => {
+                    let h = PathHash::EMPTY.key(true, key, is_bare(key));
+                    let seg = self.key_seg(key);
+                    self.walk_value(root, seg, Some(k.span()), v, h, 1);
+                }
+            }
+        }
+        self.base = 0;
+    }
+
+    /// Every entry as (path, key span, value span, depth, kind, literal), sorted: for tests
+    /// that compare two ways of building an index.
+    #[cfg(test)]
+    pub(super) fn entries_for_test(&self) -> Vec<String> {
+        let mut out: Vec<String> = (0..self.entries.len())
+            .map(|i| {
+                let e = &self.entries[i];
+                let path = self.path_of(i as u32);
+                let lit = match self.find(&path) {
+                    Some(_) => format!("{:?}", self.literal(&path)),
+                    None => "not found".to_string(),
+                };
+                format!(
+                    "{path} key {:?} value {:?} depth {} {:?} {lit}",
+                    e.key, e.value, e.depth, e.kind
+                )
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     /// The source text of the number at `path`, if the value there is a TOML float or
