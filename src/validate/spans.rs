@@ -107,19 +107,23 @@ impl PathHash {
 
     /// The hash of `prefix[i]` from the hash of `prefix`.
     fn index(self, i: usize) -> PathHash {
-        let mut digits = [0u8; 20];
-        let mut n = i;
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.bytes(b"[").bytes(&digits[at..]).bytes(b"]")
+        let mut buf = [0u8; 20];
+        self.bytes(b"[").bytes(decimal(i, &mut buf)).bytes(b"]")
     }
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[at..]
 }
 
 /// A parsed source file with its location index.
@@ -297,15 +301,62 @@ impl<'a> SourceIndex<'a> {
         path
     }
 
+    /// Whether `path` is the path of entry `id` (`path_of(id) == path`, without building
+    /// it): each part is matched at the end of `path`, from the entry up to the root.
+    fn path_is(&self, id: u32, path: &str) -> bool {
+        let mut rest = path.as_bytes();
+        let mut at = id;
+        while let Some(e) = self.entries.get(at as usize) {
+            let part = match e.seg {
+                Seg::Root => break,
+                Seg::Index(i) => {
+                    let mut buf = [0u8; 20];
+                    let digits = decimal(i as usize, &mut buf);
+                    let Some(r) = rest.strip_suffix(b"]") else {
+                        return false;
+                    };
+                    let Some(r) = r.strip_suffix(digits) else {
+                        return false;
+                    };
+                    r.strip_suffix(b"[")
+                }
+                seg => {
+                    let key = self.seg_key(seg);
+                    let r = if is_bare(key) {
+                        rest.strip_suffix(key.as_bytes())
+                    } else {
+                        rest.strip_suffix(format!("{key:?}").as_bytes())
+                    };
+                    // `.` before the key unless it is a key of the document's root.
+                    let top = self
+                        .entries
+                        .get(e.parent as usize)
+                        .is_none_or(|p| matches!(p.seg, Seg::Root));
+                    if top {
+                        r
+                    } else {
+                        r.and_then(|r| r.strip_suffix(b"."))
+                    }
+                }
+            };
+            match part {
+                Some(r) => rest = r,
+                None => return false,
+            }
+            at = e.parent;
+        }
+        rest.is_empty()
+    }
+
     /// The entry of `path`, if the document has it.
     fn find(&self, path: &str) -> Option<&Entry> {
         let id = *self
             .by_hash
             .get(&PathHash::EMPTY.bytes(path.as_bytes()).0)?;
-        let id = if self.path_of(id) == path {
+        let id = if self.path_is(id, path) {
             id
         } else {
-            *self.collided.iter().find(|&&c| self.path_of(c) == path)?
+            *self.collided.iter().find(|&&c| self.path_is(c, path))?
         };
         self.entries.get(id as usize)
     }
@@ -877,6 +928,21 @@ mod tests {
         }
         assert!(index.find("deal.missing").is_none());
         assert!(index.find("obligors[1]").is_none());
+        // Each entry's path is its own and no other's.
+        for i in 0..index.entries.len() as u32 {
+            for p in expected {
+                assert_eq!(index.path_is(i, p), index.path_of(i) == p, "{i} {p}");
+            }
+            let p = index.path_of(i);
+            for wrong in [
+                format!("x{p}"),
+                format!(".{p}"),
+                format!("{p}0"),
+                format!("[0]{p}"),
+            ] {
+                assert!(!index.path_is(i, &wrong), "{wrong}");
+            }
+        }
         // Literals: the source text, or toml's text when it differs (underscores dropped).
         assert_eq!(
             index.literal("deal.\"名称\""),
