@@ -31,15 +31,16 @@ pub(super) struct PoolDates {
     pub last_collection_end: Option<NaiveDate>,
 }
 
+/// The pool's obligors; each raw obligor's name and tags are moved into the validated one.
 pub(super) fn obligors(
     ctx: &mut Ctx,
-    raw: &[schema::Obligor],
+    raw: &mut [schema::Obligor],
     dates: &PoolDates,
 ) -> (Vec<Obligor>, Names) {
     let mut names = Names::new("obligor");
     let mut out = Vec::with_capacity(raw.len());
     let empty_pool = raw.iter().all(|o| o.assets.is_empty());
-    for (i, o) in raw.iter().enumerate() {
+    for (i, o) in raw.iter_mut().enumerate() {
         let p = format!("obligors[{i}]");
         ctx.name(&format!("{p}.name"), &o.name);
         names.add(ctx, &format!("{p}.name"), &o.name, i);
@@ -57,8 +58,8 @@ pub(super) fn obligors(
             .filter_map(|(j, a)| asset(ctx, &format!("{p}.assets[{j}]"), a, dates))
             .collect();
         out.push(Obligor {
-            name: o.name.clone(),
-            tags: o.tags.clone(),
+            name: std::mem::take(&mut o.name),
+            tags: std::mem::take(&mut o.tags),
             assets,
         });
     }
@@ -629,11 +630,11 @@ fn finish(
         );
         return None;
     }
-    let kept: Vec<Instalment> = items
-        .iter()
-        .filter(|(i, _)| i.date > dates.cutoff)
-        .map(|(i, _)| *i)
-        .collect();
+    // Sized exactly: a deal keeps this vector (a filtered collect would round its capacity
+    // up to a power of two, 64 places for a 36-month loan).
+    let after_cutoff = |(i, _): &&(Instalment, String)| i.date > dates.cutoff;
+    let mut kept: Vec<Instalment> = Vec::with_capacity(items.iter().filter(after_cutoff).count());
+    kept.extend(items.iter().filter(after_cutoff).map(|(i, _)| *i));
     if kept.is_empty() {
         ctx.err(
             nothing_path,

@@ -57,9 +57,9 @@ fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded
     if text.trim().is_empty() {
         return Err(Error::Input(vec![empty_file(file, "deal", "[deal]")]));
     }
-    let (index, raw) = pieces::load_deal(file, text, piece_bytes)?;
+    let (index, mut raw) = pieces::load_deal(file, text, piece_bytes)?;
     let mut ctx = Ctx::new(&index);
-    let deal = deal::build(&mut ctx, &raw);
+    let deal = deal::build(&mut ctx, &mut raw);
     ctx.finish(deal)
         .map(|(deal, warnings)| Loaded { deal, warnings })
 }
