@@ -280,9 +280,11 @@ fn index_paths_given(ctx: &mut Ctx, raw: &schema::DealFile, s: &Scenario) {
     });
     let loans = raw.obligors.iter().enumerate().flat_map(|(o, ob)| {
         ob.assets.iter().enumerate().filter_map(move |(a, asset)| {
+            // The path is written only for a floating loan.
+            let floating = asset.floating.as_ref()?;
             Some((
                 format!("obligors[{o}].assets[{a}].floating.index"),
-                asset.floating.as_ref()?,
+                floating,
             ))
         })
     });
