@@ -959,6 +959,12 @@ mod tests {
         assert_eq!(index.line_of(at), 8);
     }
 
+    /// An entry stays small: a large pool has millions (docs/performance.md, session 5).
+    #[test]
+    fn an_entry_is_44_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 44);
+    }
+
     /// A path whose hash leads to another entry is still found, through `collided`.
     #[test]
     fn a_hash_collision_is_resolved() {
