@@ -263,6 +263,15 @@ fn main() {
         std::fs::write(path, src).expect("writes the deal");
         return;
     }
+    // `ipabs-bench load FILE [N]`: only the load (parse, validation, schedules) of a deal
+    // file, N times (default 5); prints the fastest and the median. Run once under
+    // `/usr/bin/time -v` for the load's peak memory alone.
+    if args.get(1).is_some_and(|a| a == "load") {
+        load_bench(args.get(2).map_or("synthetic.toml", String::as_str), {
+            args.get(3).and_then(|x| x.parse().ok()).unwrap_or(5)
+        });
+        return;
+    }
     // `ipabs-bench rating`: only the Monte Carlo rating cases.
     if args.get(1).is_some_and(|a| a == "rating") {
         rating_bench();
@@ -422,6 +431,32 @@ fn grid_1000() -> Vec<Scenario> {
         }
     }
     grid
+}
+
+/// The load of the deal file `path` (read once, untimed), `n` times: the first (on a fresh
+/// heap, as `ipabs` loads), the fastest and the median wall time of parsing, validating and
+/// building schedules.
+fn load_bench(path: &str, n: usize) {
+    let src = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut secs: Vec<f64> = (0..n.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            let loaded = black_box(load_str(path, &src));
+            let secs = t.elapsed().as_secs_f64();
+            drop(loaded);
+            secs
+        })
+        .collect();
+    let first = secs[0];
+    secs.sort_by(f64::total_cmp);
+    println!(
+        "{:<50} first {:>6.3} s  fastest {:>6.3} s  median {:>6.3} s  ({} loads)",
+        format!("load {path}"),
+        first,
+        secs[0],
+        secs[secs.len() / 2],
+        secs.len()
+    );
 }
 
 /// The Monte Carlo rating (docs/rating.md, docs/performance.md): 1,000,000 paths of the default

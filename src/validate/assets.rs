@@ -14,6 +14,10 @@ use crate::money::Rounding;
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
+/// The key path an instalment's date comes from, for messages: shared by the instalments
+/// of a generated schedule (one allocation, not one per instalment).
+pub(super) type ItemPath = std::rc::Rc<str>;
+
 /// Most instalments a generated schedule may have.
 const MAX_TERM: u32 = 600;
 
@@ -31,15 +35,16 @@ pub(super) struct PoolDates {
     pub last_collection_end: Option<NaiveDate>,
 }
 
+/// The pool's obligors; each raw obligor's name and tags are moved into the validated one.
 pub(super) fn obligors(
     ctx: &mut Ctx,
-    raw: &[schema::Obligor],
+    raw: &mut [schema::Obligor],
     dates: &PoolDates,
 ) -> (Vec<Obligor>, Names) {
     let mut names = Names::new("obligor");
     let mut out = Vec::with_capacity(raw.len());
     let empty_pool = raw.iter().all(|o| o.assets.is_empty());
-    for (i, o) in raw.iter().enumerate() {
+    for (i, o) in raw.iter_mut().enumerate() {
         let p = format!("obligors[{i}]");
         ctx.name(&format!("{p}.name"), &o.name);
         names.add(ctx, &format!("{p}.name"), &o.name, i);
@@ -57,8 +62,8 @@ pub(super) fn obligors(
             .filter_map(|(j, a)| asset(ctx, &format!("{p}.assets[{j}]"), a, dates))
             .collect();
         out.push(Obligor {
-            name: o.name.clone(),
-            tags: o.tags.clone(),
+            name: std::mem::take(&mut o.name),
+            tags: std::mem::take(&mut o.tags),
             assets,
         });
     }
@@ -134,7 +139,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
 
     // Instalments with the key path each one's date comes from, and where to report an
     // asset with nothing after the cutoff.
-    let (items, nothing_path, generated): (Vec<(Instalment, String)>, String, bool) = match kind {
+    let (items, nothing_path, generated): (Vec<(Instalment, ItemPath)>, String, bool) = match kind {
         AssetKind::Licence => match &a.schedule {
             Some(schema::ScheduleSpec::Entries(s)) => (
                 explicit(ctx, p, s, kind, true),
@@ -182,7 +187,11 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
                 principal: amount,
                 interest: Decimal::ZERO,
             };
-            (vec![(item, due_path.clone())], due_path, false)
+            (
+                vec![(item, ItemPath::from(due_path.as_str()))],
+                due_path,
+                false,
+            )
         }
         AssetKind::Loan | AssetKind::Lease => {
             let generation = keys
@@ -324,7 +333,7 @@ fn explicit(
     entries: &[schema::ScheduleEntry],
     kind: AssetKind,
     amount_form: bool,
-) -> Vec<(Instalment, String)> {
+) -> Vec<(Instalment, ItemPath)> {
     let sp = format!("{p}.schedule");
     let example = if amount_form {
         "entries { date, amount } or { date, principal, interest }"
@@ -339,7 +348,7 @@ fn explicit(
         );
         return Vec::new();
     }
-    let mut out: Vec<(Instalment, String)> = Vec::with_capacity(entries.len());
+    let mut out: Vec<(Instalment, ItemPath)> = Vec::with_capacity(entries.len());
     let mut prev: Option<NaiveDate> = None;
     for (i, e) in entries.iter().enumerate() {
         let ep = format!("{sp}[{i}]");
@@ -402,7 +411,7 @@ fn explicit(
                 principal,
                 interest,
             },
-            dp,
+            ItemPath::from(dp),
         ));
     }
     let total = checked_sum(
@@ -427,7 +436,7 @@ fn generate(
     a: &schema::Asset,
     kind: AssetKind,
     dates: &PoolDates,
-) -> Option<(Vec<(Instalment, String)>, LoanTerms)> {
+) -> Option<(Vec<(Instalment, ItemPath)>, LoanTerms)> {
     let before = ctx.error_count();
     let what = format!("a generated {} schedule", kind.name());
     let need = |ctx: &mut Ctx, key: &str, present: bool, example: &str| {
@@ -565,7 +574,7 @@ fn generate(
     };
     match loan_schedule(&terms) {
         Ok(schedule) => {
-            let tp = format!("{p}.term");
+            let tp = ItemPath::from(format!("{p}.term"));
             Some((
                 schedule
                     .into_iter()
@@ -599,12 +608,12 @@ fn generate(
 fn finish(
     ctx: &mut Ctx,
     p: &str,
-    items: Vec<(Instalment, String)>,
+    items: Vec<(Instalment, ItemPath)>,
     nothing_path: &str,
     generated: bool,
     dates: &PoolDates,
 ) -> Option<Vec<Instalment>> {
-    let late: Vec<&(Instalment, String)> = items
+    let late: Vec<&(Instalment, ItemPath)> = items
         .iter()
         .filter(|(i, _)| dates.legal_ok && i.date > dates.legal)
         .collect();
@@ -629,11 +638,11 @@ fn finish(
         );
         return None;
     }
-    let kept: Vec<Instalment> = items
-        .iter()
-        .filter(|(i, _)| i.date > dates.cutoff)
-        .map(|(i, _)| *i)
-        .collect();
+    // Sized exactly: a deal keeps this vector (a filtered collect would round its capacity
+    // up to a power of two, 64 places for a 36-month loan).
+    let after_cutoff = |(i, _): &&(Instalment, ItemPath)| i.date > dates.cutoff;
+    let mut kept: Vec<Instalment> = Vec::with_capacity(items.iter().filter(after_cutoff).count());
+    kept.extend(items.iter().filter(after_cutoff).map(|(i, _)| *i));
     if kept.is_empty() {
         ctx.err(
             nothing_path,
@@ -652,7 +661,7 @@ fn finish(
             let path = items
                 .iter()
                 .find(|(i, _)| i.date == first.date)
-                .map_or(p, |(_, path)| path.as_str());
+                .map_or(p, |(_, path)| path);
             let amount = checked_sum(ctx, p, never.iter().map(|i| i.amount()))?;
             ctx.warn(
                 Check::NeverCollected,

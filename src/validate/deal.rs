@@ -12,7 +12,8 @@ use crate::error::Check;
 use crate::scenario::Scenario;
 use crate::schema;
 
-pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
+/// The validated deal. The obligors' names and tags are moved out of `raw`.
+pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
     let h = header(ctx, &raw.deal);
     let last_payment = h.periods.as_ref().and_then(|p| p.last()).map(|p| p.date());
     let pool_dates = PoolDates {
@@ -27,7 +28,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
             .and_then(|p| p.last())
             .map(|p| p.collection_end),
     };
-    let (mut obligors, obligor_names) = assets::obligors(ctx, &raw.obligors, &pool_dates);
+    let (mut obligors, obligor_names) = assets::obligors(ctx, &mut raw.obligors, &pool_dates);
     let (tranches, tranche_names) = tranches(ctx, &raw.tranches, &h, last_payment);
     let first_payment = h.periods.as_ref().and_then(|p| p.first()).map(|p| p.date());
     let (fees, fee_names) = fees(ctx, &raw.fees, &tranche_names, first_payment, last_payment);
@@ -85,7 +86,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::DealFile) -> Option<Deal> {
             s,
             &obligor_names,
             &scenario::TagIndex {
-                obligors: raw.obligors.iter().map(|o| &o.tags).collect(),
+                obligors: obligors.iter().map(|o| &o.tags).collect(),
                 revolving: raw.revolving.as_ref().map(|r| &r.tags),
             },
             &support_names,
@@ -279,9 +280,11 @@ fn index_paths_given(ctx: &mut Ctx, raw: &schema::DealFile, s: &Scenario) {
     });
     let loans = raw.obligors.iter().enumerate().flat_map(|(o, ob)| {
         ob.assets.iter().enumerate().filter_map(move |(a, asset)| {
+            // The path is written only for a floating loan.
+            let floating = asset.floating.as_ref()?;
             Some((
                 format!("obligors[{o}].assets[{a}].floating.index"),
-                asset.floating.as_ref()?,
+                floating,
             ))
         })
     });

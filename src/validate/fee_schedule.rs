@@ -20,7 +20,7 @@ pub(super) fn generate(
     p: &str,
     g: &ScheduleGenerator,
     rounding: Rounding,
-) -> Option<Vec<(Instalment, String)>> {
+) -> Option<Vec<(Instalment, super::assets::ItemPath)>> {
     let before = ctx.error_count();
     let first = ctx.date(&format!("{p}.first"), g.first);
     let frequency: Option<Frequency> = parse_or(
@@ -57,6 +57,7 @@ pub(super) fn generate(
         growth,
         rounding,
     };
+    let pp = super::assets::ItemPath::from(pp);
     match fee_schedule(&terms) {
         Ok(s) => Some(
             s.into_iter()

@@ -116,12 +116,12 @@ impl<'a> SourceIndex<'a> {
             "missing comma between array elements" | "unclosed array" | "unclosed inline table" => {
                 let opened = self
                     .container_at(offset)
-                    .filter(|&(_, start)| self.line_of(start) < self.line_of(offset));
+                    .filter(|(_, start)| self.line_of(*start) < self.line_of(offset));
                 match opened {
                     Some((p, start)) => (
                         format!(
                             "{msg}: `{}` opened on line {} is still open here",
-                            path_tail(p),
+                            path_tail(&p),
                             self.line_of(start)
                         ),
                         "`]` or `}` to close it, or `,` between its items".to_string(),

@@ -15,6 +15,7 @@ mod fees;
 mod floating;
 mod liabilities;
 mod messages;
+mod pieces;
 mod reserve;
 mod revolving;
 mod scenario;
@@ -46,13 +47,19 @@ pub struct Loaded {
 /// Validates a deal file's text. `file` is the name used in messages (as the user typed it).
 /// A leading UTF-8 byte-order mark is ignored.
 pub fn deal_from_str(file: &str, source: &str) -> Result<Loaded, Error> {
+    deal_from_text(file, source, pieces::PIECE_BYTES)
+}
+
+/// [`deal_from_str`], the file parsed in pieces of about `piece_bytes` when it is large
+/// ([`pieces`]).
+fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded, Error> {
     let text = strip_bom(source);
     if text.trim().is_empty() {
         return Err(Error::Input(vec![empty_file(file, "deal", "[deal]")]));
     }
-    let (index, raw) = SourceIndex::load::<schema::DealFile>(file, text)?;
+    let (index, mut raw) = pieces::load_deal(file, text, piece_bytes)?;
     let mut ctx = Ctx::new(&index);
-    let deal = deal::build(&mut ctx, &raw);
+    let deal = deal::build(&mut ctx, &mut raw);
     ctx.finish(deal)
         .map(|(deal, warnings)| Loaded { deal, warnings })
 }
@@ -130,7 +137,7 @@ pub fn obligor_credit_from_str(
     table: &PdTable,
 ) -> Result<Vec<ObligorCredit>, Error> {
     let text = strip_bom(source);
-    let (index, _raw) = SourceIndex::load::<schema::DealFile>(file, text)?;
+    let (index, _raw) = pieces::load_deal(file, text, pieces::PIECE_BYTES)?;
     let mut ctx = Ctx::new(&index);
     let labels = table.labels().collect::<Vec<_>>().join(", ");
     let mut out = Vec::with_capacity(deal.obligors.len());
@@ -419,10 +426,10 @@ impl<'a> Ctx<'a> {
         let text = match self.src.literal(path) {
             None => return true,
             Some(Literal::Integer(text, radix)) => {
-                let text = text.clone();
-                return self.decimal_radix(path, &text, *radix);
+                let text = text.to_string();
+                return self.decimal_radix(path, &text, radix);
             }
-            Some(Literal::Float(text)) => text.clone(),
+            Some(Literal::Float(text)) => text.to_string(),
         };
         let clean: String = text.chars().filter(|&c| c != '_').collect();
         let spelled = clean
@@ -580,8 +587,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn int_in(&mut self, path: &str, v: i64, lo: u32, hi: u32, unit: &str) -> u32 {
         let key = path.rsplit('.').next().unwrap_or(path);
         if let Some(Literal::Integer(text, radix)) = self.src.literal(path) {
-            let text = text.clone();
-            let radix = *radix;
+            let text = text.to_string();
             if !self.decimal_radix(path, &text, radix) {
                 return lo;
             }

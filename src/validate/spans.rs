@@ -1,6 +1,12 @@
 //! Where things are in the source: an index from key path to byte spans, and byte offsets to
 //! line, column and key path. [`super::messages`] turns toml and serde errors into
 //! [`InputError`]s located with it.
+//!
+//! The index is compact, since a large pool has millions of keys: an entry holds its parent's
+//! id, its own key (a span of the source text) or array position, and its spans; no path is
+//! stored. A path is found by a hash of its text (computed from the parent's as entries are
+//! added), confirmed by rebuilding the entry's path, and rebuilt as a `String` only when a
+//! message needs it.
 
 use std::ops::Range;
 
@@ -10,19 +16,51 @@ use toml::de::{DeTable, DeValue};
 
 use crate::error::InputError;
 
+/// No entry (the parent of a top-level entry of a recovered index), or no span.
+const NONE: u32 = u32::MAX;
+
 /// One key or array element of the document.
 #[derive(Debug)]
 struct Entry {
-    path: String,
-    /// The key's span; None for array elements and the root.
-    key: Option<Range<usize>>,
+    /// The enclosing table's or array's entry; [`NONE`] for the root and, in a recovered
+    /// index (which has no root entry), the top-level keys.
+    parent: u32,
+    /// The last part of the path.
+    seg: Seg,
+    /// The key's span (start, end); start [`NONE`] for array elements and the root.
+    key: (u32, u32),
     /// The value's span. For a table opened by a header (`[deal]`, `[[obligors]]`) this is
     /// the header only.
-    value: Range<usize>,
-    depth: usize,
+    value: (u32, u32),
+    depth: u16,
     kind: Kind,
     /// The source text of a float or integer value.
-    literal: Option<Literal>,
+    literal: Lit,
+}
+
+/// The last part of an entry's path.
+#[derive(Debug, Clone, Copy)]
+enum Seg {
+    /// The document itself (path ``).
+    Root,
+    /// A key as decoded, found in the source text at (start, len).
+    Text(u32, u32),
+    /// A key as decoded that the source does not hold verbatim (it had escapes): `owned[i]`.
+    Owned(u32),
+    /// An array element.
+    Index(u32),
+}
+
+/// Where the source text of a number is.
+#[derive(Debug, Clone, Copy)]
+enum Lit {
+    None,
+    /// A float written as the value's span holds it.
+    Float,
+    /// A float whose text toml normalised (`1_000.5`): `owned[i]`.
+    FloatOwned(u32),
+    /// An integer (its text is the value's span) and its radix (16 for `0x10`).
+    Integer(u8),
 }
 
 /// What kind of value an entry holds.
@@ -34,11 +72,58 @@ enum Kind {
 }
 
 /// The source text of a number, kept to check that it means what it says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Literal {
-    Float(String),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Literal<'s> {
+    Float(&'s str),
     /// An integer and its radix (16 for `0x10`).
-    Integer(String, u32),
+    Integer(&'s str, u32),
+}
+
+/// A running FNV-1a hash of a path's text: the hash of `a.b[2]` continues the hash of `a.b`,
+/// so each entry hashes only its own part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PathHash(u64);
+
+impl PathHash {
+    const EMPTY: PathHash = PathHash(0xcbf2_9ce4_8422_2325);
+
+    fn bytes(self, bytes: &[u8]) -> PathHash {
+        let mut h = self.0;
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        PathHash(h)
+    }
+
+    /// The hash of `prefix.key` (as [`join_key`] writes it) from the hash of `prefix`.
+    fn key(self, prefix_empty: bool, key: &str, bare: bool) -> PathHash {
+        let h = if prefix_empty { self } else { self.bytes(b".") };
+        if bare {
+            h.bytes(key.as_bytes())
+        } else {
+            h.bytes(format!("{key:?}").as_bytes())
+        }
+    }
+
+    /// The hash of `prefix[i]` from the hash of `prefix`.
+    fn index(self, i: usize) -> PathHash {
+        let mut buf = [0u8; 20];
+        self.bytes(b"[").bytes(decimal(i, &mut buf)).bytes(b"]")
+    }
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[at..]
 }
 
 /// A parsed source file with its location index.
@@ -48,16 +133,43 @@ pub(crate) struct SourceIndex<'a> {
     pub(super) text: &'a str,
     line_starts: Vec<usize>,
     entries: Vec<Entry>,
-    by_path: FxHashMap<String, usize>,
+    /// Keys and float texts that are not verbatim in `text`.
+    owned: Vec<Box<str>>,
+    /// Path hash → the first entry with that path.
+    by_hash: FxHashMap<u64, u32>,
+    /// Entries whose path hash is that of another path (so not in `by_hash`); looked through
+    /// when the entry `by_hash` gives is not the path asked for.
+    collided: Vec<u32>,
+    /// While a piece of the text is being added ([`SourceIndex::add_piece`]): where it starts,
+    /// added to the spans toml gives in it.
+    base: usize,
+}
+
+/// A span as two `u32`s (files are at most [`super::MAX_INPUT_BYTES`]).
+fn span32(r: &Range<usize>) -> (u32, u32) {
+    let c = |x: usize| u32::try_from(x).unwrap_or(NONE - 1);
+    (c(r.start), c(r.end))
+}
+
+fn range(s: (u32, u32)) -> Range<usize> {
+    s.0 as usize..s.1 as usize
 }
 
 impl<'a> SourceIndex<'a> {
     /// The index of a parsed document.
     pub(super) fn of_table(file: &'a str, text: &'a str, table: &Spanned<DeTable<'_>>) -> Self {
         let mut index = SourceIndex::new(file, text);
-        index.push(String::new(), None, table.span(), 0, Kind::Table, None);
-        index.walk_table(table.get_ref(), "", 1);
-        index.index_paths();
+        let root = index.push(
+            NONE,
+            Seg::Root,
+            None,
+            &table.span(),
+            0,
+            Kind::Table,
+            Lit::None,
+            PathHash::EMPTY,
+        );
+        index.walk_table(table.get_ref(), root, PathHash::EMPTY, true, 1);
         index
     }
 
@@ -66,8 +178,7 @@ impl<'a> SourceIndex<'a> {
     pub(super) fn recovered(file: &'a str, text: &'a str) -> Self {
         let mut index = SourceIndex::new(file, text);
         let (partial, _) = DeTable::parse_recoverable(text);
-        index.walk_table(partial.get_ref(), "", 1);
-        index.index_paths();
+        index.walk_table(partial.get_ref(), NONE, PathHash::EMPTY, true, 1);
         index
     }
 
@@ -79,7 +190,10 @@ impl<'a> SourceIndex<'a> {
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             entries: Vec::new(),
-            by_path: FxHashMap::default(),
+            owned: Vec::new(),
+            by_hash: FxHashMap::default(),
+            collided: Vec::new(),
+            base: 0,
         }
     }
 
@@ -98,83 +212,333 @@ impl<'a> SourceIndex<'a> {
         index.error_at(offset, &path, problem, expected)
     }
 
+    /// Adds an entry whose path hashes to `hash`; returns its id.
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
-        path: String,
+        parent: u32,
+        seg: Seg,
         key: Option<Range<usize>>,
-        value: Range<usize>,
+        value: &Range<usize>,
         depth: usize,
         kind: Kind,
-        literal: Option<Literal>,
-    ) {
+        literal: Lit,
+        hash: PathHash,
+    ) -> u32 {
+        let id = u32::try_from(self.entries.len()).unwrap_or(NONE);
         self.entries.push(Entry {
-            path,
-            key,
-            value,
-            depth,
+            parent,
+            seg,
+            key: key.as_ref().map_or((NONE, NONE), span32),
+            value: span32(value),
+            depth: u16::try_from(depth).unwrap_or(u16::MAX),
             kind,
             literal,
         });
+        // The first entry of a path wins; a different path with the same hash is kept aside.
+        match self.by_hash.entry(hash.0) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let first = *o.get();
+                if self.path_of(first) != self.path_of(id)
+                    && !self
+                        .collided
+                        .iter()
+                        .any(|&c| self.path_of(c) == self.path_of(id))
+                {
+                    self.collided.push(id);
+                }
+            }
+        }
+        id
     }
 
-    /// Fills the path → entry map (the first entry of a path wins).
-    fn index_paths(&mut self) {
-        for (i, e) in self.entries.iter().enumerate() {
-            self.by_path.entry(e.path.clone()).or_insert(i);
+    /// A decoded key: where it is in `text`, or a copy when it is not there verbatim.
+    fn key_seg(&mut self, key: &str) -> Seg {
+        let start = (key.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if let (Ok(s), Ok(len)) = (u32::try_from(start), u32::try_from(key.len()))
+            && self.text.get(start..start + key.len()) == Some(key)
+        {
+            return Seg::Text(s, len);
+        }
+        self.owned.push(key.into());
+        Seg::Owned(u32::try_from(self.owned.len() - 1).unwrap_or(NONE))
+    }
+
+    /// The key of a key segment ("" for the root and array elements).
+    fn seg_key(&self, seg: Seg) -> &str {
+        match seg {
+            Seg::Text(s, len) => self
+                .text
+                .get(s as usize..s as usize + len as usize)
+                .unwrap_or(""),
+            Seg::Owned(i) => self.owned.get(i as usize).map_or("", |k| k),
+            Seg::Root | Seg::Index(_) => "",
         }
     }
 
-    fn walk_table(&mut self, table: &DeTable<'_>, prefix: &str, depth: usize) {
+    /// The key path of an entry, as [`join_key`] writes it: `obligors[3].assets[0].rate`.
+    fn path_of(&self, id: u32) -> String {
+        let mut chain = Vec::new();
+        let mut at = id;
+        while let Some(e) = self.entries.get(at as usize) {
+            chain.push(e);
+            at = e.parent;
+        }
+        let mut path = String::new();
+        for e in chain.iter().rev() {
+            match e.seg {
+                Seg::Root => {}
+                Seg::Index(i) => {
+                    use std::fmt::Write;
+                    let _ = write!(path, "[{i}]");
+                }
+                seg => path = join_key(&path, self.seg_key(seg)),
+            }
+        }
+        path
+    }
+
+    /// Whether `path` is the path of entry `id` (`path_of(id) == path`, without building
+    /// it): each part is matched at the end of `path`, from the entry up to the root.
+    fn path_is(&self, id: u32, path: &str) -> bool {
+        let mut rest = path.as_bytes();
+        let mut at = id;
+        while let Some(e) = self.entries.get(at as usize) {
+            let part = match e.seg {
+                Seg::Root => break,
+                Seg::Index(i) => {
+                    let mut buf = [0u8; 20];
+                    let digits = decimal(i as usize, &mut buf);
+                    let Some(r) = rest.strip_suffix(b"]") else {
+                        return false;
+                    };
+                    let Some(r) = r.strip_suffix(digits) else {
+                        return false;
+                    };
+                    r.strip_suffix(b"[")
+                }
+                seg => {
+                    let key = self.seg_key(seg);
+                    let r = if is_bare(key) {
+                        rest.strip_suffix(key.as_bytes())
+                    } else {
+                        rest.strip_suffix(format!("{key:?}").as_bytes())
+                    };
+                    // `.` before the key unless it is a key of the document's root.
+                    let top = self
+                        .entries
+                        .get(e.parent as usize)
+                        .is_none_or(|p| matches!(p.seg, Seg::Root));
+                    if top {
+                        r
+                    } else {
+                        r.and_then(|r| r.strip_suffix(b"."))
+                    }
+                }
+            };
+            match part {
+                Some(r) => rest = r,
+                None => return false,
+            }
+            at = e.parent;
+        }
+        rest.is_empty()
+    }
+
+    /// The entry of `path`, if the document has it.
+    fn find(&self, path: &str) -> Option<&Entry> {
+        let id = *self
+            .by_hash
+            .get(&PathHash::EMPTY.bytes(path.as_bytes()).0)?;
+        let id = if self.path_is(id, path) {
+            id
+        } else {
+            *self.collided.iter().find(|&&c| self.path_is(c, path))?
+        };
+        self.entries.get(id as usize)
+    }
+
+    /// Adds the entries of `table`'s keys, children of `parent` (whose path hashes to `hash`
+    /// and is empty when `top`).
+    fn walk_table(
+        &mut self,
+        table: &DeTable<'_>,
+        parent: u32,
+        hash: PathHash,
+        top: bool,
+        depth: usize,
+    ) {
         for (k, v) in table.iter() {
-            let path = join_key(prefix, k.get_ref());
-            self.walk_value(path, Some(k.span()), v, depth);
+            let key = k.get_ref();
+            let h = hash.key(top, key, is_bare(key));
+            let seg = self.key_seg(key);
+            self.walk_value(parent, seg, Some(k.span()), v, h, depth);
         }
     }
 
     fn walk_value(
         &mut self,
-        path: String,
+        parent: u32,
+        seg: Seg,
         key: Option<Range<usize>>,
         v: &Spanned<DeValue<'_>>,
+        hash: PathHash,
         depth: usize,
     ) {
+        let span = self.shift(v.span());
+        let key = key.map(|k| self.shift(k));
         let (kind, literal) = match v.get_ref() {
-            DeValue::Float(f) => (Kind::Scalar, Some(Literal::Float(f.as_str().to_string()))),
-            // toml keeps an integer's digits without its `0x` prefix: take the source text.
+            DeValue::Float(f) => {
+                let lit = if self.text.get(span.clone()) == Some(f.as_str()) {
+                    Lit::Float
+                } else {
+                    self.owned.push(f.as_str().into());
+                    Lit::FloatOwned(u32::try_from(self.owned.len() - 1).unwrap_or(NONE))
+                };
+                (Kind::Scalar, lit)
+            }
+            // toml keeps an integer's digits without its `0x` prefix: the span's text is used.
             DeValue::Integer(n) => (
                 Kind::Scalar,
-                Some(Literal::Integer(
-                    self.text.get(v.span()).unwrap_or(n.as_str()).to_string(),
-                    n.radix(),
-                )),
+                Lit::Integer(u8::try_from(n.radix()).unwrap_or(10)),
             ),
-            DeValue::Table(_) => (Kind::Table, None),
-            DeValue::Array(_) => (Kind::Array, None),
-            _ => (Kind::Scalar, None),
+            DeValue::Table(_) => (Kind::Table, Lit::None),
+            DeValue::Array(_) => (Kind::Array, Lit::None),
+            _ => (Kind::Scalar, Lit::None),
         };
-        self.push(path.clone(), key, v.span(), depth, kind, literal);
+        let id = self.push(parent, seg, key, &span, depth, kind, literal, hash);
         match v.get_ref() {
-            DeValue::Table(t) => self.walk_table(t, &path, depth + 1),
+            DeValue::Table(t) => self.walk_table(t, id, hash, false, depth + 1),
             DeValue::Array(a) => {
                 for (i, item) in a.iter().enumerate() {
-                    self.walk_value(format!("{path}[{i}]"), None, item, depth + 1);
+                    let seg = Seg::Index(u32::try_from(i).unwrap_or(NONE));
+                    self.walk_value(id, seg, None, item, hash.index(i), depth + 1);
                 }
             }
             _ => {}
         }
     }
 
+    /// A span toml gives in the piece being added, as a span of the whole text.
+    fn shift(&self, r: Range<usize>) -> Range<usize> {
+        r.start + self.base..r.end + self.base
+    }
+
+    /// An index to which the pieces of a document are added ([`SourceIndex::add_piece`]).
+    pub(super) fn for_pieces(file: &'a str, text: &'a str) -> Self {
+        let mut index = SourceIndex::new(file, text);
+        // toml gives the document's root table the span 0..0.
+        index.push(
+            NONE,
+            Seg::Root,
+            None,
+            &(0..0),
+            0,
+            Kind::Table,
+            Lit::None,
+            PathHash::EMPTY,
+        );
+        index
+    }
+
+    /// Adds the keys of `table`, parsed from the text from byte `base` on, to an index made by
+    /// [`SourceIndex::for_pieces`]: the entries [`SourceIndex::of_table`] makes of the whole
+    /// text, given that the pieces are added in order, that each piece's key `array` is an
+    /// array of tables (the pieces' elements are one array, numbered on from piece to piece,
+    /// whose key and header are the first piece's) and that no other top-level key is in
+    /// two pieces. `array` holds the array's entry id and its length so far.
+    pub(super) fn add_piece(
+        &mut self,
+        base: usize,
+        table: &Spanned<DeTable<'_>>,
+        name: &str,
+        array: &mut (Option<u32>, u32),
+    ) {
+        self.base = base;
+        let root = 0;
+        let array_hash = PathHash::EMPTY.key(true, name, is_bare(name));
+        for (k, v) in table.get_ref().iter() {
+            let key = k.get_ref();
+            match v.get_ref() {
+                DeValue::Array(items) if key == name => {
+                    let id = match array.0 {
+                        Some(id) => id,
+                        None => {
+                            let seg = self.key_seg(key);
+                            let (key_span, span) = (self.shift(k.span()), self.shift(v.span()));
+                            let id = self.push(
+                                root,
+                                seg,
+                                Some(key_span),
+                                &span,
+                                1,
+                                Kind::Array,
+                                Lit::None,
+                                array_hash,
+                            );
+                            array.0 = Some(id);
+                            id
+                        }
+                    };
+                    for item in items.iter() {
+                        let i = array.1;
+                        let h = array_hash.index(i as usize);
+                        self.walk_value(id, Seg::Index(i), None, item, h, 2);
+                        array.1 += 1;
+                    }
+                }
+                _ => {
+                    let h = PathHash::EMPTY.key(true, key, is_bare(key));
+                    let seg = self.key_seg(key);
+                    self.walk_value(root, seg, Some(k.span()), v, h, 1);
+                }
+            }
+        }
+        self.base = 0;
+    }
+
+    /// Every entry as (path, key span, value span, depth, kind, literal), sorted: for tests
+    /// that compare two ways of building an index.
+    #[cfg(test)]
+    pub(super) fn entries_for_test(&self) -> Vec<String> {
+        let mut out: Vec<String> = (0..self.entries.len())
+            .map(|i| {
+                let e = &self.entries[i];
+                let path = self.path_of(i as u32);
+                let lit = match self.find(&path) {
+                    Some(_) => format!("{:?}", self.literal(&path)),
+                    None => "not found".to_string(),
+                };
+                format!(
+                    "{path} key {:?} value {:?} depth {} {:?} {lit}",
+                    e.key, e.value, e.depth, e.kind
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The source text of the number at `path`, if the value there is a TOML float or
     /// integer.
-    pub(crate) fn literal(&self, path: &str) -> Option<&Literal> {
-        let i = *self.by_path.get(path)?;
-        self.entries.get(i)?.literal.as_ref()
+    pub(crate) fn literal(&self, path: &str) -> Option<Literal<'_>> {
+        let e = self.find(path)?;
+        let source = || self.text.get(range(e.value));
+        match e.literal {
+            Lit::None => None,
+            Lit::Float => source().map(Literal::Float),
+            Lit::FloatOwned(i) => self.owned.get(i as usize).map(|t| Literal::Float(t)),
+            Lit::Integer(radix) => source().map(|t| Literal::Integer(t, u32::from(radix))),
+        }
     }
 
     /// Byte offset of the key at `path` (for ordering); None if absent.
     pub(crate) fn key_offset(&self, path: &str) -> Option<usize> {
-        let e = &self.entries[*self.by_path.get(path)?];
-        Some(e.key.as_ref().map_or(e.value.start, |k| k.start))
+        let e = self.find(path)?;
+        Some(if e.key.0 == NONE { e.value.0 } else { e.key.0 } as usize)
     }
 
     /// Byte offset for an error at `path`: its value, or (for a missing key) the nearest
@@ -182,11 +546,11 @@ impl<'a> SourceIndex<'a> {
     fn offset_of(&self, path: &str, prefer_key: bool) -> usize {
         let mut p = path;
         loop {
-            if let Some(&i) = self.by_path.get(p) {
-                let e = &self.entries[i];
-                return match (&e.key, prefer_key && p == path) {
-                    (Some(k), true) => k.start,
-                    _ => e.value.start,
+            if let Some(e) = self.find(p) {
+                return if prefer_key && p == path && e.key.0 != NONE {
+                    e.key.0 as usize
+                } else {
+                    e.value.0 as usize
                 };
             }
             match parent_path(p) {
@@ -198,23 +562,25 @@ impl<'a> SourceIndex<'a> {
 
     /// The deepest path whose key or value span contains `span`.
     pub(super) fn innermost_path(&self, span: &Range<usize>) -> String {
-        let contains = |r: &Range<usize>| r.start <= span.start && span.end <= r.end;
-        let mut best: Option<(usize, usize, &str)> = None;
-        for e in &self.entries {
-            for r in std::iter::once(&e.value).chain(e.key.as_ref()) {
-                if contains(r) {
+        let contains = |r: Range<usize>| r.start <= span.start && span.end <= r.end;
+        let mut best: Option<(usize, u16, usize)> = None;
+        for (i, e) in self.entries.iter().enumerate() {
+            let key = (e.key.0 != NONE).then_some(e.key);
+            for r in std::iter::once(e.value).chain(key).map(range) {
+                if contains(r.clone()) {
                     let len = r.end - r.start;
                     let better = match best {
                         None => true,
                         Some((blen, bdepth, _)) => len < blen || (len == blen && e.depth > bdepth),
                     };
                     if better {
-                        best = Some((len, e.depth, &e.path));
+                        best = Some((len, e.depth, i));
                     }
                 }
             }
         }
-        best.map(|(_, _, p)| p.to_string()).unwrap_or_default()
+        best.map(|(_, _, i)| self.path_of(i as u32))
+            .unwrap_or_default()
     }
 
     /// The bounds of the line holding byte `offset`.
@@ -240,18 +606,20 @@ impl<'a> SourceIndex<'a> {
 
     /// The array or inline table (not one opened by a header) that encloses `offset`, the
     /// innermost first: its path and where it starts.
-    pub(super) fn container_at(&self, offset: usize) -> Option<(&str, usize)> {
+    pub(super) fn container_at(&self, offset: usize) -> Option<(String, usize)> {
         self.entries
             .iter()
-            .filter(|e| e.kind != Kind::Scalar && !e.path.is_empty())
-            .filter(|e| {
-                let opener = self.text.as_bytes().get(e.value.start).copied();
+            .enumerate()
+            .filter(|(_, e)| e.kind != Kind::Scalar && !matches!(e.seg, Seg::Root))
+            .filter(|(_, e)| {
+                let opener = self.text.as_bytes().get(e.value.0 as usize).copied();
                 let header = e.kind == Kind::Table && opener == Some(b'[');
                 let inline = e.kind == Kind::Table || opener == Some(b'[');
-                !header && inline && e.value.start < offset && offset <= e.value.end
+                let (start, end) = (e.value.0 as usize, e.value.1 as usize);
+                !header && inline && start < offset && offset <= end
             })
-            .max_by_key(|e| e.value.start)
-            .map(|e| (e.path.as_str(), e.value.start))
+            .max_by_key(|(_, e)| e.value.0)
+            .map(|(i, e)| (self.path_of(i as u32), e.value.0 as usize))
     }
 
     /// The path of the table whose header (`[deal]`, `[[tranches]]`) is the last one before
@@ -259,13 +627,14 @@ impl<'a> SourceIndex<'a> {
     fn header_before(&self, offset: usize) -> String {
         self.entries
             .iter()
-            .filter(|e| {
+            .enumerate()
+            .filter(|(_, e)| {
                 e.kind == Kind::Table
-                    && e.value.start < offset
-                    && self.text.as_bytes().get(e.value.start) == Some(&b'[')
+                    && (e.value.0 as usize) < offset
+                    && self.text.as_bytes().get(e.value.0 as usize) == Some(&b'[')
             })
-            .max_by_key(|e| (e.value.start, e.depth))
-            .map(|e| e.path.clone())
+            .max_by_key(|(_, e)| (e.value.0, e.depth))
+            .map(|(i, _)| self.path_of(i as u32))
             .unwrap_or_default()
     }
 
@@ -280,17 +649,19 @@ impl<'a> SourceIndex<'a> {
         if let Some(name) = header_name(line) {
             return name;
         }
-        let container = self.container_at(offset).map(|(p, _)| p.to_string());
+        let container = self.container_at(offset).map(|(p, _)| p);
         if container_first && let Some(p) = &container {
             return p.clone();
         }
         let same_line = self
             .entries
             .iter()
-            .filter_map(|e| e.key.as_ref().map(|k| (k.start, &e.path)))
+            .enumerate()
+            .filter(|(_, e)| e.key.0 != NONE)
+            .map(|(i, e)| (e.key.0 as usize, i))
             .filter(|(start, _)| (line_start..offset).contains(start))
             .max_by_key(|(start, _)| *start)
-            .map(|(_, p)| p.clone());
+            .map(|(_, i)| self.path_of(i as u32));
         if let Some(p) = same_line.or(container) {
             return p;
         }
@@ -360,11 +731,7 @@ impl<'a> SourceIndex<'a> {
 
 /// `prefix.key`, quoting a key that is not bare.
 pub(crate) fn join_key(prefix: &str, key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let key = if bare {
+    let key = if is_bare(key) {
         key.to_string()
     } else {
         format!("{key:?}")
@@ -374,6 +741,14 @@ pub(crate) fn join_key(prefix: &str, key: &str) -> String {
     } else {
         format!("{prefix}.{key}")
     }
+}
+
+/// Whether a key is written bare in a key path (else it is quoted, as `"名称"`).
+fn is_bare(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// The enclosing path: `a.b[2]` → `a.b`, `a.b` → `a`, `a` → ``; None for the root.
@@ -492,6 +867,122 @@ mod tests {
         assert_eq!(parent_path("a"), Some(""));
         assert_eq!(parent_path(""), None);
         assert_eq!(parent_path("t.\"x.y\".z"), Some("t.\"x.y\""));
+    }
+
+    /// Every entry is found by its path, which is what the path strings of the index before
+    /// this one (built with `join_key` and `[i]`) were: checked against paths written by hand.
+    #[test]
+    fn paths_are_found_and_rebuilt() {
+        let text = "top = 1\n\
+                    [deal]\n\
+                    name = \"x\"\n\
+                    \"名称\" = 0x1F\n\
+                    \"a.b\" = { c = 1_000.5 }\n\
+                    \"esc\\u0041\" = 2.50\n\
+                    [[obligors]]\n\
+                    name = \"o\"\n\
+                    [[obligors.assets]]\n\
+                    rate = 0.04\n\
+                    sched = [[1, 2], [3]]\n";
+        let table = DeTable::parse(text).expect("valid TOML");
+        let index = SourceIndex::of_table("f", text, &table);
+        let expected = [
+            "",
+            "deal",
+            "deal.\"a.b\"",
+            "deal.\"a.b\".c",
+            "deal.escA",
+            "deal.name",
+            "deal.\"名称\"",
+            "obligors",
+            "obligors[0]",
+            "obligors[0].assets",
+            "obligors[0].assets[0]",
+            "obligors[0].assets[0].rate",
+            "obligors[0].assets[0].sched",
+            "obligors[0].assets[0].sched[0]",
+            "obligors[0].assets[0].sched[0][0]",
+            "obligors[0].assets[0].sched[0][1]",
+            "obligors[0].assets[0].sched[1]",
+            "obligors[0].assets[0].sched[1][0]",
+            "obligors[0].name",
+            "top",
+        ];
+        // `"esc\u0041"` decodes to `escA` (not verbatim in the text: an owned key), which is
+        // bare, so unquoted in the path.
+        let mut paths: Vec<String> = (0..index.entries.len() as u32)
+            .map(|i| index.path_of(i))
+            .collect();
+        paths.sort();
+        let mut want: Vec<String> = expected.iter().map(|p| p.to_string()).collect();
+        want.sort();
+        assert_eq!(paths, want);
+        for p in expected {
+            let e = index.find(p).unwrap_or_else(|| panic!("{p} is found"));
+            let id = index
+                .entries
+                .iter()
+                .position(|x| std::ptr::eq(x, e))
+                .unwrap();
+            assert_eq!(index.path_of(id as u32), p);
+        }
+        assert!(index.find("deal.missing").is_none());
+        assert!(index.find("obligors[1]").is_none());
+        // Each entry's path is its own and no other's.
+        for i in 0..index.entries.len() as u32 {
+            for p in expected {
+                assert_eq!(index.path_is(i, p), index.path_of(i) == p, "{i} {p}");
+            }
+            let p = index.path_of(i);
+            for wrong in [
+                format!("x{p}"),
+                format!(".{p}"),
+                format!("{p}0"),
+                format!("[0]{p}"),
+            ] {
+                assert!(!index.path_is(i, &wrong), "{wrong}");
+            }
+        }
+        // Literals: the source text, or toml's text when it differs (underscores dropped).
+        assert_eq!(
+            index.literal("deal.\"名称\""),
+            Some(Literal::Integer("0x1F", 16))
+        );
+        assert_eq!(
+            index.literal("deal.\"a.b\".c"),
+            Some(Literal::Float("1000.5"))
+        );
+        assert_eq!(index.literal("deal.escA"), Some(Literal::Float("2.50")));
+        assert_eq!(index.literal("deal.name"), None);
+        // Key offsets: `name = "o"` is the 8th line.
+        let at = index.key_offset("obligors[0].name").unwrap();
+        assert_eq!(index.line_of(at), 8);
+    }
+
+    /// An entry stays small: a large pool has millions (docs/performance.md, session 5).
+    #[test]
+    fn an_entry_is_44_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 44);
+    }
+
+    /// A path whose hash leads to another entry is still found, through `collided`.
+    #[test]
+    fn a_hash_collision_is_resolved() {
+        let text = "a = 1\nb = 2\n";
+        let table = DeTable::parse(text).expect("valid TOML");
+        let mut index = SourceIndex::of_table("f", text, &table);
+        let (a, b) = (
+            index.find("a").unwrap().value,
+            index.find("b").unwrap().value,
+        );
+        // Make `b`'s hash point at `a`, as if the two paths hashed alike.
+        let hb = PathHash::EMPTY.bytes(b"b").0;
+        let ida = index.by_hash[&PathHash::EMPTY.bytes(b"a").0];
+        let idb = index.by_hash.insert(hb, ida).unwrap();
+        assert!(index.find("b").is_none());
+        index.collided.push(idb);
+        assert_eq!(index.find("b").map(|e| e.value), Some(b));
+        assert_eq!(index.find("a").map(|e| e.value), Some(a));
     }
 
     #[test]
