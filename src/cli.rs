@@ -280,6 +280,11 @@ pub enum Command {
     },
 }
 
+/// Called once a deal file is loaded, when the load's temporary memory has been freed: the
+/// `ipabs` binary sets it to return that memory to the system (src/main.rs). Unset in a
+/// program that embeds the library.
+pub static AFTER_LOAD: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
 /// Parses the arguments, runs the command, prints errors; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -382,6 +387,9 @@ fn print_warning_counts(runs: &[(String, Vec<Warning>)], file: &Path) {
 /// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
 pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, ScenarioSet)> {
     let loaded = validate::load_deal(deal)?;
+    if let Some(after) = AFTER_LOAD.get() {
+        after();
+    }
     let set = match scenario_file {
         Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
         None => ScenarioSet::single(loaded.deal.scenario.clone()),
