@@ -185,7 +185,12 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
             };
             mantissas.push(m);
         }
-        let ca = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter());
+        self.push_decimal(name, scale, mantissas)
+    }
+
+    /// Adds a Decimal(18, `scale`) column of the mantissas `m` (null where `None`).
+    fn push_decimal(&mut self, name: &str, scale: u32, m: Vec<Option<i128>>) -> Result<(), Error> {
+        let ca = Int128Chunked::from_iter_options(name.into(), m.into_iter());
         let series = ca
             .into_decimal(DECIMAL_PRECISION, scale as usize)
             .map_err(|e| Error::Write {
@@ -216,16 +221,7 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
             }
             mantissas.push(Some(m));
         }
-        let ca = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter());
-        let series = ca
-            .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)
-            .map_err(|e| Error::Write {
-                path: PathBuf::from(self.file),
-                message: format!("column `{name}`: {e}"),
-            })?
-            .into_series();
-        self.columns.push(series.into_column());
-        Ok(())
+        self.push_decimal(name, MONEY_SCALE, mantissas)
     }
 
     /// A money column: Decimal(18, 2), no nulls.

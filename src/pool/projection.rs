@@ -87,17 +87,7 @@ pub struct PoolProjection {
 }
 
 /// Per-obligor, per-period accumulator, in fen.
-#[derive(Debug, Clone, Copy, Default)]
-struct Cell {
-    scheduled: Fen,
-    principal: Fen,
-    interest: Fen,
-    prepaid: Fen,
-    defaulted: Fen,
-    recovered: Fen,
-    delayed: Fen,
-    balance_end: Fen,
-}
+type Cell = FlowAmounts<Fen>;
 
 /// Whether a projection builds its per-obligor rows ([`PoolProjection::rows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,17 +392,7 @@ pub fn project_obligors(
                 *total += f;
             }
             if keep {
-                let a = FlowAmounts::from_fen(
-                    c.scheduled,
-                    c.principal,
-                    c.interest,
-                    c.prepaid,
-                    c.defaulted,
-                    c.recovered,
-                    c.delayed,
-                    c.balance_end,
-                )
-                .ok_or_else(|| {
+                let a = c.narrow().ok_or_else(|| {
                     Error::Usage(format!(
                         "obligor `{}`: an amount in period {} exceeds 92,233,720,368,547,758.07 \
                          yuan, the largest a pool row holds; check the units of its amounts",
