@@ -121,23 +121,23 @@ fn div_round_big(num: &BigInt, den: &BigInt, mode: Rounding) -> BigInt {
     }
 }
 
-/// 10^0 ..= 10^19, the powers of ten a `u64` holds.
-const POW10_U64: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
 /// 10^0 ..= 10^38.
 const POW10: [i128; 39] = {
     let mut t = [1i128; 39];
     let mut i = 1;
     while i < 39 {
         t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// [`POW10`]'s first 20 entries, the powers of ten a `u64` holds.
+const POW10_U64: [u64; 20] = {
+    let mut t = [0u64; 20];
+    let mut i = 0;
+    while i < 20 {
+        t[i] = POW10[i] as u64;
         i += 1;
     }
     t
@@ -214,10 +214,10 @@ pub fn mul_scaled(amount: i128, m: i128, s: u32, mode: Rounding) -> Option<i128>
     // Amount and mantissa within `i64` (every projection factor, every amount below 9.2 ×
     // 10^16 yuan): their product is exact in 128 bits without an overflow check (a checked
     // 128-bit product is a library call), and divided on magnitudes, in 64 bits when it fits.
-    if let (Ok(a), Ok(f), Some(&den)) = (
+    if let (Ok(a), Ok(f), Some(den)) = (
         i64::try_from(amount),
         i64::try_from(m),
-        POW10_U64.get(s as usize),
+        POW10_U64.get(s as usize).copied(),
     ) {
         let p = u128::from(a.unsigned_abs()) * u128::from(f.unsigned_abs());
         let (q, r) = match u64::try_from(p) {
@@ -313,19 +313,23 @@ mod tests {
         );
     }
 
+    /// A deterministic xorshift64 stream for the randomized tests.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     #[test]
     fn mul_scaled_equals_the_checked_128_bit_quotient() {
         // Oracle: the product checked in i128 and divided once (`div_round`), the path
         // `mul_scaled` took before its 64-bit fast path. Random amounts and mantissas of
         // every size within i64 and past it, both signs, scales 0..=19 and beyond, both modes,
         // and constructed exact halves.
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let oracle = |a: i128, m: i128, s: u32, mode: Rounding| -> Option<i128> {
             Some(div_round(a.checked_mul(m)?, pow10(s)?, mode))
         };
@@ -399,13 +403,7 @@ mod tests {
         // Oracle: the same product and quotient in arbitrary precision (`div_round_big`), on
         // random amounts, one to three factors of random mantissa, sign and scale (0..=28),
         // random ratios (negative numerators too) and both rounding modes.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..100_000 {
             let (ra, sa, sign) = (next(), next(), next());
             let amount = i128::from(ra >> (sa % 64)) * if sign & 1 == 0 { 1 } else { -1 };
