@@ -341,10 +341,13 @@ fn fen_schedule(instalments: &[Instalment]) -> Vec<(i64, i64)> {
 
 fn try_fen_schedule(instalments: &[Instalment]) -> Option<Vec<(i64, i64)>> {
     let f = |x: Decimal| i64::try_from(to_fen(x)).ok();
-    instalments
-        .iter()
-        .map(|i| Some((f(i.principal)?, f(i.interest)?)))
-        .collect()
+    // Exactly one place per instalment (collecting into an `Option<Vec>` loses the length
+    // and doubles: 64 places for a 36-month loan).
+    let mut out = Vec::with_capacity(instalments.len());
+    for i in instalments {
+        out.push((f(i.principal)?, f(i.interest)?));
+    }
+    Some(out)
 }
 
 impl Instalment {
