@@ -147,16 +147,6 @@ impl PoolFlows {
         PoolFlows::default()
     }
 
-    /// Rows for the obligors `names` (row obligor indices refer to this list), with room for
-    /// `capacity` rows.
-    pub fn with_names(names: Vec<Label>, capacity: usize) -> PoolFlows {
-        PoolFlows {
-            names,
-            dates: Vec::new(),
-            rows: Vec::with_capacity(capacity),
-        }
-    }
-
     /// Records that period `period` pays on `date` (a period has one payment date).
     fn note_date(&mut self, period: u32, date: NaiveDate) {
         match self.dates.binary_search_by_key(&period, |&(p, _)| p) {
@@ -249,12 +239,6 @@ impl PoolFlows {
             &self.names[r.obligor as usize],
             &r.amounts,
         )
-    }
-
-    /// Row `i`'s obligor index and amounts.
-    pub fn amounts(&self, i: usize) -> (u32, &FlowAmounts) {
-        let r = &self.rows[i];
-        (r.obligor, &r.amounts)
     }
 
     /// The obligor names rows refer to.

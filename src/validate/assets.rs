@@ -533,23 +533,8 @@ fn generate(
             ctx.int_in(&format!("{p}.term"), t, 1, MAX_TERM, "instalments")
         }
     });
-    let frequency: Option<Frequency> = parse_or(
-        ctx,
-        &format!("{p}.frequency"),
-        a.frequency.as_deref(),
-        "frequency",
-        &Frequency::ALL.map(Frequency::name),
-    );
-    let repayment: Option<Repayment> = match &a.repayment {
-        Some(r) => parse_or(
-            ctx,
-            &format!("{p}.repayment"),
-            Some(r),
-            "repayment method",
-            &Repayment::ALL.map(Repayment::name),
-        ),
-        None => Some(Repayment::Level),
-    };
+    let (frequency, repayment) =
+        frequency_and_repayment(ctx, p, a.frequency.as_deref(), a.repayment.as_deref());
     let accrual = match a.accrual {
         Some(schema::Accrual::DayCount) => Accrual::DayCount(dates.day_count),
         _ => Accrual::Periodic,
@@ -676,4 +661,33 @@ fn finish(
         }
     }
     Some(kept)
+}
+
+/// A generated schedule's `frequency` and `repayment` (level when not given), each checked at
+/// its key under `p`: loans and leases here, the `[revolving.asset]` template in
+/// `revolving.rs`.
+pub(super) fn frequency_and_repayment(
+    ctx: &mut Ctx,
+    p: &str,
+    frequency: Option<&str>,
+    repayment: Option<&str>,
+) -> (Option<Frequency>, Option<Repayment>) {
+    let frequency = parse_or(
+        ctx,
+        &format!("{p}.frequency"),
+        frequency,
+        "frequency",
+        &Frequency::ALL.map(Frequency::name),
+    );
+    let repayment = match repayment {
+        Some(r) => parse_or(
+            ctx,
+            &format!("{p}.repayment"),
+            Some(r),
+            "repayment method",
+            &Repayment::ALL.map(Repayment::name),
+        ),
+        None => Some(Repayment::Level),
+    };
+    (frequency, repayment)
 }

@@ -3,10 +3,10 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Ctx, Names, Sign, parse_or, resolve_list};
-use crate::calendar::schedule::{Frequency, add_months};
+use super::{Ctx, Names, Sign, resolve_list};
+use crate::calendar::schedule::add_months;
 use crate::deal::{AssetKind, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall};
-use crate::pool::amortization::{Accrual, Repayment};
+use crate::pool::amortization::Accrual;
 use crate::schema;
 
 /// Highest price accepted, as a fraction of par: above it the price was surely written in
@@ -183,23 +183,8 @@ fn template(
     } else {
         ctx.int_in(&format!("{p}.term"), a.term, 1, 600, "instalments")
     };
-    let frequency: Option<Frequency> = parse_or(
-        ctx,
-        &format!("{p}.frequency"),
-        Some(&a.frequency),
-        "frequency",
-        &Frequency::ALL.map(Frequency::name),
-    );
-    let repayment: Option<Repayment> = match &a.repayment {
-        Some(r) => parse_or(
-            ctx,
-            &format!("{p}.repayment"),
-            Some(r),
-            "repayment method",
-            &Repayment::ALL.map(Repayment::name),
-        ),
-        None => Some(Repayment::Level),
-    };
+    let (frequency, repayment) =
+        super::assets::frequency_and_repayment(ctx, &p, Some(&a.frequency), a.repayment.as_deref());
     if ctx.error_count() > before {
         return None;
     }
