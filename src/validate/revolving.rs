@@ -184,7 +184,7 @@ fn template(
         ctx.int_in(&format!("{p}.term"), a.term, 1, 600, "instalments")
     };
     let (frequency, repayment) =
-        super::assets::frequency_and_repayment(ctx, &p, Some(&a.frequency), a.repayment.as_deref());
+        super::assets::frequency_and_repayment(ctx, p, Some(&a.frequency), a.repayment.as_deref());
     if ctx.error_count() > before {
         return None;
     }
