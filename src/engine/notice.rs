@@ -20,6 +20,17 @@ use rust_decimal::Decimal;
 
 /// `num / den` rounded by `mode` (den > 0).
 fn div(num: i128, den: i128, mode: Rounding) -> i128 {
+    // A non-negative numerator and a denominator within 64 bits (every notice of a deal below
+    // 1.8 × 10^17 yuan): a 64-bit division, with the same rounding as below (for num ≥ 0 the
+    // Euclidean and truncated quotients agree, and HalfUp is `2r ≥ den`).
+    if let (Ok(n), Ok(d)) = (u64::try_from(num), u64::try_from(den)) {
+        let (q, r) = (n / d, n % d);
+        let up = match mode {
+            Rounding::Truncate => false,
+            Rounding::HalfUp => r >= d - r,
+        };
+        return i128::from(q) + i128::from(up);
+    }
     let q = num.div_euclid(den);
     let r = num.rem_euclid(den);
     match mode {
@@ -40,6 +51,20 @@ fn div(num: i128, den: i128, mode: Rounding) -> i128 {
             }
         }
     }
+}
+
+/// How many units of `face` a tranche of `initial` is, when both are positive and `face`
+/// divides `initial` (otherwise the tranche has no notices).
+fn whole_units(initial: Fen, face: Fen) -> Option<i128> {
+    if initial <= 0 || face <= 0 {
+        return None;
+    }
+    // 64-bit division when both fit (a 128-bit one is a library call).
+    let (q, r) = match (u64::try_from(initial), u64::try_from(face)) {
+        (Ok(i), Ok(f)) => (i128::from(i / f), i128::from(i % f)),
+        _ => (initial / face, initial % face),
+    };
+    (r == 0).then_some(q)
 }
 
 fn overflow() -> Error {
@@ -78,7 +103,10 @@ impl Run<'_> {
         for (i, t) in deal.tranches.iter().enumerate() {
             let initial = crate::money::to_fen(t.balance);
             let before = self.balance[i] + self.paid.principal[i];
-            if face <= 0 || initial <= 0 || initial % face != 0 || before <= 0 {
+            let Some(units) = whole_units(initial, face) else {
+                continue;
+            };
+            if before <= 0 {
                 continue;
             }
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
@@ -129,7 +157,7 @@ impl Run<'_> {
                 payment_date: p.date(),
                 tranche: self.labels.tranche[i].clone(),
                 record_date: p.record_date(final_payment),
-                units: i64::try_from(initial / face).map_err(|_| overflow())?,
+                units: i64::try_from(units).map_err(|_| overflow())?,
                 interest_per_100: dm(m_i)?,
                 principal_per_100: dm(m_p)?,
                 total_per_100: dm(m_i + m_p)?,
@@ -157,5 +185,44 @@ mod tests {
         assert_eq!(div(-7, 2, Rounding::HalfUp), -4);
         assert_eq!(div(5, 3, Rounding::HalfUp), 2);
         assert_eq!(div(4, 3, Rounding::HalfUp), 1);
+        // Past 64 bits the 128-bit path rounds the same way: 2^64 + 3 over 2 is
+        // 9,223,372,036,854,775,809.5 → ...810 (HalfUp) or ...809 (Truncate).
+        let n = (1i128 << 64) + 3;
+        assert_eq!(div(n, 2, Rounding::HalfUp), (1i128 << 63) + 2);
+        assert_eq!(div(n, 2, Rounding::Truncate), (1i128 << 63) + 1);
+    }
+
+    #[test]
+    fn whole_units_of_face() {
+        // 50,000,000.00 yuan in units of 100.00: 500,000 units.
+        assert_eq!(whole_units(5_000_000_000, 10_000), Some(500_000));
+        // 100.50 yuan is not a whole number of 100-yuan units; no face, no tranche: none.
+        assert_eq!(whole_units(10_050, 10_000), None);
+        assert_eq!(whole_units(10_000, 0), None);
+        assert_eq!(whole_units(0, 10_000), None);
+        // Past 64 bits: 2^70 fen in units of 2^10.
+        assert_eq!(whole_units(1 << 70, 1 << 10), Some(1 << 60));
+        assert_eq!(whole_units((1 << 70) + 1, 1 << 10), None);
+    }
+
+    #[test]
+    fn the_64_bit_division_rounds_as_the_128_bit_one() {
+        // Oracle: the Euclidean i128 path (`div` before its 64-bit fast path), on every
+        // numerator 0..=2,000 over every denominator 1..=60, and on numerators near 2^64.
+        let oracle = |num: i128, den: i128, mode: Rounding| -> i128 {
+            let (q, r) = (num.div_euclid(den), num.rem_euclid(den));
+            match mode {
+                Rounding::Truncate => q,
+                Rounding::HalfUp => q + i128::from(2 * r >= den),
+            }
+        };
+        let big = (u64::MAX as i128) - 1_000;
+        for den in 1..=60i128 {
+            for num in (0..=2_000i128).chain(big..=big + 2_000) {
+                for mode in Rounding::ALL {
+                    assert_eq!(div(num, den, mode), oracle(num, den, mode), "{num}/{den}");
+                }
+            }
+        }
     }
 }

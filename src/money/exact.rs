@@ -73,7 +73,11 @@ pub fn ratio6(num: Decimal, den: Decimal) -> Option<Decimal> {
     // num / den = (mn · 10^(6 + sd)) / (md · 10^sn) millionths.
     let n = mn.checked_mul(*POW10.get(6 + den.scale() as usize)?)?;
     let d = md.checked_mul(*POW10.get(num.scale() as usize)?)?;
-    let (q, r) = (n / d, n % d);
+    // A 64-bit division when both fit (a 128-bit one is a library call).
+    let (q, r) = match (u64::try_from(n), u64::try_from(d)) {
+        (Ok(n), Ok(d)) => (u128::from(n / d), u128::from(n % d)),
+        _ => (n / d, n % d),
+    };
     if r == 0 || q >= POW10[16] {
         return None;
     }

@@ -239,6 +239,45 @@ pub fn mul_scaled(amount: i128, m: i128, s: u32, mode: Rounding) -> Option<i128>
     fen_times(amount, &[factor], Ratio::ONE, mode)
 }
 
+/// [`mul_scaled`] with the scale `S` (1..=19) known at compile time: `round(amount × m /
+/// 10^S)` under `mode`, exact and rounded once, for the projection's fixed-scale factors.
+///
+/// The division is by a constant. A product past 64 bits is divided as `10^S = 2^S × 5^S`: the
+/// low `S` bits are set aside and the rest, which fits 64 bits whenever the product is below
+/// `2^(64+S)`, is divided by the constant `5^S`; the remainder is put back together exactly, so
+/// the result is always [`mul_scaled`]'s.
+#[inline]
+pub fn mul_pow10<const S: u32>(amount: i128, m: i128, mode: Rounding) -> Option<i128> {
+    let den: u64 = const {
+        assert!(S >= 1 && S <= 19);
+        POW10_U64[S as usize]
+    };
+    let five: u64 = const { POW10_U64[S as usize] >> S };
+    let (Ok(a), Ok(f)) = (i64::try_from(amount), i64::try_from(m)) else {
+        return mul_scaled(amount, m, S, mode);
+    };
+    let p = u128::from(a.unsigned_abs()) * u128::from(f.unsigned_abs());
+    let (q, r): (u128, u64) = if p >> 64 == 0 {
+        let p = p as u64;
+        (u128::from(p / den), p % den)
+    } else if p >> (64 + S) == 0 {
+        // p = h × 2^S + l and h = q × 5^S + r', so p = q × 10^S + (r' × 2^S + l), where the
+        // last term is below 10^S.
+        let h = (p >> S) as u64;
+        let l = (p as u64) & ((1u64 << S) - 1);
+        (u128::from(h / five), ((h % five) << S) | l)
+    } else {
+        (p / u128::from(den), (p % u128::from(den)) as u64)
+    };
+    let up = match mode {
+        Rounding::Truncate => false,
+        Rounding::HalfUp => r >= den - r,
+    };
+    // q ≤ p < 2^126.
+    let q = (q + u128::from(up)) as i128;
+    Some(if (a < 0) != (f < 0) { -q } else { q })
+}
+
 /// The exact quotient `num / den` of two big integers (den > 0), rounded once to the fen
 /// under `mode`, where `num / den` is in yuan × 100 (i.e. already in fen units).
 pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal> {
@@ -363,6 +402,52 @@ mod tests {
                         want,
                         "{a} × {m} / 10^{s} {mode:?}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mul_pow10_equals_the_checked_128_bit_quotient() {
+        // Oracle: the checked i128 product divided once (`div_round`), as above, at the
+        // scales the projection uses and the ends of the range; products below 2^64, between
+        // 2^64 and 2^(64+S) (the split division) and beyond, both signs, both modes, and
+        // constructed exact halves (amount 5 × 10^(S−1), factor 1).
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
+        let oracle = |a: i128, m: i128, s: u32, mode: Rounding| -> Option<i128> {
+            Some(div_round(a.checked_mul(m)?, pow10(s)?, mode))
+        };
+        fn at<const S: u32>(a: i128, m: i128, mode: Rounding) -> Option<i128> {
+            mul_pow10::<S>(a, m, mode)
+        }
+        let funcs: [(u32, fn(i128, i128, Rounding) -> Option<i128>); 5] = [
+            (1, at::<1>),
+            (10, at::<10>),
+            (12, at::<12>),
+            (18, at::<18>),
+            (19, at::<19>),
+        ];
+        for (s, f) in funcs {
+            let half = POW10[s as usize] / 2;
+            let mut cases: Vec<(i128, i128)> = vec![
+                (half, 1),
+                (-half, 1),
+                (half * 3, 1),
+                (i64::MAX as i128, i64::MAX as i128),
+                (i64::MIN as i128, i64::MAX as i128),
+                (i64::MAX as i128 + 1, 7),
+            ];
+            for _ in 0..100_000 {
+                let (ra, sa, rm, sm, sign) = (next(), next(), next(), next(), next());
+                let a = i128::from(ra >> (sa % 64)) * if sign & 1 == 0 { 1 } else { -1 };
+                let m = i128::from(rm >> (sm % 64)) * if sign & 2 == 0 { 1 } else { -1 };
+                cases.push((a, m));
+            }
+            for (a, m) in cases {
+                for mode in [Rounding::HalfUp, Rounding::Truncate] {
+                    if let Some(want) = oracle(a, m, s, mode) {
+                        assert_eq!(f(a, m, mode), Some(want), "{a} × {m} / 10^{s} {mode:?}");
+                    }
                 }
             }
         }

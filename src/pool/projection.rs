@@ -23,7 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_scaled};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10, mul_scaled};
 use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
 
@@ -198,13 +198,26 @@ pub fn project_obligors(
                 delay: ArrivalPeriods::new(periods, a.delay_months),
                 recovery: ArrivalPeriods::new(periods, a.recovery_lag_months),
                 recovery_rate: Scaled::of(a.recovery_rate),
+                recovery_of_period: Vec::new(),
             })
             .collect(),
         current: 0,
         mode,
     };
     let overflow = || Error::Internal("an amount overflows in the pool projection".into());
-    let mul = |amount: Fen, f: Scaled| mul_scaled(amount, f.m, f.s, mode).ok_or_else(overflow);
+    let mul = |amount: Fen, f: Scaled| f.times(amount, mode).ok_or_else(overflow);
+    // Where a CDR or curve default's recovery arrives: one period per profile and collection
+    // period, for the profiles that have such defaults.
+    for (rules, profile) in arrivals.rules.iter_mut().zip(&profiles) {
+        if profile.default_fractions.iter().any(|&d| d != 0)
+            || profile.curve.iter().any(|c| !c.0.is_zero())
+        {
+            rules.recovery_of_period = periods
+                .iter()
+                .map(|p| rules.recovery.period(p.collection_start))
+                .collect();
+        }
+    }
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
     let mut initial_balance: Fen = 0;
 
@@ -291,7 +304,7 @@ pub fn project_obligors(
                         // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
                         // balance: φ(B − D)/B; each rounded half away to FACTOR_DP places.
                         factor = if curve_part == 0 && cdr_part <= bal {
-                            div_half_away(factor * default_survive[k], POW10_FRACTION)
+                            survive(factor, default_survive[k])
                         } else {
                             div_half_away(factor * (bal - def), bal)
                         };
@@ -299,7 +312,7 @@ pub fn project_obligors(
                         bal -= def;
                         arrivals.cells[cell_ix].defaulted += def;
                         let rec = mul(def, recovery)?;
-                        arrivals.book_recovery(p.collection_start, rec);
+                        arrivals.book_recovery_of_period(k, rec);
                     }
                 }
                 // 2. Instalments due in the period, with a named default interleaved.
@@ -366,7 +379,7 @@ pub fn project_obligors(
                     )?
                     .min(bal);
                     bal -= pp;
-                    factor = div_half_away(factor * prepay_survive[k], POW10_FRACTION);
+                    factor = survive(factor, prepay_survive[k]);
                     intact = false;
                     let c = &mut arrivals.cells[cell_ix];
                     c.prepaid += pp;
@@ -457,12 +470,34 @@ struct Scaled {
 }
 
 impl Scaled {
+    /// `d` as a mantissa at [`FACTOR_DP`] places when it has at most that many (every rate a
+    /// deal holds), so that [`Scaled::times`] divides by a constant; otherwise as it is.
     fn of(d: Decimal) -> Scaled {
-        Scaled {
-            m: d.mantissa(),
-            s: d.scale(),
+        let (m, s) = (d.mantissa(), d.scale());
+        match m.checked_mul(10i128.pow(FACTOR_DP.saturating_sub(s))) {
+            Some(m) if s <= FACTOR_DP => Scaled { m, s: FACTOR_DP },
+            _ => Scaled { m, s },
         }
     }
+
+    /// `round(amount × m / 10^s)`, exact and rounded once ([`mul_scaled`]); the projection's
+    /// two scales divide by constants ([`mul_pow10`]).
+    #[inline]
+    fn times(self, amount: Fen, mode: Rounding) -> Option<Fen> {
+        match self.s {
+            FACTOR_DP => mul_pow10::<FACTOR_DP>(amount, self.m, mode),
+            FRACTION_DP => mul_pow10::<FRACTION_DP>(amount, self.m, mode),
+            s => mul_scaled(amount, self.m, s, mode),
+        }
+    }
+}
+
+/// The surviving factor after a period's CDR or CPR: `factor × (1 − f)`, rounded half away
+/// from zero to [`FACTOR_DP`] places (`survive_m` is `1 − f` at [`FRACTION_DP`] places).
+#[inline]
+fn survive(factor: i128, survive_m: i128) -> i128 {
+    mul_pow10::<FRACTION_DP>(factor, survive_m, Rounding::HalfUp)
+        .unwrap_or_else(|| div_half_away(factor * survive_m, POW10_FRACTION))
 }
 
 /// The mantissa of `d` at `scale` places (`d` has at most that many).
@@ -493,6 +528,9 @@ struct ArrivalRules<'p> {
     delay: ArrivalPeriods<'p>,
     recovery: ArrivalPeriods<'p>,
     recovery_rate: Scaled,
+    /// [`ArrivalPeriods::period`] of each collection period's first day (when CDR and curve
+    /// defaults happen), computed once; empty for a profile without them.
+    recovery_of_period: Vec<Option<usize>>,
 }
 
 /// The per-period factors of one set of [`Assumptions`].
@@ -575,6 +613,18 @@ impl Arrivals<'_, '_> {
         }
     }
 
+    /// [`Arrivals::book_recovery`] of a CDR or curve default on the first day of period `k`.
+    #[inline]
+    fn book_recovery_of_period(&mut self, k: usize, amount: Fen) {
+        if amount == 0 {
+            return;
+        }
+        match self.rules[self.current].recovery_of_period[k] {
+            Some(a) => self.cells[a].recovered += amount,
+            None => *self.beyond += amount,
+        }
+    }
+
     /// A named default on `date` in period `period_ix`: the whole performing balance
     /// defaults, and the recovery rate of it is recovered after the lag.
     fn default_now(&mut self, period_ix: usize, date: NaiveDate, bal: &mut Fen) -> Result<()> {
@@ -583,8 +633,9 @@ impl Arrivals<'_, '_> {
             return Ok(());
         }
         self.cells[period_ix].defaulted += def;
-        let r = self.rules[self.current].recovery_rate;
-        let rec = mul_scaled(def, r.m, r.s, self.mode)
+        let rec = self.rules[self.current]
+            .recovery_rate
+            .times(def, self.mode)
             .ok_or_else(|| Error::Internal("an amount overflows in a recovery".into()))?;
         self.book_recovery(date, rec);
         Ok(())
