@@ -420,7 +420,8 @@ mod tests {
         fn at<const S: u32>(a: i128, m: i128, mode: Rounding) -> Option<i128> {
             mul_pow10::<S>(a, m, mode)
         }
-        let funcs: [(u32, fn(i128, i128, Rounding) -> Option<i128>); 5] = [
+        type Mul = fn(i128, i128, Rounding) -> Option<i128>;
+        let funcs: [(u32, Mul); 5] = [
             (1, at::<1>),
             (10, at::<10>),
             (12, at::<12>),
