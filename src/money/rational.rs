@@ -241,21 +241,29 @@ pub fn mul_scaled(amount: i128, m: i128, s: u32, mode: Rounding) -> Option<i128>
 
 /// [`mul_scaled`] with the scale `S` (1..=19) known at compile time: `round(amount × m /
 /// 10^S)` under `mode`, exact and rounded once, for the projection's fixed-scale factors.
+/// Operands beyond `i64` take [`mul_scaled`].
+#[inline(always)]
+pub fn mul_pow10<const S: u32>(amount: i128, m: i128, mode: Rounding) -> Option<i128> {
+    match (i64::try_from(amount), i64::try_from(m)) {
+        (Ok(a), Ok(f)) => Some(mul_pow10_i64::<S>(a, f, mode)),
+        _ => mul_scaled(amount, m, S, mode),
+    }
+}
+
+/// [`mul_pow10`] on `i64` operands, whose product always fits: no `Option`, so the result
+/// stays in registers.
 ///
 /// The division is by a constant. A product past 64 bits is divided as `10^S = 2^S × 5^S`: the
 /// low `S` bits are set aside and the rest, which fits 64 bits whenever the product is below
 /// `2^(64+S)`, is divided by the constant `5^S`; the remainder is put back together exactly, so
 /// the result is always [`mul_scaled`]'s.
-#[inline]
-pub fn mul_pow10<const S: u32>(amount: i128, m: i128, mode: Rounding) -> Option<i128> {
+#[inline(always)]
+pub fn mul_pow10_i64<const S: u32>(a: i64, f: i64, mode: Rounding) -> i128 {
     let den: u64 = const {
         assert!(S >= 1 && S <= 19);
         POW10_U64[S as usize]
     };
     let five: u64 = const { POW10_U64[S as usize] >> S };
-    let (Ok(a), Ok(f)) = (i64::try_from(amount), i64::try_from(m)) else {
-        return mul_scaled(amount, m, S, mode);
-    };
     let p = u128::from(a.unsigned_abs()) * u128::from(f.unsigned_abs());
     let (q, r): (u128, u64) = if p >> 64 == 0 {
         let p = p as u64;
@@ -275,7 +283,7 @@ pub fn mul_pow10<const S: u32>(amount: i128, m: i128, mode: Rounding) -> Option<
     };
     // q ≤ p < 2^126.
     let q = (q + u128::from(up)) as i128;
-    Some(if (a < 0) != (f < 0) { -q } else { q })
+    if (a < 0) != (f < 0) { -q } else { q }
 }
 
 /// The exact quotient `num / den` of two big integers (den > 0), rounded once to the fen

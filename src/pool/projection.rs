@@ -23,7 +23,9 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10, mul_scaled};
+use crate::money::{
+    Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10, mul_pow10_i64, mul_scaled,
+};
 use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
 
@@ -204,8 +206,6 @@ pub fn project_obligors(
         current: 0,
         mode,
     };
-    let overflow = || Error::Internal("an amount overflows in the pool projection".into());
-    let mul = |amount: Fen, f: Scaled| f.times(amount, mode).ok_or_else(overflow);
     // Where a CDR or curve default's recovery arrives: one period per profile and collection
     // period, for the profiles that have such defaults.
     for (rules, profile) in arrivals.rules.iter_mut().zip(&profiles) {
@@ -287,17 +287,16 @@ pub fn project_obligors(
                 let dk = default_fractions[k];
                 let (ck, cdiv) = curve[k];
                 if !dead && (dk != 0 || !ck.is_zero()) && bal > 0 {
-                    let cdr_part = mul(
-                        bal,
-                        Scaled {
-                            m: dk,
-                            s: FRACTION_DP,
-                        },
-                    )?;
+                    let cdr_part = Scaled {
+                        m: dk,
+                        s: FRACTION_DP,
+                    }
+                    .times_or_overflow(bal, mode)?;
                     let curve_part = if ck.is_zero() {
                         0
                     } else {
-                        fen_times(initial, &[ck], Ratio::new(1, cdiv), mode).ok_or_else(overflow)?
+                        fen_times(initial, &[ck], Ratio::new(1, cdiv), mode)
+                            .ok_or_else(projection_overflow)?
                     };
                     let def = (cdr_part + curve_part).min(bal);
                     if def > 0 {
@@ -311,7 +310,7 @@ pub fn project_obligors(
                         intact = false;
                         bal -= def;
                         arrivals.cells[cell_ix].defaulted += def;
-                        let rec = mul(def, recovery)?;
+                        let rec = recovery.times_or_overflow(def, mode)?;
                         arrivals.book_recovery_of_period(k, rec);
                     }
                 }
@@ -340,9 +339,12 @@ pub fn project_obligors(
                         let (pr, it) = if intact {
                             (ip, ii)
                         } else if next == last {
-                            (bal, mul(ii, scaled)?)
+                            (bal, scaled.times_or_overflow(ii, mode)?)
                         } else {
-                            (mul(ip, scaled)?.min(bal), mul(ii, scaled)?)
+                            (
+                                scaled.times_or_overflow(ip, mode)?.min(bal),
+                                scaled.times_or_overflow(ii, mode)?,
+                            )
                         };
                         bal -= pr;
                         if delay.m == 0 {
@@ -350,8 +352,8 @@ pub fn project_obligors(
                             c.principal += pr;
                             c.interest += it;
                         } else {
-                            let dp = mul(pr, delay)?;
-                            let di = mul(it, delay)?;
+                            let dp = delay.times_or_overflow(pr, mode)?;
+                            let di = delay.times_or_overflow(it, mode)?;
                             let c = &mut arrivals.cells[cell_ix];
                             c.principal += pr - dp;
                             c.interest += it - di;
@@ -370,13 +372,11 @@ pub fn project_obligors(
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
                 if asset.prepayable && !dead && sk != 0 && bal > 0 {
-                    let pp = mul(
-                        bal,
-                        Scaled {
-                            m: sk,
-                            s: FRACTION_DP,
-                        },
-                    )?
+                    let pp = Scaled {
+                        m: sk,
+                        s: FRACTION_DP,
+                    }
+                    .times_or_overflow(bal, mode)?
                     .min(bal);
                     bal -= pp;
                     factor = survive(factor, prepay_survive[k]);
@@ -480,9 +480,30 @@ impl Scaled {
         }
     }
 
+    /// [`Scaled::times`], or the projection's overflow error. Inlined, with the fixed scales
+    /// on `i64` operands in registers: a `Result` or `Option` of `i128` built out of line went
+    /// through memory in two halves read back as one, a stalled store-to-load forward per
+    /// product.
+    #[inline(always)]
+    fn times_or_overflow(self, amount: Fen, mode: Rounding) -> Result<Fen> {
+        if let (Ok(a), Ok(m)) = (i64::try_from(amount), i64::try_from(self.m)) {
+            match self.s {
+                FACTOR_DP => return Ok(mul_pow10_i64::<FACTOR_DP>(a, m, mode)),
+                FRACTION_DP => return Ok(mul_pow10_i64::<FRACTION_DP>(a, m, mode)),
+                _ => {}
+            }
+        }
+        self.times_slow(amount, mode)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn times_slow(self, amount: Fen, mode: Rounding) -> Result<Fen> {
+        self.times(amount, mode).ok_or_else(projection_overflow)
+    }
+
     /// `round(amount × m / 10^s)`, exact and rounded once ([`mul_scaled`]); the projection's
     /// two scales divide by constants ([`mul_pow10`]).
-    #[inline]
     fn times(self, amount: Fen, mode: Rounding) -> Option<Fen> {
         match self.s {
             FACTOR_DP => mul_pow10::<FACTOR_DP>(amount, self.m, mode),
@@ -492,12 +513,21 @@ impl Scaled {
     }
 }
 
+/// An amount beyond 128 bits in the projection.
+#[cold]
+fn projection_overflow() -> Error {
+    Error::Internal("an amount overflows in the pool projection".into())
+}
+
 /// The surviving factor after a period's CDR or CPR: `factor × (1 − f)`, rounded half away
 /// from zero to [`FACTOR_DP`] places (`survive_m` is `1 − f` at [`FRACTION_DP`] places).
 #[inline]
 fn survive(factor: i128, survive_m: i128) -> i128 {
-    mul_pow10::<FRACTION_DP>(factor, survive_m, Rounding::HalfUp)
-        .unwrap_or_else(|| div_half_away(factor * survive_m, POW10_FRACTION))
+    // Both are at most 10^12 (a factor) and 10^10 (a share) in a validated deal.
+    match (i64::try_from(factor), i64::try_from(survive_m)) {
+        (Ok(f), Ok(s)) => mul_pow10_i64::<FRACTION_DP>(f, s, Rounding::HalfUp),
+        _ => div_half_away(factor * survive_m, POW10_FRACTION),
+    }
 }
 
 /// The mantissa of `d` at `scale` places (`d` has at most that many).
