@@ -10,7 +10,7 @@ mod exact;
 pub mod rational;
 
 pub use allocation::{ProRataRounding, pro_rata, pro_rata_fen};
-pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_pow10, mul_pow10_i64, mul_scaled};
+pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_pow10_i64, mul_scaled};
 
 use rust_decimal::Decimal;
 

@@ -23,9 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{
-    Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10, mul_pow10_i64, mul_scaled,
-};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10_i64, mul_scaled};
 use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
 
@@ -88,8 +86,27 @@ pub struct PoolProjection {
     pub beyond_horizon: Decimal,
 }
 
-/// Per-obligor, per-period accumulator, in fen.
-type Cell = FlowAmounts<Fen>;
+/// Per-obligor, per-period accumulator: `i64` counts of fen, as a pool row holds them. Sums
+/// wrap and note the overflow ([`add`]); an obligor with one is an error, reported once.
+type Cell = FlowAmounts<i64>;
+
+/// `x += v`, noting in `overflow` when the sum leaves `i64`.
+#[inline(always)]
+fn add(x: &mut i64, v: i64, overflow: &mut bool) {
+    let (sum, o) = x.overflowing_add(v);
+    *x = sum;
+    *overflow |= o;
+}
+
+/// An `i128` product back in `i64`: a product by a fraction of at most one never leaves it
+/// (a rate above one in a hand-made scenario could).
+#[inline(always)]
+fn narrow(x: i128) -> Result<i64> {
+    match i64::try_from(x) {
+        Ok(v) => Ok(v),
+        Err(_) => Err(projection_overflow()),
+    }
+}
 
 /// Whether a projection builds its per-obligor rows ([`PoolProjection::rows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +183,12 @@ pub fn project_obligors(
     // Period totals: collected, principal, interest, prepaid, recovered, defaulted, delayed,
     // balance_end.
     let mut sums = vec![[0 as Fen; 8]; n];
+    let overflow_in = |name: &str| {
+        Error::Usage(format!(
+            "obligor `{name}`: an amount exceeds 92,233,720,368,547,758.07 yuan, the largest a \
+             pool row holds; check the units of its amounts"
+        ))
+    };
 
     // Each obligor's assumptions: the scenario's pool-wide ones, or those its `overrides`
     // give it (docs/scenarios.md); one profile per distinct set.
@@ -199,12 +222,13 @@ pub fn project_obligors(
             .map(|a| ArrivalRules {
                 delay: ArrivalPeriods::new(periods, a.delay_months),
                 recovery: ArrivalPeriods::new(periods, a.recovery_lag_months),
-                recovery_rate: Scaled::of(a.recovery_rate),
+                recovery_rate: Rate::of(a.recovery_rate),
                 recovery_of_period: Vec::new(),
             })
             .collect(),
         current: 0,
         mode,
+        overflow: false,
     };
     // Where a CDR or curve default's recovery arrives: one period per profile and collection
     // period, for the profiles that have such defaults.
@@ -270,11 +294,14 @@ pub fn project_obligors(
                     obligor.name
                 ))
             })?;
-            let initial: Fen = amounts.iter().map(|a| Fen::from(a.0)).sum();
-            initial_balance += initial;
+            let initial: i64 = amounts
+                .iter()
+                .try_fold(0i64, |t, a| t.checked_add(a.0))
+                .ok_or_else(|| overflow_in(&obligor.name))?;
+            initial_balance += Fen::from(initial);
             let mut bal = initial;
             // The surviving factor, a mantissa at FACTOR_DP places (1 = 10^12).
-            let mut factor: i128 = POW10_FACTOR;
+            let mut factor: i64 = POW10_FACTOR;
             // While nothing has defaulted or prepaid, the balance is exactly the sum of the
             // remaining contractual principal: instalments are paid as scheduled.
             let mut intact = true;
@@ -287,30 +314,35 @@ pub fn project_obligors(
                 let dk = default_fractions[k];
                 let (ck, cdiv) = curve[k];
                 if !dead && (dk != 0 || !ck.is_zero()) && bal > 0 {
-                    let cdr_part = Scaled {
-                        m: dk,
-                        s: FRACTION_DP,
-                    }
-                    .times_or_overflow(bal, mode)?;
+                    let cdr_part = narrow(mul_pow10_i64::<FRACTION_DP>(bal, dk, mode))?;
                     let curve_part = if ck.is_zero() {
                         0
                     } else {
-                        fen_times(initial, &[ck], Ratio::new(1, cdiv), mode)
+                        fen_times(Fen::from(initial), &[ck], Ratio::new(1, cdiv), mode)
                             .ok_or_else(projection_overflow)?
                     };
-                    let def = (cdr_part + curve_part).min(bal);
+                    // At most the balance, so within i64.
+                    let def = (Fen::from(cdr_part) + curve_part).min(Fen::from(bal)) as i64;
                     if def > 0 {
                         // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
-                        // balance: φ(B − D)/B; each rounded half away to FACTOR_DP places.
+                        // balance: φ(B − D)/B; each rounded half away to FACTOR_DP places
+                        // (never above φ, so within i64).
                         factor = if curve_part == 0 && cdr_part <= bal {
                             survive(factor, default_survive[k])
                         } else {
-                            div_half_away(factor * (bal - def), bal)
+                            div_half_away(
+                                i128::from(factor) * i128::from(bal - def),
+                                i128::from(bal),
+                            ) as i64
                         };
                         intact = false;
                         bal -= def;
-                        arrivals.cells[cell_ix].defaulted += def;
-                        let rec = recovery.times_or_overflow(def, mode)?;
+                        add(
+                            &mut arrivals.cells[cell_ix].defaulted,
+                            def,
+                            &mut arrivals.overflow,
+                        );
+                        let rec = recovery.times(def, mode)?;
                         arrivals.book_recovery_of_period(k, rec);
                     }
                 }
@@ -329,35 +361,32 @@ pub fn project_obligors(
                         let d = default_at.unwrap_or(inst.date);
                         arrivals.default_now(k, d, &mut bal)?;
                     }
-                    let (ip, ii) = (Fen::from(amounts[next].0), Fen::from(amounts[next].1));
-                    arrivals.cells[cell_ix].scheduled += ip + ii;
+                    let (ip, ii) = amounts[next];
+                    let ovf = &mut arrivals.overflow;
+                    let c = &mut arrivals.cells[cell_ix];
+                    add(&mut c.scheduled, ip, ovf);
+                    add(&mut c.scheduled, ii, ovf);
                     if !dead {
-                        let scaled = Scaled {
-                            m: factor,
-                            s: FACTOR_DP,
-                        };
+                        // Scaled by the surviving factor (at most one: within i64).
+                        let scaled = |x: i64| narrow(mul_pow10_i64::<FACTOR_DP>(x, factor, mode));
                         let (pr, it) = if intact {
                             (ip, ii)
                         } else if next == last {
-                            (bal, scaled.times_or_overflow(ii, mode)?)
+                            (bal, scaled(ii)?)
                         } else {
-                            (
-                                scaled.times_or_overflow(ip, mode)?.min(bal),
-                                scaled.times_or_overflow(ii, mode)?,
-                            )
+                            (scaled(ip)?.min(bal), scaled(ii)?)
                         };
                         bal -= pr;
-                        if delay.m == 0 {
-                            let c = &mut arrivals.cells[cell_ix];
-                            c.principal += pr;
-                            c.interest += it;
+                        if delay.is_zero() {
+                            add(&mut c.principal, pr, ovf);
+                            add(&mut c.interest, it, ovf);
                         } else {
-                            let dp = delay.times_or_overflow(pr, mode)?;
-                            let di = delay.times_or_overflow(it, mode)?;
-                            let c = &mut arrivals.cells[cell_ix];
-                            c.principal += pr - dp;
-                            c.interest += it - di;
-                            c.delayed += dp + di;
+                            let dp = delay.times(pr, mode)?;
+                            let di = delay.times(it, mode)?;
+                            add(&mut c.principal, pr - dp, ovf);
+                            add(&mut c.interest, it - di, ovf);
+                            add(&mut c.delayed, dp, ovf);
+                            add(&mut c.delayed, di, ovf);
                             arrivals.book_delayed(inst.date, dp, di);
                         }
                     }
@@ -372,48 +401,43 @@ pub fn project_obligors(
                 // 3. Prepayment on the last day of the period.
                 let sk = prepay_fractions[k];
                 if asset.prepayable && !dead && sk != 0 && bal > 0 {
-                    let pp = Scaled {
-                        m: sk,
-                        s: FRACTION_DP,
-                    }
-                    .times_or_overflow(bal, mode)?
-                    .min(bal);
+                    let pp = narrow(mul_pow10_i64::<FRACTION_DP>(bal, sk, mode))?.min(bal);
                     bal -= pp;
                     factor = survive(factor, prepay_survive[k]);
                     intact = false;
+                    let ovf = &mut arrivals.overflow;
                     let c = &mut arrivals.cells[cell_ix];
-                    c.prepaid += pp;
-                    c.principal += pp;
+                    add(&mut c.prepaid, pp, ovf);
+                    add(&mut c.principal, pp, ovf);
                 }
-                arrivals.cells[cell_ix].balance_end += bal;
+                add(
+                    &mut arrivals.cells[cell_ix].balance_end,
+                    bal,
+                    &mut arrivals.overflow,
+                );
             }
         }
         // The obligor is done: its cells become its rows and join the period totals.
+        if std::mem::take(&mut arrivals.overflow) {
+            return Err(overflow_in(&obligor.name));
+        }
         for (k, c) in arrivals.cells.iter_mut().enumerate() {
-            let collected = c.principal + c.interest;
+            let (principal, interest) = (Fen::from(c.principal), Fen::from(c.interest));
             let fields = [
-                collected,
-                c.principal,
-                c.interest,
-                c.prepaid,
-                c.recovered,
-                c.defaulted,
-                c.delayed,
-                c.balance_end,
+                principal + interest,
+                principal,
+                interest,
+                Fen::from(c.prepaid),
+                Fen::from(c.recovered),
+                Fen::from(c.defaulted),
+                Fen::from(c.delayed),
+                Fen::from(c.balance_end),
             ];
             for (total, f) in sums[k].iter_mut().zip(fields) {
                 *total += f;
             }
             if keep {
-                let a = c.narrow().ok_or_else(|| {
-                    Error::Usage(format!(
-                        "obligor `{}`: an amount in period {} exceeds 92,233,720,368,547,758.07 \
-                         yuan, the largest a pool row holds; check the units of its amounts",
-                        obligor.name,
-                        k + 1
-                    ))
-                })?;
-                rows.set_amounts(k * n_obl + o, a);
+                rows.set_amounts(k * n_obl + o, *c);
             }
             *c = Cell::default();
         }
@@ -462,54 +486,48 @@ pub fn project_obligors(
     })
 }
 
-/// A Decimal factor as its mantissa and scale.
+/// A rate of a scenario (a recovery rate, a delayed share) for the projection's products: its
+/// mantissa at [`FACTOR_DP`] places when it has at most that many and fits an `i64` (every
+/// rate in [0, 1] does), so that a product divides by a constant; otherwise as it is.
 #[derive(Debug, Clone, Copy)]
-struct Scaled {
-    m: i128,
-    s: u32,
+enum Rate {
+    Fixed(i64),
+    Any { m: i128, s: u32 },
 }
 
-impl Scaled {
-    /// `d` as a mantissa at [`FACTOR_DP`] places when it has at most that many (every rate a
-    /// deal holds), so that [`Scaled::times`] divides by a constant; otherwise as it is.
-    fn of(d: Decimal) -> Scaled {
+impl Rate {
+    fn of(d: Decimal) -> Rate {
         let (m, s) = (d.mantissa(), d.scale());
-        match m.checked_mul(10i128.pow(FACTOR_DP.saturating_sub(s))) {
-            Some(m) if s <= FACTOR_DP => Scaled { m, s: FACTOR_DP },
-            _ => Scaled { m, s },
+        if s <= FACTOR_DP
+            && let Some(m) = m
+                .checked_mul(10i128.pow(FACTOR_DP - s))
+                .and_then(|m| i64::try_from(m).ok())
+        {
+            return Rate::Fixed(m);
         }
+        Rate::Any { m, s }
     }
 
-    /// [`Scaled::times`], or the projection's overflow error. Inlined, with the fixed scales
-    /// on `i64` operands in registers: a `Result` or `Option` of `i128` built out of line went
-    /// through memory in two halves read back as one, a stalled store-to-load forward per
-    /// product.
+    fn is_zero(self) -> bool {
+        matches!(self, Rate::Fixed(0) | Rate::Any { m: 0, .. })
+    }
+
+    /// `round(amount × rate)`, exact and rounded once. Inlined, and the fixed scale on `i64`
+    /// operands returns a plain `i128` in registers: a `Result` or `Option` of `i128` built out
+    /// of line went through memory in two halves read back as one, a stalled store-to-load
+    /// forward per product.
     #[inline(always)]
-    fn times_or_overflow(self, amount: Fen, mode: Rounding) -> Result<Fen> {
-        if let (Ok(a), Ok(m)) = (i64::try_from(amount), i64::try_from(self.m)) {
-            match self.s {
-                FACTOR_DP => return Ok(mul_pow10_i64::<FACTOR_DP>(a, m, mode)),
-                FRACTION_DP => return Ok(mul_pow10_i64::<FRACTION_DP>(a, m, mode)),
-                _ => {}
-            }
+    fn times(self, amount: i64, mode: Rounding) -> Result<i64> {
+        match self {
+            Rate::Fixed(m) => narrow(mul_pow10_i64::<FACTOR_DP>(amount, m, mode)),
+            Rate::Any { m, s } => Self::times_any(amount, m, s, mode),
         }
-        self.times_slow(amount, mode)
     }
 
     #[cold]
     #[inline(never)]
-    fn times_slow(self, amount: Fen, mode: Rounding) -> Result<Fen> {
-        self.times(amount, mode).ok_or_else(projection_overflow)
-    }
-
-    /// `round(amount × m / 10^s)`, exact and rounded once ([`mul_scaled`]); the projection's
-    /// two scales divide by constants ([`mul_pow10`]).
-    fn times(self, amount: Fen, mode: Rounding) -> Option<Fen> {
-        match self.s {
-            FACTOR_DP => mul_pow10::<FACTOR_DP>(amount, self.m, mode),
-            FRACTION_DP => mul_pow10::<FRACTION_DP>(amount, self.m, mode),
-            s => mul_scaled(amount, self.m, s, mode),
-        }
+    fn times_any(amount: i64, m: i128, s: u32, mode: Rounding) -> Result<i64> {
+        narrow(mul_scaled(i128::from(amount), m, s, mode).ok_or_else(projection_overflow)?)
     }
 }
 
@@ -522,12 +540,9 @@ fn projection_overflow() -> Error {
 /// The surviving factor after a period's CDR or CPR: `factor × (1 − f)`, rounded half away
 /// from zero to [`FACTOR_DP`] places (`survive_m` is `1 − f` at [`FRACTION_DP`] places).
 #[inline]
-fn survive(factor: i128, survive_m: i128) -> i128 {
-    // Both are at most 10^12 (a factor) and 10^10 (a share) in a validated deal.
-    match (i64::try_from(factor), i64::try_from(survive_m)) {
-        (Ok(f), Ok(s)) => mul_pow10_i64::<FRACTION_DP>(f, s, Rounding::HalfUp),
-        _ => div_half_away(factor * survive_m, POW10_FRACTION),
-    }
+fn survive(factor: i64, survive_m: i64) -> i64 {
+    // At most the factor: both are non-negative and `survive_m` is at most 10^10.
+    mul_pow10_i64::<FRACTION_DP>(factor, survive_m, Rounding::HalfUp) as i64
 }
 
 /// The mantissa of `d` at `scale` places (`d` has at most that many).
@@ -551,13 +566,15 @@ struct Arrivals<'c, 'p> {
     /// The profile of the obligor being projected.
     current: usize,
     mode: Rounding,
+    /// A sum of the current obligor's cells left `i64` ([`add`]).
+    overflow: bool,
 }
 
 /// When delayed cash and recoveries of one profile arrive, and the recovery rate.
 struct ArrivalRules<'p> {
     delay: ArrivalPeriods<'p>,
     recovery: ArrivalPeriods<'p>,
-    recovery_rate: Scaled,
+    recovery_rate: Rate,
     /// [`ArrivalPeriods::period`] of each collection period's first day (when CDR and curve
     /// defaults happen), computed once; empty for a profile without them.
     recovery_of_period: Vec<Option<usize>>,
@@ -566,29 +583,36 @@ struct ArrivalRules<'p> {
 /// The per-period factors of one set of [`Assumptions`].
 struct Profile {
     /// CDR fraction of each period, a mantissa at [`FRACTION_DP`] places.
-    default_fractions: Vec<i128>,
+    default_fractions: Vec<i64>,
     /// 1 − the CDR fraction.
-    default_survive: Vec<i128>,
+    default_survive: Vec<i64>,
     /// CPR fraction of each period.
-    prepay_fractions: Vec<i128>,
+    prepay_fractions: Vec<i64>,
     /// 1 − the CPR fraction.
-    prepay_survive: Vec<i128>,
+    prepay_survive: Vec<i64>,
     /// (default_rate × share factor, share divisor) per period: the exact curve amount of an
     /// asset is its cutoff balance × factor / divisor, rounded once.
     curve: Vec<(Decimal, i64)>,
-    recovery: Scaled,
-    delay: Scaled,
+    recovery: Rate,
+    delay: Rate,
 }
 
 impl Profile {
     fn new(a: &Assumptions, shares: &[(Decimal, i64)], periods: &[PeriodDates]) -> Result<Self> {
         // Fractions as mantissas at FRACTION_DP places; 1 − fraction is the surviving share.
-        let mantissas = |f: Vec<Decimal>| -> Vec<i128> {
-            f.iter().map(|x| at_scale(*x, FRACTION_DP)).collect()
+        // A fraction lies in [0, 1] (`annual_to_period`), so its mantissa fits an i64.
+        let mantissas = |f: Vec<Decimal>| -> Result<Vec<i64>> {
+            f.iter()
+                .map(|x| {
+                    i64::try_from(at_scale(*x, FRACTION_DP)).map_err(|_| {
+                        Error::Internal(format!("period fraction {x} is out of range"))
+                    })
+                })
+                .collect()
         };
-        let default_fractions = mantissas(period_fractions(a.cdr, periods)?);
-        let prepay_fractions = mantissas(period_fractions(a.cpr, periods)?);
-        let one = POW10_FRACTION;
+        let default_fractions = mantissas(period_fractions(a.cdr, periods)?)?;
+        let prepay_fractions = mantissas(period_fractions(a.cpr, periods)?)?;
+        let one = POW10_FRACTION as i64;
         let default_survive = default_fractions.iter().map(|f| one - f).collect();
         let prepay_survive = prepay_fractions.iter().map(|f| one - f).collect();
         let curve = if a.default_rate.is_zero() {
@@ -605,8 +629,8 @@ impl Profile {
             prepay_fractions,
             prepay_survive,
             curve,
-            recovery: Scaled::of(a.recovery_rate),
-            delay: Scaled::of(a.delay_fraction),
+            recovery: Rate::of(a.recovery_rate),
+            delay: Rate::of(a.delay_fraction),
         })
     }
 }
@@ -616,57 +640,60 @@ impl Arrivals<'_, '_> {
     /// in the collection period containing `from` + the scenario's delay (or beyond the
     /// horizon).
     #[inline]
-    fn book_delayed(&mut self, from: NaiveDate, principal: Fen, interest: Fen) {
+    fn book_delayed(&mut self, from: NaiveDate, principal: i64, interest: i64) {
         if principal == 0 && interest == 0 {
             return;
         }
         match self.rules[self.current].delay.period(from) {
             Some(k) => {
                 let c = &mut self.cells[k];
-                c.principal += principal;
-                c.interest += interest;
+                add(&mut c.principal, principal, &mut self.overflow);
+                add(&mut c.interest, interest, &mut self.overflow);
             }
-            None => *self.beyond += principal + interest,
+            None => *self.beyond += Fen::from(principal) + Fen::from(interest),
         }
     }
 
     /// Books a recovery of `obligor` on a default on `from`, in the collection period
     /// containing `from` + the scenario's recovery lag (or beyond the horizon).
     #[inline]
-    fn book_recovery(&mut self, from: NaiveDate, amount: Fen) {
+    fn book_recovery(&mut self, from: NaiveDate, amount: i64) {
         if amount == 0 {
             return;
         }
         match self.rules[self.current].recovery.period(from) {
-            Some(k) => self.cells[k].recovered += amount,
-            None => *self.beyond += amount,
+            Some(k) => add(&mut self.cells[k].recovered, amount, &mut self.overflow),
+            None => *self.beyond += Fen::from(amount),
         }
     }
 
     /// [`Arrivals::book_recovery`] of a CDR or curve default on the first day of period `k`.
     #[inline]
-    fn book_recovery_of_period(&mut self, k: usize, amount: Fen) {
+    fn book_recovery_of_period(&mut self, k: usize, amount: i64) {
         if amount == 0 {
             return;
         }
         match self.rules[self.current].recovery_of_period[k] {
-            Some(a) => self.cells[a].recovered += amount,
-            None => *self.beyond += amount,
+            Some(a) => add(&mut self.cells[a].recovered, amount, &mut self.overflow),
+            None => *self.beyond += Fen::from(amount),
         }
     }
 
     /// A named default on `date` in period `period_ix`: the whole performing balance
     /// defaults, and the recovery rate of it is recovered after the lag.
-    fn default_now(&mut self, period_ix: usize, date: NaiveDate, bal: &mut Fen) -> Result<()> {
+    fn default_now(&mut self, period_ix: usize, date: NaiveDate, bal: &mut i64) -> Result<()> {
         let def = std::mem::take(bal);
         if def == 0 {
             return Ok(());
         }
-        self.cells[period_ix].defaulted += def;
+        add(
+            &mut self.cells[period_ix].defaulted,
+            def,
+            &mut self.overflow,
+        );
         let rec = self.rules[self.current]
             .recovery_rate
-            .times(def, self.mode)
-            .ok_or_else(|| Error::Internal("an amount overflows in a recovery".into()))?;
+            .times(def, self.mode)?;
         self.book_recovery(date, rec);
         Ok(())
     }
@@ -739,7 +766,7 @@ fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<Decima
 /// yuan.
 const FACTOR_DP: u32 = 12;
 /// 1 at [`FACTOR_DP`] places.
-const POW10_FACTOR: i128 = 1_000_000_000_000;
+const POW10_FACTOR: i64 = 1_000_000_000_000;
 /// Decimal places of a period's CDR or CPR fraction ([`annual_to_period`]).
 const FRACTION_DP: u32 = 10;
 /// 1 at [`FRACTION_DP`] places.
