@@ -145,7 +145,7 @@ const POW10_U64: [u64; 20] = {
 
 /// 10^k as an `i128`, for k ≤ 38.
 #[inline]
-fn pow10(k: u32) -> Option<i128> {
+pub(crate) fn pow10(k: u32) -> Option<i128> {
     POW10.get(k as usize).copied()
 }
 
