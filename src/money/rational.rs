@@ -325,6 +325,17 @@ pub fn cmp_fen_ratio(num: i128, den: i128, threshold: Decimal) -> std::cmp::Orde
     })
 }
 
+/// A deterministic xorshift64 stream for the crate's randomized unit tests.
+#[cfg(test)]
+pub(crate) fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,16 +360,6 @@ mod tests {
             fen_of(&f, Ratio::new(91, 365), Rounding::Truncate),
             Some(dec!(9100.45))
         );
-    }
-
-    /// A deterministic xorshift64 stream for the randomized tests.
-    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
     }
 
     #[test]

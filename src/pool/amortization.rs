@@ -292,13 +292,7 @@ mod tests {
         // Oracle: `fen_of(&[balance, rate], ratio)`, the general path, on balances of scale
         // 0–2, rates of scale 0–8, periodic and day-count ratios, both rounding modes, and
         // exact half-fen ties: 1,000,050.00 × 3.65% × 91/365 = 9,100.455 (→ .46 / .45).
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::money::rational::xorshift(0x2545_F491_4F6C_DD1D);
         let mut cases = vec![(
             Decimal::new(100_005_000, 2),
             Decimal::new(365, 4),
