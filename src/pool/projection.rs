@@ -88,7 +88,7 @@ pub struct PoolProjection {
 
 /// Per-obligor, per-period accumulator: `i64` counts of fen, as a pool row holds them. Sums
 /// wrap and note the overflow ([`add`]); an obligor with one is an error, reported once.
-type Cell = FlowAmounts<i64>;
+type Cell = FlowAmounts;
 
 /// `x += v`, noting in `overflow` when the sum leaves `i64`.
 #[inline(always)]

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use crate::error::Error;
 use crate::label::Label;
-use crate::money::{Fen, from_fen, is_fen, to_fen};
+use crate::money::{from_fen, is_fen, to_fen};
 
 /// One obligor in one collection period.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,19 +37,18 @@ pub struct PoolFlowRow {
 }
 
 /// The amounts of one obligor in one collection period, in fen: what a [`PoolFlowRow`] holds,
-/// without its identity (`collected` is `principal + interest`). Stored as `i64`; the
-/// projection accumulates them as `FlowAmounts<Fen>` (`i128`) and narrows each once
-/// ([`FlowAmounts::narrow`]).
+/// without its identity (`collected` is `principal + interest`), as `i64` counts of fen; the
+/// projection accumulates an obligor's cells in this type directly.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FlowAmounts<T = i64> {
-    pub scheduled: T,
-    pub principal: T,
-    pub interest: T,
-    pub prepaid: T,
-    pub defaulted: T,
-    pub recovered: T,
-    pub delayed: T,
-    pub balance_end: T,
+pub struct FlowAmounts {
+    pub scheduled: i64,
+    pub principal: i64,
+    pub interest: i64,
+    pub prepaid: i64,
+    pub defaulted: i64,
+    pub recovered: i64,
+    pub delayed: i64,
+    pub balance_end: i64,
 }
 
 /// One stored row of [`PoolFlows`]: 72 bytes, against about 176 for a [`PoolFlowRow`].
@@ -116,23 +115,6 @@ impl FlowAmounts {
     /// `collected`: principal and interest received.
     pub fn collected(&self) -> i128 {
         i128::from(self.principal) + i128::from(self.interest)
-    }
-}
-
-impl FlowAmounts<Fen> {
-    /// The amounts as `i64`, or `None` when one does not fit.
-    pub fn narrow(&self) -> Option<FlowAmounts> {
-        let c = |x: Fen| i64::try_from(x).ok();
-        Some(FlowAmounts {
-            scheduled: c(self.scheduled)?,
-            principal: c(self.principal)?,
-            interest: c(self.interest)?,
-            prepaid: c(self.prepaid)?,
-            defaulted: c(self.defaulted)?,
-            recovered: c(self.recovered)?,
-            delayed: c(self.delayed)?,
-            balance_end: c(self.balance_end)?,
-        })
     }
 }
 
