@@ -15,43 +15,9 @@ use super::ledger::{Account, Movement};
 use super::result::NoticeRow;
 use super::state::{Run, dec};
 use crate::error::{Error, Result};
+use crate::money::rational::div_round;
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen};
 use rust_decimal::Decimal;
-
-/// `num / den` rounded by `mode` (den > 0).
-fn div(num: i128, den: i128, mode: Rounding) -> i128 {
-    // A non-negative numerator and a denominator within 64 bits (every notice of a deal below
-    // 1.8 × 10^17 yuan): a 64-bit division, with the same rounding as below (for num ≥ 0 the
-    // Euclidean and truncated quotients agree, and HalfUp is `2r ≥ den`).
-    if let (Ok(n), Ok(d)) = (u64::try_from(num), u64::try_from(den)) {
-        let (q, r) = (n / d, n % d);
-        let up = match mode {
-            Rounding::Truncate => false,
-            Rounding::HalfUp => r >= d - r,
-        };
-        return i128::from(q) + i128::from(up);
-    }
-    let q = num.div_euclid(den);
-    let r = num.rem_euclid(den);
-    match mode {
-        Rounding::Truncate => {
-            if num < 0 && r != 0 {
-                q + 1
-            } else {
-                q
-            }
-        }
-        Rounding::HalfUp => {
-            if num >= 0 {
-                if 2 * r >= den { q + 1 } else { q }
-            } else if 2 * r > den {
-                q + 1
-            } else {
-                q
-            }
-        }
-    }
-}
 
 /// How many units of `face` a tranche of `initial` is, when both are positive and `face`
 /// divides `initial` (otherwise the tranche has no notices).
@@ -76,13 +42,13 @@ pub fn per_100(amount: Fen, initial: Fen, decimals: u32, mode: Rounding) -> Resu
     let num = amount
         .checked_mul(100 * 10i128.pow(decimals))
         .ok_or_else(overflow)?;
-    Ok(div(num, initial, mode))
+    Ok(div_round(num, initial, mode))
 }
 
 /// What a per-100 figure (mantissa `m` at `decimals`) pays on `initial`, in fen.
 pub fn paid_of(m: i128, initial: Fen, decimals: u32, mode: Rounding) -> Result<Fen> {
     let num = m.checked_mul(initial).ok_or_else(overflow)?;
-    Ok(div(num, 100 * 10i128.pow(decimals), mode))
+    Ok(div_round(num, 100 * 10i128.pow(decimals), mode))
 }
 
 impl Run<'_> {
@@ -140,7 +106,7 @@ impl Run<'_> {
                 self.balance[i] += r_p;
             }
             let after = self.balance[i];
-            let face_after = div(after * 10_000, initial, rules.rounding);
+            let face_after = div_round(after * 10_000, initial, rules.rounding);
             let fee = fen_times(
                 paid_i + paid_p,
                 &[rules.csdc_fee_rate],
@@ -179,17 +145,17 @@ mod tests {
 
     #[test]
     fn division_rounds_once() {
-        assert_eq!(div(7, 2, Rounding::Truncate), 3);
-        assert_eq!(div(7, 2, Rounding::HalfUp), 4);
-        assert_eq!(div(-7, 2, Rounding::Truncate), -3);
-        assert_eq!(div(-7, 2, Rounding::HalfUp), -4);
-        assert_eq!(div(5, 3, Rounding::HalfUp), 2);
-        assert_eq!(div(4, 3, Rounding::HalfUp), 1);
+        assert_eq!(div_round(7, 2, Rounding::Truncate), 3);
+        assert_eq!(div_round(7, 2, Rounding::HalfUp), 4);
+        assert_eq!(div_round(-7, 2, Rounding::Truncate), -3);
+        assert_eq!(div_round(-7, 2, Rounding::HalfUp), -4);
+        assert_eq!(div_round(5, 3, Rounding::HalfUp), 2);
+        assert_eq!(div_round(4, 3, Rounding::HalfUp), 1);
         // Past 64 bits the 128-bit path rounds the same way: 2^64 + 3 over 2 is
         // 9,223,372,036,854,775,809.5 → ...810 (HalfUp) or ...809 (Truncate).
         let n = (1i128 << 64) + 3;
-        assert_eq!(div(n, 2, Rounding::HalfUp), (1i128 << 63) + 2);
-        assert_eq!(div(n, 2, Rounding::Truncate), (1i128 << 63) + 1);
+        assert_eq!(div_round(n, 2, Rounding::HalfUp), (1i128 << 63) + 2);
+        assert_eq!(div_round(n, 2, Rounding::Truncate), (1i128 << 63) + 1);
     }
 
     #[test]
@@ -206,21 +172,28 @@ mod tests {
     }
 
     #[test]
-    fn the_64_bit_division_rounds_as_the_128_bit_one() {
-        // Oracle: the Euclidean i128 path (`div` before its 64-bit fast path), on every
-        // numerator 0..=2,000 over every denominator 1..=60, and on numerators near 2^64.
+    fn notices_round_as_their_euclidean_rule() {
+        // Oracle: the notices' own rule before they used `money::rational::div_round`: the
+        // Euclidean quotient, moved toward zero (Truncate) or up at or past a half, away from
+        // zero at an exact half (HalfUp). Every numerator −2,000..=2,000 over every denominator
+        // 1..=60, and numerators around 2^64 (both of div_round's paths).
         let oracle = |num: i128, den: i128, mode: Rounding| -> i128 {
             let (q, r) = (num.div_euclid(den), num.rem_euclid(den));
             match mode {
-                Rounding::Truncate => q,
-                Rounding::HalfUp => q + i128::from(2 * r >= den),
+                Rounding::Truncate => q + i128::from(num < 0 && r != 0),
+                Rounding::HalfUp if num >= 0 => q + i128::from(2 * r >= den),
+                Rounding::HalfUp => q + i128::from(2 * r > den),
             }
         };
         let big = (u64::MAX as i128) - 1_000;
         for den in 1..=60i128 {
-            for num in (0..=2_000i128).chain(big..=big + 2_000) {
+            for num in (-2_000..=2_000i128).chain(big..=big + 2_000) {
                 for mode in Rounding::ALL {
-                    assert_eq!(div(num, den, mode), oracle(num, den, mode), "{num}/{den}");
+                    assert_eq!(
+                        div_round(num, den, mode),
+                        oracle(num, den, mode),
+                        "{num}/{den}"
+                    );
                 }
             }
         }
