@@ -612,7 +612,7 @@ impl Profile {
         };
         let default_fractions = mantissas(period_fractions(a.cdr, periods)?)?;
         let prepay_fractions = mantissas(period_fractions(a.cpr, periods)?)?;
-        let one = POW10_FRACTION as i64;
+        let one = POW10_FRACTION;
         let default_survive = default_fractions.iter().map(|f| one - f).collect();
         let prepay_survive = prepay_fractions.iter().map(|f| one - f).collect();
         let curve = if a.default_rate.is_zero() {
@@ -770,7 +770,7 @@ const POW10_FACTOR: i64 = 1_000_000_000_000;
 /// Decimal places of a period's CDR or CPR fraction ([`annual_to_period`]).
 const FRACTION_DP: u32 = 10;
 /// 1 at [`FRACTION_DP`] places.
-const POW10_FRACTION: i128 = 10_000_000_000;
+const POW10_FRACTION: i64 = 10_000_000_000;
 
 /// The collection period (0-based) containing `date`, if any.
 pub fn period_of(periods: &[PeriodDates], date: NaiveDate) -> Option<usize> {
