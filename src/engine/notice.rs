@@ -15,7 +15,7 @@ use super::ledger::{Account, Movement};
 use super::result::NoticeRow;
 use super::state::{Run, dec};
 use crate::error::{Error, Result};
-use crate::money::rational::div_round;
+use crate::money::rational::{div_round, pow10};
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen};
 use rust_decimal::Decimal;
 
@@ -39,16 +39,29 @@ fn overflow() -> Error {
 
 /// The mantissa of `amount × 100 / initial` at `decimals` places.
 pub fn per_100(amount: Fen, initial: Fen, decimals: u32, mode: Rounding) -> Result<i128> {
-    let num = amount
-        .checked_mul(100 * 10i128.pow(decimals))
-        .ok_or_else(overflow)?;
+    let num = times(amount, per_100_unit(decimals)?)?;
     Ok(div_round(num, initial, mode))
 }
 
 /// What a per-100 figure (mantissa `m` at `decimals`) pays on `initial`, in fen.
 pub fn paid_of(m: i128, initial: Fen, decimals: u32, mode: Rounding) -> Result<Fen> {
-    let num = m.checked_mul(initial).ok_or_else(overflow)?;
-    Ok(div_round(num, 100 * 10i128.pow(decimals), mode))
+    let num = times(m, initial)?;
+    Ok(div_round(num, per_100_unit(decimals)?, mode))
+}
+
+/// `100 × 10^decimals`: one yuan per 100 of face at `decimals` places.
+fn per_100_unit(decimals: u32) -> Result<i128> {
+    pow10(decimals.saturating_add(2)).ok_or_else(overflow)
+}
+
+/// `a × b`, exact: in one 64 × 64-bit product when both fit an `i64` (a checked 128-bit
+/// product is a library call), checked otherwise.
+#[inline]
+fn times(a: i128, b: i128) -> Result<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) => Ok(i128::from(a) * i128::from(b)),
+        _ => a.checked_mul(b).ok_or_else(overflow),
+    }
 }
 
 impl Run<'_> {

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
 use super::ratio;
+use super::summary::{TrancheDate, TrancheTotals};
 use super::result::{
     ChargeRow, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
 };
@@ -153,6 +154,8 @@ pub(super) struct Run<'a> {
     pub broken: Option<String>,
     pub periods: Vec<PeriodRow>,
     pub flows: Vec<TrancheFlowRow>,
+    /// Each tranche's running totals over its rows: its summary row.
+    pub totals: Vec<TrancheTotals>,
     pub charges: Vec<ChargeRow>,
     pub notices: Vec<super::result::NoticeRow>,
     pub reserve_funding: Fen,
@@ -271,6 +274,7 @@ impl<'a> Run<'a> {
             broken: None,
             periods: Vec::with_capacity(deal.periods.len()),
             flows: Vec::with_capacity(deal.periods.len() * nt),
+            totals: vec![TrancheTotals::default(); nt],
             charges: Vec::with_capacity(deal.periods.len() * (deal.taxes.len() + deal.fees.len())),
             notices: Vec::new(),
             reserve_funding: 0,
@@ -561,6 +565,16 @@ impl<'a> Run<'a> {
             residual_total += self.paid.residual[i];
             let (n, d) = self.due.coverage[i];
             let coverage_multiple = if d > 0 { ratio(dec(n)?, dec(d)?) } else { None };
+            self.totals[i].add(&TrancheDate {
+                date: p.date(),
+                balance_start: start,
+                interest_paid: self.paid.interest[i],
+                principal_paid: self.paid.principal[i],
+                residual_paid: self.paid.residual[i],
+                balance_end: self.balance[i],
+                interest_shortfall: self.interest_carry[i],
+                coverage_multiple,
+            });
             self.flows.push(TrancheFlowRow {
                 period: p.number,
                 payment_date: p.date(),
@@ -722,7 +736,7 @@ impl<'a> Run<'a> {
                 ),
             );
         }
-        let mut summary = super::summary::tranche_summaries(deal, &self.flows);
+        let mut summary = super::summary::tranche_summaries(deal, &self.totals)?;
         // A floating tranche's summary coupon is its first payment date's rate.
         for (row, first) in summary.iter_mut().zip(&self.coupons) {
             if let Some(rate) = first.first() {
