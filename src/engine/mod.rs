@@ -39,7 +39,7 @@ use rust_decimal::Decimal;
 
 use crate::deal::Deal;
 use crate::error::Result;
-use crate::money::{ratio6, round_half_away};
+use crate::money::{Fen, ratio6, ratio6_fen, round_half_away};
 pub use crate::pool::projection::ObligorRows;
 use crate::pool::projection::{PoolProjection, project_with};
 use crate::scenario::Scenario;
@@ -117,3 +117,17 @@ pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
     }
     num.checked_div(den).map(|r| round_half_away(r, 6))
 }
+
+/// [`ratio`] of two counts of fen (a coverage multiple's numerator and denominator), read
+/// from the integers when [`ratio6_fen`] can, else from their Decimals.
+#[inline]
+pub(crate) fn ratio_of_fen(num: Fen, den: Fen) -> Result<Option<Decimal>> {
+    if den <= 0 {
+        return Ok(None);
+    }
+    if let Some(r) = ratio6_fen(num, den) {
+        return Ok(Some(r));
+    }
+    Ok(ratio(state::dec(num)?, state::dec(den)?))
+}
+

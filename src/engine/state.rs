@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
-use super::ratio;
+use super::{ratio, ratio_of_fen};
 use super::summary::{TrancheDate, TrancheTotals};
 use super::result::{
     ChargeRow, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
@@ -462,7 +462,7 @@ impl<'a> Run<'a> {
         // 2. What is due, and the coverage multiples.
         self.compute_due(k, available);
         let senior_cov = match self.senior_coverage() {
-            Some((n, d)) => ratio(dec(n)?, dec(d)?),
+            Some((n, d)) => ratio_of_fen(n, d)?,
             None => None,
         };
 
@@ -564,7 +564,7 @@ impl<'a> Run<'a> {
             principal_total += self.paid.principal[i];
             residual_total += self.paid.residual[i];
             let (n, d) = self.due.coverage[i];
-            let coverage_multiple = if d > 0 { ratio(dec(n)?, dec(d)?) } else { None };
+            let coverage_multiple = ratio_of_fen(n, d)?;
             self.totals[i].add(&TrancheDate {
                 date: p.date(),
                 balance_start: start,

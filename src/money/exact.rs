@@ -73,6 +73,29 @@ pub fn ratio6(num: Decimal, den: Decimal) -> Option<Decimal> {
     // num / den = (mn · 10^(6 + sd)) / (md · 10^sn) millionths.
     let n = mn.checked_mul(*POW10.get(6 + den.scale() as usize)?)?;
     let d = md.checked_mul(*POW10.get(num.scale() as usize)?)?;
+    millionths(n, d)
+}
+
+/// [`ratio6`] of two counts of fen, `num, den > 0`: the same Decimal as `ratio6` of their
+/// Decimals (both of scale 2), or `None` where `ratio6` gives `None`: the same scaled
+/// operands, `num · 10^8` over `den · 10^2`, without building the Decimals.
+#[inline]
+pub fn ratio6_fen(num: i128, den: i128) -> Option<Decimal> {
+    if num <= 0 || den <= 0 {
+        return None;
+    }
+    // Within Decimal's 96 bits, as the Decimals `ratio6` would read.
+    if num >= 1 << 96 || den >= 1 << 96 {
+        return None;
+    }
+    let (n, d) = (num as u128, den as u128);
+    millionths(n * POW10[8], d * POW10[2])
+}
+
+/// `ratio6`'s quotient `n / d` in millionths (`n` = the numerator's millionths, both scaled
+/// to a common scale), rounded half away, and its `None` cases.
+#[inline]
+fn millionths(n: u128, d: u128) -> Option<Decimal> {
     // A 64-bit division when both fit (a 128-bit one is a library call).
     let (q, r) = match (u64::try_from(n), u64::try_from(d)) {
         (Ok(n), Ok(d)) => (u128::from(n / d), u128::from(n % d)),
@@ -172,5 +195,42 @@ mod tests {
             }
         }
         assert!(fast_ratios > 10_000, "{fast_ratios}");
+    }
+
+    #[test]
+    fn ratio6_fen_is_ratio6_of_the_decimals() {
+        // On counts of fen of every size up to Decimal's 96 bits (and a few beyond), both
+        // signs and zero, including exact quotients and constructed near-midpoints: the fen
+        // path gives exactly what `ratio6` gives on the Decimals (scale 2), `None` included.
+        let mut next = crate::money::rational::xorshift(0xA076_1D64_78BD_642F);
+        let dec_of = |f: i128| Decimal::try_from_i128_with_scale(f, 2).ok();
+        let (mut some, mut checked) = (0u32, 0u32);
+        for i in 0..200_000u32 {
+            let (a, b) = (next(), next());
+            let mut num = (u128::from(a) << 32 | u128::from(next() >> 32)) >> (next() % 100);
+            let den = (u128::from(b) << 32 | u128::from(next() >> 32)) >> (next() % 100);
+            // Every 7th: an exact quotient; every 11th: a quotient just beside a midpoint.
+            if i % 7 == 0 {
+                num = den.saturating_mul(u128::from(next() % 1_000));
+            } else if i % 11 == 0 && den < 1 << 80 {
+                // (2k + 1) / (2 · 10^6), a midpoint of millionths, give or take a fen.
+                let k = u128::from(next() % 1_000);
+                num = den * (2 * k + 1) / 2_000_000 + u128::from(next() % 3);
+            }
+            let (num, den) = (num as i128, den as i128);
+            let sign = if next() & 1 == 0 { 1 } else { -1 };
+            let num = num * sign;
+            let (Some(dn), Some(dd)) = (dec_of(num), dec_of(den)) else {
+                assert_eq!(ratio6_fen(num, den), None);
+                continue;
+            };
+            let want = ratio6(dn, dd);
+            let got = ratio6_fen(num, den);
+            assert_eq!(got, want, "{num} / {den}");
+            assert_eq!(got.map(|d| d.scale()), want.map(|d| d.scale()));
+            some += u32::from(got.is_some());
+            checked += 1;
+        }
+        assert!(checked > 150_000 && some > 40_000, "{checked} checked, {some} fast");
     }
 }
