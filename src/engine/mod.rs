@@ -130,4 +130,3 @@ pub(crate) fn ratio_of_fen(num: Fen, den: Fen) -> Result<Option<Decimal>> {
     }
     Ok(ratio(state::dec(num)?, state::dec(den)?))
 }
-

@@ -12,13 +12,13 @@ use rust_decimal::Decimal;
 
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
-use super::{ratio, ratio_of_fen};
-use super::summary::{TrancheDate, TrancheTotals};
 use super::result::{
     ChargeRow, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
 };
+use super::summary::{TrancheDate, TrancheTotals};
 use super::triggers::Phase;
 use super::verify::Balances;
+use super::{ratio, ratio_of_fen};
 use crate::deal::{AccountRef, Action, Deal, TrancheClass};
 use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, from_fen, to_fen};

@@ -231,6 +231,9 @@ mod tests {
             some += u32::from(got.is_some());
             checked += 1;
         }
-        assert!(checked > 150_000 && some > 40_000, "{checked} checked, {some} fast");
+        assert!(
+            checked > 150_000 && some > 40_000,
+            "{checked} checked, {some} fast"
+        );
     }
 }

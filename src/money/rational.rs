@@ -220,9 +220,7 @@ pub fn fen_times(amount: i128, factors: &[Decimal], ratio: Ratio, mode: Rounding
 fn fen_times_u64(amount: i128, f: Decimal, ratio: Ratio, mode: Rounding) -> Option<i128> {
     let a = u64::try_from(amount.unsigned_abs()).ok()?;
     let m = u64::try_from(f.mantissa().unsigned_abs()).ok()?;
-    let num = a
-        .checked_mul(ratio.num.unsigned_abs())?
-        .checked_mul(m)?;
+    let num = a.checked_mul(ratio.num.unsigned_abs())?.checked_mul(m)?;
     let den = POW10_U64
         .get(f.scale() as usize)?
         .checked_mul(u64::try_from(ratio.den).ok()?)?;
