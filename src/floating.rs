@@ -159,6 +159,10 @@ pub struct FloatingLoan {
     /// 1, 3, 6 or 12.
     pub months_per_period: u32,
     pub repayment: FloatingRepayment,
+    /// `Some`: interest accrues by this day count over each instalment's days (`accrual =
+    /// "day_count"`, the deal's `day_count`); `None`: periodically (annual rate ÷ payments a
+    /// year).
+    pub day_count: Option<crate::calendar::daycount::DayCount>,
     /// The deal's rounding rule.
     pub rounding: crate::money::Rounding,
 }

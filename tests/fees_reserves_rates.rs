@@ -295,6 +295,100 @@ fn floating_loan_reamortizes_at_reset() {
     );
 }
 
+/// A floating loan accruing by the day count (ACT/360): three monthly equal-principal
+/// instalments from 2025-01-30, so their due dates are 2025-01-30, 2025-02-28 and 2025-03-30.
+const FLOATING_DAY_COUNT: &str = r#"
+[deal]
+name = "floating day count"
+cutoff_date = 2024-12-31
+closing_date = 2024-12-31
+payment_dates = [2025-01-31, 2025-02-28, 2025-03-31]
+legal_maturity = 2025-03-31
+day_count = "ACT/360"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "SME"
+[[obligors.assets]]
+kind = "loan"
+balance = 90000
+start_date = 2024-12-30
+first_payment_date = 2025-01-30
+term = 3
+frequency = "monthly"
+repayment = "equal_principal"
+accrual = "day_count"
+floating = { index = "lpr_1y", spread = 0, reset_every_months = 1, reset_from = 2025-01-30 }
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 80000
+coupon = 0.03
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 10000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
+]
+
+[scenario]
+index_paths.lpr_1y = [ { date = 2020-01-01, rate = 0.036 }, { date = 2025-01-30, rate = 0.072 } ]
+"#;
+
+#[test]
+fn floating_loan_with_day_count_accrual_keeps_its_due_dates() {
+    let deal = load(FLOATING_DAY_COUNT);
+    // Equal principal: 90,000 / 3 = 30,000.00 an instalment. ACT/360, rate in force at the
+    // start of each instalment's period:
+    // i1 2025-01-30 (from 2024-12-30, 31 days, fixed at the start date: 3.6%):
+    //   90,000 × 0.036 × 31/360 = 279.00.
+    // i2 2025-02-28 (from 2025-01-30, a reset: 7.2%; 60,000 re-amortized over the two
+    //   instalments left, on their original dates): 60,000 × 0.072 × 29/360 = 348.00.
+    // i3 2025-03-30 (from 2025-02-28, 30 days): 30,000 × 0.072 × 30/360 = 180.00. Dates
+    //   generated afresh from 2025-02-28, a month-end, would give 2025-03-31: 31 days, 186.00.
+    let inst = &deal.obligors[0].assets[0].instalments;
+    let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    let got: Vec<_> = inst
+        .iter()
+        .map(|i| (i.date, i.principal, i.interest))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (d(1, 30), dec!(30000.00), dec!(279.00)),
+            (d(2, 28), dec!(30000.00), dec!(348.00)),
+            (d(3, 30), dec!(30000.00), dec!(180.00)),
+        ]
+    );
+    // +100 bp: the 2025-01-30 fixing is after the cutoff, so it is 7.2% + 1% = 8.2%; the
+    // start-date fixing (history) is unchanged. i2: 60,000 × 0.082 × 29/360 = 396.3333… →
+    // 396.33; i3: 30,000 × 0.082 × 30/360 = 205.00.
+    let mut up = deal.scenario.clone();
+    up.indices.shift = dec!(0.01);
+    let r = engine::run(&deal, &up).unwrap();
+    let interest = |k: u32| {
+        r.pool_flows
+            .iter()
+            .find(|x| x.period == k)
+            .map(|x| x.interest_collected)
+            .unwrap()
+    };
+    assert_eq!(
+        [interest(1), interest(2), interest(3)],
+        [dec!(279.00), dec!(396.33), dec!(205.00)]
+    );
+}
+
 /// Item 5: a reserve target formula with a step-down, deposits and releases in separate steps.
 const RESERVE_FORMULA: &str = r#"
 [[tranches]]

@@ -71,6 +71,8 @@ pub enum AmortizationError {
     DateOverflow,
     #[error("amounts overflow the decimal range; check balance, annual_rate and term")]
     ArithmeticOverflow,
+    #[error("{dates} due dates were given for a term of {term} instalments")]
+    DatesNotTerm { dates: usize, term: u32 },
 }
 
 fn validate(terms: &LoanTerms) -> Result<(), AmortizationError> {
@@ -224,9 +226,41 @@ fn level_instalment(
 pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationError> {
     validate(terms)?;
     // validate() bounds months_per_period to 1..=12.
-    let months = terms.months_per_period as i32;
-    let dates = payment_dates(terms, months)?;
-    let per_year = i64::from(12 / months);
+    let dates = payment_dates(terms, terms.months_per_period as i32)?;
+    schedule_on(terms, &dates)
+}
+
+/// The schedule of `terms` on the given due dates (`terms.term` of them, ascending, after
+/// `terms.start_date`) instead of the dates the terms generate: how a floating loan
+/// re-amortizes its remaining instalments at a reset while keeping their original due dates,
+/// which under a day count set the days each instalment accrues.
+pub fn loan_schedule_on(
+    terms: &LoanTerms,
+    dates: &[NaiveDate],
+) -> Result<Vec<Instalment>, AmortizationError> {
+    validate(terms)?;
+    let first = *dates.first().ok_or(AmortizationError::ZeroTerm)?;
+    if first <= terms.start_date {
+        return Err(AmortizationError::FirstPaymentNotAfterStart {
+            start: terms.start_date,
+            first,
+        });
+    }
+    if dates.len() != terms.term as usize {
+        return Err(AmortizationError::DatesNotTerm {
+            dates: dates.len(),
+            term: terms.term,
+        });
+    }
+    schedule_on(terms, dates)
+}
+
+/// [`loan_schedule`] on validated terms and their `term` due dates.
+fn schedule_on(
+    terms: &LoanTerms,
+    dates: &[NaiveDate],
+) -> Result<Vec<Instalment>, AmortizationError> {
+    let per_year = i64::from(12 / terms.months_per_period);
     let n = terms.term;
 
     if terms.repayment == Repayment::Bullet {

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
+use super::amortization::{Accrual, LoanTerms, Repayment, loan_schedule, loan_schedule_on};
 use crate::deal::{Asset, Instalment};
 use crate::floating::{FloatingLoan, FloatingRepayment, IndexView};
 
@@ -43,7 +43,7 @@ pub fn floating_schedule(
         term,
         months_per_period: loan.months_per_period,
         repayment: repayment(loan.repayment),
-        accrual: Accrual::Periodic,
+        accrual: loan.day_count.map_or(Accrual::Periodic, Accrual::DayCount),
         rounding: loan.rounding,
     };
     let mut current = rate_from(loan.start_date)?;
@@ -70,8 +70,14 @@ pub fn floating_schedule(
             break;
         }
         let left = u32::try_from(n - j).map_err(|e| e.to_string())?;
-        let sub = loan_schedule(&terms(remaining, rate, start, Some(sched[j].date), left))
-            .map_err(|e| e.to_string())?;
+        // On the original due dates: under a day count they set each instalment's days
+        // (dates generated afresh from a month-end would drift to later month-ends).
+        let dates: Vec<NaiveDate> = sched[j..].iter().map(|i| i.date).collect();
+        let sub = loan_schedule_on(
+            &terms(remaining, rate, start, Some(sched[j].date), left),
+            &dates,
+        )
+        .map_err(|e| e.to_string())?;
         for (slot, new) in sched[j..].iter_mut().zip(sub) {
             slot.principal = new.principal;
             slot.interest = new.interest;

@@ -278,14 +278,19 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
             term: terms.term,
             months_per_period: terms.months_per_period,
             repayment,
+            day_count: match terms.accrual {
+                Accrual::Periodic => None,
+                Accrual::DayCount(dc) => Some(dc),
+            },
             rounding: terms.rounding,
         }));
     }
     Some(asset)
 }
 
-/// The keys a floating asset may not have: only a generated loan with periodic accrual and a
-/// level, equal-principal or interest-only repayment re-amortizes at a reset.
+/// The keys a floating asset may not have: only a generated loan with a level,
+/// equal-principal or interest-only repayment re-amortizes at a reset (periodic or day-count
+/// accrual).
 fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
     let fp = format!("{p}.floating");
     let expected = "a generated loan: balance, start_date, term, frequency, repayment and \
@@ -310,12 +315,6 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
             &format!("{p}.rate"),
             "both rate and floating are given",
             "either a fixed `rate` or a `floating` rate, not both",
-        );
-    } else if a.accrual == Some(schema::Accrual::DayCount) {
-        ctx.key_err(
-            &format!("{p}.accrual"),
-            "a floating loan accrues periodically (annual rate ÷ payments a year)",
-            "accrual = \"periodic\" or no accrual key",
         );
     } else if a.repayment.as_deref() == Some("bullet") {
         ctx.key_err(

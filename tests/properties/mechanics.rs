@@ -137,7 +137,8 @@ fn floating_table(c: &FloatChoice, origin: NaiveDate, legal: NaiveDate) -> Inlin
 
 impl FloatingSpec {
     /// Rewrites `case`'s TOML: floating coupons on some tranches, floating rates on some
-    /// generated loans (periodic accrual, not bullets), and index paths in `[scenario]`.
+    /// generated loans (periodic or day-count accrual, not bullets), and index paths in
+    /// `[scenario]`.
     pub fn apply(&self, case: &Case) -> String {
         let mut doc: DocumentMut = case.toml.parse().expect("generated TOML parses");
         let cutoff = date_of(&doc["deal"]["cutoff_date"]);
@@ -163,9 +164,8 @@ impl FloatingSpec {
                 for a in assets.iter_mut() {
                     let c = next.next().expect("cycle");
                     let is_loan = a.get("kind").and_then(Item::as_str) == Some("loan");
-                    let day_count = a.get("accrual").and_then(Item::as_str) == Some("day_count");
                     let bullet = a.get("repayment").and_then(Item::as_str) == Some("bullet");
-                    if c.on && is_loan && a.contains_key("rate") && !day_count && !bullet {
+                    if c.on && is_loan && a.contains_key("rate") && !bullet {
                         a.remove("rate");
                         let start = date_of(&a["start_date"]);
                         let f = floating_table(c, start, legal);
