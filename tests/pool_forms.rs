@@ -227,6 +227,83 @@ fn assumptions_by_tag_and_by_obligor() {
     assert_eq!(a1.principal_paid, dec!(94016.44));
 }
 
+/// `scenarios.parquet` states what distinguishes scenarios beyond the pool-wide values: the
+/// `overrides` as the inline tables of the scenario's TOML (rule order, exact values), the
+/// scenario's own index paths, its index shift and whether the clean-up call is exercised
+/// (docs/output.md). The expected strings are written from that format, not read back.
+#[test]
+fn scenarios_table_states_overrides_index_paths_and_the_call() {
+    use ipabs::floating::IndexPath;
+    use ipabs::output::scenarios::scenarios_frame;
+    let src = format!("{HEADER}{TWO_INDUSTRIES}{LIABILITIES}{BY_TAG}");
+    let deal = deal_from_str("pool_forms.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let by_tag = deal.scenario.clone();
+    let mut rates = by_tag.clone();
+    rates.name = "rates".into();
+    rates.overrides.clear();
+    rates.indices.paths = vec![
+        (
+            "lpr_1y".into(),
+            IndexPath::Steps(vec![
+                (NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), dec!(0.036)),
+                (NaiveDate::from_ymd_opt(2025, 1, 30).unwrap(), dec!(0.072)),
+            ]),
+        ),
+        ("lpr_5y".into(), IndexPath::Flat(dec!(0.04))),
+    ];
+    rates.indices.shift = dec!(0.005);
+    rates.clean_up_call = false;
+    let df = scenarios_frame(&deal, &[by_tag, rates]).expect("builds");
+    let text = |c: &str| -> Vec<String> {
+        let col = df.column(c).expect("column").str().expect("strings");
+        (0..2)
+            .map(|i| col.get(i).unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(
+        text("overrides"),
+        [
+            "{ tag = \"industry:semiconductor\", delay = { fraction = 1, months = 6 } }; \
+             { tag = \"industry:software\", recovery_rate = 0.9, recovery_lag_months = 0 }; \
+             { obligor = \"S2\", recovery_rate = 0.5 }",
+            "",
+        ]
+    );
+    assert_eq!(
+        text("index_paths"),
+        [
+            "",
+            "lpr_1y = 0.036 from 2020-01-01, 0.072 from 2025-01-30; lpr_5y = 0.04",
+        ]
+    );
+    let shift = df
+        .column("index_shift")
+        .expect("column")
+        .f64()
+        .expect("doubles");
+    assert_eq!([shift.get(0), shift.get(1)], [Some(0.0), Some(0.005)]);
+    let call = df
+        .column("clean_up_call")
+        .expect("column")
+        .bool()
+        .expect("booleans");
+    assert_eq!([call.get(0), call.get(1)], [Some(true), Some(false)]);
+    // The pool-wide values stay where they were, the new columns after them.
+    let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+    assert_eq!(
+        names[names.len() - 5..],
+        [
+            "supports_off",
+            "index_paths",
+            "index_shift",
+            "clean_up_call",
+            "overrides"
+        ]
+    );
+}
+
 /// Without overrides the same scenario treats both obligors alike (the pool-wide values), so
 /// the by-tag result above is the overrides' doing: S1 then collects 50,000 in periods 1 and 2
 /// and recovers 40,000 in period 2, like S2.

@@ -9,7 +9,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::deal::Deal;
 use crate::error::Error;
-use crate::scenario::Scenario;
+use crate::floating::IndexPath;
+use crate::scenario::{Override, Scenario};
 
 pub const SCENARIOS_FILE: &str = "scenarios.parquet";
 
@@ -18,8 +19,76 @@ fn f64_of(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(f64::NAN)
 }
 
+/// A TOML basic string: `s` quoted, with `\\` and `"` escaped (names are user text).
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A scenario's `overrides` as the inline tables of its TOML, in rule order, separated by
+/// `; ` (values exact, as Decimals print): `{ tag = "industry:biotech", delay = { fraction =
+/// 1, months = 6 } }; { obligor = "SME-02", cdr = 0.10 }`. Empty without rules.
+fn overrides_text(deal: &Deal, rules: &[Override]) -> String {
+    let rule = |r: &Override| {
+        let selector = match &r.tag {
+            Some((k, v)) => format!("tag = {}", quoted(&format!("{k}:{v}"))),
+            None => {
+                let name = r
+                    .obligors
+                    .first()
+                    .and_then(|&o| deal.obligors.get(o))
+                    .map_or(r.label.as_str(), |o| o.name.as_str());
+                format!("obligor = {}", quoted(name))
+            }
+        };
+        let mut keys = vec![selector];
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                keys.push(format!("{k} = {v}"));
+            }
+        };
+        put("cdr", r.cdr.map(|v| v.to_string()));
+        put("default_rate", r.default_rate.map(|v| v.to_string()));
+        put("recovery_rate", r.recovery_rate.map(|v| v.to_string()));
+        put(
+            "recovery_lag_months",
+            r.recovery_lag_months.map(|v| v.to_string()),
+        );
+        put(
+            "delay",
+            r.delay
+                .map(|(f, m)| format!("{{ fraction = {f}, months = {m} }}")),
+        );
+        put("cpr", r.cpr.map(|v| v.to_string()));
+        format!("{{ {} }}", keys.join(", "))
+    };
+    rules.iter().map(rule).collect::<Vec<_>>().join("; ")
+}
+
+/// A scenario's own index paths, in file order, separated by `; `: `lpr_5y = 0.04` (flat) or
+/// `lpr_1y = 0.036 from 2020-01-01, 0.072 from 2025-01-30` (steps). Empty when it gives none
+/// (it then reads the deal file's own `[scenario]` paths).
+fn index_paths_text(s: &Scenario) -> String {
+    s.indices
+        .paths
+        .iter()
+        .map(|(name, path)| match path {
+            IndexPath::Flat(v) => format!("{name} = {v}"),
+            IndexPath::Steps(steps) => format!(
+                "{name} = {}",
+                steps
+                    .iter()
+                    .map(|(d, v)| format!("{v} from {d}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
-/// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off.
+/// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
+/// index_paths, index_shift, clean_up_call, overrides.
 pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame, Error> {
     let n = scenarios.len();
     let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -93,6 +162,28 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
         col("cpr", scenarios.iter().map(|s| f64_of(s.cpr)).collect()),
         Column::new("defaulted_obligors".into(), defaulted),
         Column::new("supports_off".into(), supports_off),
+        Column::new(
+            "index_paths".into(),
+            scenarios.iter().map(index_paths_text).collect::<Vec<_>>(),
+        ),
+        col(
+            "index_shift",
+            scenarios.iter().map(|s| f64_of(s.indices.shift)).collect(),
+        ),
+        Column::new(
+            "clean_up_call".into(),
+            scenarios
+                .iter()
+                .map(|s| s.clean_up_call)
+                .collect::<Vec<bool>>(),
+        ),
+        Column::new(
+            "overrides".into(),
+            scenarios
+                .iter()
+                .map(|s| overrides_text(deal, &s.overrides))
+                .collect::<Vec<_>>(),
+        ),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {
         path: PathBuf::from(SCENARIOS_FILE),
