@@ -193,7 +193,7 @@ fn standard_suite_shifts_the_index() {
 /// A floating loan: 100,000 lent on the cutoff date 2024-01-01, four semi-annual level
 /// instalments (等额本息), rate = 5-year LPR + 0 reset every 12 months from 2025-01-01. The
 /// index is 4% until 2024-12-31 and 6% from 2025-01-01 (illustrative round numbers).
-const FLOATING_LOAN: &str = r#"
+const FLOATING_LOAN_POOL: &str = r#"
 [deal]
 name = "floating loan"
 cutoff_date = 2024-01-01
@@ -216,6 +216,10 @@ frequency = "semiannual"
 repayment = "level"
 floating = { index = "lpr_5y", spread = 0, reset_every_months = 12, reset_from = 2025-01-01 }
 
+"#;
+
+/// The floating-loan deals' liabilities: A (senior) then B (subordinated), sequential.
+const FLOATING_LIABILITIES: &str = r#"
 [[tranches]]
 name = "A"
 class = "senior"
@@ -234,14 +238,18 @@ normal = [
   { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
   { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
 ]
+"#;
 
+const FLOATING_LOAN_SCENARIO: &str = r#"
 [scenario]
 index_paths.lpr_5y = [ { date = 2020-01-01, rate = 0.04 }, { date = 2025-01-01, rate = 0.06 } ]
 "#;
 
 #[test]
 fn floating_loan_reamortizes_at_reset() {
-    let deal = load(FLOATING_LOAN);
+    let deal = load(&format!(
+        "{FLOATING_LOAN_POOL}{FLOATING_LIABILITIES}{FLOATING_LOAN_SCENARIO}"
+    ));
     // Fixed on the start date at 4%: periodic rate r = 0.04 / 2 = 0.02, n = 4. Level
     // instalment = 100,000 × 0.02 × 1.02⁴ / (1.02⁴ − 1) = 2,164.86432 / 0.08243216
     //   = 26,262.3752… → 26,262.38.
@@ -297,7 +305,7 @@ fn floating_loan_reamortizes_at_reset() {
 
 /// A floating loan accruing by the day count (ACT/360): three monthly equal-principal
 /// instalments from 2025-01-30, so their due dates are 2025-01-30, 2025-02-28 and 2025-03-30.
-const FLOATING_DAY_COUNT: &str = r#"
+const FLOATING_DAY_COUNT_POOL: &str = r#"
 [deal]
 name = "floating day count"
 cutoff_date = 2024-12-31
@@ -322,24 +330,9 @@ repayment = "equal_principal"
 accrual = "day_count"
 floating = { index = "lpr_1y", spread = 0, reset_every_months = 1, reset_from = 2025-01-30 }
 
-[[tranches]]
-name = "A"
-class = "senior"
-balance = 80000
-coupon = 0.03
+"#;
 
-[[tranches]]
-name = "B"
-class = "subordinated"
-balance = 10000
-
-[waterfalls]
-normal = [
-  { action = "pay_interest", tranches = ["A"] },
-  { action = "pay_principal", tranches = ["A"] },
-  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
-  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },
-]
+const FLOATING_DAY_COUNT_SCENARIO: &str = r#"
 
 [scenario]
 index_paths.lpr_1y = [ { date = 2020-01-01, rate = 0.036 }, { date = 2025-01-30, rate = 0.072 } ]
@@ -347,7 +340,11 @@ index_paths.lpr_1y = [ { date = 2020-01-01, rate = 0.036 }, { date = 2025-01-30,
 
 #[test]
 fn floating_loan_with_day_count_accrual_keeps_its_due_dates() {
-    let deal = load(FLOATING_DAY_COUNT);
+    // The shared liabilities with A at 80,000: A + B = the 90,000 pool.
+    let liabilities = FLOATING_LIABILITIES.replace("balance = 90000", "balance = 80000");
+    let deal = load(&format!(
+        "{FLOATING_DAY_COUNT_POOL}{liabilities}{FLOATING_DAY_COUNT_SCENARIO}"
+    ));
     // Equal principal: 90,000 / 3 = 30,000.00 an instalment. ACT/360, rate in force at the
     // start of each instalment's period:
     // i1 2025-01-30 (from 2024-12-30, 31 days, fixed at the start date: 3.6%):
