@@ -194,6 +194,12 @@ fn ipabs_notice_prints_one_date() {
         "权益登记日",
         // A's row, figures derived in `truncated_figures_and_their_residual`.
         "| A | 2024-03-29 | 9000 | 0.9100 | 45.6455 | 46.5555 | 8,190.00 | 410,809.50 | 0.50 | 54.35 | 20.95 |",
+        // A's transfer instruction: paid 8,190.00 + 410,809.50 = 418,999.50, with the fee
+        // 20.95: 419,020.45; per 100 of the 900,000.00 face 419,020.45 / 9,000 =
+        // 46.5578277… (cut at 6 places, more follows), past the second decimal, so the
+        // 1,000.00 长款 is added: 420,020.45.
+        "划款指令",
+        "| A | 418,999.50 | 20.95 | 419,020.45 | 46.557827… | 1,000.00 | 420,020.45 |",
     ] {
         assert!(s.contains(want), "no {want:?} in\n{s}");
     }

@@ -49,6 +49,43 @@ pub fn paid_of(m: i128, initial: Fen, decimals: u32, mode: Rounding) -> Result<F
     Ok(div_round(num, per_100_unit(decimals)?, mode))
 }
 
+/// The 1,000-yuan 长款 of a CSDC transfer instruction (划款指令), in fen.
+pub const CSDC_BUFFER: Fen = 100_000;
+
+/// The transfer instruction (划款指令) of one tranche's payment: what the plan account sends
+/// to CSDC for a payment of `paid` (interest + principal, fen) with its CSDC fee `fee`, on a
+/// tranche of initial balance `initial`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transfer {
+    /// `paid + fee`: 含手续费金额.
+    pub with_fee: Fen,
+    /// [`CSDC_BUFFER`] when `with_fee` per 100 yuan of initial face, exactly
+    /// `with_fee × 100 / initial`, has a digit past its second decimal place; else 0: the
+    /// 1,000-yuan 长款 that covers per-account rounding (56.321 per 100 adds 1,000 yuan, 56.32
+    /// does not; docs/auditing.md).
+    pub buffer: Fen,
+    /// `with_fee + buffer`: 划款金额.
+    pub total: Fen,
+}
+
+/// The transfer instruction of a payment (see [`Transfer`]); `None` for a non-positive
+/// initial balance or beyond 128-bit range.
+pub fn transfer(paid: Fen, fee: Fen, initial: Fen) -> Option<Transfer> {
+    if initial <= 0 {
+        return None;
+    }
+    let with_fee = paid.checked_add(fee)?;
+    // with_fee × 100 / initial in hundredths is with_fee_fen × 10^4 / initial_fen (the fen
+    // scales cancel): a whole number exactly when initial divides with_fee × 10^4.
+    let exact = with_fee.checked_mul(10_000)? % initial == 0;
+    let buffer = if exact { 0 } else { CSDC_BUFFER };
+    Some(Transfer {
+        with_fee,
+        buffer,
+        total: with_fee.checked_add(buffer)?,
+    })
+}
+
 /// `100 × 10^decimals`: one yuan per 100 of face at `decimals` places.
 fn per_100_unit(decimals: u32) -> Result<i128> {
     pow10(decimals.saturating_add(2)).ok_or_else(overflow)
@@ -169,6 +206,27 @@ mod tests {
         let n = (1i128 << 64) + 3;
         assert_eq!(div_round(n, 2, Rounding::HalfUp), (1i128 << 63) + 2);
         assert_eq!(div_round(n, 2, Rounding::Truncate), (1i128 << 63) + 1);
+    }
+
+    #[test]
+    fn the_csdc_buffer_follows_the_third_decimal_per_100() {
+        // A tranche of 900,000.00 (9,000 units of 100). 56.32 per 100 is 56.32 × 9,000 =
+        // 506,880.00: no digit past the second, no buffer. 56.321 per 100 is 506,889.00: the
+        // third decimal is 1, so 1,000.00 is added (the practice's own example).
+        let initial = 90_000_000;
+        let t = transfer(50_688_000, 0, initial).expect("in range");
+        assert_eq!((t.with_fee, t.buffer, t.total), (50_688_000, 0, 50_688_000));
+        let t = transfer(50_688_900, 0, initial).expect("in range");
+        assert_eq!(t.buffer, 100_000);
+        assert_eq!(t.total, 50_788_900);
+        // The fee counts: 506,879.99 + 0.01 = 506,880.00 per 100 = 56.32, no buffer;
+        // 506,880.00 + 0.01 is 56.3200011… per 100, a buffer.
+        assert_eq!(transfer(50_687_999, 1, initial).map(|t| t.buffer), Some(0));
+        assert_eq!(
+            transfer(50_688_000, 1, initial).map(|t| t.buffer),
+            Some(100_000)
+        );
+        assert_eq!(transfer(1, 0, 0), None);
     }
 
     #[test]

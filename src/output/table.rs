@@ -338,6 +338,54 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
     out
 }
 
+/// The transfer instructions (划款指令) of a date's notice rows: per tranche, what the plan
+/// account sends to CSDC (engine::notice::transfer): the payment, its fee, the payment with
+/// the fee per 100 yuan of initial face (6 places, cut, `…` when it goes on), the 1,000-yuan
+/// 长款 and the total.
+fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::NoticeRow]) -> String {
+    use crate::engine::notice::{per_100, transfer};
+    use crate::money::{Rounding, from_fen, to_fen};
+    let mut out = String::from(
+        "\n## 划款指令 (transfer instructions)\n\n\
+         | 证券简称 (tranche) | 兑付金额 (paid) | 中证登手续费 (CSDC fee) | 含手续费金额 (with fee) \
+         | 每百元偿付金额 (with fee, per 100) | 长款 (buffer) | 划款金额 (transfer) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for n in rows {
+        let Some(t) = deal.tranches.iter().find(|t| n.tranche == t.name) else {
+            continue;
+        };
+        let initial = to_fen(t.balance);
+        let paid = to_fen(n.interest_paid) + to_fen(n.principal_paid);
+        // No payment, no instruction.
+        let Some(tr) = transfer(paid, to_fen(n.csdc_fee), initial).filter(|t| t.with_fee != 0)
+        else {
+            continue;
+        };
+        // Per 100 at 6 places, cut; `…` when the exact value has more.
+        let per100 = per_100(tr.with_fee, initial, 6, Rounding::Truncate)
+            .ok()
+            .and_then(|m| Decimal::try_from_i128_with_scale(m, 6).ok());
+        let more = tr
+            .with_fee
+            .checked_mul(100_000_000)
+            .is_some_and(|x| x % initial != 0);
+        let money = |f| from_fen(f).map(format_money).unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {}{} | {} | {} |\n",
+            n.tranche.as_str(),
+            money(paid),
+            format_money(n.csdc_fee),
+            money(tr.with_fee),
+            per100.map(|d| d.to_string()).unwrap_or_default(),
+            if more { "…" } else { "" },
+            money(tr.buffer),
+            money(tr.total),
+        ));
+    }
+    out
+}
+
 /// The payment notice of period `period` of a run as Markdown, with the Chinese labels of a
 /// 收益分配报告 / 兑付兑息公告 (docs/auditing.md).
 pub fn notice_text(
@@ -397,6 +445,8 @@ pub fn notice_text(
     }
     if rows.is_empty() {
         out.push_str("\n(no tranche is outstanding on this date)\n");
+    } else {
+        out.push_str(&transfer_table(deal, &rows));
     }
     out.push_str(&format!(
         "\n本期分配{}按每百元金额 × 份数支付 (the waterfall {} the per-unit amounts; `[notices] \
