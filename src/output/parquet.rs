@@ -185,12 +185,12 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
             };
             mantissas.push(m);
         }
-        self.push_decimal(name, scale, mantissas)
+        let ca = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter());
+        self.push_decimal(name, scale, ca)
     }
 
-    /// Adds a Decimal(18, `scale`) column of the mantissas `m` (null where `None`).
-    fn push_decimal(&mut self, name: &str, scale: u32, m: Vec<Option<i128>>) -> Result<(), Error> {
-        let ca = Int128Chunked::from_iter_options(name.into(), m.into_iter());
+    /// Adds a Decimal(18, `scale`) column of the mantissas `ca`.
+    fn push_decimal(&mut self, name: &str, scale: u32, ca: Int128Chunked) -> Result<(), Error> {
         let series = ca
             .into_decimal(DECIMAL_PRECISION, scale as usize)
             .map_err(|e| Error::Write {
@@ -219,14 +219,28 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
                     ),
                 ));
             }
-            mantissas.push(Some(m));
+            mantissas.push(m);
         }
-        self.push_decimal(name, MONEY_SCALE, mantissas)
+        self.push_decimal(
+            name,
+            MONEY_SCALE,
+            Int128Chunked::from_vec(name.into(), mantissas),
+        )
     }
 
-    /// A money column: Decimal(18, 2), no nulls.
+    /// A money column: Decimal(18, 2), no nulls (so no validity to build).
     fn money(&mut self, name: &str, get: impl Fn(&T) -> Decimal) -> Result<(), Error> {
-        self.decimal(name, MONEY_SCALE, |row| Some(get(row)))
+        let mut mantissas = Vec::with_capacity(self.rows.len());
+        for r in self.rows {
+            let m = exact_mantissa(get(r.row), MONEY_SCALE)
+                .map_err(|message| self.error(name, r, message))?;
+            mantissas.push(m);
+        }
+        self.push_decimal(
+            name,
+            MONEY_SCALE,
+            Int128Chunked::from_vec(name.into(), mantissas),
+        )
     }
 
     /// A ratio column: Decimal(18, 6), null where `None`.
@@ -245,6 +259,14 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
 /// The mantissa of `d` at `scale`, when `d` is exactly representable there with at most
 /// 18 digits (i.e. |d| < 10^(18 − scale)); a message otherwise. Never rounds.
 pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
+    // Already at `scale` (every amount the engine writes back from fen, every 6-place ratio):
+    // the mantissa is the value there, with nothing to rescale or compare.
+    if d.scale() == scale {
+        let m = d.mantissa();
+        if m.unsigned_abs() < 10u128.pow(DECIMAL_PRECISION as u32) {
+            return Ok(m);
+        }
+    }
     let mut x = d;
     x.rescale(scale);
     if x != d {
@@ -770,6 +792,13 @@ mod tests {
         assert!(exact_mantissa(dec!(1.2345678), 6).is_err());
         let err = exact_mantissa(dec!(10000000000000000), 2).unwrap_err();
         assert!(err.contains("too large"), "{err}");
+        // At the column's scale already, the same bound (10^18 is the first mantissa refused).
+        let err = exact_mantissa(dec!(10000000000000000.00), 2).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        assert_eq!(
+            exact_mantissa(dec!(-9999999999999999.99), 2),
+            Ok(-999_999_999_999_999_999)
+        );
         let err = exact_mantissa(Decimal::MAX, 2).unwrap_err();
         assert!(err.contains("too large"), "{err}");
         let err = exact_mantissa(Decimal::MIN, 6).unwrap_err();
