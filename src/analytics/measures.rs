@@ -12,11 +12,10 @@ use std::ops::{Deref, DerefMut};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::bond_math::{
-    Flow, flows_from_decimal, price_from_yield, risk_measures, spread_over_curve, spread_over_flat,
-    wal_years, yield_from_price,
+    Flow, decimal_to_f64, flows_from_decimal, price_from_yield, risk_measures, spread_over_curve,
+    spread_over_flat, wal_years, yield_from_price,
 };
 use crate::deal::Deal;
 use crate::engine::result::RunResult;
@@ -71,7 +70,7 @@ pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<
             measure(
                 settle,
                 &flows,
-                outstanding.to_f64(),
+                Some(decimal_to_f64(outstanding)),
                 quote,
                 pricing,
                 &principal,
