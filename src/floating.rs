@@ -140,6 +140,10 @@ pub enum FloatingRepayment {
     EqualPrincipal,
     /// 先息后本: interest only, principal with the last instalment.
     InterestOnly,
+    /// 到期一次还本付息: principal and all interest at maturity. The interest is simple
+    /// interest over the loan's notional periods (the due dates its frequency and term give),
+    /// each at the rate fixed for it, summed exactly and rounded once.
+    Bullet,
 }
 
 /// A floating-rate loan's generation terms. The pool builds its schedule for each scenario

@@ -386,6 +386,93 @@ fn floating_loan_with_day_count_accrual_keeps_its_due_dates() {
     );
 }
 
+/// A floating bullet (到期一次还本付息): 1,234,567.89 lent on the cutoff date 2025-01-15,
+/// quarterly notional periods, term 4 (maturity 2026-01-15), rate = 1-year LPR + 0.5% reset
+/// every 3 months from 2025-04-15. The index is 3.1% until 2025-06-30 and 3.0% from
+/// 2025-07-01 (illustrative round numbers).
+const FLOATING_BULLET_POOL: &str = r#"
+[deal]
+name = "floating bullet"
+cutoff_date = 2025-01-15
+closing_date = 2025-01-15
+payment_dates = [2025-07-15, 2026-01-15]
+legal_maturity = 2026-01-15
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "SME"
+[[obligors.assets]]
+kind = "loan"
+balance = 1234567.89
+start_date = 2025-01-15
+term = 4
+frequency = "quarterly"
+repayment = "bullet"
+floating = { index = "lpr_1y", spread = 0.005, reset_every_months = 3, reset_from = 2025-04-15 }
+
+"#;
+
+const FLOATING_BULLET_SCENARIO: &str = r#"
+
+[scenario]
+index_paths.lpr_1y = [ { date = 2020-01-01, rate = 0.031 }, { date = 2025-07-01, rate = 0.030 } ]
+"#;
+
+#[test]
+fn floating_bullet_pays_the_interest_of_each_notional_period_at_maturity() {
+    // A = 1,100,000 and B = 10,000 under the 1,234,567.89 pool.
+    let liabilities = FLOATING_LIABILITIES.replace("balance = 90000", "balance = 1100000");
+    let deal = load(&format!(
+        "{FLOATING_BULLET_POOL}{liabilities}{FLOATING_BULLET_SCENARIO}"
+    ));
+    // Notional periods 2025-01-15 → 04-15 → 07-15 → 10-15 → 2026-01-15, each at the rate
+    // fixed on its first day: 3.1% + 0.5% = 3.6% (the start date), 3.6% (04-15), 3.0% + 0.5%
+    // = 3.5% (07-15), 3.5% (10-15). Periodic accrual, 4 payments a year:
+    //   1,234,567.89 × (0.036 + 0.036 + 0.035 + 0.035) / 4 = 1,234,567.89 × 0.0355
+    //   = 43,827.160095 → 43,827.16, paid with the principal on 2026-01-15.
+    let d = |y: i32, m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    let got: Vec<_> = deal.obligors[0].assets[0]
+        .instalments
+        .iter()
+        .map(|i| (i.date, i.principal, i.interest))
+        .collect();
+    assert_eq!(got, [(d(2026, 1, 15), dec!(1234567.89), dec!(43827.16))]);
+    // +100 bp: the start-date fixing is history (on the cutoff date) and stays 3.6%; the
+    // three later fixings are 4.6%, 4.5%, 4.5%: 1,234,567.89 × 0.172 / 4 = 53,086.41927 →
+    // 53,086.42, collected in period 2.
+    let mut up = deal.scenario.clone();
+    up.indices.shift = dec!(0.01);
+    let r = engine::run(&deal, &up).unwrap();
+    let p2 = r.pool_flows.iter().find(|x| x.period == 2).unwrap();
+    assert_eq!(
+        (p2.principal_collected, p2.interest_collected),
+        (dec!(1234567.89), dec!(53086.42))
+    );
+
+    // The same loan accruing by the day count (ACT/365F): the periods have 90, 91, 92 and
+    // 92 days (365 in all):
+    //   1,234,567.89 × (0.036 × 90 + 0.036 × 91 + 0.035 × 92 + 0.035 × 92) / 365
+    //   = 1,234,567.89 × 12.956 / 365 = 43,822.0865… → 43,822.09;
+    // +100 bp: 1,234,567.89 × (0.036 × 90 + 0.046 × 91 + 0.045 × 184) / 365
+    //   = 1,234,567.89 × 15.706 / 365 = 53,123.6254… → 53,123.63.
+    let pool = FLOATING_BULLET_POOL.replace(
+        "repayment = \"bullet\"",
+        "repayment = \"bullet\"\naccrual = \"day_count\"",
+    );
+    let deal = load(&format!("{pool}{liabilities}{FLOATING_BULLET_SCENARIO}"));
+    let inst = &deal.obligors[0].assets[0].instalments;
+    assert_eq!(inst.len(), 1);
+    assert_eq!(inst[0].interest, dec!(43822.09));
+    let mut up = deal.scenario.clone();
+    up.indices.shift = dec!(0.01);
+    let r = engine::run(&deal, &up).unwrap();
+    let p2 = r.pool_flows.iter().find(|x| x.period == 2).unwrap();
+    assert_eq!(p2.interest_collected, dec!(53123.63));
+}
+
 /// Item 5: a reserve target formula with a step-down, deposits and releases in separate steps.
 const RESERVE_FORMULA: &str = r#"
 [[tranches]]

@@ -230,6 +230,13 @@ pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationE
     schedule_on(terms, &dates)
 }
 
+/// The due dates of `terms` (`terms.term` of them; for a bullet, the notional periods' ends,
+/// the last being maturity), after checking the terms as [`loan_schedule`] does.
+pub fn loan_dates(terms: &LoanTerms) -> Result<Vec<NaiveDate>, AmortizationError> {
+    validate(terms)?;
+    payment_dates(terms, terms.months_per_period as i32)
+}
+
 /// The schedule of `terms` on the given due dates (`terms.term` of them, ascending, after
 /// `terms.start_date`) instead of the dates the terms generate: how a floating loan
 /// re-amortizes its remaining instalments at a reset while keeping their original due dates,

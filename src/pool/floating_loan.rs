@@ -10,15 +10,19 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::amortization::{Accrual, LoanTerms, Repayment, loan_schedule, loan_schedule_on};
+use super::amortization::{
+    Accrual, LoanTerms, Repayment, loan_dates, loan_schedule, loan_schedule_on,
+};
 use crate::deal::{Asset, Instalment};
 use crate::floating::{FloatingLoan, FloatingRepayment, IndexView};
+use crate::money::{Ratio, fen_of};
 
 fn repayment(r: FloatingRepayment) -> Repayment {
     match r {
         FloatingRepayment::Level => Repayment::Level,
         FloatingRepayment::EqualPrincipal => Repayment::EqualPrincipal,
         FloatingRepayment::InterestOnly => Repayment::InterestOnlyBullet,
+        FloatingRepayment::Bullet => Repayment::Bullet,
     }
 }
 
@@ -46,6 +50,16 @@ pub fn floating_schedule(
         accrual: loan.day_count.map_or(Accrual::Periodic, Accrual::DayCount),
         rounding: loan.rounding,
     };
+    if loan.repayment == FloatingRepayment::Bullet {
+        let t = terms(
+            loan.balance,
+            rate_from(loan.start_date)?,
+            loan.start_date,
+            loan.first_payment_date,
+            loan.term,
+        );
+        return bullet(loan, &t, rate_from, cutoff);
+    }
     let mut current = rate_from(loan.start_date)?;
     let mut sched = loan_schedule(&terms(
         loan.balance,
@@ -99,6 +113,70 @@ pub fn floating_schedule(
             }
         })
         .collect())
+}
+
+/// A floating bullet (到期一次还本付息): one instalment at maturity, the whole balance and
+/// `round(balance × Σ_j rate_j × f_j)`, where the notional periods `j` run between the due
+/// dates `terms` generates (from the start date to maturity), `rate_j` is the rate fixed for
+/// period `j` (as for any floating loan: the latest reset on or before its start) and `f_j`
+/// its accrual fraction: 1 / payments a year (periodic) or the day count's fraction. The sum
+/// is exact and rounded once. At a constant rate it is the fixed-rate bullet's interest under
+/// periodic accrual and the ACT day counts (their fractions add up over the periods); 30/360
+/// fractions need not add up across a month-end, so there the sum of the periods counts.
+fn bullet(
+    loan: &FloatingLoan,
+    terms: &LoanTerms,
+    rate_from: impl Fn(NaiveDate) -> Result<Decimal, String>,
+    cutoff: NaiveDate,
+) -> Result<Vec<Instalment>, String> {
+    let dates = loan_dates(terms).map_err(|e| e.to_string())?;
+    let per_year = i64::from(12 / loan.months_per_period.max(1));
+    let overflow = || "the interest of a floating bullet overflows".to_string();
+    // Σ rate_j × num_j over the common denominator `den` (each day count has one; kept
+    // general by moving to the least common multiple should two differ).
+    let (mut sum, mut den) = (Decimal::ZERO, 1i64);
+    let mut start = loan.start_date;
+    for &end in &dates {
+        let f = match loan.day_count {
+            None => Ratio::new(1, per_year),
+            Some(dc) => dc.fraction(start, end),
+        };
+        let common = lcm(den, f.den).ok_or_else(overflow)?;
+        let rescaled = sum
+            .checked_mul(Decimal::from(common / den))
+            .ok_or_else(overflow)?;
+        let term = rate_from(start)?
+            .checked_mul(Decimal::from(f.num))
+            .and_then(|x| x.checked_mul(Decimal::from(common / f.den)))
+            .ok_or_else(overflow)?;
+        sum = rescaled.checked_add(term).ok_or_else(overflow)?;
+        den = common;
+        start = end;
+    }
+    let interest =
+        fen_of(&[loan.balance, sum], Ratio::new(1, den), loan.rounding).ok_or_else(overflow)?;
+    let maturity = *dates.last().ok_or("a floating bullet has no due date")?;
+    let mut principal = loan.balance;
+    let mut interest = interest;
+    principal.rescale(2);
+    interest.rescale(2);
+    Ok((maturity > cutoff)
+        .then_some(Instalment {
+            date: maturity,
+            principal,
+            interest,
+        })
+        .into_iter()
+        .collect())
+}
+
+/// The least common multiple of two positive denominators, `None` past `i64`.
+fn lcm(a: i64, b: i64) -> Option<i64> {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    (a / x).checked_mul(b)
 }
 
 /// `asset` with its schedule rebuilt under `view` when it is a floating loan (else `None`).

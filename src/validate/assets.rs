@@ -265,8 +265,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
             Repayment::Level => FloatingRepayment::Level,
             Repayment::EqualPrincipal => FloatingRepayment::EqualPrincipal,
             Repayment::InterestOnlyBullet => FloatingRepayment::InterestOnly,
-            // Refused in `floating_form`.
-            Repayment::Bullet => return None,
+            Repayment::Bullet => FloatingRepayment::Bullet,
         };
         // The schedule is rebuilt under the deal's index paths once its `[scenario]` is read
         // (validate::deal); until then it is the one at the provisional rate.
@@ -288,9 +287,8 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     Some(asset)
 }
 
-/// The keys a floating asset may not have: only a generated loan with a level,
-/// equal-principal or interest-only repayment re-amortizes at a reset (periodic or day-count
-/// accrual).
+/// The keys a floating asset may not have: only a generated loan (any repayment, periodic or
+/// day-count accrual) is re-fixed from its terms.
 fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
     let fp = format!("{p}.floating");
     let expected = "a generated loan: balance, start_date, term, frequency, repayment and \
@@ -315,12 +313,6 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
             &format!("{p}.rate"),
             "both rate and floating are given",
             "either a fixed `rate` or a `floating` rate, not both",
-        );
-    } else if a.repayment.as_deref() == Some("bullet") {
-        ctx.key_err(
-            &format!("{p}.repayment"),
-            "a floating loan cannot be a bullet (到期一次还本付息): its interest would span resets",
-            "repayment = \"level\", \"equal_principal\" or \"interest_only\"",
         );
     }
 }

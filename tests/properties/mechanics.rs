@@ -164,8 +164,8 @@ impl FloatingSpec {
                 for a in assets.iter_mut() {
                     let c = next.next().expect("cycle");
                     let is_loan = a.get("kind").and_then(Item::as_str) == Some("loan");
-                    let bullet = a.get("repayment").and_then(Item::as_str) == Some("bullet");
-                    if c.on && is_loan && a.contains_key("rate") && !bullet {
+                    // Any generated loan, bullets included (pool::floating_loan::bullet).
+                    if c.on && is_loan && a.contains_key("rate") {
                         a.remove("rate");
                         let start = date_of(&a["start_date"]);
                         let f = floating_table(c, start, legal);
