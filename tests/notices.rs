@@ -49,6 +49,11 @@ fn truncated_figures_and_their_residual() {
     assert_eq!(n.face_per_100_after, dec!(54.35));
     // CSDC fee: 0.005% × (8,190.00 + 410,809.50) = 418,999.50 × 0.00005 = 20.949975 → 20.95.
     assert_eq!(n.csdc_fee, dec!(20.95));
+    // Transfer instruction: with the fee 418,999.50 + 20.95 = 419,020.45; per 100 of the
+    // initial 900,000.00 that is 46.557827…, past the fen, so the 1,000.00 长款 is added:
+    // 420,020.45 (docs/auditing.md).
+    assert_eq!(n.csdc_buffer, dec!(1000.00));
+    assert_eq!(n.transfer, dec!(420020.45));
     // Record dates on the weekends calendar: 2024-04-01 is a Monday, T−1 = Friday 03-29; the
     // final date 2024-09-30 (Monday) has T−3 = Wednesday 09-25.
     assert_eq!(n.record_date.to_string(), "2024-03-29");

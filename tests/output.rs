@@ -298,6 +298,10 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             residual: dec!(0.60),
             face_per_100_after: dec!(50.00),
             csdc_fee: dec!(31.40),
+            // 10,801.87 + 617,250.00 + 31.40 = 628,083.27; per 100 of the initial 1,234,500
+            // it is 50.8775…, past the fen: the 1,000.00 长款, transfer 629,083.27.
+            csdc_buffer: dec!(1000.00),
+            transfer: dec!(629083.27),
         }],
         charges: vec![
             charge(1, "tax", "vat", dec!(321.09), dec!(321.09)),
@@ -519,6 +523,8 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("residual", MONEY),
                 ("face_per_100_after", MONEY),
                 ("csdc_fee", MONEY),
+                ("csdc_buffer", MONEY),
+                ("transfer", MONEY),
             ]),
         ),
     ]

@@ -164,6 +164,7 @@ impl Run<'_> {
                 deal.rounding,
             )
             .ok_or_else(overflow)?;
+            let instruction = transfer(paid_i + paid_p, fee, initial).ok_or_else(overflow)?;
             let final_payment = last || after == 0;
             let dm = |m: i128| -> Result<Decimal> {
                 Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())
@@ -183,6 +184,8 @@ impl Run<'_> {
                 face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
                     .map_err(|_| overflow())?,
                 csdc_fee: from_fen(fee).ok_or_else(overflow)?,
+                csdc_buffer: dec(instruction.buffer)?,
+                transfer: dec(instruction.total)?,
             });
         }
         Ok(())

@@ -143,6 +143,12 @@ pub struct NoticeRow {
     pub face_per_100_after: Decimal,
     /// CSDC fee: rate × (interest + principal paid).
     pub csdc_fee: Decimal,
+    /// 长款: 1,000.00 ([`super::notice::CSDC_BUFFER`]) when the payment with its fee, per 100
+    /// yuan of initial face, has a digit past its second decimal place; else 0.
+    pub csdc_buffer: Decimal,
+    /// 划款金额: what the plan account sends to CSDC, `interest_paid + principal_paid +
+    /// csdc_fee + csdc_buffer` (the transfer instruction, [`super::notice::transfer`]).
+    pub transfer: Decimal,
 }
 
 /// One tranche on one payment date.

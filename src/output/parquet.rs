@@ -705,6 +705,8 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("residual", |x| x.residual)?;
     t.money("face_per_100_after", |x| x.face_per_100_after)?;
     t.money("csdc_fee", |x| x.csdc_fee)?;
+    t.money("csdc_buffer", |x| x.csdc_buffer)?;
+    t.money("transfer", |x| x.transfer)?;
     t.finish()
 }
 

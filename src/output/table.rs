@@ -339,11 +339,11 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
 }
 
 /// The transfer instructions (划款指令) of a date's notice rows: per tranche, what the plan
-/// account sends to CSDC (engine::notice::transfer): the payment, its fee, the payment with
-/// the fee per 100 yuan of initial face (6 places, cut, `…` when it goes on), the 1,000-yuan
-/// 长款 and the total.
+/// account sends to CSDC (the rows' `csdc_buffer` and `transfer`, engine::notice::transfer):
+/// the payment, its fee, the payment with the fee per 100 yuan of initial face (6 places, cut,
+/// `…` when it goes on), the 1,000-yuan 长款 and the total.
 fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::NoticeRow]) -> String {
-    use crate::engine::notice::{per_100, transfer};
+    use crate::engine::notice::per_100;
     use crate::money::{Rounding, from_fen, to_fen};
     let mut out = String::from(
         "\n## 划款指令 (transfer instructions)\n\n\
@@ -357,17 +357,16 @@ fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::Noti
         };
         let initial = to_fen(t.balance);
         let paid = to_fen(n.interest_paid) + to_fen(n.principal_paid);
+        let with_fee = paid + to_fen(n.csdc_fee);
         // No payment, no instruction.
-        let Some(tr) = transfer(paid, to_fen(n.csdc_fee), initial).filter(|t| t.with_fee != 0)
-        else {
+        if with_fee == 0 || initial <= 0 {
             continue;
-        };
+        }
         // Per 100 at 6 places, cut; `…` when the exact value has more.
-        let per100 = per_100(tr.with_fee, initial, 6, Rounding::Truncate)
+        let per100 = per_100(with_fee, initial, 6, Rounding::Truncate)
             .ok()
             .and_then(|m| Decimal::try_from_i128_with_scale(m, 6).ok());
-        let more = tr
-            .with_fee
+        let more = with_fee
             .checked_mul(100_000_000)
             .is_some_and(|x| x % initial != 0);
         let money = |f| from_fen(f).map(format_money).unwrap_or_default();
@@ -376,11 +375,11 @@ fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::Noti
             n.tranche.as_str(),
             money(paid),
             format_money(n.csdc_fee),
-            money(tr.with_fee),
+            money(with_fee),
             per100.map(|d| d.to_string()).unwrap_or_default(),
             if more { "…" } else { "" },
-            money(tr.buffer),
-            money(tr.total),
+            format_money(n.csdc_buffer),
+            format_money(n.transfer),
         ));
     }
     out

@@ -18,7 +18,9 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
       fees: arrears = due - paid on every row, and per (deal, scenario, period) the paid taxes
             and fees sum to periods.taxes_paid and periods.fees_paid;
       payment_notices: total_per_100 = interest_per_100 + principal_per_100, the record date
-            before the payment date, and 0 <= face_per_100_after <= 100 on every row.
+            before the payment date, 0 <= face_per_100_after <= 100, the 长款 csdc_buffer
+            0 or 1,000.00 and transfer = interest_paid + principal_paid + csdc_fee +
+            csdc_buffer on every row.
 
 Prints one line per check, then `N passed, 0 failed`. Stops at the first failure with a
 message, `N passed, 1 failed`, and exit status 1. Exit status 2 on bad usage.
@@ -189,6 +191,8 @@ SCHEMA = OrderedDict(
                 ("residual", MONEY),
                 ("face_per_100_after", MONEY),
                 ("csdc_fee", MONEY),
+                ("csdc_buffer", MONEY),
+                ("transfer", MONEY),
             ],
         ),
     ]
@@ -295,6 +299,13 @@ def check_invariants(c, t):
         c.check(r[2] == r[0] + r[1], "payment_notices: total = interest + principal per 100", str(r))
         c.check(r[3] < r[4], "payment_notices: record date before the payment date", str(r))
         c.check(0 <= r[5] <= 100, "payment_notices: face per 100 after in [0, 100]", str(r))
+    for r in rows(notices, ["interest_paid", "principal_paid", "csdc_fee", "csdc_buffer", "transfer"]):
+        c.check(r[3] in (0, 1000), "payment_notices: the 长款 is 0 or 1,000.00", str(r))
+        c.check(
+            r[4] == r[0] + r[1] + r[2] + r[3],
+            "payment_notices: transfer = interest + principal paid + CSDC fee + 长款",
+            str(r),
+        )
     fr = rows(
         flows,
         [
