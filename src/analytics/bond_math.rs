@@ -146,15 +146,7 @@ pub fn flows_from_decimal_iter(
 /// to `to_f64` itself. A sweep converts every tranche's cash flows of every run.
 #[inline]
 pub fn decimal_to_f64(d: Decimal) -> f64 {
-    const POW10: [u64; 20] = {
-        let mut t = [1u64; 20];
-        let mut i = 1;
-        while i < 20 {
-            t[i] = t[i - 1] * 10;
-            i += 1;
-        }
-        t
-    };
+    use crate::money::rational::POW10_U64;
     let scale = d.scale();
     let m = d.mantissa().unsigned_abs();
     if scale == 0 || scale > 19 || m > u128::from(u64::MAX) {
@@ -165,7 +157,7 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
     let (precision, integral, frac) = if scale == 2 {
         (100, m / 100, m % 100)
     } else {
-        let p = POW10[scale as usize];
+        let p = POW10_U64[scale as usize];
         (p, m / p, m % p)
     };
     let precision = precision as f64;

@@ -133,7 +133,7 @@ const POW10: [i128; 39] = {
 };
 
 /// [`POW10`]'s first 20 entries, the powers of ten a `u64` holds.
-const POW10_U64: [u64; 20] = {
+pub(crate) const POW10_U64: [u64; 20] = {
     let mut t = [0u64; 20];
     let mut i = 0;
     while i < 20 {
