@@ -77,7 +77,7 @@ fn years(from: NaiveDate, to: NaiveDate) -> f64 {
 }
 
 /// Builds the default model of `deal` for `credits` (one per obligor, from
-/// [`crate::validate::obligor_credit`]).
+/// [`crate::validate::obligor_credit_from_str`]).
 pub fn pool(
     deal: &Deal,
     credits: Vec<ObligorCredit>,
