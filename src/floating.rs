@@ -130,22 +130,6 @@ impl FloatingRate {
     }
 }
 
-/// How a floating loan repays principal: the generated forms that re-amortize at a reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FloatingRepayment {
-    /// 等额本息: a level instalment, recomputed on the remaining balance and term at each
-    /// new rate.
-    Level,
-    /// 等额本金: equal principal over the remaining instalments.
-    EqualPrincipal,
-    /// 先息后本: interest only, principal with the last instalment.
-    InterestOnly,
-    /// 到期一次还本付息: principal and all interest at maturity. The interest is simple
-    /// interest over the loan's notional periods (the due dates its frequency and term give),
-    /// each at the rate fixed for it, summed exactly and rounded once.
-    Bullet,
-}
-
 /// A floating-rate loan's generation terms. The pool builds its schedule for each scenario
 /// (`pool::floating_loan`): the rate fixed on the start date applies until the first reset;
 /// at each reset that changes the rate the loan re-amortizes exactly on its remaining
@@ -163,7 +147,10 @@ pub struct FloatingLoan {
     pub term: u32,
     /// 1, 3, 6 or 12.
     pub months_per_period: u32,
-    pub repayment: FloatingRepayment,
+    /// Any repayment of a generated loan: level (等额本息) and equal principal (等额本金)
+    /// re-amortize at a reset, interest only (先息后本) pays each period's interest at its
+    /// rate, a bullet (到期一次还本付息) sums its notional periods' interest at maturity.
+    pub repayment: crate::deal::Repayment,
     /// `Some`: interest accrues by this day count over each instalment's days (`accrual =
     /// "day_count"`, the deal's `day_count`); `None`: periodically (annual rate ÷ payments a
     /// year).

@@ -16,17 +16,9 @@ use super::amortization::{
     Accrual, LoanTerms, Repayment, loan_dates, loan_schedule, loan_schedule_on,
 };
 use crate::deal::{Asset, Instalment};
-use crate::floating::{FloatingLoan, FloatingRepayment, IndexView};
+use crate::floating::{FloatingLoan, IndexView};
 use crate::money::{Ratio, fen_of};
-
-fn repayment(r: FloatingRepayment) -> Repayment {
-    match r {
-        FloatingRepayment::Level => Repayment::Level,
-        FloatingRepayment::EqualPrincipal => Repayment::EqualPrincipal,
-        FloatingRepayment::InterestOnly => Repayment::InterestOnlyBullet,
-        FloatingRepayment::Bullet => Repayment::Bullet,
-    }
-}
+use num_integer::Integer;
 
 /// The schedule of `loan` under `view`, keeping only instalments due after `cutoff`, amounts
 /// at scale 2. An error names what failed (an index without a path, terms that cannot be
@@ -48,11 +40,11 @@ pub fn floating_schedule(
         first_payment_date: first,
         term,
         months_per_period: loan.months_per_period,
-        repayment: repayment(loan.repayment),
+        repayment: loan.repayment,
         accrual: loan.day_count.map_or(Accrual::Periodic, Accrual::DayCount),
         rounding: loan.rounding,
     };
-    if loan.repayment == FloatingRepayment::Bullet {
+    if loan.repayment == Repayment::Bullet {
         let t = terms(
             loan.balance,
             rate_from(loan.start_date)?,
@@ -172,13 +164,10 @@ fn bullet(
         .collect())
 }
 
-/// The least common multiple of two positive denominators, `None` past `i64`.
+/// The least common multiple of two positive denominators, `None` past `i64` (num_integer's
+/// `lcm`, as `engine::call` uses it, would overflow instead).
 fn lcm(a: i64, b: i64) -> Option<i64> {
-    let (mut x, mut y) = (a, b);
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    (a / x).checked_mul(b)
+    (a / a.gcd(&b)).checked_mul(b)
 }
 
 /// `asset` with its schedule rebuilt under `view` when it is a floating loan (else `None`).

@@ -9,7 +9,7 @@ use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
 use crate::error::Check;
-use crate::floating::{FloatingLoan, FloatingRepayment};
+use crate::floating::FloatingLoan;
 use crate::money::Rounding;
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
@@ -261,12 +261,6 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
         let origin = Some(terms.start_date);
         let legal = dates.legal_ok.then_some(dates.legal);
         let rate = super::floating::floating(ctx, &format!("{p}.floating"), f, origin, legal)?;
-        let repayment = match terms.repayment {
-            Repayment::Level => FloatingRepayment::Level,
-            Repayment::EqualPrincipal => FloatingRepayment::EqualPrincipal,
-            Repayment::InterestOnlyBullet => FloatingRepayment::InterestOnly,
-            Repayment::Bullet => FloatingRepayment::Bullet,
-        };
         // The schedule is rebuilt under the deal's index paths once its `[scenario]` is read
         // (validate::deal); until then it is the one at the provisional rate.
         asset.floating = Some(Box::new(FloatingLoan {
@@ -276,7 +270,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
             first_payment_date: terms.first_payment_date,
             term: terms.term,
             months_per_period: terms.months_per_period,
-            repayment,
+            repayment: terms.repayment,
             day_count: match terms.accrual {
                 Accrual::Periodic => None,
                 Accrual::DayCount(dc) => Some(dc),
