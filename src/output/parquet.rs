@@ -205,36 +205,34 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
     /// A money column from exact counts of fen: Decimal(18, 2), no nulls.
     fn fen(&mut self, name: &str, get: impl Fn(&T) -> i128) -> Result<(), Error> {
         let limit = 10i128.pow(DECIMAL_PRECISION as u32);
-        let mut mantissas = Vec::with_capacity(self.rows.len());
-        for r in self.rows {
-            let m = get(r.row);
-            if m.unsigned_abs() >= limit.unsigned_abs() {
-                let d = Decimal::try_from_i128_with_scale(m, MONEY_SCALE).unwrap_or(Decimal::MAX);
-                return Err(self.error(
-                    name,
-                    r,
-                    format!(
-                        "{d} is too large: |value| must be below 10^{}",
-                        DECIMAL_PRECISION as u32 - MONEY_SCALE
-                    ),
-                ));
+        self.money_mantissas(name, |row| {
+            let m = get(row);
+            if m.unsigned_abs() < limit.unsigned_abs() {
+                return Ok(m);
             }
-            mantissas.push(m);
-        }
-        self.push_decimal(
-            name,
-            MONEY_SCALE,
-            Int128Chunked::from_vec(name.into(), mantissas),
-        )
+            let d = Decimal::try_from_i128_with_scale(m, MONEY_SCALE).unwrap_or(Decimal::MAX);
+            Err(format!(
+                "{d} is too large: |value| must be below 10^{}",
+                DECIMAL_PRECISION as u32 - MONEY_SCALE
+            ))
+        })
     }
 
-    /// A money column: Decimal(18, 2), no nulls (so no validity to build).
+    /// A money column: Decimal(18, 2), no nulls.
     fn money(&mut self, name: &str, get: impl Fn(&T) -> Decimal) -> Result<(), Error> {
+        self.money_mantissas(name, |row| exact_mantissa(get(row), MONEY_SCALE))
+    }
+
+    /// A Decimal(18, 2) column of each row's mantissa (no nulls, so no validity to build); the
+    /// first row whose `mantissa` is an error stops it, located.
+    fn money_mantissas(
+        &mut self,
+        name: &str,
+        mantissa: impl Fn(&T) -> Result<i128, String>,
+    ) -> Result<(), Error> {
         let mut mantissas = Vec::with_capacity(self.rows.len());
         for r in self.rows {
-            let m = exact_mantissa(get(r.row), MONEY_SCALE)
-                .map_err(|message| self.error(name, r, message))?;
-            mantissas.push(m);
+            mantissas.push(mantissa(r.row).map_err(|message| self.error(name, r, message))?);
         }
         self.push_decimal(
             name,
