@@ -471,6 +471,25 @@ fn floating_bullet_pays_the_interest_of_each_notional_period_at_maturity() {
     let r = engine::run(&deal, &up).unwrap();
     let p2 = r.pool_flows.iter().find(|x| x.period == 2).unwrap();
     assert_eq!(p2.interest_collected, dec!(53123.63));
+
+    // An exact half-fen tie, rounded once from the exact sum: 1,000,010.00 at the same
+    // periodic rates is 1,000,010.00 × 0.142 / 4 = 35,500.355 exactly → 35,500.36 half up
+    // (the default) and 35,500.35 with `rounding = "truncate"`.
+    let tie = FLOATING_BULLET_POOL.replace("balance = 1234567.89", "balance = 1000010");
+    for (rounding, want) in [
+        ("", dec!(35500.36)),
+        ("rounding = \"truncate\"\n", dec!(35500.35)),
+    ] {
+        let pool = tie.replace(
+            "collection_lag_days = 0\n",
+            &format!("collection_lag_days = 0\n{rounding}"),
+        );
+        let deal = load(&format!("{pool}{liabilities}{FLOATING_BULLET_SCENARIO}"));
+        assert_eq!(
+            deal.obligors[0].assets[0].instalments[0].interest, want,
+            "{rounding}"
+        );
+    }
 }
 
 /// Item 5: a reserve target formula with a step-down, deposits and releases in separate steps.
