@@ -364,24 +364,46 @@ fn strict_check(strict: bool, count: usize) -> Result<()> {
 }
 
 /// The distinct check names of `warnings`, sorted, comma-separated.
-fn check_names(warnings: &[Warning]) -> String {
-    let mut kinds: Vec<&str> = warnings.iter().map(|w| w.check.name()).collect();
+fn check_names<'w>(warnings: impl IntoIterator<Item = &'w Warning>) -> String {
+    let mut kinds: Vec<&str> = warnings.into_iter().map(|w| w.check.name()).collect();
     kinds.sort_unstable();
     kinds.dedup();
     kinds.join(", ")
 }
 
-/// Prints the number of run-time warnings of each scenario that has any (sweep, breakeven).
+/// Most scenarios `sweep` and `breakeven` name one line each on the terminal; the rest are
+/// counted on one closing line (every warning is in `warnings.parquet` either way).
+const WARNING_LINES: usize = 20;
+
+/// Prints the number of run-time warnings of each scenario that has any (sweep, breakeven):
+/// one line for each of the first [`WARNING_LINES`] such scenarios, then one line counting
+/// the others and their checks. The lines go to stderr in one write.
 fn print_warning_counts(runs: &[(String, Vec<Warning>)], file: &Path) {
-    for (name, w) in runs.iter().filter(|(_, w)| !w.is_empty()) {
-        err_line(&format!(
+    let warned: Vec<&(String, Vec<Warning>)> = runs.iter().filter(|(_, w)| !w.is_empty()).collect();
+    let mut text = String::new();
+    for (name, w) in warned.iter().take(WARNING_LINES) {
+        text.push_str(&terminal_safe(&format!(
             "warning: scenario `{}`: {} run-time warning(s) ({}); see {}",
             crate::error::clip(name),
             w.len(),
             check_names(w),
             file.display()
-        ));
+        )));
+        text.push('\n');
     }
+    let rest = &warned[warned.len().min(WARNING_LINES)..];
+    if !rest.is_empty() {
+        let all = || rest.iter().flat_map(|(_, w)| w.iter());
+        text.push_str(&terminal_safe(&format!(
+            "warning: {} more scenario(s) have {} run-time warning(s) ({}); see {}",
+            rest.len(),
+            all().count(),
+            check_names(all()),
+            file.display()
+        )));
+        text.push('\n');
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.

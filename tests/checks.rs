@@ -255,6 +255,76 @@ print(len([r for r in run if r["scenario"] == "clean"]), len([r for r in run if 
     }
 }
 
+/// A sweep whose every scenario warns names the first 20 scenarios on the terminal, one line
+/// each, and counts the others on one line: the count and the checks are those of the
+/// remaining scenarios' rows in warnings.parquet.
+#[test]
+fn sweep_names_twenty_warned_scenarios_then_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = variant(
+        dir.path(),
+        "w.toml",
+        "balance = 1200000\ncoupon = 0.04",
+        "balance = 1200000\ncoupon = 0.38",
+    );
+    let scen = dir.path().join("s.toml");
+    let mut toml = String::new();
+    for i in 1..=23 {
+        toml.push_str(&format!(
+            "[[scenarios]]\nname = \"d{i:02}\"\n\
+             defaults = [ {{ obligor = \"O2\", date = 2024-05-01 }} ]\n\n"
+        ));
+    }
+    std::fs::write(&scen, toml).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = ipabs(&[
+        "sweep",
+        s(&deal),
+        "--scenarios",
+        s(&scen),
+        "--out",
+        s(&out_dir),
+        "--quiet",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let named: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("warning: scenario `d"))
+        .collect();
+    assert_eq!(named.len(), 20, "{err}");
+    for (i, line) in named.iter().enumerate() {
+        assert!(
+            line.starts_with(&format!("warning: scenario `d{:02}`:", i + 1)),
+            "{err}"
+        );
+    }
+    // The rows of d21–d23 and their distinct checks, sorted, from the file.
+    let script = r#"
+import sys, pyarrow.parquet as pq
+rows = [r for r in pq.read_table(sys.argv[1]).to_pylist() if r["scenario"] in ("d21", "d22", "d23")]
+print(len(rows)); print(", ".join(sorted({r["check"] for r in rows})))
+"#;
+    let file = out_dir.join("warnings.parquet");
+    let py = Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    let py_out = text(&py.stdout);
+    let mut lines = py_out.lines();
+    let (count, checks) = (lines.next().expect("count"), lines.next().expect("checks"));
+    assert!(count.parse::<usize>().expect("a number") >= 3, "{py_out}");
+    assert!(
+        err.contains(&format!(
+            "warning: 3 more scenario(s) have {count} run-time warning(s) ({checks}); see {}",
+            file.display()
+        )),
+        "{err}"
+    );
+}
+
 /// A second run on an output directory that another run holds is refused at once (exit 1)
 /// with a message that says why; the holder's lock is the directory's `flock`.
 #[cfg(unix)]
