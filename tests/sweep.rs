@@ -127,10 +127,10 @@ fn sweep_files_are_byte_identical_across_thread_counts() {
     }
 }
 
-/// Skipping the per-obligor rows (sweeps without `--flows`, break-even searches) changes no
-/// other table: every example deal under every scenario of `scenarios`, compared field by
-/// field through `Debug`, and the pool rows of the full run sum to the period totals the
-/// skipped run used.
+/// A lean run (sweeps without `--flows`, break-even searches, the rating Monte Carlo) changes
+/// no table it keeps: every example deal under every scenario of `scenarios`, compared field
+/// by field through `Debug`; the pool rows of the full run sum to the period totals the lean
+/// run used, and both runs' default ratio is the pool rows' defaults over the cutoff balance.
 #[test]
 fn skipping_obligor_rows_changes_nothing_else() {
     use ipabs::engine::{ObligorRows, run_with};
@@ -167,13 +167,31 @@ fn skipping_obligor_rows_changes_nothing_else() {
                     .sum();
                 assert_eq!(rows, p.pool_cash, "{name} {} period {}", s.name, p.period);
             }
-            // A lean run keeps no ledger, fee and tax rows or payment-notice rows either (the
-            // example deals pay no per-unit notices); everything else is the same.
-            assert!(skipped.ledger.is_empty());
+            // The run's default ratio: the pool rows' defaults over the cutoff balance,
+            // rounded half away from zero to 6 places, as the last period row says.
+            let last = full.periods.last().expect("a period row").period;
+            let defaulted: rust_decimal::Decimal = full
+                .pool_flows
+                .iter()
+                .filter(|r| r.period <= last)
+                .map(|r| r.defaulted)
+                .sum();
+            let expected = (defaulted / deal.pool_balance())
+                .round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            assert_eq!(full.cumulative_default_ratio, expected, "{name} {}", s.name);
+            assert_eq!(
+                full.periods.last().map(|p| p.cumulative_default_ratio),
+                Some(expected)
+            );
+            // A lean run keeps no ledger, period rows, fee and tax rows or payment-notice rows
+            // either (the example deals pay no per-unit notices); everything else, its default
+            // ratio included, is the same.
+            assert!(skipped.ledger.is_empty() && skipped.periods.is_empty());
             assert!(skipped.charges.is_empty() && skipped.notices.is_empty());
             assert!(!deal.notices.per_unit);
             full.pool_flows.clear();
             full.ledger.clear();
+            full.periods.clear();
             full.charges.clear();
             full.notices.clear();
             assert_eq!(

@@ -184,11 +184,10 @@ impl Tester<'_> {
     fn run(&mut self) -> Result<(bool, Decimal)> {
         let run = engine::run_with(self.deal, &self.scenario, ObligorRows::Skip)?;
         self.runs += 1;
-        let realised = run
-            .periods
-            .last()
-            .map_or(Decimal::ZERO, |p| p.cumulative_default_ratio);
-        Ok((paid_in_full(&run, self.tranche), realised))
+        Ok((
+            paid_in_full(&run, self.tranche),
+            run.cumulative_default_ratio,
+        ))
     }
 
     fn probe(&mut self, rate: Decimal) -> Result<Probe> {

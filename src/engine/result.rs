@@ -98,6 +98,10 @@ pub struct RunResult {
     pub charges: Vec<ChargeRow>,
     /// Every outstanding tranche on every payment date: its payment notice.
     pub notices: Vec<NoticeRow>,
+    /// The pool's cumulative defaults over its cutoff balance at the run's last payment date
+    /// (the clean-up call's date when the call ends it): the last period row's
+    /// `cumulative_default_ratio`, kept by a lean run too, which keeps no period rows.
+    pub cumulative_default_ratio: Decimal,
     pub conservation: Conservation,
     pub warnings: Vec<Warning>,
 }

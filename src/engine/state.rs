@@ -407,6 +407,14 @@ impl<'a> Run<'a> {
         });
     }
 
+    /// Cumulative defaults through collection period `k` over the cutoff balance, as the
+    /// period rows report it (6 places, half away from zero); zero without a balance.
+    fn cumulative_default_ratio(&self, k: usize) -> Decimal {
+        self.pool.periods.get(k).map_or(Decimal::ZERO, |pc| {
+            ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO)
+        })
+    }
+
     pub(super) fn senior_balance(&self) -> Fen {
         self.senior.iter().map(|&i| self.balance[i]).sum()
     }
@@ -461,15 +469,19 @@ impl<'a> Run<'a> {
 
         // 2. What is due, and the coverage multiples.
         self.compute_due(k, available);
-        let senior_cov = match self.senior_coverage() {
-            Some((n, d)) => ratio_of_fen(n, d)?,
-            None => None,
+        // The period row's report ratios; a lean run keeps no period rows (triggers compare
+        // the exact ratios themselves).
+        let (senior_cov, cdr_ratio) = if self.keep_ledger {
+            let senior_cov = match self.senior_coverage() {
+                Some((n, d)) => ratio_of_fen(n, d)?,
+                None => None,
+            };
+            (senior_cov, self.cumulative_default_ratio(k))
+        } else {
+            (None, Decimal::ZERO)
         };
 
         // 3. Triggers tested before the waterfall; they pick this date's waterfall.
-        let pc = &self.pool.periods[k];
-        let cdr_ratio =
-            ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO);
         self.test_triggers(Phase::BeforeWaterfall);
         self.end_revolving_on_triggers();
         let wf_ix = match (&deal.clean_up_call, self.called) {
@@ -590,6 +602,11 @@ impl<'a> Run<'a> {
                 balance_end: dec(self.balance[i])?,
                 coverage_multiple,
             });
+        }
+        // A lean run keeps no period rows: the carries above are the state the next date
+        // needs, and the tranche rows feed the summary and pricing.
+        if !self.keep_ledger {
+            return Ok(());
         }
         // Names of the tripped triggers, comma-separated; empty (no allocation) if none.
         let mut tripped = String::new();
@@ -736,6 +753,7 @@ impl<'a> Run<'a> {
                 ),
             );
         }
+        let cumulative_default_ratio = self.cumulative_default_ratio(self.k);
         let mut summary = super::summary::tranche_summaries(deal, &self.totals)?;
         // A floating tranche's summary coupon is its first payment date's rate.
         for (row, first) in summary.iter_mut().zip(&self.coupons) {
@@ -767,6 +785,7 @@ impl<'a> Run<'a> {
             support_draws,
             charges: self.charges,
             notices: self.notices,
+            cumulative_default_ratio,
             conservation,
             warnings,
         })
