@@ -77,7 +77,12 @@ pub fn transfer(paid: Fen, fee: Fen, initial: Fen) -> Option<Transfer> {
     let with_fee = paid.checked_add(fee)?;
     // with_fee × 100 / initial in hundredths is with_fee_fen × 10^4 / initial_fen (the fen
     // scales cancel): a whole number exactly when initial divides with_fee × 10^4.
-    let exact = with_fee.checked_mul(10_000)? % initial == 0;
+    let scaled = with_fee.checked_mul(10_000)?;
+    // A 64-bit remainder when both fit (a 128-bit one is a library call).
+    let exact = match (i64::try_from(scaled), i64::try_from(initial)) {
+        (Ok(s), Ok(i)) => s % i == 0,
+        _ => scaled % initial == 0,
+    };
     let buffer = if exact { 0 } else { CSDC_BUFFER };
     Some(Transfer {
         with_fee,
@@ -230,6 +235,20 @@ mod tests {
             Some(100_000)
         );
         assert_eq!(transfer(1, 0, 0), None);
+        // Beyond i64 (the 128-bit remainder): a face of 2^70 fen paid whole is 100 per 100,
+        // no buffer; one fen more is not a whole hundredth per 100 (10^4 / 2^70 is not whole).
+        let big: i128 = 1 << 70;
+        assert_eq!(transfer(big, 0, big).map(|t| t.buffer), Some(0));
+        assert_eq!(transfer(big + 1, 0, big).map(|t| t.buffer), Some(100_000));
+        // 2^66 fen over a face of 2^70: 6.25 per 100, a whole hundredth (2^66 × 10^4 is a
+        // multiple of 2^70), no buffer; the same within i64 (the 64-bit remainder): 2^40 fen
+        // over 2^44, and one fen more is a buffer.
+        assert_eq!(transfer(1 << 66, 0, big).map(|t| t.buffer), Some(0));
+        assert_eq!(transfer(1 << 40, 0, 1 << 44).map(|t| t.buffer), Some(0));
+        assert_eq!(
+            transfer((1 << 40) + 1, 0, 1 << 44).map(|t| t.buffer),
+            Some(100_000)
+        );
     }
 
     #[test]

@@ -410,9 +410,10 @@ impl<'a> Run<'a> {
     /// Cumulative defaults through collection period `k` over the cutoff balance, as the
     /// period rows report it (6 places, half away from zero); zero without a balance.
     fn cumulative_default_ratio(&self, k: usize) -> Decimal {
-        self.pool.periods.get(k).map_or(Decimal::ZERO, |pc| {
-            ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO)
-        })
+        let Some(pc) = self.pool.periods.get(k) else {
+            return Decimal::ZERO;
+        };
+        ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO)
     }
 
     pub(super) fn senior_balance(&self) -> Fen {
@@ -471,17 +472,17 @@ impl<'a> Run<'a> {
         self.compute_due(k, available);
         // The period row's report ratios; a lean run keeps no period rows (triggers compare
         // the exact ratios themselves).
-        let (senior_cov, cdr_ratio) = if self.keep_ledger {
-            let senior_cov = match self.senior_coverage() {
-                Some((n, d)) => ratio_of_fen(n, d)?,
-                None => None,
-            };
-            (senior_cov, self.cumulative_default_ratio(k))
-        } else {
-            (None, Decimal::ZERO)
+        let senior_cov = match self.senior_coverage() {
+            Some((n, d)) if self.keep_ledger => ratio_of_fen(n, d)?,
+            _ => None,
         };
 
         // 3. Triggers tested before the waterfall; they pick this date's waterfall.
+        let cdr_ratio = if self.keep_ledger {
+            self.cumulative_default_ratio(k)
+        } else {
+            Decimal::ZERO
+        };
         self.test_triggers(Phase::BeforeWaterfall);
         self.end_revolving_on_triggers();
         let wf_ix = match (&deal.clean_up_call, self.called) {
