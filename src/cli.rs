@@ -84,6 +84,9 @@ pub struct OutArgs {
 }
 
 #[derive(Debug, Subcommand)]
+// The doc comments of the subcommands and their arguments are their `--help` text, where
+// `[scenario]` and `[[scenarios]]` are TOML tables, not links.
+#[allow(rustdoc::broken_intra_doc_links)]
 pub enum Command {
     /// Run a deal and write every table to Parquet files in DIR.
     Run {

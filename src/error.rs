@@ -69,7 +69,7 @@ const MAX_LINE: usize = 160;
 const WINDOW_BEFORE: usize = 60;
 
 /// Escapes control characters (a name written as "\u001b[31m" must not drive the terminal)
-/// and shortens text longer than [`MAX_SHOWN`] characters.
+/// and shortens text longer than 400 characters (`MAX_SHOWN`).
 pub fn clip(s: &str) -> String {
     let n = s.chars().count();
     if n <= MAX_SHOWN {

@@ -2,7 +2,7 @@
 //! the rating × term table of cumulative default probabilities, the pairwise asset correlations
 //! and the concentration rules. Probabilities are `f64` (statistics, never money).
 //!
-//! The default tables are indicative third-party values: docs/sources.md [S40] (the 理想违约率
+//! The default tables are indicative third-party values: docs/sources.md \[S40\] (the 理想违约率
 //! table `ideal_default_item` and the large-obligor table `large_amount_settings` of an
 //! open-source Chinese rating system). They are not an agency publication.
 
@@ -13,7 +13,7 @@ pub const GRADES: [&str; 21] = [
 ];
 
 /// Cumulative default probability of each grade of [`GRADES`] over 1, 2, …, 10 years
-/// (docs/sources.md [S40], `ideal_default_item`).
+/// (docs/sources.md \[S40\], `ideal_default_item`).
 pub const DEFAULT_PD: [[f64; 10]; 21] = [
     [
         0.0001, 0.00011, 0.00027, 0.0005, 0.0011, 0.0025, 0.0035, 0.005, 0.0065, 0.008,
@@ -65,7 +65,7 @@ pub const LARGE_OBLIGOR_GRADES: usize = 19;
 
 /// `DEFAULT_LARGE_OBLIGOR_COUNTS[g][r]`: how many of the largest obligors rated `GRADES[g]` or
 /// lower default in the large-obligor test of a tranche targeting `GRADES[r]`
-/// (docs/sources.md [S40], `large_amount_settings`, read as 19 rows of 19). Zero where the
+/// (docs/sources.md \[S40\], `large_amount_settings`, read as 19 rows of 19). Zero where the
 /// threshold grade is not below the target.
 pub const DEFAULT_LARGE_OBLIGOR_COUNTS: [[u8; LARGE_OBLIGOR_GRADES]; LARGE_OBLIGOR_GRADES] = {
     // Row g holds the counts for targets 0..g; the pattern of the source table.
@@ -191,7 +191,7 @@ pub struct Correlations {
 }
 
 impl Default for Correlations {
-    /// 0.40, 0.25, 0.35, 0.10 (docs/sources.md [S40], indicative).
+    /// 0.40, 0.25, 0.35, 0.10 (docs/sources.md \[S40\], indicative).
     fn default() -> Self {
         Correlations {
             same_region_and_industry: 0.40,

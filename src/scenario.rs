@@ -276,7 +276,7 @@ pub struct RatingTable {
 }
 
 /// The default pressure multipliers, highest rating first: rating-report practice as
-/// reproduced by third-party code (docs/sources.md [S39]: `xiaolongli2026-jpg/Bond`,
+/// reproduced by third-party code (docs/sources.md \[S39\]: `xiaolongli2026-jpg/Bond`,
 /// `rating/prepare/config.py`, `multiplier_dict`, loan classes 1–4). Indicative only.
 pub const DEFAULT_MULTIPLIERS: [(&str, Decimal); 14] = [
     ("AAA", Decimal::from_parts(50, 0, 0, false, 1)),

@@ -4,7 +4,7 @@
 //! A [`super::result::LedgerEntry`] moves an amount from one [`Account`] to another for a
 //! [`Movement`]. Accounts and movements are enums, compared as enums; their names are for
 //! output only ([`AccountNames`]). The conservation check replays every account
-//! ([`super::verify`]), so a new source or destination needs a new variant, not a special case.
+//! (`engine::verify`), so a new source or destination needs a new variant, not a special case.
 
 use std::fmt;
 

@@ -1,7 +1,7 @@
 //! Triggers (加速清偿事件, 违约事件): when each condition is tested, and the one place it is
 //! tested.
 //!
-//! Every [`TriggerCondition`] has a [`Phase`]; [`Run::test_triggers`] evaluates the conditions
+//! Every [`TriggerCondition`] has a [`Phase`]; `Run::test_triggers` evaluates the conditions
 //! of one phase with an exhaustive match, so a new condition cannot silently never fire.
 //! Ratios are compared with their thresholds exactly (a cross-multiplication), never after
 //! rounding; the rounded ratios are only reported.

@@ -3,11 +3,11 @@
 //!
 //! The schedule starts as the exact schedule of the rate fixed on the start date
 //! ([`loan_schedule`]). At the start of each later instalment period the rate is re-read
-//! ([`FloatingRate::fixing_date`]); when it changes, the remaining instalments are replaced by
+//! ([`crate::floating::FloatingRate::fixing_date`]); when it changes, the remaining instalments are replaced by
 //! the exact schedule of the remaining balance over the remaining instalments at the new rate
 //! (a level annuity for 等额本息), keeping the original due dates. A bullet (到期一次还本付息)
 //! has one instalment: its interest sums each notional period's at that period's fixing
-//! ([`bullet`]).
+//! (`bullet`).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

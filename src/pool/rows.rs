@@ -169,8 +169,8 @@ impl PoolFlows {
         u32::try_from(self.names.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// Appends a row of obligor `obligor` (an index from [`PoolFlows::with_names`] or
-    /// [`PoolFlows::add_name`]).
+    /// Appends a row of obligor `obligor` (an index of the names given to [`PoolFlows::grid`] or
+    /// returned by [`PoolFlows::add_name`]).
     pub fn push_fen(&mut self, period: u32, payment_date: NaiveDate, obligor: u32, a: FlowAmounts) {
         if self.dates.last().is_none_or(|&(p, _)| p != period) {
             self.note_date(period, payment_date);
