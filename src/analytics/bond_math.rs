@@ -146,7 +146,7 @@ pub fn flows_from_decimal_iter(
 /// to `to_f64` itself. A sweep converts every tranche's cash flows of every run.
 #[inline]
 pub fn decimal_to_f64(d: Decimal) -> f64 {
-    use crate::money::rational::POW10_U64;
+    use crate::money::POW10_U64;
     let scale = d.scale();
     let m = d.mantissa().unsigned_abs();
     if scale == 0 || scale > 19 || m > u128::from(u64::MAX) {

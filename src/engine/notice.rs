@@ -15,7 +15,8 @@ use super::ledger::{Account, Movement};
 use super::result::NoticeRow;
 use super::state::{Run, dec};
 use crate::error::{Error, Result};
-use crate::money::rational::{div_round, pow10};
+use crate::money::pow10;
+use crate::money::rational::div_round;
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen};
 use rust_decimal::Decimal;
 

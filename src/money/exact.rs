@@ -7,16 +7,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// 10^0 ..= 10^38.
-const POW10: [u128; 39] = {
-    let mut t = [1u128; 39];
-    let mut i = 1;
-    while i < 39 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
+use super::powers_of_ten::POW10;
 
 /// The Decimal of magnitude `m`, sign and `scale` (≤ 28); `None` beyond 96 bits.
 #[inline]

@@ -7,6 +7,7 @@
 
 pub mod allocation;
 mod exact;
+mod powers_of_ten;
 pub mod rational;
 
 pub use allocation::{ProRataRounding, pro_rata, pro_rata_fen};
@@ -15,6 +16,7 @@ pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_pow10_i64, mul_scaled
 use rust_decimal::Decimal;
 
 pub use exact::{ratio6, ratio6_fen, round_half_away};
+pub(crate) use powers_of_ten::{POW10_U64, pow10};
 
 /// Rounds an amount to the fen, half away from zero (0.005 → 0.01, −0.005 → −0.01).
 ///

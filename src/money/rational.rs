@@ -16,6 +16,7 @@ use num_traits::{Signed, ToPrimitive};
 use rust_decimal::Decimal;
 
 use super::from_fen;
+use super::powers_of_ten::{POW10_U64, pow10};
 
 /// How an exact amount becomes a whole number of fen: `[deal] rounding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -119,34 +120,6 @@ fn div_round_big(num: &BigInt, den: &BigInt, mode: Rounding) -> BigInt {
             }
         }
     }
-}
-
-/// 10^0 ..= 10^38.
-const POW10: [i128; 39] = {
-    let mut t = [1i128; 39];
-    let mut i = 1;
-    while i < 39 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// [`POW10`]'s first 20 entries, the powers of ten a `u64` holds.
-pub(crate) const POW10_U64: [u64; 20] = {
-    let mut t = [0u64; 20];
-    let mut i = 0;
-    while i < 20 {
-        t[i] = POW10[i] as u64;
-        i += 1;
-    }
-    t
-};
-
-/// 10^k as an `i128`, for k ≤ 38.
-#[inline]
-pub(crate) fn pow10(k: u32) -> Option<i128> {
-    POW10.get(k as usize).copied()
 }
 
 /// The exact value of `Π factors × ratio`, rounded once to the fen under `mode`.
@@ -462,7 +435,7 @@ mod tests {
         ];
         let mut checked = 0;
         for (s, f) in funcs {
-            let half = POW10[s as usize] / 2;
+            let half = pow10(s).expect("s ≤ 19") / 2;
             let mut cases: Vec<(i128, i128)> = vec![
                 (half, 1),
                 (-half, 1),

@@ -11,8 +11,9 @@ use num_bigint::BigInt;
 use rust_decimal::Decimal;
 
 use crate::calendar::schedule::{add_months, is_month_end};
+use crate::money::pow10;
+use crate::money::rational::div_round;
 use crate::money::rational::fen_of_big;
-use crate::money::rational::{div_round, pow10};
 use crate::money::{Ratio, Rounding, fen_of, from_fen, is_fen};
 
 // The repayment method and the accrual rule are loan terms of the model (`crate::deal`); they
