@@ -545,11 +545,6 @@ fn survive(factor: i64, survive_m: i64) -> i64 {
     mul_pow10_i64::<FRACTION_DP>(factor, survive_m, Rounding::HalfUp) as i64
 }
 
-/// The mantissa of `d` at `scale` places (`d` has at most that many).
-fn at_scale(d: Decimal, scale: u32) -> i128 {
-    d.mantissa() * 10i128.pow(scale.saturating_sub(d.scale()))
-}
-
 /// `num / den` rounded half away from zero, for `num ≥ 0`, `den > 0`.
 #[inline]
 fn div_half_away(num: i128, den: i128) -> i128 {
@@ -600,18 +595,8 @@ struct Profile {
 impl Profile {
     fn new(a: &Assumptions, shares: &[(Decimal, i64)], periods: &[PeriodDates]) -> Result<Self> {
         // Fractions as mantissas at FRACTION_DP places; 1 − fraction is the surviving share.
-        // A fraction lies in [0, 1] (`annual_to_period`), so its mantissa fits an i64.
-        let mantissas = |f: Vec<Decimal>| -> Result<Vec<i64>> {
-            f.iter()
-                .map(|x| {
-                    i64::try_from(at_scale(*x, FRACTION_DP)).map_err(|_| {
-                        Error::Internal(format!("period fraction {x} is out of range"))
-                    })
-                })
-                .collect()
-        };
-        let default_fractions = mantissas(period_fractions(a.cdr, periods)?)?;
-        let prepay_fractions = mantissas(period_fractions(a.cpr, periods)?)?;
+        let default_fractions = period_fractions(a.cdr, periods)?;
+        let prepay_fractions = period_fractions(a.cpr, periods)?;
         let one = POW10_FRACTION;
         let default_survive = default_fractions.iter().map(|f| one - f).collect();
         let prepay_survive = prepay_fractions.iter().map(|f| one - f).collect();
@@ -740,13 +725,13 @@ impl<'p> ArrivalPeriods<'p> {
     }
 }
 
-/// The fraction of `annual_to_period(rate, days)` for each collection period; periods share a
-/// few lengths, so each length is computed once.
-fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<Decimal>> {
+/// The fraction `annual_to_period(rate, days)` of each collection period, as its mantissa at
+/// [`FRACTION_DP`] places; periods share a few lengths, so each length is computed once.
+fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<i64>> {
     if rate.is_zero() {
-        return Ok(vec![Decimal::ZERO; periods.len()]);
+        return Ok(vec![0; periods.len()]);
     }
-    let mut seen: Vec<(i64, Decimal)> = Vec::new();
+    let mut seen: Vec<(i64, i64)> = Vec::new();
     periods
         .iter()
         .map(|p| {
@@ -754,7 +739,7 @@ fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<Decima
             if let Some(&(_, f)) = seen.iter().find(|(d, _)| *d == days) {
                 return Ok(f);
             }
-            let f = annual_to_period(rate, days)?;
+            let f = fraction_mantissa(rate, days)?;
             seen.push((days, f));
             Ok(f)
         })
@@ -789,6 +774,15 @@ pub fn annual_to_period(rate: Decimal, days: i64) -> Result<Decimal> {
     if rate.is_zero() || days <= 0 {
         return Ok(Decimal::ZERO);
     }
+    Ok(Decimal::new(fraction_mantissa(rate, days)?, FRACTION_DP))
+}
+
+/// [`annual_to_period`]'s mantissa at [`FRACTION_DP`] places (zero for a zero rate or no
+/// days), which the projection multiplies by.
+fn fraction_mantissa(rate: Decimal, days: i64) -> Result<i64> {
+    if rate.is_zero() || days <= 0 {
+        return Ok(0);
+    }
     let r = rate
         .to_f64()
         .ok_or_else(|| Error::Internal(format!("rate {rate} is not representable")))?;
@@ -801,5 +795,5 @@ pub fn annual_to_period(rate: Decimal, days: i64) -> Result<Decimal> {
             "period fraction {f} is out of range"
         )));
     }
-    Ok(Decimal::new(scaled as i64, 10))
+    Ok(scaled as i64)
 }
