@@ -39,6 +39,29 @@ fn variant(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
     path
 }
 
+/// base.toml with tranche B's coupon at 38%, above the plausible range (`coupon_range`), and
+/// enough subordination that an obligor's default leaves run-time warnings.
+fn coupon_range_deal(dir: &Path) -> PathBuf {
+    variant(
+        dir,
+        "w.toml",
+        "balance = 1200000\ncoupon = 0.04",
+        "balance = 1200000\ncoupon = 0.38",
+    )
+}
+
+/// What `script` (Python with pyarrow) prints given `file` as its argument; fails the test
+/// when the script fails.
+fn pyarrow_reads(script: &str, file: &Path) -> String {
+    let py = Command::new("python3")
+        .args(["-c", script])
+        .arg(file)
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    text(&py.stdout)
+}
+
 /// A scenario file's warnings: a pricing yield of 3.5 (meant 3.5%), a price of 0.995 (meant
 /// 99.5) and a named default before the cutoff, each at its key.
 #[test]
@@ -171,13 +194,9 @@ for a, b in zip(rows, rows[1:]):
     assert b["due"] > a["arrears"] and b["arrears"] == b["due"], (a, b)
 print(rows[-1]["arrears"])
 "#;
-    let py = Command::new("python3")
-        .args(["-c", script])
-        .arg(out_dir.join("fees.parquet"))
-        .output()
-        .expect("python3 runs");
-    assert!(py.status.success(), "{}", text(&py.stderr));
-    let arrears = text(&py.stdout).trim().to_string();
+    let arrears = pyarrow_reads(script, &out_dir.join("fees.parquet"))
+        .trim()
+        .to_string();
     assert!(
         err.contains(&format!("fee trustee is owed {arrears} after")),
         "{arrears} {err}"
@@ -188,12 +207,7 @@ print(rows[-1]["arrears"])
 #[test]
 fn sweep_and_breakeven_write_warnings_parquet() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let deal = variant(
-        dir.path(),
-        "w.toml",
-        "balance = 1200000\ncoupon = 0.04",
-        "balance = 1200000\ncoupon = 0.38",
-    );
+    let deal = coupon_range_deal(dir.path());
     let scen = dir.path().join("s.toml");
     std::fs::write(
         &scen,
@@ -230,13 +244,7 @@ run = [r for r in rows if r["scenario"] is not None]
 assert all(r["period"] == 3 and str(r["payment_date"]) == "2024-09-30" for r in run), run
 print(len([r for r in run if r["scenario"] == "clean"]), len([r for r in run if r["scenario"] == "o2 default"]))
 "#;
-        let py = Command::new("python3")
-            .args(["-c", script])
-            .arg(&file)
-            .output()
-            .expect("python3 runs");
-        assert!(py.status.success(), "{cmd}: {}", text(&py.stderr));
-        let counts: Vec<usize> = text(&py.stdout)
+        let counts: Vec<usize> = pyarrow_reads(script, &file)
             .split_whitespace()
             .map(|n| n.parse().expect("count"))
             .collect();
@@ -261,12 +269,7 @@ print(len([r for r in run if r["scenario"] == "clean"]), len([r for r in run if 
 #[test]
 fn sweep_names_twenty_warned_scenarios_then_counts_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let deal = variant(
-        dir.path(),
-        "w.toml",
-        "balance = 1200000\ncoupon = 0.04",
-        "balance = 1200000\ncoupon = 0.38",
-    );
+    let deal = coupon_range_deal(dir.path());
     let scen = dir.path().join("s.toml");
     let mut toml = String::new();
     for i in 1..=23 {
@@ -306,13 +309,7 @@ rows = [r for r in pq.read_table(sys.argv[1]).to_pylist() if r["scenario"] in ("
 print(len(rows)); print(", ".join(sorted({r["check"] for r in rows})))
 "#;
     let file = out_dir.join("warnings.parquet");
-    let py = Command::new("python3")
-        .args(["-c", script])
-        .arg(&file)
-        .output()
-        .expect("python3 runs");
-    assert!(py.status.success(), "{}", text(&py.stderr));
-    let py_out = text(&py.stdout);
+    let py_out = pyarrow_reads(script, &file);
     let mut lines = py_out.lines();
     let (count, checks) = (lines.next().expect("count"), lines.next().expect("checks"));
     assert!(count.parse::<usize>().expect("a number") >= 3, "{py_out}");
