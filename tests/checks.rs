@@ -50,6 +50,22 @@ fn coupon_range_deal(dir: &Path) -> PathBuf {
     )
 }
 
+/// `ipabs CMD DEAL --scenarios SCEN --out OUT --quiet`, which must succeed; its stderr.
+fn with_scenarios(cmd: &str, deal: &Path, scen: &Path, out: &Path) -> String {
+    let run = ipabs(&[
+        cmd,
+        s(deal),
+        "--scenarios",
+        s(scen),
+        "--out",
+        s(out),
+        "--quiet",
+    ]);
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{cmd}: {err}");
+    err
+}
+
 /// What `script` (Python with pyarrow) prints given `file` as its argument; fails the test
 /// when the script fails.
 fn pyarrow_reads(script: &str, file: &Path) -> String {
@@ -217,17 +233,7 @@ fn sweep_and_breakeven_write_warnings_parquet() {
     .expect("write");
     for cmd in ["sweep", "breakeven"] {
         let out_dir = dir.path().join(cmd);
-        let out = ipabs(&[
-            cmd,
-            s(&deal),
-            "--scenarios",
-            s(&scen),
-            "--out",
-            s(&out_dir),
-            "--quiet",
-        ]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
+        let err = with_scenarios(cmd, &deal, &scen, &out_dir);
         assert!(err.contains("[coupon_range]"), "{cmd}: {err}");
         let file = out_dir.join("warnings.parquet");
         assert!(file.is_file(), "{cmd}: no warnings.parquet");
@@ -280,17 +286,7 @@ fn sweep_names_twenty_warned_scenarios_then_counts_the_rest() {
     }
     std::fs::write(&scen, toml).expect("write");
     let out_dir = dir.path().join("out");
-    let out = ipabs(&[
-        "sweep",
-        s(&deal),
-        "--scenarios",
-        s(&scen),
-        "--out",
-        s(&out_dir),
-        "--quiet",
-    ]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let err = with_scenarios("sweep", &deal, &scen, &out_dir);
     let named: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("warning: scenario `d"))
