@@ -54,7 +54,7 @@ pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
 /// [`run`], saying whether to build the per-obligor pool rows (`RunResult::pool_flows`) and
 /// keep the ledger (`RunResult::ledger`). [`ObligorRows::Skip`] is a lean run for sweeps
 /// without `--flows`, break-even searches and the rating Monte Carlo, which drop them: it keeps
-/// no pool rows, ledger, period rows (`periods`; [`RunResult::cumulative_default_ratio`]
+/// no pool rows, ledger (nor its account names), period rows (`periods`; [`RunResult::cumulative_default_ratio`]
 /// keeps the last one's default ratio), fee and tax rows (`charges`) or payment-notice rows
 /// (`notices`, unless `[notices] per_unit` makes them part of the waterfall); every other
 /// table is the same, and the conservation check runs on the running replay of every account

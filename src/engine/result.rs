@@ -90,7 +90,7 @@ pub struct RunResult {
     pub tranche_flows: Vec<TrancheFlowRow>,
     pub pool_flows: PoolFlows,
     pub ledger: Vec<LedgerEntry>,
-    /// The output names of the ledger's accounts.
+    /// The output names of the ledger's accounts; empty in a lean run, which keeps no ledger.
     pub accounts: AccountNames,
     pub summary: Vec<TrancheSummary>,
     pub support_draws: Vec<SupportDrawTotal>,

@@ -781,7 +781,12 @@ impl<'a> Run<'a> {
             tranche_flows: self.flows,
             pool_flows: self.pool.rows.merged_by_period(self.purchased_rows),
             ledger: self.ledger,
-            accounts: AccountNames::new(deal),
+            // They name the ledger's accounts: a lean run keeps no ledger.
+            accounts: if self.keep_ledger {
+                AccountNames::new(deal)
+            } else {
+                AccountNames::default()
+            },
             summary,
             support_draws,
             charges: self.charges,
