@@ -53,12 +53,23 @@ fn sigint_during_a_run_keeps_the_previous_files() {
 
     let deal = dir.path().join("big.toml");
     std::fs::write(&deal, big_deal(60_000)).expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ipabs"));
+    command
         .args(["run", "--force", "--quiet", "--out"])
         .arg(&out)
-        .arg(&deal)
-        .spawn()
-        .expect("starts");
+        .arg(&deal);
+    // A shell starts a background job of a script with SIGINT ignored, and a child inherits
+    // that: under such a harness the signal below would fall on a run that ignores it until
+    // it installs its handler (after loading), and the run would finish. The child gets
+    // SIGINT's default action back, as a terminal's Ctrl-C finds it.
+    // SAFETY: `signal` is async-signal-safe, and the closure touches no other state.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("starts");
     std::thread::sleep(Duration::from_millis(400));
     let still_running = child.try_wait().expect("waits").is_none();
     assert!(
