@@ -76,14 +76,39 @@ pub fn leave_signals_alone() {
     SIGNALS_LEFT_ALONE.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// Whether SIGINT was ignored when the process started. A shell starts a script's background
+/// jobs so, that a Ctrl-C meant for the foreground leaves them running; ipabs then keeps it
+/// ignored, as Python and most Unix programs do.
+#[cfg(unix)]
+fn sigint_ignored() -> bool {
+    // SAFETY: with a null new action, `sigaction` only writes the current one into `old`, a
+    // zeroed plain C struct.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+#[cfg(not(unix))]
+fn sigint_ignored() -> bool {
+    false
+}
+
 /// Starts the thread that cleans up and exits on SIGINT (exit code 130) or SIGTERM (143).
-/// Without it the default action kills the process and leaves its temporary files.
+/// Without it the default action kills the process and leaves its temporary files. A SIGINT
+/// ignored when the process started stays ignored ([`sigint_ignored`]).
 pub fn on_signals() -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     if SIGNALS_LEFT_ALONE.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(());
     }
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+    let caught: &[i32] = if sigint_ignored() {
+        &[SIGTERM]
+    } else {
+        &[SIGINT, SIGTERM]
+    };
+    let mut signals = signal_hook::iterator::Signals::new(caught)
         .map_err(|e| Error::Internal(format!("cannot install the signal handler: {e}")))?;
     std::thread::Builder::new()
         .name("ipabs-signals".into())
