@@ -97,7 +97,7 @@ fn sigint_ignored() -> bool {
 
 /// Starts the thread that cleans up and exits on SIGINT (exit code 130) or SIGTERM (143).
 /// Without it the default action kills the process and leaves its temporary files. A SIGINT
-/// ignored when the process started stays ignored ([`sigint_ignored`]).
+/// ignored when the process started stays ignored (`sigint_ignored`).
 pub fn on_signals() -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     if SIGNALS_LEFT_ALONE.load(std::sync::atomic::Ordering::SeqCst) {
