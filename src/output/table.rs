@@ -356,8 +356,9 @@ fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::Noti
             continue;
         };
         let initial = to_fen(t.balance);
-        let paid = to_fen(n.interest_paid) + to_fen(n.principal_paid);
-        let with_fee = paid + to_fen(n.csdc_fee);
+        // The engine's instruction: the total is the payment with its fee plus the 长款.
+        let with_fee = to_fen(n.transfer) - to_fen(n.csdc_buffer);
+        let paid = with_fee - to_fen(n.csdc_fee);
         // No payment, no instruction.
         if with_fee == 0 || initial <= 0 {
             continue;

@@ -3,9 +3,9 @@
 //!
 //! The schedule starts as the exact schedule of the rate fixed on the start date
 //! ([`loan_schedule`]). At the start of each later instalment period the rate is re-read
-//! ([`crate::floating::FloatingRate::fixing_date`]); when it changes, the remaining instalments are replaced by
-//! the exact schedule of the remaining balance over the remaining instalments at the new rate
-//! (a level annuity for 等额本息), keeping the original due dates. A bullet (到期一次还本付息)
+//! ([`crate::floating::FloatingRate::fixing_date`]); when it changes, the remaining
+//! instalments are replaced by the exact schedule of the remaining balance over the remaining
+//! instalments at the new rate (a level annuity for 等额本息), keeping the original due dates. A bullet (到期一次还本付息)
 //! has one instalment: its interest sums each notional period's at that period's fixing
 //! (`bullet`).
 
@@ -147,11 +147,10 @@ fn bullet(
         den = common;
         start = end;
     }
-    let interest =
+    let mut interest =
         fen_of(&[loan.balance, sum], Ratio::new(1, den), loan.rounding).ok_or_else(overflow)?;
     let maturity = *dates.last().ok_or("a floating bullet has no due date")?;
     let mut principal = loan.balance;
-    let mut interest = interest;
     principal.rescale(2);
     interest.rescale(2);
     Ok((maturity > cutoff)
