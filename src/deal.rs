@@ -875,24 +875,32 @@ pub enum Repayment {
     InterestOnlyBullet,
     /// Principal and all accrued interest in one instalment at maturity (到期一次还本付息).
     Bullet,
+    /// 递增租金: an instalment that is level within each year and grows by the given annual
+    /// fraction (`growth`, 0 ≤ g < 1) on each anniversary of the first payment date, sized so
+    /// that the instalments repay the balance at the rate (docs/amortization.md). A growth of
+    /// 0 is [`Repayment::Level`].
+    StepUp(Decimal),
 }
 
 impl Repayment {
-    /// Every method, in the order messages list them.
-    pub const ALL: [Repayment; 4] = [
+    /// Every method, in the order messages list them (`StepUp` with a growth of 0: only its
+    /// name is meant).
+    pub const ALL: [Repayment; 5] = [
         Repayment::Level,
         Repayment::EqualPrincipal,
         Repayment::InterestOnlyBullet,
         Repayment::Bullet,
+        Repayment::StepUp(Decimal::ZERO),
     ];
 
-    /// The TOML spelling: `level`, `equal_principal`, `interest_only` or `bullet`.
+    /// The TOML spelling: `level`, `equal_principal`, `interest_only`, `bullet` or `step_up`.
     pub fn name(self) -> &'static str {
         match self {
             Repayment::Level => "level",
             Repayment::EqualPrincipal => "equal_principal",
             Repayment::InterestOnlyBullet => "interest_only",
             Repayment::Bullet => "bullet",
+            Repayment::StepUp(_) => "step_up",
         }
     }
 }
@@ -900,7 +908,8 @@ impl Repayment {
 impl FromStr for Repayment {
     type Err = String;
 
-    /// Parses a TOML spelling (exact, lower case); the error lists the valid ones.
+    /// Parses a TOML spelling (exact, lower case); the error lists the valid ones. `step_up`
+    /// parses with a growth of 0: validation sets the asset's `growth`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()

@@ -221,8 +221,11 @@ pub struct RevolvingAsset {
     pub term: i64,
     /// `monthly`, `quarterly`, `semiannual` or `annual`.
     pub frequency: String,
-    /// `level`, `equal_principal`, `interest_only` or `bullet`; default `level`.
+    /// `level`, `equal_principal`, `interest_only`, `bullet` or `step_up` (with `growth`);
+    /// default `level`.
     pub repayment: Option<String>,
+    /// Annual growth of a `step_up` instalment, a fraction 0 ≤ g < 1.
+    pub growth: Option<Decimal>,
     /// `periodic` (default) or `day_count`.
     pub accrual: Option<Accrual>,
     /// Whether a scenario's CPR applies; default true.
@@ -335,8 +338,12 @@ pub struct Asset {
     pub term: Option<i64>,
     /// `monthly`, `quarterly`, `semiannual` or `annual`.
     pub frequency: Option<String>,
-    /// `level` (等额本息), `equal_principal` (等额本金), `interest_only` (先息后本) or `bullet`.
+    /// `level` (等额本息), `equal_principal` (等额本金), `interest_only` (先息后本), `bullet` or
+    /// `step_up` (递增租金, with `growth`).
     pub repayment: Option<String>,
+    /// Annual growth of a `step_up` instalment, a fraction 0 ≤ g < 1 (0.05 = 5% a year),
+    /// compounded on each anniversary of the first payment date.
+    pub growth: Option<Decimal>,
     /// `periodic` (default: rate ÷ payments per year) or `day_count`.
     pub accrual: Option<Accrual>,
     /// Whether a scenario's CPR applies (loan, lease); default true.

@@ -407,6 +407,7 @@ fn repayment_names_round_trip() {
         ("equal_principal", Repayment::EqualPrincipal),
         ("interest_only", Repayment::InterestOnlyBullet),
         ("bullet", Repayment::Bullet),
+        ("step_up", Repayment::StepUp(Decimal::ZERO)),
     ] {
         assert_eq!(r.name(), name);
         assert_eq!(name.parse::<Repayment>(), Ok(r));
@@ -478,4 +479,147 @@ fn worked_example_from_docs() {
             (d(2024, 4, 15), dec!(1_009.96), dec!(10.10), dec!(0.00)),
         ]
     );
+}
+
+// ---- step-up instalments (递增租金), docs/amortization.md ----
+
+fn step_up(balance: Decimal, rate: Decimal, term: u32, months: u32, growth: Decimal) -> LoanTerms {
+    let mut t = terms(balance, rate, term, Repayment::StepUp(growth));
+    t.months_per_period = months;
+    t
+}
+
+#[test]
+fn step_up_by_hand_two_annual_instalments() {
+    // 10,000.00 at 10% a year, annual, 2 instalments, growing 10% a year: X and 1.1·X with
+    // X/1.1 + 1.1·X/1.1² = 2X/1.1 = 10,000, so X = 5,500.00 and the second 6,050.00.
+    // Interest 10% of 10,000.00 = 1,000.00, principal 4,500.00, balance 5,500.00; then
+    // interest 550.00 and principal 5,500.00 (= 6,050.00 − 550.00, the balance).
+    let s = schedule(&step_up(dec!(10_000.00), dec!(0.10), 2, 12, dec!(0.10)));
+    let rows: Vec<_> = s.iter().map(|i| (i.principal, i.interest)).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (dec!(4_500.00), dec!(1_000.00)),
+            (dec!(5_500.00), dec!(550.00))
+        ]
+    );
+}
+
+#[test]
+fn step_up_by_hand_without_interest() {
+    // 3,000.00 at 0%, annual, 3 instalments growing 50% a year: X (1 + 1.5 + 2.25) = 3,000,
+    // X = 631.578947… → 631.58; 1.5X = 947.368421… → 947.37; the last is the balance left,
+    // 3,000.00 − 631.58 − 947.37 = 1,421.05 (2.25X = 1,421.052631… rounds to the same).
+    let s = schedule(&step_up(dec!(3_000.00), dec!(0), 3, 12, dec!(0.5)));
+    let principal: Vec<_> = s.iter().map(|i| i.principal).collect();
+    assert_eq!(principal, vec![dec!(631.58), dec!(947.37), dec!(1_421.05)]);
+    assert!(s.iter().all(|i| i.interest.is_zero()));
+}
+
+#[test]
+fn step_up_of_no_growth_is_level() {
+    // With g = 0 the step-up formula is the level annuity's (docs/amortization.md): the same
+    // exact value, rounded once, so the same schedule to the fen.
+    for (balance, rate, term, months) in [
+        (dec!(1_000_000.00), dec!(0.06), 12, 1),
+        (dec!(3_000.00), dec!(0.12), 3, 1),
+        (dec!(123_456_789.01), dec!(0.0435), 60, 3),
+        (dec!(999.99), dec!(0), 7, 6),
+        (dec!(50_000_000.00), dec!(0.0575), 20, 3),
+    ] {
+        let mut level = terms(balance, rate, term, Repayment::Level);
+        level.months_per_period = months;
+        assert_eq!(
+            schedule(&step_up(balance, rate, term, months, Decimal::ZERO)),
+            schedule(&level),
+            "{balance} at {rate}, {term} × {months} months"
+        );
+    }
+}
+
+/// The step-up instalments from their definition, in exact rationals: X_0 solves
+/// Σ_k X_0 (1 + g)^⌊k·m/12⌋ (1 + R·m/12)^−(k+1) = B, and X_k = X_0 (1 + g)^⌊k·m/12⌋ rounded
+/// half away from zero to the fen. An oracle independent of the engine's closed form.
+fn step_up_oracle(b: Decimal, rate: Decimal, term: u32, months: u32, g: Decimal) -> Vec<Decimal> {
+    use num_bigint::BigInt;
+    use num_rational::BigRational;
+    let q = |d: Decimal| {
+        BigRational::new(
+            BigInt::from(d.mantissa()),
+            BigInt::from(10u32).pow(d.scale()),
+        )
+    };
+    let one = BigRational::from_integer(BigInt::from(1));
+    let r = q(rate) * BigRational::new(BigInt::from(months), BigInt::from(12));
+    let v = &one / (&one + &r);
+    let step = &one + q(g);
+    let grow = |k: u32| {
+        let mut x = one.clone();
+        for _ in 0..(k * months / 12) {
+            x *= &step;
+        }
+        x
+    };
+    let mut pv = BigRational::from_integer(BigInt::from(0));
+    let mut disc = one.clone();
+    for k in 0..term {
+        disc *= &v;
+        pv += grow(k) * &disc;
+    }
+    let x0 = q(b) / pv;
+    (0..term)
+        .map(|k| {
+            let x = &x0 * grow(k) * BigRational::from_integer(BigInt::from(100));
+            // Half away from zero (x > 0): ⌊x + 1/2⌋.
+            let half = BigRational::new(BigInt::from(1), BigInt::from(2));
+            let fen = (x + half).floor().to_integer();
+            Decimal::from_i128_with_scale(i128::try_from(fen).expect("fits"), 2)
+        })
+        .collect()
+}
+
+#[test]
+fn step_up_matches_its_definition() {
+    // Instalments (principal + interest) before the last equal the oracle's X_k, and each
+    // year's instalments are equal; the last repays what is left (within a few fen of X_k).
+    for (balance, rate, term, months, g) in [
+        (dec!(100_000.00), dec!(0.08), 8, 3, dec!(0.05)),
+        (dec!(2_500_000.00), dec!(0.0575), 36, 1, dec!(0.03)),
+        (dec!(12_345_678.91), dec!(0.065), 10, 6, dec!(0.08)),
+        (dec!(80_000_000.00), dec!(0.049), 5, 12, dec!(0.1)),
+        (dec!(999.99), dec!(0.12), 9, 3, dec!(0.25)),
+    ] {
+        let s = schedule(&step_up(balance, rate, term, months, g));
+        let want = step_up_oracle(balance, rate, term, months, g);
+        let got: Vec<Decimal> = s.iter().map(|i| i.principal + i.interest).collect();
+        let n = got.len();
+        assert_eq!(
+            got[..n - 1],
+            want[..n - 1],
+            "{balance} at {rate}, growth {g}"
+        );
+        assert!(
+            (got[n - 1] - want[n - 1]).abs() <= dec!(0.05),
+            "{got:?} vs {want:?}"
+        );
+        for k in 1..n - 1 {
+            let same_year = (k as u32 * months) / 12 == ((k as u32 - 1) * months) / 12;
+            assert_eq!(same_year, got[k] == got[k - 1], "instalment {k} of {got:?}");
+        }
+    }
+}
+
+#[test]
+fn step_up_below_its_interest_is_refused() {
+    // 1,000,000.00 at 10% a year, annual, 20 instalments, growing 90% a year: the first
+    // instalment is far below the 100,000.00 of interest it owes (the balance would grow).
+    let e = loan_schedule(&step_up(dec!(1_000_000.00), dec!(0.10), 20, 12, dec!(0.9)))
+        .expect_err("negative amortization");
+    assert!(
+        matches!(e, AmortizationError::StepUpBelowInterest { number: 1, interest, .. }
+            if interest == dec!(100_000.00)),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("below its interest"), "{e}");
 }

@@ -130,6 +130,58 @@ fn generated_growing_licence_fees() {
     assert_eq!(r.periods[0].payment_date, d(2024, 4, 1));
 }
 
+const STEP_UP_LEASE: &str = r#"
+[[obligors]]
+name = "S1"
+
+[[obligors.assets]]
+kind = "lease"
+balance = 700000
+rate = 0.10
+start_date = 2023-09-30
+term = 2
+frequency = "annual"
+repayment = "step_up"
+growth = 0.10
+"#;
+
+/// A step-up lease (递增租金, docs/amortization.md) generated, collected and reported to the
+/// fen.
+///
+/// Rents due 2024-09-30 and 2025-09-30 (one year apart from the start 2023-09-30), the second
+/// 10% above the first: X/1.1 + 1.1X/1.1² = 2X/1.1 = 700,000, so X = 385,000.00 and 1.1X =
+/// 423,500.00. Interest on the first: 10% of 700,000.00 = 70,000.00, so principal 315,000.00
+/// and a balance of 385,000.00; on the second 38,500.00, principal 385,000.00. Each rent falls
+/// in the collection period ending the day before the next payment date: periods 3
+/// (2024-07-01 to 2024-09-30) and 7 (2025-07-01 to 2025-09-30).
+#[test]
+fn step_up_lease_rents() {
+    let r = run(STEP_UP_LEASE, "");
+    let first = pool_row(&r, "S1", 3);
+    assert_eq!(
+        (
+            first.scheduled,
+            first.principal_collected,
+            first.interest_collected
+        ),
+        (dec!(385000.00), dec!(315000.00), dec!(70000.00))
+    );
+    assert_eq!(first.balance_end, dec!(385000.00));
+    let second = pool_row(&r, "S1", 7);
+    assert_eq!(
+        (
+            second.scheduled,
+            second.principal_collected,
+            second.interest_collected
+        ),
+        (dec!(423500.00), dec!(385000.00), dec!(38500.00))
+    );
+    assert_eq!(second.balance_end, Decimal::ZERO);
+    for period in [1, 2, 4, 5, 6] {
+        assert_eq!(pool_row(&r, "S1", period).collected, Decimal::ZERO);
+    }
+}
+
 /// Item 10, rounding mode: the same schedule under `rounding = "truncate"` cuts the year-1
 /// instalment 127,777.7673 to 127,777.76 (each instalment its exact value rounded once).
 #[test]
@@ -517,6 +569,40 @@ fn revolving_purchase_to_the_fen() {
         (dec!(968.60), dec!(96070.80))
     );
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
+}
+
+/// A revolving template with step-up rents (`repayment = "step_up"`): the purchase of
+/// `revolving_purchase_to_the_fen` (304,087.22 bought on 2024-04-01), as a lease of 6
+/// quarterly rents at 6% growing 5% a year (docs/amortization.md, StepUp).
+///
+/// Python `fractions`, independently of the engine's closed form: with r = 0.015 and years
+/// 0, 0, 0, 0, 1, 1, X_0 = 304,087.22 / (Σ_(k<4) 1.015^−(k+1) + 1.05 (1.015^−5 + 1.015^−6))
+/// = 52,525.4843… → 52,525.48; X_4 = 1.05 X_0 = 55,151.7585… → 55,151.76. First rent:
+/// interest fen(304,087.22 × 0.015) = 4,561.31, principal 47,964.17. Balances after: 256,123.05,
+/// 207,439.42, 158,025.53, 107,870.43; fifth rent (period 6, due 2025-07-01): interest
+/// fen(107,870.43 × 0.015) = 1,618.06, principal 53,533.70; the last (period 7) repays
+/// 54,336.73 with 815.05 of interest.
+#[test]
+fn revolving_purchase_of_step_up_leases() {
+    let section = revolving_section("2024-04-01").replace(
+        r#"asset = { kind = "loan", rate = 0.06, term = 3, frequency = "quarterly", repayment = "equal_principal" }"#,
+        r#"asset = { kind = "lease", rate = 0.06, term = 6, frequency = "quarterly", repayment = "step_up", growth = 0.05 }"#,
+    );
+    assert!(section.contains("step_up"));
+    let src = format!("{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{section}");
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    let bought = "revolving@2024-04-01";
+    let amounts = |period| {
+        let row = pool_row(&r, bought, period);
+        (row.principal_collected, row.interest_collected)
+    };
+    assert_eq!(amounts(2), (dec!(47964.17), dec!(4561.31)));
+    assert_eq!(amounts(6), (dec!(53533.70), dec!(1618.06)));
+    assert_eq!(amounts(7), (dec!(54336.73), dec!(815.05)));
+    assert_eq!(pool_row(&r, bought, 7).balance_end, Decimal::ZERO);
 }
 
 /// Item 3: an end trigger ends the revolving period early, and a purchased obligor follows

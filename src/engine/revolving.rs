@@ -15,7 +15,7 @@ use super::state::{Run, dec};
 use crate::deal::{Asset, Instalment, Obligor, Spend};
 use crate::error::{Error, Result};
 use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
-use crate::pool::amortization::{LoanTerms, loan_schedule};
+use crate::pool::amortization::{AmortizationError, LoanTerms, loan_schedule};
 use crate::pool::projection::{ObligorRows, project_obligors};
 use crate::pool::rows::FlowAmounts;
 use crate::scenario::Scenario;
@@ -114,11 +114,17 @@ impl Run<'_> {
             accrual: t.accrual,
             rounding: deal.rounding,
         };
-        let schedule = loan_schedule(&terms).map_err(|e| {
-            Error::Internal(format!(
+        let schedule = loan_schedule(&terms).map_err(|e| match e {
+            // Possible under a day count though the load-time check passed: the deal's terms.
+            AmortizationError::StepUpBelowInterest { .. } => Error::Usage(format!(
+                "[revolving.asset]: the asset bought on {} cannot be generated: {e}; use a \
+                 smaller growth, a shorter term or a higher rate",
+                self.date
+            )),
+            _ => Error::Internal(format!(
                 "the revolving asset bought on {} cannot be generated: {e}",
                 self.date
-            ))
+            )),
         })?;
         let instalments = schedule
             .into_iter()

@@ -1,5 +1,5 @@
 //! Contractual amortization of one loan or lease receivable (等额本息, 等额本金, 先息后本,
-//! 到期一次还本付息).
+//! 到期一次还本付息, 递增租金).
 //!
 //! Every amount is whole fen: the exact rational value of its formula rounded once under the
 //! terms' [`Rounding`] ([`crate::money::rational`]). The periodic rate `annual_rate / (12 /
@@ -74,6 +74,15 @@ pub enum AmortizationError {
     ArithmeticOverflow,
     #[error("{dates} due dates were given for a term of {term} instalments")]
     DatesNotTerm { dates: usize, term: u32 },
+    #[error(
+        "step-up instalment {number} ({instalment}) is below its interest ({interest}): the \
+         balance would grow, which ipabs does not model"
+    )]
+    StepUpBelowInterest {
+        number: usize,
+        instalment: Decimal,
+        interest: Decimal,
+    },
 }
 
 fn validate(terms: &LoanTerms) -> Result<(), AmortizationError> {
@@ -222,6 +231,59 @@ fn level_instalment(
     fen_of_big(&num, &den, terms.rounding).ok_or(AmortizationError::ArithmeticOverflow)
 }
 
+/// The step-up (递增租金) instalments of `terms`, one per due date: level within each year,
+/// `× (1 + g)` on each anniversary of the first payment date, sized so that their present
+/// value at the periodic rate `r = R / m` is the balance (docs/amortization.md).
+///
+/// Instalment `k` (0-based) is in year `y_k = ⌊k × months / 12⌋` and is worth
+/// `X_k = X_0 (1 + g)^(y_k)`, with `Σ_k X_k (1 + r)^(−(k+1)) = B`. With `R = a / 10^s`,
+/// `D = m·10^s`, `A = D + a`, `g = c / T` (`T = 10^t`), `G = T + c` and `Y = y_(n−1)`, it is
+/// exactly `X_k = B·T^(Y−y_k)·G^(y_k)·A^n / Σ_j G^(y_j)·T^(Y−y_j)·D^(j+1)·A^(n−j−1)`, computed
+/// in big integers and rounded once. A growth of 0 gives [`level_instalment`] exactly.
+fn step_up_instalments(
+    terms: &LoanTerms,
+    per_year: i64,
+    growth: Decimal,
+    n: u32,
+) -> Result<Vec<Decimal>, AmortizationError> {
+    let ten = BigInt::from(10u32);
+    let b = BigInt::from(terms.balance.mantissa()) * ten.pow(2) / ten.pow(terms.balance.scale());
+    let rate = terms.annual_rate;
+    let d = BigInt::from(per_year) * ten.pow(rate.scale());
+    let a_big = &d + BigInt::from(rate.mantissa());
+    let t = ten.pow(growth.scale());
+    let g = &t + BigInt::from(growth.mantissa());
+    let year = |k: u32| (u64::from(k) * u64::from(terms.months_per_period) / 12) as usize;
+    let last_year = year(n - 1);
+    // Powers by exponent, each one multiplication from the last.
+    let powers = |x: &BigInt, up_to: usize| -> Vec<BigInt> {
+        let mut v = Vec::with_capacity(up_to + 1);
+        v.push(BigInt::from(1u32));
+        for i in 0..up_to {
+            let next = &v[i] * x;
+            v.push(next);
+        }
+        v
+    };
+    let (pa, pd) = (powers(&a_big, n as usize), powers(&d, n as usize));
+    let (pg, pt) = (powers(&g, last_year), powers(&t, last_year));
+    let n_us = n as usize;
+    let den: BigInt = (0..n_us)
+        .map(|j| {
+            let y = year(j as u32);
+            &pg[y] * &pt[last_year - y] * &pd[j + 1] * &pa[n_us - j - 1]
+        })
+        .sum();
+    // One amount per year: the instalments of a year are equal.
+    let per_year_amount = (0..=last_year)
+        .map(|y| {
+            let num = &b * &pt[last_year - y] * &pg[y] * &pa[n_us];
+            fen_of_big(&num, &den, terms.rounding).ok_or(AmortizationError::ArithmeticOverflow)
+        })
+        .collect::<Result<Vec<Decimal>, _>>()?;
+    Ok((0..n).map(|k| per_year_amount[year(k)]).collect())
+}
+
 /// The contractual schedule of `terms`: one [`Instalment`] per due date (one for
 /// [`Repayment::Bullet`]). Principal sums to `terms.balance` exactly.
 pub fn loan_schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, AmortizationError> {
@@ -285,11 +347,16 @@ fn schedule_on(
         }]);
     }
 
-    // Scheduled principal (EqualPrincipal) or total instalment (Level) before the last.
+    // Scheduled principal (EqualPrincipal) or total instalment (Level) before the last; the
+    // step-up instalments, one per due date.
     let level = match terms.repayment {
         Repayment::Level => level_instalment(terms, per_year, n)?,
         Repayment::EqualPrincipal => amount(terms, &[terms.balance], Ratio::new(1, i64::from(n)))?,
-        Repayment::InterestOnlyBullet | Repayment::Bullet => Decimal::ZERO,
+        Repayment::InterestOnlyBullet | Repayment::Bullet | Repayment::StepUp(_) => Decimal::ZERO,
+    };
+    let stepped = match terms.repayment {
+        Repayment::StepUp(g) => step_up_instalments(terms, per_year, g, n)?,
+        _ => Vec::new(),
     };
 
     let mut schedule = Vec::with_capacity(dates.len());
@@ -303,9 +370,24 @@ fn schedule_on(
         } else {
             let due = match terms.repayment {
                 Repayment::Level => sub(level, interest)?,
+                Repayment::StepUp(_) => {
+                    let x = *stepped.get(k).ok_or(AmortizationError::DatesNotTerm {
+                        dates: dates.len(),
+                        term: terms.term,
+                    })?;
+                    if x < interest {
+                        return Err(AmortizationError::StepUpBelowInterest {
+                            number: k + 1,
+                            instalment: x,
+                            interest,
+                        });
+                    }
+                    sub(x, interest)?
+                }
                 _ => level,
             };
-            // Never negative (interest above a level instalment), never beyond the balance.
+            // Never negative (interest above a level or step-up instalment), never beyond the
+            // balance.
             due.max(Decimal::ZERO).min(balance)
         };
         balance = sub(balance, principal)?;

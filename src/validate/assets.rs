@@ -86,7 +86,7 @@ fn kind(k: schema::AssetKind) -> AssetKind {
     }
 }
 
-const GENERATION_KEYS: [&str; 8] = [
+const GENERATION_KEYS: [&str; 9] = [
     "balance",
     "rate",
     "start_date",
@@ -94,6 +94,7 @@ const GENERATION_KEYS: [&str; 8] = [
     "term",
     "frequency",
     "repayment",
+    "growth",
     "accrual",
 ];
 
@@ -108,6 +109,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
         ("term", a.term.is_some()),
         ("frequency", a.frequency.is_some()),
         ("repayment", a.repayment.is_some()),
+        ("growth", a.growth.is_some()),
         ("accrual", a.accrual.is_some()),
         ("prepayable", a.prepayable.is_some()),
         ("amount", a.amount.is_some()),
@@ -124,6 +126,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
             "term",
             "frequency",
             "repayment",
+            "growth",
             "accrual",
             "prepayable",
         ],
@@ -518,8 +521,23 @@ fn generate(
             ctx.int_in(&format!("{p}.term"), t, 1, MAX_TERM, "instalments")
         }
     });
-    let (frequency, repayment) =
-        frequency_and_repayment(ctx, p, a.frequency.as_deref(), a.repayment.as_deref());
+    let (frequency, repayment) = frequency_and_repayment(
+        ctx,
+        p,
+        a.frequency.as_deref(),
+        (a.repayment.as_deref(), a.growth),
+    );
+    if a.floating.is_some()
+        && let Some(Repayment::StepUp(_)) = repayment
+    {
+        ctx.err(
+            &format!("{p}.repayment"),
+            "a floating loan re-amortizes on its remaining balance at each reset; `step_up` \
+             (递增租金) applies to a fixed `rate`",
+            "repayment = \"level\", \"equal_principal\", \"interest_only\" or \"bullet\" with \
+             `floating`, or a fixed `rate` with `step_up`",
+        );
+    }
     let accrual = match a.accrual {
         Some(schema::Accrual::DayCount) => Accrual::DayCount(dates.day_count),
         _ => Accrual::Periodic,
@@ -561,6 +579,14 @@ fn generate(
                     .collect(),
                 terms,
             ))
+        }
+        Err(e @ crate::pool::amortization::AmortizationError::StepUpBelowInterest { .. }) => {
+            ctx.err(
+                &format!("{p}.growth"),
+                format!("cannot generate the {} schedule: {e}", kind.name()),
+                "a smaller growth, a shorter term or a higher rate (docs/amortization.md)",
+            );
+            None
         }
         Err(e) => {
             ctx.err(
@@ -648,14 +674,15 @@ fn finish(
     Some(kept)
 }
 
-/// A generated schedule's `frequency` and `repayment` (level when not given), each checked at
-/// its key under `p`: loans and leases here, the `[revolving.asset]` template in
-/// `revolving.rs`.
+/// A generated schedule's `frequency` and `repayment` (level when not given) with a `step_up`
+/// method's `growth`, each checked at its key under `p`: loans and leases here, the
+/// `[revolving.asset]` template in `revolving.rs`. `growth` goes with `step_up` only, which
+/// needs it.
 pub(super) fn frequency_and_repayment(
     ctx: &mut Ctx,
     p: &str,
     frequency: Option<&str>,
-    repayment: Option<&str>,
+    (repayment, growth): (Option<&str>, Option<Decimal>),
 ) -> (Option<Frequency>, Option<Repayment>) {
     let frequency = parse_or(
         ctx,
@@ -673,6 +700,32 @@ pub(super) fn frequency_and_repayment(
             &Repayment::ALL.map(Repayment::name),
         ),
         None => Some(Repayment::Level),
+    };
+    let gp = format!("{p}.growth");
+    let repayment = match (repayment, growth) {
+        (Some(Repayment::StepUp(_)), Some(g)) => {
+            Some(Repayment::StepUp(super::fee_schedule::growth(ctx, &gp, g)))
+        }
+        (Some(Repayment::StepUp(_)), None) => {
+            ctx.err(
+                &gp,
+                "missing required key `growth` for repayment = \"step_up\" (递增租金)",
+                "growth = 0.05 (each year's instalment 5% above the last)",
+            );
+            None
+        }
+        (Some(r), Some(_)) => {
+            ctx.key_err(
+                &gp,
+                format!(
+                    "`growth` applies to repayment = \"step_up\" (递增租金), not to `{}`",
+                    r.name()
+                ),
+                "repayment = \"step_up\" with `growth`, or no `growth`",
+            );
+            None
+        }
+        (r, _) => r,
     };
     (frequency, repayment)
 }

@@ -84,15 +84,16 @@ pub(super) fn generate(
     }
 }
 
-/// The annual escalation: a fraction from 0 to below 1. `3` for 3% is the likely mistake,
-/// and the message says what it would mean.
-fn growth(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
+/// The annual escalation (a generated fee schedule's, a `step_up` instalment's): a fraction
+/// from 0 to below 1. `3` for 3% is the likely mistake, and the message says what it would
+/// mean.
+pub(super) fn growth(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
     let expected = "an annual escalation as a fraction from 0 to below 1, e.g. 0.03 for 3% a year";
     if v >= Decimal::ONE {
         ctx.err(
             path,
             format!(
-                "growth {v} is {}% a year (each year's fee {}× the last)",
+                "growth {v} is {}% a year (each year's instalment {}× the last)",
                 (v * Decimal::ONE_HUNDRED).normalize(),
                 (v + Decimal::ONE).normalize()
             ),

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::{Ctx, Names, Sign, resolve_list};
 use crate::calendar::schedule::add_months;
 use crate::deal::{AssetKind, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall};
-use crate::pool::amortization::Accrual;
+use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
 /// Highest price accepted, as a fraction of par: above it the price was surely written in
@@ -183,12 +183,16 @@ fn template(
     } else {
         ctx.int_in(&format!("{p}.term"), a.term, 1, 600, "instalments")
     };
-    let (frequency, repayment) =
-        super::assets::frequency_and_repayment(ctx, p, Some(&a.frequency), a.repayment.as_deref());
+    let (frequency, repayment) = super::assets::frequency_and_repayment(
+        ctx,
+        p,
+        Some(&a.frequency),
+        (a.repayment.as_deref(), a.growth),
+    );
     if ctx.error_count() > before {
         return None;
     }
-    Some(RevolvingTemplate {
+    let template = RevolvingTemplate {
         kind,
         annual_rate,
         term,
@@ -199,5 +203,38 @@ fn template(
             _ => Accrual::Periodic,
         },
         prepayable: a.prepayable.unwrap_or(true),
-    })
+    };
+    if let Repayment::StepUp(_) = template.repayment {
+        step_up_generates(ctx, p, &template)?;
+    }
+    Some(template)
+}
+
+/// Whether a `step_up` template generates a schedule: its instalments cover their interest
+/// (a growth too steep for the rate and term does not), checked on 1,000,000.00 bought on
+/// 2024-01-31 at the periodic rate (the check does not depend on the balance beyond
+/// rounding). Reported at `growth`.
+fn step_up_generates(ctx: &mut Ctx, p: &str, t: &RevolvingTemplate) -> Option<()> {
+    let terms = LoanTerms {
+        balance: Decimal::new(100_000_000, 2),
+        annual_rate: t.annual_rate,
+        start_date: NaiveDate::from_ymd_opt(2024, 1, 31)?,
+        first_payment_date: None,
+        term: t.term,
+        months_per_period: t.months_per_period,
+        repayment: t.repayment,
+        accrual: Accrual::Periodic,
+        rounding: crate::money::Rounding::HalfUp,
+    };
+    match loan_schedule(&terms) {
+        Ok(_) => Some(()),
+        Err(e) => {
+            ctx.err(
+                &format!("{p}.growth"),
+                format!("the purchased assets cannot be generated: {e}"),
+                "a smaller growth, a shorter term or a higher rate (docs/amortization.md)",
+            );
+            None
+        }
+    }
 }
