@@ -427,6 +427,7 @@ fn sweep_keeps_invariants() {
         Repayment::EqualPrincipal,
         Repayment::InterestOnlyBullet,
         Repayment::Bullet,
+        Repayment::StepUp(dec!(0.05)),
     ];
     let accruals = [Accrual::Periodic, Accrual::DayCount(DayCount::Act365F)];
     let balances = [dec!(0.01), dec!(0.15), dec!(999.99), dec!(123_456_789.01)];
@@ -449,10 +450,35 @@ fn sweep_keeps_invariants() {
             }
         }
     }
+    let mut refused = 0;
     for t in cases {
+        // A step-up is refused exactly when its first instalment is below the first period's
+        // interest, X_0 < B·r, i.e. Σ_k (1 + g)^(y_k) (1 + r)^−(k+1) > 1/r (the oracle below, in
+        // exact rationals): here only at 300% a year, where a 5% step-up over many periods
+        // outweighs the discounting.
+        if let Repayment::StepUp(g) = t.repayment
+            && let Err(e) = loan_schedule(&t)
+        {
+            assert!(
+                matches!(e, AmortizationError::StepUpBelowInterest { number: 1, .. }),
+                "{e:?}"
+            );
+            assert!(
+                step_up_below_interest(t.annual_rate, t.term, t.months_per_period, g),
+                "{t:?}"
+            );
+            refused += 1;
+            continue;
+        }
         // (1 + 3)^60 is beyond Decimal's range; the level instalment is exact in big integers,
-        // so every combination gives a schedule.
+        // so every other combination gives a schedule.
         let s = schedule(&t);
+        if let Repayment::StepUp(g) = t.repayment {
+            assert!(
+                !step_up_below_interest(t.annual_rate, t.term, t.months_per_period, g),
+                "{t:?}"
+            );
+        }
         let n = if t.repayment == Repayment::Bullet {
             1
         } else {
@@ -460,6 +486,37 @@ fn sweep_keeps_invariants() {
         };
         assert_eq!(s.len(), n as usize);
     }
+    assert!(refused > 0 && refused < 100, "{refused}");
+}
+
+/// Whether a step-up's first instalment is below the first period's interest: the present
+/// value of the instalments per unit of X_0, Σ_k (1 + g)^⌊k·m/12⌋ (1 + R·m/12)^−(k+1), above
+/// 1/r (X_0 = B / Σ < B·r), in exact rationals.
+fn step_up_below_interest(rate: Decimal, term: u32, months: u32, g: Decimal) -> bool {
+    use num_bigint::BigInt;
+    use num_rational::BigRational;
+    if rate.is_zero() {
+        return false;
+    }
+    let q = |d: Decimal| {
+        BigRational::new(
+            BigInt::from(d.mantissa()),
+            BigInt::from(10u32).pow(d.scale()),
+        )
+    };
+    let one = BigRational::from_integer(BigInt::from(1));
+    let r = q(rate) * BigRational::new(BigInt::from(months), BigInt::from(12));
+    let v = &one / (&one + &r);
+    let mut pv = BigRational::from_integer(BigInt::from(0));
+    let (mut disc, mut grown) = (one.clone(), one.clone());
+    for k in 0..term {
+        if k > 0 && (k * months) / 12 > ((k - 1) * months) / 12 {
+            grown *= &one + q(g);
+        }
+        disc *= &v;
+        pv += &grown * &disc;
+    }
+    pv > &one / r
 }
 
 #[test]

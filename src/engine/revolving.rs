@@ -115,7 +115,8 @@ impl Run<'_> {
             rounding: deal.rounding,
         };
         let schedule = loan_schedule(&terms).map_err(|e| match e {
-            // Possible under a day count though the load-time check passed: the deal's terms.
+            // The deal's terms, not a bug; the load-time check refuses them first (the
+            // condition depends only on the rate, growth, term and frequency).
             AmortizationError::StepUpBelowInterest { .. } => Error::Usage(format!(
                 "[revolving.asset]: the asset bought on {} cannot be generated: {e}; use a \
                  smaller growth, a shorter term or a higher rate",

@@ -75,8 +75,8 @@ pub enum AmortizationError {
     #[error("{dates} due dates were given for a term of {term} instalments")]
     DatesNotTerm { dates: usize, term: u32 },
     #[error(
-        "step-up instalment {number} ({instalment}) is below its interest ({interest}): the \
-         balance would grow, which ipabs does not model"
+        "step-up instalment {number} ({instalment}) is below its interest ({interest}) at the \
+         periodic rate: the balance would grow, which ipabs does not model"
     )]
     StepUpBelowInterest {
         number: usize,
@@ -281,6 +281,18 @@ fn step_up_instalments(
             fen_of_big(&num, &den, terms.rounding).ok_or(AmortizationError::ArithmeticOverflow)
         })
         .collect::<Result<Vec<Decimal>, _>>()?;
+    // Negative amortization: the first instalment, exactly, below the first period's interest
+    // at the periodic rate, X_0 < B·a/D, i.e. T^Y·A^n·D < a·Σ. Otherwise no instalment is
+    // (X_k ≥ X_0 ≥ B·r ≥ balance·r); rounding or a day count can still put one a little below
+    // its interest, which the schedule clamps as for Level.
+    let a_rate = BigInt::from(rate.mantissa());
+    if &pt[last_year] * &pa[n_us] * &d < &a_rate * &den {
+        return Err(AmortizationError::StepUpBelowInterest {
+            number: 1,
+            instalment: per_year_amount[0],
+            interest: amount(terms, &[terms.balance, rate], Ratio::new(1, per_year))?,
+        });
+    }
     Ok((0..n).map(|k| per_year_amount[year(k)]).collect())
 }
 
@@ -371,18 +383,11 @@ fn schedule_on(
             let due = match terms.repayment {
                 Repayment::Level => sub(level, interest)?,
                 Repayment::StepUp(_) => {
-                    let x = *stepped.get(k).ok_or(AmortizationError::DatesNotTerm {
+                    let x = stepped.get(k).ok_or(AmortizationError::DatesNotTerm {
                         dates: dates.len(),
                         term: terms.term,
                     })?;
-                    if x < interest {
-                        return Err(AmortizationError::StepUpBelowInterest {
-                            number: k + 1,
-                            instalment: x,
-                            interest,
-                        });
-                    }
-                    sub(x, interest)?
+                    sub(*x, interest)?
                 }
                 _ => level,
             };

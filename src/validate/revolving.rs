@@ -210,10 +210,10 @@ fn template(
     Some(template)
 }
 
-/// Whether a `step_up` template generates a schedule: its instalments cover their interest
-/// (a growth too steep for the rate and term does not), checked on 1,000,000.00 bought on
-/// 2024-01-31 at the periodic rate (the check does not depend on the balance beyond
-/// rounding). Reported at `growth`.
+/// Whether a `step_up` template generates a schedule: its first instalment covers its interest
+/// (a growth too steep for the rate and term does not). The condition depends only on the
+/// rate, growth, term and frequency, so one schedule (1,000,000.00 bought on 2024-01-31)
+/// decides it for every purchase. Reported at `growth`.
 fn step_up_generates(ctx: &mut Ctx, p: &str, t: &RevolvingTemplate) -> Option<()> {
     let terms = LoanTerms {
         balance: Decimal::new(100_000_000, 2),
@@ -223,7 +223,7 @@ fn step_up_generates(ctx: &mut Ctx, p: &str, t: &RevolvingTemplate) -> Option<()
         term: t.term,
         months_per_period: t.months_per_period,
         repayment: t.repayment,
-        accrual: Accrual::Periodic,
+        accrual: t.accrual,
         rounding: crate::money::Rounding::HalfUp,
     };
     match loan_schedule(&terms) {
