@@ -210,6 +210,21 @@ pub enum Command {
         /// `--shard I/N` with the same --paths and --seed) and write the three tables.
         #[arg(long, value_name = "DIR")]
         merge: Option<PathBuf>,
+        /// With --merge: run only block J of M of the run's distinct default patterns through
+        /// the waterfall and write their outcomes to outcomes/shards=M/shard=J/part-0.parquet;
+        /// `--outcomes` reads them (docs/scale-out.md).
+        #[arg(
+            long,
+            value_name = "J/M",
+            requires = "merge",
+            conflicts_with = "outcomes"
+        )]
+        waterfall_shard: Option<Shard>,
+        /// With --merge: take the patterns' waterfall outcomes from the shards in DIR (written
+        /// by `--waterfall-shard J/M`) instead of running the waterfall, and write the three
+        /// tables.
+        #[arg(long, value_name = "DIR", requires = "merge")]
+        outcomes: Option<PathBuf>,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -487,6 +502,8 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             mc,
             shard,
             merge,
+            waterfall_shard,
+            outcomes,
             out,
         } => {
             let source = match (shard, merge) {
@@ -494,13 +511,17 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 (None, Some(dir)) => Paths::Merge(dir),
                 (None, None) => Paths::All,
             };
+            let waterfall = match (waterfall_shard, outcomes) {
+                (Some(s), _) => Outcomes::Shard(s),
+                (None, Some(dir)) => Outcomes::Merge(dir),
+                (None, None) => Outcomes::Run,
+            };
             rate_command(
                 &deal,
                 mc.scenarios.as_deref(),
-                mc.paths,
-                mc.seed,
+                (mc.paths, mc.seed),
                 mc.threads,
-                source,
+                (source, waterfall),
                 &out,
             )
         }
@@ -1164,6 +1185,15 @@ enum Paths {
     Merge(PathBuf),
 }
 
+/// How `rate` gets the distinct patterns' waterfall outcomes: by running every pattern, by
+/// running a block of them and writing only their outcomes (`--waterfall-shard`), or by
+/// reading the shards' outcomes (`--outcomes`).
+enum Outcomes {
+    Run,
+    Shard(Shard),
+    Merge(PathBuf),
+}
+
 fn simulate_pool(
     deal: &Path,
     scenarios: Option<&Path>,
@@ -1219,14 +1249,15 @@ fn simulate_paths(
 fn rate_command(
     deal: &Path,
     scenarios: Option<&Path>,
-    paths: u64,
-    seed: u64,
+    (paths, seed): (u64, u64),
     threads: Option<usize>,
-    source: Paths,
+    (source, waterfall): (Paths, Outcomes),
     out: &OutArgs,
 ) -> Result<()> {
     use crate::output::rating as o;
-    use crate::output::shards::{PATTERNS_FILE, patterns_frame};
+    use crate::output::shards::{
+        OUTCOMES_FILE, PATTERNS_FILE, merge_outcomes, outcomes_frame, patterns_frame,
+    };
     if let Paths::Shard(s) = source {
         let file = s.file(PATTERNS_FILE);
         refuse_files(out, &[file.as_str()])?;
@@ -1252,6 +1283,33 @@ fn rate_command(
             Ok(())
         })?;
     }
+    if let Outcomes::Shard(s) = waterfall {
+        let file = s.file(OUTCOMES_FILE);
+        refuse_files(out, &[file.as_str()])?;
+        let progress = !out.quiet;
+        return sweep::in_pool(threads, || -> Result<()> {
+            let r = simulate_paths(deal, scenarios, paths, seed, progress, &source)?;
+            let d = &r.loaded.deal;
+            let all: Vec<&rating::Pattern> = r.sim.patterns.keys().collect();
+            let block = s.slice(&all);
+            let bar = sweep::progress_bar(block.len() as u64, progress);
+            let outcomes =
+                rating::pattern_outcomes(d, &r.pool, &d.scenario, block, &|k| bar.inc(k))?;
+            bar.finish_and_clear();
+            let frame = outcomes_frame(d, block, &outcomes, (seed, paths, all.len()))?;
+            let _lock = lock_output_shard(out, Some(s))?;
+            output::write_tables(&out.out, vec![(file.clone(), frame)])?;
+            if !out.quiet {
+                out_line(&format!(
+                    "waterfall shard {s}: {} of {} distinct default patterns; wrote {}",
+                    block.len(),
+                    all.len(),
+                    out.out.join(&file).display()
+                ));
+            }
+            Ok(())
+        })?;
+    }
     refuse_files(
         out,
         &[o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE],
@@ -1261,16 +1319,27 @@ fn rate_command(
         let r = simulate_paths(deal, scenarios, paths, seed, progress, &source)?;
         let d = &r.loaded.deal;
         let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
-        let bar = sweep::progress_bar(r.sim.patterns.len() as u64, progress);
-        let mc = rating::through_waterfall(
-            d,
-            &r.pool,
-            &d.scenario,
-            &r.sim,
-            &r.set.rating_model.pd,
-            &|k| bar.inc(k),
-        )?;
-        bar.finish_and_clear();
+        let mc = match &waterfall {
+            Outcomes::Merge(dir) => rating::aggregate_outcomes(
+                d,
+                &r.sim,
+                &merge_outcomes(dir, d, &r.sim, (seed, paths))?,
+                &r.set.rating_model.pd,
+            ),
+            _ => {
+                let bar = sweep::progress_bar(r.sim.patterns.len() as u64, progress);
+                let mc = rating::through_waterfall(
+                    d,
+                    &r.pool,
+                    &d.scenario,
+                    &r.sim,
+                    &r.set.rating_model.pd,
+                    &|k| bar.inc(k),
+                )?;
+                bar.finish_and_clear();
+                mc
+            }
+        };
         let dist = rating::distribution(&r.pool, &r.sim);
         let frames = vec![
             (o::DISTRIBUTION_FILE, o::distribution_frame(&d.name, &dist)?),

@@ -169,6 +169,129 @@ fn rate_merge_of_shards_writes_the_one_machine_bytes() {
     }
 }
 
+/// `rate --merge --waterfall-shard J/M` runs block J of the merged run's distinct default
+/// patterns through the waterfall; `rate --merge --outcomes` puts the blocks together and
+/// writes the one-machine bytes (the outcomes are summed in pattern order, as one run sums
+/// them).
+#[test]
+fn rate_waterfall_shards_write_the_one_machine_bytes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = |name: &str| tmp.path().join(name);
+    let deal = "deals/nanshan_gaoxintou_5_2022.toml";
+    let mc = ["--paths", "10000", "--seed", "9", "--quiet"];
+    let rate = |extra: &[&str]| ipabs(&[&["rate", deal][..], &mc, extra].concat());
+    ok(&[&["rate", deal][..], &mc, &["--out", s(&dir("one"))]].concat());
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        ok(&[
+            &["rate", deal][..],
+            &mc,
+            &["--shard", &shard, "--out", s(&dir("parts"))],
+        ]
+        .concat());
+    }
+    // Three waterfall shards of the merged patterns.
+    for j in 0..3 {
+        let shard = format!("{j}/3");
+        let o = rate(&[
+            "--merge",
+            s(&dir("parts")),
+            "--waterfall-shard",
+            &shard,
+            "--out",
+            s(&dir("outcomes")),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // A merge before every waterfall shard is there is refused, naming the missing one.
+    let partial = dir("partial");
+    std::fs::create_dir_all(partial.join("outcomes/shards=3/shard=0")).expect("mkdir");
+    std::fs::copy(
+        dir("outcomes").join("outcomes/shards=3/shard=0/part-0.parquet"),
+        partial.join("outcomes/shards=3/shard=0/part-0.parquet"),
+    )
+    .expect("copy");
+    let o = rate(&[
+        "--merge",
+        s(&dir("parts")),
+        "--outcomes",
+        s(&partial),
+        "--out",
+        s(&dir("refused")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("waterfall shard 1/3 is missing"));
+    assert!(!dir("refused").join("mc_tranches.parquet").exists());
+    // Outcomes of another run (5,000 paths: other counts, other patterns) are refused.
+    let other = ["--paths", "5000", "--seed", "9", "--quiet"];
+    ok(&[
+        &["rate", deal][..],
+        &other,
+        &["--shard", "0/1", "--out", s(&dir("parts5"))],
+    ]
+    .concat());
+    ok(&[
+        &["rate", deal][..],
+        &other,
+        &[
+            "--merge",
+            s(&dir("parts5")),
+            "--waterfall-shard",
+            "0/1",
+            "--out",
+            s(&dir("outcomes5")),
+        ],
+    ]
+    .concat());
+    let o = rate(&[
+        "--merge",
+        s(&dir("parts")),
+        "--outcomes",
+        s(&dir("outcomes5")),
+        "--out",
+        s(&dir("refused")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("written by a run with --seed 9 --paths 5000"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A waterfall shard needs the patterns to merge.
+    let o = rate(&["--waterfall-shard", "0/3", "--out", s(&dir("refused"))]);
+    assert_eq!(o.status.code(), Some(2));
+    ok(&[
+        &["rate", deal][..],
+        &mc,
+        &[
+            "--merge",
+            s(&dir("parts")),
+            "--outcomes",
+            s(&dir("outcomes")),
+            "--out",
+            s(&dir("merged")),
+        ],
+    ]
+    .concat());
+    for f in [
+        "default_distribution.parquet",
+        "rating.parquet",
+        "mc_tranches.parquet",
+    ] {
+        let a = std::fs::read(dir("one").join(f)).expect("one-machine file");
+        let b = std::fs::read(dir("merged").join(f)).expect("merged file");
+        assert!(
+            a == b,
+            "{f}: the waterfall shards' merge differs from one run"
+        );
+    }
+}
+
 #[test]
 fn a_bad_shard_is_a_usage_error() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -174,7 +174,8 @@ class _Work:
         return str(p)
 
     def run(self, args: List[str], only: Optional[Iterable[str]] = None, differences_ok: bool = False) -> Tables:
-        shard = args[args.index("--shard") + 1] if "--shard" in args else None
+        flag = next((f for f in ("--shard", "--waterfall-shard") if f in args), None)
+        shard = args[args.index(flag) + 1] if flag else None
         try:
             try:
                 _ipabs.run_command(["ipabs", *args, "--out", str(self.out), "--quiet"])
@@ -301,10 +302,15 @@ class Deal:
         threads: Optional[int] = None,
         shard: Any = None,
         merge: Optional[PathLike] = None,
+        waterfall_shard: Any = None,
+        outcomes: Optional[PathLike] = None,
         out: Optional[PathLike] = None,
     ) -> Tables:
         """`ipabs rate`: Monte Carlo rating. `shard` simulates a block of the paths (its
-        `patterns` table); `merge=DIR` adds up the shards written into DIR."""
+        `patterns` table); `merge=DIR` adds up the shards written into DIR. With `merge`,
+        `waterfall_shard` runs a block of the distinct default patterns through the waterfall
+        (its `outcomes` table) and `outcomes=DIR` takes them from the shards written into DIR
+        (docs/scale-out.md)."""
         w = _Work(out)
         args = ["rate", self.path]
         _opt(args, "--scenarios", w.scenario_file(scenarios))
@@ -313,7 +319,9 @@ class Deal:
         _opt(args, "--threads", threads)
         _opt(args, "--shard", _shard(shard))
         _opt(args, "--merge", os.fspath(merge) if merge is not None else None)
-        if w.keep and shard is None:
+        _opt(args, "--waterfall-shard", _shard(waterfall_shard))
+        _opt(args, "--outcomes", os.fspath(outcomes) if outcomes is not None else None)
+        if w.keep and shard is None and waterfall_shard is None:
             args.append("--force")
         return w.run(args)
 

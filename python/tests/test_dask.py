@@ -1,6 +1,7 @@
-"""Scale-out on Dask (docs/scale-out.md): the shards of a sweep and of a Monte Carlo rating run
-as tasks of a local Dask cluster of two worker processes, through the Python package; the
-dataset they write, read back with DuckDB, equals the one-machine run row for row."""
+"""Scale-out on Dask (docs/scale-out.md): the shards of a sweep and of a Monte Carlo rating (its
+paths, then its waterfall runs) run as tasks of a local Dask cluster of two worker processes,
+through the Python package; the dataset they write, read back with DuckDB, equals the
+one-machine run row for row."""
 import pathlib
 
 import duckdb
@@ -23,6 +24,13 @@ def sweep_shard(deal: str, i: int, n: int, out: str) -> int:
 
 def rate_shard(deal: str, i: int, n: int, out: str) -> int:
     return ipabs.load(deal).rate(paths=6000, seed=3, shard=(i, n), threads=1, out=out)["patterns"].num_rows
+
+
+def waterfall_shard(deal: str, parts: str, j: int, m: int, out: str) -> int:
+    """One Dask task: block j of m of the merged run's distinct default patterns through the
+    waterfall (their outcomes, 2 rows a pattern: one per tranche)."""
+    tables = ipabs.load(deal).rate(paths=6000, seed=3, merge=parts, waterfall_shard=(j, m), threads=1, out=out)
+    return tables["outcomes"].num_rows
 
 
 @pytest.fixture(scope="module")
@@ -69,5 +77,16 @@ def test_rate_shards_on_a_dask_cluster_merge_to_one_machine(root, client, tmp_pa
         # The merge writes the one-machine file byte for byte.
         assert (tmp_path / "merged" / f"{name}.parquet").read_bytes() == (tmp_path / "one" / f"{name}.parquet").read_bytes()
     # The shards' path counts add up to --paths.
-    total = duckdb.connect().execute(f"SELECT sum(paths) FROM read_parquet('{parts}/patterns/*/*/*.parquet')").fetchall()[0][0]
+    con = duckdb.connect()
+    total = con.execute(f"SELECT sum(paths) FROM read_parquet('{parts}/patterns/*/*/*.parquet')").fetchall()[0][0]
     assert total == 6000
+    # The waterfall too: four tasks each run a block of the distinct patterns, and the merge of
+    # their outcomes writes the one-machine bytes.
+    outcomes = tmp_path / "outcomes"
+    futures = client.map(waterfall_shard, [deal] * 4, [str(parts)] * 4, range(4), [4] * 4, [str(outcomes)] * 4)
+    rows = client.gather(futures)
+    patterns = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT pattern FROM read_parquet('{parts}/patterns/*/*/*.parquet'))").fetchall()[0][0]
+    assert sum(rows) == 2 * patterns
+    d.rate(paths=6000, seed=3, merge=parts, outcomes=outcomes, out=tmp_path / "merged2")
+    for name in ("default_distribution", "rating", "mc_tranches"):
+        assert (tmp_path / "merged2" / f"{name}.parquet").read_bytes() == (tmp_path / "one" / f"{name}.parquet").read_bytes(), name

@@ -1,5 +1,7 @@
 //! `rate --shard I/N` and `rate --merge DIR`: the simulated default patterns of a block of
-//! paths, an exactly additive partial result (docs/scale-out.md).
+//! paths, an exactly additive partial result; `rate --merge DIR --waterfall-shard J/M` and
+//! `--outcomes DIR`: the waterfall outcomes of a block of the distinct patterns
+//! (docs/scale-out.md).
 //!
 //! `patterns/shards=N/shard=I/part-0.parquet` has one row per distinct default pattern of the
 //! shard's paths: `pattern` (`obligor:period` pairs, 0-based indices, `;`-separated, in obligor
@@ -13,7 +15,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::analytics::rating::{Pattern, Simulation};
+use crate::analytics::rating::{PathOutcome, Pattern, Simulation};
+use crate::deal::Deal;
 use crate::error::Error;
 use crate::shard::Shard;
 
@@ -167,6 +170,182 @@ pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, E
         sim.add(part);
     }
     Ok(sim)
+}
+
+/// The table name of the waterfall outcomes (a dataset directory).
+pub const OUTCOMES_FILE: &str = "outcomes.parquet";
+
+/// The outcomes table of one waterfall shard: one row per pattern of `patterns` and tranche
+/// of the deal, `outcomes[i][t]` of pattern i and tranche t; with the run's `seed`,
+/// `total_paths` and the number of distinct patterns of the whole run (`patterns`), so that a
+/// merge checks it puts together shards of one run.
+pub fn outcomes_frame(
+    deal: &Deal,
+    patterns: &[&Pattern],
+    outcomes: &[Vec<PathOutcome>],
+    (seed, total_paths, all_patterns): (u64, u64, usize),
+) -> Result<DataFrame, Error> {
+    let file = Path::new(OUTCOMES_FILE);
+    let nt = deal.tranches.len();
+    let n = patterns.len() * nt;
+    let (mut pattern, mut tranche) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut failed, mut loss, mut wal) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (p, o) in patterns.iter().zip(outcomes) {
+        let code = encode(p);
+        for (t, x) in deal.tranches.iter().zip(o) {
+            pattern.push(code.clone());
+            tranche.push(t.name.clone());
+            failed.push(x.not_paid_in_full);
+            loss.push(i64::try_from(crate::money::to_fen(x.loss)).map_err(|e| fail(file, e))?);
+            wal.push(x.wal_years);
+        }
+    }
+    let to_i64 = |x: u64| i64::try_from(x).map_err(|e| fail(file, e));
+    let columns = vec![
+        Column::new("pattern".into(), pattern),
+        Column::new("tranche".into(), tranche),
+        Column::new("not_paid_in_full".into(), failed),
+        Column::new("loss_fen".into(), loss),
+        Column::new("wal_years".into(), wal),
+        Column::new("seed".into(), vec![seed.to_string(); n]),
+        Column::new("total_paths".into(), vec![to_i64(total_paths)?; n]),
+        Column::new("patterns".into(), vec![to_i64(all_patterns as u64)?; n]),
+    ];
+    DataFrame::new(n, columns).map_err(|e| fail(file, e))
+}
+
+/// Reads the M waterfall shards of `dir/outcomes/shards=M/` and returns the outcomes of every
+/// pattern of `sim`, in its order: refuses a missing shard, a shard of another run (seed, path
+/// count, number of patterns), a pattern or tranche it does not know, a pattern given twice,
+/// and a pattern no shard gives.
+pub fn merge_outcomes(
+    dir: &Path,
+    deal: &Deal,
+    sim: &Simulation,
+    (seed, paths): (u64, u64),
+) -> Result<Vec<Vec<PathOutcome>>, Error> {
+    let root = dir.join(OUTCOMES_FILE.trim_end_matches(".parquet"));
+    let usage = |m: String| Error::Usage(m);
+    let mut counts: Vec<u64> = std::fs::read_dir(&root)
+        .map_err(|e| usage(format!("--outcomes: cannot read {}: {e}", root.display())))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_prefix("shards=")?
+                .parse::<u64>()
+                .ok()
+        })
+        .collect();
+    counts.sort_unstable();
+    let [count] = counts.as_slice() else {
+        return Err(usage(format!(
+            "--outcomes: {} must hold the waterfall shards of one run (one shards=M \
+             directory), found {}",
+            root.display(),
+            counts.len()
+        )));
+    };
+    let index: BTreeMap<String, usize> = sim
+        .patterns
+        .keys()
+        .enumerate()
+        .map(|(i, p)| (encode(p), i))
+        .collect();
+    let nt = deal.tranches.len();
+    let mut got: Vec<Option<Vec<PathOutcome>>> = vec![None; index.len()];
+    for i in 0..*count {
+        let shard = Shard {
+            index: i,
+            count: *count,
+        };
+        let path = dir.join(shard.file(OUTCOMES_FILE));
+        let file = File::open(&path).map_err(|e| {
+            usage(format!(
+                "--outcomes: waterfall shard {shard} is missing ({}: {e}); run `ipabs rate \
+                 --merge DIR --waterfall-shard {shard}` first",
+                path.display()
+            ))
+        })?;
+        let df = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| fail(&path, e))?;
+        let bad = |m: &str| usage(format!("--outcomes: {}: {m}", path.display()));
+        let col = |name: &str| df.column(name).map_err(|e| bad(&e.to_string()));
+        let err = |e: PolarsError| bad(&e.to_string());
+        let pattern = col("pattern")?.str().map_err(err)?.clone();
+        let tranche = col("tranche")?.str().map_err(err)?.clone();
+        let failed = col("not_paid_in_full")?.bool().map_err(err)?.clone();
+        let loss = col("loss_fen")?.i64().map_err(err)?.clone();
+        let wal = col("wal_years")?.f64().map_err(err)?.clone();
+        let seeds = col("seed")?.str().map_err(err)?.clone();
+        let total = col("total_paths")?.i64().map_err(err)?.clone();
+        let all = col("patterns")?.i64().map_err(err)?.clone();
+        if df.height() % nt.max(1) != 0 {
+            return Err(bad(&format!(
+                "{} rows are not whole patterns of {nt} tranches",
+                df.height()
+            )));
+        }
+        for r in (0..df.height()).step_by(nt.max(1)) {
+            let (Some(p), Some(s), Some(t), Some(a)) =
+                (pattern.get(r), seeds.get(r), total.get(r), all.get(r))
+            else {
+                return Err(bad("a null value"));
+            };
+            if s != seed.to_string() || t as u64 != paths || a as usize != index.len() {
+                return Err(bad(&format!(
+                    "written by a run with --seed {s} --paths {t} and {a} distinct patterns; \
+                     this merge has --seed {seed} --paths {paths} and {} distinct patterns",
+                    index.len()
+                )));
+            }
+            let &k = index
+                .get(p)
+                .ok_or_else(|| bad(&format!("pattern `{p}` is not one of this run's")))?;
+            let mut row = Vec::with_capacity(nt);
+            for (ti, t) in deal.tranches.iter().enumerate() {
+                let j = r + ti;
+                let (Some(pj), Some(name), Some(f), Some(l)) =
+                    (pattern.get(j), tranche.get(j), failed.get(j), loss.get(j))
+                else {
+                    return Err(bad("a null value"));
+                };
+                if pj != p || name != t.name {
+                    return Err(bad(&format!(
+                        "row {j}: expected tranche `{}` of pattern `{p}`, found `{name}` of \
+                         `{pj}`",
+                        t.name
+                    )));
+                }
+                row.push(PathOutcome {
+                    not_paid_in_full: f,
+                    loss: crate::money::from_fen(i128::from(l))
+                        .ok_or_else(|| bad("a loss beyond Decimal's range"))?,
+                    wal_years: wal.get(j),
+                });
+            }
+            if got[k].replace(row).is_some() {
+                return Err(bad(&format!("pattern `{p}` is given twice")));
+            }
+        }
+    }
+    if let Some(k) = got.iter().position(Option::is_none) {
+        let p = index
+            .iter()
+            .find(|(_, i)| **i == k)
+            .map_or(String::new(), |(p, _)| p.clone());
+        return Err(usage(format!(
+            "--outcomes: no waterfall shard in {} gives pattern `{p}`; the shards are of \
+             another merge",
+            root.display()
+        )));
+    }
+    Ok(got.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

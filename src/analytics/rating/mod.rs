@@ -535,6 +535,48 @@ pub fn rating_for_probability(table: &PdTable, p: f64, years: f64) -> Option<Str
         .map(|i| table.rows[i].0.clone())
 }
 
+/// One tranche's outcome on one default pattern run through the waterfall: what
+/// `mc_tranches` aggregates over the paths (docs/rating.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PathOutcome {
+    /// The tranche was not paid in full (principal and interest) by its legal maturity.
+    pub not_paid_in_full: bool,
+    /// Principal loss plus interest shortfall (the whole balance without a summary row).
+    pub loss: Decimal,
+    /// WAL from the closing date of its principal payments; `None` without any.
+    pub wal_years: Option<f64>,
+}
+
+/// Runs each of `patterns` once through the deal's waterfall under `base` (in parallel):
+/// per pattern, one [`PathOutcome`] per tranche in the deal's order. `progress(1)` per run.
+pub fn pattern_outcomes(
+    deal: &Deal,
+    pool: &Pool,
+    base: &Scenario,
+    patterns: &[&Pattern],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Vec<PathOutcome>>> {
+    patterns
+        .par_iter()
+        .map(|p| {
+            let run = engine::run_with(deal, &path_scenario(pool, base, p), ObligorRows::Skip)?;
+            progress(1);
+            Ok(deal
+                .tranches
+                .iter()
+                .map(|t| {
+                    let s = run.summary.iter().find(|s| s.tranche == t.name);
+                    PathOutcome {
+                        not_paid_in_full: !paid_in_full(&run, &t.name),
+                        loss: s.map_or(t.balance, |s| s.principal_loss + s.interest_shortfall),
+                        wal_years: tranche_wal(deal, &run, &t.name),
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .collect()
+}
+
 /// Runs every distinct path of `sim` through the deal's waterfall under `base` (each distinct
 /// pattern once, in parallel) and aggregates per tranche. `progress(1)` per run.
 pub fn through_waterfall(
@@ -545,38 +587,36 @@ pub fn through_waterfall(
     table: &PdTable,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<McTranche>> {
-    let patterns: Vec<(&Pattern, u64)> = sim.patterns.iter().map(|(p, c)| (p, *c)).collect();
-    // Per pattern, per tranche: (not paid in full, loss amount, WAL).
-    let outcomes = patterns
-        .par_iter()
-        .map(|(p, _)| {
-            let run = engine::run_with(deal, &path_scenario(pool, base, p), ObligorRows::Skip)?;
-            progress(1);
-            Ok(deal
-                .tranches
-                .iter()
-                .map(|t| {
-                    let s = run.summary.iter().find(|s| s.tranche == t.name);
-                    (
-                        !paid_in_full(&run, &t.name),
-                        s.map_or(t.balance, |s| s.principal_loss + s.interest_shortfall),
-                        tranche_wal(deal, &run, &t.name),
-                    )
-                })
-                .collect::<Vec<_>>())
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let patterns: Vec<&Pattern> = sim.patterns.keys().collect();
+    let outcomes = pattern_outcomes(deal, pool, base, &patterns, progress)?;
+    Ok(aggregate_outcomes(deal, sim, &outcomes, table))
+}
+
+/// The `mc_tranches` rows of `sim` from its patterns' outcomes (`outcomes[i]` belongs to the
+/// i-th pattern of `sim.patterns`, in its order): each outcome counted as often as its pattern
+/// was drawn. The sums run in pattern order, so outcomes computed on several machines
+/// (`rate --waterfall-shard`) give the same bits as one run.
+pub fn aggregate_outcomes(
+    deal: &Deal,
+    sim: &Simulation,
+    outcomes: &[Vec<PathOutcome>],
+    table: &PdTable,
+) -> Vec<McTranche> {
     let n = sim.paths.max(1);
     let mut out = Vec::with_capacity(deal.tranches.len());
     for (ti, t) in deal.tranches.iter().enumerate() {
         let (mut fails, mut loss, mut wal_sum, mut wal_paths) = (0u64, Decimal::ZERO, 0.0f64, 0u64);
-        for ((_, c), o) in patterns.iter().zip(&outcomes) {
-            let (fail, l, w) = o[ti];
-            if fail {
+        for (c, o) in sim.patterns.values().zip(outcomes) {
+            let PathOutcome {
+                not_paid_in_full,
+                loss: l,
+                wal_years,
+            } = o[ti];
+            if not_paid_in_full {
                 fails += c;
             }
             loss += l * Decimal::from(*c);
-            if let Some(w) = w {
+            if let Some(w) = wal_years {
                 wal_sum += w * *c as f64;
                 wal_paths += c;
             }
@@ -601,7 +641,7 @@ pub fn through_waterfall(
             implied_rating: rating_for_probability(table, default_probability, horizon),
         });
     }
-    Ok(out)
+    out
 }
 
 /// WAL in years from the closing date of `tranche`'s principal payments in `run`.
