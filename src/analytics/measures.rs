@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::bond_math::{
-    Flow, decimal_to_f64, flows_from_decimal, price_from_yield, risk_measures, spread_over_curve,
-    spread_over_flat, wal_years, yield_from_price,
+    Flow, decimal_to_f64, price_from_yield, risk_measures, spread_over_curve, spread_over_flat,
+    wal_years, yield_from_price,
 };
 use crate::deal::Deal;
 use crate::engine::result::RunResult;
@@ -40,28 +40,37 @@ pub struct TrancheMeasures {
 /// Computes the measures of every tranche of `run` (in the deal's tranche order).
 pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<TrancheMeasures> {
     let settle = pricing.settlement.unwrap_or(deal.closing_date);
-    deal.tranches
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let rows = run.tranche_flows.iter().filter(|r| r.tranche == t.name);
-            let mut outstanding = t.balance;
-            let mut cash: Vec<(NaiveDate, Decimal)> = Vec::new();
-            let mut principal: Vec<(NaiveDate, Decimal)> = Vec::new();
-            for r in rows {
-                if r.payment_date <= settle {
-                    outstanding = r.balance_end;
-                    continue;
-                }
-                let amount = r.interest_paid + r.principal_paid + r.residual_paid;
-                if !amount.is_zero() {
-                    cash.push((r.payment_date, amount));
-                }
-                if !r.principal_paid.is_zero() {
-                    principal.push((r.payment_date, r.principal_paid));
-                }
-            }
-            let flows: Vec<Flow> = flows_from_decimal(&cash);
+    // One pass over the rows: each tranche's cash flows (interest + principal + residual) and
+    // principal flows after settlement, converted to `f64` as `flows_from_decimal` converts
+    // them, and its balance at settlement.
+    let nt = deal.tranches.len();
+    let mut cash: Vec<Vec<Flow>> = vec![Vec::new(); nt];
+    let mut principal: Vec<Vec<Flow>> = vec![Vec::new(); nt];
+    let mut outstanding: Vec<Decimal> = deal.tranches.iter().map(|t| t.balance).collect();
+    for r in &run.tranche_flows {
+        let Some(i) = deal.tranches.iter().position(|t| r.tranche == t.name) else {
+            continue;
+        };
+        if r.payment_date <= settle {
+            outstanding[i] = r.balance_end;
+            continue;
+        }
+        let amount = r.interest_paid + r.principal_paid + r.residual_paid;
+        if !amount.is_zero() {
+            cash[i].push(Flow {
+                date: r.payment_date,
+                amount: decimal_to_f64(amount),
+            });
+        }
+        if !r.principal_paid.is_zero() {
+            principal[i].push(Flow {
+                date: r.payment_date,
+                amount: decimal_to_f64(r.principal_paid),
+            });
+        }
+    }
+    (0..nt)
+        .map(|i| {
             let quote = pricing
                 .quotes
                 .iter()
@@ -69,11 +78,11 @@ pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<
                 .map_or(Quote::Price(100.0), |(_, q)| *q);
             measure(
                 settle,
-                &flows,
-                Some(decimal_to_f64(outstanding)),
+                &cash[i],
+                Some(decimal_to_f64(outstanding[i])),
                 quote,
                 pricing,
-                &principal,
+                &principal[i],
             )
         })
         .collect()
@@ -163,9 +172,9 @@ fn measure(
     outstanding: Option<f64>,
     quote: Quote,
     pricing: &Pricing,
-    principal: &[(NaiveDate, Decimal)],
+    principal: &[Flow],
 ) -> TrancheMeasures {
-    let wal = wal_years(settle, &flows_from_decimal(principal));
+    let wal = wal_years(settle, principal);
     let Some(face) = outstanding.filter(|f| *f > 0.0) else {
         return TrancheMeasures {
             wal_years: wal,
