@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Ctx, Names, Sign, checked_sum, forbid, one_of, parse_or};
+use super::{Ctx, KeyPaths, Names, Sign, checked_sum, forbid, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
@@ -46,8 +46,10 @@ pub(super) fn obligors(
     let empty_pool = raw.iter().all(|o| o.assets.is_empty());
     for (i, o) in raw.iter_mut().enumerate() {
         let p = format!("obligors[{i}]");
-        ctx.name(&format!("{p}.name"), &o.name);
-        names.add(ctx, &format!("{p}.name"), &o.name, i);
+        let mut keys = KeyPaths::new(&p);
+        let name_path = keys.at("name");
+        ctx.name(name_path, &o.name);
+        names.add(ctx, name_path, &o.name, i);
         if o.assets.is_empty() && !empty_pool {
             ctx.warn(
                 Check::ObligorWithoutAssets,
@@ -59,7 +61,7 @@ pub(super) fn obligors(
             .assets
             .iter()
             .enumerate()
-            .filter_map(|(j, a)| asset(ctx, &format!("{p}.assets[{j}]"), a, dates))
+            .filter_map(|(j, a)| asset(ctx, keys.at_index("assets", j), a, dates))
             .collect();
         out.push(Obligor {
             name: std::mem::take(&mut o.name),
@@ -132,8 +134,13 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
         ],
         AssetKind::Receivable => &["amount", "due_date"],
     };
-    let what = format!("a {} asset", kind.name());
-    forbid(ctx, p, &keys, allowed, &["kind"], &what);
+    let what = match kind {
+        AssetKind::Licence => "a licence asset",
+        AssetKind::Loan => "a loan asset",
+        AssetKind::Lease => "a lease asset",
+        AssetKind::Receivable => "a receivable asset",
+    };
+    forbid(ctx, p, &keys, allowed, &["kind"], what);
     if a.floating.is_some() {
         floating_form(ctx, p, a, kind);
     }
@@ -426,16 +433,18 @@ fn generate(
     dates: &PoolDates,
 ) -> Option<(Vec<(Instalment, ItemPath)>, LoanTerms)> {
     let before = ctx.error_count();
-    let what = format!("a generated {} schedule", kind.name());
+    // Formatted only for a message.
+    let what = || format!("a generated {} schedule", kind.name());
     let need = |ctx: &mut Ctx, key: &str, present: bool, example: &str| {
         if !present {
             ctx.err(
                 &format!("{p}.{key}"),
-                format!("missing required key `{key}` for {what}"),
+                format!("missing required key `{key}` for {}", what()),
                 example.to_string(),
             );
         }
     };
+    let mut keys = KeyPaths::new(p);
     need(ctx, "balance", a.balance.is_some(), "balance = 10000000");
     // A floating loan has no `rate`: its schedule is generated at a provisional 0 and rebuilt
     // under the index paths.
@@ -473,16 +482,14 @@ fn generate(
     }
     let balance = a
         .balance
-        .map(|b| ctx.money(&format!("{p}.balance"), b, Sign::Positive));
+        .map(|b| ctx.money(keys.at("balance"), b, Sign::Positive));
     let rate = a
         .rate
-        .map(|r| ctx.annual_rate(&format!("{p}.rate"), r, Sign::NonNegative));
-    let start = a
-        .start_date
-        .map(|d| ctx.date(&format!("{p}.start_date"), d));
+        .map(|r| ctx.annual_rate(keys.at("rate"), r, Sign::NonNegative));
+    let start = a.start_date.map(|d| ctx.date(keys.at("start_date"), d));
     let first = a
         .first_payment_date
-        .map(|d| ctx.date(&format!("{p}.first_payment_date"), d));
+        .map(|d| ctx.date(keys.at("first_payment_date"), d));
     if let Some(s) = start
         && s > dates.cutoff
     {
@@ -513,12 +520,12 @@ fn generate(
         if t == 0 {
             ctx.err(
                 &format!("{p}.term"),
-                format!("term 0: {what} needs at least 1 instalment"),
+                format!("term 0: {} needs at least 1 instalment", what()),
                 format!("a number of instalments from 1 to {MAX_TERM}"),
             );
             1
         } else {
-            ctx.int_in(&format!("{p}.term"), t, 1, MAX_TERM, "instalments")
+            ctx.int_in(keys.at("term"), t, 1, MAX_TERM, "instalments")
         }
     });
     let (frequency, repayment) = frequency_and_repayment(
@@ -562,7 +569,7 @@ fn generate(
     };
     match loan_schedule(&terms) {
         Ok(schedule) => {
-            let tp = ItemPath::from(format!("{p}.term"));
+            let tp = ItemPath::from(keys.at("term"));
             Some((
                 schedule
                     .into_iter()
@@ -684,9 +691,10 @@ pub(super) fn frequency_and_repayment(
     frequency: Option<&str>,
     (repayment, growth): (Option<&str>, Option<Decimal>),
 ) -> (Option<Frequency>, Option<Repayment>) {
+    let mut keys = KeyPaths::new(p);
     let frequency = parse_or(
         ctx,
-        &format!("{p}.frequency"),
+        keys.at("frequency"),
         frequency,
         "frequency",
         &Frequency::ALL.map(Frequency::name),
@@ -694,21 +702,20 @@ pub(super) fn frequency_and_repayment(
     let repayment = match repayment {
         Some(r) => parse_or(
             ctx,
-            &format!("{p}.repayment"),
+            keys.at("repayment"),
             Some(r),
             "repayment method",
             &Repayment::ALL.map(Repayment::name),
         ),
         None => Some(Repayment::Level),
     };
-    let gp = format!("{p}.growth");
     let repayment = match (repayment, growth) {
-        (Some(Repayment::StepUp(_)), Some(g)) => {
-            Some(Repayment::StepUp(super::fee_schedule::growth(ctx, &gp, g)))
-        }
+        (Some(Repayment::StepUp(_)), Some(g)) => Some(Repayment::StepUp(
+            super::fee_schedule::growth(ctx, keys.at("growth"), g),
+        )),
         (Some(Repayment::StepUp(_)), None) => {
             ctx.err(
-                &gp,
+                keys.at("growth"),
                 "missing required key `growth` for repayment = \"step_up\" (递增租金)",
                 "growth = 0.05 (each year's instalment 5% above the last)",
             );
@@ -716,7 +723,7 @@ pub(super) fn frequency_and_repayment(
         }
         (Some(r), Some(_)) => {
             ctx.key_err(
-                &gp,
+                keys.at("growth"),
                 format!(
                     "`growth` applies to repayment = \"step_up\" (递增租金), not to `{}`",
                     r.name()

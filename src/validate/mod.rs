@@ -612,6 +612,40 @@ impl<'a> Ctx<'a> {
 
 /// `one of: a, b, c`: the `expected` text of an unknown name, built from the accepted names
 /// (each enum's own list, so the message cannot drift from what is parsed).
+/// The key paths under one table's path, built in one reused buffer: `keys.at("balance")` is
+/// `"{p}.balance"` without a `format!` and an allocation per key. Validation passes a path to
+/// every check whether or not it reports; a pool of 10,000 loans formats some 100,000 of them
+/// (docs/performance.md).
+pub(crate) struct KeyPaths {
+    buf: String,
+    base: usize,
+}
+
+impl KeyPaths {
+    pub(crate) fn new(p: &str) -> KeyPaths {
+        let mut buf = String::with_capacity(p.len() + 24);
+        buf.push_str(p);
+        KeyPaths { buf, base: p.len() }
+    }
+
+    /// `"{p}.{key}"`, valid until the next call.
+    pub(crate) fn at(&mut self, key: &str) -> &str {
+        self.buf.truncate(self.base);
+        self.buf.push('.');
+        self.buf.push_str(key);
+        &self.buf
+    }
+
+    /// `"{p}.{key}[{i}]"`, valid until the next call.
+    pub(crate) fn at_index(&mut self, key: &str, i: usize) -> &str {
+        use std::fmt::Write;
+        self.at(key);
+        // Writing to a String cannot fail.
+        let _ = write!(self.buf, "[{i}]");
+        &self.buf
+    }
+}
+
 pub(crate) fn one_of(names: &[&str]) -> String {
     format!("one of: {}", names.join(", "))
 }
