@@ -490,33 +490,13 @@ fn sweep_keeps_invariants() {
 }
 
 /// Whether a step-up's first instalment is below the first period's interest: the present
-/// value of the instalments per unit of X_0, Σ_k (1 + g)^⌊k·m/12⌋ (1 + R·m/12)^−(k+1), above
-/// 1/r (X_0 = B / Σ < B·r), in exact rationals.
+/// value of the instalments per unit of X_0 above 1/r (X_0 = B / Σ < B·r), in exact rationals.
 fn step_up_below_interest(rate: Decimal, term: u32, months: u32, g: Decimal) -> bool {
-    use num_bigint::BigInt;
-    use num_rational::BigRational;
     if rate.is_zero() {
         return false;
     }
-    let q = |d: Decimal| {
-        BigRational::new(
-            BigInt::from(d.mantissa()),
-            BigInt::from(10u32).pow(d.scale()),
-        )
-    };
-    let one = BigRational::from_integer(BigInt::from(1));
-    let r = q(rate) * BigRational::new(BigInt::from(months), BigInt::from(12));
-    let v = &one / (&one + &r);
-    let mut pv = BigRational::from_integer(BigInt::from(0));
-    let (mut disc, mut grown) = (one.clone(), one.clone());
-    for k in 0..term {
-        if k > 0 && (k * months) / 12 > ((k - 1) * months) / 12 {
-            grown *= &one + q(g);
-        }
-        disc *= &v;
-        pv += &grown * &disc;
-    }
-    pv > &one / r
+    let (pv, r) = step_up_pv(rate, term, months, g);
+    pv * r > num_rational::BigRational::from_integer(1.into())
 }
 
 #[test]
@@ -595,42 +575,57 @@ fn step_up_of_no_growth_is_level() {
     }
 }
 
+/// An exact rational of a Decimal.
+fn rational(d: Decimal) -> num_rational::BigRational {
+    use num_bigint::BigInt;
+    num_rational::BigRational::new(
+        BigInt::from(d.mantissa()),
+        BigInt::from(10u32).pow(d.scale()),
+    )
+}
+
+/// The present value of a step-up's instalments per unit of the first, in exact rationals:
+/// Σ_k (1 + g)^⌊k·m/12⌋ (1 + R·m/12)^−(k+1) over the `term` instalments; and the periodic
+/// rate r = R·m/12.
+fn step_up_pv(
+    rate: Decimal,
+    term: u32,
+    months: u32,
+    g: Decimal,
+) -> (num_rational::BigRational, num_rational::BigRational) {
+    use num_bigint::BigInt;
+    use num_rational::BigRational;
+    let one = BigRational::from_integer(BigInt::from(1));
+    let r = rational(rate) * BigRational::new(BigInt::from(months), BigInt::from(12));
+    let v = &one / (&one + &r);
+    let mut pv = BigRational::from_integer(BigInt::from(0));
+    let (mut disc, mut grown) = (one.clone(), one.clone());
+    for k in 0..term {
+        if k > 0 && (k * months) / 12 > ((k - 1) * months) / 12 {
+            grown *= &one + rational(g);
+        }
+        disc *= &v;
+        pv += &grown * &disc;
+    }
+    (pv, r)
+}
+
 /// The step-up instalments from their definition, in exact rationals: X_0 solves
 /// Σ_k X_0 (1 + g)^⌊k·m/12⌋ (1 + R·m/12)^−(k+1) = B, and X_k = X_0 (1 + g)^⌊k·m/12⌋ rounded
 /// half away from zero to the fen. An oracle independent of the engine's closed form.
 fn step_up_oracle(b: Decimal, rate: Decimal, term: u32, months: u32, g: Decimal) -> Vec<Decimal> {
     use num_bigint::BigInt;
     use num_rational::BigRational;
-    let q = |d: Decimal| {
-        BigRational::new(
-            BigInt::from(d.mantissa()),
-            BigInt::from(10u32).pow(d.scale()),
-        )
-    };
-    let one = BigRational::from_integer(BigInt::from(1));
-    let r = q(rate) * BigRational::new(BigInt::from(months), BigInt::from(12));
-    let v = &one / (&one + &r);
-    let step = &one + q(g);
-    let grow = |k: u32| {
-        let mut x = one.clone();
-        for _ in 0..(k * months / 12) {
-            x *= &step;
-        }
-        x
-    };
-    let mut pv = BigRational::from_integer(BigInt::from(0));
-    let mut disc = one.clone();
-    for k in 0..term {
-        disc *= &v;
-        pv += grow(k) * &disc;
-    }
-    let x0 = q(b) / pv;
+    let x0 = rational(b) / step_up_pv(rate, term, months, g).0;
+    let mut x = &x0 * BigRational::from_integer(BigInt::from(100));
+    let half = BigRational::new(BigInt::from(1), BigInt::from(2));
     (0..term)
         .map(|k| {
-            let x = &x0 * grow(k) * BigRational::from_integer(BigInt::from(100));
-            // Half away from zero (x > 0): ⌊x + 1/2⌋.
-            let half = BigRational::new(BigInt::from(1), BigInt::from(2));
-            let fen = (x + half).floor().to_integer();
+            if k > 0 && (k * months) / 12 > ((k - 1) * months) / 12 {
+                x *= BigRational::from_integer(BigInt::from(1)) + rational(g);
+            }
+            // Half away from zero (x > 0): ⌊x + 1/2⌋ fen.
+            let fen = (&x + &half).floor().to_integer();
             Decimal::from_i128_with_scale(i128::try_from(fen).expect("fits"), 2)
         })
         .collect()

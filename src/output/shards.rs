@@ -71,13 +71,13 @@ pub fn patterns_frame(sim: &Simulation, seed: u64, total_paths: u64) -> Result<D
     DataFrame::new(n, columns).map_err(|e| fail(Path::new(PATTERNS_FILE), e))
 }
 
-/// Reads and adds up the N shards of `dir/patterns/shards=N/`: refuses a missing shard, a
-/// shard of another seed or path count, or patterns that do not add up to `paths`.
-pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, Error> {
-    let root = dir.join(PATTERNS_FILE.trim_end_matches(".parquet"));
+/// The N of the one `shards=N` directory under `dir`'s dataset of `table` (what a merge puts
+/// together): refuses none or several splittings, naming `flag`.
+fn splitting(dir: &Path, table: &str, flag: &str) -> Result<u64, Error> {
+    let root = dir.join(table.trim_end_matches(".parquet"));
     let usage = |m: String| Error::Usage(m);
     let mut counts: Vec<u64> = std::fs::read_dir(&root)
-        .map_err(|e| usage(format!("--merge: cannot read {}: {e}", root.display())))?
+        .map_err(|e| usage(format!("{flag}: cannot read {}: {e}", root.display())))?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             e.file_name()
@@ -88,13 +88,21 @@ pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, E
         })
         .collect();
     counts.sort_unstable();
-    let [count] = counts.as_slice() else {
-        return Err(usage(format!(
-            "--merge: {} must hold the shards of one run (one shards=N directory), found {}",
+    match counts.as_slice() {
+        [count] => Ok(*count),
+        _ => Err(usage(format!(
+            "{flag}: {} must hold the shards of one run (one shards=N directory), found {}",
             root.display(),
             counts.len()
-        )));
-    };
+        ))),
+    }
+}
+
+/// Reads and adds up the N shards of `dir/patterns/shards=N/`: refuses a missing shard, a
+/// shard of another seed or path count, or patterns that do not add up to `paths`.
+pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, Error> {
+    let usage = |m: String| Error::Usage(m);
+    let count = &splitting(dir, PATTERNS_FILE, "--merge")?;
     let mut sim = Simulation {
         paths: 0,
         patterns: BTreeMap::new(),
@@ -230,26 +238,7 @@ pub fn merge_outcomes(
 ) -> Result<Vec<Vec<PathOutcome>>, Error> {
     let root = dir.join(OUTCOMES_FILE.trim_end_matches(".parquet"));
     let usage = |m: String| Error::Usage(m);
-    let mut counts: Vec<u64> = std::fs::read_dir(&root)
-        .map_err(|e| usage(format!("--outcomes: cannot read {}: {e}", root.display())))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_prefix("shards=")?
-                .parse::<u64>()
-                .ok()
-        })
-        .collect();
-    counts.sort_unstable();
-    let [count] = counts.as_slice() else {
-        return Err(usage(format!(
-            "--outcomes: {} must hold the waterfall shards of one run (one shards=M \
-             directory), found {}",
-            root.display(),
-            counts.len()
-        )));
-    };
+    let count = &splitting(dir, OUTCOMES_FILE, "--outcomes")?;
     let index: BTreeMap<String, usize> = sim
         .patterns
         .keys()
