@@ -208,6 +208,10 @@ pub fn outcomes_frame(
             pattern.push(code.clone());
             tranche.push(t.name.clone());
             failed.push(x.not_paid_in_full);
+            // A summary's loss is whole fen; anything else would not come back exactly.
+            if !crate::money::is_fen(x.loss) {
+                return Err(fail(file, format!("a loss of {} is not whole fen", x.loss)));
+            }
             loss.push(i64::try_from(crate::money::to_fen(x.loss)).map_err(|e| fail(file, e))?);
             wal.push(x.wal_years);
         }
