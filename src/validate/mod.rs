@@ -610,8 +610,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// `one of: a, b, c`: the `expected` text of an unknown name, built from the accepted names
-/// (each enum's own list, so the message cannot drift from what is parsed).
 /// The key paths under one table's path, built in one reused buffer: `keys.at("balance")` is
 /// `"{p}.balance"` without a `format!` and an allocation per key. Validation passes a path to
 /// every check whether or not it reports; a pool of 10,000 loans formats some 100,000 of them
@@ -646,6 +644,8 @@ impl KeyPaths {
     }
 }
 
+/// `one of: a, b, c`: the `expected` text of an unknown name, built from the accepted names
+/// (each enum's own list, so the message cannot drift from what is parsed).
 pub(crate) fn one_of(names: &[&str]) -> String {
     format!("one of: {}", names.join(", "))
 }
