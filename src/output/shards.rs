@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -71,9 +71,10 @@ pub fn patterns_frame(sim: &Simulation, seed: u64, total_paths: u64) -> Result<D
     DataFrame::new(n, columns).map_err(|e| fail(Path::new(PATTERNS_FILE), e))
 }
 
-/// The N of the one `shards=N` directory under `dir`'s dataset of `table` (what a merge puts
-/// together): refuses none or several splittings, naming `flag`.
-fn splitting(dir: &Path, table: &str, flag: &str) -> Result<u64, Error> {
+/// The N shards of the one `shards=N` directory under `dir`'s dataset of `table` (what a merge
+/// puts together), and that dataset's directory: refuses none or several splittings, naming
+/// `flag`.
+fn splitting(dir: &Path, table: &str, flag: &str) -> Result<(Vec<Shard>, PathBuf), Error> {
     let root = dir.join(table.trim_end_matches(".parquet"));
     let usage = |m: String| Error::Usage(m);
     let mut counts: Vec<u64> = std::fs::read_dir(&root)
@@ -89,7 +90,10 @@ fn splitting(dir: &Path, table: &str, flag: &str) -> Result<u64, Error> {
         .collect();
     counts.sort_unstable();
     match counts.as_slice() {
-        [count] => Ok(*count),
+        &[count] => Ok((
+            (0..count).map(|index| Shard { index, count }).collect(),
+            root,
+        )),
         _ => Err(usage(format!(
             "{flag}: {} must hold the shards of one run (one shards=N directory), found {}",
             root.display(),
@@ -98,30 +102,38 @@ fn splitting(dir: &Path, table: &str, flag: &str) -> Result<u64, Error> {
     }
 }
 
+/// Shard `shard` of `dir`'s dataset of `table`, read whole, with its path: a missing file is a
+/// usage error whose message is `missing(path, error)`.
+fn read_shard(
+    dir: &Path,
+    table: &str,
+    shard: Shard,
+    missing: impl FnOnce(&Path, std::io::Error) -> String,
+) -> Result<(PathBuf, DataFrame), Error> {
+    let path = dir.join(shard.file(table));
+    let file = File::open(&path).map_err(|e| Error::Usage(missing(&path, e)))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| fail(&path, e))?;
+    Ok((path, df))
+}
+
 /// Reads and adds up the N shards of `dir/patterns/shards=N/`: refuses a missing shard, a
 /// shard of another seed or path count, or patterns that do not add up to `paths`.
 pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, Error> {
     let usage = |m: String| Error::Usage(m);
-    let count = &splitting(dir, PATTERNS_FILE, "--merge")?;
+    let (shards, _) = splitting(dir, PATTERNS_FILE, "--merge")?;
     let mut sim = Simulation {
         paths: 0,
         patterns: BTreeMap::new(),
     };
-    for index in 0..*count {
-        let shard = Shard {
-            index,
-            count: *count,
-        };
-        let path = dir.join(shard.file(PATTERNS_FILE));
-        let file = File::open(&path).map_err(|e| {
-            usage(format!(
+    for shard in shards {
+        let (path, df) = read_shard(dir, PATTERNS_FILE, shard, |path, e| {
+            format!(
                 "--merge: shard {shard} is missing ({}: {e}); run `ipabs rate --shard {shard}` first",
                 path.display()
-            ))
+            )
         })?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .map_err(|e| fail(&path, e))?;
         let bad = |m: &str| usage(format!("--merge: {}: {m}", path.display()));
         let col = |name: &str| df.column(name).map_err(|e| bad(&e.to_string()));
         let pattern = col("pattern")?
@@ -240,9 +252,8 @@ pub fn merge_outcomes(
     sim: &Simulation,
     (seed, paths): (u64, u64),
 ) -> Result<Vec<Vec<PathOutcome>>, Error> {
-    let root = dir.join(OUTCOMES_FILE.trim_end_matches(".parquet"));
     let usage = |m: String| Error::Usage(m);
-    let count = &splitting(dir, OUTCOMES_FILE, "--outcomes")?;
+    let (shards, root) = splitting(dir, OUTCOMES_FILE, "--outcomes")?;
     let index: BTreeMap<String, usize> = sim
         .patterns
         .keys()
@@ -251,22 +262,14 @@ pub fn merge_outcomes(
         .collect();
     let nt = deal.tranches.len();
     let mut got: Vec<Option<Vec<PathOutcome>>> = vec![None; index.len()];
-    for i in 0..*count {
-        let shard = Shard {
-            index: i,
-            count: *count,
-        };
-        let path = dir.join(shard.file(OUTCOMES_FILE));
-        let file = File::open(&path).map_err(|e| {
-            usage(format!(
+    for shard in shards {
+        let (path, df) = read_shard(dir, OUTCOMES_FILE, shard, |path, e| {
+            format!(
                 "--outcomes: waterfall shard {shard} is missing ({}: {e}); run `ipabs rate \
                  --merge DIR --waterfall-shard {shard}` first",
                 path.display()
-            ))
+            )
         })?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .map_err(|e| fail(&path, e))?;
         let bad = |m: &str| usage(format!("--outcomes: {}: {m}", path.display()));
         let col = |name: &str| df.column(name).map_err(|e| bad(&e.to_string()));
         let err = |e: PolarsError| bad(&e.to_string());
