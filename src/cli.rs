@@ -1258,37 +1258,21 @@ fn rate_command(
     use crate::output::shards::{
         OUTCOMES_FILE, PATTERNS_FILE, merge_outcomes, outcomes_frame, patterns_frame,
     };
+    let input = (deal, scenarios);
     if let Paths::Shard(s) = source {
-        let file = s.file(PATTERNS_FILE);
-        refuse_files(out, &[file.as_str()])?;
-        if paths == 0 {
-            return Err(Error::Usage("--paths must be at least 1".into()));
-        }
-        let progress = !out.quiet;
-        return sweep::in_pool(threads, || -> Result<()> {
-            let r = simulate_paths(deal, scenarios, paths, seed, progress, &source)?;
-            let _lock = lock_output_shard(out, Some(s))?;
-            output::write_tables(
-                &out.out,
-                vec![(file.clone(), patterns_frame(&r.sim, seed, paths)?)],
-            )?;
-            if !out.quiet {
-                out_line(&format!(
-                    "shard {s}: {} of {paths} paths, {} distinct default patterns; wrote {}",
-                    r.sim.paths,
-                    r.sim.patterns.len(),
-                    out.out.join(&file).display()
-                ));
-            }
-            Ok(())
-        })?;
+        let shard = (&source, s, PATTERNS_FILE);
+        return write_rate_shard(input, (paths, seed), threads, shard, out, |r, _| {
+            let line = format!(
+                "shard {s}: {} of {paths} paths, {} distinct default patterns",
+                r.sim.paths,
+                r.sim.patterns.len()
+            );
+            Ok((patterns_frame(&r.sim, seed, paths)?, line))
+        });
     }
     if let Outcomes::Shard(s) = waterfall {
-        let file = s.file(OUTCOMES_FILE);
-        refuse_files(out, &[file.as_str()])?;
-        let progress = !out.quiet;
-        return sweep::in_pool(threads, || -> Result<()> {
-            let r = simulate_paths(deal, scenarios, paths, seed, progress, &source)?;
+        let shard = (&source, s, OUTCOMES_FILE);
+        return write_rate_shard(input, (paths, seed), threads, shard, out, |r, progress| {
             let d = &r.loaded.deal;
             let all: Vec<&rating::Pattern> = r.sim.patterns.keys().collect();
             let block = s.slice(&all);
@@ -1297,18 +1281,13 @@ fn rate_command(
                 rating::pattern_outcomes(d, &r.pool, &d.scenario, block, &|k| bar.inc(k))?;
             bar.finish_and_clear();
             let frame = outcomes_frame(d, block, &outcomes, (seed, paths, all.len()))?;
-            let _lock = lock_output_shard(out, Some(s))?;
-            output::write_tables(&out.out, vec![(file.clone(), frame)])?;
-            if !out.quiet {
-                out_line(&format!(
-                    "waterfall shard {s}: {} of {} distinct default patterns; wrote {}",
-                    block.len(),
-                    all.len(),
-                    out.out.join(&file).display()
-                ));
-            }
-            Ok(())
-        })?;
+            let line = format!(
+                "waterfall shard {s}: {} of {} distinct default patterns",
+                block.len(),
+                all.len()
+            );
+            Ok((frame, line))
+        });
     }
     refuse_files(
         out,
@@ -1357,6 +1336,36 @@ fn rate_command(
                 &mc,
             ));
             out_line(&format!("wrote 3 files to {}", out.out.display()));
+        }
+        Ok(())
+    })?
+}
+
+/// Writes one `rate` shard, table `name` (`--shard`'s patterns, `--waterfall-shard`'s
+/// outcomes): refuses to replace the shard's file, simulates (or merges) the paths in the
+/// thread pool, lets `table` make the frame and its summary line (given the progress flag)
+/// and writes it under the shard's lock.
+fn write_rate_shard(
+    (deal, scenarios): (&Path, Option<&Path>),
+    (paths, seed): (u64, u64),
+    threads: Option<usize>,
+    (source, shard, name): (&Paths, Shard, &str),
+    out: &OutArgs,
+    table: impl FnOnce(&Rated, bool) -> Result<(polars::prelude::DataFrame, String)> + Send,
+) -> Result<()> {
+    let file = shard.file(name);
+    refuse_files(out, &[file.as_str()])?;
+    if paths == 0 {
+        return Err(Error::Usage("--paths must be at least 1".into()));
+    }
+    let progress = !out.quiet;
+    sweep::in_pool(threads, || -> Result<()> {
+        let r = simulate_paths(deal, scenarios, paths, seed, progress, source)?;
+        let (frame, line) = table(&r, progress)?;
+        let _lock = lock_output_shard(out, Some(shard))?;
+        output::write_tables(&out.out, vec![(file.clone(), frame)])?;
+        if !out.quiet {
+            out_line(&format!("{line}; wrote {}", out.out.join(&file).display()));
         }
         Ok(())
     })?
