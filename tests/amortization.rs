@@ -555,6 +555,24 @@ fn step_up_by_hand_without_interest() {
 }
 
 #[test]
+fn step_up_at_an_exact_half_fen_tie() {
+    // 1,728.30 at 0%, quarterly, 5 instalments growing 60% a year: four in year 0 and one in
+    // year 1, so X_0 (4 + 1.6) = 1,728.30 and X_0 = 172,830 fen / 5.6 = 30,862.5 fen exactly,
+    // a half fen: 308.63 half up, 308.62 truncated. X_4 = 1.6 X_0 = 493.80 exactly, but the
+    // last instalment repays what is left: 1,728.30 − 4 × 308.63 = 493.78 (half up) and
+    // 1,728.30 − 4 × 308.62 = 493.82 (truncate).
+    for (rounding, x0, last) in [
+        (ipabs::money::Rounding::HalfUp, dec!(308.63), dec!(493.78)),
+        (ipabs::money::Rounding::Truncate, dec!(308.62), dec!(493.82)),
+    ] {
+        let mut t = step_up(dec!(1_728.30), dec!(0), 5, 3, dec!(0.6));
+        t.rounding = rounding;
+        let principal: Vec<_> = schedule(&t).iter().map(|i| i.principal).collect();
+        assert_eq!(principal, vec![x0, x0, x0, x0, last], "{rounding:?}");
+    }
+}
+
+#[test]
 fn step_up_of_no_growth_is_level() {
     // With g = 0 the step-up formula is the level annuity's (docs/amortization.md): the same
     // exact value, rounded once, so the same schedule to the fen.
