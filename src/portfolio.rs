@@ -11,10 +11,10 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
-use crate::analytics::measures::{PricedRun, price_run};
+use crate::analytics::measures::{PricedRun, Pricer};
 use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, support_share};
 use crate::analytics::stress::{StressBase, StressSuite};
-use crate::engine::{self, ObligorRows};
+use crate::engine::{DealPlan, ObligorRows};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{RatingTable, Scenario, ScenarioSet};
 use crate::sweep::{in_pool, progress_bar};
@@ -283,14 +283,22 @@ pub fn run_portfolio(
         })
         .collect();
     let bar = progress_bar((pairs.len() + triples.len()) as u64, progress);
+    // Each deal's plan and pricer, shared by its scenarios' runs.
+    let shared: Vec<(DealPlan, Pricer)> = deals
+        .iter()
+        .map(|x| {
+            let deal = &x.loaded.deal;
+            (DealPlan::new(deal), Pricer::new(deal, &x.set.pricing))
+        })
+        .collect();
     let work = || -> Result<(Vec<PricedRun>, Vec<BreakevenRow>)> {
         let runs = pairs
             .par_iter()
             .map(|&(d, s)| {
-                let x = &deals[d];
-                let run = engine::run_with(&x.loaded.deal, &x.set.scenarios[s], ObligorRows::Keep)?;
+                let (plan, pricer) = &shared[d];
+                let run = plan.run(&deals[d].set.scenarios[s], ObligorRows::Keep)?;
                 bar.inc(1);
-                Ok(price_run(&x.loaded.deal, run, &x.set.pricing))
+                Ok(pricer.price(run))
             })
             .collect::<Result<Vec<PricedRun>>>()?;
         let be = triples

@@ -9,10 +9,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
-use crate::analytics::measures::{PricedRun, price_run};
+use crate::analytics::measures::{PricedRun, Pricer};
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::result::{Kept, RunResult, RunTable};
-use crate::engine::{self, ObligorRows};
+use crate::engine::{DealPlan, ObligorRows};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
@@ -37,6 +37,8 @@ pub fn sweep(
     opts: SweepOptions,
 ) -> Result<Vec<PricedRun>> {
     let bar = progress_bar(scenarios.len() as u64, opts.progress);
+    // What every run and its pricing share, derived once.
+    let (plan, pricer) = (DealPlan::new(deal), Pricer::new(deal, pricing));
     let work = || {
         scenarios
             .par_iter()
@@ -46,8 +48,8 @@ pub fn sweep(
                 } else {
                     ObligorRows::Skip
                 };
-                let run = engine::run_with(deal, s, rows)?;
-                let mut r = price_run(deal, run, pricing);
+                let run = plan.run(s, rows)?;
+                let mut r = pricer.price(run);
                 if !opts.flows {
                     trim(deal, &mut r.run);
                 }
@@ -97,10 +99,11 @@ pub fn run_warnings(
     scenarios: &[Scenario],
     threads: Option<usize>,
 ) -> Result<Vec<Vec<Warning>>> {
+    let plan = DealPlan::new(deal);
     let work = || {
         scenarios
             .par_iter()
-            .map(|s| engine::run_with(deal, s, ObligorRows::Skip).map(|r| r.warnings))
+            .map(|s| plan.run(s, ObligorRows::Skip).map(|r| r.warnings))
             .collect::<Result<Vec<Vec<Warning>>>>()
     };
     in_pool(threads, work)?

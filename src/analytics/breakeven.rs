@@ -36,7 +36,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deal::{Deal, TrancheClass};
-use crate::engine::{self, ObligorRows, result::RunResult};
+use crate::engine::{DealPlan, ObligorRows, result::RunResult};
 use crate::error::{Error, Result};
 use crate::scenario::{RatingTable, Scenario};
 
@@ -172,7 +172,7 @@ struct Probe {
 
 /// Runs the engine for one (scenario, tranche) pair, counting runs.
 struct Tester<'a> {
-    deal: &'a Deal,
+    plan: DealPlan<'a>,
     tranche: &'a str,
     /// The scenario being run; mutated in place between runs.
     scenario: Scenario,
@@ -182,7 +182,7 @@ struct Tester<'a> {
 impl Tester<'_> {
     /// Runs the current scenario: (paid in full, realised cumulative default ratio).
     fn run(&mut self) -> Result<(bool, Decimal)> {
-        let run = engine::run_with(self.deal, &self.scenario, ObligorRows::Skip)?;
+        let run = self.plan.run(&self.scenario, ObligorRows::Skip)?;
         self.runs += 1;
         Ok((
             paid_in_full(&run, self.tranche),
@@ -221,7 +221,7 @@ pub fn breakeven_one(
     let obligor_count = u32::try_from(deal.obligors.len())
         .map_err(|_| Error::Internal("more than 2^32 obligors".into()))?;
     let mut t = Tester {
-        deal,
+        plan: DealPlan::new(deal),
         tranche: &tranche.name,
         scenario: stressed(scenario, Decimal::ZERO),
         runs: 0,

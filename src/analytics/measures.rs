@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::bond_math::{
-    Flow, decimal_to_f64, price_from_yield, risk_measures, spread_over_curve, spread_over_flat,
-    wal_years, yield_from_price,
+    BracketFactors, Flow, decimal_to_f64, price_from_yield, risk_measures, spread_over_curve,
+    spread_over_flat, wal_years, yield_from_price_with,
 };
 use crate::deal::Deal;
 use crate::engine::result::RunResult;
@@ -39,6 +39,17 @@ pub struct TrancheMeasures {
 
 /// Computes the measures of every tranche of `run` (in the deal's tranche order).
 pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<TrancheMeasures> {
+    tranche_measures_with(deal, run, pricing, None)
+}
+
+/// [`tranche_measures`], with the bracket ends' discount factors of the deal's payment dates
+/// ([`Pricer`]).
+fn tranche_measures_with(
+    deal: &Deal,
+    run: &RunResult,
+    pricing: &Pricing,
+    ends: Option<&BracketFactors>,
+) -> Vec<TrancheMeasures> {
     let settle = pricing.settlement.unwrap_or(deal.closing_date);
     // One pass over the rows: each tranche's cash flows (interest + principal + residual) and
     // principal flows after settlement, converted to `f64` as `flows_from_decimal` converts
@@ -83,6 +94,7 @@ pub fn tranche_measures(deal: &Deal, run: &RunResult, pricing: &Pricing) -> Vec<
                 quote,
                 pricing,
                 &principal[i],
+                ends,
             )
         })
         .collect()
@@ -132,11 +144,55 @@ impl DerefMut for PricedRun {
 /// Prices every summary row of `run` (matched to the deal's tranches by name) under `pricing`,
 /// with `yield_at_par`: the yield of buying at par on the closing date.
 pub fn price_run(deal: &Deal, run: RunResult, pricing: &Pricing) -> PricedRun {
-    let measures = tranche_measures(deal, &run, pricing);
+    price_run_with(deal, run, pricing, None)
+}
+
+/// Prices many runs of one deal under one [`Pricing`]: [`price_run`] of each, the same to the
+/// bit, with what the runs share computed once (the bracket ends' discount factors of the
+/// deal's payment dates, [`BracketFactors`]).
+#[derive(Debug, Clone)]
+pub struct Pricer<'d> {
+    deal: &'d Deal,
+    pricing: &'d Pricing,
+    /// The factors from the pricing's settlement date.
+    ends: BracketFactors,
+    /// From the closing date, for `yield_at_par` when the pricing settles on another date.
+    ends_at_par: Option<BracketFactors>,
+}
+
+impl<'d> Pricer<'d> {
+    pub fn new(deal: &'d Deal, pricing: &'d Pricing) -> Pricer<'d> {
+        let dates = || deal.periods.iter().map(|p| p.date());
+        let settle = pricing.settlement.unwrap_or(deal.closing_date);
+        Pricer {
+            deal,
+            pricing,
+            ends: BracketFactors::new(settle, dates()),
+            ends_at_par: (settle != deal.closing_date)
+                .then(|| BracketFactors::new(deal.closing_date, dates())),
+        }
+    }
+
+    /// [`price_run`] of `run`.
+    pub fn price(&self, run: RunResult) -> PricedRun {
+        let at_par = self.ends_at_par.as_ref().unwrap_or(&self.ends);
+        price_run_with(self.deal, run, self.pricing, Some((&self.ends, at_par)))
+    }
+}
+
+/// [`price_run`], with the bracket ends' factors from the pricing's settlement date and from
+/// the closing date.
+fn price_run_with(
+    deal: &Deal,
+    run: RunResult,
+    pricing: &Pricing,
+    ends: Option<(&BracketFactors, &BracketFactors)>,
+) -> PricedRun {
+    let measures = tranche_measures_with(deal, &run, pricing, ends.map(|e| e.0));
     let at_par = if *pricing == Pricing::default() {
         measures.clone()
     } else {
-        tranche_measures(deal, &run, &Pricing::default())
+        tranche_measures_with(deal, &run, &Pricing::default(), ends.map(|e| e.1))
     };
     let settlement_date = Some(pricing.settlement.unwrap_or(deal.closing_date));
     let priced = run
@@ -173,6 +229,7 @@ fn measure(
     quote: Quote,
     pricing: &Pricing,
     principal: &[Flow],
+    ends: Option<&BracketFactors>,
 ) -> TrancheMeasures {
     let wal = wal_years(settle, principal);
     let Some(face) = outstanding.filter(|f| *f > 0.0) else {
@@ -190,7 +247,10 @@ fn measure(
     let (price_money, y) = match quote {
         Quote::Price(p) => {
             let money = p / 100.0 * face;
-            (Some(money), yield_from_price(settle, flows, money).ok())
+            (
+                Some(money),
+                yield_from_price_with(settle, flows, money, ends).ok(),
+            )
         }
         Quote::Yield(y) => (Some(price_from_yield(settle, flows, y)), Some(y)),
     };

@@ -492,10 +492,11 @@ pub fn worst_default_date(
     obligors: &[usize],
 ) -> Result<Option<NaiveDate>, Error> {
     let mut best: Option<(NaiveDate, (Decimal, Option<Decimal>))> = None;
+    let plan = engine::DealPlan::new(deal);
     for p in &deal.periods {
         let date = p.collection_start;
         let s = with_defaults(base, base.name.clone(), obligors, date);
-        let r = engine::run_with(deal, &s, ObligorRows::Skip)?;
+        let r = plan.run(&s, ObligorRows::Skip)?;
         let d = senior_damage(deal, &r);
         if best.as_ref().is_none_or(|(_, b)| worse(&d, b)) {
             best = Some((date, d));

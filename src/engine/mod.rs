@@ -24,6 +24,7 @@ mod due;
 mod fees;
 pub mod ledger;
 pub mod notice;
+mod plan;
 mod rates;
 mod reserve;
 mod restate;
@@ -41,8 +42,9 @@ use crate::deal::Deal;
 use crate::error::Result;
 use crate::money::{Fen, ratio6, ratio6_fen, round_half_away};
 pub use crate::pool::projection::ObligorRows;
-use crate::pool::projection::{PoolProjection, project_with};
+use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
+pub use plan::DealPlan;
 use result::RunResult;
 
 /// Projects the pool and runs the waterfall of `deal` under `scenario`; the result holds every
@@ -59,15 +61,16 @@ pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
 /// (`notices`, unless `[notices] per_unit` makes them part of the waterfall); every other
 /// table is the same, and the conservation check runs on the running replay of every account
 /// either way.
+///
+/// Many runs of one deal share a [`DealPlan`]: `DealPlan::new(deal).run(scenario, rows)` is
+/// this function.
 pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
-    scenario.check(deal.obligors.len(), deal.supports.len())?;
-    let pool = project_with(deal, scenario, rows)?;
-    waterfall(deal, scenario, pool, rows == ObligorRows::Keep)
+    DealPlan::new(deal).run(scenario, rows)
 }
 
 /// Runs the waterfall on an already projected pool, keeping the ledger.
 pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> Result<RunResult> {
-    waterfall(deal, scenario, pool, true)
+    waterfall(&DealPlan::new(deal), scenario, pool, true)
 }
 
 /// Runs the waterfall on `pool` (actual collections first, docs/auditing.md) and, after each
@@ -78,7 +81,8 @@ pub fn run_restated(
     pool: PoolProjection,
     actuals: &crate::actuals::Actuals,
 ) -> Result<RunResult> {
-    let mut st = state::Run::new(deal, scenario, pool, true)?;
+    let plan = DealPlan::new(deal);
+    let mut st = state::Run::new(&plan, scenario, pool, true)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
@@ -92,12 +96,13 @@ pub fn run_restated(
 }
 
 fn waterfall(
-    deal: &Deal,
+    plan: &DealPlan,
     scenario: &Scenario,
     pool: PoolProjection,
     keep_ledger: bool,
 ) -> Result<RunResult> {
-    let mut st = state::Run::new(deal, scenario, pool, keep_ledger)?;
+    let deal = plan.deal;
+    let mut st = state::Run::new(plan, scenario, pool, keep_ledger)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if st.called {

@@ -27,7 +27,7 @@ impl Run<'_> {
             year: self.year_fraction[k + 1],
         };
         let mut need: Fen = 0;
-        for &i in &self.senior {
+        for &i in self.senior {
             // The next date's interest on today's balance, without arrears.
             let coupon = self.coupon_rate(i, k + 1);
             need += self.money(self.balance[i], &[coupon], src.year);

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
+use super::plan::DealPlan;
 use super::result::{
     ChargeRow, Label, LedgerEntry, PeriodRow, RunResult, SupportDrawTotal, TrancheFlowRow,
 };
@@ -19,7 +20,7 @@ use super::summary::{TrancheDate, TrancheTotals};
 use super::triggers::Phase;
 use super::verify::Balances;
 use super::{ratio, ratio_of_fen};
-use crate::deal::{AccountRef, Action, Deal, TrancheClass};
+use crate::deal::{AccountRef, Action, Deal};
 use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, from_fen, to_fen};
 use crate::pool::projection::PoolProjection;
@@ -81,7 +82,7 @@ pub(super) struct Labels {
 }
 
 impl Labels {
-    fn new(deal: &Deal) -> Labels {
+    pub(super) fn new(deal: &Deal) -> Labels {
         fn names<'d>(v: impl Iterator<Item = &'d String>) -> Vec<Label> {
             v.map(Label::from).collect()
         }
@@ -117,11 +118,11 @@ pub(super) struct Run<'a> {
     pub deal: &'a Deal,
     pub scenario: &'a Scenario,
     pub pool: PoolProjection,
-    pub labels: Labels,
-    /// Exact year fraction of each period's accrual (start to payment date), computed once.
-    pub year_fraction: Vec<Ratio>,
+    pub labels: &'a Labels,
+    /// Exact year fraction of each period's accrual (start to payment date), from the plan.
+    pub year_fraction: &'a [Ratio],
     /// Indices of the senior tranches.
-    pub senior: Vec<usize>,
+    pub senior: &'a [usize],
     /// Each floating tranche's coupon per payment date ([`super::rates::tranche_coupons`]);
     /// empty for a fixed coupon.
     pub coupons: Vec<Vec<Decimal>>,
@@ -214,11 +215,12 @@ fn beyond_decimal(f: Fen) -> Error {
 
 impl<'a> Run<'a> {
     pub(super) fn new(
-        deal: &'a Deal,
+        plan: &'a DealPlan<'a>,
         scenario: &'a Scenario,
         pool: PoolProjection,
         keep_ledger: bool,
     ) -> Result<Self> {
+        let deal = plan.deal;
         let nt = deal.tranches.len();
         let mut support_on = vec![true; deal.supports.len()];
         for &s in &scenario.supports_off {
@@ -226,37 +228,19 @@ impl<'a> Run<'a> {
                 *on = false;
             }
         }
-        // Upper bound on the ledger's length in a typical run: two deposits a period and, per
-        // step, a payment and a draw.
-        let max_steps = deal
-            .waterfalls
-            .iter()
-            .map(|w| w.steps.len())
-            .max()
-            .unwrap_or(0);
-        let ledger_capacity = if keep_ledger {
-            1 + deal.periods.len() * (2 + 2 * max_steps)
-        } else {
-            0
-        };
+        let ledger_capacity = if keep_ledger { plan.ledger_capacity } else { 0 };
         let mut run = Run {
             deal,
             scenario,
             pool,
-            labels: Labels::new(deal),
-            year_fraction: deal
-                .periods
-                .iter()
-                .map(|p| deal.day_count.fraction(p.accrual_start, p.date()))
-                .collect(),
+            labels: &plan.labels,
+            year_fraction: &plan.year_fraction,
             coupons: super::rates::tranche_coupons(deal, scenario)?,
-            senior: (0..nt)
-                .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)
-                .collect(),
-            issue_size: deal.tranches.iter().map(|t| to_fen(t.balance)).sum(),
+            senior: &plan.senior,
+            issue_size: plan.issue_size,
             collection: 0,
             reserve: 0,
-            balance: deal.tranches.iter().map(|t| to_fen(t.balance)).collect(),
+            balance: plan.balance.clone(),
             interest_carry: vec![0; nt],
             fee_carry: vec![0; deal.fees.len()],
             fee_excess_carry: vec![0; deal.fees.len()],

@@ -39,15 +39,25 @@ pub type Fen = i128;
 
 /// `amount` as a count of fen (rounded half away from zero if it has more than 2 decimal
 /// places; validated amounts never do).
-#[inline]
+///
+/// Always inlined (the rounding out of line): whether the compiler inlined it varied with
+/// unrelated changes to its callers, and a payment date reads its pool cash through it, so
+/// the cost of a run moved by 1% with them (docs/performance.md, session 11).
+#[inline(always)]
 pub fn to_fen(amount: Decimal) -> Fen {
     let m = amount.mantissa();
     match amount.scale() {
         2 => m,
         0 => m * 100,
         1 => m * 10,
-        _ => fen(amount).mantissa(),
+        _ => rounded_fen(amount),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn rounded_fen(amount: Decimal) -> Fen {
+    fen(amount).mantissa()
 }
 
 /// A count of fen as a Decimal of scale 2; `None` beyond Decimal's range (2⁹⁶ fen).

@@ -135,13 +135,67 @@ pub fn project_with(
     scenario: &Scenario,
     rows_wanted: ObligorRows,
 ) -> Result<PoolProjection> {
-    project_obligors(
+    project_planned(
+        deal,
+        &PoolPlan::new(&deal.periods, &deal.obligors),
+        scenario,
+        rows_wanted,
+    )
+}
+
+/// [`project_with`] on the [`PoolPlan`] of `deal`'s own pool, derived once for many runs.
+pub fn project_planned(
+    deal: &Deal,
+    plan: &PoolPlan,
+    scenario: &Scenario,
+    rows_wanted: ObligorRows,
+) -> Result<PoolProjection> {
+    project_in(
         &deal.periods,
         &deal.obligors,
         (deal.rounding, &deal.scenario.indices, deal.cutoff_date),
         scenario,
         rows_wanted,
+        plan,
     )
+}
+
+/// What every projection of one set of obligors over one run of periods shares, whatever the
+/// scenario: the obligors' row labels, the row grid's (period, payment date) pairs and the
+/// default curve's horizon.
+#[derive(Debug, Clone)]
+pub struct PoolPlan {
+    names: Vec<Label>,
+    dates: Vec<(u32, NaiveDate)>,
+    /// Collection periods up to the one holding the pool's last instalment (all of them
+    /// without an instalment in any).
+    pool_periods: usize,
+}
+
+impl PoolPlan {
+    pub fn new(periods: &[PeriodDates], obligors: &[Obligor]) -> PoolPlan {
+        Self::build(periods, obligors, true)
+    }
+
+    /// The plan, with the obligors' labels only when `names` (a projection without rows reads
+    /// none).
+    fn build(periods: &[PeriodDates], obligors: &[Obligor], names: bool) -> PoolPlan {
+        let n = periods.len();
+        let last_due = obligors
+            .iter()
+            .flat_map(|o| o.assets.iter())
+            .filter_map(|a| a.instalments.last().map(|i| i.date))
+            .max();
+        PoolPlan {
+            names: if names {
+                obligors.iter().map(|o| Label::from(&o.name)).collect()
+            } else {
+                Vec::new()
+            },
+            dates: periods.iter().map(|p| (p.number, p.date())).collect(),
+            pool_periods: last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1)),
+        }
+    }
 }
 
 /// [`project_with`] on `obligors` over `periods` (any run of a deal's consecutive periods:
@@ -152,9 +206,28 @@ pub fn project_with(
 pub fn project_obligors(
     periods: &[PeriodDates],
     obligors: &[Obligor],
+    deal_context: (Rounding, &crate::floating::IndexPaths, NaiveDate),
+    scenario: &Scenario,
+    rows_wanted: ObligorRows,
+) -> Result<PoolProjection> {
+    project_in(
+        periods,
+        obligors,
+        deal_context,
+        scenario,
+        rows_wanted,
+        &PoolPlan::build(periods, obligors, rows_wanted == ObligorRows::Keep),
+    )
+}
+
+/// [`project_obligors`] with the obligors' [`PoolPlan`].
+fn project_in(
+    periods: &[PeriodDates],
+    obligors: &[Obligor],
     (mode, index_history, cutoff): (Rounding, &crate::floating::IndexPaths, NaiveDate),
     scenario: &Scenario,
     rows_wanted: ObligorRows,
+    plan: &PoolPlan,
 ) -> Result<PoolProjection> {
     let n = periods.len();
     let n_obl = obligors.len();
@@ -174,9 +247,7 @@ pub fn project_obligors(
     let mut beyond: Fen = 0;
     let keep = rows_wanted == ObligorRows::Keep;
     let mut rows = if keep {
-        let names = obligors.iter().map(|o| Label::from(&o.name)).collect();
-        let dates: Vec<(u32, NaiveDate)> = periods.iter().map(|p| (p.number, p.date())).collect();
-        PoolFlows::grid(names, &dates)
+        PoolFlows::grid(plan.names.clone(), &plan.dates)
     } else {
         PoolFlows::new()
     };
@@ -195,13 +266,7 @@ pub fn project_obligors(
     let (assumptions, profile_of) = scenario.assumptions_by_obligor(n_obl);
 
     // The default curve's horizon: the period holding the pool's last instalment.
-    let last_due = obligors
-        .iter()
-        .flat_map(|o| o.assets.iter())
-        .filter_map(|a| a.instalments.last().map(|i| i.date))
-        .max();
-    let pool_periods = last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1));
-    let shares = scenario.timing_shares(n, pool_periods);
+    let shares = scenario.timing_shares(n, plan.pool_periods);
     let profiles = assumptions
         .iter()
         .map(|a| Profile::new(a, &shares, periods))

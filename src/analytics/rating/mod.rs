@@ -556,10 +556,11 @@ pub fn pattern_outcomes(
     patterns: &[&Pattern],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Vec<PathOutcome>>> {
+    let plan = engine::DealPlan::new(deal);
     patterns
         .par_iter()
         .map(|p| {
-            let run = engine::run_with(deal, &path_scenario(pool, base, p), ObligorRows::Skip)?;
+            let run = plan.run(&path_scenario(pool, base, p), ObligorRows::Skip)?;
             progress(1);
             Ok(deal
                 .tranches

@@ -1,0 +1,80 @@
+//! [`DealPlan`]: what every run of one deal shares, derived from the deal once.
+//!
+//! A run reads the deal's item names as row labels, each period's exact accrual year fraction,
+//! the senior tranches, the tranches' balances in fen and the pool's row grid. None of them
+//! depends on the scenario, so a sweep, a break-even search or the rating Monte Carlo derives
+//! them once and lends them to every run ([`DealPlan::run`]); a single run builds a plan of its
+//! own ([`super::run_with`]). The plan borrows the deal, so the deal cannot change while a plan
+//! of it exists (sizing, which changes tranche balances, builds a new plan for each candidate).
+
+use super::result::RunResult;
+use super::state::Labels;
+use crate::deal::{Deal, TrancheClass};
+use crate::error::Result;
+use crate::money::{Fen, Ratio, to_fen};
+use crate::pool::projection::{ObligorRows, PoolPlan, project_planned};
+use crate::scenario::Scenario;
+
+/// The scenario-independent data of a deal's runs (module docs).
+pub struct DealPlan<'d> {
+    pub(super) deal: &'d Deal,
+    /// Row labels of the tranches, fees, taxes and waterfalls.
+    pub(super) labels: Labels,
+    /// Exact year fraction of each period's accrual (start to payment date).
+    pub(super) year_fraction: Vec<Ratio>,
+    /// Indices of the senior tranches.
+    pub(super) senior: Vec<usize>,
+    /// Each tranche's initial balance in fen.
+    pub(super) balance: Vec<Fen>,
+    /// Sum of the tranches' initial balances.
+    pub(super) issue_size: Fen,
+    /// Ledger entries a full run reserves room for: two deposits a period and, per step, a
+    /// payment and a draw.
+    pub(super) ledger_capacity: usize,
+    /// The pool's projection data: obligor labels, the row grid's dates, the default curve's
+    /// horizon.
+    pub(super) pool: PoolPlan,
+}
+
+impl<'d> DealPlan<'d> {
+    /// Derives the plan of `deal`.
+    pub fn new(deal: &'d Deal) -> DealPlan<'d> {
+        let balance: Vec<Fen> = deal.tranches.iter().map(|t| to_fen(t.balance)).collect();
+        let max_steps = deal
+            .waterfalls
+            .iter()
+            .map(|w| w.steps.len())
+            .max()
+            .unwrap_or(0);
+        DealPlan {
+            deal,
+            labels: Labels::new(deal),
+            year_fraction: deal
+                .periods
+                .iter()
+                .map(|p| deal.day_count.fraction(p.accrual_start, p.date()))
+                .collect(),
+            senior: (0..deal.tranches.len())
+                .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)
+                .collect(),
+            issue_size: balance.iter().sum(),
+            balance,
+            ledger_capacity: 1 + deal.periods.len() * (2 + 2 * max_steps),
+            pool: PoolPlan::new(&deal.periods, &deal.obligors),
+        }
+    }
+
+    /// The deal the plan was derived from.
+    pub fn deal(&self) -> &'d Deal {
+        self.deal
+    }
+
+    /// Projects the pool and runs the waterfall under `scenario`: [`super::run_with`] on this
+    /// plan, the same result to the bit.
+    pub fn run(&self, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
+        let deal = self.deal;
+        scenario.check(deal.obligors.len(), deal.supports.len())?;
+        let pool = project_planned(deal, &self.pool, scenario, rows)?;
+        super::waterfall(self, scenario, pool, rows == ObligorRows::Keep)
+    }
+}
