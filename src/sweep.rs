@@ -12,7 +12,7 @@ use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranche
 use crate::analytics::measures::{PricedRun, Pricer};
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::result::{Kept, RunResult, RunTable};
-use crate::engine::{DealPlan, ObligorRows};
+use crate::engine::{DealPlan, ObligorRows, ProjectionMemo};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
@@ -42,13 +42,13 @@ pub fn sweep(
     let work = || {
         scenarios
             .par_iter()
-            .map(|s| {
+            .map_init(ProjectionMemo::default, |memo, s| {
                 let rows = if opts.flows {
                     ObligorRows::Keep
                 } else {
                     ObligorRows::Skip
                 };
-                let run = plan.run(s, rows)?;
+                let run = plan.run_in(memo, s, rows)?;
                 let mut r = pricer.price(run);
                 if !opts.flows {
                     trim(deal, &mut r.run);
@@ -103,7 +103,9 @@ pub fn run_warnings(
     let work = || {
         scenarios
             .par_iter()
-            .map(|s| plan.run(s, ObligorRows::Skip).map(|r| r.warnings))
+            .map_init(ProjectionMemo::default, |memo, s| {
+                plan.run_in(memo, s, ObligorRows::Skip).map(|r| r.warnings)
+            })
             .collect::<Result<Vec<Vec<Warning>>>>()
     };
     in_pool(threads, work)?

@@ -207,3 +207,71 @@ fn skipping_obligor_rows_changes_nothing_else() {
     }
     assert!(checked >= 4 * 6);
 }
+
+/// What a sweep carries from run to run changes no run: every scenario run through one
+/// `ProjectionMemo` shared by two deals' plans, in an order that revisits rates and lags and
+/// switches deal at every step, gives the run each scenario gives on its own (a fresh plan and
+/// memo); and a `Pricer` prices each run as `price_run` does, with the pricing's own settlement
+/// date too (whose yields at par then settle on the closing date).
+#[test]
+fn a_memo_and_a_pricer_shared_by_runs_change_no_run() {
+    use ipabs::analytics::measures::{Pricer, price_run};
+    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    let deals: Vec<_> = ["gdd_patent_licence_2019.toml", "wenke_leasing_1_2018.toml"]
+        .iter()
+        .map(|f| {
+            load_deal(&root().join("deals").join(f))
+                .expect("loads")
+                .deal
+        })
+        .collect();
+    let plans: Vec<DealPlan> = deals.iter().map(DealPlan::new).collect();
+    let mut memo = ProjectionMemo::default();
+    let mut sc = Vec::new();
+    for round in 0..2 {
+        for (i, (cdr, lag)) in [
+            (dec!(0.05), 3),
+            (dec!(0.2), 6),
+            (dec!(0.05), 12),
+            (dec!(0), 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sc.push(Scenario {
+                name: format!("r{round}-{i}"),
+                cdr,
+                cpr: if i % 2 == 0 { dec!(0.1) } else { dec!(0) },
+                recovery_rate: dec!(0.4),
+                recovery_lag_months: 18 - lag,
+                delay_fraction: dec!(0.25),
+                delay_months: lag,
+                ..Scenario::base()
+            });
+        }
+    }
+    let mut checked = 0;
+    for s in &sc {
+        for (deal, plan) in deals.iter().zip(&plans) {
+            let shared = plan.run_in(&mut memo, s, ObligorRows::Keep).expect("runs");
+            let alone = ipabs::engine::run(deal, s).expect("runs");
+            assert_eq!(format!("{shared:?}"), format!("{alone:?}"), "{}", s.name);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 16);
+    for deal in &deals {
+        let later = Pricing {
+            settlement: Some(deal.periods[1].date()),
+            ..Pricing::default()
+        };
+        for pricing in [Pricing::default(), later] {
+            let pricer = Pricer::new(deal, &pricing);
+            for s in &sc {
+                let run = || ipabs::engine::run(deal, s).expect("runs");
+                let (a, b) = (pricer.price(run()), price_run(deal, run(), &pricing));
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", s.name);
+            }
+        }
+    }
+}

@@ -36,7 +36,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deal::{Deal, TrancheClass};
-use crate::engine::{DealPlan, ObligorRows, result::RunResult};
+use crate::engine::{DealPlan, ObligorRows, ProjectionMemo, result::RunResult};
 use crate::error::{Error, Result};
 use crate::scenario::{RatingTable, Scenario};
 
@@ -173,6 +173,7 @@ struct Probe {
 /// Runs the engine for one (scenario, tranche) pair, counting runs.
 struct Tester<'a> {
     plan: DealPlan<'a>,
+    memo: ProjectionMemo,
     tranche: &'a str,
     /// The scenario being run; mutated in place between runs.
     scenario: Scenario,
@@ -182,7 +183,9 @@ struct Tester<'a> {
 impl Tester<'_> {
     /// Runs the current scenario: (paid in full, realised cumulative default ratio).
     fn run(&mut self) -> Result<(bool, Decimal)> {
-        let run = self.plan.run(&self.scenario, ObligorRows::Skip)?;
+        let run = self
+            .plan
+            .run_in(&mut self.memo, &self.scenario, ObligorRows::Skip)?;
         self.runs += 1;
         Ok((
             paid_in_full(&run, self.tranche),
@@ -222,6 +225,7 @@ pub fn breakeven_one(
         .map_err(|_| Error::Internal("more than 2^32 obligors".into()))?;
     let mut t = Tester {
         plan: DealPlan::new(deal),
+        memo: ProjectionMemo::default(),
         tranche: &tranche.name,
         scenario: stressed(scenario, Decimal::ZERO),
         runs: 0,

@@ -12,7 +12,7 @@ use super::state::Labels;
 use crate::deal::{Deal, TrancheClass};
 use crate::error::Result;
 use crate::money::{Fen, Ratio, to_fen};
-use crate::pool::projection::{ObligorRows, PoolPlan, project_planned};
+use crate::pool::projection::{ObligorRows, PoolPlan, ProjectionMemo, project_planned};
 use crate::scenario::Scenario;
 
 /// The scenario-independent data of a deal's runs (module docs).
@@ -72,9 +72,20 @@ impl<'d> DealPlan<'d> {
     /// Projects the pool and runs the waterfall under `scenario`: [`super::run_with`] on this
     /// plan, the same result to the bit.
     pub fn run(&self, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
+        self.run_in(&mut ProjectionMemo::default(), scenario, rows)
+    }
+
+    /// [`DealPlan::run`], carrying what one projection of the pool leaves for the next in
+    /// `memo` (a sweep keeps one per worker thread; the result does not depend on it).
+    pub fn run_in(
+        &self,
+        memo: &mut ProjectionMemo,
+        scenario: &Scenario,
+        rows: ObligorRows,
+    ) -> Result<RunResult> {
         let deal = self.deal;
         scenario.check(deal.obligors.len(), deal.supports.len())?;
-        let pool = project_planned(deal, &self.pool, scenario, rows)?;
+        let pool = project_planned(deal, (&self.pool, memo), scenario, rows)?;
         super::waterfall(self, scenario, pool, rows == ObligorRows::Keep)
     }
 }

@@ -57,6 +57,7 @@ impl Balances {
         }
     }
 
+    #[inline(always)]
     fn index(&self, a: Account) -> usize {
         let (s, t, f) = (self.supports, self.tranches, self.fees);
         match a {
@@ -75,16 +76,25 @@ impl Balances {
     }
 
     /// Moves `amount` from `from` to `to`.
-    #[inline]
+    ///
+    /// Always inlined into the run's `record` (every movement passes here): whether the
+    /// compiler inlined it varied with unrelated changes (docs/performance.md, session 11).
+    #[inline(always)]
     pub(super) fn apply(&mut self, from: Account, to: Account, amount: Fen) {
         let (i, j) = (self.index(from), self.index(to));
         if i.max(j) >= self.v.len() {
-            // An index the deal does not have (never from the engine): keep it, so that the
-            // identity check reports it.
-            self.v.resize(i.max(j) + 1, 0);
+            self.grow(i.max(j) + 1);
         }
         self.v[i] -= amount;
         self.v[j] += amount;
+    }
+
+    /// An index the deal does not have (never from the engine): kept, so that the identity
+    /// check reports it.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, len: usize) {
+        self.v.resize(len, 0);
     }
 
     /// Records principal received by tranche `i`.

@@ -137,16 +137,22 @@ pub fn project_with(
 ) -> Result<PoolProjection> {
     project_planned(
         deal,
-        &PoolPlan::new(&deal.periods, &deal.obligors),
+        (
+            &PoolPlan::new(&deal.periods, &deal.obligors),
+            &mut ProjectionMemo::default(),
+        ),
         scenario,
         rows_wanted,
     )
 }
 
 /// [`project_with`] on the [`PoolPlan`] of `deal`'s own pool, derived once for many runs.
+///
+/// `memo` carries what one projection of the plan's pool leaves for the next
+/// ([`ProjectionMemo`]); the result does not depend on it.
 pub fn project_planned(
     deal: &Deal,
-    plan: &PoolPlan,
+    (plan, memo): (&PoolPlan, &mut ProjectionMemo),
     scenario: &Scenario,
     rows_wanted: ObligorRows,
 ) -> Result<PoolProjection> {
@@ -156,8 +162,75 @@ pub fn project_planned(
         (deal.rounding, &deal.scenario.indices, deal.cutoff_date),
         scenario,
         rows_wanted,
-        plan,
+        (plan, memo),
     )
+}
+
+/// What the projections of one [`PoolPlan`]'s pool carry from one run to the next (a sweep
+/// keeps one per worker thread): each period fraction of an annual rate met so far, and where
+/// each delay or recovery lag met so far brings cash due on a date. Both are exact functions
+/// of the deal's periods and their key, so a projection gives the same result, bit for bit,
+/// with a used memo and with a fresh one. Used with another plan, a memo starts afresh.
+#[derive(Debug, Default)]
+pub struct ProjectionMemo {
+    /// The [`PoolPlan::id`] the entries below belong to.
+    plan: Option<u64>,
+    /// An annual rate's mantissa and scale → [`period_fractions`] of it.
+    fractions: Vec<((i128, u32), Vec<i64>)>,
+    /// Lag in months → the slots of its [`ArrivalPeriods`].
+    arrivals: Vec<(u32, Slots)>,
+}
+
+/// Entries a [`ProjectionMemo`] keeps of each kind before it starts afresh (a break-even
+/// search meets a new CDR at every step).
+const MEMO_ENTRIES: usize = 256;
+
+impl ProjectionMemo {
+    /// The memo, emptied unless its entries belong to `plan`.
+    fn of(&mut self, plan: &PoolPlan) -> &mut Self {
+        if self.plan != Some(plan.id) {
+            *self = ProjectionMemo {
+                plan: Some(plan.id),
+                ..ProjectionMemo::default()
+            };
+        }
+        self
+    }
+
+    /// [`period_fractions`] of `rate`, computed once.
+    fn fractions(&mut self, rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<i64>> {
+        let key = (rate.mantissa(), rate.scale());
+        if let Some((_, f)) = self.fractions.iter().find(|(k, _)| *k == key) {
+            return Ok(f.clone());
+        }
+        let f = period_fractions(rate, periods)?;
+        if self.fractions.len() >= MEMO_ENTRIES {
+            self.fractions.clear();
+        }
+        self.fractions.push((key, f.clone()));
+        Ok(f)
+    }
+
+    /// The arrival slots of a lag of `months`, as the last projection left them.
+    fn slots(&self, months: u32) -> Slots {
+        self.arrivals
+            .iter()
+            .find(|(m, _)| *m == months)
+            .map_or([(EMPTY, 0); ARRIVAL_SLOTS], |(_, s)| *s)
+    }
+
+    /// Keeps the arrival slots of `a` for the next projection.
+    fn keep_slots(&mut self, a: &ArrivalPeriods<'_>) {
+        match self.arrivals.iter_mut().find(|(m, _)| *m == a.months) {
+            Some((_, s)) => *s = a.slots,
+            None => {
+                if self.arrivals.len() >= MEMO_ENTRIES {
+                    self.arrivals.clear();
+                }
+                self.arrivals.push((a.months, a.slots));
+            }
+        }
+    }
 }
 
 /// What every projection of one set of obligors over one run of periods shares, whatever the
@@ -165,6 +238,8 @@ pub fn project_planned(
 /// default curve's horizon.
 #[derive(Debug, Clone)]
 pub struct PoolPlan {
+    /// Tells plans apart for a [`ProjectionMemo`]: unique in the process.
+    id: u64,
     names: Vec<Label>,
     dates: Vec<(u32, NaiveDate)>,
     /// Collection periods up to the one holding the pool's last instalment (all of them
@@ -186,7 +261,9 @@ impl PoolPlan {
             .flat_map(|o| o.assets.iter())
             .filter_map(|a| a.instalments.last().map(|i| i.date))
             .max();
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         PoolPlan {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             names: if names {
                 obligors.iter().map(|o| Label::from(&o.name)).collect()
             } else {
@@ -216,7 +293,10 @@ pub fn project_obligors(
         deal_context,
         scenario,
         rows_wanted,
-        &PoolPlan::build(periods, obligors, rows_wanted == ObligorRows::Keep),
+        (
+            &PoolPlan::build(periods, obligors, rows_wanted == ObligorRows::Keep),
+            &mut ProjectionMemo::default(),
+        ),
     )
 }
 
@@ -227,8 +307,9 @@ fn project_in(
     (mode, index_history, cutoff): (Rounding, &crate::floating::IndexPaths, NaiveDate),
     scenario: &Scenario,
     rows_wanted: ObligorRows,
-    plan: &PoolPlan,
+    (plan, memo): (&PoolPlan, &mut ProjectionMemo),
 ) -> Result<PoolProjection> {
+    let memo = memo.of(plan);
     let n = periods.len();
     let n_obl = obligors.len();
     if n.saturating_mul(n_obl) > MAX_OBLIGOR_PERIODS {
@@ -269,7 +350,7 @@ fn project_in(
     let shares = scenario.timing_shares(n, plan.pool_periods);
     let profiles = assumptions
         .iter()
-        .map(|a| Profile::new(a, &shares, periods))
+        .map(|a| Profile::new(a, &shares, periods, memo))
         .collect::<Result<Vec<Profile>>>()?;
 
     let mut named_default: Vec<Option<NaiveDate>> = vec![None; n_obl];
@@ -285,8 +366,12 @@ fn project_in(
         rules: assumptions
             .iter()
             .map(|a| ArrivalRules {
-                delay: ArrivalPeriods::new(periods, a.delay_months),
-                recovery: ArrivalPeriods::new(periods, a.recovery_lag_months),
+                delay: ArrivalPeriods::new(periods, a.delay_months, memo.slots(a.delay_months)),
+                recovery: ArrivalPeriods::new(
+                    periods,
+                    a.recovery_lag_months,
+                    memo.slots(a.recovery_lag_months),
+                ),
                 recovery_rate: Rate::of(a.recovery_rate),
                 recovery_of_period: Vec::new(),
             })
@@ -508,6 +593,12 @@ fn project_in(
         }
     }
 
+    // What the next projection of this pool may reuse.
+    for rules in &arrivals.rules {
+        memo.keep_slots(&rules.delay);
+        memo.keep_slots(&rules.recovery);
+    }
+
     // Period totals, written back to Decimals once.
     let mut totals = Vec::with_capacity(n);
     let d = |f: Fen| {
@@ -658,10 +749,15 @@ struct Profile {
 }
 
 impl Profile {
-    fn new(a: &Assumptions, shares: &[(Decimal, i64)], periods: &[PeriodDates]) -> Result<Self> {
+    fn new(
+        a: &Assumptions,
+        shares: &[(Decimal, i64)],
+        periods: &[PeriodDates],
+        memo: &mut ProjectionMemo,
+    ) -> Result<Self> {
         // Fractions as mantissas at FRACTION_DP places; 1 − fraction is the surviving share.
-        let default_fractions = period_fractions(a.cdr, periods)?;
-        let prepay_fractions = period_fractions(a.cpr, periods)?;
+        let default_fractions = memo.fractions(a.cdr, periods)?;
+        let prepay_fractions = memo.fractions(a.cpr, periods)?;
         let one = POW10_FRACTION;
         let default_survive = default_fractions.iter().map(|f| one - f).collect();
         let prepay_survive = prepay_fractions.iter().map(|f| one - f).collect();
@@ -751,32 +847,42 @@ impl Arrivals<'_, '_> {
 
 /// The collection period containing `from + months`, memoised by `from`: the assets of a pool
 /// share their due dates, and the date arithmetic costs more than the rest of an instalment's
-/// projection. A direct-mapped table: a slot collision only recomputes.
+/// projection. A direct-mapped table: a slot collision only recomputes. A date's slot is its
+/// month and the month's half, so that the due dates of 64 consecutive months, up to one in
+/// each half of a month, never share one (by day number modulo the table, a quarterly
+/// schedule's twelve dates collided about two times in three, and each obligor then
+/// recomputed them).
 struct ArrivalPeriods<'p> {
     periods: &'p [PeriodDates],
     months: u32,
     /// (day number of `from`, encoded result); `EMPTY` when unused.
-    slots: [(i32, u32); ARRIVAL_SLOTS],
+    slots: Slots,
 }
 
-const ARRIVAL_SLOTS: usize = 64;
+/// The memo of an [`ArrivalPeriods`].
+type Slots = [(i32, u32); ARRIVAL_SLOTS];
+
+const ARRIVAL_SLOTS: usize = 128;
 const EMPTY: i32 = i32::MIN;
 /// Encodes "after the last collection period" in a slot.
 const BEYOND: u32 = u32::MAX;
 
 impl<'p> ArrivalPeriods<'p> {
-    fn new(periods: &'p [PeriodDates], months: u32) -> Self {
+    /// The arrival periods of a lag of `months`, starting from the memo `slots` of the same
+    /// periods and lag (or empty ones).
+    fn new(periods: &'p [PeriodDates], months: u32, slots: Slots) -> Self {
         ArrivalPeriods {
             periods,
             months,
-            slots: [(EMPTY, 0); ARRIVAL_SLOTS],
+            slots,
         }
     }
 
     #[inline]
     fn period(&mut self, from: NaiveDate) -> Option<usize> {
         let key = from.num_days_from_ce();
-        let slot = &mut self.slots[key.rem_euclid(ARRIVAL_SLOTS as i32) as usize];
+        let half = (from.year() * 12 + from.month0() as i32) * 2 + i32::from(from.day() > 15);
+        let slot = &mut self.slots[half.rem_euclid(ARRIVAL_SLOTS as i32) as usize];
         if slot.0 == key {
             return (slot.1 != BEYOND).then_some(slot.1 as usize);
         }
@@ -861,4 +967,27 @@ fn fraction_mantissa(rate: Decimal, days: i64) -> Result<i64> {
         )));
     }
     Ok(scaled as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A memo used with another plan starts afresh: its arrival slots hold period indices of
+    /// the first plan's periods.
+    #[test]
+    fn a_memo_forgets_another_plans_entries() {
+        let (a, b) = (PoolPlan::new(&[], &[]), PoolPlan::new(&[], &[]));
+        assert_ne!(a.id, b.id);
+        let mut memo = ProjectionMemo::default();
+        let m = memo.of(&a);
+        m.arrivals.push((6, [(1, 2); ARRIVAL_SLOTS]));
+        m.fractions.push(((5, 2), vec![7]));
+        assert_eq!(memo.of(&a).arrivals.len(), 1);
+        assert_eq!(memo.of(&a).fractions.len(), 1);
+        let m = memo.of(&b);
+        assert!(m.arrivals.is_empty() && m.fractions.is_empty());
+        assert_eq!(m.plan, Some(b.id));
+        assert_eq!(m.slots(6)[0], (EMPTY, 0));
+    }
 }

@@ -559,8 +559,8 @@ pub fn pattern_outcomes(
     let plan = engine::DealPlan::new(deal);
     patterns
         .par_iter()
-        .map(|p| {
-            let run = plan.run(&path_scenario(pool, base, p), ObligorRows::Skip)?;
+        .map_init(engine::ProjectionMemo::default, |memo, p| {
+            let run = plan.run_in(memo, &path_scenario(pool, base, p), ObligorRows::Skip)?;
             progress(1);
             Ok(deal
                 .tranches
