@@ -219,8 +219,11 @@ impl ProjectionMemo {
             .map_or([(EMPTY, 0); ARRIVAL_SLOTS], |(_, s)| *s)
     }
 
-    /// Keeps the arrival slots of `a` for the next projection.
+    /// Keeps the arrival slots of `a` for the next projection (when it computed any).
     fn keep_slots(&mut self, a: &ArrivalPeriods<'_>) {
+        if !a.dirty {
+            return;
+        }
         match self.arrivals.iter_mut().find(|(m, _)| *m == a.months) {
             Some((_, s)) => *s = a.slots,
             None => {
@@ -848,21 +851,23 @@ impl Arrivals<'_, '_> {
 /// The collection period containing `from + months`, memoised by `from`: the assets of a pool
 /// share their due dates, and the date arithmetic costs more than the rest of an instalment's
 /// projection. A direct-mapped table: a slot collision only recomputes. A date's slot is its
-/// month and the month's half, so that the due dates of 64 consecutive months, up to one in
-/// each half of a month, never share one (by day number modulo the table, a quarterly
-/// schedule's twelve dates collided about two times in three, and each obligor then
+/// day number over 8, modulo the table's 256 slots, so that two dates at least 8 days apart
+/// share a slot only when they are more than 5 years apart (by day number modulo 64 slots, a
+/// quarterly schedule's twelve dates collided about two times in three, and each obligor then
 /// recomputed them).
 struct ArrivalPeriods<'p> {
     periods: &'p [PeriodDates],
     months: u32,
     /// (day number of `from`, encoded result); `EMPTY` when unused.
     slots: Slots,
+    /// A slot was computed since `new`.
+    dirty: bool,
 }
 
 /// The memo of an [`ArrivalPeriods`].
 type Slots = [(i32, u32); ARRIVAL_SLOTS];
 
-const ARRIVAL_SLOTS: usize = 128;
+const ARRIVAL_SLOTS: usize = 256;
 const EMPTY: i32 = i32::MIN;
 /// Encodes "after the last collection period" in a slot.
 const BEYOND: u32 = u32::MAX;
@@ -875,23 +880,32 @@ impl<'p> ArrivalPeriods<'p> {
             periods,
             months,
             slots,
+            dirty: false,
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn period(&mut self, from: NaiveDate) -> Option<usize> {
         let key = from.num_days_from_ce();
-        let half = (from.year() * 12 + from.month0() as i32) * 2 + i32::from(from.day() > 15);
-        let slot = &mut self.slots[half.rem_euclid(ARRIVAL_SLOTS as i32) as usize];
-        if slot.0 == key {
-            return (slot.1 != BEYOND).then_some(slot.1 as usize);
+        let slot = (key >> 3).rem_euclid(ARRIVAL_SLOTS as i32) as usize;
+        let (k, code) = self.slots[slot];
+        if k == key {
+            return (code != BEYOND).then_some(code as usize);
         }
+        self.miss(from, slot)
+    }
+
+    /// [`ArrivalPeriods::period`] computed, and kept in `slot`.
+    #[inline(never)]
+    fn miss(&mut self, from: NaiveDate, slot: usize) -> Option<usize> {
+        let key = from.num_days_from_ce();
         let k = i32::try_from(self.months)
             .ok()
             .and_then(|m| add_months(from, m, false))
             .and_then(|d| period_of(self.periods, d));
         let code = k.and_then(|k| u32::try_from(k).ok()).unwrap_or(BEYOND);
-        *slot = (key, code);
+        self.slots[slot] = (key, code);
+        self.dirty = true;
         (code != BEYOND).then_some(code as usize)
     }
 }
