@@ -204,18 +204,25 @@ fn load_str(name: &str, src: &str) -> Loaded {
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // `ipabs-bench profile N [base]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed (for callgrind).
+    // `ipabs-bench profile N [base] [lean]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed
+    // (for callgrind); `lean` without per-obligor rows.
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).is_some_and(|a| a == "profile") {
         let n: usize = args.get(2).and_then(|x| x.parse().ok()).unwrap_or(100);
         let d15 = load_str("synthetic15.toml", &synthetic_deal(15, 12, 3));
-        let stress = if args.get(3).is_some_and(|a| a == "base") {
+        let stress = if args.iter().skip(3).any(|a| a == "base") {
             Scenario::base()
         } else {
             stressed()
         };
+        // `lean`: runs without per-obligor rows (case 2's second pair).
+        let rows = if args.iter().skip(3).any(|a| a == "lean") {
+            ObligorRows::Skip
+        } else {
+            ObligorRows::Keep
+        };
         for _ in 0..n {
-            black_box(engine::run(&d15.deal, &stress).expect("runs"));
+            black_box(engine::run_with(&d15.deal, &stress, rows).expect("runs"));
         }
         return;
     }

@@ -65,7 +65,7 @@ pub fn run(deal: &Deal, scenario: &Scenario) -> Result<RunResult> {
 /// Many runs of one deal share a [`DealPlan`]: `DealPlan::new(deal).run(scenario, rows)` is
 /// this function.
 pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
-    DealPlan::new(deal).run(scenario, rows)
+    DealPlan::build(deal, rows).run(scenario, rows)
 }
 
 /// Runs the waterfall on an already projected pool, keeping the ledger.

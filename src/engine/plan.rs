@@ -39,6 +39,12 @@ pub struct DealPlan<'d> {
 impl<'d> DealPlan<'d> {
     /// Derives the plan of `deal`.
     pub fn new(deal: &'d Deal) -> DealPlan<'d> {
+        Self::build(deal, ObligorRows::Keep)
+    }
+
+    /// The plan of `deal` for runs that build `rows` (without obligor rows, the pool's plan
+    /// has no obligor labels: a single lean run does not pay for them).
+    pub(super) fn build(deal: &'d Deal, rows: ObligorRows) -> DealPlan<'d> {
         let balance: Vec<Fen> = deal.tranches.iter().map(|t| to_fen(t.balance)).collect();
         let max_steps = deal
             .waterfalls
@@ -60,7 +66,7 @@ impl<'d> DealPlan<'d> {
             issue_size: balance.iter().sum(),
             balance,
             ledger_capacity: 1 + deal.periods.len() * (2 + 2 * max_steps),
-            pool: PoolPlan::new(&deal.periods, &deal.obligors),
+            pool: PoolPlan::build(&deal.periods, &deal.obligors, rows),
         }
     }
 

@@ -138,7 +138,7 @@ pub fn project_with(
     project_planned(
         deal,
         (
-            &PoolPlan::new(&deal.periods, &deal.obligors),
+            &PoolPlan::build(&deal.periods, &deal.obligors, rows_wanted),
             &mut ProjectionMemo::default(),
         ),
         scenario,
@@ -177,8 +177,8 @@ pub struct ProjectionMemo {
     plan: Option<u64>,
     /// An annual rate's mantissa and scale → [`period_fractions`] of it.
     fractions: Vec<((i128, u32), Vec<i64>)>,
-    /// Lag in months → the slots of its [`ArrivalPeriods`].
-    arrivals: Vec<(u32, Slots)>,
+    /// The arrival periods of each lag met so far.
+    arrivals: Vec<ArrivalPeriods>,
 }
 
 /// Entries a [`ProjectionMemo`] keeps of each kind before it starts afresh (a break-even
@@ -211,27 +211,20 @@ impl ProjectionMemo {
         Ok(f)
     }
 
-    /// The arrival slots of a lag of `months`, as the last projection left them.
-    fn slots(&self, months: u32) -> Slots {
-        self.arrivals
-            .iter()
-            .find(|(m, _)| *m == months)
-            .map_or([(EMPTY, 0); ARRIVAL_SLOTS], |(_, s)| *s)
+    /// The index in `arrivals` of the table of a lag of `months`, added if new. Call
+    /// [`ProjectionMemo::make_room`] first: the indices of a projection must stay valid.
+    fn arrival_table(&mut self, months: u32) -> usize {
+        if let Some(i) = self.arrivals.iter().position(|a| a.months == months) {
+            return i;
+        }
+        self.arrivals.push(ArrivalPeriods::new(months));
+        self.arrivals.len() - 1
     }
 
-    /// Keeps the arrival slots of `a` for the next projection (when it computed any).
-    fn keep_slots(&mut self, a: &ArrivalPeriods<'_>) {
-        if !a.dirty {
-            return;
-        }
-        match self.arrivals.iter_mut().find(|(m, _)| *m == a.months) {
-            Some((_, s)) => *s = a.slots,
-            None => {
-                if self.arrivals.len() >= MEMO_ENTRIES {
-                    self.arrivals.clear();
-                }
-                self.arrivals.push((a.months, a.slots));
-            }
+    /// Forgets the arrival tables if `more` new ones could take them past [`MEMO_ENTRIES`].
+    fn make_room(&mut self, more: usize) {
+        if self.arrivals.len() + more > MEMO_ENTRIES {
+            self.arrivals.clear();
         }
     }
 }
@@ -243,7 +236,8 @@ impl ProjectionMemo {
 pub struct PoolPlan {
     /// Tells plans apart for a [`ProjectionMemo`]: unique in the process.
     id: u64,
-    names: Vec<Label>,
+    /// `None` in a plan built for projections without obligor rows.
+    names: Option<Vec<Label>>,
     dates: Vec<(u32, NaiveDate)>,
     /// Collection periods up to the one holding the pool's last instalment (all of them
     /// without an instalment in any).
@@ -252,12 +246,12 @@ pub struct PoolPlan {
 
 impl PoolPlan {
     pub fn new(periods: &[PeriodDates], obligors: &[Obligor]) -> PoolPlan {
-        Self::build(periods, obligors, true)
+        Self::build(periods, obligors, ObligorRows::Keep)
     }
 
-    /// The plan, with the obligors' labels only when `names` (a projection without rows reads
-    /// none).
-    fn build(periods: &[PeriodDates], obligors: &[Obligor], names: bool) -> PoolPlan {
+    /// The plan, with the obligors' labels only for projections that build `rows` (a
+    /// projection without rows reads none; one with rows builds them if the plan lacks them).
+    pub fn build(periods: &[PeriodDates], obligors: &[Obligor], rows: ObligorRows) -> PoolPlan {
         let n = periods.len();
         let last_due = obligors
             .iter()
@@ -267,11 +261,8 @@ impl PoolPlan {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         PoolPlan {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            names: if names {
-                obligors.iter().map(|o| Label::from(&o.name)).collect()
-            } else {
-                Vec::new()
-            },
+            names: (rows == ObligorRows::Keep)
+                .then(|| obligors.iter().map(|o| Label::from(&o.name)).collect()),
             dates: periods.iter().map(|p| (p.number, p.date())).collect(),
             pool_periods: last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1)),
         }
@@ -297,7 +288,7 @@ pub fn project_obligors(
         scenario,
         rows_wanted,
         (
-            &PoolPlan::build(periods, obligors, rows_wanted == ObligorRows::Keep),
+            &PoolPlan::build(periods, obligors, rows_wanted),
             &mut ProjectionMemo::default(),
         ),
     )
@@ -331,7 +322,11 @@ fn project_in(
     let mut beyond: Fen = 0;
     let keep = rows_wanted == ObligorRows::Keep;
     let mut rows = if keep {
-        PoolFlows::grid(plan.names.clone(), &plan.dates)
+        let names = match &plan.names {
+            Some(names) => names.clone(),
+            None => obligors.iter().map(|o| Label::from(&o.name)).collect(),
+        };
+        PoolFlows::grid(names, &plan.dates)
     } else {
         PoolFlows::new()
     };
@@ -363,35 +358,36 @@ fn project_in(
         }
     }
 
+    memo.make_room(2 * assumptions.len());
+    let rules = assumptions
+        .iter()
+        .map(|a| ArrivalRules {
+            delay: memo.arrival_table(a.delay_months),
+            recovery: memo.arrival_table(a.recovery_lag_months),
+            recovery_rate: Rate::of(a.recovery_rate),
+            recovery_of_period: Vec::new(),
+        })
+        .collect();
     let mut arrivals = Arrivals {
         cells: &mut cells,
         beyond: &mut beyond,
-        rules: assumptions
-            .iter()
-            .map(|a| ArrivalRules {
-                delay: ArrivalPeriods::new(periods, a.delay_months, memo.slots(a.delay_months)),
-                recovery: ArrivalPeriods::new(
-                    periods,
-                    a.recovery_lag_months,
-                    memo.slots(a.recovery_lag_months),
-                ),
-                recovery_rate: Rate::of(a.recovery_rate),
-                recovery_of_period: Vec::new(),
-            })
-            .collect(),
+        rules,
+        tables: &mut memo.arrivals,
+        periods,
         current: 0,
         mode,
         overflow: false,
     };
     // Where a CDR or curve default's recovery arrives: one period per profile and collection
     // period, for the profiles that have such defaults.
-    for (rules, profile) in arrivals.rules.iter_mut().zip(&profiles) {
+    for (r, profile) in profiles.iter().enumerate() {
         if profile.default_fractions.iter().any(|&d| d != 0)
             || profile.curve.iter().any(|c| !c.0.is_zero())
         {
-            rules.recovery_of_period = periods
+            let table = &mut arrivals.tables[arrivals.rules[r].recovery];
+            arrivals.rules[r].recovery_of_period = periods
                 .iter()
-                .map(|p| rules.recovery.period(p.collection_start))
+                .map(|p| table.period(periods, p.collection_start))
                 .collect();
         }
     }
@@ -596,12 +592,6 @@ fn project_in(
         }
     }
 
-    // What the next projection of this pool may reuse.
-    for rules in &arrivals.rules {
-        memo.keep_slots(&rules.delay);
-        memo.keep_slots(&rules.recovery);
-    }
-
     // Period totals, written back to Decimals once.
     let mut totals = Vec::with_capacity(n);
     let d = |f: Fen| {
@@ -716,7 +706,10 @@ struct Arrivals<'c, 'p> {
     cells: &'c mut [Cell],
     beyond: &'c mut Fen,
     /// The delay and recovery rules of each profile.
-    rules: Vec<ArrivalRules<'p>>,
+    rules: Vec<ArrivalRules>,
+    /// The memo's arrival tables, which the rules point into.
+    tables: &'c mut [ArrivalPeriods],
+    periods: &'p [PeriodDates],
     /// The profile of the obligor being projected.
     current: usize,
     mode: Rounding,
@@ -725,9 +718,11 @@ struct Arrivals<'c, 'p> {
 }
 
 /// When delayed cash and recoveries of one profile arrive, and the recovery rate.
-struct ArrivalRules<'p> {
-    delay: ArrivalPeriods<'p>,
-    recovery: ArrivalPeriods<'p>,
+struct ArrivalRules {
+    /// The index of the delay's table in [`Arrivals::tables`].
+    delay: usize,
+    /// The index of the recovery lag's table.
+    recovery: usize,
     recovery_rate: Rate,
     /// [`ArrivalPeriods::period`] of each collection period's first day (when CDR and curve
     /// defaults happen), computed once; empty for a profile without them.
@@ -793,7 +788,8 @@ impl Arrivals<'_, '_> {
         if principal == 0 && interest == 0 {
             return;
         }
-        match self.rules[self.current].delay.period(from) {
+        let table = self.rules[self.current].delay;
+        match self.tables[table].period(self.periods, from) {
             Some(k) => {
                 let c = &mut self.cells[k];
                 add(&mut c.principal, principal, &mut self.overflow);
@@ -810,7 +806,8 @@ impl Arrivals<'_, '_> {
         if amount == 0 {
             return;
         }
-        match self.rules[self.current].recovery.period(from) {
+        let table = self.rules[self.current].recovery;
+        match self.tables[table].period(self.periods, from) {
             Some(k) => add(&mut self.cells[k].recovered, amount, &mut self.overflow),
             None => *self.beyond += Fen::from(amount),
         }
@@ -855,57 +852,52 @@ impl Arrivals<'_, '_> {
 /// share a slot only when they are more than 5 years apart (by day number modulo 64 slots, a
 /// quarterly schedule's twelve dates collided about two times in three, and each obligor then
 /// recomputed them).
-struct ArrivalPeriods<'p> {
-    periods: &'p [PeriodDates],
+///
+/// A [`ProjectionMemo`] keeps the tables of one deal's periods from one projection to the
+/// next.
+#[derive(Debug)]
+struct ArrivalPeriods {
     months: u32,
     /// (day number of `from`, encoded result); `EMPTY` when unused.
-    slots: Slots,
-    /// A slot was computed since `new`.
-    dirty: bool,
+    slots: Box<[(i32, u32); ARRIVAL_SLOTS]>,
 }
-
-/// The memo of an [`ArrivalPeriods`].
-type Slots = [(i32, u32); ARRIVAL_SLOTS];
 
 const ARRIVAL_SLOTS: usize = 256;
 const EMPTY: i32 = i32::MIN;
 /// Encodes "after the last collection period" in a slot.
 const BEYOND: u32 = u32::MAX;
 
-impl<'p> ArrivalPeriods<'p> {
-    /// The arrival periods of a lag of `months`, starting from the memo `slots` of the same
-    /// periods and lag (or empty ones).
-    fn new(periods: &'p [PeriodDates], months: u32, slots: Slots) -> Self {
+impl ArrivalPeriods {
+    /// An empty table of a lag of `months`.
+    fn new(months: u32) -> Self {
         ArrivalPeriods {
-            periods,
             months,
-            slots,
-            dirty: false,
+            slots: Box::new([(EMPTY, 0); ARRIVAL_SLOTS]),
         }
     }
 
+    /// The collection period of `periods` containing `from + months`.
     #[inline(always)]
-    fn period(&mut self, from: NaiveDate) -> Option<usize> {
+    fn period(&mut self, periods: &[PeriodDates], from: NaiveDate) -> Option<usize> {
         let key = from.num_days_from_ce();
         let slot = (key >> 3).rem_euclid(ARRIVAL_SLOTS as i32) as usize;
         let (k, code) = self.slots[slot];
         if k == key {
             return (code != BEYOND).then_some(code as usize);
         }
-        self.miss(from, slot)
+        self.miss(periods, from, slot)
     }
 
     /// [`ArrivalPeriods::period`] computed, and kept in `slot`.
     #[inline(never)]
-    fn miss(&mut self, from: NaiveDate, slot: usize) -> Option<usize> {
+    fn miss(&mut self, periods: &[PeriodDates], from: NaiveDate, slot: usize) -> Option<usize> {
         let key = from.num_days_from_ce();
         let k = i32::try_from(self.months)
             .ok()
             .and_then(|m| add_months(from, m, false))
-            .and_then(|d| period_of(self.periods, d));
+            .and_then(|d| period_of(periods, d));
         let code = k.and_then(|k| u32::try_from(k).ok()).unwrap_or(BEYOND);
         self.slots[slot] = (key, code);
-        self.dirty = true;
         (code != BEYOND).then_some(code as usize)
     }
 }
@@ -995,13 +987,17 @@ mod tests {
         assert_ne!(a.id, b.id);
         let mut memo = ProjectionMemo::default();
         let m = memo.of(&a);
-        m.arrivals.push((6, [(1, 2); ARRIVAL_SLOTS]));
+        m.arrivals.push(ArrivalPeriods {
+            months: 6,
+            slots: Box::new([(1, 2); ARRIVAL_SLOTS]),
+        });
         m.fractions.push(((5, 2), vec![7]));
         assert_eq!(memo.of(&a).arrivals.len(), 1);
         assert_eq!(memo.of(&a).fractions.len(), 1);
         let m = memo.of(&b);
         assert!(m.arrivals.is_empty() && m.fractions.is_empty());
         assert_eq!(m.plan, Some(b.id));
-        assert_eq!(m.slots(6)[0], (EMPTY, 0));
+        let t = m.arrival_table(6);
+        assert_eq!(m.arrivals[t].slots[0], (EMPTY, 0));
     }
 }
