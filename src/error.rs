@@ -227,11 +227,13 @@ pub enum Check {
     /// Cash held in an account at a payment date, while a tranche has principal outstanding,
     /// because a conditional step did not run.
     CashHeld,
+    /// A step-up rent's or a licence-fee schedule's annual `growth` above the range seen.
+    GrowthRange,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 28] = [
+    pub const ALL: [Check; 29] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -260,6 +262,7 @@ impl Check {
         Check::UnfilledAccount,
         Check::CallRange,
         Check::CashHeld,
+        Check::GrowthRange,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -293,6 +296,7 @@ impl Check {
             Check::UnfilledAccount => "unfilled_account",
             Check::CallRange => "call_range",
             Check::CashHeld => "cash_held",
+            Check::GrowthRange => "growth_range",
         }
     }
 }

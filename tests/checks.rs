@@ -512,3 +512,55 @@ fn control_characters_in_names_are_escaped() {
         assert!(text(&out.stdout).contains("bad\\u{1b}[31m deal\\u{7}"));
     }
 }
+
+/// A step-up rent's `growth` above 20% a year is a located `growth_range` warning (a 0.5 typed
+/// for 0.05); 5% is not, and `[deal] allow` silences it. The figures of the message: 1.5^5 =
+/// 7.59375, rounded to 7.59.
+#[test]
+fn a_steep_growth_is_a_located_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let level = "repayment = \"level\"\n";
+    let steep = variant(
+        dir.path(),
+        "steep.toml",
+        level,
+        "repayment = \"step_up\"\ngrowth = 0.5\n",
+    );
+    let out = ipabs(&["check", s(&steep)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("[growth_range]"), "{err}");
+    assert!(err.contains("obligors[1].assets[0].growth"), "{err}");
+    // base.toml's `repayment = "level"` is on line 37; `growth` follows it.
+    assert!(err.contains("steep.toml:38:"), "{err}");
+    assert!(err.contains("1.5× the last, 7.59× the first"), "{err}");
+    let out = ipabs(&["check", s(&steep), "--strict"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let mild = variant(
+        dir.path(),
+        "mild.toml",
+        level,
+        "repayment = \"step_up\"\ngrowth = 0.05\n",
+    );
+    let out = ipabs(&["check", s(&mild)]);
+    assert!(
+        !text(&out.stderr).contains("growth_range"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let allowed = std::fs::read_to_string(&steep).expect("read").replacen(
+        "name = \"bad-deal base\"\n",
+        "name = \"bad-deal base\"\nallow = [\"growth_range\"]\n",
+        1,
+    );
+    let allowed_path = dir.path().join("allowed.toml");
+    std::fs::write(&allowed_path, allowed).expect("write");
+    let out = ipabs(&["check", s(&allowed_path)]);
+    assert!(
+        !text(&out.stderr).contains("growth_range"),
+        "{}",
+        text(&out.stderr)
+    );
+}

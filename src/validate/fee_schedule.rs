@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use super::{Ctx, Sign, parse_or};
 use crate::calendar::schedule::Frequency;
 use crate::deal::Instalment;
+use crate::error::Check;
 use crate::money::Rounding;
 use crate::pool::fee_schedule::{FeeTerms, fee_schedule};
 use crate::schema::ScheduleGenerator;
@@ -87,8 +88,28 @@ pub(super) fn generate(
 /// The annual escalation (a generated fee schedule's, a `step_up` instalment's): a fraction
 /// from 0 to below 1. `3` for 3% is the likely mistake, and the message says what it would
 /// mean.
+/// Above this annual `growth`, a `growth_range` warning (docs/errors.md): a 0.5 typed for
+/// 0.05 makes the sixth year's instalment 7.59 times the first instead of 1.28 times.
+const GROWTH_WARN: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
+
 pub(super) fn growth(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
     let expected = "an annual escalation as a fraction from 0 to below 1, e.g. 0.03 for 3% a year";
+    if v > GROWTH_WARN && v < Decimal::ONE {
+        ctx.warn(
+            Check::GrowthRange,
+            path,
+            format!(
+                "growth {v} is {}% a year: each year's instalment {}× the last, {}× the first \
+                 after five years; escalations are a few percent a year (0.05 is 5%)",
+                (v * Decimal::ONE_HUNDRED).normalize(),
+                (v + Decimal::ONE).normalize(),
+                {
+                    let g = v + Decimal::ONE;
+                    (g * g * g * g * g).round_dp(2).normalize()
+                }
+            ),
+        );
+    }
     if v >= Decimal::ONE {
         ctx.err(
             path,
