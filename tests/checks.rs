@@ -39,6 +39,18 @@ fn variant(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
     path
 }
 
+/// `deal` rewritten to `dir/name` with `[deal] allow = [check]`.
+fn allowing(deal: &Path, dir: &Path, name: &str, check: &str) -> PathBuf {
+    let src = std::fs::read_to_string(deal).expect("read").replacen(
+        "name = \"bad-deal base\"\n",
+        &format!("name = \"bad-deal base\"\nallow = [\"{check}\"]\n"),
+        1,
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, src).expect("write");
+    path
+}
+
 /// base.toml with tranche B's coupon at 38%, above the plausible range (`coupon_range`), and
 /// enough subordination that an obligor's default leaves run-time warnings.
 fn coupon_range_deal(dir: &Path) -> PathBuf {
@@ -135,13 +147,7 @@ fn allow_silences_a_check_by_name() {
     let out = ipabs(&["check", s(&loud)]);
     assert!(text(&out.stderr).contains("[coupon_range]"));
 
-    let quiet = std::fs::read_to_string(&loud).expect("read").replacen(
-        "name = \"bad-deal base\"\n",
-        "name = \"bad-deal base\"\nallow = [\"coupon_range\"]\n",
-        1,
-    );
-    let quiet_path = dir.path().join("quiet.toml");
-    std::fs::write(&quiet_path, quiet).expect("write");
+    let quiet_path = allowing(&loud, dir.path(), "quiet.toml", "coupon_range");
     let out = ipabs(&["check", s(&quiet_path), "--strict"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
@@ -162,12 +168,7 @@ fn allow_silences_a_check_by_name() {
         ),
         "{err}"
     );
-    let src = std::fs::read_to_string(&unpaid).expect("read").replacen(
-        "name = \"bad-deal base\"\n",
-        "name = \"bad-deal base\"\nallow = [\"not_repaid\"]\n",
-        1,
-    );
-    std::fs::write(&unpaid, src).expect("write");
+    let unpaid = allowing(&unpaid, dir.path(), "unpaid.toml", "not_repaid");
     let out = ipabs(&["check", s(&unpaid)]);
     assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
 }
@@ -550,13 +551,7 @@ fn a_steep_growth_is_a_located_warning() {
         text(&out.stderr)
     );
 
-    let allowed = std::fs::read_to_string(&steep).expect("read").replacen(
-        "name = \"bad-deal base\"\n",
-        "name = \"bad-deal base\"\nallow = [\"growth_range\"]\n",
-        1,
-    );
-    let allowed_path = dir.path().join("allowed.toml");
-    std::fs::write(&allowed_path, allowed).expect("write");
+    let allowed_path = allowing(&steep, dir.path(), "allowed.toml", "growth_range");
     let out = ipabs(&["check", s(&allowed_path)]);
     assert!(
         !text(&out.stderr).contains("growth_range"),
