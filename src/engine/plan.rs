@@ -70,11 +70,6 @@ impl<'d> DealPlan<'d> {
         }
     }
 
-    /// The deal the plan was derived from.
-    pub fn deal(&self) -> &'d Deal {
-        self.deal
-    }
-
     /// Projects the pool and runs the waterfall under `scenario`: [`super::run_with`] on this
     /// plan, the same result to the bit.
     pub fn run(&self, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {

@@ -245,10 +245,6 @@ pub struct PoolPlan {
 }
 
 impl PoolPlan {
-    pub fn new(periods: &[PeriodDates], obligors: &[Obligor]) -> PoolPlan {
-        Self::build(periods, obligors, ObligorRows::Keep)
-    }
-
     /// The plan, with the obligors' labels only for projections that build `rows` (a
     /// projection without rows reads none; one with rows builds them if the plan lacks them).
     pub fn build(periods: &[PeriodDates], obligors: &[Obligor], rows: ObligorRows) -> PoolPlan {
@@ -261,12 +257,16 @@ impl PoolPlan {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         PoolPlan {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            names: (rows == ObligorRows::Keep)
-                .then(|| obligors.iter().map(|o| Label::from(&o.name)).collect()),
+            names: (rows == ObligorRows::Keep).then(|| obligor_labels(obligors)),
             dates: periods.iter().map(|p| (p.number, p.date())).collect(),
             pool_periods: last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1)),
         }
     }
+}
+
+/// The row labels of `obligors`, in order.
+fn obligor_labels(obligors: &[Obligor]) -> Vec<Label> {
+    obligors.iter().map(|o| Label::from(&o.name)).collect()
 }
 
 /// [`project_with`] on `obligors` over `periods` (any run of a deal's consecutive periods:
@@ -324,7 +324,7 @@ fn project_in(
     let mut rows = if keep {
         let names = match &plan.names {
             Some(names) => names.clone(),
-            None => obligors.iter().map(|o| Label::from(&o.name)).collect(),
+            None => obligor_labels(obligors),
         };
         PoolFlows::grid(names, &plan.dates)
     } else {
@@ -983,7 +983,8 @@ mod tests {
     /// the first plan's periods.
     #[test]
     fn a_memo_forgets_another_plans_entries() {
-        let (a, b) = (PoolPlan::new(&[], &[]), PoolPlan::new(&[], &[]));
+        let plan = || PoolPlan::build(&[], &[], ObligorRows::Keep);
+        let (a, b) = (plan(), plan());
         assert_ne!(a.id, b.id);
         let mut memo = ProjectionMemo::default();
         let m = memo.of(&a);
