@@ -275,3 +275,117 @@ fn a_memo_and_a_pricer_shared_by_runs_change_no_run() {
         }
     }
 }
+
+/// Scenarios that differ only in recoveries and delays share one performing path (defaults,
+/// instalments paid, prepayments) through a `ProjectionMemo`; each run is compared with the
+/// run of its scenario on its own (a fresh memo computes the path and applies the scenario's
+/// recoveries and delays as it goes). The sequence, per deal (K = the path's key: CDR, CPR,
+/// default rate and timing, named defaults, overrides' CDR/default rate/CPR):
+///
+/// | # | key | why | shared so far |
+/// |---|-----|-----|---|
+/// | 1 | K0 | a memo's first projection keeps nothing | 0 |
+/// | 2 | K0 | kept | 0 |
+/// | 3 | K0 | other recovery and delay: shared | 1 |
+/// | 4 | K0 | CDR written `0.050`: the same rate, shared | 2 |
+/// | 5 | K1 = K0 + a named default | new, kept | 2 |
+/// | 6 | K1 | other recovery rate and lag: shared | 3 |
+/// | 7 | K2 = K0 + a default curve | new | 3 |
+/// | 8 | K3 = K0 + an override's CDR | new | 3 |
+/// | 9 | K3 | the override's recovery rate changed: shared | 4 |
+/// | 10 | K0 | still kept: shared | 5 |
+/// | 11 | K4 = K0 with another CPR | new | 5 |
+#[test]
+fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
+    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::scenario::Override;
+    for file in ["nanshan_gaoxintou_5_2022.toml", "wenke_leasing_1_2018.toml"] {
+        let deal = load_deal(&root().join("deals").join(file))
+            .expect("loads")
+            .deal;
+        let k0 = Scenario {
+            cdr: dec!(0.05),
+            cpr: dec!(0.1),
+            ..Scenario::base()
+        };
+        let with = |name: &str, rec, lag, delay, months, s: &Scenario| Scenario {
+            name: name.to_string(),
+            recovery_rate: rec,
+            recovery_lag_months: lag,
+            delay_fraction: delay,
+            delay_months: months,
+            ..s.clone()
+        };
+        let named = Scenario {
+            obligor_defaults: vec![(2, deal.periods[1].collection_start + chrono::Days::new(20))],
+            ..k0.clone()
+        };
+        let curve = Scenario {
+            default_rate: dec!(0.1),
+            default_timing: vec![dec!(0.5), dec!(0.5)],
+            ..k0.clone()
+        };
+        let rule = |rec| Override {
+            label: "obligor 1".into(),
+            obligors: vec![1],
+            tag: None,
+            cdr: Some(dec!(0.2)),
+            default_rate: None,
+            recovery_rate: rec,
+            recovery_lag_months: None,
+            delay: None,
+            cpr: None,
+        };
+        let over = |rec| Scenario {
+            overrides: vec![rule(rec)],
+            ..k0.clone()
+        };
+        let sequence = [
+            with("1", dec!(0.4), 6, dec!(0.25), 3, &k0),
+            with("2", dec!(0.7), 12, dec!(0), 0, &k0),
+            with("3", dec!(0), 0, dec!(0.5), 1, &k0),
+            with(
+                "4",
+                dec!(0.3),
+                6,
+                dec!(0.25),
+                3,
+                &Scenario {
+                    cdr: dec!(0.050),
+                    ..k0.clone()
+                },
+            ),
+            with("5", dec!(0.4), 6, dec!(0.25), 3, &named),
+            with("6", dec!(0.9), 2, dec!(0.25), 3, &named),
+            with("7", dec!(0.4), 6, dec!(0.25), 3, &curve),
+            with("8", dec!(0.4), 6, dec!(0.25), 3, &over(None)),
+            with("9", dec!(0.4), 6, dec!(0.25), 3, &over(Some(dec!(0.9)))),
+            with("10", dec!(0.4), 9, dec!(0.1), 6, &k0),
+            with(
+                "11",
+                dec!(0.4),
+                6,
+                dec!(0.25),
+                3,
+                &Scenario {
+                    cpr: dec!(0.2),
+                    ..k0.clone()
+                },
+            ),
+        ];
+        let plan = DealPlan::new(&deal);
+        let mut memo = ProjectionMemo::default();
+        let shared_after = [0, 0, 1, 2, 2, 3, 3, 3, 4, 5, 5];
+        for (s, want) in sequence.iter().zip(shared_after) {
+            let shared = plan.run_in(&mut memo, s, ObligorRows::Keep).expect("runs");
+            let alone = ipabs::engine::run(&deal, s).expect("runs");
+            assert_eq!(
+                format!("{shared:?}"),
+                format!("{alone:?}"),
+                "{file}: {}",
+                s.name
+            );
+            assert_eq!(memo.paths_shared(), want, "{file}: after {}", s.name);
+        }
+    }
+}

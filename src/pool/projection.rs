@@ -179,6 +179,12 @@ pub struct ProjectionMemo {
     fractions: Vec<((i128, u32), Vec<i64>)>,
     /// The arrival periods of each lag met so far.
     arrivals: Vec<ArrivalPeriods>,
+    /// Projections of the plan so far.
+    projections: u64,
+    /// Those that took their performing paths from an earlier one.
+    shared: u64,
+    /// The performing paths kept, oldest first ([`PerformingPath`]).
+    paths: Vec<PerformingPath>,
 }
 
 /// Entries a [`ProjectionMemo`] keeps of each kind before it starts afresh (a break-even
@@ -186,6 +192,13 @@ pub struct ProjectionMemo {
 const MEMO_ENTRIES: usize = 256;
 
 impl ProjectionMemo {
+    /// How many projections since the memo's plan last changed took their performing paths
+    /// (defaults, instalments paid, prepayments) from an earlier one: a diagnostic, for the
+    /// results are the same either way.
+    pub fn paths_shared(&self) -> u64 {
+        self.shared
+    }
+
     /// The memo, emptied unless its entries belong to `plan`.
     fn of(&mut self, plan: &PoolPlan) -> &mut Self {
         if self.plan != Some(plan.id) {
@@ -219,6 +232,18 @@ impl ProjectionMemo {
         }
         self.arrivals.push(ArrivalPeriods::new(months));
         self.arrivals.len() - 1
+    }
+
+    /// Keeps `path`, forgetting the oldest paths to stay within [`SHARED_PATHS`] paths and
+    /// [`SHARED_PATH_CELLS`] cells.
+    fn keep(&mut self, path: PerformingPath) {
+        let mut cells = path.cells.len() + self.paths.iter().map(|p| p.cells.len()).sum::<usize>();
+        while !self.paths.is_empty()
+            && (cells > SHARED_PATH_CELLS || self.paths.len() >= SHARED_PATHS)
+        {
+            cells -= self.paths.remove(0).cells.len();
+        }
+        self.paths.push(path);
     }
 
     /// Forgets the arrival tables if `more` new ones could take them past [`MEMO_ENTRIES`].
@@ -304,6 +329,7 @@ fn project_in(
     (plan, memo): (&PoolPlan, &mut ProjectionMemo),
 ) -> Result<PoolProjection> {
     let memo = memo.of(plan);
+    memo.projections += 1;
     let n = periods.len();
     let n_obl = obligors.len();
     if n.saturating_mul(n_obl) > MAX_OBLIGOR_PERIODS {
@@ -333,12 +359,6 @@ fn project_in(
     // Period totals: collected, principal, interest, prepaid, recovered, defaulted, delayed,
     // balance_end.
     let mut sums = vec![[0 as Fen; 8]; n];
-    let overflow_in = |name: &str| {
-        Error::Usage(format!(
-            "obligor `{name}`: an amount exceeds 92,233,720,368,547,758.07 yuan, the largest a \
-             pool row holds; check the units of its amounts"
-        ))
-    };
 
     // Each obligor's assumptions: the scenario's pool-wide ones, or those its `overrides`
     // give it (docs/scenarios.md); one profile per distinct set.
@@ -365,9 +385,43 @@ fn project_in(
             delay: memo.arrival_table(a.delay_months),
             recovery: memo.arrival_table(a.recovery_lag_months),
             recovery_rate: Rate::of(a.recovery_rate),
+            delay_share: Rate::of(a.delay_fraction),
             recovery_of_period: Vec::new(),
         })
         .collect();
+    // Floating-rate loans: the validated schedule is the one under the deal's own index
+    // paths; another scenario's paths rebuild it (pool::floating_loan).
+    let view = crate::floating::IndexView {
+        history: index_history,
+        scenario: &scenario.indices,
+        history_end: cutoff,
+    };
+    let same_paths = scenario.indices == *index_history;
+    let ctx = PathContext {
+        periods,
+        mode,
+        refix: (!same_paths).then_some((&view, cutoff, scenario.name.as_str())),
+    };
+    // The pool's performing paths: those of an earlier projection of the memo whose
+    // scenario differs from this one in recoveries and delays only ([`PathKey`]), else
+    // computed, and kept when the memo has projected its plan before (a single run keeps
+    // none). Only for the deal's own index paths and a pool of at most
+    // `SHARED_PATH_CELLS` obligor-periods.
+    let key = (memo.projections > 1 && same_paths && n_obl.saturating_mul(n) <= SHARED_PATH_CELLS)
+        .then(|| PathKey::of(scenario));
+    let shared = key
+        .as_ref()
+        .and_then(|key| memo.paths.iter().find(|p| p.key == *key));
+    let mut kept = match (key, shared) {
+        (Some(key), None) => Some(PerformingPath {
+            key,
+            cells: Vec::with_capacity(n_obl * n),
+            events: Vec::new(),
+            ends: Vec::with_capacity(n_obl),
+            initial_balance: 0,
+        }),
+        _ => None,
+    };
     let mut arrivals = Arrivals {
         cells: &mut cells,
         beyond: &mut beyond,
@@ -375,6 +429,8 @@ fn project_in(
         tables: &mut memo.arrivals,
         periods,
         current: 0,
+        recovery_rate: Rate::Fixed(0),
+        delay_share: Rate::Fixed(0),
         mode,
         overflow: false,
     };
@@ -392,183 +448,39 @@ fn project_in(
         }
     }
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
-    let mut initial_balance: Fen = 0;
-
-    // Floating-rate loans: the validated schedule is the one under the deal's own index
-    // paths; another scenario's paths rebuild it (pool::floating_loan).
-    let view = crate::floating::IndexView {
-        history: index_history,
-        scenario: &scenario.indices,
-        history_end: cutoff,
-    };
-    let same_paths = scenario.indices == *index_history;
+    let mut initial_balance: Fen = shared.map_or(0, |p| p.initial_balance);
     for (o, obligor) in obligors.iter().enumerate() {
+        arrivals.use_profile(profile_of[o]);
+        // Phase one, the performing path (shared, computed, or computed and kept); phase two,
+        // this scenario's recoveries and delays on it.
         let profile = &profiles[profile_of[o]];
-        arrivals.current = profile_of[o];
-        let Profile {
-            default_fractions,
-            default_survive,
-            prepay_fractions,
-            prepay_survive,
-            curve,
-            recovery,
-            delay,
-        } = profile;
-        let (recovery, delay) = (*recovery, *delay);
         // Named default date, moved into the first collection period if earlier.
         let default_at = named_default[o].map(|d| d.max(periods[0].collection_start));
-        for original in &obligor.assets {
-            let rebuilt;
-            let refixed = if same_paths {
-                None
-            } else {
-                super::floating_loan::refixed(original, &view, cutoff)
-            };
-            let asset = match refixed {
-                Some(r) => {
-                    rebuilt = r.map_err(|e| {
-                        Error::Usage(format!(
-                            "scenario `{}`: obligor `{}`: floating loan: {e}",
-                            scenario.name, obligor.name
-                        ))
-                    })?;
-                    &rebuilt
-                }
-                None => original,
-            };
-            let amounts = asset.fen_amounts().ok_or_else(|| {
-                Error::Usage(format!(
-                    "obligor `{}`: an instalment exceeds 92,233,720,368,547,758.07 yuan; check \
-                     the units of its amounts",
-                    obligor.name
-                ))
-            })?;
-            let initial: i64 = amounts
-                .iter()
-                .try_fold(0i64, |t, a| t.checked_add(a.0))
-                .ok_or_else(|| overflow_in(&obligor.name))?;
-            initial_balance += Fen::from(initial);
-            let mut bal = initial;
-            // The surviving factor, a mantissa at FACTOR_DP places (1 = 10^12).
-            let mut factor: i64 = POW10_FACTOR;
-            // While nothing has defaulted or prepaid, the balance is exactly the sum of the
-            // remaining contractual principal: instalments are paid as scheduled.
-            let mut intact = true;
-            let mut next = 0usize; // next instalment index
-            let last = asset.instalments.len().saturating_sub(1);
-            let mut dead = false;
-            for (k, p) in periods.iter().enumerate() {
-                let cell_ix = k;
-                // 1. CDR and default-curve defaults on the first day of the period.
-                let dk = default_fractions[k];
-                let (ck, cdiv) = curve[k];
-                if !dead && (dk != 0 || !ck.is_zero()) && bal > 0 {
-                    let cdr_part = narrow(mul_pow10_i64::<FRACTION_DP>(bal, dk, mode))?;
-                    let curve_part = if ck.is_zero() {
-                        0
-                    } else {
-                        fen_times(Fen::from(initial), &[ck], Ratio::new(1, cdiv), mode)
-                            .ok_or_else(projection_overflow)?
-                    };
-                    // At most the balance, so within i64.
-                    let def = (Fen::from(cdr_part) + curve_part).min(Fen::from(bal)) as i64;
-                    if def > 0 {
-                        // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
-                        // balance: φ(B − D)/B; each rounded half away to FACTOR_DP places
-                        // (never above φ, so within i64).
-                        factor = if curve_part == 0 && cdr_part <= bal {
-                            survive(factor, default_survive[k])
-                        } else {
-                            div_half_away(
-                                i128::from(factor) * i128::from(bal - def),
-                                i128::from(bal),
-                            ) as i64
-                        };
-                        intact = false;
-                        bal -= def;
-                        add(
-                            &mut arrivals.cells[cell_ix].defaulted,
-                            def,
-                            &mut arrivals.overflow,
-                        );
-                        let rec = recovery.times(def, mode)?;
-                        arrivals.book_recovery_of_period(k, rec);
-                    }
-                }
-                // 2. Instalments due in the period, with a named default interleaved.
-                while next < asset.instalments.len()
-                    && asset.instalments[next].date <= p.collection_end
-                {
-                    let inst = asset.instalments[next];
-                    if inst.date < p.collection_start {
-                        // Cannot happen for a validated deal (instalments fall after cutoff).
-                        next += 1;
-                        continue;
-                    }
-                    if !dead && default_at.is_some_and(|d| d <= inst.date) {
-                        dead = true;
-                        let d = default_at.unwrap_or(inst.date);
-                        arrivals.default_now(k, d, &mut bal)?;
-                    }
-                    let (ip, ii) = amounts[next];
-                    let ovf = &mut arrivals.overflow;
-                    let c = &mut arrivals.cells[cell_ix];
-                    add(&mut c.scheduled, ip, ovf);
-                    add(&mut c.scheduled, ii, ovf);
-                    if !dead {
-                        // Scaled by the surviving factor (at most one: within i64).
-                        let scaled = |x: i64| narrow(mul_pow10_i64::<FACTOR_DP>(x, factor, mode));
-                        let (pr, it) = if intact {
-                            (ip, ii)
-                        } else if next == last {
-                            (bal, scaled(ii)?)
-                        } else {
-                            (scaled(ip)?.min(bal), scaled(ii)?)
-                        };
-                        bal -= pr;
-                        if delay.is_zero() {
-                            add(&mut c.principal, pr, ovf);
-                            add(&mut c.interest, it, ovf);
-                        } else {
-                            let dp = delay.times(pr, mode)?;
-                            let di = delay.times(it, mode)?;
-                            add(&mut c.principal, pr - dp, ovf);
-                            add(&mut c.interest, it - di, ovf);
-                            add(&mut c.delayed, dp, ovf);
-                            add(&mut c.delayed, di, ovf);
-                            arrivals.book_delayed(inst.date, dp, di);
-                        }
-                    }
-                    next += 1;
-                }
-                // A named default inside the period with no instalment on or after it.
-                if !dead && default_at.is_some_and(|d| d <= p.collection_end) {
-                    dead = true;
-                    let d = default_at.unwrap_or(p.collection_end);
-                    arrivals.default_now(k, d, &mut bal)?;
-                }
-                // 3. Prepayment on the last day of the period.
-                let sk = prepay_fractions[k];
-                if asset.prepayable && !dead && sk != 0 && bal > 0 {
-                    let pp = narrow(mul_pow10_i64::<FRACTION_DP>(bal, sk, mode))?.min(bal);
-                    bal -= pp;
-                    factor = survive(factor, prepay_survive[k]);
-                    intact = false;
-                    let ovf = &mut arrivals.overflow;
-                    let c = &mut arrivals.cells[cell_ix];
-                    add(&mut c.prepaid, pp, ovf);
-                    add(&mut c.principal, pp, ovf);
-                }
-                add(
-                    &mut arrivals.cells[cell_ix].balance_end,
-                    bal,
-                    &mut arrivals.overflow,
-                );
+        match (shared, &mut kept) {
+            (Some(p), _) => {
+                arrivals.cells.copy_from_slice(&p.cells[o * n..(o + 1) * n]);
+                let from = if o == 0 { 0 } else { p.ends[o - 1] };
+                arrivals.arrive(&p.events[from..p.ends[o]])?;
+            }
+            (None, Some(k)) => {
+                let from = k.events.len();
+                let mut recorder = Recorder {
+                    cells: arrivals.cells,
+                    overflow: &mut arrivals.overflow,
+                    events: &mut k.events,
+                };
+                initial_balance += perform(&ctx, obligor, profile, default_at, &mut recorder)?;
+                k.cells.extend_from_slice(arrivals.cells);
+                k.ends.push(k.events.len());
+                arrivals.arrive(&k.events[from..])?;
+            }
+            (None, None) => {
+                initial_balance += perform(&ctx, obligor, profile, default_at, &mut arrivals)?;
             }
         }
         // The obligor is done: its cells become its rows and join the period totals.
         if std::mem::take(&mut arrivals.overflow) {
-            return Err(overflow_in(&obligor.name));
+            return Err(obligor_overflow(&obligor.name));
         }
         for (k, c) in arrivals.cells.iter_mut().enumerate() {
             let (principal, interest) = (Fen::from(c.principal), Fen::from(c.interest));
@@ -591,6 +503,12 @@ fn project_in(
             *c = Cell::default();
         }
     }
+    let hit = shared.is_some();
+    if let Some(mut path) = kept {
+        path.initial_balance = initial_balance;
+        memo.keep(path);
+    }
+    memo.shared += u64::from(hit);
 
     // Period totals, written back to Decimals once.
     let mut totals = Vec::with_capacity(n);
@@ -633,6 +551,348 @@ fn project_in(
         initial_balance: initial_dec,
         beyond_horizon: d(beyond)?,
     })
+}
+
+/// Obligor-periods of a pool whose performing paths a [`ProjectionMemo`] keeps (all its
+/// paths together): about 10 MB of cells and events.
+const SHARED_PATH_CELLS: usize = 100_000;
+/// Most performing paths a [`ProjectionMemo`] keeps: one per default and prepayment setting
+/// of a grid whose other axes vary faster.
+const SHARED_PATHS: usize = 16;
+
+/// What an obligor's performing path reads besides the obligor and its profile.
+struct PathContext<'a> {
+    periods: &'a [PeriodDates],
+    mode: Rounding,
+    /// The index paths floating loans are refixed against, the cutoff and the scenario's
+    /// name: `None` under the deal's own paths (the validated schedules stand).
+    refix: Option<(&'a crate::floating::IndexView<'a>, NaiveDate, &'a str)>,
+}
+
+/// What phase two of an obligor's projection (a scenario's recoveries and delays) acts on.
+#[derive(Debug, Clone, Copy)]
+enum PathEvent {
+    /// A CDR or curve default of `amount` on the first day of period `k`.
+    PeriodDefault { k: u32, amount: i64 },
+    /// A named default of `amount` (the performing balance) on `date`.
+    NamedDefault { date: NaiveDate, amount: i64 },
+    /// The instalment due on `date`, in period `k`, paid `principal` and `interest` before
+    /// any delay.
+    Paid {
+        k: u32,
+        date: NaiveDate,
+        principal: i64,
+        interest: i64,
+    },
+}
+
+/// What an obligor's performing path depends on in a scenario: its defaults (CDR, curve and
+/// named) and prepayments, pool-wide and by override. Recoveries and delays are not in it,
+/// so the scenarios of a grid that vary only those share one path. Rates compare by value:
+/// `0.02` and `0.020` give the same fractions and the same exact products.
+#[derive(Debug, Clone, PartialEq)]
+struct PathKey {
+    cdr: Decimal,
+    default_rate: Decimal,
+    cpr: Decimal,
+    default_timing: Vec<Decimal>,
+    obligor_defaults: Vec<(usize, NaiveDate)>,
+    /// Each override's obligors and its CDR, default rate and CPR.
+    overrides: Vec<(Vec<usize>, [Option<Decimal>; 3])>,
+}
+
+impl PathKey {
+    fn of(s: &Scenario) -> PathKey {
+        PathKey {
+            cdr: s.cdr,
+            default_rate: s.default_rate,
+            cpr: s.cpr,
+            default_timing: s.default_timing.clone(),
+            obligor_defaults: s.obligor_defaults.clone(),
+            overrides: s
+                .overrides
+                .iter()
+                .map(|r| (r.obligors.clone(), [r.cdr, r.default_rate, r.cpr]))
+                .collect(),
+        }
+    }
+}
+
+/// The performing paths of a pool's obligors under one [`PathKey`]: phase one of a
+/// projection, kept by a [`ProjectionMemo`] for the next scenario with the same key.
+#[derive(Debug)]
+struct PerformingPath {
+    key: PathKey,
+    /// Each obligor's cells after phase one, obligor-major.
+    cells: Vec<Cell>,
+    /// Each obligor's events, in order.
+    events: Vec<PathEvent>,
+    /// Where each obligor's events end in `events`.
+    ends: Vec<usize>,
+    initial_balance: Fen,
+}
+
+/// A sum of an obligor's amounts that leaves `i64`.
+#[cold]
+fn obligor_overflow(name: &str) -> Error {
+    Error::Usage(format!(
+        "obligor `{name}`: an amount exceeds 92,233,720,368,547,758.07 yuan, the largest a pool \
+         row holds; check the units of its amounts"
+    ))
+}
+
+/// Phase one of an obligor's projection, its performing path: CDR, curve and named defaults,
+/// instalments as paid before any delay, prepayments. Writes the `scheduled`, `defaulted`,
+/// `prepaid` and `balance_end` of the sink's cells and the prepaid part of their `principal`,
+/// and hands the sink what the scenario's recoveries and delays act on ([`PathSink`]);
+/// returns the obligor's performing balance at the cutoff.
+#[inline(always)]
+fn perform<S: PathSink>(
+    ctx: &PathContext,
+    obligor: &Obligor,
+    profile: &Profile,
+    default_at: Option<NaiveDate>,
+    sink: &mut S,
+) -> Result<Fen> {
+    let PathContext {
+        periods,
+        mode,
+        refix,
+    } = *ctx;
+    let Profile {
+        default_fractions,
+        default_survive,
+        prepay_fractions,
+        prepay_survive,
+        curve,
+    } = profile;
+    let mut initial_balance: Fen = 0;
+    for original in &obligor.assets {
+        let rebuilt;
+        let refixed = refix
+            .and_then(|(view, cutoff, _)| super::floating_loan::refixed(original, view, cutoff));
+        let asset = match refixed {
+            Some(r) => {
+                rebuilt = r.map_err(|e| {
+                    Error::Usage(format!(
+                        "scenario `{}`: obligor `{}`: floating loan: {e}",
+                        refix.map_or("", |r| r.2),
+                        obligor.name
+                    ))
+                })?;
+                &rebuilt
+            }
+            None => original,
+        };
+        let amounts = asset.fen_amounts().ok_or_else(|| {
+            Error::Usage(format!(
+                "obligor `{}`: an instalment exceeds 92,233,720,368,547,758.07 yuan; check the \
+                 units of its amounts",
+                obligor.name
+            ))
+        })?;
+        let initial: i64 = amounts
+            .iter()
+            .try_fold(0i64, |t, a| t.checked_add(a.0))
+            .ok_or_else(|| obligor_overflow(&obligor.name))?;
+        initial_balance += Fen::from(initial);
+        let mut bal = initial;
+        // The surviving factor, a mantissa at FACTOR_DP places (1 = 10^12).
+        let mut factor: i64 = POW10_FACTOR;
+        // While nothing has defaulted or prepaid, the balance is exactly the sum of the
+        // remaining contractual principal: instalments are paid as scheduled.
+        let mut intact = true;
+        let mut next = 0usize; // next instalment index
+        let last = asset.instalments.len().saturating_sub(1);
+        let mut dead = false;
+        for (k, p) in periods.iter().enumerate() {
+            // 1. CDR and default-curve defaults on the first day of the period.
+            let dk = default_fractions[k];
+            let (ck, cdiv) = curve[k];
+            if !dead && (dk != 0 || !ck.is_zero()) && bal > 0 {
+                let cdr_part = narrow(mul_pow10_i64::<FRACTION_DP>(bal, dk, mode))?;
+                let curve_part = if ck.is_zero() {
+                    0
+                } else {
+                    fen_times(Fen::from(initial), &[ck], Ratio::new(1, cdiv), mode)
+                        .ok_or_else(projection_overflow)?
+                };
+                // At most the balance, so within i64.
+                let def = (Fen::from(cdr_part) + curve_part).min(Fen::from(bal)) as i64;
+                if def > 0 {
+                    // CDR alone: φ(1 − f) exactly; with a curve part or capped at the
+                    // balance: φ(B − D)/B; each rounded half away to FACTOR_DP places
+                    // (never above φ, so within i64).
+                    factor = if curve_part == 0 && cdr_part <= bal {
+                        survive(factor, default_survive[k])
+                    } else {
+                        div_half_away(i128::from(factor) * i128::from(bal - def), i128::from(bal))
+                            as i64
+                    };
+                    intact = false;
+                    bal -= def;
+                    let (c, overflow) = sink.cell(k);
+                    add(&mut c.defaulted, def, overflow);
+                    sink.period_default(k, def)?;
+                }
+            }
+            // 2. Instalments due in the period, with a named default interleaved.
+            while next < asset.instalments.len() && asset.instalments[next].date <= p.collection_end
+            {
+                let inst = asset.instalments[next];
+                if inst.date < p.collection_start {
+                    // Cannot happen for a validated deal (instalments fall after cutoff).
+                    next += 1;
+                    continue;
+                }
+                if !dead && default_at.is_some_and(|d| d <= inst.date) {
+                    dead = true;
+                    default_now(sink, k, default_at.unwrap_or(inst.date), &mut bal)?;
+                }
+                let (ip, ii) = amounts[next];
+                let (c, overflow) = sink.cell(k);
+                add(&mut c.scheduled, ip, overflow);
+                add(&mut c.scheduled, ii, overflow);
+                if !dead {
+                    // Scaled by the surviving factor (at most one: within i64).
+                    let scaled = |x: i64| narrow(mul_pow10_i64::<FACTOR_DP>(x, factor, mode));
+                    let (pr, it) = if intact {
+                        (ip, ii)
+                    } else if next == last {
+                        (bal, scaled(ii)?)
+                    } else {
+                        (scaled(ip)?.min(bal), scaled(ii)?)
+                    };
+                    bal -= pr;
+                    sink.paid(k, inst.date, pr, it)?;
+                }
+                next += 1;
+            }
+            // A named default inside the period with no instalment on or after it.
+            if !dead && default_at.is_some_and(|d| d <= p.collection_end) {
+                dead = true;
+                default_now(sink, k, default_at.unwrap_or(p.collection_end), &mut bal)?;
+            }
+            // 3. Prepayment on the last day of the period.
+            let sk = prepay_fractions[k];
+            if asset.prepayable && !dead && sk != 0 && bal > 0 {
+                let pp = narrow(mul_pow10_i64::<FRACTION_DP>(bal, sk, mode))?.min(bal);
+                bal -= pp;
+                factor = survive(factor, prepay_survive[k]);
+                intact = false;
+                let (c, overflow) = sink.cell(k);
+                add(&mut c.prepaid, pp, overflow);
+                add(&mut c.principal, pp, overflow);
+            }
+            let (c, overflow) = sink.cell(k);
+            add(&mut c.balance_end, bal, overflow);
+        }
+    }
+    Ok(initial_balance)
+}
+
+/// A named default on `date` in period `k`: the whole performing balance defaults.
+#[inline]
+fn default_now<S: PathSink>(sink: &mut S, k: usize, date: NaiveDate, bal: &mut i64) -> Result<()> {
+    let amount = std::mem::take(bal);
+    if amount == 0 {
+        return Ok(());
+    }
+    let (c, overflow) = sink.cell(k);
+    add(&mut c.defaulted, amount, overflow);
+    sink.named_default(date, amount)
+}
+
+/// Where an obligor's performing path goes ([`perform`]): straight into phase two
+/// ([`Arrivals`]), or recorded for the scenarios that share it ([`Recorder`]).
+trait PathSink {
+    /// Period `k`'s cell of the obligor, and the flag of a sum that left `i64`.
+    fn cell(&mut self, k: usize) -> (&mut Cell, &mut bool);
+    /// A CDR or curve default of `amount` on the first day of period `k`.
+    fn period_default(&mut self, k: usize, amount: i64) -> Result<()>;
+    /// A named default of `amount` (the performing balance) on `date`.
+    fn named_default(&mut self, date: NaiveDate, amount: i64) -> Result<()>;
+    /// The instalment due on `date`, in period `k`, paid `principal` and `interest` before any
+    /// delay.
+    fn paid(&mut self, k: usize, date: NaiveDate, principal: i64, interest: i64) -> Result<()>;
+}
+
+/// Records a performing path as [`PathEvent`]s, for [`Arrivals::arrive`].
+struct Recorder<'a> {
+    cells: &'a mut [Cell],
+    overflow: &'a mut bool,
+    events: &'a mut Vec<PathEvent>,
+}
+
+impl PathSink for Recorder<'_> {
+    #[inline(always)]
+    fn cell(&mut self, k: usize) -> (&mut Cell, &mut bool) {
+        (&mut self.cells[k], self.overflow)
+    }
+
+    fn period_default(&mut self, k: usize, amount: i64) -> Result<()> {
+        self.events.push(PathEvent::PeriodDefault {
+            k: k as u32,
+            amount,
+        });
+        Ok(())
+    }
+
+    fn named_default(&mut self, date: NaiveDate, amount: i64) -> Result<()> {
+        self.events.push(PathEvent::NamedDefault { date, amount });
+        Ok(())
+    }
+
+    fn paid(&mut self, k: usize, date: NaiveDate, principal: i64, interest: i64) -> Result<()> {
+        self.events.push(PathEvent::Paid {
+            k: k as u32,
+            date,
+            principal,
+            interest,
+        });
+        Ok(())
+    }
+}
+
+/// Phase two as the path is computed: the scenario's recoveries and delays.
+impl PathSink for Arrivals<'_, '_> {
+    #[inline(always)]
+    fn cell(&mut self, k: usize) -> (&mut Cell, &mut bool) {
+        (&mut self.cells[k], &mut self.overflow)
+    }
+
+    #[inline(always)]
+    fn period_default(&mut self, k: usize, amount: i64) -> Result<()> {
+        let rec = self.recovery_rate.times(amount, self.mode)?;
+        self.book_recovery_of_period(k, rec);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn named_default(&mut self, date: NaiveDate, amount: i64) -> Result<()> {
+        let rec = self.recovery_rate.times(amount, self.mode)?;
+        self.book_recovery(date, rec);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn paid(&mut self, k: usize, date: NaiveDate, pr: i64, it: i64) -> Result<()> {
+        let delay = self.delay_share;
+        let (ovf, c) = (&mut self.overflow, &mut self.cells[k]);
+        if delay.is_zero() {
+            add(&mut c.principal, pr, ovf);
+            add(&mut c.interest, it, ovf);
+        } else {
+            let dp = delay.times(pr, self.mode)?;
+            let di = delay.times(it, self.mode)?;
+            add(&mut c.principal, pr - dp, ovf);
+            add(&mut c.interest, it - di, ovf);
+            add(&mut c.delayed, dp, ovf);
+            add(&mut c.delayed, di, ovf);
+            self.book_delayed(date, dp, di);
+        }
+        Ok(())
+    }
 }
 
 /// A rate of a scenario (a recovery rate, a delayed share) for the projection's products: its
@@ -710,8 +970,11 @@ struct Arrivals<'c, 'p> {
     /// The memo's arrival tables, which the rules point into.
     tables: &'c mut [ArrivalPeriods],
     periods: &'p [PeriodDates],
-    /// The profile of the obligor being projected.
+    /// The profile of the obligor being projected ([`Arrivals::use_profile`]).
     current: usize,
+    /// Its recovery rate and delayed share.
+    recovery_rate: Rate,
+    delay_share: Rate,
     mode: Rounding,
     /// A sum of the current obligor's cells left `i64` ([`add`]).
     overflow: bool,
@@ -724,6 +987,8 @@ struct ArrivalRules {
     /// The index of the recovery lag's table.
     recovery: usize,
     recovery_rate: Rate,
+    /// The share of each instalment that arrives late.
+    delay_share: Rate,
     /// [`ArrivalPeriods::period`] of each collection period's first day (when CDR and curve
     /// defaults happen), computed once; empty for a profile without them.
     recovery_of_period: Vec<Option<usize>>,
@@ -742,8 +1007,6 @@ struct Profile {
     /// (default_rate × share factor, share divisor) per period: the exact curve amount of an
     /// asset is its cutoff balance × factor / divisor, rounded once.
     curve: Vec<(Decimal, i64)>,
-    recovery: Rate,
-    delay: Rate,
 }
 
 impl Profile {
@@ -773,8 +1036,6 @@ impl Profile {
             prepay_fractions,
             prepay_survive,
             curve,
-            recovery: Rate::of(a.recovery_rate),
-            delay: Rate::of(a.delay_fraction),
         })
     }
 }
@@ -783,7 +1044,7 @@ impl Arrivals<'_, '_> {
     /// Books the delayed principal and interest of an instalment of `obligor` due on `from`,
     /// in the collection period containing `from` + the scenario's delay (or beyond the
     /// horizon).
-    #[inline]
+    #[inline(always)]
     fn book_delayed(&mut self, from: NaiveDate, principal: i64, interest: i64) {
         if principal == 0 && interest == 0 {
             return;
@@ -814,7 +1075,7 @@ impl Arrivals<'_, '_> {
     }
 
     /// [`Arrivals::book_recovery`] of a CDR or curve default on the first day of period `k`.
-    #[inline]
+    #[inline(always)]
     fn book_recovery_of_period(&mut self, k: usize, amount: i64) {
         if amount == 0 {
             return;
@@ -825,22 +1086,31 @@ impl Arrivals<'_, '_> {
         }
     }
 
-    /// A named default on `date` in period `period_ix`: the whole performing balance
-    /// defaults, and the recovery rate of it is recovered after the lag.
-    fn default_now(&mut self, period_ix: usize, date: NaiveDate, bal: &mut i64) -> Result<()> {
-        let def = std::mem::take(bal);
-        if def == 0 {
-            return Ok(());
+    /// Makes profile `r` the current one.
+    #[inline]
+    fn use_profile(&mut self, r: usize) {
+        self.current = r;
+        self.recovery_rate = self.rules[r].recovery_rate;
+        self.delay_share = self.rules[r].delay_share;
+    }
+
+    /// Phase two of an obligor's projection on its recorded performing path: the recoveries
+    /// of its defaults and the delays of its instalments under the current profile's rules.
+    fn arrive(&mut self, path: &[PathEvent]) -> Result<()> {
+        for e in path {
+            match *e {
+                PathEvent::PeriodDefault { k, amount } => {
+                    self.period_default(k as usize, amount)?
+                }
+                PathEvent::NamedDefault { date, amount } => self.named_default(date, amount)?,
+                PathEvent::Paid {
+                    k,
+                    date,
+                    principal,
+                    interest,
+                } => self.paid(k as usize, date, principal, interest)?,
+            }
         }
-        add(
-            &mut self.cells[period_ix].defaulted,
-            def,
-            &mut self.overflow,
-        );
-        let rec = self.rules[self.current]
-            .recovery_rate
-            .times(def, self.mode)?;
-        self.book_recovery(date, rec);
         Ok(())
     }
 }
