@@ -285,16 +285,19 @@ fn a_memo_and_a_pricer_shared_by_runs_change_no_run() {
 /// | # | key | why | shared so far |
 /// |---|-----|-----|---|
 /// | 1 | K0 | a memo's first projection keeps nothing | 0 |
-/// | 2 | K0 | kept | 0 |
-/// | 3 | K0 | other recovery and delay: shared | 1 |
-/// | 4 | K0 | CDR written `0.050`: the same rate, shared | 2 |
-/// | 5 | K1 = K0 + a named default | new, kept | 2 |
-/// | 6 | K1 | other recovery rate and lag: shared | 3 |
-/// | 7 | K2 = K0 + a default curve | new | 3 |
-/// | 8 | K3 = K0 + an override's CDR | new | 3 |
-/// | 9 | K3 | the override's recovery rate changed: shared | 4 |
-/// | 10 | K0 | still kept: shared | 5 |
-/// | 11 | K4 = K0 with another CPR | new | 5 |
+/// | 2 | K0 | the key is noted | 0 |
+/// | 3 | K0 | its second coming: the path is kept | 0 |
+/// | 4 | K0 | CDR written `0.050`, the same rate: shared | 1 |
+/// | 5 | K1 = K0 + a named default | noted | 1 |
+/// | 6 | K1 | another recovery rate and lag: kept | 1 |
+/// | 7 | K1 | another delay: shared | 2 |
+/// | 8 | K2 = K0 + a default curve | noted | 2 |
+/// | 9 | K3 = K0 + an override's CDR | noted | 2 |
+/// | 10 | K3 | the override's recovery rate changed: kept | 2 |
+/// | 11 | K3 | another delay: shared | 3 |
+/// | 12 | K0 | still kept: shared | 4 |
+/// | 13 | K4 = K0 with another CPR | noted | 4 |
+/// | 14 | K4 | kept | 4 |
 #[test]
 fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
     use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
@@ -357,13 +360,26 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
             ),
             with("5", dec!(0.4), 6, dec!(0.25), 3, &named),
             with("6", dec!(0.9), 2, dec!(0.25), 3, &named),
-            with("7", dec!(0.4), 6, dec!(0.25), 3, &curve),
-            with("8", dec!(0.4), 6, dec!(0.25), 3, &over(None)),
-            with("9", dec!(0.4), 6, dec!(0.25), 3, &over(Some(dec!(0.9)))),
-            with("10", dec!(0.4), 9, dec!(0.1), 6, &k0),
+            with("7", dec!(0.9), 2, dec!(0.1), 9, &named),
+            with("8", dec!(0.4), 6, dec!(0.25), 3, &curve),
+            with("9", dec!(0.4), 6, dec!(0.25), 3, &over(None)),
+            with("10", dec!(0.4), 6, dec!(0.25), 3, &over(Some(dec!(0.9)))),
+            with("11", dec!(0.4), 6, dec!(0.05), 1, &over(Some(dec!(0.9)))),
+            with("12", dec!(0.4), 9, dec!(0.1), 6, &k0),
             with(
-                "11",
+                "13",
                 dec!(0.4),
+                6,
+                dec!(0.25),
+                3,
+                &Scenario {
+                    cpr: dec!(0.2),
+                    ..k0.clone()
+                },
+            ),
+            with(
+                "14",
+                dec!(0.5),
                 6,
                 dec!(0.25),
                 3,
@@ -375,7 +391,7 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
         ];
         let plan = DealPlan::new(&deal);
         let mut memo = ProjectionMemo::default();
-        let shared_after = [0, 0, 1, 2, 2, 3, 3, 3, 4, 5, 5];
+        let shared_after = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 4, 4, 4];
         for (s, want) in sequence.iter().zip(shared_after) {
             let shared = plan.run_in(&mut memo, s, ObligorRows::Keep).expect("runs");
             let alone = ipabs::engine::run(&deal, s).expect("runs");

@@ -183,6 +183,10 @@ pub struct ProjectionMemo {
     projections: u64,
     /// Those that took their performing paths from an earlier one.
     shared: u64,
+    /// The keys of the latest paths computed and not kept, oldest first: a path is kept
+    /// the second time its key comes, so that searches whose steps never repeat one (a
+    /// break-even search, the rating Monte Carlo's default patterns) keep none.
+    seen: Vec<PathKey>,
     /// The performing paths kept, oldest first ([`PerformingPath`]).
     paths: Vec<PerformingPath>,
 }
@@ -232,6 +236,19 @@ impl ProjectionMemo {
         }
         self.arrivals.push(ArrivalPeriods::new(months));
         self.arrivals.len() - 1
+    }
+
+    /// Whether `key` came before without its path being kept; notes it if not.
+    fn seen_before(&mut self, key: &PathKey) -> bool {
+        if let Some(i) = self.seen.iter().position(|k| k == key) {
+            self.seen.remove(i);
+            return true;
+        }
+        if self.seen.len() >= 2 * SHARED_PATHS {
+            self.seen.remove(0);
+        }
+        self.seen.push(key.clone());
+        false
     }
 
     /// Keeps `path`, forgetting the oldest paths to stay within [`SHARED_PATHS`] paths and
@@ -404,16 +421,16 @@ fn project_in(
     };
     // The pool's performing paths: those of an earlier projection of the memo whose
     // scenario differs from this one in recoveries and delays only ([`PathKey`]), else
-    // computed, and kept when the memo has projected its plan before (a single run keeps
-    // none). Only for the deal's own index paths and a pool of at most
-    // `SHARED_PATH_CELLS` obligor-periods.
+    // computed, and kept the second time their key comes ([`ProjectionMemo::seen_before`];
+    // a single run keeps none). Only under the deal's own index paths and for a pool of at
+    // most `SHARED_PATH_CELLS` obligor-periods.
     let key = (memo.projections > 1 && same_paths && n_obl.saturating_mul(n) <= SHARED_PATH_CELLS)
         .then(|| PathKey::of(scenario));
-    let shared = key
+    let hit = key
         .as_ref()
-        .and_then(|key| memo.paths.iter().find(|p| p.key == *key));
-    let mut kept = match (key, shared) {
-        (Some(key), None) => Some(PerformingPath {
+        .and_then(|key| memo.paths.iter().position(|p| p.key == *key));
+    let mut kept = match key {
+        Some(key) if hit.is_none() && memo.seen_before(&key) => Some(PerformingPath {
             key,
             cells: Vec::with_capacity(n_obl * n),
             events: Vec::new(),
@@ -422,6 +439,7 @@ fn project_in(
         }),
         _ => None,
     };
+    let shared = hit.map(|i| &memo.paths[i]);
     let mut arrivals = Arrivals {
         cells: &mut cells,
         beyond: &mut beyond,
@@ -503,12 +521,11 @@ fn project_in(
             *c = Cell::default();
         }
     }
-    let hit = shared.is_some();
     if let Some(mut path) = kept {
         path.initial_balance = initial_balance;
         memo.keep(path);
     }
-    memo.shared += u64::from(hit);
+    memo.shared += u64::from(hit.is_some());
 
     // Period totals, written back to Decimals once.
     let mut totals = Vec::with_capacity(n);
