@@ -55,8 +55,9 @@ fn tranche_measures_with(
     // principal flows after settlement, converted to `f64` as `flows_from_decimal` converts
     // them, and its balance at settlement.
     let nt = deal.tranches.len();
-    let mut cash: Vec<Vec<Flow>> = vec![Vec::new(); nt];
-    let mut principal: Vec<Vec<Flow>> = vec![Vec::new(); nt];
+    let dates = deal.periods.len();
+    let mut cash: Vec<Vec<Flow>> = (0..nt).map(|_| Vec::with_capacity(dates)).collect();
+    let mut principal: Vec<Vec<Flow>> = (0..nt).map(|_| Vec::with_capacity(dates)).collect();
     let mut outstanding: Vec<Decimal> = deal.tranches.iter().map(|t| t.balance).collect();
     for r in &run.tranche_flows {
         let Some(i) = deal.tranches.iter().position(|t| r.tranche == t.name) else {

@@ -183,6 +183,9 @@ pub(super) struct Run<'a> {
     pub call_price: Fen,
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
     pub held_warned: Vec<Account>,
+    /// The first step of each paying account that a condition kept from running on the
+    /// current payment date (`cash_held`); one buffer for all dates.
+    pub skipped: Vec<(AccountRef, usize)>,
     pub held_warnings: Vec<Warning>,
     /// The revolving period has ended early (an end trigger tripped).
     pub revolving_over: bool,
@@ -275,6 +278,7 @@ impl<'a> Run<'a> {
             called: false,
             call_price: 0,
             held_warned: Vec::new(),
+            skipped: Vec::new(),
             held_warnings: Vec::new(),
             revolving_over: false,
             purchased: 0,
@@ -478,7 +482,8 @@ impl<'a> Run<'a> {
         // 4. Run the waterfall.
         let steps = &deal.waterfalls[wf_ix].steps;
         // The first step whose condition kept it from running, per paying account.
-        let mut skipped: Vec<(AccountRef, usize)> = Vec::new();
+        let mut skipped = std::mem::take(&mut self.skipped);
+        skipped.clear();
         for (s, step) in steps.iter().enumerate() {
             let step_no = (s + 1) as u32;
             let runs = step.when.as_ref().is_none_or(|c| self.holds(c));
@@ -495,6 +500,7 @@ impl<'a> Run<'a> {
             }
         }
         self.cash_held(&skipped);
+        self.skipped = skipped;
 
         // Payment notices per 100 yuan; with `per_unit`, the residuals go back.
         self.notices(k)?;
