@@ -343,21 +343,20 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
             overrides: vec![rule(rec)],
             ..k0.clone()
         };
+        // K0 with its CDR written with a trailing zero, and K4.
+        let k0_written_otherwise = Scenario {
+            cdr: dec!(0.050),
+            ..k0.clone()
+        };
+        let k4 = Scenario {
+            cpr: dec!(0.2),
+            ..k0.clone()
+        };
         let sequence = [
             with("1", dec!(0.4), 6, dec!(0.25), 3, &k0),
             with("2", dec!(0.7), 12, dec!(0), 0, &k0),
             with("3", dec!(0), 0, dec!(0.5), 1, &k0),
-            with(
-                "4",
-                dec!(0.3),
-                6,
-                dec!(0.25),
-                3,
-                &Scenario {
-                    cdr: dec!(0.050),
-                    ..k0.clone()
-                },
-            ),
+            with("4", dec!(0.3), 6, dec!(0.25), 3, &k0_written_otherwise),
             with("5", dec!(0.4), 6, dec!(0.25), 3, &named),
             with("6", dec!(0.9), 2, dec!(0.25), 3, &named),
             with("7", dec!(0.9), 2, dec!(0.1), 9, &named),
@@ -366,28 +365,8 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
             with("10", dec!(0.4), 6, dec!(0.25), 3, &over(Some(dec!(0.9)))),
             with("11", dec!(0.4), 6, dec!(0.05), 1, &over(Some(dec!(0.9)))),
             with("12", dec!(0.4), 9, dec!(0.1), 6, &k0),
-            with(
-                "13",
-                dec!(0.4),
-                6,
-                dec!(0.25),
-                3,
-                &Scenario {
-                    cpr: dec!(0.2),
-                    ..k0.clone()
-                },
-            ),
-            with(
-                "14",
-                dec!(0.5),
-                6,
-                dec!(0.25),
-                3,
-                &Scenario {
-                    cpr: dec!(0.2),
-                    ..k0.clone()
-                },
-            ),
+            with("13", dec!(0.4), 6, dec!(0.25), 3, &k4),
+            with("14", dec!(0.5), 6, dec!(0.25), 3, &k4),
         ];
         let plan = DealPlan::new(&deal);
         let mut memo = ProjectionMemo::default();
