@@ -384,3 +384,78 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
         }
     }
 }
+
+/// Random sequences of scenarios drawn from a few values of each assumption, on every example
+/// deal, through one `ProjectionMemo` each: every run equals the run of its scenario on its
+/// own. The values are few so that keys repeat and paths are shared (counted: the test fails
+/// if fewer than a third of the runs share one).
+#[test]
+fn random_scenarios_through_one_memo_match_their_runs_alone() {
+    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::scenario::Override;
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut pick = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let (mut runs, mut shared) = (0u64, 0u64);
+    for entry in std::fs::read_dir(root().join("deals")).expect("deals/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        // deals/ also holds a portfolio file, which is not a deal.
+        let Ok(loaded) = load_deal(&path) else {
+            continue;
+        };
+        let deal = loaded.deal;
+        let plan = DealPlan::new(&deal);
+        let mut memo = ProjectionMemo::default();
+        for i in 0..40 {
+            let mut s = Scenario {
+                name: format!("s{i}"),
+                cdr: [dec!(0.03), dec!(0.12)][pick(2)],
+                cpr: [dec!(0), dec!(0.1)][pick(2)],
+                recovery_rate: [dec!(0), dec!(0.35), dec!(1)][pick(3)],
+                recovery_lag_months: [0, 4, 13][pick(3)],
+                delay_fraction: [dec!(0), dec!(0.2), dec!(0.75)][pick(3)],
+                delay_months: [1, 6][pick(2)],
+                ..Scenario::base()
+            };
+            if pick(8) == 0 {
+                s.obligor_defaults = vec![(1, deal.periods[0].collection_end)];
+            }
+            if pick(8) == 0 {
+                s.default_rate = dec!(0.08);
+            }
+            if pick(8) == 0 {
+                s.overrides = vec![Override {
+                    label: "obligor 0".into(),
+                    obligors: vec![0],
+                    tag: None,
+                    cdr: Some(dec!(0.3)),
+                    default_rate: None,
+                    recovery_rate: Some([dec!(0.1), dec!(0.6)][pick(2)]),
+                    recovery_lag_months: None,
+                    delay: None,
+                    cpr: None,
+                }];
+            }
+            let before = memo.paths_shared();
+            let with_memo = plan.run_in(&mut memo, &s, ObligorRows::Keep);
+            let alone = ipabs::engine::run(&deal, &s);
+            assert_eq!(
+                format!("{with_memo:?}"),
+                format!("{alone:?}"),
+                "{}: {s:?}",
+                path.display()
+            );
+            runs += 1;
+            shared += memo.paths_shared() - before;
+        }
+    }
+    assert!(runs >= 300, "{runs} runs");
+    assert!(3 * shared >= runs, "{shared} of {runs} runs shared a path");
+}
