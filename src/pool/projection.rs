@@ -167,10 +167,15 @@ pub fn project_planned(
 }
 
 /// What the projections of one [`PoolPlan`]'s pool carry from one run to the next (a sweep
-/// keeps one per worker thread): each period fraction of an annual rate met so far, and where
-/// each delay or recovery lag met so far brings cash due on a date. Both are exact functions
-/// of the deal's periods and their key, so a projection gives the same result, bit for bit,
-/// with a used memo and with a fresh one. Used with another plan, a memo starts afresh.
+/// keeps one per worker thread):
+/// * each period fraction of an annual rate met so far;
+/// * where each delay or recovery lag met so far brings cash due on a date;
+/// * the pool's performing paths under a few keys (the defaults and prepayments of
+///   a scenario), each kept the second time its key comes.
+///
+/// Each is an exact function of the deal's periods and obligors and its key, so a projection
+/// gives the same result, bit for bit, with a used memo and with a fresh one. Used with
+/// another plan, a memo starts afresh.
 #[derive(Debug, Default)]
 pub struct ProjectionMemo {
     /// The [`PoolPlan::id`] the entries below belong to.
@@ -606,7 +611,8 @@ enum PathEvent {
 /// What an obligor's performing path depends on in a scenario: its defaults (CDR, curve and
 /// named) and prepayments, pool-wide and by override. Recoveries and delays are not in it,
 /// so the scenarios of a grid that vary only those share one path. Rates compare by value:
-/// `0.02` and `0.020` give the same fractions and the same exact products.
+/// `0.02` and `0.020` give the same fractions and the same exact products. Only a scenario
+/// under the deal's own index paths has a key: other paths refix floating loans.
 #[derive(Debug, Clone, PartialEq)]
 struct PathKey {
     cdr: Decimal,
