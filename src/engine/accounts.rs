@@ -4,12 +4,12 @@
 
 use super::ledger::{Account, Movement};
 use super::result::Label;
-use super::state::{Run, dec};
+use super::state::Run;
 use crate::deal::{
     AccountRef, Action, Amortization, CashSource, Cover, Step, TrancheClass, TransferLimit,
 };
 use crate::error::{Check, Result, Warning};
-use crate::money::{Fen, to_fen};
+use crate::money::{Fen, Yuan, to_fen};
 
 /// The ledger account of an account of the trust.
 pub(super) fn account(a: AccountRef) -> Account {
@@ -211,9 +211,7 @@ impl Run<'_> {
                 AccountRef::Collection => "collection",
                 AccountRef::Named(i) => deal.accounts.names[i].as_str(),
             };
-            let (Ok(held), Ok(out)) = (dec(held), dec(self.balance[t])) else {
-                continue;
-            };
+            let (held, out) = (Yuan(held), Yuan(self.balance[t]));
             self.held_warnings.push(Warning::run(
                 Check::CashHeld,
                 &self.scenario.name,

@@ -22,7 +22,7 @@ use super::verify::Balances;
 use super::{ratio, ratio_of_fen};
 use crate::deal::{AccountRef, Action, Deal};
 use crate::error::{Check, Error, Result, Warning};
-use crate::money::{Fen, Ratio, from_fen, to_fen};
+use crate::money::{Fen, Ratio, Yuan, from_fen, to_fen};
 use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
 
@@ -666,7 +666,7 @@ impl<'a> Run<'a> {
                 Check::CashLeft,
                 format!(
                     "{} is left in the collection account after the last payment date",
-                    dec(self.collection)?
+                    Yuan(self.collection)
                 ),
             );
         }
@@ -676,7 +676,7 @@ impl<'a> Run<'a> {
                     Check::CashLeft,
                     format!(
                         "{} is left in the {name} account after the last payment date",
-                        dec(held)?
+                        Yuan(held)
                     ),
                 );
             }
@@ -686,7 +686,7 @@ impl<'a> Run<'a> {
                 Check::CashLeft,
                 format!(
                     "{} is left in the reserve after the last payment date",
-                    dec(self.reserve)?
+                    Yuan(self.reserve)
                 ),
             );
         }
@@ -697,7 +697,7 @@ impl<'a> Run<'a> {
                     format!(
                         "tranche {} is not repaid by the last payment date: {} outstanding",
                         t.name,
-                        dec(self.balance[i])?
+                        Yuan(self.balance[i])
                     ),
                 );
             }
@@ -716,7 +716,7 @@ impl<'a> Run<'a> {
                         "fee {} is owed {} after the last payment date (unpaid arrears; \
                          fees.parquet shows them date by date)",
                         f.name,
-                        dec(*carry)?
+                        Yuan(*carry)
                     ),
                 );
             }
@@ -729,7 +729,7 @@ impl<'a> Run<'a> {
                         "tax {} is owed {} after the last payment date (unpaid arrears; \
                          fees.parquet shows them date by date)",
                         t.name,
-                        dec(*carry)?
+                        Yuan(*carry)
                     ),
                 );
             }

@@ -68,6 +68,24 @@ pub fn from_fen(fen: Fen) -> Option<Decimal> {
         .then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, fen < 0, 2))
 }
 
+/// A count of fen shown in yuan with two decimal places, exactly as its Decimal of scale 2
+/// ([`from_fen`]) displays: `123456` is `1234.56`, `-5` is `-0.05`, `0` is `0.00`. For
+/// messages, without building the Decimal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Yuan(pub Fen);
+
+impl std::fmt::Display for Yuan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let m = self.0.unsigned_abs();
+        // The same digits either way; a u64 formats faster than a u128.
+        match u64::try_from(m) {
+            Ok(m) => write!(f, "{sign}{}.{:02}", m / 100, m % 100),
+            Err(_) => write!(f, "{sign}{}.{:02}", m / 100, m % 100),
+        }
+    }
+}
+
 /// True when `amount` has at most two decimal places, i.e. is a whole number of fen.
 pub fn is_fen(amount: Decimal) -> bool {
     fen(amount) == amount
@@ -76,6 +94,41 @@ pub fn is_fen(amount: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Yuan` shows a count of fen as the Decimal of scale 2 does (the oracle: rust_decimal's
+    /// own `Display`), at zero, across the sign, at the cent and yuan boundaries, past `u64`
+    /// and at the end of Decimal's range.
+    #[test]
+    fn yuan_displays_as_the_decimal_of_its_fen() {
+        let mut values: Vec<Fen> = vec![
+            0,
+            1,
+            5,
+            9,
+            10,
+            99,
+            100,
+            101,
+            123_456,
+            i128::from(u64::MAX),
+            i128::from(u64::MAX) + 1,
+            (1 << 96) - 1,
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(Fen::from(x >> (x % 64)));
+        }
+        for v in values.clone() {
+            values.push(-v);
+        }
+        for v in values {
+            let want = from_fen(v).expect("within Decimal's range").to_string();
+            assert_eq!(Yuan(v).to_string(), want, "{v} fen");
+        }
+    }
     use rust_decimal::RoundingStrategy;
     use rust_decimal_macros::dec;
 
