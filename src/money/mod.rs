@@ -94,6 +94,8 @@ pub fn is_fen(amount: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::RoundingStrategy;
+    use rust_decimal_macros::dec;
 
     /// `Yuan` shows a count of fen as the Decimal of scale 2 does (the oracle: rust_decimal's
     /// own `Display`), at zero, across the sign, at the cent and yuan boundaries, past `u64`
@@ -129,8 +131,6 @@ mod tests {
             assert_eq!(Yuan(v).to_string(), want, "{v} fen");
         }
     }
-    use rust_decimal::RoundingStrategy;
-    use rust_decimal_macros::dec;
 
     #[test]
     fn rounds_half_away_from_zero() {
