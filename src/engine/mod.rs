@@ -70,7 +70,7 @@ pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<R
 
 /// Runs the waterfall on an already projected pool, keeping the ledger.
 pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> Result<RunResult> {
-    waterfall(&DealPlan::new(deal), scenario, pool, true)
+    waterfall(&waterfall_plan(deal), scenario, pool, true)
 }
 
 /// Runs the waterfall on `pool` (actual collections first, docs/auditing.md) and, after each
@@ -81,7 +81,7 @@ pub fn run_restated(
     pool: PoolProjection,
     actuals: &crate::actuals::Actuals,
 ) -> Result<RunResult> {
-    let plan = DealPlan::new(deal);
+    let plan = waterfall_plan(deal);
     let mut st = state::Run::new(&plan, scenario, pool, true)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
@@ -93,6 +93,12 @@ pub fn run_restated(
         }
     }
     st.finish()
+}
+
+/// The plan of a waterfall on a pool projected already: without the obligors' labels, which
+/// only a projection reads.
+fn waterfall_plan(deal: &Deal) -> DealPlan<'_> {
+    DealPlan::build(deal, ObligorRows::Skip)
 }
 
 fn waterfall(
