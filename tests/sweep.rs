@@ -391,7 +391,30 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
 /// if fewer than a third of the runs share one).
 #[test]
 fn random_scenarios_through_one_memo_match_their_runs_alone() {
+    let (runs, shared, _) = random_scenarios_through_one_memo(ipabs::engine::ObligorRows::Keep);
+    assert!(runs >= 300, "{runs} runs");
+    assert!(3 * shared >= runs, "{shared} of {runs} runs shared a path");
+}
+
+/// The same sequences as lean runs (no obligor rows, as a sweep without `--flows` runs them),
+/// whose shared paths' pool totals are put together from the path's parts (its own sums, the
+/// delays, the recoveries): every run equals the lean run of its scenario with a fresh memo,
+/// which goes obligor by obligor. At least a quarter of the runs must have been put together
+/// so (counted), else the test would not test that.
+#[test]
+fn lean_runs_put_together_from_a_shared_paths_parts_match_their_runs_alone() {
+    let (runs, shared, by_parts) =
+        random_scenarios_through_one_memo(ipabs::engine::ObligorRows::Skip);
+    assert!(runs >= 300, "{runs} runs");
+    assert!(3 * shared >= runs, "{shared} of {runs} runs shared a path");
+    assert!(4 * by_parts >= runs, "{by_parts} of {runs} runs by parts");
+}
+
+/// Runs 40 random scenarios on each example deal through one memo with `rows`, each compared
+/// with its run alone: (runs, runs that shared a path, runs whose totals came by parts).
+fn random_scenarios_through_one_memo(rows: ipabs::engine::ObligorRows) -> (u64, u64, u64) {
     use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::pool::projection::{PoolPlan, project_planned, project_with};
     use ipabs::scenario::Override;
     let mut state = 0x2545_F491_4F6C_DD1D_u64;
     let mut pick = |n: usize| {
@@ -400,7 +423,7 @@ fn random_scenarios_through_one_memo_match_their_runs_alone() {
         state ^= state << 17;
         (state % n as u64) as usize
     };
-    let (mut runs, mut shared) = (0u64, 0u64);
+    let (mut runs, mut shared, mut by_parts) = (0u64, 0u64, 0u64);
     for entry in std::fs::read_dir(root().join("deals")).expect("deals/") {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|e| e != "toml") {
@@ -413,6 +436,8 @@ fn random_scenarios_through_one_memo_match_their_runs_alone() {
         let deal = loaded.deal;
         let plan = DealPlan::new(&deal);
         let mut memo = ProjectionMemo::default();
+        let pool_plan = PoolPlan::build(&deal.periods, &deal.obligors, rows);
+        let mut pool_memo = ProjectionMemo::default();
         for i in 0..40 {
             let mut s = Scenario {
                 name: format!("s{i}"),
@@ -443,19 +468,36 @@ fn random_scenarios_through_one_memo_match_their_runs_alone() {
                     cpr: None,
                 }];
             }
-            let before = memo.paths_shared();
-            let with_memo = plan.run_in(&mut memo, &s, ObligorRows::Keep);
-            let alone = ipabs::engine::run(&deal, &s);
+            let (before, before_parts) = (memo.paths_shared(), memo.totals_by_parts());
+            let with_memo = plan.run_in(&mut memo, &s, rows);
+            // Alone: `engine::run` with rows, or a lean run with a fresh memo.
+            let alone = match rows {
+                ObligorRows::Keep => ipabs::engine::run(&deal, &s),
+                ObligorRows::Skip => plan.run_in(&mut ProjectionMemo::default(), &s, rows),
+            };
             assert_eq!(
                 format!("{with_memo:?}"),
                 format!("{alone:?}"),
                 "{}: {s:?}",
                 path.display()
             );
+            // A lean run reads only some of the pool's totals (it writes no period rows): the
+            // projection itself, all of them, against one with a fresh memo.
+            if rows == ObligorRows::Skip {
+                let with_memo = project_planned(&deal, (&pool_plan, &mut pool_memo), &s, rows);
+                let alone = project_with(&deal, &s, rows);
+                assert_eq!(
+                    format!("{with_memo:?}"),
+                    format!("{alone:?}"),
+                    "{}: {s:?}",
+                    path.display()
+                );
+                assert_eq!(pool_memo.totals_by_parts(), memo.totals_by_parts());
+            }
             runs += 1;
             shared += memo.paths_shared() - before;
+            by_parts += memo.totals_by_parts() - before_parts;
         }
     }
-    assert!(runs >= 300, "{runs} runs");
-    assert!(3 * shared >= runs, "{shared} of {runs} runs shared a path");
+    (runs, shared, by_parts)
 }

@@ -27,6 +27,8 @@ use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10_i64, mul
 use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
 
+mod parts;
+
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
 /// 4 GB of memory at the measured 0.2 KB per cell of a full run.
 pub const MAX_OBLIGOR_PERIODS: usize = 20_000_000;
@@ -188,6 +190,8 @@ pub struct ProjectionMemo {
     projections: u64,
     /// Those that took their performing paths from an earlier one.
     shared: u64,
+    /// Those of them that put their pool totals together from the path's parts.
+    by_parts: u64,
     /// The keys of the latest paths computed and not kept, oldest first: a path is kept
     /// the second time its key comes, so that searches whose steps never repeat one (a
     /// break-even search, the rating Monte Carlo's default patterns) keep none.
@@ -206,6 +210,14 @@ impl ProjectionMemo {
     /// results are the same either way.
     pub fn paths_shared(&self) -> u64 {
         self.shared
+    }
+
+    /// How many of those [`ProjectionMemo::paths_shared`] counts, without obligor rows, put
+    /// their pool totals together from the shared path's parts (its own sums, the delays
+    /// under one share and lag, the recoveries under one rate and lag) instead of going
+    /// obligor by obligor: a diagnostic too.
+    pub fn totals_by_parts(&self) -> u64 {
+        self.by_parts
     }
 
     /// The memo, emptied unless its entries belong to `plan`.
@@ -401,7 +413,7 @@ fn project_in(
     }
 
     memo.make_room(2 * assumptions.len());
-    let rules = assumptions
+    let rules: Vec<ArrivalRules> = assumptions
         .iter()
         .map(|a| ArrivalRules {
             delay: memo.arrival_table(a.delay_months),
@@ -441,9 +453,17 @@ fn project_in(
             events: Vec::new(),
             ends: Vec::with_capacity(n_obl),
             initial_balance: 0,
+            parts: parts::PathParts::default(),
         }),
         _ => None,
     };
+    // Without obligor rows, a shared path's pool totals are put together from its parts
+    // when every obligor has the same recoveries and delays ([`parts`]).
+    if let (false, Some(i), [rule]) = (keep, hit, rules.as_slice())
+        && let Some(projection) = by_parts(memo, i, rule, periods, mode)
+    {
+        return projection;
+    }
     let shared = hit.map(|i| &memo.paths[i]);
     let mut arrivals = Arrivals {
         cells: &mut cells,
@@ -532,7 +552,49 @@ fn project_in(
     }
     memo.shared += u64::from(hit.is_some());
 
-    // Period totals, written back to Decimals once.
+    pool_projection(sums, initial_balance, beyond, rows)
+}
+
+/// The projection without obligor rows on the memo's shared path `i`, every obligor under
+/// `rule`, put together from the path's parts ([`parts`]); `None` when it cannot be (a share
+/// or rate outside [0, 1], or sums that could leave `i64`).
+#[inline(never)]
+fn by_parts(
+    memo: &mut ProjectionMemo,
+    i: usize,
+    rule: &ArrivalRules,
+    periods: &[PeriodDates],
+    mode: Rounding,
+) -> Option<Result<PoolProjection>> {
+    let share = rule.delay_share.unit()?;
+    let rate = rule.recovery_rate.unit()?;
+    let (sums, beyond) = parts::totals(
+        &mut memo.paths[i],
+        &mut memo.arrivals,
+        periods,
+        ((share, rule.delay), (rate, rule.recovery)),
+        mode,
+    )?;
+    memo.shared += 1;
+    memo.by_parts += 1;
+    let initial_balance = memo.paths[i].initial_balance;
+    Some(pool_projection(
+        sums,
+        initial_balance,
+        beyond,
+        PoolFlows::new(),
+    ))
+}
+
+/// The projection of period sums (collected, principal, interest, prepaid, recovered,
+/// defaulted, delayed, balance_end), written back to Decimals once.
+fn pool_projection(
+    sums: Vec<[Fen; 8]>,
+    initial_balance: Fen,
+    beyond: Fen,
+    rows: PoolFlows,
+) -> Result<PoolProjection> {
+    let n = sums.len();
     let mut totals = Vec::with_capacity(n);
     let d = |f: Fen| {
         from_fen(f).ok_or_else(|| Error::Internal("a pool total exceeds the Decimal range".into()))
@@ -653,6 +715,8 @@ struct PerformingPath {
     /// Where each obligor's events end in `events`.
     ends: Vec<usize>,
     initial_balance: Fen,
+    /// Its pool totals by part, for projections without obligor rows ([`parts`]).
+    parts: parts::PathParts,
 }
 
 /// A sum of an obligor's amounts that leaves `i64`.
@@ -942,6 +1006,14 @@ impl Rate {
 
     fn is_zero(self) -> bool {
         matches!(self, Rate::Fixed(0) | Rate::Any { m: 0, .. })
+    }
+
+    /// The mantissa at [`FACTOR_DP`] places of a rate in [0, 1].
+    fn unit(self) -> Option<i64> {
+        match self {
+            Rate::Fixed(m) if (0..=POW10_FACTOR).contains(&m) => Some(m),
+            _ => None,
+        }
     }
 
     /// `round(amount × rate)`, exact and rounded once. Inlined, and the fixed scale on `i64`
