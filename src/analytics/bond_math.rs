@@ -190,9 +190,9 @@ pub fn year_fraction_365(from: NaiveDate, to: NaiveDate) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BracketFactors {
     settle: NaiveDate,
-    /// (date, factor at [`YIELD_MIN`], factor at [`YIELD_MAX`]) of each date after `settle`,
-    /// sorted by date, without repeats.
-    dates: Vec<(NaiveDate, f64, f64)>,
+    /// (date, factor at [`YIELD_MIN`], factor at [`YIELD_MAX`], `year_fraction_365` from
+    /// `settle`) of each date after `settle`, sorted by date, without repeats.
+    dates: Vec<(NaiveDate, f64, f64, f64)>,
 }
 
 impl BracketFactors {
@@ -205,7 +205,7 @@ impl BracketFactors {
             .into_iter()
             .map(|d| {
                 let t = year_fraction_365(settle, d);
-                (d, (1.0 + YIELD_MIN).powf(-t), (1.0 + YIELD_MAX).powf(-t))
+                (d, (1.0 + YIELD_MIN).powf(-t), (1.0 + YIELD_MAX).powf(-t), t)
             })
             .collect();
         BracketFactors { settle, dates }
@@ -213,8 +213,42 @@ impl BracketFactors {
 
     /// The two factors of `date`, if it is one of the dates.
     fn of(&self, date: NaiveDate) -> Option<(f64, f64)> {
+        self.row(date).map(|r| (r.1, r.2))
+    }
+
+    /// The row of `date`, if it is one of the dates.
+    fn row(&self, date: NaiveDate) -> Option<&(NaiveDate, f64, f64, f64)> {
         let i = self.dates.binary_search_by_key(&date, |r| r.0).ok()?;
-        Some((self.dates[i].1, self.dates[i].2))
+        Some(&self.dates[i])
+    }
+
+    /// [`future`] of `flows` and their `pv_flat` at both bracket ends (`None` unless every
+    /// future flow's date has its factors and `settle` is this table's), in one pass: each
+    /// time is the table's `year_fraction_365` of its date (or computed, off the table), and
+    /// the sums are `present_values`' sums, in the same order from the same start, so both
+    /// are the same to the bit.
+    fn future_and_ends(
+        &self,
+        settle: NaiveDate,
+        flows: &[Flow],
+    ) -> (Vec<(f64, f64)>, Option<(f64, f64)>) {
+        let mut tf = Vec::with_capacity(flows.len());
+        // `f64`'s `Sum` folds from −0.0.
+        let (mut lo, mut hi, mut all) = (-0.0_f64, -0.0_f64, settle == self.settle);
+        for f in flows.iter().filter(|f| f.date > settle) {
+            match all.then(|| self.row(f.date)).flatten() {
+                Some(&(_, l, h, t)) => {
+                    tf.push((t, f.amount));
+                    lo += f.amount * l;
+                    hi += f.amount * h;
+                }
+                None => {
+                    all = false;
+                    tf.push((year_fraction_365(settle, f.date), f.amount));
+                }
+            }
+        }
+        (tf, all.then_some((lo, hi)))
     }
 
     /// `pv_flat` of the flows after `settle` at both bracket ends, if every such flow's date
@@ -277,6 +311,16 @@ fn checked_future(
     flows: &[Flow],
     price: f64,
 ) -> Result<Vec<(f64, f64)>, AnalyticsError> {
+    check_inputs(flows, price)?;
+    let tf = future(settle, flows);
+    if tf.iter().all(|&(_, a)| a == 0.0) {
+        return Err(AnalyticsError::NoFutureFlows { settle });
+    }
+    Ok(tf)
+}
+
+/// Checks that the price and every flow's amount are finite.
+fn check_inputs(flows: &[Flow], price: f64) -> Result<(), AnalyticsError> {
     if !price.is_finite() {
         return Err(AnalyticsError::NonFinite {
             what: format!("the price ({price})"),
@@ -287,11 +331,7 @@ fn checked_future(
             what: format!("the amount of the flow on {} ({})", bad.date, bad.amount),
         });
     }
-    let tf = future(settle, flows);
-    if tf.iter().all(|&(_, a)| a == 0.0) {
-        return Err(AnalyticsError::NoFutureFlows { settle });
-    }
-    Ok(tf)
+    Ok(())
 }
 
 /// True when every non-zero amount has the same sign, so the discounted value is strictly
@@ -535,19 +575,51 @@ pub fn yield_from_price_with(
     ends: Option<&BracketFactors>,
 ) -> Result<f64, AnalyticsError> {
     let tf = checked_future(settle, flows, price)?;
+    let at_ends = ends.and_then(|e| e.present_values(settle, flows));
+    solve_yield(&tf, price, at_ends)
+}
+
+/// The yield of [`yield_from_price_with`] on the future flows `tf`, given their present
+/// values at the bracket's ends when known.
+fn solve_yield(
+    tf: &[(f64, f64)],
+    price: f64,
+    pv_at_ends: Option<(f64, f64)>,
+) -> Result<f64, AnalyticsError> {
     let monotone = one_signed(tf.iter().map(|&(_, a)| a));
-    let at_ends = ends
-        .and_then(|e| e.present_values(settle, flows))
-        .map(|(lo, hi)| (lo - price, hi - price));
     solve_from(
-        |y| pv_flat(&tf, y) - price,
+        |y| pv_flat(tf, y) - price,
         YIELD_MIN,
         YIELD_MAX,
-        at_ends,
+        pv_at_ends.map(|(lo, hi)| (lo - price, hi - price)),
         monotone,
         "yield",
         price,
     )
+}
+
+/// [`yield_from_price_with`], and [`risk_measures`] at the yield it finds (`None` without
+/// one): the same results to the bit, with the flows' times computed once for both.
+pub fn yield_and_risk(
+    settle: NaiveDate,
+    flows: &[Flow],
+    price: f64,
+    ends: Option<&BracketFactors>,
+) -> (Result<f64, AnalyticsError>, Option<RiskMeasures>) {
+    if let Err(e) = check_inputs(flows, price) {
+        return (Err(e), None);
+    }
+    let (tf, at_ends) = match ends {
+        Some(e) => e.future_and_ends(settle, flows),
+        None => (future(settle, flows), None),
+    };
+    if tf.iter().all(|&(_, a)| a == 0.0) {
+        return (Err(AnalyticsError::NoFutureFlows { settle }), None);
+    }
+    let y = solve_yield(&tf, price, at_ends);
+    // `tf` is not empty (a non-zero flow is in it), as `risk_measures` requires.
+    let risk = y.as_ref().ok().and_then(|&y| risk_of(&tf, y));
+    (y, risk)
 }
 
 /// Weighted average life in years: Σ principal_i · t_i / Σ principal_i over principal flows
@@ -596,9 +668,17 @@ pub fn risk_measures(settle: NaiveDate, flows: &[Flow], y: f64) -> Option<RiskMe
     if tf.is_empty() {
         return None;
     }
+    risk_of(&tf, y)
+}
+
+/// [`risk_measures`] of the future flows `tf` (not empty) at a finite `y > −1`.
+fn risk_of(tf: &[(f64, f64)], y: f64) -> Option<RiskMeasures> {
+    if !y.is_finite() || y <= -1.0 {
+        return None;
+    }
     let base = 1.0 + y;
     let (mut p, mut s1, mut s2) = (0.0, 0.0, 0.0);
-    for &(t, a) in &tf {
+    for &(t, a) in tf {
         let pv = a * base.powf(-t);
         p += pv;
         s1 += t * pv;
@@ -758,9 +838,17 @@ mod tests {
             }
             let face: f64 = flows.iter().map(|f| f.amount).sum::<f64>() * 0.8;
             let price = face * (50 + next() % 101) as f64 / 100.0;
+            if case % 7 == 0 {
+                // A zero flow.
+                flows[0].amount = 0.0;
+            }
             let want = yield_from_price(settle, &flows, price);
-            for t in [&table, &other] {
-                let got = yield_from_price_with(settle, &flows, price, Some(t));
+            let want_risk = want
+                .as_ref()
+                .ok()
+                .and_then(|&y| risk_measures(settle, &flows, y));
+            for t in [Some(&table), Some(&other), None] {
+                let got = yield_from_price_with(settle, &flows, price, t);
                 match (&want, &got) {
                     (Ok(w), Ok(g)) => {
                         assert_eq!(g.to_bits(), w.to_bits(), "case {case}: {g} against {w}");
@@ -768,13 +856,18 @@ mod tests {
                     }
                     _ => assert_eq!(format!("{got:?}"), format!("{want:?}"), "case {case}"),
                 }
+                // In one pass with the risk measures: the same yield and the same measures
+                // (`{:?}` of an `f64` tells every two values apart).
+                let (y, risk) = yield_and_risk(settle, &flows, price, t);
+                assert_eq!(format!("{y:?}"), format!("{want:?}"), "case {case}");
+                assert_eq!(format!("{risk:?}"), format!("{want_risk:?}"), "case {case}");
             }
             used += usize::from(table.present_values(settle, &flows).is_some());
             assert!(other.present_values(settle, &flows).is_none());
         }
         // The table was read in nine cases out of ten, and most solves succeeded.
         assert_eq!(used, 2_700);
-        assert!(solved > 4_000, "{solved}");
+        assert!(solved > 6_000, "{solved}");
     }
 
     /// `decimal_to_f64` is `Decimal::to_f64`, bit for bit: on whole fen, on every scale, on

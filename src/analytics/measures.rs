@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use super::bond_math::{
     BracketFactors, Flow, decimal_to_f64, price_from_yield, risk_measures, spread_over_curve,
-    spread_over_flat, wal_years, yield_from_price_with,
+    spread_over_flat, wal_years, yield_and_risk,
 };
 use crate::deal::Deal;
 use crate::engine::result::RunResult;
@@ -245,17 +245,18 @@ fn measure(
             ..TrancheMeasures::default()
         };
     }
-    let (price_money, y) = match quote {
+    let (price_money, y, risk) = match quote {
         Quote::Price(p) => {
             let money = p / 100.0 * face;
-            (
-                Some(money),
-                yield_from_price_with(settle, flows, money, ends).ok(),
-            )
+            let (y, risk) = yield_and_risk(settle, flows, money, ends);
+            (Some(money), y.ok(), risk)
         }
-        Quote::Yield(y) => (Some(price_from_yield(settle, flows, y)), Some(y)),
+        Quote::Yield(y) => (
+            Some(price_from_yield(settle, flows, y)),
+            Some(y),
+            risk_measures(settle, flows, y),
+        ),
     };
-    let risk = y.and_then(|y| risk_measures(settle, flows, y));
     let spread = match (&pricing.discount, price_money) {
         (Some(Discount::Flat(r)), Some(p)) => spread_over_flat(settle, flows, p, *r).ok(),
         (Some(Discount::Curve(c)), Some(p)) => spread_over_curve(settle, flows, p, c).ok(),
