@@ -501,3 +501,40 @@ fn random_scenarios_through_one_memo(rows: ipabs::engine::ObligorRows) -> (u64, 
     }
     (runs, shared, by_parts)
 }
+
+/// A memo holds at most 256 arrival tables (one per delay or recovery lag in months) and
+/// starts them afresh beyond that, numbering the lags it meets from 0 again. The pool totals a
+/// lean run puts together from a shared path's parts are keyed by the lag in months, not by a
+/// table's number. Here 300 scenarios share one path: the recovery lag is new in each (1 to
+/// 300 months), so the memo starts its tables afresh at the 254th; the delay is 5 months up to
+/// the 200th and 6 months after it. The 6-month delay is then numbered 0, the number the
+/// 5-month delay had, and every lean projection must still equal one with a fresh memo.
+/// (Keyed by the table's number, the 5-month delay's part was taken for the 6-month delay and
+/// this test failed: checked.)
+#[test]
+fn parts_of_a_shared_path_survive_a_memo_that_renumbers_its_lags() {
+    use ipabs::engine::{ObligorRows, ProjectionMemo};
+    use ipabs::pool::projection::{PoolPlan, project_planned, project_with};
+    let deal = load_deal(&root().join("deals").join("nanshan_gaoxintou_5_2022.toml"))
+        .expect("loads")
+        .deal;
+    let plan = PoolPlan::build(&deal.periods, &deal.obligors, ObligorRows::Skip);
+    let mut memo = ProjectionMemo::default();
+    for i in 0..300u32 {
+        let s = Scenario {
+            name: format!("s{i}"),
+            cdr: dec!(0.08),
+            recovery_rate: dec!(0.4),
+            recovery_lag_months: 1 + i,
+            delay_fraction: dec!(0.3),
+            delay_months: if i < 200 { 5 } else { 6 },
+            ..Scenario::base()
+        };
+        let with_memo = project_planned(&deal, (&plan, &mut memo), &s, ObligorRows::Skip);
+        let alone = project_with(&deal, &s, ObligorRows::Skip);
+        assert_eq!(format!("{with_memo:?}"), format!("{alone:?}"), "{s:?}");
+    }
+    // A memo's first run looks for no path (a single run keeps none), the second notes the
+    // key, the third keeps its path: the 297 after it share the path and come by parts.
+    assert_eq!(memo.totals_by_parts(), 297);
+}

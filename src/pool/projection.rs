@@ -173,7 +173,10 @@ pub fn project_planned(
 /// * each period fraction of an annual rate met so far;
 /// * where each delay or recovery lag met so far brings cash due on a date;
 /// * the pool's performing paths under a few keys (the defaults and prepayments of
-///   a scenario), each kept the second time its key comes.
+///   a scenario), each kept the second time its key comes;
+/// * for projections without obligor rows, each kept path's pool totals by part: its own
+///   sums, its delays under each share and lag met, its recoveries under each rate and lag
+///   met ([`parts`]).
 ///
 /// Each is an exact function of the deal's periods and obligors and its key, so a projection
 /// gives the same result, bit for bit, with a used memo and with a fresh one. Used with

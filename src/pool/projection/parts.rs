@@ -46,19 +46,22 @@ pub(super) struct PathParts {
     recoveries: Vec<RecoveryPart>,
 }
 
-/// The delays of a path under one share and one lag table.
+/// The delays of a path under one share and one delay in months.
 #[derive(Debug)]
 struct DelayPart {
-    key: (i64, usize, Rounding),
+    /// The share at `FACTOR_DP` places, the months and the deal's rounding. (Not the arrival
+    /// table's index: a memo that makes room renumbers its tables.)
+    key: (i64, u32, Rounding),
     /// Per period: the change to principal, to interest, and the amount delayed.
     moves: Vec<[Fen; 3]>,
     beyond: Fen,
 }
 
-/// The recoveries of a path under one rate and one lag table.
+/// The recoveries of a path under one rate and one lag in months.
 #[derive(Debug)]
 struct RecoveryPart {
-    key: (i64, usize, Rounding),
+    /// The rate at `FACTOR_DP` places, the lag in months and the deal's rounding.
+    key: (i64, u32, Rounding),
     recovered: Vec<Fen>,
     beyond: Fen,
 }
@@ -90,7 +93,7 @@ pub(super) fn totals(
     let mut sums = base.clone();
     let mut beyond: Fen = 0;
     if delay.0 != 0 {
-        let key = (delay.0, delay.1, mode);
+        let key = (delay.0, tables[delay.1].months, mode);
         let i = match parts.delays.iter().position(|p| p.key == key) {
             Some(i) => i,
             None => {
@@ -111,7 +114,7 @@ pub(super) fn totals(
         beyond += part.beyond;
     }
     if recovery.0 != 0 {
-        let key = (recovery.0, recovery.1, mode);
+        let key = (recovery.0, tables[recovery.1].months, mode);
         let i = match parts.recoveries.iter().position(|p| p.key == key) {
             Some(i) => i,
             None => {
@@ -189,7 +192,7 @@ fn delay_part(
     events: &[PathEvent],
     table: &mut ArrivalPeriods,
     periods: &[PeriodDates],
-    key: (i64, usize, Rounding),
+    key: (i64, u32, Rounding),
 ) -> DelayPart {
     let (share, _, mode) = key;
     let mut moves = vec![[0 as Fen; 3]; periods.len()];
@@ -229,7 +232,7 @@ fn recovery_part(
     events: &[PathEvent],
     table: &mut ArrivalPeriods,
     periods: &[PeriodDates],
-    key: (i64, usize, Rounding),
+    key: (i64, u32, Rounding),
 ) -> RecoveryPart {
     let (rate, _, mode) = key;
     let mut recovered = vec![0 as Fen; periods.len()];
