@@ -231,7 +231,7 @@ impl BracketFactors {
         &self,
         settle: NaiveDate,
         flows: &[Flow],
-    ) -> (Vec<(f64, f64)>, Option<(f64, f64)>) {
+    ) -> (Vec<TimedFlow>, Option<(f64, f64)>) {
         let mut tf = Vec::with_capacity(flows.len());
         // `f64`'s `Sum` folds from −0.0.
         let (mut lo, mut hi, mut all) = (-0.0_f64, -0.0_f64, settle == self.settle);
@@ -268,6 +268,9 @@ impl BracketFactors {
         Some((lo, hi))
     }
 }
+
+/// A flow as (time in years from settlement, amount).
+type TimedFlow = (f64, f64);
 
 /// The flows dated after `settle`, as (time in years, amount).
 fn future(settle: NaiveDate, flows: &[Flow]) -> Vec<(f64, f64)> {
