@@ -176,7 +176,7 @@ pub fn project_planned(
 ///   a scenario), each kept the second time its key comes;
 /// * for projections without obligor rows, each kept path's pool totals by part: its own
 ///   sums, its delays under each share and lag met, its recoveries under each rate and lag
-///   met ([`parts`]).
+///   met (docs/performance.md, session 13).
 ///
 /// Each is an exact function of the deal's periods and obligors and its key, so a projection
 /// gives the same result, bit for bit, with a used memo and with a fresh one. Used with
