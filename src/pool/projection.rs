@@ -28,6 +28,7 @@ use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
 
 mod parts;
+mod patterns;
 
 /// Most obligor × payment-date cells a projection may hold (docs/performance.md): about
 /// 4 GB of memory at the measured 0.2 KB per cell of a full run.
@@ -98,6 +99,23 @@ fn add(x: &mut i64, v: i64, overflow: &mut bool) {
     let (sum, o) = x.overflowing_add(v);
     *x = sum;
     *overflow |= o;
+}
+
+/// A cell's contribution to its period's pool sums: collected (principal + interest),
+/// principal, interest, prepaid, recovered, defaulted, delayed, balance_end.
+#[inline(always)]
+fn cell_fields(c: &Cell) -> [Fen; 8] {
+    let (principal, interest) = (Fen::from(c.principal), Fen::from(c.interest));
+    [
+        principal + interest,
+        principal,
+        interest,
+        Fen::from(c.prepaid),
+        Fen::from(c.recovered),
+        Fen::from(c.defaulted),
+        Fen::from(c.delayed),
+        Fen::from(c.balance_end),
+    ]
 }
 
 /// An `i128` product back in `i64`: a product by a fraction of at most one never leaves it
@@ -195,6 +213,12 @@ pub struct ProjectionMemo {
     shared: u64,
     /// Those of them that put their pool totals together from the path's parts.
     by_parts: u64,
+    /// The obligors' shares of the latest scenario whose default patterns came in a row
+    /// ([`patterns`]), and the key of the last pattern that built no table.
+    patterns: Option<patterns::PatternTable>,
+    pattern_seen: Option<patterns::PatternKey>,
+    /// Projections whose totals came from `patterns`.
+    by_pattern: u64,
     /// The keys of the latest paths computed and not kept, oldest first: a path is kept
     /// the second time its key comes, so that searches whose steps never repeat one (a
     /// break-even search, the rating Monte Carlo's default patterns) keep none.
@@ -221,6 +245,13 @@ impl ProjectionMemo {
     /// obligor by obligor: a diagnostic too.
     pub fn totals_by_parts(&self) -> u64 {
         self.by_parts
+    }
+
+    /// How many projections without obligor rows took their pool totals from the obligors'
+    /// shares of a scenario whose default patterns came before (the rating Monte Carlo's
+    /// patterns): a diagnostic too.
+    pub fn totals_by_pattern(&self) -> u64 {
+        self.by_pattern
     }
 
     /// The memo, emptied unless its entries belong to `plan`.
@@ -439,6 +470,23 @@ fn project_in(
         mode,
         refix: (!same_paths).then_some((&view, cutoff, scenario.name.as_str())),
     };
+    // Without obligor rows, a default pattern's totals come from the obligors' shares when
+    // patterns of one scenario follow each other ([`patterns`]).
+    if !keep
+        && same_paths
+        && !scenario.obligor_defaults.is_empty()
+        && memo.projections > 1
+        && n_obl.saturating_mul(n) <= SHARED_PATH_CELLS
+        && let ([rule], [profile]) = (rules.as_slice(), profiles.as_slice())
+        && let Some(projection) = by_pattern(
+            memo,
+            scenario,
+            (&ctx, obligors, profile, rule),
+            &named_default,
+        )
+    {
+        return projection;
+    }
     // The pool's performing paths: those of an earlier projection of the memo whose
     // scenario differs from this one in recoveries and delays only ([`PathKey`]), else
     // computed, and kept the second time their key comes ([`ProjectionMemo::seen_before`];
@@ -480,18 +528,8 @@ fn project_in(
         mode,
         overflow: false,
     };
-    // Where a CDR or curve default's recovery arrives: one period per profile and collection
-    // period, for the profiles that have such defaults.
     for (r, profile) in profiles.iter().enumerate() {
-        if profile.default_fractions.iter().any(|&d| d != 0)
-            || profile.curve.iter().any(|c| !c.0.is_zero())
-        {
-            let table = &mut arrivals.tables[arrivals.rules[r].recovery];
-            arrivals.rules[r].recovery_of_period = periods
-                .iter()
-                .map(|p| table.period(periods, p.collection_start))
-                .collect();
-        }
+        arrivals.set_recovery_periods(r, profile);
     }
     // The performing balance at the cutoff (`Deal::pool_balance`), summed on the way.
     let mut initial_balance: Fen = shared.map_or(0, |p| p.initial_balance);
@@ -529,18 +567,7 @@ fn project_in(
             return Err(obligor_overflow(&obligor.name));
         }
         for (k, c) in arrivals.cells.iter_mut().enumerate() {
-            let (principal, interest) = (Fen::from(c.principal), Fen::from(c.interest));
-            let fields = [
-                principal + interest,
-                principal,
-                interest,
-                Fen::from(c.prepaid),
-                Fen::from(c.recovered),
-                Fen::from(c.defaulted),
-                Fen::from(c.delayed),
-                Fen::from(c.balance_end),
-            ];
-            for (total, f) in sums[k].iter_mut().zip(fields) {
+            for (total, f) in sums[k].iter_mut().zip(cell_fields(c)) {
                 *total += f;
             }
             if keep {
@@ -581,6 +608,75 @@ fn by_parts(
     memo.shared += 1;
     memo.by_parts += 1;
     let initial_balance = memo.paths[i].initial_balance;
+    Some(pool_projection(
+        sums,
+        initial_balance,
+        beyond,
+        PoolFlows::new(),
+    ))
+}
+
+/// The projection without obligor rows of `scenario`, a default pattern (its named defaults
+/// `named_default`, one per obligor) of a scenario whose patterns came before: from the
+/// memo's [`patterns::PatternTable`] of the pool's obligors, built the second time in a row
+/// that a pattern of the same scenario comes. `None` to go obligor by obligor (the first
+/// pattern, or any error on the way, which that way reports).
+#[inline(never)]
+fn by_pattern(
+    memo: &mut ProjectionMemo,
+    scenario: &Scenario,
+    (ctx, obligors, profile, rule): (&PathContext, &[Obligor], &Profile, &ArrivalRules),
+    named_default: &[Option<NaiveDate>],
+) -> Option<Result<PoolProjection>> {
+    let key = patterns::PatternKey::of(scenario);
+    let periods = ctx.periods;
+    let n = periods.len();
+    if memo.patterns.as_ref().is_none_or(|t| t.key != key) {
+        memo.patterns = None;
+        if memo.pattern_seen.as_ref() != Some(&key) {
+            memo.pattern_seen = Some(key);
+            return None;
+        }
+    }
+    let (mut cells, mut beyond) = (vec![Cell::default(); n], 0 as Fen);
+    let mut arrivals = Arrivals {
+        cells: &mut cells,
+        beyond: &mut beyond,
+        rules: vec![ArrivalRules {
+            delay: rule.delay,
+            recovery: rule.recovery,
+            recovery_rate: rule.recovery_rate,
+            delay_share: rule.delay_share,
+            recovery_of_period: Vec::new(),
+        }],
+        tables: &mut memo.arrivals,
+        periods,
+        current: 0,
+        recovery_rate: Rate::Fixed(0),
+        delay_share: Rate::Fixed(0),
+        mode: ctx.mode,
+        overflow: false,
+    };
+    arrivals.set_recovery_periods(0, profile);
+    arrivals.use_profile(0);
+    let mut inputs = patterns::PatternInputs {
+        ctx,
+        obligors,
+        profile,
+        arrivals,
+    };
+    let table = match &mut memo.patterns {
+        Some(t) => t,
+        empty => empty.insert(patterns::PatternTable::build(key, &mut inputs)?),
+    };
+    let start = periods[0].collection_start;
+    let named: Vec<(usize, NaiveDate)> = named_default
+        .iter()
+        .enumerate()
+        .filter_map(|(o, d)| d.map(|d| (o, d.max(start))))
+        .collect();
+    let (sums, beyond, initial_balance) = table.totals(&named, &mut inputs)?;
+    memo.by_pattern += 1;
     Some(pool_projection(
         sums,
         initial_balance,
@@ -1181,6 +1277,20 @@ impl Arrivals<'_, '_> {
         match self.rules[self.current].recovery_of_period[k] {
             Some(a) => add(&mut self.cells[a].recovered, amount, &mut self.overflow),
             None => *self.beyond += Fen::from(amount),
+        }
+    }
+
+    /// Where profile `r`'s CDR and curve defaults' recoveries arrive: one period per
+    /// collection period, for a profile that has such defaults.
+    fn set_recovery_periods(&mut self, r: usize, profile: &Profile) {
+        if profile.default_fractions.iter().any(|&d| d != 0)
+            || profile.curve.iter().any(|c| !c.0.is_zero())
+        {
+            let (periods, table) = (self.periods, &mut self.tables[self.rules[r].recovery]);
+            self.rules[r].recovery_of_period = periods
+                .iter()
+                .map(|p| table.period(periods, p.collection_start))
+                .collect();
         }
     }
 
