@@ -577,18 +577,17 @@ fn project_in(
             return Err(obligor_overflow(&obligor.name));
         }
         for (k, c) in arrivals.cells.iter_mut().enumerate() {
-            let (principal, interest) = (Fen::from(c.principal), Fen::from(c.interest));
+            // `collected` (index 0) is principal + interest, summed once at the end.
             let fields = [
-                principal + interest,
-                principal,
-                interest,
+                Fen::from(c.principal),
+                Fen::from(c.interest),
                 Fen::from(c.prepaid),
                 Fen::from(c.recovered),
                 Fen::from(c.defaulted),
                 Fen::from(c.delayed),
                 Fen::from(c.balance_end),
             ];
-            for (total, f) in sums[k].iter_mut().zip(fields) {
+            for (total, f) in sums[k][1..].iter_mut().zip(fields) {
                 *total += f;
             }
             if keep {
@@ -718,7 +717,8 @@ fn by_pattern(
 }
 
 /// The projection of period sums (collected, principal, interest, prepaid, recovered,
-/// defaulted, delayed, balance_end), written back to Decimals once.
+/// defaulted, delayed, balance_end), written back to Decimals once. `collected` is taken
+/// as principal + interest, whatever the sums hold there (`project_in` leaves it 0).
 fn pool_projection(
     sums: Vec<[Fen; 8]>,
     initial_balance: Fen,
@@ -735,7 +735,7 @@ fn pool_projection(
     let mut cum: Fen = 0;
     for t in sums {
         let [
-            collected,
+            _,
             principal,
             interest,
             prepaid,
@@ -747,7 +747,7 @@ fn pool_projection(
         cum += defaulted;
         let balance_end = d(end)?;
         totals.push(PeriodCash {
-            collected: d(collected)?,
+            collected: d(principal + interest)?,
             principal_collected: d(principal)?,
             interest_collected: d(interest)?,
             prepaid: d(prepaid)?,
