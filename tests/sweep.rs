@@ -416,24 +416,9 @@ fn random_scenarios_through_one_memo(rows: ipabs::engine::ObligorRows) -> (u64, 
     use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
     use ipabs::pool::projection::{PoolPlan, project_planned, project_with};
     use ipabs::scenario::Override;
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    let mut pick = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut pick = picker(0x2545_F491_4F6C_DD1D);
     let (mut runs, mut shared, mut by_parts) = (0u64, 0u64, 0u64);
-    for entry in std::fs::read_dir(root().join("deals")).expect("deals/") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
-        // deals/ also holds a portfolio file, which is not a deal.
-        let Ok(loaded) = load_deal(&path) else {
-            continue;
-        };
-        let deal = loaded.deal;
+    for (path, deal) in example_deals() {
         let plan = DealPlan::new(&deal);
         let mut memo = ProjectionMemo::default();
         let pool_plan = PoolPlan::build(&deal.periods, &deal.obligors, rows);
@@ -554,46 +539,29 @@ fn parts_of_a_shared_path_survive_a_memo_that_renumbers_its_lags() {
 fn default_patterns_through_one_memo_match_their_projections_alone() {
     use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
     use ipabs::pool::projection::{PoolPlan, project_planned, project_with};
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut pick = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut pick = picker(0x9E37_79B9_7F4A_7C15);
     let (mut runs, mut by_pattern) = (0u64, 0u64);
-    for entry in std::fs::read_dir(root().join("deals")).expect("deals/") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
-        let Ok(loaded) = load_deal(&path) else {
-            continue;
-        };
-        let deal = loaded.deal;
+    for (path, deal) in example_deals() {
         let (plan, pool_plan) = (
             DealPlan::new(&deal),
             PoolPlan::build(&deal.periods, &deal.obligors, ObligorRows::Skip),
         );
         let (mut memo, mut pool_memo) = (ProjectionMemo::default(), ProjectionMemo::default());
+        let stressed = Scenario {
+            cdr: dec!(0.04),
+            recovery_rate: dec!(0.45),
+            recovery_lag_months: 6,
+            delay_fraction: dec!(0.2),
+            delay_months: 3,
+            ..Scenario::base()
+        };
         let bases = [
             Scenario::base(),
-            Scenario {
-                cdr: dec!(0.04),
-                recovery_rate: dec!(0.45),
-                recovery_lag_months: 6,
-                delay_fraction: dec!(0.2),
-                delay_months: 3,
-                ..Scenario::base()
-            },
+            stressed.clone(),
             // The second with another recovery rate only, right after it: another table.
             Scenario {
-                cdr: dec!(0.04),
                 recovery_rate: dec!(0.6),
-                recovery_lag_months: 6,
-                delay_fraction: dec!(0.2),
-                delay_months: 3,
-                ..Scenario::base()
+                ..stressed
             },
             Scenario {
                 cpr: dec!(0.1),
@@ -654,4 +622,31 @@ fn default_patterns_through_one_memo_match_their_projections_alone() {
     // 9 × (58 + 59 + 59 + 59) = 9 × 4 × 59 − 9.
     assert!(runs >= 9 * 240, "{runs} runs");
     assert_eq!(by_pattern, 9 * (4 * 59) - 9, "{by_pattern} of {runs}");
+}
+
+/// A xorshift64 stream from `seed`: each call gives a number below its argument.
+fn picker(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    }
+}
+
+/// Every example deal in deals/ with its file (deals/ also holds a portfolio file, which is
+/// not a deal).
+fn example_deals() -> Vec<(PathBuf, ipabs::deal::Deal)> {
+    let mut deals = Vec::new();
+    for entry in std::fs::read_dir(root().join("deals")).expect("deals/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        if let Ok(loaded) = load_deal(&path) {
+            deals.push((path, loaded.deal));
+        }
+    }
+    deals
 }

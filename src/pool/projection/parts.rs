@@ -94,18 +94,11 @@ pub(super) fn totals(
     let mut beyond: Fen = 0;
     if delay.0 != 0 {
         let key = (delay.0, tables[delay.1].months, mode);
-        let i = match parts.delays.iter().position(|p| p.key == key) {
-            Some(i) => i,
-            None => {
-                if parts.delays.len() >= PARTS {
-                    parts.delays.clear();
-                }
-                let part = delay_part(events, &mut tables[delay.1], periods, key);
-                parts.delays.push(part);
-                parts.delays.len() - 1
-            }
-        };
-        let part = &parts.delays[i];
+        let part = find_or_add(
+            &mut parts.delays,
+            |p| p.key == key,
+            || delay_part(events, &mut tables[delay.1], periods, key),
+        );
         for (s, m) in sums.iter_mut().zip(&part.moves) {
             s[PRINCIPAL] += m[0];
             s[INTEREST] += m[1];
@@ -115,18 +108,11 @@ pub(super) fn totals(
     }
     if recovery.0 != 0 {
         let key = (recovery.0, tables[recovery.1].months, mode);
-        let i = match parts.recoveries.iter().position(|p| p.key == key) {
-            Some(i) => i,
-            None => {
-                if parts.recoveries.len() >= PARTS {
-                    parts.recoveries.clear();
-                }
-                let part = recovery_part(events, &mut tables[recovery.1], periods, key);
-                parts.recoveries.push(part);
-                parts.recoveries.len() - 1
-            }
-        };
-        let part = &parts.recoveries[i];
+        let part = find_or_add(
+            &mut parts.recoveries,
+            |p| p.key == key,
+            || recovery_part(events, &mut tables[recovery.1], periods, key),
+        );
         for (s, r) in sums.iter_mut().zip(&part.recovered) {
             s[RECOVERED] += r;
         }
@@ -136,6 +122,21 @@ pub(super) fn totals(
         s[COLLECTED] = s[PRINCIPAL] + s[INTEREST];
     }
     Some((sums, beyond))
+}
+
+/// The part of `parts` that `is` picks, else the one `make` computes, added (after
+/// forgetting all of them once there are [`PARTS`]).
+fn find_or_add<P>(parts: &mut Vec<P>, is: impl Fn(&P) -> bool, make: impl FnOnce() -> P) -> &P {
+    match parts.iter().position(is) {
+        Some(i) => &parts[i],
+        None => {
+            if parts.len() >= PARTS {
+                parts.clear();
+            }
+            parts.push(make());
+            &parts[parts.len() - 1]
+        }
+    }
 }
 
 /// The period sums of the path with no delay and no recovery, and whether they are safe:
