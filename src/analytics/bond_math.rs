@@ -211,11 +211,6 @@ impl BracketFactors {
         BracketFactors { settle, dates }
     }
 
-    /// The two factors of `date`, if it is one of the dates.
-    fn of(&self, date: NaiveDate) -> Option<(f64, f64)> {
-        self.row(date).map(|r| (r.1, r.2))
-    }
-
     /// The row of `date`, if it is one of the dates.
     fn row(&self, date: NaiveDate) -> Option<&(NaiveDate, f64, f64, f64)> {
         let i = self.dates.binary_search_by_key(&date, |r| r.0).ok()?;
@@ -225,13 +220,9 @@ impl BracketFactors {
     /// [`future`] of `flows` and their `pv_flat` at both bracket ends (`None` unless every
     /// future flow's date has its factors and `settle` is this table's), in one pass: each
     /// time is the table's `year_fraction_365` of its date (or computed, off the table), and
-    /// the sums are `present_values`' sums, in the same order from the same start, so both
+    /// the sums are `pv_flat`'s sums, in the same order from the same start, so both
     /// are the same to the bit.
-    fn future_and_ends(
-        &self,
-        settle: NaiveDate,
-        flows: &[Flow],
-    ) -> (Vec<TimedFlow>, Option<(f64, f64)>) {
+    fn future_and_ends(&self, settle: NaiveDate, flows: &[Flow]) -> FutureAndEnds {
         let mut tf = Vec::with_capacity(flows.len());
         // `f64`'s `Sum` folds from −0.0.
         let (mut lo, mut hi, mut all) = (-0.0_f64, -0.0_f64, settle == self.settle);
@@ -250,27 +241,14 @@ impl BracketFactors {
         }
         (tf, all.then_some((lo, hi)))
     }
-
-    /// `pv_flat` of the flows after `settle` at both bracket ends, if every such flow's date
-    /// has its factors (and `settle` is this table's): `None` otherwise.
-    fn present_values(&self, settle: NaiveDate, flows: &[Flow]) -> Option<(f64, f64)> {
-        if settle != self.settle {
-            return None;
-        }
-        let future = || flows.iter().filter(|f| f.date > settle);
-        // The same products, in the same order, as `pv_flat`'s `map(..).sum()`.
-        let lo = future()
-            .map(|f| self.of(f.date).map(|(l, _)| f.amount * l))
-            .sum::<Option<f64>>()?;
-        let hi = future()
-            .map(|f| self.of(f.date).map(|(_, h)| f.amount * h))
-            .sum::<Option<f64>>()?;
-        Some((lo, hi))
-    }
 }
 
 /// A flow as (time in years from settlement, amount).
 type TimedFlow = (f64, f64);
+
+/// The flows after settlement as [`TimedFlow`]s, and their present values at both ends of the
+/// yield bracket when known ([`BracketFactors::future_and_ends`]).
+type FutureAndEnds = (Vec<TimedFlow>, Option<(f64, f64)>);
 
 /// The flows dated after `settle`, as (time in years, amount).
 fn future(settle: NaiveDate, flows: &[Flow]) -> Vec<(f64, f64)> {
@@ -314,12 +292,26 @@ fn checked_future(
     flows: &[Flow],
     price: f64,
 ) -> Result<Vec<(f64, f64)>, AnalyticsError> {
+    future_with_ends(settle, flows, price, None).map(|(tf, _)| tf)
+}
+
+/// [`checked_future`], and the future flows' present values at both bracket ends when `ends`
+/// has them ([`BracketFactors::future_and_ends`]).
+fn future_with_ends(
+    settle: NaiveDate,
+    flows: &[Flow],
+    price: f64,
+    ends: Option<&BracketFactors>,
+) -> Result<FutureAndEnds, AnalyticsError> {
     check_inputs(flows, price)?;
-    let tf = future(settle, flows);
+    let (tf, at_ends) = match ends {
+        Some(e) => e.future_and_ends(settle, flows),
+        None => (future(settle, flows), None),
+    };
     if tf.iter().all(|&(_, a)| a == 0.0) {
         return Err(AnalyticsError::NoFutureFlows { settle });
     }
-    Ok(tf)
+    Ok((tf, at_ends))
 }
 
 /// Checks that the price and every flow's amount are finite.
@@ -577,8 +569,7 @@ pub fn yield_from_price_with(
     price: f64,
     ends: Option<&BracketFactors>,
 ) -> Result<f64, AnalyticsError> {
-    let tf = checked_future(settle, flows, price)?;
-    let at_ends = ends.and_then(|e| e.present_values(settle, flows));
+    let (tf, at_ends) = future_with_ends(settle, flows, price, ends)?;
     solve_yield(&tf, price, at_ends)
 }
 
@@ -609,16 +600,10 @@ pub fn yield_and_risk(
     price: f64,
     ends: Option<&BracketFactors>,
 ) -> (Result<f64, AnalyticsError>, Option<RiskMeasures>) {
-    if let Err(e) = check_inputs(flows, price) {
-        return (Err(e), None);
-    }
-    let (tf, at_ends) = match ends {
-        Some(e) => e.future_and_ends(settle, flows),
-        None => (future(settle, flows), None),
+    let (tf, at_ends) = match future_with_ends(settle, flows, price, ends) {
+        Ok(f) => f,
+        Err(e) => return (Err(e), None),
     };
-    if tf.iter().all(|&(_, a)| a == 0.0) {
-        return (Err(AnalyticsError::NoFutureFlows { settle }), None);
-    }
     let y = solve_yield(&tf, price, at_ends);
     // `tf` is not empty (a non-zero flow is in it), as `risk_measures` requires.
     let risk = y.as_ref().ok().and_then(|&y| risk_of(&tf, y));
@@ -865,8 +850,8 @@ mod tests {
                 assert_eq!(format!("{y:?}"), format!("{want:?}"), "case {case}");
                 assert_eq!(format!("{risk:?}"), format!("{want_risk:?}"), "case {case}");
             }
-            used += usize::from(table.present_values(settle, &flows).is_some());
-            assert!(other.present_values(settle, &flows).is_none());
+            used += usize::from(table.future_and_ends(settle, &flows).1.is_some());
+            assert!(other.future_and_ends(settle, &flows).1.is_none());
         }
         // The table was read in nine cases out of ten, and most solves succeeded.
         assert_eq!(used, 2_700);

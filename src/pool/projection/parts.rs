@@ -18,19 +18,17 @@
 
 use chrono::NaiveDate;
 
-use super::{ArrivalPeriods, FACTOR_DP, PathEvent, PerformingPath, mul_pow10_i64};
+use super::{
+    ArrivalPeriods, FACTOR_DP, PathEvent, PerformingPath, PeriodSums, cell_fields, mul_pow10_i64,
+};
 use crate::deal::PeriodDates;
 use crate::money::{Fen, Rounding};
 
-/// Index of each total in a period's sums (`project_in`'s order).
-const COLLECTED: usize = 0;
-const PRINCIPAL: usize = 1;
-const INTEREST: usize = 2;
-const PREPAID: usize = 3;
-const RECOVERED: usize = 4;
-const DEFAULTED: usize = 5;
-const DELAYED: usize = 6;
-const BALANCE_END: usize = 7;
+/// Index of each total in a period's [`PeriodSums`].
+const PRINCIPAL: usize = 0;
+const INTEREST: usize = 1;
+const RECOVERED: usize = 3;
+const DELAYED: usize = 5;
 
 /// Parts of each kind a path keeps before it starts afresh: a grid's recovery rates and
 /// delays on one path.
@@ -41,7 +39,7 @@ const PARTS: usize = 32;
 pub(super) struct PathParts {
     /// The path's own period sums (no delay, no recovery), and whether no obligor's sums can
     /// leave `i64` under any share and rate in [0, 1]; `None` until first needed.
-    base: Option<(Vec<[Fen; 8]>, bool)>,
+    base: Option<(Vec<PeriodSums>, bool)>,
     delays: Vec<DelayPart>,
     recoveries: Vec<RecoveryPart>,
 }
@@ -80,7 +78,7 @@ pub(super) fn totals(
     periods: &[PeriodDates],
     (delay, recovery): (UnitRule, UnitRule),
     mode: Rounding,
-) -> Option<(Vec<[Fen; 8]>, Fen)> {
+) -> Option<(Vec<PeriodSums>, Fen)> {
     let n = periods.len();
     if path.parts.base.is_none() {
         path.parts.base = Some(base_sums(path, n));
@@ -118,9 +116,6 @@ pub(super) fn totals(
         }
         beyond += part.beyond;
     }
-    for s in &mut sums {
-        s[COLLECTED] = s[PRINCIPAL] + s[INTEREST];
-    }
     Some((sums, beyond))
 }
 
@@ -143,27 +138,17 @@ fn find_or_add<P>(parts: &mut Vec<P>, is: impl Fn(&P) -> bool, make: impl FnOnce
 /// each obligor's phase-one cells and the absolute amounts phase two could add to them sum
 /// within `i64`, so that no sum of an obligor's cells can leave it under a share and a rate in
 /// [0, 1] (a delayed or recovered amount is at most the amount it comes from, with its sign).
-fn base_sums(path: &PerformingPath, n: usize) -> (Vec<[Fen; 8]>, bool) {
-    let mut sums = vec![[0 as Fen; 8]; n];
+fn base_sums(path: &PerformingPath, n: usize) -> (Vec<PeriodSums>, bool) {
+    let mut sums = vec![[0; 7]; n];
     let mut safe = true;
     let abs = |x: i64| u128::from(x.unsigned_abs());
     for (o, obligor) in path.cells.chunks(n).enumerate() {
         let mut bound: u128 = 0;
         for (s, c) in sums.iter_mut().zip(obligor) {
-            s[PRINCIPAL] += Fen::from(c.principal);
-            s[INTEREST] += Fen::from(c.interest);
-            s[PREPAID] += Fen::from(c.prepaid);
-            s[RECOVERED] += Fen::from(c.recovered);
-            s[DEFAULTED] += Fen::from(c.defaulted);
-            s[DELAYED] += Fen::from(c.delayed);
-            s[BALANCE_END] += Fen::from(c.balance_end);
-            bound += abs(c.principal)
-                + abs(c.interest)
-                + abs(c.prepaid)
-                + abs(c.recovered)
-                + abs(c.defaulted)
-                + abs(c.delayed)
-                + abs(c.balance_end);
+            for (x, f) in s.iter_mut().zip(cell_fields(c)) {
+                *x += f;
+                bound += f.unsigned_abs();
+            }
         }
         let from = if o == 0 { 0 } else { path.ends[o - 1] };
         for e in &path.events[from..path.ends[o]] {

@@ -17,7 +17,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Arrivals, Cell, PathContext, PathKey, Profile, cell_fields, perform};
+use super::{Arrivals, Cell, PathContext, PathKey, PeriodSums, Profile, cell_fields, perform};
 use crate::deal::Obligor;
 use crate::money::Fen;
 use crate::scenario::Scenario;
@@ -46,11 +46,10 @@ impl PatternKey {
     }
 }
 
-/// One obligor's share of the pool's period sums (`project_in`'s order), the cash it sends
-/// beyond the horizon, per period.
+/// One obligor's share of the pool's period sums, and the cash it sends beyond the horizon.
 #[derive(Debug, Clone)]
 struct Share {
-    sums: Vec<[Fen; 8]>,
+    sums: Vec<PeriodSums>,
     beyond: Fen,
 }
 
@@ -82,7 +81,7 @@ impl PatternTable {
     pub(super) fn build(key: PatternKey, inputs: &mut PatternInputs) -> Option<PatternTable> {
         let n = inputs.arrivals.cells.len();
         let mut all = Share {
-            sums: vec![[0; 8]; n],
+            sums: vec![[0; 7]; n],
             beyond: 0,
         };
         let mut initial_balance: Fen = 0;
@@ -114,7 +113,7 @@ impl PatternTable {
         &mut self,
         named: &[(usize, NaiveDate)],
         inputs: &mut PatternInputs,
-    ) -> Option<(Vec<[Fen; 8]>, Fen, Fen)> {
+    ) -> Option<(Vec<PeriodSums>, Fen, Fen)> {
         let mut sums = self.all.sums.clone();
         let mut beyond = self.all.beyond;
         for &(o, date) in named {
