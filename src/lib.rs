@@ -14,6 +14,7 @@
 )]
 
 pub mod actuals;
+pub mod allocator;
 pub mod analytics;
 pub mod calendar;
 pub mod cli;

@@ -1,8 +1,9 @@
 //! The `ipabs` command line. All the work is in [`ipabs::cli`].
 
-/// mimalloc rather than glibc malloc: docs/performance.md (issue #10).
+/// mimalloc rather than glibc malloc, large zeroed blocks mapped: [`ipabs::allocator`],
+/// docs/performance.md (issue #10).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 
 fn main() {
     // Once a deal file is loaded, its parse trees and tokens are freed; mimalloc keeps freed

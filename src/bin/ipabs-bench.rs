@@ -201,7 +201,7 @@ fn load_str(name: &str, src: &str) -> Loaded {
 
 /// The allocator `ipabs` itself uses (src/main.rs), so that the bench measures what users run.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 
 fn main() {
     // `ipabs-bench profile N [base] [lean]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed

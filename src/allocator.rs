@@ -1,0 +1,182 @@
+//! The global allocator of the `ipabs` and `ipabs-bench` binaries (src/main.rs): mimalloc,
+//! except that a large zeroed block is mapped straight from the operating system.
+//!
+//! The library installs no allocator: a program that embeds it (the Python extension) keeps
+//! its own.
+//!
+//! Why the exception: polars keeps one 8 MiB block of zeros for every empty or all-null
+//! column it builds, allocated zeroed on first use. mimalloc serves that request from its
+//! arena and clears it with `memset`, a third of the instructions of a one-scenario
+//! `ipabs sweep` (docs/performance.md, session 14). Anonymous pages from `mmap` are zero
+//! already and are only mapped when touched.
+
+use std::alloc::{GlobalAlloc, Layout};
+
+use mimalloc::MiMalloc;
+
+/// Zeroed blocks of at least this many bytes (1 MiB) come from `mmap`; smaller ones, and
+/// every block that need not be zeroed, from mimalloc.
+pub const MAPPED_ZEROED_MIN: usize = 1 << 20;
+
+/// The largest alignment `mmap` guarantees (a page).
+const PAGE: usize = 4096;
+
+/// mimalloc, with large zeroed blocks mapped (see the module's documentation).
+pub struct Allocator;
+
+impl Allocator {
+    /// Whether `ptr`, a block of `size` bytes this allocator handed out, was mapped rather
+    /// than allocated by mimalloc. Only a large block can have been; mimalloc's page map tells
+    /// the two apart.
+    fn mapped(ptr: *mut u8, size: usize) -> bool {
+        // SAFETY: `mi_is_in_heap_region` only looks the address up in mimalloc's page map;
+        // it does not read the block.
+        size >= MAPPED_ZEROED_MIN && !unsafe { libmimalloc_sys::mi_is_in_heap_region(ptr.cast()) }
+    }
+}
+
+// SAFETY: every block comes from mimalloc or from an anonymous private mapping of at least
+// its size, page-aligned (so aligned for any layout with `align <= PAGE`, the only ones
+// mapped), and goes back to the one it came from (`mapped`).
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { MiMalloc.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= MAPPED_ZEROED_MIN && layout.align() <= PAGE {
+            // SAFETY: a new private anonymous mapping; no existing memory is touched.
+            let p = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    layout.size(),
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            return if p == libc::MAP_FAILED {
+                std::ptr::null_mut()
+            } else {
+                p.cast()
+            };
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { MiMalloc.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if Self::mapped(ptr, layout.size()) {
+            // SAFETY: `ptr` is the start of a mapping of `layout.size()` bytes made by
+            // `alloc_zeroed`, which the caller no longer uses.
+            unsafe { libc::munmap(ptr.cast(), layout.size()) };
+        } else {
+            // SAFETY: the caller's contract, passed on: mimalloc made this block.
+            unsafe { MiMalloc.dealloc(ptr, layout) }
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !Self::mapped(ptr, layout.size()) {
+            // SAFETY: the caller's contract, passed on: mimalloc made this block.
+            return unsafe { MiMalloc.realloc(ptr, layout, new_size) };
+        }
+        // A mapped block moves to mimalloc: copy what both sizes hold, then unmap.
+        // SAFETY: `layout.align()` is a valid alignment and the caller guarantees that
+        // `new_size`, rounded up to it, does not overflow `isize`.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // SAFETY: `new_size` is non-zero (the caller's contract).
+        let new = unsafe { MiMalloc.alloc(new_layout) };
+        if !new.is_null() {
+            // SAFETY: both blocks hold at least the smaller size and do not overlap (the old
+            // one is still mapped); the old one is unmapped once copied.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                libc::munmap(ptr.cast(), layout.size());
+            }
+        }
+        new
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fills `n` bytes at `p` with a pattern that depends on the offset.
+    unsafe fn fill(p: *mut u8, n: usize) {
+        for i in 0..n {
+            unsafe { *p.add(i) = (i % 251) as u8 };
+        }
+    }
+
+    unsafe fn holds_pattern(p: *const u8, n: usize) -> bool {
+        (0..n).all(|i| unsafe { *p.add(i) } == (i % 251) as u8)
+    }
+
+    #[test]
+    fn a_large_zeroed_block_is_mapped_zero_and_survives_growth_and_shrinking() {
+        let a = Allocator;
+        let size = MAPPED_ZEROED_MIN + 12_345;
+        let layout = Layout::from_size_align(size, 64).unwrap();
+        unsafe {
+            let p = a.alloc_zeroed(layout);
+            assert!(!p.is_null());
+            assert_eq!(p as usize % 64, 0);
+            assert!(
+                Allocator::mapped(p, size),
+                "a block of 1 MiB or more is mapped"
+            );
+            assert!((0..size).all(|i| *p.add(i) == 0));
+            fill(p, size);
+            // Growing moves it to mimalloc with every byte kept.
+            let q = a.realloc(p, layout, 3 * size);
+            assert!(!q.is_null());
+            assert!(
+                !Allocator::mapped(q, 3 * size),
+                "a grown block is mimalloc's"
+            );
+            assert!(holds_pattern(q, size));
+            a.dealloc(q, Layout::from_size_align(3 * size, 64).unwrap());
+
+            // Shrinking below the threshold moves it too; its prefix is kept.
+            let p = a.alloc_zeroed(layout);
+            fill(p, size);
+            let q = a.realloc(p, layout, 1000);
+            assert!(holds_pattern(q, 1000));
+            a.dealloc(q, Layout::from_size_align(1000, 64).unwrap());
+        }
+    }
+
+    #[test]
+    fn other_blocks_are_mimallocs() {
+        let a = Allocator;
+        unsafe {
+            // A small zeroed block, and a large one that need not be zeroed.
+            let small = Layout::from_size_align(4096, 8).unwrap();
+            let p = a.alloc_zeroed(small);
+            assert!((0..4096).all(|i| *p.add(i) == 0));
+            assert!(libmimalloc_sys::mi_is_in_heap_region(p.cast()));
+            a.dealloc(p, small);
+            let big = Layout::from_size_align(2 * MAPPED_ZEROED_MIN, 8).unwrap();
+            let p = a.alloc(big);
+            assert!(!Allocator::mapped(p, big.size()));
+            fill(p, big.size());
+            let q = a.realloc(p, big, 4 * MAPPED_ZEROED_MIN);
+            assert!(holds_pattern(q, big.size()));
+            a.dealloc(
+                q,
+                Layout::from_size_align(4 * MAPPED_ZEROED_MIN, 8).unwrap(),
+            );
+            // An alignment beyond a page is not mapped.
+            let wide = Layout::from_size_align(MAPPED_ZEROED_MIN, 2 * PAGE).unwrap();
+            let p = a.alloc_zeroed(wide);
+            assert_eq!(p as usize % (2 * PAGE), 0);
+            assert!(!Allocator::mapped(p, wide.size()));
+            assert!((0..wide.size()).all(|i| *p.add(i) == 0));
+            a.dealloc(p, wide);
+        }
+    }
+}
