@@ -55,9 +55,9 @@ fn quote(field: &str) -> String {
     }
 }
 
-/// Writes `df` to `path` as CSV and fsyncs it (not atomic by itself; see
-/// [`super::write_tables`]).
-pub fn write_csv(path: &Path, df: &DataFrame) -> Result<(), Error> {
+/// Writes `df` to `path` as CSV and returns the file, flushed but not yet fsynced: the caller
+/// syncs it (not atomic by itself; see [`super::write_tables`]).
+pub fn write_csv(path: &Path, df: &DataFrame) -> Result<File, Error> {
     let fail = |message: String| Error::Write {
         path: path.to_path_buf(),
         message,
@@ -80,6 +80,5 @@ pub fn write_csv(path: &Path, df: &DataFrame) -> Result<(), Error> {
         writeln!(out, "{}", fields.join(",")).map_err(|e| fail(e.to_string()))?;
     }
     out.flush().map_err(|e| fail(e.to_string()))?;
-    let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
-    file.sync_all().map_err(|e| fail(e.to_string()))
+    out.into_inner().map_err(|e| fail(e.error().to_string()))
 }

@@ -609,23 +609,25 @@ pub fn support_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.finish()
 }
 
-/// Writes `df` to `path` as Parquet (zstd level 3) and fsyncs the file.
+/// Writes `df` to `path` as Parquet (zstd level 3) and returns the file, flushed but not yet
+/// fsynced: the caller syncs it ([`super::write_tables`] does, while it writes the next file).
 ///
 /// Not atomic by itself: a failure can leave a partial file at `path`. Use
 /// [`super::write_run_tables`] for the run tables.
-pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), Error> {
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<File, Error> {
     write_file(path, |writer| writer.finish(df).map(|_| ()))
 }
 
-/// Writes the frames of one table to `path`, each frame one row group, and fsyncs the file.
-/// A single frame is written by [`write_parquet`]; with frames cut by [`row_group_sizes`] the
-/// file is byte for byte the one [`write_parquet`] writes of their concatenation.
+/// Writes the frames of one table to `path`, each frame one row group, and returns the file
+/// unsynced, as [`write_parquet`]. A single frame is written by [`write_parquet`]; with frames
+/// cut by [`row_group_sizes`] the file is byte for byte the one [`write_parquet`] writes of
+/// their concatenation.
 ///
 /// Not atomic by itself, as [`write_parquet`].
 pub fn write_parquet_chunks(
     path: &Path,
     frames: impl Iterator<Item = Result<DataFrame, Error>>,
-) -> Result<(), Error> {
+) -> Result<File, Error> {
     let mut frames = frames.peekable();
     let Some(first) = frames.next() else {
         return write_parquet(path, &mut DataFrame::empty());
@@ -636,7 +638,7 @@ pub fn write_parquet_chunks(
     }
     // A frame that cannot be built stops the write with its own error.
     let mut built: Result<(), Error> = Ok(());
-    write_file(path, |writer| {
+    let file = write_file(path, |writer| {
         let mut batched = writer.batched(first.schema())?;
         first.rechunk_mut_par();
         batched.write_batch(&first)?;
@@ -655,14 +657,15 @@ pub fn write_parquet_chunks(
         }
         batched.finish().map(|_| ())
     })?;
-    built
+    built.map(|()| file)
 }
 
-/// Creates `path`, hands `write` a zstd-level-3 Parquet writer on it, then flushes and fsyncs.
+/// Creates `path`, hands `write` a zstd-level-3 Parquet writer on it, then flushes it; returns
+/// the file, not yet fsynced.
 fn write_file(
     path: &Path,
     write: impl FnOnce(ParquetWriter<&mut BufWriter<File>>) -> PolarsResult<()>,
-) -> Result<(), Error> {
+) -> Result<File, Error> {
     let fail = |message: String| Error::Write {
         path: path.to_path_buf(),
         message,
@@ -673,9 +676,7 @@ fn write_file(
     write(ParquetWriter::new(&mut out).with_compression(ParquetCompression::Zstd(Some(level))))
         .map_err(|e| fail(e.to_string()))?;
     out.flush().map_err(|e| fail(e.to_string()))?;
-    let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
-    file.sync_all().map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    out.into_inner().map_err(|e| fail(e.error().to_string()))
 }
 
 /// `payment_notices.parquet`: one row per outstanding tranche per payment date
