@@ -14,6 +14,24 @@ use std::alloc::{GlobalAlloc, Layout};
 
 use mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_allow_thp` (its position in `mi_option_t`, mimalloc 3 as built by
+/// libmimalloc-sys 0.1.49, which names no constant for it). A unit test checks the position
+/// against the defaults of the options around it.
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
+
+/// Tells mimalloc not to ask for transparent huge pages; the binaries call it before `main`,
+/// ahead of the first allocation (src/main.rs).
+///
+/// By default mimalloc marks its 1 GiB arena `MADV_HUGEPAGE`. Where the kernel's THP `defrag`
+/// setting is `madvise` (a common default), every first touch of a 2 MiB region then zeroes a
+/// whole huge page, compacting memory first when it is fragmented: on the bench machine the
+/// 200,000-obligor run spent 7–9 s of system time in it (14–16 s wall) against 0.85 s
+/// without (7 s wall, and a lower peak), docs/performance.md (session 14).
+pub extern "C" fn without_huge_pages() {
+    // SAFETY: sets one of mimalloc's option values; it takes no pointer and allocates nothing.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0) }
+}
+
 /// Zeroed blocks of at least this many bytes (1 MiB) come from `mmap`; smaller ones, and
 /// every block that need not be zeroed, from mimalloc.
 pub const MAPPED_ZEROED_MIN: usize = 1 << 20;
@@ -28,6 +46,7 @@ impl Allocator {
     /// Whether `ptr`, a block of `size` bytes this allocator handed out, was mapped rather
     /// than allocated by mimalloc. Only a large block can have been; mimalloc's page map tells
     /// the two apart.
+    #[inline]
     fn mapped(ptr: *mut u8, size: usize) -> bool {
         // SAFETY: `mi_is_in_heap_region` only looks the address up in mimalloc's page map;
         // it does not read the block.
@@ -39,11 +58,13 @@ impl Allocator {
 // its size, page-aligned (so aligned for any layout with `align <= PAGE`, the only ones
 // mapped), and goes back to the one it came from (`mapped`).
 unsafe impl GlobalAlloc for Allocator {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's contract, passed on.
         unsafe { MiMalloc.alloc(layout) }
     }
 
+    #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if layout.size() >= MAPPED_ZEROED_MIN && layout.align() <= PAGE {
             // SAFETY: a new private anonymous mapping; no existing memory is touched.
@@ -67,6 +88,7 @@ unsafe impl GlobalAlloc for Allocator {
         unsafe { MiMalloc.alloc_zeroed(layout) }
     }
 
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if Self::mapped(ptr, layout.size()) {
             // SAFETY: `ptr` is the start of a mapping of `layout.size()` bytes made by
@@ -78,6 +100,7 @@ unsafe impl GlobalAlloc for Allocator {
         }
     }
 
+    #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if !Self::mapped(ptr, layout.size()) {
             // SAFETY: the caller's contract, passed on: mimalloc made this block.
@@ -147,6 +170,23 @@ mod tests {
             let q = a.realloc(p, layout, 1000);
             assert!(holds_pattern(q, 1000));
             a.dealloc(q, Layout::from_size_align(1000, 64).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_huge_page_option_is_where_it_is_looked_for() {
+        use libmimalloc_sys::mi_option_get;
+        // The options next to `allow_thp`, with their defaults (mimalloc's options.c): were
+        // the enumeration reordered in another mimalloc, these would not hold. The test
+        // binary does not call `without_huge_pages`, so `allow_thp` keeps its default 1.
+        unsafe {
+            // page_cross_thread_max_reclaim = 32
+            assert_eq!(mi_option_get(MI_OPTION_ALLOW_THP - 1), 32);
+            assert_eq!(mi_option_get(MI_OPTION_ALLOW_THP), 1);
+            // minimal_purge_size = 0 (KiB: "use the default")
+            assert_eq!(mi_option_get(MI_OPTION_ALLOW_THP + 1), 0);
+            // arena_max_object_size = 2 GiB, in KiB
+            assert_eq!(mi_option_get(MI_OPTION_ALLOW_THP + 2), 2 * 1024 * 1024);
         }
     }
 

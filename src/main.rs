@@ -5,6 +5,13 @@
 #[global_allocator]
 static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 
+/// Runs before `main` and before the first allocation: no transparent huge pages
+/// ([`ipabs::allocator::without_huge_pages`]).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_pages;
+
 fn main() {
     // Once a deal file is loaded, its parse trees and tokens are freed; mimalloc keeps freed
     // pages for reuse, which would add the load's garbage to the run's peak memory. A forced

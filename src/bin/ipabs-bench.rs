@@ -203,6 +203,13 @@ fn load_str(name: &str, src: &str) -> Loaded {
 #[global_allocator]
 static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 
+/// Runs before `main` and before the first allocation: no transparent huge pages
+/// ([`ipabs::allocator::without_huge_pages`]).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_pages;
+
 fn main() {
     // `ipabs-bench profile N [base] [lean]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed
     // (for callgrind); `lean` without per-obligor rows.
