@@ -43,6 +43,13 @@ const PAGE: usize = 4096;
 pub struct Allocator;
 
 impl Allocator {
+    /// Whether a zeroed block of `layout` is mapped: 1 MiB or more, aligned to a page at
+    /// most, on a system with `mmap`.
+    #[inline]
+    fn maps(layout: Layout) -> bool {
+        cfg!(unix) && layout.size() >= MAPPED_ZEROED_MIN && layout.align() <= PAGE
+    }
+
     /// Whether `ptr`, a block of `size` bytes this allocator handed out, was mapped rather
     /// than allocated by mimalloc. Only a large block can have been; mimalloc's page map tells
     /// the two apart.
@@ -50,9 +57,51 @@ impl Allocator {
     fn mapped(ptr: *mut u8, size: usize) -> bool {
         // SAFETY: `mi_is_in_heap_region` only looks the address up in mimalloc's page map;
         // it does not read the block.
-        size >= MAPPED_ZEROED_MIN && !unsafe { libmimalloc_sys::mi_is_in_heap_region(ptr.cast()) }
+        cfg!(unix)
+            && size >= MAPPED_ZEROED_MIN
+            && !unsafe { libmimalloc_sys::mi_is_in_heap_region(ptr.cast()) }
     }
 }
+
+/// A new private anonymous mapping of `size` bytes (zero, page-aligned); null if it fails.
+#[cfg(unix)]
+fn map_zeroed(size: usize) -> *mut u8 {
+    // SAFETY: a new mapping; no existing memory is touched.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        std::ptr::null_mut()
+    } else {
+        p.cast()
+    }
+}
+
+/// Unmaps a block of `size` bytes made by [`map_zeroed`].
+///
+/// # Safety
+/// `ptr` is the start of such a mapping of `size` bytes, no longer used.
+#[cfg(unix)]
+unsafe fn unmap(ptr: *mut u8, size: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { libc::munmap(ptr.cast(), size) };
+}
+
+// Without `mmap` nothing is mapped (`maps` and `mapped` are false): these are never called.
+#[cfg(not(unix))]
+fn map_zeroed(_size: usize) -> *mut u8 {
+    std::ptr::null_mut()
+}
+
+#[cfg(not(unix))]
+unsafe fn unmap(_ptr: *mut u8, _size: usize) {}
 
 // SAFETY: every block comes from mimalloc or from an anonymous private mapping of at least
 // its size, page-aligned (so aligned for any layout with `align <= PAGE`, the only ones
@@ -66,23 +115,8 @@ unsafe impl GlobalAlloc for Allocator {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.size() >= MAPPED_ZEROED_MIN && layout.align() <= PAGE {
-            // SAFETY: a new private anonymous mapping; no existing memory is touched.
-            let p = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    layout.size(),
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                )
-            };
-            return if p == libc::MAP_FAILED {
-                std::ptr::null_mut()
-            } else {
-                p.cast()
-            };
+        if Self::maps(layout) {
+            return map_zeroed(layout.size());
         }
         // SAFETY: the caller's contract, passed on.
         unsafe { MiMalloc.alloc_zeroed(layout) }
@@ -93,7 +127,7 @@ unsafe impl GlobalAlloc for Allocator {
         if Self::mapped(ptr, layout.size()) {
             // SAFETY: `ptr` is the start of a mapping of `layout.size()` bytes made by
             // `alloc_zeroed`, which the caller no longer uses.
-            unsafe { libc::munmap(ptr.cast(), layout.size()) };
+            unsafe { unmap(ptr, layout.size()) };
         } else {
             // SAFETY: the caller's contract, passed on: mimalloc made this block.
             unsafe { MiMalloc.dealloc(ptr, layout) }
@@ -117,7 +151,7 @@ unsafe impl GlobalAlloc for Allocator {
             // one is still mapped); the old one is unmapped once copied.
             unsafe {
                 std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                libc::munmap(ptr.cast(), layout.size());
+                unmap(ptr, layout.size());
             }
         }
         new
@@ -139,6 +173,7 @@ mod tests {
         (0..n).all(|i| unsafe { *p.add(i) } == (i % 251) as u8)
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_large_zeroed_block_is_mapped_zero_and_survives_growth_and_shrinking() {
         let a = Allocator;
