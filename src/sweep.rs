@@ -143,10 +143,14 @@ fn trim(deal: &Deal, r: &mut RunResult) {
     for table in RunTable::ALL {
         match table.without_flows() {
             Kept::All => {}
-            // Only the per-tranche table keeps senior rows.
-            Kept::SeniorRows => r
-                .tranche_flows
-                .retain(|t| senior.contains(&t.tranche.as_str())),
+            // Only the per-tranche table keeps senior rows. The sweep holds every kept run
+            // until it writes: the rows move to a block of their own size, so the next run
+            // reuses the rest instead of touching fresh pages (docs/performance.md, session 14).
+            Kept::SeniorRows => {
+                r.tranche_flows
+                    .retain(|t| senior.contains(&t.tranche.as_str()));
+                r.tranche_flows.shrink_to_fit();
+            }
             Kept::Nothing => r.clear(table),
         }
     }
