@@ -953,3 +953,64 @@ fn write_parquet_writes_one_frame_and_reports_its_path() {
         other => panic!("expected a write error, got {other:?}"),
     }
 }
+
+/// More files than the fsync thread holds at once (16), in hive-style subdirectories: every
+/// one is written and readable, in the order given, and the temporary directory is gone.
+/// Then the same files with one bad frame last: nothing new is left, and the files the first
+/// write made are untouched.
+#[test]
+fn many_files_are_all_synced_and_renamed_or_none_is() {
+    use ipabs::output::{Frame, write_tables};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let frame = |i: i32| df!("i" => [i, i + 1]).unwrap();
+    let names: Vec<String> = (0..40)
+        .map(|i| format!("t/deal=d{}/part-0.parquet", i))
+        .collect();
+    let frames: Vec<(String, Frame<'_>)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), Frame::Ready(frame(i as i32))))
+        .collect();
+    let paths = write_tables(&dir, frames).unwrap();
+    assert_eq!(paths.len(), 40);
+    for (i, (p, n)) in paths.iter().zip(&names).enumerate() {
+        assert_eq!(p, &dir.join(n));
+        let back = read(p);
+        let col = back.column("i").unwrap().i32().unwrap();
+        // Frame i holds i and i + 1.
+        assert_eq!(col.get(0), Some(i as i32));
+        assert_eq!(col.get(1), Some(i as i32 + 1));
+    }
+    let hidden: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ipabs-tmp-"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary directory left: {hidden:?}");
+
+    // 40 good frames into new names, then a chunked frame whose second chunk fails.
+    let mut frames: Vec<(String, Frame<'_>)> = (0..40)
+        .map(|i| {
+            (
+                format!("u/deal=d{i}/part-0.parquet"),
+                Frame::Ready(frame(100 + i)),
+            )
+        })
+        .collect();
+    let chunks = vec![
+        Ok(frame(7)),
+        Err(Error::Internal("a frame that cannot be built".to_string())),
+    ];
+    frames.push((
+        "u/last.parquet".to_string(),
+        Frame::Chunks(Box::new(chunks.into_iter())),
+    ));
+    let err = write_tables(&dir, frames).unwrap_err();
+    assert!(err.to_string().contains("cannot be built"), "{err}");
+    assert!(!dir.join("u").exists(), "a failed write left files");
+    assert_eq!(
+        read(&paths[3]).column("i").unwrap().i32().unwrap().get(0),
+        Some(3)
+    );
+}

@@ -178,20 +178,29 @@ fn create_temp_dir(dir: &Path) -> Result<PathBuf, Error> {
     })
 }
 
+/// Files written and not yet fsynced, at most: beyond this the writer waits for the syncer, so
+/// that a table of thousands of files (`ipabs portfolio`'s hive layout) never holds more open.
+const UNSYNCED_MAX: usize = 16;
+
 /// Writes and fsyncs every table into `tmp`, then fsyncs `tmp`.
 ///
 /// A second thread fsyncs each file while this one encodes the next: an fsync waits on the
-/// disk, not the CPU (0.4–1 ms a file on the bench machine, docs/performance.md). Every file
-/// is synced before this returns `Ok`. On failure the error is a write's if one failed, else a
-/// sync's.
+/// disk, not the CPU (0.4–1 ms a file on the bench machine, docs/performance.md). If that
+/// thread cannot be started, each file is synced where it is written. Every file is synced
+/// before this returns `Ok`. On failure the error is a write's if one failed, else a sync's.
 fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> {
+    let sync_each = |files: mpsc::Receiver<(PathBuf, fs::File)>| {
+        files
+            .into_iter()
+            .try_for_each(|(path, file)| file.sync_all().map_err(|e| write_error(&path, &e)))
+    };
     let (written, synced) = std::thread::scope(|scope| {
-        let (to_sync, files) = mpsc::channel::<(PathBuf, fs::File)>();
-        let syncer = scope.spawn(move || {
-            files
-                .into_iter()
-                .try_for_each(|(path, file)| file.sync_all().map_err(|e| write_error(&path, &e)))
-        });
+        let (to_sync, files) = mpsc::sync_channel(UNSYNCED_MAX);
+        let syncer = std::thread::Builder::new()
+            .name("ipabs-fsync".to_string())
+            .spawn_scoped(scope, move || sync_each(files))
+            .ok();
+        let to_sync = syncer.as_ref().map(|_| to_sync);
         let written = frames.into_iter().try_for_each(|(name, frame)| {
             let path = tmp.join(&name);
             create_parents(tmp, &path)?;
@@ -206,15 +215,22 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
                 (false, Frame::Ready(mut df)) => parquet::write_parquet(&path, &mut df)?,
                 (false, Frame::Chunks(chunks)) => parquet::write_parquet_chunks(&path, chunks)?,
             };
-            // A closed channel means the syncer stopped at an error, which it returns.
-            let _ = to_sync.send((path, file));
+            match &to_sync {
+                // A closed channel means the syncer stopped at an error, which it returns.
+                Some(to_sync) => {
+                    let _ = to_sync.send((path, file));
+                }
+                None => file.sync_all().map_err(|e| write_error(&path, &e))?,
+            }
             Ok(())
         });
         drop(to_sync);
-        let synced = syncer.join().unwrap_or_else(|_| {
-            Err(Error::Internal(
-                "the thread that fsyncs the written files panicked".to_string(),
-            ))
+        let synced = syncer.map_or(Ok(()), |s| {
+            s.join().unwrap_or_else(|_| {
+                Err(Error::Internal(
+                    "the thread that fsyncs the written files panicked".to_string(),
+                ))
+            })
         });
         (written, synced)
     });
