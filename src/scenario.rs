@@ -164,6 +164,36 @@ impl Scenario {
         (distinct, index)
     }
 
+    /// The key of the runs this scenario shares with others, when some of its assumptions
+    /// cannot change its run: `None` when it has defaults (then every assumption may matter).
+    ///
+    /// Without any default (no CDR, no cumulative default rate, no named default, no override),
+    /// there is nothing to recover: the recovery rate and lag cannot change a run (a revolving
+    /// purchase is projected under the same pool-wide rates, docs/scenarios.md), nor can the
+    /// default curve's timing. With a delay fraction of zero nothing arrives late, so the
+    /// delay's months cannot either. The key is the scenario with those set to zero or empty,
+    /// and its name cleared: two scenarios with equal keys run to the same result but for their
+    /// names. A sweep runs each key once (src/sweep.rs): a grid's CDR-0 row, once per delay
+    /// rather than once per recovery rate.
+    pub fn defaultless_key(&self) -> Option<Scenario> {
+        let defaults = !self.cdr.is_zero()
+            || !self.default_rate.is_zero()
+            || !self.obligor_defaults.is_empty()
+            || !self.overrides.is_empty();
+        if defaults {
+            return None;
+        }
+        let mut key = self.clone();
+        key.name.clear();
+        key.recovery_rate = Decimal::ZERO;
+        key.recovery_lag_months = 0;
+        key.default_timing.clear();
+        if key.delay_fraction.is_zero() {
+            key.delay_months = 0;
+        }
+        Some(key)
+    }
+
     /// Checks the ranges that validation enforces on scenario files, for scenarios built in
     /// code: fractions in range, months at most 120, indices naming one of `obligors` obligors
     /// and `supports` support providers. [`crate::engine::run`] calls it.

@@ -42,20 +42,33 @@ pub fn sweep(
     let work = || {
         scenarios
             .par_iter()
-            .map_init(ProjectionMemo::default, |memo, s| {
-                let rows = if opts.flows {
-                    ObligorRows::Keep
-                } else {
-                    ObligorRows::Skip
-                };
-                let run = plan.run_in(memo, s, rows)?;
-                let mut r = pricer.price(run);
-                if !opts.flows {
-                    trim(deal, &mut r.run);
-                }
-                bar.inc(1);
-                Ok(r)
-            })
+            .map_init(
+                || (ProjectionMemo::default(), SameRuns::default()),
+                |(memo, same), s| {
+                    let key = s.defaultless_key();
+                    if let Some(r) = key.as_ref().and_then(|k| same.get(k, &s.name)) {
+                        // Checked as the run would be: an out-of-range value stays an error.
+                        s.check(deal.obligors.len(), deal.supports.len())?;
+                        bar.inc(1);
+                        return Ok(r);
+                    }
+                    let rows = if opts.flows {
+                        ObligorRows::Keep
+                    } else {
+                        ObligorRows::Skip
+                    };
+                    let run = plan.run_in(memo, s, rows)?;
+                    let mut r = pricer.price(run);
+                    if !opts.flows {
+                        trim(deal, &mut r.run);
+                    }
+                    if let Some(k) = key {
+                        same.keep(k, &r);
+                    }
+                    bar.inc(1);
+                    Ok(r)
+                },
+            )
             .collect::<Result<Vec<PricedRun>>>()
     };
     let out = in_pool(opts.threads, work)?;
@@ -129,6 +142,36 @@ pub fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
             .install(work)),
+    }
+}
+
+/// The priced runs of one worker's scenarios without defaults, by
+/// [`Scenario::defaultless_key`]: a scenario whose key came before gets that run under its own
+/// name, without running.
+#[derive(Default)]
+struct SameRuns {
+    runs: Vec<(Scenario, PricedRun)>,
+}
+
+impl SameRuns {
+    /// Keys kept, at most (each with a trimmed run, unless `--flows`).
+    const MAX: usize = 64;
+
+    /// The run of `key`, renamed `name`, if one was kept.
+    fn get(&self, key: &Scenario, name: &str) -> Option<PricedRun> {
+        let (_, run) = self.runs.iter().find(|(k, _)| k == key)?;
+        let mut r = run.clone();
+        r.run.scenario = name.to_string();
+        for w in &mut r.run.warnings {
+            w.scenario = Some(name.to_string());
+        }
+        Some(r)
+    }
+
+    fn keep(&mut self, key: Scenario, run: &PricedRun) {
+        if self.runs.len() < Self::MAX {
+            self.runs.push((key, run.clone()));
+        }
     }
 }
 

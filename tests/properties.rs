@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use rust_decimal::Decimal;
 
-/// Case counts of the properties (12 500 in total, with `MECHANICS_CASES` and `COMBINED_CASES`); `PROPTEST_CASES` overrides them all.
+/// Case counts of the properties (12 800 in total, with `MECHANICS_CASES`, `COMBINED_CASES` and `SAME_RUN_CASES`); `PROPTEST_CASES` overrides them all.
 const ACCOUNTING_CASES: u32 = 4_000;
 const DETERMINISM_CASES: u32 = 1_600;
 const SENIORITY_CASES: u32 = 3_000;
@@ -209,6 +209,59 @@ proptest! {
         deal.scenario.default_rate = case.default_rate;
         let r = check::run(&deal).map_err(TestCaseError::fail)?;
         check::accounting(&deal, &r).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// Case count of the property of sweeps' shared runs.
+const SAME_RUN_CASES: u32 = 300;
+
+proptest! {
+    #![proptest_config(config(SAME_RUN_CASES))]
+
+    /// A sweep runs scenarios without defaults once per `Scenario::defaultless_key` (the
+    /// recovery rate and lag and the default timing cannot matter, nor the delay's months
+    /// when the delayed fraction is zero). On the full generator's deals (revolving periods,
+    /// supports, calls, floating rates, fee mechanics), the deal's scenario without defaults
+    /// under two recovery rates, lags and default timings, and with a zero delay fraction
+    /// under two delays' months, swept together: each run equals the scenario swept alone,
+    /// lean and with every table.
+    #[test]
+    fn scenarios_without_defaults_share_their_run_exactly(case in dealgen::case(SMALL)) {
+        use ipabs::scenario::Pricing;
+        use ipabs::sweep::{SweepOptions, sweep};
+        let deal = load(&case)?;
+        let mut base = deal.scenario.clone();
+        base.cdr = Decimal::ZERO;
+        base.default_rate = Decimal::ZERO;
+        base.obligor_defaults.clear();
+        base.overrides.clear();
+        let mut a = base.clone();
+        a.name = "a".into();
+        a.recovery_rate = Decimal::new(2, 1);
+        a.recovery_lag_months = 3;
+        let mut b = base.clone();
+        b.name = "b".into();
+        b.recovery_rate = Decimal::ONE;
+        b.recovery_lag_months = 12;
+        b.default_timing = vec![Decimal::new(5, 1), Decimal::new(5, 1)];
+        let mut c = base.clone();
+        c.name = "c".into();
+        c.delay_fraction = Decimal::ZERO;
+        c.delay_months = 2;
+        let mut d = c.clone();
+        d.name = "d".into();
+        d.delay_months = 7;
+        let set = [a, b, c, d];
+        for flows in [false, true] {
+            let opts = SweepOptions { flows, threads: Some(1), progress: false };
+            let together = sweep(&deal, &set, &Pricing::default(), opts)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (s, r) in set.iter().zip(&together) {
+                let alone = sweep(&deal, std::slice::from_ref(s), &Pricing::default(), opts)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(format!("{r:?}"), format!("{:?}", alone[0]));
+            }
+        }
     }
 }
 
