@@ -45,7 +45,13 @@ pub fn sweep(
             .map_init(
                 || (ProjectionMemo::default(), SameRuns::default()),
                 |(memo, same), s| {
-                    let key = s.defaultless_key();
+                    // Lean runs only: a kept run with every table (`--flows`) of a large pool
+                    // would hold its pool rows twice.
+                    let key = if opts.flows {
+                        None
+                    } else {
+                        s.defaultless_key()
+                    };
                     if let Some(r) = key.as_ref().and_then(|k| same.get(k, &s.name)) {
                         // Checked as the run would be: an out-of-range value stays an error.
                         s.check(deal.obligors.len(), deal.supports.len())?;
@@ -145,9 +151,9 @@ pub fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send)
     }
 }
 
-/// The priced runs of one worker's scenarios without defaults, by
-/// [`Scenario::defaultless_key`]: a scenario whose key came before gets that run under its own
-/// name, without running.
+/// The priced, trimmed runs of one worker's scenarios without defaults in a sweep without
+/// `--flows`, by [`Scenario::defaultless_key`]: a scenario whose key came before gets that run
+/// under its own name, without running.
 #[derive(Default)]
 struct SameRuns {
     runs: Vec<(Scenario, PricedRun)>,

@@ -223,8 +223,8 @@ proptest! {
     /// when the delayed fraction is zero). On the full generator's deals (revolving periods,
     /// supports, calls, floating rates, fee mechanics), the deal's scenario without defaults
     /// under two recovery rates, lags and default timings, and with a zero delay fraction
-    /// under two delays' months, swept together: each run equals the scenario swept alone,
-    /// lean and with every table.
+    /// under two delays' months, swept together: each run equals the scenario swept alone
+    /// (lean; with every table too, where a sweep shares nothing).
     #[test]
     fn scenarios_without_defaults_share_their_run_exactly(case in dealgen::case(SMALL)) {
         use ipabs::scenario::Pricing;

@@ -656,7 +656,8 @@ fn example_deals() -> Vec<(PathBuf, ipabs::deal::Deal)> {
 /// has nothing to share). On the nine example deals, 48 scenarios each: 36 without defaults,
 /// drawn from small sets of recovery rate, recovery lag, default timing, delay (fraction and
 /// months), CPR, clean-up call and failing support, so that many share a key and many differ
-/// only where it matters; and 12 with a CDR or a named default. Lean and with every table.
+/// only where it matters; and 12 with a CDR or a named default. Lean, and with every table
+/// (where a sweep shares nothing, as a check that it does not start to).
 #[test]
 fn scenarios_without_defaults_that_share_a_run_match_their_runs_alone() {
     let opts = |flows| SweepOptions {
