@@ -120,6 +120,27 @@ fn cell_fields(c: &Cell) -> PeriodSums {
     ]
 }
 
+/// The entry of `entries` that `is` picks, else the one `make` computes, added (after
+/// forgetting all of them once there are `max`); `None` if `make` fails. The memo's bounded
+/// caches of path parts ([`parts`]) and pattern shares ([`patterns`]).
+fn find_or_add<P>(
+    entries: &mut Vec<P>,
+    max: usize,
+    is: impl Fn(&P) -> bool,
+    make: impl FnOnce() -> Option<P>,
+) -> Option<&P> {
+    match entries.iter().position(is) {
+        Some(i) => Some(&entries[i]),
+        None => {
+            if entries.len() >= max {
+                entries.clear();
+            }
+            entries.push(make()?);
+            entries.last()
+        }
+    }
+}
+
 /// An `i128` product back in `i64`: a product by a fraction of at most one never leaves it
 /// (a rate above one in a hand-made scenario could).
 #[inline(always)]
@@ -426,8 +447,7 @@ fn project_in(
     } else {
         PoolFlows::new()
     };
-    // Period totals: collected, principal, interest, prepaid, recovered, defaulted, delayed,
-    // balance_end.
+    // Period totals ([`PeriodSums`]).
     let mut sums: Vec<PeriodSums> = vec![[0; 7]; n];
 
     // Each obligor's assumptions: the scenario's pool-wide ones, or those its `overrides`

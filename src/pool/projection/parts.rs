@@ -19,7 +19,8 @@
 use chrono::NaiveDate;
 
 use super::{
-    ArrivalPeriods, FACTOR_DP, PathEvent, PerformingPath, PeriodSums, cell_fields, mul_pow10_i64,
+    ArrivalPeriods, FACTOR_DP, PathEvent, PerformingPath, PeriodSums, cell_fields, find_or_add,
+    mul_pow10_i64,
 };
 use crate::deal::PeriodDates;
 use crate::money::{Fen, Rounding};
@@ -94,9 +95,10 @@ pub(super) fn totals(
         let key = (delay.0, tables[delay.1].months, mode);
         let part = find_or_add(
             &mut parts.delays,
+            PARTS,
             |p| p.key == key,
-            || delay_part(events, &mut tables[delay.1], periods, key),
-        );
+            || Some(delay_part(events, &mut tables[delay.1], periods, key)),
+        )?;
         for (s, m) in sums.iter_mut().zip(&part.moves) {
             s[PRINCIPAL] += m[0];
             s[INTEREST] += m[1];
@@ -108,30 +110,16 @@ pub(super) fn totals(
         let key = (recovery.0, tables[recovery.1].months, mode);
         let part = find_or_add(
             &mut parts.recoveries,
+            PARTS,
             |p| p.key == key,
-            || recovery_part(events, &mut tables[recovery.1], periods, key),
-        );
+            || Some(recovery_part(events, &mut tables[recovery.1], periods, key)),
+        )?;
         for (s, r) in sums.iter_mut().zip(&part.recovered) {
             s[RECOVERED] += r;
         }
         beyond += part.beyond;
     }
     Some((sums, beyond))
-}
-
-/// The part of `parts` that `is` picks, else the one `make` computes, added (after
-/// forgetting all of them once there are [`PARTS`]).
-fn find_or_add<P>(parts: &mut Vec<P>, is: impl Fn(&P) -> bool, make: impl FnOnce() -> P) -> &P {
-    match parts.iter().position(is) {
-        Some(i) => &parts[i],
-        None => {
-            if parts.len() >= PARTS {
-                parts.clear();
-            }
-            parts.push(make());
-            &parts[parts.len() - 1]
-        }
-    }
 }
 
 /// The period sums of the path with no delay and no recovery, and whether they are safe:

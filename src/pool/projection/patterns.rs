@@ -17,7 +17,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Arrivals, Cell, PathContext, PathKey, PeriodSums, Profile, cell_fields, perform};
+use super::{
+    Arrivals, Cell, PathContext, PathKey, PeriodSums, Profile, cell_fields, find_or_add, perform,
+};
 use crate::deal::Obligor;
 use crate::money::Fen;
 use crate::scenario::Scenario;
@@ -117,18 +119,13 @@ impl PatternTable {
         let mut sums = self.all.sums.clone();
         let mut beyond = self.all.beyond;
         for &(o, date) in named {
-            let i = match self.defaults.iter().position(|(k, _)| *k == (o, date)) {
-                Some(i) => i,
-                None => {
-                    if self.defaults.len() >= MAX_DEFAULTS {
-                        self.defaults.clear();
-                    }
-                    let (share, _) = share_of(inputs, o, Some(date))?;
-                    self.defaults.push(((o, date), share));
-                    self.defaults.len() - 1
-                }
-            };
-            let (out, into) = (&self.performing[o], &self.defaults[i].1);
+            let (_, into) = find_or_add(
+                &mut self.defaults,
+                MAX_DEFAULTS,
+                |(k, _)| *k == (o, date),
+                || Some(((o, date), share_of(inputs, o, Some(date))?.0)),
+            )?;
+            let out = &self.performing[o];
             for ((t, p), d) in sums.iter_mut().zip(&out.sums).zip(&into.sums) {
                 for ((x, y), z) in t.iter_mut().zip(p).zip(d) {
                     *x += z - y;
