@@ -39,6 +39,11 @@ pub fn sweep(
     let bar = progress_bar(scenarios.len() as u64, opts.progress);
     // What every run and its pricing share, derived once.
     let (plan, pricer) = (DealPlan::new(deal), Pricer::new(deal, pricing));
+    let rows = if opts.flows {
+        ObligorRows::Keep
+    } else {
+        ObligorRows::Skip
+    };
     let work = || {
         scenarios
             .par_iter()
@@ -58,11 +63,6 @@ pub fn sweep(
                         bar.inc(1);
                         return Ok(r);
                     }
-                    let rows = if opts.flows {
-                        ObligorRows::Keep
-                    } else {
-                        ObligorRows::Skip
-                    };
                     let run = plan.run_in(memo, s, rows)?;
                     let mut r = pricer.price(run);
                     if !opts.flows {
@@ -160,7 +160,7 @@ struct SameRuns {
 }
 
 impl SameRuns {
-    /// Keys kept, at most (each with a trimmed run, unless `--flows`).
+    /// Keys kept, at most (each with a trimmed run).
     const MAX: usize = 64;
 
     /// The run of `key`, renamed `name`, if one was kept.
