@@ -28,6 +28,7 @@ pub mod money;
 pub mod output;
 pub mod pool;
 pub mod portfolio;
+pub mod pow;
 pub mod rating_model;
 pub mod scenario;
 pub mod schema;

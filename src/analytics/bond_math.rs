@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::pow::{PowBase, fused_fn};
 pub use crate::scenario::{CurveError, YIELD_MAX, YIELD_MIN, ZeroCurve};
 
 /// Absolute tolerance of the root finder on the yield (or spread).
@@ -183,8 +184,8 @@ pub fn year_fraction_365(from: NaiveDate, to: NaiveDate) -> f64 {
 /// a deal's payment dates, on which every run's tranche flows fall.
 ///
 /// Every yield solve starts by discounting its flows at both ends of the bracket, and the
-/// runs of a sweep share the dates, so a sweep computes these `powf`s once
-/// ([`yield_from_price_with`]). Each factor is the `powf` the solve itself would compute, and
+/// runs of a sweep share the dates, so a sweep computes these powers once
+/// ([`yield_from_price_with`]). Each factor is the power the solve itself would compute, and
 /// the products are summed in the same order, so a yield is the same to the bit with or
 /// without them.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +196,17 @@ pub struct BracketFactors {
     dates: Vec<(NaiveDate, f64, f64, f64)>,
 }
 
+fused_fn! {
+    /// Each `(date, t)` with its discount factors at both ends of the yield bracket.
+    fn bracket_factors(dates: Vec<(NaiveDate, f64)>) -> Vec<(NaiveDate, f64, f64, f64)> {
+        let (lo, hi) = (PowBase::new(1.0 + YIELD_MIN), PowBase::new(1.0 + YIELD_MAX));
+        dates
+            .into_iter()
+            .map(|(d, t)| (d, lo.powf(-t), hi.powf(-t), t))
+            .collect()
+    }
+}
+
 impl BracketFactors {
     /// The factors of those of `dates` after `settle`.
     pub fn new(settle: NaiveDate, dates: impl IntoIterator<Item = NaiveDate>) -> BracketFactors {
@@ -203,12 +215,12 @@ impl BracketFactors {
         dates.dedup();
         let dates = dates
             .into_iter()
-            .map(|d| {
-                let t = year_fraction_365(settle, d);
-                (d, (1.0 + YIELD_MIN).powf(-t), (1.0 + YIELD_MAX).powf(-t), t)
-            })
+            .map(|d| (d, year_fraction_365(settle, d)))
             .collect();
-        BracketFactors { settle, dates }
+        BracketFactors {
+            settle,
+            dates: bracket_factors(dates),
+        }
     }
 
     /// The row of `date`, if it is one of the dates.
@@ -259,17 +271,21 @@ fn future(settle: NaiveDate, flows: &[Flow]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Σ amount · (1 + y)^(−t) over (t, amount) pairs.
-fn pv_flat(tf: &[(f64, f64)], y: f64) -> f64 {
-    let base = 1.0 + y;
-    tf.iter().map(|&(t, a)| a * base.powf(-t)).sum()
+fused_fn! {
+    /// Σ amount · (1 + y)^(−t) over (t, amount) pairs.
+    fn pv_flat(tf: &[(f64, f64)], y: f64) -> f64 {
+        let base = PowBase::new(1.0 + y);
+        tf.iter().map(|&(t, a)| a * base.powf(-t)).sum()
+    }
 }
 
-/// Σ amount · (1 + r_i + z)^(−t) over (t, amount, r_i) triples.
-fn pv_spread(tfr: &[(f64, f64, f64)], z: f64) -> f64 {
-    tfr.iter()
-        .map(|&(t, a, r)| a * (1.0 + r + z).powf(-t))
-        .sum()
+fused_fn! {
+    /// Σ amount · (1 + r_i + z)^(−t) over (t, amount, r_i) triples.
+    fn pv_spread(tfr: &[(f64, f64, f64)], z: f64) -> f64 {
+        tfr.iter()
+            .map(|&(t, a, r)| a * PowBase::new(1.0 + r + z).powf(-t))
+            .sum()
+    }
 }
 
 /// Dirty price at annually compounded yield `y`: Σ CF_i (1 + y)^(−t_i) over flows dated after
@@ -665,13 +681,7 @@ fn risk_of(tf: &[(f64, f64)], y: f64) -> Option<RiskMeasures> {
         return None;
     }
     let base = 1.0 + y;
-    let (mut p, mut s1, mut s2) = (0.0, 0.0, 0.0);
-    for &(t, a) in tf {
-        let pv = a * base.powf(-t);
-        p += pv;
-        s1 += t * pv;
-        s2 += t * (t + 1.0) * pv;
-    }
+    let (p, s1, s2) = weighted_pvs(tf, base);
     if !p.is_finite() || p <= 0.0 {
         return None;
     }
@@ -686,6 +696,21 @@ fn risk_of(tf: &[(f64, f64)], y: f64) -> Option<RiskMeasures> {
         modified_duration,
         convexity,
     })
+}
+
+fused_fn! {
+    /// `(Σ pv_i, Σ t_i · pv_i, Σ t_i (t_i + 1) · pv_i)` with `pv_i = a_i · base^(−t_i)`.
+    fn weighted_pvs(tf: &[(f64, f64)], base: f64) -> (f64, f64, f64) {
+        let b = PowBase::new(base);
+        let (mut p, mut s1, mut s2) = (0.0, 0.0, 0.0);
+        for &(t, a) in tf {
+            let pv = a * b.powf(-t);
+            p += pv;
+            s1 += t * pv;
+            s2 += t * (t + 1.0) * pv;
+        }
+        (p, s1, s2)
+    }
 }
 
 /// Solves Σ CF_i (1 + r_i + z)^(−t_i) = price for z, with r_i the base rate at each future

@@ -210,6 +210,52 @@ static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 #[unsafe(link_section = ".init_array")]
 static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_pages;
 
+/// Compares `n` powers of [`ipabs::pow`] with the platform's `pow`; the exit code.
+fn pow_check(n: u64) -> i32 {
+    use ipabs::pow::powers;
+    // SplitMix64.
+    let mut state = 0x1234_5678_u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let t = Instant::now();
+    let (mut checked, mut differ) = (0u64, 0u64);
+    while checked < n {
+        let batch: Vec<(f64, f64)> = (0..1_000_000)
+            .map(|i| {
+                let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+                let y = if i % 2 == 0 {
+                    -0.99 + 10.99 * u
+                } else {
+                    -0.05 + 0.35 * u
+                };
+                let t = (next() % 14_610 + 1) as f64 / 365.0;
+                (1.0 + y, if i % 8 == 0 { t } else { -t })
+            })
+            .collect();
+        let got = powers(&batch);
+        for (&(x, y), g) in batch.iter().zip(got) {
+            let want = x.powf(y);
+            if g.to_bits() != want.to_bits() {
+                differ += 1;
+                if differ <= 10 {
+                    println!("pow({x:e}, {y:e}): port {g:e}, platform {want:e}");
+                }
+            }
+        }
+        checked += batch.len() as u64;
+    }
+    println!(
+        "{checked} powers checked, {differ} differ ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    i32::from(differ > 0)
+}
+
 fn main() {
     // `ipabs-bench profile N [base] [lean]`: N stressed (or base-case) runs of the 15 x 12 deal, untimed
     // (for callgrind); `lean` without per-obligor rows.
@@ -285,6 +331,13 @@ fn main() {
             args.get(3).and_then(|x| x.parse().ok()).unwrap_or(5)
         });
         return;
+    }
+    // `ipabs-bench pow-check [N]`: `ipabs::pow` against the platform's `pow`, bit for bit,
+    // on N million pairs (default 100) as the yield solver draws them, in this release
+    // build (where `powers` runs FMA instructions; `cargo test` checks the debug build).
+    if args.get(1).is_some_and(|a| a == "pow-check") {
+        let n: u64 = args.get(2).and_then(|x| x.parse().ok()).unwrap_or(100);
+        std::process::exit(pow_check(n * 1_000_000));
     }
     // `ipabs-bench rating`: only the Monte Carlo rating cases.
     if args.get(1).is_some_and(|a| a == "rating") {

@@ -1497,7 +1497,8 @@ fn fraction_mantissa(rate: Decimal, days: i64) -> Result<i64> {
     let r = rate
         .to_f64()
         .ok_or_else(|| Error::Internal(format!("rate {rate} is not representable")))?;
-    let f = 1.0 - (1.0 - r).powf(days as f64 / 365.0);
+    // glibc's `pow` bits on every platform (crate::pow), so the fraction is too.
+    let f = 1.0 - crate::pow::powf(1.0 - r, days as f64 / 365.0);
     let scaled = (f * 1e10).round();
     // A fraction lies in [0, 1] for rates in [0, 1] (validated); the range check guards the
     // conversion anyway.
