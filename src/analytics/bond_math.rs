@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::pow::{PowBase, fused_fn};
+use crate::pow::{self, PowBase, fused_fn};
 pub use crate::scenario::{CurveError, YIELD_MAX, YIELD_MIN, ZeroCurve};
 
 /// Absolute tolerance of the root finder on the yield (or spread).
@@ -271,12 +271,9 @@ fn future(settle: NaiveDate, flows: &[Flow]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fused_fn! {
-    /// Σ amount · (1 + y)^(−t) over (t, amount) pairs.
-    fn pv_flat(tf: &[(f64, f64)], y: f64) -> f64 {
-        let base = PowBase::new(1.0 + y);
-        tf.iter().map(|&(t, a)| a * base.powf(-t)).sum()
-    }
+/// Σ amount · (1 + y)^(−t) over (t, amount) pairs.
+fn pv_flat(tf: &[(f64, f64)], y: f64) -> f64 {
+    pow::discounted_sum(1.0 + y, tf)
 }
 
 fused_fn! {
