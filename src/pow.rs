@@ -14,10 +14,12 @@
 //! GCC fused is a fused [`f64::mul_add`] here, every other operation is the same rounded one,
 //! in the same order. docs/analytics.md ("Powers") lists the sources.
 //!
-//! Two things follow:
+//! Three things follow:
 //! * **One logarithm for many powers.** `log(x)` (about half of a `pow`) depends on the base
 //!   only. A yield solver raises one base `1 + y` to each flow's time; [`PowBase`] computes the
 //!   logarithm once and each power from it, with the bits `pow` gives.
+//! * **Four powers at a time.** [`discounted_sum`] runs the `exp` part in four AVX2 lanes where
+//!   the CPU has them, the same operations in each lane, so the same bits.
 //! * **The same bits everywhere.** `f64::powf` calls the platform's `pow`: glibc's FMA or SSE2
 //!   variant, macOS's or Windows' library, which may differ in the last bit. This port gives
 //!   glibc's FMA bits on any machine (`fused_fn!` runs the FMA instructions where the CPU has
@@ -162,7 +164,7 @@ impl PowBase {
     }
 }
 
-/// Whether this CPU has FMA instructions ([`fused_fn!`] uses them then).
+/// Whether this CPU has FMA instructions (the crate's `fused_fn!` bodies use them then).
 #[inline(always)]
 pub fn has_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -204,7 +206,7 @@ pub(crate) use fused_fn;
 
 fused_fn! {
     /// `x^y` as [`PowBase::powf`] computes it, with FMA instructions where the CPU has them.
-    /// Inside a [`fused_fn!`], `PowBase::new(x).powf(y)` is the same without the dispatch.
+    /// Inside a `fused_fn!` body, `PowBase::new(x).powf(y)` is the same without the dispatch.
     pub fn powf(x: f64, y: f64) -> f64 {
         PowBase::new(x).powf(y)
     }
