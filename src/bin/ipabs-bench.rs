@@ -213,15 +213,9 @@ static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_page
 /// Compares `n` powers of [`ipabs::pow`] with the platform's `pow`; the exit code.
 fn pow_check(n: u64) -> i32 {
     use ipabs::pow::powers;
-    // SplitMix64.
-    let mut state = 0x1234_5678_u64;
-    let mut next = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    use rand::{RngCore, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x1234_5678);
+    let mut next = move || rng.next_u64();
     let t = Instant::now();
     let (mut checked, mut differ) = (0u64, 0u64);
     while checked < n {
