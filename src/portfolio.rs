@@ -14,7 +14,7 @@ use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranche
 use crate::analytics::measures::{PricedRun, Pricer};
 use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, support_share};
 use crate::analytics::stress::{StressBase, StressSuite};
-use crate::engine::{DealPlan, ObligorRows, ProjectionMemo};
+use crate::engine::{DealPlan, ObligorRows, RunMemo};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{RatingTable, Scenario, ScenarioSet};
 use crate::sweep::{in_pool, progress_bar};
@@ -294,7 +294,7 @@ pub fn run_portfolio(
     let work = || -> Result<(Vec<PricedRun>, Vec<BreakevenRow>)> {
         let runs = pairs
             .par_iter()
-            .map_init(ProjectionMemo::default, |memo, &(d, s)| {
+            .map_init(RunMemo::default, |memo, &(d, s)| {
                 let (plan, pricer) = &shared[d];
                 let run = plan.run_in(memo, &deals[d].set.scenarios[s], ObligorRows::Keep)?;
                 bar.inc(1);

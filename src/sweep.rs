@@ -12,7 +12,7 @@ use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranche
 use crate::analytics::measures::{PricedRun, Pricer};
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::result::{Kept, RunResult, RunTable};
-use crate::engine::{DealPlan, ObligorRows, ProjectionMemo};
+use crate::engine::{DealPlan, ObligorRows, RunMemo};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
@@ -48,7 +48,7 @@ pub fn sweep(
         scenarios
             .par_iter()
             .map_init(
-                || (ProjectionMemo::default(), SameRuns::default()),
+                || (RunMemo::default(), SameRuns::default()),
                 |(memo, same), s| {
                     // Lean runs only: a kept run with every table (`--flows`) of a large pool
                     // would hold its pool rows twice.
@@ -122,7 +122,7 @@ pub fn run_warnings(
     let work = || {
         scenarios
             .par_iter()
-            .map_init(ProjectionMemo::default, |memo, s| {
+            .map_init(RunMemo::default, |memo, s| {
                 plan.run_in(memo, s, ObligorRows::Skip).map(|r| r.warnings)
             })
             .collect::<Result<Vec<Vec<Warning>>>>()

@@ -209,14 +209,14 @@ fn skipping_obligor_rows_changes_nothing_else() {
 }
 
 /// What a sweep carries from run to run changes no run: every scenario run through one
-/// `ProjectionMemo` shared by two deals' plans, in an order that revisits rates and lags and
+/// `RunMemo` (the projection's memo and the run's kept vectors) shared by two deals' plans, in an order that revisits rates and lags and
 /// switches deal at every step, gives the run each scenario gives on its own (a fresh plan and
 /// memo); and a `Pricer` prices each run as `price_run` does, with the pricing's own settlement
 /// date too (whose yields at par then settle on the closing date).
 #[test]
 fn a_memo_and_a_pricer_shared_by_runs_change_no_run() {
     use ipabs::analytics::measures::{Pricer, price_run};
-    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::engine::{DealPlan, ObligorRows, RunMemo};
     let deals: Vec<_> = ["gdd_patent_licence_2019.toml", "wenke_leasing_1_2018.toml"]
         .iter()
         .map(|f| {
@@ -226,7 +226,7 @@ fn a_memo_and_a_pricer_shared_by_runs_change_no_run() {
         })
         .collect();
     let plans: Vec<DealPlan> = deals.iter().map(DealPlan::new).collect();
-    let mut memo = ProjectionMemo::default();
+    let mut memo = RunMemo::default();
     let mut sc = Vec::new();
     for round in 0..2 {
         for (i, (cdr, lag)) in [
@@ -300,7 +300,7 @@ fn a_memo_and_a_pricer_shared_by_runs_change_no_run() {
 /// | 14 | K4 | kept | 4 |
 #[test]
 fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
-    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::engine::{DealPlan, ObligorRows, RunMemo};
     use ipabs::scenario::Override;
     for file in ["nanshan_gaoxintou_5_2022.toml", "wenke_leasing_1_2018.toml"] {
         let deal = load_deal(&root().join("deals").join(file))
@@ -369,7 +369,7 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
             with("14", dec!(0.5), 6, dec!(0.25), 3, &k4),
         ];
         let plan = DealPlan::new(&deal);
-        let mut memo = ProjectionMemo::default();
+        let mut memo = RunMemo::default();
         let shared_after = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 4, 4, 4];
         for (s, want) in sequence.iter().zip(shared_after) {
             let shared = plan.run_in(&mut memo, s, ObligorRows::Keep).expect("runs");
@@ -380,13 +380,13 @@ fn scenarios_that_differ_in_recoveries_and_delays_share_a_performing_path() {
                 "{file}: {}",
                 s.name
             );
-            assert_eq!(memo.paths_shared(), want, "{file}: after {}", s.name);
+            assert_eq!(memo.pool().paths_shared(), want, "{file}: after {}", s.name);
         }
     }
 }
 
 /// Random sequences of scenarios drawn from a few values of each assumption, on every example
-/// deal, through one `ProjectionMemo` each: every run equals the run of its scenario on its
+/// deal, through one `RunMemo` each: every run equals the run of its scenario on its
 /// own. The values are few so that keys repeat and paths are shared (counted: the test fails
 /// if fewer than a third of the runs share one).
 #[test]
@@ -413,14 +413,14 @@ fn lean_runs_put_together_from_a_shared_paths_parts_match_their_runs_alone() {
 /// Runs 40 random scenarios on each example deal through one memo with `rows`, each compared
 /// with its run alone: (runs, runs that shared a path, runs whose totals came by parts).
 fn random_scenarios_through_one_memo(rows: ipabs::engine::ObligorRows) -> (u64, u64, u64) {
-    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo, RunMemo};
     use ipabs::pool::projection::{PoolPlan, project_planned, project_with};
     use ipabs::scenario::Override;
     let mut pick = picker(0x2545_F491_4F6C_DD1D);
     let (mut runs, mut shared, mut by_parts) = (0u64, 0u64, 0u64);
     for (path, deal) in example_deals() {
         let plan = DealPlan::new(&deal);
-        let mut memo = ProjectionMemo::default();
+        let mut memo = RunMemo::default();
         let pool_plan = PoolPlan::build(&deal.periods, &deal.obligors, rows);
         let mut pool_memo = ProjectionMemo::default();
         for i in 0..40 {
@@ -453,12 +453,13 @@ fn random_scenarios_through_one_memo(rows: ipabs::engine::ObligorRows) -> (u64, 
                     cpr: None,
                 }];
             }
-            let (before, before_parts) = (memo.paths_shared(), memo.totals_by_parts());
+            let (before, before_parts) =
+                (memo.pool().paths_shared(), memo.pool().totals_by_parts());
             let with_memo = plan.run_in(&mut memo, &s, rows);
             // Alone: `engine::run` with rows, or a lean run with a fresh memo.
             let alone = match rows {
                 ObligorRows::Keep => ipabs::engine::run(&deal, &s),
-                ObligorRows::Skip => plan.run_in(&mut ProjectionMemo::default(), &s, rows),
+                ObligorRows::Skip => plan.run_in(&mut RunMemo::default(), &s, rows),
             };
             assert_eq!(
                 format!("{with_memo:?}"),
@@ -477,11 +478,11 @@ fn random_scenarios_through_one_memo(rows: ipabs::engine::ObligorRows) -> (u64, 
                     "{}: {s:?}",
                     path.display()
                 );
-                assert_eq!(pool_memo.totals_by_parts(), memo.totals_by_parts());
+                assert_eq!(pool_memo.totals_by_parts(), memo.pool().totals_by_parts());
             }
             runs += 1;
-            shared += memo.paths_shared() - before;
-            by_parts += memo.totals_by_parts() - before_parts;
+            shared += memo.pool().paths_shared() - before;
+            by_parts += memo.pool().totals_by_parts() - before_parts;
         }
     }
     (runs, shared, by_parts)
@@ -537,7 +538,7 @@ fn parts_of_a_shared_path_survive_a_memo_that_renumbers_its_lags() {
 /// makes it fail (checked).
 #[test]
 fn default_patterns_through_one_memo_match_their_projections_alone() {
-    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo};
+    use ipabs::engine::{DealPlan, ObligorRows, ProjectionMemo, RunMemo};
     use ipabs::pool::projection::{PoolPlan, project_planned, project_with};
     let mut pick = picker(0x9E37_79B9_7F4A_7C15);
     let (mut runs, mut by_pattern) = (0u64, 0u64);
@@ -546,7 +547,7 @@ fn default_patterns_through_one_memo_match_their_projections_alone() {
             DealPlan::new(&deal),
             PoolPlan::build(&deal.periods, &deal.obligors, ObligorRows::Skip),
         );
-        let (mut memo, mut pool_memo) = (ProjectionMemo::default(), ProjectionMemo::default());
+        let (mut memo, mut pool_memo) = (RunMemo::default(), ProjectionMemo::default());
         let stressed = Scenario {
             cdr: dec!(0.04),
             recovery_rate: dec!(0.45),
@@ -601,7 +602,7 @@ fn default_patterns_through_one_memo_match_their_projections_alone() {
                     path.display()
                 );
                 let run = plan.run_in(&mut memo, &s, ObligorRows::Skip);
-                let run_alone = plan.run_in(&mut ProjectionMemo::default(), &s, ObligorRows::Skip);
+                let run_alone = plan.run_in(&mut RunMemo::default(), &s, ObligorRows::Skip);
                 assert_eq!(
                     format!("{run:?}"),
                     format!("{run_alone:?}"),
@@ -613,7 +614,7 @@ fn default_patterns_through_one_memo_match_their_projections_alone() {
         }
         // (The run's memo sees fewer patterns: a run checks the scenario first, and one that
         // names an obligor the pool does not have is an error before any projection.)
-        assert!(memo.totals_by_pattern() > 0);
+        assert!(memo.pool().totals_by_pattern() > 0);
         by_pattern += pool_memo.totals_by_pattern();
     }
     // Under each base scenario of each deal, the first pattern notes the key and the second

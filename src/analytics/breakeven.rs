@@ -36,7 +36,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deal::{Deal, TrancheClass};
-use crate::engine::{DealPlan, ObligorRows, ProjectionMemo, result::RunResult};
+use crate::engine::{DealPlan, ObligorRows, RunMemo, result::RunResult};
 use crate::error::{Error, Result};
 use crate::scenario::{RatingTable, Scenario};
 
@@ -173,7 +173,7 @@ struct Probe {
 /// Runs the engine for one (scenario, tranche) pair, counting runs.
 struct Tester<'a> {
     plan: DealPlan<'a>,
-    memo: ProjectionMemo,
+    memo: RunMemo,
     tranche: &'a str,
     /// The scenario being run; mutated in place between runs.
     scenario: Scenario,
@@ -225,7 +225,7 @@ pub fn breakeven_one(
         .map_err(|_| Error::Internal("more than 2^32 obligors".into()))?;
     let mut t = Tester {
         plan: DealPlan::new(deal),
-        memo: ProjectionMemo::default(),
+        memo: RunMemo::default(),
         tranche: &tranche.name,
         scenario: stressed(scenario, Decimal::ZERO),
         runs: 0,

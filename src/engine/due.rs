@@ -8,6 +8,7 @@
 
 use rust_decimal::Decimal;
 
+use super::buffers::RunBuffers;
 use super::state::{PoolCash, Run};
 use crate::deal::{Amortization, Base, FeeKind, TrancheClass};
 use crate::money::{Fen, Ratio, fen_times, to_fen};
@@ -28,6 +29,32 @@ pub(super) struct Due {
 }
 
 impl Due {
+    /// An empty `Due` in vectors kept from an earlier run.
+    pub fn new_in(b: &mut RunBuffers) -> Due {
+        Due {
+            tax: b.zeros(0),
+            fee: b.zeros(0),
+            fee_excess: b.zeros(0),
+            interest: b.zeros(0),
+            principal: b.zeros(0),
+            coverage: b.pairs(),
+        }
+    }
+
+    /// Gives the vectors back to `b` for the next run.
+    pub fn give(self, b: &mut RunBuffers) {
+        for v in [
+            self.tax,
+            self.fee,
+            self.fee_excess,
+            self.interest,
+            self.principal,
+        ] {
+            b.keep(v);
+        }
+        b.pairs.push(self.coverage);
+    }
+
     pub fn clear(&mut self) {
         self.tax.clear();
         self.fee.clear();

@@ -18,6 +18,7 @@
 //! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
 
 mod accounts;
+mod buffers;
 mod call;
 mod conditions;
 mod due;
@@ -44,7 +45,8 @@ use crate::money::{Fen, ratio6, ratio6_fen, round_half_away};
 use crate::pool::projection::PoolProjection;
 pub use crate::pool::projection::{ObligorRows, ProjectionMemo};
 use crate::scenario::Scenario;
-pub use plan::DealPlan;
+use buffers::RunBuffers;
+pub use plan::{DealPlan, RunMemo};
 use result::RunResult;
 
 /// Projects the pool and runs the waterfall of `deal` under `scenario`; the result holds every
@@ -70,7 +72,8 @@ pub fn run_with(deal: &Deal, scenario: &Scenario, rows: ObligorRows) -> Result<R
 
 /// Runs the waterfall on an already projected pool, keeping the ledger.
 pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> Result<RunResult> {
-    waterfall(&waterfall_plan(deal), scenario, pool, true)
+    let b = &mut RunBuffers::default();
+    waterfall(&waterfall_plan(deal), scenario, pool, true, b)
 }
 
 /// Runs the waterfall on `pool` (actual collections first, docs/auditing.md) and, after each
@@ -82,7 +85,8 @@ pub fn run_restated(
     actuals: &crate::actuals::Actuals,
 ) -> Result<RunResult> {
     let plan = waterfall_plan(deal);
-    let mut st = state::Run::new(&plan, scenario, pool, true)?;
+    let mut b = RunBuffers::default();
+    let mut st = state::Run::new(&plan, scenario, pool, true, &mut b)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
@@ -92,7 +96,7 @@ pub fn run_restated(
             break;
         }
     }
-    st.finish()
+    st.finish(&mut b)
 }
 
 /// The plan of a waterfall on a pool projected already: without the obligors' labels, which
@@ -106,9 +110,10 @@ fn waterfall(
     scenario: &Scenario,
     pool: PoolProjection,
     keep_ledger: bool,
+    b: &mut RunBuffers,
 ) -> Result<RunResult> {
     let deal = plan.deal;
-    let mut st = state::Run::new(plan, scenario, pool, keep_ledger)?;
+    let mut st = state::Run::new(plan, scenario, pool, keep_ledger, b)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if st.called {
@@ -116,7 +121,7 @@ fn waterfall(
             break;
         }
     }
-    st.finish()
+    st.finish(b)
 }
 
 /// A ratio rounded to 6 decimal places, half away from zero, for reports; `None` when `den`

@@ -7,6 +7,7 @@
 //! own ([`super::run_with`]). The plan borrows the deal, so the deal cannot change while a plan
 //! of it exists (sizing, which changes tranche balances, builds a new plan for each candidate).
 
+use super::buffers::RunBuffers;
 use super::result::RunResult;
 use super::state::Labels;
 use crate::deal::{Deal, TrancheClass};
@@ -73,20 +74,37 @@ impl<'d> DealPlan<'d> {
     /// Projects the pool and runs the waterfall under `scenario`: [`super::run_with`] on this
     /// plan, the same result to the bit.
     pub fn run(&self, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
-        self.run_in(&mut ProjectionMemo::default(), scenario, rows)
+        self.run_in(&mut RunMemo::default(), scenario, rows)
     }
 
-    /// [`DealPlan::run`], carrying what one projection of the pool leaves for the next in
-    /// `memo` (a sweep keeps one per worker thread; the result does not depend on it).
+    /// [`DealPlan::run`], carrying what one run leaves for the next in `memo` (a sweep keeps
+    /// one per worker thread; the result does not depend on it).
     pub fn run_in(
         &self,
-        memo: &mut ProjectionMemo,
+        memo: &mut RunMemo,
         scenario: &Scenario,
         rows: ObligorRows,
     ) -> Result<RunResult> {
         let deal = self.deal;
         scenario.check(deal.obligors.len(), deal.supports.len())?;
-        let pool = project_planned(deal, (&self.pool, memo), scenario, rows)?;
-        super::waterfall(self, scenario, pool, rows == ObligorRows::Keep)
+        let pool = project_planned(deal, (&self.pool, &mut memo.pool), scenario, rows)?;
+        let keep_ledger = rows == ObligorRows::Keep;
+        super::waterfall(self, scenario, pool, keep_ledger, &mut memo.buffers)
+    }
+}
+
+/// What one run leaves for the next run of the same deal on the same worker: the pool
+/// projection's memo ([`ProjectionMemo`]) and the allocations of the run's state vectors
+/// ([`RunBuffers`](super::buffers)). No result depends on it.
+#[derive(Debug, Default)]
+pub struct RunMemo {
+    pool: ProjectionMemo,
+    buffers: RunBuffers,
+}
+
+impl RunMemo {
+    /// The pool projection's part (what its counters say: paths shared, totals by parts).
+    pub fn pool(&self) -> &ProjectionMemo {
+        &self.pool
     }
 }

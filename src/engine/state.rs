@@ -10,6 +10,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::buffers::RunBuffers;
 use super::due::Due;
 use super::ledger::{Account, AccountNames, Movement};
 use super::plan::DealPlan;
@@ -59,16 +60,29 @@ impl Paid {
         self.reserve_deposit = 0;
     }
 
-    fn new(deal: &Deal) -> Paid {
-        let z = |n: usize| vec![0; n];
+    fn new(deal: &Deal, b: &mut RunBuffers) -> Paid {
         Paid {
-            tax: z(deal.taxes.len()),
-            fee: z(deal.fees.len()),
-            fee_excess: z(deal.fees.len()),
-            interest: z(deal.tranches.len()),
-            principal: z(deal.tranches.len()),
-            residual: z(deal.tranches.len()),
+            tax: b.zeros(deal.taxes.len()),
+            fee: b.zeros(deal.fees.len()),
+            fee_excess: b.zeros(deal.fees.len()),
+            interest: b.zeros(deal.tranches.len()),
+            principal: b.zeros(deal.tranches.len()),
+            residual: b.zeros(deal.tranches.len()),
             ..Paid::default()
+        }
+    }
+
+    /// Gives the vectors back to `b` for the next run.
+    fn give(self, b: &mut RunBuffers) {
+        for v in [
+            self.tax,
+            self.fee,
+            self.fee_excess,
+            self.interest,
+            self.principal,
+            self.residual,
+        ] {
+            b.keep(v);
         }
     }
 }
@@ -222,10 +236,11 @@ impl<'a> Run<'a> {
         scenario: &'a Scenario,
         pool: PoolProjection,
         keep_ledger: bool,
+        b: &mut RunBuffers,
     ) -> Result<Self> {
         let deal = plan.deal;
         let nt = deal.tranches.len();
-        let mut support_on = vec![true; deal.supports.len()];
+        let mut support_on = b.flags(deal.supports.len(), true);
         for &s in &scenario.supports_off {
             if let Some(on) = support_on.get_mut(s) {
                 *on = false;
@@ -243,42 +258,51 @@ impl<'a> Run<'a> {
             issue_size: plan.issue_size,
             collection: 0,
             reserve: 0,
-            balance: plan.balance.clone(),
-            interest_carry: vec![0; nt],
-            fee_carry: vec![0; deal.fees.len()],
-            fee_excess_carry: vec![0; deal.fees.len()],
-            fee_on_paid: vec![0; deal.fees.len()],
-            fee_charged_total: vec![0; deal.fees.len()],
-            one_off_done: vec![false; deal.fees.len()],
-            tax_carry: vec![0; deal.taxes.len()],
-            support_total: vec![0; deal.supports.len()],
-            support_period: vec![0; deal.supports.len()],
+            balance: b.copy(&plan.balance),
+            interest_carry: b.zeros(nt),
+            fee_carry: b.zeros(deal.fees.len()),
+            fee_excess_carry: b.zeros(deal.fees.len()),
+            fee_on_paid: b.zeros(deal.fees.len()),
+            fee_charged_total: b.zeros(deal.fees.len()),
+            one_off_done: b.flags(deal.fees.len(), false),
+            tax_carry: b.zeros(deal.taxes.len()),
+            support_total: b.zeros(deal.supports.len()),
+            support_period: b.zeros(deal.supports.len()),
             support_on,
-            tripped: vec![false; deal.triggers.len()],
+            tripped: b.flags(deal.triggers.len(), false),
             keep_ledger,
             ledger: Vec::with_capacity(ledger_capacity),
-            accounts: Balances::new(deal),
+            accounts: Balances::new_in(deal, b),
             broken: None,
-            periods: Vec::with_capacity(deal.periods.len()),
+            // A lean run keeps no period, fee or tax rows: nothing to reserve for them.
+            periods: Vec::with_capacity(if keep_ledger { deal.periods.len() } else { 0 }),
             flows: Vec::with_capacity(deal.periods.len() * nt),
-            totals: vec![TrancheTotals::default(); nt],
-            charges: Vec::with_capacity(deal.periods.len() * (deal.taxes.len() + deal.fees.len())),
+            totals: {
+                let mut t = RunBuffers::cleared(std::mem::take(&mut b.totals));
+                t.resize(nt, TrancheTotals::default());
+                t
+            },
+            charges: Vec::with_capacity(if keep_ledger {
+                deal.periods.len() * (deal.taxes.len() + deal.fees.len())
+            } else {
+                0
+            }),
             notices: Vec::new(),
             reserve_funding: 0,
             k: 0,
             date: deal.closing_date,
             cash: PoolCash::default(),
-            due: Due::default(),
-            paid: Paid::new(deal),
-            items: Vec::new(),
-            named: vec![0; deal.accounts.names.len()],
+            due: Due::new_in(b),
+            paid: Paid::new(deal, b),
+            items: RunBuffers::cleared(std::mem::take(&mut b.items)),
+            named: b.zeros(deal.accounts.names.len()),
             src: Account::Collection,
             pdl: 0,
             wf: 0,
             called: false,
             call_price: 0,
-            held_warned: Vec::new(),
-            skipped: Vec::new(),
+            held_warned: RunBuffers::cleared(std::mem::take(&mut b.held_warned)),
+            skipped: RunBuffers::cleared(std::mem::take(&mut b.skipped)),
             held_warnings: Vec::new(),
             revolving_over: false,
             purchased: 0,
@@ -646,7 +670,8 @@ impl<'a> Run<'a> {
     }
 
     /// Checks conservation and gathers the run's tables and warnings.
-    pub(super) fn finish(mut self) -> Result<RunResult> {
+    /// Gives the run's state vectors back to `b` ([`RunBuffers`]).
+    pub(super) fn finish(mut self, b: &mut RunBuffers) -> Result<RunResult> {
         let deal = self.deal;
         self.end_at_call();
         let conservation = super::verify::verify(&self)?;
@@ -661,77 +686,61 @@ impl<'a> Run<'a> {
                 warnings.push(Warning::run(check, scenario, last, message));
             }
         };
+        // The messages are concatenated (one allocation each) rather than `format!`ted: a
+        // sweep builds a few per scenario (docs/performance.md, session 16).
+        let left = " after the last payment date";
         if self.collection > 0 {
-            warn(
-                Check::CashLeft,
-                format!(
-                    "{} is left in the collection account after the last payment date",
-                    Yuan(self.collection)
-                ),
-            );
+            let y = Yuan(self.collection).text();
+            let m = [y.as_str(), " is left in the collection account", left].concat();
+            warn(Check::CashLeft, m);
         }
         for (name, &held) in deal.accounts.names.iter().zip(&self.named) {
             if held > 0 {
-                warn(
-                    Check::CashLeft,
-                    format!(
-                        "{} is left in the {name} account after the last payment date",
-                        Yuan(held)
-                    ),
-                );
+                let y = Yuan(held).text();
+                let m = [y.as_str(), " is left in the ", name, " account", left].concat();
+                warn(Check::CashLeft, m);
             }
         }
         if self.reserve > 0 {
+            let y = Yuan(self.reserve).text();
             warn(
                 Check::CashLeft,
-                format!(
-                    "{} is left in the reserve after the last payment date",
-                    Yuan(self.reserve)
-                ),
+                [y.as_str(), " is left in the reserve", left].concat(),
             );
         }
         for (i, t) in deal.tranches.iter().enumerate() {
             if self.balance[i] > 0 {
-                warn(
-                    Check::NotRepaid,
-                    format!(
-                        "tranche {} is not repaid by the last payment date: {} outstanding",
-                        t.name,
-                        Yuan(self.balance[i])
-                    ),
-                );
+                let y = Yuan(self.balance[i]).text();
+                let m = [
+                    "tranche ",
+                    &t.name,
+                    " is not repaid by the last payment date: ",
+                    y.as_str(),
+                    " outstanding",
+                ];
+                warn(Check::NotRepaid, m.concat());
             }
         }
+        let arrears = " after the last payment date (unpaid arrears; fees.parquet shows them \
+                       date by date)";
         for ((f, carry), excess) in deal
             .fees
             .iter()
             .zip(&self.fee_carry)
             .zip(&self.fee_excess_carry)
         {
-            let carry = &(carry + excess);
-            if *carry > 0 {
-                warn(
-                    Check::Arrears,
-                    format!(
-                        "fee {} is owed {} after the last payment date (unpaid arrears; \
-                         fees.parquet shows them date by date)",
-                        f.name,
-                        Yuan(*carry)
-                    ),
-                );
+            let carry = carry + excess;
+            if carry > 0 {
+                let y = Yuan(carry).text();
+                let m = ["fee ", &f.name, " is owed ", y.as_str(), arrears];
+                warn(Check::Arrears, m.concat());
             }
         }
         for (t, carry) in deal.taxes.iter().zip(&self.tax_carry) {
             if *carry > 0 {
-                warn(
-                    Check::Arrears,
-                    format!(
-                        "tax {} is owed {} after the last payment date (unpaid arrears; \
-                         fees.parquet shows them date by date)",
-                        t.name,
-                        Yuan(*carry)
-                    ),
-                );
+                let y = Yuan(*carry).text();
+                let m = ["tax ", &t.name, " is owed ", y.as_str(), arrears];
+                warn(Check::Arrears, m.concat());
             }
         }
         if self.pool.beyond_horizon > Decimal::ZERO {
@@ -764,6 +773,30 @@ impl<'a> Run<'a> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        for v in [
+            self.balance,
+            self.interest_carry,
+            self.fee_carry,
+            self.fee_excess_carry,
+            self.fee_on_paid,
+            self.fee_charged_total,
+            self.tax_carry,
+            self.support_total,
+            self.support_period,
+            self.named,
+        ] {
+            b.keep(v);
+        }
+        for v in [self.one_off_done, self.support_on, self.tripped] {
+            b.keep_flags(v);
+        }
+        self.accounts.give(b);
+        self.due.give(b);
+        self.paid.give(b);
+        b.items = self.items;
+        b.held_warned = self.held_warned;
+        b.skipped = self.skipped;
+        b.totals = self.totals;
         Ok(RunResult {
             deal: deal.name.clone(),
             scenario: self.scenario.name.clone(),

@@ -17,6 +17,7 @@
 //!
 //! A failure is an [`Error::Internal`] (exit code 3): a bug, never a result.
 
+use super::buffers::RunBuffers;
 use super::ledger::{Account, Movement};
 use super::result::Conservation;
 use super::state::{Run, dec};
@@ -55,6 +56,30 @@ impl Balances {
             fees: d.fees.len(),
             taxes: d.taxes.len(),
         }
+    }
+
+    /// [`Balances::new`] in vectors kept from an earlier run.
+    pub(super) fn new_in(d: &Deal, b: &mut RunBuffers) -> Balances {
+        let n = Self::FIXED
+            + d.supports.len()
+            + d.tranches.len()
+            + d.fees.len()
+            + d.taxes.len()
+            + d.accounts.names.len();
+        Balances {
+            v: b.zeros(n),
+            principal: b.zeros(d.tranches.len()),
+            supports: d.supports.len(),
+            tranches: d.tranches.len(),
+            fees: d.fees.len(),
+            taxes: d.taxes.len(),
+        }
+    }
+
+    /// Gives the vectors back to `b` for the next run.
+    pub(super) fn give(self, b: &mut RunBuffers) {
+        b.keep(self.v);
+        b.keep(self.principal);
     }
 
     #[inline(always)]

@@ -74,15 +74,74 @@ pub fn from_fen(fen: Fen) -> Option<Decimal> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Yuan(pub Fen);
 
+impl Yuan {
+    /// The text [`Display`](std::fmt::Display) shows, built on the stack: for messages put
+    /// together with `[&str]::concat` (one allocation of the exact length) rather than
+    /// `format!`, which a sweep pays a few times per scenario for its warnings
+    /// (docs/performance.md, session 16).
+    pub fn text(self) -> YuanText {
+        let mut t = YuanText {
+            buf: [0; YuanText::CAP],
+            at: YuanText::CAP,
+        };
+        let m = self.0.unsigned_abs();
+        let cents = (m % 100) as u8;
+        t.put(b'0' + cents % 10);
+        t.put(b'0' + cents / 10);
+        t.put(b'.');
+        // A u64 divides by 10 in a multiply; a u128 calls a library routine.
+        match u64::try_from(m / 100) {
+            Ok(mut y) => loop {
+                t.put(b'0' + (y % 10) as u8);
+                y /= 10;
+                if y == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut y = m / 100;
+                loop {
+                    t.put(b'0' + (y % 10) as u8);
+                    y /= 10;
+                    if y == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        if self.0 < 0 {
+            t.put(b'-');
+        }
+        t
+    }
+}
+
+/// The text of a [`Yuan`], on the stack ([`Yuan::text`]).
+#[derive(Clone, Copy)]
+pub struct YuanText {
+    buf: [u8; YuanText::CAP],
+    /// The text is `buf[at..]`: it is written right to left.
+    at: usize,
+}
+
+impl YuanText {
+    /// A 128-bit count has at most 39 digits; with the point and the sign, 41 bytes.
+    const CAP: usize = 41;
+
+    fn put(&mut self, b: u8) {
+        self.at -= 1;
+        self.buf[self.at] = b;
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits, '.' and '-' are ever written.
+        std::str::from_utf8(&self.buf[self.at..]).unwrap_or_default()
+    }
+}
+
 impl std::fmt::Display for Yuan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let m = self.0.unsigned_abs();
-        // The same digits either way; a u64 formats faster than a u128.
-        match u64::try_from(m) {
-            Ok(m) => write!(f, "{sign}{}.{:02}", m / 100, m % 100),
-            Err(_) => write!(f, "{sign}{}.{:02}", m / 100, m % 100),
-        }
+        f.write_str(self.text().as_str())
     }
 }
 

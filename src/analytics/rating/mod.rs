@@ -559,7 +559,7 @@ pub fn pattern_outcomes(
     let plan = engine::DealPlan::new(deal);
     patterns
         .par_iter()
-        .map_init(engine::ProjectionMemo::default, |memo, p| {
+        .map_init(engine::RunMemo::default, |memo, p| {
             let run = plan.run_in(memo, &path_scenario(pool, base, p), ObligorRows::Skip)?;
             progress(1);
             Ok(deal

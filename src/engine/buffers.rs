@@ -1,0 +1,99 @@
+//! [`RunBuffers`]: the state vectors of a run that do not outlive it, handed from one run to
+//! the next of the same worker (a sweep, a search, a Monte Carlo), so that a run allocates
+//! only what it returns.
+//!
+//! A run takes its carries, balances, amounts due and paid and scratch lists from here and
+//! gives them back when it finishes; every vector is cleared and sized on the way out, so no
+//! value crosses from one run to the next, only the allocations. A run that stops on an error
+//! gives nothing back: the next one allocates afresh.
+
+use super::ledger::Account;
+use super::summary::TrancheTotals;
+use crate::deal::AccountRef;
+use crate::money::Fen;
+
+/// Vectors kept between runs ([module docs](self)).
+#[derive(Debug, Default)]
+pub struct RunBuffers {
+    fen: Vec<Vec<Fen>>,
+    flags: Vec<Vec<bool>>,
+    pub(super) pairs: Vec<Vec<(Fen, Fen)>>,
+    pub(super) items: Vec<(usize, Fen)>,
+    pub(super) held_warned: Vec<Account>,
+    pub(super) skipped: Vec<(AccountRef, usize)>,
+    pub(super) totals: Vec<TrancheTotals>,
+}
+
+impl RunBuffers {
+    /// `n` zero amounts.
+    pub(super) fn zeros(&mut self, n: usize) -> Vec<Fen> {
+        let mut v = self.fen.pop().unwrap_or_default();
+        v.clear();
+        v.resize(n, 0);
+        v
+    }
+
+    /// A copy of `from`.
+    pub(super) fn copy(&mut self, from: &[Fen]) -> Vec<Fen> {
+        let mut v = self.fen.pop().unwrap_or_default();
+        v.clear();
+        v.extend_from_slice(from);
+        v
+    }
+
+    /// `n` flags set to `value`.
+    pub(super) fn flags(&mut self, n: usize, value: bool) -> Vec<bool> {
+        let mut v = self.flags.pop().unwrap_or_default();
+        v.clear();
+        v.resize(n, value);
+        v
+    }
+
+    /// An empty list of pairs of amounts.
+    pub(super) fn pairs(&mut self) -> Vec<(Fen, Fen)> {
+        let mut v = self.pairs.pop().unwrap_or_default();
+        v.clear();
+        v
+    }
+
+    /// Keeps `v`'s allocation for a later run.
+    pub(super) fn keep(&mut self, v: Vec<Fen>) {
+        self.fen.push(v);
+    }
+
+    pub(super) fn keep_flags(&mut self, v: Vec<bool>) {
+        self.flags.push(v);
+    }
+
+    /// `v` with its items cleared, for [`RunBuffers::items`] and the like.
+    pub(super) fn cleared<T>(mut v: Vec<T>) -> Vec<T> {
+        v.clear();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept vector comes back cleared and sized: zeros after non-zero values, the copy's
+    /// own values, flags of the value asked for.
+    #[test]
+    fn kept_vectors_come_back_cleared() {
+        let mut b = RunBuffers::default();
+        let mut v = b.zeros(3);
+        assert_eq!(v, vec![0, 0, 0]);
+        v[1] = 7;
+        v.push(9);
+        b.keep(v);
+        assert_eq!(b.zeros(2), vec![0, 0]);
+        b.keep(vec![5, 6, 7, 8]);
+        assert_eq!(b.copy(&[1, 2]), vec![1, 2]);
+        b.keep_flags(vec![true, true]);
+        assert_eq!(b.flags(3, false), vec![false, false, false]);
+        let mut p = b.pairs();
+        p.push((1, 2));
+        b.pairs.push(p);
+        assert!(b.pairs().is_empty());
+    }
+}
