@@ -32,6 +32,23 @@ pub extern "C" fn without_huge_pages() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0) }
 }
 
+/// Tells glibc's `malloc`, which the C libraries under polars call (zstd's compression
+/// contexts, a new one for every page written), to keep the memory they free for the next
+/// allocation: blocks under 32 MiB come from its heap rather than a fresh `mmap` each, and the
+/// heap's free top is kept up to 64 MiB rather than handed back at 128 KiB. Each context's
+/// tables were otherwise cleared in pages the system had just mapped: 390 of a 1,001-scenario
+/// sweep's 5,130 page faults (docs/performance.md, session 16). Rust's own allocations go to
+/// mimalloc and are not affected. The binaries call it before `main` (src/main.rs).
+pub extern "C" fn keep_c_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: sets two of glibc's malloc parameters; takes no pointer, allocates nothing. A
+    // rejected value leaves glibc's default (mallopt returns 0).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
+}
+
 /// Zeroed blocks of at least this many bytes (1 MiB) come from `mmap`; smaller ones, and
 /// every block that need not be zeroed, from mimalloc.
 pub const MAPPED_ZEROED_MIN: usize = 1 << 20;

@@ -396,15 +396,15 @@ const WARNING_LINES: usize = 20;
 /// Prints the number of run-time warnings of each scenario that has any (sweep, breakeven):
 /// one line for each of the first [`WARNING_LINES`] such scenarios, then one line counting
 /// the others and their checks. The lines go to stderr in one write.
-fn print_warning_counts(runs: &[(String, Vec<Warning>)], file: &Path) {
-    let warned: Vec<&(String, Vec<Warning>)> = runs.iter().filter(|(_, w)| !w.is_empty()).collect();
+fn print_warning_counts(runs: &[(&str, &[Warning])], file: &Path) {
+    let warned: Vec<&(&str, &[Warning])> = runs.iter().filter(|(_, w)| !w.is_empty()).collect();
     let mut text = String::new();
     for (name, w) in warned.iter().take(WARNING_LINES) {
         text.push_str(&terminal_safe(&format!(
             "warning: scenario `{}`: {} run-time warning(s) ({}); see {}",
             crate::error::clip(name),
             w.len(),
-            check_names(w),
+            check_names(w.iter()),
             file.display()
         )));
         text.push('\n');
@@ -422,6 +422,15 @@ fn print_warning_counts(runs: &[(String, Vec<Warning>)], file: &Path) {
         text.push('\n');
     }
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Leaves `value`'s memory to the end of the process, which follows the command
+/// (src/main.rs exits with the command's code): handing a sweep's thousands of runs, or a
+/// large pool's rows, back to the allocator block by block, and the allocator's pages back to
+/// the system, only costs time (2–3 ms of a 40 ms sweep of 1,001 scenarios; docs/performance.md,
+/// session 16). Only for values a command is done with, at its end.
+fn exits_with_process<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
@@ -666,6 +675,8 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     out.out.display()
                 ));
             }
+            exits_with_process(runs);
+            exits_with_process((loaded, set));
             Ok(())
         }
         Command::Breakeven {
@@ -697,10 +708,11 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             };
             let block = shard.map_or(&set.scenarios[..], |s| s.slice(&set.scenarios));
             let rows = sweep::breakeven_sweep(d, block, &set.rating, opts)?;
-            let run_warnings: Vec<(String, Vec<Warning>)> = block
+            let warnings = sweep::run_warnings(d, block, threads)?;
+            let run_warnings: Vec<(&str, &[Warning])> = block
                 .iter()
-                .map(|s| s.name.clone())
-                .zip(sweep::run_warnings(d, block, threads)?)
+                .map(|s| s.name.as_str())
+                .zip(warnings.iter().map(Vec::as_slice))
                 .collect();
             let file = out.out.join(shard::file_name(shard, WARNINGS_FILE));
             print_warning_counts(&run_warnings, &file);
@@ -771,9 +783,9 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             };
             let block = shard.map_or(&set.scenarios[..], |s| s.slice(&set.scenarios));
             let runs = sweep::sweep(d, block, &set.pricing, opts)?;
-            let run_warnings: Vec<(String, Vec<Warning>)> = runs
+            let run_warnings: Vec<(&str, &[Warning])> = runs
                 .iter()
-                .map(|r| (r.scenario.clone(), r.warnings.clone()))
+                .map(|r| (r.scenario.as_str(), r.warnings.as_slice()))
                 .collect();
             print_warning_counts(
                 &run_warnings,
@@ -817,6 +829,9 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     out.out.display()
                 ));
             }
+            exits_with_process(frames);
+            exits_with_process(runs);
+            exits_with_process((loaded, set));
             Ok(())
         }
     }

@@ -12,6 +12,13 @@ static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 #[unsafe(link_section = ".init_array")]
 static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_pages;
 
+/// Runs before `main`: glibc's `malloc`, which zstd uses, keeps what it frees
+/// ([`ipabs::allocator::keep_c_heap`]).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static KEEP_C_HEAP: extern "C" fn() = ipabs::allocator::keep_c_heap;
+
 fn main() {
     // Once a deal file is loaded, its parse trees and tokens are freed; mimalloc keeps freed
     // pages for reuse, which would add the load's garbage to the run's peak memory. A forced

@@ -210,6 +210,13 @@ static GLOBAL: ipabs::allocator::Allocator = ipabs::allocator::Allocator;
 #[unsafe(link_section = ".init_array")]
 static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_pages;
 
+/// Runs before `main`: glibc's `malloc`, which zstd uses, keeps what it frees
+/// ([`ipabs::allocator::keep_c_heap`]).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static KEEP_C_HEAP: extern "C" fn() = ipabs::allocator::keep_c_heap;
+
 /// Compares `n` powers of [`ipabs::pow`] with the platform's `pow`; the exit code.
 fn pow_check(n: u64) -> i32 {
     use ipabs::pow::powers;

@@ -15,11 +15,11 @@ pub const WARNINGS_FILE: &str = "warnings.parquet";
 pub fn warnings_frame(
     deal: &str,
     load: &[Warning],
-    runs: &[(String, Vec<Warning>)],
+    runs: &[(&str, &[Warning])],
 ) -> Result<DataFrame, Error> {
     let all: Vec<&Warning> = load
         .iter()
-        .chain(runs.iter().flat_map(|(_, w)| w))
+        .chain(runs.iter().flat_map(|(_, w)| w.iter()))
         .collect();
     let n = all.len();
     let scenario: Vec<Option<&str>> = all.iter().map(|w| w.scenario.as_deref()).collect();
