@@ -797,20 +797,40 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 .into_iter()
                 .filter(|t| flows || t.without_flows() != Kept::Nothing)
                 .collect();
-            let frames = output::run_frames(&tables, &runs).and_then(|mut frames| {
-                frames.push((SCENARIOS_FILE, scenarios_frame(d, block)?));
+            // Each table is built when its turn to be written comes ([`output::Frame::Later`]).
+            let (all, dir) = (&runs, &out.out);
+            let (load, run_w) = (&load_warnings, &run_warnings);
+            let frames = || {
+                let in_dir = move |e| output::in_dir(dir, e);
+                let mut frames: Vec<(String, output::Frame<'_>)> = tables
+                    .iter()
+                    .map(|&t| {
+                        let build =
+                            move || output::parquet::run_table_frame(t, all).map_err(in_dir);
+                        let name = shard::file_name(shard, t.file());
+                        (name, output::Frame::Later(Box::new(build)))
+                    })
+                    .collect();
+                let scenarios = move || scenarios_frame(d, block).map_err(in_dir);
+                let warnings = move || warnings_frame(&d.name, load, run_w).map_err(in_dir);
                 frames.push((
-                    WARNINGS_FILE,
-                    warnings_frame(&d.name, &load_warnings, &run_warnings)?,
+                    shard::file_name(shard, SCENARIOS_FILE),
+                    output::Frame::Later(Box::new(scenarios)),
                 ));
-                Ok(frames
+                frames.push((
+                    shard::file_name(shard, WARNINGS_FILE),
+                    output::Frame::Later(Box::new(warnings)),
+                ));
+                frames
+            };
+            let n = output::write_tables(&out.out, frames())?.len();
+            if copy.csv.is_some() || copy.xlsx.is_some() {
+                let built = frames()
                     .into_iter()
-                    .map(|(n, df)| (shard::file_name(shard, n), df))
-                    .collect::<Vec<_>>())
-            });
-            let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
-            let n = output::write_tables(&out.out, frames.clone())?.len();
-            write_copies(&copy, "sweep", &d.name, &frames)?;
+                    .map(|(name, frame)| Ok((name, frame.build()?)))
+                    .collect::<Result<Vec<_>>>()?;
+                write_copies(&copy, "sweep", &d.name, &built)?;
+            }
             if let Some(file) = &copy.html {
                 use crate::output::html;
                 let sections: Vec<String> = runs
@@ -829,7 +849,6 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     out.out.display()
                 ));
             }
-            exits_with_process(frames);
             exits_with_process(runs);
             exits_with_process((loaded, set));
             Ok(())

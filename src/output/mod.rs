@@ -78,9 +78,27 @@ pub fn write_run_tables(dir: &Path, runs: &[PricedRun]) -> Result<Vec<PathBuf>, 
 pub enum Frame<'a> {
     /// The whole table.
     Ready(DataFrame),
+    /// The whole table, built when its turn to be written comes and freed once it is written:
+    /// the next table is built in the memory this one leaves rather than in pages the system
+    /// maps afresh (docs/performance.md, session 16). An error stops the write.
+    Later(Box<dyn FnOnce() -> Result<DataFrame, Error> + 'a>),
     /// The table's frames, in order, each written as one row group (see
     /// [`parquet::write_parquet_chunks`]); an error stops the write.
     Chunks(Box<dyn Iterator<Item = Result<DataFrame, Error>> + 'a>),
+}
+
+impl Frame<'_> {
+    /// The whole table: built now if it is built [`Frame::Later`]; a table built a row group
+    /// at a time is never needed whole, and is an internal error here.
+    pub fn build(self) -> Result<DataFrame, Error> {
+        match self {
+            Frame::Ready(df) => Ok(df),
+            Frame::Later(build) => build(),
+            Frame::Chunks(_) => Err(Error::Internal(
+                "a table built a row group at a time was asked for whole".to_string(),
+            )),
+        }
+    }
 }
 
 impl From<DataFrame> for Frame<'_> {
@@ -206,6 +224,8 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
             create_parents(tmp, &path)?;
             let file = match (name.ends_with(".csv"), frame) {
                 (true, Frame::Ready(df)) => csv::write_csv(&path, &df)?,
+                (true, Frame::Later(build)) => csv::write_csv(&path, &build()?)?,
+                (false, Frame::Later(build)) => parquet::write_parquet(&path, &mut build()?)?,
                 (true, Frame::Chunks(_)) => {
                     // Only `write_run_tables` makes chunked frames, and it writes Parquet.
                     return Err(Error::Internal(format!(
