@@ -12,9 +12,12 @@ use super::summary::TrancheTotals;
 use crate::deal::AccountRef;
 use crate::money::Fen;
 
-/// Vectors kept between runs ([module docs](self)).
+/// Vectors kept between runs ([module docs](self)). The default keeps nothing: a single run
+/// drops its vectors with it ([`RunBuffers::kept`] keeps them).
 #[derive(Debug, Default)]
 pub struct RunBuffers {
+    /// Whether a finished run gives its vectors back.
+    keeping: bool,
     fen: Vec<Vec<Fen>>,
     flags: Vec<Vec<bool>>,
     pub(super) pairs: Vec<Vec<(Fen, Fen)>>,
@@ -25,28 +28,53 @@ pub struct RunBuffers {
 }
 
 impl RunBuffers {
+    /// Buffers that keep what each finished run gives back, for the runs of one worker.
+    pub(super) fn kept() -> RunBuffers {
+        RunBuffers {
+            keeping: true,
+            ..RunBuffers::default()
+        }
+    }
+
+    /// Whether a finished run gives its vectors back ([`RunBuffers::kept`]).
+    pub(super) fn keeping(&self) -> bool {
+        self.keeping
+    }
+
     /// `n` zero amounts.
     pub(super) fn zeros(&mut self, n: usize) -> Vec<Fen> {
-        let mut v = self.fen.pop().unwrap_or_default();
-        v.clear();
-        v.resize(n, 0);
-        v
+        match self.fen.pop() {
+            Some(mut v) => {
+                v.clear();
+                v.resize(n, 0);
+                v
+            }
+            None => vec![0; n],
+        }
     }
 
     /// A copy of `from`.
     pub(super) fn copy(&mut self, from: &[Fen]) -> Vec<Fen> {
-        let mut v = self.fen.pop().unwrap_or_default();
-        v.clear();
-        v.extend_from_slice(from);
-        v
+        match self.fen.pop() {
+            Some(mut v) => {
+                v.clear();
+                v.extend_from_slice(from);
+                v
+            }
+            None => from.to_vec(),
+        }
     }
 
     /// `n` flags set to `value`.
     pub(super) fn flags(&mut self, n: usize, value: bool) -> Vec<bool> {
-        let mut v = self.flags.pop().unwrap_or_default();
-        v.clear();
-        v.resize(n, value);
-        v
+        match self.flags.pop() {
+            Some(mut v) => {
+                v.clear();
+                v.resize(n, value);
+                v
+            }
+            None => vec![value; n],
+        }
     }
 
     /// An empty list of pairs of amounts.
@@ -58,6 +86,10 @@ impl RunBuffers {
 
     /// Keeps `v`'s allocation for a later run.
     pub(super) fn keep(&mut self, v: Vec<Fen>) {
+        // A run gives back about 30: one allocation rather than five growths.
+        if self.fen.capacity() == 0 {
+            self.fen.reserve(32);
+        }
         self.fen.push(v);
     }
 
@@ -80,7 +112,8 @@ mod tests {
     /// own values, flags of the value asked for.
     #[test]
     fn kept_vectors_come_back_cleared() {
-        let mut b = RunBuffers::default();
+        let mut b = RunBuffers::kept();
+        assert!(b.keeping() && !RunBuffers::default().keeping());
         let mut v = b.zeros(3);
         assert_eq!(v, vec![0, 0, 0]);
         v[1] = 7;

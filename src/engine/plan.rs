@@ -74,7 +74,11 @@ impl<'d> DealPlan<'d> {
     /// Projects the pool and runs the waterfall under `scenario`: [`super::run_with`] on this
     /// plan, the same result to the bit.
     pub fn run(&self, scenario: &Scenario, rows: ObligorRows) -> Result<RunResult> {
-        self.run_in(&mut RunMemo::default(), scenario, rows)
+        let mut once = RunMemo {
+            pool: ProjectionMemo::default(),
+            buffers: RunBuffers::default(),
+        };
+        self.run_in(&mut once, scenario, rows)
     }
 
     /// [`DealPlan::run`], carrying what one run leaves for the next in `memo` (a sweep keeps
@@ -96,10 +100,20 @@ impl<'d> DealPlan<'d> {
 /// What one run leaves for the next run of the same deal on the same worker: the pool
 /// projection's memo ([`ProjectionMemo`]) and the allocations of the run's state vectors
 /// ([`RunBuffers`](super::buffers)). No result depends on it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RunMemo {
     pool: ProjectionMemo,
     buffers: RunBuffers,
+}
+
+impl Default for RunMemo {
+    /// A memo for the runs of one worker: each run gives its vectors to the next.
+    fn default() -> RunMemo {
+        RunMemo {
+            pool: ProjectionMemo::default(),
+            buffers: RunBuffers::kept(),
+        }
+    }
 }
 
 impl RunMemo {

@@ -669,8 +669,41 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Checks conservation and gathers the run's tables and warnings.
-    /// Gives the run's state vectors back to `b` ([`RunBuffers`]).
+    /// Gives the run's state vectors to `b` for the next run of the same worker.
+    fn give_back(&mut self, b: &mut RunBuffers) {
+        use std::mem::take;
+        for v in [
+            take(&mut self.balance),
+            take(&mut self.interest_carry),
+            take(&mut self.fee_carry),
+            take(&mut self.fee_excess_carry),
+            take(&mut self.fee_on_paid),
+            take(&mut self.fee_charged_total),
+            take(&mut self.tax_carry),
+            take(&mut self.support_total),
+            take(&mut self.support_period),
+            take(&mut self.named),
+        ] {
+            b.keep(v);
+        }
+        for v in [
+            take(&mut self.one_off_done),
+            take(&mut self.support_on),
+            take(&mut self.tripped),
+        ] {
+            b.keep_flags(v);
+        }
+        take(&mut self.accounts).give(b);
+        take(&mut self.due).give(b);
+        take(&mut self.paid).give(b);
+        b.items = take(&mut self.items);
+        b.held_warned = take(&mut self.held_warned);
+        b.skipped = take(&mut self.skipped);
+        b.totals = take(&mut self.totals);
+    }
+
+    /// Checks conservation and gathers the run's tables and warnings; gives the run's state
+    /// vectors to `b` when it keeps them ([`RunBuffers`]).
     pub(super) fn finish(mut self, b: &mut RunBuffers) -> Result<RunResult> {
         let deal = self.deal;
         self.end_at_call();
@@ -773,30 +806,9 @@ impl<'a> Run<'a> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        for v in [
-            self.balance,
-            self.interest_carry,
-            self.fee_carry,
-            self.fee_excess_carry,
-            self.fee_on_paid,
-            self.fee_charged_total,
-            self.tax_carry,
-            self.support_total,
-            self.support_period,
-            self.named,
-        ] {
-            b.keep(v);
+        if b.keeping() {
+            self.give_back(b);
         }
-        for v in [self.one_off_done, self.support_on, self.tripped] {
-            b.keep_flags(v);
-        }
-        self.accounts.give(b);
-        self.due.give(b);
-        self.paid.give(b);
-        b.items = self.items;
-        b.held_warned = self.held_warned;
-        b.skipped = self.skipped;
-        b.totals = self.totals;
         Ok(RunResult {
             deal: deal.name.clone(),
             scenario: self.scenario.name.clone(),

@@ -28,7 +28,7 @@ use crate::money::{Fen, to_fen};
 /// The net balance (received − sent) of every account of a run, in one vector: pool,
 /// collection, reserve, originator, then the supports, tranches, fees and taxes by index; and
 /// each tranche's principal received.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Balances {
     v: Vec<Fen>,
     principal: Vec<Fen>,
