@@ -147,13 +147,19 @@ pub fn flows_from_decimal_iter(
 /// to `to_f64` itself. A sweep converts every tranche's cash flows of every run.
 #[inline]
 pub fn decimal_to_f64(d: Decimal) -> f64 {
-    use crate::money::POW10_U64;
     let scale = d.scale();
     let m = d.mantissa().unsigned_abs();
     if scale == 0 || scale > 19 || m > u128::from(u64::MAX) {
         return d.to_f64().unwrap_or(f64::NAN);
     }
-    let m = m as u64;
+    scaled_to_f64(m as u64, scale, d.is_sign_negative())
+}
+
+/// [`decimal_to_f64`] of the Decimal with mantissa `m` (its magnitude), scale `scale` (1 to
+/// 19) and sign `neg`, without building it.
+#[inline]
+pub(crate) fn scaled_to_f64(m: u64, scale: u32, neg: bool) -> f64 {
+    use crate::money::POW10_U64;
     // Whole fen, the common case, divides by a constant.
     let (precision, integral, frac) = if scale == 2 {
         (100, m / 100, m % 100)
@@ -164,7 +170,6 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
     let precision = precision as f64;
     let frac = frac as f64 / precision;
     let integral = integral as f64;
-    let neg = d.is_sign_negative();
     if frac == 0.0 {
         return if neg { -integral } else { integral };
     }

@@ -14,11 +14,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::bond_math::{
-    BracketFactors, Flow, decimal_to_f64, price_from_yield, risk_measures, spread_over_curve,
-    spread_over_flat, wal_years, yield_and_risk,
+    BracketFactors, Flow, decimal_to_f64, price_from_yield, risk_measures, scaled_to_f64,
+    spread_over_curve, spread_over_flat, wal_years, yield_and_risk,
 };
 use crate::deal::Deal;
-use crate::engine::result::RunResult;
+use crate::engine::result::{RunResult, TrancheFlowRow};
 use crate::scenario::{Discount, Pricing, Quote};
 
 /// Analytics of one tranche in one run.
@@ -59,19 +59,27 @@ fn tranche_measures_with(
     let mut cash: Vec<Vec<Flow>> = (0..nt).map(|_| Vec::with_capacity(dates)).collect();
     let mut principal: Vec<Vec<Flow>> = (0..nt).map(|_| Vec::with_capacity(dates)).collect();
     let mut outstanding: Vec<Decimal> = deal.tranches.iter().map(|t| t.balance).collect();
+    // The engine writes the rows date by date, the tranches in the deal's order: the tranche
+    // after the last row's is tried first, then the name is looked up.
+    let mut next = 0;
     for r in &run.tranche_flows {
-        let Some(i) = deal.tranches.iter().position(|t| r.tranche == t.name) else {
-            continue;
+        let i = if deal.tranches.get(next).is_some_and(|t| r.tranche == t.name) {
+            next
+        } else {
+            let Some(i) = deal.tranches.iter().position(|t| r.tranche == t.name) else {
+                continue;
+            };
+            i
         };
+        next = if i + 1 == nt { 0 } else { i + 1 };
         if r.payment_date <= settle {
             outstanding[i] = r.balance_end;
             continue;
         }
-        let amount = r.interest_paid + r.principal_paid + r.residual_paid;
-        if !amount.is_zero() {
+        if let Some(amount) = cash_paid(r) {
             cash[i].push(Flow {
                 date: r.payment_date,
-                amount: decimal_to_f64(amount),
+                amount,
             });
         }
         if !r.principal_paid.is_zero() {
@@ -99,6 +107,21 @@ fn tranche_measures_with(
             )
         })
         .collect()
+}
+
+/// A row's interest + principal + residual paid as [`decimal_to_f64`] converts their Decimal
+/// sum; `None` when it is zero. Amounts of whole fen (the engine's) are added as integers: the
+/// sum of Decimals of scale 2 is the Decimal of scale 2 whose mantissa is the sum of theirs.
+fn cash_paid(r: &TrancheFlowRow) -> Option<f64> {
+    let parts = [r.interest_paid, r.principal_paid, r.residual_paid];
+    if parts.iter().all(|d| d.scale() == 2) {
+        let m: i128 = parts.iter().map(|d| d.mantissa()).sum();
+        if let Ok(abs) = u64::try_from(m.unsigned_abs()) {
+            return (m != 0).then(|| scaled_to_f64(abs, 2, m < 0));
+        }
+    }
+    let sum = parts[0] + parts[1] + parts[2];
+    (!sum.is_zero()).then(|| decimal_to_f64(sum))
 }
 
 /// The pricing columns of one summary row (one tranche of one run).
@@ -270,5 +293,62 @@ fn measure(
         modified_duration: risk.map(|r| r.modified_duration),
         convexity: risk.map(|r| r.convexity),
         spread,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::result::Label;
+
+    /// `cash_paid` is `decimal_to_f64` of the three amounts' Decimal sum, bit for bit (the
+    /// oracle: the sum rust_decimal computes), or `None` where that sum is zero: whole fen of
+    /// every size and sign, sums that cancel, and amounts at other scales (the Decimal path).
+    #[test]
+    fn cash_paid_is_the_decimal_sum_converted() {
+        let mut next = crate::money::rational::xorshift(0x00c4_5bad);
+        let mut amount = || {
+            let r = next();
+            let m = match r % 4 {
+                0 => 0,
+                1 => i128::from(r >> 40),
+                2 => i128::from(r >> 2) * 1_000,
+                _ => -i128::from(r >> 45),
+            };
+            // Mostly whole fen; one in eight at 3 places, one in sixteen at 0.
+            let scale = match (r >> 3) % 16 {
+                0 => 0,
+                1 | 2 => 3,
+                _ => 2,
+            };
+            Decimal::from_i128_with_scale(m, scale)
+        };
+        let row = |i: Decimal, p: Decimal, x: Decimal| TrancheFlowRow {
+            period: 1,
+            payment_date: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default(),
+            tranche: Label::Static("A"),
+            class: Label::Static("senior"),
+            balance_start: Decimal::ZERO,
+            interest_due: Decimal::ZERO,
+            interest_paid: i,
+            interest_shortfall: Decimal::ZERO,
+            principal_due: Decimal::ZERO,
+            principal_paid: p,
+            residual_paid: x,
+            balance_end: Decimal::ZERO,
+            coverage_multiple: None,
+        };
+        let mut zeros = 0;
+        for _ in 0..200_000 {
+            let (i, p, x) = (amount(), amount(), amount());
+            let sum = i + p + x;
+            let want = (!sum.is_zero()).then(|| decimal_to_f64(sum).to_bits());
+            zeros += usize::from(want.is_none());
+            let got = cash_paid(&row(i, p, x)).map(f64::to_bits);
+            assert_eq!(got, want, "{i} + {p} + {x}");
+            // Cancelling amounts: x and its negation.
+            assert_eq!(cash_paid(&row(x, -x, Decimal::ZERO)), None, "{x}");
+        }
+        assert!(zeros > 100, "the zero sums were drawn: {zeros}");
     }
 }
