@@ -93,6 +93,13 @@ impl RunBuffers {
         self.fen.push(v);
     }
 
+    /// Keeps every vector of `vs`.
+    pub(super) fn keep_all<const N: usize>(&mut self, vs: [Vec<Fen>; N]) {
+        for v in vs {
+            self.keep(v);
+        }
+    }
+
     pub(super) fn keep_flags(&mut self, v: Vec<bool>) {
         self.flags.push(v);
     }

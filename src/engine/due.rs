@@ -43,16 +43,16 @@ impl Due {
 
     /// Gives the vectors back to `b` for the next run.
     pub fn give(self, b: &mut RunBuffers) {
-        for v in [
-            self.tax,
-            self.fee,
-            self.fee_excess,
-            self.interest,
-            self.principal,
-        ] {
-            b.keep(v);
-        }
-        b.pairs.push(self.coverage);
+        let Due {
+            tax,
+            fee,
+            fee_excess,
+            interest,
+            principal,
+            coverage,
+        } = self;
+        b.keep_all([tax, fee, fee_excess, interest, principal]);
+        b.pairs.push(coverage);
     }
 
     pub fn clear(&mut self) {

@@ -99,7 +99,7 @@ impl<'d> DealPlan<'d> {
 
 /// What one run leaves for the next run of the same deal on the same worker: the pool
 /// projection's memo ([`ProjectionMemo`]) and the allocations of the run's state vectors
-/// ([`RunBuffers`](super::buffers)). No result depends on it.
+/// (`engine/buffers.rs`). No result depends on it.
 #[derive(Debug)]
 pub struct RunMemo {
     pool: ProjectionMemo,

@@ -74,16 +74,16 @@ impl Paid {
 
     /// Gives the vectors back to `b` for the next run.
     fn give(self, b: &mut RunBuffers) {
-        for v in [
-            self.tax,
-            self.fee,
-            self.fee_excess,
-            self.interest,
-            self.principal,
-            self.residual,
-        ] {
-            b.keep(v);
-        }
+        let Paid {
+            tax,
+            fee,
+            fee_excess,
+            interest,
+            principal,
+            residual,
+            ..
+        } = self;
+        b.keep_all([tax, fee, fee_excess, interest, principal, residual]);
     }
 }
 
@@ -672,7 +672,7 @@ impl<'a> Run<'a> {
     /// Gives the run's state vectors to `b` for the next run of the same worker.
     fn give_back(&mut self, b: &mut RunBuffers) {
         use std::mem::take;
-        for v in [
+        b.keep_all([
             take(&mut self.balance),
             take(&mut self.interest_carry),
             take(&mut self.fee_carry),
@@ -683,9 +683,7 @@ impl<'a> Run<'a> {
             take(&mut self.support_total),
             take(&mut self.support_period),
             take(&mut self.named),
-        ] {
-            b.keep(v);
-        }
+        ]);
         for v in [
             take(&mut self.one_off_done),
             take(&mut self.support_on),

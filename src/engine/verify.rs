@@ -42,23 +42,10 @@ impl Balances {
     const FIXED: usize = 6;
 
     pub(super) fn new(d: &Deal) -> Balances {
-        let n = Self::FIXED
-            + d.supports.len()
-            + d.tranches.len()
-            + d.fees.len()
-            + d.taxes.len()
-            + d.accounts.names.len();
-        Balances {
-            v: vec![0; n],
-            principal: vec![0; d.tranches.len()],
-            supports: d.supports.len(),
-            tranches: d.tranches.len(),
-            fees: d.fees.len(),
-            taxes: d.taxes.len(),
-        }
+        Balances::new_in(d, &mut RunBuffers::default())
     }
 
-    /// [`Balances::new`] in vectors kept from an earlier run.
+    /// [`Balances::new`] in vectors kept from an earlier run (fresh ones when `b` has none).
     pub(super) fn new_in(d: &Deal, b: &mut RunBuffers) -> Balances {
         let n = Self::FIXED
             + d.supports.len()
