@@ -11,11 +11,12 @@ sweep (start-up, loading, writing the four files).
 
 Each round runs every binary `--runs` times in turn (`sweep --threads 1 -q --out DIR`, no
 `--flows`), timing the whole process from the outside; the binaries alternate so that a slow
-spell of a shared machine falls on all of them. Prints the fastest and the median run of each.
+spell of a shared machine falls on all of them. Prints the fastest and the median run of each, and its median number of minor page faults.
 """
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,6 +38,13 @@ delay = [{ fraction = 0.0, months = 0 }, { fraction = 0.05, months = 6 },
 """
 
 
+def minor_faults() -> int:
+    """Minor page faults of every finished child so far: the difference around one run is that
+    run's (each first touch of a page costs about 1.7 us on the bench VM, docs/performance.md,
+    session 16)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("bins", nargs="+", help="ipabs binaries to compare")
@@ -56,11 +64,13 @@ def main() -> int:
             f.write(GRID)
 
     times = {b: [] for b in args.bins}
+    faults = {b: [] for b in args.bins}
     for _ in range(args.rounds):
         for b in args.bins:
             out = os.path.join(work, "out")
             for _ in range(args.runs):
                 shutil.rmtree(out, ignore_errors=True)
+                faults_before = minor_faults()
                 start = time.perf_counter()
                 r = subprocess.run(
                     [b, "sweep", "--scenarios", scen, "--threads", "1", "-q", "--out", out, deal],
@@ -68,12 +78,17 @@ def main() -> int:
                     stderr=subprocess.DEVNULL,
                 )
                 times[b].append(time.perf_counter() - start)
+                faults[b].append(minor_faults() - faults_before)
                 if r.returncode != 0:
                     print(f"{b}: exit code {r.returncode}", file=sys.stderr)
                     return 1
     for b in args.bins:
         v = sorted(times[b])
-        print(f"{b:40} fastest {v[0]:.4f} s  median {statistics.median(v):.4f} s  ({len(v)} runs)")
+        f = statistics.median(faults[b])
+        print(
+            f"{b:40} fastest {v[0]:.4f} s  median {statistics.median(v):.4f} s  "
+            f"({len(v)} runs; median {f:.0f} page faults)"
+        )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
