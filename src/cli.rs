@@ -303,6 +303,13 @@ pub enum Command {
 /// program that embeds the library.
 pub static AFTER_LOAD: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 
+/// [`AFTER_LOAD`] runs after loading a deal file of at least this many bytes (4 MiB, some
+/// 17,000 obligors). A smaller file's load leaves a few megabytes, which the run reuses:
+/// handing them back (a collection, then a page fault for each page the run touches again)
+/// cost a one-scenario sweep of the 15-obligor deal 140 page faults and about 10% of its time
+/// (docs/performance.md, session 16).
+pub const AFTER_LOAD_MIN_BYTES: u64 = 4 << 20;
+
 /// Parses the arguments, runs the command, prints errors; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -436,7 +443,9 @@ fn exits_with_process<T>(value: T) {
 /// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
 pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, ScenarioSet)> {
     let loaded = validate::load_deal(deal)?;
-    if let Some(after) = AFTER_LOAD.get() {
+    if let Some(after) = AFTER_LOAD.get()
+        && std::fs::metadata(deal).is_ok_and(|m| m.len() >= AFTER_LOAD_MIN_BYTES)
+    {
         after();
     }
     let set = match scenario_file {

@@ -23,7 +23,7 @@ fn main() {
     // Once a deal file is loaded, its parse trees and tokens are freed; mimalloc keeps freed
     // pages for reuse, which would add the load's garbage to the run's peak memory. A forced
     // collection returns them to the system (about 0.2 GB less peak on 200,000 obligors,
-    // docs/performance.md).
+    // docs/performance.md), for deal files of `ipabs::cli::AFTER_LOAD_MIN_BYTES` or more.
     let _ = ipabs::cli::AFTER_LOAD.set(|| {
         // SAFETY: `mi_collect` only releases memory mimalloc holds free; it takes no pointer.
         unsafe { libmimalloc_sys::mi_collect(true) }
