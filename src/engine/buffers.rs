@@ -20,7 +20,7 @@ pub struct RunBuffers {
     keeping: bool,
     fen: Vec<Vec<Fen>>,
     flags: Vec<Vec<bool>>,
-    pub(super) pairs: Vec<Vec<(Fen, Fen)>>,
+    pub(super) coverage: Vec<(Fen, Fen)>,
     pub(super) items: Vec<(usize, Fen)>,
     pub(super) held_warned: Vec<Account>,
     pub(super) skipped: Vec<(AccountRef, usize)>,
@@ -77,13 +77,6 @@ impl RunBuffers {
         }
     }
 
-    /// An empty list of pairs of amounts.
-    pub(super) fn pairs(&mut self) -> Vec<(Fen, Fen)> {
-        let mut v = self.pairs.pop().unwrap_or_default();
-        v.clear();
-        v
-    }
-
     /// Keeps `v`'s allocation for a later run.
     pub(super) fn keep(&mut self, v: Vec<Fen>) {
         // A run gives back about 30: one allocation rather than five growths.
@@ -104,8 +97,10 @@ impl RunBuffers {
         self.flags.push(v);
     }
 
-    /// `v` with its items cleared, for [`RunBuffers::items`] and the like.
-    pub(super) fn cleared<T>(mut v: Vec<T>) -> Vec<T> {
+    /// The vector kept in `slot` ([`RunBuffers::items`] and the like), cleared; an empty one
+    /// stays behind.
+    pub(super) fn take<T>(slot: &mut Vec<T>) -> Vec<T> {
+        let mut v = std::mem::take(slot);
         v.clear();
         v
     }
@@ -131,9 +126,7 @@ mod tests {
         assert_eq!(b.copy(&[1, 2]), vec![1, 2]);
         b.keep_flags(vec![true, true]);
         assert_eq!(b.flags(3, false), vec![false, false, false]);
-        let mut p = b.pairs();
-        p.push((1, 2));
-        b.pairs.push(p);
-        assert!(b.pairs().is_empty());
+        b.items = vec![(1, 2)];
+        assert!(RunBuffers::take(&mut b.items).is_empty() && b.items.is_empty());
     }
 }

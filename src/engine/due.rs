@@ -37,7 +37,7 @@ impl Due {
             fee_excess: b.zeros(0),
             interest: b.zeros(0),
             principal: b.zeros(0),
-            coverage: b.pairs(),
+            coverage: RunBuffers::take(&mut b.coverage),
         }
     }
 
@@ -52,7 +52,7 @@ impl Due {
             coverage,
         } = self;
         b.keep_all([tax, fee, fee_excess, interest, principal]);
-        b.pairs.push(coverage);
+        b.coverage = coverage;
     }
 
     pub fn clear(&mut self) {

@@ -278,7 +278,7 @@ impl<'a> Run<'a> {
             periods: Vec::with_capacity(if keep_ledger { deal.periods.len() } else { 0 }),
             flows: Vec::with_capacity(deal.periods.len() * nt),
             totals: {
-                let mut t = RunBuffers::cleared(std::mem::take(&mut b.totals));
+                let mut t = RunBuffers::take(&mut b.totals);
                 t.resize(nt, TrancheTotals::default());
                 t
             },
@@ -294,15 +294,15 @@ impl<'a> Run<'a> {
             cash: PoolCash::default(),
             due: Due::new_in(b),
             paid: Paid::new(deal, b),
-            items: RunBuffers::cleared(std::mem::take(&mut b.items)),
+            items: RunBuffers::take(&mut b.items),
             named: b.zeros(deal.accounts.names.len()),
             src: Account::Collection,
             pdl: 0,
             wf: 0,
             called: false,
             call_price: 0,
-            held_warned: RunBuffers::cleared(std::mem::take(&mut b.held_warned)),
-            skipped: RunBuffers::cleared(std::mem::take(&mut b.skipped)),
+            held_warned: RunBuffers::take(&mut b.held_warned),
+            skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),
             revolving_over: false,
             purchased: 0,

@@ -85,28 +85,17 @@ impl Yuan {
             at: YuanText::CAP,
         };
         let m = self.0.unsigned_abs();
-        let cents = (m % 100) as u8;
-        t.put(b'0' + cents % 10);
-        t.put(b'0' + cents / 10);
+        t.put_digits((m % 100) as u64, 2);
         t.put(b'.');
-        // A u64 divides by 10 in a multiply; a u128 calls a library routine.
-        match u64::try_from(m / 100) {
-            Ok(mut y) => loop {
-                t.put(b'0' + (y % 10) as u8);
-                y /= 10;
-                if y == 0 {
-                    break;
-                }
-            },
+        // In u64 pieces: a u64 divides by 10 in a multiply, a u128 calls a library routine. A
+        // u128 over 100 is below 10^37, so its part above 10^19 fits a u64.
+        let yuan = m / 100;
+        match u64::try_from(yuan) {
+            Ok(y) => t.put_digits(y, 1),
             Err(_) => {
-                let mut y = m / 100;
-                loop {
-                    t.put(b'0' + (y % 10) as u8);
-                    y /= 10;
-                    if y == 0 {
-                        break;
-                    }
-                }
+                const E19: u128 = 10_u128.pow(19);
+                t.put_digits((yuan % E19) as u64, 19);
+                t.put_digits((yuan / E19) as u64, 1);
             }
         }
         if self.0 < 0 {
@@ -131,6 +120,18 @@ impl YuanText {
     fn put(&mut self, b: u8) {
         self.at -= 1;
         self.buf[self.at] = b;
+    }
+
+    /// The decimal digits of `n`, at least `width` of them (zeros in front).
+    fn put_digits(&mut self, mut n: u64, width: usize) {
+        let end = self.at;
+        loop {
+            self.put(b'0' + (n % 10) as u8);
+            n /= 10;
+            if n == 0 && end - self.at >= width {
+                break;
+            }
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -173,6 +174,12 @@ mod tests {
             123_456,
             i128::from(u64::MAX),
             i128::from(u64::MAX) + 1,
+            // Yuan past u64 (written in two pieces), with zeros inside the lower piece.
+            100 * i128::from(u64::MAX) + 99,
+            100 * (i128::from(u64::MAX) + 1),
+            100 * 10_i128.pow(19),
+            100 * 10_i128.pow(19) + 1,
+            100 * 7 * 10_i128.pow(19) + 5 * 10_i128.pow(10) + 3,
             (1 << 96) - 1,
         ];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -181,12 +188,27 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             values.push(Fen::from(x >> (x % 64)));
+            // Up to 2^96 fen, Decimal's range.
+            values.push((Fen::from(x) << 32 | Fen::from(x >> 32)) >> (x % 33));
         }
         for v in values.clone() {
             values.push(-v);
         }
         for v in values {
             let want = from_fen(v).expect("within Decimal's range").to_string();
+            assert_eq!(Yuan(v).to_string(), want, "{v} fen");
+        }
+        // Past Decimal's range, to the ends of i128 (the oracle: the integer's own digits).
+        for v in [
+            1 << 96,
+            i128::MAX,
+            i128::MAX - 100,
+            i128::MIN,
+            i128::MIN + 1,
+        ] {
+            let m = v.unsigned_abs();
+            let sign = if v < 0 { "-" } else { "" };
+            let want = format!("{sign}{}.{:02}", m / 100, m % 100);
             assert_eq!(Yuan(v).to_string(), want, "{v} fen");
         }
     }
