@@ -19,6 +19,11 @@ static WITHOUT_HUGE_PAGES: extern "C" fn() = ipabs::allocator::without_huge_page
 #[unsafe(link_section = ".init_array")]
 static KEEP_C_HEAP: extern "C" fn() = ipabs::allocator::keep_c_heap;
 
+/// zstd's compression contexts kept for reuse: each new one costs three `cpuid` traps in a
+/// virtual machine (src/zstd_contexts.rs; the linker's `--wrap` is in build.rs).
+#[cfg(target_os = "linux")]
+mod zstd_contexts;
+
 fn main() {
     // Once a deal file is loaded, its parse trees and tokens are freed; mimalloc keeps freed
     // pages for reuse, which would add the load's garbage to the run's peak memory. A forced
