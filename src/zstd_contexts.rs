@@ -73,3 +73,94 @@ pub extern "C" fn __wrap_ZSTD_freeCCtx(cctx: *mut c_void) -> usize {
     // SAFETY: as above; zstd frees the context and its tables.
     unsafe { __real_ZSTD_freeCCtx(cctx) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" {
+        fn ZSTD_compress2(
+            cctx: *mut c_void,
+            dst: *mut c_void,
+            capacity: usize,
+            src: *const c_void,
+            size: usize,
+        ) -> usize;
+        fn ZSTD_compressBound(size: usize) -> usize;
+        fn ZSTD_CCtx_setParameter(cctx: *mut c_void, param: i32, value: i32) -> usize;
+    }
+
+    /// `ZSTD_c_compressionLevel` and `ZSTD_c_checksumFlag` in zstd's `ZSTD_cParameter`.
+    const LEVEL: i32 = 100;
+    const CHECKSUM_FLAG: i32 = 201;
+
+    /// Compresses `data` at `level` with `cctx` as polars does through the zstd crate
+    /// (`zstd::bulk::compress_to_buffer`): the level set as a parameter, then one frame.
+    fn compress(cctx: *mut c_void, data: &[u8], level: i32) -> Vec<u8> {
+        // SAFETY: a live context; the buffers are valid for the lengths given.
+        unsafe {
+            assert_eq!(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, LEVEL, level)), 0);
+            let mut out = vec![0u8; ZSTD_compressBound(data.len())];
+            let n = ZSTD_compress2(
+                cctx,
+                out.as_mut_ptr().cast(),
+                out.len(),
+                data.as_ptr().cast(),
+                data.len(),
+            );
+            assert_eq!(ZSTD_isError(n), 0, "zstd compresses");
+            out.truncate(n);
+            out
+        }
+    }
+
+    /// Page-like inputs: repetitive little-endian integers of a seeded sequence.
+    fn page(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len / 8)
+            .flat_map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (if i % 3 == 0 { x % 1000 } else { i as u64 }).to_le_bytes()
+            })
+            .collect()
+    }
+
+    /// A kept context compresses every input to the bytes a context straight from zstd
+    /// writes (the oracle: zstd's own constructor, `__real_ZSTD_createCCtx`), after it has
+    /// compressed other inputs, at other levels, and had a parameter changed.
+    #[test]
+    fn a_kept_context_writes_what_a_new_one_writes() {
+        let inputs: Vec<Vec<u8>> = [(1, 200), (2, 70_000), (3, 1 << 20), (4, 8), (5, 300_000)]
+            .iter()
+            .map(|&(s, n)| page(s, n))
+            .collect();
+        for level in [1, 3, 9] {
+            for (i, data) in inputs.iter().enumerate() {
+                // SAFETY: zstd's constructor and destructor on a context used only here.
+                let fresh = unsafe { __real_ZSTD_createCCtx() };
+                let expected = compress(fresh, data, level);
+                unsafe { __real_ZSTD_freeCCtx(fresh) };
+
+                // A context that compressed the other inputs (and wrote checksums) first.
+                let used = __wrap_ZSTD_createCCtx();
+                assert!(!used.is_null());
+                // SAFETY: a live context; a valid parameter and value.
+                unsafe { ZSTD_CCtx_setParameter(used, CHECKSUM_FLAG, 1) };
+                for other in inputs.iter().skip(i + 1).chain(&inputs[..i]) {
+                    compress(used, other, 19 - level);
+                }
+                assert_eq!(__wrap_ZSTD_freeCCtx(used), 0);
+                let kept = __wrap_ZSTD_createCCtx();
+                assert_eq!(kept, used, "the freed context is the one handed out next");
+                assert_eq!(
+                    compress(kept, data, level),
+                    expected,
+                    "input {i} at level {level}"
+                );
+                __wrap_ZSTD_freeCCtx(kept);
+            }
+        }
+    }
+}
