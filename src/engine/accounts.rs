@@ -57,7 +57,7 @@ impl Run<'_> {
             self.entry(
                 0,
                 Movement::Deposit,
-                Label::Static(src.name()),
+                &Label::Static(src.name()),
                 (Account::Pool, account(to)),
                 amount,
                 reason,
@@ -169,7 +169,7 @@ impl Run<'_> {
         self.entry(
             step,
             Movement::Transfer,
-            Label::Static(item),
+            &Label::Static(item),
             (account(from), account(to)),
             amount,
             reason,

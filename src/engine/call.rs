@@ -56,7 +56,7 @@ impl Run<'_> {
         self.entry(
             0,
             Movement::CleanUpCall,
-            Label::Static("pool"),
+            &Label::Static("pool"),
             (Account::Originator, account(to)),
             price,
             "clean-up call: the originator repurchases the remaining pool (清仓回购)",

@@ -122,6 +122,7 @@ impl Run<'_> {
         let d = rules.decimals;
         let last = k + 1 == deal.periods.len();
         let p = deal.periods[k];
+        let labels = self.labels;
         for (i, t) in deal.tranches.iter().enumerate() {
             let initial = crate::money::to_fen(t.balance);
             let before = self.balance[i] + self.paid.principal[i];
@@ -143,7 +144,7 @@ impl Run<'_> {
                 self.entry(
                     0,
                     Movement::PerUnitInterestResidual,
-                    self.labels.tranche[i].clone(),
+                    &labels.tranche[i],
                     back,
                     r_i,
                     "interest the per-unit figure does not pay (尾差), kept and carried",
@@ -151,7 +152,7 @@ impl Run<'_> {
                 self.entry(
                     0,
                     Movement::PerUnitPrincipalResidual,
-                    self.labels.tranche[i].clone(),
+                    &labels.tranche[i],
                     back,
                     r_p,
                     "principal the per-unit figure does not pay (尾差), kept and carried",

@@ -113,7 +113,7 @@ impl Run<'_> {
                 self.entry(
                     step,
                     Movement::TopUpReserve,
-                    Label::Static("reserve"),
+                    &Label::Static("reserve"),
                     (self.src, Account::Reserve),
                     amt,
                     "reserve topped up towards its target",
@@ -139,7 +139,7 @@ impl Run<'_> {
             self.entry(
                 step,
                 Movement::ReleaseReserve,
-                Label::Static("reserve"),
+                &Label::Static("reserve"),
                 (Account::Reserve, self.src),
                 amt,
                 "reserve above its target: excess released",

@@ -27,7 +27,7 @@ const REASON: &str = "restated to the reported figure (reconcile)";
 
 impl Run<'_> {
     /// Moves `d` from the restatement account to `to` (or back when negative).
-    fn restate_move(&mut self, action: Movement, item: Label, to: Account, d: Fen) {
+    fn restate_move(&mut self, action: Movement, item: &Label, to: Account, d: Fen) {
         if d > 0 {
             self.entry(0, action, item, (Account::Restatement, to), d, REASON);
         } else if d < 0 {
@@ -38,10 +38,11 @@ impl Run<'_> {
     /// Brings the run to the reported state of `a`, the payment date just run.
     pub(super) fn restate(&mut self, a: &ActualPeriod) {
         let deal = self.deal;
+        let labels = self.labels;
         for j in 0..deal.taxes.len() {
             if let Some(x) = a.taxes.get(j).copied().flatten() {
                 let d = to_fen(x) - self.paid.tax[j];
-                let item = self.labels.tax[j].clone();
+                let item = &labels.tax[j];
                 self.restate_move(Movement::Restate, item, Account::Tax(j), d);
                 self.tax_carry[j] = (self.tax_carry[j] - d).max(0);
             }
@@ -49,7 +50,7 @@ impl Run<'_> {
         for j in 0..deal.fees.len() {
             if let Some(x) = a.fees.get(j).copied().flatten() {
                 let d = to_fen(x) - self.paid.fee[j];
-                let item = self.labels.fee[j].clone();
+                let item = &labels.fee[j];
                 self.restate_move(Movement::Restate, item, Account::Fee(j), d);
                 self.fee_carry[j] = (self.fee_carry[j] - d).max(0);
             }
@@ -64,7 +65,7 @@ impl Run<'_> {
                     self.entry(
                         0,
                         Movement::Restate,
-                        item,
+                        &item,
                         (Account::Support(s), Account::Restatement),
                         d,
                         REASON,
@@ -73,7 +74,7 @@ impl Run<'_> {
                     self.entry(
                         0,
                         Movement::Restate,
-                        item,
+                        &item,
                         (Account::Restatement, Account::Support(s)),
                         -d,
                         REASON,
@@ -83,20 +84,15 @@ impl Run<'_> {
             }
         }
         for i in 0..deal.tranches.len() {
-            let item = self.labels.tranche[i].clone();
+            let item = &labels.tranche[i];
             if let Some(x) = a.interest.get(i).copied().flatten() {
                 let d = to_fen(x) - self.paid.interest[i];
-                self.restate_move(Movement::Restate, item.clone(), Account::Tranche(i), d);
+                self.restate_move(Movement::Restate, item, Account::Tranche(i), d);
                 self.interest_carry[i] = (self.interest_carry[i] - d).max(0);
             }
             if let Some(x) = a.principal.get(i).copied().flatten() {
                 let d = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);
-                self.restate_move(
-                    Movement::RestatePrincipal,
-                    item.clone(),
-                    Account::Tranche(i),
-                    d,
-                );
+                self.restate_move(Movement::RestatePrincipal, item, Account::Tranche(i), d);
                 self.balance[i] -= d;
             }
             if let Some(x) = a.residual.get(i).copied().flatten() {
@@ -108,7 +104,7 @@ impl Run<'_> {
             let d = to_fen(x) - self.collection;
             self.restate_move(
                 Movement::Restate,
-                Label::Static("collection"),
+                &Label::Static("collection"),
                 Account::Collection,
                 d,
             );
@@ -118,7 +114,7 @@ impl Run<'_> {
             let d = to_fen(x) - self.reserve;
             self.restate_move(
                 Movement::Restate,
-                Label::Static("reserve"),
+                &Label::Static("reserve"),
                 Account::Reserve,
                 d,
             );

@@ -86,7 +86,7 @@ impl Run<'_> {
         self.entry(
             step,
             Movement::BuyAssets,
-            Label::Static("revolving"),
+            &Label::Static("revolving"),
             (self.src, Account::Seller),
             paid,
             "assets bought in the revolving period",

@@ -318,7 +318,7 @@ impl<'a> Run<'a> {
                 0,
                 0,
                 Movement::FundReserve,
-                Label::Static("reserve"),
+                &Label::Static("reserve"),
                 (Account::Originator, Account::Reserve),
                 initial,
                 "reserve funded at closing",
@@ -333,7 +333,7 @@ impl<'a> Run<'a> {
         &mut self,
         step: u32,
         action: Movement,
-        item: Label,
+        item: &Label,
         route: (Account, Account),
         amount: Fen,
         reason: &'static str,
@@ -343,21 +343,22 @@ impl<'a> Run<'a> {
     }
 
     /// [`Run::entry`] with its period number: moves the amount in the running replay of every
-    /// account, and keeps the entry when the run keeps its ledger.
+    /// account, and keeps the entry when the run keeps its ledger (the rare parts apart).
     #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
         period: u32,
         step: u32,
         action: Movement,
-        item: Label,
-        (source, destination): (Account, Account),
+        item: &Label,
+        route: (Account, Account),
         amount: Fen,
         reason: &'static str,
     ) {
         if amount == 0 {
             return;
         }
+        let (source, destination) = route;
         self.accounts.apply(source, destination, amount);
         if action == Movement::PayPrincipal
             && let Account::Tranche(i) = destination
@@ -377,26 +378,56 @@ impl<'a> Run<'a> {
                 self.accounts.principal(i, -amount);
             }
         }
-        if self.broken.is_none() {
-            let negative = [source, destination]
-                .iter()
-                .any(|&a| a.is_internal() && self.accounts.get(a) < 0);
-            if amount < 0 || negative {
-                self.broken = Some(format!(
-                    "{} of {amount} fen from {source:?} to {destination:?} in period {period}, \
-                     step {step}: {}",
-                    action.name(),
-                    if amount < 0 {
-                        "non-positive amount"
-                    } else {
-                        "an account went negative"
-                    }
-                ));
+        if self.broken.is_none()
+            && (amount < 0
+                || [source, destination]
+                    .iter()
+                    .any(|&a| a.is_internal() && self.accounts.get(a) < 0))
+        {
+            self.mark_broken(period, step, action, route, amount);
+        }
+        if self.keep_ledger {
+            self.keep_entry(period, step, action, item, route, amount, reason);
+        }
+    }
+
+    /// Notes the first movement that breaks the run's books: a negative amount, or an
+    /// internal account gone negative ([`Run::finish`] reports it).
+    #[cold]
+    #[inline(never)]
+    fn mark_broken(
+        &mut self,
+        period: u32,
+        step: u32,
+        action: Movement,
+        (source, destination): (Account, Account),
+        amount: Fen,
+    ) {
+        self.broken = Some(format!(
+            "{} of {amount} fen from {source:?} to {destination:?} in period {period}, \
+             step {step}: {}",
+            action.name(),
+            if amount < 0 {
+                "non-positive amount"
+            } else {
+                "an account went negative"
             }
-        }
-        if !self.keep_ledger {
-            return;
-        }
+        ));
+    }
+
+    /// Keeps a movement in the run's ledger.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn keep_entry(
+        &mut self,
+        period: u32,
+        step: u32,
+        action: Movement,
+        item: &Label,
+        (source, destination): (Account, Account),
+        amount: Fen,
+        reason: &'static str,
+    ) {
         let Some(amount) = from_fen(amount) else {
             self.broken
                 .get_or_insert_with(|| format!("{amount} fen is beyond Decimal's range"));
@@ -411,7 +442,7 @@ impl<'a> Run<'a> {
             },
             step,
             action,
-            item,
+            item: item.clone(),
             source,
             destination,
             amount,
@@ -462,7 +493,7 @@ impl<'a> Run<'a> {
             self.entry(
                 0,
                 Movement::Deposit,
-                Label::Static("collections"),
+                &Label::Static("collections"),
                 deposit,
                 cash.collected,
                 "pool collections of the period",
@@ -470,7 +501,7 @@ impl<'a> Run<'a> {
             self.entry(
                 0,
                 Movement::Deposit,
-                Label::Static("recoveries"),
+                &Label::Static("recoveries"),
                 deposit,
                 cash.recovered,
                 "recoveries received in the period",

@@ -77,7 +77,7 @@ impl Run<'_> {
                 self.entry(
                     step,
                     Movement::DrawReserve,
-                    item.clone(),
+                    &item,
                     (Account::Reserve, self.src),
                     draw,
                     shortfall_reason(cover),
@@ -113,7 +113,7 @@ impl Run<'_> {
                 self.entry(
                     step,
                     Movement::DrawSupport,
-                    item.clone(),
+                    &item,
                     (Account::Support(s), self.src),
                     draw,
                     shortfall_reason(cover),
@@ -133,10 +133,11 @@ impl Run<'_> {
         reason: &'static str,
     ) {
         debug_assert!(amount <= self.collection);
+        let labels = self.labels;
         let (item, payee) = match action {
-            Movement::PayTax => (self.labels.tax[index].clone(), Account::Tax(index)),
-            Movement::PayFee => (self.labels.fee[index].clone(), Account::Fee(index)),
-            _ => (self.labels.tranche[index].clone(), Account::Tranche(index)),
+            Movement::PayTax => (&labels.tax[index], Account::Tax(index)),
+            Movement::PayFee => (&labels.fee[index], Account::Fee(index)),
+            _ => (&labels.tranche[index], Account::Tranche(index)),
         };
         self.collection -= amount;
         self.entry(step, action, item, (self.src, payee), amount, reason);
