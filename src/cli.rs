@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -312,6 +313,7 @@ pub const AFTER_LOAD_MIN_BYTES: u64 = 4 << 20;
 
 /// Parses the arguments, runs the command, prints errors; returns the exit code.
 pub fn main() -> i32 {
+    EXITS_AFTER_COMMAND.store(true, Ordering::Relaxed);
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -431,13 +433,21 @@ fn print_warning_counts(runs: &[(&str, &[Warning])], file: &Path) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Leaves `value`'s memory to the end of the process, which follows the command
-/// (src/main.rs exits with the command's code): handing a sweep's thousands of runs, or a
-/// large pool's rows, back to the allocator block by block, and the allocator's pages back to
-/// the system, only costs time (2–3 ms of a 40 ms sweep of 1,001 scenarios; docs/performance.md,
-/// session 16). Only for values a command is done with, at its end.
+/// Whether a command's results are left to the end of the process: set by [`main`], which the
+/// `ipabs` binary calls and then exits with the command's code; never by [`run_args`], whose
+/// caller (the Python package) goes on running.
+static EXITS_AFTER_COMMAND: AtomicBool = AtomicBool::new(false);
+
+/// Leaves `value`'s memory to the end of the process when the process ends with the command
+/// ([`main`]): handing a sweep's thousands of runs, or a large pool's rows, back to the
+/// allocator block by block, and the allocator's pages back to the system, only costs time
+/// (2–3 ms of a 40 ms sweep of 1,001 scenarios; docs/performance.md, session 16). Otherwise
+/// (`run_args`, an embedding program) `value` is dropped as usual. Only for values a command
+/// is done with, at its end.
 fn exits_with_process<T>(value: T) {
-    std::mem::forget(value);
+    if EXITS_AFTER_COMMAND.load(Ordering::Relaxed) {
+        std::mem::forget(value);
+    }
 }
 
 /// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
@@ -1517,4 +1527,25 @@ fn size_command(deal: &Path, scenarios: Option<&Path>, a: SizeArgs, out: &OutArg
         }
         Ok(())
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command run through `run_args` (the Python package's entry point, in a process that
+    /// goes on) frees its results: only `main`, whose process ends with the command, leaves
+    /// them to the process's end.
+    #[test]
+    fn an_embedded_command_frees_its_results() {
+        let _ = run_args(["ipabs", "--version"]);
+        assert!(!EXITS_AFTER_COMMAND.load(Ordering::Relaxed));
+        let results = std::rc::Rc::new(vec![0u8; 1024]);
+        exits_with_process(std::rc::Rc::clone(&results));
+        assert_eq!(
+            std::rc::Rc::strong_count(&results),
+            1,
+            "the clone was dropped"
+        );
+    }
 }
