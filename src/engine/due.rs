@@ -166,11 +166,11 @@ impl Run<'_> {
             pool_balance: self.cash.balance_start,
             year: self.year_fraction[k],
         };
-        let mut due = std::mem::take(&mut self.due);
-        due.clear();
+        // Straight into `self.due`: each amount is computed before its push borrows the vector.
+        self.due.clear();
         for (j, tax) in deal.taxes.iter().enumerate() {
             let charge = self.charge_on(tax.rate, tax.base, &src);
-            due.tax.push(charge + self.tax_carry[j]);
+            self.due.tax.push(charge + self.tax_carry[j]);
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             let one_off_due = match fee.kind {
@@ -194,14 +194,15 @@ impl Run<'_> {
             }
             self.fee_charged_total[j] += charge;
             let excess = self.excess_over_cap(j, &mut charge);
-            due.fee.push(charge + self.fee_carry[j]);
-            due.fee_excess.push(excess + self.fee_excess_carry[j]);
+            self.due.fee.push(charge + self.fee_carry[j]);
+            self.due.fee_excess.push(excess + self.fee_excess_carry[j]);
         }
         for i in 0..deal.tranches.len() {
             let interest = self.interest_for(i, k, src.year);
-            due.interest.push(interest + self.interest_carry[i]);
-            due.principal.push(self.principal_due(i, k));
+            self.due.interest.push(interest + self.interest_carry[i]);
+            self.due.principal.push(self.principal_due(i, k));
         }
+        let due = &mut self.due;
         let senior_items: Fen = due.tax.iter().chain(&due.fee).sum();
         let numerator = (available - senior_items).max(0);
         let mut denominator = 0;
@@ -209,7 +210,6 @@ impl Run<'_> {
             denominator += due.interest[i] + due.principal[i];
             due.coverage.push((numerator, denominator));
         }
-        self.due = due;
     }
 
     /// The senior coverage multiple's exact (numerator, denominator) on this payment date:

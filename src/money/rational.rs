@@ -293,6 +293,24 @@ pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp:
     // value / base vs threshold, base > 0  ⇔  value vs threshold × base, in integers (Decimal's
     // product can round beyond 28 digits): i128 when it fits, big integers otherwise.
     let s = value.scale().max(base.scale() + threshold.scale());
+    // Every ratio a deal compares (a cumulative default ratio against its trigger level):
+    // mantissas within 64 bits and one side scaled by at most 10^19, so each product is a
+    // 64 × 64-bit multiplication that cannot overflow (a checked 128-bit product is a library
+    // call).
+    let small = |d: Decimal| i64::try_from(d.mantissa()).ok();
+    if let (Some(v), Some(b), Some(t)) = (small(value), small(base), small(threshold)) {
+        let (v, bt) = (i128::from(v), i128::from(b) * i128::from(t));
+        let (sv, sbt) = (value.scale(), base.scale() + threshold.scale());
+        if sbt >= sv {
+            // s = sbt: the value takes the power of ten (|v| < 2^63, 10^19 < 2^64).
+            if let Some(&p) = POW10_U64.get((sbt - sv) as usize) {
+                return (v * i128::from(p)).cmp(&bt);
+            }
+        } else if let Some(rhs) = pow10(sv - sbt).and_then(|p| bt.checked_mul(p)) {
+            // s = sv: the product takes it.
+            return v.cmp(&rhs);
+        }
+    }
     let exact = || -> Option<std::cmp::Ordering> {
         let lhs = value.mantissa().checked_mul(pow10(s - value.scale())?)?;
         let rhs = base
@@ -582,5 +600,62 @@ mod tests {
         );
         assert_eq!(cmp_ratio(dec!(100000), dec!(1000000), dec!(0.1)), Equal);
         assert_eq!(cmp_ratio(dec!(99999.99), dec!(1000000), dec!(0.1)), Less);
+    }
+
+    /// `cmp_ratio` against the comparison of the exact big integers `value × 10^(s − sv)` and
+    /// `base × threshold × 10^(s − sb − st)`: random mantissas from one digit to 28 (both
+    /// paths: within 64 bits, and beyond), scales 0 to 28, near-ties (value ≈ base ×
+    /// threshold) and exact ties.
+    #[test]
+    fn cmp_ratio_equals_the_big_integer_comparison() {
+        let mut next = xorshift(0x7219_a11c);
+        let decimal = |next: &mut dyn FnMut() -> u64| {
+            let r = next();
+            let digits = 1 + (r % 28) as u32;
+            let m = (u128::from(next()) << 64 | u128::from(next())) % 10u128.pow(digits);
+            let scale = (next() % 29) as u32;
+            let m = i128::try_from(m).unwrap_or(0);
+            Decimal::from_i128_with_scale(if r >> 63 == 1 { -m } else { m }, scale)
+        };
+        let oracle = |v: Decimal, b: Decimal, t: Decimal| {
+            let s = v.scale().max(b.scale() + t.scale());
+            let lhs = BigInt::from(v.mantissa()) * BigInt::from(10u32).pow(s - v.scale());
+            let rhs = BigInt::from(b.mantissa())
+                * BigInt::from(t.mantissa())
+                * BigInt::from(10u32).pow(s - b.scale() - t.scale());
+            lhs.cmp(&rhs)
+        };
+        let (mut ties, mut small) = (0, 0);
+        for i in 0..300_000 {
+            let b = decimal(&mut next);
+            let t = decimal(&mut next);
+            let v = match i % 3 {
+                // A tie or a near-tie: value = base × threshold (exact when it fits), ± a
+                // unit in its last place.
+                0 => match b.checked_mul(t) {
+                    Some(p) => {
+                        let ulp = Decimal::new(1, p.scale());
+                        match next() % 3 {
+                            0 => p,
+                            1 => p.checked_add(ulp).unwrap_or(p),
+                            _ => p.checked_sub(ulp).unwrap_or(p),
+                        }
+                    }
+                    None => decimal(&mut next),
+                },
+                _ => decimal(&mut next),
+            };
+            let got = cmp_ratio(v, b, t);
+            let want = oracle(v, b, t);
+            assert_eq!(got, want, "{v} / {b} vs {t}");
+            ties += usize::from(want.is_eq() && !v.is_zero());
+            small += usize::from(
+                [v, b, t]
+                    .iter()
+                    .all(|d| i64::try_from(d.mantissa()).is_ok()),
+            );
+        }
+        assert!(ties > 1_000, "only {ties} exact ties");
+        assert!(small > 10_000, "only {small} cases within 64 bits");
     }
 }
