@@ -33,12 +33,14 @@ pub extern "C" fn without_huge_pages() {
 }
 
 /// Tells glibc's `malloc`, which the C libraries under polars call (zstd's compression
-/// contexts, a new one for every page written), to keep the memory they free for the next
-/// allocation: blocks under 32 MiB come from its heap rather than a fresh `mmap` each, and the
-/// heap's free top is kept up to 64 MiB rather than handed back at 128 KiB. Each context's
-/// tables were otherwise cleared in pages the system had just mapped: 390 of a 1,001-scenario
-/// sweep's 5,130 page faults (docs/performance.md, session 16). Rust's own allocations go to
-/// mimalloc and are not affected. The binaries call it before `main` (src/main.rs).
+/// contexts: polars asks for a new one for every page written), to keep the memory they free
+/// for the next allocation: blocks under 32 MiB come from its heap rather than a fresh `mmap`
+/// each, and the heap's free top is kept up to 64 MiB rather than handed back at 128 KiB. Each
+/// context's tables were otherwise cleared in pages the system had just mapped: 390 of a
+/// 1,001-scenario sweep's 5,130 page faults (docs/performance.md, session 16). Since session 17
+/// the `ipabs` binary also keeps the contexts themselves (src/zstd_contexts.rs). Rust's own
+/// allocations go to mimalloc and are not affected. The binaries call it before `main`
+/// (src/main.rs).
 pub extern "C" fn keep_c_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: sets two of glibc's malloc parameters; takes no pointer, allocates nothing. A
