@@ -256,6 +256,10 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
 
 /// The mantissa of `d` at `scale`, when `d` is exactly representable there with at most
 /// 18 digits (i.e. |d| < 10^(18 − scale)); a message otherwise. Never rounds.
+///
+/// Inlined into the column loops (a writer calls it for every money cell); the rescaling
+/// apart.
+#[inline]
 pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
     // Already at `scale` (every amount the engine writes back from fen, every 6-place ratio):
     // the mantissa is the value there, with nothing to rescale or compare.
@@ -265,6 +269,12 @@ pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
             return Ok(m);
         }
     }
+    rescaled_mantissa(d, scale)
+}
+
+/// [`exact_mantissa`] of a value at another scale (or too large).
+#[inline(never)]
+fn rescaled_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
     let mut x = d;
     x.rescale(scale);
     if x != d {
