@@ -694,8 +694,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     out.out.display()
                 ));
             }
-            exits_with_process(runs);
-            exits_with_process((loaded, set));
+            exits_with_process((runs, loaded, set));
             Ok(())
         }
         Command::Breakeven {
@@ -868,8 +867,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                     out.out.display()
                 ));
             }
-            exits_with_process(runs);
-            exits_with_process((loaded, set));
+            exits_with_process((runs, loaded, set));
             Ok(())
         }
     }

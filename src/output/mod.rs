@@ -222,18 +222,24 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
         let written = frames.into_iter().try_for_each(|(name, frame)| {
             let path = tmp.join(&name);
             create_parents(tmp, &path)?;
-            let file = match (name.ends_with(".csv"), frame) {
-                (true, Frame::Ready(df)) => csv::write_csv(&path, &df)?,
-                (true, Frame::Later(build)) => csv::write_csv(&path, &build()?)?,
-                (false, Frame::Later(build)) => parquet::write_parquet(&path, &mut build()?)?,
-                (true, Frame::Chunks(_)) => {
+            let as_csv = name.ends_with(".csv");
+            let file = match frame {
+                Frame::Chunks(chunks) if !as_csv => parquet::write_parquet_chunks(&path, chunks)?,
+                Frame::Chunks(_) => {
                     // Only `write_run_tables` makes chunked frames, and it writes Parquet.
                     return Err(Error::Internal(format!(
                         "{name}: a table built a row group at a time is written as Parquet only"
                     )));
                 }
-                (false, Frame::Ready(mut df)) => parquet::write_parquet(&path, &mut df)?,
-                (false, Frame::Chunks(chunks)) => parquet::write_parquet_chunks(&path, chunks)?,
+                // Ready, or built now (`Frame::Later`).
+                whole => {
+                    let mut df = whole.build()?;
+                    if as_csv {
+                        csv::write_csv(&path, &df)?
+                    } else {
+                        parquet::write_parquet(&path, &mut df)?
+                    }
+                }
             };
             match &to_sync {
                 // A closed channel means the syncer stopped at an error, which it returns.
