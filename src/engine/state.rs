@@ -287,7 +287,12 @@ impl<'a> Run<'a> {
             } else {
                 0
             }),
-            notices: Vec::new(),
+            // A notice per tranche and date at most, kept by a full run (or with `per_unit`).
+            notices: Vec::with_capacity(if keep_ledger || deal.notices.per_unit {
+                deal.periods.len() * nt
+            } else {
+                0
+            }),
             reserve_funding: 0,
             k: 0,
             date: deal.closing_date,
