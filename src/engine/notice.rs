@@ -39,12 +39,14 @@ fn overflow() -> Error {
 }
 
 /// The mantissa of `amount × 100 / initial` at `decimals` places.
+#[inline]
 pub fn per_100(amount: Fen, initial: Fen, decimals: u32, mode: Rounding) -> Result<i128> {
     let num = times(amount, per_100_unit(decimals)?)?;
     Ok(div_round(num, initial, mode))
 }
 
 /// What a per-100 figure (mantissa `m` at `decimals`) pays on `initial`, in fen.
+#[inline]
 pub fn paid_of(m: i128, initial: Fen, decimals: u32, mode: Rounding) -> Result<Fen> {
     let num = times(m, initial)?;
     Ok(div_round(num, per_100_unit(decimals)?, mode))
@@ -93,6 +95,7 @@ pub fn transfer(paid: Fen, fee: Fen, initial: Fen) -> Option<Transfer> {
 }
 
 /// `100 × 10^decimals`: one yuan per 100 of face at `decimals` places.
+#[inline]
 fn per_100_unit(decimals: u32) -> Result<i128> {
     pow10(decimals.saturating_add(2)).ok_or_else(overflow)
 }
