@@ -1,6 +1,6 @@
 //! The global allocator of the `ipabs` and `ipabs-bench` binaries (src/main.rs): mimalloc,
 //! except that a large zeroed block is mapped straight from the operating system. Requests
-//! `malloc` aligns go to `mi_malloc` itself ([`MALLOC_ALIGN`]).
+//! `malloc` aligns go to `mi_malloc` itself (`MALLOC_ALIGN`).
 //!
 //! The library installs no allocator: a program that embeds it (the Python extension) keeps
 //! its own.
