@@ -64,7 +64,7 @@ const PAGE: usize = 4096;
 /// aligned to no more than this and to no more than its size goes to `mi_malloc` itself, as
 /// Rust's `System` allocator sends it to `malloc`; the mimalloc crate sends every request to
 /// `mi_malloc_aligned`, which looks for a suitably aligned free block first: 77 instructions
-/// an allocation against 42 in a full run (docs/performance.md, session 18).
+/// an allocation against 45 in a full run (docs/performance.md, session 18).
 const MALLOC_ALIGN: usize = 16;
 
 /// Whether `mi_malloc` (or `mi_realloc`) of `size` bytes is aligned to `align`.
@@ -271,8 +271,9 @@ mod tests {
 
     #[test]
     fn every_alignment_is_kept_through_growth_and_shrinking() {
-        // Alignments up to a word take `mi_malloc`/`mi_realloc`, wider ones mimalloc's
-        // aligned calls; sizes across its small (≤ 1 KiB), medium and large classes.
+        // Alignments up to 16 bytes and the size take `mi_malloc`/`mi_realloc`, the others
+        // mimalloc's aligned calls; sizes across its small (≤ 1 KiB), medium and large
+        // classes, each grown to the next or (the last) shrunk to 3 bytes.
         let a = Allocator;
         let sizes = [
             1, 7, 8, 9, 15, 16, 17, 24, 40, 100, 1000, 1024, 1025, 5000, 70_000,
