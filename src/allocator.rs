@@ -157,6 +157,11 @@ unsafe impl GlobalAlloc for Allocator {
         if Self::maps(layout) {
             return map_zeroed(layout.size());
         }
+        if malloc_aligns(layout.size(), layout.align()) {
+            // SAFETY: `mi_zalloc` returns null or a zeroed block of at least `size` bytes,
+            // aligned to `align` ([`MALLOC_ALIGN`]).
+            return unsafe { libmimalloc_sys::mi_zalloc(layout.size()).cast() };
+        }
         // SAFETY: the caller's contract, passed on.
         unsafe { MiMalloc.alloc_zeroed(layout) }
     }
@@ -271,8 +276,8 @@ mod tests {
 
     #[test]
     fn every_alignment_is_kept_through_growth_and_shrinking() {
-        // Alignments up to 16 bytes and the size take `mi_malloc`/`mi_realloc`, the others
-        // mimalloc's aligned calls; sizes across its small (≤ 1 KiB), medium and large
+        // Alignments up to 16 bytes and the size take `mi_malloc`/`mi_zalloc`/`mi_realloc`,
+        // the others mimalloc's aligned calls; sizes across its small (≤ 1 KiB), medium and large
         // classes, each grown to the next or (the last) shrunk to 3 bytes.
         let a = Allocator;
         let sizes = [
@@ -282,6 +287,20 @@ mod tests {
             for (i, &size) in sizes.iter().enumerate() {
                 let layout = Layout::from_size_align(size, align).unwrap();
                 unsafe {
+                    // A block filled and freed, then a zeroed one of the same layout (mimalloc
+                    // hands the freed block out again): it must be zero.
+                    let d = a.alloc(layout);
+                    fill(d, size);
+                    a.dealloc(d, layout);
+                    let z = a.alloc_zeroed(layout);
+                    assert!(!z.is_null());
+                    assert_eq!(
+                        z as usize % align,
+                        0,
+                        "zeroed: size {size}, alignment {align}"
+                    );
+                    assert!((0..size).all(|i| *z.add(i) == 0));
+                    a.dealloc(z, layout);
                     let p = a.alloc(layout);
                     assert!(!p.is_null());
                     assert_eq!(p as usize % align, 0, "size {size}, alignment {align}");
