@@ -35,3 +35,29 @@ def cli():
         return p
 
     return run
+
+
+@pytest.fixture(scope="session")
+def same_as_one_machine():
+    """Checks a sharded sweep's hive-partitioned dataset `many` against the one-machine sweep
+    written to `one_dir` (its tables `one`), table by table, with DuckDB ordered by shard and
+    row; `engine` names the scale-out engine in the failure message (test_dask.py,
+    test_ray.py)."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def check(many: pathlib.Path, one_dir: pathlib.Path, one: dict, engine: str) -> None:
+        con = duckdb.connect()
+        for table in ("summary", "tranche_flows", "pool_flows", "ledger", "scenarios", "warnings"):
+            want = pq.read_table(one_dir / f"{table}.parquet")
+            got = con.sql(
+                f"SELECT * EXCLUDE (shards, shard, file_row_number) FROM read_parquet('{many}/{table}/*/*/*.parquet', "
+                "hive_partitioning = true, file_row_number = true) ORDER BY shard, file_row_number"
+            ).arrow()
+            if isinstance(got, pa.RecordBatchReader):
+                got = got.read_all()
+            assert got.num_rows == want.num_rows == one[table].num_rows, table
+            assert got.cast(want.schema).equals(want), f"{table}: the {engine} shards differ from one machine"
+
+    return check

@@ -2,11 +2,7 @@
 paths, then its waterfall runs) run as tasks of a local Dask cluster of two worker processes,
 through the Python package; the dataset they write, read back with DuckDB, equals the
 one-machine run row for row."""
-import pathlib
-
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 import ipabs
@@ -40,7 +36,7 @@ def client():
             yield c
 
 
-def test_sweep_shards_on_a_dask_cluster_equal_one_machine(root, client, tmp_path):
+def test_sweep_shards_on_a_dask_cluster_equal_one_machine(root, client, tmp_path, same_as_one_machine):
     deal = str(root / NANSHAN)
     many = tmp_path / "many"
     n = 4
@@ -51,17 +47,7 @@ def test_sweep_shards_on_a_dask_cluster_equal_one_machine(root, client, tmp_path
     one = ipabs.load(deal).sweep(stress="standard", flows=True, out=tmp_path / "one")
     # 22 scenarios × 2 tranches of summary rows, split 5, 6, 5, 6 scenarios (⌊22i/4⌋).
     assert rows == [10, 12, 10, 12]
-    con = duckdb.connect()
-    for table in ("summary", "tranche_flows", "pool_flows", "ledger", "scenarios", "warnings"):
-        want = pq.read_table(tmp_path / "one" / f"{table}.parquet")
-        got = con.sql(
-            f"SELECT * EXCLUDE (shards, shard, file_row_number) FROM read_parquet('{many}/{table}/*/*/*.parquet', "
-            "hive_partitioning = true, file_row_number = true) ORDER BY shard, file_row_number"
-        ).arrow()
-        if isinstance(got, pa.RecordBatchReader):
-            got = got.read_all()
-        assert got.num_rows == want.num_rows == one[table].num_rows, table
-        assert got.cast(want.schema).equals(want), f"{table}: the Dask shards differ from one machine"
+    same_as_one_machine(many, tmp_path / "one", one, "Dask")
 
 
 def test_rate_shards_on_a_dask_cluster_merge_to_one_machine(root, client, tmp_path):

@@ -4,9 +4,6 @@ with DuckDB, equals the one-machine run row for row. The same recipe as the Dask
 (test_dask.py), on the other engine the issue names."""
 import os
 
-import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 import ipabs
@@ -41,7 +38,7 @@ def cluster():
         ray.shutdown()
 
 
-def test_sweep_shards_on_a_ray_cluster_equal_one_machine(root, cluster, tmp_path):
+def test_sweep_shards_on_a_ray_cluster_equal_one_machine(root, cluster, tmp_path, same_as_one_machine):
     deal = str(root / NANSHAN)
     many = tmp_path / "many"
     n = 4
@@ -52,14 +49,4 @@ def test_sweep_shards_on_a_ray_cluster_equal_one_machine(root, cluster, tmp_path
     # 22 scenarios × 2 tranches of summary rows, split 5, 6, 5, 6 scenarios (⌊22i/4⌋).
     assert rows == [10, 12, 10, 12]
     one = ipabs.load(deal).sweep(stress="standard", flows=True, out=tmp_path / "one")
-    con = duckdb.connect()
-    for table in ("summary", "tranche_flows", "pool_flows", "ledger", "scenarios", "warnings"):
-        want = pq.read_table(tmp_path / "one" / f"{table}.parquet")
-        got = con.sql(
-            f"SELECT * EXCLUDE (shards, shard, file_row_number) FROM read_parquet('{many}/{table}/*/*/*.parquet', "
-            "hive_partitioning = true, file_row_number = true) ORDER BY shard, file_row_number"
-        ).arrow()
-        if isinstance(got, pa.RecordBatchReader):
-            got = got.read_all()
-        assert got.num_rows == want.num_rows == one[table].num_rows, table
-        assert got.cast(want.schema).equals(want), f"{table}: the Ray shards differ from one machine"
+    same_as_one_machine(many, tmp_path / "one", one, "Ray")
