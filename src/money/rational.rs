@@ -292,7 +292,9 @@ pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal>
 pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp::Ordering {
     // value / base vs threshold, base > 0  ⇔  value vs threshold × base, in integers (Decimal's
     // product can round beyond 28 digits): i128 when it fits, big integers otherwise.
-    let s = value.scale().max(base.scale() + threshold.scale());
+    // The common scale s: the value's, or the product's (base's plus threshold's).
+    let (sv, sbt) = (value.scale(), base.scale() + threshold.scale());
+    let s = sv.max(sbt);
     // Every ratio a deal compares (a cumulative default ratio against its trigger level):
     // mantissas within 64 bits and one side scaled by at most 10^19, so each product is a
     // 64 × 64-bit multiplication that cannot overflow (a checked 128-bit product is a library
@@ -300,7 +302,6 @@ pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp:
     let small = |d: Decimal| i64::try_from(d.mantissa()).ok();
     if let (Some(v), Some(b), Some(t)) = (small(value), small(base), small(threshold)) {
         let (v, bt) = (i128::from(v), i128::from(b) * i128::from(t));
-        let (sv, sbt) = (value.scale(), base.scale() + threshold.scale());
         if sbt >= sv {
             // s = sbt: the value takes the power of ten (|v| < 2^63, 10^19 < 2^64).
             if let Some(&p) = POW10_U64.get((sbt - sv) as usize) {
@@ -312,20 +313,20 @@ pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp:
         }
     }
     let exact = || -> Option<std::cmp::Ordering> {
-        let lhs = value.mantissa().checked_mul(pow10(s - value.scale())?)?;
+        let lhs = value.mantissa().checked_mul(pow10(s - sv)?)?;
         let rhs = base
             .mantissa()
             .checked_mul(threshold.mantissa())?
-            .checked_mul(pow10(s - base.scale() - threshold.scale())?)?;
+            .checked_mul(pow10(s - sbt)?)?;
         Some(lhs.cmp(&rhs))
     };
     if let Some(o) = exact() {
         return o;
     }
-    let lhs = BigInt::from(value.mantissa()) * BigInt::from(10u32).pow(s - value.scale());
+    let lhs = BigInt::from(value.mantissa()) * BigInt::from(10u32).pow(s - sv);
     let rhs = BigInt::from(base.mantissa())
         * BigInt::from(threshold.mantissa())
-        * BigInt::from(10u32).pow(s - base.scale() - threshold.scale());
+        * BigInt::from(10u32).pow(s - sbt);
     lhs.cmp(&rhs)
 }
 
