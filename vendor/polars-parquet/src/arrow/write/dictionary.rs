@@ -1,5 +1,6 @@
 use arrow::array::{
-    Array, BinaryViewArray, DictionaryArray, DictionaryKey, PrimitiveArray, Utf8ViewArray,
+    Array, BinaryViewArray, BinaryViewArrayGeneric, DictionaryArray, DictionaryKey,
+    MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray, ViewType,
 };
 use arrow::bitmap::{Bitmap, MutableBitmap};
 use arrow::compute::aggregate::estimated_bytes_size;
@@ -10,6 +11,7 @@ use arrow::types::NativeType;
 use polars_buffer::Buffer;
 use polars_compute::min_max::MinMaxKernel;
 use polars_error::{PolarsResult, polars_bail};
+use polars_utils::aliases::PlHashMap;
 use polars_utils::float16::pf16;
 
 use super::binary::{
@@ -249,10 +251,46 @@ pub(crate) fn encode_as_dictionary_optional(
         DictionaryDecision::TryAgain => {},
     }
 
+    // ipabs (vendor/README.md, change 3): an array whose values `cast` below cannot pack into
+    // a dictionary (floats, decimals, booleans, ...) is written plainly, as upstream writes it
+    // once that cast fails; upstream estimated its distinct values first.
+    if !dictionary_packable(array.dtype()) {
+        return None;
+    }
+
     let dtype = Box::new(array.dtype().clone());
 
-    // ipabs (vendor/README.md): the estimate is made only where it is used, for an array of
-    // more than 128 values. Upstream 0.55.2 made it for every array, about 100,000
+    // ipabs (vendor/README.md, change 2): a string or binary view array's dictionary is built
+    // directly, and when it has few enough values that the estimate below cannot exceed 0.75
+    // of the length, the estimate is not made; the pages written are the same.
+    let limit = if array.len() > 128 {
+        distinct_within_estimate(array.len(), array.null_count() > 0)
+    } else {
+        usize::MAX
+    };
+    let direct = match array.dtype().to_physical_type() {
+        PhysicalType::Utf8View => view_dictionary(
+            array.as_any().downcast_ref::<Utf8ViewArray>().unwrap(),
+            limit,
+        ),
+        PhysicalType::BinaryView => view_dictionary(
+            array.as_any().downcast_ref::<BinaryViewArray>().unwrap(),
+            limit,
+        ),
+        _ => None,
+    };
+    if let Some(dictionary) = direct {
+        return Some(array_to_pages(
+            &dictionary,
+            type_,
+            nested,
+            options,
+            Encoding::RleDictionary,
+        ));
+    }
+
+    // ipabs (vendor/README.md, change 1): the estimate is made only where it is used, for an
+    // array of more than 128 values. Upstream 0.55.2 made it for every array, about 100,000
     // instructions each (a HyperLogLog of 16,384 registers); the pages written are the same.
     if array.len() > 128 {
         let estimated_cardinality = polars_compute::cardinality::estimate_cardinality(array);
@@ -281,6 +319,142 @@ pub(crate) fn encode_as_dictionary_optional(
         options,
         Encoding::RleDictionary,
     ))
+}
+
+/// ipabs (vendor/README.md, change 3): whether `polars_compute::cast::cast` to
+/// `Dictionary(UInt32, dtype)` can succeed: a null array (which `cast` turns into a null
+/// dictionary array), or the value types its `cast_to_dictionary` packs (polars-compute
+/// 0.55.2, `src/cast/mod.rs`); for any other it fails.
+fn dictionary_packable(dtype: &ArrowDataType) -> bool {
+    use ArrowDataType as DT;
+    *dtype == DT::Null
+        || matches!(
+            dtype.to_storage(),
+            DT::Int8
+                | DT::Int16
+                | DT::Int32
+                | DT::Int64
+                | DT::UInt8
+                | DT::UInt16
+                | DT::UInt32
+                | DT::UInt64
+                | DT::BinaryView
+                | DT::Utf8View
+                | DT::LargeUtf8
+                | DT::LargeBinary
+                | DT::Time64(_)
+                | DT::Timestamp(_, _)
+                | DT::Date32
+        )
+}
+
+/// ipabs (vendor/README.md, change 2): the dictionary of a view array exactly as
+/// `polars_compute::cast::cast` to `Dictionary(UInt32, _)` builds it: the distinct values in
+/// the order of their first appearance, each value keyed by its position there, a null keyed
+/// 0 and left invalid. A value equal to the one before it takes that one's key without a
+/// lookup. `None` once there are more than `limit` distinct values.
+fn view_dictionary<T: ViewType + ?Sized>(
+    array: &BinaryViewArrayGeneric<T>,
+    limit: usize,
+) -> Option<DictionaryArray<u32>> {
+    let mut index: PlHashMap<&[u8], u32> = PlHashMap::default();
+    let mut values = MutableBinaryViewArray::<T>::new();
+    let mut keys: Vec<u32> = Vec::with_capacity(array.len());
+    let mut last: Option<(&[u8], u32)> = None;
+    for value in array.iter() {
+        let Some(value) = value else {
+            keys.push(0);
+            continue;
+        };
+        let bytes = value.to_bytes();
+        if let Some((before, key)) = last
+            && before == bytes
+        {
+            keys.push(key);
+            continue;
+        }
+        let next = index.len() as u32;
+        let key = *index.entry(bytes).or_insert_with(|| {
+            values.push_value(value);
+            next
+        });
+        if index.len() > limit {
+            return None;
+        }
+        keys.push(key);
+        last = Some((bytes, key));
+    }
+    let validity = array.validity().filter(|v| v.unset_bits() > 0).cloned();
+    let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
+    let values: BinaryViewArrayGeneric<T> = values.into();
+    DictionaryArray::try_new(
+        ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(array.dtype().clone()), false),
+        keys,
+        values.boxed(),
+    )
+    .ok()
+}
+
+/// ipabs (vendor/README.md, change 2): the largest number of distinct values an array of `len`
+/// values (more than 128; `nulls`: some of them null, which the estimate counts as one more
+/// value) can have while `polars_compute::cardinality::estimate_cardinality` surely estimates
+/// at most 0.75 of `len`, the ratio above which the array is written plainly.
+///
+/// The estimate (Ertl's, `HyperLogLog::count`, 16,384 registers) is
+/// `round(m²/(2 ln 2) / z)`, where `z` is a sum of non-negative terms, one of them
+/// `m·σ(C₀/m)` with `C₀` the registers no value reached. `d` distinct values reach at most
+/// `d` registers, so `C₀ ≥ m − d`, and `σ` increases: the estimate is at most
+/// `m/(2 ln 2)/σ(1 − d/m)`, about `d·(1 + d/2m)` for `d` well below `m`. A margin of 1 and
+/// 10⁻⁹ of the bound covers the floating-point rounding.
+fn distinct_within_estimate(len: usize, nulls: bool) -> usize {
+    const M: f64 = 16384.0;
+    let bound = |d: usize| -> f64 {
+        let zeros = M - d as f64;
+        if zeros <= 0.0 {
+            return f64::INFINITY;
+        }
+        0.5 / 2_f64.ln() * M / hll_sigma(zeros / M)
+    };
+    let ceiling = 0.75 * len as f64;
+    let fits = |d: usize| {
+        let b = bound(d + usize::from(nulls));
+        b * (1.0 + 1e-9) + 1.0 <= ceiling
+    };
+    // The bound increases with `d`: bisect for the last `d` that fits.
+    let (mut lo, mut hi) = (0usize, len.min(16384));
+    if !fits(lo) {
+        return 0;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
+/// `σ` of Ertl's HyperLogLog estimator, as `polars_compute::hyperloglogplus` computes it.
+fn hll_sigma(x: f64) -> f64 {
+    if x == 1. {
+        f64::INFINITY
+    } else {
+        let mut y = 1.0;
+        let mut z = x;
+        let mut x = x;
+        loop {
+            x *= x;
+            let z_prime = z;
+            z += x * y;
+            y += y;
+            if z_prime == z {
+                break;
+            }
+        }
+        z
+    }
 }
 
 fn serialize_def_levels_simple(
