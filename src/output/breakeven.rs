@@ -95,14 +95,12 @@ fn string_column<'a>(
     name: &str,
     get: impl Fn(&'a BreakevenRow) -> &'a str,
 ) -> Column {
-    let values: Vec<&str> = rows.iter().map(get).collect();
-    Column::new(name.into(), values)
+    super::text::string_column(name, rows.iter().map(|r| Some(get(r))))
 }
 
 /// The break-even table as a DataFrame, one row per [`BreakevenRow`] in the given order, with
 /// the columns listed in the module documentation.
 pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
-    let ratings: Vec<Option<&str>> = rows.iter().map(|r| r.rating.as_deref()).collect();
     let pass: Vec<Option<bool>> = rows.iter().map(|r| r.pass).collect();
     let fails: Vec<bool> = rows.iter().map(|r| r.fails_at_zero).collect();
     let passes: Vec<bool> = rows.iter().map(|r| r.passes_at_one).collect();
@@ -111,7 +109,7 @@ pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
         string_column(rows, "scenario", |r| r.scenario.as_str()),
         string_column(rows, "tranche", |r| r.tranche.as_str()),
         string_column(rows, "class", |r| r.class.as_str()),
-        Column::new("rating".into(), ratings),
+        super::text::string_column("rating", rows.iter().map(|r| r.rating.as_deref())),
         decimal_column(rows, "breakeven_default_rate", RATIO_SCALE, |r| {
             Some(r.breakeven_default_rate)
         })?,

@@ -15,6 +15,7 @@ pub mod reconcile;
 pub mod scenarios;
 pub mod shards;
 pub mod table;
+pub mod text;
 pub mod warnings;
 pub mod xlsx;
 

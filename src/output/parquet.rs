@@ -26,6 +26,7 @@ use polars::polars_utils::compression::ZstdLevel;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use super::text::string_column;
 use crate::analytics::measures::{PricedRun, TranchePricing};
 use crate::engine::result::{
     ChargeRow, LedgerEntry, NoticeRow, PeriodRow, RunResult, RunTable, SupportDrawTotal,
@@ -116,13 +117,13 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
 
     /// A string column; `get` sees the whole row (the run's deal and scenario too).
     fn string(&mut self, name: &str, get: impl Fn(&Row<'a, T>) -> &'a str) {
-        let values: Vec<&str> = self.rows.iter().map(get).collect();
-        self.columns.push(Column::new(name.into(), values));
+        let values = self.rows.iter().map(|r| Some(get(r)));
+        self.columns.push(string_column(name, values));
     }
 
     fn opt_string(&mut self, name: &str, get: impl Fn(&'a T) -> Option<&'a str>) {
-        let values: Vec<Option<&str>> = self.rows.iter().map(|r| get(r.row)).collect();
-        self.columns.push(Column::new(name.into(), values));
+        let values = self.rows.iter().map(|r| get(r.row));
+        self.columns.push(string_column(name, values));
     }
 
     fn int32(&mut self, name: &str, get: impl Fn(&T) -> u32) -> Result<(), Error> {

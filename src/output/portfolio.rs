@@ -122,8 +122,7 @@ fn str_col(
     name: &str,
     get: impl Fn(&PortfolioRow) -> Option<&str>,
 ) -> Column {
-    let values: Vec<Option<&str>> = rows.iter().map(get).collect();
-    Column::new(name.into(), values)
+    super::text::string_column(name, rows.iter().map(get))
 }
 
 /// `deals.parquet`: one row per deal × scenario × reported tranche (docs/portfolio.md).

@@ -6,6 +6,7 @@
 
 use polars::prelude::*;
 
+use super::text::string_column;
 use crate::error::{Error, Warning};
 
 pub const WARNINGS_FILE: &str = "warnings.parquet";
@@ -22,27 +23,24 @@ pub fn warnings_frame(
         .chain(runs.iter().flat_map(|(_, w)| w.iter()))
         .collect();
     let n = all.len();
-    let scenario: Vec<Option<&str>> = all.iter().map(|w| w.scenario.as_deref()).collect();
-    let check: Vec<&str> = all.iter().map(|w| w.check.name()).collect();
-    let location: Vec<Option<&str>> = all
-        .iter()
-        .map(|w| (!w.location.is_empty()).then_some(w.location.as_str()))
-        .collect();
     let period: Vec<Option<i32>> = all
         .iter()
         .map(|w| w.period.and_then(|(p, _)| i32::try_from(p).ok()))
         .collect();
     let date: Vec<Option<chrono::NaiveDate>> =
         all.iter().map(|w| w.period.map(|(_, d)| d)).collect();
-    let message: Vec<&str> = all.iter().map(|w| w.message.as_str()).collect();
     let columns = vec![
-        Column::new("deal".into(), vec![deal; n]),
-        Column::new("scenario".into(), scenario),
-        Column::new("check".into(), check),
-        Column::new("location".into(), location),
+        string_column("deal", std::iter::repeat_n(Some(deal), n)),
+        string_column("scenario", all.iter().map(|w| w.scenario.as_deref())),
+        string_column("check", all.iter().map(|w| Some(w.check.name()))),
+        string_column(
+            "location",
+            all.iter()
+                .map(|w| (!w.location.is_empty()).then_some(w.location.as_str())),
+        ),
         Column::new("period".into(), period),
         Column::new("payment_date".into(), date),
-        Column::new("message".into(), message),
+        string_column("message", all.iter().map(|w| Some(w.message.as_str()))),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {
         path: WARNINGS_FILE.into(),
