@@ -187,20 +187,18 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
             mantissas.push(m);
         }
         let ca = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter());
-        self.push_decimal(name, scale, ca)
+        self.push_decimal(scale, ca);
+        Ok(())
     }
 
-    /// Adds a Decimal(18, `scale`) column of the mantissas `ca`.
-    fn push_decimal(&mut self, name: &str, scale: u32, ca: Int128Chunked) -> Result<(), Error> {
+    /// Adds a Decimal(18, `scale`) column of the mantissas `ca`, each already checked below
+    /// 10^18 in magnitude ([`exact_mantissa`], [`Table::fen`]): polars' `into_decimal` would
+    /// check them again, a pass over the column for its minimum and maximum.
+    fn push_decimal(&mut self, scale: u32, ca: Int128Chunked) {
         let series = ca
-            .into_decimal(DECIMAL_PRECISION, scale as usize)
-            .map_err(|e| Error::Write {
-                path: PathBuf::from(self.file),
-                message: format!("column `{name}`: {e}"),
-            })?
+            .into_decimal_unchecked(DECIMAL_PRECISION, scale as usize)
             .into_series();
         self.columns.push(series.into_column());
-        Ok(())
     }
 
     /// A money column from exact counts of fen: Decimal(18, 2), no nulls.
@@ -235,11 +233,8 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         for r in self.rows {
             mantissas.push(mantissa(r.row).map_err(|message| self.error(name, r, message))?);
         }
-        self.push_decimal(
-            name,
-            MONEY_SCALE,
-            Int128Chunked::from_vec(name.into(), mantissas),
-        )
+        self.push_decimal(MONEY_SCALE, Int128Chunked::from_vec(name.into(), mantissas));
+        Ok(())
     }
 
     /// A ratio column: Decimal(18, 6), null where `None`.
