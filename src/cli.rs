@@ -5,7 +5,6 @@
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …); 4 reconcile
 //! found reported lines that differ from the waterfall.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +13,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::analytics::rating;
 use crate::analytics::stress::{StressBase, StressSuite};
-use crate::deal::Deal;
 use crate::engine::result::{Kept, RunTable};
 use crate::error::{Error, Result, Warning};
 use crate::output::breakeven::{BREAKEVEN_FILE, breakeven_frame, breakeven_table};
@@ -465,43 +463,6 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
     Ok((loaded, set))
 }
 
-/// Adds a stress suite to `scenarios`, refusing names that would appear twice: built on the
-/// deal's own scenario and appended ([`StressBase::Deal`]), or built on every scenario and
-/// each placed after its scenario as `SCENARIO×STRESS` ([`StressBase::Scenarios`],
-/// docs/scenarios.md).
-pub fn add_stress_on(
-    deal: &Deal,
-    scenarios: &mut Vec<Scenario>,
-    suite: StressSuite,
-    base: StressBase,
-) -> Result<()> {
-    match base {
-        StressBase::Deal => add_stress(deal, scenarios, suite),
-        StressBase::Scenarios => {
-            *scenarios = suite.on_every_unique(deal, scenarios)?;
-            Ok(())
-        }
-    }
-}
-
-/// Appends a stress suite (built on the deal's own scenario) to `scenarios`, refusing names
-/// that would appear twice.
-pub fn add_stress(deal: &Deal, scenarios: &mut Vec<Scenario>, suite: StressSuite) -> Result<()> {
-    let extra = suite.scenarios(deal, &deal.scenario)?;
-    let mut seen: HashSet<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-    for s in &extra {
-        if !seen.insert(s.name.clone()) {
-            return Err(Error::Usage(format!(
-                "the scenario file already has a scenario named `{}`, which the {suite} stress \
-                 suite also generates; rename it",
-                s.name
-            )));
-        }
-    }
-    scenarios.extend(extra);
-    Ok(())
-}
-
 fn execute(cmd: Command, strict: bool) -> Result<()> {
     match cmd {
         Command::Portfolio {
@@ -715,7 +676,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
             if let Some(suite) = stress {
-                add_stress_on(d, &mut set.scenarios, suite, stress_on)?;
+                suite.add_to(d, &mut set.scenarios, stress_on)?;
             }
             let _lock = lock_output_shard(&out, shard)?;
             refuse_breakeven_overwrite(&out, shard)?;
@@ -790,7 +751,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
             if let Some(suite) = stress {
-                add_stress_on(d, &mut set.scenarios, suite, stress_on)?;
+                suite.add_to(d, &mut set.scenarios, stress_on)?;
             }
             let _lock = lock_output_shard(&out, shard)?;
             refuse_sweep_overwrite(&out, shard)?;

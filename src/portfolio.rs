@@ -16,7 +16,7 @@ use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, suppor
 use crate::analytics::stress::{StressBase, StressSuite};
 use crate::engine::{DealPlan, ObligorRows, RunMemo};
 use crate::error::{Error, Result, Warning};
-use crate::scenario::{RatingTable, Scenario, ScenarioSet};
+use crate::scenario::{RatingTable, ScenarioSet};
 use crate::sweep::{in_pool, progress_bar};
 use crate::validate::{self, Loaded};
 
@@ -228,12 +228,8 @@ pub fn load_deals(
                 Some(s) => validate::load_scenario_set(s, &loaded.deal)?,
                 None => ScenarioSet::single(loaded.deal.scenario.clone()),
             };
-            match stress {
-                Some((suite, StressBase::Deal)) => add_suite(&loaded, &mut set.scenarios, suite)?,
-                Some((suite, StressBase::Scenarios)) => {
-                    set.scenarios = suite.on_every_unique(&loaded.deal, &set.scenarios)?;
-                }
-                None => {}
+            if let Some((suite, base)) = stress {
+                suite.add_to(&loaded.deal, &mut set.scenarios, base)?;
             }
             Ok(PortfolioDeal {
                 id: deal_id(p),
@@ -243,22 +239,6 @@ pub fn load_deals(
             })
         })
         .collect()
-}
-
-fn add_suite(loaded: &Loaded, scenarios: &mut Vec<Scenario>, suite: StressSuite) -> Result<()> {
-    let deal = &loaded.deal;
-    let extra = suite.scenarios(deal, &deal.scenario)?;
-    for s in &extra {
-        if scenarios.iter().any(|x| x.name == s.name) {
-            return Err(Error::Usage(format!(
-                "the scenario file already has a scenario named `{}`, which the {suite} stress \
-                 suite also generates; rename it",
-                s.name
-            )));
-        }
-    }
-    scenarios.extend(extra);
-    Ok(())
 }
 
 /// Runs every deal under its scenarios (every table kept) and the break-even of every reported

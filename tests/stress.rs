@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use ipabs::analytics::stress::{
-    StressSuite, base_timing, concentration_suite, pool_periods, scaled_cpr, shift_timing,
-    standard_suite, stress_by_name, worst_default_date,
+    StressBase, StressSuite, base_timing, concentration_suite, pool_periods, scaled_cpr,
+    shift_timing, standard_suite, stress_by_name, worst_default_date,
 };
 use ipabs::deal::Deal;
 use ipabs::engine;
@@ -488,6 +488,80 @@ fn suites_by_name() {
     assert_eq!(all.len(), std.len() + conc.len());
     assert_eq!(all[..std.len()], std[..]);
     assert_eq!(all[std.len()..], conc[..]);
+}
+
+/// `add_to`, as `sweep`, `breakeven` and `portfolio` add `--stress`: on the deal, the suite
+/// follows the file's scenarios; on every scenario, each is followed by its own stresses,
+/// named `SCENARIO×STRESS`; a name that would appear twice is a usage error naming it, and
+/// leaves the scenarios as they were.
+#[test]
+fn a_suite_is_added_to_a_scenario_file_without_repeating_a_name() {
+    let deal = load(DEAL);
+    let file = vec![
+        base(),
+        Scenario {
+            name: "other".into(),
+            ..base()
+        },
+    ];
+    let suite = StressSuite::Standard
+        .scenarios(&deal, &deal.scenario)
+        .unwrap();
+    assert!(suite.len() > 3);
+
+    let mut scenarios = file.clone();
+    StressSuite::Standard
+        .add_to(&deal, &mut scenarios, StressBase::Deal)
+        .unwrap();
+    assert_eq!(scenarios[..2], file[..]);
+    assert_eq!(scenarios[2..], suite[..]);
+
+    let mut scenarios = file.clone();
+    StressSuite::Standard
+        .add_to(&deal, &mut scenarios, StressBase::Scenarios)
+        .unwrap();
+    assert_eq!(
+        scenarios,
+        StressSuite::Standard.on_every(&deal, &file).unwrap()
+    );
+    let per_scenario = StressSuite::Standard.scenarios(&deal, &file[0]).unwrap();
+    assert_eq!(scenarios.len(), 2 * (1 + per_scenario.len()));
+    assert_eq!(scenarios[1].name, format!("base×{}", per_scenario[0].name));
+
+    // A file scenario named as one the suite generates (its third).
+    let clash = suite[2].name.clone();
+    let mut scenarios = vec![
+        base(),
+        Scenario {
+            name: clash.clone(),
+            ..base()
+        },
+    ];
+    let before = scenarios.clone();
+    let e = StressSuite::Standard
+        .add_to(&deal, &mut scenarios, StressBase::Deal)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("already has a scenario named `{clash}`")),
+        "{e}"
+    );
+    assert_eq!(scenarios, before);
+
+    // On every scenario: `base×X` in the file clashes with the stress X built on `base`.
+    let composed = format!("base×{}", per_scenario[0].name);
+    let mut scenarios = vec![
+        base(),
+        Scenario {
+            name: composed.clone(),
+            ..base()
+        },
+    ];
+    let e = StressSuite::Standard
+        .add_to(&deal, &mut scenarios, StressBase::Scenarios)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&format!("`{composed}` appears twice")), "{e}");
 }
 
 /// With immediate full recovery no date costs the senior anything: the lowest minimum

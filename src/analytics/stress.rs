@@ -141,6 +141,35 @@ impl StressSuite {
         }
         Ok(all)
     }
+
+    /// Adds the suite to `scenarios`, refusing a name that would appear twice (a usage error):
+    /// built on the deal's own scenario and appended ([`StressBase::Deal`]), or built on every
+    /// scenario and each placed after its scenario as `SCENARIO×STRESS`
+    /// ([`StressBase::Scenarios`], [`StressSuite::on_every_unique`]). Used by `sweep`,
+    /// `breakeven` and `portfolio` alike (docs/scenarios.md).
+    pub fn add_to(
+        self,
+        deal: &Deal,
+        scenarios: &mut Vec<Scenario>,
+        base: StressBase,
+    ) -> Result<(), Error> {
+        if base == StressBase::Scenarios {
+            *scenarios = self.on_every_unique(deal, scenarios)?;
+            return Ok(());
+        }
+        let extra = self.scenarios(deal, &deal.scenario)?;
+        let mut seen: std::collections::HashSet<&str> =
+            scenarios.iter().map(|s| s.name.as_str()).collect();
+        if let Some(dup) = extra.iter().find(|s| !seen.insert(s.name.as_str())) {
+            return Err(Error::Usage(format!(
+                "the scenario file already has a scenario named `{}`, which the {self} stress \
+                 suite also generates; rename it",
+                dup.name
+            )));
+        }
+        scenarios.extend(extra);
+        Ok(())
+    }
 }
 
 impl fmt::Display for StressSuite {
