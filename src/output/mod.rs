@@ -214,19 +214,29 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
             .into_iter()
             .try_for_each(|(path, file)| file.sync_all().map_err(|e| write_error(&path, &e)))
     };
-    let (written, synced) = std::thread::scope(|scope| {
-        let (to_sync, files) = mpsc::sync_channel(UNSYNCED_MAX);
-        let syncer = std::thread::Builder::new()
-            .name("ipabs-fsync".to_string())
-            .spawn_scoped(scope, move || sync_each(files))
-            .ok();
-        let to_sync = syncer.as_ref().map(|_| to_sync);
-        let written = frames.into_iter().try_for_each(|(name, frame)| {
-            let path = tmp.join(&name);
-            create_parents(tmp, &path)?;
+    let (written, synced) =
+        std::thread::scope(|scope| {
+            let (to_sync, files) = mpsc::sync_channel(UNSYNCED_MAX);
+            let syncer = std::thread::Builder::new()
+                .name("ipabs-fsync".to_string())
+                .spawn_scoped(scope, move || sync_each(files))
+                .ok();
+            let to_sync = syncer.as_ref().map(|_| to_sync);
+            let written = frames.into_iter().enumerate().try_for_each(|(i, (name, frame))| {
+            let path = staged(tmp, i);
             let as_csv = name.ends_with(".csv");
+            // An error names the file by its final name, under the temporary directory.
+            let named = |e: Error| match e {
+                Error::Write { path: p, message } if p == path => Error::Write {
+                    path: tmp.join(&name),
+                    message,
+                },
+                other => other,
+            };
             let file = match frame {
-                Frame::Chunks(chunks) if !as_csv => parquet::write_parquet_chunks(&path, chunks)?,
+                Frame::Chunks(chunks) if !as_csv => {
+                    parquet::write_parquet_chunks(&path, chunks).map_err(named)?
+                }
                 Frame::Chunks(_) => {
                     // Only `write_run_tables` makes chunked frames, and it writes Parquet.
                     return Err(Error::Internal(format!(
@@ -237,9 +247,9 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
                 whole => {
                     let mut df = whole.build()?;
                     if as_csv {
-                        csv::write_csv(&path, &df)?
+                        csv::write_csv(&path, &df).map_err(named)?
                     } else {
-                        parquet::write_parquet(&path, &mut df)?
+                        parquet::write_parquet(&path, &mut df).map_err(named)?
                     }
                 }
             };
@@ -248,20 +258,22 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
                 Some(to_sync) => {
                     let _ = to_sync.send((path, file));
                 }
-                None => file.sync_all().map_err(|e| write_error(&path, &e))?,
+                None => file
+                    .sync_all()
+                    .map_err(|e| write_error(&tmp.join(&name), &e))?,
             }
             Ok(())
         });
-        drop(to_sync);
-        let synced = syncer.map_or(Ok(()), |s| {
-            s.join().unwrap_or_else(|_| {
-                Err(Error::Internal(
-                    "the thread that fsyncs the written files panicked".to_string(),
-                ))
-            })
+            drop(to_sync);
+            let synced = syncer.map_or(Ok(()), |s| {
+                s.join().unwrap_or_else(|_| {
+                    Err(Error::Internal(
+                        "the thread that fsyncs the written files panicked".to_string(),
+                    ))
+                })
+            });
+            (written, synced)
         });
-        (written, synced)
-    });
     written?;
     synced?;
     sync_dir(tmp)
@@ -299,10 +311,10 @@ fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathB
     let mut moved: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(names.len());
     // Subdirectories this call created, in creation order.
     let mut created: Vec<PathBuf> = Vec::new();
-    for name in names {
+    for (i, name) in names.iter().enumerate() {
         let step = create_parents(dir, &dir.join(name)).and_then(|mut new| {
             created.append(&mut new);
-            move_one(tmp, dir, name)
+            move_one(&staged(tmp, i), dir, name)
         });
         match step {
             Ok(done) => moved.push(done),
@@ -331,9 +343,19 @@ fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathB
     Ok(moved.into_iter().map(|(path, _)| path).collect())
 }
 
-/// Moves `tmp/name` to `dir/name`, first keeping a hard link (or copy) of any file it replaces
-/// in `tmp`, so that the rename itself replaces it atomically and a rollback can restore it.
-fn move_one(tmp: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<PathBuf>), Error> {
+/// The file of the `i`-th table while it is written: directly in the temporary directory,
+/// named by its position, so that no directory is made there for a name with subdirectories
+/// (`ipabs portfolio` writes 1,585 files in as many directories; docs/performance.md, session
+/// 19) and no name grows past the system's limit.
+fn staged(tmp: &Path, i: usize) -> PathBuf {
+    tmp.join(format!("{i}.staged"))
+}
+
+/// Moves the written file `from` (in the temporary directory) to `dir/name`, first keeping a
+/// hard link (or copy) of any file it replaces next to `from`, so that the rename itself
+/// replaces it atomically and a rollback can restore it.
+fn move_one(from: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<PathBuf>), Error> {
+    let tmp = from.parent().unwrap_or(dir);
     let target = dir.join(name);
     let backup = match fs::symlink_metadata(&target) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -355,7 +377,7 @@ fn move_one(tmp: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<PathB
             Some(backup)
         }
     };
-    if let Err(e) = fs::rename(tmp.join(name), &target) {
+    if let Err(e) = fs::rename(from, &target) {
         if let Some(b) = &backup {
             let _ = fs::remove_file(b);
         }
