@@ -48,8 +48,11 @@ impl InlineStr {
     }
 
     fn as_str(&self) -> &str {
-        // The bytes are a whole `str` copied in `new`, so this cannot fail.
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        // SAFETY: `new` is the only constructor, and it copies the bytes of a whole `str` into
+        // `bytes[..len]`; the fields are private and never changed after, so these bytes are
+        // valid UTF-8. (Checking them again here was 3.5% of a `sweep --flows`: the writer
+        // reads every row's names; docs/performance.md, session 19.)
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
     }
 }
 
