@@ -214,69 +214,70 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
             .into_iter()
             .try_for_each(|(path, file)| file.sync_all().map_err(|e| write_error(&path, &e)))
     };
-    let (written, synced) =
-        std::thread::scope(|scope| {
-            let (to_sync, files) = mpsc::sync_channel(UNSYNCED_MAX);
-            let syncer = std::thread::Builder::new()
-                .name("ipabs-fsync".to_string())
-                .spawn_scoped(scope, move || sync_each(files))
-                .ok();
-            let to_sync = syncer.as_ref().map(|_| to_sync);
-            let written = frames.into_iter().enumerate().try_for_each(|(i, (name, frame))| {
-            let path = staged(tmp, i);
-            let as_csv = name.ends_with(".csv");
-            // An error names the file by its final name, under the temporary directory.
-            let named = |e: Error| match e {
-                Error::Write { path: p, message } if p == path => Error::Write {
-                    path: tmp.join(&name),
-                    message,
-                },
-                other => other,
-            };
-            let file = match frame {
-                Frame::Chunks(chunks) if !as_csv => {
-                    parquet::write_parquet_chunks(&path, chunks).map_err(named)?
-                }
-                Frame::Chunks(_) => {
-                    // Only `write_run_tables` makes chunked frames, and it writes Parquet.
-                    return Err(Error::Internal(format!(
-                        "{name}: a table built a row group at a time is written as Parquet only"
-                    )));
-                }
-                // Ready, or built now (`Frame::Later`).
-                whole => {
-                    let mut df = whole.build()?;
-                    if as_csv {
-                        csv::write_csv(&path, &df).map_err(named)?
-                    } else {
-                        parquet::write_parquet(&path, &mut df).map_err(named)?
+    let (written, synced) = std::thread::scope(|scope| {
+        let (to_sync, files) = mpsc::sync_channel(UNSYNCED_MAX);
+        let syncer = std::thread::Builder::new()
+            .name("ipabs-fsync".to_string())
+            .spawn_scoped(scope, move || sync_each(files))
+            .ok();
+        let to_sync = syncer.as_ref().map(|_| to_sync);
+        let written = frames
+            .into_iter()
+            .enumerate()
+            .try_for_each(|(i, (name, frame))| {
+                // Written under its position, reported under its final name.
+                let (path, shown) = (staged(tmp, i), tmp.join(&name));
+                let file = write_one(&path, &name, frame).map_err(|e| match e {
+                    Error::Write { path: p, message } if p == path => Error::Write {
+                        path: shown.clone(),
+                        message,
+                    },
+                    other => other,
+                })?;
+                match &to_sync {
+                    // A closed channel means the syncer stopped at an error, which it returns.
+                    Some(to_sync) => {
+                        let _ = to_sync.send((shown, file));
                     }
+                    None => file.sync_all().map_err(|e| write_error(&shown, &e))?,
                 }
-            };
-            match &to_sync {
-                // A closed channel means the syncer stopped at an error, which it returns.
-                Some(to_sync) => {
-                    let _ = to_sync.send((path, file));
-                }
-                None => file
-                    .sync_all()
-                    .map_err(|e| write_error(&tmp.join(&name), &e))?,
-            }
-            Ok(())
-        });
-            drop(to_sync);
-            let synced = syncer.map_or(Ok(()), |s| {
-                s.join().unwrap_or_else(|_| {
-                    Err(Error::Internal(
-                        "the thread that fsyncs the written files panicked".to_string(),
-                    ))
-                })
+                Ok(())
             });
-            (written, synced)
+        drop(to_sync);
+        let synced = syncer.map_or(Ok(()), |s| {
+            s.join().unwrap_or_else(|_| {
+                Err(Error::Internal(
+                    "the thread that fsyncs the written files panicked".to_string(),
+                ))
+            })
         });
+        (written, synced)
+    });
     written?;
     synced?;
     sync_dir(tmp)
+}
+
+/// Writes the table `name` to `path` and returns the file, not yet fsynced: CSV for a name
+/// ending in `.csv`, else Parquet.
+fn write_one(path: &Path, name: &str, frame: Frame<'_>) -> Result<fs::File, Error> {
+    let as_csv = name.ends_with(".csv");
+    match frame {
+        Frame::Chunks(chunks) if !as_csv => parquet::write_parquet_chunks(path, chunks),
+        // Only `write_run_tables` makes chunked frames, and it writes Parquet.
+        Frame::Chunks(_) => Err(Error::Internal(format!(
+            "{name}: a table built a row group at a time is written as Parquet only"
+        ))),
+        // Ready, or built now (`Frame::Later`).
+        whole => {
+            let mut df = whole.build()?;
+            if as_csv {
+                csv::write_csv(path, &df)
+            } else {
+                parquet::write_parquet(path, &mut df)
+            }
+        }
+    }
 }
 
 /// Creates the directories between `root` and `path`'s parent; returns those it created,
