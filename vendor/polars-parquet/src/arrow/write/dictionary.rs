@@ -387,12 +387,9 @@ fn view_dictionary<T: ViewType + ?Sized>(
     let validity = array.validity().filter(|v| v.unset_bits() > 0).cloned();
     let keys = PrimitiveArray::new(ArrowDataType::UInt32, keys.into(), validity);
     let values: BinaryViewArrayGeneric<T> = values.into();
-    DictionaryArray::try_new(
-        ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(array.dtype().clone()), false),
-        keys,
-        values.boxed(),
-    )
-    .ok()
+    // The values' own type, as the cast's dictionary has it.
+    let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(T::dtype().clone()), false);
+    DictionaryArray::try_new(dtype, keys, values.boxed()).ok()
 }
 
 /// ipabs (vendor/README.md, change 2): the largest number of distinct values an array of `len`
