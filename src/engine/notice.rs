@@ -110,15 +110,21 @@ fn times(a: i128, b: i128) -> Result<i128> {
     }
 }
 
+/// Whether a run makes notices: a full run keeps their rows, and with `per_unit` they change
+/// the waterfall; a lean run (no ledger: sweeps without --flows, searches) otherwise makes
+/// none.
+#[inline]
+pub(super) fn makes_notices(keep_ledger: bool, rules: &crate::deal::NoticeRules) -> bool {
+    keep_ledger || rules.per_unit
+}
+
 impl Run<'_> {
     /// The notices of payment date `k`, after its waterfall; with `per_unit`, the residuals
     /// go back to the collection account.
     pub(super) fn notices(&mut self, k: usize) -> Result<()> {
         let deal = self.deal;
         let rules = deal.notices;
-        // A lean run (no ledger: sweeps without --flows, searches) keeps no notice rows; the
-        // notices change the waterfall only with `per_unit`.
-        if !self.keep_ledger && !rules.per_unit {
+        if !makes_notices(self.keep_ledger, &rules) {
             return Ok(());
         }
         let face = crate::money::to_fen(rules.face);

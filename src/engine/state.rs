@@ -287,12 +287,14 @@ impl<'a> Run<'a> {
             } else {
                 0
             }),
-            // A notice per tranche and date at most, kept by a full run (or with `per_unit`).
-            notices: Vec::with_capacity(if keep_ledger || deal.notices.per_unit {
-                deal.periods.len() * nt
-            } else {
-                0
-            }),
+            // A notice per tranche and date at most, where the run makes them.
+            notices: Vec::with_capacity(
+                if super::notice::makes_notices(keep_ledger, &deal.notices) {
+                    deal.periods.len() * nt
+                } else {
+                    0
+                },
+            ),
             reserve_funding: 0,
             k: 0,
             date: deal.closing_date,
