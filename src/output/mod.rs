@@ -325,19 +325,15 @@ fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathB
             }
         }
     }
-    // `dir` and each file's directory, once each, in the order first met. A set, not a scan
-    // of the list per file: `ipabs portfolio` writes 1,585 files in as many directories, and
-    // the scan was a fifth of the command's instructions.
-    let mut seen: HashSet<PathBuf> = HashSet::with_capacity(names.len() + 1);
-    let synced: Vec<PathBuf> = std::iter::once(dir.to_path_buf())
-        .chain(
-            names
-                .iter()
-                .filter_map(|name| dir.join(name).parent().map(Path::to_path_buf)),
-        )
-        .filter(|d| seen.insert(d.clone()))
-        .collect();
-    if let Err(e) = synced.iter().try_for_each(|d| sync_dir(d)) {
+    // `dir` and the directory of each file moved, once each, in the order first met. A set,
+    // not a scan of the list per file: `ipabs portfolio` writes 1,585 files in as many
+    // directories, and the scan was a fifth of the command's instructions.
+    let mut seen: HashSet<&Path> = HashSet::with_capacity(moved.len() + 1);
+    let synced = std::iter::once(dir)
+        .chain(moved.iter().filter_map(|(target, _)| target.parent()))
+        .filter(|d| seen.insert(d))
+        .try_for_each(sync_dir);
+    if let Err(e) = synced {
         roll_back(&moved, &created);
         return Err(e);
     }
