@@ -14,6 +14,7 @@ pub mod rating;
 pub mod reconcile;
 pub mod scenarios;
 pub mod shards;
+mod sync;
 pub mod table;
 pub mod text;
 pub mod warnings;
@@ -25,7 +26,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 
 use polars::prelude::DataFrame;
 
@@ -198,30 +198,16 @@ fn create_temp_dir(dir: &Path) -> Result<PathBuf, Error> {
     })
 }
 
-/// Files written and not yet fsynced, at most: beyond this the writer waits for the syncer, so
-/// that a table of thousands of files (`ipabs portfolio`'s hive layout) never holds more open.
-const UNSYNCED_MAX: usize = 16;
-
 /// Writes and fsyncs every table into `tmp`, then fsyncs `tmp`.
 ///
-/// A second thread fsyncs each file while this one encodes the next: an fsync waits on the
-/// disk, not the CPU (0.4–1 ms a file on the bench machine, docs/performance.md). If that
-/// thread cannot be started, each file is synced where it is written. Every file is synced
-/// before this returns `Ok`. On failure the error is a write's if one failed, else a sync's.
+/// Up to [`sync::SYNCERS_MAX`] other threads fsync the written files while this one encodes
+/// the next ([`sync::write_and_sync`]): an fsync waits on the disk, not the CPU. Every file is
+/// synced before this returns `Ok`. On failure the error is a write's if one failed, else the
+/// sync error of the earliest file.
 fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> {
-    let sync_each = |files: mpsc::Receiver<(PathBuf, fs::File)>| {
-        files
-            .into_iter()
-            .try_for_each(|(path, file)| file.sync_all().map_err(|e| write_error(&path, &e)))
-    };
-    let (written, synced) = std::thread::scope(|scope| {
-        let (to_sync, files) = mpsc::sync_channel(UNSYNCED_MAX);
-        let syncer = std::thread::Builder::new()
-            .name("ipabs-fsync".to_string())
-            .spawn_scoped(scope, move || sync_each(files))
-            .ok();
-        let to_sync = syncer.as_ref().map(|_| to_sync);
-        let written = frames
+    let threads = frames.len().min(sync::SYNCERS_MAX);
+    sync::write_and_sync(threads, |synced| {
+        frames
             .into_iter()
             .enumerate()
             .try_for_each(|(i, (name, frame))| {
@@ -234,28 +220,11 @@ fn write_all(tmp: &Path, frames: Vec<(String, Frame<'_>)>) -> Result<(), Error> 
                     },
                     other => other,
                 })?;
-                match &to_sync {
-                    // A closed channel means the syncer stopped at an error, which it returns.
-                    Some(to_sync) => {
-                        let _ = to_sync.send((shown, file));
-                    }
-                    None => file.sync_all().map_err(|e| write_error(&shown, &e))?,
-                }
+                synced(i, shown, file);
                 Ok(())
-            });
-        drop(to_sync);
-        let synced = syncer.map_or(Ok(()), |s| {
-            s.join().unwrap_or_else(|_| {
-                Err(Error::Internal(
-                    "the thread that fsyncs the written files panicked".to_string(),
-                ))
             })
-        });
-        (written, synced)
-    });
-    written?;
-    synced?;
-    sync_dir(tmp)
+    })?;
+    sync::sync_dir(tmp)
 }
 
 /// Writes the table `name` to `path` and returns the file, not yet fsynced: CSV for a name
@@ -325,15 +294,16 @@ fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathB
             }
         }
     }
-    // `dir` and the directory of each file moved, once each, in the order first met. A set,
-    // not a scan of the list per file: `ipabs portfolio` writes 1,585 files in as many
-    // directories, and the scan was a fifth of the command's instructions.
+    // `dir` and the directory of each file moved, once each (an error names the first met that
+    // failed), synced several at a time. A set, not a scan of the list per file: `ipabs
+    // portfolio` writes 1,585 files in as many directories, and the scan was a fifth of the
+    // command's instructions.
     let mut seen: HashSet<&Path> = HashSet::with_capacity(moved.len() + 1);
-    let synced = std::iter::once(dir)
+    let dirs: Vec<&Path> = std::iter::once(dir)
         .chain(moved.iter().filter_map(|(target, _)| target.parent()))
         .filter(|d| seen.insert(d))
-        .try_for_each(sync_dir);
-    if let Err(e) = synced {
+        .collect();
+    if let Err(e) = sync::sync_dirs(&dirs) {
         roll_back(&moved, &created);
         return Err(e);
     }
@@ -398,20 +368,4 @@ fn roll_back(moved: &[(PathBuf, Option<PathBuf>)], created: &[PathBuf]) {
     for d in created.iter().rev() {
         let _ = fs::remove_dir(d);
     }
-}
-
-/// Fsyncs a directory, so that the names created in it are durable. Directories cannot be
-/// opened for syncing on Windows; there this is a no-op.
-fn sync_dir(dir: &Path) -> Result<(), Error> {
-    #[cfg(unix)]
-    {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| write_error(dir, &e))?;
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-    }
-    Ok(())
 }
