@@ -149,3 +149,106 @@ fn a_run_started_with_sigint_ignored_finishes() {
         assert_ne!(after, before, "{f} was not replaced by the finished run");
     }
 }
+
+/// Every file under `dir`, relative to it, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `ipabs portfolio` writes hundreds of files in partition directories, made while the files
+/// are encoded. SIGINT as soon as the first of them shows in a fresh output directory: the
+/// run ends with 130 and leaves nothing (the directories it made are removed), or, if the
+/// signal met the renames, waits for them and leaves the complete set; never a part.
+#[test]
+fn sigint_while_a_portfolio_writes_leaves_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deals = dir.path().join("deals");
+    std::fs::create_dir(&deals).unwrap();
+    for d in [
+        "nanshan_gaoxintou_5_2022",
+        "tianzhi_1_2024",
+        "kexue_trademark_2021",
+    ] {
+        std::fs::copy(
+            root().join(format!("deals/{d}.toml")),
+            deals.join(format!("{d}.toml")),
+        )
+        .unwrap();
+    }
+    let portfolio = |out: &std::path::Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ipabs"));
+        c.args(["portfolio", "--stress", "standard", "--quiet", "--out"])
+            .arg(out)
+            .arg(&deals)
+            .stderr(std::process::Stdio::piped());
+        // SAFETY: `signal` is async-signal-safe, and the closure touches no other state.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut c, || {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        c
+    };
+    let full = dir.path().join("full");
+    assert!(portfolio(&full).status().expect("runs").success());
+    let complete = files_under(&full);
+    assert!(complete.len() > 100, "{} files", complete.len());
+
+    let out = dir.path().join("out");
+    let mut child = portfolio(&out).spawn().expect("starts");
+    let start = Instant::now();
+    let shown = loop {
+        let result_entry = std::fs::read_dir(&out).ok().and_then(|mut entries| {
+            entries.find(|e| {
+                e.as_ref().is_ok_and(|e| {
+                    !e.file_name()
+                        .to_string_lossy()
+                        .starts_with(ipabs::output::TEMP_DIR_PREFIX)
+                })
+            })
+        });
+        if result_entry.is_some() {
+            // SAFETY: a plain kill(2) of our own child.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+            break true;
+        }
+        if child.try_wait().expect("waits").is_some() || start.elapsed() > Duration::from_secs(120)
+        {
+            break false;
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    };
+    let output = child.wait_with_output().expect("ends");
+    assert!(shown, "the portfolio ended before any of its files showed");
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let left = files_under(&out);
+    assert!(
+        left.is_empty() && !out.exists() || left == complete,
+        "an interrupted portfolio left {} of {} files (or the output directory): {:?}",
+        left.len(),
+        complete.len(),
+        left.iter().take(5).collect::<Vec<_>>()
+    );
+}

@@ -1002,6 +1002,11 @@ fn many_files_are_all_synced_and_renamed_or_none_is() {
         Ok(frame(7)),
         Err(Error::Internal("a frame that cannot be built".to_string())),
     ];
+    // A new directory under one the first write made: it goes, its parent stays.
+    frames.push((
+        "t/deal=d0/extra/part-0.parquet".to_string(),
+        Frame::Ready(frame(200)),
+    ));
     frames.push((
         "u/last.parquet".to_string(),
         Frame::Chunks(Box::new(chunks.into_iter())),
@@ -1009,6 +1014,11 @@ fn many_files_are_all_synced_and_renamed_or_none_is() {
     let err = write_tables(&dir, frames).unwrap_err();
     assert!(err.to_string().contains("cannot be built"), "{err}");
     assert!(!dir.join("u").exists(), "a failed write left files");
+    assert!(
+        !dir.join("t/deal=d0/extra").exists(),
+        "a failed write left a directory"
+    );
+    assert!(dir.join("t/deal=d0/part-0.parquet").is_file());
     assert_eq!(
         read(&paths[3]).column("i").unwrap().i32().unwrap().get(0),
         Some(3)

@@ -7,9 +7,11 @@
 //!   success. The lock is on the directory, so no lock file is left in it, and the kernel
 //!   releases it when the process ends, however it ends.
 //! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) are
-//!   registered while they exist. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
-//!   removes every registered temporary directory (and an output directory this run created
-//!   and left empty) and exits with 130 or 143.
+//!   registered while they exist, and so are the output directories (and their
+//!   subdirectories) a run creates. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
+//!   waits until files being moved into place are all in place or all taken back
+//!   ([`moving`]), removes every registered temporary directory and every registered output
+//!   directory left empty, and exits with 130 or 143.
 //! * A run killed with SIGKILL cannot clean up: the next run that takes the lock removes every
 //!   `.ipabs-tmp-*` directory it finds (no other run can be writing there while it holds the
 //!   lock).
@@ -44,11 +46,40 @@ pub(super) fn create_temp(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates `path` as a directory (not its parents) of a result, and registers it, under the
+/// registry's lock, so that a signal before its files are moved in removes it again (only
+/// while it is empty).
+pub(super) fn create_dir(path: &Path) -> std::io::Result<()> {
+    let mut r = registry();
+    fs::create_dir(path)?;
+    r.created.push(path.to_path_buf());
+    Ok(())
+}
+
+/// Forgets directories registered by [`create_dir`]: they hold their files, or were removed.
+pub(super) fn forget_dirs(dirs: &[PathBuf]) {
+    if dirs.is_empty() {
+        return;
+    }
+    let gone: std::collections::HashSet<&PathBuf> = dirs.iter().collect();
+    registry().created.retain(|d| !gone.contains(d));
+}
+
 /// Removes a temporary directory and forgets it.
 pub(super) fn remove_temp(path: &Path) {
     let mut r = registry();
     let _ = fs::remove_dir_all(path);
     r.temp.retain(|p| p != path);
+}
+
+/// Held while a write moves its files into place ([`moving`]), and true once one has: the
+/// signal thread takes it before it cleans up, so that a signal waits for the renames (and
+/// their fsyncs) to end and never leaves a mix of old and new files.
+static MOVING: Mutex<bool> = Mutex::new(false);
+
+/// The lock the moves of one write hold; set it to `true` when the files are in place.
+pub(super) fn moving() -> MutexGuard<'static, bool> {
+    MOVING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Removes every registered temporary directory and every created output directory that is
@@ -59,7 +90,8 @@ fn clean_up() -> MutexGuard<'static, Registry> {
     for t in &r.temp {
         let _ = fs::remove_dir_all(t);
     }
-    for d in &r.created {
+    // Innermost first: a result's subdirectories were registered after their parents.
+    for d in r.created.iter().rev() {
         // Only succeeds when the directory is empty.
         let _ = fs::remove_dir(d);
     }
@@ -114,11 +146,15 @@ pub fn on_signals() -> Result<(), Error> {
         .name("ipabs-signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                let moved = moving();
                 let _hold = clean_up();
-                let _ = std::io::Write::write_all(
-                    &mut std::io::stderr(),
-                    b"error: interrupted; temporary files removed, no result file was changed\n",
-                );
+                let message: &[u8] = if *moved {
+                    b"error: interrupted; temporary files removed; the result files written \
+                      before the signal are complete, no other result file was changed\n"
+                } else {
+                    b"error: interrupted; temporary files removed, no result file was changed\n"
+                };
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), message);
                 std::process::exit(128 + sig);
             }
         })

@@ -159,7 +159,22 @@ pub fn write_tables<'a, N: AsRef<str>, F: Into<Frame<'a>>>(
     let existed = dir.is_dir();
     fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
     let result = create_temp_dir(dir).and_then(|tmp| {
-        let result = write_all(&tmp, frames).and_then(|()| move_into_place(&tmp, dir, &names));
+        // Subdirectories this call created, in creation order.
+        let mut created = Vec::new();
+        let result = write_and_make_dirs(&tmp, dir, frames, &names, &mut created).and_then(|()| {
+            // A signal now waits for every file to be in place, or taken back.
+            let mut moving = guard::moving();
+            let moved = move_into_place(&tmp, dir, &names);
+            *moving |= moved.is_ok();
+            moved
+        });
+        if result.is_err() {
+            // Innermost first; each only goes if empty (the files were taken back).
+            for d in created.iter().rev() {
+                let _ = fs::remove_dir(d);
+            }
+        }
+        guard::forget_dirs(&created);
         // The files were moved out (or the write failed): the temporary directory and any
         // backups of replaced files go. Failing to remove it does not fail a successful write.
         guard::remove_temp(&tmp);
@@ -249,47 +264,90 @@ fn write_one(path: &Path, name: &str, frame: Frame<'_>) -> Result<fs::File, Erro
     }
 }
 
-/// Creates the directories between `root` and `path`'s parent; returns those it created,
-/// outermost first.
-fn create_parents(root: &Path, path: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut missing = Vec::new();
-    let mut p = path.parent();
-    while let Some(d) = p {
-        if d == root || d.is_dir() {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        p = d.parent();
+/// [`write_all`], and meanwhile, on a second thread, the subdirectories of `dir` that `names`
+/// go into ([`create_dirs`]; `ipabs portfolio` makes 1,585 of them, docs/performance.md,
+/// session 20). `created` receives those made, also when either fails.
+fn write_and_make_dirs(
+    tmp: &Path,
+    dir: &Path,
+    frames: Vec<(String, Frame<'_>)>,
+    names: &[String],
+    created: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
+    if !names.iter().any(|n| n.contains('/')) {
+        return write_all(tmp, frames);
     }
-    missing.reverse();
-    let mut created = Vec::with_capacity(missing.len());
-    for d in missing {
-        match fs::create_dir(&d) {
-            Ok(()) => created.push(d),
-            // Another run created it meanwhile (the shards of one dataset write at the same
-            // time, docs/scale-out.md): it is not this call's to remove.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
-            Err(e) => return Err(write_error(&d, &e)),
+    std::thread::scope(|scope| {
+        let making = std::thread::Builder::new()
+            .name("ipabs-mkdir".to_string())
+            .spawn_scoped(scope, || {
+                let mut made = Vec::new();
+                let result = create_dirs(dir, names, &mut made);
+                (made, result)
+            });
+        match making {
+            Ok(making) => {
+                let written = write_all(tmp, frames);
+                let made = making.join().map_or_else(
+                    |_| {
+                        Err(Error::Internal(
+                            "the thread that creates the output's directories panicked".to_string(),
+                        ))
+                    },
+                    |(mut made, result)| {
+                        created.append(&mut made);
+                        result
+                    },
+                );
+                written.and(made)
+            }
+            // No second thread: one after the other.
+            Err(_) => write_all(tmp, frames).and_then(|()| create_dirs(dir, names, created)),
         }
-    }
-    Ok(created)
+    })
 }
 
-/// Renames every file of `names` from `tmp` into `dir`, all or nothing.
+/// Creates the directories between `dir` and each file of `names` that are missing, outermost
+/// first, pushing those it created onto `created`. A directory is looked at once: a file's
+/// chain is walked up only to the first directory already met.
+fn create_dirs(dir: &Path, names: &[String], created: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let mut met: HashSet<PathBuf> = HashSet::new();
+    for name in names.iter().filter(|n| n.contains('/')) {
+        let target = dir.join(name);
+        let mut missing: Vec<&Path> = Vec::new();
+        let mut p = target.parent();
+        while let Some(d) = p {
+            if d == dir || met.contains(d) {
+                break;
+            }
+            missing.push(d);
+            p = d.parent();
+        }
+        for &d in missing.iter().rev() {
+            match guard::create_dir(d) {
+                Ok(()) => created.push(d.to_path_buf()),
+                // There before this run, or made meanwhile by another (the shards of one
+                // dataset write at the same time, docs/scale-out.md): not this call's to
+                // remove.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
+                Err(e) => return Err(write_error(d, &e)),
+            }
+            met.insert(d.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+/// Renames every file of `names` from `tmp` into `dir` (whose subdirectories exist), all or
+/// nothing.
 fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathBuf>, Error> {
     // (final path, backup of the file it replaced)
     let mut moved: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(names.len());
-    // Subdirectories this call created, in creation order.
-    let mut created: Vec<PathBuf> = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let step = create_parents(dir, &dir.join(name)).and_then(|mut new| {
-            created.append(&mut new);
-            move_one(&staged(tmp, i), dir, name)
-        });
-        match step {
+        match move_one(&staged(tmp, i), dir, name) {
             Ok(done) => moved.push(done),
             Err(e) => {
-                roll_back(&moved, &created);
+                roll_back(&moved);
                 return Err(e);
             }
         }
@@ -304,7 +362,7 @@ fn move_into_place(tmp: &Path, dir: &Path, names: &[String]) -> Result<Vec<PathB
         .filter(|d| seen.insert(d))
         .collect();
     if let Err(e) = sync::sync_dirs(&dirs) {
-        roll_back(&moved, &created);
+        roll_back(&moved);
         return Err(e);
     }
     Ok(moved.into_iter().map(|(path, _)| path).collect())
@@ -354,7 +412,7 @@ fn move_one(from: &Path, dir: &Path, name: &str) -> Result<(PathBuf, Option<Path
 }
 
 /// Best effort: removes the new files and puts back those they replaced.
-fn roll_back(moved: &[(PathBuf, Option<PathBuf>)], created: &[PathBuf]) {
+fn roll_back(moved: &[(PathBuf, Option<PathBuf>)]) {
     for (target, backup) in moved.iter().rev() {
         match backup {
             Some(b) => {
@@ -364,8 +422,5 @@ fn roll_back(moved: &[(PathBuf, Option<PathBuf>)], created: &[PathBuf]) {
                 let _ = fs::remove_file(target);
             }
         }
-    }
-    for d in created.iter().rev() {
-        let _ = fs::remove_dir(d);
     }
 }
