@@ -10,7 +10,7 @@
 //!   registered while they exist, and so are the output directories (and their
 //!   subdirectories) a run creates. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
 //!   waits until files being moved into place are all in place or all taken back
-//!   ([`moving`]), removes every registered temporary directory and every registered output
+//!   (`moving`), removes every registered temporary directory and every registered output
 //!   directory left empty, and exits with 130 or 143.
 //! * A run killed with SIGKILL cannot clean up: the next run that takes the lock removes every
 //!   `.ipabs-tmp-*` directory it finds (no other run can be writing there while it holds the
