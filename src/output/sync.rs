@@ -34,21 +34,15 @@ pub fn write_and_sync(
 ) -> Result<(), Error> {
     let (to_sync, files) = mpsc::sync_channel::<(usize, PathBuf, fs::File)>(UNSYNCED_MAX);
     let files = Mutex::new(files);
+    let receive = || sync_received(&files);
     let (written, failed) = std::thread::scope(|scope| {
-        let syncers: Vec<_> = (0..threads.max(1))
-            .map_while(|_| {
-                std::thread::Builder::new()
-                    .name("ipabs-fsync".to_string())
-                    .spawn_scoped(scope, || sync_received(&files))
-                    .ok()
-            })
-            .collect();
-        let mut inline: Option<(usize, Error)> = None;
+        let syncers = start(scope, threads.max(1), &receive);
+        let mut failed: Failure = None;
         let written = if syncers.is_empty() {
             drop(to_sync);
             write(&mut |i, path, file| {
                 if let Err(e) = file.sync_all() {
-                    keep_earliest(&mut inline, (i, write_error(&path, &e)));
+                    keep_earliest(&mut failed, (i, write_error(&path, &e)));
                 }
             })
         } else {
@@ -60,18 +54,7 @@ pub fn write_and_sync(
             drop(to_sync);
             written
         };
-        let mut failed = inline;
-        for s in syncers {
-            let result = s.join().unwrap_or_else(|_| {
-                Some((
-                    0,
-                    Error::Internal("a thread that fsyncs the written files panicked".to_string()),
-                ))
-            });
-            if let Some(f) = result {
-                keep_earliest(&mut failed, f);
-            }
-        }
+        join_into(syncers, &mut failed);
         (written, failed)
     });
     written?;
@@ -82,9 +65,7 @@ pub fn write_and_sync(
 }
 
 /// Syncs files from the shared channel until it closes; the failure of the earliest position.
-fn sync_received(
-    files: &Mutex<mpsc::Receiver<(usize, PathBuf, fs::File)>>,
-) -> Option<(usize, Error)> {
+fn sync_received(files: &Mutex<mpsc::Receiver<(usize, PathBuf, fs::File)>>) -> Failure {
     let mut failed = None;
     loop {
         // The lock is held while waiting for the next file only: the fsync runs without it,
@@ -125,31 +106,54 @@ pub fn sync_dirs(dirs: &[&Path]) -> Result<(), Error> {
     };
     let failed = std::thread::scope(|scope| {
         // This thread syncs too; a helper that cannot be started leaves its share to the others.
-        let helpers: Vec<_> = (1..threads)
-            .map_while(|_| {
-                std::thread::Builder::new()
-                    .name("ipabs-fsync".to_string())
-                    .spawn_scoped(scope, each)
-                    .ok()
-            })
-            .collect();
+        let helpers = start(scope, threads - 1, &each);
         let mut failed = each();
-        for h in helpers {
-            let result = h.join().unwrap_or_else(|_| {
-                Some((
-                    0,
-                    Error::Internal("a thread that fsyncs directories panicked".to_string()),
-                ))
-            });
-            if let Some(f) = result {
-                keep_earliest(&mut failed, f);
-            }
-        }
+        join_into(helpers, &mut failed);
         failed
     });
     match failed {
         Some((_, e)) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// The failure of the earliest position a syncing thread met, if any.
+type Failure = Option<(usize, Error)>;
+
+/// Starts up to `n` threads named `ipabs-fsync` running `work`; fewer if the system refuses
+/// one.
+fn start<'scope, F>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    n: usize,
+    work: &'scope F,
+) -> Vec<std::thread::ScopedJoinHandle<'scope, Failure>>
+where
+    F: Fn() -> Failure + Sync,
+{
+    (0..n)
+        .map_while(|_| {
+            std::thread::Builder::new()
+                .name("ipabs-fsync".to_string())
+                .spawn_scoped(scope, work)
+                .ok()
+        })
+        .collect()
+}
+
+/// Waits for `threads`, keeping the earliest failure in `failed`.
+fn join_into(threads: Vec<std::thread::ScopedJoinHandle<'_, Failure>>, failed: &mut Failure) {
+    for t in threads {
+        let result = t.join().unwrap_or_else(|_| {
+            Some((
+                0,
+                Error::Internal(
+                    "a thread that fsyncs written files or directories panicked".to_string(),
+                ),
+            ))
+        });
+        if let Some(f) = result {
+            keep_earliest(failed, f);
+        }
     }
 }
 
@@ -171,7 +175,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
 
 /// Keeps in `slot` the failure of the smaller position: the error reported does not depend on
 /// which thread met its failure first.
-fn keep_earliest(slot: &mut Option<(usize, Error)>, f: (usize, Error)) {
+fn keep_earliest(slot: &mut Failure, f: (usize, Error)) {
     if slot.as_ref().is_none_or(|(i, _)| f.0 < *i) {
         *slot = Some(f);
     }
