@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
+use crate::analytics::breakeven::{BreakevenRow, breakeven_one_in, breakeven_tranches};
 use crate::analytics::measures::{PricedRun, Pricer};
 use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, support_share};
 use crate::analytics::stress::{StressBase, StressSuite};
-use crate::engine::{DealPlan, ObligorRows, RunMemo};
+use crate::engine::{DealPlan, ObligorRows, ProjectionCache, RunMemo};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{RatingTable, ScenarioSet};
 use crate::sweep::{in_pool, progress_bar};
@@ -262,6 +262,17 @@ pub fn run_portfolio(
                 .map(move |t| (d, s, t))
         })
         .collect();
+    // The tranches' searches of one deal and scenario share its projections: `caches[d][s]`
+    // (none for a deal with one such tranche).
+    let caches: Vec<Option<Vec<ProjectionCache>>> = deals
+        .iter()
+        .map(|x| {
+            ProjectionCache::shared(
+                x.set.scenarios.len(),
+                breakeven_tranches(&x.loaded.deal).len(),
+            )
+        })
+        .collect();
     let bar = progress_bar((pairs.len() + triples.len()) as u64, progress);
     // Each deal's plan and pricer, shared by its scenarios' runs.
     let shared: Vec<(DealPlan, Pricer)> = deals
@@ -285,7 +296,9 @@ pub fn run_portfolio(
             .par_iter()
             .map(|&(d, s, t)| {
                 let x = &deals[d];
-                let r = breakeven_one(&x.loaded.deal, &x.set.scenarios[s], t, &x.set.rating);
+                let cache = caches[d].as_ref().map(|c| &c[s]);
+                let r =
+                    breakeven_one_in(&x.loaded.deal, &x.set.scenarios[s], t, &x.set.rating, cache);
                 bar.inc(1);
                 r
             })

@@ -8,11 +8,11 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::analytics::breakeven::{BreakevenRow, breakeven_one, breakeven_tranches};
+use crate::analytics::breakeven::{BreakevenRow, breakeven_one_in, breakeven_tranches};
 use crate::analytics::measures::{PricedRun, Pricer};
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::result::{Kept, RunResult, RunTable};
-use crate::engine::{DealPlan, ObligorRows, RunMemo};
+use crate::engine::{DealPlan, ObligorRows, ProjectionCache, RunMemo};
 use crate::error::{Error, Result, Warning};
 use crate::scenario::{Pricing, RatingTable, Scenario};
 
@@ -91,16 +91,22 @@ pub fn breakeven_sweep(
     opts: SweepOptions,
 ) -> Result<Vec<BreakevenRow>> {
     let tranches = breakeven_tranches(deal);
-    let pairs: Vec<(&Scenario, usize)> = scenarios
+    // The tranches' searches of one scenario share its projections.
+    let caches = ProjectionCache::shared(scenarios.len(), tranches.len());
+    let pairs: Vec<(&Scenario, Option<&ProjectionCache>, usize)> = scenarios
         .iter()
-        .flat_map(|s| tranches.iter().map(move |&t| (s, t)))
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let c = caches.as_ref().map(|c| &c[i]);
+            tranches.iter().map(move |&t| (s, c, t))
+        })
         .collect();
     let bar = progress_bar(pairs.len() as u64, opts.progress);
     let work = || {
         pairs
             .par_iter()
-            .map(|&(s, t)| {
-                let row = breakeven_one(deal, s, t, rating);
+            .map(|&(s, c, t)| {
+                let row = breakeven_one_in(deal, s, t, rating, c);
                 bar.inc(1);
                 row
             })

@@ -946,3 +946,53 @@ fn time_the_example_deals() {
         println!("{}", breakeven_table(&four));
     }
 }
+
+/// A projection cache shared by the searches of a deal's tranches, and by the same deal with
+/// other tranche balances (as `ipabs size` runs it), changes no row: each is equal, field by
+/// field, to the row of a search without one. The cache is used: a second pass over the same
+/// searches adds nothing to it.
+#[test]
+fn a_shared_projection_cache_changes_no_row_and_is_reused() {
+    use ipabs::analytics::breakeven::breakeven_one_in;
+    use ipabs::engine::ProjectionCache;
+    let table = RatingTable::default();
+    for file in ["wenke_leasing_1_2018.toml", "gdd_patent_licence_2019.toml"] {
+        let mut d = example(file);
+        // A rated subordinated tranche is searched too: two searches per scenario.
+        let sub = d
+            .tranches
+            .iter()
+            .rposition(|t| t.class == TrancheClass::Subordinated)
+            .expect("a subordinated tranche");
+        d.tranches[sub].rating = Some("BBB".into());
+        let tranches = breakeven_tranches(&d);
+        assert!(tranches.len() >= 2, "{file}");
+        // Another split of the same issue: the senior a tenth smaller.
+        let senior = senior_index(&d);
+        let mut other = d.clone();
+        let shift = (other.tranches[senior].balance / dec!(10)).round_dp(2);
+        other.tranches[senior].balance -= shift;
+        other.tranches[sub].balance += shift;
+        for s in stress_scenarios(&d) {
+            let cache = ProjectionCache::new();
+            for x in [&d, &other] {
+                for &t in &tranches {
+                    let alone = breakeven_one(x, &s, t, &table).unwrap();
+                    let shared = breakeven_one_in(x, &s, t, &table, Some(&cache)).unwrap();
+                    assert_eq!(alone, shared, "{file}, {}", s.name);
+                }
+            }
+            let (kept, hits) = (cache.len(), cache.hits());
+            assert!(kept > 0, "{file}, {}", s.name);
+            // Every run of a repeated search finds its projection.
+            let mut runs = 0;
+            for &t in &tranches {
+                runs += breakeven_one_in(&d, &s, t, &table, Some(&cache))
+                    .unwrap()
+                    .runs;
+            }
+            assert_eq!(cache.len(), kept, "{file}, {}", s.name);
+            assert_eq!(cache.hits() - hits, u64::from(runs), "{file}, {}", s.name);
+        }
+    }
+}

@@ -372,17 +372,22 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
     // The subordinated tranche takes the rest of the fixed 1,000,000 issue.
     assert_eq!(result.deal.tranches[1].balance, dec!(1000000) - found);
     // Rerun at the found balance (passes) and one step above (fails).
-    let at = |b: Decimal| {
+    // Reruns on a fresh deal, each search on its own (sizing shares the pool's projections
+    // between its steps: engine::ProjectionCache).
+    let bdr_at = |b: Decimal| {
         let mut x = d.clone();
         x.tranches[0].balance = b;
         x.tranches[1].balance = dec!(1000000) - b;
-        min_bdr(&x, &s.scenarios, 0).unwrap() >= dec!(0.7)
+        min_bdr(&x, &s.scenarios, 0).unwrap()
     };
+    let at = |b: Decimal| bdr_at(b) >= dec!(0.7);
     assert!(at(found));
     assert!(!at(found + dec!(10000)));
-    // Every step is in the table, in order, and the search's own verdicts agree with reruns.
+    // Every step is in the table, in order, and the search's own BDRs and verdicts agree
+    // with reruns.
     assert!(result.steps.len() >= 3);
     for st in &result.steps {
+        assert_eq!(st.breakeven_default_rate, bdr_at(st.balance), "{st:?}");
         assert_eq!(st.pass, at(st.balance), "{st:?}");
     }
 }

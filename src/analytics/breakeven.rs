@@ -36,7 +36,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deal::{Deal, TrancheClass};
-use crate::engine::{DealPlan, ObligorRows, RunMemo, result::RunResult};
+use crate::engine::{DealPlan, ObligorRows, ProjectionCache, RunMemo, result::RunResult};
 use crate::error::{Error, Result};
 use crate::scenario::{RatingTable, Scenario};
 
@@ -113,9 +113,12 @@ pub fn breakeven(
 ) -> Result<Vec<BreakevenRow>, Error> {
     let tranches = breakeven_tranches(deal);
     let mut rows = Vec::with_capacity(scenarios.len() * tranches.len());
-    for scenario in scenarios {
+    // The tranches' searches of one scenario share its projections.
+    let caches = ProjectionCache::shared(scenarios.len(), tranches.len());
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let cache = caches.as_ref().map(|c| &c[i]);
         for &t in &tranches {
-            rows.push(breakeven_one(deal, scenario, t, rating)?);
+            rows.push(breakeven_one_in(deal, scenario, t, rating, cache)?);
         }
     }
     Ok(rows)
@@ -174,6 +177,8 @@ struct Probe {
 struct Tester<'a> {
     plan: DealPlan<'a>,
     memo: RunMemo,
+    /// Projections of this scenario shared with other searches on the same pool.
+    cache: Option<&'a ProjectionCache>,
     tranche: &'a str,
     /// The scenario being run; mutated in place between runs.
     scenario: Scenario,
@@ -183,9 +188,14 @@ struct Tester<'a> {
 impl Tester<'_> {
     /// Runs the current scenario: (paid in full, realised cumulative default ratio).
     fn run(&mut self) -> Result<(bool, Decimal)> {
-        let run = self
-            .plan
-            .run_in(&mut self.memo, &self.scenario, ObligorRows::Skip)?;
+        let run = match self.cache {
+            Some(cache) => self
+                .plan
+                .run_lean_cached(&mut self.memo, &self.scenario, cache)?,
+            None => self
+                .plan
+                .run_in(&mut self.memo, &self.scenario, ObligorRows::Skip)?,
+        };
         self.runs += 1;
         Ok((
             paid_in_full(&run, self.tranche),
@@ -215,6 +225,20 @@ pub fn breakeven_one(
     tranche_index: usize,
     rating: &RatingTable,
 ) -> Result<BreakevenRow, Error> {
+    breakeven_one_in(deal, scenario, tranche_index, rating, None)
+}
+
+/// [`breakeven_one`], taking the pool's projections under `scenario` from `cache` where kept
+/// there and keeping those it makes ([`ProjectionCache`]): the searches of the other tranches
+/// of `scenario`, or of `deal` with other tranche balances, find them. The same row, to the
+/// bit. `cache` serves one scenario of `deal`'s pool only.
+pub fn breakeven_one_in(
+    deal: &Deal,
+    scenario: &Scenario,
+    tranche_index: usize,
+    rating: &RatingTable,
+    cache: Option<&ProjectionCache>,
+) -> Result<BreakevenRow, Error> {
     let tranche = deal.tranches.get(tranche_index).ok_or_else(|| {
         Error::Internal(format!(
             "break-even asked for tranche {tranche_index}, but the deal has {} tranches",
@@ -226,6 +250,7 @@ pub fn breakeven_one(
     let mut t = Tester {
         plan: DealPlan::new(deal),
         memo: RunMemo::default(),
+        cache,
         tranche: &tranche.name,
         scenario: stressed(scenario, Decimal::ZERO),
         runs: 0,

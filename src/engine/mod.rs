@@ -19,6 +19,7 @@
 
 mod accounts;
 mod buffers;
+mod cache;
 mod call;
 mod conditions;
 mod due;
@@ -46,6 +47,7 @@ use crate::pool::projection::PoolProjection;
 pub use crate::pool::projection::{ObligorRows, ProjectionMemo};
 use crate::scenario::Scenario;
 use buffers::RunBuffers;
+pub use cache::ProjectionCache;
 pub use plan::{DealPlan, RunMemo};
 use result::RunResult;
 

@@ -8,6 +8,7 @@
 //! of it exists (sizing, which changes tranche balances, builds a new plan for each candidate).
 
 use super::buffers::RunBuffers;
+use super::cache::ProjectionCache;
 use super::result::RunResult;
 use super::state::Labels;
 use crate::deal::{Deal, TrancheClass};
@@ -94,6 +95,35 @@ impl<'d> DealPlan<'d> {
         let pool = project_planned(deal, (&self.pool, &mut memo.pool), scenario, rows)?;
         let keep_ledger = rows == ObligorRows::Keep;
         super::waterfall(self, scenario, pool, keep_ledger, &mut memo.buffers)
+    }
+}
+
+impl DealPlan<'_> {
+    /// A lean run ([`ObligorRows::Skip`]) of `scenario`, its pool projection taken from
+    /// `cache` when kept there, else projected and kept: [`DealPlan::run_in`], the same result
+    /// to the bit. `cache` must serve this deal's pool only ([`ProjectionCache`]).
+    pub fn run_lean_cached(
+        &self,
+        memo: &mut RunMemo,
+        scenario: &Scenario,
+        cache: &ProjectionCache,
+    ) -> Result<RunResult> {
+        let deal = self.deal;
+        scenario.check(deal.obligors.len(), deal.supports.len())?;
+        let pool = match cache.get(scenario) {
+            Some(pool) => pool,
+            None => {
+                let pool = project_planned(
+                    deal,
+                    (&self.pool, &mut memo.pool),
+                    scenario,
+                    ObligorRows::Skip,
+                )?;
+                cache.put(scenario, &pool);
+                pool
+            }
+        };
+        super::waterfall(self, scenario, pool, false, &mut memo.buffers)
     }
 }
 

@@ -25,7 +25,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
 use crate::analytics::breakeven::{self, breakeven_tranches, paid_in_full};
 use crate::deal::Deal;
-use crate::engine::{self, ObligorRows};
+use crate::engine::{self, ObligorRows, ProjectionCache};
 use crate::error::{Error, Result};
 use crate::rating_model::{
     CreditCurve, DEFAULT_LARGE_OBLIGOR_COUNTS, GRADES, LARGE_OBLIGOR_GRADES, ObligorCredit,
@@ -444,10 +444,25 @@ pub fn implied_rating(tdrs: &[RatingTdr], bdr: Decimal) -> Option<String> {
 /// A tranche's BDR over several scenarios: the minimum of the (scan-then-bisect) realised
 /// break-even default rates, 0 for a tranche that fails with no defaults.
 pub fn min_bdr(deal: &Deal, scenarios: &[Scenario], tranche: usize) -> Result<Decimal> {
+    min_bdr_in(deal, scenarios, tranche, None)
+}
+
+/// [`min_bdr`], with a [`ProjectionCache`] per scenario (`caches[i]` for `scenarios[i]`),
+/// shared with the searches of other tranches, or of other tranche balances, on `deal`'s pool.
+pub fn min_bdr_in(
+    deal: &Deal,
+    scenarios: &[Scenario],
+    tranche: usize,
+    caches: Option<&[ProjectionCache]>,
+) -> Result<Decimal> {
     let table = RatingTable::default();
     let rows = scenarios
         .par_iter()
-        .map(|s| breakeven::breakeven_one(deal, s, tranche, &table))
+        .enumerate()
+        .map(|(i, s)| {
+            let cache = caches.and_then(|c| c.get(i));
+            breakeven::breakeven_one_in(deal, s, tranche, &table, cache)
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(rows
         .iter()
@@ -482,8 +497,11 @@ pub fn rating_rows(
     tdrs: &[RatingTdr],
 ) -> Result<Vec<RatingRow>> {
     let mut rows = Vec::new();
-    for t in breakeven_tranches(deal) {
-        let bdr = min_bdr(deal, scenarios, t)?;
+    let tranches = breakeven_tranches(deal);
+    // Several tranches' searches share each scenario's projections (one searches alone).
+    let caches = ProjectionCache::shared(scenarios.len(), tranches.len());
+    for t in tranches {
+        let bdr = min_bdr_in(deal, scenarios, t, caches.as_deref())?;
         let implied = implied_rating(tdrs, bdr);
         for r in tdrs {
             rows.push(RatingRow {

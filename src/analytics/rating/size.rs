@@ -6,9 +6,9 @@
 
 use rust_decimal::Decimal;
 
-use super::{RatingTdr, min_bdr};
+use super::{RatingTdr, min_bdr_in};
 use crate::deal::{Amortization, Deal, TrancheClass};
-use crate::engine::{self, ObligorRows};
+use crate::engine::{self, ObligorRows, ProjectionCache};
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 
@@ -105,6 +105,9 @@ pub fn size(
         .ok_or_else(|| {
             Error::Usage("the deal has no subordinated tranche to take the rest".into())
         })?;
+    // Every candidate balance searches the same scenarios on the same pool: their
+    // projections are made once ([`ProjectionCache`]).
+    let caches: Vec<ProjectionCache> = scenarios.iter().map(|_| ProjectionCache::new()).collect();
     let mut targets = opts.targets.clone();
     targets.sort_by_key(|(t, _)| *t);
     let mut d = deal.clone();
@@ -160,7 +163,7 @@ pub fn size(
             if !opts.free_issue_size {
                 d.tranches[sub].balance = issue - others - balance;
             }
-            let bdr = min_bdr(d, scenarios, ti)?;
+            let bdr = min_bdr_in(d, scenarios, ti, Some(&caches))?;
             let rating_ok = bdr >= tdr;
             let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
             let cov = base
