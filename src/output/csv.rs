@@ -62,7 +62,7 @@ pub fn write_csv(path: &Path, df: &DataFrame) -> Result<File, Error> {
         path: path.to_path_buf(),
         message,
     };
-    let file = File::create(path).map_err(|e| fail(e.to_string()))?;
+    let file = super::guard::create_file(path).map_err(|e| fail(e.to_string()))?;
     let mut out = BufWriter::new(file);
     let names: Vec<String> = df
         .get_column_names()

@@ -8,7 +8,10 @@
 //!   releases it when the process ends, however it ends.
 //! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) are
 //!   registered while they exist, and so are the output directories (and their
-//!   subdirectories) a run creates. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
+//!   subdirectories) a run creates. Files and output directories are created under locks
+//!   ([`create_file`], [`create_dir_all`], [`create_dir`]) that the signal thread holds from
+//!   its clean-up until the process exits, so that nothing new appears while it cleans up or
+//!   after. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
 //!   waits until files being moved into place are all in place or all taken back
 //!   (`moving`), removes every registered temporary directory and every registered output
 //!   directory left empty, and exits with 130 or 143.
@@ -18,7 +21,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use crate::error::Error;
 
@@ -44,6 +47,29 @@ pub(super) fn create_temp(path: &Path) -> std::io::Result<()> {
     fs::create_dir(path)?;
     r.temp.push(path.to_path_buf());
     Ok(())
+}
+
+/// Shared by every creation of a file or an output directory ([`create_file`],
+/// [`create_dir_all`]); the signal thread takes it exclusively before its clean-up and holds
+/// it until the process exits. So creations do not wait for each other (the encoding thread's
+/// files and `create_dirs`' directories go on at once), a clean-up waits for those under way,
+/// and nothing is created after it has begun.
+static CREATING: RwLock<()> = RwLock::new(());
+
+/// Creates the file `path` in a temporary directory, unless a signal's clean-up has begun
+/// ([`CREATING`]; then it waits until the process exits): no file can appear in a temporary
+/// directory between the clean-up's listing of it and its removal (which would then fail and
+/// leave the directory, and the output directory holding it, behind).
+pub(super) fn create_file(path: &Path) -> std::io::Result<File> {
+    let _c = CREATING.read().unwrap_or_else(|e| e.into_inner());
+    File::create(path)
+}
+
+/// `fs::create_dir_all(dir)`, as [`create_file`]: the output directory a signal's clean-up
+/// removed is not made again by a write that was still on its way.
+pub(super) fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+    let _c = CREATING.read().unwrap_or_else(|e| e.into_inner());
+    fs::create_dir_all(dir)
 }
 
 /// Creates `path` as a directory (not its parents) of a result, and registers it, under the
@@ -147,6 +173,7 @@ pub fn on_signals() -> Result<(), Error> {
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 let moved = moving();
+                let _no_more = CREATING.write().unwrap_or_else(|e| e.into_inner());
                 let _hold = clean_up();
                 let message: &[u8] = if *moved {
                     b"error: interrupted; temporary files removed; the result files written \
@@ -179,11 +206,16 @@ impl OutputLock {
             path: dir.to_path_buf(),
             message,
         };
-        let created = !dir.exists();
-        fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
-        if created {
-            registry().created.push(dir.to_path_buf());
-        }
+        // Made and registered under one lock: a signal between the two would leave it.
+        let created = {
+            let mut r = registry();
+            let created = !dir.exists();
+            fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+            if created {
+                r.created.push(dir.to_path_buf());
+            }
+            created
+        };
         let mut lock = OutputLock {
             dir: dir.to_path_buf(),
             created,
@@ -241,5 +273,44 @@ impl Drop for OutputLock {
             let _ = fs::remove_dir(&self.dir);
             r.created.retain(|d| d != &self.dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// What the signal thread relies on: while it holds `CREATING` (from its clean-up until
+    /// the process exits), a write still on its way can create neither an output directory nor
+    /// a file in a temporary directory. Without that, a write made the output directory again
+    /// after the clean-up had removed it (seen in CI: `tests/checks.rs`,
+    /// `sigterm_removes_the_temporary_files`), or a file appeared in a temporary directory
+    /// between the clean-up's listing and its removal.
+    #[test]
+    fn nothing_is_created_while_a_clean_up_holds_the_lock() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("out");
+        let file = root.path().join("f.parquet");
+        let held = CREATING.write().unwrap();
+        let (d, f) = (dir.clone(), file.clone());
+        let writers = [
+            std::thread::spawn(move || create_dir_all(&d).expect("creates the directory")),
+            std::thread::spawn(move || drop(create_file(&f).expect("creates the file"))),
+        ];
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            !dir.exists(),
+            "a directory created while a clean-up holds the lock"
+        );
+        assert!(
+            !file.exists(),
+            "a file created while a clean-up holds the lock"
+        );
+        drop(held);
+        for w in writers {
+            w.join().expect("the writer ends");
+        }
+        assert!(dir.is_dir() && file.is_file());
     }
 }

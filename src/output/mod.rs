@@ -157,7 +157,7 @@ pub fn write_tables<'a, N: AsRef<str>, F: Into<Frame<'a>>>(
         .collect();
     let names: Vec<String> = frames.iter().map(|(n, _)| n.clone()).collect();
     let existed = dir.is_dir();
-    fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
+    guard::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
     let result = create_temp_dir(dir).and_then(|tmp| {
         // Subdirectories this call created, in creation order.
         let mut created = Vec::new();

@@ -677,7 +677,7 @@ fn write_file(
         message,
     };
     let level = ZstdLevel::try_new(ZSTD_LEVEL).map_err(|e| fail(e.to_string()))?;
-    let file = File::create(path).map_err(|e| fail(e.to_string()))?;
+    let file = super::guard::create_file(path).map_err(|e| fail(e.to_string()))?;
     let mut out = BufWriter::new(file);
     // Columns encoded one after another on this thread, not handed to polars' thread pool:
     // the same bytes (each column's pages do not depend on the others'), and for ipabs's
