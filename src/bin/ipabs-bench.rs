@@ -410,14 +410,9 @@ fn main() {
             progress: false,
         };
         // Five sweeps; the fastest and the median.
-        let mut secs: Vec<f64> = (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts).expect("sweeps"));
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        secs.sort_by(f64::total_cmp);
+        let secs = sorted_secs(5, || {
+            black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts).expect("sweeps"));
+        });
         println!(
             "{:<58} best {:>6.3} s {:>7.0} runs/s   median {:>6.3} s {:>7.0} runs/s",
             format!("1,000-scenario grid, 15 x 12 deal, {threads} thread(s)"),
@@ -501,6 +496,19 @@ fn grid_1000() -> Vec<Scenario> {
     grid
 }
 
+/// The wall times of `n` calls of `f`, fastest first.
+fn sorted_secs(n: usize, mut f: impl FnMut()) -> Vec<f64> {
+    let mut secs: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    secs.sort_by(f64::total_cmp);
+    secs
+}
+
 /// The load of the deal file `path` (read once, untimed), `n` times: the first (on a fresh
 /// heap, as `ipabs` loads), the fastest and the median wall time of parsing, validating and
 /// building schedules.
@@ -546,14 +554,9 @@ fn rating_bench() {
             .num_threads(threads)
             .build()
             .expect("thread pool");
-        let mut secs: Vec<f64> = (0..3)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(tp.install(|| rating::simulate(&pool, 1_000_000, &|_| {})));
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        secs.sort_by(f64::total_cmp);
+        let secs = sorted_secs(3, || {
+            black_box(tp.install(|| rating::simulate(&pool, 1_000_000, &|_| {})));
+        });
         println!(
             "{:<58} best {:>6.3} s   worst {:>6.3} s",
             format!("default model, 1,000,000 paths, 15 obligors ({threads} thr)"),
@@ -588,7 +591,8 @@ fn rating_bench() {
             secs[0],
             secs[2]
         );
-    } // The default model alone on larger pools, one thread: the latent variables' product
+    }
+    // The default model alone on larger pools, one thread: the latent variables' product
     // with the Cholesky factor grows as n², the rest of a path as n. The default correlations
     // are not a valid matrix for so many obligors in four regions and three industries; 0.5
     // for the same region and industry makes one.
@@ -605,14 +609,9 @@ fn rating_bench() {
             .num_threads(1)
             .build()
             .expect("thread pool");
-        let mut secs: Vec<f64> = (0..3)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(tp.install(|| rating::simulate(&pool, paths, &|_| {})));
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        secs.sort_by(f64::total_cmp);
+        let secs = sorted_secs(3, || {
+            black_box(tp.install(|| rating::simulate(&pool, paths, &|_| {})));
+        });
         println!(
             "{:<58} best {:>6.3} s   worst {:>6.3} s  ({:.2} µs a path)",
             format!("default model, {paths} paths, {n} obligors (1 thr)"),
