@@ -34,6 +34,7 @@ fn main() {
         unsafe { libmimalloc_sys::mi_collect(true) }
     });
     let code = ipabs::cli::main();
+    ipabs::output::guard::hold_off_signals();
     exit_now(code)
 }
 

@@ -9,7 +9,7 @@
 //! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) are
 //!   registered while they exist, and so are the output directories (and their
 //!   subdirectories) a run creates. Files and output directories are created under locks
-//!   ([`create_file`], [`create_dir_all`], [`create_dir`]) that the signal thread holds from
+//!   (`create_file`, `create_dir_all`, `create_dir`) that the signal thread holds from
 //!   its clean-up until the process exits, so that nothing new appears while it cleans up or
 //!   after. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
 //!   waits until files being moved into place are all in place or all taken back
@@ -122,6 +122,15 @@ fn clean_up() -> MutexGuard<'static, Registry> {
         let _ = fs::remove_dir(d);
     }
     r
+}
+
+/// For the end of a command, before the process exits with its code: a signal handled from
+/// now on does not clean up (its clean-up waits for `CREATING`, which this takes and keeps),
+/// and one whose clean-up has begun ends the process with 130 or 143 while this waits. So a
+/// command that fails because a clean-up removed its temporary directory does not end the
+/// process with its own error and code, and the results of one that finished are left alone.
+pub fn hold_off_signals() {
+    std::mem::forget(CREATING.read().unwrap_or_else(|e| e.into_inner()));
 }
 
 /// Set by [`leave_signals_alone`].
