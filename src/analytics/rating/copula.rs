@@ -82,8 +82,8 @@ pub fn normal_quantile(p: f64) -> Result<f64, Error> {
 #[derive(Debug, Clone)]
 pub struct DefaultModel {
     n: usize,
-    /// Lower Cholesky factor, packed by rows or by columns.
-    factor: Factor,
+    /// Lower Cholesky factor, packed by columns: column k holds rows k..n.
+    cols: Vec<f64>,
     /// Φ⁻¹(PD_i(T_i)).
     threshold: Vec<f64>,
     curves: Vec<Curve>,
@@ -111,21 +111,14 @@ impl DefaultModel {
             .zip(&terms)
             .map(|(c, &t)| normal_quantile(c.pd(t)))
             .collect::<Result<Vec<f64>, Error>>()?;
-        let factor = if n < COLUMNS_FROM {
-            Factor::Rows(chol)
-        } else {
-            // Column k is entry (i, k) of each row i ≥ k, at i(i+1)/2 + k in the packing by
-            // rows.
-            Factor::Columns(
-                (0..n)
-                    .flat_map(|k| (k..n).map(move |i| i * (i + 1) / 2 + k))
-                    .map(|at| chol[at])
-                    .collect(),
-            )
-        };
+        // Column k is entry (i, k) of each row i ≥ k, at i(i+1)/2 + k in the packing by rows.
+        let cols = (0..n)
+            .flat_map(|k| (k..n).map(move |i| i * (i + 1) / 2 + k))
+            .map(|at| chol[at])
+            .collect();
         Ok(DefaultModel {
             n,
-            factor,
+            cols,
             threshold,
             curves,
             terms,
@@ -144,10 +137,40 @@ impl DefaultModel {
     }
 
     /// Simulates path `path`: pushes (obligor, default time in years) for every obligor that
-    /// defaults, in obligor order, onto `out` (cleared first). `z` is scratch space (2n).
+    /// defaults, in obligor order, onto `out` (cleared first). `z` is scratch space.
     pub fn path(&self, path: u64, z: &mut Vec<f64>, out: &mut Vec<(u32, f64)>) {
+        let x = self.latent(path, 1, z);
+        self.defaults(|i| x[i * LANES], out);
+    }
+
+    /// Simulates the paths `paths` in order, as [`DefaultModel::path`], and calls `each` with
+    /// the defaults of each. `z` and `out` are scratch space. [`LANES`] paths at a time share
+    /// each pass over the Cholesky factor.
+    pub fn each_path(
+        &self,
+        paths: std::ops::Range<u64>,
+        z: &mut Vec<f64>,
+        out: &mut Vec<(u32, f64)>,
+        mut each: impl FnMut(&[(u32, f64)]),
+    ) {
+        let mut first = paths.start;
+        while first < paths.end {
+            let count = (paths.end - first).min(LANES as u64) as usize;
+            let x = self.latent(first, count, z);
+            for j in 0..count {
+                self.defaults(|i| x[i * LANES + j], out);
+                each(out);
+            }
+            first += count as u64;
+        }
+    }
+
+    /// Pushes (obligor, default time) for each obligor i whose latent variable `x(i)` is below
+    /// its threshold onto `out` (cleared first).
+    fn defaults(&self, x: impl Fn(usize) -> f64, out: &mut Vec<(u32, f64)>) {
         out.clear();
-        for (i, &x) in self.latent(path, z).iter().enumerate() {
+        for i in 0..self.n {
+            let x = x(i);
             if x < self.threshold[i] {
                 let u = self.normal.cdf(x);
                 let t = self.curves[i].time(u).clamp(0.0, self.terms[i]);
@@ -156,82 +179,89 @@ impl DefaultModel {
         }
     }
 
-    /// The obligors' latent variables on path `path`, in `z` (scratch space, 2n).
-    ///
-    /// Obligor i's is `x_i = Σ_{k ≤ i} L_ik z_k`, summed in the order of k from −0.0 (as
-    /// `Iterator::sum` of `f64` sums a row). From [`COLUMNS_FROM`] obligors it is computed
-    /// column by column: each `x_i` takes its terms in the same order, with the same roundings
-    /// (a product, then a sum; never a fused multiply-add), so the bits are those of the
-    /// row-by-row sum. The updates of one column are independent of each other, so the
-    /// compiler can vectorize them, where a row's sum is one chain of dependent additions.
-    fn latent<'z>(&self, path: u64, z: &'z mut Vec<f64>) -> &'z [f64] {
-        let n = self.n;
+    /// Path `path`'s normals Z_1 … Z_n, in obligor order, into `z[k * stride]`.
+    fn normals(&self, path: u64, z: &mut [f64], stride: usize) {
         let mut rng = self.base.clone();
         rng.set_stream(path);
-        z.clear();
-        z.extend((0..n).map(|_| rng.sample::<f64, _>(StandardNormal)));
-        z.resize(2 * n, -0.0);
-        let (z, x) = z.split_at_mut(n);
-        match &self.factor {
-            Factor::Rows(rows) => {
-                let mut off = 0;
-                for (i, xi) in x.iter_mut().enumerate() {
-                    let row = &rows[off..off + i + 1];
-                    off += i + 1;
-                    *xi = row.iter().zip(z.iter()).map(|(a, b)| a * b).sum();
-                }
-            }
-            Factor::Columns(cols) => {
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx") {
-                    // SAFETY: this CPU has AVX, checked just above.
-                    unsafe { by_columns_avx(cols, z, x) };
-                    return x;
-                }
-                by_columns(cols, z, x);
-            }
+        for zk in z.iter_mut().step_by(stride).take(self.n) {
+            *zk = rng.sample(StandardNormal);
         }
+    }
+
+    /// The latent variables of the `count` (at most [`LANES`]) paths from `first`, in `z`
+    /// (scratch space): obligor i's on path `first + j` at `i * LANES + j`.
+    ///
+    /// Obligor i's is `x_i = Σ_{k ≤ i} L_ik z_k`, summed in the order of k from −0.0 (as
+    /// `Iterator::sum` of `f64` sums a row of L), each product and each sum rounded on its own
+    /// (never a fused multiply-add). It is formed a column of L at a time: the updates of one
+    /// column are independent of each other, where a row's sum is one chain of dependent
+    /// additions, and the paths of a block share each entry of L read.
+    fn latent<'z>(&self, first: u64, count: usize, z: &'z mut Vec<f64>) -> &'z [f64] {
+        let n = self.n;
+        z.clear();
+        z.resize(2 * n * LANES, -0.0);
+        let (z, x) = z.split_at_mut(n * LANES);
+        for j in 0..count {
+            self.normals(first + j as u64, &mut z[j..], LANES);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: this CPU has AVX, checked just above.
+            unsafe { by_columns_avx(&self.cols, z, x) };
+            return x;
+        }
+        by_columns(&self.cols, z, x);
         x
     }
 }
 
-/// The pool size from which [`DefaultModel`] keeps its factor by columns. Below it a row's
-/// short sum is quicker than a column update's loads and stores; `ipabs-bench rating`, one
-/// thread: 15 obligors 0.23 µs a path by rows, 0.27 by columns; 40 obligors 0.71 and 0.68;
-/// 60 obligors 1.31 and 1.00; 1,000 obligors 390 and 69 (docs/performance.md, session 20).
-const COLUMNS_FROM: usize = 40;
+/// The paths whose latent variables are formed together: one AVX register of `f64`.
+const LANES: usize = 4;
 
-/// A packed lower-triangular factor.
-#[derive(Debug, Clone)]
-enum Factor {
-    /// Row i holds columns 0..=i.
-    Rows(Vec<f64>),
-    /// Column k holds rows k..n.
-    Columns(Vec<f64>),
-}
-
-/// `x_i += L_ik z_k` for each column k in turn (`cols`: the factor packed by columns), each a
-/// product and then a sum, rounded one at a time.
+/// `x_i += L_ik z_k` for each column k in turn (`cols`: the factor packed by columns), for
+/// [`LANES`] paths at once (`z` and `x` by obligor, then path), each a product and then a
+/// sum, rounded one at a time.
 #[inline(always)]
 fn by_columns(cols: &[f64], z: &[f64], x: &mut [f64]) {
-    let n = z.len();
     let mut off = 0;
-    for (k, &zk) in z.iter().enumerate() {
+    for (k, zk) in z.chunks_exact(LANES).enumerate() {
+        let n = x.len() / LANES;
         let col = &cols[off..off + n - k];
         off += n - k;
-        for (xi, &a) in x[k..].iter_mut().zip(col) {
-            *xi += a * zk;
+        for (xi, &a) in x[k * LANES..].chunks_exact_mut(LANES).zip(col) {
+            for (xij, &zkj) in xi.iter_mut().zip(zk) {
+                *xij += a * zkj;
+            }
         }
     }
 }
 
-/// [`by_columns`] compiled for AVX: four lanes a column at a time. The lanes do what the
-/// plain loop does, a rounded product and then a rounded sum (AVX has no fused multiply-add,
-/// and Rust never fuses one on its own), so the bits are the same.
+/// [`by_columns`] in AVX instructions: the four paths of a block in one register, each update
+/// a rounded product (`vmulpd`) and then a rounded sum (`vaddpd`), as the plain loop does (AVX
+/// has no fused multiply-add), so the bits are the same.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
 fn by_columns_avx(cols: &[f64], z: &[f64], x: &mut [f64]) {
-    by_columns(cols, z, x);
+    use std::arch::x86_64::{
+        _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_storeu_pd,
+    };
+    const _: () = assert!(LANES == 4);
+    let mut off = 0;
+    for (k, zk) in z.chunks_exact(LANES).enumerate() {
+        let n = x.len() / LANES;
+        let col = &cols[off..off + n - k];
+        off += n - k;
+        // SAFETY: `zk` and each `xi` hold exactly four f64 (chunks of LANES = 4); unaligned
+        // loads and stores.
+        unsafe {
+            let zv = _mm256_loadu_pd(zk.as_ptr());
+            for (xi, &a) in x[k * LANES..].chunks_exact_mut(LANES).zip(col) {
+                let xv = _mm256_loadu_pd(xi.as_ptr());
+                let sum = _mm256_add_pd(xv, _mm256_mul_pd(_mm256_set1_pd(a), zv));
+                _mm256_storeu_pd(xi.as_mut_ptr(), sum);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -254,11 +284,11 @@ mod tests {
     /// The latent variables are, bit for bit, the row-by-row sums `Σ_k L_ik z_k` (the oracle:
     /// `Iterator::sum` over each packed row, as the model summed before it went by columns), on
     /// a random dense factor with entries of both signs and of many magnitudes, where another
-    /// order of additions would round differently; for a pool kept by rows and one kept by
-    /// columns.
+    /// order of additions would round differently; paths taken in blocks of 1 to `LANES`;
+    /// both by the AVX kernel (on a CPU that has AVX) and by the plain loop.
     #[test]
     fn latent_variables_are_the_row_sums_to_the_bit() {
-        for n in [COLUMNS_FROM - 1, 61] {
+        for n in [3, 15, 61] {
             latent_variables_are_the_row_sums(n);
         }
     }
@@ -273,14 +303,32 @@ mod tests {
             .collect();
         let curves = vec![Curve::Linear { pd: 0.3, term: 1.0 }; n];
         let m = DefaultModel::new(rows.clone(), curves, vec![1.0; n], 5).unwrap();
-        assert_eq!(matches!(m.factor, Factor::Columns(_)), n >= COLUMNS_FROM);
         let mut z = Vec::new();
+        // (path, its latent variables), 300 paths.
+        let mut latent: Vec<(u64, Vec<f64>)> = Vec::new();
+        let (mut first, mut count) = (0, 1);
+        while first < 300 {
+            let x = m.latent(first, count, &mut z).to_vec();
+            // The plain loop on the same normals.
+            let (normals, _) = z.split_at(n * LANES);
+            let mut plain = vec![-0.0; n * LANES];
+            by_columns(&m.cols, normals, &mut plain);
+            for j in 0..count {
+                let xj: Vec<f64> = (0..n).map(|i| x[i * LANES + j]).collect();
+                let pj: Vec<f64> = (0..n).map(|i| plain[i * LANES + j]).collect();
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&xj), bits(&pj), "path {}", first + j as u64);
+                latent.push((first + j as u64, xj));
+            }
+            first += count as u64;
+            count = count % LANES + 1;
+        }
+        assert_eq!(latent.len(), 300);
         let mut differ = 0;
-        for path in 0..300 {
+        for (path, x) in latent {
             let mut rng = m.base.clone();
             rng.set_stream(path);
             let normals: Vec<f64> = (0..n).map(|_| rng.sample(StandardNormal)).collect();
-            let x = m.latent(path, &mut z).to_vec();
             let mut off = 0;
             for (i, xi) in x.iter().enumerate() {
                 let row = &rows[off..off + i + 1];
@@ -294,6 +342,34 @@ mod tests {
         }
         // The test can tell orders apart: summed in reverse, many sums round differently.
         assert!(differ > 10 * n, "{n} obligors: {differ}");
+    }
+
+    /// `each_path` gives every path the defaults `path` gives it, over a range that neither
+    /// starts nor ends at a multiple of `LANES`.
+    #[test]
+    fn each_path_is_path_after_path() {
+        for n in [5, 45] {
+            let mut g = ChaCha8Rng::seed_from_u64(7);
+            // A valid factor: the identity plus a small lower part.
+            let rows: Vec<f64> = (0..n)
+                .flat_map(|i| (0..=i).map(move |k| (i, k)))
+                .map(|(i, k)| if i == k { 1.0 } else { 0.1 * g.random::<f64>() })
+                .collect();
+            let curves = vec![Curve::Linear { pd: 0.2, term: 1.0 }; n];
+            let m = DefaultModel::new(rows, curves, vec![1.0; n], 3).unwrap();
+            let (mut z, mut out, mut one) = (Vec::new(), Vec::new(), Vec::new());
+            let mut seen = Vec::new();
+            m.each_path(3..106, &mut z, &mut out, |d| seen.push(d.to_vec()));
+            assert_eq!(seen.len(), 103);
+            let mut defaults = 0;
+            for (p, d) in (3..106).zip(&seen) {
+                m.path(p, &mut z, &mut one);
+                assert_eq!(d, &one, "{n} obligors, path {p}");
+                defaults += d.len();
+            }
+            // Defaults to compare: about a fifth of the obligors on each path.
+            assert!(defaults > 103 * n / 10, "{defaults}");
+        }
     }
 
     #[test]

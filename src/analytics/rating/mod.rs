@@ -237,15 +237,18 @@ pub fn simulate_range(
             let start = range.start + c * CHUNK;
             let end = (start + CHUNK).min(range.end);
             let mut none = 0u64;
-            for p in start..end {
-                pool.model.path(p, &mut z, &mut out);
-                if out.is_empty() {
-                    none += 1;
-                    continue;
-                }
-                let key: Pattern = out.iter().map(|&(o, t)| (o, pool.period_of(t))).collect();
-                *map.entry(key).or_insert(0) += 1;
-            }
+            pool.model
+                .each_path(start..end, &mut z, &mut out, |defaults| {
+                    if defaults.is_empty() {
+                        none += 1;
+                        return;
+                    }
+                    let key: Pattern = defaults
+                        .iter()
+                        .map(|&(o, t)| (o, pool.period_of(t)))
+                        .collect();
+                    *map.entry(key).or_insert(0) += 1;
+                });
             if none > 0 {
                 *map.entry(Vec::new()).or_insert(0) += none;
             }
