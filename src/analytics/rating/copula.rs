@@ -144,7 +144,7 @@ impl DefaultModel {
     }
 
     /// Simulates the paths `paths` in order, as [`DefaultModel::path`], and calls `each` with
-    /// the defaults of each. `z` and `out` are scratch space. [`LANES`] paths at a time share
+    /// the defaults of each. `z` and `out` are scratch space. `LANES` (four) paths at a time share
     /// each pass over the Cholesky factor.
     pub fn each_path(
         &self,
@@ -238,29 +238,72 @@ fn by_columns(cols: &[f64], z: &[f64], x: &mut [f64]) {
 
 /// [`by_columns`] in AVX instructions: the four paths of a block in one register, each update
 /// a rounded product (`vmulpd`) and then a rounded sum (`vaddpd`), as the plain loop does (AVX
-/// has no fused multiply-add), so the bits are the same.
+/// has no fused multiply-add), so the bits are the same. Four columns are taken in one pass
+/// over the sums, each sum loaded and stored once for the four and given their terms in the
+/// order of the columns; the sums of the first three rows of such a group, which have fewer
+/// than four of its columns, are updated first, a column at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
 fn by_columns_avx(cols: &[f64], z: &[f64], x: &mut [f64]) {
     use std::arch::x86_64::{
-        _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        __m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_storeu_pd,
     };
     const _: () = assert!(LANES == 4);
-    let mut off = 0;
-    for (k, zk) in z.chunks_exact(LANES).enumerate() {
-        let n = x.len() / LANES;
-        let col = &cols[off..off + n - k];
-        off += n - k;
-        // SAFETY: `zk` and each `xi` hold exactly four f64 (chunks of LANES = 4); unaligned
-        // loads and stores.
-        unsafe {
-            let zv = _mm256_loadu_pd(zk.as_ptr());
-            for (xi, &a) in x[k * LANES..].chunks_exact_mut(LANES).zip(col) {
-                let xv = _mm256_loadu_pd(xi.as_ptr());
-                let sum = _mm256_add_pd(xv, _mm256_mul_pd(_mm256_set1_pd(a), zv));
-                _mm256_storeu_pd(xi.as_mut_ptr(), sum);
+    let n = x.len() / LANES;
+    // SAFETY (every block below): each pointer is the start of a chunk of exactly LANES = 4
+    // f64 (`chunks_exact`, `chunks_exact_mut`); unaligned loads and stores.
+    let load = |v: &[f64]| unsafe { _mm256_loadu_pd(v.as_ptr()) };
+    // `x += a z`, rounded after the product and after the sum.
+    let term =
+        |x: __m256d, a: f64, z: __m256d| _mm256_add_pd(x, _mm256_mul_pd(_mm256_set1_pd(a), z));
+    let (mut k, mut off) = (0, 0);
+    while k < n {
+        let len = n - k;
+        if len < 4 {
+            // The last columns, one at a time.
+            let zv = load(&z[k * LANES..]);
+            for (xi, &a) in x[k * LANES..]
+                .chunks_exact_mut(LANES)
+                .zip(&cols[off..off + len])
+            {
+                unsafe { _mm256_storeu_pd(xi.as_mut_ptr(), term(load(xi), a, zv)) };
+            }
+            off += len;
+            k += 1;
+            continue;
+        }
+        // Columns k .. k + 4, of lengths len, len − 1, len − 2, len − 3.
+        let c0 = &cols[off..off + len];
+        let c1 = &cols[off + len..off + 2 * len - 1];
+        let c2 = &cols[off + 2 * len - 1..off + 3 * len - 3];
+        let c3 = &cols[off + 3 * len - 3..off + 4 * len - 6];
+        let (z0, z1, z2, z3) = (
+            load(&z[k * LANES..]),
+            load(&z[(k + 1) * LANES..]),
+            load(&z[(k + 2) * LANES..]),
+            load(&z[(k + 3) * LANES..]),
+        );
+        let (top, rest) = x[k * LANES..].split_at_mut(3 * LANES);
+        // Rows k, k + 1, k + 2: the group's columns up to the diagonal.
+        let mut rows = top.chunks_exact_mut(LANES);
+        if let (Some(r0), Some(r1), Some(r2)) = (rows.next(), rows.next(), rows.next()) {
+            let v0 = term(load(r0), c0[0], z0);
+            let v1 = term(term(load(r1), c0[1], z0), c1[0], z1);
+            let v2 = term(term(term(load(r2), c0[2], z0), c1[1], z1), c2[0], z2);
+            unsafe {
+                _mm256_storeu_pd(r0.as_mut_ptr(), v0);
+                _mm256_storeu_pd(r1.as_mut_ptr(), v1);
+                _mm256_storeu_pd(r2.as_mut_ptr(), v2);
             }
         }
+        // Rows k + 3 on: all four columns, in order.
+        let terms = c0[3..].iter().zip(&c1[2..]).zip(&c2[1..]).zip(c3);
+        for (xi, (((&a0, &a1), &a2), &a3)) in rest.chunks_exact_mut(LANES).zip(terms) {
+            let v = term(term(term(term(load(xi), a0, z0), a1, z1), a2, z2), a3, z3);
+            unsafe { _mm256_storeu_pd(xi.as_mut_ptr(), v) };
+        }
+        off += 4 * len - 6;
+        k += 4;
     }
 }
 
@@ -288,7 +331,7 @@ mod tests {
     /// both by the AVX kernel (on a CPU that has AVX) and by the plain loop.
     #[test]
     fn latent_variables_are_the_row_sums_to_the_bit() {
-        for n in [3, 15, 61] {
+        for n in [3, 4, 7, 15, 61] {
             latent_variables_are_the_row_sums(n);
         }
     }
