@@ -6,8 +6,8 @@
 //!   once with a clear message (exit code 1) instead of both writing and both reporting
 //!   success. The lock is on the directory, so no lock file is left in it, and the kernel
 //!   releases it when the process ends, however it ends.
-//! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) are
-//!   registered while they exist, and so are the output directories (and their
+//! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) and the files
+//!   that stage a single-file result beside its place are registered while they exist, and so are the output directories (and their
 //!   subdirectories) a run creates. Files and output directories are created under locks
 //!   (`create_file`, `create_dir_all`, `create_dir`) that the signal thread holds from
 //!   its clean-up until the process exits, so that nothing new appears while it cleans up or
@@ -25,14 +25,17 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 
 use crate::error::Error;
 
-/// Temporary directories that exist now, and output directories this process created.
+/// Temporary directories and staged files that exist now, and output directories this process
+/// created.
 struct Registry {
     temp: Vec<PathBuf>,
+    staged: Vec<PathBuf>,
     created: Vec<PathBuf>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     temp: Vec::new(),
+    staged: Vec::new(),
     created: Vec::new(),
 });
 
@@ -63,6 +66,25 @@ static CREATING: RwLock<()> = RwLock::new(());
 pub(super) fn create_file(path: &Path) -> std::io::Result<File> {
     let _c = CREATING.read().unwrap_or_else(|e| e.into_inner());
     File::create(path)
+}
+
+/// Creates the new file `path` that stages a result beside its final place (a single-file
+/// result: the sized deal file, an Excel workbook), as [`create_file`], and registers it: a
+/// signal before [`forget_staged`] removes it.
+pub(super) fn create_staged(path: &Path) -> std::io::Result<File> {
+    let _c = CREATING.read().unwrap_or_else(|e| e.into_inner());
+    let mut r = registry();
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    r.staged.push(path.to_path_buf());
+    Ok(file)
+}
+
+/// Forgets a file of [`create_staged`]: it was renamed into place, or removed.
+pub(super) fn forget_staged(path: &Path) {
+    registry().staged.retain(|p| p != path);
 }
 
 /// `fs::create_dir_all(dir)`, as [`create_file`]: the output directory a signal's clean-up
@@ -108,20 +130,29 @@ pub(super) fn moving() -> MutexGuard<'static, bool> {
     MOVING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Removes every registered temporary directory and every created output directory that is
-/// empty; returns the registry's lock so that nothing new is registered before the process
+/// Removes every registered temporary directory and staged file, and every created output
+/// directory that is then empty; returns the registry's lock so that nothing new is registered before the process
 /// exits.
 fn clean_up() -> MutexGuard<'static, Registry> {
     let r = registry();
+    remove_registered(&r);
+    r
+}
+
+/// The removals of [`clean_up`]: temporary directories and staged files, then created output
+/// directories that are empty.
+fn remove_registered(r: &Registry) {
     for t in &r.temp {
         let _ = fs::remove_dir_all(t);
+    }
+    for f in &r.staged {
+        let _ = fs::remove_file(f);
     }
     // Innermost first: a result's subdirectories were registered after their parents.
     for d in r.created.iter().rev() {
         // Only succeeds when the directory is empty.
         let _ = fs::remove_dir(d);
     }
-    r
 }
 
 /// For the end of a command, before the process exits with its code: a signal handled from
@@ -321,5 +352,41 @@ mod tests {
             w.join().expect("the writer ends");
         }
         assert!(dir.is_dir() && file.is_file());
+    }
+
+    /// A staged file is registered from its creation until it is forgotten, and a clean-up
+    /// removes it with the temporary directories, and then the output directories it left
+    /// empty (on a registry of its own, not the process's, which other tests use).
+    #[test]
+    fn a_clean_up_removes_staged_files() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let staged = out.join(".deal.ipabs-tmp-1");
+        drop(create_staged(&staged).expect("created"));
+        assert!(registry().staged.contains(&staged));
+        assert!(
+            create_staged(&staged).is_err(),
+            "an existing file is not staged over"
+        );
+        forget_staged(&staged);
+        assert!(!registry().staged.contains(&staged));
+        let temp = out.join(".ipabs-tmp-1-0");
+        fs::create_dir(&temp).unwrap();
+        fs::write(temp.join("0.staged"), b"x").unwrap();
+        let kept = root.path().join("kept");
+        fs::create_dir(&kept).unwrap();
+        fs::write(kept.join("a.parquet"), b"x").unwrap();
+        let r = Registry {
+            temp: vec![temp],
+            staged: vec![staged],
+            created: vec![out.clone(), kept.clone()],
+        };
+        remove_registered(&r);
+        assert!(!out.exists(), "emptied by the removals, then removed");
+        assert!(
+            kept.join("a.parquet").is_file(),
+            "a directory with a result stays"
+        );
     }
 }

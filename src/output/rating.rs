@@ -4,7 +4,7 @@
 //!
 //! Like every table, the writer never rounds: a value not exact at its column's scale fails.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -399,15 +399,13 @@ pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), Error> {
         super::TEMP_DIR_PREFIX,
         std::process::id()
     ));
-    let result = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
+    // Registered with the signal guard: an interrupt removes it.
+    let result = super::guard::create_staged(&tmp)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
         .and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = result {
+    if result.is_err() {
         let _ = fs::remove_file(&tmp);
-        return Err(io_err(path, e));
     }
-    Ok(())
+    super::guard::forget_staged(&tmp);
+    result.map_err(|e| io_err(path, e))
 }
