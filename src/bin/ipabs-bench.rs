@@ -496,6 +496,21 @@ fn grid_1000() -> Vec<Scenario> {
     grid
 }
 
+/// The synthetic deal of `n` obligors × 12 quarters, loaded, and its rating pool under `model`
+/// (seed 1).
+fn rating_pool(
+    n: usize,
+    model: &ipabs::rating_model::RatingModel,
+) -> (Loaded, ipabs::analytics::rating::Pool) {
+    let src = synthetic_deal(n, 12, 3);
+    let name = format!("synthetic{n}.toml");
+    let d = load_str(&name, &src);
+    let credits = ipabs::validate::obligor_credit_from_str(&name, &src, &d.deal, &model.pd)
+        .expect("ratings resolve");
+    let pool = ipabs::analytics::rating::pool(&d.deal, credits, model, 1).expect("pool");
+    (d, pool)
+}
+
 /// The wall times of `n` calls of `f`, fastest first.
 fn sorted_secs(n: usize, mut f: impl FnMut()) -> Vec<f64> {
     let mut secs: Vec<f64> = (0..n)
@@ -542,13 +557,8 @@ fn load_bench(path: &str, n: usize) {
 fn rating_bench() {
     use ipabs::analytics::rating;
     use ipabs::rating_model::RatingModel;
-    let src = synthetic_deal(15, 12, 3);
-    let d15 = load_str("synthetic15.toml", &src);
     let model = RatingModel::default();
-    let credits =
-        ipabs::validate::obligor_credit_from_str("synthetic15.toml", &src, &d15.deal, &model.pd)
-            .expect("ratings resolve");
-    let pool = rating::pool(&d15.deal, credits, &model, 1).expect("pool");
+    let (d15, pool) = rating_pool(15, &model);
     for threads in [1, 2] {
         let tp = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -599,12 +609,7 @@ fn rating_bench() {
     let mut model = model;
     model.correlations.same_region_and_industry = 0.5;
     for (n, paths) in [(40, 200_000), (250, 10_000), (1_000, 1_000)] {
-        let src = synthetic_deal(n, 12, 3);
-        let name = format!("synthetic{n}.toml");
-        let d = load_str(&name, &src);
-        let credits = ipabs::validate::obligor_credit_from_str(&name, &src, &d.deal, &model.pd)
-            .expect("ratings resolve");
-        let pool = rating::pool(&d.deal, credits, &model, 1).expect("pool");
+        let (_, pool) = rating_pool(n, &model);
         let tp = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()

@@ -100,7 +100,12 @@ impl ProjectionCache {
     /// cache that finds nothing costs a copy of each projection: 2% of `ipabs breakeven` of an
     /// example deal).
     pub fn shared(scenarios: usize, searches: usize) -> Option<Vec<ProjectionCache>> {
-        (searches > 1).then(|| (0..scenarios).map(|_| ProjectionCache::new()).collect())
+        (searches > 1).then(|| ProjectionCache::per_scenario(scenarios))
+    }
+
+    /// A new cache for each of `scenarios` scenarios.
+    pub fn per_scenario(scenarios: usize) -> Vec<ProjectionCache> {
+        (0..scenarios).map(|_| ProjectionCache::new()).collect()
     }
 
     /// How many projections it holds (for tests and diagnostics).

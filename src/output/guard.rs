@@ -148,8 +148,13 @@ fn remove_registered(r: &Registry) {
     for f in &r.staged {
         let _ = fs::remove_file(f);
     }
-    // Innermost first: a result's subdirectories were registered after their parents.
-    for d in r.created.iter().rev() {
+    remove_empty_dirs(&r.created);
+}
+
+/// Removes the directories `dirs` (made in this order: parents first), innermost first, each
+/// only if it is empty.
+pub(super) fn remove_empty_dirs(dirs: &[PathBuf]) {
+    for d in dirs.iter().rev() {
         // Only succeeds when the directory is empty.
         let _ = fs::remove_dir(d);
     }

@@ -169,10 +169,8 @@ pub fn write_tables<'a, N: AsRef<str>, F: Into<Frame<'a>>>(
             moved
         });
         if result.is_err() {
-            // Innermost first; each only goes if empty (the files were taken back).
-            for d in created.iter().rev() {
-                let _ = fs::remove_dir(d);
-            }
+            // The files were taken back: the directories made for them go.
+            guard::remove_empty_dirs(&created);
         }
         guard::forget_dirs(&created);
         // The files were moved out (or the write failed): the temporary directory and any
@@ -184,6 +182,26 @@ pub fn write_tables<'a, N: AsRef<str>, F: Into<Frame<'a>>>(
         // Only succeeds when `dir` is empty, i.e. holds nothing but what this call created.
         let _ = fs::remove_dir(dir);
     }
+    result
+}
+
+/// Writes a single-file result to `path` through the staged file `tmp` beside it (the sized deal
+/// file, an Excel workbook): `tmp` is created new and registered with the signal guard
+/// ([`guard::create_staged`]), filled by `fill`, and renamed to `path`; on any failure it is
+/// removed. A failure of the file system names `path`.
+fn write_staged(
+    tmp: &Path,
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let result = guard::create_staged(tmp)
+        .map_err(|e| write_error(path, &e))
+        .and_then(|mut f| fill(&mut f))
+        .and_then(|()| fs::rename(tmp, path).map_err(|e| write_error(path, &e)));
+    if result.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    guard::forget_staged(tmp);
     result
 }
 

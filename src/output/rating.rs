@@ -4,8 +4,7 @@
 //!
 //! Like every table, the writer never rounds: a value not exact at its column's scale fails.
 
-use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -389,23 +388,15 @@ pub fn sized_deal_text(
 
 /// Writes `text` to `path` atomically (a temporary file in the same directory, fsync, rename).
 pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), Error> {
-    let io_err = |p: &Path, e: io::Error| Error::Write {
-        path: p.to_path_buf(),
-        message: e.to_string(),
-    };
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         "{}size-{}.toml",
         super::TEMP_DIR_PREFIX,
         std::process::id()
     ));
-    // Registered with the signal guard: an interrupt removes it.
-    let result = super::guard::create_staged(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    super::guard::forget_staged(&tmp);
-    result.map_err(|e| io_err(path, e))
+    super::write_staged(&tmp, path, |f| {
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| super::write_error(path, &e))
+    })
 }

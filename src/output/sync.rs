@@ -40,11 +40,7 @@ pub fn write_and_sync(
         let mut failed: Failure = None;
         let written = if syncers.is_empty() {
             drop(to_sync);
-            write(&mut |i, path, file| {
-                if let Err(e) = file.sync_all() {
-                    keep_earliest(&mut failed, (i, write_error(&path, &e)));
-                }
-            })
+            write(&mut |i, path, file| sync_file(&mut failed, i, &path, file))
         } else {
             // A send fails only when every syncer has stopped, which they do only when the
             // channel closes: each reports its failures and goes on with the next file.
@@ -58,10 +54,7 @@ pub fn write_and_sync(
         (written, failed)
     });
     written?;
-    match failed {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
-    }
+    into_result(failed)
 }
 
 /// Syncs files from the shared channel until it closes; the failure of the earliest position.
@@ -77,9 +70,14 @@ fn sync_received(files: &Mutex<mpsc::Receiver<(usize, PathBuf, fs::File)>>) -> F
         let Ok((i, path, file)) = next else {
             return failed;
         };
-        if let Err(e) = file.sync_all() {
-            keep_earliest(&mut failed, (i, write_error(&path, &e)));
-        }
+        sync_file(&mut failed, i, &path, file);
+    }
+}
+
+/// Fsyncs the `i`-th written file, keeping its failure in `failed` if it is the earliest.
+fn sync_file(failed: &mut Failure, i: usize, path: &Path, file: fs::File) {
+    if let Err(e) = file.sync_all() {
+        keep_earliest(failed, (i, write_error(path, &e)));
     }
 }
 
@@ -111,10 +109,7 @@ pub fn sync_dirs(dirs: &[&Path]) -> Result<(), Error> {
         join_into(helpers, &mut failed);
         failed
     });
-    match failed {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
-    }
+    into_result(failed)
 }
 
 /// The failure of the earliest position a syncing thread met, if any.
@@ -171,6 +166,11 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
         let _ = dir;
     }
     Ok(())
+}
+
+/// `Err` with the kept failure's error, if any.
+fn into_result(failed: Failure) -> Result<(), Error> {
+    failed.map_or(Ok(()), |(_, e)| Err(e))
 }
 
 /// Keeps in `slot` the failure of the smaller position: the error reported does not depend on

@@ -166,20 +166,7 @@ pub fn write_xlsx<N: AsRef<str>>(
         |f| f.to_string_lossy().into_owned(),
     );
     let tmp = path.with_file_name(format!(".{file}.ipabs-tmp-{}", std::process::id()));
-    let io = |p: &Path, x: std::io::Error| Error::Write {
-        path: p.to_path_buf(),
-        message: x.to_string(),
-    };
     // One left by a killed run of the same process id: replaced, as `File::create` would.
     let _ = std::fs::remove_file(&tmp);
-    // Registered with the signal guard: an interrupt removes it.
-    let saved = super::guard::create_staged(&tmp)
-        .map_err(|x| io(&tmp, x))
-        .and_then(|mut f| wb.save_to_writer(&mut f).map_err(e))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|x| io(path, x)));
-    if saved.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    super::guard::forget_staged(&tmp);
-    saved
+    super::write_staged(&tmp, path, |f| wb.save_to_writer(f).map_err(e))
 }

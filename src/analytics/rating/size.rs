@@ -107,7 +107,7 @@ pub fn size(
         })?;
     // Every candidate balance searches the same scenarios on the same pool: their
     // projections are made once ([`ProjectionCache`]).
-    let caches: Vec<ProjectionCache> = scenarios.iter().map(|_| ProjectionCache::new()).collect();
+    let caches = ProjectionCache::per_scenario(scenarios.len());
     let mut targets = opts.targets.clone();
     targets.sort_by_key(|(t, _)| *t);
     let mut d = deal.clone();
