@@ -11,12 +11,18 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::error::Error;
 
 /// Name of the first sheet: the summary of the workbook (`summary` is the name of a table).
 pub const OVERVIEW_SHEET: &str = "overview";
+
+/// The creation time written into every workbook (`docProps/core.xml`): 1980-01-01 00:00:00
+/// UTC, the earliest time a zip entry can hold and the one `rust_xlsxwriter` gives every entry
+/// of the package. A fixed time keeps the workbook a function of its input alone: the same
+/// command writes the same bytes on every run (docs/output.md, "Excel workbooks").
+const CREATED: (u16, u8, u8) = (1980, 1, 1);
 
 /// Longest sheet name Excel accepts.
 const MAX_SHEET_NAME: usize = 31;
@@ -124,6 +130,9 @@ pub fn write_xlsx<N: AsRef<str>>(
 ) -> Result<(), Error> {
     let e = |x: XlsxError| xerr(path, &x);
     let mut wb = Workbook::new();
+    let (y, m, d) = CREATED;
+    let created = ExcelDateTime::from_ymd(y, m, d).map_err(e)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let bold = Format::new().set_bold();
     {
         let ws = wb.add_worksheet();
@@ -169,4 +178,27 @@ pub fn write_xlsx<N: AsRef<str>>(
     // One left by a killed run of the same process id: replaced, as `File::create` would.
     let _ = std::fs::remove_file(&tmp);
     super::write_staged(&tmp, path, |f| wb.save_to_writer(f).map_err(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two workbooks of the same tables written more than a second apart have the same bytes:
+    /// the creation time is fixed, not the clock's (it was the clock's, to the second).
+    #[test]
+    fn the_same_tables_give_the_same_bytes_at_any_time() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let df = df!("scenario" => ["base", "cdr5"], "periods" => [12i64, 12]).expect("frame");
+        let info = vec![("command".to_string(), "test".to_string())];
+        let tables = [("summary.parquet", df)];
+        let a = dir.path().join("a.xlsx");
+        let b = dir.path().join("b.xlsx");
+        write_xlsx(&a, &info, &tables).expect("first workbook");
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+        write_xlsx(&b, &info, &tables).expect("second workbook");
+        let (a, b) = (std::fs::read(a).expect("a"), std::fs::read(b).expect("b"));
+        assert!(!a.is_empty());
+        assert!(a == b, "the workbooks differ");
+    }
 }

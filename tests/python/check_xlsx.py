@@ -38,6 +38,12 @@ def main():
     if wb.sheetnames[0] != "overview":
         print("FAIL overview is not the first sheet:", wb.sheetnames)
         failed += 1
+    # A fixed creation time (docs/output.md): the same command writes the same bytes.
+    if wb.properties.created != datetime.datetime(1980, 1, 1):
+        print("FAIL creation time is not 1980-01-01 00:00:00:", wb.properties.created)
+        failed += 1
+    else:
+        passed += 1
     for p in sorted(pdir.glob("*.parquet")):
         rows = pq.read_table(p).to_pylist()
         ws = wb[p.stem]
