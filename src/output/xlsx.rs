@@ -165,10 +165,7 @@ pub fn write_xlsx<N: AsRef<str>>(
     }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(d) = dir {
-        std::fs::create_dir_all(d).map_err(|x| Error::Write {
-            path: d.to_path_buf(),
-            message: x.to_string(),
-        })?;
+        super::guard::create_dir_all(d).map_err(|x| super::write_error(d, &x))?;
     }
     let file = path.file_name().map_or_else(
         || "report.xlsx".into(),
