@@ -7,14 +7,14 @@
 //!   success. The lock is on the directory, so no lock file is left in it, and the kernel
 //!   releases it when the process ends, however it ends.
 //! * Temporary directories (`.ipabs-tmp-<pid>-<n>`, [`super::TEMP_DIR_PREFIX`]) and the files
-//!   that stage a single-file result beside its place are registered while they exist, and so are the output directories (and their
-//!   subdirectories) a run creates. Files and output directories are created under locks
-//!   (`create_file`, `create_dir_all`, `create_dir`) that the signal thread holds from
-//!   its clean-up until the process exits, so that nothing new appears while it cleans up or
-//!   after. [`on_signals`] starts a thread that, on SIGINT or SIGTERM,
-//!   waits until files being moved into place are all in place or all taken back
-//!   (`moving`), removes every registered temporary directory and every registered output
-//!   directory left empty, and exits with 130 or 143.
+//!   that stage a single-file result beside its place are registered while they exist, and so
+//!   are the output directories (and their subdirectories) a run creates. Files and output
+//!   directories are created under locks (`create_file`, `create_dir_all`, `create_dir`) that
+//!   the signal thread holds from its clean-up until the process exits, so that nothing new
+//!   appears while it cleans up or after. [`on_signals`] starts a thread that, on SIGINT or
+//!   SIGTERM, waits until files being moved into place are all in place or all taken back
+//!   (`moving`), removes every registered temporary directory and staged file and every
+//!   registered output directory left empty, and exits with 130 or 143.
 //! * A run killed with SIGKILL cannot clean up: the next run that takes the lock removes every
 //!   `.ipabs-tmp-*` directory it finds (no other run can be writing there while it holds the
 //!   lock).
@@ -131,8 +131,8 @@ pub(super) fn moving() -> MutexGuard<'static, bool> {
 }
 
 /// Removes every registered temporary directory and staged file, and every created output
-/// directory that is then empty; returns the registry's lock so that nothing new is registered before the process
-/// exits.
+/// directory that is then empty; returns the registry's lock so that nothing new is registered
+/// before the process exits.
 fn clean_up() -> MutexGuard<'static, Registry> {
     let r = registry();
     remove_registered(&r);
