@@ -1474,7 +1474,7 @@ fn size_command(deal: &Path, scenarios: Option<&Path>, a: SizeArgs, out: &OutArg
             &out.out,
             vec![(o::SIZE_STEPS_FILE, o::size_steps_frame(&result.steps)?)],
         )?;
-        o::write_text_atomic(&out.out.join(&sized_name), &text)?;
+        output::write_text(&out.out.join(&sized_name), &text)?;
         if !out.quiet {
             out_line(&o::size_table(&result.steps, &result.sized));
             out_line(&format!(

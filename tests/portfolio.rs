@@ -306,6 +306,45 @@ fn xlsx_workbooks_read_back_with_openpyxl() {
     }
 }
 
+/// `--html` and `--xlsx` paths whose directories do not exist are written there, as `--out`
+/// makes its directory (the HTML report failed with "No such file or directory", exit 1, after
+/// the Parquet files were written); only the file is left in each directory.
+#[test]
+fn report_and_workbook_directories_are_made() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let page = tmp.path().join("reports/2024/run.html");
+    let book = tmp.path().join("books/2024/run.xlsx");
+    let r = ipabs(&[
+        "run",
+        "deals/nanshan_gaoxintou_5_2022.toml",
+        "--out",
+        tmp.path().join("out").to_str().expect("utf-8"),
+        "--html",
+        page.to_str().expect("utf-8"),
+        "--xlsx",
+        book.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(
+        std::fs::read_to_string(&page)
+            .expect("page")
+            .contains("<svg")
+    );
+    assert!(std::fs::read(&book).expect("workbook").starts_with(b"PK"));
+    for dir in [
+        tmp.path().join("reports/2024"),
+        tmp.path().join("books/2024"),
+    ] {
+        assert_eq!(
+            std::fs::read_dir(&dir).expect("listed").count(),
+            1,
+            "{}",
+            dir.display()
+        );
+    }
+}
+
 /// `--html FILE`: one self-contained page (no script, no network) rendered in headless
 /// Chromium (Debian package `chromium`, installed by .ci/run); the screenshot is not blank
 /// (tests/python/check_png.py).

@@ -205,6 +205,49 @@ fn write_staged(
     result
 }
 
+/// Writes the single file `path` (an HTML report, an Excel workbook, a sized deal) whole or
+/// not at all: its directory is made if missing, `fill` writes a staged file beside it
+/// (`.NAME.ipabs-tmp-PID`, registered with the signal guard), which is fsynced and renamed to
+/// `path`, and the directory is fsynced so that the name is durable. On failure `path` keeps
+/// what it held and no staged file is left; a signal's clean-up removes a staged file still
+/// being written.
+pub fn write_file(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let Some(name) = path.file_name() else {
+        return Err(Error::Write {
+            path: path.to_path_buf(),
+            message: "the path names no file (it ends in `..` or is a root); give a file name"
+                .to_string(),
+        });
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    guard::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.ipabs-tmp-{}",
+        name.to_string_lossy(),
+        process::id()
+    ));
+    // One left by a killed run of the same process id: replaced, as `File::create` would.
+    let _ = fs::remove_file(&tmp);
+    write_staged(&tmp, path, |f| {
+        fill(f)?;
+        f.sync_all().map_err(|e| write_error(path, &e))
+    })?;
+    sync::sync_dir(dir)
+}
+
+/// [`write_file`] with `text` as its bytes.
+pub fn write_text(path: &Path, text: &str) -> Result<(), Error> {
+    write_file(path, |f| {
+        io::Write::write_all(f, text.as_bytes()).map_err(|e| write_error(path, &e))
+    })
+}
+
 fn write_error(path: &Path, e: &io::Error) -> Error {
     Error::Write {
         path: path.to_path_buf(),
@@ -440,5 +483,66 @@ fn roll_back(moved: &[(PathBuf, Option<PathBuf>)]) {
                 let _ = fs::remove_file(target);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .expect("listed")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A report or workbook path whose directories do not exist yet: they are made, as
+    /// `--out` makes its directory (the HTML report and the sized deal failed with "No such
+    /// file or directory" before), and only the file is left in them.
+    #[test]
+    fn a_single_file_gets_its_directories() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let path = root.path().join("new/sub/report.html");
+        write_text(&path, "<p>x</p>\n").expect("written");
+        assert_eq!(fs::read_to_string(&path).expect("read"), "<p>x</p>\n");
+        assert_eq!(names(path.parent().expect("dir")), ["report.html"]);
+    }
+
+    /// A failure while filling leaves the file as it was and no staged file beside it.
+    #[test]
+    fn a_failed_single_file_leaves_the_old_one() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let path = root.path().join("w.xlsx");
+        fs::write(&path, "old").expect("old file");
+        let e = write_file(&path, |f| {
+            io::Write::write_all(f, b"half").expect("written");
+            Err(Error::Write {
+                path: path.clone(),
+                message: "the encoder failed".to_string(),
+            })
+        })
+        .expect_err("fails");
+        assert!(e.to_string().contains("the encoder failed"), "{e}");
+        assert_eq!(fs::read_to_string(&path).expect("read"), "old");
+        assert_eq!(names(root.path()), ["w.xlsx"]);
+    }
+
+    /// A path that is a directory, or that names no file, is an error naming the path; nothing
+    /// is left behind.
+    #[test]
+    fn a_path_that_is_not_a_file_is_refused() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("d");
+        fs::create_dir(&dir).expect("dir");
+        let e = write_text(&dir, "x").expect_err("a directory");
+        assert!(e.to_string().contains(&dir.display().to_string()), "{e}");
+        assert_eq!(names(root.path()), ["d"]);
+        assert!(names(&dir).is_empty());
+        let e = write_text(&root.path().join(".."), "x").expect_err("no file name");
+        assert!(e.to_string().contains("names no file"), "{e}");
     }
 }

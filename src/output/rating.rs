@@ -4,8 +4,7 @@
 //!
 //! Like every table, the writer never rounds: a value not exact at its column's scale fails.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -384,19 +383,4 @@ pub fn sized_deal_text(
         table.insert("balance", toml_edit::Item::Value(value));
     }
     Ok(doc.to_string())
-}
-
-/// Writes `text` to `path` atomically (a temporary file in the same directory, fsync, rename).
-pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        "{}size-{}.toml",
-        super::TEMP_DIR_PREFIX,
-        std::process::id()
-    ));
-    super::write_staged(&tmp, path, |f| {
-        f.write_all(text.as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| super::write_error(path, &e))
-    })
 }

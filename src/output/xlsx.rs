@@ -163,18 +163,7 @@ pub fn write_xlsx<N: AsRef<str>>(
         ws.set_name(sheet_name(name.as_ref())).map_err(e)?;
         write_frame(ws, df, path)?;
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(d) = dir {
-        super::guard::create_dir_all(d).map_err(|x| super::write_error(d, &x))?;
-    }
-    let file = path.file_name().map_or_else(
-        || "report.xlsx".into(),
-        |f| f.to_string_lossy().into_owned(),
-    );
-    let tmp = path.with_file_name(format!(".{file}.ipabs-tmp-{}", std::process::id()));
-    // One left by a killed run of the same process id: replaced, as `File::create` would.
-    let _ = std::fs::remove_file(&tmp);
-    super::write_staged(&tmp, path, |f| wb.save_to_writer(f).map_err(e))
+    super::write_file(path, |f| wb.save_to_writer(f).map_err(e))
 }
 
 #[cfg(test)]
