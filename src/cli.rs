@@ -614,6 +614,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             out,
         } => {
             refuse_overwrite(&out.out, out.force)?;
+            refuse_copies(&copy, &out, &result_names())?;
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
             print_warnings(&set.warnings);
@@ -670,6 +671,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
         } => {
             no_copies_with_shard(shard, &copy)?;
             refuse_breakeven_overwrite(&out, shard)?;
+            refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
             print_warnings(&loaded.warnings);
             print_warnings(&set.warnings);
@@ -745,6 +747,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
         } => {
             no_copies_with_shard(shard, &copy)?;
             refuse_sweep_overwrite(&out, shard)?;
+            refuse_copies(&copy, &out, &result_names())?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
             print_warnings(&loaded.warnings);
             print_warnings(&set.warnings);
@@ -889,6 +892,9 @@ fn portfolio_command(
     let Split { threads, shard } = split;
     let deals_file = shard::file_name(shard, DEALS_FILE);
     refuse_files(out, &[deals_file.as_str()])?;
+    let mut names = vec![DEALS_FILE];
+    names.extend(RUN_FILES);
+    refuse_copies(copy, out, &names)?;
     let named = pf::deal_paths(args)?;
     let scenarios = scenarios.or(named.cohort_scenarios.as_deref());
     // Every deal is loaded (and checked) by every shard; each runs its own block.
@@ -1072,6 +1078,98 @@ fn no_copies_with_shard(shard: Option<Shard>, copy: &CopyArgs) -> Result<()> {
     Ok(())
 }
 
+/// Refuses, before anything runs (exit code 2), a copy that would replace a file it should
+/// not (docs/output.md, "Single-file results"): an `--xlsx` or `--html` path that is a
+/// directory, one of the result files `names` the command writes into `--out` or `--csv` (even
+/// with `--force`), or the other copy's path; and without `--force`, an existing file at either
+/// path or an existing `--csv` file of `names`, as `--out`'s results are refused.
+fn refuse_copies(copy: &CopyArgs, out: &OutArgs, names: &[&str]) -> Result<()> {
+    let csv_names: Vec<String> = names.iter().map(|n| output::csv::csv_name(n)).collect();
+    let mut ours: Vec<PathBuf> = names.iter().map(|n| out.out.join(n)).collect();
+    if let Some(dir) = &copy.csv {
+        if dir.is_file() {
+            return Err(Error::Usage(format!(
+                "--csv {} is a file; --csv takes a directory (created if missing)",
+                dir.display()
+            )));
+        }
+        ours.extend(csv_names.iter().map(|n| dir.join(n)));
+        let existing: Vec<&str> = csv_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| dir.join(n).exists())
+            .collect();
+        if !out.force && !existing.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} already holds {}; pass --force to replace them, or choose another --csv",
+                dir.display(),
+                existing.join(", ")
+            )));
+        }
+    }
+    let files = [("--xlsx", &copy.xlsx), ("--html", &copy.html)];
+    let files: Vec<(&str, &PathBuf)> = files
+        .iter()
+        .filter_map(|(flag, f)| f.as_ref().map(|f| (*flag, f)))
+        .collect();
+    for &(flag, file) in &files {
+        if file.is_dir() {
+            return Err(Error::Usage(format!(
+                "{flag} {} is a directory; give the path of a file",
+                file.display()
+            )));
+        }
+        if let Some(r) = ours.iter().find(|r| same_place(file, r)) {
+            return Err(Error::Usage(format!(
+                "{flag} {} would replace {}, a result file this command writes; choose another \
+                 path",
+                file.display(),
+                r.display()
+            )));
+        }
+        if !out.force && file.exists() {
+            return Err(Error::Usage(format!(
+                "{} already exists; pass --force to replace it, or choose another {flag} path",
+                file.display()
+            )));
+        }
+    }
+    if let [(_, a), (_, b)] = files.as_slice()
+        && same_place(a, b)
+    {
+        return Err(Error::Usage(format!(
+            "--xlsx and --html both name {}; give each its own file",
+            a.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name the same file: compared with their directories resolved where they
+/// exist (so `out/x` and `./out/../out/x` agree), else as absolute paths with `.` and `..`
+/// taken out as written (a directory the command is still to make holds no link).
+fn same_place(a: &Path, b: &Path) -> bool {
+    fn place(p: &Path) -> PathBuf {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        if let (Ok(d), Some(n)) = (dir.unwrap_or(Path::new(".")).canonicalize(), p.file_name()) {
+            return d.join(n);
+        }
+        let abs = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |c| c.join(p));
+        let mut out = PathBuf::new();
+        for c in abs.components() {
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    place(a) == place(b)
+}
+
 /// The deal's and scenario file's warnings: written once, by the first shard (or the whole
 /// run), since they belong to no block of the work.
 fn load_warnings_of(shard: Option<Shard>, loaded: &Loaded, set: &ScenarioSet) -> Vec<Warning> {
@@ -1137,15 +1235,23 @@ fn refuse_breakeven_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()>
     Ok(())
 }
 
+/// The files `run` and `sweep` write into `--out`: the run tables, `scenarios.parquet` and
+/// `warnings.parquet`.
+fn result_names() -> Vec<&'static str> {
+    RUN_FILES
+        .iter()
+        .copied()
+        .chain([SCENARIOS_FILE, WARNINGS_FILE])
+        .collect()
+}
+
 /// Refuses to replace result files in `out` unless `force` is set.
 fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
     if force {
         return Ok(());
     }
-    let existing: Vec<&str> = RUN_FILES
-        .iter()
-        .copied()
-        .chain([SCENARIOS_FILE, WARNINGS_FILE])
+    let existing: Vec<&str> = result_names()
+        .into_iter()
         .filter(|f| out.join(f).exists())
         .collect();
     if existing.is_empty() {

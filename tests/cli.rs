@@ -126,6 +126,90 @@ fn run_refuses_to_overwrite_without_force() {
     );
 }
 
+/// A copy (`--html`, `--xlsx`, `--csv`) never replaces a file unasked, and never a result
+/// file of the command itself (docs/output.md, "Single-file results"): before, `--html
+/// OUT/summary.parquet` replaced the run's own Parquet file with the page, exit code 0. Each
+/// refusal exits 2 before anything is written.
+#[test]
+fn copies_refuse_to_replace_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |s: &str| dir.path().join(s).to_str().expect("utf-8").to_string();
+    let deal = "tests/fixtures/hand_worked.toml";
+    let first = run(&["run", deal, "--out", &p("a"), "--quiet"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let summary = std::fs::read(dir.path().join("a/summary.parquet")).expect("written");
+    let refused = |args: &[&str], says: &str| {
+        let r = run(args);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", text(&r.stderr));
+        assert!(
+            text(&r.stderr).contains(says),
+            "{args:?}: {}",
+            text(&r.stderr)
+        );
+    };
+    // The command's own result file, even with --force, spelled another way.
+    let own = format!("{}/../b/summary.parquet", p("b"));
+    refused(
+        &["run", deal, "--out", &p("b"), "--html", &own, "--force"],
+        "a result file this command writes",
+    );
+    assert!(!dir.path().join("b").exists(), "nothing written");
+    // Another run's file, without --force.
+    let other = p("a/summary.parquet");
+    refused(
+        &["run", deal, "--out", &p("c"), "--xlsx", &other],
+        "pass --force",
+    );
+    assert_eq!(std::fs::read(&other).expect("kept"), summary);
+    // A directory; the same file twice; a file as --csv.
+    refused(
+        &["run", deal, "--out", &p("d"), "--html", &p("a")],
+        "is a directory",
+    );
+    let twice = ["--html", &p("r.html"), "--xlsx", &p("r.html")];
+    refused(
+        &[&["run", deal, "--out", &p("d")][..], &twice].concat(),
+        "both name",
+    );
+    refused(
+        &["run", deal, "--out", &p("d"), "--csv", &other],
+        "takes a directory",
+    );
+    // A CSV file of the command's tables, and then the same with --force.
+    let csv = ["--csv", &p("csv")];
+    let ok = run(&[&["run", deal, "--out", &p("e"), "--quiet"][..], &csv].concat());
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    refused(
+        &[&["run", deal, "--out", &p("f")][..], &csv].concat(),
+        "--csv",
+    );
+    let forced = run(&[&["run", deal, "--out", &p("f"), "--force", "-q"][..], &csv].concat());
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    // A report over an existing report: refused, then replaced with --force.
+    std::fs::write(p("r.html"), "old").expect("old report");
+    refused(
+        &["run", deal, "--out", &p("g"), "--html", &p("r.html")],
+        "--force",
+    );
+    assert_eq!(std::fs::read_to_string(p("r.html")).expect("kept"), "old");
+    let args = [
+        "run",
+        deal,
+        "--out",
+        &p("g"),
+        "--html",
+        &p("r.html"),
+        "--force",
+        "-q",
+    ];
+    assert_eq!(run(&args).status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(p("r.html"))
+            .expect("new")
+            .contains("<svg")
+    );
+}
+
 #[test]
 fn bad_deal_exits_2_names_the_location_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
