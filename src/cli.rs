@@ -18,7 +18,7 @@ use crate::error::{Error, Result, Warning};
 use crate::output::breakeven::{BREAKEVEN_FILE, breakeven_frame, breakeven_table};
 use crate::output::guard::{self, OutputLock};
 use crate::output::scenarios::{SCENARIOS_FILE, scenarios_frame};
-use crate::output::warnings::{WARNINGS_FILE, warnings_frame};
+use crate::output::warnings::{WARNINGS_FILE, warnings_frame, warnings_table};
 use crate::output::{self, RUN_FILES};
 use crate::scenario::{Scenario, ScenarioSet};
 use crate::shard::{self, Shard};
@@ -404,11 +404,18 @@ const WARNING_LINES: usize = 20;
 /// one line for each of the first [`WARNING_LINES`] such scenarios, then one line counting
 /// the others and their checks. The lines go to stderr in one write.
 fn print_warning_counts(runs: &[(&str, &[Warning])], file: &Path) {
+    print_warning_lines(runs, file, ("scenario", "scenario(s)"));
+}
+
+/// [`print_warning_counts`] for runs named by `noun` (singular, plural): a portfolio's
+/// `deal/scenario`.
+fn print_warning_lines(runs: &[(&str, &[Warning])], file: &Path, noun: (&str, &str)) {
     let warned: Vec<&(&str, &[Warning])> = runs.iter().filter(|(_, w)| !w.is_empty()).collect();
     let mut text = String::new();
     for (name, w) in warned.iter().take(WARNING_LINES) {
         text.push_str(&terminal_safe(&format!(
-            "warning: scenario `{}`: {} run-time warning(s) ({}); see {}",
+            "warning: {} `{}`: {} run-time warning(s) ({}); see {}",
+            noun.0,
             crate::error::clip(name),
             w.len(),
             check_names(w.iter()),
@@ -420,8 +427,9 @@ fn print_warning_counts(runs: &[(&str, &[Warning])], file: &Path) {
     if !rest.is_empty() {
         let all = || rest.iter().flat_map(|(_, w)| w.iter());
         text.push_str(&terminal_safe(&format!(
-            "warning: {} more scenario(s) have {} run-time warning(s) ({}); see {}",
+            "warning: {} more {} have {} run-time warning(s) ({}); see {}",
             rest.len(),
+            noun.1,
             all().count(),
             check_names(all()),
             file.display()
@@ -891,8 +899,9 @@ fn portfolio_command(
     use crate::portfolio as pf;
     let Split { threads, shard } = split;
     let deals_file = shard::file_name(shard, DEALS_FILE);
-    refuse_files(out, &[deals_file.as_str()])?;
-    let mut names = vec![DEALS_FILE];
+    let warnings_file = shard::file_name(shard, WARNINGS_FILE);
+    refuse_files(out, &[deals_file.as_str(), warnings_file.as_str()])?;
+    let mut names = vec![DEALS_FILE, WARNINGS_FILE];
     names.extend(RUN_FILES);
     refuse_copies(copy, out, &names)?;
     let named = pf::deal_paths(args)?;
@@ -912,21 +921,29 @@ fn portfolio_command(
     }
     strict_check(strict, load_warnings)?;
     let _lock = lock_output_shard(out, shard)?;
-    refuse_files(out, &[deals_file.as_str()])?;
+    refuse_files(out, &[deals_file.as_str(), warnings_file.as_str()])?;
     let result = pf::run_portfolio(&deals, threads, !out.quiet)?;
     let run_warnings = pf::run_warnings(&deals, &result);
-    for (name, w) in run_warnings.iter().filter(|(_, w)| !w.is_empty()) {
-        err_line(&format!(
-            "warning: {}: {} run-time warning(s) ({})",
-            crate::error::clip(name),
-            w.len(),
-            check_names(w)
-        ));
-    }
+    let counted: Vec<(&str, &[Warning])> = run_warnings
+        .iter()
+        .map(|(name, w)| (name.as_str(), w.as_slice()))
+        .collect();
+    let file = out.out.join(&warnings_file);
+    print_warning_lines(&counted, &file, ("deal/scenario", "runs"));
     strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
+    // Every warning of the shard's deals: each deal's load warnings, then its runs'.
+    let warned = || {
+        deals.iter().zip(&result.runs).flat_map(|(d, runs)| {
+            let name = d.loaded.deal.name.as_str();
+            let load = d.loaded.warnings.iter().chain(&d.set.warnings);
+            load.chain(runs.iter().flat_map(|r| &r.warnings))
+                .map(move |w| (name, w))
+        })
+    };
     let frames = deals_frame(&result.rows)
         .and_then(|d| {
             let mut f = vec![(deals_file.clone(), d)];
+            f.push((warnings_file.clone(), warnings_table(warned().collect())?));
             f.extend(hive_frames(&pf::runs_by_id(&deals, &result))?);
             Ok(f)
         })
@@ -936,7 +953,13 @@ fn portfolio_command(
         // deals, and each run table stacked over every deal and scenario.
         let all: Vec<crate::analytics::measures::PricedRun> =
             result.runs.iter().flatten().cloned().collect();
-        let mut frames = vec![(DEALS_FILE.to_string(), deals_frame(&result.rows)?)];
+        let mut frames = vec![
+            (DEALS_FILE.to_string(), deals_frame(&result.rows)?),
+            (
+                WARNINGS_FILE.to_string(),
+                warnings_table(warned().collect())?,
+            ),
+        ];
         for (name, df) in output::run_frames(&RunTable::ALL, &all)? {
             frames.push((name.to_string(), df));
         }

@@ -185,6 +185,61 @@ fn portfolio_of_the_cohort_matches_single_runs_in_duckdb() {
     assert!(text(&check.stdout).contains("16 passed, 0 failed"));
 }
 
+/// Run-time warnings of a portfolio: at most 20 lines on the terminal and one counting the
+/// rest, as `sweep` prints them, and every warning in `warnings.parquet` (before, one line per
+/// deal and scenario and no file). Oracle: `ipabs sweep` of each deal under the same scenario
+/// file and suite writes its warnings.parquet; the portfolio's rows of that deal are those rows.
+#[test]
+fn portfolio_warnings_are_capped_on_the_terminal_and_kept_in_a_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("pf");
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/cohort.toml",
+        "--stress",
+        "all",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let each = err
+        .lines()
+        .filter(|l| l.starts_with("warning: deal/scenario `"))
+        .count();
+    let rest: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(" more runs have "))
+        .collect();
+    assert_eq!((each, rest.len()), (20, 1), "{err}");
+    let got = read(&out.join("warnings.parquet"));
+    let mut want: Option<DataFrame> = None;
+    for id in ["alpha", "beta"] {
+        let dir = tmp.path().join(id);
+        let s = ipabs(&[
+            "sweep",
+            &format!("tests/fixtures/portfolio/{id}.toml"),
+            "--scenarios",
+            "tests/fixtures/portfolio/rating.toml",
+            "--stress",
+            "all",
+            "--out",
+            dir.to_str().expect("utf-8"),
+            "--quiet",
+        ]);
+        assert_eq!(s.status.code(), Some(0), "{}", text(&s.stderr));
+        let w = read(&dir.join("warnings.parquet"));
+        want = Some(match want {
+            None => w,
+            Some(a) => a.vstack(&w).expect("same columns"),
+        });
+    }
+    let want = want.expect("two deals");
+    assert!(want.height() > 21, "the fixture warns in more than 21 runs");
+    assert!(got.equals_missing(&want), "{got}\n{want}");
+}
+
 #[test]
 fn deals_parquet_does_not_depend_on_threads() {
     let tmp = tempfile::tempdir().expect("tempdir");

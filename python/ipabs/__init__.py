@@ -412,7 +412,7 @@ def portfolio(
     out: Optional[PathLike] = None,
 ) -> Tables:
     """`ipabs portfolio`: many deals under the same scenarios. `deals` are paths (files,
-    directories, cohort files) or `Deal`s. Returns `deals` and every run table (the
+    directories, cohort files) or `Deal`s. Returns `deals`, `warnings` and every run table (the
     deal/scenario partitions concatenated in path order). With `shard`, only the shard's part
     of `deals`; its run tables are in `out` (TABLE/deal=ID/scenario=NAME/part-0.parquet)."""
     w = _Work(out)

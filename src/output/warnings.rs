@@ -1,7 +1,7 @@
-//! `warnings.parquet`: every warning of a sweep or a break-even run, so that a warning printed
-//! on the terminal is still found afterwards. One row per warning: first those of the deal
-//! and scenario files (`scenario` null), then each scenario's run-time warnings in scenario
-//! order. Columns (docs/output.md): `deal`, `scenario`, `check`, `location`, `period`,
+//! `warnings.parquet`: every warning of a sweep, a break-even run or a portfolio, so that a
+//! warning printed on the terminal is still found afterwards. One row per warning: first those
+//! of the deal and scenario files (`scenario` null), then each scenario's run-time warnings in
+//! scenario order (a portfolio: deal by deal, in the portfolio's order). Columns (docs/output.md): `deal`, `scenario`, `check`, `location`, `period`,
 //! `payment_date`, `message`.
 
 use polars::prelude::*;
@@ -18,10 +18,14 @@ pub fn warnings_frame(
     load: &[Warning],
     runs: &[(&str, &[Warning])],
 ) -> Result<DataFrame, Error> {
-    let all: Vec<&Warning> = load
-        .iter()
-        .chain(runs.iter().flat_map(|(_, w)| w.iter()))
-        .collect();
+    let all = load.iter().chain(runs.iter().flat_map(|(_, w)| w.iter()));
+    warnings_table(all.map(|w| (deal, w)).collect())
+}
+
+/// The table of warnings of several deals (`portfolio`): each row's deal name and warning, in
+/// the order given.
+pub fn warnings_table(rows: Vec<(&str, &Warning)>) -> Result<DataFrame, Error> {
+    let all: Vec<&Warning> = rows.iter().map(|(_, w)| *w).collect();
     let n = all.len();
     let period: Vec<Option<i32>> = all
         .iter()
@@ -30,7 +34,7 @@ pub fn warnings_frame(
     let date: Vec<Option<chrono::NaiveDate>> =
         all.iter().map(|w| w.period.map(|(_, d)| d)).collect();
     let columns = vec![
-        string_column("deal", std::iter::repeat_n(Some(deal), n)),
+        string_column("deal", rows.iter().map(|(d, _)| Some(*d))),
         string_column("scenario", all.iter().map(|w| w.scenario.as_deref())),
         string_column("check", all.iter().map(|w| Some(w.check.name()))),
         string_column(
