@@ -11,7 +11,11 @@
 //!
 //! Re-pinned so far: the eight `scenarios.parquet` files, when four columns were appended to
 //! that table (index paths, index shift, clean-up call, overrides); their earlier columns were
-//! checked equal to the previous build's. The other 56 digests are still 47289b8's.
+//! checked equal to the previous build's; and the eight sweep `summary.parquet` files
+//! (2026-12-05), when a tranche that receives nothing got a yield of −1 and its quoted price
+//! instead of nulls (docs/analytics.md, "A tranche that receives nothing"): 43 of their 316
+//! rows changed, in `yield_at_par`, `price` and `yield` only, each from null, in a row whose
+//! tranche received 0.00. The other 48 digests are still 47289b8's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -719,3 +719,70 @@ fn scenarios_without_defaults_that_share_a_run_match_their_runs_alone() {
     }
     assert_eq!(compared, 9 * 48 * 2);
 }
+
+/// A tranche that receives nothing in some scenarios (南山5号's subordinated B, 10,000,000.00,
+/// is wiped out under the standard suite's 30% six-month delays): those scenarios' yield at
+/// par is −100% (bought at 100, nothing back: the IRR's limit as every flow goes to zero), the
+/// price stays par, and the terminal's "Min yield" is −100.000%. Before, the yield was null
+/// and "Min yield" showed the base case's 174.913%, next to a worst loss of the whole balance.
+#[test]
+fn a_tranche_paid_nothing_yields_minus_100_percent_and_is_the_lowest() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "sweep",
+            "deals/nanshan_gaoxintou_5_2022.toml",
+            "--stress",
+            "standard",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let b = stdout
+        .lines()
+        .find(|l| l.starts_with("B "))
+        .expect("B's row");
+    assert!(b.contains("-100.000%"), "{stdout}");
+    let f = std::fs::File::open(dir.path().join("summary.parquet")).expect("summary");
+    let df = ParquetReader::new(f).finish().expect("reads");
+    let col = |n: &str| {
+        df.column(n)
+            .expect("column")
+            .as_materialized_series()
+            .clone()
+    };
+    let (tranche, interest, principal, residual) = (
+        col("tranche"),
+        col("total_interest").cast(&DataType::Float64).expect("f64"),
+        col("total_principal")
+            .cast(&DataType::Float64)
+            .expect("f64"),
+        col("total_residual").cast(&DataType::Float64).expect("f64"),
+    );
+    let (yield_at_par, price, scenario) = (col("yield_at_par"), col("price"), col("scenario"));
+    let mut nothing = 0;
+    for i in 0..df.height() {
+        let received = [&interest, &principal, &residual]
+            .iter()
+            .map(|c| c.f64().expect("f64").get(i).expect("money is never null"))
+            .sum::<f64>();
+        let y = yield_at_par.f64().expect("f64").get(i);
+        if received == 0.0 {
+            nothing += 1;
+            assert_eq!(tranche.str().expect("str").get(i), Some("B"));
+            let name = scenario.str().expect("str").get(i).expect("name");
+            assert!(name.contains("delay-30%-6m"), "{name}");
+            assert_eq!(y, Some(-1.0), "row {i}");
+            assert_eq!(price.f64().expect("f64").get(i), Some(100.0), "row {i}");
+        } else {
+            assert!(y.is_some_and(|y| y > -1.0), "row {i}: {y:?}");
+        }
+    }
+    // The standard suite has five scenarios with the 30% six-month delay (docs/scenarios.md).
+    assert_eq!(nothing, 5);
+}

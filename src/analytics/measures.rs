@@ -263,8 +263,18 @@ fn measure(
         };
     };
     if flows.is_empty() {
+        // Nothing is received after settlement (a total loss). A quoted price stands; a
+        // quoted yield prices nothing at 0. A positive price is lost whole: the yield is −100%,
+        // the limit of the IRR as every flow goes to zero (docs/analytics.md, "Yield"). No
+        // flow weighs a duration, a convexity or a spread.
+        let (price, yield_) = match quote {
+            Quote::Price(p) => (p, (p > 0.0).then_some(-1.0)),
+            Quote::Yield(y) => (0.0, Some(y)),
+        };
         return TrancheMeasures {
             wal_years: wal,
+            price: Some(price),
+            yield_,
             ..TrancheMeasures::default()
         };
     }
@@ -300,6 +310,63 @@ fn measure(
 mod tests {
     use super::*;
     use crate::engine::result::Label;
+
+    /// A tranche with a balance at settlement that receives nothing after it (a total loss):
+    /// bought at a price P > 0 for nothing, the yield is the limit of the IRR as the flows go
+    /// to zero, −100%; a quoted price stands; a quoted yield prices nothing at 0 (Σ 0·v^t).
+    /// No flow, so no duration, convexity or spread (before, every field was null, and a
+    /// sweep's "Min yield" left such scenarios out).
+    #[test]
+    fn nothing_received_is_a_yield_of_minus_100_percent() {
+        let settle = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        let pricing = Pricing::default();
+        let m = measure(
+            settle,
+            &[],
+            Some(1e6),
+            Quote::Price(100.0),
+            &pricing,
+            &[],
+            None,
+        );
+        assert_eq!((m.price, m.yield_), (Some(100.0), Some(-1.0)));
+        assert_eq!(
+            (m.macaulay_duration, m.convexity, m.spread),
+            (None, None, None)
+        );
+        assert_eq!(m.wal_years, None);
+        let m = measure(
+            settle,
+            &[],
+            Some(1e6),
+            Quote::Price(0.0),
+            &pricing,
+            &[],
+            None,
+        );
+        assert_eq!((m.price, m.yield_), (Some(0.0), None));
+        let m = measure(
+            settle,
+            &[],
+            Some(1e6),
+            Quote::Yield(0.05),
+            &pricing,
+            &[],
+            None,
+        );
+        assert_eq!((m.price, m.yield_), (Some(0.0), Some(0.05)));
+        // No balance at settlement: nothing to price.
+        let m = measure(
+            settle,
+            &[],
+            Some(0.0),
+            Quote::Price(100.0),
+            &pricing,
+            &[],
+            None,
+        );
+        assert_eq!((m.price, m.yield_), (None, None));
+    }
 
     /// `cash_paid` is `decimal_to_f64` of the three amounts' Decimal sum, bit for bit (the
     /// oracle: the sum rust_decimal computes), or `None` where that sum is zero: whole fen of

@@ -271,9 +271,13 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
             .iter()
             .filter_map(|r| r.summary.get(i).map(|s| (r.scenario.as_str(), s)))
             .collect();
-        let yields = runs
+        // A run priced (a balance at settlement) without a yield, one outside the solver's
+        // bracket (docs/analytics.md), could hold the lowest: then the lowest is unknown (`-`).
+        let yields: Option<Vec<f64>> = runs
             .iter()
-            .filter_map(|r| r.pricing.get(i).and_then(|p| p.yield_));
+            .filter_map(|r| r.pricing.get(i).filter(|p| p.price.is_some()))
+            .map(|p| p.yield_)
+            .collect();
         let full = rows_i
             .iter()
             .filter(|(_, s)| s.principal_loss.is_zero() && s.interest_shortfall.is_zero())
@@ -282,7 +286,7 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
             .iter()
             .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall)
             .filter(|(_, s)| !(s.principal_loss + s.interest_shortfall).is_zero());
-        let min_yield = yields.min_by(f64::total_cmp);
+        let min_yield = yields.and_then(|y| y.into_iter().min_by(f64::total_cmp));
         // The lowest coverage, its scenario and (where the run kept the tranche's rows) date.
         let min_cov = runs
             .iter()

@@ -9,7 +9,9 @@ flows (interest + principal + residual on each payment date after settlement) fr
 tranche_flows.parquet, price them with QuantLib at ipabs' price, and compare:
   yield, Macaulay duration, modified duration: |ipabs − QuantLib| < 1e-8
   convexity: relative difference < 1e-7
-QuantLib conventions: Actual365Fixed, Compounded, Annual (docs/analytics.md).
+QuantLib conventions: Actual365Fixed, Compounded, Annual (docs/analytics.md). A row whose
+tranche receives nothing after settlement, at a price above 0, must have a yield of −1 (−100%)
+and no duration or convexity.
 Prints `N passed, M failed` and exits non-zero on any failure.
 """
 import sys
@@ -55,6 +57,13 @@ def main(directory):
             amount = float(r["interest_paid"] + r["principal_paid"] + r["residual_paid"])
             if amount != 0.0:
                 leg.append(ql.SimpleCashFlow(amount, qdate(r["payment_date"])))
+        if not leg:
+            # Nothing received after settlement: −100% at a positive price (docs/analytics.md),
+            # no duration or convexity.
+            if s["price"] > 0:
+                check(s["yield"] == -1.0, f"{key}: nothing received at {s['price']}, yield {s['yield']}")
+            check(s["macaulay_duration"] is None and s["convexity"] is None, f"{key}: no flows, no risk")
+            continue
         settle_q = qdate(settle)
         ql.Settings.instance().evaluationDate = settle_q
         npv = s["price"] / 100.0 * face
