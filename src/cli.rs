@@ -1004,7 +1004,8 @@ fn reconcile_command(
     strict: bool,
 ) -> Result<()> {
     use crate::output::reconcile::{
-        IN_LIFE_FILE, RECONCILIATION_FILE, differences_text, in_life_frame, reconciliation_frame,
+        IN_LIFE_FILE, RECONCILIATION_FILE, art39_text, differences_text, in_life_frame,
+        reconciliation_frame,
     };
     let files: Vec<&str> = RUN_FILES
         .iter()
@@ -1046,29 +1047,8 @@ fn reconcile_command(
     output::write_frames(&out.out, frames)?;
     if !out.quiet {
         out_line(&output::table::summary_table(&runs[0]));
-        for r in in_life.iter().filter(|r| r.cash_flag || r.loss_flag) {
-            out_line(&format!(
-                "CSRC Art. 39: period {} ({}, {}):{}{}",
-                r.period,
-                r.payment_date,
-                if r.actual { "actual" } else { "projected" },
-                if r.loss_flag {
-                    format!(
-                        " losses {} above 10% of the outstanding principal {};",
-                        r.cumulative_net_loss, r.outstanding_principal
-                    )
-                } else {
-                    String::new()
-                },
-                if r.cash_flag {
-                    format!(
-                        " pool cash {} more than 20% below the forecast {};",
-                        r.pool_cash, r.forecast_cash
-                    )
-                } else {
-                    String::new()
-                },
-            ));
+        for line in in_life.iter().filter_map(art39_text) {
+            out_line(&line);
         }
         out_line(&format!(
             "reconciled {} line(s) of {} payment date(s): {differing} differ; wrote {} files to {}",

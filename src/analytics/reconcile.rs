@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::actuals::Actuals;
 use crate::deal::Deal;
-use crate::engine::ledger::{Account, Movement};
+use crate::engine::WaterfallRows;
 use crate::engine::result::RunResult;
 use crate::error::Result;
 use crate::pool::actuals::rebased;
@@ -83,8 +83,8 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let at_issue = project(deal, scenario)?;
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
-    let run = crate::engine::run_restated(deal, scenario, pool, actuals)?;
-    let lines = compare(deal, actuals, &run);
+    let (run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
+    let lines = compare(deal, actuals, &waterfall);
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
     Ok(Reconciliation {
         lines,
@@ -93,7 +93,11 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     })
 }
 
-fn compare(deal: &Deal, actuals: &Actuals, run: &RunResult) -> Vec<ReconLine> {
+/// The reported lines against the waterfall's rows of each actual date, as they were before
+/// the restatement (`waterfall`, one per actual date the run reached). A date the run did not
+/// reach (after a clean-up call) compares its taxes, fees and support draws with 0 and has no
+/// other line.
+fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<ReconLine> {
     let mut out = Vec::new();
     let nt = deal.tranches.len();
     for a in &actuals.periods {
@@ -111,16 +115,14 @@ fn compare(deal: &Deal, actuals: &Actuals, run: &RunResult) -> Vec<ReconLine> {
                 });
             }
         };
-        let charges: Vec<_> = run
-            .charges
-            .iter()
-            .filter(|c| c.period == p.number)
-            .collect();
+        let rows = waterfall.iter().find(|w| w.period == p.number);
         let charge = |kind: &str, name: &str| {
-            charges
-                .iter()
-                .find(|c| c.kind.as_str() == kind && c.name.as_str() == name)
-                .map_or(Decimal::ZERO, |c| c.paid)
+            rows.and_then(|w| {
+                w.charges
+                    .iter()
+                    .find(|c| c.kind.as_str() == kind && c.name.as_str() == name)
+            })
+            .map_or(Decimal::ZERO, |c| c.paid)
         };
         for (t, v) in deal.taxes.iter().zip(&a.taxes) {
             push("tax", &t.name, charge("tax", &t.name), *v);
@@ -129,58 +131,50 @@ fn compare(deal: &Deal, actuals: &Actuals, run: &RunResult) -> Vec<ReconLine> {
             push("fee", &f.name, charge("fee", &f.name), *v);
         }
         for (i, (s, v)) in deal.supports.iter().zip(&a.supports).enumerate() {
-            let model = run
-                .ledger
-                .iter()
-                .filter(|e| {
-                    e.period == p.number
-                        && e.action == Movement::DrawSupport
-                        && e.source == Account::Support(i)
-                })
-                .map(|e| e.amount)
-                .sum();
+            let model = rows
+                .and_then(|w| w.support_draws.get(i).copied())
+                .unwrap_or(Decimal::ZERO);
             push("support_draw", &s.name, model, *v);
         }
-        let row = run.periods.iter().find(|r| r.period == p.number);
-        if let Some(r) = row {
-            push("reserve_draw", "reserve", r.reserve_draws, a.reserve_draws);
-        }
+        let Some(w) = rows else {
+            continue;
+        };
+        let r = &w.period_row;
+        push("reserve_draw", "reserve", r.reserve_draws, a.reserve_draws);
         for i in 0..nt {
             let name = &deal.tranches[i].name;
-            let f = run
+            let f = w
                 .tranche_flows
                 .iter()
-                .find(|f| f.period == p.number && f.tranche.as_str() == name.as_str());
+                .find(|f| f.tranche.as_str() == name.as_str());
             if let Some(f) = f {
                 push("interest", name, f.interest_paid, a.interest[i]);
                 push("principal", name, f.principal_paid, a.principal[i]);
                 push("residual", name, f.residual_paid, a.residual[i]);
             }
         }
-        if let Some(r) = row {
-            push(
-                "account",
-                "collection",
-                r.collection_balance_end,
-                a.collection_balance,
-            );
-            push(
-                "account",
-                "reserve",
-                r.reserve_balance_end,
-                a.reserve_balance,
-            );
-            if let Some(declared) = &a.triggers {
-                for (j, t) in deal.triggers.iter().enumerate() {
-                    let model = r.triggers_tripped.split(',').any(|n| n == t.name);
-                    let one = |b: bool| if b { Decimal::ONE } else { Decimal::ZERO };
-                    push(
-                        "trigger",
-                        &t.name,
-                        one(model),
-                        Some(one(declared.contains(&j))),
-                    );
-                }
+        push(
+            "account",
+            "collection",
+            r.collection_balance_end,
+            a.collection_balance,
+        );
+        push(
+            "account",
+            "reserve",
+            r.reserve_balance_end,
+            a.reserve_balance,
+        );
+        if let Some(declared) = &a.triggers {
+            for (j, t) in deal.triggers.iter().enumerate() {
+                let model = r.triggers_tripped.split(',').any(|n| n == t.name);
+                let one = |b: bool| if b { Decimal::ONE } else { Decimal::ZERO };
+                push(
+                    "trigger",
+                    &t.name,
+                    one(model),
+                    Some(one(declared.contains(&j))),
+                );
             }
         }
     }
@@ -200,24 +194,14 @@ fn in_life(
         let pc = &pool.periods[k];
         recovered += pc.recovered;
         let loss = (pc.cumulative_defaults - recovered).max(Decimal::ZERO);
-        // The balances after the date: the waterfall's, less the principal restated to the
-        // reported figures after it.
-        let restated: Decimal = run
-            .ledger
-            .iter()
-            .filter(|e| e.period == p.number && e.action == Movement::RestatePrincipal)
-            .map(|e| match e.destination {
-                Account::Tranche(_) => e.amount,
-                _ => -e.amount,
-            })
-            .sum();
+        // The balances after the date (on an actual date, restated to the reported
+        // principal).
         let outstanding: Decimal = run
             .tranche_flows
             .iter()
             .filter(|f| f.period == p.number)
             .map(|f| f.balance_end)
-            .sum::<Decimal>()
-            - restated;
+            .sum();
         let cash = pc.cash();
         let forecast = at_issue.periods[k].cash();
         out.push(InLifeRow {

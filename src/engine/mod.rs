@@ -49,6 +49,7 @@ use crate::scenario::Scenario;
 use buffers::RunBuffers;
 pub use cache::ProjectionCache;
 pub use plan::{DealPlan, RunMemo};
+pub use restate::WaterfallRows;
 use result::RunResult;
 
 /// Projects the pool and runs the waterfall of `deal` under `scenario`; the result holds every
@@ -79,26 +80,32 @@ pub fn run_with_pool(deal: &Deal, scenario: &Scenario, pool: PoolProjection) -> 
 }
 
 /// Runs the waterfall on `pool` (actual collections first, docs/auditing.md) and, after each
-/// payment date of `actuals`, brings the run to the reported state (`restate`).
+/// payment date of `actuals`, brings the run to the reported state (`restate`): the date's
+/// rows, the summary and the pricing read from them state what was reported. Returns the run
+/// and, for each actual date the run reached, in order, its rows as the waterfall wrote them
+/// before the restatement ([`WaterfallRows`]: what the reconciliation compares).
 pub fn run_restated(
     deal: &Deal,
     scenario: &Scenario,
     pool: PoolProjection,
     actuals: &crate::actuals::Actuals,
-) -> Result<RunResult> {
+) -> Result<(RunResult, Vec<WaterfallRows>)> {
     let plan = waterfall_plan(deal);
     let mut b = RunBuffers::default();
     let mut st = state::Run::new(&plan, scenario, pool, true, &mut b)?;
+    let mut waterfall = Vec::with_capacity(actuals.len());
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
-            st.restate(a);
+            waterfall.push(st.waterfall_rows()?);
+            st.restate(a)?;
         }
         if st.called {
             break;
         }
     }
-    st.finish(&mut b)
+    st.retotal();
+    Ok((st.finish(&mut b)?, waterfall))
 }
 
 /// The plan of a waterfall on a pool projected already: without the obligors' labels, which

@@ -1,6 +1,6 @@
 //! `ipabs reconcile`: after each actual payment date, the run is brought to the state the
 //! trustee reported (docs/auditing.md), so that the next date — and the projection after the
-//! last actual one — starts from what really happened.
+//! last actual one — starts from what really happened, and the date's rows state it.
 //!
 //! For every line the actuals report, with `δ = reported − waterfall`:
 //! * a payment (tax, fee, tranche interest, principal or residual): `δ` moves between
@@ -13,15 +13,92 @@
 //! * an account balance (collection, reserve): the account is moved to the reported balance;
 //! * declared triggers: they are the tripped ones from then on.
 //!
+//! The date's rows follow: its `tranche_flows` rows (paid, shortfall, balance after), its
+//! `fees` rows (paid, arrears) and its `periods` row (the paid totals, support draws, account
+//! and senior balances after the date, tripped triggers) state the restated figures, and the
+//! tranches' summary totals are rebuilt from the rows ([`Run::retotal`]). What the waterfall
+//! wrote before is kept for the reconciliation ([`WaterfallRows`]).
+//!
 //! Nothing moves when the reported lines equal the waterfall's, so actuals equal to the
 //! projection give exactly the run. The engine's conservation check counts the restatement
 //! account's net as an inflow ([`super::result::Conservation::restated`]).
 
+use rust_decimal::Decimal;
+
 use super::ledger::{Account, Movement};
-use super::result::Label;
-use super::state::Run;
+use super::result::{ChargeRow, Label, PeriodRow, TrancheFlowRow};
+use super::state::{Run, dec};
+use super::summary::{TrancheDate, TrancheTotals};
 use crate::actuals::ActualPeriod;
+use crate::deal::Deal;
+use crate::error::{Error, Result};
 use crate::money::{Fen, to_fen};
+
+/// The rows of one actual payment date as the waterfall wrote them, before the restatement
+/// brought them to the reported figures: what the reconciliation's `model` column states
+/// (docs/auditing.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaterfallRows {
+    /// The payment date's number.
+    pub period: u32,
+    /// Its `periods` row.
+    pub period_row: PeriodRow,
+    /// Its `tranche_flows` rows, in the deal's tranche order.
+    pub tranche_flows: Vec<TrancheFlowRow>,
+    /// Its `fees` rows: the taxes, then the fees, in the deal's order.
+    pub charges: Vec<ChargeRow>,
+    /// What each support provider was drawn on the date (the ledger's `draw_support`), in the
+    /// deal's order.
+    pub support_draws: Vec<Decimal>,
+}
+
+/// What the restatement of one date moved to the payees (from the providers, for support
+/// draws), in fen: the period row's totals change by as much.
+#[derive(Debug, Default)]
+struct Moved {
+    tax: Fen,
+    fee: Fen,
+    support: Fen,
+    interest: Fen,
+    principal: Fen,
+    residual: Fen,
+}
+
+/// How many rows at the end of `rows` belong to payment date `number` (a run writes a date's
+/// rows together, after the earlier dates').
+fn tail<T>(rows: &[T], number: u32, period: impl Fn(&T) -> u32) -> usize {
+    rows.iter()
+        .rev()
+        .take_while(|r| period(r) == number)
+        .count()
+}
+
+/// The rows of payment date `number` at the end of `rows`.
+fn date_rows<T>(rows: &mut [T], number: u32, period: impl Fn(&T) -> u32) -> &mut [T] {
+    let n = tail(rows, number, period);
+    let len = rows.len();
+    &mut rows[len - n..]
+}
+
+/// A row of the date that the run did not write: a bug, never a result.
+fn missing(what: &str, number: u32) -> Error {
+    Error::Internal(format!(
+        "reconcile: payment date {number} has no {what} row to restate"
+    ))
+}
+
+/// The names of the tripped triggers, comma-separated, in the deal's order (as the period row
+/// states them).
+fn tripped_names(deal: &Deal, tripped: &[bool]) -> String {
+    let mut names = String::new();
+    for (trig, _) in deal.triggers.iter().zip(tripped).filter(|(_, t)| **t) {
+        if !names.is_empty() {
+            names.push(',');
+        }
+        names.push_str(&trig.name);
+    }
+    names
+}
 
 const REASON: &str = "restated to the reported figure (reconcile)";
 
@@ -35,24 +112,81 @@ impl Run<'_> {
         }
     }
 
-    /// Brings the run to the reported state of `a`, the payment date just run.
-    pub(super) fn restate(&mut self, a: &ActualPeriod) {
+    /// The rows of the payment date just run, as the waterfall wrote them (before
+    /// [`Run::restate`]).
+    pub(super) fn waterfall_rows(&self) -> Result<WaterfallRows> {
+        let number = self.deal.periods[self.k].number;
+        let period_row = self
+            .periods
+            .last()
+            .filter(|r| r.period == number)
+            .cloned()
+            .ok_or_else(|| missing("period", number))?;
+        let flows = tail(&self.flows, number, |r| r.period);
+        let charges = tail(&self.charges, number, |r| r.period);
+        Ok(WaterfallRows {
+            period: number,
+            period_row,
+            tranche_flows: self.flows[self.flows.len() - flows..].to_vec(),
+            charges: self.charges[self.charges.len() - charges..].to_vec(),
+            support_draws: self
+                .support_period
+                .iter()
+                .map(|&f| dec(f))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// Sets the `index`th `fees` row of payment date `number` (the taxes, then the fees) to
+    /// `paid` and `arrears`.
+    fn restate_charge(&mut self, number: u32, index: usize, paid: Fen, arrears: Fen) -> Result<()> {
+        let row = date_rows(&mut self.charges, number, |r| r.period)
+            .get_mut(index)
+            .ok_or_else(|| missing("fee or tax", number))?;
+        row.paid = dec(paid)?;
+        row.arrears = dec(arrears)?;
+        Ok(())
+    }
+
+    /// Brings the run to the reported state of `a`, the payment date just run, and the date's
+    /// rows with it.
+    pub(super) fn restate(&mut self, a: &ActualPeriod) -> Result<()> {
         let deal = self.deal;
         let labels = self.labels;
-        for j in 0..deal.taxes.len() {
+        let number = deal.periods[self.k].number;
+        let nx = deal.taxes.len();
+        let mut moved = Moved::default();
+        for j in 0..nx {
             if let Some(x) = a.taxes.get(j).copied().flatten() {
-                let d = to_fen(x) - self.paid.tax[j];
-                let item = &labels.tax[j];
-                self.restate_move(Movement::Restate, item, Account::Tax(j), d);
+                let paid = to_fen(x);
+                let d = paid - self.paid.tax[j];
+                if d == 0 {
+                    continue;
+                }
+                self.restate_move(Movement::Restate, &labels.tax[j], Account::Tax(j), d);
                 self.tax_carry[j] = (self.tax_carry[j] - d).max(0);
+                moved.tax += d;
+                self.restate_charge(number, j, paid, self.tax_carry[j])?;
             }
         }
         for j in 0..deal.fees.len() {
             if let Some(x) = a.fees.get(j).copied().flatten() {
-                let d = to_fen(x) - self.paid.fee[j];
-                let item = &labels.fee[j];
-                self.restate_move(Movement::Restate, item, Account::Fee(j), d);
+                let paid = to_fen(x);
+                // The report states, as the fee's row does, what was paid of the fee and of its
+                // excess over a cap together.
+                let d = paid - (self.paid.fee[j] + self.paid.fee_excess[j]);
+                if d == 0 {
+                    continue;
+                }
+                self.restate_move(Movement::Restate, &labels.fee[j], Account::Fee(j), d);
+                // The arrears fall by δ, never below zero: the fee's own first, then its
+                // excess; less paid (δ < 0) adds to the fee's own.
+                let spill = (d - self.fee_carry[j]).max(0);
                 self.fee_carry[j] = (self.fee_carry[j] - d).max(0);
+                self.fee_excess_carry[j] = (self.fee_excess_carry[j] - spill).max(0);
+                moved.fee += d;
+                let arrears = self.fee_carry[j] + self.fee_excess_carry[j];
+                self.restate_charge(number, nx + j, paid, arrears)?;
             }
         }
         for s in 0..deal.supports.len() {
@@ -81,24 +215,45 @@ impl Run<'_> {
                     );
                 }
                 self.support_total[s] += d;
+                moved.support += d;
             }
         }
         for i in 0..deal.tranches.len() {
             let item = &labels.tranche[i];
+            let (mut di, mut dp, mut dr) = (0, 0, 0);
             if let Some(x) = a.interest.get(i).copied().flatten() {
-                let d = to_fen(x) - self.paid.interest[i];
-                self.restate_move(Movement::Restate, item, Account::Tranche(i), d);
-                self.interest_carry[i] = (self.interest_carry[i] - d).max(0);
+                di = to_fen(x) - self.paid.interest[i];
+                self.restate_move(Movement::Restate, item, Account::Tranche(i), di);
+                self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
             }
             if let Some(x) = a.principal.get(i).copied().flatten() {
-                let d = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);
-                self.restate_move(Movement::RestatePrincipal, item, Account::Tranche(i), d);
-                self.balance[i] -= d;
+                dp = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);
+                self.restate_move(Movement::RestatePrincipal, item, Account::Tranche(i), dp);
+                self.balance[i] -= dp;
             }
             if let Some(x) = a.residual.get(i).copied().flatten() {
-                let d = to_fen(x) - self.paid.residual[i];
-                self.restate_move(Movement::Restate, item, Account::Tranche(i), d);
+                dr = to_fen(x) - self.paid.residual[i];
+                self.restate_move(Movement::Restate, item, Account::Tranche(i), dr);
             }
+            if (di, dp, dr) == (0, 0, 0) {
+                continue;
+            }
+            moved.interest += di;
+            moved.principal += dp;
+            moved.residual += dr;
+            let interest = dec(self.paid.interest[i] + di)?;
+            let principal = dec(self.paid.principal[i] + dp)?;
+            let residual = dec(self.paid.residual[i] + dr)?;
+            let shortfall = dec(self.interest_carry[i])?;
+            let balance_end = dec(self.balance[i])?;
+            let row = date_rows(&mut self.flows, number, |r| r.period)
+                .get_mut(i)
+                .ok_or_else(|| missing("tranche", number))?;
+            row.interest_paid = interest;
+            row.principal_paid = principal;
+            row.residual_paid = residual;
+            row.interest_shortfall = shortfall;
+            row.balance_end = balance_end;
         }
         if let Some(x) = a.collection_balance {
             let d = to_fen(x) - self.collection;
@@ -124,6 +279,59 @@ impl Run<'_> {
             for (j, t) in self.tripped.iter_mut().enumerate() {
                 *t = list.contains(&j);
             }
+        }
+        // The period row: the paid totals by what moved; the balances after the date and the
+        // tripped triggers as they now are. What the date started with (available funds), the
+        // waterfall that ran, its coverage multiple, reserve draws and deposit stay.
+        let senior = dec(self.senior_balance())?;
+        let (collection, reserve) = (dec(self.collection)?, dec(self.reserve)?);
+        let tripped = tripped_names(deal, &self.tripped);
+        let row = self
+            .periods
+            .last_mut()
+            .filter(|r| r.period == number)
+            .ok_or_else(|| missing("period", number))?;
+        for (total, d) in [
+            (&mut row.taxes_paid, moved.tax),
+            (&mut row.fees_paid, moved.fee),
+            (&mut row.support_draws, moved.support),
+            (&mut row.interest_paid, moved.interest),
+            (&mut row.principal_paid, moved.principal),
+            (&mut row.residual_paid, moved.residual),
+        ] {
+            if d != 0 {
+                *total = dec(to_fen(*total) + d)?;
+            }
+        }
+        row.collection_balance_end = collection;
+        row.reserve_balance_end = reserve;
+        row.senior_balance_end = senior;
+        row.triggers_tripped = tripped;
+        Ok(())
+    }
+
+    /// Rebuilds every tranche's running totals (its summary row) from its `tranche_flows`
+    /// rows, the restated ones included, so that the summary states what the rows state.
+    pub(super) fn retotal(&mut self) {
+        let nt = self.deal.tranches.len();
+        if nt == 0 {
+            return;
+        }
+        self.totals
+            .iter_mut()
+            .for_each(|t| *t = TrancheTotals::default());
+        // A run writes each date's rows in the deal's tranche order.
+        for (n, r) in self.flows.iter().enumerate() {
+            self.totals[n % nt].add(&TrancheDate {
+                date: r.payment_date,
+                balance_start: to_fen(r.balance_start),
+                interest_paid: to_fen(r.interest_paid),
+                principal_paid: to_fen(r.principal_paid),
+                residual_paid: to_fen(r.residual_paid),
+                balance_end: to_fen(r.balance_end),
+                interest_shortfall: to_fen(r.interest_shortfall),
+                coverage_multiple: r.coverage_multiple,
+            });
         }
     }
 }

@@ -111,6 +111,40 @@ pub fn in_life_frame(deal: &str, scenario: &str, rows: &[InLifeRow]) -> Result<D
     frame(f, rows.len(), columns)
 }
 
+/// The terminal line of a date's CSRC Art. 39 flags, `None` when neither is raised: every
+/// amount to the fen with thousands separators, as the rest of the terminal
+/// ([`super::table::format_money`]). For example
+/// `CSRC Art. 39: period 1 (2024-04-01, actual): losses 300,000.00 above 10% of the
+/// outstanding principal 589,190.00; pool cash 120,000.00 more than 20% below the forecast
+/// 420,000.00`.
+pub fn art39_text(row: &InLifeRow) -> Option<String> {
+    use super::table::format_money;
+    let mut found = Vec::with_capacity(2);
+    if row.loss_flag {
+        found.push(format!(
+            "losses {} above 10% of the outstanding principal {}",
+            format_money(row.cumulative_net_loss),
+            format_money(row.outstanding_principal)
+        ));
+    }
+    if row.cash_flag {
+        found.push(format!(
+            "pool cash {} more than 20% below the forecast {}",
+            format_money(row.pool_cash),
+            format_money(row.forecast_cash)
+        ));
+    }
+    (!found.is_empty()).then(|| {
+        format!(
+            "CSRC Art. 39: period {} ({}, {}): {}",
+            row.period,
+            row.payment_date,
+            if row.actual { "actual" } else { "projected" },
+            found.join("; ")
+        )
+    })
+}
+
 /// The lines that differ, grouped by period, as printed by `ipabs reconcile`.
 pub fn differences_text(r: &Reconciliation) -> String {
     let mut out = String::new();

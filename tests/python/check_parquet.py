@@ -9,13 +9,15 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
     int32 period/step, string/string_view names, double statistics), and no null money;
   * invariants true of any valid run:
       tranche_flows: balance_end = balance_start - principal_paid on every row;
-                     interest_shortfall = interest_due - interest_paid on every row;
+                     interest_shortfall = max(0, interest_due - interest_paid) on every row
+                     (a run never pays more than is due; a reconcile run's restated row may
+                     state more paid than the waterfall's due, docs/auditing.md);
       each (deal, scenario, tranche) appears in both tranche_flows and summary;
       per tranche: balance_start in its first period = summary.initial_balance;
                    sum of principal_paid = summary.total_principal;
       ledger: every amount > 0;
       periods: available_funds = pool_cash + cash_brought_forward on every row;
-      fees: arrears = due - paid on every row, and per (deal, scenario, period) the paid taxes
+      fees: arrears = max(0, due - paid) on every row, and per (deal, scenario, period) the paid taxes
             and fees sum to periods.taxes_paid and periods.fees_paid;
       payment_notices: total_per_100 = interest_per_100 + principal_per_100, the record date
             before the payment date, 0 <= face_per_100_after <= 100, the 长款 csdc_buffer
@@ -328,10 +330,10 @@ def check_invariants(c, t):
         f"tranche_flows: balance_end = balance_start - principal_paid ({len(fr)} rows)",
         bad and f"row {bad[0]} {bad[1][:4]}: {bad[1][9]} != {bad[1][4]} - {bad[1][8]}",
     )
-    bad = first_bad((r if r[7] != r[5] - r[6] else None) for r in fr)
+    bad = first_bad((r if r[7] != max(0, r[5] - r[6]) else None) for r in fr)
     c.check(
         bad is None,
-        f"tranche_flows: interest_shortfall = interest_due - interest_paid ({len(fr)} rows)",
+        f"tranche_flows: interest_shortfall = max(0, interest_due - interest_paid) ({len(fr)} rows)",
         bad and f"row {bad[0]} {bad[1][:4]}: {bad[1][7]} != {bad[1][5]} - {bad[1][6]}",
     )
 
@@ -406,10 +408,10 @@ def check_invariants(c, t):
         t["fees.parquet"],
         ["deal", "scenario", "period", "kind", "name", "due", "paid", "arrears"],
     )
-    bad = first_bad((r if r[7] != r[5] - r[6] else None) for r in fees)
+    bad = first_bad((r if r[7] != max(0, r[5] - r[6]) else None) for r in fees)
     c.check(
         bad is None,
-        f"fees: arrears = due - paid ({len(fees)} rows)",
+        f"fees: arrears = max(0, due - paid) ({len(fees)} rows)",
         bad and f"row {bad[0]} {bad[1][:5]}: {bad[1][7]} != {bad[1][5]} - {bad[1][6]}",
     )
     paid = {}
