@@ -287,7 +287,8 @@ pub enum Command {
         #[arg(value_enum, default_value = "deal")]
         format: crate::json_schema::Format,
     },
-    /// Validate a deal (and optionally a scenario file) without running it.
+    /// Validate a deal (and optionally a scenario file), then run its base case (no defaults,
+    /// no delay, every support paying) for its run-time warnings; writes nothing.
     Check {
         /// The deal file (TOML).
         deal: PathBuf,
@@ -1223,6 +1224,7 @@ fn lock_output(out: &OutArgs) -> Result<OutputLock> {
 
 /// Refuses to replace `breakeven.parquet` unless `--force` is set.
 fn refuse_breakeven_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
+    refuse_out_file(&out.out)?;
     let existing: Vec<String> = [BREAKEVEN_FILE, WARNINGS_FILE]
         .into_iter()
         .map(|f| shard::file_name(shard, f))
@@ -1248,8 +1250,21 @@ fn result_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// Refuses an `--out` that exists and is not a directory (exit code 2, before anything runs):
+/// the results could not be written into it.
+fn refuse_out_file(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::Usage(format!(
+            "--out {} is a file; --out takes a directory (created if missing)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses to replace result files in `out` unless `force` is set.
 fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
+    refuse_out_file(out)?;
     if force {
         return Ok(());
     }
@@ -1270,6 +1285,7 @@ fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
 
 /// Refuses to replace `files` in `out` unless `force`.
 fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
+    refuse_out_file(&out.out)?;
     if out.force {
         return Ok(());
     }

@@ -226,8 +226,9 @@ pub struct PeriodDates {
     pub collection_end: NaiveDate,
     /// Start of the interest accrual period: the previous adjusted payment date, or the closing date.
     pub accrual_start: NaiveDate,
-    /// The record dates (权益登记日) of this payment date on the deal's calendar: 1 business
-    /// day before it, and 3 before it for a tranche's final payment (docs/output.md).
+    /// The record dates (权益登记日) of this payment date: 1 trading day before it, and 3
+    /// before it for a tranche's final payment (trading days: the deal calendar's business
+    /// days from Monday to Friday, [`crate::calendar::Calendar::is_trading_day`]).
     pub record_dates: [NaiveDate; 2],
 }
 
@@ -237,7 +238,7 @@ impl PeriodDates {
         self.payment.adjusted
     }
 
-    /// The record date of a payment on this date: 3 business days before it when it is the
+    /// The record date of a payment on this date: 3 trading days before it when it is the
     /// tranche's final payment, 1 otherwise.
     pub fn record_date(&self, final_payment: bool) -> NaiveDate {
         self.record_dates[usize::from(final_payment)]

@@ -210,6 +210,45 @@ fn copies_refuse_to_replace_files() {
     );
 }
 
+/// Two usage errors found by a review: an `--out` that is a file (was "File exists (os error
+/// 17)", exit 1), and `size --target` on a tranche with a target-balance schedule (the message
+/// did not say which key of the deal or what to do). Both exit 2 and write nothing.
+#[test]
+fn out_that_is_a_file_and_size_of_a_scheduled_tranche_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("results");
+    std::fs::write(&file, "not a directory").expect("file");
+    let f = file.to_str().expect("utf-8");
+    for args in [
+        &["run", "tests/fixtures/hand_worked.toml", "--out", f][..],
+        &["sweep", "tests/fixtures/hand_worked.toml", "--out", f],
+        &["breakeven", "tests/fixtures/hand_worked.toml", "--out", f],
+    ] {
+        let r = run(args);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", text(&r.stderr));
+        assert!(text(&r.stderr).contains("is a file; --out takes a directory"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("kept"),
+        "not a directory"
+    );
+    // deals/gdd_patent_licence_2019.toml: tranches[0] is A, amortization = "scheduled".
+    let out = dir.path().join("size");
+    let o = out.to_str().expect("utf-8");
+    let gdd = "deals/gdd_patent_licence_2019.toml";
+    let r = run(&[
+        "size", gdd, "--target", "A=AAA", "--paths", "200", "--out", o,
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains("--target A=AAA") && err.contains("tranches[0]"),
+        "{err}"
+    );
+    assert!(err.contains("target another tranche"), "{err}");
+    assert!(!out.exists() || std::fs::read_dir(&out).expect("dir").next().is_none());
+}
+
 #[test]
 fn bad_deal_exits_2_names_the_location_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");

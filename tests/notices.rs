@@ -215,3 +215,48 @@ fn ipabs_notice_prints_one_date() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Every record date of every example deal's base-case notices is a trading day: a Monday to
+/// Friday that is a business day of the deal's calendar, before the payment date, with no
+/// trading day between (1 before; 3 before a tranche's final payment). Checked by walking the
+/// calendar day by day here, not with `add_trading_days`. Before, 天知1号's 2024-10-12
+/// (Saturday, worked for National Day) and 文科租赁一期's 2021-04-25 (Sunday) were record dates.
+#[test]
+fn record_dates_are_trading_days() {
+    use chrono::{Datelike, Weekday};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("deals/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "toml") || path.ends_with("cohort.toml") {
+            continue;
+        }
+        let d = ipabs::validate::load_deal(&path).expect("loads").deal;
+        let r = ipabs::engine::run(&d, &ipabs::scenario::Scenario::base()).expect("runs");
+        let trading = |x: chrono::NaiveDate| {
+            !matches!(x.weekday(), Weekday::Sat | Weekday::Sun) && d.calendar.is_business_day(x)
+        };
+        for n in &r.notices {
+            assert!(
+                trading(n.record_date),
+                "{}: {:?}",
+                path.display(),
+                n.record_date
+            );
+            let between = n
+                .record_date
+                .iter_days()
+                .skip(1)
+                .take_while(|x| *x < n.payment_date)
+                .filter(|x| trading(*x))
+                .count();
+            assert!(
+                between == 0 || between == 2,
+                "{}: {between}",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 90, "{checked}");
+}

@@ -1024,3 +1024,31 @@ fn many_files_are_all_synced_and_renamed_or_none_is() {
         Some(3)
     );
 }
+
+/// `support.parquet` has one row per support arrangement of the deal, `0.00` when nothing was
+/// drawn (docs/output.md, "support.parquet"), and no row for a deal without supports. 南山5号
+/// (deals/nanshan_gaoxintou_5_2022.toml) has two supports, a guarantee and a shortfall
+/// undertaking; in its base case every loan pays as scheduled, so neither is drawn. The
+/// auditing fixture has no `[[supports]]`.
+#[test]
+fn support_rows_are_one_per_arrangement_even_undrawn() {
+    let load = |p: &str| {
+        ipabs::validate::load_deal(&Path::new(env!("CARGO_MANIFEST_DIR")).join(p))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal
+    };
+    let d = load("deals/nanshan_gaoxintou_5_2022.toml");
+    let run = ipabs::engine::run(&d, &ipabs::scenario::Scenario::base()).expect("runs");
+    let names: Vec<&str> = run
+        .support_draws
+        .iter()
+        .map(|s| s.support.as_str())
+        .collect();
+    let want: Vec<&str> = d.supports.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!((names, want.len()), (want, 2));
+    assert!(run.support_draws.iter().all(|s| s.total.is_zero()));
+    let d = load("tests/fixtures/auditing.toml");
+    assert!(d.supports.is_empty());
+    let run = ipabs::engine::run(&d, &ipabs::scenario::Scenario::base()).expect("runs");
+    assert!(run.support_draws.is_empty());
+}

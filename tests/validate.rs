@@ -1887,4 +1887,10 @@ fn documented_examples() {
     let scenario_file = blocks.iter().find(|b| b.contains("[[scenarios]]")).unwrap();
     let s = scenarios_from_str("deal-format.md", scenario_file, &loaded.deal).unwrap();
     assert_eq!(s.len(), 3);
+    // A reader copies this deal: its base case repays every tranche and pays every fee and
+    // tax, with no trigger tripped (the doc says so; before, 6 warnings).
+    let base = ipabs::engine::run(&loaded.deal, &ipabs::scenario::Scenario::base()).unwrap();
+    assert!(base.warnings.is_empty(), "{:?}", base.warnings);
+    assert!(base.periods.iter().all(|p| p.triggers_tripped.is_empty()));
+    assert!(base.summary.iter().all(|t| t.principal_loss.is_zero()));
 }

@@ -267,6 +267,38 @@ impl Calendar {
         self.working_days.contains(&d) || !is_weekend(d)
     }
 
+    /// True when the exchanges trade on `d`: a business day that is not a Saturday or Sunday.
+    /// An adjusted working weekend (调休上班) is a business day for banks, but the Shanghai and
+    /// Shenzhen exchanges and CSDC stay closed on it (docs/calendar.md, "Trading days").
+    pub fn is_trading_day(&self, d: NaiveDate) -> bool {
+        !is_weekend(d) && self.is_business_day(d)
+    }
+
+    /// Moves `n` trading days ([`Calendar::is_trading_day`]; n<0 goes back), as
+    /// [`Calendar::add_business_days`] moves business days: n=0 returns `d`, and the walk
+    /// saturates at `NaiveDate::MIN`/`MAX` or after a run of [`MAX_ROLL_STEPS`] days without
+    /// trading, returning the date reached.
+    pub fn add_trading_days(&self, d: NaiveDate, n: i32) -> NaiveDate {
+        let forward = n > 0;
+        let (mut remaining, mut cur, mut run) = (n.unsigned_abs(), d, 0u32);
+        while remaining > 0 {
+            match step(cur, forward) {
+                Some(next) => cur = next,
+                None => return cur,
+            }
+            if self.is_trading_day(cur) {
+                remaining -= 1;
+                run = 0;
+            } else {
+                run += 1;
+                if run >= MAX_ROLL_STEPS {
+                    return cur;
+                }
+            }
+        }
+        cur
+    }
+
     /// Moves `d` to a business day by `bdc`. Returns `d` itself if it is a business day.
     /// Saturates: if the roll reaches `NaiveDate::MIN`/`MAX` or takes [`MAX_ROLL_STEPS`] steps,
     /// the date reached is returned.
@@ -407,6 +439,36 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// Record dates are trading days: an adjusted working weekend is a business day but not a
+    /// trading day. 2021-04-25 (Sunday) and 2024-10-12 (Saturday) were worked (State Council
+    /// notices for 2021 May Day and 2024 National Day: data/calendars/cn.txt).
+    #[test]
+    fn trading_days_skip_adjusted_working_weekends() {
+        let cal = Calendar::china();
+        assert!(cal.is_business_day(d(2021, 4, 25)) && !cal.is_trading_day(d(2021, 4, 25)));
+        assert!(cal.is_business_day(d(2024, 10, 12)) && !cal.is_trading_day(d(2024, 10, 12)));
+        // Monday 2021-04-26: one business day back is that Sunday, one trading day back is
+        // Friday 2021-04-23 (Saturday the 24th is off).
+        assert_eq!(cal.add_business_days(d(2021, 4, 26), -1), d(2021, 4, 25));
+        assert_eq!(cal.add_trading_days(d(2021, 4, 26), -1), d(2021, 4, 23));
+        // Monday 2024-10-14: back over Saturday the 12th (worked) and Sunday the 13th to Friday
+        // the 11th; three trading days back: 11th, 10th, 9th (the holiday ended on the 7th).
+        assert_eq!(cal.add_trading_days(d(2024, 10, 14), -1), d(2024, 10, 11));
+        assert_eq!(cal.add_trading_days(d(2024, 10, 14), -3), d(2024, 10, 9));
+        // Over the holiday: one trading day before Tuesday 2024-10-08 is Monday 2024-09-30
+        // (Oct 1-7 off); Sunday 2024-09-29 was worked but is not a trading day.
+        assert_eq!(cal.add_trading_days(d(2024, 10, 8), -1), d(2024, 9, 30));
+        // Forward, and n = 0 returns the day itself even when it is not a trading day.
+        assert_eq!(cal.add_trading_days(d(2024, 10, 11), 1), d(2024, 10, 14));
+        assert_eq!(cal.add_trading_days(d(2024, 10, 12), 0), d(2024, 10, 12));
+        // On a weekends-only calendar trading days are business days.
+        let w = Calendar::weekends_only();
+        assert_eq!(
+            w.add_trading_days(d(2021, 4, 26), -1),
+            w.add_business_days(d(2021, 4, 26), -1)
+        );
     }
 
     #[test]

@@ -364,8 +364,8 @@ fn periods(
             collection_end: end,
             accrual_start,
             record_dates: [
-                cal.add_business_days(date.adjusted, -1),
-                cal.add_business_days(date.adjusted, -3),
+                cal.add_trading_days(date.adjusted, -1),
+                cal.add_trading_days(date.adjusted, -3),
             ],
         });
     }

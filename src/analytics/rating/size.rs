@@ -123,8 +123,11 @@ pub fn size(
         }
         if matches!(d.tranches[ti].amortization, Amortization::Scheduled(_)) {
             return Err(Error::Usage(format!(
-                "`{name}` has a target-balance schedule; sizing changes the balance of bullet and \
-                 pass-through tranches only"
+                "--target {name}={rating}: tranche `{name}` (the deal's tranches[{ti}]) has \
+                 amortization = \"scheduled\" with target_balances, which fix its balance date \
+                 by date; sizing changes the balance of bullet and pass-through tranches only: \
+                 target another tranche, or size a copy of the deal with this one's \
+                 amortization changed"
             )));
         }
         let tdr = tdrs
