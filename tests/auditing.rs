@@ -950,3 +950,48 @@ fn reconcile_with_a_restatement_writes_consistent_tables() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// The notice of an actual date is that of what was reported (found by a review: its residual
+/// came from the waterfall's interest). tests/fixtures/auditing_actuals.toml reports A's
+/// period-2 interest as 4,451.62 (the waterfall: 4,451.63) and principal 304,548.37. A is
+/// 900,000.00 = 9,000 units of 100; truncated to 4 places: interest 4,451.62 × 100 / 900,000 =
+/// 0.494624… → 0.4946, paid 0.4946 × 9,000 = 4,451.40; principal 304,548.37 × 100 / 900,000 =
+/// 33.838707… → 33.8387, paid 304,548.30; residual 0.22 + 0.07 = 0.29, and paid + residual =
+/// 308,999.99, the restated tranche_flows row. (From 4,451.63 it was 0.30.)
+#[test]
+fn the_notice_of_an_actual_date_is_that_of_the_reported_payment() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let a = actuals_from_str(
+        "auditing_actuals.toml",
+        &read("tests/fixtures/auditing_actuals.toml"),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let n = r
+        .run
+        .notices
+        .iter()
+        .find(|n| n.period == 2 && n.tranche.as_str() == "A")
+        .expect("A's notice of period 2");
+    assert_eq!(
+        (n.interest_per_100, n.interest_paid),
+        (dec!(0.4946), dec!(4451.40))
+    );
+    assert_eq!(
+        (n.principal_per_100, n.principal_paid),
+        (dec!(33.8387), dec!(304548.30))
+    );
+    assert_eq!(n.residual, dec!(0.29));
+    let f = r
+        .run
+        .tranche_flows
+        .iter()
+        .find(|f| f.period == 2 && f.tranche.as_str() == "A")
+        .expect("A's row of period 2");
+    assert_eq!(
+        n.interest_paid + n.principal_paid + n.residual,
+        f.interest_paid + f.principal_paid
+    );
+    assert_eq!(f.interest_paid + f.principal_paid, dec!(308999.99));
+}

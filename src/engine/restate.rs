@@ -241,6 +241,10 @@ impl Run<'_> {
             moved.interest += di;
             moved.principal += dp;
             moved.residual += dr;
+            // The date's notice states what was reported (its residual is X − paid of the
+            // restated X).
+            let x = (self.paid.interest[i] + di, self.paid.principal[i] + dp);
+            self.restate_notice(self.k, i, x, self.balance[i])?;
             let interest = dec(self.paid.interest[i] + di)?;
             let principal = dec(self.paid.principal[i] + dp)?;
             let residual = dec(self.paid.residual[i] + dr)?;
