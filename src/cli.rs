@@ -173,7 +173,9 @@ pub enum Command {
         /// Scenario file: [[scenarios]], [grid], [rating].
         #[arg(long, visible_alias = "scenario")]
         scenarios: Option<PathBuf>,
-        /// Add a built-in stress suite built on the deal's [scenario].
+        /// Add the built-in standard stress suite built on the deal's [scenario]
+        /// (docs/scenarios.md). `concentration` and `all` are refused: the search replaces
+        /// their named defaults with its own default rate.
         #[arg(long)]
         stress: Option<StressSuite>,
         /// What --stress is built on: `deal` (the deal's [scenario], the default) or
@@ -679,6 +681,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             out,
         } => {
             no_copies_with_shard(shard, &copy)?;
+            no_concentration_breakeven(stress)?;
             refuse_breakeven_overwrite(&out, shard)?;
             refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
@@ -1071,6 +1074,23 @@ fn reconcile_command(
 }
 
 /// `--csv`, `--xlsx` and `--html` copy a whole result; a shard holds only part of one.
+/// Refuses `breakeven --stress concentration` or `all` (exit code 2): the concentration
+/// stresses default named obligors, and a break-even search replaces every default of its
+/// scenario by its own default rate, so their rows would repeat the base's
+/// (docs/breakeven.md).
+fn no_concentration_breakeven(stress: Option<StressSuite>) -> Result<()> {
+    match stress {
+        Some(s @ (StressSuite::Concentration | StressSuite::All)) => Err(Error::Usage(format!(
+            "breakeven --stress {s}: the concentration stresses default named obligors, and a \
+             break-even search replaces a scenario's defaults with its own default rate, so \
+             their rows would repeat the base's; use --stress standard (the break-even in whole \
+             obligors, `breakeven_obligors`, already defaults the largest names), or run the \
+             concentration suite with `ipabs sweep`"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn no_copies_with_shard(shard: Option<Shard>, copy: &CopyArgs) -> Result<()> {
     if shard.is_some() && (copy.csv.is_some() || copy.xlsx.is_some() || copy.html.is_some()) {
         return Err(Error::Usage(

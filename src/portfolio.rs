@@ -362,7 +362,7 @@ fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
     by_strength.sort_by_key(|x| std::cmp::Reverse(x.1));
     by_strength
         .into_iter()
-        .find(|(_, m)| b.breakeven_default_rate >= *m * table.base_default_rate)
+        .find(|(_, m)| b.bdr().meets(*m * table.base_default_rate))
         .map(|(r, _)| r.clone())
 }
 

@@ -996,3 +996,71 @@ fn a_shared_projection_cache_changes_no_row_and_is_reused() {
         }
     }
 }
+
+/// A tranche paid in full at R = 1 meets every target (found by a review: 广州开发区专利许可's
+/// A, paid in full at R = 100% with a realised ratio near 69%, failed a 75% TDR, and `rate`
+/// gave it AAA− while its own Monte Carlo showed no loss). Independently: the base case with
+/// `default_rate = 1` (every obligor defaults on the curve) pays A in full, and the pool
+/// realises less than 75% (an amortizing pool cannot default in full). TDR = 5 × 0.15 = 75%.
+#[test]
+fn a_tranche_paid_in_full_at_one_meets_every_target() {
+    let d = load_deal(&root().join("deals/gdd_patent_licence_2019.toml"))
+        .expect("loads")
+        .deal;
+    let base = Scenario::base();
+    let at_one = engine::run(&d, &stressed(&base, Decimal::ONE)).expect("runs");
+    let a = &at_one.summary[0];
+    assert_eq!(a.tranche, "A");
+    assert!(a.principal_loss.is_zero() && a.interest_shortfall.is_zero());
+    let realised = at_one
+        .periods
+        .last()
+        .expect("a period")
+        .cumulative_default_ratio;
+    assert!(realised < dec!(0.75), "{realised}");
+    let table = RatingTable {
+        base_default_rate: dec!(0.15),
+        multipliers: vec![("AAA".into(), dec!(5))],
+    };
+    let row = breakeven_one(&d, &base, 0, &table).expect("searches");
+    assert!(row.passes_at_one && !row.fails_at_zero);
+    assert_eq!(row.breakeven_default_rate, realised);
+    assert_eq!(row.target_default_rate, Some(dec!(0.75)));
+    assert_eq!(row.pass, Some(true));
+    // `rate`'s and `size`'s test, and the minimum over scenarios: a bounded BDR comes first.
+    let bdr = row.bdr();
+    assert!(bdr.meets(dec!(0.75)) && bdr.meets(Decimal::ONE));
+    let bounded = ipabs::analytics::breakeven::Bdr {
+        unbroken: false,
+        rate: dec!(0.9),
+    };
+    assert!(bounded < bdr && !bounded.meets(dec!(0.95)));
+    assert_eq!([bdr, bounded].into_iter().min(), Some(bounded));
+}
+
+/// `breakeven --stress concentration` (or `all`) is refused before anything runs: the
+/// search drops the named defaults the concentration stresses consist of, so their rows
+/// repeated the base's (found by a review: 17 identical rows per scenario, no warning).
+#[test]
+fn breakeven_refuses_the_concentration_suite() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for suite in ["concentration", "all"] {
+        let out = tmp.path().join(suite);
+        let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args([
+                "breakeven",
+                "tests/fixtures/hand_worked.toml",
+                "--stress",
+                suite,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("use --stress standard"), "{err}");
+        assert!(!out.exists());
+    }
+}

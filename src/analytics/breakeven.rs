@@ -79,8 +79,8 @@ pub struct BreakevenRow {
     pub obligor_count: u32,
     /// Target default rate of the tranche's rating, when the rating table has one.
     pub target_default_rate: Option<Decimal>,
-    /// `breakeven_default_rate >= target_default_rate` (and false when `fails_at_zero`); None
-    /// without a TDR.
+    /// `breakeven_default_rate >= target_default_rate`, or paid in full at R = 1 (`passes_at_one`),
+    /// and false when `fails_at_zero`; None without a TDR ([`Bdr::meets`]).
     pub pass: Option<bool>,
     /// Engine runs this row took.
     pub runs: u32,
@@ -88,6 +88,41 @@ pub struct BreakevenRow {
     pub fails_at_zero: bool,
     /// The tranche is paid in full even at a default rate of 1: the break-even input rate is 1.
     pub passes_at_one: bool,
+}
+
+/// A break-even default rate as the pass rule reads it (docs/breakeven.md, "Target default rate
+/// and the pass rule"): the realised rate, and whether the tranche was paid in full at every
+/// input rate up to 1. Such a tranche survives whatever the scenario can default, so it meets
+/// every target, though its realised rate (what an amortizing pool can lose at R = 1) is
+/// below 1. Ordered so that the minimum over scenarios is the binding one: any rate the
+/// search bounded comes before every unbroken one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Bdr {
+    /// Paid in full at R = 1: `rate` is then a lower bound, shown `≥ rate`.
+    pub unbroken: bool,
+    /// The realised break-even default rate (0 for a tranche that fails with no defaults).
+    pub rate: Decimal,
+}
+
+impl Bdr {
+    /// Whether the break-even covers the target default rate `tdr`.
+    pub fn meets(self, tdr: Decimal) -> bool {
+        self.unbroken || self.rate >= tdr
+    }
+}
+
+impl BreakevenRow {
+    /// The row's break-even as the pass rule reads it.
+    pub fn bdr(&self) -> Bdr {
+        Bdr {
+            unbroken: self.passes_at_one,
+            rate: if self.fails_at_zero {
+                Decimal::ZERO
+            } else {
+                self.breakeven_default_rate
+            },
+        }
+    }
 }
 
 /// Indices of the tranches the break-even table reports: every senior and mezzanine tranche,
@@ -278,7 +313,14 @@ pub fn breakeven_one_in(
         breakeven_obligors: obligors,
         obligor_count,
         target_default_rate: tdr,
-        pass: tdr.map(|x| !fails_at_zero && realised >= x),
+        pass: tdr.map(|x| {
+            !fails_at_zero
+                && Bdr {
+                    unbroken: passes_at_one,
+                    rate: realised,
+                }
+                .meets(x)
+        }),
         runs: t.runs,
         fails_at_zero,
         passes_at_one,

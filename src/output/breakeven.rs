@@ -216,7 +216,11 @@ fn minimum_table(rows: &[&BreakevenRow]) -> String {
             [
                 r.tranche.clone(),
                 r.rating.clone().unwrap_or_else(|| MISSING.to_string()),
-                format_percent(m.min.breakeven_default_rate, BDR_DP),
+                if m.min.passes_at_one {
+                    format!("≥ {}", format_percent(m.min.breakeven_default_rate, BDR_DP))
+                } else {
+                    format_percent(m.min.breakeven_default_rate, BDR_DP)
+                },
                 m.min.scenario.clone(),
                 r.target_default_rate
                     .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),
@@ -226,7 +230,10 @@ fn minimum_table(rows: &[&BreakevenRow]) -> String {
         })
         .collect();
     let widths = column_widths(&header, &cells);
-    let mut out = String::from("\nminimum over the scenarios (rating test: min BDR >= TDR)\n");
+    let mut out = String::from(
+        "\nminimum over the scenarios (rating test: min BDR >= TDR; a BDR shown ≥ was paid in \
+         full at R = 100% and meets any TDR)\n",
+    );
     out.push_str(&render_header(&header, &widths, &right));
     for line in &cells {
         out.push_str(&render_line(line, &widths, &right));
@@ -275,7 +282,8 @@ fn minima<'a>(rows: &[&'a BreakevenRow]) -> Vec<Minimum<'a>> {
         let pos = out.iter().position(|m| m.first.tranche == r.tranche);
         match pos.and_then(|i| out.get_mut(i)) {
             Some(m) => {
-                if r.breakeven_default_rate < m.min.breakeven_default_rate {
+                // A bounded break-even before any unbroken one (`Bdr`'s order).
+                if r.bdr() < m.min.bdr() {
                     m.min = r;
                 }
                 m.pass = match (m.pass, r.pass) {

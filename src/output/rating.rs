@@ -93,7 +93,7 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 }
 
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
-/// implied_rating.
+/// implied_rating, passes_at_one.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -133,6 +133,10 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                 rows.iter()
                     .map(|r| r.implied_rating.as_deref())
                     .collect::<Vec<Option<&str>>>(),
+            ),
+            Column::new(
+                "passes_at_one".into(),
+                rows.iter().map(|r| r.passes_at_one).collect::<Vec<bool>>(),
             ),
         ],
     )
@@ -297,8 +301,14 @@ pub fn rate_table(
             continue;
         }
         seen.push(r.tranche.clone());
+        // Paid in full at R = 100% in every scenario: the realised rate is a lower bound.
+        let (at_least, note) = if r.passes_at_one {
+            ("≥ ", "  (paid in full at R = 100% in every scenario)")
+        } else {
+            ("", "")
+        };
         out.push_str(&format!(
-            "  {}  BDR {}  implied rating {}\n",
+            "  {}  BDR {at_least}{}  implied rating {}{note}\n",
             pad(&r.tranche, 12),
             pct(r.breakeven_default_rate),
             r.implied_rating

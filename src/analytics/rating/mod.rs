@@ -23,7 +23,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
-use crate::analytics::breakeven::{self, breakeven_tranches, paid_in_full};
+use crate::analytics::breakeven::{self, Bdr, BreakevenRow, breakeven_tranches, paid_in_full};
 use crate::deal::Deal;
 use crate::engine::{self, ObligorRows, ProjectionCache};
 use crate::error::{Error, Result};
@@ -440,13 +440,16 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
 }
 
 /// The implied rating of a break-even default rate: the highest rating whose TDR it covers.
-pub fn implied_rating(tdrs: &[RatingTdr], bdr: Decimal) -> Option<String> {
-    tdrs.iter().find(|t| bdr >= t.tdr).map(|t| t.rating.clone())
+pub fn implied_rating(tdrs: &[RatingTdr], bdr: Bdr) -> Option<String> {
+    tdrs.iter()
+        .find(|t| bdr.meets(t.tdr))
+        .map(|t| t.rating.clone())
 }
 
-/// A tranche's BDR over several scenarios: the minimum of the (scan-then-bisect) realised
-/// break-even default rates, 0 for a tranche that fails with no defaults.
-pub fn min_bdr(deal: &Deal, scenarios: &[Scenario], tranche: usize) -> Result<Decimal> {
+/// A tranche's BDR over several scenarios: the minimum of the (scan-then-bisect) break-evens
+/// ([`Bdr`]: a rate the search bounded before any unbroken one), 0 for a tranche that fails
+/// with no defaults.
+pub fn min_bdr(deal: &Deal, scenarios: &[Scenario], tranche: usize) -> Result<Bdr> {
     min_bdr_in(deal, scenarios, tranche, None)
 }
 
@@ -457,7 +460,7 @@ pub fn min_bdr_in(
     scenarios: &[Scenario],
     tranche: usize,
     caches: Option<&[ProjectionCache]>,
-) -> Result<Decimal> {
+) -> Result<Bdr> {
     let table = RatingTable::default();
     let rows = scenarios
         .par_iter()
@@ -467,17 +470,10 @@ pub fn min_bdr_in(
             breakeven::breakeven_one_in(deal, s, tranche, &table, cache)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            if r.fails_at_zero {
-                Decimal::ZERO
-            } else {
-                r.breakeven_default_rate
-            }
-        })
-        .min()
-        .unwrap_or(Decimal::ZERO))
+    Ok(rows.iter().map(BreakevenRow::bdr).min().unwrap_or(Bdr {
+        unbroken: false,
+        rate: Decimal::ZERO,
+    }))
 }
 
 /// One row of `rating.parquet`.
@@ -488,6 +484,9 @@ pub struct RatingRow {
     pub rating: String,
     pub target_default_rate: Decimal,
     pub breakeven_default_rate: Decimal,
+    /// Paid in full at R = 1 in every scenario: `breakeven_default_rate` is a lower bound and
+    /// every target is met ([`Bdr`]).
+    pub passes_at_one: bool,
     pub pass: bool,
     pub implied_rating: Option<String>,
 }
@@ -512,8 +511,9 @@ pub fn rating_rows(
                 tranche: deal.tranches[t].name.clone(),
                 rating: r.rating.clone(),
                 target_default_rate: r.tdr,
-                breakeven_default_rate: bdr,
-                pass: bdr >= r.tdr,
+                breakeven_default_rate: bdr.rate,
+                passes_at_one: bdr.unbroken,
+                pass: bdr.meets(r.tdr),
                 implied_rating: implied.clone(),
             });
         }

@@ -1,8 +1,9 @@
 //! Tranche sizing (`ipabs size`, docs/rating.md "Sizing"): in order of seniority, the largest
 //! balance of each targeted tranche, on a grid of `step`, that keeps its target rating (its BDR,
 //! the minimum over the scenarios, covers the rating's TDR) and, if asked, a coverage multiple
-//! of at least the minimum on every payment date of the base case. The last subordinated
-//! tranche takes the rest of a fixed issue size, unless the issue size is freed.
+//! of at least the minimum on every payment date of the base case; in rounds until no balance
+//! moves, when several tranches are sized. The last subordinated tranche takes the rest of a
+//! fixed issue size, unless the issue size is freed.
 
 use rust_decimal::Decimal;
 
@@ -84,8 +85,175 @@ impl Eval {
     }
 }
 
+/// Most rounds of sizing several tranches (see [`size`]) before the search gives up.
+pub const MAX_ROUNDS: usize = 20;
+
+/// One targeted tranche.
+struct Target {
+    index: usize,
+    name: String,
+    rating: String,
+    tdr: Decimal,
+}
+
+/// What every evaluation of a balance shares.
+struct Search<'a> {
+    scenarios: &'a [Scenario],
+    caches: Vec<ProjectionCache>,
+    opts: &'a SizeOptions,
+    /// The subordinated tranche that takes the rest.
+    sub: usize,
+}
+
+impl Search<'_> {
+    /// Sets tranche `t` of `d` to grid point `idx` (and, with a fixed issue size, the
+    /// subordinated tranche to the rest of `issue`).
+    fn set(&self, d: &mut Deal, t: &Target, idx: u64, issue: Decimal) {
+        let balance = self.opts.step * Decimal::from(idx);
+        let others: Decimal = d
+            .tranches
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != t.index && *i != self.sub)
+            .map(|(_, x)| x.balance)
+            .sum();
+        d.tranches[t.index].balance = balance;
+        if !self.opts.free_issue_size {
+            d.tranches[self.sub].balance = issue - others - balance;
+        }
+    }
+
+    /// Evaluates grid point `idx` of `t` on `d`, leaving `d` there, and records the step.
+    fn eval(
+        &self,
+        d: &mut Deal,
+        t: &Target,
+        idx: u64,
+        issue: Decimal,
+        steps: &mut Vec<SizeStep>,
+    ) -> Result<Eval> {
+        self.set(d, t, idx, issue);
+        let bdr = min_bdr_in(d, self.scenarios, t.index, Some(&self.caches))?;
+        let rating_ok = bdr.meets(t.tdr);
+        let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
+        let cov = base
+            .summary
+            .iter()
+            .find(|s| s.tranche == t.name)
+            .and_then(|s| s.min_coverage_multiple);
+        let coverage_ok = self.opts.min_coverage.and_then(|m| cov.map(|c| c >= m));
+        let e = Eval {
+            rating_ok,
+            coverage_ok,
+        };
+        steps.push(SizeStep {
+            deal: d.name.clone(),
+            step: steps.len() as u32 + 1,
+            tranche: t.name.clone(),
+            target_rating: t.rating.clone(),
+            balance: d.tranches[t.index].balance,
+            subordinated_balance: d.tranches[self.sub].balance,
+            breakeven_default_rate: bdr.rate,
+            target_default_rate: t.tdr,
+            rating_ok,
+            min_coverage_multiple: cov,
+            coverage_ok,
+            pass: e.pass(),
+        });
+        Ok(e)
+    }
+
+    /// The largest grid point of `t` on `d` as it stands: with a fixed issue, up to the one
+    /// that leaves the subordinated tranche one step; an error when the step leaves no room.
+    fn max_idx(&self, d: &Deal, t: &Target) -> Result<u64> {
+        let room = if self.opts.free_issue_size {
+            d.pool_balance()
+        } else {
+            d.tranches[t.index].balance + d.tranches[self.sub].balance - self.opts.step
+        };
+        let max_idx = (room / self.opts.step).floor().to_u64_checked()?;
+        if max_idx == 0 {
+            return Err(Error::Usage(format!(
+                "--step {} leaves no room to size `{}`",
+                self.opts.step, t.name
+            )));
+        }
+        Ok(max_idx)
+    }
+
+    /// The largest passing grid point of `t` with the other tranches as they are in `d`, and
+    /// what binds it; leaves `d` at that point. The largest is tried first; otherwise the
+    /// grid is bisected between one step (which must pass) and the largest.
+    fn largest(
+        &self,
+        d: &mut Deal,
+        t: &Target,
+        steps: &mut Vec<SizeStep>,
+    ) -> Result<(u64, String)> {
+        let issue = d.issue_size();
+        let max_idx = self.max_idx(d, t)?;
+        let top = self.eval(d, t, max_idx, issue, steps)?;
+        let (found, binding) = if top.pass() {
+            (max_idx, "issue size".to_string())
+        } else {
+            let low = self.eval(d, t, 1, issue, steps)?;
+            if !low.pass() {
+                return Err(Error::Usage(format!(
+                    "no balance of `{}` keeps {}: even {} fails ({})",
+                    t.name,
+                    t.rating,
+                    self.opts.step,
+                    low.binding()
+                )));
+            }
+            // Bisection on the grid: lo passes, hi fails (assumes a larger tranche never
+            // passes where a smaller one fails; each step is in the table).
+            let (mut lo, mut hi, mut hi_eval) = (1u64, max_idx, top);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                let e = self.eval(d, t, mid, issue, steps)?;
+                if e.pass() {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                    hi_eval = e;
+                }
+            }
+            (lo, hi_eval.binding().to_string())
+        };
+        self.set(d, t, found, issue);
+        Ok((found, binding))
+    }
+
+    /// Whether grid point `idx` of `t` is still the largest passing one with the other
+    /// tranches as they now are in `d`: it passes, and the next fails (or there is none).
+    /// Leaves `d` at `idx`.
+    fn still_largest(
+        &self,
+        d: &mut Deal,
+        t: &Target,
+        idx: u64,
+        steps: &mut Vec<SizeStep>,
+    ) -> Result<bool> {
+        let issue = d.issue_size();
+        let max_idx = self.max_idx(d, t)?;
+        let holds = idx <= max_idx
+            && self.eval(d, t, idx, issue, steps)?.pass()
+            && (idx == max_idx || !self.eval(d, t, idx + 1, issue, steps)?.pass());
+        self.set(d, t, idx, issue);
+        Ok(holds)
+    }
+}
+
 /// Sizes the targeted tranches of `deal`. `tdrs` are the pool's TDRs (they do not depend on the
 /// tranches); `scenarios` are the stress scenarios of the BDR.
+///
+/// Each tranche, in seniority order, gets the largest passing balance with the others as they
+/// stand. With several targets a later one changes what an earlier one passes with (a larger
+/// mezzanine pays more interest ahead of the senior's principal), so the search goes round
+/// again: each tranche's balance is checked (it passes and one step more fails) and sized
+/// again if not, until a round changes nothing; every balance of the written deal then keeps
+/// its target. More than [`MAX_ROUNDS`] rounds is an error.
 pub fn size(
     deal: &Deal,
     scenarios: &[Scenario],
@@ -105,23 +273,17 @@ pub fn size(
         .ok_or_else(|| {
             Error::Usage("the deal has no subordinated tranche to take the rest".into())
         })?;
-    // Every candidate balance searches the same scenarios on the same pool: their
-    // projections are made once ([`ProjectionCache`]).
-    let caches = ProjectionCache::per_scenario(scenarios.len());
-    let mut targets = opts.targets.clone();
-    targets.sort_by_key(|(t, _)| *t);
-    let mut d = deal.clone();
-    let mut steps = Vec::new();
-    let mut sized = Vec::new();
-    for (ti, rating) in &targets {
-        let ti = *ti;
-        let name = d.tranches[ti].name.clone();
+    let mut sorted = opts.targets.clone();
+    sorted.sort_by_key(|(t, _)| *t);
+    let mut targets = Vec::with_capacity(sorted.len());
+    for (ti, rating) in sorted {
+        let name = deal.tranches[ti].name.clone();
         if ti == sub {
             return Err(Error::Usage(format!(
                 "`{name}` is the subordinated tranche that takes the rest; target another tranche"
             )));
         }
-        if matches!(d.tranches[ti].amortization, Amortization::Scheduled(_)) {
+        if matches!(deal.tranches[ti].amortization, Amortization::Scheduled(_)) {
             return Err(Error::Usage(format!(
                 "--target {name}={rating}: tranche `{name}` (the deal's tranches[{ti}]) has \
                  amortization = \"scheduled\" with target_balances, which fix its balance date \
@@ -132,121 +294,69 @@ pub fn size(
         }
         let tdr = tdrs
             .iter()
-            .find(|t| &t.rating == rating)
+            .find(|t| t.rating == rating)
             .map(|t| t.tdr)
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "--target {name}={rating}: the PD table has no rating `{rating}`"
                 ))
             })?;
-        // Largest grid index: a fixed issue leaves the subordinated tranche at least one step.
-        let room = if opts.free_issue_size {
-            deal.pool_balance()
-        } else {
-            d.tranches[ti].balance + d.tranches[sub].balance - opts.step
-        };
-        let max_idx = (room / opts.step).floor().to_u64_checked()?;
-        if max_idx == 0 {
-            return Err(Error::Usage(format!(
-                "--step {} leaves no room to size `{name}`",
-                opts.step
-            )));
-        }
-        let issue = d.issue_size();
-        let eval = |idx: u64, d: &mut Deal, steps: &mut Vec<SizeStep>| -> Result<Eval> {
-            let balance = opts.step * Decimal::from(idx);
-            let others: Decimal = d
-                .tranches
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != ti && *i != sub)
-                .map(|(_, t)| t.balance)
-                .sum();
-            d.tranches[ti].balance = balance;
-            if !opts.free_issue_size {
-                d.tranches[sub].balance = issue - others - balance;
-            }
-            let bdr = min_bdr_in(d, scenarios, ti, Some(&caches))?;
-            let rating_ok = bdr >= tdr;
-            let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
-            let cov = base
-                .summary
-                .iter()
-                .find(|s| s.tranche == name)
-                .and_then(|s| s.min_coverage_multiple);
-            let coverage_ok = opts.min_coverage.and_then(|m| cov.map(|c| c >= m));
-            let e = Eval {
-                rating_ok,
-                coverage_ok,
-            };
-            steps.push(SizeStep {
-                deal: d.name.clone(),
-                step: steps.len() as u32 + 1,
-                tranche: name.clone(),
-                target_rating: rating.clone(),
-                balance,
-                subordinated_balance: d.tranches[sub].balance,
-                breakeven_default_rate: bdr,
-                target_default_rate: tdr,
-                rating_ok,
-                min_coverage_multiple: cov,
-                coverage_ok,
-                pass: e.pass(),
-            });
-            Ok(e)
-        };
-        let top = eval(max_idx, &mut d, &mut steps)?;
-        let (found, binding) = if top.pass() {
-            (max_idx, "issue size".to_string())
-        } else {
-            let low = eval(1, &mut d, &mut steps)?;
-            if !low.pass() {
-                return Err(Error::Usage(format!(
-                    "no balance of `{name}` keeps {rating}: even {} fails ({})",
-                    opts.step,
-                    low.binding()
-                )));
-            }
-            // Bisection on the grid: lo passes, hi fails (assumes a larger tranche never
-            // passes where a smaller one fails; each step is in the table).
-            let (mut lo, mut hi, mut hi_eval) = (1u64, max_idx, top);
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                let e = eval(mid, &mut d, &mut steps)?;
-                if e.pass() {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                    hi_eval = e;
-                }
-            }
-            (lo, hi_eval.binding().to_string())
-        };
-        // Leave the deal at the found balance.
-        let balance = opts.step * Decimal::from(found);
-        let others: Decimal = d
-            .tranches
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != ti && *i != sub)
-            .map(|(_, t)| t.balance)
-            .sum();
-        d.tranches[ti].balance = balance;
-        if !opts.free_issue_size {
-            d.tranches[sub].balance = issue - others - balance;
-        }
-        sized.push(Sized {
-            tranche: name,
-            target_rating: rating.clone(),
-            balance,
-            binding,
+        targets.push(Target {
+            index: ti,
+            name,
+            rating,
+            tdr,
         });
     }
-    Ok(SizeResult {
-        deal: d,
-        steps,
-        sized,
-    })
+    // Every candidate balance searches the same scenarios on the same pool: their
+    // projections are made once ([`ProjectionCache`]).
+    let search = Search {
+        scenarios,
+        caches: ProjectionCache::per_scenario(scenarios.len()),
+        opts,
+        sub,
+    };
+    let mut d = deal.clone();
+    let mut steps = Vec::new();
+    let mut found: Vec<Option<(u64, String)>> = vec![None; targets.len()];
+    for round in 1..=MAX_ROUNDS {
+        let mut changed = false;
+        for (t, slot) in targets.iter().zip(found.iter_mut()) {
+            if let Some((idx, _)) = slot
+                && search.still_largest(&mut d, t, *idx, &mut steps)?
+            {
+                continue;
+            }
+            *slot = Some(search.largest(&mut d, t, &mut steps)?);
+            changed = true;
+        }
+        // One target: nothing else moves, so its first balance stays the largest.
+        if targets.len() == 1 || (round > 1 && !changed) {
+            let sized = targets
+                .iter()
+                .zip(found)
+                .map(|(t, f)| {
+                    let (idx, binding) = f.unwrap_or((0, String::new()));
+                    Sized {
+                        tranche: t.name.clone(),
+                        target_rating: t.rating.clone(),
+                        balance: opts.step * Decimal::from(idx),
+                        binding,
+                    }
+                })
+                .collect();
+            return Ok(SizeResult {
+                deal: d,
+                steps,
+                sized,
+            });
+        }
+    }
+    Err(Error::Usage(format!(
+        "the tranches' balances did not settle in {MAX_ROUNDS} rounds of sizing (each round \
+         changes what another target passes with); size fewer tranches at once, or use a larger \
+         --step"
+    )))
 }
 
 trait ToU64 {
