@@ -15,7 +15,9 @@
 //! (2026-12-05), when a tranche that receives nothing got a yield of −1 and its quoted price
 //! instead of nulls (docs/analytics.md, "A tranche that receives nothing"): 43 of their 316
 //! rows changed, in `yield_at_par`, `price` and `yield` only, each from null, in a row whose
-//! tranche received 0.00. The other 48 digests are still 47289b8's.
+//! tranche received 0.00; and four of the `scenarios.parquet` files again (2026-12-05), when
+//! its text columns dropped trailing zeros (`0.30,0.30,0.20,0.20` became `0.3,0.3,0.2,0.2` in
+//! `default_timing` of 12 rows, the same values). The other 48 digests are still 47289b8's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

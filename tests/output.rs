@@ -1052,3 +1052,42 @@ fn support_rows_are_one_per_arrangement_even_undrawn() {
     let run = ipabs::engine::run(&d, &ipabs::scenario::Scenario::base()).expect("runs");
     assert!(run.support_draws.is_empty());
 }
+
+/// `scenarios.parquet`'s text columns state each value exactly and without trailing zeros, so
+/// that equal values have equal text (found by a review: a stressed curve read
+/// `0.30,0.30,0.20,0.20` and a stressed override `recovery_rate = 0.400`). Checked on every
+/// scenario of the `all` suite of two example deals: each `default_timing` share parses back
+/// to the scenario's own Decimal, and no number in the text columns ends in a 0 after its
+/// decimal point.
+#[test]
+fn scenario_text_columns_have_no_trailing_zeros() {
+    use ipabs::analytics::stress::StressSuite;
+    for file in ["nanshan_gaoxintou_5_2022", "yongxing_guofu_ningbo_2024"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("deals/{file}.toml"));
+        let d = ipabs::validate::load_deal(&path).expect("loads").deal;
+        let scenarios = StressSuite::All.scenarios(&d, &d.scenario).expect("suite");
+        let df = ipabs::output::scenarios::scenarios_frame(&d, &scenarios).expect("frame");
+        let text = |c: &str| {
+            let col = df.column(c).expect("column").str().expect("str").clone();
+            (0..col.len())
+                .map(|i| col.get(i).unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        };
+        for (s, timing) in scenarios.iter().zip(text("default_timing")) {
+            let back: Vec<Decimal> = timing
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(|x| x.parse().expect("a decimal"))
+                .collect();
+            assert_eq!(back, s.default_timing, "{}", s.name);
+        }
+        for col in ["default_timing", "overrides", "index_paths"] {
+            for v in text(col) {
+                let numbers = v.split(|c: char| !(c.is_ascii_digit() || c == '.'));
+                for n in numbers.filter(|n| n.contains('.')) {
+                    assert!(!n.ends_with('0') && !n.ends_with('.'), "{col}: {n} in {v}");
+                }
+            }
+        }
+    }
+}

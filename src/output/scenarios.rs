@@ -24,9 +24,15 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// A decimal as the text columns state it: exact, without trailing zeros (`0.4`, not the
+/// `0.400` a stress's product carries), so that equal values have equal text.
+fn exact(v: Decimal) -> String {
+    v.normalize().to_string()
+}
+
 /// A scenario's `overrides` as the inline tables of its TOML, in rule order, separated by
-/// `; ` (values exact, as Decimals print): `{ tag = "industry:biotech", delay = { fraction =
-/// 1, months = 6 } }; { obligor = "SME-02", cdr = 0.10 }`. Empty without rules.
+/// `; ` (values exact, [`exact`]): `{ tag = "industry:biotech", delay = { fraction = 1,
+/// months = 6 } }; { obligor = "SME-02", cdr = 0.1 }`. Empty without rules.
 fn overrides_text(deal: &Deal, rules: &[Override]) -> String {
     let rule = |r: &Override| {
         let selector = match &r.tag {
@@ -46,9 +52,9 @@ fn overrides_text(deal: &Deal, rules: &[Override]) -> String {
                 keys.push(format!("{k} = {v}"));
             }
         };
-        put("cdr", r.cdr.map(|v| v.to_string()));
-        put("default_rate", r.default_rate.map(|v| v.to_string()));
-        put("recovery_rate", r.recovery_rate.map(|v| v.to_string()));
+        put("cdr", r.cdr.map(exact));
+        put("default_rate", r.default_rate.map(exact));
+        put("recovery_rate", r.recovery_rate.map(exact));
         put(
             "recovery_lag_months",
             r.recovery_lag_months.map(|v| v.to_string()),
@@ -56,9 +62,9 @@ fn overrides_text(deal: &Deal, rules: &[Override]) -> String {
         put(
             "delay",
             r.delay
-                .map(|(f, m)| format!("{{ fraction = {f}, months = {m} }}")),
+                .map(|(f, m)| format!("{{ fraction = {}, months = {m} }}", exact(f))),
         );
-        put("cpr", r.cpr.map(|v| v.to_string()));
+        put("cpr", r.cpr.map(exact));
         format!("{{ {} }}", keys.join(", "))
     };
     rules.iter().map(rule).collect::<Vec<_>>().join("; ")
@@ -72,12 +78,12 @@ fn index_paths_text(s: &Scenario) -> String {
         .paths
         .iter()
         .map(|(name, path)| match path {
-            IndexPath::Flat(v) => format!("{name} = {v}"),
+            IndexPath::Flat(v) => format!("{name} = {}", exact(*v)),
             IndexPath::Steps(steps) => format!(
                 "{name} = {}",
                 steps
                     .iter()
-                    .map(|(d, v)| format!("{v} from {d}"))
+                    .map(|(d, v)| format!("{} from {d}", exact(*v)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -97,7 +103,7 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
         .map(|s| {
             s.default_timing
                 .iter()
-                .map(Decimal::to_string)
+                .map(|v| exact(*v))
                 .collect::<Vec<_>>()
                 .join(",")
         })
