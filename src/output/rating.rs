@@ -389,8 +389,69 @@ pub fn sized_deal_text(
             .map_err(|e| Error::Internal(format!("balance {text} is not a TOML value: {e}")))?;
         if let Some(old) = table.get("balance").and_then(|v| v.as_value()) {
             *value.decor_mut() = old.decor().clone();
+            // A trailing comment keeps its column (as far as one space allows): the spaces
+            // before it make up for the new value's length.
+            let mut bare = old.clone();
+            bare.decor_mut().clear();
+            let old_len = bare.to_string().chars().count();
+            if let Some(suffix) = old.decor().suffix().and_then(|r| r.as_str())
+                && suffix.trim_start().starts_with('#')
+            {
+                let spaces = suffix.len() - suffix.trim_start_matches(' ').len();
+                let wanted = (spaces + old_len)
+                    .saturating_sub(text.chars().count())
+                    .max(1);
+                let comment = suffix.trim_start_matches(' ');
+                value
+                    .decor_mut()
+                    .set_suffix(format!("{}{comment}", " ".repeat(wanted)));
+            }
         }
         table.insert("balance", toml_edit::Item::Value(value));
     }
     Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    /// The column of `#` on the line of `key` in `text`.
+    fn comment_column(text: &str, key: &str) -> Option<usize> {
+        let line = text.lines().find(|l| l.starts_with(key))?;
+        line.chars().position(|c| c == '#')
+    }
+
+    /// The sized deal keeps the layout: a balance's trailing comment stays in its column when
+    /// the new value is shorter or a little longer, and one space separates them when it no
+    /// longer fits (found by a review: the comments shifted by the values' difference).
+    #[test]
+    fn a_balance_comment_keeps_its_column() {
+        let original = "[[tranches]]\nname = \"A\"\nbalance = 131000000                 # split\n\
+                        coupon = 0.04\n\n[[tranches]]\nname = \"B\"\n\
+                        balance = \"600000.00\"  # quoted\n\n[[tranches]]\nname = \"C\"\n\
+                        balance = 1 # short\n";
+        let balances = [
+            ("A".to_string(), dec!(90500000)),
+            ("B".to_string(), dec!(500000)),
+            ("C".to_string(), dec!(123456789)),
+        ];
+        let sized = sized_deal_text("d.toml", original, &balances).expect("sized");
+        // A: `balance = 131000000` is 19 characters and 17 spaces put `#` at column 36;
+        // `balance = 90500000` is 18, so 18 spaces keep it there.
+        assert_eq!(comment_column(original, "balance = 131000000"), Some(36));
+        assert!(
+            sized.contains("balance = 90500000                  # split\n"),
+            "{sized}"
+        );
+        // B: `"600000.00"` (11 characters) and 2 spaces; `500000` (6) takes 2 + 11 − 6 = 7.
+        assert!(
+            sized.contains("balance = 500000       # quoted\n"),
+            "{sized}"
+        );
+        // C: one space, and a longer value: still one space.
+        assert!(sized.contains("balance = 123456789 # short\n"), "{sized}");
+        assert!(sized.contains("coupon = 0.04\n"));
+    }
 }
