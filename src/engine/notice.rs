@@ -122,6 +122,40 @@ impl Run<'_> {
     /// The notices of payment date `k`, after its waterfall; with `per_unit`, the residuals
     /// go back to the collection account.
     pub(super) fn notices(&mut self, k: usize) -> Result<()> {
+        self.notices_of(k, self.deal.notices.per_unit)
+    }
+
+    /// The notices of payment date `k` (the last date run) once more, for the tranches whose
+    /// payments were restated (the indices `restated`; `reconcile`, docs/auditing.md), from the
+    /// restated payments and balances; no per-unit residual moves again (what was reported
+    /// was paid). The other tranches' rows stay as the waterfall wrote them.
+    pub(super) fn restate_notices(&mut self, k: usize, restated: &[usize]) -> Result<()> {
+        let number = self.deal.periods[k].number;
+        let of_date =
+            |rows: &[NoticeRow]| rows.iter().rev().take_while(|n| n.period == number).count();
+        let old = self
+            .notices
+            .split_off(self.notices.len() - of_date(&self.notices));
+        self.notices_of(k, false)?;
+        let start = self.notices.len() - of_date(&self.notices);
+        let labels = &self.labels.tranche;
+        for row in &mut self.notices[start..] {
+            let kept = labels
+                .iter()
+                .position(|l| *l == row.tranche)
+                .is_some_and(|i| !restated.contains(&i));
+            if let (true, Some(o)) = (kept, old.iter().find(|o| o.tranche == row.tranche)) {
+                *row = o.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Run::notices`], the per-unit residuals moved when `per_unit`. One body for both, so
+    /// that the waterfall's notices and the restated ones cannot differ in a rule. (Forcing it
+    /// inline, or building the row in a separate function, made a full run 3–10% slower in
+    /// time, whatever the instruction count: docs/performance.md, session 23.)
+    fn notices_of(&mut self, k: usize, per_unit: bool) -> Result<()> {
         let deal = self.deal;
         let rules = deal.notices;
         if !makes_notices(self.keep_ledger, &rules) {
@@ -129,27 +163,24 @@ impl Run<'_> {
         }
         let face = crate::money::to_fen(rules.face);
         let d = rules.decimals;
+        let last = k + 1 == deal.periods.len();
+        let p = deal.periods[k];
         let labels = self.labels;
         for (i, t) in deal.tranches.iter().enumerate() {
             let initial = crate::money::to_fen(t.balance);
             let before = self.balance[i] + self.paid.principal[i];
-            if whole_units(initial, face).is_none() || before <= 0 {
+            let Some(units) = whole_units(initial, face) else {
+                continue;
+            };
+            if before <= 0 {
                 continue;
             }
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
-            if rules.per_unit {
-                let paid_i = paid_of(
-                    per_100(x_i, initial, d, rules.rounding)?,
-                    initial,
-                    d,
-                    rules.rounding,
-                )?;
-                let paid_p = paid_of(
-                    per_100(x_p, initial, d, rules.rounding)?,
-                    initial,
-                    d,
-                    rules.rounding,
-                )?;
+            let m_i = per_100(x_i, initial, d, rules.rounding)?;
+            let m_p = per_100(x_p, initial, d, rules.rounding)?;
+            let paid_i = paid_of(m_i, initial, d, rules.rounding)?;
+            let paid_p = paid_of(m_p, initial, d, rules.rounding)?;
+            if per_unit {
                 let back = (Account::Tranche(i), Account::Collection);
                 let r_i = x_i - paid_i;
                 let r_p = x_p - paid_p;
@@ -174,80 +205,39 @@ impl Run<'_> {
                 self.paid.principal[i] = paid_p;
                 self.balance[i] += r_p;
             }
-            let row = self.notice_row(k, i, (x_i, x_p), self.balance[i])?;
-            self.notices.push(row);
+            let after = self.balance[i];
+            let face_after = div_round(after * 10_000, initial, rules.rounding);
+            let fee = fen_times(
+                paid_i + paid_p,
+                &[rules.csdc_fee_rate],
+                Ratio::ONE,
+                deal.rounding,
+            )
+            .ok_or_else(overflow)?;
+            let instruction = transfer(paid_i + paid_p, fee, initial).ok_or_else(overflow)?;
+            let final_payment = last || after == 0;
+            let dm = |m: i128| -> Result<Decimal> {
+                Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())
+            };
+            self.notices.push(NoticeRow {
+                period: p.number,
+                payment_date: p.date(),
+                tranche: self.labels.tranche[i].clone(),
+                record_date: p.record_date(final_payment),
+                units: i64::try_from(units).map_err(|_| overflow())?,
+                interest_per_100: dm(m_i)?,
+                principal_per_100: dm(m_p)?,
+                total_per_100: dm(m_i + m_p)?,
+                interest_paid: dec(paid_i)?,
+                principal_paid: dec(paid_p)?,
+                residual: dec(x_i - paid_i + x_p - paid_p)?,
+                face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
+                    .map_err(|_| overflow())?,
+                csdc_fee: from_fen(fee).ok_or_else(overflow)?,
+                csdc_buffer: dec(instruction.buffer)?,
+                transfer: dec(instruction.total)?,
+            });
         }
-        Ok(())
-    }
-
-    /// The notice row of tranche `i` on payment date `k`, paying `x = (interest, principal)`
-    /// (the amounts before the per-unit rounding) and owing `after` once the date is paid.
-    fn notice_row(&self, k: usize, i: usize, x: (Fen, Fen), after: Fen) -> Result<NoticeRow> {
-        let deal = self.deal;
-        let rules = deal.notices;
-        let d = rules.decimals;
-        let p = deal.periods[k];
-        let initial = crate::money::to_fen(deal.tranches[i].balance);
-        let units = whole_units(initial, crate::money::to_fen(rules.face)).ok_or_else(overflow)?;
-        let (x_i, x_p) = x;
-        let m_i = per_100(x_i, initial, d, rules.rounding)?;
-        let m_p = per_100(x_p, initial, d, rules.rounding)?;
-        let paid_i = paid_of(m_i, initial, d, rules.rounding)?;
-        let paid_p = paid_of(m_p, initial, d, rules.rounding)?;
-        let face_after = div_round(after * 10_000, initial, rules.rounding);
-        let fee = fen_times(
-            paid_i + paid_p,
-            &[rules.csdc_fee_rate],
-            Ratio::ONE,
-            deal.rounding,
-        )
-        .ok_or_else(overflow)?;
-        let instruction = transfer(paid_i + paid_p, fee, initial).ok_or_else(overflow)?;
-        let final_payment = k + 1 == deal.periods.len() || after == 0;
-        let dm = |m: i128| -> Result<Decimal> {
-            Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())
-        };
-        Ok(NoticeRow {
-            period: p.number,
-            payment_date: p.date(),
-            tranche: self.labels.tranche[i].clone(),
-            record_date: p.record_date(final_payment),
-            units: i64::try_from(units).map_err(|_| overflow())?,
-            interest_per_100: dm(m_i)?,
-            principal_per_100: dm(m_p)?,
-            total_per_100: dm(m_i + m_p)?,
-            interest_paid: dec(paid_i)?,
-            principal_paid: dec(paid_p)?,
-            residual: dec(x_i - paid_i + x_p - paid_p)?,
-            face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
-                .map_err(|_| overflow())?,
-            csdc_fee: from_fen(fee).ok_or_else(overflow)?,
-            csdc_buffer: dec(instruction.buffer)?,
-            transfer: dec(instruction.total)?,
-        })
-    }
-
-    /// Recomputes tranche `i`'s notice row of payment date `k` (the last date run) from the
-    /// restated payments `x` and balance `after` (`reconcile`, docs/auditing.md): the figures
-    /// per 100, what they pay and the residual are those of what was reported. Nothing when
-    /// the date has no notice row for the tranche.
-    pub(super) fn restate_notice(
-        &mut self,
-        k: usize,
-        i: usize,
-        x: (Fen, Fen),
-        after: Fen,
-    ) -> Result<()> {
-        let number = self.deal.periods[k].number;
-        let tranche = &self.labels.tranche[i];
-        let Some(at) = self
-            .notices
-            .iter()
-            .rposition(|n| n.period == number && n.tranche == *tranche)
-        else {
-            return Ok(());
-        };
-        self.notices[at] = self.notice_row(k, i, x, after)?;
         Ok(())
     }
 }

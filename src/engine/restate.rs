@@ -218,6 +218,7 @@ impl Run<'_> {
                 moved.support += d;
             }
         }
+        let mut tranche_restated = Vec::new();
         for i in 0..deal.tranches.len() {
             let item = &labels.tranche[i];
             let (mut di, mut dp, mut dr) = (0, 0, 0);
@@ -238,16 +239,18 @@ impl Run<'_> {
             if (di, dp, dr) == (0, 0, 0) {
                 continue;
             }
+            tranche_restated.push(i);
             moved.interest += di;
             moved.principal += dp;
             moved.residual += dr;
-            // The date's notice states what was reported (its residual is X − paid of the
-            // restated X).
-            let x = (self.paid.interest[i] + di, self.paid.principal[i] + dp);
-            self.restate_notice(self.k, i, x, self.balance[i])?;
-            let interest = dec(self.paid.interest[i] + di)?;
-            let principal = dec(self.paid.principal[i] + dp)?;
-            let residual = dec(self.paid.residual[i] + dr)?;
+            // What the tranche was paid on the date is now the reported figure: the date's
+            // notices are computed again from it below.
+            self.paid.interest[i] += di;
+            self.paid.principal[i] += dp;
+            self.paid.residual[i] += dr;
+            let interest = dec(self.paid.interest[i])?;
+            let principal = dec(self.paid.principal[i])?;
+            let residual = dec(self.paid.residual[i])?;
             let shortfall = dec(self.interest_carry[i])?;
             let balance_end = dec(self.balance[i])?;
             let row = date_rows(&mut self.flows, number, |r| r.period)
@@ -258,6 +261,11 @@ impl Run<'_> {
             row.residual_paid = residual;
             row.interest_shortfall = shortfall;
             row.balance_end = balance_end;
+        }
+        // The date's notices state what was reported: their figures per 100, what those pay
+        // and the residual X − paid of the restated X.
+        if !tranche_restated.is_empty() {
+            self.restate_notices(self.k, &tranche_restated)?;
         }
         if let Some(x) = a.collection_balance {
             let d = to_fen(x) - self.collection;
