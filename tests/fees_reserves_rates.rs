@@ -681,3 +681,51 @@ fn fee_share_cap_excess_interest_paid_and_dates() {
         ]
     );
 }
+
+/// Which fees the coverage multiple deducts (docs/conventions.md, "The coverage multiple"): a
+/// fee's due up to its `cap` and its arrears, not its excess over the cap (paid after the
+/// senior principal), and not the new charge of a fee on `interest_paid:` (charged at its own
+/// step, after the multiple). A review recomputed the multiple from `fees.parquet`'s `due`,
+/// which includes the excess, and got another figure; the docs did not say.
+///
+/// The auditing fixture (period 1: collections 420,000.00, A 900,000.00 at 0.0091 a period)
+/// with a `servicer` fee fixed 5,000.00 capped at 3,000.00 (excess 2,000.00) and a `agent` fee
+/// of 1% a year on A's interest paid. Period 1: available 420,000.00; fees due up to the cap:
+/// trustee 1,000.00 + servicer 3,000.00 (+ agent 0: charged at its step); senior due: interest
+/// 8,190.00 and no principal (a pass-through senior's principal due is 0 before its expected
+/// maturity: the multiple is against its interest alone). Coverage = (420,000 − 4,000) / 8,190
+/// = 50.793650… → 50.793651. Deducting fees.parquet's due (1,000 + 5,000, and the agent's
+/// charge) would give at most 414,000 / 8,190 = 50.549450….
+#[test]
+fn coverage_deducts_fees_up_to_their_cap_and_not_interest_paid_charges() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
+    )
+    .expect("fixture");
+    let src = src
+        .replace(
+            "[[fees]]\nname = \"trustee\"\nkind = \"fixed\"\namount = 1000\n",
+            "[[fees]]\nname = \"trustee\"\nkind = \"fixed\"\namount = 1000\n\n\
+             [[fees]]\nname = \"servicer\"\nkind = \"fixed\"\namount = 5000\ncap = 3000\n\n\
+             [[fees]]\nname = \"agent\"\nkind = \"annual_rate\"\nrate = 0.01\n\
+             base = \"interest_paid:A\"\n",
+        )
+        .replace(
+            "  { action = \"pay_fee\", fees = [\"trustee\"] },\n  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_fee\", fees = [\"trustee\", \"servicer\"] },\n  { action = \"pay_interest\", tranches = [\"A\"] },\n  { action = \"pay_fee\", fees = [\"agent\"] },\n",
+        )
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"B\"], when = \"senior_paid_off\" },\n",
+            "  { action = \"pay_fee\", fees = [\"servicer\"], part = \"excess\" },\n  { action = \"pay_principal\", tranches = [\"B\"], when = \"senior_paid_off\" },\n",
+        );
+    assert!(src.contains("part = \"excess\"") && src.contains("interest_paid:A"));
+    let r = run(&src);
+    let p1 = r.periods.iter().find(|p| p.period == 1).expect("period 1");
+    assert_eq!(p1.available_funds, dec!(420000.00));
+    let want = (dec!(416000) / dec!(8190)).round_dp(6);
+    assert_eq!(want, dec!(50.793651));
+    assert_eq!(p1.coverage_multiple, Some(want));
+    // fees.parquet's due includes the servicer's excess.
+    let servicer = fee(&r, "servicer", 1);
+    assert_eq!(servicer.0, dec!(5000.00));
+}
