@@ -279,24 +279,7 @@ impl Calendar {
     /// saturates at `NaiveDate::MIN`/`MAX` or after a run of [`MAX_ROLL_STEPS`] days without
     /// trading, returning the date reached.
     pub fn add_trading_days(&self, d: NaiveDate, n: i32) -> NaiveDate {
-        let forward = n > 0;
-        let (mut remaining, mut cur, mut run) = (n.unsigned_abs(), d, 0u32);
-        while remaining > 0 {
-            match step(cur, forward) {
-                Some(next) => cur = next,
-                None => return cur,
-            }
-            if self.is_trading_day(cur) {
-                remaining -= 1;
-                run = 0;
-            } else {
-                run += 1;
-                if run >= MAX_ROLL_STEPS {
-                    return cur;
-                }
-            }
-        }
-        cur
+        self.add_days(d, n, Calendar::is_trading_day)
     }
 
     /// Moves `d` to a business day by `bdc`. Returns `d` itself if it is a business day.
@@ -322,6 +305,18 @@ impl Calendar {
     /// holiday. Saturates at `NaiveDate::MIN`/`MAX`, and after a run of [`MAX_ROLL_STEPS`]
     /// non-business days, returning the date reached.
     pub fn add_business_days(&self, d: NaiveDate, n: i32) -> NaiveDate {
+        self.add_days(d, n, Calendar::is_business_day)
+    }
+
+    /// Moves `n` days that `counts` (business days, or trading days); the saturation of
+    /// [`Calendar::add_business_days`]. A whole week free of listed holidays and working days
+    /// holds exactly 5 of either, and is skipped at once.
+    fn add_days(
+        &self,
+        d: NaiveDate,
+        n: i32,
+        counts: impl Fn(&Calendar, NaiveDate) -> bool,
+    ) -> NaiveDate {
         let forward = n > 0;
         let mut remaining = n.unsigned_abs();
         let mut cur = d;
@@ -346,7 +341,7 @@ impl Calendar {
                 Some(next) => cur = next,
                 None => return cur,
             }
-            if self.is_business_day(cur) {
+            if counts(self, cur) {
                 remaining -= 1;
                 run = 0;
             } else {
@@ -463,6 +458,31 @@ mod tests {
         // Forward, and n = 0 returns the day itself even when it is not a trading day.
         assert_eq!(cal.add_trading_days(d(2024, 10, 11), 1), d(2024, 10, 14));
         assert_eq!(cal.add_trading_days(d(2024, 10, 12), 0), d(2024, 10, 12));
+        // Long walks skip whole free weeks (5 trading days each, as 5 business days): the same
+        // dates as stepping day by day, over the years of the data, both ways.
+        let naive = |mut cur: NaiveDate, n: i32| {
+            let mut left = n.unsigned_abs();
+            while left > 0 {
+                cur = if n > 0 {
+                    cur.succ_opt().unwrap()
+                } else {
+                    cur.pred_opt().unwrap()
+                };
+                if cal.is_trading_day(cur) {
+                    left -= 1;
+                }
+            }
+            cur
+        };
+        for start in [d(2019, 1, 2), d(2021, 4, 25), d(2024, 9, 29), d(2026, 6, 1)] {
+            for n in [-260, -37, -6, 6, 11, 37, 260] {
+                assert_eq!(
+                    cal.add_trading_days(start, n),
+                    naive(start, n),
+                    "{start} {n}"
+                );
+            }
+        }
         // On a weekends-only calendar trading days are business days.
         let w = Calendar::weekends_only();
         assert_eq!(
