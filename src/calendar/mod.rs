@@ -460,20 +460,7 @@ mod tests {
         assert_eq!(cal.add_trading_days(d(2024, 10, 12), 0), d(2024, 10, 12));
         // Long walks skip whole free weeks (5 trading days each, as 5 business days): the same
         // dates as stepping day by day, over the years of the data, both ways.
-        let naive = |mut cur: NaiveDate, n: i32| {
-            let mut left = n.unsigned_abs();
-            while left > 0 {
-                cur = if n > 0 {
-                    cur.succ_opt().unwrap()
-                } else {
-                    cur.pred_opt().unwrap()
-                };
-                if cal.is_trading_day(cur) {
-                    left -= 1;
-                }
-            }
-            cur
-        };
+        let naive = |cur: NaiveDate, n: i32| naive_walk(&cal, cur, n, Calendar::is_trading_day);
         for start in [d(2019, 1, 2), d(2021, 4, 25), d(2024, 9, 29), d(2026, 6, 1)] {
             for n in [-260, -37, -6, 6, 11, 37, 260] {
                 assert_eq!(
@@ -591,7 +578,18 @@ mod tests {
         assert_eq!((a - before).num_days(), i64::from(MAX_ROLL_STEPS));
     }
 
-    fn naive_add(cal: &Calendar, mut cur: NaiveDate, n: i32) -> NaiveDate {
+    fn naive_add(cal: &Calendar, cur: NaiveDate, n: i32) -> NaiveDate {
+        naive_walk(cal, cur, n, Calendar::is_business_day)
+    }
+
+    /// `n` days that `counts` from `cur`, stepping one day at a time (the oracle of the
+    /// week-skipping walk).
+    fn naive_walk(
+        cal: &Calendar,
+        mut cur: NaiveDate,
+        n: i32,
+        counts: impl Fn(&Calendar, NaiveDate) -> bool,
+    ) -> NaiveDate {
         let mut left = n.unsigned_abs();
         while left > 0 {
             cur = if n > 0 {
@@ -599,7 +597,7 @@ mod tests {
             } else {
                 cur.pred_opt().unwrap()
             };
-            if cal.is_business_day(cur) {
+            if counts(cal, cur) {
                 left -= 1;
             }
         }
