@@ -35,6 +35,11 @@ fn read(p: &str) -> String {
     std::fs::read_to_string(root().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
+/// The `periods` row of payment date `k`.
+fn period_row(run: &RunResult, k: u32) -> &ipabs::engine::result::PeriodRow {
+    run.periods.iter().find(|x| x.period == k).expect("period")
+}
+
 fn deal(p: &str) -> Deal {
     deal_from_str(p, &read(p))
         .unwrap_or_else(|e| panic!("{e}"))
@@ -629,24 +634,40 @@ fn a_restated_payment_is_in_the_rows_the_summary_and_the_yield() {
             .cloned()
             .expect("row")
     };
-    let a1 = row(1, "A");
-    assert_eq!(
-        (a1.balance_start, a1.interest_due, a1.interest_paid),
-        (dec!(900000.00), dec!(8190.00), dec!(8190.00))
-    );
-    assert_eq!(
-        (a1.principal_paid, a1.interest_shortfall, a1.balance_end),
-        (dec!(410810.00), dec!(0.00), dec!(489190.00))
-    );
-    let a2 = row(2, "A");
-    assert_eq!(
-        (a2.balance_start, a2.interest_due, a2.interest_paid),
-        (dec!(489190.00), dec!(4451.63), dec!(4451.62))
-    );
-    assert_eq!(
-        (a2.principal_paid, a2.interest_shortfall, a2.balance_end),
-        (dec!(304548.37), dec!(0.01), dec!(184641.63))
-    );
+    // (period, balance_start, interest_due, interest_paid, principal_paid, interest_shortfall,
+    // balance_end) of A on the two actual dates.
+    for (k, start, due, interest, principal, shortfall, end) in [
+        (
+            1,
+            dec!(900000.00),
+            dec!(8190.00),
+            dec!(8190.00),
+            dec!(410810.00),
+            dec!(0.00),
+            dec!(489190.00),
+        ),
+        (
+            2,
+            dec!(489190.00),
+            dec!(4451.63),
+            dec!(4451.62),
+            dec!(304548.37),
+            dec!(0.01),
+            dec!(184641.63),
+        ),
+    ] {
+        let a = row(k, "A");
+        assert_eq!(
+            (a.balance_start, a.interest_due, a.interest_paid),
+            (start, due, interest),
+            "period {k}"
+        );
+        assert_eq!(
+            (a.principal_paid, a.interest_shortfall, a.balance_end),
+            (principal, shortfall, end),
+            "period {k}"
+        );
+    }
     let a3 = row(3, "A");
     assert_eq!(
         (
@@ -664,13 +685,7 @@ fn a_restated_payment_is_in_the_rows_the_summary_and_the_yield() {
     );
     // The period rows: period 1 pays 8,190.00 of interest and 410,810.00 of principal, the
     // senior balance after it is A's 489,190.00; period 2 pays 4,451.62 of interest.
-    let p = |k: u32| {
-        r.run
-            .periods
-            .iter()
-            .find(|x| x.period == k)
-            .expect("period")
-    };
+    let p = |k: u32| period_row(&r.run, k);
     assert_eq!(
         (p(1).interest_paid, p(1).principal_paid, p(1).fees_paid),
         (dec!(8190.00), dec!(410810.00), dec!(1000.00))
@@ -833,13 +848,7 @@ fn a_restated_fee_and_account_are_in_the_fee_and_period_rows() {
     };
     assert_eq!(fee(1), (dec!(1000.00), dec!(600.00), dec!(400.00)));
     assert_eq!(fee(2), (dec!(1400.00), dec!(1400.00), dec!(0.00)));
-    let p = |k: u32| {
-        r.run
-            .periods
-            .iter()
-            .find(|x| x.period == k)
-            .expect("period")
-    };
+    let p = |k: u32| period_row(&r.run, k);
     assert_eq!(
         (p(1).fees_paid, p(1).collection_balance_end),
         (dec!(600.00), dec!(400.00))
@@ -886,13 +895,7 @@ fn declared_triggers_are_in_the_period_row_and_the_model_line_is_the_waterfalls(
         .map(|l| (l.period, l.item.as_str(), l.model, l.actual))
         .collect();
     assert_eq!(t, [(1, "cdr_breach", dec!(0), dec!(1))]);
-    let p = |k: u32| {
-        r.run
-            .periods
-            .iter()
-            .find(|x| x.period == k)
-            .expect("period")
-    };
+    let p = |k: u32| period_row(&r.run, k);
     assert_eq!(p(1).triggers_tripped, "cdr_breach");
     assert_eq!(p(2).waterfall, "accelerated");
     rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
