@@ -219,8 +219,9 @@ fn ipabs_notice_prints_one_date() {
 /// Every record date of every example deal's base-case notices is a trading day: a Monday to
 /// Friday that is a business day of the deal's calendar, before the payment date, with no
 /// trading day between (1 before; 3 before a tranche's final payment). Checked by walking the
-/// calendar day by day here, not with `add_trading_days`. Before, 天知1号's 2024-10-12
-/// (Saturday, worked for National Day) and 文科租赁一期's 2021-04-25 (Sunday) were record dates.
+/// calendar day by day here, not with `add_trading_days`. Before, the tianzhi model's
+/// 2024-10-12 (Saturday, worked for National Day) and the wenke model's 2021-04-25 (Sunday)
+/// were record dates (their payment dates are illustrative).
 #[test]
 fn record_dates_are_trading_days() {
     use chrono::{Datelike, Weekday};
