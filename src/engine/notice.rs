@@ -131,8 +131,7 @@ impl Run<'_> {
     /// was paid). The other tranches' rows stay as the waterfall wrote them.
     pub(super) fn restate_notices(&mut self, k: usize, restated: &[usize]) -> Result<()> {
         let number = self.deal.periods[k].number;
-        let of_date =
-            |rows: &[NoticeRow]| rows.iter().rev().take_while(|n| n.period == number).count();
+        let of_date = |rows: &[NoticeRow]| super::restate::tail(rows, number, |n| n.period);
         let old = self
             .notices
             .split_off(self.notices.len() - of_date(&self.notices));

@@ -27,10 +27,9 @@ use rust_decimal::Decimal;
 
 use super::ledger::{Account, Movement};
 use super::result::{ChargeRow, Label, PeriodRow, TrancheFlowRow};
-use super::state::{Run, dec};
+use super::state::{Run, dec, tripped_names};
 use super::summary::{TrancheDate, TrancheTotals};
 use crate::actuals::ActualPeriod;
-use crate::deal::Deal;
 use crate::error::{Error, Result};
 use crate::money::{Fen, to_fen};
 
@@ -66,7 +65,7 @@ struct Moved {
 
 /// How many rows at the end of `rows` belong to payment date `number` (a run writes a date's
 /// rows together, after the earlier dates').
-fn tail<T>(rows: &[T], number: u32, period: impl Fn(&T) -> u32) -> usize {
+pub(super) fn tail<T>(rows: &[T], number: u32, period: impl Fn(&T) -> u32) -> usize {
     rows.iter()
         .rev()
         .take_while(|r| period(r) == number)
@@ -85,19 +84,6 @@ fn missing(what: &str, number: u32) -> Error {
     Error::Internal(format!(
         "reconcile: payment date {number} has no {what} row to restate"
     ))
-}
-
-/// The names of the tripped triggers, comma-separated, in the deal's order (as the period row
-/// states them).
-fn tripped_names(deal: &Deal, tripped: &[bool]) -> String {
-    let mut names = String::new();
-    for (trig, _) in deal.triggers.iter().zip(tripped).filter(|(_, t)| **t) {
-        if !names.is_empty() {
-            names.push(',');
-        }
-        names.push_str(&trig.name);
-    }
-    names
 }
 
 const REASON: &str = "restated to the reported figure (reconcile)";
@@ -192,28 +178,10 @@ impl Run<'_> {
         for s in 0..deal.supports.len() {
             if let Some(x) = a.supports.get(s).copied().flatten() {
                 // More drawn than the waterfall drew: from the provider to the restatement
-                // account.
+                // account (a move of −δ towards the provider).
                 let d = to_fen(x) - self.support_period[s];
                 let item = Label::from(&deal.supports[s].name);
-                if d > 0 {
-                    self.entry(
-                        0,
-                        Movement::Restate,
-                        &item,
-                        (Account::Support(s), Account::Restatement),
-                        d,
-                        REASON,
-                    );
-                } else if d < 0 {
-                    self.entry(
-                        0,
-                        Movement::Restate,
-                        &item,
-                        (Account::Restatement, Account::Support(s)),
-                        -d,
-                        REASON,
-                    );
-                }
+                self.restate_move(Movement::Restate, &item, Account::Support(s), -d);
                 self.support_total[s] += d;
                 moved.support += d;
             }

@@ -210,6 +210,20 @@ pub(super) struct Run<'a> {
     pub purchased_rows: crate::pool::rows::PoolFlows,
 }
 
+/// The names of the tripped triggers, comma-separated, in the deal's order, as a period row
+/// states them; empty (no allocation) when none is tripped. Also the restated row's
+/// (`restate`).
+pub(super) fn tripped_names(deal: &Deal, tripped: &[bool]) -> String {
+    let mut names = String::new();
+    for (trig, _) in deal.triggers.iter().zip(tripped).filter(|(_, t)| **t) {
+        if !names.is_empty() {
+            names.push(',');
+        }
+        names.push_str(&trig.name);
+    }
+    names
+}
+
 /// A count of fen as a Decimal for a row, or an error beyond Decimal's range.
 ///
 /// Inlined: built out of line, the `Result` went through memory, its Decimal written in 4-byte
@@ -661,14 +675,7 @@ impl<'a> Run<'a> {
         if !self.keep_ledger {
             return Ok(());
         }
-        // Names of the tripped triggers, comma-separated; empty (no allocation) if none.
-        let mut tripped = String::new();
-        for (trig, _) in deal.triggers.iter().zip(&self.tripped).filter(|(_, t)| **t) {
-            if !tripped.is_empty() {
-                tripped.push(',');
-            }
-            tripped.push_str(&trig.name);
-        }
+        let tripped = tripped_names(deal, &self.tripped);
         let cash = self.cash;
         self.periods.push(PeriodRow {
             period: p.number,
