@@ -624,7 +624,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             copy,
             out,
         } => {
-            refuse_overwrite(&out.out, out.force)?;
+            refuse_files(&out, &result_names())?;
             refuse_copies(&copy, &out, &result_names())?;
             let (loaded, set) = load(&deal, scenario.as_deref())?;
             print_warnings(&loaded.warnings);
@@ -1223,7 +1223,7 @@ fn lock_output_shard(out: &OutArgs, shard: Option<Shard>) -> Result<OutputLock> 
 /// `sweep`'s refusal to replace results, for the whole run or one shard.
 fn refuse_sweep_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
     match shard {
-        None => refuse_overwrite(&out.out, out.force),
+        None => refuse_files(out, &result_names()),
         Some(_) => {
             let files: Vec<String> = RUN_FILES
                 .iter()
@@ -1280,27 +1280,6 @@ fn refuse_out_file(out: &Path) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Refuses to replace result files in `out` unless `force` is set.
-fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
-    refuse_out_file(out)?;
-    if force {
-        return Ok(());
-    }
-    let existing: Vec<&str> = result_names()
-        .into_iter()
-        .filter(|f| out.join(f).exists())
-        .collect();
-    if existing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "{} already holds results ({}); pass --force to replace them, or choose another --out",
-            out.display(),
-            existing.join(", ")
-        )))
-    }
 }
 
 /// Refuses to replace `files` in `out` unless `force`.

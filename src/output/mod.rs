@@ -185,26 +185,6 @@ pub fn write_tables<'a, N: AsRef<str>, F: Into<Frame<'a>>>(
     result
 }
 
-/// Writes a single-file result to `path` through the staged file `tmp` beside it (the sized deal
-/// file, an Excel workbook): `tmp` is created new and registered with the signal guard
-/// ([`guard::create_staged`]), filled by `fill`, and renamed to `path`; on any failure it is
-/// removed. A failure of the file system names `path`.
-fn write_staged(
-    tmp: &Path,
-    path: &Path,
-    fill: impl FnOnce(&mut fs::File) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let result = guard::create_staged(tmp)
-        .map_err(|e| write_error(path, &e))
-        .and_then(|mut f| fill(&mut f))
-        .and_then(|()| fs::rename(tmp, path).map_err(|e| write_error(path, &e)));
-    if result.is_err() {
-        let _ = fs::remove_file(tmp);
-    }
-    guard::forget_staged(tmp);
-    result
-}
-
 /// Writes the single file `path` (an HTML report, an Excel workbook, a sized deal) whole or
 /// not at all: its directory is made if missing, `fill` writes a staged file beside it
 /// (`.NAME.ipabs-tmp-PID`, registered with the signal guard), which is fsynced and renamed to
@@ -234,10 +214,18 @@ pub fn write_file(
     ));
     // One left by a killed run of the same process id: replaced, as `File::create` would.
     let _ = fs::remove_file(&tmp);
-    write_staged(&tmp, path, |f| {
-        fill(f)?;
-        f.sync_all().map_err(|e| write_error(path, &e))
-    })?;
+    let result = guard::create_staged(&tmp)
+        .map_err(|e| write_error(path, &e))
+        .and_then(|mut f| {
+            fill(&mut f)?;
+            f.sync_all().map_err(|e| write_error(path, &e))
+        })
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| write_error(path, &e)));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    guard::forget_staged(&tmp);
+    result?;
     sync::sync_dir(dir)
 }
 
