@@ -302,7 +302,7 @@ pub fn breakeven_one_in(
     };
 
     let tdr = target_default_rate(rating, tranche.rating.as_deref());
-    Ok(BreakevenRow {
+    let mut row = BreakevenRow {
         deal: deal.name.clone(),
         scenario: scenario.name.clone(),
         tranche: tranche.name.clone(),
@@ -313,18 +313,14 @@ pub fn breakeven_one_in(
         breakeven_obligors: obligors,
         obligor_count,
         target_default_rate: tdr,
-        pass: tdr.map(|x| {
-            !fails_at_zero
-                && Bdr {
-                    unbroken: passes_at_one,
-                    rate: realised,
-                }
-                .meets(x)
-        }),
+        pass: None,
         runs: t.runs,
         fails_at_zero,
         passes_at_one,
-    })
+    };
+    // The row's own break-even ([`BreakevenRow::bdr`]) against its TDR.
+    row.pass = tdr.map(|x| !fails_at_zero && row.bdr().meets(x));
+    Ok(row)
 }
 
 /// The scan: R = j × [`SCAN_STEP`], j = 1, 2, …, 128, until the first failure; then bisection
