@@ -147,8 +147,8 @@ pub enum Command {
         stress: Option<StressSuite>,
         /// What --stress is built on: `deal` (the deal's [scenario], the default) or
         /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
-        #[arg(long, default_value = "deal", requires = "stress")]
-        stress_on: StressBase,
+        #[arg(long)]
+        stress_on: Option<StressBase>,
         /// Keep every table of every run (pool flows, ledger, periods, all tranches); without
         /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
         #[arg(long)]
@@ -180,8 +180,8 @@ pub enum Command {
         stress: Option<StressSuite>,
         /// What --stress is built on: `deal` (the deal's [scenario], the default) or
         /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
-        #[arg(long, default_value = "deal", requires = "stress")]
-        stress_on: StressBase,
+        #[arg(long)]
+        stress_on: Option<StressBase>,
         /// Worker threads, 1 to 256 (default: one per core).
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
@@ -268,8 +268,8 @@ pub enum Command {
         stress: Option<StressSuite>,
         /// What --stress is built on: `deal` (each deal's [scenario], the default) or
         /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
-        #[arg(long, default_value = "deal", requires = "stress")]
-        stress_on: StressBase,
+        #[arg(long)]
+        stress_on: Option<StressBase>,
         /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
         #[arg(long, value_parser = threads_arg)]
         threads: Option<usize>,
@@ -490,7 +490,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             portfolio_command(
                 &deals,
                 scenarios.as_deref(),
-                stress.map(|s| (s, stress_on)),
+                stress_suite(stress, stress_on)?,
                 Split { threads, shard },
                 &copy,
                 &out,
@@ -682,6 +682,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
         } => {
             no_copies_with_shard(shard, &copy)?;
             no_concentration_breakeven(stress)?;
+            let stress = stress_suite(stress, stress_on)?;
             refuse_breakeven_overwrite(&out, shard)?;
             refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
@@ -689,8 +690,8 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             print_warnings(&set.warnings);
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
-            if let Some(suite) = stress {
-                suite.add_to(d, &mut set.scenarios, stress_on)?;
+            if let Some((suite, base)) = stress {
+                suite.add_to(d, &mut set.scenarios, base)?;
             }
             let _lock = lock_output_shard(&out, shard)?;
             refuse_breakeven_overwrite(&out, shard)?;
@@ -758,6 +759,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             out,
         } => {
             no_copies_with_shard(shard, &copy)?;
+            let stress = stress_suite(stress, stress_on)?;
             refuse_sweep_overwrite(&out, shard)?;
             refuse_copies(&copy, &out, &result_names())?;
             let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
@@ -765,8 +767,8 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             print_warnings(&set.warnings);
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let d = &loaded.deal;
-            if let Some(suite) = stress {
-                suite.add_to(d, &mut set.scenarios, stress_on)?;
+            if let Some((suite, base)) = stress {
+                suite.add_to(d, &mut set.scenarios, base)?;
             }
             let _lock = lock_output_shard(&out, shard)?;
             refuse_sweep_overwrite(&out, shard)?;
@@ -1088,6 +1090,22 @@ fn no_concentration_breakeven(stress: Option<StressSuite>) -> Result<()> {
              concentration suite with `ipabs sweep`"
         ))),
         _ => Ok(()),
+    }
+}
+
+/// `--stress` with what it is built on; `--stress-on` alone is a usage error (exit code 2)
+/// that names the flag it needs.
+fn stress_suite(
+    stress: Option<StressSuite>,
+    on: Option<StressBase>,
+) -> Result<Option<(StressSuite, StressBase)>> {
+    match (stress, on) {
+        (None, Some(base)) => Err(Error::Usage(format!(
+            "--stress-on {} says what a stress suite is built on, but no --stress names \
+             one; add --stress standard (or concentration, all), or drop --stress-on",
+            base.name()
+        ))),
+        (stress, on) => Ok(stress.map(|s| (s, on.unwrap_or_default()))),
     }
 }
 

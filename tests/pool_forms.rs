@@ -738,8 +738,17 @@ fn sweep_stress_on_every_scenario() {
     );
     assert!(String::from_utf8_lossy(&every.stdout).contains("scenarios: 44"));
     assert!(String::from_utf8_lossy(&every.stderr).contains("slow×recovery-10%"));
+    // The message names the flag that is missing; clap's own usage line listed
+    // `--stress-on` among the required arguments. Nothing is written.
     let usage = run(&["--stress-on", "scenarios"], "usage");
     assert_eq!(usage.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&usage.stderr);
+    assert!(
+        stderr.contains("--stress-on scenarios says what a stress suite is built on")
+            && stderr.contains("add --stress standard"),
+        "{stderr}"
+    );
+    assert!(!dir.join("usage").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
