@@ -229,11 +229,13 @@ pub enum Check {
     CashHeld,
     /// A step-up rent's or a licence-fee schedule's annual `growth` above the range seen.
     GrowthRange,
+    /// A pool-side rate above the range seen: an asset's rate, an index value or shift.
+    RateRange,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 29] = [
+    pub const ALL: [Check; 30] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -263,6 +265,7 @@ impl Check {
         Check::CallRange,
         Check::CashHeld,
         Check::GrowthRange,
+        Check::RateRange,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -297,6 +300,7 @@ impl Check {
             Check::CallRange => "call_range",
             Check::CashHeld => "cash_held",
             Check::GrowthRange => "growth_range",
+            Check::RateRange => "rate_range",
         }
     }
 }

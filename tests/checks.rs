@@ -559,3 +559,79 @@ fn a_steep_growth_is_a_located_warning() {
         text(&out.stderr)
     );
 }
+
+/// Pool-side rates one decimal place off are located `rate_range` warnings (docs/errors.md;
+/// docs/sources.md [D5]): an asset rate of 0.55 (5.5% meant) is 55% a year, above 24%; an
+/// index of 0.345 (3.45% meant) is 34.5%, above 15%; an `index_shift` of 0.5 (50 bp meant) is
+/// 50%, beyond ±5%. The asset rate 0.05 of base.toml, an index of 0.0345 and a shift of 0.005
+/// are not. A rate with more than 6 decimal places is an error (the output writes rates at 6
+/// places): 0.0412345 rounds, half away from zero, to 0.041235; 0.0412340 is 0.041234.
+#[test]
+fn pool_rates_off_by_a_decimal_place_are_located_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = variant(dir.path(), "steep.toml", "rate = 0.05\n", "rate = 0.55\n");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"x\"\nindices = { lpr_1y = 0.345 }\nindex_shift = 0.5\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", s(&deal), "--scenario", s(&scen)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (d, sc) = (s(&deal), s(&scen));
+    for want in [
+        format!(
+            "warning: {d}:33:8: obligors[1].assets[0].rate: asset rate 0.55 is 55% a year, \
+             beyond 24%"
+        ),
+        format!(
+            "warning: {sc}:3:22: scenarios[0].indices.lpr_1y: index `lpr_1y` 0.345 is 34.5% a \
+             year, beyond 15%"
+        ),
+        format!(
+            "warning: {sc}:4:15: scenarios[0].index_shift: index_shift 0.5 is 50% a year, beyond \
+             5%; a shift is a fraction, 0.005 for 50 bp [rate_range]"
+        ),
+    ] {
+        assert!(err.contains(&want), "{want}\n{err}");
+    }
+    assert_eq!(err.matches("[rate_range]").count(), 3, "{err}");
+
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"x\"\nindices = { lpr_1y = 0.0345 }\nindex_shift = 0.005\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", BASE, "--scenario", s(&scen)]);
+    assert!(
+        !text(&out.stderr).contains("rate_range"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let fine = variant(
+        dir.path(),
+        "fine.toml",
+        "coupon = 0.04\n",
+        "coupon = 0.0412340\n",
+    );
+    let out = ipabs(&["check", s(&fine)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let long = variant(
+        dir.path(),
+        "long.toml",
+        "coupon = 0.04\n",
+        "coupon = 0.0412345\n",
+    );
+    let out = ipabs(&["check", s(&long)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {}:48:10: tranches[0].coupon: coupon 0.0412345 has more than 6 decimal places",
+            s(&long)
+        )) && err.contains("e.g. 0.041235"),
+        "{err}"
+    );
+}

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Ctx, KeyPaths, Names, Sign, checked_sum, forbid, one_of, parse_or};
+use super::{Ctx, KeyPaths, Names, Sign, checked_sum, checks, forbid, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
 use crate::deal::{Asset, AssetKind, Instalment, Obligor};
@@ -483,9 +483,12 @@ fn generate(
     let balance = a
         .balance
         .map(|b| ctx.money(keys.at("balance"), b, Sign::Positive));
-    let rate = a
-        .rate
-        .map(|r| ctx.annual_rate(keys.at("rate"), r, Sign::NonNegative));
+    let rate = a.rate.map(|r| {
+        let path = keys.at("rate").to_string();
+        let r = ctx.annual_rate(&path, r, Sign::NonNegative);
+        checks::rate_range(ctx, &path, r, checks::ASSET_RATE_MAX, "asset rate");
+        r
+    });
     let start = a.start_date.map(|d| ctx.date(keys.at("start_date"), d));
     let first = a
         .first_payment_date

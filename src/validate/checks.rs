@@ -47,6 +47,34 @@ pub const RESERVE_SHARE_MAX: Decimal = dec!(0.10);
 pub const ISSUE_RATIO_MAX: Decimal = dec!(10);
 /// A tranche below this share of the pool balance is a warning (`issue_size`).
 pub const TRANCHE_SHARE_MIN: Decimal = dec!(0.001);
+/// An asset's annual rate (a loan's, a lease's, a revolving template's) above this is a
+/// warning (`rate_range`; docs/sources.md [D5]): 5.5% typed as 0.55.
+pub const ASSET_RATE_MAX: Decimal = dec!(0.24);
+/// An index value (`indices`, `index_paths`) above this is a warning (`rate_range`; [D5]).
+pub const INDEX_RATE_MAX: Decimal = dec!(0.15);
+/// An `index_shift` beyond ± this is a warning (`rate_range`): 0.5 typed for 50 bp.
+pub const INDEX_SHIFT_MAX: Decimal = dec!(0.05);
+
+/// Warns (`rate_range`) when the pool-side rate `v` at `path` (`what`: "loan rate", "index
+/// `lpr_1y`") is beyond `max` in absolute value.
+pub(super) fn rate_range(ctx: &mut Ctx, path: &str, v: Decimal, max: Decimal, what: &str) {
+    if v.abs() > max {
+        ctx.warn(
+            Check::RateRange,
+            path,
+            format!(
+                "{what} {v} is {} a year, beyond {}; {}",
+                pct(v),
+                pct(max),
+                if max == INDEX_SHIFT_MAX {
+                    "a shift is a fraction, 0.005 for 50 bp"
+                } else {
+                    "a rate is a fraction, 0.055 for 5.5%"
+                }
+            ),
+        );
+    }
+}
 
 /// Where the items of a deal are in its file.
 struct Paths<'r> {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Ctx, Sign};
+use super::{Ctx, Sign, checks};
 use crate::error::Check;
 use crate::floating::{FloatingRate, IndexPath, IndexPaths, Reset};
 use crate::schema;
@@ -27,7 +27,7 @@ pub(super) fn floating(
     ctx.name(&format!("{p}.index"), &f.index);
     let sp = format!("{p}.spread");
     let spread = f.spread;
-    if !ctx.exact(&sp, spread) {
+    if !ctx.exact(&sp, spread) || !ctx.rate_places(&sp, spread) {
     } else if spread.abs() >= Decimal::ONE {
         ctx.err(
             &sp,
@@ -163,6 +163,13 @@ pub(super) fn index_paths(ctx: &mut Ctx, p: &str, s: &schema::Scenario) -> Index
         for (name, v) in flat {
             let vp = format!("{p}.indices.{name}");
             let v = ctx.annual_rate(&vp, *v, Sign::NonNegative);
+            checks::rate_range(
+                ctx,
+                &vp,
+                v,
+                checks::INDEX_RATE_MAX,
+                &format!("index `{name}`"),
+            );
             paths.push((name.clone(), IndexPath::Flat(v)));
         }
     }
@@ -189,7 +196,15 @@ pub(super) fn index_paths(ctx: &mut Ctx, p: &str, s: &schema::Scenario) -> Index
             for (j, pt) in list.iter().enumerate() {
                 let ep = format!("{lp}[{j}]");
                 let d = ctx.date(&format!("{ep}.date"), pt.date);
-                let r = ctx.annual_rate(&format!("{ep}.rate"), pt.rate, Sign::NonNegative);
+                let rp = format!("{ep}.rate");
+                let r = ctx.annual_rate(&rp, pt.rate, Sign::NonNegative);
+                checks::rate_range(
+                    ctx,
+                    &rp,
+                    r,
+                    checks::INDEX_RATE_MAX,
+                    &format!("index `{name}`"),
+                );
                 if steps.last().is_some_and(|(l, _)| d <= *l) {
                     ctx.err(
                         &format!("{ep}.date"),
@@ -204,7 +219,8 @@ pub(super) fn index_paths(ctx: &mut Ctx, p: &str, s: &schema::Scenario) -> Index
     }
     let shift = s.index_shift.map_or(Decimal::ZERO, |v| {
         let sp = format!("{p}.index_shift");
-        if v.abs() >= Decimal::ONE {
+        if !ctx.rate_places(&sp, v) {
+        } else if v.abs() >= Decimal::ONE {
             ctx.err(
                 &sp,
                 format!(
@@ -213,6 +229,8 @@ pub(super) fn index_paths(ctx: &mut Ctx, p: &str, s: &schema::Scenario) -> Index
                 ),
                 "a shift as a fraction, e.g. 0.01 for +100 bp or -0.005 for -50 bp",
             );
+        } else {
+            checks::rate_range(ctx, &sp, v, checks::INDEX_SHIFT_MAX, "index_shift");
         }
         v
     });

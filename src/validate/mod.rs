@@ -509,7 +509,7 @@ impl<'a> Ctx<'a> {
 
     /// Checks an annual rate: 0 <= v < 1 (or 0 < v < 1 when `sign` is positive).
     pub(crate) fn annual_rate(&mut self, path: &str, v: Decimal, sign: Sign) -> Decimal {
-        if !self.exact(path, v) {
+        if !self.exact(path, v) || !self.rate_places(path, v) {
             return v;
         }
         let key = path.rsplit('.').next().unwrap_or(path);
@@ -533,6 +533,28 @@ impl<'a> Ctx<'a> {
             self.err(path, format!("{key} is zero"), expected);
         }
         v
+    }
+
+    /// A rate has at most [`RATE_PLACES`] decimal places (0.0001%), the scale at which the
+    /// output writes it (a coupon in `summary.parquet`); false (reported) when it has more.
+    pub(crate) fn rate_places(&mut self, path: &str, v: Decimal) -> bool {
+        if v.normalize().scale() <= RATE_PLACES {
+            return true;
+        }
+        let key = path.rsplit('.').next().unwrap_or(path);
+        let rounded = v.round_dp_with_strategy(
+            RATE_PLACES,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        );
+        self.err(
+            path,
+            format!("{key} {v} has more than {RATE_PLACES} decimal places"),
+            format!(
+                "a rate to at most {RATE_PLACES} decimal places (0.0001%), e.g. {}",
+                rounded.normalize()
+            ),
+        );
+        false
     }
 
     /// Checks a fraction in `[0, 1)` (`upper_inclusive` false) or `[0, 1]`.
@@ -723,6 +745,10 @@ pub(crate) fn missing(ctx: &mut Ctx, path: &str, what: &str, example: &str) {
         example.to_string(),
     );
 }
+
+/// Decimal places of an input rate: 6, the scale of the rate columns of the output
+/// (`Decimal(18, 6)`, docs/output.md), so that a coupon is written as it was given.
+pub(crate) const RATE_PLACES: u32 = 6;
 
 /// `v` × 100, without trailing zeros.
 fn percent(v: Decimal) -> Decimal {

@@ -173,6 +173,13 @@ fn template(
         }
     };
     let annual_rate = ctx.annual_rate(&format!("{p}.rate"), a.rate, Sign::NonNegative);
+    super::checks::rate_range(
+        ctx,
+        &format!("{p}.rate"),
+        annual_rate,
+        super::checks::ASSET_RATE_MAX,
+        "the template's rate",
+    );
     let term = if a.term == 0 {
         ctx.err(
             &format!("{p}.term"),
