@@ -446,3 +446,54 @@ fn html_report_renders_in_headless_chromium() {
         .expect("python3 runs");
     assert!(check.status.success(), "{}", text(&check.stdout));
 }
+
+/// Every partition of a run table has one schema, so the dataset reads as one table without
+/// `union_by_name`: `periods` carries `accounts_balance_end` and `pdl_balance_end` in every
+/// partition, null for a deal without named accounts or a PDL. Before, only the accounts deal's
+/// partitions had them; DuckDB then dropped the columns or stopped, by deal order, and polars
+/// refused the union. Oracle: pyarrow reads each file's schema, DuckDB the dataset.
+#[test]
+fn partitions_of_a_table_share_one_schema() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("pf");
+    // The accounts deal first: its schema was the one DuckDB took from the first file.
+    let o = ipabs(&[
+        "portfolio",
+        "deals/wenke_leasing_1_accounts_2018.toml",
+        "deals/tianzhi_1_2024.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let script = r#"
+import sys, pathlib, duckdb, pyarrow.parquet as pq
+root = pathlib.Path(sys.argv[1])
+for table in sorted(p for p in root.iterdir() if p.is_dir()):
+    schemas = {str(pq.read_schema(f)) for f in table.rglob("*.parquet")}
+    assert len(schemas) == 1, (table.name, len(schemas))
+glob = str(root / "periods" / "*" / "*" / "*.parquet")
+rows = duckdb.sql(
+    f"SELECT deal, count(*), count(accounts_balance_end), count(pdl_balance_end) "
+    f"FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY deal ORDER BY deal"
+).fetchall()
+for deal, n, accounts, pdl in rows:
+    print(deal, n == accounts, n == pdl, accounts == 0, pdl == 0)
+"#;
+    let check = Command::new("python3")
+        .args(["-c", script, out.to_str().expect("utf-8")])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}\n{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    // The accounts deal has a value on every date; tianzhi has none: all null.
+    assert_eq!(
+        text(&check.stdout),
+        "tianzhi_1_2024 False False True True\n\
+         wenke_leasing_1_accounts_2018 True True False False\n"
+    );
+}

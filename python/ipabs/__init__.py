@@ -23,6 +23,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import urllib.parse
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import pyarrow as pa
@@ -137,8 +138,26 @@ def _read_tables(
             else:
                 parts = sorted(p.rglob("*.parquet"))
             if parts and (wanted is None or p.name in wanted):
-                tables[p.name] = pa.concat_tables([pq.read_table(f) for f in parts])
+                tables[p.name] = pa.concat_tables(
+                    [_with_keys(f, p) for f in parts], promote_options="default"
+                )
     return tables
+
+
+def _with_keys(file: pathlib.Path, dataset: pathlib.Path) -> pa.Table:
+    """One part file of a dataset directory, with the hive keys of its path that the file
+    does not hold (`portfolio`'s `deal=ID/scenario=NAME`, percent-decoded) put first as string
+    columns, so that the parts of every deal and scenario stack and each row says whose it is.
+    A shard's `shards=N/shard=I` keys are not columns (the rows already name their scenario)."""
+    table = pq.read_table(file)
+    keys = []
+    for part in file.relative_to(dataset).parent.parts:
+        key, sep, value = part.partition("=")
+        if sep and key in ("deal", "scenario") and key not in table.column_names:
+            keys.append((key, urllib.parse.unquote(value)))
+    for i, (key, value) in enumerate(keys):
+        table = table.add_column(i, key, pa.array([value] * table.num_rows, pa.string()))
+    return table
 
 
 class _Work:

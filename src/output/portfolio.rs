@@ -53,8 +53,30 @@ pub fn partition_path(table: RunTable, deal_id: &str, scenario: &str) -> String 
     )
 }
 
+/// The money columns of `periods` that a deal has only with named accounts or a PDL
+/// (docs/output.md). Every `periods` partition carries them, null where the deal has none, so
+/// that the partitions share one schema and read as one dataset.
+const PERIODS_OPTIONAL: [&str; 2] = ["accounts_balance_end", "pdl_balance_end"];
+
+/// `df` with every column of [`PERIODS_OPTIONAL`] it lacks appended, all null.
+fn with_optional_periods_columns(mut df: DataFrame) -> Result<DataFrame, Error> {
+    for name in PERIODS_OPTIONAL {
+        if df.column(name).is_err() {
+            let nulls = Int128Chunked::full_null(name.into(), df.height())
+                .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)
+                .map_err(|e| frame_error(format!("column `{name}`: {e}")))?
+                .into_series()
+                .into_column();
+            df.with_column(nulls)
+                .map_err(|e| frame_error(format!("column `{name}`: {e}")))?;
+        }
+    }
+    Ok(df)
+}
+
 /// Every run table of every run, one partition each; the `deal` and `scenario` columns are
-/// left out of the files (they are the partition keys).
+/// left out of the files (they are the partition keys). The partitions of a table share one
+/// schema: `periods` always has its optional columns ([`PERIODS_OPTIONAL`]).
 pub fn hive_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, DataFrame)>, Error> {
     let mut out = Vec::new();
     for &(id, runs) in deals {
@@ -63,6 +85,10 @@ pub fn hive_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, DataFr
                 let name = partition_path(table, id, &r.scenario);
                 let df = run_table_frame(table, std::slice::from_ref(r))
                     .map(|df| df.drop_many(["deal", "scenario"]))
+                    .and_then(|df| match table {
+                        RunTable::Periods => with_optional_periods_columns(df),
+                        _ => Ok(df),
+                    })
                     .map_err(|e| match e {
                         Error::Write { message, .. } => Error::Write {
                             path: PathBuf::from(&name),
