@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::analytics::breakeven::{BreakevenRow, breakeven_one_in, breakeven_tranches};
+use crate::analytics::breakeven::{
+    BreakevenRow, breakeven_one_in, breakeven_tranches, target_default_rate,
+};
 use crate::analytics::measures::{PricedRun, Pricer};
 use crate::analytics::portfolio::{PortfolioRow, deal_facts, min_coverage, support_share};
 use crate::analytics::stress::{StressBase, StressSuite};
@@ -254,6 +256,8 @@ pub fn run_portfolio(
         .enumerate()
         .flat_map(|(d, x)| (0..x.set.scenarios.len()).map(move |s| (d, s)))
         .collect();
+    // Every reported tranche under every scenario; the break-even is searched only where the
+    // scenario has no named defaults (`searched`), since the search replaces them.
     let triples: Vec<(usize, usize, usize)> = pairs
         .iter()
         .flat_map(|&(d, s)| {
@@ -262,6 +266,10 @@ pub fn run_portfolio(
                 .map(move |t| (d, s, t))
         })
         .collect();
+    let searched = |&&(d, s, _): &&(usize, usize, usize)| {
+        deals[d].set.scenarios[s].obligor_defaults.is_empty()
+    };
+    let searches = triples.iter().filter(searched).count();
     // The tranches' searches of one deal and scenario share its projections: `caches[d][s]`
     // (none for a deal with one such tranche).
     let caches: Vec<Option<Vec<ProjectionCache>>> = deals
@@ -273,7 +281,7 @@ pub fn run_portfolio(
             )
         })
         .collect();
-    let bar = progress_bar((pairs.len() + triples.len()) as u64, progress);
+    let bar = progress_bar((pairs.len() + searches) as u64, progress);
     // Each deal's plan and pricer, shared by its scenarios' runs.
     let shared: Vec<(DealPlan, Pricer)> = deals
         .iter()
@@ -293,8 +301,11 @@ pub fn run_portfolio(
             })
             .collect::<Result<Vec<PricedRun>>>()?;
         let be = triples
+            .iter()
+            .filter(searched)
+            .collect::<Vec<_>>()
             .par_iter()
-            .map(|&(d, s, t)| {
+            .map(|&&(d, s, t)| {
                 let x = &deals[d];
                 let cache = caches[d].as_ref().map(|c| &c[s]);
                 let r =
@@ -312,7 +323,13 @@ pub fn run_portfolio(
         per_deal[d].push(r);
     }
     let mut rows = Vec::with_capacity(triples.len());
-    for (&(d, s, t), b) in triples.iter().zip(&be) {
+    let mut be = be.into_iter();
+    for &(d, s, t) in &triples {
+        let b = if searched(&&(d, s, t)) {
+            be.next()
+        } else {
+            None
+        };
         let x = &deals[d];
         let deal = &x.loaded.deal;
         let run = &per_deal[d][s];
@@ -336,10 +353,14 @@ pub fn run_portfolio(
             yield_at_par: pricing.yield_at_par,
             principal_loss: summary.map_or(Decimal::ZERO, |s| s.principal_loss),
             min_coverage: min_coverage(deal, run, t),
-            breakeven_default_rate: Some(b.breakeven_default_rate),
-            target_default_rate: b.target_default_rate,
-            pass: b.pass,
-            implied_rating: implied_from_table(&x.set.rating, b),
+            breakeven_default_rate: b.as_ref().map(|b| b.breakeven_default_rate),
+            target_default_rate: target_default_rate(&x.set.rating, tr.rating.as_deref()),
+            pass: b.as_ref().and_then(|b| b.pass),
+            passes_at_one: b.as_ref().map(|b| b.passes_at_one),
+            fails_at_zero: b.as_ref().map(|b| b.fails_at_zero),
+            implied_rating: b
+                .as_ref()
+                .and_then(|b| implied_from_table(&x.set.rating, b)),
             support_share_of_senior: support_share(deal, run),
         });
     }

@@ -224,9 +224,16 @@ pub struct PortfolioRow {
     pub yield_at_par: Option<f64>,
     pub principal_loss: Decimal,
     pub min_coverage: Option<MinCoverage>,
+    /// The break-even default rate; None under a scenario with named defaults, which the
+    /// search replaces with its own default rate (the row would be that of the scenario
+    /// without them: every concentration stress would repeat the base).
     pub breakeven_default_rate: Option<Decimal>,
     pub target_default_rate: Option<Decimal>,
     pub pass: Option<bool>,
+    /// The break-even row's flags (docs/breakeven.md): paid in full at R = 1 (the rate is then
+    /// a lower bound), and not paid in full with no defaults. None where the rate is.
+    pub passes_at_one: Option<bool>,
+    pub fails_at_zero: Option<bool>,
     /// Implied rating: not computed by `portfolio` (it needs `ipabs rate`'s Monte Carlo); null.
     pub implied_rating: Option<String>,
     pub support_share_of_senior: Option<Decimal>,

@@ -163,7 +163,12 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
         .iter()
         .map(|r| i32::try_from(r.facts.obligor_count).unwrap_or(i32::MAX))
         .collect();
-    let pass: Vec<Option<bool>> = rows.iter().map(|r| r.pass).collect();
+    let flag = |name: &str, get: fn(&PortfolioRow) -> Option<bool>| {
+        Column::new(
+            name.into(),
+            rows.iter().map(get).collect::<Vec<Option<bool>>>(),
+        )
+    };
     let cov_date: Vec<Option<chrono::NaiveDate>> = rows
         .iter()
         .map(|r| r.min_coverage.map(|m| m.date))
@@ -198,9 +203,11 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
         Column::new("min_coverage_date".into(), cov_date),
         ratio("breakeven_default_rate", |r| r.breakeven_default_rate)?,
         decimal_col(rows, "target_default_rate", 8, |r| r.target_default_rate)?,
-        Column::new("pass".into(), pass),
+        flag("pass", |r| r.pass),
         str_col(rows, "implied_rating", |r| r.implied_rating.as_deref()),
         ratio("support_share_of_senior", |r| r.support_share_of_senior)?,
+        flag("passes_at_one", |r| r.passes_at_one),
+        flag("fails_at_zero", |r| r.fails_at_zero),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
@@ -237,10 +244,16 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
                 Some(a) if a.0.multiple <= x.0.multiple => Some(a),
                 _ => Some(x),
             });
-        let min_bdr = senior.iter().filter_map(|r| r.breakeven_default_rate).min();
-        let pass = if senior.iter().any(|r| r.pass.is_none()) {
+        // The lowest BDR, `≥` when it is a lower bound (paid in full at R = 1); the pass over
+        // the scenarios with a break-even (none under named defaults).
+        let min_bdr = senior
+            .iter()
+            .filter_map(|r| Some((r.breakeven_default_rate?, r.passes_at_one == Some(true))))
+            .min_by_key(|&(bdr, bound)| (bdr, bound));
+        let tested: Vec<bool> = senior.iter().filter_map(|r| r.pass).collect();
+        let pass = if tested.is_empty() {
             "-".to_string()
-        } else if senior.iter().all(|r| r.pass == Some(true)) {
+        } else if tested.iter().all(|&p| p) {
             "yes".to_string()
         } else {
             "NO".to_string()
@@ -266,7 +279,10 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
                 format!("{:.3}", m.multiple.round_dp(3))
             }),
             worst.map_or("-".into(), |(m, s)| format!("{s} ({})", m.date)),
-            pct(min_bdr),
+            min_bdr.map_or_else(
+                || "-".to_string(),
+                |(bdr, bound)| format!("{}{}", if bound { "≥ " } else { "" }, pct(Some(bdr))),
+            ),
             pct(first.target_default_rate),
             pass,
         ]);
