@@ -633,7 +633,8 @@ pub enum FeePart {
 pub struct Tax {
     /// The tax's name, unique among taxes.
     pub name: String,
-    /// Rate per period (not annualised), 0 < rate < 1.
+    /// Rate, 0 < rate < 1: applied as it is to a flow base (interest, collections), and
+    /// annualised by the deal's day count on a balance base (docs/deal-format.md).
     pub rate: Decimal,
     /// Base of the tax (docs/deal-format.md, Bases).
     pub base: String,
@@ -1130,7 +1131,7 @@ pub struct Rating {
 pub struct Pricing {
     /// Settlement date of the quotes; default the closing date.
     pub settlement_date: Option<Date>,
-    /// Tranche → price per 100 of initial balance.
+    /// Tranche → price per 100 of the balance outstanding at settlement.
     pub prices: Option<BTreeMap<String, f64>>,
     /// Tranche → annual yield.
     pub yields: Option<BTreeMap<String, f64>>,

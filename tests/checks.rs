@@ -635,3 +635,58 @@ fn pool_rates_off_by_a_decimal_place_are_located_warnings() {
         "{err}"
     );
 }
+
+/// Rate-like values far out of range (10^27 and Decimal's largest) are located errors, exit 2:
+/// the messages that state them in percent multiplied them by 100 unchecked and panicked
+/// (exit 101) in validation. An asset rate, a spread, an index shift and a step-up growth.
+#[test]
+fn huge_rates_are_errors_not_panics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let huge = "\"79228162514264337593543950335\"";
+    let big = "\"900000000000000000000000000\"";
+    let cases = [
+        (
+            variant(
+                dir.path(),
+                "rate.toml",
+                "rate = 0.05\n",
+                &format!("rate = {huge}\n"),
+            ),
+            "obligors[1].assets[0].rate",
+        ),
+        (
+            variant(
+                dir.path(),
+                "spread.toml",
+                "coupon = 0.04\n",
+                &format!("floating = {{ index = \"lpr_1y\", spread = {big} }}\n"),
+            ),
+            "tranches[0].floating.spread",
+        ),
+        (
+            variant(
+                dir.path(),
+                "growth.toml",
+                "repayment = \"level\"\n",
+                &format!("repayment = \"step_up\"\ngrowth = {huge}\n"),
+            ),
+            "obligors[1].assets[0].growth",
+        ),
+    ];
+    for (deal, key) in &cases {
+        let out = ipabs(&["check", s(deal)]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {err}");
+        assert!(err.contains(key) && err.contains("×100%"), "{key}: {err}");
+    }
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        format!("[[scenarios]]\nname = \"x\"\nindex_shift = {big}\n"),
+    )
+    .expect("write");
+    let out = ipabs(&["check", BASE, "--scenario", s(&scen)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("scenarios[0].index_shift"), "{err}");
+}

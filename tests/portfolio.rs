@@ -612,3 +612,65 @@ fn concentration_rows_have_no_break_even_and_bounds_are_flagged() {
         (Some("true"), Some("true"))
     );
 }
+
+/// The concentration of a pool at the input limits: two obligors of 2 × 10^14 and 10^14 yuan.
+/// HHI = (2² + 1²) / 3² = 5/9 = 0.5555555…, rounded once, half away from zero, to 0.555556;
+/// largest share 2/3 → 0.666667. Before, the squares (4 × 10^28 yuan², beyond Decimal's
+/// 7.9 × 10^28 for the pool's 9 × 10^28) panicked in `portfolio` while `run` passed.
+#[test]
+fn concentration_of_a_pool_at_the_input_limits() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("big.toml");
+    std::fs::write(
+        &path,
+        r#"[deal]
+name = "big"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-04-01, 2024-07-01]
+legal_maturity = 2024-07-01
+calendar = "weekends"
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "licence"
+schedule = [
+  { date = 2024-03-15, principal = 100000000000000, interest = 0 },
+  { date = 2024-06-15, principal = 100000000000000, interest = 0 },
+]
+
+[[obligors]]
+name = "O2"
+[[obligors.assets]]
+kind = "licence"
+schedule = [ { date = 2024-06-15, principal = 100000000000000, interest = 0 } ]
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 300000000000000
+coupon = 0.02
+amortization = "pass_through"
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+]
+"#,
+    )
+    .expect("write");
+    let deal = load_deal(&path).expect("valid").deal;
+    let f = deal_facts(&deal);
+    assert_eq!(f.hhi, Some(dec!(0.555556)));
+    assert_eq!(f.largest_obligor_share, Some(dec!(0.666667)));
+    let o = ipabs(&[
+        "portfolio",
+        path.to_str().expect("utf-8"),
+        "--out",
+        tmp.path().join("pf").to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}

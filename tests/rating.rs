@@ -654,3 +654,29 @@ fn sizing_two_tranches_leaves_both_at_their_targets() {
     assert_eq!(pass_of("A", "AAA"), Some(true));
     assert_eq!(pass_of("M", "BBB"), Some(true));
 }
+
+/// `--paths` runs from 1 to 10^9: 0 and u64::MAX are usage errors (exit 2) that name the range,
+/// on `rate` and `size`, and nothing is written. u64::MAX aborted the process (exit 134) while
+/// it allocated one result per chunk of 4,096 paths.
+#[test]
+fn paths_out_of_range_are_usage_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = root().join("deals/yongxing_guofu_ningbo_2024.toml");
+    for (cmd, paths) in [
+        ("rate", "0"),
+        ("rate", "18446744073709551615"),
+        ("size", "1000000001"),
+    ] {
+        let out = tmp.path().join(format!("{cmd}-{paths}"));
+        let mut args = vec![cmd, deal.to_str().unwrap(), "--paths", paths];
+        if cmd == "size" {
+            args.extend(["--target", "A=AAA"]);
+        }
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = ipabs(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd} {paths}: {err}");
+        assert!(err.contains("from 1 to 1000000000 paths"), "{err}");
+        assert!(!out.exists());
+    }
+}

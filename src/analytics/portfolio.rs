@@ -2,16 +2,18 @@
 //! concentration, industry and region mix, and per tranche of each run a coverage multiple
 //! defined the same way for every amortisation style.
 //!
-//! Money stays `Decimal`. Ratios are computed exactly in `Decimal` and rounded once, half-even,
-//! to [`RATIO_DP`] places (the scale of the Parquet ratio columns).
+//! Money stays `Decimal`. Ratios are the engine's report ratios (`engine::ratio`): exact, rounded
+//! once, half away from zero, to [`RATIO_DP`] places (the scale of the Parquet ratio columns).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rust_decimal::{Decimal, RoundingStrategy};
+use num_bigint::BigInt;
+use rust_decimal::Decimal;
 
 use crate::deal::{Amortization, Deal, TrancheClass};
 use crate::engine::result::RunResult;
+use crate::money::rational::ratio6_big;
 
 /// Decimal places of every ratio of this module.
 pub const RATIO_DP: u32 = 6;
@@ -23,17 +25,10 @@ pub const REGION_TAG: &str = "region";
 /// Mix key of an obligor without the tag.
 pub const UNTAGGED: &str = "untagged";
 
-fn round(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(RATIO_DP, RoundingStrategy::MidpointNearestEven)
-}
-
-/// `num / den` rounded to [`RATIO_DP`]; None when `den` is zero.
+/// `num / den` rounded once to [`RATIO_DP`] places, half away from zero; None when `den` is
+/// not positive.
 fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
-    if den.is_zero() {
-        None
-    } else {
-        num.checked_div(den).map(round)
-    }
+    crate::engine::ratio(num, den)
 }
 
 /// The deal-level figures of one deal (the same in every scenario).
@@ -96,12 +91,12 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
     let mut sorted = balances.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     let top = |k: usize| ratio(sorted.iter().take(k).copied().sum(), pool);
-    let hhi = if pool.is_zero() {
-        None
-    } else {
-        let sum_sq: Decimal = balances.iter().map(|b| *b * *b).sum();
-        ratio(sum_sq, pool * pool)
+    // Σ bᵢ² / P² in integers of fen²: a square of 10^15 yuan is beyond Decimal.
+    let fen2 = |d: Decimal| {
+        let f = BigInt::from(crate::money::to_fen(d));
+        &f * &f
     };
+    let hhi = ratio6_big(&balances.iter().map(|&b| fen2(b)).sum(), &fen2(pool));
     let rated: Vec<_> = deal
         .tranches
         .iter()

@@ -287,6 +287,28 @@ pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal>
     from_fen(div_round_big(num, den, mode).to_i128()?)
 }
 
+/// A report ratio: `num / den` (den > 0) exactly, rounded once, half away from zero, to 6
+/// decimal places; None when `den` is not positive or the ratio is beyond Decimal. The exact
+/// form of [`crate::money::exact::ratio6`], for any operands.
+pub fn ratio6_big(num: &BigInt, den: &BigInt) -> Option<Decimal> {
+    if !den.is_positive() {
+        return None;
+    }
+    let q = div_round_big(&(num * BigInt::from(1_000_000u32)), den, Rounding::HalfUp);
+    Decimal::try_from_i128_with_scale(q.to_i128()?, 6).ok()
+}
+
+/// [`ratio6_big`] of two Decimals.
+pub fn ratio6_of(num: Decimal, den: Decimal) -> Option<Decimal> {
+    let big = |d: Decimal| BigInt::from(d.mantissa());
+    let pow10 = |s: u32| BigInt::from(10u32).pow(s);
+    // num / den = (mn · 10^sd) / (md · 10^sn).
+    ratio6_big(
+        &(big(num) * pow10(den.scale())),
+        &(big(den) * pow10(num.scale())),
+    )
+}
+
 /// `Σ amounts` compared with `threshold × base` exactly: the sign of `value − threshold × base`,
 /// for triggers (a ratio value/base above or below a threshold) without rounding the ratio.
 pub fn cmp_ratio(value: Decimal, base: Decimal, threshold: Decimal) -> std::cmp::Ordering {
@@ -658,5 +680,23 @@ mod tests {
         }
         assert!(ties > 1_000, "only {ties} exact ties");
         assert!(small > 10_000, "only {small} cases within 64 bits");
+    }
+
+    /// Report ratios, exact and rounded once, half away from zero: 1/3 = 0.333333…; 2/3 =
+    /// 0.666666… → 0.666667; 1/2,000,000 = 0.0000005, a tie → 0.000001, and −0.000001 for its
+    /// negative; operands of 10^34 (beyond Decimal) through `ratio6_big`; a zero denominator
+    /// gives None; 0.0000005 written as Decimals (5 and 10,000,000) → 0.000001.
+    #[test]
+    fn report_ratios_round_once_half_away() {
+        let b = BigInt::from;
+        assert_eq!(ratio6_big(&b(1), &b(3)), Some(dec!(0.333333)));
+        assert_eq!(ratio6_big(&b(2), &b(3)), Some(dec!(0.666667)));
+        assert_eq!(ratio6_big(&b(1), &b(2_000_000)), Some(dec!(0.000001)));
+        assert_eq!(ratio6_big(&b(-1), &b(2_000_000)), Some(dec!(-0.000001)));
+        let e34 = BigInt::from(10u32).pow(34);
+        assert_eq!(ratio6_big(&(&e34 * 5), &(&e34 * 9)), Some(dec!(0.555556)));
+        assert_eq!(ratio6_big(&b(1), &b(0)), None);
+        assert_eq!(ratio6_of(dec!(5), dec!(10000000)), Some(dec!(0.000001)));
+        assert_eq!(ratio6_of(dec!(1.5), dec!(0.03)), Some(dec!(50)));
     }
 }

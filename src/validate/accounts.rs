@@ -241,7 +241,7 @@ pub(super) fn clean_up_call(
                 format!(
                     "a clean-up call at a pool factor below {x} ({}% of the cutoff balance) is \
                      far above the 10%–20% seen in Chinese ABS",
-                    x * rust_decimal::Decimal::ONE_HUNDRED
+                    super::percent(x)
                 ),
             );
         }

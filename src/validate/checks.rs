@@ -515,7 +515,7 @@ fn covers(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
 // ---- plausibility ----
 
 fn pct(v: Decimal) -> String {
-    format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
+    format!("{}%", super::percent(v))
 }
 
 fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {

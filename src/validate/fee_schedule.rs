@@ -101,7 +101,7 @@ pub(super) fn growth(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
             format!(
                 "growth {v} is {}% a year: each year's instalment {}× the last, {}× the first \
                  after five years; escalations are a few percent a year (0.05 is 5%)",
-                (v * Decimal::ONE_HUNDRED).normalize(),
+                super::percent(v),
                 (v + Decimal::ONE).normalize(),
                 {
                     let g = v + Decimal::ONE;
@@ -115,8 +115,9 @@ pub(super) fn growth(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
             path,
             format!(
                 "growth {v} is {}% a year (each year's instalment {}× the last)",
-                (v * Decimal::ONE_HUNDRED).normalize(),
-                (v + Decimal::ONE).normalize()
+                super::percent(v),
+                v.checked_add(Decimal::ONE)
+                    .map_or_else(|| format!("{v} + 1"), |g| g.normalize().to_string())
             ),
             expected,
         );

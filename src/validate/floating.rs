@@ -33,7 +33,7 @@ pub(super) fn floating(
             &sp,
             format!(
                 "spread {spread} is {}% a year: basis points written as a number?",
-                (spread * Decimal::ONE_HUNDRED).normalize()
+                super::percent(spread)
             ),
             "a spread as a fraction, e.g. spread = 0.005 for 50 bp",
         );
@@ -44,7 +44,7 @@ pub(super) fn floating(
             format!(
                 "spread {spread} is {}% over the index; floating spreads in Chinese ABS are a \
                  few hundred basis points at most (0.005 is 50 bp)",
-                (spread * Decimal::ONE_HUNDRED).normalize()
+                super::percent(spread)
             ),
         );
     }
@@ -223,10 +223,7 @@ pub(super) fn index_paths(ctx: &mut Ctx, p: &str, s: &schema::Scenario) -> Index
         } else if v.abs() >= Decimal::ONE {
             ctx.err(
                 &sp,
-                format!(
-                    "index_shift {v} is a shift of {}%",
-                    (v * Decimal::ONE_HUNDRED).normalize()
-                ),
+                format!("index_shift {v} is a shift of {}%", super::percent(v)),
                 "a shift as a fraction, e.g. 0.01 for +100 bp or -0.005 for -50 bp",
             );
         } else {

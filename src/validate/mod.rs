@@ -750,11 +750,12 @@ pub(crate) fn missing(ctx: &mut Ctx, path: &str, what: &str, example: &str) {
 /// (`Decimal(18, 6)`, docs/output.md), so that a coupon is written as it was given.
 pub(crate) const RATE_PLACES: u32 = 6;
 
-/// `v` × 100, without trailing zeros.
-fn percent(v: Decimal) -> Decimal {
+/// `v` × 100 without trailing zeros, for a message (`250` for 2.5); `v×100` when the product
+/// would overflow (a value of 10^27 or more, which only a mistake writes). Never panics: it
+/// formats values that validation has not yet bounded.
+pub(crate) fn percent(v: Decimal) -> String {
     v.checked_mul(Decimal::ONE_HUNDRED)
-        .unwrap_or(Decimal::MAX)
-        .normalize()
+        .map_or_else(|| format!("{v}×100"), |x| x.normalize().to_string())
 }
 
 /// Name → index table of one kind of named item, checking uniqueness.

@@ -76,10 +76,7 @@ pub(super) fn revolving(
             } else if v > MAX_PRICE {
                 ctx.err(
                     &format!("{p}.price"),
-                    format!(
-                        "price {v} is {}% of par",
-                        (v * Decimal::ONE_HUNDRED).normalize()
-                    ),
+                    format!("price {v} is {}% of par", super::percent(v)),
                     "the price as a fraction of the balance bought, e.g. 0.98 for 98% of par \
                      (at most 1.5)",
                 );
