@@ -998,3 +998,59 @@ fn the_notice_of_an_actual_date_is_that_of_the_reported_payment() {
     );
     assert_eq!(f.interest_paid + f.principal_paid, dec!(308999.99));
 }
+
+/// A senior interest shortfall stated in the report trips the deal's event of default, as
+/// the waterfall's own shortfall would (review 24e item 1). The auditing fixture with a
+/// non-curable `senior_interest_shortfall` trigger to an `eod` waterfall (A's principal before
+/// anything else). Period 1 as the waterfall pays it, except that A's interest of 8,190.00
+/// (900,000 × 0.0091) is reported unpaid and left in the collection account: the shortfall
+/// 8,190.00 is carried, the trigger trips after the date and period 2 runs `eod`. Before, the
+/// trigger was tested only on the waterfall's own payment, made in full, and period 2 ran
+/// `normal`. With A's interest reported paid the trigger stays off.
+#[test]
+fn a_reported_senior_interest_shortfall_trips_the_event_of_default() {
+    let text = read("tests/fixtures/auditing.toml")
+        .replace(
+            "[waterfalls]\nnormal = [",
+            "[[triggers]]\nname = \"eod\"\nkind = \"event_of_default\"\n\
+             condition = \"senior_interest_shortfall\"\nwaterfall = \"eod\"\n\n\
+             [waterfalls]\neod = [\n  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n  \
+             { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+             { action = \"pay_fee\", fees = [\"trustee\"] },\n  \
+             { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n]\nnormal = [",
+        );
+    let d = deal_from_str("eod.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let actuals = |interest: &str, collection: &str| {
+        format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\npool = {{ principal = 400000, interest = 20000 }}\n\
+             fees = {{ trustee = 1000 }}\n\
+             tranches.A = {{ interest = {interest}, principal = 410810 }}\n\
+             tranches.B = {{ interest = 0, principal = 0 }}\n\
+             accounts = {{ collection = {collection} }}\n"
+        )
+    };
+    let run = |interest, collection| {
+        let a = actuals_from_str("a.toml", &actuals(interest, collection), &d)
+            .unwrap_or_else(|e| panic!("{e}"));
+        reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let short = run("0", "8190");
+    let p = |k: u32| period_row(&short.run, k);
+    assert_eq!(p(1).triggers_tripped, "eod");
+    assert_eq!(p(2).waterfall, "eod");
+    let a1 = short
+        .run
+        .tranche_flows
+        .iter()
+        .find(|r| r.period == 1 && r.tranche == "A")
+        .expect("row");
+    assert_eq!(a1.interest_shortfall, dec!(8190.00));
+    rows_are_continuous_and_agree_with_the_ledger(&d, &short.run);
+
+    let paid = run("8190", "0");
+    assert_eq!(period_row(&paid.run, 1).triggers_tripped, "");
+    assert_eq!(period_row(&paid.run, 2).waterfall, "normal");
+}

@@ -176,7 +176,10 @@ mod tests {
     /// 2/3 is near no tie; 0/x is exact; 10^15 / 0.03 (10^16.5) takes the exact way.
     #[test]
     fn report_ratios() {
-        assert_eq!(EXACT_QUOTIENT_BOUND, Decimal::from(10_000_000_000_000_000u64));
+        assert_eq!(
+            EXACT_QUOTIENT_BOUND,
+            Decimal::from(10_000_000_000_000_000u64)
+        );
         assert_eq!(ratio(dec!(1), dec!(2000000)), Some(dec!(0.000001)));
         assert_eq!(ratio(dec!(2), dec!(3)), Some(dec!(0.666667)));
         assert_eq!(ratio(Decimal::ZERO, dec!(7)), Some(Decimal::ZERO));

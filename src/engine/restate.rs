@@ -11,7 +11,9 @@
 //! * a support draw: `δ` moves between the provider and the restatement account, and the
 //!   provider's draw total follows;
 //! * an account balance (collection, reserve): the account is moved to the reported balance;
-//! * declared triggers: they are the tripped ones from then on.
+//! * declared triggers: they are the tripped ones from then on; without a declaration, the
+//!   conditions tested after the waterfall (a senior interest shortfall, senior principal
+//!   outstanding after the legal maturity) are tested again on the reported payments.
 //!
 //! The date's rows follow: its `tranche_flows` rows (paid, shortfall, balance after), its
 //! `fees` rows (paid, arrears) and its `periods` row (the paid totals, support draws, account
@@ -255,11 +257,16 @@ impl Run<'_> {
             );
             self.reserve += d;
         }
+        // Declared triggers are the tripped ones; without a declaration the conditions tested
+        // after the waterfall are tested again on the reported payments.
         if let Some(list) = &a.triggers {
             for (j, t) in self.tripped.iter_mut().enumerate() {
                 *t = list.contains(&j);
             }
+        } else {
+            self.retest_triggers();
         }
+        self.end_revolving_on_triggers();
         // The period row: the paid totals by what moved; the balances after the date and the
         // tripped triggers as they now are. What the date started with (available funds), the
         // waterfall that ran, its coverage multiple, reserve draws and deposit stay.

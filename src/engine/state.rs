@@ -158,6 +158,9 @@ pub(super) struct Run<'a> {
     pub support_period: Vec<Fen>,
     pub support_on: Vec<bool>,
     pub tripped: Vec<bool>,
+    /// `tripped` as it was before this date's after-waterfall test: a restated date tests
+    /// those conditions again on what was reported ([`Run::retest_triggers`]).
+    pub tripped_before: Vec<bool>,
     /// Whether the ledger's entries are kept (a full run) or only replayed into `accounts`
     /// as they happen (a lean run: sweeps without `--flows`, searches).
     pub keep_ledger: bool,
@@ -284,6 +287,7 @@ impl<'a> Run<'a> {
             support_period: b.zeros(deal.supports.len()),
             support_on,
             tripped: b.flags(deal.triggers.len(), false),
+            tripped_before: b.flags(deal.triggers.len(), false),
             keep_ledger,
             ledger: Vec::with_capacity(ledger_capacity),
             accounts: Balances::new_in(deal, b),
@@ -582,6 +586,7 @@ impl<'a> Run<'a> {
         self.notices(k)?;
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
+        self.tripped_before.copy_from_slice(&self.tripped);
         self.test_triggers(Phase::AfterWaterfall);
         self.end_revolving_on_triggers();
 
@@ -733,6 +738,7 @@ impl<'a> Run<'a> {
             take(&mut self.one_off_done),
             take(&mut self.support_on),
             take(&mut self.tripped),
+            take(&mut self.tripped_before),
         ] {
             b.keep_flags(v);
         }

@@ -53,6 +53,21 @@ impl Run<'_> {
         }
     }
 
+    /// Tests the after-waterfall triggers of the current date again, from the state before
+    /// their first test: for a date whose payments were restated to what the trustee reported
+    /// (a senior interest shortfall reported where the waterfall paid in full trips an event of
+    /// default; a full payment reported where the waterfall fell short does not).
+    pub(super) fn retest_triggers(&mut self) {
+        let before = std::mem::take(&mut self.tripped_before);
+        for (ti, trig) in self.deal.triggers.iter().enumerate() {
+            if self::phase(&trig.condition) == Phase::AfterWaterfall {
+                self.tripped[ti] = before[ti];
+            }
+        }
+        self.tripped_before = before;
+        self.test_triggers(Phase::AfterWaterfall);
+    }
+
     /// Whether `condition` holds now (exact comparisons).
     fn condition_holds(&self, condition: &TriggerCondition) -> bool {
         let k = self.k;
