@@ -71,6 +71,8 @@ pub struct ActualPeriod {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actuals {
     pub periods: Vec<ActualPeriod>,
+    /// Located warnings of the file: a pool that does not add up (`actuals_pool`).
+    pub warnings: Vec<crate::error::Warning>,
 }
 
 impl Actuals {

@@ -593,6 +593,8 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 None => crate::engine::run(d, scenario)?,
                 Some(path) => {
                     let a = validate::load_actuals(&path, d)?;
+                    print_warnings(&a.warnings);
+                    strict_check(strict, a.warnings.len())?;
                     crate::analytics::reconcile::reconcile(d, scenario, &a)?.run
                 }
             };
@@ -1046,7 +1048,11 @@ fn reconcile_command(
     };
     let d = &loaded.deal;
     let actuals = validate::load_actuals(actuals, d)?;
-    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    print_warnings(&actuals.warnings);
+    strict_check(
+        strict,
+        loaded.warnings.len() + set.warnings.len() + actuals.warnings.len(),
+    )?;
     let _lock = lock_output(out)?;
     let rec = crate::analytics::reconcile::reconcile(d, scenario, &actuals)?;
     print_warnings(&rec.run.warnings);

@@ -231,11 +231,14 @@ pub enum Check {
     GrowthRange,
     /// A pool-side rate above the range seen: an asset's rate, an index value or shift.
     RateRange,
+    /// An actuals file's pool that does not add up: a `balance_end` other than the start less
+    /// principal, prepayments and defaults, or recoveries above the defaults reported.
+    ActualsPool,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 30] = [
+    pub const ALL: [Check; 31] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -266,6 +269,7 @@ impl Check {
         Check::CashHeld,
         Check::GrowthRange,
         Check::RateRange,
+        Check::ActualsPool,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -301,6 +305,7 @@ impl Check {
             Check::CashHeld => "cash_held",
             Check::GrowthRange => "growth_range",
             Check::RateRange => "rate_range",
+            Check::ActualsPool => "actuals_pool",
         }
     }
 }

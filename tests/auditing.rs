@@ -1054,3 +1054,100 @@ fn a_reported_senior_interest_shortfall_trips_the_event_of_default() {
     assert_eq!(period_row(&paid.run, 1).triggers_tripped, "");
     assert_eq!(period_row(&paid.run, 2).waterfall, "normal");
 }
+
+/// A report whose pool does not add up is told, at its key (review 24e item 2, review 24a
+/// items 3 and 11). The fixture's period 1 starts from the cutoff pool, 1,000,000.00:
+/// * `balance_end = 500000` with principal 400,000 and no defaults: 1,000,000 − 400,000 =
+///   600,000, so 100,000 is unexplained: an `actuals_pool` warning (exit 0 without `--strict`,
+///   2 with it, and nothing written then);
+/// * recoveries of 5,000,000 with no defaults reported: a warning;
+/// * principal 4,000,000 without `balance_end`: the balance would fall below zero, a located
+///   error (before, a run-time message without file, line or key).
+#[test]
+fn a_pool_that_does_not_add_up_is_located() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, pool: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(
+            &p,
+            format!(
+                "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+                 payment_date = 2024-04-01\npool = {{ {pool} }}\n\
+                 fees = {{ trustee = 1000 }}\n\
+                 tranches.A = {{ interest = 8190, principal = 410810 }}\n\
+                 tranches.B = {{ interest = 0, principal = 0 }}\n\
+                 accounts = {{ collection = 0 }}\n"
+            ),
+        )
+        .expect("write");
+        p
+    };
+    let rec = |actuals: &std::path::Path, out: &str, extra: &[&str]| {
+        let out = tmp.path().join(out);
+        let mut args = vec![
+            "reconcile",
+            "tests/fixtures/auditing.toml",
+            "--actuals",
+            actuals.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+            out,
+        )
+    };
+    let gap = write(
+        "gap.toml",
+        "principal = 400000, interest = 20000, balance_end = 500000",
+    );
+    let (code, err, _) = rec(&gap, "gap", &["--quiet"]);
+    assert!(
+        err.contains(&format!(
+            "{}:7:",
+            gap.to_str().expect("utf-8")
+        )) && err.contains(
+            "periods[0].pool.balance_end: period 1: balance_end 500000 is not the start 1000000 \
+             less principal 400000, prepayments 0 and defaults 0 (= 600000); 100000 of the \
+             balance is not explained"
+        ) && err.contains("[actuals_pool]"),
+        "{err}"
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, out) = rec(&gap, "strict", &["--strict"]);
+    assert_eq!(code, Some(2));
+    assert!(!out.exists());
+
+    let rec5m = write(
+        "rec.toml",
+        "principal = 400000, interest = 20000, recoveries = 5000000",
+    );
+    let (_, err, _) = rec(&rec5m, "rec", &["--quiet"]);
+    assert!(
+        err.contains(
+            "periods[0].pool.recoveries: period 1: recoveries reported so far, 5000000, exceed \
+             the defaults reported so far, 0"
+        ),
+        "{err}"
+    );
+
+    let over = write("over.toml", "principal = 4000000, interest = 20000");
+    let (code, err, out) = rec(&over, "over", &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!("error: {}:7:", over.to_str().expect("utf-8")))
+            && err.contains(
+                "periods[0].pool: period 1: the pool's performing balance would fall below \
+                 zero: 1000000 at the start, less principal 4000000"
+            ),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

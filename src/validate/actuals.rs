@@ -8,6 +8,7 @@ use super::spans::join_key;
 use super::{Ctx, Names, Sign};
 use crate::actuals::{ActualPeriod, Actuals, Collections};
 use crate::deal::Deal;
+use crate::error::Check;
 use crate::schema;
 
 /// Builds the actuals; `None` when an error was reported.
@@ -272,7 +273,86 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
             triggers: trig,
         });
     }
-    (ctx.error_count() == before).then_some(Actuals { periods: out })
+    roll_forward(ctx, raw, deal, &out);
+    (ctx.error_count() == before).then_some(Actuals {
+        periods: out,
+        warnings: Vec::new(),
+    })
+}
+
+/// The reported pool, period after period, from the cutoff balance (docs/auditing.md): a
+/// period without `balance_end` must not take the balance below zero (an error); a reported
+/// `balance_end` other than the start less principal, prepayments and defaults, and recoveries
+/// beyond the defaults reported so far, are `actuals_pool` warnings. Not for a revolving deal,
+/// whose purchases the report does not state.
+fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: &[ActualPeriod]) {
+    if deal.revolving.is_some() {
+        return;
+    }
+    let mut balance = deal.pool_balance();
+    let (mut defaults, mut recoveries) = (Decimal::ZERO, Decimal::ZERO);
+    for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
+        let c = &a.pool;
+        // Where the pool's figures are: its table, else the period (obligors only).
+        let at = if p.pool.is_some() {
+            format!("periods[{i}].pool")
+        } else {
+            format!("periods[{i}]")
+        };
+        let key = |k: &str| match &p.pool {
+            Some(_) => format!("{at}.{k}"),
+            None => at.clone(),
+        };
+        let rolled = balance - c.principal - c.prepayments - c.defaults;
+        let number = a.index + 1;
+        match c.balance_end {
+            None if rolled < Decimal::ZERO => ctx.err(
+                &at,
+                format!(
+                    "period {number}: the pool's performing balance would fall below zero: {} at \
+                     the start, less principal {}, prepayments {} and defaults {}",
+                    balance.normalize(),
+                    c.principal.normalize(),
+                    c.prepayments.normalize(),
+                    c.defaults.normalize()
+                ),
+                "amounts within the balance at the start of the period, or `balance_end`",
+            ),
+            Some(end) if end != rolled => ctx.warn(
+                Check::ActualsPool,
+                &key("balance_end"),
+                format!(
+                    "period {number}: balance_end {} is not the start {} less principal {}, \
+                     prepayments {} and defaults {} (= {}); {} of the balance is not explained \
+                     by the report, and the projection after the last actual date is rebased \
+                     on it",
+                    end.normalize(),
+                    balance.normalize(),
+                    c.principal.normalize(),
+                    c.prepayments.normalize(),
+                    c.defaults.normalize(),
+                    rolled.normalize(),
+                    (rolled - end).normalize()
+                ),
+            ),
+            _ => {}
+        }
+        defaults += c.defaults;
+        recoveries += c.recoveries;
+        if recoveries > defaults {
+            ctx.warn(
+                Check::ActualsPool,
+                &key("recoveries"),
+                format!(
+                    "period {number}: recoveries reported so far, {}, exceed the defaults \
+                     reported so far, {}",
+                    recoveries.normalize(),
+                    defaults.normalize()
+                ),
+            );
+        }
+        balance = c.balance_end.unwrap_or(rolled.max(Decimal::ZERO));
+    }
 }
 
 /// Checks one set of collections at `at`.

@@ -87,7 +87,10 @@ pub fn actuals_from_str(
     let (index, raw) = SourceIndex::load::<schema::ActualsFile>(file, text)?;
     let mut ctx = Ctx::new(&index);
     let actuals = actuals::build(&mut ctx, &raw, deal);
-    ctx.finish(actuals).map(|(a, _)| a)
+    ctx.finish(actuals).map(|(mut a, warnings)| {
+        a.warnings = warnings;
+        a
+    })
 }
 
 /// Reads and validates an actuals file against `deal`.
