@@ -328,7 +328,9 @@ fn a_lower_actual_pool_rebases_the_projection() {
     // Period 2: 310,000 × 790,000 / 600,000 = 408,166.666… → principal and interest scaled
     // separately: 300,000 × 79/60 = 395,000.00 and 10,000 × 79/60 = 13,166.666… → 13,166.67.
     assert_eq!(pc(2), dec!(408166.67));
-    // Period 3: 300,000 × 79/60 = 395,000.00 and 5,000 × 79/60 = 6,583.333… → 6,583.33.
+    // Period 3, scaled cumulatively (docs/auditing.md): principal (300,000 + 300,000) × 79/60
+    // = 790,000.00 less 395,000.00 = 395,000.00; interest (10,000 + 5,000) × 79/60 =
+    // 19,750.00 less 13,166.67 = 6,583.33.
     assert_eq!(pc(3), dec!(401583.33));
     // Art. 39 cash flag: period 1 cash 230,000 against 420,000 forecast: 5 × 230,000 =
     // 1,150,000 < 4 × 420,000 = 1,680,000, flagged; the scaled periods are above forecast.
@@ -1150,4 +1152,44 @@ fn a_pool_that_does_not_add_up_is_located() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+/// The rest of the pool, rebased on the actual balance, collects that balance to the fen and
+/// its balances fall by what it collects (review 24d item 3). The fixture's period 1 reports
+/// principal 333,333.33: the actual balance is 1,000,000 − 333,333.33 = 666,666.67 against the
+/// projection's 600,000, so r = 666,666.67 / 600,000. Period 2: 300,000 × r = 333,333.335 →
+/// 333,333.34 (half up); period 3: the running sum 600,000 × r = 666,666.67, less 333,333.34 =
+/// 333,333.33. Together 666,666.67, the actual balance (before, each amount was scaled on its
+/// own, 333,333.34 twice: a fen more than the pool held, paid out to the tranches). Balances:
+/// 666,666.67 − 333,333.34 = 333,333.33, then 0.00. Interest: 10,000 × r = 11,111.111… →
+/// 11,111.11; (10,000 + 5,000) × r = 16,666.66675 → 16,666.67, less 11,111.11 = 5,555.56.
+#[test]
+fn the_rebased_rest_collects_the_actual_balance_to_the_fen() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let text = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+                pool = { principal = \"333333.33\", interest = 20000 }\n";
+    let a = actuals_from_str("a.toml", text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<_> = r
+        .run
+        .pool_flows
+        .iter()
+        .map(|x| {
+            (
+                x.period,
+                x.principal_collected,
+                x.interest_collected,
+                x.balance_end,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, dec!(333333.33), dec!(20000.00), dec!(666666.67)),
+            (2, dec!(333333.34), dec!(11111.11), dec!(333333.33)),
+            (3, dec!(333333.33), dec!(5555.56), dec!(0.00)),
+        ]
+    );
+    rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
 }

@@ -138,11 +138,7 @@ pub fn rebased(
         balance = end;
     }
     // The rest: the at-issue projection, scaled by A / P.
-    let projected_end = if m == 0 {
-        to_fen(at_issue.initial_balance)
-    } else {
-        to_fen(at_issue.periods[m - 1].balance_end)
-    };
+    let projected_end = to_fen(projected_end_decimal(at_issue, m));
     let scale = (balance != projected_end && projected_end > 0).then_some(Ratio {
         num: i64::try_from(balance).map_err(|_| Error::Internal("balance too large".into()))?,
         den: i64::try_from(projected_end)
@@ -156,6 +152,22 @@ pub fn rebased(
             })?),
         }
     };
+    // A flow of the rest is scaled cumulatively: its running sum from the last actual date,
+    // scaled and rounded once, less the previous one (`Flows::step`), so that the scaled flows
+    // of a row add up to their scaled total (amounts rounded each on its own could collect a
+    // fen more than the pool holds). One running sum per obligor and field; `totals` for a
+    // projection without obligor rows.
+    let mut by_obligor = vec![Flows::default(); no];
+    let mut totals = Flows::default();
+    // A balance of the rest is its projected start less its projected fall since, each scaled
+    // and rounded once: so a balance falls by the scaled flows that lower it, to the fen.
+    let starts: Vec<Decimal> = match m {
+        0 => Vec::new(),
+        _ => per_period(m - 1).iter().map(|r| r.balance_end).collect(),
+    };
+    let pool_start = projected_end_decimal(at_issue, m);
+    let balance_of =
+        |start: Decimal, end: Decimal| -> Result<Decimal> { Ok(s(start)? - s(start - end)?) };
     let mut cumulative_projected = if m == 0 {
         Decimal::ZERO
     } else {
@@ -178,33 +190,73 @@ pub fn rebased(
         let mut t = PeriodCash::default();
         if at.is_empty() {
             // No obligor rows: scale the totals.
+            let [
+                principal,
+                interest,
+                prepaid,
+                recovered,
+                defaulted,
+                delayed,
+                _,
+            ] = totals.step(
+                [
+                    pc.principal_collected,
+                    pc.interest_collected,
+                    pc.prepaid,
+                    pc.recovered,
+                    pc.defaulted,
+                    pc.delayed,
+                    Decimal::ZERO,
+                ],
+                &s,
+            )?;
             t = PeriodCash {
-                collected: Decimal::ZERO,
-                principal_collected: s(pc.principal_collected)?,
-                interest_collected: s(pc.interest_collected)?,
-                prepaid: s(pc.prepaid)?,
-                recovered: s(pc.recovered)?,
-                defaulted: s(pc.defaulted)?,
-                delayed: s(pc.delayed)?,
-                balance_start: Decimal::ZERO,
-                balance_end: s(pc.balance_end)?,
-                cumulative_defaults: Decimal::ZERO,
-            };
-            t.collected = t.principal_collected + t.interest_collected;
-        }
-        for r in at {
-            let principal = s(r.principal_collected)?;
-            let interest = s(r.interest_collected)?;
-            let row = PoolFlowRow {
-                scheduled: s(r.scheduled)?,
                 collected: principal + interest,
                 principal_collected: principal,
                 interest_collected: interest,
-                prepaid: s(r.prepaid)?,
-                defaulted: s(r.defaulted)?,
-                recovered: s(r.recovered)?,
-                delayed: s(r.delayed)?,
-                balance_end: s(r.balance_end)?,
+                prepaid,
+                recovered,
+                defaulted,
+                delayed,
+                balance_start: Decimal::ZERO,
+                balance_end: balance_of(pool_start, pc.balance_end)?,
+                cumulative_defaults: Decimal::ZERO,
+            };
+        }
+        for (o, (r, flows)) in at.iter().zip(by_obligor.iter_mut()).enumerate() {
+            let [
+                principal,
+                interest,
+                prepaid,
+                recovered,
+                defaulted,
+                delayed,
+                scheduled,
+            ] = flows.step(
+                [
+                    r.principal_collected,
+                    r.interest_collected,
+                    r.prepaid,
+                    r.recovered,
+                    r.defaulted,
+                    r.delayed,
+                    r.scheduled,
+                ],
+                &s,
+            )?;
+            let row = PoolFlowRow {
+                scheduled,
+                collected: principal + interest,
+                principal_collected: principal,
+                interest_collected: interest,
+                prepaid,
+                defaulted,
+                recovered,
+                delayed,
+                balance_end: match starts.get(o) {
+                    Some(&start) => balance_of(start, r.balance_end)?,
+                    None => s(r.balance_end)?,
+                },
                 ..r.clone()
             };
             t.collected += row.collected;
@@ -229,6 +281,40 @@ pub fn rebased(
         initial_balance: at_issue.initial_balance,
         beyond_horizon: s(at_issue.beyond_horizon)?,
     })
+}
+
+/// The projected pool balance at the end of the last actual date `m` (the cutoff's for 0).
+fn projected_end_decimal(at_issue: &PoolProjection, m: usize) -> Decimal {
+    match m {
+        0 => at_issue.initial_balance,
+        _ => at_issue.periods[m - 1].balance_end,
+    }
+}
+
+/// The running sums of a row's flows over the rest of the deal, as projected and as scaled.
+#[derive(Debug, Clone, Copy, Default)]
+struct Flows {
+    projected: [Decimal; 7],
+    scaled: [Decimal; 7],
+}
+
+impl Flows {
+    /// This period's scaled flows: each running sum with `x` added, scaled by `s` (rounded
+    /// once), less the scaled running sum before it.
+    fn step(
+        &mut self,
+        x: [Decimal; 7],
+        s: &impl Fn(Decimal) -> Result<Decimal>,
+    ) -> Result<[Decimal; 7]> {
+        let mut out = [Decimal::ZERO; 7];
+        for j in 0..7 {
+            self.projected[j] += x[j];
+            let scaled = s(self.projected[j])?;
+            out[j] = scaled - self.scaled[j];
+            self.scaled[j] = scaled;
+        }
+        Ok(out)
+    }
 }
 
 /// `row` (the at-issue projection of one obligor and period) with the actual figures `c`.
