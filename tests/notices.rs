@@ -261,3 +261,29 @@ fn record_dates_are_trading_days() {
     }
     assert!(checked > 90, "{checked}");
 }
+
+/// A tranche's notices redeem exactly 100 per 100 over its life (review 24e item 4): the date
+/// that repays it states the face left, not its own payment cut to 4 places. The fixture's A
+/// (9,000 units of 100): 45.6455 (410,810.00 → 45.645555…, cut) and 33.8387 (304,548.37 →
+/// 33.838707…, cut) leave 100 − 79.4843 = 20.5158 for period 3; the waterfall's 184,641.63
+/// alone is 20.515736… → 20.5157, and the notices summed to 99.9999: 0.90 yuan of face never
+/// redeemed while the face after read 0.00. Paid 20.5158 × 9,000 = 184,642.20: the 0.50 and
+/// 0.07 that periods 1 and 2 kept are paid now, so the principal residual is −0.57; interest
+/// 1,680.24 → 0.186693… → 0.1866, paid 1,679.40, residual 0.84; the date's residual 0.27.
+#[test]
+fn the_final_notice_redeems_the_face_left() {
+    let r = run(&fixture(""));
+    let per_100: Vec<_> = (1..=3)
+        .map(|p| notice(&r, "A", p).principal_per_100)
+        .collect();
+    assert_eq!(per_100, [dec!(45.6455), dec!(33.8387), dec!(20.5158)]);
+    assert_eq!(per_100.iter().sum::<rust_decimal::Decimal>(), dec!(100));
+    let n = notice(&r, "A", 3);
+    assert_eq!(n.principal_paid, dec!(184642.20));
+    assert_eq!(n.interest_per_100, dec!(0.1866));
+    assert_eq!(n.residual, dec!(0.27));
+    assert_eq!(n.face_per_100_after, dec!(0.00));
+    // Over the life the notices pay the whole face: 410,809.50 + 304,548.30 + 184,642.20.
+    let paid: rust_decimal::Decimal = (1..=3).map(|p| notice(&r, "A", p).principal_paid).sum();
+    assert_eq!(paid, dec!(900000.00));
+}

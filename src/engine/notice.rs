@@ -135,6 +135,12 @@ impl Run<'_> {
         let old = self
             .notices
             .split_off(self.notices.len() - of_date(&self.notices));
+        // The date's principal per 100 is stated again: take the waterfall's back.
+        for o in &old {
+            if let Some(i) = self.labels.tranche.iter().position(|l| *l == o.tranche) {
+                self.redeemed_per_100[i] -= o.principal_per_100.mantissa();
+            }
+        }
         self.notices_of(k, false)?;
         let start = self.notices.len() - of_date(&self.notices);
         let labels = &self.labels.tranche;
@@ -176,7 +182,17 @@ impl Run<'_> {
             }
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
             let m_i = per_100(x_i, initial, d, rules.rounding)?;
-            let m_p = per_100(x_p, initial, d, rules.rounding)?;
+            // Principal per 100 never exceeds the face left per 100, and the date that repays
+            // the tranche (nothing left after it by the waterfall) redeems all that is left:
+            // over a tranche's life its notices redeem exactly 100 (docs/auditing.md). With
+            // `per_unit` the unpaid fen stay in the balance, which the last date pays.
+            let left = per_100_unit(d)? - self.redeemed_per_100[i];
+            let m_p = if !rules.per_unit && self.balance[i] == 0 && x_p > 0 {
+                left
+            } else {
+                per_100(x_p, initial, d, rules.rounding)?.min(left)
+            };
+            self.redeemed_per_100[i] += m_p;
             let paid_i = paid_of(m_i, initial, d, rules.rounding)?;
             let paid_p = paid_of(m_p, initial, d, rules.rounding)?;
             if per_unit {

@@ -158,6 +158,9 @@ pub(super) struct Run<'a> {
     pub support_period: Vec<Fen>,
     pub support_on: Vec<bool>,
     pub tripped: Vec<bool>,
+    /// Each tranche's principal per 100 yuan stated by its notices so far, in units of the
+    /// notices' last decimal place: the final notice redeems what is left of the 100.
+    pub redeemed_per_100: Vec<Fen>,
     /// `tripped` as it was before this date's after-waterfall test: a restated date tests
     /// those conditions again on what was reported ([`Run::retest_triggers`]).
     pub tripped_before: Vec<bool>,
@@ -277,6 +280,7 @@ impl<'a> Run<'a> {
             reserve: 0,
             balance: b.copy(&plan.balance),
             interest_carry: b.zeros(nt),
+            redeemed_per_100: b.zeros(nt),
             fee_carry: b.zeros(deal.fees.len()),
             fee_excess_carry: b.zeros(deal.fees.len()),
             fee_on_paid: b.zeros(deal.fees.len()),
@@ -725,6 +729,7 @@ impl<'a> Run<'a> {
         b.keep_all([
             take(&mut self.balance),
             take(&mut self.interest_carry),
+            take(&mut self.redeemed_per_100),
             take(&mut self.fee_carry),
             take(&mut self.fee_excess_carry),
             take(&mut self.fee_on_paid),
