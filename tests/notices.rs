@@ -287,3 +287,30 @@ fn the_final_notice_redeems_the_face_left() {
     let paid: rust_decimal::Decimal = (1..=3).map(|p| notice(&r, "A", p).principal_paid).sum();
     assert_eq!(paid, dec!(900000.00));
 }
+
+/// The record date skips an exchange closure that was a working day (review 24e item 3): the
+/// fixture on the CN calendar with a payment on Monday 2024-02-19. One trading day before it
+/// is Thursday 2024-02-08: Friday 2024-02-09 (除夕) was a working day under the State Council's
+/// notice, but the exchanges closed from the 9th to the 17th (docs/sources.md [HS2024]), and
+/// Sunday the 18th was a worked weekend. Before, the record date was 2024-02-09.
+#[test]
+fn record_dates_skip_exchange_closures() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
+    )
+    .expect("fixture")
+    .replace(
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+        "payment_dates = [2023-12-29, 2024-02-19, 2024-09-30]",
+    )
+    .replace("cutoff_date = 2024-01-01", "cutoff_date = 2023-10-01")
+    .replace("closing_date = 2024-01-01", "closing_date = 2023-10-01")
+    .replace("calendar = \"weekends\"", "calendar = \"CN\"");
+    let d = deal_from_str("cn.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = run(&d);
+    let n = notice(&r, "A", 2);
+    assert_eq!(n.payment_date.to_string(), "2024-02-19");
+    assert_eq!(n.record_date.to_string(), "2024-02-08");
+}

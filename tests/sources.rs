@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// `S2`, `G18`, `H2024`, `NF10`, `R7`, `D4`, `P1` and `HCN`: a prefix of capital letters and,
+/// `S2`, `G18`, `H2024`, `HS2024`, `NF10`, `R7`, `D4`, `P1` and `HCN`: a prefix of capital letters and,
 /// except for `HCN`, a number.
 fn is_label(s: &str) -> bool {
     let digits = s.trim_start_matches(|c: char| c.is_ascii_uppercase());
     let prefix = &s[..s.len() - digits.len()];
     (s == "HCN")
-        || (matches!(prefix, "S" | "G" | "H" | "R" | "D" | "NF" | "P")
+        || (matches!(prefix, "S" | "G" | "H" | "HS" | "R" | "D" | "NF" | "P")
             && !digits.is_empty()
             && digits.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -96,6 +96,8 @@ pub struct Calendar {
     name: String,
     holidays: BTreeSet<NaiveDate>,
     working_days: BTreeSet<NaiveDate>,
+    /// Weekday business days on which the exchanges do not trade (`closed` lines).
+    closed: BTreeSet<NaiveDate>,
     covered: Option<(i32, i32)>,
 }
 
@@ -106,6 +108,7 @@ impl Calendar {
             name: "weekends".to_string(),
             holidays: BTreeSet::new(),
             working_days: BTreeSet::new(),
+            closed: BTreeSet::new(),
             covered: None,
         }
     }
@@ -151,8 +154,8 @@ impl Calendar {
 
     /// Parses calendar data in the `data/calendars/cn.txt` format (see `docs/calendar.md`).
     ///
-    /// Rejects: a line that is not `YYYY-MM-DD holiday|workday <name>`, a date listed twice,
-    /// a `workday` that is not a Saturday or Sunday, data with no 1 January holiday line
+    /// Rejects: a line that is not `YYYY-MM-DD holiday|workday|closed <name>`, a date listed
+    /// twice, a `workday` that is not a Saturday or Sunday, a `closed` day that is, data with no 1 January holiday line
     /// (no covered year), and covered years with a gap.
     pub fn from_data(name: &str, text: &str) -> Result<Calendar, CalendarDataError> {
         let err = |line: usize, message: String| CalendarDataError {
@@ -162,6 +165,7 @@ impl Calendar {
         };
         let mut holidays = BTreeSet::new();
         let mut working_days = BTreeSet::new();
+        let mut closed = BTreeSet::new();
         for (idx, raw) in text.lines().enumerate() {
             let line_no = idx + 1;
             let line = raw.trim();
@@ -181,10 +185,10 @@ impl Calendar {
             if label.is_empty() {
                 return Err(err(
                     line_no,
-                    format!("expected `{date_str} holiday|workday <name>`, found {line:?}"),
+                    format!("expected `{date_str} holiday|workday|closed <name>`, found {line:?}"),
                 ));
             }
-            if holidays.contains(&date) || working_days.contains(&date) {
+            if holidays.contains(&date) || working_days.contains(&date) || closed.contains(&date) {
                 return Err(err(line_no, format!("{date} is listed twice")));
             }
             match kind {
@@ -203,10 +207,23 @@ impl Calendar {
                     }
                     working_days.insert(date);
                 }
+                "closed" => {
+                    if is_weekend(date) {
+                        return Err(err(
+                            line_no,
+                            format!(
+                                "closed {date} is a {:?}; the exchanges never trade on a weekend, \
+                                 so only a Monday to Friday can be listed as closed",
+                                date.weekday()
+                            ),
+                        ));
+                    }
+                    closed.insert(date);
+                }
                 other => {
                     return Err(err(
                         line_no,
-                        format!("expected `holiday` or `workday`, found {other:?}"),
+                        format!("expected `holiday`, `workday` or `closed`, found {other:?}"),
                     ));
                 }
             }
@@ -238,6 +255,7 @@ impl Calendar {
             name: name.to_string(),
             holidays,
             working_days,
+            closed,
             covered: Some((first, last)),
         })
     }
@@ -267,11 +285,13 @@ impl Calendar {
         self.working_days.contains(&d) || !is_weekend(d)
     }
 
-    /// True when the exchanges trade on `d`: a business day that is not a Saturday or Sunday.
-    /// An adjusted working weekend (调休上班) is a business day for banks, but the Shanghai and
-    /// Shenzhen exchanges and CSDC stay closed on it (docs/calendar.md, "Trading days").
+    /// True when the exchanges trade on `d`: a business day that is not a Saturday or Sunday
+    /// and not a listed exchange closure. An adjusted working weekend (调休上班) is a business
+    /// day for banks, but the Shanghai and Shenzhen exchanges and CSDC stay closed on it; they
+    /// also closed on some weekday working days, such as 除夕 2024-02-09 (docs/calendar.md,
+    /// "Trading days").
     pub fn is_trading_day(&self, d: NaiveDate) -> bool {
-        !is_weekend(d) && self.is_business_day(d)
+        !is_weekend(d) && self.is_business_day(d) && !self.closed.contains(&d)
     }
 
     /// Moves `n` trading days ([`Calendar::is_trading_day`]; n<0 goes back), as
@@ -455,6 +475,11 @@ mod tests {
         // Over the holiday: one trading day before Tuesday 2024-10-08 is Monday 2024-09-30
         // (Oct 1-7 off); Sunday 2024-09-29 was worked but is not a trading day.
         assert_eq!(cal.add_trading_days(d(2024, 10, 8), -1), d(2024, 9, 30));
+        // 除夕 2024-02-09 (Friday) was a working day, but the exchanges closed from the 9th to
+        // the 17th: one trading day before Monday 2024-02-19 is Thursday 2024-02-08.
+        assert!(cal.is_business_day(d(2024, 2, 9)) && !cal.is_trading_day(d(2024, 2, 9)));
+        assert_eq!(cal.add_business_days(d(2024, 2, 19), -1), d(2024, 2, 18));
+        assert_eq!(cal.add_trading_days(d(2024, 2, 19), -1), d(2024, 2, 8));
         // Forward, and n = 0 returns the day itself even when it is not a trading day.
         assert_eq!(cal.add_trading_days(d(2024, 10, 11), 1), d(2024, 10, 14));
         assert_eq!(cal.add_trading_days(d(2024, 10, 12), 0), d(2024, 10, 12));
@@ -523,7 +548,7 @@ mod tests {
             (
                 "2024-01-01 holiday New Year\n\n2024-01-02 vacation X\n",
                 3,
-                "`holiday` or `workday`",
+                "`holiday`, `workday` or `closed`",
             ),
             (
                 "2024-01-01 holiday New Year\n2024-01-02 holiday\n",
@@ -540,6 +565,17 @@ mod tests {
                 "2024-01-01 holiday New Year\n2024-02-19 workday X\n",
                 2,
                 "Saturday or Sunday",
+            ),
+            // 2024-02-18 is a Sunday: the exchanges never trade then.
+            (
+                "2024-01-01 holiday New Year\n2024-02-18 closed X\n",
+                2,
+                "only a Monday to Friday",
+            ),
+            (
+                "2024-01-01 holiday New Year\n2024-02-09 closed X\n2024-02-09 holiday Y\n",
+                3,
+                "twice",
             ),
             (
                 "# only a comment\n2024-10-01 holiday National Day\n",
