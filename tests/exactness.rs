@@ -162,6 +162,20 @@ default_rate = 0.15
     };
     assert_eq!(defaulted(""), dec!(50000.01));
     assert_eq!(defaulted("rounding = \"truncate\""), dec!(50000.00));
+
+    // A share given with 28 digits (the shares sum to exactly 1, so they are not normalised):
+    // 1,000,000.10 × 0.15 × 0.3333333333333333333333333333 = 50,000.0049999…995 → 50,000.00
+    // (half up). The product 0.15 × share has 29 significant digits; Decimal rounded it to
+    // 0.05, and 1,000,000.10 × 0.05 = 50,000.005 → 50,000.01 (review 24b item 2). The two
+    // factors now go to the amount apart.
+    let rest = rest.replace(
+        "default_rate = 0.15",
+        "default_rate = 0.15\ndefault_timing = [\"0.3333333333333333333333333333\", \
+         \"0.6666666666666666666666666667\"]",
+    );
+    let r = run(&deal("", &rest).unwrap());
+    let p1 = r.pool_flows.iter().find(|p| p.period == 1).expect("row");
+    assert_eq!(p1.defaulted, dec!(50000.00));
 }
 
 /// A at 3.65% on 1,000,000.00 (91-day periods: 1,000,000 × 0.0365 × 91 / 365 = 9,100.00

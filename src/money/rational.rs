@@ -287,6 +287,17 @@ pub fn fen_of_big(num: &BigInt, den: &BigInt, mode: Rounding) -> Option<Decimal>
     from_fen(div_round_big(num, den, mode).to_i128()?)
 }
 
+/// `a × b` when Decimal holds it exactly (a mantissa within 96 bits, at most 28 places);
+/// None when the product would be rounded.
+pub fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let m = a.mantissa().checked_mul(b.mantissa())?;
+    let scale = a.scale() + b.scale();
+    if scale > 28 || m.unsigned_abs() >= 1 << 96 {
+        return None;
+    }
+    Decimal::try_from_i128_with_scale(m, scale).ok()
+}
+
 /// A report ratio: `num / den` (den > 0) exactly, rounded once, half away from zero, to 6
 /// decimal places; None when `den` is not positive or the ratio is beyond Decimal. The exact
 /// form of [`crate::money::exact::ratio6`], for any operands.

@@ -23,6 +23,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{Deal, Obligor, PeriodDates};
 use crate::error::{Error, Result};
 use crate::label::Label;
+use crate::money::rational::exact_product;
 use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, mul_pow10_i64, mul_scaled};
 use crate::pool::rows::{FlowAmounts, PoolFlows};
 use crate::scenario::{Assumptions, Scenario};
@@ -927,13 +928,15 @@ fn perform<S: PathSink>(
         for (k, p) in periods.iter().enumerate() {
             // 1. CDR and default-curve defaults on the first day of the period.
             let dk = default_fractions[k];
-            let (ck, cdiv) = curve[k];
+            let (ck, share, cdiv) = curve[k];
             if !dead && (dk != 0 || !ck.is_zero()) && bal > 0 {
                 let cdr_part = narrow(mul_pow10_i64::<FRACTION_DP>(bal, dk, mode))?;
                 let curve_part = if ck.is_zero() {
                     0
                 } else {
-                    fen_times(Fen::from(initial), &[ck], Ratio::new(1, cdiv), mode)
+                    let factors = [ck, share];
+                    let n = if share == Decimal::ONE { 1 } else { 2 };
+                    fen_times(Fen::from(initial), &factors[..n], Ratio::new(1, cdiv), mode)
                         .ok_or_else(projection_overflow)?
                 };
                 // At most the balance, so within i64.
@@ -1231,9 +1234,10 @@ struct Profile {
     prepay_fractions: Vec<i64>,
     /// 1 − the CPR fraction.
     prepay_survive: Vec<i64>,
-    /// (default_rate × share factor, share divisor) per period: the exact curve amount of an
+    /// (default_rate × share factor, the share factor when that product is not exact in
+    /// Decimal (else 1), share divisor) per period: the exact curve amount of an
     /// asset is its cutoff balance × factor / divisor, rounded once.
-    curve: Vec<(Decimal, i64)>,
+    curve: Vec<(Decimal, Decimal, i64)>,
 }
 
 impl Profile {
@@ -1250,11 +1254,16 @@ impl Profile {
         let default_survive = default_fractions.iter().map(|f| one - f).collect();
         let prepay_survive = prepay_fractions.iter().map(|f| one - f).collect();
         let curve = if a.default_rate.is_zero() {
-            vec![(Decimal::ZERO, 1); periods.len()]
+            vec![(Decimal::ZERO, Decimal::ONE, 1); periods.len()]
         } else {
             shares
                 .iter()
-                .map(|&(share, div)| (a.default_rate * share, div))
+                .map(|&(share, div)| match exact_product(a.default_rate, share) {
+                    Some(p) => (p, Decimal::ONE, div),
+                    // A product of more than 28 significant digits would be rounded: the
+                    // two factors go to the amount apart, multiplied out exactly.
+                    None => (a.default_rate, share, div),
+                })
                 .collect()
         };
         Ok(Profile {
