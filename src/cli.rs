@@ -237,7 +237,8 @@ pub enum Command {
         /// TRANCHE=RATING, e.g. A=AAA; repeat for several tranches.
         #[arg(long = "target", required = true)]
         targets: Vec<String>,
-        /// Minimum coverage multiple on every payment date of the base case.
+        /// Minimum coverage multiple on every payment date of the base case, above 0 and below
+        /// 10 (1.2 for 1.2×).
         #[arg(long)]
         min_coverage: Option<rust_decimal::Decimal>,
         /// Balance grid, yuan.
@@ -1565,11 +1566,14 @@ fn size_command(deal: &Path, scenarios: Option<&Path>, a: SizeArgs, out: &OutArg
             a.step
         )));
     }
+    // A coverage multiple of 10 or more is a percentage typed for a multiple (120 for 1.2×):
+    // no deal covers its senior ten times (the `coverage_below` range is 0.8–3, errors.md).
     if let Some(m) = a.min_coverage
-        && m <= rust_decimal::Decimal::ZERO
+        && (m <= rust_decimal::Decimal::ZERO || m >= rust_decimal::Decimal::TEN)
     {
         return Err(Error::Usage(format!(
-            "--min-coverage {m}: expected a positive multiple"
+            "--min-coverage {m}: expected a positive multiple below 10, e.g. 1.2 for 1.2× (not \
+             120 for 120%)"
         )));
     }
     let progress = !out.quiet;

@@ -690,3 +690,73 @@ fn huge_rates_are_errors_not_panics() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("scenarios[0].index_shift"), "{err}");
 }
+
+/// Plausible mistakes that were silent (review 24a items 5–10), each a located warning:
+/// * `pay_residual` to a senior tranche (`step_order`): the residual is the subordinated's;
+/// * a fee on `interest_paid:A` paid before A's interest (`step_order`): charged nothing;
+/// * `[notices] csdc_fee_rate = 0.005` ("0.005%" typed as a number: 0.5%, above 0.05%,
+///   `fee_range`);
+/// * a scenario file's zero curve in percent (1.8 for 1.8%: 180% a year, above 30%,
+///   `pricing_range`), and a grid `default_date` before the cutoff (`scenario_dates`);
+///
+/// And `size --min-coverage 120` (a percentage) is a usage error.
+#[test]
+fn more_plausible_mistakes_are_located_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = std::fs::read_to_string(root().join(BASE)).expect("base");
+    // base.toml's normal waterfall pays A's interest; make the residual go to A and add a fee
+    // on A's interest paid, paid first.
+    let src =
+        base.replacen(
+            "{ action = \"pay_residual\", tranche = \"B\" }",
+            "{ action = \"pay_residual\", tranche = \"A\" }",
+            1,
+        )
+        .replacen(
+            "[[fees]]",
+            "[[fees]]\nname = \"agent\"\nkind = \"annual_rate\"\nrate = 0.001\nbase = \
+             \"interest_paid:A\"\n\n[[fees]]",
+            1,
+        )
+        .replacen(
+            "normal = [\n",
+            "normal = [\n  { action = \"pay_fee\", fees = [\"agent\"] },\n",
+            1,
+        ) + "\n[notices]\ncsdc_fee_rate = 0.005\n";
+    let deal = dir.path().join("d.toml");
+    std::fs::write(&deal, &src).expect("write");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[grid]\nname = \"g\"\ndefaulted_obligors = [[\"O1\"]]\ndefault_date = 2020-01-01\n\n\
+         [pricing]\nsettlement_date = 2024-01-01\nzero_curve = [ { years = 1, rate = 1.8 } ]\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", s(&deal), "--scenario", s(&scen)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for want in [
+        "pays everything left to senior tranche `A`; the residual is the subordinated \
+         tranche's [step_order]",
+        "pays fee `agent`, charged on the interest paid to `A`, before that interest is paid \
+         (step 4 pays it): it is charged nothing",
+        "notices.csdc_fee_rate: the CSDC fee rate 0.005 is 0.5% of the payment, above 0.05%",
+        "pricing.zero_curve[0].rate: zero rate 1.8 is 180% a year, above 30%",
+        "grid.default_date: the grid's obligors default on 2020-01-01, on or before the cutoff \
+         date 2024-01-01",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    let out = ipabs(&[
+        "size",
+        "deals/nanshan_gaoxintou_5_2022.toml",
+        "--target",
+        "A=AAA",
+        "--min-coverage",
+        "120",
+        "--out",
+        s(&dir.path().join("sized")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected a positive multiple below 10"));
+}

@@ -31,6 +31,9 @@ pub const FEE_RATE_MAX: Decimal = dec!(0.02);
 pub const FLOW_FEE_RATE_MAX: Decimal = dec!(0.05);
 /// A fixed fee per payment date, or a one-off fee, above this share of the issue size.
 pub const FIXED_FEE_SHARE_MAX: Decimal = dec!(0.01);
+/// A `[notices] csdc_fee_rate` above this is a warning (`fee_range`): ten times CSDC's
+/// 0.005% ([P1]); "0.005%" typed as 0.005 is a hundred times.
+pub const CSDC_FEE_RATE_MAX: Decimal = dec!(0.0005);
 /// Tax rates above this are a warning (`tax_range`; [D1]).
 pub const TAX_RATE_MAX: Decimal = dec!(0.10);
 /// `coverage_below` thresholds outside this range are a warning (`trigger_range`).
@@ -115,6 +118,7 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
         order(ctx, deal, &w.name, &w.steps, &paths);
         conditions(ctx, deal, &w.name, &w.steps, &paths);
         purchase_order(ctx, deal, &w.name, &w.steps, &paths);
+        charge_order(ctx, deal, &w.name, &w.steps, &paths);
     }
     covers(ctx, deal, raw);
     plausible(ctx, deal, raw, &paths);
@@ -281,6 +285,20 @@ fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Pa
     for (i, s) in steps.iter().enumerate() {
         let path = paths.step(waterfall, i);
         if let Action::PayResidual(t) = s.action {
+            // The residual (剩余收益, 超额收益) is the subordinated tranche's.
+            if class(t) != TrancheClass::Subordinated {
+                ctx.warn(
+                    Check::StepOrder,
+                    &format!("{path}.tranche"),
+                    format!(
+                        "step {} of waterfall `{waterfall}` pays everything left to {} tranche \
+                         `{}`; the residual is the subordinated tranche's",
+                        i + 1,
+                        class(t).name(),
+                        deal.tranches[t].name
+                    ),
+                );
+            }
             // Only the later steps paying from the same account get nothing (accounts:
             // docs/deal-format.md).
             let pays_from = |x: &Step| match x.action {
@@ -390,6 +408,64 @@ fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Pa
                 Check::StepOrder,
                 &path,
                 format!("step {} of waterfall `{waterfall}` pays {problem}", i + 1),
+            );
+        }
+    }
+}
+
+/// A fee or tax on `interest_paid:M` paid before the step that pays M's interest in the same
+/// waterfall: it is charged on what M has been paid so far on the date, nothing, on every
+/// date that waterfall runs (docs/deal-format.md, Bases: it belongs after M's interest step).
+fn charge_order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
+    let on_interest_paid = |base: &Base| match base {
+        Base::InterestPaid(m) => Some(*m),
+        _ => None,
+    };
+    for (i, s) in steps.iter().enumerate() {
+        let charges: Vec<(&str, &str, usize)> = match &s.action {
+            Action::PayFee(fees) | Action::PayFeePart { fees, .. } => fees
+                .iter()
+                .filter_map(|&f| match &deal.fees[f].kind {
+                    FeeKind::AnnualRate { base, .. } => {
+                        on_interest_paid(base).map(|m| ("fee", deal.fees[f].name.as_str(), m))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            Action::PayTax(taxes) => taxes
+                .iter()
+                .filter_map(|&x| {
+                    on_interest_paid(&deal.taxes[x].base)
+                        .map(|m| ("tax", deal.taxes[x].name.as_str(), m))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (what, name, m) in charges {
+            let paid_before = steps[..i]
+                .iter()
+                .any(|x| matches!(&x.action, Action::PayInterest(t) if t.contains(&m)));
+            if paid_before {
+                continue;
+            }
+            let after = steps[i + 1..]
+                .iter()
+                .position(|x| matches!(&x.action, Action::PayInterest(t) if t.contains(&m)))
+                .map_or_else(
+                    || format!("no step of waterfall `{waterfall}` pays it"),
+                    |j| format!("step {} pays it", i + j + 2),
+                );
+            ctx.warn(
+                Check::StepOrder,
+                &paths.step(waterfall, i),
+                format!(
+                    "step {} of waterfall `{waterfall}` pays {what} `{name}`, charged on the \
+                     interest paid to `{}`, before that interest is paid ({after}): it is \
+                     charged nothing; put it after `{}`'s `pay_interest`",
+                    i + 1,
+                    deal.tranches[m].name,
+                    deal.tranches[m].name
+                ),
             );
         }
     }
@@ -844,30 +920,32 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
     }
 }
 
+/// What is wrong with a named default on `date`: on or before the cutoff, or after the last
+/// collection period's end (or the legal maturity); None inside the deal.
+pub(super) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<String> {
+    let end = deal.periods.last()?.collection_end.min(deal.legal_maturity);
+    if date <= deal.cutoff_date {
+        Some(format!(
+            "on or before the cutoff date {}: it counts as a default on the first day of the \
+             first collection period",
+            deal.cutoff_date
+        ))
+    } else if date > end {
+        Some(format!(
+            "after the deal's last collection period ends ({end}) or its legal maturity: it \
+             changes nothing"
+        ))
+    } else {
+        None
+    }
+}
+
 /// A scenario's named defaults fall inside the deal: after the cutoff, and on or before the
 /// last collection period's end.
 pub(super) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
-    let Some(last) = deal.periods.last() else {
-        return;
-    };
-    let end = last.collection_end.min(deal.legal_maturity);
     for (i, &(o, date)) in s.obligor_defaults.iter().enumerate() {
         let name = deal.obligors.get(o).map_or("", |x| x.name.as_str());
-        let problem = if date <= deal.cutoff_date {
-            Some(format!(
-                "on or before the cutoff date {}: it counts as a default on the first day of the \
-                 first collection period",
-                deal.cutoff_date
-            ))
-        } else if date > end {
-            Some(format!(
-                "after the deal's last collection period ends ({end}) or its legal maturity: it \
-                 changes nothing"
-            ))
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
+        if let Some(problem) = default_date_problem(deal, date) {
             ctx.warn(
                 Check::ScenarioDates,
                 &format!("{p}.defaults[{i}].date"),

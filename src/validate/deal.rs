@@ -236,6 +236,19 @@ fn notices(
     }
     if let Some(x) = n.csdc_fee_rate {
         r.csdc_fee_rate = ctx.fraction("notices.csdc_fee_rate", x, false);
+        if r.csdc_fee_rate > super::checks::CSDC_FEE_RATE_MAX {
+            ctx.warn(
+                Check::FeeRange,
+                "notices.csdc_fee_rate",
+                format!(
+                    "the CSDC fee rate {} is {}% of the payment, above {}%; CSDC charges \
+                     0.005%, written 0.00005 (docs/sources.md [P1])",
+                    r.csdc_fee_rate,
+                    super::percent(r.csdc_fee_rate),
+                    super::percent(super::checks::CSDC_FEE_RATE_MAX)
+                ),
+            );
+        }
     }
     r.per_unit = n.per_unit.unwrap_or(false);
     if r.per_unit && r.rounding == Rounding::HalfUp {

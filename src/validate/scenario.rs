@@ -533,7 +533,17 @@ fn grid(
     match (&g.defaulted_obligors, g.default_date) {
         (Some(v), date) => {
             let date = match date {
-                Some(d) => ctx.date("grid.default_date", d),
+                Some(d) => {
+                    let d = ctx.date("grid.default_date", d);
+                    if let Some(problem) = super::checks::default_date_problem(deal, d) {
+                        ctx.warn(
+                            Check::ScenarioDates,
+                            "grid.default_date",
+                            format!("the grid's obligors default on {d}, {problem}"),
+                        );
+                    }
+                    d
+                }
                 None => first_start.unwrap_or(deal.cutoff_date),
             };
             let sets = name_sets(ctx, "grid.defaulted_obligors", v, obligors, "\"SME-01\"");
@@ -981,6 +991,17 @@ fn zero_curve(ctx: &mut Ctx, c: &[schema::CurvePoint]) -> Option<ZeroCurve> {
                 &format!("{p}.rate"),
                 format!("rate {} is not a number above -1", pt.rate),
                 "an annually compounded zero rate as a fraction above -1, e.g. 0.018",
+            );
+        } else if pt.rate > PRICING_RATE_MAX {
+            ctx.warn(
+                Check::PricingRange,
+                &format!("{p}.rate"),
+                format!(
+                    "zero rate {} is {}% a year, above {}%: a rate is a fraction, 0.018 for 1.8%",
+                    pt.rate,
+                    pt.rate * 100.0,
+                    PRICING_RATE_MAX * 100.0
+                ),
             );
         }
     }
