@@ -932,6 +932,14 @@ fn portfolio_command(
     let scenarios = scenarios.or(named.cohort_scenarios.as_deref());
     // Every deal is loaded (and checked) by every shard; each runs its own block.
     let mut deals = pf::load_deals(&named.deals, scenarios, stress)?;
+    // Every partition directory can be made: checked before anything runs.
+    for d in &deals {
+        for s in &d.set.scenarios {
+            if let Some(problem) = crate::output::portfolio::partition_key_problem(&d.id, &s.name) {
+                return Err(Error::Usage(problem));
+            }
+        }
+    }
     if let Some(s) = shard {
         let r = s.range(deals.len() as u64);
         deals.truncate(r.end as usize);

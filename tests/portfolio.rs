@@ -674,3 +674,63 @@ normal = [
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+/// A name that would make a partition directory name longer than 255 bytes is a usage error
+/// before anything runs (exit 2, nothing written), not an OS error after the whole run
+/// (review 24c item 4). A scenario name of 27 CJK characters: `scenario=` (9 bytes) + 27 × 9
+/// percent-encoded bytes = 252, fits; 28 make 261. A deal file stem of 29 CJK characters:
+/// `deal=` (5) + 29 × 9 = 266.
+#[test]
+fn partition_names_beyond_255_bytes_are_usage_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = root().join("tests/fixtures/portfolio/alpha.toml");
+    let scen = |n: usize| {
+        let p = tmp.path().join(format!("s{n}.toml"));
+        std::fs::write(
+            &p,
+            format!("[[scenarios]]\nname = \"{}\"\n", "违".repeat(n)),
+        )
+        .expect("write");
+        p
+    };
+    let run = |args: &[&str], out: &str| {
+        let out = tmp.path().join(out);
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend([
+            "--out".to_string(),
+            out.display().to_string(),
+            "--quiet".to_string(),
+        ]);
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        (ipabs(&refs), out)
+    };
+    let d = deal.to_str().expect("utf-8");
+    let s27 = scen(27);
+    let (o, _) = run(
+        &["portfolio", d, "--scenarios", s27.to_str().unwrap()],
+        "ok",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s28 = scen(28);
+    let (o, out) = run(
+        &["portfolio", d, "--scenarios", s28.to_str().unwrap()],
+        "long",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("`scenario=…` 261 bytes long"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists());
+    let long_stem = tmp.path().join(format!("{}.toml", "知".repeat(29)));
+    std::fs::copy(&deal, &long_stem).expect("copy");
+    let (o, out) = run(&["portfolio", long_stem.to_str().unwrap()], "stem");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("`deal=…` 266 bytes long"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists());
+}

@@ -42,6 +42,34 @@ pub fn hive_escape(value: &str) -> String {
     out
 }
 
+/// The most bytes a file or directory name may have (Linux `NAME_MAX`, and most file systems).
+pub const NAME_MAX: usize = 255;
+
+/// Why the partition directories of `deal_id` and `scenario` cannot be made: a directory
+/// name `deal=…` or `scenario=…` beyond [`NAME_MAX`] bytes once percent-encoded (a byte
+/// outside `A–Z a–z 0–9 . _ -` takes 3, a CJK character 9). None when both fit.
+pub fn partition_key_problem(deal_id: &str, scenario: &str) -> Option<String> {
+    let deal = format!("deal={}", hive_escape(deal_id));
+    let scen = format!("scenario={}", hive_escape(scenario));
+    if deal.len() > NAME_MAX {
+        Some(format!(
+            "deal id `{deal_id}` (its file's stem) makes the partition directory name `deal=…` \
+             {} bytes long once percent-encoded, above the {NAME_MAX} a name may have; give \
+             the file a shorter name",
+            deal.len()
+        ))
+    } else if scen.len() > NAME_MAX {
+        Some(format!(
+            "scenario `{scenario}` of deal `{deal_id}` makes the partition directory name \
+             `scenario=…` {} bytes long once percent-encoded, above the {NAME_MAX} a name may \
+             have; give it a shorter name (a CJK character takes 9 bytes)",
+            scen.len()
+        ))
+    } else {
+        None
+    }
+}
+
 /// The relative path of one partition: `TABLE/deal=ID/scenario=NAME/part-0.parquet`, TABLE the
 /// table's file name without `.parquet`.
 pub fn partition_path(table: RunTable, deal_id: &str, scenario: &str) -> String {
