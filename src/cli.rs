@@ -60,7 +60,7 @@ pub struct CopyArgs {
     /// Also write every table as a plain CSV file into DIR (created if missing), all or none.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
-    /// Also write an Excel workbook: a summary sheet, then one sheet per table.
+    /// Also write an Excel workbook: an `overview` sheet, then one sheet per table.
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
     /// Also write a self-contained HTML report with charts (no network needed to view it).
@@ -150,7 +150,8 @@ pub enum Command {
         #[arg(long)]
         stress_on: Option<StressBase>,
         /// Keep every table of every run (pool flows, ledger, periods, all tranches); without
-        /// it only summary.parquet, the senior tranches' tranche_flows and scenarios.parquet.
+        /// it only summary.parquet, the senior tranches' tranche_flows, scenarios.parquet and
+        /// warnings.parquet.
         #[arg(long)]
         flows: bool,
         /// Worker threads, 1 to 256 (default: one per core).
@@ -422,23 +423,27 @@ const WARNING_LINES: usize = 20;
 /// Prints the number of run-time warnings of each scenario that has any (sweep, breakeven):
 /// one line for each of the first [`WARNING_LINES`] such scenarios, then one line counting
 /// the others and their checks. The lines go to stderr in one write.
-fn print_warning_counts(runs: &[(&str, &[Warning])], file: &Path) {
+fn print_warning_counts(runs: &[(&str, &[Warning])], file: Option<&Path>) {
     print_warning_lines(runs, file, ("scenario", "scenario(s)"));
 }
 
 /// [`print_warning_counts`] for runs named by `noun` (singular, plural): a portfolio's
-/// `deal/scenario`.
-fn print_warning_lines(runs: &[(&str, &[Warning])], file: &Path, noun: (&str, &str)) {
+/// `deal/scenario`. Each line points to `file`, the warnings table about to be written; under
+/// `--strict` (`None`) nothing will be, and the lines say so.
+fn print_warning_lines(runs: &[(&str, &[Warning])], file: Option<&Path>, noun: (&str, &str)) {
     let warned: Vec<&(&str, &[Warning])> = runs.iter().filter(|(_, w)| !w.is_empty()).collect();
+    let see = file.map_or_else(
+        || "--strict: no file is written".to_string(),
+        |f| format!("see {}", f.display()),
+    );
     let mut text = String::new();
     for (name, w) in warned.iter().take(WARNING_LINES) {
         text.push_str(&terminal_safe(&format!(
-            "warning: {} `{}`: {} run-time warning(s) ({}); see {}",
+            "warning: {} `{}`: {} run-time warning(s) ({}); {see}",
             noun.0,
             crate::error::clip(name),
             w.len(),
             check_names(w.iter()),
-            file.display()
         )));
         text.push('\n');
     }
@@ -446,12 +451,11 @@ fn print_warning_lines(runs: &[(&str, &[Warning])], file: &Path, noun: (&str, &s
     if !rest.is_empty() {
         let all = || rest.iter().flat_map(|(_, w)| w.iter());
         text.push_str(&terminal_safe(&format!(
-            "warning: {} more {} have {} run-time warning(s) ({}); see {}",
+            "warning: {} more {} have {} run-time warning(s) ({}); {see}",
             rest.len(),
             noun.1,
             all().count(),
             check_names(all()),
-            file.display()
         )));
         text.push('\n');
     }
@@ -727,7 +731,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 .zip(warnings.iter().map(Vec::as_slice))
                 .collect();
             let file = out.out.join(shard::file_name(shard, WARNINGS_FILE));
-            print_warning_counts(&run_warnings, &file);
+            print_warning_counts(&run_warnings, (!strict).then_some(file.as_path()));
             strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
             let load_warnings = load_warnings_of(shard, &loaded, &set);
             let frames = breakeven_frame(&rows).and_then(|b| {
@@ -801,10 +805,8 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
                 .iter()
                 .map(|r| (r.scenario.as_str(), r.warnings.as_slice()))
                 .collect();
-            print_warning_counts(
-                &run_warnings,
-                &out.out.join(shard::file_name(shard, WARNINGS_FILE)),
-            );
+            let file = out.out.join(shard::file_name(shard, WARNINGS_FILE));
+            print_warning_counts(&run_warnings, (!strict).then_some(file.as_path()));
             strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
             let load_warnings = load_warnings_of(shard, &loaded, &set);
             let tables: Vec<RunTable> = RunTable::ALL
@@ -870,7 +872,7 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
 }
 
 /// Writes `frames` as CSV into `--csv DIR` (all or none) and as the workbook `--xlsx FILE`,
-/// when asked; `command` and `what` go on the workbook's summary sheet.
+/// when asked; `command` and `what` go on the workbook's `overview` sheet.
 fn write_copies<N: AsRef<str>>(
     copy: &CopyArgs,
     command: &str,
@@ -961,7 +963,11 @@ fn portfolio_command(
         .map(|(name, w)| (name.as_str(), w.as_slice()))
         .collect();
     let file = out.out.join(&warnings_file);
-    print_warning_lines(&counted, &file, ("deal/scenario", "runs"));
+    print_warning_lines(
+        &counted,
+        (!strict).then_some(file.as_path()),
+        ("deal/scenario", "runs"),
+    );
     strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
     // Every warning of the shard's deals: each deal's load warnings, then its runs'.
     let warned = || {

@@ -760,3 +760,38 @@ fn more_plausible_mistakes_are_located_warnings() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("expected a positive multiple below 10"));
 }
+
+/// `--strict` with run-time warnings: the count lines do not point to a warnings.parquet that
+/// is never written (review 24a item 16). base.toml with O2 defaulting and nothing recovered
+/// leaves run-time warnings; `sweep`, `breakeven` and `portfolio` exit 2 and write nothing.
+#[test]
+fn strict_warning_lines_point_to_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"o2 default\"\n\
+         defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0\n",
+    )
+    .expect("write");
+    for cmd in ["sweep", "breakeven", "portfolio"] {
+        let out_dir = dir.path().join(cmd);
+        let out = ipabs(&[
+            cmd,
+            BASE,
+            "--scenarios",
+            s(&scen),
+            "--strict",
+            "--out",
+            s(&out_dir),
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("run-time warning(s)") && err.contains("--strict: no file is written"),
+            "{cmd}: {err}"
+        );
+        assert!(!err.contains("warnings.parquet"), "{cmd}: {err}");
+        assert!(!out_dir.exists(), "{cmd}");
+    }
+}

@@ -106,6 +106,10 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
                 AnyValue::Int32(x) => {
                     ws.write_number(r, c, f64::from(x)).map_err(e)?;
                 }
+                // Months (`scenarios.parquet`): numbers too, not text.
+                AnyValue::UInt32(x) => {
+                    ws.write_number(r, c, f64::from(x)).map_err(e)?;
+                }
                 AnyValue::Int64(x) => {
                     // Row counts and ids: far below 2^53.
                     ws.write_number(r, c, x as f64).map_err(e)?;

@@ -1,6 +1,6 @@
 """Independent check of `--xlsx FILE` with openpyxl: the overview sheet first, one sheet per
 Parquet table with a frozen header row, every value equal to the Parquet value (money to the
-fen, formatted `#,##0.00`; dates as dates).
+fen, formatted `#,##0.00`; dates as dates; integers and floats as number cells).
 
 Usage: check_xlsx.py WORKBOOK PARQUET_DIR. Prints "N passed, M failed".
 """
@@ -27,7 +27,8 @@ def same(v, cell):
     if isinstance(v, datetime.date):
         return isinstance(x, datetime.datetime) and x.date() == v
     if isinstance(v, (int, float)):
-        return float(x) == float(v)
+        # A number cell, not text that reads as one (uint32 columns were written as text).
+        return cell.data_type == "n" and isinstance(x, (int, float)) and float(x) == float(v)
     return x == v
 
 
