@@ -53,8 +53,8 @@ pub struct InLifeRow {
     /// Sum of every tranche's balance after the payment date (on an actual date, after the
     /// restatement to the reported principal).
     pub outstanding_principal: Decimal,
-    /// `cumulative_net_loss` above 10% of `outstanding_principal`:
-    /// 10 × loss > outstanding (any loss once nothing is outstanding).
+    /// `cumulative_net_loss` above 10% of `outstanding_principal`, while some is outstanding:
+    /// 10 × loss > outstanding > 0.
     pub loss_flag: bool,
 }
 
@@ -190,7 +190,9 @@ fn in_life(
 ) -> Vec<InLifeRow> {
     let mut recovered = Decimal::ZERO;
     let mut out = Vec::with_capacity(deal.periods.len());
-    for (k, p) in deal.periods.iter().enumerate() {
+    // The dates the run has: a clean-up call ends it early, and no later date exists.
+    let dates = run.periods.len().min(deal.periods.len());
+    for (k, p) in deal.periods.iter().enumerate().take(dates) {
         let pc = &pool.periods[k];
         recovered += pc.recovered;
         let loss = (pc.cumulative_defaults - recovered).max(Decimal::ZERO);
@@ -213,7 +215,9 @@ fn in_life(
             cash_flag: Decimal::from(5) * cash < Decimal::from(4) * forecast,
             cumulative_net_loss: loss,
             outstanding_principal: outstanding,
-            loss_flag: loss > Decimal::ZERO && Decimal::TEN * loss > outstanding,
+            loss_flag: loss > Decimal::ZERO
+                && outstanding > Decimal::ZERO
+                && Decimal::TEN * loss > outstanding,
         });
     }
     out
