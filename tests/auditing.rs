@@ -784,8 +784,9 @@ fn the_art_39_lines_state_amounts_to_the_fen() {
     // The reviewer's case (a_restated_payment_is_in_the_rows_the_summary_and_the_yield):
     // 300,000.00 defaulted in period 1 and never recovered. Period 1: 10 × 300,000 >
     // 589,190.00 outstanding, and 5 × 120,000 = 600,000 < 4 × 420,000 = 1,680,000; period 2:
-    // 284,641.63 outstanding; period 3: nothing outstanding, no flag (before 2026-12-05 any
-    // loss flagged then).
+    // 284,641.63 outstanding, and the fixture's A interest reported at 4,451.62 of 4,451.63
+    // due leaves 0.01 owed (未按约定分配); period 3: nothing outstanding, no flag (before
+    // 2026-12-05 any loss flagged then).
     let d = deal("tests/fixtures/auditing.toml");
     let r = reconcile(&d, &d.scenario, &loss_actuals(&d)).unwrap_or_else(|e| panic!("{e}"));
     let text: Vec<_> = r.in_life.iter().filter_map(art39_text).collect();
@@ -795,11 +796,13 @@ fn the_art_39_lines_state_amounts_to_the_fen() {
             "CSRC Art. 39: period 1 (2024-04-01, actual): losses 300,000.00 above 10% of the \
              outstanding principal 589,190.00; pool cash 120,000.00 more than 20% below the \
              forecast 420,000.00",
-            "CSRC Art. 39: period 2 (2024-07-01, actual): losses 300,000.00 above 10% of the \
-             outstanding principal 284,641.63",
+            "CSRC Art. 39: period 2 (2024-07-01, actual): senior interest of 0.01 not paid as \
+             agreed (未按约定分配); losses 300,000.00 above 10% of the outstanding principal \
+             284,641.63",
         ]
     );
-    // Without a flag there is no line (tests/fixtures/auditing_actuals.toml flags nothing).
+    // Without a flag there is no line: tests/fixtures/auditing_actuals.toml flags only period
+    // 2, whose A interest it reports 0.01 short (未按约定分配), with no loss and enough cash.
     let a = actuals_from_str(
         "auditing_actuals.toml",
         &read("tests/fixtures/auditing_actuals.toml"),
@@ -807,7 +810,14 @@ fn the_art_39_lines_state_amounts_to_the_fen() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
-    assert!(r.in_life.iter().all(|x| art39_text(x).is_none()));
+    let lines: Vec<_> = r.in_life.iter().filter_map(art39_text).collect();
+    assert_eq!(
+        lines,
+        [
+            "CSRC Art. 39: period 2 (2024-07-01, actual): senior interest of 0.01 not paid as \
+          agreed (未按约定分配)"
+        ]
+    );
 }
 
 #[test]
@@ -1057,8 +1067,20 @@ fn a_reported_senior_interest_shortfall_trips_the_event_of_default() {
         .expect("row");
     assert_eq!(a1.interest_shortfall, dec!(8190.00));
     rows_are_continuous_and_agree_with_the_ledger(&d, &short.run);
+    // The Art. 39 distribution flag (未按约定分配): 8,190.00 of senior interest owed.
+    let l1 = &short.in_life[0];
+    assert!(l1.distribution_flag);
+    assert_eq!(l1.senior_interest_shortfall, dec!(8190.00));
+    assert_eq!(
+        art39_text(l1).as_deref(),
+        Some(
+            "CSRC Art. 39: period 1 (2024-04-01, actual): senior interest of 8,190.00 not paid \
+             as agreed (未按约定分配)"
+        )
+    );
 
     let paid = run("8190", "0");
+    assert!(paid.in_life.iter().all(|l| !l.distribution_flag));
     assert_eq!(period_row(&paid.run, 1).triggers_tripped, "");
     assert_eq!(period_row(&paid.run, 2).waterfall, "normal");
 }

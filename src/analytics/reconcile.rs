@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::actuals::Actuals;
-use crate::deal::Deal;
+use crate::deal::{Deal, TrancheClass};
 use crate::engine::WaterfallRows;
 use crate::engine::result::RunResult;
 use crate::error::Result;
@@ -56,6 +56,11 @@ pub struct InLifeRow {
     /// `cumulative_net_loss` above 10% of `outstanding_principal`, while some is outstanding:
     /// 10 × loss > outstanding > 0.
     pub loss_flag: bool,
+    /// Senior interest owed after the payment date: some senior tranche was not paid all the
+    /// interest due (未按约定分配, a failure to distribute as agreed), its shortfall.
+    pub senior_interest_shortfall: Decimal,
+    /// `senior_interest_shortfall` above zero.
+    pub distribution_flag: bool,
 }
 
 /// What `ipabs reconcile` computes.
@@ -206,6 +211,17 @@ fn in_life(
             .sum();
         let cash = pc.cash();
         let forecast = at_issue.periods[k].cash();
+        let shortfall: Decimal = run
+            .tranche_flows
+            .iter()
+            .filter(|f| f.period == p.number)
+            .filter(|f| {
+                deal.tranches
+                    .iter()
+                    .any(|t| t.name == f.tranche.as_str() && t.class == TrancheClass::Senior)
+            })
+            .map(|f| f.interest_shortfall)
+            .sum();
         out.push(InLifeRow {
             period: p.number,
             payment_date: p.date(),
@@ -218,6 +234,8 @@ fn in_life(
             loss_flag: loss > Decimal::ZERO
                 && outstanding > Decimal::ZERO
                 && Decimal::TEN * loss > outstanding,
+            senior_interest_shortfall: shortfall,
+            distribution_flag: shortfall > Decimal::ZERO,
         });
     }
     out

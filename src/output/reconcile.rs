@@ -107,6 +107,12 @@ pub fn in_life_frame(deal: &str, scenario: &str, rows: &[InLifeRow]) -> Result<D
             rows.iter().map(|r| r.outstanding_principal).collect(),
         )?,
         bools("loss_flag", |r| r.loss_flag),
+        money(
+            f,
+            "senior_interest_shortfall",
+            rows.iter().map(|r| r.senior_interest_shortfall).collect(),
+        )?,
+        bools("distribution_flag", |r| r.distribution_flag),
     ];
     frame(f, rows.len(), columns)
 }
@@ -119,7 +125,13 @@ pub fn in_life_frame(deal: &str, scenario: &str, rows: &[InLifeRow]) -> Result<D
 /// 420,000.00`.
 pub fn art39_text(row: &InLifeRow) -> Option<String> {
     use super::table::format_money;
-    let mut found = Vec::with_capacity(2);
+    let mut found = Vec::with_capacity(3);
+    if row.distribution_flag {
+        found.push(format!(
+            "senior interest of {} not paid as agreed (未按约定分配)",
+            format_money(row.senior_interest_shortfall)
+        ));
+    }
     if row.loss_flag {
         found.push(format!(
             "losses {} above 10% of the outstanding principal {}",
