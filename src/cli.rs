@@ -970,37 +970,39 @@ fn portfolio_command(
     );
     strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
     // Every warning of the shard's deals: each deal's load warnings, then its runs'.
+    // (deal id, deal name, warning); the table is led by `deal_id`.
     let warned = || {
         deals.iter().zip(&result.runs).flat_map(|(d, runs)| {
-            let name = d.loaded.deal.name.as_str();
+            let (id, name) = (d.id.as_str(), d.loaded.deal.name.as_str());
             let load = d.loaded.warnings.iter().chain(&d.set.warnings);
             load.chain(runs.iter().flat_map(|r| &r.warnings))
-                .map(move |w| (name, w))
+                .map(move |w| (id, name, w))
         })
+    };
+    let warnings_frame = || -> Result<polars::prelude::DataFrame> {
+        let rows: Vec<(&str, &str, &Warning)> = warned().collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let table = warnings_table(rows.iter().map(|r| (r.1, r.2)).collect())?;
+        crate::output::portfolio::with_deal_id(table, &ids)
     };
     let frames = deals_frame(&result.rows)
         .and_then(|d| {
             let mut f = vec![(deals_file.clone(), d)];
-            f.push((warnings_file.clone(), warnings_table(warned().collect())?));
+            f.push((warnings_file.clone(), warnings_frame()?));
             f.extend(hive_frames(&pf::runs_by_id(&deals, &result))?);
             Ok(f)
         })
         .map_err(|e| output::in_dir(&out.out, e))?;
     let n = output::write_tables(&out.out, frames)?.len();
     if copy.csv.is_some() || copy.xlsx.is_some() {
-        // deals, and each run table stacked over every deal and scenario.
-        let all: Vec<crate::analytics::measures::PricedRun> =
-            result.runs.iter().flatten().cloned().collect();
+        // deals, and each run table stacked over every deal and scenario, led by deal_id.
         let mut frames = vec![
             (DEALS_FILE.to_string(), deals_frame(&result.rows)?),
-            (
-                WARNINGS_FILE.to_string(),
-                warnings_table(warned().collect())?,
-            ),
+            (WARNINGS_FILE.to_string(), warnings_frame()?),
         ];
-        for (name, df) in output::run_frames(&RunTable::ALL, &all)? {
-            frames.push((name.to_string(), df));
-        }
+        frames.extend(crate::output::portfolio::stacked_frames(&pf::runs_by_id(
+            &deals, &result,
+        ))?);
         let ids: Vec<&str> = deals.iter().map(|d| d.id.as_str()).collect();
         write_copies(copy, "portfolio", &ids.join(", "), &frames)?;
     }

@@ -237,6 +237,21 @@ fn portfolio_warnings_are_capped_on_the_terminal_and_kept_in_a_file() {
     }
     let want = want.expect("two deals");
     assert!(want.height() > 21, "the fixture warns in more than 21 runs");
+    // The portfolio's table is led by `deal_id` (the file stem), then sweep's columns.
+    let ids: Vec<Option<&str>> = got
+        .column("deal_id")
+        .expect("deal_id")
+        .str()
+        .expect("strings")
+        .iter()
+        .collect();
+    let alpha = ids.iter().filter(|x| **x == Some("alpha")).count();
+    assert_eq!(
+        alpha + ids.iter().filter(|x| **x == Some("beta")).count(),
+        ids.len()
+    );
+    assert!(alpha > 0 && alpha < ids.len());
+    let got = got.drop("deal_id").expect("drop");
     assert!(got.equals_missing(&want), "{got}\n{want}");
 }
 
@@ -733,4 +748,47 @@ fn partition_names_beyond_255_bytes_are_usage_errors() {
         text(&o.stderr)
     );
     assert!(!out.exists());
+}
+
+/// Two deal files of one `[deal] name` stay apart in the `--csv` copies (review 24c item 6):
+/// every stacked run table and warnings.csv lead with `deal_id`, the file stem, as the hive
+/// partitions' `deal` key does; `deal` keeps the name. alpha under two stems: each summary row
+/// of one (run, tranche) appears once per id.
+#[test]
+fn csv_copies_name_the_deal_id() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let alpha = root().join("tests/fixtures/portfolio/alpha.toml");
+    for stem in ["a1", "a2"] {
+        std::fs::copy(&alpha, dir.join(format!("{stem}.toml"))).expect("copy");
+    }
+    let (out, csv) = (tmp.path().join("pf"), tmp.path().join("csv"));
+    let o = ipabs(&[
+        "portfolio",
+        dir.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--csv",
+        csv.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for file in ["summary.csv", "periods.csv", "warnings.csv"] {
+        let body = std::fs::read_to_string(csv.join(file)).expect("csv");
+        let mut lines = body.lines();
+        assert!(
+            lines.next().expect("header").starts_with("deal_id,"),
+            "{file}"
+        );
+        let (a1, a2) = lines.fold((0, 0), |(x, y), l| {
+            (
+                x + usize::from(l.starts_with("a1,")),
+                y + usize::from(l.starts_with("a2,")),
+            )
+        });
+        assert_eq!(a1, a2, "{file}");
+    }
+    let summary = std::fs::read_to_string(csv.join("summary.csv")).expect("csv");
+    assert!(summary.lines().filter(|l| l.starts_with("a1,")).count() > 0);
 }

@@ -84,7 +84,7 @@ pub fn partition_path(table: RunTable, deal_id: &str, scenario: &str) -> String 
 /// The money columns of `periods` that a deal has only with named accounts or a PDL
 /// (docs/output.md). Every `periods` partition carries them, null where the deal has none, so
 /// that the partitions share one schema and read as one dataset.
-const PERIODS_OPTIONAL: [&str; 2] = ["accounts_balance_end", "pdl_balance_end"];
+pub const PERIODS_OPTIONAL: [&str; 2] = ["accounts_balance_end", "pdl_balance_end"];
 
 /// `df` with every column of [`PERIODS_OPTIONAL`] it lacks appended, all null.
 fn with_optional_periods_columns(mut df: DataFrame) -> Result<DataFrame, Error> {
@@ -100,6 +100,45 @@ fn with_optional_periods_columns(mut df: DataFrame) -> Result<DataFrame, Error> 
         }
     }
     Ok(df)
+}
+
+/// `df` with a leading String column `deal_id`: `ids[i]` on row i.
+pub fn with_deal_id(mut df: DataFrame, ids: &[&str]) -> Result<DataFrame, Error> {
+    let col = Column::new("deal_id".into(), ids.to_vec());
+    df.insert_column(0, col)
+        .map_err(|e| frame_error(format!("column `deal_id`: {e}")))?;
+    Ok(df)
+}
+
+/// Each run table stacked over every run of every deal, led by `deal_id` (the `--csv` and
+/// `--xlsx` copies of a portfolio): the rows of a deal keep its `deal` (its name), and
+/// `deal_id` tells apart two deals of one name. `periods` has its optional columns
+/// ([`PERIODS_OPTIONAL`]) so that the deals stack.
+pub fn stacked_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, DataFrame)>, Error> {
+    let mut out = Vec::new();
+    for table in RunTable::ALL {
+        let mut stacked: Option<DataFrame> = None;
+        for &(id, runs) in deals {
+            let mut df = run_table_frame(table, runs)?;
+            if table == RunTable::Periods {
+                df = with_optional_periods_columns(df)?;
+            }
+            let ids = vec![id; df.height()];
+            let df = with_deal_id(df, &ids)?;
+            stacked = Some(match stacked {
+                None => df,
+                Some(mut all) => {
+                    all.vstack_mut(&df)
+                        .map_err(|e| frame_error(format!("stacking {}: {e}", table.file())))?;
+                    all
+                }
+            });
+        }
+        if let Some(df) = stacked {
+            out.push((table.file().to_string(), df));
+        }
+    }
+    Ok(out)
 }
 
 /// Every run table of every run, one partition each; the `deal` and `scenario` columns are
