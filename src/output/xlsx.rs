@@ -2,7 +2,7 @@
 //!
 //! A summary sheet first (`overview`) (what ran, and each table's row count), then one sheet per table with
 //! a frozen header row. Money columns (`Decimal(18, 2)`) are numbers formatted to the fen
-//! (`#,##0.00`); ratio columns (`Decimal(18, 6)`) numbers formatted to six places; dates are
+//! (`#,##0.00`); other decimal columns numbers formatted to their scale; dates are
 //! Excel dates (`yyyy-mm-dd`); nulls are empty cells. Excel stores every number as an `f64`:
 //! amounts below 2^53 fen (≈ 90 万亿 yuan) are exact to the fen there; the Parquet files stay
 //! the exact record.
@@ -42,6 +42,9 @@ pub fn sheet_name(file: &str) -> String {
     base.chars().take(MAX_SHEET_NAME).collect()
 }
 
+/// Rows of an Excel sheet, the header row included (Excel's limit, 2^20).
+pub const MAX_SHEET_ROWS: usize = 1 << 20;
+
 fn date_of(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days.into()))
 }
@@ -57,10 +60,17 @@ fn decimal_number(m: i128, scale: usize) -> f64 {
 fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Error> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
-    let ratio = Format::new().set_num_format("0.000000");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let e = |x: XlsxError| xerr(path, &x);
     for (c, col) in df.columns().iter().enumerate() {
+        // A decimal column shows all its places: money `#,##0.00`, ratios `0.000000`, a
+        // target default rate `0.00000000`, a figure per 100 `0.0000`.
+        let places = match col.dtype() {
+            DataType::Decimal(_, s) if *s != 2 => {
+                Some(Format::new().set_num_format(format!("0.{}", "0".repeat(*s))))
+            }
+            _ => None,
+        };
         let c = u16::try_from(c).map_err(|_| Error::Write {
             path: path.to_path_buf(),
             message: "too many columns for a sheet".into(),
@@ -90,7 +100,7 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
                     ws.write_boolean(r, c, b).map_err(e)?;
                 }
                 AnyValue::Decimal(m, _, scale) => {
-                    let f = if scale == 2 { &money } else { &ratio };
+                    let f = places.as_ref().unwrap_or(&money);
                     ws.write_number_with_format(r, c, decimal_number(m, scale), f)
                         .map_err(e)?;
                 }
@@ -133,6 +143,20 @@ pub fn write_xlsx<N: AsRef<str>>(
     tables: &[(N, DataFrame)],
 ) -> Result<(), Error> {
     let e = |x: XlsxError| xerr(path, &x);
+    // A sheet holds 1,048,576 rows, the header one of them: refused before anything is made.
+    if let Some((name, df)) = tables.iter().find(|(_, df)| df.height() >= MAX_SHEET_ROWS) {
+        return Err(Error::Write {
+            path: path.to_path_buf(),
+            message: format!(
+                "table `{}` has {} rows, and an Excel sheet holds {} below its header; the \
+                 Parquet files hold every row: use --csv for a plain-text copy, or fewer \
+                 scenarios",
+                sheet_name(name.as_ref()),
+                df.height(),
+                MAX_SHEET_ROWS - 1
+            ),
+        });
+    }
     let mut wb = Workbook::new();
     let (y, m, d) = CREATED;
     let created = ExcelDateTime::from_ymd(y, m, d).map_err(e)?;
@@ -190,5 +214,23 @@ mod tests {
         let (a, b) = (std::fs::read(a).expect("a"), std::fs::read(b).expect("b"));
         assert!(!a.is_empty());
         assert!(a == b, "the workbooks differ");
+    }
+
+    /// A table of 2^20 rows does not fit a sheet below its header (2^20 rows in all): refused
+    /// with the table's name and size before the workbook is made; one row fewer fits the
+    /// check.
+    #[test]
+    fn a_table_beyond_a_sheet_is_refused_by_name() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("big.xlsx");
+        let rows = |n: usize| df!("period" => vec![1i32; n]).expect("frame");
+        let err = write_xlsx(&path, &[], &[("pool_flows.parquet", rows(MAX_SHEET_ROWS))])
+            .expect_err("too many rows");
+        let text = err.to_string();
+        assert!(
+            text.contains("table `pool_flows` has 1048576 rows") && text.contains("1048575"),
+            "{text}"
+        );
+        assert!(!path.exists());
     }
 }

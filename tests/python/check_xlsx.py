@@ -21,7 +21,9 @@ def same(v, cell):
     if isinstance(v, bool):
         return x is v
     if isinstance(v, decimal.Decimal):
-        if v.as_tuple().exponent == -2 and cell.number_format != "#,##0.00":
+        places = -v.as_tuple().exponent
+        want = "#,##0.00" if places == 2 else "0." + "0" * places
+        if places > 0 and cell.number_format != want:
             return False
         return decimal.Decimal(repr(float(x))).quantize(v) == v
     if isinstance(v, datetime.date):
