@@ -1244,3 +1244,62 @@ fn no_loss_flag_once_nothing_is_outstanding() {
     let last = r.in_life.last().expect("row");
     assert_eq!(last.outstanding_principal, dec!(0));
 }
+
+/// The same across obligors (review 24f item 2): the fixture's licence split between two
+/// obligors of 500,000 each (200,000, 150,000, 150,000), period 1 reporting 333,333.33 of
+/// principal for the pool. A = 666,666.67 against P = 600,000; each obligor has 300,000 left.
+/// Scaled at the pool's level: period 2 collects 333,333.335 → 333,333.34, period 3 the rest
+/// of 666,666.67, 333,333.33. Each period is split by the obligors' projected amounts (equal)
+/// with running sums: 333,333.34 → 166,666.67 + 166,666.67; 333,333.33 → round(166,666.665) =
+/// 166,666.67 + 166,666.66. Scaled obligor by obligor, each would have collected 333,333.34:
+/// 666,666.68 in all. Balances: 666,666.67 − 333,333.34 = 333,333.33, split 166,666.67 +
+/// 166,666.66, then 0.
+#[test]
+fn the_rebased_rest_collects_the_actual_balance_across_obligors() {
+    let text = read("tests/fixtures/auditing.toml").replace(
+        "[[obligors]]\nname = \"O1\"\n\n[[obligors.assets]]\nkind = \"licence\"\nschedule = [\n  \
+         { date = 2024-03-15, principal = 400000, interest = 20000 },\n  \
+         { date = 2024-06-15, principal = 300000, interest = 10000 },\n  \
+         { date = 2024-09-15, principal = 300000, interest = 5000 },\n]\n",
+        &["O1", "O2"]
+            .map(|n| {
+                format!(
+                    "[[obligors]]\nname = \"{n}\"\n\n[[obligors.assets]]\nkind = \"licence\"\n\
+                     schedule = [\n  {{ date = 2024-03-15, principal = 200000, interest = 10000 }},\n  \
+                     {{ date = 2024-06-15, principal = 150000, interest = 5000 }},\n  \
+                     {{ date = 2024-09-15, principal = 150000, interest = 2500 }},\n]\n\n"
+                )
+            })
+            .concat(),
+    );
+    assert!(
+        text.contains("name = \"O2\""),
+        "the fixture's obligor block changed"
+    );
+    let d = deal_from_str("two.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let a = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+             pool = { principal = \"333333.33\", interest = 20000 }\n";
+    let a = actuals_from_str("a.toml", a, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<_> = r
+        .run
+        .pool_flows
+        .iter()
+        .filter(|x| x.period > 1)
+        .map(|x| (x.period, x.principal_collected, x.balance_end))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (2, dec!(166666.67), dec!(166666.67)),
+            (2, dec!(166666.67), dec!(166666.66)),
+            (3, dec!(166666.67), dec!(0.00)),
+            (3, dec!(166666.66), dec!(0.00)),
+        ]
+    );
+    let total: Decimal = rows.iter().map(|x| x.1).sum();
+    assert_eq!(total, dec!(666666.67));
+    rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
+}

@@ -195,6 +195,11 @@ fn ipabs_notice_prints_one_date() {
     for want in [
         "收益分配报告",
         "兑付日 (payment date): 2024-04-01",
+        // The accrual period (closing date to the first payment date: 91 days, the fixture's
+        // ACT/365F) and the coupons, from which interest per 100 is recomputed:
+        // 900,000 × 3.65% × 91/365 = 8,190.00, 0.9100 per 100.
+        "* 计息期间 (accrual period): 2024-01-01 至 2024-04-01, 91 天 (days; ACT/365F)",
+        "* 票面利率 (coupon, a year): A 3.65%; B 0%",
         "每百元本金",
         "权益登记日",
         // A's row, figures derived in `truncated_figures_and_their_residual`.

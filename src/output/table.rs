@@ -398,20 +398,53 @@ pub fn notice_text(
     period: u32,
 ) -> String {
     let rules = deal.notices;
-    let date = deal
-        .periods
+    let dates = deal.periods.iter().find(|p| p.number == period);
+    let date = dates.map(|p| p.date().to_string()).unwrap_or_default();
+    // The accrual period of the date's interest and each tranche's coupon, so that interest
+    // per 100 can be recomputed from the notice: a fixed coupon as a percentage, a floating
+    // one as its index and spread (the date's rate is in the run's interest).
+    let accrual = dates.map_or_else(String::new, |p| {
+        format!(
+            "* 计息期间 (accrual period): {} 至 {}, {} 天 (days; {})\n",
+            p.accrual_start,
+            p.date(),
+            (p.date() - p.accrual_start).num_days(),
+            deal.day_count.name()
+        )
+    });
+    let coupons: Vec<String> = deal
+        .tranches
         .iter()
-        .find(|p| p.number == period)
-        .map(|p| p.date().to_string())
-        .unwrap_or_default();
+        .map(|t| match &t.floating {
+            Some(f) => format!(
+                "{} {} {} {}%",
+                t.name,
+                f.index,
+                if f.spread.is_sign_negative() {
+                    "−"
+                } else {
+                    "+"
+                },
+                (f.spread.abs() * Decimal::ONE_HUNDRED).normalize()
+            ),
+            None => format!(
+                "{} {}%",
+                t.name,
+                (t.coupon * Decimal::ONE_HUNDRED).normalize()
+            ),
+        })
+        .collect();
     let mut out = format!(
         "# 收益分配报告 / 兑付兑息公告 (payment notice): {}\n\n\
          * 兑付日 (payment date): {date}\n\
          * 期次 (period): {period}\n\
+         {accrual}\
+         * 票面利率 (coupon, a year): {}\n\
          * 情景 (scenario): {}\n\
          * 每份面值 (face per unit): {} 元; 每百元金额取至小数点后 {} 位, {} ({}); \
          中证登手续费率 (CSDC fee rate): {}\n\n",
         deal.name,
+        coupons.join("; "),
         run.scenario,
         rules.face,
         rules.decimals,
@@ -424,7 +457,7 @@ pub fn notice_text(
         rules.csdc_fee_rate.normalize(),
     );
     out.push_str(
-        "| 证券简称 (tranche) | 权益登记日 (record date) | 份数 (units) | 每百元利息 (interest per 100) \
+        "| 证券简称 (tranche) | 权益登记日 (record date) | 份数 (units) | 每百元利息(含税) (interest per 100, tax included) \
          | 每百元本金 (principal per 100) | 每百元合计 (total per 100) | 利息总额 (interest paid) \
          | 本金总额 (principal paid) | 尾差 (residual) | 兑付后每百元面值 (face per 100 after) \
          | 中证登手续费 (CSDC fee) |\n",

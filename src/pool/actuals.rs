@@ -11,7 +11,7 @@ use crate::actuals::{Actuals, Collections};
 use crate::deal::Deal;
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::money::{Fen, Ratio, fen_times, from_fen, to_fen};
+use crate::money::{Fen, Ratio, Rounding, fen_times, from_fen, to_fen};
 use crate::pool::projection::{PeriodCash, PoolProjection};
 use crate::pool::rows::{PoolFlowRow, PoolFlows};
 
@@ -152,19 +152,16 @@ pub fn rebased(
             })?),
         }
     };
-    // A flow of the rest is scaled cumulatively: its running sum from the last actual date,
-    // scaled and rounded once, less the previous one (`Flows::step`), so that the scaled flows
-    // of a row add up to their scaled total (amounts rounded each on its own could collect a
-    // fen more than the pool holds). One running sum per obligor and field; `totals` for a
-    // projection without obligor rows.
-    let mut by_obligor = vec![Flows::default(); no];
+    // A flow of the rest is scaled at the pool's level and cumulatively: its running sum from
+    // the last actual date, scaled and rounded once, less the previous one (`Flows::step`), so
+    // that the rest collects the scaled total, the actual balance, to the fen (amounts rounded
+    // each on its own, by period or by obligor, could collect a fen more than the pool holds).
+    // A period's amount is then split over the obligors in proportion to their projected
+    // amounts (`split`), in whole fen that add up to it.
     let mut totals = Flows::default();
-    // A balance of the rest is its projected start less its projected fall since, each scaled
-    // and rounded once: so a balance falls by the scaled flows that lower it, to the fen.
-    let starts: Vec<Decimal> = match m {
-        0 => Vec::new(),
-        _ => per_period(m - 1).iter().map(|r| r.balance_end).collect(),
-    };
+    // The pool's balance of the rest is the scaled projected balance at the last actual date
+    // (exactly A) less the scaled projected fall since, each rounded once; it is split over
+    // the obligors as the flows are.
     let pool_start = projected_end_decimal(at_issue, m);
     let balance_of =
         |start: Decimal, end: Decimal| -> Result<Decimal> { Ok(s(start)? - s(start - end)?) };
@@ -223,40 +220,46 @@ pub fn rebased(
                 cumulative_defaults: Decimal::ZERO,
             };
         }
-        for (o, (r, flows)) in at.iter().zip(by_obligor.iter_mut()).enumerate() {
-            let [
-                principal,
-                interest,
-                prepaid,
-                recovered,
-                defaulted,
-                delayed,
-                scheduled,
-            ] = flows.step(
-                [
-                    r.principal_collected,
-                    r.interest_collected,
-                    r.prepaid,
-                    r.recovered,
-                    r.defaulted,
-                    r.delayed,
-                    r.scheduled,
-                ],
-                &s,
-            )?;
+        // The period's pool amounts of the obligor rows, scaled, then split by obligor.
+        let fields = |r: &PoolFlowRow| {
+            [
+                r.principal_collected,
+                r.interest_collected,
+                r.prepaid,
+                r.recovered,
+                r.defaulted,
+                r.delayed,
+                r.scheduled,
+                r.balance_end,
+            ]
+        };
+        let mut pool = [Decimal::ZERO; 8];
+        for r in at {
+            for (p, x) in pool.iter_mut().zip(fields(r)) {
+                *p += x;
+            }
+        }
+        let mut scaled = [Decimal::ZERO; 8];
+        if !at.is_empty() {
+            let [flows @ .., _] = pool;
+            scaled[..7].copy_from_slice(&totals.step(flows, &s)?);
+            scaled[7] = balance_of(pool_start, pool[7])?;
+        }
+        let shares: Vec<Vec<Decimal>> = (0..8)
+            .map(|j| split(scaled[j], at.iter().map(|r| fields(r)[j])))
+            .collect::<Result<_>>()?;
+        for (o, r) in at.iter().enumerate() {
+            let x = |j: usize| shares[j][o];
             let row = PoolFlowRow {
-                scheduled,
-                collected: principal + interest,
-                principal_collected: principal,
-                interest_collected: interest,
-                prepaid,
-                defaulted,
-                recovered,
-                delayed,
-                balance_end: match starts.get(o) {
-                    Some(&start) => balance_of(start, r.balance_end)?,
-                    None => s(r.balance_end)?,
-                },
+                scheduled: x(6),
+                collected: x(0) + x(1),
+                principal_collected: x(0),
+                interest_collected: x(1),
+                prepaid: x(2),
+                defaulted: x(4),
+                recovered: x(3),
+                delayed: x(5),
+                balance_end: x(7),
                 ..r.clone()
             };
             t.collected += row.collected;
@@ -289,6 +292,33 @@ fn projected_end_decimal(at_issue: &PoolProjection, m: usize) -> Decimal {
         0 => at_issue.initial_balance,
         _ => at_issue.periods[m - 1].balance_end,
     }
+}
+
+/// `amount` (whole fen) split over `weights` (fen, ≥ 0) in proportion, in whole fen that add
+/// up to it: the `i`th share is `round(amount × W≤i / W) − round(amount × W<i / W)` with
+/// `W` the weights' sum, half away from zero. All zero when the weights are.
+fn split(amount: Decimal, weights: impl Iterator<Item = Decimal>) -> Result<Vec<Decimal>> {
+    let w: Vec<i128> = weights.map(to_fen).collect();
+    let total: i128 = w.iter().sum();
+    let a = to_fen(amount);
+    if total == 0 {
+        return w.iter().map(|_| Ok(Decimal::ZERO)).collect();
+    }
+    let overflow = || Error::Internal(format!("{amount} split over {total} fen is beyond range"));
+    let (mut run, mut before) = (0i128, 0i128);
+    w.iter()
+        .map(|&x| {
+            run += x;
+            let upto = crate::money::rational::div_round(
+                a.checked_mul(run).ok_or_else(overflow)?,
+                total,
+                Rounding::HalfUp,
+            );
+            let share = upto - before;
+            before = upto;
+            dec(share)
+        })
+        .collect()
 }
 
 /// The running sums of a row's flows over the rest of the deal, as projected and as scaled.
