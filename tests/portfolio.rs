@@ -471,13 +471,22 @@ fn html_report_renders_in_headless_chromium() {
 fn partitions_of_a_table_share_one_schema() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("pf");
+    // A deal with a PDL and no named accounts has only the second optional column (review
+    // 24f item 1: it came last but one, and stacking the --csv copies failed).
+    let pdl = tmp.path().join("pdl_only.toml");
+    let alpha =
+        std::fs::read_to_string(root().join("tests/fixtures/portfolio/alpha.toml")).expect("alpha");
+    std::fs::write(&pdl, alpha + "\n[pdl]\n").expect("write");
     // The accounts deal first: its schema was the one DuckDB took from the first file.
     let o = ipabs(&[
         "portfolio",
         "deals/wenke_leasing_1_accounts_2018.toml",
         "deals/tianzhi_1_2024.toml",
+        pdl.to_str().expect("utf-8"),
         "--out",
         out.to_str().expect("utf-8"),
+        "--csv",
+        tmp.path().join("csv").to_str().expect("utf-8"),
         "--quiet",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -505,10 +514,12 @@ for deal, n, accounts, pdl in rows:
         text(&check.stdout),
         text(&check.stderr)
     );
-    // The accounts deal has a value on every date; tianzhi has none: all null.
+    // The accounts deal has a value on every date; tianzhi has none: all null; the PDL-only
+    // deal has a PDL balance on every date and no account balance.
     assert_eq!(
         text(&check.stdout),
-        "tianzhi_1_2024 False False True True\n\
+        "pdl_only False True True False\n\
+         tianzhi_1_2024 False False True True\n\
          wenke_leasing_1_accounts_2018 True True False False\n"
     );
 }

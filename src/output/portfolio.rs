@@ -86,7 +86,8 @@ pub fn partition_path(table: RunTable, deal_id: &str, scenario: &str) -> String 
 /// that the partitions share one schema and read as one dataset.
 pub const PERIODS_OPTIONAL: [&str; 2] = ["accounts_balance_end", "pdl_balance_end"];
 
-/// `df` with every column of [`PERIODS_OPTIONAL`] it lacks appended, all null.
+/// `df` with every column of [`PERIODS_OPTIONAL`] it lacks added, all null, and those columns
+/// last in their order (a deal with a PDL and no named accounts has only the second).
 fn with_optional_periods_columns(mut df: DataFrame) -> Result<DataFrame, Error> {
     for name in PERIODS_OPTIONAL {
         if df.column(name).is_err() {
@@ -99,7 +100,15 @@ fn with_optional_periods_columns(mut df: DataFrame) -> Result<DataFrame, Error> 
                 .map_err(|e| frame_error(format!("column `{name}`: {e}")))?;
         }
     }
-    Ok(df)
+    let order: Vec<PlSmallStr> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|c| !PERIODS_OPTIONAL.contains(&c.as_str()))
+        .cloned()
+        .chain(PERIODS_OPTIONAL.iter().map(|&c| c.into()))
+        .collect();
+    df.select(order)
+        .map_err(|e| frame_error(format!("periods columns: {e}")))
 }
 
 /// `df` with a leading String column `deal_id`: `ids[i]` on row i.
