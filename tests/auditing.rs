@@ -1303,3 +1303,36 @@ fn the_rebased_rest_collects_the_actual_balance_across_obligors() {
     assert_eq!(total, dec!(666666.67));
     rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
 }
+
+/// With `[notices] per_unit = true` the date's per-unit interest residual (尾差) is carried as
+/// interest shortfall by design: it is not a failure to distribute (review 24f item 4). The
+/// fixture with per-unit payments, reconciled with actuals equal to its run: period 2 pays A
+/// 4,451.63 × 100 / 900,000 = 0.494625… → 0.4946 per 100, 4,451.40, and carries 0.23; no date
+/// is flagged. Before, that 0.23 raised the distribution flag.
+#[test]
+fn per_unit_residuals_are_not_a_distribution_failure() {
+    let text = read("tests/fixtures/auditing.toml") + "\n[notices]\nper_unit = true\n";
+    let d = deal_from_str("per_unit.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let full = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let a2 = full
+        .tranche_flows
+        .iter()
+        .find(|f| f.period == 2 && f.tranche == "A")
+        .expect("row");
+    assert_eq!(a2.interest_shortfall, dec!(0.23));
+    let a =
+        actuals_from_str("a.toml", &actuals_of(&d, &full, 3), &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.in_life.iter().all(|l| !l.distribution_flag),
+        "{:?}",
+        r.in_life
+    );
+    assert!(
+        r.in_life
+            .iter()
+            .all(|l| l.senior_interest_shortfall.is_zero())
+    );
+}

@@ -810,3 +810,38 @@ fn buy_assets_spends_from_the_principal_account() {
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
     assert_eq!(r.conservation.accounts_end, Decimal::ZERO);
 }
+
+/// A reconciled date whose report pays the senior interest in full keeps the revolving period
+/// live (review 24f item 3). The revolving deal of item 3 with its receivable due 2024-05-15
+/// (period 2), the revolving period to 2024-07-01 and a non-curable
+/// `senior_interest_shortfall` event of default to `accelerated`. Period 1 collects nothing:
+/// the waterfall pays none of A's 1,994.52 (200,000 × 0.04 × 91/365), the event trips and
+/// ends the revolving period, so period 2 runs `accelerated`. A report of period 1 with A's
+/// interest paid in full trips nothing when tested again, and the revolving period it ended
+/// is live again: period 2 runs `revolving` (before, it ran `normal`: the trigger was cleared
+/// but the period stayed ended).
+#[test]
+fn a_reported_full_payment_keeps_the_revolving_period() {
+    let src = format!(
+        "{HEADER}{}{REVOLVING_LIABILITIES}{}\n[[triggers]]\nname = \"eod\"\n\
+         kind = \"event_of_default\"\ncondition = \"senior_interest_shortfall\"\n\
+         waterfall = \"accelerated\"\n",
+        REVOLVING_POOL.replace("due_date = 2024-03-15", "due_date = 2024-05-15"),
+        revolving_section("2024-07-01")
+    );
+    let d = deal_from_str("revolving.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&*r.periods[0].triggers_tripped, "eod");
+    assert_eq!(&*r.periods[1].waterfall, "accelerated");
+    let actuals = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+                   pool = { principal = 0, interest = 0 }\n\
+                   tranches.A = { interest = \"1994.52\", principal = 0 }\n";
+    let a =
+        ipabs::validate::actuals_from_str("a.toml", actuals, &d).unwrap_or_else(|e| panic!("{e}"));
+    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&*rec.run.periods[0].triggers_tripped, "");
+    assert_eq!(&*rec.run.periods[1].waterfall, "revolving");
+}

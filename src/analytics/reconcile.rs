@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use crate::actuals::Actuals;
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::WaterfallRows;
+use crate::engine::ledger::Movement;
 use crate::engine::result::RunResult;
 use crate::error::Result;
 use crate::pool::actuals::rebased;
@@ -56,7 +57,8 @@ pub struct InLifeRow {
     /// `cumulative_net_loss` above 10% of `outstanding_principal`, while some is outstanding:
     /// 10 × loss > outstanding > 0.
     pub loss_flag: bool,
-    /// Senior interest owed after the payment date: some senior tranche was not paid all the
+    /// Senior interest owed after the payment date, less the date's per-unit residuals (尾差)
+    /// that `[notices] per_unit` carries by design: some senior tranche was not paid all the
     /// interest due (未按约定分配, a failure to distribute as agreed), its shortfall.
     pub senior_interest_shortfall: Decimal,
     /// `senior_interest_shortfall` above zero.
@@ -211,17 +213,30 @@ fn in_life(
             .sum();
         let cash = pc.cash();
         let forecast = at_issue.periods[k].cash();
-        let shortfall: Decimal = run
+        let senior = |name: &str| {
+            deal.tranches
+                .iter()
+                .any(|t| t.name == name && t.class == TrancheClass::Senior)
+        };
+        let owed: Decimal = run
             .tranche_flows
             .iter()
-            .filter(|f| f.period == p.number)
-            .filter(|f| {
-                deal.tranches
-                    .iter()
-                    .any(|t| t.name == f.tranche.as_str() && t.class == TrancheClass::Senior)
-            })
+            .filter(|f| f.period == p.number && senior(f.tranche.as_str()))
             .map(|f| f.interest_shortfall)
             .sum();
+        // With `[notices] per_unit`, the date's 尾差 is carried as interest shortfall by design:
+        // it is paid as agreed, and not counted.
+        let residual: Decimal = run
+            .ledger
+            .iter()
+            .filter(|e| {
+                e.period == p.number
+                    && e.action == Movement::PerUnitInterestResidual
+                    && senior(e.item.as_str())
+            })
+            .map(|e| e.amount)
+            .sum();
+        let shortfall = (owed - residual).max(Decimal::ZERO);
         out.push(InLifeRow {
             period: p.number,
             payment_date: p.date(),

@@ -263,6 +263,8 @@ impl Run<'_> {
             for (j, t) in self.tripped.iter_mut().enumerate() {
                 *t = list.contains(&j);
             }
+            // Whether the revolving period ends follows the declared triggers.
+            self.revolving_over = self.revolving_over_before;
         } else {
             self.retest_triggers();
         }

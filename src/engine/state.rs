@@ -209,6 +209,8 @@ pub(super) struct Run<'a> {
     pub held_warnings: Vec<Warning>,
     /// The revolving period has ended early (an end trigger tripped).
     pub revolving_over: bool,
+    /// `revolving_over` before this date's after-waterfall test (see `tripped_before`).
+    pub revolving_over_before: bool,
     /// Cash paid for revolving purchases so far.
     pub purchased: Fen,
     /// The pool rows of the obligors the purchases created (merged into the pool's rows at
@@ -334,6 +336,7 @@ impl<'a> Run<'a> {
             skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),
             revolving_over: false,
+            revolving_over_before: false,
             purchased: 0,
             purchased_rows: crate::pool::rows::PoolFlows::new(),
         };
@@ -591,6 +594,7 @@ impl<'a> Run<'a> {
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
         self.tripped_before.copy_from_slice(&self.tripped);
+        self.revolving_over_before = self.revolving_over;
         self.test_triggers(Phase::AfterWaterfall);
         self.end_revolving_on_triggers();
 

@@ -57,6 +57,7 @@ impl Run<'_> {
     /// their first test: for a date whose payments were restated to what the trustee reported
     /// (a senior interest shortfall reported where the waterfall paid in full trips an event of
     /// default; a full payment reported where the waterfall fell short does not).
+    /// The revolving period ends again only if a trigger it names is then tripped.
     pub(super) fn retest_triggers(&mut self) {
         let before = std::mem::take(&mut self.tripped_before);
         for (ti, trig) in self.deal.triggers.iter().enumerate() {
@@ -65,6 +66,7 @@ impl Run<'_> {
             }
         }
         self.tripped_before = before;
+        self.revolving_over = self.revolving_over_before;
         self.test_triggers(Phase::AfterWaterfall);
     }
 
