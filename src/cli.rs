@@ -346,12 +346,12 @@ where
     execute(cli.command, cli.strict)
 }
 
-/// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
 /// The most Monte Carlo paths one command runs: 10^9, ten thousand times the default of 10^5
 /// (docs/rating.md). Beyond it a run would not finish on one machine (`--shard` splits one),
 /// and `u64::MAX` paths aborted the process allocating the chunks' results.
 const MAX_PATHS: u64 = 1_000_000_000;
 
+/// `--paths`: a whole number from 1 to [`MAX_PATHS`].
 fn paths_arg(s: &str) -> std::result::Result<u64, String> {
     let n: u64 = s
         .parse()
@@ -362,6 +362,7 @@ fn paths_arg(s: &str) -> std::result::Result<u64, String> {
     Ok(n)
 }
 
+/// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
 fn threads_arg(s: &str) -> std::result::Result<usize, String> {
     let n: usize = s
         .parse()

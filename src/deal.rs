@@ -228,7 +228,8 @@ pub struct PeriodDates {
     pub accrual_start: NaiveDate,
     /// The record dates (权益登记日) of this payment date: 1 trading day before it, and 3
     /// before it for a tranche's final payment (trading days: the deal calendar's business
-    /// days from Monday to Friday, [`crate::calendar::Calendar::is_trading_day`]).
+    /// days from Monday to Friday that are not listed exchange closures,
+    /// [`crate::calendar::Calendar::is_trading_day`]).
     pub record_dates: [NaiveDate; 2],
 }
 

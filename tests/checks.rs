@@ -795,3 +795,16 @@ fn strict_warning_lines_point_to_no_file() {
         assert!(!out_dir.exists(), "{cmd}");
     }
 }
+
+/// A rate of 100% or more is an error at its key, and not also a `rate_range` warning (review
+/// 24f item 10): an asset rate of 1.5 gives the error alone.
+#[test]
+fn an_out_of_range_rate_is_one_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = variant(dir.path(), "r.toml", "rate = 0.05\n", "rate = 1.5\n");
+    let out = ipabs(&["check", s(&deal)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("rate 1.5 is 150% a year"), "{err}");
+    assert!(!err.contains("rate_range"), "{err}");
+}

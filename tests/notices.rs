@@ -270,7 +270,7 @@ fn record_dates_are_trading_days() {
 /// A tranche's notices redeem exactly 100 per 100 over its life (review 24e item 4): the date
 /// that repays it states the face left, not its own payment cut to 4 places. The fixture's A
 /// (9,000 units of 100): 45.6455 (410,810.00 → 45.645555…, cut) and 33.8387 (304,548.37 →
-/// 33.838707…, cut) leave 100 − 79.4843 = 20.5158 for period 3; the waterfall's 184,641.63
+/// 33.838707…, cut) leave 100 − 79.4842 = 20.5158 for period 3; the waterfall's 184,641.63
 /// alone is 20.515736… → 20.5157, and the notices summed to 99.9999: 0.90 yuan of face never
 /// redeemed while the face after read 0.00. Paid 20.5158 × 9,000 = 184,642.20: the 0.50 and
 /// 0.07 that periods 1 and 2 kept are paid now, so the principal residual is −0.57; interest

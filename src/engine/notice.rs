@@ -148,8 +148,12 @@ impl Run<'_> {
             let kept = labels
                 .iter()
                 .position(|l| *l == row.tranche)
-                .is_some_and(|i| !restated.contains(&i));
-            if let (true, Some(o)) = (kept, old.iter().find(|o| o.tranche == row.tranche)) {
+                .filter(|i| !restated.contains(i));
+            if let (Some(i), Some(o)) = (kept, old.iter().find(|o| o.tranche == row.tranche)) {
+                // The waterfall's row stays, and with it the principal per 100 it redeemed
+                // (computed again from a per-unit payment it can be a unit less).
+                self.redeemed_per_100[i] +=
+                    o.principal_per_100.mantissa() - row.principal_per_100.mantissa();
                 *row = o.clone();
             }
         }

@@ -288,13 +288,6 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
 
-fn pct(d: Option<Decimal>) -> String {
-    d.map_or_else(
-        || "-".to_string(),
-        |d| format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2)),
-    )
-}
-
 /// One line per deal: pool, OC, HHI, and for its most senior reported tranche the lowest
 /// portfolio coverage multiple over every scenario (the worst scenario, and its date), the
 /// lowest BDR, the TDR and whether every scenario passes.
@@ -355,11 +348,21 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
                 format!("{:.3}", m.multiple.round_dp(3))
             }),
             worst.map_or("-".into(), |(m, s)| format!("{s} ({})", m.date)),
+            // Exact, as `breakeven` prints them: a lower bound is never rounded up.
             min_bdr.map_or_else(
                 || "-".to_string(),
-                |(bdr, bound)| format!("{}{}", if bound { "≥ " } else { "" }, pct(Some(bdr))),
+                |(bdr, bound)| {
+                    format!(
+                        "{}{}",
+                        if bound { "≥ " } else { "" },
+                        super::breakeven::format_percent(bdr, 2)
+                    )
+                },
             ),
-            pct(first.target_default_rate),
+            first.target_default_rate.map_or_else(
+                || "-".to_string(),
+                |t| super::breakeven::format_percent(t, 2),
+            ),
             pass,
         ]);
     }

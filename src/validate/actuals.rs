@@ -273,7 +273,10 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
             triggers: trig,
         });
     }
-    roll_forward(ctx, raw, deal, &out);
+    // Only a file without errors is rolled forward: a period with an error has no index.
+    if ctx.error_count() == before {
+        roll_forward(ctx, raw, deal, &out);
+    }
     (ctx.error_count() == before).then_some(Actuals {
         periods: out,
         warnings: Vec::new(),
@@ -283,7 +286,8 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
 /// The reported pool, period after period, from the cutoff balance (docs/auditing.md): a
 /// period without `balance_end` must not take the balance below zero (an error); a reported
 /// `balance_end` other than the start less principal, prepayments and defaults, and recoveries
-/// beyond the defaults reported so far, are `actuals_pool` warnings. Not for a revolving deal,
+/// beyond the defaults reported so far (told at the first such period), are `actuals_pool`
+/// warnings. Not for a revolving deal,
 /// whose purchases the report does not state.
 fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: &[ActualPeriod]) {
     if deal.revolving.is_some() {
@@ -291,6 +295,8 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     }
     let mut balance = deal.pool_balance();
     let (mut defaults, mut recoveries) = (Decimal::ZERO, Decimal::ZERO);
+    // Recoveries beyond the defaults are told once, at the first period where they are.
+    let mut recoveries_told = false;
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
         let c = &a.pool;
         // Where the pool's figures are: its table, else the period (obligors only).
@@ -339,7 +345,8 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         }
         defaults += c.defaults;
         recoveries += c.recoveries;
-        if recoveries > defaults {
+        if recoveries > defaults && !recoveries_told {
+            recoveries_told = true;
             ctx.warn(
                 Check::ActualsPool,
                 &key("recoveries"),

@@ -58,10 +58,11 @@ pub const INDEX_RATE_MAX: Decimal = dec!(0.15);
 /// An `index_shift` beyond ± this is a warning (`rate_range`): 0.5 typed for 50 bp.
 pub const INDEX_SHIFT_MAX: Decimal = dec!(0.05);
 
-/// Warns (`rate_range`) when the pool-side rate `v` at `path` (`what`: "loan rate", "index
+/// Warns (`rate_range`) when the pool-side rate `v` at `path` (`what`: "asset rate", "index
 /// `lpr_1y`") is beyond `max` in absolute value.
 pub(super) fn rate_range(ctx: &mut Ctx, path: &str, v: Decimal, max: Decimal, what: &str) {
-    if v.abs() > max {
+    // 1 (100%) or more is already an error at the key.
+    if v.abs() > max && v.abs() < Decimal::ONE {
         ctx.warn(
             Check::RateRange,
             path,

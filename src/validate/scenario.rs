@@ -819,6 +819,15 @@ fn rating_model(ctx: &mut Ctx, m: &schema::RatingModel) -> RatingModel {
     out
 }
 
+/// A float rate (a pricing input) × 100 for a message, by its shortest decimal spelling
+/// (0.57 → 57, where the float product prints 56.99999999999999).
+fn pct_f64(x: f64) -> String {
+    match x.to_string().parse::<Decimal>() {
+        Ok(d) => super::percent(d),
+        Err(_) => format!("{}", x * 100.0),
+    }
+}
+
 /// Validates `[pricing]`.
 fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
     let settlement = p.settlement_date.map(|d| {
@@ -886,8 +895,8 @@ fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
                 &path,
                 format!(
                     "yield {v} is {}% a year, above {}%: a yield is a fraction, 0.035 for 3.5%",
-                    v * 100.0,
-                    PRICING_RATE_MAX * 100.0
+                    pct_f64(v),
+                    pct_f64(PRICING_RATE_MAX)
                 ),
             );
         }
@@ -929,8 +938,8 @@ fn pricing(ctx: &mut Ctx, p: &schema::Pricing, deal: &Deal) -> Pricing {
                     format!(
                         "discount rate {r} is {}% a year, above {}%: a rate is a fraction, 0.02 \
                          for 2%",
-                        r * 100.0,
-                        PRICING_RATE_MAX * 100.0
+                        pct_f64(r),
+                        pct_f64(PRICING_RATE_MAX)
                     ),
                 );
             }
@@ -999,8 +1008,8 @@ fn zero_curve(ctx: &mut Ctx, c: &[schema::CurvePoint]) -> Option<ZeroCurve> {
                 format!(
                     "zero rate {} is {}% a year, above {}%: a rate is a fraction, 0.018 for 1.8%",
                     pt.rate,
-                    pt.rate * 100.0,
-                    PRICING_RATE_MAX * 100.0
+                    pct_f64(pt.rate),
+                    pct_f64(PRICING_RATE_MAX)
                 ),
             );
         }
@@ -1019,5 +1028,17 @@ fn zero_curve(ctx: &mut Ctx, c: &[schema::CurvePoint]) -> Option<ZeroCurve> {
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A float's percent by its shortest spelling: 0.57 × 100 is 56.99999999999999 in f64.
+    #[test]
+    fn float_percent_by_its_spelling() {
+        assert_eq!(0.57f64 * 100.0, 56.99999999999999);
+        assert_eq!(super::pct_f64(0.57), "57");
+        assert_eq!(super::pct_f64(3.5), "350");
+        assert_eq!(super::pct_f64(0.3), "30");
     }
 }
