@@ -42,7 +42,7 @@ fn alpha_deal_level_figures_by_hand() {
     assert_eq!(f.pool_balance, dec!(2000000));
     // Issue: A 1,700,000 + B 200,000.
     assert_eq!(f.issue_size, dec!(1900000));
-    // OC = 2,000,000 / 1,900,000 = 1.05263157… → 1.052632 (6 dp, half-even).
+    // OC = 2,000,000 / 1,900,000 = 1.05263157… → 1.052632 (6 dp, half away from zero).
     assert_eq!(f.over_collateralisation, Some(dec!(1.052632)));
     assert_eq!(f.obligor_count, 2);
     // Shares: O1 1,200,000 / 2,000,000 = 0.6; O2 0.4. Top 5 = both = 1.
@@ -60,6 +60,13 @@ fn alpha_deal_level_figures_by_hand() {
     //                    = 44.4m + 154.8m + 29.6m + 33.2m + 51.6m = 313.6m;
     // / (2,000,000 × 365 = 730m) = 0.42958904… → 0.429589.
     assert_eq!(f.wa_term_years, Some(dec!(0.429589)));
+    // The vintage and the tranching (added for analysts, review 24c item 11): the file's
+    // dates, its 3 payment dates, and B's 200,000 of the 1,900,000 issue: 0.10526315… →
+    // 0.105263.
+    assert_eq!(f.closing_date.to_string(), "2024-01-01");
+    assert_eq!(f.legal_maturity.to_string(), "2024-09-30");
+    assert_eq!(f.payment_dates, 3);
+    assert_eq!(f.subordination, Some(dec!(0.105263)));
 }
 
 #[test]

@@ -54,6 +54,13 @@ pub struct DealFacts {
     pub wa_coupon: Option<Decimal>,
     /// Principal-weighted years (ACT/365F) from the cutoff to the instalments' due dates.
     pub wa_term_years: Option<Decimal>,
+    pub closing_date: NaiveDate,
+    pub legal_maturity: NaiveDate,
+    /// Payment dates of the deal.
+    pub payment_dates: u32,
+    /// The subordinated tranches' initial balance / issue size (the tranching's credit
+    /// enhancement of the senior and mezzanine tranches).
+    pub subordination: Option<Decimal>,
 }
 
 /// Each obligor's cutoff balance, in deal order.
@@ -131,6 +138,17 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
         region_mix: mix(deal, &balances, pool, REGION_TAG),
         wa_coupon,
         wa_term_years: ratio(weighted_days, principal * Decimal::from(365)),
+        closing_date: deal.closing_date,
+        legal_maturity: deal.legal_maturity,
+        payment_dates: u32::try_from(deal.periods.len()).unwrap_or(u32::MAX),
+        subordination: ratio(
+            deal.tranches
+                .iter()
+                .filter(|t| t.class == TrancheClass::Subordinated)
+                .map(|t| t.balance)
+                .sum(),
+            issue,
+        ),
     }
 }
 

@@ -284,6 +284,25 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
         ratio("support_share_of_senior", |r| r.support_share_of_senior)?,
         flag("passes_at_one", |r| r.passes_at_one),
         flag("fails_at_zero", |r| r.fails_at_zero),
+        Column::new(
+            "closing_date".into(),
+            rows.iter()
+                .map(|r| r.facts.closing_date)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "legal_maturity".into(),
+            rows.iter()
+                .map(|r| r.facts.legal_maturity)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "payment_dates".into(),
+            rows.iter()
+                .map(|r| i32::try_from(r.facts.payment_dates).unwrap_or(i32::MAX))
+                .collect::<Vec<_>>(),
+        ),
+        ratio("subordination", |r| r.facts.subordination)?,
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
