@@ -584,8 +584,15 @@ fn execute(cmd: Command, strict: bool) -> Result<()> {
             strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
             let [scenario] = set.scenarios.as_slice() else {
                 return Err(Error::Usage(format!(
-                    "notice runs one scenario, and the scenario file has {}; keep one",
-                    set.scenarios.len()
+                    "notice runs one scenario, and the scenario file has {} ({}); keep one",
+                    set.scenarios.len(),
+                    crate::error::clip(
+                        &set.scenarios
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 )));
             };
             let d = &loaded.deal;

@@ -680,3 +680,50 @@ fn paths_out_of_range_are_usage_errors() {
         assert!(!out.exists());
     }
 }
+
+/// A `--target` rating the PD table lacks names the table's ratings (review 24a item 20); and
+/// `notice` given several scenarios names them.
+#[test]
+fn usage_errors_list_the_valid_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = root().join("deals/yongxing_guofu_ningbo_2024.toml");
+    let o = ipabs(&[
+        "size",
+        deal.to_str().unwrap(),
+        "--target",
+        "A=AAAA",
+        "--paths",
+        "100",
+        "--out",
+        tmp.path().join("s").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no rating `AAAA`; its ratings are AAA+, AAA, AAA-, AA+"),
+        "{err}"
+    );
+    let scen = tmp.path().join("two.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"a\"\n[[scenarios]]\nname = \"b\"\n",
+    )
+    .unwrap();
+    let o = ipabs(&[
+        "notice",
+        root()
+            .join("tests/fixtures/auditing.toml")
+            .to_str()
+            .unwrap(),
+        "--period",
+        "1",
+        "--scenario",
+        scen.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the scenario file has 2 (a, b); keep one"),
+        "{err}"
+    );
+}

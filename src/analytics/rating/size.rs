@@ -298,7 +298,12 @@ pub fn size(
             .map(|t| t.tdr)
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "--target {name}={rating}: the PD table has no rating `{rating}`"
+                    "--target {name}={rating}: the PD table has no rating `{rating}`; its \
+                     ratings are {}",
+                    tdrs.iter()
+                        .map(|t| t.rating.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
         targets.push(Target {
