@@ -184,43 +184,9 @@ pub fn rebased(
             balance = to_fen(pc.balance_end);
             continue;
         }
-        let mut t = PeriodCash::default();
-        if at.is_empty() {
-            // No obligor rows: scale the totals.
-            let [
-                principal,
-                interest,
-                prepaid,
-                recovered,
-                defaulted,
-                delayed,
-                _,
-            ] = totals.step(
-                [
-                    pc.principal_collected,
-                    pc.interest_collected,
-                    pc.prepaid,
-                    pc.recovered,
-                    pc.defaulted,
-                    pc.delayed,
-                    Decimal::ZERO,
-                ],
-                &s,
-            )?;
-            t = PeriodCash {
-                collected: principal + interest,
-                principal_collected: principal,
-                interest_collected: interest,
-                prepaid,
-                recovered,
-                defaulted,
-                delayed,
-                balance_start: Decimal::ZERO,
-                balance_end: balance_of(pool_start, pc.balance_end)?,
-                cumulative_defaults: Decimal::ZERO,
-            };
-        }
-        // The period's pool amounts of the obligor rows, scaled, then split by obligor.
+        // The period's pool flows and balance: the sums of its obligor rows, or its totals
+        // when the projection keeps none. Scaled, they are the period's totals; the rows are
+        // their split by obligor, which adds up to them.
         let fields = |r: &PoolFlowRow| {
             [
                 r.principal_collected,
@@ -233,24 +199,58 @@ pub fn rebased(
                 r.balance_end,
             ]
         };
-        let mut pool = [Decimal::ZERO; 8];
-        for r in at {
-            for (p, x) in pool.iter_mut().zip(fields(r)) {
-                *p += x;
+        let pool = if at.is_empty() {
+            [
+                pc.principal_collected,
+                pc.interest_collected,
+                pc.prepaid,
+                pc.recovered,
+                pc.defaulted,
+                pc.delayed,
+                Decimal::ZERO,
+                pc.balance_end,
+            ]
+        } else {
+            let mut sums = [Decimal::ZERO; 8];
+            for r in at {
+                for (p, x) in sums.iter_mut().zip(fields(r)) {
+                    *p += x;
+                }
             }
-        }
+            sums
+        };
+        let [flows @ .., end] = pool;
         let mut scaled = [Decimal::ZERO; 8];
-        if !at.is_empty() {
-            let [flows @ .., _] = pool;
-            scaled[..7].copy_from_slice(&totals.step(flows, &s)?);
-            scaled[7] = balance_of(pool_start, pool[7])?;
-        }
+        scaled[..7].copy_from_slice(&totals.step(flows, &s)?);
+        scaled[7] = balance_of(pool_start, end)?;
+        let [
+            principal,
+            interest,
+            prepaid,
+            recovered,
+            defaulted,
+            delayed,
+            _,
+            balance_end,
+        ] = scaled;
+        let mut t = PeriodCash {
+            collected: principal + interest,
+            principal_collected: principal,
+            interest_collected: interest,
+            prepaid,
+            recovered,
+            defaulted,
+            delayed,
+            balance_start: dec(balance)?,
+            balance_end,
+            cumulative_defaults: Decimal::ZERO,
+        };
         let shares: Vec<Vec<Decimal>> = (0..8)
             .map(|j| split(scaled[j], at.iter().map(|r| fields(r)[j])))
             .collect::<Result<_>>()?;
         for (o, r) in at.iter().enumerate() {
             let x = |j: usize| shares[j][o];
-            let row = PoolFlowRow {
+            rows.push(PoolFlowRow {
                 scheduled: x(6),
                 collected: x(0) + x(1),
                 principal_collected: x(0),
@@ -261,18 +261,8 @@ pub fn rebased(
                 delayed: x(5),
                 balance_end: x(7),
                 ..r.clone()
-            };
-            t.collected += row.collected;
-            t.principal_collected += row.principal_collected;
-            t.interest_collected += row.interest_collected;
-            t.prepaid += row.prepaid;
-            t.recovered += row.recovered;
-            t.defaulted += row.defaulted;
-            t.delayed += row.delayed;
-            t.balance_end += row.balance_end;
-            rows.push(row);
+            });
         }
-        t.balance_start = dec(balance)?;
         cumulative += to_fen(t.defaulted);
         t.cumulative_defaults = dec(cumulative)?;
         balance = to_fen(t.balance_end);
