@@ -476,7 +476,12 @@ normal = [
 /// years (1990-01-01 to 2100-12-31, ACT/360): interest ~1.1·10^17 is fine for Decimal.
 #[test]
 fn money_limit_and_longest_accrual_run() {
-    let toml = "
+    let r = ran(LIMITS);
+    assert_eq!(r.periods.len(), 1);
+}
+
+/// The deal at the input limits of `money_limit_and_longest_accrual_run`.
+const LIMITS: &str = "
 [deal]
 name = \"limits\"
 cutoff_date = 1990-01-01
@@ -549,8 +554,24 @@ cdr = 0.9999
 recovery_rate = 1
 cpr = 0.9999
 ";
-    let r = ran(toml);
-    assert_eq!(r.periods.len(), 1);
+
+/// A product beyond Decimal's range, reachable only through a `Deal` built by the library
+/// (validation caps a coupon below 1): the senior's interest, 10^17 fen × 7.9 × 10^28 × 111
+/// years, is ~10^47 fen, past even `i128`. The run stops with an internal error naming the
+/// scenario; it used to carry a made-up amount (`Fen::MAX / 2`) into the waterfall.
+#[test]
+fn interest_beyond_decimal_range_stops_the_run() {
+    let mut deal = deal_from_str("limits.toml", LIMITS).unwrap().deal;
+    deal.tranches[0].coupon = Decimal::MAX;
+    let scenario = deal.scenario.clone();
+    match engine::run(&deal, &scenario) {
+        Err(Error::Internal(m)) => {
+            assert!(m.contains("beyond Decimal's range"), "{m}");
+            assert!(m.contains(&format!("scenario {}", scenario.name)), "{m}");
+        }
+        Err(e) => panic!("expected the range error, got {e}"),
+        Ok(_) => panic!("expected the range error, got a run"),
+    }
 }
 
 /// 600-instalment generated loans (the most the format allows) of every repayment method at

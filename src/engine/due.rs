@@ -100,11 +100,14 @@ impl Run<'_> {
         self.money(accruing, &[self.coupon_rate(i, k)], year)
     }
 
-    /// `amount × Π factors × ratio`, rounded once under the deal's rule; an amount beyond
-    /// Decimal's range (a billion times any real deal) saturates, and writing it back is an
-    /// error.
+    /// `amount × Π factors × ratio`, rounded once under the deal's rule. A product beyond
+    /// Decimal's range (a billion times any valid deal) counts as zero and marks the run,
+    /// which then stops with an error at its check ([`super::verify::verify`]).
     pub(super) fn money(&self, amount: Fen, factors: &[Decimal], ratio: Ratio) -> Fen {
-        fen_times(amount, factors, ratio, self.deal.rounding).unwrap_or(Fen::MAX / 2)
+        fen_times(amount, factors, ratio, self.deal.rounding).unwrap_or_else(|| {
+            self.beyond_range.set(true);
+            0
+        })
     }
 
     /// `rate × base` for a fee or tax, rounded once: a balance base accrues over the period

@@ -132,6 +132,13 @@ impl Balances {
 
 /// Checks the run (module docs); returns the identity's totals.
 pub(super) fn verify(run: &Run) -> Result<Conservation> {
+    if run.beyond_range.get() {
+        return Err(Error::Internal(format!(
+            "scenario {}: an interest, fee, tax, reserve or call amount is beyond Decimal's \
+             range (about 7.9 × 10²⁸); no valid deal reaches it",
+            run.scenario.name
+        )));
+    }
     let deal = run.deal;
     let b = &run.accounts;
     let sent = |a: Account| -b.get(a);
