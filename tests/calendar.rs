@@ -241,8 +241,8 @@ fn no_panic_near_date_limits() {
     );
     let _ = CollectionLag::BusinessDays(5).collection_end(min, &cal);
     for dc in DayCount::ALL {
-        let a = dc.year_fraction(min, max);
-        let b = dc.year_fraction(max, min);
+        let a = dc.fraction(min, max).to_decimal();
+        let b = dc.fraction(max, min).to_decimal();
         assert_eq!(a, -b);
         assert!(a > Decimal::ZERO);
     }
@@ -290,26 +290,30 @@ fn act_365f_and_act_360() {
     assert_eq!(DayCount::Act365F.day_count(s, e), 366);
     // 366/365 = 1.00273972602739726027397260273...
     assert_close(
-        DayCount::Act365F.year_fraction(s, e),
+        DayCount::Act365F.fraction(s, e).to_decimal(),
         dec!(1.002739726027397260273972603),
     );
     // 2024-01-01 → 2024-07-01: 31+29+31+30+31+30 = 182 days; 182/360 = 0.50555...
     let e2 = d(2024, 7, 1);
     assert_eq!(DayCount::Act360.day_count(s, e2), 182);
     assert_close(
-        DayCount::Act360.year_fraction(s, e2),
+        DayCount::Act360.fraction(s, e2).to_decimal(),
         dec!(0.5055555555555555555555555556),
     );
     // 365 days of 2023 / 365 = 1 exactly; 180/360 = 0.5 exactly.
     assert_eq!(
-        DayCount::Act365F.year_fraction(d(2023, 1, 1), d(2024, 1, 1)),
+        DayCount::Act365F
+            .fraction(d(2023, 1, 1), d(2024, 1, 1))
+            .to_decimal(),
         dec!(1)
     );
     assert_eq!(
-        DayCount::Act360.year_fraction(d(2023, 1, 1), d(2023, 6, 30)),
+        DayCount::Act360
+            .fraction(d(2023, 1, 1), d(2023, 6, 30))
+            .to_decimal(),
         dec!(0.5)
     );
-    assert_eq!(DayCount::Act365F.year_fraction(s, s), Decimal::ZERO);
+    assert_eq!(DayCount::Act365F.fraction(s, s).to_decimal(), Decimal::ZERO);
 }
 
 #[test]
@@ -320,21 +324,27 @@ fn thirty_360_bond_basis() {
     // 2024-01-30 → 2024-03-31: D1=30, D2=31 and D1≥30 → 30. 30·2 + 0 = 60.
     assert_eq!(tc.day_count(d(2024, 1, 30), d(2024, 3, 31)), 60);
     assert_eq!(
-        tc.year_fraction(d(2024, 1, 30), d(2024, 3, 31)),
+        tc.fraction(d(2024, 1, 30), d(2024, 3, 31)).to_decimal(),
         dec!(60) / dec!(360)
     );
     // 2024-02-29 → 2024-03-31: D1=29 (<30) so D2 stays 31. 30·1 + (31−29) = 32.
     assert_eq!(tc.day_count(d(2024, 2, 29), d(2024, 3, 31)), 32);
     // 32/360 = 0.0888...
     assert_close(
-        tc.year_fraction(d(2024, 2, 29), d(2024, 3, 31)),
+        tc.fraction(d(2024, 2, 29), d(2024, 3, 31)).to_decimal(),
         dec!(0.0888888888888888888888888889),
     );
     // 2023-12-31 → 2024-12-31: D1=31→30, D2=31→30. 360·1 + 30·0 + 0 = 360 → exactly 1.
     assert_eq!(tc.day_count(d(2023, 12, 31), d(2024, 12, 31)), 360);
-    assert_eq!(tc.year_fraction(d(2023, 12, 31), d(2024, 12, 31)), dec!(1));
+    assert_eq!(
+        tc.fraction(d(2023, 12, 31), d(2024, 12, 31)).to_decimal(),
+        dec!(1)
+    );
     // 2024-01-15 → 2024-07-15: 30·6 = 180 → 0.5.
-    assert_eq!(tc.year_fraction(d(2024, 1, 15), d(2024, 7, 15)), dec!(0.5));
+    assert_eq!(
+        tc.fraction(d(2024, 1, 15), d(2024, 7, 15)).to_decimal(),
+        dec!(0.5)
+    );
     // 2024-02-28 → 2024-03-01: 30·1 + (1−28) = 3 (bond basis does not adjust February ends).
     assert_eq!(tc.day_count(d(2024, 2, 28), d(2024, 3, 1)), 3);
     // 2024-03-31 → 2024-04-30: D1=31→30, D2=30. 30·1 + 0 = 30.
@@ -349,18 +359,31 @@ fn act_act_isda() {
     // 47/365 + 45/366 = 11209/44530 = 0.25171794295980238041769593532...
     let (s, e) = (d(2023, 11, 15), d(2024, 2, 15));
     assert_eq!(aa.day_count(s, e), 92);
-    assert_close(aa.year_fraction(s, e), dec!(0.2517179429598023804176959353));
+    assert_close(
+        aa.fraction(s, e).to_decimal(),
+        dec!(0.2517179429598023804176959353),
+    );
     // 2023-07-01 → 2025-07-01: 184/365 (2023) + 366/366 (2024) + 181/365 (2025) = 2 exactly.
-    assert_eq!(aa.year_fraction(d(2023, 7, 1), d(2025, 7, 1)), dec!(2));
+    assert_eq!(
+        aa.fraction(d(2023, 7, 1), d(2025, 7, 1)).to_decimal(),
+        dec!(2)
+    );
     // Whole leap year: 366/366 = 1.
-    assert_eq!(aa.year_fraction(d(2024, 1, 1), d(2025, 1, 1)), dec!(1));
+    assert_eq!(
+        aa.fraction(d(2024, 1, 1), d(2025, 1, 1)).to_decimal(),
+        dec!(1)
+    );
 }
 
 #[test]
 fn negative_fractions_when_end_precedes_start() {
     let (s, e) = (d(2024, 1, 31), d(2024, 2, 29));
     for dc in DayCount::ALL {
-        assert_eq!(dc.year_fraction(e, s), -dc.year_fraction(s, e), "{dc}");
+        assert_eq!(
+            dc.fraction(e, s).to_decimal(),
+            -dc.fraction(s, e).to_decimal(),
+            "{dc}"
+        );
         assert_eq!(dc.day_count(e, s), -dc.day_count(s, e), "{dc}");
     }
     assert_eq!(DayCount::Thirty360.day_count(e, s), -29);

@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::calendar::daycount::DayCount;
 use crate::pow::{self, PowBase, fused_fn};
 pub use crate::scenario::{CurveError, YIELD_MAX, YIELD_MIN, ZeroCurve};
 
@@ -177,11 +178,10 @@ pub(crate) fn scaled_to_f64(m: u64, scale: u32, neg: bool) -> f64 {
     if neg { -rounded } else { rounded }
 }
 
-/// ACT/365F year fraction: calendar days from `from` to `to`, divided by 365 (negative when
-/// `to` is before `from`).
+/// ACT/365F year fraction from `from` to `to` as an `f64` (negative when `to` is before
+/// `from`): the calendar's exact [`DayCount::fraction`], days / 365, as one division.
 pub fn year_fraction_365(from: NaiveDate, to: NaiveDate) -> f64 {
-    // i64 → f64 is exact: a NaiveDate span is at most ~1.9 × 10^8 days.
-    (to - from).num_days() as f64 / 365.0
+    DayCount::Act365F.fraction(from, to).to_f64()
 }
 
 /// The discount factors of the yield bracket's two ends, `(1 + YIELD_MIN)^(−t)` and

@@ -2,14 +2,14 @@
 //!
 //! A year fraction is an exact [`Ratio`] of integers ([`DayCount::fraction`]): money is made
 //! from its numerator and denominator, multiplied before anything is divided
-//! (docs/conventions.md). [`DayCount::year_fraction`] gives its Decimal quotient (28
-//! significant digits) for reports and bond math only.
+//! (docs/conventions.md). The statistics and bond math, floats by design, read the same
+//! ratio as one `f64` division ([`Ratio::to_f64`]); reports as a Decimal quotient
+//! ([`Ratio::to_decimal`]).
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
-use rust_decimal::Decimal;
 
 use crate::money::Ratio;
 
@@ -50,25 +50,6 @@ impl DayCount {
             DayCount::ActAct => {
                 let (other_days, leap_days) = act_act_split(start, end);
                 Ratio::new(other_days * 366 + leap_days * 365, 365 * 366)
-            }
-        }
-    }
-
-    /// Year fraction from `start` to `end` (days = end − start) as a Decimal quotient (28
-    /// significant digits), for reports and bond math; money uses [`DayCount::fraction`]. If
-    /// `end < start` the result is minus the fraction from `end` to `start`.
-    pub fn year_fraction(self, start: NaiveDate, end: NaiveDate) -> Decimal {
-        if end < start {
-            return -self.year_fraction(end, start);
-        }
-        match self {
-            DayCount::Act365F => Decimal::from(actual_days(start, end)) / Decimal::from(365),
-            DayCount::Act360 => Decimal::from(actual_days(start, end)) / Decimal::from(360),
-            DayCount::Thirty360 => Decimal::from(thirty_360_days(start, end)) / Decimal::from(360),
-            DayCount::ActAct => {
-                let (other_days, leap_days) = act_act_split(start, end);
-                // other/365 + leap/366 as a single quotient over 365 * 366.
-                Decimal::from(other_days * 366 + leap_days * 365) / Decimal::from(365 * 366)
             }
         }
     }

@@ -75,6 +75,13 @@ impl Ratio {
         Decimal::from(self.num) / Decimal::from(self.den)
     }
 
+    /// The quotient as the nearest `f64` (numerator and denominator below 2⁵³ convert
+    /// exactly, so this is one correctly rounded division), for the statistics and bond math
+    /// that are floats by design (docs/analytics.md): never money.
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
     /// True when the numerator is zero.
     pub fn is_zero(self) -> bool {
         self.num == 0

@@ -24,6 +24,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
 use crate::analytics::breakeven::{self, Bdr, BreakevenRow, breakeven_tranches, paid_in_full};
+use crate::calendar::daycount::DayCount;
 use crate::deal::Deal;
 use crate::engine::{self, ObligorRows, ProjectionCache};
 use crate::error::{Error, Result};
@@ -72,8 +73,9 @@ pub struct Pool {
     cutoff: NaiveDate,
 }
 
+/// ACT/365F years from `from` to `to` ([`DayCount::fraction`]), zero when `to` is earlier.
 fn years(from: NaiveDate, to: NaiveDate) -> f64 {
-    (to - from).num_days().max(0) as f64 / 365.0
+    DayCount::Act365F.fraction(from, to).to_f64().max(0.0)
 }
 
 /// Builds the default model of `deal` for `credits` (one per obligor, from
