@@ -796,6 +796,38 @@ fn strict_warning_lines_point_to_no_file() {
     }
 }
 
+/// `rate --strict` and `size --strict` with a deal's warning exit 2 and write nothing (they
+/// ignored `--strict` before session 25); without it both succeed. The warning: the first asset
+/// rate of the tianzhi example written as 0.255, beyond the 24% of `rate_range`.
+#[test]
+fn strict_rate_and_size_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(root().join("deals/tianzhi_1_2024.toml")).expect("read");
+    assert!(src.contains("rate = 0.055"));
+    let deal = dir.path().join("steep.toml");
+    std::fs::write(&deal, src.replacen("rate = 0.055", "rate = 0.255", 1)).expect("write");
+    let runs: [(&str, &[&str]); 2] = [
+        ("rate", &["--paths", "200"]),
+        ("size", &["--paths", "200", "--target", "A=AAA"]),
+    ];
+    for (cmd, extra) in runs {
+        let out_dir = dir.path().join(cmd);
+        let mut args = vec![cmd, s(&deal), "--out", s(&out_dir), "--quiet"];
+        args.extend_from_slice(extra);
+        let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
+        let out = ipabs(&strict);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(err.contains("[rate_range]") && err.contains("--strict"), "{cmd}: {err}");
+        assert!(!out_dir.exists(), "{cmd}: --strict must write nothing");
+        let out = ipabs(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
+        assert!(err.contains("[rate_range]"), "{cmd}: {err}");
+        assert!(out_dir.exists(), "{cmd}");
+    }
+}
+
 /// A rate of 100% or more is an error at its key, and not also a `rate_range` warning (review
 /// 24f item 10): an asset rate of 1.5 gives the error alone.
 #[test]

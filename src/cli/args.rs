@@ -1,0 +1,190 @@
+//! The command line's arguments (clap): the commands, their shared option groups, and the
+//! checks of values and combinations clap cannot express.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::{breakeven, check, notice, portfolio, rate, reconcile, run, size};
+use crate::analytics::stress::{StressBase, StressSuite};
+use crate::error::{Error, Result};
+use crate::shard::Shard;
+use crate::sweep;
+
+/// Cash-flow modeler for Chinese IP securitizations (知识产权证券化).
+#[derive(Debug, Parser)]
+#[command(name = "ipabs", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Treat every warning as an error: print it, write nothing, exit with code 2 (for scripts
+    /// and CI).
+    #[arg(long, global = true)]
+    pub strict: bool,
+}
+
+/// The Monte Carlo options of `rate` and `size`.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[rating_model]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct McArgs {
+    /// Scenario file: the stress scenarios of the BDR, and [rating_model].
+    #[arg(long, visible_alias = "scenario")]
+    pub scenarios: Option<PathBuf>,
+    /// Monte Carlo paths, 1 to 10^9.
+    #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS, value_parser = paths_arg)]
+    pub paths: u64,
+    /// Seed of the random generator (docs/rating.md).
+    #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
+    #[arg(long, value_parser = threads_arg)]
+    pub threads: Option<usize>,
+}
+
+/// Copies of the tables for people who do not read Parquet (docs/output.md).
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Also write every table as a plain CSV file into DIR (created if missing), all or none.
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Also write an Excel workbook: an `overview` sheet, then one sheet per table.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
+    /// Also write a self-contained HTML report with charts (no network needed to view it).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+/// Where results go.
+#[derive(Debug, Args)]
+pub struct OutArgs {
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace result files already in the output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+// The doc comments of the subcommands and their arguments are their `--help` text, where
+// `[scenario]` and `[[scenarios]]` are TOML tables, not links.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub enum Command {
+    /// Run a deal and write every table to Parquet files in DIR.
+    Run(run::RunArgs),
+    /// Reconcile a deal in life with its actuals (a trustee report's figures): run the
+    /// waterfall on the actual collections, compare every reported line to the fen, project
+    /// the rest of the deal from the actual state and flag CSRC Art. 39 events
+    /// (docs/auditing.md). Exits with code 4 when a line differs.
+    Reconcile(reconcile::ReconcileArgs),
+    /// Print the payment notice (收益分配报告 / 兑付兑息公告) of one payment date: every
+    /// tranche's figures per 100 yuan of face, as Markdown (docs/auditing.md).
+    Notice(notice::NoticeArgs),
+    /// Run many scenarios in parallel (a scenario file, its grid, stress suites); every table
+    /// carries a `scenario` column.
+    Sweep(super::sweep::SweepArgs),
+    /// Find each rated tranche's break-even default rate (临界违约率) under every scenario and
+    /// compare it with its rating's target default rate (docs/breakeven.md).
+    Breakeven(breakeven::BreakevenArgs),
+    /// Rate the pool by Monte Carlo: default distribution, target default rate (TDR) of every
+    /// rating, each rated tranche's BDR and implied rating, and every path through the
+    /// waterfall (docs/rating.md).
+    Rate(rate::RateArgs),
+    /// Size tranches: the largest balance of each targeted tranche that keeps its target
+    /// rating (and a minimum coverage multiple); writes the sized deal file (docs/rating.md).
+    Size(size::SizeArgs),
+    /// Run many deals under the same scenarios and stress suites, in parallel: deals.parquet
+    /// (one row per deal × scenario × reported tranche), every run table hive-partitioned
+    /// (TABLE/deal=ID/scenario=NAME/part-0.parquet) and a comparison table (docs/portfolio.md).
+    Portfolio(portfolio::PortfolioArgs),
+    /// Print the JSON Schema of an input format (deal, scenarios or actuals) for editors:
+    /// taplo / Even Better TOML complete and check files with it (docs/editor.md).
+    Schema {
+        /// Which input format.
+        #[arg(value_enum, default_value = "deal")]
+        format: crate::json_schema::Format,
+    },
+    /// Validate a deal (and optionally a scenario file), then run its base case (no defaults,
+    /// no delay, every support paying) for its run-time warnings; writes nothing.
+    Check(check::CheckArgs),
+}
+
+/// The most Monte Carlo paths one command runs: 10^9, ten thousand times the default of 10^5
+/// (docs/rating.md). Beyond it a run would not finish on one machine (`--shard` splits one),
+/// and `u64::MAX` paths aborted the process allocating the chunks' results.
+const MAX_PATHS: u64 = 1_000_000_000;
+
+/// `--paths`: a whole number from 1 to [`MAX_PATHS`].
+fn paths_arg(s: &str) -> std::result::Result<u64, String> {
+    let n: u64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n == 0 || n > MAX_PATHS {
+        return Err(format!("{n} is out of range: from 1 to {MAX_PATHS} paths"));
+    }
+    Ok(n)
+}
+
+/// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
+pub(super) fn threads_arg(s: &str) -> std::result::Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n == 0 || n > sweep::MAX_THREADS {
+        return Err(format!(
+            "{n} is out of range: from 1 to {} threads (without --threads, one per core)",
+            sweep::MAX_THREADS
+        ));
+    }
+    Ok(n)
+}
+
+/// `--csv`, `--xlsx` and `--html` copy a whole result; a shard holds only part of one.
+/// Refuses `breakeven --stress concentration` or `all` (exit code 2): the concentration
+/// stresses default named obligors, and a break-even search replaces every default of its
+/// scenario by its own default rate, so their rows would repeat the base's
+/// (docs/breakeven.md).
+pub(super) fn no_concentration_breakeven(stress: Option<StressSuite>) -> Result<()> {
+    match stress {
+        Some(s @ (StressSuite::Concentration | StressSuite::All)) => Err(Error::Usage(format!(
+            "breakeven --stress {s}: the concentration stresses default named obligors, and a \
+             break-even search replaces a scenario's defaults with its own default rate, so \
+             their rows would repeat the base's; use --stress standard (the break-even in whole \
+             obligors, `breakeven_obligors`, already defaults the largest names), or run the \
+             concentration suite with `ipabs sweep`"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `--stress` with what it is built on; `--stress-on` alone is a usage error (exit code 2)
+/// that names the flag it needs.
+pub(super) fn stress_suite(
+    stress: Option<StressSuite>,
+    on: Option<StressBase>,
+) -> Result<Option<(StressSuite, StressBase)>> {
+    match (stress, on) {
+        (None, Some(base)) => Err(Error::Usage(format!(
+            "--stress-on {} says what a stress suite is built on, but no --stress names \
+             one; add --stress standard (or concentration, all), or drop --stress-on",
+            base.name()
+        ))),
+        (stress, on) => Ok(stress.map(|s| (s, on.unwrap_or_default()))),
+    }
+}
+
+pub(super) fn no_copies_with_shard(shard: Option<Shard>, copy: &CopyArgs) -> Result<()> {
+    if shard.is_some() && (copy.csv.is_some() || copy.xlsx.is_some() || copy.html.is_some()) {
+        return Err(Error::Usage(
+            "--shard writes part of a dataset; --csv, --xlsx and --html need the whole result \
+             (run them on one machine, or read the merged dataset: docs/scale-out.md)"
+                .into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `ipabs check`: validate a deal and run its base case for its warnings; writes nothing.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::console::{out_line, print_warnings, strict_check};
+use super::load;
+use crate::error::Result;
+use crate::output;
+use crate::scenario::Scenario;
+
+/// The arguments of `ipabs check`: their doc comments are its `--help` text.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[scenario]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct CheckArgs {
+    /// The deal file (TOML).
+    pub deal: PathBuf,
+    /// A scenario file to validate against the deal.
+    #[arg(long, visible_alias = "scenarios")]
+    pub scenario: Option<PathBuf>,
+}
+
+/// `ipabs check`.
+pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
+    let CheckArgs { deal, scenario } = args;
+    let (loaded, set) = load(&deal, scenario.as_deref())?;
+    print_warnings(&loaded.warnings);
+    print_warnings(&set.warnings);
+    let d = &loaded.deal;
+    // The base case's run-time warnings (no defaults, no delay, every support paying).
+    let base = crate::engine::run_with(d, &Scenario::base(), crate::engine::ObligorRows::Skip)?;
+    print_warnings(&base.warnings);
+    strict_check(
+        strict,
+        loaded.warnings.len() + set.warnings.len() + base.warnings.len(),
+    )?;
+    out_line(&format!(
+        "ok: {} — {} obligors, {} tranches, {} payment dates, pool {}, issue {}, {} scenario(s)",
+        d.name,
+        d.obligors.len(),
+        d.tranches.len(),
+        d.periods.len(),
+        output::table::format_money(d.pool_balance()),
+        output::table::format_money(d.issue_size()),
+        set.scenarios.len()
+    ));
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`,
+//! `ipabs reconcile`, `ipabs notice`, `ipabs check`.
+//!
+//! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
+//! 1 output could not be written; 3 internal error (a bug: cash not conserved, …); 4 reconcile
+//! found reported lines that differ from the waterfall.
+//!
+//! One module per command (`run`, `sweep`, …: its arguments and its body); `args` holds the
+//! command enum and the option groups the commands share, `console` what they print, and
+//! `outdir` what they write and refuse to replace.
+
+mod args;
+mod breakeven;
+mod check;
+mod console;
+mod notice;
+mod outdir;
+mod portfolio;
+mod rate;
+mod reconcile;
+mod run;
+mod size;
+mod sweep;
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Parser;
+
+use crate::error::{Error, Result};
+use crate::scenario::ScenarioSet;
+use crate::validate::{self, Loaded};
+pub use args::{Cli, Command, CopyArgs, McArgs, OutArgs};
+use console::err_line;
+
+/// Called once a deal file is loaded, when the load's temporary memory has been freed: the
+/// `ipabs` binary sets it to return that memory to the system (src/main.rs). Unset in a
+/// program that embeds the library.
+pub static AFTER_LOAD: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// [`AFTER_LOAD`] runs after loading a deal file of at least this many bytes (4 MiB, some
+/// 17,000 obligors). A smaller file's load leaves a few megabytes, which the run reuses:
+/// handing them back (a collection, then a page fault for each page the run touches again)
+/// cost a one-scenario sweep of the 15-obligor deal 140 page faults and about 10% of its time
+/// (docs/performance.md, session 16).
+pub const AFTER_LOAD_MIN_BYTES: u64 = 4 << 20;
+
+/// Parses the arguments, runs the command, prints errors; returns the exit code.
+pub fn main() -> i32 {
+    EXITS_AFTER_COMMAND.store(true, Ordering::Relaxed);
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match execute(cli.command, cli.strict) {
+        Ok(()) => 0,
+        Err(e) => {
+            err_line(&e.to_string());
+            e.exit_code()
+        }
+    }
+}
+
+/// Runs one command given as arguments (`["ipabs", "sweep", "deal.toml", "--out", "dir"]`), as
+/// `main` does but returning the error instead of printing it: the Python package's entry
+/// point (python/, docs/python.md). A usage error of clap is [`Error::Usage`].
+pub fn run_args<I, T>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
+    execute(cli.command, cli.strict)
+}
+
+/// Whether a command's results are left to the end of the process: set by [`main`], which the
+/// `ipabs` binary calls and then exits with the command's code; never by [`run_args`], whose
+/// caller (the Python package) goes on running.
+static EXITS_AFTER_COMMAND: AtomicBool = AtomicBool::new(false);
+
+/// Leaves `value`'s memory to the end of the process when the process ends with the command
+/// ([`main`]): handing a sweep's thousands of runs, or a large pool's rows, back to the
+/// allocator block by block, and the allocator's pages back to the system, only costs time
+/// (2–3 ms of a 40 ms sweep of 1,001 scenarios; docs/performance.md, session 16). Otherwise
+/// (`run_args`, an embedding program) `value` is dropped as usual. Only for values a command
+/// is done with, at its end.
+fn exits_with_process<T>(value: T) {
+    if EXITS_AFTER_COMMAND.load(Ordering::Relaxed) {
+        std::mem::forget(value);
+    }
+}
+
+/// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
+pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, ScenarioSet)> {
+    let loaded = validate::load_deal(deal)?;
+    if let Some(after) = AFTER_LOAD.get()
+        && std::fs::metadata(deal).is_ok_and(|m| m.len() >= AFTER_LOAD_MIN_BYTES)
+    {
+        after();
+    }
+    let set = match scenario_file {
+        Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
+        None => ScenarioSet::single(loaded.deal.scenario.clone()),
+    };
+    Ok((loaded, set))
+}
+
+fn execute(cmd: Command, strict: bool) -> Result<()> {
+    match cmd {
+        Command::Run(a) => run::command(a, strict),
+        Command::Sweep(a) => sweep::command(a, strict),
+        Command::Breakeven(a) => breakeven::command(a, strict),
+        Command::Rate(a) => rate::command(a, strict),
+        Command::Size(a) => size::command(a, strict),
+        Command::Portfolio(a) => portfolio::command(a, strict),
+        Command::Reconcile(a) => reconcile::command(a, strict),
+        Command::Notice(a) => notice::command(a, strict),
+        Command::Check(a) => check::command(a, strict),
+        Command::Schema { format } => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                crate::json_schema::schema_text(format)
+            );
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command run through `run_args` (the Python package's entry point, in a process that
+    /// goes on) frees its results: only `main`, whose process ends with the command, leaves
+    /// them to the process's end.
+    #[test]
+    fn an_embedded_command_frees_its_results() {
+        let _ = run_args(["ipabs", "--version"]);
+        assert!(!EXITS_AFTER_COMMAND.load(Ordering::Relaxed));
+        let results = std::rc::Rc::new(vec![0u8; 1024]);
+        exits_with_process(std::rc::Rc::clone(&results));
+        assert_eq!(
+            std::rc::Rc::strong_count(&results),
+            1,
+            "the clone was dropped"
+        );
+    }
+}

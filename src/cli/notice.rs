@@ -1,0 +1,76 @@
+//! `ipabs notice`: the payment notice of one payment date, per 100 yuan of face.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::console::{out_line, print_warnings, strict_check};
+use super::load;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::validate;
+
+/// The arguments of `ipabs notice`: their doc comments are its `--help` text.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[scenario]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct NoticeArgs {
+    /// The deal file (TOML).
+    pub deal: PathBuf,
+    /// The payment date's period number (1 = the first payment date).
+    #[arg(long)]
+    pub period: u32,
+    /// A scenario file whose one scenario runs; without it the deal's own [scenario].
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// An actuals file: the notice of the in-life run (actual dates restated to the
+    /// reported figures, then the projection from the actual state), as `reconcile` runs it.
+    #[arg(long)]
+    pub actuals: Option<PathBuf>,
+}
+
+/// `ipabs notice`.
+pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
+    let NoticeArgs {
+        deal,
+        period,
+        scenario,
+        actuals,
+    } = args;
+    let (loaded, set) = load(&deal, scenario.as_deref())?;
+    print_warnings(&loaded.warnings);
+    print_warnings(&set.warnings);
+    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    let [scenario] = set.scenarios.as_slice() else {
+        return Err(Error::Usage(format!(
+            "notice runs one scenario, and the scenario file has {} ({}); keep one",
+            set.scenarios.len(),
+            crate::error::clip(
+                &set.scenarios
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        )));
+    };
+    let d = &loaded.deal;
+    let n = d.periods.len();
+    if period == 0 || period as usize > n {
+        return Err(Error::Usage(format!(
+            "--period {period}: the deal has periods 1 to {n}"
+        )));
+    }
+    let r = match actuals {
+        None => crate::engine::run(d, scenario)?,
+        Some(path) => {
+            let a = validate::load_actuals(&path, d)?;
+            print_warnings(&a.warnings);
+            strict_check(strict, a.warnings.len())?;
+            crate::analytics::reconcile::reconcile(d, scenario, &a)?.run
+        }
+    };
+    print_warnings(&r.warnings);
+    out_line(&output::table::notice_text(d, &r, period));
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! What a command writes: the refusals before anything runs (results it would replace,
+//! copies in the wrong place), the output directory's lock, the CSV, Excel and HTML copies.
+
+use std::path::{Path, PathBuf};
+
+use super::{CopyArgs, OutArgs};
+use crate::error::{Error, Result, Warning};
+use crate::output::breakeven::BREAKEVEN_FILE;
+use crate::output::guard::{self, OutputLock};
+use crate::output::scenarios::SCENARIOS_FILE;
+use crate::output::warnings::WARNINGS_FILE;
+use crate::output::{self, RUN_FILES};
+use crate::scenario::ScenarioSet;
+use crate::shard::{self, Shard};
+use crate::validate::Loaded;
+
+/// Writes `frames` as CSV into `--csv DIR` (all or none) and as the workbook `--xlsx FILE`,
+/// when asked; `command` and `what` go on the workbook's `overview` sheet.
+pub(super) fn write_copies<N: AsRef<str>>(
+    copy: &CopyArgs,
+    command: &str,
+    what: &str,
+    frames: &[(N, polars::prelude::DataFrame)],
+) -> Result<()> {
+    if let Some(dir) = &copy.csv {
+        let csv: Vec<(String, polars::prelude::DataFrame)> = frames
+            .iter()
+            .map(|(n, df)| (output::csv::csv_name(n.as_ref()), df.clone()))
+            .collect();
+        output::write_tables(dir, csv)?;
+    }
+    if let Some(file) = &copy.xlsx {
+        let info = vec![
+            ("command".to_string(), format!("ipabs {command}")),
+            ("input".to_string(), what.to_string()),
+            (
+                "ipabs version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+            (
+                "money".to_string(),
+                "yuan, to the fen; the Parquet files are the exact record".to_string(),
+            ),
+        ];
+        output::xlsx::write_xlsx(file, &info, frames)?;
+    }
+    Ok(())
+}
+
+/// Refuses, before anything runs (exit code 2), a copy that would replace a file it should
+/// not (docs/output.md, "Single-file results"): an `--xlsx` or `--html` path that is a
+/// directory, one of the result files `names` the command writes into `--out` or `--csv` (even
+/// with `--force`), or the other copy's path; and without `--force`, an existing file at either
+/// path or an existing `--csv` file of `names`, as `--out`'s results are refused.
+pub(super) fn refuse_copies(copy: &CopyArgs, out: &OutArgs, names: &[&str]) -> Result<()> {
+    let csv_names: Vec<String> = names.iter().map(|n| output::csv::csv_name(n)).collect();
+    let mut ours: Vec<PathBuf> = names.iter().map(|n| out.out.join(n)).collect();
+    if let Some(dir) = &copy.csv {
+        if dir.is_file() {
+            return Err(Error::Usage(format!(
+                "--csv {} is a file; --csv takes a directory (created if missing)",
+                dir.display()
+            )));
+        }
+        ours.extend(csv_names.iter().map(|n| dir.join(n)));
+        let existing: Vec<&str> = csv_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| dir.join(n).exists())
+            .collect();
+        if !out.force && !existing.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} already holds {}; pass --force to replace them, or choose another --csv",
+                dir.display(),
+                existing.join(", ")
+            )));
+        }
+    }
+    let files = [("--xlsx", &copy.xlsx), ("--html", &copy.html)];
+    let files: Vec<(&str, &PathBuf)> = files
+        .iter()
+        .filter_map(|(flag, f)| f.as_ref().map(|f| (*flag, f)))
+        .collect();
+    for &(flag, file) in &files {
+        if file.is_dir() {
+            return Err(Error::Usage(format!(
+                "{flag} {} is a directory; give the path of a file",
+                file.display()
+            )));
+        }
+        if let Some(r) = ours.iter().find(|r| same_place(file, r)) {
+            return Err(Error::Usage(format!(
+                "{flag} {} would replace {}, a result file this command writes; choose another \
+                 path",
+                file.display(),
+                r.display()
+            )));
+        }
+        if !out.force && file.exists() {
+            return Err(Error::Usage(format!(
+                "{} already exists; pass --force to replace it, or choose another {flag} path",
+                file.display()
+            )));
+        }
+    }
+    if let [(_, a), (_, b)] = files.as_slice()
+        && same_place(a, b)
+    {
+        return Err(Error::Usage(format!(
+            "--xlsx and --html both name {}; give each its own file",
+            a.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name the same file: compared with their directories resolved where they
+/// exist (so `out/x` and `./out/../out/x` agree), else as absolute paths with `.` and `..`
+/// taken out as written (a directory the command is still to make holds no link).
+fn same_place(a: &Path, b: &Path) -> bool {
+    fn place(p: &Path) -> PathBuf {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        if let (Ok(d), Some(n)) = (dir.unwrap_or(Path::new(".")).canonicalize(), p.file_name()) {
+            return d.join(n);
+        }
+        let abs = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |c| c.join(p));
+        let mut out = PathBuf::new();
+        for c in abs.components() {
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    place(a) == place(b)
+}
+
+/// The deal's and scenario file's warnings: written once, by the first shard (or the whole
+/// run), since they belong to no block of the work.
+pub(super) fn load_warnings_of(
+    shard: Option<Shard>,
+    loaded: &Loaded,
+    set: &ScenarioSet,
+) -> Vec<Warning> {
+    if shard.is_some_and(|s| !s.is_first()) {
+        return Vec::new();
+    }
+    loaded
+        .warnings
+        .iter()
+        .chain(&set.warnings)
+        .cloned()
+        .collect()
+}
+
+/// [`lock_output`], or under `--shard` a lock of the shard's own lock directory, so that
+/// the shards of one run write into one output directory at the same time.
+pub(super) fn lock_output_shard(out: &OutArgs, shard: Option<Shard>) -> Result<OutputLock> {
+    match shard {
+        None => lock_output(out),
+        Some(s) => {
+            guard::on_signals()?;
+            OutputLock::acquire(&out.out.join(s.lock_dir()))
+        }
+    }
+}
+
+/// `sweep`'s refusal to replace results, for the whole run or one shard.
+pub(super) fn refuse_sweep_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
+    match shard {
+        None => refuse_files(out, &result_names()),
+        Some(_) => {
+            let files: Vec<String> = RUN_FILES
+                .iter()
+                .copied()
+                .chain([SCENARIOS_FILE, WARNINGS_FILE])
+                .map(|f| shard::file_name(shard, f))
+                .collect();
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            refuse_files(out, &files)
+        }
+    }
+}
+
+pub(super) fn lock_output(out: &OutArgs) -> Result<OutputLock> {
+    guard::on_signals()?;
+    OutputLock::acquire(&out.out)
+}
+
+/// Refuses to replace `breakeven.parquet` unless `--force` is set.
+pub(super) fn refuse_breakeven_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
+    refuse_out_file(&out.out)?;
+    let existing: Vec<String> = [BREAKEVEN_FILE, WARNINGS_FILE]
+        .into_iter()
+        .map(|f| shard::file_name(shard, f))
+        .filter(|f| out.out.join(f).exists())
+        .collect();
+    if !out.force && !existing.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} already holds {}; pass --force to replace it, or choose another --out",
+            out.out.display(),
+            existing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The files `run` and `sweep` write into `--out`: the run tables, `scenarios.parquet` and
+/// `warnings.parquet`.
+pub(super) fn result_names() -> Vec<&'static str> {
+    RUN_FILES
+        .iter()
+        .copied()
+        .chain([SCENARIOS_FILE, WARNINGS_FILE])
+        .collect()
+}
+
+/// Refuses an `--out` that exists and is not a directory (exit code 2, before anything runs):
+/// the results could not be written into it.
+fn refuse_out_file(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::Usage(format!(
+            "--out {} is a file; --out takes a directory (created if missing)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses to replace `files` in `out` unless `force`.
+pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
+    refuse_out_file(&out.out)?;
+    if out.force {
+        return Ok(());
+    }
+    let existing: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| out.out.join(f).exists())
+        .collect();
+    if existing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{} already holds results ({}); pass --force to replace them, or choose another --out",
+            out.out.display(),
+            existing.join(", ")
+        )))
+    }
+}

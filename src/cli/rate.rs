@@ -1,0 +1,311 @@
+//! `ipabs rate`: the pool's default distribution and TDRs by Monte Carlo, each rated tranche's BDR
+//! and implied rating; `--shard`, `--merge` and the waterfall's shards.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::console::{out_line, print_warnings, strict_check};
+use super::outdir::{lock_output_shard, refuse_files};
+use super::{McArgs, OutArgs, load};
+use crate::analytics::rating;
+use crate::error::Result;
+use crate::output;
+use crate::scenario::ScenarioSet;
+use crate::shard::Shard;
+use crate::sweep;
+use crate::validate::{self, Loaded};
+
+/// The arguments of `ipabs rate`: their doc comments are its `--help` text.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[scenario]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct RateArgs {
+    /// The deal file (TOML); every obligor needs a `rating` (or `pd`) tag.
+    pub deal: PathBuf,
+    #[command(flatten)]
+    pub mc: McArgs,
+    /// Simulate only block I of N of the paths and write their default patterns to
+    /// patterns/shards=N/shard=I/part-0.parquet; `--merge` adds the shards up
+    /// (docs/scale-out.md).
+    #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+    pub shard: Option<Shard>,
+    /// Instead of simulating, add up the patterns of every shard in DIR (written by
+    /// `--shard I/N` with the same --paths and --seed) and write the three tables.
+    #[arg(long, value_name = "DIR")]
+    pub merge: Option<PathBuf>,
+    /// With --merge: run only block J of M of the run's distinct default patterns through
+    /// the waterfall and write their outcomes to outcomes/shards=M/shard=J/part-0.parquet;
+    /// `--outcomes` reads them (docs/scale-out.md).
+    #[arg(
+        long,
+        value_name = "J/M",
+        requires = "merge",
+        conflicts_with = "outcomes"
+    )]
+    pub waterfall_shard: Option<Shard>,
+    /// With --merge: take the patterns' waterfall outcomes from the shards in DIR (written
+    /// by `--waterfall-shard J/M`) instead of running the waterfall, and write the three
+    /// tables.
+    #[arg(long, value_name = "DIR", requires = "merge")]
+    pub outcomes: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// `ipabs rate`.
+pub(super) fn command(args: RateArgs, strict: bool) -> Result<()> {
+    let RateArgs {
+        deal,
+        mc,
+        shard,
+        merge,
+        waterfall_shard,
+        outcomes,
+        out,
+    } = args;
+    let source = match (shard, merge) {
+        (Some(s), _) => Paths::Shard(s),
+        (None, Some(dir)) => Paths::Merge(dir),
+        (None, None) => Paths::All,
+    };
+    let waterfall = match (waterfall_shard, outcomes) {
+        (Some(s), _) => Outcomes::Shard(s),
+        (None, Some(dir)) => Outcomes::Merge(dir),
+        (None, None) => Outcomes::Run,
+    };
+    rate_command(
+        &deal,
+        mc.scenarios.as_deref(),
+        (mc.paths, mc.seed),
+        mc.threads,
+        (source, waterfall),
+        &out,
+        strict,
+    )
+}
+
+/// The pool's default model, simulation and TDRs for `rate` and `size`.
+pub(super) struct Rated {
+    pub(super) loaded: Loaded,
+    pub(super) set: ScenarioSet,
+    pub(super) pool: rating::Pool,
+    pub(super) sim: rating::Simulation,
+    pub(super) tdrs: Vec<rating::RatingTdr>,
+}
+
+/// Which paths `rate` simulates: all of them, a shard's block (`--shard`), or none, adding up
+/// the shards' patterns instead (`--merge`).
+enum Paths {
+    All,
+    Shard(Shard),
+    Merge(PathBuf),
+}
+
+/// How `rate` gets the distinct patterns' waterfall outcomes: by running every pattern, by
+/// running a block of them and writing only their outcomes (`--waterfall-shard`), or by
+/// reading the shards' outcomes (`--outcomes`).
+enum Outcomes {
+    Run,
+    Shard(Shard),
+    Merge(PathBuf),
+}
+
+pub(super) fn simulate_pool(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    paths: u64,
+    seed: u64,
+    progress: bool,
+    strict: bool,
+) -> Result<Rated> {
+    simulate_paths(
+        deal,
+        scenarios,
+        (paths, seed),
+        progress,
+        strict,
+        &Paths::All,
+    )
+}
+
+/// Loads the deal and its scenario file (printing their warnings; under `--strict` any is an
+/// error, before anything is simulated or written), builds the pool's default model and
+/// simulates (or merges) `source`'s paths.
+fn simulate_paths(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    (paths, seed): (u64, u64),
+    progress: bool,
+    strict: bool,
+    source: &Paths,
+) -> Result<Rated> {
+    let (loaded, set) = load(deal, scenarios)?;
+    print_warnings(&loaded.warnings);
+    print_warnings(&set.warnings);
+    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    let d = &loaded.deal;
+    let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
+    let pool = rating::pool(d, credits, &set.rating_model, seed)?;
+    let sim = match source {
+        Paths::All => {
+            let bar = sweep::progress_bar(paths, progress);
+            let sim = rating::simulate(&pool, paths, &|k| bar.inc(k));
+            bar.finish_and_clear();
+            sim
+        }
+        Paths::Shard(s) => {
+            let block = s.range(paths);
+            let bar = sweep::progress_bar(block.end - block.start, progress);
+            let sim = rating::simulate_range(&pool, block, &|k| bar.inc(k));
+            bar.finish_and_clear();
+            sim
+        }
+        Paths::Merge(dir) => crate::output::shards::merge_patterns(dir, seed, paths)?,
+    };
+    let tdrs = rating::tdrs(d, &pool, &sim, &set.rating_model);
+    Ok(Rated {
+        loaded,
+        set,
+        pool,
+        sim,
+        tdrs,
+    })
+}
+
+fn rate_command(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    (paths, seed): (u64, u64),
+    threads: Option<usize>,
+    (source, waterfall): (Paths, Outcomes),
+    out: &OutArgs,
+    strict: bool,
+) -> Result<()> {
+    use crate::output::rating as o;
+    use crate::output::shards::{
+        OUTCOMES_FILE, PATTERNS_FILE, merge_outcomes, outcomes_frame, patterns_frame,
+    };
+    let input = (deal, scenarios);
+    if let Paths::Shard(s) = source {
+        let shard = (&source, s, PATTERNS_FILE);
+        return write_rate_shard(
+            input,
+            (paths, seed),
+            threads,
+            shard,
+            (out, strict),
+            |r, _| {
+                let line = format!(
+                    "shard {s}: {} of {paths} paths, {} distinct default patterns",
+                    r.sim.paths,
+                    r.sim.patterns.len()
+                );
+                Ok((patterns_frame(&r.sim, seed, paths)?, line))
+            },
+        );
+    }
+    if let Outcomes::Shard(s) = waterfall {
+        let shard = (&source, s, OUTCOMES_FILE);
+        return write_rate_shard(
+            input,
+            (paths, seed),
+            threads,
+            shard,
+            (out, strict),
+            |r, progress| {
+                let d = &r.loaded.deal;
+                let all: Vec<&rating::Pattern> = r.sim.patterns.keys().collect();
+                let block = s.slice(&all);
+                let bar = sweep::progress_bar(block.len() as u64, progress);
+                let outcomes =
+                    rating::pattern_outcomes(d, &r.pool, &d.scenario, block, &|k| bar.inc(k))?;
+                bar.finish_and_clear();
+                let frame = outcomes_frame(d, block, &outcomes, (seed, paths, all.len()))?;
+                let line = format!(
+                    "waterfall shard {s}: {} of {} distinct default patterns",
+                    block.len(),
+                    all.len()
+                );
+                Ok((frame, line))
+            },
+        );
+    }
+    refuse_files(
+        out,
+        &[o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE],
+    )?;
+    let progress = !out.quiet;
+    sweep::in_pool(threads, || -> Result<()> {
+        let r = simulate_paths(deal, scenarios, (paths, seed), progress, strict, &source)?;
+        let d = &r.loaded.deal;
+        let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
+        let mc = match &waterfall {
+            Outcomes::Merge(dir) => rating::aggregate_outcomes(
+                d,
+                &r.sim,
+                &merge_outcomes(dir, d, &r.sim, (seed, paths))?,
+                &r.set.rating_model.pd,
+            ),
+            _ => {
+                let bar = sweep::progress_bar(r.sim.patterns.len() as u64, progress);
+                let mc = rating::through_waterfall(
+                    d,
+                    &r.pool,
+                    &d.scenario,
+                    &r.sim,
+                    &r.set.rating_model.pd,
+                    &|k| bar.inc(k),
+                )?;
+                bar.finish_and_clear();
+                mc
+            }
+        };
+        let dist = rating::distribution(&r.pool, &r.sim);
+        let frames = vec![
+            (o::DISTRIBUTION_FILE, o::distribution_frame(&d.name, &dist)?),
+            (o::RATING_FILE, o::rating_frame(&rows)?),
+            (o::MC_TRANCHES_FILE, o::mc_frame(&mc)?),
+        ];
+        output::write_tables(&out.out, frames)?;
+        if !out.quiet {
+            out_line(&o::rate_table(
+                &d.name,
+                r.pool.wa_term,
+                paths,
+                &r.tdrs,
+                &rows,
+                &mc,
+            ));
+            out_line(&format!("wrote 3 files to {}", out.out.display()));
+        }
+        Ok(())
+    })?
+}
+
+/// Writes one `rate` shard, table `name` (`--shard`'s patterns, `--waterfall-shard`'s
+/// outcomes): refuses to replace the shard's file, simulates (or merges) the paths in the
+/// thread pool, lets `table` make the frame and its summary line (given the progress flag)
+/// and writes it under the shard's lock.
+fn write_rate_shard(
+    (deal, scenarios): (&Path, Option<&Path>),
+    (paths, seed): (u64, u64),
+    threads: Option<usize>,
+    (source, shard, name): (&Paths, Shard, &str),
+    (out, strict): (&OutArgs, bool),
+    table: impl FnOnce(&Rated, bool) -> Result<(polars::prelude::DataFrame, String)> + Send,
+) -> Result<()> {
+    let file = shard.file(name);
+    refuse_files(out, &[file.as_str()])?;
+    let progress = !out.quiet;
+    sweep::in_pool(threads, || -> Result<()> {
+        let r = simulate_paths(deal, scenarios, (paths, seed), progress, strict, source)?;
+        let (frame, line) = table(&r, progress)?;
+        let _lock = lock_output_shard(out, Some(shard))?;
+        output::write_tables(&out.out, vec![(file.clone(), frame)])?;
+        if !out.quiet {
+            out_line(&format!("{line}; wrote {}", out.out.join(&file).display()));
+        }
+        Ok(())
+    })?
+}

@@ -1,0 +1,120 @@
+//! `ipabs reconcile`: a deal in life against its trustee report, to the fen.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::console::{out_line, print_warnings, strict_check};
+use super::outdir::{lock_output, refuse_files};
+use super::{OutArgs, load};
+use crate::engine::result::RunTable;
+use crate::error::{Error, Result};
+use crate::output::{self, RUN_FILES};
+use crate::validate;
+
+/// The arguments of `ipabs reconcile`: their doc comments are its `--help` text.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[scenario]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct ReconcileArgs {
+    /// The deal file (TOML).
+    pub deal: PathBuf,
+    /// The actuals file (TOML, docs/auditing.md).
+    #[arg(long)]
+    pub actuals: PathBuf,
+    /// A scenario file whose one scenario projects the rest of the deal; without it the
+    /// deal's own [scenario].
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// `ipabs reconcile`.
+pub(super) fn command(args: ReconcileArgs, strict: bool) -> Result<()> {
+    let ReconcileArgs {
+        deal,
+        actuals,
+        scenario,
+        out,
+    } = args;
+    reconcile_command(&deal, &actuals, scenario.as_deref(), &out, strict)
+}
+
+/// `ipabs reconcile`.
+fn reconcile_command(
+    deal: &Path,
+    actuals: &Path,
+    scenario: Option<&Path>,
+    out: &OutArgs,
+    strict: bool,
+) -> Result<()> {
+    use crate::output::reconcile::{
+        IN_LIFE_FILE, RECONCILIATION_FILE, art39_text, differences_text, in_life_frame,
+        reconciliation_frame,
+    };
+    let files: Vec<&str> = RUN_FILES
+        .iter()
+        .copied()
+        .chain([RECONCILIATION_FILE, IN_LIFE_FILE])
+        .collect();
+    refuse_files(out, &files)?;
+    let (loaded, set) = load(deal, scenario)?;
+    print_warnings(&loaded.warnings);
+    print_warnings(&set.warnings);
+    let [scenario] = set.scenarios.as_slice() else {
+        return Err(Error::Usage(format!(
+            "reconcile projects the rest of the deal under one scenario, and the scenario \
+             file has {}; keep one",
+            set.scenarios.len()
+        )));
+    };
+    let d = &loaded.deal;
+    let actuals = validate::load_actuals(actuals, d)?;
+    print_warnings(&actuals.warnings);
+    strict_check(
+        strict,
+        loaded.warnings.len() + set.warnings.len() + actuals.warnings.len(),
+    )?;
+    let _lock = lock_output(out)?;
+    let rec = crate::analytics::reconcile::reconcile(d, scenario, &actuals)?;
+    print_warnings(&rec.run.warnings);
+    strict_check(strict, rec.run.warnings.len())?;
+    let lines = rec.lines.clone();
+    let in_life = rec.in_life.clone();
+    let diffs = differences_text(&rec);
+    let differing = rec.differences().count();
+    let priced = crate::analytics::measures::price_run(d, rec.run, &set.pricing);
+    let runs = [priced];
+    let frames = output::run_frames(&RunTable::ALL, &runs).and_then(|mut f| {
+        f.push((RECONCILIATION_FILE, reconciliation_frame(&d.name, &lines)?));
+        f.push((
+            IN_LIFE_FILE,
+            in_life_frame(&d.name, &scenario.name, &in_life)?,
+        ));
+        Ok(f)
+    });
+    output::write_frames(&out.out, frames)?;
+    if !out.quiet {
+        out_line(&output::table::summary_table(&runs[0]));
+        for line in in_life.iter().filter_map(art39_text) {
+            out_line(&line);
+        }
+        out_line(&format!(
+            "reconciled {} line(s) of {} payment date(s): {differing} differ; wrote {} files to {}",
+            lines.len(),
+            actuals.len(),
+            files.len(),
+            out.out.display()
+        ));
+    }
+    if differing > 0 {
+        out_line(diffs.trim_end());
+        return Err(Error::Differences(format!(
+            "{differing} reported line(s) differ from the waterfall (listed above; every line \
+             is in {})",
+            out.out.join(RECONCILIATION_FILE).display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `ipabs run`: one deal, its scenarios, every table to Parquet.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::console::{out_line, print_warnings, strict_check};
+use super::outdir::{lock_output, refuse_copies, refuse_files, result_names, write_copies};
+use super::{CopyArgs, OutArgs, exits_with_process, load};
+use crate::engine::result::RunTable;
+use crate::error::Result;
+use crate::output::{self, RUN_FILES};
+use crate::sweep::{self, SweepOptions};
+
+/// The arguments of `ipabs run`: their doc comments are its `--help` text.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[scenario]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct RunArgs {
+    /// The deal file (TOML).
+    pub deal: PathBuf,
+    /// A scenario file ([[scenarios]], [grid], [pricing]); without it the deal's own
+    /// [scenario] (or the base case) runs.
+    #[arg(long, visible_alias = "scenarios")]
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub copy: CopyArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// `ipabs run`.
+pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
+    let RunArgs {
+        deal,
+        scenario,
+        copy,
+        out,
+    } = args;
+    refuse_files(&out, &result_names())?;
+    refuse_copies(&copy, &out, &result_names())?;
+    let (loaded, set) = load(&deal, scenario.as_deref())?;
+    print_warnings(&loaded.warnings);
+    print_warnings(&set.warnings);
+    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    let _lock = lock_output(&out)?;
+    let opts = SweepOptions {
+        flows: true,
+        threads: None,
+        progress: false,
+    };
+    let runs = sweep::sweep(&loaded.deal, &set.scenarios, &set.pricing, opts)?;
+    for r in &runs {
+        print_warnings(&r.warnings);
+    }
+    strict_check(strict, runs.iter().map(|r| r.warnings.len()).sum())?;
+    output::write_run_tables(&out.out, &runs)?;
+    if copy.csv.is_some() || copy.xlsx.is_some() {
+        let frames = output::run_frames(&RunTable::ALL, &runs)?;
+        write_copies(&copy, "run", &loaded.deal.name, &frames)?;
+    }
+    if let Some(file) = &copy.html {
+        use crate::output::html;
+        let sections: Vec<String> = runs
+            .iter()
+            .map(|r| html::run_charts(&loaded.deal, r))
+            .collect();
+        let table: Vec<String> = runs.iter().map(output::table::summary_table).collect();
+        html::write_html(file, &loaded.deal.name, &table.join("\n"), &sections)?;
+    }
+    for r in &runs {
+        if !out.quiet {
+            out_line(&output::table::summary_table(r));
+        }
+    }
+    if !out.quiet {
+        out_line(&format!(
+            "wrote {} files to {}",
+            RUN_FILES.len(),
+            out.out.display()
+        ));
+    }
+    exits_with_process((runs, loaded, set));
+    Ok(())
+}

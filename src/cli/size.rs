@@ -1,0 +1,177 @@
+//! `ipabs size`: the largest balance of each targeted tranche that keeps its rating.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::console::out_line;
+use super::outdir::refuse_files;
+use super::rate::simulate_pool;
+use super::{McArgs, OutArgs};
+use crate::error::{Error, Result};
+use crate::output;
+use crate::sweep;
+use crate::validate;
+
+/// The arguments of `ipabs size`: their doc comments are its `--help` text.
+#[derive(Debug, Args)]
+// The field comments are `--help` text, where `[scenario]` is a TOML table, not a link.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub struct SizeArgs {
+    /// The deal file (TOML).
+    pub deal: PathBuf,
+    /// TRANCHE=RATING, e.g. A=AAA; repeat for several tranches.
+    #[arg(long = "target", required = true)]
+    pub targets: Vec<String>,
+    /// Minimum coverage multiple on every payment date of the base case, above 0 and below
+    /// 10 (1.2 for 1.2×).
+    #[arg(long)]
+    pub min_coverage: Option<rust_decimal::Decimal>,
+    /// Balance grid, yuan.
+    #[arg(long, default_value = "10000")]
+    pub step: rust_decimal::Decimal,
+    /// Keep the subordinated tranche and let the issue size change.
+    #[arg(long)]
+    pub free_issue_size: bool,
+    #[command(flatten)]
+    pub mc: McArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// `ipabs size`.
+pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
+    let SizeArgs {
+        deal,
+        targets,
+        min_coverage,
+        step,
+        free_issue_size,
+        mc,
+        out,
+    } = args;
+    let opts = SizeOpts {
+        targets,
+        min_coverage,
+        step,
+        free_issue_size,
+        paths: mc.paths,
+        seed: mc.seed,
+        threads: mc.threads,
+    };
+    size_command(&deal, mc.scenarios.as_deref(), opts, &out, strict)
+}
+
+/// The options of `ipabs size` besides the deal, scenarios and output.
+struct SizeOpts {
+    targets: Vec<String>,
+    min_coverage: Option<rust_decimal::Decimal>,
+    step: rust_decimal::Decimal,
+    free_issue_size: bool,
+    paths: u64,
+    seed: u64,
+    threads: Option<usize>,
+}
+
+fn size_command(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    a: SizeOpts,
+    out: &OutArgs,
+    strict: bool,
+) -> Result<()> {
+    use crate::analytics::rating::size::{SizeOptions, size};
+    use crate::output::rating as o;
+    let stem = deal
+        .file_stem()
+        .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned());
+    let sized_name = format!("{stem}.sized.toml");
+    refuse_files(out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
+    if a.step <= rust_decimal::Decimal::ZERO || !crate::money::is_fen(a.step) {
+        return Err(Error::Usage(format!(
+            "--step {}: expected a positive amount in whole fen, e.g. 10000",
+            a.step
+        )));
+    }
+    // A coverage multiple of 10 or more is a percentage typed for a multiple (120 for 1.2×):
+    // no deal covers its senior ten times (the `coverage_below` range is 0.8–3, errors.md).
+    if let Some(m) = a.min_coverage
+        && (m <= rust_decimal::Decimal::ZERO || m >= rust_decimal::Decimal::TEN)
+    {
+        return Err(Error::Usage(format!(
+            "--min-coverage {m}: expected a positive multiple below 10, e.g. 1.2 for 1.2× (not \
+             120 for 120%)"
+        )));
+    }
+    let progress = !out.quiet;
+    sweep::in_pool(a.threads, || -> Result<()> {
+        let r = simulate_pool(deal, scenarios, a.paths, a.seed, progress, strict)?;
+        let d = &r.loaded.deal;
+        let mut targets = Vec::new();
+        for t in &a.targets {
+            let Some((name, rating)) = t.split_once('=') else {
+                return Err(Error::Usage(format!(
+                    "--target {t}: expected TRANCHE=RATING, e.g. A=AAA"
+                )));
+            };
+            let i = d
+                .tranches
+                .iter()
+                .position(|x| x.name == name.trim())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--target {t}: the deal has no tranche `{}` (it has {})",
+                        name.trim(),
+                        d.tranches
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            if targets.iter().any(|(j, _)| *j == i) {
+                return Err(Error::Usage(format!(
+                    "--target {t}: tranche targeted twice"
+                )));
+            }
+            targets.push((i, rating.trim().to_string()));
+        }
+        let opts = SizeOptions {
+            targets,
+            min_coverage: a.min_coverage,
+            step: a.step,
+            free_issue_size: a.free_issue_size,
+        };
+        let result = size(d, &r.set.scenarios, &r.tdrs, &opts)?;
+        let balances: Vec<(String, rust_decimal::Decimal)> = result
+            .deal
+            .tranches
+            .iter()
+            .zip(&d.tranches)
+            .filter(|(new, old)| new.balance != old.balance)
+            .map(|(new, _)| (new.name.clone(), new.balance))
+            .collect();
+        let original = std::fs::read_to_string(deal).map_err(|e| Error::Read {
+            path: deal.to_path_buf(),
+            source: e,
+        })?;
+        let text = o::sized_deal_text(&deal.display().to_string(), &original, &balances)?;
+        // The sized file must load as a deal before anything is written.
+        validate::deal_from_str(&sized_name, &text)?;
+        output::write_tables(
+            &out.out,
+            vec![(o::SIZE_STEPS_FILE, o::size_steps_frame(&result.steps)?)],
+        )?;
+        output::write_text(&out.out.join(&sized_name), &text)?;
+        if !out.quiet {
+            out_line(&o::size_table(&result.steps, &result.sized));
+            out_line(&format!(
+                "wrote {} and {} to {}",
+                o::SIZE_STEPS_FILE,
+                sized_name,
+                out.out.display()
+            ));
+        }
+        Ok(())
+    })?
+}
