@@ -375,7 +375,7 @@ pub fn run_portfolio(
 /// break-even default rate covers, by the same test as `pass`; `None` without a base default
 /// rate, for a tranche that fails with no defaults, or when no TDR is covered.
 fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
-    if table.base_default_rate <= Decimal::ZERO || b.fails_at_zero {
+    if table.base_default_rate <= Decimal::ZERO {
         return None;
     }
     let mut by_strength: Vec<&(String, Decimal)> = table.multipliers.iter().collect();

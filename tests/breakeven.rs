@@ -1031,11 +1031,20 @@ fn a_tranche_paid_in_full_at_one_meets_every_target() {
     let bdr = row.bdr();
     assert!(bdr.meets(dec!(0.75)) && bdr.meets(Decimal::ONE));
     let bounded = ipabs::analytics::breakeven::Bdr {
+        pays_at_zero: true,
         unbroken: false,
         rate: dec!(0.9),
     };
     assert!(bounded < bdr && !bounded.meets(dec!(0.95)));
     assert_eq!([bdr, bounded].into_iter().min(), Some(bounded));
+    // A failure at zero comes before both, and meets nothing, not even a TDR of 0.
+    let failed = ipabs::analytics::breakeven::Bdr {
+        pays_at_zero: false,
+        unbroken: false,
+        rate: Decimal::ZERO,
+    };
+    assert!(!failed.meets(Decimal::ZERO));
+    assert_eq!([bdr, bounded, failed].into_iter().min(), Some(failed));
 }
 
 /// `breakeven --stress concentration` (or `all`) is refused before anything runs: the

@@ -818,7 +818,10 @@ fn strict_rate_and_size_write_nothing() {
         let out = ipabs(&strict);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
-        assert!(err.contains("[rate_range]") && err.contains("--strict"), "{cmd}: {err}");
+        assert!(
+            err.contains("[rate_range]") && err.contains("--strict"),
+            "{cmd}: {err}"
+        );
         assert!(!out_dir.exists(), "{cmd}: --strict must write nothing");
         let out = ipabs(&args);
         let err = text(&out.stderr);

@@ -356,6 +356,49 @@ fn tdr_bdr_and_implied_rating_by_hand() {
     assert_eq!(a.implied_rating.as_deref(), Some("CC"));
 }
 
+/// A tranche that is not paid in full with no defaults passes no rating, even one whose TDR is
+/// 0 (review 25a item 1: `rate` implied "B+" for such a tranche, and `size` passed it).
+/// Every obligor's PD is 10^-9 a year, so in 2,000 paths no obligor defaults (P ≤ 6·10^-6) and
+/// every TDR is 0 (the concentration tests are off). A is 1,100,000 on a pool of 1,000,000
+/// bullet receivables at coupon 0: with no defaults it gets 1,000,000 and ends 100,000 short.
+#[test]
+fn a_tranche_that_fails_with_no_defaults_passes_no_rating() {
+    let obligors = [
+        ("O1", 400_000, "pd = \"0.000000001\""),
+        ("O2", 300_000, "pd = \"0.000000001\""),
+        ("O3", 300_000, "pd = \"0.000000001\""),
+    ];
+    let src = one_year(&obligors, 900_000).replacen("balance = 900000", "balance = 1100000", 1);
+    let d = deal(&src);
+    assert_eq!(d.tranches[0].balance, dec!(1100000));
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, 2_000, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    assert!(t.iter().all(|r| r.tdr == Decimal::ZERO), "{t:?}");
+    let bdr = min_bdr(&d, &s.scenarios, 0).unwrap();
+    assert!(
+        !bdr.pays_at_zero && !bdr.unbroken && bdr.rate == Decimal::ZERO,
+        "{bdr:?}"
+    );
+    assert!(!bdr.meets(Decimal::ZERO));
+    assert_eq!(implied_rating(&t, bdr), None);
+    let rows = rating::rating_rows(&d, &s.scenarios, &t).unwrap();
+    assert_eq!(rows.len(), t.len());
+    for r in &rows {
+        assert!(
+            !r.pass && r.fails_at_zero && r.implied_rating.is_none(),
+            "{r:?}"
+        );
+    }
+    // A failure at zero is the binding minimum over scenarios, before any bounded rate.
+    let two = set(
+        &d,
+        &format!("{NO_CONCENTRATION}\n[[scenarios]]\nname = \"second\"\n"),
+    );
+    assert_eq!(min_bdr(&d, &two.scenarios, 0).unwrap(), bdr);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sizing.
 // ---------------------------------------------------------------------------------------------
@@ -484,6 +527,71 @@ fn a_missing_rating_is_a_located_error_naming_the_obligor() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("rating `A++`"));
+}
+
+/// `size` prints the sized deal's own warnings (review 25a item 7), and under `--strict` they
+/// stop it before anything is written. The hand deal's pool is 1,000,000 with B at 750,000;
+/// with `--free-issue-size` B stays and A is sized; without the concentration tests TDR(C) is
+/// 0.4 (`tdr_bdr_and_implied_rating_by_hand`) and the BDR ≈ 1 − A / 1,000,000 covers it up to
+/// A ≈ 600,000, so A ends above 250,000 and A + B exceeds the pool: `over_issued`.
+#[test]
+fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hand.toml");
+    // The hand deal's coupons of 0 are meant (`coupon_range` allowed): the input has no warning.
+    let src = hand_src(250_000).replacen(
+        "name = \"hand\"\n",
+        "name = \"hand\"\nallow = [\"coupon_range\"]\n",
+        1,
+    );
+    std::fs::write(&path, src).unwrap();
+    let scenarios = tmp.path().join("s.toml");
+    std::fs::write(
+        &scenarios,
+        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let args = |strict: bool| {
+        let mut a = vec![
+            "size",
+            path.to_str().unwrap(),
+            "--scenarios",
+            scenarios.to_str().unwrap(),
+            "--target",
+            "A=C",
+            "--free-issue-size",
+            "--paths",
+            "2000",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if strict {
+            a.push("--strict");
+        }
+        ipabs(&a)
+    };
+    let o = args(true);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("hand.sized.toml:") && err.contains("[over_issued]"),
+        "{err}"
+    );
+    assert!(err.contains("--strict: nothing was written"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    let o = args(false);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("[over_issued]"), "{err}");
+    let sized = std::fs::read_to_string(out.join("hand.sized.toml")).unwrap();
+    let a: u64 = sized
+        .lines()
+        .find_map(|l| l.strip_prefix("balance = "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!(a > 250_000, "{a}");
 }
 
 #[test]

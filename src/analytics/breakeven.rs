@@ -94,10 +94,13 @@ pub struct BreakevenRow {
 /// and the pass rule"): the realised rate, and whether the tranche was paid in full at every
 /// input rate up to 1. Such a tranche survives whatever the scenario can default, so it meets
 /// every target, though its realised rate (what an amortizing pool can lose at R = 1) is
-/// below 1. Ordered so that the minimum over scenarios is the binding one: any rate the
-/// search bounded comes before every unbroken one.
+/// below 1. A tranche that fails with no defaults has no break-even and meets no target, not
+/// even a TDR of 0. Ordered so that the minimum over scenarios is the binding one: a failure
+/// at zero comes first, then any rate the search bounded, then every unbroken one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Bdr {
+    /// Paid in full with no defaults (false: `fails_at_zero`, and `rate` is 0).
+    pub pays_at_zero: bool,
     /// Paid in full at R = 1: `rate` is then a lower bound, shown `≥ rate`.
     pub unbroken: bool,
     /// The realised break-even default rate (0 for a tranche that fails with no defaults).
@@ -105,9 +108,10 @@ pub struct Bdr {
 }
 
 impl Bdr {
-    /// Whether the break-even covers the target default rate `tdr`.
+    /// Whether the break-even covers the target default rate `tdr`: never for a tranche
+    /// that fails with no defaults, whatever the TDR.
     pub fn meets(self, tdr: Decimal) -> bool {
-        self.unbroken || self.rate >= tdr
+        self.pays_at_zero && (self.unbroken || self.rate >= tdr)
     }
 }
 
@@ -115,6 +119,7 @@ impl BreakevenRow {
     /// The row's break-even as the pass rule reads it.
     pub fn bdr(&self) -> Bdr {
         Bdr {
+            pays_at_zero: !self.fails_at_zero,
             unbroken: self.passes_at_one,
             rate: if self.fails_at_zero {
                 Decimal::ZERO
@@ -319,7 +324,7 @@ pub fn breakeven_one_in(
         passes_at_one,
     };
     // The row's own break-even ([`BreakevenRow::bdr`]) against its TDR.
-    row.pass = tdr.map(|x| !fails_at_zero && row.bdr().meets(x));
+    row.pass = tdr.map(|x| row.bdr().meets(x));
     Ok(row)
 }
 

@@ -276,6 +276,7 @@ fn rate_command(
                 &r.tdrs,
                 &rows,
                 &mc,
+                &d.scenario.name,
             ));
             out_line(&format!("wrote 3 files to {}", out.out.display()));
         }

@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::console::out_line;
+use super::console::{out_line, print_warnings, strict_check};
 use super::outdir::refuse_files;
 use super::rate::simulate_pool;
 use super::{McArgs, OutArgs};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Warning};
 use crate::output;
 use crate::sweep;
 use crate::validate;
@@ -156,8 +156,30 @@ fn size_command(
             source: e,
         })?;
         let text = o::sized_deal_text(&deal.display().to_string(), &original, &balances)?;
-        // The sized file must load as a deal before anything is written.
-        validate::deal_from_str(&sized_name, &text)?;
+        // The sized file must load as a deal before anything is written; its warnings, and
+        // those of its base case (no defaults, as `check` runs it), are printed unless the
+        // input deal had the same, and under `--strict` they stop the command here.
+        let sized = validate::deal_from_str(&sized_name, &text)?;
+        let base = crate::engine::run_with(
+            &sized.deal,
+            &crate::scenario::Scenario::base(),
+            crate::engine::ObligorRows::Skip,
+        )?;
+        let known = |w: &Warning| {
+            r.loaded
+                .warnings
+                .iter()
+                .any(|k| k.check == w.check && k.message == w.message)
+        };
+        let new: Vec<Warning> = sized
+            .warnings
+            .iter()
+            .chain(&base.warnings)
+            .filter(|w| !known(w))
+            .cloned()
+            .collect();
+        print_warnings(&new);
+        strict_check(strict, new.len())?;
         output::write_tables(
             &out.out,
             vec![(o::SIZE_STEPS_FILE, o::size_steps_frame(&result.steps)?)],

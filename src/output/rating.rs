@@ -93,7 +93,7 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 }
 
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
-/// implied_rating, passes_at_one.
+/// implied_rating, passes_at_one, fails_at_zero.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -137,6 +137,10 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
             Column::new(
                 "passes_at_one".into(),
                 rows.iter().map(|r| r.passes_at_one).collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                "fails_at_zero".into(),
+                rows.iter().map(|r| r.fails_at_zero).collect::<Vec<bool>>(),
             ),
         ],
     )
@@ -256,6 +260,14 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                 "pass".into(),
                 rows.iter().map(|r| r.pass).collect::<Vec<bool>>(),
             ),
+            Column::new(
+                "passes_at_one".into(),
+                rows.iter().map(|r| r.passes_at_one).collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                "fails_at_zero".into(),
+                rows.iter().map(|r| r.fails_at_zero).collect::<Vec<bool>>(),
+            ),
         ],
     )
 }
@@ -278,6 +290,7 @@ pub fn rate_table(
     tdrs: &[RatingTdr],
     rows: &[RatingRow],
     mc: &[McTranche],
+    waterfall_scenario: &str,
 ) -> String {
     let mut out = format!(
         "{deal}\n{paths} paths; pool weighted-average term {wa_term:.4} years\n\n\
@@ -301,6 +314,13 @@ pub fn rate_table(
             continue;
         }
         seen.push(r.tranche.clone());
+        if r.fails_at_zero {
+            out.push_str(&format!(
+                "  {}  BDR none: not paid in full with no defaults  implied rating none\n",
+                pad(&r.tranche, 12),
+            ));
+            continue;
+        }
         // Paid in full at R = 100% in every scenario: the realised rate is a lower bound.
         let (at_least, note) = if r.passes_at_one {
             ("≥ ", "  (paid in full at R = 100% in every scenario)")
@@ -316,7 +336,12 @@ pub fn rate_table(
                 .unwrap_or("none (below every TDR)")
         ));
     }
-    out.push_str("\nthrough the waterfall (each path's defaults run through the deal)\n");
+    // The paths run under the deal's own [scenario], not the scenario file's (docs/rating.md,
+    // section 7): the block says so, since the BDRs above may come from other scenarios.
+    out.push_str(&format!(
+        "\nthrough the waterfall (each path's defaults run through the deal, under the deal's \
+         own [scenario] `{waterfall_scenario}`)\n"
+    ));
     out.push_str("  tranche       P(loss or shortfall)  expected loss  expected WAL  implied\n");
     for m in mc {
         out.push_str(&format!(
@@ -335,16 +360,25 @@ pub fn rate_table(
 /// The terminal report of `ipabs size`.
 pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
     let mut out = String::from(
-        "step  tranche       balance              sub balance          BDR        TDR        coverage  pass\n",
+        "step  tranche       balance              sub balance          BDR          TDR        coverage  pass\n",
     );
     for s in steps {
+        // `≥`: paid in full at R = 100% (the rate is a lower bound); `none`: not paid in full
+        // with no defaults (no break-even).
+        let bdr = if s.fails_at_zero {
+            "none".to_string()
+        } else if s.passes_at_one {
+            format!("≥ {}", pct(s.breakeven_default_rate))
+        } else {
+            pct(s.breakeven_default_rate)
+        };
         out.push_str(&format!(
-            "{:>4}  {}  {:>19}  {:>19}  {:>9}  {:>9}  {:>8}  {}\n",
+            "{:>4}  {}  {:>19}  {:>19}  {:>11}  {:>9}  {:>8}  {}\n",
             s.step,
             pad(&s.tranche, 12),
             format_money(s.balance),
             format_money(s.subordinated_balance),
-            pct(s.breakeven_default_rate),
+            bdr,
             pct(s.target_default_rate),
             s.min_coverage_multiple
                 .map_or_else(|| "-".into(), |c| format!("{:.4}", c)),
@@ -359,6 +393,15 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
             format_money(z.balance),
             z.binding
         ));
+        let mine = || steps.iter().filter(|s| s.tranche == z.tranche);
+        if mine().next().is_some() && mine().all(|s| s.passes_at_one) {
+            out.push_str(&format!(
+                "\n  note: {} was paid in full at R = 100% at every step, so the rating never \
+                 bound; when a support pays uncapped, size on the pool alone with a scenario \
+                 file that sets supports_off (docs/rating.md)",
+                z.tranche
+            ));
+        }
     }
     out
 }

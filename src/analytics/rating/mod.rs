@@ -473,6 +473,7 @@ pub fn min_bdr_in(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(rows.iter().map(BreakevenRow::bdr).min().unwrap_or(Bdr {
+        pays_at_zero: true,
         unbroken: false,
         rate: Decimal::ZERO,
     }))
@@ -489,6 +490,9 @@ pub struct RatingRow {
     /// Paid in full at R = 1 in every scenario: `breakeven_default_rate` is a lower bound and
     /// every target is met ([`Bdr`]).
     pub passes_at_one: bool,
+    /// Not paid in full with no defaults in some scenario: no break-even, `pass` is false for
+    /// every rating (even one whose TDR is 0) and there is no implied rating.
+    pub fails_at_zero: bool,
     pub pass: bool,
     pub implied_rating: Option<String>,
 }
@@ -515,6 +519,7 @@ pub fn rating_rows(
                 target_default_rate: r.tdr,
                 breakeven_default_rate: bdr.rate,
                 passes_at_one: bdr.unbroken,
+                fails_at_zero: !bdr.pays_at_zero,
                 pass: bdr.meets(r.tdr),
                 implied_rating: implied.clone(),
             });

@@ -45,6 +45,11 @@ pub struct SizeStep {
     /// None when no minimum was asked or no multiple exists for the tranche.
     pub coverage_ok: Option<bool>,
     pub pass: bool,
+    /// Paid in full at R = 1 in every scenario: `breakeven_default_rate` is a lower bound
+    /// (often the work of an uncapped support) and every target is met.
+    pub passes_at_one: bool,
+    /// Not paid in full with no defaults in some scenario: no break-even, and no target met.
+    pub fails_at_zero: bool,
 }
 
 /// The result for one targeted tranche.
@@ -159,6 +164,8 @@ impl Search<'_> {
             min_coverage_multiple: cov,
             coverage_ok,
             pass: e.pass(),
+            passes_at_one: bdr.unbroken,
+            fails_at_zero: !bdr.pays_at_zero,
         });
         Ok(e)
     }
