@@ -188,6 +188,9 @@ pub enum Check {
     EmptyPeriods,
     /// A scenario date (a named default) outside the deal.
     ScenarioDates,
+    /// Named defaults or a CDR in a scenario that a break-even search (`breakeven`, `rate`,
+    /// `size`) replaces with its own default rate: told by those commands only.
+    SearchDropsDefaults,
     // ---- load time: structure ----
     /// A fee, tax, tranche or the reserve that the `normal` waterfall never reaches.
     Unreached,
@@ -238,7 +241,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 31] = [
+    pub const ALL: [Check; 32] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -250,6 +253,7 @@ impl Check {
         Check::NotPaymentDate,
         Check::EmptyPeriods,
         Check::ScenarioDates,
+        Check::SearchDropsDefaults,
         Check::Unreached,
         Check::StepOrder,
         Check::TriggerToNormal,
@@ -286,6 +290,7 @@ impl Check {
             Check::NotPaymentDate => "not_payment_date",
             Check::EmptyPeriods => "empty_periods",
             Check::ScenarioDates => "scenario_dates",
+            Check::SearchDropsDefaults => "search_drops_defaults",
             Check::Unreached => "unreached",
             Check::StepOrder => "step_order",
             Check::TriggerToNormal => "trigger_to_normal",

@@ -465,6 +465,10 @@ pub struct ScenarioSet {
     pub rating_model: crate::rating_model::RatingModel,
     /// Warnings found in the scenario file (scenario dates, pricing quotes).
     pub warnings: Vec<crate::error::Warning>,
+    /// `search_drops_defaults` warnings, told only by the commands that search break-evens
+    /// (`breakeven`, `rate`, `size`): each listed scenario's named defaults and CDR, which
+    /// their searches replace with their own default rate (docs/breakeven.md).
+    pub search_warnings: Vec<crate::error::Warning>,
 }
 
 impl ScenarioSet {
@@ -477,6 +481,7 @@ impl ScenarioSet {
             pricing: Pricing::default(),
             rating_model: crate::rating_model::RatingModel::default(),
             warnings: Vec::new(),
+            search_warnings: Vec::new(),
         }
     }
 }

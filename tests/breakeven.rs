@@ -1047,6 +1047,58 @@ fn a_tranche_paid_in_full_at_one_meets_every_target() {
     assert_eq!([bdr, bounded, failed].into_iter().min(), Some(failed));
 }
 
+/// A scenario file's named defaults and CDR, which a break-even search replaces, get a located
+/// `search_drops_defaults` warning from `breakeven` (review 25a item 9: dropped in silence);
+/// `sweep`, which runs them, tells nothing; `--strict` stops `breakeven`.
+#[test]
+fn breakeven_tells_the_named_defaults_it_replaces() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scen = tmp.path().join("named.toml");
+    // Line 3 holds `defaults` (its value at column 12), line 7 `cdr` (column 7).
+    fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"o1 default\"\n\
+         defaults = [ { obligor = \"O1\", date = 2024-02-01 } ]\n\n\
+         [[scenarios]]\nname = \"cdr\"\ncdr = 0.05\n",
+    )
+    .expect("write");
+    let cmd = |args: &[&str], out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(args)
+            .arg("--scenarios")
+            .arg(&scen)
+            .arg("--out")
+            .arg(out)
+            .arg("--quiet")
+            .current_dir(root())
+            .output()
+            .expect("runs")
+    };
+    let deal = "tests/fixtures/hand_worked.toml";
+    let o = cmd(&["breakeven", deal], &tmp.path().join("be"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "named.toml:3:12: scenarios[0].defaults: scenario `o1 default` names 1 default(s)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("named.toml:7:7: scenarios[1].cdr: scenario `cdr` has cdr 0.05"),
+        "{err}"
+    );
+    assert_eq!(err.matches("[search_drops_defaults]").count(), 2, "{err}");
+    let o = cmd(&["sweep", deal], &tmp.path().join("sw"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("search_drops_defaults"), "{err}");
+    let strict = tmp.path().join("strict");
+    let o = cmd(&["breakeven", deal, "--strict"], &strict);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!strict.exists());
+}
+
 /// `breakeven --stress concentration` (or `all`) is refused before anything runs: the
 /// search drops the named defaults the concentration stresses consist of, so their rows
 /// repeated the base's (found by a review: 17 identical rows per scenario, no warning).

@@ -71,7 +71,9 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
-    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    print_warnings(&set.search_warnings);
+    let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
+    strict_check(strict, told)?;
     let d = &loaded.deal;
     if let Some((suite, base)) = stress {
         suite.add_to(d, &mut set.scenarios, base)?;
@@ -94,7 +96,11 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     let file = out.out.join(shard::file_name(shard, WARNINGS_FILE));
     print_warning_counts(&run_warnings, (!strict).then_some(file.as_path()));
     strict_check(strict, run_warnings.iter().map(|(_, w)| w.len()).sum())?;
-    let load_warnings = load_warnings_of(shard, &loaded, &set);
+    let mut load_warnings = load_warnings_of(shard, &loaded, &set);
+    // The searches' own warnings go with the file's, in the first shard's table only.
+    if shard.is_none_or(|s| s.is_first()) {
+        load_warnings.extend(set.search_warnings.iter().cloned());
+    }
     let frames = breakeven_frame(&rows).and_then(|b| {
         Ok(vec![
             (shard::file_name(shard, BREAKEVEN_FILE), b),

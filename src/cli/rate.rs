@@ -143,7 +143,9 @@ fn simulate_paths(
     let (loaded, set) = load(deal, scenarios)?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
-    strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
+    print_warnings(&set.search_warnings);
+    let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
+    strict_check(strict, told)?;
     let d = &loaded.deal;
     let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;

@@ -400,6 +400,12 @@ impl<'a> Ctx<'a> {
             .push(Warning::at(check, self.src.location(path), message.into()));
     }
 
+    /// A warning of kind `check` at the key of `path`, returned rather than kept with the
+    /// file's warnings: for warnings only some commands tell.
+    pub(crate) fn located(&self, check: Check, path: &str, message: impl Into<String>) -> Warning {
+        Warning::at(check, self.src.location(path), message.into())
+    }
+
     /// Drops the warnings of the checks in `allow`.
     pub(crate) fn silence(&mut self, allow: &[Check]) {
         self.warnings.retain(|w| !allow.contains(&w.check));

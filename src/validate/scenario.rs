@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::spans::join_key;
 use super::{Ctx, Names, Sign, one_of};
 use crate::deal::Deal;
-use crate::error::Check;
+use crate::error::{Check, Warning};
 use crate::rating_model::{PdTable, RatingModel};
 use crate::scenario::{
     Axis, Discount, Grid, MAX_GRID_POINTS, Override, PointNames, Pricing, Quote, RatingTable,
@@ -369,6 +369,7 @@ pub(super) fn build_file(
     }
     let mut names = Names::new("scenario");
     let mut listed: Vec<Option<Scenario>> = Vec::with_capacity(raw.scenarios.len());
+    let mut search_warnings = Vec::new();
     for (i, s) in raw.scenarios.iter().enumerate() {
         let p = format!("scenarios[{i}]");
         if let Some(n) = &s.name {
@@ -378,6 +379,7 @@ pub(super) fn build_file(
         if let Some(sc) = &sc {
             check_timing_periods(ctx, &p, sc, deal.periods.len());
             super::checks::scenario_dates(ctx, &p, sc, deal);
+            search_warnings.extend(search_drops_defaults(ctx, &p, sc));
         }
         listed.push(sc);
     }
@@ -448,7 +450,43 @@ pub(super) fn build_file(
         pricing,
         rating_model,
         warnings: Vec::new(),
+        search_warnings: search_warnings
+            .into_iter()
+            .filter(|w| !deal.allow.contains(&w.check))
+            .collect(),
     })
+}
+
+/// The `search_drops_defaults` warnings of scenario `sc` at `p`: its named defaults and its
+/// CDR, which a break-even search replaces with its own default rate (docs/breakeven.md).
+fn search_drops_defaults(ctx: &Ctx, p: &str, sc: &Scenario) -> Vec<Warning> {
+    let tail = "so the scenario's BDR is that of the same scenario without them \
+                (docs/breakeven.md); `ipabs sweep` runs them as given";
+    let mut w = Vec::new();
+    if !sc.obligor_defaults.is_empty() {
+        w.push(ctx.located(
+            Check::SearchDropsDefaults,
+            &format!("{p}.defaults"),
+            format!(
+                "scenario `{}` names {} default(s), which a break-even search replaces with its \
+                 own default rate, {tail}",
+                sc.name,
+                sc.obligor_defaults.len()
+            ),
+        ));
+    }
+    if sc.cdr > Decimal::ZERO {
+        w.push(ctx.located(
+            Check::SearchDropsDefaults,
+            &format!("{p}.cdr"),
+            format!(
+                "scenario `{}` has cdr {}, which a break-even search sets to 0 for its own \
+                 default rate, {tail}",
+                sc.name, sc.cdr
+            ),
+        ));
+    }
+    w
 }
 
 /// Validates `[grid]`. None when it has errors or its base scenario has.
