@@ -1099,6 +1099,106 @@ fn breakeven_tells_the_named_defaults_it_replaces() {
     assert!(!strict.exists());
 }
 
+/// A band that fails just below a status change, narrower than the scan step, is found (review
+/// 25a item 2). The deal: the wenke example with a 6% mezzanine M of 136,000,000 paid pro rata
+/// with A (463,000,000) until its 10% cumulative-default trigger switches to sequential; the
+/// guarantee off, 30% recoveries after 6 months. At R = 0.598 the trigger trips on the third
+/// date and A ends short; from about 0.6005 it trips on the second and A is repaid. The scan
+/// points around the band, 76/128 = 0.59375 and 77/128 = 0.6015625, both pass, so the scan
+/// alone reported an input rate of 0.6427. The oracle: the engine run directly on a grid of
+/// rates 0.0005 apart, each checked with `paid_in_full`.
+#[test]
+fn a_failing_band_below_a_trigger_date_change_is_found() {
+    let src = fs::read_to_string(root().join("deals/wenke_leasing_1_2018.toml")).expect("read");
+    let mut src = src
+        .replacen("balance = 696000000", "balance = 463000000", 1)
+        .replacen("balance = 37000000", "balance = 134000000", 1)
+        .replacen(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },",
+            "  { action = \"pay_interest\", tranches = [\"M\"] },\n  \
+             { action = \"pay_principal\", tranches = [\"A\", \"M\"], order = \"pro_rata\" },",
+            1,
+        )
+        .replacen(
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },",
+            "  { action = \"pay_interest\", tranches = [\"M\"] },\n  \
+             { action = \"pay_principal\", tranches = [\"A\", \"M\"], amount = \"available\" },",
+            1,
+        );
+    let b = src.find("name = \"B\"").expect("tranche B");
+    let at = src[..b].rfind("[[tranches]]").expect("its table");
+    src.insert_str(
+        at,
+        "[[tranches]]\nname = \"M\"\nclass = \"mezzanine\"\nbalance = 136000000\n\
+         coupon = 0.06\namortization = \"pass_through\"\nrating = \"AA\"\n\n",
+    );
+    let d = deal_from_str("pocket.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    assert_eq!(d.tranches[1].name, "M");
+    let set = ipabs::validate::scenario_set_from_str(
+        "off.toml",
+        "[[scenarios]]\nname = \"supports off\"\nsupports_off = [\"wentou_guarantee\"]\n\
+         recovery_rate = 0.3\nrecovery_lag_months = 6\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let scen = &set.scenarios[0];
+    let paid = |r: Decimal| {
+        let run = engine::run(&d, &stressed(scen, r)).expect("runs");
+        paid_in_full(&run, "A")
+    };
+    // The band, and the scan points on either side of it.
+    assert!(!paid(dec!(0.598)));
+    assert!(paid(dec!(0.59375)) && paid(dec!(0.6015625)));
+    let row = breakeven_one(&d, scen, 0, &Default::default()).expect("searches");
+    let r = row.breakeven_input_rate;
+    assert!(r < dec!(0.598), "{row:?}");
+    // Every rate up to the reported one passes (the definition of the break-even), on the grid.
+    let mut k = Decimal::ZERO;
+    while k <= r {
+        assert!(paid(k), "A fails at {k}, below its break-even {r}");
+        k += dec!(0.0005);
+    }
+    assert!(paid(r));
+}
+
+/// The window docs/breakeven.md found by a grid in the nanshan example (supports off, half of
+/// the defaults in period 1, the rest evenly over periods 2–4): the senior fails at R = 12.00%
+/// (the 10% acceleration trigger trips in period 4, too late) and passes at 12.05% (it trips in
+/// period 3). The scan passes at 15/128 and first fails at 16/128; bisection reported 12.40%,
+/// above the failing window. Bisection now looks at the status change between two passing
+/// midpoints, and the break-even is below 12.00%, every rate under it passing on a 0.05% grid.
+#[test]
+fn bisection_finds_the_window_below_a_trigger_date_change() {
+    let d = example("nanshan_gaoxintou_5_2022.toml");
+    let scen = Scenario {
+        name: "front, supports off".into(),
+        supports_off: (0..d.supports.len()).collect(),
+        default_timing: vec![
+            dec!(0.5),
+            dec!(0.5) / dec!(3),
+            dec!(0.5) / dec!(3),
+            dec!(0.5) / dec!(3),
+        ],
+        ..d.scenario.clone()
+    };
+    assert_eq!(d.periods.len(), 4);
+    let paid = |r: Decimal| {
+        let run = engine::run(&d, &stressed(&scen, r)).expect("runs");
+        paid_in_full(&run, &d.tranches[0].name)
+    };
+    assert!(paid(dec!(0.1195)) && !paid(dec!(0.12)) && paid(dec!(0.1205)));
+    let row = breakeven_one(&d, &scen, 0, &Default::default()).expect("searches");
+    let r = row.breakeven_input_rate;
+    assert!(r < dec!(0.12) && r >= dec!(0.1195) - TOLERANCE, "{row:?}");
+    let mut k = Decimal::ZERO;
+    while k <= r {
+        assert!(paid(k), "fails at {k}, below its break-even {r}");
+        k += dec!(0.0005);
+    }
+}
+
 /// `breakeven --stress concentration` (or `all`) is refused before anything runs: the
 /// search drops the named defaults the concentration stresses consist of, so their rows
 /// repeated the base's (found by a review: 17 identical rows per scenario, no warning).

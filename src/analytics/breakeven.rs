@@ -28,8 +28,13 @@
 //!   places; `pass = Some(breakeven_default_rate >= tdr)` when a TDR exists (always false for a
 //!   tranche that fails with no defaults at all).
 //!
-//! Inside the first failing bracket (1/128 wide) bisection still assumes monotonicity: a pass
-//! pocket narrower than the scan step can be missed. The bracket itself is always honest: its
+//! * **Status changes**: where two passing rates took different paths through the deal's
+//!   statuses ([`RunResult::regime`]), the search bisects on the path between them
+//!   (`status_edge`): a failing band just below a trigger's change of date is found even when
+//!   it is narrower than the scan step.
+//!
+//! Inside the first failing bracket (1/128 wide) bisection still assumes monotonicity apart
+//! from status changes: a pass pocket narrower than the scan step can be missed. The bracket itself is always honest: its
 //! lower bound was run and passed, its upper bound was run and failed, and the function checks
 //! this before it returns.
 
@@ -211,6 +216,8 @@ struct Probe {
     pass: bool,
     /// Realised cumulative default ratio of the run.
     realised: Decimal,
+    /// The run's path through the deal's statuses ([`RunResult::regime`]).
+    regime: u64,
 }
 
 /// Runs the engine for one (scenario, tranche) pair, counting runs.
@@ -226,8 +233,9 @@ struct Tester<'a> {
 }
 
 impl Tester<'_> {
-    /// Runs the current scenario: (paid in full, realised cumulative default ratio).
-    fn run(&mut self) -> Result<(bool, Decimal)> {
+    /// Runs the current scenario: (paid in full, realised cumulative default ratio, the
+    /// path's fingerprint).
+    fn run(&mut self) -> Result<(bool, Decimal, u64)> {
         let run = match self.cache {
             Some(cache) => self
                 .plan
@@ -240,16 +248,18 @@ impl Tester<'_> {
         Ok((
             paid_in_full(&run, self.tranche),
             run.cumulative_default_ratio,
+            run.regime,
         ))
     }
 
     fn probe(&mut self, rate: Decimal) -> Result<Probe> {
         self.scenario.default_rate = rate;
-        let (pass, realised) = self.run()?;
+        let (pass, realised, regime) = self.run()?;
         Ok(Probe {
             rate,
             pass,
             realised,
+            regime,
         })
     }
 }
@@ -331,6 +341,11 @@ pub fn breakeven_one_in(
 /// The scan: R = j × [`SCAN_STEP`], j = 1, 2, …, 128, until the first failure; then bisection
 /// inside that first failing bracket. Returns the final passing lower bound (R = 1 when every
 /// scanned rate passes). `zero` is the passing run at R = 0.
+///
+/// Where two passing scan points took different paths through the deal's statuses (a trigger
+/// tripped on another date, [`RunResult::regime`]), the search looks at the change itself
+/// ([`status_edge`]) before it goes on: a band that fails just below it, narrower than the
+/// scan step, is found there.
 fn scan_then_bisect(t: &mut Tester<'_>, zero: Probe) -> Result<Probe> {
     let mut lo = zero;
     for j in 1..=SCAN_POINTS {
@@ -338,9 +353,41 @@ fn scan_then_bisect(t: &mut Tester<'_>, zero: Probe) -> Result<Probe> {
         if !p.pass {
             return bisect(t, lo, p);
         }
+        if p.regime != lo.regime
+            && let Some((pass, fail)) = status_edge(t, lo, p)?
+        {
+            return bisect(t, pass, fail);
+        }
         lo = p;
     }
     Ok(lo)
+}
+
+/// Bisects on the path between two passing probes `lo` < `hi` that took different paths,
+/// until the change is bracketed within [`TOLERANCE`]; every probe is also a pass test.
+/// Returns the first failure met, with the passing probe below it, or None when every probe
+/// passed. The rates just below a change are the worst of their path (the most defaults
+/// before a trigger trips a date earlier), which is where a failing band sits.
+fn status_edge(t: &mut Tester<'_>, lo: Probe, hi: Probe) -> Result<Option<(Probe, Probe)>> {
+    let (mut a, mut b) = (lo, hi);
+    let mut steps = 0;
+    while b.rate - a.rate > TOLERANCE && steps < MAX_BISECTION_STEPS {
+        steps += 1;
+        let mid = round_rate((a.rate + b.rate) / Decimal::TWO);
+        if mid <= a.rate || mid >= b.rate {
+            break;
+        }
+        let p = t.probe(mid)?;
+        if !p.pass {
+            return Ok(Some((a, p)));
+        }
+        if p.regime == a.regime {
+            a = p;
+        } else {
+            b = p;
+        }
+    }
+    Ok(None)
 }
 
 /// Bisection between a passing `lo` and a failing `hi`; returns the final passing lower bound.
@@ -353,11 +400,19 @@ fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<Probe> {
             break;
         }
         let p = t.probe(mid)?;
-        if p.pass {
-            lo = p;
-        } else {
+        if !p.pass {
             hi = p;
+            continue;
         }
+        // A status change between two passing rates: a failure just below it brackets the
+        // break-even instead ([`status_edge`]).
+        if p.regime != lo.regime
+            && let Some((pass, fail)) = status_edge(t, lo, p)?
+        {
+            (lo, hi) = (pass, fail);
+            continue;
+        }
+        lo = p;
     }
     // The sanity check of the bracket: both ends were run, the lower one passed and the upper
     // one failed. (A non-monotone structure can still hide other crossings inside [0, lo].)
@@ -386,7 +441,7 @@ fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<u32> {
     let mut k = 0u32;
     for o in deal.obligors_by_balance() {
         t.scenario.obligor_defaults.push((o, date));
-        let (pass, _) = t.run()?;
+        let (pass, _, _) = t.run()?;
         if !pass {
             break;
         }

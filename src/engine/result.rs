@@ -102,6 +102,12 @@ pub struct RunResult {
     /// (the clean-up call's date when the call ends it): the last period row's
     /// `cumulative_default_ratio`, kept by a lean run too, which keeps no period rows.
     pub cumulative_default_ratio: Decimal,
+    /// A fingerprint of the path the run took through the deal's statuses: which waterfall
+    /// ran on each payment date (the triggers and the clean-up call choose it) and which of
+    /// its conditional steps ran. Runs with different fingerprints took different paths; the
+    /// break-even search uses it to find where a trigger changes the path (docs/breakeven.md,
+    /// "Status changes"). Not written to any table.
+    pub regime: u64,
     pub conservation: Conservation,
     pub warnings: Vec<Warning>,
 }

@@ -200,6 +200,8 @@ pub(super) struct Run<'a> {
     pub pdl: Fen,
     /// The waterfall running on this payment date.
     pub wf: usize,
+    /// The run's path through the deal's statuses so far ([`RunResult::regime`]).
+    pub regime: u64,
     /// Whether the clean-up call was exercised on this payment date: the run ends with it.
     pub called: bool,
     /// The clean-up call's price, paid in by the originator.
@@ -334,6 +336,7 @@ impl<'a> Run<'a> {
             src: Account::Collection,
             pdl: 0,
             wf: 0,
+            regime: REGIME_SEED,
             called: false,
             call_price: 0,
             held_warned: RunBuffers::take(&mut b.held_warned),
@@ -569,6 +572,7 @@ impl<'a> Run<'a> {
             _ => self.revolving_waterfall(self.active_waterfall()),
         };
         self.wf = wf_ix;
+        self.regime = (self.regime ^ wf_ix as u64).wrapping_mul(REGIME_PRIME);
 
         // 4. Run the waterfall.
         let steps = &deal.waterfalls[wf_ix].steps;
@@ -578,6 +582,9 @@ impl<'a> Run<'a> {
         for (s, step) in steps.iter().enumerate() {
             let step_no = (s + 1) as u32;
             let runs = step.when.as_ref().is_none_or(|c| self.holds(c));
+            if step.when.is_some() {
+                self.regime = self.regime.rotate_left(1) ^ u64::from(runs);
+            }
             if runs {
                 self.step_from(step_no, step)?;
             } else {
@@ -889,8 +896,15 @@ impl<'a> Run<'a> {
             charges: self.charges,
             notices: self.notices,
             cumulative_default_ratio,
+            regime: self.regime,
             conservation,
             warnings,
         })
     }
 }
+
+/// The start of [`Run::regime`]: FNV-1a's offset basis.
+const REGIME_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+/// The multiplier that mixes each payment date's waterfall into [`Run::regime`]: FNV-1a's
+/// 64-bit prime.
+const REGIME_PRIME: u64 = 0x0000_0100_0000_01b3;
