@@ -310,6 +310,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             charge(2, "fee", "管理费", dec!(1700.00), dec!(1500.00)),
         ],
         cumulative_default_ratio: dec!(0.012345),
+        regime: 0,
         conservation: Conservation {
             pool_cash: dec!(1900000.00),
             support_draws: dec!(5000.00),
