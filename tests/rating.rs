@@ -594,6 +594,36 @@ fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
     assert!(a > 250_000, "{a}");
 }
 
+/// `size --min-coverage` on a pass-through tranche says that its multiple counts interest only
+/// before the expected maturity (review 25a item 3: wenke's A was sized to 732,990,000 of a
+/// 733,000,000 issue at a "coverage 5.66"); `--strict` makes that an error before anything runs.
+#[test]
+fn min_coverage_on_a_pass_through_tranche_is_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = root().join("deals/wenke_leasing_1_2018.toml");
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        deal.to_str().unwrap(),
+        "--target",
+        "A=AAA",
+        "--min-coverage",
+        "1.2",
+        "--paths",
+        "100",
+        "--strict",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--min-coverage 1.2: A is pass-through") && err.contains("interest only"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

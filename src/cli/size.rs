@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::console::{out_line, print_warnings, strict_check};
+use super::console::{err_line, out_line, print_warnings, strict_check};
 use super::outdir::refuse_files;
 use super::rate::simulate_pool;
 use super::{McArgs, OutArgs};
@@ -135,6 +135,33 @@ fn size_command(
                 )));
             }
             targets.push((i, rating.trim().to_string()));
+        }
+        // A pass-through tranche owes no principal before its expected maturity, so its
+        // coverage multiple (the engine's, docs/conventions.md) counts interest only: a
+        // minimum of 1.2× hardly ever binds (review 25a item 3). Said, not refused: it is the
+        // deal's own convention, which its `coverage_below` triggers use too.
+        if let Some(m) = a.min_coverage {
+            let passing: Vec<&str> = targets
+                .iter()
+                .filter(|(i, _)| {
+                    matches!(
+                        d.tranches[*i].amortization,
+                        crate::deal::Amortization::PassThrough
+                    )
+                })
+                .map(|(i, _)| d.tranches[*i].name.as_str())
+                .collect();
+            if !passing.is_empty() {
+                err_line(&format!(
+                    "warning: --min-coverage {m}: {} is pass-through, so before its expected \
+                     maturity its coverage multiple counts interest only and the minimum hardly \
+                     ever binds (docs/conventions.md, \"The coverage multiple\"); \
+                     `ipabs portfolio` reports a coverage multiple that charges pass-through \
+                     principal as the pool declines (docs/portfolio.md)",
+                    passing.join(", ")
+                ));
+                strict_check(strict, 1)?;
+            }
         }
         let opts = SizeOptions {
             targets,
