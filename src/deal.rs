@@ -239,6 +239,13 @@ impl PeriodDates {
         self.payment.adjusted
     }
 
+    /// Whether this payment date is on or before `end`, by its scheduled (unadjusted) date or
+    /// the date it is paid (adjusted): a period that ends on a scheduled date includes it,
+    /// whichever way the business-day convention moved it.
+    pub fn on_or_before(&self, end: NaiveDate) -> bool {
+        self.payment.unadjusted.min(self.payment.adjusted) <= end
+    }
+
     /// The record date of a payment on this date: 3 trading days before it when it is the
     /// tranche's final payment, 1 otherwise.
     pub fn record_date(&self, final_payment: bool) -> NaiveDate {

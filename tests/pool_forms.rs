@@ -579,6 +579,47 @@ fn revolving_purchase_to_the_fen() {
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
 }
 
+/// A revolving period that ends on a payment date's scheduled day includes it when the
+/// business-day convention moves the payment later (review 25a item 8: the period silently
+/// ended a date early). The first payment date is scheduled on Saturday 2024-03-30 and paid
+/// on Monday 2024-04-01 (`following`): with `end_date = 2024-03-30` period 1 runs `revolving`
+/// and buys what `revolving_purchase_to_the_fen` buys on the same day (the same pool cash, the
+/// same 91 days of A's interest): 298,005.48. An end date that is no payment date (Sunday
+/// 2024-03-31) is told, at its key, with the date of the last purchases.
+#[test]
+fn a_revolving_period_ending_on_a_scheduled_date_includes_it() {
+    let header = HEADER
+        .replace(
+            "first_payment_date = 2024-04-01",
+            "first_payment_date = 2024-03-30",
+        )
+        .replace(
+            "business_day = \"unadjusted\"",
+            "business_day = \"following\"",
+        );
+    for (end, warned) in [("2024-03-30", false), ("2024-03-31", true)] {
+        let src = format!(
+            "{header}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}",
+            revolving_section(end)
+        );
+        let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+        let deal = &loaded.deal;
+        assert_eq!(deal.periods[0].date().to_string(), "2024-04-01");
+        let told: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+        let expected = "revolving.end_date: the revolving period's end date 2024-03-31 is not a \
+                        payment date: the last purchases are on payment date 1 (2024-04-01)";
+        assert_eq!(
+            told.iter().any(|w| w.contains(expected)),
+            warned,
+            "{told:?}"
+        );
+        let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(buys(&r), vec![(1, dec!(298005.48))], "end {end}");
+        assert_eq!(&*r.periods[0].waterfall, "revolving");
+        assert_eq!(&*r.periods[1].waterfall, "normal");
+    }
+}
+
 /// A revolving template with step-up rents (`repayment = "step_up"`): the purchase of
 /// `revolving_purchase_to_the_fen` (304,087.22 bought on 2024-04-01), as a lease of 6
 /// quarterly rents at 6% growing 5% a year (docs/amortization.md, StepUp).

@@ -22,12 +22,17 @@ use crate::scenario::Scenario;
 
 impl Run<'_> {
     /// Whether assets may be bought on the current payment date: the deal has a revolving
-    /// period, the date is on or before its end date, and no end trigger has tripped.
+    /// period, the date is on or before its end date (scheduled or adjusted,
+    /// [`crate::deal::PeriodDates::on_or_before`]), and no end trigger has tripped.
     pub(super) fn revolving_live(&self) -> bool {
-        self.deal
-            .revolving
-            .as_ref()
-            .is_some_and(|r| !self.revolving_over && self.date <= r.end_date)
+        self.deal.revolving.as_ref().is_some_and(|r| {
+            !self.revolving_over
+                && self
+                    .deal
+                    .periods
+                    .get(self.k)
+                    .map_or(self.date <= r.end_date, |p| p.on_or_before(r.end_date))
+        })
     }
 
     /// Ends the revolving period for good once one of its end triggers has tripped.

@@ -884,6 +884,23 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
             }
         }
     }
+    // A revolving period's end that is no payment date: purchases stop at the one before it.
+    if let Some(r) = &deal.revolving
+        && !is_payment_date(r.end_date)
+        && let Some(last) = deal.periods.iter().rfind(|p| p.on_or_before(r.end_date))
+    {
+        ctx.warn(
+            Check::NotPaymentDate,
+            "revolving.end_date",
+            format!(
+                "the revolving period's end date {} is not a payment date: the last \
+                 purchases are on payment date {} ({})",
+                r.end_date,
+                last.number,
+                last.date()
+            ),
+        );
+    }
     // Payment dates whose collection period starts after the pool's last instalment.
     let last_due = deal
         .obligors

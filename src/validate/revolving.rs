@@ -45,8 +45,8 @@ pub(super) fn revolving(
     }
     let last_buy = refs.periods.and_then(|ps| {
         ps.iter()
+            .take_while(|p| p.on_or_before(end_date))
             .map(PeriodDates::date)
-            .take_while(|d| *d <= end_date)
             .last()
     });
     if let Some(ps) = refs.periods
