@@ -624,6 +624,36 @@ fn min_coverage_on_a_pass_through_tranche_is_told() {
     assert!(!out.exists());
 }
 
+/// The note on thin tails (review 25a item 10: at 100,000 paths nanshan's TDR(AAA) moved from
+/// 46.09% to 49.52% with the seed). By hand, k + 1 = ⌊N × PD⌋ + 1 at N = 100,000: AAA
+/// ⌊13.01⌋ + 1 = 14, AA ⌊20⌋ + 1 = 21 (the 21st), A ⌊98⌋ + 1 = 99, all below 100; BBB
+/// ⌊99⌋ + 1 = 100 is not (the f64 products are exact here: 13.01, 20.0, 98.0, 99.0).
+#[test]
+fn the_note_names_the_ratings_with_thin_tails() {
+    use ipabs::output::rating::tail_note;
+    let tdr = |rating: &str, pd: f64| RatingTdr {
+        rating: rating.into(),
+        horizon_pd: pd,
+        simulated: Decimal::ZERO,
+        multiplier: 1.0,
+        large_obligor: None,
+        tdr: Decimal::ZERO,
+    };
+    let tdrs = [
+        tdr("AAA", 0.0001301),
+        tdr("AA", 0.0002),
+        tdr("A", 0.00098),
+        tdr("BBB", 0.00099),
+    ];
+    let note = tail_note(100_000, &tdrs).expect("a note");
+    assert!(
+        note.starts_with("note: the simulated TDR of AAA (14th), AA (21st), A (99th) is that"),
+        "{note}"
+    );
+    assert!(!note.contains("BBB"), "{note}");
+    assert_eq!(tail_note(100_000, &tdrs[3..]), None);
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

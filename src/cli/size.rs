@@ -214,6 +214,9 @@ fn size_command(
         output::write_text(&out.out.join(&sized_name), &text)?;
         if !out.quiet {
             out_line(&o::size_table(&result.steps, &result.sized));
+            if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
+                out_line(&note);
+            }
             out_line(&format!(
                 "wrote {} and {} to {}",
                 o::SIZE_STEPS_FILE,

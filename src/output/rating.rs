@@ -281,6 +281,42 @@ fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(n)))
 }
 
+/// Fewer paths than this beyond a rating's TDR make its simulated part noisy: the quantile's
+/// relative error is of the order of 1/√k for the k paths above it (docs/rating.md §5).
+pub const MIN_TAIL_PATHS: u64 = 100;
+
+/// A note naming the ratings whose simulated TDR rests on fewer than [`MIN_TAIL_PATHS`] paths
+/// (the (k + 1)-th largest of `paths`, k = ⌊paths × PD⌋), or None.
+pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
+    let thin: Vec<String> = tdrs
+        .iter()
+        .filter_map(|t| {
+            let k = (paths as f64 * t.horizon_pd).floor() as u64 + 1;
+            (k < MIN_TAIL_PATHS).then(|| format!("{} ({})", t.rating, ordinal(k)))
+        })
+        .collect();
+    (!thin.is_empty()).then(|| {
+        format!(
+            "note: the simulated TDR of {} is that largest of {paths} paths; with fewer than \
+             {MIN_TAIL_PATHS} paths in its tail it moves with --seed (docs/rating.md §5): more \
+             --paths narrow it",
+            thin.join(", ")
+        )
+    })
+}
+
+/// 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st, ….
+fn ordinal(k: u64) -> String {
+    let suffix = match (k % 10, k % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{k}{suffix}")
+}
+
 /// The terminal report of `ipabs rate`: the TDR of every rating, then per tranche its BDR and
 /// implied rating, then the Monte Carlo through the waterfall.
 pub fn rate_table(
@@ -306,6 +342,10 @@ pub fn rate_table(
             t.large_obligor.map_or_else(|| "-".to_string(), pct),
             pct(t.tdr)
         ));
+    }
+    if let Some(note) = tail_note(paths, tdrs) {
+        out.push_str(&note);
+        out.push('\n');
     }
     out.push_str("\ntranche (BDR: minimum over the scenarios)\n");
     let mut seen = Vec::new();
