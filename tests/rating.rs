@@ -654,6 +654,43 @@ fn the_note_names_the_ratings_with_thin_tails() {
     assert_eq!(tail_note(100_000, &tdrs[3..]), None);
 }
 
+/// When no balance passes, the error shows the failing step (review 25a item 11): the hand deal
+/// under the default rating model, whose concentration tests lift TDR(C) above what A can
+/// reach; at one step A = 10,000 and, the issue fixed at 1,000,000, B = 990,000.
+#[test]
+fn size_failure_shows_the_failing_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hand.toml");
+    let src = hand_src(250_000).replacen(
+        "name = \"hand\"\n",
+        "name = \"hand\"\nallow = [\"coupon_range\"]\n",
+        1,
+    );
+    std::fs::write(&path, src).unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--target",
+        "A=C",
+        "--paths",
+        "2000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no balance of `A` keeps C: even 10000 fails (rating): BDR "),
+        "{err}"
+    );
+    assert!(
+        err.contains(" against TDR(C) ") && err.contains(", with B 990000"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

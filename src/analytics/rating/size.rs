@@ -52,6 +52,35 @@ pub struct SizeStep {
     pub fails_at_zero: bool,
 }
 
+/// What a failing step shows, for the error that no balance passes: its BDR against the TDR,
+/// its coverage, and the other tranches' balances at the time.
+fn failed_step(s: &SizeStep, d: &Deal) -> String {
+    let pct = |x: Decimal| format!("{}%", (x * Decimal::ONE_HUNDRED).round_dp(4));
+    let bdr = if s.fails_at_zero {
+        "none (not paid in full with no defaults)".to_string()
+    } else if s.passes_at_one {
+        format!("≥ {}", pct(s.breakeven_default_rate))
+    } else {
+        pct(s.breakeven_default_rate)
+    };
+    let coverage = s
+        .min_coverage_multiple
+        .map(|c| format!(", minimum coverage {}", c.round_dp(4)))
+        .unwrap_or_default();
+    let others: Vec<String> = d
+        .tranches
+        .iter()
+        .filter(|x| x.name != s.tranche)
+        .map(|x| format!("{} {}", x.name, x.balance))
+        .collect();
+    format!(
+        ": BDR {bdr} against TDR({}) {}{coverage}, with {}",
+        s.target_rating,
+        pct(s.target_default_rate),
+        others.join(", ")
+    )
+}
+
 /// The result for one targeted tranche.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sized {
@@ -206,11 +235,12 @@ impl Search<'_> {
             let low = self.eval(d, t, 1, issue, steps)?;
             if !low.pass() {
                 return Err(Error::Usage(format!(
-                    "no balance of `{}` keeps {}: even {} fails ({})",
+                    "no balance of `{}` keeps {}: even {} fails ({}){}",
                     t.name,
                     t.rating,
                     self.opts.step,
-                    low.binding()
+                    low.binding(),
+                    steps.last().map(|s| failed_step(s, d)).unwrap_or_default()
                 )));
             }
             // Bisection on the grid: lo passes, hi fails (assumes a larger tranche never
