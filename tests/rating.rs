@@ -337,6 +337,25 @@ fn tdr_bdr_and_implied_rating_by_hand() {
         rows.iter()
             .all(|r| r.pass == (r.rating == "CC" || r.rating == "C"))
     );
+    // Each row carries its rating's TDR parts and the scenario that binds (the only one).
+    for (row, tdr) in rows.iter().zip(&t) {
+        assert_eq!(row.rating, tdr.rating);
+        assert_eq!(
+            (
+                row.horizon_pd,
+                row.simulated,
+                row.multiplier,
+                row.large_obligor
+            ),
+            (
+                tdr.horizon_pd,
+                tdr.simulated,
+                tdr.multiplier,
+                tdr.large_obligor
+            )
+        );
+        assert_eq!(row.binding_scenario.as_deref(), Some("base"));
+    }
 
     // Through the waterfall, A = 400,000: A loses exactly when O2 defaults (cash 300,000 <
     // 400,000), probability 1/2; its loss is then 100,000 / 400,000 = 0.25, so the expected

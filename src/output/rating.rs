@@ -93,7 +93,8 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 }
 
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
-/// implied_rating, passes_at_one, fails_at_zero.
+/// implied_rating, passes_at_one, fails_at_zero, binding_scenario, pd_at_term,
+/// simulated_default_rate, single_obligor_multiplier, large_obligor_default_rate.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -142,6 +143,32 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                 "fails_at_zero".into(),
                 rows.iter().map(|r| r.fails_at_zero).collect::<Vec<bool>>(),
             ),
+            Column::new(
+                "binding_scenario".into(),
+                rows.iter()
+                    .map(|r| r.binding_scenario.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            Column::new(
+                "pd_at_term".into(),
+                rows.iter().map(|r| r.horizon_pd).collect::<Vec<f64>>(),
+            ),
+            decimals(
+                f,
+                "simulated_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.simulated)),
+            )?,
+            Column::new(
+                "single_obligor_multiplier".into(),
+                rows.iter().map(|r| r.multiplier).collect::<Vec<f64>>(),
+            ),
+            decimals(
+                f,
+                "large_obligor_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| r.large_obligor),
+            )?,
         ],
     )
 }

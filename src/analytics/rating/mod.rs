@@ -463,6 +463,17 @@ pub fn min_bdr_in(
     tranche: usize,
     caches: Option<&[ProjectionCache]>,
 ) -> Result<Bdr> {
+    min_bdr_of(deal, scenarios, tranche, caches).map(|(b, _)| b)
+}
+
+/// [`min_bdr_in`] with the index of the first scenario that gives the minimum (None without
+/// scenarios): the scenario that binds the tranche's rating.
+pub fn min_bdr_of(
+    deal: &Deal,
+    scenarios: &[Scenario],
+    tranche: usize,
+    caches: Option<&[ProjectionCache]>,
+) -> Result<(Bdr, Option<usize>)> {
     let table = RatingTable::default();
     let rows = scenarios
         .par_iter()
@@ -472,11 +483,23 @@ pub fn min_bdr_in(
             breakeven::breakeven_one_in(deal, s, tranche, &table, cache)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(rows.iter().map(BreakevenRow::bdr).min().unwrap_or(Bdr {
-        pays_at_zero: true,
-        unbroken: false,
-        rate: Decimal::ZERO,
-    }))
+    // `min_by_key` keeps the first of equal minima: the binding scenario is the earliest.
+    Ok(rows
+        .iter()
+        .map(BreakevenRow::bdr)
+        .enumerate()
+        .min_by_key(|&(_, b)| b)
+        .map_or(
+            (
+                Bdr {
+                    pays_at_zero: true,
+                    unbroken: false,
+                    rate: Decimal::ZERO,
+                },
+                None,
+            ),
+            |(i, b)| (b, Some(i)),
+        ))
 }
 
 /// One row of `rating.parquet`.
@@ -494,6 +517,14 @@ pub struct RatingRow {
     /// every rating (even one whose TDR is 0) and there is no implied rating.
     pub fails_at_zero: bool,
     pub pass: bool,
+    /// The scenario whose break-even is the minimum (the first such), which binds the rating.
+    pub binding_scenario: Option<String>,
+    /// The TDR's parts ([`RatingTdr`]): the rating's PD at the pool's term, the simulated
+    /// default rate, the single-obligor multiplier and the large-obligor test's rate.
+    pub horizon_pd: f64,
+    pub simulated: Decimal,
+    pub multiplier: f64,
+    pub large_obligor: Option<Decimal>,
     pub implied_rating: Option<String>,
 }
 
@@ -509,7 +540,8 @@ pub fn rating_rows(
     // Several tranches' searches share each scenario's projections (one searches alone).
     let caches = ProjectionCache::shared(scenarios.len(), tranches.len());
     for t in tranches {
-        let bdr = min_bdr_in(deal, scenarios, t, caches.as_deref())?;
+        let (bdr, binding) = min_bdr_of(deal, scenarios, t, caches.as_deref())?;
+        let binding_scenario = binding.map(|i| scenarios[i].name.clone());
         let implied = implied_rating(tdrs, bdr);
         for r in tdrs {
             rows.push(RatingRow {
@@ -521,6 +553,11 @@ pub fn rating_rows(
                 passes_at_one: bdr.unbroken,
                 fails_at_zero: !bdr.pays_at_zero,
                 pass: bdr.meets(r.tdr),
+                binding_scenario: binding_scenario.clone(),
+                horizon_pd: r.horizon_pd,
+                simulated: r.simulated,
+                multiplier: r.multiplier,
+                large_obligor: r.large_obligor,
                 implied_rating: implied.clone(),
             });
         }
