@@ -710,6 +710,93 @@ fn size_failure_shows_the_failing_step() {
     assert!(!out.exists());
 }
 
+/// `rate --stress standard` rates against the standard suite too (review 25a item 11: the
+/// agency suite had to be written out by hand): each tranche's BDR is the minimum of the
+/// `breakeven --stress standard` rows of the same scenarios, and the binding scenario is the
+/// first row with it; `--stress concentration` is refused as by `breakeven`.
+#[test]
+fn rate_takes_the_standard_stress_suite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = root().join("deals/nanshan_gaoxintou_5_2022.toml");
+    let (be, rt) = (tmp.path().join("be"), tmp.path().join("rt"));
+    let deal = deal.to_str().unwrap();
+    let o = ipabs(&[
+        "breakeven",
+        deal,
+        "--stress",
+        "standard",
+        "--quiet",
+        "--out",
+        be.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ipabs(&[
+        "rate",
+        deal,
+        "--stress",
+        "standard",
+        "--paths",
+        "200",
+        "--quiet",
+        "--out",
+        rt.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let script = r#"
+import sys, pyarrow.parquet as pq
+be = pq.read_table(sys.argv[1] + "/breakeven.parquet").to_pylist()
+rt = pq.read_table(sys.argv[2] + "/rating.parquet").to_pylist()
+assert len({r["scenario"] for r in be}) > 5, be
+for t in {r["tranche"] for r in rt}:
+    rows = [r for r in be if r["tranche"] == t]
+    # The pass rule's order: a failure at zero first, then the lowest bounded rate, then
+    # the unbroken ones (docs/breakeven.md).
+    key = lambda r: (not r["fails_at_zero"], r["passes_at_one"], r["breakeven_default_rate"])
+    low = min(rows, key=key)
+    first = next(r for r in rows if key(r) == key(low))
+    for r in (x for x in rt if x["tranche"] == t):
+        assert r["breakeven_default_rate"] == (0 if low["fails_at_zero"] else low["breakeven_default_rate"]), (r, low)
+        assert r["binding_scenario"] == first["scenario"], (r, first)
+print("ok")
+"#;
+    let py = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&be)
+        .arg(&rt)
+        .output()
+        .expect("python3");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let o = ipabs(&[
+        "rate",
+        deal,
+        "--stress",
+        "all",
+        "--paths",
+        "20",
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("rate --stress all: the concentration stresses")
+    );
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

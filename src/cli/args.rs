@@ -40,6 +40,15 @@ pub struct McArgs {
     /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub threads: Option<usize>,
+    /// Add the built-in standard stress suite to the scenarios of the BDR (docs/scenarios.md).
+    /// `concentration` and `all` are refused, as by `breakeven`: the search replaces their
+    /// named defaults with its own default rate.
+    #[arg(long)]
+    pub stress: Option<StressSuite>,
+    /// What --stress is built on: `deal` (the deal's [scenario], the default) or
+    /// `scenarios` (every scenario of the file, each stress named SCENARIO×STRESS).
+    #[arg(long)]
+    pub stress_on: Option<StressBase>,
 }
 
 /// Copies of the tables for people who do not read Parquet (docs/output.md).
@@ -149,10 +158,10 @@ pub(super) fn threads_arg(s: &str) -> std::result::Result<usize, String> {
 /// stresses default named obligors, and a break-even search replaces every default of its
 /// scenario by its own default rate, so their rows would repeat the base's
 /// (docs/breakeven.md).
-pub(super) fn no_concentration_breakeven(stress: Option<StressSuite>) -> Result<()> {
+pub(super) fn no_concentration_breakeven(command: &str, stress: Option<StressSuite>) -> Result<()> {
     match stress {
         Some(s @ (StressSuite::Concentration | StressSuite::All)) => Err(Error::Usage(format!(
-            "breakeven --stress {s}: the concentration stresses default named obligors, and a \
+            "{command} --stress {s}: the concentration stresses default named obligors, and a \
              break-even search replaces a scenario's defaults with its own default rate, so \
              their rows would repeat the base's; use --stress standard (the break-even in whole \
              obligors, `breakeven_obligors`, already defaults the largest names), or run the \

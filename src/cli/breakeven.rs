@@ -64,7 +64,7 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
         out,
     } = args;
     no_copies_with_shard(shard, &copy)?;
-    no_concentration_breakeven(stress)?;
+    no_concentration_breakeven("breakeven", stress)?;
     let stress = stress_suite(stress, stress_on)?;
     refuse_breakeven_overwrite(&out, shard)?;
     refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::args::{no_concentration_breakeven, stress_suite};
 use super::console::{out_line, print_warnings, strict_check};
 use super::outdir::{lock_output_shard, refuse_files};
 use super::{McArgs, OutArgs, load};
 use crate::analytics::rating;
+use crate::analytics::stress::{StressBase, StressSuite};
 use crate::error::Result;
 use crate::output;
 use crate::scenario::ScenarioSet;
@@ -74,15 +76,28 @@ pub(super) fn command(args: RateArgs, strict: bool) -> Result<()> {
         (None, Some(dir)) => Outcomes::Merge(dir),
         (None, None) => Outcomes::Run,
     };
+    no_concentration_breakeven("rate", mc.stress)?;
+    let input = Inputs {
+        deal: &deal,
+        scenarios: mc.scenarios.as_deref(),
+        stress: stress_suite(mc.stress, mc.stress_on)?,
+    };
     rate_command(
-        &deal,
-        mc.scenarios.as_deref(),
+        &input,
         (mc.paths, mc.seed),
         mc.threads,
         (source, waterfall),
         &out,
         strict,
     )
+}
+
+/// What `rate` and `size` read: the deal file, the scenario file, and a stress suite to add
+/// to its scenarios.
+pub(super) struct Inputs<'a> {
+    pub(super) deal: &'a Path,
+    pub(super) scenarios: Option<&'a Path>,
+    pub(super) stress: Option<(StressSuite, StressBase)>,
 }
 
 /// The pool's default model, simulation and TDRs for `rate` and `size`.
@@ -112,41 +127,35 @@ enum Outcomes {
 }
 
 pub(super) fn simulate_pool(
-    deal: &Path,
-    scenarios: Option<&Path>,
-    paths: u64,
-    seed: u64,
+    input: &Inputs<'_>,
+    (paths, seed): (u64, u64),
     progress: bool,
     strict: bool,
 ) -> Result<Rated> {
-    simulate_paths(
-        deal,
-        scenarios,
-        (paths, seed),
-        progress,
-        strict,
-        &Paths::All,
-    )
+    simulate_paths(input, (paths, seed), progress, strict, &Paths::All)
 }
 
 /// Loads the deal and its scenario file (printing their warnings; under `--strict` any is an
-/// error, before anything is simulated or written), builds the pool's default model and
-/// simulates (or merges) `source`'s paths.
+/// error, before anything is simulated or written), adds the stress suite to the scenarios,
+/// builds the pool's default model and simulates (or merges) `source`'s paths.
 fn simulate_paths(
-    deal: &Path,
-    scenarios: Option<&Path>,
+    input: &Inputs<'_>,
     (paths, seed): (u64, u64),
     progress: bool,
     strict: bool,
     source: &Paths,
 ) -> Result<Rated> {
-    let (loaded, set) = load(deal, scenarios)?;
+    let deal = input.deal;
+    let (loaded, mut set) = load(deal, input.scenarios)?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
     print_warnings(&set.search_warnings);
     let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
     strict_check(strict, told)?;
     let d = &loaded.deal;
+    if let Some((suite, base)) = input.stress {
+        suite.add_to(d, &mut set.scenarios, base)?;
+    }
     let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
     let sim = match source {
@@ -176,8 +185,7 @@ fn simulate_paths(
 }
 
 fn rate_command(
-    deal: &Path,
-    scenarios: Option<&Path>,
+    input: &Inputs<'_>,
     (paths, seed): (u64, u64),
     threads: Option<usize>,
     (source, waterfall): (Paths, Outcomes),
@@ -188,7 +196,6 @@ fn rate_command(
     use crate::output::shards::{
         OUTCOMES_FILE, PATTERNS_FILE, merge_outcomes, outcomes_frame, patterns_frame,
     };
-    let input = (deal, scenarios);
     if let Paths::Shard(s) = source {
         let shard = (&source, s, PATTERNS_FILE);
         return write_rate_shard(
@@ -239,7 +246,7 @@ fn rate_command(
     )?;
     let progress = !out.quiet;
     sweep::in_pool(threads, || -> Result<()> {
-        let r = simulate_paths(deal, scenarios, (paths, seed), progress, strict, &source)?;
+        let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;
         let d = &r.loaded.deal;
         let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
         let mc = match &waterfall {
@@ -291,7 +298,7 @@ fn rate_command(
 /// thread pool, lets `table` make the frame and its summary line (given the progress flag)
 /// and writes it under the shard's lock.
 fn write_rate_shard(
-    (deal, scenarios): (&Path, Option<&Path>),
+    input: &Inputs<'_>,
     (paths, seed): (u64, u64),
     threads: Option<usize>,
     (source, shard, name): (&Paths, Shard, &str),
@@ -302,7 +309,7 @@ fn write_rate_shard(
     refuse_files(out, &[file.as_str()])?;
     let progress = !out.quiet;
     sweep::in_pool(threads, || -> Result<()> {
-        let r = simulate_paths(deal, scenarios, (paths, seed), progress, strict, source)?;
+        let r = simulate_paths(input, (paths, seed), progress, strict, source)?;
         let (frame, line) = table(&r, progress)?;
         let _lock = lock_output_shard(out, Some(shard))?;
         output::write_tables(&out.out, vec![(file.clone(), frame)])?;

@@ -1,12 +1,13 @@
 //! `ipabs size`: the largest balance of each targeted tranche that keeps its rating.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
+use super::args::{no_concentration_breakeven, stress_suite};
 use super::console::{err_line, out_line, print_warnings, strict_check};
 use super::outdir::refuse_files;
-use super::rate::simulate_pool;
+use super::rate::{Inputs, simulate_pool};
 use super::{McArgs, OutArgs};
 use crate::error::{Error, Result, Warning};
 use crate::output;
@@ -59,7 +60,13 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         seed: mc.seed,
         threads: mc.threads,
     };
-    size_command(&deal, mc.scenarios.as_deref(), opts, &out, strict)
+    no_concentration_breakeven("size", mc.stress)?;
+    let input = Inputs {
+        deal: &deal,
+        scenarios: mc.scenarios.as_deref(),
+        stress: stress_suite(mc.stress, mc.stress_on)?,
+    };
+    size_command(&input, opts, &out, strict)
 }
 
 /// The options of `ipabs size` besides the deal, scenarios and output.
@@ -73,15 +80,10 @@ struct SizeOpts {
     threads: Option<usize>,
 }
 
-fn size_command(
-    deal: &Path,
-    scenarios: Option<&Path>,
-    a: SizeOpts,
-    out: &OutArgs,
-    strict: bool,
-) -> Result<()> {
+fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) -> Result<()> {
     use crate::analytics::rating::size::{SizeOptions, size};
     use crate::output::rating as o;
+    let deal = input.deal;
     let stem = deal
         .file_stem()
         .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned());
@@ -105,7 +107,7 @@ fn size_command(
     }
     let progress = !out.quiet;
     sweep::in_pool(a.threads, || -> Result<()> {
-        let r = simulate_pool(deal, scenarios, a.paths, a.seed, progress, strict)?;
+        let r = simulate_pool(input, (a.paths, a.seed), progress, strict)?;
         let d = &r.loaded.deal;
         let mut targets = Vec::new();
         for t in &a.targets {
