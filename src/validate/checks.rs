@@ -45,6 +45,9 @@ pub const CDR_TRIGGER_MAX: Decimal = dec!(0.5);
 pub const RESERVE_MULTIPLE_MAX: Decimal = dec!(3);
 /// A fixed reserve target or initial deposit above this share of the issue size.
 pub const RESERVE_SHARE_MAX: Decimal = dec!(0.10);
+/// A positive fixed reserve target or initial deposit below this share of the issue size (150
+/// yuan against 150,000,000: a 万元 figure written in yuan) is a warning (`reserve_range`).
+pub const RESERVE_SHARE_MIN: Decimal = dec!(0.0001);
 /// The issue size outside this multiple of the pool balance (either way) is a warning
 /// (`issue_size`): a 万元 or 亿元 mistake is four or eight orders of magnitude off.
 pub const ISSUE_RATIO_MAX: Decimal = dec!(10);
@@ -782,6 +785,17 @@ fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) 
                     ),
                 );
             }
+            ReserveTarget::Fixed(x) if x > Decimal::ZERO && x < issue * RESERVE_SHARE_MIN => {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target",
+                    format!(
+                        "the reserve target {x:.2} is less than {} of the issue size \
+                         {issue:.2}: is it in 万元? amounts are in yuan",
+                        pct(RESERVE_SHARE_MIN)
+                    ),
+                );
+            }
             ReserveTarget::Fixed(x) if x > issue * RESERVE_SHARE_MAX => {
                 ctx.warn(
                     Check::ReserveRange,
@@ -793,6 +807,18 @@ fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) 
                 );
             }
             _ => {}
+        }
+        if r.initial > Decimal::ZERO && r.initial < issue * RESERVE_SHARE_MIN {
+            ctx.warn(
+                Check::ReserveRange,
+                "reserve.initial",
+                format!(
+                    "the reserve's initial deposit {:.2} is less than {} of the issue size \
+                     {issue:.2}: is it in 万元? amounts are in yuan",
+                    r.initial,
+                    pct(RESERVE_SHARE_MIN)
+                ),
+            );
         }
         if r.initial > issue * RESERVE_SHARE_MAX {
             ctx.warn(
