@@ -855,7 +855,8 @@ fn summary_table_is_readable_and_aligned() {
         "500,000.00",
         "0.37",
         "3.512%",
-        "1.23x",
+        // The senior's minimum multiple 1.234567 is period 1's, paid on 2026-06-26.
+        "1.23x (2026-06-26)",
         "2026-09-26",
         "conservation: pool cash 1,900,000.00 + support draws 5,000.00 + reserve funding 10,000.00 = 1,915,000.00",
         "payments 1,822,407.86 + collection end 72,592.14 + reserve end 20,000.00 = 1,915,000.00; difference 0.00",

@@ -48,7 +48,20 @@ pub fn summary_table(run: &PricedRun) -> String {
         .summary
         .iter()
         .enumerate()
-        .map(|(i, s)| summary_row(s, &run.pricing.get(i).copied().unwrap_or_default()))
+        .map(|(i, s)| {
+            // The date of the minimum coverage: the first date with the minimum multiple.
+            let min_date = s.min_coverage_multiple.and_then(|m| {
+                run.tranche_flows
+                    .iter()
+                    .find(|f| *f.tranche == *s.tranche && f.coverage_multiple == Some(m))
+                    .map(|f| f.payment_date)
+            });
+            summary_row(
+                s,
+                &run.pricing.get(i).copied().unwrap_or_default(),
+                min_date,
+            )
+        })
         .collect();
 
     let mut widths = header.map(display_width);
@@ -77,7 +90,11 @@ pub fn summary_table(run: &PricedRun) -> String {
     out
 }
 
-fn summary_row(s: &TrancheSummary, p: &TranchePricing) -> [String; 12] {
+fn summary_row(
+    s: &TrancheSummary,
+    p: &TranchePricing,
+    min_date: Option<chrono::NaiveDate>,
+) -> [String; 12] {
     [
         s.tranche.clone(),
         s.class.clone(),
@@ -95,8 +112,13 @@ fn summary_row(s: &TrancheSummary, p: &TranchePricing) -> [String; 12] {
             .map_or_else(|| MISSING.to_string(), |w| format!("{w:.2}")),
         p.yield_at_par
             .map_or_else(|| MISSING.to_string(), |y| format!("{:.3}%", y * 100.0)),
-        s.min_coverage_multiple
-            .map_or_else(|| MISSING.to_string(), |c| format!("{:.2}x", fen(c))),
+        s.min_coverage_multiple.map_or_else(
+            || MISSING.to_string(),
+            |c| match min_date {
+                Some(d) => format!("{:.2}x ({d})", fen(c)),
+                None => format!("{:.2}x", fen(c)),
+            },
+        ),
         s.final_payment_date
             .map_or_else(|| MISSING.to_string(), |d| d.format("%Y-%m-%d").to_string()),
     ]
