@@ -264,6 +264,52 @@ fn unknown_key_at_every_level() {
     );
 }
 
+/// Every misspelt key of a file is reported in one run, in the file's order (before session 25
+/// only the first: a second misspelling showed after the first was fixed). MIN with three: a
+/// required key (`cutoff_date`, line 3, which must not stop the rest), an optional one
+/// (`frequency`, line 6) and a tranche's `coupon` (line 21), plus a key with no near miss
+/// (`zzz`, line 22), which is dropped.
+#[test]
+fn every_unknown_key_is_reported_at_once() {
+    let src = with("cutoff_date =", "cutof_date =")
+        .replacen("frequency =", "frequncy =", 1)
+        .replacen("coupon = 0.03", "cupon = 0.03\nzzz = 1", 1);
+    let errs = errors(&src);
+    assert_eq!(errs.len(), 4, "{errs:#?}");
+    check(
+        &errs[0],
+        3,
+        1,
+        "deal.cutof_date",
+        "unknown key `cutof_date` (did you mean `cutoff_date`?)",
+        "cutoff_date",
+    );
+    check(
+        &errs[1],
+        6,
+        1,
+        "deal.frequncy",
+        "unknown key `frequncy` (did you mean `frequency`?)",
+        "frequency",
+    );
+    check(
+        &errs[2],
+        21,
+        1,
+        "tranches[0].cupon",
+        "(did you mean `coupon`?)",
+        "coupon",
+    );
+    check(
+        &errs[3],
+        22,
+        1,
+        "tranches[0].zzz",
+        "unknown key `zzz`",
+        "coupon",
+    );
+}
+
 #[test]
 fn wrong_types() {
     let e = one(&with("name = \"Test\"", "name = 3"));

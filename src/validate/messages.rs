@@ -26,8 +26,42 @@ impl<'a> SourceIndex<'a> {
         let index = SourceIndex::of_table(file, text, &table);
         match T::deserialize(toml::de::Deserializer::from(table)) {
             Ok(v) => Ok((index, v)),
-            Err(e) => Err(Error::Input(vec![index.serde_error(&e)])),
+            Err(e) => Err(Error::Input(index.serde_errors::<T>(&e))),
         }
+    }
+
+    /// The error `first` of deserializing the file, and when it is an unknown key, every
+    /// other unknown key too (two misspelt keys used to be reported one run at a time): the
+    /// file is parsed again, each unknown key is renamed to its one near miss (so that a
+    /// misspelt required key does not stop the rest) or else dropped, and the file is
+    /// deserialized again, up to [`MAX_UNKNOWN_KEYS`] keys. The first error of another kind
+    /// ends the list unreported: it may be one the renaming causes.
+    fn serde_errors<T>(&self, first: &toml::de::Error) -> Vec<InputError>
+    where
+        T: Deserialize<'a>,
+    {
+        let mut errors = vec![self.serde_error(first)];
+        let unknown = |e: &toml::de::Error| e.message().starts_with("unknown field ");
+        let (Ok(mut table), true) = (DeTable::parse(self.text), unknown(first)) else {
+            return errors;
+        };
+        let mut last = first.clone();
+        while errors.len() < MAX_UNKNOWN_KEYS
+            && let Some(span) = last.span()
+            && replace_key_at(table.get_mut(), span.start, suggestion(&last).as_deref())
+        {
+            match T::deserialize(toml::de::Deserializer::from(table.clone())) {
+                Ok(_) => break,
+                Err(e) if unknown(&e) => {
+                    errors.push(self.serde_error(&e));
+                    last = e;
+                }
+                Err(_) => break,
+            }
+        }
+        // In the file's order.
+        errors.sort_by_key(|e| (e.line, e.column));
+        errors
     }
 
     /// A TOML syntax error, in the file's terms: which key, what was found, and a hint for
@@ -152,6 +186,48 @@ impl<'a> SourceIndex<'a> {
             path = join_key(&path, &key);
         }
         self.error_at(span.start, &path, problem, expected)
+    }
+}
+
+/// Most unknown keys one load reports ([`SourceIndex::serde_errors`]).
+const MAX_UNKNOWN_KEYS: usize = 20;
+
+/// The one near miss that an unknown-key error suggests ("did you mean"), if any.
+fn suggestion(e: &toml::de::Error) -> Option<String> {
+    let rest = e.message().strip_prefix("unknown field ")?;
+    let (found, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+    super::suggest(found.trim_matches('`'), quoted_names(expected).into_iter()).map(String::from)
+}
+
+/// Renames the key that starts at byte `offset` in `table`, or in a table inside it (in a
+/// value, or an array of tables), to `to` when given and not already a key there, else
+/// removes it; whether it was found.
+fn replace_key_at(table: &mut DeTable<'_>, offset: usize, to: Option<&str>) -> bool {
+    let hit = table.keys().find(|k| k.span().start == offset).cloned();
+    if let Some(k) = hit {
+        let Some(value) = table.remove(&k) else {
+            return false;
+        };
+        if let Some(to) = to
+            && !table.keys().any(|x| x.get_ref().as_ref() == to)
+        {
+            let key = toml::Spanned::new(k.span(), std::borrow::Cow::Owned(to.to_string()));
+            table.insert(key, value);
+        }
+        return true;
+    }
+    table
+        .iter_mut()
+        .any(|(_, v)| replace_key_in(v.get_mut(), offset, to))
+}
+
+fn replace_key_in(value: &mut toml::de::DeValue<'_>, offset: usize, to: Option<&str>) -> bool {
+    match value {
+        toml::de::DeValue::Table(t) => replace_key_at(t, offset, to),
+        toml::de::DeValue::Array(a) => a
+            .iter_mut()
+            .any(|v| replace_key_in(v.get_mut(), offset, to)),
+        _ => false,
     }
 }
 
