@@ -22,8 +22,7 @@ use crate::scenario::{RatingTable, ScenarioSet};
 use crate::sweep::{in_pool, progress_bar};
 use crate::validate::{self, Loaded};
 
-/// The top-level key that makes a TOML file a cohort file rather than a deal.
-pub const COHORT_KEY: &str = "cohort";
+pub use crate::validate::{COHORT_KEY, Cohort};
 
 /// One deal of the portfolio, loaded, with the scenarios it runs.
 #[derive(Debug)]
@@ -50,13 +49,6 @@ pub struct Named {
     /// The `scenarios` of the cohort file named (or found in a named directory), used when
     /// `--scenarios` is not given.
     pub cohort_scenarios: Option<PathBuf>,
-}
-
-/// A cohort file's contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cohort {
-    pub deals: Vec<PathBuf>,
-    pub scenarios: Option<PathBuf>,
 }
 
 /// The deal files named by `args`: a file as given (a cohort file expanded to its deals), a
@@ -146,73 +138,10 @@ pub fn deal_id(path: &Path) -> String {
         .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned())
 }
 
-/// The deals of a cohort file (`[cohort] deals = [...]`, optional `scenarios = "file"`, paths
-/// relative to the file), or None when `path` is not a cohort file (it has no top-level
-/// `cohort` table).
+/// The deals of a cohort file and its scenario file, or None when `path` is not a cohort file
+/// ([`validate::load_cohort`]: every mistake located at its key).
 pub fn cohort_deals(path: &Path) -> Result<Option<Cohort>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let Ok(value) = text.parse::<toml::Table>() else {
-        // Not parseable here: let the deal loader report it with its location.
-        return Ok(None);
-    };
-    let Some(cohort) = value.get(COHORT_KEY) else {
-        return Ok(None);
-    };
-    let bad = |what: &str| {
-        Error::Usage(format!(
-            "{}: [cohort] {what} (docs/portfolio.md, \"Cohort file\")",
-            path.display()
-        ))
-    };
-    let deals = cohort
-        .get("deals")
-        .and_then(|d| d.as_array())
-        .ok_or_else(|| bad("needs `deals = [\"file.toml\", …]`"))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let mut out = Vec::new();
-    for d in deals {
-        let s = d
-            .as_str()
-            .ok_or_else(|| bad("`deals` must be a list of file names"))?;
-        let p = base.join(s);
-        if !p.is_file() {
-            return Err(bad(&format!("names `{s}`, which is not a file")));
-        }
-        out.push(p);
-    }
-    if out.is_empty() {
-        return Err(bad("`deals` is empty"));
-    }
-    if let Some(k) = cohort.as_table().and_then(|t| {
-        t.keys()
-            .find(|k| !["name", "deals", "scenarios"].contains(&k.as_str()))
-    }) {
-        return Err(bad(&format!(
-            "has an unknown key `{k}` (expected name, deals, scenarios)"
-        )));
-    }
-    let scenarios = match cohort.get("scenarios") {
-        None => None,
-        Some(v) => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| bad("`scenarios` must be a file name"))?;
-            let p = base.join(s);
-            if !p.is_file() {
-                return Err(bad(&format!(
-                    "`scenarios` names `{s}`, which is not a file"
-                )));
-            }
-            Some(p)
-        }
-    };
-    Ok(Some(Cohort {
-        deals: out,
-        scenarios,
-    }))
+    validate::load_cohort(path)
 }
 
 /// Loads every deal with the scenario file (or each deal's own scenario) and the stress suite,

@@ -811,3 +811,45 @@ fn csv_copies_name_the_deal_id() {
     let summary = std::fs::read_to_string(csv.join("summary.csv")).expect("csv");
     assert!(summary.lines().filter(|l| l.starts_with("a1,")).count() > 0);
 }
+
+/// A cohort file's mistakes are located errors at their keys (review 24a: they were usage
+/// errors without line or column), exit code 2, nothing written: a misspelt key (line 4),
+/// and once it is fixed a deal that is not a file (line 3, the list's second element).
+#[test]
+fn cohort_file_mistakes_are_located() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = root().join("tests/fixtures/portfolio");
+    let cohort = tmp.path().join("cohort.toml");
+    // Absolute deal paths: `Path::join` keeps them, so the fixture need not be copied.
+    let alpha = format!("{:?}", dir.join("alpha.toml").display().to_string());
+    let out = tmp.path().join("out");
+    let name = cohort.display().to_string();
+    let run = |body: String| {
+        std::fs::write(&cohort, body).expect("write");
+        let o = ipabs(&["portfolio", &name, "--out", out.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(!out.exists());
+        err
+    };
+    let err = run(format!(
+        "[cohort]\nname = \"c\"\ndeals = [{alpha}]\nsenarios = \"rating.toml\"\n"
+    ));
+    assert!(
+        err.contains(&format!(
+            "error: {name}:4:1: cohort.senarios: unknown key `senarios` (did you mean `scenarios`?)"
+        )),
+        "{err}"
+    );
+    let err = run(format!(
+        "[cohort]\nname = \"c\"\ndeals = [{alpha}, \"nope.toml\"]\n"
+    ));
+    // Column of `"nope.toml"`: after `deals = [`, the first name and `, `.
+    let col = format!("deals = [{alpha}, ").chars().count() + 1;
+    assert!(
+        err.contains(&format!(
+            "error: {name}:3:{col}: cohort.deals[1]: `nope.toml` is not a file"
+        )),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@ mod accounts;
 mod actuals;
 mod assets;
 mod checks;
+mod cohort;
 mod dates;
 mod deal;
 mod fee_schedule;
@@ -21,6 +22,8 @@ mod revolving;
 mod scenario;
 mod spans;
 mod waterfalls;
+
+pub use cohort::{COHORT_KEY, Cohort, load_cohort};
 
 use std::collections::HashMap;
 use std::path::Path;
