@@ -1097,6 +1097,31 @@ fn breakeven_tells_the_named_defaults_it_replaces() {
     let o = cmd(&["breakeven", deal, "--strict"], &strict);
     assert_eq!(o.status.code(), Some(2));
     assert!(!strict.exists());
+    // Without a scenario file the deal's own [scenario] runs: hand_worked.toml's names O2's
+    // default (line 80, its `defaults` value at column 12).
+    let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["breakeven", deal, "--quiet", "--out"])
+        .arg(tmp.path().join("own"))
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("hand_worked.toml:80:12: scenario.defaults: scenario `o2-defaults` names 1"),
+        "{err}"
+    );
+    // A grid's `cdr` axis (line 5, its value at column 7).
+    fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"x\"\n\n[grid]\ncdr = [0, 0.02]\n",
+    )
+    .expect("write");
+    let o = cmd(&["breakeven", deal], &tmp.path().join("grid"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("named.toml:5:7: grid.cdr: the grid's `cdr` axis gives a CDR"),
+        "{err}"
+    );
 }
 
 /// A band that fails just below a status change, narrower than the scan step, is found (review

@@ -797,6 +797,58 @@ print("ok")
     );
 }
 
+/// A warning of the input deal's base case that the sized deal has too is not printed again by
+/// `size` (review 25b item 1): a fixed fee of 100 a period that no step pays is owed 100.00
+/// after the one payment date whatever the tranches, in the input and in the sized deal alike.
+/// `check` of the sized file shows it; `size --strict` is not stopped by it.
+#[test]
+fn size_does_not_repeat_the_input_base_cases_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hand.toml");
+    let src = hand_src(250_000)
+        .replacen(
+            "name = \"hand\"\n",
+            "name = \"hand\"\nallow = [\"coupon_range\", \"unreached\"]\n",
+            1,
+        )
+        .replacen(
+            "[waterfalls]",
+            "[[fees]]\nname = \"f\"\nkind = \"fixed\"\namount = 100\n\n[waterfalls]",
+            1,
+        );
+    std::fs::write(&path, src).unwrap();
+    let scenarios = tmp.path().join("s.toml");
+    std::fs::write(
+        &scenarios,
+        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--target",
+        "A=AAA",
+        "--paths",
+        "2000",
+        "--quiet",
+        "--strict",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("[arrears]"), "{err}");
+    let o = ipabs(&["check", out.join("hand.sized.toml").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("fee f is owed 100.00") && err.contains("[arrears]"),
+        "{err}"
+    );
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

@@ -105,7 +105,11 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
     }
     let set = match scenario_file {
         Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
-        None => ScenarioSet::single(loaded.deal.scenario.clone()),
+        None => ScenarioSet {
+            // The deal's own scenario runs: its searches' warnings are the deal file's.
+            search_warnings: loaded.search_warnings.clone(),
+            ..ScenarioSet::single(loaded.deal.scenario.clone())
+        },
     };
     Ok((loaded, set))
 }

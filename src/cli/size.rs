@@ -187,17 +187,23 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
         let text = o::sized_deal_text(&deal.display().to_string(), &original, &balances)?;
         // The sized file must load as a deal before anything is written; its warnings, and
         // those of its base case (no defaults, as `check` runs it), are printed unless the
-        // input deal had the same, and under `--strict` they stop the command here.
+        // input deal or its base case had the same, and under `--strict` they stop the
+        // command here.
         let sized = validate::deal_from_str(&sized_name, &text)?;
-        let base = crate::engine::run_with(
-            &sized.deal,
-            &crate::scenario::Scenario::base(),
-            crate::engine::ObligorRows::Skip,
-        )?;
+        let base_case = |deal: &crate::deal::Deal| {
+            crate::engine::run_with(
+                deal,
+                &crate::scenario::Scenario::base(),
+                crate::engine::ObligorRows::Skip,
+            )
+        };
+        let base = base_case(&sized.deal)?;
+        let input_base = base_case(d)?;
         let known = |w: &Warning| {
             r.loaded
                 .warnings
                 .iter()
+                .chain(&input_base.warnings)
                 .any(|k| k.check == w.check && k.message == w.message)
         };
         let new: Vec<Warning> = sized

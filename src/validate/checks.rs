@@ -912,6 +912,7 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
     }
     // A revolving period's end that is no payment date: purchases stop at the one before it.
     if let Some(r) = &deal.revolving
+        && last_payment.is_none_or(|l| r.end_date <= l)
         && !is_payment_date(r.end_date)
         && let Some(last) = deal.periods.iter().rfind(|p| p.on_or_before(r.end_date))
     {

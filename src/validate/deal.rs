@@ -98,6 +98,10 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         scenario::check_timing_periods(ctx, "scenario", s, p.len());
     }
     if let Some(s) = &scenario {
+        let told = scenario::search_drops_defaults(ctx, "scenario", s);
+        ctx.search_warnings.extend(told);
+    }
+    if let Some(s) = &scenario {
         index_paths_given(ctx, raw, s);
         if ctx.error_count() == 0 {
             refix_floating_loans(ctx, &mut obligors, s, h.cutoff);

@@ -45,6 +45,9 @@ use spans::{Literal, SourceIndex};
 pub struct Loaded {
     pub deal: Deal,
     pub warnings: Vec<Warning>,
+    /// `search_drops_defaults` warnings of the deal's own `[scenario]`, told only by the
+    /// commands that search break-evens ([`crate::scenario::ScenarioSet::search_warnings`]).
+    pub search_warnings: Vec<Warning>,
 }
 
 /// Validates a deal file's text. `file` is the name used in messages (as the user typed it).
@@ -63,8 +66,15 @@ fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded
     let (index, mut raw) = pieces::load_deal(file, text, piece_bytes)?;
     let mut ctx = Ctx::new(&index);
     let deal = deal::build(&mut ctx, &mut raw);
-    ctx.finish(deal)
-        .map(|(deal, warnings)| Loaded { deal, warnings })
+    let search_warnings = std::mem::take(&mut ctx.search_warnings);
+    ctx.finish(deal).map(|(deal, warnings)| Loaded {
+        search_warnings: search_warnings
+            .into_iter()
+            .filter(|w| !deal.allow.contains(&w.check))
+            .collect(),
+        deal,
+        warnings,
+    })
 }
 
 /// Reads and validates a deal file.
@@ -335,6 +345,8 @@ pub(crate) struct Ctx<'a> {
     src: &'a SourceIndex<'a>,
     errors: Vec<InputError>,
     warnings: Vec<Warning>,
+    /// Warnings only some commands tell (`search_drops_defaults`), kept apart.
+    search_warnings: Vec<Warning>,
 }
 
 /// Which values a number may take.
@@ -350,6 +362,7 @@ impl<'a> Ctx<'a> {
             src,
             errors: Vec::new(),
             warnings: Vec::new(),
+            search_warnings: Vec::new(),
         }
     }
 

@@ -387,6 +387,28 @@ pub(super) fn build_file(
         .grid
         .as_ref()
         .and_then(|g| grid(ctx, g, deal, &names, &listed, &obligors, &supports));
+    if let Some(g) = &raw.grid {
+        let axis = |key: &str, what: &str| {
+            ctx.located(
+                Check::SearchDropsDefaults,
+                key,
+                format!(
+                    "the grid's {what}, which a break-even search replaces with its own default \
+                     rate, so its points' BDRs are those of the same points without them \
+                     (docs/breakeven.md); `ipabs sweep` runs them as given"
+                ),
+            )
+        };
+        if g.cdr.iter().flatten().any(|c| *c > Decimal::ZERO) {
+            search_warnings.push(axis("grid.cdr", "`cdr` axis gives a CDR"));
+        }
+        if g.defaulted_obligors.iter().flatten().any(|o| !o.is_empty()) {
+            search_warnings.push(axis(
+                "grid.defaulted_obligors",
+                "`defaulted_obligors` axis names defaults",
+            ));
+        }
+    }
     let rating = raw
         .rating
         .as_ref()
@@ -459,7 +481,7 @@ pub(super) fn build_file(
 
 /// The `search_drops_defaults` warnings of scenario `sc` at `p`: its named defaults and its
 /// CDR, which a break-even search replaces with its own default rate (docs/breakeven.md).
-fn search_drops_defaults(ctx: &Ctx, p: &str, sc: &Scenario) -> Vec<Warning> {
+pub(super) fn search_drops_defaults(ctx: &Ctx, p: &str, sc: &Scenario) -> Vec<Warning> {
     let tail = "so the scenario's BDR is that of the same scenario without them \
                 (docs/breakeven.md); `ipabs sweep` runs them as given";
     let mut w = Vec::new();
