@@ -573,7 +573,7 @@ fn example_deals_print_warnings_apart_from_the_ok_line() {
 
 /// `ipabs check bad.toml 2>&1 | head -1` must still exit 2: when stderr (or stdout) is a
 /// closed pipe, printing the error fails and `eprintln!`/`println!` panic (exit 101).
-/// src/cli.rs prints with `writeln!` and ignores a broken pipe.
+/// src/cli/console.rs prints with `writeln!` and ignores a broken pipe.
 #[test]
 fn closed_stderr_is_not_a_panic() {
     for (args, close_stdout) in [

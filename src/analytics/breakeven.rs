@@ -113,6 +113,20 @@ pub struct Bdr {
 }
 
 impl Bdr {
+    /// The break-even as the terminals print it: `none` for a tranche not paid in full with
+    /// no defaults, `≥ r` when paid in full at R = 1 (a lower bound), else `r`; r in percent
+    /// at 4 places.
+    pub fn text(self) -> String {
+        let pct = format!("{:.4}%", self.rate * Decimal::ONE_HUNDRED);
+        if !self.pays_at_zero {
+            "none".to_string()
+        } else if self.unbroken {
+            format!("≥ {pct}")
+        } else {
+            pct
+        }
+    }
+
     /// Whether the break-even covers the target default rate `tdr`: never for a tranche
     /// that fails with no defaults, whatever the TDR.
     pub fn meets(self, tdr: Decimal) -> bool {
@@ -266,7 +280,8 @@ impl Tester<'_> {
 
 /// The break-even of tranche `tranche_index` (an index into `deal.tranches`) under `scenario`.
 ///
-/// Runs the engine about 16 times for the rate (R = 0, R = 1 and 14 bisection steps) plus once
+/// Runs the engine for the rate (R = 0, the scan up to the first failure, 7 midpoints, and up to
+/// 7 runs at each status change met; docs/breakeven.md, "Cost") plus once
 /// per obligor defaulted until the first failure; the run with no defaults serves both searches.
 /// Errors: an index out of range, or an engine error on any run.
 pub fn breakeven_one(

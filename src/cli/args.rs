@@ -153,11 +153,10 @@ pub(super) fn threads_arg(s: &str) -> std::result::Result<usize, String> {
     Ok(n)
 }
 
-/// `--csv`, `--xlsx` and `--html` copy a whole result; a shard holds only part of one.
-/// Refuses `breakeven --stress concentration` or `all` (exit code 2): the concentration
-/// stresses default named obligors, and a break-even search replaces every default of its
-/// scenario by its own default rate, so their rows would repeat the base's
-/// (docs/breakeven.md).
+/// Refuses `--stress concentration` or `all` for `command` (`breakeven`, `rate`, `size`; exit
+/// code 2): the concentration stresses default named obligors, and a break-even search
+/// replaces every default of its scenario by its own default rate, so their rows would
+/// repeat the base's (docs/breakeven.md).
 pub(super) fn no_concentration_breakeven(command: &str, stress: Option<StressSuite>) -> Result<()> {
     match stress {
         Some(s @ (StressSuite::Concentration | StressSuite::All)) => Err(Error::Usage(format!(
@@ -180,13 +179,15 @@ pub(super) fn stress_suite(
     match (stress, on) {
         (None, Some(base)) => Err(Error::Usage(format!(
             "--stress-on {} says what a stress suite is built on, but no --stress names \
-             one; add --stress standard (or concentration, all), or drop --stress-on",
+             one; add --stress standard (sweep and portfolio also take concentration and \
+             all), or drop --stress-on",
             base.name()
         ))),
         (stress, on) => Ok(stress.map(|s| (s, on.unwrap_or_default()))),
     }
 }
 
+/// `--csv`, `--xlsx` and `--html` copy a whole result; a shard holds only part of one.
 pub(super) fn no_copies_with_shard(shard: Option<Shard>, copy: &CopyArgs) -> Result<()> {
     if shard.is_some() && (copy.csv.is_some() || copy.xlsx.is_some() || copy.html.is_some()) {
         return Err(Error::Usage(

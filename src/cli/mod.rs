@@ -1,5 +1,5 @@
 //! The command line: `ipabs run`, `ipabs sweep`, `ipabs breakeven`, `ipabs rate`, `ipabs size`,
-//! `ipabs reconcile`, `ipabs notice`, `ipabs check`.
+//! `ipabs portfolio`, `ipabs reconcile`, `ipabs notice`, `ipabs schema`, `ipabs check`.
 //!
 //! Exit codes: 0 success; 2 bad input or usage (the message names file, line, column and key);
 //! 1 output could not be written; 3 internal error (a bug: cash not conserved, …); 4 reconcile

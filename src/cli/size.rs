@@ -162,7 +162,14 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
                      principal as the pool declines (docs/portfolio.md)",
                     passing.join(", ")
                 ));
-                strict_check(strict, 1)?;
+                if strict {
+                    return Err(Error::Usage(
+                        "1 warning(s) with --strict: nothing was written (this one is about \
+                         the command line: drop --min-coverage, or size the tranche on the \
+                         rating alone)"
+                            .into(),
+                    ));
+                }
             }
         }
         let opts = SizeOptions {

@@ -69,7 +69,7 @@ impl Ratio {
         Ratio { num, den }
     }
 
-    /// The quotient as a Decimal (28 significant digits), for reports only: never multiply
+    /// The quotient as a Decimal (as many of Decimal's 28 decimal places as fit), for reports only: never multiply
     /// money by it.
     pub fn to_decimal(self) -> Decimal {
         Decimal::from(self.num) / Decimal::from(self.den)

@@ -318,15 +318,15 @@ pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
     let thin: Vec<String> = tdrs
         .iter()
         .filter_map(|t| {
-            let k = (paths as f64 * t.horizon_pd).floor() as u64 + 1;
+            let k = crate::analytics::rating::tail_count(paths, t.horizon_pd) + 1;
             (k < MIN_TAIL_PATHS).then(|| format!("{} ({})", t.rating, ordinal(k)))
         })
         .collect();
     (!thin.is_empty()).then(|| {
         format!(
-            "note: the simulated TDR of {} is that largest of {paths} paths; with fewer than \
-             {MIN_TAIL_PATHS} paths in its tail it moves with --seed (docs/rating.md §5): more \
-             --paths narrow it",
+            "note: the simulated TDR of {} rests on that largest of the {paths} paths' default \
+             rates; with fewer than {MIN_TAIL_PATHS} paths in its tail it moves with --seed \
+             (docs/rating.md §5): more --paths narrow it",
             thin.join(", ")
         )
     })
@@ -381,26 +381,23 @@ pub fn rate_table(
             continue;
         }
         seen.push(r.tranche.clone());
-        if r.fails_at_zero {
-            out.push_str(&format!(
-                "  {}  BDR none: not paid in full with no defaults  implied rating none\n",
-                pad(&r.tranche, 12),
-            ));
-            continue;
-        }
-        // Paid in full at R = 100% in every scenario: the realised rate is a lower bound.
-        let (at_least, note) = if r.passes_at_one {
-            ("≥ ", "  (paid in full at R = 100% in every scenario)")
+        let note = if r.fails_at_zero {
+            "  (not paid in full with no defaults)"
+        } else if r.passes_at_one {
+            // The realised rate is a lower bound.
+            "  (paid in full at R = 100% in every scenario)"
         } else {
-            ("", "")
+            ""
+        };
+        let implied = match (&r.implied_rating, r.fails_at_zero) {
+            (Some(i), _) => i.as_str(),
+            (None, true) => "none",
+            (None, false) => "none (below every TDR)",
         };
         out.push_str(&format!(
-            "  {}  BDR {at_least}{}  implied rating {}{note}\n",
+            "  {}  BDR {}  implied rating {implied}{note}\n",
             pad(&r.tranche, 12),
-            pct(r.breakeven_default_rate),
-            r.implied_rating
-                .as_deref()
-                .unwrap_or("none (below every TDR)")
+            r.bdr().text(),
         ));
     }
     // The paths run under the deal's own [scenario], not the scenario file's (docs/rating.md,
@@ -432,13 +429,7 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
     for s in steps {
         // `≥`: paid in full at R = 100% (the rate is a lower bound); `none`: not paid in full
         // with no defaults (no break-even).
-        let bdr = if s.fails_at_zero {
-            "none".to_string()
-        } else if s.passes_at_one {
-            format!("≥ {}", pct(s.breakeven_default_rate))
-        } else {
-            pct(s.breakeven_default_rate)
-        };
+        let bdr = s.bdr().text();
         out.push_str(&format!(
             "{:>4}  {}  {:>19}  {:>19}  {:>11}  {:>9}  {:>8}  {}\n",
             s.step,

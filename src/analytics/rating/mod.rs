@@ -305,10 +305,16 @@ pub fn distribution(pool: &Pool, sim: &Simulation) -> Vec<DistributionPoint> {
         .collect()
 }
 
+/// k = ⌊N · p⌋: how many of `paths` lie beyond the tail quantile at probability `p`
+/// ([`tail_quantile`] is the (k + 1)-th largest).
+pub fn tail_count(paths: u64, p: f64) -> u64 {
+    (paths as f64 * p).floor() as u64
+}
+
 /// The simulated part of a TDR: the (k + 1)-th largest simulated fraction, k = ⌊N · p⌋ (0
 /// when k ≥ N): the smallest fraction x of the sample with #{paths with D > x} ≤ N · p.
 pub fn tail_quantile(dist: &[DistributionPoint], paths: u64, p: f64) -> Decimal {
-    let k = (paths as f64 * p).floor() as u64;
+    let k = tail_count(paths, p);
     let mut above = 0u64;
     for point in dist.iter().rev() {
         above += point.paths;
@@ -526,6 +532,17 @@ pub struct RatingRow {
     pub multiplier: f64,
     pub large_obligor: Option<Decimal>,
     pub implied_rating: Option<String>,
+}
+
+impl RatingRow {
+    /// The tranche's break-even as the pass rule reads it.
+    pub fn bdr(&self) -> Bdr {
+        Bdr {
+            pays_at_zero: !self.fails_at_zero,
+            unbroken: self.passes_at_one,
+            rate: self.breakeven_default_rate,
+        }
+    }
 }
 
 /// For each rated tranche ([`breakeven_tranches`]) and each rating of the table: TDR, the

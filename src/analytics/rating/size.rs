@@ -8,6 +8,7 @@
 use rust_decimal::Decimal;
 
 use super::{RatingTdr, min_bdr_in};
+use crate::analytics::breakeven::Bdr;
 use crate::deal::{Amortization, Deal, TrancheClass};
 use crate::engine::{self, ObligorRows, ProjectionCache};
 use crate::error::{Error, Result};
@@ -52,17 +53,22 @@ pub struct SizeStep {
     pub fails_at_zero: bool,
 }
 
+impl SizeStep {
+    /// The step's break-even as the pass rule reads it.
+    pub fn bdr(&self) -> Bdr {
+        Bdr {
+            pays_at_zero: !self.fails_at_zero,
+            unbroken: self.passes_at_one,
+            rate: self.breakeven_default_rate,
+        }
+    }
+}
+
 /// What a failing step shows, for the error that no balance passes: its BDR against the TDR,
 /// its coverage, and the other tranches' balances at the time.
 fn failed_step(s: &SizeStep, d: &Deal) -> String {
-    let pct = |x: Decimal| format!("{}%", (x * Decimal::ONE_HUNDRED).round_dp(4));
-    let bdr = if s.fails_at_zero {
-        "none (not paid in full with no defaults)".to_string()
-    } else if s.passes_at_one {
-        format!("≥ {}", pct(s.breakeven_default_rate))
-    } else {
-        pct(s.breakeven_default_rate)
-    };
+    let pct = |x: Decimal| format!("{:.4}%", x * Decimal::ONE_HUNDRED);
+    let bdr = s.bdr().text();
     let coverage = s
         .min_coverage_multiple
         .map(|c| format!(", minimum coverage {}", c.round_dp(4)))
