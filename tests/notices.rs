@@ -213,6 +213,37 @@ fn ipabs_notice_prints_one_date() {
     ] {
         assert!(s.contains(want), "no {want:?} in\n{s}");
     }
+    // Without actuals the figures are projected (the fixture has no [scenario]: `base`).
+    assert!(
+        s.contains("* 依据 (basis): 预测 (projected) by the waterfall under scenario `base`"),
+        "{s}"
+    );
+    // With the actuals file (periods 1 and 2 reported): period 1 is reported, period 3
+    // projected from the state after period 2.
+    let basis = |period: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(["notice", "tests/fixtures/auditing.toml", "--period", period])
+            .args(["--actuals", "tests/fixtures/auditing_actuals.toml"])
+            .current_dir(&root)
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(0));
+        let s = String::from_utf8_lossy(&o.stdout).into_owned();
+        s.lines()
+            .find(|l| l.starts_with("* 依据 (basis): "))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        basis("1"),
+        "* 依据 (basis): 实际 (reported): the figures tests/fixtures/auditing_actuals.toml \
+         reports for this date, restated through the waterfall"
+    );
+    assert_eq!(
+        basis("3"),
+        "* 依据 (basis): 预测 (projected) from the state tests/fixtures/auditing_actuals.toml \
+         reports after period 2, by the waterfall under scenario `base`"
+    );
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
         .args(["notice", "tests/fixtures/auditing.toml", "--period", "4"])
         .current_dir(&root)

@@ -61,16 +61,39 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
             "--period {period}: the deal has periods 1 to {n}"
         )));
     }
-    let r = match actuals {
-        None => crate::engine::run(d, scenario)?,
+    let projected = |from: &str| {
+        format!(
+            "预测 (projected){from} by the waterfall under scenario `{}`",
+            scenario.name
+        )
+    };
+    let (r, basis) = match actuals {
+        None => (crate::engine::run(d, scenario)?, projected("")),
         Some(path) => {
             let a = validate::load_actuals(&path, d)?;
             print_warnings(&a.warnings);
             strict_check(strict, a.warnings.len())?;
-            crate::analytics::reconcile::reconcile(d, scenario, &a)?.run
+            let reported = a.periods.iter().any(|p| p.index + 1 == period as usize);
+            let last = a.periods.iter().map(|p| p.index + 1).max().unwrap_or(0);
+            let basis = if reported {
+                format!(
+                    "实际 (reported): the figures {} reports for this date, restated through \
+                     the waterfall",
+                    path.display()
+                )
+            } else {
+                projected(&format!(
+                    " from the state {} reports after period {last},",
+                    path.display()
+                ))
+            };
+            (
+                crate::analytics::reconcile::reconcile(d, scenario, &a)?.run,
+                basis,
+            )
         }
     };
     print_warnings(&r.warnings);
-    out_line(&output::table::notice_text(d, &r, period));
+    out_line(&output::table::notice_text(d, &r, period, &basis));
     Ok(())
 }

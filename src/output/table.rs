@@ -413,11 +413,13 @@ fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::Noti
 }
 
 /// The payment notice of period `period` of a run as Markdown, with the Chinese labels of a
-/// 收益分配报告 / 兑付兑息公告 (docs/auditing.md).
+/// 收益分配报告 / 兑付兑息公告 (docs/auditing.md); `basis` says whether its figures are reported or
+/// projected.
 pub fn notice_text(
     deal: &crate::deal::Deal,
     run: &crate::engine::result::RunResult,
     period: u32,
+    basis: &str,
 ) -> String {
     let rules = deal.notices;
     let dates = deal.periods.iter().find(|p| p.number == period);
@@ -463,6 +465,7 @@ pub fn notice_text(
          {accrual}\
          * 票面利率 (coupon, a year): {}\n\
          * 情景 (scenario): {}\n\
+         * 依据 (basis): {basis}\n\
          * 每份面值 (face per unit): {} 元; 每百元金额取至小数点后 {} 位, {} ({}); \
          中证登手续费率 (CSDC fee rate): {}\n\n",
         deal.name,
