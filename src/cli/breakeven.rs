@@ -6,11 +6,11 @@ use clap::Args;
 
 use super::args::threads_arg;
 use super::args::{no_concentration_breakeven, no_copies_with_shard, stress_suite};
-use super::console::{out_line, print_warning_counts, print_warnings, strict_check};
+use super::console::{out_line, print_warning_counts, strict_check};
 use super::outdir::{
     load_warnings_of, lock_output_shard, refuse_breakeven_overwrite, refuse_copies, write_copies,
 };
-use super::{CopyArgs, OutArgs, load};
+use super::{CopyArgs, OutArgs, load_for_search};
 use crate::analytics::stress::{StressBase, StressSuite};
 use crate::error::{Result, Warning};
 use crate::output;
@@ -68,16 +68,8 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     let stress = stress_suite(stress, stress_on)?;
     refuse_breakeven_overwrite(&out, shard)?;
     refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;
-    let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
-    print_warnings(&loaded.warnings);
-    print_warnings(&set.warnings);
-    print_warnings(&set.search_warnings);
-    let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
-    strict_check(strict, told)?;
+    let (loaded, set) = load_for_search(&deal, scenarios.as_deref(), stress, strict)?;
     let d = &loaded.deal;
-    if let Some((suite, base)) = stress {
-        suite.add_to(d, &mut set.scenarios, base)?;
-    }
     let _lock = lock_output_shard(&out, shard)?;
     refuse_breakeven_overwrite(&out, shard)?;
     let opts = SweepOptions {

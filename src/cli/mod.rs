@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 
+use crate::analytics::stress::{StressBase, StressSuite};
 use crate::error::{Error, Result};
 use crate::scenario::ScenarioSet;
 use crate::validate::{self, Loaded};
@@ -111,6 +112,28 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
             ..ScenarioSet::single(loaded.deal.scenario.clone())
         },
     };
+    Ok((loaded, set))
+}
+
+/// [`load`] for the commands that search break-evens (`breakeven`, `rate`, `size`): prints the
+/// deal's and the scenario file's warnings and the searches' own (`search_drops_defaults`);
+/// under `--strict` any is an error, before anything runs. Then adds the stress suite to the
+/// scenarios.
+pub(super) fn load_for_search(
+    deal: &Path,
+    scenarios: Option<&Path>,
+    stress: Option<(StressSuite, StressBase)>,
+    strict: bool,
+) -> Result<(Loaded, ScenarioSet)> {
+    let (loaded, mut set) = load(deal, scenarios)?;
+    console::print_warnings(&loaded.warnings);
+    console::print_warnings(&set.warnings);
+    console::print_warnings(&set.search_warnings);
+    let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
+    console::strict_check(strict, told)?;
+    if let Some((suite, base)) = stress {
+        suite.add_to(&loaded.deal, &mut set.scenarios, base)?;
+    }
     Ok((loaded, set))
 }
 

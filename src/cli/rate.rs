@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::args::{no_concentration_breakeven, stress_suite};
-use super::console::{out_line, print_warnings, strict_check};
+use super::console::out_line;
 use super::outdir::{lock_output_shard, refuse_files};
-use super::{McArgs, OutArgs, load};
+use super::{McArgs, OutArgs, load_for_search};
 use crate::analytics::rating;
 use crate::analytics::stress::{StressBase, StressSuite};
 use crate::error::Result;
@@ -146,16 +146,8 @@ fn simulate_paths(
     source: &Paths,
 ) -> Result<Rated> {
     let deal = input.deal;
-    let (loaded, mut set) = load(deal, input.scenarios)?;
-    print_warnings(&loaded.warnings);
-    print_warnings(&set.warnings);
-    print_warnings(&set.search_warnings);
-    let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
-    strict_check(strict, told)?;
+    let (loaded, set) = load_for_search(deal, input.scenarios, input.stress, strict)?;
     let d = &loaded.deal;
-    if let Some((suite, base)) = input.stress {
-        suite.add_to(d, &mut set.scenarios, base)?;
-    }
     let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
     let sim = match source {
