@@ -1070,7 +1070,9 @@ fn sizing_two_tranches_leaves_both_at_their_targets() {
 
 /// `--paths` runs from 1 to 10^9: 0 and u64::MAX are usage errors (exit 2) that name the range,
 /// on `rate` and `size`, and nothing is written. u64::MAX aborted the process (exit 134) while
-/// it allocated one result per chunk of 4,096 paths.
+/// it allocated one result per chunk of 4,096 paths. A negative count gets the same message,
+/// not clap's "unexpected argument" (session 25), and so do `--threads -1` and `notice
+/// --period -1` theirs.
 #[test]
 fn paths_out_of_range_are_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1079,6 +1081,7 @@ fn paths_out_of_range_are_usage_errors() {
         ("rate", "0"),
         ("rate", "18446744073709551615"),
         ("size", "1000000001"),
+        ("rate", "-5"),
     ] {
         let out = tmp.path().join(format!("{cmd}-{paths}"));
         let mut args = vec![cmd, deal.to_str().unwrap(), "--paths", paths];
@@ -1092,6 +1095,25 @@ fn paths_out_of_range_are_usage_errors() {
         assert!(err.contains("from 1 to 1000000000 paths"), "{err}");
         assert!(!out.exists());
     }
+    let out = tmp.path().join("threads");
+    let o = ipabs(&[
+        "sweep",
+        deal.to_str().unwrap(),
+        "--threads",
+        "-1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("-1 is out of range: from 1 to 256 threads"),
+        "{err}"
+    );
+    let o = ipabs(&["notice", deal.to_str().unwrap(), "--period", "-1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`-1` is not a payment date's number"), "{err}");
 }
 
 /// A `--target` rating the PD table lacks names the table's ratings (review 24a item 20); and

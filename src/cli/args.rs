@@ -32,13 +32,18 @@ pub struct McArgs {
     #[arg(long, visible_alias = "scenario")]
     pub scenarios: Option<PathBuf>,
     /// Monte Carlo paths, 1 to 10^9.
-    #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_PATHS, value_parser = paths_arg)]
+    #[arg(
+        long,
+        default_value_t = crate::analytics::rating::DEFAULT_PATHS,
+        value_parser = paths_arg,
+        allow_negative_numbers = true
+    )]
     pub paths: u64,
     /// Seed of the random generator (docs/rating.md).
     #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
     pub seed: u64,
     /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
-    #[arg(long, value_parser = threads_arg)]
+    #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Add the built-in standard stress suite to the scenarios of the BDR (docs/scenarios.md).
     /// `concentration` and `all` are refused, as by `breakeven`: the search replaces their
@@ -130,27 +135,26 @@ const MAX_PATHS: u64 = 1_000_000_000;
 
 /// `--paths`: a whole number from 1 to [`MAX_PATHS`].
 fn paths_arg(s: &str) -> std::result::Result<u64, String> {
-    let n: u64 = s
+    counted(s, MAX_PATHS, "paths")
+}
+
+/// A count from 1 to `max` of `what`: a usage error that gives the range for anything else
+/// (0, a negative number, a number too large for any integer, a fraction, text).
+pub(super) fn counted(s: &str, max: u64, what: &str) -> std::result::Result<u64, String> {
+    let range = format!("from 1 to {max} {what}");
+    let n: i128 = s
         .parse()
-        .map_err(|_| format!("`{s}` is not a whole number"))?;
-    if n == 0 || n > MAX_PATHS {
-        return Err(format!("{n} is out of range: from 1 to {MAX_PATHS} paths"));
+        .map_err(|_| format!("`{s}` is not a whole number {range}"))?;
+    match u64::try_from(n) {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{n} is out of range: {range}")),
     }
-    Ok(n)
 }
 
 /// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
 pub(super) fn threads_arg(s: &str) -> std::result::Result<usize, String> {
-    let n: usize = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a whole number"))?;
-    if n == 0 || n > sweep::MAX_THREADS {
-        return Err(format!(
-            "{n} is out of range: from 1 to {} threads (without --threads, one per core)",
-            sweep::MAX_THREADS
-        ));
-    }
-    Ok(n)
+    let what = "threads (without --threads, one per core)";
+    counted(s, sweep::MAX_THREADS as u64, what).map(|n| n as usize)
 }
 
 /// Refuses `--stress concentration` or `all` for `command` (`breakeven`, `rate`, `size`; exit

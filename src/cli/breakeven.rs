@@ -39,7 +39,7 @@ pub struct BreakevenArgs {
     #[arg(long)]
     pub stress_on: Option<StressBase>,
     /// Worker threads, 1 to 256 (default: one per core).
-    #[arg(long, value_parser = threads_arg)]
+    #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Run only block I of N of the scenarios and write TABLE/shards=N/shard=I/part-0.parquet
     /// (docs/scale-out.md).

@@ -18,7 +18,7 @@ pub struct NoticeArgs {
     /// The deal file (TOML).
     pub deal: PathBuf,
     /// The payment date's period number (1 = the first payment date).
-    #[arg(long)]
+    #[arg(long, value_parser = period_arg, allow_negative_numbers = true)]
     pub period: u32,
     /// A scenario file whose one scenario runs; without it the deal's own [scenario].
     #[arg(long)]
@@ -27,6 +27,17 @@ pub struct NoticeArgs {
     /// reported figures, then the projection from the actual state), as `reconcile` runs it.
     #[arg(long)]
     pub actuals: Option<PathBuf>,
+}
+
+/// `--period`: a whole number from 1 (the deal's own range is checked once it is loaded).
+fn period_arg(s: &str) -> std::result::Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a payment date's number: 1 for the first payment date, 2 for the \
+             second, …"
+        )),
+    }
 }
 
 /// `ipabs notice`.

@@ -36,7 +36,7 @@ pub struct PortfolioArgs {
     #[arg(long)]
     pub stress_on: Option<StressBase>,
     /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
-    #[arg(long, value_parser = threads_arg)]
+    #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Run only block I of N of the deals (deals.parquet goes to
     /// deals/shards=N/shard=I/part-0.parquet; docs/scale-out.md).
