@@ -36,6 +36,9 @@ pub struct Deal {
     pub calendar: Calendar,
     /// Payment dates, in order, each with its collection period.
     pub periods: Vec<PeriodDates>,
+    /// The frequency the payment dates were generated with (`first_payment_date` and
+    /// `frequency`); None when the deal lists its `payment_dates`.
+    pub frequency: Option<crate::calendar::schedule::Frequency>,
     pub collection_lag: CollectionLag,
     pub obligors: Vec<Obligor>,
     /// Tranches in order of seniority (senior first, then mezzanine, then subordinated; the

@@ -67,6 +67,11 @@ fn alpha_deal_level_figures_by_hand() {
     assert_eq!(f.legal_maturity.to_string(), "2024-09-30");
     assert_eq!(f.payment_dates, 3);
     assert_eq!(f.subordination, Some(dec!(0.105263)));
+    // alpha lists its payment dates: no frequency (session 25). The gdd example generates its
+    // dates from `frequency = "semiannual"`.
+    assert_eq!(f.payment_frequency, None);
+    let gdd = load_deal(&root().join("deals/gdd_patent_licence_2019.toml")).expect("loads");
+    assert_eq!(deal_facts(&gdd.deal).payment_frequency, Some("semiannual"));
 }
 
 #[test]

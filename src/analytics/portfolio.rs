@@ -61,6 +61,9 @@ pub struct DealFacts {
     /// The subordinated tranches' initial balance / issue size (the tranching's credit
     /// enhancement of the senior and mezzanine tranches).
     pub subordination: Option<Decimal>,
+    /// The payment frequency (`monthly`, `quarterly`, …) of a deal whose dates are generated;
+    /// None when it lists them.
+    pub payment_frequency: Option<&'static str>,
 }
 
 /// Each obligor's cutoff balance, in deal order.
@@ -149,6 +152,7 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
                 .sum(),
             issue,
         ),
+        payment_frequency: deal.frequency.map(|f| f.name()),
     }
 }
 

@@ -303,6 +303,12 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
                 .collect::<Vec<_>>(),
         ),
         ratio("subordination", |r| r.facts.subordination)?,
+        Column::new(
+            "payment_frequency".into(),
+            rows.iter()
+                .map(|r| r.facts.payment_frequency)
+                .collect::<Vec<Option<&str>>>(),
+        ),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }

@@ -34,6 +34,8 @@ pub(super) struct Header {
     pub(super) calendar: Option<Calendar>,
     pub(super) lag: CollectionLag,
     pub(super) periods: Option<Vec<PeriodDates>>,
+    /// The frequency the payment dates were generated with; None for explicit dates.
+    pub(super) frequency: Option<Frequency>,
 }
 
 pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
@@ -125,6 +127,11 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         calendar,
         lag,
         periods,
+        frequency: d
+            .frequency
+            .as_deref()
+            .filter(|_| d.first_payment_date.is_some() && d.payment_dates.is_none())
+            .and_then(|f| f.parse().ok()),
     }
 }
 

@@ -152,6 +152,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         business_day: h.business_day,
         calendar: h.calendar?,
         periods: h.periods?,
+        frequency: h.frequency,
         collection_lag: h.lag,
         obligors,
         tranches,
