@@ -214,6 +214,7 @@ pub struct Revolving {
 #[serde(deny_unknown_fields)]
 pub struct RevolvingAsset {
     /// `loan` or `lease`.
+    #[schemars(with = "RevolvingKind")]
     pub kind: AssetKind,
     /// Annual rate, a fraction below 1.
     pub rate: Decimal,
@@ -305,6 +306,16 @@ pub struct Obligor {
     /// `[[obligors.assets]]`: the obligor's receivables.
     #[serde(default)]
     pub assets: Vec<Asset>,
+}
+
+/// The kinds a revolving purchase can be, for the JSON Schema of `[revolving.asset] kind`
+/// (editors offer these two; validation explains why a `licence` or `receivable` is refused).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum RevolvingKind {
+    Loan,
+    Lease,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

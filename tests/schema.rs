@@ -36,4 +36,11 @@ fn schema_refuses_an_unknown_key_and_documents_keys() {
     // `[deal]` refuses keys it does not list, and `legal_maturity` carries its doc comment.
     assert!(text.contains("\"additionalProperties\": false"));
     assert!(text.contains("\"description\": \"Legal maturity, after the closing date.\""));
+    // `[revolving.asset] kind` offers the two kinds a purchase can be (session 25: the
+    // schema listed the four asset kinds, two of which validation refuses).
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let kind = &schema["$defs"]["RevolvingKind"]["enum"];
+    assert_eq!(kind, &serde_json::json!(["loan", "lease"]), "{text}");
+    let asset_kind = &schema["$defs"]["AssetKind"]["enum"];
+    assert_eq!(asset_kind.as_array().map(Vec::len), Some(4), "{text}");
 }
