@@ -899,6 +899,44 @@ print("ok")
     );
 }
 
+/// `--free-issue-size` sizes a deal that has no subordinated tranche (review 25a item 12: it was
+/// refused for want of a tranche to take the rest, which free sizing does not need); a fixed
+/// issue size still needs one. The hand deal with B a mezzanine of 750,000: A is paid first,
+/// so its BDR is still ≈ 1 − A / 1,000,000, and TDR(AAA) = 0.7 gives 290,000 or 300,000 as in
+/// `sizing_finds_the_largest_balance_and_reruns_confirm_it`; B keeps its 750,000.
+#[test]
+fn free_sizing_needs_no_subordinated_tranche() {
+    let (_, s, _pool, t, _sim) = hand_tdrs(250_000, 20_000);
+    let src = hand_src(250_000).replacen("class = \"subordinated\"", "class = \"mezzanine\"", 1);
+    let d = deal(&src);
+    assert!(
+        d.tranches
+            .iter()
+            .all(|x| x.class != ipabs::deal::TrancheClass::Subordinated)
+    );
+    let mut opts = SizeOptions {
+        targets: vec![(0, "AAA".into())],
+        min_coverage: None,
+        step: dec!(10000),
+        free_issue_size: true,
+    };
+    let result = size(&d, &s.scenarios, &t, &opts).unwrap();
+    let found = result.sized[0].balance;
+    assert!(found == dec!(300000) || found == dec!(290000), "{found}");
+    assert_eq!(result.deal.tranches[1].balance, dec!(750000));
+    assert!(
+        result
+            .steps
+            .iter()
+            .all(|x| x.subordinated_balance == Decimal::ZERO)
+    );
+    opts.free_issue_size = false;
+    match size(&d, &s.scenarios, &t, &opts) {
+        Err(ipabs::error::Error::Usage(m)) => assert!(m.contains("--free-issue-size"), "{m}"),
+        other => panic!("expected the usage error, got {other:?}"),
+    }
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

@@ -142,7 +142,7 @@ struct Search<'a> {
     caches: Vec<ProjectionCache>,
     opts: &'a SizeOptions,
     /// The subordinated tranche that takes the rest.
-    sub: usize,
+    sub: Option<usize>,
 }
 
 impl Search<'_> {
@@ -154,12 +154,14 @@ impl Search<'_> {
             .tranches
             .iter()
             .enumerate()
-            .filter(|(i, _)| *i != t.index && *i != self.sub)
+            .filter(|(i, _)| *i != t.index && Some(*i) != self.sub)
             .map(|(_, x)| x.balance)
             .sum();
         d.tranches[t.index].balance = balance;
         if !self.opts.free_issue_size {
-            d.tranches[self.sub].balance = issue - others - balance;
+            if let Some(sub) = self.sub {
+                d.tranches[sub].balance = issue - others - balance;
+            }
         }
     }
 
@@ -192,7 +194,7 @@ impl Search<'_> {
             tranche: t.name.clone(),
             target_rating: t.rating.clone(),
             balance: d.tranches[t.index].balance,
-            subordinated_balance: d.tranches[self.sub].balance,
+            subordinated_balance: self.sub.map_or(Decimal::ZERO, |s| d.tranches[s].balance),
             breakeven_default_rate: bdr.rate,
             target_default_rate: t.tdr,
             rating_ok,
@@ -208,10 +210,11 @@ impl Search<'_> {
     /// The largest grid point of `t` on `d` as it stands: with a fixed issue, up to the one
     /// that leaves the subordinated tranche one step; an error when the step leaves no room.
     fn max_idx(&self, d: &Deal, t: &Target) -> Result<u64> {
-        let room = if self.opts.free_issue_size {
-            d.pool_balance()
-        } else {
-            d.tranches[t.index].balance + d.tranches[self.sub].balance - self.opts.step
+        let room = match self.sub {
+            Some(sub) if !self.opts.free_issue_size => {
+                d.tranches[t.index].balance + d.tranches[sub].balance - self.opts.step
+            }
+            _ => d.pool_balance(),
         };
         let max_idx = (room / self.opts.step).floor().to_u64_checked()?;
         if max_idx == 0 {
@@ -309,19 +312,25 @@ pub fn size(
             opts.step
         )));
     }
+    // With a fixed issue size the last subordinated tranche takes the rest; with a free one
+    // it is only kept (and a deal may have none).
     let sub = deal
         .tranches
         .iter()
-        .rposition(|t| t.class == TrancheClass::Subordinated)
-        .ok_or_else(|| {
-            Error::Usage("the deal has no subordinated tranche to take the rest".into())
-        })?;
+        .rposition(|t| t.class == TrancheClass::Subordinated);
+    if sub.is_none() && !opts.free_issue_size {
+        return Err(Error::Usage(
+            "the deal has no subordinated tranche to take the rest of a fixed issue size; \
+             size with --free-issue-size"
+                .into(),
+        ));
+    }
     let mut sorted = opts.targets.clone();
     sorted.sort_by_key(|(t, _)| *t);
     let mut targets = Vec::with_capacity(sorted.len());
     for (ti, rating) in sorted {
         let name = deal.tranches[ti].name.clone();
-        if ti == sub {
+        if Some(ti) == sub {
             return Err(Error::Usage(format!(
                 "`{name}` is the subordinated tranche that takes the rest; target another tranche"
             )));
