@@ -158,10 +158,10 @@ impl Search<'_> {
             .map(|(_, x)| x.balance)
             .sum();
         d.tranches[t.index].balance = balance;
-        if !self.opts.free_issue_size {
-            if let Some(sub) = self.sub {
-                d.tranches[sub].balance = issue - others - balance;
-            }
+        if !self.opts.free_issue_size
+            && let Some(sub) = self.sub
+        {
+            d.tranches[sub].balance = issue - others - balance;
         }
     }
 
