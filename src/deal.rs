@@ -808,6 +808,21 @@ impl Deal {
                 .any(|a| a.floating.is_some())
     }
 
+    /// The names of the indices the deal's floating rates read (tranches' coupons and loans'
+    /// rates), sorted.
+    pub fn index_names(&self) -> Vec<&str> {
+        let tranches = self.tranches.iter().filter_map(|t| t.floating.as_ref());
+        let loans = self
+            .obligors
+            .iter()
+            .flat_map(|o| &o.assets)
+            .filter_map(|a| a.floating.as_ref().map(|f| &f.rate));
+        let mut names: Vec<&str> = tranches.chain(loans).map(|f| f.index.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Tranche `t`'s coupon on the first payment date: its fixed `coupon`, or its floating
     /// rate fixed on the closing date under the deal's own `[scenario]` (0 if that gives no
     /// path, which validation refuses).

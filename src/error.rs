@@ -191,6 +191,9 @@ pub enum Check {
     /// Named defaults or a CDR in a scenario that a break-even search (`breakeven`, `rate`,
     /// `size`) replaces with its own default rate: told by those commands only.
     SearchDropsDefaults,
+    /// A scenario gives a value or path for an index no floating rate of the deal reads (a
+    /// misspelt `lpr_1y`): the scenario runs on the deal's own index values.
+    UnreadIndex,
     // ---- load time: structure ----
     /// A fee, tax, tranche or the reserve that the `normal` waterfall never reaches.
     Unreached,
@@ -241,7 +244,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 32] = [
+    pub const ALL: [Check; 33] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -254,6 +257,7 @@ impl Check {
         Check::EmptyPeriods,
         Check::ScenarioDates,
         Check::SearchDropsDefaults,
+        Check::UnreadIndex,
         Check::Unreached,
         Check::StepOrder,
         Check::TriggerToNormal,
@@ -291,6 +295,7 @@ impl Check {
             Check::EmptyPeriods => "empty_periods",
             Check::ScenarioDates => "scenario_dates",
             Check::SearchDropsDefaults => "search_drops_defaults",
+            Check::UnreadIndex => "unread_index",
             Check::Unreached => "unreached",
             Check::StepOrder => "step_order",
             Check::TriggerToNormal => "trigger_to_normal",

@@ -851,6 +851,58 @@ fn strict_rate_and_size_write_nothing() {
     }
 }
 
+/// A scenario's index that no floating rate of the deal reads is a located `unread_index`
+/// warning with its near miss (review 25d item 1: `lpr1y` ran the deal on its own `lpr_1y` in
+/// silence, even under `--strict`). The deal: base.toml with A's coupon floating on `lpr_1y`
+/// (+50 bp; its [scenario] gives lpr_1y 3.5%). `lpr1y` on line 3 (its value at column 21), `LPR_1Y` on line 6 (column 22); the
+/// correct `lpr_1y` on line 9 is read and not warned.
+#[test]
+fn a_scenario_index_no_rate_reads_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let floating = variant(
+        dir.path(),
+        "floating.toml",
+        "balance = 1200000\ncoupon = 0.04",
+        "balance = 1200000\nfloating = { index = \"lpr_1y\", spread = 0.005 }",
+    );
+    // The deal's own [scenario] gives the index its value.
+    let src = std::fs::read_to_string(&floating).expect("read").replacen(
+        "name = \"o2-defaults\"\n",
+        "name = \"o2-defaults\"\nindices = { lpr_1y = 0.035 }\n",
+        1,
+    );
+    std::fs::write(&floating, src).expect("write");
+    let deal = floating;
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"typo\"\nindices = { lpr1y = 0.03 }\n\
+         [[scenarios]]\nname = \"case\"\nindex_paths.LPR_1Y = [ { date = 2024-05-01, rate = 0.02 } ]\n\
+         [[scenarios]]\nname = \"right\"\nindices = { lpr_1y = 0.03 }\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", s(&deal), "--scenario", s(&file)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let name = s(&file);
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:3:21: scenarios[0].indices.lpr1y: no floating rate of the deal reads \
+             index `lpr1y` (did you mean `lpr_1y`?); its floating rates read lpr_1y [unread_index]"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{name}:6:22: scenarios[1].index_paths.LPR_1Y: no floating rate"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("[unread_index]").count(), 2, "{err}");
+    let out = ipabs(&["check", s(&deal), "--scenario", s(&file), "--strict"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 /// A rate of 100% or more is an error at its key, and not also a `rate_range` warning (review
 /// 24f item 10): an asset rate of 1.5 gives the error alone.
 #[test]

@@ -171,6 +171,9 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         revolving,
     };
     super::checks::deal(ctx, &deal, raw);
+    if let Some(s) = &raw.scenario {
+        super::floating::unread_indices(ctx, "scenario", s, &deal.index_names());
+    }
     super::accounts::unfilled_accounts(ctx, &deal, raw);
     ctx.silence(&deal.allow);
     if ctx.error_count() > 0 {

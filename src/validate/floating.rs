@@ -157,6 +157,39 @@ pub(super) fn floating(
 }
 
 /// A scenario's index paths at `p` (`scenario`, `scenarios[2]`).
+/// Warns (`unread_index`) at each index of scenario `s` at `p` (in `indices` or `index_paths`)
+/// that none of `read` (the deal's floating rates' indices) is: a misspelt name would leave
+/// the scenario on the deal's own values in silence.
+pub(super) fn unread_indices(ctx: &mut Ctx, p: &str, s: &schema::Scenario, read: &[&str]) {
+    let given = s
+        .indices
+        .iter()
+        .flat_map(|m| m.keys().map(|k| ("indices", k)))
+        .chain(
+            s.index_paths
+                .iter()
+                .flat_map(|m| m.keys().map(|k| ("index_paths", k))),
+        );
+    for (table, name) in given {
+        if read.contains(&name.as_str()) {
+            continue;
+        }
+        let hint = super::suggest(name, read.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        let reads = if read.is_empty() {
+            "the deal has no floating rate".to_string()
+        } else {
+            format!("its floating rates read {}", read.join(", "))
+        };
+        ctx.warn(
+            Check::UnreadIndex,
+            &format!("{p}.{table}.{name}"),
+            format!("no floating rate of the deal reads index `{name}`{hint}; {reads}"),
+        );
+    }
+}
+
 pub(super) fn index_paths(ctx: &mut Ctx, p: &str, s: &schema::Scenario) -> IndexPaths {
     let mut paths: Vec<(String, IndexPath)> = Vec::new();
     if let Some(flat) = &s.indices {

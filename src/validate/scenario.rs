@@ -370,6 +370,7 @@ pub(super) fn build_file(
     let mut names = Names::new("scenario");
     let mut listed: Vec<Option<Scenario>> = Vec::with_capacity(raw.scenarios.len());
     let mut search_warnings = Vec::new();
+    let index_names = deal.index_names();
     for (i, s) in raw.scenarios.iter().enumerate() {
         let p = format!("scenarios[{i}]");
         if let Some(n) = &s.name {
@@ -380,6 +381,7 @@ pub(super) fn build_file(
             check_timing_periods(ctx, &p, sc, deal.periods.len());
             super::checks::scenario_dates(ctx, &p, sc, deal);
             search_warnings.extend(search_drops_defaults(ctx, &p, sc));
+            super::floating::unread_indices(ctx, &p, s, &index_names);
         }
         listed.push(sc);
     }
