@@ -196,7 +196,7 @@ pub fn run_portfolio(
         })
         .collect();
     let searched = |&&(d, s, _): &&(usize, usize, usize)| {
-        deals[d].set.scenarios[s].obligor_defaults.is_empty()
+        !deals[d].set.scenarios[s].defaults_beyond_the_curve()
     };
     let searches = triples.iter().filter(searched).count();
     // The tranches' searches of one deal and scenario share its projections: `caches[d][s]`

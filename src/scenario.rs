@@ -84,6 +84,19 @@ pub struct Assumptions {
 }
 
 impl Scenario {
+    /// Whether the scenario has defaults besides its default curve: named defaults, a CDR, or
+    /// a rule of `overrides` that sets a CDR or its own default rate. A break-even search
+    /// replaces them with its own default rate (docs/breakeven.md), so such a scenario has no
+    /// break-even of its own.
+    pub fn defaults_beyond_the_curve(&self) -> bool {
+        !self.obligor_defaults.is_empty()
+            || self.cdr > Decimal::ZERO
+            || self
+                .overrides
+                .iter()
+                .any(|o| o.cdr.is_some_and(|c| c > Decimal::ZERO) || o.default_rate.is_some())
+    }
+
     /// The base case: everything performs as scheduled.
     pub fn base() -> Scenario {
         Scenario {

@@ -1224,6 +1224,58 @@ fn bisection_finds_the_window_below_a_trigger_date_change() {
     }
 }
 
+/// An `overrides` rule's CDR or default rate is dropped by the search, as the scenario's own
+/// CDR is (review 25d item 12: a rule's CDR moved a BDR from 68.3855% to 71.5377% although the
+/// docs said the curve was the only source of defaults): each scenario with such a rule has
+/// the break-even of the same scenario without it, and `breakeven` says so at the rule's key.
+#[test]
+fn an_override_rules_defaults_are_dropped_by_the_search() {
+    let d = load_deal(&root().join("tests/fixtures/hand_worked.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let src = "[[scenarios]]\nname = \"plain\"\n\n\
+               [[scenarios]]\nname = \"rule cdr\"\noverrides = [ { obligor = \"O2\", cdr = 0.2 } ]\n\n\
+               [[scenarios]]\nname = \"rule rate\"\noverrides = [ { obligor = \"O1\", default_rate = 0.3 } ]\n";
+    let set = ipabs::validate::scenario_set_from_str("rules.toml", src, &d)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<BreakevenRow> = set
+        .scenarios
+        .iter()
+        .map(|s| breakeven_one(&d, s, 0, &Default::default()).expect("searches"))
+        .collect();
+    for r in &rows[1..] {
+        assert_eq!(
+            (
+                r.breakeven_input_rate,
+                r.breakeven_default_rate,
+                r.passes_at_one
+            ),
+            (
+                rows[0].breakeven_input_rate,
+                rows[0].breakeven_default_rate,
+                rows[0].passes_at_one
+            ),
+            "{}",
+            r.scenario
+        );
+    }
+    // Located at the rules' values (line 6: `cdr = 0.2`, the value at column 39 after `overrides = [
+    // { obligor = "O2", cdr = `, 38 characters; line 10: the `default_rate` value at column 48).
+    let keys: Vec<&str> = set
+        .search_warnings
+        .iter()
+        .map(|w| w.location.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "rules.toml:6:39: scenarios[1].overrides[0].cdr",
+            "rules.toml:10:48: scenarios[2].overrides[0].default_rate"
+        ],
+        "{keys:?}"
+    );
+}
+
 /// `breakeven --stress concentration` (or `all`) is refused before anything runs: the
 /// search drops the named defaults the concentration stresses consist of, so their rows
 /// repeated the base's (found by a review: 17 identical rows per scenario, no warning).

@@ -858,3 +858,53 @@ fn cohort_file_mistakes_are_located() {
         "{err}"
     );
 }
+
+/// A scenario with a CDR or an `overrides` rule's CDR or default rate has no break-even in
+/// `deals.parquet`, as one with named defaults (review 25d item 3: its row repeated the BDR of
+/// the same scenario without them, in silence): the search replaces them with its own default
+/// rate. The scenario without either keeps its break-even.
+#[test]
+fn cdr_and_override_default_scenarios_have_no_break_even() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scen = tmp.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"plain\"\n\n[[scenarios]]\nname = \"cdr\"\ncdr = 0.05\n\n\
+         [[scenarios]]\nname = \"rule\"\noverrides = [ { obligor = \"O1\", default_rate = 0.2 } ]\n\n\
+         [rating]\nbase_default_rate = 0.1\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("pf");
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/alpha.toml",
+        "--scenarios",
+        scen.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows = read(&out.join("deals.parquet"));
+    let scenario = rows
+        .column("scenario")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
+    let bdr = rows
+        .column("breakeven_default_rate")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
+    let (scenario, bdr) = (scenario.str().unwrap(), bdr.str().unwrap());
+    let mut seen = 0;
+    for (name, b) in scenario.iter().zip(bdr.iter()) {
+        match name {
+            Some("plain") => assert!(b.is_some(), "plain"),
+            Some(n @ ("cdr" | "rule")) => assert_eq!(b, None, "{n}"),
+            other => panic!("unexpected scenario {other:?}"),
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3);
+}

@@ -200,15 +200,21 @@ pub fn paid_in_full(run: &RunResult, tranche: &str) -> bool {
 }
 
 /// The stressed scenario at default rate `rate`: `scenario` with `default_rate = rate`,
-/// `cdr = 0` and no named obligor defaults; everything else (name, default timing, recoveries,
-/// delay, CPR, supports off) is kept.
+/// `cdr = 0`, no named obligor defaults, and no `overrides` rule's CDR or default rate (every
+/// obligor defaults on the curve); everything else (name, default timing, recoveries, delay,
+/// CPR, the rules' other keys, supports off) is kept.
 pub fn stressed(scenario: &Scenario, rate: Decimal) -> Scenario {
-    Scenario {
+    let mut s = Scenario {
         default_rate: rate,
         cdr: Decimal::ZERO,
         obligor_defaults: Vec::new(),
         ..scenario.clone()
+    };
+    for o in &mut s.overrides {
+        o.cdr = None;
+        o.default_rate = None;
     }
+    s
 }
 
 /// The target default rate of `rating` in `table`, rounded half away from zero to 8 decimal

@@ -510,6 +510,25 @@ pub(super) fn search_drops_defaults(ctx: &Ctx, p: &str, sc: &Scenario) -> Vec<Wa
             ),
         ));
     }
+    for (i, o) in sc.overrides.iter().enumerate() {
+        let keys = [
+            ("cdr", o.cdr.filter(|c| *c > Decimal::ZERO)),
+            ("default_rate", o.default_rate),
+        ];
+        for (key, value) in keys {
+            if let Some(v) = value {
+                w.push(ctx.located(
+                    Check::SearchDropsDefaults,
+                    &format!("{p}.overrides[{i}].{key}"),
+                    format!(
+                        "scenario `{}`'s rule for {} sets {key} {v}, which a break-even search \
+                         drops so that every obligor defaults on its own default rate, {tail}",
+                        sc.name, o.label
+                    ),
+                ));
+            }
+        }
+    }
     w
 }
 
