@@ -244,6 +244,22 @@ fn ipabs_notice_prints_one_date() {
         "* 依据 (basis): 预测 (projected) from the state tests/fixtures/auditing_actuals.toml \
          reports after period 2, by the waterfall under scenario `base`"
     );
+    // A run-time warning stops `notice --strict` (review 25d item 4): bad-deal base.toml's
+    // base run leaves cash and arrears.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "notice",
+            "tests/bad_deals/valid/base.toml",
+            "--period",
+            "1",
+            "--strict",
+        ])
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning(s) with --strict"));
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
         .args(["notice", "tests/fixtures/auditing.toml", "--period", "4"])
         .current_dir(&root)

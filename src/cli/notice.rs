@@ -105,6 +105,7 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
         }
     };
     print_warnings(&r.warnings);
+    strict_check(strict, r.warnings.len())?;
     out_line(&output::table::notice_text(d, &r, period, &basis));
     Ok(())
 }

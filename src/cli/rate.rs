@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::args::{no_concentration_breakeven, stress_suite};
-use super::console::out_line;
+use super::console::{out_line, print_warnings, strict_check};
 use super::outdir::{lock_output_shard, refuse_files};
 use super::{McArgs, OutArgs, load_for_search};
 use crate::analytics::rating;
@@ -135,9 +135,10 @@ pub(super) fn simulate_pool(
     simulate_paths(input, (paths, seed), progress, strict, &Paths::All)
 }
 
-/// Loads the deal and its scenario file (printing their warnings; under `--strict` any is an
-/// error, before anything is simulated or written), adds the stress suite to the scenarios,
-/// builds the pool's default model and simulates (or merges) `source`'s paths.
+/// Loads the deal and its scenario file (printing their warnings and the base case's run-time
+/// ones; under `--strict` any is an error, before anything is simulated or written), adds the
+/// stress suite to the scenarios, builds the pool's default model and simulates (or merges)
+/// `source`'s paths.
 fn simulate_paths(
     input: &Inputs<'_>,
     (paths, seed): (u64, u64),
@@ -148,6 +149,15 @@ fn simulate_paths(
     let deal = input.deal;
     let (loaded, set) = load_for_search(deal, input.scenarios, input.stress, strict)?;
     let d = &loaded.deal;
+    // The base case's run-time warnings, as `check` tells them (no defaults, no delay, every
+    // support paying): under `--strict` they stop the command before the simulation.
+    let base = crate::engine::run_with(
+        d,
+        &crate::scenario::Scenario::base(),
+        crate::engine::ObligorRows::Skip,
+    )?;
+    print_warnings(&base.warnings);
+    strict_check(strict, base.warnings.len())?;
     let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
     let sim = match source {
