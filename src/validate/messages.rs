@@ -34,8 +34,9 @@ impl<'a> SourceIndex<'a> {
     /// other unknown key too (two misspelt keys used to be reported one run at a time): the
     /// file is parsed again, each unknown key is renamed to its one near miss (so that a
     /// misspelt required key does not stop the rest) or else dropped, and the file is
-    /// deserialized again, up to [`MAX_UNKNOWN_KEYS`] keys. The first error of another kind
-    /// ends the list unreported: it may be one the renaming causes.
+    /// deserialized again, up to [`MAX_UNKNOWN_KEYS`] keys ([`MAX_UNKNOWN_KEYS_LARGE`] in a
+    /// large file). The first error of another kind ends the list unreported: it may be one
+    /// the renaming causes (a dropped `type` meant as `kind` leaves `kind` missing).
     fn serde_errors<T>(&self, first: &toml::de::Error) -> Vec<InputError>
     where
         T: Deserialize<'a>,
@@ -45,8 +46,15 @@ impl<'a> SourceIndex<'a> {
         let (Ok(mut table), true) = (DeTable::parse(self.text), unknown(first)) else {
             return errors;
         };
+        // Each further key costs a copy of the parsed file and a read of it: a large file
+        // (a 40 MB pool with 25 misspellings took 32 s) gets a few.
+        let most = if self.text.len() > LARGE_FILE_BYTES {
+            MAX_UNKNOWN_KEYS_LARGE
+        } else {
+            MAX_UNKNOWN_KEYS
+        };
         let mut last = first.clone();
-        while errors.len() < MAX_UNKNOWN_KEYS
+        while errors.len() < most
             && let Some(span) = last.span()
             && replace_key_at(table.get_mut(), span.start, suggestion(&last).as_deref())
         {
@@ -191,6 +199,10 @@ impl<'a> SourceIndex<'a> {
 
 /// Most unknown keys one load reports ([`SourceIndex::serde_errors`]).
 const MAX_UNKNOWN_KEYS: usize = 20;
+/// ... and of a file larger than [`LARGE_FILE_BYTES`].
+const MAX_UNKNOWN_KEYS_LARGE: usize = 3;
+/// 4 MiB, some 17,000 obligors.
+const LARGE_FILE_BYTES: usize = 4 << 20;
 
 /// The one near miss that an unknown-key error suggests ("did you mean"), if any.
 fn suggestion(e: &toml::de::Error) -> Option<String> {
