@@ -240,11 +240,13 @@ pub enum Check {
     /// An actuals file's pool that does not add up: a `balance_end` other than the start less
     /// principal, prepayments and defaults, or recoveries above the defaults reported.
     ActualsPool,
+    /// An actuals file whose reported principal repays a tranche beyond its initial balance.
+    ActualsTranche,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 33] = [
+    pub const ALL: [Check; 34] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -278,6 +280,7 @@ impl Check {
         Check::GrowthRange,
         Check::RateRange,
         Check::ActualsPool,
+        Check::ActualsTranche,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -316,6 +319,7 @@ impl Check {
             Check::GrowthRange => "growth_range",
             Check::RateRange => "rate_range",
             Check::ActualsPool => "actuals_pool",
+            Check::ActualsTranche => "actuals_tranche",
         }
     }
 }

@@ -1085,6 +1085,43 @@ fn a_reported_senior_interest_shortfall_trips_the_event_of_default() {
     assert_eq!(period_row(&paid.run, 2).waterfall, "normal");
 }
 
+/// A reported principal that repays a tranche beyond its initial balance is told at its key
+/// (review 25d item 5: it was capped by the restatement in silence). The fixture's A is
+/// 900,000.00; period 1 reports 1,000,000 of A's principal (line 9, its value at column 45
+/// after `tranches.A = { interest = 8190, principal = `): 1,000,000 > 900,000.
+#[test]
+fn a_tranche_repaid_beyond_its_balance_is_told() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let actuals = tmp.path().join("over.toml");
+    std::fs::write(
+        &actuals,
+        "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+         payment_date = 2024-04-01\npool = { principal = 400000, interest = 20000 }\n\
+         fees = { trustee = 1000 }\n\
+         tranches.A = { interest = 8190, principal = 1000000 }\n\
+         tranches.B = { interest = 0, principal = 0 }\n",
+    )
+    .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["reconcile", "tests/fixtures/auditing.toml", "--actuals"])
+        .arg(&actuals)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "warning: {}:9:45: periods[0].tranches.A.principal: period 1: tranche A's reported \
+             principal 1000000 brings what it has repaid to 1000000, above its initial balance \
+             900000",
+            actuals.display()
+        )) && err.contains("[actuals_tranche]"),
+        "{err}"
+    );
+}
+
 /// A report whose pool does not add up is told, at its key (review 24e item 2, review 24a
 /// items 3 and 11). The fixture's period 1 starts from the cutoff pool, 1,000,000.00:
 /// * `balance_end = 500000` with principal 400,000 and no defaults: 1,000,000 − 400,000 =

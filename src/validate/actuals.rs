@@ -276,6 +276,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
     // Only a file without errors is rolled forward: a period with an error has no index.
     if ctx.error_count() == before {
         roll_forward(ctx, raw, deal, &out);
+        tranches_repaid(ctx, raw, deal, &out);
     }
     (ctx.error_count() == before).then_some(Actuals {
         periods: out,
@@ -289,6 +290,48 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
 /// beyond the defaults reported so far (told at the first such period), are `actuals_pool`
 /// warnings. Not for a revolving deal,
 /// whose purchases the report does not state.
+/// Warns (`actuals_tranche`) where a tranche's reported principal, added up over the reported
+/// periods, passes its initial balance: no waterfall can pay it, and the restatement caps it
+/// at the balance left. Told once per tranche, at the first such period.
+fn tranches_repaid(
+    ctx: &mut Ctx,
+    raw: &schema::ActualsFile,
+    deal: &Deal,
+    periods: &[ActualPeriod],
+) {
+    for (t, tranche) in deal.tranches.iter().enumerate() {
+        let mut repaid = Decimal::ZERO;
+        for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
+            let Some(paid) = a.principal[t] else {
+                continue;
+            };
+            repaid += paid;
+            if repaid > tranche.balance {
+                // The key as written in the file (a tranche name may need quotes).
+                let Some(name) = p.tranches.keys().find(|k| *k == &tranche.name) else {
+                    break;
+                };
+                let tp = join_key(&format!("periods[{i}].tranches"), name);
+                ctx.warn(
+                    Check::ActualsTranche,
+                    &format!("{tp}.principal"),
+                    format!(
+                        "period {}: tranche {}'s reported principal {} brings what it has \
+                         repaid to {}, above its initial balance {}; the restatement pays at \
+                         most the balance left",
+                        a.index + 1,
+                        tranche.name,
+                        paid.normalize(),
+                        repaid.normalize(),
+                        tranche.balance.normalize()
+                    ),
+                );
+                break;
+            }
+        }
+    }
+}
+
 fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: &[ActualPeriod]) {
     if deal.revolving.is_some() {
         return;
