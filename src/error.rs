@@ -188,6 +188,9 @@ pub enum Check {
     EmptyPeriods,
     /// A scenario date (a named default) outside the deal.
     ScenarioDates,
+    /// A tranche's `rating` that is no grade of the rating scale (`AAA ` with a space, `aa+`):
+    /// the tranche would get no target default rate.
+    RatingLabel,
     /// Named defaults or a CDR in a scenario that a break-even search (`breakeven`, `rate`,
     /// `size`) replaces with its own default rate: told by those commands only.
     SearchDropsDefaults,
@@ -246,7 +249,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 34] = [
+    pub const ALL: [Check; 35] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -258,6 +261,7 @@ impl Check {
         Check::NotPaymentDate,
         Check::EmptyPeriods,
         Check::ScenarioDates,
+        Check::RatingLabel,
         Check::SearchDropsDefaults,
         Check::UnreadIndex,
         Check::Unreached,
@@ -297,6 +301,7 @@ impl Check {
             Check::NotPaymentDate => "not_payment_date",
             Check::EmptyPeriods => "empty_periods",
             Check::ScenarioDates => "scenario_dates",
+            Check::RatingLabel => "rating_label",
             Check::SearchDropsDefaults => "search_drops_defaults",
             Check::UnreadIndex => "unread_index",
             Check::Unreached => "unreached",

@@ -21,6 +21,31 @@ fn class(c: schema::TrancheClass) -> TrancheClass {
 }
 
 /// Tranches sorted by seniority, and their names resolving to the sorted indices.
+/// Warns (`rating_label`) when a tranche's `rating` is not a grade of the scale (AAA+ … C,
+/// the PD table's and the break-even table's labels): `AAA ` or `aa+` would get no target
+/// default rate, and the tranche no pass or fail, in silence.
+fn rating_label(ctx: &mut Ctx, p: &str, rating: &str) {
+    use crate::rating_model::GRADES;
+    if GRADES.contains(&rating) {
+        return;
+    }
+    let meant = rating.trim().to_uppercase();
+    let hint = if GRADES.contains(&meant.as_str()) {
+        format!(" (did you mean `{meant}`?)")
+    } else {
+        String::new()
+    };
+    ctx.warn(
+        Check::RatingLabel,
+        &format!("{p}.rating"),
+        format!(
+            "rating `{rating}` is not a grade of the rating scale{hint}: the tranche gets no \
+             target default rate; the grades are {}",
+            GRADES.join(", ")
+        ),
+    );
+}
+
 pub(super) fn tranches(
     ctx: &mut Ctx,
     raw: &[schema::Tranche],
@@ -138,7 +163,7 @@ pub(super) fn tranches(
             coupon,
             amortization,
             expected_maturity,
-            rating: t.rating.clone(),
+            rating: t.rating.clone().inspect(|r| rating_label(ctx, &p, r)),
             interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
             floating,
         });
