@@ -649,12 +649,21 @@ fn the_note_names_the_ratings_with_thin_tails() {
     let note = tail_note(100_000, &tdrs).expect("a note");
     assert!(
         note.starts_with(
-            "note: the simulated TDR of AAA (14th), AA (21st), A (99th) rests on that largest"
+            "note: fewer than 100 of the 100000 paths lie beyond the simulated TDR of AAA (the \
+             14th largest), AA (the 21st largest), A (the 99th largest):"
         ),
         "{note}"
     );
     assert!(!note.contains("BBB"), "{note}");
     assert_eq!(tail_note(100_000, &tdrs[3..]), None);
+    // A TDR the large-obligor test sets (0.3 above the simulated 0.1) has no sampling error.
+    let lot = RatingTdr {
+        simulated: dec!(0.1),
+        large_obligor: Some(dec!(0.3)),
+        tdr: dec!(0.3),
+        ..tdr("AAA", 0.0001301)
+    };
+    assert_eq!(tail_note(100_000, &[lot]), None);
 }
 
 /// When no balance passes, the error shows the failing step (review 25a item 11): the hand deal

@@ -62,6 +62,10 @@ pub const SCAN_POINTS: u32 = 128;
 /// Bisection steps are bounded (14 are needed from [0, 1] to 0.0001; this is a safety net).
 const MAX_BISECTION_STEPS: u32 = 64;
 
+/// Most runs one look at the status changes between two passing rates takes (7 bracket one
+/// change of a scan step; this bounds a bracket with many).
+const MAX_EDGE_PROBES: u32 = 64;
+
 /// The break-even of one tranche under one scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreakevenRow {
@@ -385,27 +389,36 @@ fn scan_then_bisect(t: &mut Tester<'_>, zero: Probe) -> Result<Probe> {
 }
 
 /// Bisects on the path between two passing probes `lo` < `hi` that took different paths,
-/// until the change is bracketed within [`TOLERANCE`]; every probe is also a pass test.
-/// Returns the first failure met, with the passing probe below it, or None when every probe
-/// passed. The rates just below a change are the worst of their path (the most defaults
-/// before a trigger trips a date earlier), which is where a failing band sits.
+/// until a change is bracketed within [`TOLERANCE`], then goes on above it to `hi` while the
+/// path still differs there (two triggers can change their dates between two scan points);
+/// every probe is also a pass test. Returns the first failure met, with the passing probe
+/// below it, or None when every probe passed. The rates just below a change are the worst of
+/// their path (the most defaults before a trigger trips a date earlier), which is where a
+/// failing band sits.
 fn status_edge(t: &mut Tester<'_>, lo: Probe, hi: Probe) -> Result<Option<(Probe, Probe)>> {
-    let (mut a, mut b) = (lo, hi);
-    let mut steps = 0;
-    while b.rate - a.rate > TOLERANCE && steps < MAX_BISECTION_STEPS {
-        steps += 1;
-        let mid = round_rate((a.rate + b.rate) / Decimal::TWO);
-        if mid <= a.rate || mid >= b.rate {
-            break;
+    let mut probes = 0;
+    let mut from = Some(lo);
+    while let Some(mut a) = from.take() {
+        let mut b = hi;
+        while b.rate - a.rate > TOLERANCE && probes < MAX_EDGE_PROBES {
+            let mid = round_rate((a.rate + b.rate) / Decimal::TWO);
+            if mid <= a.rate || mid >= b.rate {
+                break;
+            }
+            probes += 1;
+            let p = t.probe(mid)?;
+            if !p.pass {
+                return Ok(Some((a, p)));
+            }
+            if p.regime == a.regime {
+                a = p;
+            } else {
+                b = p;
+            }
         }
-        let p = t.probe(mid)?;
-        if !p.pass {
-            return Ok(Some((a, p)));
-        }
-        if p.regime == a.regime {
-            a = p;
-        } else {
-            b = p;
+        // `a` and `b` bracket the lowest change found; above it the path may change again.
+        if b.rate < hi.rate && b.regime != hi.regime && probes < MAX_EDGE_PROBES {
+            from = Some(b);
         }
     }
     Ok(None)

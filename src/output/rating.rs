@@ -312,21 +312,22 @@ fn pad(s: &str, w: usize) -> String {
 /// relative error is of the order of 1/√k for the k paths above it (docs/rating.md §5).
 pub const MIN_TAIL_PATHS: u64 = 100;
 
-/// A note naming the ratings whose simulated TDR rests on fewer than [`MIN_TAIL_PATHS`] paths
-/// (the (k + 1)-th largest of `paths`, k = ⌊paths × PD⌋), or None.
+/// A note naming the ratings whose TDR is its simulated part and rests on fewer than
+/// [`MIN_TAIL_PATHS`] paths (the (k + 1)-th largest of `paths`, k = ⌊paths × PD⌋), or None.
+/// A TDR the large-obligor test sets has no sampling error and is not named.
 pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
     let thin: Vec<String> = tdrs
         .iter()
+        .filter(|t| t.large_obligor != Some(t.tdr))
         .filter_map(|t| {
             let k = crate::analytics::rating::tail_count(paths, t.horizon_pd) + 1;
-            (k < MIN_TAIL_PATHS).then(|| format!("{} ({})", t.rating, ordinal(k)))
+            (k < MIN_TAIL_PATHS).then(|| format!("{} (the {} largest)", t.rating, ordinal(k)))
         })
         .collect();
     (!thin.is_empty()).then(|| {
         format!(
-            "note: the simulated TDR of {} rests on that largest of the {paths} paths' default \
-             rates; with fewer than {MIN_TAIL_PATHS} paths in its tail it moves with --seed \
-             (docs/rating.md §5): more --paths narrow it",
+            "note: fewer than {MIN_TAIL_PATHS} of the {paths} paths lie beyond the simulated TDR \
+             of {}: it moves with --seed (docs/rating.md §5); more --paths narrow it",
             thin.join(", ")
         )
     })
