@@ -1124,19 +1124,14 @@ fn breakeven_tells_the_named_defaults_it_replaces() {
     );
 }
 
-/// A band that fails just below a status change, narrower than the scan step, is found (review
-/// 25a item 2). The deal: the wenke example with a 6% mezzanine M of 136,000,000 paid pro rata
-/// with A (463,000,000) until its 10% cumulative-default trigger switches to sequential; the
-/// guarantee off, 30% recoveries after 6 months. At R = 0.598 the trigger trips on the third
-/// date and A ends short; from about 0.6005 it trips on the second and A is repaid. The scan
-/// points around the band, 76/128 = 0.59375 and 77/128 = 0.6015625, both pass, so the scan
-/// alone reported an input rate of 0.6427. The oracle: the engine run directly on a grid of
-/// rates 0.0005 apart, each checked with `paid_in_full`.
-#[test]
-fn a_failing_band_below_a_trigger_date_change_is_found() {
+/// The deal of `a_failing_band_below_a_trigger_date_change_is_found`, with A at `a` yuan (M at
+/// 136,000,000 and B at 134,000,000), and with `eod` a 违约事件 trigger at 14.7% switching to
+/// a waterfall that pays A's principal before M's interest; under the scenario with the
+/// guarantee off and 30% recoveries after 6 months.
+fn wenke_pocket(a: &str, eod: bool) -> (Deal, ipabs::scenario::ScenarioSet) {
     let src = fs::read_to_string(root().join("deals/wenke_leasing_1_2018.toml")).expect("read");
     let mut src = src
-        .replacen("balance = 696000000", "balance = 463000000", 1)
+        .replacen("balance = 696000000", &format!("balance = {a}"), 1)
         .replacen("balance = 37000000", "balance = 134000000", 1)
         .replacen(
             "  { action = \"pay_principal\", tranches = [\"A\"] },",
@@ -1157,6 +1152,27 @@ fn a_failing_band_below_a_trigger_date_change_is_found() {
         "[[tranches]]\nname = \"M\"\nclass = \"mezzanine\"\nbalance = 136000000\n\
          coupon = 0.06\namortization = \"pass_through\"\nrating = \"AA\"\n\n",
     );
+    if eod {
+        let at = src.find("\n[[triggers]]").expect("the triggers");
+        src.insert_str(
+            at,
+            "\neod = [\n  { action = \"pay_tax\", taxes = [\"vat\"] },\n  \
+             { action = \"pay_fee\", fees = [\"manager\", \"custodian\", \"servicer\", \"other_fixed\"] },\n  \
+             { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+             { action = \"top_up_reserve\" },\n  \
+             { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n  \
+             { action = \"pay_interest\", tranches = [\"M\"] },\n  \
+             { action = \"pay_principal\", tranches = [\"M\"], amount = \"available\" },\n  \
+             { action = \"pay_principal\", tranches = [\"B\"], amount = \"available\", when = \"senior_paid_off\" },\n  \
+             { action = \"pay_residual\", tranche = \"B\", when = \"senior_paid_off\" },\n]\n",
+        );
+        let at = src.find("\n[scenario]").expect("the scenario");
+        src.insert_str(
+            at,
+            "\n[[triggers]]\nname = \"eod_cdr\"\nkind = \"event_of_default\"\n\
+             condition = \"cumulative_default_ratio_above\"\nthreshold = 0.147\nwaterfall = \"eod\"\n",
+        );
+    }
     let d = deal_from_str("pocket.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
@@ -1168,6 +1184,46 @@ fn a_failing_band_below_a_trigger_date_change_is_found() {
         &d,
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    (d, set)
+}
+
+/// Two status changes between two scan points (review 25c finding 1): the deal of
+/// `wenke_pocket` with A at 463,750,000 and the 14.7% 违约事件 trigger. Between 25/128 =
+/// 0.1953125 and 26/128 = 0.203125 both triggers move their dates; M fails at R = 0.1995 (an
+/// interest shortfall on the ninth date), just below the second change, while the midpoint
+/// 0.19921875 passes on the middle path. The search looked at the first change only and
+/// reported 0.2205. Oracle: direct runs, as in the test above.
+#[test]
+fn two_status_changes_between_scan_points_are_both_looked_at() {
+    let (d, set) = wenke_pocket("463750000", true);
+    let scen = &set.scenarios[0];
+    let paid = |r: Decimal| {
+        let run = engine::run(&d, &stressed(scen, r)).expect("runs");
+        paid_in_full(&run, "M")
+    };
+    assert!(!paid(dec!(0.1995)));
+    assert!(paid(dec!(0.1953125)) && paid(dec!(0.19921875)) && paid(dec!(0.203125)));
+    let row = breakeven_one(&d, scen, 1, &Default::default()).expect("searches");
+    let r = row.breakeven_input_rate;
+    assert!(r < dec!(0.1995), "{row:?}");
+    let mut k = Decimal::ZERO;
+    while k <= r {
+        assert!(paid(k), "M fails at {k}, below its break-even {r}");
+        k += dec!(0.0005);
+    }
+}
+
+/// A band that fails just below a status change, narrower than the scan step, is found (review
+/// 25a item 2). The deal: the wenke example with a 6% mezzanine M of 136,000,000 paid pro rata
+/// with A (463,000,000) until its 10% cumulative-default trigger switches to sequential; the
+/// guarantee off, 30% recoveries after 6 months. At R = 0.598 the trigger trips on the third
+/// date and A ends short; from about 0.6005 it trips on the second and A is repaid. The scan
+/// points around the band, 76/128 = 0.59375 and 77/128 = 0.6015625, both pass, so the scan
+/// alone reported an input rate of 0.6427. The oracle: the engine run directly on a grid of
+/// rates 0.0005 apart, each checked with `paid_in_full`.
+#[test]
+fn a_failing_band_below_a_trigger_date_change_is_found() {
+    let (d, set) = wenke_pocket("463000000", false);
     let scen = &set.scenarios[0];
     let paid = |r: Decimal| {
         let run = engine::run(&d, &stressed(scen, r)).expect("runs");
