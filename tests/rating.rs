@@ -419,6 +419,13 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
     // 290,000.
     assert!(found == dec!(300000) || found == dec!(290000), "{found}");
     assert_eq!(result.sized[0].binding, "rating");
+    // One scenario, `base`: it binds every step.
+    assert!(
+        result
+            .steps
+            .iter()
+            .all(|x| x.binding_scenario.as_deref() == Some("base"))
+    );
     // The subordinated tranche takes the rest of the fixed 1,000,000 issue.
     assert_eq!(result.deal.tranches[1].balance, dec!(1000000) - found);
     // Rerun at the found balance (passes) and one step above (fails).

@@ -295,6 +295,12 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                 "fails_at_zero".into(),
                 rows.iter().map(|r| r.fails_at_zero).collect::<Vec<bool>>(),
             ),
+            Column::new(
+                "binding_scenario".into(),
+                rows.iter()
+                    .map(|r| r.binding_scenario.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
         ],
     )
 }
@@ -444,6 +450,12 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
             if s.pass { "PASS" } else { "FAIL" }
         ));
     }
+    if steps.iter().any(|s| s.min_coverage_multiple.is_some()) {
+        out.push_str(
+            "coverage: the tranche's minimum coverage multiple in the base case (no defaults, \
+             no delay, every support paying), not under the deal's [scenario]\n",
+        );
+    }
     for z in sized {
         out.push_str(&format!(
             "\n{} ({}): largest balance {}; binding constraint: {}",
@@ -453,6 +465,14 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
             z.binding
         ));
         let mine = || steps.iter().filter(|s| s.tranche == z.tranche);
+        // The scenario of the lowest break-even at the balance found.
+        if let Some(name) = steps
+            .iter()
+            .rfind(|s| s.tranche == z.tranche && s.balance == z.balance)
+            .and_then(|s| s.binding_scenario.as_deref())
+        {
+            out.push_str(&format!("; lowest break-even under scenario `{name}`"));
+        }
         if mine().next().is_some() && mine().all(|s| s.passes_at_one) {
             out.push_str(&format!(
                 "\n  note: {} was paid in full at R = 100% at every step, so the rating never \

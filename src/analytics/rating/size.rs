@@ -7,7 +7,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{RatingTdr, min_bdr_in};
+use super::{RatingTdr, min_bdr_of};
 use crate::analytics::breakeven::Bdr;
 use crate::deal::{Amortization, Deal, TrancheClass};
 use crate::engine::{self, ObligorRows, ProjectionCache};
@@ -51,6 +51,8 @@ pub struct SizeStep {
     pub passes_at_one: bool,
     /// Not paid in full with no defaults in some scenario: no break-even, and no target met.
     pub fails_at_zero: bool,
+    /// The scenario whose break-even is the minimum (the first such).
+    pub binding_scenario: Option<String>,
 }
 
 impl SizeStep {
@@ -175,7 +177,7 @@ impl Search<'_> {
         steps: &mut Vec<SizeStep>,
     ) -> Result<Eval> {
         self.set(d, t, idx, issue);
-        let bdr = min_bdr_in(d, self.scenarios, t.index, Some(&self.caches))?;
+        let (bdr, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
         let rating_ok = bdr.meets(t.tdr);
         let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
         let cov = base
@@ -203,6 +205,7 @@ impl Search<'_> {
             pass: e.pass(),
             passes_at_one: bdr.unbroken,
             fails_at_zero: !bdr.pays_at_zero,
+            binding_scenario: binding.map(|i| self.scenarios[i].name.clone()),
         });
         Ok(e)
     }
