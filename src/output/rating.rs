@@ -407,6 +407,13 @@ pub fn rate_table(
             r.bdr().text(),
         ));
     }
+    if rows.iter().any(|r| r.passes_at_one) {
+        out.push_str(
+            "  note: a tranche paid in full at R = 100% meets every TDR; when a support pays \
+             uncapped, that measures the support, not the pool: rate on the pool alone with a \
+             scenario file that sets supports_off (docs/rating.md §6)\n",
+        );
+    }
     // The paths run under the deal's own [scenario], not the scenario file's (docs/rating.md,
     // section 7): the block says so, since the BDRs above may come from other scenarios.
     out.push_str(&format!(
