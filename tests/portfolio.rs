@@ -857,6 +857,27 @@ fn cohort_file_mistakes_are_located() {
         )),
         "{err}"
     );
+    // A cohort listed as a deal (review 25d item 9: reported as an unknown key `cohort` in
+    // the listed file), and a second deal file with the first one's stem `alpha`.
+    let other = format!("{:?}", dir.join("cohort.toml").display().to_string());
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    std::fs::copy(dir.join("alpha.toml"), sub.join("alpha.toml")).expect("copy");
+    let err = run(format!(
+        "[cohort]\nname = \"c\"\ndeals = [{alpha}, {other}, \"sub/alpha.toml\"]\n"
+    ));
+    let col = format!("deals = [{alpha}, ").chars().count() + 1;
+    assert!(
+        err.contains(&format!("error: {name}:3:{col}: cohort.deals[1]: `"))
+            && err.contains("is a cohort file; cohorts do not nest"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "cohort.deals[2]: `sub/alpha.toml` has the id `alpha` (its file stem), as deals[0]"
+        ),
+        "{err}"
+    );
 }
 
 /// A scenario with a CDR or an `overrides` rule's CDR or default rate has no break-even in

@@ -18,6 +18,15 @@ pub struct Cohort {
     pub scenarios: Option<PathBuf>,
 }
 
+/// Whether the file at `path` is a cohort file (TOML with a top-level `cohort` table).
+fn is_cohort(path: &Path) -> bool {
+    read(path).is_ok_and(|s| {
+        strip_bom(&s)
+            .parse::<toml::Table>()
+            .is_ok_and(|t| t.contains_key(COHORT_KEY))
+    })
+}
+
 /// Reads the cohort file at `path`: None when it is not one (it has no top-level `cohort`
 /// table, or is not TOML: the deal loader then reports it). Every mistake is located at its
 /// key: an unknown key, an empty `deals`, a name that is not a file.
@@ -61,6 +70,36 @@ pub fn load_cohort(path: &Path) -> Result<Option<Cohort>, Error> {
         .scenarios
         .as_deref()
         .map(|s| file_at("cohort.scenarios", s));
+    // A listed file that is a cohort itself (cohorts do not nest), and two different deal files
+    // with one id (the file stem names a deal's partitions and rows).
+    let mut stems: Vec<(String, usize)> = Vec::new();
+    for (i, (p, name)) in deals.iter().zip(&c.deals).enumerate() {
+        let key = format!("cohort.deals[{i}]");
+        if p.is_file() && is_cohort(p) {
+            ctx.err(
+                &key,
+                format!("`{name}` is a cohort file; cohorts do not nest"),
+                "a deal file (list the other cohort's deals here instead)",
+            );
+        }
+        let stem = p
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        // The same file twice is kept once (docs/portfolio.md).
+        let same = |j: usize| p.canonicalize().ok() == deals[j].canonicalize().ok();
+        match stems.iter().find(|(s, _)| *s == stem) {
+            Some((_, j)) if same(*j) => {}
+            Some((_, j)) => ctx.err(
+                &key,
+                format!(
+                    "`{name}` has the id `{stem}` (its file stem), as deals[{j}] `{}` has",
+                    c.deals[*j]
+                ),
+                "deal files with different names: the id names a deal's rows and partitions",
+            ),
+            None => stems.push((stem, i)),
+        }
+    }
     ctx.finish(Some(Cohort { deals, scenarios }))
         .map(|(c, _)| Some(c))
 }
