@@ -1085,6 +1085,46 @@ fn a_reported_senior_interest_shortfall_trips_the_event_of_default() {
     assert_eq!(period_row(&paid.run, 2).waterfall, "normal");
 }
 
+/// An actuals file that gives a period's scheduled date where the business-day convention
+/// moved it is told which date an actuals file takes (review 25d item 10: "not a payment date
+/// of the deal"): the auditing fixture with its first date scheduled on Saturday 2024-03-30,
+/// `following`, so paid on Monday 2024-04-01. An empty actuals file points to auditing.md.
+#[test]
+fn actuals_with_a_scheduled_date_are_told_the_paid_date() {
+    let src = std::fs::read_to_string(root().join("tests/fixtures/auditing.toml"))
+        .expect("read")
+        .replacen(
+            "payment_dates = [2024-04-01,",
+            "payment_dates = [2024-03-30,",
+            1,
+        )
+        .replacen(
+            "business_day = \"unadjusted\"",
+            "business_day = \"following\"",
+            1,
+        );
+    let deal = ipabs::validate::deal_from_str("auditing.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+                   payment_date = 2024-03-30\n";
+    let err = ipabs::validate::actuals_from_str("a.toml", actuals, &deal)
+        .expect_err("an error")
+        .to_string();
+    assert!(
+        err.contains(
+            "a.toml:6:16: periods[0].payment_date: 2024-03-30 is not the payment date of period \
+             1 (it is the period's scheduled date; an actuals file gives the date it was paid, \
+             2024-04-01)"
+        ),
+        "{err}"
+    );
+    let err = ipabs::validate::actuals_from_str("e.toml", "", &deal)
+        .expect_err("an error")
+        .to_string();
+    assert!(err.contains("(see docs/auditing.md)"), "{err}");
+}
+
 /// A reported principal that repays a tranche beyond its initial balance is told at its key
 /// (review 25d item 5: it was capped by the restatement in silence). The fixture's A is
 /// 900,000.00; period 1 reports 1,000,000 of A's principal (line 9, its value at column 45

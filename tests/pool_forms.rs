@@ -618,6 +618,21 @@ fn a_revolving_period_ending_on_a_scheduled_date_includes_it() {
         assert_eq!(&*r.periods[0].waterfall, "revolving");
         assert_eq!(&*r.periods[1].waterfall, "normal");
     }
+    // An end before the first date names it as scheduled, and when it is paid.
+    let src = format!(
+        "{header}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}",
+        revolving_section("2024-03-29")
+    );
+    let err = deal_from_str("pool_forms.toml", &src)
+        .expect_err("an error")
+        .to_string();
+    assert!(
+        err.contains(
+            "the revolving period ends on 2024-03-29, before the first payment date 2024-03-30 \
+             (paid 2024-04-01): no purchase can happen"
+        ),
+        "{err}"
+    );
 }
 
 /// A revolving template with step-up rents (`repayment = "step_up"`): the purchase of

@@ -91,12 +91,19 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
         if let Some(k) = index {
             let pd = deal.periods[k];
             if date != pd.date() {
-                let other = deal
-                    .periods
-                    .iter()
-                    .find(|q| q.date() == date)
-                    .map(|q| format!(" (it is the date of period {})", q.number))
-                    .unwrap_or_else(|| " (not a payment date of the deal)".to_string());
+                let other = if pd.payment.unadjusted == date {
+                    format!(
+                        " (it is the period's scheduled date; an actuals file gives the date it \
+                         was paid, {})",
+                        pd.date()
+                    )
+                } else {
+                    deal.periods
+                        .iter()
+                        .find(|q| q.date() == date)
+                        .map(|q| format!(" (it is the date of period {})", q.number))
+                        .unwrap_or_else(|| " (not a payment date of the deal)".to_string())
+                };
                 ctx.err(
                     &key("payment_date"),
                     format!(

@@ -312,13 +312,19 @@ fn encoding_error(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> InputErro
 
 /// The error for a file with nothing in it (or only blanks).
 fn empty_file(file: &str, key: &str, example: &str) -> InputError {
+    // The page that documents the format.
+    let doc = if key == "periods" {
+        "docs/auditing.md"
+    } else {
+        "docs/deal-format.md"
+    };
     InputError {
         file: file.to_string(),
         line: 0,
         column: 0,
         key_path: key.to_string(),
         problem: format!("the file is empty: missing required key `{key}`"),
-        expected: format!("a TOML file that starts with {example} (see docs/deal-format.md)"),
+        expected: format!("a TOML file that starts with {example} (see {doc})"),
         source_line: None,
     }
 }

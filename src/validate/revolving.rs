@@ -53,13 +53,21 @@ pub(super) fn revolving(
         && last_buy.is_none()
         && end_date <= refs.legal
     {
-        let first = ps.first().map(PeriodDates::date);
+        // The first date as written (scheduled), and when it is paid if that differs.
+        let first = ps.first().map(|p| {
+            let (s, a) = (p.payment.unadjusted, p.payment.adjusted);
+            if s == a {
+                format!(" {s}")
+            } else {
+                format!(" {s} (paid {a})")
+            }
+        });
         ctx.err(
             &end_path,
             format!(
                 "the revolving period ends on {end_date}, before the first payment date{}: \
                  no purchase can happen",
-                first.map(|d| format!(" {d}")).unwrap_or_default()
+                first.unwrap_or_default()
             ),
             "an end date on or after the first payment date",
         );
