@@ -123,6 +123,7 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
         conditions(ctx, deal, &w.name, &w.steps, &paths);
         purchase_order(ctx, deal, &w.name, &w.steps, &paths);
         charge_order(ctx, deal, &w.name, &w.steps, &paths);
+        expense_order(ctx, deal, &w.name, &w.steps, &paths);
     }
     covers(ctx, deal, raw);
     plausible(ctx, deal, raw, &paths);
@@ -412,6 +413,61 @@ fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Pa
                 Check::StepOrder,
                 &path,
                 format!("step {} of waterfall `{waterfall}` pays {problem}", i + 1),
+            );
+        }
+    }
+}
+
+/// Taxes and fees before the tranches, and the reserve after senior interest: a `pay_tax`
+/// after a step paying interest or principal (增值税 comes first), a `pay_fee` (not a cap's
+/// excess part) after a step repaying senior principal, a `top_up_reserve` before the first
+/// step paying senior interest (it would trap the cash that interest needs).
+fn expense_order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
+    let senior = |ts: &[usize]| {
+        ts.iter()
+            .any(|&t| deal.tranches[t].class == TrancheClass::Senior)
+    };
+    let first = |pred: &dyn Fn(&Action) -> bool| steps.iter().position(|s| pred(&s.action));
+    let tranche_step = first(&|a| {
+        matches!(
+            a,
+            Action::PayInterest(_) | Action::PayPrincipal { .. } | Action::PaySubReturn(_)
+        )
+    });
+    let senior_principal = first(&|a| {
+        matches!(a, Action::PayPrincipal { tranches, .. } if senior(tranches))
+    });
+    let senior_interest = first(&|a| matches!(a, Action::PayInterest(t) if senior(t)));
+    for (i, s) in steps.iter().enumerate() {
+        let told = match &s.action {
+            Action::PayTax(_) => tranche_step.filter(|&j| j < i).map(|j| {
+                format!(
+                    "pays taxes after step {} pays a tranche: taxes (增值税及附加) come first",
+                    j + 1
+                )
+            }),
+            Action::PayFee(_) => senior_principal.filter(|&j| j < i).map(|j| {
+                format!(
+                    "pays fees after step {} repays senior principal: fees are senior \
+                     expenses, paid before the tranches (a capped fee's excess goes lower with \
+                     `pay_fee_part`, docs/deal-format.md)",
+                    j + 1
+                )
+            }),
+            Action::TopUpReserve => senior_interest.filter(|&j| j > i).map(|j| {
+                format!(
+                    "tops up the reserve before step {} pays senior interest: the reserve \
+                     would trap the cash that interest needs",
+                    j + 1
+                )
+            }),
+            _ => None,
+        };
+        if let Some(problem) = told {
+            ctx.warn(
+                Check::StepOrder,
+                &paths.step(waterfall, i),
+                format!("step {} of waterfall `{waterfall}` {problem}", i + 1),
             );
         }
     }
