@@ -48,6 +48,9 @@ pub const RESERVE_SHARE_MAX: Decimal = dec!(0.10);
 /// A positive fixed reserve target or initial deposit below this share of the issue size (150
 /// yuan against 150,000,000: a 万元 figure written in yuan) is a warning (`reserve_range`).
 pub const RESERVE_SHARE_MIN: Decimal = dec!(0.0001);
+/// A positive fixed or one-off fee below this share of the issue size is a warning
+/// (`issue_size`): 0.5 for 5,000, or 5 for 50,000 written in 万元.
+pub const FIXED_FEE_SHARE_MIN: Decimal = dec!(0.000001);
 /// The issue size outside this multiple of the pool balance (either way) is a warning
 /// (`issue_size`): a 万元 or 亿元 mistake is four or eight orders of magnitude off.
 pub const ISSUE_RATIO_MAX: Decimal = dec!(10);
@@ -654,6 +657,49 @@ fn pct(v: Decimal) -> String {
     format!("{}%", super::percent(v))
 }
 
+/// Support caps and fixed fees orders of magnitude off the issue size (`issue_size`): a cap
+/// below [`RESERVE_SHARE_MIN`] of the issue or above [`ISSUE_RATIO_MAX`] times it, a fixed or
+/// one-off fee below [`FIXED_FEE_SHARE_MIN`] of it (50 for 500,000: a 万元 slip).
+fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
+    let slip = "is it in 万元 or 亿元? Every amount is in yuan";
+    for (i, s) in deal.supports.iter().enumerate() {
+        for (key, cap) in [("cap_total", s.cap_total), ("cap_per_period", s.cap_per_period)] {
+            let Some(c) = cap.filter(|c| *c > Decimal::ZERO) else {
+                continue;
+            };
+            if c < issue * RESERVE_SHARE_MIN || c > issue * ISSUE_RATIO_MAX {
+                ctx.warn(
+                    Check::IssueSize,
+                    &format!("supports[{i}].{key}"),
+                    format!(
+                        "support `{}`'s {key} {c:.2} is {} times the issue size {issue:.2}: {slip}",
+                        s.name,
+                        (c / issue).round_dp(6).normalize()
+                    ),
+                );
+            }
+        }
+    }
+    for (i, f) in deal.fees.iter().enumerate() {
+        let amount = match f.kind {
+            FeeKind::Fixed(a) | FeeKind::OneOff { amount: a, .. } => a,
+            FeeKind::AnnualRate { .. } => continue,
+        };
+        if amount > Decimal::ZERO && amount < issue * FIXED_FEE_SHARE_MIN {
+            ctx.warn(
+                Check::IssueSize,
+                &format!("fees[{i}].amount"),
+                format!(
+                    "fee `{}`'s amount {amount:.2} is less than {} of the issue size \
+                     {issue:.2}: {slip}",
+                    f.name,
+                    pct(FIXED_FEE_SHARE_MIN)
+                ),
+            );
+        }
+    }
+}
+
 fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
     let pool = deal.pool_balance();
     let issue = deal.issue_size();
@@ -686,6 +732,9 @@ fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) 
                 );
             }
         }
+    }
+    if issue > Decimal::ZERO {
+        amounts_in_scale(ctx, deal, issue);
     }
     for t in &deal.tranches {
         let path = format!("{}.coupon", paths.tranche(&t.name));
