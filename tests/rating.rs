@@ -536,6 +536,35 @@ fn a_missing_rating_is_a_located_error_naming_the_obligor() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("rating `A++`"));
 }
 
+/// The hand deal (`hand_src(250_000)`, its coupons of 0 meant: `[deal] allow` lists
+/// `coupon_range` and `allow`), changed by `edit`, written to `dir/hand.toml`; and a scenario
+/// file `dir/s.toml` of the base case without the concentration tests.
+fn hand_files(
+    dir: &std::path::Path,
+    allow: &[&str],
+    edit: impl Fn(String) -> String,
+) -> (PathBuf, PathBuf) {
+    let checks: Vec<String> = ["coupon_range"]
+        .iter()
+        .chain(allow)
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    let src = hand_src(250_000).replacen(
+        "name = \"hand\"\n",
+        &format!("name = \"hand\"\nallow = [{}]\n", checks.join(", ")),
+        1,
+    );
+    let path = dir.join("hand.toml");
+    std::fs::write(&path, edit(src)).unwrap();
+    let scenarios = dir.join("s.toml");
+    std::fs::write(
+        &scenarios,
+        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
+    )
+    .unwrap();
+    (path, scenarios)
+}
+
 /// `size` prints the sized deal's own warnings (review 25a item 7), and under `--strict` they
 /// stop it before anything is written. The hand deal's pool is 1,000,000 with B at 750,000;
 /// with `--free-issue-size` B stays and A is sized; without the concentration tests TDR(C) is
@@ -544,20 +573,8 @@ fn a_missing_rating_is_a_located_error_naming_the_obligor() {
 #[test]
 fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("hand.toml");
-    // The hand deal's coupons of 0 are meant (`coupon_range` allowed): the input has no warning.
-    let src = hand_src(250_000).replacen(
-        "name = \"hand\"\n",
-        "name = \"hand\"\nallow = [\"coupon_range\"]\n",
-        1,
-    );
-    std::fs::write(&path, src).unwrap();
-    let scenarios = tmp.path().join("s.toml");
-    std::fs::write(
-        &scenarios,
-        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
-    )
-    .unwrap();
+    // The input has no warning.
+    let (path, scenarios) = hand_files(tmp.path(), &[], |s| s);
     let out = tmp.path().join("out");
     let args = |strict: bool| {
         let mut a = vec![
@@ -805,25 +822,13 @@ print("ok")
 #[test]
 fn size_does_not_repeat_the_input_base_cases_warnings() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("hand.toml");
-    let src = hand_src(250_000)
-        .replacen(
-            "name = \"hand\"\n",
-            "name = \"hand\"\nallow = [\"coupon_range\", \"unreached\"]\n",
-            1,
-        )
-        .replacen(
+    let (path, scenarios) = hand_files(tmp.path(), &["unreached"], |s| {
+        s.replacen(
             "[waterfalls]",
             "[[fees]]\nname = \"f\"\nkind = \"fixed\"\namount = 100\n\n[waterfalls]",
             1,
-        );
-    std::fs::write(&path, src).unwrap();
-    let scenarios = tmp.path().join("s.toml");
-    std::fs::write(
-        &scenarios,
-        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
-    )
-    .unwrap();
+        )
+    });
     let out = tmp.path().join("out");
     let o = ipabs(&[
         "size",
@@ -875,19 +880,7 @@ fn size_does_not_repeat_the_input_base_cases_warnings() {
 #[test]
 fn rating_parquet_gives_the_tdr_parts() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("hand.toml");
-    let src = hand_src(250_000).replacen(
-        "name = \"hand\"\n",
-        "name = \"hand\"\nallow = [\"coupon_range\"]\n",
-        1,
-    );
-    std::fs::write(&path, src).unwrap();
-    let scenarios = tmp.path().join("s.toml");
-    std::fs::write(
-        &scenarios,
-        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
-    )
-    .unwrap();
+    let (path, scenarios) = hand_files(tmp.path(), &[], |s| s);
     let out = tmp.path().join("out");
     let o = ipabs(&[
         "rate",

@@ -437,9 +437,8 @@ fn expense_order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], pa
             Action::PayInterest(_) | Action::PayPrincipal { .. } | Action::PaySubReturn(_)
         )
     });
-    let senior_principal = first(&|a| {
-        matches!(a, Action::PayPrincipal { tranches, .. } if senior(tranches))
-    });
+    let senior_principal =
+        first(&|a| matches!(a, Action::PayPrincipal { tranches, .. } if senior(tranches)));
     let senior_interest = first(&|a| matches!(a, Action::PayInterest(t) if senior(t)));
     for (i, s) in steps.iter().enumerate() {
         let told = match &s.action {
@@ -663,7 +662,10 @@ fn pct(v: Decimal) -> String {
 fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     let slip = "is it in 万元 or 亿元? Every amount is in yuan";
     for (i, s) in deal.supports.iter().enumerate() {
-        for (key, cap) in [("cap_total", s.cap_total), ("cap_per_period", s.cap_per_period)] {
+        for (key, cap) in [
+            ("cap_total", s.cap_total),
+            ("cap_per_period", s.cap_per_period),
+        ] {
             let Some(c) = cap.filter(|c| *c > Decimal::ZERO) else {
                 continue;
             };
