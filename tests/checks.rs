@@ -903,6 +903,35 @@ fn a_scenario_index_no_rate_reads_is_told() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A schedule entry's interest typed 100 times too large is a located `rate_range` warning
+/// (review 25d item 8: it added 113 million of cash to the gdd pool in silence). The gdd
+/// example's second entry (2020-08-20, line 64) with interest 114,129,337 for 1,141,293.37: the
+/// principal of entries 2 to 6 of the file, 38,043,112.48, is still to be repaid, and the
+/// entry comes 182 days after the first (2020-02-20), so 114,129,337 × 365 / (38,043,112.48 ×
+/// 182) = 6.0165… = 601.65% a year, beyond 100%. The example as published has no such warning.
+#[test]
+fn a_schedule_interest_100_times_too_large_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src =
+        std::fs::read_to_string(root().join("deals/gdd_patent_licence_2019.toml")).expect("read");
+    assert!(src.contains("interest = \"1141293.37\""));
+    let deal = dir.path().join("gdd.toml");
+    std::fs::write(&deal, src.replacen("\"1141293.37\"", "\"114129337\"", 1)).expect("write");
+    let out = ipabs(&["check", s(&deal)]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "warning: {}:64:61: obligors[0].assets[0].schedule[1].interest: interest 114129337 \
+             on the 38043112.48 of principal still to be repaid, over 182 days, is 601.65% a \
+             year, beyond 100%: is a figure 100 times too large? [rate_range]",
+            s(&deal)
+        )),
+        "{err}"
+    );
+    let out = ipabs(&["check", "deals/gdd_patent_licence_2019.toml"]);
+    assert!(!text(&out.stderr).contains("[rate_range]"));
+}
+
 /// A rate of 100% or more is an error at its key, and not also a `rate_range` warning (review
 /// 24f item 10): an asset rate of 1.5 gives the error alone.
 #[test]
