@@ -191,6 +191,9 @@ pub enum Check {
     /// A tranche's `rating` that is no grade of the rating scale (`AAA ` with a space, `aa+`):
     /// the tranche would get no target default rate.
     RatingLabel,
+    /// A rating table out of order: a `[rating]` multiplier above a higher grade's, or a
+    /// `[rating_model.pd]` row below a higher grade's (a percent typed for a fraction, say).
+    RatingOrder,
     /// Named defaults or a CDR in a scenario that a break-even search (`breakeven`, `rate`,
     /// `size`) replaces with its own default rate: told by those commands only.
     SearchDropsDefaults,
@@ -249,7 +252,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 35] = [
+    pub const ALL: [Check; 36] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -262,6 +265,7 @@ impl Check {
         Check::EmptyPeriods,
         Check::ScenarioDates,
         Check::RatingLabel,
+        Check::RatingOrder,
         Check::SearchDropsDefaults,
         Check::UnreadIndex,
         Check::Unreached,
@@ -302,6 +306,7 @@ impl Check {
             Check::EmptyPeriods => "empty_periods",
             Check::ScenarioDates => "scenario_dates",
             Check::RatingLabel => "rating_label",
+            Check::RatingOrder => "rating_order",
             Check::SearchDropsDefaults => "search_drops_defaults",
             Check::UnreadIndex => "unread_index",
             Check::Unreached => "unreached",

@@ -932,6 +932,43 @@ fn a_schedule_interest_100_times_too_large_is_told() {
     assert!(!text(&out.stderr).contains("[rate_range]"));
 }
 
+/// Rating tables out of order are located `rating_order` warnings, and a multiplier label that
+/// is no grade a `rating_label` warning (review 25d item 6: all passed in silence). The file:
+/// AA's multiplier 5 above AAA's 4.1 (line 5, `multipliers = { AAA = 4.1, AA = 5, ZZZ = 1 }`:
+/// AA's value at column 33, ZZZ's at 42); and in `[rating_model.pd]` an AAA row typed in
+/// percent, 0.015 for 0.00015, above the AA row's 0.0007 at 1 year, so AA's first PD (line 8,
+/// column 7, after `AA = [`) is below AAA's.
+#[test]
+fn rating_tables_out_of_order_are_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("r.toml");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"base\"\n[rating]\nbase_default_rate = 0.1\n\
+         multipliers = { AAA = 4.1, AA = 5, ZZZ = 1 }\n[rating_model.pd]\n\
+         AAA = [0.015, 0.02, 0.06, 0.105, 0.2, 0.35, 0.45, 0.6, 0.75, 0.9]\n\
+         AA = [0.0007, 0.0013, 0.0027, 0.0053, 0.007, 0.0085, 0.01, 0.012, 0.014, 0.0175]\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", BASE, "--scenario", s(&file)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let name = s(&file);
+    for want in [
+        format!(
+            "warning: {name}:5:33: rating.multipliers.AA: the multiplier of AA, 5, is above \
+             AAA's, 4.1"
+        ),
+        format!("warning: {name}:5:42: rating.multipliers.ZZZ: `ZZZ` is not a grade"),
+        format!(
+            "warning: {name}:8:7: rating_model.pd.AA[0]: the 1-year PD of AA, 0.0007, is below \
+             AAA's, 0.015"
+        ),
+    ] {
+        assert!(err.contains(&want), "no {want:?} in\n{err}");
+    }
+}
+
 /// A rate of 100% or more is an error at its key, and not also a `rate_range` warning (review
 /// 24f item 10): an asset rate of 1.5 gives the error alone.
 #[test]

@@ -796,12 +796,76 @@ fn rating(ctx: &mut Ctx, r: &schema::Rating) -> RatingTable {
                 out.push((ctx.key_offset(&p), label.clone(), v));
             }
             out.sort_by_key(|(at, _, _)| *at);
-            out.into_iter().map(|(_, l, v)| (l, v)).collect()
+            let table: Vec<(String, Decimal)> = out.into_iter().map(|(_, l, v)| (l, v)).collect();
+            multipliers_in_order(ctx, &table);
+            table
         }
     };
     RatingTable {
         base_default_rate,
         multipliers,
+    }
+}
+
+/// Warns (`rating_order`) at a `[rating]` multiplier above the one of a higher grade of the
+/// scale (a lower rating must take a smaller multiple of the base default rate), and
+/// (`rating_label`) at a label that is no grade.
+fn multipliers_in_order(ctx: &mut Ctx, table: &[(String, Decimal)]) {
+    use crate::rating_model::GRADES;
+    let mut graded: Vec<(usize, &str, Decimal)> = Vec::new();
+    for (label, v) in table {
+        let p = join_key("rating.multipliers", label);
+        match GRADES.iter().position(|g| g == label) {
+            Some(g) => graded.push((g, label, *v)),
+            None => ctx.warn(
+                Check::RatingLabel,
+                &p,
+                format!(
+                    "`{label}` is not a grade of the rating scale ({}): no tranche rated with \
+                     a grade gets this multiplier",
+                    GRADES.join(", ")
+                ),
+            ),
+        }
+    }
+    graded.sort_by_key(|x| x.0);
+    for w in graded.windows(2) {
+        let ((_, hi, hv), (_, lo, lv)) = (w[0], w[1]);
+        if lv > hv {
+            ctx.warn(
+                Check::RatingOrder,
+                &join_key("rating.multipliers", lo),
+                format!(
+                    "the multiplier of {lo}, {}, is above {hi}'s, {}: a lower rating takes a \
+                     smaller multiple of the base default rate",
+                    lv.normalize(),
+                    hv.normalize()
+                ),
+            );
+        }
+    }
+}
+
+/// Warns (`rating_order`) at the first PD of a `[rating_model.pd]` row (file order, highest
+/// rating first) below the same term's PD of the row above it: a worse rating defaults more
+/// (`AAA = [0.015, …]` for 0.015% is 100 times the AA row).
+fn pd_rows_in_order(ctx: &mut Ctx, rows: &[(Option<usize>, String, [f64; 10])]) {
+    for w in rows.windows(2) {
+        let ((_, hi, h), (_, lo, l)) = (&w[0], &w[1]);
+        if let Some(t) = (0..10).find(|&t| l[t] < h[t]) {
+            ctx.warn(
+                Check::RatingOrder,
+                &format!("{}[{t}]", join_key("rating_model.pd", lo)),
+                format!(
+                    "the {}-year PD of {lo}, {}, is below {hi}'s, {}: the rows go from the \
+                     highest rating down, and a lower rating defaults more (a percent typed for \
+                     a fraction?)",
+                    t + 1,
+                    l[t],
+                    h[t]
+                ),
+            );
+        }
     }
 }
 
@@ -863,6 +927,7 @@ fn rating_model(ctx: &mut Ctx, m: &schema::RatingModel) -> RatingModel {
             rows.push((ctx.key_offset(&p), label.clone(), row));
         }
         rows.sort_by_key(|(at, _, _)| *at);
+        pd_rows_in_order(ctx, &rows);
         out.pd = PdTable {
             rows: rows.into_iter().map(|(_, l, r)| (l, r)).collect(),
         };
