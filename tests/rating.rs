@@ -964,6 +964,42 @@ fn free_sizing_needs_no_subordinated_tranche() {
     }
 }
 
+/// A `--step` the deal cannot take is refused before the search (review 25c: with `[notices]
+/// face = 100` a step of 0.01 ran the whole search, then failed on a sized file never
+/// written): every balance the search writes is a whole number of steps, and one step of
+/// 0.01 yuan is not a whole number of 100-yuan units.
+#[test]
+fn a_step_the_deal_cannot_take_is_refused_before_the_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src =
+        std::fs::read_to_string(root().join("deals/yongxing_guofu_ningbo_2024.toml")).unwrap();
+    let path = tmp.path().join("yx.toml");
+    std::fs::write(&path, format!("{src}\n[notices]\nface = 100\n")).unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--target",
+        "A=AAA",
+        "--step",
+        "0.01",
+        "--paths",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--step 0.01: the deal does not accept a targeted tranche of one step")
+            && err.contains(
+                "tranche A has a balance of 0.01, not a whole number of units of 100 yuan"
+            ),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn size_writes_a_sized_deal_that_keeps_the_comments() {
     let tmp = tempfile::tempdir().unwrap();

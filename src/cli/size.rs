@@ -172,6 +172,27 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
                 }
             }
         }
+        // Every balance the search writes is a whole number of steps: a step the deal cannot
+        // take (with `[notices]`, a balance must be whole units of `face`) is refused here,
+        // before the search, on the deal with each targeted tranche at one step (review 25c:
+        // the search ran to the end and then failed on a file never written).
+        let original = std::fs::read_to_string(deal).map_err(|e| Error::Read {
+            path: deal.to_path_buf(),
+            source: e,
+        })?;
+        let one_step: Vec<(String, rust_decimal::Decimal)> = targets
+            .iter()
+            .map(|(i, _)| (d.tranches[*i].name.clone(), a.step))
+            .collect();
+        let probe = o::sized_deal_text(&deal.display().to_string(), &original, &one_step)?;
+        if let Err(e) = validate::deal_from_str(&sized_name, &probe) {
+            return Err(Error::Usage(format!(
+                "--step {}: the deal does not accept a targeted tranche of one step, and \
+                 every balance the search tries is a whole number of steps (checked before the \
+                 search, on {sized_name} with each target at one step, which is not written):\n{e}",
+                a.step
+            )));
+        }
         let opts = SizeOptions {
             targets,
             min_coverage: a.min_coverage,
@@ -187,10 +208,6 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
             .filter(|(new, old)| new.balance != old.balance)
             .map(|(new, _)| (new.name.clone(), new.balance))
             .collect();
-        let original = std::fs::read_to_string(deal).map_err(|e| Error::Read {
-            path: deal.to_path_buf(),
-            source: e,
-        })?;
         let text = o::sized_deal_text(&deal.display().to_string(), &original, &balances)?;
         // The sized file must load as a deal before anything is written; its warnings, and
         // those of its base case (no defaults, as `check` runs it), are printed unless the
