@@ -151,7 +151,7 @@ pub fn load_deals(
     scenarios: Option<&Path>,
     stress: Option<(StressSuite, StressBase)>,
 ) -> Result<Vec<PortfolioDeal>> {
-    paths
+    let loaded: Vec<Result<PortfolioDeal>> = paths
         .iter()
         .map(|p| {
             let loaded = validate::load_deal(p)?;
@@ -169,7 +169,29 @@ pub fn load_deals(
                 set,
             })
         })
-        .collect()
+        .collect();
+    // Every deal's file errors at once (review 25d item 9: only the first bad deal's were
+    // shown), a scenario file's once; any other error as it comes.
+    let mut errors: Vec<crate::error::InputError> = Vec::new();
+    let mut deals = Vec::with_capacity(loaded.len());
+    for d in loaded {
+        match d {
+            Ok(d) => deals.push(d),
+            Err(Error::Input(e)) => {
+                for x in e {
+                    if !errors.iter().any(|y| y.to_string() == x.to_string()) {
+                        errors.push(x);
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(deals)
+    } else {
+        Err(Error::Input(errors))
+    }
 }
 
 /// Runs every deal under its scenarios (every table kept) and the break-even of every reported

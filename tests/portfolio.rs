@@ -929,3 +929,35 @@ fn cdr_and_override_default_scenarios_have_no_break_even() {
     }
     assert!(seen >= 3);
 }
+
+/// Every bad deal of a portfolio is reported in one run (review 25d item 9: only the first
+/// bad deal's errors were shown): two deal files, each with one mistake, give two located
+/// errors, exit code 2, nothing written.
+#[test]
+fn every_bad_deal_is_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a.toml"), tmp.path().join("b.toml"));
+    std::fs::write(&a, "[deal]\nname = \"x\"\n").expect("write");
+    std::fs::write(&b, "[deal]\nnme = \"y\"\n").expect("write");
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "portfolio",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {}:1:1: deal.cutoff_date: missing required key `cutoff_date`",
+            a.display()
+        )) && err.contains(&format!(
+            "error: {}:2:1: deal.nme: unknown key `nme`",
+            b.display()
+        )) && err.contains("2 errors"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
