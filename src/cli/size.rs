@@ -180,8 +180,16 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
             path: deal.to_path_buf(),
             source: e,
         })?;
+        // (A tranche with target balances cannot be sized; the search says so, and it is left
+        // out of this check.)
         let one_step: Vec<(String, rust_decimal::Decimal)> = targets
             .iter()
+            .filter(|(i, _)| {
+                !matches!(
+                    d.tranches[*i].amortization,
+                    crate::deal::Amortization::Scheduled(_)
+                )
+            })
             .map(|(i, _)| (d.tranches[*i].name.clone(), a.step))
             .collect();
         let probe = o::sized_deal_text(&deal.display().to_string(), &original, &one_step)?;
