@@ -11,7 +11,7 @@ use super::outdir::{lock_output_shard, refuse_files};
 use super::{McArgs, OutArgs, load_for_search};
 use crate::analytics::rating;
 use crate::analytics::stress::{StressBase, StressSuite};
-use crate::error::Result;
+use crate::error::{Result, Warning};
 use crate::output;
 use crate::scenario::ScenarioSet;
 use crate::shard::Shard;
@@ -104,6 +104,8 @@ pub(super) struct Inputs<'a> {
 pub(super) struct Rated {
     pub(super) loaded: Loaded,
     pub(super) set: ScenarioSet,
+    /// The run-time warnings of the deal's base case, told before the simulation.
+    pub(super) base_warnings: Vec<Warning>,
     pub(super) pool: rating::Pool,
     pub(super) sim: rating::Simulation,
     pub(super) tdrs: Vec<rating::RatingTdr>,
@@ -180,6 +182,7 @@ fn simulate_paths(
     Ok(Rated {
         loaded,
         set,
+        base_warnings: base.warnings,
         pool,
         sim,
         tdrs,

@@ -222,20 +222,16 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
         // input deal or its base case had the same, and under `--strict` they stop the
         // command here.
         let sized = validate::deal_from_str(&sized_name, &text)?;
-        let base_case = |deal: &crate::deal::Deal| {
-            crate::engine::run_with(
-                deal,
-                &crate::scenario::Scenario::base(),
-                crate::engine::ObligorRows::Skip,
-            )
-        };
-        let base = base_case(&sized.deal)?;
-        let input_base = base_case(d)?;
+        let base = crate::engine::run_with(
+            &sized.deal,
+            &crate::scenario::Scenario::base(),
+            crate::engine::ObligorRows::Skip,
+        )?;
         let known = |w: &Warning| {
             r.loaded
                 .warnings
                 .iter()
-                .chain(&input_base.warnings)
+                .chain(&r.base_warnings)
                 .any(|k| k.check == w.check && k.message == w.message)
         };
         let new: Vec<Warning> = sized
