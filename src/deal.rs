@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, ScheduledDate};
-use crate::calendar::{BusinessDayConvention, Calendar};
+use crate::calendar::{BusinessDayConvention, Calendar, PaymentDays};
 use crate::money::{ProRataRounding, Rounding, to_fen};
 use crate::scenario::Scenario;
 
@@ -33,6 +33,9 @@ pub struct Deal {
     /// How pro rata shares are rounded to the fen (`pro_rata_rounding`).
     pub pro_rata_rounding: ProRataRounding,
     pub business_day: BusinessDayConvention,
+    /// Whether payment dates fall on the calendar's business days or its trading days
+    /// (`payment_days`); `periods` are adjusted accordingly.
+    pub payment_days: PaymentDays,
     pub calendar: Calendar,
     /// Payment dates, in order, each with its collection period.
     pub periods: Vec<PeriodDates>,

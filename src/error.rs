@@ -178,6 +178,9 @@ pub enum Check {
     CalendarCoverage,
     /// An `unadjusted` payment date on a holiday or weekend.
     HolidayPayment,
+    /// A payment date on a business day that is no exchange trading day (an adjusted working
+    /// weekend), with `payment_days = "business"`.
+    PaymentNotTradingDay,
     /// A payment date adjusted past the legal maturity.
     PaymentAfterLegal,
     /// A tranche's expected maturity after the last payment date.
@@ -252,13 +255,14 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 36] = [
+    pub const ALL: [Check; 37] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
         Check::NeverCollected,
         Check::CalendarCoverage,
         Check::HolidayPayment,
+        Check::PaymentNotTradingDay,
         Check::PaymentAfterLegal,
         Check::MaturityAfterLastPayment,
         Check::NotPaymentDate,
@@ -300,6 +304,7 @@ impl Check {
             Check::NeverCollected => "never_collected",
             Check::CalendarCoverage => "calendar_coverage",
             Check::HolidayPayment => "holiday_payment",
+            Check::PaymentNotTradingDay => "payment_not_trading_day",
             Check::PaymentAfterLegal => "payment_after_legal",
             Check::MaturityAfterLastPayment => "maturity_after_last_payment",
             Check::NotPaymentDate => "not_payment_date",

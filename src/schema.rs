@@ -275,6 +275,9 @@ pub struct DealSection {
     pub business_day: Option<String>,
     /// `CN` (mainland China holidays, the default) or `weekends`.
     pub calendar: Option<String>,
+    /// `business` (default) or `trading`: whether payment dates are adjusted on the
+    /// calendar's business days or on its exchange trading days.
+    pub payment_days: Option<String>,
     /// Deal-specific non-business days.
     #[serde(default)]
     pub extra_holidays: Vec<Date>,

@@ -17,7 +17,12 @@
 //! rows changed, in `yield_at_par`, `price` and `yield` only, each from null, in a row whose
 //! tranche received 0.00; and four of the `scenarios.parquet` files again (2026-12-05), when
 //! its text columns dropped trailing zeros (`0.30,0.30,0.20,0.20` became `0.3,0.3,0.2,0.2` in
-//! `default_timing` of 12 rows, the same values). The other 48 digests are still 47289b8's.
+//! `default_timing` of 12 rows, the same values); and 13 of wenke's 16 files (session 26), when
+//! the wenke example came to pay on exchange trading days (`payment_days = "trading"`): its fifth
+//! payment date moved from Sunday 2020-04-26, an adjusted working weekend, to Monday the 27th.
+//! Checked against the previous build's files: every row of periods 1 to 3 is unchanged in every
+//! scenario, and each of the senior's 480 interest amounts equals balance × 5% × days / 365
+//! rounded half up on the new dates. The other 37 digests are still 47289b8's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -633,3 +633,104 @@ fn payment_dates_edge_cases() {
         vec![d(2024, 1, 15), d(2024, 4, 15), d(2024, 7, 15)]
     );
 }
+
+// ---------------------------------------------------------------- payment days
+
+/// `tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml` with `business_day` and
+/// `payment_days` set: its third payment date is Sunday 2024-09-29, a working day for National
+/// Day 2024 (国办发明电〔2023〕7号: 9月29日(星期日)上班) on which the exchanges are closed.
+fn worked_sunday_deal(business_day: &str, payment_days: Option<&str>) -> ipabs::validate::Loaded {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
+    );
+    let src = std::fs::read_to_string(path).expect("w48 deal");
+    let mut keys = format!("business_day = \"{business_day}\"\n");
+    if let Some(p) = payment_days {
+        keys.push_str(&format!("payment_days = \"{p}\"\n"));
+    }
+    let src = src.replacen("business_day = \"unadjusted\"\n", &keys, 1);
+    ipabs::validate::deal_from_str("w48.toml", &src).expect("the deal loads")
+}
+
+fn checks(loaded: &ipabs::validate::Loaded) -> Vec<&'static str> {
+    loaded.warnings.iter().map(|w| w.check.name()).collect()
+}
+
+/// On business days (the default) the worked Sunday stays a payment date, with a
+/// `payment_not_trading_day` warning; with `payment_days = "trading"` `following` moves it to
+/// Monday 2024-09-30 and nothing is warned. Tranche M (bullet, 300,000 at 5%, ACT/365F) accrues
+/// from 2024-07-01: to the Sunday 90 days, 300,000 × 0.05 × 90 / 365 = 3,698.630… → 3,698.63;
+/// to the Monday 91 days, 300,000 × 0.05 × 91 / 365 = 3,739.726… → 3,739.73.
+#[test]
+fn payment_days_trading_moves_a_worked_sunday_to_monday() {
+    let m_interest = |loaded: &ipabs::validate::Loaded| {
+        let deal = &loaded.deal;
+        let r = ipabs::engine::run(deal, &deal.scenario).expect("runs");
+        let row = r
+            .tranche_flows
+            .iter()
+            .find(|t| t.period == 3 && t.tranche.as_str() == "M")
+            .expect("M's third row")
+            .clone();
+        (row.payment_date, row.interest_due)
+    };
+
+    let business = worked_sunday_deal("following", None);
+    assert_eq!(business.deal.periods[2].date(), d(2024, 9, 29));
+    assert_eq!(checks(&business), ["payment_not_trading_day"]);
+    let w = &business.warnings[0];
+    assert!(
+        w.location.ends_with("deal.payment_dates[2]"),
+        "{}",
+        w.location
+    );
+    assert!(
+        w.message.contains("payment_days = \"trading\""),
+        "{}",
+        w.message
+    );
+    assert_eq!(m_interest(&business), (d(2024, 9, 29), dec!(3698.63)));
+
+    let trading = worked_sunday_deal("following", Some("trading"));
+    assert_eq!(trading.deal.periods[2].payment.unadjusted, d(2024, 9, 29));
+    assert_eq!(trading.deal.periods[2].date(), d(2024, 9, 30));
+    // The first two dates (Monday 2024-04-01, Monday 2024-07-01) are trading days: unmoved.
+    assert_eq!(trading.deal.periods[0].date(), d(2024, 4, 1));
+    assert_eq!(trading.deal.periods[1].date(), d(2024, 7, 1));
+    // The target date 2024-09-29 is the unadjusted form of the payment date: no warning.
+    assert!(checks(&trading).is_empty(), "{:?}", trading.warnings);
+    assert_eq!(m_interest(&trading), (d(2024, 9, 30), dec!(3739.73)));
+}
+
+/// `unadjusted` with `payment_days = "trading"` keeps the Sunday, and says it is no business
+/// day of the trading-day calendar (`holiday_payment`), instead of `payment_not_trading_day`.
+#[test]
+fn unadjusted_trading_payment_on_a_worked_sunday_is_a_holiday_payment() {
+    let loaded = worked_sunday_deal("unadjusted", Some("trading"));
+    assert_eq!(loaded.deal.periods[2].date(), d(2024, 9, 29));
+    assert_eq!(checks(&loaded), ["holiday_payment"]);
+    assert!(
+        loaded.warnings[0]
+            .message
+            .contains("CN trading days calendar"),
+        "{}",
+        loaded.warnings[0].message
+    );
+    // An unknown spelling is an error at its key, with the choices.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
+    );
+    let src = std::fs::read_to_string(path).expect("w48 deal").replacen(
+        "calendar = \"CN\"\n",
+        "calendar = \"CN\"\npayment_days = \"exchange\"\n",
+        1,
+    );
+    let Err(err) = ipabs::validate::deal_from_str("w48.toml", &src) else {
+        panic!("an unknown payment_days is refused");
+    };
+    let err = err.to_string();
+    assert!(err.contains("deal.payment_days"), "{err}");
+    assert!(err.contains("business, trading"), "{err}");
+}

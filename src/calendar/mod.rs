@@ -77,6 +77,62 @@ impl FromStr for BusinessDayConvention {
     }
 }
 
+/// Which days a deal's payment dates fall on (`[deal] payment_days`): the calendar's business
+/// days, or its exchange trading days (docs/calendar.md, "Payment days").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PaymentDays {
+    /// The calendar's business days (法定工作日), adjusted working weekends included.
+    #[default]
+    Business,
+    /// The calendar's trading days ([`Calendar::is_trading_day`]): no adjusted working weekend
+    /// and no exchange closure, as securities paid through CSDC are.
+    Trading,
+}
+
+impl PaymentDays {
+    /// All choices, in declaration order.
+    pub const ALL: [PaymentDays; 2] = [PaymentDays::Business, PaymentDays::Trading];
+
+    /// The TOML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaymentDays::Business => "business",
+            PaymentDays::Trading => "trading",
+        }
+    }
+
+    /// The calendar payment dates are adjusted on: `cal` itself, or its trading days.
+    pub fn calendar(self, cal: &Calendar) -> Calendar {
+        match self {
+            PaymentDays::Business => cal.clone(),
+            PaymentDays::Trading => cal.trading_days(),
+        }
+    }
+}
+
+impl fmt::Display for PaymentDays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PaymentDays {
+    type Err = String;
+
+    /// Accepts the TOML spellings, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown payment days {s:?}; expected one of: {}",
+                    Self::ALL.map(|c| c.name()).join(", ")
+                )
+            })
+    }
+}
+
 /// A malformed line (or inconsistent content) in calendar data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("calendar data {source_name}, line {line}: {message}")]
@@ -272,6 +328,21 @@ impl Calendar {
         self
     }
 
+    /// This calendar's trading days ([`Calendar::is_trading_day`]) as a calendar of their own:
+    /// its business days are this calendar's trading days. Exchange closures become holidays,
+    /// and no weekend is worked. Named after this calendar, e.g. "CN trading days".
+    pub fn trading_days(&self) -> Calendar {
+        let mut holidays = self.holidays.clone();
+        holidays.extend(self.closed.iter().copied());
+        Calendar {
+            name: format!("{} trading days", self.name),
+            holidays,
+            working_days: BTreeSet::new(),
+            closed: BTreeSet::new(),
+            covered: self.covered,
+        }
+    }
+
     /// The calendar's name: "CN", "weekends", or the name given to [`Calendar::from_data`].
     pub fn name(&self) -> &str {
         &self.name
@@ -454,6 +525,50 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// `trading_days()` is a calendar whose business days are exactly the trading days of the
+    /// calendar it came from: checked day by day over the data's years and a year either side,
+    /// and on the worked Sunday 2020-04-26 (May Day 2020, data/calendars/cn.txt), which
+    /// `following` keeps on CN and moves to Monday the 27th on CN's trading days.
+    #[test]
+    fn trading_days_calendar_has_the_trading_days_as_business_days() {
+        let cal = Calendar::china().with_overrides(&[d(2025, 3, 3)], &[d(2025, 3, 8)]);
+        let trading = cal.trading_days();
+        assert_eq!(trading.name(), "CN trading days");
+        assert_eq!(trading.covered_years(), cal.covered_years());
+        let mut day = d(2018, 1, 1);
+        let mut differ = 0;
+        while day <= d(2027, 12, 31) {
+            assert_eq!(
+                trading.is_business_day(day),
+                cal.is_trading_day(day),
+                "{day}"
+            );
+            assert_eq!(
+                trading.is_trading_day(day),
+                cal.is_trading_day(day),
+                "{day}"
+            );
+            differ += usize::from(cal.is_business_day(day) != cal.is_trading_day(day));
+            day = day.succ_opt().unwrap();
+        }
+        // The listed working weekends (and the deal's extra Saturday) and 除夕 2024-02-09.
+        assert!(differ > 20, "{differ}");
+        let sunday = d(2020, 4, 26);
+        assert_eq!(sunday.weekday(), Weekday::Sun);
+        let bdc = BusinessDayConvention::Following;
+        assert_eq!(cal.adjust(sunday, bdc), sunday);
+        assert_eq!(trading.adjust(sunday, bdc), d(2020, 4, 27));
+        // 除夕 2024-02-09 (Friday, a working day, exchanges closed): preceding from Saturday
+        // the 10th stays on the 9th for CN and goes back to Thursday the 8th on trading days.
+        let pre = BusinessDayConvention::Preceding;
+        assert_eq!(cal.adjust(d(2024, 2, 10), pre), d(2024, 2, 9));
+        assert_eq!(trading.adjust(d(2024, 2, 10), pre), d(2024, 2, 8));
+        assert_eq!(PaymentDays::Trading.calendar(&cal), trading);
+        assert_eq!(PaymentDays::Business.calendar(&cal), cal);
+        assert_eq!("Trading".parse::<PaymentDays>(), Ok(PaymentDays::Trading));
+        assert!("exchange".parse::<PaymentDays>().is_err());
     }
 
     /// Record dates are trading days: an adjusted working weekend is a business day but not a

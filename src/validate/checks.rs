@@ -4,13 +4,13 @@
 //! `[deal] allow = ["name", …]`), or an error where the structure cannot be meant. Every check,
 //! its range and its source are listed in docs/errors.md.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use super::Ctx;
 use super::spans::join_key;
-use crate::calendar::BusinessDayConvention;
+use crate::calendar::{BusinessDayConvention, PaymentDays};
 use crate::deal::{
     Action, Base, Cover, Deal, FeeKind, PrincipalOrder, ReserveTarget, Step, StepCondition,
     TrancheClass, TriggerCondition,
@@ -951,9 +951,10 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
             .iter()
             .any(|p| p.payment.unadjusted == d || p.payment.adjusted == d)
     };
+    let pay_cal = deal.payment_days.calendar(cal);
     for (k, p) in deal.periods.iter().enumerate() {
         if deal.business_day == BusinessDayConvention::Unadjusted
-            && !cal.is_business_day(p.payment.unadjusted)
+            && !pay_cal.is_business_day(p.payment.unadjusted)
         {
             ctx.warn(
                 Check::HolidayPayment,
@@ -964,6 +965,35 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
                      day",
                     p.number,
                     p.payment.unadjusted,
+                    pay_cal.name()
+                ),
+            );
+        } else if deal.payment_days == PaymentDays::Business && !cal.is_trading_day(p.date()) {
+            let day = p.date();
+            let kind = if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+                "an adjusted working weekend (调休上班)"
+            } else {
+                "an exchange closure (休市)"
+            };
+            ctx.warn(
+                Check::PaymentNotTradingDay,
+                &paths.payment(k),
+                format!(
+                    "payment date {} {}{day} ({:?}), {kind} in the {} calendar: a business \
+                     day, but the exchanges do not trade and CSDC pays no listed security that \
+                     day. If the deal's documents pay on trading days (交易日), set \
+                     `payment_days = \"trading\"` in [deal]",
+                    p.number,
+                    if p.payment.unadjusted == day {
+                        "falls on ".to_string()
+                    } else {
+                        format!(
+                            "({}) is moved by `{}` to ",
+                            p.payment.unadjusted,
+                            deal.business_day.name()
+                        )
+                    },
+                    day.weekday(),
                     cal.name()
                 ),
             );

@@ -7,7 +7,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use super::{Ctx, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
-use crate::calendar::{BusinessDayConvention, Calendar};
+use crate::calendar::{BusinessDayConvention, Calendar, PaymentDays};
 use crate::deal::PeriodDates;
 use crate::error::Check;
 use crate::money::{ProRataRounding, Rounding};
@@ -31,6 +31,7 @@ pub(super) struct Header {
     pub(super) rounding: Rounding,
     pub(super) pro_rata_rounding: ProRataRounding,
     pub(super) business_day: BusinessDayConvention,
+    pub(super) payment_days: PaymentDays,
     pub(super) calendar: Option<Calendar>,
     pub(super) lag: CollectionLag,
     pub(super) periods: Option<Vec<PeriodDates>>,
@@ -98,6 +99,14 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         &BusinessDayConvention::ALL.map(BusinessDayConvention::name),
     )
     .unwrap_or(BusinessDayConvention::Following);
+    let payment_days: PaymentDays = parse_or(
+        ctx,
+        "deal.payment_days",
+        d.payment_days.as_deref(),
+        "payment days",
+        &PaymentDays::ALL.map(PaymentDays::name),
+    )
+    .unwrap_or_default();
     let dates_ok = ctx.error_count() == before_dates;
     let calendar = calendar(ctx, d);
     let before_lag = ctx.error_count();
@@ -106,7 +115,17 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
     // Periods from a wrong lag would only repeat the lag's error in other words.
     let periods = match &calendar {
         Some(cal) if lag_ok && dates_ok => {
-            periods(ctx, d, cutoff, closing, legal, cal, business_day, lag)
+            let pay_cal = payment_days.calendar(cal);
+            periods(
+                ctx,
+                d,
+                cutoff,
+                closing,
+                legal,
+                (cal, &pay_cal),
+                business_day,
+                lag,
+            )
         }
         _ => None,
     };
@@ -124,6 +143,7 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         rounding,
         pro_rata_rounding,
         business_day,
+        payment_days,
         calendar,
         lag,
         periods,
@@ -195,7 +215,9 @@ fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
     }
 }
 
-/// The payment dates and their collection periods.
+/// The payment dates and their collection periods. `cals` is the deal's calendar (collection
+/// lags in business days, record dates) and the one its payment dates are adjusted on
+/// (`payment_days`).
 #[allow(clippy::too_many_arguments)]
 fn periods(
     ctx: &mut Ctx,
@@ -203,7 +225,7 @@ fn periods(
     cutoff: NaiveDate,
     closing: NaiveDate,
     legal: NaiveDate,
-    cal: &Calendar,
+    (cal, pay_cal): (&Calendar, &Calendar),
     bdc: BusinessDayConvention,
     lag: CollectionLag,
 ) -> Option<Vec<PeriodDates>> {
@@ -249,7 +271,7 @@ fn periods(
                 if ctx.error_count() > before {
                     return None;
                 }
-                payment_dates(first, freq, legal, cal, bdc)
+                payment_dates(first, freq, legal, pay_cal, bdc)
                     .into_iter()
                     .map(|s| (s, "deal.first_payment_date".to_string()))
                     .collect()
@@ -262,7 +284,7 @@ fn periods(
                         "either first_payment_date with frequency, or payment_dates",
                     );
                 }
-                explicit_dates(ctx, list, closing, legal, cal, bdc)
+                explicit_dates(ctx, list, closing, legal, pay_cal, bdc)
             }
             (Some(_), _, Some(_)) => {
                 ctx.key_err(

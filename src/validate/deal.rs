@@ -150,6 +150,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         rounding: h.rounding,
         pro_rata_rounding: h.pro_rata_rounding,
         business_day: h.business_day,
+        payment_days: h.payment_days,
         calendar: h.calendar?,
         periods: h.periods?,
         frequency: h.frequency,
