@@ -1940,3 +1940,53 @@ fn documented_examples() {
     assert!(base.periods.iter().all(|p| p.triggers_tripped.is_empty()));
     assert!(base.summary.iter().all(|t| t.principal_loss.is_zero()));
 }
+
+/// Warnings are told in the order of their positions in the file (review 25d item 11), however
+/// the checks that find them are ordered: here the plausibility check of tranche A's coupon
+/// (line 47) used to come before the dates check of the third payment date (line 8). In the
+/// deal's own `[scenario]`, `cdr` written before `defaults` is told first, although the search
+/// looks at the defaults first.
+#[test]
+fn warnings_come_in_the_files_order() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
+    );
+    let src = std::fs::read_to_string(path)
+        .expect("w48")
+        .replacen(
+            "balance = 1200000\ncoupon = 0.04",
+            "balance = 1200000\ncoupon = 0.38",
+            1,
+        )
+        .replacen(
+            "name = \"o2-defaults\"\n",
+            "name = \"o2-defaults\"\ncdr = 0.02\n",
+            1,
+        );
+    let loaded = deal_from_str("order.toml", &src).expect("loads");
+    let at: Vec<&str> = loaded
+        .warnings
+        .iter()
+        .map(|w| w.location.as_str())
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "order.toml:8:42: deal.payment_dates[2]",
+            "order.toml:47:10: tranches[0].coupon"
+        ]
+    );
+    let search: Vec<&str> = loaded
+        .search_warnings
+        .iter()
+        .map(|w| w.location.as_str())
+        .collect();
+    assert_eq!(
+        search,
+        [
+            "order.toml:117:7: scenario.cdr",
+            "order.toml:118:12: scenario.defaults"
+        ]
+    );
+}

@@ -255,10 +255,17 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
         let trig = p.triggers.as_ref().map(|list| {
             let mut v = Vec::new();
             for (j, name) in list.iter().enumerate() {
-                if let Some(ix) = triggers.resolve(ctx, &format!("{at}.triggers[{j}]"), name)
-                    && !v.contains(&ix)
-                {
-                    v.push(ix);
+                let path = format!("{at}.triggers[{j}]");
+                if let Some(ix) = triggers.resolve(ctx, &path, name) {
+                    if v.contains(&ix) {
+                        ctx.err(
+                            &path,
+                            format!("trigger `{name}` is listed twice"),
+                            "each tripped trigger at most once",
+                        );
+                    } else {
+                        v.push(ix);
+                    }
                 }
             }
             v.sort_unstable();

@@ -43,6 +43,9 @@ pub const COVERAGE_MAX: Decimal = dec!(3);
 pub const CDR_TRIGGER_MAX: Decimal = dec!(0.5);
 /// Reserve `target_multiple` above this is a warning (`reserve_range`; [NF5]).
 pub const RESERVE_MULTIPLE_MAX: Decimal = dec!(3);
+/// Reserve `target_multiple` above zero and below this is a warning (`reserve_range`): a tenth
+/// of a period's senior interest and fees protects nothing (`0.01` written for 1×).
+pub const RESERVE_MULTIPLE_MIN: Decimal = dec!(0.1);
 /// A fixed reserve target or initial deposit above this share of the issue size.
 pub const RESERVE_SHARE_MAX: Decimal = dec!(0.10);
 /// A positive fixed reserve target or initial deposit below this share of the issue size (150
@@ -656,6 +659,30 @@ fn pct(v: Decimal) -> String {
     format!("{}%", super::percent(v))
 }
 
+/// A share as a percentage with three significant digits, so that a tiny share does not read
+/// as 0%: 2e-10 → "0.00000002%", 0.123456 → "12.3%".
+fn share_pct(v: Decimal) -> String {
+    let Some(x) = v
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .filter(|x| *x > Decimal::ZERO)
+    else {
+        return pct(v);
+    };
+    // Decimal places that keep three significant digits of x.
+    let mut places = 2u32;
+    let mut scaled = x;
+    while scaled < Decimal::ONE && places < 28 {
+        scaled *= Decimal::TEN;
+        places += 1;
+    }
+    let mut big = x;
+    while big >= Decimal::TEN && places > 0 {
+        big /= Decimal::TEN;
+        places -= 1;
+    }
+    format!("{}%", x.round_dp(places).normalize())
+}
+
 /// Support caps and fixed fees orders of magnitude off the issue size (`issue_size`): a cap
 /// below [`RESERVE_SHARE_MIN`] of the issue or above [`ISSUE_RATIO_MAX`] times it, a fixed or
 /// one-off fee below [`FIXED_FEE_SHARE_MIN`] of it (50 for 500,000: a 万元 slip).
@@ -728,7 +755,7 @@ fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) 
                          {}): is it in 万元 or 亿元? Every amount is in yuan",
                         t.name,
                         t.balance,
-                        pct((t.balance / pool).round_dp(8)),
+                        share_pct(t.balance / pool),
                         pct(TRANCHE_SHARE_MIN)
                     ),
                 );
@@ -889,6 +916,21 @@ fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) 
                          interest and fees; a multiple is written as a ratio, 1.0 for 100%, and \
                          is at most {} in practice",
                         RESERVE_MULTIPLE_MAX.normalize()
+                    ),
+                );
+            }
+            ReserveTarget::SeniorInterestAndFees(m)
+                if m > Decimal::ZERO && m < RESERVE_MULTIPLE_MIN =>
+            {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target_multiple",
+                    format!(
+                        "target_multiple {m}: the reserve would hold {} of one period's senior \
+                         interest and fees; a multiple is written as a ratio, 1.0 for 1× (100%), \
+                         and is at least {} in practice",
+                        share_pct(m),
+                        RESERVE_MULTIPLE_MIN.normalize()
                     ),
                 );
             }
@@ -1134,5 +1176,26 @@ pub(super) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
                 format!("obligor `{name}` defaults on {date}, {problem}"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_pct;
+    use rust_decimal_macros::dec;
+
+    /// Three significant digits of the percentage, worked by hand: 300,000 of a pool of
+    /// 1.5 × 10^15 is 2 × 10^-10 = 0.00000002% (review 25d printed it as "0%").
+    #[test]
+    fn tiny_shares_keep_their_digits() {
+        assert_eq!(
+            share_pct(dec!(300000) / dec!(1500000000000000)),
+            "0.00000002%"
+        );
+        assert_eq!(share_pct(dec!(0.123456)), "12.3%");
+        assert_eq!(share_pct(dec!(0.005)), "0.5%");
+        assert_eq!(share_pct(dec!(0.0123456)), "1.23%");
+        assert_eq!(share_pct(dec!(1.5)), "150%");
+        assert_eq!(share_pct(dec!(0)), "0%");
     }
 }

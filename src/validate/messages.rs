@@ -110,6 +110,12 @@ impl<'a> SourceIndex<'a> {
                 .map(|o| format!(" (first on line {})", self.line_of(o)))
                 .unwrap_or_default()
         };
+        if msg == "duplicate key"
+            && header_name(line).is_some()
+            && let Some(e) = self.misspelt_table(&path, offset)
+        {
+            return e;
+        }
         let (problem, expected) = match msg {
             "duplicate key" if header_name(line).is_some() => (
                 format!("the table [{path}] appears twice{}", first_line(&path)),
@@ -183,6 +189,49 @@ impl<'a> SourceIndex<'a> {
             format!("TOML syntax error: {problem}"),
             expected,
         )
+    }
+
+    /// The table `path` repeated at `offset` because a header before it misspells the table's
+    /// name: `[[obligor]]` followed by `[[obligors.assets]]` makes `[obligors]` a table of its
+    /// own, which the next `[[obligors]]` repeats. The error is put at the misspelt header.
+    fn misspelt_table(&self, path: &str, offset: usize) -> Option<InputError> {
+        let head = path.split('.').next()?;
+        let mut start = 0;
+        for line in self.text.get(..offset)?.split_inclusive('\n') {
+            let line_start = start;
+            start += line.len();
+            let Some(name) = header_name(line) else {
+                continue;
+            };
+            let first = name.split('.').next().unwrap_or("");
+            if first == head || super::suggest(first, std::iter::once(head)) != Some(head) {
+                continue;
+            }
+            let brackets = if line.trim_start().starts_with("[[") {
+                ("[[", "]]")
+            } else {
+                ("[", "]")
+            };
+            let column = line.find(first).unwrap_or(0);
+            let first_use = self
+                .key_offset(head)
+                .filter(|&o| o < offset)
+                .map_or(String::new(), |o| format!(" on line {}", self.line_of(o)));
+            return Some(self.error_at(
+                line_start + column,
+                first,
+                format!(
+                    "unknown table {open}{first}{close} (did you mean {open}{head}{close}?): the \
+                     tables under `{head}.` after it make a table [{head}] of their own{first_use}, \
+                     which the [{head}] on line {} then repeats",
+                    self.line_of(offset),
+                    open = brackets.0,
+                    close = brackets.1,
+                ),
+                format!("{open}{head}{close}", open = brackets.0, close = brackets.1),
+            ));
+        }
+        None
     }
 
     fn serde_error(&self, e: &toml::de::Error) -> InputError {

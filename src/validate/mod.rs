@@ -66,7 +66,7 @@ fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded
     let (index, mut raw) = pieces::load_deal(file, text, piece_bytes)?;
     let mut ctx = Ctx::new(&index);
     let deal = deal::build(&mut ctx, &mut raw);
-    let search_warnings = std::mem::take(&mut ctx.search_warnings);
+    let search_warnings = in_file_order(std::mem::take(&mut ctx.search_warnings));
     ctx.finish(deal).map(|(deal, warnings)| Loaded {
         search_warnings: search_warnings
             .into_iter()
@@ -350,9 +350,20 @@ pub const MAX_MONEY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, fa
 pub(crate) struct Ctx<'a> {
     src: &'a SourceIndex<'a>,
     errors: Vec<InputError>,
-    warnings: Vec<Warning>,
+    warnings: Vec<Located>,
     /// Warnings only some commands tell (`search_drops_defaults`), kept apart.
-    search_warnings: Vec<Warning>,
+    search_warnings: Vec<Located>,
+}
+
+/// A warning and the byte offset in the file of the key it is about, by which the warnings of a
+/// file are told in the file's order.
+pub(crate) type Located = (usize, Warning);
+
+/// The warnings in the order of their positions in the file (a stable sort: two warnings about
+/// one key keep the order they were found in).
+pub(crate) fn in_file_order(mut warnings: Vec<Located>) -> Vec<Warning> {
+    warnings.sort_by_key(|(offset, _)| *offset);
+    warnings.into_iter().map(|(_, w)| w).collect()
 }
 
 /// Which values a number may take.
@@ -375,7 +386,7 @@ impl<'a> Ctx<'a> {
     /// Errors sorted by position, or the value and the warnings.
     fn finish<T>(mut self, value: Option<T>) -> Result<(T, Vec<Warning>), Error> {
         match value {
-            Some(v) if self.errors.is_empty() => Ok((v, self.warnings)),
+            Some(v) if self.errors.is_empty() => Ok((v, in_file_order(self.warnings))),
             _ => {
                 if self.errors.is_empty() {
                     self.err(
@@ -418,19 +429,22 @@ impl<'a> Ctx<'a> {
 
     /// A warning of kind `check` at the key of `path`.
     pub(crate) fn warn(&mut self, check: Check, path: &str, message: impl Into<String>) {
-        self.warnings
-            .push(Warning::at(check, self.src.location(path), message.into()));
+        let located = self.located(check, path, message);
+        self.warnings.push(located);
     }
 
     /// A warning of kind `check` at the key of `path`, returned rather than kept with the
     /// file's warnings: for warnings only some commands tell.
-    pub(crate) fn located(&self, check: Check, path: &str, message: impl Into<String>) -> Warning {
-        Warning::at(check, self.src.location(path), message.into())
+    pub(crate) fn located(&self, check: Check, path: &str, message: impl Into<String>) -> Located {
+        (
+            self.src.offset(path),
+            Warning::at(check, self.src.location(path), message.into()),
+        )
     }
 
     /// Drops the warnings of the checks in `allow`.
     pub(crate) fn silence(&mut self, allow: &[Check]) {
-        self.warnings.retain(|w| !allow.contains(&w.check));
+        self.warnings.retain(|(_, w)| !allow.contains(&w.check));
     }
 
     pub(crate) fn key_offset(&self, path: &str) -> Option<usize> {

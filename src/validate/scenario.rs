@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::spans::join_key;
-use super::{Ctx, Names, Sign, one_of};
+use super::{Ctx, Located, Names, Sign, one_of};
 use crate::deal::Deal;
-use crate::error::{Check, Warning};
+use crate::error::Check;
 use crate::rating_model::{PdTable, RatingModel};
 use crate::scenario::{
     Axis, Discount, Grid, MAX_GRID_POINTS, Override, PointNames, Pricing, Quote, RatingTable,
@@ -474,7 +474,7 @@ pub(super) fn build_file(
         pricing,
         rating_model,
         warnings: Vec::new(),
-        search_warnings: search_warnings
+        search_warnings: super::in_file_order(search_warnings)
             .into_iter()
             .filter(|w| !deal.allow.contains(&w.check))
             .collect(),
@@ -483,7 +483,7 @@ pub(super) fn build_file(
 
 /// The `search_drops_defaults` warnings of scenario `sc` at `p`: its named defaults and its
 /// CDR, which a break-even search replaces with its own default rate (docs/breakeven.md).
-pub(super) fn search_drops_defaults(ctx: &Ctx, p: &str, sc: &Scenario) -> Vec<Warning> {
+pub(super) fn search_drops_defaults(ctx: &Ctx, p: &str, sc: &Scenario) -> Vec<Located> {
     let tail = "so the scenario's BDR is that of the same scenario without them \
                 (docs/breakeven.md); `ipabs sweep` runs them as given";
     let mut w = Vec::new();

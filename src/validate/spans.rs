@@ -722,6 +722,12 @@ impl<'a> SourceIndex<'a> {
         self.error_at(self.offset_of(path, true), path, problem, expected)
     }
 
+    /// The byte offset a warning about `path` points at (its value, or its nearest existing
+    /// parent), by which warnings are put in the file's order.
+    pub(crate) fn offset(&self, path: &str) -> usize {
+        self.offset_of(path, false)
+    }
+
     /// `file:line:column: key` for a warning about `path`.
     pub(crate) fn location(&self, path: &str) -> String {
         let (line, column, _) = self.position(self.offset_of(path, false));
