@@ -1990,3 +1990,66 @@ fn warnings_come_in_the_files_order() {
         ]
     );
 }
+
+/// A file given in the wrong place is named as what it is, at the key that marks it, with where
+/// it goes (review 25d items 9 and 10: a scenario file given as the deal got "unknown key
+/// `scenarios` (did you mean `scenario`?)" and one error per table).
+#[test]
+fn a_file_of_another_kind_is_named() {
+    let read = |p: &str| {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_string() + p)
+            .expect("read")
+    };
+    let only = |e: Error| match e {
+        Error::Input(v) => {
+            assert_eq!(v.len(), 1, "{v:?}");
+            v.into_iter().next().expect("one")
+        }
+        other => panic!("{other}"),
+    };
+    // A scenario file as the deal: `[[scenarios]]` on line 8 of deals/scenarios/cohort.toml.
+    let Err(e) = deal_from_str("s.toml", &read("deals/scenarios/cohort.toml")) else {
+        panic!("a scenario file is no deal");
+    };
+    let e = only(e);
+    assert_eq!((e.line, e.column, e.key_path.as_str()), (8, 3, "scenarios"));
+    assert_eq!(
+        e.problem,
+        "this is a scenario file (it has `scenarios`), not a deal file"
+    );
+    assert!(e.expected.contains("--scenarios"), "{}", e.expected);
+    // A cohort file as the deal.
+    let Err(e) = deal_from_str("c.toml", &read("deals/cohort.toml")) else {
+        panic!("a cohort file is no deal");
+    };
+    let e = only(e);
+    assert_eq!(e.key_path, "cohort");
+    assert!(e.expected.contains("ipabs portfolio"), "{}", e.expected);
+    // A deal as the scenario file, and as the actuals.
+    let deal = deal_from_str("d.toml", &read("tests/bad_deals/valid/base.toml"))
+        .expect("base loads")
+        .deal;
+    let base = read("tests/bad_deals/valid/base.toml");
+    let Err(e) = scenarios_from_str("d.toml", &base, &deal) else {
+        panic!("a deal is no scenario file");
+    };
+    let e = only(e);
+    assert_eq!((e.line, e.key_path.as_str()), (5, "deal"));
+    assert_eq!(
+        e.problem,
+        "this is a deal file (it has `deal`), not a scenario file"
+    );
+    let Err(e) = ipabs::validate::actuals_from_str("d.toml", &base, &deal) else {
+        panic!("a deal is no actuals file");
+    };
+    assert_eq!(
+        only(e).problem,
+        "this is a deal file (it has `deal`), not an actuals file"
+    );
+    // A deal with a misspelt table is still told about the table (it has `[deal]`).
+    let typo = base.replacen("[reserve]", "[reserv]", 1);
+    let Err(e) = deal_from_str("d.toml", &typo) else {
+        panic!("an unknown table is an error");
+    };
+    assert!(only(e).problem.contains("unknown key `reserv`"));
+}

@@ -13,6 +13,8 @@ mod dates;
 mod deal;
 mod fee_schedule;
 mod fees;
+mod file_kind;
+use file_kind::FileKind;
 mod floating;
 mod liabilities;
 mod messages;
@@ -63,7 +65,8 @@ fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded
     if text.trim().is_empty() {
         return Err(Error::Input(vec![empty_file(file, "deal", "[deal]")]));
     }
-    let (index, mut raw) = pieces::load_deal(file, text, piece_bytes)?;
+    let (index, mut raw) = pieces::load_deal(file, text, piece_bytes)
+        .map_err(|e| of_its_kind(e, file, text, FileKind::Deal))?;
     let mut ctx = Ctx::new(&index);
     let deal = deal::build(&mut ctx, &mut raw);
     let search_warnings = in_file_order(std::mem::take(&mut ctx.search_warnings));
@@ -75,6 +78,17 @@ fn deal_from_text(file: &str, source: &str, piece_bytes: usize) -> Result<Loaded
         deal,
         warnings,
     })
+}
+
+/// The error of a file that did not load, or, when it is another kind of file than `expected`
+/// (a scenario file given as the deal), one error saying so ([`file_kind::instead`]).
+fn of_its_kind(e: Error, file: &str, text: &str, expected: FileKind) -> Error {
+    match e {
+        Error::Input(_) => {
+            file_kind::instead(file, text, expected).map_or(e, |w| Error::Input(vec![w]))
+        }
+        other => other,
+    }
 }
 
 /// Reads and validates a deal file.
@@ -97,7 +111,8 @@ pub fn actuals_from_str(
             "[[periods]]",
         )]));
     }
-    let (index, raw) = SourceIndex::load::<schema::ActualsFile>(file, text)?;
+    let (index, raw) = SourceIndex::load::<schema::ActualsFile>(file, text)
+        .map_err(|e| of_its_kind(e, file, text, FileKind::Actuals))?;
     let mut ctx = Ctx::new(&index);
     let actuals = actuals::build(&mut ctx, &raw, deal);
     ctx.finish(actuals).map(|(mut a, warnings)| {
@@ -116,7 +131,8 @@ pub fn load_actuals(path: &Path, deal: &Deal) -> Result<crate::actuals::Actuals,
 /// points, the rating table and the pricing inputs (docs/scenarios.md).
 pub fn scenario_set_from_str(file: &str, source: &str, deal: &Deal) -> Result<ScenarioSet, Error> {
     let text = strip_bom(source);
-    let (index, raw) = SourceIndex::load::<schema::ScenarioFile>(file, text)?;
+    let (index, raw) = SourceIndex::load::<schema::ScenarioFile>(file, text)
+        .map_err(|e| of_its_kind(e, file, text, FileKind::Scenarios))?;
     let mut ctx = Ctx::new(&index);
     let set = scenario::build_file(&mut ctx, &raw, deal);
     ctx.silence(&deal.allow);

@@ -693,7 +693,7 @@ impl<'a> SourceIndex<'a> {
         (line_idx + 1, column, Some(line_text.to_string()))
     }
 
-    pub(super) fn error_at(
+    pub(crate) fn error_at(
         &self,
         offset: usize,
         path: &str,
