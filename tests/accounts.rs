@@ -438,3 +438,44 @@ fn clean_up_call_at_principal_plus_accrued_interest() {
     let r = run(&src);
     assert_eq!(r.conservation.call_price, dec!(503478.26));
 }
+
+/// A clean-up call whose price cannot repay the senior (review 26b item 1): the call date ends
+/// the deal, so A's whole balance falls due on it, and a guarantee of senior principal pays
+/// what the call leaves unpaid (docs/conventions.md, "Principal due"). Before session 26 A, a
+/// pass-through tranche, owed no principal on the call date: the deal ended with A's loss and
+/// the guarantee undrawn.
+///
+/// The deal of `clean_up_call_repurchases_the_pool_and_ends_the_deal`, with O1 defaulting on
+/// 2024-05-01 (no recovery) and a guarantee of senior principal only. P1 is as there (the
+/// default comes after it): A is paid 750,000 of principal and owes 710,000. P2 collects O2's
+/// 250,000 of principal and 10,000 of interest; the performing balance left is O2's last
+/// 250,000, 250,000 / 2,250,000 < 0.5: the call is exercised at par, 250,000, and the principal
+/// account holds 500,000. `clean_up`: the fee 2,000 and 8,000 of A's interest of 710,000 ×
+/// 0.05 × 91/365 = 8,850.68 (850.68 short: the guarantee does not cover interest); B's interest
+/// gets nothing. A's principal due is its balance, 710,000: the 500,000 pay it, and the
+/// guarantee the other 210,000. B and C get no principal.
+#[test]
+fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
+    let src = call_deal(true)
+        .replace(
+            "name = \"base\"\n",
+            "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
+        )
+        .replace(
+            "[clean_up_call]",
+            "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\nkind = \"guarantee\"\n\
+             covers = [\"senior_principal\"]\n\n[clean_up_call]",
+        );
+    let r = run(&src);
+    assert_eq!(r.periods.len(), 2);
+    assert_eq!(r.conservation.call_price, dec!(250000.00));
+    let a = flow(&r, "A", 2);
+    assert_eq!(a.principal_due, dec!(710000.00));
+    assert_eq!(a.principal_paid, dec!(710000.00));
+    assert_eq!(a.balance_end, dec!(0));
+    assert_eq!(a.interest_paid, dec!(8000.00));
+    assert_eq!(a.interest_shortfall, dec!(850.68));
+    assert_eq!(r.periods[1].support_draws, dec!(210000.00));
+    assert_eq!(flow(&r, "B", 2).principal_paid, dec!(0));
+    assert_eq!(flow(&r, "C", 2).principal_paid, dec!(0));
+}

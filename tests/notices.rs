@@ -198,7 +198,7 @@ fn ipabs_notice_prints_one_date() {
         // The accrual period (closing date to the first payment date: 91 days, the fixture's
         // ACT/365F) and the coupons, from which interest per 100 is recomputed:
         // 900,000 × 3.65% × 91/365 = 8,190.00, 0.9100 per 100.
-        "* 计息期间 (accrual period): 2024-01-01 至 2024-04-01, 91 天 (days; ACT/365F)",
+        "* 计息期间 (accrual period): 2024-01-01 至 2024-04-01, 91 天 (days); 计息基准 (day count) ACT/365F: 91/365",
         "* 票面利率 (coupon, a year): A 3.65%; B 0%",
         "每百元本金",
         "权益登记日",
@@ -365,4 +365,76 @@ fn record_dates_skip_exchange_closures() {
     let n = notice(&r, "A", 2);
     assert_eq!(n.payment_date.to_string(), "2024-02-19");
     assert_eq!(n.record_date.to_string(), "2024-02-08");
+}
+
+/// A tranche repaid on one date and paid interest on a later one has a notice row for that
+/// payment (review 26a item H1: before session 26 it had none, and the notices did not add up
+/// to the run's tables). The auditing fixture with a fourth date, 2024-12-30 (91 days after
+/// 09-30), its schedule split 400,000 / 300,000 / 180,000 / 120,000 of principal (interest
+/// 20,000 / 10,000 / 5,000 / 5,000, due 03-15, 06-15, 09-15, 12-15), and A's principal paid
+/// before its interest:
+///
+/// * P1: 420,000 − fee 1,000 = 419,000 → A principal 419,000 (balance 481,000); interest
+///   8,190.00 unpaid.
+/// * P2: 309,000 → A principal (balance 172,000); interest 481,000 × 0.0091 = 4,377.10 + 8,190
+///   = 12,567.10 unpaid.
+/// * P3: 184,000 → A principal 172,000 (repaid); 12,000 of its interest 172,000 × 0.0091 =
+///   1,565.20 + 12,567.10 = 14,132.30: 2,132.30 unpaid.
+/// * P4: 124,000: A's interest 2,132.30 (nothing more accrues on a zero balance). Per 100:
+///   2,132.30 / 9,000 = 0.236922… → 0.2369, paid 0.2369 × 9,000 = 2,132.10, residual 0.20.
+///   The last date: record date three trading days back from Monday 12-30, Wednesday 12-25.
+#[test]
+fn a_payment_after_redemption_has_a_notice_row() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");
+    let src = std::fs::read_to_string(p)
+        .expect("fixture")
+        .replace(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]\nlegal_maturity = 2024-09-30",
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-30]\n\
+             legal_maturity = 2024-12-30",
+        )
+        .replace(
+            "{ date = 2024-09-15, principal = 300000, interest = 5000 },",
+            "{ date = 2024-09-15, principal = 180000, interest = 5000 },\n  \
+             { date = 2024-12-15, principal = 120000, interest = 5000 },",
+        )
+        .replace(
+            "  { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+             { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },",
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n  \
+             { action = \"pay_interest\", tranches = [\"A\"] },",
+        );
+    let deal = deal_from_str("auditing.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    assert_eq!(deal.periods.len(), 4);
+    let r = run(&deal);
+    let a = |p: u32| {
+        r.tranche_flows
+            .iter()
+            .find(|f| f.tranche == "A" && f.period == p)
+            .expect("row")
+    };
+    assert_eq!(a(3).balance_end, dec!(0));
+    assert_eq!(a(3).interest_shortfall, dec!(2132.30));
+    assert_eq!(a(4).balance_start, dec!(0));
+    assert_eq!(a(4).interest_paid, dec!(2132.30));
+    let n = notice(&r, "A", 4);
+    assert_eq!(n.interest_per_100, dec!(0.2369));
+    assert_eq!(n.principal_per_100, dec!(0));
+    assert_eq!(n.interest_paid, dec!(2132.10));
+    assert_eq!(n.residual, dec!(0.20));
+    assert_eq!(n.face_per_100_after, dec!(0));
+    assert_eq!(n.record_date.to_string(), "2024-12-25");
+    // Over A's notices, principal per 100 sums to 100 and interest paid plus residuals to what
+    // the waterfall paid: 0 + 0 + 12,000 + 2,132.30 = 14,132.30 of interest.
+    let rows: Vec<&NoticeRow> = r.notices.iter().filter(|n| n.tranche == "A").collect();
+    assert_eq!(rows.len(), 4);
+    let per_100: rust_decimal::Decimal = rows.iter().map(|n| n.principal_per_100).sum();
+    assert_eq!(per_100, dec!(100));
+    let paid: rust_decimal::Decimal = rows
+        .iter()
+        .map(|n| n.interest_paid + n.principal_paid + n.residual)
+        .sum();
+    assert_eq!(paid, dec!(900000) + dec!(14132.30));
 }

@@ -66,6 +66,23 @@ impl DayCount {
         }
     }
 
+    /// The year fraction from `start` to `end` as a reader recomputes it: `91/365` (ACT/365F),
+    /// `91/360` (ACT/360), `90/360` (30/360: the 30/360 days, not the actual ones),
+    /// `47/365 + 91/366` (ACT/ACT: the days outside and inside leap years; one term when
+    /// the other is 0). For `start <= end`.
+    pub fn fraction_text(self, start: NaiveDate, end: NaiveDate) -> String {
+        match self {
+            DayCount::Act365F => format!("{}/365", actual_days(start, end)),
+            DayCount::Act360 => format!("{}/360", actual_days(start, end)),
+            DayCount::Thirty360 => format!("{}/360", thirty_360_days(start, end)),
+            DayCount::ActAct => match act_act_split(start, end) {
+                (other, 0) => format!("{other}/365"),
+                (0, leap) => format!("{leap}/366"),
+                (other, leap) => format!("{other}/365 + {leap}/366"),
+            },
+        }
+    }
+
     /// The TOML spelling: "ACT/365F", "ACT/360", "30/360", "ACT/ACT".
     pub fn name(self) -> &'static str {
         match self {
@@ -170,6 +187,22 @@ fn act_act_split(start: NaiveDate, end: NaiveDate) -> (i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The notice's 计息基准 (review 26a item M1), by hand: 2024-04-01 → 2024-07-01 is 91
+    /// actual days and 30/360 days 360·0 + 30·3 + (1 − 1) = 90; 2023-11-15 → 2024-04-01 is
+    /// 47 days of 2023 (11-15 → 01-01) and 91 of leap 2024 (01-01 → 04-01).
+    #[test]
+    fn fraction_text_gives_the_day_counts_own_days() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        let (a, b) = (d(2024, 4, 1), d(2024, 7, 1));
+        assert_eq!(DayCount::Act365F.fraction_text(a, b), "91/365");
+        assert_eq!(DayCount::Act360.fraction_text(a, b), "91/360");
+        assert_eq!(DayCount::Thirty360.fraction_text(a, b), "90/360");
+        assert_eq!(DayCount::ActAct.fraction_text(a, b), "91/366");
+        let c = d(2023, 11, 15);
+        assert_eq!(DayCount::ActAct.fraction_text(c, a), "47/365 + 91/366");
+        assert_eq!(DayCount::ActAct.fraction_text(c, d(2023, 12, 15)), "30/365");
+    }
 
     #[test]
     fn leaps_through_matches_is_leap() {

@@ -138,14 +138,16 @@ impl Run<'_> {
         }
     }
 
-    /// Principal contractually due for tranche `i` on payment date `k`.
+    /// Principal contractually due for tranche `i` on payment date `k`: the whole balance at
+    /// its expected maturity and on the run's last date (the deal's last payment date, or the
+    /// clean-up call's date, which ends the deal), else by its amortization.
     pub(super) fn principal_due(&self, i: usize, k: usize) -> Fen {
         let t = &self.deal.tranches[i];
         let p = &self.deal.periods[k];
         let bal = self.balance[i];
         let matured =
             p.payment.unadjusted >= t.expected_maturity || p.date() >= t.expected_maturity;
-        if matured || k + 1 == self.deal.periods.len() {
+        if matured || k + 1 == self.deal.periods.len() || self.called {
             return bal;
         }
         match &t.amortization {

@@ -181,7 +181,9 @@ impl Run<'_> {
             let Some(units) = whole_units(initial, face) else {
                 continue;
             };
-            if before <= 0 {
+            // A tranche repaid before this date has a row only when it is paid (interest
+            // carried past its redemption).
+            if before <= 0 && self.paid.interest[i] == 0 {
                 continue;
             }
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);

@@ -429,11 +429,12 @@ pub fn notice_text(
     // one as its index and spread (the date's rate is in the run's interest).
     let accrual = dates.map_or_else(String::new, |p| {
         format!(
-            "* 计息期间 (accrual period): {} 至 {}, {} 天 (days; {})\n",
+            "* 计息期间 (accrual period): {} 至 {}, {} 天 (days); 计息基准 (day count) {}: {}\n",
             p.accrual_start,
             p.date(),
             (p.date() - p.accrual_start).num_days(),
-            deal.day_count.name()
+            deal.day_count.name(),
+            deal.day_count.fraction_text(p.accrual_start, p.date())
         )
     });
     let coupons: Vec<String> = deal
