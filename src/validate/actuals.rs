@@ -228,6 +228,29 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
         let reserve_draws = p
             .reserve_draws
             .map(|x| ctx.money(&key("reserve_draws"), x, Sign::NonNegative));
+        // A reserve the deal does not have (review 26a item M3: it was created out of the
+        // restatement account). A zero is a line stated as not applicable.
+        if deal.reserve.is_none() {
+            let given = [
+                ("reserve_draws", p.reserve_draws),
+                (
+                    "accounts.reserve",
+                    p.accounts.as_ref().and_then(|a| a.reserve),
+                ),
+            ];
+            for (k, x) in given {
+                if x.is_some_and(|x| !x.is_zero()) {
+                    ctx.err(
+                        &key(k),
+                        format!(
+                            "the deal has no [reserve], yet period {} reports one",
+                            p.period
+                        ),
+                        "no reserve figures (or 0) for a deal without a [reserve]",
+                    );
+                }
+            }
+        }
         let nt = deal.tranches.len();
         let (mut interest, mut principal, mut residual) =
             (vec![None; nt], vec![None; nt], vec![None; nt]);
@@ -313,6 +336,7 @@ fn tranches_repaid(
     deal: &Deal,
     periods: &[ActualPeriod],
 ) {
+    tranches_left_out(ctx, raw, deal, periods);
     for (t, tranche) in deal.tranches.iter().enumerate() {
         let mut repaid = Decimal::ZERO;
         for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
@@ -342,6 +366,52 @@ fn tranches_repaid(
                 );
                 break;
             }
+        }
+    }
+}
+
+/// A period that reports some tranches and leaves out one that is not yet repaid (by the
+/// principal reported so far): that tranche's payments on the date are not compared, and the
+/// waterfall's stand for them (review 26a item M4: a senior left out reconciled with exit 0).
+/// A transcription slip, most likely; told once per period, at its `tranches` table.
+fn tranches_left_out(
+    ctx: &mut Ctx,
+    raw: &schema::ActualsFile,
+    deal: &Deal,
+    periods: &[ActualPeriod],
+) {
+    let mut repaid = vec![Decimal::ZERO; deal.tranches.len()];
+    for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
+        let reported = |t: usize| {
+            a.interest[t].is_some() || a.principal[t].is_some() || a.residual[t].is_some()
+        };
+        if (0..deal.tranches.len()).any(reported) {
+            let missing: Vec<&str> = deal
+                .tranches
+                .iter()
+                .enumerate()
+                .filter(|&(t, tr)| !reported(t) && repaid[t] < tr.balance)
+                .map(|(_, tr)| tr.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                let listed: Vec<&str> = p.tranches.keys().map(String::as_str).collect();
+                ctx.warn(
+                    Check::ActualsTranche,
+                    &format!("periods[{i}].tranches"),
+                    format!(
+                        "period {} reports tranche(s) {} but not {}, which the figures reported \
+                         so far leave outstanding: {} payments on this date are not compared, \
+                         and the waterfall's stand for them",
+                        a.index + 1,
+                        listed.join(", "),
+                        missing.join(", "),
+                        if missing.len() == 1 { "its" } else { "their" }
+                    ),
+                );
+            }
+        }
+        for (t, r) in repaid.iter_mut().enumerate() {
+            *r += a.principal[t].unwrap_or_default();
         }
     }
 }
