@@ -251,11 +251,14 @@ pub enum Check {
     ActualsPool,
     /// An actuals file whose reported principal repays a tranche beyond its initial balance.
     ActualsTranche,
+    /// A reported payment date whose payments and account balances do not add up to its
+    /// sources: the restatement created or removed cash (`reconcile`).
+    ActualsCash,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 37] = [
+    pub const ALL: [Check; 38] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -293,6 +296,7 @@ impl Check {
         Check::RateRange,
         Check::ActualsPool,
         Check::ActualsTranche,
+        Check::ActualsCash,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -335,6 +339,7 @@ impl Check {
             Check::RateRange => "rate_range",
             Check::ActualsPool => "actuals_pool",
             Check::ActualsTranche => "actuals_tranche",
+            Check::ActualsCash => "actuals_cash",
         }
     }
 }

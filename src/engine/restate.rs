@@ -32,7 +32,7 @@ use super::result::{ChargeRow, Label, PeriodRow, TrancheFlowRow};
 use super::state::{Run, dec, tripped_names};
 use super::summary::{TrancheDate, TrancheTotals};
 use crate::actuals::ActualPeriod;
-use crate::error::{Error, Result};
+use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, to_fen};
 
 /// The rows of one actual payment date as the waterfall wrote them, before the restatement
@@ -93,11 +93,38 @@ const REASON: &str = "restated to the reported figure (reconcile)";
 impl Run<'_> {
     /// Moves `d` from the restatement account to `to` (or back when negative).
     fn restate_move(&mut self, action: Movement, item: &Label, to: Account, d: Fen) {
+        self.restated_net += d;
         if d > 0 {
             self.entry(0, action, item, (Account::Restatement, to), d, REASON);
         } else if d < 0 {
             self.entry(0, action, item, (to, Account::Restatement), -d, REASON);
         }
+    }
+
+    /// The `actuals_cash` warning of the date just restated: its reported payments and
+    /// balances need [`Run::restated_net`] more (or less) than its sources gave.
+    fn actuals_do_not_add_up(&mut self) -> Result<()> {
+        let p = self.deal.periods[self.k];
+        let net = dec(self.restated_net.abs())?;
+        let (side, what) = if self.restated_net > 0 {
+            ("exceed", "created")
+        } else {
+            ("fall short of", "removed")
+        };
+        let message = format!(
+            "the reported figures do not add up: the payments and account balances reported \
+             {side} the date's sources (the collections, draws and balances brought forward) by \
+             {}; the restatement {what} that cash to follow the report. Check the report's \
+             amounts (figures per 100 typed as yuan?) and its account balances",
+            net
+        );
+        self.held_warnings.push(Warning::run(
+            Check::ActualsCash,
+            &self.scenario.name,
+            Some((p.number, p.date())),
+            message,
+        ));
+        Ok(())
     }
 
     /// The rows of the payment date just run, as the waterfall wrote them (before
@@ -144,6 +171,7 @@ impl Run<'_> {
         let number = deal.periods[self.k].number;
         let nx = deal.taxes.len();
         let mut moved = Moved::default();
+        self.restated_net = 0;
         for j in 0..nx {
             if let Some(x) = a.taxes.get(j).copied().flatten() {
                 let paid = to_fen(x);
@@ -256,6 +284,13 @@ impl Run<'_> {
                 d,
             );
             self.reserve += d;
+        }
+        // A date whose report states its account balances adds up when nothing was created or
+        // taken: its reported uses equal its sources (review 26a item M2).
+        let complete = a.collection_balance.is_some()
+            && (deal.reserve.is_none() || a.reserve_balance.is_some());
+        if complete && self.restated_net != 0 {
+            self.actuals_do_not_add_up()?;
         }
         // Declared triggers are the tripped ones; without a declaration the conditions tested
         // after the waterfall are tested again on the reported payments.

@@ -212,6 +212,9 @@ pub(super) struct Run<'a> {
     /// current payment date (`cash_held`); one buffer for all dates.
     pub skipped: Vec<(AccountRef, usize)>,
     pub held_warnings: Vec<Warning>,
+    /// Cash the restatement of the current payment date has created (taken, when negative)
+    /// from the restatement account: 0 for a report that adds up (`reconcile`).
+    pub restated_net: Fen,
     /// The revolving period has ended early (an end trigger tripped).
     pub revolving_over: bool,
     /// `revolving_over` before this date's after-waterfall test (see `tripped_before`).
@@ -342,6 +345,7 @@ impl<'a> Run<'a> {
             held_warned: RunBuffers::take(&mut b.held_warned),
             skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),
+            restated_net: 0,
             revolving_over: false,
             revolving_over_before: false,
             purchased: 0,
