@@ -76,6 +76,10 @@ def _toml_key(k: str) -> str:
 
 
 def _toml_value(v: Any) -> str:
+    # A numpy (or other array library) scalar, e.g. np.float64(0.02) from np.arange: its
+    # Python value (numpy 2 spells repr(np.float64(0.02)) "np.float64(0.02)").
+    if type(v).__module__.split(".")[0] == "numpy" and hasattr(v, "item") and getattr(v, "ndim", None) == 0:
+        v = v.item()
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -201,9 +205,26 @@ class _Work:
             except DifferencesError:
                 if not differences_ok:
                     raise
+            except InputError as e:
+                self._rename_scenarios(e)
+                raise
             return _read_tables(self.out, only, shard)
         finally:
             self.close()
+
+    def _rename_scenarios(self, e: InputError) -> None:
+        """An error in the scenarios this call wrote to its temporary directory names them
+        `<scenarios>`, as `load()` of TOML text names `<string>`: the file is gone once the
+        call returns."""
+        written = str(pathlib.Path(self.tmp) / "scenarios.toml")
+        if written not in str(e):
+            return
+        e.args = tuple(a.replace(written, "<scenarios>") if isinstance(a, str) else a for a in e.args)
+        if getattr(e, "file", None) == written:
+            e.file = "<scenarios>"
+        for x in getattr(e, "errors", None) or []:
+            if x.get("file") == written:
+                x["file"] = "<scenarios>"
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -224,3 +224,28 @@ def test_ctrl_c_stays_a_keyboard_interrupt(root):
             time.sleep(1)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_numpy_numbers_in_scenario_dicts(root):
+    # A grid axis from np.arange and a month count from a numpy column (review 26b item 2):
+    # written as the Python numbers they hold, so the same TOML as plain floats and ints.
+    np = pytest.importorskip("numpy")
+    plain = {"name": "x", "cdr": 0.02, "recovery_lag_months": 6, "recovery_rate": 0.5}
+    numpy_ = {"name": "x", "cdr": np.float64(0.02), "recovery_lag_months": np.int64(6), "recovery_rate": np.float32(0.5)}
+    assert ipabs.to_toml({"scenarios": [numpy_]}) == ipabs.to_toml({"scenarios": [plain]})
+    assert "cdr = 0.02" in ipabs.to_toml({"scenarios": [numpy_]})
+    deal = ipabs.load(root / NANSHAN)
+    got = deal.run({"scenarios": [numpy_]})
+    want = deal.run({"scenarios": [plain]})
+    assert got["summary"].equals(want["summary"])
+
+
+def test_an_error_in_a_scenario_dict_names_the_dict_not_a_deleted_file(root):
+    # The dict is written to a temporary file that is gone when the call returns (review 26b
+    # item 6): the error names it `<scenarios>`.
+    deal = ipabs.load(root / NANSHAN)
+    with pytest.raises(ipabs.InputError) as e:
+        deal.run({"name": "x", "cdrr": 0.02})
+    assert e.value.file == "<scenarios>"
+    assert str(e.value).startswith("error: <scenarios>:1:28: scenarios[0].cdrr")
+    assert all(x["file"] == "<scenarios>" for x in e.value.errors)
