@@ -899,6 +899,13 @@ fn the_terminal_table_is_aligned_in_terminal_cells() {
         .find(|l| l.starts_with("优先A") && l.contains("5.4321%") && l.contains("回收延迟"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(min_line.ends_with("FAIL"), "{text}");
+    // A2's only row fails with no defaults: its minimum is `none`, not that row's 0.0000%
+    // (review 26b item 4).
+    let a2 = lines
+        .iter()
+        .find(|l| l.starts_with("A2 "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(a2.contains(" none ") && !a2.contains('%'), "{a2}");
     assert!(breakeven_table(&[]).contains("(no rated tranches)"));
 }
 

@@ -131,6 +131,14 @@ fn portfolio_of_the_cohort_matches_single_runs_in_duckdb() {
     let stdout = text(&o.stdout);
     assert!(stdout.contains("worst scenario"), "{stdout}");
     assert!(stdout.contains("half defaults (2024-09-30)"), "{stdout}");
+    // The min BDR as `breakeven` prints it: four places (review 26b item 4), checked against
+    // deals.parquet's lowest `breakeven_default_rate` per deal below.
+    let bdr_cells: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("alpha ") || l.starts_with("beta "))
+        .filter_map(|l| l.split_whitespace().rev().nth(2))
+        .collect();
+    assert_eq!(bdr_cells.len(), 2, "{stdout}");
 
     // deals.parquet: 2 deals × 2 scenarios × 1 reported tranche (A; B is an unrated
     // subordinated tranche).
@@ -156,6 +164,23 @@ fn portfolio_of_the_cohort_matches_single_runs_in_duckdb() {
         .cast(&DataType::Float64)
         .unwrap();
     assert_eq!(tdr.f64().unwrap().get(0), Some(0.5), "TDR(AAA) = 5 × 0.1");
+    // The terminal's min BDR per deal is the lowest `breakeven_default_rate` of its rows
+    // (neither deal is paid in full at R = 1 or fails at zero here), × 100 to four places.
+    let bdr = df
+        .column("breakeven_default_rate")
+        .unwrap()
+        .decimal()
+        .unwrap()
+        .clone();
+    for (k, cell) in bdr_cells.iter().enumerate() {
+        let lowest = (2 * k..2 * k + 2)
+            .filter_map(|i| bdr.physical().get(i))
+            .min()
+            .expect("a break-even");
+        // decimal128(18, 6): `lowest` is the ratio × 10^6; × 100 as a percentage, 4 places.
+        let want = format!("{}.{:04}%", lowest / 10_000, lowest % 10_000);
+        assert_eq!(*cell, want, "{stdout}");
+    }
 
     // Every run table, hive-partitioned, equals the single-deal `run` files (DuckDB).
     let mut args: Vec<String> = vec![

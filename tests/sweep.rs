@@ -786,3 +786,35 @@ fn a_tranche_paid_nothing_yields_minus_100_percent_and_is_the_lowest() {
     // The standard suite has five scenarios with the 30% six-month delay (docs/scenarios.md).
     assert_eq!(nothing, 5);
 }
+
+/// The sweep table's worst scenario is the first of those with the largest loss, with the
+/// count of the others that tie (review 26b item 5: it named the last of eleven). On the gdd
+/// example with supports off, every obligor defaulting at once (`default_rate` 1 from its
+/// first collection day) repays none of the subordinated B's 16,000,000 of principal,
+/// whether the defaults are named `all-a` or `all-b`; the base case loses nothing.
+#[test]
+fn the_worst_scenario_is_the_first_of_a_tie() {
+    let loaded = load_deal(&root().join("deals/gdd_patent_licence_2019.toml")).expect("loads");
+    let deal = &loaded.deal;
+    let all = |name: &str| Scenario {
+        name: name.to_string(),
+        default_rate: dec!(1),
+        supports_off: (0..deal.supports.len()).collect(),
+        ..Scenario::base()
+    };
+    let sc = vec![Scenario::base(), all("all-a"), all("all-b")];
+    let opts = SweepOptions {
+        flows: false,
+        threads: Some(1),
+        progress: false,
+    };
+    let runs = sweep(deal, &sc, &Pricing::default(), opts).expect("sweeps");
+    let b = deal.tranches.len() - 1;
+    assert_eq!(runs[1].summary[b].principal_loss, deal.tranches[b].balance);
+    let table = ipabs::output::table::sweep_table(&runs);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(deal.tranches[b].name.as_str()))
+        .expect("B's row");
+    assert!(row.contains("all-a (+1 tied)"), "{row}");
+}

@@ -216,11 +216,8 @@ fn minimum_table(rows: &[&BreakevenRow]) -> String {
             [
                 r.tranche.clone(),
                 r.rating.clone().unwrap_or_else(|| MISSING.to_string()),
-                if m.min.passes_at_one {
-                    format!("≥ {}", format_percent(m.min.breakeven_default_rate, BDR_DP))
-                } else {
-                    format_percent(m.min.breakeven_default_rate, BDR_DP)
-                },
+                // `none` when the binding row fails with no defaults (its BDR cell shows 0).
+                m.min.bdr().text(),
                 m.min.scenario.clone(),
                 r.target_default_rate
                     .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),

@@ -342,8 +342,14 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
         // the scenarios with a break-even (none under named defaults).
         let min_bdr = senior
             .iter()
-            .filter_map(|r| Some((r.breakeven_default_rate?, r.passes_at_one == Some(true))))
-            .min_by_key(|&(bdr, bound)| (bdr, bound));
+            .filter_map(|r| {
+                Some(crate::analytics::breakeven::Bdr {
+                    pays_at_zero: r.fails_at_zero != Some(true),
+                    unbroken: r.passes_at_one == Some(true),
+                    rate: r.breakeven_default_rate?,
+                })
+            })
+            .min();
         let tested: Vec<bool> = senior.iter().filter_map(|r| r.pass).collect();
         let pass = if tested.is_empty() {
             "-".to_string()
@@ -373,17 +379,9 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
                 format!("{:.3}", m.multiple.round_dp(3))
             }),
             worst.map_or("-".into(), |(m, s)| format!("{s} ({})", m.date)),
-            // Exact, as `breakeven` prints them: a lower bound is never rounded up.
-            min_bdr.map_or_else(
-                || "-".to_string(),
-                |(bdr, bound)| {
-                    format!(
-                        "{}{}",
-                        if bound { "≥ " } else { "" },
-                        super::breakeven::format_percent(bdr, 2)
-                    )
-                },
-            ),
+            // As `breakeven` prints them (`Bdr::text`): four places, `≥` for a lower bound,
+            // `none` for a tranche not paid in full without defaults.
+            min_bdr.map_or_else(|| "-".to_string(), |b| b.text()),
             first.target_default_rate.map_or_else(
                 || "-".to_string(),
                 |t| super::breakeven::format_percent(t, 2),

@@ -304,10 +304,17 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
             .iter()
             .filter(|(_, s)| s.principal_loss.is_zero() && s.interest_shortfall.is_zero())
             .count();
+        // The first of the scenarios with the largest loss (max_by_key would give the last),
+        // and how many share it.
+        let lost = |s: &&TrancheSummary| s.principal_loss + s.interest_shortfall;
         let worst = rows_i
             .iter()
-            .max_by_key(|(_, s)| s.principal_loss + s.interest_shortfall)
-            .filter(|(_, s)| !(s.principal_loss + s.interest_shortfall).is_zero());
+            .rev()
+            .max_by_key(|(_, s)| lost(s))
+            .filter(|(_, s)| !lost(s).is_zero());
+        let tied = worst.map_or(0, |(_, w)| {
+            rows_i.iter().filter(|(_, s)| lost(s) == lost(w)).count()
+        });
         let min_yield = yields.and_then(|y| y.into_iter().min_by(f64::total_cmp));
         // The lowest coverage, its scenario and (where the run kept the tranche's rows) date.
         let min_cov = runs
@@ -331,7 +338,13 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
                 || format_money(rust_decimal::Decimal::ZERO),
                 |(_, s)| format_money(s.principal_loss + s.interest_shortfall),
             ),
-            worst.map_or_else(|| MISSING.to_string(), |(n, _)| n.to_string()),
+            worst.map_or_else(
+                || MISSING.to_string(),
+                |(n, _)| match tied {
+                    0 | 1 => n.to_string(),
+                    _ => format!("{n} (+{} tied)", tied - 1),
+                },
+            ),
             min_yield.map_or_else(|| MISSING.to_string(), |y| format!("{:.3}%", y * 100.0)),
             min_cov.map_or_else(
                 || MISSING.to_string(),
