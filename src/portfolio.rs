@@ -151,16 +151,19 @@ pub fn load_deals(
     scenarios: Option<&Path>,
     stress: Option<(StressSuite, StressBase)>,
 ) -> Result<Vec<PortfolioDeal>> {
-    let loaded: Vec<Result<PortfolioDeal>> = paths
+    // Each deal, or its error and whether the shared scenario file (not the deal) holds it.
+    let loaded: Vec<std::result::Result<PortfolioDeal, (Error, bool)>> = paths
         .iter()
         .map(|p| {
-            let loaded = validate::load_deal(p)?;
+            let loaded = validate::load_deal(p).map_err(|e| (e, false))?;
             let mut set = match scenarios {
-                Some(s) => validate::load_scenario_set(s, &loaded.deal)?,
+                Some(s) => validate::load_scenario_set(s, &loaded.deal).map_err(|e| (e, true))?,
                 None => ScenarioSet::single(loaded.deal.scenario.clone()),
             };
             if let Some((suite, base)) = stress {
-                suite.add_to(&loaded.deal, &mut set.scenarios, base)?;
+                suite
+                    .add_to(&loaded.deal, &mut set.scenarios, base)
+                    .map_err(|e| (e, false))?;
             }
             Ok(PortfolioDeal {
                 id: deal_id(p),
@@ -171,27 +174,53 @@ pub fn load_deals(
         })
         .collect();
     // Every deal's file errors at once (review 25d item 9: only the first bad deal's were
-    // shown), a scenario file's once; any other error as it comes.
-    let mut errors: Vec<crate::error::InputError> = Vec::new();
+    // shown). An error of the shared scenario file is told once, with the deals it holds for
+    // when those are not all of them (review 26b item 3: an obligor that only some deals have
+    // was reported without the deals); any other error as it comes.
+    let mut errors: Vec<(crate::error::InputError, Vec<String>)> = Vec::new();
     let mut deals = Vec::with_capacity(loaded.len());
-    for d in loaded {
+    for (d, path) in loaded.into_iter().zip(paths) {
         match d {
             Ok(d) => deals.push(d),
-            Err(Error::Input(e)) => {
+            Err((Error::Input(e), of_scenarios)) => {
                 for x in e {
-                    if !errors.iter().any(|y| y.to_string() == x.to_string()) {
-                        errors.push(x);
+                    match errors.iter_mut().find(|y| y.0.to_string() == x.to_string()) {
+                        Some(y) if of_scenarios => y.1.push(deal_id(path)),
+                        Some(_) => {}
+                        None => {
+                            let ids = if of_scenarios {
+                                vec![deal_id(path)]
+                            } else {
+                                Vec::new()
+                            };
+                            errors.push((x, ids));
+                        }
                     }
                 }
             }
-            Err(e) => return Err(e),
+            Err((e, _)) => return Err(e),
         }
     }
     if errors.is_empty() {
-        Ok(deals)
-    } else {
-        Err(Error::Input(errors))
+        return Ok(deals);
     }
+    let every = paths.len();
+    Err(Error::Input(
+        errors
+            .into_iter()
+            .map(|(mut x, ids)| {
+                if !ids.is_empty() && ids.len() < every {
+                    x.problem = format!(
+                        "{} (for deal{} {})",
+                        x.problem,
+                        if ids.len() == 1 { "" } else { "s" },
+                        ids.join(", ")
+                    );
+                }
+                x
+            })
+            .collect(),
+    ))
 }
 
 /// Runs every deal under its scenarios (every table kept) and the break-even of every reported

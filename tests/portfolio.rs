@@ -986,3 +986,45 @@ fn every_bad_deal_is_reported() {
     );
     assert!(!out.exists());
 }
+
+/// A shared scenario file that fits only some deals names, with its error, the deals it holds
+/// for (review 26b item 3: seven deals' errors were merged without a deal). `O1` is alpha's
+/// obligor and not beta's (whose are P1–P3): the error holds for beta only. A syntax error in
+/// the file holds for every deal, and is told once without a list.
+#[test]
+fn a_scenario_file_error_names_the_deals_it_holds_for() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scen = tmp.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"o1\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
+    )
+    .expect("write");
+    let run = |scen: &std::path::Path| {
+        ipabs(&[
+            "portfolio",
+            "tests/fixtures/portfolio/alpha.toml",
+            "tests/fixtures/portfolio/beta.toml",
+            "--scenarios",
+            scen.to_str().expect("utf-8"),
+            "--out",
+            tmp.path().join("pf").to_str().expect("utf-8"),
+        ])
+    };
+    let o = run(&scen);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("no obligor named `O1` (for deal beta)"),
+        "{err}"
+    );
+    std::fs::write(&scen, "[[scenarios]]\nname = \"x\"\ncdr = \n").expect("write");
+    let o = run(&scen);
+    let err = text(&o.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("(for deal"), "{err}");
+}
