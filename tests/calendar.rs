@@ -734,3 +734,82 @@ fn unadjusted_trading_payment_on_a_worked_sunday_is_a_holiday_payment() {
     assert!(err.contains("deal.payment_days"), "{err}");
     assert!(err.contains("business, trading"), "{err}");
 }
+
+/// The messages and the notice say when a date is no trading day, and how it was moved
+/// (review 26a items L1–L3).
+#[test]
+fn trading_day_messages_and_the_notice_remark() {
+    // L3: the notice of the worked Sunday marks it; on trading days the Monday is not marked.
+    let business = worked_sunday_deal("following", None);
+    let run = ipabs::engine::run(&business.deal, &business.deal.scenario).expect("runs");
+    let text = ipabs::output::table::notice_text(&business.deal, &run, 3, "预测 (projected)");
+    assert!(
+        text.contains("* 兑付日 (payment date): 2024-09-29 (注: 非交易日"),
+        "{text}"
+    );
+    let trading = worked_sunday_deal("following", Some("trading"));
+    let run = ipabs::engine::run(&trading.deal, &trading.deal.scenario).expect("runs");
+    let text = ipabs::output::table::notice_text(&trading.deal, &run, 3, "预测 (projected)");
+    assert!(
+        text.contains("* 兑付日 (payment date): 2024-09-30\n"),
+        "{text}"
+    );
+
+    // L1: a Saturday the deal itself makes a working day (2024-03-16 is no 调休 day of the CN
+    // calendar) is named as the deal's, not as an adjusted working weekend.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
+    );
+    let src = std::fs::read_to_string(path).expect("w48 deal");
+    let saturday = src
+        .replacen(
+            "2024-04-01, 2024-07-01, 2024-09-29",
+            "2024-03-16, 2024-07-01, 2024-09-30",
+            1,
+        )
+        .replacen("date = 2024-09-29", "date = 2024-09-30", 1)
+        .replacen(
+            "calendar = \"CN\"\n",
+            "calendar = \"CN\"\nextra_working_days = [2024-03-16]\n",
+            1,
+        );
+    let loaded = ipabs::validate::deal_from_str("sat.toml", &saturday).expect("loads");
+    let w: Vec<&str> = loaded.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("2024-03-16 (Sat), a working day the deal adds (extra_working_days)"),
+        "{}",
+        w[0]
+    );
+
+    // L2: on trading days the worked Sunday 2024-09-29 and Monday 2024-09-30 fall on one day,
+    // and the error says the dates were moved on trading days.
+    let clash = src
+        .replacen(
+            "2024-04-01, 2024-07-01, 2024-09-29",
+            "2024-07-01, 2024-09-29, 2024-09-30",
+            1,
+        )
+        .replacen(
+            "calendar = \"CN\"\n",
+            "calendar = \"CN\"\npayment_days = \"trading\"\n",
+            1,
+        )
+        .replacen(
+            "business_day = \"unadjusted\"",
+            "business_day = \"following\"",
+            1,
+        );
+    let Err(e) = ipabs::validate::deal_from_str("clash.toml", &clash) else {
+        panic!("two dates on one day are refused");
+    };
+    let e = e.to_string();
+    assert!(
+        e.contains(
+            "payment dates 2 (2024-09-29) and 3 (2024-09-30) both fall on 2024-09-30 after \
+             `following` adjustment on trading days"
+        ),
+        "{e}"
+    );
+}

@@ -436,7 +436,19 @@ pub fn notice_text(
 ) -> String {
     let rules = deal.notices;
     let dates = deal.periods.iter().find(|p| p.number == period);
-    let date = dates.map(|p| p.date().to_string()).unwrap_or_default();
+    // A payment date on no exchange trading day (an adjusted working weekend, an exchange
+    // closure) is marked on the notice itself, not only in a warning on stderr.
+    let date = dates.map_or_else(String::new, |p| {
+        if deal.calendar.is_trading_day(p.date()) {
+            p.date().to_string()
+        } else {
+            format!(
+                "{} (注: 非交易日, not an exchange trading day: CSDC pays listed securities on \
+                 trading days only; see the payment_not_trading_day warning)",
+                p.date()
+            )
+        }
+    });
     // The accrual period of the date's interest and each tranche's coupon, so that interest
     // per 100 can be recomputed from the notice: a fixed coupon as a percentage, a floating
     // one as its index and spread (the date's rate is in the run's interest).

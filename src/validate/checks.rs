@@ -1012,7 +1012,10 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
             );
         } else if deal.payment_days == PaymentDays::Business && !cal.is_trading_day(p.date()) {
             let day = p.date();
-            let kind = if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            let added = raw.deal.extra_working_days.iter().any(|w| w.0 == day);
+            let kind = if added {
+                "a working day the deal adds (extra_working_days)"
+            } else if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
                 "an adjusted working weekend (调休上班)"
             } else {
                 "an exchange closure (休市)"
@@ -1045,10 +1048,15 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
                 Check::PaymentAfterLegal,
                 "deal.legal_maturity",
                 format!(
-                    "payment date {} ({}) is moved by `{}` to {}, after the legal maturity {}",
+                    "payment date {} ({}) is moved by `{}`{} to {}, after the legal maturity {}",
                     p.number,
                     p.payment.unadjusted,
                     deal.business_day.name(),
+                    if deal.payment_days == PaymentDays::Trading {
+                        " on trading days"
+                    } else {
+                        ""
+                    },
                     p.date(),
                     deal.legal_maturity
                 ),

@@ -313,6 +313,12 @@ fn periods(
         CollectionLag::BusinessDays(_) => Some("deal.collection_lag_business_days"),
     };
     let mut out: Vec<PeriodDates> = Vec::with_capacity(dates.len());
+    // How the dates were moved, as the messages say it: on trading days, when they were.
+    let on = if pay_cal == cal {
+        ""
+    } else {
+        " on trading days"
+    };
     for (k, (date, path)) in dates.iter().enumerate() {
         let n = k + 1;
         let prev = out.last().copied();
@@ -321,7 +327,8 @@ fn periods(
                 ctx.err(
                     path,
                     format!(
-                        "payment date 1 ({}) is adjusted to {}, on or before the closing date {closing}",
+                        "payment date 1 ({}) is adjusted{on} to {}, on or before the closing date \
+                         {closing}",
                         date.unadjusted, date.adjusted
                     ),
                     "a first payment date that stays after the closing date once adjusted",
@@ -331,7 +338,8 @@ fn periods(
             Some(p) if date.adjusted <= p.payment.adjusted => {
                 let problem = if date.adjusted == p.payment.adjusted {
                     format!(
-                        "payment dates {k} ({}) and {n} ({}) both fall on {} after `{}` adjustment",
+                        "payment dates {k} ({}) and {n} ({}) both fall on {} after `{}` \
+                         adjustment{on}",
                         p.payment.unadjusted,
                         date.unadjusted,
                         date.adjusted,
@@ -339,7 +347,7 @@ fn periods(
                     )
                 } else {
                     format!(
-                        "payment date {n} ({}) is adjusted to {}, before payment date {k} ({})",
+                        "payment date {n} ({}) is adjusted{on} to {}, before payment date {k} ({})",
                         date.unadjusted, date.adjusted, p.payment.adjusted
                     )
                 };
