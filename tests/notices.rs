@@ -438,3 +438,34 @@ fn a_payment_after_redemption_has_a_notice_row() {
         .sum();
     assert_eq!(paid, dec!(900000) + dec!(14132.30));
 }
+
+/// `per_unit` with 9,001 units is refused (review 26a item M5): at four places a figure per
+/// 100 of m / 10^4 pays m × 900,100 / 10^6 yuan, not whole fen for every m (20.5248 × 9,001
+/// = 184,743.7248), so the notice that redeems A would leave part of a fen of its balance
+/// unpaid while stating the tranche redeemed. A balance that is a multiple of 10^4 yuan
+/// (900,000, 9,000 units) is accepted, and so is 900,100 with two decimals (a multiple of
+/// 10^2 yuan).
+#[test]
+fn per_unit_needs_balances_that_every_figure_pays_in_whole_fen() {
+    let src = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
+    )
+    .expect("fixture")
+    .replacen("balance = 900000", "balance = 900100", 1)
+    .replacen("balance = 100000", "balance = 99900", 1);
+    let e = deal_from_str("a.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("tranches[0].balance"), "{e}");
+    assert!(e.contains("not a multiple of 10000 yuan"), "{e}");
+    assert!(
+        deal_from_str(
+            "a.toml",
+            &format!("{src}\n[notices]\nper_unit = true\ndecimals = 2\n")
+        )
+        .is_ok()
+    );
+    // Without per_unit the figures are only reported: 9,001 units are fine.
+    assert!(deal_from_str("a.toml", &src).is_ok());
+}

@@ -285,6 +285,28 @@ fn notices(
                     ),
                     format!("a multiple of notices.face ({})", r.face),
                 );
+            } else if r.per_unit {
+                // X per 100 at d places pays m × B / (100 × 10^d) yuan for a whole m: whole
+                // fen for every m only when B is a multiple of 10^d yuan (review 26a item M5:
+                // 9,001 units redeemed 100 per 100 and left a fen of the balance unpaid).
+                let step =
+                    rust_decimal::Decimal::from_i128_with_scale(10i128.pow(r.decimals.min(18)), 0);
+                if !(t.balance % step).is_zero() {
+                    ctx.err(
+                        &format!("tranches[{i}].balance"),
+                        format!(
+                            "with `per_unit = true` and {} decimals per 100, tranche {}'s \
+                             balance {} is not a multiple of {} yuan: the units times a figure \
+                             per 100 is then not always whole fen, and the notice that redeems \
+                             the tranche would leave part of a fen of it unpaid",
+                            r.decimals, t.name, t.balance, step
+                        ),
+                        format!(
+                            "a balance that is a multiple of {step} yuan, or fewer \
+                             notices.decimals"
+                        ),
+                    );
+                }
             }
         }
     }
