@@ -658,6 +658,7 @@ fn the_note_names_the_ratings_with_thin_tails() {
     use ipabs::output::rating::tail_note;
     let tdr = |rating: &str, pd: f64| RatingTdr {
         rating: rating.into(),
+        pool_term: 1.0,
         horizon_pd: pd,
         simulated: Decimal::ZERO,
         multiplier: 1.0,
@@ -876,7 +877,8 @@ fn size_does_not_repeat_the_input_base_cases_warnings() {
 /// 10). The hand deal without the concentration tests (`tdr_bdr_and_implied_rating_by_hand`):
 /// term exactly 1 year, so `pd_at_term` is the PD table's 1-year column (docs/rating.md §2:
 /// AAA+ 0.0001, BBB 0.0081, C 0.853); the simulated rate is the TDR, 0.7 (0.4 for CC and C);
-/// the multiplier 1; no large-obligor rate; one scenario, `base`, binds.
+/// the multiplier 1; no large-obligor rate; one scenario, `base`, binds; `pool_term_years`,
+/// the term the PD is read at, 1.0.
 #[test]
 fn rating_parquet_gives_the_tdr_parts() {
     let tmp = tempfile::tempdir().unwrap();
@@ -912,6 +914,7 @@ for r in rows:
     assert r["simulated_default_rate"] == tdr == r["target_default_rate"], r
     assert r["single_obligor_multiplier"] == 1.0, r
     assert r["large_obligor_default_rate"] is None, r
+    assert r["pool_term_years"] == 1.0, r
 print("ok")
 "#;
     let py = std::process::Command::new("python3")

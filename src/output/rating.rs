@@ -94,7 +94,8 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
 /// implied_rating, passes_at_one, fails_at_zero, binding_scenario, pd_at_term,
-/// simulated_default_rate, single_obligor_multiplier, large_obligor_default_rate.
+/// simulated_default_rate, single_obligor_multiplier, large_obligor_default_rate,
+/// pool_term_years.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -169,6 +170,10 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                 RATIO_SCALE,
                 rows.iter().map(|r| r.large_obligor),
             )?,
+            Column::new(
+                "pool_term_years".into(),
+                rows.iter().map(|r| r.pool_term).collect::<Vec<f64>>(),
+            ),
         ],
     )
 }
@@ -363,7 +368,8 @@ pub fn rate_table(
     waterfall_scenario: &str,
 ) -> String {
     let mut out = format!(
-        "{deal}\n{paths} paths; pool weighted-average term {wa_term:.4} years\n\n\
+        "{deal}\n{paths} paths; pool term to the last instalments {wa_term:.4} years (balance-weighted; \
+         not deals.parquet's wa_term_years)\n\n\
          rating  PD(term)    simulated  × mult  large-obligor  TDR\n"
     );
     for t in tdrs {

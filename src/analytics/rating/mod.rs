@@ -329,6 +329,9 @@ pub fn tail_quantile(dist: &[DistributionPoint], paths: u64, p: f64) -> Decimal 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingTdr {
     pub rating: String,
+    /// The pool term the PD is read at: the balance-weighted average of the obligors' terms
+    /// to their last instalments, years (docs/rating.md §1).
+    pub pool_term: f64,
     /// The rating's cumulative PD at the pool's weighted-average term.
     pub horizon_pd: f64,
     /// [`tail_quantile`] at `horizon_pd`.
@@ -437,6 +440,7 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
                 .min(Decimal::ONE);
             RatingTdr {
                 rating: label.clone(),
+                pool_term: pool.wa_term,
                 horizon_pd,
                 simulated,
                 multiplier,
@@ -525,8 +529,9 @@ pub struct RatingRow {
     pub pass: bool,
     /// The scenario whose break-even is the minimum (the first such), which binds the rating.
     pub binding_scenario: Option<String>,
-    /// The TDR's parts ([`RatingTdr`]): the rating's PD at the pool's term, the simulated
+    /// The TDR's parts ([`RatingTdr`]): the pool term, the rating's PD at it, the simulated
     /// default rate, the single-obligor multiplier and the large-obligor test's rate.
+    pub pool_term: f64,
     pub horizon_pd: f64,
     pub simulated: Decimal,
     pub multiplier: f64,
@@ -571,6 +576,7 @@ pub fn rating_rows(
                 fails_at_zero: !bdr.pays_at_zero,
                 pass: bdr.meets(r.tdr),
                 binding_scenario: binding_scenario.clone(),
+                pool_term: r.pool_term,
                 horizon_pd: r.horizon_pd,
                 simulated: r.simulated,
                 multiplier: r.multiplier,
