@@ -179,6 +179,12 @@ pub fn load_deals(
     // was reported without the deals); any other error as it comes.
     let mut errors: Vec<(crate::error::InputError, Vec<String>)> = Vec::new();
     let mut deals = Vec::with_capacity(loaded.len());
+    // The deals that loaded, and so read the scenario file (review 26c item L3: a deal file
+    // that failed made an error of the scenario file itself look like some deals' only).
+    let every = loaded
+        .iter()
+        .filter(|d| matches!(d, Ok(_) | Err((_, true))))
+        .count();
     for (d, path) in loaded.into_iter().zip(paths) {
         match d {
             Ok(d) => deals.push(d),
@@ -204,7 +210,6 @@ pub fn load_deals(
     if errors.is_empty() {
         return Ok(deals);
     }
-    let every = paths.len();
     Err(Error::Input(
         errors
             .into_iter()

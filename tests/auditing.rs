@@ -1456,6 +1456,27 @@ fn a_tranche_left_out_of_a_period_is_told() {
         "{:?}",
         a.warnings
     );
+    // A report of the senior alone (B held privately) is not told (review 26c item M2), and
+    // `[deal] allow` silences the warning.
+    let senior_only = read("tests/fixtures/auditing_actuals.toml")
+        .replace("tranches.B = { interest = 0, principal = 0 }\n", "");
+    let a = actuals_from_str("act.toml", &senior_only, &deal).expect("actuals load");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    let allowing = read("tests/fixtures/auditing.toml").replacen(
+        "name = \"auditing fixture\"\n",
+        "name = \"auditing fixture\"\nallow = [\"actuals_tranche\"]\n",
+        1,
+    );
+    let deal = deal_from_str("auditing.toml", &allowing)
+        .expect("deal")
+        .deal;
+    let src = read("tests/fixtures/auditing_actuals.toml").replacen(
+        "tranches.A = { interest = 8190, principal = 410810 }\n",
+        "",
+        1,
+    );
+    let a = actuals_from_str("act.toml", &src, &deal).expect("actuals load");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
 }
 
 /// A report whose payments and account balances do not add up to its sources gets an
@@ -1495,4 +1516,59 @@ fn a_report_that_does_not_add_up_is_told() {
     // Period 2 adding up (A's interest as the deal pays it): nothing is told for it.
     let right = fixture.replacen("interest = \"4451.62\"", "interest = \"4451.63\"", 1);
     assert!(cash(&right).is_empty());
+}
+
+/// `actuals_cash` is told only for a report it can check (review 26c items M1–M3): not for a
+/// report that leaves out a line the waterfall paid (its figure stands in for the report's),
+/// not for a deal with named accounts (their balances cannot be reported), and not when the
+/// deal allows the check.
+#[test]
+fn actuals_cash_only_for_a_report_it_can_check() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let told = |d: &Deal, src: &str| -> usize {
+        let a = actuals_from_str("act.toml", src, d).unwrap_or_else(|e| panic!("{e}"));
+        let r = reconcile(d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        r.run
+            .warnings
+            .iter()
+            .filter(|w| w.check.name() == "actuals_cash")
+            .count()
+    };
+    let fixture = read("tests/fixtures/auditing_actuals.toml");
+    // Period 1 without its fee line, the trustee having paid a fee of 1,500: 420,000 = 1,500 +
+    // 8,190 + 410,310 adds up, but the line left out stands at the waterfall's 1,000. Only
+    // period 2's 0.01 (see `a_report_that_does_not_add_up_is_told`) is told.
+    let no_fee = fixture
+        .replacen("fees = { trustee = 1000 }\n", "", 1)
+        .replacen("principal = 410810", "principal = 410310", 1);
+    assert_eq!(told(&d, &no_fee), 1);
+    assert_eq!(told(&d, &fixture), 1);
+    // Allowed: nothing.
+    let allowing = read("tests/fixtures/auditing.toml").replacen(
+        "name = \"auditing fixture\"\n",
+        "name = \"auditing fixture\"\nallow = [\"actuals_cash\"]\n",
+        1,
+    );
+    let d2 = deal_from_str("auditing.toml", &allowing)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    assert_eq!(told(&d2, &fixture), 0);
+    // Named accounts (tests/fixtures/accounts.toml, no defaults): P1 as the waterfall pays it
+    // (fee 2,000, A 18,200 + 750,000, B 7,280, C's residual 2,520 from income: 780,000 of
+    // collections), reported with the collection account at 0. Nothing is told: the check
+    // cannot see the income and principal accounts.
+    let acc = read("tests/fixtures/accounts.toml").replacen(
+        "name = \"o2-defaults\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
+        "name = \"base\"\n",
+        1,
+    );
+    let da = deal_from_str("accounts.toml", &acc)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let report = "[actuals]\ndeal = \"accounts-hand-worked\"\n\n[[periods]]\nperiod = 1\n\
+                  payment_date = 2024-04-01\npool = { principal = 750000, interest = 30000 }\n\
+                  fees = { manager = 2000 }\ntranches.A = { interest = 18200, principal = 750000 }\n\
+                  tranches.B = { interest = 7280, principal = 0 }\n\
+                  tranches.C = { principal = 0, residual = 2520 }\naccounts = { collection = 0 }\n";
+    assert_eq!(told(&da, report), 0);
 }

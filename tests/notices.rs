@@ -469,3 +469,60 @@ fn per_unit_needs_balances_that_every_figure_pays_in_whole_fen() {
     // Without per_unit the figures are only reported: 9,001 units are fine.
     assert!(deal_from_str("a.toml", &src).is_ok());
 }
+
+/// With `per_unit`, the interest 尾差 a tranche carries past the date that redeems it is paid
+/// whole on the next date, and its row states it once (review 26c item H1: truncated again to
+/// 0.0000 per 100, it was carried to every later date and never paid). The per-unit fixture of
+/// `per_unit_payments_carry_the_residual_and_conserve_cash` with two more dates, 2024-12-30 and
+/// 2025-03-31, whose instalments pay 5,000 of interest only: P3 repays A and pays 1,680.30 of
+/// its 1,680.47 of interest (0.1867 per 100), carrying 0.17. P4 owes A that 0.17 and nothing
+/// more (no balance): the waterfall pays it, the row gives 0.0000 per 100, 0.00 paid by the
+/// figure and the 0.17 as its residual, and A owes nothing after it. P5 has no row for A.
+#[test]
+fn per_unit_pays_the_residual_carried_past_redemption() {
+    let src = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
+    )
+    .expect("fixture")
+    .replacen(
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]\nlegal_maturity = 2024-09-30",
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-30, 2025-03-31]\n\
+         legal_maturity = 2025-03-31",
+        1,
+    )
+    .replacen(
+        "{ date = 2024-09-15, principal = 300000, interest = 5000 },",
+        "{ date = 2024-09-15, principal = 300000, interest = 5000 },\n  \
+         { date = 2024-12-15, principal = 0, interest = 5000 },\n  \
+         { date = 2025-03-15, principal = 0, interest = 5000 },",
+        1,
+    ) + "\n[notices]\nper_unit = true\n";
+    let deal = deal_from_str("auditing.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = run(&deal);
+    let a = |p: u32| {
+        r.tranche_flows
+            .iter()
+            .find(|f| f.tranche == "A" && f.period == p)
+            .cloned()
+            .expect("row")
+    };
+    assert_eq!(a(3).interest_paid, dec!(1680.30));
+    assert_eq!(a(3).interest_shortfall, dec!(0.17));
+    assert_eq!(a(3).balance_end, dec!(0));
+    assert_eq!(a(4).interest_due, dec!(0.17));
+    assert_eq!(a(4).interest_paid, dec!(0.17));
+    assert_eq!(a(4).interest_shortfall, dec!(0));
+    let n = notice(&r, "A", 4);
+    assert_eq!(n.interest_per_100, dec!(0));
+    assert_eq!(n.interest_paid, dec!(0));
+    assert_eq!(n.residual, dec!(0.17));
+    assert!(
+        r.notices
+            .iter()
+            .all(|n| !(n.tranche == "A" && n.period == 5))
+    );
+    let s = r.summary.iter().find(|s| s.tranche == "A").expect("A");
+    assert_eq!(s.interest_shortfall, dec!(0));
+}

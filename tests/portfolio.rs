@@ -1027,4 +1027,23 @@ fn a_scenario_file_error_names_the_deals_it_holds_for() {
         "{err}"
     );
     assert!(!err.contains("(for deal"), "{err}");
+    // A third deal whose own file fails never reads the scenario file: the file's error is
+    // still every deal's that read it, told without a list (review 26c item L3).
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/alpha.toml",
+        "tests/fixtures/portfolio/beta.toml",
+        "tests/bad_deals/295-obligor-table-typo.toml",
+        "--scenarios",
+        scen.to_str().expect("utf-8"),
+        "--out",
+        tmp.path().join("pf").to_str().expect("utf-8"),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        2,
+        "{err}"
+    );
+    assert!(!err.contains("(for deal"), "{err}");
 }

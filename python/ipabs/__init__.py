@@ -76,10 +76,21 @@ def _toml_key(k: str) -> str:
 
 
 def _toml_value(v: Any) -> str:
-    # A numpy (or other array library) scalar, e.g. np.float64(0.02) from np.arange: its
-    # Python value (numpy 2 spells repr(np.float64(0.02)) "np.float64(0.02)").
-    if type(v).__module__.split(".")[0] == "numpy" and hasattr(v, "item") and getattr(v, "ndim", None) == 0:
-        v = v.item()
+    # A numpy scalar, e.g. np.float64(0.02) from np.arange (numpy 2 spells its repr
+    # "np.float64(0.02)"): a float by the shortest text at its own precision, so that
+    # np.float32(0.3) is 0.3 and not the 0.30000001192092896 it widens to; a date as a date;
+    # an integer or a bool as its Python value.
+    if type(v).__module__.split(".")[0] == "numpy" and getattr(v, "ndim", None) == 0:
+        kind = getattr(getattr(v, "dtype", None), "kind", "")
+        if kind == "f":
+            if not math.isfinite(float(v)):
+                raise ValueError(f"{v!r} is not a finite number; TOML scenario values must be finite")
+            text = str(v)
+            return text if any(c in text for c in ".eE") else text + ".0"
+        if kind == "M":
+            v = v.astype("datetime64[D]").item()
+        else:
+            v = v.item()
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):

@@ -230,10 +230,14 @@ def test_numpy_numbers_in_scenario_dicts(root):
     # A grid axis from np.arange and a month count from a numpy column (review 26b item 2):
     # written as the Python numbers they hold, so the same TOML as plain floats and ints.
     np = pytest.importorskip("numpy")
-    plain = {"name": "x", "cdr": 0.02, "recovery_lag_months": 6, "recovery_rate": 0.5}
-    numpy_ = {"name": "x", "cdr": np.float64(0.02), "recovery_lag_months": np.int64(6), "recovery_rate": np.float32(0.5)}
+    plain = {"name": "x", "cdr": 0.02, "recovery_lag_months": 6, "recovery_rate": 0.3}
+    numpy_ = {"name": "x", "cdr": np.float64(0.02), "recovery_lag_months": np.int64(6), "recovery_rate": np.float32(0.3)}
     assert ipabs.to_toml({"scenarios": [numpy_]}) == ipabs.to_toml({"scenarios": [plain]})
+    # np.float32(0.3) is written 0.3 at its own precision (widened, it is 0.30000001192092896,
+    # review 26c item M4); a numpy date as a date.
     assert "cdr = 0.02" in ipabs.to_toml({"scenarios": [numpy_]})
+    assert "recovery_rate = 0.3 " in ipabs.to_toml({"scenarios": [numpy_]}) + " "
+    assert ipabs.to_toml({"d": np.datetime64("2024-05-01T00:00:00.000000000")}) == "d = 2024-05-01\n"
     deal = ipabs.load(root / NANSHAN)
     got = deal.run({"scenarios": [numpy_]})
     want = deal.run({"scenarios": [plain]})

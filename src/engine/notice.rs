@@ -182,10 +182,14 @@ impl Run<'_> {
                 continue;
             };
             // A tranche repaid before this date has a row only when it is paid (interest
-            // carried past its redemption).
-            if before <= 0 && self.paid.interest[i] == 0 {
+            // carried past its redemption), and that payment is made whole even with
+            // `per_unit`: no figure per 100 can state it, so truncating it again would carry
+            // it to every later date and never pay it (review 26c item H1).
+            let redeemed = before <= 0;
+            if redeemed && self.paid.interest[i] == 0 {
                 continue;
             }
+            let per_unit = per_unit && !redeemed;
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
             let m_i = per_100(x_i, initial, d, rules.rounding)?;
             // Principal per 100 never exceeds the face left per 100, and the date that repays

@@ -444,7 +444,7 @@ pub fn notice_text(
         } else {
             format!(
                 "{} (注: 非交易日, not an exchange trading day: CSDC pays listed securities on \
-                 trading days only; see the payment_not_trading_day warning)",
+                 trading days only)",
                 p.date()
             )
         }

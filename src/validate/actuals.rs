@@ -370,10 +370,12 @@ fn tranches_repaid(
     }
 }
 
-/// A period that reports some tranches and leaves out one that is not yet repaid (by the
-/// principal reported so far): that tranche's payments on the date are not compared, and the
-/// waterfall's stand for them (review 26a item M4: a senior left out reconciled with exit 0).
-/// A transcription slip, most likely; told once per period, at its `tranches` table.
+/// A period that reports a tranche and leaves out a more senior one that is not yet repaid
+/// (by the principal reported so far): that tranche's payments on the date are not compared,
+/// and the waterfall's stand for them (review 26a item M4: a senior left out reconciled with
+/// exit 0). A transcription slip, most likely; told once per period, at its `tranches` table.
+/// A report of the senior tranches alone, common when the subordinated one is held
+/// privately, is not told (review 26c item M2).
 fn tranches_left_out(
     ctx: &mut Ctx,
     raw: &schema::ActualsFile,
@@ -385,9 +387,9 @@ fn tranches_left_out(
         let reported = |t: usize| {
             a.interest[t].is_some() || a.principal[t].is_some() || a.residual[t].is_some()
         };
-        if (0..deal.tranches.len()).any(reported) {
-            let missing: Vec<&str> = deal
-                .tranches
+        // Tranches are in order of seniority: those before the most junior one reported.
+        if let Some(last) = (0..deal.tranches.len()).rev().find(|&t| reported(t)) {
+            let missing: Vec<&str> = deal.tranches[..last]
                 .iter()
                 .enumerate()
                 .filter(|&(t, tr)| !reported(t) && repaid[t] < tr.balance)

@@ -1012,10 +1012,11 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
             );
         } else if deal.payment_days == PaymentDays::Business && !cal.is_trading_day(p.date()) {
             let day = p.date();
-            let added = raw.deal.extra_working_days.iter().any(|w| w.0 == day);
+            let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+            let added = weekend && raw.deal.extra_working_days.iter().any(|w| w.0 == day);
             let kind = if added {
                 "a working day the deal adds (extra_working_days)"
-            } else if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            } else if weekend {
                 "an adjusted working weekend (调休上班)"
             } else {
                 "an exchange closure (休市)"

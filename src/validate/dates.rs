@@ -114,19 +114,16 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
     let lag_ok = ctx.error_count() == before_lag;
     // Periods from a wrong lag would only repeat the lag's error in other words.
     let periods = match &calendar {
-        Some(cal) if lag_ok && dates_ok => {
-            let pay_cal = payment_days.calendar(cal);
-            periods(
-                ctx,
-                d,
-                cutoff,
-                closing,
-                legal,
-                (cal, &pay_cal),
-                business_day,
-                lag,
-            )
-        }
+        Some(cal) if lag_ok && dates_ok => periods(
+            ctx,
+            d,
+            cutoff,
+            closing,
+            legal,
+            (cal, payment_days),
+            business_day,
+            lag,
+        ),
         _ => None,
     };
     if let (Some(cal), Some(periods)) = (&calendar, &periods) {
@@ -215,9 +212,9 @@ fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
     }
 }
 
-/// The payment dates and their collection periods. `cals` is the deal's calendar (collection
-/// lags in business days, record dates) and the one its payment dates are adjusted on
-/// (`payment_days`).
+/// The payment dates and their collection periods: the deal's calendar (collection lags in
+/// business days, record dates) and the days its payment dates are adjusted on
+/// (`payment_days`: the calendar's business days or its trading days).
 #[allow(clippy::too_many_arguments)]
 fn periods(
     ctx: &mut Ctx,
@@ -225,11 +222,12 @@ fn periods(
     cutoff: NaiveDate,
     closing: NaiveDate,
     legal: NaiveDate,
-    (cal, pay_cal): (&Calendar, &Calendar),
+    (cal, payment_days): (&Calendar, PaymentDays),
     bdc: BusinessDayConvention,
     lag: CollectionLag,
 ) -> Option<Vec<PeriodDates>> {
     let before = ctx.error_count();
+    let pay_cal = &payment_days.calendar(cal);
     // Each date with the key path that produced it.
     let dates: Vec<(ScheduledDate, String)> =
         match (d.first_payment_date, &d.frequency, &d.payment_dates) {
@@ -314,10 +312,9 @@ fn periods(
     };
     let mut out: Vec<PeriodDates> = Vec::with_capacity(dates.len());
     // How the dates were moved, as the messages say it: on trading days, when they were.
-    let on = if pay_cal == cal {
-        ""
-    } else {
-        " on trading days"
+    let on = match payment_days {
+        PaymentDays::Business => "",
+        PaymentDays::Trading => " on trading days",
     };
     for (k, (date, path)) in dates.iter().enumerate() {
         let n = k + 1;

@@ -115,6 +115,7 @@ pub fn actuals_from_str(
         .map_err(|e| of_its_kind(e, file, text, FileKind::Actuals))?;
     let mut ctx = Ctx::new(&index);
     let actuals = actuals::build(&mut ctx, &raw, deal);
+    ctx.silence(&deal.allow);
     ctx.finish(actuals).map(|(mut a, warnings)| {
         a.warnings = warnings;
         a
