@@ -217,6 +217,35 @@ fn cash_held_by_a_date_condition_is_a_located_warning_and_paid_off_releases_it()
     assert_eq!(flow(&r, "B", 2).principal_paid, dec!(39420.73));
     assert_eq!(flow(&r, "B", 2).balance_end, dec!(325579.27));
     assert!(r.warnings.iter().all(|w| w.check != Check::CashHeld));
+    // A a bullet (nothing due before 09-30) and B waiting for A: P1's 780,000 − 2,000 −
+    // 18,200 − 7,280 = 752,520 stays while B could take it, and the advice names what B's step
+    // waits for instead of suggesting the `paid_off` it already has (review 26d item L1).
+    let src = collection_deal("{ paid_off = \"A\" }", "", "").replacen(
+        "balance = 1460000\ncoupon = 0.05\namortization = \"pass_through\"",
+        "balance = 1460000\ncoupon = 0.05\namortization = \"bullet\"",
+        1,
+    );
+    let r = run(&src);
+    let held: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.check == Check::CashHeld)
+        .collect();
+    assert_eq!(held.len(), 1, "{:?}", r.warnings);
+    assert!(
+        held[0]
+            .message
+            .starts_with("752520.00 is held in the collection account"),
+        "{}",
+        held[0].message
+    );
+    assert!(
+        held[0]
+            .message
+            .ends_with("did not run because its `when` is false; it waits until A is repaid"),
+        "{}",
+        held[0].message
+    );
 }
 
 #[test]

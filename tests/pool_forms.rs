@@ -523,6 +523,16 @@ fn revolving_purchase_to_the_fen() {
         revolving_section("2024-04-01")
     );
     let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    // The cutoff pool's last instalment is before period 2's collections, which the purchase
+    // pays: no `empty_periods` warning for a revolving deal (review 26d item M5).
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .all(|w| w.check.name() != "empty_periods"),
+        "{:?}",
+        loaded.warnings
+    );
     let deal = &loaded.deal;
     let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);

@@ -6,7 +6,8 @@ use super::ledger::{Account, Movement};
 use super::result::Label;
 use super::state::Run;
 use crate::deal::{
-    AccountRef, Action, Amortization, CashSource, Cover, Step, TrancheClass, TransferLimit,
+    AccountRef, Action, Amortization, CashSource, Cover, Step, StepCondition, TrancheClass,
+    TransferLimit,
 };
 use crate::error::{Check, Result, Warning};
 use crate::money::{Fen, Yuan, to_fen};
@@ -215,6 +216,35 @@ impl Run<'_> {
             // Concatenated (one allocation) rather than `format!`ted: most stressed scenarios
             // of a sweep hold cash once (docs/performance.md, session 16).
             let step = (s + 1).to_string();
+            // What the step waits for, when its condition says it: the tranches a `paid_off`
+            // names that are still outstanding (review 26d item L1: the advice suggested the
+            // condition the step already had).
+            let waits: Vec<&str> = match &w.steps[s].when {
+                Some(StepCondition::PaidOff(list)) => list
+                    .iter()
+                    .filter(|&&j| self.balance[j] > 0)
+                    .map(|&j| deal.tranches[j].name.as_str())
+                    .collect(),
+                Some(StepCondition::SeniorPaidOff) => deal
+                    .tranches
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, x)| x.class == TrancheClass::Senior && self.balance[j] > 0)
+                    .map(|(_, x)| x.name.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let advice = if waits.is_empty() {
+                "; a condition such as { paid_off = \"…\" } can release the cash once a class \
+                 is repaid"
+                    .to_string()
+            } else {
+                format!(
+                    "; it waits until {} {} repaid",
+                    waits.join(", "),
+                    if waits.len() == 1 { "is" } else { "are" }
+                )
+            };
             let message = [
                 held.as_str(),
                 " is held in the ",
@@ -229,8 +259,8 @@ impl Run<'_> {
                 &w.name,
                 "` (",
                 action_name(&w.steps[s].action),
-                ") did not run because its `when` is false; a condition such as \
-                 { paid_off = \"…\" } can release the cash once a class is repaid",
+                ") did not run because its `when` is false",
+                advice.as_str(),
             ]
             .concat();
             self.held_warnings.push(Warning::run(

@@ -809,9 +809,29 @@ impl<'a> Run<'a> {
         }
         if self.reserve > 0 {
             let y = Yuan(self.reserve).text();
+            // Which waterfall ran last, and whether it could have released the reserve (review
+            // 26d item M4: an acceleration waterfall without a reserve step kept it while the
+            // senior lost).
+            let w = &deal.waterfalls[self.wf];
+            let releases = w.steps.iter().any(|s| {
+                matches!(
+                    s.action,
+                    crate::deal::Action::TopUpReserve | crate::deal::Action::ReleaseReserve
+                )
+            });
+            let why = if releases {
+                String::new()
+            } else {
+                [
+                    ": the last date's waterfall `",
+                    &w.name,
+                    "` has no top_up_reserve or release_reserve step to pay it out",
+                ]
+                .concat()
+            };
             warn(
                 Check::CashLeft,
-                [y.as_str(), " is left in the reserve", left].concat(),
+                [y.as_str(), " is left in the reserve", left, &why].concat(),
             );
         }
         for (i, t) in deal.tranches.iter().enumerate() {

@@ -1116,7 +1116,9 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
             ),
         );
     }
-    // Payment dates whose collection period starts after the pool's last instalment.
+    // Payment dates whose collection period starts after the pool's last instalment. Not for
+    // a revolving deal: assets bought in its revolving period pay on those dates (review 26d
+    // item M5).
     let last_due = deal
         .obligors
         .iter()
@@ -1124,7 +1126,7 @@ fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
         .filter_map(|a| a.instalments.last())
         .map(|i| i.date)
         .max();
-    if let Some(last_due) = last_due {
+    if let Some(last_due) = last_due.filter(|_| deal.revolving.is_none()) {
         let empty: Vec<_> = deal
             .periods
             .iter()
