@@ -230,8 +230,12 @@ pub struct PeriodDates {
     pub collection_start: NaiveDate,
     /// Last day of the collection period (inclusive).
     pub collection_end: NaiveDate,
-    /// Start of the interest accrual period: the previous adjusted payment date, or the closing date.
+    /// Start of the interest accrual period: the previous payment date (adjusted, or with
+    /// `accrual_dates = "unadjusted"` as scheduled), or the closing date.
     pub accrual_start: NaiveDate,
+    /// End of the interest accrual period: this payment date, adjusted, or with
+    /// `accrual_dates = "unadjusted"` as scheduled.
+    pub accrual_end: NaiveDate,
     /// The record dates (权益登记日) of this payment date: 1 trading day before it, and 3
     /// before it for a tranche's final payment (trading days: the deal calendar's business
     /// days from Monday to Friday that are not listed exchange closures,

@@ -278,6 +278,9 @@ pub struct DealSection {
     /// `business` (default) or `trading`: whether payment dates are adjusted on the
     /// calendar's business days or on its exchange trading days.
     pub payment_days: Option<String>,
+    /// `adjusted` (default) or `unadjusted`: whether interest accrues between the payment
+    /// dates as paid or as scheduled (顺延期间不另计利息).
+    pub accrual_dates: Option<String>,
     /// Deal-specific non-business days.
     #[serde(default)]
     pub extra_holidays: Vec<Date>,

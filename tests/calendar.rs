@@ -813,3 +813,61 @@ fn trading_day_messages_and_the_notice_remark() {
         "{e}"
     );
 }
+
+/// `accrual_dates = "unadjusted"` (顺延期间不另计利息, review 26d item M1): interest accrues
+/// between the scheduled dates though the payment moves. The worked-Sunday deal on trading
+/// days pays period 3 on Monday 2024-09-30, but M (300,000 at 5%) accrues from 2024-07-01 to
+/// the scheduled Sunday 2024-09-29: 90 days, 300,000 × 0.05 × 90 / 365 = 3,698.630… →
+/// 3,698.63, not the 91 days' 3,739.73 of `payment_days_trading_moves_a_worked_sunday_to_monday`.
+#[test]
+fn accrual_between_the_scheduled_dates() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
+    );
+    let src = std::fs::read_to_string(path)
+        .expect("w48 deal")
+        .replacen(
+            "business_day = \"unadjusted\"\n",
+            "business_day = \"following\"\n",
+            1,
+        )
+        .replacen(
+            "calendar = \"CN\"\n",
+            "calendar = \"CN\"\npayment_days = \"trading\"\naccrual_dates = \"unadjusted\"\n",
+            1,
+        );
+    let loaded = ipabs::validate::deal_from_str("w48.toml", &src).expect("loads");
+    let deal = &loaded.deal;
+    let p3 = deal.periods[2];
+    assert_eq!(
+        (p3.date(), p3.accrual_start, p3.accrual_end),
+        (d(2024, 9, 30), d(2024, 7, 1), d(2024, 9, 29))
+    );
+    let r = ipabs::engine::run(deal, &deal.scenario).expect("runs");
+    let m = r
+        .tranche_flows
+        .iter()
+        .find(|t| t.period == 3 && t.tranche.as_str() == "M")
+        .expect("M's third row");
+    assert_eq!(
+        (m.payment_date, m.interest_due),
+        (d(2024, 9, 30), dec!(3698.63))
+    );
+    let text = ipabs::output::table::notice_text(deal, &r, 3, "预测 (projected)");
+    assert!(
+        text.contains(
+            "2024-07-01 至 2024-09-29, 90 天 (days); 计息基准 (day count) ACT/365F: 90/365"
+        ),
+        "{text}"
+    );
+    let bad = src.replacen(
+        "accrual_dates = \"unadjusted\"",
+        "accrual_dates = \"scheduled\"",
+        1,
+    );
+    let Err(e) = ipabs::validate::deal_from_str("w48.toml", &bad) else {
+        panic!("an unknown spelling is refused");
+    };
+    assert!(e.to_string().contains("deal.accrual_dates"), "{e}");
+}

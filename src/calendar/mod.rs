@@ -133,6 +133,54 @@ impl FromStr for PaymentDays {
     }
 }
 
+/// The dates interest accrues between (`[deal] accrual_dates`): the payment dates as paid,
+/// or as scheduled (顺延期间不另计利息: a date moved by the business-day convention does not
+/// move the accrual period; docs/calendar.md, "Accrual dates").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AccrualDates {
+    /// From the previous adjusted payment date (or the closing date) to the adjusted one.
+    #[default]
+    Adjusted,
+    /// From the previous unadjusted payment date (or the closing date) to the unadjusted one.
+    Unadjusted,
+}
+
+impl AccrualDates {
+    /// All choices, in declaration order.
+    pub const ALL: [AccrualDates; 2] = [AccrualDates::Adjusted, AccrualDates::Unadjusted];
+
+    /// The TOML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccrualDates::Adjusted => "adjusted",
+            AccrualDates::Unadjusted => "unadjusted",
+        }
+    }
+}
+
+impl fmt::Display for AccrualDates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for AccrualDates {
+    type Err = String;
+
+    /// Accepts the TOML spellings, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown accrual dates {s:?}; expected one of: {}",
+                    Self::ALL.map(|c| c.name()).join(", ")
+                )
+            })
+    }
+}
+
 /// A malformed line (or inconsistent content) in calendar data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("calendar data {source_name}, line {line}: {message}")]

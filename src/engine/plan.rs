@@ -60,7 +60,7 @@ impl<'d> DealPlan<'d> {
             year_fraction: deal
                 .periods
                 .iter()
-                .map(|p| deal.day_count.fraction(p.accrual_start, p.date()))
+                .map(|p| deal.day_count.fraction(p.accrual_start, p.accrual_end))
                 .collect(),
             senior: (0..deal.tranches.len())
                 .filter(|&i| deal.tranches[i].class == TrancheClass::Senior)

@@ -456,10 +456,10 @@ pub fn notice_text(
         format!(
             "* 计息期间 (accrual period): {} 至 {}, {} 天 (days); 计息基准 (day count) {}: {}\n",
             p.accrual_start,
-            p.date(),
-            (p.date() - p.accrual_start).num_days(),
+            p.accrual_end,
+            (p.accrual_end - p.accrual_start).num_days(),
             deal.day_count.name(),
-            deal.day_count.fraction_text(p.accrual_start, p.date())
+            deal.day_count.fraction_text(p.accrual_start, p.accrual_end)
         )
     });
     let coupons: Vec<String> = deal

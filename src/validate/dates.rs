@@ -7,7 +7,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use super::{Ctx, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::{CollectionLag, Frequency, ScheduledDate, payment_dates};
-use crate::calendar::{BusinessDayConvention, Calendar, PaymentDays};
+use crate::calendar::{AccrualDates, BusinessDayConvention, Calendar, PaymentDays};
 use crate::deal::PeriodDates;
 use crate::error::Check;
 use crate::money::{ProRataRounding, Rounding};
@@ -99,6 +99,14 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
         &BusinessDayConvention::ALL.map(BusinessDayConvention::name),
     )
     .unwrap_or(BusinessDayConvention::Following);
+    let accrual: AccrualDates = parse_or(
+        ctx,
+        "deal.accrual_dates",
+        d.accrual_dates.as_deref(),
+        "accrual dates",
+        &AccrualDates::ALL.map(AccrualDates::name),
+    )
+    .unwrap_or_default();
     let payment_days: PaymentDays = parse_or(
         ctx,
         "deal.payment_days",
@@ -120,7 +128,7 @@ pub(super) fn header(ctx: &mut Ctx, d: &schema::DealSection) -> Header {
             cutoff,
             closing,
             legal,
-            (cal, payment_days),
+            (cal, payment_days, accrual),
             business_day,
             lag,
         ),
@@ -222,7 +230,7 @@ fn periods(
     cutoff: NaiveDate,
     closing: NaiveDate,
     legal: NaiveDate,
-    (cal, payment_days): (&Calendar, PaymentDays),
+    (cal, payment_days, accrual): (&Calendar, PaymentDays, AccrualDates),
     bdc: BusinessDayConvention,
     lag: CollectionLag,
 ) -> Option<Vec<PeriodDates>> {
@@ -358,11 +366,16 @@ fn periods(
             _ => {}
         }
         let end = lag.collection_end(date.adjusted, cal);
+        // Interest accrues between the dates as paid, or as scheduled (顺延期间不另计利息).
+        let accrual_end = match accrual {
+            AccrualDates::Adjusted => date.adjusted,
+            AccrualDates::Unadjusted => date.unadjusted,
+        };
         let (start, accrual_start) = match prev {
             None => (cutoff.checked_add_days(Days::new(1)), closing),
             Some(p) => (
                 p.collection_end.checked_add_days(Days::new(1)),
-                p.payment.adjusted,
+                p.accrual_end,
             ),
         };
         let start = start.unwrap_or(NaiveDate::MAX);
@@ -397,6 +410,7 @@ fn periods(
             collection_start: start,
             collection_end: end,
             accrual_start,
+            accrual_end,
             record_dates: [
                 cal.add_trading_days(date.adjusted, -1),
                 cal.add_trading_days(date.adjusted, -3),
