@@ -254,11 +254,14 @@ pub enum Check {
     /// A reported payment date whose payments and account balances do not add up to its
     /// sources: the restatement created or removed cash (`reconcile`).
     ActualsCash,
+    /// A revolving deal's purchases, which neither named defaults nor the default curve
+    /// reach: a named default of the obligor they are named after, or a break-even search.
+    RevolvingDefaults,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 38] = [
+    pub const ALL: [Check; 39] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -297,6 +300,7 @@ impl Check {
         Check::ActualsPool,
         Check::ActualsTranche,
         Check::ActualsCash,
+        Check::RevolvingDefaults,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -340,6 +344,7 @@ impl Check {
             Check::ActualsPool => "actuals_pool",
             Check::ActualsTranche => "actuals_tranche",
             Check::ActualsCash => "actuals_cash",
+            Check::RevolvingDefaults => "revolving_defaults",
         }
     }
 }

@@ -911,3 +911,42 @@ fn a_reported_full_payment_keeps_the_revolving_period() {
     assert_eq!(&*rec.run.periods[0].triggers_tripped, "");
     assert_eq!(&*rec.run.periods[1].waterfall, "revolving");
 }
+
+/// A revolving deal is told that its purchases never default (review 26d item H1): by the
+/// searches (a `revolving_defaults` search warning at `[revolving]`), and, for a scenario that
+/// defaults the obligor the purchases are named after (`obligor = "R1"`, R1 being the cutoff
+/// obligor), at the scenario's `defaults`. The purchase of `revolving_purchase_to_the_fen`
+/// (304,087.22 bought on 2024-04-01) still pays in full after R1's default on 2024-05-01: its
+/// first instalment, 101,362.41 + 4,561.31, is collected in period 2.
+#[test]
+fn revolving_purchases_that_do_not_default_are_told() {
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"r1\"\n\
+         defaults = [ {{ obligor = \"R1\", date = 2024-05-01 }} ]\n",
+        revolving_section("2024-04-01").replacen(
+            "price = 0.98\n",
+            "price = 0.98\nobligor = \"R1\"\n",
+            1
+        )
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let told: Vec<&str> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "revolving_defaults")
+        .map(|w| w.location.as_str())
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", loaded.warnings);
+    assert!(told[0].ends_with("scenario.defaults"), "{}", told[0]);
+    assert!(
+        loaded
+            .search_warnings
+            .iter()
+            .any(|w| w.check.name() == "revolving_defaults" && w.location.ends_with(": revolving")),
+        "{:?}",
+        loaded.search_warnings
+    );
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.periods[1].pool_cash, dec!(105923.72));
+}

@@ -135,6 +135,44 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     plausible(ctx, deal, raw, &paths);
     dates(ctx, deal, raw, &paths);
     scenario_dates(ctx, "scenario", &deal.scenario, deal);
+    if deal.revolving.is_some() {
+        let w = ctx.located(
+            Check::RevolvingDefaults,
+            "revolving",
+            "assets bought in the revolving period take a scenario's CDR but not its default \
+             curve (`default_rate`) nor its named defaults (docs/deal-format.md, `[revolving]`): \
+             a break-even search, which varies the curve, defaults the cutoff pool only, so a \
+             revolving deal's BDR leaves out the purchases' credit risk",
+        );
+        ctx.search_warnings.push(w);
+    }
+}
+
+/// A named default of the obligor a revolving deal's purchases are named after (the template's
+/// `obligor`): a named default does not reach the purchases (review 26d item H1: a core debtor's
+/// receivables bought before its default were paid in full after it).
+pub(super) fn revolving_defaults(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    let Some(r) = &deal.revolving else {
+        return;
+    };
+    for &(o, date) in &s.obligor_defaults {
+        let Some(ob) = deal.obligors.get(o) else {
+            continue;
+        };
+        if ob.name.trim() == r.obligor.trim() {
+            ctx.warn(
+                Check::RevolvingDefaults,
+                &format!("{p}.defaults"),
+                format!(
+                    "scenario `{}` defaults obligor `{}` on {date}, whose name the revolving \
+                     period's purchases bear: a named default does not reach them, and they pay \
+                     as the scenario's CDR lets them (docs/deal-format.md, `[revolving]`); only \
+                     its cutoff assets default",
+                    s.name, ob.name
+                ),
+            );
+        }
+    }
 }
 
 // ---- structure ----
@@ -1178,6 +1216,7 @@ pub(super) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<Strin
 /// A scenario's named defaults fall inside the deal: after the cutoff, and on or before the
 /// last collection period's end.
 pub(super) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    revolving_defaults(ctx, p, s, deal);
     for (i, &(o, date)) in s.obligor_defaults.iter().enumerate() {
         let name = deal.obligors.get(o).map_or("", |x| x.name.as_str());
         if let Some(problem) = default_date_problem(deal, date) {
