@@ -777,6 +777,10 @@ pub enum TriggerCondition {
     /// Senior principal is outstanding after a payment date on or after legal maturity (tested
     /// after the waterfall).
     SeniorOutstandingAfterLegalMaturity,
+    /// The most senior class outstanding before the payment date (senior; mezzanine once every
+    /// senior tranche is repaid) was not paid its interest due in full (tested after the
+    /// waterfall): 未能足额支付当时最高级别优先级证券的预期收益.
+    TopClassInterestShortfall,
 }
 
 impl TriggerCondition {
@@ -784,6 +788,7 @@ impl TriggerCondition {
         match self {
             TriggerCondition::CumulativeDefaultRatioAbove(_) => "cumulative_default_ratio_above",
             TriggerCondition::SeniorInterestShortfall => "senior_interest_shortfall",
+            TriggerCondition::TopClassInterestShortfall => "top_class_interest_shortfall",
             TriggerCondition::CoverageBelow(_) => "coverage_below",
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 "senior_outstanding_after_legal_maturity"

@@ -950,6 +950,7 @@ pub enum TriggerCondition {
     SeniorInterestShortfall,
     CoverageBelow,
     SeniorOutstandingAfterLegalMaturity,
+    TopClassInterestShortfall,
 }
 
 /// `[[triggers]]`.

@@ -508,3 +508,42 @@ fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
     assert_eq!(flow(&r, "B", 2).principal_paid, dec!(0));
     assert_eq!(flow(&r, "C", 2).principal_paid, dec!(0));
 }
+
+/// `top_class_interest_shortfall` (review 26d item M2): the most senior class outstanding, a
+/// mezzanine once the senior is repaid, missing its interest trips the event of default, where
+/// `senior_interest_shortfall` sees no senior owed anything. The collection-account deal with A
+/// at 700,000 and both obligors defaulting on 2024-05-01 (no recovery):
+///
+/// * P1 (780,000 collected): fee 2,000, A's interest 700,000 × 0.05 × 91/365 = 8,726.027… →
+///   8,726.03, B's 7,280.00; A takes its 700,000 and is repaid; B (`paid_off = "A"`) the other
+///   61,993.97.
+/// * P2 collects nothing: B, now the most senior class outstanding, is paid none of its interest
+///   (303,006.03 × 0.08 × 91/365 = 6,043.5175… → 6,043.52): `top` trips after the waterfall,
+///   `senior` does not (the `cdr` acceleration trips before it), and P3 runs `eod`.
+#[test]
+fn the_top_class_interest_shortfall_reaches_the_mezzanine() {
+    let src = collection_deal("{ paid_off = \"A\" }", "", "")
+        .replacen("balance = 1460000", "balance = 700000", 1)
+        .replacen(
+            "[waterfalls]\n",
+            "[[triggers]]\nname = \"top\"\nkind = \"event_of_default\"\n\
+             condition = \"top_class_interest_shortfall\"\nwaterfall = \"eod\"\n\n\
+             [[triggers]]\nname = \"senior\"\nkind = \"event_of_default\"\n\
+             condition = \"senior_interest_shortfall\"\nwaterfall = \"eod\"\n\n[waterfalls]\n\
+             eod = [\n  { action = \"pay_fee\", fees = [\"manager\"] },\n  \
+             { action = \"pay_interest\", tranches = [\"B\"] },\n  \
+             { action = \"pay_principal\", tranches = [\"B\", \"C\"], amount = \"available\" },\n  \
+             { action = \"pay_residual\", tranche = \"C\" },\n]\n",
+            1,
+        )
+        + "\n[scenario]\nname = \"both\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 }, \
+           { obligor = \"O2\", date = 2024-05-01 } ]\n";
+    let r = run(&src);
+    assert_eq!(flow(&r, "A", 1).interest_paid, dec!(8726.03));
+    assert_eq!(flow(&r, "A", 1).balance_end, dec!(0));
+    assert_eq!(flow(&r, "B", 1).principal_paid, dec!(61993.97));
+    assert_eq!(flow(&r, "B", 2).interest_paid, dec!(0));
+    assert_eq!(flow(&r, "B", 2).interest_due, dec!(6043.52));
+    assert_eq!(r.periods[1].triggers_tripped.as_str(), "cdr,top");
+    assert_eq!(r.periods[2].waterfall.as_str(), "eod");
+}

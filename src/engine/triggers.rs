@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::state::Run;
-use crate::deal::{TriggerCondition, TriggerKind};
+use crate::deal::{TrancheClass, TriggerCondition, TriggerKind};
 use crate::money::rational::{cmp_fen_ratio, cmp_ratio};
 
 /// When a trigger condition is tested on a payment date.
@@ -32,6 +32,7 @@ pub fn phase(condition: &TriggerCondition) -> Phase {
             Phase::BeforeWaterfall
         }
         TriggerCondition::SeniorInterestShortfall
+        | TriggerCondition::TopClassInterestShortfall
         | TriggerCondition::SeniorOutstandingAfterLegalMaturity => Phase::AfterWaterfall,
     }
 }
@@ -91,6 +92,22 @@ impl Run<'_> {
                 .senior
                 .iter()
                 .any(|&i| self.paid.interest[i] < self.due.interest[i]),
+            TriggerCondition::TopClassInterestShortfall => {
+                // The most senior class with a balance before the date's payments (review 26d
+                // item M2: after the senior's repayment a mezzanine unpaid tripped nothing).
+                let tranches = &self.deal.tranches;
+                let before = |i: usize| self.balance[i] + self.paid.principal[i] > 0;
+                [TrancheClass::Senior, TrancheClass::Mezzanine]
+                    .into_iter()
+                    .find(|&c| (0..tranches.len()).any(|i| tranches[i].class == c && before(i)))
+                    .is_some_and(|c| {
+                        (0..tranches.len()).any(|i| {
+                            tranches[i].class == c
+                                && before(i)
+                                && self.paid.interest[i] < self.due.interest[i]
+                        })
+                    })
+            }
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 let p = &self.deal.periods[k];
                 let legal = self.deal.legal_maturity;

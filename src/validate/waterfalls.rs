@@ -355,7 +355,9 @@ pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Name
                 );
                 None
             }
-            (C::SeniorInterestShortfall, x) | (C::SeniorOutstandingAfterLegalMaturity, x) => {
+            (C::SeniorInterestShortfall, x)
+            | (C::SeniorOutstandingAfterLegalMaturity, x)
+            | (C::TopClassInterestShortfall, x) => {
                 if x.is_some() {
                     ctx.key_err(
                         &tp,
@@ -366,6 +368,7 @@ pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Name
                 }
                 Some(match t.condition {
                     C::SeniorInterestShortfall => TriggerCondition::SeniorInterestShortfall,
+                    C::TopClassInterestShortfall => TriggerCondition::TopClassInterestShortfall,
                     _ => TriggerCondition::SeniorOutstandingAfterLegalMaturity,
                 })
             }

@@ -1343,13 +1343,14 @@ impl DealSpec {
             t.push_str(text);
         }
         for (j, tr) in self.triggers.iter().enumerate() {
-            let (cond, thr) = match tr.condition % 4 {
+            let (cond, thr) = match tr.condition % 5 {
                 0 => (
                     "cumulative_default_ratio_above",
                     Some(frac(tr.threshold % 1001, 3)),
                 ),
                 1 => ("coverage_below", Some(frac(tr.threshold.max(1), 3))),
                 2 => ("senior_interest_shortfall", None),
+                3 => ("top_class_interest_shortfall", None),
                 _ => ("senior_outstanding_after_legal_maturity", None),
             };
             writeln!(
