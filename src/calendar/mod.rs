@@ -21,6 +21,49 @@ pub const MAX_ROLL_STEPS: u32 = 366;
 /// The built-in mainland China calendar data.
 const CN_DATA: &str = include_str!("../../data/calendars/cn.txt");
 
+/// `ALL`, `name` (the TOML spelling), `Display` and `FromStr` (ASCII case and surrounding
+/// spaces ignored; an unknown spelling is an error listing the valid ones) of an enum whose
+/// values are spelled in a deal file: one body for every such enum of this module.
+macro_rules! toml_spelled {
+    ($ty:ident, $what:literal, [$($variant:ident => $name:literal),+ $(,)?]) => {
+        impl $ty {
+            /// All values, in declaration order.
+            pub const ALL: [$ty; [$($name),+].len()] = [$($ty::$variant),+];
+
+            /// The TOML spelling.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = String;
+
+            /// Accepts the TOML spellings, ignoring ASCII case.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+                    .ok_or_else(|| {
+                        format!(
+                            concat!("unknown ", $what, " {:?}; expected one of: {}"),
+                            s,
+                            Self::ALL.map(|c| c.name()).join(", ")
+                        )
+                    })
+            }
+        }
+    };
+}
+
 /// How a date that is not a business day is moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BusinessDayConvention {
@@ -34,48 +77,12 @@ pub enum BusinessDayConvention {
     Preceding,
 }
 
-impl BusinessDayConvention {
-    /// All conventions, in declaration order.
-    pub const ALL: [BusinessDayConvention; 4] = [
-        BusinessDayConvention::Unadjusted,
-        BusinessDayConvention::Following,
-        BusinessDayConvention::ModifiedFollowing,
-        BusinessDayConvention::Preceding,
-    ];
-
-    /// The TOML spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            BusinessDayConvention::Unadjusted => "unadjusted",
-            BusinessDayConvention::Following => "following",
-            BusinessDayConvention::ModifiedFollowing => "modified_following",
-            BusinessDayConvention::Preceding => "preceding",
-        }
-    }
-}
-
-impl fmt::Display for BusinessDayConvention {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for BusinessDayConvention {
-    type Err = String;
-
-    /// Accepts the TOML spellings, ignoring ASCII case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown business-day convention {s:?}; expected one of: {}",
-                    Self::ALL.map(|c| c.name()).join(", ")
-                )
-            })
-    }
-}
+toml_spelled!(BusinessDayConvention, "business-day convention", [
+    Unadjusted => "unadjusted",
+    Following => "following",
+    ModifiedFollowing => "modified_following",
+    Preceding => "preceding",
+]);
 
 /// Which days a deal's payment dates fall on (`[deal] payment_days`): the calendar's business
 /// days, or its exchange trading days (docs/calendar.md, "Payment days").
@@ -89,47 +96,15 @@ pub enum PaymentDays {
     Trading,
 }
 
+toml_spelled!(PaymentDays, "payment days", [Business => "business", Trading => "trading"]);
+
 impl PaymentDays {
-    /// All choices, in declaration order.
-    pub const ALL: [PaymentDays; 2] = [PaymentDays::Business, PaymentDays::Trading];
-
-    /// The TOML spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            PaymentDays::Business => "business",
-            PaymentDays::Trading => "trading",
-        }
-    }
-
     /// The calendar payment dates are adjusted on: `cal` itself, or its trading days.
     pub fn calendar(self, cal: &Calendar) -> Calendar {
         match self {
             PaymentDays::Business => cal.clone(),
             PaymentDays::Trading => cal.trading_days(),
         }
-    }
-}
-
-impl fmt::Display for PaymentDays {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for PaymentDays {
-    type Err = String;
-
-    /// Accepts the TOML spellings, ignoring ASCII case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown payment days {s:?}; expected one of: {}",
-                    Self::ALL.map(|c| c.name()).join(", ")
-                )
-            })
     }
 }
 
@@ -145,41 +120,10 @@ pub enum AccrualDates {
     Unadjusted,
 }
 
-impl AccrualDates {
-    /// All choices, in declaration order.
-    pub const ALL: [AccrualDates; 2] = [AccrualDates::Adjusted, AccrualDates::Unadjusted];
-
-    /// The TOML spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            AccrualDates::Adjusted => "adjusted",
-            AccrualDates::Unadjusted => "unadjusted",
-        }
-    }
-}
-
-impl fmt::Display for AccrualDates {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for AccrualDates {
-    type Err = String;
-
-    /// Accepts the TOML spellings, ignoring ASCII case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown accrual dates {s:?}; expected one of: {}",
-                    Self::ALL.map(|c| c.name()).join(", ")
-                )
-            })
-    }
-}
+toml_spelled!(AccrualDates, "accrual dates", [
+    Adjusted => "adjusted",
+    Unadjusted => "unadjusted",
+]);
 
 /// A malformed line (or inconsistent content) in calendar data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
