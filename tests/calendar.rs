@@ -871,3 +871,39 @@ fn accrual_between_the_scheduled_dates() {
     };
     assert!(e.to_string().contains("deal.accrual_dates"), "{e}");
 }
+
+/// With `payment_days = "trading"` a collection lag in business days counts trading days (review
+/// 26d item L2): one day before Monday 2024-09-30 is Friday 09-27 on trading days, where the
+/// CN calendar's business days give the worked Sunday 09-29.
+#[test]
+fn a_business_day_lag_counts_trading_days_with_trading_payment_days() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
+    );
+    let src = std::fs::read_to_string(path)
+        .expect("w48 deal")
+        .replacen(
+            "business_day = \"unadjusted\"\n",
+            "business_day = \"following\"\n",
+            1,
+        )
+        .replacen(
+            "collection_lag_days = 0\n",
+            "collection_lag_business_days = 1\n",
+            1,
+        )
+        .replacen(
+            "calendar = \"CN\"\n",
+            "calendar = \"CN\"\npayment_days = \"trading\"\n",
+            1,
+        );
+    let loaded = ipabs::validate::deal_from_str("w48.toml", &src).expect("loads");
+    let p3 = loaded.deal.periods[2];
+    assert_eq!(p3.date(), d(2024, 9, 30));
+    assert_eq!(p3.collection_end, d(2024, 9, 27));
+    assert_eq!(
+        Calendar::china().add_business_days(d(2024, 9, 30), -1),
+        d(2024, 9, 29)
+    );
+}

@@ -365,7 +365,9 @@ fn periods(
             }
             _ => {}
         }
-        let end = lag.collection_end(date.adjusted, cal);
+        // A lag in business days counts the deal's 工作日: its trading days when its payment
+        // dates are (review 26d item L2).
+        let end = lag.collection_end(date.adjusted, pay_cal);
         // Interest accrues between the dates as paid, or as scheduled (顺延期间不另计利息).
         let accrual_end = match accrual {
             AccrualDates::Adjusted => date.adjusted,
