@@ -158,8 +158,10 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
     };
     assert_eq!(sum(Movement::PerUnitPrincipalResidual), dec!(1.07));
     assert_eq!(sum(Movement::PerUnitInterestResidual), dec!(0.40));
-    // The notices report the residuals the collection account kept.
+    // The notices report the residuals the collection account kept, and the interest 尾差
+    // carried as unpaid interest (0.23 after P2).
     assert_eq!(notice(&r, "A", 2).residual, dec!(0.80));
+    assert_eq!(notice(&r, "A", 2).interest_unpaid, dec!(0.23));
 }
 
 #[test]
@@ -419,6 +421,10 @@ fn a_payment_after_redemption_has_a_notice_row() {
     assert_eq!(a(3).interest_shortfall, dec!(2132.30));
     assert_eq!(a(4).balance_start, dec!(0));
     assert_eq!(a(4).interest_paid, dec!(2132.30));
+    // The notice of P3 states the 2,132.30 of interest due and not paid (应付未付, review 26d
+    // item L5); P4's pays it, and leaves none.
+    assert_eq!(notice(&r, "A", 3).interest_unpaid, dec!(2132.30));
+    assert_eq!(notice(&r, "A", 4).interest_unpaid, dec!(0));
     let n = notice(&r, "A", 4);
     assert_eq!(n.interest_per_100, dec!(0.2369));
     assert_eq!(n.principal_per_100, dec!(0));

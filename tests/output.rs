@@ -302,6 +302,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             // it is 50.8775…, past the fen: the 1,000.00 长款, transfer 629,083.27.
             csdc_buffer: dec!(1000.00),
             transfer: dec!(629083.27),
+            interest_unpaid: dec!(0),
         }],
         charges: vec![
             charge(1, "tax", "vat", dec!(321.09), dec!(321.09)),
@@ -527,6 +528,7 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("csdc_fee", MONEY),
                 ("csdc_buffer", MONEY),
                 ("transfer", MONEY),
+                ("interest_unpaid", MONEY),
             ]),
         ),
     ]

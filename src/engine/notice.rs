@@ -261,6 +261,7 @@ impl Run<'_> {
                 csdc_fee: from_fen(fee).ok_or_else(overflow)?,
                 csdc_buffer: dec(instruction.buffer)?,
                 transfer: dec(instruction.total)?,
+                interest_unpaid: dec((self.due.interest[i] - self.paid.interest[i]).max(0))?,
             });
         }
         Ok(())

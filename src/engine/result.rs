@@ -159,6 +159,9 @@ pub struct NoticeRow {
     /// 划款金额: what the plan account sends to CSDC, `interest_paid + principal_paid +
     /// csdc_fee + csdc_buffer` (the transfer instruction, [`super::notice::transfer`]).
     pub transfer: Decimal,
+    /// 应付未付利息: the tranche's interest due on the date (its carried shortfall included)
+    /// and not paid, carried to the next date; with `per_unit`, the interest 尾差 too.
+    pub interest_unpaid: Decimal,
 }
 
 /// One tranche on one payment date.

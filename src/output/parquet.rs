@@ -720,6 +720,7 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("csdc_fee", |x| x.csdc_fee)?;
     t.money("csdc_buffer", |x| x.csdc_buffer)?;
     t.money("transfer", |x| x.transfer)?;
+    t.money("interest_unpaid", |x| x.interest_unpaid)?;
     t.finish()
 }
 

@@ -511,13 +511,13 @@ pub fn notice_text(
         "| 证券简称 (tranche) | 权益登记日 (record date) | 份数 (units) | 每百元利息(含税) (interest per 100, tax included) \
          | 每百元本金 (principal per 100) | 每百元合计 (total per 100) | 利息总额 (interest paid) \
          | 本金总额 (principal paid) | 尾差 (residual) | 兑付后每百元面值 (face per 100 after) \
-         | 中证登手续费 (CSDC fee) |\n",
+         | 中证登手续费 (CSDC fee) | 应付未付利息 (interest unpaid) |\n",
     );
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let rows: Vec<_> = run.notices.iter().filter(|n| n.period == period).collect();
     for n in &rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             n.tranche.as_str(),
             n.record_date,
             n.units,
@@ -529,6 +529,7 @@ pub fn notice_text(
             format_money(n.residual),
             n.face_per_100_after,
             format_money(n.csdc_fee),
+            format_money(n.interest_unpaid),
         ));
     }
     if rows.is_empty() {

@@ -195,6 +195,7 @@ SCHEMA = OrderedDict(
                 ("csdc_fee", MONEY),
                 ("csdc_buffer", MONEY),
                 ("transfer", MONEY),
+                ("interest_unpaid", MONEY),
             ],
         ),
     ]
@@ -335,6 +336,19 @@ def check_invariants(c, t):
         bad is None,
         f"tranche_flows: interest_shortfall = max(0, interest_due - interest_paid) ({len(fr)} rows)",
         bad and f"row {bad[0]} {bad[1][:4]}: {bad[1][7]} != {bad[1][5]} - {bad[1][6]}",
+    )
+
+    # Each notice's unpaid interest is its tranche's shortfall of the date (the example deals
+    # have no per_unit, which would add the interest 尾差).
+    shortfall = {(r[0], r[1], r[2], r[3]): r[7] for r in fr}
+    bad = first_bad(
+        (r if shortfall.get((r[0], r[1], r[2], r[3])) != r[4] else None)
+        for r in rows(notices, ["deal", "scenario", "tranche", "period", "interest_unpaid"])
+    )
+    c.check(
+        bad is None,
+        "payment_notices: interest_unpaid = tranche_flows.interest_shortfall of the date",
+        bad and f"row {bad[0]} {bad[1]}",
     )
 
     # Per tranche: the row of its first period, and the sum of principal paid.
