@@ -6,9 +6,6 @@
 //! ratio as one `f64` division ([`Ratio::to_f64`]); reports as a Decimal quotient
 //! ([`Ratio::to_decimal`]).
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{Datelike, NaiveDate};
 
 use crate::money::Ratio;
@@ -27,14 +24,6 @@ pub enum DayCount {
 }
 
 impl DayCount {
-    /// All conventions, in declaration order.
-    pub const ALL: [DayCount; 4] = [
-        DayCount::Act365F,
-        DayCount::Act360,
-        DayCount::Thirty360,
-        DayCount::ActAct,
-    ];
-
     /// Year fraction from `start` to `end` as an exact ratio: actual (or 30/360) days over
     /// 365 or 360; ACT/ACT as (days outside leap years × 366 + days in leap years × 365) over
     /// 365 × 366. If `end < start` the numerator is negative.
@@ -82,40 +71,14 @@ impl DayCount {
             },
         }
     }
-
-    /// The TOML spelling: "ACT/365F", "ACT/360", "30/360", "ACT/ACT".
-    pub fn name(self) -> &'static str {
-        match self {
-            DayCount::Act365F => "ACT/365F",
-            DayCount::Act360 => "ACT/360",
-            DayCount::Thirty360 => "30/360",
-            DayCount::ActAct => "ACT/ACT",
-        }
-    }
 }
 
-impl fmt::Display for DayCount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for DayCount {
-    type Err = String;
-
-    /// Accepts exactly the TOML spellings, ignoring ASCII case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|dc| dc.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown day count {s:?}; expected one of: {}",
-                    Self::ALL.map(|dc| dc.name()).join(", ")
-                )
-            })
-    }
-}
+toml_spelled!(DayCount, "day count", [
+    Act365F => "ACT/365F",
+    Act360 => "ACT/360",
+    Thirty360 => "30/360",
+    ActAct => "ACT/ACT",
+]);
 
 fn actual_days(start: NaiveDate, end: NaiveDate) -> i64 {
     (end - start).num_days()

@@ -2,28 +2,10 @@
 //!
 //! See `docs/calendar.md` for every convention, the calendar data format and its sources.
 
-pub mod daycount;
-pub mod schedule;
-
-use std::collections::BTreeSet;
-use std::fmt;
-use std::ops::Bound;
-use std::str::FromStr;
-use std::sync::OnceLock;
-
-use chrono::{Datelike, NaiveDate, Weekday};
-
-/// Most one-day steps taken by one roll (`adjust`) or through one run of non-business days
-/// in `add_business_days`. Real holiday data never has a run longer than about ten days; the
-/// cap only guards against a pathological calendar, and the date reached is returned.
-pub const MAX_ROLL_STEPS: u32 = 366;
-
-/// The built-in mainland China calendar data.
-const CN_DATA: &str = include_str!("../../data/calendars/cn.txt");
-
 /// `ALL`, `name` (the TOML spelling), `Display` and `FromStr` (ASCII case and surrounding
 /// spaces ignored; an unknown spelling is an error listing the valid ones) of an enum whose
-/// values are spelled in a deal file: one body for every such enum of this module.
+/// values are spelled in a deal file: one body for every such enum of this module and its
+/// submodules (defined before them, so that they see it).
 macro_rules! toml_spelled {
     ($ty:ident, $what:literal, [$($variant:ident => $name:literal),+ $(,)?]) => {
         impl $ty {
@@ -38,13 +20,13 @@ macro_rules! toml_spelled {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.name())
             }
         }
 
-        impl FromStr for $ty {
+        impl ::std::str::FromStr for $ty {
             type Err = String;
 
             /// Accepts the TOML spellings, ignoring ASCII case.
@@ -63,6 +45,23 @@ macro_rules! toml_spelled {
         }
     };
 }
+
+pub mod daycount;
+pub mod schedule;
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+/// Most one-day steps taken by one roll (`adjust`) or through one run of non-business days
+/// in `add_business_days`. Real holiday data never has a run longer than about ten days; the
+/// cap only guards against a pathological calendar, and the date reached is returned.
+pub const MAX_ROLL_STEPS: u32 = 366;
+
+/// The built-in mainland China calendar data.
+const CN_DATA: &str = include_str!("../../data/calendars/cn.txt");
 
 /// How a date that is not a business day is moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,11 +98,12 @@ pub enum PaymentDays {
 toml_spelled!(PaymentDays, "payment days", [Business => "business", Trading => "trading"]);
 
 impl PaymentDays {
-    /// The calendar payment dates are adjusted on: `cal` itself, or its trading days.
-    pub fn calendar(self, cal: &Calendar) -> Calendar {
+    /// The calendar payment dates are adjusted on: `cal` itself (borrowed, not copied), or its
+    /// trading days.
+    pub fn calendar(self, cal: &Calendar) -> std::borrow::Cow<'_, Calendar> {
         match self {
-            PaymentDays::Business => cal.clone(),
-            PaymentDays::Trading => cal.trading_days(),
+            PaymentDays::Business => std::borrow::Cow::Borrowed(cal),
+            PaymentDays::Trading => std::borrow::Cow::Owned(cal.trading_days()),
         }
     }
 }
@@ -557,8 +557,8 @@ mod tests {
         let pre = BusinessDayConvention::Preceding;
         assert_eq!(cal.adjust(d(2024, 2, 10), pre), d(2024, 2, 9));
         assert_eq!(trading.adjust(d(2024, 2, 10), pre), d(2024, 2, 8));
-        assert_eq!(PaymentDays::Trading.calendar(&cal), trading);
-        assert_eq!(PaymentDays::Business.calendar(&cal), cal);
+        assert_eq!(*PaymentDays::Trading.calendar(&cal), trading);
+        assert_eq!(*PaymentDays::Business.calendar(&cal), cal);
         assert_eq!("Trading".parse::<PaymentDays>(), Ok(PaymentDays::Trading));
         assert!("exchange".parse::<PaymentDays>().is_err());
     }

@@ -1,8 +1,5 @@
 //! Month arithmetic, payment-date schedules and collection-period lags.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{Datelike, Days, NaiveDate};
 
 use super::{BusinessDayConvention, Calendar};
@@ -17,14 +14,6 @@ pub enum Frequency {
 }
 
 impl Frequency {
-    /// All frequencies, in declaration order.
-    pub const ALL: [Frequency; 4] = [
-        Frequency::Monthly,
-        Frequency::Quarterly,
-        Frequency::Semiannual,
-        Frequency::Annual,
-    ];
-
     /// Months per period: 1, 3, 6, 12.
     pub fn months(self) -> u32 {
         match self {
@@ -39,40 +28,14 @@ impl Frequency {
     pub fn per_year(self) -> u32 {
         12 / self.months()
     }
-
-    /// The TOML spelling: "monthly", "quarterly", "semiannual", "annual".
-    pub fn name(self) -> &'static str {
-        match self {
-            Frequency::Monthly => "monthly",
-            Frequency::Quarterly => "quarterly",
-            Frequency::Semiannual => "semiannual",
-            Frequency::Annual => "annual",
-        }
-    }
 }
 
-impl fmt::Display for Frequency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Frequency {
-    type Err = String;
-
-    /// Accepts the TOML spellings, ignoring ASCII case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown frequency {s:?}; expected one of: {}",
-                    Self::ALL.map(|f| f.name()).join(", ")
-                )
-            })
-    }
-}
+toml_spelled!(Frequency, "frequency", [
+    Monthly => "monthly",
+    Quarterly => "quarterly",
+    Semiannual => "semiannual",
+    Annual => "annual",
+]);
 
 fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
