@@ -255,3 +255,20 @@ pub struct PortfolioRow {
     pub implied_rating: Option<String>,
     pub support_share_of_senior: Option<Decimal>,
 }
+
+impl PortfolioRow {
+    /// The row's break-even as the pass rule reads it (as `BreakevenRow::bdr` does); None
+    /// where the scenario has none.
+    pub fn bdr(&self) -> Option<crate::analytics::breakeven::Bdr> {
+        let fails_at_zero = self.fails_at_zero == Some(true);
+        Some(crate::analytics::breakeven::Bdr {
+            pays_at_zero: !fails_at_zero,
+            unbroken: self.passes_at_one == Some(true),
+            rate: if fails_at_zero {
+                Decimal::ZERO
+            } else {
+                self.breakeven_default_rate?
+            },
+        })
+    }
+}

@@ -340,16 +340,7 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
             });
         // The lowest BDR, `≥` when it is a lower bound (paid in full at R = 1); the pass over
         // the scenarios with a break-even (none under named defaults).
-        let min_bdr = senior
-            .iter()
-            .filter_map(|r| {
-                Some(crate::analytics::breakeven::Bdr {
-                    pays_at_zero: r.fails_at_zero != Some(true),
-                    unbroken: r.passes_at_one == Some(true),
-                    rate: r.breakeven_default_rate?,
-                })
-            })
-            .min();
+        let min_bdr = senior.iter().filter_map(|r| r.bdr()).min();
         let tested: Vec<bool> = senior.iter().filter_map(|r| r.pass).collect();
         let pass = if tested.is_empty() {
             "-".to_string()
