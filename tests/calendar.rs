@@ -636,15 +636,20 @@ fn payment_dates_edge_cases() {
 
 // ---------------------------------------------------------------- payment days
 
-/// `tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml` with `business_day` and
-/// `payment_days` set: its third payment date is Sunday 2024-09-29, a working day for National
-/// Day 2024 (国办发明电〔2023〕7号: 9月29日(星期日)上班) on which the exchanges are closed.
-fn worked_sunday_deal(business_day: &str, payment_days: Option<&str>) -> ipabs::validate::Loaded {
+/// The text of `tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml`.
+fn w48() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
     );
-    let src = std::fs::read_to_string(path).expect("w48 deal");
+    std::fs::read_to_string(path).expect("w48 deal")
+}
+
+/// `tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml` with `business_day` and
+/// `payment_days` set: its third payment date is Sunday 2024-09-29, a working day for National
+/// Day 2024 (国办发明电〔2023〕7号: 9月29日(星期日)上班) on which the exchanges are closed.
+fn worked_sunday_deal(business_day: &str, payment_days: Option<&str>) -> ipabs::validate::Loaded {
+    let src = w48();
     let mut keys = format!("business_day = \"{business_day}\"\n");
     if let Some(p) = payment_days {
         keys.push_str(&format!("payment_days = \"{p}\"\n"));
@@ -718,11 +723,7 @@ fn unadjusted_trading_payment_on_a_worked_sunday_is_a_holiday_payment() {
         loaded.warnings[0].message
     );
     // An unknown spelling is an error at its key, with the choices.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
-    );
-    let src = std::fs::read_to_string(path).expect("w48 deal").replacen(
+    let src = w48().replacen(
         "calendar = \"CN\"\n",
         "calendar = \"CN\"\npayment_days = \"exchange\"\n",
         1,
@@ -757,11 +758,7 @@ fn trading_day_messages_and_the_notice_remark() {
 
     // L1: a Saturday the deal itself makes a working day (2024-03-16 is no 调休 day of the CN
     // calendar) is named as the deal's, not as an adjusted working weekend.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
-    );
-    let src = std::fs::read_to_string(path).expect("w48 deal");
+    let src = w48();
     let saturday = src
         .replacen(
             "2024-04-01, 2024-07-01, 2024-09-29",
@@ -821,12 +818,7 @@ fn trading_day_messages_and_the_notice_remark() {
 /// 3,698.63, not the 91 days' 3,739.73 of `payment_days_trading_moves_a_worked_sunday_to_monday`.
 #[test]
 fn accrual_between_the_scheduled_dates() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
-    );
-    let src = std::fs::read_to_string(path)
-        .expect("w48 deal")
+    let src = w48()
         .replacen(
             "business_day = \"unadjusted\"\n",
             "business_day = \"following\"\n",
@@ -877,12 +869,7 @@ fn accrual_between_the_scheduled_dates() {
 /// CN calendar's business days give the worked Sunday 09-29.
 #[test]
 fn a_business_day_lag_counts_trading_days_with_trading_payment_days() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/bad_deals/valid/w48-payment-on-a-worked-sunday.toml"
-    );
-    let src = std::fs::read_to_string(path)
-        .expect("w48 deal")
+    let src = w48()
         .replacen(
             "business_day = \"unadjusted\"\n",
             "business_day = \"following\"\n",
