@@ -173,7 +173,12 @@ pub struct Revolving {
     pub price: Decimal,
     /// Name prefix of the synthetic obligors the purchases create.
     pub obligor: String,
-    /// Tags of those obligors (scenario overrides by tag apply to them).
+    /// The file's obligor of that name, if one is (index into `Deal::obligors`): the
+    /// purchases are its receivables, and its named default and the `overrides` rules that
+    /// name it reach them.
+    pub debtor: Option<usize>,
+    /// Tags of those obligors (scenario overrides by tag apply to them): as written, else the
+    /// debtor's.
     pub tags: BTreeMap<String, String>,
     pub template: RevolvingTemplate,
 }

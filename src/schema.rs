@@ -199,9 +199,11 @@ pub struct Revolving {
     /// Cash paid per yuan of balance bought, as a fraction of par (0.98 = 98%); default 1.
     pub price: Option<Decimal>,
     /// Name of the synthetic obligors the purchases create (`NAME@DATE`); default
-    /// `revolving`.
+    /// `revolving`. The name of an obligor of the file makes the purchases its receivables:
+    /// its named default and the `overrides` naming it reach them.
     pub obligor: Option<String>,
-    /// Tags of the purchased assets' obligors: scenario `overrides` by tag apply to them.
+    /// Tags of the purchased assets' obligors: scenario `overrides` by tag apply to them;
+    /// default the tags of the obligor `obligor` names, if any.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     /// The eligibility template every purchased asset follows.

@@ -912,41 +912,181 @@ fn a_reported_full_payment_keeps_the_revolving_period() {
     assert_eq!(&*rec.run.periods[1].waterfall, "revolving");
 }
 
-/// A revolving deal is told that its purchases never default (review 26d item H1): by the
-/// searches (a `revolving_defaults` search warning at `[revolving]`), and, for a scenario that
-/// defaults the obligor the purchases are named after (`obligor = "R1"`, R1 being the cutoff
-/// obligor), at the scenario's `defaults`. The purchase of `revolving_purchase_to_the_fen`
-/// (304,087.22 bought on 2024-04-01) still pays in full after R1's default on 2024-05-01: its
-/// first instalment, 101,362.41 + 4,561.31, is collected in period 2.
+/// Purchases named after an obligor of the file are its receivables (review 26d item H1; since
+/// session 27, docs/deal-format.md `[revolving]`, "Projection").
+///
+/// The deal of `revolving_purchase_to_the_fen` buys 304,087.22 of a 3-quarter loan on
+/// 2024-04-01. With `obligor = "R1"` (R1 being the cutoff obligor) and R1 defaulting on
+/// 2024-05-01 the purchase defaults on that day, before its first instalment (due 2024-07-01):
+/// its whole 304,087.22 defaults in period 2 and it pays nothing after. The `overrides` rule
+/// naming R1 reaches it too: recovery 50% with no lag, 304,087.22 × 0.5 = 152,043.61 recovered
+/// on 2024-05-01, in period 2, the only cash of that period (R1's receivable was paid on
+/// 2024-03-15). The template has no `tags`, so the purchase takes R1's (`region = 黄埔`).
+///
+/// With `obligor = "R1 (循环购买)"` the purchases are not R1's: the scenario's default is told
+/// at its `defaults` (`revolving_defaults`), and the purchase pays its first instalment,
+/// 101,362.41 + 4,561.31 = 105,923.72, in period 2 as in `revolving_purchase_to_the_fen`.
 #[test]
-fn revolving_purchases_that_do_not_default_are_told() {
-    let src = format!(
-        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"r1\"\n\
-         defaults = [ {{ obligor = \"R1\", date = 2024-05-01 }} ]\n",
-        revolving_section("2024-04-01").replacen(
-            "price = 0.98\n",
-            "price = 0.98\nobligor = \"R1\"\n",
-            1
+fn a_named_default_of_the_debtor_reaches_its_purchases() {
+    let scenario = "\n[scenario]\nname = \"r1\"\ndefaults = [ { obligor = \"R1\", date = 2024-05-01 } ]\n\
+                    overrides = [ { obligor = \"R1\", recovery_rate = 0.5 } ]\n";
+    let deal_with = |obligor: &str| {
+        let src = format!(
+            "{HEADER}{}{REVOLVING_LIABILITIES}{}{scenario}",
+            REVOLVING_POOL.replacen(
+                "name = \"R1\"\n",
+                "name = \"R1\"\ntags = { region = \"黄埔\" }\n",
+                1
+            ),
+            revolving_section("2024-04-01")
+                .replacen("tags = { industry = \"software\" }\n", "", 1)
+                .replacen(
+                    "price = 0.98\n",
+                    &format!("price = 0.98\nobligor = \"{obligor}\"\n"),
+                    1
+                )
+        );
+        deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let told = |loaded: &ipabs::validate::Loaded| -> Vec<String> {
+        loaded
+            .warnings
+            .iter()
+            .filter(|w| w.check.name() == "revolving_defaults")
+            .map(|w| w.location.clone())
+            .collect()
+    };
+
+    let tied = deal_with("R1");
+    assert_eq!(told(&tied), Vec::<String>::new());
+    let rev = tied.deal.revolving.as_ref().expect("revolving");
+    assert_eq!(rev.debtor, Some(0));
+    assert_eq!(rev.tags.get("region").map(String::as_str), Some("黄埔"));
+    let r = engine::run(&tied.deal, &tied.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    let p2 = pool_row(&r, "R1@2024-04-01", 2);
+    assert_eq!(
+        (
+            p2.defaulted,
+            p2.recovered,
+            p2.principal_collected,
+            p2.balance_end
+        ),
+        (
+            dec!(304087.22),
+            dec!(152043.61),
+            Decimal::ZERO,
+            Decimal::ZERO
         )
     );
-    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
-    let told: Vec<&str> = loaded
-        .warnings
-        .iter()
-        .filter(|w| w.check.name() == "revolving_defaults")
-        .map(|w| w.location.as_str())
-        .collect();
-    assert_eq!(told.len(), 1, "{:?}", loaded.warnings);
-    assert!(told[0].ends_with("scenario.defaults"), "{}", told[0]);
+    assert_eq!(r.periods[1].pool_cash, dec!(152043.61));
+    for period in 3..=4 {
+        assert_eq!(
+            pool_row(&r, "R1@2024-04-01", period).collected,
+            Decimal::ZERO
+        );
+    }
+
+    let untied = deal_with("R1 (循环购买)");
+    let locations = told(&untied);
+    assert_eq!(locations.len(), 1, "{:?}", untied.warnings);
     assert!(
-        loaded
+        locations[0].ends_with("scenario.defaults"),
+        "{}",
+        locations[0]
+    );
+    assert_eq!(untied.deal.revolving.as_ref().and_then(|r| r.debtor), None);
+    let r = engine::run(&untied.deal, &untied.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.periods[1].pool_cash, dec!(105923.72));
+    // No longer a search warning: a break-even search's curve reaches the purchases.
+    assert!(
+        untied
             .search_warnings
             .iter()
-            .any(|w| w.check.name() == "revolving_defaults" && w.location.ends_with(": revolving")),
+            .all(|w| w.check.name() != "revolving_defaults"),
         "{:?}",
-        loaded.search_warnings
+        untied.search_warnings
     );
+}
+
+/// The default curve reaches a purchase, counted from its first period, as a share of the
+/// balance bought (since session 27; docs/deal-format.md `[revolving]`, "Projection", and
+/// docs/conventions.md step 1). `default_rate = 0.3`, even timing, the deal of
+/// `revolving_purchase_to_the_fen`.
+///
+/// Cutoff pool: R1's receivable of 300,000 is the pool's only instalment (period 1), so the
+/// even timing has m = 1: period 1 defaults fen(0.3 × 300,000) = 90,000.00 and the receivable
+/// pays the remaining 210,000.00. Period 1: A's interest 1,994.52; held 208,005.48; B =
+/// ⌊208,005.48 ÷ 0.98⌋ = ⌊212,250.4897…⌋ = 212,250.48; price 212,250.48 × 0.98 = 208,005.4704
+/// → 208,005.47 (0.01 stays in the account).
+///
+/// The loan bought: equal principal 212,250.48 / 3 = 70,750.16 a quarter, interest at 1.5%:
+/// 3,183.7572 → 3,183.76, 141,500.32 × 0.015 = 2,122.5048 → 2,122.50, 70,750.16 × 0.015 =
+/// 1,061.2524 → 1,061.25; due in periods 2, 3, 4, so its own even timing has m = 3. Each of
+/// those periods defaults fen(0.3 × 212,250.48 / 3) = fen(21,225.048) = 21,225.05, at the
+/// start of the period (conventions.md), and the survival factor φ ← round12(φ × (B − D) / B):
+///
+/// | period | B at start | D | φ | principal paid | interest | B at end |
+/// |---|---|---|---|---|---|---|
+/// | 2 | 212,250.48 | 21,225.05 | 191,025.43 / 212,250.48 = 0.899999990577 | fen(φ × 70,750.16) = 63,675.14 | fen(φ × 3,183.76) = 2,865.38 | 127,350.29 |
+/// | 3 | 127,350.29 | 21,225.05 | round12(0.899999990577 × 106,125.24 / 127,350.29) = 0.749999980369 | fen(φ × 70,750.16) = 53,062.62 | fen(φ × 2,122.50) = 1,591.87 | 53,062.62 |
+/// | 4 | 53,062.62 | 21,225.05 | (last instalment: the whole rest) | 31,837.57 | fen(0.449999959953 × 1,061.25) = 477.56 | 0.00 |
+///
+/// (φ in period 4: round12(0.749999980369 × 31,837.57 / 53,062.62) = 0.449999959953.)
+/// Defaults 63,675.15 + principal 148,575.33 = 212,250.48, the balance bought.
+#[test]
+fn the_default_curve_reaches_purchases_from_their_first_period() {
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"curve\"\n\
+         default_rate = 0.3\n",
+        revolving_section("2024-04-01")
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
     let deal = &loaded.deal;
     let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.periods[1].pool_cash, dec!(105923.72));
+    let r1 = pool_row(&r, "R1", 1);
+    assert_eq!(
+        (r1.defaulted, r1.principal_collected),
+        (dec!(90000), dec!(210000))
+    );
+    assert_eq!(buys(&r), vec![(1, dec!(208005.47))]);
+    assert_eq!(r.periods[0].collection_balance_end, dec!(0.01));
+    let bought = "revolving@2024-04-01";
+    assert_eq!(pool_row(&r, bought, 1).balance_end, dec!(212250.48));
+    let want = [
+        (
+            2,
+            dec!(21225.05),
+            dec!(63675.14),
+            dec!(2865.38),
+            dec!(127350.29),
+        ),
+        (
+            3,
+            dec!(21225.05),
+            dec!(53062.62),
+            dec!(1591.87),
+            dec!(53062.62),
+        ),
+        (
+            4,
+            dec!(21225.05),
+            dec!(31837.57),
+            dec!(477.56),
+            Decimal::ZERO,
+        ),
+    ];
+    for (period, defaulted, principal, interest, balance) in want {
+        let row = pool_row(&r, bought, period);
+        assert_eq!(
+            (
+                row.defaulted,
+                row.principal_collected,
+                row.interest_collected,
+                row.balance_end
+            ),
+            (defaulted, principal, interest, balance),
+            "period {period}"
+        );
+    }
 }

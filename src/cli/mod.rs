@@ -105,18 +105,7 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
         after();
     }
     let set = match scenario_file {
-        Some(p) => {
-            let mut set = validate::load_scenario_set(p, &loaded.deal)?;
-            // The deal's own search warnings that are about the deal, not its [scenario].
-            set.search_warnings.extend(
-                loaded
-                    .search_warnings
-                    .iter()
-                    .filter(|w| w.check == crate::error::Check::RevolvingDefaults)
-                    .cloned(),
-            );
-            set
-        }
+        Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
         None => ScenarioSet {
             // The deal's own scenario runs: its searches' warnings are the deal file's.
             search_warnings: loaded.search_warnings.clone(),

@@ -6,8 +6,9 @@
 //! B × price rounded once under the deal's rounding, which is never above C. The asset starts
 //! on d_k with balance B (its schedule from docs/amortization.md), belongs to a new obligor
 //! `NAME@d_k` with the template's tags, and is projected under the scenario from period k+1 on
-//! like any other asset; its cash and balances are added to the pool's periods before they
-//! run. docs/deal-format.md (`[revolving]`) states the rules.
+//! like any other asset, its default curve counted from its purchase ([`purchased_scenario`]);
+//! its cash and balances are added to the pool's periods before they run.
+//! docs/deal-format.md (`[revolving]`) states the rules.
 
 use super::ledger::{Account, Movement};
 use super::result::Label;
@@ -164,7 +165,7 @@ impl Run<'_> {
         if later.is_empty() {
             return Ok(());
         }
-        let scenario = purchased_scenario(self.scenario, &obligor);
+        let scenario = purchased_scenario(self.scenario, &obligor, rev.debtor);
         let rows = if self.keep_ledger {
             ObligorRows::Keep
         } else {
@@ -186,26 +187,28 @@ impl Run<'_> {
     }
 }
 
-/// The scenario a purchased asset is projected under: the pool-wide CDR, recovery, delay and
-/// CPR, with the `overrides` that select by a tag the obligor has. Named defaults and the
-/// cumulative default curve (`default_rate`, on the cutoff pool) do not apply to it.
-fn purchased_scenario(s: &Scenario, obligor: &Obligor) -> Scenario {
+/// The scenario a purchased asset is projected under, as the only obligor of a projection
+/// that starts on its purchase date: the pool-wide CDR, recovery, delay and CPR; the default
+/// curve (`default_rate` on the scenario's timing, counted from the purchase's first period,
+/// of the balance bought); the `overrides` that select by a tag the obligor has; and, when the
+/// purchases are an obligor's of the file (`debtor`), that obligor's named default and the
+/// rules that name it. docs/deal-format.md (`[revolving]`, "Projection") states it.
+fn purchased_scenario(s: &Scenario, obligor: &Obligor, debtor: Option<usize>) -> Scenario {
     let mut out = s.clone();
-    out.obligor_defaults.clear();
-    out.default_rate = rust_decimal::Decimal::ZERO;
-    out.default_timing.clear();
+    out.obligor_defaults = debtor
+        .and_then(|d| s.obligor_defaults.iter().find(|&&(o, _)| o == d))
+        .map(|&(_, date)| vec![(0, date)])
+        .unwrap_or_default();
     out.overrides = s
         .overrides
         .iter()
-        .filter(|r| {
-            r.tag
-                .as_ref()
-                .is_some_and(|(k, v)| obligor.tags.get(k) == Some(v))
+        .filter(|r| match &r.tag {
+            Some((k, v)) => obligor.tags.get(k) == Some(v),
+            None => debtor.is_some_and(|d| r.obligors.contains(&d)),
         })
         .map(|r| {
             let mut r = r.clone();
             r.obligors = vec![0];
-            r.default_rate = None;
             r
         })
         .collect();

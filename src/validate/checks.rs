@@ -135,40 +135,31 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     plausible(ctx, deal, raw, &paths);
     dates(ctx, deal, raw, &paths);
     scenario_dates(ctx, "scenario", &deal.scenario, deal);
-    if deal.revolving.is_some() {
-        let w = ctx.located(
-            Check::RevolvingDefaults,
-            "revolving",
-            "assets bought in the revolving period take a scenario's CDR but not its default \
-             curve (`default_rate`) nor its named defaults (docs/deal-format.md, `[revolving]`): \
-             a break-even search, which varies the curve, defaults the cutoff pool only, so a \
-             revolving deal's BDR leaves out the purchases' credit risk",
-        );
-        ctx.search_warnings.push(w);
-    }
 }
 
-/// A named default of the obligor a revolving deal's purchases are named after (the template's
-/// `obligor`): a named default does not reach the purchases (review 26d item H1: a core debtor's
-/// receivables bought before its default were paid in full after it).
+/// A named default of an obligor whose name the revolving purchases bear without being its
+/// receivables (`obligor = "X (循环购买)"` beside obligor `X`): only an `obligor` that is the
+/// obligor's own name ties them to it, so the default does not reach them (review 26d item
+/// H1: a core debtor's receivables bought before its default were paid in full after it).
 pub(super) fn revolving_defaults(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
-    let Some(r) = &deal.revolving else {
+    let Some(r) = deal.revolving.as_ref().filter(|r| r.debtor.is_none()) else {
         return;
     };
     for &(o, date) in &s.obligor_defaults {
         let Some(ob) = deal.obligors.get(o) else {
             continue;
         };
-        if ob.name.trim() == r.obligor.trim() {
+        let name = ob.name.trim();
+        if !name.is_empty() && r.obligor.contains(name) {
             ctx.warn(
                 Check::RevolvingDefaults,
                 &format!("{p}.defaults"),
                 format!(
-                    "scenario `{}` defaults obligor `{}` on {date}, whose name the revolving \
-                     period's purchases bear: a named default does not reach them, and they pay \
-                     as the scenario's CDR lets them (docs/deal-format.md, `[revolving]`); only \
-                     its cutoff assets default",
-                    s.name, ob.name
+                    "scenario `{}` defaults obligor `{}` on {date}; the revolving purchases, \
+                     named `{}@DATE`, are not its receivables, so they pay on after it \
+                     (docs/deal-format.md, `[revolving]`); to make them its receivables, set \
+                     `[revolving] obligor = \"{}\"`",
+                    s.name, ob.name, r.obligor, ob.name
                 ),
             );
         }

@@ -76,6 +76,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
                 triggers: &triggers,
                 waterfalls: &waterfall_names,
                 waterfall_steps: &waterfalls,
+                obligors: &obligors,
             },
         )
     });

@@ -5,7 +5,9 @@ use rust_decimal::Decimal;
 
 use super::{Ctx, Names, Sign, resolve_list};
 use crate::calendar::schedule::add_months;
-use crate::deal::{AssetKind, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall};
+use crate::deal::{
+    AssetKind, Obligor, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall,
+};
 use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
@@ -21,6 +23,8 @@ pub(super) struct RevolvingRefs<'a> {
     pub triggers: &'a [Trigger],
     pub waterfalls: &'a Names,
     pub waterfall_steps: &'a [Waterfall],
+    /// The file's obligors: a template `obligor` of the same name ties the purchases to it.
+    pub obligors: &'a [Obligor],
 }
 
 pub(super) fn revolving(
@@ -95,6 +99,16 @@ pub(super) fn revolving(
     };
     let obligor = r.obligor.clone().unwrap_or_else(|| "revolving".to_string());
     ctx.name(&format!("{p}.obligor"), &obligor);
+    // A template named after an obligor of the file buys that debtor's receivables (a
+    // supply-chain deal's core debtor, review 26d item H1).
+    let debtor = refs
+        .obligors
+        .iter()
+        .position(|o| o.name.trim() == obligor.trim());
+    let tags = match debtor {
+        Some(d) if r.tags.is_empty() => refs.obligors[d].tags.clone(),
+        _ => r.tags.clone(),
+    };
     let template = template(ctx, &format!("{p}.asset"), &r.asset, refs.day_count);
     // A purchase on the last revolving payment date must mature by the legal maturity.
     if let (Some(t), Some(d)) = (template, last_buy) {
@@ -148,7 +162,8 @@ pub(super) fn revolving(
         waterfall,
         price,
         obligor,
-        tags: r.tags.clone(),
+        debtor,
+        tags,
         template: template?,
     })
 }
