@@ -649,10 +649,21 @@ fn step_up_oracle(b: Decimal, rate: Decimal, term: u32, months: u32, g: Decimal)
         .collect()
 }
 
+/// ⌊x·100 + 1/2⌋ fen for x ≥ 0: half away from zero, once.
+fn fen_exact(x: num_rational::BigRational) -> Decimal {
+    use num_bigint::BigInt;
+    use num_rational::BigRational;
+    let half = BigRational::new(BigInt::from(1), BigInt::from(2));
+    let fen = (x * BigRational::from_integer(BigInt::from(100)) + half)
+        .floor()
+        .to_integer();
+    Decimal::from_i128_with_scale(i128::try_from(fen).expect("fits"), 2)
+}
+
 #[test]
 fn step_up_matches_its_definition() {
     // Instalments (principal + interest) before the last equal the oracle's X_k, and each
-    // year's instalments are equal; the last repays what is left (within a few fen of X_k).
+    // year's instalments are equal; the last repays what is left.
     for (balance, rate, term, months, g) in [
         (dec!(100_000.00), dec!(0.08), 8, 3, dec!(0.05)),
         (dec!(2_500_000.00), dec!(0.0575), 36, 1, dec!(0.03)),
@@ -669,10 +680,25 @@ fn step_up_matches_its_definition() {
             want[..n - 1],
             "{balance} at {rate}, growth {g}"
         );
-        assert!(
-            (got[n - 1] - want[n - 1]).abs() <= dec!(0.05),
-            "{got:?} vs {want:?}"
-        );
+        // Every instalment's split, replayed from the oracle's X_k (docs/amortization.md):
+        // interest fen(balance × rate × m / 12), exact then rounded once; principal X_k −
+        // interest; the last repays the balance left, with its interest (review 27a item 5:
+        // the last instalment was allowed 0.05 of slack).
+        let mut left = balance;
+        for (k, x) in want.iter().enumerate() {
+            let interest = fen_exact(
+                rational(left) * rational(rate) * rational(Decimal::from(months))
+                    / rational(dec!(12)),
+            );
+            let principal = if k + 1 == n { left } else { x - interest };
+            assert_eq!(
+                (s[k].principal, s[k].interest),
+                (principal, interest),
+                "instalment {k} of {balance} at {rate}, growth {g}"
+            );
+            left -= principal;
+        }
+        assert_eq!(left, Decimal::ZERO);
         for k in 1..n - 1 {
             let same_year = (k as u32 * months) / 12 == ((k as u32 - 1) * months) / 12;
             assert_eq!(same_year, got[k] == got[k - 1], "instalment {k} of {got:?}");

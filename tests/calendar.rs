@@ -19,12 +19,15 @@ fn cn() -> Calendar {
     Calendar::china()
 }
 
-/// |a - b| < 1e-26: the expected literals below are the exact fractions written to 28
-/// significant digits, so only the last digit's rounding may differ.
-fn assert_close(a: Decimal, b: Decimal) {
+/// The year fraction is exactly `num / den` (review 27a item 5: a tolerance of 1e-26 on the
+/// Decimal quotient could not tell two roundings of it apart; the money path multiplies by the
+/// exact `Ratio`, docs/conventions.md).
+fn assert_ratio(got: ipabs::money::Ratio, num: i128, den: i128) {
     assert!(
-        (a - b).abs() < dec!(0.00000000000000000000000001),
-        "{a} vs {b}"
+        i128::from(got.num) * den == num * i128::from(got.den) && got.den > 0,
+        "{}/{} vs {num}/{den}",
+        got.num,
+        got.den
     );
 }
 
@@ -289,17 +292,11 @@ fn act_365f_and_act_360() {
     // 2024 is a leap year: 366 days.
     assert_eq!(DayCount::Act365F.day_count(s, e), 366);
     // 366/365 = 1.00273972602739726027397260273...
-    assert_close(
-        DayCount::Act365F.fraction(s, e).to_decimal(),
-        dec!(1.002739726027397260273972603),
-    );
+    assert_ratio(DayCount::Act365F.fraction(s, e), 366, 365);
     // 2024-01-01 → 2024-07-01: 31+29+31+30+31+30 = 182 days; 182/360 = 0.50555...
     let e2 = d(2024, 7, 1);
     assert_eq!(DayCount::Act360.day_count(s, e2), 182);
-    assert_close(
-        DayCount::Act360.fraction(s, e2).to_decimal(),
-        dec!(0.5055555555555555555555555556),
-    );
+    assert_ratio(DayCount::Act360.fraction(s, e2), 182, 360);
     // 365 days of 2023 / 365 = 1 exactly; 180/360 = 0.5 exactly.
     assert_eq!(
         DayCount::Act365F
@@ -330,10 +327,7 @@ fn thirty_360_bond_basis() {
     // 2024-02-29 → 2024-03-31: D1=29 (<30) so D2 stays 31. 30·1 + (31−29) = 32.
     assert_eq!(tc.day_count(d(2024, 2, 29), d(2024, 3, 31)), 32);
     // 32/360 = 0.0888...
-    assert_close(
-        tc.fraction(d(2024, 2, 29), d(2024, 3, 31)).to_decimal(),
-        dec!(0.0888888888888888888888888889),
-    );
+    assert_ratio(tc.fraction(d(2024, 2, 29), d(2024, 3, 31)), 32, 360);
     // 2023-12-31 → 2024-12-31: D1=31→30, D2=31→30. 360·1 + 30·0 + 0 = 360 → exactly 1.
     assert_eq!(tc.day_count(d(2023, 12, 31), d(2024, 12, 31)), 360);
     assert_eq!(
@@ -359,10 +353,7 @@ fn act_act_isda() {
     // 47/365 + 45/366 = 11209/44530 = 0.25171794295980238041769593532...
     let (s, e) = (d(2023, 11, 15), d(2024, 2, 15));
     assert_eq!(aa.day_count(s, e), 92);
-    assert_close(
-        aa.fraction(s, e).to_decimal(),
-        dec!(0.2517179429598023804176959353),
-    );
+    assert_ratio(aa.fraction(s, e), 11209, 44530);
     // 2023-07-01 → 2025-07-01: 184/365 (2023) + 366/366 (2024) + 181/365 (2025) = 2 exactly.
     assert_eq!(
         aa.fraction(d(2023, 7, 1), d(2025, 7, 1)).to_decimal(),

@@ -4,8 +4,8 @@
 //! docs/conventions.md — never copied from the program's output.
 //!
 //! Common facts: payment dates 2024-04-01, 07-01, 09-30; closing 2024-01-01; every accrual
-//! period is 91 days (Jan 31+Feb 29+Mar 31 = 91; Apr 30+May 31+Jun 30 = 91 — wait, accrual is
-//! [P_{k-1}, P_k): 04-01→07-01 = 30+31+30 = 91; 07-01→09-30 = 31+31+30−1 = 91). So
+//! period [P_{k-1}, P_k) is 91 days: 01-01→04-01 = 31+29+31 = 91; 04-01→07-01 = 30+31+30 = 91;
+//! 07-01→09-30 = 31+31+30−1 = 91. So
 //! yf = 91/365 in every period (ACT/365F). Collection lag 0: collection periods are
 //! [01-02, 04-01], [04-02, 07-01], [07-02, 09-30].
 //!

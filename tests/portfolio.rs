@@ -568,9 +568,11 @@ for deal, n, accounts, pdl in rows:
 /// and the terminal prints `≥` before a BDR that is a lower bound. Oracle: `ipabs breakeven`
 /// under the same scenario file and the standard suite; docs/breakeven.md gives gdd's A a
 /// realised ratio of 69.0183% at R = 1 (a lower bound, `passes_at_one`), which meets a TDR of
-/// 5 × 0.15 = 75% (AAA's multiplier of the default table is 5).
+/// 5 × 0.15 = 75% (AAA's multiplier of the default table is 5). The 69.0183% is recomputed
+/// here from the deal file by [`gdd_ratio_at_one`], which shares no code with ipabs.
 #[test]
 fn concentration_rows_have_no_break_even_and_bounds_are_flagged() {
+    assert_eq!(gdd_ratio_at_one(), dec!(0.690183));
     let tmp = tempfile::tempdir().expect("tempdir");
     let scen = tmp.path().join("r15.toml");
     std::fs::write(
@@ -1046,4 +1048,56 @@ fn a_scenario_file_error_names_the_deals_it_holds_for() {
         "{err}"
     );
     assert!(!err.contains("(for deal"), "{err}");
+}
+
+/// gdd's realised cumulative default ratio at `default_rate = 1` (review 27a item 3), from
+/// docs/conventions.md's projection rules in integer fen, independently of ipabs: every
+/// instalment of the file falls in its own collection period, so the even timing has m = 6
+/// shares of 1/6. In each period an asset of cutoff balance B0 defaults D = min(fen(B0 / 6), B)
+/// at the start, on its performing balance B; φ ← round12(φ × (B − D) / B); the instalment
+/// pays principal min(fen(φ × principal), B − D). The ratio is ΣD / ΣB0 to 6 places, half up:
+/// 207,745,009.99 / 301,000,000.00 = 0.69018276… → 0.690183.
+fn gdd_ratio_at_one() -> rust_decimal::Decimal {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/gdd_patent_licence_2019.toml"),
+    )
+    .expect("the gdd deal");
+    let file: toml::Table = text.parse().expect("TOML");
+    let fen = |v: &toml::Value| -> i128 {
+        let d: rust_decimal::Decimal = match v {
+            toml::Value::String(s) => s.parse().expect("amount"),
+            toml::Value::Integer(i) => (*i).into(),
+            other => panic!("amount {other}"),
+        };
+        (d * dec!(100))
+            .normalize()
+            .to_string()
+            .parse()
+            .expect("whole fen")
+    };
+    // ⌊x / y + 1/2⌋ for x, y ≥ 0: half up.
+    let round = |x: i128, y: i128| (2 * x + y) / (2 * y);
+    const ONE: i128 = 1_000_000_000_000; // φ in units of 10^-12
+    let (mut defaulted, mut cutoff) = (0i128, 0i128);
+    for obligor in file["obligors"].as_array().expect("obligors") {
+        for asset in obligor["assets"].as_array().expect("assets") {
+            let schedule = asset["schedule"].as_array().expect("a schedule");
+            assert_eq!(schedule.len(), 6);
+            let principal: Vec<i128> = schedule.iter().map(|i| fen(&i["principal"])).collect();
+            let b0: i128 = principal.iter().sum();
+            let (mut b, mut phi) = (b0, ONE);
+            for p in principal {
+                let d = round(b0, 6).min(b);
+                if b > 0 {
+                    phi = round(phi * (b - d), b);
+                }
+                b -= d;
+                defaulted += d;
+                b -= round(phi * p, ONE).min(b);
+            }
+            cutoff += b0;
+        }
+    }
+    assert_eq!((defaulted, cutoff), (20_774_500_999, 30_100_000_000));
+    rust_decimal::Decimal::from_i128_with_scale(round(defaulted * 1_000_000, cutoff), 6)
 }

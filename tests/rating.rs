@@ -568,8 +568,12 @@ fn hand_files(
 /// `size` prints the sized deal's own warnings (review 25a item 7), and under `--strict` they
 /// stop it before anything is written. The hand deal's pool is 1,000,000 with B at 750,000;
 /// with `--free-issue-size` B stays and A is sized; without the concentration tests TDR(C) is
-/// 0.4 (`tdr_bdr_and_implied_rating_by_hand`) and the BDR ≈ 1 − A / 1,000,000 covers it up to
-/// A ≈ 600,000, so A ends above 250,000 and A + B exceeds the pool: `over_issued`.
+/// 0.4 (`tdr_bdr_and_implied_rating_by_hand`; at 2,000 paths the ⌊2,000 × PD(C)⌋ + 1-th
+/// largest fraction is 0.4, about half the paths losing 0.7) and the BDR ≈ 1 − A / 1,000,000
+/// (within 0.0001 below) covers it up to A = 600,000: on the 10,000 grid A is 600,000 if the
+/// realised BDR at exactly 600,000 reaches 0.4, else 590,000 (as in
+/// `sizing_finds_the_largest_balance_and_reruns_confirm_it`), and A + B exceeds the pool:
+/// `over_issued`.
 #[test]
 fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -615,7 +619,7 @@ fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
         .find_map(|l| l.strip_prefix("balance = "))
         .and_then(|v| v.trim().parse().ok())
         .unwrap();
-    assert!(a > 250_000, "{a}");
+    assert!(a == 600_000 || a == 590_000, "{a}");
 }
 
 /// `size --min-coverage` on a pass-through tranche says that its multiple counts interest only

@@ -1047,7 +1047,7 @@ normal = [ {{ action = \"pay_principal\", tranches = [\"A\"] }} ]
 /// trimmed). At default rate 1 the pass-through senior A3 is 12.26 short on the first date;
 /// the larger senior balance raises the `target_multiple` reserve by 0.33, taken from the
 /// subordinated periodic return, and that reserve later pays A0's principal. More defaults,
-/// a smaller senior deficit (by 0.55).
+/// a smaller senior deficit (by 0.55 in the run; the test asserts the order only).
 #[test]
 fn documented_reserve_multiple_can_make_defaults_help_seniors() {
     let toml = "
@@ -1129,5 +1129,7 @@ defaults = [{ obligor = \"O0\", date = 2007-07-12 }]
     let low = run_at_default_rate(toml, dec!(0.822));
     let high = run_at_default_rate(toml, dec!(1));
     let (dl, dh) = (check::senior_deficit(&low), check::senior_deficit(&high));
-    assert_eq!(dl - dh, dec!(0.55), "{dl} {dh}");
+    // The sign is the documented fact (the 0.55 of the comment is what the run shows, not a
+    // figure worked independently, review 27a item 4).
+    assert!(dh < dl, "{dl} {dh}");
 }

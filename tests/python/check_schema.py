@@ -92,6 +92,7 @@ def main():
         else:
             passed += 1
     # Unknown keys in the bad-input cases: refused, at the validator's key path.
+    unknown_cases = 0
     for expected in sorted((root / "tests").glob("bad_*/*.expected")):
         exp = tomllib.loads(expected.read_text(encoding="utf-8"))
         if not exp.get("message", "").startswith("unknown key"):
@@ -101,6 +102,7 @@ def main():
             doc = tomllib.loads(case.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, FileNotFoundError):
             continue
+        unknown_cases += 1
         kind = "actuals" if expected.parent.name == "bad_actuals" else ("scenarios" if "deal" in exp else "deal")
         errors = [e for e in flat(validators[kind].iter_errors(plain(doc))) if e.validator == "additionalProperties"]
         unknown = exp["key"].rsplit(".", 1)[-1]
@@ -112,6 +114,15 @@ def main():
             failed += 1
             print(f"FAIL {case.name}: the schema did not refuse `{exp['key']}` ({[e.message for e in errors]})")
     print(f"files checked: {seen}")
+    # A check that saw nothing proves nothing (review 27a item 5): `git ls-files` lists no file
+    # outside a git checkout, and the bad-input corpus has unknown-key cases of every kind.
+    for kind, n in seen.items():
+        if n == 0:
+            failed += 1
+            print(f"FAIL no {kind} file was checked (is {root} a git checkout?)")
+    if unknown_cases == 0:
+        failed += 1
+        print("FAIL no unknown-key case of tests/bad_deals or tests/bad_actuals was checked")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
