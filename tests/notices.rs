@@ -129,26 +129,29 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
     assert_eq!(f("A", 2).principal_paid, dec!(304548.30));
     assert_eq!(f("A", 2).balance_end, dec!(184642.20));
     assert_eq!(period(2).collection_balance_end, dec!(0.80));
-    // Period 3: available 305,000.80, after the fee 304,000.80. A interest 184,642.20 × 0.0091
-    // = 1,680.24402 → 1,680.24, plus the 0.23 shortfall: 1,680.47, per 100 0.1867188… →
-    // 0.1867, paid 1,680.30 (residual 0.17). Principal 184,642.20 = 20.5158 × 9,000 exactly.
-    // Left 304,000.80 − 1,680.47 − 184,642.20 = 117,678.13: B principal 100,000.00 (per 100
-    // exactly 100) and B's residual 17,678.13. The interest residual 0.17 returns after the
-    // waterfall and stays: collection 0.17 at the end, A owed 0.17 of interest.
-    assert_eq!(f("A", 3).interest_paid, dec!(1680.30));
+    // Period 3, the deal's last date: available 305,000.80, after the fee 304,000.80. A
+    // interest 184,642.20 × 0.0091 = 1,680.24402 → 1,680.24, plus the 0.23 shortfall:
+    // 1,680.47. Principal 184,642.20. Left 304,000.80 − 1,680.47 − 184,642.20 = 117,678.13:
+    // B principal 100,000.00 (per 100 exactly 100) and B's residual 17,678.13. The last date
+    // cannot carry a 尾差, so it pays A's 1,680.47 whole (since session 27, review 27b item
+    // H1; before, 0.17 returned after the waterfall and stayed, A owed it and the collection
+    // account held it): A is owed nothing and the account ends empty. The notice still
+    // states 0.1867 per 100 (1,680.47 × 100 / 900,000 = 0.1867188… → 0.1867), which pays
+    // 1,680.30, and the 0.17 the waterfall paid beyond it as the row's residual.
+    assert_eq!(f("A", 3).interest_paid, dec!(1680.47));
+    assert_eq!(f("A", 3).interest_shortfall, dec!(0));
     assert_eq!(f("A", 3).principal_paid, dec!(184642.20));
     assert_eq!(f("A", 3).balance_end, dec!(0));
     assert_eq!(f("B", 3).principal_paid, dec!(100000.00));
     assert_eq!(f("B", 3).residual_paid, dec!(17678.13));
-    assert_eq!(period(3).collection_balance_end, dec!(0.17));
-    // Conservation (checked by the engine too): 1,035,000.00 of pool cash = payments +
-    // 0.17 left in the collection account.
+    assert_eq!(period(3).collection_balance_end, dec!(0));
+    // Conservation (checked by the engine too): 1,035,000.00 of pool cash = payments.
     let c = &r.conservation;
     assert_eq!(c.pool_cash, dec!(1035000.00));
-    assert_eq!(c.payments + c.collection_end, dec!(1035000.00));
-    assert_eq!(c.collection_end, dec!(0.17));
+    assert_eq!(c.payments, dec!(1035000.00));
+    assert_eq!(c.collection_end, dec!(0));
     // The residuals are ledger movements back to the collection account: 0.50 + 0.57 of
-    // principal, 0.23 + 0.17 of interest.
+    // principal, 0.23 of interest (none on the last date).
     let sum = |m: Movement| -> rust_decimal::Decimal {
         r.ledger
             .iter()
@@ -157,10 +160,19 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
             .sum()
     };
     assert_eq!(sum(Movement::PerUnitPrincipalResidual), dec!(1.07));
-    assert_eq!(sum(Movement::PerUnitInterestResidual), dec!(0.40));
+    assert_eq!(sum(Movement::PerUnitInterestResidual), dec!(0.23));
     // The notices report the residuals the collection account kept, and the interest 尾差
-    // carried as unpaid interest (0.23 after P2).
+    // carried as unpaid interest (0.23 after P2); on the last date, what the figures did not
+    // pay and the waterfall did.
     assert_eq!(notice(&r, "A", 2).residual, dec!(0.80));
+    assert_eq!(notice(&r, "A", 3).interest_paid, dec!(1680.30));
+    assert_eq!(notice(&r, "A", 3).residual, dec!(0.17));
+    assert_eq!(notice(&r, "A", 3).interest_unpaid, dec!(0));
+    // The 0.23 carried from period 2 is the date's 尾差, paid as agreed: A's row states it as
+    // the part of its shortfall that is no interest unpaid (`interest_unpaid` 0), so no trigger
+    // and no break-even reads it as a shortfall.
+    assert_eq!(f("A", 2).interest_residual, dec!(0.23));
+    assert!(f("A", 2).interest_unpaid().is_zero());
     assert_eq!(notice(&r, "A", 2).interest_unpaid, dec!(0.23));
 }
 
@@ -548,4 +560,62 @@ fn per_unit_pays_the_residual_carried_past_redemption() {
     );
     let s = r.summary.iter().find(|s| s.tranche == "A").expect("A");
     assert_eq!(s.interest_shortfall, dec!(0));
+}
+
+/// With `per_unit`, the 尾差 carried by design is no interest shortfall (review 27b item H1):
+/// before session 27 it tripped gdd's non-curable `eod_senior_interest` in the base case
+/// (A's 58.56 of period 1), switched periods 2–6 to `accelerated` and cut B's periodic return
+/// from 2,887,890.41 to 478,672.00, and every break-even search said A "fails with no
+/// defaults". Now the per-unit run keeps `normal` on every date and pays B the same periodic
+/// return as the run without `per_unit` (the 尾差 are fen carried from date to date, never
+/// short of what B's return needs), and A's break-even is the same bound.
+#[test]
+fn per_unit_residuals_trip_no_trigger_and_fail_no_search() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/gdd_patent_licence_2019.toml");
+    let src = std::fs::read_to_string(path).expect("gdd");
+    let plain = deal_from_str("gdd.toml", &src).expect("loads").deal;
+    let per_unit = deal_from_str("gdd.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        .expect("loads")
+        .deal;
+    assert!(per_unit.notices.per_unit);
+    let base = ipabs::scenario::Scenario::base();
+    let (rp, ru) = (
+        ipabs::engine::run(&plain, &base).expect("runs"),
+        ipabs::engine::run(&per_unit, &base).expect("runs"),
+    );
+    // A's first date does carry a 尾差, as interest due and not paid by the figures.
+    let a1 = ru
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "A" && f.period == 1)
+        .expect("A's row");
+    assert!(a1.interest_residual > dec!(0), "{a1:?}");
+    assert_eq!(a1.interest_shortfall, a1.interest_residual);
+    for p in &ru.periods {
+        assert_eq!(&*p.waterfall, "normal", "period {}", p.period);
+        assert_eq!(&*p.triggers_tripped, "", "period {}", p.period);
+    }
+    let paid_b = |r: &RunResult| -> rust_decimal::Decimal {
+        r.tranche_flows
+            .iter()
+            .filter(|f| f.tranche == "B")
+            .map(|f| f.interest_paid)
+            .sum()
+    };
+    assert_eq!(paid_b(&ru), paid_b(&rp));
+    // Nothing is owed after the last date: it pays its 尾差 whole.
+    let last = ru
+        .tranche_flows
+        .iter()
+        .rev()
+        .find(|f| f.tranche == "A")
+        .expect("A");
+    assert_eq!(last.interest_shortfall, dec!(0));
+    let rating = ipabs::scenario::RatingTable::default();
+    let a = |d: &Deal| {
+        ipabs::analytics::breakeven::breakeven_one(d, &base, 0, &rating).expect("searches")
+    };
+    let (bp, bu) = (a(&plain), a(&per_unit));
+    assert!(!bu.fails_at_zero && bu.passes_at_one, "{bu:?}");
+    assert_eq!(bu.breakeven_default_rate, bp.breakeven_default_rate);
 }

@@ -47,6 +47,7 @@ fn flow(
         interest_due,
         interest_paid,
         interest_shortfall: interest_due - interest_paid,
+        interest_residual: Decimal::ZERO,
         principal_due: principal_paid,
         principal_paid,
         residual_paid,

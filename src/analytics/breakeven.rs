@@ -5,7 +5,8 @@
 //! principal by legal maturity. Every rule is stated in docs/breakeven.md; in short:
 //!
 //! * **Paid in full** ([`paid_in_full`]): on every payment date `interest_paid == interest_due`
-//!   (no interest shortfall, ever), and `balance_end == 0` on the last payment date.
+//!   (no interest shortfall, ever; a `per_unit` 尾差 is none), and `balance_end == 0` on the
+//!   last payment date.
 //! * **The stressed scenario at rate R** ([`stressed`]) is the given scenario with
 //!   `default_rate = R`, `cdr = 0` and no named `obligor_defaults`; its default timing,
 //!   recoveries, delays, CPR and `supports_off` are kept.
@@ -188,12 +189,15 @@ pub fn breakeven(
 }
 
 /// The paid-in-full test on one run: the tranche named `tranche` was paid all of its interest
-/// due on every payment date (`interest_paid == interest_due`, so no shortfall ever arose) and
-/// its balance is zero after the last payment date. False when the run has no row for it.
+/// due on every payment date (no interest unpaid, [`TrancheFlowRow::interest_unpaid`]: with
+/// `[notices] per_unit` the 尾差 carried by design is not a shortfall) and its balance is zero
+/// after the last payment date. False when the run has no row for it.
+///
+/// [`TrancheFlowRow::interest_unpaid`]: crate::engine::result::TrancheFlowRow::interest_unpaid
 pub fn paid_in_full(run: &RunResult, tranche: &str) -> bool {
     let mut last: Option<(u32, Decimal)> = None;
     for row in run.tranche_flows.iter().filter(|r| r.tranche == tranche) {
-        if row.interest_paid != row.interest_due {
+        if !row.interest_unpaid().is_zero() {
             return false;
         }
         if last.is_none_or(|(period, _)| row.period >= period) {

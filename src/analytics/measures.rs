@@ -399,6 +399,7 @@ mod tests {
             interest_due: Decimal::ZERO,
             interest_paid: i,
             interest_shortfall: Decimal::ZERO,
+            interest_residual: Decimal::ZERO,
             principal_due: Decimal::ZERO,
             principal_paid: p,
             residual_paid: x,

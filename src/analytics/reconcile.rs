@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 use crate::actuals::Actuals;
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::WaterfallRows;
-use crate::engine::ledger::Movement;
 use crate::engine::result::RunResult;
 use crate::error::Result;
 use crate::pool::actuals::rebased;
@@ -218,25 +217,15 @@ fn in_life(
                 .iter()
                 .any(|t| t.name == name && t.class == TrancheClass::Senior)
         };
-        let owed: Decimal = run
+        // With `[notices] per_unit`, the date's 尾差 is carried as interest shortfall by design:
+        // it is paid as agreed, and not counted (`TrancheFlowRow::interest_unpaid`).
+        let shortfall: Decimal = run
             .tranche_flows
             .iter()
             .filter(|f| f.period == p.number && senior(f.tranche.as_str()))
-            .map(|f| f.interest_shortfall)
-            .sum();
-        // With `[notices] per_unit`, the date's 尾差 is carried as interest shortfall by design:
-        // it is paid as agreed, and not counted.
-        let residual: Decimal = run
-            .ledger
-            .iter()
-            .filter(|e| {
-                e.period == p.number
-                    && e.action == Movement::PerUnitInterestResidual
-                    && senior(e.item.as_str())
-            })
-            .map(|e| e.amount)
-            .sum();
-        let shortfall = (owed - residual).max(Decimal::ZERO);
+            .map(|f| f.interest_unpaid())
+            .sum::<Decimal>()
+            .max(Decimal::ZERO);
         out.push(InLifeRow {
             period: p.number,
             payment_date: p.date(),

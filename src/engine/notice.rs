@@ -189,7 +189,10 @@ impl Run<'_> {
             if redeemed && self.paid.interest[i] == 0 {
                 continue;
             }
-            let per_unit = per_unit && !redeemed;
+            // The last date and the clean-up call date cannot carry a 尾差: they pay the
+            // tranche-level amounts whole (review 27b item H1: the last residual stayed in the
+            // collection account and in the tranche's shortfall).
+            let per_unit = per_unit && !redeemed && !last && !self.called;
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
             let m_i = per_100(x_i, initial, d, rules.rounding)?;
             // Principal per 100 never exceeds the face left per 100, and the date that repays
@@ -197,7 +200,7 @@ impl Run<'_> {
             // over a tranche's life its notices redeem exactly 100 (docs/auditing.md). With
             // `per_unit` the unpaid fen stay in the balance, which the last date pays.
             let left = per_100_unit(d)? - self.redeemed_per_100[i];
-            let m_p = if !rules.per_unit && self.balance[i] == 0 && x_p > 0 {
+            let m_p = if !per_unit && self.balance[i] == 0 && x_p > 0 {
                 left
             } else {
                 per_100(x_p, initial, d, rules.rounding)?.min(left)
@@ -226,6 +229,7 @@ impl Run<'_> {
                     "principal the per-unit figure does not pay (尾差), kept and carried",
                 );
                 self.collection += r_i + r_p;
+                self.paid.unit_residual[i] = r_i;
                 self.paid.interest[i] = paid_i;
                 self.paid.principal[i] = paid_p;
                 self.balance[i] += r_p;

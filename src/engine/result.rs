@@ -177,6 +177,11 @@ pub struct TrancheFlowRow {
     pub interest_paid: Decimal,
     /// Unpaid interest carried to the next payment date.
     pub interest_shortfall: Decimal,
+    /// The part of `interest_shortfall` that is the date's per-unit 尾差 (`[notices]
+    /// per_unit`), carried by design and paid as agreed; 0 otherwise. Interest due and not
+    /// paid is `interest_shortfall − interest_residual` ([`TrancheFlowRow::interest_unpaid`]).
+    /// Not a column of `tranche_flows.parquet`: `payment_notices.parquet` states the 尾差.
+    pub interest_residual: Decimal,
     /// Principal contractually due on this date (see docs/conventions.md).
     pub principal_due: Decimal,
     pub principal_paid: Decimal,
@@ -185,6 +190,15 @@ pub struct TrancheFlowRow {
     pub balance_end: Decimal,
     /// Coverage multiple of this tranche and everything senior to it (None when nothing is due).
     pub coverage_multiple: Option<Decimal>,
+}
+
+impl TrancheFlowRow {
+    /// Interest due on the date and not paid, the 尾差 that `per_unit` carries by design left
+    /// out: what the triggers on an interest shortfall, the break-even's paid-in-full test and
+    /// `in_life`'s distribution flag read.
+    pub fn interest_unpaid(&self) -> Decimal {
+        self.interest_shortfall - self.interest_residual
+    }
 }
 
 /// One payment date.

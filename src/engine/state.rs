@@ -37,6 +37,9 @@ pub(super) struct Paid {
     pub interest: Vec<Fen>,
     pub principal: Vec<Fen>,
     pub residual: Vec<Fen>,
+    /// With `[notices] per_unit`: the interest each tranche was due and the per-unit figure
+    /// did not pay (尾差), carried to the next date by design and not a shortfall.
+    pub unit_residual: Vec<Fen>,
     pub reserve_draws: Fen,
     pub support_draws: Fen,
     pub reserve_deposit: Fen,
@@ -52,6 +55,7 @@ impl Paid {
             &mut self.interest,
             &mut self.principal,
             &mut self.residual,
+            &mut self.unit_residual,
         ] {
             v.iter_mut().for_each(|x| *x = 0);
         }
@@ -68,6 +72,7 @@ impl Paid {
             interest: b.zeros(deal.tranches.len()),
             principal: b.zeros(deal.tranches.len()),
             residual: b.zeros(deal.tranches.len()),
+            unit_residual: b.zeros(deal.tranches.len()),
             ..Paid::default()
         }
     }
@@ -81,9 +86,18 @@ impl Paid {
             interest,
             principal,
             residual,
+            unit_residual,
             ..
         } = self;
-        b.keep_all([tax, fee, fee_excess, interest, principal, residual]);
+        b.keep_all([
+            tax,
+            fee,
+            fee_excess,
+            interest,
+            principal,
+            residual,
+            unit_residual,
+        ]);
     }
 }
 
@@ -691,6 +705,7 @@ impl<'a> Run<'a> {
                 interest_due: dec(self.due.interest[i])?,
                 interest_paid: dec(self.paid.interest[i])?,
                 interest_shortfall: dec(self.interest_carry[i])?,
+                interest_residual: dec(self.paid.unit_residual[i])?,
                 principal_due: dec(self.due.principal[i])?,
                 principal_paid: dec(self.paid.principal[i])?,
                 residual_paid: dec(self.paid.residual[i])?,

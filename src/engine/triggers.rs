@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::state::Run;
 use crate::deal::{TrancheClass, TriggerCondition, TriggerKind};
+use crate::money::Fen;
 use crate::money::rational::{cmp_fen_ratio, cmp_ratio};
 
 /// When a trigger condition is tested on a payment date.
@@ -38,6 +39,13 @@ pub fn phase(condition: &TriggerCondition) -> Phase {
 }
 
 impl Run<'_> {
+    /// Tranche `i`'s interest due on this date and not paid, less the per-unit 尾差 that
+    /// `[notices] per_unit` carries by design (the engine's side of
+    /// [`super::result::TrancheFlowRow::interest_unpaid`]).
+    pub(super) fn interest_unpaid(&self, i: usize) -> Fen {
+        self.due.interest[i] - self.paid.interest[i] - self.paid.unit_residual[i]
+    }
+
     /// Tests every trigger of `phase` on the current payment date and updates which are
     /// tripped: a curable trigger follows its condition, any other stays tripped once hit.
     pub(super) fn test_triggers(&mut self, phase: Phase) {
@@ -88,10 +96,9 @@ impl Run<'_> {
             TriggerCondition::CoverageBelow(x) => self
                 .senior_coverage()
                 .is_some_and(|(num, den)| den > 0 && cmp_fen_ratio(num, den, x).is_lt()),
-            TriggerCondition::SeniorInterestShortfall => self
-                .senior
-                .iter()
-                .any(|&i| self.paid.interest[i] < self.due.interest[i]),
+            TriggerCondition::SeniorInterestShortfall => {
+                self.senior.iter().any(|&i| self.interest_unpaid(i) > 0)
+            }
             TriggerCondition::TopClassInterestShortfall => {
                 // The most senior class with a balance before the date's payments (review 26d
                 // item M2: after the senior's repayment a mezzanine unpaid tripped nothing).
@@ -102,9 +109,7 @@ impl Run<'_> {
                     .find(|&c| (0..tranches.len()).any(|i| tranches[i].class == c && before(i)))
                     .is_some_and(|c| {
                         (0..tranches.len()).any(|i| {
-                            tranches[i].class == c
-                                && before(i)
-                                && self.paid.interest[i] < self.due.interest[i]
+                            tranches[i].class == c && before(i) && self.interest_unpaid(i) > 0
                         })
                     })
             }
