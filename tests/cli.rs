@@ -433,3 +433,44 @@ print(len(rows), "rows")
     let again = run(&args);
     assert_eq!(again.status.code(), Some(2));
 }
+
+/// A deal whose interest compounds past what the output tables hold (review 27b item M1): a
+/// senior of 9 × 10^13 yuan at 20% with `interest_on_shortfall` and a pool of one yuan owes
+/// more than 10^16 yuan of interest after some 24 years of monthly dates (compounded monthly,
+/// 9 × 10^13 × e^(0.2 × 23.75) ≈ 1.04 × 10^16 by the 285th). `check` used to say ok and `run` to stop with exit
+/// code 1 at the write; both now stop with exit code 2, name the column and the units, and
+/// `run` writes nothing.
+#[test]
+fn interest_compounding_past_the_tables_stops_check_and_run_alike() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = tmp.path().join("compound.toml");
+    std::fs::write(
+        &deal,
+        "[deal]\nname = \"compound\"\ncutoff_date = 2024-01-01\nclosing_date = 2024-01-01\n\
+         first_payment_date = 2024-02-01\nfrequency = \"monthly\"\nlegal_maturity = 2074-01-01\n\
+         day_count = \"ACT/365F\"\nbusiness_day = \"unadjusted\"\ncalendar = \"weekends\"\n\
+         allow = [\"holiday_payment\", \"coupon_range\", \"issue_size\"]\n\n\
+         [[obligors]]\nname = \"O1\"\n[[obligors.assets]]\nkind = \"receivable\"\namount = 1\n\
+         due_date = 2073-12-15\n\n\
+         [[tranches]]\nname = \"A\"\nclass = \"senior\"\nbalance = \"90000000000000\"\n\
+         coupon = 0.2\namortization = \"pass_through\"\ninterest_on_shortfall = true\n\n\
+         [waterfalls]\nnormal = [\n  { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+         { action = \"pay_principal\", tranches = [\"A\"] },\n]\n",
+    )
+    .expect("write");
+    let deal = deal.to_str().expect("utf-8");
+    let out = tmp.path().join("out");
+    for args in [
+        vec!["check", deal],
+        vec!["run", deal, "--out", out.to_str().expect("utf-8")],
+    ] {
+        let o = run(&args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("column `interest_due`") && err.contains("below 10^16 yuan"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!out.exists(), "nothing written");
+}

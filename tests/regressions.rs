@@ -557,15 +557,16 @@ cpr = 0.9999
 
 /// A product beyond Decimal's range, reachable only through a `Deal` built by the library
 /// (validation caps a coupon below 1): the senior's interest, 10^17 fen × 7.9 × 10^28 × 111
-/// years, is ~10^47 fen, past even `i128`. The run stops with an internal error naming the
-/// scenario; it used to carry a made-up amount (`Fen::MAX / 2`) into the waterfall.
+/// years, is ~10^47 fen, past even `i128`. The run stops with an error naming the scenario
+/// (exit code 2, the deal's amounts: since session 27, review 27b item M1, it was an internal
+/// error); it used to carry a made-up amount (`Fen::MAX / 2`) into the waterfall.
 #[test]
 fn interest_beyond_decimal_range_stops_the_run() {
     let mut deal = deal_from_str("limits.toml", LIMITS).unwrap().deal;
     deal.tranches[0].coupon = Decimal::MAX;
     let scenario = deal.scenario.clone();
     match engine::run(&deal, &scenario) {
-        Err(Error::Internal(m)) => {
+        Err(Error::Usage(m)) => {
             assert!(m.contains("beyond Decimal's range"), "{m}");
             assert!(m.contains(&format!("scenario {}", scenario.name)), "{m}");
         }

@@ -269,8 +269,11 @@ pub(super) fn dec(f: Fen) -> Result<Decimal> {
 #[cold]
 #[inline(never)]
 fn beyond_decimal(f: Fen) -> Error {
-    Error::Internal(format!(
-        "an amount of {f} fen is beyond Decimal's range; check the deal's amounts"
+    // The deal's amounts and rates, not a bug (exit code 2; review 27b item M1).
+    Error::Usage(format!(
+        "an amount of {f} fen is beyond Decimal's range (about 7.9 × 10^26 yuan): the deal's \
+         amounts are in the wrong units or interest compounds on a shortfall for decades; \
+         check its amounts and rates"
     ))
 }
 

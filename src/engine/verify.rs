@@ -142,9 +142,12 @@ impl Balances {
 /// Checks the run (module docs); returns the identity's totals.
 pub(super) fn verify(run: &Run) -> Result<Conservation> {
     if run.beyond_range.get() {
-        return Err(Error::Internal(format!(
+        // The deal's amounts and rates, not a bug (exit code 2; review 27b item M1: a deal
+        // that `check` accepted stopped with "a bug in ipabs").
+        return Err(Error::Usage(format!(
             "scenario {}: an interest, fee, tax, reserve or call amount is beyond Decimal's \
-             range (about 7.9 × 10²⁸); no valid deal reaches it",
+             range (about 7.9 × 10^28): the deal's amounts are in the wrong units or interest \
+             compounds on a shortfall for decades; check its amounts and rates",
             run.scenario.name
         )));
     }

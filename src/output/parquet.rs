@@ -115,6 +115,18 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         }
     }
 
+    /// A figure too large for its Decimal column: the deal's amounts (exit code 2, like bad
+    /// input; review 27b item M1), nothing written.
+    fn too_large(&self, column: &str, row: &Row<'a, T>, message: String) -> Error {
+        Error::Usage(format!(
+            "cannot write {}: column `{column}`, deal `{}`, scenario `{}`, row {} of the run: \
+             {message}. The tables hold money below 10^16 yuan; a deal reaches it only when \
+             its amounts are in the wrong units (fen, not yuan) or interest compounds on a \
+             shortfall for decades (`interest_on_shortfall`): check its amounts and rates",
+            self.file, row.run.deal, row.run.scenario, row.index
+        ))
+    }
+
     /// A string column; `get` sees the whole row (the run's deal and scenario too).
     fn string(&mut self, name: &str, get: impl Fn(&Row<'a, T>) -> &'a str) {
         let values = self.rows.iter().map(|r| Some(get(r)));
@@ -180,9 +192,9 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         for r in self.rows {
             let m = match get(r.row) {
                 None => None,
-                Some(d) => {
-                    Some(exact_mantissa(d, scale).map_err(|message| self.error(name, r, message))?)
-                }
+                Some(d) => Some(
+                    exact_mantissa(d, scale).map_err(|message| self.too_large(name, r, message))?,
+                ),
             };
             mantissas.push(m);
         }
@@ -231,7 +243,7 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
     ) -> Result<(), Error> {
         let mut mantissas = Vec::with_capacity(self.rows.len());
         for r in self.rows {
-            mantissas.push(mantissa(r.row).map_err(|message| self.error(name, r, message))?);
+            mantissas.push(mantissa(r.row).map_err(|message| self.too_large(name, r, message))?);
         }
         self.push_decimal(MONEY_SCALE, Int128Chunked::from_vec(name.into(), mantissas));
         Ok(())

@@ -120,6 +120,12 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
             .map(|i| i.principal),
     );
     let issue = checked_sum(ctx, "tranches", tranches.iter().map(|t| t.balance));
+    if let Some(pool) = pool {
+        super::within_tables(ctx, "obligors", "pool's principal", pool);
+    }
+    if let Some(issue) = issue {
+        super::within_tables(ctx, "tranches", "issue", issue);
+    }
     if let (Some(pool), Some(issue)) = (pool, issue)
         && !obligors.is_empty()
         && issue > pool

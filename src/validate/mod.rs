@@ -757,6 +757,25 @@ pub(crate) fn checked_sum(
     Some(total)
 }
 
+/// A pool or issue `total` the output tables can hold: a run writes it (a pool balance, a
+/// senior balance), and stopped when it did (review 27b item M1: `check` said ok).
+pub(crate) fn within_tables(ctx: &mut Ctx, path: &str, what: &str, total: Decimal) {
+    if total.abs() >= MAX_TABLE_MONEY {
+        ctx.err(
+            path,
+            format!(
+                "the {what} totals {total}, more than the output tables hold (money columns \
+                 are Decimal(18, 2): below 10^16 yuan)"
+            ),
+            "a total below 10,000,000,000,000,000 yuan; check the units (yuan, not fen)",
+        );
+    }
+}
+
+/// Money in the output tables must be below this (10^16 yuan: Decimal(18, 2) columns,
+/// `output::parquet::DECIMAL_PRECISION`).
+pub const MAX_TABLE_MONEY: Decimal = Decimal::from_parts(1_874_919_424, 2_328_306, 0, false, 0);
+
 /// Parses an optional string key with `FromStr`; None means the default applies (or the
 /// value was wrong, which is reported with the accepted `names`).
 pub(crate) fn parse_or<T: std::str::FromStr>(
