@@ -131,7 +131,7 @@ impl FloatingRate {
 }
 
 /// A floating-rate loan's generation terms. The pool builds its schedule for each scenario
-/// (`pool::floating_loan`): the rate fixed on the start date applies until the first reset;
+/// (`schedule::floating_loan`): the rate fixed on the start date applies until the first reset;
 /// at each reset that changes the rate the loan re-amortizes exactly on its remaining
 /// balance and remaining instalments at the new rate; a bullet instead pays each notional
 /// period's interest, at that period's fixing, at maturity. Interest accrues periodically

@@ -31,6 +31,7 @@ pub mod portfolio;
 pub mod pow;
 pub mod rating_model;
 pub mod scenario;
+pub mod schedule;
 pub mod schema;
 pub mod shard;
 pub mod sweep;

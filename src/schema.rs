@@ -14,8 +14,6 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 
-use crate::calendar::parse_iso_date;
-
 /// A date written as a native TOML date (`2024-03-31`) or a string (`"2024-03-31"`).
 /// A date-time (with a time or an offset) is rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -1302,4 +1300,20 @@ pub struct ActualAccounts {
     pub collection: Option<Decimal>,
     /// Reserve account balance.
     pub reserve: Option<Decimal>,
+}
+
+/// Parses `YYYY-MM-DD` exactly (four-digit year, two-digit month and day): calendar data and
+/// dates written as strings in deal and scenario files.
+pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape_ok {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }

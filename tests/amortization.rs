@@ -1,11 +1,11 @@
-//! Integration tests for `pool::amortization`. Every expected figure was computed outside this
+//! Integration tests for `schedule::amortization`. Every expected figure was computed outside this
 //! crate, by hand or with the Python 3.11 `decimal` scripts quoted next to it (precision 40,
 //! `fen = lambda x: x.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)`, which rounds half
 //! away from zero like `money::fen`).
 
 use chrono::NaiveDate;
 use ipabs::calendar::daycount::DayCount;
-use ipabs::pool::amortization::*;
+use ipabs::schedule::amortization::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 

@@ -19,7 +19,7 @@ use ipabs::calendar::daycount::DayCount;
 use ipabs::money::{
     ProRataRounding, Ratio, Rounding, fen_of, fen_times, mul_scaled, pro_rata, pro_rata_fen, to_fen,
 };
-use ipabs::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
+use ipabs::schedule::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 
 fn cases(n: u32) -> Config {
     Config {

@@ -53,6 +53,7 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::sync::OnceLock;
 
+use crate::schema::parse_iso_date;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 /// Most one-day steps taken by one roll (`adjust`) or through one run of non-business days
@@ -493,22 +494,6 @@ fn is_weekend(d: NaiveDate) -> bool {
 
 fn step(d: NaiveDate, forward: bool) -> Option<NaiveDate> {
     if forward { d.succ_opt() } else { d.pred_opt() }
-}
-
-/// Parses `YYYY-MM-DD` exactly (four-digit year, two-digit month and day): calendar data and
-/// dates written as strings in deal and scenario files.
-pub fn parse_iso_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let shape_ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape_ok {
-        return None;
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 #[cfg(test)]

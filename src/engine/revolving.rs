@@ -16,10 +16,10 @@ use super::state::{Run, dec};
 use crate::deal::{Asset, Instalment, Obligor, Spend};
 use crate::error::{Error, Result};
 use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
-use crate::pool::amortization::{AmortizationError, LoanTerms, loan_schedule};
 use crate::pool::projection::{ObligorRows, project_obligors};
 use crate::pool::rows::FlowAmounts;
 use crate::scenario::Scenario;
+use crate::schedule::amortization::{AmortizationError, LoanTerms, loan_schedule};
 
 impl Run<'_> {
     /// Whether assets may be bought on the current payment date: the deal has a revolving

@@ -1,10 +1,8 @@
-//! The pool: contractual schedules ([`amortization`]), their projection under a scenario
-//! ([`projection`]) and the rows it produces ([`rows`]).
+//! The pool: the projection of the deal's contractual schedules (`crate::schedule`) under a
+//! scenario ([`projection`]), the rows it produces ([`rows`]) and the actual collections of a
+//! deal in life ([`actuals`]).
 
 pub mod actuals;
-pub mod amortization;
-pub mod fee_schedule;
-pub mod floating_loan;
 pub mod projection;
 pub mod rows;
 

@@ -481,7 +481,7 @@ fn project_in(
         })
         .collect();
     // Floating-rate loans: the validated schedule is the one under the deal's own index
-    // paths; another scenario's paths rebuild it (pool::floating_loan).
+    // paths; another scenario's paths rebuild it (schedule::floating_loan).
     let view = crate::floating::IndexView {
         history: index_history,
         scenario: &scenario.indices,
@@ -889,8 +889,9 @@ fn perform<S: PathSink>(
     let mut initial_balance: Fen = 0;
     for original in &obligor.assets {
         let rebuilt;
-        let refixed = refix
-            .and_then(|(view, cutoff, _)| super::floating_loan::refixed(original, view, cutoff));
+        let refixed = refix.and_then(|(view, cutoff, _)| {
+            crate::schedule::floating_loan::refixed(original, view, cutoff)
+        });
         let asset = match refixed {
             Some(r) => {
                 rebuilt = r.map_err(|e| {

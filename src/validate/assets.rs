@@ -11,7 +11,7 @@ use crate::deal::{Asset, AssetKind, Instalment, Obligor};
 use crate::error::Check;
 use crate::floating::FloatingLoan;
 use crate::money::Rounding;
-use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
+use crate::schedule::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
 /// The key path an instalment's date comes from, for messages: shared by the instalments
@@ -630,7 +630,7 @@ fn generate(
                 terms,
             ))
         }
-        Err(e @ crate::pool::amortization::AmortizationError::StepUpBelowInterest { .. }) => {
+        Err(e @ crate::schedule::amortization::AmortizationError::StepUpBelowInterest { .. }) => {
             ctx.err(
                 &format!("{p}.growth"),
                 format!("cannot generate the {} schedule: {e}", kind.name()),

@@ -372,7 +372,7 @@ fn refix_floating_loans(
     };
     for (o, ob) in obligors.iter_mut().enumerate() {
         for (a, asset) in ob.assets.iter_mut().enumerate() {
-            match crate::pool::floating_loan::refixed(asset, &view, cutoff) {
+            match crate::schedule::floating_loan::refixed(asset, &view, cutoff) {
                 Some(Ok(new)) if new.instalments.is_empty() => ctx.err(
                     &format!("obligors[{o}].assets[{a}]"),
                     "the floating loan has nothing left to pay after the cutoff date",

@@ -7,7 +7,7 @@ use crate::calendar::schedule::Frequency;
 use crate::deal::Instalment;
 use crate::error::Check;
 use crate::money::Rounding;
-use crate::pool::fee_schedule::{FeeTerms, fee_schedule};
+use crate::schedule::fee_schedule::{FeeTerms, fee_schedule};
 use crate::schema::ScheduleGenerator;
 
 /// Most instalments a generated fee schedule may have.

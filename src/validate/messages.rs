@@ -306,7 +306,7 @@ fn looks_like_two_dates(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() > 11
         && s.get(..10)
-            .is_some_and(|d| crate::calendar::parse_iso_date(d).is_some())
+            .is_some_and(|d| crate::schema::parse_iso_date(d).is_some())
         && b.get(10) == Some(&b' ')
         && b.get(13) != Some(&b':')
 }

@@ -8,7 +8,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{
     AssetKind, Obligor, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall,
 };
-use crate::pool::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
+use crate::schedule::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
 /// Highest price accepted, as a fraction of par: above it the price was surely written in

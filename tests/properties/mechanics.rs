@@ -164,7 +164,7 @@ impl FloatingSpec {
                 for a in assets.iter_mut() {
                     let c = next.next().expect("cycle");
                     let is_loan = a.get("kind").and_then(Item::as_str) == Some("loan");
-                    // Any generated loan, bullets included (pool::floating_loan::bullet).
+                    // Any generated loan, bullets included (schedule::floating_loan::bullet).
                     if c.on && is_loan && a.contains_key("rate") {
                         a.remove("rate");
                         let start = date_of(&a["start_date"]);
