@@ -1270,3 +1270,33 @@ fn usage_errors_list_the_valid_values() {
         "{err}"
     );
 }
+
+/// `size` writes its steps and the sized deal together or not at all (review 27b item M6: a
+/// sized deal that could not be written, here because a directory holds its name, left
+/// `size_steps.parquet` behind).
+#[test]
+fn size_writes_its_steps_and_the_sized_deal_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, scenarios) = hand_files(tmp.path(), &[], |s| s);
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join("hand.sized.toml")).unwrap();
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--target",
+        "A=C",
+        "--paths",
+        "2000",
+        "--quiet",
+        "--force",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("hand.sized.toml"), "{err}");
+    assert!(!out.join("size_steps.parquet").exists(), "the steps were left behind");
+    assert!(out.join("hand.sized.toml").is_dir());
+}

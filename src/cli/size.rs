@@ -243,11 +243,18 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
             .collect();
         print_warnings(&new);
         strict_check(strict, new.len())?;
+        // The steps and the sized deal together, or neither (review 27b item M6: a sized
+        // deal that could not be written left the steps behind, with exit code 1).
         output::write_tables(
             &out.out,
-            vec![(o::SIZE_STEPS_FILE, o::size_steps_frame(&result.steps)?)],
+            vec![
+                (
+                    o::SIZE_STEPS_FILE.to_string(),
+                    output::Frame::Ready(o::size_steps_frame(&result.steps)?),
+                ),
+                (sized_name.clone(), output::Frame::Text(text)),
+            ],
         )?;
-        output::write_text(&out.out.join(&sized_name), &text)?;
         if !out.quiet {
             out_line(&o::size_table(&result.steps, &result.sized));
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {

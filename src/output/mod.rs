@@ -87,6 +87,9 @@ pub enum Frame<'a> {
     /// The table's frames, in order, each written as one row group (see
     /// [`parquet::write_parquet_chunks`]); an error stops the write.
     Chunks(Box<dyn Iterator<Item = Result<DataFrame, Error>> + 'a>),
+    /// A text file written as its bytes (a sized deal beside its tables, so that the command's
+    /// results are written together or not at all; review 27b item M6).
+    Text(String),
 }
 
 impl Frame<'_> {
@@ -96,8 +99,9 @@ impl Frame<'_> {
         match self {
             Frame::Ready(df) => Ok(df),
             Frame::Later(build) => build(),
-            Frame::Chunks(_) => Err(Error::Internal(
-                "a table built a row group at a time was asked for whole".to_string(),
+            Frame::Chunks(_) | Frame::Text(_) => Err(Error::Internal(
+                "a table built a row group at a time, or a text file, was asked for as a table"
+                    .to_string(),
             )),
         }
     }
@@ -301,6 +305,11 @@ fn write_one(path: &Path, name: &str, frame: Frame<'_>) -> Result<fs::File, Erro
         Frame::Chunks(_) => Err(Error::Internal(format!(
             "{name}: a table built a row group at a time is written as Parquet only"
         ))),
+        Frame::Text(text) => {
+            let mut f = fs::File::create(path).map_err(|e| write_error(path, &e))?;
+            io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| write_error(path, &e))?;
+            Ok(f)
+        }
         // Ready, or built now (`Frame::Later`).
         whole => {
             let mut df = whole.build()?;
