@@ -1297,6 +1297,9 @@ fn size_writes_its_steps_and_the_sized_deal_together() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("hand.sized.toml"), "{err}");
-    assert!(!out.join("size_steps.parquet").exists(), "the steps were left behind");
+    assert!(
+        !out.join("size_steps.parquet").exists(),
+        "the steps were left behind"
+    );
     assert!(out.join("hand.sized.toml").is_dir());
 }
