@@ -1468,8 +1468,9 @@ fn period_fractions(rate: Decimal, periods: &[PeriodDates]) -> Result<Vec<i64>> 
 }
 
 /// Decimal places of the surviving factor: it is kept to 12 places (half away from zero), so
-/// that scaled instalments stay cheap to compute; on a 1e9 balance the effect is below 0.001
-/// yuan.
+/// that scaled instalments stay cheap to compute. The roundings accumulate over the periods: a
+/// scaled instalment can be a fen off the exact product at 10^8 yuan and more above
+/// (docs/conventions.md, step 5).
 const FACTOR_DP: u32 = 12;
 /// 1 at [`FACTOR_DP`] places.
 const POW10_FACTOR: i64 = 1_000_000_000_000;
