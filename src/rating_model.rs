@@ -1,10 +1,14 @@
 //! The inputs of the Monte Carlo default model (`ipabs rate`, `ipabs size`; docs/rating.md):
 //! the rating × term table of cumulative default probabilities, the pairwise asset correlations
-//! and the concentration rules. Probabilities are `f64` (statistics, never money).
+//! and the concentration rules. Probabilities are `f64` (statistics, never money); the two
+//! concentration figures that scale a TDR (the large-obligor loss and the originator factor)
+//! are exact `Decimal`s, read as written.
 //!
 //! The default tables are indicative third-party values: docs/sources.md \[S40\] (the 理想违约率
 //! table `ideal_default_item` and the large-obligor table `large_amount_settings` of an
 //! open-source Chinese rating system). They are not an agency publication.
+
+use rust_decimal::Decimal;
 
 /// The rating grades of the default table, highest first.
 pub const GRADES: [&str; 21] = [
@@ -208,20 +212,20 @@ pub struct Concentration {
     /// Apply the large-obligor test (大额测试).
     pub large_obligor_test: bool,
     /// Loss of a defaulted obligor in the large-obligor test, per unit of exposure (0.95).
-    pub large_obligor_loss: f64,
+    pub large_obligor_loss: Decimal,
     /// Apply the single-obligor multiplier (违约放大倍数, single-obligor rule).
     pub single_obligor_multiplier: bool,
     /// The originator factor `s` of the multiplier: 1.0 (其他) by default.
-    pub originator_factor: f64,
+    pub originator_factor: Decimal,
 }
 
 impl Default for Concentration {
     fn default() -> Self {
         Concentration {
             large_obligor_test: true,
-            large_obligor_loss: 0.95,
+            large_obligor_loss: Decimal::from_parts(95, 0, 0, false, 2),
             single_obligor_multiplier: true,
-            originator_factor: 1.0,
+            originator_factor: Decimal::ONE,
         }
     }
 }

@@ -1084,11 +1084,11 @@ pub struct RatingModel {
     /// Apply the largest-obligor test (大额测试).
     pub large_obligor_test: Option<bool>,
     /// Loss rate of the largest-obligor test.
-    pub large_obligor_loss: Option<f64>,
+    pub large_obligor_loss: Option<Decimal>,
     /// Apply the single-obligor default multiplier.
     pub single_obligor_multiplier: Option<bool>,
     /// Originator type factor s of the default multipliers.
-    pub originator_factor: Option<f64>,
+    pub originator_factor: Option<Decimal>,
 }
 
 /// `[rating_model.correlation]`.

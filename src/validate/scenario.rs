@@ -957,10 +957,10 @@ fn rating_model(ctx: &mut Ctx, m: &schema::RatingModel) -> RatingModel {
         conc.single_obligor_multiplier = b;
     }
     if let Some(v) = m.large_obligor_loss {
-        conc.large_obligor_loss = prob(ctx, "rating_model.large_obligor_loss", v, 0.0);
+        conc.large_obligor_loss = ctx.fraction("rating_model.large_obligor_loss", v, true);
     }
     if let Some(v) = m.originator_factor {
-        conc.originator_factor = prob(ctx, "rating_model.originator_factor", v, 0.0);
+        conc.originator_factor = ctx.fraction("rating_model.originator_factor", v, true);
     }
     out
 }

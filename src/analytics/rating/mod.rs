@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::analytics::bond_math::{flows_from_decimal_iter, wal_years_of};
 use crate::analytics::breakeven::{self, Bdr, BreakevenRow, breakeven_tranches, paid_in_full};
@@ -279,15 +279,11 @@ pub struct DistributionPoint {
     pub cumulative_probability: f64,
 }
 
-fn round_fraction(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(FRACTION_DP, RoundingStrategy::MidpointAwayFromZero)
-}
-
 /// The distribution of the defaulted fraction, ascending.
 pub fn distribution(pool: &Pool, sim: &Simulation) -> Vec<DistributionPoint> {
     let mut by: BTreeMap<Decimal, u64> = BTreeMap::new();
     for (p, c) in &sim.patterns {
-        *by.entry(round_fraction(pool.amount(p) / pool.total))
+        *by.entry(round_quotient(pool.amount(p), pool.total, FRACTION_DP))
             .or_insert(0) += c;
     }
     let n = sim.paths.max(1) as f64;
@@ -344,19 +340,46 @@ pub struct RatingTdr {
     pub tdr: Decimal,
 }
 
-/// The single-obligor multiplier for a largest-obligor share `r` and originator factor `s`:
-/// 1 below 5%; 1 + 0.5s + 10s(r − 0.05) from 5%; 1 + s + 10s(r − 0.10) from 10%; 1 + 1.5s
-/// from 15%.
-pub fn single_obligor_multiplier(r: f64, s: f64) -> f64 {
-    if r >= 0.15 {
-        1.0 + 1.5 * s
-    } else if r >= 0.10 {
-        1.0 + s + 10.0 * s * (r - 0.10)
-    } else if r >= 0.05 {
-        1.0 + 0.5 * s + 10.0 * s * (r - 0.05)
-    } else {
-        1.0
+/// The single-obligor multiplier m, exactly, as `(numerator, denominator)`, for the largest
+/// obligor's cutoff balance `largest` in a pool of `total` (r = largest / total) and the
+/// originator factor `s`: 1 below r = 5%; 1 + 0.5s + 10s(r − 0.05) from 5%; 1 + s +
+/// 10s(r − 0.10) from 10%; 1 + 1.5s from 15% (docs/rating.md §5). From 5% to 15% both lines
+/// are 1 + 10·s·r = (total + 10·s·largest) / total, so the TDR it scales is rounded once from
+/// that quotient (review 27b item M7: r and m were floats, and m × TDR was rounded from them).
+pub fn single_obligor_multiplier(
+    largest: Decimal,
+    total: Decimal,
+    s: Decimal,
+) -> (Decimal, Decimal) {
+    let one = (Decimal::ONE, Decimal::ONE);
+    if total <= Decimal::ZERO {
+        return one;
     }
+    // r ≥ x ⇔ largest × 100 ≥ total × (100 x): exact products of amounts below 10^16.
+    let at_least = |pct: i64| largest * Decimal::ONE_HUNDRED >= total * Decimal::from(pct);
+    if at_least(15) {
+        (Decimal::ONE + Decimal::new(15, 1) * s, Decimal::ONE)
+    } else if at_least(5) {
+        (total + Decimal::TEN * s * largest, total)
+    } else {
+        one
+    }
+}
+
+/// `num / den` rounded once, half away from zero, to `dp` places (`num ≥ 0`, `den > 0`): on
+/// the exact quotient of the Decimals' mantissas.
+fn round_quotient(num: Decimal, den: Decimal, dp: u32) -> Decimal {
+    use num_bigint::BigInt;
+    let big = |d: Decimal| BigInt::from(d.mantissa());
+    let pow10 = |s: u32| BigInt::from(10u32).pow(s);
+    // num / den = (mn · 10^sd) / (md · 10^sn); × 10^dp, rounded half up (num ≥ 0).
+    let n = big(num) * pow10(den.scale()) * pow10(dp);
+    let d = big(den) * pow10(num.scale());
+    let q: BigInt = (n * 2 + &d) / (d * 2);
+    i128::try_from(q)
+        .ok()
+        .and_then(|m| Decimal::try_from_i128_with_scale(m, dp).ok())
+        .unwrap_or(Decimal::MAX)
 }
 
 /// The grade of [`GRADES`] of each obligor for the large-obligor test: its rating's label, or
@@ -383,9 +406,8 @@ pub fn large_obligor_rate(
     grades: &[Option<usize>],
     order: &[usize],
     r: usize,
-    loss: f64,
+    loss: Decimal,
 ) -> Decimal {
-    let loss = Decimal::from_f64(loss).unwrap_or(Decimal::ONE);
     let mut worst = Decimal::ZERO;
     for (g, counts) in DEFAULT_LARGE_OBLIGOR_COUNTS.iter().enumerate() {
         let n = counts[r] as usize;
@@ -398,9 +420,13 @@ pub fn large_obligor_rate(
             .take(n)
             .map(|&o| pool.balances[o])
             .sum();
-        worst = worst.max(sum * loss / pool.total);
+        worst = worst.max(sum);
     }
-    round_fraction(worst)
+    // The largest loss over the pool, rounded once (review 27b item M7).
+    if pool.total <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    round_quotient(worst * loss, pool.total, FRACTION_DP)
 }
 
 /// The TDR of every rating of the table, highest first.
@@ -408,12 +434,13 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
     let dist = distribution(pool, sim);
     let conc = &model.concentration;
     let largest = pool.balances.iter().copied().max().unwrap_or_default();
-    let share = (largest / pool.total).to_f64().unwrap_or(0.0);
-    let multiplier = if conc.single_obligor_multiplier {
-        single_obligor_multiplier(share, conc.originator_factor)
+    let (m_num, m_den) = if conc.single_obligor_multiplier {
+        single_obligor_multiplier(largest, pool.total, conc.originator_factor)
     } else {
-        1.0
+        (Decimal::ONE, Decimal::ONE)
     };
+    // A statistic for the report (`rating.parquet`); the TDR uses the exact quotient.
+    let multiplier = (m_num / m_den).to_f64().unwrap_or(1.0);
     let grades = obligor_grades(pool, &model.pd);
     let order = deal.obligors_by_balance();
     model
@@ -433,8 +460,7 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
             } else {
                 None
             };
-            let scaled =
-                round_fraction(simulated * Decimal::from_f64(multiplier).unwrap_or(Decimal::ONE));
+            let scaled = round_quotient(simulated * m_num, m_den, FRACTION_DP);
             let tdr = scaled
                 .max(large_obligor.unwrap_or(Decimal::ZERO))
                 .min(Decimal::ONE);
@@ -713,8 +739,8 @@ pub fn aggregate_outcomes(
         let expected_loss = if t.balance.is_zero() {
             Decimal::ZERO
         } else {
-            (loss / Decimal::from(n) / t.balance)
-                .round_dp_with_strategy(LOSS_DP, RoundingStrategy::MidpointAwayFromZero)
+            // Σ loss over n paths per unit of balance, rounded once (review 27b item M7).
+            round_quotient(loss, Decimal::from(n) * t.balance, LOSS_DP)
         };
         let default_probability = fails as f64 / n as f64;
         let expected_wal_years = (wal_paths > 0).then(|| wal_sum / wal_paths as f64);
@@ -747,15 +773,49 @@ fn tranche_wal(deal: &Deal, run: &crate::engine::result::RunResult, tranche: &st
 mod tests {
     use super::*;
 
+    /// The multiplier by hand (docs/rating.md §5), exactly, in a pool of 1,000,000.00:
+    /// * largest 49,999.99 (r just below 5%): 1;
+    /// * 50,000.00 (r = 5%), s = 1: 1 + 0.5 + 10 × (0.05 − 0.05) = 1.5 = 1,500,000 / 1,000,000;
+    /// * 99,999.99, s = 1: 1 + 0.5 + 10 × (0.09999999 − 0.05) = 1.9999999 (the source's 5% line);
+    /// * 100,000.00 (10%), s = 1: 1 + 1 + 0 = 2;
+    /// * 123,456.78, s = 0.6: 1 + 0.6 + 6 × (0.12345678 − 0.10) = 1.74074068;
+    /// * 150,000.00 (15%), s = 0.9: 1 + 1.5 × 0.9 = 2.35, and 2.35 at 20% too.
     #[test]
-    fn the_multiplier_is_continuous_at_its_breaks() {
-        let s = 1.0;
-        assert_eq!(single_obligor_multiplier(0.049, s), 1.0);
-        assert!((single_obligor_multiplier(0.05, s) - 1.5).abs() < 1e-12);
-        assert!((single_obligor_multiplier(0.0999999, s) - 2.0).abs() < 1e-5);
-        assert!((single_obligor_multiplier(0.10, s) - 2.0).abs() < 1e-12);
-        assert!((single_obligor_multiplier(0.1499999, s) - 2.5).abs() < 1e-5);
-        assert_eq!(single_obligor_multiplier(0.2, s), 2.5);
+    fn the_multiplier_by_hand_and_continuous_at_its_breaks() {
+        use rust_decimal_macros::dec;
+        let total = dec!(1000000.00);
+        let m = |largest: Decimal, s: Decimal| {
+            let (n, d) = single_obligor_multiplier(largest, total, s);
+            n / d
+        };
+        assert_eq!(m(dec!(49999.99), dec!(1)), dec!(1));
+        assert_eq!(m(dec!(50000.00), dec!(1)), dec!(1.5));
+        assert_eq!(m(dec!(99999.99), dec!(1)), dec!(1.9999999));
+        assert_eq!(m(dec!(100000.00), dec!(1)), dec!(2));
+        assert_eq!(m(dec!(123456.78), dec!(0.6)), dec!(1.74074068));
+        assert_eq!(m(dec!(150000.00), dec!(0.9)), dec!(2.35));
+        assert_eq!(m(dec!(200000.00), dec!(0.9)), dec!(2.35));
+    }
+
+    /// A TDR scaled by the multiplier is rounded once from the exact product: TDR_sim 0.123457
+    /// with largest 123,456.78 of 1,000,000.00 and s = 0.6 is 0.123457 × 1.74074068 =
+    /// 0.21490662213076 → 0.214907; and just above a midpoint, 0.000001 × (1,000,000 + 10 × 1 ×
+    /// 50,000.05) / 1,000,000 = 0.0000015000005 → 0.000002.
+    #[test]
+    fn a_scaled_tdr_is_rounded_once() {
+        use rust_decimal_macros::dec;
+        let (n, d) = single_obligor_multiplier(dec!(123456.78), dec!(1000000.00), dec!(0.6));
+        assert_eq!(
+            round_quotient(dec!(0.123457) * n, d, FRACTION_DP),
+            dec!(0.214907)
+        );
+        let (n, d) = single_obligor_multiplier(dec!(50000.05), dec!(1000000.00), dec!(1));
+        assert_eq!(
+            round_quotient(dec!(0.000001) * n, d, FRACTION_DP),
+            dec!(0.000002)
+        );
+        // Half away from zero at an exact tie: 1 / 8 to 2 places is 0.13.
+        assert_eq!(round_quotient(dec!(1), dec!(8), 2), dec!(0.13));
     }
 
     #[test]
