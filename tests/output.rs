@@ -772,13 +772,21 @@ fn values_that_do_not_fit_are_refused() {
         "coverage_multiple",
     );
 
+    // Too large for its column: the deal's amounts, exit code 2 (review 27b item M1), with
+    // the file, the column and what to check.
     let mut run = sample_run("base");
     run.ledger[0].amount = dec!(10000000000000000.00); // 10^16
-    assert_write_error(
-        write_run_tables(tmp.path(), &[run]),
-        "ledger.parquet",
-        "too large",
-    );
+    match write_run_tables(tmp.path(), &[run]) {
+        Err(e @ Error::Usage(_)) => {
+            assert_eq!(e.exit_code(), 2);
+            let m = e.to_string();
+            for part in ["ledger.parquet", "column `amount`", "too large", "units"] {
+                assert!(m.contains(part), "{m}");
+            }
+        }
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+    assert!(listing(tmp.path()).is_empty());
 
     // Just below the limit is fine.
     let mut run = sample_run("base");

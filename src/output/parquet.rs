@@ -115,9 +115,13 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         }
     }
 
-    /// A figure too large for its Decimal column: the deal's amounts (exit code 2, like bad
-    /// input; review 27b item M1), nothing written.
-    fn too_large(&self, column: &str, row: &Row<'a, T>, message: String) -> Error {
+    /// A figure that does not fit its Decimal column: when it is too large, the deal's amounts
+    /// (exit code 2, like bad input; review 27b item M1); when it has more places than the
+    /// column, a figure the engine should never make (a write error). Nothing is written.
+    fn unfit(&self, column: &str, row: &Row<'a, T>, message: String) -> Error {
+        if !message.contains(" is too large") {
+            return self.error(column, row, message);
+        }
         Error::Usage(format!(
             "cannot write {}: column `{column}`, deal `{}`, scenario `{}`, row {} of the run: \
              {message}. The tables hold money below 10^16 yuan; a deal reaches it only when \
@@ -192,9 +196,9 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         for r in self.rows {
             let m = match get(r.row) {
                 None => None,
-                Some(d) => Some(
-                    exact_mantissa(d, scale).map_err(|message| self.too_large(name, r, message))?,
-                ),
+                Some(d) => {
+                    Some(exact_mantissa(d, scale).map_err(|message| self.unfit(name, r, message))?)
+                }
             };
             mantissas.push(m);
         }
@@ -243,7 +247,7 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
     ) -> Result<(), Error> {
         let mut mantissas = Vec::with_capacity(self.rows.len());
         for r in self.rows {
-            mantissas.push(mantissa(r.row).map_err(|message| self.too_large(name, r, message))?);
+            mantissas.push(mantissa(r.row).map_err(|message| self.unfit(name, r, message))?);
         }
         self.push_decimal(MONEY_SCALE, Int128Chunked::from_vec(name.into(), mantissas));
         Ok(())
