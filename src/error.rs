@@ -4,7 +4,9 @@
 //!   the line and column, the key path, what was wrong and what was expected. Exit code 2.
 //! * [`Error::Read`]: an input file could not be read. Exit code 2.
 //! * [`Error::Write`]: output could not be written. Exit code 1.
-//! * [`Error::Usage`]: bad command-line usage that clap cannot catch. Exit code 2.
+//! * [`Error::Usage`]: bad command-line usage that clap cannot catch, or input that no file
+//!   location can point at: a limit a deal reaches only when it runs (a pool too large to
+//!   project, an amount beyond the output's columns or Decimal's range). Exit code 2.
 //! * [`Error::Internal`]: the engine broke one of its own invariants (for example, cash was not
 //!   conserved). This is a bug in ipabs, never a user mistake. Exit code 3.
 
@@ -438,7 +440,8 @@ pub enum Error {
     /// Writing output failed; nothing was left half-written.
     #[error("error: cannot write {}: {message}", .path.display())]
     Write { path: PathBuf, message: String },
-    /// Bad command-line usage that clap cannot catch (e.g. an existing output directory).
+    /// Bad command-line usage that clap cannot catch (e.g. an existing output directory), or
+    /// input no file location can point at (a limit a deal reaches only when it runs).
     #[error("error: {0}")]
     Usage(String),
     /// `ipabs reconcile`: reported lines differ from the waterfall (exit code 4).

@@ -10,7 +10,9 @@
 //!
 //! Every movement of cash is a [`result::LedgerEntry`] between two typed [`ledger::Account`]s.
 //! After the run the engine replays every account and checks, to the fen, that pool cash +
-//! support draws + reserve funding = payments + ending balances; a failure is an
+//! support draws + reserve funding + clean-up call price + restatements = payments + revolving
+//! purchases + the collection account, reserve and named accounts at the end, and (on a full
+//! run) that every payee's rows add up to what the ledger paid it (`verify`); a failure is an
 //! [`crate::error::Error::Internal`].
 //!
 //! Modules: `state` (the run's balances, one payment date at a time), `due` (what is due:

@@ -3,9 +3,10 @@
 //! Every movement moves its amount out of its source [`Account`] and into its destination in a
 //! running replay of every account ([`Balances`], kept as the run goes, ledger or not). After
 //! the run, to the fen:
-//! 1. pool cash + support draws + reserve funding + clean-up call price = payments +
-//!    revolving purchases + collection account + reserve + named accounts (the conservation
-//!    identity, [`Conservation`]);
+//! 1. pool cash + support draws + reserve funding + clean-up call price + restatements =
+//!    payments + revolving purchases + collection account + reserve + named accounts (the
+//!    conservation identity, [`Conservation`]; restatements are `reconcile`'s, zero
+//!    elsewhere);
 //! 2. the internal accounts (collection, reserve, named accounts) never went negative, no
 //!    amount was non-positive, and they end where the engine holds them;
 //! 3. what left the pool is the projected pool cash (assets bought included, up to the
@@ -185,12 +186,13 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     if inflow != outflow {
         return fail(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
-             clean-up call price {} = {}, but payments {} + purchases {} + collection account {} \
-             + reserve {} + named accounts {} = {}",
+             clean-up call price {} + restatements {} = {}, but payments {} + purchases {} + \
+             collection account {} + reserve {} + named accounts {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
             c.call_price,
+            c.restated,
             dec(inflow)?,
             c.payments,
             c.purchases,
