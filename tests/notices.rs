@@ -619,3 +619,28 @@ fn per_unit_residuals_trip_no_trigger_and_fail_no_search() {
     assert!(!bu.fails_at_zero && bu.passes_at_one, "{bu:?}");
     assert_eq!(bu.breakeven_default_rate, bp.breakeven_default_rate);
 }
+
+/// A date after the deal's clean-up call has no notice (review 27b item L5): the wenke
+/// accounts example is called on period 11 (2021-10-26) in its base case, so `--period 12`
+/// is refused with the date the deal ended, instead of a projected notice with no tranche.
+#[test]
+fn no_notice_after_the_clean_up_call() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .current_dir(&root)
+        .args([
+            "notice",
+            "deals/wenke_leasing_1_accounts_2018.toml",
+            "--period",
+            "12",
+        ])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("ends on period 11 (2021-10-26), its clean-up call date"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}

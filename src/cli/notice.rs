@@ -106,6 +106,25 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
     };
     print_warnings(&r.warnings);
     strict_check(strict, r.warnings.len())?;
+    // A date after the deal ended (a clean-up call) has no notice (review 27b item L5: it
+    // printed a projected notice with no tranche).
+    if !r.periods.iter().any(|p| p.period == period)
+        && let Some(last) = r.periods.last()
+    {
+        let called = r.ledger.iter().any(|e| e.action.name() == "clean_up_call");
+        return Err(Error::Usage(format!(
+            "--period {period}: under scenario `{}` the deal ends on period {} ({}){}; it makes \
+             no payment after",
+            scenario.name,
+            last.period,
+            last.payment_date,
+            if called {
+                ", its clean-up call date"
+            } else {
+                ""
+            }
+        )));
+    }
     out_line(&output::table::notice_text(d, &r, period, &basis));
     Ok(())
 }
