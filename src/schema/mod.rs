@@ -5,8 +5,8 @@
 //! [`crate::validate`], which turns these types into [`crate::deal::Deal`] and
 //! [`crate::scenario::Scenario`]. The file format is documented in `docs/deal-format.md`.
 //!
-//! One module per file kind: [`deal`] (a deal file), [`scenarios`] (a deal's `[scenario]` and
-//! a scenario file), [`cohort`] (a cohort file), [`actuals`] (an actuals file); this one holds
+//! One module per file kind: `deal` (a deal file), `scenarios` (a deal's `[scenario]` and
+//! a scenario file), `cohort` (a cohort file), `actuals` (an actuals file); this one holds
 //! what they share, the ISO date.
 
 mod actuals;
