@@ -211,6 +211,7 @@ impl Run<'_> {
                 }
                 self.restate_move(Movement::Restate, &labels.tax[j], Account::Tax(j), d);
                 self.tax_carry[j] = (self.tax_carry[j] - d).max(0);
+                self.charge_paid[j] += d;
                 moved.tax += d;
                 self.restate_charge(number, j, paid, self.tax_carry[j])?;
             }
@@ -230,6 +231,7 @@ impl Run<'_> {
                 let spill = (d - self.fee_carry[j]).max(0);
                 self.fee_carry[j] = (self.fee_carry[j] - d).max(0);
                 self.fee_excess_carry[j] = (self.fee_excess_carry[j] - spill).max(0);
+                self.charge_paid[nx + j] += d;
                 moved.fee += d;
                 let arrears = self.fee_carry[j] + self.fee_excess_carry[j];
                 self.restate_charge(number, nx + j, paid, arrears)?;

@@ -168,6 +168,9 @@ pub(super) struct Run<'a> {
     pub fee_charged_total: Vec<Fen>,
     pub one_off_done: Vec<bool>,
     pub tax_carry: Vec<Fen>,
+    /// What each tax, then each fee, was paid over the run, as its rows state it (the
+    /// conservation check compares it with the ledger, `verify`).
+    pub charge_paid: Vec<Fen>,
     pub support_total: Vec<Fen>,
     pub support_period: Vec<Fen>,
     pub support_on: Vec<bool>,
@@ -314,6 +317,7 @@ impl<'a> Run<'a> {
             fee_charged_total: b.zeros(deal.fees.len()),
             one_off_done: b.flags(deal.fees.len(), false),
             tax_carry: b.zeros(deal.taxes.len()),
+            charge_paid: b.zeros(deal.taxes.len() + deal.fees.len()),
             support_total: b.zeros(deal.supports.len()),
             support_period: b.zeros(deal.supports.len()),
             support_on,
@@ -645,8 +649,10 @@ impl<'a> Run<'a> {
     ) -> Result<()> {
         let deal = self.deal;
         let p = deal.periods[k];
-        for j in 0..deal.taxes.len() {
+        let nx = deal.taxes.len();
+        for j in 0..nx {
             self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
+            self.charge_paid[j] += self.paid.tax[j];
             // A lean run keeps no fee or tax rows (`fees.parquet`); the carries above are
             // the state the next date needs.
             if !self.keep_ledger {
@@ -667,6 +673,7 @@ impl<'a> Run<'a> {
             // The excess over a `cap` is in the fee's row too (zero without a cap).
             self.fee_excess_carry[j] = self.due.fee_excess[j] - self.paid.fee_excess[j];
             self.fee_on_paid[j] = 0;
+            self.charge_paid[nx + j] += self.paid.fee[j] + self.paid.fee_excess[j];
             if !self.keep_ledger {
                 continue;
             }
@@ -772,6 +779,7 @@ impl<'a> Run<'a> {
             take(&mut self.fee_on_paid),
             take(&mut self.fee_charged_total),
             take(&mut self.tax_carry),
+            take(&mut self.charge_paid),
             take(&mut self.support_total),
             take(&mut self.support_period),
             take(&mut self.named),

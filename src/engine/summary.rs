@@ -41,6 +41,11 @@ pub(super) struct TrancheDate {
 }
 
 impl TrancheTotals {
+    /// Interest, principal and residual paid over the rows added.
+    pub(super) fn paid(&self) -> Fen {
+        self.interest + self.principal + self.residual
+    }
+
     /// Adds one payment date's row.
     pub(super) fn add(&mut self, r: &TrancheDate) {
         self.interest += r.interest_paid;

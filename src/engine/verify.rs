@@ -15,11 +15,10 @@
 //!    the purchases paid;
 //! 4. each tranche's principal received is its initial balance less its balance now;
 //! 5. when the run keeps its ledger, replaying the written entries gives the same balances;
-//! 6. when it keeps its rows (a full run): what each tranche, fee and tax received in the
-//!    replay is the sum of its rows' payments (`tranche_flows`, `fees`), the rows a user
-//!    reads, which the engine builds from its own record of the date's payments beside the
-//!    ledger; and each period row's taxes, fees, interest, principal and residual paid are
-//!    the sums of that date's rows (since session 27, review 27b item H2).
+//! 6. what each tranche, fee and tax received in the replay is what its rows state it was
+//!    paid (`tranche_flows`, `fees`, `summary`): the engine builds the rows from its own
+//!    record of each date's payments (`Paid`), beside the ledger, and keeps their running
+//!    sums on every run, lean or full (since session 27, review 27b item H2).
 //!
 //! The pool's side of (1) is the projection's cash as deposited; the projection's own
 //! roll-forward (every balance defaulted, collected or left) is tested outside the engine
@@ -298,89 +297,30 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         if replay != *b {
             return fail("the written ledger does not replay to the engine's balances".into());
         }
-        rows_match_ledger(run, b)?;
     }
+    payees_match_ledger(run, b)?;
     Ok(c)
 }
 
-/// Check 6 (module docs): the rows of a full run against the replay, payee by payee, and the
-/// period rows against the rows of their date.
-fn rows_match_ledger(run: &Run, b: &Balances) -> Result<()> {
+/// Check 6 (module docs): what each tranche's rows state it was paid (its running totals,
+/// from which its summary row is written) and what each tax's and fee's rows state, against
+/// what the replay paid it.
+fn payees_match_ledger(run: &Run, b: &Balances) -> Result<()> {
     let deal = run.deal;
-    let (nt, nx, nf) = (deal.tranches.len(), deal.taxes.len(), deal.fees.len());
     let fail = |m: String| Err(Error::Internal(m));
-    // Per date: the tranche rows in the deal's order, then the charge rows, taxes then fees.
-    let mut tranche = vec![0; nt];
-    let mut charge = vec![0; nx + nf];
-    for (n, p) in run.periods.iter().enumerate() {
-        let rows = run.flows.get(n * nt..(n + 1) * nt).unwrap_or_default();
-        let charges = run
-            .charges
-            .get(n * (nx + nf)..(n + 1) * (nx + nf))
-            .unwrap_or_default();
-        if rows.len() != nt || charges.len() != nx + nf {
-            return fail(format!(
-                "period {}: its tranche or charge rows are missing",
-                p.period
-            ));
-        }
-        let (mut interest, mut principal, mut residual) = (0, 0, 0);
-        for (i, r) in rows.iter().enumerate() {
-            let (x, y, z) = (
-                to_fen(r.interest_paid),
-                to_fen(r.principal_paid),
-                to_fen(r.residual_paid),
-            );
-            tranche[i] += x + y + z;
-            (interest, principal, residual) = (interest + x, principal + y, residual + z);
-        }
-        let (mut taxes, mut fees) = (0, 0);
-        for (j, r) in charges.iter().enumerate() {
-            let paid = to_fen(r.paid);
-            charge[j] += paid;
-            if j < nx {
-                taxes += paid;
-            } else {
-                fees += paid;
-            }
-        }
-        let stated = [
-            p.taxes_paid,
-            p.fees_paid,
-            p.interest_paid,
-            p.principal_paid,
-            p.residual_paid,
-        ]
-        .map(to_fen);
-        let sums = [taxes, fees, interest, principal, residual];
-        if stated != sums {
-            let yuan = |v: [Fen; 5]| -> Result<String> {
-                let v = v.map(dec).into_iter().collect::<Result<Vec<_>>>()?;
-                Ok(v.iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "))
-            };
-            return fail(format!(
-                "period {}: the period row's taxes, fees, interest, principal and residual \
-                 paid ({}) are not the sums of the date's rows ({})",
-                p.period,
-                yuan(stated)?,
-                yuan(sums)?
-            ));
-        }
-    }
     for (i, t) in deal.tranches.iter().enumerate() {
-        if b.get(Account::Tranche(i)) != tranche[i] {
+        let stated = run.totals.get(i).map_or(0, |s| s.paid());
+        if b.get(Account::Tranche(i)) != stated {
             return fail(format!(
                 "tranche {}: its rows state {} paid, the ledger {}",
                 t.name,
-                dec(tranche[i])?,
+                dec(stated)?,
                 dec(b.get(Account::Tranche(i)))?
             ));
         }
     }
-    for (j, &paid) in charge.iter().enumerate() {
+    let nx = deal.taxes.len();
+    for (j, &paid) in run.charge_paid.iter().enumerate() {
         let (account, name) = match j.checked_sub(nx) {
             None => (Account::Tax(j), &deal.taxes[j].name),
             Some(f) => (Account::Fee(f), &deal.fees[f].name),
