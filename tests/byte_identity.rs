@@ -1,10 +1,10 @@
 //! Byte-identity pins: every Parquet file that `ipabs run`, `ipabs sweep --stress all --flows`
 //! and `ipabs sweep --stress all` write for the four example deals has the SHA-256 digest listed
 //! in `tests/expected/outputs.sha256`, and the commands write no file the list does not name.
-//! A deal writes 16 files: 8 by `run` (ledger, periods, pool_flows, summary, support,
-//! tranche_flows, fees, payment_notices), 5 of those tables and scenarios and warnings by
-//! `sweep --flows`, and summary, scenarios and warnings by `sweep` without `--flows` (the
-//! sweep writes no ledger): 88 files in all.
+//! A deal writes 22 files: 8 by `run` (ledger, periods, pool_flows, summary, support,
+//! tranche_flows, fees, payment_notices), those 8 and scenarios and warnings by
+//! `sweep --flows`, and summary, tranche_flows, scenarios and warnings by `sweep` without
+//! `--flows`: 88 files in all.
 //!
 //! The first 64 digests were written by the build at the start of the exactness and speed work
 //! (commit 47289b8, before the exact-rounding, integer-fen and engine changes of issues #9 and
@@ -81,7 +81,7 @@ fn example_deal_outputs_are_byte_identical_to_the_pinned_build() {
     assert_eq!(
         expected.len(),
         88,
-        "4 deals × (8 run + 5 sweep + 3 trimmed sweep) files"
+        "4 deals × (8 run + 10 sweep + 4 trimmed sweep) files"
     );
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path();

@@ -173,7 +173,8 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
     // and no break-even reads it as a shortfall.
     assert_eq!(f("A", 2).interest_residual, dec!(0.23));
     assert!(f("A", 2).interest_unpaid().is_zero());
-    assert_eq!(notice(&r, "A", 2).interest_unpaid, dec!(0.23));
+    // The notice says the same (review 27c item 5): 应付未付利息 0, the 0.23 being in its 尾差.
+    assert_eq!(notice(&r, "A", 2).interest_unpaid, dec!(0));
 }
 
 #[test]
@@ -643,4 +644,81 @@ fn no_notice_after_the_clean_up_call() {
         "{err}"
     );
     assert!(o.stdout.is_empty());
+}
+
+/// With named accounts, the 尾差 goes back to the account its payment came from (review 27c
+/// item 1): the wenke accounts example pays A from its income and principal accounts, and
+/// before, every residual went to the plain collection account, which no step of the deal
+/// draws from: 6,313.28 stood there from period 10 to the call date, told as `cash_left`.
+/// Now the collection account ends every date empty, nothing is left, and the run conserves
+/// (checked by the engine).
+#[test]
+fn per_unit_residuals_go_back_to_the_account_that_paid() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/wenke_leasing_1_accounts_2018.toml");
+    let src = std::fs::read_to_string(path).expect("wenke accounts");
+    let d = deal_from_str("wk.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        .expect("loads")
+        .deal;
+    assert!(d.notices.per_unit && d.accounts.split());
+    let r = run(&d);
+    let back: Vec<_> = r
+        .ledger
+        .iter()
+        .filter(|e| e.action == Movement::PerUnitInterestResidual)
+        .collect();
+    assert!(!back.is_empty());
+    for e in &back {
+        assert!(
+            r.accounts.name(e.destination).starts_with("account:"),
+            "{}",
+            r.accounts.name(e.destination)
+        );
+    }
+    for p in &r.periods {
+        assert_eq!(p.collection_balance_end, dec!(0), "period {}", p.period);
+    }
+    assert!(
+        r.warnings.iter().all(|w| w.check.name() != "cash_left"),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// A restated per-unit payment has no 尾差 (review 27c item 4). The auditing fixture with
+/// `per_unit`, reconciled with actuals that report A's period-2 interest as 4,000.00: A's
+/// balance after period 1 is 900,000 − 410,810 (reported) = 489,190.00, its interest due
+/// 489,190.00 × 0.0091 = 4,451.629 → 4,451.63, so 451.63 is unpaid. Before, the waterfall's
+/// 尾差 of the replaced payment (0.23) was taken off it: `in_life` said 451.40.
+#[test]
+fn a_restated_per_unit_payment_has_no_residual() {
+    let d = fixture("\n[notices]\nper_unit = true\n");
+    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n\
+        [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+        pool = { principal = 400000, interest = 20000 }\nfees = { trustee = 1000 }\n\
+        tranches.A = { interest = 8190, principal = 410810 }\n\
+        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n\n\
+        [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+        pool = { principal = 300000, interest = 10000 }\nfees = { trustee = 1000 }\n\
+        tranches.A = { interest = \"4000.00\", principal = \"304548.30\" }\n\
+        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n";
+    let a = ipabs::validate::actuals_from_str("a.toml", actuals, &d).expect("actuals");
+    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
+    let a2 = rec
+        .run
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "A" && f.period == 2)
+        .expect("A's row");
+    assert_eq!(
+        (a2.interest_due, a2.interest_paid, a2.interest_residual),
+        (dec!(4451.63), dec!(4000.00), dec!(0))
+    );
+    assert_eq!(a2.interest_unpaid(), dec!(451.63));
+    let p2 = rec
+        .in_life
+        .iter()
+        .find(|r| r.period == 2)
+        .expect("period 2");
+    assert_eq!(p2.senior_interest_shortfall, dec!(451.63));
 }

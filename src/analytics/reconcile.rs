@@ -223,7 +223,7 @@ fn in_life(
             .tranche_flows
             .iter()
             .filter(|f| f.period == p.number && senior(f.tranche.as_str()))
-            .map(|f| f.interest_unpaid())
+            .map(|f| f.interest_unpaid().max(Decimal::ZERO))
             .sum::<Decimal>()
             .max(Decimal::ZERO);
         out.push(InLifeRow {

@@ -209,14 +209,20 @@ impl Run<'_> {
             let paid_i = paid_of(m_i, initial, d, rules.rounding)?;
             let paid_p = paid_of(m_p, initial, d, rules.rounding)?;
             if per_unit {
-                let back = (Account::Tranche(i), Account::Collection);
+                // Back to the account each part was paid from: the collection account, or the
+                // named account of its step (`from`), where the next date's step finds it.
+                let (to_i, to_p) = self
+                    .unit_src
+                    .get(i)
+                    .copied()
+                    .unwrap_or((Account::Collection, Account::Collection));
                 let r_i = x_i - paid_i;
                 let r_p = x_p - paid_p;
                 self.entry(
                     0,
                     Movement::PerUnitInterestResidual,
                     &labels.tranche[i],
-                    back,
+                    (Account::Tranche(i), to_i),
                     r_i,
                     "interest the per-unit figure does not pay (尾差), kept and carried",
                 );
@@ -224,11 +230,16 @@ impl Run<'_> {
                     0,
                     Movement::PerUnitPrincipalResidual,
                     &labels.tranche[i],
-                    back,
+                    (Account::Tranche(i), to_p),
                     r_p,
                     "principal the per-unit figure does not pay (尾差), kept and carried",
                 );
-                self.collection += r_i + r_p;
+                for (to, r) in [(to_i, r_i), (to_p, r_p)] {
+                    match to {
+                        Account::Named(k) => self.named[k] += r,
+                        _ => self.collection += r,
+                    }
+                }
                 self.paid.unit_residual[i] = r_i;
                 self.paid.interest[i] = paid_i;
                 self.paid.principal[i] = paid_p;
@@ -265,7 +276,9 @@ impl Run<'_> {
                 csdc_fee: from_fen(fee).ok_or_else(overflow)?,
                 csdc_buffer: dec(instruction.buffer)?,
                 transfer: dec(instruction.total)?,
-                interest_unpaid: dec((self.due.interest[i] - self.paid.interest[i]).max(0))?,
+                // Due and not paid, the 尾差 carried by design left out (it is the `residual`;
+                // review 27c item 5: one definition with the triggers and the tranche rows).
+                interest_unpaid: dec(self.interest_unpaid(i).max(0))?,
             });
         }
         Ok(())

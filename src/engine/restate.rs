@@ -256,6 +256,11 @@ impl Run<'_> {
                 di = to_fen(x) - self.paid.interest[i];
                 self.restate_move(Movement::Restate, item, Account::Tranche(i), di);
                 self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
+                // What was reported was paid: the waterfall's per-unit 尾差 belonged to a
+                // payment that no longer stands (review 27c item 4).
+                if di != 0 {
+                    self.paid.unit_residual[i] = 0;
+                }
             }
             if let Some(x) = a.principal.get(i).copied().flatten() {
                 dp = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);
@@ -290,6 +295,7 @@ impl Run<'_> {
             row.principal_paid = principal;
             row.residual_paid = residual;
             row.interest_shortfall = shortfall;
+            row.interest_residual = dec(self.paid.unit_residual[i])?;
             row.balance_end = balance_end;
         }
         // The date's notices state what was reported: their figures per 100, what those pay

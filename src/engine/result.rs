@@ -160,7 +160,8 @@ pub struct NoticeRow {
     /// csdc_fee + csdc_buffer` (the transfer instruction, [`super::notice::transfer`]).
     pub transfer: Decimal,
     /// 应付未付利息: the tranche's interest due on the date (its carried shortfall included)
-    /// and not paid, carried to the next date; with `per_unit`, the interest 尾差 too.
+    /// and not paid, carried to the next date; with `per_unit`, without the interest 尾差
+    /// carried by design (in `residual`; since session 27).
     pub interest_unpaid: Decimal,
 }
 

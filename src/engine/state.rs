@@ -213,6 +213,10 @@ pub(super) struct Run<'a> {
     /// The account the running step pays from: its balance is in `collection` while it runs
     /// (the named account's balance is swapped in and out around the step).
     pub src: Account,
+    /// With `[notices] per_unit` (empty otherwise): the account each tranche's interest and
+    /// principal were last paid from, to which its 尾差 goes back (review 27c item 1: with
+    /// named accounts it went to the collection account, which no step draws from).
+    pub unit_src: Vec<(Account, Account)>,
     /// The principal deficiency ledger's balance (no cash).
     pub pdl: Fen,
     /// The waterfall running on this payment date.
@@ -358,6 +362,11 @@ impl<'a> Run<'a> {
             items: RunBuffers::take(&mut b.items),
             named: b.zeros(deal.accounts.names.len()),
             src: Account::Collection,
+            unit_src: if deal.notices.per_unit {
+                vec![(Account::Collection, Account::Collection); nt]
+            } else {
+                Vec::new()
+            },
             pdl: 0,
             wf: 0,
             regime: REGIME_SEED,

@@ -141,6 +141,13 @@ impl Run<'_> {
         };
         self.collection -= amount;
         self.entry(step, action, item, (self.src, payee), amount, reason);
+        if let Some(from) = self.unit_src.get_mut(index) {
+            match action {
+                Movement::PayInterest | Movement::PaySubReturn => from.0 = self.src,
+                Movement::PayPrincipal => from.1 = self.src,
+                _ => {}
+            }
+        }
     }
 
     /// Pays taxes or fees, pro rata by amount due when short, after drawing on whatever covers

@@ -59,11 +59,13 @@ pub(super) fn fraction_mantissa(rate: Decimal, days: i64) -> Result<i64> {
     if rate.is_zero() || days <= 0 {
         return Ok(0);
     }
-    let r = rate
+    // The base 1 − rate, exact in Decimal, then to the nearest `f64` (review 27c item 7: the
+    // rate's own rounding, subtracted from 1, kept few bits of a base near 0 for rates near 1).
+    let base = (Decimal::ONE - rate)
         .to_f64()
         .ok_or_else(|| Error::Internal(format!("rate {rate} is not representable")))?;
     // glibc's `pow` bits on every platform (crate::pow), so the estimate is too.
-    let f = 1.0 - crate::pow::powf(1.0 - r, days as f64 / 365.0);
+    let f = 1.0 - crate::pow::powf(base, days as f64 / 365.0);
     let raw = f * 1e10;
     // A fraction lies in [0, 1] for rates in [0, 1] (validated); the range check guards the
     // conversion anyway.
@@ -124,6 +126,14 @@ mod tests {
             ("0.3483", 91, 1_012_491_900),
             ("0.061", 89, 152_298_003),
             ("0.1893", 182, 993_523_181),
+            // Pairs the plain f64 rounding got wrong (review 27c item 11, found by a search
+            // against a 90-digit oracle): 0.010848715150000005…, 0.083724390050000028…, each
+            // a few 10^-17 above its midpoint.
+            ("0.039032", 100, 108_487_152),
+            ("0.090102", 338, 837_243_901),
+            // A rate near 1 (review 27c item 7): 1 − 0.0000026^(28/365) =
+            // 0.627128148449727…, which rounding the rate to f64 first put at …485.
+            ("0.9999974", 28, 6_271_281_484),
             ("0.12345678905", 365, 1_234_567_891),
             ("0.12345678915", 365, 1_234_567_892),
             ("0.00000000005", 365, 1),
