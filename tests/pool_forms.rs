@@ -989,24 +989,35 @@ fn a_named_default_of_the_debtor_reaches_its_purchases() {
 
     let untied = deal_with("R1 (循环购买)");
     let locations = told(&untied);
-    assert_eq!(locations.len(), 1, "{:?}", untied.warnings);
+    // The named default and the rule naming R1, neither of which reaches the purchases
+    // (review 27c item 9: the rule was not told).
+    assert_eq!(locations.len(), 2, "{:?}", untied.warnings);
     assert!(
         locations[0].ends_with("scenario.defaults"),
         "{}",
         locations[0]
     );
+    assert!(
+        locations[1].ends_with("scenario.overrides[0]"),
+        "{}",
+        locations[1]
+    );
     assert_eq!(untied.deal.revolving.as_ref().and_then(|r| r.debtor), None);
     let r = engine::run(&untied.deal, &untied.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.periods[1].pool_cash, dec!(105923.72));
-    // No longer a search warning: a break-even search's curve reaches the purchases.
-    assert!(
-        untied
-            .search_warnings
+    // Untied purchases are told to `rate` and `size` (review 27c item 3: a Monte Carlo path
+    // defaults the file's obligors only); tied ones are not.
+    let search = |l: &ipabs::validate::Loaded| -> Vec<String> {
+        l.search_warnings
             .iter()
-            .all(|w| w.check.name() != "revolving_defaults"),
-        "{:?}",
-        untied.search_warnings
-    );
+            .filter(|w| w.check.name() == "revolving_defaults")
+            .map(|w| w.location.clone())
+            .collect()
+    };
+    let s = search(&untied);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].ends_with(": revolving"), "{}", s[0]);
+    assert!(search(&tied).is_empty());
 }
 
 /// The default curve reaches a purchase, counted from its first period, as a share of the
@@ -1089,4 +1100,45 @@ fn the_default_curve_reaches_purchases_from_their_first_period() {
             "period {period}"
         );
     }
+}
+
+/// A debtor's default ends the revolving period that buys its receivables (review 27c item 2;
+/// docs/deal-format.md `[revolving]`). The deal of `revolving_purchase_to_the_fen` with
+/// `obligor = "R1"` and R1 defaulting on 2024-03-20, after its receivable (due 03-15, paid in
+/// full) and before the purchase date 2024-04-01: nothing is bought, with a
+/// `revolving_defaults` warning at period 1, and the cash stays. Period 1: 300,000 collected,
+/// A's interest 200,000 × 4% × 91/365 = 1,994.52, 298,005.48 kept. Period 2 runs `normal`
+/// on it: A's interest 1,994.52 again (91 days), A's principal its whole 200,000.00, B's
+/// principal the rest, 298,005.48 − 1,994.52 − 200,000.00 = 96,010.96.
+#[test]
+fn a_debtors_default_ends_the_revolving_period() {
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"r1\"\n\
+         defaults = [ {{ obligor = \"R1\", date = 2024-03-20 }} ]\n",
+        revolving_section("2024-04-01").replacen(
+            "price = 0.98\n",
+            "price = 0.98\nobligor = \"R1\"\n",
+            1
+        )
+    );
+    let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![]);
+    assert_eq!(pool_row(&r, "R1", 1).principal_collected, dec!(300000));
+    assert_eq!(r.periods[0].collection_balance_end, dec!(298005.48));
+    let told: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "revolving_defaults")
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", r.warnings);
+    assert_eq!(told[0].period.map(|p| p.0), Some(1));
+    assert_eq!(&*r.periods[1].waterfall, "normal");
+    let a2 = tranche_row(&r, "A", 2);
+    assert_eq!(
+        (a2.interest_paid, a2.principal_paid),
+        (dec!(1994.52), dec!(200000.00))
+    );
+    assert_eq!(tranche_row(&r, "B", 2).principal_paid, dec!(96010.96));
 }

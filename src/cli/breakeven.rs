@@ -68,7 +68,7 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     let stress = stress_suite(stress, stress_on)?;
     refuse_breakeven_overwrite(&out, shard)?;
     refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;
-    let (loaded, set) = load_for_search(&deal, scenarios.as_deref(), stress, strict)?;
+    let (loaded, set) = load_for_search(&deal, scenarios.as_deref(), stress, (strict, false))?;
     let d = &loaded.deal;
     let _lock = lock_output_shard(&out, shard)?;
     refuse_breakeven_overwrite(&out, shard)?;

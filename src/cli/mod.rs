@@ -105,7 +105,18 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
         after();
     }
     let set = match scenario_file {
-        Some(p) => validate::load_scenario_set(p, &loaded.deal)?,
+        Some(p) => {
+            let mut set = validate::load_scenario_set(p, &loaded.deal)?;
+            // The deal's own search warnings that are about the deal, not its [scenario].
+            set.search_warnings.extend(
+                loaded
+                    .search_warnings
+                    .iter()
+                    .filter(|w| w.check == crate::error::Check::RevolvingDefaults)
+                    .cloned(),
+            );
+            set
+        }
         None => ScenarioSet {
             // The deal's own scenario runs: its searches' warnings are the deal file's.
             search_warnings: loaded.search_warnings.clone(),
@@ -118,14 +129,19 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
 /// [`load`] for the commands that search break-evens (`breakeven`, `rate`, `size`): prints the
 /// deal's and the scenario file's warnings and the searches' own (`search_drops_defaults`);
 /// under `--strict` any is an error, before anything runs. Then adds the stress suite to the
-/// scenarios.
+/// scenarios. `monte_carlo`: the command runs Monte Carlo paths (`rate`, `size`), which the
+/// deal-level `revolving_defaults` warning is about; `breakeven` leaves it out.
 pub(super) fn load_for_search(
     deal: &Path,
     scenarios: Option<&Path>,
     stress: Option<(StressSuite, StressBase)>,
-    strict: bool,
+    (strict, monte_carlo): (bool, bool),
 ) -> Result<(Loaded, ScenarioSet)> {
     let (loaded, mut set) = load(deal, scenarios)?;
+    if !monte_carlo {
+        set.search_warnings
+            .retain(|w| w.check != crate::error::Check::RevolvingDefaults);
+    }
     console::print_warnings(&loaded.warnings);
     console::print_warnings(&set.warnings);
     console::print_warnings(&set.search_warnings);

@@ -149,7 +149,7 @@ fn simulate_paths(
     source: &Paths,
 ) -> Result<Rated> {
     let deal = input.deal;
-    let (loaded, set) = load_for_search(deal, input.scenarios, input.stress, strict)?;
+    let (loaded, set) = load_for_search(deal, input.scenarios, input.stress, (strict, true))?;
     let d = &loaded.deal;
     // The base case's run-time warnings, as `check` tells them (no defaults, no delay, every
     // support paying): under `--strict` they stop the command before the simulation.

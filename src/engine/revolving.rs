@@ -14,7 +14,7 @@ use super::ledger::{Account, Movement};
 use super::result::Label;
 use super::state::{Run, dec};
 use crate::deal::{Asset, Instalment, Obligor, Spend};
-use crate::error::{Error, Result};
+use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
 use crate::pool::projection::{ObligorRows, project_obligors};
 use crate::pool::rows::FlowAmounts;
@@ -65,6 +65,9 @@ impl Run<'_> {
         if !self.revolving_live() {
             return Ok(());
         }
+        if self.debtor_defaulted(rev) {
+            return Ok(());
+        }
         // The step's account: the collection account, or the named account of its `from`
         // (e.g. the principal account, 本金分账户), whose balance `step_from` has put in
         // `collection` while the step runs.
@@ -100,6 +103,41 @@ impl Run<'_> {
         self.collection -= paid;
         self.purchased += paid;
         self.add_purchase(balance)
+    }
+
+    /// Whether the purchases' debtor (`[revolving] obligor` naming an obligor of the file) has
+    /// defaulted under the scenario on or before today: its receivables are no longer
+    /// eligible, so the revolving period ends here, buying nothing, with a warning (review
+    /// 27c item 2: a deal bought a defaulted debtor's receivables and lost them in full).
+    fn debtor_defaulted(&mut self, rev: &crate::deal::Revolving) -> bool {
+        let Some(d) = rev.debtor else {
+            return false;
+        };
+        let Some(&(_, on)) = self
+            .scenario
+            .obligor_defaults
+            .iter()
+            .find(|&&(o, _)| o == d)
+        else {
+            return false;
+        };
+        if on > self.date {
+            return false;
+        }
+        self.revolving_over = true;
+        let p = self.deal.periods[self.k];
+        self.held_warnings.push(Warning::run(
+            Check::RevolvingDefaults,
+            &self.scenario.name,
+            Some((p.number, p.date())),
+            format!(
+                "the revolving period ends: its purchases are receivables of `{}`, which the \
+                 scenario defaults on {on}, so it buys nothing on or after that date and the \
+                 cash stays for the waterfall (docs/deal-format.md, `[revolving]`)",
+                self.deal.obligors[d].name
+            ),
+        ));
+        true
     }
 
     /// Projects an asset of `balance` fen bought today and adds it to the pool.

@@ -135,33 +135,88 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     plausible(ctx, deal, raw, &paths);
     dates(ctx, deal, raw, &paths);
     scenario_dates(ctx, "scenario", &deal.scenario, deal);
+    if let Some(r) = deal.revolving.as_ref().filter(|r| r.debtor.is_none()) {
+        // Told by `rate` and `size` only (review 27c item 3): a Monte Carlo path defaults the
+        // file's obligors by name, and a break-even's curve reaches every purchase.
+        let w = ctx.located(
+            Check::RevolvingDefaults,
+            "revolving",
+            format!(
+                "the revolving purchases (`{}@DATE`) are the receivables of no obligor of the \
+                 file: a Monte Carlo path defaults the file's obligors, so it never defaults \
+                 them, and the rating leaves their credit risk out (the default curve of a \
+                 break-even reaches them); set `obligor` to the debtor's name when they are \
+                 one obligor's (docs/deal-format.md, `[revolving]`)",
+                r.obligor
+            ),
+        );
+        ctx.search_warnings.push(w);
+    }
 }
 
-/// A named default of an obligor whose name the revolving purchases bear without being its
-/// receivables (`obligor = "X (循环购买)"` beside obligor `X`): only an `obligor` that is the
-/// obligor's own name ties them to it, so the default does not reach them (review 26d item
-/// H1: a core debtor's receivables bought before its default were paid in full after it).
+/// Whether the revolving template's `obligor` bears `name` without being it: `name` followed
+/// by a character that cannot continue a name (`X (循环购买)`, `X@1`, not `X2`).
+fn bears_name(template: &str, name: &str) -> bool {
+    let (template, name) = (template.trim(), name.trim());
+    !name.is_empty()
+        && template != name
+        && template
+            .strip_prefix(name)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| !c.is_alphanumeric() && c != '_' && c != '-')
+}
+
+/// A named default, or an `overrides` rule naming an obligor, whose name the revolving
+/// purchases bear without being its receivables (`obligor = "X (循环购买)"` beside obligor
+/// `X`): only an `obligor` that is the obligor's own name ties them to it, so neither reaches
+/// them (review 26d item H1; the rule and the name match, review 27c item 9).
 pub(super) fn revolving_defaults(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
     let Some(r) = deal.revolving.as_ref().filter(|r| r.debtor.is_none()) else {
         return;
     };
+    let fix = |name: &str| {
+        format!(
+            "the revolving purchases, named `{}@DATE`, are not its receivables, so it does not \
+             reach them (docs/deal-format.md, `[revolving]`); to make them its receivables, set \
+             `[revolving] obligor = \"{name}\"`",
+            r.obligor
+        )
+    };
     for &(o, date) in &s.obligor_defaults {
-        let Some(ob) = deal.obligors.get(o) else {
-            continue;
-        };
-        let name = ob.name.trim();
-        if !name.is_empty() && r.obligor.contains(name) {
+        if let Some(ob) = deal.obligors.get(o)
+            && bears_name(&r.obligor, &ob.name)
+        {
             ctx.warn(
                 Check::RevolvingDefaults,
                 &format!("{p}.defaults"),
                 format!(
-                    "scenario `{}` defaults obligor `{}` on {date}; the revolving purchases, \
-                     named `{}@DATE`, are not its receivables, so they pay on after it \
-                     (docs/deal-format.md, `[revolving]`); to make them its receivables, set \
-                     `[revolving] obligor = \"{}\"`",
-                    s.name, ob.name, r.obligor, ob.name
+                    "scenario `{}` defaults obligor `{}` on {date}; {}",
+                    s.name,
+                    ob.name,
+                    fix(&ob.name)
                 ),
             );
+        }
+    }
+    for (k, rule) in s.overrides.iter().enumerate() {
+        if rule.tag.is_some() {
+            continue;
+        }
+        for &o in &rule.obligors {
+            if let Some(ob) = deal.obligors.get(o)
+                && bears_name(&r.obligor, &ob.name)
+            {
+                ctx.warn(
+                    Check::RevolvingDefaults,
+                    &format!("{p}.overrides[{k}]"),
+                    format!(
+                        "scenario `{}` sets assumptions for obligor `{}`; {}",
+                        s.name,
+                        ob.name,
+                        fix(&ob.name)
+                    ),
+                );
+            }
         }
     }
 }
@@ -1222,6 +1277,20 @@ pub(super) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
 
 #[cfg(test)]
 mod tests {
+    use super::bears_name;
+
+    /// A template bears a name followed by a character that cannot continue it (review 27c
+    /// item 9: `SME-1` was matched inside `SME-12 (循环购买)`).
+    #[test]
+    fn a_template_bears_a_whole_name() {
+        assert!(bears_name("核心债务人 奇艺 (循环购买)", "核心债务人 奇艺"));
+        assert!(bears_name("R1@pool", "R1"));
+        assert!(!bears_name("SME-12 (循环购买)", "SME-1"));
+        assert!(!bears_name("R12", "R1"));
+        assert!(!bears_name("R1", "R1"));
+        assert!(!bears_name("revolving", ""));
+    }
+
     use super::share_pct;
     use rust_decimal_macros::dec;
 
