@@ -468,7 +468,7 @@ fn interest_compounding_past_the_tables_stops_check_and_run_alike() {
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(
-            err.contains("column `interest_due`") && err.contains("below 10^16 yuan"),
+            err.contains("column `interest_due`") && err.contains("10^16 yuan or more"),
             "{args:?}: {err}"
         );
     }

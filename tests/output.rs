@@ -780,7 +780,12 @@ fn values_that_do_not_fit_are_refused() {
         Err(e @ Error::Usage(_)) => {
             assert_eq!(e.exit_code(), 2);
             let m = e.to_string();
-            for part in ["ledger.parquet", "column `amount`", "too large", "units"] {
+            for part in [
+                "ledger.parquet",
+                "column `amount`",
+                "too large",
+                "yuan, not fen",
+            ] {
                 assert!(m.contains(part), "{m}");
             }
         }

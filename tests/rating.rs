@@ -1271,11 +1271,12 @@ fn usage_errors_list_the_valid_values() {
     );
 }
 
-/// `size` writes its steps and the sized deal together or not at all (review 27b item M6: a
-/// sized deal that could not be written, here because a directory holds its name, left
-/// `size_steps.parquet` behind).
+/// `size` refuses a directory where its sized deal goes before it searches (review 27c item
+/// 10; before, review 27b item M6, it found it after the search and left
+/// `size_steps.parquet` behind, exit code 1). The two files are also written in one staged
+/// write, both or neither (docs/output.md).
 #[test]
-fn size_writes_its_steps_and_the_sized_deal_together() {
+fn size_refuses_a_directory_where_its_sized_deal_goes() {
     let tmp = tempfile::tempdir().unwrap();
     let (path, scenarios) = hand_files(tmp.path(), &[], |s| s);
     let out = tmp.path().join("out");
@@ -1295,8 +1296,11 @@ fn size_writes_its_steps_and_the_sized_deal_together() {
         out.to_str().unwrap(),
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("hand.sized.toml"), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("hand.sized.toml is a directory, where the command writes"),
+        "{err}"
+    );
     assert!(
         !out.join("size_steps.parquet").exists(),
         "the steps were left behind"

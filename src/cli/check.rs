@@ -32,12 +32,20 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
     // The base case's run-time warnings (no defaults, no delay, every support paying).
     let base = crate::engine::run_with(d, &Scenario::base(), crate::engine::ObligorRows::Skip)?;
     print_warnings(&base.warnings);
-    // Its tranche rows fit the output's columns, as `run` will need (review 27b item M1: a
-    // deal whose interest compounds past 10^16 yuan passed `check` and stopped at the write).
+    // Its tranche rows and their totals fit the output's columns, as `run` will need (review
+    // 27b item M1: a deal whose interest compounds past 10^16 yuan passed `check` and stopped
+    // at the write). The pool's figures are bounded at validation (its scheduled cash).
     let warnings = base.warnings.len();
     let priced =
         crate::analytics::measures::price_run(d, base, &crate::scenario::Pricing::default());
-    output::parquet::tranche_flows_frame(std::slice::from_ref(&priced)).map_err(|e| match e {
+    output::run_frames(
+        &[
+            crate::engine::result::RunTable::TrancheFlows,
+            crate::engine::result::RunTable::Summary,
+        ],
+        std::slice::from_ref(&priced),
+    )
+    .map_err(|e| match e {
         crate::error::Error::Usage(m) => {
             crate::error::Error::Usage(format!("the base case would fail to write: {m}"))
         }

@@ -111,7 +111,10 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
     if !r.periods.iter().any(|p| p.period == period)
         && let Some(last) = r.periods.last()
     {
-        let called = r.ledger.iter().any(|e| e.action.name() == "clean_up_call");
+        let called = r
+            .ledger
+            .iter()
+            .any(|e| e.action == crate::engine::ledger::Movement::CleanUpCall);
         return Err(Error::Usage(format!(
             "--period {period}: under scenario `{}` the deal ends on period {} ({}){}; it makes \
              no payment after",

@@ -234,6 +234,15 @@ fn refuse_out_file(out: &Path) -> Result<()> {
 /// Refuses to replace `files` in `out` unless `force`.
 pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
     refuse_out_file(&out.out)?;
+    // A directory where a result file goes cannot be replaced, `--force` or not: said before
+    // the command runs (review 27c item 10: `size` found it after its whole search).
+    if let Some(f) = files.iter().find(|f| out.out.join(f).is_dir()) {
+        return Err(Error::Usage(format!(
+            "{} is a directory, where the command writes its result file {f}; remove it or \
+             choose another --out",
+            out.out.join(f).display()
+        )));
+    }
     if out.force {
         return Ok(());
     }

@@ -278,9 +278,9 @@ pub(super) fn dec(f: Fen) -> Result<Decimal> {
 fn beyond_decimal(f: Fen) -> Error {
     // The deal's amounts and rates, not a bug (exit code 2; review 27b item M1).
     Error::Usage(format!(
-        "an amount of {f} fen is beyond Decimal's range (about 7.9 × 10^26 yuan): the deal's \
-         amounts are in the wrong units or interest compounds on a shortfall for decades; \
-         check its amounts and rates"
+        "an amount of {f} fen is beyond what the engine holds exactly (Decimal's range): check \
+         the deal's amounts (yuan, not fen) and whether interest compounds on a shortfall for \
+         decades"
     ))
 }
 

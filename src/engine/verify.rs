@@ -145,9 +145,9 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         // The deal's amounts and rates, not a bug (exit code 2; review 27b item M1: a deal
         // that `check` accepted stopped with "a bug in ipabs").
         return Err(Error::Usage(format!(
-            "scenario {}: an interest, fee, tax, reserve or call amount is beyond Decimal's \
-             range (about 7.9 × 10^28): the deal's amounts are in the wrong units or interest \
-             compounds on a shortfall for decades; check its amounts and rates",
+            "scenario {}: an interest, fee, tax, reserve or call amount is beyond what the \
+             engine holds exactly (Decimal's range): check the deal's amounts (yuan, not fen) \
+             and whether interest compounds on a shortfall for decades",
             run.scenario.name
         )));
     }

@@ -118,15 +118,16 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
     /// A figure that does not fit its Decimal column: when it is too large, the deal's amounts
     /// (exit code 2, like bad input; review 27b item M1); when it has more places than the
     /// column, a figure the engine should never make (a write error). Nothing is written.
-    fn unfit(&self, column: &str, row: &Row<'a, T>, message: String) -> Error {
-        if !message.contains(" is too large") {
-            return self.error(column, row, message);
-        }
+    fn unfit(&self, column: &str, row: &Row<'a, T>, unfit: Unfit) -> Error {
+        let message = match unfit {
+            Unfit::NotExact(m) => return self.error(column, row, m),
+            Unfit::TooLarge(m) => m,
+        };
         Error::Usage(format!(
             "cannot write {}: column `{column}`, deal `{}`, scenario `{}`, row {} of the run: \
-             {message}. The tables hold money below 10^16 yuan; a deal reaches it only when \
-             its amounts are in the wrong units (fen, not yuan) or interest compounds on a \
-             shortfall for decades (`interest_on_shortfall`): check its amounts and rates",
+             {message}. A figure of the run is 10^16 yuan or more, and the tables hold money \
+             below that (Decimal(18, 2)): check the deal's amounts (yuan, not fen) and whether \
+             interest compounds on a shortfall for decades (`interest_on_shortfall`)",
             self.file, row.run.deal, row.run.scenario, row.index
         ))
     }
@@ -226,10 +227,10 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
                 return Ok(m);
             }
             let d = Decimal::try_from_i128_with_scale(m, MONEY_SCALE).unwrap_or(Decimal::MAX);
-            Err(format!(
+            Err(Unfit::TooLarge(format!(
                 "{d} is too large: |value| must be below 10^{}",
                 DECIMAL_PRECISION as u32 - MONEY_SCALE
-            ))
+            )))
         })
     }
 
@@ -243,7 +244,7 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
     fn money_mantissas(
         &mut self,
         name: &str,
-        mantissa: impl Fn(&T) -> Result<i128, String>,
+        mantissa: impl Fn(&T) -> Result<i128, Unfit>,
     ) -> Result<(), Error> {
         let mut mantissas = Vec::with_capacity(self.rows.len());
         for r in self.rows {
@@ -272,7 +273,7 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
 /// Inlined into the column loops (a writer calls it for every money cell); the rescaling
 /// apart.
 #[inline]
-pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
+pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, Unfit> {
     // Already at `scale` (every amount the engine writes back from fen, every 6-place ratio):
     // the mantissa is the value there, with nothing to rescale or compare.
     if d.scale() == scale {
@@ -286,23 +287,40 @@ pub fn exact_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
 
 /// [`exact_mantissa`] of a value at another scale (or too large).
 #[inline(never)]
-fn rescaled_mantissa(d: Decimal, scale: u32) -> Result<i128, String> {
+fn rescaled_mantissa(d: Decimal, scale: u32) -> Result<i128, Unfit> {
     let mut x = d;
     x.rescale(scale);
     if x != d {
-        return Err(format!(
+        return Err(Unfit::NotExact(format!(
             "{d} is not exact at {scale} decimal places (the writer never rounds)"
-        ));
+        )));
     }
     // A value too large for `scale` keeps a smaller scale after `rescale`.
     let m = x.mantissa();
     if x.scale() != scale || m.unsigned_abs() >= 10u128.pow(DECIMAL_PRECISION as u32) {
-        return Err(format!(
+        return Err(Unfit::TooLarge(format!(
             "{d} is too large: |value| must be below 10^{}",
             DECIMAL_PRECISION as u32 - scale
-        ));
+        )));
     }
     Ok(m)
+}
+
+/// Why a value does not fit its Decimal column ([`exact_mantissa`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unfit {
+    /// 10^(18 − scale) or more in magnitude: the deal's amounts (exit code 2).
+    TooLarge(String),
+    /// More decimal places than the column's: a figure the engine should never make.
+    NotExact(String),
+}
+
+impl std::fmt::Display for Unfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unfit::TooLarge(m) | Unfit::NotExact(m) => f.write_str(m),
+        }
+    }
 }
 
 /// The DataFrame of `table`.
@@ -743,6 +761,16 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The validator's limit on a pool or issue (`validate::MAX_TABLE_MONEY`) is the money
+    /// columns' own: 10^(precision − scale) yuan.
+    #[test]
+    fn the_validators_table_limit_is_the_columns() {
+        assert_eq!(
+            crate::validate::MAX_TABLE_MONEY,
+            Decimal::from_i128_with_scale(10i128.pow(DECIMAL_PRECISION as u32 - MONEY_SCALE), 0)
+        );
+    }
     use rust_decimal_macros::dec;
 
     /// Row groups as polars cuts a one-chunk frame: below 2 × group one group; else
@@ -819,21 +847,33 @@ mod tests {
             exact_mantissa(dec!(9999999999999999.99), 2),
             Ok(999_999_999_999_999_999)
         );
-        let err = exact_mantissa(dec!(1.005), 2).unwrap_err();
+        assert!(matches!(
+            exact_mantissa(dec!(1.005), 2),
+            Err(Unfit::NotExact(_))
+        ));
+        assert!(matches!(
+            exact_mantissa(dec!(10000000000000000), 2),
+            Err(Unfit::TooLarge(_))
+        ));
+        let err = exact_mantissa(dec!(1.005), 2).unwrap_err().to_string();
         assert!(err.contains("not exact"), "{err}");
         assert!(exact_mantissa(dec!(1.2345678), 6).is_err());
-        let err = exact_mantissa(dec!(10000000000000000), 2).unwrap_err();
+        let err = exact_mantissa(dec!(10000000000000000), 2)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("too large"), "{err}");
         // At the column's scale already, the same bound (10^18 is the first mantissa refused).
-        let err = exact_mantissa(dec!(10000000000000000.00), 2).unwrap_err();
+        let err = exact_mantissa(dec!(10000000000000000.00), 2)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("too large"), "{err}");
         assert_eq!(
             exact_mantissa(dec!(-9999999999999999.99), 2),
             Ok(-999_999_999_999_999_999)
         );
-        let err = exact_mantissa(Decimal::MAX, 2).unwrap_err();
+        let err = exact_mantissa(Decimal::MAX, 2).unwrap_err().to_string();
         assert!(err.contains("too large"), "{err}");
-        let err = exact_mantissa(Decimal::MIN, 6).unwrap_err();
+        let err = exact_mantissa(Decimal::MIN, 6).unwrap_err().to_string();
         assert!(err.contains("too large"), "{err}");
         assert!(exact_mantissa(dec!(1000000000000), 6).is_err());
         assert_eq!(

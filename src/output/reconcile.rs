@@ -24,8 +24,8 @@ fn money(file: &'static str, name: &str, values: Vec<Decimal>) -> Result<Column,
     let mantissas = values
         .iter()
         .map(|&d| exact_mantissa(d, MONEY_SCALE).map(Some))
-        .collect::<std::result::Result<Vec<_>, String>>()
-        .map_err(err)?;
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| err(e.to_string()))?;
     Ok(
         Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
             .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)

@@ -424,8 +424,9 @@ pub(crate) fn within_tables(ctx: &mut Ctx, path: &str, what: &str, total: Decima
         ctx.err(
             path,
             format!(
-                "the {what} totals {total}, more than the output tables hold (money columns \
-                 are Decimal(18, 2): below 10^16 yuan)"
+                "the {what} totals {:.2}, more than the output tables hold (money columns \
+                 are Decimal(18, 2): below 10^16 yuan)",
+                total
             ),
             "a total below 10,000,000,000,000,000 yuan; check the units (yuan, not fen)",
         );

@@ -123,6 +123,19 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
     if let Some(pool) = pool {
         super::within_tables(ctx, "obligors", "pool's principal", pool);
     }
+    // A period's deposit is its instalments' principal and interest (review 27c item 6: a
+    // pool whose deposits reached 10^16 passed `check`); delays and recoveries move cash
+    // between periods, which only the run sees.
+    if let Some(periods) = &h.periods
+        && let Some(cash) = largest_period_cash(&obligors, periods)
+    {
+        super::within_tables(
+            ctx,
+            "obligors",
+            "scheduled principal and interest of one collection period",
+            cash,
+        );
+    }
     if let Some(issue) = issue {
         super::within_tables(ctx, "tranches", "issue", issue);
     }
@@ -388,4 +401,26 @@ fn refix_floating_loans(
             }
         }
     }
+}
+
+/// The most principal and interest the pool's instalments fall due in one collection period
+/// (`None` when a sum leaves Decimal's range, which `checked_sum` has told).
+fn largest_period_cash(
+    obligors: &[crate::deal::Obligor],
+    periods: &[crate::deal::PeriodDates],
+) -> Option<rust_decimal::Decimal> {
+    let mut sums = vec![rust_decimal::Decimal::ZERO; periods.len()];
+    for i in obligors
+        .iter()
+        .flat_map(|o| &o.assets)
+        .flat_map(|a| &a.instalments)
+    {
+        let k = periods.partition_point(|p| p.collection_end < i.date);
+        if let Some(s) = sums.get_mut(k)
+            && periods[k].collection_start <= i.date
+        {
+            *s = s.checked_add(i.principal)?.checked_add(i.interest)?;
+        }
+    }
+    sums.into_iter().max()
 }

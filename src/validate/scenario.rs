@@ -957,10 +957,14 @@ fn rating_model(ctx: &mut Ctx, m: &schema::RatingModel) -> RatingModel {
         conc.single_obligor_multiplier = b;
     }
     if let Some(v) = m.large_obligor_loss {
-        conc.large_obligor_loss = ctx.fraction("rating_model.large_obligor_loss", v, true);
+        let path = "rating_model.large_obligor_loss";
+        conc.large_obligor_loss = ctx.fraction(path, v, true);
+        ctx.rate_places(path, v);
     }
     if let Some(v) = m.originator_factor {
-        conc.originator_factor = ctx.fraction("rating_model.originator_factor", v, true);
+        let path = "rating_model.originator_factor";
+        conc.originator_factor = ctx.fraction(path, v, true);
+        ctx.rate_places(path, v);
     }
     out
 }

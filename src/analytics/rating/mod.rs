@@ -346,6 +346,8 @@ pub struct RatingTdr {
 /// 10s(r − 0.10) from 10%; 1 + 1.5s from 15% (docs/rating.md §5). From 5% to 15% both lines
 /// are 1 + 10·s·r = (total + 10·s·largest) / total, so the TDR it scales is rounded once from
 /// that quotient (review 27b item M7: r and m were floats, and m × TDR was rounded from them).
+/// The Decimal products here are exact: `s` has at most 6 places (validated) and the pool is
+/// below 10^16 yuan, so `10·s·largest` has at most 25 digits.
 pub fn single_obligor_multiplier(
     largest: Decimal,
     total: Decimal,
@@ -369,12 +371,26 @@ pub fn single_obligor_multiplier(
 /// `num / den` rounded once, half away from zero, to `dp` places (`num ≥ 0`, `den > 0`): on
 /// the exact quotient of the Decimals' mantissas.
 fn round_quotient(num: Decimal, den: Decimal, dp: u32) -> Decimal {
+    round_product_quotient(&[num], &[den], dp)
+}
+
+/// `Π num / Π den` rounded once, half away from zero, to `dp` places (every factor ≥ 0, the
+/// denominators > 0): the products are taken of the mantissas in big integers, so that no
+/// Decimal product rounds or overflows on the way (review 27c item 10). The quotients here
+/// are fractions and multipliers of a few units; one beyond Decimal's range (none is) would
+/// saturate.
+fn round_product_quotient(num: &[Decimal], den: &[Decimal], dp: u32) -> Decimal {
     use num_bigint::BigInt;
-    let big = |d: Decimal| BigInt::from(d.mantissa());
     let pow10 = |s: u32| BigInt::from(10u32).pow(s);
-    // num / den = (mn · 10^sd) / (md · 10^sn); × 10^dp, rounded half up (num ≥ 0).
-    let n = big(num) * pow10(den.scale()) * pow10(dp);
-    let d = big(den) * pow10(num.scale());
+    let product = |ds: &[Decimal]| {
+        ds.iter().fold((BigInt::from(1), 0u32), |(m, s), d| {
+            (m * BigInt::from(d.mantissa()), s + d.scale())
+        })
+    };
+    let ((nm, ns), (dm, ds)) = (product(num), product(den));
+    // Π num / Π den = (nm · 10^ds) / (dm · 10^ns); × 10^dp, rounded half up (all ≥ 0).
+    let n = nm * pow10(ds) * pow10(dp);
+    let d = dm * pow10(ns);
     let q: BigInt = (n * 2 + &d) / (d * 2);
     i128::try_from(q)
         .ok()
@@ -426,7 +442,7 @@ pub fn large_obligor_rate(
     if pool.total <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    round_quotient(worst * loss, pool.total, FRACTION_DP)
+    round_product_quotient(&[worst, loss], &[pool.total], FRACTION_DP)
 }
 
 /// The TDR of every rating of the table, highest first.
@@ -460,7 +476,7 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
             } else {
                 None
             };
-            let scaled = round_quotient(simulated * m_num, m_den, FRACTION_DP);
+            let scaled = round_product_quotient(&[simulated, m_num], &[m_den], FRACTION_DP);
             let tdr = scaled
                 .max(large_obligor.unwrap_or(Decimal::ZERO))
                 .min(Decimal::ONE);
@@ -740,7 +756,7 @@ pub fn aggregate_outcomes(
             Decimal::ZERO
         } else {
             // Σ loss over n paths per unit of balance, rounded once (review 27b item M7).
-            round_quotient(loss, Decimal::from(n) * t.balance, LOSS_DP)
+            round_product_quotient(&[loss], &[Decimal::from(n), t.balance], LOSS_DP)
         };
         let default_probability = fails as f64 / n as f64;
         let expected_wal_years = (wal_paths > 0).then(|| wal_sum / wal_paths as f64);
@@ -806,12 +822,12 @@ mod tests {
         use rust_decimal_macros::dec;
         let (n, d) = single_obligor_multiplier(dec!(123456.78), dec!(1000000.00), dec!(0.6));
         assert_eq!(
-            round_quotient(dec!(0.123457) * n, d, FRACTION_DP),
+            round_product_quotient(&[dec!(0.123457), n], &[d], FRACTION_DP),
             dec!(0.214907)
         );
         let (n, d) = single_obligor_multiplier(dec!(50000.05), dec!(1000000.00), dec!(1));
         assert_eq!(
-            round_quotient(dec!(0.000001) * n, d, FRACTION_DP),
+            round_product_quotient(&[dec!(0.000001), n], &[d], FRACTION_DP),
             dec!(0.000002)
         );
         // Half away from zero at an exact tie: 1 / 8 to 2 places is 0.13.
