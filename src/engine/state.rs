@@ -724,7 +724,11 @@ impl<'a> Run<'a> {
                 interest_due: dec(self.due.interest[i])?,
                 interest_paid: dec(self.paid.interest[i])?,
                 interest_shortfall: dec(self.interest_carry[i])?,
-                interest_residual: dec(self.paid.unit_residual[i])?,
+                // Zero but with `per_unit`: no conversion on every row of every run.
+                interest_residual: match self.paid.unit_residual[i] {
+                    0 => Decimal::ZERO,
+                    r => dec(r)?,
+                },
                 principal_due: dec(self.due.principal[i])?,
                 principal_paid: dec(self.paid.principal[i])?,
                 residual_paid: dec(self.paid.residual[i])?,
