@@ -1,0 +1,217 @@
+//! Dates that cannot be kept: payment dates on holidays or on no trading day, schedules beyond
+//! the last collection period, scenario dates outside the deal.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use super::*;
+use crate::calendar::{BusinessDayConvention, PaymentDays};
+use crate::deal::Deal;
+use crate::error::Check;
+use crate::scenario::Scenario;
+use crate::schema;
+use crate::validate::Ctx;
+
+pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    let cal = &deal.calendar;
+    let is_payment_date = |d: NaiveDate| {
+        deal.periods
+            .iter()
+            .any(|p| p.payment.unadjusted == d || p.payment.adjusted == d)
+    };
+    let pay_cal = deal.payment_days.calendar(cal);
+    for (k, p) in deal.periods.iter().enumerate() {
+        if deal.business_day == BusinessDayConvention::Unadjusted
+            && !pay_cal.is_business_day(p.payment.unadjusted)
+        {
+            ctx.warn(
+                Check::HolidayPayment,
+                &paths.payment(k),
+                format!(
+                    "payment date {} ({}) is not a business day in the {} calendar, and \
+                     business_day = \"unadjusted\" keeps it there: no payment can be made that \
+                     day",
+                    p.number,
+                    p.payment.unadjusted,
+                    pay_cal.name()
+                ),
+            );
+        } else if deal.payment_days == PaymentDays::Business && !cal.is_trading_day(p.date()) {
+            let day = p.date();
+            let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+            let added = weekend && raw.deal.extra_working_days.iter().any(|w| w.0 == day);
+            let kind = if added {
+                "a working day the deal adds (extra_working_days)"
+            } else if weekend {
+                "an adjusted working weekend (调休上班)"
+            } else {
+                "an exchange closure (休市)"
+            };
+            ctx.warn(
+                Check::PaymentNotTradingDay,
+                &paths.payment(k),
+                format!(
+                    "payment date {} {}{day} ({:?}), {kind} in the {} calendar: a business \
+                     day, but the exchanges do not trade and CSDC pays no listed security that \
+                     day. If the deal's documents pay on trading days (交易日), set \
+                     `payment_days = \"trading\"` in [deal]",
+                    p.number,
+                    if p.payment.unadjusted == day {
+                        "falls on ".to_string()
+                    } else {
+                        format!(
+                            "({}) is moved by `{}` to ",
+                            p.payment.unadjusted,
+                            deal.business_day.name()
+                        )
+                    },
+                    day.weekday(),
+                    cal.name()
+                ),
+            );
+        }
+        if p.date() > deal.legal_maturity {
+            ctx.warn(
+                Check::PaymentAfterLegal,
+                "deal.legal_maturity",
+                format!(
+                    "payment date {} ({}) is moved by `{}`{} to {}, after the legal maturity {}",
+                    p.number,
+                    p.payment.unadjusted,
+                    deal.business_day.name(),
+                    if deal.payment_days == PaymentDays::Trading {
+                        " on trading days"
+                    } else {
+                        ""
+                    },
+                    p.date(),
+                    deal.legal_maturity
+                ),
+            );
+        }
+    }
+    let last_payment = deal.final_payment_date();
+    for t in &deal.tranches {
+        let tp = paths.tranche(&t.name);
+        let Some(rt) = raw.tranches.iter().find(|r| r.name == t.name) else {
+            continue;
+        };
+        if let Some(m) = rt.expected_maturity
+            && last_payment.is_none_or(|l| m.0 <= l)
+            && !is_payment_date(m.0)
+        {
+            ctx.warn(
+                Check::NotPaymentDate,
+                &format!("{tp}.expected_maturity"),
+                format!(
+                    "tranche `{}`'s expected maturity {} is not a payment date: its principal \
+                     falls due on the next one",
+                    t.name, m.0
+                ),
+            );
+        }
+        for (j, tb) in rt.target_balances.iter().flatten().enumerate() {
+            if !is_payment_date(tb.date.0) {
+                ctx.warn(
+                    Check::NotPaymentDate,
+                    &format!("{tp}.target_balances[{j}].date"),
+                    format!(
+                        "target date {} of tranche `{}` is not a payment date: the target \
+                         applies from the next payment date",
+                        tb.date.0, t.name
+                    ),
+                );
+            }
+        }
+    }
+    // A revolving period's end that is no payment date: purchases stop at the one before it.
+    if let Some(r) = &deal.revolving
+        && last_payment.is_none_or(|l| r.end_date <= l)
+        && !is_payment_date(r.end_date)
+        && let Some(last) = deal.periods.iter().rfind(|p| p.on_or_before(r.end_date))
+    {
+        ctx.warn(
+            Check::NotPaymentDate,
+            "revolving.end_date",
+            format!(
+                "the revolving period's end date {} is not a payment date: the last \
+                 purchases are on payment date {} ({})",
+                r.end_date,
+                last.number,
+                last.date()
+            ),
+        );
+    }
+    // Payment dates whose collection period starts after the pool's last instalment. Not for
+    // a revolving deal: assets bought in its revolving period pay on those dates (review 26d
+    // item M5).
+    let last_due = deal
+        .obligors
+        .iter()
+        .flat_map(|o| &o.assets)
+        .filter_map(|a| a.instalments.last())
+        .map(|i| i.date)
+        .max();
+    if let Some(last_due) = last_due.filter(|_| deal.revolving.is_none()) {
+        let empty: Vec<_> = deal
+            .periods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.collection_start > last_due)
+            .collect();
+        if let Some(&(k, first)) = empty.first() {
+            let path = if raw.deal.payment_dates.is_some() {
+                paths.payment(k)
+            } else {
+                "deal.legal_maturity".to_string()
+            };
+            ctx.warn(
+                Check::EmptyPeriods,
+                &path,
+                format!(
+                    "{} payment date(s) from {} (period {}) come after the pool's last \
+                     instalment, due {last_due}: no pool cash is collected for them, yet fees \
+                     fall due on them",
+                    empty.len(),
+                    first.date(),
+                    first.number
+                ),
+            );
+        }
+    }
+}
+
+/// What is wrong with a named default on `date`: on or before the cutoff, or after the last
+/// collection period's end (or the legal maturity); None inside the deal.
+pub(crate) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<String> {
+    let end = deal.periods.last()?.collection_end.min(deal.legal_maturity);
+    if date <= deal.cutoff_date {
+        Some(format!(
+            "on or before the cutoff date {}: it counts as a default on the first day of the \
+             first collection period",
+            deal.cutoff_date
+        ))
+    } else if date > end {
+        Some(format!(
+            "after the deal's last collection period ends ({end}) or its legal maturity: it \
+             changes nothing"
+        ))
+    } else {
+        None
+    }
+}
+
+/// A scenario's named defaults fall inside the deal: after the cutoff, and on or before the
+/// last collection period's end.
+pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    revolving_defaults(ctx, p, s, deal);
+    for (i, &(o, date)) in s.obligor_defaults.iter().enumerate() {
+        let name = deal.obligors.get(o).map_or("", |x| x.name.as_str());
+        if let Some(problem) = default_date_problem(deal, date) {
+            ctx.warn(
+                Check::ScenarioDates,
+                &format!("{p}.defaults[{i}].date"),
+                format!("obligor `{name}` defaults on {date}, {problem}"),
+            );
+        }
+    }
+}

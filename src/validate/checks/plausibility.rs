@@ -1,0 +1,339 @@
+//! Figures outside the range seen in Chinese ABS: coupons, fees, taxes, reserve targets,
+//! trigger thresholds, rates and amounts out of scale with the issue (a 万元 written in yuan).
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::deal::{Base, Deal, FeeKind, ReserveTarget, TrancheClass, TriggerCondition};
+use crate::error::Check;
+use crate::schema;
+use crate::validate::Ctx;
+
+pub(super) fn pct(v: Decimal) -> String {
+    format!("{}%", crate::validate::percent(v))
+}
+
+/// A share as a percentage with three significant digits, so that a tiny share does not read
+/// as 0%: 2e-10 → "0.00000002%", 0.123456 → "12.3%".
+pub(super) fn share_pct(v: Decimal) -> String {
+    let Some(x) = v
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .filter(|x| *x > Decimal::ZERO)
+    else {
+        return pct(v);
+    };
+    // Decimal places that keep three significant digits of x.
+    let mut places = 2u32;
+    let mut scaled = x;
+    while scaled < Decimal::ONE && places < 28 {
+        scaled *= Decimal::TEN;
+        places += 1;
+    }
+    let mut big = x;
+    while big >= Decimal::TEN && places > 0 {
+        big /= Decimal::TEN;
+        places -= 1;
+    }
+    format!("{}%", x.round_dp(places).normalize())
+}
+
+/// Support caps and fixed fees orders of magnitude off the issue size (`issue_size`): a cap
+/// below [`RESERVE_SHARE_MIN`] of the issue or above [`ISSUE_RATIO_MAX`] times it, a fixed or
+/// one-off fee below [`FIXED_FEE_SHARE_MIN`] of it (50 for 500,000: a 万元 slip).
+pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
+    let slip = "is it in 万元 or 亿元? Every amount is in yuan";
+    for (i, s) in deal.supports.iter().enumerate() {
+        for (key, cap) in [
+            ("cap_total", s.cap_total),
+            ("cap_per_period", s.cap_per_period),
+        ] {
+            let Some(c) = cap.filter(|c| *c > Decimal::ZERO) else {
+                continue;
+            };
+            if c < issue * RESERVE_SHARE_MIN || c > issue * ISSUE_RATIO_MAX {
+                ctx.warn(
+                    Check::IssueSize,
+                    &format!("supports[{i}].{key}"),
+                    format!(
+                        "support `{}`'s {key} {c:.2} is {} times the issue size {issue:.2}: {slip}",
+                        s.name,
+                        (c / issue).round_dp(6).normalize()
+                    ),
+                );
+            }
+        }
+    }
+    for (i, f) in deal.fees.iter().enumerate() {
+        let amount = match f.kind {
+            FeeKind::Fixed(a) | FeeKind::OneOff { amount: a, .. } => a,
+            FeeKind::AnnualRate { .. } => continue,
+        };
+        if amount > Decimal::ZERO && amount < issue * FIXED_FEE_SHARE_MIN {
+            ctx.warn(
+                Check::IssueSize,
+                &format!("fees[{i}].amount"),
+                format!(
+                    "fee `{}`'s amount {amount:.2} is less than {} of the issue size \
+                     {issue:.2}: {slip}",
+                    f.name,
+                    pct(FIXED_FEE_SHARE_MIN)
+                ),
+            );
+        }
+    }
+}
+
+pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    let pool = deal.pool_balance();
+    let issue = deal.issue_size();
+    if pool > Decimal::ZERO && issue > Decimal::ZERO {
+        let ratio = issue / pool;
+        if ratio > ISSUE_RATIO_MAX || ratio * ISSUE_RATIO_MAX < Decimal::ONE {
+            ctx.warn(
+                Check::IssueSize,
+                "tranches",
+                format!(
+                    "the tranches total {issue:.2} yuan, {} times the pool balance of {pool:.2}: \
+                     is one side in 万元 (×10,000) or 亿元 (×100,000,000)? Every amount is in yuan",
+                    ratio.round_dp(6).normalize()
+                ),
+            );
+        }
+        for t in &deal.tranches {
+            if t.balance < pool * TRANCHE_SHARE_MIN {
+                ctx.warn(
+                    Check::IssueSize,
+                    &format!("{}.balance", paths.tranche(&t.name)),
+                    format!(
+                        "tranche `{}` is {:.2} yuan, {} of the pool balance of {pool:.2} (below \
+                         {}): is it in 万元 or 亿元? Every amount is in yuan",
+                        t.name,
+                        t.balance,
+                        share_pct(t.balance / pool),
+                        pct(TRANCHE_SHARE_MIN)
+                    ),
+                );
+            }
+        }
+    }
+    if issue > Decimal::ZERO {
+        amounts_in_scale(ctx, deal, issue);
+    }
+    for t in &deal.tranches {
+        let path = format!("{}.coupon", paths.tranche(&t.name));
+        let explicit = raw
+            .tranches
+            .iter()
+            .find(|r| r.name == t.name)
+            .is_some_and(|r| r.coupon.is_some());
+        if !explicit {
+            continue;
+        }
+        if t.class == TrancheClass::Subordinated {
+            if t.coupon > SUB_COUPON_MAX {
+                ctx.warn(
+                    Check::CouponRange,
+                    &path,
+                    format!(
+                        "subordinated tranche `{}`'s period-return cap {} ({}) is above {} a \
+                         year; a rate is a fraction, 0.06 for 6%",
+                        t.name,
+                        t.coupon,
+                        pct(t.coupon),
+                        pct(SUB_COUPON_MAX)
+                    ),
+                );
+            }
+        } else if t.coupon < COUPON_MIN || t.coupon > COUPON_MAX {
+            ctx.warn(
+                Check::CouponRange,
+                &path,
+                format!(
+                    "{} tranche `{}`'s coupon {} ({} a year) is outside {}–{}, the range of \
+                     Chinese ABS coupons; a rate is a fraction, 0.038 for 3.8%",
+                    t.class.name(),
+                    t.name,
+                    t.coupon,
+                    pct(t.coupon),
+                    pct(COUPON_MIN),
+                    pct(COUPON_MAX)
+                ),
+            );
+        }
+    }
+    for (j, f) in deal.fees.iter().enumerate() {
+        match f.kind {
+            FeeKind::AnnualRate { rate, base } => {
+                let flow = matches!(base, Base::InterestCollections | Base::Collections);
+                let max = if flow {
+                    FLOW_FEE_RATE_MAX
+                } else {
+                    FEE_RATE_MAX
+                };
+                if rate > max {
+                    ctx.warn(
+                        Check::FeeRange,
+                        &format!("fees[{j}].rate"),
+                        format!(
+                            "fee `{}`'s rate {rate} ({}{}) is above {}; a rate is a fraction, \
+                             0.001 for 0.1%",
+                            f.name,
+                            pct(rate),
+                            if flow { " of collections" } else { " a year" },
+                            pct(max)
+                        ),
+                    );
+                }
+            }
+            FeeKind::Fixed(a) | FeeKind::OneOff { amount: a, .. } => {
+                if a > issue * FIXED_FEE_SHARE_MAX {
+                    ctx.warn(
+                        Check::FeeRange,
+                        &format!("fees[{j}].amount"),
+                        format!(
+                            "fee `{}` is {a:.2} yuan{}, more than {} of the issue size \
+                             {issue:.2}: amounts are in yuan",
+                            f.name,
+                            if matches!(f.kind, FeeKind::Fixed(_)) {
+                                " every payment date"
+                            } else {
+                                ""
+                            },
+                            pct(FIXED_FEE_SHARE_MAX)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for (j, t) in deal.taxes.iter().enumerate() {
+        if t.rate > TAX_RATE_MAX {
+            ctx.warn(
+                Check::TaxRange,
+                &format!("taxes[{j}].rate"),
+                format!(
+                    "tax `{}`'s rate {} ({}) is above {}; the VAT and surcharges of an ABS are \
+                     about 3.26% of interest (0.0326)",
+                    t.name,
+                    t.rate,
+                    pct(t.rate),
+                    pct(TAX_RATE_MAX)
+                ),
+            );
+        }
+    }
+    for (i, t) in deal.triggers.iter().enumerate() {
+        let path = format!("triggers[{i}].threshold");
+        match t.condition {
+            TriggerCondition::CoverageBelow(x) if x < COVERAGE_MIN || x > COVERAGE_MAX => {
+                ctx.warn(
+                    Check::TriggerRange,
+                    &path,
+                    format!(
+                        "trigger `{}`: a coverage multiple below {x} is outside {}–{}; a \
+                         multiple is written as a ratio, 1.05 for 105%{}",
+                        t.name,
+                        COVERAGE_MIN.normalize(),
+                        COVERAGE_MAX.normalize(),
+                        if x > COVERAGE_MAX {
+                            " (this threshold would trip on almost every payment date)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+            TriggerCondition::CumulativeDefaultRatioAbove(x) if x > CDR_TRIGGER_MAX => {
+                ctx.warn(
+                    Check::TriggerRange,
+                    &path,
+                    format!(
+                        "trigger `{}` trips only when cumulative defaults pass {} of the pool, \
+                         above {}",
+                        t.name,
+                        pct(x),
+                        pct(CDR_TRIGGER_MAX)
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(r) = &deal.reserve {
+        match r.target {
+            ReserveTarget::SeniorInterestAndFees(m) if m > RESERVE_MULTIPLE_MAX => {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target_multiple",
+                    format!(
+                        "target_multiple {m}: the reserve would trap {m} times a period's senior \
+                         interest and fees; a multiple is written as a ratio, 1.0 for 100%, and \
+                         is at most {} in practice",
+                        RESERVE_MULTIPLE_MAX.normalize()
+                    ),
+                );
+            }
+            ReserveTarget::SeniorInterestAndFees(m)
+                if m > Decimal::ZERO && m < RESERVE_MULTIPLE_MIN =>
+            {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target_multiple",
+                    format!(
+                        "target_multiple {m}: the reserve would hold {} of one period's senior \
+                         interest and fees; a multiple is written as a ratio, 1.0 for 1× (100%), \
+                         and is at least {} in practice",
+                        share_pct(m),
+                        RESERVE_MULTIPLE_MIN.normalize()
+                    ),
+                );
+            }
+            ReserveTarget::Fixed(x) if x > Decimal::ZERO && x < issue * RESERVE_SHARE_MIN => {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target",
+                    format!(
+                        "the reserve target {x:.2} is less than {} of the issue size \
+                         {issue:.2}: is it in 万元? amounts are in yuan",
+                        pct(RESERVE_SHARE_MIN)
+                    ),
+                );
+            }
+            ReserveTarget::Fixed(x) if x > issue * RESERVE_SHARE_MAX => {
+                ctx.warn(
+                    Check::ReserveRange,
+                    "reserve.target",
+                    format!(
+                        "the reserve target {x:.2} is more than {} of the issue size {issue:.2}",
+                        pct(RESERVE_SHARE_MAX)
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if r.initial > Decimal::ZERO && r.initial < issue * RESERVE_SHARE_MIN {
+            ctx.warn(
+                Check::ReserveRange,
+                "reserve.initial",
+                format!(
+                    "the reserve's initial deposit {:.2} is less than {} of the issue size \
+                     {issue:.2}: is it in 万元? amounts are in yuan",
+                    r.initial,
+                    pct(RESERVE_SHARE_MIN)
+                ),
+            );
+        }
+        if r.initial > issue * RESERVE_SHARE_MAX {
+            ctx.warn(
+                Check::ReserveRange,
+                "reserve.initial",
+                format!(
+                    "the reserve's initial deposit {:.2} is more than {} of the issue size \
+                     {issue:.2}",
+                    r.initial,
+                    pct(RESERVE_SHARE_MAX)
+                ),
+            );
+        }
+    }
+}

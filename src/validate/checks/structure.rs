@@ -1,0 +1,550 @@
+//! The structure of the waterfalls: every item reached, steps in an order that can pay, step
+//! conditions, the claims of taxes, fees and the reserve, and what the supports cover.
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::deal::{
+    Action, Base, Cover, Deal, FeeKind, PrincipalOrder, Step, StepCondition, TrancheClass,
+};
+use crate::error::Check;
+use crate::schema;
+use crate::validate::Ctx;
+
+pub(super) fn names(deal: &Deal, tranches: &[usize]) -> String {
+    tranches
+        .iter()
+        .map(|&t| format!("`{}`", deal.tranches[t].name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every fee, tax, tranche and the reserve is reached by some step of `normal`.
+pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    let Some(normal) = deal.waterfalls.first() else {
+        return;
+    };
+    let steps = &normal.steps;
+    let elsewhere = |pred: &dyn Fn(&Action) -> bool| {
+        deal.waterfalls
+            .iter()
+            .skip(1)
+            .filter(|w| w.steps.iter().any(|s| pred(&s.action)))
+            .map(|w| format!("`{}`", w.name))
+            .collect::<Vec<_>>()
+    };
+    let only_in = |others: Vec<String>| {
+        if others.is_empty() {
+            "no waterfall pays it".to_string()
+        } else {
+            format!("only {} pays it", others.join(", "))
+        }
+    };
+    for (j, f) in deal.fees.iter().enumerate() {
+        let pays = |a: &Action| matches!(a, Action::PayFee(l) | Action::PayFeePart { fees: l, excess: false, .. } if l.contains(&j));
+        if !steps.iter().any(|s| pays(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &format!("fees[{j}].name"),
+                format!(
+                    "fee `{}` is paid by no step of the `normal` waterfall ({}): it falls due \
+                     every payment date and its arrears grow unpaid (fees.parquet shows them)",
+                    f.name,
+                    only_in(elsewhere(&pays))
+                ),
+            );
+        }
+    }
+    for (j, f) in deal.fees.iter().enumerate() {
+        let pays_excess = |a: &Action| matches!(a, Action::PayFeePart { fees: l, excess: true, .. } if l.contains(&j));
+        if f.cap.is_some() && !steps.iter().any(|s| pays_excess(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &format!("fees[{j}].cap"),
+                format!(
+                    "the excess of fee `{}` over its cap is paid by no step of the `normal` \
+                     waterfall (a pay_fee step with part = \"excess\"): it accumulates unpaid",
+                    f.name
+                ),
+            );
+        }
+    }
+    for (j, t) in deal.taxes.iter().enumerate() {
+        let pays = |a: &Action| matches!(a, Action::PayTax(l) if l.contains(&j));
+        if !steps.iter().any(|s| pays(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &format!("taxes[{j}].name"),
+                format!(
+                    "tax `{}` is paid by no step of the `normal` waterfall ({}): it falls due \
+                     every payment date and its arrears grow unpaid (fees.parquet shows them)",
+                    t.name,
+                    only_in(elsewhere(&pays))
+                ),
+            );
+        }
+    }
+    for (i, t) in deal.tranches.iter().enumerate() {
+        let principal = |a: &Action| matches!(a, Action::PayPrincipal { tranches, .. } if tranches.contains(&i));
+        let interest = |a: &Action| match a {
+            Action::PayInterest(l) => l.contains(&i),
+            Action::PaySubReturn(x) => *x == i,
+            _ => false,
+        };
+        let any = |a: &Action| {
+            principal(a) || interest(a) || matches!(a, Action::PayResidual(x) if *x == i)
+        };
+        let path = format!("{}.name", paths.tranche(&t.name));
+        if !steps.iter().any(|s| any(&s.action)) {
+            ctx.warn(
+                Check::Unreached,
+                &path,
+                format!(
+                    "tranche `{}` is paid by no step of the `normal` waterfall ({})",
+                    t.name,
+                    only_in(elsewhere(&any))
+                ),
+            );
+            continue;
+        }
+        // A subordinated tranche may be paid out by its residual instead.
+        let residual = |a: &Action| matches!(a, Action::PayResidual(x) if *x == i);
+        if !steps
+            .iter()
+            .any(|s| principal(&s.action) || residual(&s.action))
+        {
+            ctx.warn(
+                Check::Unreached,
+                &path,
+                format!(
+                    "no `pay_principal` (or `pay_residual`) step of the `normal` waterfall pays \
+                     tranche `{}` its principal: its balance is never paid down",
+                    t.name
+                ),
+            );
+        }
+        if t.class != TrancheClass::Subordinated
+            && t.coupon > Decimal::ZERO
+            && !steps.iter().any(|s| interest(&s.action))
+        {
+            ctx.warn(
+                Check::Unreached,
+                &path,
+                format!(
+                    "no `pay_interest` step of the `normal` waterfall pays tranche `{}`'s \
+                     interest: it falls due every payment date and is never paid",
+                    t.name
+                ),
+            );
+        }
+    }
+    if raw.reserve.is_some()
+        && !steps
+            .iter()
+            .any(|s| matches!(s.action, Action::TopUpReserve | Action::DepositReserve))
+    {
+        ctx.warn(
+            Check::Unreached,
+            "reserve",
+            "no `top_up_reserve` step in the `normal` waterfall: the reserve is never \
+             replenished after a draw, nor released to the waterfall",
+        );
+    }
+}
+
+/// What a step pays, for the order checks: (principal?, tranches).
+pub(super) fn claims(a: &Action) -> Option<(bool, Vec<usize>)> {
+    match a {
+        Action::PayInterest(l) => Some((false, l.clone())),
+        Action::PaySubReturn(t) => Some((false, vec![*t])),
+        Action::PayPrincipal { tranches, .. } => Some((true, tranches.clone())),
+        _ => None,
+    }
+}
+
+/// Interest before principal within a class, senior before junior, the residual last.
+pub(super) fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
+    let class = |t: usize| deal.tranches[t].class;
+    for (i, s) in steps.iter().enumerate() {
+        let path = paths.step(waterfall, i);
+        if let Action::PayResidual(t) = s.action {
+            // The residual (剩余收益, 超额收益) is the subordinated tranche's.
+            if class(t) != TrancheClass::Subordinated {
+                ctx.warn(
+                    Check::StepOrder,
+                    &format!("{path}.tranche"),
+                    format!(
+                        "step {} of waterfall `{waterfall}` pays everything left to {} tranche \
+                         `{}`; the residual is the subordinated tranche's",
+                        i + 1,
+                        class(t).name(),
+                        deal.tranches[t].name
+                    ),
+                );
+            }
+            // Only the later steps paying from the same account get nothing (accounts:
+            // docs/deal-format.md).
+            let pays_from = |x: &Step| match x.action {
+                Action::Transfer { from, .. } => from,
+                _ => x.from,
+            };
+            let later: Vec<&Step> = steps
+                .get(i + 1..)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|x| pays_from(x) == s.from)
+                .collect();
+            if !later.is_empty() {
+                let what = format!(
+                    "`pay_residual` to `{}` is step {} of {} in waterfall `{waterfall}`: it pays \
+                     out everything left, so the {} step(s) after it get nothing but credit \
+                     support",
+                    deal.tranches[t].name,
+                    i + 1,
+                    steps.len(),
+                    later.len()
+                );
+                if s.when.is_none() {
+                    ctx.err(
+                        &format!("{path}.action"),
+                        what,
+                        "the residual step last in its waterfall",
+                    );
+                } else {
+                    ctx.warn(Check::StepOrder, &path, what);
+                }
+            }
+            continue;
+        }
+        // Within a sequential principal step, senior before junior.
+        if let Action::PayPrincipal {
+            tranches,
+            order: PrincipalOrder::Sequential,
+            ..
+        } = &s.action
+            && let Some(w) = tranches.windows(2).find(|w| class(w[0]) > class(w[1]))
+        {
+            ctx.warn(
+                Check::StepOrder,
+                &format!("{path}.tranches"),
+                format!(
+                    "the step repays {} tranche `{}` before {} tranche `{}`",
+                    class(w[0]).name(),
+                    deal.tranches[w[0]].name,
+                    class(w[1]).name(),
+                    deal.tranches[w[1]].name
+                ),
+            );
+        }
+        let Some((principal, mine)) = claims(&s.action) else {
+            continue;
+        };
+        let waits_for_senior = s.when == Some(StepCondition::SeniorPaidOff);
+        // The first later step this one should have come after.
+        let mut found: Option<String> = None;
+        for (k, later) in steps.iter().enumerate().skip(i + 1) {
+            let Some((later_principal, theirs)) = claims(&later.action) else {
+                continue;
+            };
+            for &a in &mine {
+                for &b in &theirs {
+                    // The same tranche matters only for principal before its interest.
+                    let principal_then_interest = principal && !later_principal;
+                    if a == b && !principal_then_interest {
+                        continue;
+                    }
+                    let junior = class(a) > class(b);
+                    let same = class(a) == class(b);
+                    // A step that waits for the seniors to be repaid may come before them.
+                    if waits_for_senior && class(b) == TrancheClass::Senior {
+                        continue;
+                    }
+                    let problem = match (principal, later_principal) {
+                        (true, false) if same || junior => Some(format!(
+                            "principal of {} tranche `{}` before the interest of {} tranche \
+                             `{}` (step {})",
+                            class(a).name(),
+                            deal.tranches[a].name,
+                            class(b).name(),
+                            deal.tranches[b].name,
+                            k + 1
+                        )),
+                        (true, true) | (false, false) if junior => Some(format!(
+                            "{} of {} tranche `{}` before that of {} tranche `{}` (step {})",
+                            if principal { "principal" } else { "interest" },
+                            class(a).name(),
+                            deal.tranches[a].name,
+                            class(b).name(),
+                            deal.tranches[b].name,
+                            k + 1
+                        )),
+                        _ => None,
+                    };
+                    if found.is_none() {
+                        found = problem;
+                    }
+                }
+            }
+        }
+        if let Some(problem) = found {
+            ctx.warn(
+                Check::StepOrder,
+                &path,
+                format!("step {} of waterfall `{waterfall}` pays {problem}", i + 1),
+            );
+        }
+    }
+}
+
+/// Taxes and fees before the tranches, and the reserve after senior interest: a `pay_tax`
+/// after a step paying interest or principal (增值税 comes first), a `pay_fee` (not a cap's
+/// excess part) after a step repaying senior principal, a `top_up_reserve` before the first
+/// step paying senior interest (it would trap the cash that interest needs).
+pub(super) fn expense_order(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    waterfall: &str,
+    steps: &[Step],
+    paths: &Paths,
+) {
+    let senior = |ts: &[usize]| {
+        ts.iter()
+            .any(|&t| deal.tranches[t].class == TrancheClass::Senior)
+    };
+    let first = |pred: &dyn Fn(&Action) -> bool| steps.iter().position(|s| pred(&s.action));
+    let tranche_step = first(&|a| {
+        matches!(
+            a,
+            Action::PayInterest(_) | Action::PayPrincipal { .. } | Action::PaySubReturn(_)
+        )
+    });
+    let senior_principal =
+        first(&|a| matches!(a, Action::PayPrincipal { tranches, .. } if senior(tranches)));
+    let senior_interest = first(&|a| matches!(a, Action::PayInterest(t) if senior(t)));
+    for (i, s) in steps.iter().enumerate() {
+        let told = match &s.action {
+            Action::PayTax(_) => tranche_step.filter(|&j| j < i).map(|j| {
+                format!(
+                    "pays taxes after step {} pays a tranche: taxes (增值税及附加) come first",
+                    j + 1
+                )
+            }),
+            Action::PayFee(_) => senior_principal.filter(|&j| j < i).map(|j| {
+                format!(
+                    "pays fees after step {} repays senior principal: fees are senior \
+                     expenses, paid before the tranches (a capped fee's excess goes lower with \
+                     `pay_fee_part`, docs/deal-format.md)",
+                    j + 1
+                )
+            }),
+            Action::TopUpReserve => senior_interest.filter(|&j| j > i).map(|j| {
+                format!(
+                    "tops up the reserve before step {} pays senior interest: the reserve \
+                     would trap the cash that interest needs",
+                    j + 1
+                )
+            }),
+            _ => None,
+        };
+        if let Some(problem) = told {
+            ctx.warn(
+                Check::StepOrder,
+                &paths.step(waterfall, i),
+                format!("step {} of waterfall `{waterfall}` {problem}", i + 1),
+            );
+        }
+    }
+}
+
+/// A fee or tax on `interest_paid:M` paid before the step that pays M's interest in the same
+/// waterfall: it is charged on what M has been paid so far on the date, nothing, on every
+/// date that waterfall runs (docs/deal-format.md, Bases: it belongs after M's interest step).
+pub(super) fn charge_order(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    waterfall: &str,
+    steps: &[Step],
+    paths: &Paths,
+) {
+    let on_interest_paid = |base: &Base| match base {
+        Base::InterestPaid(m) => Some(*m),
+        _ => None,
+    };
+    for (i, s) in steps.iter().enumerate() {
+        let charges: Vec<(&str, &str, usize)> = match &s.action {
+            Action::PayFee(fees) | Action::PayFeePart { fees, .. } => fees
+                .iter()
+                .filter_map(|&f| match &deal.fees[f].kind {
+                    FeeKind::AnnualRate { base, .. } => {
+                        on_interest_paid(base).map(|m| ("fee", deal.fees[f].name.as_str(), m))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            Action::PayTax(taxes) => taxes
+                .iter()
+                .filter_map(|&x| {
+                    on_interest_paid(&deal.taxes[x].base)
+                        .map(|m| ("tax", deal.taxes[x].name.as_str(), m))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (what, name, m) in charges {
+            let paid_before = steps[..i]
+                .iter()
+                .any(|x| matches!(&x.action, Action::PayInterest(t) if t.contains(&m)));
+            if paid_before {
+                continue;
+            }
+            let after = steps[i + 1..]
+                .iter()
+                .position(|x| matches!(&x.action, Action::PayInterest(t) if t.contains(&m)))
+                .map_or_else(
+                    || format!("no step of waterfall `{waterfall}` pays it"),
+                    |j| format!("step {} pays it", i + j + 2),
+                );
+            ctx.warn(
+                Check::StepOrder,
+                &paths.step(waterfall, i),
+                format!(
+                    "step {} of waterfall `{waterfall}` pays {what} `{name}`, charged on the \
+                     interest paid to `{}`, before that interest is paid ({after}): it is \
+                     charged nothing; put it after `{}`'s `pay_interest`",
+                    i + 1,
+                    deal.tranches[m].name,
+                    deal.tranches[m].name
+                ),
+            );
+        }
+    }
+}
+
+/// A `buy_assets` step after a principal step of the same waterfall (`[revolving]`): the
+/// principal step runs first, so the purchase gets only what principal leaves, usually
+/// nothing (a pass-through tranche takes all the cash). Revolving waterfalls buy before they
+/// repay principal.
+pub(super) fn purchase_order(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    waterfall: &str,
+    steps: &[Step],
+    paths: &Paths,
+) {
+    let mut principal: Option<(usize, &[usize])> = None;
+    for (i, s) in steps.iter().enumerate() {
+        match &s.action {
+            Action::PayPrincipal { tranches, .. } if principal.is_none() => {
+                principal = Some((i, tranches));
+            }
+            Action::BuyAssets(_) => {
+                if let Some((j, tranches)) = principal {
+                    ctx.warn(
+                        Check::StepOrder,
+                        &paths.step(waterfall, i),
+                        format!(
+                            "step {} of waterfall `{waterfall}` buys assets after step {} repays \
+                             principal of {}: the purchase gets only the cash principal leaves \
+                             (none after a pass-through tranche); put `buy_assets` before the \
+                             principal steps",
+                            i + 1,
+                            j + 1,
+                            names(deal, tranches)
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A step's condition can become true, and does not contradict what the step pays.
+pub(super) fn conditions(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    waterfall: &str,
+    steps: &[Step],
+    paths: &Paths,
+) {
+    for (i, s) in steps.iter().enumerate() {
+        if s.when != Some(StepCondition::SeniorPaidOff) {
+            continue;
+        }
+        let (what, tranches) = match &s.action {
+            Action::PayInterest(l) => ("interest", l),
+            Action::PayPrincipal { tranches, .. } => ("principal", tranches),
+            _ => continue,
+        };
+        let senior: Vec<usize> = tranches
+            .iter()
+            .copied()
+            .filter(|&t| deal.tranches[t].class == TrancheClass::Senior)
+            .collect();
+        if senior.is_empty() {
+            continue;
+        }
+        let consequence = if what == "interest" {
+            "the senior's interest would be paid only after its principal is repaid in full, \
+             and never while it is outstanding"
+        } else {
+            "a repaid senior has no principal left: the step can never pay it"
+        };
+        ctx.err(
+            &format!("{}.when", paths.step(waterfall, i)),
+            format!(
+                "step {} of waterfall `{waterfall}` pays the {what} of senior tranche(s) {} only \
+                 `when = \"senior_paid_off\"`: {consequence}",
+                i + 1,
+                names(deal, &senior)
+            ),
+            "no `when` on a step that pays senior interest or principal (senior_paid_off is \
+             for junior steps)",
+        );
+    }
+}
+
+/// A reserve or support covers only items the deal has.
+pub(super) fn covers(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
+    let has = |class: TrancheClass| deal.tranches.iter().any(|t| t.class == class);
+    let exists = |c: Cover| match c {
+        Cover::Taxes => (!deal.taxes.is_empty(), "the deal has no [[taxes]]"),
+        Cover::Fees => (!deal.fees.is_empty(), "the deal has no [[fees]]"),
+        Cover::SeniorInterest | Cover::SeniorPrincipal => {
+            (has(TrancheClass::Senior), "the deal has no senior tranche")
+        }
+        Cover::MezzanineInterest | Cover::MezzaninePrincipal => (
+            has(TrancheClass::Mezzanine),
+            "the deal has no mezzanine tranche",
+        ),
+    };
+    let mut lists: Vec<(String, &[Cover])> = Vec::new();
+    if let (Some(r), Some(raw_r)) = (&deal.reserve, &raw.reserve)
+        && raw_r.covers.is_some()
+    {
+        lists.push(("reserve.covers".to_string(), &r.covers));
+    }
+    for (i, s) in deal.supports.iter().enumerate() {
+        lists.push((format!("supports[{i}].covers"), &s.covers));
+    }
+    for (path, list) in lists {
+        for (j, &c) in list.iter().enumerate() {
+            let (ok, why) = exists(c);
+            if !ok {
+                ctx.err(
+                    &format!("{path}[{j}]"),
+                    format!("covers `{}` but {why}", c.name()),
+                    format!(
+                        "items the deal has: {}",
+                        Cover::ALL
+                            .into_iter()
+                            .filter(|&c| exists(c).0)
+                            .map(Cover::name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
