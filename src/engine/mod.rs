@@ -17,7 +17,8 @@
 //!
 //! Modules: `state` (the run's balances, one payment date at a time), `due` (what is due:
 //! the interest, fee and tax formulas), `triggers` (when each condition is tested), `steps`
-//! (the waterfall steps), `verify` (the conservation replay), `summary` (per-tranche totals).
+//! (the waterfall steps), `verify` (the conservation replay), `end` (the warnings of a run's
+//! end), `summary` (per-tranche totals).
 
 mod accounts;
 mod buffers;
@@ -25,6 +26,7 @@ mod cache;
 mod call;
 mod conditions;
 mod due;
+mod end;
 mod fees;
 pub mod ledger;
 pub mod notice;

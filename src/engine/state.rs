@@ -22,8 +22,8 @@ use super::triggers::Phase;
 use super::verify::Balances;
 use super::{ratio, ratio_of_fen};
 use crate::deal::{AccountRef, Action, Deal};
-use crate::error::{Check, Error, Result, Warning};
-use crate::money::{Fen, Ratio, Yuan, from_fen, to_fen};
+use crate::error::{Error, Result, Warning};
+use crate::money::{Fen, Ratio, from_fen, to_fen};
 use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
 
@@ -821,103 +821,7 @@ impl<'a> Run<'a> {
         self.end_at_call();
         let conservation = super::verify::verify(&self)?;
 
-        let mut warnings = std::mem::take(&mut self.held_warnings);
-        let scenario = self.scenario.name.as_str();
-        // Every end-of-run warning is about the last payment date (the call date after a
-        // clean-up call).
-        let last = deal.periods.get(self.k).map(|p| (p.number, p.date()));
-        let mut warn = |check: Check, message: String| {
-            if !deal.allow.contains(&check) {
-                warnings.push(Warning::run(check, scenario, last, message));
-            }
-        };
-        // The messages are concatenated (one allocation each) rather than `format!`ted: a
-        // sweep builds a few per scenario (docs/performance.md, session 16).
-        let left = " after the last payment date";
-        if self.collection > 0 {
-            let y = Yuan(self.collection).text();
-            let m = [y.as_str(), " is left in the collection account", left].concat();
-            warn(Check::CashLeft, m);
-        }
-        for (name, &held) in deal.accounts.names.iter().zip(&self.named) {
-            if held > 0 {
-                let y = Yuan(held).text();
-                let m = [y.as_str(), " is left in the ", name, " account", left].concat();
-                warn(Check::CashLeft, m);
-            }
-        }
-        if self.reserve > 0 {
-            let y = Yuan(self.reserve).text();
-            // Which waterfall ran last, and whether it could have released the reserve (review
-            // 26d item M4: an acceleration waterfall without a reserve step kept it while the
-            // senior lost).
-            let w = &deal.waterfalls[self.wf];
-            let releases = w.steps.iter().any(|s| {
-                matches!(
-                    s.action,
-                    crate::deal::Action::TopUpReserve | crate::deal::Action::ReleaseReserve
-                )
-            });
-            let why = if releases {
-                String::new()
-            } else {
-                [
-                    ": the last date's waterfall `",
-                    &w.name,
-                    "` has no top_up_reserve or release_reserve step to pay it out",
-                ]
-                .concat()
-            };
-            warn(
-                Check::CashLeft,
-                [y.as_str(), " is left in the reserve", left, &why].concat(),
-            );
-        }
-        for (i, t) in deal.tranches.iter().enumerate() {
-            if self.balance[i] > 0 {
-                let y = Yuan(self.balance[i]).text();
-                let m = [
-                    "tranche ",
-                    &t.name,
-                    " is not repaid by the last payment date: ",
-                    y.as_str(),
-                    " outstanding",
-                ];
-                warn(Check::NotRepaid, m.concat());
-            }
-        }
-        let arrears = " after the last payment date (unpaid arrears; fees.parquet shows them \
-                       date by date)";
-        for ((f, carry), excess) in deal
-            .fees
-            .iter()
-            .zip(&self.fee_carry)
-            .zip(&self.fee_excess_carry)
-        {
-            let carry = carry + excess;
-            if carry > 0 {
-                let y = Yuan(carry).text();
-                let m = ["fee ", &f.name, " is owed ", y.as_str(), arrears];
-                warn(Check::Arrears, m.concat());
-            }
-        }
-        for (t, carry) in deal.taxes.iter().zip(&self.tax_carry) {
-            if *carry > 0 {
-                let y = Yuan(*carry).text();
-                let m = ["tax ", &t.name, " is owed ", y.as_str(), arrears];
-                warn(Check::Arrears, m.concat());
-            }
-        }
-        if self.pool.beyond_horizon > Decimal::ZERO {
-            warn(
-                Check::BeyondHorizon,
-                format!(
-                    "{} of pool cash (delayed collections or recoveries) would arrive after the \
-                     last collection period and is not in the deal",
-                    self.pool.beyond_horizon
-                ),
-            );
-        }
+        let warnings = self.end_warnings();
         let cumulative_default_ratio = self.cumulative_default_ratio(self.k);
         let mut summary = super::summary::tranche_summaries(deal, &self.totals)?;
         // A floating tranche's summary coupon is its first payment date's rate.
