@@ -490,6 +490,9 @@ impl Base {
 pub enum FeeKind {
     /// The same amount every payment date.
     Fixed(Decimal),
+    /// `amount` a year: due on `first` and every 12 months after, each charged on the first
+    /// payment date on or after it.
+    Annual { amount: Decimal, first: NaiveDate },
     /// rate × base × year fraction of the accrual period (deal day count).
     AnnualRate { rate: Decimal, base: Base },
     /// Paid once, on the first payment date on or after `date`.

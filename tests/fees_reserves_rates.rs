@@ -729,3 +729,91 @@ fn coverage_deducts_fees_up_to_their_cap_and_not_interest_paid_charges() {
     let servicer = fee(&r, "servicer", 1);
     assert_eq!(servicer.0, dec!(5000.00));
 }
+
+/// `kind = "annual"` (since session 27): `amount` a year, due on `date` and every 12 months
+/// after (default: the first anniversary of the closing date), each charged on the first
+/// payment date on or after it, up to `end`. HEADER pays on 2024-07-01, 2025-01-01,
+/// 2025-07-01 and 2026-01-01; closing 2024-01-01.
+///
+/// * `rating`, 20,000 a year, no `date`: due 2025-01-01 and 2026-01-01, charged in periods 2
+///   and 4.
+/// * `audit`, 8,000 from 2024-03-31: due 2024-03-31 (period 1), 2025-03-31 (period 3),
+///   2026-03-31 (after the last date).
+/// * `agency`, 5,000 from 2024-02-29 to 2025-06-30: due 2024-02-29 (period 1) and
+///   2025-02-28 (the day clamped to February's end), whose date 2025-07-01 is after `end`:
+///   nothing.
+/// * `backlog`, 1,000 from 2023-06-01: 2023-06-01 and 2024-06-01 both fall due by
+///   2024-07-01, so period 1 charges 2 × 1,000 = 2,000; then 2025-06-01 in period 3.
+///
+/// Every date has 305,000 of cash, so every charge is paid.
+#[test]
+fn annual_fees_fall_due_once_a_year() {
+    let src = format!(
+        "{HEADER}{}",
+        r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.02
+
+[[fees]]
+name = "rating"
+kind = "annual"
+amount = 20000
+
+[[fees]]
+name = "audit"
+kind = "annual"
+amount = 8000
+date = 2024-03-31
+
+[[fees]]
+name = "agency"
+kind = "annual"
+amount = 5000
+date = 2024-02-29
+end = 2025-06-30
+
+[[fees]]
+name = "backlog"
+kind = "annual"
+amount = 1000
+date = 2023-06-01
+
+[waterfalls]
+normal = [
+  { action = "pay_fee", fees = ["rating", "audit", "agency", "backlog"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+]
+"#
+    );
+    let r = run(&src);
+    let due = |name: &str| -> Vec<Decimal> { (1..=4).map(|p| fee(&r, name, p).0).collect() };
+    assert_eq!(due("rating"), [dec!(0), dec!(20000), dec!(0), dec!(20000)]);
+    assert_eq!(due("audit"), [dec!(8000), dec!(0), dec!(8000), dec!(0)]);
+    assert_eq!(due("agency"), [dec!(5000), dec!(0), dec!(0), dec!(0)]);
+    assert_eq!(due("backlog"), [dec!(2000), dec!(0), dec!(1000), dec!(0)]);
+    for name in ["rating", "audit", "agency", "backlog"] {
+        for p in 1..=4 {
+            let (d, paid, arrears) = fee(&r, name, p);
+            assert_eq!((paid, arrears), (d, dec!(0)), "{name} period {p}");
+        }
+    }
+    // A `start` has no meaning beside the `date`: refused, at its key.
+    let err = ipabs::validate::deal_from_str(
+        "a.toml",
+        &src.replacen(
+            "date = 2024-03-31\n",
+            "date = 2024-03-31\nstart = 2024-01-01\n",
+            1,
+        ),
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        err.contains("fees[1].start") && err.contains("does not apply to an annual fee"),
+        "{err}"
+    );
+}

@@ -127,11 +127,28 @@ impl Run<'_> {
         }
     }
 
-    /// Fee `j`'s charge for a period before caps and arrears: a fixed amount, `rate × base`,
-    /// or a one-off amount on its date (`one_off_due` says whether that date has come).
-    pub(super) fn fee_charge(&self, j: usize, src: &BaseSource, one_off_due: bool) -> Fen {
+    /// Fee `j`'s charge for payment date `k` before caps and arrears: a fixed amount,
+    /// `rate × base`, a one-off amount on its date (`one_off_due` says whether that date has
+    /// come), or an annual amount for each of its due dates that date is the first on or
+    /// after.
+    pub(super) fn fee_charge(
+        &self,
+        j: usize,
+        k: usize,
+        src: &BaseSource,
+        one_off_due: bool,
+    ) -> Fen {
         match &self.deal.fees[j].kind {
             FeeKind::Fixed(a) => to_fen(*a),
+            FeeKind::Annual { amount, first } => {
+                let periods = &self.deal.periods;
+                let through = |k: usize| {
+                    let p = periods[k];
+                    annual_dates_through(*first, p.date().max(p.payment.unadjusted))
+                };
+                let before = if k == 0 { 0 } else { through(k - 1) };
+                to_fen(*amount) * Fen::from(through(k) - before)
+            }
             FeeKind::AnnualRate { rate, base } => self.charge_on(*rate, *base, src),
             FeeKind::OneOff { amount, .. } if one_off_due => to_fen(*amount),
             FeeKind::OneOff { .. } => 0,
@@ -187,7 +204,7 @@ impl Run<'_> {
             if one_off_due {
                 self.one_off_done[j] = true;
             }
-            let mut charge = self.fee_charge(j, &src, one_off_due);
+            let mut charge = self.fee_charge(j, k, &src, one_off_due);
             if !self.fee_active(j, k) {
                 charge = 0;
             }
@@ -228,4 +245,24 @@ impl Run<'_> {
             .map(|(_, c)| *c)
             .next_back()
     }
+}
+
+/// How many of an annual fee's due dates, `first` and every 12 months after it (the day
+/// clamped to the month's end, `add_months`), are on or before `t`.
+pub(super) fn annual_dates_through(first: chrono::NaiveDate, t: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    if t < first {
+        return 0;
+    }
+    // At most one year off the difference in years; settled by the dates themselves.
+    let mut n = i64::from(t.year() - first.year()).max(0);
+    let due = |n: i64| {
+        i32::try_from(12 * n)
+            .ok()
+            .and_then(|m| crate::calendar::schedule::add_months(first, m, false))
+    };
+    while n > 0 && due(n).is_none_or(|d| d > t) {
+        n -= 1;
+    }
+    n + 1
 }

@@ -40,7 +40,7 @@ impl Run<'_> {
                 }
                 _ => false,
             };
-            need += self.fee_charge(j, &src, one_off_due);
+            need += self.fee_charge(j, k + 1, &src, one_off_due);
         }
         need
     }

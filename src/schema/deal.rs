@@ -532,6 +532,7 @@ pub struct TargetBalance {
 #[serde(rename_all = "snake_case")]
 pub enum FeeKind {
     Fixed,
+    Annual,
     AnnualRate,
     OneOff,
 }
@@ -542,15 +543,17 @@ pub enum FeeKind {
 pub struct Fee {
     /// The fee's name, unique among fees.
     pub name: String,
-    /// `fixed`, `annual_rate` or `one_off`.
+    /// `fixed`, `annual`, `annual_rate` or `one_off`.
     pub kind: FeeKind,
-    /// Amount of a `fixed` or `one_off` fee, yuan.
+    /// Amount of a `fixed` or `one_off` fee, or of an `annual` fee a year, yuan.
     pub amount: Option<Decimal>,
     /// Annual rate of an `annual_rate` fee.
     pub rate: Option<Decimal>,
     /// Base of an `annual_rate` fee (docs/deal-format.md, Bases).
     pub base: Option<String>,
-    /// Date of a `one_off` fee; default the first payment date.
+    /// Date of a `one_off` fee (default the first payment date), or the first due date of an
+    /// `annual` fee, due again every 12 months (default the first anniversary of the closing
+    /// date).
     pub date: Option<Date>,
     /// Cap per payment date, yuan.
     pub cap_per_period: Option<Decimal>,

@@ -16,6 +16,14 @@ pub(super) fn fee_dates(
     first_payment: Option<NaiveDate>,
     last_payment: Option<NaiveDate>,
 ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    if f.kind == schema::FeeKind::Annual && f.start.is_some() {
+        ctx.key_err(
+            &format!("{p}.start"),
+            "`start` does not apply to an annual fee (its `date` is when it first falls due)"
+                .to_string(),
+            "a `date` for an annual fee's first due date; `end` to stop it",
+        );
+    }
     if f.kind == schema::FeeKind::OneOff {
         for (key, present) in [("start", f.start.is_some()), ("end", f.end.is_some())] {
             if present {

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 
 use super::dates::Header;
 use super::{Ctx, Names, Sign, forbid, missing, one_of};
+use crate::calendar::schedule::add_months;
 use crate::deal::{
     Amortization, Base, Cover, Fee, FeeKind, Reserve, ReserveTarget, Support, SupportKind, Tax,
     Tranche, TrancheClass,
@@ -275,7 +276,7 @@ pub(super) fn fees(
     raw: &[schema::Fee],
     tranches: &Names,
     first_payment: Option<NaiveDate>,
-    last_payment: Option<NaiveDate>,
+    (last_payment, closing): (Option<NaiveDate>, Option<NaiveDate>),
 ) -> (Vec<Fee>, Names) {
     let mut names = Names::new("fee");
     let mut out = Vec::with_capacity(raw.len());
@@ -291,6 +292,7 @@ pub(super) fn fees(
         ];
         let (allowed, what): (&[&str], &str) = match f.kind {
             schema::FeeKind::Fixed => (&["amount", "cap", "start", "end"], "a `fixed` fee"),
+            schema::FeeKind::Annual => (&["amount", "date", "cap", "end"], "an `annual` fee"),
             schema::FeeKind::AnnualRate => (
                 &["rate", "base", "cap", "start", "end"],
                 "an `annual_rate` fee",
@@ -314,6 +316,19 @@ pub(super) fn fees(
         };
         let kind = match f.kind {
             schema::FeeKind::Fixed => amount(ctx).map(FeeKind::Fixed),
+            schema::FeeKind::Annual => {
+                let amount = amount(ctx);
+                let first = match f.date {
+                    Some(d) => Some(ctx.date(&format!("{p}.date"), d)),
+                    // The first anniversary of the closing date: the first year's fee is
+                    // usually paid at issue, outside the waterfall.
+                    None => closing.and_then(|c| add_months(c, 12, false)),
+                };
+                match (amount, first) {
+                    (Some(amount), Some(first)) => Some(FeeKind::Annual { amount, first }),
+                    _ => None,
+                }
+            }
             schema::FeeKind::AnnualRate => {
                 let rate = match f.rate {
                     Some(r) => Some(ctx.annual_rate(&format!("{p}.rate"), r, Sign::NonNegative)),

@@ -65,7 +65,9 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     }
     for (i, f) in deal.fees.iter().enumerate() {
         let amount = match f.kind {
-            FeeKind::Fixed(a) | FeeKind::OneOff { amount: a, .. } => a,
+            FeeKind::Fixed(a)
+            | FeeKind::OneOff { amount: a, .. }
+            | FeeKind::Annual { amount: a, .. } => a,
             FeeKind::AnnualRate { .. } => continue,
         };
         if amount > Decimal::ZERO && amount < issue * FIXED_FEE_SHARE_MIN {
@@ -185,7 +187,9 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
                     );
                 }
             }
-            FeeKind::Fixed(a) | FeeKind::OneOff { amount: a, .. } => {
+            FeeKind::Fixed(a)
+            | FeeKind::OneOff { amount: a, .. }
+            | FeeKind::Annual { amount: a, .. } => {
                 if a > issue * FIXED_FEE_SHARE_MAX {
                     ctx.warn(
                         Check::FeeRange,
@@ -194,10 +198,10 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
                             "fee `{}` is {a:.2} yuan{}, more than {} of the issue size \
                              {issue:.2}: amounts are in yuan",
                             f.name,
-                            if matches!(f.kind, FeeKind::Fixed(_)) {
-                                " every payment date"
-                            } else {
-                                ""
+                            match f.kind {
+                                FeeKind::Fixed(_) => " every payment date",
+                                FeeKind::Annual { .. } => " a year",
+                                _ => "",
                             },
                             pct(FIXED_FEE_SHARE_MAX)
                         ),
