@@ -474,3 +474,27 @@ fn interest_compounding_past_the_tables_stops_check_and_run_alike() {
     }
     assert!(!out.exists(), "nothing written");
 }
+
+/// A directory where a result file goes is refused before the command runs, exit code 2
+/// (reviews 27c item 10 and 27d item 5: `size` and `breakeven` searched first and then exited
+/// with 1), even with `--force`.
+#[test]
+fn a_directory_where_a_result_goes_is_refused_up_front() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("be");
+    std::fs::create_dir_all(out.join("breakeven.parquet")).expect("mkdir");
+    let o = run(&[
+        "breakeven",
+        "deals/gdd_patent_licence_2019.toml",
+        "--force",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("breakeven.parquet is a directory, where the command writes"),
+        "{err}"
+    );
+    assert!(!out.join("warnings.parquet").exists());
+}

@@ -141,7 +141,7 @@ proptest! {
     }
 
     /// The default curve's even share: cutoff balance × default rate / m periods
-    /// (src/pool/projection.rs), on random inputs and constructed ties.
+    /// (src/pool/projection/perform.rs), on random inputs and constructed ties.
     #[test]
     fn curve_shares_equal_the_oracle(
         amount in money(), rate in rate(), m in 1i64..=120, k in 0i64..1_000_000, tie in any::<bool>(),
@@ -153,7 +153,7 @@ proptest! {
     }
 
     /// CDR, CPR, recovery, delay and scaled-instalment amounts: a factor × an amount
-    /// (src/pool/projection.rs).
+    /// (src/pool/projection/perform.rs).
     #[test]
     fn products_equal_the_oracle(amount in money(), f in (0i64..=10_000_000_000, 0u32..=12), mode in mode()) {
         let factor = Decimal::new(f.0 % (10i64.pow(f.1) + 1), f.1);
@@ -172,7 +172,7 @@ proptest! {
     }
 
     /// The periodic loan instalment's interest: balance × annual rate / payments a year, the
-    /// first instalment's interest of a generated schedule (src/pool/amortization.rs).
+    /// first instalment's interest of a generated schedule (src/schedule/amortization.rs).
     #[test]
     fn periodic_interest_equals_the_oracle(
         balance in money(), rate in rate(), per in prop::sample::select(vec![1u32, 3, 6, 12]),

@@ -722,3 +722,37 @@ fn a_restated_per_unit_payment_has_no_residual() {
         .expect("period 2");
     assert_eq!(p2.senior_interest_shortfall, dec!(451.63));
 }
+
+/// A restated notice keeps the interest 尾差 of a payment that was not restated (review 27d
+/// item 4). The auditing fixture with `per_unit`, reconciled with actuals that report only
+/// A's principal in period 2, 304,500.00: A's interest stays the waterfall's, 4,451.63 due
+/// (489,190.00 × 0.0091 = 4,451.629), of which the figure 0.4946 per 100 pays 4,451.40 and the
+/// 0.23 is the carried 尾差. The principal per 100 is 304,500.00 × 100 / 900,000 = 33.8333…
+/// → 33.8333, which pays 304,499.70, a 尾差 of 0.30. The notice states 4,451.40 + 304,499.70
+/// paid and 0.23 + 0.30 = 0.53 of residual, nothing unpaid: paid + residual = 4,451.63 +
+/// 304,500.00, the tranche-level amounts. Before, its residual held the 0.30 only.
+#[test]
+fn a_restated_notice_keeps_the_interest_residual() {
+    let d = fixture("\n[notices]\nper_unit = true\n");
+    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n\
+        [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+        pool = { principal = 400000, interest = 20000 }\nfees = { trustee = 1000 }\n\
+        tranches.A = { interest = 8190, principal = 410810 }\n\
+        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n\n\
+        [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+        pool = { principal = 300000, interest = 10000 }\nfees = { trustee = 1000 }\n\
+        tranches.A = { principal = \"304500.00\" }\n\
+        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n";
+    let a = ipabs::validate::actuals_from_str("a.toml", actuals, &d).expect("actuals");
+    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
+    let n = notice(&rec.run, "A", 2);
+    assert_eq!(
+        (
+            n.interest_paid,
+            n.principal_paid,
+            n.residual,
+            n.interest_unpaid
+        ),
+        (dec!(4451.40), dec!(304499.70), dec!(0.53), dec!(0))
+    );
+}

@@ -194,9 +194,13 @@ pub(super) fn lock_output(out: &OutArgs) -> Result<OutputLock> {
 /// Refuses to replace `breakeven.parquet` unless `--force` is set.
 pub(super) fn refuse_breakeven_overwrite(out: &OutArgs, shard: Option<Shard>) -> Result<()> {
     refuse_out_file(&out.out)?;
-    let existing: Vec<String> = [BREAKEVEN_FILE, WARNINGS_FILE]
+    let names: Vec<String> = [BREAKEVEN_FILE, WARNINGS_FILE]
         .into_iter()
         .map(|f| shard::file_name(shard, f))
+        .collect();
+    refuse_directories(out, &names)?;
+    let existing: Vec<String> = names
+        .into_iter()
         .filter(|f| out.out.join(f).exists())
         .collect();
     if !out.force && !existing.is_empty() {
@@ -234,15 +238,7 @@ fn refuse_out_file(out: &Path) -> Result<()> {
 /// Refuses to replace `files` in `out` unless `force`.
 pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
     refuse_out_file(&out.out)?;
-    // A directory where a result file goes cannot be replaced, `--force` or not: said before
-    // the command runs (review 27c item 10: `size` found it after its whole search).
-    if let Some(f) = files.iter().find(|f| out.out.join(f).is_dir()) {
-        return Err(Error::Usage(format!(
-            "{} is a directory, where the command writes its result file {f}; remove it or \
-             choose another --out",
-            out.out.join(f).display()
-        )));
-    }
+    refuse_directories(out, files)?;
     if out.force {
         return Ok(());
     }
@@ -259,5 +255,23 @@ pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
             out.out.display(),
             existing.join(", ")
         )))
+    }
+}
+
+/// A directory where a result file goes cannot be replaced, `--force` or not: refused before
+/// the command runs (reviews 27c item 10 and 27d item 5: `size` and `breakeven` found it after
+/// their whole search and exited 1).
+fn refuse_directories(out: &OutArgs, files: &[impl AsRef<str>]) -> Result<()> {
+    match files
+        .iter()
+        .map(AsRef::as_ref)
+        .find(|f| out.out.join(f).is_dir())
+    {
+        Some(f) => Err(Error::Usage(format!(
+            "{} is a directory, where the command writes its result file {f}; remove it or \
+             choose another --out",
+            out.out.join(f).display()
+        ))),
+        None => Ok(()),
     }
 }

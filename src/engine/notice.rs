@@ -270,7 +270,15 @@ impl Run<'_> {
                 total_per_100: dm(m_i + m_p)?,
                 interest_paid: dec(paid_i)?,
                 principal_paid: dec(paid_p)?,
-                residual: dec(x_i - paid_i + x_p - paid_p)?,
+                // With `per_unit`, the date's interest 尾差 was moved back before a restated
+                // row is computed again (`restate_notices`): it stays in the row (review 27d
+                // item 4); it is 0 on the waterfall's own rows, whose `x_i` still holds it.
+                residual: dec(x_i - paid_i + x_p - paid_p
+                    + if per_unit {
+                        0
+                    } else {
+                        self.paid.unit_residual[i]
+                    })?,
                 face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
                     .map_err(|_| overflow())?,
                 csdc_fee: from_fen(fee).ok_or_else(overflow)?,

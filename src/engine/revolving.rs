@@ -36,13 +36,20 @@ impl Run<'_> {
         })
     }
 
-    /// Ends the revolving period for good once one of its end triggers has tripped.
+    /// Ends the revolving period for good once one of its end triggers has tripped, or once
+    /// its debtor has defaulted ([`Run::debtor_defaulted`]): tested before the date's
+    /// waterfall is chosen, and after it.
     pub(super) fn end_revolving_on_triggers(&mut self) {
-        if let Some(r) = &self.deal.revolving
-            && r.end_triggers
-                .iter()
-                .any(|&t| self.tripped.get(t).copied().unwrap_or(false))
+        let Some(r) = &self.deal.revolving else {
+            return;
+        };
+        if r.end_triggers
+            .iter()
+            .any(|&t| self.tripped.get(t).copied().unwrap_or(false))
         {
+            self.revolving_over = true;
+        }
+        if !self.revolving_over && self.debtor_defaulted(r) {
             self.revolving_over = true;
         }
     }
@@ -63,9 +70,6 @@ impl Run<'_> {
             return Ok(());
         };
         if !self.revolving_live() {
-            return Ok(());
-        }
-        if self.debtor_defaulted(rev) {
             return Ok(());
         }
         // The step's account: the collection account, or the named account of its `from`
@@ -107,8 +111,10 @@ impl Run<'_> {
 
     /// Whether the purchases' debtor (`[revolving] obligor` naming an obligor of the file) has
     /// defaulted under the scenario on or before today: its receivables are no longer
-    /// eligible, so the revolving period ends here, buying nothing, with a warning (review
-    /// 27c item 2: a deal bought a defaulted debtor's receivables and lost them in full).
+    /// eligible, so the revolving period ends before this date's waterfall is chosen, with a
+    /// warning unless `[deal] allow` silences it (reviews 27c item 2: a deal bought a
+    /// defaulted debtor's receivables and lost them in full; 27d item 1: the period ended a
+    /// date late, inside the `buy_assets` step).
     fn debtor_defaulted(&mut self, rev: &crate::deal::Revolving) -> bool {
         let Some(d) = rev.debtor else {
             return false;
@@ -124,16 +130,19 @@ impl Run<'_> {
         if on > self.date {
             return false;
         }
-        self.revolving_over = true;
+        if self.deal.allow.contains(&Check::RevolvingDefaults) {
+            return true;
+        }
         let p = self.deal.periods[self.k];
         self.held_warnings.push(Warning::run(
             Check::RevolvingDefaults,
             &self.scenario.name,
             Some((p.number, p.date())),
             format!(
-                "the revolving period ends: its purchases are receivables of `{}`, which the \
-                 scenario defaults on {on}, so it buys nothing on or after that date and the \
-                 cash stays for the waterfall (docs/deal-format.md, `[revolving]`)",
+                "the revolving period ends before this date's waterfall: its purchases are \
+                 receivables of `{}`, which the scenario defaults on {on}, so it buys nothing \
+                 on or after that date, and the waterfall the triggers choose runs (`normal` \
+                 when none has tripped; docs/deal-format.md, `[revolving]`)",
                 self.deal.obligors[d].name
             ),
         ));

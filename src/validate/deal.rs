@@ -133,12 +133,16 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
     // pool whose deposits reached 10^16 passed `check`); delays and recoveries move cash
     // between periods, which only the run sees.
     if let Some(periods) = &h.periods
-        && let Some(cash) = largest_period_cash(&obligors, periods)
+        && let Some((k, cash)) = largest_period_cash(&obligors, periods)
     {
         super::within_tables(
             ctx,
             "obligors",
-            "scheduled principal and interest of one collection period",
+            &format!(
+                "scheduled principal and interest of collection period {} (paid {})",
+                periods[k].number,
+                periods[k].date()
+            ),
             cash,
         );
     }
@@ -409,12 +413,12 @@ fn refix_floating_loans(
     }
 }
 
-/// The most principal and interest the pool's instalments fall due in one collection period
+/// The collection period whose instalments owe the most principal and interest, and that sum
 /// (`None` when a sum leaves Decimal's range, which `checked_sum` has told).
 fn largest_period_cash(
     obligors: &[crate::deal::Obligor],
     periods: &[crate::deal::PeriodDates],
-) -> Option<rust_decimal::Decimal> {
+) -> Option<(usize, rust_decimal::Decimal)> {
     let mut sums = vec![rust_decimal::Decimal::ZERO; periods.len()];
     for i in obligors
         .iter()
@@ -428,5 +432,5 @@ fn largest_period_cash(
             *s = s.checked_add(i.principal)?.checked_add(i.interest)?;
         }
     }
-    sums.into_iter().max()
+    sums.into_iter().enumerate().max_by_key(|&(_, s)| s)
 }

@@ -158,16 +158,18 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     }
 }
 
-/// Whether the revolving template's `obligor` bears `name` without being it: `name` followed
-/// by a character that cannot continue a name (`X (循环购买)`, `X@1`, not `X2`).
+/// Whether the revolving template's `obligor` bears `name` without being it: `name` as a
+/// whole word of it, between characters that cannot continue a name or the template's ends
+/// (`X (循环购买)`, `循环购买-X`, `X@1`; not `X2` or `SME-12` for `SME-1`).
 fn bears_name(template: &str, name: &str) -> bool {
     let (template, name) = (template.trim(), name.trim());
+    let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
     !name.is_empty()
         && template != name
-        && template
-            .strip_prefix(name)
-            .and_then(|rest| rest.chars().next())
-            .is_some_and(|c| !c.is_alphanumeric() && c != '_' && c != '-')
+        && template.match_indices(name).any(|(at, _)| {
+            edge(template[..at].chars().next_back())
+                && edge(template[at + name.len()..].chars().next())
+        })
 }
 
 /// A named default, or an `overrides` rule naming an obligor, whose name the revolving
@@ -239,6 +241,10 @@ mod tests {
         assert!(!bears_name("R12", "R1"));
         assert!(!bears_name("R1", "R1"));
         assert!(!bears_name("revolving", ""));
+        // Anywhere in the template, as a whole word (review 27d item 6).
+        assert!(bears_name("循环购买-核心债务人 奇艺", "核心债务人 奇艺"));
+        assert!(bears_name("pool of R1", "R1"));
+        assert!(!bears_name("pool of R12", "R1"));
     }
 
     use super::share_pct;
