@@ -568,6 +568,8 @@ fn interest_beyond_decimal_range_stops_the_run() {
     match engine::run(&deal, &scenario) {
         Err(Error::Usage(m)) => {
             assert!(m.contains("Decimal's range"), "{m}");
+            // Located at its payment date (review 27c item 10): the deal's one date.
+            assert!(m.contains(", period 1 ("), "{m}");
             assert!(m.contains(&format!("scenario {}", scenario.name)), "{m}");
         }
         Err(e) => panic!("expected the range error, got {e}"),

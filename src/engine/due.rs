@@ -105,7 +105,10 @@ impl Run<'_> {
     /// which then stops with an error at its check ([`super::verify::verify`]).
     pub(super) fn money(&self, amount: Fen, factors: &[Decimal], ratio: Ratio) -> Fen {
         fen_times(amount, factors, ratio, self.deal.rounding).unwrap_or_else(|| {
-            self.beyond_range.set(true);
+            // The first payment date it happened on, for the error (review 27c item 10).
+            if self.beyond_range.get().is_none() {
+                self.beyond_range.set(Some(self.k));
+            }
             0
         })
     }

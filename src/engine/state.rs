@@ -192,7 +192,7 @@ pub(super) struct Run<'a> {
     pub broken: Option<String>,
     /// Set when a rounded product (`Run::money`) left Decimal's range: the run stops with an
     /// error at its check ([`super::verify::verify`]) instead of paying a made-up amount.
-    pub beyond_range: std::cell::Cell<bool>,
+    pub beyond_range: std::cell::Cell<Option<usize>>,
     pub periods: Vec<PeriodRow>,
     pub flows: Vec<TrancheFlowRow>,
     /// Each tranche's running totals over its rows: its summary row.
@@ -331,7 +331,7 @@ impl<'a> Run<'a> {
             ledger: Vec::with_capacity(ledger_capacity),
             accounts: Balances::new_in(deal, b),
             broken: None,
-            beyond_range: std::cell::Cell::new(false),
+            beyond_range: std::cell::Cell::new(None),
             // A lean run keeps no period, fee or tax rows: nothing to reserve for them.
             periods: Vec::with_capacity(if keep_ledger { deal.periods.len() } else { 0 }),
             flows: Vec::with_capacity(deal.periods.len() * nt),

@@ -141,13 +141,17 @@ impl Balances {
 
 /// Checks the run (module docs); returns the identity's totals.
 pub(super) fn verify(run: &Run) -> Result<Conservation> {
-    if run.beyond_range.get() {
+    if let Some(k) = run.beyond_range.get() {
         // The deal's amounts and rates, not a bug (exit code 2; review 27b item M1: a deal
-        // that `check` accepted stopped with "a bug in ipabs").
+        // that `check` accepted stopped with "a bug in ipabs"); located by its payment date
+        // (review 27c item 10).
+        let when = run.deal.periods.get(k).map_or(String::new(), |p| {
+            format!(", period {} ({})", p.number, p.date())
+        });
         return Err(Error::Usage(format!(
-            "scenario {}: an interest, fee, tax, reserve or call amount is beyond what the \
-             engine holds exactly (Decimal's range): check the deal's amounts (yuan, not fen) \
-             and whether interest compounds on a shortfall for decades",
+            "scenario {}{when}: an interest, fee, tax, reserve or call amount is beyond what \
+             the engine holds exactly (Decimal's range): check the deal's amounts (yuan, not \
+             fen) and whether interest compounds on a shortfall for decades",
             run.scenario.name
         )));
     }
