@@ -248,6 +248,26 @@ pub struct PeriodDates {
     pub record_dates: [NaiveDate; 2],
 }
 
+/// The collection period (0-based) of `periods` containing `date`, if any: the model's one
+/// answer to "which period collects this", for the validator and the projection alike.
+pub fn period_of(periods: &[PeriodDates], date: NaiveDate) -> Option<usize> {
+    let k = periods.partition_point(|p| p.collection_end < date);
+    (k < periods.len() && periods[k].collection_start <= date).then_some(k)
+}
+
+/// Number of collection periods up to and including the one holding the last instalment of
+/// `obligors` (all periods when that date is outside them): the span of the even default
+/// timing (docs/scenarios.md).
+pub fn pool_periods(periods: &[PeriodDates], obligors: &[Obligor]) -> usize {
+    let n = periods.len();
+    obligors
+        .iter()
+        .flat_map(|o| o.assets.iter())
+        .filter_map(|a| a.instalments.last().map(|i| i.date))
+        .max()
+        .map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1))
+}
+
 impl PeriodDates {
     /// The adjusted payment date.
     pub fn date(&self) -> NaiveDate {

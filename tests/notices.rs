@@ -692,18 +692,8 @@ fn per_unit_residuals_go_back_to_the_account_that_paid() {
 /// 尾差 of the replaced payment (0.23) was taken off it: `in_life` said 451.40.
 #[test]
 fn a_restated_per_unit_payment_has_no_residual() {
-    let d = fixture("\n[notices]\nper_unit = true\n");
-    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n\
-        [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
-        pool = { principal = 400000, interest = 20000 }\nfees = { trustee = 1000 }\n\
-        tranches.A = { interest = 8190, principal = 410810 }\n\
-        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n\n\
-        [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-        pool = { principal = 300000, interest = 10000 }\nfees = { trustee = 1000 }\n\
-        tranches.A = { interest = \"4000.00\", principal = \"304548.30\" }\n\
-        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n";
-    let a = ipabs::validate::actuals_from_str("a.toml", actuals, &d).expect("actuals");
-    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
+    let rec =
+        reconcile_per_unit("tranches.A = { interest = \"4000.00\", principal = \"304548.30\" }");
     let a2 = rec
         .run
         .tranche_flows
@@ -733,18 +723,7 @@ fn a_restated_per_unit_payment_has_no_residual() {
 /// 304,500.00, the tranche-level amounts. Before, its residual held the 0.30 only.
 #[test]
 fn a_restated_notice_keeps_the_interest_residual() {
-    let d = fixture("\n[notices]\nper_unit = true\n");
-    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n\
-        [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
-        pool = { principal = 400000, interest = 20000 }\nfees = { trustee = 1000 }\n\
-        tranches.A = { interest = 8190, principal = 410810 }\n\
-        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n\n\
-        [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-        pool = { principal = 300000, interest = 10000 }\nfees = { trustee = 1000 }\n\
-        tranches.A = { principal = \"304500.00\" }\n\
-        tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n";
-    let a = ipabs::validate::actuals_from_str("a.toml", actuals, &d).expect("actuals");
-    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
+    let rec = reconcile_per_unit("tranches.A = { principal = \"304500.00\" }");
     let n = notice(&rec.run, "A", 2);
     assert_eq!(
         (
@@ -755,4 +734,23 @@ fn a_restated_notice_keeps_the_interest_residual() {
         ),
         (dec!(4451.40), dec!(304499.70), dec!(0.53), dec!(0))
     );
+}
+
+/// The auditing fixture with `per_unit`, reconciled with actuals of its first two dates as the
+/// fixture's own report states them, A's period-2 line being `a2`.
+fn reconcile_per_unit(a2: &str) -> ipabs::analytics::reconcile::Reconciliation {
+    let d = fixture("\n[notices]\nper_unit = true\n");
+    let actuals = format!(
+        "[actuals]\ndeal = \"auditing fixture\"\n\n\
+         [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = {{ principal = 400000, interest = 20000 }}\nfees = {{ trustee = 1000 }}\n\
+         tranches.A = {{ interest = 8190, principal = 410810 }}\n\
+         tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
+         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+         pool = {{ principal = 300000, interest = 10000 }}\nfees = {{ trustee = 1000 }}\n\
+         {a2}\n\
+         tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n"
+    );
+    let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
+    ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles")
 }

@@ -224,8 +224,7 @@ fn in_life(
             .iter()
             .filter(|f| f.period == p.number && senior(f.tranche.as_str()))
             .map(|f| f.interest_unpaid().max(Decimal::ZERO))
-            .sum::<Decimal>()
-            .max(Decimal::ZERO);
+            .sum();
         out.push(InLifeRow {
             period: p.number,
             payment_date: p.date(),

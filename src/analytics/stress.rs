@@ -15,7 +15,6 @@ use rust_decimal::Decimal;
 use crate::deal::Deal;
 use crate::engine::{self, ObligorRows};
 use crate::error::Error;
-use crate::pool::projection::period_of;
 use crate::scenario::Scenario;
 
 /// A named set of stress scenarios, as chosen on the command line (`--stress NAME`).
@@ -370,13 +369,7 @@ pub fn scaled_cpr(cpr: Decimal, factor: Decimal) -> Decimal {
 /// instalment (all periods when that date is outside them) — the span of even default
 /// timing in the projection.
 pub fn pool_periods(deal: &Deal) -> usize {
-    let n = deal.periods.len();
-    deal.obligors
-        .iter()
-        .flat_map(|o| o.assets.iter())
-        .filter_map(|a| a.instalments.last().map(|i| i.date))
-        .max()
-        .map_or(n, |d| period_of(&deal.periods, d).map_or(n, |k| k + 1))
+    crate::deal::pool_periods(&deal.periods, &deal.obligors)
 }
 
 /// The default timing `s` applies: its `default_timing`, or (when empty) `m` even shares of

@@ -119,12 +119,7 @@ impl Run<'_> {
         let Some(d) = rev.debtor else {
             return false;
         };
-        let Some(&(_, on)) = self
-            .scenario
-            .obligor_defaults
-            .iter()
-            .find(|&&(o, _)| o == d)
-        else {
+        let Some(on) = self.scenario.default_date(d) else {
             return false;
         };
         if on > self.date {
@@ -243,8 +238,8 @@ impl Run<'_> {
 fn purchased_scenario(s: &Scenario, obligor: &Obligor, debtor: Option<usize>) -> Scenario {
     let mut out = s.clone();
     out.obligor_defaults = debtor
-        .and_then(|d| s.obligor_defaults.iter().find(|&&(o, _)| o == d))
-        .map(|&(_, date)| vec![(0, date)])
+        .and_then(|d| s.default_date(d))
+        .map(|date| vec![(0, date)])
         .unwrap_or_default();
     out.overrides = s
         .overrides

@@ -309,22 +309,37 @@ pub fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
 /// decimal places; None when `den` is not positive or the ratio is beyond Decimal. The exact
 /// form of [`crate::money::exact::ratio6`], for any operands.
 pub fn ratio6_big(num: &BigInt, den: &BigInt) -> Option<Decimal> {
+    ratio_big(num, den, 6)
+}
+
+/// `num / den` (den > 0) exactly, rounded once, half away from zero, to `dp` decimal places;
+/// None when `den` is not positive or the result is beyond Decimal.
+pub fn ratio_big(num: &BigInt, den: &BigInt, dp: u32) -> Option<Decimal> {
     if !den.is_positive() {
         return None;
     }
-    let q = div_round_big(&(num * BigInt::from(1_000_000u32)), den, Rounding::HalfUp);
-    Decimal::try_from_i128_with_scale(q.to_i128()?, 6).ok()
+    let q = div_round_big(&(num * BigInt::from(10u32).pow(dp)), den, Rounding::HalfUp);
+    Decimal::try_from_i128_with_scale(q.to_i128()?, dp).ok()
 }
 
 /// [`ratio6_big`] of two Decimals.
 pub fn ratio6_of(num: Decimal, den: Decimal) -> Option<Decimal> {
-    let big = |d: Decimal| BigInt::from(d.mantissa());
+    product_ratio_of(&[num], &[den], 6)
+}
+
+/// `Π num / Π den` of Decimals exactly, rounded once, half away from zero, to `dp` places
+/// ([`ratio_big`]): the products are taken of the mantissas in big integers, so that no
+/// Decimal product rounds or overflows on the way.
+pub fn product_ratio_of(num: &[Decimal], den: &[Decimal], dp: u32) -> Option<Decimal> {
+    let product = |ds: &[Decimal]| {
+        ds.iter().fold((BigInt::from(1), 0u32), |(m, s), d| {
+            (m * BigInt::from(d.mantissa()), s + d.scale())
+        })
+    };
     let pow10 = |s: u32| BigInt::from(10u32).pow(s);
-    // num / den = (mn · 10^sd) / (md · 10^sn).
-    ratio6_big(
-        &(big(num) * pow10(den.scale())),
-        &(big(den) * pow10(num.scale())),
-    )
+    let ((nm, ns), (dm, ds)) = (product(num), product(den));
+    // Π num / Π den = (nm · 10^ds) / (dm · 10^ns).
+    ratio_big(&(nm * pow10(ds)), &(dm * pow10(ns)), dp)
 }
 
 /// `Σ amounts` compared with `threshold × base` exactly: the sign of `value − threshold × base`,

@@ -761,6 +761,7 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal_macros::dec;
 
     /// The validator's limit on a pool or issue (`validate::MAX_TABLE_MONEY`) is the money
     /// columns' own: 10^(precision − scale) yuan.
@@ -771,7 +772,6 @@ mod tests {
             Decimal::from_i128_with_scale(10i128.pow(DECIMAL_PRECISION as u32 - MONEY_SCALE), 0)
         );
     }
-    use rust_decimal_macros::dec;
 
     /// Row groups as polars cuts a one-chunk frame: below 2 × group one group; else
     /// k = n / group groups of n / k rows, the last taking the rest. By hand: 200 rows in

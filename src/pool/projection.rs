@@ -613,12 +613,6 @@ const FACTOR_DP: u32 = 12;
 /// 1 at [`FACTOR_DP`] places.
 const POW10_FACTOR: i64 = 1_000_000_000_000;
 
-/// The collection period (0-based) containing `date`, if any.
-pub fn period_of(periods: &[PeriodDates], date: NaiveDate) -> Option<usize> {
-    let k = periods.partition_point(|p| p.collection_end < date);
-    (k < periods.len() && periods[k].collection_start <= date).then_some(k)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

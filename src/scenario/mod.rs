@@ -92,6 +92,14 @@ pub struct Assumptions {
 }
 
 impl Scenario {
+    /// The date the scenario defaults obligor `o` (a named default), if it does.
+    pub fn default_date(&self, o: usize) -> Option<NaiveDate> {
+        self.obligor_defaults
+            .iter()
+            .find(|&&(x, _)| x == o)
+            .map(|&(_, d)| d)
+    }
+
     /// Whether the scenario has defaults besides its default curve: named defaults, a CDR, or
     /// a rule of `overrides` that sets a CDR or its own default rate. A break-even search
     /// replaces them with its own default rate (docs/breakeven.md), so such a scenario has no

@@ -36,7 +36,8 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         &raw.fees,
         &tranche_names,
         first_payment,
-        (last_payment, Some(h.closing)),
+        last_payment,
+        h.closing,
     );
     let (taxes, tax_names) = taxes(ctx, &raw.taxes, &tranche_names);
     let reserve = raw
@@ -425,11 +426,8 @@ fn largest_period_cash(
         .flat_map(|o| &o.assets)
         .flat_map(|a| &a.instalments)
     {
-        let k = periods.partition_point(|p| p.collection_end < i.date);
-        if let Some(s) = sums.get_mut(k)
-            && periods[k].collection_start <= i.date
-        {
-            *s = s.checked_add(i.principal)?.checked_add(i.interest)?;
+        if let Some(k) = crate::deal::period_of(periods, i.date) {
+            sums[k] = sums[k].checked_add(i.principal)?.checked_add(i.interest)?;
         }
     }
     sums.into_iter().enumerate().max_by_key(|&(_, s)| s)

@@ -276,7 +276,8 @@ pub(super) fn fees(
     raw: &[schema::Fee],
     tranches: &Names,
     first_payment: Option<NaiveDate>,
-    (last_payment, closing): (Option<NaiveDate>, Option<NaiveDate>),
+    last_payment: Option<NaiveDate>,
+    closing: NaiveDate,
 ) -> (Vec<Fee>, Names) {
     let mut names = Names::new("fee");
     let mut out = Vec::with_capacity(raw.len());
@@ -322,7 +323,7 @@ pub(super) fn fees(
                     Some(d) => Some(ctx.date(&format!("{p}.date"), d)),
                     // The first anniversary of the closing date: the first year's fee is
                     // usually paid at issue, outside the waterfall.
-                    None => closing.and_then(|c| add_months(c, 12, false)),
+                    None => add_months(closing, 12, false),
                 };
                 match (amount, first) {
                     (Some(amount), Some(first)) => Some(FeeKind::Annual { amount, first }),

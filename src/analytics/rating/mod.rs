@@ -375,27 +375,12 @@ fn round_quotient(num: Decimal, den: Decimal, dp: u32) -> Decimal {
 }
 
 /// `Π num / Π den` rounded once, half away from zero, to `dp` places (every factor ≥ 0, the
-/// denominators > 0): the products are taken of the mantissas in big integers, so that no
+/// denominators > 0), exactly ([`crate::money::rational::product_ratio_of`]), so that no
 /// Decimal product rounds or overflows on the way (review 27c item 10). The quotients here
 /// are fractions and multipliers of a few units; one beyond Decimal's range (none is) would
 /// saturate.
 fn round_product_quotient(num: &[Decimal], den: &[Decimal], dp: u32) -> Decimal {
-    use num_bigint::BigInt;
-    let pow10 = |s: u32| BigInt::from(10u32).pow(s);
-    let product = |ds: &[Decimal]| {
-        ds.iter().fold((BigInt::from(1), 0u32), |(m, s), d| {
-            (m * BigInt::from(d.mantissa()), s + d.scale())
-        })
-    };
-    let ((nm, ns), (dm, ds)) = (product(num), product(den));
-    // Π num / Π den = (nm · 10^ds) / (dm · 10^ns); × 10^dp, rounded half up (all ≥ 0).
-    let n = nm * pow10(ds) * pow10(dp);
-    let d = dm * pow10(ns);
-    let q: BigInt = (n * 2 + &d) / (d * 2);
-    i128::try_from(q)
-        .ok()
-        .and_then(|m| Decimal::try_from_i128_with_scale(m, dp).ok())
-        .unwrap_or(Decimal::MAX)
+    crate::money::rational::product_ratio_of(num, den, dp).unwrap_or(Decimal::MAX)
 }
 
 /// The grade of [`GRADES`] of each obligor for the large-obligor test: its rating's label, or

@@ -256,7 +256,7 @@ impl ArrivalPeriods {
         let k = i32::try_from(self.months)
             .ok()
             .and_then(|m| add_months(from, m, false))
-            .and_then(|d| period_of(periods, d));
+            .and_then(|d| crate::deal::period_of(periods, d));
         let code = k.and_then(|k| u32::try_from(k).ok()).unwrap_or(BEYOND);
         self.slots[slot] = (key, code);
         (code != BEYOND).then_some(code as usize)

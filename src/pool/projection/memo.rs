@@ -159,18 +159,12 @@ impl PoolPlan {
     /// The plan, with the obligors' labels only for projections that build `rows` (a
     /// projection without rows reads none; one with rows builds them if the plan lacks them).
     pub fn build(periods: &[PeriodDates], obligors: &[Obligor], rows: ObligorRows) -> PoolPlan {
-        let n = periods.len();
-        let last_due = obligors
-            .iter()
-            .flat_map(|o| o.assets.iter())
-            .filter_map(|a| a.instalments.last().map(|i| i.date))
-            .max();
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         PoolPlan {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             names: (rows == ObligorRows::Keep).then(|| obligor_labels(obligors)),
             dates: periods.iter().map(|p| (p.number, p.date())).collect(),
-            pool_periods: last_due.map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1)),
+            pool_periods: crate::deal::pool_periods(periods, obligors),
         }
     }
 }
