@@ -388,6 +388,7 @@ fn enum_spellings_round_trip() {
         ("ACT/360", DayCount::Act360),
         ("30/360", DayCount::Thirty360),
         ("ACT/ACT", DayCount::ActAct),
+        ("NL/365", DayCount::Nl365),
     ];
     for (s, dc) in dcs {
         assert_eq!(dc.name(), s);

@@ -817,3 +817,63 @@ normal = [
         "{err}"
     );
 }
+
+/// `day_count = "NL/365"` (since session 28): a 29 February earns no interest. A's first
+/// accrual period, 2023-12-01 → 2024-03-01, is 31 + 31 + 29 = 91 actual days, 90 without
+/// 2024-02-29: interest 1,000,000 × 0.05 × 90/365 = 12,328.767… → 12,328.77 (ACT/365F's
+/// 91/365 would give 12,465.75). The pool pays 30,000 of interest on 2024-02-15, and A is
+/// a pass-through: principal 30,000 − 12,328.77 = 17,671.23, balance 982,328.77. The second
+/// period, 2024-03-01 → 2024-06-03 (2024-06-01 is a Saturday, paid on Monday the 3rd), is
+/// 31 + 30 + 31 + 2 = 94 days with no 29 February: 982,328.77 × 0.05 × 94/365 =
+/// 12,649.164… → 12,649.16; the pool's 1,030,000 on 2024-05-15 repays A. Under ACT/365F
+/// the first period's principal is 30,000 − 12,465.75 = 17,534.25, balance 982,465.75, and
+/// the second's interest 982,465.75 × 0.05 × 94/365 = 12,650.928… → 12,650.93.
+#[test]
+fn nl365_coupon_skips_29_february() {
+    let src = r#"
+[deal]
+name = "nl365"
+cutoff_date = 2023-12-01
+closing_date = 2023-12-01
+payment_dates = [2024-03-01, 2024-06-01]
+legal_maturity = 2025-06-01
+day_count = "NL/365"
+business_day = "following"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "licence"
+schedule = [
+  { date = 2024-02-15, principal = 0, interest = 30000 },
+  { date = 2024-05-15, principal = 1000000, interest = 30000 },
+]
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.05
+amortization = "pass_through"
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+]
+"#;
+    let r = run(src);
+    let (p1, p2) = (row(&r, "A", 1), row(&r, "A", 2));
+    assert_eq!(p1.interest_due, dec!(12328.77));
+    assert_eq!(p1.interest_paid, dec!(12328.77));
+    assert_eq!(p1.principal_paid, dec!(17671.23));
+    assert_eq!(p2.interest_due, dec!(12649.16));
+    assert_eq!(p2.principal_paid, dec!(982328.77));
+    assert_eq!(p2.balance_end, dec!(0));
+    // The same deal under ACT/365F: the first period's 91 days.
+    let act = run(&src.replace("NL/365", "ACT/365F"));
+    assert_eq!(row(&act, "A", 1).interest_due, dec!(12465.75));
+    assert_eq!(row(&act, "A", 2).interest_due, dec!(12650.93));
+}

@@ -200,7 +200,7 @@ pub struct DealSection {
     pub payment_dates: Option<Vec<Date>>,
     /// Legal maturity, after the closing date.
     pub legal_maturity: Date,
-    /// `ACT/365F` (default), `ACT/360`, `30/360` or `ACT/ACT`.
+    /// `ACT/365F` (default), `ACT/360`, `30/360`, `ACT/ACT` or `NL/365`.
     pub day_count: Option<String>,
     /// `unadjusted`, `following` (default), `modified_following` or `preceding`.
     pub business_day: Option<String>,

@@ -320,10 +320,43 @@ pub(super) fn fees(
             schema::FeeKind::Annual => {
                 let amount = amount(ctx);
                 let first = match f.date {
-                    Some(d) => Some(ctx.date(&format!("{p}.date"), d)),
+                    Some(d) => {
+                        let path = format!("{p}.date");
+                        let d = ctx.date(&path, d);
+                        if let Some(last) = last_payment
+                            && d > last
+                        {
+                            ctx.err(
+                                &path,
+                                format!(
+                                    "annual fee's first due date {d} is after the last payment \
+                                     date {last}; it would never be charged"
+                                ),
+                                "a date on or before the last payment date",
+                            );
+                        }
+                        Some(d)
+                    }
                     // The first anniversary of the closing date: the first year's fee is
                     // usually paid at issue, outside the waterfall.
-                    None => add_months(closing, 12, false),
+                    None => {
+                        let d = add_months(closing, 12, false);
+                        if let (Some(d), Some(last)) = (d, last_payment)
+                            && d > last
+                        {
+                            ctx.err(
+                                &format!("{p}.kind"),
+                                format!(
+                                    "an annual fee without `date` first falls due on the first \
+                                     anniversary of closing, {d}, after the last payment date \
+                                     {last}; it would never be charged"
+                                ),
+                                "a `date` on or before the last payment date, or a `one_off` \
+                                 fee for an amount paid once",
+                            );
+                        }
+                        d
+                    }
                 };
                 match (amount, first) {
                     (Some(amount), Some(first)) => Some(FeeKind::Annual { amount, first }),
@@ -388,6 +421,18 @@ pub(super) fn fees(
             .cap
             .map(|c| ctx.money(&format!("{p}.cap"), c, Sign::NonNegative));
         let (start, end) = super::fees::fee_dates(ctx, &p, f, first_payment, last_payment);
+        if let (Some(FeeKind::Annual { first, .. }), Some(e)) = (&kind, end)
+            && e < *first
+        {
+            ctx.err(
+                &format!("{p}.end"),
+                format!(
+                    "fee end {e} is before the annual fee's first due date {first}; it would \
+                     never be charged"
+                ),
+                "an end on or after the first due date",
+            );
+        }
         if let Some(kind) = kind {
             out.push(Fee {
                 name: f.name.clone(),

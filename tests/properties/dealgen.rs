@@ -888,7 +888,8 @@ impl DealSpec {
             writeln!(t, "frequency = \"{}\"", self.freq.name()).ok();
         }
         writeln!(t, "legal_maturity = {}", date(legal)).ok();
-        let dc = ["ACT/365F", "ACT/360", "30/360", "act/act"][usize::from(self.day_count % 4)];
+        let dc =
+            ["ACT/365F", "ACT/360", "30/360", "act/act", "nl/365"][usize::from(self.day_count % 5)];
         writeln!(t, "day_count = \"{dc}\"").ok();
         let bdc = ["unadjusted", "following", "modified_following", "preceding"]
             [usize::from(self.business_day % 4)];
