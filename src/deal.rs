@@ -809,6 +809,10 @@ pub enum TriggerCondition {
     /// senior tranche is repaid) was not paid its interest due in full (tested after the
     /// waterfall): 未能足额支付当时最高级别优先级证券的预期收益.
     TopClassInterestShortfall,
+    /// A support provider (this one, by index into `Deal::supports`, or any) has failed: the
+    /// scenario's `supports_off` or a `support_failures` date on or before the payment date
+    /// (tested before the waterfall; since session 28). 差额支付承诺人、担保人违约.
+    SupportFailed(Option<usize>),
 }
 
 impl TriggerCondition {
@@ -821,6 +825,7 @@ impl TriggerCondition {
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 "senior_outstanding_after_legal_maturity"
             }
+            TriggerCondition::SupportFailed(_) => "support_failed",
         }
     }
 }

@@ -30,6 +30,11 @@
 //! scenario, and each of the senior's 480 interest amounts equals balance × 5% × days / 365
 //! rounded half up on the new dates. 37 of the 64 are still 47289b8's.
 //!
+//! Re-pinned in session 28: the eight `scenarios.parquet` files, when `support_failures` was
+//! appended to that table; checked against the previous build's (b4fde2b) files: the earlier
+//! columns equal, the new column empty in every row, and every other file of both sweeps
+//! byte-identical.
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -189,6 +189,99 @@ fn normal_waterfall_to_the_fen() {
     );
 }
 
+/// A support provider that fails from a date (scenario `support_failures`, since session 28)
+/// and a `support_failed` event of default: the fixture with the undertaking failing on
+/// 2024-06-01, and an `accelerated` waterfall the trigger selects.
+fn support_failure_source(scenario: &str) -> String {
+    fixture()
+        .replace(
+            "\n[scenario]",
+            r#"accelerated = [
+  { action = "pay_tax", taxes = ["vat"] },
+  { action = "pay_fee", fees = ["manager"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"], amount = "available" },
+  { action = "top_up_reserve" },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+
+[[triggers]]
+name = "undertaker_default"
+kind = "event_of_default"
+condition = "support_failed"
+support = "undertaking"
+waterfall = "accelerated"
+
+[scenario]"#,
+        )
+        .replace(
+            "recovery_lag_months = 3\n",
+            &format!("recovery_lag_months = 3\n{scenario}\n"),
+        )
+}
+
+#[test]
+fn a_support_failing_from_a_date_stops_its_draws_and_trips_its_trigger() {
+    let r = run_source(&support_failure_source(
+        "support_failures = [ { support = \"undertaking\", date = 2024-06-01 } ]",
+    ));
+    // Period 1 (2024-04-01, before the failure): `normal`, as in `normal_waterfall_to_the_fen`:
+    // A's principal 1,029,419.32, balance 770,580.68; nothing drawn.
+    let p1 = &r.periods[0];
+    assert_eq!(p1.waterfall, "normal");
+    assert_eq!(p1.triggers_tripped, "");
+    assert_eq!(p1.principal_paid, dec!(1029419.32));
+
+    // Period 2 (2024-07-01, on or after 06-01): the undertaking has failed, so the trigger
+    // trips before the waterfall and `accelerated` runs. Pool cash 0 (O2 defaulted); VAT 0;
+    // the fee 1,000 from the reserve (5,000 → 4,000); A's interest fen(770,580.68 × 0.04 ×
+    // 91/365) = 7,684.70: the reserve pays its last 4,000, and the undertaking, which paid
+    // the other 3,684.70 in the normal run, pays nothing: A is 3,684.70 short.
+    let p2 = &r.periods[1];
+    assert_eq!(p2.waterfall, "accelerated");
+    assert_eq!(p2.triggers_tripped, "undertaker_default");
+    assert_eq!(p2.reserve_draws, dec!(5000.00));
+    assert_eq!(p2.support_draws, dec!(0));
+    let a2 = tranche_row(&r, "A", 2);
+    assert_eq!(a2.interest_paid, dec!(4000.00));
+    assert_eq!(a2.interest_shortfall, dec!(3684.70));
+
+    // Period 3 (accelerated; an event of default is not curable): pool cash 825,000, VAT
+    // fen(0.0326 × 25,000) = 815, fee 1,000; A's interest due is the period's 7,684.70 (same
+    // balance) plus the 3,684.70 carried, 11,369.40, paid; A's principal (available) is
+    // 825,000 − 815 − 1,000 − 11,369.40 = 811,815.60, of which its balance 770,580.68;
+    // B's principal the other 41,234.92.
+    let p3 = &r.periods[2];
+    assert_eq!(p3.waterfall, "accelerated");
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(a3.interest_due, dec!(11369.40));
+    assert_eq!(a3.interest_paid, dec!(11369.40));
+    assert_eq!(a3.principal_paid, dec!(770580.68));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(41234.92));
+    // Nothing drawn from the undertaking over the run; inflows 1,875,000 + the reserve's
+    // 5,000 = payments: VAT 2,445 + fees 3,000 + A's interest 17,950.68 + 4,000 + 11,369.40
+    // + principal 1,800,000 + B's 41,234.92 = 1,880,000.00.
+    assert_eq!(r.support_draws[0].total, dec!(0));
+    assert_eq!(r.conservation.payments, dec!(1880000.00));
+
+    // Off from the start (`supports_off`): the trigger trips on the first date, whose
+    // accelerated waterfall pays A the same 1,029,419.32 (all that is left after VAT, fee and
+    // interest; the reserve is at its target).
+    let r = run_source(&support_failure_source("supports_off = [\"undertaking\"]"));
+    assert_eq!(r.periods[0].waterfall, "accelerated");
+    assert_eq!(r.periods[0].triggers_tripped, "undertaker_default");
+    assert_eq!(r.periods[0].principal_paid, dec!(1029419.32));
+
+    // A failure after the last payment date changes nothing: the normal run's draw of
+    // 3,684.70 in period 2, and no trigger.
+    let r = run_source(&support_failure_source(
+        "support_failures = [ { support = \"undertaking\", date = 2024-10-01 } ]",
+    ));
+    assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
+    assert_eq!(r.periods[1].support_draws, dec!(3684.70));
+}
+
 /// The same deal with a bullet senior and an acceleration trigger on the cumulative default
 /// ratio. The trigger trips in period 2 and the accelerated waterfall pays the retained cash to A.
 #[test]

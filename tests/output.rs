@@ -1109,3 +1109,31 @@ fn scenario_text_columns_have_no_trailing_zeros() {
         }
     }
 }
+
+/// `scenarios.parquet`'s `support_failures` (since session 28): `support@date`, `;`-separated,
+/// in the scenario's order; empty for a scenario without failures.
+#[test]
+fn scenarios_table_states_support_failures() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
+    let src = std::fs::read_to_string(path).expect("fixture").replace(
+        "recovery_lag_months = 3\n",
+        "recovery_lag_months = 3\nsupport_failures = [ { support = \"undertaking\", date = 2024-06-01 } ]\n",
+    );
+    let d = ipabs::validate::deal_from_str("hand_worked.toml", &src)
+        .expect("loads")
+        .deal;
+    let scenarios = [d.scenario.clone(), ipabs::scenario::Scenario::base()];
+    let df = ipabs::output::scenarios::scenarios_frame(&d, &scenarios).expect("frame");
+    let col = df
+        .column("support_failures")
+        .expect("column")
+        .str()
+        .expect("str")
+        .clone();
+    assert_eq!(col.get(0), Some("undertaking@2024-06-01"));
+    assert_eq!(col.get(1), Some(""));
+    assert_eq!(
+        df.get_column_names().last().map(|c| c.as_str()),
+        Some("support_failures")
+    );
+}

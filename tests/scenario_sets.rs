@@ -360,6 +360,7 @@ default_date = 2024-05-10
                     delay_months: 0,
                     cpr,
                     supports_off: vec![],
+                    support_failures: vec![],
                     overrides: vec![],
                     indices: Default::default(),
                     clean_up_call: true,

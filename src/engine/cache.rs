@@ -142,6 +142,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         delay_months,
         cpr,
         supports_off,
+        support_failures,
         indices,
         clean_up_call,
         overrides,
@@ -155,6 +156,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         && *delay_months == b.delay_months
         && *cpr == b.cpr
         && *supports_off == b.supports_off
+        && *support_failures == b.support_failures
         && *indices == b.indices
         && *clean_up_call == b.clean_up_call
         && *overrides == b.overrides

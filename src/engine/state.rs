@@ -545,6 +545,15 @@ impl<'a> Run<'a> {
         self.date = p.date();
         self.paid.reset();
         self.support_period.iter_mut().for_each(|x| *x = 0);
+        // A provider that fails from a date pays nothing on this date if the date is on or
+        // after it (scenario `support_failures`).
+        for &(s, from) in &self.scenario.support_failures {
+            if self.date >= from
+                && let Some(on) = self.support_on.get_mut(s)
+            {
+                *on = false;
+            }
+        }
         let c = &self.pool.periods[k];
         self.cash = PoolCash {
             collected: to_fen(c.collected),

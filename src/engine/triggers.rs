@@ -29,9 +29,9 @@ pub enum Phase {
 /// The phase in which `condition` is tested.
 pub fn phase(condition: &TriggerCondition) -> Phase {
     match condition {
-        TriggerCondition::CumulativeDefaultRatioAbove(_) | TriggerCondition::CoverageBelow(_) => {
-            Phase::BeforeWaterfall
-        }
+        TriggerCondition::CumulativeDefaultRatioAbove(_)
+        | TriggerCondition::CoverageBelow(_)
+        | TriggerCondition::SupportFailed(_) => Phase::BeforeWaterfall,
         TriggerCondition::SeniorInterestShortfall
         | TriggerCondition::TopClassInterestShortfall
         | TriggerCondition::SeniorOutstandingAfterLegalMaturity => Phase::AfterWaterfall,
@@ -113,6 +113,10 @@ impl Run<'_> {
                         })
                     })
             }
+            TriggerCondition::SupportFailed(s) => match s {
+                Some(s) => self.support_on.get(s).is_some_and(|on| !on),
+                None => self.support_on.iter().any(|on| !on),
+            },
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 let p = &self.deal.periods[k];
                 let legal = self.deal.legal_maturity;

@@ -94,7 +94,7 @@ fn index_paths_text(s: &Scenario) -> String {
 
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
 /// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
-/// index_paths, index_shift, clean_up_call, overrides.
+/// index_paths, index_shift, clean_up_call, overrides, support_failures.
 pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame, Error> {
     let n = scenarios.len();
     let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -126,6 +126,16 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
                 .filter_map(|i| deal.supports.get(*i).map(|x| x.name.clone()))
                 .collect::<Vec<_>>()
                 .join(",")
+        })
+        .collect();
+    let support_failures: Vec<String> = scenarios
+        .iter()
+        .map(|s| {
+            s.support_failures
+                .iter()
+                .filter_map(|(i, d)| deal.supports.get(*i).map(|x| format!("{}@{d}", x.name)))
+                .collect::<Vec<_>>()
+                .join(";")
         })
         .collect();
     let columns = vec![
@@ -190,6 +200,7 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
                 .map(|s| overrides_text(deal, &s.overrides))
                 .collect::<Vec<_>>(),
         ),
+        Column::new("support_failures".into(), support_failures),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {
         path: PathBuf::from(SCENARIOS_FILE),

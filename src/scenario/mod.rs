@@ -46,6 +46,9 @@ pub struct Scenario {
     pub cpr: Decimal,
     /// Support providers (indices into `Deal::supports`) that fail to pay in this scenario.
     pub supports_off: Vec<usize>,
+    /// Support providers that stop paying from a date: (index into `Deal::supports`, date).
+    /// A provider pays nothing on a payment date on or after its date (since session 28).
+    pub support_failures: Vec<(usize, NaiveDate)>,
     /// The paths of the indices floating rates follow, and a parallel shift. An index this
     /// scenario does not give falls back to the deal file's own `[scenario]`.
     pub indices: crate::floating::IndexPaths,
@@ -127,6 +130,7 @@ impl Scenario {
             delay_months: 0,
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
+            support_failures: Vec::new(),
             overrides: Vec::new(),
             indices: crate::floating::IndexPaths::default(),
             clean_up_call: true,
@@ -286,7 +290,12 @@ impl Scenario {
         if let Some((o, _)) = self.obligor_defaults.iter().find(|(o, _)| *o >= obligors) {
             return bad(format!("obligor index {o} does not exist"));
         }
-        if let Some(i) = self.supports_off.iter().find(|i| **i >= supports) {
+        if let Some(i) = self
+            .supports_off
+            .iter()
+            .chain(self.support_failures.iter().map(|(s, _)| s))
+            .find(|i| **i >= supports)
+        {
             return bad(format!("support index {i} does not exist"));
         }
         Ok(())

@@ -885,6 +885,7 @@ pub enum TriggerCondition {
     CoverageBelow,
     SeniorOutstandingAfterLegalMaturity,
     TopClassInterestShortfall,
+    SupportFailed,
 }
 
 /// `[[triggers]]`.
@@ -895,10 +896,14 @@ pub struct Trigger {
     pub name: String,
     /// `acceleration` (加速清偿事件) or `event_of_default` (违约事件).
     pub kind: TriggerKind,
-    /// `cumulative_default_ratio_above`, `senior_interest_shortfall`, `coverage_below` or `senior_outstanding_after_legal_maturity`.
+    /// `cumulative_default_ratio_above`, `senior_interest_shortfall`, `coverage_below`,
+    /// `senior_outstanding_after_legal_maturity`, `top_class_interest_shortfall` or
+    /// `support_failed`.
     pub condition: TriggerCondition,
     /// Threshold of `cumulative_default_ratio_above` (a ratio) or `coverage_below` (a multiple).
     pub threshold: Option<Decimal>,
+    /// The support a `support_failed` trigger watches (default: any support).
+    pub support: Option<String>,
     /// The waterfall (in `[waterfalls]`) that runs once the trigger is hit.
     pub waterfall: String,
     /// Re-tested every period and can switch back; default false.

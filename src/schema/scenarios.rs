@@ -35,6 +35,9 @@ pub struct Scenario {
     /// Supports that fail to pay.
     #[serde(default)]
     pub supports_off: Vec<String>,
+    /// Supports that stop paying from a date `{ support, date }` (since session 28).
+    #[serde(default)]
+    pub support_failures: Vec<SupportFailure>,
     /// Flat index values: index name → value on every date (`lpr_1y = 0.031`).
     pub indices: Option<BTreeMap<String, Decimal>>,
     /// Index paths by date: index name → `[{ date, rate }, …]`, a step function.
@@ -78,6 +81,17 @@ pub struct ObligorDefault {
     /// The obligor that defaults.
     pub obligor: String,
     /// It pays nothing due on or after this date.
+    pub date: Date,
+}
+
+/// One `support_failures` entry: a support provider that pays nothing on the payment dates on
+/// or after `date` (差额支付承诺人、担保人违约).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportFailure {
+    /// The support (its `name` in `[[supports]]`).
+    pub support: String,
+    /// It pays nothing on a payment date on or after this date.
     pub date: Date,
 }
 

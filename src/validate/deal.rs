@@ -61,7 +61,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         has_pdl: raw.pdl.is_some(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
-    let triggers = triggers(ctx, &raw.triggers, &waterfall_names);
+    let triggers = triggers(ctx, &raw.triggers, &waterfall_names, &support_names);
     let clean_up_call =
         super::accounts::clean_up_call(ctx, raw.clean_up_call.as_ref(), &waterfall_names);
     super::accounts::support_waterfalls(ctx, &raw.supports, &mut supports, &waterfall_names);

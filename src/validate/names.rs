@@ -57,6 +57,11 @@ impl Names {
         }
     }
 
+    /// Whether no item of the kind was named.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<usize> {
         self.map.get(name).copied()
     }

@@ -328,7 +328,12 @@ fn transfer(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Action {
     }
 }
 
-pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Names) -> Vec<Trigger> {
+pub(super) fn triggers(
+    ctx: &mut Ctx,
+    raw: &[schema::Trigger],
+    waterfalls: &Names,
+    supports: &Names,
+) -> Vec<Trigger> {
     use schema::TriggerCondition as C;
     let mut names = Names::new("trigger");
     let mut out = Vec::with_capacity(raw.len());
@@ -357,7 +362,8 @@ pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Name
             }
             (C::SeniorInterestShortfall, x)
             | (C::SeniorOutstandingAfterLegalMaturity, x)
-            | (C::TopClassInterestShortfall, x) => {
+            | (C::TopClassInterestShortfall, x)
+            | (C::SupportFailed, x) => {
                 if x.is_some() {
                     ctx.key_err(
                         &tp,
@@ -366,13 +372,23 @@ pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Name
                          take one)",
                     );
                 }
-                Some(match t.condition {
-                    C::SeniorInterestShortfall => TriggerCondition::SeniorInterestShortfall,
-                    C::TopClassInterestShortfall => TriggerCondition::TopClassInterestShortfall,
-                    _ => TriggerCondition::SeniorOutstandingAfterLegalMaturity,
-                })
+                match t.condition {
+                    C::SeniorInterestShortfall => Some(TriggerCondition::SeniorInterestShortfall),
+                    C::TopClassInterestShortfall => {
+                        Some(TriggerCondition::TopClassInterestShortfall)
+                    }
+                    C::SupportFailed => support_failed(ctx, &p, t, supports),
+                    _ => Some(TriggerCondition::SeniorOutstandingAfterLegalMaturity),
+                }
             }
         };
+        if t.support.is_some() && t.condition != C::SupportFailed {
+            ctx.key_err(
+                &format!("{p}.support"),
+                "`support` applies only to a `support_failed` trigger",
+                "no support key, or condition = \"support_failed\"",
+            );
+        }
         let waterfall = waterfalls.resolve(ctx, &format!("{p}.waterfall"), &t.waterfall);
         if waterfall == Some(0) {
             ctx.warn(
@@ -405,6 +421,30 @@ pub(super) fn triggers(ctx: &mut Ctx, raw: &[schema::Trigger], waterfalls: &Name
         }
     }
     out
+}
+
+/// A `support_failed` trigger's condition: the support it names, or any; a deal without
+/// supports has nothing to fail.
+fn support_failed(
+    ctx: &mut Ctx,
+    p: &str,
+    t: &schema::Trigger,
+    supports: &Names,
+) -> Option<TriggerCondition> {
+    if supports.is_empty() {
+        ctx.err(
+            &format!("{p}.condition"),
+            "a `support_failed` trigger, but the deal has no [[supports]]",
+            "a [[supports]] entry (差额支付承诺, 保证担保) for the trigger to watch",
+        );
+        return None;
+    }
+    match &t.support {
+        Some(name) => supports
+            .resolve(ctx, &format!("{p}.support"), name)
+            .map(|s| TriggerCondition::SupportFailed(Some(s))),
+        None => Some(TriggerCondition::SupportFailed(None)),
+    }
 }
 
 /// Warns about a waterfall other than `normal` that no trigger switches to: it never runs.

@@ -214,4 +214,19 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
             );
         }
     }
+    if let Some(last) = deal.periods.last().map(|p| p.date()) {
+        for (i, &(x, date)) in s.support_failures.iter().enumerate() {
+            if date > last {
+                let name = deal.supports.get(x).map_or("", |x| x.name.as_str());
+                ctx.warn(
+                    Check::ScenarioDates,
+                    &format!("{p}.support_failures[{i}].date"),
+                    format!(
+                        "support `{name}` fails on {date}, after the last payment date {last}: \
+                         it changes nothing"
+                    ),
+                );
+            }
+        }
+    }
 }

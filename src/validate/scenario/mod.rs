@@ -99,6 +99,7 @@ pub(super) fn build(
     } else {
         super::resolve_list(ctx, &format!("{p}.supports_off"), &s.supports_off, supports)
     };
+    let support_failures = support_failures(ctx, p, s, supports, &supports_off);
     let overrides = s
         .overrides
         .iter()
@@ -122,9 +123,54 @@ pub(super) fn build(
         delay_months,
         cpr,
         supports_off,
+        support_failures,
         indices,
         clean_up_call: s.clean_up_call.unwrap_or(true),
     })
+}
+
+/// `support_failures` at `p`: each support named once, and not also in `supports_off`
+/// (which fails it from the start).
+fn support_failures(
+    ctx: &mut Ctx,
+    p: &str,
+    s: &schema::Scenario,
+    supports: &Names,
+    supports_off: &[usize],
+) -> Vec<(usize, NaiveDate)> {
+    let mut out: Vec<(usize, NaiveDate)> = Vec::new();
+    for (i, f) in s.support_failures.iter().enumerate() {
+        let fp = format!("{p}.support_failures[{i}]");
+        let date = ctx.date(&format!("{fp}.date"), f.date);
+        let Some(x) = supports.resolve(ctx, &format!("{fp}.support"), &f.support) else {
+            continue;
+        };
+        if let Some(j) = out.iter().position(|(y, _)| *y == x) {
+            ctx.err(
+                &format!("{fp}.support"),
+                format!(
+                    "support `{}` already fails in support_failures[{j}]",
+                    f.support
+                ),
+                "each support at most once",
+            );
+            continue;
+        }
+        if supports_off.contains(&x) {
+            ctx.err(
+                &format!("{fp}.support"),
+                format!(
+                    "support `{}` is also in supports_off, which fails it from the start",
+                    f.support
+                ),
+                "a support in supports_off (from the start) or support_failures (from a \
+                 date), not both",
+            );
+            continue;
+        }
+        out.push((x, date));
+    }
+    out
 }
 
 /// One `overrides` rule at `p`: its selector resolved to obligor indices, its values checked
