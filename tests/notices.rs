@@ -132,18 +132,21 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
     // Period 3, the deal's last date: available 305,000.80, after the fee 304,000.80. A
     // interest 184,642.20 × 0.0091 = 1,680.24402 → 1,680.24, plus the 0.23 shortfall:
     // 1,680.47. Principal 184,642.20. Left 304,000.80 − 1,680.47 − 184,642.20 = 117,678.13:
-    // B principal 100,000.00 (per 100 exactly 100) and B's residual 17,678.13. The last date
-    // cannot carry a 尾差, so it pays A's 1,680.47 whole (since session 27, review 27b item
-    // H1; before, 0.17 returned after the waterfall and stayed, A owed it and the collection
-    // account held it): A is owed nothing and the account ends empty. The notice still
-    // states 0.1867 per 100 (1,680.47 × 100 / 900,000 = 0.1867188… → 0.1867), which pays
-    // 1,680.30, and the 0.17 the waterfall paid beyond it as the row's residual.
-    assert_eq!(f("A", 3).interest_paid, dec!(1680.47));
+    // The last date cannot carry a 尾差, and holders can be paid only the figures per 100
+    // (since session 28, review 28b item 1): A's interest due is cut before the waterfall to
+    // what its figure pays, 1,680.47 × 100 / 900,000 = 0.1867188… → 0.1867, × 9,000 =
+    // 1,680.30; the 0.17 is forgone and stays for the later steps. Principal 184,642.20 (per
+    // 100 exactly 20.5158, the face left). Left 304,000.80 − 1,680.30 − 184,642.20 =
+    // 117,678.30: B principal 100,000.00 (per 100 exactly 100) and B's residual 17,678.30.
+    // (Session 27 paid A's 1,680.47 whole, 0.17 more than any notice stated; before it, the
+    // 0.17 returned after the waterfall and stayed, owed to A.)
+    assert_eq!(f("A", 3).interest_due, dec!(1680.30));
+    assert_eq!(f("A", 3).interest_paid, dec!(1680.30));
     assert_eq!(f("A", 3).interest_shortfall, dec!(0));
     assert_eq!(f("A", 3).principal_paid, dec!(184642.20));
     assert_eq!(f("A", 3).balance_end, dec!(0));
     assert_eq!(f("B", 3).principal_paid, dec!(100000.00));
-    assert_eq!(f("B", 3).residual_paid, dec!(17678.13));
+    assert_eq!(f("B", 3).residual_paid, dec!(17678.30));
     assert_eq!(period(3).collection_balance_end, dec!(0));
     // Conservation (checked by the engine too): 1,035,000.00 of pool cash = payments.
     let c = &r.conservation;
@@ -162,9 +165,10 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
     assert_eq!(sum(Movement::PerUnitPrincipalResidual), dec!(1.07));
     assert_eq!(sum(Movement::PerUnitInterestResidual), dec!(0.23));
     // The notices report the residuals the collection account kept, and the interest 尾差
-    // carried as unpaid interest (0.23 after P2); on the last date, what the figures did not
-    // pay and the waterfall did.
+    // carried as unpaid interest (0.23 after P2); on the last date, the 尾差 forgone. What
+    // the figures pay is what the waterfall paid: 0.1867 × 9,000 = 1,680.30.
     assert_eq!(notice(&r, "A", 2).residual, dec!(0.80));
+    assert_eq!(notice(&r, "A", 3).interest_per_100, dec!(0.1867));
     assert_eq!(notice(&r, "A", 3).interest_paid, dec!(1680.30));
     assert_eq!(notice(&r, "A", 3).residual, dec!(0.17));
     assert_eq!(notice(&r, "A", 3).interest_unpaid, dec!(0));
@@ -506,16 +510,19 @@ fn per_unit_needs_balances_that_every_figure_pays_in_whole_fen() {
     assert!(deal_from_str("a.toml", &src).is_ok());
 }
 
-/// With `per_unit`, the interest 尾差 a tranche carries past the date that redeems it is paid
-/// whole on the next date, and its row states it once (review 26c item H1: truncated again to
-/// 0.0000 per 100, it was carried to every later date and never paid). The per-unit fixture of
-/// `per_unit_payments_carry_the_residual_and_conserve_cash` with two more dates, 2024-12-30 and
-/// 2025-03-31, whose instalments pay 5,000 of interest only: P3 repays A and pays 1,680.30 of
-/// its 1,680.47 of interest (0.1867 per 100), carrying 0.17. P4 owes A that 0.17 and nothing
-/// more (no balance): the waterfall pays it, the row gives 0.0000 per 100, 0.00 paid by the
-/// figure and the 0.17 as its residual, and A owes nothing after it. P5 has no row for A.
+/// With `per_unit`, the date that redeems a tranche is its last: its units are cancelled, so
+/// no later date can pay the interest 尾差 (review 28b item 2; review 26c item H1 had it carried
+/// past the redemption and paid whole on the next date, to a tranche with no units). The
+/// per-unit fixture of `per_unit_payments_carry_the_residual_and_conserve_cash` with two more
+/// dates, 2024-12-30 and 2025-03-31, whose instalments pay 5,000 of interest only. P3 repays
+/// A: its interest 1,680.47 pays 0.1867 per 100 = 1,680.30 and the 0.17 is forgone, off the
+/// date's due (1,680.30, paid in full, nothing carried) and back in the collection account.
+/// The waterfall had 117,678.13 left after A: B's 100,000 of principal (senior paid off), and
+/// with the 0.17 the account holds 17,678.30. P4 owes A nothing and has no notice row for it:
+/// 5,000 in, the fee 1,000, B's residual waits for the final period (21,678.30 held). P5: 5,000
+/// in, the fee, and B's residual 21,678.30 + 4,000 = 25,678.30.
 #[test]
-fn per_unit_pays_the_residual_carried_past_redemption() {
+fn per_unit_forgoes_the_residual_of_the_redemption_date() {
     let src = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
     )
@@ -544,23 +551,43 @@ fn per_unit_pays_the_residual_carried_past_redemption() {
             .cloned()
             .expect("row")
     };
+    assert_eq!(a(3).interest_due, dec!(1680.30));
     assert_eq!(a(3).interest_paid, dec!(1680.30));
-    assert_eq!(a(3).interest_shortfall, dec!(0.17));
+    assert_eq!(a(3).interest_shortfall, dec!(0));
+    assert_eq!(a(3).interest_residual, dec!(0));
     assert_eq!(a(3).balance_end, dec!(0));
-    assert_eq!(a(4).interest_due, dec!(0.17));
-    assert_eq!(a(4).interest_paid, dec!(0.17));
-    assert_eq!(a(4).interest_shortfall, dec!(0));
-    let n = notice(&r, "A", 4);
-    assert_eq!(n.interest_per_100, dec!(0));
-    assert_eq!(n.interest_paid, dec!(0));
+    let n = notice(&r, "A", 3);
+    assert_eq!(n.interest_per_100, dec!(0.1867));
+    assert_eq!(n.interest_paid, dec!(1680.30));
     assert_eq!(n.residual, dec!(0.17));
+    assert_eq!(n.interest_unpaid, dec!(0));
+    assert_eq!(a(4).interest_due, dec!(0));
+    assert_eq!(a(4).interest_paid, dec!(0));
     assert!(
         r.notices
             .iter()
-            .all(|n| !(n.tranche == "A" && n.period == 5))
+            .all(|n| !(n.tranche == "A" && n.period >= 4))
     );
+    let period = |p: u32| r.periods.iter().find(|x| x.period == p).expect("p");
+    assert_eq!(period(3).collection_balance_end, dec!(17678.30));
+    assert_eq!(period(4).collection_balance_end, dec!(21678.30));
+    let b5 = r
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "B" && f.period == 5)
+        .expect("B");
+    assert_eq!(b5.residual_paid, dec!(25678.30));
     let s = r.summary.iter().find(|s| s.tranche == "A").expect("A");
     assert_eq!(s.interest_shortfall, dec!(0));
+    // What A's notices pay is what the ledger paid A: 900,000 of principal and the interest
+    // the figures state (no payment beyond them on any date).
+    let notes: rust_decimal::Decimal = r
+        .notices
+        .iter()
+        .filter(|n| n.tranche == "A")
+        .map(|n| n.interest_paid + n.principal_paid)
+        .sum();
+    assert_eq!(notes, s.total_interest + s.total_principal);
 }
 
 /// With `per_unit`, the 尾差 carried by design is no interest shortfall (review 27b item H1):
@@ -568,8 +595,9 @@ fn per_unit_pays_the_residual_carried_past_redemption() {
 /// (A's 58.56 of period 1), switched periods 2–6 to `accelerated` and cut B's periodic return
 /// from 2,887,890.41 to 478,672.00, and every break-even search said A "fails with no
 /// defaults". Now the per-unit run keeps `normal` on every date and pays B the same periodic
-/// return as the run without `per_unit` (the 尾差 are fen carried from date to date, never
-/// short of what B's return needs), and A's break-even is the same bound.
+/// return as the run without `per_unit` but for its last date's forgone 尾差 (the 尾差 are fen
+/// carried from date to date, never short of what B's return needs), and A's break-even is the
+/// same bound.
 #[test]
 fn per_unit_residuals_trip_no_trigger_and_fail_no_search() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/gdd_patent_licence_2019.toml");
@@ -603,8 +631,20 @@ fn per_unit_residuals_trip_no_trigger_and_fail_no_search() {
             .map(|f| f.interest_paid)
             .sum()
     };
-    assert_eq!(paid_b(&ru), paid_b(&rp));
-    // Nothing is owed after the last date: it pays its 尾差 whole.
+    // B is paid the same periodic return as without `per_unit` but for the 尾差 of its last
+    // date, which is forgone (since session 28; it stays for B's own residual): its interest
+    // on 2022-09-13 with the 尾差 carried to it, 489,218.41, is 489,218.41 × 100 / 16,000,000 =
+    // 3.05761506… → 3.0576 per 100, × 160,000 units = 489,216.00, and 2.41 forgone.
+    let b6 = ru
+        .notices
+        .iter()
+        .find(|n| n.tranche == "B" && n.period == 6)
+        .expect("B's last notice");
+    assert_eq!(b6.interest_per_100, dec!(3.0576));
+    assert_eq!(b6.interest_paid, dec!(489216.00));
+    assert_eq!(b6.residual, dec!(2.41));
+    assert_eq!(paid_b(&ru) + dec!(2.41), paid_b(&rp));
+    // Nothing is owed after the last date: its 尾差 is forgone (since session 28).
     let last = ru
         .tranche_flows
         .iter()
@@ -736,6 +776,36 @@ fn a_restated_notice_keeps_the_interest_residual() {
     );
 }
 
+/// A restated notice keeps the principal 尾差 of a payment that was not restated (review 28b
+/// item 3, the twin of review 27d item 4). The same reconciliation with only A's period-2
+/// interest reported, 4,000.00: A's balance after period 1 is 900,000 − 410,810 = 489,190.00
+/// (reported); the waterfall's principal is 310,000 − 1,000 − 4,451.63 = 304,548.37, whose
+/// figure 304,548.37 × 100 / 900,000 = 33.8387077… → 33.8387 pays 304,548.30 and keeps 0.07 in
+/// A's balance (489,190.00 − 304,548.30 = 184,641.70). The restated interest's figure is
+/// 4,000 × 100 / 900,000 = 0.4444… → 0.4444, which pays 3,999.60, a 尾差 of 0.40. The notice
+/// states 3,999.60 + 304,548.30 paid and 0.40 + 0.07 = 0.47 of residual: paid + residual =
+/// 4,000.00 + 304,548.37, the tranche-level amounts. Before, its residual was 0.40.
+#[test]
+fn a_restated_notice_keeps_the_principal_residual() {
+    let rec = reconcile_per_unit("tranches.A = { interest = \"4000.00\" }");
+    let n = notice(&rec.run, "A", 2);
+    assert_eq!(
+        (n.interest_per_100, n.principal_per_100),
+        (dec!(0.4444), dec!(33.8387))
+    );
+    assert_eq!(
+        (n.interest_paid, n.principal_paid, n.residual),
+        (dec!(3999.60), dec!(304548.30), dec!(0.47))
+    );
+    let a2 = rec
+        .run
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "A" && f.period == 2)
+        .expect("A's row");
+    assert_eq!(a2.balance_end, dec!(184641.70));
+}
+
 /// The auditing fixture with `per_unit`, reconciled with actuals of its first two dates as the
 /// fixture's own report states them, A's period-2 line being `a2`.
 fn reconcile_per_unit(a2: &str) -> ipabs::analytics::reconcile::Reconciliation {
@@ -753,4 +823,56 @@ fn reconcile_per_unit(a2: &str) -> ipabs::analytics::reconcile::Reconciliation {
     );
     let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
     ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles")
+}
+
+/// With `per_unit`, what the notices pay is what the waterfall paid, on every date of every
+/// example deal, the last date and the dates that redeem a tranche included (review 28b items
+/// 1 and 2: those paid more than any figure per 100 states), in the base case and under the
+/// default curves of 20% and 60% with recoveries: for each tranche and date, the figure ×
+/// units of interest and principal equals the tranche row's interest and principal paid, and
+/// the figures of interest are the row's interest paid × 100 / face cut to 4 places.
+#[test]
+fn per_unit_notices_pay_what_the_waterfall_paid() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut deals = 0;
+    for entry in std::fs::read_dir(root.join("deals")).expect("deals/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "toml") || path.ends_with("cohort.toml") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).expect("deal");
+        let Ok(loaded) = deal_from_str("d.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        else {
+            continue;
+        };
+        deals += 1;
+        let d = loaded.deal;
+        for rate in [dec!(0), dec!(0.2), dec!(0.6)] {
+            let s = ipabs::scenario::Scenario {
+                default_rate: rate,
+                recovery_rate: dec!(0.3),
+                ..d.scenario.clone()
+            };
+            let r = ipabs::engine::run(&d, &s).expect("runs");
+            for n in &r.notices {
+                let f = r
+                    .tranche_flows
+                    .iter()
+                    .find(|f| f.tranche == n.tranche && f.period == n.period)
+                    .expect("row");
+                let name = format!("{} {} period {} at {rate}", d.name, n.tranche, n.period);
+                assert_eq!(n.interest_paid, f.interest_paid, "{name}");
+                assert_eq!(n.principal_paid, f.principal_paid, "{name}");
+                let face = d
+                    .tranches
+                    .iter()
+                    .find(|t| t.name == n.tranche.as_str())
+                    .expect("tranche")
+                    .balance;
+                let exact = f.interest_paid * dec!(100) / face;
+                assert_eq!(n.interest_per_100, exact.trunc_with_scale(4), "{name}");
+            }
+        }
+    }
+    assert!(deals >= 8, "{deals} deals took per_unit");
 }

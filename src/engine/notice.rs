@@ -7,9 +7,11 @@
 //! * paid to holders `x × B / 100` (= per-unit figure × units), rounded once to the fen by the
 //!   same rule: `m × B_fen / (100 × 10^d)` for the mantissa `m` of `x`;
 //! * the residual (尾差) `X − paid`. With `per_unit`, the residual goes back from the tranche to
-//!   the collection account (a [`Movement::PerUnitInterestResidual`] or
+//!   the account that paid it (a [`Movement::PerUnitInterestResidual`] or
 //!   [`Movement::PerUnitPrincipalResidual`] entry) and is carried: unpaid interest becomes the
-//!   tranche's interest shortfall, unpaid principal stays in its balance.
+//!   tranche's interest shortfall, unpaid principal stays in its balance. A tranche's last
+//!   date (the deal's last date, the call date, the date that redeems it) cannot carry: its
+//!   interest 尾差 is forgone, taken off the date's interest due (since session 28).
 
 use super::ledger::{Account, Movement};
 use super::result::NoticeRow;
@@ -125,6 +127,34 @@ impl Run<'_> {
         self.notices_of(k, self.deal.notices.per_unit)
     }
 
+    /// With `per_unit`, before the waterfall of the deal's last date or of the clean-up call
+    /// date, which nothing can be carried past: each outstanding tranche's interest due
+    /// becomes what the per-unit figures of it pay, `paid_of(per_100(X))`, and its 尾差
+    /// `X − that` is forgone (review 28b item 1: paying `X` whole paid holders more than any
+    /// figure per 100 states). The forgone cash stays in the paying account for the date's
+    /// later steps; the notice states it as the row's 尾差.
+    pub(super) fn forgo_final_residuals(&mut self, k: usize) -> Result<()> {
+        let deal = self.deal;
+        let rules = deal.notices;
+        if !rules.per_unit || !(k + 1 == deal.periods.len() || self.called) {
+            return Ok(());
+        }
+        let face = crate::money::to_fen(rules.face);
+        for (i, t) in deal.tranches.iter().enumerate() {
+            let initial = crate::money::to_fen(t.balance);
+            let x = self.due.interest[i];
+            // A tranche repaid before the date is paid its arrears whole (see `notices_of`).
+            if whole_units(initial, face).is_none() || self.balance[i] <= 0 || x <= 0 {
+                continue;
+            }
+            let m = per_100(x, initial, rules.decimals, rules.rounding)?;
+            let f = x - paid_of(m, initial, rules.decimals, rules.rounding)?;
+            self.due.interest[i] -= f;
+            self.paid.unit_forgone[i] = f;
+        }
+        Ok(())
+    }
+
     /// The notices of payment date `k` (the last date run) once more, for the tranches whose
     /// payments were restated (the indices `restated`; `reconcile`, docs/auditing.md), from the
     /// restated payments and balances; no per-unit residual moves again (what was reported
@@ -189,10 +219,13 @@ impl Run<'_> {
             if redeemed && self.paid.interest[i] == 0 {
                 continue;
             }
-            // The last date and the clean-up call date cannot carry a 尾差: they pay the
-            // tranche-level amounts whole (review 27b item H1: the last residual stayed in the
-            // collection account and in the tranche's shortfall).
-            let per_unit = per_unit && !redeemed && !last && !self.called;
+            // The last date and the clean-up call date cannot carry a 尾差: their interest due
+            // was cut to the per-unit figures before the waterfall (`forgo_final_residuals`),
+            // the 尾差 forgone; the date that redeems a tranche forgoes its 尾差 below (review
+            // 28b items 1 and 2; before session 28 they paid the tranche-level amounts whole).
+            let per_unit = per_unit && !redeemed;
+            // The 尾差 forgone before the waterfall, stated on the waterfall's row.
+            let upfront = self.paid.unit_forgone[i];
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
             let m_i = per_100(x_i, initial, d, rules.rounding)?;
             // Principal per 100 never exceeds the face left per 100, and the date that repays
@@ -240,10 +273,19 @@ impl Run<'_> {
                         _ => self.collection += r,
                     }
                 }
-                self.paid.unit_residual[i] = r_i;
                 self.paid.interest[i] = paid_i;
                 self.paid.principal[i] = paid_p;
                 self.balance[i] += r_p;
+                self.paid.unit_residual_principal[i] = r_p;
+                if self.balance[i] == 0 && !last && !self.called {
+                    // The date redeems the tranche: its units are cancelled, so no later date
+                    // can pay the interest 尾差 (review 28b item 2). It is forgone: off the
+                    // date's due, not carried; the cash went back to the account above.
+                    self.due.interest[i] -= r_i;
+                    self.paid.unit_forgone[i] += r_i;
+                } else {
+                    self.paid.unit_residual[i] = r_i;
+                }
             }
             let after = self.balance[i];
             let face_after = div_round(after * 10_000, initial, rules.rounding);
@@ -270,14 +312,18 @@ impl Run<'_> {
                 total_per_100: dm(m_i + m_p)?,
                 interest_paid: dec(paid_i)?,
                 principal_paid: dec(paid_p)?,
-                // With `per_unit`, the date's interest 尾差 was moved back before a restated
-                // row is computed again (`restate_notices`): it stays in the row (review 27d
-                // item 4); it is 0 on the waterfall's own rows, whose `x_i` still holds it.
+                // With `per_unit`, the date's 尾差 (interest carried or forgone, principal kept
+                // in the balance) was moved back before a restated row is computed again
+                // (`restate_notices`): it stays in the row (review 27d item 4, 28b item 3).
+                // On the waterfall's own rows `x_i` and `x_p` still hold what went back, and
+                // only the 尾差 forgone before the waterfall is added.
                 residual: dec(x_i - paid_i + x_p - paid_p
                     + if per_unit {
-                        0
+                        upfront
                     } else {
                         self.paid.unit_residual[i]
+                            + self.paid.unit_residual_principal[i]
+                            + self.paid.unit_forgone[i]
                     })?,
                 face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
                     .map_err(|_| overflow())?,

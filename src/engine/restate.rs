@@ -255,15 +255,22 @@ impl Run<'_> {
             if let Some(x) = a.interest.get(i).copied().flatten() {
                 di = to_fen(x) - self.paid.interest[i];
                 self.restate_move(Movement::Restate, item, Account::Tranche(i), di);
-                self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
                 // What was reported was paid: the waterfall's per-unit 尾差 belonged to a
-                // payment that no longer stands (review 27c item 4).
+                // payment that no longer stands (review 27c item 4), and so did a 尾差
+                // forgone on a tranche's last date: the due is the whole interest again.
                 if di != 0 {
                     self.paid.unit_residual[i] = 0;
+                    let f = std::mem::take(&mut self.paid.unit_forgone[i]);
+                    self.due.interest[i] += f;
+                    self.interest_carry[i] += f;
                 }
+                self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
             }
             if let Some(x) = a.principal.get(i).copied().flatten() {
                 dp = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);
+                if dp != 0 {
+                    self.paid.unit_residual_principal[i] = 0;
+                }
                 self.restate_move(Movement::RestatePrincipal, item, Account::Tranche(i), dp);
                 self.balance[i] -= dp;
             }
@@ -283,6 +290,7 @@ impl Run<'_> {
             self.paid.interest[i] += di;
             self.paid.principal[i] += dp;
             self.paid.residual[i] += dr;
+            let interest_due = dec(self.due.interest[i])?;
             let interest = dec(self.paid.interest[i])?;
             let principal = dec(self.paid.principal[i])?;
             let residual = dec(self.paid.residual[i])?;
@@ -291,6 +299,7 @@ impl Run<'_> {
             let row = date_rows(&mut self.flows, number, |r| r.period)
                 .get_mut(i)
                 .ok_or_else(|| missing("tranche", number))?;
+            row.interest_due = interest_due;
             row.interest_paid = interest;
             row.principal_paid = principal;
             row.residual_paid = residual;

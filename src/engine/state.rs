@@ -40,6 +40,13 @@ pub(super) struct Paid {
     /// With `[notices] per_unit`: the interest each tranche was due and the per-unit figure
     /// did not pay (尾差), carried to the next date by design and not a shortfall.
     pub unit_residual: Vec<Fen>,
+    /// With `per_unit`, the principal 尾差 of the date (it stays in the balance): kept so that
+    /// a notice restated for the interest alone still states it (review 28b item 3).
+    pub unit_residual_principal: Vec<Fen>,
+    /// With `per_unit`, on the deal's last date and the call date: the interest 尾差 forgone
+    /// up front, the due less the per-unit figures of it (review 28b item 1), taken off the
+    /// date's interest due before the waterfall and stated on the notice.
+    pub unit_forgone: Vec<Fen>,
     pub reserve_draws: Fen,
     pub support_draws: Fen,
     pub reserve_deposit: Fen,
@@ -56,6 +63,8 @@ impl Paid {
             &mut self.principal,
             &mut self.residual,
             &mut self.unit_residual,
+            &mut self.unit_residual_principal,
+            &mut self.unit_forgone,
         ] {
             v.iter_mut().for_each(|x| *x = 0);
         }
@@ -73,6 +82,8 @@ impl Paid {
             principal: b.zeros(deal.tranches.len()),
             residual: b.zeros(deal.tranches.len()),
             unit_residual: b.zeros(deal.tranches.len()),
+            unit_residual_principal: b.zeros(deal.tranches.len()),
+            unit_forgone: b.zeros(deal.tranches.len()),
             ..Paid::default()
         }
     }
@@ -87,6 +98,8 @@ impl Paid {
             principal,
             residual,
             unit_residual,
+            unit_residual_principal,
+            unit_forgone,
             ..
         } = self;
         b.keep_all([
@@ -97,6 +110,8 @@ impl Paid {
             principal,
             residual,
             unit_residual,
+            unit_residual_principal,
+            unit_forgone,
         ]);
     }
 }
@@ -593,8 +608,10 @@ impl<'a> Run<'a> {
         self.clean_up_call(k)?;
         let available = self.cash_total();
 
-        // 2. What is due, and the coverage multiples.
+        // 2. What is due, and the coverage multiples; with `per_unit`, the last date's and
+        // the call date's interest due cut to the per-unit figures.
         self.compute_due(k, available);
+        self.forgo_final_residuals(k)?;
         // The period row's report ratios; a lean run keeps no period rows (triggers compare
         // the exact ratios themselves).
         let senior_cov = match self.senior_coverage() {

@@ -176,7 +176,8 @@ pub struct Notices {
     pub rounding: Option<String>,
     /// The CSDC fee rate on interest plus principal paid; default 0.00005.
     pub csdc_fee_rate: Option<Decimal>,
-    /// `true`: the waterfall pays the per-unit amounts; the residual (尾差) stays in the collection account.
+    /// `true`: the waterfall pays the per-unit amounts; the residual (尾差) goes back to the
+    /// paying account, carried, and is forgone on a tranche's last date.
     pub per_unit: Option<bool>,
 }
 
