@@ -33,7 +33,12 @@
 //! Re-pinned in session 28: the eight `scenarios.parquet` files, when `support_failures` was
 //! appended to that table; checked against the previous build's (b4fde2b) files: the earlier
 //! columns equal, the new column empty in every row, and every other file of both sweeps
-//! byte-identical.
+//! byte-identical. Then the eight `payment_notices.parquet` files, when `face_per_100_after`
+//! came to be written at the figures' four places (a decimal(18, 4) column, was money) and
+//! `interest_residual` was appended (review 28b item 4): checked against b4fde2b's files, the
+//! other columns equal, each face after cut to two places the old value, each interest
+//! residual the tranche row's interest paid less the notice's, every other file of `run` and
+//! both sweeps byte-identical.
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

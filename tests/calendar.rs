@@ -735,14 +735,26 @@ fn trading_day_messages_and_the_notice_remark() {
     // L3: the notice of the worked Sunday marks it; on trading days the Monday is not marked.
     let business = worked_sunday_deal("following", None);
     let run = ipabs::engine::run(&business.deal, &business.deal.scenario).expect("runs");
-    let text = ipabs::output::table::notice_text(&business.deal, &run, 3, "预测 (projected)");
+    let text = ipabs::output::table::notice_text(
+        &business.deal,
+        &business.deal.scenario,
+        &run,
+        3,
+        "预测 (projected)",
+    );
     assert!(
         text.contains("* 兑付日 (payment date): 2024-09-29 (注: 非交易日"),
         "{text}"
     );
     let trading = worked_sunday_deal("following", Some("trading"));
     let run = ipabs::engine::run(&trading.deal, &trading.deal.scenario).expect("runs");
-    let text = ipabs::output::table::notice_text(&trading.deal, &run, 3, "预测 (projected)");
+    let text = ipabs::output::table::notice_text(
+        &trading.deal,
+        &trading.deal.scenario,
+        &run,
+        3,
+        "预测 (projected)",
+    );
     assert!(
         text.contains("* 兑付日 (payment date): 2024-09-30\n"),
         "{text}"
@@ -838,7 +850,7 @@ fn accrual_between_the_scheduled_dates() {
         (m.payment_date, m.interest_due),
         (d(2024, 9, 30), dec!(3698.63))
     );
-    let text = ipabs::output::table::notice_text(deal, &r, 3, "预测 (projected)");
+    let text = ipabs::output::table::notice_text(deal, &deal.scenario, &r, 3, "预测 (projected)");
     assert!(
         text.contains(
             "2024-07-01 至 2024-09-29, 90 天 (days); 计息基准 (day count) ACT/365F: 90/365"

@@ -877,3 +877,25 @@ normal = [
     assert_eq!(row(&act, "A", 1).interest_due, dec!(12465.75));
     assert_eq!(row(&act, "A", 2).interest_due, dec!(12650.93));
 }
+
+/// A payment notice states a floating tranche's rate for the period, then its index and
+/// spread (since session 28, review 28b item 4: the index and spread alone gave a reader no
+/// rate to recompute interest per 100 from). The rates are those worked by hand in
+/// `floating_tranche_coupon_resets_yearly`: 3.95% on P1, 3.60% on P3.
+#[test]
+fn the_notice_states_the_periods_floating_rate() {
+    let deal = load(&format!("{HEADER}{FLOATING_TRANCHES}"));
+    let r = engine::run(&deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let text = |p: u32| ipabs::output::table::notice_text(&deal, &deal.scenario, &r, p, "test");
+    let line = "* 票面利率 (coupon, a year): ";
+    assert!(
+        text(1).contains(&format!("{line}A 3.95% (lpr_1y + 0.5%); B 0%")),
+        "{}",
+        text(1)
+    );
+    assert!(
+        text(3).contains(&format!("{line}A 3.6% (lpr_1y + 0.5%); B 0%")),
+        "{}",
+        text(3)
+    );
+}

@@ -297,13 +297,14 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             interest_paid: dec!(10801.87),
             principal_paid: dec!(617250.00),
             residual: dec!(0.60),
-            face_per_100_after: dec!(50.00),
+            face_per_100_after: dec!(50.0000),
             csdc_fee: dec!(31.40),
             // 10,801.87 + 617,250.00 + 31.40 = 628,083.27; per 100 of the initial 1,234,500
             // it is 50.8775…, past the fen: the 1,000.00 长款, transfer 629,083.27.
             csdc_buffer: dec!(1000.00),
             transfer: dec!(629083.27),
             interest_unpaid: dec!(0),
+            interest_residual: dec!(0.60),
         }],
         charges: vec![
             charge(1, "tax", "vat", dec!(321.09), dec!(321.09)),
@@ -525,11 +526,12 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("interest_paid", MONEY),
                 ("principal_paid", MONEY),
                 ("residual", MONEY),
-                ("face_per_100_after", MONEY),
+                ("face_per_100_after", DataType::Decimal(18, 4)),
                 ("csdc_fee", MONEY),
                 ("csdc_buffer", MONEY),
                 ("transfer", MONEY),
                 ("interest_unpaid", MONEY),
+                ("interest_residual", MONEY),
             ]),
         ),
     ]

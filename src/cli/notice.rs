@@ -128,6 +128,6 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
             }
         )));
     }
-    out_line(&output::table::notice_text(d, &r, period, &basis));
+    out_line(&output::table::notice_text(d, scenario, &r, period, &basis));
     Ok(())
 }

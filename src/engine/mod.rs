@@ -32,6 +32,7 @@ pub mod ledger;
 pub mod notice;
 mod plan;
 mod rates;
+pub use rates::coupons_on;
 mod reserve;
 mod restate;
 pub mod result;

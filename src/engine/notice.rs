@@ -288,7 +288,9 @@ impl Run<'_> {
                 }
             }
             let after = self.balance[i];
-            let face_after = div_round(after * 10_000, initial, rules.rounding);
+            // At the figures' places: with `per_unit` the face left is exact there (review 28b
+            // item 4: at 2 places a reader could not recompute the next date's interest).
+            let face_after = div_round(times(after, per_100_unit(d)?)?, initial, rules.rounding);
             let fee = fen_times(
                 paid_i + paid_p,
                 &[rules.csdc_fee_rate],
@@ -298,6 +300,15 @@ impl Run<'_> {
             .ok_or_else(overflow)?;
             let instruction = transfer(paid_i + paid_p, fee, initial).ok_or_else(overflow)?;
             let final_payment = last || after == 0;
+            // The interest 尾差 the row states: what went back on the waterfall's row and what
+            // was forgone before it; on a restated row, the waterfall's (carried or forgone),
+            // which went back before the row is computed again.
+            let r_interest = x_i - paid_i
+                + if per_unit {
+                    upfront
+                } else {
+                    self.paid.unit_residual[i] + self.paid.unit_forgone[i]
+                };
             let dm = |m: i128| -> Result<Decimal> {
                 Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())
             };
@@ -317,16 +328,14 @@ impl Run<'_> {
                 // (`restate_notices`): it stays in the row (review 27d item 4, 28b item 3).
                 // On the waterfall's own rows `x_i` and `x_p` still hold what went back, and
                 // only the 尾差 forgone before the waterfall is added.
-                residual: dec(x_i - paid_i + x_p - paid_p
+                residual: dec(r_interest + x_p - paid_p
                     + if per_unit {
-                        upfront
+                        0
                     } else {
-                        self.paid.unit_residual[i]
-                            + self.paid.unit_residual_principal[i]
-                            + self.paid.unit_forgone[i]
+                        self.paid.unit_residual_principal[i]
                     })?,
-                face_per_100_after: Decimal::try_from_i128_with_scale(face_after, 2)
-                    .map_err(|_| overflow())?,
+                interest_residual: dec(r_interest)?,
+                face_per_100_after: dm(face_after)?,
                 csdc_fee: from_fen(fee).ok_or_else(overflow)?,
                 csdc_buffer: dec(instruction.buffer)?,
                 transfer: dec(instruction.total)?,

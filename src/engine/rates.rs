@@ -44,3 +44,22 @@ pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Ve
         })
         .collect()
 }
+
+/// Each tranche's coupon for payment date `k` (an index into `deal.periods`) under
+/// `scenario`: its fixed coupon, or its floating rate for the period as the run fixes it
+/// (what a payment notice states as 本期票面利率).
+pub fn coupons_on(deal: &Deal, scenario: &Scenario, k: usize) -> Result<Vec<Decimal>> {
+    let floating = tranche_coupons(deal, scenario)?;
+    Ok(deal
+        .tranches
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            floating
+                .get(i)
+                .and_then(|rates| rates.get(k))
+                .copied()
+                .unwrap_or(t.coupon)
+        })
+        .collect())
+}

@@ -149,7 +149,8 @@ pub struct NoticeRow {
     pub principal_paid: Decimal,
     /// 尾差: the tranche-level amounts less what the per-unit figures pay.
     pub residual: Decimal,
-    /// Remaining face per 100 yuan after the payment.
+    /// Remaining face per 100 yuan after the payment, at `[notices] decimals` places (2 before
+    /// session 28).
     pub face_per_100_after: Decimal,
     /// CSDC fee: rate × (interest + principal paid).
     pub csdc_fee: Decimal,
@@ -163,6 +164,9 @@ pub struct NoticeRow {
     /// and not paid, carried to the next date; with `per_unit`, without the interest 尾差
     /// carried by design (in `residual`; since session 27).
     pub interest_unpaid: Decimal,
+    /// The interest part of `residual`: the interest 尾差, carried to the next date as
+    /// interest due, or forgone on the tranche's last date (since session 28).
+    pub interest_residual: Decimal,
 }
 
 /// One tranche on one payment date.

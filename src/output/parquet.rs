@@ -750,11 +750,12 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("interest_paid", |x| x.interest_paid)?;
     t.money("principal_paid", |x| x.principal_paid)?;
     t.money("residual", |x| x.residual)?;
-    t.money("face_per_100_after", |x| x.face_per_100_after)?;
+    t.decimal("face_per_100_after", scale, |x| Some(x.face_per_100_after))?;
     t.money("csdc_fee", |x| x.csdc_fee)?;
     t.money("csdc_buffer", |x| x.csdc_buffer)?;
     t.money("transfer", |x| x.transfer)?;
     t.money("interest_unpaid", |x| x.interest_unpaid)?;
+    t.money("interest_residual", |x| x.interest_residual)?;
     t.finish()
 }
 

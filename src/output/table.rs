@@ -430,6 +430,7 @@ fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::Noti
 /// projected.
 pub fn notice_text(
     deal: &crate::deal::Deal,
+    scenario: &crate::scenario::Scenario,
     run: &crate::engine::result::RunResult,
     period: u32,
     basis: &str,
@@ -451,7 +452,8 @@ pub fn notice_text(
     });
     // The accrual period of the date's interest and each tranche's coupon, so that interest
     // per 100 can be recomputed from the notice: a fixed coupon as a percentage, a floating
-    // one as its index and spread (the date's rate is in the run's interest).
+    // one as the period's rate under the scenario, then its index and spread (since session
+    // 28, review 28b item 4; before, only the index and spread).
     let accrual = dates.map_or_else(String::new, |p| {
         format!(
             "* 计息期间 (accrual period): {} 至 {}, {} 天 (days); 计息基准 (day count) {}: {}\n",
@@ -462,13 +464,24 @@ pub fn notice_text(
             deal.day_count.fraction_text(p.accrual_start, p.accrual_end)
         )
     });
+    let percent = |x: Decimal| (x * Decimal::ONE_HUNDRED).normalize();
+    let rates = deal
+        .periods
+        .iter()
+        .position(|p| p.number == period)
+        .and_then(|k| crate::engine::coupons_on(deal, scenario, k).ok());
     let coupons: Vec<String> = deal
         .tranches
         .iter()
-        .map(|t| match &t.floating {
+        .enumerate()
+        .map(|(i, t)| match &t.floating {
             Some(f) => format!(
-                "{} {} {} {}%",
+                "{} {}({} {} {}%)",
                 t.name,
+                rates
+                    .as_ref()
+                    .and_then(|r| r.get(i))
+                    .map_or_else(String::new, |r| format!("{}% ", percent(*r))),
                 f.index,
                 if f.spread.is_sign_negative() {
                     "−"
@@ -510,14 +523,15 @@ pub fn notice_text(
     out.push_str(
         "| 证券简称 (tranche) | 权益登记日 (record date) | 份数 (units) | 每百元利息(含税) (interest per 100, tax included) \
          | 每百元本金 (principal per 100) | 每百元合计 (total per 100) | 利息总额 (interest paid) \
-         | 本金总额 (principal paid) | 尾差 (residual) | 兑付后每百元面值 (face per 100 after) \
-         | 中证登手续费 (CSDC fee) | 应付未付利息 (interest unpaid) |\n",
+         | 本金总额 (principal paid) | 尾差 (residual) | 其中利息尾差 (of which interest) \
+         | 兑付后每百元面值 (face per 100 after) | 中证登手续费 (CSDC fee) \
+         | 应付未付利息 (interest unpaid) |\n",
     );
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let rows: Vec<_> = run.notices.iter().filter(|n| n.period == period).collect();
     for n in &rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             n.tranche.as_str(),
             n.record_date,
             n.units,
@@ -527,6 +541,7 @@ pub fn notice_text(
             format_money(n.interest_paid),
             format_money(n.principal_paid),
             format_money(n.residual),
+            format_money(n.interest_residual),
             n.face_per_100_after,
             format_money(n.csdc_fee),
             format_money(n.interest_unpaid),

@@ -32,6 +32,8 @@ import os
 import sys
 from collections import OrderedDict
 
+from decimal import Decimal
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -191,11 +193,12 @@ SCHEMA = OrderedDict(
                 ("interest_paid", MONEY),
                 ("principal_paid", MONEY),
                 ("residual", MONEY),
-                ("face_per_100_after", MONEY),
+                ("face_per_100_after", ("per100", pa.decimal128(18, 4))),
                 ("csdc_fee", MONEY),
                 ("csdc_buffer", MONEY),
                 ("transfer", MONEY),
                 ("interest_unpaid", MONEY),
+                ("interest_residual", MONEY),
             ],
         ),
     ]
@@ -302,6 +305,15 @@ def check_invariants(c, t):
         c.check(r[2] == r[0] + r[1], "payment_notices: total = interest + principal per 100", str(r))
         c.check(r[3] < r[4], "payment_notices: record date before the payment date", str(r))
         c.check(0 <= r[5] <= 100, "payment_notices: face per 100 after in [0, 100]", str(r))
+    # The interest 尾差 is under one unit of the figure per 100 on each unit (0.0001 at four
+    # places), twice that on a restated row (the restated figure's and the waterfall's).
+    for r in rows(notices, ["interest_residual", "units", "interest_per_100"]):
+        tick = Decimal(1).scaleb(r[2].as_tuple().exponent)
+        c.check(
+            abs(r[0]) < 2 * tick * r[1],
+            "payment_notices: |interest_residual| < 2 x one unit of the figure x units",
+            str(r),
+        )
     for r in rows(notices, ["interest_paid", "principal_paid", "csdc_fee", "csdc_buffer", "transfer"]):
         c.check(r[3] in (0, 1000), "payment_notices: the 长款 is 0 or 1,000.00", str(r))
         c.check(
