@@ -268,10 +268,53 @@ pub fn pool_periods(periods: &[PeriodDates], obligors: &[Obligor]) -> usize {
         .map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1))
 }
 
+/// How many of an annual fee's due dates (`first` and every 12 months after) payment date `k`
+/// of `periods` charges: those it has reached ([`PeriodDates::reached`]) and the date before
+/// it had not.
+pub fn annual_dates_on(first: NaiveDate, periods: &[PeriodDates], k: usize) -> i64 {
+    let through = |k: usize| {
+        let p = periods[k];
+        annual_dates_through(first, p.date().max(p.payment.unadjusted))
+    };
+    through(k) - if k == 0 { 0 } else { through(k - 1) }
+}
+
+/// How many of an annual fee's due dates, `first` and every 12 months after it (the day
+/// clamped to the month's end, `add_months`), are on or before `t`.
+fn annual_dates_through(first: chrono::NaiveDate, t: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    if t < first {
+        return 0;
+    }
+    // At most one year off the difference in years; settled by the dates themselves.
+    let mut n = i64::from(t.year() - first.year()).max(0);
+    let due = |n: i64| {
+        i32::try_from(12 * n)
+            .ok()
+            .and_then(|m| crate::calendar::schedule::add_months(first, m, false))
+    };
+    while n > 0 && due(n).is_none_or(|d| d > t) {
+        n -= 1;
+    }
+    n + 1
+}
+
 impl PeriodDates {
     /// The adjusted payment date.
     pub fn date(&self) -> NaiveDate {
         self.payment.adjusted
+    }
+
+    /// Whether the payment date has reached `d`: paid or scheduled on or after it. A fee's
+    /// `start`, a one-off fee's `date` and an annual fee's due dates count from the first
+    /// payment date that has reached them.
+    pub fn reached(&self, d: NaiveDate) -> bool {
+        self.date() >= d || self.payment.unadjusted >= d
+    }
+
+    /// Whether the payment date is past `e`: paid and scheduled after it (a fee's `end`).
+    pub fn past(&self, e: NaiveDate) -> bool {
+        self.date() > e && self.payment.unadjusted > e
     }
 
     /// Whether this payment date is on or before `end`, by its scheduled (unadjusted) date or
@@ -534,6 +577,28 @@ pub struct Fee {
     pub start: Option<NaiveDate>,
     /// Payment dates after this date charge nothing (arrears stay due).
     pub end: Option<NaiveDate>,
+}
+
+impl Fee {
+    /// Whether the fee runs on payment date `p`: its `start` reached, its `end` not past.
+    pub fn active_on(&self, p: &PeriodDates) -> bool {
+        self.start.is_none_or(|s| p.reached(s)) && !self.end.is_some_and(|e| p.past(e))
+    }
+
+    /// Whether some payment date of `periods` charges the fee, its amount or its base aside:
+    /// one that reaches a one-off fee's date, that reaches an annual fee's due date while the
+    /// fee runs, any on which a fixed or rate fee runs. The validator's test of a fee that
+    /// would never be charged; the engine charges by the same predicates.
+    pub fn ever_charged(&self, periods: &[PeriodDates]) -> bool {
+        match self.kind {
+            FeeKind::OneOff { date, .. } => periods.iter().any(|p| p.reached(date)),
+            FeeKind::Annual { first, .. } => (0..periods.len())
+                .any(|k| self.active_on(&periods[k]) && annual_dates_on(first, periods, k) > 0),
+            FeeKind::Fixed(_) | FeeKind::AnnualRate { .. } => {
+                periods.iter().any(|p| self.active_on(p))
+            }
+        }
+    }
 }
 
 /// A tax: rate × a per-period base (not annualised), e.g. 3.26% VAT and surcharges on the

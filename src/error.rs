@@ -259,11 +259,14 @@ pub enum Check {
     /// A revolving deal's purchases, which neither named defaults nor the default curve
     /// reach: a named default of the obligor they are named after, or a break-even search.
     RevolvingDefaults,
+    /// An annual fee first due before the closing date: its first payment date charges every
+    /// year since (since session 28).
+    FeeBeforeClosing,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 39] = [
+    pub const ALL: [Check; 40] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -303,6 +306,7 @@ impl Check {
         Check::ActualsTranche,
         Check::ActualsCash,
         Check::RevolvingDefaults,
+        Check::FeeBeforeClosing,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -347,6 +351,7 @@ impl Check {
             Check::ActualsTranche => "actuals_tranche",
             Check::ActualsCash => "actuals_cash",
             Check::RevolvingDefaults => "revolving_defaults",
+            Check::FeeBeforeClosing => "fee_before_closing",
         }
     }
 }

@@ -1001,3 +1001,30 @@ fn reserve_left_by_a_waterfall_without_a_reserve_step_says_so() {
         "{err}"
     );
 }
+
+/// `beyond_horizon`, a run-time warning (no corpus case: `check` runs the base case, which
+/// delays nothing; review 28a item 8). base.toml's scenario with its delay at 10% and 3
+/// months: O1's last instalment, 500,000 + 25,000 due 2024-09-15, sends 10% = 52,500.00 to
+/// 2024-12-15, after the last collection period ends on 2024-09-30 (O2 defaulted on 05-01,
+/// its later cash is gone, not late).
+#[test]
+fn cash_delayed_past_the_deal_is_told() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = variant(
+        tmp.path(),
+        "late.toml",
+        "delay = { fraction = 0.1, months = 1 }",
+        "delay = { fraction = 0.1, months = 3 }",
+    );
+    let out = tmp.path().join("out");
+    let o = ipabs(&["run", s(&deal), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "52500.00 of pool cash (delayed collections or recoveries) would arrive after the \
+             last collection period and is not in the deal [beyond_horizon]"
+        ),
+        "{err}"
+    );
+}

@@ -743,7 +743,8 @@ fn coverage_deducts_fees_up_to_their_cap_and_not_interest_paid_charges() {
 ///   2025-02-28 (the day clamped to February's end), whose date 2025-07-01 is after `end`:
 ///   nothing.
 /// * `backlog`, 1,000 from 2023-06-01: 2023-06-01 and 2024-06-01 both fall due by
-///   2024-07-01, so period 1 charges 2 × 1,000 = 2,000; then 2025-06-01 in period 3.
+///   2024-07-01, so period 1 charges 2 × 1,000 = 2,000; then 2025-06-01 in period 3 (since
+///   session 28 a `fee_before_closing` warning says so at load).
 ///
 /// Every date has 305,000 of cash, so every charge is paid.
 #[test]
@@ -898,4 +899,69 @@ fn the_notice_states_the_periods_floating_rate() {
         "{}",
         text(3)
     );
+}
+
+/// An annual fee due on the last scheduled payment date, which `preceding` moves two days
+/// earlier, is charged on it (review 28a item 2): the engine counts a date as reached when it
+/// is paid or scheduled on or after it, and the validator refused the fee against the adjusted
+/// date alone ("after the last payment date 2024-12-27"). 2024-06-30 and 2024-12-29 are
+/// Sundays, paid on Fridays 06-28 and 12-27. P1 (not reaching 12-29): no fee; A's interest
+/// 1,000,000 × 0.04 × 179/365 = 19,616.438… → 19,616.44, principal 530,000 − 19,616.44 =
+/// 510,383.56, balance 489,616.44. P2 (scheduled 12-29): the fee's 20,000, then A's interest
+/// 489,616.44 × 0.04 × 182/365 = 9,765.500… → 9,765.50 and its whole balance.
+#[test]
+fn an_annual_fee_due_on_a_date_paid_earlier_is_charged() {
+    let src = r#"
+[deal]
+name = "preceding"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-06-30, 2024-12-29]
+legal_maturity = 2025-06-30
+business_day = "preceding"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "licence"
+schedule = [
+  { date = 2024-06-15, principal = 500000, interest = 30000 },
+  { date = 2024-12-15, principal = 500000, interest = 30000 },
+]
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1000000
+coupon = 0.04
+amortization = "pass_through"
+
+[[fees]]
+name = "rating_surveillance"
+kind = "annual"
+amount = 20000
+date = 2024-12-29
+
+[waterfalls]
+normal = [
+  { action = "pay_fee", fees = ["rating_surveillance"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+]
+"#;
+    let r = run(src);
+    let fee = |p: u32| {
+        r.charges
+            .iter()
+            .find(|c| c.period == p && c.name.as_str() == "rating_surveillance")
+            .map(|c| c.paid)
+            .expect("fee row")
+    };
+    assert_eq!((fee(1), fee(2)), (dec!(0), dec!(20000)));
+    assert_eq!(row(&r, "A", 1).interest_paid, dec!(19616.44));
+    assert_eq!(row(&r, "A", 1).balance_end, dec!(489616.44));
+    assert_eq!(row(&r, "A", 2).interest_paid, dec!(9765.50));
+    assert_eq!(row(&r, "A", 2).principal_paid, dec!(489616.44));
 }

@@ -144,13 +144,8 @@ impl Run<'_> {
         match &self.deal.fees[j].kind {
             FeeKind::Fixed(a) => to_fen(*a),
             FeeKind::Annual { amount, first } => {
-                let periods = &self.deal.periods;
-                let through = |k: usize| {
-                    let p = periods[k];
-                    annual_dates_through(*first, p.date().max(p.payment.unadjusted))
-                };
-                let before = if k == 0 { 0 } else { through(k - 1) };
-                to_fen(*amount) * Fen::from(through(k) - before)
+                to_fen(*amount)
+                    * Fen::from(crate::deal::annual_dates_on(*first, &self.deal.periods, k))
             }
             FeeKind::AnnualRate { rate, base } => self.charge_on(*rate, *base, src),
             FeeKind::OneOff { amount, .. } if one_off_due => to_fen(*amount),
@@ -199,9 +194,7 @@ impl Run<'_> {
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             let one_off_due = match fee.kind {
-                FeeKind::OneOff { date, .. } => {
-                    !self.one_off_done[j] && (p.date() >= date || p.payment.unadjusted >= date)
-                }
+                FeeKind::OneOff { date, .. } => !self.one_off_done[j] && p.reached(date),
                 _ => false,
             };
             if one_off_due {
@@ -248,24 +241,4 @@ impl Run<'_> {
             .map(|(_, c)| *c)
             .next_back()
     }
-}
-
-/// How many of an annual fee's due dates, `first` and every 12 months after it (the day
-/// clamped to the month's end, `add_months`), are on or before `t`.
-pub(super) fn annual_dates_through(first: chrono::NaiveDate, t: chrono::NaiveDate) -> i64 {
-    use chrono::Datelike;
-    if t < first {
-        return 0;
-    }
-    // At most one year off the difference in years; settled by the dates themselves.
-    let mut n = i64::from(t.year() - first.year()).max(0);
-    let due = |n: i64| {
-        i32::try_from(12 * n)
-            .ok()
-            .and_then(|m| crate::calendar::schedule::add_months(first, m, false))
-    };
-    while n > 0 && due(n).is_none_or(|d| d > t) {
-        n -= 1;
-    }
-    n + 1
 }

@@ -14,15 +14,7 @@ impl Run<'_> {
     /// Whether fee `j` charges on payment date `k`: on or after its `start` and on or before
     /// its `end` (either the adjusted or the unadjusted date counts).
     pub(super) fn fee_active(&self, j: usize, k: usize) -> bool {
-        let f = &self.deal.fees[j];
-        let p = &self.deal.periods[k];
-        let started = f
-            .start
-            .is_none_or(|s| p.date() >= s || p.payment.unadjusted >= s);
-        let ended = f
-            .end
-            .is_some_and(|e| p.date() > e && p.payment.unadjusted > e);
-        started && !ended
+        self.deal.fees[j].active_on(&self.deal.periods[k])
     }
 
     /// Splits fee `j`'s new charge at its `cap`: keeps at most the cap in `charge` and returns

@@ -34,10 +34,7 @@ impl Run<'_> {
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             let one_off_due = match fee.kind {
-                FeeKind::OneOff { date, .. } => {
-                    !self.one_off_done[j]
-                        && (next.date() >= date || next.payment.unadjusted >= date)
-                }
+                FeeKind::OneOff { date, .. } => !self.one_off_done[j] && next.reached(date),
                 _ => false,
             };
             need += self.fee_charge(j, k + 1, &src, one_off_due);

@@ -30,13 +30,11 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
     };
     let (mut obligors, obligor_names) = assets::obligors(ctx, &mut raw.obligors, &pool_dates);
     let (tranches, tranche_names) = tranches(ctx, &raw.tranches, &h, last_payment);
-    let first_payment = h.periods.as_ref().and_then(|p| p.first()).map(|p| p.date());
     let (fees, fee_names) = fees(
         ctx,
         &raw.fees,
         &tranche_names,
-        first_payment,
-        last_payment,
+        h.periods.as_deref().unwrap_or_default(),
         h.closing,
     );
     let (taxes, tax_names) = taxes(ctx, &raw.taxes, &tranche_names);

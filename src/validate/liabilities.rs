@@ -7,8 +7,8 @@ use super::dates::Header;
 use super::{Ctx, Names, Sign, forbid, missing, one_of};
 use crate::calendar::schedule::add_months;
 use crate::deal::{
-    Amortization, Base, Cover, Fee, FeeKind, Reserve, ReserveTarget, Support, SupportKind, Tax,
-    Tranche, TrancheClass,
+    Amortization, Base, Cover, Fee, FeeKind, PeriodDates, Reserve, ReserveTarget, Support,
+    SupportKind, Tax, Tranche, TrancheClass,
 };
 use crate::error::Check;
 use crate::schema;
@@ -275,10 +275,16 @@ pub(super) fn fees(
     ctx: &mut Ctx,
     raw: &[schema::Fee],
     tranches: &Names,
-    first_payment: Option<NaiveDate>,
-    last_payment: Option<NaiveDate>,
+    periods: &[PeriodDates],
     closing: NaiveDate,
 ) -> (Vec<Fee>, Names) {
+    // A one-off fee without `date` is due on the first (adjusted) payment date. A date counts
+    // from the first payment date paid or scheduled on or after it, and an `end` stops the
+    // fee once a date is paid and scheduled after it (`PeriodDates::reached`, `past`): the
+    // latest date any payment date reaches, and the earliest an `end` may be.
+    let first_payment = periods.first().map(|p| p.date());
+    let last_payment = periods.last().map(|p| p.date().max(p.payment.unadjusted));
+    let first_bound = periods.first().map(|p| p.date().min(p.payment.unadjusted));
     let mut names = Names::new("fee");
     let mut out = Vec::with_capacity(raw.len());
     for (i, f) in raw.iter().enumerate() {
@@ -333,6 +339,22 @@ pub(super) fn fees(
                                      date {last}; it would never be charged"
                                 ),
                                 "a date on or before the last payment date",
+                            );
+                        } else if d < closing {
+                            // Review 28a item 4: the first payment date charges every due
+                            // date since, silently (a backlog may be meant, a year typo not).
+                            let years = periods.first().map_or(0, |p| {
+                                crate::deal::annual_dates_on(d, std::slice::from_ref(p), 0)
+                            });
+                            ctx.warn(
+                                Check::FeeBeforeClosing,
+                                &path,
+                                format!(
+                                    "annual fee's first due date {d} is before the closing date \
+                                     {closing}: the first payment date charges {years} years' \
+                                     amounts at once; the first anniversary of closing is the \
+                                     default"
+                                ),
                             );
                         }
                         Some(d)
@@ -420,21 +442,10 @@ pub(super) fn fees(
         let cap = f
             .cap
             .map(|c| ctx.money(&format!("{p}.cap"), c, Sign::NonNegative));
-        let (start, end) = super::fees::fee_dates(ctx, &p, f, first_payment, last_payment);
-        if let (Some(FeeKind::Annual { first, .. }), Some(e)) = (&kind, end)
-            && e < *first
-        {
-            ctx.err(
-                &format!("{p}.end"),
-                format!(
-                    "fee end {e} is before the annual fee's first due date {first}; it would \
-                     never be charged"
-                ),
-                "an end on or after the first due date",
-            );
-        }
+        let before = ctx.error_count();
+        let (start, end) = super::fees::fee_dates(ctx, &p, f, first_bound, last_payment);
         if let Some(kind) = kind {
-            out.push(Fee {
+            let fee = Fee {
                 name: f.name.clone(),
                 kind,
                 cap_per_period,
@@ -442,7 +453,33 @@ pub(super) fn fees(
                 cap,
                 start,
                 end,
-            });
+            };
+            // Any other way to a fee no date charges (review 28a item 3: an annual fee due
+            // on 2025-01-15 and ending 2025-01-20, with no payment date between).
+            if ctx.error_count() == before && !periods.is_empty() && !fee.ever_charged(periods) {
+                let key = if end.is_some() { "end" } else { "kind" };
+                let (problem, expected) = match (&fee.kind, end) {
+                    (FeeKind::Annual { first, .. }, Some(e)) => (
+                        format!(
+                            "the annual fee first falls due on {first} and ends on {e}: no \
+                             payment date reaches a due date before the end; it would never \
+                             be charged"
+                        ),
+                        "an end on or after the first payment date on or after the first due \
+                         date",
+                    ),
+                    _ => (
+                        format!(
+                            "no payment date falls where fee `{}` is due and runs; it would \
+                             never be charged",
+                            f.name
+                        ),
+                        "a start, end or date with a payment date between them",
+                    ),
+                };
+                ctx.err(&format!("{p}.{key}"), problem, expected);
+            }
+            out.push(fee);
         }
     }
     (out, names)
