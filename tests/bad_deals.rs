@@ -597,3 +597,23 @@ fn closed_stderr_is_not_a_panic() {
         assert_eq!(status.code(), Some(want), "{args:?}");
     }
 }
+
+/// One mistake in a fee's dates is one error (review 28c item 5: a date after the last
+/// payment date also tripped the "never charged" catch-all, with a second, vaguer error
+/// sorted first).
+#[test]
+fn a_fee_date_mistake_is_one_error() {
+    for case in [
+        "110-one-off-after-last-payment.toml",
+        "299-annual-fee-date-after-last-payment.toml",
+        "300-annual-fee-default-date-after-last-payment.toml",
+        "301-annual-fee-end-before-first-due.toml",
+        "305-annual-fee-due-and-ended-between-payment-dates.toml",
+    ] {
+        let path = corpus().join(case);
+        let o = ipabs(&["check", path.to_str().expect("utf-8")]);
+        let stderr = text(&o.stderr);
+        let errors = stderr.lines().filter(|l| l.starts_with("error: ")).count();
+        assert_eq!(errors, 1, "{case}:\n{stderr}");
+    }
+}

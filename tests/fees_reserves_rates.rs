@@ -965,3 +965,36 @@ normal = [
     assert_eq!(row(&r, "A", 2).interest_paid, dec!(9765.50));
     assert_eq!(row(&r, "A", 2).principal_paid, dec!(489616.44));
 }
+
+/// A reserve target of a multiple of the next date's senior interest and fees counts only the
+/// fees that run on that date (review 28c item 4: a fee ended on the first date still counted,
+/// and 50,000 was held back from A's principal). tests/fixtures/hand_worked.toml without its
+/// scenario, with a fee `x` of 50,000 every date until 2024-04-01, a reserve of 1× from 0, and
+/// the top-up before A's principal. P1: pool cash 1,050,000; VAT 0.0326 × 50,000 = 1,630;
+/// fees 1,000 + 50,000; A's interest 1,800,000 × 0.04 × 91/365 = 17,950.68. The target is P2's
+/// senior interest on today's 1,800,000 (91 days: 17,950.68) plus P2's fees, the manager's
+/// 1,000 alone (`x` has ended): 18,950.68, deposited; A's principal is 1,050,000 − 1,630 −
+/// 51,000 − 17,950.68 − 18,950.68 = 960,468.64.
+#[test]
+fn the_reserve_target_counts_only_fees_that_run() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
+    let src = std::fs::read_to_string(path).expect("fixture");
+    let src = src[..src.find("[scenario]").expect("scenario")]
+        .replacen(
+            "[taxes]]",
+            "[fees]]\nname = \"x\"\nkind = \"fixed\"\namount = 50000\nend = 2024-04-01\n\n[[taxes]]",
+            1,
+        )
+        .replacen("target = 5000\ninitial = 5000", "target_multiple = 1\ninitial = 0", 1)
+        .replacen("fees = [\"manager\"]", "fees = [\"manager\", \"x\"]", 1)
+        .replacen(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n  { action = \"top_up_reserve\" },\n",
+            "  { action = \"top_up_reserve\" },\n  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            1,
+        );
+    let r = run(&src);
+    assert_eq!(r.periods[0].fees_paid, dec!(51000.00));
+    assert_eq!(r.periods[0].reserve_deposit, dec!(18950.68));
+    assert_eq!(r.periods[0].principal_paid, dec!(960468.64));
+}

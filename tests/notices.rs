@@ -879,3 +879,181 @@ fn per_unit_notices_pay_what_the_waterfall_paid() {
     }
     assert!(deals >= 8, "{deals} deals took per_unit");
 }
+
+/// tests/bad_deals/valid/base.toml with `per_unit`, each (from, to) replaced once.
+fn base_per_unit(edits: &[(&str, &str)]) -> Deal {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/bad_deals/valid/base.toml");
+    let mut src = std::fs::read_to_string(path).expect("base.toml");
+    for (from, to) in edits {
+        assert!(src.contains(from), "base.toml lacks {from:?}");
+        src = src.replacen(from, to, 1);
+    }
+    deal_from_str("base.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
+}
+
+fn flow<'a>(r: &'a RunResult, t: &str, p: u32) -> &'a ipabs::engine::result::TrancheFlowRow {
+    r.tranche_flows
+        .iter()
+        .find(|f| f.tranche == t && f.period == p)
+        .expect("row")
+}
+
+/// On the last date a tranche is paid by its figures at each step, and a 尾差 is forgone only
+/// when it is paid in full (review 28c item 1: a partial payment's 尾差 was stranded in the
+/// collection account after the deal, and a tranche paid nothing had 0.09 forgone). The bad-deal
+/// base with `per_unit`, both obligors defaulting on 2024-05-01 without recovery. A (12,000
+/// units) and M (3,000) carry their 尾差 by hand:
+///
+/// * P1: A 1,200,000 × 0.04 × 91/365 = 11,967.12 → 0.9972 per 100 → 11,966.40, 0.72 carried;
+///   M 300,000 × 0.05 × 91/365 = 3,739.73 → 1.2465 → 3,739.50, 0.23 carried.
+/// * P2: A 11,967.12 + 0.72 = 11,967.84 → 0.9973 → 11,967.60, 0.24 carried; M 3,739.73 +
+///   0.23 = 3,739.96 → 1.2466 → 3,739.80, 0.16 carried. A is paid 763,744.80 of principal.
+/// * P3, the last date (no pool cash): A owes 436,255.20 × 0.04 × 91/365 = 4,350.5998… →
+///   4,350.60 + 0.24 = 4,350.84, whose figure 0.3625 pays 4,350.00: its due is cut to that, the
+///   reserve pays it in full, and the 0.84 is forgone. M owes 3,739.73 + 0.16 = 3,739.89 and
+///   the reserve does not cover it: nothing is paid, so nothing is forgone and M is owed the
+///   whole 3,739.89. Nothing is left in the collection account.
+#[test]
+fn per_unit_forgoes_the_last_residual_only_of_a_tranche_paid_in_full() {
+    let d = base_per_unit(&[(
+        "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6",
+        "defaults = [ { obligor = \"O2\", date = 2024-05-01 }, \
+             { obligor = \"O1\", date = 2024-05-01 } ]\nrecovery_rate = 0",
+    )]);
+    let r = ipabs::engine::run(&d, &d.scenario).expect("runs");
+    assert_eq!(flow(&r, "A", 1).interest_shortfall, dec!(0.72));
+    assert_eq!(flow(&r, "M", 1).interest_shortfall, dec!(0.23));
+    assert_eq!(flow(&r, "A", 2).interest_shortfall, dec!(0.24));
+    assert_eq!(flow(&r, "M", 2).interest_shortfall, dec!(0.16));
+    assert_eq!(flow(&r, "A", 2).balance_end, dec!(436255.20));
+    let (a3, m3) = (flow(&r, "A", 3), flow(&r, "M", 3));
+    assert_eq!(
+        (a3.interest_due, a3.interest_paid, a3.interest_shortfall),
+        (dec!(4350.00), dec!(4350.00), dec!(0))
+    );
+    assert_eq!(notice(&r, "A", 3).interest_per_100, dec!(0.3625));
+    assert_eq!(notice(&r, "A", 3).residual, dec!(0.84));
+    assert_eq!(
+        (m3.interest_due, m3.interest_paid, m3.interest_shortfall),
+        (dec!(3739.89), dec!(0), dec!(3739.89))
+    );
+    assert_eq!(notice(&r, "M", 3).interest_unpaid, dec!(3739.89));
+    assert_eq!(notice(&r, "M", 3).residual, dec!(0));
+    assert_eq!(r.periods[2].collection_balance_end, dec!(0));
+    let m = r.summary.iter().find(|s| s.tranche == "M").expect("M");
+    assert_eq!(m.interest_shortfall, dec!(3739.89));
+}
+
+/// A partial principal payment on the last date is paid by its figure, and what the figure
+/// does not pay goes on down the waterfall (review 28c item 1: 9.98 stayed in the collection
+/// account with a `cash_left` warning). gdd with `per_unit` and SME-07 defaulting on
+/// 2019-09-01 without recovery: the last date leaves B 1,673,257.98 of principal, whose
+/// figure 1,673,257.98 × 100 / 16,000,000 = 10.457862… → 10.4578 per 100 pays 10.4578 ×
+/// 160,000 = 1,673,248.00; the other 9.98 goes to B's residual, the next step, and B owes
+/// 16,000,000 − 1,673,248.00 = 14,326,752.00.
+#[test]
+fn per_unit_pays_a_partial_last_principal_by_its_figure() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/gdd_patent_licence_2019.toml");
+    let src = std::fs::read_to_string(path).expect("gdd");
+    let d = deal_from_str("gdd.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        .expect("loads")
+        .deal;
+    let s = ipabs::scenario::Scenario {
+        obligor_defaults: vec![(
+            d.obligors
+                .iter()
+                .position(|o| o.name == "SME-07 (illustrative)")
+                .expect("SME-07"),
+            chrono::NaiveDate::from_ymd_opt(2019, 9, 1).expect("date"),
+        )],
+        recovery_rate: dec!(0),
+        ..ipabs::scenario::Scenario::base()
+    };
+    let r = ipabs::engine::run(&d, &s).expect("runs");
+    let b6 = flow(&r, "B", 6);
+    assert_eq!(notice(&r, "B", 6).principal_per_100, dec!(10.4578));
+    assert_eq!(b6.principal_paid, dec!(1673248.00));
+    assert_eq!(
+        b6.principal_paid + b6.residual_paid - dec!(1673248.00),
+        dec!(9.98)
+    );
+    assert_eq!(b6.balance_end, dec!(14326752.00));
+    assert_eq!(r.periods[5].collection_balance_end, dec!(0));
+    assert!(
+        r.warnings.iter().all(|w| w.check.name() != "cash_left"),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// A tranche redeemed while interest is still owed carries its 尾差 with it (review 28c item
+/// 2), and its arrears are paid by their figure, so that its notice states what the ledger
+/// paid (item 3). The bad-deal base with `per_unit`: A at 1,260,000 (12,600 units), due to
+/// be repaid on 2024-07-01 and paid its principal before its interest, B at 140,000, no named
+/// default, the undertaking off.
+///
+/// * P1: A's interest 1,260,000 × 0.04 × 91/365 = 12,565.479… → 12,565.48, figure 0.9972,
+///   paid 12,564.72, 0.76 carried.
+/// * P2: due 12,565.48 + 0.76 = 12,566.24. The waterfall repays A and has `x` for its
+///   interest (the ledger's two `pay_interest` moves, cash and reserve); its figure is
+///   trunc(x × 100 / 1,260,000, 4) and pays that × 12,600; the 尾差 is carried, since A is
+///   short: A owes 12,566.24 − paid.
+/// * P3: A, redeemed, is paid its arrears by their figure: trunc(owed × 100 / 1,260,000, 4)
+///   × 12,600, and the rest of them is forgone; the ledger pays A exactly that.
+#[test]
+fn per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure() {
+    let d = base_per_unit(&[
+        ("balance = 1200000", "balance = 1260000"),
+        (
+            "target_balances = [ { date = 2024-07-01, balance = 600000 }, { date = 2024-09-30, balance = 0 } ]",
+            "target_balances = [ { date = 2024-07-01, balance = 0 } ]",
+        ),
+        ("balance = 200000", "balance = 140000"),
+        (
+            "  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+        ),
+        (
+            "  { action = \"pay_principal\", tranches = [\"A\", \"M\"] },\n  { action = \"pay_sub_return\"",
+            "  { action = \"pay_principal\", tranches = [\"M\"] },\n  { action = \"pay_sub_return\"",
+        ),
+        (
+            "name = \"o2-defaults\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]",
+            "name = \"none\"",
+        ),
+    ]);
+    let r = ipabs::engine::run(&d, &d.scenario).expect("runs");
+    let figure = |x: rust_decimal::Decimal| {
+        (x * dec!(100) / dec!(1260000)).trunc_with_scale(4) * dec!(12600)
+    };
+    assert_eq!(flow(&r, "A", 1).interest_paid, dec!(12564.72));
+    assert_eq!(flow(&r, "A", 1).interest_shortfall, dec!(0.76));
+    let a2 = flow(&r, "A", 2);
+    assert_eq!(a2.interest_due, dec!(12566.24));
+    assert_eq!(a2.balance_end, dec!(0));
+    let x: rust_decimal::Decimal = r
+        .ledger
+        .iter()
+        .filter(|e| e.period == 2 && e.action == Movement::PayInterest && e.item.as_str() == "A")
+        .map(|e| e.amount)
+        .sum();
+    assert!(x < dec!(12566.24), "A is short on P2: {x}");
+    assert_eq!(a2.interest_paid, figure(x));
+    assert_eq!(a2.interest_shortfall, dec!(12566.24) - figure(x));
+    let owed = a2.interest_shortfall;
+    let a3 = flow(&r, "A", 3);
+    assert_eq!(a3.interest_paid, figure(owed));
+    assert_eq!(a3.interest_shortfall, dec!(0));
+    let n3 = notice(&r, "A", 3);
+    assert_eq!(n3.interest_paid, a3.interest_paid);
+    assert_eq!(n3.residual, owed - figure(owed));
+    let paid3: rust_decimal::Decimal = r
+        .ledger
+        .iter()
+        .filter(|e| e.period == 3 && e.action == Movement::PayInterest && e.item.as_str() == "A")
+        .map(|e| e.amount)
+        .sum();
+    assert_eq!(paid3, n3.interest_paid);
+}

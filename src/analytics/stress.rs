@@ -293,7 +293,11 @@ impl Stress {
                 s.delay_fraction = pct(DELAY_PERCENT);
                 s.delay_months = DELAY_MONTHS;
             }
-            Stress::SupportsOff => s.supports_off = (0..deal.supports.len()).collect(),
+            Stress::SupportsOff => {
+                // Off from the start: a failure from a date says nothing more (review 28c item 7).
+                s.supports_off = (0..deal.supports.len()).collect();
+                s.support_failures.clear();
+            }
             Stress::IndexUp(x) => s.indices.shift += bp(x),
             Stress::IndexDown(x) => s.indices.shift -= bp(x),
         }

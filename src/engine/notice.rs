@@ -48,7 +48,7 @@ pub fn per_100(amount: Fen, initial: Fen, decimals: u32, mode: Rounding) -> Resu
 }
 
 /// What a per-100 figure (mantissa `m` at `decimals`) pays on `initial`, in fen.
-#[inline]
+#[inline(always)]
 pub fn paid_of(m: i128, initial: Fen, decimals: u32, mode: Rounding) -> Result<Fen> {
     let num = times(m, initial)?;
     Ok(div_round(num, per_100_unit(decimals)?, mode))
@@ -127,32 +127,58 @@ impl Run<'_> {
         self.notices_of(k, self.deal.notices.per_unit)
     }
 
-    /// With `per_unit`, before the waterfall of the deal's last date or of the clean-up call
-    /// date, which nothing can be carried past: each outstanding tranche's interest due
-    /// becomes what the per-unit figures of it pay, `paid_of(per_100(X))`, and its 尾差
-    /// `X − that` is forgone (review 28b item 1: paying `X` whole paid holders more than any
-    /// figure per 100 states). The forgone cash stays in the paying account for the date's
-    /// later steps; the notice states it as the row's 尾差.
-    pub(super) fn forgo_final_residuals(&mut self, k: usize) -> Result<()> {
-        let deal = self.deal;
-        let rules = deal.notices;
-        if !rules.per_unit || !(k + 1 == deal.periods.len() || self.called) {
-            return Ok(());
+    /// With `per_unit`, whether tranche `i` is paid by its figures per 100 at each step of the
+    /// current date: on the deal's last date and the call date, which nothing can be carried
+    /// past, and once the tranche is redeemed (its arrears are its last payments). Its other
+    /// dates are paid by the waterfall and their 尾差 goes back after it (`notices_of`).
+    pub(super) fn pays_by_figure(&self, i: usize) -> bool {
+        self.unit_final || self.balance[i] + self.paid.principal[i] <= 0
+    }
+
+    /// Of `amt` offered to tranche `i` on top of the `paid` it already has on the date (its
+    /// interest, or its principal), what it takes when it is paid by its figures (review 28c
+    /// item 1): the date's total cut to what its figure per 100 pays, the rest left in the
+    /// account for the date's later steps. `amt` itself on any other date or deal.
+    #[inline]
+    pub(super) fn by_figure(&self, i: usize, paid: Fen, amt: Fen) -> Fen {
+        if !self.deal.notices.per_unit || !self.pays_by_figure(i) {
+            return amt;
         }
-        let face = crate::money::to_fen(rules.face);
-        for (i, t) in deal.tranches.iter().enumerate() {
-            let initial = crate::money::to_fen(t.balance);
+        self.figure_paid(i, paid + amt)
+            .map_or(amt, |cut| cut - paid)
+    }
+
+    /// What tranche `i`'s figure per 100 of `x` pays; `None` for a tranche without units (no
+    /// notices) or beyond range.
+    fn figure_paid(&self, i: usize, x: Fen) -> Option<Fen> {
+        let rules = self.deal.notices;
+        let initial = crate::money::to_fen(self.deal.tranches[i].balance);
+        whole_units(initial, crate::money::to_fen(rules.face))?;
+        let m = per_100(x, initial, rules.decimals, rules.rounding).ok()?;
+        paid_of(m, initial, rules.decimals, rules.rounding).ok()
+    }
+
+    /// With `per_unit`, before the waterfall: whether the date is the deal's last or the call
+    /// date, and the interest due of each tranche paid by its figures cut to what the figure
+    /// per 100 of it pays, `paid_of(per_100(X))`; the 尾差 `X − that` is forgone if the
+    /// tranche is paid in full, and owed again if not (`notices_of`; review 28b item 1:
+    /// paying `X` whole paid holders more than any figure per 100 states).
+    pub(super) fn cut_final_dues(&mut self, k: usize) {
+        let deal = self.deal;
+        self.unit_final = deal.notices.per_unit && (k + 1 == deal.periods.len() || self.called);
+        if !deal.notices.per_unit {
+            return;
+        }
+        for i in 0..deal.tranches.len() {
             let x = self.due.interest[i];
-            // A tranche repaid before the date is paid its arrears whole (see `notices_of`).
-            if whole_units(initial, face).is_none() || self.balance[i] <= 0 || x <= 0 {
+            if x <= 0 || !self.pays_by_figure(i) {
                 continue;
             }
-            let m = per_100(x, initial, rules.decimals, rules.rounding)?;
-            let f = x - paid_of(m, initial, rules.decimals, rules.rounding)?;
-            self.due.interest[i] -= f;
-            self.paid.unit_forgone[i] = f;
+            if let Some(cut) = self.figure_paid(i, x) {
+                self.due.interest[i] = cut;
+                self.paid.unit_forgone[i] = x - cut;
+            }
         }
-        Ok(())
     }
 
     /// The notices of payment date `k` (the last date run) once more, for the tranches whose
@@ -219,13 +245,12 @@ impl Run<'_> {
             if redeemed && self.paid.interest[i] == 0 {
                 continue;
             }
-            // The last date and the clean-up call date cannot carry a 尾差: their interest due
-            // was cut to the per-unit figures before the waterfall (`forgo_final_residuals`),
-            // the 尾差 forgone; the date that redeems a tranche forgoes its 尾差 below (review
-            // 28b items 1 and 2; before session 28 they paid the tranche-level amounts whole).
-            let per_unit = per_unit && !redeemed;
-            // The 尾差 forgone before the waterfall, stated on the waterfall's row.
-            let upfront = self.paid.unit_forgone[i];
+            // A tranche paid by its figures (the deal's last date, the call date, a redeemed
+            // tranche's arrears) was paid per-unit amounts at each step, so its 尾差 below is
+            // 0; the date that redeems a tranche paid in full forgoes its 尾差 (review 28b items
+            // 1-3, 28c items 1-3; before session 28 the last and call dates, and a redeemed
+            // tranche's arrears, were paid whole, more than their notices stated).
+            let by_figure = per_unit && self.pays_by_figure(i);
             let (x_i, x_p) = (self.paid.interest[i], self.paid.principal[i]);
             let m_i = per_100(x_i, initial, d, rules.rounding)?;
             // Principal per 100 never exceeds the face left per 100, and the date that repays
@@ -277,10 +302,17 @@ impl Run<'_> {
                 self.paid.principal[i] = paid_p;
                 self.balance[i] += r_p;
                 self.paid.unit_residual_principal[i] = r_p;
-                if self.balance[i] == 0 && !last && !self.called {
-                    // The date redeems the tranche: its units are cancelled, so no later date
-                    // can pay the interest 尾差 (review 28b item 2). It is forgone: off the
-                    // date's due, not carried; the cash went back to the account above.
+                if by_figure {
+                    // Not paid in full: the tranche is owed the whole due less what it got,
+                    // and nothing is forgone (review 28c item 1).
+                    if x_i < self.due.interest[i] {
+                        self.due.interest[i] += std::mem::take(&mut self.paid.unit_forgone[i]);
+                    }
+                } else if self.balance[i] == 0 && x_i >= self.due.interest[i] {
+                    // The date redeems the tranche and pays its interest in full: its units
+                    // are cancelled, so no later date can pay the 尾差 (review 28b item 2). It
+                    // is forgone, off the date's due; the cash went back to the account above.
+                    // With interest still owed, the 尾差 is carried with it (review 28c item 2).
                     self.due.interest[i] -= r_i;
                     self.paid.unit_forgone[i] += r_i;
                 } else {
@@ -304,10 +336,10 @@ impl Run<'_> {
             // was forgone before it; on a restated row, the waterfall's (carried or forgone),
             // which went back before the row is computed again.
             let r_interest = x_i - paid_i
-                + if per_unit {
-                    upfront
-                } else {
-                    self.paid.unit_residual[i] + self.paid.unit_forgone[i]
+                + match (per_unit, by_figure) {
+                    (true, true) => self.paid.unit_forgone[i],
+                    (true, false) => 0,
+                    _ => self.paid.unit_residual[i] + self.paid.unit_forgone[i],
                 };
             let dm = |m: i128| -> Result<Decimal> {
                 Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())

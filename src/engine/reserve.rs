@@ -15,8 +15,10 @@ use crate::money::{Fen, Ratio, to_fen};
 
 impl Run<'_> {
     /// The next payment date's senior interest on today's balances (without arrears) plus its
-    /// fees (uncapped; fees on collections count as zero), in fen: what `target_multiple` and
-    /// a formula's `multiple` multiply. Only called before the last payment date.
+    /// fees (uncapped; fees on collections count as zero; a fee whose `start` or `end` keeps
+    /// it from running on that date counts as zero, since session 28, review 28c item 4), in
+    /// fen: what `target_multiple` and a formula's `multiple` multiply. Only called before the
+    /// last payment date.
     pub(super) fn next_senior_interest_and_fees(&self) -> Fen {
         let deal = self.deal;
         let k = self.k;
@@ -33,6 +35,9 @@ impl Run<'_> {
             need += self.money(self.balance[i], &[coupon], src.year);
         }
         for (j, fee) in deal.fees.iter().enumerate() {
+            if !fee.active_on(&next) {
+                continue;
+            }
             let one_off_due = match fee.kind {
                 FeeKind::OneOff { date, .. } => !self.one_off_done[j] && next.reached(date),
                 _ => false,

@@ -273,6 +273,15 @@ impl Run<'_> {
                 }
                 self.restate_move(Movement::RestatePrincipal, item, Account::Tranche(i), dp);
                 self.balance[i] -= dp;
+                // A tranche the waterfall redeemed and the report does not: its interest 尾差,
+                // forgone with the redemption, is carried again (review 28c item 6).
+                let by_figure = self.pays_by_figure(i);
+                if self.balance[i] > 0 && !by_figure && self.paid.unit_forgone[i] > 0 {
+                    let f = std::mem::take(&mut self.paid.unit_forgone[i]);
+                    self.paid.unit_residual[i] += f;
+                    self.due.interest[i] += f;
+                    self.interest_carry[i] += f;
+                }
             }
             if let Some(x) = a.residual.get(i).copied().flatten() {
                 dr = to_fen(x) - self.paid.residual[i];

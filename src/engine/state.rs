@@ -240,6 +240,9 @@ pub(super) struct Run<'a> {
     pub regime: u64,
     /// Whether the clean-up call was exercised on this payment date: the run ends with it.
     pub called: bool,
+    /// With `[notices] per_unit`, whether the current date is the deal's last or the call
+    /// date, on which every tranche is paid by its figures per 100 at each step.
+    pub unit_final: bool,
     /// The clean-up call's price, paid in by the originator.
     pub call_price: Fen,
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
@@ -386,6 +389,7 @@ impl<'a> Run<'a> {
             wf: 0,
             regime: REGIME_SEED,
             called: false,
+            unit_final: false,
             call_price: 0,
             held_warned: RunBuffers::take(&mut b.held_warned),
             skipped: RunBuffers::take(&mut b.skipped),
@@ -611,7 +615,7 @@ impl<'a> Run<'a> {
         // 2. What is due, and the coverage multiples; with `per_unit`, the last date's and
         // the call date's interest due cut to the per-unit figures.
         self.compute_due(k, available);
-        self.forgo_final_residuals(k)?;
+        self.cut_final_dues(k);
         // The period row's report ratios; a lean run keeps no period rows (triggers compare
         // the exact ratios themselves).
         let senior_cov = match self.senior_coverage() {

@@ -234,6 +234,7 @@ impl Run<'_> {
         action: Movement,
         reason: &'static str,
     ) {
+        let amt = self.by_figure(i, self.paid.interest[i], amt);
         if amt <= 0 {
             return;
         }
@@ -309,6 +310,7 @@ impl Run<'_> {
     }
 
     fn principal_to(&mut self, step: u32, i: usize, amt: Fen) {
+        let amt = self.by_figure(i, self.paid.principal[i], amt);
         if amt <= 0 {
             return;
         }

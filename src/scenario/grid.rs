@@ -82,7 +82,12 @@ impl Axis {
             Axis::DefaultedObligors { sets, date } => {
                 s.obligor_defaults = sets[i].iter().map(|&o| (o, *date)).collect();
             }
-            Axis::SupportsOff(v) => s.supports_off = v[i].clone(),
+            Axis::SupportsOff(v) => {
+                // A support off from the start no longer fails from a date; the base's other
+                // failures stay (review 28c item 7).
+                s.supports_off = v[i].clone();
+                s.support_failures.retain(|(x, _)| !v[i].contains(x));
+            }
         }
     }
 

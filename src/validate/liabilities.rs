@@ -321,6 +321,9 @@ pub(super) fn fees(
                 None
             }
         };
+        // The errors of the fee's own dates and values: one fee, one error (review 28c item 5:
+        // a date after the last payment date also tripped the catch-all below).
+        let before = ctx.error_count();
         let kind = match f.kind {
             schema::FeeKind::Fixed => amount(ctx).map(FeeKind::Fixed),
             schema::FeeKind::Annual => {
@@ -346,16 +349,20 @@ pub(super) fn fees(
                             let years = periods.first().map_or(0, |p| {
                                 crate::deal::annual_dates_on(d, std::slice::from_ref(p), 0)
                             });
-                            ctx.warn(
-                                Check::FeeBeforeClosing,
-                                &path,
-                                format!(
-                                    "annual fee's first due date {d} is before the closing date \
-                                     {closing}: the first payment date charges {years} years' \
-                                     amounts at once; the first anniversary of closing is the \
-                                     default"
-                                ),
-                            );
+                            // One year's amount on the first date is what a date at closing
+                            // charges too (review 28c item 8): only a backlog is told.
+                            if years >= 2 {
+                                ctx.warn(
+                                    Check::FeeBeforeClosing,
+                                    &path,
+                                    format!(
+                                        "annual fee's first due date {d} is before the closing \
+                                         date {closing}: the first payment date charges {years} \
+                                         years' amounts at once; the first anniversary of \
+                                         closing is the default"
+                                    ),
+                                );
+                            }
                         }
                         Some(d)
                     }
@@ -442,7 +449,6 @@ pub(super) fn fees(
         let cap = f
             .cap
             .map(|c| ctx.money(&format!("{p}.cap"), c, Sign::NonNegative));
-        let before = ctx.error_count();
         let (start, end) = super::fees::fee_dates(ctx, &p, f, first_bound, last_payment);
         if let Some(kind) = kind {
             let fee = Fee {
