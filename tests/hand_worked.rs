@@ -360,3 +360,44 @@ waterfall = "accelerated"
     );
     assert_eq!(r.conservation.payments, dec!(1880000.00));
 }
+
+/// A stress or a grid point that turns a support off from the start drops its failure from a
+/// date (review 28c item 7: the pair the validator refuses in a file). The fixture with the
+/// undertaking failing on 2024-06-01: the suite's `supports-off` scenarios carry no failure
+/// and every other keeps it; a grid over `supports_off = [[], ["undertaking"]]` keeps it at
+/// `[]` and drops it where the undertaking is off.
+#[test]
+fn turning_a_support_off_drops_its_failure() {
+    let src = support_failure_source(
+        "support_failures = [ { support = \"undertaking\", date = 2024-06-01 } ]",
+    );
+    let deal = deal_from_str("hand_worked.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let failing = vec![(0, d(2024, 6, 1))];
+    let suite = ipabs::analytics::stress::StressSuite::All
+        .scenarios(&deal, &deal.scenario)
+        .expect("suite");
+    let mut off = 0;
+    for s in &suite {
+        if s.supports_off.is_empty() {
+            assert_eq!(s.support_failures, failing, "{}", s.name);
+        } else {
+            off += 1;
+            assert!(s.support_failures.is_empty(), "{}", s.name);
+        }
+    }
+    assert_eq!(off, 4, "the suite's four supports-off scenarios");
+    let set = ipabs::validate::scenario_set_from_str(
+        "grid.toml",
+        "[grid]\nsupports_off = [[], [\"undertaking\"]]\n",
+        &deal,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let points: Vec<_> = set
+        .scenarios
+        .iter()
+        .map(|s| (s.supports_off.clone(), s.support_failures.clone()))
+        .collect();
+    assert_eq!(points, [(vec![], failing), (vec![0], vec![])]);
+}
