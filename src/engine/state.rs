@@ -53,8 +53,9 @@ pub(super) struct Paid {
 }
 
 impl Paid {
-    /// Zero for the next payment date, keeping the allocations.
-    fn reset(&mut self) {
+    /// Zero for the next payment date, keeping the allocations; the per-unit 尾差 only move
+    /// with `[notices] per_unit` (`per_unit`), and stay zero otherwise.
+    fn reset(&mut self, per_unit: bool) {
         for v in [
             &mut self.tax,
             &mut self.fee,
@@ -62,11 +63,17 @@ impl Paid {
             &mut self.interest,
             &mut self.principal,
             &mut self.residual,
-            &mut self.unit_residual,
-            &mut self.unit_residual_principal,
-            &mut self.unit_forgone,
         ] {
             v.iter_mut().for_each(|x| *x = 0);
+        }
+        if per_unit {
+            for v in [
+                &mut self.unit_residual,
+                &mut self.unit_residual_principal,
+                &mut self.unit_forgone,
+            ] {
+                v.iter_mut().for_each(|x| *x = 0);
+            }
         }
         self.reserve_draws = 0;
         self.support_draws = 0;
@@ -562,7 +569,7 @@ impl<'a> Run<'a> {
         let p = deal.periods[k];
         self.k = k;
         self.date = p.date();
-        self.paid.reset();
+        self.paid.reset(deal.notices.per_unit);
         self.support_period.iter_mut().for_each(|x| *x = 0);
         // A provider that fails from a date pays nothing on this date if the date is on or
         // after it (scenario `support_failures`).
