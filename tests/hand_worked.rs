@@ -67,6 +67,19 @@ fn ledger_sum(r: &RunResult, period: u32, action: &str, source: &str) -> Decimal
         .sum()
 }
 
+/// The `accelerated` waterfall the trigger tests add to the fixture: everything left goes to
+/// A's principal, then to B.
+const ACCELERATED: &str = r#"accelerated = [
+  { action = "pay_tax", taxes = ["vat"] },
+  { action = "pay_fee", fees = ["manager"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"], amount = "available" },
+  { action = "top_up_reserve" },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+
 #[test]
 fn normal_waterfall_to_the_fen() {
     let r = run_source(&fixture());
@@ -196,16 +209,9 @@ fn support_failure_source(scenario: &str) -> String {
     fixture()
         .replace(
             "\n[scenario]",
-            r#"accelerated = [
-  { action = "pay_tax", taxes = ["vat"] },
-  { action = "pay_fee", fees = ["manager"] },
-  { action = "pay_interest", tranches = ["A"] },
-  { action = "pay_principal", tranches = ["A"], amount = "available" },
-  { action = "top_up_reserve" },
-  { action = "pay_principal", tranches = ["B"] },
-  { action = "pay_residual", tranche = "B" },
-]
-
+            &format!(
+                "{ACCELERATED}{}",
+                r#"
 [[triggers]]
 name = "undertaker_default"
 kind = "event_of_default"
@@ -213,7 +219,8 @@ condition = "support_failed"
 support = "undertaking"
 waterfall = "accelerated"
 
-[scenario]"#,
+[scenario]"#
+            ),
         )
         .replace(
             "recovery_lag_months = 3\n",
@@ -293,16 +300,9 @@ fn acceleration_trigger_switches_the_waterfall() {
         )
         .replace(
             "\n[scenario]",
-            r#"accelerated = [
-  { action = "pay_tax", taxes = ["vat"] },
-  { action = "pay_fee", fees = ["manager"] },
-  { action = "pay_interest", tranches = ["A"] },
-  { action = "pay_principal", tranches = ["A"], amount = "available" },
-  { action = "top_up_reserve" },
-  { action = "pay_principal", tranches = ["B"] },
-  { action = "pay_residual", tranche = "B" },
-]
-
+            &format!(
+                "{ACCELERATED}{}",
+                r#"
 [[triggers]]
 name = "cdr_20"
 kind = "acceleration"
@@ -310,7 +310,8 @@ condition = "cumulative_default_ratio_above"
 threshold = 0.20
 waterfall = "accelerated"
 
-[scenario]"#,
+[scenario]"#
+            ),
         );
     let r = run_source(&src);
 

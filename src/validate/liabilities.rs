@@ -331,19 +331,14 @@ pub(super) fn fees(
                 let first = match f.date {
                     Some(d) => {
                         let path = format!("{p}.date");
-                        let d = ctx.date(&path, d);
-                        if let Some(last) = last_payment
-                            && d > last
-                        {
-                            ctx.err(
-                                &path,
-                                format!(
-                                    "annual fee's first due date {d} is after the last payment \
-                                     date {last}; it would never be charged"
-                                ),
-                                "a date on or before the last payment date",
-                            );
-                        } else if d < closing {
+                        let d = due_date(
+                            ctx,
+                            &path,
+                            d,
+                            last_payment,
+                            ("annual fee's first due date", "charged"),
+                        );
+                        if d < closing {
                             // Review 28a item 4: the first payment date charges every due
                             // date since, silently (a backlog may be meant, a year typo not).
                             let years = periods.first().map_or(0, |p| {
@@ -415,23 +410,13 @@ pub(super) fn fees(
             schema::FeeKind::OneOff => {
                 let amount = amount(ctx);
                 let date = match f.date {
-                    Some(d) => {
-                        let path = format!("{p}.date");
-                        let d = ctx.date(&path, d);
-                        if let Some(last) = last_payment
-                            && d > last
-                        {
-                            ctx.err(
-                                &path,
-                                format!(
-                                    "one-off fee date {d} is after the last payment date {last}; \
-                                     it would never be paid"
-                                ),
-                                "a date on or before the last payment date",
-                            );
-                        }
-                        Some(d)
-                    }
+                    Some(d) => Some(due_date(
+                        ctx,
+                        &format!("{p}.date"),
+                        d,
+                        last_payment,
+                        ("one-off fee date", "paid"),
+                    )),
                     None => first_payment,
                 };
                 match (amount, date) {
@@ -489,6 +474,28 @@ pub(super) fn fees(
         }
     }
     (out, names)
+}
+
+/// A fee's `date` at `path`: an error when no payment date reaches it, `what` naming the date
+/// and `verb` what would never happen to the fee.
+fn due_date(
+    ctx: &mut Ctx,
+    path: &str,
+    d: schema::Date,
+    last_payment: Option<NaiveDate>,
+    (what, verb): (&str, &str),
+) -> NaiveDate {
+    let d = ctx.date(path, d);
+    if let Some(last) = last_payment
+        && d > last
+    {
+        ctx.err(
+            path,
+            format!("{what} {d} is after the last payment date {last}; it would never be {verb}"),
+            "a date on or before the last payment date",
+        );
+    }
+    d
 }
 
 pub(super) fn taxes(ctx: &mut Ctx, raw: &[schema::Tax], tranches: &Names) -> (Vec<Tax>, Names) {
