@@ -92,6 +92,19 @@ fn index_paths_text(s: &Scenario) -> String {
         .join("; ")
 }
 
+/// `name@date` items separated by `;` (named defaults, support failures), `name` giving the
+/// name of an index.
+fn at_dates<'a>(
+    items: &[(usize, chrono::NaiveDate)],
+    name: impl Fn(usize) -> Option<&'a str>,
+) -> String {
+    items
+        .iter()
+        .filter_map(|&(i, d)| name(i).map(|n| format!("{n}@{d}")))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
 /// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
 /// index_paths, index_shift, clean_up_call, overrides, support_failures.
@@ -108,15 +121,11 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
                 .join(",")
         })
         .collect();
+    let obligor = |o: usize| deal.obligors.get(o).map(|x| x.name.as_str());
+    let support = |i: usize| deal.supports.get(i).map(|x| x.name.as_str());
     let defaulted: Vec<String> = scenarios
         .iter()
-        .map(|s| {
-            s.obligor_defaults
-                .iter()
-                .filter_map(|(o, d)| deal.obligors.get(*o).map(|ob| format!("{}@{d}", ob.name)))
-                .collect::<Vec<_>>()
-                .join(";")
-        })
+        .map(|s| at_dates(&s.obligor_defaults, obligor))
         .collect();
     let supports_off: Vec<String> = scenarios
         .iter()
@@ -130,13 +139,7 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
         .collect();
     let support_failures: Vec<String> = scenarios
         .iter()
-        .map(|s| {
-            s.support_failures
-                .iter()
-                .filter_map(|(i, d)| deal.supports.get(*i).map(|x| format!("{}@{d}", x.name)))
-                .collect::<Vec<_>>()
-                .join(";")
-        })
+        .map(|s| at_dates(&s.support_failures, support))
         .collect();
     let columns = vec![
         Column::new("deal".into(), vec![deal.name.as_str(); n]),
