@@ -988,23 +988,11 @@ fn per_unit_pays_a_partial_last_principal_by_its_figure() {
     );
 }
 
-/// A tranche redeemed while interest is still owed carries its 尾差 with it (review 28c item
-/// 2), and its arrears are paid by their figure, so that its notice states what the ledger
-/// paid (item 3). The bad-deal base with `per_unit`: A at 1,260,000 (12,600 units), due to
-/// be repaid on 2024-07-01 and paid its principal before its interest, B at 140,000, no named
+/// The edits of the bad-deal base behind the redeemed-tranche tests: A at 1,260,000 due to be
+/// repaid on 2024-07-01 and paid its principal before its interest, B at 140,000, no named
 /// default, the undertaking off.
-///
-/// * P1: A's interest 1,260,000 × 0.04 × 91/365 = 12,565.479… → 12,565.48, figure 0.9972,
-///   paid 12,564.72, 0.76 carried.
-/// * P2: due 12,565.48 + 0.76 = 12,566.24. The waterfall repays A and has `x` for its
-///   interest (the ledger's two `pay_interest` moves, cash and reserve); its figure is
-///   trunc(x × 100 / 1,260,000, 4) and pays that × 12,600; the 尾差 is carried, since A is
-///   short: A owes 12,566.24 − paid.
-/// * P3: A, redeemed, is paid its arrears by their figure: trunc(owed × 100 / 1,260,000, 4)
-///   × 12,600, and the rest of them is forgone; the ledger pays A exactly that.
-#[test]
-fn per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure() {
-    let d = base_per_unit(&[
+fn redeemed_edits() -> Vec<(&'static str, &'static str)> {
+    vec![
         ("balance = 1200000", "balance = 1260000"),
         (
             "target_balances = [ { date = 2024-07-01, balance = 600000 }, { date = 2024-09-30, balance = 0 } ]",
@@ -1023,7 +1011,26 @@ fn per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure() {
             "name = \"o2-defaults\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]",
             "name = \"none\"",
         ),
-    ]);
+    ]
+}
+
+/// A tranche redeemed while interest is still owed carries its 尾差 with it (review 28c item
+/// 2), and its arrears are paid by their figure, so that its notice states what the ledger
+/// paid (item 3). The bad-deal base with `per_unit`: A at 1,260,000 (12,600 units), due to
+/// be repaid on 2024-07-01 and paid its principal before its interest, B at 140,000, no named
+/// default, the undertaking off.
+///
+/// * P1: A's interest 1,260,000 × 0.04 × 91/365 = 12,565.479… → 12,565.48, figure 0.9972,
+///   paid 12,564.72, 0.76 carried.
+/// * P2: due 12,565.48 + 0.76 = 12,566.24. The waterfall repays A and has `x` for its
+///   interest (the ledger's two `pay_interest` moves, cash and reserve); its figure is
+///   trunc(x × 100 / 1,260,000, 4) and pays that × 12,600; the 尾差 is carried, since A is
+///   short: A owes 12,566.24 − paid.
+/// * P3: A, redeemed, is paid its arrears by their figure: trunc(owed × 100 / 1,260,000, 4)
+///   × 12,600, and the rest of them is forgone; the ledger pays A exactly that.
+#[test]
+fn per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure() {
+    let d = base_per_unit(&redeemed_edits());
     let r = ipabs::engine::run(&d, &d.scenario).expect("runs");
     let figure = |x: rust_decimal::Decimal| {
         (x * dec!(100) / dec!(1260000)).trunc_with_scale(4) * dec!(12600)
@@ -1041,6 +1048,17 @@ fn per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure() {
         .sum();
     assert!(x < dec!(12566.24), "A is short on P2: {x}");
     assert_eq!(a2.interest_paid, figure(x));
+    // With the waterfall's x = 6,788.86 of cash + the reserve's 5,000.00 = 11,788.86 (review
+    // 28d's figures): 11,788.86 × 100 / 1,260,000 = 0.935623… → 0.9356 × 12,600 = 11,788.56
+    // paid, 12,566.24 − 11,788.56 = 777.68 owed; P3: 777.68 × 100 / 1,260,000 = 0.061720… →
+    // 0.0617 × 12,600 = 777.42 paid, 0.26 forgone.
+    assert_eq!(x, dec!(11788.86));
+    assert_eq!(
+        (a2.interest_paid, a2.interest_shortfall),
+        (dec!(11788.56), dec!(777.68))
+    );
+    assert_eq!(flow(&r, "A", 3).interest_paid, dec!(777.42));
+    assert_eq!(notice(&r, "A", 3).residual, dec!(0.26));
     assert_eq!(a2.interest_shortfall, dec!(12566.24) - figure(x));
     let owed = a2.interest_shortfall;
     let a3 = flow(&r, "A", 3);
@@ -1056,4 +1074,90 @@ fn per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure() {
         .map(|e| e.amount)
         .sum();
     assert_eq!(paid3, n3.interest_paid);
+}
+
+/// On the last date, what no figure per 100 of a short senior can pay stays in the account
+/// when the later steps wait for the senior (review 28d item 1): less than one unit of its
+/// figure per unit (0.0001 × 2,850,000 units = 285.00 for gdd's A), told by `cash_left` and
+/// by `cash_held`, which says no later date takes it. gdd with `per_unit`, SME-07 and SME-10
+/// defaulting on 2019-09-01 without recovery and the undertaking off: A's last principal is
+/// the figure of all the cash that reaches it, trunc((paid + left) × 100 / 285,000,000, 4) ×
+/// 2,850,000, and `left` stays.
+#[test]
+fn per_unit_leaves_what_no_figure_pays_on_a_short_last_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/gdd_patent_licence_2019.toml");
+    let src = std::fs::read_to_string(path).expect("gdd");
+    let d = deal_from_str("gdd.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
+        .expect("loads")
+        .deal;
+    let ix = |n: &str| d.obligors.iter().position(|o| o.name == n).expect(n);
+    let date = chrono::NaiveDate::from_ymd_opt(2019, 9, 1).expect("date");
+    let s = ipabs::scenario::Scenario {
+        obligor_defaults: vec![
+            (ix("SME-07 (illustrative)"), date),
+            (ix("SME-10 (illustrative)"), date),
+        ],
+        recovery_rate: dec!(0),
+        supports_off: vec![0],
+        ..ipabs::scenario::Scenario::base()
+    };
+    let r = ipabs::engine::run(&d, &s).expect("runs");
+    let a6 = flow(&r, "A", 6);
+    assert!(a6.balance_end > dec!(0), "A is short on the last date");
+    let left = r.periods[5].collection_balance_end;
+    assert!(left > dec!(0) && left < dec!(285.00), "{left}");
+    let figure = ((a6.principal_paid + left) * dec!(100) / dec!(285000000)).trunc_with_scale(4);
+    assert_eq!(a6.principal_paid, figure * dec!(2850000));
+    assert_eq!(notice(&r, "A", 6).principal_per_100, figure);
+    let told = |check: &str, text: &str| {
+        r.warnings
+            .iter()
+            .any(|w| w.check.name() == check && w.message.contains(text))
+    };
+    assert!(
+        told("cash_left", "left in the collection account"),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        told("cash_held", "it is the deal's last date"),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// A redeemed tranche paid nothing on a date is owed its whole arrears: the 尾差 cut before
+/// the waterfall is not forgone (review 28d item 2). The redeemed-tranche deal of
+/// `per_unit_carries_a_short_redeemed_residual_and_pays_arrears_by_figure` with a fee of
+/// 100,000 from 2024-07-02 paid first (in the accelerated waterfall too, which the defaults
+/// select) and both obligors defaulting on 2024-07-02: P3 has no cash for A, which owes on P3
+/// exactly what P2 left it owing.
+#[test]
+fn per_unit_owes_a_redeemed_tranche_paid_nothing_its_whole_arrears() {
+    let mut edits = redeemed_edits();
+    edits.push((
+        "[[fees]]\nname = \"trustee\"",
+        "[[fees]]\nname = \"big\"\nkind = \"fixed\"\namount = 100000\nstart = 2024-07-02\n\n[[fees]]\nname = \"trustee\"",
+    ));
+    edits.push((
+        "  { action = \"pay_fee\", fees = [\"manager\", \"trustee\"] },",
+        "  { action = \"pay_fee\", fees = [\"big\", \"manager\", \"trustee\"] },",
+    ));
+    edits.push((
+        "accelerated = [\n",
+        "accelerated = [\n  { action = \"pay_fee\", fees = [\"big\"] },\n",
+    ));
+    edits.push((
+        "name = \"none\"",
+        "name = \"p3zero\"\ndefaults = [ { obligor = \"O1\", date = 2024-07-02 }, { obligor = \"O2\", date = 2024-07-02 } ]",
+    ));
+    let d = base_per_unit(&edits);
+    let r = ipabs::engine::run(&d, &d.scenario).expect("runs");
+    let owed = flow(&r, "A", 2).interest_shortfall;
+    assert!(owed > dec!(0) && flow(&r, "A", 2).balance_end.is_zero());
+    let a3 = flow(&r, "A", 3);
+    assert_eq!(
+        (a3.interest_due, a3.interest_paid, a3.interest_shortfall),
+        (owed, dec!(0), owed)
+    );
 }

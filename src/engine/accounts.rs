@@ -234,7 +234,13 @@ impl Run<'_> {
                     .collect(),
                 _ => Vec::new(),
             };
-            let advice = if waits.is_empty() {
+            let advice = if self.unit_final {
+                // No later date (review 28d item 1): under `per_unit` the cash is what no figure
+                // per 100 of the short tranche can pay, less than one unit of its figure.
+                "; it is the deal's last date: the fen that no figure per 100 of the tranche can \
+                 pay (`[notices] per_unit`) stay in the account after the deal"
+                    .to_string()
+            } else if waits.is_empty() {
                 "; a condition such as { paid_off = \"…\" } can release the cash once a class \
                  is repaid"
                     .to_string()

@@ -9,9 +9,11 @@
 //! * the residual (尾差) `X − paid`. With `per_unit`, the residual goes back from the tranche to
 //!   the account that paid it (a [`Movement::PerUnitInterestResidual`] or
 //!   [`Movement::PerUnitPrincipalResidual`] entry) and is carried: unpaid interest becomes the
-//!   tranche's interest shortfall, unpaid principal stays in its balance. A tranche's last
-//!   date (the deal's last date, the call date, the date that redeems it) cannot carry: its
-//!   interest 尾差 is forgone, taken off the date's interest due (since session 28).
+//!   tranche's interest shortfall, unpaid principal stays in its balance. On the deal's last
+//!   date, the call date and the dates after a tranche's redemption, nothing can be carried:
+//!   the tranche is paid by its figures at each step ([`Run::by_figure`]), and its interest
+//!   尾差 is forgone if it is paid in full; the date that redeems a tranche paid in full
+//!   forgoes its 尾差 too (since session 28, docs/auditing.md).
 
 use super::ledger::{Account, Movement};
 use super::result::NoticeRow;
@@ -238,11 +240,14 @@ impl Run<'_> {
                 continue;
             };
             // A tranche repaid before this date has a row only when it is paid (interest
-            // carried past its redemption), and that payment is made whole even with
-            // `per_unit`: no figure per 100 can state it, so truncating it again would carry
-            // it to every later date and never pay it (review 26c item H1).
+            // carried past its redemption: review 26c item H1); with `per_unit` it is paid by
+            // its figures (since session 28). Paid nothing, it is owed its whole due: the 尾差
+            // cut before the waterfall is not forgone (review 28d item 2).
             let redeemed = before <= 0;
             if redeemed && self.paid.interest[i] == 0 {
+                if per_unit {
+                    self.due.interest[i] += std::mem::take(&mut self.paid.unit_forgone[i]);
+                }
                 continue;
             }
             // A tranche paid by its figures (the deal's last date, the call date, a redeemed
