@@ -11,7 +11,7 @@
 //!   [`Movement::PerUnitPrincipalResidual`] entry) and is carried: unpaid interest becomes the
 //!   tranche's interest shortfall, unpaid principal stays in its balance. On the deal's last
 //!   date, the call date and the dates after a tranche's redemption, nothing can be carried:
-//!   the tranche is paid by its figures at each step ([`Run::by_figure`]), and its interest
+//!   the tranche is paid by its figures at each step (`Run::by_figure`), and its interest
 //!   尾差 is forgone if it is paid in full; the date that redeems a tranche paid in full
 //!   forgoes its 尾差 too (since session 28, docs/auditing.md).
 
