@@ -1161,3 +1161,41 @@ fn per_unit_owes_a_redeemed_tranche_paid_nothing_its_whole_arrears() {
         (owed, dec!(0), owed)
     );
 }
+
+/// A support capped below what a tranche paid by its figures is owed is drawn only for what
+/// the figure can pay (review 28d item 3: the capped draw's fen that no figure paid went on to
+/// the subordinated tranche). The bad-deal base with `per_unit`, both obligors defaulting on
+/// 2024-05-01 without recovery, the reserve covering taxes and fees only and the undertaking
+/// covering senior interest up to 1,000.55 over the deal. On the last date (no pool cash) the
+/// account brings `c` forward; A's figure of c + 1,000.55 is trunc((c + 1,000.55) × 100 /
+/// 1,200,000, 4) per 100, which × 12,000 units is what A is paid; the support gives that less
+/// `c`, and nothing reaches B.
+#[test]
+fn per_unit_draws_a_capped_support_only_for_what_the_figure_pays() {
+    let d = base_per_unit(&[
+        (
+            "covers = [\"taxes\", \"fees\", \"senior_interest\"]",
+            "covers = [\"taxes\", \"fees\"]",
+        ),
+        (
+            "covers = [\"senior_interest\", \"senior_principal\"]",
+            "covers = [\"senior_interest\"]\ncap_total = 1000.55",
+        ),
+        (
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6",
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 }, \
+             { obligor = \"O1\", date = 2024-05-01 } ]\nrecovery_rate = 0",
+        ),
+        ("supports_off = [\"undertaking\"]\n", ""),
+    ]);
+    let r = ipabs::engine::run(&d, &d.scenario).expect("runs");
+    assert!(r.periods[2].pool_cash.is_zero());
+    let c = r.periods[1].collection_balance_end;
+    let figure = ((c + dec!(1000.55)) * dec!(100) / dec!(1200000)).trunc_with_scale(4);
+    let a3 = flow(&r, "A", 3);
+    assert_eq!(a3.interest_paid, figure * dec!(12000));
+    assert_eq!(r.periods[2].support_draws, a3.interest_paid - c);
+    assert!(r.periods[2].support_draws < dec!(1000.55));
+    assert_eq!(flow(&r, "B", 3).residual_paid, dec!(0));
+    assert_eq!(r.periods[2].collection_balance_end, dec!(0));
+}

@@ -58,6 +58,50 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// What the reserve and the support providers covering `cover` could add to the collection
+    /// account now: what [`Run::fund`] would draw for an unbounded need.
+    fn cover_capacity(&self, cover: Cover) -> Fen {
+        let deal = self.deal;
+        let reserve = match &deal.reserve {
+            Some(r) if r.covers.contains(&cover) => self.reserve.max(0),
+            _ => 0,
+        };
+        let supports: Fen = deal
+            .supports
+            .iter()
+            .enumerate()
+            .filter(|&(s, sup)| {
+                self.support_on[s]
+                    && sup.covers.contains(&cover)
+                    && sup.waterfalls.as_ref().is_none_or(|w| w.contains(&self.wf))
+            })
+            .map(|(s, sup)| {
+                let mut room = Fen::MAX / 4;
+                if let Some(cap) = sup.cap_per_period {
+                    room = room.min((to_fen(cap) - self.support_period[s]).max(0));
+                }
+                if let Some(cap) = sup.cap_total {
+                    room = room.min((to_fen(cap) - self.support_total[s]).max(0));
+                }
+                room
+            })
+            .fold(0, |a: Fen, b| a.saturating_add(b));
+        reserve.saturating_add(supports)
+    }
+
+    /// What to draw for tranche `i`'s `short` of interest or principal (`paid` already paid to
+    /// it on the date): all of it, or, when the tranche is paid by its figures, the most of it
+    /// the account and the cover can make a figure-paid amount (review 28d item 3: a capped
+    /// support was drawn for fen no figure could pay, which went on to the subordinated
+    /// tranche).
+    fn need_for(&self, i: usize, paid: Fen, short: Fen, cover: Cover) -> Fen {
+        if !self.deal.notices.per_unit || !self.pays_by_figure(i) {
+            return short;
+        }
+        let reach = short.min(self.collection.saturating_add(self.cover_capacity(cover)));
+        self.by_figure(i, paid, reach)
+    }
+
     /// Draws on the reserve and then on support providers until the collection account holds
     /// `need` for items of class `cover`, as far as they can.
     pub(super) fn fund(&mut self, step: u32, cover: Cover, need: Fen, item: Covered<'_>) {
@@ -218,7 +262,8 @@ impl Run<'_> {
             if let Some(cover) = interest_cover(deal.tranches[i].class)
                 && short > 0
             {
-                self.fund(step, cover, short, Covered::Tranches(&[i]));
+                let need = self.need_for(i, self.paid.interest[i], short, cover);
+                self.fund(step, cover, need, Covered::Tranches(&[i]));
                 let amt = short.min(self.collection);
                 self.interest_to(step, i, amt, action, reason);
             }
@@ -272,7 +317,8 @@ impl Run<'_> {
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
                         && due_left > 0
                     {
-                        self.fund(step, cover, due_left, Covered::Tranches(&[i]));
+                        let need = self.need_for(i, self.paid.principal[i], due_left, cover);
+                        self.fund(step, cover, need, Covered::Tranches(&[i]));
                     }
                     let amt = cap.min(self.collection);
                     self.principal_to(step, i, amt);
@@ -300,7 +346,8 @@ impl Run<'_> {
                     if let Some(cover) = principal_cover(deal.tranches[i].class)
                         && short > 0
                     {
-                        self.fund(step, cover, short, Covered::Tranches(&[i]));
+                        let need = self.need_for(i, self.paid.principal[i], short, cover);
+                        self.fund(step, cover, need, Covered::Tranches(&[i]));
                         let amt = short.min(self.collection);
                         self.principal_to(step, i, amt);
                     }
