@@ -66,27 +66,34 @@ impl Run<'_> {
             Some(r) if r.covers.contains(&cover) => self.reserve.max(0),
             _ => 0,
         };
-        let supports: Fen = deal
-            .supports
-            .iter()
-            .enumerate()
-            .filter(|&(s, sup)| {
-                self.support_on[s]
-                    && sup.covers.contains(&cover)
-                    && sup.waterfalls.as_ref().is_none_or(|w| w.contains(&self.wf))
-            })
-            .map(|(s, sup)| {
-                let mut room = Fen::MAX / 4;
-                if let Some(cap) = sup.cap_per_period {
-                    room = room.min((to_fen(cap) - self.support_period[s]).max(0));
-                }
-                if let Some(cap) = sup.cap_total {
-                    room = room.min((to_fen(cap) - self.support_total[s]).max(0));
-                }
-                room
-            })
+        let supports: Fen = (0..deal.supports.len())
+            .filter_map(|s| self.support_room(s, cover, Fen::MAX / 4))
             .fold(0, |a: Fen, b| a.saturating_add(b));
         reserve.saturating_add(supports)
+    }
+
+    /// How much of `want` support provider `s` can give for items of class `cover` now: none
+    /// when it has failed, does not cover the class or is not drawn in this waterfall; else up
+    /// to what its caps leave.
+    fn support_room(&self, s: usize, cover: Cover, want: Fen) -> Option<Fen> {
+        let sup = &self.deal.supports[s];
+        if !self.support_on[s]
+            || !sup.covers.contains(&cover)
+            || sup
+                .waterfalls
+                .as_ref()
+                .is_some_and(|w| !w.contains(&self.wf))
+        {
+            return None;
+        }
+        let mut room = want;
+        if let Some(cap) = sup.cap_per_period {
+            room = room.min((to_fen(cap) - self.support_period[s]).max(0));
+        }
+        if let Some(cap) = sup.cap_total {
+            room = room.min((to_fen(cap) - self.support_total[s]).max(0));
+        }
+        Some(room)
     }
 
     /// What to draw for tranche `i`'s `short` of interest or principal (`paid` already paid to
@@ -128,27 +135,13 @@ impl Run<'_> {
                 );
             }
         }
-        for (s, sup) in deal.supports.iter().enumerate() {
+        for s in 0..deal.supports.len() {
             if self.collection >= need {
                 break;
             }
-            if !self.support_on[s] || !sup.covers.contains(&cover) {
+            let Some(draw) = self.support_room(s, cover, need - self.collection) else {
                 continue;
-            }
-            if sup
-                .waterfalls
-                .as_ref()
-                .is_some_and(|w| !w.contains(&self.wf))
-            {
-                continue;
-            }
-            let mut draw = need - self.collection;
-            if let Some(cap) = sup.cap_per_period {
-                draw = draw.min((to_fen(cap) - self.support_period[s]).max(0));
-            }
-            if let Some(cap) = sup.cap_total {
-                draw = draw.min((to_fen(cap) - self.support_total[s]).max(0));
-            }
+            };
             if draw > 0 {
                 self.support_period[s] += draw;
                 self.support_total[s] += draw;
