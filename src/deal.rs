@@ -272,10 +272,7 @@ pub fn pool_periods(periods: &[PeriodDates], obligors: &[Obligor]) -> usize {
 /// of `periods` charges: those it has reached ([`PeriodDates::reached`]) and the date before
 /// it had not.
 pub fn annual_dates_on(first: NaiveDate, periods: &[PeriodDates], k: usize) -> i64 {
-    let through = |k: usize| {
-        let p = periods[k];
-        annual_dates_through(first, p.date().max(p.payment.unadjusted))
-    };
+    let through = |k: usize| annual_dates_through(first, periods[k].latest());
     through(k) - if k == 0 { 0 } else { through(k - 1) }
 }
 
@@ -305,16 +302,26 @@ impl PeriodDates {
         self.payment.adjusted
     }
 
+    /// The later of the paid and the scheduled date: the last day the payment date reaches.
+    pub fn latest(&self) -> NaiveDate {
+        self.date().max(self.payment.unadjusted)
+    }
+
+    /// The earlier of the paid and the scheduled date: the day the payment date is past.
+    pub fn earliest(&self) -> NaiveDate {
+        self.date().min(self.payment.unadjusted)
+    }
+
     /// Whether the payment date has reached `d`: paid or scheduled on or after it. A fee's
     /// `start`, a one-off fee's `date` and an annual fee's due dates count from the first
     /// payment date that has reached them.
     pub fn reached(&self, d: NaiveDate) -> bool {
-        self.date() >= d || self.payment.unadjusted >= d
+        self.latest() >= d
     }
 
     /// Whether the payment date is past `e`: paid and scheduled after it (a fee's `end`).
     pub fn past(&self, e: NaiveDate) -> bool {
-        self.date() > e && self.payment.unadjusted > e
+        self.earliest() > e
     }
 
     /// Whether this payment date is on or before `end`, by its scheduled (unadjusted) date or

@@ -160,6 +160,14 @@ impl Run<'_> {
         paid_of(m, initial, rules.decimals, rules.rounding).ok()
     }
 
+    /// Gives tranche `i` back the 尾差 it was to forgo on the date: its interest due is whole
+    /// again; returns the amount (not paid in full, a restated payment, an un-redeemed tranche).
+    pub(super) fn unforgo(&mut self, i: usize) -> Fen {
+        let f = std::mem::take(&mut self.paid.unit_forgone[i]);
+        self.due.interest[i] += f;
+        f
+    }
+
     /// With `per_unit`, before the waterfall: whether the date is the deal's last or the call
     /// date, and the interest due of each tranche paid by its figures cut to what the figure
     /// per 100 of it pays, `paid_of(per_100(X))`; the 尾差 `X − that` is forgone if the
@@ -246,7 +254,7 @@ impl Run<'_> {
             let redeemed = before <= 0;
             if redeemed && self.paid.interest[i] == 0 {
                 if per_unit {
-                    self.due.interest[i] += std::mem::take(&mut self.paid.unit_forgone[i]);
+                    self.unforgo(i);
                 }
                 continue;
             }
@@ -311,7 +319,7 @@ impl Run<'_> {
                     // Not paid in full: the tranche is owed the whole due less what it got,
                     // and nothing is forgone (review 28c item 1).
                     if x_i < self.due.interest[i] {
-                        self.due.interest[i] += std::mem::take(&mut self.paid.unit_forgone[i]);
+                        self.unforgo(i);
                     }
                 } else if self.balance[i] == 0 && x_i >= self.due.interest[i] {
                     // The date redeems the tranche and pays its interest in full: its units

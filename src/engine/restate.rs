@@ -260,9 +260,7 @@ impl Run<'_> {
                 // forgone on a tranche's last date: the due is the whole interest again.
                 if di != 0 {
                     self.paid.unit_residual[i] = 0;
-                    let f = std::mem::take(&mut self.paid.unit_forgone[i]);
-                    self.due.interest[i] += f;
-                    self.interest_carry[i] += f;
+                    self.interest_carry[i] += self.unforgo(i);
                 }
                 self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
             }
@@ -277,9 +275,8 @@ impl Run<'_> {
                 // forgone with the redemption, is carried again (review 28c item 6).
                 let by_figure = self.pays_by_figure(i);
                 if self.balance[i] > 0 && !by_figure && self.paid.unit_forgone[i] > 0 {
-                    let f = std::mem::take(&mut self.paid.unit_forgone[i]);
+                    let f = self.unforgo(i);
                     self.paid.unit_residual[i] += f;
-                    self.due.interest[i] += f;
                     self.interest_carry[i] += f;
                 }
             }

@@ -43,9 +43,10 @@ pub(super) struct Paid {
     /// With `per_unit`, the principal 尾差 of the date (it stays in the balance): kept so that
     /// a notice restated for the interest alone still states it (review 28b item 3).
     pub unit_residual_principal: Vec<Fen>,
-    /// With `per_unit`, on the deal's last date and the call date: the interest 尾差 forgone
-    /// up front, the due less the per-unit figures of it (review 28b item 1), taken off the
-    /// date's interest due before the waterfall and stated on the notice.
+    /// With `per_unit`, the interest 尾差 a tranche forgoes on the date, taken off its interest
+    /// due: cut before the waterfall on a date it is paid by its figures (the deal's last, the
+    /// call date, a redeemed tranche's arrears; given back if it is not paid in full), or after
+    /// it on the date that redeems it (reviews 28b item 1, 28c items 1-2); the notice states it.
     pub unit_forgone: Vec<Fen>,
     pub reserve_draws: Fen,
     pub support_draws: Fen,

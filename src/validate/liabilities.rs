@@ -283,8 +283,8 @@ pub(super) fn fees(
     // fee once a date is paid and scheduled after it (`PeriodDates::reached`, `past`): the
     // latest date any payment date reaches, and the earliest an `end` may be.
     let first_payment = periods.first().map(|p| p.date());
-    let last_payment = periods.last().map(|p| p.date().max(p.payment.unadjusted));
-    let first_bound = periods.first().map(|p| p.date().min(p.payment.unadjusted));
+    let last_payment = periods.last().map(PeriodDates::latest);
+    let first_bound = periods.first().map(PeriodDates::earliest);
     let mut names = Names::new("fee");
     let mut out = Vec::with_capacity(raw.len());
     for (i, f) in raw.iter().enumerate() {

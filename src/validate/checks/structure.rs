@@ -40,20 +40,25 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
             format!("only {} pays it", others.join(", "))
         }
     };
-    for (j, f) in deal.fees.iter().enumerate() {
-        let pays = |a: &Action| matches!(a, Action::PayFee(l) | Action::PayFeePart { fees: l, excess: false, .. } if l.contains(&j));
+    // A fee or tax that no step of `normal` pays: (its kind, path of its name, name).
+    let unpaid_charge = |ctx: &mut Ctx,
+                         (kind, path, name): (&str, String, &str),
+                         pays: &dyn Fn(&Action) -> bool| {
         if !steps.iter().any(|s| pays(&s.action)) {
             ctx.warn(
                 Check::Unreached,
-                &format!("fees[{j}].name"),
+                &path,
                 format!(
-                    "fee `{}` is paid by no step of the `normal` waterfall ({}): it falls due \
-                     every payment date and its arrears grow unpaid (fees.parquet shows them)",
-                    f.name,
-                    only_in(elsewhere(&pays))
+                    "{kind} `{name}` is paid by no step of the `normal` waterfall ({}): it falls \
+                     due every payment date and its arrears grow unpaid (fees.parquet shows them)",
+                    only_in(elsewhere(pays))
                 ),
             );
         }
+    };
+    for (j, f) in deal.fees.iter().enumerate() {
+        let pays = |a: &Action| matches!(a, Action::PayFee(l) | Action::PayFeePart { fees: l, excess: false, .. } if l.contains(&j));
+        unpaid_charge(ctx, ("fee", format!("fees[{j}].name"), &f.name), &pays);
     }
     for (j, f) in deal.fees.iter().enumerate() {
         let pays_excess = |a: &Action| matches!(a, Action::PayFeePart { fees: l, excess: true, .. } if l.contains(&j));
@@ -71,18 +76,7 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
     }
     for (j, t) in deal.taxes.iter().enumerate() {
         let pays = |a: &Action| matches!(a, Action::PayTax(l) if l.contains(&j));
-        if !steps.iter().any(|s| pays(&s.action)) {
-            ctx.warn(
-                Check::Unreached,
-                &format!("taxes[{j}].name"),
-                format!(
-                    "tax `{}` is paid by no step of the `normal` waterfall ({}): it falls due \
-                     every payment date and its arrears grow unpaid (fees.parquet shows them)",
-                    t.name,
-                    only_in(elsewhere(&pays))
-                ),
-            );
-        }
+        unpaid_charge(ctx, ("tax", format!("taxes[{j}].name"), &t.name), &pays);
     }
     for (i, t) in deal.tranches.iter().enumerate() {
         let principal = |a: &Action| matches!(a, Action::PayPrincipal { tranches, .. } if tranches.contains(&i));
