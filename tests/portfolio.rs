@@ -335,20 +335,33 @@ fn a_bad_deal_writes_nothing() {
     assert!(!out.exists(), "nothing written");
 }
 
-/// `--csv DIR` on run, sweep, breakeven and portfolio: every CSV file equals its Parquet table
+/// `--csv DIR` on run, sweep, breakeven, portfolio, rate and size (since session 29): every CSV file equals its Parquet table
 /// (tests/python/check_csv.py, pyarrow).
 #[test]
 fn csv_copies_equal_the_parquet_tables() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let deal = "tests/fixtures/portfolio/alpha.toml";
     let scen = "tests/fixtures/portfolio/rating.toml";
-    let cases: [(&str, Vec<&str>); 4] = [
+    let gdd = "deals/gdd_patent_licence_2019.toml";
+    let cases: [(&str, Vec<&str>); 6] = [
         ("run", vec!["run", deal, "--scenario", scen]),
         ("sweep", vec!["sweep", deal, "--scenarios", scen]),
         ("breakeven", vec!["breakeven", deal, "--scenarios", scen]),
         (
             "portfolio",
             vec!["portfolio", "tests/fixtures/portfolio/cohort.toml"],
+        ),
+        ("rate", vec!["rate", gdd, "--paths", "200"]),
+        (
+            "size",
+            vec![
+                "size",
+                "deals/nanshan_gaoxintou_5_2022.toml",
+                "--target",
+                "A=AAA",
+                "--paths",
+                "200",
+            ],
         ),
     ];
     for (name, mut args) in cases {
@@ -374,7 +387,7 @@ fn csv_copies_equal_the_parquet_tables() {
     }
 }
 
-/// `--xlsx FILE` on run, sweep, breakeven and portfolio: read back with openpyxl
+/// `--xlsx FILE` on run, sweep, breakeven, portfolio, rate and size (since session 29): read back with openpyxl
 /// (tests/python/check_xlsx.py): overview sheet first, one sheet per table, frozen headers,
 /// money formatted to the fen, dates as dates, every value equal to the Parquet table's.
 #[test]
@@ -382,13 +395,26 @@ fn xlsx_workbooks_read_back_with_openpyxl() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let deal = "tests/fixtures/portfolio/alpha.toml";
     let scen = "tests/fixtures/portfolio/rating.toml";
-    let cases: [(&str, Vec<&str>); 4] = [
+    let gdd = "deals/gdd_patent_licence_2019.toml";
+    let cases: [(&str, Vec<&str>); 6] = [
         ("run", vec!["run", deal, "--scenario", scen]),
         ("sweep", vec!["sweep", deal, "--scenarios", scen]),
         ("breakeven", vec!["breakeven", deal, "--scenarios", scen]),
         (
             "portfolio",
             vec!["portfolio", "tests/fixtures/portfolio/cohort.toml"],
+        ),
+        ("rate", vec!["rate", gdd, "--paths", "200"]),
+        (
+            "size",
+            vec![
+                "size",
+                "deals/nanshan_gaoxintou_5_2022.toml",
+                "--target",
+                "A=AAA",
+                "--paths",
+                "200",
+            ],
         ),
     ];
     for (name, mut args) in cases {

@@ -494,6 +494,95 @@ fn rate_writes_the_same_files_on_one_and_two_threads() {
     }
 }
 
+/// `rate` and `size` take `--html FILE` (since session 29): a self-contained page with the
+/// command's table and its charts (rate: each rating's TDR against each tranche's BDR; size:
+/// the balance and the BDR against the TDR at each step). The figures in the page's table are
+/// those the console prints (its first line, the deal's name, is checked); the charts are SVG.
+/// A shard writes part of a result, so `--shard` and `--waterfall-shard` refuse the copies
+/// (exit 2) before anything is written.
+#[test]
+fn rate_and_size_write_html_reports_and_shards_refuse_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gdd = root().join("deals/gdd_patent_licence_2019.toml");
+    let gdd = gdd.to_str().unwrap();
+    // nanshan's A is a bullet, so `size` may change its balance (gdd's is scheduled).
+    let nanshan = root().join("deals/nanshan_gaoxintou_5_2022.toml");
+    let nanshan = nanshan.to_str().unwrap();
+    let p = |s: &str| tmp.path().join(s).to_str().unwrap().to_string();
+    let cases: [(&str, Vec<&str>, &[&str]); 2] = [
+        (
+            "rate",
+            vec!["rate", gdd, "--paths", "200"],
+            &["Target default rate (TDR) of each rating", "BDR A"],
+        ),
+        (
+            "size",
+            vec!["size", nanshan, "--target", "A=AAA", "--paths", "200"],
+            &[
+                "Balance tried at each step",
+                "Break-even default rate (BDR) at each step",
+            ],
+        ),
+    ];
+    for (name, mut args, titles) in cases {
+        let (out, page) = (p(name), p(&format!("{name}.html")));
+        args.extend(["--out", &out, "--html", &page]);
+        let o = ipabs(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(html.contains("<svg"), "{name}");
+        for t in titles {
+            assert!(html.contains(t), "{name}: {t}");
+        }
+        assert!(!html.contains("<script"), "{name}: self-contained");
+        let first = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            html.contains(first.trim()),
+            "{name}: the console's table: {first}"
+        );
+    }
+    let refused = |args: &[&str], says: &str| {
+        let o = ipabs(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    let (out, csv) = (p("shard"), p("shard-csv"));
+    refused(
+        &[
+            "rate", gdd, "--paths", "200", "--shard", "1/2", "--out", &out, "--csv", &csv,
+        ],
+        "--shard writes part of a dataset",
+    );
+    refused(
+        &[
+            "rate",
+            gdd,
+            "--paths",
+            "200",
+            "--merge",
+            &out,
+            "--waterfall-shard",
+            "1/2",
+            "--out",
+            &out,
+            "--xlsx",
+            &p("w.xlsx"),
+        ],
+        "--waterfall-shard writes part of the outcomes",
+    );
+    assert!(!std::path::Path::new(&out).exists() && !std::path::Path::new(&csv).exists());
+}
+
 #[test]
 fn a_missing_rating_is_a_located_error_naming_the_obligor() {
     let tmp = tempfile::tempdir().unwrap();

@@ -70,6 +70,13 @@ pub struct CopyArgs {
     pub html: Option<PathBuf>,
 }
 
+impl CopyArgs {
+    /// Whether any copy was asked for.
+    pub fn any(&self) -> bool {
+        self.csv.is_some() || self.xlsx.is_some() || self.html.is_some()
+    }
+}
+
 /// Where results go.
 #[derive(Debug, Args)]
 pub struct OutArgs {
@@ -193,7 +200,7 @@ pub(super) fn stress_suite(
 
 /// `--csv`, `--xlsx` and `--html` copy a whole result; a shard holds only part of one.
 pub(super) fn no_copies_with_shard(shard: Option<Shard>, copy: &CopyArgs) -> Result<()> {
-    if shard.is_some() && (copy.csv.is_some() || copy.xlsx.is_some() || copy.html.is_some()) {
+    if shard.is_some() && copy.any() {
         return Err(Error::Usage(
             "--shard writes part of a dataset; --csv, --xlsx and --html need the whole result \
              (run them on one machine, or read the merged dataset: docs/scale-out.md)"

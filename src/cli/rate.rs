@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::args::{no_concentration_breakeven, stress_suite};
+use super::args::{no_concentration_breakeven, no_copies_with_shard, stress_suite};
 use super::console::{out_line, print_warnings, strict_check};
-use super::outdir::{lock_output_shard, refuse_files};
-use super::{McArgs, OutArgs, load_for_search};
+use super::outdir::{lock_output_shard, refuse_copies, refuse_files, write_copies};
+use super::{CopyArgs, McArgs, OutArgs, load_for_search};
 use crate::analytics::rating;
 use crate::analytics::stress::{StressBase, StressSuite};
-use crate::error::{Result, Warning};
+use crate::error::{Error, Result, Warning};
 use crate::output;
 use crate::scenario::ScenarioSet;
 use crate::shard::Shard;
@@ -52,6 +52,8 @@ pub struct RateArgs {
     #[arg(long, value_name = "DIR", requires = "merge")]
     pub outcomes: Option<PathBuf>,
     #[command(flatten)]
+    pub copy: CopyArgs,
+    #[command(flatten)]
     pub out: OutArgs,
 }
 
@@ -64,8 +66,18 @@ pub(super) fn command(args: RateArgs, strict: bool) -> Result<()> {
         merge,
         waterfall_shard,
         outcomes,
+        copy,
         out,
     } = args;
+    // A shard's file is part of a result; the copies need the whole of one.
+    no_copies_with_shard(shard, &copy)?;
+    if waterfall_shard.is_some() && copy.any() {
+        return Err(Error::Usage(
+            "--waterfall-shard writes part of the outcomes; --csv, --xlsx and --html need the \
+             whole result (run `--merge DIR --outcomes DIR` with them: docs/scale-out.md)"
+                .into(),
+        ));
+    }
     let source = match (shard, merge) {
         (Some(s), _) => Paths::Shard(s),
         (None, Some(dir)) => Paths::Merge(dir),
@@ -87,7 +99,7 @@ pub(super) fn command(args: RateArgs, strict: bool) -> Result<()> {
         (mc.paths, mc.seed),
         mc.threads,
         (source, waterfall),
-        &out,
+        (&out, &copy),
         strict,
     )
 }
@@ -194,7 +206,7 @@ fn rate_command(
     (paths, seed): (u64, u64),
     threads: Option<usize>,
     (source, waterfall): (Paths, Outcomes),
-    out: &OutArgs,
+    (out, copy): (&OutArgs, &CopyArgs),
     strict: bool,
 ) -> Result<()> {
     use crate::output::rating as o;
@@ -245,10 +257,9 @@ fn rate_command(
             },
         );
     }
-    refuse_files(
-        out,
-        &[o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE],
-    )?;
+    let names = [o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE];
+    refuse_files(out, &names)?;
+    refuse_copies(copy, out, &names)?;
     let progress = !out.quiet;
     sweep::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;
@@ -281,17 +292,23 @@ fn rate_command(
             (o::RATING_FILE, o::rating_frame(&rows)?),
             (o::MC_TRANCHES_FILE, o::mc_frame(&mc)?),
         ];
-        output::write_tables(&out.out, frames)?;
+        output::write_tables(&out.out, frames.clone())?;
+        write_copies(copy, "rate", &d.name, &frames)?;
+        let table = o::rate_table(
+            &d.name,
+            r.pool.wa_term,
+            paths,
+            &r.tdrs,
+            &rows,
+            &mc,
+            &d.scenario.name,
+        );
+        if let Some(file) = &copy.html {
+            use crate::output::html;
+            html::write_html(file, &d.name, &table, &[html::rating_chart(&rows)])?;
+        }
         if !out.quiet {
-            out_line(&o::rate_table(
-                &d.name,
-                r.pool.wa_term,
-                paths,
-                &r.tdrs,
-                &rows,
-                &mc,
-                &d.scenario.name,
-            ));
+            out_line(&table);
             out_line(&format!("wrote 3 files to {}", out.out.display()));
         }
         Ok(())

@@ -6,9 +6,9 @@ use clap::Args;
 
 use super::args::{no_concentration_breakeven, stress_suite};
 use super::console::{err_line, out_line, print_warnings, strict_check};
-use super::outdir::refuse_files;
+use super::outdir::{refuse_copies, refuse_files, write_copies};
 use super::rate::{Inputs, simulate_pool};
-use super::{McArgs, OutArgs};
+use super::{CopyArgs, McArgs, OutArgs};
 use crate::error::{Error, Result, Warning};
 use crate::output;
 use crate::sweep;
@@ -37,6 +37,8 @@ pub struct SizeArgs {
     #[command(flatten)]
     pub mc: McArgs,
     #[command(flatten)]
+    pub copy: CopyArgs,
+    #[command(flatten)]
     pub out: OutArgs,
 }
 
@@ -49,6 +51,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         step,
         free_issue_size,
         mc,
+        copy,
         out,
     } = args;
     let opts = SizeOpts {
@@ -66,7 +69,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         scenarios: mc.scenarios.as_deref(),
         stress: stress_suite(mc.stress, mc.stress_on)?,
     };
-    size_command(&input, opts, &out, strict)
+    size_command(&input, opts, (&out, &copy), strict)
 }
 
 /// The options of `ipabs size` besides the deal, scenarios and output.
@@ -80,7 +83,12 @@ struct SizeOpts {
     threads: Option<usize>,
 }
 
-fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) -> Result<()> {
+fn size_command(
+    input: &Inputs<'_>,
+    a: SizeOpts,
+    (out, copy): (&OutArgs, &CopyArgs),
+    strict: bool,
+) -> Result<()> {
     use crate::analytics::rating::size::{SizeOptions, size};
     use crate::output::rating as o;
     let deal = input.deal;
@@ -89,6 +97,7 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
         .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned());
     let sized_name = format!("{stem}.sized.toml");
     refuse_files(out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
+    refuse_copies(copy, out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
     if a.step <= rust_decimal::Decimal::ZERO || !crate::money::is_fen(a.step) {
         return Err(Error::Usage(format!(
             "--step {}: expected a positive amount in whole fen, e.g. 10000",
@@ -245,18 +254,26 @@ fn size_command(input: &Inputs<'_>, a: SizeOpts, out: &OutArgs, strict: bool) ->
         strict_check(strict, new.len())?;
         // The steps and the sized deal together, or neither (review 27b item M6: a sized
         // deal that could not be written left the steps behind, with exit code 1).
+        let steps = o::size_steps_frame(&result.steps)?;
         output::write_tables(
             &out.out,
             vec![
                 (
                     o::SIZE_STEPS_FILE.to_string(),
-                    output::Frame::Ready(o::size_steps_frame(&result.steps)?),
+                    output::Frame::Ready(steps.clone()),
                 ),
                 (sized_name.clone(), output::Frame::Text(text)),
             ],
         )?;
+        // The copies hold the steps; the sized deal is TOML already.
+        write_copies(copy, "size", &d.name, &[(o::SIZE_STEPS_FILE, steps)])?;
+        let table = o::size_table(&result.steps, &result.sized);
+        if let Some(file) = &copy.html {
+            use crate::output::html;
+            html::write_html(file, &d.name, &table, &[html::size_charts(&result.steps)])?;
+        }
         if !out.quiet {
-            out_line(&o::size_table(&result.steps, &result.sized));
+            out_line(&table);
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }

@@ -10,6 +10,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::analytics::breakeven::BreakevenRow;
 use crate::analytics::portfolio::PortfolioRow;
+use crate::analytics::rating::RatingRow;
+use crate::analytics::rating::size::SizeStep;
 use crate::deal::{Deal, TriggerCondition};
 use crate::engine::result::RunResult;
 use crate::error::Error;
@@ -287,6 +289,77 @@ pub fn breakeven_chart(rows: &[BreakevenRow]) -> String {
             ),
         ],
     )
+}
+
+/// `ipabs rate`: each rating's TDR, and each rated tranche's BDR as a level across the ratings
+/// (where it crosses the TDR is the tranche's implied rating).
+pub fn rating_chart(rows: &[RatingRow]) -> String {
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let ratings: Vec<String> = rows
+        .iter()
+        .take_while(|r| r.tranche == first.tranche)
+        .map(|r| r.rating.clone())
+        .collect();
+    let mut series = vec![(
+        "TDR".to_string(),
+        rows.iter()
+            .take(ratings.len())
+            .map(|r| f(r.target_default_rate))
+            .collect(),
+    )];
+    for tranche in rows.chunks(ratings.len().max(1)) {
+        series.push((
+            format!("BDR {}", tranche[0].tranche),
+            tranche
+                .iter()
+                .map(|r| f(r.breakeven_default_rate))
+                .collect(),
+        ));
+    }
+    line_chart(
+        "Target default rate (TDR) of each rating against each tranche's BDR",
+        &ratings,
+        &series,
+        None,
+    )
+}
+
+/// `ipabs size`: the balance tried at each step, and its BDR against the target's TDR.
+pub fn size_charts(steps: &[SizeStep]) -> String {
+    if steps.is_empty() {
+        return String::new();
+    }
+    let xs: Vec<String> = steps
+        .iter()
+        .map(|s| format!("{} {}", s.tranche, s.step))
+        .collect();
+    let balance = line_chart(
+        "Balance tried at each step (yuan)",
+        &xs,
+        &[(
+            "balance".to_string(),
+            steps.iter().map(|s| f(s.balance)).collect(),
+        )],
+        None,
+    );
+    let rates = line_chart(
+        "Break-even default rate (BDR) at each step against the target's TDR",
+        &xs,
+        &[
+            (
+                "BDR".to_string(),
+                steps.iter().map(|s| f(s.breakeven_default_rate)).collect(),
+            ),
+            (
+                "TDR".to_string(),
+                steps.iter().map(|s| f(s.target_default_rate)).collect(),
+            ),
+        ],
+        None,
+    );
+    balance + &rates
 }
 
 /// Deals side by side: per deal, the lowest coverage, BDR and TDR of its most senior tranche

@@ -19,7 +19,8 @@ def same(v, text):
     if isinstance(v, float):
         return float(text) == v
     if isinstance(v, decimal.Decimal):
-        return text == str(v)
+        # Fixed-point at the column's scale: a zero at 8 places is 0.00000000 (str gives 0E-8).
+        return text == format(v, "f")
     if isinstance(v, datetime.date):
         return text == v.isoformat()
     return text == str(v)
