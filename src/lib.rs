@@ -13,6 +13,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+/// What this build was made from (build.rs): `commit C of DATE`, with `, modified` when the
+/// code differed from that commit, or `unknown commit` outside a git checkout.
+pub const BUILD: &str = env!("IPABS_BUILD");
+
+/// `ipabs --version`'s text after the name: the crate's version and [`BUILD`].
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("IPABS_BUILD"), ")");
+
 pub mod actuals;
 pub mod allocator;
 pub mod analytics;

@@ -498,3 +498,41 @@ fn a_directory_where_a_result_goes_is_refused_up_front() {
     );
     assert!(!out.join("warnings.parquet").exists());
 }
+
+/// `ipabs --version` names the build (since session 29): the crate's version, then the git
+/// commit of this checkout and its date, both read here from git itself, and `, modified` when
+/// the code differs from that commit, as `git status` sees it.
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
+        text(&o.stdout).trim().to_string()
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"]);
+    let date = git(&["log", "-1", "--format=%cs", "HEAD"]);
+    let status = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "src",
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+    ]);
+    let modified = if status.is_empty() { "" } else { ", modified" };
+    let r = run(&["--version"]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert_eq!(
+        text(&r.stdout).trim(),
+        format!(
+            "ipabs {} (commit {commit} of {date}{modified})",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}

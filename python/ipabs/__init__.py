@@ -40,6 +40,9 @@ from ._ipabs import (
 )
 
 __version__: str = _ipabs.__version__
+#: What the engine was built from: ``commit C of DATE`` (``, modified`` when the code differed
+#: from that commit), as ``ipabs --version`` prints it.
+__build__: str = _ipabs.__build__
 
 __all__ = [
     "Deal",

@@ -2,6 +2,7 @@
 from typing import Any, Dict, List, Optional
 
 __version__: str
+__build__: str
 
 class IpabsError(Exception):
     """Base class of every ipabs error."""

@@ -226,5 +226,6 @@ fn _ipabs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DifferencesError", py.get_type::<DifferencesError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("__build__", ipabs::BUILD)?;
     Ok(())
 }

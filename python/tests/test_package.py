@@ -253,3 +253,13 @@ def test_an_error_in_a_scenario_dict_names_the_dict_not_a_deleted_file(root):
     assert e.value.file == "<scenarios>"
     assert str(e.value).startswith("error: <scenarios>:1:28: scenarios[0].cdrr")
     assert all(x["file"] == "<scenarios>" for x in e.value.errors)
+
+
+def test_build_names_the_commit_as_the_cli_does(root, cli):
+    """`ipabs.__build__` and `ipabs --version` name the same build: the commit of this checkout
+    (from git itself), as `.ci/run` builds both from it."""
+    import subprocess
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert ipabs.__build__.startswith(f"commit {head} of ")
+    assert cli("--version").stdout.strip() == f"ipabs {ipabs.__version__} ({ipabs.__build__})"

@@ -13,7 +13,7 @@ use crate::sweep;
 
 /// Cash-flow modeler for Chinese IP securitizations (知识产权证券化).
 #[derive(Debug, Parser)]
-#[command(name = "ipabs", version, about)]
+#[command(name = "ipabs", version = crate::VERSION, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -33,10 +33,7 @@ pub(super) fn write_copies<N: AsRef<str>>(
         let info = vec![
             ("command".to_string(), format!("ipabs {command}")),
             ("input".to_string(), what.to_string()),
-            (
-                "ipabs version".to_string(),
-                env!("CARGO_PKG_VERSION").to_string(),
-            ),
+            ("ipabs version".to_string(), crate::VERSION.to_string()),
             (
                 "money".to_string(),
                 "yuan, to the fen; the Parquet files are the exact record".to_string(),
