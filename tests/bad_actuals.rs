@@ -4,7 +4,8 @@
 //! --actuals FILE --out DIR` must reject it: exit code 2, an error block starting with
 //! `error: FILE:LINE:COLUMN: KEY: ` that holds the `message` fragment and the `expected`
 //! fragment, nothing on stdout, no panic, and nothing written. The `.expected` format is that
-//! of `tests/bad_deals.rs`. `valid/base.toml` must be accepted (exit 0 or 4: its figures may
+//! of `tests/bad_deals.rs`, with one more optional key: `errors = N`, the number of errors
+//! the file must give (a mistake told once, not again at a later period). `valid/base.toml` must be accepted (exit 0 or 4: its figures may
 //! differ from the waterfall).
 
 use std::path::PathBuf;
@@ -76,6 +77,13 @@ fn case(stem: &str) -> Vec<String> {
             {
                 problems.push(format!("the error lacks `expected: …{x}…`"));
             }
+        }
+    }
+    // `errors = N`: exactly N errors (one mistake that must not be told again later).
+    if let Some(n) = t.get("errors").and_then(toml::Value::as_integer) {
+        let told = blocks.iter().filter(|b| b.starts_with("error: ")).count();
+        if told as i64 != n {
+            problems.push(format!("{told} errors, expected {n}"));
         }
     }
     if out_dir.exists() && std::fs::read_dir(&out_dir).map_or(0, |d| d.count()) > 0 {

@@ -931,6 +931,19 @@ fn cohort_file_mistakes_are_located() {
         ),
         "{err}"
     );
+    // The same deal file twice in the list, spelt another way (review 29a item 6: it ran
+    // once, in silence).
+    let again = format!("{:?}", dir.join("./alpha.toml").display().to_string());
+    let err = run(format!(
+        "[cohort]\nname = \"c\"\ndeals = [{alpha}, {again}]\n"
+    ));
+    assert!(
+        err.contains(&format!(
+            "error: {name}:3:{col}: cohort.deals[1]: `{}` is listed already, as deals[0]",
+            dir.join("./alpha.toml").display()
+        )),
+        "{err}"
+    );
 }
 
 /// A scenario with a CDR or an `overrides` rule's CDR or default rate has no break-even in

@@ -692,10 +692,9 @@ fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
     let o = args(true);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("hand.sized.toml:") && err.contains("[over_issued]"),
-        "{err}"
-    );
+    // Located in the file as written, under --out (review 29a item 8).
+    let at = format!("warning: {}:", out.join("hand.sized.toml").display());
+    assert!(err.contains(&at) && err.contains("[over_issued]"), "{err}");
     assert!(err.contains("--strict: nothing was written"), "{err}");
     assert!(!out.exists(), "nothing is written");
     let o = args(false);
@@ -1315,6 +1314,43 @@ fn paths_out_of_range_are_usage_errors() {
 
 /// A `--target` rating the PD table lacks names the table's ratings (review 24a item 20); and
 /// `notice` given several scenarios names them.
+/// `--seed`, `--step` and `--min-coverage` values that are not numbers say what was expected
+/// (review 29a item 7: "invalid digit found in string", "Invalid decimal: unknown character",
+/// and `--seed -1` read as an unknown argument); exit code 2.
+#[test]
+fn seed_step_and_coverage_values_say_what_is_expected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = root().join("deals/nanshan_gaoxintou_5_2022.toml");
+    let deal = deal.to_str().unwrap();
+    let out = tmp.path().join("o");
+    let out = out.to_str().unwrap();
+    let seed = "is not a seed: expected a whole number from 0 to 18446744073709551615";
+    let cases: [(&[&str], &str); 6] = [
+        (&["rate", deal, "--seed", "abc"], seed),
+        (&["rate", deal, "--seed", "-1"], seed),
+        (&["rate", deal, "--seed", "18446744073709551616"], seed),
+        (
+            &["size", deal, "--target", "A=AAA", "--step", "1万"],
+            "`1万` is not an amount: expected yuan in whole fen, e.g. 10000",
+        ),
+        (
+            &["size", deal, "--target", "A=AAA", "--step", "-5"],
+            "--step -5: expected a positive amount in whole fen",
+        ),
+        (
+            &["size", deal, "--target", "A=AAA", "--min-coverage", "1.2x"],
+            "`1.2x` is not a multiple: expected a number above 0 and below 10, e.g. 1.2",
+        ),
+    ];
+    for (args, says) in cases {
+        let o = ipabs(&[args, &["--out", out][..]].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert!(!std::path::Path::new(out).exists());
+}
+
 #[test]
 fn usage_errors_list_the_valid_values() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1354,10 +1390,37 @@ fn usage_errors_list_the_valid_values() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("the scenario file has 2 (a, b); keep one"),
-        "{err}"
+    // The file is named (review 29a item 3), and reconcile names the scenarios too.
+    let says = format!(
+        "{}: notice states one scenario, and the file makes 2 (a, b); keep one",
+        scen.display()
     );
+    assert!(err.contains(&says), "{err}");
+    let o = ipabs(&[
+        "reconcile",
+        root()
+            .join("tests/bad_deals/valid/base.toml")
+            .to_str()
+            .unwrap(),
+        "--actuals",
+        root()
+            .join("tests/bad_actuals/valid/base.toml")
+            .to_str()
+            .unwrap(),
+        "--scenario",
+        scen.to_str().unwrap(),
+        "--out",
+        tmp.path().join("rec").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let says = format!(
+        "{}: reconcile projects the rest of the deal under one scenario, and the file makes 2 \
+         (a, b); keep one",
+        scen.display()
+    );
+    assert!(err.contains(&says), "{err}");
+    assert!(!tmp.path().join("rec").exists(), "nothing written");
 }
 
 /// `size` refuses a directory where its sized deal goes before it searches (review 27c item

@@ -40,7 +40,12 @@ pub struct McArgs {
     )]
     pub paths: u64,
     /// Seed of the random generator (docs/rating.md).
-    #[arg(long, default_value_t = crate::analytics::rating::DEFAULT_SEED)]
+    #[arg(
+        long,
+        default_value_t = crate::analytics::rating::DEFAULT_SEED,
+        value_parser = seed_arg,
+        allow_negative_numbers = true
+    )]
     pub seed: u64,
     /// Worker threads, 1 to 256 (default: one per core); the output does not depend on it.
     #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
@@ -159,6 +164,35 @@ pub(super) fn counted(s: &str, max: u64, what: &str) -> std::result::Result<u64,
 }
 
 /// `--threads`: a whole number from 1 to [`sweep::MAX_THREADS`].
+/// `--seed`: any whole number an unsigned 64-bit integer holds, said so for anything else
+/// (review 29a item 7: `-1` read as an unknown argument, `abc` as "invalid digit").
+fn seed_arg(s: &str) -> std::result::Result<u64, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "`{s}` is not a seed: expected a whole number from 0 to {}",
+            u64::MAX
+        )
+    })
+}
+
+/// `size --step`: an amount in yuan, said so when it is not a number (review 29a item 7);
+/// its range and fen are checked with the deal.
+pub(super) fn step_arg(s: &str) -> std::result::Result<rust_decimal::Decimal, String> {
+    s.parse().map_err(|_| {
+        format!("`{s}` is not an amount: expected yuan in whole fen, e.g. 10000 (not 1万)")
+    })
+}
+
+/// `size --min-coverage`: a number, said so when it is not one; its range is checked by
+/// `size` (a multiple above 0 and below 10).
+pub(super) fn multiple_arg(s: &str) -> std::result::Result<rust_decimal::Decimal, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "`{s}` is not a multiple: expected a number above 0 and below 10, e.g. 1.2 for 1.2×"
+        )
+    })
+}
+
 pub(super) fn threads_arg(s: &str) -> std::result::Result<usize, String> {
     let what = "threads (without --threads, one per core)";
     counted(s, sweep::MAX_THREADS as u64, what).map(|n| n as usize)

@@ -126,6 +126,32 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
     Ok((loaded, set))
 }
 
+/// The one scenario of `set` for a command that runs one (`notice`, `reconcile`); a file with
+/// several (or a grid of several points) is a usage error naming the file and its scenarios
+/// (review 29a item 3: the file was not named).
+pub(super) fn one_scenario<'a>(
+    what: &str,
+    file: Option<&Path>,
+    set: &'a ScenarioSet,
+) -> Result<&'a crate::scenario::Scenario> {
+    match set.scenarios.as_slice() {
+        [one] => Ok(one),
+        many => Err(Error::Usage(format!(
+            "{}: {what}, and the file makes {} ({}); keep one [[scenarios]] entry (or one \
+             [grid] point), or pass the deal's own [scenario] by leaving --scenario out",
+            file.map_or_else(|| "--scenario".to_string(), |f| f.display().to_string()),
+            many.len(),
+            crate::error::clip(
+                &many
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        ))),
+    }
+}
+
 /// [`load`] for the commands that search break-evens (`breakeven`, `rate`, `size`): prints the
 /// deal's and the scenario file's warnings and the searches' own (`search_drops_defaults`);
 /// under `--strict` any is an error, before anything runs. Then adds the stress suite to the

@@ -52,19 +52,7 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
     strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
-    let [scenario] = set.scenarios.as_slice() else {
-        return Err(Error::Usage(format!(
-            "notice runs one scenario, and the scenario file has {} ({}); keep one",
-            set.scenarios.len(),
-            crate::error::clip(
-                &set.scenarios
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        )));
-    };
+    let scenario = super::one_scenario("notice states one scenario", scenario.as_deref(), &set)?;
     let d = &loaded.deal;
     let n = d.periods.len();
     if period == 0 || period as usize > n {

@@ -62,13 +62,11 @@ fn reconcile_command(
     let (loaded, set) = load(deal, scenario)?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
-    let [scenario] = set.scenarios.as_slice() else {
-        return Err(Error::Usage(format!(
-            "reconcile projects the rest of the deal under one scenario, and the scenario \
-             file has {}; keep one",
-            set.scenarios.len()
-        )));
-    };
+    let scenario = super::one_scenario(
+        "reconcile projects the rest of the deal under one scenario",
+        scenario,
+        &set,
+    )?;
     let d = &loaded.deal;
     let actuals = validate::load_actuals(actuals, d)?;
     print_warnings(&actuals.warnings);

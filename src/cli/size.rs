@@ -26,10 +26,10 @@ pub struct SizeArgs {
     pub targets: Vec<String>,
     /// Minimum coverage multiple on every payment date of the base case, above 0 and below
     /// 10 (1.2 for 1.2×).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::multiple_arg, allow_negative_numbers = true)]
     pub min_coverage: Option<rust_decimal::Decimal>,
     /// Balance grid, yuan.
-    #[arg(long, default_value = "10000")]
+    #[arg(long, default_value = "10000", value_parser = super::args::step_arg, allow_negative_numbers = true)]
     pub step: rust_decimal::Decimal,
     /// Keep the subordinated tranche and let the issue size change.
     #[arg(long)]
@@ -230,7 +230,9 @@ fn size_command(
         // those of its base case (no defaults, as `check` runs it), are printed unless the
         // input deal or its base case had the same, and under `--strict` they stop the
         // command here.
-        let sized = validate::deal_from_str(&sized_name, &text)?;
+        // Named as written, so that a warning's location opens (review 29a item 8).
+        let written = out.out.join(&sized_name).display().to_string();
+        let sized = validate::deal_from_str(&written, &text)?;
         let base = crate::engine::run_with(
             &sized.deal,
             &crate::scenario::Scenario::base(),

@@ -426,6 +426,10 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     let (mut defaults, mut recoveries) = (Decimal::ZERO, Decimal::ZERO);
     // Recoveries beyond the defaults are told once, at the first period where they are.
     let mut recoveries_told = false;
+    // After a period whose figures take the balance below zero, the balance is not known
+    // until a period reports its `balance_end`: a later period is not an error of its own
+    // (review 29a item 5: one slip made two errors).
+    let mut known = true;
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
         let c = &a.pool;
         // Where the pool's figures are: its table, else the period (obligors only).
@@ -441,7 +445,7 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         let rolled = balance - c.principal - c.prepayments - c.defaults;
         let number = a.index + 1;
         match c.balance_end {
-            None if rolled < Decimal::ZERO => ctx.err(
+            None if rolled < Decimal::ZERO && known => ctx.err(
                 &at,
                 format!(
                     "period {number}: the pool's performing balance would fall below zero: {} at \
@@ -487,6 +491,7 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
                 ),
             );
         }
+        known = c.balance_end.is_some() || (known && rolled >= Decimal::ZERO);
         balance = c.balance_end.unwrap_or(rolled.max(Decimal::ZERO));
     }
 }

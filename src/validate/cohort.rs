@@ -85,10 +85,18 @@ pub fn load_cohort(path: &Path) -> Result<Option<Cohort>, Error> {
         let stem = p
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        // The same file twice is kept once (docs/portfolio.md).
+        // The same file twice in a cohort's list is a copy-paste where another deal was meant
+        // (review 29a item 6: it ran once, silently); on the command line it runs once.
         let same = |j: usize| p.canonicalize().ok() == deals[j].canonicalize().ok();
         match stems.iter().find(|(s, _)| *s == stem) {
-            Some((_, j)) if same(*j) => {}
+            Some((_, j)) if same(*j) => ctx.err(
+                &key,
+                format!(
+                    "`{name}` is listed already, as deals[{j}] `{}`",
+                    c.deals[*j]
+                ),
+                "each deal file once (another deal may have been meant here)",
+            ),
             Some((_, j)) => ctx.err(
                 &key,
                 format!(

@@ -32,7 +32,8 @@ pub(super) fn fee_dates(
                     format!(
                         "`{key}` does not apply to a one-off fee (it is paid once, on its `date`)"
                     ),
-                    "a `date` for a one-off fee; start and end for fixed or annual_rate fees",
+                    "a `date` for a one-off fee; `start` for fixed or annual_rate fees; `end` for fixed, \
+                     annual or annual_rate fees",
                 );
             }
         }

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::dates::Header;
-use super::{Ctx, Names, Sign, forbid, missing, one_of};
+use super::{Ctx, MAX_TABLE_MONEY, Names, Sign, forbid, missing, one_of};
 use crate::calendar::schedule::add_months;
 use crate::deal::{
     Amortization, Base, Cover, Fee, FeeKind, PeriodDates, Reserve, ReserveTarget, Support,
@@ -344,9 +344,26 @@ pub(super) fn fees(
                             let years = periods.first().map_or(0, |p| {
                                 crate::deal::annual_dates_on(d, std::slice::from_ref(p), 0)
                             });
-                            // One year's amount on the first date is what a date at closing
-                            // charges too (review 28c item 8): only a backlog is told.
-                            if years >= 2 {
+                            // A backlog the output tables cannot hold is an error here, not
+                            // a failure to write `fees.parquet` after the run (review 29a
+                            // item 2).
+                            let backlog = amount.map(|a| a * Decimal::from(years));
+                            if let Some(b) = backlog.filter(|b| *b >= MAX_TABLE_MONEY) {
+                                ctx.err(
+                                    &format!("{p}.amount"),
+                                    format!(
+                                        "the first payment date charges {years} years' amounts \
+                                         of this annual fee at once (its first due date {d} is \
+                                         before the closing date {closing}): {b:.2} yuan, more \
+                                         than the output tables hold (below 10^16 yuan)"
+                                    ),
+                                    "a smaller amount (yuan, not fen), or a first due date \
+                                     closer to the closing date",
+                                );
+                            } else if years >= 2 {
+                                // One year's amount on the first date is what a date at
+                                // closing charges too (review 28c item 8): only a backlog is
+                                // told.
                                 ctx.warn(
                                     Check::FeeBeforeClosing,
                                     &path,

@@ -102,7 +102,15 @@ impl<'a> SourceIndex<'a> {
         } else {
             found.trim().to_string()
         };
-        let path = self.path_near(offset, msg.starts_with("unclosed"));
+        let mut path = self.path_near(offset, msg.starts_with("unclosed"));
+        // A bare non-ASCII key inside `{ … }` is a key of that inline table, not the key
+        // before it (review 29a item 4: `obligors[0].tags.industry` for `区域`).
+        if msg == "invalid unquoted key"
+            && !found.is_ascii()
+            && let Some((table, _)) = self.container_at(offset)
+        {
+            path = super::spans::join_key(&table, found.trim());
+        }
         let key = path_tail(&path);
         let first_line = |p: &str| {
             self.key_offset(p)

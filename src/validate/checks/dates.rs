@@ -215,18 +215,27 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
         }
     }
     if let Some(last) = deal.periods.last().map(|p| p.date()) {
+        // Before the deal exists (review 29a item 1: a year typed wrong reads as
+        // `supports_off`, silently).
+        let start = deal.closing_date.max(deal.cutoff_date);
         for (i, &(x, date)) in s.support_failures.iter().enumerate() {
-            if date > last {
-                let name = deal.supports.get(x).map_or("", |x| x.name.as_str());
-                ctx.warn(
-                    Check::ScenarioDates,
-                    &format!("{p}.support_failures[{i}].date"),
-                    format!(
-                        "support `{name}` fails on {date}, after the last payment date {last}: \
-                         it changes nothing"
-                    ),
-                );
-            }
+            let name = deal.supports.get(x).map_or("", |x| x.name.as_str());
+            let problem = if date > last {
+                format!("after the last payment date {last}: it changes nothing")
+            } else if date <= start {
+                format!(
+                    "on or before the deal's closing and cutoff dates ({start}): it fails from \
+                     the first payment date, as `supports_off` does; list it there if that is \
+                     meant, or check the year"
+                )
+            } else {
+                continue;
+            };
+            ctx.warn(
+                Check::ScenarioDates,
+                &format!("{p}.support_failures[{i}].date"),
+                format!("support `{name}` fails on {date}, {problem}"),
+            );
         }
     }
 }
