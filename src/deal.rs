@@ -154,6 +154,10 @@ pub struct CleanUpCall {
     /// Whether the price includes the interest accrued on the performing pool
     /// (`engine::call`, docs/deal-format.md).
     pub accrued_interest: bool,
+    /// Exercised only when the price and the trust's cash (every account and the reserve) pay
+    /// the date's taxes, fees and the senior and mezzanine tranches' interest and principal in
+    /// full (`engine::call`; default true since session 29).
+    pub repays_senior: bool,
     /// The waterfall of the call date.
     pub waterfall: usize,
 }

@@ -459,20 +459,27 @@ fn clean_up_call_at_principal_plus_accrued_interest() {
     // O2 defaults on 05-01 (no recovery): B = 500,000 (O1's last instalment), C = 750,000
     // still, so the accrued interest is scaled by 500,000 / 750,000: 30,000 × 16 / 92 × 2/3 =
     // 3,478.2608… (O1's own 20,000 × 16 / 92, since both assets pay 4% of principal). The
-    // pool factor 500,000 / 2,250,000 is below 0.5: price 503,478.26.
-    let src = src.replace(
-        "name = \"base\"\n",
-        "name = \"base\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
-    );
+    // pool factor 500,000 / 2,250,000 is below 0.5: price 503,478.26. That price and the
+    // accounts cannot repay A and B (see `a_call_that_would_not_repay_the_senior_is_not_
+    // exercised`), so the call is exercised here only with `repays_senior = false`.
+    let src = src
+        .replace(
+            "name = \"base\"\n",
+            "name = \"base\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
+        )
+        .replace(
+            "waterfall = \"clean_up\"\n",
+            "waterfall = \"clean_up\"\nrepays_senior = false\n",
+        );
     let r = run(&src);
     assert_eq!(r.conservation.call_price, dec!(503478.26));
 }
 
-/// A clean-up call whose price cannot repay the senior (review 26b item 1): the call date ends
-/// the deal, so A's whole balance falls due on it, and a guarantee of senior principal pays
-/// what the call leaves unpaid (docs/conventions.md, "Principal due"). Before session 26 A, a
-/// pass-through tranche, owed no principal on the call date: the deal ended with A's loss and
-/// the guarantee undrawn.
+/// A clean-up call whose price cannot repay the senior, exercised all the same
+/// (`repays_senior = false`; review 26b item 1): the call date ends the deal, so A's whole
+/// balance falls due on it, and a guarantee of senior principal pays what the call leaves
+/// unpaid (docs/conventions.md, "Principal due"). Before session 26 A, a pass-through tranche,
+/// owed no principal on the call date: the deal ended with A's loss and the guarantee undrawn.
 ///
 /// The deal of `clean_up_call_repurchases_the_pool_and_ends_the_deal`, with O1 defaulting on
 /// 2024-05-01 (no recovery) and a guarantee of senior principal only. P1 is as there (the
@@ -493,7 +500,7 @@ fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
         .replace(
             "[clean_up_call]",
             "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\nkind = \"guarantee\"\n\
-             covers = [\"senior_principal\"]\n\n[clean_up_call]",
+             covers = [\"senior_principal\"]\n\n[clean_up_call]\nrepays_senior = false",
         );
     let r = run(&src);
     assert_eq!(r.periods.len(), 2);
@@ -507,6 +514,46 @@ fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
     assert_eq!(r.periods[1].support_draws, dec!(210000.00));
     assert_eq!(flow(&r, "B", 2).principal_paid, dec!(0));
     assert_eq!(flow(&r, "C", 2).principal_paid, dec!(0));
+}
+
+/// A call whose price and the trust's cash cannot repay the senior and mezzanine tranches is
+/// not exercised (`repays_senior`, the default since session 29; review 29b item 1: stressed
+/// runs called at a loss to the senior, and the originator kept the recoveries still to come).
+/// The deal of `a_call_that_cannot_repay_the_senior_draws_its_guarantee` without the guarantee:
+/// on P2 the call is offered at 250,000 (O2's last 250,000 performing, factor 1/9 < 0.5). The
+/// date needs the fee 2,000, A's interest 8,850.68 (as there), B's 365,000 × 0.08 × 91/365 =
+/// 7,280.00 and the balances 710,000 + 365,000: 1,093,130.68. The trust holds 10,000 of income
+/// and 250,000 of principal, no reserve: 250,000 + 260,000 = 510,000 < 1,093,130.68, so no
+/// call; P2 runs `normal`, and P3 (O2's last instalment, nothing performing after it: no offer)
+/// ends the deal. In `clean_up_call_repurchases_the_pool_and_ends_the_deal` the same date needs
+/// 1,093,130.68 against 750,000 + 765,000 = 1,515,000: exercised.
+#[test]
+fn a_call_that_would_not_repay_the_senior_is_not_exercised() {
+    let src = call_deal(true).replace(
+        "name = \"base\"\n",
+        "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
+    );
+    let r = run(&src);
+    assert_eq!(r.periods.len(), 3);
+    assert_eq!(r.conservation.call_price, dec!(0));
+    assert!(r.periods.iter().all(|p| p.waterfall.as_str() == "normal"));
+    assert!(r.ledger.iter().all(|e| e.action.name() != "clean_up_call"));
+    // With the old rule the same date is called (the price as in the guarantee's test).
+    let r = run(&src.replace(
+        "waterfall = \"clean_up\"\n",
+        "waterfall = \"clean_up\"\nrepays_senior = false\n",
+    ));
+    assert_eq!(r.periods.len(), 2);
+    assert_eq!(r.conservation.call_price, dec!(250000.00));
+    // A is left unpaid by the call, and the warning says the call ended the deal.
+    assert!(flow(&r, "A", 2).balance_end > dec!(0));
+    assert!(
+        r.warnings.iter().any(|w| w
+            .message
+            .contains("tranche A is not repaid by the clean-up call, which ends the deal")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 /// `top_class_interest_shortfall` (review 26d item M2): the most senior class outstanding, a

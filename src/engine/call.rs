@@ -1,7 +1,8 @@
-//! The clean-up call (清仓回购): on the first payment date it is exercisable and the scenario
-//! exercises it, the originator pays the repurchase price into the account that collects
-//! principal, the call's waterfall runs, and the run ends: the pool's later cash belongs to
-//! the originator.
+//! The clean-up call (清仓回购): on the first payment date it is exercisable, the scenario
+//! exercises it and (with `repays_senior`, the default) the price and the trust's cash pay the
+//! date's taxes, fees and senior and mezzanine tranches in full, the originator pays the
+//! repurchase price into the account that collects principal, the call's waterfall runs, and
+//! the run ends: the pool's later cash belongs to the originator.
 
 use std::cmp::Ordering;
 
@@ -21,16 +22,17 @@ use crate::money::rational::{cmp_ratio, fen_of_big};
 use crate::money::{Fen, Ratio, to_fen};
 
 impl Run<'_> {
-    /// Exercises the call on payment date `k` if it is exercisable and the scenario exercises
-    /// it: price = `price_share` × the performing balance at the end of the collection period
-    /// (plus the accrued interest, [`price_with_accrued`]), rounded once. Not exercised on a
-    /// pool with no performing balance left.
-    pub(super) fn clean_up_call(&mut self, k: usize) -> Result<()> {
+    /// The call's price on payment date `k` if it is exercisable there and the scenario
+    /// exercises it: `price_share` × the performing balance at the end of the collection
+    /// period (plus the accrued interest, [`price_with_accrued`]), rounded once. None on a pool
+    /// with no performing balance left. Nothing is paid yet: [`Run::exercise_call`] decides,
+    /// once the date's dues are known.
+    pub(super) fn call_offer(&self, k: usize) -> Result<Option<Fen>> {
         let Some(c) = self.deal.clean_up_call else {
-            return Ok(());
+            return Ok(None);
         };
         if !self.scenario.clean_up_call || self.called {
-            return Ok(());
+            return Ok(None);
         }
         let pc = &self.pool.periods[k];
         let initial = self.pool.initial_balance;
@@ -40,7 +42,7 @@ impl Run<'_> {
         let by_date = c.on_or_after.is_some_and(|d| self.on_or_after(d));
         let balance = to_fen(pc.balance_end);
         if !(by_factor || by_date) || balance <= 0 {
-            return Ok(());
+            return Ok(None);
         }
         let price = if c.accrued_interest {
             let d = self.deal.periods[k].collection_end;
@@ -49,6 +51,33 @@ impl Run<'_> {
         } else {
             self.money(balance, &[c.price_share], Ratio::ONE)
         };
+        Ok(Some(price))
+    }
+
+    /// Exercises the call offered at `price` on payment date `k`, after the date's dues were
+    /// computed without it, unless the deal's `repays_senior` asks that the price and the
+    /// trust's cash (every account and the reserve) pay the date's taxes and fees and every
+    /// senior and mezzanine tranche's interest due and whole balance, and they do not (review
+    /// 29b item 1: a stressed pool was called at a loss to the senior, and the originator kept
+    /// the recoveries still to come). Exercised, every tranche's principal falls due
+    /// ([`Run::principal_due`]) and the coverage multiples count the price. Returns whether it
+    /// was exercised.
+    pub(super) fn exercise_call(&mut self, k: usize, price: Fen) -> bool {
+        let Some(c) = self.deal.clean_up_call else {
+            return false;
+        };
+        if c.repays_senior {
+            let due = &self.due;
+            let mut need: Fen = due.tax.iter().chain(&due.fee).sum();
+            for (i, t) in self.deal.tranches.iter().enumerate() {
+                if t.class != crate::deal::TrancheClass::Subordinated {
+                    need += due.interest[i] + self.balance[i];
+                }
+            }
+            if price + self.cash_total() + self.reserve < need {
+                return false;
+            }
+        }
         self.called = true;
         self.call_price = price;
         let to = self.deal.accounts.of(CashSource::Principal);
@@ -61,7 +90,12 @@ impl Run<'_> {
             price,
             "clean-up call: the originator repurchases the remaining pool (清仓回购)",
         );
-        Ok(())
+        for i in 0..self.deal.tranches.len() {
+            self.due.principal[i] = self.principal_due(i, k);
+        }
+        let available = self.cash_total();
+        self.coverage(available);
+        true
     }
 
     /// After a call, the pool ends at the call date: its later periods, rows (those of assets

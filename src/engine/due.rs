@@ -220,11 +220,19 @@ impl Run<'_> {
             self.due.interest.push(interest + self.interest_carry[i]);
             self.due.principal.push(self.principal_due(i, k));
         }
+        self.coverage(available);
+    }
+
+    /// Each tranche's coverage multiple as (numerator, denominator), from the dues and
+    /// `available`: cash after taxes and fees over the interest and principal due of the
+    /// tranche and every tranche before it.
+    pub(super) fn coverage(&mut self, available: Fen) {
         let due = &mut self.due;
+        due.coverage.clear();
         let senior_items: Fen = due.tax.iter().chain(&due.fee).sum();
         let numerator = (available - senior_items).max(0);
         let mut denominator = 0;
-        for i in 0..deal.tranches.len() {
+        for i in 0..due.interest.len() {
             denominator += due.interest[i] + due.principal[i];
             due.coverage.push((numerator, denominator));
         }

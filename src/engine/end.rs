@@ -65,16 +65,18 @@ impl Run<'_> {
                 [y.as_str(), " is left in the reserve", left, &why].concat(),
             );
         }
+        // A call ends the deal: say so, so that a loss is not read as the pool's alone
+        // (review 29b item 1; with `repays_senior`, the default, only a subordinated tranche
+        // can be left so).
+        let by = if self.called {
+            " is not repaid by the clean-up call, which ends the deal on this date: "
+        } else {
+            " is not repaid by the last payment date: "
+        };
         for (i, t) in deal.tranches.iter().enumerate() {
             if self.balance[i] > 0 {
                 let y = Yuan(self.balance[i]).text();
-                let m = [
-                    "tranche ",
-                    &t.name,
-                    " is not repaid by the last payment date: ",
-                    y.as_str(),
-                    " outstanding",
-                ];
+                let m = ["tranche ", &t.name, by, y.as_str(), " outstanding"];
                 warn(Check::NotRepaid, m.concat());
             }
         }

@@ -617,12 +617,18 @@ impl<'a> Run<'a> {
             );
         }
         self.book_defaults(k);
-        self.clean_up_call(k)?;
-        let available = self.cash_total();
+        let offer = self.call_offer(k)?;
+        let mut available = self.cash_total();
 
-        // 2. What is due, and the coverage multiples; with `per_unit`, the last date's and
-        // the call date's interest due cut to the per-unit figures.
+        // 2. What is due, and the coverage multiples; the call, if it is offered and (with
+        // `repays_senior`) pays the senior; with `per_unit`, the last date's and the call
+        // date's interest due cut to the per-unit figures.
         self.compute_due(k, available);
+        if let Some(price) = offer
+            && self.exercise_call(k, price)
+        {
+            available = self.cash_total();
+        }
         self.cut_final_dues(k);
         // The period row's report ratios; a lean run keeps no period rows (triggers compare
         // the exact ratios themselves).

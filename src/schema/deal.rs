@@ -107,6 +107,11 @@ pub struct CleanUpCall {
     /// Add the interest accrued on the performing pool at the end of the call's collection
     /// period (未偿本金余额 + 应计利息; docs/deal-format.md). Default false.
     pub accrued_interest: Option<bool>,
+    /// Exercised only on a date when the price and the cash in the trust's accounts (collection,
+    /// named accounts, reserve) pay the date's taxes and fees and every senior and mezzanine
+    /// tranche's interest and principal in full (回购价款足以兑付优先级). Default true; false
+    /// exercises whenever it is exercisable.
+    pub repays_senior: Option<bool>,
     /// The waterfall that runs on the call date instead of the triggers' choice, e.g.
     /// `clean_up`.
     pub waterfall: String,

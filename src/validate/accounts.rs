@@ -281,6 +281,7 @@ pub(super) fn clean_up_call(
         on_or_after,
         price_share,
         accrued_interest: c.accrued_interest.unwrap_or(false),
+        repays_senior: c.repays_senior.unwrap_or(true),
         waterfall: waterfall?,
     })
 }
