@@ -272,13 +272,25 @@ fn a_support_failing_from_a_date_stops_its_draws_and_trips_its_trigger() {
     assert_eq!(r.support_draws[0].total, dec!(0));
     assert_eq!(r.conservation.payments, dec!(1880000.00));
 
-    // Off from the start (`supports_off`): the trigger trips on the first date, whose
-    // accelerated waterfall pays A the same 1,029,419.32 (all that is left after VAT, fee and
-    // interest; the reserve is at its target).
-    let r = run_source(&support_failure_source("supports_off = [\"undertaking\"]"));
+    // Failing the day after closing: the trigger trips on the first date, whose accelerated
+    // waterfall pays A the same 1,029,419.32 (all that is left after VAT, fee and interest;
+    // the reserve is at its target).
+    let r = run_source(&support_failure_source(
+        "support_failures = [ { support = \"undertaking\", date = 2024-01-02 } ]",
+    ));
     assert_eq!(r.periods[0].waterfall, "accelerated");
     assert_eq!(r.periods[0].triggers_tripped, "undertaker_default");
     assert_eq!(r.periods[0].principal_paid, dec!(1029419.32));
+
+    // Switched off (`supports_off`: the deal on its pool alone) is absent, not failed: no
+    // trigger (review 29b item 2: it tripped from the first date, and a pool-only break-even
+    // ran accelerated). Every date runs `normal`; in period 2 the reserve pays the fee and
+    // 4,000 of A's 7,684.70 as above, nothing pays the other 3,684.70.
+    let r = run_source(&support_failure_source("supports_off = [\"undertaking\"]"));
+    assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
+    assert!(r.periods.iter().all(|p| p.triggers_tripped.is_empty()));
+    assert_eq!(r.periods[1].support_draws, dec!(0));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(3684.70));
 
     // A failure after the last payment date changes nothing: the normal run's draw of
     // 3,684.70 in period 2, and no trigger.

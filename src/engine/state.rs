@@ -196,7 +196,12 @@ pub(super) struct Run<'a> {
     pub charge_paid: Vec<Fen>,
     pub support_total: Vec<Fen>,
     pub support_period: Vec<Fen>,
+    /// Whether each support is drawn on this date: not in the scenario's `supports_off`, and
+    /// not failed (`support_failures`).
     pub support_on: Vec<bool>,
+    /// Whether each support's provider has failed by this date (`support_failures`): what a
+    /// `support_failed` trigger tests. A support in `supports_off` is absent, not failed.
+    pub support_failed: Vec<bool>,
     pub tripped: Vec<bool>,
     /// Each tranche's principal per 100 yuan stated by its notices so far, in units of the
     /// notices' last decimal place: the final notice redeems what is left of the 100.
@@ -351,6 +356,7 @@ impl<'a> Run<'a> {
             support_total: b.zeros(deal.supports.len()),
             support_period: b.zeros(deal.supports.len()),
             support_on,
+            support_failed: b.flags(deal.supports.len(), false),
             tripped: b.flags(deal.triggers.len(), false),
             tripped_before: b.flags(deal.triggers.len(), false),
             keep_ledger,
@@ -579,6 +585,7 @@ impl<'a> Run<'a> {
                 && let Some(on) = self.support_on.get_mut(s)
             {
                 *on = false;
+                self.support_failed[s] = true;
             }
         }
         let c = &self.pool.periods[k];
@@ -844,6 +851,7 @@ impl<'a> Run<'a> {
         for v in [
             take(&mut self.one_off_done),
             take(&mut self.support_on),
+            take(&mut self.support_failed),
             take(&mut self.tripped),
             take(&mut self.tripped_before),
         ] {

@@ -113,9 +113,12 @@ impl Run<'_> {
                         })
                     })
             }
+            // A provider that fails (`support_failures`); a support the scenario switches off
+            // (`supports_off`: the deal rated on its pool alone) is absent, not failed (review
+            // 29b item 2: it tripped the trigger from the first date).
             TriggerCondition::SupportFailed(s) => match s {
-                Some(s) => self.support_on.get(s).is_some_and(|on| !on),
-                None => self.support_on.iter().any(|on| !on),
+                Some(s) => self.support_failed.get(s).is_some_and(|&f| f),
+                None => self.support_failed.iter().any(|&f| f),
             },
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 let p = &self.deal.periods[k];

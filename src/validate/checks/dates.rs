@@ -225,8 +225,8 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
             } else if date <= start {
                 format!(
                     "on or before the deal's closing and cutoff dates ({start}): it fails from \
-                     the first payment date, as `supports_off` does; list it there if that is \
-                     meant, or check the year"
+                     the first payment date, where a `support_failed` trigger trips; check the \
+                     year, or list it in `supports_off` to run the deal without it"
                 )
             } else {
                 continue;
