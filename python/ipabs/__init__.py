@@ -358,9 +358,11 @@ class Deal:
         merge: Optional[PathLike] = None,
         waterfall_shard: Any = None,
         outcomes: Optional[PathLike] = None,
+        mc_scenario: Optional[str] = None,
         out: Optional[PathLike] = None,
     ) -> Tables:
-        """`ipabs rate`: Monte Carlo rating. `shard` simulates a block of the paths (its
+        """`ipabs rate`: Monte Carlo rating. `mc_scenario` names the scenario the paths run
+        through the waterfall under (default: the deal's own). `shard` simulates a block of the paths (its
         `patterns` table); `merge=DIR` adds up the shards written into DIR. With `merge`,
         `waterfall_shard` runs a block of the distinct default patterns through the waterfall
         (its `outcomes` table) and `outcomes=DIR` takes them from the shards written into DIR
@@ -375,6 +377,7 @@ class Deal:
         _opt(args, "--merge", os.fspath(merge) if merge is not None else None)
         _opt(args, "--waterfall-shard", _shard(waterfall_shard))
         _opt(args, "--outcomes", os.fspath(outcomes) if outcomes is not None else None)
+        _opt(args, "--mc-scenario", mc_scenario)
         if w.keep and shard is None and waterfall_shard is None:
             args.append("--force")
         return w.run(args)

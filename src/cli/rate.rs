@@ -51,6 +51,14 @@ pub struct RateArgs {
     /// tables.
     #[arg(long, value_name = "DIR", requires = "merge")]
     pub outcomes: Option<PathBuf>,
+    /// The scenario (by name, from --scenarios and --stress) under which the paths run
+    /// through the waterfall; default: the deal's own [scenario] (docs/rating.md §7).
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with_all = ["waterfall_shard", "outcomes"]
+    )]
+    pub mc_scenario: Option<String>,
     #[command(flatten)]
     pub copy: CopyArgs,
     #[command(flatten)]
@@ -66,6 +74,7 @@ pub(super) fn command(args: RateArgs, strict: bool) -> Result<()> {
         merge,
         waterfall_shard,
         outcomes,
+        mc_scenario,
         copy,
         out,
     } = args;
@@ -98,7 +107,7 @@ pub(super) fn command(args: RateArgs, strict: bool) -> Result<()> {
         &input,
         (mc.paths, mc.seed),
         mc.threads,
-        (source, waterfall),
+        (source, waterfall, mc_scenario.as_deref()),
         (&out, &copy),
         strict,
     )
@@ -205,7 +214,7 @@ fn rate_command(
     input: &Inputs<'_>,
     (paths, seed): (u64, u64),
     threads: Option<usize>,
-    (source, waterfall): (Paths, Outcomes),
+    (source, waterfall, mc_scenario): (Paths, Outcomes, Option<&str>),
     (out, copy): (&OutArgs, &CopyArgs),
     strict: bool,
 ) -> Result<()> {
@@ -264,6 +273,27 @@ fn rate_command(
     sweep::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;
         let d = &r.loaded.deal;
+        let through = match mc_scenario {
+            None => &d.scenario,
+            Some(name) => r
+                .set
+                .scenarios
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--mc-scenario {name}: no scenario of that name; the scenarios are {}",
+                        crate::error::clip(
+                            &r.set
+                                .scenarios
+                                .iter()
+                                .map(|s| s.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    ))
+                })?,
+        };
         let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
         let mc = match &waterfall {
             Outcomes::Merge(dir) => rating::aggregate_outcomes(
@@ -277,7 +307,7 @@ fn rate_command(
                 let mc = rating::through_waterfall(
                     d,
                     &r.pool,
-                    &d.scenario,
+                    through,
                     &r.sim,
                     &r.set.rating_model.pd,
                     &|k| bar.inc(k),
@@ -301,7 +331,7 @@ fn rate_command(
             &r.tdrs,
             &rows,
             &mc,
-            &d.scenario.name,
+            (&through.name, mc_scenario.is_some()),
         );
         if let Some(file) = &copy.html {
             use crate::output::html;

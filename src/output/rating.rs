@@ -365,7 +365,7 @@ pub fn rate_table(
     tdrs: &[RatingTdr],
     rows: &[RatingRow],
     mc: &[McTranche],
-    waterfall_scenario: &str,
+    (waterfall_scenario, chosen): (&str, bool),
 ) -> String {
     let mut out = format!(
         "{deal}\n{paths} paths; pool term to the last instalments {wa_term:.4} years (balance-weighted; \
@@ -387,7 +387,10 @@ pub fn rate_table(
         out.push_str(&note);
         out.push('\n');
     }
-    out.push_str("\ntranche (BDR: minimum over the scenarios)\n");
+    out.push_str(
+        "\ntranche (BDR: minimum over the scenarios; the rating is the highest whose TDR the BDR \
+         meets)\n",
+    );
     let mut seen = Vec::new();
     for r in rows {
         if seen.contains(&r.tranche) {
@@ -420,11 +423,19 @@ pub fn rate_table(
              scenario file that sets supports_off (docs/rating.md §6)\n",
         );
     }
-    // The paths run under the deal's own [scenario], not the scenario file's (docs/rating.md,
-    // section 7): the block says so, since the BDRs above may come from other scenarios.
+    // The paths run under the deal's own [scenario] unless --mc-scenario names another
+    // (docs/rating.md, section 7): the block says which, since the BDRs above may come from
+    // other scenarios, and that its implied rating is a check of the one above, not another
+    // answer (review 29b item 3: BB+ above, AAA+ here, for one tranche).
+    let whose = if chosen {
+        "the scenario"
+    } else {
+        "the deal's own [scenario]"
+    };
     out.push_str(&format!(
-        "\nthrough the waterfall (each path's defaults run through the deal, under the deal's \
-         own [scenario] `{waterfall_scenario}`)\n"
+        "\nthrough the waterfall (each path's defaults run through the deal, under {whose} \
+         `{waterfall_scenario}`; choose it with --mc-scenario; its implied rating, the PD's at \
+         the WAL, checks the rating above under this one scenario)\n"
     ));
     out.push_str("  tranche       P(loss or shortfall)  expected loss  expected WAL  implied\n");
     for m in mc {
