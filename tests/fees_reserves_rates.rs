@@ -998,3 +998,53 @@ fn the_reserve_target_counts_only_fees_that_run() {
     assert_eq!(r.periods[0].reserve_deposit, dec!(18950.68));
     assert_eq!(r.periods[0].principal_paid, dec!(960468.64));
 }
+
+/// A loan's own day count (`day_count` with `accrual = "day_count"`, since session 29; review
+/// 29b item 5: Chinese loan contracts accrue 日利率 = 年利率 / 360 while the securities count
+/// ACT/365F). The bad-deal base's O2 loan (600,000 at 5%, lent 2023-12-15, first due
+/// 2024-01-15: 31 days), first instalment's interest:
+/// * `ACT/360`: 600,000 × 0.05 × 31 / 360 = 2,583.333… → 2,583.33;
+/// * the deal's `ACT/365F`: 600,000 × 0.05 × 31 / 365 = 2,547.945… → 2,547.95;
+/// * `periodic`: 600,000 × 0.05 / 12 = 2,500.00.
+///
+/// A `day_count` on a loan accruing `periodic` interest is an error at its key.
+#[test]
+fn a_loan_accrues_by_its_own_day_count() {
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_deals/valid/base.toml"),
+    )
+    .unwrap();
+    let first_interest = |extra: &str| {
+        let src = base.replace(
+            "repayment = \"level\"\n",
+            &format!("repayment = \"level\"\n{extra}"),
+        );
+        let deal = load(&src);
+        let i = &deal.obligors[1].assets[0].instalments[0];
+        assert_eq!(
+            i.date,
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()
+        );
+        i.interest
+    };
+    assert_eq!(
+        first_interest("accrual = \"day_count\"\nday_count = \"ACT/360\"\n"),
+        dec!(2583.33)
+    );
+    assert_eq!(first_interest("accrual = \"day_count\"\n"), dec!(2547.95));
+    assert_eq!(first_interest(""), dec!(2500.00));
+    let src = base.replace(
+        "repayment = \"level\"\n",
+        "repayment = \"level\"\nday_count = \"ACT/360\"\n",
+    );
+    let err = match ipabs::validate::deal_from_str("d.toml", &src) {
+        Ok(_) => panic!("a day_count without day_count accrual is refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains(
+            "obligors[1].assets[0].day_count: `day_count` applies to interest accrued by days"
+        ),
+        "{err}"
+    );
+}

@@ -165,6 +165,9 @@ pub struct RevolvingAsset {
     pub growth: Option<Decimal>,
     /// `periodic` (default) or `day_count`.
     pub accrual: Option<Accrual>,
+    /// With `accrual = "day_count"`: the assets' own day count (`ACT/360` for most Chinese
+    /// loans); default the deal's `day_count`.
+    pub day_count: Option<String>,
     /// Whether a scenario's CPR applies; default true.
     pub prepayable: Option<bool>,
 }
@@ -300,6 +303,9 @@ pub struct Asset {
     pub growth: Option<Decimal>,
     /// `periodic` (default: rate ÷ payments per year) or `day_count`.
     pub accrual: Option<Accrual>,
+    /// With `accrual = "day_count"`: the asset's own day count (`ACT/360`, 日利率 = 年利率 /
+    /// 360, for most Chinese loan contracts); default the deal's `day_count`.
+    pub day_count: Option<String>,
     /// Whether a scenario's CPR applies (loan, lease); default true.
     pub prepayable: Option<bool>,
     /// Amount of a receivable, yuan.

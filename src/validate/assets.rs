@@ -88,7 +88,7 @@ fn kind(k: schema::AssetKind) -> AssetKind {
     }
 }
 
-const GENERATION_KEYS: [&str; 9] = [
+const GENERATION_KEYS: [&str; 10] = [
     "balance",
     "rate",
     "start_date",
@@ -98,7 +98,42 @@ const GENERATION_KEYS: [&str; 9] = [
     "repayment",
     "growth",
     "accrual",
+    "day_count",
 ];
+
+/// A generated loan's or lease's accrual: `periodic`, or `day_count` under the asset's own
+/// `day_count` (review 29b item 5: Chinese loans accrue ACT/360 while the securities count
+/// ACT/365F) or, without one, the deal's. A `day_count` without `accrual = "day_count"` is an
+/// error: it would change nothing.
+pub(super) fn accrual_of(
+    ctx: &mut Ctx,
+    p: &str,
+    (accrual, own): (Option<schema::Accrual>, Option<&str>),
+    deal: DayCount,
+) -> Accrual {
+    let path = format!("{p}.day_count");
+    let own = parse_or(
+        ctx,
+        &path,
+        own,
+        "day count",
+        &DayCount::ALL.map(DayCount::name),
+    );
+    match accrual {
+        Some(schema::Accrual::DayCount) => Accrual::DayCount(own.unwrap_or(deal)),
+        _ => {
+            if own.is_some() {
+                ctx.err(
+                    &path,
+                    "`day_count` applies to interest accrued by days, and this asset accrues \
+                     `periodic` interest (rate ÷ payments per year)",
+                    "accrual = \"day_count\" with it, or no day_count",
+                );
+            }
+            Accrual::Periodic
+        }
+    }
+}
 
 fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option<Asset> {
     let kind = kind(a.kind);
@@ -113,6 +148,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
         ("repayment", a.repayment.is_some()),
         ("growth", a.growth.is_some()),
         ("accrual", a.accrual.is_some()),
+        ("day_count", a.day_count.is_some()),
         ("prepayable", a.prepayable.is_some()),
         ("amount", a.amount.is_some()),
         ("due_date", a.due_date.is_some()),
@@ -130,6 +166,7 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
             "repayment",
             "growth",
             "accrual",
+            "day_count",
             "prepayable",
         ],
         AssetKind::Receivable => &["amount", "due_date"],
@@ -588,10 +625,7 @@ fn generate(
              `floating`, or a fixed `rate` with `step_up`",
         );
     }
-    let accrual = match a.accrual {
-        Some(schema::Accrual::DayCount) => Accrual::DayCount(dates.day_count),
-        _ => Accrual::Periodic,
-    };
+    let accrual = accrual_of(ctx, p, (a.accrual, a.day_count.as_deref()), dates.day_count);
     if ctx.error_count() > before {
         return None;
     }

@@ -8,7 +8,7 @@ use crate::calendar::schedule::add_months;
 use crate::deal::{
     AssetKind, Obligor, PeriodDates, Revolving, RevolvingTemplate, Trigger, Waterfall,
 };
-use crate::schedule::amortization::{Accrual, LoanTerms, Repayment, loan_schedule};
+use crate::schedule::amortization::{LoanTerms, Repayment, loan_schedule};
 use crate::schema;
 
 /// Highest price accepted, as a fraction of par: above it the price was surely written in
@@ -216,6 +216,7 @@ fn template(
         Some(&a.frequency),
         (a.repayment.as_deref(), a.growth),
     );
+    let accrual = super::assets::accrual_of(ctx, p, (a.accrual, a.day_count.as_deref()), day_count);
     if ctx.error_count() > before {
         return None;
     }
@@ -225,10 +226,7 @@ fn template(
         term,
         months_per_period: frequency?.months(),
         repayment: repayment?,
-        accrual: match a.accrual {
-            Some(schema::Accrual::DayCount) => Accrual::DayCount(day_count),
-            _ => Accrual::Periodic,
-        },
+        accrual,
         prepayable: a.prepayable.unwrap_or(true),
     };
     if let Repayment::StepUp(_) = template.repayment {
