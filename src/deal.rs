@@ -601,13 +601,22 @@ impl Fee {
     /// fee runs, any on which a fixed or rate fee runs. The validator's test of a fee that
     /// would never be charged; the engine charges by the same predicates.
     pub fn ever_charged(&self, periods: &[PeriodDates]) -> bool {
+        (0..periods.len()).any(|k| self.charged_on(periods, k))
+    }
+
+    /// Whether payment date `k` of `periods` charges the fee, its amount or its base aside:
+    /// the first that reaches a one-off fee's date, one that reaches an annual fee's due date
+    /// while the fee runs, one on which a fixed or rate fee runs.
+    pub fn charged_on(&self, periods: &[PeriodDates], k: usize) -> bool {
+        let p = &periods[k];
         match self.kind {
-            FeeKind::OneOff { date, .. } => periods.iter().any(|p| p.reached(date)),
-            FeeKind::Annual { first, .. } => (0..periods.len())
-                .any(|k| self.active_on(&periods[k]) && annual_dates_on(first, periods, k) > 0),
-            FeeKind::Fixed(_) | FeeKind::AnnualRate { .. } => {
-                periods.iter().any(|p| self.active_on(p))
+            FeeKind::OneOff { date, .. } => {
+                p.reached(date) && (k == 0 || !periods[k - 1].reached(date))
             }
+            FeeKind::Annual { first, .. } => {
+                self.active_on(p) && annual_dates_on(first, periods, k) > 0
+            }
+            FeeKind::Fixed(_) | FeeKind::AnnualRate { .. } => self.active_on(p),
         }
     }
 }

@@ -93,6 +93,56 @@ fn check(e: &InputError, line: usize, column: usize, path: &str, problem: &str, 
     );
 }
 
+/// `empty_periods` names the fees that fall due on the empty dates, read as the engine charges
+/// them (review 29b item 8): MIN's periods 3 to 5 (2025-04-15, 2025-07-15, 2025-10-15) collect
+/// nothing. A fixed fee that ends on 2025-01-15 (period 2) and one on the pool's balance are
+/// not charged there; a fixed fee without an end, an annual fee due 2025-06-01 (charged on
+/// 2025-07-15) and a fee on A's balance are.
+#[test]
+fn empty_periods_name_the_fees_that_fall_due() {
+    let fees = |extra: &str| {
+        plus(&format!(
+            "[[fees]]\nname = \"ended\"\nkind = \"fixed\"\namount = 100\nend = 2025-01-15\n\n\
+             [[fees]]\nname = \"servicer\"\nkind = \"annual_rate\"\nrate = 0.001\n\
+             base = \"pool_balance\"\n\n{extra}"
+        ))
+        .replace(
+            "normal = [\n",
+            &format!(
+                "normal = [\n  {{ action = \"pay_fee\", fees = [\"ended\", \"servicer\"{}] }},\n",
+                if extra.is_empty() {
+                    ""
+                } else {
+                    ", \"manager\", \"audit\", \"trustee\""
+                }
+            ),
+        )
+    };
+    let warning = |src: &str| {
+        let loaded = deal_from_str("deal.toml", src).unwrap_or_else(|e| panic!("{e}"));
+        loaded
+            .warnings
+            .iter()
+            .find(|w| w.check.name() == "empty_periods")
+            .map(|w| w.to_string())
+            .expect("empty_periods")
+    };
+    let w = warning(&fees(""));
+    assert!(
+        w.contains("no pool cash is collected for them; no fee falls due on them"),
+        "{w}"
+    );
+    let w = warning(&fees(
+        "[[fees]]\nname = \"manager\"\nkind = \"fixed\"\namount = 100\n\n\
+         [[fees]]\nname = \"audit\"\nkind = \"annual\"\namount = 1000\ndate = 2025-06-01\n\n\
+         [[fees]]\nname = \"trustee\"\nkind = \"annual_rate\"\nrate = 0.0005\nbase = \"tranche:A\"\n",
+    ));
+    assert!(
+        w.contains("yet fees fall due on them (manager, audit, trustee)"),
+        "{w}"
+    );
+}
+
 #[test]
 fn minimal_deal_is_valid() {
     let loaded = deal_from_str("deal.toml", MIN).unwrap();
@@ -107,6 +157,8 @@ fn minimal_deal_is_valid() {
         ) && w[0].ends_with("[empty_periods]"),
         "{w:#?}"
     );
+    // MIN has no fees: none falls due on those dates (review 29b item 8: it said they did).
+    assert!(w[0].contains("no fee falls due on them"), "{w:#?}");
     assert_eq!(deal.currency, "CNY");
     // 2024-10-15 + 3 months while <= 2025-10-15: 5 payment dates.
     assert_eq!(deal.periods.len(), 5);

@@ -164,13 +164,39 @@ pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &
             } else {
                 "deal.legal_maturity".to_string()
             };
+            // The fees that may fall due on them, read as the engine charges them (review 29b
+            // item 8: the warning said fees fell due when every fee had ended): a fee whose
+            // base is the pool or its cash charges nothing there.
+            let pool_based = |f: &crate::deal::Fee| {
+                matches!(
+                    f.kind,
+                    crate::deal::FeeKind::AnnualRate {
+                        base: crate::deal::Base::PoolBalance
+                            | crate::deal::Base::InterestCollections
+                            | crate::deal::Base::Collections,
+                        ..
+                    }
+                )
+            };
+            let charged: Vec<&str> = deal
+                .fees
+                .iter()
+                .filter(|f| {
+                    !pool_based(f) && empty.iter().any(|&(j, _)| f.charged_on(&deal.periods, j))
+                })
+                .map(|f| f.name.as_str())
+                .collect();
+            let fees = if charged.is_empty() {
+                "; no fee falls due on them".to_string()
+            } else {
+                format!(", yet fees fall due on them ({})", charged.join(", "))
+            };
             ctx.warn(
                 Check::EmptyPeriods,
                 &path,
                 format!(
                     "{} payment date(s) from {} (period {}) come after the pool's last \
-                     instalment, due {last_due}: no pool cash is collected for them, yet fees \
-                     fall due on them",
+                     instalment, due {last_due}: no pool cash is collected for them{fees}",
                     empty.len(),
                     first.date(),
                     first.number
