@@ -716,6 +716,10 @@ pub enum SupportKind {
     ShortfallUndertaking,
     /// 保证担保.
     Guarantee,
+    /// 基础资产保证: pays each collection period's defaulted principal into the trust (担保代偿)
+    /// and is paid the recoveries until it has recovered what it paid (代位追偿); no `covers`
+    /// (`engine::guarantee`).
+    AssetGuarantee,
 }
 
 impl SupportKind {
@@ -723,6 +727,7 @@ impl SupportKind {
         match self {
             SupportKind::ShortfallUndertaking => "shortfall_undertaking",
             SupportKind::Guarantee => "guarantee",
+            SupportKind::AssetGuarantee => "asset_guarantee",
         }
     }
 }
@@ -927,6 +932,14 @@ pub struct Trigger {
 }
 
 impl Deal {
+    /// The index of the deal's asset guarantee (`kind = "asset_guarantee"`), if it has one
+    /// (at most one: validated).
+    pub fn asset_guarantee(&self) -> Option<usize> {
+        self.supports
+            .iter()
+            .position(|s| s.kind == SupportKind::AssetGuarantee)
+    }
+
     /// Whether a tranche coupon or a loan rate follows an index (the standard stress suite
     /// then adds index shifts).
     pub fn has_floating_rates(&self) -> bool {

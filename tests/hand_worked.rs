@@ -414,3 +414,95 @@ fn turning_a_support_off_drops_its_failure() {
         .collect();
     assert_eq!(points, [(vec![], failing), (vec![0], vec![])]);
 }
+
+/// The fixture with an asset guarantee (基础资产保证, `kind = "asset_guarantee"`, since session
+/// 29; review 26d item M7) after the undertaking, `extra` added to its table.
+fn asset_guarantee_source(extra: &str, scenario: &str) -> String {
+    fixture()
+        .replace(
+            "\n[waterfalls]",
+            &format!(
+                "\n[[supports]]\nname = \"gaoxintou\"\nprovider = \"Loan Guarantor Co.\"\n\
+                 kind = \"asset_guarantee\"\n{extra}\n[waterfalls]"
+            ),
+        )
+        .replace(
+            "recovery_lag_months = 3\n",
+            &format!("recovery_lag_months = 3\n{scenario}\n"),
+        )
+}
+
+/// The asset guarantor pays each period's defaulted principal before the waterfall (担保代偿)
+/// and takes the recoveries until it has recovered it (代位追偿); docs/conventions.md, "The
+/// asset guarantee". The fixture's O2 defaults on 2024-05-01 (500,000), and 60% is recovered
+/// on 2024-08-01 (300,000, period 3).
+///
+/// * Period 1 as in `normal_waterfall_to_the_fen`: A 770,580.68 after it.
+/// * Period 2: the guarantor pays the 500,000 defaulted into the collection account, which
+///   holds no pool cash. VAT 0; fee 1,000; A's interest 7,684.70 (as there), paid from the
+///   cash, so the reserve and the undertaking pay nothing; A's pass-through principal takes
+///   the rest, 500,000 − 1,000 − 7,684.70 = 491,315.30: A 279,265.38.
+/// * Period 3: pool cash 825,000 (O1's 525,000 with 25,000 of interest, O2's 300,000
+///   recovered); the guarantor, owed 500,000, takes all 300,000. VAT fen(0.0326 × 25,000) =
+///   815; fee 1,000; A's interest fen(279,265.38 × 0.04 × 91/365) = fen(2,785.0026…) =
+///   2,785.00; A's principal, its balance on the last date, 279,265.38. The reserve's target
+///   is 0 on the last date: its 5,000 is released. B takes its 200,000 of principal and the
+///   residual 525,000 − 815 − 1,000 − 2,785.00 − 279,265.38 + 5,000 − 200,000 = 46,134.62.
+/// * In: pool 1,875,000 + the guarantor's 500,000 + the reserve's 5,000 = 2,380,000. Out:
+///   VAT 2,445 + fees 3,000 + A's interest 17,950.68 + 7,684.70 + 2,785.00 + principal
+///   1,800,000 + B's 246,134.62 = 2,080,000.00, and 300,000 of recoveries to the guarantor.
+#[test]
+fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
+    let r = run_source(&asset_guarantee_source("", ""));
+    let p2 = &r.periods[1];
+    assert_eq!(p2.support_draws, dec!(500000.00));
+    assert_eq!(p2.reserve_draws, dec!(0));
+    assert_eq!(p2.principal_paid, dec!(491315.30));
+    assert_eq!(
+        ledger_sum(&r, 2, "guarantee_payment", "support:gaoxintou"),
+        dec!(500000.00)
+    );
+    assert_eq!(
+        ledger_sum(&r, 2, "draw_support", "support:undertaking"),
+        dec!(0)
+    );
+    assert_eq!(tranche_row(&r, "A", 2).balance_end, dec!(279265.38));
+    assert_eq!(
+        ledger_sum(&r, 3, "subrogation", "collection"),
+        dec!(300000.00)
+    );
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(a3.interest_paid, dec!(2785.00));
+    assert_eq!(a3.principal_paid, dec!(279265.38));
+    let b3 = tranche_row(&r, "B", 3);
+    assert_eq!(b3.principal_paid, dec!(200000.00));
+    assert_eq!(b3.residual_paid, dec!(46134.62));
+    let c = r.conservation;
+    assert_eq!(c.support_draws, dec!(500000.00));
+    assert_eq!(c.subrogation, dec!(300000.00));
+    assert_eq!(c.payments, dec!(2080000.00));
+    // support.parquet's total is what the guarantor paid.
+    assert_eq!(r.support_draws[1].total, dec!(500000.00));
+    assert_eq!(r.summary[0].principal_loss, dec!(0));
+
+    // Capped at 400,000 over the deal: P2 gets 400,000, so A's principal is 391,315.30 and
+    // A owes 379,265.38; the guarantor, owed 400,000, still takes all 300,000 of P3's
+    // recoveries.
+    let r = run_source(&asset_guarantee_source("cap_total = 400000\n", ""));
+    assert_eq!(r.periods[1].support_draws, dec!(400000.00));
+    assert_eq!(r.periods[1].principal_paid, dec!(391315.30));
+    assert_eq!(r.conservation.subrogation, dec!(300000.00));
+
+    // Left out (`supports_off`, the pool alone) or failed before period 2: no payment and no
+    // claim on the recoveries, so P2 and P3 are the fixture's own (the undertaking's 3,684.70
+    // in P2, B's 44,919.62 in P3).
+    for scenario in [
+        "supports_off = [\"gaoxintou\"]",
+        "support_failures = [ { support = \"gaoxintou\", date = 2024-06-01 } ]",
+    ] {
+        let r = run_source(&asset_guarantee_source("", scenario));
+        assert_eq!(r.periods[1].support_draws, dec!(3684.70), "{scenario}");
+        assert_eq!(r.conservation.subrogation, dec!(0), "{scenario}");
+        assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
+    }
+}

@@ -325,6 +325,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             reserve_end: dec!(20000.00),
             call_price: dec!(0),
             accounts_end: dec!(0),
+            subrogation: dec!(0),
         },
         warnings: Vec::new(),
     }

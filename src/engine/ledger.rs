@@ -99,11 +99,15 @@ pub enum Movement {
     CleanUpCall,
     /// A revolving purchase: the price of the assets bought, to the seller.
     BuyAssets,
+    /// The asset guarantor pays a collection period's defaulted principal (担保代偿).
+    GuaranteePayment,
+    /// Recoveries to the asset guarantor, up to what it paid (代位追偿).
+    Subrogation,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 19] = [
+    pub const ALL: [Movement; 21] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -123,6 +127,8 @@ impl Movement {
         Movement::Transfer,
         Movement::CleanUpCall,
         Movement::BuyAssets,
+        Movement::GuaranteePayment,
+        Movement::Subrogation,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -147,6 +153,8 @@ impl Movement {
             Movement::Transfer => "transfer",
             Movement::CleanUpCall => "clean_up_call",
             Movement::BuyAssets => "buy_assets",
+            Movement::GuaranteePayment => "guarantee_payment",
+            Movement::Subrogation => "subrogation",
         }
     }
 }

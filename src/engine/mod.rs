@@ -28,6 +28,7 @@ mod conditions;
 mod due;
 mod end;
 mod fees;
+mod guarantee;
 pub mod ledger;
 pub mod notice;
 mod plan;

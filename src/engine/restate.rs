@@ -246,6 +246,11 @@ impl Run<'_> {
                 self.restate_move(Movement::Restate, &item, Account::Support(s), -d);
                 self.support_total[s] += d;
                 moved.support += d;
+                // The asset guarantor's claim on the recoveries follows what it is reported to
+                // have paid (代位追偿 of the 担保代偿 reported).
+                if deal.asset_guarantee() == Some(s) {
+                    self.guarantor_owed = (self.guarantor_owed + d).max(0);
+                }
             }
         }
         let mut tranche_restated = Vec::new();

@@ -317,7 +317,7 @@ pub struct SupportDrawTotal {
 
 /// The conservation identity the engine verified, to the fen:
 /// `pool_cash + support_draws + reserve_funding + restated + call_price = payments +
-/// purchases + collection_end + reserve_end + accounts_end`.
+/// purchases + collection_end + reserve_end + accounts_end + subrogation`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     pub pool_cash: Decimal,
@@ -335,4 +335,7 @@ pub struct Conservation {
     pub call_price: Decimal,
     /// Cash left in the named accounts (`[[accounts]]`) after the last payment date.
     pub accounts_end: Decimal,
+    /// Recoveries paid to the asset guarantor (代位追偿); 0 without one. Its payments
+    /// (担保代偿) are in `support_draws`.
+    pub subrogation: Decimal,
 }

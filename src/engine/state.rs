@@ -258,6 +258,11 @@ pub(super) struct Run<'a> {
     pub unit_final: bool,
     /// The clean-up call's price, paid in by the originator.
     pub call_price: Fen,
+    /// What the asset guarantor has paid (担保代偿) and not yet recovered from the pool's
+    /// recoveries (代位追偿): the recoveries it is still owed (`engine::guarantee`).
+    pub guarantor_owed: Fen,
+    /// The recoveries paid to the asset guarantor over the run.
+    pub subrogated: Fen,
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
     pub held_warned: Vec<Account>,
     /// The first step of each paying account that a condition kept from running on the
@@ -405,6 +410,8 @@ impl<'a> Run<'a> {
             called: false,
             unit_final: false,
             call_price: 0,
+            guarantor_owed: 0,
+            subrogated: 0,
             held_warned: RunBuffers::take(&mut b.held_warned),
             skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),
@@ -624,6 +631,7 @@ impl<'a> Run<'a> {
             );
         }
         self.book_defaults(k);
+        self.asset_guarantee(k);
         let offer = self.call_offer(k)?;
         let mut available = self.cash_total();
 

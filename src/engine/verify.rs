@@ -4,13 +4,14 @@
 //! running replay of every account ([`Balances`], kept as the run goes, ledger or not). After
 //! the run, to the fen:
 //! 1. pool cash + support draws + reserve funding + clean-up call price + restatements =
-//!    payments + revolving purchases + collection account + reserve + named accounts (the
-//!    conservation identity, [`Conservation`]; restatements are `reconcile`'s, zero
-//!    elsewhere);
+//!    payments + revolving purchases + collection account + reserve + named accounts +
+//!    recoveries paid to the asset guarantor (the conservation identity, [`Conservation`];
+//!    restatements are `reconcile`'s, zero elsewhere);
 //! 2. the internal accounts (collection, reserve, named accounts) never went negative, no
 //!    amount was non-positive, and they end where the engine holds them;
 //! 3. what left the pool is the projected pool cash (assets bought included, up to the
-//!    clean-up call), what left each support provider is its draw total, what left the
+//!    clean-up call), what left each support provider is its draw total (less, for the asset
+//!    guarantor, the recoveries it was paid), what left the
 //!    originator is the reserve funding plus the call price, what the seller received is what
 //!    the purchases paid;
 //! 4. each tranche's principal received is its initial balance less its balance now;
@@ -172,7 +173,8 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     let inflow = pool_cash + support_draws + run.reserve_funding + restated + run.call_price;
     // What revolving purchases paid the seller (docs/deal-format.md, `[revolving]`).
     let purchases = b.get(Account::Seller);
-    let outflow = payments + purchases + run.collection + run.reserve + accounts_end;
+    let outflow =
+        payments + purchases + run.collection + run.reserve + accounts_end + run.subrogated;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
@@ -184,13 +186,14 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         reserve_end: dec(run.reserve)?,
         call_price: dec(run.call_price)?,
         accounts_end: dec(accounts_end)?,
+        subrogation: dec(run.subrogated)?,
     };
     let fail = |m: String| Err(Error::Internal(m));
     if inflow != outflow {
         return fail(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
              clean-up call price {} + restatements {} = {}, but payments {} + purchases {} + \
-             collection account {} + reserve {} + named accounts {} = {}",
+             collection account {} + reserve {} + named accounts {} + subrogation {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
@@ -202,6 +205,7 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.collection_end,
             c.reserve_end,
             c.accounts_end,
+            c.subrogation,
             dec(outflow)?
         ));
     }
@@ -251,13 +255,22 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.call_price
         ));
     }
+    let guarantor = deal.asset_guarantee();
     for (s, sup) in deal.supports.iter().enumerate() {
-        if sent(Account::Support(s)) != run.support_total[s] {
+        // The asset guarantor was paid the recoveries it is owed (代位追偿).
+        let back = if guarantor == Some(s) {
+            run.subrogated
+        } else {
+            0
+        };
+        if sent(Account::Support(s)) != run.support_total[s] - back {
             return fail(format!(
-                "support {}: the ledger shows {} drawn, the engine {}",
+                "support {}: the ledger shows {} drawn, the engine {} less {} of recoveries paid \
+                 to it",
                 sup.name,
                 dec(sent(Account::Support(s)))?,
-                dec(run.support_total[s])?
+                dec(run.support_total[s])?,
+                dec(back)?
             ));
         }
     }

@@ -164,6 +164,7 @@ fn conservation_line(c: &Conservation) -> String {
         c.collection_end,
         c.reserve_end,
         c.accounts_end,
+        c.subrogation,
     ]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
@@ -181,11 +182,13 @@ fn conservation_line(c: &Conservation) -> String {
     let restated = term("restatements", c.restated);
     let call = term("clean-up call price", c.call_price);
     let accounts = term("named accounts end", c.accounts_end);
+    let subrogation = term("recoveries to the asset guarantor", c.subrogation);
     // Revolving purchases (`[revolving]`), shown only when there are some.
     let purchases = term("revolving purchases", c.purchases);
     format!(
         "conservation: pool cash {} + support draws {} + reserve funding {}{restated}{call} = {}; \
-         payments {}{purchases} + collection end {} + reserve end {}{accounts} = {}; difference {}",
+         payments {}{purchases} + collection end {} + reserve end {}{accounts}{subrogation} = {}; \
+         difference {}",
         format_money(c.pool_cash),
         format_money(c.support_draws),
         format_money(c.reserve_funding),

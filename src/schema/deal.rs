@@ -674,6 +674,7 @@ pub struct StepDown {
 pub enum SupportKind {
     ShortfallUndertaking,
     Guarantee,
+    AssetGuarantee,
 }
 
 /// `[[supports]]`.
@@ -684,10 +685,13 @@ pub struct Support {
     pub name: String,
     /// Who provides it.
     pub provider: String,
-    /// `shortfall_undertaking` (差额支付承诺) or `guarantee` (保证担保).
+    /// `shortfall_undertaking` (差额支付承诺), `guarantee` (保证担保) or `asset_guarantee`
+    /// (基础资产保证: the guarantor pays each period's defaulted principal, 担保代偿, and takes
+    /// the recoveries up to what it paid, 代位追偿).
     pub kind: SupportKind,
-    /// What it pays for; the same items as the reserve's `covers`.
-    pub covers: Vec<Cover>,
+    /// What it pays for; the same items as the reserve's `covers`. Required, except for an
+    /// `asset_guarantee`, which pays the pool's defaults and takes none.
+    pub covers: Option<Vec<Cover>>,
     /// Cap per payment date, yuan.
     pub cap_per_period: Option<Decimal>,
     /// Cap over the deal's life, yuan.

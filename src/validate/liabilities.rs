@@ -677,14 +677,58 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
                 "the support provider's name",
             );
         }
-        let covers = covers(ctx, &format!("{p}.covers"), &s.covers);
+        let kind = match s.kind {
+            schema::SupportKind::ShortfallUndertaking => SupportKind::ShortfallUndertaking,
+            schema::SupportKind::Guarantee => SupportKind::Guarantee,
+            schema::SupportKind::AssetGuarantee => SupportKind::AssetGuarantee,
+        };
+        let cp = format!("{p}.covers");
+        let covers = match (kind, &s.covers) {
+            (SupportKind::AssetGuarantee, None) => Vec::new(),
+            (SupportKind::AssetGuarantee, Some(_)) => {
+                ctx.key_err(
+                    &cp,
+                    "`covers` does not apply to an asset guarantee: it pays the pool's defaulted \
+                     principal (担保代偿), whatever the tranches are short",
+                    "no `covers`; a `guarantee` or `shortfall_undertaking` covers tranche items",
+                );
+                Vec::new()
+            }
+            (_, Some(list)) => covers(ctx, &cp, list),
+            (_, None) => {
+                missing(
+                    ctx,
+                    &cp,
+                    "a support",
+                    "covers = [\"senior_interest\", \"senior_principal\"]",
+                );
+                Vec::new()
+            }
+        };
+        if kind == SupportKind::AssetGuarantee {
+            if s.waterfalls.is_some() {
+                ctx.key_err(
+                    &format!("{p}.waterfalls"),
+                    "`waterfalls` does not apply to an asset guarantee: it pays the defaults \
+                     before any waterfall runs",
+                    "no `waterfalls`",
+                );
+            }
+            if let Some(j) = raw[..i]
+                .iter()
+                .position(|x| x.kind == schema::SupportKind::AssetGuarantee)
+            {
+                ctx.err(
+                    &format!("{p}.kind"),
+                    format!("a second asset guarantee (supports[{j}] is one)"),
+                    "one asset guarantee of the pool",
+                );
+            }
+        }
         out.push(Support {
             name: s.name.clone(),
             provider: s.provider.clone(),
-            kind: match s.kind {
-                schema::SupportKind::ShortfallUndertaking => SupportKind::ShortfallUndertaking,
-                schema::SupportKind::Guarantee => SupportKind::Guarantee,
-            },
+            kind,
             covers,
             cap_per_period: s
                 .cap_per_period

@@ -31,10 +31,17 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
     let zero = Decimal::ZERO;
     // Inflows.
     let pool = sum(r.pool_flows.iter().map(|p| p.collected + p.recovered));
+    // Draws, and an asset guarantor's payments of the defaults (担保代偿, since session 29).
     let support = sum(r
         .ledger
         .iter()
-        .filter(|e| e.action.name() == "draw_support")
+        .filter(|e| matches!(e.action.name(), "draw_support" | "guarantee_payment"))
+        .map(|e| e.amount));
+    // The recoveries paid back to the asset guarantor (代位追偿): an outflow, not a payment.
+    let subrogation = sum(r
+        .ledger
+        .iter()
+        .filter(|e| e.action.name() == "subrogation")
         .map(|e| e.amount));
     let funding = sum(r
         .ledger
@@ -63,6 +70,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
             internal(r.accounts.name(e.source))
                 && !internal(r.accounts.name(e.destination))
                 && r.accounts.name(e.destination) != "reserve"
+                && e.action.name() != "subrogation"
         })
         .map(|e| e.amount));
     let (collection_end, reserve_end, accounts_end) =
@@ -73,11 +81,13 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
                 p.accounts_balance_end.unwrap_or(zero),
             )
         });
-    if pool + support + funding + call != payments + collection_end + reserve_end + accounts_end {
+    if pool + support + funding + call
+        != payments + collection_end + reserve_end + accounts_end + subrogation
+    {
         return Err(format!(
             "cash not conserved: pool {pool} + support {support} + funding {funding} + call \
              {call} != payments {payments} + collection {collection_end} + reserve \
-             {reserve_end} + accounts {accounts_end}"
+             {reserve_end} + accounts {accounts_end} + subrogation {subrogation}"
         ));
     }
     // The engine's own record agrees with the re-derivation.
@@ -91,6 +101,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         c.reserve_end,
         c.call_price,
         c.accounts_end,
+        c.subrogation,
     ) != (
         pool,
         support,
@@ -100,6 +111,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         reserve_end,
         call,
         accounts_end,
+        subrogation,
     ) {
         return Err(format!("conservation record {c:?} differs from the tables"));
     }
@@ -116,12 +128,18 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
                 p.period, p.pool_cash
             ));
         }
-        let called = sum(r
-            .ledger
-            .iter()
-            .filter(|e| e.period == p.period && e.action.name() == "clean_up_call")
-            .map(|e| e.amount));
-        if p.available_funds != p.pool_cash + p.cash_brought_forward + called {
+        let moved = |action: &str| {
+            sum(r
+                .ledger
+                .iter()
+                .filter(|e| e.period == p.period && e.action.name() == action)
+                .map(|e| e.amount))
+        };
+        let called = moved("clean_up_call");
+        // The asset guarantor's payment in, the recoveries paid back to it out, before the
+        // waterfall (docs/output.md, `available_funds`).
+        let guaranteed = moved("guarantee_payment") - moved("subrogation");
+        if p.available_funds != p.pool_cash + p.cash_brought_forward + called + guaranteed {
             return Err(format!(
                 "period {}: available funds do not add up",
                 p.period

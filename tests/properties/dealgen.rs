@@ -362,6 +362,14 @@ pub struct SupportSpec {
     pub cap_total: Option<i64>,
 }
 
+impl SupportSpec {
+    /// The first support is an asset guarantee (`asset_guarantee`, no covers) when it is a
+    /// guarantee whose covers choice is a multiple of 3: about one deal in six with supports.
+    pub fn is_asset_guarantee(&self, j: usize) -> bool {
+        j == 0 && self.guarantee && self.covers.is_multiple_of(3)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TriggerSpec {
     /// 0 cumulative default ratio, 1 coverage, 2 senior interest shortfall, 3 legal maturity.
@@ -1129,18 +1137,28 @@ impl DealSpec {
             .map(|j| format!("sup{j}"))
             .collect();
         for (j, s) in self.supports.iter().enumerate() {
-            let cs: Vec<String> = covers(s.covers, opts.standard)
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            writeln!(
-                t,
-                "\n[[supports]]\nname = \"{}\"\nprovider = \"担保方 {j}\"\nkind = \"{}\"\ncovers = {}",
-                support_names[j],
-                if s.guarantee { "guarantee" } else { "shortfall_undertaking" },
-                list(&cs)
-            )
-            .ok();
+            if s.is_asset_guarantee(j) {
+                // 基础资产保证 (since session 29): no covers.
+                writeln!(
+                    t,
+                    "\n[[supports]]\nname = \"{}\"\nprovider = \"担保方 {j}\"\nkind = \"asset_guarantee\"",
+                    support_names[j]
+                )
+                .ok();
+            } else {
+                let cs: Vec<String> = covers(s.covers, opts.standard)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                writeln!(
+                    t,
+                    "\n[[supports]]\nname = \"{}\"\nprovider = \"担保方 {j}\"\nkind = \"{}\"\ncovers = {}",
+                    support_names[j],
+                    if s.guarantee { "guarantee" } else { "shortfall_undertaking" },
+                    list(&cs)
+                )
+                .ok();
+            }
             if let Some(c) = s.cap_per_period {
                 writeln!(t, "cap_per_period = {}", money(c)).ok();
             }
@@ -1984,6 +2002,7 @@ pub fn with_accounts(text: &str, seed: u64) -> String {
         for s in sups {
             if ch.one_in(2)
                 && let Some(t) = s.as_table_mut()
+                && t.get("kind").and_then(|k| k.as_str()) != Some("asset_guarantee")
             {
                 t.insert("waterfalls".into(), toml::Value::Array(vec![tv("normal")]));
             }

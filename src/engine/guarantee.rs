@@ -1,0 +1,72 @@
+//! The asset guarantee (基础资产保证, `[[supports]] kind = "asset_guarantee"`): on each payment
+//! date, before the waterfall, the guarantor pays the collection period's defaulted principal
+//! into the account that collects principal (担保代偿), within its caps and while it has not
+//! failed; the period's recoveries go to it until it has recovered what it paid (代位追偿), and
+//! only the rest stays in the trust (docs/conventions.md, "The asset guarantee").
+
+use super::accounts::account;
+use super::ledger::{Account, Movement};
+use super::result::Label;
+use super::state::Run;
+use crate::deal::CashSource;
+use crate::money::{Fen, to_fen};
+
+impl Run<'_> {
+    /// The asset guarantee's payment and its recoveries on payment date `k`, after the
+    /// period's deposits and before the triggers and the waterfall.
+    pub(super) fn asset_guarantee(&mut self, k: usize) {
+        let Some(s) = self.deal.asset_guarantee() else {
+            return;
+        };
+        let c = &self.pool.periods[k];
+        let (defaulted, recovered) = (to_fen(c.defaulted), to_fen(c.recovered));
+        // 担保代偿: the period's defaulted principal, within what the caps leave; nothing once
+        // the provider has failed or when the scenario leaves it out.
+        let sup = &self.deal.supports[s];
+        let mut pay = if self.support_on[s] { defaulted } else { 0 };
+        if let Some(cap) = sup.cap_per_period {
+            pay = pay.min((to_fen(cap) - self.support_period[s]).max(0));
+        }
+        if let Some(cap) = sup.cap_total {
+            pay = pay.min((to_fen(cap) - self.support_total[s]).max(0));
+        }
+        let item = Label::from(&sup.name);
+        if pay > 0 {
+            let to = self.deal.accounts.of(CashSource::Principal);
+            *self.balance_of(to) += pay;
+            self.support_period[s] += pay;
+            self.support_total[s] += pay;
+            self.paid.support_draws += pay;
+            self.guarantor_owed += pay;
+            // The principal the default took is made good: the PDL is cured by it.
+            if self.deal.pdl.is_some() {
+                self.pdl -= pay.min(self.pdl);
+            }
+            self.entry(
+                0,
+                Movement::GuaranteePayment,
+                &item,
+                (Account::Support(s), account(to)),
+                pay,
+                "the asset guarantor pays the period's defaulted principal (担保代偿)",
+            );
+        }
+        // 代位追偿: the recoveries, up to what the guarantor has paid and not yet recovered.
+        let back: Fen = recovered.min(self.guarantor_owed);
+        if back > 0 {
+            let from = self.deal.accounts.of(CashSource::Recoveries);
+            *self.balance_of(from) -= back;
+            self.guarantor_owed -= back;
+            self.subrogated += back;
+            self.entry(
+                0,
+                Movement::Subrogation,
+                &item,
+                (account(from), Account::Support(s)),
+                back,
+                "recoveries to the asset guarantor, up to the defaulted principal it paid \
+                 (代位追偿)",
+            );
+        }
+    }
+}
