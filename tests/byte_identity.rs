@@ -40,6 +40,16 @@
 //! residual the tranche row's interest paid less the notice's, every other file of `run` and
 //! both sweeps byte-identical.
 //!
+//! Re-pinned in session 29: nanshan's 14 sweep files (10 with `--flows`, 4 without), when the
+//! example came to model its 基础资产保证人 as an `asset_guarantee` (担保代偿 of each defaulted
+//! loan's principal, 代位追偿 of the recoveries) instead of a guarantee of the senior's
+//! shortfalls. Its `run` files (the base case has no defaults) and every other deal's 66 files
+//! are byte-identical to the previous commit's. Checked on the new files (pyarrow): in each of
+//! the 40 scenarios the loan guarantee's total is the scenario's defaulted principal (0 where
+//! `supports_off` leaves it out) and the ledger's `subrogation` is the lesser of the
+//! recoveries and that total; the three `*-worst` scenarios moved their default dates (the
+//! worst date for the deal changed with it).
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote
