@@ -743,6 +743,10 @@ pub struct Support {
     pub cap_total: Option<Decimal>,
     /// The waterfalls (indices) in which it may be drawn; `None`: all.
     pub waterfalls: Option<Vec<usize>>,
+    /// The support (index) this one backs (`backs`): it is drawn only when that one is out
+    /// (scenario `supports_off`, or failed), for that one's covers and waterfalls (copied
+    /// here) and within that one's caps, which their draws share (`engine::steps`).
+    pub backs: Option<usize>,
 }
 
 #[derive(Debug, Clone)]

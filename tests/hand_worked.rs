@@ -506,3 +506,51 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
         assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
     }
 }
+
+/// The fixture with a group guarantee of the undertaking (`backs`, since session 29; review
+/// 26d item M3: a guarantee of the 差额支付义务 added to the undertaking instead of sharing its
+/// limit), the undertaking given `cap` and the scenario `scenario`.
+fn backstop_source(cap: &str, scenario: &str) -> String {
+    fixture()
+        .replace(
+            "covers = [\"senior_interest\", \"senior_principal\"]\n",
+            &format!(
+                "covers = [\"senior_interest\", \"senior_principal\"]\n{cap}\n\
+                 [[supports]]\nname = \"group\"\nprovider = \"Group Co.\"\nkind = \"guarantee\"\n\
+                 backs = \"undertaking\"\n"
+            ),
+        )
+        .replace(
+            "recovery_lag_months = 3\n",
+            &format!("recovery_lag_months = 3\n{scenario}\n"),
+        )
+}
+
+/// A support that backs another pays only what that one does not, within its limit, shared.
+/// In the fixture's period 2 the reserve pays the fee and 4,000 of A's 7,684.70 of interest, and
+/// the undertaking the other 3,684.70 (`normal_waterfall_to_the_fen`).
+///
+/// * The undertaking performing: the group guarantee pays nothing.
+/// * The undertaking left out (`supports_off`): the group pays its 3,684.70.
+/// * The undertaking capped at 2,000 and left out: the group pays 2,000 (the shared limit), A
+///   is 1,684.70 short; performing, the undertaking pays its 2,000 and the group nothing, so A
+///   is 1,684.70 short too: the group guarantees the undertaking's obligation, not more.
+#[test]
+fn a_guarantee_of_the_undertaking_pays_what_it_does_not_within_its_limit() {
+    let draws = |r: &PricedRun, who: &str| ledger_sum(r, 2, "draw_support", who);
+    let r = run_source(&backstop_source("", ""));
+    assert_eq!(draws(&r, "support:undertaking"), dec!(3684.70));
+    assert_eq!(draws(&r, "support:group"), dec!(0));
+    let r = run_source(&backstop_source("", "supports_off = [\"undertaking\"]"));
+    assert_eq!(draws(&r, "support:undertaking"), dec!(0));
+    assert_eq!(draws(&r, "support:group"), dec!(3684.70));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(0));
+    let capped = "cap_total = 2000\n";
+    let r = run_source(&backstop_source(capped, "supports_off = [\"undertaking\"]"));
+    assert_eq!(draws(&r, "support:group"), dec!(2000.00));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(1684.70));
+    let r = run_source(&backstop_source(capped, ""));
+    assert_eq!(draws(&r, "support:undertaking"), dec!(2000.00));
+    assert_eq!(draws(&r, "support:group"), dec!(0));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(1684.70));
+}

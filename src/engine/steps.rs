@@ -93,6 +93,22 @@ impl Run<'_> {
         if let Some(cap) = sup.cap_total {
             room = room.min((to_fen(cap) - self.support_total[s]).max(0));
         }
+        // A support that backs another pays only while that one is out, and within its caps,
+        // which their draws share (`backs`).
+        if let Some(b) = sup.backs {
+            if self.support_on[b] {
+                return None;
+            }
+            let backed = &self.deal.supports[b];
+            if let Some(cap) = backed.cap_per_period {
+                let used = self.support_period[b] + self.support_period[s];
+                room = room.min((to_fen(cap) - used).max(0));
+            }
+            if let Some(cap) = backed.cap_total {
+                let used = self.support_total[b] + self.support_total[s];
+                room = room.min((to_fen(cap) - used).max(0));
+            }
+        }
         Some(room)
     }
 

@@ -699,6 +699,11 @@ pub struct Support {
     /// The waterfalls in which the provider may be drawn (default: all), e.g. `["normal"]`
     /// for no draw once accelerated.
     pub waterfalls: Option<Vec<String>>,
+    /// The support this one guarantees (担保人为差额支付义务提供保证): it pays only what that
+    /// support is due and does not pay, when the scenario leaves it out or its provider fails,
+    /// for its `covers`, in its waterfalls and within its caps, shared. No `covers` or
+    /// `waterfalls` of its own.
+    pub backs: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -306,6 +306,12 @@ pub(super) fn support_waterfalls(
             s.waterfalls = Some(super::resolve_list(ctx, &p, list, waterfalls));
         }
     }
+    // A backing support is drawn in the backed support's waterfalls.
+    for i in 0..supports.len() {
+        if let Some(b) = supports[i].backs {
+            supports[i].waterfalls = supports[b].waterfalls.clone();
+        }
+    }
 }
 
 /// Warns about a step paying from an account that nothing fills: no collection rule routes a

@@ -695,6 +695,8 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
                 Vec::new()
             }
             (_, Some(list)) => covers(ctx, &cp, list),
+            // Copied from the backed support (`backed_supports`).
+            (_, None) if s.backs.is_some() => Vec::new(),
             (_, None) => {
                 missing(
                     ctx,
@@ -738,7 +740,65 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
                 .map(|c| ctx.money(&format!("{p}.cap_total"), c, Sign::NonNegative)),
             // Resolved once the waterfalls are known (`super::accounts::support_waterfalls`).
             waterfalls: None,
+            backs: None,
         });
     }
+    backed_supports(ctx, raw, &mut out, &names);
     (out, names)
+}
+
+/// `backs`: a support that guarantees another's obligation (review 26d item M3: a second
+/// support added to the first instead of sharing its cap). It takes the backed support's
+/// `covers` (its waterfalls: `support_waterfalls`); the backed support is neither an asset
+/// guarantee nor a backing support itself, and a support backs another, not itself.
+fn backed_supports(ctx: &mut Ctx, raw: &[schema::Support], out: &mut [Support], names: &Names) {
+    for (i, s) in raw.iter().enumerate() {
+        let Some(name) = &s.backs else {
+            continue;
+        };
+        let p = format!("supports[{i}]");
+        let bp = format!("{p}.backs");
+        let Some(b) = names.resolve(ctx, &bp, name) else {
+            continue;
+        };
+        if b == i {
+            ctx.err(
+                &bp,
+                "a support backs itself",
+                "the name of another [[supports]] entry",
+            );
+            continue;
+        }
+        if out[i].kind == SupportKind::AssetGuarantee || out[b].kind == SupportKind::AssetGuarantee
+        {
+            ctx.err(
+                &bp,
+                "an asset guarantee neither backs nor is backed: it pays the pool's defaults",
+                "`backs` between supports with `covers` (a guarantee of a 差额支付承诺)",
+            );
+            continue;
+        }
+        if raw[b].backs.is_some() {
+            ctx.err(
+                &bp,
+                format!("`{name}` backs another support itself: backing does not chain"),
+                "the support that pays first",
+            );
+            continue;
+        }
+        for (key, given) in [
+            ("covers", s.covers.is_some()),
+            ("waterfalls", s.waterfalls.is_some()),
+        ] {
+            if given {
+                ctx.key_err(
+                    &format!("{p}.{key}"),
+                    format!("a support that backs `{name}` takes its `{key}`"),
+                    format!("no `{key}` here (they are `{name}`'s)"),
+                );
+            }
+        }
+        out[i].covers = out[b].covers.clone();
+        out[i].backs = Some(b);
+    }
 }
