@@ -420,6 +420,7 @@ mod implied_rating_tests {
             runs: 1,
             fails_at_zero,
             passes_at_one: false,
+            breach: None,
         }
     }
 

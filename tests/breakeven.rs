@@ -11,7 +11,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use ipabs::analytics::breakeven::{
-    BreakevenRow, TOLERANCE, breakeven, breakeven_one, breakeven_tranches, paid_in_full, stressed,
+    Breach, BreachKind, BreakevenRow, TOLERANCE, breakeven, breakeven_one, breakeven_tranches,
+    paid_in_full, stressed,
 };
 use ipabs::deal::{Deal, TrancheClass};
 use ipabs::engine;
@@ -143,6 +144,16 @@ fn one_bullet_receivable_recovery_zero() {
     // bisection from [0, 1] took 2 + 14 + 1 = 17 and reached the same bracket.)
     assert_eq!(row.runs, 35);
     assert!(!row.fails_at_zero && !row.passes_at_one);
+    // What breaks A at the bracket's failing end hi (lo < hi ≤ lo + 0.0001, hi ≥ 0.20000001):
+    // its principal on the only payment date, 2024-04-01, short by
+    // 800,000 − (1,000,000 − fen(hi × 1,000,000)) = fen(hi × 1,000,000) − 200,000.
+    let b = row.breach.expect("A breaks above its break-even");
+    assert!(b.rate > row.breakeven_input_rate && b.rate - row.breakeven_input_rate <= TOLERANCE);
+    assert!(b.rate >= dec!(0.20000001));
+    assert_eq!(b.what, BreachKind::Principal);
+    assert_eq!(b.date, chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap());
+    let fen = (b.rate * dec!(1000000)).round_dp(2);
+    assert_eq!(b.amount, fen - dec!(200000));
     assert_eq!(row.deal, "tiny");
     assert_eq!(row.scenario, "flat");
     assert_eq!(row.tranche, "A");
@@ -248,6 +259,43 @@ fn a_tranche_that_fails_with_no_defaults_breaks_even_at_zero() {
     assert_eq!(row.breakeven_input_rate, Decimal::ZERO);
     assert_eq!(row.breakeven_obligors, 0);
     assert_eq!(row.runs, 1);
+    // What breaks it with no defaults: 100,000 of principal left on 2024-04-01.
+    assert_eq!(
+        row.breach,
+        Some(Breach {
+            rate: Decimal::ZERO,
+            date: chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            what: BreachKind::Principal,
+            amount: dec!(100000.00),
+        })
+    );
+}
+
+/// What breaks a tranche can be its interest (review 29b item 7): the tiny deal with a second
+/// payment date, its receivable due in period 2 and A at 4%. Period 1 (2024-01-02..04-01)
+/// collects nothing, so A's interest due on 2024-04-01, fen(800,000 × 0.04 × 91/365) =
+/// fen(7,978.0821…) = 7,978.08, is not paid even with no defaults.
+#[test]
+fn what_breaks_a_tranche_can_be_its_interest() {
+    let src = tiny(&[("O1", 1_000_000)], 800_000, None)
+        .replace(
+            "payment_dates = [2024-04-01]\nlegal_maturity = 2024-04-01",
+            "payment_dates = [2024-04-01, 2024-07-01]\nlegal_maturity = 2024-07-01",
+        )
+        .replace("due_date = 2024-03-15", "due_date = 2024-06-15")
+        .replace("coupon = 0\n", "coupon = 0.04\n");
+    let d = deal(&src);
+    let row = breakeven_one(&d, &scenario("flat", Decimal::ZERO, 0), 0, &no_ratings()).unwrap();
+    assert!(row.fails_at_zero);
+    assert_eq!(
+        row.breach,
+        Some(Breach {
+            rate: Decimal::ZERO,
+            date: chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            what: BreachKind::Interest,
+            amount: dec!(7978.08),
+        })
+    );
 }
 
 #[test]
@@ -668,6 +716,12 @@ fn sample_rows() -> Vec<BreakevenRow> {
         runs: 19,
         fails_at_zero: false,
         passes_at_one: false,
+        breach: Some(Breach {
+            rate: bdr + dec!(0.00006227),
+            date: chrono::NaiveDate::from_ymd_opt(2029, 4, 27).unwrap(),
+            what: BreachKind::Interest,
+            amount: dec!(59.10),
+        }),
     };
     let mut rows = vec![
         row("base", "优先A", dec!(0.234567), Some(dec!(0.1))),
@@ -677,6 +731,13 @@ fn sample_rows() -> Vec<BreakevenRow> {
     rows[2].fails_at_zero = true;
     rows[2].breakeven_default_rate = Decimal::ZERO;
     rows[2].breakeven_input_rate = Decimal::ZERO;
+    rows[2].breach = Some(Breach {
+        rate: Decimal::ZERO,
+        date: chrono::NaiveDate::from_ymd_opt(2028, 7, 27).unwrap(),
+        what: BreachKind::Principal,
+        amount: dec!(1234567.89),
+    });
+    rows[0].breach = None;
     rows
 }
 
@@ -731,7 +792,11 @@ fn the_parquet_file_reads_back_exactly() {
             "pass",
             "runs",
             "fails_at_zero",
-            "passes_at_one"
+            "passes_at_one",
+            "breaks_at_rate",
+            "breaks_on",
+            "breaks_by",
+            "breaks_shortfall"
         ]
     );
     assert_eq!(df.height(), 3);
@@ -769,6 +834,23 @@ fn the_parquet_file_reads_back_exactly() {
         assert_eq!(int("runs", i), Some(19));
         assert_eq!(boolean("fails_at_zero", i), Some(r.fails_at_zero));
         assert_eq!(boolean("passes_at_one", i), Some(false));
+        let b = r.breach;
+        assert_eq!(decimal_at(&df, "breaks_at_rate", i, 8), b.map(|b| b.rate));
+        assert_eq!(
+            df.column("breaks_on")
+                .unwrap()
+                .date()
+                .unwrap()
+                .as_date_iter()
+                .nth(i)
+                .unwrap(),
+            b.map(|b| b.date)
+        );
+        assert_eq!(s("breaks_by", i).as_deref(), b.map(|b| b.what.name()));
+        assert_eq!(
+            decimal_at(&df, "breaks_shortfall", i, 2),
+            b.map(|b| b.amount)
+        );
     }
     // 0.234567 ≥ 0.1 → true; 0.054321 < 0.1 → false; no TDR → null.
     assert_eq!(boolean("pass", 0), Some(true));
@@ -824,6 +906,10 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         "runs int32",
         "fails_at_zero bool",
         "passes_at_one bool",
+        "breaks_at_rate decimal128(18, 8)",
+        "breaks_on date32[day]",
+        "breaks_by string",
+        "breaks_shortfall decimal128(18, 2)",
     ];
     let lines: Vec<&str> = text.lines().collect();
     for (line, want) in lines.iter().zip(expected_types) {
@@ -837,9 +923,9 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         }
     }
     // 0.234567; 0.054321 + 0.00000123 = 0.05432223; no TDR on row 2.
-    assert_eq!(lines[14], "0.234567 0.05432223 None");
+    assert_eq!(lines[18], "0.234567 0.05432223 None");
     assert_eq!(
-        lines[15],
+        lines[19],
         "[True, False, None] [False, False, True] None 优先A"
     );
 }
@@ -875,6 +961,17 @@ fn the_terminal_table_is_aligned_in_terminal_cells() {
     assert!(text.contains("3/12"), "{text}");
     assert!(text.contains("PASS") && text.contains("FAIL"), "{text}");
     assert!(text.contains("fails with no defaults"), "{text}");
+    // What breaks each row (sample_rows: none for the first, 59.10 of interest at 0.054321 +
+    // 0.00006227 = 5.438327% for
+    // the second, 1,234,567.89 of principal with no defaults for the third).
+    assert!(
+        text.contains("at 5.438327%: interest 59.10 short on 2029-04-27"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fails with no defaults: principal 1,234,567.89 short on 2028-07-27"),
+        "{text}"
+    );
     // The Result column starts at the same terminal cell on the header and every row, although
     // "优先A" and "回收延迟" take two cells per CJK character.
     let lines: Vec<&str> = text.lines().collect();

@@ -39,6 +39,7 @@
 //! lower bound was run and passed, its upper bound was run and failed, and the function checks
 //! this before it returns.
 
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::deal::{Deal, TrancheClass};
@@ -98,6 +99,66 @@ pub struct BreakevenRow {
     pub fails_at_zero: bool,
     /// The tranche is paid in full even at a default rate of 1: the break-even input rate is 1.
     pub passes_at_one: bool,
+    /// What breaks the tranche at the failing end of the final bracket (the lowest failing
+    /// rate tried; R = 0 when it fails with no defaults); None when it passes at 1.
+    pub breach: Option<Breach>,
+}
+
+/// What breaks a tranche on one run (review 29b item 7: a rating hinged on 59.10 yuan of
+/// interest that no output named): the first payment date whose interest due is not paid in
+/// full (per-unit 尾差 aside), or, all interest paid, the principal left after the last date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Breach {
+    /// The default rate of the run (8 places).
+    pub rate: Decimal,
+    pub date: NaiveDate,
+    pub what: BreachKind,
+    /// The interest not paid on `date`, or the principal left after it.
+    pub amount: Decimal,
+}
+
+/// Which payment a [`Breach`] misses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreachKind {
+    Interest,
+    Principal,
+}
+
+impl BreachKind {
+    /// The name in `breakeven.parquet`'s `breaks_by` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            BreachKind::Interest => "interest",
+            BreachKind::Principal => "principal",
+        }
+    }
+}
+
+/// The first [`Breach`] of `tranche` in `run` at default rate `rate`; None when it is paid in
+/// full, or has no row (which [`paid_in_full`] counts as not paid in full).
+pub fn first_breach(run: &RunResult, tranche: &str, rate: Decimal) -> Option<Breach> {
+    let mut last: Option<(u32, NaiveDate, Decimal)> = None;
+    for row in run.tranche_flows.iter().filter(|r| r.tranche == tranche) {
+        let unpaid = row.interest_unpaid();
+        if !unpaid.is_zero() {
+            return Some(Breach {
+                rate,
+                date: row.payment_date,
+                what: BreachKind::Interest,
+                amount: unpaid,
+            });
+        }
+        if last.is_none_or(|(period, _, _)| row.period >= period) {
+            last = Some((row.period, row.payment_date, row.balance_end));
+        }
+    }
+    let (_, date, balance) = last?;
+    (!balance.is_zero()).then_some(Breach {
+        rate,
+        date,
+        what: BreachKind::Principal,
+        amount: balance,
+    })
 }
 
 /// A break-even default rate as the pass rule reads it (docs/breakeven.md, "Target default rate
@@ -242,6 +303,8 @@ pub fn target_default_rate(table: &RatingTable, rating: Option<&str>) -> Option<
 struct Probe {
     rate: Decimal,
     pass: bool,
+    /// What broke the tranche, when it failed.
+    breach: Option<Breach>,
     /// Realised cumulative default ratio of the run.
     realised: Decimal,
     /// The run's path through the deal's statuses ([`RunResult::regime`]).
@@ -263,7 +326,7 @@ struct Tester<'a> {
 impl Tester<'_> {
     /// Runs the current scenario: (paid in full, realised cumulative default ratio, the
     /// path's fingerprint).
-    fn run(&mut self) -> Result<(bool, Decimal, u64)> {
+    fn run(&mut self) -> Result<(bool, Decimal, u64, Option<Breach>)> {
         let run = match self.cache {
             Some(cache) => self
                 .plan
@@ -273,19 +336,22 @@ impl Tester<'_> {
                 .run_in(&mut self.memo, &self.scenario, ObligorRows::Skip)?,
         };
         self.runs += 1;
-        Ok((
-            paid_in_full(&run, self.tranche),
-            run.cumulative_default_ratio,
-            run.regime,
-        ))
+        let pass = paid_in_full(&run, self.tranche);
+        let breach = if pass {
+            None
+        } else {
+            first_breach(&run, self.tranche, self.scenario.default_rate)
+        };
+        Ok((pass, run.cumulative_default_ratio, run.regime, breach))
     }
 
     fn probe(&mut self, rate: Decimal) -> Result<Probe> {
         self.scenario.default_rate = rate;
-        let (pass, realised, regime) = self.run()?;
+        let (pass, realised, regime, breach) = self.run()?;
         Ok(Probe {
             rate,
             pass,
+            breach,
             realised,
             regime,
         })
@@ -337,12 +403,20 @@ pub fn breakeven_one_in(
 
     // R = 0 is also k = 0 obligors: no default of any kind.
     let zero = t.probe(Decimal::ZERO)?;
-    let (input_rate, realised, obligors, fails_at_zero, passes_at_one) = if !zero.pass {
-        (Decimal::ZERO, Decimal::ZERO, 0, true, false)
+    let (input_rate, realised, obligors, fails_at_zero, passes_at_one, breach) = if !zero.pass {
+        (Decimal::ZERO, Decimal::ZERO, 0, true, false, zero.breach)
     } else {
-        let lo = scan_then_bisect(&mut t, zero)?;
+        let (lo, hi) = scan_then_bisect(&mut t, zero)?;
         let k = obligor_breakeven(&mut t, deal)?;
-        (lo.rate, lo.realised, k, false, lo.rate == Decimal::ONE)
+        let breach = hi.and_then(|h| h.breach);
+        (
+            lo.rate,
+            lo.realised,
+            k,
+            false,
+            lo.rate == Decimal::ONE,
+            breach,
+        )
     };
 
     let tdr = target_default_rate(rating, tranche.rating.as_deref());
@@ -361,6 +435,7 @@ pub fn breakeven_one_in(
         runs: t.runs,
         fails_at_zero,
         passes_at_one,
+        breach,
     };
     // The row's own break-even ([`BreakevenRow::bdr`]) against its TDR.
     row.pass = tdr.map(|x| row.bdr().meets(x));
@@ -369,27 +444,28 @@ pub fn breakeven_one_in(
 
 /// The scan: R = j × [`SCAN_STEP`], j = 1, 2, …, 128, until the first failure; then bisection
 /// inside that first failing bracket. Returns the final passing lower bound (R = 1 when every
-/// scanned rate passes). `zero` is the passing run at R = 0.
+/// scanned rate passes), and the failing upper bound (None then). `zero` is the passing run at
+/// R = 0.
 ///
 /// Where two passing scan points took different paths through the deal's statuses (a trigger
 /// tripped on another date, [`RunResult::regime`]), the search looks at the change itself
 /// ([`status_edge`]) before it goes on: a band that fails just below it, narrower than the
 /// scan step, is found there.
-fn scan_then_bisect(t: &mut Tester<'_>, zero: Probe) -> Result<Probe> {
+fn scan_then_bisect(t: &mut Tester<'_>, zero: Probe) -> Result<(Probe, Option<Probe>)> {
     let mut lo = zero;
     for j in 1..=SCAN_POINTS {
         let p = t.probe(SCAN_STEP * Decimal::from(j))?;
         if !p.pass {
-            return bisect(t, lo, p);
+            return bisect(t, lo, p).map(|(lo, hi)| (lo, Some(hi)));
         }
         if p.regime != lo.regime
             && let Some((pass, fail)) = status_edge(t, lo, p)?
         {
-            return bisect(t, pass, fail);
+            return bisect(t, pass, fail).map(|(lo, hi)| (lo, Some(hi)));
         }
         lo = p;
     }
-    Ok(lo)
+    Ok((lo, None))
 }
 
 /// Bisects on the path between two passing probes `lo` < `hi` that took different paths,
@@ -428,8 +504,8 @@ fn status_edge(t: &mut Tester<'_>, lo: Probe, hi: Probe) -> Result<Option<(Probe
     Ok(None)
 }
 
-/// Bisection between a passing `lo` and a failing `hi`; returns the final passing lower bound.
-fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<Probe> {
+/// Bisection between a passing `lo` and a failing `hi`; returns the final bracket.
+fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<(Probe, Probe)> {
     let mut steps = 0;
     while hi.rate - lo.rate > TOLERANCE && steps < MAX_BISECTION_STEPS {
         steps += 1;
@@ -463,7 +539,7 @@ fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<Probe> {
             if hi.pass { "pass" } else { "fail" },
         )));
     }
-    Ok(lo)
+    Ok((lo, hi))
 }
 
 /// Defaults the largest obligors one more at a time (k = 1, 2, …) on the first day of the first
@@ -479,7 +555,7 @@ fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<u32> {
     let mut k = 0u32;
     for o in deal.obligors_by_balance() {
         t.scenario.obligor_defaults.push((o, date));
-        let (pass, _, _) = t.run()?;
+        let (pass, _, _, _) = t.run()?;
         if !pass {
             break;
         }

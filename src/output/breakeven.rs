@@ -13,6 +13,8 @@
 //! | `pass` | Boolean, null without a TDR |
 //! | `runs` | Int32 |
 //! | `fails_at_zero`, `passes_at_one` | Boolean |
+//! | `breaks_at_rate` | Decimal(18, 8): the failing rate of the final bracket, null when it passes at 1 |
+//! | `breaks_on` | Date, `breaks_by` | String (`interest` \| `principal`), `breaks_shortfall` | Decimal(18, 2): what breaks the tranche at that rate |
 //!
 //! Like the run tables, the writer never rounds: a value that is not exact at its column's scale
 //! is refused with [`Error::Write`].
@@ -125,6 +127,24 @@ pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
         int32_column(rows, "runs", |r| r.runs)?,
         Column::new("fails_at_zero".into(), fails),
         Column::new("passes_at_one".into(), passes),
+        // What breaks the tranche at the failing end of the bracket (since session 29, review
+        // 29b item 7), appended.
+        decimal_column(rows, "breaks_at_rate", RATE_SCALE, |r| {
+            r.breach.map(|b| b.rate)
+        })?,
+        Column::new(
+            "breaks_on".into(),
+            rows.iter()
+                .map(|r| r.breach.map(|b| b.date))
+                .collect::<Vec<Option<chrono::NaiveDate>>>(),
+        ),
+        super::text::string_column(
+            "breaks_by",
+            rows.iter().map(|r| r.breach.map(|b| b.what.name())),
+        ),
+        decimal_column(rows, "breaks_shortfall", super::parquet::MONEY_SCALE, |r| {
+            r.breach.map(|b| b.amount)
+        })?,
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
@@ -304,12 +324,24 @@ fn pass_fail(pass: bool) -> &'static str {
 
 fn row_cells(r: &BreakevenRow) -> [String; 9] {
     let bdr = format_percent(r.breakeven_default_rate, BDR_DP);
+    // What breaks it (review 29b item 7): at the failing end of the bracket, or with no
+    // defaults.
+    let breaks = r.breach.map_or_else(String::new, |b| {
+        format!(
+            "{} {} short on {}",
+            b.what.name(),
+            super::table::format_money(b.amount),
+            b.date
+        )
+    });
     let note = if r.fails_at_zero {
-        "fails with no defaults"
+        format!("fails with no defaults: {breaks}")
     } else if r.passes_at_one {
-        "paid in full at R = 100%"
+        "paid in full at R = 100%".to_string()
+    } else if let Some(b) = r.breach {
+        format!("at {}: {breaks}", format_percent(b.rate, INPUT_DP))
     } else {
-        ""
+        String::new()
     };
     [
         r.scenario.clone(),
@@ -326,7 +358,7 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
             .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),
         r.pass
             .map_or_else(|| MISSING.to_string(), |p| pass_fail(p).to_string()),
-        note.to_string(),
+        note,
     ]
 }
 
