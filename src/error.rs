@@ -262,11 +262,17 @@ pub enum Check {
     /// An annual fee first due before the closing date: its first payment date charges every
     /// year since (since session 28).
     FeeBeforeClosing,
+    /// An asset a thousand times smaller or larger than the pool's median asset: an amount in
+    /// 万元 (or fen) among amounts in yuan.
+    AssetSize,
+    /// A generated loan or lease of at most 5 instalments that runs less than a year: `term`
+    /// written in years (3 for a 3-year quarterly loan, which is 12 instalments).
+    TermUnits,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 40] = [
+    pub const ALL: [Check; 42] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -307,6 +313,8 @@ impl Check {
         Check::ActualsCash,
         Check::RevolvingDefaults,
         Check::FeeBeforeClosing,
+        Check::AssetSize,
+        Check::TermUnits,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -352,6 +360,8 @@ impl Check {
             Check::ActualsCash => "actuals_cash",
             Check::RevolvingDefaults => "revolving_defaults",
             Check::FeeBeforeClosing => "fee_before_closing",
+            Check::AssetSize => "asset_size",
+            Check::TermUnits => "term_units",
         }
     }
 }

@@ -85,7 +85,81 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     }
 }
 
+/// How many times smaller or larger than the pool's median asset an asset may be before it is
+/// told (`asset_size`): a 万元 slip is 10,000 times.
+const ASSET_SCALE_MAX: u32 = 1000;
+
+/// Assets out of scale with the rest of the pool (`asset_size`, review 29b item 10: one balance
+/// written in 万元 was caught only by `over_issued`), and generated loans and leases whose
+/// `term` reads as years (`term_units`: `term = 3` on a quarterly loan is 9 months).
+fn assets_in_scale(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
+    // Each asset's principal at cutoff, with the key that states it.
+    let mut sizes: Vec<(Decimal, String)> = Vec::new();
+    for (o, (obligor, r)) in deal.obligors.iter().zip(&raw.obligors).enumerate() {
+        for (a, (asset, ra)) in obligor.assets.iter().zip(&r.assets).enumerate() {
+            let p = format!("obligors[{o}].assets[{a}]");
+            if let (Some(term), Some(freq)) = (ra.term, ra.frequency.as_deref())
+                && let Some(f) = crate::calendar::schedule::Frequency::ALL
+                    .into_iter()
+                    .find(|f| f.name().eq_ignore_ascii_case(freq))
+                && (1..=5).contains(&term)
+                && term * i64::from(f.months()) < 12
+            {
+                ctx.warn(
+                    Check::TermUnits,
+                    &format!("{p}.term"),
+                    format!(
+                        "term = {term} is {term} {} instalments, {} months: `term` counts \
+                         instalments, not years (a 3-year {} loan is term = {})",
+                        f.name(),
+                        term * i64::from(f.months()),
+                        f.name(),
+                        3 * f.per_year()
+                    ),
+                );
+            }
+            let principal: Decimal = asset.instalments.iter().map(|i| i.principal).sum();
+            let key = if ra.balance.is_some() {
+                "balance"
+            } else if ra.amount.is_some() {
+                "amount"
+            } else {
+                "schedule"
+            };
+            if principal > Decimal::ZERO {
+                sizes.push((principal, format!("{p}.{key}")));
+            }
+        }
+    }
+    if sizes.len() < 3 {
+        return;
+    }
+    let mut sorted: Vec<Decimal> = sizes.iter().map(|(s, _)| *s).collect();
+    sorted.sort();
+    let median = sorted[sorted.len() / 2];
+    let scale = Decimal::from(ASSET_SCALE_MAX);
+    for (size, path) in &sizes {
+        let (small, large) = (*size * scale < median, *size > median * scale);
+        if small || large {
+            ctx.warn(
+                Check::AssetSize,
+                path,
+                format!(
+                    "this asset's principal {size:.2} is {} the pool's median asset, {median:.2}: \
+                     is it in 万元 (×10,000) or in fen (×100)? Every amount is in yuan",
+                    if small {
+                        format!("less than 1/{ASSET_SCALE_MAX} of")
+                    } else {
+                        format!("more than {ASSET_SCALE_MAX} times")
+                    }
+                ),
+            );
+        }
+    }
+}
+
 pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    assets_in_scale(ctx, deal, raw);
     let pool = deal.pool_balance();
     let issue = deal.issue_size();
     if pool > Decimal::ZERO && issue > Decimal::ZERO {
