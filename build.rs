@@ -5,7 +5,8 @@
 //!
 //! The build identifier `IPABS_BUILD` (`ipabs --version`, docs/output.md): the git commit the
 //! code was built from, its date, and `modified` when the code (src/, Cargo.toml, Cargo.lock,
-//! build.rs) differs from that commit; `unknown commit` outside a git checkout.
+//! build.rs, untracked files there included) differs from that commit; `unknown commit`
+//! outside a git checkout.
 use std::path::Path;
 use std::process::Command;
 
@@ -50,7 +51,8 @@ fn build_id() -> String {
         println!("cargo::rerun-if-changed={path}");
     }
     let date = git(&["log", "-1", "--format=%cs", "HEAD"]).unwrap_or_default();
-    let mut status = vec!["status", "--porcelain", "--untracked-files=no", "--"];
+    // New files under the code's paths count (review 29c item 8): the build compiles them.
+    let mut status = vec!["status", "--porcelain", "--untracked-files=normal", "--"];
     status.extend(CODE);
     let modified = git(&status).is_none_or(|s| !s.is_empty());
     format!(

@@ -303,12 +303,15 @@ fn every_condition_form_runs_on_the_dates_it_should() {
 }
 
 /// The fixture without defaults, with a clean-up call at a pool factor below 0.5 and its own
-/// waterfall; `exercise` is the scenario's choice.
+/// waterfall; `exercise` is the scenario's choice. The call is exercised whatever it repays
+/// (`repays_senior = false`): these tests are about its mechanics; the rule that it repay the
+/// senior and mezzanine is tested below (`a_call_that_would_not_repay_the_senior_…`).
 fn call_deal(exercise: bool) -> String {
     with_tail(&format!(
         "[clean_up_call]
 pool_factor_below = 0.5
 waterfall = \"clean_up\"
+repays_senior = false
 
 [waterfalls]
 normal = [
@@ -459,18 +462,12 @@ fn clean_up_call_at_principal_plus_accrued_interest() {
     // O2 defaults on 05-01 (no recovery): B = 500,000 (O1's last instalment), C = 750,000
     // still, so the accrued interest is scaled by 500,000 / 750,000: 30,000 × 16 / 92 × 2/3 =
     // 3,478.2608… (O1's own 20,000 × 16 / 92, since both assets pay 4% of principal). The
-    // pool factor 500,000 / 2,250,000 is below 0.5: price 503,478.26. That price and the
-    // accounts cannot repay A and B (see `a_call_that_would_not_repay_the_senior_is_not_
-    // exercised`), so the call is exercised here only with `repays_senior = false`.
-    let src = src
-        .replace(
-            "name = \"base\"\n",
-            "name = \"base\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
-        )
-        .replace(
-            "waterfall = \"clean_up\"\n",
-            "waterfall = \"clean_up\"\nrepays_senior = false\n",
-        );
+    // pool factor 500,000 / 2,250,000 is below 0.5: price 503,478.26 (exercised: `call_deal`
+    // has `repays_senior = false`).
+    let src = src.replace(
+        "name = \"base\"\n",
+        "name = \"base\"\ndefaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\n",
+    );
     let r = run(&src);
     assert_eq!(r.conservation.call_price, dec!(503478.26));
 }
@@ -500,7 +497,7 @@ fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
         .replace(
             "[clean_up_call]",
             "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\nkind = \"guarantee\"\n\
-             covers = [\"senior_principal\"]\n\n[clean_up_call]\nrepays_senior = false",
+             covers = [\"senior_principal\"]\n\n[clean_up_call]",
         );
     let r = run(&src);
     assert_eq!(r.periods.len(), 2);
@@ -516,33 +513,32 @@ fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
     assert_eq!(flow(&r, "C", 2).principal_paid, dec!(0));
 }
 
-/// A call whose price and the trust's cash cannot repay the senior and mezzanine tranches is
-/// not exercised (`repays_senior`, the default since session 29; review 29b item 1: stressed
-/// runs called at a loss to the senior, and the originator kept the recoveries still to come).
-/// The deal of `a_call_that_cannot_repay_the_senior_draws_its_guarantee` without the guarantee:
-/// on P2 the call is offered at 250,000 (O2's last 250,000 performing, factor 1/9 < 0.5). The
-/// date needs the fee 2,000, A's interest 8,850.68 (as there), B's 365,000 × 0.08 × 91/365 =
-/// 7,280.00 and the balances 710,000 + 365,000: 1,093,130.68. The trust holds 10,000 of income
-/// and 250,000 of principal, no reserve: 250,000 + 260,000 = 510,000 < 1,093,130.68, so no
-/// call; P2 runs `normal`, and P3 (O2's last instalment, nothing performing after it: no offer)
-/// ends the deal. In `clean_up_call_repurchases_the_pool_and_ends_the_deal` the same date needs
-/// 1,093,130.68 against 750,000 + 765,000 = 1,515,000: exercised.
+/// A call whose date's waterfall would not repay every senior and mezzanine tranche with its
+/// interest is not exercised (`repays_senior`, the default since session 29; review 29b item
+/// 1: stressed runs called at a loss to the senior, and the originator kept the recoveries
+/// still to come). The deal of `a_call_that_cannot_repay_the_senior_draws_its_guarantee`
+/// without the guarantee: on P2 the call is offered at 250,000 (O2's last 250,000 performing,
+/// factor 1/9 < 0.5); with it the principal account holds 500,000 against A's 710,000: no call.
+/// P2 runs `normal`, and P3 (O2's last instalment, nothing performing after it: no offer) ends
+/// the deal. `clean_up_call_repurchases_the_pool_and_ends_the_deal`'s call is refused too under
+/// the rule: its `clean_up` pays B only 4,149.32 of its 7,280.00 of interest.
 #[test]
 fn a_call_that_would_not_repay_the_senior_is_not_exercised() {
-    let src = call_deal(true).replace(
+    let old_rule = call_deal(true).replace(
         "name = \"base\"\n",
         "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
     );
+    let src = old_rule.replace("repays_senior = false\n", "");
     let r = run(&src);
     assert_eq!(r.periods.len(), 3);
     assert_eq!(r.conservation.call_price, dec!(0));
     assert!(r.periods.iter().all(|p| p.waterfall.as_str() == "normal"));
     assert!(r.ledger.iter().all(|e| e.action.name() != "clean_up_call"));
+    let r = run(&call_deal(true).replace("repays_senior = false\n", ""));
+    assert_eq!(r.periods.len(), 3);
+    assert_eq!(r.conservation.call_price, dec!(0));
     // With the old rule the same date is called (the price as in the guarantee's test).
-    let r = run(&src.replace(
-        "waterfall = \"clean_up\"\n",
-        "waterfall = \"clean_up\"\nrepays_senior = false\n",
-    ));
+    let r = run(&old_rule);
     assert_eq!(r.periods.len(), 2);
     assert_eq!(r.conservation.call_price, dec!(250000.00));
     // A is left unpaid by the call, and the warning says the call ended the deal.
@@ -593,4 +589,58 @@ fn the_top_class_interest_shortfall_reaches_the_mezzanine() {
     assert_eq!(flow(&r, "B", 2).interest_due, dec!(6043.52));
     assert_eq!(r.periods[1].triggers_tripped.as_str(), "cdr,top");
     assert_eq!(r.periods[2].waterfall.as_str(), "eod");
+}
+
+/// An asset guarantee with income and principal accounts and a PDL (review 29c items 3 and 10):
+/// the fixture with O2's June interest 0 and O2 defaulting on 2024-08-01 (period 3), and
+/// `[[supports]] kind = "asset_guarantee"`.
+///
+/// * P1 as in `income_and_principal_accounts_with_a_pdl_to_the_fen`: A 710,000.
+/// * P2: income 5,000 (O1), principal 750,000. The fee 2,000 and A's 8,850.68 need 5,850.68
+///   from principal (`covers`), debited to the PDL: 5,850.68. B's 7,280 goes unpaid. A takes
+///   710,000 of the 744,149.32 left and is repaid; B the other 34,149.32: 330,850.68.
+/// * P3: O2's 250,000 defaults; the guarantor pays it into the principal account (the account
+///   that collects principal). With `[pdl] defaults` (the default) the PDL is debited 250,000
+///   and credited as much; with `defaults = false` neither: either way it stays 5,850.68 (before
+///   review 29c item 3 the payment cleared the 5,850.68 that `covers` had debited). Income
+///   20,000: fee 2,000, B's fen(330,850.68 × 0.08 × 91/365) = fen(6,598.8847…) = 6,598.88 +
+///   7,280 carried = 13,878.88; the 4,121.12 left cures the PDL to 1,729.56. Principal 500,000
+///   + 250,000 + 4,121.12 = 754,121.12: B 330,850.68, C 423,270.44.
+#[test]
+fn an_asset_guarantee_pays_into_the_principal_account_and_cures_only_what_defaults_booked() {
+    let src = fixture()
+        .replace(
+            "{ date = 2024-06-15, principal = 250000, interest = 10000 }",
+            "{ date = 2024-06-15, principal = 250000, interest = 0 }",
+        )
+        .replace("date = 2024-05-01", "date = 2024-08-01")
+        .replacen(
+            "[[accounts]]",
+            "[[supports]]\nname = \"lg\"\nprovider = \"Loan Guarantor Co.\"\n\
+             kind = \"asset_guarantee\"\n\n[[accounts]]",
+            1,
+        );
+    for pdl in ["[pdl]\n", "[pdl]\ndefaults = false\n"] {
+        let r = run(&src.replace("[pdl]\n", pdl));
+        assert_eq!(r.periods[1].pdl_balance_end, Some(dec!(5850.68)), "{pdl}");
+        assert_eq!(flow(&r, "B", 2).balance_end, dec!(330850.68));
+        assert_eq!(
+            moved(
+                &r,
+                3,
+                "guarantee_payment",
+                "support:lg",
+                "account:principal"
+            ),
+            dec!(250000.00)
+        );
+        assert_eq!(flow(&r, "B", 3).interest_paid, dec!(13878.88));
+        assert_eq!(
+            moved(&r, 3, "transfer", "account:income", "account:principal"),
+            dec!(4121.12)
+        );
+        assert_eq!(r.periods[2].pdl_balance_end, Some(dec!(1729.56)), "{pdl}");
+        assert_eq!(flow(&r, "B", 3).principal_paid, dec!(330850.68));
+        assert_eq!(flow(&r, "C", 3).principal_paid, dec!(423270.44));
+    }
 }

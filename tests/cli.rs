@@ -518,7 +518,7 @@ fn version_names_the_commit_it_was_built_from() {
     let status = git(&[
         "status",
         "--porcelain",
-        "--untracked-files=no",
+        "--untracked-files=normal",
         "--",
         "src",
         "Cargo.toml",

@@ -486,12 +486,20 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
     assert_eq!(r.summary[0].principal_loss, dec!(0));
 
     // Capped at 400,000 over the deal: P2 gets 400,000, so A's principal is 391,315.30 and
-    // A owes 379,265.38; the guarantor, owed 400,000, still takes all 300,000 of P3's
-    // recoveries.
+    // A owes 379,265.38. Of P3's 300,000 recovered, the trust keeps first the 100,000 of O2's
+    // default the guarantor did not pay (民法典 Art. 700; review 29c item 2: before, the
+    // guarantor took all 300,000 and B lost 54,862.64), the guarantor takes 200,000: the
+    // collection account holds 625,000. VAT 815, fee 1,000, A's interest fen(379,265.38 × 0.04
+    // × 91/365) = fen(3,782.2629…) = 3,782.26 and principal 379,265.38; the reserve's 5,000
+    // released; B's 200,000 of principal and a residual of 625,000 − 815 − 1,000 − 3,782.26 −
+    // 379,265.38 + 5,000 − 200,000 = 45,137.36.
     let r = run_source(&asset_guarantee_source("cap_total = 400000\n", ""));
     assert_eq!(r.periods[1].support_draws, dec!(400000.00));
     assert_eq!(r.periods[1].principal_paid, dec!(391315.30));
-    assert_eq!(r.conservation.subrogation, dec!(300000.00));
+    assert_eq!(r.conservation.subrogation, dec!(200000.00));
+    assert_eq!(tranche_row(&r, "A", 3).interest_paid, dec!(3782.26));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(200000.00));
+    assert_eq!(tranche_row(&r, "B", 3).residual_paid, dec!(45137.36));
 
     // Left out (`supports_off`, the pool alone) or failed before period 2: no payment and no
     // claim on the recoveries, so P2 and P3 are the fixture's own (the undertaking's 3,684.70
@@ -505,6 +513,15 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
         assert_eq!(r.conservation.subrogation, dec!(0), "{scenario}");
         assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
     }
+    // Failed on 2024-08-01, after its payment in period 2: its claim on the recoveries stands
+    // (代位追偿 is the guarantor's right, its failure aside), so the run is the first one's.
+    let r = run_source(&asset_guarantee_source(
+        "",
+        "support_failures = [ { support = \"gaoxintou\", date = 2024-08-01 } ]",
+    ));
+    assert_eq!(r.periods[1].support_draws, dec!(500000.00));
+    assert_eq!(r.conservation.subrogation, dec!(300000.00));
+    assert_eq!(tranche_row(&r, "B", 3).residual_paid, dec!(46134.62));
 }
 
 /// The fixture with a group guarantee of the undertaking (`backs`, since session 29; review
@@ -553,4 +570,53 @@ fn a_guarantee_of_the_undertaking_pays_what_it_does_not_within_its_limit() {
     assert_eq!(draws(&r, "support:undertaking"), dec!(2000.00));
     assert_eq!(draws(&r, "support:group"), dec!(0));
     assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(1684.70));
+}
+
+/// The fixture with a clean-up call from 2024-07-01 at `price_share` × the performing balance,
+/// its `clean_up` waterfall the fixture's `normal`, and the undertaking left out.
+fn call_at_share(share: &str) -> String {
+    let src = fixture();
+    let normal = src
+        .split("normal = [")
+        .nth(1)
+        .and_then(|s| s.split("\n]\n").next())
+        .expect("normal waterfall")
+        .to_string();
+    src.replace(
+        "[waterfalls]\n",
+        &format!(
+            "[clean_up_call]\non_or_after = 2024-07-01\nprice_share = {share}\n\
+             waterfall = \"clean_up\"\n\n[waterfalls]\nclean_up = [{normal}\n]\n"
+        ),
+    )
+    .replace(
+        "recovery_lag_months = 3\n",
+        "recovery_lag_months = 3\nsupports_off = [\"undertaking\"]\n",
+    )
+}
+
+/// `repays_senior` at its boundary (review 29c items 1 and 5): the call is exercised only when
+/// the call date's waterfall repays the senior. On 2024-07-01 the pool collects nothing (O2
+/// defaulted) and O1's 500,000 still performs; A owes 770,580.68 (as in
+/// `normal_waterfall_to_the_fen`). The call date's waterfall pays the fee 1,000, A's interest
+/// 7,684.70 and A's balance from the price alone: the reserve (5,000, covering fees and senior
+/// interest) is not drawn while the price is in the account, and its release by
+/// `top_up_reserve` comes after A's principal. So the price must be 1,000 + 7,684.70 +
+/// 770,580.68 = 779,265.38 = 1.55853076 × 500,000. At 1.55853076 the call is exercised and A
+/// repaid to the fen; at 1.55853074 (779,265.37) A would be a fen short: refused, and the deal
+/// runs on (period 3 has nothing performing left to offer). A first rule that added the
+/// reserve's 5,000 to the price exercised calls up to 5,000 short (review 29c item 1).
+#[test]
+fn a_call_is_exercised_only_if_its_waterfall_repays_the_senior_to_the_fen() {
+    let r = run_source(&call_at_share("1.55853076"));
+    assert_eq!(r.periods.len(), 2);
+    assert_eq!(r.conservation.call_price, dec!(779265.38));
+    let a = tranche_row(&r, "A", 2);
+    assert_eq!(a.principal_paid, dec!(770580.68));
+    assert_eq!(a.balance_end, dec!(0));
+    assert_eq!(a.interest_shortfall, dec!(0));
+    let r = run_source(&call_at_share("1.55853074"));
+    assert_eq!(r.periods.len(), 3);
+    assert_eq!(r.conservation.call_price, dec!(0));
+    assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
 }

@@ -820,10 +820,6 @@ fn size_failure_shows_the_failing_step() {
     assert!(!out.exists());
 }
 
-/// `rate --stress standard` rates against the standard suite too (review 25a item 11: the
-/// agency suite had to be written out by hand): each tranche's BDR is the minimum of the
-/// `breakeven --stress standard` rows of the same scenarios, and the binding scenario is the
-/// first row with it; `--stress concentration` is refused as by `breakeven`.
 /// `rate --mc-scenario NAME` runs the paths through the waterfall under that scenario of the
 /// file (review 29b item 3: only the deal's own [scenario] could be used, so pool-only figures
 /// needed an edited deal). Oracle: the definition in docs/rating.md §7. The run equals `rate`
@@ -893,6 +889,13 @@ fn rate_runs_the_paths_under_the_scenario_it_is_given() {
         std::fs::read(base.join("mc_tranches.parquet")).unwrap()
             != std::fs::read(chosen.join("mc_tranches.parquet")).unwrap()
     );
+    // Not with --shard, which runs no waterfall (review 29c item 7: it was ignored).
+    let (o, _) = rate(
+        &gdd,
+        "sh",
+        &["--shard", "0/2", "--mc-scenario", "pool-only"],
+    );
+    assert_eq!(o.status.code(), Some(2));
     let (o, bad) = rate(&gdd, "bad", &["--mc-scenario", "pool only"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -905,6 +908,10 @@ fn rate_runs_the_paths_under_the_scenario_it_is_given() {
     assert!(!bad.exists());
 }
 
+/// `rate --stress standard` rates against the standard suite too (review 25a item 11: the
+/// agency suite had to be written out by hand): each tranche's BDR is the minimum of the
+/// `breakeven --stress standard` rows of the same scenarios, and the binding scenario is the
+/// first row with it; `--stress concentration` is refused as by `breakeven`.
 #[test]
 fn rate_takes_the_standard_stress_suite() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1393,8 +1400,6 @@ fn paths_out_of_range_are_usage_errors() {
     assert!(err.contains("`-1` is not a payment date's number"), "{err}");
 }
 
-/// A `--target` rating the PD table lacks names the table's ratings (review 24a item 20); and
-/// `notice` given several scenarios names them.
 /// `--seed`, `--step` and `--min-coverage` values that are not numbers say what was expected
 /// (review 29a item 7: "invalid digit found in string", "Invalid decimal: unknown character",
 /// and `--seed -1` read as an unknown argument); exit code 2.
@@ -1432,6 +1437,8 @@ fn seed_step_and_coverage_values_say_what_is_expected() {
     assert!(!std::path::Path::new(out).exists());
 }
 
+/// A `--target` rating the PD table lacks names the table's ratings (review 24a item 20); and
+/// `notice` given several scenarios names them.
 #[test]
 fn usage_errors_list_the_valid_values() {
     let tmp = tempfile::tempdir().unwrap();

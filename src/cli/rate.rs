@@ -56,7 +56,7 @@ pub struct RateArgs {
     #[arg(
         long,
         value_name = "NAME",
-        conflicts_with_all = ["waterfall_shard", "outcomes"]
+        conflicts_with_all = ["shard", "waterfall_shard", "outcomes"]
     )]
     pub mc_scenario: Option<String>,
     #[command(flatten)]

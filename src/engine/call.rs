@@ -54,30 +54,71 @@ impl Run<'_> {
         Ok(Some(price))
     }
 
-    /// Exercises the call offered at `price` on payment date `k`, after the date's dues were
-    /// computed without it, unless the deal's `repays_senior` asks that the price and the
-    /// trust's cash (every account and the reserve) pay the date's taxes and fees and every
-    /// senior and mezzanine tranche's interest due and whole balance, and they do not (review
-    /// 29b item 1: a stressed pool was called at a loss to the senior, and the originator kept
-    /// the recoveries still to come). Exercised, every tranche's principal falls due
-    /// ([`Run::principal_due`]) and the coverage multiples count the price. Returns whether it
-    /// was exercised.
-    pub(super) fn exercise_call(&mut self, k: usize, price: Fen) -> bool {
+    /// Whether the call offered at `price` on payment date `k` is to be exercised, once the
+    /// date's dues are known: always, unless the deal's `repays_senior` asks that the call
+    /// date's waterfall repay every senior and mezzanine tranche, with its interest, in full.
+    /// That is decided by running it: a trial copy of the run (its rows and ledger left out)
+    /// exercises the call and runs the date's waterfall ([`Run::waterfall_of`]); the call is
+    /// exercised when no senior or mezzanine tranche is left with a balance or with interest
+    /// unpaid (the per-unit 尾差 aside). Review 29b item 1: a stressed pool was called at a
+    /// loss to the senior and the originator kept the recoveries still to come; review 29c
+    /// item 1: a first rule that compared the price and the trust's cash with what was due
+    /// counted cash the call's waterfall could not pay the senior with (a reserve released
+    /// after the senior's step, an income account paid out as residual).
+    pub(super) fn call_repays(&mut self, k: usize, price: Fen) -> Result<bool> {
         let Some(c) = self.deal.clean_up_call else {
-            return false;
+            return Ok(false);
         };
-        if c.repays_senior {
-            let due = &self.due;
-            let mut need: Fen = due.tax.iter().chain(&due.fee).sum();
-            for (i, t) in self.deal.tranches.iter().enumerate() {
-                if t.class != crate::deal::TrancheClass::Subordinated {
-                    need += due.interest[i] + self.balance[i];
-                }
-            }
-            if price + self.cash_total() + self.reserve < need {
-                return false;
-            }
+        if !c.repays_senior {
+            return Ok(true);
         }
+        let mut trial = self.trial();
+        trial.exercise_call(k, price);
+        trial.waterfall_of(k)?;
+        Ok(self
+            .deal
+            .tranches
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.class != crate::deal::TrancheClass::Subordinated)
+            .all(|(i, _)| trial.balance[i] == 0 && trial.interest_unpaid(i) <= 0))
+    }
+
+    /// A copy of the run for a trial of the current date: without its rows, ledger and
+    /// obligor rows (taken out while it is copied), keeping no ledger.
+    fn trial(&mut self) -> Self {
+        use std::mem::take;
+        let rows = std::mem::replace(&mut self.pool.rows, crate::pool::rows::PoolFlows::new());
+        let bought = std::mem::replace(
+            &mut self.purchased_rows,
+            crate::pool::rows::PoolFlows::new(),
+        );
+        let kept = (
+            take(&mut self.ledger),
+            take(&mut self.periods),
+            take(&mut self.flows),
+            take(&mut self.charges),
+            take(&mut self.notices),
+        );
+        let mut trial = self.clone();
+        trial.keep_ledger = false;
+        self.pool.rows = rows;
+        self.purchased_rows = bought;
+        (
+            self.ledger,
+            self.periods,
+            self.flows,
+            self.charges,
+            self.notices,
+        ) = kept;
+        trial
+    }
+
+    /// Exercises the call offered at `price` on payment date `k`, after the date's dues were
+    /// computed without it ([`Run::call_repays`] decides): the originator pays the price in,
+    /// every tranche's principal falls due ([`Run::principal_due`]) and the coverage
+    /// multiples count the price.
+    pub(super) fn exercise_call(&mut self, k: usize, price: Fen) {
         self.called = true;
         self.call_price = price;
         let to = self.deal.accounts.of(CashSource::Principal);
@@ -95,7 +136,6 @@ impl Run<'_> {
         }
         let available = self.cash_total();
         self.coverage(available);
-        true
     }
 
     /// After a call, the pool ends at the call date: its later periods, rows (those of assets

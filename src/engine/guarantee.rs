@@ -1,8 +1,10 @@
 //! The asset guarantee (基础资产保证, `[[supports]] kind = "asset_guarantee"`): on each payment
 //! date, before the waterfall, the guarantor pays the collection period's defaulted principal
 //! into the account that collects principal (担保代偿), within its caps and while it has not
-//! failed; the period's recoveries go to it until it has recovered what it paid (代位追偿), and
-//! only the rest stays in the trust (docs/conventions.md, "The asset guarantee").
+//! failed. The period's recoveries go first to the trust, for the defaulted principal the
+//! guarantor did not pay (民法典 Art. 700: the guarantor's subrogation may not harm the
+//! creditor), then to the guarantor until it has recovered what it paid (代位追偿), and the
+//! rest to the trust (docs/conventions.md, "The asset guarantee").
 
 use super::accounts::account;
 use super::ledger::{Account, Movement};
@@ -38,8 +40,9 @@ impl Run<'_> {
             self.support_total[s] += pay;
             self.paid.support_draws += pay;
             self.guarantor_owed += pay;
-            // The principal the default took is made good: the PDL is cured by it.
-            if self.deal.pdl.is_some() {
+            // The principal the default took is made good: a PDL that booked the defaults is
+            // cured by it (review 29c item 3: one that did not was cured of other debits).
+            if self.deal.pdl.is_some_and(|p| p.defaults) {
                 self.pdl -= pay.min(self.pdl);
             }
             self.entry(
@@ -51,8 +54,13 @@ impl Run<'_> {
                 "the asset guarantor pays the period's defaulted principal (担保代偿)",
             );
         }
-        // 代位追偿: the recoveries, up to what the guarantor has paid and not yet recovered.
-        let back: Fen = recovered.min(self.guarantor_owed);
+        // The trust's uncovered defaults come first (review 29c item 2: with a cap or a failure
+        // the guarantor took the recoveries while the trust was short); then 代位追偿, up to
+        // what the guarantor has paid and not yet recovered.
+        self.guarantee_uncovered += defaulted - pay;
+        let first = recovered.min(self.guarantee_uncovered);
+        self.guarantee_uncovered -= first;
+        let back: Fen = (recovered - first).min(self.guarantor_owed);
         if back > 0 {
             let from = self.deal.accounts.of(CashSource::Recoveries);
             *self.balance_of(from) -= back;

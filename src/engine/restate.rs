@@ -250,6 +250,12 @@ impl Run<'_> {
                 // have paid (代位追偿 of the 担保代偿 reported).
                 if deal.asset_guarantee() == Some(s) {
                     self.guarantor_owed = (self.guarantor_owed + d).max(0);
+                    self.guarantee_uncovered = (self.guarantee_uncovered - d).max(0);
+                    // And the PDL it cured (review 29c item 4): exact unless the PDL was
+                    // below the payment.
+                    if deal.pdl.is_some_and(|p| p.defaults) {
+                        self.pdl = (self.pdl - d).max(0);
+                    }
                 }
             }
         }

@@ -165,6 +165,7 @@ impl PoolCash {
 }
 
 /// One run of a deal under a scenario.
+#[derive(Clone)]
 pub(super) struct Run<'a> {
     pub deal: &'a Deal,
     pub scenario: &'a Scenario,
@@ -263,6 +264,10 @@ pub(super) struct Run<'a> {
     pub guarantor_owed: Fen,
     /// The recoveries paid to the asset guarantor over the run.
     pub subrogated: Fen,
+    /// Defaulted principal the asset guarantor did not pay (its caps, its failure, left out)
+    /// and the recoveries have not yet made good: the trust's claim, which ranks before the
+    /// guarantor's (民法典 Art. 700).
+    pub guarantee_uncovered: Fen,
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
     pub held_warned: Vec<Account>,
     /// The first step of each paying account that a condition kept from running on the
@@ -412,6 +417,7 @@ impl<'a> Run<'a> {
             call_price: 0,
             guarantor_owed: 0,
             subrogated: 0,
+            guarantee_uncovered: 0,
             held_warned: RunBuffers::take(&mut b.held_warned),
             skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),
@@ -640,10 +646,31 @@ impl<'a> Run<'a> {
         // date's interest due cut to the per-unit figures.
         self.compute_due(k, available);
         if let Some(price) = offer
-            && self.exercise_call(k, price)
+            && self.call_repays(k, price)?
         {
+            self.exercise_call(k, price);
             available = self.cash_total();
         }
+        let (wf_ix, senior_cov, cdr_ratio) = self.waterfall_of(k)?;
+
+        // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
+        self.tripped_before.copy_from_slice(&self.tripped);
+        self.revolving_over_before = self.revolving_over;
+        self.test_triggers(Phase::AfterWaterfall);
+        self.end_revolving_on_triggers();
+
+        self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
+    }
+
+    /// Steps 2 to 4 of payment date `k` once its dues are known: with `per_unit`, the last
+    /// date's and the call date's interest due cut to the per-unit figures; the triggers
+    /// tested before the waterfall, which pick it; the waterfall; the notices (with
+    /// `per_unit`, their residuals go back). Returns the waterfall run, the senior coverage
+    /// multiple and the cumulative default ratio of the period row. A trial of the call date
+    /// runs it too ([`Run::call_repays`]).
+    #[inline(always)]
+    pub(super) fn waterfall_of(&mut self, k: usize) -> Result<(usize, Option<Decimal>, Decimal)> {
+        let deal = self.deal;
         self.cut_final_dues(k);
         // The period row's report ratios; a lean run keeps no period rows (triggers compare
         // the exact ratios themselves).
@@ -695,14 +722,7 @@ impl<'a> Run<'a> {
 
         // Payment notices per 100 yuan; with `per_unit`, the residuals go back.
         self.notices(k)?;
-
-        // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
-        self.tripped_before.copy_from_slice(&self.tripped);
-        self.revolving_over_before = self.revolving_over;
-        self.test_triggers(Phase::AfterWaterfall);
-        self.end_revolving_on_triggers();
-
-        self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
+        Ok((wf_ix, senior_cov, cdr_ratio))
     }
 
     /// Carries this date's shortfalls to the next and records its tranche and period rows.
