@@ -75,6 +75,7 @@ impl Run<'_> {
 
     /// Runs `step` from the account it names: a named account's balance is swapped into the
     /// paying slot for the step, and its movements are recorded against that account.
+    #[inline(always)]
     pub(super) fn step_from(&mut self, step_no: u32, step: &Step) -> Result<()> {
         if let Action::Transfer { from, to, limit } = &step.action {
             self.transfer(step_no, *from, *to, limit);
@@ -181,6 +182,7 @@ impl Run<'_> {
     /// from, warn (once per account and run) when cash is left in it while a senior or
     /// mezzanine tranche could take principal (a pass-through tranche with a balance, or
     /// principal due and unpaid), naming that step.
+    #[inline(always)]
     pub(super) fn cash_held(&mut self, skipped: &[(AccountRef, usize)]) {
         let deal = self.deal;
         if deal.allow.contains(&Check::CashHeld) {

@@ -156,6 +156,7 @@ impl Run<'_> {
     /// Principal contractually due for tranche `i` on payment date `k`: the whole balance at
     /// its expected maturity and on the run's last date (the deal's last payment date, or the
     /// clean-up call's date, which ends the deal), else by its amortization.
+    #[inline(always)]
     pub(super) fn principal_due(&self, i: usize, k: usize) -> Fen {
         let t = &self.deal.tranches[i];
         let p = &self.deal.periods[k];
@@ -226,6 +227,7 @@ impl Run<'_> {
     /// Each tranche's coverage multiple as (numerator, denominator), from the dues and
     /// `available`: cash after taxes and fees over the interest and principal due of the
     /// tranche and every tranche before it.
+    #[inline(always)]
     pub(super) fn coverage(&mut self, available: Fen) {
         let due = &mut self.due;
         due.coverage.clear();

@@ -17,7 +17,7 @@ impl Run<'_> {
     /// The asset guarantee's payment and its recoveries on payment date `k`, after the
     /// period's deposits and before the triggers and the waterfall.
     pub(super) fn asset_guarantee(&mut self, k: usize) {
-        let Some(s) = self.deal.asset_guarantee() else {
+        let Some(s) = self.asset_guarantee else {
             return;
         };
         let c = &self.pool.periods[k];

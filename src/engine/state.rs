@@ -268,6 +268,8 @@ pub(super) struct Run<'a> {
     /// and the recoveries have not yet made good: the trust's claim, which ranks before the
     /// guarantor's (民法典 Art. 700).
     pub guarantee_uncovered: Fen,
+    /// The deal's asset guarantee ([`Deal::asset_guarantee`]), found once per run.
+    pub asset_guarantee: Option<usize>,
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
     pub held_warned: Vec<Account>,
     /// The first step of each paying account that a condition kept from running on the
@@ -418,6 +420,7 @@ impl<'a> Run<'a> {
             guarantor_owed: 0,
             subrogated: 0,
             guarantee_uncovered: 0,
+            asset_guarantee: deal.asset_guarantee(),
             held_warned: RunBuffers::take(&mut b.held_warned),
             skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),
