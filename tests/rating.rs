@@ -411,6 +411,7 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
         min_coverage: None,
         step: dec!(10000),
         free_issue_size: false,
+        margin: Decimal::ZERO,
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;
@@ -447,6 +448,19 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
         assert_eq!(st.breakeven_default_rate, bdr_at(st.balance).rate, "{st:?}");
         assert_eq!(st.pass, at(st.balance), "{st:?}");
     }
+
+    // With a cushion of 0.1 (`--margin`, since session 29; review 29b item 6) the BDR must
+    // reach 0.7 + 0.1 = 0.8: A ≤ 200,000 by the same hand rule, so 200,000 or 190,000; reruns
+    // confirm it against 0.8.
+    let with_margin = SizeOptions {
+        margin: dec!(0.1),
+        ..opts
+    };
+    let result = size(&d, &s.scenarios, &t, &with_margin).unwrap();
+    let found = result.sized[0].balance;
+    assert!(found == dec!(200000) || found == dec!(190000), "{found}");
+    assert!(bdr_at(found).meets(dec!(0.8)));
+    assert!(!bdr_at(found + dec!(10000)).meets(dec!(0.8)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1129,6 +1143,7 @@ fn free_sizing_needs_no_subordinated_tranche() {
         min_coverage: None,
         step: dec!(10000),
         free_issue_size: true,
+        margin: Decimal::ZERO,
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;
@@ -1411,7 +1426,7 @@ fn seed_step_and_coverage_values_say_what_is_expected() {
     let out = tmp.path().join("o");
     let out = out.to_str().unwrap();
     let seed = "is not a seed: expected a whole number from 0 to 18446744073709551615";
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["rate", deal, "--seed", "abc"], seed),
         (&["rate", deal, "--seed", "-1"], seed),
         (&["rate", deal, "--seed", "18446744073709551616"], seed),
@@ -1422,6 +1437,10 @@ fn seed_step_and_coverage_values_say_what_is_expected() {
         (
             &["size", deal, "--target", "A=AAA", "--step", "-5"],
             "--step -5: expected a positive amount in whole fen",
+        ),
+        (
+            &["size", deal, "--target", "A=AAA", "--margin", "2"],
+            "`2` is not a margin: expected a fraction of the pool from 0 to below 1",
         ),
         (
             &["size", deal, "--target", "A=AAA", "--min-coverage", "1.2x"],

@@ -388,6 +388,7 @@ class Deal:
         scenarios: Optional[Scenarios] = None,
         *,
         min_coverage: Union[None, str, decimal.Decimal] = None,
+        margin: Union[None, str, decimal.Decimal] = None,
         step: Union[None, str, decimal.Decimal, int] = None,
         free_issue_size: bool = False,
         paths: Optional[int] = None,
@@ -402,6 +403,7 @@ class Deal:
             args += ["--target", f"{t}={r}"]
         _opt(args, "--scenarios", w.scenario_file(scenarios))
         _opt(args, "--min-coverage", min_coverage)
+        _opt(args, "--margin", margin)
         _opt(args, "--step", step)
         _opt(args, "--paths", paths)
         _opt(args, "--seed", seed)

@@ -193,6 +193,18 @@ pub(super) fn multiple_arg(s: &str) -> std::result::Result<rust_decimal::Decimal
     })
 }
 
+/// `size --margin`: a fraction of the pool from 0 to below 1, said so for anything else (2 for
+/// 2 points is a percentage typed for a fraction).
+pub(super) fn margin_arg(s: &str) -> std::result::Result<rust_decimal::Decimal, String> {
+    match s.parse::<rust_decimal::Decimal>() {
+        Ok(m) if m >= rust_decimal::Decimal::ZERO && m < rust_decimal::Decimal::ONE => Ok(m),
+        _ => Err(format!(
+            "`{s}` is not a margin: expected a fraction of the pool from 0 to below 1, e.g. \
+             0.02 for 2 points above the TDR (not 2)"
+        )),
+    }
+}
+
 pub(super) fn threads_arg(s: &str) -> std::result::Result<usize, String> {
     let what = "threads (without --threads, one per core)";
     counted(s, sweep::MAX_THREADS as u64, what).map(|n| n as usize)

@@ -34,6 +34,10 @@ pub struct SizeArgs {
     /// Keep the subordinated tranche and let the issue size change.
     #[arg(long)]
     pub free_issue_size: bool,
+    /// A cushion the break-even must keep above the target default rate, a fraction of the
+    /// pool from 0 to below 1 (0.02: BDR ≥ TDR + 2 points; default 0).
+    #[arg(long, value_parser = super::args::margin_arg, allow_negative_numbers = true)]
+    pub margin: Option<rust_decimal::Decimal>,
     #[command(flatten)]
     pub mc: McArgs,
     #[command(flatten)]
@@ -50,6 +54,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         min_coverage,
         step,
         free_issue_size,
+        margin,
         mc,
         copy,
         out,
@@ -59,6 +64,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         min_coverage,
         step,
         free_issue_size,
+        margin: margin.unwrap_or_default(),
         paths: mc.paths,
         seed: mc.seed,
         threads: mc.threads,
@@ -78,6 +84,7 @@ struct SizeOpts {
     min_coverage: Option<rust_decimal::Decimal>,
     step: rust_decimal::Decimal,
     free_issue_size: bool,
+    margin: rust_decimal::Decimal,
     paths: u64,
     seed: u64,
     threads: Option<usize>,
@@ -215,6 +222,7 @@ fn size_command(
             min_coverage: a.min_coverage,
             step: a.step,
             free_issue_size: a.free_issue_size,
+            margin: a.margin,
         };
         let result = size(d, &r.set.scenarios, &r.tdrs, &opts)?;
         let balances: Vec<(String, rust_decimal::Decimal)> = result

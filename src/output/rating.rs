@@ -490,12 +490,20 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
         ));
         let mine = || steps.iter().filter(|s| s.tranche == z.tranche);
         // The scenario of the lowest break-even at the balance found.
-        if let Some(name) = steps
+        let found = steps
             .iter()
-            .rfind(|s| s.tranche == z.tranche && s.balance == z.balance)
-            .and_then(|s| s.binding_scenario.as_deref())
-        {
+            .rfind(|s| s.tranche == z.tranche && s.balance == z.balance);
+        if let Some(name) = found.and_then(|s| s.binding_scenario.as_deref()) {
             out.push_str(&format!("; lowest break-even under scenario `{name}`"));
+        }
+        // The cushion a committee asks for (review 29b item 6): BDR − TDR at the balance
+        // found, in points of the pool.
+        if let Some(s) = found.filter(|s| s.rating_ok && !s.passes_at_one) {
+            out.push_str(&format!(
+                "; cushion BDR − TDR = {} points",
+                ((s.breakeven_default_rate - s.target_default_rate) * Decimal::ONE_HUNDRED)
+                    .normalize()
+            ));
         }
         if mine().next().is_some() && mine().all(|s| s.passes_at_one) {
             out.push_str(&format!(

@@ -25,6 +25,9 @@ pub struct SizeOptions {
     pub step: Decimal,
     /// Keep the subordinated tranche as it is and let the issue size change.
     pub free_issue_size: bool,
+    /// A cushion the break-even must keep above the target default rate (a fraction of the
+    /// pool: 0.02 for 2 points): a balance passes when BDR ≥ TDR + margin (0: BDR ≥ TDR).
+    pub margin: Decimal,
 }
 
 /// One evaluated balance.
@@ -178,7 +181,7 @@ impl Search<'_> {
     ) -> Result<Eval> {
         self.set(d, t, idx, issue);
         let (bdr, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
-        let rating_ok = bdr.meets(t.tdr);
+        let rating_ok = bdr.meets(t.tdr + self.opts.margin);
         let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
         let cov = base
             .summary
