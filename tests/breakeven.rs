@@ -961,6 +961,10 @@ fn the_terminal_table_is_aligned_in_terminal_cells() {
     assert!(text.contains("3/12"), "{text}");
     assert!(text.contains("PASS") && text.contains("FAIL"), "{text}");
     assert!(text.contains("fails with no defaults"), "{text}");
+    assert!(
+        text.contains("TDR: the [rating] table's base_default_rate × the rating's multiplier"),
+        "{text}"
+    );
     // What breaks each row (sample_rows: none for the first, 59.10 of interest at 0.054321 +
     // 0.00006227 = 5.438327% for
     // the second, 1,234,567.89 of principal with no defaults for the third).

@@ -222,6 +222,15 @@ pub fn breakeven_table(rows: &[BreakevenRow]) -> String {
         }
         out.push_str(&minimum_table(&of_deal));
     }
+    // Where the TDRs come from (review 29b item 6: `breakeven` and `rate` gave two TDRs of AAA
+    // and neither said why).
+    if rows.iter().any(|r| r.target_default_rate.is_some()) {
+        out.push_str(
+            "\nTDR: the [rating] table's base_default_rate × the rating's multiplier \
+             (docs/breakeven.md); `ipabs rate` derives TDRs from a Monte Carlo of the pool \
+             instead (docs/rating.md)\n",
+        );
+    }
     out
 }
 
