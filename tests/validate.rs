@@ -2105,3 +2105,38 @@ fn a_file_of_another_kind_is_named() {
     };
     assert!(only(e).problem.contains("unknown key `reserv`"));
 }
+
+/// `calendar_coverage` names the payment dates beyond the holiday data that fall where a
+/// public holiday is likely (review 29b item 9: a date in the 2028 Spring Festival week got
+/// only the years named). MIN moved to 2029–2030 under `CN` (data to 2026): its quarterly dates
+/// 2029-10-01 (National Day), 2030-01-01 (New Year), 2030-04-01, 2030-07-01 and 2030-10-01;
+/// the first, second and last are named, 1 April and 1 July are not.
+#[test]
+fn calendar_coverage_names_the_dates_at_risk() {
+    let src = MIN
+        .replace("cutoff_date = 2024-06-30", "cutoff_date = 2029-06-30")
+        .replace("closing_date = 2024-07-15", "closing_date = 2029-07-15")
+        .replace(
+            "first_payment_date = 2024-10-15",
+            "first_payment_date = 2029-10-01",
+        )
+        .replace(
+            "legal_maturity = 2025-10-15",
+            "legal_maturity = 2030-10-01\ncalendar = \"CN\"",
+        )
+        .replace("due_date = 2024-12-31", "due_date = 2029-12-31");
+    let loaded = deal_from_str("deal.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let w = loaded
+        .warnings
+        .iter()
+        .find(|w| w.check.name() == "calendar_coverage")
+        .map(|w| w.to_string())
+        .expect("calendar_coverage");
+    assert!(
+        w.contains("payment dates in 2029, 2030 are adjusted for weekends")
+            && w.contains(
+                "of them 2029-10-01, 2030-01-01, 2030-10-01 fall where a holiday is likely"
+            ),
+        "{w}"
+    );
+}

@@ -489,15 +489,45 @@ fn calendar_coverage(ctx: &mut Ctx, cal: &Calendar, periods: &[PeriodDates]) {
         .collect();
     if !outside.is_empty() {
         let years: Vec<String> = outside.iter().map(i32::to_string).collect();
+        // The dates among them in a window where a public holiday is likely (review 29b item
+        // 9: a payment date in the 2028 Spring Festival week got only the years named).
+        let risky: BTreeSet<String> = periods
+            .iter()
+            .map(|p| p.payment.adjusted)
+            .filter(|d| outside.contains(&d.year()) && holiday_likely(*d))
+            .map(|d| d.to_string())
+            .collect();
+        let risky = if risky.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; of them {} fall where a holiday is likely (1–3 January, the Spring Festival \
+                 between 20 January and 28 February, 4–6 April, 1–5 May, 1–8 October): check \
+                 the official calendar when it is published and add `extra_holidays`",
+                risky.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        };
         ctx.warn(
             Check::CalendarCoverage,
             "deal.calendar",
             format!(
                 "the {} calendar's holiday data covers {first}–{last}; payment dates in {} are \
-                 adjusted for weekends (and extra_holidays/extra_working_days) only",
+                 adjusted for weekends (and extra_holidays/extra_working_days) only{risky}",
                 cal.name(),
                 years.join(", ")
             ),
         );
     }
+}
+
+/// Whether `d` falls in a window of the year where a Chinese public holiday is likely whatever
+/// the year: New Year, the Spring Festival (its first day falls between 21 January and 20
+/// February, and the week's holiday follows it), Qingming, Labour Day and National Day. The
+/// Dragon Boat and Mid-Autumn festivals move over a month and are left out.
+fn holiday_likely(d: NaiveDate) -> bool {
+    let (m, day) = (d.month(), d.day());
+    matches!(
+        (m, day),
+        (1, 1..=3) | (1, 20..=31) | (2, _) | (4, 4..=6) | (5, 1..=5) | (10, 1..=8)
+    )
 }
