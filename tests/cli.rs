@@ -210,11 +210,11 @@ fn copies_refuse_to_replace_files() {
     );
 }
 
-/// Two usage errors found by a review: an `--out` that is a file (was "File exists (os error
-/// 17)", exit 1), and `size --target` on a tranche with a target-balance schedule (the message
-/// did not say which key of the deal or what to do). Both exit 2 and write nothing.
+/// A usage error found by a review: an `--out` that is a file (was "File exists (os error
+/// 17)", exit 1): exit 2, nothing written. (`size --target` on a scheduled tranche was the
+/// other; since session 29 it is sized, `a_scheduled_tranche_is_sized_with_its_schedule_…`.)
 #[test]
-fn out_that_is_a_file_and_size_of_a_scheduled_tranche_are_usage_errors() {
+fn out_that_is_a_file_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("results");
     std::fs::write(&file, "not a directory").expect("file");
@@ -232,21 +232,67 @@ fn out_that_is_a_file_and_size_of_a_scheduled_tranche_are_usage_errors() {
         std::fs::read_to_string(&file).expect("kept"),
         "not a directory"
     );
-    // deals/gdd_patent_licence_2019.toml: tranches[0] is A, amortization = "scheduled".
+}
+
+/// A scheduled tranche is sized with its 兑付计划 kept in proportion (review 29b item 4: it was
+/// refused): deals/gdd_patent_licence_2019.toml's A (285,000,000, scheduled) sized at AAA. Each
+/// target balance of the written deal is the original × B / 285,000,000 rounded half up to the
+/// fen, B the sized balance (docs/rating.md §9), computed here from the original file; the
+/// written deal loads.
+#[test]
+fn a_scheduled_tranche_is_sized_with_its_schedule_in_proportion() {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("size");
     let o = out.to_str().expect("utf-8");
     let gdd = "deals/gdd_patent_licence_2019.toml";
     let r = run(&[
-        "size", gdd, "--target", "A=AAA", "--paths", "200", "--out", o,
+        "size", gdd, "--target", "A=AAA", "--paths", "200", "--out", o, "--quiet",
     ]);
-    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
-    let err = text(&r.stderr);
-    assert!(
-        err.contains("--target A=AAA") && err.contains("tranches[0]"),
-        "{err}"
-    );
-    assert!(err.contains("target another tranche"), "{err}");
-    assert!(!out.exists() || std::fs::read_dir(&out).expect("dir").next().is_none());
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let a = |src: &str| -> (Decimal, Vec<Decimal>) {
+        let doc: toml::Table = src.parse().expect("TOML");
+        let t = doc["tranches"]
+            .as_array()
+            .expect("tranches")
+            .iter()
+            .find(|t| t["name"].as_str() == Some("A"))
+            .expect("A")
+            .clone();
+        let num = |v: &toml::Value| -> Decimal {
+            match v {
+                toml::Value::Integer(i) => Decimal::from(*i),
+                toml::Value::Float(f) => f.to_string().parse().expect("decimal"),
+                other => panic!("{other:?}"),
+            }
+        };
+        let targets = t["target_balances"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .map(|e| num(&e["balance"]))
+            .collect();
+        (num(&t["balance"]), targets)
+    };
+    let original = std::fs::read_to_string(root().join(gdd)).expect("gdd");
+    let sized =
+        std::fs::read_to_string(out.join("gdd_patent_licence_2019.sized.toml")).expect("written");
+    let (b0, t0) = a(&original);
+    let (b, t) = a(&sized);
+    assert_eq!(b0, Decimal::from(285_000_000));
+    assert_ne!(b, b0);
+    let want: Vec<Decimal> = t0
+        .iter()
+        .map(|x| (x * b / b0).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+        .collect();
+    assert_eq!(t, want);
+    let check = run(&[
+        "check",
+        out.join("gdd_patent_licence_2019.sized.toml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(check.status.code() == Some(0), "{}", text(&check.stderr));
 }
 
 #[test]

@@ -196,19 +196,42 @@ fn size_command(
             path: deal.to_path_buf(),
             source: e,
         })?;
-        // (A tranche with target balances cannot be sized; the search says so, and it is left
-        // out of this check.)
+        // A scheduled tranche's targets scale with it.
         let one_step: Vec<(String, rust_decimal::Decimal)> = targets
             .iter()
-            .filter(|(i, _)| {
-                !matches!(
-                    d.tranches[*i].amortization,
-                    crate::deal::Amortization::Scheduled(_)
-                )
-            })
             .map(|(i, _)| (d.tranches[*i].name.clone(), a.step))
             .collect();
-        let probe = o::sized_deal_text(&deal.display().to_string(), &original, &one_step)?;
+        let schedules_at = |deal: &crate::deal::Deal| -> Vec<(String, Vec<rust_decimal::Decimal>)> {
+            targets
+                .iter()
+                .filter_map(|(i, _)| match &deal.tranches[*i].amortization {
+                    crate::deal::Amortization::Scheduled(table) => Some((
+                        deal.tranches[*i].name.clone(),
+                        table.iter().map(|(_, v)| *v).collect(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut stepped = d.clone();
+        for (i, _) in &targets {
+            if let crate::deal::Amortization::Scheduled(table) = &d.tranches[*i].amortization {
+                stepped.tranches[*i].amortization = crate::deal::Amortization::Scheduled(
+                    crate::analytics::rating::size::scaled_schedule(
+                        table,
+                        d.tranches[*i].balance,
+                        a.step,
+                        d.rounding,
+                    ),
+                );
+            }
+        }
+        let probe = o::sized_deal_text(
+            &deal.display().to_string(),
+            &original,
+            &one_step,
+            &schedules_at(&stepped),
+        )?;
         if let Err(e) = validate::deal_from_str(&sized_name, &probe) {
             return Err(Error::Usage(format!(
                 "--step {}: the deal does not accept a targeted tranche of one step, and \
@@ -218,7 +241,7 @@ fn size_command(
             )));
         }
         let opts = SizeOptions {
-            targets,
+            targets: targets.clone(),
             min_coverage: a.min_coverage,
             step: a.step,
             free_issue_size: a.free_issue_size,
@@ -233,7 +256,12 @@ fn size_command(
             .filter(|(new, old)| new.balance != old.balance)
             .map(|(new, _)| (new.name.clone(), new.balance))
             .collect();
-        let text = o::sized_deal_text(&deal.display().to_string(), &original, &balances)?;
+        let text = o::sized_deal_text(
+            &deal.display().to_string(),
+            &original,
+            &balances,
+            &schedules_at(&result.deal),
+        )?;
         // The sized file must load as a deal before anything is written; its warnings, and
         // those of its base case (no defaults, as `check` runs it), are printed unless the
         // input deal or its base case had the same, and under `--strict` they stop the

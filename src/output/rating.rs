@@ -520,10 +520,13 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
 /// The deal file's text with the given tranches' `balance` values replaced, keeping every
 /// comment and the layout (toml_edit). Balances are written as integers when whole, otherwise
 /// with their two decimals.
+/// A scheduled tranche's `target_balances` are written as `schedules` gives them, by tranche
+/// name, in the file's order of its entries (only their `balance` values change).
 pub fn sized_deal_text(
     file: &str,
     original: &str,
     balances: &[(String, Decimal)],
+    schedules: &[(String, Vec<Decimal>)],
 ) -> Result<String, Error> {
     let mut doc: toml_edit::DocumentMut = original
         .parse()
@@ -563,6 +566,38 @@ pub fn sized_deal_text(
         }
         table.insert("balance", toml_edit::Item::Value(value));
     }
+    for (name, targets) in schedules {
+        let table = tranches
+            .iter_mut()
+            .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
+            .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
+        let entries = table
+            .get_mut("target_balances")
+            .and_then(|v| v.as_array_mut())
+            .filter(|a| a.len() == targets.len())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{file}: tranche `{name}`'s target_balances is not an array of {} entries",
+                    targets.len()
+                ))
+            })?;
+        for (entry, target) in entries.iter_mut().zip(targets) {
+            let t = entry.as_inline_table_mut().ok_or_else(|| {
+                Error::Usage(format!(
+                    "{file}: tranche `{name}`'s target_balances holds something other than \
+                     {{ date, balance }} tables"
+                ))
+            })?;
+            let text = target.normalize().to_string();
+            let mut value: toml_edit::Value = text.parse().map_err(|e| {
+                Error::Internal(format!("target balance {text} is not a TOML value: {e}"))
+            })?;
+            if let Some(old) = t.get("balance") {
+                *value.decor_mut() = old.decor().clone();
+            }
+            t.insert("balance", value);
+        }
+    }
     Ok(doc.to_string())
 }
 
@@ -591,7 +626,7 @@ mod tests {
             ("B".to_string(), dec!(500000)),
             ("C".to_string(), dec!(123456789)),
         ];
-        let sized = sized_deal_text("d.toml", original, &balances).expect("sized");
+        let sized = sized_deal_text("d.toml", original, &balances, &[]).expect("sized");
         // A: `balance = 131000000` is 19 characters and 17 spaces put `#` at column 36;
         // `balance = 90500000` is 18, so 18 spaces keep it there.
         assert_eq!(comment_column(original, "balance = 131000000"), Some(36));

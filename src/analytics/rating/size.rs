@@ -139,6 +139,36 @@ struct Target {
     name: String,
     rating: String,
     tdr: Decimal,
+    /// A scheduled tranche's balance and target balances as the deal gives them: a tried
+    /// balance scales them ([`scaled_schedule`]).
+    schedule: Option<(Decimal, Vec<(chrono::NaiveDate, Decimal)>)>,
+}
+
+/// A scheduled tranche's target balances for balance `to` instead of `from` (its 兑付计划 kept
+/// in proportion, as sizing a tranche with one scales it): each target × `to` / `from`, one
+/// exact value rounded once to the fen under `rounding`. Non-increasing targets stay so, and
+/// none exceeds `to`.
+pub fn scaled_schedule(
+    table: &[(chrono::NaiveDate, Decimal)],
+    from: Decimal,
+    to: Decimal,
+    rounding: crate::money::Rounding,
+) -> Vec<(chrono::NaiveDate, Decimal)> {
+    let strategy = match rounding {
+        crate::money::Rounding::HalfUp => rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        crate::money::Rounding::Truncate => rust_decimal::RoundingStrategy::ToZero,
+    };
+    table
+        .iter()
+        .map(|&(d, target)| {
+            let v = if from.is_zero() {
+                Decimal::ZERO
+            } else {
+                (target * to / from).round_dp_with_strategy(2, strategy)
+            };
+            (d, v)
+        })
+        .collect()
 }
 
 /// What every evaluation of a balance shares.
@@ -163,6 +193,10 @@ impl Search<'_> {
             .map(|(_, x)| x.balance)
             .sum();
         d.tranches[t.index].balance = balance;
+        if let Some((from, table)) = &t.schedule {
+            d.tranches[t.index].amortization =
+                Amortization::Scheduled(scaled_schedule(table, *from, balance, d.rounding));
+        }
         if !self.opts.free_issue_size
             && let Some(sub) = self.sub
         {
@@ -341,15 +375,12 @@ pub fn size(
                 "`{name}` is the subordinated tranche that takes the rest; target another tranche"
             )));
         }
-        if matches!(deal.tranches[ti].amortization, Amortization::Scheduled(_)) {
-            return Err(Error::Usage(format!(
-                "--target {name}={rating}: tranche `{name}` (the deal's tranches[{ti}]) has \
-                 amortization = \"scheduled\" with target_balances, which fix its balance date \
-                 by date; sizing changes the balance of bullet and pass-through tranches only: \
-                 target another tranche, or size a copy of the deal with this one's \
-                 amortization changed"
-            )));
-        }
+        // A scheduled tranche keeps its 兑付计划 in proportion (review 29b item 4: it could not
+        // be sized at all).
+        let schedule = match &deal.tranches[ti].amortization {
+            Amortization::Scheduled(table) => Some((deal.tranches[ti].balance, table.clone())),
+            _ => None,
+        };
         let tdr = tdrs
             .iter()
             .find(|t| t.rating == rating)
@@ -369,6 +400,7 @@ pub fn size(
             name,
             rating,
             tdr,
+            schedule,
         });
     }
     // Every candidate balance searches the same scenarios on the same pool: their
