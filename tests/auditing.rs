@@ -1572,3 +1572,93 @@ fn actuals_cash_only_for_a_report_it_can_check() {
                   tranches.C = { principal = 0, residual = 2520 }\naccounts = { collection = 0 }\n";
     assert_eq!(told(&da, report), 0);
 }
+
+/// reconcile with an asset guarantee (review 29d item 2): tests/fixtures/hand_worked.toml with
+/// `gaoxintou` an asset guarantee, O2 defaulting on 2024-04-15 and recovered at once (60% of
+/// 500,000 = 300,000, lag 0): both fall in period 2. The run pays the 500,000 defaulted and,
+/// owed 500,000, takes the 300,000 recovered. The report says it paid 100,000: the trust's
+/// uncovered defaults are then 500,000 − 100,000 = 400,000, which take all 300,000 first
+/// (docs/conventions.md), and the guarantor gets no recoveries: its 400,000 comes back to it
+/// and its 300,000 of recoveries goes back, both through the restatement account, and the run
+/// ends with no subrogation and 100,000 drawn.
+#[test]
+fn a_restated_asset_guarantee_payment_reworks_its_date_recoveries() {
+    let src = read("tests/fixtures/hand_worked.toml")
+        .replace(
+            "\n[waterfalls]",
+            "\n[[supports]]\nname = \"gaoxintou\"\nprovider = \"Loan Guarantor Co.\"\n\
+             kind = \"asset_guarantee\"\n\n[waterfalls]",
+        )
+        .replace("date = 2024-05-01 }", "date = 2024-04-15 }")
+        .replace("recovery_lag_months = 3", "recovery_lag_months = 0");
+    let d = deal_from_str("ag.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let a = actuals_from_str(
+        "ag_actuals.toml",
+        "[actuals]\ndeal = \"hand-worked\"\n\n[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = { principal = 1000000, interest = 50000 }\n\n[[periods]]\nperiod = 2\n\
+         payment_date = 2024-07-01\n\
+         pool = { principal = 0, interest = 0, defaults = 500000, recoveries = 300000 }\n\
+         supports = { gaoxintou = 100000 }\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let c = r.run.conservation;
+    assert_eq!(c.subrogation, dec!(0));
+    assert_eq!(c.support_draws, dec!(100000.00));
+    let restated = |from: &str, to: &str| -> Decimal {
+        r.run
+            .ledger
+            .iter()
+            .filter(|e| {
+                e.period == 2
+                    && e.action.name() == "restate"
+                    && r.run.accounts.name(e.source) == from
+                    && r.run.accounts.name(e.destination) == to
+            })
+            .map(|e| e.amount)
+            .sum()
+    };
+    assert_eq!(
+        restated("restatement", "support:gaoxintou"),
+        dec!(400000.00)
+    );
+    assert_eq!(
+        restated("support:gaoxintou", "restatement"),
+        dec!(300000.00)
+    );
+}
+
+/// A restated asset-guarantee payment moves the PDL it cured, in the date's `periods` row too
+/// (reviews 29c item 4, 29d item 3): tests/fixtures/accounts.toml (income and principal
+/// accounts, a PDL booking defaults) with an asset guarantee `lg`; O2's 500,000 defaults in
+/// period 2. In the run the PDL is debited 500,000 and credited 500,000 by the payment, then
+/// debited 5,850.68 by the principal that covers the fee and A's interest (as in
+/// tests/accounts.rs): 5,850.68. Reported: the guarantor paid 400,000, so 100,000 of the
+/// defaults stays uncured: 105,850.68 after period 2.
+#[test]
+fn a_restated_asset_guarantee_payment_moves_the_pdl_of_its_row() {
+    let src = read("tests/fixtures/accounts.toml").replacen(
+        "[[accounts]]",
+        "[[supports]]\nname = \"lg\"\nprovider = \"Loan Guarantor\"\nkind = \"asset_guarantee\"\n\n\
+         [[accounts]]",
+        1,
+    );
+    let d = deal_from_str("acc_ag.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let a = actuals_from_str(
+        "acc_ag_actuals.toml",
+        "[actuals]\ndeal = \"accounts-hand-worked\"\n\n[[periods]]\nperiod = 1\n\
+         payment_date = 2024-04-01\npool = { principal = 750000, interest = 30000 }\n\n\
+         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+         pool = { principal = 500000, interest = 5000, defaults = 500000 }\n\
+         supports = { lg = 400000 }\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(period_row(&r.run, 2).pdl_balance_end, Some(dec!(105850.68)));
+}

@@ -570,6 +570,17 @@ fn a_guarantee_of_the_undertaking_pays_what_it_does_not_within_its_limit() {
     assert_eq!(draws(&r, "support:undertaking"), dec!(2000.00));
     assert_eq!(draws(&r, "support:group"), dec!(0));
     assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(1684.70));
+    // Two backers share the one limit (review 29d item 1: each took 2,000, 3,684.70 in all):
+    // the group pays 2,000 and the bank nothing; A 1,684.70 short.
+    let two = backstop_source(capped, "supports_off = [\"undertaking\"]").replace(
+        "backs = \"undertaking\"\n",
+        "backs = \"undertaking\"\n\n[[supports]]\nname = \"bank\"\nprovider = \"Bank Co.\"\n\
+         kind = \"guarantee\"\nbacks = \"undertaking\"\n",
+    );
+    let r = run_source(&two);
+    assert_eq!(draws(&r, "support:group"), dec!(2000.00));
+    assert_eq!(draws(&r, "support:bank"), dec!(0));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(1684.70));
 }
 
 /// The fixture with a clean-up call from 2024-07-01 at `price_share` × the performing balance,

@@ -22,6 +22,7 @@ impl Run<'_> {
         };
         let c = &self.pool.periods[k];
         let (defaulted, recovered) = (to_fen(c.defaulted), to_fen(c.recovered));
+        let before = (self.guarantee_uncovered, self.guarantor_owed);
         // 担保代偿: the period's defaulted principal, within what the caps leave; nothing once
         // the provider has failed or when the scenario leaves it out.
         let sup = &self.deal.supports[s];
@@ -57,10 +58,9 @@ impl Run<'_> {
         // The trust's uncovered defaults come first (review 29c item 2: with a cap or a failure
         // the guarantor took the recoveries while the trust was short); then 代位追偿, up to
         // what the guarantor has paid and not yet recovered.
-        self.guarantee_uncovered += defaulted - pay;
-        let first = recovered.min(self.guarantee_uncovered);
-        self.guarantee_uncovered -= first;
-        let back: Fen = (recovered - first).min(self.guarantor_owed);
+        let (uncovered, back) = recoveries_split(before, (defaulted, recovered), pay);
+        self.guarantee_uncovered = uncovered;
+        self.guarantee_date = [before.0, before.1, defaulted, recovered, pay, back];
         if back > 0 {
             let from = self.deal.accounts.of(CashSource::Recoveries);
             *self.balance_of(from) -= back;
@@ -77,4 +77,19 @@ impl Run<'_> {
             );
         }
     }
+}
+
+/// The trust's uncovered defaults after a date and the recoveries paid back to the guarantor
+/// on it, from the claims before it `(uncovered, owed)`, the date's `(defaulted, recovered)`
+/// and the guarantor's payment `paid`: the trust's claim first, then the guarantor's up to what
+/// it is owed with this payment (docs/conventions.md, "The asset guarantee").
+pub(super) fn recoveries_split(
+    (uncovered, owed): (Fen, Fen),
+    (defaulted, recovered): (Fen, Fen),
+    paid: Fen,
+) -> (Fen, Fen) {
+    let uncovered = uncovered + (defaulted - paid).max(0);
+    let first = recovered.min(uncovered);
+    let back = (recovered - first).min((owed + paid).max(0));
+    (uncovered - first, back)
 }

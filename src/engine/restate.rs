@@ -248,14 +248,8 @@ impl Run<'_> {
                 moved.support += d;
                 // The asset guarantor's claim on the recoveries follows what it is reported to
                 // have paid (代位追偿 of the 担保代偿 reported).
-                if deal.asset_guarantee() == Some(s) {
-                    self.guarantor_owed = (self.guarantor_owed + d).max(0);
-                    self.guarantee_uncovered = (self.guarantee_uncovered - d).max(0);
-                    // And the PDL it cured (review 29c item 4): exact unless the PDL was
-                    // below the payment.
-                    if deal.pdl.is_some_and(|p| p.defaults) {
-                        self.pdl = (self.pdl - d).max(0);
-                    }
+                if deal.asset_guarantee() == Some(s) && d != 0 {
+                    self.restate_guarantee(&item, s, d);
                 }
             }
         }
@@ -371,6 +365,12 @@ impl Run<'_> {
         // waterfall that ran, its coverage multiple, reserve draws and deposit stay.
         let senior = dec(self.senior_balance())?;
         let (collection, reserve) = (dec(self.collection)?, dec(self.reserve)?);
+        // The PDL as restated (review 29d item 3: an asset guarantee's restated payment moved
+        // it, and the row kept the waterfall's).
+        let pdl = match deal.pdl {
+            Some(_) => Some(dec(self.pdl)?),
+            None => None,
+        };
         let tripped = tripped_names(deal, &self.tripped);
         let row = self
             .periods
@@ -391,9 +391,34 @@ impl Run<'_> {
         }
         row.collection_balance_end = collection;
         row.reserve_balance_end = reserve;
+        if pdl.is_some() {
+            row.pdl_balance_end = pdl;
+        }
         row.senior_balance_end = senior;
         row.triggers_tripped = tripped;
         Ok(())
+    }
+
+    /// The asset guarantee's date worked again from a reported payment `d` more than the run's
+    /// (less when negative): the claims, the recoveries paid back on the date (review 29d item
+    /// 2: a guarantor reported to have paid less kept the recoveries of the larger payment) and
+    /// the PDL it cured (review 29c item 4; exact unless the PDL was below the payment).
+    fn restate_guarantee(&mut self, item: &Label, s: usize, d: Fen) {
+        let [uncovered, owed, defaulted, recovered, paid, back] = self.guarantee_date;
+        let paid_now = (paid + d).max(0);
+        let (uncovered_now, back_now) =
+            super::guarantee::recoveries_split((uncovered, owed), (defaulted, recovered), paid_now);
+        self.guarantee_uncovered = uncovered_now;
+        self.guarantor_owed = owed + paid_now - back_now;
+        // The recoveries the guarantor gets on the date less what it got: from the trust
+        // (through the restatement account) when more, back to it when less.
+        let more = back_now - back;
+        self.restate_move(Movement::Restate, item, Account::Support(s), more);
+        self.subrogated += more;
+        self.guarantee_date = [uncovered, owed, defaulted, recovered, paid_now, back_now];
+        if self.deal.pdl.is_some_and(|p| p.defaults) {
+            self.pdl = (self.pdl - d).max(0);
+        }
     }
 
     /// Rebuilds every tranche's running totals (its summary row) from its `tranche_flows`

@@ -94,19 +94,24 @@ impl Run<'_> {
             room = room.min((to_fen(cap) - self.support_total[s]).max(0));
         }
         // A support that backs another pays only while that one is out, and within its caps,
-        // which their draws share (`backs`).
+        // which its draws and every other backer's share (`backs`; review 29d item 1: two
+        // backers each took the whole limit).
         if let Some(b) = sup.backs {
             if self.support_on[b] {
                 return None;
             }
             let backed = &self.deal.supports[b];
+            let shared = |v: &[Fen]| -> Fen {
+                v[b] + (0..v.len())
+                    .filter(|&x| self.deal.supports[x].backs == Some(b))
+                    .map(|x| v[x])
+                    .sum::<Fen>()
+            };
             if let Some(cap) = backed.cap_per_period {
-                let used = self.support_period[b] + self.support_period[s];
-                room = room.min((to_fen(cap) - used).max(0));
+                room = room.min((to_fen(cap) - shared(&self.support_period)).max(0));
             }
             if let Some(cap) = backed.cap_total {
-                let used = self.support_total[b] + self.support_total[s];
-                room = room.min((to_fen(cap) - used).max(0));
+                room = room.min((to_fen(cap) - shared(&self.support_total)).max(0));
             }
         }
         Some(room)

@@ -85,9 +85,14 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     }
 }
 
-/// How many times smaller or larger than the pool's median asset an asset may be before it is
-/// told (`asset_size`): a 万元 slip is 10,000 times.
+/// How many times smaller than the pool's median asset an asset may be before it is told
+/// (`asset_size`): an amount in 万元 is 10,000 times too small.
 const ASSET_SCALE_MAX: u32 = 1000;
+
+/// How many times larger than the pool's median asset an asset may be before it is told: an
+/// amount in fen is 100 times too large (review 29d item 4: at 1000 times a fen slip on an
+/// ordinary asset passed); the example deals' largest asset is under 4 times their median.
+const ASSET_LARGE_MAX: u32 = 50;
 
 /// Assets out of scale with the rest of the pool (`asset_size`, review 29b item 10: one balance
 /// written in 万元 was caught only by `over_issued`), and generated loans and leases whose
@@ -98,10 +103,13 @@ fn assets_in_scale(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     for (o, (obligor, r)) in deal.obligors.iter().zip(&raw.obligors).enumerate() {
         for (a, (asset, ra)) in obligor.assets.iter().zip(&r.assets).enumerate() {
             let p = format!("obligors[{o}].assets[{a}]");
+            // Monthly and quarterly only: a semiannual or annual loan of one instalment may be
+            // meant (review 29d item 7: a 6-month bullet was told).
             if let (Some(term), Some(freq)) = (ra.term, ra.frequency.as_deref())
                 && let Some(f) = crate::calendar::schedule::Frequency::ALL
                     .into_iter()
                     .find(|f| f.name().eq_ignore_ascii_case(freq))
+                && f.months() <= 3
                 && (1..=5).contains(&term)
                 && term * i64::from(f.months()) < 12
             {
@@ -109,9 +117,10 @@ fn assets_in_scale(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
                     Check::TermUnits,
                     &format!("{p}.term"),
                     format!(
-                        "term = {term} is {term} {} instalments, {} months: `term` counts \
+                        "term = {term} is {term} {} instalment{}, {} months: `term` counts \
                          instalments, not years (a 3-year {} loan is term = {})",
                         f.name(),
+                        if term == 1 { "" } else { "s" },
                         term * i64::from(f.months()),
                         f.name(),
                         3 * f.per_year()
@@ -137,24 +146,27 @@ fn assets_in_scale(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     let mut sorted: Vec<Decimal> = sizes.iter().map(|(s, _)| *s).collect();
     sorted.sort();
     let median = sorted[sorted.len() / 2];
-    let scale = Decimal::from(ASSET_SCALE_MAX);
     for (size, path) in &sizes {
-        let (small, large) = (*size * scale < median, *size > median * scale);
-        if small || large {
-            ctx.warn(
-                Check::AssetSize,
-                path,
-                format!(
-                    "this asset's principal {size:.2} is {} the pool's median asset, {median:.2}: \
-                     is it in 万元 (×10,000) or in fen (×100)? Every amount is in yuan",
-                    if small {
-                        format!("less than 1/{ASSET_SCALE_MAX} of")
-                    } else {
-                        format!("more than {ASSET_SCALE_MAX} times")
-                    }
-                ),
-            );
-        }
+        let small = *size * Decimal::from(ASSET_SCALE_MAX) < median;
+        let large = *size > median * Decimal::from(ASSET_LARGE_MAX);
+        let what = if small {
+            format!(
+                "less than 1/{ASSET_SCALE_MAX} of the pool's median asset, {median:.2}: is it in \
+                 万元 (×10,000)?"
+            )
+        } else if large {
+            format!(
+                "more than {ASSET_LARGE_MAX} times the pool's median asset, {median:.2}: is it in \
+                 fen (×100)?"
+            )
+        } else {
+            continue;
+        };
+        ctx.warn(
+            Check::AssetSize,
+            path,
+            format!("this asset's principal {size:.2} is {what} Every amount is in yuan"),
+        );
     }
 }
 
