@@ -305,7 +305,7 @@ fn size_command(
         )?;
         // The copies hold the steps; the sized deal is TOML already.
         write_copies(copy, "size", &d.name, &[(o::SIZE_STEPS_FILE, steps)])?;
-        let table = o::size_table(&result.steps, &result.sized);
+        let table = o::size_table(&result.steps, &result.sized, a.margin);
         if let Some(file) = &copy.html {
             use crate::output::html;
             html::write_html(file, &d.name, &table, &[html::size_charts(&result.steps)])?;

@@ -23,6 +23,8 @@ impl Run<'_> {
         let c = &self.pool.periods[k];
         let (defaulted, recovered) = (to_fen(c.defaulted), to_fen(c.recovered));
         let before = (self.guarantee_uncovered, self.guarantor_owed);
+        // The PDL before the payment cures it, for `reconcile` to cure it again.
+        let pdl_before = self.pdl;
         // 担保代偿: the period's defaulted principal, within what the caps leave; nothing once
         // the provider has failed or when the scenario leaves it out.
         let sup = &self.deal.supports[s];
@@ -60,7 +62,9 @@ impl Run<'_> {
         // what the guarantor has paid and not yet recovered.
         let (uncovered, back) = recoveries_split(before, (defaulted, recovered), pay);
         self.guarantee_uncovered = uncovered;
-        self.guarantee_date = [before.0, before.1, defaulted, recovered, pay, back];
+        self.guarantee_date = [
+            before.0, before.1, defaulted, recovered, pay, back, pdl_before,
+        ];
         if back > 0 {
             let from = self.deal.accounts.of(CashSource::Recoveries);
             *self.balance_of(from) -= back;
@@ -88,8 +92,43 @@ pub(super) fn recoveries_split(
     (defaulted, recovered): (Fen, Fen),
     paid: Fen,
 ) -> (Fen, Fen) {
-    let uncovered = uncovered + (defaulted - paid).max(0);
+    // U ← U + D − G: a payment above the date's defaults (a late one, reported in `reconcile`)
+    // makes good earlier uncovered defaults (review 29e item 1).
+    let uncovered = (uncovered + defaulted - paid).max(0);
     let first = recovered.min(uncovered);
     let back = (recovered - first).min((owed + paid).max(0));
     (uncovered - first, back)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recoveries_split;
+
+    /// The split of docs/conventions.md, "The asset guarantee", worked by hand (fen omitted):
+    /// U ← U + D − G; T = min(R, U); S = min(R − T, O + G).
+    #[test]
+    fn recoveries_go_to_the_trust_first_then_to_the_guarantor() {
+        // Paid in full, recovered 300,000 in the same period: U = 0, S = min(300,000, 500,000).
+        assert_eq!(
+            recoveries_split((0, 0), (500_000, 300_000), 500_000),
+            (0, 300_000)
+        );
+        // Capped at 400,000: U = 100,000 takes the first 100,000; S = min(200,000, 400,000).
+        assert_eq!(
+            recoveries_split((0, 0), (500_000, 300_000), 400_000),
+            (0, 200_000)
+        );
+        // Nothing paid: U = 500,000 takes all 300,000 and keeps 200,000; S = 0.
+        assert_eq!(
+            recoveries_split((0, 0), (500_000, 300_000), 0),
+            (200_000, 0)
+        );
+        // Paid late (review 29e item 1): the default of an earlier date (U = 500,000) paid on
+        // a date with no default and 300,000 recovered: U = 500,000 + 0 − 500,000 = 0, so
+        // S = min(300,000, 0 + 500,000) = 300,000 (the trust kept it all before).
+        assert_eq!(
+            recoveries_split((500_000, 0), (0, 300_000), 500_000),
+            (0, 300_000)
+        );
+    }
 }

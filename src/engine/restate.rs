@@ -402,9 +402,17 @@ impl Run<'_> {
     /// The asset guarantee's date worked again from a reported payment `d` more than the run's
     /// (less when negative): the claims, the recoveries paid back on the date (review 29d item
     /// 2: a guarantor reported to have paid less kept the recoveries of the larger payment) and
-    /// the PDL it cured (review 29c item 4; exact unless the PDL was below the payment).
+    /// the PDL it cured (review 29c item 4).
     fn restate_guarantee(&mut self, item: &Label, s: usize, d: Fen) {
-        let [uncovered, owed, defaulted, recovered, paid, back] = self.guarantee_date;
+        let [
+            uncovered,
+            owed,
+            defaulted,
+            recovered,
+            paid,
+            back,
+            pdl_before,
+        ] = self.guarantee_date;
         let paid_now = (paid + d).max(0);
         let (uncovered_now, back_now) =
             super::guarantee::recoveries_split((uncovered, owed), (defaulted, recovered), paid_now);
@@ -415,9 +423,14 @@ impl Run<'_> {
         let more = back_now - back;
         self.restate_move(Movement::Restate, item, Account::Support(s), more);
         self.subrogated += more;
-        self.guarantee_date = [uncovered, owed, defaulted, recovered, paid_now, back_now];
+        self.guarantee_date = [
+            uncovered, owed, defaulted, recovered, paid_now, back_now, pdl_before,
+        ];
+        // The PDL cured by the reported payment instead of the run's, as the engine cures it:
+        // min(PDL before the payment, payment) (review 29e item 2: `PDL − δ` also cured the
+        // waterfall's later debits when the report was above the date's defaults).
         if self.deal.pdl.is_some_and(|p| p.defaults) {
-            self.pdl = (self.pdl - d).max(0);
+            self.pdl += paid.min(pdl_before) - paid_now.min(pdl_before);
         }
     }
 

@@ -272,8 +272,9 @@ pub(super) struct Run<'a> {
     pub asset_guarantee: Option<usize>,
     /// The asset guarantee on the current date: (claims before it: the trust's uncovered
     /// defaults and the guarantor's; the date's defaults and recoveries; what it paid and was
-    /// paid back), for `reconcile` to work the date again from a reported payment.
-    pub guarantee_date: [Fen; 6],
+    /// paid back; the PDL before the payment), for `reconcile` to work the date again from a
+    /// reported payment.
+    pub guarantee_date: [Fen; 7],
     /// Cash held by a conditional step (`CashHeld`), reported once per account.
     pub held_warned: Vec<Account>,
     /// The first step of each paying account that a condition kept from running on the
@@ -425,7 +426,7 @@ impl<'a> Run<'a> {
             subrogated: 0,
             guarantee_uncovered: 0,
             asset_guarantee: deal.asset_guarantee(),
-            guarantee_date: [0; 6],
+            guarantee_date: [0; 7],
             held_warned: RunBuffers::take(&mut b.held_warned),
             skipped: RunBuffers::take(&mut b.skipped),
             held_warnings: Vec::new(),

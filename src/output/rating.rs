@@ -453,7 +453,9 @@ pub fn rate_table(
 }
 
 /// The terminal report of `ipabs size`.
-pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
+/// `margin`: `size --margin`, said under the table when it is not 0 (review 29e item 4: it
+/// showed nowhere).
+pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal) -> String {
     let mut out = String::from(
         "step  tranche       balance              sub balance          BDR          TDR        coverage  pass\n",
     );
@@ -480,6 +482,13 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
              no delay, every support paying), not under the deal's [scenario]\n",
         );
     }
+    if !margin.is_zero() {
+        out.push_str(&format!(
+            "pass: BDR ≥ TDR + the margin {} ({} points), or paid in full at R = 100%\n",
+            margin.normalize(),
+            (margin * Decimal::ONE_HUNDRED).normalize()
+        ));
+    }
     for z in sized {
         out.push_str(&format!(
             "\n{} ({}): largest balance {}; binding constraint: {}",
@@ -497,7 +506,7 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized]) -> String {
             out.push_str(&format!("; lowest break-even under scenario `{name}`"));
         }
         // The cushion a committee asks for (review 29b item 6): BDR − TDR at the balance
-        // found, in points of the pool.
+        // found, in points of the pool, when the rating passed there below R = 100%.
         if let Some(s) = found.filter(|s| s.rating_ok && !s.passes_at_one) {
             out.push_str(&format!(
                 "; cushion BDR − TDR = {} points",
@@ -571,31 +580,45 @@ pub fn sized_deal_text(
             .iter_mut()
             .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
             .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
-        let entries = table
-            .get_mut("target_balances")
-            .and_then(|v| v.as_array_mut())
-            .filter(|a| a.len() == targets.len())
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "{file}: tranche `{name}`'s target_balances is not an array of {} entries",
-                    targets.len()
-                ))
-            })?;
-        for (entry, target) in entries.iter_mut().zip(targets) {
-            let t = entry.as_inline_table_mut().ok_or_else(|| {
-                Error::Usage(format!(
-                    "{file}: tranche `{name}`'s target_balances holds something other than \
-                     {{ date, balance }} tables"
-                ))
-            })?;
+        let wrong = || {
+            Error::Usage(format!(
+                "{file}: tranche `{name}`'s target_balances is not {} {{ date, balance }} \
+                 entries",
+                targets.len()
+            ))
+        };
+        let value_of = |target: &Decimal, old: Option<&toml_edit::Value>| {
             let text = target.normalize().to_string();
             let mut value: toml_edit::Value = text.parse().map_err(|e| {
                 Error::Internal(format!("target balance {text} is not a TOML value: {e}"))
             })?;
-            if let Some(old) = t.get("balance") {
+            if let Some(old) = old {
                 *value.decor_mut() = old.decor().clone();
             }
-            t.insert("balance", value);
+            Ok::<_, Error>(value)
+        };
+        let item = table.get_mut("target_balances").ok_or_else(wrong)?;
+        // `target_balances = [{ … }, …]`, or `[[tranches.target_balances]]` tables (review
+        // 29e item 3: the second form was refused).
+        if let Some(entries) = item.as_array_mut() {
+            if entries.len() != targets.len() {
+                return Err(wrong());
+            }
+            for (entry, target) in entries.iter_mut().zip(targets) {
+                let t = entry.as_inline_table_mut().ok_or_else(wrong)?;
+                let value = value_of(target, t.get("balance"))?;
+                t.insert("balance", value);
+            }
+        } else if let Some(tables) = item.as_array_of_tables_mut() {
+            if tables.len() != targets.len() {
+                return Err(wrong());
+            }
+            for (t, target) in tables.iter_mut().zip(targets) {
+                let value = value_of(target, t.get("balance").and_then(|v| v.as_value()))?;
+                t.insert("balance", toml_edit::Item::Value(value));
+            }
+        } else {
+            return Err(wrong());
         }
     }
     Ok(doc.to_string())
@@ -605,6 +628,22 @@ pub fn sized_deal_text(
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// A scheduled tranche's targets are rewritten in either TOML form (review 29e item 3:
+    /// `[[tranches.target_balances]]` tables were refused), values only.
+    #[test]
+    fn target_balances_are_rewritten_inline_or_as_tables() {
+        let inline = "[[tranches]]\nname = \"A\"\nbalance = 100\ntarget_balances = [\n  { date = 2024-01-01, balance = 50 },\n  { date = 2024-07-01, balance = 0 },\n]\n";
+        let tables = "[[tranches]]\nname = \"A\"\nbalance = 100\n\n[[tranches.target_balances]]\ndate = 2024-01-01\nbalance = 50\n\n[[tranches.target_balances]]\ndate = 2024-07-01\nbalance = 0\n";
+        let schedules = vec![("A".to_string(), vec![dec!(60.5), dec!(0)])];
+        let balances = vec![("A".to_string(), dec!(121))];
+        let a = sized_deal_text("d.toml", inline, &balances, &schedules).expect("inline");
+        assert!(a.contains("{ date = 2024-01-01, balance = 60.5 }"), "{a}");
+        assert!(a.contains("balance = 121"), "{a}");
+        let b = sized_deal_text("d.toml", tables, &balances, &schedules).expect("tables");
+        assert!(b.contains("date = 2024-01-01\nbalance = 60.5\n"), "{b}");
+        assert!(b.contains("date = 2024-07-01\nbalance = 0\n"), "{b}");
+    }
 
     /// The column of `#` on the line of `key` in `text`.
     fn comment_column(text: &str, key: &str) -> Option<usize> {

@@ -501,10 +501,12 @@ fn calendar_coverage(ctx: &mut Ctx, cal: &Calendar, periods: &[PeriodDates]) {
             String::new()
         } else {
             format!(
-                "; of them {} fall where a holiday is likely (1–3 January, the Spring Festival \
-                 between 20 January and 28 February, 4–6 April, 1–5 May, 1–8 October): check \
-                 the official calendar when it is published and add `extra_holidays`",
-                risky.into_iter().collect::<Vec<_>>().join(", ")
+                "; of them {} {} where a holiday is likely (31 December–3 January, the Spring \
+                 Festival between 20 January and 28 February, 4–6 April, 1–5 May, 1–8 \
+                 October): check the official calendar when it is published and add \
+                 `extra_holidays`",
+                risky.iter().cloned().collect::<Vec<_>>().join(", "),
+                if risky.len() == 1 { "falls" } else { "fall" }
             )
         };
         ctx.warn(
@@ -521,13 +523,14 @@ fn calendar_coverage(ctx: &mut Ctx, cal: &Calendar, periods: &[PeriodDates]) {
 }
 
 /// Whether `d` falls in a window of the year where a Chinese public holiday is likely whatever
-/// the year: New Year, the Spring Festival (its first day falls between 21 January and 20
+/// the year: New Year (31 December is a bridge day in some years: 2018-12-31), the Spring
+/// Festival (its first day falls between 21 January and 20
 /// February, and the week's holiday follows it), Qingming, Labour Day and National Day. The
 /// Dragon Boat and Mid-Autumn festivals move over a month and are left out.
 fn holiday_likely(d: NaiveDate) -> bool {
     let (m, day) = (d.month(), d.day());
     matches!(
         (m, day),
-        (1, 1..=3) | (1, 20..=31) | (2, _) | (4, 4..=6) | (5, 1..=5) | (10, 1..=8)
+        (1, 1..=3) | (1, 20..=31) | (2, _) | (4, 4..=6) | (5, 1..=5) | (10, 1..=8) | (12, 31)
     )
 }

@@ -90,9 +90,10 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
 const ASSET_SCALE_MAX: u32 = 1000;
 
 /// How many times larger than the pool's median asset an asset may be before it is told: an
-/// amount in fen is 100 times too large (review 29d item 4: at 1000 times a fen slip on an
-/// ordinary asset passed); the example deals' largest asset is under 4 times their median.
-const ASSET_LARGE_MAX: u32 = 50;
+/// amount in fen is 100 times too large (reviews 29d item 4 and 29e item 5: at 1000, then 50,
+/// times a fen slip on an ordinary asset passed, 44 times the median); the example deals'
+/// largest asset is at most 2.14 times their median.
+const ASSET_LARGE_MAX: u32 = 20;
 
 /// Assets out of scale with the rest of the pool (`asset_size`, review 29b item 10: one balance
 /// written in 万元 was caught only by `over_issued`), and generated loans and leases whose
