@@ -1649,31 +1649,26 @@ fn a_restated_asset_guarantee_payment_moves_the_pdl_of_its_row() {
     let d = deal_from_str("acc_ag.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
-    let a = actuals_from_str(
-        "acc_ag_actuals.toml",
-        "[actuals]\ndeal = \"accounts-hand-worked\"\n\n[[periods]]\nperiod = 1\n\
-         payment_date = 2024-04-01\npool = { principal = 750000, interest = 30000 }\n\n\
-         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-         pool = { principal = 500000, interest = 5000, defaults = 500000 }\n\
-         supports = { lg = 400000 }\n",
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    // The report, with the guarantor's payment in period 2.
+    let reported = |paid: u32| {
+        actuals_from_str(
+            "acc_ag_actuals.toml",
+            &format!(
+                "[actuals]\ndeal = \"accounts-hand-worked\"\n\n[[periods]]\nperiod = 1\n\
+                 payment_date = 2024-04-01\npool = {{ principal = 750000, interest = 30000 }}\n\n\
+                 [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+                 pool = {{ principal = 500000, interest = 5000, defaults = 500000 }}\n\
+                 supports = {{ lg = {paid} }}\n"
+            ),
+            &d,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let r = reconcile(&d, &d.scenario, &reported(400_000)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(period_row(&r.run, 2).pdl_balance_end, Some(dec!(105850.68)));
     // Reported 700,000, above the 500,000 defaulted (review 29e item 2): the payment cures
     // min(PDL before it, 700,000) = min(500,000, 700,000) = 500,000, as the run's did, so the
     // PDL is the run's 5,850.68 (`PDL − δ` gave 0, and C a false `not_repaid`).
-    let more = actuals_from_str(
-        "acc_ag_actuals.toml",
-        "[actuals]\ndeal = \"accounts-hand-worked\"\n\n[[periods]]\nperiod = 1\n\
-         payment_date = 2024-04-01\npool = { principal = 750000, interest = 30000 }\n\n\
-         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-         pool = { principal = 500000, interest = 5000, defaults = 500000 }\n\
-         supports = { lg = 700000 }\n",
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let r = reconcile(&d, &d.scenario, &more).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &reported(700_000)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(period_row(&r.run, 2).pdl_balance_end, Some(dec!(5850.68)));
 }

@@ -335,15 +335,10 @@ fn a_bad_deal_writes_nothing() {
     assert!(!out.exists(), "nothing written");
 }
 
-/// `--csv DIR` on run, sweep, breakeven, portfolio, rate and size (since session 29): every CSV file equals its Parquet table
-/// (tests/python/check_csv.py, pyarrow).
-#[test]
-fn csv_copies_equal_the_parquet_tables() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let deal = "tests/fixtures/portfolio/alpha.toml";
-    let scen = "tests/fixtures/portfolio/rating.toml";
-    let gdd = "deals/gdd_patent_licence_2019.toml";
-    let cases: [(&str, Vec<&str>); 6] = [
+/// The commands whose tables the copy tests write: run, sweep, breakeven and portfolio on the
+/// portfolio fixture, rate on gdd and size on nanshan (whose A is a bullet).
+fn copy_cases<'a>(deal: &'a str, scen: &'a str) -> [(&'static str, Vec<&'a str>); 6] {
+    [
         ("run", vec!["run", deal, "--scenario", scen]),
         ("sweep", vec!["sweep", deal, "--scenarios", scen]),
         ("breakeven", vec!["breakeven", deal, "--scenarios", scen]),
@@ -351,7 +346,15 @@ fn csv_copies_equal_the_parquet_tables() {
             "portfolio",
             vec!["portfolio", "tests/fixtures/portfolio/cohort.toml"],
         ),
-        ("rate", vec!["rate", gdd, "--paths", "200"]),
+        (
+            "rate",
+            vec![
+                "rate",
+                "deals/gdd_patent_licence_2019.toml",
+                "--paths",
+                "200",
+            ],
+        ),
         (
             "size",
             vec![
@@ -363,7 +366,17 @@ fn csv_copies_equal_the_parquet_tables() {
                 "200",
             ],
         ),
-    ];
+    ]
+}
+
+/// `--csv DIR` on run, sweep, breakeven, portfolio, rate and size (since session 29): every CSV file equals its Parquet table
+/// (tests/python/check_csv.py, pyarrow).
+#[test]
+fn csv_copies_equal_the_parquet_tables() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = "tests/fixtures/portfolio/alpha.toml";
+    let scen = "tests/fixtures/portfolio/rating.toml";
+    let cases = copy_cases(deal, scen);
     for (name, mut args) in cases {
         let out = tmp.path().join(name);
         let csv = tmp.path().join(format!("{name}-csv"));
@@ -395,28 +408,7 @@ fn xlsx_workbooks_read_back_with_openpyxl() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let deal = "tests/fixtures/portfolio/alpha.toml";
     let scen = "tests/fixtures/portfolio/rating.toml";
-    let gdd = "deals/gdd_patent_licence_2019.toml";
-    let cases: [(&str, Vec<&str>); 6] = [
-        ("run", vec!["run", deal, "--scenario", scen]),
-        ("sweep", vec!["sweep", deal, "--scenarios", scen]),
-        ("breakeven", vec!["breakeven", deal, "--scenarios", scen]),
-        (
-            "portfolio",
-            vec!["portfolio", "tests/fixtures/portfolio/cohort.toml"],
-        ),
-        ("rate", vec!["rate", gdd, "--paths", "200"]),
-        (
-            "size",
-            vec![
-                "size",
-                "deals/nanshan_gaoxintou_5_2022.toml",
-                "--target",
-                "A=AAA",
-                "--paths",
-                "200",
-            ],
-        ),
-    ];
+    let cases = copy_cases(deal, scen);
     for (name, mut args) in cases {
         let out = tmp.path().join(name);
         let book = tmp.path().join(format!("{name}.xlsx"));
