@@ -68,6 +68,9 @@ pub struct Deal {
     pub clean_up_call: Option<CleanUpCall>,
     /// The revolving purchase period (`[revolving]`), if the deal has one.
     pub revolving: Option<Revolving>,
+    /// 合格投资: the annual rate the trust's cash earns between payment dates
+    /// (`reinvestment_rate`; 0: none; `engine::state`, docs/conventions.md).
+    pub reinvestment_rate: Decimal,
 }
 
 /// A cash account of the trust that a step pays from or a transfer moves between.

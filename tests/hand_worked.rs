@@ -631,3 +631,33 @@ fn a_call_is_exercised_only_if_its_waterfall_repays_the_senior_to_the_fen() {
     assert_eq!(r.conservation.call_price, dec!(0));
     assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
 }
+
+/// Income on cash held (合格投资, `[deal] reinvestment_rate`, since session 29; review 26d item
+/// M8): the fixture at 2%. Period 1: the cash held since closing is the reserve's 5,000
+/// (funded at closing; the collection account is empty): fen(5,000 × 0.02 × 91/365) =
+/// fen(24.9315…) = 24.93, deposited into the collection account, so A's pass-through principal
+/// is 1,029,419.32 + 24.93 = 1,029,444.25. Period 2 (91 days): the reserve's 5,000 again, 24.93.
+/// Period 3: the reserve and the account were emptied in period 2 (the fixture's shortfall):
+/// nothing held, no income. The run's income, 49.86, is in its conservation identity.
+#[test]
+fn cash_held_earns_the_reinvestment_rate() {
+    let src = fixture().replace(
+        "collection_lag_days = 0\n",
+        "collection_lag_days = 0\nreinvestment_rate = 0.02\n",
+    );
+    let r = run_source(&src);
+    assert_eq!(
+        ledger_sum(&r, 1, "investment_income", "investment"),
+        dec!(24.93)
+    );
+    assert_eq!(tranche_row(&r, "A", 1).principal_paid, dec!(1029444.25));
+    assert_eq!(
+        ledger_sum(&r, 2, "investment_income", "investment"),
+        dec!(24.93)
+    );
+    assert_eq!(
+        ledger_sum(&r, 3, "investment_income", "investment"),
+        dec!(0)
+    );
+    assert_eq!(r.conservation.investment_income, dec!(49.86));
+}

@@ -326,6 +326,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             call_price: dec!(0),
             accounts_end: dec!(0),
             subrogation: dec!(0),
+            investment_income: dec!(0),
         },
         warnings: Vec::new(),
     }

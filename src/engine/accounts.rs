@@ -66,6 +66,33 @@ impl Run<'_> {
         }
     }
 
+    /// 合格投资: what the trust's cash held since the last date (or the reserve funded at
+    /// closing) earned, `fen(cash × reinvestment_rate × year fraction of the date's accrual
+    /// period)` rounded once, deposited into the account that collects interest before the
+    /// date's collections (docs/conventions.md, "Income on cash held").
+    pub(super) fn investment_income(&mut self, k: usize) {
+        let rate = self.deal.reinvestment_rate;
+        if rate.is_zero() {
+            return;
+        }
+        let held = self.cash_total() + self.reserve;
+        let income = self.money(held, &[rate], self.year_fraction[k]);
+        if income <= 0 {
+            return;
+        }
+        let to = self.deal.accounts.of(CashSource::Interest);
+        *self.balance_of(to) += income;
+        self.invested += income;
+        self.entry(
+            0,
+            Movement::InvestmentIncome,
+            &Label::Static("investment_income"),
+            (Account::Investment, account(to)),
+            income,
+            "income on the trust's cash held since the last date (合格投资收益)",
+        );
+    }
+
     /// Debits the PDL with period `k`'s defaulted principal (`[pdl] defaults`).
     pub(super) fn book_defaults(&mut self, k: usize) {
         if self.deal.pdl.is_some_and(|p| p.defaults) {

@@ -39,6 +39,9 @@ pub enum Account {
     /// The seller of the assets bought in a revolving period (循环购买, usually the
     /// originator): it receives their price.
     Seller,
+    /// The 合格投资 the trust's cash is invested in between payment dates: the source of the
+    /// income it earns (`[deal] reinvestment_rate`).
+    Investment,
 }
 
 impl Account {
@@ -103,11 +106,13 @@ pub enum Movement {
     GuaranteePayment,
     /// Recoveries to the asset guarantor, up to what it paid (代位追偿).
     Subrogation,
+    /// Income on the trust's cash between payment dates (合格投资收益).
+    InvestmentIncome,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 21] = [
+    pub const ALL: [Movement; 22] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -129,6 +134,7 @@ impl Movement {
         Movement::BuyAssets,
         Movement::GuaranteePayment,
         Movement::Subrogation,
+        Movement::InvestmentIncome,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -155,6 +161,7 @@ impl Movement {
             Movement::BuyAssets => "buy_assets",
             Movement::GuaranteePayment => "guarantee_payment",
             Movement::Subrogation => "subrogation",
+            Movement::InvestmentIncome => "investment_income",
         }
     }
 }
@@ -225,6 +232,7 @@ impl AccountNames {
             Account::Tax(i) => at(&self.tax, i),
             Account::Named(i) => at(&self.named, i),
             Account::Seller => "seller",
+            Account::Investment => "investment",
         }
     }
 }

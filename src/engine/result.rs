@@ -316,8 +316,8 @@ pub struct SupportDrawTotal {
 }
 
 /// The conservation identity the engine verified, to the fen:
-/// `pool_cash + support_draws + reserve_funding + restated + call_price = payments +
-/// purchases + collection_end + reserve_end + accounts_end + subrogation`.
+/// `pool_cash + support_draws + reserve_funding + restated + call_price + investment_income
+/// = payments + purchases + collection_end + reserve_end + accounts_end + subrogation`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     pub pool_cash: Decimal,
@@ -338,4 +338,7 @@ pub struct Conservation {
     /// Recoveries paid to the asset guarantor (代位追偿); 0 without one. Its payments
     /// (担保代偿) are in `support_draws`.
     pub subrogation: Decimal,
+    /// Income the trust's cash earned between payment dates (合格投资, `[deal]
+    /// reinvestment_rate`); 0 without one.
+    pub investment_income: Decimal,
 }

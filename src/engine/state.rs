@@ -264,6 +264,8 @@ pub(super) struct Run<'a> {
     pub guarantor_owed: Fen,
     /// The recoveries paid to the asset guarantor over the run.
     pub subrogated: Fen,
+    /// Income the trust's cash earned between payment dates over the run (合格投资).
+    pub invested: Fen,
     /// Defaulted principal the asset guarantor did not pay (its caps, its failure, left out)
     /// and the recoveries have not yet made good: the trust's claim, which ranks before the
     /// guarantor's (民法典 Art. 700).
@@ -424,6 +426,7 @@ impl<'a> Run<'a> {
             call_price: 0,
             guarantor_owed: 0,
             subrogated: 0,
+            invested: 0,
             guarantee_uncovered: 0,
             asset_guarantee: deal.asset_guarantee(),
             guarantee_date: [0; 7],
@@ -621,8 +624,10 @@ impl<'a> Run<'a> {
         let cash = self.cash;
 
         // 1. Deposit pool cash (by source into the named accounts when the deal has them),
-        // then the clean-up call's price when the call is exercised.
+        // then the clean-up call's price when the call is exercised. First, what the cash
+        // held since the last date earned (合格投资).
         let brought_forward = self.cash_total();
+        self.investment_income(k);
         if deal.accounts.split() {
             self.deposit_by_source(k);
         } else {

@@ -49,7 +49,7 @@ pub(super) struct Balances {
 }
 
 impl Balances {
-    const FIXED: usize = 6;
+    const FIXED: usize = 7;
 
     pub(super) fn new(d: &Deal) -> Balances {
         Balances::new_in(d, &mut RunBuffers::default())
@@ -89,6 +89,7 @@ impl Balances {
             Account::Originator => 3,
             Account::Restatement => 4,
             Account::Seller => 5,
+            Account::Investment => 6,
             Account::Support(i) => Self::FIXED + i,
             Account::Tranche(i) => Self::FIXED + s + i,
             Account::Fee(i) => Self::FIXED + s + t + i,
@@ -170,7 +171,8 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
     // What the restatements brought in (negative: took out); zero outside `reconcile`.
     let restated = sent(Account::Restatement);
     let accounts_end: Fen = run.named.iter().sum();
-    let inflow = pool_cash + support_draws + run.reserve_funding + restated + run.call_price;
+    let inflow =
+        pool_cash + support_draws + run.reserve_funding + restated + run.call_price + run.invested;
     // What revolving purchases paid the seller (docs/deal-format.md, `[revolving]`).
     let purchases = b.get(Account::Seller);
     let outflow =
@@ -187,18 +189,21 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         call_price: dec(run.call_price)?,
         accounts_end: dec(accounts_end)?,
         subrogation: dec(run.subrogated)?,
+        investment_income: dec(run.invested)?,
     };
     let fail = |m: String| Err(Error::Internal(m));
     if inflow != outflow {
         return fail(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
-             clean-up call price {} + restatements {} = {}, but payments {} + purchases {} + \
-             collection account {} + reserve {} + named accounts {} + subrogation {} = {}",
+             clean-up call price {} + restatements {} + investment income {} = {}, but payments \
+             {} + purchases {} + collection account {} + reserve {} + named accounts {} + \
+             subrogation {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
             c.call_price,
             c.restated,
+            c.investment_income,
             dec(inflow)?,
             c.payments,
             c.purchases,
@@ -237,6 +242,13 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             "pool deposits {} differ from projected pool cash {}",
             dec(sent(Account::Pool))?,
             c.pool_cash
+        ));
+    }
+    if sent(Account::Investment) != run.invested {
+        return fail(format!(
+            "the investments paid {} into the deal, the engine counted {} of income",
+            dec(sent(Account::Investment))?,
+            dec(run.invested)?
         ));
     }
     if purchases != run.purchased {

@@ -157,6 +157,7 @@ fn conservation_line(c: &Conservation) -> String {
         c.reserve_funding,
         c.restated,
         c.call_price,
+        c.investment_income,
     ]);
     let outflow = sum(&[
         c.payments,
@@ -180,7 +181,8 @@ fn conservation_line(c: &Conservation) -> String {
         }
     };
     let restated = term("restatements", c.restated);
-    let call = term("clean-up call price", c.call_price);
+    let call =
+        term("clean-up call price", c.call_price) + &term("investment income", c.investment_income);
     let accounts = term("named accounts end", c.accounts_end);
     let subrogation = term("recoveries to the asset guarantor", c.subrogation);
     // Revolving purchases (`[revolving]`), shown only when there are some.

@@ -233,6 +233,9 @@ pub struct DealSection {
     pub collection_lag_business_days: Option<i64>,
     /// `half_up` (default) or `truncate`: how every amount is rounded to the fen, once.
     pub rounding: Option<String>,
+    /// 合格投资: the annual rate the trust's cash (collection, named accounts, reserve) earns
+    /// between payment dates, a fraction (0.015 for 1.5%); default 0.
+    pub reinvestment_rate: Option<Decimal>,
     /// `list_order` (default), `largest_remainder` or `half_up_last_takes_rest`: how pro-rata shares are rounded to the fen.
     pub pro_rata_rounding: Option<String>,
     /// Names of warnings this deal silences (docs/errors.md).

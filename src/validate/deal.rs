@@ -11,6 +11,12 @@ use crate::deal::Deal;
 use crate::error::Check;
 use crate::scenario::Scenario;
 use crate::schema;
+use rust_decimal::Decimal;
+
+/// The highest reinvestment rate not warned about (`rate_range`): 合格投资 are bank deposits
+/// and money-market funds, a few percent a year; 10% is a percentage typed for a fraction or
+/// no such investment.
+const REINVESTMENT_RATE_MAX: Decimal = Decimal::from_parts(10, 0, 0, false, 2);
 
 /// The validated deal. The obligors' names and tags are moved out of `raw`.
 pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
@@ -164,6 +170,12 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
     }
 
     let allow = allow(ctx, &raw.deal.allow);
+    let reinvestment_rate = raw.deal.reinvestment_rate.map_or(Decimal::ZERO, |r| {
+        let path = "deal.reinvestment_rate";
+        let r = ctx.annual_rate(path, r, super::Sign::NonNegative);
+        super::checks::rate_range(ctx, path, r, REINVESTMENT_RATE_MAX, "the reinvestment rate");
+        r
+    });
     let notices = notices(ctx, raw, &tranches);
 
     if ctx.error_count() > 0 {
@@ -199,6 +211,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         pdl: super::accounts::pdl(raw.pdl.as_ref()),
         clean_up_call,
         revolving,
+        reinvestment_rate,
     };
     super::checks::deal(ctx, &deal, raw);
     if let Some(s) = &raw.scenario {

@@ -54,11 +54,12 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
             "reserve funded {funding}, but the deal says {expected_funding}"
         ));
     }
-    // The clean-up call's price (issue 12): an inflow from the originator.
+    // The clean-up call's price (issue 12): an inflow from the originator; and income on cash
+    // held (合格投资, since session 29), counted with it.
     let call = sum(r
         .ledger
         .iter()
-        .filter(|e| e.action.name() == "clean_up_call")
+        .filter(|e| matches!(e.action.name(), "clean_up_call" | "investment_income"))
         .map(|e| e.amount));
     // Outflows: from the collection account or a named account to a payee (revolving
     // purchases, to the seller, included).
@@ -99,7 +100,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         c.payments + c.purchases,
         c.collection_end,
         c.reserve_end,
-        c.call_price,
+        c.call_price + c.investment_income,
         c.accounts_end,
         c.subrogation,
     ) != (
@@ -135,7 +136,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
                 .filter(|e| e.period == p.period && e.action.name() == action)
                 .map(|e| e.amount))
         };
-        let called = moved("clean_up_call");
+        let called = moved("clean_up_call") + moved("investment_income");
         // The asset guarantor's payment in, the recoveries paid back to it out, before the
         // waterfall (docs/output.md, `available_funds`).
         let guaranteed = moved("guarantee_payment") - moved("subrogation");

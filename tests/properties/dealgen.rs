@@ -913,6 +913,10 @@ impl DealSpec {
             2 => writeln!(t, "collection_lag_business_days = {}", self.lag).ok(),
             _ => None,
         };
+        // Income on cash held (since session 29) in about one deal in four.
+        if self.business_day % 4 == 1 {
+            writeln!(t, "reinvestment_rate = 0.0{}", 1 + self.lag % 5).ok();
+        }
 
         // Obligors.
         let life_days = u32::try_from((legal - cutoff).num_days())
