@@ -106,11 +106,14 @@ impl Run<'_> {
     /// and every line the waterfall paid something on (a line it leaves out keeps the
     /// waterfall's figure, which is no reported figure: review 26c item M3). Not for a deal
     /// with named accounts, whose balances a report cannot state (item M1), a revolving deal
-    /// (its purchases are not reported) or the clean-up call's date (its price is not).
+    /// (its purchases are not reported), a deal whose cash earns income (`reinvestment_rate`:
+    /// the income a report cannot state; review 29f item 1) or the clean-up call's date (its
+    /// price is not).
     fn report_is_whole(&self, a: &ActualPeriod) -> bool {
         let deal = self.deal;
         if deal.accounts.split()
             || deal.revolving.is_some()
+            || !deal.reinvestment_rate.is_zero()
             || self.called
             || a.collection_balance.is_none()
             || (deal.reserve.is_some() && a.reserve_balance.is_none())

@@ -16,7 +16,8 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
       per tranche: balance_start in its first period = summary.initial_balance;
                    sum of principal_paid = summary.total_principal;
       ledger: every amount > 0;
-      periods: available_funds = pool_cash + cash_brought_forward on every row;
+      periods: available_funds = pool_cash + cash_brought_forward (+ a call price, income on
+      cash held, an asset guarantee's payment less its recoveries) on every row;
       fees: arrears = max(0, due - paid) on every row, and per (deal, scenario, period) the paid taxes
             and fees sum to periods.taxes_paid and periods.fees_paid;
       payment_notices: total_per_100 = interest_per_100 + principal_per_100, the record date
@@ -415,17 +416,21 @@ def check_invariants(c, t):
         t["periods.parquet"],
         ["deal", "scenario", "period", "pool_cash", "cash_brought_forward", "available_funds"],
     )
-    # A clean-up call's price (ledger action `clean_up_call`) joins the call date's funds.
+    # A clean-up call's price (ledger action `clean_up_call`) joins the call date's funds, and
+    # so do income on cash held and an asset guarantor's payment, less the recoveries paid back
+    # to it (docs/output.md, `available_funds`; since session 29).
+    sign = {"clean_up_call": 1, "investment_income": 1, "guarantee_payment": 1, "subrogation": -1}
     called = {}
     for r in amounts:
-        if r[4] == "clean_up_call":
-            called[(r[0], r[1], r[2])] = called.get((r[0], r[1], r[2]), 0) + r[6]
+        if r[4] in sign:
+            called[(r[0], r[1], r[2])] = called.get((r[0], r[1], r[2]), 0) + sign[r[4]] * r[6]
     bad = first_bad(
         (r if r[5] != r[3] + r[4] + called.get((r[0], r[1], r[2]), 0) else None) for r in pr
     )
     c.check(
         bad is None,
-        f"periods: available_funds = pool_cash + cash_brought_forward (+ call price) ({len(pr)} rows)",
+        f"periods: available_funds = pool_cash + cash_brought_forward (+ call price, income, "
+        f"guarantee) ({len(pr)} rows)",
         bad and f"row {bad[0]} {bad[1][:3]}: {bad[1][5]} != {bad[1][3]} + {bad[1][4]}",
     )
 
