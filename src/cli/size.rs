@@ -215,16 +215,7 @@ fn size_command(
         };
         let mut stepped = d.clone();
         for (i, _) in &targets {
-            if let crate::deal::Amortization::Scheduled(table) = &d.tranches[*i].amortization {
-                stepped.tranches[*i].amortization = crate::deal::Amortization::Scheduled(
-                    crate::analytics::rating::size::scaled_schedule(
-                        table,
-                        d.tranches[*i].balance,
-                        a.step,
-                        d.rounding,
-                    ),
-                );
-            }
+            crate::analytics::rating::size::set_balance(&mut stepped, d, *i, a.step);
         }
         let probe = o::sized_deal_text(
             &deal.display().to_string(),

@@ -27,15 +27,12 @@ impl Run<'_> {
         let pdl_before = self.pdl;
         // 担保代偿: the period's defaulted principal, within what the caps leave; nothing once
         // the provider has failed or when the scenario leaves it out.
-        let sup = &self.deal.supports[s];
-        let mut pay = if self.support_on[s] { defaulted } else { 0 };
-        if let Some(cap) = sup.cap_per_period {
-            pay = pay.min((to_fen(cap) - self.support_period[s]).max(0));
-        }
-        if let Some(cap) = sup.cap_total {
-            pay = pay.min((to_fen(cap) - self.support_total[s]).max(0));
-        }
-        let item = Label::from(&sup.name);
+        let pay = if self.support_on[s] {
+            self.cap_room(s, defaulted)
+        } else {
+            0
+        };
+        let item = Label::from(&self.deal.supports[s].name);
         if pay > 0 {
             let to = self.deal.accounts.of(CashSource::Principal);
             *self.balance_of(to) += pay;

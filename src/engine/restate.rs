@@ -251,7 +251,7 @@ impl Run<'_> {
                 moved.support += d;
                 // The asset guarantor's claim on the recoveries follows what it is reported to
                 // have paid (代位追偿 of the 担保代偿 reported).
-                if deal.asset_guarantee() == Some(s) && d != 0 {
+                if self.asset_guarantee == Some(s) && d != 0 {
                     self.restate_guarantee(&item, s, d);
                 }
             }

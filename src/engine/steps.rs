@@ -72,6 +72,20 @@ impl Run<'_> {
         reserve.saturating_add(supports)
     }
 
+    /// `want` within what support `s`'s own caps leave on this date (`cap_per_period`,
+    /// `cap_total`): the limit of every draw and of an asset guarantee's payment.
+    pub(super) fn cap_room(&self, s: usize, want: Fen) -> Fen {
+        let sup = &self.deal.supports[s];
+        let mut room = want;
+        if let Some(cap) = sup.cap_per_period {
+            room = room.min((to_fen(cap) - self.support_period[s]).max(0));
+        }
+        if let Some(cap) = sup.cap_total {
+            room = room.min((to_fen(cap) - self.support_total[s]).max(0));
+        }
+        room
+    }
+
     /// How much of `want` support provider `s` can give for items of class `cover` now: none
     /// when it has failed, does not cover the class or is not drawn in this waterfall; else up
     /// to what its caps leave.
@@ -86,13 +100,7 @@ impl Run<'_> {
         {
             return None;
         }
-        let mut room = want;
-        if let Some(cap) = sup.cap_per_period {
-            room = room.min((to_fen(cap) - self.support_period[s]).max(0));
-        }
-        if let Some(cap) = sup.cap_total {
-            room = room.min((to_fen(cap) - self.support_total[s]).max(0));
-        }
+        let mut room = self.cap_room(s, want);
         // A support that backs another pays only while that one is out, and within its caps,
         // which its draws and every other backer's share (`backs`; review 29d item 1: two
         // backers each took the whole limit).

@@ -267,7 +267,7 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.call_price
         ));
     }
-    let guarantor = deal.asset_guarantee();
+    let guarantor = run.asset_guarantee;
     for (s, sup) in deal.supports.iter().enumerate() {
         // The asset guarantor was paid the recoveries it is owed (代位追偿).
         let back = if guarantor == Some(s) {

@@ -139,9 +139,21 @@ struct Target {
     name: String,
     rating: String,
     tdr: Decimal,
-    /// A scheduled tranche's balance and target balances as the deal gives them: a tried
-    /// balance scales them ([`scaled_schedule`]).
-    schedule: Option<(Decimal, Vec<(chrono::NaiveDate, Decimal)>)>,
+}
+
+/// Sets tranche `i` of `d` to `balance`, a scheduled one with its target balances scaled from
+/// those `original` gives it ([`scaled_schedule`]): what every balance a search tries, and the
+/// one-step probe of `ipabs size`, is.
+pub fn set_balance(d: &mut Deal, original: &Deal, i: usize, balance: Decimal) {
+    d.tranches[i].balance = balance;
+    if let Amortization::Scheduled(table) = &original.tranches[i].amortization {
+        d.tranches[i].amortization = Amortization::Scheduled(scaled_schedule(
+            table,
+            original.tranches[i].balance,
+            balance,
+            original.rounding,
+        ));
+    }
 }
 
 /// A scheduled tranche's target balances for balance `to` instead of `from` (its 兑付计划 kept
@@ -173,6 +185,8 @@ pub fn scaled_schedule(
 
 /// What every evaluation of a balance shares.
 struct Search<'a> {
+    /// The deal as given: what a scheduled target's schedule is scaled from.
+    original: &'a Deal,
     scenarios: &'a [Scenario],
     caches: Vec<ProjectionCache>,
     opts: &'a SizeOptions,
@@ -192,11 +206,7 @@ impl Search<'_> {
             .filter(|(i, _)| *i != t.index && Some(*i) != self.sub)
             .map(|(_, x)| x.balance)
             .sum();
-        d.tranches[t.index].balance = balance;
-        if let Some((from, table)) = &t.schedule {
-            d.tranches[t.index].amortization =
-                Amortization::Scheduled(scaled_schedule(table, *from, balance, d.rounding));
-        }
+        set_balance(d, self.original, t.index, balance);
         if !self.opts.free_issue_size
             && let Some(sub) = self.sub
         {
@@ -375,12 +385,6 @@ pub fn size(
                 "`{name}` is the subordinated tranche that takes the rest; target another tranche"
             )));
         }
-        // A scheduled tranche keeps its 兑付计划 in proportion (review 29b item 4: it could not
-        // be sized at all).
-        let schedule = match &deal.tranches[ti].amortization {
-            Amortization::Scheduled(table) => Some((deal.tranches[ti].balance, table.clone())),
-            _ => None,
-        };
         let tdr = tdrs
             .iter()
             .find(|t| t.rating == rating)
@@ -400,12 +404,14 @@ pub fn size(
             name,
             rating,
             tdr,
-            schedule,
         });
     }
     // Every candidate balance searches the same scenarios on the same pool: their
     // projections are made once ([`ProjectionCache`]).
+    // A scheduled tranche keeps its 兑付计划 in proportion ([`set_balance`]; review 29b item 4:
+    // it could not be sized at all).
     let search = Search {
+        original: deal,
         scenarios,
         caches: ProjectionCache::per_scenario(scenarios.len()),
         opts,
