@@ -412,6 +412,7 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
         step: dec!(10000),
         free_issue_size: false,
         margin: Decimal::ZERO,
+        tdr_at: Default::default(),
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;
@@ -770,6 +771,8 @@ fn the_note_names_the_ratings_with_thin_tails() {
         multiplier: 1.0,
         large_obligor: None,
         tdr: Decimal::ZERO,
+        tdr_low: Decimal::ZERO,
+        tdr_high: None,
     };
     let tdrs = [
         tdr("AAA", 0.0001301),
@@ -795,6 +798,216 @@ fn the_note_names_the_ratings_with_thin_tails() {
         ..tdr("AAA", 0.0001301)
     };
     assert_eq!(tail_note(100_000, &[lot]), None);
+}
+
+/// The TDR's 95% sampling interval (docs/rating.md §5, since session 30) on a pool whose
+/// defaulted fraction takes many values: twelve obligors of distinct balances (100,000 +
+/// 7,919·i yuan), each with PD 0.2, 20,000 paths, no concentration rules (TDR = TDR_sim). The
+/// oracle is independent of the program's binomial sums: statrs' Binomial(N, p) (the
+/// regularised incomplete beta) gives u = the smallest j with P(B ≥ j) ≤ 0.025 and l = the
+/// largest j ≥ 1 with P(B ≤ j − 1) ≤ 0.025, and the paths' fractions, listed one per path and
+/// sorted, give the u-th and l-th largest. At N = 20,000, AAA+ (PD 0.0001, N·p = 2: P(B = 0) =
+/// e^−2 ≈ 0.135) and AAA (0.00015: e^−3 ≈ 0.050) have no upper end; AAA− (0.00025: e^−5 ≈
+/// 0.0067) has one. The ends bracket the TDR.
+#[test]
+fn the_tdr_interval_is_the_binomial_order_statistics_of_the_paths() {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let names: Vec<String> = (1..=12).map(|i| format!("O{i}")).collect();
+    let obligors: Vec<(&str, u32, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), 100_000 + 7_919 * i as u32, "pd = \"0.2\""))
+        .collect();
+    let src = one_year(&obligors, 500_000);
+    let d = deal(&src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let n = 20_000u64;
+    let sim = simulate(&pool, n, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    // Every path's fraction, largest first.
+    let mut all: Vec<Decimal> = rating::distribution(&pool, &sim)
+        .iter()
+        .flat_map(|p| std::iter::repeat_n(p.defaulted_fraction, p.paths as usize))
+        .collect();
+    assert_eq!(all.len() as u64, n);
+    all.sort_by(|a, b| b.cmp(a));
+    let nth = |j: u64| all.get(j as usize - 1).copied().unwrap_or(Decimal::ZERO);
+    let mut distinct_ends = 0;
+    for r in &t {
+        let b = Binomial::new(r.horizon_pd, n).unwrap();
+        // P(B ≥ j) = 1 − P(B ≤ j − 1).
+        let u = (1..=n + 1).find(|&j| 1.0 - b.cdf(j - 1) <= 0.025).unwrap();
+        let l = (1..=n).rev().find(|&j| b.cdf(j - 1) <= 0.025);
+        assert_eq!(r.tdr, nth(tail_k(n, r.horizon_pd) + 1), "{r:?}");
+        assert_eq!(r.tdr_low, nth(u), "{r:?} u = {u}");
+        assert_eq!(r.tdr_high, l.map(nth), "{r:?} l = {l:?}");
+        assert!(
+            r.tdr_low <= r.tdr && r.tdr_high.is_none_or(|h| h >= r.tdr),
+            "{r:?}"
+        );
+        if r.tdr_high.is_some_and(|h| h > r.tdr_low) {
+            distinct_ends += 1;
+        }
+        match r.rating.as_str() {
+            "AAA+" | "AAA" => assert_eq!(r.tdr_high, None, "{r:?}"),
+            _ => assert!(r.tdr_high.is_some(), "{r:?}"),
+        }
+    }
+    // The pool is granular enough that most intervals are not a single point.
+    assert!(distinct_ends >= 15, "{distinct_ends} of {}", t.len());
+}
+
+/// `size --tdr-at upper` (since session 30) tests each balance against the upper end of the
+/// target's 95% interval: on the twelve-obligor pool above, every step of A = BBB reads
+/// TDR = tdr_high(BBB) (> the point TDR there), and the balance found is at most the one
+/// found against the point TDR (a higher TDR passes no more balances). From the CLI, a target
+/// whose interval has no upper end (AAA+ at 20,000 paths) is a usage error, exit 2.
+#[test]
+fn size_at_the_upper_end_of_the_interval() {
+    use ipabs::analytics::rating::size::TdrAt;
+    let names: Vec<String> = (1..=12).map(|i| format!("O{i}")).collect();
+    let obligors: Vec<(&str, u32, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), 100_000 + 7_919 * i as u32, "pd = \"0.2\""))
+        .collect();
+    let src = one_year(&obligors, 500_000);
+    let d = deal(&src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let t = tdrs(
+        &d,
+        &pool,
+        &simulate(&pool, 20_000, &|_| {}),
+        &s.rating_model,
+    );
+    let bbb = t.iter().find(|r| r.rating == "BBB").unwrap();
+    let high = bbb.tdr_high.unwrap();
+    assert!(high > bbb.tdr, "{bbb:?}");
+    let point = SizeOptions {
+        targets: vec![(0, "BBB".into())],
+        min_coverage: None,
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: TdrAt::Point,
+    };
+    let upper = SizeOptions {
+        tdr_at: TdrAt::Upper,
+        ..point.clone()
+    };
+    let at_point = size(&d, &s.scenarios, &t, &point).unwrap();
+    let at_upper = size(&d, &s.scenarios, &t, &upper).unwrap();
+    assert!(
+        at_point
+            .steps
+            .iter()
+            .all(|x| x.target_default_rate == bbb.tdr)
+    );
+    assert!(at_upper.steps.iter().all(|x| x.target_default_rate == high));
+    assert!(
+        at_upper.sized[0].balance <= at_point.sized[0].balance,
+        "{:?} {:?}",
+        at_upper.sized,
+        at_point.sized
+    );
+    for x in &at_upper.steps {
+        assert_eq!(x.rating_ok, x.bdr().meets(high), "{x:?}");
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, scenarios) = hand_files(tmp.path(), &[], |s| s);
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--target",
+        "A=AAA+",
+        "--tdr-at",
+        "upper",
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--paths",
+        "20000",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--tdr-at upper: the paths are too few to bound TDR(AAA+) above"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// k = ⌊N · p⌋, as docs/rating.md §5 states it.
+fn tail_k(n: u64, p: f64) -> u64 {
+    (n as f64 * p).floor() as u64
+}
+
+/// `rate`'s terminal gives each TDR's interval, and after a tranche's implied rating the range
+/// its BDR implies at the intervals' ends (since session 30). By hand: TDR(AAA) 0.30 in
+/// [0.25, 0.35], TDR(AA) 0.20 in [0.18, 0.22], TDR(A) 0.10 with no upper end. BDR 0.32: ≥ 0.30,
+/// implied AAA; at the upper ends 0.32 < 0.35 but ≥ 0.22: AA; at the lower ends ≥ 0.25: AAA.
+/// BDR 0.40 is above every end of AAA: no range. BDR 0.12: A (≥ 0.10); at the upper ends
+/// neither 0.35 nor 0.22 is met and A has none: "none".
+#[test]
+fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
+    use ipabs::analytics::rating::RatingRow;
+    use ipabs::output::rating::rate_table;
+    let tdr = |rating: &str, t: Decimal, low: Decimal, high: Option<Decimal>| RatingTdr {
+        rating: rating.into(),
+        pool_term: 1.0,
+        horizon_pd: 0.001,
+        simulated: t,
+        multiplier: 1.0,
+        large_obligor: None,
+        tdr: t,
+        tdr_low: low,
+        tdr_high: high,
+    };
+    let tdrs = [
+        tdr("AAA", dec!(0.30), dec!(0.25), Some(dec!(0.35))),
+        tdr("AA", dec!(0.20), dec!(0.18), Some(dec!(0.22))),
+        tdr("A", dec!(0.10), dec!(0.10), None),
+    ];
+    let row = |tranche: &str, bdr: Decimal, implied: &str| RatingRow {
+        deal: "hand".into(),
+        tranche: tranche.into(),
+        rating: "AAA".into(),
+        target_default_rate: dec!(0.30),
+        breakeven_default_rate: bdr,
+        passes_at_one: false,
+        fails_at_zero: false,
+        pass: true,
+        binding_scenario: Some("base".into()),
+        pool_term: 1.0,
+        horizon_pd: 0.001,
+        simulated: dec!(0.30),
+        multiplier: 1.0,
+        large_obligor: None,
+        tdr_low: dec!(0.25),
+        tdr_high: Some(dec!(0.35)),
+        implied_rating: Some(implied.into()),
+    };
+    let rows = [
+        row("A1", dec!(0.32), "AAA"),
+        row("A2", dec!(0.40), "AAA"),
+        row("A3", dec!(0.12), "A"),
+    ];
+    let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
+    for needle in [
+        "30.0000%   25.0000% – 35.0000%",
+        "10.0000%   10.0000% – none (more paths)",
+        "A1            BDR 32.0000%  implied rating AAA  (the TDRs' 95% intervals give AA to AAA)\n",
+        "A2            BDR 40.0000%  implied rating AAA\n",
+        "A3            BDR 12.0000%  implied rating A  (the TDRs' 95% intervals give none to A)\n",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
 }
 
 /// When no balance passes, the error shows the failing step (review 25a item 11): the hand deal
@@ -1109,6 +1322,11 @@ for r in rows:
     assert r["single_obligor_multiplier"] == 1.0, r
     assert r["large_obligor_default_rate"] is None, r
     assert r["pool_term_years"] == 1.0, r
+    # The 95% interval (docs/rating.md §5): every fraction is 0.4 or 0.7, so both ends are the
+    # TDR, except that at 20,000 paths AAA+ (N·PD = 2, P(B = 0) = e^-2 > 0.025) and AAA
+    # (N·PD = 3, e^-3 = 0.050) have no upper end; AAA- (N·PD = 5, e^-5 = 0.0067) has one.
+    assert r["tdr_low"] == tdr, r
+    assert r["tdr_high"] == (None if r["rating"] in ("AAA+", "AAA") else tdr), r
 print("ok")
 "#;
     let py = std::process::Command::new("python3")
@@ -1144,6 +1362,7 @@ fn free_sizing_needs_no_subordinated_tranche() {
         step: dec!(10000),
         free_issue_size: true,
         margin: Decimal::ZERO,
+        tdr_at: Default::default(),
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;

@@ -389,6 +389,7 @@ class Deal:
         *,
         min_coverage: Union[None, str, decimal.Decimal] = None,
         margin: Union[None, str, decimal.Decimal] = None,
+        tdr_at: Optional[str] = None,
         step: Union[None, str, decimal.Decimal, int] = None,
         free_issue_size: bool = False,
         paths: Optional[int] = None,
@@ -404,6 +405,7 @@ class Deal:
         _opt(args, "--scenarios", w.scenario_file(scenarios))
         _opt(args, "--min-coverage", min_coverage)
         _opt(args, "--margin", margin)
+        _opt(args, "--tdr-at", tdr_at)
         _opt(args, "--step", step)
         _opt(args, "--paths", paths)
         _opt(args, "--seed", seed)

@@ -38,12 +38,32 @@ pub struct SizeArgs {
     /// pool from 0 to below 1 (0.02: BDR ≥ TDR + 2 points; default 0).
     #[arg(long, value_parser = super::args::margin_arg, allow_negative_numbers = true)]
     pub margin: Option<rust_decimal::Decimal>,
+    /// The TDR a balance must meet: `point` (the simulated TDR) or `upper` (the upper end of
+    /// its 95% sampling interval, which another seed is unlikely to exceed; docs/rating.md §5).
+    #[arg(long, value_enum, default_value = "point")]
+    pub tdr_at: TdrAtArg,
     #[command(flatten)]
     pub mc: McArgs,
     #[command(flatten)]
     pub copy: CopyArgs,
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+/// `size --tdr-at`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TdrAtArg {
+    Point,
+    Upper,
+}
+
+impl From<TdrAtArg> for crate::analytics::rating::size::TdrAt {
+    fn from(a: TdrAtArg) -> Self {
+        match a {
+            TdrAtArg::Point => Self::Point,
+            TdrAtArg::Upper => Self::Upper,
+        }
+    }
 }
 
 /// `ipabs size`.
@@ -55,6 +75,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         step,
         free_issue_size,
         margin,
+        tdr_at,
         mc,
         copy,
         out,
@@ -65,6 +86,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         step,
         free_issue_size,
         margin: margin.unwrap_or_default(),
+        tdr_at: tdr_at.into(),
         paths: mc.paths,
         seed: mc.seed,
         threads: mc.threads,
@@ -85,6 +107,7 @@ struct SizeOpts {
     step: rust_decimal::Decimal,
     free_issue_size: bool,
     margin: rust_decimal::Decimal,
+    tdr_at: crate::analytics::rating::size::TdrAt,
     paths: u64,
     seed: u64,
     threads: Option<usize>,
@@ -237,6 +260,7 @@ fn size_command(
             step: a.step,
             free_issue_size: a.free_issue_size,
             margin: a.margin,
+            tdr_at: a.tdr_at,
         };
         let result = size(d, &r.set.scenarios, &r.tdrs, &opts)?;
         let balances: Vec<(String, rust_decimal::Decimal)> = result
@@ -296,7 +320,7 @@ fn size_command(
         )?;
         // The copies hold the steps; the sized deal is TOML already.
         write_copies(copy, "size", &d.name, &[(o::SIZE_STEPS_FILE, steps)])?;
-        let table = o::size_table(&result.steps, &result.sized, a.margin);
+        let table = o::size_table(&result.steps, &result.sized, a.margin, a.tdr_at);
         if let Some(file) = &copy.html {
             use crate::output::html;
             html::write_html(file, &d.name, &table, &[html::size_charts(&result.steps)])?;

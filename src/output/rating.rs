@@ -11,8 +11,10 @@ use rust_decimal::Decimal;
 
 use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, exact_mantissa};
 use super::table::{display_width, format_money};
-use crate::analytics::rating::size::{SizeStep, Sized};
-use crate::analytics::rating::{DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr};
+use crate::analytics::rating::size::{SizeStep, Sized, TdrAt};
+use crate::analytics::rating::{
+    DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr, implied_rating_range,
+};
 use crate::error::Error;
 
 pub const DISTRIBUTION_FILE: &str = "default_distribution.parquet";
@@ -95,7 +97,7 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
 /// implied_rating, passes_at_one, fails_at_zero, binding_scenario, pd_at_term,
 /// simulated_default_rate, single_obligor_multiplier, large_obligor_default_rate,
-/// pool_term_years.
+/// pool_term_years, tdr_low, tdr_high.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -174,6 +176,13 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                 "pool_term_years".into(),
                 rows.iter().map(|r| r.pool_term).collect::<Vec<f64>>(),
             ),
+            decimals(
+                f,
+                "tdr_low",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.tdr_low)),
+            )?,
+            decimals(f, "tdr_high", RATIO_SCALE, rows.iter().map(|r| r.tdr_high))?,
         ],
     )
 }
@@ -338,10 +347,31 @@ pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
     (!thin.is_empty()).then(|| {
         format!(
             "note: fewer than {MIN_TAIL_PATHS} of the {paths} paths lie beyond the simulated TDR \
-             of {}: it moves with --seed (docs/rating.md §5); more --paths narrow it",
+             of {}: it moves with --seed (see its 95% interval; docs/rating.md §5); more --paths \
+             narrow it",
             thin.join(", ")
         )
     })
+}
+
+/// After a tranche's implied rating, the ratings the BDR implies at the two ends of the TDRs'
+/// 95% sampling intervals when they differ ([`implied_rating_range`]): another seed could
+/// rate the tranche anywhere between them (docs/rating.md §5). Empty for a tranche whose
+/// BDR needs no TDR (paid in full at R = 1, or not paid with no defaults).
+fn sampling_note(tdrs: &[RatingTdr], r: &RatingRow) -> String {
+    if r.fails_at_zero || r.passes_at_one {
+        return String::new();
+    }
+    let (at_high, at_low) = implied_rating_range(tdrs, r.bdr());
+    if at_high == at_low {
+        return String::new();
+    }
+    let name = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".to_string());
+    format!(
+        "  (the TDRs' 95% intervals give {} to {})",
+        name(&at_high),
+        name(&at_low)
+    )
 }
 
 /// 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st, ….
@@ -370,17 +400,20 @@ pub fn rate_table(
     let mut out = format!(
         "{deal}\n{paths} paths; pool term to the last instalments {wa_term:.4} years (balance-weighted; \
          not deals.parquet's wa_term_years)\n\n\
-         rating  PD(term)    simulated  × mult  large-obligor  TDR\n"
+         rating  PD(term)    simulated  × mult  large-obligor  TDR        95% interval\n"
     );
     for t in tdrs {
         out.push_str(&format!(
-            "{}{:>9.5}%  {:>10}  {:>5.3}  {:>13}  {}\n",
+            "{}{:>9.5}%  {:>10}  {:>5.3}  {:>13}  {:<9}  {} – {}\n",
             pad(&t.rating, 6),
             t.horizon_pd * 100.0,
             pct(t.simulated),
             t.multiplier,
             t.large_obligor.map_or_else(|| "-".to_string(), pct),
-            pct(t.tdr)
+            pct(t.tdr),
+            pct(t.tdr_low),
+            t.tdr_high
+                .map_or_else(|| "none (more paths)".to_string(), pct),
         ));
     }
     if let Some(note) = tail_note(paths, tdrs) {
@@ -411,9 +444,10 @@ pub fn rate_table(
             (None, false) => "none (below every TDR)",
         };
         out.push_str(&format!(
-            "  {}  BDR {}  implied rating {implied}{note}\n",
+            "  {}  BDR {}  implied rating {implied}{note}{}\n",
             pad(&r.tranche, 12),
             r.bdr().text(),
+            sampling_note(tdrs, r),
         ));
     }
     if rows.iter().any(|r| r.passes_at_one) {
@@ -454,8 +488,8 @@ pub fn rate_table(
 
 /// The terminal report of `ipabs size`.
 /// `margin`: `size --margin`, said under the table when it is not 0 (review 29e item 4: it
-/// showed nowhere).
-pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal) -> String {
+/// showed nowhere); so is `--tdr-at upper`.
+pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: TdrAt) -> String {
     let mut out = String::from(
         "step  tranche       balance              sub balance          BDR          TDR        coverage  pass\n",
     );
@@ -480,6 +514,11 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal) -> Strin
         out.push_str(
             "coverage: the tranche's minimum coverage multiple in the base case (no defaults, \
              no delay, every support paying), not under the deal's [scenario]\n",
+        );
+    }
+    if tdr_at == TdrAt::Upper {
+        out.push_str(
+            "TDR: the upper end of its 95% sampling interval (--tdr-at upper; docs/rating.md §5)\n",
         );
     }
     if !margin.is_zero() {

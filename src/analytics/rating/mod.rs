@@ -310,15 +310,103 @@ pub fn tail_count(paths: u64, p: f64) -> u64 {
 /// The simulated part of a TDR: the (k + 1)-th largest simulated fraction, k = ⌊N · p⌋ (0
 /// when k ≥ N): the smallest fraction x of the sample with #{paths with D > x} ≤ N · p.
 pub fn tail_quantile(dist: &[DistributionPoint], paths: u64, p: f64) -> Decimal {
-    let k = tail_count(paths, p);
+    order_statistic(dist, tail_count(paths, p) + 1)
+}
+
+/// The `j`-th largest simulated fraction (`j` ≥ 1; 0 when fewer than `j` paths were drawn).
+pub fn order_statistic(dist: &[DistributionPoint], j: u64) -> Decimal {
     let mut above = 0u64;
     for point in dist.iter().rev() {
         above += point.paths;
-        if above > k {
+        if above >= j {
             return point.defaulted_fraction;
         }
     }
     Decimal::ZERO
+}
+
+/// Each end of the TDR's confidence interval leaves this much probability outside it: a
+/// two-sided 95% interval (docs/rating.md §5, "Sampling interval").
+pub const INTERVAL_TAIL: f64 = 0.025;
+
+/// The ranks, counted from the largest, of the order statistics that bound the pool's true
+/// tail quantile at probability `p` (the fraction q with P(D > q) ≤ p ≤ P(D ≥ q)) with
+/// confidence at least 1 − 2 × `tail`, from `paths` independent paths, whatever D's
+/// distribution: `(high, low)`, the interval being [the `low`-th largest, the `high`-th
+/// largest]. With B ~ Binomial(N, p): `low` is the smallest j with P(B ≥ j) ≤ `tail` (so the
+/// j-th largest lies above q with probability at most `tail`), and `high` the largest j ≥ 1
+/// with P(B ≤ j − 1) ≤ `tail` (it lies below q with probability at most `tail`); None when
+/// even the largest path is below q more often than that (P(B = 0) > `tail`: too few paths for
+/// an upper end). `low` is N + 1 when no path can bound it (the lower end is then 0).
+///
+/// The binomial probabilities are summed in `f64` (they are probabilities, not money) over
+/// the terms within a factor 10⁻³⁰ of the mode, each from its neighbour by the ratio
+/// (N − j) p / ((j + 1)(1 − p)), and normalised by their sum.
+pub fn quantile_interval_ranks(paths: u64, p: f64, tail: f64) -> (Option<u64>, u64) {
+    let n = paths;
+    if n == 0 || p.is_nan() || p <= 0.0 {
+        // No path, or no probability beyond the quantile (B = 0): the largest path bounds it
+        // below, and nothing bounds it above.
+        return (None, 1);
+    }
+    if p >= 1.0 {
+        return (Some(n), n + 1);
+    }
+    let (nf, q) = (n as f64, 1.0 - p);
+    let mode = (((nf + 1.0) * p).floor() as u64).min(n);
+    // Unnormalised weights w_j, w_mode = 1, for j in [lo, hi].
+    const CUT: f64 = 1e-30;
+    let mut up = Vec::new(); // w_mode+1, w_mode+2, …
+    let (mut w, mut j) = (1.0f64, mode);
+    while j < n {
+        w *= (n - j) as f64 * p / ((j + 1) as f64 * q);
+        if w < CUT {
+            break;
+        }
+        up.push(w);
+        j += 1;
+    }
+    let mut down = Vec::new(); // w_mode−1, w_mode−2, …
+    let (mut w, mut j) = (1.0f64, mode);
+    while j > 0 {
+        w *= j as f64 * q / ((n - j + 1) as f64 * p);
+        if w < CUT {
+            break;
+        }
+        down.push(w);
+        j -= 1;
+    }
+    let lo = mode - down.len() as u64;
+    // Weights in ascending j.
+    let weights: Vec<f64> = down
+        .iter()
+        .rev()
+        .copied()
+        .chain(std::iter::once(1.0))
+        .chain(up.iter().copied())
+        .collect();
+    let total: f64 = weights.iter().sum();
+    // low: the smallest j with P(B ≥ j) ≤ tail, scanning down from the top.
+    let mut at_least = 0.0f64;
+    let mut low = lo + weights.len() as u64; // P(B ≥ that) = 0 (to the cut)
+    for (i, w) in weights.iter().enumerate().rev() {
+        at_least += w / total;
+        if at_least > tail {
+            break;
+        }
+        low = lo + i as u64;
+    }
+    // high: the largest j ≥ 1 with P(B ≤ j − 1) ≤ tail, scanning up from the bottom.
+    let mut at_most = 0.0f64;
+    let mut high = (lo > 0).then_some(lo); // P(B ≤ lo − 1) = 0 (to the cut)
+    for (i, w) in weights.iter().enumerate() {
+        at_most += w / total;
+        if at_most > tail {
+            break;
+        }
+        high = Some(lo + i as u64 + 1);
+    }
+    (high, low.max(1))
 }
 
 /// The TDR of one rating and its parts.
@@ -338,6 +426,11 @@ pub struct RatingTdr {
     pub large_obligor: Option<Decimal>,
     /// min(1, max(simulated × multiplier, large_obligor)), 6 dp.
     pub tdr: Decimal,
+    /// The TDR's 95% sampling interval ([`quantile_interval_ranks`]): the same formula on the
+    /// order statistics that bound the simulated part, the upper end None when the paths are
+    /// too few to bound it.
+    pub tdr_low: Decimal,
+    pub tdr_high: Option<Decimal>,
 }
 
 /// The single-obligor multiplier m, exactly, as `(numerator, denominator)`, for the largest
@@ -461,10 +554,12 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
             } else {
                 None
             };
-            let scaled = round_product_quotient(&[simulated, m_num], &[m_den], FRACTION_DP);
-            let tdr = scaled
-                .max(large_obligor.unwrap_or(Decimal::ZERO))
-                .min(Decimal::ONE);
+            let tdr_of = |simulated: Decimal| {
+                round_product_quotient(&[simulated, m_num], &[m_den], FRACTION_DP)
+                    .max(large_obligor.unwrap_or(Decimal::ZERO))
+                    .min(Decimal::ONE)
+            };
+            let (high, low) = quantile_interval_ranks(sim.paths, horizon_pd, INTERVAL_TAIL);
             RatingTdr {
                 rating: label.clone(),
                 pool_term: pool.wa_term,
@@ -472,7 +567,9 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
                 simulated,
                 multiplier,
                 large_obligor,
-                tdr,
+                tdr: tdr_of(simulated),
+                tdr_low: tdr_of(order_statistic(&dist, low)),
+                tdr_high: high.map(|j| tdr_of(order_statistic(&dist, j))),
             }
         })
         .collect()
@@ -483,6 +580,23 @@ pub fn implied_rating(tdrs: &[RatingTdr], bdr: Bdr) -> Option<String> {
     tdrs.iter()
         .find(|t| bdr.meets(t.tdr))
         .map(|t| t.rating.clone())
+}
+
+/// The implied ratings of a break-even at the two ends of the TDRs' sampling intervals:
+/// `(at the upper ends, at the lower ends)`, the first the highest rating whose `tdr_high` the
+/// BDR covers (none where the interval has no upper end), the second the highest whose
+/// `tdr_low` it covers. The implied rating at the point TDRs lies between the two (the ends
+/// bracket each TDR); when they differ, another seed may imply another rating.
+pub fn implied_rating_range(tdrs: &[RatingTdr], bdr: Bdr) -> (Option<String>, Option<String>) {
+    let at_high = tdrs
+        .iter()
+        .find(|t| t.tdr_high.is_some_and(|h| bdr.meets(h)))
+        .map(|t| t.rating.clone());
+    let at_low = tdrs
+        .iter()
+        .find(|t| bdr.meets(t.tdr_low))
+        .map(|t| t.rating.clone());
+    (at_high, at_low)
 }
 
 /// A tranche's BDR over several scenarios: the minimum of the (scan-then-bisect) break-evens
@@ -563,6 +677,9 @@ pub struct RatingRow {
     pub simulated: Decimal,
     pub multiplier: f64,
     pub large_obligor: Option<Decimal>,
+    /// The TDR's 95% sampling interval ([`RatingTdr::tdr_low`], [`RatingTdr::tdr_high`]).
+    pub tdr_low: Decimal,
+    pub tdr_high: Option<Decimal>,
     pub implied_rating: Option<String>,
 }
 
@@ -608,6 +725,8 @@ pub fn rating_rows(
                 simulated: r.simulated,
                 multiplier: r.multiplier,
                 large_obligor: r.large_obligor,
+                tdr_low: r.tdr_low,
+                tdr_high: r.tdr_high,
                 implied_rating: implied.clone(),
             });
         }
@@ -817,6 +936,46 @@ mod tests {
         );
         // Half away from zero at an exact tie: 1 / 8 to 2 places is 0.13.
         assert_eq!(round_quotient(dec!(1), dec!(8), 2), dec!(0.13));
+    }
+
+    /// The interval's ranks against an exact oracle: Python's `fractions` and `math.comb`
+    /// summing Binomial(N, p) exactly, with p = 1/10, 1/100 and 3/10 as exact fractions (the f64
+    /// p here differs by < 1e-17, and no tail below is within 5e-5 of 0.025):
+    /// * N = 100, p = 0.1 (k = 10): P(B ≥ 17) = 0.020599 ≤ 0.025 < P(B ≥ 16) = 0.039891, so
+    ///   the lower end is the 17th largest; P(B ≤ 4) = 0.023711 ≤ 0.025 < P(B ≤ 5) =
+    ///   0.057577, so the upper end is the 5th largest.
+    /// * N = 1,000, p = 0.01 (k = 10): P(B ≥ 18) = 0.013833, P(B ≥ 17) = 0.026391 → 18th;
+    ///   P(B ≤ 3) = 0.010073, P(B ≤ 4) = 0.028686 → 4th.
+    /// * N = 200, p = 0.3 (k = 60): P(B ≥ 74) = 0.020021, P(B ≥ 73) = 0.028434 → 74th;
+    ///   P(B ≤ 47) = 0.024933, P(B ≤ 48) = 0.035948 → 48th.
+    /// * N = 20, p = 0.1: P(B ≥ 6) = 0.011253, P(B ≥ 5) = 0.043174 → 6th; P(B = 0) = 0.9^20
+    ///   = 0.121577 > 0.025: no upper end.
+    #[test]
+    fn the_interval_ranks_are_binomial_order_statistics() {
+        assert_eq!(quantile_interval_ranks(100, 0.1, 0.025), (Some(5), 17));
+        assert_eq!(quantile_interval_ranks(1000, 0.01, 0.025), (Some(4), 18));
+        assert_eq!(quantile_interval_ranks(200, 0.3, 0.025), (Some(48), 74));
+        assert_eq!(quantile_interval_ranks(20, 0.1, 0.025), (None, 6));
+        // B = 0 surely: the largest path bounds below, nothing above; B = N surely: the
+        // smallest bounds above, and below nothing (rank N + 1, the fraction 0).
+        assert_eq!(quantile_interval_ranks(50, 0.0, 0.025), (None, 1));
+        assert_eq!(quantile_interval_ranks(50, 1.0, 0.025), (Some(50), 51));
+        assert_eq!(quantile_interval_ranks(0, 0.1, 0.025), (None, 1));
+        // 100 paths whose fractions are 0.001, 0.002, …, 0.100: the j-th largest is
+        // (101 − j) / 1000; at p = 0.1 the TDR is the 11th largest, 0.090, inside [the 17th,
+        // the 5th] = [0.084, 0.096]; beyond the paths the fraction is 0.
+        let dist: Vec<DistributionPoint> = (1..=100)
+            .map(|i| DistributionPoint {
+                defaulted_fraction: Decimal::new(i, 3),
+                paths: 1,
+                probability: 0.01,
+                cumulative_probability: i as f64 / 100.0,
+            })
+            .collect();
+        assert_eq!(tail_quantile(&dist, 100, 0.1).to_string(), "0.090");
+        assert_eq!(order_statistic(&dist, 17).to_string(), "0.084");
+        assert_eq!(order_statistic(&dist, 5).to_string(), "0.096");
+        assert_eq!(order_statistic(&dist, 101), Decimal::ZERO);
     }
 
     #[test]

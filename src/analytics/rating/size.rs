@@ -28,6 +28,20 @@ pub struct SizeOptions {
     /// A cushion the break-even must keep above the target default rate (a fraction of the
     /// pool: 0.02 for 2 points): a balance passes when BDR ≥ TDR + margin (0: BDR ≥ TDR).
     pub margin: Decimal,
+    /// Which TDR a balance is tested against: the point estimate, or the upper end of its 95%
+    /// sampling interval ([`super::RatingTdr::tdr_high`]).
+    pub tdr_at: TdrAt,
+}
+
+/// The TDR `size` tests a balance against (`--tdr-at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TdrAt {
+    /// The simulated order statistic (docs/rating.md §5).
+    #[default]
+    Point,
+    /// The upper end of the TDR's 95% sampling interval: a pass that no seed is likely to
+    /// overturn; an error when the paths are too few to give one.
+    Upper,
 }
 
 /// One evaluated balance.
@@ -385,10 +399,17 @@ pub fn size(
                 "`{name}` is the subordinated tranche that takes the rest; target another tranche"
             )));
         }
-        let tdr = tdrs
-            .iter()
-            .find(|t| t.rating == rating)
-            .map(|t| t.tdr)
+        let found = tdrs.iter().find(|t| t.rating == rating);
+        let tdr = found
+            .map(|t| match opts.tdr_at {
+                TdrAt::Point => Ok(t.tdr),
+                TdrAt::Upper => t.tdr_high.ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--tdr-at upper: the paths are too few to bound TDR({rating}) above at                          95% (its rating's PD is so small that no path may lie beyond it);                          run more --paths (docs/rating.md §5)"
+                    ))
+                }),
+            })
+            .transpose()?
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "--target {name}={rating}: the PD table has no rating `{rating}`; its \
