@@ -50,6 +50,19 @@
 //! recoveries and that total; the three `*-worst` scenarios moved their default dates (the
 //! worst date for the deal changed with it).
 //!
+//! Re-pinned in session 30: six `payment_notices.parquet` files (`run` of gdd and wenke, and
+//! `sweep --flows` of all four), when `face_per_100_after` became 100 less the principal per
+//! 100 of the tranche's notices so far instead of the balance × 100 / B (review 30b item 1);
+//! and nanshan's five sweep files with a coverage multiple (`periods`, `tranche_flows`,
+//! `summary`, with and without `--flows`), when the coverage multiple stopped counting the
+//! asset guarantee's payment as the pool's funds (review 30a item 2). Checked against the
+//! previous build's (fd2d02f) files with pyarrow: in the notices every other column equal and
+//! every face after 100 less the running principal per 100 (704 of 1,922 rows changed); in
+//! nanshan's files only the coverage columns differ, unchanged in the 284 tranche rows whose
+//! period has no guarantee payment or subrogation and, in the other 36, the old multiple less
+//! (payment − recoveries paid back) / the denominator, floored at 0, within 1e-6 (rounding).
+//! The other 77 files are byte-identical.
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -451,9 +451,18 @@ fn asset_guarantee_source(extra: &str, scenario: &str) -> String {
 /// * In: pool 1,875,000 + the guarantor's 500,000 + the reserve's 5,000 = 2,380,000. Out:
 ///   VAT 2,445 + fees 3,000 + A's interest 17,950.68 + 7,684.70 + 2,785.00 + principal
 ///   1,800,000 + B's 246,134.62 = 2,080,000.00, and 300,000 of recoveries to the guarantor.
+/// * The senior coverage multiple counts the pool's own funds (docs/conventions.md; since
+///   session 30, review 30a item 2): the guarantor's payment is not the pool's, and the
+///   recoveries it took are. Period 2: max(0, 500,000 − 500,000 − VAT 0 − fee 1,000) = 0 over
+///   A's interest due 7,684.70 (a pass-through tranche owes no principal before its last
+///   date): 0 (it was 499,000 / 7,684.70 = 64.934220). Period 3: (525,000 + 300,000 − 815 −
+///   1,000) = 823,185 over A's interest 2,785.00 + its principal due on the last date
+///   279,265.38 = 282,050.38: 2.918574 (with the recoveries left out, 1.854935).
 #[test]
 fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
     let r = run_source(&asset_guarantee_source("", ""));
+    assert_eq!(r.periods[1].coverage_multiple, Some(dec!(0)));
+    assert_eq!(r.periods[2].coverage_multiple, Some(dec!(2.918574)));
     let p2 = &r.periods[1];
     assert_eq!(p2.support_draws, dec!(500000.00));
     assert_eq!(p2.reserve_draws, dec!(0));
@@ -484,6 +493,16 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
     // support.parquet's total is what the guarantor paid.
     assert_eq!(r.support_draws[1].total, dec!(500000.00));
     assert_eq!(r.summary[0].principal_loss, dec!(0));
+    // `deals.parquet`'s portfolio multiple (docs/portfolio.md) counts the same funds, floored
+    // at 0 (review 30a items 2 and 3): period 2's 500,000 − 500,000 − fee 1,000 = −1,000 → 0
+    // over A's interest 7,684.70 and its pass-through share of the pool's 500,000 decline:
+    // 0 on period 2's date (it was 499,000 / 507,684.70 = 0.98, and without the floor
+    // −0.00197).
+    let src = asset_guarantee_source("", "");
+    let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let run = engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let m = ipabs::analytics::portfolio::min_coverage(&loaded.deal, &run, 0).expect("a minimum");
+    assert_eq!((m.multiple, m.date), (dec!(0), r.periods[1].payment_date));
 
     // Capped at 400,000 over the deal: P2 gets 400,000, so A's principal is 391,315.30 and
     // A owes 379,265.38. Of P3's 300,000 recovered, the trust keeps first the 100,000 of O2's

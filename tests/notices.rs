@@ -45,9 +45,12 @@ fn truncated_figures_and_their_residual() {
     assert_eq!(n.principal_paid, dec!(410809.50));
     assert_eq!(n.total_per_100, dec!(46.5555));
     assert_eq!(n.residual, dec!(0.50));
-    // Face after, at the figures' 4 places (since session 28; 2 before): 489,190.00 / 9,000 =
-    // 54.35444… → 54.3544. The residual is all principal: the interest part is 0.
-    assert_eq!(n.face_per_100_after, dec!(54.3544));
+    // Face after, at the figures' 4 places: 100 − 45.6455 = 54.3545, the face a unit keeps
+    // (since session 30, review 30b item 1; before, the balance 489,190.00 / 9,000 =
+    // 54.35444… → 54.3544, which counted the 0.50 尾差 kept as paid and left the next notice
+    // to pay more than this one said was left). The residual is all principal: the interest
+    // part is 0.
+    assert_eq!(n.face_per_100_after, dec!(54.3545));
     assert_eq!(n.interest_residual, dec!(0));
     // CSDC fee: 0.005% × (8,190.00 + 410,809.50) = 418,999.50 × 0.00005 = 20.949975 → 20.95.
     assert_eq!(n.csdc_fee, dec!(20.95));
@@ -225,7 +228,7 @@ fn ipabs_notice_prints_one_date() {
         "权益登记日",
         // A's row, figures derived in `truncated_figures_and_their_residual` (the residual's
         // interest part 0.00, the face after at 4 places).
-        "| A | 2024-03-29 | 9000 | 0.9100 | 45.6455 | 46.5555 | 8,190.00 | 410,809.50 | 0.50 | 0.00 | 54.3544 | 20.95 |",
+        "| A | 2024-03-29 | 9000 | 0.9100 | 45.6455 | 46.5555 | 8,190.00 | 410,809.50 | 0.50 | 0.00 | 54.3545 | 20.95 |",
         // A's transfer instruction: paid 8,190.00 + 410,809.50 = 418,999.50, with the fee
         // 20.95: 419,020.45; per 100 of the 900,000.00 face 419,020.45 / 9,000 =
         // 46.5578277… (cut at 6 places, more follows), past the second decimal, so the

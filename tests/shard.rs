@@ -96,6 +96,71 @@ fn portfolio_shards_union_equals_one_portfolio() {
     union_equals_one_run(&["portfolio", "tests/fixtures/portfolio/cohort.toml"], 2);
 }
 
+/// A portfolio shard into the `--out` of an unsharded run, or of another splitting, would
+/// replace that run's partitions of its deals, which `deals.parquet` still describes: refused
+/// without `--force` (review 30a item 1: they were replaced, exit 0), the files untouched.
+#[test]
+fn a_portfolio_shard_does_not_replace_another_runs_partitions() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let cohort = "tests/fixtures/portfolio/cohort.toml";
+    ok(&["portfolio", cohort, "--quiet", "--out", s(&out)]);
+    let part = out.join("summary/deal=alpha/scenario=base/part-0.parquet");
+    let before = std::fs::read(&part).expect("a partition");
+    let refused = |args: &[&str]| {
+        let o = ipabs(args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("already holds run tables of these deals (tranche_flows/deal=alpha/"),
+            "{err}"
+        );
+        assert!(err.contains("pass --force"), "{err}");
+    };
+    refused(&[
+        "portfolio",
+        cohort,
+        "--quiet",
+        "--shard",
+        "0/2",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(std::fs::read(&part).expect("still there"), before);
+    assert!(!out.join("deals").exists(), "no shard file was written");
+    // Another splitting of the same deals into one --out: the second is refused too.
+    let split = tmp.path().join("split");
+    ok(&[
+        "portfolio",
+        cohort,
+        "--quiet",
+        "--shard",
+        "0/2",
+        "--out",
+        s(&split),
+    ]);
+    refused(&[
+        "portfolio",
+        cohort,
+        "--quiet",
+        "--shard",
+        "1/4",
+        "--out",
+        s(&split),
+    ]);
+    // With --force it replaces them.
+    ok(&[
+        "portfolio",
+        cohort,
+        "--quiet",
+        "--shard",
+        "0/2",
+        "--force",
+        "--out",
+        s(&out),
+    ]);
+}
+
 #[test]
 fn rate_merge_of_shards_writes_the_one_machine_bytes() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -166,8 +166,10 @@ pub struct MinCoverage {
 /// The minimum over the run of the portfolio coverage multiple of tranche `tranche` (an index
 /// into `deal.tranches`), defined for every amortisation style (docs/portfolio.md):
 ///
-/// `(available_funds − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
+/// `max(0, available_funds − G + S − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
 ///
+/// (G the asset guarantee's payment of the date and S the recoveries paid back to it, from the
+/// ledger: the pool's own funds, as the engine's multiple counts them)
 /// over the tranche and every tranche ahead of it in seniority, where `principal_due_j` is the
 /// engine's contractual principal due, except for a pass-through tranche, whose principal due
 /// is the larger of that and `min(balance_start_j, pool decline not yet assigned to a more
@@ -175,6 +177,18 @@ pub struct MinCoverage {
 /// less the pool balance at its end (principal collected, prepaid or defaulted). Dates on which
 /// nothing is due are skipped; None when nothing is ever due.
 pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinCoverage> {
+    use crate::engine::ledger::Movement;
+    // The asset guarantee's payment less the recoveries it took back, per period: not the
+    // pool's own funds (review 30a item 2).
+    let mut guaranteed: std::collections::BTreeMap<u32, Decimal> = Default::default();
+    for e in &run.ledger {
+        let signed = match e.action {
+            Movement::GuaranteePayment => e.amount,
+            Movement::Subrogation => -e.amount,
+            _ => continue,
+        };
+        *guaranteed.entry(e.period).or_default() += signed;
+    }
     let mut best: Option<MinCoverage> = None;
     let mut pool_start = deal.pool_balance();
     for p in &run.periods {
@@ -200,7 +214,8 @@ pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinC
         if due <= Decimal::ZERO {
             continue;
         }
-        let funds = p.available_funds - p.taxes_paid - p.fees_paid;
+        let support = guaranteed.get(&p.period).copied().unwrap_or_default();
+        let funds = (p.available_funds - support - p.taxes_paid - p.fees_paid).max(Decimal::ZERO);
         let Some(m) = ratio(funds, due) else {
             continue;
         };

@@ -79,6 +79,41 @@ struct Split {
     shard: Option<Shard>,
 }
 
+/// Refuses to replace, without `--force`, a run table partition that `deals` (this command's,
+/// or this shard's) would write: another run's results in the same `--out`, such as an
+/// unsharded run's under a shard, or another splitting's (review 30a item 1: they were
+/// replaced, leaving `deals.parquet` out of step with the tables).
+fn refuse_partitions(out: &OutArgs, deals: &[crate::portfolio::PortfolioDeal]) -> Result<()> {
+    use crate::output::portfolio::partition_path;
+    if out.force {
+        return Ok(());
+    }
+    let existing: Vec<String> = deals
+        .iter()
+        .flat_map(|d| {
+            d.set.scenarios.iter().flat_map(move |s| {
+                crate::engine::result::RunTable::ALL
+                    .into_iter()
+                    .map(move |t| partition_path(t, &d.id, &s.name))
+            })
+        })
+        .filter(|p| out.out.join(p).exists())
+        .collect();
+    match existing.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Usage(format!(
+            "{} already holds run tables of these deals ({first}{}), written by an earlier run \
+             (another --shard splitting, or a run without --shard); pass --force to replace \
+             them, or choose another --out",
+            out.out.display(),
+            match existing.len() - 1 {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            }
+        ))),
+    }
+}
+
 /// `ipabs portfolio`.
 fn portfolio_command(
     args: &[PathBuf],
@@ -122,8 +157,10 @@ fn portfolio_command(
         load_warnings += d.loaded.warnings.len() + d.set.warnings.len();
     }
     strict_check(strict, load_warnings)?;
+    refuse_partitions(out, &deals)?;
     let _lock = lock_output_shard(out, shard)?;
     refuse_files(out, &[deals_file.as_str(), warnings_file.as_str()])?;
+    refuse_partitions(out, &deals)?;
     let result = pf::run_portfolio(&deals, threads, !out.quiet)?;
     let run_warnings = pf::run_warnings(&deals, &result);
     let counted: Vec<(&str, &[Warning])> = run_warnings

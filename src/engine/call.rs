@@ -134,8 +134,7 @@ impl Run<'_> {
         for i in 0..self.deal.tranches.len() {
             self.due.principal[i] = self.principal_due(i, k);
         }
-        let available = self.cash_total();
-        self.coverage(available);
+        self.coverage(self.coverage_funds());
     }
 
     /// After a call, the pool ends at the call date: its later periods, rows (those of assets

@@ -177,7 +177,8 @@ impl Run<'_> {
     }
 
     /// Computes everything due on payment date `k` (taxes, fees with their caps, interest,
-    /// principal, coverage) with `available` funds in the collection account, into `self.due`.
+    /// principal, coverage) with `available` the funds the coverage counts
+    /// ([`Run::coverage_funds`]), into `self.due`.
     /// Marks one-off fees charged.
     pub(super) fn compute_due(&mut self, k: usize, available: Fen) {
         let deal = self.deal;

@@ -333,9 +333,13 @@ impl Run<'_> {
                 }
             }
             let after = self.balance[i];
-            // At the figures' places: with `per_unit` the face left is exact there (review 28b
-            // item 4: at 2 places a reader could not recompute the next date's interest).
-            let face_after = div_round(times(after, per_100_unit(d)?)?, initial, rules.rounding);
+            // The face a unit keeps: 100 less the principal per 100 of this and the earlier
+            // notices, at the figures' places, so that the next notice's principal per 100
+            // never exceeds what this one said was left (review 30b item 1: it was the balance
+            // × 100 / B, which without `per_unit` differs by the principal 尾差 kept, and a
+            // notice paid 6.4163 after the one before said 6.4158 was left). With `per_unit`
+            // the two are equal.
+            let face_after = per_100_unit(d)? - self.redeemed_per_100[i];
             let fee = fen_times(
                 paid_i + paid_p,
                 &[rules.csdc_fee_rate],

@@ -658,7 +658,7 @@ impl<'a> Run<'a> {
         // 2. What is due, and the coverage multiples; the call, if it is offered and (with
         // `repays_senior`) pays the senior; with `per_unit`, the last date's and the call
         // date's interest due cut to the per-unit figures.
-        self.compute_due(k, available);
+        self.compute_due(k, self.coverage_funds());
         if let Some(price) = offer
             && self.call_repays(k, price)?
         {

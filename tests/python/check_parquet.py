@@ -306,6 +306,19 @@ def check_invariants(c, t):
         c.check(r[2] == r[0] + r[1], "payment_notices: total = interest + principal per 100", str(r))
         c.check(r[3] < r[4], "payment_notices: record date before the payment date", str(r))
         c.check(0 <= r[5] <= 100, "payment_notices: face per 100 after in [0, 100]", str(r))
+    # The face a unit keeps chains with the principal per 100 (docs/auditing.md, since session
+    # 30): 100 less the principal per 100 of the tranche's notices so far, scenario by scenario.
+    redeemed = {}
+    for r in rows(
+        notices, ["deal", "scenario", "tranche", "principal_per_100", "face_per_100_after"]
+    ):
+        key = r[:3]
+        redeemed[key] = redeemed.get(key, Decimal(0)) + r[3]
+        c.check(
+            r[4] == 100 - redeemed[key],
+            "payment_notices: face per 100 after = 100 - the principal per 100 so far",
+            str(r),
+        )
     # The interest 尾差 is under one unit of the figure per 100 on each unit (0.0001 at four
     # places), twice that on a restated row (the restated figure's and the waterfall's).
     for r in rows(notices, ["interest_residual", "units", "interest_per_100"]):
