@@ -47,6 +47,9 @@ impl Collections {
 pub struct ActualPeriod {
     /// Index of the payment date in `deal.periods`.
     pub index: usize,
+    /// Where the pool's figures are in the file (`file:line:column: periods[i].pool`), for a
+    /// warning found once the deal's projection is known (`reconcile`'s units check).
+    pub pool_location: String,
     /// The pool's totals (the sum of the obligors' when the file gives them per obligor).
     pub pool: Collections,
     /// Per obligor, indexed like `deal.obligors`, when the file gives them.

@@ -116,6 +116,73 @@ fn the_wrong_line_is_found_at_its_period_and_line() {
     );
 }
 
+/// Notes on a difference (review 30b items 2 and 4; docs/auditing.md, "Notes on a
+/// difference"), on tests/fixtures/auditing.toml (no `per_unit`):
+/// * period 1 reports A's principal as its payment notice pays it: 410,810.00 × 100 / 900,000
+///   = 45.645555… → 45.6455 per 100 (cut), × 9,000 units = 410,809.50: the per-unit note;
+/// * period 2 reports A's interest 4,451.62 where the waterfall pays 4,451.63 (the fixture's
+///   slip): the restated run leaves 0.01 unpaid, carried into period 3's due (1,680.24 of
+///   accrual + 0.01 = 1,680.25, as `the_wrong_line_is_found_at_its_period_and_line` derives);
+/// * period 3 reports the accrual only, 1,680.24, and B's residual 0.01 higher (the cash is
+///   the model's: pool 300,000 + 5,000, fee 1,000, A principal 184,641.63, B principal
+///   100,000, residual 17,678.12 + 0.01): A's interest differs by −0.01, minus the arrears:
+///   the note says the report paid none of it. B's residual has no note.
+#[test]
+fn a_difference_says_what_explains_it() {
+    use ipabs::analytics::reconcile::ReconNote;
+    use ipabs::output::reconcile::note_text;
+    let d = deal("tests/fixtures/auditing.toml");
+    let src = read("tests/fixtures/auditing_actuals.toml")
+        .replace("principal = 410810 }", "principal = \"410809.50\" }")
+        + "\n[[periods]]\nperiod = 3\npayment_date = 2024-09-30\n\
+           pool = { principal = 300000, interest = 5000 }\nfees = { trustee = 1000 }\n\
+           tranches.A = { interest = \"1680.24\", principal = \"184641.63\" }\n\
+           tranches.B = { interest = 0, principal = 100000, residual = \"17678.13\" }\n\
+           accounts = { collection = 0 }\n";
+    let a = actuals_from_str("notes.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let diff = |p: u32, line: &str, item: &str| {
+        r.differences()
+            .find(|l| l.period == p && l.line == line && l.item == item)
+            .unwrap_or_else(|| panic!("no difference {p} {line} {item}: {:?}", r.lines))
+            .clone()
+    };
+    let p1 = diff(1, "principal", "A");
+    assert_eq!((p1.model, p1.actual), (dec!(410810.00), dec!(410809.50)));
+    assert_eq!(
+        p1.notes,
+        [ReconNote::PerUnit {
+            per_100: dec!(45.6455)
+        }]
+    );
+    assert!(
+        note_text(&p1.notes)
+            .expect("a note")
+            .contains("(45.6455 per 100 × units)"),
+        "{p1:?}"
+    );
+    assert!(diff(2, "interest", "A").notes.is_empty());
+    let p3 = diff(3, "interest", "A");
+    assert_eq!((p3.model, p3.actual), (dec!(1680.25), dec!(1680.24)));
+    assert_eq!(
+        p3.notes,
+        [ReconNote::Arrears {
+            amount: dec!(0.01),
+            period: 2,
+            none_paid: true
+        }]
+    );
+    assert_eq!(
+        note_text(&p3.notes).as_deref(),
+        Some(
+            "the model's figure includes 0.01 left unpaid on period 2 as reported, carried as \
+             arrears; the report paid none of it: the difference is that amount again, not a \
+             new one"
+        )
+    );
+    assert!(diff(3, "residual", "B").notes.is_empty());
+}
+
 #[test]
 fn reconcile_exits_4_and_prints_the_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -146,6 +213,67 @@ fn reconcile_exits_4_and_prints_the_line() {
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
+}
+
+/// A pool typed in 万元 is told at its key (review 30b item 5: it showed only as knock-on
+/// differences): the fixture projects 400,000 + 20,000 = 420,000 for period 1, and a report
+/// of 40 + 2 = 42 is 420,000 / 10,000. Cash of 100 times the projection (fen) is told too;
+/// in yuan nothing is. Under `--strict` the warning stops the command, exit 2, nothing written.
+#[test]
+fn a_pool_in_wanyuan_is_told_at_its_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = read("tests/fixtures/auditing_actuals.toml");
+    let run = |pool: &str, strict: bool| {
+        let path = tmp.path().join("a.toml");
+        std::fs::write(
+            &path,
+            src.replacen(
+                "pool = { principal = 400000, interest = 20000 }",
+                &format!("pool = {pool}"),
+                1,
+            ),
+        )
+        .expect("written");
+        let out = tmp.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let mut args = vec!["reconcile", "tests/fixtures/auditing.toml", "--actuals"];
+        let (p, o) = (path.to_string_lossy(), out.to_string_lossy());
+        args.push(&p);
+        args.extend(["--out", &o]);
+        if strict {
+            args.push("--strict");
+        }
+        let r = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        (
+            r.status.code(),
+            String::from_utf8_lossy(&r.stderr).into_owned(),
+            out.exists(),
+        )
+    };
+    let (code, err, written) = run("{ principal = 40, interest = 2 }", true);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!written, "nothing written under --strict");
+    // Line 10 of the fixture is `pool = { … }`; column 8 is its `{`.
+    assert!(err.contains("a.toml:10:8: periods[0].pool"), "{err}");
+    assert!(
+        err.contains(
+            "period 1: the pool's cash reported (collections and recoveries), 42, against the \
+             420000 the deal's scenario `base` projected for the period at issue, is about \
+             1/10,000 of it: amounts in 万元?"
+        ),
+        "{err}"
+    );
+    // Fen (×100): a whole pool in fen is an error already (the principal exceeds the
+    // balance); cash without principal, 42,000,000 against 420,000 (× 100), is told.
+    let (_, err, _) = run("{ principal = 0, interest = 42000000 }", false);
+    assert!(err.contains("about 100 times it: amounts in fen?"), "{err}");
+    let (code, err, _) = run("{ principal = 400000, interest = 20000 }", false);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(!err.contains("periods[0].pool"), "{err}");
 }
 
 /// An actuals file that states exactly what `run` paid on its first `m` payment dates, per

@@ -25,6 +25,24 @@ pub struct ReconLine {
     pub item: String,
     pub model: Decimal,
     pub actual: Decimal,
+    /// What may explain a difference, when ipabs can tell ([`explain`]); empty on a line
+    /// that agrees.
+    pub notes: Vec<ReconNote>,
+}
+
+/// A note on a line that differs (docs/auditing.md, "Notes on a difference").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReconNote {
+    /// The actual is the model's amount as a payment notice pays it: `per_100` (the figure
+    /// per 100 yuan of face) × units, on a deal that does not set `[notices] per_unit`.
+    PerUnit { per_100: Decimal },
+    /// The model's figure holds `amount` left unpaid on period `period` (as reported there)
+    /// and carried as arrears; `none_paid` when the difference is minus that amount.
+    Arrears {
+        amount: Decimal,
+        period: u32,
+        none_paid: bool,
+    },
 }
 
 impl ReconLine {
@@ -90,13 +108,60 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
     let (run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
-    let lines = compare(deal, actuals, &waterfall);
+    let mut lines = compare(deal, actuals, &waterfall);
+    explain(deal, &run, &mut lines)?;
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
     Ok(Reconciliation {
         lines,
         run,
         in_life,
     })
+}
+
+/// Located `actuals_pool` warnings for a period whose reported pool cash (collections and
+/// recoveries) is about 1/10,000 of what the deal's scenario projected for it at issue
+/// (between half and twice the projection once multiplied by 10,000: amounts in 万元), or
+/// about 100 times it (fen): review 30b item 5, where a pool typed in 万元 showed only as
+/// knock-on differences. A period projected to collect nothing is not checked.
+pub fn units_warnings(
+    deal: &Deal,
+    scenario: &Scenario,
+    actuals: &Actuals,
+) -> Result<Vec<crate::error::Warning>> {
+    use crate::error::{Check, Warning};
+    scenario.check(deal.obligors.len(), deal.supports.len())?;
+    let at_issue = project(deal, scenario)?;
+    let near = |x: Decimal, y: Decimal| x * Decimal::TWO >= y && x <= y * Decimal::TWO;
+    let mut out = Vec::new();
+    for a in &actuals.periods {
+        let Some(projected) = at_issue.periods.get(a.index).map(|p| p.cash()) else {
+            continue;
+        };
+        let reported = a.pool.collected() + a.pool.recoveries;
+        if projected <= Decimal::ZERO || reported <= Decimal::ZERO {
+            continue;
+        }
+        let slip = if near(reported * Decimal::from(10_000), projected) {
+            "about 1/10,000 of it: amounts in 万元? The actuals file takes yuan"
+        } else if near(reported, projected * Decimal::ONE_HUNDRED) {
+            "about 100 times it: amounts in fen? The actuals file takes yuan"
+        } else {
+            continue;
+        };
+        out.push(Warning::at(
+            Check::ActualsPool,
+            a.pool_location.clone(),
+            format!(
+                "period {}: the pool's cash reported (collections and recoveries), {}, against \
+                 the {} the deal's scenario `{}` projected for the period at issue, is {slip}",
+                deal.periods[a.index].number,
+                reported.normalize(),
+                projected.normalize(),
+                scenario.name
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 /// The reported lines against the waterfall's rows of each actual date, as they were before
@@ -118,6 +183,7 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
                     item: item.to_string(),
                     model,
                     actual,
+                    notes: Vec::new(),
                 });
             }
         };
@@ -185,6 +251,64 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
         }
     }
     out
+}
+
+/// Notes on the lines that differ (review 30b items 2 and 4: a report of what holders got
+/// differed by every 尾差 without a word on why, and one slip came back on every later date as
+/// a new difference):
+///
+/// * an interest or principal line whose actual is the model's amount as a payment notice
+///   pays it (per 100 at `[notices]`' places × units) when the deal does not set
+///   `per_unit`: the report states holders' amounts, which the waterfall pays only with
+///   `per_unit = true`;
+/// * an interest, fee or tax line whose model figure holds arrears: what the restated run
+///   left unpaid of it on the date before (the report's figure there), carried into this
+///   date's due; when the difference is minus that amount, the report paid none of it.
+fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> {
+    use crate::engine::notice::{paid_of, per_100};
+    use crate::money::{from_fen, to_fen};
+    let rules = &deal.notices;
+    for l in lines.iter_mut().filter(|l| l.model != l.actual) {
+        if !rules.per_unit
+            && matches!(l.line, "interest" | "principal")
+            && let Some(t) = deal.tranches.iter().find(|t| t.name == l.item)
+            && t.balance > Decimal::ZERO
+            && (t.balance % rules.face).is_zero()
+        {
+            let initial = to_fen(t.balance);
+            let m = per_100(to_fen(l.model), initial, rules.decimals, rules.rounding)?;
+            let paid = paid_of(m, initial, rules.decimals, rules.rounding)?;
+            if from_fen(paid) == Some(l.actual) {
+                l.notes.push(ReconNote::PerUnit {
+                    per_100: Decimal::from_i128_with_scale(m, rules.decimals),
+                });
+            }
+        }
+        let before = l.period.checked_sub(1);
+        let arrears = before.and_then(|b| match l.line {
+            "interest" => run
+                .tranche_flows
+                .iter()
+                .find(|f| f.period == b && f.tranche.as_str() == l.item)
+                .map(|f| f.interest_shortfall),
+            "fee" | "tax" => run
+                .charges
+                .iter()
+                .find(|c| c.period == b && c.kind.as_str() == l.line && c.name.as_str() == l.item)
+                .map(|c| c.arrears),
+            _ => None,
+        });
+        if let (Some(period), Some(amount)) = (before, arrears)
+            && amount > Decimal::ZERO
+        {
+            l.notes.push(ReconNote::Arrears {
+                amount,
+                period,
+                none_paid: l.actual - l.model == -amount,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn in_life(

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, exact_mantissa};
-use crate::analytics::reconcile::{InLifeRow, ReconLine, Reconciliation};
+use crate::analytics::reconcile::{InLifeRow, ReconLine, ReconNote, Reconciliation};
 use crate::error::Error;
 
 /// The file of every reconciled line.
@@ -50,8 +50,38 @@ fn dates(name: &str, v: impl Iterator<Item = NaiveDate>) -> Column {
     Column::new(name.into(), v.collect::<Vec<NaiveDate>>())
 }
 
+/// The notes on a line that differs, in words (docs/auditing.md, "Notes on a difference");
+/// None without one.
+pub fn note_text(notes: &[ReconNote]) -> Option<String> {
+    let words: Vec<String> = notes
+        .iter()
+        .map(|n| match n {
+            ReconNote::PerUnit { per_100 } => format!(
+                "the report states the payment notice's amount ({per_100} per 100 × units), not \
+                 the waterfall's: set `[notices] per_unit = true` in the deal"
+            ),
+            ReconNote::Arrears {
+                amount,
+                period,
+                none_paid,
+            } => format!(
+                "the model's figure includes {} left unpaid on period {period} as reported, \
+                 carried as arrears{}",
+                super::table::format_money(*amount),
+                if *none_paid {
+                    "; the report paid none of it: the difference is that amount again, not a \
+                     new one"
+                } else {
+                    ""
+                }
+            ),
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join("; "))
+}
+
 /// `reconciliation.parquet`: deal, period, payment_date, line, item, model, actual,
-/// difference (actual − model).
+/// difference (actual − model), note.
 pub fn reconciliation_frame(deal: &str, lines: &[ReconLine]) -> Result<DataFrame, Error> {
     let f = RECONCILIATION_FILE;
     let columns = vec![
@@ -73,6 +103,13 @@ pub fn reconciliation_frame(deal: &str, lines: &[ReconLine]) -> Result<DataFrame
             "difference",
             lines.iter().map(|l| l.difference()).collect(),
         )?,
+        Column::new(
+            "note".into(),
+            lines
+                .iter()
+                .map(|l| note_text(&l.notes))
+                .collect::<Vec<Option<String>>>(),
+        ),
     ];
     frame(f, lines.len(), columns)
 }
@@ -174,6 +211,9 @@ pub fn differences_text(r: &Reconciliation) -> String {
             l.actual,
             l.difference()
         ));
+        if let Some(note) = note_text(&l.notes) {
+            out.push_str(&format!("    note: {note}\n"));
+        }
     }
     out
 }

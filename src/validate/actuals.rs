@@ -296,6 +296,11 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
         });
         out.push(ActualPeriod {
             index: index.unwrap_or(0),
+            pool_location: ctx.src.location(&if p.pool.is_some() {
+                key("pool")
+            } else {
+                at.clone()
+            }),
             pool: total,
             obligors: per_obligor,
             taxes: tax,
