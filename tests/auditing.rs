@@ -1461,29 +1461,7 @@ fn no_loss_flag_once_nothing_is_outstanding() {
 /// 166,666.66, then 0.
 #[test]
 fn the_rebased_rest_collects_the_actual_balance_across_obligors() {
-    let text = read("tests/fixtures/auditing.toml").replace(
-        "[[obligors]]\nname = \"O1\"\n\n[[obligors.assets]]\nkind = \"licence\"\nschedule = [\n  \
-         { date = 2024-03-15, principal = 400000, interest = 20000 },\n  \
-         { date = 2024-06-15, principal = 300000, interest = 10000 },\n  \
-         { date = 2024-09-15, principal = 300000, interest = 5000 },\n]\n",
-        &["O1", "O2"]
-            .map(|n| {
-                format!(
-                    "[[obligors]]\nname = \"{n}\"\n\n[[obligors.assets]]\nkind = \"licence\"\n\
-                     schedule = [\n  {{ date = 2024-03-15, principal = 200000, interest = 10000 }},\n  \
-                     {{ date = 2024-06-15, principal = 150000, interest = 5000 }},\n  \
-                     {{ date = 2024-09-15, principal = 150000, interest = 2500 }},\n]\n\n"
-                )
-            })
-            .concat(),
-    );
-    assert!(
-        text.contains("name = \"O2\""),
-        "the fixture's obligor block changed"
-    );
-    let d = deal_from_str("two.toml", &text)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .deal;
+    let d = two_obligors();
     let a = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
              pool = { principal = \"333333.33\", interest = 20000 }\n";
     let a = actuals_from_str("a.toml", a, &d).unwrap_or_else(|e| panic!("{e}"));
@@ -1507,6 +1485,82 @@ fn the_rebased_rest_collects_the_actual_balance_across_obligors() {
     let total: Decimal = rows.iter().map(|x| x.1).sum();
     assert_eq!(total, dec!(666666.67));
     rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
+}
+
+/// With the obligors' figures reported, an obligor's share of the projected rest follows its
+/// own reported balance (review 30b item 3: an obligor that had defaulted in full collected
+/// again in the rows after the last actual date). The two-obligor fixture, period 1 reported
+/// per obligor: O1 pays its 200,000 + 10,000 and defaults on its remaining 300,000; O2 pays
+/// as scheduled and has 300,000 left. A = 300,000 against P = 600,000: the pool's rest is
+/// scaled by 1/2 (period 2: principal 300,000 → 150,000, interest 10,000 → 5,000; period 3:
+/// running sums 600,000 → 300,000 and 15,000 → 7,500, so 150,000 and 2,500). Each obligor's
+/// weight is its projected amount × its actual / projected balance: O1's 0 / 300,000 = 0,
+/// O2's 300,000 / 300,000 = 1, so O2 takes all of it and O1 none: O2's balance rolls
+/// 300,000 − 150,000 = 150,000, then 0; O1 stays at 0. Before, each took half (O1 collected
+/// 75,000 of principal in period 2 with its balance back at 75,000).
+#[test]
+fn a_defaulted_obligor_collects_nothing_after_the_actual_dates() {
+    let d = two_obligors();
+    let a = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+             [[periods.obligors]]\nname = \"O1\"\nprincipal = 200000\ninterest = 10000\n\
+             defaults = 300000\n\
+             [[periods.obligors]]\nname = \"O2\"\nprincipal = 200000\ninterest = 10000\n";
+    let a = actuals_from_str("a.toml", a, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<_> = r
+        .run
+        .pool_flows
+        .iter()
+        .filter(|x| x.period > 1)
+        .map(|x| {
+            (
+                x.period,
+                x.obligor.to_string(),
+                x.principal_collected,
+                x.interest_collected,
+                x.balance_end,
+            )
+        })
+        .collect();
+    let row = |p: u32, o: &str, pr: Decimal, i: Decimal, b: Decimal| (p, o.to_string(), pr, i, b);
+    assert_eq!(
+        rows,
+        [
+            row(2, "O1", dec!(0), dec!(0), dec!(0)),
+            row(2, "O2", dec!(150000), dec!(5000), dec!(150000)),
+            row(3, "O1", dec!(0), dec!(0), dec!(0)),
+            row(3, "O2", dec!(150000), dec!(2500), dec!(0)),
+        ]
+    );
+    rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
+}
+
+/// The fixture's licence split between two obligors of 500,000 each (200,000, 150,000,
+/// 150,000 of principal).
+fn two_obligors() -> Deal {
+    let text = read("tests/fixtures/auditing.toml").replace(
+        "[[obligors]]\nname = \"O1\"\n\n[[obligors.assets]]\nkind = \"licence\"\nschedule = [\n  \
+         { date = 2024-03-15, principal = 400000, interest = 20000 },\n  \
+         { date = 2024-06-15, principal = 300000, interest = 10000 },\n  \
+         { date = 2024-09-15, principal = 300000, interest = 5000 },\n]\n",
+        &["O1", "O2"]
+            .map(|n| {
+                format!(
+                    "[[obligors]]\nname = \"{n}\"\n\n[[obligors.assets]]\nkind = \"licence\"\n\
+                     schedule = [\n  {{ date = 2024-03-15, principal = 200000, interest = 10000 }},\n  \
+                     {{ date = 2024-06-15, principal = 150000, interest = 5000 }},\n  \
+                     {{ date = 2024-09-15, principal = 150000, interest = 2500 }},\n]\n\n"
+                )
+            })
+            .concat(),
+    );
+    assert!(
+        text.contains("name = \"O2\""),
+        "the fixture's obligor block changed"
+    );
+    deal_from_str("two.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal
 }
 
 /// With `[notices] per_unit = true` the date's per-unit interest residual (尾差) is carried as

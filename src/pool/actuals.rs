@@ -137,6 +137,42 @@ pub fn rebased(
         }
         balance = end;
     }
+    // With the obligors' figures on the last actual date, each obligor's share of the rest is
+    // its projected amount × its actual balance / its projected one there (review 30b item 3:
+    // split by the projection alone, an obligor that had defaulted in full collected again).
+    let reweight: Option<Vec<(Fen, Fen)>> = match actuals.periods[..m].last() {
+        Some(last) if last.obligors.is_some() && at_rows.len() == n * no => Some(
+            (0..no)
+                .map(|o| {
+                    let projected = to_fen(at_rows[(m - 1) * no + o].balance_end);
+                    (obligor_balance[o].unwrap_or(projected), projected)
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let reweighted = reweight
+        .as_ref()
+        .is_some_and(|w| w.iter().any(|(a, p)| a != p));
+    // An obligor's weight for one of its projected amounts `x` (fen): x × A_o / P_o, rounded
+    // once to the fen (0 when nothing was projected to be left: its later flows are 0 too).
+    let weight = |o: usize, x: Decimal| -> Decimal {
+        match reweight.as_ref().map(|w| w[o]) {
+            Some((a, p)) if reweighted => {
+                if p <= 0 {
+                    Decimal::ZERO
+                } else {
+                    from_fen(crate::money::rational::div_round(
+                        to_fen(x) * a,
+                        p,
+                        Rounding::HalfUp,
+                    ))
+                    .unwrap_or(Decimal::ZERO)
+                }
+            }
+            _ => x,
+        }
+    };
     // The rest: the at-issue projection, scaled by A / P.
     let projected_end = to_fen(projected_end_decimal(at_issue, m));
     let scale = (balance != projected_end && projected_end > 0).then_some(Ratio {
@@ -173,7 +209,7 @@ pub fn rebased(
     for k in m..n {
         let pc = at_issue.periods[k];
         let at = per_period(k);
-        if scale.is_none() {
+        if scale.is_none() && !reweighted {
             rows.extend(at.iter().cloned());
             cumulative += to_fen(pc.cumulative_defaults - cumulative_projected);
             cumulative_projected = pc.cumulative_defaults;
@@ -246,7 +282,20 @@ pub fn rebased(
             cumulative_defaults: Decimal::ZERO,
         };
         let shares: Vec<Vec<Decimal>> = (0..8)
-            .map(|j| split(scaled[j], at.iter().map(|r| fields(r)[j])))
+            .map(|j| {
+                let w: Vec<Decimal> = at
+                    .iter()
+                    .enumerate()
+                    .map(|(o, r)| weight(o, fields(r)[j]))
+                    .collect();
+                // Only obligors left at nothing were projected to have this amount: it is
+                // split as projected, so that the rows still add up to the period's total.
+                if w.iter().all(|x| x.is_zero()) {
+                    split(scaled[j], at.iter().map(|r| fields(r)[j]))
+                } else {
+                    split(scaled[j], w.into_iter())
+                }
+            })
             .collect::<Result<_>>()?;
         for (o, r) in at.iter().enumerate() {
             let x = |j: usize| shares[j][o];
