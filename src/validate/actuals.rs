@@ -56,11 +56,19 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
     );
     let n = deal.periods.len();
     let mut out = Vec::with_capacity(raw.periods.len());
+    let mut next_period = 1i64;
     for (i, p) in raw.periods.iter().enumerate() {
         let at = format!("periods[{i}]");
         let key = |k: &str| format!("{at}.{k}");
-        // Period number: 1..=n, in order from 1 without gaps.
-        let want = i as i64 + 1;
+        // Period number: 1..=n, in order from 1 without gaps. After a gap the file is followed
+        // from the period it went on with, so one period left out is one error (review 30b
+        // item 6: every later period was told that it left out the one before it).
+        let want = next_period;
+        next_period = match p.period {
+            x if x > want => x.saturating_add(1),
+            x if x == want => want + 1,
+            _ => want,
+        };
         let index = if p.period < 1 || p.period > n as i64 {
             ctx.err(
                 &key("period"),
@@ -69,19 +77,27 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
             );
             None
         } else if p.period != want {
-            let problem = if i > 0 && p.period <= raw.periods[i - 1].period {
-                format!(
-                    "period {} comes after period {}: periods out of order or repeated",
-                    p.period,
-                    raw.periods[i - 1].period
+            // Out of order: the period its place in the file calls for; left out: the one
+            // the file skipped.
+            let (problem, expected) = if i > 0 && p.period <= raw.periods[i - 1].period {
+                (
+                    format!(
+                        "period {} comes after period {}: periods out of order or repeated",
+                        p.period,
+                        raw.periods[i - 1].period
+                    ),
+                    i as i64 + 1,
                 )
             } else {
-                format!("period {} leaves out period {want}", p.period)
+                (
+                    format!("period {} leaves out period {want}", p.period),
+                    want,
+                )
             };
             ctx.err(
                 &key("period"),
                 problem,
-                format!("period = {want}: the periods in order from 1, without gaps"),
+                format!("period = {expected}: the periods in order from 1, without gaps"),
             );
             None
         } else {

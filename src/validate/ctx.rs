@@ -220,9 +220,16 @@ impl<'a> Ctx<'a> {
                 "an amount below 1000000000000000 (10^15 yuan)",
             );
         } else if !is_fen(v) {
+            // A small amount at 3 or more places is likelier a figure per 100 yuan of face
+            // (a payment notice's 1.1123) or a rate than a total (review 30b item 7).
+            let hint = if v.abs() < Decimal::ONE_HUNDRED {
+                " (a figure per 100 yuan of face, or a rate? amounts are totals in yuan)"
+            } else {
+                ""
+            };
             self.err(
                 path,
-                format!("amount {v} has more than 2 decimal places; money is whole fen"),
+                format!("amount {v} has more than 2 decimal places; money is whole fen{hint}"),
                 "at most 2 decimal places, e.g. 1250000.50",
             );
         }

@@ -117,7 +117,16 @@ pub(crate) fn suggest<'c>(
     found: &str,
     candidates: impl Iterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    let candidates: Vec<&'c str> = candidates.collect();
     let found_lower = found.to_lowercase();
+    // A name that differs only in case is the one meant, however short (review 30b item 7:
+    // tranche `a` for `A` had no suggestion).
+    let mut same = candidates
+        .iter()
+        .filter(|c| **c != found && c.to_lowercase() == found_lower);
+    if let (Some(c), None) = (same.next(), same.next()) {
+        return Some(c);
+    }
     let n = found.chars().count();
     let limit = match n {
         // `O2` for `O1`, `C` for `A`: too short to tell a typo from another name.
@@ -229,6 +238,10 @@ mod tests {
         // Too far, or two equally near names: no guess.
         assert_eq!(suggest("xyz", keys.into_iter()), None);
         assert_eq!(suggest("C", ["A", "B"].into_iter()), None);
+        // Case alone: the name meant, however short; two such names: no guess.
+        assert_eq!(suggest("a", ["A", "B"].into_iter()), Some("A"));
+        assert_eq!(suggest("a", ["A", "B", "a "].into_iter()), Some("A"));
+        assert_eq!(suggest("ab", ["AB", "Ab"].into_iter()), None);
         assert_eq!(suggest("O3", ["O1", "O2"].into_iter()), None);
         assert_eq!(edit_distance("ab", "ba"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
