@@ -148,6 +148,7 @@ pub fn line_chart(
 }
 
 /// A grouped bar chart: one group per category, one bar per series.
+/// A value that is NaN has no bar: the chart writes "n/a" where it would stand.
 pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
     let max = axis_max(series.iter().flat_map(|(_, v)| v.iter().copied()));
     let plot_w = W - LEFT - 10.0;
@@ -169,11 +170,24 @@ pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>
     for (k, (name, v)) in series.iter().enumerate() {
         let color = COLORS[k % COLORS.len()];
         for (c, y) in v.iter().enumerate() {
+            let x = LEFT + group * c as f64 + group * 0.1 + bar * k as f64;
+            if y.is_nan() {
+                // No value (a deal without a TDR, say): said in words, not drawn as a bar of
+                // height 0, which reads as a value of 0 (review 30a item 6).
+                let _ = write!(
+                    body,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"8\" text-anchor=\"middle\" \
+                     fill=\"{color}\">n/a</text>",
+                    x + bar / 2.0,
+                    TOP + plot_h - 3.0
+                );
+                continue;
+            }
             let h = plot_h * (y / max).clamp(0.0, 1.0);
             let _ = write!(
                 body,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{color}\"/>",
-                LEFT + group * c as f64 + group * 0.1 + bar * k as f64,
+                x,
                 TOP + plot_h - h,
                 bar
             );
@@ -382,7 +396,8 @@ pub fn portfolio_section(rows: &[PortfolioRow]) -> String {
     };
     let cats: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let min_of = |id: &str, g: &dyn Fn(&PortfolioRow) -> Option<Decimal>| {
-        pick(id).into_iter().filter_map(g).min().map_or(0.0, f)
+        // NaN (drawn as "n/a") when no row of the deal has one.
+        pick(id).into_iter().filter_map(g).min().map_or(f64::NAN, f)
     };
     let mut out = String::from("<h2>Deals side by side</h2>\n");
     out.push_str(&bar_chart(
@@ -445,4 +460,32 @@ pub fn write_html(path: &Path, title: &str, table: &str, sections: &[String]) ->
          files.</p></body></html>\n",
     );
     super::write_text(path, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A missing value is written "n/a" and has no bar (review 30a item 6: a deal without a TDR
+    /// showed a bar of height 0, read as a TDR of 0); the others keep theirs. Two categories,
+    /// one series: 0.5 is the axis's only value (max 0.55), so its bar is 190 × 0.5 / 0.55 =
+    /// 172.7 px of the 190-px plot.
+    #[test]
+    fn a_missing_value_is_not_a_bar_of_zero() {
+        let svg = bar_chart(
+            "t",
+            &["a".to_string(), "b".to_string()],
+            &[("TDR".to_string(), vec![0.5, f64::NAN])],
+        );
+        assert_eq!(svg.matches(">n/a</text>").count(), 1, "{svg}");
+        let bars: Vec<&str> = svg
+            .split("<rect ")
+            .skip(1)
+            // The series' bars, not its 10 × 10 legend swatch.
+            .filter(|r| r.contains("fill=\"#1f77b4\"") && !r.contains("width=\"10\""))
+            .collect();
+        assert_eq!(bars.len(), 1, "{svg}");
+        assert!(bars[0].contains("height=\"172.7\""), "{}", bars[0]);
+        assert!(!svg.contains("NaN"), "{svg}");
+    }
 }
