@@ -239,10 +239,14 @@ fn no_panic_near_date_limits() {
     assert!(far >= min);
     let _ = cal.add_business_days(max, i32::MIN + 1_000_000_000);
     assert_eq!(
-        CollectionLag::CalendarDays(u32::MAX).collection_end(min, &cal),
+        CollectionLag::CalendarDays(u32::MAX).collection_end(on(min), &cal),
         min
     );
-    let _ = CollectionLag::BusinessDays(5).collection_end(min, &cal);
+    let _ = CollectionLag::BusinessDays(5).collection_end(on(min), &cal);
+    assert_eq!(
+        CollectionLag::PreviousMonthEnd.collection_end(on(min), &cal),
+        min
+    );
     for dc in DayCount::ALL {
         let a = dc.fraction(min, max).to_decimal();
         let b = dc.fraction(max, min).to_decimal();
@@ -262,26 +266,53 @@ fn collection_lag() {
     // Payment 2024-10-08: 7 calendar days back is 2024-10-01 (a holiday; calendar-day lags
     // do not adjust). 2 business days back: 09-30 (1), Sunday 09-29 (2).
     assert_eq!(
-        CollectionLag::CalendarDays(7).collection_end(d(2024, 10, 8), &cal),
+        CollectionLag::CalendarDays(7).collection_end(on(d(2024, 10, 8)), &cal),
         d(2024, 10, 1)
     );
     assert_eq!(
-        CollectionLag::BusinessDays(2).collection_end(d(2024, 10, 8), &cal),
+        CollectionLag::BusinessDays(2).collection_end(on(d(2024, 10, 8)), &cal),
         d(2024, 9, 29)
     );
     assert_eq!(
-        CollectionLag::BusinessDays(0).collection_end(d(2024, 10, 8), &cal),
+        CollectionLag::BusinessDays(0).collection_end(on(d(2024, 10, 8)), &cal),
         d(2024, 10, 8)
     );
     assert_eq!(
-        CollectionLag::CalendarDays(0).collection_end(d(2024, 10, 8), &cal),
+        CollectionLag::CalendarDays(0).collection_end(on(d(2024, 10, 8)), &cal),
         d(2024, 10, 8)
     );
     // Across a year end: 2024-01-02 − 3 calendar days = 2023-12-30.
     assert_eq!(
-        CollectionLag::CalendarDays(3).collection_end(d(2024, 1, 2), &cal),
+        CollectionLag::CalendarDays(3).collection_end(on(d(2024, 1, 2)), &cal),
         d(2023, 12, 30)
     );
+    // The month end before the scheduled date (since session 30), whatever its adjustment:
+    // scheduled 2024-10-01 (National Day), paid 2024-10-08: 2024-09-30; scheduled 2024-03-26:
+    // 2024-02-29 (a leap year); 2025-01-26: 2024-12-31.
+    let moved = ScheduledDate {
+        unadjusted: d(2024, 10, 1),
+        adjusted: d(2024, 10, 8),
+    };
+    assert_eq!(
+        CollectionLag::PreviousMonthEnd.collection_end(moved, &cal),
+        d(2024, 9, 30)
+    );
+    assert_eq!(
+        CollectionLag::PreviousMonthEnd.collection_end(on(d(2024, 3, 26)), &cal),
+        d(2024, 2, 29)
+    );
+    assert_eq!(
+        CollectionLag::PreviousMonthEnd.collection_end(on(d(2025, 1, 26)), &cal),
+        d(2024, 12, 31)
+    );
+}
+
+/// A payment date that no adjustment moved.
+fn on(date: NaiveDate) -> ScheduledDate {
+    ScheduledDate {
+        unadjusted: date,
+        adjusted: date,
+    }
 }
 
 // ---------------------------------------------------------------- day counts
@@ -897,4 +928,91 @@ fn a_business_day_lag_counts_trading_days_with_trading_payment_days() {
         Calendar::china().add_business_days(d(2024, 9, 30), -1),
         d(2024, 9, 29)
     );
+}
+
+/// `collection_end = "previous_month_end"` (计算日 at the month end before each payment date;
+/// since session 30, review 29b): a quarterly deal paying on the 26th collects to each
+/// quarter's end. By hand: payment dates 2024-10-26 (Saturday → Monday 10-28), 2025-01-26
+/// (a Sunday, but a working day: 调休 before the Spring Festival), 2025-04-26 (Saturday →
+/// Sunday 04-27, a working day before May Day) on the CN calendar (docs/calendar.md); the
+/// collection periods run 07-01 to 09-30, 10-01 to 12-31 and 2025-01-01 to 03-31. The
+/// receivable due 2024-10-10, after the quarter's end and before the first payment date, is
+/// collected in period 2, and the one due 2025-01-05 in period 3: 100,000 / 200,000 / 300,000.
+/// With no lag the periods end on the payment dates: period 1 (to 10-28) collects the first
+/// two, period 2 (to 2025-01-26) the third: 300,000 / 300,000 / 0.
+#[test]
+fn collection_periods_end_at_the_month_end_before_the_payment_date() {
+    let src = |collection: &str| {
+        format!(
+            r#"
+[deal]
+name = "month ends"
+cutoff_date = 2024-06-30
+closing_date = 2024-07-01
+first_payment_date = 2024-10-26
+frequency = "quarterly"
+legal_maturity = 2025-04-30
+{collection}
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "receivable"
+amount = 100000
+due_date = 2024-09-15
+[[obligors.assets]]
+kind = "receivable"
+amount = 200000
+due_date = 2024-10-10
+[[obligors.assets]]
+kind = "receivable"
+amount = 300000
+due_date = 2025-01-05
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 500000
+coupon = 0
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+coupon = 0
+
+[waterfalls]
+normal = [
+  {{ action = "pay_principal", tranches = ["A"] }},
+  {{ action = "pay_principal", tranches = ["B"] }},
+  {{ action = "pay_residual", tranche = "B" }},
+]
+"#
+        )
+    };
+    let run = |collection: &str| {
+        let loaded = ipabs::validate::deal_from_str("month_ends.toml", &src(collection))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let d = loaded.deal;
+        let r = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+        let windows: Vec<_> = d
+            .periods
+            .iter()
+            .map(|p| (p.date(), p.collection_start, p.collection_end))
+            .collect();
+        let cash: Vec<Decimal> = r.periods.iter().map(|p| p.pool_cash).collect();
+        (windows, cash)
+    };
+    let (windows, cash) = run("collection_end = \"previous_month_end\"");
+    assert_eq!(
+        windows,
+        [
+            (d(2024, 10, 28), d(2024, 7, 1), d(2024, 9, 30)),
+            (d(2025, 1, 26), d(2024, 10, 1), d(2024, 12, 31)),
+            (d(2025, 4, 27), d(2025, 1, 1), d(2025, 3, 31)),
+        ]
+    );
+    assert_eq!(cash, [dec!(100000), dec!(200000), dec!(300000)]);
+    let (_, cash) = run("");
+    assert_eq!(cash, [dec!(300000), dec!(300000), dec!(0)]);
 }

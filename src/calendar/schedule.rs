@@ -113,27 +113,37 @@ pub fn payment_dates(
 }
 
 /// Collection-period lag: how the collection end of a payment date is derived from the
-/// adjusted payment date.
+/// payment date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CollectionLag {
     /// Collection end = adjusted payment date − n calendar days (may be a non-business day).
     CalendarDays(u32),
     /// Collection end = adjusted payment date moved back n business days.
     BusinessDays(u32),
+    /// Collection end = the last day of the month before the **scheduled** payment date's
+    /// month (计算日 at a month end: a quarterly deal paying on the 26th of January, April, July
+    /// and October collects to each quarter's end), whatever the date's adjustment.
+    PreviousMonthEnd,
 }
 
 impl CollectionLag {
-    /// The last day of the collection period for a payment on `adjusted_payment_date`.
-    /// A lag of 0 returns the payment date itself. Saturates at `NaiveDate::MIN`.
-    pub fn collection_end(self, adjusted_payment_date: NaiveDate, cal: &Calendar) -> NaiveDate {
+    /// The last day of the collection period for a payment on `date`. A lag of 0 returns the
+    /// adjusted payment date itself. Saturates at `NaiveDate::MIN`.
+    pub fn collection_end(self, date: ScheduledDate, cal: &Calendar) -> NaiveDate {
         match self {
-            CollectionLag::CalendarDays(n) => adjusted_payment_date
+            CollectionLag::CalendarDays(n) => date
+                .adjusted
                 .checked_sub_days(Days::new(u64::from(n)))
                 .unwrap_or(NaiveDate::MIN),
             CollectionLag::BusinessDays(n) => {
                 let n = i32::try_from(n).unwrap_or(i32::MAX);
-                cal.add_business_days(adjusted_payment_date, -n)
+                cal.add_business_days(date.adjusted, -n)
             }
+            CollectionLag::PreviousMonthEnd => date
+                .unadjusted
+                .with_day(1)
+                .and_then(|first| first.pred_opt())
+                .unwrap_or(NaiveDate::MIN),
         }
     }
 }

@@ -231,6 +231,9 @@ pub struct DealSection {
     pub collection_lag_days: Option<i64>,
     /// Business days from a collection period's end to the payment date, 0..=250.
     pub collection_lag_business_days: Option<i64>,
+    /// `previous_month_end`: each collection period ends on the last day of the month before
+    /// its scheduled payment date's month (计算日 at a month or quarter end); not with a lag.
+    pub collection_end: Option<String>,
     /// `half_up` (default) or `truncate`: how every amount is rounded to the fen, once.
     pub rounding: Option<String>,
     /// 合格投资: the annual rate the trust's cash (collection, named accounts, reserve) earns

@@ -193,6 +193,32 @@ fn calendar(ctx: &mut Ctx, d: &schema::DealSection) -> Option<Calendar> {
 }
 
 fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
+    if let Some(end) = d.collection_end.as_deref() {
+        if end != "previous_month_end" {
+            ctx.err(
+                "deal.collection_end",
+                format!("unknown collection end `{end}`"),
+                "`previous_month_end` (the last day of the month before each scheduled payment \
+                 date's month), or leave it out and give a collection lag",
+            );
+        }
+        for (given, key) in [
+            (d.collection_lag_days.is_some(), "deal.collection_lag_days"),
+            (
+                d.collection_lag_business_days.is_some(),
+                "deal.collection_lag_business_days",
+            ),
+        ] {
+            if given {
+                ctx.key_err(
+                    key,
+                    "both collection_end and a collection lag are given",
+                    "either collection_end or one collection lag",
+                );
+            }
+        }
+        return CollectionLag::PreviousMonthEnd;
+    }
     match (d.collection_lag_days, d.collection_lag_business_days) {
         (Some(_), Some(_)) => {
             ctx.key_err(
@@ -317,6 +343,15 @@ fn periods(
         CollectionLag::CalendarDays(0) | CollectionLag::BusinessDays(0) => None,
         CollectionLag::CalendarDays(_) => Some("deal.collection_lag_days"),
         CollectionLag::BusinessDays(_) => Some("deal.collection_lag_business_days"),
+        CollectionLag::PreviousMonthEnd => Some("deal.collection_end"),
+    };
+    // How a message says where a collection end comes from.
+    let from = |date: &ScheduledDate| match lag {
+        CollectionLag::PreviousMonthEnd => format!(
+            "the month end before the scheduled payment date {}",
+            date.unadjusted
+        ),
+        _ => format!("payment date {} less the collection lag", date.adjusted),
     };
     let mut out: Vec<PeriodDates> = Vec::with_capacity(dates.len());
     // How the dates were moved, as the messages say it: on trading days, when they were.
@@ -367,7 +402,7 @@ fn periods(
         }
         // A lag in business days counts the deal's 工作日: its trading days when its payment
         // dates are (review 26d item L2).
-        let end = lag.collection_end(date.adjusted, pay_cal);
+        let end = lag.collection_end(*date, pay_cal);
         // Interest accrues between the dates as paid, or as scheduled (顺延期间不另计利息).
         let accrual_end = match accrual {
             AccrualDates::Adjusted => date.adjusted,
@@ -385,9 +420,9 @@ fn periods(
             ctx.err(
                 lag_path.unwrap_or(path),
                 format!(
-                    "collection period 1 ends on {end} (payment date {} less the collection lag), \
-                     on or before the cutoff date {cutoff}",
-                    date.adjusted
+                    "collection period 1 ends on {end} ({}), on or before the cutoff date \
+                     {cutoff}",
+                    from(date)
                 ),
                 "a first collection period that ends after the cutoff date",
             );
@@ -398,8 +433,8 @@ fn periods(
                 lag_path.unwrap_or(path),
                 format!(
                     "collection period {n} is empty: it would start on {start} (the day after \
-                     period {k}'s collection end) and end on {end} (payment date {} less the lag)",
-                    date.adjusted
+                     period {k}'s collection end) and end on {end} ({})",
+                    from(date)
                 ),
                 "payment dates and a collection lag that leave every collection period at \
                  least one day long",
