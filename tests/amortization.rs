@@ -159,6 +159,41 @@ fn dates_come_from_the_first_date_not_iteratively() {
     assert_eq!(dates, [d(2024, 1, 30), d(2024, 2, 29), d(2024, 3, 30)]);
 }
 
+/// A loan disbursed on the 30th without a first payment date is due on the 30th of each month,
+/// February's last day apart (review 29b: its default first date 2024-02-29 is a month end,
+/// and the dates computed from it rolled to 03-31, 04-30, 05-31, 06-30, 07-31). Since session
+/// 30 they come from the start date: add_months(2024-01-30, k) for k = 1 … 6. A start on a
+/// month end still keeps month ends (2024-01-31: 02-29, 03-31, 04-30, …), and an explicit
+/// first date anchors the dates as before (the test above).
+#[test]
+fn a_loan_disbursed_on_the_30th_is_due_on_the_30th() {
+    let mut t = terms(dec!(6_000.00), dec!(0), 6, Repayment::EqualPrincipal);
+    t.start_date = d(2024, 1, 30);
+    let dates: Vec<_> = schedule(&t).iter().map(|i| i.date).collect();
+    assert_eq!(
+        dates,
+        [
+            d(2024, 2, 29),
+            d(2024, 3, 30),
+            d(2024, 4, 30),
+            d(2024, 5, 30),
+            d(2024, 6, 30),
+            d(2024, 7, 30)
+        ]
+    );
+    t.start_date = d(2024, 1, 31);
+    let dates: Vec<_> = schedule(&t).iter().map(|i| i.date).collect();
+    assert_eq!(
+        dates[..4],
+        [
+            d(2024, 2, 29),
+            d(2024, 3, 31),
+            d(2024, 4, 30),
+            d(2024, 5, 31)
+        ]
+    );
+}
+
 #[test]
 fn day_count_act365f_two_instalments_by_hand() {
     // 10,000.00 at 3.65 % ACT/365F from 2024-01-15; dates 2024-02-15 (31 days), 2024-03-15

@@ -104,28 +104,33 @@ fn validate(terms: &LoanTerms) -> Result<(), AmortizationError> {
     Ok(())
 }
 
-/// The due dates of all `term` instalments, each computed from the first payment date.
+/// The due dates of all `term` instalments, each computed from one anchor date: the first
+/// payment date when the terms give one (instalment k at k periods after it), else the start
+/// date (instalment k at k + 1 periods after it), so that a loan disbursed on the 30th is due
+/// on the 30th, the last day of February apart (review 29b: anchored at its first due date,
+/// 2024-02-29, a month end, it rolled to 03-31, 04-30, 05-31, …).
 fn payment_dates(terms: &LoanTerms, months: i32) -> Result<Vec<NaiveDate>, AmortizationError> {
-    let first = match terms.first_payment_date {
-        Some(d) => d,
-        None => add_months(terms.start_date, months, is_month_end(terms.start_date))
-            .ok_or(AmortizationError::DateOverflow)?,
+    let (anchor, skip) = match terms.first_payment_date {
+        Some(d) => (d, 0),
+        None => (terms.start_date, 1),
     };
+    let keep_end = is_month_end(anchor);
+    let first =
+        add_months(anchor, skip * months, keep_end).ok_or(AmortizationError::DateOverflow)?;
     if first <= terms.start_date {
         return Err(AmortizationError::FirstPaymentNotAfterStart {
             start: terms.start_date,
             first,
         });
     }
-    let keep_end = is_month_end(first);
     // Loans of a pool often share their dates: the last schedule's dates are kept, per thread,
     // and reused when asked again (36 `add_months` a loan were 3% of loading 10,000 loans).
-    type Key = (NaiveDate, i32, bool, u32);
+    type Key = (NaiveDate, i32, bool, u32, i32);
     thread_local! {
         static LAST: std::cell::RefCell<Option<(Key, Vec<NaiveDate>)>> =
             const { std::cell::RefCell::new(None) };
     }
-    let key = (first, months, keep_end, terms.term);
+    let key = (anchor, months, keep_end, terms.term, skip);
     if let Some(dates) = LAST.with_borrow(|last| {
         last.as_ref()
             .filter(|(k, _)| *k == key)
@@ -136,9 +141,10 @@ fn payment_dates(terms: &LoanTerms, months: i32) -> Result<Vec<NaiveDate>, Amort
     let date_of = |k: u32| -> Result<NaiveDate, AmortizationError> {
         let offset = i32::try_from(k)
             .ok()
+            .and_then(|k| k.checked_add(skip))
             .and_then(|k| k.checked_mul(months))
             .ok_or(AmortizationError::DateOverflow)?;
-        add_months(first, offset, keep_end).ok_or(AmortizationError::DateOverflow)
+        add_months(anchor, offset, keep_end).ok_or(AmortizationError::DateOverflow)
     };
     // Check maturity first so an absurd term fails before anything is allocated.
     date_of(terms.term - 1)?;
