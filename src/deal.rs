@@ -54,6 +54,10 @@ pub struct Deal {
     /// Waterfalls; index 0 is `normal`.
     pub waterfalls: Vec<Waterfall>,
     pub triggers: Vec<Trigger>,
+    /// The names of the events its `event` triggers watch, each once, in the order the triggers
+    /// first name them (`TriggerCondition::Event` indexes it; a scenario's `events` resolve
+    /// against it).
+    pub events: Vec<String>,
     /// The scenario written in the deal file, or the base case (no defaults) if there is none.
     pub scenario: Scenario,
     /// The warnings this deal silences (`[deal] allow`), by kind.
@@ -910,6 +914,10 @@ pub enum TriggerCondition {
     /// scenario's `supports_off` or a `support_failures` date on or before the payment date
     /// (tested before the waterfall; since session 28). 差额支付承诺人、担保人违约.
     SupportFailed(Option<usize>),
+    /// An event the scenario dates (`events`), by index into `Deal::events`, has happened on or
+    /// before the payment date (tested before the waterfall; since session 30): 评级下调, 原始
+    /// 权益人丧失清偿能力 and the other 加速清偿事件 the model does not derive.
+    Event(usize),
 }
 
 impl TriggerCondition {
@@ -923,6 +931,7 @@ impl TriggerCondition {
                 "senior_outstanding_after_legal_maturity"
             }
             TriggerCondition::SupportFailed(_) => "support_failed",
+            TriggerCondition::Event(_) => "event",
         }
     }
 }

@@ -205,6 +205,9 @@ pub enum Check {
     /// A scenario gives a value or path for an index no floating rate of the deal reads (a
     /// misspelt `lpr_1y`): the scenario runs on the deal's own index values.
     UnreadIndex,
+    /// A scenario's `events` names an event no trigger of the deal watches (a misspelt name):
+    /// it changes nothing.
+    UnwatchedEvent,
     // ---- load time: structure ----
     /// A fee, tax, tranche or the reserve that the `normal` waterfall never reaches.
     Unreached,
@@ -272,7 +275,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 42] = [
+    pub const ALL: [Check; 43] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -289,6 +292,7 @@ impl Check {
         Check::RatingOrder,
         Check::SearchDropsDefaults,
         Check::UnreadIndex,
+        Check::UnwatchedEvent,
         Check::Unreached,
         Check::StepOrder,
         Check::TriggerToNormal,
@@ -336,6 +340,7 @@ impl Check {
             Check::RatingOrder => "rating_order",
             Check::SearchDropsDefaults => "search_drops_defaults",
             Check::UnreadIndex => "unread_index",
+            Check::UnwatchedEvent => "unwatched_event",
             Check::Unreached => "unreached",
             Check::StepOrder => "step_order",
             Check::TriggerToNormal => "trigger_to_normal",

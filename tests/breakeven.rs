@@ -328,6 +328,7 @@ fn the_stressed_scenario_keeps_everything_but_the_defaults() {
         cpr: dec!(0.1),
         supports_off: vec![0],
         support_failures: vec![],
+        events: vec![],
         overrides: vec![],
         indices: ipabs::floating::IndexPaths {
             paths: vec![(

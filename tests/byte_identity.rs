@@ -61,7 +61,10 @@
 //! nanshan's files only the coverage columns differ, unchanged in the 284 tranche rows whose
 //! period has no guarantee payment or subrogation and, in the other 36, the old multiple less
 //! (payment − recoveries paid back) / the denominator, floored at 0, within 1e-6 (rounding).
-//! The other 77 files are byte-identical.
+//! The other 77 files are byte-identical. Then the eight `scenarios.parquet` files again, when
+//! `events` was appended to that table (the dated events of `event` triggers): checked against
+//! the files before it with pyarrow, the earlier columns equal and the new one empty in every
+//! row; every other file byte-identical.
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

@@ -543,6 +543,87 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
     assert_eq!(tranche_row(&r, "B", 3).residual_paid, dec!(46134.62));
 }
 
+/// An `event` trigger (since session 30): the fixture with an acceleration that watches the
+/// event `undertaker_downgrade` (评级下调: the undertaking's provider downgraded below AA), and
+/// a scenario that dates it. The event trips the trigger on the first payment date on or after
+/// its date, before the waterfall; the provider keeps paying (a downgrade is not a failure).
+fn event_source(scenario: &str) -> String {
+    fixture()
+        .replace(
+            "\n[scenario]",
+            &format!(
+                "{ACCELERATED}{}",
+                r#"
+[[triggers]]
+name = "downgrade"
+kind = "acceleration"
+condition = "event"
+event = "undertaker_downgrade"
+waterfall = "accelerated"
+
+[scenario]"#
+            ),
+        )
+        .replace(
+            "recovery_lag_months = 3\n",
+            &format!("recovery_lag_months = 3\n{scenario}\n"),
+        )
+}
+
+/// Dated 2024-07-01, the event trips on period 2's date itself (on or after); dated the day
+/// after, on period 3 only. The undertaking still pays its 3,684.70 in period 2 (a downgrade
+/// is not a failure), and with the senior pass-through the accelerated waterfall pays what
+/// the normal one does (`normal_waterfall_to_the_fen`): A 1,029,419.32 in period 1, A's
+/// balance 770,580.68 and B's 44,919.62 in period 3 (825,000 − VAT 815 − fee 1,000 − A's
+/// interest 7,684.70 − 770,580.68). Without the event, or after the last date, every date
+/// runs `normal`.
+#[test]
+fn an_event_trips_its_trigger_from_its_date() {
+    let waterfalls = |r: &PricedRun| -> Vec<String> {
+        r.periods.iter().map(|p| p.waterfall.to_string()).collect()
+    };
+    let r = run_source(&event_source(
+        "events = [ { name = \"undertaker_downgrade\", date = 2024-07-01 } ]",
+    ));
+    assert_eq!(waterfalls(&r), ["normal", "accelerated", "accelerated"]);
+    assert_eq!(r.periods[1].triggers_tripped, "downgrade");
+    assert_eq!(r.periods[1].support_draws, dec!(3684.70));
+    assert_eq!(r.periods[0].principal_paid, dec!(1029419.32));
+    assert_eq!(tranche_row(&r, "A", 3).principal_paid, dec!(770580.68));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
+    let r = run_source(&event_source(
+        "events = [ { name = \"undertaker_downgrade\", date = 2024-07-02 } ]",
+    ));
+    assert_eq!(waterfalls(&r), ["normal", "normal", "accelerated"]);
+    for scenario in [
+        "",
+        "events = [ { name = \"undertaker_downgrade\", date = 2024-10-01 } ]",
+    ] {
+        let r = run_source(&event_source(scenario));
+        assert_eq!(waterfalls(&r), ["normal", "normal", "normal"], "{scenario}");
+    }
+    // The event after the last payment date (2024-09-30) is a `scenario_dates` warning at its
+    // date: it trips nothing.
+    let loaded = deal_from_str(
+        "hand_worked.toml",
+        &event_source("events = [ { name = \"undertaker_downgrade\", date = 2024-10-01 } ]"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.check == ipabs::error::Check::ScenarioDates
+                && w.location.ends_with("scenario.events[0].date")
+                && w.message.contains(
+                    "event `undertaker_downgrade` happens on 2024-10-01, after the last payment \
+                 date 2024-09-30: it trips nothing"
+                )),
+        "{:?}",
+        loaded.warnings
+    );
+}
+
 /// The fixture with a group guarantee of the undertaking (`backs`, since session 29; review
 /// 26d item M3: a guarantee of the 差额支付义务 added to the undertaking instead of sharing its
 /// limit), the undertaking given `cap` and the scenario `scenario`.

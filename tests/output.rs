@@ -1136,8 +1136,54 @@ fn scenarios_table_states_support_failures() {
         .clone();
     assert_eq!(col.get(0), Some("undertaking@2024-06-01"));
     assert_eq!(col.get(1), Some(""));
+}
+
+/// `scenarios.parquet`'s `events` (since session 30, the last column): `name@date` of the
+/// events a trigger of the deal watches, `;`-separated in the scenario's order; empty without.
+/// The fixture with two event triggers and its scenario dating both (in the other order).
+#[test]
+fn scenarios_table_states_events() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
+    let trigger = |name: &str| {
+        format!(
+            "[[triggers]]\nname = \"{name}\"\nkind = \"acceleration\"\ncondition = \"event\"\n\
+             event = \"{name}\"\nwaterfall = \"normal\"\n\n"
+        )
+    };
+    let src = std::fs::read_to_string(path)
+        .expect("fixture")
+        .replace(
+            "[scenario]",
+            &format!(
+                "{}{}[scenario]",
+                trigger("downgrade"),
+                trigger("servicer_out")
+            ),
+        )
+        .replace(
+            "recovery_lag_months = 3\n",
+            "recovery_lag_months = 3\nevents = [ { name = \"servicer_out\", date = 2024-08-01 }, \
+             { name = \"downgrade\", date = 2024-06-01 } ]\n",
+        );
+    let d = ipabs::validate::deal_from_str("hand_worked.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    assert_eq!(d.events, ["downgrade", "servicer_out"]);
+    let scenarios = [d.scenario.clone(), ipabs::scenario::Scenario::base()];
+    let df = ipabs::output::scenarios::scenarios_frame(&d, &scenarios).expect("frame");
+    let col = df
+        .column("events")
+        .expect("column")
+        .str()
+        .expect("str")
+        .clone();
+    assert_eq!(
+        col.get(0),
+        Some("servicer_out@2024-08-01;downgrade@2024-06-01")
+    );
+    assert_eq!(col.get(1), Some(""));
     assert_eq!(
         df.get_column_names().last().map(|c| c.as_str()),
-        Some("support_failures")
+        Some("events")
     );
 }

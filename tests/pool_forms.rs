@@ -351,17 +351,18 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
         .expect("booleans");
     assert_eq!([call.get(0), call.get(1)], [Some(true), Some(false)]);
     // The pool-wide values stay where they were, the new columns after them (session 28
-    // appended `support_failures`).
+    // appended `support_failures`, session 30 `events`).
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(
-        names[names.len() - 6..],
+        names[names.len() - 7..],
         [
             "supports_off",
             "index_paths",
             "index_shift",
             "clean_up_call",
             "overrides",
-            "support_failures"
+            "support_failures",
+            "events"
         ]
     );
 }

@@ -361,6 +361,7 @@ default_date = 2024-05-10
                     cpr,
                     supports_off: vec![],
                     support_failures: vec![],
+                    events: vec![],
                     overrides: vec![],
                     indices: Default::default(),
                     clean_up_call: true,

@@ -143,6 +143,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         cpr,
         supports_off,
         support_failures,
+        events,
         indices,
         clean_up_call,
         overrides,
@@ -157,6 +158,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         && *cpr == b.cpr
         && *supports_off == b.supports_off
         && *support_failures == b.support_failures
+        && *events == b.events
         && *indices == b.indices
         && *clean_up_call == b.clean_up_call
         && *overrides == b.overrides

@@ -31,7 +31,8 @@ pub fn phase(condition: &TriggerCondition) -> Phase {
     match condition {
         TriggerCondition::CumulativeDefaultRatioAbove(_)
         | TriggerCondition::CoverageBelow(_)
-        | TriggerCondition::SupportFailed(_) => Phase::BeforeWaterfall,
+        | TriggerCondition::SupportFailed(_)
+        | TriggerCondition::Event(_) => Phase::BeforeWaterfall,
         TriggerCondition::SeniorInterestShortfall
         | TriggerCondition::TopClassInterestShortfall
         | TriggerCondition::SeniorOutstandingAfterLegalMaturity => Phase::AfterWaterfall,
@@ -120,6 +121,12 @@ impl Run<'_> {
                 Some(s) => self.support_failed.get(s).is_some_and(|&f| f),
                 None => self.support_failed.iter().any(|&f| f),
             },
+            // An event the scenario dates on or before this payment date (`events`).
+            TriggerCondition::Event(e) => self
+                .scenario
+                .events
+                .iter()
+                .any(|&(x, from)| x == e && self.date >= from),
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 let p = &self.deal.periods[k];
                 let legal = self.deal.legal_maturity;

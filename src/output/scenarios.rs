@@ -107,7 +107,7 @@ fn at_dates<'a>(
 
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
 /// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
-/// index_paths, index_shift, clean_up_call, overrides, support_failures.
+/// index_paths, index_shift, clean_up_call, overrides, support_failures, events.
 pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame, Error> {
     let n = scenarios.len();
     let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -140,6 +140,11 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
     let support_failures: Vec<String> = scenarios
         .iter()
         .map(|s| at_dates(&s.support_failures, support))
+        .collect();
+    let event = |i: usize| deal.events.get(i).map(String::as_str);
+    let events: Vec<String> = scenarios
+        .iter()
+        .map(|s| at_dates(&s.events, event))
         .collect();
     let columns = vec![
         Column::new("deal".into(), vec![deal.name.as_str(); n]),
@@ -204,6 +209,7 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
                 .collect::<Vec<_>>(),
         ),
         Column::new("support_failures".into(), support_failures),
+        Column::new("events".into(), events),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {
         path: PathBuf::from(SCENARIOS_FILE),

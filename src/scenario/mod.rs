@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Support providers that stop paying from a date: (index into `Deal::supports`, date).
     /// A provider pays nothing on a payment date on or after its date (since session 28).
     pub support_failures: Vec<(usize, NaiveDate)>,
+    /// Events from a date (`events`), by index into `Deal::events`: an `event` trigger
+    /// watching one trips on the first payment date on or after its date (since session 30).
+    pub events: Vec<(usize, NaiveDate)>,
     /// The paths of the indices floating rates follow, and a parallel shift. An index this
     /// scenario does not give falls back to the deal file's own `[scenario]`.
     pub indices: crate::floating::IndexPaths,
@@ -131,6 +134,7 @@ impl Scenario {
             cpr: Decimal::ZERO,
             supports_off: Vec::new(),
             support_failures: Vec::new(),
+            events: Vec::new(),
             overrides: Vec::new(),
             indices: crate::floating::IndexPaths::default(),
             clean_up_call: true,

@@ -913,6 +913,7 @@ pub enum TriggerCondition {
     SeniorOutstandingAfterLegalMaturity,
     TopClassInterestShortfall,
     SupportFailed,
+    Event,
 }
 
 /// `[[triggers]]`.
@@ -924,13 +925,15 @@ pub struct Trigger {
     /// `acceleration` (加速清偿事件) or `event_of_default` (违约事件).
     pub kind: TriggerKind,
     /// `cumulative_default_ratio_above`, `senior_interest_shortfall`, `coverage_below`,
-    /// `senior_outstanding_after_legal_maturity`, `top_class_interest_shortfall` or
-    /// `support_failed`.
+    /// `senior_outstanding_after_legal_maturity`, `top_class_interest_shortfall`,
+    /// `support_failed` or `event`.
     pub condition: TriggerCondition,
     /// Threshold of `cumulative_default_ratio_above` (a ratio) or `coverage_below` (a multiple).
     pub threshold: Option<Decimal>,
     /// The support a `support_failed` trigger watches (default: any support).
     pub support: Option<String>,
+    /// The event an `event` trigger watches: a name that a scenario's `events` gives a date.
+    pub event: Option<String>,
     /// The waterfall (in `[waterfalls]`) that runs once the trigger is hit.
     pub waterfall: String,
     /// Re-tested every period and can switch back; default false.

@@ -38,6 +38,11 @@ pub struct Scenario {
     /// Supports that stop paying from a date `{ support, date }` (since session 28).
     #[serde(default)]
     pub support_failures: Vec<SupportFailure>,
+    /// Events the model does not derive, from a date `{ name, date }` (评级下调, 原始权益人丧失清偿
+    /// 能力, …): a trigger with `condition = "event"` and that `event` trips on the first
+    /// payment date on or after it (since session 30).
+    #[serde(default)]
+    pub events: Vec<ScenarioEvent>,
     /// Flat index values: index name → value on every date (`lpr_1y = 0.031`).
     pub indices: Option<BTreeMap<String, Decimal>>,
     /// Index paths by date: index name → `[{ date, rate }, …]`, a step function.
@@ -92,6 +97,18 @@ pub struct SupportFailure {
     /// The support (its `name` in `[[supports]]`).
     pub support: String,
     /// It pays nothing on a payment date on or after this date.
+    pub date: Date,
+}
+
+/// One `events` entry: an event that happens on `date` (a rating downgrade of a support
+/// provider, the originator's insolvency, …), which a trigger watching it by name turns into a
+/// 加速清偿事件 or 违约事件.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioEvent {
+    /// The event's name, as a trigger's `event` names it.
+    pub name: String,
+    /// It has happened on a payment date on or after this date.
     pub date: Date,
 }
 

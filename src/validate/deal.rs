@@ -65,7 +65,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         has_pdl: raw.pdl.is_some(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
-    let triggers = triggers(ctx, &raw.triggers, &waterfall_names, &support_names);
+    let (triggers, events) = triggers(ctx, &raw.triggers, &waterfall_names, &support_names);
     let clean_up_call =
         super::accounts::clean_up_call(ctx, raw.clean_up_call.as_ref(), &waterfall_names);
     super::accounts::support_waterfalls(ctx, &raw.supports, &mut supports, &waterfall_names);
@@ -101,7 +101,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
                 obligors: obligors.iter().map(|o| &o.tags).collect(),
                 revolving: raw.revolving.as_ref().map(|r| &r.tags),
             },
-            &support_names,
+            (&support_names, &events),
             Some("base"),
         ),
         None => Some(Scenario::base()),
@@ -204,6 +204,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         supports,
         waterfalls,
         triggers,
+        events,
         scenario: scenario?,
         allow,
         notices,

@@ -333,10 +333,12 @@ pub(super) fn triggers(
     raw: &[schema::Trigger],
     waterfalls: &Names,
     supports: &Names,
-) -> Vec<Trigger> {
+) -> (Vec<Trigger>, Vec<String>) {
     use schema::TriggerCondition as C;
     let mut names = Names::new("trigger");
     let mut out = Vec::with_capacity(raw.len());
+    // The events `event` triggers watch, each once.
+    let mut events: Vec<String> = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         let p = format!("triggers[{i}]");
         ctx.name(&format!("{p}.name"), &t.name);
@@ -363,7 +365,8 @@ pub(super) fn triggers(
             (C::SeniorInterestShortfall, x)
             | (C::SeniorOutstandingAfterLegalMaturity, x)
             | (C::TopClassInterestShortfall, x)
-            | (C::SupportFailed, x) => {
+            | (C::SupportFailed, x)
+            | (C::Event, x) => {
                 if x.is_some() {
                     ctx.key_err(
                         &tp,
@@ -378,6 +381,7 @@ pub(super) fn triggers(
                         Some(TriggerCondition::TopClassInterestShortfall)
                     }
                     C::SupportFailed => support_failed(ctx, &p, t, supports),
+                    C::Event => event(ctx, &p, t, &mut events),
                     _ => Some(TriggerCondition::SeniorOutstandingAfterLegalMaturity),
                 }
             }
@@ -387,6 +391,13 @@ pub(super) fn triggers(
                 &format!("{p}.support"),
                 "`support` applies only to a `support_failed` trigger",
                 "no support key, or condition = \"support_failed\"",
+            );
+        }
+        if t.event.is_some() && t.condition != C::Event {
+            ctx.key_err(
+                &format!("{p}.event"),
+                "`event` applies only to an `event` trigger",
+                "no event key, or condition = \"event\"",
             );
         }
         let waterfall = waterfalls.resolve(ctx, &format!("{p}.waterfall"), &t.waterfall);
@@ -420,7 +431,7 @@ pub(super) fn triggers(
             });
         }
     }
-    out
+    (out, events)
 }
 
 /// A `support_failed` trigger's condition: the support it names, or any; a deal without
@@ -445,6 +456,33 @@ fn support_failed(
             .map(|s| TriggerCondition::SupportFailed(Some(s))),
         None => Some(TriggerCondition::SupportFailed(None)),
     }
+}
+
+/// An `event` trigger at `p`: the event it watches (`event`, required, a non-empty name), added
+/// to `events` when it is new there.
+fn event(
+    ctx: &mut Ctx,
+    p: &str,
+    t: &schema::Trigger,
+    events: &mut Vec<String>,
+) -> Option<TriggerCondition> {
+    let Some(name) = &t.event else {
+        ctx.err(
+            &format!("{p}.condition"),
+            "an `event` trigger names no event",
+            "event = \"undertaker_downgrade\": the name a scenario's `events` gives a date",
+        );
+        return None;
+    };
+    ctx.name(&format!("{p}.event"), name);
+    let i = match events.iter().position(|e| e == name) {
+        Some(i) => i,
+        None => {
+            events.push(name.clone());
+            events.len() - 1
+        }
+    };
+    Some(TriggerCondition::Event(i))
 }
 
 /// Warns about a waterfall other than `normal` that no trigger switches to: it never runs.

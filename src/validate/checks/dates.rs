@@ -263,5 +263,19 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
                 format!("support `{name}` fails on {date}, {problem}"),
             );
         }
+        // An event after the last payment date trips nothing (a year typed wrong).
+        for (i, &(x, date)) in s.events.iter().enumerate() {
+            if date > last {
+                let name = deal.events.get(x).map_or("", String::as_str);
+                ctx.warn(
+                    Check::ScenarioDates,
+                    &format!("{p}.events[{i}].date"),
+                    format!(
+                        "event `{name}` happens on {date}, after the last payment date {last}: \
+                         it trips nothing"
+                    ),
+                );
+            }
+        }
     }
 }

@@ -42,7 +42,15 @@ pub(in crate::validate) fn build_file(
         if let Some(n) = &s.name {
             names.add(ctx, &format!("{p}.name"), n, i);
         }
-        let sc = build(ctx, &p, s, &obligors, &tags, &supports, None);
+        let sc = build(
+            ctx,
+            &p,
+            s,
+            &obligors,
+            &tags,
+            (&supports, &deal.events),
+            None,
+        );
         if let Some(sc) = &sc {
             check_timing_periods(ctx, &p, sc, deal.periods.len());
             crate::validate::checks::scenario_dates(ctx, &p, sc, deal);

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{Ctx, Names, Sign};
+use crate::error::Check;
 use crate::scenario::{Override, Scenario};
 use crate::schema;
 
@@ -35,7 +36,7 @@ pub(super) fn build(
     s: &schema::Scenario,
     obligors: &Names,
     tags: &TagIndex,
-    supports: &Names,
+    (supports, events): (&Names, &[String]),
     default_name: Option<&str>,
 ) -> Option<Scenario> {
     let before = ctx.error_count();
@@ -100,6 +101,7 @@ pub(super) fn build(
         super::resolve_list(ctx, &format!("{p}.supports_off"), &s.supports_off, supports)
     };
     let support_failures = support_failures(ctx, p, s, supports, &supports_off);
+    let events = scenario_events(ctx, p, s, events);
     let overrides = s
         .overrides
         .iter()
@@ -124,6 +126,7 @@ pub(super) fn build(
         cpr,
         supports_off,
         support_failures,
+        events,
         indices,
         clean_up_call: s.clean_up_call.unwrap_or(true),
     })
@@ -169,6 +172,55 @@ fn support_failures(
             continue;
         }
         out.push((x, date));
+    }
+    out
+}
+
+/// `events` at `p`, resolved against the events the deal's triggers watch (`watched`): each
+/// name at most once; one no trigger watches is an `unwatched_event` warning with its near miss
+/// and is left out (a scenario file may serve deals with other triggers, so it is not an
+/// error).
+fn scenario_events(
+    ctx: &mut Ctx,
+    p: &str,
+    s: &schema::Scenario,
+    watched: &[String],
+) -> Vec<(usize, NaiveDate)> {
+    let mut out: Vec<(usize, NaiveDate)> = Vec::new();
+    for (i, e) in s.events.iter().enumerate() {
+        let ep = format!("{p}.events[{i}]");
+        let date = ctx.date(&format!("{ep}.date"), e.date);
+        ctx.name(&format!("{ep}.name"), &e.name);
+        if let Some(j) = s.events[..i].iter().position(|x| x.name == e.name) {
+            ctx.err(
+                &format!("{ep}.name"),
+                format!("event `{}` is already dated in events[{j}]", e.name),
+                "each event at most once",
+            );
+            continue;
+        }
+        match watched.iter().position(|w| *w == e.name) {
+            Some(x) => out.push((x, date)),
+            None => {
+                let hint = super::names::suggest(&e.name, watched.iter().map(String::as_str))
+                    .map(|m| format!(" (did you mean `{m}`?)"))
+                    .unwrap_or_default();
+                let list = if watched.is_empty() {
+                    "the deal has no `event` trigger".to_string()
+                } else {
+                    format!("its event triggers watch {}", watched.join(", "))
+                };
+                ctx.warn(
+                    Check::UnwatchedEvent,
+                    &format!("{ep}.name"),
+                    format!(
+                        "no trigger of the deal watches event `{}`{hint}; {list}: the event \
+                         changes nothing",
+                        e.name
+                    ),
+                );
+            }
+        }
     }
     out
 }
