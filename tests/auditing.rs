@@ -169,6 +169,7 @@ fn a_difference_says_what_explains_it() {
         [ReconNote::Arrears {
             amount: dec!(0.01),
             period: 2,
+            earlier_differed: true,
             none_paid: true
         }]
     );
@@ -176,11 +177,49 @@ fn a_difference_says_what_explains_it() {
         note_text(&p3.notes).as_deref(),
         Some(
             "the model's figure includes 0.01 left unpaid on period 2 as reported, carried as \
-             arrears; the report paid none of it: the difference is that amount again, not a \
-             new one"
+             arrears; the report paid none of it: the difference is period 2's again, not a new \
+             one"
         )
     );
     assert!(diff(3, "residual", "B").notes.is_empty());
+
+    // Arrears both sides left unpaid are a new finding when the report does not pay them
+    // (review 30c item 1: it was called the earlier difference again). Period 2 collects only
+    // 1,000 of interest: the fee takes it, and the waterfall and the report both pay A nothing
+    // (A's 4,451.63 of interest unpaid). Period 3 (pool 600,000 + 15,000) owes A 4,451.63 of
+    // arrears + the period's fen(489,190.00 × 0.0091) = 4,451.63: 8,903.26; the report pays
+    // only 4,451.63.
+    let src = read("tests/fixtures/auditing_actuals.toml")
+        .replace(
+            "pool = { principal = 300000, interest = 10000 }",
+            "pool = { principal = 0, interest = 1000 }",
+        )
+        .replace(
+            "tranches.A = { interest = \"4451.62\", principal = \"304548.37\" }",
+            "tranches.A = { interest = 0, principal = 0 }",
+        )
+        + "\n[[periods]]\nperiod = 3\npayment_date = 2024-09-30\n\
+           pool = { principal = 600000, interest = 15000 }\nfees = { trustee = 1000 }\n\
+           tranches.A = { interest = \"4451.63\", principal = 489190 }\n";
+    let a = actuals_from_str("notes.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.differences().all(|l| l.period == 3),
+        "period 2 agrees: {:?}",
+        r.differences().collect::<Vec<_>>()
+    );
+    let p3 = r
+        .differences()
+        .find(|l| l.line == "interest")
+        .expect("A's interest differs");
+    assert_eq!((p3.model, p3.actual), (dec!(8903.26), dec!(4451.63)));
+    assert_eq!(
+        note_text(&p3.notes).as_deref(),
+        Some(
+            "the model's figure includes 4,451.63 of arrears from period 2, unpaid there by the \
+             waterfall and the report alike; the report pays none of them here"
+        )
+    );
 }
 
 #[test]
@@ -212,6 +251,39 @@ fn reconcile_exits_4_and_prints_the_line() {
         "periods.parquet",
     ] {
         assert!(out.join(f).is_file(), "{f}");
+    }
+}
+
+/// Period numbers out of place give one error for one mistake (reviews 30b item 6 and 30c item
+/// 4): a period left out (1, 3, 4, 5), a period mistyped (1, 5, 3, 4) and a period repeated in
+/// place of the one before (1, 3, 3, 4) each get one error, at the second entry, "period N
+/// leaves out period 2". On the wenke example (quarterly dates: period 2 is 2019-07-26, 3
+/// 2019-10-28, 4 2020-02-03, 5 2020-04-27); each entry's date is its own period's, so the
+/// date checks add nothing.
+#[test]
+fn a_period_out_of_place_is_one_error() {
+    let d = deal("deals/wenke_leasing_1_2018.toml");
+    let date = |p: u32| d.periods[p as usize - 1].date();
+    for (periods, second) in [([1, 3, 4, 5], 3), ([1, 5, 3, 4], 5), ([1, 3, 3, 4], 3)] {
+        let text: String = periods
+            .iter()
+            .map(|&p| {
+                format!(
+                    "[[periods]]\nperiod = {p}\npayment_date = {}\n\
+                     pool = {{ principal = 0, interest = 0 }}\n\n",
+                    date(p)
+                )
+            })
+            .collect();
+        let e = actuals_from_str("a.toml", &text, &d).expect_err("refused");
+        let shown = e.to_string();
+        assert_eq!(shown.matches("error: ").count(), 1, "{periods:?}: {shown}");
+        assert!(
+            shown.contains(&format!(
+                "a.toml:7:10: periods[1].period: period {second} leaves out period 2"
+            )),
+            "{periods:?}: {shown}"
+        );
     }
 }
 

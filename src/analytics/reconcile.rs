@@ -36,11 +36,14 @@ pub enum ReconNote {
     /// The actual is the model's amount as a payment notice pays it: `per_100` (the figure
     /// per 100 yuan of face) × units, on a deal that does not set `[notices] per_unit`.
     PerUnit { per_100: Decimal },
-    /// The model's figure holds `amount` left unpaid on period `period` (as reported there)
-    /// and carried as arrears; `none_paid` when the difference is minus that amount.
+    /// The model's figure holds `amount` of arrears left unpaid on period `period` (as
+    /// reported there); `earlier_differed` when the same line differed on that date (the
+    /// arrears come from the report's figure there), `none_paid` when this difference is minus
+    /// that amount (the report pays none of the arrears).
     Arrears {
         amount: Decimal,
         period: u32,
+        earlier_differed: bool,
         none_paid: bool,
     },
 }
@@ -262,12 +265,21 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
 ///   `per_unit`: the report states holders' amounts, which the waterfall pays only with
 ///   `per_unit = true`;
 /// * an interest, fee or tax line whose model figure holds arrears: what the restated run
-///   left unpaid of it on the date before (the report's figure there), carried into this
-///   date's due; when the difference is minus that amount, the report paid none of it.
+///   left unpaid of it on the date before (the report's figure there; for interest without
+///   the 尾差 `per_unit` carries by design), carried into this date's due. Told when the same
+///   line differed on that date (the arrears are the report's doing), or when the difference
+///   is minus that amount (the report pays none of them: a new finding when that date agreed,
+///   the earlier difference again when it did not).
 fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> {
     use crate::engine::notice::{paid_of, per_100};
     use crate::money::{from_fen, to_fen};
     let rules = &deal.notices;
+    // The (period, line, item) of every line that differs, for the arrears note.
+    let differed: Vec<(u32, &'static str, String)> = lines
+        .iter()
+        .filter(|l| l.model != l.actual)
+        .map(|l| (l.period, l.line, l.item.clone()))
+        .collect();
     for l in lines.iter_mut().filter(|l| l.model != l.actual) {
         if !rules.per_unit
             && matches!(l.line, "interest" | "principal")
@@ -290,7 +302,8 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                 .tranche_flows
                 .iter()
                 .find(|f| f.period == b && f.tranche.as_str() == l.item)
-                .map(|f| f.interest_shortfall),
+                // Without the 尾差 that `per_unit` carries by design.
+                .map(|f| f.interest_unpaid()),
             "fee" | "tax" => run
                 .charges
                 .iter()
@@ -301,11 +314,20 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         if let (Some(period), Some(amount)) = (before, arrears)
             && amount > Decimal::ZERO
         {
-            l.notes.push(ReconNote::Arrears {
-                amount,
-                period,
-                none_paid: l.actual - l.model == -amount,
-            });
+            let earlier_differed = differed
+                .iter()
+                .any(|(p, line, item)| *p == period && *line == l.line && *item == l.item);
+            let none_paid = l.actual - l.model == -amount;
+            // Arrears both sides left unpaid are told only when they explain the difference
+            // (review 30c item 1: a new shortfall was called an old one).
+            if earlier_differed || none_paid {
+                l.notes.push(ReconNote::Arrears {
+                    amount,
+                    period,
+                    earlier_differed,
+                    none_paid,
+                });
+            }
         }
     }
     Ok(())

@@ -63,18 +63,27 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
             ReconNote::Arrears {
                 amount,
                 period,
+                earlier_differed,
                 none_paid,
-            } => format!(
-                "the model's figure includes {} left unpaid on period {period} as reported, \
-                 carried as arrears{}",
-                super::table::format_money(*amount),
-                if *none_paid {
-                    "; the report paid none of it: the difference is that amount again, not a \
-                     new one"
-                } else {
-                    ""
+            } => {
+                let amount = super::table::format_money(*amount);
+                match (earlier_differed, none_paid) {
+                    (true, true) => format!(
+                        "the model's figure includes {amount} left unpaid on period {period} as \
+                         reported, carried as arrears; the report paid none of it: the \
+                         difference is period {period}'s again, not a new one"
+                    ),
+                    (true, false) => format!(
+                        "the model's figure includes {amount} left unpaid on period {period} as \
+                         reported, carried as arrears"
+                    ),
+                    _ => format!(
+                        "the model's figure includes {amount} of arrears from period {period}, \
+                         unpaid there by the waterfall and the report alike; the report pays none \
+                         of them here"
+                    ),
                 }
-            ),
+            }
         })
         .collect();
     (!words.is_empty()).then(|| words.join("; "))

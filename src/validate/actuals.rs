@@ -56,18 +56,20 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
     );
     let n = deal.periods.len();
     let mut out = Vec::with_capacity(raw.periods.len());
-    let mut next_period = 1i64;
     for (i, p) in raw.periods.iter().enumerate() {
         let at = format!("periods[{i}]");
         let key = |k: &str| format!("{at}.{k}");
-        // Period number: 1..=n, in order from 1 without gaps. After a gap the file is followed
-        // from the period it went on with, so one period left out is one error (review 30b
-        // item 6: every later period was told that it left out the one before it).
-        let want = next_period;
-        next_period = match p.period {
-            x if x > want => x.saturating_add(1),
-            x if x == want => want + 1,
-            _ => want,
+        // Period number: 1..=n, in order from 1 without gaps. A period is in its place when it
+        // is its position's (i + 1) or the one after the period before it, so that one period
+        // left out is one error (review 30b item 6: each later period was told it left out the
+        // one before it) and one period mistyped is one error too (review 30c item 4).
+        let prev = i.checked_sub(1).map(|j| raw.periods[j].period);
+        let in_place =
+            p.period == i as i64 + 1 || prev.is_some_and(|x| p.period == x.saturating_add(1));
+        let want = if in_place {
+            p.period
+        } else {
+            prev.map_or(1, |x| x.saturating_add(1)).min(i as i64 + 1)
         };
         let index = if p.period < 1 || p.period > n as i64 {
             ctx.err(
