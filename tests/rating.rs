@@ -772,7 +772,7 @@ fn the_note_names_the_ratings_with_thin_tails() {
         large_obligor: None,
         tdr: Decimal::ZERO,
         tdr_low: Decimal::ZERO,
-        tdr_high: None,
+        tdr_high: Decimal::ONE,
     };
     let tdrs = [
         tdr("AAA", 0.0001301),
@@ -807,8 +807,8 @@ fn the_note_names_the_ratings_with_thin_tails() {
 /// regularised incomplete beta) gives u = the smallest j with P(B ≥ j) ≤ 0.025 and l = the
 /// largest j ≥ 1 with P(B ≤ j − 1) ≤ 0.025, and the paths' fractions, listed one per path and
 /// sorted, give the u-th and l-th largest. At N = 20,000, AAA+ (PD 0.0001, N·p = 2: P(B = 0) =
-/// e^−2 ≈ 0.135) and AAA (0.00015: e^−3 ≈ 0.050) have no upper end; AAA− (0.00025: e^−5 ≈
-/// 0.0067) has one. The ends bracket the TDR.
+/// e^−2 ≈ 0.135) and AAA (0.00015: e^−3 ≈ 0.050) have no rank l, and their upper end is 1 (the
+/// fraction's own bound); AAA− (0.00025: e^−5 ≈ 0.0067) has one. The ends bracket the TDR.
 #[test]
 fn the_tdr_interval_is_the_binomial_order_statistics_of_the_paths() {
     use statrs::distribution::{Binomial, DiscreteCDF};
@@ -841,18 +841,14 @@ fn the_tdr_interval_is_the_binomial_order_statistics_of_the_paths() {
         let l = (1..=n).rev().find(|&j| b.cdf(j - 1) <= 0.025);
         assert_eq!(r.tdr, nth(tail_k(n, r.horizon_pd) + 1), "{r:?}");
         assert_eq!(r.tdr_low, nth(u), "{r:?} u = {u}");
-        assert_eq!(r.tdr_high, l.map(nth), "{r:?} l = {l:?}");
-        assert!(
-            r.tdr_low <= r.tdr && r.tdr_high.is_none_or(|h| h >= r.tdr),
-            "{r:?}"
-        );
-        if r.tdr_high.is_some_and(|h| h > r.tdr_low) {
+        // Without a rank l the upper end is the formula at a fraction of 1: 1.
+        assert_eq!(r.tdr_high, l.map_or(Decimal::ONE, nth), "{r:?} l = {l:?}");
+        assert!(r.tdr_low <= r.tdr && r.tdr <= r.tdr_high, "{r:?}");
+        if r.tdr_high > r.tdr_low {
             distinct_ends += 1;
         }
-        match r.rating.as_str() {
-            "AAA+" | "AAA" => assert_eq!(r.tdr_high, None, "{r:?}"),
-            _ => assert!(r.tdr_high.is_some(), "{r:?}"),
-        }
+        let thin = ["AAA+", "AAA"].contains(&r.rating.as_str());
+        assert_eq!(l.is_none(), thin, "{r:?}");
     }
     // The pool is granular enough that most intervals are not a single point.
     assert!(distinct_ends >= 15, "{distinct_ends} of {}", t.len());
@@ -861,8 +857,7 @@ fn the_tdr_interval_is_the_binomial_order_statistics_of_the_paths() {
 /// `size --tdr-at upper` (since session 30) tests each balance against the upper end of the
 /// target's 95% interval: on the twelve-obligor pool above, every step of A = BBB reads
 /// TDR = tdr_high(BBB) (> the point TDR there), and the balance found is at most the one
-/// found against the point TDR (a higher TDR passes no more balances). From the CLI, a target
-/// whose interval has no upper end (AAA+ at 20,000 paths) is a usage error, exit 2.
+/// found against the point TDR (a higher TDR passes no more balances).
 #[test]
 fn size_at_the_upper_end_of_the_interval() {
     use ipabs::analytics::rating::size::TdrAt;
@@ -883,7 +878,7 @@ fn size_at_the_upper_end_of_the_interval() {
         &s.rating_model,
     );
     let bbb = t.iter().find(|r| r.rating == "BBB").unwrap();
-    let high = bbb.tdr_high.unwrap();
+    let high = bbb.tdr_high;
     assert!(high > bbb.tdr, "{bbb:?}");
     let point = SizeOptions {
         targets: vec![(0, "BBB".into())],
@@ -916,31 +911,23 @@ fn size_at_the_upper_end_of_the_interval() {
         assert_eq!(x.rating_ok, x.bdr().meets(high), "{x:?}");
     }
 
-    let tmp = tempfile::tempdir().unwrap();
-    let (path, scenarios) = hand_files(tmp.path(), &[], |s| s);
-    let out = tmp.path().join("out");
-    let o = ipabs(&[
-        "size",
-        path.to_str().unwrap(),
-        "--target",
-        "A=AAA+",
-        "--tdr-at",
-        "upper",
-        "--scenarios",
-        scenarios.to_str().unwrap(),
-        "--paths",
-        "20000",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    // A target whose interval has no rank l (AAA+ at 20,000 paths: N·PD = 2) is tested against
+    // the upper end 1 (review 30c item 7: it was refused, though 100% always bounds a
+    // fraction of the pool).
+    let aaa = t.iter().find(|r| r.rating == "AAA+").unwrap();
+    assert_eq!(aaa.tdr_high, Decimal::ONE);
+    let at_one = SizeOptions {
+        targets: vec![(0, "AAA+".into())],
+        ..upper
+    };
+    // By hand: with every obligor defaulted nothing is collected (coupon 0, no recoveries),
+    // so no balance of A is paid at R = 100%, and even one step fails against TDR 1.
+    let e = size(&d, &s.scenarios, &t, &at_one).expect_err("no balance is paid at R = 100%");
     assert!(
-        err.contains("--tdr-at upper: the paths are too few to bound TDR(AAA+) above"),
-        "{err}"
+        e.to_string().contains("even 10000 fails (rating): BDR")
+            && e.to_string().contains("against TDR(AAA+) 100.0000%"),
+        "{e}"
     );
-    assert!(!out.exists(), "nothing is written");
 }
 
 /// k = ⌊N · p⌋, as docs/rating.md §5 states it.
@@ -950,15 +937,15 @@ fn tail_k(n: u64, p: f64) -> u64 {
 
 /// `rate`'s terminal gives each TDR's interval, and after a tranche's implied rating the range
 /// its BDR implies at the intervals' ends (since session 30). By hand: TDR(AAA) 0.30 in
-/// [0.25, 0.35], TDR(AA) 0.20 in [0.18, 0.22], TDR(A) 0.10 with no upper end. BDR 0.32: ≥ 0.30,
-/// implied AAA; at the upper ends 0.32 < 0.35 but ≥ 0.22: AA; at the lower ends ≥ 0.25: AAA.
-/// BDR 0.40 is above every end of AAA: no range. BDR 0.12: A (≥ 0.10); at the upper ends
-/// neither 0.35 nor 0.22 is met and A has none: "none".
+/// [0.25, 0.35], TDR(AA) 0.20 in [0.18, 0.22], TDR(A) 0.10 in [0.10, 1] (no rank bounds it).
+/// BDR 0.32: ≥ 0.30, implied AAA; at the upper ends 0.32 < 0.35 but ≥ 0.22: AA; at the lower
+/// ends ≥ 0.25: AAA. BDR 0.40 is above every end of AAA: no range. BDR 0.12: A (≥ 0.10); at
+/// the upper ends neither 0.35, 0.22 nor 1 is met: "none".
 #[test]
 fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
     use ipabs::analytics::rating::RatingRow;
     use ipabs::output::rating::rate_table;
-    let tdr = |rating: &str, t: Decimal, low: Decimal, high: Option<Decimal>| RatingTdr {
+    let tdr = |rating: &str, t: Decimal, low: Decimal, high: Decimal| RatingTdr {
         rating: rating.into(),
         pool_term: 1.0,
         horizon_pd: 0.001,
@@ -970,9 +957,9 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         tdr_high: high,
     };
     let tdrs = [
-        tdr("AAA", dec!(0.30), dec!(0.25), Some(dec!(0.35))),
-        tdr("AA", dec!(0.20), dec!(0.18), Some(dec!(0.22))),
-        tdr("A", dec!(0.10), dec!(0.10), None),
+        tdr("AAA", dec!(0.30), dec!(0.25), dec!(0.35)),
+        tdr("AA", dec!(0.20), dec!(0.18), dec!(0.22)),
+        tdr("A", dec!(0.10), dec!(0.10), dec!(1)),
     ];
     let row = |tranche: &str, bdr: Decimal, implied: &str| RatingRow {
         deal: "hand".into(),
@@ -990,7 +977,7 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         multiplier: 1.0,
         large_obligor: None,
         tdr_low: dec!(0.25),
-        tdr_high: Some(dec!(0.35)),
+        tdr_high: dec!(0.35),
         implied_rating: Some(implied.into()),
     };
     let rows = [
@@ -1001,7 +988,7 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
     let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
     for needle in [
         "30.0000%   25.0000% – 35.0000%",
-        "10.0000%   10.0000% – none (more paths)",
+        "10.0000%   10.0000% – 100.0000%",
         "A1            BDR 32.0000%  implied rating AAA  (the TDRs' 95% intervals give AA to AAA)\n",
         "A2            BDR 40.0000%  implied rating AAA\n",
         "A3            BDR 12.0000%  implied rating A  (the TDRs' 95% intervals give none to A)\n",
@@ -1324,9 +1311,10 @@ for r in rows:
     assert r["pool_term_years"] == 1.0, r
     # The 95% interval (docs/rating.md §5): every fraction is 0.4 or 0.7, so both ends are the
     # TDR, except that at 20,000 paths AAA+ (N·PD = 2, P(B = 0) = e^-2 > 0.025) and AAA
-    # (N·PD = 3, e^-3 = 0.050) have no upper end; AAA- (N·PD = 5, e^-5 = 0.0067) has one.
+    # (N·PD = 3, e^-3 = 0.050) have no rank l: their upper end is 1; AAA- (N·PD = 5,
+    # e^-5 = 0.0067) has one.
     assert r["tdr_low"] == tdr, r
-    assert r["tdr_high"] == (None if r["rating"] in ("AAA+", "AAA") else tdr), r
+    assert r["tdr_high"] == (decimal.Decimal(1) if r["rating"] in ("AAA+", "AAA") else tdr), r
 print("ok")
 "#;
     let py = std::process::Command::new("python3")

@@ -25,7 +25,7 @@ pub struct ReconLine {
     pub item: String,
     pub model: Decimal,
     pub actual: Decimal,
-    /// What may explain a difference, when ipabs can tell ([`explain`]); empty on a line
+    /// What may explain a difference, when ipabs can tell ([`reconcile`] adds them); empty on a line
     /// that agrees.
     pub notes: Vec<ReconNote>,
 }

@@ -39,7 +39,7 @@ pub struct SizeArgs {
     #[arg(long, value_parser = super::args::margin_arg, allow_negative_numbers = true)]
     pub margin: Option<rust_decimal::Decimal>,
     /// The TDR a balance must meet: `point` (the simulated TDR) or `upper` (the upper end of
-    /// its 95% sampling interval, which another seed is unlikely to exceed; docs/rating.md §5).
+    /// its 95% confidence interval, the true TDR's upper 97.5% bound; docs/rating.md §5).
     #[arg(long, value_enum, default_value = "point")]
     pub tdr_at: TdrAtArg,
     #[command(flatten)]

@@ -182,7 +182,12 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                 RATIO_SCALE,
                 rows.iter().map(|r| Some(r.tdr_low)),
             )?,
-            decimals(f, "tdr_high", RATIO_SCALE, rows.iter().map(|r| r.tdr_high))?,
+            decimals(
+                f,
+                "tdr_high",
+                RATIO_SCALE,
+                rows.iter().map(|r| Some(r.tdr_high)),
+            )?,
         ],
     )
 }
@@ -355,9 +360,9 @@ pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
 }
 
 /// After a tranche's implied rating, the ratings the BDR implies at the two ends of the TDRs'
-/// 95% sampling intervals when they differ ([`implied_rating_range`]): another seed could
-/// rate the tranche anywhere between them (docs/rating.md §5). Empty for a tranche whose
-/// BDR needs no TDR (paid in full at R = 1, or not paid with no defaults).
+/// 95% confidence intervals when they differ ([`implied_rating_range`]): the simulation does
+/// not settle the rating between them (docs/rating.md §5). Empty for a tranche whose BDR
+/// needs no TDR (paid in full at R = 1, or not paid with no defaults).
 fn sampling_note(tdrs: &[RatingTdr], r: &RatingRow) -> String {
     if r.fails_at_zero || r.passes_at_one {
         return String::new();
@@ -412,8 +417,7 @@ pub fn rate_table(
             t.large_obligor.map_or_else(|| "-".to_string(), pct),
             pct(t.tdr),
             pct(t.tdr_low),
-            t.tdr_high
-                .map_or_else(|| "none (more paths)".to_string(), pct),
+            pct(t.tdr_high),
         ));
     }
     if let Some(note) = tail_note(paths, tdrs) {
@@ -518,7 +522,7 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
     }
     if tdr_at == TdrAt::Upper {
         out.push_str(
-            "TDR: the upper end of its 95% sampling interval (--tdr-at upper; docs/rating.md §5)\n",
+            "TDR: the upper end of its 95% confidence interval (--tdr-at upper; docs/rating.md §5)\n",
         );
     }
     if !margin.is_zero() {

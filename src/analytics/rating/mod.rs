@@ -326,7 +326,7 @@ pub fn order_statistic(dist: &[DistributionPoint], j: u64) -> Decimal {
 }
 
 /// Each end of the TDR's confidence interval leaves this much probability outside it: a
-/// two-sided 95% interval (docs/rating.md §5, "Sampling interval").
+/// two-sided 95% interval (docs/rating.md §5, "Confidence interval").
 pub const INTERVAL_TAIL: f64 = 0.025;
 
 /// The ranks, counted from the largest, of the order statistics that bound the pool's true
@@ -341,7 +341,9 @@ pub const INTERVAL_TAIL: f64 = 0.025;
 ///
 /// The binomial probabilities are summed in `f64` (they are probabilities, not money) over
 /// the terms within a factor 10⁻³⁰ of the mode, each from its neighbour by the ratio
-/// (N − j) p / ((j + 1)(1 − p)), and normalised by their sum.
+/// (N − j) p / ((j + 1)(1 − p)), and normalised by their sum. A tail that is exactly 2.5% in
+/// exact arithmetic can come out a few ulps above it, and is then taken as above: the interval
+/// can only widen (review 30c item 8).
 pub fn quantile_interval_ranks(paths: u64, p: f64, tail: f64) -> (Option<u64>, u64) {
     let n = paths;
     if n == 0 || p.is_nan() || p <= 0.0 {
@@ -426,11 +428,11 @@ pub struct RatingTdr {
     pub large_obligor: Option<Decimal>,
     /// min(1, max(simulated × multiplier, large_obligor)), 6 dp.
     pub tdr: Decimal,
-    /// The TDR's 95% sampling interval ([`quantile_interval_ranks`]): the same formula on the
-    /// order statistics that bound the simulated part, the upper end None when the paths are
-    /// too few to bound it.
+    /// The TDR's 95% confidence interval ([`quantile_interval_ranks`]): the same formula on the
+    /// order statistics that bound the simulated part; the upper end is the formula at a
+    /// fraction of 1 (so 1) when the paths are too few to bound it (review 30c item 7).
     pub tdr_low: Decimal,
-    pub tdr_high: Option<Decimal>,
+    pub tdr_high: Decimal,
 }
 
 /// The single-obligor multiplier m, exactly, as `(numerator, denominator)`, for the largest
@@ -569,7 +571,7 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
                 large_obligor,
                 tdr: tdr_of(simulated),
                 tdr_low: tdr_of(order_statistic(&dist, low)),
-                tdr_high: high.map(|j| tdr_of(order_statistic(&dist, j))),
+                tdr_high: tdr_of(high.map_or(Decimal::ONE, |j| order_statistic(&dist, j))),
             }
         })
         .collect()
@@ -582,15 +584,15 @@ pub fn implied_rating(tdrs: &[RatingTdr], bdr: Bdr) -> Option<String> {
         .map(|t| t.rating.clone())
 }
 
-/// The implied ratings of a break-even at the two ends of the TDRs' sampling intervals:
+/// The implied ratings of a break-even at the two ends of the TDRs' confidence intervals:
 /// `(at the upper ends, at the lower ends)`, the first the highest rating whose `tdr_high` the
-/// BDR covers (none where the interval has no upper end), the second the highest whose
-/// `tdr_low` it covers. The implied rating at the point TDRs lies between the two (the ends
-/// bracket each TDR); when they differ, another seed may imply another rating.
+/// BDR covers, the second the highest whose `tdr_low` it covers. The implied rating at the
+/// point TDRs lies between the two (the ends bracket each TDR); when they differ, the rating
+/// is not settled by the simulation: the true TDRs could put it anywhere between.
 pub fn implied_rating_range(tdrs: &[RatingTdr], bdr: Bdr) -> (Option<String>, Option<String>) {
     let at_high = tdrs
         .iter()
-        .find(|t| t.tdr_high.is_some_and(|h| bdr.meets(h)))
+        .find(|t| bdr.meets(t.tdr_high))
         .map(|t| t.rating.clone());
     let at_low = tdrs
         .iter()
@@ -677,9 +679,9 @@ pub struct RatingRow {
     pub simulated: Decimal,
     pub multiplier: f64,
     pub large_obligor: Option<Decimal>,
-    /// The TDR's 95% sampling interval ([`RatingTdr::tdr_low`], [`RatingTdr::tdr_high`]).
+    /// The TDR's 95% confidence interval ([`RatingTdr::tdr_low`], [`RatingTdr::tdr_high`]).
     pub tdr_low: Decimal,
-    pub tdr_high: Option<Decimal>,
+    pub tdr_high: Decimal,
     pub implied_rating: Option<String>,
 }
 

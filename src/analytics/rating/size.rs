@@ -29,7 +29,7 @@ pub struct SizeOptions {
     /// pool: 0.02 for 2 points): a balance passes when BDR ≥ TDR + margin (0: BDR ≥ TDR).
     pub margin: Decimal,
     /// Which TDR a balance is tested against: the point estimate, or the upper end of its 95%
-    /// sampling interval ([`super::RatingTdr::tdr_high`]).
+    /// confidence interval ([`super::RatingTdr::tdr_high`]).
     pub tdr_at: TdrAt,
 }
 
@@ -39,8 +39,8 @@ pub enum TdrAt {
     /// The simulated order statistic (docs/rating.md §5).
     #[default]
     Point,
-    /// The upper end of the TDR's 95% sampling interval: a pass that no seed is likely to
-    /// overturn; an error when the paths are too few to give one.
+    /// The upper end of the TDR's 95% confidence interval: a pass that holds at the upper
+    /// 97.5% confidence bound of the true TDR (100% when the paths are too few to bound it).
     Upper,
 }
 
@@ -402,14 +402,9 @@ pub fn size(
         let found = tdrs.iter().find(|t| t.rating == rating);
         let tdr = found
             .map(|t| match opts.tdr_at {
-                TdrAt::Point => Ok(t.tdr),
-                TdrAt::Upper => t.tdr_high.ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--tdr-at upper: the paths are too few to bound TDR({rating}) above at                          95% (its rating's PD is so small that no path may lie beyond it);                          run more --paths (docs/rating.md §5)"
-                    ))
-                }),
+                TdrAt::Point => t.tdr,
+                TdrAt::Upper => t.tdr_high,
             })
-            .transpose()?
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "--target {name}={rating}: the PD table has no rating `{rating}`; its \
