@@ -64,7 +64,13 @@
 //! The other 77 files are byte-identical. Then the eight `scenarios.parquet` files again, when
 //! `events` was appended to that table (the dated events of `event` triggers): checked against
 //! the files before it with pyarrow, the earlier columns equal and the new one empty in every
-//! row; every other file byte-identical.
+//! row; every other file byte-identical. Then nanshan's five coverage files again, when the
+//! multiple came to leave out the guarantor's money still held from earlier dates, not only
+//! the date's payment (review 30c item 2): checked with pyarrow, only the coverage columns
+//! differ; unchanged in the 266 tranche rows where nothing was held from an earlier date,
+//! and in the other 54 the previous multiple less the held amount (from the ledger's
+//! `guarantee_payment` and `periods.collection_balance_end`) over the denominator, floored at
+//! 0, within 2e-6 (rounding).
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

@@ -543,6 +543,40 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
     assert_eq!(tranche_row(&r, "B", 3).residual_paid, dec!(46134.62));
 }
 
+/// The guarantor's money still held stays out of the coverage funds on later dates (review 30c
+/// item 2: only the date's own payment was left out, and a bullet senior's multiple counted
+/// the guarantor's cash on every later date). The asset-guarantee fixture with A a bullet:
+/// * P1: 1,050,000 collected; VAT 1,630, fee 1,000, A's interest 17,950.68; no principal due:
+///   1,029,419.32 stays in the collection account.
+/// * P2: O2's 500,000 defaults, the guarantor pays it (held 500,000); cash 1,529,419.32; the
+///   multiple's funds are 1,529,419.32 − 500,000 − fee 1,000 = 1,028,419.32 over A's interest
+///   17,950.68: 57.291385. Paid: fee and interest; 1,510,468.64 left, of which the guarantor's
+///   500,000 (it leaves last).
+/// * P3: 825,000 collected, the guarantor takes the 300,000 recovered: cash 2,035,468.64. Funds
+///   2,035,468.64 − 500,000 + 300,000 − VAT 815 − fee 1,000 = 1,833,653.64: the pool's own
+///   (1,050,000 + 825,000 less P1's 20,580.68 and P2's 18,950.68 paid, less the date's VAT and
+///   fee), over A's interest 17,950.68 + its 1,800,000 due at maturity: 1.008638 (counting the
+///   guarantor's cash, 2,333,653.64 / 1,817,950.68 = 1.283673). `deals.parquet`'s multiple
+///   follows the same held amount from the ledger and `collection_balance_end`.
+#[test]
+fn the_guarantors_cash_held_stays_out_of_later_coverage() {
+    let src = asset_guarantee_source("", "").replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"",
+    );
+    let r = run_source(&src);
+    let cov: Vec<Option<Decimal>> = r.periods.iter().map(|p| p.coverage_multiple).collect();
+    assert_eq!(cov[1], Some(dec!(57.291385)));
+    assert_eq!(cov[2], Some(dec!(1.008638)));
+    assert_eq!(r.periods[1].collection_balance_end, dec!(1510468.64));
+    let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let run = engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    // deals.parquet's multiple for A (its own formula: taxes and fees paid, the same funds):
+    // the lowest is P3's 1.008638 on 2024-09-30.
+    let m = ipabs::analytics::portfolio::min_coverage(&loaded.deal, &run, 0).expect("a minimum");
+    assert_eq!((m.multiple, m.date), (dec!(1.008638), d(2024, 9, 30)));
+}
+
 /// An `event` trigger (since session 30): the fixture with an acceleration that watches the
 /// event `undertaker_downgrade` (评级下调: the undertaking's provider downgraded below AA), and
 /// a scenario that dates it. The event trips the trigger on the first payment date on or after

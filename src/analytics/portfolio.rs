@@ -166,10 +166,12 @@ pub struct MinCoverage {
 /// The minimum over the run of the portfolio coverage multiple of tranche `tranche` (an index
 /// into `deal.tranches`), defined for every amortisation style (docs/portfolio.md):
 ///
-/// `max(0, available_funds − G + S − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
+/// `max(0, max(0, available_funds − H) + S − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
 ///
-/// (G the asset guarantee's payment of the date and S the recoveries paid back to it, from the
-/// ledger: the pool's own funds, as the engine's multiple counts them)
+/// (H the asset guarantor's money still held: the date's payment G plus what the accounts held
+/// of the earlier ones after the date before, at most; S the recoveries paid back to it on
+/// the date; from the ledger and the periods: the pool's own funds, as the engine's multiple
+/// counts them)
 /// over the tranche and every tranche ahead of it in seniority, where `principal_due_j` is the
 /// engine's contractual principal due, except for a pass-through tranche, whose principal due
 /// is the larger of that and `min(balance_start_j, pool decline not yet assigned to a more
@@ -178,17 +180,20 @@ pub struct MinCoverage {
 /// nothing is due are skipped; None when nothing is ever due.
 pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinCoverage> {
     use crate::engine::ledger::Movement;
-    // The asset guarantee's payment less the recoveries it took back, per period: not the
-    // pool's own funds (review 30a item 2).
-    let mut guaranteed: std::collections::BTreeMap<u32, Decimal> = Default::default();
+    // The asset guarantee's payment and the recoveries paid back to it, per period (review 30a
+    // item 2: the guarantor's money is not the pool's own).
+    let mut paid: std::collections::BTreeMap<u32, (Decimal, Decimal)> = Default::default();
     for e in &run.ledger {
-        let signed = match e.action {
-            Movement::GuaranteePayment => e.amount,
-            Movement::Subrogation => -e.amount,
-            _ => continue,
-        };
-        *guaranteed.entry(e.period).or_default() += signed;
+        let entry = paid.entry(e.period).or_default();
+        match e.action {
+            Movement::GuaranteePayment => entry.0 += e.amount,
+            Movement::Subrogation => entry.1 += e.amount,
+            _ => {}
+        }
     }
+    // The guarantor's money still held, as the engine keeps it (review 30c item 2): what the
+    // accounts held of it after the date before, at most, plus the date's payment.
+    let mut held = Decimal::ZERO;
     let mut best: Option<MinCoverage> = None;
     let mut pool_start = deal.pool_balance();
     for p in &run.periods {
@@ -214,8 +219,11 @@ pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinC
         if due <= Decimal::ZERO {
             continue;
         }
-        let support = guaranteed.get(&p.period).copied().unwrap_or_default();
-        let funds = (p.available_funds - support - p.taxes_paid - p.fees_paid).max(Decimal::ZERO);
+        let (g, back) = paid.get(&p.period).copied().unwrap_or_default();
+        held += g;
+        let own = (p.available_funds - held).max(Decimal::ZERO) + back;
+        let funds = (own - p.taxes_paid - p.fees_paid).max(Decimal::ZERO);
+        held = held.min(p.collection_balance_end + p.accounts_balance_end.unwrap_or_default());
         let Some(m) = ratio(funds, due) else {
             continue;
         };

@@ -26,14 +26,16 @@ impl Run<'_> {
         self.collection + self.named.iter().sum::<Fen>()
     }
 
-    /// The funds a coverage multiple counts: [`Run::cash_total`] without the asset guarantee's
-    /// payment of the date and with the recoveries it took back (review 30a item 2: the
-    /// multiple measures the pool's own over-coverage, before any credit support, and a
-    /// guaranteed deal looked stronger under defaults than without them).
+    /// The funds a coverage multiple counts: [`Run::cash_total`] without the asset guarantor's
+    /// money still held (this date's payment and what is left of earlier ones, taken as the
+    /// last to leave the accounts) and with the recoveries it took back on the date (reviews
+    /// 30a item 2 and 30c item 2: the multiple measures the pool's own over-coverage, before
+    /// any credit support, and a guaranteed deal looked stronger under defaults than without
+    /// them).
     #[inline(always)]
     pub(super) fn coverage_funds(&self) -> Fen {
-        let [.., paid, back, _] = self.guarantee_date;
-        self.cash_total() - paid + back
+        let [.., back, _] = self.guarantee_date;
+        (self.cash_total() - self.guarantee_held).max(0) + back
     }
 
     /// The balance of `a` (outside a step, when no named account is swapped in).

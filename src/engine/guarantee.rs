@@ -40,6 +40,7 @@ impl Run<'_> {
             self.support_total[s] += pay;
             self.paid.support_draws += pay;
             self.guarantor_owed += pay;
+            self.guarantee_held += pay;
             // The principal the default took is made good: a PDL that booked the defaults is
             // cured by it (review 29c item 3: one that did not was cured of other debits).
             if self.deal.pdl.is_some_and(|p| p.defaults) {

@@ -417,6 +417,8 @@ impl Run<'_> {
             pdl_before,
         ] = self.guarantee_date;
         let paid_now = (paid + d).max(0);
+        // The guarantor's money held follows the reported payment.
+        self.guarantee_held = (self.guarantee_held + paid_now - paid).max(0);
         let (uncovered_now, back_now) =
             super::guarantee::recoveries_split((uncovered, owed), (defaulted, recovered), paid_now);
         self.guarantee_uncovered = uncovered_now;

@@ -270,6 +270,10 @@ pub(super) struct Run<'a> {
     /// and the recoveries have not yet made good: the trust's claim, which ranks before the
     /// guarantor's (民法典 Art. 700).
     pub guarantee_uncovered: Fen,
+    /// The asset guarantor's payments still in the collection and named accounts, taken as
+    /// leaving them last (review 30c item 2): what the coverage multiples leave out of the
+    /// funds ([`Run::coverage_funds`]).
+    pub guarantee_held: Fen,
     /// The deal's asset guarantee ([`Deal::asset_guarantee`]), found once per run.
     pub asset_guarantee: Option<usize>,
     /// The asset guarantee on the current date: (claims before it: the trust's uncovered
@@ -425,6 +429,7 @@ impl<'a> Run<'a> {
             unit_final: false,
             call_price: 0,
             guarantor_owed: 0,
+            guarantee_held: 0,
             subrogated: 0,
             invested: 0,
             guarantee_uncovered: 0,
@@ -627,6 +632,9 @@ impl<'a> Run<'a> {
         // then the clean-up call's price when the call is exercised. First, what the cash
         // held since the last date earned (合格投资).
         let brought_forward = self.cash_total();
+        // The asset guarantor's money still held is what the accounts hold of it at most: it
+        // leaves them last (the coverage multiples count the pool's own funds).
+        self.guarantee_held = self.guarantee_held.min(brought_forward);
         self.investment_income(k);
         if deal.accounts.split() {
             self.deposit_by_source(k);
