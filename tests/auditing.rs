@@ -1559,16 +1559,14 @@ fn the_rebased_rest_collects_the_actual_balance_across_obligors() {
     rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
 }
 
-/// With the obligors' figures reported, an obligor's share of the projected rest follows its
-/// own reported balance (review 30b item 3: an obligor that had defaulted in full collected
-/// again in the rows after the last actual date). The two-obligor fixture, period 1 reported
-/// per obligor: O1 pays its 200,000 + 10,000 and defaults on its remaining 300,000; O2 pays
-/// as scheduled and has 300,000 left. A = 300,000 against P = 600,000: the pool's rest is
-/// scaled by 1/2 (period 2: principal 300,000 → 150,000, interest 10,000 → 5,000; period 3:
-/// running sums 600,000 → 300,000 and 15,000 → 7,500, so 150,000 and 2,500). Each obligor's
-/// weight is its projected amount × its actual / projected balance: O1's 0 / 300,000 = 0,
-/// O2's 300,000 / 300,000 = 1, so O2 takes all of it and O1 none: O2's balance rolls
-/// 300,000 − 150,000 = 150,000, then 0; O1 stays at 0. Before, each took half (O1 collected
+/// With the obligors' figures reported, each obligor's rest is its own projection rebased on
+/// its own balance (review 30b item 3: an obligor that had defaulted in full collected again in
+/// the rows after the last actual date). The two-obligor fixture, period 1 reported per
+/// obligor: O1 pays its 200,000 + 10,000 and defaults on its remaining 300,000 (A = 0 against
+/// P = 300,000: its rest is scaled to nothing); O2 pays as scheduled (A = P = 300,000: its rest
+/// is its projection, 150,000 + 5,000 in period 2 and 150,000 + 2,500 in period 3). O2's
+/// balance rolls 300,000 − 150,000 = 150,000, then 0; O1 stays at 0. Before, the pool's rest
+/// (scaled by 300,000 / 600,000) was split by the projection and each took half (O1 collected
 /// 75,000 of principal in period 2 with its balance back at 75,000).
 #[test]
 fn a_defaulted_obligor_collects_nothing_after_the_actual_dates() {
@@ -1605,6 +1603,98 @@ fn a_defaulted_obligor_collects_nothing_after_the_actual_dates() {
         ]
     );
     rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
+}
+
+/// Obligors whose schedules differ (review 30c item 3: the pool's rest follows the projected
+/// pool's timing, and split from it a defaulted obligor collected again and a late one lost
+/// its balance without a flow). Each obligor's rest is its own projection rebased on its own
+/// balance (docs/auditing.md):
+/// * O1 owes 200,000 (March) and 300,000 (June), O2 200,000 (March) and 300,000 (September);
+///   period 1 reports O1 paying 200,000 + 10,000 and defaulting on its 300,000, O2 paying as
+///   scheduled. O1 (A = 0) collects nothing later; O2 (A = P = 300,000) keeps its projection:
+///   300,000 + 5,000 in period 3, its balance 300,000 then 0.
+/// * O1 owes 100,000, 200,000, 200,000 (March, June, September), O2 500,000 in March; period 1
+///   reports O1 as scheduled and O2 paying only 200,000 of its 500,000: O2 is behind its
+///   schedule with nothing projected left (P = 0), so it keeps its 300,000 and collects
+///   nothing (the `not_repaid` warning shows the consequence); O1 (A = P = 400,000) collects
+///   200,000 + 5,000 in each of periods 2 and 3.
+#[test]
+fn each_obligor_rest_follows_its_own_schedule() {
+    let two = |o1: &str, o2: &str| {
+        let text = read("tests/fixtures/auditing.toml").replace(
+            "  { date = 2024-03-15, principal = 400000, interest = 20000 },\n  \
+             { date = 2024-06-15, principal = 300000, interest = 10000 },\n  \
+             { date = 2024-09-15, principal = 300000, interest = 5000 },\n",
+            &format!(
+                "{o1}]\n\n[[obligors]]\nname = \"O2\"\n\n[[obligors.assets]]\n\
+                 kind = \"licence\"\nschedule = [\n{o2}"
+            ),
+        );
+        assert!(
+            text.contains("name = \"O2\""),
+            "the fixture's schedule changed"
+        );
+        deal_from_str("two.toml", &text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal
+    };
+    let rows_after = |d: &Deal, actuals: &str| {
+        let a = actuals_from_str("a.toml", actuals, d).unwrap_or_else(|e| panic!("{e}"));
+        let r = reconcile(d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        rows_are_continuous_and_agree_with_the_ledger(d, &r.run);
+        r.run
+            .pool_flows
+            .iter()
+            .filter(|x| x.period > 1)
+            .map(|x| {
+                (
+                    x.period,
+                    x.obligor.to_string(),
+                    x.principal_collected,
+                    x.interest_collected,
+                    x.balance_end,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let row = |p: u32, o: &str, pr: Decimal, i: Decimal, b: Decimal| (p, o.to_string(), pr, i, b);
+    let d = two(
+        "  { date = 2024-03-15, principal = 200000, interest = 10000 },\n  \
+         { date = 2024-06-15, principal = 300000, interest = 5000 },\n",
+        "  { date = 2024-03-15, principal = 200000, interest = 10000 },\n  \
+         { date = 2024-09-15, principal = 300000, interest = 5000 },\n",
+    );
+    let a = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+             [[periods.obligors]]\nname = \"O1\"\nprincipal = 200000\ninterest = 10000\n\
+             defaults = 300000\n\
+             [[periods.obligors]]\nname = \"O2\"\nprincipal = 200000\ninterest = 10000\n";
+    assert_eq!(
+        rows_after(&d, a),
+        [
+            row(2, "O1", dec!(0), dec!(0), dec!(0)),
+            row(2, "O2", dec!(0), dec!(0), dec!(300000)),
+            row(3, "O1", dec!(0), dec!(0), dec!(0)),
+            row(3, "O2", dec!(300000), dec!(5000), dec!(0)),
+        ]
+    );
+    let d = two(
+        "  { date = 2024-03-15, principal = 100000, interest = 10000 },\n  \
+         { date = 2024-06-15, principal = 200000, interest = 5000 },\n  \
+         { date = 2024-09-15, principal = 200000, interest = 5000 },\n",
+        "  { date = 2024-03-15, principal = 500000, interest = 10000 },\n",
+    );
+    let a = "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+             [[periods.obligors]]\nname = \"O1\"\nprincipal = 100000\ninterest = 10000\n\
+             [[periods.obligors]]\nname = \"O2\"\nprincipal = 200000\ninterest = 10000\n";
+    assert_eq!(
+        rows_after(&d, a),
+        [
+            row(2, "O1", dec!(200000), dec!(5000), dec!(200000)),
+            row(2, "O2", dec!(0), dec!(0), dec!(300000)),
+            row(3, "O1", dec!(200000), dec!(5000), dec!(0)),
+            row(3, "O2", dec!(0), dec!(0), dec!(300000)),
+        ]
+    );
 }
 
 /// The fixture's licence split between two obligors of 500,000 each (200,000, 150,000,

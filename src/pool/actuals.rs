@@ -137,42 +137,42 @@ pub fn rebased(
         }
         balance = end;
     }
-    // With the obligors' figures on the last actual date, each obligor's share of the rest is
-    // its projected amount × its actual balance / its projected one there (review 30b item 3:
-    // split by the projection alone, an obligor that had defaulted in full collected again).
-    let reweight: Option<Vec<(Fen, Fen)>> = match actuals.periods[..m].last() {
-        Some(last) if last.obligors.is_some() && at_rows.len() == n * no => Some(
-            (0..no)
-                .map(|o| {
-                    let projected = to_fen(at_rows[(m - 1) * no + o].balance_end);
-                    (obligor_balance[o].unwrap_or(projected), projected)
-                })
-                .collect(),
-        ),
-        _ => None,
-    };
-    let reweighted = reweight
-        .as_ref()
-        .is_some_and(|w| w.iter().any(|(a, p)| a != p));
-    // An obligor's weight for one of its projected amounts `x` (fen): x × A_o / P_o, rounded
-    // once to the fen (0 when nothing was projected to be left: its later flows are 0 too).
-    let weight = |o: usize, x: Decimal| -> Decimal {
-        match reweight.as_ref().map(|w| w[o]) {
-            Some((a, p)) if reweighted => {
-                if p <= 0 {
-                    Decimal::ZERO
-                } else {
-                    from_fen(crate::money::rational::div_round(
-                        to_fen(x) * a,
-                        p,
-                        Rounding::HalfUp,
-                    ))
-                    .unwrap_or(Decimal::ZERO)
-                }
-            }
-            _ => x,
+    // With the obligors' figures on the last actual date, each obligor's rest is its own
+    // projection rebased on its own balance (review 30b item 3 and 30c item 3: split from the
+    // pool's rest, an obligor that had defaulted in full collected again, and one behind its
+    // schedule lost its balance without a flow); the period totals are the rows' sums.
+    if let Some(last) = actuals.periods[..m].last()
+        && last.obligors.is_some()
+        && at_rows.len() == n * no
+    {
+        let own: Vec<(Fen, Fen)> = (0..no)
+            .map(|o| {
+                let projected = to_fen(at_rows[(m - 1) * no + o].balance_end);
+                (obligor_balance[o].unwrap_or(projected), projected)
+            })
+            .collect();
+        if own.iter().any(|(a, p)| a != p) {
+            let rest = Rest {
+                deal,
+                at_rows: &at_rows,
+                m,
+                own: &own,
+            };
+            rest.by_obligor(balance, cumulative, &mut periods, &mut rows)?;
+            // What falls beyond the horizon, scaled at the pool's level (A / P).
+            let (a, p) = own.iter().fold((0, 0), |(x, y), (a, p)| (x + a, y + p));
+            let beyond = match p {
+                0 => at_issue.beyond_horizon,
+                _ => dec(ratio_of(deal, to_fen(at_issue.beyond_horizon), a, p)?)?,
+            };
+            return Ok(PoolProjection {
+                rows: PoolFlows::from_rows(&rows)?,
+                periods,
+                initial_balance: at_issue.initial_balance,
+                beyond_horizon: beyond,
+            });
         }
-    };
+    }
     // The rest: the at-issue projection, scaled by A / P.
     let projected_end = to_fen(projected_end_decimal(at_issue, m));
     let scale = (balance != projected_end && projected_end > 0).then_some(Ratio {
@@ -209,7 +209,7 @@ pub fn rebased(
     for k in m..n {
         let pc = at_issue.periods[k];
         let at = per_period(k);
-        if scale.is_none() && !reweighted {
+        if scale.is_none() {
             rows.extend(at.iter().cloned());
             cumulative += to_fen(pc.cumulative_defaults - cumulative_projected);
             cumulative_projected = pc.cumulative_defaults;
@@ -282,20 +282,7 @@ pub fn rebased(
             cumulative_defaults: Decimal::ZERO,
         };
         let shares: Vec<Vec<Decimal>> = (0..8)
-            .map(|j| {
-                let w: Vec<Decimal> = at
-                    .iter()
-                    .enumerate()
-                    .map(|(o, r)| weight(o, fields(r)[j]))
-                    .collect();
-                // Only obligors left at nothing were projected to have this amount: it is
-                // split as projected, so that the rows still add up to the period's total.
-                if w.iter().all(|x| x.is_zero()) {
-                    split(scaled[j], at.iter().map(|r| fields(r)[j]))
-                } else {
-                    split(scaled[j], w.into_iter())
-                }
-            })
+            .map(|j| split(scaled[j], at.iter().map(|r| fields(r)[j])))
             .collect::<Result<_>>()?;
         for (o, r) in at.iter().enumerate() {
             let x = |j: usize| shares[j][o];
@@ -323,6 +310,127 @@ pub fn rebased(
         initial_balance: at_issue.initial_balance,
         beyond_horizon: s(at_issue.beyond_horizon)?,
     })
+}
+
+/// `x × a / p` (fen) rounded once by the deal's rounding.
+fn ratio_of(deal: &Deal, x: Fen, a: Fen, p: Fen) -> Result<Fen> {
+    let big = || Error::Internal("balance too large".into());
+    let r = Ratio {
+        num: i64::try_from(a).map_err(|_| big())?,
+        den: i64::try_from(p).map_err(|_| big())?,
+    };
+    fen_times(x, &[], r, deal.rounding)
+        .ok_or_else(|| Error::Internal(format!("{x} fen × {a}/{p} is beyond range")))
+}
+
+/// The rest of a deal in life after its last actual date `m`, when that date reports the
+/// obligors: each obligor's balance there, actual and projected (`own[o]` = (A_o, P_o)).
+struct Rest<'a> {
+    deal: &'a Deal,
+    at_rows: &'a [PoolFlowRow],
+    m: usize,
+    own: &'a [(Fen, Fen)],
+}
+
+impl Rest<'_> {
+    /// Each obligor's projected rest rebased on its own balance: every flow's running sum from
+    /// the last actual date × A_o / P_o, rounded once, less the one before (so the obligor
+    /// collects A_o to the fen when its projection runs it out), its balance A_o less the
+    /// rebased projected fall; an obligor with nothing projected left (P_o = 0) collects
+    /// nothing and keeps A_o. The period totals are the rows' sums; cumulative defaults run on
+    /// from `cumulative`.
+    fn by_obligor(
+        &self,
+        mut balance: Fen,
+        mut cumulative: Fen,
+        periods: &mut Vec<PeriodCash>,
+        rows: &mut Vec<PoolFlowRow>,
+    ) -> Result<()> {
+        let deal = self.deal;
+        let (n, no) = (deal.periods.len(), deal.obligors.len());
+        let mut flows = vec![Flows::default(); no];
+        for k in self.m..n {
+            let at = &self.at_rows[k * no..(k + 1) * no];
+            let mut sum = [Decimal::ZERO; 8];
+            for (o, r) in at.iter().enumerate() {
+                let (a, p) = self.own[o];
+                let s = |x: Decimal| -> Result<Decimal> {
+                    match p {
+                        _ if a == p => Ok(x),
+                        0 => Ok(Decimal::ZERO),
+                        _ => dec(ratio_of(deal, to_fen(x), a, p)?),
+                    }
+                };
+                let x = flows[o].step(
+                    [
+                        r.principal_collected,
+                        r.interest_collected,
+                        r.prepaid,
+                        r.recovered,
+                        r.defaulted,
+                        r.delayed,
+                        r.scheduled,
+                    ],
+                    &s,
+                )?;
+                let start = dec(p)?;
+                let balance_end = match p {
+                    0 => dec(a)?,
+                    _ => s(start)? - s(start - r.balance_end)?,
+                };
+                let row = PoolFlowRow {
+                    scheduled: x[6],
+                    collected: x[0] + x[1],
+                    principal_collected: x[0],
+                    interest_collected: x[1],
+                    prepaid: x[2],
+                    recovered: x[3],
+                    defaulted: x[4],
+                    delayed: x[5],
+                    balance_end,
+                    ..r.clone()
+                };
+                for (t, v) in sum.iter_mut().zip([
+                    row.principal_collected,
+                    row.interest_collected,
+                    row.prepaid,
+                    row.recovered,
+                    row.defaulted,
+                    row.delayed,
+                    row.scheduled,
+                    row.balance_end,
+                ]) {
+                    *t += v;
+                }
+                rows.push(row);
+            }
+            let [
+                principal,
+                interest,
+                prepaid,
+                recovered,
+                defaulted,
+                delayed,
+                _,
+                end,
+            ] = sum;
+            cumulative += to_fen(defaulted);
+            periods.push(PeriodCash {
+                collected: principal + interest,
+                principal_collected: principal,
+                interest_collected: interest,
+                prepaid,
+                recovered,
+                defaulted,
+                delayed,
+                balance_start: dec(balance)?,
+                balance_end: end,
+                cumulative_defaults: dec(cumulative)?,
+            });
+            balance = to_fen(end);
+        }
+        Ok(())
+    }
 }
 
 /// The projected pool balance at the end of the last actual date `m` (the cutoff's for 0).
