@@ -757,9 +757,11 @@ fn min_coverage_on_a_pass_through_tranche_is_told() {
 }
 
 /// The note on thin tails (review 25a item 10: at 100,000 paths nanshan's TDR(AAA) moved from
-/// 46.09% to 49.52% with the seed). By hand, k + 1 = ⌊N × PD⌋ + 1 at N = 100,000: AAA
-/// ⌊13.01⌋ + 1 = 14, AA ⌊20⌋ + 1 = 21 (the 21st), A ⌊98⌋ + 1 = 99, all below 100; BBB
-/// ⌊99⌋ + 1 = 100 is not (the f64 products are exact here: 13.01, 20.0, 98.0, 99.0).
+/// 46.09% to 49.52% with the seed). By hand, the TDR is the (k + 1)-th largest, k = ⌊N × PD⌋
+/// paths beyond it, at N = 100,000: AAA ⌊13.01⌋ = 13 beyond (the 14th), AA 20 (the 21st), A 98
+/// (the 99th), BBB 99 (the 100th), all fewer than 100; BB ⌊100⌋ = 100 is not (the f64 products
+/// are exact here: 13.01, 20.0, 98.0, 99.0, 100.0). Before review 30d item 8, 99 beyond was
+/// not named.
 #[test]
 fn the_note_names_the_ratings_with_thin_tails() {
     use ipabs::output::rating::tail_note;
@@ -779,17 +781,19 @@ fn the_note_names_the_ratings_with_thin_tails() {
         tdr("AA", 0.0002),
         tdr("A", 0.00098),
         tdr("BBB", 0.00099),
+        tdr("BB", 0.001),
     ];
     let note = tail_note(100_000, &tdrs).expect("a note");
     assert!(
         note.starts_with(
             "note: fewer than 100 of the 100000 paths lie beyond the simulated TDR of AAA (the \
-             14th largest), AA (the 21st largest), A (the 99th largest):"
+             14th largest), AA (the 21st largest), A (the 99th largest), BBB (the 100th \
+             largest):"
         ),
         "{note}"
     );
-    assert!(!note.contains("BBB"), "{note}");
-    assert_eq!(tail_note(100_000, &tdrs[3..]), None);
+    assert!(!note.contains("101st"), "{note}");
+    assert_eq!(tail_note(100_000, &tdrs[4..]), None);
     // A TDR the large-obligor test sets (0.3 above the simulated 0.1) has no sampling error.
     let lot = RatingTdr {
         simulated: dec!(0.1),
@@ -901,6 +905,16 @@ fn size_at_the_upper_end_of_the_interval() {
             .all(|x| x.target_default_rate == bbb.tdr)
     );
     assert!(at_upper.steps.iter().all(|x| x.target_default_rate == high));
+    // size_steps.parquet says which TDR each step read (review 30d item 5).
+    let frame = ipabs::output::rating::size_steps_frame(&at_upper.steps).expect("frame");
+    let col = frame
+        .column("tdr_at")
+        .expect("column")
+        .str()
+        .expect("str")
+        .clone();
+    assert!((0..col.len()).all(|i| col.get(i) == Some("upper")));
+    assert!(at_point.steps.iter().all(|x| x.tdr_at == TdrAt::Point));
     assert!(
         at_upper.sized[0].balance <= at_point.sized[0].balance,
         "{:?} {:?}",
@@ -979,6 +993,8 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         tdr_low: dec!(0.25),
         tdr_high: dec!(0.35),
         implied_rating: Some(implied.into()),
+        implied_rating_at_tdr_high: None,
+        implied_rating_at_tdr_low: None,
     };
     let rows = [
         row("A1", dec!(0.32), "AAA"),
@@ -1315,6 +1331,11 @@ for r in rows:
     # e^-5 = 0.0067) has one.
     assert r["tdr_low"] == tdr, r
     assert r["tdr_high"] == (decimal.Decimal(1) if r["rating"] in ("AAA+", "AAA") else tdr), r
+    # A's BDR (about 0.75) meets the upper end 0.7 from AAA- down (AAA+ and AAA: 1) and every
+    # lower end: the range is AAA- to AAA+ (review 30d item 5), the implied rating AAA+.
+    assert r["implied_rating"] == "AAA+", r
+    assert r["implied_rating_at_tdr_high"] == "AAA-", r
+    assert r["implied_rating_at_tdr_low"] == "AAA+", r
 print("ok")
 "#;
     let py = std::process::Command::new("python3")

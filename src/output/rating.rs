@@ -97,7 +97,7 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
 /// implied_rating, passes_at_one, fails_at_zero, binding_scenario, pd_at_term,
 /// simulated_default_rate, single_obligor_multiplier, large_obligor_default_rate,
-/// pool_term_years, tdr_low, tdr_high.
+/// pool_term_years, tdr_low, tdr_high, implied_rating_at_tdr_high, implied_rating_at_tdr_low.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -188,6 +188,18 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                 RATIO_SCALE,
                 rows.iter().map(|r| Some(r.tdr_high)),
             )?,
+            Column::new(
+                "implied_rating_at_tdr_high".into(),
+                rows.iter()
+                    .map(|r| r.implied_rating_at_tdr_high.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            Column::new(
+                "implied_rating_at_tdr_low".into(),
+                rows.iter()
+                    .map(|r| r.implied_rating_at_tdr_low.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
         ],
     )
 }
@@ -320,6 +332,10 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                     .map(|r| r.binding_scenario.as_deref())
                     .collect::<Vec<Option<&str>>>(),
             ),
+            Column::new(
+                "tdr_at".into(),
+                rows.iter().map(|r| r.tdr_at.name()).collect::<Vec<&str>>(),
+            ),
         ],
     )
 }
@@ -345,8 +361,11 @@ pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
         .iter()
         .filter(|t| t.large_obligor != Some(t.tdr))
         .filter_map(|t| {
-            let k = crate::analytics::rating::tail_count(paths, t.horizon_pd) + 1;
-            (k < MIN_TAIL_PATHS).then(|| format!("{} (the {} largest)", t.rating, ordinal(k)))
+            // The TDR is the rank-th largest path: rank − 1 paths lie beyond it (review 30d
+            // item 8: 99 beyond was not named).
+            let rank = crate::analytics::rating::tail_count(paths, t.horizon_pd) + 1;
+            (rank <= MIN_TAIL_PATHS)
+                .then(|| format!("{} (the {} largest)", t.rating, ordinal(rank)))
         })
         .collect();
     (!thin.is_empty()).then(|| {

@@ -683,6 +683,10 @@ pub struct RatingRow {
     pub tdr_low: Decimal,
     pub tdr_high: Decimal,
     pub implied_rating: Option<String>,
+    /// The implied ratings at the TDRs' upper and lower ends ([`implied_rating_range`]): the
+    /// range the simulation leaves the rating in (review 30d item 5).
+    pub implied_rating_at_tdr_high: Option<String>,
+    pub implied_rating_at_tdr_low: Option<String>,
 }
 
 impl RatingRow {
@@ -711,6 +715,7 @@ pub fn rating_rows(
         let (bdr, binding) = min_bdr_of(deal, scenarios, t, caches.as_deref())?;
         let binding_scenario = binding.map(|i| scenarios[i].name.clone());
         let implied = implied_rating(tdrs, bdr);
+        let (at_high, at_low) = implied_rating_range(tdrs, bdr);
         for r in tdrs {
             rows.push(RatingRow {
                 deal: deal.name.clone(),
@@ -730,6 +735,8 @@ pub fn rating_rows(
                 tdr_low: r.tdr_low,
                 tdr_high: r.tdr_high,
                 implied_rating: implied.clone(),
+                implied_rating_at_tdr_high: at_high.clone(),
+                implied_rating_at_tdr_low: at_low.clone(),
             });
         }
     }

@@ -33,6 +33,16 @@ pub struct SizeOptions {
     pub tdr_at: TdrAt,
 }
 
+impl TdrAt {
+    /// `point` or `upper`, as `--tdr-at` and `size_steps.parquet` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TdrAt::Point => "point",
+            TdrAt::Upper => "upper",
+        }
+    }
+}
+
 /// The TDR `size` tests a balance against (`--tdr-at`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TdrAt {
@@ -70,6 +80,8 @@ pub struct SizeStep {
     pub fails_at_zero: bool,
     /// The scenario whose break-even is the minimum (the first such).
     pub binding_scenario: Option<String>,
+    /// Which TDR `target_default_rate` is (`--tdr-at`; review 30d item 5).
+    pub tdr_at: TdrAt,
 }
 
 impl SizeStep {
@@ -267,6 +279,7 @@ impl Search<'_> {
             passes_at_one: bdr.unbroken,
             fails_at_zero: !bdr.pays_at_zero,
             binding_scenario: binding.map(|i| self.scenarios[i].name.clone()),
+            tdr_at: self.opts.tdr_at,
         });
         Ok(e)
     }
