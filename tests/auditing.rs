@@ -1575,24 +1575,7 @@ fn a_defaulted_obligor_collects_nothing_after_the_actual_dates() {
              [[periods.obligors]]\nname = \"O1\"\nprincipal = 200000\ninterest = 10000\n\
              defaults = 300000\n\
              [[periods.obligors]]\nname = \"O2\"\nprincipal = 200000\ninterest = 10000\n";
-    let a = actuals_from_str("a.toml", a, &d).unwrap_or_else(|e| panic!("{e}"));
-    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
-    let rows: Vec<_> = r
-        .run
-        .pool_flows
-        .iter()
-        .filter(|x| x.period > 1)
-        .map(|x| {
-            (
-                x.period,
-                x.obligor.to_string(),
-                x.principal_collected,
-                x.interest_collected,
-                x.balance_end,
-            )
-        })
-        .collect();
-    let row = |p: u32, o: &str, pr: Decimal, i: Decimal, b: Decimal| (p, o.to_string(), pr, i, b);
+    let rows = obligor_rows_after(&d, a);
     assert_eq!(
         rows,
         [
@@ -1602,7 +1585,6 @@ fn a_defaulted_obligor_collects_nothing_after_the_actual_dates() {
             row(3, "O2", dec!(150000), dec!(2500), dec!(0)),
         ]
     );
-    rows_are_continuous_and_agree_with_the_ledger(&d, &r.run);
 }
 
 /// Obligors whose schedules differ (review 30c item 3: the pool's rest follows the projected
@@ -1638,26 +1620,6 @@ fn each_obligor_rest_follows_its_own_schedule() {
             .unwrap_or_else(|e| panic!("{e}"))
             .deal
     };
-    let rows_after = |d: &Deal, actuals: &str| {
-        let a = actuals_from_str("a.toml", actuals, d).unwrap_or_else(|e| panic!("{e}"));
-        let r = reconcile(d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
-        rows_are_continuous_and_agree_with_the_ledger(d, &r.run);
-        r.run
-            .pool_flows
-            .iter()
-            .filter(|x| x.period > 1)
-            .map(|x| {
-                (
-                    x.period,
-                    x.obligor.to_string(),
-                    x.principal_collected,
-                    x.interest_collected,
-                    x.balance_end,
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    let row = |p: u32, o: &str, pr: Decimal, i: Decimal, b: Decimal| (p, o.to_string(), pr, i, b);
     let d = two(
         "  { date = 2024-03-15, principal = 200000, interest = 10000 },\n  \
          { date = 2024-06-15, principal = 300000, interest = 5000 },\n",
@@ -1669,7 +1631,7 @@ fn each_obligor_rest_follows_its_own_schedule() {
              defaults = 300000\n\
              [[periods.obligors]]\nname = \"O2\"\nprincipal = 200000\ninterest = 10000\n";
     assert_eq!(
-        rows_after(&d, a),
+        obligor_rows_after(&d, a),
         [
             row(2, "O1", dec!(0), dec!(0), dec!(0)),
             row(2, "O2", dec!(0), dec!(0), dec!(300000)),
@@ -1687,7 +1649,7 @@ fn each_obligor_rest_follows_its_own_schedule() {
              [[periods.obligors]]\nname = \"O1\"\nprincipal = 100000\ninterest = 10000\n\
              [[periods.obligors]]\nname = \"O2\"\nprincipal = 200000\ninterest = 10000\n";
     assert_eq!(
-        rows_after(&d, a),
+        obligor_rows_after(&d, a),
         [
             row(2, "O1", dec!(200000), dec!(5000), dec!(200000)),
             row(2, "O2", dec!(0), dec!(0), dec!(300000)),
@@ -1695,6 +1657,35 @@ fn each_obligor_rest_follows_its_own_schedule() {
             row(3, "O2", dec!(0), dec!(0), dec!(300000)),
         ]
     );
+}
+
+/// One obligor row after the first date: (period, obligor, principal, interest, balance).
+type ObligorRow = (u32, String, Decimal, Decimal, Decimal);
+
+fn row(p: u32, o: &str, principal: Decimal, interest: Decimal, balance: Decimal) -> ObligorRow {
+    (p, o.to_string(), principal, interest, balance)
+}
+
+/// `d` reconciled with `actuals`: its obligor rows after period 1, once their continuity and
+/// the ledger are checked.
+fn obligor_rows_after(d: &Deal, actuals: &str) -> Vec<ObligorRow> {
+    let a = actuals_from_str("a.toml", actuals, d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    rows_are_continuous_and_agree_with_the_ledger(d, &r.run);
+    r.run
+        .pool_flows
+        .iter()
+        .filter(|x| x.period > 1)
+        .map(|x| {
+            row(
+                x.period,
+                x.obligor.as_str(),
+                x.principal_collected,
+                x.interest_collected,
+                x.balance_end,
+            )
+        })
+        .collect()
 }
 
 /// The fixture's licence split between two obligors of 500,000 each (200,000, 150,000,

@@ -816,16 +816,7 @@ fn the_note_names_the_ratings_with_thin_tails() {
 #[test]
 fn the_tdr_interval_is_the_binomial_order_statistics_of_the_paths() {
     use statrs::distribution::{Binomial, DiscreteCDF};
-    let names: Vec<String> = (1..=12).map(|i| format!("O{i}")).collect();
-    let obligors: Vec<(&str, u32, &str)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), 100_000 + 7_919 * i as u32, "pd = \"0.2\""))
-        .collect();
-    let src = one_year(&obligors, 500_000);
-    let d = deal(&src);
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let (d, s, pool) = twelve_obligors();
     let n = 20_000u64;
     let sim = simulate(&pool, n, &|_| {});
     let t = tdrs(&d, &pool, &sim, &s.rating_model);
@@ -865,16 +856,7 @@ fn the_tdr_interval_is_the_binomial_order_statistics_of_the_paths() {
 #[test]
 fn size_at_the_upper_end_of_the_interval() {
     use ipabs::analytics::rating::size::TdrAt;
-    let names: Vec<String> = (1..=12).map(|i| format!("O{i}")).collect();
-    let obligors: Vec<(&str, u32, &str)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), 100_000 + 7_919 * i as u32, "pd = \"0.2\""))
-        .collect();
-    let src = one_year(&obligors, 500_000);
-    let d = deal(&src);
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let (d, s, pool) = twelve_obligors();
     let t = tdrs(
         &d,
         &pool,
@@ -942,6 +924,22 @@ fn size_at_the_upper_end_of_the_interval() {
             && e.to_string().contains("against TDR(AAA+) 100.0000%"),
         "{e}"
     );
+}
+
+/// Twelve obligors of distinct balances (100,000 + 7,919·i yuan), each with PD 0.2, behind a
+/// senior of 500,000, without the concentration rules: a defaulted fraction of many values.
+fn twelve_obligors() -> (Deal, ScenarioSet, Pool) {
+    let names: Vec<String> = (1..=12).map(|i| format!("O{i}")).collect();
+    let obligors: Vec<(&str, u32, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), 100_000 + 7_919 * i as u32, "pd = \"0.2\""))
+        .collect();
+    let src = one_year(&obligors, 500_000);
+    let d = deal(&src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    (d, s, pool)
 }
 
 /// k = ⌊N · p⌋, as docs/rating.md §5 states it.

@@ -223,18 +223,6 @@ pub fn rebased(
         // The period's pool flows and balance: the sums of its obligor rows, or its totals
         // when the projection keeps none. Scaled, they are the period's totals; the rows are
         // their split by obligor, which adds up to them.
-        let fields = |r: &PoolFlowRow| {
-            [
-                r.principal_collected,
-                r.interest_collected,
-                r.prepaid,
-                r.recovered,
-                r.defaulted,
-                r.delayed,
-                r.scheduled,
-                r.balance_end,
-            ]
-        };
         let pool = if at.is_empty() {
             [
                 pc.principal_collected,
@@ -249,7 +237,7 @@ pub fn rebased(
         } else {
             let mut sums = [Decimal::ZERO; 8];
             for r in at {
-                for (p, x) in sums.iter_mut().zip(fields(r)) {
+                for (p, x) in sums.iter_mut().zip(row_fields(r)) {
                     *p += x;
                 }
             }
@@ -259,30 +247,9 @@ pub fn rebased(
         let mut scaled = [Decimal::ZERO; 8];
         scaled[..7].copy_from_slice(&totals.step(flows, &s)?);
         scaled[7] = balance_of(pool_start, end)?;
-        let [
-            principal,
-            interest,
-            prepaid,
-            recovered,
-            defaulted,
-            delayed,
-            _,
-            balance_end,
-        ] = scaled;
-        let mut t = PeriodCash {
-            collected: principal + interest,
-            principal_collected: principal,
-            interest_collected: interest,
-            prepaid,
-            recovered,
-            defaulted,
-            delayed,
-            balance_start: dec(balance)?,
-            balance_end,
-            cumulative_defaults: Decimal::ZERO,
-        };
+        let mut t = period_cash(scaled, dec(balance)?, Decimal::ZERO);
         let shares: Vec<Vec<Decimal>> = (0..8)
-            .map(|j| split(scaled[j], at.iter().map(|r| fields(r)[j])))
+            .map(|j| split(scaled[j], at.iter().map(|r| row_fields(r)[j])))
             .collect::<Result<_>>()?;
         for (o, r) in at.iter().enumerate() {
             let x = |j: usize| shares[j][o];
@@ -310,6 +277,50 @@ pub fn rebased(
         initial_balance: at_issue.initial_balance,
         beyond_horizon: s(at_issue.beyond_horizon)?,
     })
+}
+
+/// A row's flows and balance in the order the rest is scaled in: principal collected,
+/// interest collected, prepaid, recovered, defaulted, delayed, scheduled, balance at the end.
+fn row_fields(r: &PoolFlowRow) -> [Decimal; 8] {
+    [
+        r.principal_collected,
+        r.interest_collected,
+        r.prepaid,
+        r.recovered,
+        r.defaulted,
+        r.delayed,
+        r.scheduled,
+        r.balance_end,
+    ]
+}
+
+/// A period's totals from [`row_fields`]-ordered amounts (scheduled is not a total).
+fn period_cash(
+    [
+        principal,
+        interest,
+        prepaid,
+        recovered,
+        defaulted,
+        delayed,
+        _,
+        balance_end,
+    ]: [Decimal; 8],
+    balance_start: Decimal,
+    cumulative_defaults: Decimal,
+) -> PeriodCash {
+    PeriodCash {
+        collected: principal + interest,
+        principal_collected: principal,
+        interest_collected: interest,
+        prepaid,
+        recovered,
+        defaulted,
+        delayed,
+        balance_start,
+        balance_end,
+        cumulative_defaults,
+    }
 }
 
 /// `x × a / p` (fen) rounded once by the deal's rounding.
@@ -390,44 +401,14 @@ impl Rest<'_> {
                     balance_end,
                     ..r.clone()
                 };
-                for (t, v) in sum.iter_mut().zip([
-                    row.principal_collected,
-                    row.interest_collected,
-                    row.prepaid,
-                    row.recovered,
-                    row.defaulted,
-                    row.delayed,
-                    row.scheduled,
-                    row.balance_end,
-                ]) {
+                for (t, v) in sum.iter_mut().zip(row_fields(&row)) {
                     *t += v;
                 }
                 rows.push(row);
             }
-            let [
-                principal,
-                interest,
-                prepaid,
-                recovered,
-                defaulted,
-                delayed,
-                _,
-                end,
-            ] = sum;
-            cumulative += to_fen(defaulted);
-            periods.push(PeriodCash {
-                collected: principal + interest,
-                principal_collected: principal,
-                interest_collected: interest,
-                prepaid,
-                recovered,
-                defaulted,
-                delayed,
-                balance_start: dec(balance)?,
-                balance_end: end,
-                cumulative_defaults: dec(cumulative)?,
-            });
-            balance = to_fen(end);
+            cumulative += to_fen(sum[4]);
+            periods.push(period_cash(sum, dec(balance)?, dec(cumulative)?));
+            balance = to_fen(sum[7]);
         }
         Ok(())
     }
