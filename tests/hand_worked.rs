@@ -206,21 +206,26 @@ fn normal_waterfall_to_the_fen() {
 /// and a `support_failed` event of default: the fixture with the undertaking failing on
 /// 2024-06-01, and an `accelerated` waterfall the trigger selects.
 fn support_failure_source(scenario: &str) -> String {
-    fixture()
-        .replace(
-            "\n[scenario]",
-            &format!(
-                "{ACCELERATED}{}",
-                r#"
+    accelerated_source(
+        r#"
 [[triggers]]
 name = "undertaker_default"
 kind = "event_of_default"
 condition = "support_failed"
 support = "undertaking"
 waterfall = "accelerated"
+"#,
+        scenario,
+    )
+}
 
-[scenario]"#
-            ),
+/// The fixture with the `accelerated` waterfall, the trigger table `trigger` that selects it,
+/// and `scenario` added to its `[scenario]`.
+fn accelerated_source(trigger: &str, scenario: &str) -> String {
+    fixture()
+        .replace(
+            "\n[scenario]",
+            &format!("{ACCELERATED}{trigger}\n[scenario]"),
         )
         .replace(
             "recovery_lag_months = 3\n",
@@ -582,26 +587,17 @@ fn the_guarantors_cash_held_stays_out_of_later_coverage() {
 /// a scenario that dates it. The event trips the trigger on the first payment date on or after
 /// its date, before the waterfall; the provider keeps paying (a downgrade is not a failure).
 fn event_source(scenario: &str) -> String {
-    fixture()
-        .replace(
-            "\n[scenario]",
-            &format!(
-                "{ACCELERATED}{}",
-                r#"
+    accelerated_source(
+        r#"
 [[triggers]]
 name = "downgrade"
 kind = "acceleration"
 condition = "event"
 event = "undertaker_downgrade"
 waterfall = "accelerated"
-
-[scenario]"#
-            ),
-        )
-        .replace(
-            "recovery_lag_months = 3\n",
-            &format!("recovery_lag_months = 3\n{scenario}\n"),
-        )
+"#,
+        scenario,
+    )
 }
 
 /// Dated 2024-07-01, the event trips on period 2's date itself (on or after); dated the day
