@@ -372,18 +372,8 @@ impl Rest<'_> {
                         _ => dec(ratio_of(deal, to_fen(x), a, p)?),
                     }
                 };
-                let x = flows[o].step(
-                    [
-                        r.principal_collected,
-                        r.interest_collected,
-                        r.prepaid,
-                        r.recovered,
-                        r.defaulted,
-                        r.delayed,
-                        r.scheduled,
-                    ],
-                    &s,
-                )?;
+                let [flow @ .., _] = row_fields(r);
+                let x = flows[o].step(flow, &s)?;
                 let start = dec(p)?;
                 let balance_end = match p {
                     0 => dec(a)?,
