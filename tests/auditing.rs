@@ -1657,6 +1657,17 @@ fn each_obligor_rest_follows_its_own_schedule() {
             row(3, "O2", dec!(0), dec!(0), dec!(300000)),
         ]
     );
+    // O2's stranded 300,000 is told (review 30e item 4).
+    let a = actuals_from_str("a.toml", a, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.run.warnings.iter().any(|w| w.message.starts_with(
+            "obligor `O2` has 300000 left after the last actual date, where the scenario \
+             projected nothing"
+        )),
+        "{:?}",
+        r.run.warnings
+    );
 }
 
 /// One obligor row after the first date: (period, obligor, principal, interest, balance).

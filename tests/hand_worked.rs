@@ -582,31 +582,94 @@ fn the_guarantors_cash_held_stays_out_of_later_coverage() {
     assert_eq!((m.multiple, m.date), (dec!(1.008638), d(2024, 9, 30)));
 }
 
+/// The guarantor's recoveries lower its money held (review 30e item 2: they did not, and a
+/// later date's multiple fell by them over the denominator though nothing happened to the
+/// pool), and `deals.parquet` keeps a payment made on a date with nothing due (item 3). The
+/// bullet variant above over four dates (a fourth on 2024-12-31, O1's last 500,000 + 25,000
+/// due 2024-12-15):
+/// * P1 and P2 as above (58.347093, 57.291385); 1,510,468.64 left after P2, the guarantor's
+///   500,000 of it.
+/// * P3: the 300,000 recovered goes back to the guarantor: its money held is 500,000 − 300,000
+///   = 200,000; cash 1,510,468.64; funds 1,510,468.64 − 200,000 − fee 1,000 = 1,309,468.64 over
+///   A's interest 17,950.68: 72.948136. 1,491,517.96 left.
+/// * P4 (92 days): cash 1,491,517.96 + 525,000 = 2,016,517.96; funds 2,016,517.96 − 200,000 −
+///   VAT 815 − fee 1,000 = 1,814,702.96 (the pool's own: 1,875,000 collected less the 58,482.04
+///   paid on P1–P3 and this date's 1,815), over A's interest fen(1,800,000 × 0.04 × 92/365) =
+///   18,147.95 + its 1,800,000: 0.998105 (it was 0.833102, the 300,000 missing).
+/// * With A at coupon 0 nothing is due before P4; `deals.parquet`'s multiple still keeps the
+///   guarantor's 200,000 out: cash 1,050,000 − 1,630 − 1,000 (P1) + 500,000 − 1,000 (P2) −
+///   1,000 (P3) + 525,000 = 2,070,370, funds 2,070,370 − 200,000 − 815 − 1,000 = 1,868,555 over
+///   1,800,000: 1.038086 (it counted the 500,000 paid on a date with nothing due).
+#[test]
+fn the_guarantors_recoveries_lower_its_money_held() {
+    let four = |coupon: &str| {
+        asset_guarantee_source("", "")
+            .replace(
+                "amortization = \"pass_through\"",
+                "amortization = \"bullet\"",
+            )
+            .replace(
+                "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+                "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+            )
+            .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+            .replacen(
+                "{ date = 2024-09-15, principal = 500000, interest = 25000 }",
+                "{ date = 2024-12-15, principal = 500000, interest = 25000 }",
+                1,
+            )
+            .replacen("coupon = 0.04", coupon, 1)
+    };
+    let r = run_source(&four("coupon = 0.04"));
+    let cov: Vec<Option<Decimal>> = r.periods.iter().map(|p| p.coverage_multiple).collect();
+    assert_eq!(
+        cov,
+        [
+            Some(dec!(58.347093)),
+            Some(dec!(57.291385)),
+            Some(dec!(72.948136)),
+            Some(dec!(0.998105))
+        ]
+    );
+    let src = four("coupon = 0");
+    let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let run = engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run.periods[3].coverage_multiple, Some(dec!(1.038086)));
+    let m = ipabs::analytics::portfolio::min_coverage(&loaded.deal, &run, 0).expect("a minimum");
+    assert_eq!((m.multiple, m.date), (dec!(1.038086), d(2024, 12, 31)));
+}
+
 /// An `event` trigger (since session 30): the fixture with an acceleration that watches the
 /// event `undertaker_downgrade` (评级下调: the undertaking's provider downgraded below AA), and
 /// a scenario that dates it. The event trips the trigger on the first payment date on or after
 /// its date, before the waterfall; the provider keeps paying (a downgrade is not a failure).
 fn event_source(scenario: &str) -> String {
     accelerated_source(
-        r#"
+        r#"hold = [
+  { action = "pay_tax", taxes = ["vat"] },
+  { action = "pay_fee", fees = ["manager"] },
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"], amount = "available" },
+]
+
 [[triggers]]
 name = "downgrade"
 kind = "acceleration"
 condition = "event"
 event = "undertaker_downgrade"
-waterfall = "accelerated"
+waterfall = "hold"
 "#,
         scenario,
     )
 }
 
 /// Dated 2024-07-01, the event trips on period 2's date itself (on or after); dated the day
-/// after, on period 3 only. The undertaking still pays its 3,684.70 in period 2 (a downgrade
-/// is not a failure), and with the senior pass-through the accelerated waterfall pays what
-/// the normal one does (`normal_waterfall_to_the_fen`): A 1,029,419.32 in period 1, A's
-/// balance 770,580.68 and B's 44,919.62 in period 3 (825,000 − VAT 815 − fee 1,000 − A's
-/// interest 7,684.70 − 770,580.68). Without the event, or after the last date, every date
-/// runs `normal`.
+/// after, on period 3 only. Its waterfall, `hold`, pays nothing to B (review 30e item 8: the
+/// test's accelerated waterfall paid what the normal one does, so the switch did not show).
+/// The undertaking still pays its 3,684.70 in period 2 (a downgrade is not a failure). Period 3
+/// (`normal_waterfall_to_the_fen`): 825,000 − VAT 815 − fee 1,000 − A's interest 7,684.70 −
+/// A's balance 770,580.68 = 44,919.62, which `normal` pays B and `hold` keeps in the collection
+/// account. Without the event, or after the last date, every date runs `normal`.
 #[test]
 fn an_event_trips_its_trigger_from_its_date() {
     let waterfalls = |r: &PricedRun| -> Vec<String> {
@@ -615,22 +678,24 @@ fn an_event_trips_its_trigger_from_its_date() {
     let r = run_source(&event_source(
         "events = [ { name = \"undertaker_downgrade\", date = 2024-07-01 } ]",
     ));
-    assert_eq!(waterfalls(&r), ["normal", "accelerated", "accelerated"]);
+    assert_eq!(waterfalls(&r), ["normal", "hold", "hold"]);
     assert_eq!(r.periods[1].triggers_tripped, "downgrade");
     assert_eq!(r.periods[1].support_draws, dec!(3684.70));
     assert_eq!(r.periods[0].principal_paid, dec!(1029419.32));
     assert_eq!(tranche_row(&r, "A", 3).principal_paid, dec!(770580.68));
-    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(0));
+    assert_eq!(r.periods[2].collection_balance_end, dec!(44919.62));
     let r = run_source(&event_source(
         "events = [ { name = \"undertaker_downgrade\", date = 2024-07-02 } ]",
     ));
-    assert_eq!(waterfalls(&r), ["normal", "normal", "accelerated"]);
+    assert_eq!(waterfalls(&r), ["normal", "normal", "hold"]);
     for scenario in [
         "",
         "events = [ { name = \"undertaker_downgrade\", date = 2024-10-01 } ]",
     ] {
         let r = run_source(&event_source(scenario));
         assert_eq!(waterfalls(&r), ["normal", "normal", "normal"], "{scenario}");
+        assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
     }
     // The event after the last payment date (2024-09-30) is a `scenario_dates` warning at its
     // date: it trips nothing.
@@ -639,6 +704,25 @@ fn an_event_trips_its_trigger_from_its_date() {
         &event_source("events = [ { name = \"undertaker_downgrade\", date = 2024-10-01 } ]"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    // On the closing date (2024-01-01) it is told too: its trigger trips from the first date
+    // (review 30e item 6).
+    let early = deal_from_str(
+        "hand_worked.toml",
+        &event_source("events = [ { name = \"undertaker_downgrade\", date = 2024-01-01 } ]"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        early
+            .warnings
+            .iter()
+            .any(|w| w.check == ipabs::error::Check::ScenarioDates
+                && w.message.contains(
+                    "event `undertaker_downgrade` happens on 2024-01-01, on or before the deal's \
+                 closing and cutoff dates (2024-01-01)"
+                )),
+        "{:?}",
+        early.warnings
+    );
     assert!(
         loaded
             .warnings

@@ -166,12 +166,12 @@ pub struct MinCoverage {
 /// The minimum over the run of the portfolio coverage multiple of tranche `tranche` (an index
 /// into `deal.tranches`), defined for every amortisation style (docs/portfolio.md):
 ///
-/// `max(0, max(0, available_funds − H) + S − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
+/// `max(0, max(0, available_funds − H) − taxes_paid − fees_paid) / Σ_{j ≤ tranche} (interest_due_j + principal_due_j)`
 ///
-/// (H the asset guarantor's money still held: the date's payment G plus what the accounts held
-/// of the earlier ones after the date before, at most; S the recoveries paid back to it on
-/// the date; from the ledger and the periods: the pool's own funds, as the engine's multiple
-/// counts them)
+/// (H the asset guarantor's net money still held: what the accounts held of it after the date
+/// before, at most and not below 0, plus the date's payment G, less the recoveries S paid back
+/// to it on the date; from the ledger and the periods: the pool's own funds, as the engine's
+/// multiple counts them)
 /// over the tranche and every tranche ahead of it in seniority, where `principal_due_j` is the
 /// engine's contractual principal due, except for a pass-through tranche, whose principal due
 /// is the larger of that and `min(balance_start_j, pool decline not yet assigned to a more
@@ -191,8 +191,10 @@ pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinC
             _ => {}
         }
     }
-    // The guarantor's money still held, as the engine keeps it (review 30c item 2): what the
-    // accounts held of it after the date before, at most, plus the date's payment.
+    // The guarantor's net money still held, as the engine keeps it (reviews 30c item 2, 30e
+    // items 2 and 3): what the accounts held of it after the date before (at most, and not
+    // below 0), plus the date's payment, less the recoveries it took back; kept on a date
+    // with nothing due too.
     let mut held = Decimal::ZERO;
     let mut best: Option<MinCoverage> = None;
     let mut pool_start = deal.pool_balance();
@@ -216,14 +218,16 @@ pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinC
             }
             due += row.interest_due + principal;
         }
+        let (g, back) = paid.get(&p.period).copied().unwrap_or_default();
+        let date_held = held + g - back;
+        held = date_held
+            .min(p.collection_balance_end + p.accounts_balance_end.unwrap_or_default())
+            .max(Decimal::ZERO);
         if due <= Decimal::ZERO {
             continue;
         }
-        let (g, back) = paid.get(&p.period).copied().unwrap_or_default();
-        held += g;
-        let own = (p.available_funds - held).max(Decimal::ZERO) + back;
+        let own = (p.available_funds - date_held).max(Decimal::ZERO);
         let funds = (own - p.taxes_paid - p.fees_paid).max(Decimal::ZERO);
-        held = held.min(p.collection_balance_end + p.accounts_balance_end.unwrap_or_default());
         let Some(m) = ratio(funds, due) else {
             continue;
         };

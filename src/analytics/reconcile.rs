@@ -110,7 +110,9 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let at_issue = project(deal, scenario)?;
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
-    let (run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
+    let stranded = stranded(deal, actuals, &pool, &at_issue, &scenario.name);
+    let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
+    run.warnings.extend(stranded);
     let mut lines = compare(deal, actuals, &waterfall);
     explain(deal, &run, &mut lines)?;
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
@@ -119,6 +121,52 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
         run,
         in_life,
     })
+}
+
+/// An `actuals_pool` warning for each obligor the last actual date reports with a balance
+/// where the deal's scenario projected nothing left (review 30e item 4): the projection of the
+/// rest, rebased obligor by obligor, never collects that balance nor defaults it, and the loss
+/// would show only as the tranches' `not_repaid`.
+fn stranded(
+    deal: &Deal,
+    actuals: &Actuals,
+    pool: &PoolProjection,
+    at_issue: &PoolProjection,
+    scenario: &str,
+) -> Vec<crate::error::Warning> {
+    use crate::error::{Check, Warning};
+    let (m, no) = (actuals.len().min(deal.periods.len()), deal.obligors.len());
+    let Some(last) = actuals.periods[..m].last() else {
+        return Vec::new();
+    };
+    // Rows by (period, obligor) on every actual date, as the projection's are.
+    let by_obligor = actuals.periods[..m].iter().all(|a| a.obligors.is_some());
+    if !by_obligor || pool.rows.len() < m * no || at_issue.rows.len() != deal.periods.len() * no {
+        return Vec::new();
+    }
+    let p = deal.periods[last.index];
+    (0..no)
+        .filter_map(|o| {
+            let i = (m - 1) * no + o;
+            let actual = pool.rows.get(i)?.balance_end;
+            let projected = at_issue.rows.get(i)?.balance_end;
+            (actual > Decimal::ZERO && projected.is_zero()).then(|| {
+                Warning::run(
+                    Check::ActualsPool,
+                    scenario,
+                    Some((p.number, p.date())),
+                    format!(
+                        "obligor `{}` has {} left after the last actual date, where the scenario \
+                         projected nothing: the projection of the rest neither collects it nor \
+                         defaults it (docs/auditing.md); report its balance_end, or a scenario \
+                         that leaves it a schedule",
+                        deal.obligors[o].name,
+                        actual.normalize()
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Located `actuals_pool` warnings for a period whose reported pool cash (collections and

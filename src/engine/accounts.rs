@@ -26,16 +26,14 @@ impl Run<'_> {
         self.collection + self.named.iter().sum::<Fen>()
     }
 
-    /// The funds a coverage multiple counts: [`Run::cash_total`] without the asset guarantor's
-    /// money still held (this date's payment and what is left of earlier ones, taken as the
-    /// last to leave the accounts) and with the recoveries it took back on the date (reviews
-    /// 30a item 2 and 30c item 2: the multiple measures the pool's own over-coverage, before
-    /// any credit support, and a guaranteed deal looked stronger under defaults than without
-    /// them).
+    /// The funds a coverage multiple counts: [`Run::cash_total`] less the asset guarantor's
+    /// net money still in the accounts (`guarantee_held`: what is left of its earlier payments,
+    /// taken as the last cash to leave them, plus the date's payment, less the recoveries it
+    /// took back on the date), at least 0 (reviews 30a item 2, 30c item 2 and 30e item 2: the
+    /// multiple measures the pool's own over-coverage, before any credit support).
     #[inline(always)]
     pub(super) fn coverage_funds(&self) -> Fen {
-        let [.., back, _] = self.guarantee_date;
-        (self.cash_total() - self.guarantee_held).max(0) + back
+        (self.cash_total() - self.guarantee_held).max(0)
     }
 
     /// The balance of `a` (outside a step, when no named account is swapped in).

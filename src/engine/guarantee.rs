@@ -40,7 +40,6 @@ impl Run<'_> {
             self.support_total[s] += pay;
             self.paid.support_draws += pay;
             self.guarantor_owed += pay;
-            self.guarantee_held += pay;
             // The principal the default took is made good: a PDL that booked the defaults is
             // cured by it (review 29c item 3: one that did not was cured of other debits).
             if self.deal.pdl.is_some_and(|p| p.defaults) {
@@ -59,6 +58,10 @@ impl Run<'_> {
         // the guarantor took the recoveries while the trust was short); then 代位追偿, up to
         // what the guarantor has paid and not yet recovered.
         let (uncovered, back) = recoveries_split(before, (defaulted, recovered), pay);
+        // The guarantor's net money in the trust: its payment less the recoveries it takes
+        // back (below 0 when it takes back more than it has in the accounts: the pool's own
+        // recoveries, which the multiples count; review 30e item 2).
+        self.guarantee_held += pay - back;
         self.guarantee_uncovered = uncovered;
         self.guarantee_date = [
             before.0, before.1, defaulted, recovered, pay, back, pdl_before,

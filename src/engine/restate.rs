@@ -417,8 +417,6 @@ impl Run<'_> {
             pdl_before,
         ] = self.guarantee_date;
         let paid_now = (paid + d).max(0);
-        // The guarantor's money held follows the reported payment.
-        self.guarantee_held = (self.guarantee_held + paid_now - paid).max(0);
         let (uncovered_now, back_now) =
             super::guarantee::recoveries_split((uncovered, owed), (defaulted, recovered), paid_now);
         self.guarantee_uncovered = uncovered_now;
@@ -426,6 +424,8 @@ impl Run<'_> {
         // The recoveries the guarantor gets on the date less what it got: from the trust
         // (through the restatement account) when more, back to it when less.
         let more = back_now - back;
+        // The guarantor's net money held follows the reported payment and its recoveries.
+        self.guarantee_held += paid_now - paid - more;
         self.restate_move(Movement::Restate, item, Account::Support(s), more);
         self.subrogated += more;
         self.guarantee_date = [

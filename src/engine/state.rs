@@ -270,9 +270,9 @@ pub(super) struct Run<'a> {
     /// and the recoveries have not yet made good: the trust's claim, which ranks before the
     /// guarantor's (民法典 Art. 700).
     pub guarantee_uncovered: Fen,
-    /// The asset guarantor's payments still in the collection and named accounts, taken as
-    /// leaving them last (review 30c item 2): what the coverage multiples leave out of the
-    /// funds ([`Run::coverage_funds`]).
+    /// The asset guarantor's net money still in the collection and named accounts, taken as
+    /// leaving them last (reviews 30c item 2, 30e item 2): what the coverage multiples leave
+    /// out of the funds ([`Run::coverage_funds`]).
     pub guarantee_held: Fen,
     /// The deal's asset guarantee ([`Deal::asset_guarantee`]), found once per run.
     pub asset_guarantee: Option<usize>,
@@ -632,9 +632,9 @@ impl<'a> Run<'a> {
         // then the clean-up call's price when the call is exercised. First, what the cash
         // held since the last date earned (合格投资).
         let brought_forward = self.cash_total();
-        // The asset guarantor's money still held is what the accounts hold of it at most: it
-        // leaves them last (the coverage multiples count the pool's own funds).
-        self.guarantee_held = self.guarantee_held.min(brought_forward);
+        // The asset guarantor's money still held is what the accounts hold of it at most (it
+        // leaves them last), and not below 0 (recoveries it took on an earlier date are gone).
+        self.guarantee_held = self.guarantee_held.min(brought_forward).max(0);
         self.investment_income(k);
         if deal.accounts.split() {
             self.deposit_by_source(k);

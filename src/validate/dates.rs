@@ -428,6 +428,24 @@ fn periods(
             );
             return None;
         }
+        if end > date.adjusted {
+            // A month end before a date scheduled on the 1st that `preceding` moved back into
+            // that month (review 30e item 1: the period collected cash due after the date that
+            // paid it out).
+            ctx.err(
+                lag_path.unwrap_or(path),
+                format!(
+                    "collection period {n} ends on {end} ({}), after its payment date {} \
+                     (moved{on} by `{}`)",
+                    from(date),
+                    date.adjusted,
+                    bdc.name()
+                ),
+                "a collection end on or before the payment date: business_day = \"following\" \
+                 or \"modified_following\", or a collection lag",
+            );
+            return None;
+        }
         if end < start {
             ctx.err(
                 lag_path.unwrap_or(path),

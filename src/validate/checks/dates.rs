@@ -263,19 +263,25 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
                 format!("support `{name}` fails on {date}, {problem}"),
             );
         }
-        // An event after the last payment date trips nothing (a year typed wrong).
+        // An event after the last payment date trips nothing, and one on or before closing
+        // trips from the first date (a year typed wrong is likelier; review 30e item 6).
         for (i, &(x, date)) in s.events.iter().enumerate() {
-            if date > last {
-                let name = deal.events.get(x).map_or("", String::as_str);
-                ctx.warn(
-                    Check::ScenarioDates,
-                    &format!("{p}.events[{i}].date"),
-                    format!(
-                        "event `{name}` happens on {date}, after the last payment date {last}: \
-                         it trips nothing"
-                    ),
-                );
-            }
+            let name = deal.events.get(x).map_or("", String::as_str);
+            let problem = if date > last {
+                format!("after the last payment date {last}: it trips nothing")
+            } else if date <= start {
+                format!(
+                    "on or before the deal's closing and cutoff dates ({start}): its trigger \
+                     trips from the first payment date; check the year"
+                )
+            } else {
+                continue;
+            };
+            ctx.warn(
+                Check::ScenarioDates,
+                &format!("{p}.events[{i}].date"),
+                format!("event `{name}` happens on {date}, {problem}"),
+            );
         }
     }
 }
