@@ -1132,3 +1132,40 @@ fn gdd_ratio_at_one() -> rust_decimal::Decimal {
     assert_eq!((defaulted, cutoff), (20_774_500_999, 30_100_000_000));
     rust_decimal::Decimal::from_i128_with_scale(round(defaulted * 1_000_000, cutoff), 6)
 }
+
+/// A scenario file's warnings name the deal they are about (review 30e item 9): an event that
+/// neither fixture deal's triggers watch is told once per deal, `(deal `alpha`)` and `(deal
+/// `beta`)`, at its key (line 3, column 21: the name's value).
+#[test]
+fn a_scenario_file_warning_names_its_deal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("ev.toml");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"base\"\nevents = [ { name = \"downgrade\", date = 2024-06-01 } ]\n",
+    )
+    .expect("written");
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/alpha.toml",
+        "tests/fixtures/portfolio/beta.toml",
+        "--scenarios",
+        file.to_str().expect("utf-8"),
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    for deal in ["alpha", "beta"] {
+        assert!(
+            err.contains(&format!(
+                "ev.toml:3:21: scenarios[0].events[0].name: no trigger of the deal watches event \
+                 `downgrade`; the deal has no `event` trigger: the event changes nothing (deal \
+                 `{deal}`) [unwatched_event]"
+            )),
+            "{err}"
+        );
+    }
+}

@@ -153,7 +153,19 @@ fn portfolio_command(
     let mut load_warnings = 0;
     for d in &deals {
         print_warnings(&d.loaded.warnings);
-        print_warnings(&d.set.warnings);
+        // A scenario file serves every deal: its warnings say which deal they are about
+        // (review 30e item 9: an `unwatched_event` warning named only the file).
+        let named: Vec<Warning> = d
+            .set
+            .warnings
+            .iter()
+            .map(|w| {
+                let mut w = w.clone();
+                w.message = format!("{} (deal `{}`)", w.message, d.id);
+                w
+            })
+            .collect();
+        print_warnings(&named);
         load_warnings += d.loaded.warnings.len() + d.set.warnings.len();
     }
     strict_check(strict, load_warnings)?;
