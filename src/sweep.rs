@@ -59,7 +59,7 @@ pub fn sweep(
                     };
                     if let Some(r) = key.as_ref().and_then(|k| same.get(k, &s.name)) {
                         // Checked as the run would be: an out-of-range value stays an error.
-                        s.check(deal.obligors.len(), deal.supports.len())?;
+                        s.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
                         bar.inc(1);
                         return Ok(r);
                     }

@@ -697,6 +697,16 @@ fn an_event_trips_its_trigger_from_its_date() {
         assert_eq!(waterfalls(&r), ["normal", "normal", "normal"], "{scenario}");
         assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
     }
+    // A scenario built in code with an event the deal does not watch is refused (review 30e
+    // item 10): the fixture's only watched event has index 0.
+    let loaded = deal_from_str("hand_worked.toml", &event_source("")).expect("loads");
+    let mut bad = loaded.deal.scenario.clone();
+    bad.events = vec![(1, d(2024, 5, 1))];
+    let e = engine::run(&loaded.deal, &bad).expect_err("refused");
+    assert!(
+        e.to_string().contains("event index 1 does not exist"),
+        "{e}"
+    );
     // The event after the last payment date (2024-09-30) is a `scenario_dates` warning at its
     // date: it trips nothing.
     let loaded = deal_from_str(

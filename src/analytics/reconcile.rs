@@ -106,7 +106,7 @@ impl Reconciliation {
 /// Runs `deal` under `scenario` on the actual collections of `actuals`, then on the at-issue
 /// projection rebased on the actual pool, and compares every reported line.
 pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<Reconciliation> {
-    scenario.check(deal.obligors.len(), deal.supports.len())?;
+    scenario.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
     let at_issue = project(deal, scenario)?;
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
@@ -180,7 +180,7 @@ pub fn units_warnings(
     actuals: &Actuals,
 ) -> Result<Vec<crate::error::Warning>> {
     use crate::error::{Check, Warning};
-    scenario.check(deal.obligors.len(), deal.supports.len())?;
+    scenario.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
     let at_issue = project(deal, scenario)?;
     let near = |x: Decimal, y: Decimal| x * Decimal::TWO >= y && x <= y * Decimal::TWO;
     let mut out = Vec::new();

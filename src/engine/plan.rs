@@ -91,7 +91,7 @@ impl<'d> DealPlan<'d> {
         rows: ObligorRows,
     ) -> Result<RunResult> {
         let deal = self.deal;
-        scenario.check(deal.obligors.len(), deal.supports.len())?;
+        scenario.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
         let pool = project_planned(deal, (&self.pool, &mut memo.pool), scenario, rows)?;
         let keep_ledger = rows == ObligorRows::Keep;
         super::waterfall(self, scenario, pool, keep_ledger, &mut memo.buffers)
@@ -109,7 +109,7 @@ impl DealPlan<'_> {
         cache: &ProjectionCache,
     ) -> Result<RunResult> {
         let deal = self.deal;
-        scenario.check(deal.obligors.len(), deal.supports.len())?;
+        scenario.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
         let pool = match cache.get(scenario) {
             Some(pool) => pool,
             None => {

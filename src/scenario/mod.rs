@@ -232,9 +232,10 @@ impl Scenario {
     }
 
     /// Checks the ranges that validation enforces on scenario files, for scenarios built in
-    /// code: fractions in range, months at most 120, indices naming one of `obligors` obligors
-    /// and `supports` support providers. [`crate::engine::run`] calls it.
-    pub fn check(&self, obligors: usize, supports: usize) -> Result<(), Error> {
+    /// code: fractions in range, months at most 120, indices naming one of `obligors` obligors,
+    /// `supports` support providers and `events` watched events. [`crate::engine::run`] calls
+    /// it.
+    pub fn check(&self, obligors: usize, supports: usize, events: usize) -> Result<(), Error> {
         let bad = |what: String| Err(Error::Usage(format!("scenario `{}`: {what}", self.name)));
         let one = Decimal::ONE;
         for (name, v, max_inclusive) in [
@@ -301,6 +302,10 @@ impl Scenario {
             .find(|i| **i >= supports)
         {
             return bad(format!("support index {i} does not exist"));
+        }
+        // An event a trigger of the deal watches (review 30e item 10).
+        if let Some((e, _)) = self.events.iter().find(|(e, _)| *e >= events) {
+            return bad(format!("event index {e} does not exist"));
         }
         Ok(())
     }
