@@ -16,7 +16,7 @@
 //!   1,680.238833 → 1,680.24; A principal 184,641.63; left 304,000 − 1,680.24 − 184,641.63 =
 //!   117,678.13; B principal 100,000.00; B residual 17,678.13.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ipabs::analytics::reconcile::reconcile;
@@ -38,6 +38,20 @@ fn read(p: &str) -> String {
 /// The `periods` row of payment date `k`.
 fn period_row(run: &RunResult, k: u32) -> &ipabs::engine::result::PeriodRow {
     run.periods.iter().find(|x| x.period == k).expect("period")
+}
+
+/// `ipabs reconcile tests/fixtures/auditing.toml --actuals ACTUALS --out OUT EXTRA…`, run in
+/// the repository.
+fn reconcile_fixture(actuals: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["reconcile", "tests/fixtures/auditing.toml", "--actuals"])
+        .arg(actuals)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .current_dir(root())
+        .output()
+        .expect("runs")
 }
 
 fn deal(p: &str) -> Deal {
@@ -226,18 +240,7 @@ fn a_difference_says_what_explains_it() {
 fn reconcile_exits_4_and_prints_the_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-        .args([
-            "reconcile",
-            "tests/fixtures/auditing.toml",
-            "--actuals",
-            "tests/fixtures/auditing_actuals.toml",
-            "--out",
-        ])
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .expect("runs");
+    let o = reconcile_fixture(Path::new("tests/fixtures/auditing_actuals.toml"), &out, &[]);
     assert_eq!(o.status.code(), Some(4));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("period 2 (2024-07-01):"), "{stdout}");
@@ -308,18 +311,8 @@ fn a_pool_in_wanyuan_is_told_at_its_key() {
         .expect("written");
         let out = tmp.path().join("out");
         let _ = std::fs::remove_dir_all(&out);
-        let mut args = vec!["reconcile", "tests/fixtures/auditing.toml", "--actuals"];
-        let (p, o) = (path.to_string_lossy(), out.to_string_lossy());
-        args.push(&p);
-        args.extend(["--out", &o]);
-        if strict {
-            args.push("--strict");
-        }
-        let r = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-            .args(&args)
-            .current_dir(root())
-            .output()
-            .expect("runs");
+        let strict: &[&str] = if strict { &["--strict"] } else { &[] };
+        let r = reconcile_fixture(&path, &out, strict);
         (
             r.status.code(),
             String::from_utf8_lossy(&r.stderr).into_owned(),
@@ -1131,14 +1124,7 @@ fn reconcile_with_a_restatement_writes_consistent_tables() {
     );
     std::fs::write(&actuals, text).expect("actuals");
     let out = tmp.path().join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-        .args(["reconcile", "tests/fixtures/auditing.toml", "--actuals"])
-        .arg(&actuals)
-        .arg("--out")
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .expect("runs");
+    let o = reconcile_fixture(&actuals, &out, &[]);
     assert_eq!(
         o.status.code(),
         Some(4),
@@ -1342,14 +1328,7 @@ fn a_tranche_repaid_beyond_its_balance_is_told() {
          tranches.B = { interest = 0, principal = 0 }\n",
     )
     .expect("write");
-    let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-        .args(["reconcile", "tests/fixtures/auditing.toml", "--actuals"])
-        .arg(&actuals)
-        .arg("--out")
-        .arg(tmp.path().join("out"))
-        .current_dir(root())
-        .output()
-        .expect("runs");
+    let o = reconcile_fixture(&actuals, &tmp.path().join("out"), &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains(&format!(
@@ -1391,20 +1370,7 @@ fn a_pool_that_does_not_add_up_is_located() {
     };
     let rec = |actuals: &std::path::Path, out: &str, extra: &[&str]| {
         let out = tmp.path().join(out);
-        let mut args = vec![
-            "reconcile",
-            "tests/fixtures/auditing.toml",
-            "--actuals",
-            actuals.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ];
-        args.extend_from_slice(extra);
-        let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-            .args(&args)
-            .current_dir(root())
-            .output()
-            .expect("runs");
+        let o = reconcile_fixture(actuals, &out, extra);
         (
             o.status.code(),
             String::from_utf8_lossy(&o.stderr).into_owned(),
