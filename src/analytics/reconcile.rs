@@ -110,9 +110,10 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let at_issue = project(deal, scenario)?;
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
-    let stranded = stranded(deal, actuals, &pool, &at_issue, &scenario.name);
+    let mut warnings = units_warnings(deal, &scenario.name, actuals, &at_issue);
+    warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
-    run.warnings.extend(stranded);
+    run.warnings.extend(warnings);
     let mut lines = compare(deal, actuals, &waterfall);
     explain(deal, &run, &mut lines)?;
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
@@ -173,15 +174,15 @@ fn stranded(
 /// recoveries) is about 1/10,000 of what the deal's scenario projected for it at issue
 /// (between half and twice the projection once multiplied by 10,000: amounts in 万元), or
 /// about 100 times it (fen): review 30b item 5, where a pool typed in 万元 showed only as
-/// knock-on differences. A period projected to collect nothing is not checked.
-pub fn units_warnings(
+/// knock-on differences. A period projected to collect nothing is not checked. `at_issue` is
+/// the projection of the deal's scenario `scenario` that [`reconcile`] rebases.
+fn units_warnings(
     deal: &Deal,
-    scenario: &Scenario,
+    scenario: &str,
     actuals: &Actuals,
-) -> Result<Vec<crate::error::Warning>> {
+    at_issue: &PoolProjection,
+) -> Vec<crate::error::Warning> {
     use crate::error::{Check, Warning};
-    scenario.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
-    let at_issue = project(deal, scenario)?;
     let near = |x: Decimal, y: Decimal| x * Decimal::TWO >= y && x <= y * Decimal::TWO;
     let mut out = Vec::new();
     for a in &actuals.periods {
@@ -208,11 +209,11 @@ pub fn units_warnings(
                 deal.periods[a.index].number,
                 reported.normalize(),
                 projected.normalize(),
-                scenario.name
+                scenario
             ),
         ));
     }
-    Ok(out)
+    out
 }
 
 /// The reported lines against the waterfall's rows of each actual date, as they were before

@@ -70,11 +70,9 @@ fn reconcile_command(
     let d = &loaded.deal;
     let actuals = validate::load_actuals(actuals, d)?;
     print_warnings(&actuals.warnings);
-    let units = crate::analytics::reconcile::units_warnings(d, scenario, &actuals)?;
-    print_warnings(&units);
     strict_check(
         strict,
-        loaded.warnings.len() + set.warnings.len() + actuals.warnings.len() + units.len(),
+        loaded.warnings.len() + set.warnings.len() + actuals.warnings.len(),
     )?;
     let _lock = lock_output(out)?;
     let rec = crate::analytics::reconcile::reconcile(d, scenario, &actuals)?;
