@@ -175,17 +175,11 @@ pub fn rebased(
     }
     // The rest: the at-issue projection, scaled by A / P.
     let projected_end = to_fen(projected_end_decimal(at_issue, m));
-    let scale = (balance != projected_end && projected_end > 0).then_some(Ratio {
-        num: i64::try_from(balance).map_err(|_| Error::Internal("balance too large".into()))?,
-        den: i64::try_from(projected_end)
-            .map_err(|_| Error::Internal("balance too large".into()))?,
-    });
+    let (actual_end, scaled) = (balance, balance != projected_end && projected_end > 0);
     let s = |x: Decimal| -> Result<Decimal> {
-        match scale {
-            None => Ok(x),
-            Some(r) => dec(fen_times(to_fen(x), &[], r, deal.rounding).ok_or_else(|| {
-                Error::Internal(format!("{x} × {}/{} is beyond range", r.num, r.den))
-            })?),
+        match scaled {
+            false => Ok(x),
+            true => dec(ratio_of(deal, to_fen(x), actual_end, projected_end)?),
         }
     };
     // A flow of the rest is scaled at the pool's level and cumulatively: its running sum from
@@ -209,7 +203,7 @@ pub fn rebased(
     for k in m..n {
         let pc = at_issue.periods[k];
         let at = per_period(k);
-        if scale.is_none() {
+        if !scaled {
             rows.extend(at.iter().cloned());
             cumulative += to_fen(pc.cumulative_defaults - cumulative_projected);
             cumulative_projected = pc.cumulative_defaults;
