@@ -239,12 +239,18 @@ fn no_panic_near_date_limits() {
     assert!(far >= min);
     let _ = cal.add_business_days(max, i32::MIN + 1_000_000_000);
     assert_eq!(
-        CollectionLag::CalendarDays(u32::MAX).collection_end(on(min), &cal),
+        CollectionLag::CalendarDays(u32::MAX)
+            .collection_end(on(min), &cal)
+            .unwrap(),
         min
     );
-    let _ = CollectionLag::BusinessDays(5).collection_end(on(min), &cal);
+    let _ = CollectionLag::BusinessDays(5)
+        .collection_end(on(min), &cal)
+        .unwrap();
     assert_eq!(
-        CollectionLag::PreviousMonthEnd.collection_end(on(min), &cal),
+        CollectionLag::PreviousMonthEnd
+            .collection_end(on(min), &cal)
+            .unwrap(),
         min
     );
     for dc in DayCount::ALL {
@@ -266,24 +272,34 @@ fn collection_lag() {
     // Payment 2024-10-08: 7 calendar days back is 2024-10-01 (a holiday; calendar-day lags
     // do not adjust). 2 business days back: 09-30 (1), Sunday 09-29 (2).
     assert_eq!(
-        CollectionLag::CalendarDays(7).collection_end(on(d(2024, 10, 8)), &cal),
+        CollectionLag::CalendarDays(7)
+            .collection_end(on(d(2024, 10, 8)), &cal)
+            .unwrap(),
         d(2024, 10, 1)
     );
     assert_eq!(
-        CollectionLag::BusinessDays(2).collection_end(on(d(2024, 10, 8)), &cal),
+        CollectionLag::BusinessDays(2)
+            .collection_end(on(d(2024, 10, 8)), &cal)
+            .unwrap(),
         d(2024, 9, 29)
     );
     assert_eq!(
-        CollectionLag::BusinessDays(0).collection_end(on(d(2024, 10, 8)), &cal),
+        CollectionLag::BusinessDays(0)
+            .collection_end(on(d(2024, 10, 8)), &cal)
+            .unwrap(),
         d(2024, 10, 8)
     );
     assert_eq!(
-        CollectionLag::CalendarDays(0).collection_end(on(d(2024, 10, 8)), &cal),
+        CollectionLag::CalendarDays(0)
+            .collection_end(on(d(2024, 10, 8)), &cal)
+            .unwrap(),
         d(2024, 10, 8)
     );
     // Across a year end: 2024-01-02 − 3 calendar days = 2023-12-30.
     assert_eq!(
-        CollectionLag::CalendarDays(3).collection_end(on(d(2024, 1, 2)), &cal),
+        CollectionLag::CalendarDays(3)
+            .collection_end(on(d(2024, 1, 2)), &cal)
+            .unwrap(),
         d(2023, 12, 30)
     );
     // The month end before the scheduled date (since session 30), whatever its adjustment:
@@ -294,17 +310,25 @@ fn collection_lag() {
         adjusted: d(2024, 10, 8),
     };
     assert_eq!(
-        CollectionLag::PreviousMonthEnd.collection_end(moved, &cal),
+        CollectionLag::PreviousMonthEnd
+            .collection_end(moved, &cal)
+            .unwrap(),
         d(2024, 9, 30)
     );
     assert_eq!(
-        CollectionLag::PreviousMonthEnd.collection_end(on(d(2024, 3, 26)), &cal),
+        CollectionLag::PreviousMonthEnd
+            .collection_end(on(d(2024, 3, 26)), &cal)
+            .unwrap(),
         d(2024, 2, 29)
     );
     assert_eq!(
-        CollectionLag::PreviousMonthEnd.collection_end(on(d(2025, 1, 26)), &cal),
+        CollectionLag::PreviousMonthEnd
+            .collection_end(on(d(2025, 1, 26)), &cal)
+            .unwrap(),
         d(2024, 12, 31)
     );
+    // Listed ends (`collection_ends`) are the deal's, not derived from the date.
+    assert_eq!(CollectionLag::Listed.collection_end(moved, &cal), None);
 }
 
 /// A payment date that no adjustment moved.
@@ -1015,4 +1039,26 @@ normal = [
     assert_eq!(cash, [dec!(100000), dec!(200000), dec!(300000)]);
     let (_, cash) = run("");
     assert_eq!(cash, [dec!(300000), dec!(300000), dec!(0)]);
+
+    // The same month ends listed (`collection_ends`, since session 31) give the same periods
+    // and cash.
+    let listed = run("collection_ends = [2024-09-30, 2024-12-31, 2025-03-31]");
+    assert_eq!(
+        listed,
+        (windows, vec![dec!(100000), dec!(200000), dec!(300000)])
+    );
+    // An offering circular's irregular 计算日: 2024-09-15, 2025-01-10, 2025-03-31. Period 1
+    // collects 07-01..09-15 (the 100,000 due 09-15, on its last day); period 2 collects
+    // 09-16..2025-01-10 (the 200,000 due 10-10 and the 300,000 due 01-05); period 3 collects
+    // nothing (01-11..03-31).
+    let (windows, cash) = run("collection_ends = [2024-09-15, 2025-01-10, 2025-03-31]");
+    assert_eq!(
+        windows,
+        [
+            (d(2024, 10, 28), d(2024, 7, 1), d(2024, 9, 15)),
+            (d(2025, 1, 26), d(2024, 9, 16), d(2025, 1, 10)),
+            (d(2025, 4, 27), d(2025, 1, 11), d(2025, 3, 31)),
+        ]
+    );
+    assert_eq!(cash, [dec!(100000), dec!(500000), dec!(0)]);
 }

@@ -124,13 +124,17 @@ pub enum CollectionLag {
     /// month (计算日 at a month end: a quarterly deal paying on the 26th of January, April, July
     /// and October collects to each quarter's end), whatever the date's adjustment.
     PreviousMonthEnd,
+    /// Each collection end is listed in the deal (`collection_ends`, the 计算日 of an offering
+    /// circular's schedule), one per payment date.
+    Listed,
 }
 
 impl CollectionLag {
-    /// The last day of the collection period for a payment on `date`. A lag of 0 returns the
-    /// adjusted payment date itself. Saturates at `NaiveDate::MIN`.
-    pub fn collection_end(self, date: ScheduledDate, cal: &Calendar) -> NaiveDate {
-        match self {
+    /// The last day of the collection period for a payment on `date`; `None` for
+    /// [`CollectionLag::Listed`], whose ends the deal gives. A lag of 0 returns the adjusted
+    /// payment date itself. Saturates at `NaiveDate::MIN`.
+    pub fn collection_end(self, date: ScheduledDate, cal: &Calendar) -> Option<NaiveDate> {
+        Some(match self {
             CollectionLag::CalendarDays(n) => date
                 .adjusted
                 .checked_sub_days(Days::new(u64::from(n)))
@@ -144,7 +148,8 @@ impl CollectionLag {
                 .with_day(1)
                 .and_then(|first| first.pred_opt())
                 .unwrap_or(NaiveDate::MIN),
-        }
+            CollectionLag::Listed => return None,
+        })
     }
 }
 

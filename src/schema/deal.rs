@@ -234,6 +234,9 @@ pub struct DealSection {
     /// `previous_month_end`: each collection period ends on the last day of the month before
     /// its scheduled payment date's month (计算日 at a month or quarter end); not with a lag.
     pub collection_end: Option<String>,
+    /// Each collection period's last day (计算日), one per payment date in order, when the
+    /// offering circular lists them; not with `collection_end` or a collection lag.
+    pub collection_ends: Option<Vec<Date>>,
     /// `half_up` (default) or `truncate`: how every amount is rounded to the fen, once.
     pub rounding: Option<String>,
     /// 合格投资: the annual rate the trust's cash (collection, named accounts, reserve) earns

@@ -193,6 +193,26 @@ fn calendar(ctx: &mut Ctx, d: &schema::DealSection) -> Option<Calendar> {
 }
 
 fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
+    if d.collection_ends.is_some() {
+        for (given, key) in [
+            (d.collection_end.is_some(), "deal.collection_end"),
+            (d.collection_lag_days.is_some(), "deal.collection_lag_days"),
+            (
+                d.collection_lag_business_days.is_some(),
+                "deal.collection_lag_business_days",
+            ),
+        ] {
+            if given {
+                ctx.key_err(
+                    key,
+                    "both collection_ends and another way of deriving the collection ends are \
+                     given",
+                    "either the collection_ends list, or collection_end, or one collection lag",
+                );
+            }
+        }
+        return CollectionLag::Listed;
+    }
     if let Some(end) = d.collection_end.as_deref() {
         if end != "previous_month_end" {
             ctx.err(
@@ -339,11 +359,44 @@ fn periods(
         return None;
     }
 
-    let lag_path = match lag {
-        CollectionLag::CalendarDays(0) | CollectionLag::BusinessDays(0) => None,
-        CollectionLag::CalendarDays(_) => Some("deal.collection_lag_days"),
-        CollectionLag::BusinessDays(_) => Some("deal.collection_lag_business_days"),
-        CollectionLag::PreviousMonthEnd => Some("deal.collection_end"),
+    // The listed collection ends (计算日), one per payment date, each with its key path.
+    let listed: Vec<(NaiveDate, String)> = match (lag, &d.collection_ends) {
+        (CollectionLag::Listed, Some(list)) => {
+            let listed: Vec<(NaiveDate, String)> = list
+                .iter()
+                .enumerate()
+                .map(|(i, &e)| {
+                    let path = format!("deal.collection_ends[{i}]");
+                    (ctx.date(&path, e), path)
+                })
+                .collect();
+            if listed.len() != dates.len() {
+                ctx.err(
+                    "deal.collection_ends",
+                    format!(
+                        "{} collection ends are listed for {} payment dates ({} to {})",
+                        listed.len(),
+                        dates.len(),
+                        dates[0].0.adjusted,
+                        dates[dates.len() - 1].0.adjusted
+                    ),
+                    "one collection end per payment date, in the same order",
+                );
+                return None;
+            }
+            listed
+        }
+        _ => Vec::new(),
+    };
+    // The key a collection end comes from, for period index `k`.
+    let lag_path = |k: usize| -> Option<&str> {
+        match lag {
+            CollectionLag::CalendarDays(0) | CollectionLag::BusinessDays(0) => None,
+            CollectionLag::CalendarDays(_) => Some("deal.collection_lag_days"),
+            CollectionLag::BusinessDays(_) => Some("deal.collection_lag_business_days"),
+            CollectionLag::PreviousMonthEnd => Some("deal.collection_end"),
+            CollectionLag::Listed => listed.get(k).map(|(_, p)| p.as_str()),
+        }
     };
     // How a message says where a collection end comes from.
     let from = |date: &ScheduledDate| match lag {
@@ -351,6 +404,7 @@ fn periods(
             "the month end before the scheduled payment date {}",
             date.unadjusted
         ),
+        CollectionLag::Listed => format!("listed for payment date {}", date.adjusted),
         _ => format!("payment date {} less the collection lag", date.adjusted),
     };
     let mut out: Vec<PeriodDates> = Vec::with_capacity(dates.len());
@@ -402,7 +456,10 @@ fn periods(
         }
         // A lag in business days counts the deal's 工作日: its trading days when its payment
         // dates are (review 26d item L2).
-        let end = lag.collection_end(*date, pay_cal);
+        let end = lag
+            .collection_end(*date, pay_cal)
+            .or_else(|| listed.get(k).map(|(e, _)| *e))
+            .unwrap_or(NaiveDate::MIN);
         // Interest accrues between the dates as paid, or as scheduled (顺延期间不另计利息).
         let accrual_end = match accrual {
             AccrualDates::Adjusted => date.adjusted,
@@ -418,7 +475,7 @@ fn periods(
         let start = start.unwrap_or(NaiveDate::MAX);
         if prev.is_none() && end <= cutoff {
             ctx.err(
-                lag_path.unwrap_or(path),
+                lag_path(k).unwrap_or(path),
                 format!(
                     "collection period 1 ends on {end} ({}), on or before the cutoff date \
                      {cutoff}",
@@ -431,31 +488,47 @@ fn periods(
         if end > date.adjusted {
             // A month end before a date scheduled on the 1st that `preceding` moved back into
             // that month (review 30e item 1: the period collected cash due after the date that
-            // paid it out).
+            // paid it out), or a listed end after its date.
+            let (moved, expected) = match lag {
+                CollectionLag::Listed => (
+                    String::new(),
+                    "a collection end on or before its payment date",
+                ),
+                _ => (
+                    format!(" (moved{on} by `{}`)", bdc.name()),
+                    "a collection end on or before the payment date: business_day = \
+                     \"following\" or \"modified_following\", or a collection lag",
+                ),
+            };
             ctx.err(
-                lag_path.unwrap_or(path),
+                lag_path(k).unwrap_or(path),
                 format!(
-                    "collection period {n} ends on {end} ({}), after its payment date {} \
-                     (moved{on} by `{}`)",
+                    "collection period {n} ends on {end} ({}), after its payment date {}{moved}",
                     from(date),
                     date.adjusted,
-                    bdc.name()
                 ),
-                "a collection end on or before the payment date: business_day = \"following\" \
-                 or \"modified_following\", or a collection lag",
+                expected,
             );
             return None;
         }
         if end < start {
             ctx.err(
-                lag_path.unwrap_or(path),
+                lag_path(k).unwrap_or(path),
                 format!(
                     "collection period {n} is empty: it would start on {start} (the day after \
                      period {k}'s collection end) and end on {end} ({})",
                     from(date)
                 ),
-                "payment dates and a collection lag that leave every collection period at \
-                 least one day long",
+                match lag {
+                    CollectionLag::Listed => {
+                        "collection ends in increasing order, each after \
+                                              the one before"
+                    }
+                    _ => {
+                        "payment dates and a collection lag that leave every collection \
+                          period at least one day long"
+                    }
+                },
             );
             return None;
         }
