@@ -663,6 +663,47 @@ waterfall = "hold"
     )
 }
 
+/// An event with `until` (since session 31) holds from its date to the day before `until`: dated
+/// 2024-07-01 until 2024-09-30, it holds on period 2's date (07-01) and not on period 3's
+/// (09-30, the `until` itself). A `curable` trigger watching it follows it: `hold` on period 2
+/// only. Period 2's `hold` pays what `normal` pays there (A's principal takes all the cash left
+/// after its interest, as its balance stays outstanding until period 3), so period 3 runs as
+/// without the event and pays B 44,919.62 (`an_event_trips_its_trigger_from_its_date`). A
+/// trigger that is not curable stays tripped: `hold` on periods 2 and 3, and B gets 0. An
+/// `until` on or before the event's date is an error at `until`.
+#[test]
+fn an_event_until_a_date_cures_a_curable_trigger() {
+    let waterfalls = |r: &PricedRun| -> Vec<String> {
+        r.periods.iter().map(|p| p.waterfall.to_string()).collect()
+    };
+    let scenario =
+        "events = [ { name = \"undertaker_downgrade\", date = 2024-07-01, until = 2024-09-30 } ]";
+    let curable = event_source(scenario).replace(
+        "waterfall = \"hold\"\n",
+        "waterfall = \"hold\"\ncurable = true\n",
+    );
+    assert_ne!(curable, event_source(scenario));
+    let r = run_source(&curable);
+    assert_eq!(waterfalls(&r), ["normal", "hold", "normal"]);
+    assert_eq!(r.periods[2].triggers_tripped, "");
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(44919.62));
+    let r = run_source(&event_source(scenario));
+    assert_eq!(waterfalls(&r), ["normal", "hold", "hold"]);
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(0));
+    let e = deal_from_str(
+        "hand_worked.toml",
+        &event_source(
+            "events = [ { name = \"undertaker_downgrade\", date = 2024-07-01, until = 2024-07-01 } ]",
+        ),
+    )
+    .expect_err("refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("scenario.events[0].until: event `undertaker_downgrade` is over on 2024-07-01, on or before the date it happens (2024-07-01)"),
+        "{text}"
+    );
+}
+
 /// Dated 2024-07-01, the event trips on period 2's date itself (on or after); dated the day
 /// after, on period 3 only. Its waterfall, `hold`, pays nothing to B (review 30e item 8: the
 /// test's accelerated waterfall paid what the normal one does, so the switch did not show).
@@ -701,7 +742,11 @@ fn an_event_trips_its_trigger_from_its_date() {
     // item 10): the fixture's only watched event has index 0.
     let loaded = deal_from_str("hand_worked.toml", &event_source("")).expect("loads");
     let mut bad = loaded.deal.scenario.clone();
-    bad.events = vec![(1, d(2024, 5, 1))];
+    bad.events = vec![ipabs::scenario::DatedEvent {
+        event: 1,
+        from: d(2024, 5, 1),
+        until: None,
+    }];
     let e = engine::run(&loaded.deal, &bad).expect_err("refused");
     assert!(
         e.to_string().contains("event index 1 does not exist"),

@@ -1139,8 +1139,9 @@ fn scenarios_table_states_support_failures() {
 }
 
 /// `scenarios.parquet`'s `events` (since session 30, the last column): `name@date` of the
-/// events a trigger of the deal watches, `;`-separated in the scenario's order; empty without.
-/// The fixture with two event triggers and its scenario dating both (in the other order).
+/// events a trigger of the deal watches, `;`-separated in the scenario's order; empty without;
+/// an event with `until` (since session 31) is `name@date..until`. The fixture with two event
+/// triggers and its scenario dating both (in the other order), the first until 2024-09-01.
 #[test]
 fn scenarios_table_states_events() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
@@ -1162,7 +1163,8 @@ fn scenarios_table_states_events() {
         )
         .replace(
             "recovery_lag_months = 3\n",
-            "recovery_lag_months = 3\nevents = [ { name = \"servicer_out\", date = 2024-08-01 }, \
+            "recovery_lag_months = 3\nevents = [ { name = \"servicer_out\", date = 2024-08-01, \
+             until = 2024-09-01 }, \
              { name = \"downgrade\", date = 2024-06-01 } ]\n",
         );
     let d = ipabs::validate::deal_from_str("hand_worked.toml", &src)
@@ -1179,7 +1181,7 @@ fn scenarios_table_states_events() {
         .clone();
     assert_eq!(
         col.get(0),
-        Some("servicer_out@2024-08-01;downgrade@2024-06-01")
+        Some("servicer_out@2024-08-01..2024-09-01;downgrade@2024-06-01")
     );
     assert_eq!(col.get(1), Some(""));
     assert_eq!(

@@ -121,12 +121,13 @@ impl Run<'_> {
                 Some(s) => self.support_failed.get(s).is_some_and(|&f| f),
                 None => self.support_failed.iter().any(|&f| f),
             },
-            // An event the scenario dates on or before this payment date (`events`).
+            // An event the scenario dates on or before this payment date and not over by it
+            // (`events`).
             TriggerCondition::Event(e) => self
                 .scenario
                 .events
                 .iter()
-                .any(|&(x, from)| x == e && self.date >= from),
+                .any(|x| x.event == e && x.holds_on(self.date)),
             TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
                 let p = &self.deal.periods[k];
                 let legal = self.deal.legal_maturity;

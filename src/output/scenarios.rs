@@ -144,7 +144,16 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
     let event = |i: usize| deal.events.get(i).map(String::as_str);
     let events: Vec<String> = scenarios
         .iter()
-        .map(|s| at_dates(&s.events, event))
+        .map(|s| {
+            s.events
+                .iter()
+                .filter_map(|e| {
+                    let until = e.until.map(|u| format!("..{u}")).unwrap_or_default();
+                    event(e.event).map(|n| format!("{n}@{}{until}", e.from))
+                })
+                .collect::<Vec<_>>()
+                .join(";")
+        })
         .collect();
     let columns = vec![
         Column::new("deal".into(), vec![deal.name.as_str(); n]),

@@ -49,9 +49,10 @@ pub struct Scenario {
     /// Support providers that stop paying from a date: (index into `Deal::supports`, date).
     /// A provider pays nothing on a payment date on or after its date (since session 28).
     pub support_failures: Vec<(usize, NaiveDate)>,
-    /// Events from a date (`events`), by index into `Deal::events`: an `event` trigger
-    /// watching one trips on the first payment date on or after its date (since session 30).
-    pub events: Vec<(usize, NaiveDate)>,
+    /// Events from a date (`events`): an `event` trigger watching one holds on the payment
+    /// dates on or after its date (since session 30) and, with `until`, before that (since
+    /// session 31).
+    pub events: Vec<DatedEvent>,
     /// The paths of the indices floating rates follow, and a parallel shift. An index this
     /// scenario does not give falls back to the deal file's own `[scenario]`.
     pub indices: crate::floating::IndexPaths,
@@ -62,6 +63,23 @@ pub struct Scenario {
     /// obligor's [`Assumptions`] is taken from the last rule that matches it and sets the
     /// field, else from the pool-wide value above (docs/scenarios.md).
     pub overrides: Vec<Override>,
+}
+
+/// One `events` entry: the event `event` (an index into `Deal::events`) holds on payment dates
+/// on or after `from` and, with `until`, before `until` (a downgrade restored, a replaced
+/// servicer: a `curable` trigger watching it cures then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatedEvent {
+    pub event: usize,
+    pub from: NaiveDate,
+    pub until: Option<NaiveDate>,
+}
+
+impl DatedEvent {
+    /// Whether the event holds on payment date `date`.
+    pub fn holds_on(&self, date: NaiveDate) -> bool {
+        date >= self.from && self.until.is_none_or(|u| date < u)
+    }
 }
 
 /// One `overrides` rule: pool assumptions that apply to some obligors only.
@@ -304,8 +322,8 @@ impl Scenario {
             return bad(format!("support index {i} does not exist"));
         }
         // An event a trigger of the deal watches (review 30e item 10).
-        if let Some((e, _)) = self.events.iter().find(|(e, _)| *e >= events) {
-            return bad(format!("event index {e} does not exist"));
+        if let Some(e) = self.events.iter().find(|e| e.event >= events) {
+            return bad(format!("event index {} does not exist", e.event));
         }
         Ok(())
     }

@@ -110,6 +110,8 @@ pub struct ScenarioEvent {
     pub name: String,
     /// It has happened on a payment date on or after this date.
     pub date: Date,
+    /// It is over on a payment date on or after this date (after `date`); default: never.
+    pub until: Option<Date>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -265,8 +265,8 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
         }
         // An event after the last payment date trips nothing, and one on or before closing
         // trips from the first date (a year typed wrong is likelier; review 30e item 6).
-        for (i, &(x, date)) in s.events.iter().enumerate() {
-            let name = deal.events.get(x).map_or("", String::as_str);
+        for (i, e) in s.events.iter().enumerate() {
+            let (name, date) = (deal.events.get(e.event).map_or("", String::as_str), e.from);
             let problem = if date > last {
                 format!("after the last payment date {last}: it trips nothing")
             } else if date <= start {

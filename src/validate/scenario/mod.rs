@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::{Ctx, Names, Sign};
 use crate::error::Check;
-use crate::scenario::{Override, Scenario};
+use crate::scenario::{DatedEvent, Override, Scenario};
 use crate::schema;
 
 mod file;
@@ -185,11 +185,25 @@ fn scenario_events(
     p: &str,
     s: &schema::Scenario,
     watched: &[String],
-) -> Vec<(usize, NaiveDate)> {
-    let mut out: Vec<(usize, NaiveDate)> = Vec::new();
+) -> Vec<DatedEvent> {
+    let mut out: Vec<DatedEvent> = Vec::new();
     for (i, e) in s.events.iter().enumerate() {
         let ep = format!("{p}.events[{i}]");
         let date = ctx.date(&format!("{ep}.date"), e.date);
+        let until = e.until.map(|u| ctx.date(&format!("{ep}.until"), u));
+        if let Some(u) = until
+            && u <= date
+        {
+            ctx.err(
+                &format!("{ep}.until"),
+                format!(
+                    "event `{}` is over on {u}, on or before the date it happens ({date})",
+                    e.name
+                ),
+                "an `until` date after the event's `date`, or no `until` (the event lasts)",
+            );
+            continue;
+        }
         ctx.name(&format!("{ep}.name"), &e.name);
         if let Some(j) = s.events[..i].iter().position(|x| x.name == e.name) {
             ctx.err(
@@ -200,7 +214,11 @@ fn scenario_events(
             continue;
         }
         match watched.iter().position(|w| *w == e.name) {
-            Some(x) => out.push((x, date)),
+            Some(x) => out.push(DatedEvent {
+                event: x,
+                from: date,
+                until,
+            }),
             None => {
                 let hint = super::names::suggest(&e.name, watched.iter().map(String::as_str))
                     .map(|m| format!(" (did you mean `{m}`?)"))
