@@ -217,6 +217,54 @@ fn rate_merge_of_shards_writes_the_one_machine_bytes() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--seed 9"));
+    // Shards merged into another deal, or into an edited copy of this one, are refused (review
+    // 31a item 1: tianzhi's shards merged into rugao's deal panicked; into a deal of the same
+    // size, or an edited copy, they merged silently). tianzhi has nanshan's 12 obligors and 4
+    // periods, so only the fingerprint tells them apart.
+    let edited = tmp.path().join("edited.toml");
+    let text = std::fs::read_to_string(root().join(deal)).expect("deal");
+    std::fs::write(&edited, format!("{text}\n# edited\n")).expect("write");
+    for other in [
+        "deals/tianzhi_1_2024.toml",
+        "deals/rugao_data_1_2025.toml",
+        s(&edited),
+    ] {
+        let o = ipabs(
+            &[
+                &["rate", other][..],
+                &mc,
+                &["--merge", s(&parts), "--out", s(&merged)],
+            ]
+            .concat(),
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{other}: {err}");
+        assert!(err.contains("written for other inputs"), "{other}: {err}");
+        assert!(!merged.exists(), "{other}: nothing written");
+    }
+    // A truncated shard is bad input (exit 2), not a failed write (review 31a item 9).
+    let truncated = tmp.path().join("truncated");
+    for i in 0..3 {
+        let f = format!("patterns/shards=3/shard={i}/part-0.parquet");
+        std::fs::create_dir_all(truncated.join(&f).parent().expect("dir")).expect("mkdir");
+        let bytes = std::fs::read(parts.join(&f)).expect("shard");
+        let keep = if i == 1 { 300 } else { bytes.len() };
+        std::fs::write(truncated.join(&f), &bytes[..keep]).expect("write");
+    }
+    let o = ipabs(
+        &[
+            &["rate", deal][..],
+            &mc,
+            &["--merge", s(&truncated), "--out", s(&merged)],
+        ]
+        .concat(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not a Parquet file, or truncated; run shard 1/3 again"),
+        "{err}"
+    );
     ok(&[
         &["rate", deal][..],
         &mc,

@@ -121,6 +121,24 @@ pub(super) struct Inputs<'a> {
     pub(super) stress: Option<(StressSuite, StressBase)>,
 }
 
+impl Inputs<'_> {
+    /// The fingerprint of the deal and scenario files' bytes, which a shard records and a
+    /// merge checks (docs/scale-out.md). The patterns depend on both (the scenario file may
+    /// hold the rating model), and a waterfall shard runs the deal's own scenario
+    /// (`--mc-scenario` is refused with shards).
+    fn fingerprint(&self) -> Result<String> {
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))
+        };
+        let deal = read(self.deal)?;
+        let scenarios = match self.scenarios {
+            Some(p) => read(p)?,
+            None => Vec::new(),
+        };
+        Ok(crate::output::shards::fingerprint(&[&deal, &scenarios]))
+    }
+}
+
 /// The pool's default model, simulation and TDRs for `rate` and `size`.
 pub(super) struct Rated {
     pub(super) loaded: Loaded,
@@ -197,7 +215,15 @@ fn simulate_paths(
             bar.finish_and_clear();
             sim
         }
-        Paths::Merge(dir) => crate::output::shards::merge_patterns(dir, seed, paths)?,
+        Paths::Merge(dir) => crate::output::shards::merge_patterns(
+            dir,
+            (seed, paths),
+            crate::output::shards::ShardInputs {
+                fingerprint: &input.fingerprint()?,
+                obligors: d.obligors.len(),
+                periods: d.periods.len(),
+            },
+        )?,
     };
     let tdrs = rating::tdrs(d, &pool, &sim, &set.rating_model);
     Ok(Rated {
@@ -236,7 +262,8 @@ fn rate_command(
                     r.sim.paths,
                     r.sim.patterns.len()
                 );
-                Ok((patterns_frame(&r.sim, seed, paths)?, line))
+                let inputs = input.fingerprint()?;
+                Ok((patterns_frame(&r.sim, (seed, paths), &inputs)?, line))
             },
         );
     }
@@ -256,7 +283,13 @@ fn rate_command(
                 let outcomes =
                     rating::pattern_outcomes(d, &r.pool, &d.scenario, block, &|k| bar.inc(k))?;
                 bar.finish_and_clear();
-                let frame = outcomes_frame(d, block, &outcomes, (seed, paths, all.len()))?;
+                let frame = outcomes_frame(
+                    d,
+                    block,
+                    &outcomes,
+                    (seed, paths, all.len()),
+                    &input.fingerprint()?,
+                )?;
                 let line = format!(
                     "waterfall shard {s}: {} of {} distinct default patterns",
                     block.len(),
@@ -299,7 +332,7 @@ fn rate_command(
             Outcomes::Merge(dir) => rating::aggregate_outcomes(
                 d,
                 &r.sim,
-                &merge_outcomes(dir, d, &r.sim, (seed, paths))?,
+                &merge_outcomes(dir, d, &r.sim, (seed, paths), &input.fingerprint()?)?,
                 &r.set.rating_model.pd,
             ),
             _ => {

@@ -6,8 +6,9 @@
 //! `patterns/shards=N/shard=I/part-0.parquet` has one row per distinct default pattern of the
 //! shard's paths: `pattern` (`obligor:period` pairs, 0-based indices, `;`-separated, in obligor
 //! order; empty for no default), `paths` (how many of the shard's paths had it), and the run's
-//! `seed`, `shard_paths` (paths in the block) and `total_paths` (paths of the whole run), so
-//! that a merge checks it adds up shards of one run.
+//! `seed`, `shard_paths` (paths in the block) and `total_paths` (paths of the whole run), and
+//! `inputs` (the [`fingerprint`] of the deal and scenario files), so that a merge checks it
+//! adds up shards of one run of the same files.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -30,6 +31,27 @@ fn fail(path: &Path, message: impl ToString) -> Error {
     }
 }
 
+/// The fingerprint of a shard's inputs: 64-bit FNV-1a over each part's length (8 bytes,
+/// little-endian) and bytes, as 16 hex digits. The parts are the deal file's bytes and the
+/// scenario file's (empty without one). Not a security hash: it tells a shard of another deal,
+/// another version of the deal, or another scenario file from one of these (review 31a item 1).
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    for part in parts {
+        eat(&(part.len() as u64).to_le_bytes());
+        eat(part);
+    }
+    format!("{h:016x}")
+}
+
 fn encode(p: &Pattern) -> String {
     p.iter()
         .map(|(o, k)| format!("{o}:{k}"))
@@ -49,8 +71,12 @@ fn decode(s: &str) -> Option<Pattern> {
         .collect()
 }
 
-/// The patterns table of one shard's simulation.
-pub fn patterns_frame(sim: &Simulation, seed: u64, total_paths: u64) -> Result<DataFrame, Error> {
+/// The patterns table of one shard's simulation, of inputs with [`fingerprint`] `inputs`.
+pub fn patterns_frame(
+    sim: &Simulation,
+    (seed, total_paths): (u64, u64),
+    inputs: &str,
+) -> Result<DataFrame, Error> {
     let n = sim.patterns.len();
     let to_i64 = |x: u64| i64::try_from(x).map_err(|e| fail(Path::new(PATTERNS_FILE), e));
     let counts: Vec<i64> = sim
@@ -67,6 +93,7 @@ pub fn patterns_frame(sim: &Simulation, seed: u64, total_paths: u64) -> Result<D
         Column::new("seed".into(), vec![seed.to_string(); n]),
         Column::new("shard_paths".into(), vec![to_i64(sim.paths)?; n]),
         Column::new("total_paths".into(), vec![to_i64(total_paths)?; n]),
+        Column::new("inputs".into(), vec![inputs; n]),
     ];
     DataFrame::new(n, columns).map_err(|e| fail(Path::new(PATTERNS_FILE), e))
 }
@@ -112,15 +139,47 @@ fn read_shard(
 ) -> Result<(PathBuf, DataFrame), Error> {
     let path = dir.join(shard.file(table));
     let file = File::open(&path).map_err(|e| Error::Usage(missing(&path, e)))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| fail(&path, e))?;
+    // A shard that is not Parquet (truncated, or another file) is bad input, not a failed
+    // write (review 31a item 9: it was exit 1, "cannot write").
+    let df = ParquetReader::new(file).finish().map_err(|e| {
+        Error::Usage(format!(
+            "cannot read {} ({e}): not a Parquet file, or truncated; run shard {shard} again",
+            path.display()
+        ))
+    })?;
     Ok((path, df))
 }
 
+/// The inputs a merge expects of its shards: their [`fingerprint`], and the pool's obligors
+/// and periods, which bound a pattern's indices.
+#[derive(Debug, Clone, Copy)]
+pub struct ShardInputs<'a> {
+    pub fingerprint: &'a str,
+    pub obligors: usize,
+    pub periods: usize,
+}
+
+/// The check a merge makes of a shard's `inputs` column: the deal and scenario files of the
+/// shard's run are these (same fingerprint).
+fn same_inputs(found: &str, expected: &str) -> Result<(), String> {
+    if found == expected {
+        return Ok(());
+    }
+    Err(format!(
+        "written for other inputs (fingerprint {found}; this merge's deal and scenario files \
+         give {expected}): merge the shards with the deal and scenario files they were run \
+         with, byte for byte (docs/scale-out.md)"
+    ))
+}
+
 /// Reads and adds up the N shards of `dir/patterns/shards=N/`: refuses a missing shard, a
-/// shard of another seed or path count, or patterns that do not add up to `paths`.
-pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, Error> {
+/// shard of other inputs (deal or scenario file), seed or path count, a pattern beyond the
+/// pool's obligors or periods, or patterns that do not add up to `paths`.
+pub fn merge_patterns(
+    dir: &Path,
+    (seed, paths): (u64, u64),
+    inputs: ShardInputs<'_>,
+) -> Result<Simulation, Error> {
     let usage = |m: String| Error::Usage(m);
     let (shards, _) = splitting(dir, PATTERNS_FILE, "--merge")?;
     let mut sim = Simulation {
@@ -153,6 +212,13 @@ pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, E
             .i64()
             .map_err(|e| bad(&e.to_string()))?
             .clone();
+        let fingerprints = col("inputs")
+            .map_err(|_| {
+                bad("no `inputs` column (written by an ipabs before session 31): run the shards again")
+            })?
+            .str()
+            .map_err(|e| bad(&e.to_string()))?
+            .clone();
         let expected_block = shard.range(paths);
         let mut part = Simulation {
             paths: expected_block.end - expected_block.start,
@@ -160,15 +226,17 @@ pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, E
         };
         let mut sum = 0u64;
         for i in 0..df.height() {
-            let (Some(p), Some(c), Some(s), Some(sp), Some(t)) = (
+            let (Some(p), Some(c), Some(s), Some(sp), Some(t), Some(f)) = (
                 pattern.get(i),
                 n.get(i),
                 seeds.get(i),
                 shard_paths.get(i),
                 total.get(i),
+                fingerprints.get(i),
             ) else {
                 return Err(bad("a null value"));
             };
+            same_inputs(f, inputs.fingerprint).map_err(|m| bad(&m))?;
             if s != seed.to_string() || t as u64 != paths || sp as u64 != part.paths {
                 return Err(bad(&format!(
                     "written by a run with --seed {s} --paths {t} (block of {sp} paths); this \
@@ -177,6 +245,16 @@ pub fn merge_patterns(dir: &Path, seed: u64, paths: u64) -> Result<Simulation, E
                 )));
             }
             let p = decode(p).ok_or_else(|| bad(&format!("`{p}` is not a pattern")))?;
+            if let Some(&(o, k)) = p
+                .iter()
+                .find(|&&(o, k)| o as usize >= inputs.obligors || k as usize >= inputs.periods)
+            {
+                return Err(bad(&format!(
+                    "a pattern names obligor {o} in period {k} (0-based); this deal has {} \
+                     obligors and {} periods",
+                    inputs.obligors, inputs.periods
+                )));
+            }
             let c = c as u64;
             sum += c;
             *part.patterns.entry(p).or_insert(0) += c;
@@ -204,6 +282,7 @@ pub fn outcomes_frame(
     patterns: &[&Pattern],
     outcomes: &[Vec<PathOutcome>],
     (seed, total_paths, all_patterns): (u64, u64, usize),
+    inputs: &str,
 ) -> Result<DataFrame, Error> {
     let file = Path::new(OUTCOMES_FILE);
     let nt = deal.tranches.len();
@@ -238,6 +317,7 @@ pub fn outcomes_frame(
         Column::new("seed".into(), vec![seed.to_string(); n]),
         Column::new("total_paths".into(), vec![to_i64(total_paths)?; n]),
         Column::new("patterns".into(), vec![to_i64(all_patterns as u64)?; n]),
+        Column::new("inputs".into(), vec![inputs; n]),
     ];
     DataFrame::new(n, columns).map_err(|e| fail(file, e))
 }
@@ -251,6 +331,7 @@ pub fn merge_outcomes(
     deal: &Deal,
     sim: &Simulation,
     (seed, paths): (u64, u64),
+    inputs: &str,
 ) -> Result<Vec<Vec<PathOutcome>>, Error> {
     let usage = |m: String| Error::Usage(m);
     let (shards, root) = splitting(dir, OUTCOMES_FILE, "--outcomes")?;
@@ -281,6 +362,13 @@ pub fn merge_outcomes(
         let seeds = col("seed")?.str().map_err(err)?.clone();
         let total = col("total_paths")?.i64().map_err(err)?.clone();
         let all = col("patterns")?.i64().map_err(err)?.clone();
+        let fingerprints = col("inputs")
+            .map_err(|_| {
+                bad("no `inputs` column (written by an ipabs before session 31): run the waterfall shards again")
+            })?
+            .str()
+            .map_err(err)?
+            .clone();
         if df.height() % nt.max(1) != 0 {
             return Err(bad(&format!(
                 "{} rows are not whole patterns of {nt} tranches",
@@ -288,11 +376,16 @@ pub fn merge_outcomes(
             )));
         }
         for r in (0..df.height()).step_by(nt.max(1)) {
-            let (Some(p), Some(s), Some(t), Some(a)) =
-                (pattern.get(r), seeds.get(r), total.get(r), all.get(r))
-            else {
+            let (Some(p), Some(s), Some(t), Some(a), Some(f)) = (
+                pattern.get(r),
+                seeds.get(r),
+                total.get(r),
+                all.get(r),
+                fingerprints.get(r),
+            ) else {
                 return Err(bad("a null value"));
             };
+            same_inputs(f, inputs).map_err(|m| bad(&m))?;
             if s != seed.to_string() || t as u64 != paths || a as usize != index.len() {
                 return Err(bad(&format!(
                     "written by a run with --seed {s} --paths {t} and {a} distinct patterns; \
@@ -355,5 +448,64 @@ mod tests {
         assert_eq!(decode("0:3;12:0"), Some(p));
         assert_eq!(decode(""), Some(Vec::new()));
         assert_eq!(decode("0:x"), None);
+    }
+
+    /// FNV-1a 64's published test vectors (offset basis for no input; "a"), and the
+    /// length-prefixed parts: ["ab"] and ["a", "b"] differ.
+    #[test]
+    fn fingerprints_are_fnv1a_of_length_prefixed_parts() {
+        assert_eq!(fingerprint(&[]), "cbf29ce484222325");
+        // One part "a": FNV-1a over [1, 0, 0, 0, 0, 0, 0, 0, b'a'].
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in [1u8, 0, 0, 0, 0, 0, 0, 0, b'a'] {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        assert_eq!(fingerprint(&[b"a"]), format!("{h:016x}"));
+        assert_ne!(fingerprint(&[b"ab"]), fingerprint(&[b"a", b"b"]));
+    }
+
+    /// A pattern naming an obligor or period the merging deal does not have is refused (exit
+    /// 2), not read out of bounds (review 31a item 1 panicked), even with a matching
+    /// fingerprint: one shard of 1 path whose pattern is obligor 5 in period 0.
+    #[test]
+    fn a_pattern_beyond_the_pool_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let sim = Simulation {
+            paths: 1,
+            patterns: BTreeMap::from([(vec![(5, 0)], 1)]),
+        };
+        let mut df = patterns_frame(&sim, (7, 1), "f").expect("frame");
+        let file = tmp
+            .path()
+            .join(Shard { index: 0, count: 1 }.file(PATTERNS_FILE));
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+        ParquetWriter::new(File::create(&file).expect("create"))
+            .finish(&mut df)
+            .expect("write");
+        let merge = |obligors: usize, fp: &str| {
+            merge_patterns(
+                tmp.path(),
+                (7, 1),
+                ShardInputs {
+                    fingerprint: fp,
+                    obligors,
+                    periods: 4,
+                },
+            )
+        };
+        let e = merge(5, "f").expect_err("refused");
+        assert!(matches!(e, Error::Usage(_)), "{e}");
+        assert!(
+            e.to_string()
+                .contains("a pattern names obligor 5 in period 0 (0-based); this deal has 5 obligors and 4 periods"),
+            "{e}"
+        );
+        let e = merge(6, "g").expect_err("refused");
+        assert!(
+            e.to_string()
+                .contains("written for other inputs (fingerprint f;"),
+            "{e}"
+        );
+        assert_eq!(merge(6, "f").expect("merges").paths, 1);
     }
 }
