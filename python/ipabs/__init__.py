@@ -24,7 +24,7 @@ import pathlib
 import shutil
 import tempfile
 import urllib.parse
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -126,28 +126,56 @@ def to_toml(doc: Mapping[str, Any]) -> str:
 
 
 def _looks_like_text(s: str) -> bool:
-    """TOML text rather than a file name: an existing file is a file; otherwise text has a
-    newline, a `key = value` or a `[table]`."""
-    if "\n" not in s and os.path.exists(s):
+    """TOML text rather than a file name: an existing file is a file, and so is one line that
+    ends in `.toml` (a mistyped path under a hive folder such as `vintage=2024/` is "cannot
+    read", not a TOML syntax error: review 31b item 12); otherwise text has a newline, a
+    `key = value` or a `[table]`."""
+    if "\n" not in s and (os.path.exists(s) or s.rstrip().endswith(".toml")):
         return False
     return "\n" in s or "=" in s or s.lstrip().startswith("[")
 
 
+def _snapshot(out: pathlib.Path) -> Dict[str, Tuple[int, int, int]]:
+    """The Parquet files under `out` now, each with (inode, mtime in ns, size): a file the
+    command then writes (a new file, or one replaced by a rename) has another."""
+    if not out.is_dir():
+        return {}
+    snap = {}
+    for f in out.rglob("*.parquet"):
+        st = f.stat()
+        snap[str(f)] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return snap
+
+
 def _read_tables(
-    out: pathlib.Path, only: Optional[Iterable[str]] = None, shard: Optional[str] = None
+    out: pathlib.Path,
+    only: Optional[Iterable[str]] = None,
+    shard: Optional[str] = None,
+    before: Optional[Dict[str, Tuple[int, int, int]]] = None,
 ) -> Tables:
     """Every table the command wrote into `out`: `X.parquet` → "X"; a dataset directory
     `X/…/part-0.parquet` (hive-partitioned) → "X", its files concatenated in path order. With
     `shard` ("i/n"), only that shard's part `X/shards=n/shard=i/part-0.parquet` of each table
-    (other shards may be writing into the same dataset)."""
+    (other shards may be writing into the same dataset). With `before` (a `_snapshot` taken
+    before the command), only the files the command wrote: earlier calls' tables left in `out`
+    (another command's, another deal's) are not returned (review 31b item 1)."""
     tables: Tables = {}
     wanted = set(only) if only is not None else None
+    before = before or {}
+
+    def written(f: pathlib.Path) -> bool:
+        old = before.get(str(f))
+        if old is None:
+            return True
+        st = f.stat()
+        return old != (st.st_ino, st.st_mtime_ns, st.st_size)
+
     for p in sorted(out.iterdir()):
         if p.name.startswith("."):
             continue
         if p.is_file() and p.suffix == ".parquet":
             name = p.stem
-            if wanted is None or name in wanted:
+            if (wanted is None or name in wanted) and written(p):
                 tables[name] = pq.read_table(p)
         elif p.is_dir():
             if shard is not None:
@@ -155,6 +183,7 @@ def _read_tables(
                 parts = [f for f in [p / f"shards={n}" / f"shard={i}" / "part-0.parquet"] if f.exists()]
             else:
                 parts = sorted(p.rglob("*.parquet"))
+            parts = [f for f in parts if written(f)]
             if parts and (wanted is None or p.name in wanted):
                 tables[p.name] = pa.concat_tables(
                     [_with_keys(f, p) for f in parts], promote_options="default"
@@ -213,6 +242,7 @@ class _Work:
     def run(self, args: List[str], only: Optional[Iterable[str]] = None, differences_ok: bool = False) -> Tables:
         flag = next((f for f in ("--shard", "--waterfall-shard") if f in args), None)
         shard = args[args.index(flag) + 1] if flag else None
+        before = _snapshot(self.out)
         try:
             try:
                 _ipabs.run_command(["ipabs", *args, "--out", str(self.out), "--quiet"])
@@ -222,7 +252,7 @@ class _Work:
             except InputError as e:
                 self._rename_scenarios(e)
                 raise
-            return _read_tables(self.out, only, shard)
+            return _read_tables(self.out, only, shard, before)
         finally:
             self.close()
 
@@ -250,11 +280,16 @@ def _opt(args: List[str], flag: str, value: Any) -> None:
 
 
 def _shard(shard: Any) -> Optional[str]:
+    """`(i, n)` or `"i/n"` as the flag's `i/n`; another shape is a `TypeError` that names the
+    accepted forms (review 31b item 11)."""
     if shard is None:
         return None
     if isinstance(shard, str):
         return shard
-    i, n = shard
+    try:
+        i, n = shard
+    except (TypeError, ValueError):
+        raise TypeError(f"shard={shard!r}: expected (i, n) or \"i/n\", e.g. (0, 4) for block 0 of 4") from None
     return f"{i}/{n}"
 
 
@@ -323,7 +358,7 @@ class Deal:
         _opt(args, "--shard", _shard(shard))
         if flows:
             args.append("--flows")
-        if w.keep and shard is None:
+        if w.keep:
             args.append("--force")
         return w.run(args)
 
@@ -343,7 +378,7 @@ class Deal:
         _opt(args, "--stress", stress)
         _opt(args, "--threads", threads)
         _opt(args, "--shard", _shard(shard))
-        if w.keep and shard is None:
+        if w.keep:
             args.append("--force")
         return w.run(args)
 
@@ -378,7 +413,7 @@ class Deal:
         _opt(args, "--waterfall-shard", _shard(waterfall_shard))
         _opt(args, "--outcomes", os.fspath(outcomes) if outcomes is not None else None)
         _opt(args, "--mc-scenario", mc_scenario)
-        if w.keep and shard is None and waterfall_shard is None:
+        if w.keep:
             args.append("--force")
         return w.run(args)
 
@@ -398,6 +433,8 @@ class Deal:
     ) -> Tables:
         """`ipabs size`: `targets` maps tranche → rating (`{"A": "AAA"}`). Returns
         `size_steps` and `sized_deal` (a one-row table holding the sized deal file's text)."""
+        if not isinstance(targets, Mapping):
+            raise TypeError(f"targets={targets!r}: expected a dict of tranche to rating, e.g. {{\"A\": \"AAA\"}}")
         w = _Work(None)
         args = ["size", self.path]
         for t, r in targets.items():
@@ -459,6 +496,11 @@ def load(path_or_toml_text: Union[PathLike, str]) -> Deal:
         err = UsageError(f"error: cannot read {s}: {e}")
         err.exit_code = 2
         raise err from e
+    except UnicodeDecodeError:
+        # Not UTF-8 (a GBK file): the engine's own reading locates the byte and says how to
+        # convert the file (review 31b item 4: a bare UnicodeDecodeError).
+        _ipabs.run_command(["ipabs", "check", s])
+        raise InputError(f"error: {s}: the file is not valid UTF-8; expected a file saved as UTF-8") from None
     info = _ipabs.check_deal(s, text)
     return Deal(s, text, info, None)
 

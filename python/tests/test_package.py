@@ -263,3 +263,44 @@ def test_build_names_the_commit_as_the_cli_does(root, cli):
                           capture_output=True, text=True, check=True).stdout.strip()
     assert ipabs.__build__.startswith(f"commit {head} of ")
     assert cli("--version").stdout.strip() == f"ipabs {ipabs.__version__} ({ipabs.__build__})"
+
+
+def test_out_returns_only_what_the_call_wrote(root, tmp_path):
+    """Review 31b item 1: a call into an `out` that holds an earlier call's tables (another
+    command's, another deal's) returns only the tables it wrote, each of this deal."""
+    out = tmp_path / "reuse"
+    nanshan = ipabs.load(root / NANSHAN)
+    swept = nanshan.sweep(stress="standard", out=out)
+    assert "scenarios" in swept
+    ran = nanshan.run(out=out)
+    # `run` writes neither `scenarios` nor `warnings`; the sweep's stay on disk, unreturned.
+    assert "scenarios" not in ran and "warnings" not in ran
+    assert (out / "scenarios.parquet").exists()
+    gdd = ipabs.load(root / GDD)
+    be = gdd.breakeven(stress=None, out=out)
+    assert sorted(be) == ["breakeven", "warnings"]
+    names = set(be["breakeven"].column("deal").to_pylist())
+    assert names == {gdd.name}, names
+    # A shard run again into the same `out` replaces its own file (a notebook cell run twice,
+    # a retried task: item 5) and returns it.
+    for _ in range(2):
+        part = nanshan.sweep(stress="standard", shard=(0, 2), out=tmp_path / "parts")
+        assert part["summary"].num_rows > 0
+
+
+def test_bad_shapes_and_encodings_are_clear_errors(root, tmp_path):
+    """Review 31b items 4, 11, 12: a GBK/Latin-1 file raises the engine's located error; a
+    shard or targets of another shape is a TypeError naming the accepted forms; a missing path
+    under a hive folder is "cannot read", not TOML text."""
+    latin = tmp_path / "latin1.toml"
+    latin.write_bytes('[deal]\nname = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(ipabs.InputError) as e:
+        ipabs.load(str(latin))
+    assert "not valid UTF-8" in str(e.value) and e.value.line == 2
+    deal = ipabs.load(root / NANSHAN)
+    with pytest.raises(TypeError, match=r"shard=\(1,\): expected \(i, n\)"):
+        deal.sweep(shard=(1,))
+    with pytest.raises(TypeError, match="expected a dict of tranche to rating"):
+        deal.size(["A"], paths=100)
+    with pytest.raises(ipabs.UsageError, match="cannot read deals/vintage=2024/deal.toml"):
+        ipabs.load("deals/vintage=2024/deal.toml")
