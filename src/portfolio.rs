@@ -343,6 +343,7 @@ pub fn run_portfolio(
             pass: b.as_ref().and_then(|b| b.pass),
             passes_at_one: b.as_ref().map(|b| b.passes_at_one),
             fails_at_zero: b.as_ref().map(|b| b.fails_at_zero),
+            breakeven_obligor_default_rate: b.as_ref().map(|b| b.breakeven_obligor_default_rate),
             implied_rating: b
                 .as_ref()
                 .and_then(|b| implied_from_table(&x.set.rating, b)),
@@ -414,6 +415,7 @@ mod implied_rating_tests {
             breakeven_default_rate: bdr,
             breakeven_input_rate: bdr,
             breakeven_obligors: 0,
+            breakeven_obligor_default_rate: Decimal::ZERO,
             obligor_count: 3,
             target_default_rate: None,
             pass: None,

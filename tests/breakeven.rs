@@ -711,6 +711,7 @@ fn sample_rows() -> Vec<BreakevenRow> {
         breakeven_default_rate: bdr,
         breakeven_input_rate: bdr + dec!(0.00000123),
         breakeven_obligors: 3,
+        breakeven_obligor_default_rate: dec!(0.25),
         obligor_count: 12,
         target_default_rate: tdr,
         pass: tdr.map(|t| bdr >= t),
@@ -797,7 +798,8 @@ fn the_parquet_file_reads_back_exactly() {
             "breaks_at_rate",
             "breaks_on",
             "breaks_by",
-            "breaks_shortfall"
+            "breaks_shortfall",
+            "breakeven_obligor_default_rate"
         ]
     );
     assert_eq!(df.height(), 3);
@@ -826,6 +828,10 @@ fn the_parquet_file_reads_back_exactly() {
             Some(r.breakeven_input_rate)
         );
         assert_eq!(int("breakeven_obligors", i), Some(3));
+        assert_eq!(
+            decimal_at(&df, "breakeven_obligor_default_rate", i, 6),
+            Some(dec!(0.25))
+        );
         assert_eq!(int("obligor_count", i), Some(12));
         assert_eq!(
             decimal_at(&df, "target_default_rate", i, 8),
@@ -911,6 +917,7 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         "breaks_on date32[day]",
         "breaks_by string",
         "breaks_shortfall decimal128(18, 2)",
+        "breakeven_obligor_default_rate decimal128(18, 6)",
     ];
     let lines: Vec<&str> = text.lines().collect();
     for (line, want) in lines.iter().zip(expected_types) {
@@ -924,9 +931,9 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         }
     }
     // 0.234567; 0.054321 + 0.00000123 = 0.05432223; no TDR on row 2.
-    assert_eq!(lines[18], "0.234567 0.05432223 None");
+    assert_eq!(lines[19], "0.234567 0.05432223 None");
     assert_eq!(
-        lines[19],
+        lines[20],
         "[True, False, None] [False, False, True] None 优先A"
     );
 }
@@ -1467,4 +1474,87 @@ fn breakeven_refuses_the_concentration_suite() {
         assert!(err.contains("use --stress standard"), "{err}");
         assert!(!out.exists());
     }
+}
+
+/// An unbroken tranche meets a target only up to the loss it was shown to survive (review 31c
+/// item 1: `size` called a senior AAA that the curve could not break, and it lost 29% of its
+/// principal when the pool lost the AAA TDR). Two obligors of 500,000: S due 2024-03-15 (period
+/// 1), L due 2024-09-15 (period 3); A = 300,000 at 0%, recovery 0.
+///
+/// The curve at R = 1 (docs/conventions.md, even timing over the 3 periods up to the pool's last
+/// instalment; each period an asset defaults min(fen(B0 × R / 3), its balance) and pays the rest
+/// of its instalment scaled): S defaults 166,666.67 and pays 333,333.33 in period 1; L defaults
+/// 166,666.67, 166,666.67 and its last 166,666.66. Defaults 666,666.67 of 1,000,000: 0.666667.
+/// Period 1's 333,333.33 repays A, so A is paid in full at every R: unbroken.
+///
+/// Whole obligors (largest first, ties by name: L, then S): L alone defaulting leaves S's
+/// 500,000, which repays A (ratio 0.500000); both leave nothing. So k = 1 at 0.5.
+///
+/// A's break-even is max(0.666667, 0.5) = 0.666667: it meets a TDR of 5 × 0.13 = 0.65 and not
+/// 5 × 0.15 = 0.75 (which before session 31 it passed: no input rate broke it, but no run
+/// showed it surviving a loss of 75%; L whole and half of S break it).
+#[test]
+fn an_unbroken_tranche_meets_a_target_only_up_to_the_loss_it_survived() {
+    let src = r#"
+[deal]
+name = "short and long"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]
+legal_maturity = 2024-09-30
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "S"
+[[obligors.assets]]
+kind = "receivable"
+amount = 500000
+due_date = 2024-03-15
+
+[[obligors]]
+name = "L"
+[[obligors.assets]]
+kind = "receivable"
+amount = 500000
+due_date = 2024-09-15
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 300000
+coupon = 0
+rating = "AAA"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 700000
+coupon = 0
+
+[waterfalls]
+normal = [
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"] },
+]
+"#;
+    let d = deal(src);
+    let table = |base: Decimal| RatingTable {
+        base_default_rate: base,
+        multipliers: vec![("AAA".into(), dec!(5.0))],
+    };
+    let s = scenario("flat", Decimal::ZERO, 0);
+    let row = breakeven_one(&d, &s, 0, &table(dec!(0.15))).unwrap();
+    assert!(row.passes_at_one && !row.fails_at_zero, "{row:?}");
+    assert_eq!(row.breakeven_default_rate, dec!(0.666667));
+    assert_eq!(row.breakeven_obligors, 1);
+    assert_eq!(row.breakeven_obligor_default_rate, dec!(0.5));
+    assert_eq!(row.target_default_rate, Some(dec!(0.75)));
+    assert_eq!(row.pass, Some(false));
+    assert_eq!(row.bdr().rate, dec!(0.666667));
+    assert_eq!(row.bdr().text(), "≥ 66.6667%");
+    let row = breakeven_one(&d, &s, 0, &table(dec!(0.13))).unwrap();
+    assert_eq!(row.pass, Some(true));
 }

@@ -585,9 +585,12 @@ for deal, n, accounts, pdl in rows:
 /// coverage of 0.599 in one review's example). Elsewhere the rows carry the break-even's flags,
 /// and the terminal prints `≥` before a BDR that is a lower bound. Oracle: `ipabs breakeven`
 /// under the same scenario file and the standard suite; docs/breakeven.md gives gdd's A a
-/// realised ratio of 69.0183% at R = 1 (a lower bound, `passes_at_one`), which meets a TDR of
-/// 5 × 0.15 = 75% (AAA's multiplier of the default table is 5). The 69.0183% is recomputed
-/// here from the deal file by [`gdd_ratio_at_one`], which shares no code with ipabs.
+/// realised ratio of 69.0183% at R = 1 (a lower bound, `passes_at_one`). Since session 31 the
+/// pass compares a TDR of 5 × 0.15 = 75% (AAA's multiplier of the default table is 5) with the
+/// larger of that and the whole-obligor break-even's ratio: A survives all 11 obligors
+/// defaulting on the first day (the undertaking pays), whose whole cutoff balance defaults, a
+/// ratio of exactly 1, so the terminal prints `≥ 100.0000%` and A passes. The 69.0183% is
+/// recomputed here from the deal file by [`gdd_ratio_at_one`], which shares no code with ipabs.
 #[test]
 fn concentration_rows_have_no_break_even_and_bounds_are_flagged() {
     assert_eq!(gdd_ratio_at_one(), dec!(0.690183));
@@ -626,8 +629,8 @@ fn concentration_rows_have_no_break_even_and_bounds_are_flagged() {
         base_only.to_str().expect("utf-8"),
     ]);
     let stdout = text(&o.stdout);
-    // Exact, as `breakeven` prints it: the bound 69.0183% (0.690183), never rounded up.
-    assert!(stdout.contains("≥ 69.0183%  75.00%  yes"), "{stdout}");
+    // The bound: max(69.0183%, 100%), the whole-obligor ratio.
+    assert!(stdout.contains("≥ 100.0000%  75.00%  yes"), "{stdout}");
     let o = ipabs(&[
         "breakeven",
         deal,
@@ -694,6 +697,18 @@ fn concentration_rows_have_no_break_even_and_bounds_are_flagged() {
     assert_eq!(
         (bound[base].as_deref(), pass[base].as_deref()),
         (Some("true"), Some("true"))
+    );
+    assert_eq!(
+        strs(&rows, "breakeven_obligor_default_rate")[base].as_deref(),
+        Some("1.000000")
+    );
+    let j = o_scen
+        .iter()
+        .position(|s| s.as_deref() == Some("base"))
+        .unwrap();
+    assert_eq!(
+        strs(&oracle, "breakeven_obligors")[j].as_deref(),
+        Some("11")
     );
 }
 

@@ -86,6 +86,9 @@ pub struct BreakevenRow {
     /// Largest k such that the tranche is paid in full when the k' largest obligors default,
     /// for every k' ≤ k (0 also when it fails with no default at all: see `fails_at_zero`).
     pub breakeven_obligors: u32,
+    /// Realised cumulative default ratio (6 dp) of the run with those k obligors defaulted (0
+    /// when k = 0): the loss the tranche survives in whole obligors.
+    pub breakeven_obligor_default_rate: Decimal,
     /// Number of obligors in the pool.
     pub obligor_count: u32,
     /// Target default rate of the tranche's rating, when the rating table has one.
@@ -162,20 +165,24 @@ pub fn first_breach(run: &RunResult, tranche: &str, rate: Decimal) -> Option<Bre
 }
 
 /// A break-even default rate as the pass rule reads it (docs/breakeven.md, "Target default rate
-/// and the pass rule"): the realised rate, and whether the tranche was paid in full at every
-/// input rate up to 1. Such a tranche survives whatever the scenario can default, so it meets
-/// every target, though its realised rate (what an amortizing pool can lose at R = 1) is
-/// below 1. A tranche that fails with no defaults has no break-even and meets no target, not
-/// even a TDR of 0. Ordered so that the minimum over scenarios is the binding one: a failure
-/// at zero comes first, then any rate the search bounded, then every unbroken one.
+/// and the pass rule"): the default ratio the tranche is shown to survive, and whether it was
+/// paid in full at every input rate up to 1. For such an unbroken tranche the rate is a lower
+/// bound: the larger of the realised ratio at R = 1 (what the scenario's curve can default:
+/// an amortizing pool loses less than all of it) and the realised ratio of the whole-obligor
+/// break-even (the largest obligors defaulted at once). A target above both is not met: the
+/// scenario never showed the tranche surviving a loss that large (review 31c item 1; before
+/// session 31 an unbroken tranche met every target). A tranche that fails with no defaults has
+/// no break-even and meets no target, not even a TDR of 0. Ordered so that the minimum over
+/// scenarios is the binding one: a failure at zero comes first, then by rate, a rate the
+/// search bounded before an equal unbroken one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Bdr {
     /// Paid in full with no defaults (false: `fails_at_zero`, and `rate` is 0).
     pub pays_at_zero: bool,
+    /// The default ratio shown survived (0 for a tranche that fails with no defaults).
+    pub rate: Decimal,
     /// Paid in full at R = 1: `rate` is then a lower bound, shown `≥ rate`.
     pub unbroken: bool,
-    /// The realised break-even default rate (0 for a tranche that fails with no defaults).
-    pub rate: Decimal,
 }
 
 impl Bdr {
@@ -196,22 +203,36 @@ impl Bdr {
     /// Whether the break-even covers the target default rate `tdr`: never for a tranche
     /// that fails with no defaults, whatever the TDR.
     pub fn meets(self, tdr: Decimal) -> bool {
-        self.pays_at_zero && (self.unbroken || self.rate >= tdr)
+        self.pays_at_zero && self.rate >= tdr
+    }
+
+    /// The break-even of a search's result: `realised` (the realised ratio at the break-even,
+    /// or at R = 1 when `unbroken`) and, for an unbroken tranche, `obligors` (the realised ratio
+    /// of the whole-obligor break-even) when larger.
+    pub fn of(fails_at_zero: bool, unbroken: bool, realised: Decimal, obligors: Decimal) -> Bdr {
+        Bdr {
+            pays_at_zero: !fails_at_zero,
+            unbroken,
+            rate: if fails_at_zero {
+                Decimal::ZERO
+            } else if unbroken {
+                realised.max(obligors)
+            } else {
+                realised
+            },
+        }
     }
 }
 
 impl BreakevenRow {
     /// The row's break-even as the pass rule reads it.
     pub fn bdr(&self) -> Bdr {
-        Bdr {
-            pays_at_zero: !self.fails_at_zero,
-            unbroken: self.passes_at_one,
-            rate: if self.fails_at_zero {
-                Decimal::ZERO
-            } else {
-                self.breakeven_default_rate
-            },
-        }
+        Bdr::of(
+            self.fails_at_zero,
+            self.passes_at_one,
+            self.breakeven_default_rate,
+            self.breakeven_obligor_default_rate,
+        )
     }
 }
 
@@ -403,21 +424,29 @@ pub fn breakeven_one_in(
 
     // R = 0 is also k = 0 obligors: no default of any kind.
     let zero = t.probe(Decimal::ZERO)?;
-    let (input_rate, realised, obligors, fails_at_zero, passes_at_one, breach) = if !zero.pass {
-        (Decimal::ZERO, Decimal::ZERO, 0, true, false, zero.breach)
-    } else {
-        let (lo, hi) = scan_then_bisect(&mut t, zero)?;
-        let k = obligor_breakeven(&mut t, deal)?;
-        let breach = hi.and_then(|h| h.breach);
-        (
-            lo.rate,
-            lo.realised,
-            k,
-            false,
-            lo.rate == Decimal::ONE,
-            breach,
-        )
-    };
+    let (input_rate, realised, (obligors, obligor_rate), fails_at_zero, passes_at_one, breach) =
+        if !zero.pass {
+            (
+                Decimal::ZERO,
+                Decimal::ZERO,
+                (0, Decimal::ZERO),
+                true,
+                false,
+                zero.breach,
+            )
+        } else {
+            let (lo, hi) = scan_then_bisect(&mut t, zero)?;
+            let k = obligor_breakeven(&mut t, deal)?;
+            let breach = hi.and_then(|h| h.breach);
+            (
+                lo.rate,
+                lo.realised,
+                k,
+                false,
+                lo.rate == Decimal::ONE,
+                breach,
+            )
+        };
 
     let tdr = target_default_rate(rating, tranche.rating.as_deref());
     let mut row = BreakevenRow {
@@ -429,6 +458,7 @@ pub fn breakeven_one_in(
         breakeven_default_rate: realised,
         breakeven_input_rate: input_rate,
         breakeven_obligors: obligors,
+        breakeven_obligor_default_rate: obligor_rate,
         obligor_count,
         target_default_rate: tdr,
         pass: None,
@@ -543,25 +573,26 @@ fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<(Probe, Pr
 }
 
 /// Defaults the largest obligors one more at a time (k = 1, 2, …) on the first day of the first
-/// collection period and returns the largest k before the first failure. The caller has run
-/// k = 0 and seen it pass.
-fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<u32> {
+/// collection period and returns the largest k before the first failure, with the realised
+/// cumulative default ratio of that k's run (0 for k = 0). The caller has run k = 0 and seen
+/// it pass.
+fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<(u32, Decimal)> {
     let Some(first) = deal.periods.first() else {
         return Err(Error::Internal("the deal has no payment dates".into()));
     };
     let date = first.collection_start;
     t.scenario.default_rate = Decimal::ZERO;
     t.scenario.obligor_defaults.clear();
-    let mut k = 0u32;
+    let (mut k, mut realised) = (0u32, Decimal::ZERO);
     for o in deal.obligors_by_balance() {
         t.scenario.obligor_defaults.push((o, date));
-        let (pass, _, _, _) = t.run()?;
+        let (pass, ratio, _, _) = t.run()?;
         if !pass {
             break;
         }
-        k += 1;
+        (k, realised) = (k + 1, ratio);
     }
-    Ok(k)
+    Ok((k, realised))
 }
 
 /// Rounds a rate half away from zero to [`RATE_DP`] decimal places.

@@ -278,6 +278,9 @@ pub struct PortfolioRow {
     /// a lower bound), and not paid in full with no defaults. None where the rate is.
     pub passes_at_one: Option<bool>,
     pub fails_at_zero: Option<bool>,
+    /// The break-even row's realised ratio with its whole-obligor break-even's obligors
+    /// defaulted ([`crate::analytics::breakeven::BreakevenRow::breakeven_obligor_default_rate`]).
+    pub breakeven_obligor_default_rate: Option<Decimal>,
     /// Implied rating: not computed by `portfolio` (it needs `ipabs rate`'s Monte Carlo); null.
     pub implied_rating: Option<String>,
     pub support_share_of_senior: Option<Decimal>,
@@ -288,14 +291,15 @@ impl PortfolioRow {
     /// where the scenario has none.
     pub fn bdr(&self) -> Option<crate::analytics::breakeven::Bdr> {
         let fails_at_zero = self.fails_at_zero == Some(true);
-        Some(crate::analytics::breakeven::Bdr {
-            pays_at_zero: !fails_at_zero,
-            unbroken: self.passes_at_one == Some(true),
-            rate: if fails_at_zero {
+        Some(crate::analytics::breakeven::Bdr::of(
+            fails_at_zero,
+            self.passes_at_one == Some(true),
+            if fails_at_zero {
                 Decimal::ZERO
             } else {
                 self.breakeven_default_rate?
             },
-        })
+            self.breakeven_obligor_default_rate.unwrap_or(Decimal::ZERO),
+        ))
     }
 }

@@ -145,6 +145,11 @@ pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
         decimal_column(rows, "breaks_shortfall", super::parquet::MONEY_SCALE, |r| {
             r.breach.map(|b| b.amount)
         })?,
+        // The loss survived in whole obligors, which an unbroken tranche's pass reads (since
+        // session 31, review 31c item 1), appended.
+        decimal_column(rows, "breakeven_obligor_default_rate", RATIO_SCALE, |r| {
+            Some(r.breakeven_obligor_default_rate)
+        })?,
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }

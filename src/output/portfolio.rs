@@ -309,6 +309,10 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
                 .map(|r| r.facts.payment_frequency)
                 .collect::<Vec<Option<&str>>>(),
         ),
+        // Since session 31 (review 31c item 1), appended.
+        ratio("breakeven_obligor_default_rate", |r| {
+            r.breakeven_obligor_default_rate
+        })?,
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
