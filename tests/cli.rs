@@ -154,6 +154,34 @@ fn copies_refuse_to_replace_files() {
         "a result file this command writes",
     );
     assert!(!dir.path().join("b").exists(), "nothing written");
+    // One of the command's own inputs, even with --force (review 31a item 2: `--xlsx` of the
+    // deal file, and `--html` of the scenario file, replaced them): a copy of the fixture and
+    // a scenario file, each named as the copy in turn.
+    let deal_copy = p("deal.toml");
+    let scen = p("s.toml");
+    std::fs::copy(deal, &deal_copy).expect("copy");
+    std::fs::write(&scen, "[[scenarios]]\nname = \"base\"\n").expect("write");
+    for (flag, victim) in [("--xlsx", &deal_copy), ("--html", &scen)] {
+        refused(
+            &[
+                "sweep",
+                &deal_copy,
+                "--scenarios",
+                &scen,
+                "--out",
+                &p("e"),
+                flag,
+                victim,
+                "--force",
+            ],
+            "an input file of this command",
+        );
+    }
+    assert_eq!(
+        std::fs::read(&deal_copy).expect("kept"),
+        std::fs::read(deal).expect("fixture")
+    );
+    assert!(!dir.path().join("e").exists(), "nothing written");
     // Another run's file, without --force.
     let other = p("a/summary.parquet");
     refused(

@@ -1,6 +1,6 @@
 //! `ipabs breakeven`: each rated tranche's break-even default rate under every scenario.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -67,7 +67,10 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     no_concentration_breakeven("breakeven", stress)?;
     let stress = stress_suite(stress, stress_on)?;
     refuse_breakeven_overwrite(&out, shard)?;
-    refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE])?;
+    let inputs: Vec<&Path> = std::iter::once(deal.as_path())
+        .chain(scenarios.as_deref())
+        .collect();
+    refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE], &inputs)?;
     let (loaded, set) = load_for_search(&deal, scenarios.as_deref(), stress, (strict, false))?;
     let d = &loaded.deal;
     let _lock = lock_output_shard(&out, shard)?;

@@ -49,7 +49,12 @@ pub(super) fn write_copies<N: AsRef<str>>(
 /// directory, one of the result files `names` the command writes into `--out` or `--csv` (even
 /// with `--force`), or the other copy's path; and without `--force`, an existing file at either
 /// path or an existing `--csv` file of `names`, as `--out`'s results are refused.
-pub(super) fn refuse_copies(copy: &CopyArgs, out: &OutArgs, names: &[&str]) -> Result<()> {
+pub(super) fn refuse_copies(
+    copy: &CopyArgs,
+    out: &OutArgs,
+    names: &[&str],
+    inputs: &[&Path],
+) -> Result<()> {
     let csv_names: Vec<String> = names.iter().map(|n| output::csv::csv_name(n)).collect();
     let mut ours: Vec<PathBuf> = names.iter().map(|n| out.out.join(n)).collect();
     if let Some(dir) = &copy.csv {
@@ -83,6 +88,15 @@ pub(super) fn refuse_copies(copy: &CopyArgs, out: &OutArgs, names: &[&str]) -> R
             return Err(Error::Usage(format!(
                 "{flag} {} is a directory; give the path of a file",
                 file.display()
+            )));
+        }
+        // One of the command's own inputs (the deal, a scenario or cohort file) is refused even
+        // with --force (review 31a item 2: `--xlsx deal.toml --force` replaced the deal).
+        if let Some(i) = inputs.iter().find(|i| same_place(file, i)) {
+            return Err(Error::Usage(format!(
+                "{flag} {} would replace {}, an input file of this command; choose another path",
+                file.display(),
+                i.display()
             )));
         }
         if let Some(r) = ours.iter().find(|r| same_place(file, r)) {

@@ -132,9 +132,15 @@ fn portfolio_command(
     refuse_files(out, &[deals_file.as_str(), warnings_file.as_str()])?;
     let mut names = vec![DEALS_FILE, WARNINGS_FILE];
     names.extend(RUN_FILES);
-    refuse_copies(copy, out, &names)?;
     let named = pf::deal_paths(args)?;
     let scenarios = scenarios.or(named.cohort_scenarios.as_deref());
+    let inputs: Vec<&Path> = args
+        .iter()
+        .chain(&named.deals)
+        .map(PathBuf::as_path)
+        .chain(scenarios)
+        .collect();
+    refuse_copies(copy, out, &names, &inputs)?;
     // Every deal is loaded (and checked) by every shard; each runs its own block.
     let mut deals = pf::load_deals(&named.deals, scenarios, stress)?;
     // Every partition directory can be made: checked before anything runs.

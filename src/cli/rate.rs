@@ -301,7 +301,8 @@ fn rate_command(
     }
     let names = [o::DISTRIBUTION_FILE, o::RATING_FILE, o::MC_TRANCHES_FILE];
     refuse_files(out, &names)?;
-    refuse_copies(copy, out, &names)?;
+    let inputs: Vec<&Path> = std::iter::once(input.deal).chain(input.scenarios).collect();
+    refuse_copies(copy, out, &names, &inputs)?;
     let progress = !out.quiet;
     sweep::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;

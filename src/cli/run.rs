@@ -1,6 +1,6 @@
 //! `ipabs run`: one deal, its scenarios, every table to Parquet.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -38,7 +38,10 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
         out,
     } = args;
     refuse_files(&out, &result_names())?;
-    refuse_copies(&copy, &out, &result_names())?;
+    let inputs: Vec<&Path> = std::iter::once(deal.as_path())
+        .chain(scenario.as_deref())
+        .collect();
+    refuse_copies(&copy, &out, &result_names(), &inputs)?;
     let (loaded, set) = load(&deal, scenario.as_deref())?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);

@@ -1,6 +1,6 @@
 //! `ipabs size`: the largest balance of each targeted tranche that keeps its rating.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -127,7 +127,13 @@ fn size_command(
         .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned());
     let sized_name = format!("{stem}.sized.toml");
     refuse_files(out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
-    refuse_copies(copy, out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
+    let inputs: Vec<&Path> = std::iter::once(input.deal).chain(input.scenarios).collect();
+    refuse_copies(
+        copy,
+        out,
+        &[o::SIZE_STEPS_FILE, sized_name.as_str()],
+        &inputs,
+    )?;
     if a.step <= rust_decimal::Decimal::ZERO || !crate::money::is_fen(a.step) {
         return Err(Error::Usage(format!(
             "--step {}: expected a positive amount in whole fen, e.g. 10000",

@@ -1,6 +1,6 @@
 //! `ipabs sweep`: many scenarios of one deal in parallel.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -73,7 +73,10 @@ pub(super) fn command(args: SweepArgs, strict: bool) -> Result<()> {
     no_copies_with_shard(shard, &copy)?;
     let stress = stress_suite(stress, stress_on)?;
     refuse_sweep_overwrite(&out, shard)?;
-    refuse_copies(&copy, &out, &result_names())?;
+    let inputs: Vec<&Path> = std::iter::once(deal.as_path())
+        .chain(scenarios.as_deref())
+        .collect();
+    refuse_copies(&copy, &out, &result_names(), &inputs)?;
     let (loaded, mut set) = load(&deal, scenarios.as_deref())?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
