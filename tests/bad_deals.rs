@@ -436,12 +436,21 @@ fn directory_as_the_deal() {
             "--scenario",
             name,
         ],
+        // An actuals file (review 31a item 12: it was called "a deal or scenario file").
+        vec![
+            "reconcile",
+            "tests/bad_deals/valid/base.toml",
+            "--actuals",
+            name,
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ],
     ] {
         let out = ipabs(&args);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
-            err.contains(name) && err.contains("is a directory"),
+            err.contains(name) && err.contains("it is a directory; expected a file (TOML)"),
             "{err}"
         );
         assert!(!err.contains("panicked"), "{err}");

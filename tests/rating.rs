@@ -1652,7 +1652,7 @@ fn seed_step_and_coverage_values_say_what_is_expected() {
     let out = tmp.path().join("o");
     let out = out.to_str().unwrap();
     let seed = "is not a seed: expected a whole number from 0 to 18446744073709551615";
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["rate", deal, "--seed", "abc"], seed),
         (&["rate", deal, "--seed", "-1"], seed),
         (&["rate", deal, "--seed", "18446744073709551616"], seed),
@@ -1663,6 +1663,29 @@ fn seed_step_and_coverage_values_say_what_is_expected() {
         (
             &["size", deal, "--target", "A=AAA", "--step", "-5"],
             "--step -5: expected a positive amount in whole fen",
+        ),
+        // 10^15 and 10^20 yuan: beyond any deal (review 31a item 8: 10^20 was exit 3).
+        (
+            &[
+                "size",
+                deal,
+                "--target",
+                "A=AAA",
+                "--step",
+                "1000000000000000",
+            ],
+            "is too large a step: expected an amount below 10^15 yuan",
+        ),
+        (
+            &[
+                "size",
+                deal,
+                "--target",
+                "A=AAA",
+                "--step",
+                "100000000000000000000",
+            ],
+            "is too large a step: expected an amount below 10^15 yuan",
         ),
         (
             &["size", deal, "--target", "A=AAA", "--margin", "2"],

@@ -178,9 +178,18 @@ fn seed_arg(s: &str) -> std::result::Result<u64, String> {
 /// `size --step`: an amount in yuan, said so when it is not a number (review 29a item 7);
 /// its range and fen are checked with the deal.
 pub(super) fn step_arg(s: &str) -> std::result::Result<rust_decimal::Decimal, String> {
-    s.parse().map_err(|_| {
+    let step: rust_decimal::Decimal = s.parse().map_err(|_| {
         format!("`{s}` is not an amount: expected yuan in whole fen, e.g. 10000 (not 1万)")
-    })
+    })?;
+    // Beyond any tranche a deal accepts (review 31a item 8: a step of 2^63 yuan or more was an
+    // internal error, exit 3, and one above 10^15 an error in the sized file never written).
+    if step >= crate::validate::MAX_MONEY {
+        return Err(format!(
+            "`{s}` is too large a step: expected an amount below 10^15 yuan, the largest a deal \
+             accepts"
+        ));
+    }
+    Ok(step)
 }
 
 /// `size --min-coverage`: a number, said so when it is not one; its range is checked by

@@ -258,7 +258,7 @@ fn read(path: &Path) -> Result<String, Error> {
     if path.is_dir() {
         return Err(plain(
             std::io::ErrorKind::IsADirectory,
-            "it is a directory; expected a deal or scenario file (TOML)".to_string(),
+            "it is a directory; expected a file (TOML)".to_string(),
         ));
     }
     let file = std::fs::File::open(path).map_err(fail)?;
