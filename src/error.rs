@@ -271,11 +271,17 @@ pub enum Check {
     /// A generated loan or lease of at most 5 instalments that runs less than a year: `term`
     /// written in years (3 for a 3-year quarterly loan, which is 12 instalments).
     TermUnits,
+    /// A support pays in a run without any default or delay: the pool's own cash does not meet
+    /// what falls due (a bullet's expected maturity before the pool repays it, fees after the
+    /// last tranche is repaid).
+    SupportWithoutDefaults,
+    /// A scenario's `cpr` on a deal none of whose assets can prepay.
+    UnreadCpr,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 43] = [
+    pub const ALL: [Check; 45] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -319,6 +325,8 @@ impl Check {
         Check::FeeBeforeClosing,
         Check::AssetSize,
         Check::TermUnits,
+        Check::SupportWithoutDefaults,
+        Check::UnreadCpr,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -367,6 +375,8 @@ impl Check {
             Check::FeeBeforeClosing => "fee_before_closing",
             Check::AssetSize => "asset_size",
             Check::TermUnits => "term_units",
+            Check::SupportWithoutDefaults => "support_without_defaults",
+            Check::UnreadCpr => "unread_cpr",
         }
     }
 }

@@ -1028,3 +1028,90 @@ fn cash_delayed_past_the_deal_is_told() {
         "{err}"
     );
 }
+
+/// `support_without_defaults` (since session 31; review 31a item 5, 31c items 2–3): a support
+/// paid in a run with no default and no delay, about the first date it paid. On
+/// tests/fixtures/hand_worked.toml (docs in tests/hand_worked.rs), base case:
+///
+/// * A a bullet with `expected_maturity = 2024-04-01`: period 1 collects 1,050,000 and pays VAT
+///   3.26% × 50,000 = 1,630.00, the fee 1,000 and A's interest fen(1,800,000 × 4% × 91/365) =
+///   17,950.68, leaving 1,029,419.32 for A's 1,800,000: the undertaking (senior principal)
+///   pays 770,580.68, and nothing later (A is repaid). The warning is at period 1 and names the
+///   tranche case.
+/// * The deal as it is, with a fourth date 2024-12-31 on which the pool collects nothing, the
+///   reserve removed and the undertaking covering fees: A and B are repaid by period 3 (B takes
+///   the residual), and period 4's fixed fee of 1,000 is the undertaking's: the warning is at
+///   period 4 and names the fees of an empty plan.
+/// * The deal's own scenario (O2 defaults) draws it too, and is not warned of; `allow`
+///   silences it.
+#[test]
+fn a_support_paid_without_defaults_is_a_run_warning() {
+    use ipabs::error::Check;
+    let src =
+        std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
+    let warned = |src: &str, scenario: &ipabs::scenario::Scenario| {
+        let d = ipabs::validate::deal_from_str("hw.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        let r = ipabs::engine::run(&d, scenario).unwrap_or_else(|e| panic!("{e}"));
+        r.warnings
+            .into_iter()
+            .filter(|w| w.check == Check::SupportWithoutDefaults)
+            .map(|w| (w.period.map(|p| p.0), w.message))
+            .collect::<Vec<_>>()
+    };
+    let base = ipabs::scenario::Scenario::base();
+    let bullet = src.replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"\nexpected_maturity = 2024-04-01",
+    );
+    assert_ne!(bullet, src);
+    let w = warned(&bullet, &base);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, Some(1));
+    assert!(
+        w[0].1.starts_with(
+            "support `undertaking` (770580.68 in all) paid in a run with no default and no \
+             delay, first on this date (a tranche due before the pool repays it"
+        ),
+        "{}",
+        w[0].1
+    );
+    let empty = src
+        .replace(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+        )
+        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+        .replace(
+            "[reserve]\ntarget = 5000\ninitial = 5000\ncovers = [\"taxes\", \"fees\", \"senior_interest\"]\n",
+            "",
+        )
+        .replace("  { action = \"top_up_reserve\" },\n", "")
+        .replace(
+            "covers = [\"senior_interest\", \"senior_principal\"]",
+            "covers = [\"fees\", \"senior_interest\", \"senior_principal\"]",
+        );
+    assert!(!empty.contains("[reserve]") && empty.contains("2024-12-31]"));
+    let w = warned(&empty, &base);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, Some(4));
+    assert!(
+        w[0].1.starts_with(
+            "support `undertaking` (1000.00 in all) paid in a run with no default and no delay, \
+             first on this date, after every tranche was repaid"
+        ),
+        "{}",
+        w[0].1
+    );
+    // With defaults the support is what it is for.
+    let d = ipabs::validate::deal_from_str("hw.toml", &bullet)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    assert!(warned(&bullet, &d.scenario).is_empty());
+    let allowed = bullet.replace(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nallow = [\"support_without_defaults\"]",
+    );
+    assert!(warned(&allowed, &base).is_empty());
+}

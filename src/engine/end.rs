@@ -112,6 +112,59 @@ impl Run<'_> {
                 ),
             );
         }
+        self.support_without_defaults(&mut warnings);
         warnings
+    }
+
+    /// [`Check::SupportWithoutDefaults`]: a support paid in a run in which the pool had no
+    /// default and no delay (review 31a item 5, 31c items 2–3: a senior's expected maturity a
+    /// year early drew 152.6 million from the guarantee in the base case, and fees of a plan
+    /// with nothing outstanding drew on the undertaking, both silently). About the first date
+    /// a support paid.
+    fn support_without_defaults(&self, warnings: &mut Vec<Warning>) {
+        let deal = self.deal;
+        let Some((k, repaid)) = self.first_draw else {
+            return;
+        };
+        let s = self.scenario;
+        let defaulted = self
+            .pool
+            .periods
+            .last()
+            .is_some_and(|p| p.cumulative_defaults > Decimal::ZERO);
+        if defaulted
+            || s.delay_fraction > Decimal::ZERO
+            || !s.obligor_defaults.is_empty()
+            || deal.allow.contains(&Check::SupportWithoutDefaults)
+        {
+            return;
+        }
+        let paid: Vec<String> = deal
+            .supports
+            .iter()
+            .zip(&self.support_total)
+            .filter(|(_, t)| **t > 0)
+            .map(|(x, t)| format!("`{}` ({} in all)", x.name, Yuan(*t).text().as_str()))
+            .collect();
+        let p = &deal.periods[k];
+        let when = if repaid {
+            ", after every tranche was repaid (fees and taxes of a plan with nothing \
+             outstanding: end the payment dates when the tranches are repaid, or give the fees \
+             an `end`)"
+        } else {
+            " (a tranche due before the pool repays it: check its `expected_maturity` and \
+             target balances)"
+        };
+        warnings.push(Warning::run(
+            Check::SupportWithoutDefaults,
+            &s.name,
+            Some((p.number, p.date())),
+            format!(
+                "support {} paid in a run with no default and no delay, first on this date{when}: \
+                 the pool's own cash does not meet what falls due; allow it with `allow = \
+                 [\"support_without_defaults\"]` when the structure relies on it",
+                paid.join(", ")
+            ),
+        ));
     }
 }

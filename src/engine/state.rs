@@ -290,6 +290,10 @@ pub(super) struct Run<'a> {
     /// Cash the restatement of the current payment date has created (taken, when negative)
     /// from the restatement account: 0 for a report that adds up (`reconcile`).
     pub restated_net: Fen,
+    /// The first payment date (index) on which a support paid, and whether every tranche was
+    /// repaid before it: a run without defaults or delays that draws one is warned of
+    /// ([`Check::SupportWithoutDefaults`](crate::error::Check::SupportWithoutDefaults)).
+    pub first_draw: Option<(usize, bool)>,
     /// The revolving period has ended early (an end trigger tripped).
     pub revolving_over: bool,
     /// `revolving_over` before this date's after-waterfall test (see `tripped_before`).
@@ -430,6 +434,7 @@ impl<'a> Run<'a> {
             call_price: 0,
             guarantor_owed: 0,
             guarantee_held: 0,
+            first_draw: None,
             subrogated: 0,
             invested: 0,
             guarantee_uncovered: 0,
@@ -680,6 +685,11 @@ impl<'a> Run<'a> {
         self.revolving_over_before = self.revolving_over;
         self.test_triggers(Phase::AfterWaterfall);
         self.end_revolving_on_triggers();
+        if self.first_draw.is_none() && self.support_period.iter().any(|&x| x > 0) {
+            let repaid =
+                (0..self.balance.len()).all(|i| self.balance[i] + self.paid.principal[i] <= 0);
+            self.first_draw = Some((k, repaid));
+        }
 
         self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
     }

@@ -234,6 +234,16 @@ pub(super) fn clean_up_call(
     let pool_factor_below = c.pool_factor_below.map(|x| {
         let path = format!("{p}.pool_factor_below");
         let x = ctx.fraction(&path, x, true);
+        if x.is_zero() {
+            // The performing balance is never below 0 (review 31a item 7).
+            ctx.warn(
+                Check::CallRange,
+                &path,
+                "a clean-up call at a pool factor below 0 is never exercised on the pool factor: \
+                 the pool's balance is never below 0 (0.10 for 10%)"
+                    .to_string(),
+            );
+        }
         if x > rust_decimal::Decimal::new(3, 1) && x <= rust_decimal::Decimal::ONE {
             ctx.warn(
                 Check::CallRange,

@@ -11,7 +11,44 @@ use crate::scenario::Scenario;
 use crate::schema;
 use crate::validate::Ctx;
 
+/// `call_range`: a clean-up call's `on_or_after` after the last payment date (it is never
+/// exercised) or on or before the closing date (it is exercisable from the first payment date:
+/// a year typed wrong ends the deal there; review 31a item 7).
+fn call_dates(ctx: &mut Ctx, deal: &Deal) {
+    let (Some(c), Some(last)) = (&deal.clean_up_call, deal.periods.last()) else {
+        return;
+    };
+    let Some(on) = c.on_or_after else {
+        return;
+    };
+    let problem = if on > last.date() && on > last.payment.unadjusted {
+        format!(
+            "after the last payment date {}: the call is never exercised",
+            last.date()
+        )
+    } else if on <= deal.closing_date {
+        format!(
+            "on or before the closing date {}: the call is exercisable from the first payment \
+             date{}; check the year",
+            deal.closing_date,
+            if c.pool_factor_below.is_none() {
+                ", and ends the deal there"
+            } else {
+                ""
+            }
+        )
+    } else {
+        return;
+    };
+    ctx.warn(
+        Check::CallRange,
+        "clean_up_call.on_or_after",
+        format!("the clean-up call's on_or_after {on} is {problem}"),
+    );
+}
+
 pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &Paths) {
+    call_dates(ctx, deal);
     let cal = &deal.calendar;
     let is_payment_date = |d: NaiveDate| {
         deal.periods

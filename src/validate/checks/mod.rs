@@ -172,11 +172,44 @@ fn bears_name(template: &str, name: &str) -> bool {
         })
 }
 
+/// `unread_cpr`: a scenario's `cpr` (pool-wide, or an `overrides` rule's) on a deal none of
+/// whose assets can prepay (licences, receivables, or loans and leases with `prepayable =
+/// false`) changes nothing: a prepayment stress that looks reassuring (review 31a item 6). A
+/// revolving deal is left alone (its purchases may prepay).
+fn unread_cpr(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    if deal.revolving.is_some()
+        || deal
+            .obligors
+            .iter()
+            .any(|o| o.assets.iter().any(|a| a.prepayable))
+    {
+        return;
+    }
+    let given = std::iter::once((format!("{p}.cpr"), Some(s.cpr))).chain(
+        s.overrides
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (format!("{p}.overrides[{k}].cpr"), r.cpr)),
+    );
+    for (path, cpr) in given {
+        if cpr.is_some_and(|c| c > Decimal::ZERO) {
+            ctx.warn(
+                Check::UnreadCpr,
+                &path,
+                "no asset of the deal can prepay (licences, receivables, or loans and leases \
+                 with `prepayable = false`): the prepayment rate changes nothing"
+                    .to_string(),
+            );
+        }
+    }
+}
+
 /// A named default, or an `overrides` rule naming an obligor, whose name the revolving
 /// purchases bear without being its receivables (`obligor = "X (循环购买)"` beside obligor
 /// `X`): only an `obligor` that is the obligor's own name ties them to it, so neither reaches
 /// them (review 26d item H1; the rule and the name match, review 27c item 9).
 pub(super) fn revolving_defaults(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    unread_cpr(ctx, p, s, deal);
     let Some(r) = deal.revolving.as_ref().filter(|r| r.debtor.is_none()) else {
         return;
     };

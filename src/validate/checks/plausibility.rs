@@ -85,6 +85,11 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     }
 }
 
+/// The smallest issue (yuan) not told as a units slip: 100,000 yuan. A 1亿 issue typed in 万元
+/// is 10,000. An assumption, not a sourced minimum: 天知1号's first issue was 2亿
+/// (docs/sources.md [G4]), and no securities issue is this small.
+const ISSUE_MIN: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
+
 /// How many times smaller than the pool's median asset an asset may be before it is told
 /// (`asset_size`): an amount in 万元 is 10,000 times too small.
 const ASSET_SCALE_MAX: u32 = 1000;
@@ -207,6 +212,21 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
     }
     if issue > Decimal::ZERO {
         amounts_in_scale(ctx, deal, issue);
+    }
+    // A whole deal in 万元 compares with itself as a deal in yuan does (review 31a item 3: an
+    // issue of 20,000 yuan passed): an issue below ISSUE_MIN yuan is told once.
+    if issue > Decimal::ZERO
+        && issue < ISSUE_MIN
+        && let Some(first) = deal.tranches.first()
+    {
+        ctx.warn(
+            Check::IssueSize,
+            &format!("{}.balance", paths.tranche(&first.name)),
+            format!(
+                "the tranches total {issue:.2} yuan, below {ISSUE_MIN} yuan, far below any \
+                 securities issue: is the deal in 万元 (×10,000)? Every amount is in yuan"
+            ),
+        );
     }
     for t in &deal.tranches {
         let path = format!("{}.coupon", paths.tranche(&t.name));

@@ -131,6 +131,25 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
                 ),
             );
         }
+        // A subordinated coupon (its period return's cap, 期间收益) that no step pays: its
+        // due grows unseen (review 31c item 6).
+        if t.class == TrancheClass::Subordinated
+            && t.coupon > Decimal::ZERO
+            && !steps.iter().any(|s| interest(&s.action))
+        {
+            ctx.warn(
+                Check::Unreached,
+                &format!("{}.coupon", paths.tranche(&t.name)),
+                format!(
+                    "no `pay_sub_return` step of the `normal` waterfall pays subordinated \
+                     tranche `{}` its period return (期间收益) at its coupon of {}: it falls due \
+                     every payment date and is never paid; add the step, or leave `coupon` out \
+                     for a tranche without one",
+                    t.name,
+                    super::plausibility::pct(t.coupon)
+                ),
+            );
+        }
     }
     if raw.reserve.is_some()
         && !steps
