@@ -75,6 +75,10 @@ pub struct Deal {
     /// 合格投资: the annual rate the trust's cash earns between payment dates
     /// (`reinvestment_rate`; 0: none; `engine::state`, docs/conventions.md).
     pub reinvestment_rate: Decimal,
+    /// The plan ends (专项计划终止) on the payment date whose waterfall leaves every tranche
+    /// repaid and owed nothing (`[deal] end_when_repaid`): later dates are not run, and the
+    /// pool's later cash is not the plan's, as after a clean-up call.
+    pub end_when_repaid: bool,
 }
 
 /// A cash account of the trust that a step pays from or a transfer moves between.

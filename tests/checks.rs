@@ -1044,6 +1044,11 @@ fn cash_delayed_past_the_deal_is_told() {
 ///   period 4 and names the fees of an empty plan.
 /// * The deal's own scenario (O2 defaults) draws it too, and is not warned of; `allow`
 ///   silences it.
+/// * With `[deal] end_when_repaid = true` (since session 31, 专项计划终止) the fourth-date
+///   variant ends on period 3, which repays A and B: three periods, no fee on period 4, no
+///   draw. Under O2's defaults B is not repaid on period 3 (it is paid 44,919.62 of its
+///   200,000 there, tests/hand_worked.rs `an_event_trips_its_trigger_from_its_date`), so the
+///   fourth date runs.
 #[test]
 fn a_support_paid_without_defaults_is_a_run_warning() {
     use ipabs::error::Check;
@@ -1104,6 +1109,19 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
         "{}",
         w[0].1
     );
+    let ending = empty.replace(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nend_when_repaid = true",
+    );
+    let d = ipabs::validate::deal_from_str("hw.toml", &ending)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = ipabs::engine::run(&d, &base).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.periods.len(), 3);
+    assert!(r.support_draws.iter().all(|s| s.total.is_zero()));
+    assert!(warned(&ending, &base).is_empty());
+    let r = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.periods.len(), 4);
     // With defaults the support is what it is for.
     let d = ipabs::validate::deal_from_str("hw.toml", &bullet)
         .unwrap_or_else(|e| panic!("{e}"))

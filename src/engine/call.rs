@@ -138,9 +138,12 @@ impl Run<'_> {
     }
 
     /// After a call, the pool ends at the call date: its later periods, rows (those of assets
-    /// bought in a revolving period too) and cash beyond the horizon are the originator's.
+    /// bought in a revolving period too) and cash beyond the horizon are the originator's. So
+    /// after the plan ends on full repayment (`end_when_repaid`): what the pool still holds
+    /// leaves the plan (to the subordinated holders in kind, or back to the originator, as the
+    /// plan's terms say).
     pub(super) fn end_at_call(&mut self) {
-        if !self.called {
+        if !self.called && !self.ended {
             return;
         }
         let k = self.k;

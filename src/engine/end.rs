@@ -149,8 +149,8 @@ impl Run<'_> {
         let p = &deal.periods[k];
         let when = if repaid {
             ", after every tranche was repaid (fees and taxes of a plan with nothing \
-             outstanding: end the payment dates when the tranches are repaid, or give the fees \
-             an `end`)"
+             outstanding: `[deal] end_when_repaid = true` ends the plan on the date that repays \
+             every tranche, or give the fees an `end`)"
         } else {
             " (a tranche due before the pool repays it: check its `expected_maturity` and \
              target balances)"

@@ -106,7 +106,7 @@ pub fn run_restated(
             waterfall.push(st.waterfall_rows()?);
             st.restate(a)?;
         }
-        if st.called {
+        if st.called || st.ended {
             break;
         }
     }
@@ -131,8 +131,9 @@ fn waterfall(
     let mut st = state::Run::new(plan, scenario, pool, keep_ledger, b)?;
     for k in 0..deal.periods.len() {
         st.period(k)?;
-        if st.called {
-            // The clean-up call ends the deal (`call`).
+        if st.called || st.ended {
+            // The clean-up call ends the deal (`call`), and so does full repayment with
+            // `end_when_repaid`.
             break;
         }
     }

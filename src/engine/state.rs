@@ -254,6 +254,8 @@ pub(super) struct Run<'a> {
     pub regime: u64,
     /// Whether the clean-up call was exercised on this payment date: the run ends with it.
     pub called: bool,
+    /// The plan ended on this date, every tranche repaid (`[deal] end_when_repaid`).
+    pub ended: bool,
     /// With `[notices] per_unit`, whether the current date is the deal's last or the call
     /// date, on which every tranche is paid by its figures per 100 at each step.
     pub unit_final: bool,
@@ -430,6 +432,7 @@ impl<'a> Run<'a> {
             wf: 0,
             regime: REGIME_SEED,
             called: false,
+            ended: false,
             unit_final: false,
             call_price: 0,
             guarantor_owed: 0,
@@ -691,7 +694,13 @@ impl<'a> Run<'a> {
             self.first_draw = Some((k, repaid));
         }
 
-        self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)
+        self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)?;
+        // 专项计划终止: every tranche repaid and owed no interest (its carry after this date).
+        self.ended = deal.end_when_repaid
+            && k + 1 < deal.periods.len()
+            && (0..deal.tranches.len())
+                .all(|i| self.balance[i] == 0 && self.interest_carry[i] <= 0);
+        Ok(())
     }
 
     /// Steps 2 to 4 of payment date `k` once its dues are known: with `per_unit`, the last

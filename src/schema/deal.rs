@@ -244,6 +244,9 @@ pub struct DealSection {
     pub reinvestment_rate: Option<Decimal>,
     /// `list_order` (default), `largest_remainder` or `half_up_last_takes_rest`: how pro-rata shares are rounded to the fen.
     pub pro_rata_rounding: Option<String>,
+    /// `true`: the plan ends (专项计划终止) on the payment date that repays every tranche in
+    /// full; later payment dates are not run. Default `false`: every date to the last runs.
+    pub end_when_repaid: Option<bool>,
     /// Names of warnings this deal silences (docs/errors.md).
     #[serde(default)]
     pub allow: Vec<String>,

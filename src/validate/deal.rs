@@ -213,6 +213,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         clean_up_call,
         revolving,
         reinvestment_rate,
+        end_when_repaid: raw.deal.end_when_repaid.unwrap_or(false),
     };
     super::checks::deal(ctx, &deal, raw);
     if let Some(s) = &raw.scenario {

@@ -917,6 +917,10 @@ impl DealSpec {
         if self.business_day % 4 == 1 {
             writeln!(t, "reinvestment_rate = 0.0{}", 1 + self.lag % 5).ok();
         }
+        // The plan's end on full repayment (since session 31) in about one deal in three.
+        if self.lag % 3 == 2 {
+            writeln!(t, "end_when_repaid = true").ok();
+        }
 
         // Obligors.
         let life_days = u32::try_from((legal - cutoff).num_days())

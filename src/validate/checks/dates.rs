@@ -225,8 +225,18 @@ pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &
                 .collect();
             let fees = if charged.is_empty() {
                 "; no fee falls due on them".to_string()
+            } else if deal.end_when_repaid {
+                format!(
+                    ", yet fees fall due on them ({}) while a tranche is still outstanding \
+                     (`end_when_repaid` ends the plan when every tranche is repaid)",
+                    charged.join(", ")
+                )
             } else {
-                format!(", yet fees fall due on them ({})", charged.join(", "))
+                format!(
+                    ", yet fees fall due on them ({}), even with every tranche repaid \
+                     (`[deal] end_when_repaid = true` ends the plan then)",
+                    charged.join(", ")
+                )
             };
             ctx.warn(
                 Check::EmptyPeriods,
