@@ -72,6 +72,15 @@
 //! `guarantee_payment` and `periods.collection_balance_end`) over the denominator, floored at
 //! 0, within 2e-6 (rounding).
 //!
+//! Re-pinned in session 31: the twelve `summary.parquet` files, when `support_drawn`,
+//! `cumulative_default_ratio`, `first_trigger` and `first_trigger_date` were appended (review
+//! 31c item 5). Checked against the previous build's (a2a2dbf) files with pyarrow: the earlier
+//! columns equal; in each of the 640 rows `support_drawn` is the sum of the scenario's
+//! `support.parquet` totals (216 rows above 0), `cumulative_default_ratio` its last
+//! `periods.parquet` ratio, and the first trigger the first date with `triggers_tripped` (148
+//! rows) and one of the names tripped then, the files of `sweep` without `--flows` checked
+//! against those of `sweep --flows`; the other 76 files byte-identical.
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -726,6 +726,17 @@ fn an_event_trips_its_trigger_from_its_date() {
     assert_eq!(tranche_row(&r, "A", 3).principal_paid, dec!(770580.68));
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(0));
     assert_eq!(r.periods[2].collection_balance_end, dec!(44919.62));
+    // summary.parquet's run columns (since session 31), on each tranche's row: the undertaking
+    // paid 3,684.70 in all (period 2, as under `normal`: `hold` pays A as `normal` does);
+    // O2's 500,000 of 2,000,000 defaulted, 0.25; the trigger tripped on 2024-07-01.
+    let df = ipabs::output::parquet::summary_frame(std::slice::from_ref(&r)).expect("frame");
+    for row in 0..2 {
+        let get = |c: &str| df.column(c).expect(c).get(row).expect("value").to_string();
+        assert_eq!(get("support_drawn"), "3684.70");
+        assert_eq!(get("cumulative_default_ratio"), "0.250000");
+        assert_eq!(get("first_trigger"), "\"downgrade\"");
+        assert_eq!(get("first_trigger_date"), "2024-07-01");
+    }
     let r = run_source(&event_source(
         "events = [ { name = \"undertaker_downgrade\", date = 2024-07-02 } ]",
     ));

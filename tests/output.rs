@@ -313,6 +313,8 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             charge(2, "fee", "管理费", dec!(1700.00), dec!(1500.00)),
         ],
         cumulative_default_ratio: dec!(0.012345),
+        first_trigger: None,
+        support_drawn: dec!(5000.00),
         regime: 0,
         conservation: Conservation {
             pool_cash: dec!(1900000.00),
@@ -496,6 +498,10 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("modified_duration", Float64),
                 ("convexity", Float64),
                 ("spread", Float64),
+                ("support_drawn", MONEY),
+                ("cumulative_default_ratio", RATIO),
+                ("first_trigger", Str),
+                ("first_trigger_date", Date),
             ]),
         ),
         (
@@ -756,11 +762,13 @@ fn an_amount_with_three_decimals_is_refused_and_nothing_is_written() {
     assert_write_error(result, "tranche_flows.parquet", "interest_paid");
     assert!(listing(tmp.path()).is_empty(), "{:?}", listing(tmp.path()));
 
-    // A later table failing leaves nothing either (and the message names the row).
+    // A later table failing leaves nothing either (and the message names the row): fees,
+    // after the summary (whose `support_drawn` sums the supports, so a bad support total
+    // now fails there first).
     let mut run = sample_run("base");
-    run.support_draws[0].total = dec!(0.001);
+    run.charges[0].paid = dec!(0.001);
     let err = write_run_tables(tmp.path(), &[run]);
-    assert_write_error(err, "support.parquet", "row 0");
+    assert_write_error(err, "fees.parquet", "row 0");
     assert!(listing(tmp.path()).is_empty());
 }
 

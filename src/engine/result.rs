@@ -102,6 +102,12 @@ pub struct RunResult {
     /// (the clean-up call's date when the call ends it): the last period row's
     /// `cumulative_default_ratio`, kept by a lean run too, which keeps no period rows.
     pub cumulative_default_ratio: Decimal,
+    /// The first trigger to trip in the run and its payment date (the first in file order on
+    /// that date); None when none tripped. Kept by a lean run too.
+    pub first_trigger: Option<(String, NaiveDate)>,
+    /// What every support paid over the run, in all (the sum of `support_draws`' totals),
+    /// kept by a lean run too, which drops the support table.
+    pub support_drawn: Decimal,
     /// A fingerprint of the path the run took through the deal's statuses: which waterfall
     /// ran on each payment date (the triggers and the clean-up call choose it) and which of
     /// its conditional steps ran. Runs with different fingerprints took different paths; the

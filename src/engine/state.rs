@@ -296,6 +296,8 @@ pub(super) struct Run<'a> {
     /// repaid before it: a run without defaults or delays that draws one is warned of
     /// ([`Check::SupportWithoutDefaults`](crate::error::Check::SupportWithoutDefaults)).
     pub first_draw: Option<(usize, bool)>,
+    /// The first trigger tripped and the payment date (index) it tripped on.
+    pub first_trip: Option<(usize, usize)>,
     /// The revolving period has ended early (an end trigger tripped).
     pub revolving_over: bool,
     /// `revolving_over` before this date's after-waterfall test (see `tripped_before`).
@@ -438,6 +440,7 @@ impl<'a> Run<'a> {
             guarantor_owed: 0,
             guarantee_held: 0,
             first_draw: None,
+            first_trip: None,
             subrogated: 0,
             invested: 0,
             guarantee_uncovered: 0,
@@ -963,6 +966,7 @@ impl<'a> Run<'a> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let support_drawn = dec(self.support_total.iter().sum())?;
         if b.keeping() {
             self.give_back(b);
         }
@@ -984,6 +988,10 @@ impl<'a> Run<'a> {
             charges: self.charges,
             notices: self.notices,
             cumulative_default_ratio,
+            support_drawn,
+            first_trigger: self
+                .first_trip
+                .map(|(t, k)| (deal.triggers[t].name.clone(), deal.periods[k].date())),
             regime: self.regime,
             conservation,
             warnings,

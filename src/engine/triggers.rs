@@ -60,6 +60,9 @@ impl Run<'_> {
             } else {
                 self.tripped[ti] || hit
             };
+            if hit && self.first_trip.is_none() {
+                self.first_trip = Some((ti, self.k));
+            }
         }
     }
 

@@ -573,10 +573,14 @@ pub fn periods_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.finish()
 }
 
-/// A summary row and its pricing (none when the run has no pricing for it).
+/// A summary row and its pricing (none when the run has no pricing for it), with the run's
+/// own figures every row of it repeats: what its supports paid in all, and its first trigger.
 struct PricedSummary<'a> {
     summary: &'a TrancheSummary,
     pricing: TranchePricing,
+    support_drawn: Decimal,
+    first_trigger: Option<&'a (String, NaiveDate)>,
+    cumulative_default_ratio: Decimal,
 }
 
 impl Deref for PricedSummary<'_> {
@@ -599,6 +603,9 @@ pub fn summary_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
                 .map(|(i, summary)| PricedSummary {
                     summary,
                     pricing: p.pricing.get(i).copied().unwrap_or_default(),
+                    support_drawn: p.run.support_drawn,
+                    first_trigger: p.run.first_trigger.as_ref(),
+                    cumulative_default_ratio: p.run.cumulative_default_ratio,
                 })
                 .collect()
         })
@@ -636,6 +643,17 @@ pub fn summary_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.opt_f64("modified_duration", |x| x.pricing.modified_duration)?;
     t.opt_f64("convexity", |x| x.pricing.convexity)?;
     t.opt_f64("spread", |x| x.pricing.spread)?;
+    // The run's own outcome on each of its rows (since session 31, review 31c item 5: what the
+    // supports paid, the pool's realised defaults and the first trigger were in periods.parquet
+    // only, which a sweep writes with --flows), appended.
+    t.money("support_drawn", |x| x.support_drawn)?;
+    t.ratio("cumulative_default_ratio", |x| {
+        Some(x.cumulative_default_ratio)
+    })?;
+    t.opt_string("first_trigger", |x| {
+        x.first_trigger.map(|(n, _)| n.as_str())
+    });
+    t.opt_date("first_trigger_date", |x| x.first_trigger.map(|&(_, d)| d));
     t.finish()
 }
 

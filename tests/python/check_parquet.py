@@ -155,6 +155,10 @@ SCHEMA = OrderedDict(
                 ("modified_duration", FLOAT),
                 ("convexity", FLOAT),
                 ("spread", FLOAT),
+                ("support_drawn", MONEY),
+                ("cumulative_default_ratio", RATIO),
+                ("first_trigger", STR),
+                ("first_trigger_date", DATE),
             ],
         ),
         (
