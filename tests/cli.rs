@@ -182,6 +182,31 @@ fn copies_refuse_to_replace_files() {
         std::fs::read(deal).expect("fixture")
     );
     assert!(!dir.path().join("e").exists(), "nothing written");
+    // A file where a directory of the path goes, for a copy or --out (review 31a item 10: the
+    // run wrote its Parquet files, then failed with exit 1).
+    let file = p("a/summary.parquet");
+    for args in [
+        vec![
+            "run",
+            deal,
+            "--out",
+            &p("f")[..],
+            "--xlsx",
+            &format!("{file}/x.xlsx")[..],
+        ],
+        vec![
+            "run",
+            deal,
+            "--out",
+            &p("f")[..],
+            "--csv",
+            &format!("{file}/csv")[..],
+        ],
+        vec!["run", deal, "--out", &format!("{file}/out")[..]],
+    ] {
+        refused(&args, "a/summary.parquet is a file, not a directory");
+    }
+    assert!(!dir.path().join("f").exists(), "nothing written");
     // Another run's file, without --force.
     let other = p("a/summary.parquet");
     refused(

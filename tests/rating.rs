@@ -89,7 +89,7 @@ fn set(deal: &Deal, extra: &str) -> ScenarioSet {
 }
 
 fn pool_of(src: &str, d: &Deal, model: &RatingModel, seed: u64) -> Pool {
-    let credits =
+    let (credits, _) =
         obligor_credit_from_str("inline.toml", src, d, &model.pd).unwrap_or_else(|e| panic!("{e}"));
     rating::pool(d, credits, model, seed).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -648,7 +648,8 @@ fn hand_files(
     allow: &[&str],
     edit: impl Fn(String) -> String,
 ) -> (PathBuf, PathBuf) {
-    let checks: Vec<String> = ["coupon_range"]
+    // The hand pool's pd tags of 1 and 0.5 are meant (`rate_range` since session 31).
+    let checks: Vec<String> = ["coupon_range", "rate_range"]
         .iter()
         .chain(allow)
         .map(|c| format!("\"{c}\""))
@@ -1814,4 +1815,34 @@ fn size_refuses_a_directory_where_its_sized_deal_goes() {
         "the steps were left behind"
     );
     assert!(out.join("hand.sized.toml").is_dir());
+}
+
+/// A `pd` tag above 20% is told as a percentage typed for a fraction (since session 31, review
+/// 31a item 11: "0.8" meant 0.8% ran as 80%, silently): the hand pool's O1 (pd 1) and O2 (pd
+/// 0.5) are told, at their tags, with the fraction they may have meant (0.01, 0.005); O3
+/// (1e-9) is not, nor a pd of 0.2 (the bound itself).
+#[test]
+fn a_pd_that_reads_as_a_percentage_is_told() {
+    let src = hand_src(250_000);
+    let d = deal(&src);
+    let model = RatingModel::default();
+    let (_, w) = obligor_credit_from_str("inline.toml", &src, &d, &model.pd).expect("resolves");
+    let told: Vec<(String, String)> = w
+        .iter()
+        .map(|w| (w.location.clone(), w.message.clone()))
+        .collect();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[0].0.ends_with("obligors[0].tags.pd"), "{told:?}");
+    assert!(
+        told[0].1.contains(
+            "obligor `O1` has pd `1`, a 100% probability of default over its term: is it a \
+             percentage (pd = \"0.01\" for 1%)?"
+        ),
+        "{told:?}"
+    );
+    assert!(told[1].1.contains("(pd = \"0.005\" for 0.5%)"), "{told:?}");
+    let at_bound = src.replace("pd = \"0.5\"", "pd = \"0.2\"");
+    let (_, w) = obligor_credit_from_str("inline.toml", &at_bound, &deal(&at_bound), &model.pd)
+        .expect("resolves");
+    assert_eq!(w.len(), 1, "{w:?}");
 }

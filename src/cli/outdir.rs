@@ -58,6 +58,7 @@ pub(super) fn refuse_copies(
     let csv_names: Vec<String> = names.iter().map(|n| output::csv::csv_name(n)).collect();
     let mut ours: Vec<PathBuf> = names.iter().map(|n| out.out.join(n)).collect();
     if let Some(dir) = &copy.csv {
+        refuse_file_above("--csv", dir)?;
         if dir.is_file() {
             return Err(Error::Usage(format!(
                 "--csv {} is a file; --csv takes a directory (created if missing)",
@@ -84,6 +85,7 @@ pub(super) fn refuse_copies(
         .filter_map(|(flag, f)| f.as_ref().map(|f| (*flag, f)))
         .collect();
     for &(flag, file) in &files {
+        refuse_file_above(flag, file)?;
         if file.is_dir() {
             return Err(Error::Usage(format!(
                 "{flag} {} is a directory; give the path of a file",
@@ -243,7 +245,21 @@ fn refuse_out_file(out: &Path) -> Result<()> {
             out.display()
         )));
     }
-    Ok(())
+    refuse_file_above("--out", out)
+}
+
+/// Refuses, before anything runs, a path whose directory cannot be made because a file is
+/// where one of its directories goes (review 31a item 10: `--xlsx afile/x.xlsx` ran, wrote the
+/// Parquet files and failed with "File exists", exit 1).
+fn refuse_file_above(flag: &str, path: &Path) -> Result<()> {
+    match path.ancestors().skip(1).find(|a| a.is_file()) {
+        Some(file) => Err(Error::Usage(format!(
+            "{flag} {}: {} is a file, not a directory; choose another path",
+            path.display(),
+            file.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Refuses to replace `files` in `out` unless `force`.

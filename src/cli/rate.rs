@@ -199,7 +199,9 @@ fn simulate_paths(
     )?;
     print_warnings(&base.warnings);
     strict_check(strict, base.warnings.len())?;
-    let credits = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
+    let (credits, credit_warnings) = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
+    print_warnings(&credit_warnings);
+    strict_check(strict, credit_warnings.len())?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
     let sim = match source {
         Paths::All => {

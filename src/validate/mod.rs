@@ -167,7 +167,7 @@ pub fn obligor_credit_from_str(
     source: &str,
     deal: &Deal,
     table: &PdTable,
-) -> Result<Vec<ObligorCredit>, Error> {
+) -> Result<(Vec<ObligorCredit>, Vec<Warning>), Error> {
     let text = strip_bom(source);
     let (index, _raw) = pieces::load_deal(file, text, pieces::PIECE_BYTES)?;
     let mut ctx = Ctx::new(&index);
@@ -199,7 +199,25 @@ pub fn obligor_credit_from_str(
                 }
             },
             (None, Some(p)) => match p.parse::<f64>() {
-                Ok(v) if v > 0.0 && v <= 1.0 => Some(CreditCurve::Explicit(v)),
+                Ok(v) if v > 0.0 && v <= 1.0 => {
+                    // A percentage typed for a fraction (review 31a item 11: "0.8" meant 0.8%
+                    // ran as 80%).
+                    if v > PD_PLAUSIBLE_MAX {
+                        ctx.warn(
+                            crate::error::Check::RateRange,
+                            &format!("obligors[{i}].tags.pd"),
+                            format!(
+                                "obligor `{}` has pd `{p}`, a {}% probability of default over \
+                                 its term: is it a percentage (pd = \"{}\" for {p}%)? pd is a \
+                                 fraction",
+                                o.name,
+                                v * 100.0,
+                                v / 100.0
+                            ),
+                        );
+                    }
+                    Some(CreditCurve::Explicit(v))
+                }
                 _ => {
                     ctx.err(
                         &format!("obligors[{i}].tags.pd"),
@@ -229,15 +247,20 @@ pub fn obligor_credit_from_str(
             });
         }
     }
-    ctx.finish(Some(out)).map(|(v, _)| v)
+    ctx.silence(&deal.allow);
+    ctx.finish(Some(out))
 }
+
+/// A `pd` tag above this (20% over the obligor's term) is told as a percentage typed for a
+/// fraction: an assumption (the default PD table's B grade defaults 18% over one year, B- 26%).
+const PD_PLAUSIBLE_MAX: f64 = 0.2;
 
 /// Reads `path` and resolves its obligors' credit inputs ([`obligor_credit_from_str`]).
 pub fn load_obligor_credit(
     path: &Path,
     deal: &Deal,
     table: &PdTable,
-) -> Result<Vec<ObligorCredit>, Error> {
+) -> Result<(Vec<ObligorCredit>, Vec<Warning>), Error> {
     let text = read(path)?;
     obligor_credit_from_str(&path.display().to_string(), &text, deal, table)
 }

@@ -100,6 +100,50 @@ const ASSET_SCALE_MAX: u32 = 1000;
 /// largest asset is at most 2.14 times their median.
 const ASSET_LARGE_MAX: u32 = 20;
 
+/// Schedule entries out of scale with the rest of their schedule (`asset_size`, review 31a item
+/// 4: one entry of a licence in 万元 among entries in yuan was told by nothing, or only as the
+/// deal's `over_issued`): an entry's principal (or `amount`), or interest, less than
+/// 1/[`ASSET_SCALE_MAX`] of the schedule's median, in schedules of three or more such entries.
+fn entries_in_scale(ctx: &mut Ctx, p: &str, entries: &[schema::ScheduleEntry]) {
+    // Each part of an entry: its value and the key that states it.
+    type Part = fn(&schema::ScheduleEntry) -> Option<(Decimal, &'static str)>;
+    let parts: [(&str, Part); 2] = [
+        ("principal", |e| {
+            e.principal
+                .map(|v| (v, "principal"))
+                .or(e.amount.map(|v| (v, "amount")))
+        }),
+        ("interest", |e| e.interest.map(|v| (v, "interest"))),
+    ];
+    for (what, get) in parts {
+        let values: Vec<(usize, Decimal, &str)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| get(e).map(|(v, key)| (i, v, key)))
+            .filter(|(_, v, _)| *v > Decimal::ZERO)
+            .collect();
+        if values.len() < 3 {
+            continue;
+        }
+        let mut sorted: Vec<Decimal> = values.iter().map(|(_, v, _)| *v).collect();
+        sorted.sort();
+        let median = sorted[sorted.len() / 2];
+        for (i, v, key) in values {
+            if v * Decimal::from(ASSET_SCALE_MAX) < median {
+                ctx.warn(
+                    Check::AssetSize,
+                    &format!("{p}.schedule[{i}].{key}"),
+                    format!(
+                        "this entry's {what} {v:.2} is less than 1/{ASSET_SCALE_MAX} of the \
+                         schedule's median {what}, {median:.2}: is it in 万元 (×10,000)? Every \
+                         amount is in yuan"
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// Assets out of scale with the rest of the pool (`asset_size`, review 29b item 10: one balance
 /// written in 万元 was caught only by `over_issued`), and generated loans and leases whose
 /// `term` reads as years (`term_units`: `term = 3` on a quarterly loan is 9 months).
@@ -132,6 +176,9 @@ fn assets_in_scale(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
                         3 * f.per_year()
                     ),
                 );
+            }
+            if let Some(schema::ScheduleSpec::Entries(entries)) = &ra.schedule {
+                entries_in_scale(ctx, &p, entries);
             }
             let principal: Decimal = asset.instalments.iter().map(|i| i.principal).sum();
             let key = if ra.balance.is_some() {
