@@ -1,10 +1,10 @@
 //! Byte-identity pins: every Parquet file that `ipabs run`, `ipabs sweep --stress all --flows`
 //! and `ipabs sweep --stress all` write for the four example deals has the SHA-256 digest listed
 //! in `tests/expected/outputs.sha256`, and the commands write no file the list does not name.
-//! A deal writes 22 files: 8 by `run` (ledger, periods, pool_flows, summary, support,
-//! tranche_flows, fees, payment_notices), those 8 and scenarios and warnings by
-//! `sweep --flows`, and summary, tranche_flows, scenarios and warnings by `sweep` without
-//! `--flows`: 88 files in all.
+//! A deal writes 23 files: 9 by `run` (ledger, periods, pool_flows, summary, support,
+//! tranche_flows, fees, payment_notices and, since session 31, warnings), those 8 and scenarios
+//! and warnings by `sweep --flows`, and summary, tranche_flows, scenarios and warnings by `sweep`
+//! without `--flows`: 92 files in all.
 //!
 //! The first 64 digests were written by the build at the start of the exactness and speed work
 //! (commit 47289b8, before the exact-rounding, integer-fen and engine changes of issues #9 and
@@ -79,7 +79,10 @@
 //! `support.parquet` totals (216 rows above 0), `cumulative_default_ratio` its last
 //! `periods.parquet` ratio, and the first trigger the first date with `triggers_tripped` (148
 //! rows) and one of the names tripped then, the files of `sweep` without `--flows` checked
-//! against those of `sweep --flows`; the other 76 files byte-identical.
+//! against those of `sweep --flows`; the other 76 files byte-identical. Then pinned the four
+//! `warnings.parquet` files `run` came to write (review 31b item 2): the example deals' runs
+//! print no warning, and each file is the empty table of `sweep`'s warnings columns (pyarrow);
+//! the other 88 files byte-identical.
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
@@ -131,8 +134,8 @@ fn example_deal_outputs_are_byte_identical_to_the_pinned_build() {
             .collect();
     assert_eq!(
         expected.len(),
-        88,
-        "4 deals × (8 run + 10 sweep + 4 trimmed sweep) files"
+        92,
+        "4 deals × (9 run + 10 sweep + 4 trimmed sweep) files"
     );
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path();
@@ -187,5 +190,5 @@ fn example_deal_outputs_are_byte_identical_to_the_pinned_build() {
         assert_eq!(&got, want, "{path} differs from the pinned build");
         checked += 1;
     }
-    assert_eq!(checked, 88);
+    assert_eq!(checked, 92);
 }

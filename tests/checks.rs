@@ -386,8 +386,10 @@ fn the_next_run_removes_a_killed_runs_temporary_files() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
+    // The run tables and, since session 31, the warnings.
     let mut want: Vec<String> = ipabs::output::RUN_FILES
         .iter()
+        .chain(&["warnings.parquet"])
         .map(|f| f.to_string())
         .collect();
     want.sort();
@@ -1132,4 +1134,41 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
         "collection_lag_days = 0\nallow = [\"support_without_defaults\"]",
     );
     assert!(warned(&allowed, &base).is_empty());
+}
+
+/// `run` writes `warnings.parquet` as `sweep` does (since session 31, review 31b item 2: a
+/// notebook's `run()` had no trace of its warnings): one row per warning printed, the files'
+/// first (no scenario), then the scenario's. On the corpus case w65 (a subordinated coupon no
+/// step pays): the file warning, then the run-time ones of its scenario `o2-defaults`.
+#[test]
+fn run_writes_the_warnings_it_prints() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    let deal = "tests/bad_deals/valid/w65-sub-coupon-paid-by-no-step.toml";
+    let out = ipabs(&["run", deal, "--quiet", "--out", s(&out_dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed: Vec<String> = text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    assert!(printed.len() > 1, "{printed:?}");
+    let rows = pyarrow_reads(
+        "import sys, pyarrow.parquet as pq\n\
+         for r in pq.read_table(sys.argv[1]).to_pylist():\n    \
+         print(r['scenario'], r['check'], (r['location'] or '').split(': ')[-1])\n",
+        &out_dir.join("warnings.parquet"),
+    );
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows.len(), printed.len(), "{rows:?} vs {printed:?}");
+    assert_eq!(rows[0], "None unreached tranches[2].coupon");
+    assert!(
+        rows[1..].iter().all(|r| r.starts_with("o2-defaults ")),
+        "{rows:?}"
+    );
+    // Each printed line ends with its check's name, in the file's order.
+    for (row, line) in rows.iter().zip(&printed) {
+        let check = row.split(' ').nth(1).expect("check");
+        assert!(line.ends_with(&format!("[{check}]")), "{row} vs {line}");
+    }
 }

@@ -8,7 +8,8 @@ use super::console::{out_line, print_warnings, strict_check};
 use super::outdir::{lock_output, refuse_copies, refuse_files, result_names, write_copies};
 use super::{CopyArgs, OutArgs, exits_with_process, load};
 use crate::engine::result::RunTable;
-use crate::error::Result;
+use crate::error::{Result, Warning};
+use crate::output::warnings::{WARNINGS_FILE, warnings_frame};
 use crate::output::{self, RUN_FILES};
 use crate::sweep::{self, SweepOptions};
 
@@ -57,9 +58,26 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
         print_warnings(&r.warnings);
     }
     strict_check(strict, runs.iter().map(|r| r.warnings.len()).sum())?;
-    output::write_run_tables(&out.out, &runs)?;
+    // The warnings, found afterwards as a sweep's are (since session 31, review 31b item 2: a
+    // notebook's `run()` had no trace of them): the files' first, then each scenario's.
+    let load: Vec<Warning> = loaded
+        .warnings
+        .iter()
+        .chain(&set.warnings)
+        .cloned()
+        .collect();
+    let run_w: Vec<(&str, &[Warning])> = runs
+        .iter()
+        .map(|r| (r.scenario.as_str(), r.warnings.as_slice()))
+        .collect();
+    let mut frames = output::run_table_frames(&out.out, &runs);
+    let (name, dir) = (&loaded.deal.name, &out.out);
+    let warnings = || warnings_frame(name, &load, &run_w).map_err(|e| output::in_dir(dir, e));
+    frames.push((WARNINGS_FILE, output::Frame::Later(Box::new(warnings))));
+    output::write_tables(&out.out, frames)?;
     if copy.csv.is_some() || copy.xlsx.is_some() {
-        let frames = output::run_frames(&RunTable::ALL, &runs)?;
+        let mut frames = output::run_frames(&RunTable::ALL, &runs)?;
+        frames.push((WARNINGS_FILE, warnings_frame(name, &load, &run_w)?));
         write_copies(&copy, "run", &loaded.deal.name, &frames)?;
     }
     if let Some(file) = &copy.html {
@@ -79,7 +97,7 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
     if !out.quiet {
         out_line(&format!(
             "wrote {} files to {}",
-            RUN_FILES.len(),
+            RUN_FILES.len() + 1,
             out.out.display()
         ));
     }

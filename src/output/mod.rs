@@ -65,15 +65,23 @@ pub const TEMP_DIR_PREFIX: &str = ".ipabs-tmp-";
 /// written one Parquet row group at a time ([`parquet::run_table_chunks`]), so a large run holds
 /// one row group's columns rather than the whole table's; the files are the same.
 pub fn write_run_tables(dir: &Path, runs: &[PricedRun]) -> Result<Vec<PathBuf>, Error> {
-    let frames: Vec<(&str, Frame<'_>)> = RunTable::ALL
+    write_tables(dir, run_table_frames(dir, runs))
+}
+
+/// The run tables of `runs` as [`write_run_tables`] writes them, each built a row group at a
+/// time, for a caller that writes other tables with them, all or nothing.
+pub fn run_table_frames<'a>(
+    dir: &'a Path,
+    runs: &'a [PricedRun],
+) -> Vec<(&'static str, Frame<'a>)> {
+    RunTable::ALL
         .iter()
         .map(|&t| {
             let chunks =
                 parquet::run_table_chunks(t, runs).map(move |f| f.map_err(|e| in_dir(dir, e)));
             (t.file(), Frame::Chunks(Box::new(chunks)))
         })
-        .collect();
-    write_tables(dir, frames)
+        .collect()
 }
 
 /// A table to write: built, or built one row group at a time while it is written.
