@@ -478,14 +478,19 @@ class Deal:
         return w.run(args, differences_ok=not raise_on_differences)
 
 
-def load(path_or_toml_text: Union[PathLike, str]) -> Deal:
+def load(path_or_toml_text: Union[PathLike, str], id: Optional[str] = None) -> Deal:
     """A deal from a file path or from TOML text. A bad deal raises `InputError` with
-    `file`, `line`, `column`, `key_path`, `problem` and `expected`."""
+    `file`, `line`, `column`, `key_path`, `problem` and `expected`. `id` names a deal loaded
+    from text in `portfolio` (its file stem there; default `deal`): letters, digits, `_`, `-`
+    and `.`."""
     s = os.fspath(path_or_toml_text)
     if isinstance(path_or_toml_text, str) and _looks_like_text(s):
+        stem = "deal" if id is None else str(id)
+        if not stem or not all(c.isalnum() or c in "_-." for c in stem) or stem.startswith("."):
+            raise ValueError(f"id={id!r}: expected letters, digits, '_', '-' or '.', e.g. id=\"nanshan_5\"")
         info = _ipabs.check_deal("<string>", s)
         tmp = tempfile.mkdtemp(prefix="ipabs-deal-")
-        path = os.path.join(tmp, "deal.toml")
+        path = os.path.join(tmp, f"{stem}.toml")
         with open(path, "w", encoding="utf-8") as f:
             f.write(s)
         return Deal(path, s, info, tmp)
@@ -520,6 +525,18 @@ def portfolio(
     of `deals`; its run tables are in `out` (TABLE/deal=ID/scenario=NAME/part-0.parquet)."""
     w = _Work(out)
     items = [deals] if isinstance(deals, (str, os.PathLike, Deal)) else list(deals)
+    # Deals loaded from text are named by their `id` (review 31b item 8: every one was `deal`,
+    # and the error asked to rename temporary files the caller never saw).
+    texts = [d for d in items if isinstance(d, Deal) and d._tmp]
+    ids = [pathlib.Path(d.path).stem for d in texts]
+    dup = next((i for i in ids if ids.count(i) > 1), None)
+    if dup is not None:
+        err = UsageError(
+            f"error: {ids.count(dup)} deals loaded from TOML text have the id `{dup}`; give each "
+            f'its own: ipabs.load(text, id="...")'
+        )
+        err.exit_code = 2
+        raise err
     args = ["portfolio", *[d.path if isinstance(d, Deal) else os.fspath(d) for d in items]]
     _opt(args, "--scenarios", w.scenario_file(scenarios))
     _opt(args, "--stress", stress)

@@ -304,3 +304,16 @@ def test_bad_shapes_and_encodings_are_clear_errors(root, tmp_path):
         deal.size(["A"], paths=100)
     with pytest.raises(ipabs.UsageError, match="cannot read deals/vintage=2024/deal.toml"):
         ipabs.load("deals/vintage=2024/deal.toml")
+
+
+def test_deals_loaded_from_text_take_an_id_in_a_portfolio(root):
+    """Review 31b item 8: two deals loaded from text were both `deal`, and the error named
+    temporary files; `load(text, id=...)` names each, and a clash says how to fix it."""
+    a_text = (root / NANSHAN).read_text(encoding="utf-8")
+    b_text = (root / GDD).read_text(encoding="utf-8")
+    with pytest.raises(ipabs.UsageError, match=r'load\(text, id="\.\.\."\)'):
+        ipabs.portfolio([ipabs.load(a_text), ipabs.load(b_text)])
+    got = ipabs.portfolio([ipabs.load(a_text, id="nanshan"), ipabs.load(b_text, id="gdd")])
+    assert sorted(set(got["summary"].column("deal").to_pylist())) == ["gdd", "nanshan"]
+    with pytest.raises(ValueError, match="expected letters, digits"):
+        ipabs.load(a_text, id="a/b")
