@@ -922,6 +922,10 @@ pub enum TriggerCondition {
     /// before the payment date (tested before the waterfall; since session 30): 评级下调, 原始
     /// 权益人丧失清偿能力 and the other 加速清偿事件 the model does not derive.
     Event(usize),
+    /// The pool's performing balance at the collection period's end over the senior balance
+    /// before the payment date is below x (超额抵押, an over-collateralisation test; tested
+    /// before the waterfall; since session 31). Never with no senior balance.
+    PoolToSeniorBelow(Decimal),
 }
 
 impl TriggerCondition {
@@ -936,6 +940,7 @@ impl TriggerCondition {
             }
             TriggerCondition::SupportFailed(_) => "support_failed",
             TriggerCondition::Event(_) => "event",
+            TriggerCondition::PoolToSeniorBelow(_) => "pool_to_senior_below",
         }
     }
 }

@@ -663,6 +663,46 @@ waterfall = "hold"
     )
 }
 
+/// A `pool_to_senior_below` trigger (超额抵押, since session 31): the performing pool at the
+/// collection period's end over the senior balance before the date's payments, below the
+/// threshold, trips before the waterfall. On the event fixture, curable, at 0.65:
+///
+/// * period 1: the pool has 1,000,000 left of 2,000,000 (O1 and O2 each paid 500,000), A has
+///   1,800,000: 0.5556 < 0.65, tripped (in both scenarios; `hold` pays A what `normal` does,
+///   so A has 770,580.68 after it, `an_event_trips_its_trigger_from_its_date`);
+/// * period 2, no defaults: O2 paid 250,000, the pool has 750,000: 750,000 / 770,580.68 =
+///   0.9733, cured; under O2's defaults (05-01) only O1's 500,000 performs: 0.6489, tripped;
+/// * period 3: everything is collected, the pool is 0: tripped in both.
+#[test]
+fn a_pool_to_senior_trigger_tests_over_collateralisation() {
+    let waterfalls = |r: &PricedRun| -> Vec<String> {
+        r.periods.iter().map(|p| p.waterfall.to_string()).collect()
+    };
+    let src = event_source("").replace(
+        "condition = \"event\"\nevent = \"undertaker_downgrade\"\nwaterfall = \"hold\"\n",
+        "condition = \"pool_to_senior_below\"\nthreshold = 0.65\nwaterfall = \"hold\"\ncurable = true\n",
+    );
+    assert!(src.contains("pool_to_senior_below"), "{src}");
+    let defaults = run_source(&src);
+    assert_eq!(waterfalls(&defaults), ["hold", "hold", "hold"]);
+    let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let base = engine::run(&loaded.deal, &ipabs::scenario::Scenario::base())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let w: Vec<String> = base
+        .periods
+        .iter()
+        .map(|p| p.waterfall.to_string())
+        .collect();
+    assert_eq!(w, ["hold", "normal", "hold"]);
+    // 0.65 is outside 0.8–3: a `trigger_range` warning at the threshold.
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.check == ipabs::error::Check::TriggerRange)
+    );
+}
+
 /// An event with `until` (since session 31) holds from its date to the day before `until`: dated
 /// 2024-07-01 until 2024-09-30, it holds on period 2's date (07-01) and not on period 3's
 /// (09-30, the `until` itself). A `curable` trigger watching it follows it: `hold` on period 2

@@ -31,6 +31,7 @@ pub fn phase(condition: &TriggerCondition) -> Phase {
     match condition {
         TriggerCondition::CumulativeDefaultRatioAbove(_)
         | TriggerCondition::CoverageBelow(_)
+        | TriggerCondition::PoolToSeniorBelow(_)
         | TriggerCondition::SupportFailed(_)
         | TriggerCondition::Event(_) => Phase::BeforeWaterfall,
         TriggerCondition::SeniorInterestShortfall
@@ -100,6 +101,12 @@ impl Run<'_> {
             TriggerCondition::CoverageBelow(x) => self
                 .senior_coverage()
                 .is_some_and(|(num, den)| den > 0 && cmp_fen_ratio(num, den, x).is_lt()),
+            // The performing pool at the collection period's end over the senior balance
+            // before this date's payments (超额抵押).
+            TriggerCondition::PoolToSeniorBelow(x) => {
+                let senior = self.senior_balance();
+                senior > 0 && cmp_fen_ratio(self.cash.balance_end, senior, x).is_lt()
+            }
             TriggerCondition::SeniorInterestShortfall => {
                 self.senior.iter().any(|&i| self.interest_unpaid(i) > 0)
             }

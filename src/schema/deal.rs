@@ -920,6 +920,7 @@ pub enum TriggerCondition {
     TopClassInterestShortfall,
     SupportFailed,
     Event,
+    PoolToSeniorBelow,
 }
 
 /// `[[triggers]]`.
@@ -932,7 +933,7 @@ pub struct Trigger {
     pub kind: TriggerKind,
     /// `cumulative_default_ratio_above`, `senior_interest_shortfall`, `coverage_below`,
     /// `senior_outstanding_after_legal_maturity`, `top_class_interest_shortfall`,
-    /// `support_failed` or `event`.
+    /// `support_failed`, `event` or `pool_to_senior_below`.
     pub condition: TriggerCondition,
     /// Threshold of `cumulative_default_ratio_above` (a ratio) or `coverage_below` (a multiple).
     pub threshold: Option<Decimal>,

@@ -353,12 +353,15 @@ pub(super) fn triggers(
                 x,
                 Sign::Positive,
             ))),
-            (C::CumulativeDefaultRatioAbove | C::CoverageBelow, None) => {
+            (C::PoolToSeniorBelow, Some(x)) => Some(TriggerCondition::PoolToSeniorBelow(
+                ctx.number(&tp, x, Sign::Positive),
+            )),
+            (C::CumulativeDefaultRatioAbove | C::CoverageBelow | C::PoolToSeniorBelow, None) => {
                 ctx.err(
                     &tp,
                     "missing required key `threshold` for this condition",
                     "threshold = 0.10 (a ratio for cumulative_default_ratio_above, a multiple \
-                     for coverage_below)",
+                     for coverage_below and pool_to_senior_below)",
                 );
                 None
             }
@@ -371,8 +374,8 @@ pub(super) fn triggers(
                     ctx.key_err(
                         &tp,
                         "`threshold` does not apply to this condition",
-                        "no threshold (only cumulative_default_ratio_above and coverage_below \
-                         take one)",
+                        "no threshold (only cumulative_default_ratio_above, coverage_below and \
+                         pool_to_senior_below take one)",
                     );
                 }
                 match t.condition {

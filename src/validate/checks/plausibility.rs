@@ -401,6 +401,19 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
                     ),
                 );
             }
+            TriggerCondition::PoolToSeniorBelow(x) if x < COVERAGE_MIN || x > COVERAGE_MAX => {
+                ctx.warn(
+                    Check::TriggerRange,
+                    &path,
+                    format!(
+                        "trigger `{}`: a pool-to-senior ratio below {x} is outside {}–{}; a \
+                         ratio is written as a multiple, 1.1 for 110%",
+                        t.name,
+                        COVERAGE_MIN.normalize(),
+                        COVERAGE_MAX.normalize(),
+                    ),
+                );
+            }
             TriggerCondition::CumulativeDefaultRatioAbove(x) if x > CDR_TRIGGER_MAX => {
                 ctx.warn(
                     Check::TriggerRange,
