@@ -2015,3 +2015,82 @@ fn a_deal_with_investment_income_is_not_checked_to_add_up() {
         r.run.warnings
     );
 }
+
+/// `reconcile` of a deal with `end_when_repaid` (review 31d item 2): up to the last reported
+/// date the plan ends only as reported, so a report of a fourth date is compared, and the
+/// reconciliation is the one without the flag. The auditing fixture with a fourth date
+/// 2024-12-31; the report pays B 50,000 on the third date and 50,000 on the fourth (the model
+/// would repay B whole on the third and end there): 4 dates × 5 lines (the fee, A's and B's
+/// interest and principal) = 20 lines, with and without the flag alike.
+#[test]
+fn a_plan_that_ends_when_repaid_is_reconciled_to_the_last_report() {
+    let fixture = read("tests/fixtures/auditing.toml")
+        .replace(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+        )
+        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31");
+    let with_flag = fixture.replace(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nend_when_repaid = true",
+    );
+    assert!(with_flag.contains("end_when_repaid") && fixture.contains("2024-12-31]"));
+    let actuals = r#"[actuals]
+deal = "auditing fixture"
+
+[[periods]]
+period = 1
+payment_date = 2024-04-01
+pool = { principal = 400000, interest = 20000 }
+fees = { trustee = 1000 }
+tranches.A = { interest = 8190, principal = 410810 }
+tranches.B = { interest = 0, principal = 0 }
+
+[[periods]]
+period = 2
+payment_date = 2024-07-01
+pool = { principal = 300000, interest = 10000 }
+fees = { trustee = 1000 }
+tranches.A = { interest = "4451.63", principal = "304548.37" }
+tranches.B = { interest = 0, principal = 0 }
+
+[[periods]]
+period = 3
+payment_date = 2024-09-30
+pool = { principal = 300000, interest = 5000 }
+fees = { trustee = 1000 }
+tranches.A = { interest = "1680.24", principal = "184641.63" }
+tranches.B = { interest = 0, principal = 50000 }
+
+[[periods]]
+period = 4
+payment_date = 2024-12-31
+pool = { principal = 0, interest = 0 }
+fees = { trustee = 1000 }
+tranches.A = { interest = 0, principal = 0 }
+tranches.B = { interest = 0, principal = 50000 }"#;
+    let lines = |src: &str| {
+        let d = deal_from_str("auditing.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        let a = actuals_from_str("actuals.toml", actuals, &d).unwrap_or_else(|e| panic!("{e}"));
+        let r =
+            reconcile(&d, &ipabs::scenario::Scenario::base(), &a).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.run.periods.len(), 4);
+        r.lines
+            .iter()
+            .map(|l| {
+                (
+                    l.period,
+                    l.line.to_string(),
+                    l.item.clone(),
+                    l.model,
+                    l.actual,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (plain, flagged) = (lines(&fixture), lines(&with_flag));
+    assert_eq!(flagged.len(), 20);
+    assert_eq!(plain, flagged);
+}

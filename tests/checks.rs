@@ -1172,3 +1172,72 @@ fn run_writes_the_warnings_it_prints() {
         assert!(line.ends_with(&format!("[{check}]")), "{row} vs {line}");
     }
 }
+
+/// `end_when_repaid` runs the date that repays every tranche as the plan's last (review 31d
+/// item 1: the plan ended after a date run as an ordinary one, and kept the reserve, a
+/// `final_period` residual and the per-unit 尾差). The oracle: with a fourth date 2024-12-31
+/// and the flag, a deal whose base case repays everything on its third date runs exactly as
+/// the same deal with three dates, whose third is its last: the same period, tranche, notice
+/// and summary rows and the same conservation. Three variants, one per rule: the hand-worked
+/// fixture with `top_up_reserve` before A's principal (the reserve's last-date target of 0),
+/// with `[notices] per_unit` and truncation (the per-unit final payment), and the auditing
+/// fixture (a `pay_residual` step `when = "final_period"`).
+#[test]
+fn a_plan_that_ends_when_repaid_runs_its_last_date_as_the_last() {
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).expect("fixture");
+    let four = |src: &str| {
+        src.replace(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+        )
+        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+        .replace(
+            "collection_lag_days = 0",
+            "collection_lag_days = 0\nend_when_repaid = true",
+        )
+    };
+    let hw = read("tests/fixtures/hand_worked.toml");
+    let reserve_first = hw.replace(
+        "  { action = \"pay_principal\", tranches = [\"A\"] },\n  { action = \"top_up_reserve\" },\n",
+        "  { action = \"top_up_reserve\" },\n  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+    );
+    let per_unit = hw.replace(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nrounding = \"truncate\"",
+    ) + "\n[notices]\nper_unit = true\n";
+    assert_ne!(reserve_first, hw);
+    let auditing = read("tests/fixtures/auditing.toml");
+    assert!(auditing.contains("when = \"final_period\""));
+    for (name, three) in [
+        ("reserve first", reserve_first),
+        ("per unit", per_unit),
+        ("final_period residual", auditing),
+    ] {
+        let four = four(&three);
+        assert!(
+            four.contains("end_when_repaid") && four.contains("2024-12-31]"),
+            "{name}"
+        );
+        let run = |src: &str| {
+            let d = ipabs::validate::deal_from_str("x.toml", src)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .deal;
+            ipabs::engine::run(&d, &ipabs::scenario::Scenario::base())
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        let (a, b) = (run(&three), run(&four));
+        assert_eq!(b.periods.len(), 3, "{name}");
+        assert_eq!(a.periods, b.periods, "{name}");
+        assert_eq!(a.tranche_flows, b.tranche_flows, "{name}");
+        assert_eq!(a.notices, b.notices, "{name}");
+        assert_eq!(a.summary, b.summary, "{name}");
+        assert_eq!(a.conservation, b.conservation, "{name}");
+        assert!(
+            !b.warnings
+                .iter()
+                .any(|w| w.check == ipabs::error::Check::CashLeft),
+            "{name}: {:?}",
+            b.warnings
+        );
+    }
+}

@@ -605,6 +605,26 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
+    /// The minimum over scenarios is by rate (since session 31, review 31d item 3): an
+    /// unbroken bound of 66.6667% binds over a bounded 69.9951%, a failure at zero binds over
+    /// both, and of equal rates the bounded one comes first. An unbroken bound is the larger
+    /// of its two ratios (`Bdr::of`).
+    #[test]
+    fn the_binding_break_even_is_the_lowest() {
+        let unbroken = Bdr::of(false, true, dec!(0.666667), dec!(0.5));
+        let bounded = Bdr::of(false, false, dec!(0.699951), dec!(0.9));
+        let zero = Bdr::of(true, false, dec!(0.3), dec!(0.3));
+        assert_eq!(unbroken.rate, dec!(0.666667));
+        assert_eq!(bounded.rate, dec!(0.699951));
+        assert_eq!(zero.rate, dec!(0));
+        assert_eq!([bounded, unbroken].into_iter().min(), Some(unbroken));
+        assert_eq!([bounded, unbroken, zero].into_iter().min(), Some(zero));
+        let same = Bdr::of(false, false, dec!(0.666667), dec!(0));
+        assert_eq!([unbroken, same].into_iter().min(), Some(same));
+        assert!(!unbroken.meets(dec!(0.75)) && unbroken.meets(dec!(0.65)));
+        assert!(!zero.meets(dec!(0)));
+    }
+
     #[test]
     fn tolerance_is_one_basis_point_of_the_pool() {
         assert_eq!(TOLERANCE, dec!(0.0001));

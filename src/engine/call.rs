@@ -84,6 +84,33 @@ impl Run<'_> {
             .all(|(i, _)| trial.balance[i] == 0 && trial.interest_unpaid(i) <= 0))
     }
 
+    /// Whether a trial of payment date `k`'s waterfall, as the dues now stand, leaves every
+    /// tranche repaid with no interest owed (`[deal] end_when_repaid`): the date is then run
+    /// as the plan's last ([`Run::end_here`]). Review 31d item 1: deciding after the waterfall
+    /// ran the date without the last date's rules, and left the reserve, a `final_period`
+    /// residual and the per-unit 尾差 in the plan.
+    pub(super) fn trial_repays_all(&mut self, k: usize) -> Result<bool> {
+        let mut trial = self.trial();
+        trial.waterfall_of(k)?;
+        Ok(trial.all_repaid())
+    }
+
+    /// Every tranche repaid, with no interest owed (the per-unit 尾差 aside).
+    pub(super) fn all_repaid(&self) -> bool {
+        (0..self.deal.tranches.len()).all(|i| self.balance[i] == 0 && self.interest_unpaid(i) <= 0)
+    }
+
+    /// Runs payment date `k` as the plan's last (`end_when_repaid`), once its dues were
+    /// computed as an ordinary date's: every balance falls due ([`Run::principal_due`]) and
+    /// the coverage multiples are those of a last date, as on a call date.
+    pub(super) fn end_here(&mut self, k: usize) {
+        self.ending = true;
+        for i in 0..self.deal.tranches.len() {
+            self.due.principal[i] = self.principal_due(i, k);
+        }
+        self.coverage(self.coverage_funds());
+    }
+
     /// A copy of the run for a trial of the current date: without its rows, ledger and
     /// obligor rows (taken out while it is copied), keeping no ledger.
     fn trial(&mut self) -> Self {

@@ -10,10 +10,10 @@ use crate::deal::StepCondition;
 use crate::money::rational::cmp_ratio;
 
 impl Run<'_> {
-    /// Whether this is the last payment date of the run: the deal's last, or the clean-up
-    /// call date.
+    /// Whether this is the last payment date of the run: the deal's last, the clean-up call
+    /// date, or the date that repays every tranche with `end_when_repaid` ([`Run::ending`]).
     pub(super) fn is_final(&self) -> bool {
-        self.k + 1 == self.deal.periods.len() || self.called
+        self.k + 1 == self.deal.periods.len() || self.called || self.ending
     }
 
     /// Whether the payment date is on or after `d` (adjusted or unadjusted).

@@ -163,7 +163,7 @@ impl Run<'_> {
         let bal = self.balance[i];
         let matured =
             p.payment.unadjusted >= t.expected_maturity || p.date() >= t.expected_maturity;
-        if matured || k + 1 == self.deal.periods.len() || self.called {
+        if matured || k + 1 == self.deal.periods.len() || self.called || self.ending {
             return bal;
         }
         match &t.amortization {

@@ -100,11 +100,23 @@ pub fn run_restated(
     let mut b = RunBuffers::default();
     let mut st = state::Run::new(&plan, scenario, pool, true, &mut b)?;
     let mut waterfall = Vec::with_capacity(actuals.len());
+    // Up to the last reported date the plan ends on full repayment (`end_when_repaid`) only
+    // as reported: the model runs those dates as ordinary ones (review 31d item 2: the model's
+    // end skipped a later report, and a date run as the last paid out cash the report kept).
+    let last_reported = actuals.periods.iter().map(|a| a.index).max();
+    st.end_from = last_reported.map_or(0, |l| l + 1);
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
             waterfall.push(st.waterfall_rows()?);
             st.restate(a)?;
+        }
+        if deal.end_when_repaid
+            && Some(k) == last_reported
+            && k + 1 < deal.periods.len()
+            && st.all_repaid()
+        {
+            st.ended = true;
         }
         if st.called || st.ended {
             break;

@@ -175,7 +175,8 @@ impl Run<'_> {
     /// paying `X` whole paid holders more than any figure per 100 states).
     pub(super) fn cut_final_dues(&mut self, k: usize) {
         let deal = self.deal;
-        self.unit_final = deal.notices.per_unit && (k + 1 == deal.periods.len() || self.called);
+        self.unit_final =
+            deal.notices.per_unit && (k + 1 == deal.periods.len() || self.called || self.ending);
         if !deal.notices.per_unit {
             return;
         }

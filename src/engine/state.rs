@@ -254,8 +254,16 @@ pub(super) struct Run<'a> {
     pub regime: u64,
     /// Whether the clean-up call was exercised on this payment date: the run ends with it.
     pub called: bool,
+    /// The current date runs as the plan's last (`[deal] end_when_repaid`): a trial of its
+    /// waterfall repaid every tranche, so the last date's rules apply to it (every balance
+    /// due, a reserve target of 0, `final_period` steps, the per-unit final payment).
+    pub ending: bool,
     /// The plan ended on this date, every tranche repaid (`[deal] end_when_repaid`).
     pub ended: bool,
+    /// The first payment date (index) that may run as the plan's last (`end_when_repaid`):
+    /// 0, or in `reconcile` the date after the last reported one, whose figures say whether
+    /// the plan ended.
+    pub end_from: usize,
     /// With `[notices] per_unit`, whether the current date is the deal's last or the call
     /// date, on which every tranche is paid by its figures per 100 at each step.
     pub unit_final: bool,
@@ -434,7 +442,9 @@ impl<'a> Run<'a> {
             wf: 0,
             regime: REGIME_SEED,
             called: false,
+            ending: false,
             ended: false,
+            end_from: 0,
             unit_final: false,
             call_price: 0,
             guarantor_owed: 0,
@@ -617,6 +627,7 @@ impl<'a> Run<'a> {
         let p = deal.periods[k];
         self.k = k;
         self.date = p.date();
+        self.ending = false;
         self.paid.reset(deal.notices.per_unit);
         self.support_period.iter_mut().for_each(|x| *x = 0);
         // A provider that fails from a date pays nothing on this date if the date is on or
@@ -684,6 +695,13 @@ impl<'a> Run<'a> {
             self.exercise_call(k, price);
             available = self.cash_total();
         }
+        if deal.end_when_repaid
+            && k >= self.end_from
+            && !self.is_final()
+            && self.trial_repays_all(k)?
+        {
+            self.end_here(k);
+        }
         let (wf_ix, senior_cov, cdr_ratio) = self.waterfall_of(k)?;
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
@@ -698,11 +716,8 @@ impl<'a> Run<'a> {
         }
 
         self.carry_and_record(k, brought_forward, available, senior_cov, cdr_ratio, wf_ix)?;
-        // 专项计划终止: every tranche repaid and owed no interest (its carry after this date).
-        self.ended = deal.end_when_repaid
-            && k + 1 < deal.periods.len()
-            && (0..deal.tranches.len())
-                .all(|i| self.balance[i] == 0 && self.interest_carry[i] <= 0);
+        // 专项计划终止: the date ran as the last, and repaid every tranche and its interest.
+        self.ended = self.ending && self.all_repaid();
         Ok(())
     }
 

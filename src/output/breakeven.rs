@@ -263,7 +263,8 @@ fn minimum_table(rows: &[&BreakevenRow]) -> String {
     let widths = column_widths(&header, &cells);
     let mut out = String::from(
         "\nminimum over the scenarios (rating test: min BDR >= TDR; a BDR shown ≥ was paid in \
-         full at R = 100% and meets any TDR)\n",
+         full at R = 100%: a lower bound, the larger of the realised ratio there and in whole \
+         obligors)\n",
     );
     out.push_str(&render_header(&header, &widths, &right));
     for line in &cells {

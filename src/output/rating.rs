@@ -457,7 +457,7 @@ pub fn rate_table(
             "  (not paid in full with no defaults)"
         } else if r.passes_at_one {
             // The realised rate is a lower bound.
-            "  (paid in full at R = 100% in every scenario)"
+            "  (paid in full at R = 100% in the binding scenario)"
         } else {
             ""
         };
@@ -475,9 +475,10 @@ pub fn rate_table(
     }
     if rows.iter().any(|r| r.passes_at_one) {
         out.push_str(
-            "  note: a tranche paid in full at R = 100% meets every TDR; when a support pays \
-             uncapped, that measures the support, not the pool: rate on the pool alone with a \
-             scenario file that sets supports_off (docs/rating.md §6)\n",
+            "  note: a BDR shown ≥ was paid in full at R = 100%, a lower bound (the larger of the \
+             realised ratio there and in whole obligors); when a support pays uncapped, that \
+             measures the support, not the pool: rate on the pool alone with a scenario file \
+             that sets supports_off (docs/rating.md §6)\n",
         );
     }
     // The paths run under the deal's own [scenario] unless --mc-scenario names another
@@ -568,15 +569,19 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
             out.push_str(&format!("; lowest break-even under scenario `{name}`"));
         }
         // The cushion a committee asks for (review 29b item 6): BDR − TDR at the balance
-        // found, in points of the pool, when the rating passed there below R = 100%.
-        if let Some(s) = found.filter(|s| s.rating_ok && !s.passes_at_one) {
+        // found, in points of the pool, when the rating passed there; at least that when the
+        // BDR is a lower bound (paid in full at R = 100%; since session 31 it is compared).
+        if let Some(s) = found.filter(|s| s.rating_ok) {
             out.push_str(&format!(
-                "; cushion BDR − TDR = {} points",
+                "; cushion BDR − TDR {} {} points",
+                if s.passes_at_one { "≥" } else { "=" },
                 ((s.breakeven_default_rate - s.target_default_rate) * Decimal::ONE_HUNDRED)
                     .normalize()
             ));
         }
-        if mine().next().is_some() && mine().all(|s| s.passes_at_one) {
+        // Paid in full at R = 100% and rated at every step: the rating never bound (since
+        // session 31 an unbroken step can fail a TDR above its bound, review 31d item 3).
+        if mine().next().is_some() && mine().all(|s| s.passes_at_one && s.rating_ok) {
             out.push_str(&format!(
                 "\n  note: {} was paid in full at R = 100% at every step, so the rating never \
                  bound; when a support pays uncapped, size on the pool alone with a scenario \

@@ -663,8 +663,9 @@ pub struct RatingRow {
     pub rating: String,
     pub target_default_rate: Decimal,
     pub breakeven_default_rate: Decimal,
-    /// Paid in full at R = 1 in every scenario: `breakeven_default_rate` is a lower bound and
-    /// every target is met ([`Bdr`]).
+    /// Paid in full at R = 1 in the binding scenario (the minimum's): `breakeven_default_rate`
+    /// is a lower bound, the larger of the realised ratios at R = 1 and in whole obligors
+    /// ([`Bdr`]).
     pub passes_at_one: bool,
     /// Not paid in full with no defaults in some scenario: no break-even, `pass` is false for
     /// every rating (even one whose TDR is 0) and there is no implied rating.

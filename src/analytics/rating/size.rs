@@ -73,8 +73,9 @@ pub struct SizeStep {
     /// None when no minimum was asked or no multiple exists for the tranche.
     pub coverage_ok: Option<bool>,
     pub pass: bool,
-    /// Paid in full at R = 1 in every scenario: `breakeven_default_rate` is a lower bound
-    /// (often the work of an uncapped support) and every target is met.
+    /// Paid in full at R = 1 in the binding scenario (the minimum's): `breakeven_default_rate`
+    /// is a lower bound (often the work of an uncapped support), the larger of the realised
+    /// ratios at R = 1 and in whole obligors.
     pub passes_at_one: bool,
     /// Not paid in full with no defaults in some scenario: no break-even, and no target met.
     pub fails_at_zero: bool,

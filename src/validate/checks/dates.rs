@@ -188,7 +188,9 @@ pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &
         .filter_map(|a| a.instalments.last())
         .map(|i| i.date)
         .max();
-    if let Some(last_due) = last_due.filter(|_| deal.revolving.is_none()) {
+    // Nor with `end_when_repaid`: dates after the pool's last instalment are the tail to the
+    // legal maturity that runs only while a tranche is outstanding (review 31d item 6).
+    if let Some(last_due) = last_due.filter(|_| deal.revolving.is_none() && !deal.end_when_repaid) {
         let empty: Vec<_> = deal
             .periods
             .iter()
@@ -225,12 +227,6 @@ pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &
                 .collect();
             let fees = if charged.is_empty() {
                 "; no fee falls due on them".to_string()
-            } else if deal.end_when_repaid {
-                format!(
-                    ", yet fees fall due on them ({}) while a tranche is still outstanding \
-                     (`end_when_repaid` ends the plan when every tranche is repaid)",
-                    charged.join(", ")
-                )
             } else {
                 format!(
                     ", yet fees fall due on them ({}), even with every tranche repaid \
