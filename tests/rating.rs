@@ -1817,10 +1817,13 @@ fn size_refuses_a_directory_where_its_sized_deal_goes() {
     assert!(out.join("hand.sized.toml").is_dir());
 }
 
-/// A `pd` tag above 20% is told as a percentage typed for a fraction (since session 31, review
-/// 31a item 11: "0.8" meant 0.8% ran as 80%, silently): the hand pool's O1 (pd 1) and O2 (pd
-/// 0.5) are told, at their tags, with the fraction they may have meant (0.01, 0.005); O3
-/// (1e-9) is not, nor a pd of 0.2 (the bound itself).
+/// A `pd` tag above the PD table's CCC over the obligor's term is told as a percentage typed
+/// for a fraction (since session 31, review 31a item 11: "0.8" meant 0.8% ran as 80%,
+/// silently; review 31d item 4: the bound is the table's, not a flat 20%). The hand pool's
+/// receivables run a year (2024-01-01 to 2024-12-31: 365 days, 1.0 year), where the default
+/// table's CCC is 43% (docs/rating.md, the table):
+/// O1 (pd 1) and O2 (pd 0.5) are told, at their tags, with the fraction they may have meant
+/// (0.01, 0.005), in Decimal; O3 (1e-9) is not, nor a pd of 0.2.
 #[test]
 fn a_pd_that_reads_as_a_percentage_is_told() {
     let src = hand_src(250_000);
@@ -1835,9 +1838,11 @@ fn a_pd_that_reads_as_a_percentage_is_told() {
     assert!(told[0].0.ends_with("obligors[0].tags.pd"), "{told:?}");
     assert!(
         told[0].1.contains(
-            "obligor `O1` has pd `1`, a 100% probability of default over its term: is it a \
-             percentage (pd = \"0.01\" for 1%)?"
-        ),
+            "obligor `O1` has pd `1`, a 100% probability of default over its term, above the PD \
+             table's CCC over it (43%)"
+        ) && told[0]
+            .1
+            .contains("is it a percentage (pd = \"0.01\" for 1%)?"),
         "{told:?}"
     );
     assert!(told[1].1.contains("(pd = \"0.005\" for 0.5%)"), "{told:?}");

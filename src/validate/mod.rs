@@ -39,6 +39,7 @@ use crate::error::{Error, InputError, Warning};
 use crate::rating_model::{CreditCurve, ObligorCredit, PdTable};
 use crate::scenario::{Scenario, ScenarioSet};
 use crate::schema;
+use rust_decimal::Decimal;
 use spans::SourceIndex;
 
 /// A validated deal and the warnings found while validating it.
@@ -201,18 +202,25 @@ pub fn obligor_credit_from_str(
             (None, Some(p)) => match p.parse::<f64>() {
                 Ok(v) if v > 0.0 && v <= 1.0 => {
                     // A percentage typed for a fraction (review 31a item 11: "0.8" meant 0.8%
-                    // ran as 80%).
-                    if v > PD_PLAUSIBLE_MAX {
+                    // ran as 80%): a pd above the table's CCC over the obligor's term (review
+                    // 31d item 4: a flat 20% told PDs of the table's own B+ at 3 years).
+                    if let Some(ccc) = pd_ceiling(deal, o, table)
+                        && v > ccc
+                        && let Ok(d) = p.parse::<Decimal>()
+                    {
                         ctx.warn(
                             crate::error::Check::RateRange,
                             &format!("obligors[{i}].tags.pd"),
                             format!(
                                 "obligor `{}` has pd `{p}`, a {}% probability of default over \
-                                 its term: is it a percentage (pd = \"{}\" for {p}%)? pd is a \
-                                 fraction",
+                                 its term, above the PD table's CCC over it ({}%): is it a \
+                                 percentage (pd = \"{}\" for {p}%)? pd is a fraction",
                                 o.name,
-                                v * 100.0,
-                                v / 100.0
+                                (d * Decimal::ONE_HUNDRED).normalize(),
+                                (Decimal::try_from(ccc * 100.0).unwrap_or_default())
+                                    .round_dp(2)
+                                    .normalize(),
+                                (d / Decimal::ONE_HUNDRED).normalize()
                             ),
                         );
                     }
@@ -251,9 +259,20 @@ pub fn obligor_credit_from_str(
     ctx.finish(Some(out))
 }
 
-/// A `pd` tag above this (20% over the obligor's term) is told as a percentage typed for a
-/// fraction: an assumption (the default PD table's B grade defaults 18% over one year, B- 26%).
-const PD_PLAUSIBLE_MAX: f64 = 0.2;
+/// The PD above which an obligor's `pd` tag is told as a percentage typed for a fraction: the
+/// table's CCC over the obligor's term (years from the cutoff to its last instalment, as the
+/// rating model reads it); None without a CCC row or an instalment.
+fn pd_ceiling(deal: &Deal, o: &crate::deal::Obligor, table: &PdTable) -> Option<f64> {
+    let ccc = table.index("CCC")?;
+    let last = o
+        .assets
+        .iter()
+        .filter_map(|a| a.instalments.last())
+        .map(|i| i.date)
+        .max()?;
+    let years = (last - deal.cutoff_date).num_days().max(0) as f64 / 365.0;
+    Some(table.pd(ccc, years))
+}
 
 /// Reads `path` and resolves its obligors' credit inputs ([`obligor_credit_from_str`]).
 pub fn load_obligor_credit(
