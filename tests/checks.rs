@@ -1124,6 +1124,22 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
     assert!(warned(&ending, &base).is_empty());
     let r = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.periods.len(), 4);
+    // Pool cash never collected (collection ends listed before the last instalments, due
+    // 09-15): the warning names that cause, not a maturity (review 31d item 11).
+    let short = src.replace(
+        "collection_lag_days = 0",
+        "collection_ends = [2024-03-31, 2024-06-30, 2024-09-14]",
+    );
+    assert_ne!(short, src);
+    let w = warned(&short, &base);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].1.contains(
+            "(pool cash falls due after the last collection period and is never collected"
+        ),
+        "{}",
+        w[0].1
+    );
     // With defaults the support is what it is for.
     let d = ipabs::validate::deal_from_str("hw.toml", &bullet)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -1238,6 +1254,38 @@ fn a_plan_that_ends_when_repaid_runs_its_last_date_as_the_last() {
                 .any(|w| w.check == ipabs::error::Check::CashLeft),
             "{name}: {:?}",
             b.warnings
+        );
+    }
+}
+
+/// `unread_cpr` (since session 31): a `cpr` on a pool none of whose assets can prepay, in a
+/// listed scenario (review 31a item 6) and on a grid axis (review 31d item 7). gdd's pool is
+/// licences only.
+#[test]
+fn a_cpr_on_a_pool_that_cannot_prepay_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"listed\"\ncpr = 0.1\n\n[grid]\ncpr = [0, 0.05]\n",
+    )
+    .expect("write");
+    let out = ipabs(&[
+        "check",
+        "deals/gdd_patent_licence_2019.toml",
+        "--scenario",
+        s(&scen),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for key in ["scenarios[0].cpr", "grid.cpr"] {
+        assert!(
+            err.contains(&format!(
+                "{key}: no asset of the deal can prepay (licences, receivables, or loans and \
+                 leases with `prepayable = false`): the prepayment rate changes nothing \
+                 [unread_cpr]"
+            )),
+            "{key}: {err}"
         );
     }
 }

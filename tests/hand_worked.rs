@@ -742,6 +742,26 @@ fn an_event_until_a_date_cures_a_curable_trigger() {
         text.contains("scenario.events[0].until: event `undertaker_downgrade` is over on 2024-07-01, on or before the date it happens (2024-07-01)"),
         "{text}"
     );
+    // A window that holds no payment date (07-02 to 09-29, between the dates 07-01 and 09-30)
+    // trips nothing, and is told at `until` (review 31d item 5).
+    let gap = deal_from_str(
+        "hand_worked.toml",
+        &event_source(
+            "events = [ { name = \"undertaker_downgrade\", date = 2024-07-02, until = 2024-09-29 } ]",
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        gap.warnings
+            .iter()
+            .any(|w| w.location.ends_with("scenario.events[0].until")
+                && w.message.contains(
+                    "holds from 2024-07-02 until 2024-09-29, on no payment date (the first payment \
+                 date from 2024-07-02 is 2024-09-30): it trips nothing"
+                )),
+        "{:?}",
+        gap.warnings
+    );
 }
 
 /// Dated 2024-07-01, the event trips on period 2's date itself (on or after); dated the day

@@ -242,6 +242,21 @@ fn rate_merge_of_shards_writes_the_one_machine_bytes() {
         assert!(err.contains("written for other inputs"), "{other}: {err}");
         assert!(!merged.exists(), "{other}: nothing written");
     }
+    // The same deal checked out with CRLF line endings is the same input (review 31d item
+    // 10): its merge writes the one-machine bytes.
+    let crlf = tmp.path().join("crlf.toml");
+    std::fs::write(&crlf, text.replace('\n', "\r\n")).expect("write");
+    let crlf_out = tmp.path().join("crlf_out");
+    ok(&[
+        &["rate", s(&crlf)][..],
+        &mc,
+        &["--merge", s(&parts), "--out", s(&crlf_out)],
+    ]
+    .concat());
+    assert!(
+        std::fs::read(one.join("rating.parquet")).expect("one")
+            == std::fs::read(crlf_out.join("rating.parquet")).expect("crlf")
+    );
     // A truncated shard is bad input (exit 2), not a failed write (review 31a item 9).
     let truncated = tmp.path().join("truncated");
     for i in 0..3 {

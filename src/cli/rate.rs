@@ -130,9 +130,23 @@ impl Inputs<'_> {
         let read = |p: &Path| {
             std::fs::read(p).map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))
         };
-        let deal = read(self.deal)?;
+        // Line endings and a byte-order mark are not the file's content (review 31d item 10:
+        // a CRLF checkout of the same deal on one worker was "other inputs").
+        let normal = |b: Vec<u8>| -> Vec<u8> {
+            let b = b
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .map_or(b.clone(), <[u8]>::to_vec);
+            let mut out = Vec::with_capacity(b.len());
+            for (i, &c) in b.iter().enumerate() {
+                if !(c == b'\r' && b.get(i + 1) == Some(&b'\n')) {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let deal = normal(read(self.deal)?);
         let scenarios = match self.scenarios {
-            Some(p) => read(p)?,
+            Some(p) => normal(read(p)?),
             None => Vec::new(),
         };
         Ok(crate::output::shards::fingerprint(&[&deal, &scenarios]))

@@ -147,7 +147,20 @@ impl Run<'_> {
             .map(|(x, t)| format!("`{}` ({} in all)", x.name, Yuan(*t).text().as_str()))
             .collect();
         let p = &deal.periods[k];
-        let when = if repaid {
+        // Pool cash due after the last collection period is never the plan's (review 31d item
+        // 11: a listed collection end before the last instalment was blamed on a maturity).
+        let last_end = deal.periods.last().map(|q| q.collection_end);
+        let uncollected = deal
+            .obligors
+            .iter()
+            .flat_map(|o| &o.assets)
+            .filter_map(|a| a.instalments.last())
+            .any(|i| last_end.is_some_and(|e| i.date > e));
+        let when = if uncollected && !repaid {
+            " (pool cash falls due after the last collection period and is never collected: \
+             check the collection ends and the legal maturity; `never_collected` names the \
+             instalments)"
+        } else if repaid {
             ", after every tranche was repaid (fees and taxes of a plan with nothing \
              outstanding: `[deal] end_when_repaid = true` ends the plan on the date that repays \
              every tranche, or give the fees an `end`)"

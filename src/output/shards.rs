@@ -33,7 +33,8 @@ fn fail(path: &Path, message: impl ToString) -> Error {
 
 /// The fingerprint of a shard's inputs: 64-bit FNV-1a over each part's length (8 bytes,
 /// little-endian) and bytes, as 16 hex digits. The parts are the deal file's bytes and the
-/// scenario file's (empty without one). Not a security hash: it tells a shard of another deal,
+/// scenario file's (empty without one), without a byte-order mark and with CRLF line endings
+/// read as LF. Not a security hash: it tells a shard of another deal,
 /// another version of the deal, or another scenario file from one of these (review 31a item 1).
 pub fn fingerprint(parts: &[&[u8]]) -> String {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -168,7 +169,8 @@ fn same_inputs(found: &str, expected: &str) -> Result<(), String> {
     Err(format!(
         "written for other inputs (fingerprint {found}; this merge's deal and scenario files \
          give {expected}): merge the shards with the deal and scenario files they were run \
-         with, byte for byte (docs/scale-out.md)"
+         with (an edit, even of a comment, makes another file; line endings do not; \
+         docs/scale-out.md)"
     ))
 }
 

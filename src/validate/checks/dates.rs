@@ -310,6 +310,30 @@ pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) 
         // trips from the first date (a year typed wrong is likelier; review 30e item 6).
         for (i, e) in s.events.iter().enumerate() {
             let (name, date) = (deal.events.get(e.event).map_or("", String::as_str), e.from);
+            // A window `date..until` that holds no payment date trips nothing (review 31d
+            // item 5): told at `until`, with the next payment date.
+            if let Some(until) = e.until
+                && date <= last
+                && !deal.periods.iter().any(|q| e.holds_on(q.date()))
+            {
+                let next = deal
+                    .periods
+                    .iter()
+                    .map(|q| q.date())
+                    .find(|d| *d >= date)
+                    .map_or(String::new(), |d| {
+                        format!(" (the first payment date from {date} is {d})")
+                    });
+                ctx.warn(
+                    Check::ScenarioDates,
+                    &format!("{p}.events[{i}].until"),
+                    format!(
+                        "event `{name}` holds from {date} until {until}, on no payment date{next}: \
+                         it trips nothing"
+                    ),
+                );
+                continue;
+            }
             let problem = if date > last {
                 format!("after the last payment date {last}: it trips nothing")
             } else if date <= start {

@@ -172,17 +172,27 @@ fn bears_name(template: &str, name: &str) -> bool {
         })
 }
 
+/// Whether a prepayment rate can reach the deal's pool: an asset that can prepay, or a
+/// revolving period whose purchases may.
+pub(crate) fn can_prepay(deal: &Deal) -> bool {
+    deal.revolving.is_some()
+        || deal
+            .obligors
+            .iter()
+            .any(|o| o.assets.iter().any(|a| a.prepayable))
+}
+
+/// The `unread_cpr` message.
+pub(crate) const UNREAD_CPR: &str = "no asset of the deal can prepay (licences, receivables, or \
+                                     loans and leases with `prepayable = false`): the prepayment \
+                                     rate changes nothing";
+
 /// `unread_cpr`: a scenario's `cpr` (pool-wide, or an `overrides` rule's) on a deal none of
 /// whose assets can prepay (licences, receivables, or loans and leases with `prepayable =
 /// false`) changes nothing: a prepayment stress that looks reassuring (review 31a item 6). A
 /// revolving deal is left alone (its purchases may prepay).
 fn unread_cpr(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
-    if deal.revolving.is_some()
-        || deal
-            .obligors
-            .iter()
-            .any(|o| o.assets.iter().any(|a| a.prepayable))
-    {
+    if can_prepay(deal) {
         return;
     }
     let given = std::iter::once((format!("{p}.cpr"), Some(s.cpr))).chain(
@@ -193,13 +203,7 @@ fn unread_cpr(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
     );
     for (path, cpr) in given {
         if cpr.is_some_and(|c| c > Decimal::ZERO) {
-            ctx.warn(
-                Check::UnreadCpr,
-                &path,
-                "no asset of the deal can prepay (licences, receivables, or loans and leases \
-                 with `prepayable = false`): the prepayment rate changes nothing"
-                    .to_string(),
-            );
+            ctx.warn(Check::UnreadCpr, &path, UNREAD_CPR.to_string());
         }
     }
 }

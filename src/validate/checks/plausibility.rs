@@ -136,7 +136,8 @@ fn entries_in_scale(ctx: &mut Ctx, p: &str, entries: &[schema::ScheduleEntry]) {
                     format!(
                         "this entry's {what} {v:.2} is less than 1/{ASSET_SCALE_MAX} of the \
                          schedule's median {what}, {median:.2}: is it in 万元 (×10,000)? Every \
-                         amount is in yuan"
+                         amount is in yuan (a nominal purchase price, 留购价, or a remainder is \
+                         meant so: `allow = [\"asset_size\"]`)"
                     ),
                 );
             }

@@ -84,6 +84,16 @@ pub(in crate::validate) fn build_file(
                 "`defaulted_obligors` axis names defaults",
             ));
         }
+        // A `cpr` axis on a pool that cannot prepay (review 31d item 7).
+        if g.cpr.iter().flatten().any(|c| *c > Decimal::ZERO)
+            && !crate::validate::checks::can_prepay(deal)
+        {
+            ctx.warn(
+                Check::UnreadCpr,
+                "grid.cpr",
+                crate::validate::checks::UNREAD_CPR.to_string(),
+            );
+        }
     }
     let rating = raw
         .rating
