@@ -273,9 +273,11 @@ def test_out_returns_only_what_the_call_wrote(root, tmp_path):
     swept = nanshan.sweep(stress="standard", out=out)
     assert "scenarios" in swept
     ran = nanshan.run(out=out)
-    # `run` writes neither `scenarios` nor `warnings`; the sweep's stay on disk, unreturned.
-    assert "scenarios" not in ran and "warnings" not in ran
+    # `run` writes no `scenarios`: the sweep's stays on disk, unreturned. Its `warnings` (since
+    # session 31) replaces the sweep's: the base case tells nothing, the stresses did.
+    assert "scenarios" not in ran
     assert (out / "scenarios.parquet").exists()
+    assert swept["warnings"].num_rows > 0 and ran["warnings"].num_rows == 0
     gdd = ipabs.load(root / GDD)
     be = gdd.breakeven(stress=None, out=out)
     assert sorted(be) == ["breakeven", "warnings"]

@@ -193,24 +193,32 @@ fn calendar(ctx: &mut Ctx, d: &schema::DealSection) -> Option<Calendar> {
 }
 
 fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
-    if d.collection_ends.is_some() {
-        for (given, key) in [
-            (d.collection_end.is_some(), "deal.collection_end"),
-            (d.collection_lag_days.is_some(), "deal.collection_lag_days"),
-            (
-                d.collection_lag_business_days.is_some(),
-                "deal.collection_lag_business_days",
-            ),
-        ] {
+    // The keys that derive collection ends another way, each an error beside the one given.
+    let lags = [
+        (d.collection_lag_days.is_some(), "deal.collection_lag_days"),
+        (
+            d.collection_lag_business_days.is_some(),
+            "deal.collection_lag_business_days",
+        ),
+    ];
+    let refuse = |ctx: &mut Ctx, keys: &[(bool, &str)], problem: &str, expected: &str| {
+        for &(given, key) in keys {
             if given {
-                ctx.key_err(
-                    key,
-                    "both collection_ends and another way of deriving the collection ends are \
-                     given",
-                    "either the collection_ends list, or collection_end, or one collection lag",
-                );
+                ctx.key_err(key, problem, expected);
             }
         }
+    };
+    if d.collection_ends.is_some() {
+        refuse(
+            ctx,
+            &[
+                (d.collection_end.is_some(), "deal.collection_end"),
+                lags[0],
+                lags[1],
+            ],
+            "both collection_ends and another way of deriving the collection ends are given",
+            "either the collection_ends list, or collection_end, or one collection lag",
+        );
         return CollectionLag::Listed;
     }
     if let Some(end) = d.collection_end.as_deref() {
@@ -222,21 +230,12 @@ fn collection_lag(ctx: &mut Ctx, d: &schema::DealSection) -> CollectionLag {
                  date's month), or leave it out and give a collection lag",
             );
         }
-        for (given, key) in [
-            (d.collection_lag_days.is_some(), "deal.collection_lag_days"),
-            (
-                d.collection_lag_business_days.is_some(),
-                "deal.collection_lag_business_days",
-            ),
-        ] {
-            if given {
-                ctx.key_err(
-                    key,
-                    "both collection_end and a collection lag are given",
-                    "either collection_end or one collection lag",
-                );
-            }
-        }
+        refuse(
+            ctx,
+            &lags,
+            "both collection_end and a collection lag are given",
+            "either collection_end or one collection lag",
+        );
         return CollectionLag::PreviousMonthEnd;
     }
     match (d.collection_lag_days, d.collection_lag_business_days) {
