@@ -1558,3 +1558,21 @@ normal = [
     let row = breakeven_one(&d, &s, 0, &table(dec!(0.13))).unwrap();
     assert_eq!(row.pass, Some(true));
 }
+
+/// The terminal's line of a tranche paid in full at R = 100% shows the BDR its pass reads, the
+/// larger of its two realised ratios (review 31e item 1: gdd's A showed `≥ 69.0183%` beside a
+/// PASS at a TDR of 75% that its whole-obligor ratio of 100% gave).
+#[test]
+fn the_terminal_shows_the_bound_the_pass_reads() {
+    let mut row = sample_rows().remove(0);
+    row.passes_at_one = true;
+    row.breach = None;
+    row.breakeven_default_rate = dec!(0.690183);
+    row.breakeven_obligor_default_rate = dec!(1);
+    row.target_default_rate = Some(dec!(0.75));
+    row.pass = Some(row.bdr().meets(dec!(0.75)));
+    assert_eq!(row.pass, Some(true));
+    let table = breakeven_table(&[row]);
+    assert!(table.contains("≥ 100.0000%"), "{table}");
+    assert!(!table.contains("69.0183"), "{table}");
+}

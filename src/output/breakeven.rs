@@ -338,7 +338,10 @@ fn pass_fail(pass: bool) -> &'static str {
 }
 
 fn row_cells(r: &BreakevenRow) -> [String; 9] {
-    let bdr = format_percent(r.breakeven_default_rate, BDR_DP);
+    // The BDR the pass reads: for a tranche paid in full at R = 100%, the larger of the
+    // realised ratios there and in whole obligors (review 31e item 1: the line showed the
+    // first beside a PASS the second gave).
+    let bdr = format_percent(r.bdr().rate, BDR_DP);
     // What breaks it (review 29b item 7): at the failing end of the bracket, or with no
     // defaults.
     let breaks = r.breach.map_or_else(String::new, |b| {

@@ -935,7 +935,8 @@ pub struct Trigger {
     /// `senior_outstanding_after_legal_maturity`, `top_class_interest_shortfall`,
     /// `support_failed`, `event` or `pool_to_senior_below`.
     pub condition: TriggerCondition,
-    /// Threshold of `cumulative_default_ratio_above` (a ratio) or `coverage_below` (a multiple).
+    /// Threshold of `cumulative_default_ratio_above` (a ratio), `coverage_below` or
+    /// `pool_to_senior_below` (a multiple).
     pub threshold: Option<Decimal>,
     /// The support a `support_failed` trigger watches (default: any support).
     pub support: Option<String>,
