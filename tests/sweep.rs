@@ -818,3 +818,59 @@ fn the_worst_scenario_is_the_first_of_a_tie() {
         .expect("B's row");
     assert!(row.contains("all-a (+1 tied)"), "{row}");
 }
+
+/// Under the sweep table, the runs' own outcomes (since session 31, review 31c item 5): on the
+/// hand-worked fixture, the base case and its own scenario (O2's defaults), the undertaking
+/// pays 7,684.70 − 4,000 = 3,684.70 of A's period-2 interest (tests/hand_worked.rs) under the
+/// second only, and O2's 500,000 of the 2,000,000 pool defaults there (25%); the fixture has
+/// no trigger, so no trigger line.
+#[test]
+fn the_sweep_table_states_the_supports_and_defaults() {
+    let loaded = load_deal(&root().join("tests/fixtures/hand_worked.toml")).expect("loads");
+    let deal = &loaded.deal;
+    let sc = vec![Scenario::base(), deal.scenario.clone()];
+    let opts = SweepOptions {
+        flows: false,
+        threads: Some(1),
+        progress: false,
+    };
+    let runs = sweep(deal, &sc, &Pricing::default(), opts).expect("sweeps");
+    let table = ipabs::output::table::sweep_table(&runs);
+    assert!(
+        table.contains(
+            "support drawn: at most 3,684.70 (scenario `o2-defaults`; 1 of 2 scenarios draw)"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "realised defaults: at most 25.0000% of the pool (scenario `o2-defaults`; 1 of 2 \
+             scenarios default)"
+        ),
+        "{table}"
+    );
+    assert!(!table.contains("triggers:"), "{table}");
+    // With a trigger at a cumulative default ratio above 20%: O2's 25% trips it on period 2's
+    // date, 2024-07-01 (tested before the waterfall), under O2's defaults only.
+    let src = std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml"))
+        .expect("fixture")
+        .replace(
+            "[scenario]",
+            "[[triggers]]\nname = \"cdr20\"\nkind = \"acceleration\"\n\
+             condition = \"cumulative_default_ratio_above\"\nthreshold = 0.2\n\
+             waterfall = \"normal\"\n\n[scenario]",
+        );
+    let d = ipabs::validate::deal_from_str("hw.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let sc = vec![Scenario::base(), d.scenario.clone()];
+    let runs = sweep(&d, &sc, &Pricing::default(), opts).expect("sweeps");
+    let table = ipabs::output::table::sweep_table(&runs);
+    assert!(
+        table.contains(
+            "triggers: 1 of 2 scenarios trip one; the earliest, `cdr20` on 2024-07-01 (scenario \
+             `o2-defaults`)"
+        ),
+        "{table}"
+    );
+}

@@ -379,6 +379,51 @@ pub fn sweep_table(runs: &[PricedRun]) -> String {
         &[false, false, true, true, false, true, true, false],
         &rows,
     ));
+    out.push_str(&outcomes_lines(runs));
+    out
+}
+
+/// The sweep's run-level outcomes under its table (since session 31, review 31c item 5): the
+/// largest support draw, the highest realised default ratio and the earliest trigger, each
+/// with the first scenario that gives it and how many scenarios have one; nothing for a
+/// figure no scenario has.
+fn outcomes_lines(runs: &[PricedRun]) -> String {
+    let n = runs.len();
+    let mut out = String::new();
+    // The first run with the largest value of `key` above zero, and how many are above zero.
+    let largest = |key: &dyn Fn(&PricedRun) -> Decimal| {
+        let with = runs.iter().filter(|r| key(r) > Decimal::ZERO).count();
+        let best = runs
+            .iter()
+            .rev()
+            .max_by_key(|r| key(r))
+            .filter(|r| key(r) > Decimal::ZERO);
+        best.map(|r| (key(r), r.scenario.as_str(), with))
+    };
+    if let Some((x, s, with)) = largest(&|r| r.support_drawn) {
+        out.push_str(&format!(
+            "support drawn: at most {} (scenario `{s}`; {with} of {n} scenarios draw)\n",
+            format_money(x)
+        ));
+    }
+    if let Some((x, s, with)) = largest(&|r| r.cumulative_default_ratio) {
+        out.push_str(&format!(
+            "realised defaults: at most {}% of the pool (scenario `{s}`; {with} of {n} \
+             scenarios default)\n",
+            format!("{:.4}", x * Decimal::ONE_HUNDRED)
+        ));
+    }
+    let tripped: Vec<(&str, &(String, chrono::NaiveDate))> = runs
+        .iter()
+        .filter_map(|r| r.first_trigger.as_ref().map(|t| (r.scenario.as_str(), t)))
+        .collect();
+    if let Some((s, (name, date))) = tripped.iter().min_by_key(|(_, (_, d))| *d) {
+        out.push_str(&format!(
+            "triggers: {} of {n} scenarios trip one; the earliest, `{name}` on {date} (scenario \
+             `{s}`)\n",
+            tripped.len()
+        ));
+    }
     out
 }
 
