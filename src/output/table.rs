@@ -408,9 +408,9 @@ fn outcomes_lines(runs: &[PricedRun]) -> String {
     }
     if let Some((x, s, with)) = largest(&|r| r.cumulative_default_ratio) {
         out.push_str(&format!(
-            "realised defaults: at most {}% of the pool (scenario `{s}`; {with} of {n} \
+            "realised defaults: at most {:.4}% of the pool (scenario `{s}`; {with} of {n} \
              scenarios default)\n",
-            format!("{:.4}", x * Decimal::ONE_HUNDRED)
+            x * Decimal::ONE_HUNDRED
         ));
     }
     let tripped: Vec<(&str, &(String, chrono::NaiveDate))> = runs
