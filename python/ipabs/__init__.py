@@ -274,9 +274,26 @@ class _Work:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# The whole-number parameters and their ranges, as the command line takes them: a value
+# outside is told in Python's terms before anything runs (review 31b item 10: the command
+# line's parser text named `--threads` and printed its usage).
+_RANGES = {
+    "--threads": ("threads", 1, 256),
+    "--paths": ("paths", 1, 10**9),
+    "--seed": ("seed", 0, 2**64 - 1),
+}
+
+
 def _opt(args: List[str], flag: str, value: Any) -> None:
-    if value is not None:
-        args += [flag, str(value)]
+    if value is None:
+        return
+    if flag in _RANGES:
+        name, lo, hi = _RANGES[flag]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            err = UsageError(f"{name}={value!r}: expected a whole number from {lo} to {hi}")
+            err.exit_code = 2
+            raise err
+    args += [flag, str(value)]
 
 
 def _shard(shard: Any) -> Optional[str]:

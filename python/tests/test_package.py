@@ -4,6 +4,7 @@ import datetime
 import decimal
 import os
 import pathlib
+import re
 import signal
 import time
 
@@ -319,3 +320,19 @@ def test_deals_loaded_from_text_take_an_id_in_a_portfolio(root):
     assert sorted(set(got["summary"].column("deal").to_pylist())) == ["gdd", "nanshan"]
     with pytest.raises(ValueError, match="expected letters, digits"):
         ipabs.load(a_text, id="a/b")
+
+
+def test_out_of_range_numbers_name_the_parameter(root):
+    """Review 31b item 10: threads, paths and seed outside their ranges are told in Python's
+    terms (the parameter and its range), not with the command line's usage text."""
+    deal = ipabs.load(root / NANSHAN)
+    for call, says in [
+        (lambda: deal.sweep(threads=0), "threads=0: expected a whole number from 1 to 256"),
+        (lambda: deal.rate(paths=0), "paths=0: expected a whole number from 1 to 1000000000"),
+        (lambda: deal.rate(seed=-1), "seed=-1: expected a whole number from 0 to 18446744073709551615"),
+        (lambda: deal.rate(paths=2.5), "paths=2.5: expected a whole number"),
+    ]:
+        with pytest.raises(ipabs.UsageError, match=re.escape(says)) as e:
+            call()
+        assert e.value.exit_code == 2
+        assert "--help" not in str(e.value)
