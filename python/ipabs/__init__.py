@@ -19,6 +19,7 @@ import datetime
 import decimal
 import json
 import math
+import numbers
 import os
 import pathlib
 import shutil
@@ -289,7 +290,8 @@ def _opt(args: List[str], flag: str, value: Any) -> None:
         return
     if flag in _RANGES:
         name, lo, hi = _RANGES[flag]
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        # numpy's integers are `numbers.Integral` too (a seed from a column).
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
             err = UsageError(f"{name}={value!r}: expected a whole number from {lo} to {hi}")
             err.exit_code = 2
             raise err

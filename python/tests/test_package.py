@@ -336,3 +336,6 @@ def test_out_of_range_numbers_name_the_parameter(root):
             call()
         assert e.value.exit_code == 2
         assert "--help" not in str(e.value)
+    # A numpy integer is a whole number.
+    np = pytest.importorskip("numpy")
+    ipabs.load(root / NANSHAN).sweep(stress=None, threads=np.int64(1))
