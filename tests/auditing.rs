@@ -2094,3 +2094,86 @@ tranches.B = { interest = 0, principal = 50000 }"#;
     assert_eq!(flagged.len(), 20);
     assert_eq!(plain, flagged);
 }
+
+/// The last report repays every tranche (review 31f item 1): with `end_when_repaid` that date
+/// runs as the plan's last, and the reconciliation is the three-date fixture's: its third
+/// report is what that fixture pays (B's 100,000 and its `final_period` residual), so the
+/// 4-date deal with the flag compares the same lines with the same model figures, ends on the
+/// third date, and keeps no cash.
+#[test]
+fn a_plan_repaid_by_its_last_report_ends_there() {
+    let three = read("tests/fixtures/auditing.toml");
+    let four = three
+        .replace(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+        )
+        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+        .replace(
+            "collection_lag_days = 0",
+            "collection_lag_days = 0\nend_when_repaid = true",
+        );
+    assert!(four.contains("end_when_repaid") && four.contains("2024-12-31]"));
+    let actuals = r#"[actuals]
+deal = "auditing fixture"
+
+[[periods]]
+period = 1
+payment_date = 2024-04-01
+pool = { principal = 400000, interest = 20000 }
+fees = { trustee = 1000 }
+tranches.A = { interest = 8190, principal = 410810 }
+tranches.B = { interest = 0, principal = 0, residual = 0 }
+
+[[periods]]
+period = 2
+payment_date = 2024-07-01
+pool = { principal = 300000, interest = 10000 }
+fees = { trustee = 1000 }
+tranches.A = { interest = "4451.63", principal = "304548.37" }
+tranches.B = { interest = 0, principal = 0, residual = 0 }
+
+[[periods]]
+period = 3
+payment_date = 2024-09-30
+pool = { principal = 300000, interest = 5000 }
+fees = { trustee = 1000 }
+tranches.A = { interest = "1680.25", principal = "184641.63" }
+tranches.B = { interest = 0, principal = 100000, residual = "17678.12" }"#;
+    let reconciled = |src: &str| {
+        let d = deal_from_str("auditing.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        let a = actuals_from_str("actuals.toml", actuals, &d).unwrap_or_else(|e| panic!("{e}"));
+        reconcile(&d, &ipabs::scenario::Scenario::base(), &a).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (a, b) = (reconciled(&three), reconciled(&four));
+    let lines = |r: &ipabs::analytics::reconcile::Reconciliation| {
+        r.lines
+            .iter()
+            .map(|l| {
+                (
+                    l.period,
+                    l.line.to_string(),
+                    l.item.clone(),
+                    l.model,
+                    l.actual,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&a), lines(&b));
+    assert_eq!(b.run.periods.len(), 3);
+    assert_eq!(
+        b.run.periods[2].collection_balance_end,
+        a.run.periods[2].collection_balance_end
+    );
+    assert!(
+        !b.run
+            .warnings
+            .iter()
+            .any(|w| w.check == ipabs::error::Check::CashLeft),
+        "{:?}",
+        b.run.warnings
+    );
+}

@@ -1256,6 +1256,43 @@ fn a_plan_that_ends_when_repaid_runs_its_last_date_as_the_last() {
             b.warnings
         );
     }
+    // A date whose last-date rules would leave a tranche unpaid does not end the plan, though
+    // an ordinary trial repays it (review 31f item 2): a `coverage_below` event of default at
+    // 1.6 reads the senior coverage with every balance due on a last date (1.503 on the third
+    // date, review 31f) and would switch to a waterfall that pays B nothing. So the flag
+    // changes nothing: the 4-date run with it equals the 4-date run without it.
+    let cov = four(&hw)
+        .replace(
+            "[scenario]",
+            "[[triggers]]\nname = \"cov\"\nkind = \"event_of_default\"\n\
+             condition = \"coverage_below\"\nthreshold = 1.6\nwaterfall = \"eod\"\n\n[scenario]",
+        )
+        .replace(
+            "[waterfalls]\nnormal = [",
+            "[waterfalls]\neod = [\n  { action = \"pay_tax\", taxes = [\"vat\"] },\n  \
+             { action = \"pay_fee\", fees = [\"manager\"] },\n  \
+             { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+             { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n  \
+             { action = \"pay_residual\", tranche = \"B\", when = \"senior_paid_off\" },\n]\n\
+             normal = [",
+        );
+    assert!(
+        cov.contains("name = \"cov\"") && cov.contains("eod = ["),
+        "{cov}"
+    );
+    let run = |src: &str| {
+        let d = ipabs::validate::deal_from_str("x.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        ipabs::engine::run(&d, &ipabs::scenario::Scenario::base()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (with, without) = (
+        run(&cov),
+        run(&cov.replace("end_when_repaid = true", "end_when_repaid = false")),
+    );
+    assert_eq!(with.periods.len(), 4);
+    assert_eq!(with.periods, without.periods);
+    assert_eq!(with.summary, without.summary);
 }
 
 /// `unread_cpr` (since session 31): a `cpr` on a pool none of whose assets can prepay, in a

@@ -26,8 +26,10 @@
 //!   first day of the first collection period, k = 0, 1, …; `breakeven_obligors` is the largest k
 //!   such that the tranche is paid in full for every k' ≤ k.
 //! * **TDR**: multiplier × base default rate from the [`RatingTable`], rounded to 8 decimal
-//!   places; `pass = Some(breakeven_default_rate >= tdr)` when a TDR exists (always false for a
-//!   tranche that fails with no defaults at all).
+//!   places; `pass = Some(bdr >= tdr)` when a TDR exists, the BDR being `breakeven_default_rate`,
+//!   or for a tranche paid in full at R = 1 the larger of it and
+//!   `breakeven_obligor_default_rate` ([`Bdr::of`]; always false for a tranche that fails with
+//!   no defaults at all).
 //!
 //! * **Status changes**: where two passing rates took different paths through the deal's
 //!   statuses ([`RunResult::regime`]), the search bisects on the path between them
@@ -93,8 +95,9 @@ pub struct BreakevenRow {
     pub obligor_count: u32,
     /// Target default rate of the tranche's rating, when the rating table has one.
     pub target_default_rate: Option<Decimal>,
-    /// `breakeven_default_rate >= target_default_rate`, or paid in full at R = 1 (`passes_at_one`),
-    /// and false when `fails_at_zero`; None without a TDR ([`Bdr::meets`]).
+    /// The row's BDR ([`BreakevenRow::bdr`]: for a tranche paid in full at R = 1, the larger of
+    /// its two realised ratios) ≥ `target_default_rate`, false when `fails_at_zero`; None
+    /// without a TDR ([`Bdr::meets`]).
     pub pass: Option<bool>,
     /// Engine runs this row took.
     pub runs: u32,

@@ -89,10 +89,22 @@ impl Run<'_> {
     /// as the plan's last ([`Run::end_here`]). Review 31d item 1: deciding after the waterfall
     /// ran the date without the last date's rules, and left the reserve, a `final_period`
     /// residual and the per-unit 尾差 in the plan.
+    ///
+    /// Two trials: the date as an ordinary one, then as the last (review 31f item 2: a
+    /// `final_period` fee, or a `coverage_below` trigger reading every balance due, could leave
+    /// a tranche unpaid on a date run as the last that the ordinary trial had repaid). The
+    /// second alone would not do: a support drawn for balances that fall due only on a last
+    /// date would repay almost any date.
     pub(super) fn trial_repays_all(&mut self, k: usize) -> Result<bool> {
         let mut trial = self.trial();
         trial.waterfall_of(k)?;
-        Ok(trial.all_repaid())
+        if !trial.all_repaid() {
+            return Ok(false);
+        }
+        let mut last = self.trial();
+        last.end_here(k);
+        last.waterfall_of(k)?;
+        Ok(last.all_repaid())
     }
 
     /// Every tranche repaid, with no interest owed (the per-unit 尾差 aside).

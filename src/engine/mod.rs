@@ -105,18 +105,30 @@ pub fn run_restated(
     // end skipped a later report, and a date run as the last paid out cash the report kept).
     let last_reported = actuals.periods.iter().map(|a| a.index).max();
     st.end_from = last_reported.map_or(0, |l| l + 1);
+    // The last reported date runs as the plan's last when the reports of every date up to it
+    // give each tranche's principal, adding up to its balance (review 31f item 1: run as an
+    // ordinary date, it left its residual and reserve in the plan).
+    if deal.end_when_repaid
+        && let Some(l) = last_reported.filter(|&l| l + 1 < deal.periods.len())
+        && (0..=l).all(|j| actuals.periods.iter().any(|a| a.index == j))
+        && deal.tranches.iter().enumerate().all(|(t, tr)| {
+            let paid: Option<Decimal> = actuals
+                .periods
+                .iter()
+                .map(|a| a.principal.get(t).copied().flatten())
+                .sum();
+            paid == Some(tr.balance)
+        })
+    {
+        st.end_at = Some(l);
+    }
     for k in 0..deal.periods.len() {
         st.period(k)?;
         if let Some(a) = actuals.periods.iter().find(|a| a.index == k) {
             waterfall.push(st.waterfall_rows()?);
             st.restate(a)?;
-        }
-        if deal.end_when_repaid
-            && Some(k) == last_reported
-            && k + 1 < deal.periods.len()
-            && st.all_repaid()
-        {
-            st.ended = true;
+            // As reported: the plan ended only if the report repaid every tranche.
+            st.ended = st.ended && st.all_repaid();
         }
         if st.called || st.ended {
             break;

@@ -264,6 +264,10 @@ pub(super) struct Run<'a> {
     /// 0, or in `reconcile` the date after the last reported one, whose figures say whether
     /// the plan ended.
     pub end_from: usize,
+    /// In `reconcile`, the reported date (index) whose figures repay every tranche: it runs as
+    /// the plan's last (review 31f item 1: run as an ordinary date, it left its residual and
+    /// reserve in the plan).
+    pub end_at: Option<usize>,
     /// With `[notices] per_unit`, whether the current date is the deal's last or the call
     /// date, on which every tranche is paid by its figures per 100 at each step.
     pub unit_final: bool,
@@ -445,6 +449,7 @@ impl<'a> Run<'a> {
             ending: false,
             ended: false,
             end_from: 0,
+            end_at: None,
             unit_final: false,
             call_price: 0,
             guarantor_owed: 0,
@@ -696,9 +701,8 @@ impl<'a> Run<'a> {
             available = self.cash_total();
         }
         if deal.end_when_repaid
-            && k >= self.end_from
             && !self.is_final()
-            && self.trial_repays_all(k)?
+            && (self.end_at == Some(k) || (k >= self.end_from && self.trial_repays_all(k)?))
         {
             self.end_here(k);
         }

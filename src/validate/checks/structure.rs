@@ -101,6 +101,24 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
             );
             continue;
         }
+        // With `end_when_repaid` the plan ends when every balance is 0: a tranche no
+        // `pay_principal` step repays (its residual only) never gets there (review 31f item 3).
+        if deal.end_when_repaid
+            && !deal
+                .waterfalls
+                .iter()
+                .any(|w| w.steps.iter().any(|s| principal(&s.action)))
+        {
+            ctx.warn(
+                Check::Unreached,
+                "deal.end_when_repaid",
+                format!(
+                    "tranche `{}` is repaid by no `pay_principal` step (its residual only): its \
+                     balance never reaches 0, so end_when_repaid never ends the plan",
+                    t.name
+                ),
+            );
+        }
         // A subordinated tranche may be paid out by its residual instead.
         let residual = |a: &Action| matches!(a, Action::PayResidual(x) if *x == i);
         if !steps
