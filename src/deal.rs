@@ -277,8 +277,7 @@ pub fn pool_periods(periods: &[PeriodDates], obligors: &[Obligor]) -> usize {
     let n = periods.len();
     obligors
         .iter()
-        .flat_map(|o| o.assets.iter())
-        .filter_map(|a| a.instalments.last().map(|i| i.date))
+        .filter_map(Obligor::last_due)
         .max()
         .map_or(n, |d| period_of(periods, d).map_or(n, |k| k + 1))
 }
@@ -359,6 +358,23 @@ pub struct Obligor {
     pub name: String,
     pub tags: BTreeMap<String, String>,
     pub assets: Vec<Asset>,
+}
+
+impl Obligor {
+    /// The date of the obligor's last instalment; None when it has none.
+    pub fn last_due(&self) -> Option<NaiveDate> {
+        self.assets
+            .iter()
+            .filter_map(|a| a.instalments.last().map(|i| i.date))
+            .max()
+    }
+
+    /// Its exposure term: ACT/365F years from `cutoff` to its last instalment (0 without one,
+    /// or when that is before `cutoff`), the term the rating model reads its PD over.
+    pub fn term_years(&self, cutoff: NaiveDate) -> f64 {
+        let last = self.last_due().unwrap_or(cutoff);
+        DayCount::Act365F.fraction(cutoff, last).to_f64().max(0.0)
+    }
 }
 
 /// The four shapes of IP-derived claim.
@@ -1051,6 +1067,11 @@ impl Deal {
 
     pub fn support_index(&self, name: &str) -> Option<usize> {
         self.supports.iter().position(|s| s.name == name)
+    }
+
+    /// The date of the pool's last instalment; None when no asset has one.
+    pub fn last_due(&self) -> Option<NaiveDate> {
+        self.obligors.iter().filter_map(Obligor::last_due).max()
     }
 
     /// The last payment date.

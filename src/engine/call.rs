@@ -81,7 +81,7 @@ impl Run<'_> {
             .iter()
             .enumerate()
             .filter(|(_, t)| t.class != crate::deal::TrancheClass::Subordinated)
-            .all(|(i, _)| trial.balance[i] == 0 && trial.interest_unpaid(i) <= 0))
+            .all(|(i, _)| trial.repaid(i)))
     }
 
     /// Whether a trial of payment date `k`'s waterfall, as the dues now stand, leaves every
@@ -107,9 +107,14 @@ impl Run<'_> {
         Ok(last.all_repaid())
     }
 
-    /// Every tranche repaid, with no interest owed (the per-unit 尾差 aside).
+    /// Tranche `i` repaid, with no interest owed (the per-unit 尾差 aside).
+    fn repaid(&self, i: usize) -> bool {
+        self.balance[i] == 0 && self.interest_unpaid(i) <= 0
+    }
+
+    /// Every tranche repaid ([`Run::repaid`]).
     pub(super) fn all_repaid(&self) -> bool {
-        (0..self.deal.tranches.len()).all(|i| self.balance[i] == 0 && self.interest_unpaid(i) <= 0)
+        (0..self.deal.tranches.len()).all(|i| self.repaid(i))
     }
 
     /// Runs payment date `k` as the plan's last (`end_when_repaid`), once its dues were

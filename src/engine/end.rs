@@ -151,11 +151,8 @@ impl Run<'_> {
         // 11: a listed collection end before the last instalment was blamed on a maturity).
         let last_end = deal.periods.last().map(|q| q.collection_end);
         let uncollected = deal
-            .obligors
-            .iter()
-            .flat_map(|o| &o.assets)
-            .filter_map(|a| a.instalments.last())
-            .any(|i| last_end.is_some_and(|e| i.date > e));
+            .last_due()
+            .is_some_and(|d| last_end.is_some_and(|e| d > e));
         let when = if uncollected && !repaid {
             " (pool cash falls due after the last collection period and is never collected: \
              check the collection ends and the legal maturity; `never_collected` names the \

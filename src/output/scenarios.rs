@@ -98,9 +98,20 @@ fn at_dates<'a>(
     items: &[(usize, chrono::NaiveDate)],
     name: impl Fn(usize) -> Option<&'a str>,
 ) -> String {
+    spans(items.iter().map(|&(i, d)| (i, d, None)), name)
+}
+
+/// `name@date` items, `name@date..until` for one with an end, separated by `;`: [`at_dates`],
+/// and a scenario's `events`.
+fn spans<'a>(
+    items: impl Iterator<Item = (usize, chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+    name: impl Fn(usize) -> Option<&'a str>,
+) -> String {
     items
-        .iter()
-        .filter_map(|&(i, d)| name(i).map(|n| format!("{n}@{d}")))
+        .filter_map(|(i, d, until)| {
+            let until = until.map(|u| format!("..{u}")).unwrap_or_default();
+            name(i).map(|n| format!("{n}@{d}{until}"))
+        })
         .collect::<Vec<_>>()
         .join(";")
 }
@@ -144,16 +155,7 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
     let event = |i: usize| deal.events.get(i).map(String::as_str);
     let events: Vec<String> = scenarios
         .iter()
-        .map(|s| {
-            s.events
-                .iter()
-                .filter_map(|e| {
-                    let until = e.until.map(|u| format!("..{u}")).unwrap_or_default();
-                    event(e.event).map(|n| format!("{n}@{}{until}", e.from))
-                })
-                .collect::<Vec<_>>()
-                .join(";")
-        })
+        .map(|s| spans(s.events.iter().map(|e| (e.event, e.from, e.until)), event))
         .collect();
     let columns = vec![
         Column::new("deal".into(), vec![deal.name.as_str(); n]),

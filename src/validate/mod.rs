@@ -264,14 +264,8 @@ pub fn obligor_credit_from_str(
 /// rating model reads it); None without a CCC row or an instalment.
 fn pd_ceiling(deal: &Deal, o: &crate::deal::Obligor, table: &PdTable) -> Option<f64> {
     let ccc = table.index("CCC")?;
-    let last = o
-        .assets
-        .iter()
-        .filter_map(|a| a.instalments.last())
-        .map(|i| i.date)
-        .max()?;
-    let years = (last - deal.cutoff_date).num_days().max(0) as f64 / 365.0;
-    Some(table.pd(ccc, years))
+    o.last_due()?;
+    Some(table.pd(ccc, o.term_years(deal.cutoff_date)))
 }
 
 /// Reads `path` and resolves its obligors' credit inputs ([`obligor_credit_from_str`]).

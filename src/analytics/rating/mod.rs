@@ -105,13 +105,7 @@ pub fn pool(
     let mut balances = Vec::with_capacity(n);
     let mut exposure = Vec::with_capacity(n);
     for o in &deal.obligors {
-        let last = o
-            .assets
-            .iter()
-            .filter_map(|a| a.instalments.last().map(|i| i.date))
-            .max()
-            .unwrap_or(cutoff);
-        terms.push(years(cutoff, last));
+        terms.push(o.term_years(cutoff));
         balances.push(o.assets.iter().map(|a| a.balance()).sum::<Decimal>());
         exposure.push(
             period_starts

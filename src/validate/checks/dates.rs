@@ -181,13 +181,7 @@ pub(super) fn dates(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths: &
     // Payment dates whose collection period starts after the pool's last instalment. Not for
     // a revolving deal: assets bought in its revolving period pay on those dates (review 26d
     // item M5).
-    let last_due = deal
-        .obligors
-        .iter()
-        .flat_map(|o| &o.assets)
-        .filter_map(|a| a.instalments.last())
-        .map(|i| i.date)
-        .max();
+    let last_due = deal.last_due();
     // Nor with `end_when_repaid`: dates after the pool's last instalment are the tail to the
     // legal maturity that runs only while a tranche is outstanding (review 31d item 6).
     if let Some(last_due) = last_due.filter(|_| deal.revolving.is_none() && !deal.end_when_repaid) {
