@@ -833,6 +833,9 @@ pub enum Action {
     },
     /// Buy assets from the `[revolving]` template while the revolving period is live.
     BuyAssets(Spend),
+    /// Repay these supports (indices into `Deal::supports`, in this order) what they have
+    /// drawn and not yet been repaid (返还差额支付款; `engine::repayment`).
+    RepaySupport(Vec<usize>),
 }
 
 /// How much a transfer moves, at most the source account's balance.

@@ -277,11 +277,15 @@ pub enum Check {
     SupportWithoutDefaults,
     /// A scenario's `cpr` on a deal none of whose assets can prepay.
     UnreadCpr,
+    /// A trigger the pool's performance trips (not a scenario's event or support failure) in
+    /// a run without any default or delay: a threshold or a waterfall that trips it in the
+    /// base case (review 32c item 4).
+    TripsWithoutDefaults,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 45] = [
+    pub const ALL: [Check; 46] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -327,6 +331,7 @@ impl Check {
         Check::TermUnits,
         Check::SupportWithoutDefaults,
         Check::UnreadCpr,
+        Check::TripsWithoutDefaults,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -377,6 +382,7 @@ impl Check {
             Check::TermUnits => "term_units",
             Check::SupportWithoutDefaults => "support_without_defaults",
             Check::UnreadCpr => "unread_cpr",
+            Check::TripsWithoutDefaults => "trips_without_defaults",
         }
     }
 }

@@ -84,6 +84,13 @@
 //! print no warning, and each file is the empty table of `sweep`'s warnings columns (pyarrow);
 //! the other 88 files byte-identical.
 //!
+//! Re-pinned in session 32: the eight `support.parquet` files, when `repaid` (what
+//! `repay_support` steps paid back of the draws) was appended. Checked against the previous
+//! build's (174ff4a) files with pyarrow: the earlier columns equal, `repaid` 0.00 in all 203
+//! rows (no example deal repays a support) with the type of `total`; the other 84 files
+//! byte-identical. The figure itself is tested by hand in `tests/hand_worked.rs`
+//! (`a_repay_support_step_pays_back_the_undertakings_draws`).
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -1152,6 +1152,68 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
     assert!(warned(&allowed, &base).is_empty());
 }
 
+/// `trips_without_defaults` (since session 32, review 32c item 4): a trigger the pool's
+/// performance trips in a run with no default and no delay. On tests/fixtures/hand_worked.toml
+/// (docs in tests/hand_worked.rs) with an acceleration trigger `coverage_below` 100 (a slip
+/// for 1.00): period 1's senior coverage is (1,050,000 − 1,630 − 1,000) / 17,950.68 =
+/// 58.347093, below 100, so the base case trips it on period 1. With 1.00 it never trips
+/// (period 2's multiple is 0, but only O2's default makes it so, and the base case has none:
+/// the undertaking pays nothing and every multiple is above 1). Under the deal's own scenario
+/// (O2 defaults) it is not told; `allow` silences it.
+#[test]
+fn a_trigger_tripped_without_defaults_is_a_run_warning() {
+    use ipabs::error::Check;
+    let src =
+        std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
+    let with = |threshold: &str| {
+        src.replace(
+            "\n[scenario]",
+            &format!(
+                "accelerated = [\n  {{ action = \"pay_interest\", tranches = [\"A\"] }},\n  \
+                 {{ action = \"pay_principal\", tranches = [\"A\", \"B\"], amount = \"available\" }},\n]\n\n\
+                 [[triggers]]\nname = \"cover\"\nkind = \"acceleration\"\n\
+                 condition = \"coverage_below\"\nthreshold = {threshold}\nwaterfall = \"accelerated\"\n\n[scenario]"
+            ),
+        )
+    };
+    let warned = |src: &str, base: bool| {
+        let d = ipabs::validate::deal_from_str("hw.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        let s = if base {
+            ipabs::scenario::Scenario::base()
+        } else {
+            d.scenario.clone()
+        };
+        let r = ipabs::engine::run(&d, &s).unwrap_or_else(|e| panic!("{e}"));
+        r.warnings
+            .into_iter()
+            .filter(|w| w.check == Check::TripsWithoutDefaults)
+            .map(|w| (w.period.map(|p| p.0), w.message))
+            .collect::<Vec<_>>()
+    };
+    let slip = with("100");
+    assert!(slip.contains("threshold = 100"));
+    let w = warned(&slip, true);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, Some(1));
+    assert!(
+        w[0].1.starts_with(
+            "trigger `cover` (acceleration, coverage_below) trips on this date in a run with no \
+             default and no delay"
+        ),
+        "{}",
+        w[0].1
+    );
+    assert!(warned(&with("1.00"), true).is_empty());
+    assert!(warned(&slip, false).is_empty());
+    let allowed = slip.replace(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nallow = [\"trips_without_defaults\"]",
+    );
+    assert!(warned(&allowed, true).is_empty());
+}
+
 /// `run` writes `warnings.parquet` as `sweep` does (since session 31, review 31b item 2: a
 /// notebook's `run()` had no trace of its warnings): one row per warning printed, the files'
 /// first (no scenario), then the scenario's. On the corpus case w65 (a subordinated coupon no
@@ -1325,4 +1387,49 @@ fn a_cpr_on_a_pool_that_cannot_prepay_is_told() {
             "{key}: {err}"
         );
     }
+}
+
+/// `reconcile` writes `warnings.parquet` as `run` does (since session 32, review 32b item 2: a
+/// report that does not add up was told on the terminal only). The auditing fixture
+/// (tests/fixtures/auditing.toml, A of 900,000.00) with a report of 1,000,000 of A's principal
+/// on period 1: the actuals file's `actuals_tranche` warning (tests/auditing.rs,
+/// `a_tranche_repaid_beyond_its_balance_is_told`) is a row, at its key, before any of the run.
+#[test]
+fn reconcile_writes_the_warnings_it_prints() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let actuals = dir.path().join("over.toml");
+    std::fs::write(
+        &actuals,
+        "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+         payment_date = 2024-04-01\npool = { principal = 400000, interest = 20000 }\n\
+         fees = { trustee = 1000 }\n\
+         tranches.A = { interest = 8190, principal = 1000000 }\n\
+         tranches.B = { interest = 0, principal = 0 }\n",
+    )
+    .expect("write");
+    let out_dir = dir.path().join("out");
+    let out = ipabs(&[
+        "reconcile",
+        "tests/fixtures/auditing.toml",
+        "--actuals",
+        s(&actuals),
+        "--quiet",
+        "--out",
+        s(&out_dir),
+    ]);
+    let printed: Vec<String> = text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect();
+    assert!(!printed.is_empty(), "{}", text(&out.stderr));
+    let rows = pyarrow_reads(
+        "import sys, pyarrow.parquet as pq\n\
+         for r in pq.read_table(sys.argv[1]).to_pylist():\n    \
+         print(r['check'], (r['location'] or '').split(': ')[-1])\n",
+        &out_dir.join("warnings.parquet"),
+    );
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows.len(), printed.len(), "{rows:?} vs {printed:?}");
+    assert_eq!(rows[0], "actuals_tranche periods[0].tranches.A.principal");
 }

@@ -1001,3 +1001,73 @@ fn cash_held_earns_the_reinvestment_rate() {
     );
     assert_eq!(r.conservation.investment_income, dec!(49.86));
 }
+
+/// The fixture with a `repay_support` step after the reserve's top-up (返还差额支付款, since
+/// session 32) and the recovery rate `recovery`.
+fn repay_source(recovery: &str) -> String {
+    let src = fixture()
+        .replace(
+            "  { action = \"top_up_reserve\" },\n",
+            "  { action = \"top_up_reserve\" },\n  { action = \"repay_support\", supports = [\"undertaking\"] },\n",
+        )
+        .replace("recovery_rate = 0.6", &format!("recovery_rate = {recovery}"));
+    assert!(src.contains("repay_support") && src.contains(recovery));
+    src
+}
+
+#[test]
+fn a_repay_support_step_pays_back_the_undertakings_draws() {
+    // As `normal_waterfall_to_the_fen` up to period 3's senior principal: the undertaking drew
+    // 3,684.70 in period 2, when nothing was left for the repayment step. Period 3: 815,500.30
+    // after A's interest, A's principal 770,580.68 leaves 44,919.62; the reserve's target is 0
+    // on the last date and it is empty; the undertaking is repaid all it drew, 3,684.70, and
+    // B's principal is 44,919.62 − 3,684.70 = 41,234.92 (balance 200,000 − 41,234.92 =
+    // 158,765.08).
+    let r = run_source(&repay_source("0.6"));
+    assert_eq!(ledger_sum(&r, 2, "repay_support", "collection"), dec!(0));
+    assert_eq!(
+        ledger_sum(&r, 3, "repay_support", "collection"),
+        dec!(3684.70)
+    );
+    let e = r
+        .ledger
+        .iter()
+        .find(|e| e.action.name() == "repay_support")
+        .expect("a repayment");
+    assert_eq!(r.accounts.name(e.destination), "support:undertaking");
+    let b3 = tranche_row(&r, "B", 3);
+    assert_eq!(b3.principal_paid, dec!(41234.92));
+    assert_eq!(b3.balance_end, dec!(158765.08));
+    assert_eq!(r.support_draws[0].total, dec!(3684.70));
+    assert_eq!(r.support_draws[0].repaid, dec!(3684.70));
+    // Inflows 1,875,000 + 3,684.70 + 5,000 = 1,883,684.70. Payments: VAT 2,445 + fees 3,000
+    // + A's interest 33,320.08 + principal 1,800,000 + B's 41,234.92 = 1,880,000.00; with the
+    // repayment 3,684.70, 1,883,684.70.
+    let c = r.conservation;
+    assert_eq!(c.payments, dec!(1880000.00));
+    assert_eq!(c.support_repaid, dec!(3684.70));
+    assert_eq!(c.collection_end + c.reserve_end, dec!(0));
+}
+
+#[test]
+fn a_repayment_takes_only_the_cash_left() {
+    // Recovery 51.2%: 256,000.00 arrives in period 3, pool cash 525,000 + 256,000 = 781,000.
+    // Less VAT 815, the fee 1,000, A's interest 7,684.70 and A's principal 770,580.68:
+    // 919.62 left, all of it to the undertaking (owed 3,684.70); B is paid nothing.
+    let r = run_source(&repay_source("0.512"));
+    assert_eq!(r.periods[2].pool_cash, dec!(781000.00));
+    assert_eq!(r.periods[2].support_draws, dec!(0));
+    assert_eq!(
+        ledger_sum(&r, 3, "repay_support", "collection"),
+        dec!(919.62)
+    );
+    assert_eq!(r.support_draws[0].repaid, dec!(919.62));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(0));
+    // Inflows: pool 1,050,000 + 781,000 = 1,831,000, + 3,684.70 drawn + 5,000 reserve =
+    // 1,839,684.70; payments 2,445 + 3,000 + 33,320.08 + 1,800,000 = 1,838,765.08, + 919.62
+    // repaid = 1,839,684.70.
+    let c = r.conservation;
+    assert_eq!(c.payments, dec!(1838765.08));
+    assert_eq!(c.support_repaid, dec!(919.62));
+    assert_eq!(c.collection_end + c.reserve_end, dec!(0));
+}

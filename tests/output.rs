@@ -282,6 +282,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             support: "差额支付".to_string(),
             provider: "原始权益人".to_string(),
             total: dec!(5000.00),
+            repaid: dec!(0),
         }],
         // The period rows' taxes_paid 321.09 and fees_paid 1,500.00: in period 2 the manager
         // fee is 200.00 short, carried as arrears (1,700.00 due, 1,500.00 paid).
@@ -329,6 +330,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             accounts_end: dec!(0),
             subrogation: dec!(0),
             investment_income: dec!(0),
+            support_repaid: dec!(0),
         },
         warnings: Vec::new(),
     }
@@ -506,7 +508,12 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
         ),
         (
             "support.parquet",
-            with_key(vec![("support", Str), ("provider", Str), ("total", MONEY)]),
+            with_key(vec![
+                ("support", Str),
+                ("provider", Str),
+                ("total", MONEY),
+                ("repaid", MONEY),
+            ]),
         ),
         (
             "fees.parquet",

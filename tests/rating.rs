@@ -943,9 +943,13 @@ fn twelve_obligors() -> (Deal, ScenarioSet, Pool) {
     (d, s, pool)
 }
 
-/// k = ⌊N · p⌋, as docs/rating.md §5 states it.
+/// k = ⌊N · p⌋, as docs/rating.md §5 states it: exactly, of `p` as the shortest decimal that
+/// reads back as the same double (since session 32: AAA's 0.00015 × 20,000 is 3, where the
+/// floating-point product 2.9999999999999996 gave 2 and this oracle agreed with that slip).
 fn tail_k(n: u64, p: f64) -> u64 {
-    (n as f64 * p).floor() as u64
+    use rust_decimal::prelude::ToPrimitive;
+    let p: Decimal = p.to_string().parse().expect("a decimal");
+    (Decimal::from(n) * p).floor().to_u64().expect("in range")
 }
 
 /// `rate`'s terminal gives each TDR's interval, and after a tranche's implied rating the range

@@ -8,7 +8,8 @@ use super::console::{out_line, print_warnings, strict_check};
 use super::outdir::{lock_output, refuse_files};
 use super::{OutArgs, load};
 use crate::engine::result::RunTable;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Warning};
+use crate::output::warnings::{WARNINGS_FILE, warnings_frame};
 use crate::output::{self, RUN_FILES};
 use crate::validate;
 
@@ -56,7 +57,7 @@ fn reconcile_command(
     let files: Vec<&str> = RUN_FILES
         .iter()
         .copied()
-        .chain([RECONCILIATION_FILE, IN_LIFE_FILE])
+        .chain([RECONCILIATION_FILE, IN_LIFE_FILE, WARNINGS_FILE])
         .collect();
     refuse_files(out, &files)?;
     let (loaded, set) = load(deal, scenario)?;
@@ -82,6 +83,17 @@ fn reconcile_command(
     let in_life = rec.in_life.clone();
     let diffs = differences_text(&rec);
     let differing = rec.differences().count();
+    // The warnings, kept as `run` keeps them (since session 32, review 32b item 2: a report
+    // that does not add up was told on the terminal only): the files' first, the report's
+    // among them, then the run's.
+    let load: Vec<Warning> = loaded
+        .warnings
+        .iter()
+        .chain(&set.warnings)
+        .chain(&actuals.warnings)
+        .cloned()
+        .collect();
+    let run_warnings = rec.run.warnings.clone();
     let priced = crate::analytics::measures::price_run(d, rec.run, &set.pricing);
     let runs = [priced];
     let frames = output::run_frames(&RunTable::ALL, &runs).and_then(|mut f| {
@@ -90,6 +102,8 @@ fn reconcile_command(
             IN_LIFE_FILE,
             in_life_frame(&d.name, &scenario.name, &in_life)?,
         ));
+        let run_w = [(scenario.name.as_str(), run_warnings.as_slice())];
+        f.push((WARNINGS_FILE, warnings_frame(&d.name, &load, &run_w)?));
         Ok(f)
     });
     output::write_frames(&out.out, frames)?;

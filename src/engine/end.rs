@@ -113,7 +113,55 @@ impl Run<'_> {
             );
         }
         self.support_without_defaults(&mut warnings);
+        self.trips_without_defaults(&mut warnings);
         warnings
+    }
+
+    /// Whether the run's pool had no default and no delay: no realised default, no named
+    /// default, no `delay` (what [`Check::SupportWithoutDefaults`] and
+    /// [`Check::TripsWithoutDefaults`] take as a run in which nothing should go wrong).
+    fn performs(&self) -> bool {
+        let s = self.scenario;
+        let defaulted = self
+            .pool
+            .periods
+            .last()
+            .is_some_and(|p| p.cumulative_defaults > Decimal::ZERO);
+        !defaulted && s.delay_fraction <= Decimal::ZERO && s.obligor_defaults.is_empty()
+    }
+
+    /// [`Check::TripsWithoutDefaults`]: the run's first trigger to trip, when the pool's
+    /// performance tripped it (not a scenario's `events` or a support's failure) in a run with
+    /// no default and no delay (review 32c item 4: a senior's interest deferred by a `when`
+    /// tripped the event of default on the second date of the base case, and `check` said
+    /// nothing). About the date it tripped.
+    fn trips_without_defaults(&self, warnings: &mut Vec<Warning>) {
+        use crate::deal::TriggerCondition as C;
+        let deal = self.deal;
+        let Some((t, k)) = self.first_trip else {
+            return;
+        };
+        let trigger = &deal.triggers[t];
+        if matches!(trigger.condition, C::Event(_) | C::SupportFailed(_))
+            || !self.performs()
+            || deal.allow.contains(&Check::TripsWithoutDefaults)
+        {
+            return;
+        }
+        let p = &deal.periods[k];
+        warnings.push(Warning::run(
+            Check::TripsWithoutDefaults,
+            &self.scenario.name,
+            Some((p.number, p.date())),
+            format!(
+                "trigger `{}` ({}, {}) trips on this date in a run with no default and no delay: \
+                 check its threshold and the steps that pay what it tests; allow it with `allow \
+                 = [\"trips_without_defaults\"]` when the structure means it to trip",
+                trigger.name,
+                trigger.kind.name(),
+                trigger.condition.name()
+            ),
+        ));
     }
 
     /// [`Check::SupportWithoutDefaults`]: a support paid in a run in which the pool had no
@@ -127,16 +175,7 @@ impl Run<'_> {
             return;
         };
         let s = self.scenario;
-        let defaulted = self
-            .pool
-            .periods
-            .last()
-            .is_some_and(|p| p.cumulative_defaults > Decimal::ZERO);
-        if defaulted
-            || s.delay_fraction > Decimal::ZERO
-            || !s.obligor_defaults.is_empty()
-            || deal.allow.contains(&Check::SupportWithoutDefaults)
-        {
+        if !self.performs() || deal.allow.contains(&Check::SupportWithoutDefaults) {
             return;
         }
         let paid: Vec<String> = deal

@@ -108,11 +108,13 @@ pub enum Movement {
     Subrogation,
     /// Income on the trust's cash between payment dates (合格投资收益).
     InvestmentIncome,
+    /// A `repay_support` step repays a support's draws (返还差额支付款).
+    RepaySupport,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 22] = [
+    pub const ALL: [Movement; 23] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -135,6 +137,7 @@ impl Movement {
         Movement::GuaranteePayment,
         Movement::Subrogation,
         Movement::InvestmentIncome,
+        Movement::RepaySupport,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -162,6 +165,7 @@ impl Movement {
             Movement::GuaranteePayment => "guarantee_payment",
             Movement::Subrogation => "subrogation",
             Movement::InvestmentIncome => "investment_income",
+            Movement::RepaySupport => "repay_support",
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod notice;
 mod plan;
 mod rates;
 pub use rates::coupons_on;
+mod repayment;
 mod reserve;
 mod restate;
 pub mod result;

@@ -318,12 +318,16 @@ pub struct TrancheSummary {
 pub struct SupportDrawTotal {
     pub support: String,
     pub provider: String,
+    /// Drawn over the run (gross of repayments).
     pub total: Decimal,
+    /// Repaid of the draws over the run by `repay_support` steps (since session 32).
+    pub repaid: Decimal,
 }
 
 /// The conservation identity the engine verified, to the fen:
 /// `pool_cash + support_draws + reserve_funding + restated + call_price + investment_income
-/// = payments + purchases + collection_end + reserve_end + accounts_end + subrogation`.
+/// = payments + purchases + collection_end + reserve_end + accounts_end + subrogation +
+/// support_repaid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     pub pool_cash: Decimal,
@@ -347,4 +351,7 @@ pub struct Conservation {
     /// Income the trust's cash earned between payment dates (合格投资, `[deal]
     /// reinvestment_rate`); 0 without one.
     pub investment_income: Decimal,
+    /// What `repay_support` steps paid back to the supports of their draws (返还差额支付款,
+    /// since session 32); 0 without such steps.
+    pub support_repaid: Decimal,
 }

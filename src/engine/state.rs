@@ -197,6 +197,8 @@ pub(super) struct Run<'a> {
     pub charge_paid: Vec<Fen>,
     pub support_total: Vec<Fen>,
     pub support_period: Vec<Fen>,
+    /// What each support was repaid of its draws over the run (`repay_support`).
+    pub support_repaid: Vec<Fen>,
     /// Whether each support is drawn on this date: not in the scenario's `supports_off`, and
     /// not failed (`support_failures`).
     pub support_on: Vec<bool>,
@@ -398,6 +400,7 @@ impl<'a> Run<'a> {
             charge_paid: b.zeros(deal.taxes.len() + deal.fees.len()),
             support_total: b.zeros(deal.supports.len()),
             support_period: b.zeros(deal.supports.len()),
+            support_repaid: b.zeros(deal.supports.len()),
             support_on,
             support_failed: b.flags(deal.supports.len(), false),
             tripped: b.flags(deal.triggers.len(), false),
@@ -937,6 +940,7 @@ impl<'a> Run<'a> {
             take(&mut self.charge_paid),
             take(&mut self.support_total),
             take(&mut self.support_period),
+            take(&mut self.support_repaid),
             take(&mut self.named),
         ]);
         for v in [
@@ -976,12 +980,13 @@ impl<'a> Run<'a> {
         let support_draws = deal
             .supports
             .iter()
-            .zip(&self.support_total)
-            .map(|(s, t)| {
+            .zip(self.support_total.iter().zip(&self.support_repaid))
+            .map(|(s, (t, r))| {
                 Ok(SupportDrawTotal {
                     support: s.name.clone(),
                     provider: s.provider.clone(),
                     total: dec(*t)?,
+                    repaid: dec(*r)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -175,8 +175,15 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         pool_cash + support_draws + run.reserve_funding + restated + run.call_price + run.invested;
     // What revolving purchases paid the seller (docs/deal-format.md, `[revolving]`).
     let purchases = b.get(Account::Seller);
-    let outflow =
-        payments + purchases + run.collection + run.reserve + accounts_end + run.subrogated;
+    // What `repay_support` steps paid back to the supports.
+    let repaid: Fen = run.support_repaid.iter().sum();
+    let outflow = payments
+        + purchases
+        + run.collection
+        + run.reserve
+        + accounts_end
+        + run.subrogated
+        + repaid;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
@@ -190,6 +197,7 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         accounts_end: dec(accounts_end)?,
         subrogation: dec(run.subrogated)?,
         investment_income: dec(run.invested)?,
+        support_repaid: dec(repaid)?,
     };
     let fail = |m: String| Err(Error::Internal(m));
     if inflow != outflow {
@@ -197,7 +205,7 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
              clean-up call price {} + restatements {} + investment income {} = {}, but payments \
              {} + purchases {} + collection account {} + reserve {} + named accounts {} + \
-             subrogation {} = {}",
+             subrogation {} + support repayments {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
@@ -211,6 +219,7 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.reserve_end,
             c.accounts_end,
             c.subrogation,
+            c.support_repaid,
             dec(outflow)?
         ));
     }
@@ -275,14 +284,16 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         } else {
             0
         };
-        if sent(Account::Support(s)) != run.support_total[s] - back {
+        let repaid = run.support_repaid[s];
+        if sent(Account::Support(s)) != run.support_total[s] - back - repaid {
             return fail(format!(
-                "support {}: the ledger shows {} drawn, the engine {} less {} of recoveries paid \
-                 to it",
+                "support {}: the ledger shows {} drawn net, the engine {} less {} of recoveries \
+                 paid to it and {} repaid",
                 sup.name,
                 dec(sent(Account::Support(s)))?,
                 dec(run.support_total[s])?,
-                dec(back)?
+                dec(back)?,
+                dec(repaid)?
             ));
         }
     }

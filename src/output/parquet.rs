@@ -664,6 +664,8 @@ pub fn support_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.string("support", |r| r.row.support.as_str());
     t.string("provider", |r| r.row.provider.as_str());
     t.money("total", |x| x.total)?;
+    // Since session 32: what `repay_support` steps paid back of the draws, appended.
+    t.money("repaid", |x| x.repaid)?;
     t.finish()
 }
 

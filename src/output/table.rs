@@ -166,6 +166,7 @@ fn conservation_line(c: &Conservation) -> String {
         c.reserve_end,
         c.accounts_end,
         c.subrogation,
+        c.support_repaid,
     ]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
@@ -184,7 +185,8 @@ fn conservation_line(c: &Conservation) -> String {
     let call =
         term("clean-up call price", c.call_price) + &term("investment income", c.investment_income);
     let accounts = term("named accounts end", c.accounts_end);
-    let subrogation = term("recoveries to the asset guarantor", c.subrogation);
+    let subrogation = term("recoveries to the asset guarantor", c.subrogation)
+        + &term("support repayments", c.support_repaid);
     // Revolving purchases (`[revolving]`), shown only when there are some.
     let purchases = term("revolving purchases", c.purchases);
     format!(
@@ -210,7 +212,19 @@ fn support_line(run: &RunResult) -> String {
     let parts: Vec<String> = run
         .support_draws
         .iter()
-        .map(|s| format!("{} ({}) {}", s.support, s.provider, format_money(s.total)))
+        .map(|s| {
+            let repaid = if s.repaid.is_zero() {
+                String::new()
+            } else {
+                format!(", {} repaid", format_money(s.repaid))
+            };
+            format!(
+                "{} ({}) {}{repaid}",
+                s.support,
+                s.provider,
+                format_money(s.total)
+            )
+        })
         .collect();
     format!("support draws: {}", parts.join("; "))
 }

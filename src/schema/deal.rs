@@ -735,6 +735,9 @@ pub enum Action {
     ReleaseReserve,
     /// Move cash from one account to another (`from`, `to`, and `up_to` or `covers`).
     Transfer,
+    /// Repay credit supports what they have drawn and not yet been repaid (`supports`;
+    /// 返还差额支付款, 偿还流动性支持).
+    RepaySupport,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -776,7 +779,9 @@ pub enum StepCondition {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    /// `pay_tax`, `pay_fee`, `pay_interest`, `pay_principal`, `top_up_reserve`, `pay_sub_return` or `pay_residual`.
+    /// `pay_tax`, `pay_fee`, `pay_interest`, `pay_principal`, `top_up_reserve`,
+    /// `release_reserve`, `pay_sub_return`, `pay_residual`, `transfer`, `buy_assets` or
+    /// `repay_support`.
     pub action: Action,
     /// Taxes paid by `pay_tax`.
     pub taxes: Option<Vec<String>>,
@@ -786,6 +791,8 @@ pub struct Step {
     pub tranches: Option<Vec<String>>,
     /// The tranche of `pay_sub_return` or `pay_residual`.
     pub tranche: Option<String>,
+    /// `repay_support` only: the supports repaid, in this order.
+    pub supports: Option<Vec<String>>,
     /// `sequential` (default) or `pro_rata`, for `pay_principal`.
     pub order: Option<PrincipalOrder>,
     /// `scheduled` (default) or `available`, for `pay_principal`.

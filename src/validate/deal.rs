@@ -63,6 +63,8 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         accounts: &account_names,
         triggers: &trigger_names,
         has_pdl: raw.pdl.is_some(),
+        supports: &support_names,
+        support_kinds: supports.iter().map(|s| s.kind).collect(),
     };
     let (waterfalls, waterfall_names) = waterfalls(ctx, raw.waterfalls.as_ref(), &refs);
     let (triggers, events) = triggers(ctx, &raw.triggers, &waterfall_names, &support_names);

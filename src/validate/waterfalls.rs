@@ -3,8 +3,8 @@
 use super::accounts::{CondRefs, account_ref, condition};
 use super::{Ctx, Names, Sign, forbid, missing, resolve_list};
 use crate::deal::{
-    AccountRef, Action, PrincipalAmount, PrincipalOrder, Spend, Step, TrancheClass, TransferLimit,
-    Trigger, TriggerCondition, TriggerKind, Waterfall,
+    AccountRef, Action, PrincipalAmount, PrincipalOrder, Spend, Step, SupportKind, TrancheClass,
+    TransferLimit, Trigger, TriggerCondition, TriggerKind, Waterfall,
 };
 use crate::error::Check;
 use crate::schema;
@@ -26,6 +26,9 @@ pub(super) struct Refs<'n> {
     /// The triggers, by name in file order (`when = { trigger = … }`).
     pub(super) triggers: &'n Names,
     pub(super) has_pdl: bool,
+    /// The supports (`repay_support`) and the kind of each, by index.
+    pub(super) supports: &'n Names,
+    pub(super) support_kinds: Vec<SupportKind>,
 }
 
 pub(super) fn waterfalls(
@@ -97,6 +100,7 @@ fn action_name(a: schema::Action) -> &'static str {
         schema::Action::PayResidual => "pay_residual",
         schema::Action::Transfer => "transfer",
         schema::Action::BuyAssets => "buy_assets",
+        schema::Action::RepaySupport => "repay_support",
     }
 }
 
@@ -113,12 +117,14 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         A::PaySubReturn | A::PayResidual => &["tranche", "from"],
         A::Transfer => &["from", "to", "up_to", "covers"],
         A::BuyAssets => &["spend", "from"],
+        A::RepaySupport => &["supports", "from"],
     };
     let keys = [
         ("taxes", s.taxes.is_some()),
         ("fees", s.fees.is_some()),
         ("tranches", s.tranches.is_some()),
         ("tranche", s.tranche.is_some()),
+        ("supports", s.supports.is_some()),
         ("order", s.order.is_some()),
         ("amount", s.amount.is_some()),
         ("spend", s.spend.is_some()),
@@ -249,6 +255,23 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
                 Some(schema::Spend::Available) => Spend::Available,
                 _ => Spend::PrincipalCollected,
             })
+        }
+        A::RepaySupport => {
+            let supports = list(ctx, "supports", &s.supports, refs.supports);
+            for (i, &x) in supports.iter().enumerate() {
+                if refs.support_kinds.get(x) == Some(&SupportKind::AssetGuarantee) {
+                    ctx.err(
+                        &format!("{p}.supports[{i}]"),
+                        format!(
+                            "`{}` is an asset guarantee: the recoveries repay what it paid \
+                             (代位追偿), not a waterfall step",
+                            s.supports.as_ref().and_then(|v| v.get(i)).map_or("", |n| n)
+                        ),
+                        "a `shortfall_undertaking` or `guarantee` support",
+                    );
+                }
+            }
+            Action::RepaySupport(supports)
         }
     };
     let from = match (&s.from, s.action) {

@@ -43,6 +43,17 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         .iter()
         .filter(|e| e.action.name() == "subrogation")
         .map(|e| e.amount));
+    // A support's draws repaid by a `repay_support` step (since session 32): an outflow.
+    let repaid = sum(r
+        .ledger
+        .iter()
+        .filter(|e| e.action.name() == "repay_support")
+        .map(|e| e.amount));
+    if repaid != sum(r.support_draws.iter().map(|s| s.repaid)) {
+        return Err(format!(
+            "the ledger repaid the supports {repaid}, support.parquet's `repaid` says otherwise"
+        ));
+    }
     let funding = sum(r
         .ledger
         .iter()
@@ -71,7 +82,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
             internal(r.accounts.name(e.source))
                 && !internal(r.accounts.name(e.destination))
                 && r.accounts.name(e.destination) != "reserve"
-                && e.action.name() != "subrogation"
+                && !matches!(e.action.name(), "subrogation" | "repay_support")
         })
         .map(|e| e.amount));
     let (collection_end, reserve_end, accounts_end) =
@@ -83,12 +94,13 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
             )
         });
     if pool + support + funding + call
-        != payments + collection_end + reserve_end + accounts_end + subrogation
+        != payments + collection_end + reserve_end + accounts_end + subrogation + repaid
     {
         return Err(format!(
             "cash not conserved: pool {pool} + support {support} + funding {funding} + call \
              {call} != payments {payments} + collection {collection_end} + reserve \
-             {reserve_end} + accounts {accounts_end} + subrogation {subrogation}"
+             {reserve_end} + accounts {accounts_end} + subrogation {subrogation} + repaid \
+             {repaid}"
         ));
     }
     // The engine's own record agrees with the re-derivation.
@@ -103,6 +115,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         c.call_price + c.investment_income,
         c.accounts_end,
         c.subrogation,
+        c.support_repaid,
     ) != (
         pool,
         support,
@@ -113,6 +126,7 @@ pub fn accounting(deal: &Deal, r: &RunResult) -> Result<(), String> {
         call,
         accounts_end,
         subrogation,
+        repaid,
     ) {
         return Err(format!("conservation record {c:?} differs from the tables"));
     }

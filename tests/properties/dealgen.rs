@@ -1229,6 +1229,21 @@ impl DealSpec {
                 list(&mezz)
             ));
         }
+        // The supports whose covers choice is odd are repaid their draws after the senior and
+        // mezzanine principal (`repay_support`, since session 32): about half of them.
+        let repaid: Vec<String> = self
+            .supports
+            .iter()
+            .enumerate()
+            .filter(|&(j, s)| !s.is_asset_guarantee(j) && s.covers % 2 == 1)
+            .map(|(j, _)| support_names[j].clone())
+            .collect();
+        if !repaid.is_empty() {
+            normal.push(format!(
+                "{{ action = \"repay_support\", supports = {} }}",
+                list(&repaid)
+            ));
+        }
         for s in &subs {
             normal.push(format!(
                 "{{ action = \"pay_sub_return\", tranche = \"{s}\" }}"

@@ -168,6 +168,7 @@ SCHEMA = OrderedDict(
                 ("support", STR),
                 ("provider", STR),
                 ("total", MONEY),
+                ("repaid", MONEY),
             ],
         ),
         (

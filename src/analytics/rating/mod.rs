@@ -296,9 +296,17 @@ pub fn distribution(pool: &Pool, sim: &Simulation) -> Vec<DistributionPoint> {
 }
 
 /// k = ⌊N · p⌋: how many of `paths` lie beyond the tail quantile at probability `p`
-/// ([`tail_quantile`] is the (k + 1)-th largest).
+/// ([`tail_quantile`] is the (k + 1)-th largest). The product is exact, of `p` as the shortest
+/// decimal that reads back as the same double (`0.0003`, not the double just below it): in
+/// floating point 10,000 × 0.0003 is 2.9999999999999996 and gave k = 2 (review 32d item 8).
 pub fn tail_count(paths: u64, p: f64) -> u64 {
-    (paths as f64 * p).floor() as u64
+    if p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    match p.to_string().parse::<Decimal>() {
+        Ok(d) => (Decimal::from(paths) * d).floor().to_u64().unwrap_or(paths),
+        Err(_) => (paths as f64 * p).floor() as u64,
+    }
 }
 
 /// The simulated part of a TDR: the (k + 1)-th largest simulated fraction, k = ⌊N · p⌋ (0
@@ -896,6 +904,19 @@ fn tranche_wal(deal: &Deal, run: &crate::engine::result::RunResult, tranche: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// k = ⌊N · p⌋ of docs/rating.md, exactly (review 32d item 8): 10,000 × 0.0003 = 3 (the
+    /// double product is 2.9999999999999996); 200,000 × 0.0007 = 140; 10,000 × 0.00031 =
+    /// 3.1 → 3; 1,000 × 0.3 = 300; nothing for p = 0; N for p = 1.
+    #[test]
+    fn the_tail_count_is_the_floor_of_the_exact_product() {
+        assert_eq!(tail_count(10_000, 0.0003), 3);
+        assert_eq!(tail_count(200_000, 0.0007), 140);
+        assert_eq!(tail_count(10_000, 0.00031), 3);
+        assert_eq!(tail_count(1_000, 0.3), 300);
+        assert_eq!(tail_count(1_000, 0.0), 0);
+        assert_eq!(tail_count(1_000, 1.0), 1_000);
+    }
 
     /// The multiplier by hand (docs/rating.md §5), exactly, in a pool of 1,000,000.00:
     /// * largest 49,999.99 (r just below 5%): 1;

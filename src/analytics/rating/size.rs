@@ -193,18 +193,22 @@ pub fn scaled_schedule(
     to: Decimal,
     rounding: crate::money::Rounding,
 ) -> Vec<(chrono::NaiveDate, Decimal)> {
-    let strategy = match rounding {
-        crate::money::Rounding::HalfUp => rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-        crate::money::Rounding::Truncate => rust_decimal::RoundingStrategy::ToZero,
-    };
+    use crate::money::{Ratio, fen_of, to_fen};
+    // In fen, target × to / from yuan is target × to × 100 / from_fen: multiplied out exactly
+    // (past Decimal's range too: review 32d item 1, where `target × to` overflowed at 10^15
+    // yuan and panicked), then rounded once.
+    let ratio = i64::try_from(to_fen(from))
+        .ok()
+        .filter(|&den| den > 0)
+        .map(|den| Ratio { num: 100, den });
     table
         .iter()
         .map(|&(d, target)| {
-            let v = if from.is_zero() {
-                Decimal::ZERO
-            } else {
-                (target * to / from).round_dp_with_strategy(2, strategy)
-            };
+            // Never beyond range: validation keeps every target within the tranche's balance
+            // `from`, so the result is within `to`, which the fallback keeps too.
+            let v = ratio.map_or(Decimal::ZERO, |r| {
+                fen_of(&[target, to], r, rounding).unwrap_or(to)
+            });
             (d, v)
         })
         .collect()
@@ -502,5 +506,53 @@ impl ToU64 for Decimal {
         }
         self.to_u64()
             .ok_or_else(|| Error::Usage(format!("{self} steps are too many")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scaled_schedule;
+    use crate::money::Rounding;
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+    use rust_decimal_macros::dec;
+
+    fn scaled(targets: &[Decimal], from: Decimal, to: Decimal, r: Rounding) -> Vec<Decimal> {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a date");
+        let table: Vec<_> = targets.iter().map(|&t| (d, t)).collect();
+        scaled_schedule(&table, from, to, r)
+            .into_iter()
+            .map(|x| x.1)
+            .collect()
+    }
+
+    /// Each target × to / from, rounded once to the fen (review 32d item 1): 2.00 × 1.00 /
+    /// 3.00 = 0.666… → 0.67 half up, 0.66 truncated; 1.00 × 1.00 / 3.00 = 0.333… → 0.33.
+    /// At 10^15 yuan, where `target × to` (4.5 × 10^14 × 8 × 10^14 = 3.6 × 10^29) is past
+    /// Decimal's 7.9 × 10^28 and panicked: 4.5 × 10^14 × 8 × 10^14 / 9 × 10^14 = 4 × 10^14.
+    #[test]
+    fn targets_scale_exactly_and_round_once() {
+        let t = [dec!(2.00), dec!(1.00), dec!(0)];
+        assert_eq!(
+            scaled(&t, dec!(3.00), dec!(1.00), Rounding::HalfUp),
+            [dec!(0.67), dec!(0.33), dec!(0)]
+        );
+        assert_eq!(
+            scaled(&t, dec!(3.00), dec!(1.00), Rounding::Truncate),
+            [dec!(0.66), dec!(0.33), dec!(0)]
+        );
+        assert_eq!(
+            scaled(
+                &[dec!(450000000000000.00)],
+                dec!(900000000000000.00),
+                dec!(800000000000000.00),
+                Rounding::HalfUp
+            ),
+            [dec!(400000000000000.00)]
+        );
+        assert_eq!(
+            scaled(&[dec!(5.00)], dec!(0), dec!(1.00), Rounding::HalfUp),
+            [dec!(0)]
+        );
     }
 }

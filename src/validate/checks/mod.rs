@@ -128,7 +128,8 @@ impl Paths<'_> {
 pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     let paths = Paths { raw };
     reached(ctx, deal, raw, &paths);
-    for w in &deal.waterfalls {
+    for (ix, w) in deal.waterfalls.iter().enumerate() {
+        repayment_order(ctx, deal, (ix, &w.name), &w.steps, &paths);
         order(ctx, deal, &w.name, &w.steps, &paths);
         conditions(ctx, deal, &w.name, &w.steps, &paths);
         purchase_order(ctx, deal, &w.name, &w.steps, &paths);

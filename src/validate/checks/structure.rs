@@ -579,3 +579,72 @@ pub(super) fn covers(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
         }
     }
 }
+
+/// What a step pays of the items supports and reserves cover (`covers`).
+fn covered_by(deal: &Deal, a: &Action) -> Vec<Cover> {
+    let classes = |ts: &[usize], senior: Cover, mezzanine: Cover| {
+        let has = |c| ts.iter().any(|&t| deal.tranches[t].class == c);
+        let mut v = Vec::new();
+        if has(TrancheClass::Senior) {
+            v.push(senior);
+        }
+        if has(TrancheClass::Mezzanine) {
+            v.push(mezzanine);
+        }
+        v
+    };
+    match a {
+        Action::PayTax(_) => vec![Cover::Taxes],
+        Action::PayFee(_) | Action::PayFeePart { .. } => vec![Cover::Fees],
+        Action::PayInterest(ts) => classes(ts, Cover::SeniorInterest, Cover::MezzanineInterest),
+        Action::PayPrincipal { tranches, .. } => {
+            classes(tranches, Cover::SeniorPrincipal, Cover::MezzaninePrincipal)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A `repay_support` step before a step of the same waterfall that pays an item the support
+/// covers there: the cash repaid is cash that item may then draw from the support again
+/// (返还差额支付款 ranks after what the support backs).
+pub(super) fn repayment_order(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    (w, waterfall): (usize, &str),
+    steps: &[Step],
+    paths: &Paths,
+) {
+    for (i, s) in steps.iter().enumerate() {
+        let Action::RepaySupport(supports) = &s.action else {
+            continue;
+        };
+        for &x in supports {
+            let sup = &deal.supports[x];
+            if sup.waterfalls.as_ref().is_some_and(|ws| !ws.contains(&w)) {
+                continue;
+            }
+            let later = steps.iter().enumerate().skip(i + 1).find_map(|(j, t)| {
+                covered_by(deal, &t.action)
+                    .into_iter()
+                    .find(|c| sup.covers.contains(c))
+                    .map(|c| (j, c))
+            });
+            if let Some((j, c)) = later {
+                ctx.warn(
+                    Check::StepOrder,
+                    &paths.step(waterfall, i),
+                    format!(
+                        "step {} of waterfall `{waterfall}` repays support `{}` before step {} \
+                         pays {}, which `{}` covers: the cash repaid is cash that step may \
+                         draw from it again; repay a support after the items it covers",
+                        i + 1,
+                        sup.name,
+                        j + 1,
+                        c.name(),
+                        sup.name
+                    ),
+                );
+            }
+        }
+    }
+}
