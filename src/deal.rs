@@ -774,6 +774,9 @@ pub struct Support {
     /// (scenario `supports_off`, or failed), for that one's covers and waterfalls (copied
     /// here) and within that one's caps, which their draws share (`engine::steps`).
     pub backs: Option<usize>,
+    /// The obligor (index) whose default by name the provider's failure goes with
+    /// (`fails_with`): the support fails from that obligor's default date.
+    pub fails_with: Option<usize>,
 }
 
 #[derive(Debug, Clone)]

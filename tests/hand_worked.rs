@@ -1071,3 +1071,33 @@ fn a_repayment_takes_only_the_cash_left() {
     assert_eq!(c.support_repaid, dec!(919.62));
     assert_eq!(c.collection_end + c.reserve_end, dec!(0));
 }
+
+/// `fails_with` (since session 32, review 32c item 1): the undertaking's provider fails with
+/// O2, which the fixture's scenario defaults on 2024-05-01. From period 2 (2024-07-01, after
+/// it) the undertaking pays nothing and `undertaker_default` trips, exactly as with a
+/// `support_failures` date of 2024-06-01 (`a_support_failing_from_a_date_…` above): A is
+/// 3,684.70 short in period 2 (the reserve pays the fee and 4,000 of its 7,684.70), and the
+/// undertaking pays nothing over the run. Tied to O1, which does not default, the undertaking
+/// pays the 3,684.70 as in the normal run.
+#[test]
+fn a_support_fails_with_the_obligor_it_is_tied_to() {
+    let tied = |obligor: &str| {
+        let src = support_failure_source("").replace(
+            "kind = \"shortfall_undertaking\"\n",
+            &format!("kind = \"shortfall_undertaking\"\nfails_with = \"{obligor}\"\n"),
+        );
+        assert!(src.contains("fails_with"));
+        run_source(&src)
+    };
+    let r = tied("O2");
+    assert_eq!(r.periods[0].waterfall, "normal");
+    assert_eq!(r.periods[1].waterfall, "accelerated");
+    assert_eq!(r.periods[1].triggers_tripped, "undertaker_default");
+    assert_eq!(r.periods[1].support_draws, dec!(0));
+    assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(3684.70));
+    assert_eq!(r.support_draws[0].total, dec!(0));
+    assert_eq!(r.conservation.payments, dec!(1880000.00));
+    let r = tied("O1");
+    assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
+    assert_eq!(r.periods[1].support_draws, dec!(3684.70));
+}

@@ -1855,3 +1855,47 @@ fn a_pd_that_reads_as_a_percentage_is_told() {
         .expect("resolves");
     assert_eq!(w.len(), 1, "{w:?}");
 }
+
+/// `fails_with` in the Monte Carlo (since session 32, review 32c item 1): a one-obligor pool
+/// (1,000,000 due 2024-12-31, PD 0.2, no recovery) whose senior of 900,000 an undertaking
+/// covers. Tied to the obligor, the undertaking fails on every path on which the obligor
+/// defaults, from its default date, before the one payment date: exactly the paths on which
+/// the senior needs it. So the senior's outcomes equal those of the same deal without the
+/// support, file for file (`mc_tranches.parquet`), and differ from those with a support that
+/// always pays (which never lets the senior lose).
+#[test]
+fn a_support_tied_to_the_obligor_fails_on_its_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = one_year(&[("O1", 1_000_000, "pd = \"0.2\"")], 900_000);
+    let support = "\n[[supports]]\nname = \"undertaking\"\nprovider = \"parent\"\n\
+                   kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n";
+    let with = |extra: &str| format!("{bare}{support}{extra}");
+    let rate = |src: &str, name: &str| {
+        let deal = tmp.path().join(format!("{name}.toml"));
+        std::fs::write(&deal, src).unwrap();
+        let out = tmp.path().join(name);
+        let o = ipabs(&[
+            "rate",
+            deal.to_str().unwrap(),
+            "--paths",
+            "400",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::fs::read(out.join("mc_tranches.parquet")).unwrap()
+    };
+    let tied = rate(&with("fails_with = \"O1\"\n"), "tied");
+    let none = rate(&bare, "none");
+    let pays = rate(&with(""), "pays");
+    assert_eq!(tied, none);
+    assert_ne!(tied, pays);
+}

@@ -648,6 +648,21 @@ impl<'a> Run<'a> {
                 self.support_failed[s] = true;
             }
         }
+        // A provider whose failure goes with an obligor's default (`fails_with`) fails from
+        // the date that obligor defaults by name; one the scenario leaves out stays absent.
+        for (s, sup) in deal.supports.iter().enumerate() {
+            if let Some(o) = sup.fails_with
+                && self.support_on[s]
+                && self
+                    .scenario
+                    .obligor_defaults
+                    .iter()
+                    .any(|&(x, d)| x == o && self.date >= d)
+            {
+                self.support_on[s] = false;
+                self.support_failed[s] = true;
+            }
+        }
         let c = &self.pool.periods[k];
         self.cash = PoolCash {
             collected: to_fen(c.collected),

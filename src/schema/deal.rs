@@ -716,6 +716,11 @@ pub struct Support {
     /// for its `covers`, in its waterfalls and within its caps, shared. No `covers` or
     /// `waterfalls` of its own.
     pub backs: Option<String>,
+    /// An obligor of the pool whose default the provider's failure goes with (the core
+    /// debtor's parent as 差额支付承诺人: wrong-way risk): the support fails from the date that
+    /// obligor defaults by name (a scenario's `defaults`, a Monte Carlo path, a whole-obligor
+    /// break-even).
+    pub fails_with: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

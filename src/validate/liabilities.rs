@@ -741,10 +741,28 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
             // Resolved once the waterfalls are known (`super::accounts::support_waterfalls`).
             waterfalls: None,
             backs: None,
+            // Resolved once the obligors are known (`support_obligors`).
+            fails_with: None,
         });
     }
     backed_supports(ctx, raw, &mut out, &names);
     (out, names)
+}
+
+/// `fails_with`: the obligor whose default by name the support's failure goes with (since
+/// session 32, review 32c item 1: a supply-chain plan's 差额支付承诺人 is the core debtor's
+/// parent).
+pub(super) fn support_obligors(
+    ctx: &mut Ctx,
+    raw: &[schema::Support],
+    out: &mut [Support],
+    obligors: &Names,
+) {
+    for (i, s) in raw.iter().enumerate() {
+        if let (Some(name), Some(sup)) = (&s.fails_with, out.get_mut(i)) {
+            sup.fails_with = obligors.resolve(ctx, &format!("supports[{i}].fails_with"), name);
+        }
+    }
 }
 
 /// `backs`: a support that guarantees another's obligation (review 26d item M3: a second
