@@ -803,6 +803,16 @@ fn the_note_names_the_ratings_with_thin_tails() {
         ..tdr("AAA", 0.0001301)
     };
     assert_eq!(tail_note(100_000, &[lot]), None);
+    // Nor does one whose interval is a single point: a TDR the cap at 1 sets (review 32a item
+    // 2: AAA+ at min(1, 1.9 × 100%) was named).
+    let capped = RatingTdr {
+        simulated: Decimal::ONE,
+        tdr: Decimal::ONE,
+        tdr_low: Decimal::ONE,
+        tdr_high: Decimal::ONE,
+        ..tdr("AAA", 0.0001301)
+    };
+    assert_eq!(tail_note(100_000, &[capped]), None);
 }
 
 /// The TDR's 95% sampling interval (docs/rating.md §5, since session 30) on a pool whose
@@ -1898,4 +1908,43 @@ fn a_support_tied_to_the_obligor_fails_on_its_paths() {
     let pays = rate(&with(""), "pays");
     assert_eq!(tied, none);
     assert_ne!(tied, pays);
+}
+
+/// The large-obligor test counts an obligor whose `pd` is above every row of the PD table over
+/// its term with the lowest grade, C (since session 32, review 32a item 1: it had no grade and
+/// left the test). Three one-year obligors, O1 400,000 and O2 300,000 rated BBB, O3 300,000:
+/// C's PD over one year is 0.853, so a pd of 0.95 is beyond every row. Oracle: the same pool
+/// with O3 tagged `rating = "C"` has the same grades, so every rating's large-obligor rate
+/// (which reads only grades and balances) is the same. By hand for a AAA target: at the
+/// threshold BBB, N = 4 (docs/rating.md §5), all three are rated BBB or lower and lose 0.95 ×
+/// 1,000,000 / 1,000,000 = 0.95 (without O3, as before the fix, 0.95 × 700,000 / 1,000,000 =
+/// 0.665).
+#[test]
+fn a_pd_beyond_the_table_counts_as_the_lowest_grade() {
+    let large = |o3: &str| {
+        let src = one_year(
+            &[
+                ("O1", 400_000, "rating = \"BBB\""),
+                ("O2", 300_000, "rating = \"BBB\""),
+                ("O3", 300_000, o3),
+            ],
+            500_000,
+        );
+        let d = deal(&src);
+        let s = set(&d, "");
+        let pool = pool_of(&src, &d, &s.rating_model, 1);
+        let sim = simulate(&pool, 2_000, &|_| {});
+        tdrs(&d, &pool, &sim, &s.rating_model)
+            .into_iter()
+            .map(|r| (r.rating, r.large_obligor))
+            .collect::<Vec<_>>()
+    };
+    let beyond = large("pd = \"0.95\"");
+    assert_eq!(beyond, large("rating = \"C\""));
+    let aaa = beyond
+        .iter()
+        .find(|(r, _)| r == "AAA")
+        .and_then(|(_, l)| *l)
+        .expect("AAA has a large-obligor rate");
+    assert_eq!(aaa, dec!(0.95));
 }

@@ -481,17 +481,22 @@ fn round_product_quotient(num: &[Decimal], den: &[Decimal], dp: u32) -> Decimal 
 }
 
 /// The grade of [`GRADES`] of each obligor for the large-obligor test: its rating's label, or
-/// for an explicit PD the highest table rating whose PD over the obligor's term is at least it.
+/// for an explicit PD the highest table rating whose PD over the obligor's term is at least it;
+/// a PD above every row of the table is the lowest grade, C (review 32a item 1: it had no
+/// grade and left the test, so a riskier obligor lowered the TDR).
 fn obligor_grades(pool: &Pool, table: &PdTable) -> Vec<Option<usize>> {
+    let lowest = GRADES.len() - 1;
     pool.credits
         .iter()
         .zip(&pool.terms)
-        .map(|(c, &t)| {
-            let row = match c.curve {
-                CreditCurve::Rating(i) => Some(i),
-                CreditCurve::Explicit(pd) => (0..table.rows.len()).find(|&i| table.pd(i, t) >= pd),
-            }?;
-            GRADES.iter().position(|g| *g == table.rows[row].0)
+        .map(|(c, &t)| match c.curve {
+            CreditCurve::Rating(i) => GRADES.iter().position(|g| *g == table.rows[i].0),
+            CreditCurve::Explicit(pd) => {
+                match (0..table.rows.len()).find(|&i| table.pd(i, t) >= pd) {
+                    Some(i) => GRADES.iter().position(|g| *g == table.rows[i].0),
+                    None => Some(lowest),
+                }
+            }
         })
         .collect()
 }
