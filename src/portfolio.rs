@@ -416,6 +416,7 @@ mod implied_rating_tests {
             breakeven_input_rate: bdr,
             breakeven_obligors: 0,
             breakeven_obligor_default_rate: Decimal::ZERO,
+            breaking_obligor_default_rate: None,
             obligor_count: 3,
             target_default_rate: None,
             pass: None,

@@ -712,6 +712,7 @@ fn sample_rows() -> Vec<BreakevenRow> {
         breakeven_input_rate: bdr + dec!(0.00000123),
         breakeven_obligors: 3,
         breakeven_obligor_default_rate: dec!(0.25),
+        breaking_obligor_default_rate: Some(dec!(0.31)),
         obligor_count: 12,
         target_default_rate: tdr,
         pass: tdr.map(|t| bdr >= t),
@@ -799,7 +800,8 @@ fn the_parquet_file_reads_back_exactly() {
             "breaks_on",
             "breaks_by",
             "breaks_shortfall",
-            "breakeven_obligor_default_rate"
+            "breakeven_obligor_default_rate",
+            "breaking_obligor_default_rate"
         ]
     );
     assert_eq!(df.height(), 3);
@@ -831,6 +833,10 @@ fn the_parquet_file_reads_back_exactly() {
         assert_eq!(
             decimal_at(&df, "breakeven_obligor_default_rate", i, 6),
             Some(dec!(0.25))
+        );
+        assert_eq!(
+            decimal_at(&df, "breaking_obligor_default_rate", i, 6),
+            Some(dec!(0.31))
         );
         assert_eq!(int("obligor_count", i), Some(12));
         assert_eq!(
@@ -918,6 +924,7 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         "breaks_by string",
         "breaks_shortfall decimal128(18, 2)",
         "breakeven_obligor_default_rate decimal128(18, 6)",
+        "breaking_obligor_default_rate decimal128(18, 6)",
     ];
     let lines: Vec<&str> = text.lines().collect();
     for (line, want) in lines.iter().zip(expected_types) {
@@ -931,9 +938,9 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         }
     }
     // 0.234567; 0.054321 + 0.00000123 = 0.05432223; no TDR on row 2.
-    assert_eq!(lines[19], "0.234567 0.05432223 None");
+    assert_eq!(lines[20], "0.234567 0.05432223 None");
     assert_eq!(
-        lines[20],
+        lines[21],
         "[True, False, None] [False, False, True] None 优先A"
     );
 }
@@ -1575,4 +1582,104 @@ fn the_terminal_shows_the_bound_the_pass_reads() {
     let table = breakeven_table(&[row]);
     assert!(table.contains("≥ 100.0000%"), "{table}");
     assert!(!table.contains("69.0183"), "{table}");
+}
+
+/// The whole-obligor condition of the pass (since session 32, review 32c item 7), on rows by
+/// hand: a BDR of 40% covers a TDR of 35%, but a whole-obligor loss of 30% (the 2 largest
+/// obligors defaulted) breaks the tranche within it: FAIL, with the note; a breaking loss of
+/// 36% is above the TDR: PASS; a tranche no whole-obligor loss breaks: PASS.
+#[test]
+fn a_whole_obligor_loss_within_the_tdr_fails_the_tranche() {
+    let mut row = sample_rows().remove(0);
+    row.breakeven_default_rate = dec!(0.40);
+    row.breakeven_obligors = 1;
+    row.breaking_obligor_default_rate = Some(dec!(0.30));
+    assert!(row.bdr().meets(dec!(0.35)));
+    assert!(!row.meets(dec!(0.35)) && row.breaks_in_obligors(dec!(0.35)));
+    row.target_default_rate = Some(dec!(0.35));
+    row.pass = Some(row.meets(dec!(0.35)));
+    let table = breakeven_table(std::slice::from_ref(&row));
+    assert!(
+        table.contains(
+            "the 2 largest obligors defaulting (realised 30.0000%) break it, within the TDR"
+        ),
+        "{table}"
+    );
+    row.breaking_obligor_default_rate = Some(dec!(0.36));
+    assert!(row.meets(dec!(0.35)) && !row.breaks_in_obligors(dec!(0.35)));
+    row.breaking_obligor_default_rate = None;
+    assert!(row.meets(dec!(0.35)));
+    // The BDR alone still decides below it: 40% does not cover 45%.
+    assert!(!row.meets(dec!(0.45)) && !row.breaks_in_obligors(dec!(0.45)));
+}
+
+/// One obligor (review 32c item 7): 1,000,000 due 2024-03-15, A 900,000 and B 100,000 at no
+/// coupon, a table TDR of 0.015 × 5.0 = 7.5% for A's AAA. The curve defaults a fraction R of
+/// the receivable: A is paid iff 1,000,000 − fen(R × 1,000,000) ≥ 900,000, R ≤ 10%, so its BDR
+/// (realised) is within [9.99%, 10%] and it passes. Its one obligor's default, a realised 100%,
+/// breaks it: `breakeven_obligors` 0, `breaking_obligor_default_rate` 1, above the TDR (the
+/// pass stands), and the terminal's note says the pass rests on that obligor.
+#[test]
+fn a_pass_that_one_obligor_breaks_is_noted() {
+    let src = r#"
+[deal]
+name = "one debtor"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-04-01]
+legal_maturity = 2024-04-01
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "core"
+[[obligors.assets]]
+kind = "receivable"
+amount = 1000000
+due_date = 2024-03-15
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 900000
+coupon = 0
+rating = "AAA"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+coupon = 0
+
+[waterfalls]
+normal = [
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"] },
+]
+"#;
+    let d = deal(src);
+    let table = RatingTable {
+        base_default_rate: dec!(0.015),
+        multipliers: vec![("AAA".into(), dec!(5.0))],
+    };
+    let s = scenario("flat", Decimal::ZERO, 0);
+    let row = breakeven_one(&d, &s, 0, &table).unwrap();
+    assert!(
+        row.breakeven_default_rate >= dec!(0.0999) && row.breakeven_default_rate <= dec!(0.1),
+        "{row:?}"
+    );
+    assert_eq!(row.target_default_rate, Some(dec!(0.075)));
+    assert_eq!(row.pass, Some(true));
+    assert_eq!(row.breakeven_obligors, 0);
+    assert_eq!(row.breaking_obligor_default_rate, Some(dec!(1)));
+    let text = breakeven_table(&[row]);
+    assert!(
+        text.contains(
+            "passes by the curve, but its largest obligor's default alone (realised 100.0000%) \
+             breaks it"
+        ),
+        "{text}"
+    );
 }

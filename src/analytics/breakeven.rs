@@ -91,6 +91,10 @@ pub struct BreakevenRow {
     /// Realised cumulative default ratio (6 dp) of the run with those k obligors defaulted (0
     /// when k = 0): the loss the tranche survives in whole obligors.
     pub breakeven_obligor_default_rate: Decimal,
+    /// Realised cumulative default ratio (6 dp) of the run with the `breakeven_obligors + 1`
+    /// largest obligors defaulted: the smallest whole-obligor loss that breaks the tranche.
+    /// None when it survives every obligor's default, or fails with none (since session 32).
+    pub breaking_obligor_default_rate: Option<Decimal>,
     /// Number of obligors in the pool.
     pub obligor_count: u32,
     /// Target default rate of the tranche's rating, when the rating table has one.
@@ -228,6 +232,21 @@ impl Bdr {
 }
 
 impl BreakevenRow {
+    /// Whether the row meets the target default rate `tdr`: its break-even covers it
+    /// ([`Bdr::meets`]), and no whole-obligor loss within it breaks the tranche (the largest
+    /// obligors defaulting at once, a realised ratio of at most `tdr`: since session 32,
+    /// review 32c item 7, where a one-debtor pool passed AAA by the curve while its one
+    /// default broke the senior).
+    pub fn meets(&self, tdr: Decimal) -> bool {
+        self.bdr().meets(tdr) && self.breaking_obligor_default_rate.is_none_or(|b| b > tdr)
+    }
+
+    /// Whether the row's break-even covers `tdr` but a whole-obligor loss within it breaks the
+    /// tranche: what fails it in [`BreakevenRow::meets`] alone.
+    pub fn breaks_in_obligors(&self, tdr: Decimal) -> bool {
+        self.bdr().meets(tdr) && !self.meets(tdr)
+    }
+
     /// The row's break-even as the pass rule reads it.
     pub fn bdr(&self) -> Bdr {
         Bdr::of(
@@ -427,29 +446,35 @@ pub fn breakeven_one_in(
 
     // R = 0 is also k = 0 obligors: no default of any kind.
     let zero = t.probe(Decimal::ZERO)?;
-    let (input_rate, realised, (obligors, obligor_rate), fails_at_zero, passes_at_one, breach) =
-        if !zero.pass {
-            (
-                Decimal::ZERO,
-                Decimal::ZERO,
-                (0, Decimal::ZERO),
-                true,
-                false,
-                zero.breach,
-            )
-        } else {
-            let (lo, hi) = scan_then_bisect(&mut t, zero)?;
-            let k = obligor_breakeven(&mut t, deal)?;
-            let breach = hi.and_then(|h| h.breach);
-            (
-                lo.rate,
-                lo.realised,
-                k,
-                false,
-                lo.rate == Decimal::ONE,
-                breach,
-            )
-        };
+    let (
+        input_rate,
+        realised,
+        (obligors, obligor_rate, breaking),
+        fails_at_zero,
+        passes_at_one,
+        breach,
+    ) = if !zero.pass {
+        (
+            Decimal::ZERO,
+            Decimal::ZERO,
+            (0, Decimal::ZERO, None),
+            true,
+            false,
+            zero.breach,
+        )
+    } else {
+        let (lo, hi) = scan_then_bisect(&mut t, zero)?;
+        let k = obligor_breakeven(&mut t, deal)?;
+        let breach = hi.and_then(|h| h.breach);
+        (
+            lo.rate,
+            lo.realised,
+            k,
+            false,
+            lo.rate == Decimal::ONE,
+            breach,
+        )
+    };
 
     let tdr = target_default_rate(rating, tranche.rating.as_deref());
     let mut row = BreakevenRow {
@@ -462,6 +487,7 @@ pub fn breakeven_one_in(
         breakeven_input_rate: input_rate,
         breakeven_obligors: obligors,
         breakeven_obligor_default_rate: obligor_rate,
+        breaking_obligor_default_rate: breaking,
         obligor_count,
         target_default_rate: tdr,
         pass: None,
@@ -470,8 +496,8 @@ pub fn breakeven_one_in(
         passes_at_one,
         breach,
     };
-    // The row's own break-even ([`BreakevenRow::bdr`]) against its TDR.
-    row.pass = tdr.map(|x| row.bdr().meets(x));
+    // The row's own break-even ([`BreakevenRow::bdr`]) and its whole obligors against its TDR.
+    row.pass = tdr.map(|x| row.meets(x));
     Ok(row)
 }
 
@@ -579,7 +605,7 @@ fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<(Probe, Pr
 /// collection period and returns the largest k before the first failure, with the realised
 /// cumulative default ratio of that k's run (0 for k = 0). The caller has run k = 0 and seen
 /// it pass.
-fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<(u32, Decimal)> {
+fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<ObligorBreakeven> {
     let Some(first) = deal.periods.first() else {
         return Err(Error::Internal("the deal has no payment dates".into()));
     };
@@ -591,12 +617,17 @@ fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<(u32, Decimal)> 
         t.scenario.obligor_defaults.push((o, date));
         let (pass, ratio, _, _) = t.run()?;
         if !pass {
-            break;
+            return Ok((k, realised, Some(ratio)));
         }
         (k, realised) = (k + 1, ratio);
     }
-    Ok((k, realised))
+    Ok((k, realised, None))
 }
+
+/// The whole-obligor break-even: the count k survived, its realised ratio, and the realised
+/// ratio of the k + 1 largest defaulted, which breaks the tranche (None when it survives them
+/// all).
+type ObligorBreakeven = (u32, Decimal, Option<Decimal>);
 
 /// Rounds a rate half away from zero to [`RATE_DP`] decimal places.
 fn round_rate(x: Decimal) -> Decimal {

@@ -150,6 +150,11 @@ pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
         decimal_column(rows, "breakeven_obligor_default_rate", RATIO_SCALE, |r| {
             Some(r.breakeven_obligor_default_rate)
         })?,
+        // The smallest whole-obligor loss that breaks the tranche (since session 32, review
+        // 32c item 7), appended.
+        decimal_column(rows, "breaking_obligor_default_rate", RATIO_SCALE, |r| {
+            r.breaking_obligor_default_rate
+        })?,
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
@@ -352,8 +357,32 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
             b.date
         )
     });
+    // A whole-obligor loss within the TDR that breaks the tranche (since session 32).
+    let in_obligors = r
+        .target_default_rate
+        .zip(r.breaking_obligor_default_rate)
+        .filter(|&(t, _)| r.breaks_in_obligors(t));
     let note = if r.fails_at_zero {
         format!("fails with no defaults: {breaks}")
+    } else if let Some((_, b)) = in_obligors {
+        format!(
+            "the {} largest obligors defaulting (realised {}) break it, within the TDR",
+            r.breakeven_obligors + 1,
+            format_percent(b, BDR_DP)
+        )
+    } else if let (Some(true), 0, Some(b)) = (
+        r.pass,
+        r.breakeven_obligors,
+        r.breaking_obligor_default_rate,
+    ) {
+        // A pass that rests on the largest obligor's credit (review 32c item 7: a one-debtor
+        // pool passed AAA by the curve while the debtor's default broke the senior).
+        format!(
+            "passes by the curve, but its largest obligor's default alone (realised {}) breaks \
+             it: the table's TDR assumes a granular pool; `ipabs rate` weighs the obligors' \
+             PDs and the large-obligor test",
+            format_percent(b, BDR_DP)
+        )
     } else if r.passes_at_one {
         "paid in full at R = 100%".to_string()
     } else if let Some(b) = r.breach {
