@@ -1948,3 +1948,29 @@ fn a_pd_beyond_the_table_counts_as_the_lowest_grade() {
         .expect("AAA has a large-obligor rate");
     assert_eq!(aaa, dec!(0.95));
 }
+
+/// The concentration note (since session 32, review 32c item 2), by hand: balances 600,000 and
+/// 400,000 of 1,000,000: 60% ≥ 50%, noted with "60.0000%"; 500,000 of 1,000,000 is at the
+/// threshold, noted; 499,999.99 of 1,000,000 is not, though its share rounds to 0.500000 at 6
+/// places (the comparison is exact).
+#[test]
+fn a_pool_half_of_which_is_one_obligor_is_noted() {
+    use ipabs::output::rating::concentration_note;
+    let note = concentration_note(&[dec!(600000), dec!(400000)], dec!(1000000)).expect("noted");
+    assert!(
+        note.starts_with("note: the largest obligor holds 60.0000% of the pool"),
+        "{note}"
+    );
+    assert!(concentration_note(&[dec!(500000), dec!(500000)], dec!(1000000)).is_some());
+    assert!(
+        concentration_note(&[dec!(499999.99), dec!(500000.01)], dec!(1000000)).is_some(),
+        "the largest is 500,000.01"
+    );
+    assert!(
+        concentration_note(
+            &[dec!(499999.99), dec!(250000.01), dec!(250000)],
+            dec!(1000000)
+        )
+        .is_none()
+    );
+}

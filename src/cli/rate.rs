@@ -389,6 +389,9 @@ fn rate_command(
         }
         if !out.quiet {
             out_line(&table);
+            if let Some(note) = o::concentration_note(&r.pool.balances, r.pool.total) {
+                out_line(&note);
+            }
             out_line(&format!("wrote 3 files to {}", out.out.display()));
         }
         Ok(())

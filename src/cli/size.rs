@@ -336,6 +336,9 @@ fn size_command(
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }
+            if let Some(note) = o::concentration_note(&r.pool.balances, r.pool.total) {
+                out_line(&note);
+            }
             out_line(&format!(
                 "wrote {} and {} to {}",
                 o::SIZE_STEPS_FILE,

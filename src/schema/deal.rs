@@ -247,6 +247,9 @@ pub struct DealSection {
     /// `true`: the plan ends (专项计划终止) on the payment date that repays every tranche in
     /// full; later payment dates are not run. Default `false`: every date to the last runs.
     pub end_when_repaid: Option<bool>,
+    /// The issue size of the term sheet (发行规模), yuan: checked against the sum of the
+    /// tranches' balances, exactly.
+    pub issue_size: Option<Decimal>,
     /// Names of warnings this deal silences (docs/errors.md).
     #[serde(default)]
     pub allow: Vec<String>,

@@ -6,7 +6,7 @@ use super::assets::{self, PoolDates};
 use super::dates::header;
 use super::liabilities::{fees, reserve, supports, taxes, tranches};
 use super::waterfalls::{Refs, triggers, unused_waterfalls, waterfalls};
-use super::{Ctx, checked_sum, scenario};
+use super::{Ctx, Sign, checked_sum, scenario};
 use crate::deal::Deal;
 use crate::error::Check;
 use crate::scenario::Scenario;
@@ -156,6 +156,22 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
     }
     if let Some(issue) = issue {
         super::within_tables(ctx, "tranches", "issue", issue);
+    }
+    // The term sheet's issue size (发行规模), when given: the tranches must add up to it
+    // (since session 32, review 32c item 10: tranches of 310m against a 300m term sheet passed).
+    if let (Some(given), Some(issue)) = (raw.deal.issue_size, issue) {
+        let given = ctx.money("deal.issue_size", given, Sign::Positive);
+        if given != issue {
+            ctx.err(
+                "deal.issue_size",
+                format!(
+                    "the tranches' balances add up to {issue}, not the issue size {given} \
+                     (a difference of {})",
+                    issue - given
+                ),
+                "the sum of the tranches' balances (发行规模), or the tranche balances corrected",
+            );
+        }
     }
     if let (Some(pool), Some(issue)) = (pool, issue)
         && !obligors.is_empty()
