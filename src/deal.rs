@@ -535,6 +535,10 @@ pub struct Tranche {
     pub rating: Option<String>,
     /// Unpaid interest itself accrues at the coupon (`interest_on_shortfall`; off by default).
     pub interest_on_shortfall: bool,
+    /// 到期一次还本付息 (`interest_at_maturity`): each period's interest is deferred, not due,
+    /// until the tranche matures, the run's last date, or a date after its balance was repaid
+    /// (`engine::due`).
+    pub interest_at_maturity: bool,
     /// A floating coupon: index + spread fixed on the closing date and each reset date, with
     /// its floor and cap (`coupon` is then zero and unused). `None`: the fixed `coupon`.
     pub floating: Option<crate::floating::FloatingRate>,

@@ -1101,3 +1101,54 @@ fn a_support_fails_with_the_obligor_it_is_tied_to() {
     assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
     assert_eq!(r.periods[1].support_draws, dec!(3684.70));
 }
+
+/// `interest_at_maturity` (到期一次还本付息, since session 32, review 32c item 5): A a bullet
+/// (maturing on the last date, 2024-09-30) whose interest falls due with its principal, in the
+/// base case (no default). By hand:
+///
+/// * Period 1: pool 1,050,000 (interest 50,000): VAT 1,630.00, fee 1,000; A accrues
+///   fen(1,800,000 × 0.04 × 91/365) = 17,950.68, deferred: due 0, and no principal is due.
+///   1,047,370.00 stays in the collection account.
+/// * Period 2: O2's 262,500 (interest 12,500): VAT 407.50, fee 1,000; A accrues 17,950.68 more
+///   (35,901.36 deferred). The account holds 1,047,370 + 262,500 − 1,407.50 = 1,308,462.50.
+/// * Period 3 (A matures): 787,500 (interest 37,500): VAT 1,222.50, fee 1,000; A's interest due
+///   17,950.68 + 35,901.36 = 53,852.04 and its principal 1,800,000, both paid from
+///   1,308,462.50 + 787,500 − 2,222.50 = 2,093,740.00; the reserve's 5,000 is released (target
+///   0 on the last date); B takes 200,000 of principal and the residual 44,887.96.
+///
+/// Conservation: pool 2,100,000 + reserve 5,000 = VAT 3,260 + fees 3,000 + A 1,853,852.04 +
+/// B 244,887.96 = 2,105,000.00. No date shows A short, so its break-even pays at zero.
+#[test]
+fn interest_at_maturity_falls_due_with_the_principal() {
+    let src = fixture().replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"\ninterest_at_maturity = true",
+    );
+    assert!(src.contains("interest_at_maturity"));
+    let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let d = &loaded.deal;
+    let base = ipabs::scenario::Scenario::base();
+    let r = engine::run(d, &base).unwrap_or_else(|e| panic!("{e}"));
+    for k in [1, 2] {
+        let a = tranche_row(&r, "A", k);
+        assert_eq!(a.interest_due, dec!(0), "period {k}");
+        assert_eq!(a.interest_paid, dec!(0));
+        assert_eq!(a.interest_shortfall, dec!(0));
+        assert_eq!(a.principal_paid, dec!(0));
+    }
+    assert_eq!(r.periods[1].collection_balance_end, dec!(1308462.50));
+    let a3 = tranche_row(&r, "A", 3);
+    assert_eq!(a3.interest_due, dec!(53852.04));
+    assert_eq!(a3.interest_paid, dec!(53852.04));
+    assert_eq!(a3.principal_paid, dec!(1800000.00));
+    let b3 = tranche_row(&r, "B", 3);
+    assert_eq!(b3.principal_paid, dec!(200000.00));
+    assert_eq!(b3.residual_paid, dec!(44887.96));
+    let c = r.conservation;
+    assert_eq!(c.pool_cash + c.reserve_funding, dec!(2105000.00));
+    assert_eq!(c.payments, dec!(2105000.00));
+    let table = ipabs::scenario::RatingTable::default();
+    let row = ipabs::analytics::breakeven::breakeven_one(d, &base, 0, &table)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!row.fails_at_zero, "{row:?}");
+}

@@ -109,7 +109,7 @@ impl Run<'_> {
 
     /// Tranche `i` repaid, with no interest owed (the per-unit 尾差 aside).
     fn repaid(&self, i: usize) -> bool {
-        self.balance[i] == 0 && self.interest_unpaid(i) <= 0
+        self.balance[i] == 0 && self.interest_unpaid(i) <= 0 && self.deferred_interest[i] == 0
     }
 
     /// Every tranche repaid ([`Run::repaid`]).
@@ -124,6 +124,8 @@ impl Run<'_> {
         self.ending = true;
         for i in 0..self.deal.tranches.len() {
             self.due.principal[i] = self.principal_due(i, k);
+            // Interest deferred to maturity falls due on the last date too.
+            self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
         }
         self.coverage(self.coverage_funds());
     }

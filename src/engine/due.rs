@@ -153,6 +153,32 @@ impl Run<'_> {
         }
     }
 
+    /// An `interest_at_maturity` tranche's interest due on date `k` of the period's accrual
+    /// `interest` (到期一次还本付息): everything deferred so far and `interest` when the tranche
+    /// matures on it ([`Run::matures`]) or its balance was repaid before it; else nothing, and
+    /// `interest` is deferred.
+    fn defer_interest(&mut self, i: usize, k: usize, interest: Fen) -> Fen {
+        if self.matures(i, k) || self.balance[i] == 0 {
+            interest + std::mem::take(&mut self.deferred_interest[i])
+        } else {
+            self.deferred_interest[i] += interest;
+            0
+        }
+    }
+
+    /// Whether tranche `i`'s whole balance falls due on payment date `k`: its expected
+    /// maturity reached, or the run's last date (the deal's last payment date, the clean-up
+    /// call's date, or the date `end_when_repaid` ends the plan).
+    pub(super) fn matures(&self, i: usize, k: usize) -> bool {
+        let t = &self.deal.tranches[i];
+        let p = &self.deal.periods[k];
+        p.payment.unadjusted >= t.expected_maturity
+            || p.date() >= t.expected_maturity
+            || k + 1 == self.deal.periods.len()
+            || self.called
+            || self.ending
+    }
+
     /// Principal contractually due for tranche `i` on payment date `k`: the whole balance at
     /// its expected maturity and on the run's last date (the deal's last payment date, or the
     /// clean-up call's date, which ends the deal), else by its amortization.
@@ -161,9 +187,7 @@ impl Run<'_> {
         let t = &self.deal.tranches[i];
         let p = &self.deal.periods[k];
         let bal = self.balance[i];
-        let matured =
-            p.payment.unadjusted >= t.expected_maturity || p.date() >= t.expected_maturity;
-        if matured || k + 1 == self.deal.periods.len() || self.called || self.ending {
+        if self.matures(i, k) {
             return bal;
         }
         match &t.amortization {
@@ -218,7 +242,10 @@ impl Run<'_> {
             self.due.fee_excess.push(excess + self.fee_excess_carry[j]);
         }
         for i in 0..deal.tranches.len() {
-            let interest = self.interest_for(i, k, src.year);
+            let mut interest = self.interest_for(i, k, src.year);
+            if deal.tranches[i].interest_at_maturity {
+                interest = self.defer_interest(i, k, interest);
+            }
             self.due.interest.push(interest + self.interest_carry[i]);
             self.due.principal.push(self.principal_due(i, k));
         }

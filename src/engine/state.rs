@@ -199,6 +199,8 @@ pub(super) struct Run<'a> {
     pub support_period: Vec<Fen>,
     /// What each support was repaid of its draws over the run (`repay_support`).
     pub support_repaid: Vec<Fen>,
+    /// Each `interest_at_maturity` tranche's interest accrued and not yet due (到期一次还本付息).
+    pub deferred_interest: Vec<Fen>,
     /// Whether each support is drawn on this date: not in the scenario's `supports_off`, and
     /// not failed (`support_failures`).
     pub support_on: Vec<bool>,
@@ -401,6 +403,7 @@ impl<'a> Run<'a> {
             support_total: b.zeros(deal.supports.len()),
             support_period: b.zeros(deal.supports.len()),
             support_repaid: b.zeros(deal.supports.len()),
+            deferred_interest: b.zeros(nt),
             support_on,
             support_failed: b.flags(deal.supports.len(), false),
             tripped: b.flags(deal.triggers.len(), false),
@@ -956,6 +959,7 @@ impl<'a> Run<'a> {
             take(&mut self.support_total),
             take(&mut self.support_period),
             take(&mut self.support_repaid),
+            take(&mut self.deferred_interest),
             take(&mut self.named),
         ]);
         for v in [

@@ -505,6 +505,9 @@ pub struct Tranche {
     pub rating: Option<String>,
     /// Unpaid interest itself accrues at the coupon; default false.
     pub interest_on_shortfall: Option<bool>,
+    /// 到期一次还本付息: interest accrues every period but falls due with the principal, at
+    /// the expected maturity (a `bullet` senior or mezzanine tranche only); default false.
+    pub interest_at_maturity: Option<bool>,
     /// A floating coupon (浮动利率): an index plus a spread, reset on dates, with a floor and
     /// a cap. Replaces `coupon` (docs/deal-format.md, "Floating rates").
     pub floating: Option<Floating>,

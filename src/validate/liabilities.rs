@@ -157,6 +157,7 @@ pub(super) fn tranches(
             }
             None => last_payment.unwrap_or(h.legal),
         };
+        let at_maturity = interest_at_maturity(ctx, &p, t, class, &amortization);
         out.push(Tranche {
             name: t.name.clone(),
             class,
@@ -166,6 +167,7 @@ pub(super) fn tranches(
             expected_maturity,
             rating: t.rating.clone().inspect(|r| rating_label(ctx, &p, r)),
             interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
+            interest_at_maturity: at_maturity,
             floating,
         });
     }
@@ -819,4 +821,45 @@ fn backed_supports(ctx: &mut Ctx, raw: &[schema::Support], out: &mut [Support], 
         out[i].covers = out[b].covers.clone();
         out[i].backs = Some(b);
     }
+}
+
+/// `interest_at_maturity` (到期一次还本付息, since session 32, review 32c item 5): a bullet
+/// senior or mezzanine tranche only; a subordinated tranche's coupon is its 期间收益 cap.
+fn interest_at_maturity(
+    ctx: &mut Ctx,
+    p: &str,
+    t: &schema::Tranche,
+    class: TrancheClass,
+    amortization: &Amortization,
+) -> bool {
+    if t.interest_at_maturity != Some(true) {
+        return false;
+    }
+    let path = format!("{p}.interest_at_maturity");
+    if !matches!(amortization, Amortization::Bullet) {
+        ctx.err(
+            &path,
+            format!(
+                "tranche `{}` pays interest at maturity but its amortization is `{}`: interest \
+                 falls due with a bullet's principal",
+                t.name,
+                amortization.name()
+            ),
+            "amortization = \"bullet\" (到期一次还本付息), or no interest_at_maturity",
+        );
+        return false;
+    }
+    if class == TrancheClass::Subordinated {
+        ctx.err(
+            &path,
+            format!(
+                "tranche `{}` is subordinated: its coupon is the cap of a periodic return \
+                 (期间收益), paid by `pay_sub_return`",
+                t.name
+            ),
+            "a senior or mezzanine tranche",
+        );
+        return false;
+    }
+    true
 }
