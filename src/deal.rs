@@ -539,9 +539,23 @@ pub struct Tranche {
     /// until the tranche matures, the run's last date, or a date after its balance was repaid
     /// (`engine::due`).
     pub interest_at_maturity: bool,
+    /// What "paid in full" means for its break-even and Monte Carlo (`payment_test`).
+    pub payment_test: PaymentTest,
     /// A floating coupon: index + spread fixed on the closing date and each reset date, with
     /// its floor and cap (`coupon` is then zero and unused). `None`: the fixed `coupon`.
     pub floating: Option<crate::floating::FloatingRate>,
+}
+
+/// What a tranche's break-even and Monte Carlo call "paid in full" (`payment_test`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentTest {
+    /// Every date's interest due paid on that date, and the balance repaid by the last date
+    /// (及时足额, the default).
+    #[default]
+    Timely,
+    /// Interest and principal paid by the last date: a date's shortfall is no failure if it is
+    /// made good later (最终足额; a mezzanine tranche rated on ultimate payment).
+    Ultimate,
 }
 
 /// What an annual-rate fee or a tax is computed on.

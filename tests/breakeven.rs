@@ -63,7 +63,15 @@ fn scenario(name: &str, recovery_rate: Decimal, recovery_lag_months: u32) -> Sce
 /// Whether `tranche` is paid in full with the pool defaulting at `rate` under `s`.
 fn paid_at(deal: &Deal, s: &Scenario, tranche: &str, rate: Decimal) -> bool {
     let run = engine::run(deal, &stressed(s, rate)).unwrap_or_else(|e| panic!("{e}"));
-    paid_in_full(&run, tranche)
+    paid_in_full(&run, named(deal, tranche))
+}
+
+/// The deal's tranche named `name`.
+fn named<'a>(deal: &'a Deal, name: &str) -> &'a ipabs::deal::Tranche {
+    deal.tranches
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tranche {name}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,12 +489,16 @@ fn paid_in_full_needs_every_interest_payment_and_a_zero_final_balance() {
     assert!(paid_at(&d, &s, "A", dec!(0.19202192)));
     // One fen more of default: interest paid in full, principal 1 fen short.
     let run = engine::run(&d, &stressed(&s, dec!(0.19202193))).unwrap();
-    assert!(!paid_in_full(&run, "A"));
+    assert!(!paid_in_full(&run, named(&d, "A")));
     // R = 0.995 → cash 5,000 < 7,978.08: interest short.
     let run = engine::run(&d, &stressed(&s, dec!(0.995))).unwrap();
-    assert!(!paid_in_full(&run, "A"));
+    assert!(!paid_in_full(&run, named(&d, "A")));
     // No such tranche.
-    assert!(!paid_in_full(&run, "Z"));
+    let z = ipabs::deal::Tranche {
+        name: "Z".into(),
+        ..named(&d, "A").clone()
+    };
+    assert!(!paid_in_full(&run, &z));
 }
 
 #[test]
@@ -649,7 +661,7 @@ fn example_seniors_are_paid_just_below_the_break_even_and_not_just_above() {
             let r = row.breakeven_input_rate;
             // Paid at the break-even itself, and its realised ratio is the reported one.
             let run = engine::run(&d, &stressed(&s, r)).unwrap();
-            assert!(paid_in_full(&run, &name), "{ctx}");
+            assert!(paid_in_full(&run, &d.tranches[t]), "{ctx}");
             assert_eq!(
                 run.periods.last().unwrap().cumulative_default_ratio,
                 row.breakeven_default_rate,
@@ -675,11 +687,11 @@ fn example_seniors_are_paid_just_below_the_break_even_and_not_just_above() {
             assert_eq!(row.obligor_count as usize, d.obligors.len(), "{ctx}");
             for j in 0..=k {
                 let run = engine::run(&d, &k_largest(&d, &s, j)).unwrap();
-                assert!(paid_in_full(&run, &name), "{ctx}: k = {j}");
+                assert!(paid_in_full(&run, &d.tranches[t]), "{ctx}: k = {j}");
             }
             if k < d.obligors.len() {
                 let run = engine::run(&d, &k_largest(&d, &s, k + 1)).unwrap();
-                assert!(!paid_in_full(&run, &name), "{ctx}: k = {}", k + 1);
+                assert!(!paid_in_full(&run, &d.tranches[t]), "{ctx}: k = {}", k + 1);
             }
         }
     }
@@ -1323,7 +1335,7 @@ fn two_status_changes_between_scan_points_are_both_looked_at() {
     let scen = &set.scenarios[0];
     let paid = |r: Decimal| {
         let run = engine::run(&d, &stressed(scen, r)).expect("runs");
-        paid_in_full(&run, "M")
+        paid_in_full(&run, named(&d, "M"))
     };
     assert!(!paid(dec!(0.1995)));
     assert!(paid(dec!(0.1953125)) && paid(dec!(0.19921875)) && paid(dec!(0.203125)));
@@ -1351,7 +1363,7 @@ fn a_failing_band_below_a_trigger_date_change_is_found() {
     let scen = &set.scenarios[0];
     let paid = |r: Decimal| {
         let run = engine::run(&d, &stressed(scen, r)).expect("runs");
-        paid_in_full(&run, "A")
+        paid_in_full(&run, named(&d, "A"))
     };
     // The band, and the scan points on either side of it.
     assert!(!paid(dec!(0.598)));
@@ -1391,7 +1403,7 @@ fn bisection_finds_the_window_below_a_trigger_date_change() {
     assert_eq!(d.periods.len(), 4);
     let paid = |r: Decimal| {
         let run = engine::run(&d, &stressed(&scen, r)).expect("runs");
-        paid_in_full(&run, &d.tranches[0].name)
+        paid_in_full(&run, &d.tranches[0])
     };
     assert!(paid(dec!(0.1195)) && !paid(dec!(0.12)) && paid(dec!(0.1205)));
     let row = breakeven_one(&d, &scen, 0, &Default::default()).expect("searches");

@@ -1152,3 +1152,38 @@ fn interest_at_maturity_falls_due_with_the_principal() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!row.fails_at_zero, "{row:?}");
 }
+
+/// `payment_test = "ultimate"` (since session 32, review 32c item 11): with the undertaking
+/// failing on 2024-06-01 (`a_support_failing_from_a_date_…` above, figures by hand there) A is
+/// 3,684.70 short on 2024-07-01 and paid it on 2024-09-30 with its whole balance. Timely (the
+/// default), that date's shortfall fails it: the breach is interest, 3,684.70 on 2024-07-01.
+/// Ultimate, it is paid in full: everything owed was paid by the last date.
+#[test]
+fn an_ultimate_payment_test_forgives_a_shortfall_made_good() {
+    use ipabs::analytics::breakeven::{BreachKind, first_breach, paid_in_full};
+    let src = support_failure_source(
+        "support_failures = [ { support = \"undertaking\", date = 2024-06-01 } ]",
+    );
+    let ultimate = src.replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"pass_through\"\npayment_test = \"ultimate\"",
+    );
+    assert_ne!(ultimate, src);
+    let check = |src: &str| {
+        let loaded = deal_from_str("hand_worked.toml", src).unwrap_or_else(|e| panic!("{e}"));
+        let d = &loaded.deal;
+        let r = engine::run(d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+        let a = &d.tranches[0];
+        assert_eq!(a.name, "A");
+        (paid_in_full(&r, a), first_breach(&r, a, dec!(0)))
+    };
+    let (paid, breach) = check(&src);
+    assert!(!paid);
+    let b = breach.expect("a breach");
+    assert_eq!(b.what, BreachKind::Interest);
+    assert_eq!(b.date, d(2024, 7, 1));
+    assert_eq!(b.amount, dec!(3684.70));
+    let (paid, breach) = check(&ultimate);
+    assert!(paid);
+    assert_eq!(breach, None);
+}

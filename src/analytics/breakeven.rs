@@ -44,7 +44,7 @@
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::deal::{Deal, TrancheClass};
+use crate::deal::{Deal, PaymentTest, Tranche, TrancheClass};
 use crate::engine::{DealPlan, ObligorRows, ProjectionCache, RunMemo, result::RunResult};
 use crate::error::{Error, Result};
 use crate::scenario::{RatingTable, Scenario};
@@ -145,12 +145,18 @@ impl BreachKind {
 }
 
 /// The first [`Breach`] of `tranche` in `run` at default rate `rate`; None when it is paid in
-/// full, or has no row (which [`paid_in_full`] counts as not paid in full).
-pub fn first_breach(run: &RunResult, tranche: &str, rate: Decimal) -> Option<Breach> {
-    let mut last: Option<(u32, NaiveDate, Decimal)> = None;
-    for row in run.tranche_flows.iter().filter(|r| r.tranche == tranche) {
+/// full, or has no row (which [`paid_in_full`] counts as not paid in full). With
+/// `PaymentTest::Ultimate` only the last date's interest counts.
+pub fn first_breach(run: &RunResult, tranche: &Tranche, rate: Decimal) -> Option<Breach> {
+    let timely = tranche.payment_test == PaymentTest::Timely;
+    let mut last: Option<(u32, NaiveDate, Decimal, Decimal)> = None;
+    for row in run
+        .tranche_flows
+        .iter()
+        .filter(|r| r.tranche == tranche.name)
+    {
         let unpaid = row.interest_unpaid();
-        if !unpaid.is_zero() {
+        if timely && !unpaid.is_zero() {
             return Some(Breach {
                 rate,
                 date: row.payment_date,
@@ -158,11 +164,19 @@ pub fn first_breach(run: &RunResult, tranche: &str, rate: Decimal) -> Option<Bre
                 amount: unpaid,
             });
         }
-        if last.is_none_or(|(period, _, _)| row.period >= period) {
-            last = Some((row.period, row.payment_date, row.balance_end));
+        if last.is_none_or(|(period, ..)| row.period >= period) {
+            last = Some((row.period, row.payment_date, row.balance_end, unpaid));
         }
     }
-    let (_, date, balance) = last?;
+    let (_, date, balance, unpaid) = last?;
+    if !unpaid.is_zero() {
+        return Some(Breach {
+            rate,
+            date,
+            what: BreachKind::Interest,
+            amount: unpaid,
+        });
+    }
     (!balance.is_zero()).then_some(Breach {
         rate,
         date,
@@ -292,23 +306,30 @@ pub fn breakeven(
     Ok(rows)
 }
 
-/// The paid-in-full test on one run: the tranche named `tranche` was paid all of its interest
-/// due on every payment date (no interest unpaid, [`TrancheFlowRow::interest_unpaid`]: with
-/// `[notices] per_unit` the 尾差 carried by design is not a shortfall) and its balance is zero
-/// after the last payment date. False when the run has no row for it.
+/// The paid-in-full test on one run: the tranche was paid all of its interest due on every
+/// payment date (no interest unpaid, [`TrancheFlowRow::interest_unpaid`]: with `[notices]
+/// per_unit` the 尾差 carried by design is not a shortfall), or with `PaymentTest::Ultimate`
+/// on the last one (what it was owed by then, earlier shortfalls carried included), and its
+/// balance is zero after the last payment date. False when the run has no row for it.
 ///
 /// [`TrancheFlowRow::interest_unpaid`]: crate::engine::result::TrancheFlowRow::interest_unpaid
-pub fn paid_in_full(run: &RunResult, tranche: &str) -> bool {
-    let mut last: Option<(u32, Decimal)> = None;
-    for row in run.tranche_flows.iter().filter(|r| r.tranche == tranche) {
-        if !row.interest_unpaid().is_zero() {
+pub fn paid_in_full(run: &RunResult, tranche: &Tranche) -> bool {
+    let timely = tranche.payment_test == PaymentTest::Timely;
+    let mut last: Option<(u32, Decimal, bool)> = None;
+    for row in run
+        .tranche_flows
+        .iter()
+        .filter(|r| r.tranche == tranche.name)
+    {
+        let owed = !row.interest_unpaid().is_zero();
+        if timely && owed {
             return false;
         }
-        if last.is_none_or(|(period, _)| row.period >= period) {
-            last = Some((row.period, row.balance_end));
+        if last.is_none_or(|(period, ..)| row.period >= period) {
+            last = Some((row.period, row.balance_end, owed));
         }
     }
-    last.is_some_and(|(_, balance)| balance.is_zero())
+    last.is_some_and(|(_, balance, owed)| balance.is_zero() && !owed)
 }
 
 /// The stressed scenario at default rate `rate`: `scenario` with `default_rate = rate`,
@@ -360,7 +381,7 @@ struct Tester<'a> {
     memo: RunMemo,
     /// Projections of this scenario shared with other searches on the same pool.
     cache: Option<&'a ProjectionCache>,
-    tranche: &'a str,
+    tranche: &'a Tranche,
     /// The scenario being run; mutated in place between runs.
     scenario: Scenario,
     runs: u32,
@@ -439,7 +460,7 @@ pub fn breakeven_one_in(
         plan: DealPlan::new(deal),
         memo: RunMemo::default(),
         cache,
-        tranche: &tranche.name,
+        tranche,
         scenario: stressed(scenario, Decimal::ZERO),
         runs: 0,
     };

@@ -508,6 +508,10 @@ pub struct Tranche {
     /// 到期一次还本付息: interest accrues every period but falls due with the principal, at
     /// the expected maturity (a `bullet` senior or mezzanine tranche only); default false.
     pub interest_at_maturity: Option<bool>,
+    /// `timely` (default: every date's interest paid on that date) or `ultimate` (interest and
+    /// principal paid by the last date): what the break-even and the Monte Carlo call paid
+    /// in full.
+    pub payment_test: Option<PaymentTest>,
     /// A floating coupon (浮动利率): an index plus a spread, reset on dates, with a floor and
     /// a cap. Replaces `coupon` (docs/deal-format.md, "Floating rates").
     pub floating: Option<Floating>,
@@ -749,6 +753,14 @@ pub enum Action {
     /// Repay credit supports what they have drawn and not yet been repaid (`supports`;
     /// 返还差额支付款, 偿还流动性支持).
     RepaySupport,
+}
+
+/// `payment_test` of a tranche.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentTest {
+    Timely,
+    Ultimate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

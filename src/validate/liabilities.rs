@@ -168,6 +168,10 @@ pub(super) fn tranches(
             rating: t.rating.clone().inspect(|r| rating_label(ctx, &p, r)),
             interest_on_shortfall: t.interest_on_shortfall.unwrap_or(false),
             interest_at_maturity: at_maturity,
+            payment_test: match t.payment_test {
+                Some(schema::PaymentTest::Ultimate) => crate::deal::PaymentTest::Ultimate,
+                _ => crate::deal::PaymentTest::Timely,
+            },
             floating,
         });
     }

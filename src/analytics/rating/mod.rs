@@ -819,7 +819,7 @@ pub fn pattern_outcomes(
                 .map(|t| {
                     let s = run.summary.iter().find(|s| s.tranche == t.name);
                     PathOutcome {
-                        not_paid_in_full: !paid_in_full(&run, &t.name),
+                        not_paid_in_full: !paid_in_full(&run, t),
                         loss: s.map_or(t.balance, |s| s.principal_loss + s.interest_shortfall),
                         wal_years: tranche_wal(deal, &run, &t.name),
                     }
