@@ -1433,3 +1433,58 @@ fn reconcile_writes_the_warnings_it_prints() {
     assert_eq!(rows.len(), printed.len(), "{rows:?} vs {printed:?}");
     assert_eq!(rows[0], "actuals_tranche periods[0].tranches.A.principal");
 }
+
+/// `reconcile --csv DIR --xlsx FILE` (since session 32, review 32b item 3) copies its tables
+/// as `run` does: `reconciliation.csv` has one line per row of `reconciliation.parquet` (as
+/// pyarrow counts them) under its header, and the workbook is a zip file ("PK").
+#[test]
+fn reconcile_writes_csv_and_excel_copies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let actuals = dir.path().join("over.toml");
+    std::fs::write(
+        &actuals,
+        "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+         payment_date = 2024-04-01\npool = { principal = 400000, interest = 20000 }\n\
+         fees = { trustee = 1000 }\n\
+         tranches.A = { interest = 8190, principal = 410810 }\n\
+         tranches.B = { interest = 0, principal = 0 }\n",
+    )
+    .expect("write");
+    let (out_dir, csv, xlsx) = (
+        dir.path().join("out"),
+        dir.path().join("csv"),
+        dir.path().join("r.xlsx"),
+    );
+    let out = ipabs(&[
+        "reconcile",
+        "tests/fixtures/auditing.toml",
+        "--actuals",
+        s(&actuals),
+        "--quiet",
+        "--out",
+        s(&out_dir),
+        "--csv",
+        s(&csv),
+        "--xlsx",
+        s(&xlsx),
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(4)),
+        "{}",
+        text(&out.stderr)
+    );
+    let rows = pyarrow_reads(
+        "import sys, pyarrow.parquet as pq\nprint(pq.read_table(sys.argv[1]).num_rows)\n",
+        &out_dir.join("reconciliation.parquet"),
+    );
+    let rows: usize = rows.trim().parse().expect("a count");
+    assert!(rows > 0);
+    let lines = std::fs::read_to_string(csv.join("reconciliation.csv")).expect("the CSV copy");
+    assert_eq!(lines.lines().count(), rows + 1, "{lines}");
+    assert!(csv.join("warnings.csv").exists());
+    assert!(
+        std::fs::read(&xlsx)
+            .expect("the workbook")
+            .starts_with(b"PK")
+    );
+}

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::console::{out_line, print_warnings, strict_check};
-use super::outdir::{lock_output, refuse_files};
-use super::{OutArgs, load};
+use super::outdir::{lock_output, refuse_copies, refuse_files, write_copies};
+use super::{CopyArgs, OutArgs, load};
 use crate::engine::result::RunTable;
 use crate::error::{Error, Result, Warning};
 use crate::output::warnings::{WARNINGS_FILE, warnings_frame};
@@ -28,6 +28,8 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     #[command(flatten)]
+    pub copy: CopyArgs,
+    #[command(flatten)]
     pub out: OutArgs,
 }
 
@@ -37,9 +39,10 @@ pub(super) fn command(args: ReconcileArgs, strict: bool) -> Result<()> {
         deal,
         actuals,
         scenario,
+        copy,
         out,
     } = args;
-    reconcile_command(&deal, &actuals, scenario.as_deref(), &out, strict)
+    reconcile_command(&deal, &actuals, scenario.as_deref(), (&copy, &out), strict)
 }
 
 /// `ipabs reconcile`.
@@ -47,7 +50,7 @@ fn reconcile_command(
     deal: &Path,
     actuals: &Path,
     scenario: Option<&Path>,
-    out: &OutArgs,
+    (copy, out): (&CopyArgs, &OutArgs),
     strict: bool,
 ) -> Result<()> {
     use crate::output::reconcile::{
@@ -60,6 +63,9 @@ fn reconcile_command(
         .chain([RECONCILIATION_FILE, IN_LIFE_FILE, WARNINGS_FILE])
         .collect();
     refuse_files(out, &files)?;
+    // Copies for Excel and CSV users (since session 32, review 32b item 3), as `run` writes.
+    let inputs: Vec<&Path> = [deal, actuals].into_iter().chain(scenario).collect();
+    refuse_copies(copy, out, &files, &inputs)?;
     let (loaded, set) = load(deal, scenario)?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
@@ -106,7 +112,18 @@ fn reconcile_command(
         f.push((WARNINGS_FILE, warnings_frame(&d.name, &load, &run_w)?));
         Ok(f)
     });
-    output::write_frames(&out.out, frames)?;
+    let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
+    output::write_tables(&out.out, frames.clone())?;
+    write_copies(copy, "reconcile", &d.name, &frames)?;
+    if let Some(file) = &copy.html {
+        use crate::output::html;
+        let table = format!(
+            "{}\n{}",
+            output::table::summary_table(&runs[0]),
+            diffs.trim_end()
+        );
+        html::write_html(file, &d.name, &table, &[html::run_charts(d, &runs[0])])?;
+    }
     if !out.quiet {
         out_line(&output::table::summary_table(&runs[0]));
         for line in in_life.iter().filter_map(art39_text) {
