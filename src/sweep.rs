@@ -3,9 +3,6 @@
 //! Results come back in scenario order whatever the number of threads: each scenario is an
 //! independent, deterministic run, so parallel and single-threaded sweeps give identical output.
 
-use std::io::IsTerminal;
-
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::analytics::breakeven::{BreakevenRow, breakeven_one_in, breakeven_tranches};
@@ -24,19 +21,38 @@ pub struct SweepOptions {
     pub flows: bool,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
-    /// Show a progress bar on stderr (only honoured when stderr is a terminal).
-    pub progress: bool,
 }
 
+/// Where a long computation reports how far it is: the command line draws a bar
+/// (`cli::console::Bar`), a library caller may ignore it (`&()`). The computation calls
+/// [`Progress::start`] once with the number of units, [`Progress::inc`] as units finish (from
+/// any thread), and [`Progress::finish`] at the end.
+pub trait Progress: Sync {
+    /// The work has `len` units.
+    fn start(&self, len: u64) {
+        let _ = len;
+    }
+    /// `n` more units are done.
+    fn inc(&self, n: u64) {
+        let _ = n;
+    }
+    /// The work is done (or stopped).
+    fn finish(&self) {}
+}
+
+/// No progress reported.
+impl Progress for () {}
+
 /// Runs every scenario of `deal`, prices each run under `pricing`, and trims each result
-/// unless `opts.flows`.
+/// unless `opts.flows`; `bar` hears of each scenario done.
 pub fn sweep(
     deal: &Deal,
     scenarios: &[Scenario],
     pricing: &Pricing,
     opts: SweepOptions,
+    bar: &dyn Progress,
 ) -> Result<Vec<PricedRun>> {
-    let bar = progress_bar(scenarios.len() as u64, opts.progress);
+    bar.start(scenarios.len() as u64);
     // What every run and its pricing share, derived once.
     let (plan, pricer) = (DealPlan::new(deal), Pricer::new(deal, pricing));
     let rows = if opts.flows {
@@ -77,18 +93,19 @@ pub fn sweep(
             )
             .collect::<Result<Vec<PricedRun>>>()
     };
-    let out = in_pool(opts.threads, work)?;
-    bar.finish_and_clear();
-    out
+    let out = in_pool(opts.threads, work);
+    bar.finish();
+    out?
 }
 
 /// The break-even row of every (scenario, break-even tranche) pair, in parallel, in scenario
-/// order then tranche order (docs/breakeven.md).
+/// order then tranche order (docs/breakeven.md); `bar` hears of each pair done.
 pub fn breakeven_sweep(
     deal: &Deal,
     scenarios: &[Scenario],
     rating: &RatingTable,
     opts: SweepOptions,
+    bar: &dyn Progress,
 ) -> Result<Vec<BreakevenRow>> {
     let tranches = breakeven_tranches(deal);
     // The tranches' searches of one scenario share its projections.
@@ -101,7 +118,7 @@ pub fn breakeven_sweep(
             tranches.iter().map(move |&t| (s, c, t))
         })
         .collect();
-    let bar = progress_bar(pairs.len() as u64, opts.progress);
+    bar.start(pairs.len() as u64);
     let work = || {
         pairs
             .par_iter()
@@ -112,9 +129,9 @@ pub fn breakeven_sweep(
             })
             .collect::<Result<Vec<BreakevenRow>>>()
     };
-    let out = in_pool(opts.threads, work)?;
-    bar.finish_and_clear();
-    out
+    let out = in_pool(opts.threads, work);
+    bar.finish();
+    out?
 }
 
 /// The run-time warnings of one run of each scenario (as given, unstressed), in scenario order:
@@ -209,17 +226,4 @@ fn trim(deal: &Deal, r: &mut RunResult) {
             Kept::Nothing => r.clear(table),
         }
     }
-}
-
-pub fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} scenarios ({eta})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }

@@ -253,11 +253,11 @@ proptest! {
         d.delay_months = 7;
         let set = [a, b, c, d];
         for flows in [false, true] {
-            let opts = SweepOptions { flows, threads: Some(1), progress: false };
-            let together = sweep(&deal, &set, &Pricing::default(), opts)
+            let opts = SweepOptions { flows, threads: Some(1) };
+            let together = sweep(&deal, &set, &Pricing::default(), opts, &())
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             for (s, r) in set.iter().zip(&together) {
-                let alone = sweep(&deal, std::slice::from_ref(s), &Pricing::default(), opts)
+                let alone = sweep(&deal, std::slice::from_ref(s), &Pricing::default(), opts, &())
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 prop_assert_eq!(format!("{r:?}"), format!("{:?}", alone[0]));
             }

@@ -50,10 +50,9 @@ fn parallel_and_single_threaded_sweeps_are_identical() {
     let opts = |threads, flows| SweepOptions {
         flows,
         threads: Some(threads),
-        progress: false,
     };
-    let one = sweep(deal, &sc, &Pricing::default(), opts(1, true)).expect("sweeps");
-    let two = sweep(deal, &sc, &Pricing::default(), opts(2, true)).expect("sweeps");
+    let one = sweep(deal, &sc, &Pricing::default(), opts(1, true), &()).expect("sweeps");
+    let two = sweep(deal, &sc, &Pricing::default(), opts(2, true), &()).expect("sweeps");
     assert_eq!(one.len(), sc.len());
     assert_eq!(format!("{one:?}"), format!("{two:?}"));
     // Each sweep result equals the scenario run on its own.
@@ -63,7 +62,7 @@ fn parallel_and_single_threaded_sweeps_are_identical() {
         assert_eq!(format!("{alone:?}"), format!("{r:?}"), "{}", s.name);
     }
     // Without --flows only the senior rows and the summary are kept.
-    let trimmed = sweep(deal, &sc, &Pricing::default(), opts(2, false)).expect("sweeps");
+    let trimmed = sweep(deal, &sc, &Pricing::default(), opts(2, false), &()).expect("sweeps");
     for (full, t) in one.iter().zip(&trimmed) {
         assert_eq!(full.summary, t.summary);
         assert_eq!(full.pricing, t.pricing);
@@ -664,7 +663,6 @@ fn scenarios_without_defaults_that_share_a_run_match_their_runs_alone() {
     let opts = |flows| SweepOptions {
         flows,
         threads: Some(1),
-        progress: false,
     };
     let mut pick = picker(0x005e_ed0f_0014);
     let pricing = Pricing::default();
@@ -702,9 +700,9 @@ fn scenarios_without_defaults_that_share_a_run_match_their_runs_alone() {
             set.push(s);
         }
         for flows in [false, true] {
-            let together = sweep(&deal, &set, &pricing, opts(flows)).expect("sweeps");
+            let together = sweep(&deal, &set, &pricing, opts(flows), &()).expect("sweeps");
             for (s, r) in set.iter().zip(&together) {
-                let alone = sweep(&deal, std::slice::from_ref(s), &pricing, opts(flows))
+                let alone = sweep(&deal, std::slice::from_ref(s), &pricing, opts(flows), &())
                     .expect("sweeps alone");
                 assert_eq!(
                     format!("{r:?}"),
@@ -806,9 +804,8 @@ fn the_worst_scenario_is_the_first_of_a_tie() {
     let opts = SweepOptions {
         flows: false,
         threads: Some(1),
-        progress: false,
     };
-    let runs = sweep(deal, &sc, &Pricing::default(), opts).expect("sweeps");
+    let runs = sweep(deal, &sc, &Pricing::default(), opts, &()).expect("sweeps");
     let b = deal.tranches.len() - 1;
     assert_eq!(runs[1].summary[b].principal_loss, deal.tranches[b].balance);
     let table = ipabs::output::table::sweep_table(&runs);
@@ -832,9 +829,8 @@ fn the_sweep_table_states_the_supports_and_defaults() {
     let opts = SweepOptions {
         flows: false,
         threads: Some(1),
-        progress: false,
     };
-    let runs = sweep(deal, &sc, &Pricing::default(), opts).expect("sweeps");
+    let runs = sweep(deal, &sc, &Pricing::default(), opts, &()).expect("sweeps");
     let table = ipabs::output::table::sweep_table(&runs);
     assert!(
         table.contains(
@@ -864,7 +860,7 @@ fn the_sweep_table_states_the_supports_and_defaults() {
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
     let sc = vec![Scenario::base(), d.scenario.clone()];
-    let runs = sweep(&d, &sc, &Pricing::default(), opts).expect("sweeps");
+    let runs = sweep(&d, &sc, &Pricing::default(), opts, &()).expect("sweeps");
     let table = ipabs::output::table::sweep_table(&runs);
     assert!(
         table.contains(

@@ -289,10 +289,9 @@ fn main() {
         let opts = SweepOptions {
             flows: false,
             threads: Some(1),
-            progress: false,
         };
         for _ in 0..n {
-            black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts).expect("sweeps"));
+            black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts, &()).expect("sweeps"));
         }
         return;
     }
@@ -407,11 +406,10 @@ fn main() {
         let opts = SweepOptions {
             flows: false,
             threads: Some(threads),
-            progress: false,
         };
         // Five sweeps; the fastest and the median.
         let secs = sorted_secs(5, || {
-            black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts).expect("sweeps"));
+            black_box(sweep(&d15.deal, &grid, &Pricing::default(), opts, &()).expect("sweeps"));
         });
         println!(
             "{:<58} best {:>6.3} s {:>7.0} runs/s   median {:>6.3} s {:>7.0} runs/s",
@@ -438,10 +436,9 @@ fn main() {
             let opts = SweepOptions {
                 flows: false,
                 threads: Some(threads),
-                progress: false,
             };
             let t = Instant::now();
-            let rows = breakeven_sweep(deal, &scenarios, &RatingTable::default(), opts)
+            let rows = breakeven_sweep(deal, &scenarios, &RatingTable::default(), opts, &())
                 .expect("break-even");
             let secs = t.elapsed().as_secs_f64();
             let runs: u32 = rows.iter().map(|r| r.runs).sum();

@@ -78,10 +78,10 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     let opts = SweepOptions {
         flows: false,
         threads,
-        progress: !out.quiet,
     };
     let block = shard.map_or(&set.scenarios[..], |s| s.slice(&set.scenarios));
-    let rows = sweep::breakeven_sweep(d, block, &set.rating, opts)?;
+    let bar = super::console::Bar::new(!out.quiet, "searches");
+    let rows = sweep::breakeven_sweep(d, block, &set.rating, opts, &bar)?;
     let warnings = sweep::run_warnings(d, block, threads)?;
     let run_warnings: Vec<(&str, &[Warning])> = block
         .iter()

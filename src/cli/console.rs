@@ -1,10 +1,50 @@
 //! What a command prints: lines on the terminal (control characters escaped), its warnings,
 //! `--strict`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::error::{Error, Result, Warning};
+use crate::sweep::Progress;
+
+/// A progress bar on stderr ([`Progress`]), drawn only when `wanted` and stderr is a terminal;
+/// `what` names the units (`scenarios`, `paths`).
+pub(super) struct Bar(ProgressBar);
+
+impl Bar {
+    pub(super) fn new(wanted: bool, what: &str) -> Bar {
+        if !wanted || !std::io::stderr().is_terminal() {
+            return Bar(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::new(0);
+        let template = format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {what} ({{eta}})");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Bar(bar)
+    }
+
+    /// A bar of `len` units, started.
+    pub(super) fn of(len: u64, wanted: bool, what: &str) -> Bar {
+        let bar = Bar::new(wanted, what);
+        bar.start(len);
+        bar
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, len: u64) {
+        self.0.set_length(len);
+    }
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
 
 /// Prints a line on stdout; a closed pipe (`ipabs … | head`) is not an error. Control
 /// characters (from names in the deal) are escaped, never sent to the terminal.

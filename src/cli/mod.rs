@@ -13,6 +13,7 @@ mod args;
 mod breakeven;
 mod check;
 mod console;
+mod deal_files;
 mod notice;
 mod outdir;
 mod portfolio;

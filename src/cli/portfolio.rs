@@ -132,7 +132,7 @@ fn portfolio_command(
     refuse_files(out, &[deals_file.as_str(), warnings_file.as_str()])?;
     let mut names = vec![DEALS_FILE, WARNINGS_FILE];
     names.extend(RUN_FILES);
-    let named = pf::deal_paths(args)?;
+    let named = super::deal_files::deal_paths(args)?;
     let scenarios = scenarios.or(named.cohort_scenarios.as_deref());
     let inputs: Vec<&Path> = args
         .iter()
@@ -142,7 +142,7 @@ fn portfolio_command(
         .collect();
     refuse_copies(copy, out, &names, &inputs)?;
     // Every deal is loaded (and checked) by every shard; each runs its own block.
-    let mut deals = pf::load_deals(&named.deals, scenarios, stress)?;
+    let mut deals = super::deal_files::load_deals(&named.deals, scenarios, stress)?;
     // Every partition directory can be made: checked before anything runs.
     for d in &deals {
         for s in &d.set.scenarios {
@@ -179,7 +179,8 @@ fn portfolio_command(
     let _lock = lock_output_shard(out, shard)?;
     refuse_files(out, &[deals_file.as_str(), warnings_file.as_str()])?;
     refuse_partitions(out, &deals)?;
-    let result = pf::run_portfolio(&deals, threads, !out.quiet)?;
+    let bar = super::console::Bar::new(!out.quiet, "runs and searches");
+    let result = pf::run_portfolio(&deals, threads, &bar)?;
     let run_warnings = pf::run_warnings(&deals, &result);
     let counted: Vec<(&str, &[Warning])> = run_warnings
         .iter()

@@ -15,7 +15,7 @@ use crate::error::{Error, Result, Warning};
 use crate::output;
 use crate::scenario::ScenarioSet;
 use crate::shard::Shard;
-use crate::sweep;
+use crate::sweep::{self, Progress};
 use crate::validate::{self, Loaded};
 
 /// The arguments of `ipabs rate`: their doc comments are its `--help` text.
@@ -219,16 +219,16 @@ fn simulate_paths(
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
     let sim = match source {
         Paths::All => {
-            let bar = sweep::progress_bar(paths, progress);
+            let bar = super::console::Bar::of(paths, progress, "paths");
             let sim = rating::simulate(&pool, paths, &|k| bar.inc(k));
-            bar.finish_and_clear();
+            bar.finish();
             sim
         }
         Paths::Shard(s) => {
             let block = s.range(paths);
-            let bar = sweep::progress_bar(block.end - block.start, progress);
+            let bar = super::console::Bar::of(block.end - block.start, progress, "paths");
             let sim = rating::simulate_range(&pool, block, &|k| bar.inc(k));
-            bar.finish_and_clear();
+            bar.finish();
             sim
         }
         Paths::Merge(dir) => crate::output::shards::merge_patterns(
@@ -295,10 +295,10 @@ fn rate_command(
                 let d = &r.loaded.deal;
                 let all: Vec<&rating::Pattern> = r.sim.patterns.keys().collect();
                 let block = s.slice(&all);
-                let bar = sweep::progress_bar(block.len() as u64, progress);
+                let bar = super::console::Bar::of(block.len() as u64, progress, "patterns");
                 let outcomes =
                     rating::pattern_outcomes(d, &r.pool, &d.scenario, block, &|k| bar.inc(k))?;
-                bar.finish_and_clear();
+                bar.finish();
                 let frame = outcomes_frame(
                     d,
                     block,
@@ -353,7 +353,8 @@ fn rate_command(
                 &r.set.rating_model.pd,
             ),
             _ => {
-                let bar = sweep::progress_bar(r.sim.patterns.len() as u64, progress);
+                let bar =
+                    super::console::Bar::of(r.sim.patterns.len() as u64, progress, "patterns");
                 let mc = rating::through_waterfall(
                     d,
                     &r.pool,
@@ -362,7 +363,7 @@ fn rate_command(
                     &r.set.rating_model.pd,
                     &|k| bar.inc(k),
                 )?;
-                bar.finish_and_clear();
+                bar.finish();
                 mc
             }
         };

@@ -51,9 +51,8 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
     let opts = SweepOptions {
         flows: true,
         threads: None,
-        progress: false,
     };
-    let runs = sweep::sweep(&loaded.deal, &set.scenarios, &set.pricing, opts)?;
+    let runs = sweep::sweep(&loaded.deal, &set.scenarios, &set.pricing, opts, &())?;
     for r in &runs {
         print_warnings(&r.warnings);
     }

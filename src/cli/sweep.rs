@@ -87,13 +87,10 @@ pub(super) fn command(args: SweepArgs, strict: bool) -> Result<()> {
     }
     let _lock = lock_output_shard(&out, shard)?;
     refuse_sweep_overwrite(&out, shard)?;
-    let opts = SweepOptions {
-        flows,
-        threads,
-        progress: !out.quiet,
-    };
+    let opts = SweepOptions { flows, threads };
     let block = shard.map_or(&set.scenarios[..], |s| s.slice(&set.scenarios));
-    let runs = sweep::sweep(d, block, &set.pricing, opts)?;
+    let bar = super::console::Bar::new(!out.quiet, "scenarios");
+    let runs = sweep::sweep(d, block, &set.pricing, opts, &bar)?;
     let run_warnings: Vec<(&str, &[Warning])> = runs
         .iter()
         .map(|r| (r.scenario.as_str(), r.warnings.as_slice()))
