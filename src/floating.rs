@@ -150,7 +150,7 @@ pub struct FloatingLoan {
     /// Any repayment of a generated loan: level (等额本息) and equal principal (等额本金)
     /// re-amortize at a reset, interest only (先息后本) pays each period's interest at its
     /// rate, a bullet (到期一次还本付息) sums its notional periods' interest at maturity.
-    pub repayment: crate::deal::Repayment,
+    pub repayment: crate::loan_terms::Repayment,
     /// `Some`: interest accrues by this day count over each instalment's days (`accrual =
     /// "day_count"`, the deal's `day_count`); `None`: periodically (annual rate ÷ payments a
     /// year).

@@ -31,6 +31,7 @@ pub mod error;
 pub mod floating;
 pub mod json_schema;
 pub mod label;
+pub mod loan_terms;
 pub mod money;
 pub mod output;
 pub mod pool;

@@ -16,9 +16,9 @@ use crate::money::rational::div_round;
 use crate::money::rational::fen_of_big;
 use crate::money::{Ratio, Rounding, fen_of, from_fen, is_fen};
 
-// The repayment method and the accrual rule are loan terms of the model (`crate::deal`); they
+// The repayment method and the accrual rule are loan terms of the model (`crate::loan_terms`); they
 // are re-exported here, where the schedules they govern are computed.
-pub use crate::deal::{Accrual, Repayment};
+pub use crate::loan_terms::{Accrual, Repayment};
 
 /// Contractual terms of one receivable.
 #[derive(Debug, Clone, PartialEq)]
