@@ -8,7 +8,6 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use ipabs::analytics::breakeven::{
     Breach, BreachKind, BreakevenRow, TOLERANCE, breakeven, breakeven_one, breakeven_tranches,
@@ -33,15 +32,6 @@ fn no_ratings() -> RatingTable {
     RatingTable {
         base_default_rate: Decimal::ZERO,
         multipliers: Vec::new(),
-    }
-}
-
-/// Base default rate 2% with the indicative multipliers of docs/sources.md [S39] (third-party
-/// values).
-fn aaa_table() -> RatingTable {
-    RatingTable {
-        base_default_rate: dec!(0.02),
-        multipliers: vec![("AAA".into(), dec!(5.0)), ("AA+".into(), dec!(4.5))],
     }
 }
 
@@ -1036,51 +1026,6 @@ fn the_terminal_table_is_aligned_in_terminal_cells() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(a2.contains(" none ") && !a2.contains('%'), "{a2}");
     assert!(breakeven_table(&[]).contains("(no rated tranches)"));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timing: `cargo test --release --test breakeven -- --ignored --nocapture`.
-// ---------------------------------------------------------------------------------------------
-
-#[test]
-#[ignore]
-fn time_the_example_deals() {
-    for file in EXAMPLES {
-        let d = example(file);
-        // 4 stress scenarios × 8 timings/recoveries = 32 scenarios.
-        let mut scenarios = Vec::new();
-        for (i, base) in stress_scenarios(&d).into_iter().enumerate() {
-            for j in 0..8u32 {
-                scenarios.push(Scenario {
-                    name: format!("{} #{i}.{j}", base.name),
-                    recovery_rate: Decimal::from(j) / dec!(10),
-                    ..base.clone()
-                });
-            }
-        }
-        let t0 = Instant::now();
-        let one = engine::run(&d, &stressed(&scenarios[0], dec!(0.1))).unwrap();
-        let single = t0.elapsed();
-        let t1 = Instant::now();
-        let rows = breakeven(&d, &scenarios, &no_ratings()).unwrap();
-        let all = t1.elapsed();
-        let runs: u32 = rows.iter().map(|r| r.runs).sum();
-        println!(
-            "{file}: {} periods, {} obligors, {} ledger rows; one run {single:?}; \
-             {} scenarios × {} tranches = {} rows, {runs} runs ({:.1}/row), {all:?} \
-             ({:?}/run)",
-            d.periods.len(),
-            d.obligors.len(),
-            one.ledger.len(),
-            scenarios.len(),
-            breakeven_tranches(&d).len(),
-            rows.len(),
-            f64::from(runs) / rows.len() as f64,
-            all / runs.max(1),
-        );
-        let four = breakeven(&d, &stress_scenarios(&d), &aaa_table()).unwrap();
-        println!("{}", breakeven_table(&four));
-    }
 }
 
 /// A projection cache shared by the searches of a deal's tranches, and by the same deal with

@@ -89,7 +89,14 @@
 //! build's (174ff4a) files with pyarrow: the earlier columns equal, `repaid` 0.00 in all 203
 //! rows (no example deal repays a support) with the type of `total`; the other 84 files
 //! byte-identical. The figure itself is tested by hand in `tests/hand_worked.rs`
-//! (`a_repay_support_step_pays_back_the_undertakings_draws`).
+//! (`a_repay_support_step_pays_back_the_undertakings_draws`). Then the eight `fees.parquet`
+//! files, `charged` appended (review 32b item 7), and the eight `payment_notices.parquet`
+//! files, `accrual_start`, `accrual_end`, `accrual_days` and `coupon` appended (item 6):
+//! pyarrow against 7822b08's files, the earlier columns equal; in all 4,880 fee rows `charged`
+//! is `due` less the previous date's `arrears` of the same item; in all 1,934 notice rows the
+//! days are the ends' difference, each period's start the previous one's end, and the coupon
+//! the tranche's `summary.parquet` coupon (every example coupon is fixed); the other 76 files
+//! byte-identical.
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

@@ -392,6 +392,10 @@ impl Run<'_> {
                 // Due and not paid, the 尾差 carried by design left out (it is the `residual`;
                 // review 27c item 5: one definition with the triggers and the tranche rows).
                 interest_unpaid: dec(self.interest_unpaid(i).max(0))?,
+                accrual_start: p.accrual_start,
+                accrual_end: p.accrual_end,
+                accrual_days: (p.accrual_end - p.accrual_start).num_days(),
+                coupon: self.coupon_rate(i, k),
             });
         }
         Ok(())

@@ -173,6 +173,14 @@ pub struct NoticeRow {
     /// The interest part of `residual`: the interest 尾差, carried to the next date as
     /// interest due, or forgone on the tranche's last date (since session 28).
     pub interest_residual: Decimal,
+    /// 计息期间: the accrual period of the date's interest, `[accrual_start, accrual_end)`,
+    /// and its days (since session 32).
+    pub accrual_start: NaiveDate,
+    pub accrual_end: NaiveDate,
+    pub accrual_days: i64,
+    /// 票面利率: the tranche's annual rate for the period (a floating tranche's as fixed under
+    /// the scenario; a subordinated tranche's periodic-return cap), a fraction.
+    pub coupon: Decimal,
 }
 
 /// One tranche on one payment date.
@@ -264,6 +272,9 @@ pub struct ChargeRow {
     pub kind: Label,
     /// The tax's or fee's name.
     pub name: Label,
+    /// This date's own charge (本期应付): `due` less the arrears brought forward (since
+    /// session 32).
+    pub charged: Decimal,
     /// This date's charge plus the arrears brought forward.
     pub due: Decimal,
     pub paid: Decimal,

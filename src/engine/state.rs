@@ -823,6 +823,8 @@ impl<'a> Run<'a> {
         let p = deal.periods[k];
         let nx = deal.taxes.len();
         for j in 0..nx {
+            // The arrears brought to this date: `due` less them is the date's own charge.
+            let brought = self.tax_carry[j];
             self.tax_carry[j] = self.due.tax[j] - self.paid.tax[j];
             self.charge_paid[j] += self.paid.tax[j];
             // A lean run keeps no fee or tax rows (`fees.parquet`); the carries above are
@@ -835,12 +837,14 @@ impl<'a> Run<'a> {
                 payment_date: p.date(),
                 kind: Label::Static("tax"),
                 name: self.labels.tax[j].clone(),
+                charged: dec(self.due.tax[j] - brought)?,
                 due: dec(self.due.tax[j])?,
                 paid: dec(self.paid.tax[j])?,
                 arrears: dec(self.tax_carry[j])?,
             });
         }
         for j in 0..deal.fees.len() {
+            let brought = self.fee_carry[j] + self.fee_excess_carry[j];
             self.fee_carry[j] = self.due.fee[j] - self.paid.fee[j];
             // The excess over a `cap` is in the fee's row too (zero without a cap).
             self.fee_excess_carry[j] = self.due.fee_excess[j] - self.paid.fee_excess[j];
@@ -854,6 +858,7 @@ impl<'a> Run<'a> {
                 payment_date: p.date(),
                 kind: Label::Static("fee"),
                 name: self.labels.fee[j].clone(),
+                charged: dec(self.due.fee[j] + self.due.fee_excess[j] - brought)?,
                 due: dec(self.due.fee[j] + self.due.fee_excess[j])?,
                 paid: dec(self.paid.fee[j] + self.paid.fee_excess[j])?,
                 arrears: dec(self.fee_carry[j] + self.fee_excess_carry[j])?,

@@ -528,6 +528,9 @@ pub fn charges_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("due", |x| x.due)?;
     t.money("paid", |x| x.paid)?;
     t.money("arrears", |x| x.arrears)?;
+    // The date's own charge, apart from the arrears brought forward (since session 32, review
+    // 32b item 7: a trustee report states them apart), appended.
+    t.money("charged", |x| x.charged)?;
     t.finish()
 }
 
@@ -776,6 +779,12 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("transfer", |x| x.transfer)?;
     t.money("interest_unpaid", |x| x.interest_unpaid)?;
     t.money("interest_residual", |x| x.interest_residual)?;
+    // What the date's interest per 100 is computed from (since session 32, review 32b item 6:
+    // the Markdown notice stated them, no table did), appended.
+    t.date("accrual_start", |x| x.accrual_start);
+    t.date("accrual_end", |x| x.accrual_end);
+    t.int64("accrual_days", |x| x.accrual_days);
+    t.ratio("coupon", |x| Some(x.coupon))?;
     t.finish()
 }
 

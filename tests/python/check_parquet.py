@@ -182,6 +182,7 @@ SCHEMA = OrderedDict(
                 ("due", MONEY),
                 ("paid", MONEY),
                 ("arrears", MONEY),
+                ("charged", MONEY),
             ],
         ),
         (
@@ -205,6 +206,10 @@ SCHEMA = OrderedDict(
                 ("transfer", MONEY),
                 ("interest_unpaid", MONEY),
                 ("interest_residual", MONEY),
+                ("accrual_start", DATE),
+                ("accrual_end", DATE),
+                ("accrual_days", ("int64", pa.int64())),
+                ("coupon", RATIO),
             ],
         ),
     ]
@@ -331,6 +336,13 @@ def check_invariants(c, t):
         c.check(
             abs(r[0]) < 2 * tick * r[1],
             "payment_notices: |interest_residual| < 2 x one unit of the figure x units",
+            str(r),
+        )
+    # The accrual period's days are its ends' difference (since session 32).
+    for r in rows(notices, ["accrual_start", "accrual_end", "accrual_days"]):
+        c.check(
+            r[2] == (r[1] - r[0]).days and r[2] > 0,
+            "payment_notices: accrual_days = accrual_end - accrual_start",
             str(r),
         )
     for r in rows(notices, ["interest_paid", "principal_paid", "csdc_fee", "csdc_buffer", "transfer"]):
@@ -462,6 +474,24 @@ def check_invariants(c, t):
         bad is None,
         f"fees: arrears = max(0, due - paid) ({len(fees)} rows)",
         bad and f"row {bad[0]} {bad[1][:5]}: {bad[1][7]} != {bad[1][5]} - {bad[1][6]}",
+    )
+    # charged = due less the previous date's arrears of the same tax or fee (0 on the first
+    # date), since session 32.
+    charged = rows(
+        t["fees.parquet"],
+        ["deal", "scenario", "kind", "name", "period", "due", "arrears", "charged"],
+    )
+    before = {}
+    bad = None
+    for i, r in enumerate(sorted(charged, key=lambda r: (r[0], r[1], r[2], r[3], r[4]))):
+        key = (r[0], r[1], r[2], r[3])
+        if bad is None and r[7] != r[5] - before.get(key, 0):
+            bad = (i, r)
+        before[key] = r[6]
+    c.check(
+        bad is None,
+        f"fees: charged = due - the previous date's arrears ({len(charged)} rows)",
+        bad and f"row {bad[0]} {bad[1]}",
     )
     paid = {}
     for r in fees:
