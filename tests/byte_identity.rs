@@ -96,7 +96,10 @@
 //! is `due` less the previous date's `arrears` of the same item; in all 1,934 notice rows the
 //! days are the ends' difference, each period's start the previous one's end, and the coupon
 //! the tranche's `summary.parquet` coupon (every example coupon is fixed); the other 76 files
-//! byte-identical.
+//! byte-identical. Then the six `periods.parquet` files of the deals with a reserve (gdd,
+//! wenke, yongxing; `run` and `sweep --flows`), `reserve_target` appended (item 5): the earlier
+//! columns equal, no null; wenke's first date 9,170,207.41, the figure review 32b worked by hand
+//! from its target formula; the other 86 files byte-identical.
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

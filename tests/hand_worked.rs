@@ -1187,3 +1187,22 @@ fn an_ultimate_payment_test_forgives_a_shortfall_made_good() {
     assert!(paid);
     assert_eq!(breach, None);
 }
+
+/// `periods.parquet`'s `reserve_target` (since session 32, review 32b item 5): the fixture's
+/// reserve has a fixed target of 5,000, which falls to 0 on the deal's last date
+/// (docs/conventions.md, "Reserve target"): 5,000, 5,000, 0. A deal without `[reserve]` has none.
+#[test]
+fn each_date_states_the_reserve_target() {
+    let r = run_source(&fixture());
+    let targets: Vec<Option<Decimal>> = r.periods.iter().map(|p| p.reserve_target).collect();
+    assert_eq!(targets, [Some(dec!(5000)), Some(dec!(5000)), Some(dec!(0))]);
+    let without = fixture()
+        .replace(
+            "[reserve]\ntarget = 5000\ninitial = 5000\ncovers = [\"taxes\", \"fees\", \"senior_interest\"]\n",
+            "",
+        )
+        .replace("  { action = \"top_up_reserve\" },\n", "");
+    assert!(!without.contains("[reserve]"));
+    let r = run_source(&without);
+    assert!(r.periods.iter().all(|p| p.reserve_target.is_none()));
+}

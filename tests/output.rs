@@ -112,6 +112,7 @@ fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
         senior_balance_end: dec!(617283.95),
         accounts_balance_end: None,
         pdl_balance_end: None,
+        reserve_target: None,
     }
 }
 

@@ -101,6 +101,7 @@ impl Run<'_> {
     /// the target, as far as cash allows; releases nothing.
     pub(super) fn deposit_reserve(&mut self, step: u32) {
         let target = self.reserve_target();
+        self.paid.reserve_target = Some(target);
         self.deposit_reserve_to(step, target);
     }
 
@@ -128,6 +129,7 @@ impl Run<'_> {
     /// account at this step, for the steps after it.
     pub(super) fn release_reserve(&mut self, step: u32) {
         let target = self.reserve_target();
+        self.paid.reserve_target = Some(target);
         self.release_reserve_to(step, target);
     }
 

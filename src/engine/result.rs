@@ -260,6 +260,10 @@ pub struct PeriodRow {
     /// The principal deficiency ledger's balance after the payment date; `None` (no column)
     /// for a deal without `[pdl]`.
     pub pdl_balance_end: Option<Decimal>,
+    /// The reserve's target on the date (储备金必备金额), as its last reserve step computed it
+    /// (since session 32); `None` on a date no reserve step ran, and (no column) for a deal
+    /// without `[reserve]`.
+    pub reserve_target: Option<Decimal>,
 }
 
 /// One tax or fee on one payment date: what fell due (this date's charge plus arrears brought

@@ -51,6 +51,9 @@ pub(super) struct Paid {
     pub reserve_draws: Fen,
     pub support_draws: Fen,
     pub reserve_deposit: Fen,
+    /// The reserve's target as the date's last reserve step computed it (储备金必备金额); None
+    /// when no step read it.
+    pub reserve_target: Option<Fen>,
 }
 
 impl Paid {
@@ -79,6 +82,7 @@ impl Paid {
         self.reserve_draws = 0;
         self.support_draws = 0;
         self.reserve_deposit = 0;
+        self.reserve_target = None;
     }
 
     fn new(deal: &Deal, b: &mut RunBuffers) -> Paid {
@@ -942,6 +946,10 @@ impl<'a> Run<'a> {
             },
             pdl_balance_end: match deal.pdl {
                 Some(_) => Some(dec(self.pdl)?),
+                None => None,
+            },
+            reserve_target: match self.paid.reserve_target {
+                Some(t) => Some(dec(t)?),
                 None => None,
             },
         });

@@ -426,6 +426,7 @@ impl Run<'_> {
         // target does not depend on the reserve's or the collection account's balance, so it
         // is computed once.
         let target = self.reserve_target();
+        self.paid.reserve_target = Some(target);
         self.deposit_reserve_to(step, target);
         self.release_reserve_to(step, target);
         Ok(())

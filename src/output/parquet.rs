@@ -573,6 +573,11 @@ pub fn periods_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     if rows.iter().any(|r| r.row.pdl_balance_end.is_some()) {
         t.decimal("pdl_balance_end", MONEY_SCALE, |x| x.pdl_balance_end)?;
     }
+    // The reserve's target of the date (since session 32, review 32b item 5: a trustee report
+    // states 必备金额, no table did), for deals with a reserve.
+    if rows.iter().any(|r| r.row.reserve_target.is_some()) {
+        t.decimal("reserve_target", MONEY_SCALE, |x| x.reserve_target)?;
+    }
     t.finish()
 }
 

@@ -84,7 +84,8 @@ pub fn partition_path(table: RunTable, deal_id: &str, scenario: &str) -> String 
 /// The money columns of `periods` that a deal has only with named accounts or a PDL
 /// (docs/output.md). Every `periods` partition carries them, null where the deal has none, so
 /// that the partitions share one schema and read as one dataset.
-pub const PERIODS_OPTIONAL: [&str; 2] = ["accounts_balance_end", "pdl_balance_end"];
+pub const PERIODS_OPTIONAL: [&str; 3] =
+    ["accounts_balance_end", "pdl_balance_end", "reserve_target"];
 
 /// `df` with every column of [`PERIODS_OPTIONAL`] it lacks added, all null, and those columns
 /// last in their order (a deal with a PDL and no named accounts has only the second).

@@ -257,7 +257,11 @@ def rows(table, names):
 
 # Optional trailing columns: periods.parquet of deals with named accounts or a PDL.
 OPTIONAL = {
-    "periods.parquet": [("accounts_balance_end", MONEY), ("pdl_balance_end", MONEY)],
+    "periods.parquet": [
+        ("accounts_balance_end", MONEY),
+        ("pdl_balance_end", MONEY),
+        ("reserve_target", MONEY),
+    ],
 }
 
 
