@@ -1206,3 +1206,31 @@ fn each_date_states_the_reserve_target() {
     let r = run_source(&without);
     assert!(r.periods.iter().all(|p| p.reserve_target.is_none()));
 }
+
+/// `run`'s line for pass-through tranches (since session 32, review 32c item 14): A is
+/// pass-through. Period 2 of the fixture's scenario has no pool cash (O2 defaulted, O1 owes
+/// nothing), so its portfolio multiple is max(0, 0 − 1,000 of fee) / (A's interest + its share
+/// of the pool's decline) = 0 on 2024-07-01, the lowest: the line states A at 0 on that date.
+/// A deal whose tranches are not pass-through has no line.
+#[test]
+fn run_states_the_pass_through_coverage() {
+    use ipabs::output::table::pass_through_coverage_line;
+    let loaded = deal_from_str("hand_worked.toml", &fixture()).unwrap_or_else(|e| panic!("{e}"));
+    let deal = &loaded.deal;
+    let r = engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let m = ipabs::analytics::portfolio::min_coverage(deal, &r, 0).expect("a minimum");
+    assert!(m.multiple.is_zero());
+    assert_eq!(m.date, d(2024, 7, 1));
+    let line = pass_through_coverage_line(deal, &r).expect("a line");
+    assert!(
+        line.ends_with(&format!("A {}x on 2024-07-01", m.multiple)),
+        "{line}"
+    );
+    let bullet = fixture().replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"",
+    );
+    let loaded = deal_from_str("hand_worked.toml", &bullet).unwrap_or_else(|e| panic!("{e}"));
+    let r = engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pass_through_coverage_line(&loaded.deal, &r), None);
+}

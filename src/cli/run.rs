@@ -91,6 +91,9 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
     for r in &runs {
         if !out.quiet {
             out_line(&output::table::summary_table(r));
+            if let Some(line) = output::table::pass_through_coverage_line(&loaded.deal, &r.run) {
+                out_line(&line);
+            }
         }
     }
     if !out.quiet {

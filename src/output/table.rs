@@ -630,6 +630,37 @@ pub fn notice_text(
     out
 }
 
+/// For a run with pass-through senior or mezzanine tranches, their lowest coverage multiple
+/// with the principal they could take counted as due (the portfolio coverage multiple,
+/// `deals.parquet`'s `min_coverage_multiple`, docs/portfolio.md): the summary's own multiple
+/// counts a pass-through tranche's principal only at its maturity, so before it the figure is
+/// interest cover alone (review 32c item 14). None for a run without such a tranche.
+pub fn pass_through_coverage_line(deal: &crate::deal::Deal, run: &RunResult) -> Option<String> {
+    use crate::deal::{Amortization, TrancheClass};
+    let parts: Vec<String> = deal
+        .tranches
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| {
+            t.class != TrancheClass::Subordinated
+                && matches!(t.amortization, Amortization::PassThrough)
+        })
+        .map(
+            |(i, t)| match crate::analytics::portfolio::min_coverage(deal, run, i) {
+                Some(m) => format!("{} {}x on {}", t.name, m.multiple, m.date),
+                None => format!("{} none due", t.name),
+            },
+        )
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "pass-through coverage (principal counted as due, as deals.parquet's \
+             min_coverage_multiple): {}",
+            parts.join("; ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
