@@ -182,7 +182,7 @@ fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
     by_strength.sort_by_key(|x| std::cmp::Reverse(x.1));
     by_strength
         .into_iter()
-        .find(|(_, m)| b.bdr().meets(*m * table.base_default_rate))
+        .find(|(_, m)| b.meets(*m * table.base_default_rate))
         .map(|(r, _)| r.clone())
 }
 
@@ -267,8 +267,14 @@ mod implied_rating_tests {
         assert_eq!(implied_from_table(&table, &row(dec!(0.9), true)), None);
         let no_base = RatingTable {
             base_default_rate: Decimal::ZERO,
-            ..table
+            ..table.clone()
         };
         assert_eq!(implied_from_table(&no_base, &row(dec!(0.9), false)), None);
+        // The same test as `pass` (review 32e item 5): a BDR of 0.9 covers every TDR, but a
+        // whole-obligor loss of 0.35 breaks the tranche: within TDR(AAA) 0.5 and TDR(AA) 0.4,
+        // above TDR(A) 0.3: A.
+        let mut broken = row(dec!(0.9), false);
+        broken.breaking_obligor_default_rate = Some(dec!(0.35));
+        assert_eq!(implied_from_table(&table, &broken).as_deref(), Some("A"));
     }
 }

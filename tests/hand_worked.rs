@@ -1234,3 +1234,118 @@ fn run_states_the_pass_through_coverage() {
     let r = engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pass_through_coverage_line(&loaded.deal, &r), None);
 }
+
+/// The fixture with A a bullet paying interest at maturity (到期一次还本付息), in the base case.
+fn at_maturity(extra: &str) -> String {
+    let src = fixture()
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace("\n[scenario]", &format!("{extra}\n[scenario]"));
+    assert!(src.contains("interest_at_maturity") && src.contains(extra));
+    src
+}
+
+/// Interest at maturity on a clean-up call's date (review 32e item 1: it never fell due there,
+/// and a call that must repay the senior was never exercised). The call on 2024-07-01 at the
+/// pool's 750,000 (O1's 500,000 and O2's 250,000 left): 1,047,370 brought forward + O2's
+/// 262,500 + 750,000, less VAT 407.50 and the fee 1,000 = 2,058,462.50. A owes its two
+/// deferred accruals, 2 × 17,950.68 = 35,901.36, with its 1,800,000; B takes 200,000 and the
+/// residual 2,058,462.50 − 1,835,901.36 − 200,000 = 22,561.14. With `repays_senior = true`
+/// the call repays A (1,835,901.36 ≤ 2,058,462.50), so it is exercised: the same figures.
+#[test]
+fn interest_at_maturity_falls_due_on_a_call_date() {
+    for repays in ["false", "true"] {
+        let src = at_maturity(&format!(
+            "call = [\n  {{ action = \"pay_tax\", taxes = [\"vat\"] }},\n  \
+             {{ action = \"pay_fee\", fees = [\"manager\"] }},\n  \
+             {{ action = \"pay_interest\", tranches = [\"A\"] }},\n  \
+             {{ action = \"pay_principal\", tranches = [\"A\"] }},\n  \
+             {{ action = \"pay_principal\", tranches = [\"B\"] }},\n  \
+             {{ action = \"pay_residual\", tranche = \"B\" }},\n]\n\n\
+             [clean_up_call]\non_or_after = 2024-07-01\nrepays_senior = {repays}\nwaterfall = \"call\"\n"
+        ));
+        let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+        let r = engine::run(&loaded.deal, &ipabs::scenario::Scenario::base())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.periods.len(), 2, "repays_senior = {repays}");
+        let a2 = tranche_row(&r, "A", 2);
+        assert_eq!(a2.interest_due, dec!(35901.36));
+        assert_eq!(a2.interest_paid, dec!(35901.36));
+        assert_eq!(a2.principal_paid, dec!(1800000.00));
+        let b2 = tranche_row(&r, "B", 2);
+        assert_eq!(b2.principal_paid, dec!(200000.00));
+        assert_eq!(b2.residual_paid, dec!(22561.14));
+    }
+}
+
+/// A tranche paying interest at maturity repaid early by `amount = "available"` (review 32e
+/// item 2): the deferred interest is paid first, ahead of the junior. A of 1,000,000, B of
+/// 1,000,000; both obligors default on 2024-05-01 with nothing recovered, so the first date's
+/// 1,050,000 is all there is: less VAT 1,630 and the fee 1,000, 1,047,370. A's interest
+/// fen(1,000,000 × 0.04 × 91/365) = 9,972.60 is paid, then its 1,000,000, and B gets the
+/// 37,397.40 left and the reserve's 5,000, released once every senior tranche is repaid
+/// (its target is then 0, docs/conventions.md "Reserve target"): 42,397.40 (B took 52,370.00
+/// and A never got its interest).
+#[test]
+fn interest_at_maturity_is_paid_before_an_early_repayment() {
+    let src = fixture()
+        .replace(
+            "balance = 1800000\ncoupon = 0.04\namortization = \"pass_through\"",
+            "balance = 1000000\ncoupon = 0.04\namortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace("balance = 200000\n", "balance = 1000000\n")
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
+        )
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6",
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 }, { obligor = \"O1\", date = 2024-05-01 } ]\nrecovery_rate = 0\nsupports_off = [\"undertaking\"]",
+        );
+    assert!(src.contains("amount = \"available\"") && src.contains("recovery_rate = 0\n"));
+    let r = run_source(&src);
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(a1.interest_paid, dec!(9972.60));
+    assert_eq!(a1.principal_paid, dec!(1000000.00));
+    assert_eq!(tranche_row(&r, "B", 1).principal_paid, dec!(42397.40));
+    assert!(
+        r.tranche_flows
+            .iter()
+            .all(|t| t.interest_shortfall.is_zero())
+    );
+}
+
+/// `reconcile` of interest paid before maturity (review 32e item 3): period 1 reports A's
+/// 17,950.68 paid, its own accrual. It comes off what is deferred: the last date owes the
+/// other two accruals, 35,901.36, and A is paid 17,950.68 + 35,901.36 = 53,852.04 over its
+/// life (it was paid 71,802.72).
+#[test]
+fn reported_interest_before_maturity_comes_off_the_deferral() {
+    let src = at_maturity("");
+    let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let d = &loaded.deal;
+    let actuals = ipabs::validate::actuals_from_str(
+        "a.toml",
+        "[actuals]\ndeal = \"hand-worked\"\n\n[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = { principal = 1000000, interest = 50000 }\n\
+         tranches.A = { interest = \"17950.68\", principal = 0 }\n\
+         tranches.B = { interest = 0, principal = 0 }\n",
+        d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let base = ipabs::scenario::Scenario::base();
+    let rec = ipabs::analytics::reconcile::reconcile(d, &base, &actuals)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a3 = tranche_row(&rec.run, "A", 3);
+    assert_eq!(a3.interest_due, dec!(35901.36));
+    let total: Decimal = rec
+        .run
+        .tranche_flows
+        .iter()
+        .filter(|t| t.tranche == "A")
+        .map(|t| t.interest_paid)
+        .sum();
+    assert_eq!(total, dec!(53852.04));
+}

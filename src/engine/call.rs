@@ -122,9 +122,17 @@ impl Run<'_> {
     /// the coverage multiples are those of a last date, as on a call date.
     pub(super) fn end_here(&mut self, k: usize) {
         self.ending = true;
+        self.due_as_last(k);
+    }
+
+    /// Date `k`'s dues as the run's last date's, once they were computed as an ordinary
+    /// date's (a call, `end_when_repaid`): every balance falls due ([`Run::principal_due`]),
+    /// with the interest deferred to maturity (`interest_at_maturity`; review 32e item 1: on a
+    /// call date it never fell due, and a call that must repay the senior was never
+    /// exercised), and the coverage multiples are those of a last date.
+    fn due_as_last(&mut self, k: usize) {
         for i in 0..self.deal.tranches.len() {
             self.due.principal[i] = self.principal_due(i, k);
-            // Interest deferred to maturity falls due on the last date too.
             self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
         }
         self.coverage(self.coverage_funds());
@@ -177,10 +185,7 @@ impl Run<'_> {
             price,
             "clean-up call: the originator repurchases the remaining pool (清仓回购)",
         );
-        for i in 0..self.deal.tranches.len() {
-            self.due.principal[i] = self.principal_due(i, k);
-        }
-        self.coverage(self.coverage_funds());
+        self.due_as_last(k);
     }
 
     /// After a call, the pool ends at the call date: its later periods, rows (those of assets

@@ -270,7 +270,13 @@ impl Run<'_> {
                     self.paid.unit_residual[i] = 0;
                     self.interest_carry[i] += self.unforgo(i);
                 }
+                // Reported beyond what was owed: interest deferred to maturity paid early
+                // (review 32e item 3: it was paid again at maturity).
+                let early = (di - self.interest_carry[i]).max(0);
                 self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
+                if early > 0 && deal.tranches[i].interest_at_maturity {
+                    self.deferred_interest[i] = (self.deferred_interest[i] - early).max(0);
+                }
             }
             if let Some(x) = a.principal.get(i).copied().flatten() {
                 dp = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);

@@ -318,6 +318,18 @@ impl Run<'_> {
         mode: PrincipalAmount,
     ) {
         let deal = self.deal;
+        // A tranche whose interest waits for its maturity (到期一次还本付息) and is now repaid
+        // early by all the cash there is: the interest falls due with the principal, and is
+        // paid first (review 32e item 2: the subordinated tranche took the residual while the
+        // senior's deferred interest waited for the next date).
+        if mode == PrincipalAmount::Available {
+            for &i in ix {
+                if self.deferred_interest[i] > 0 && self.collection > 0 && self.balance[i] > 0 {
+                    self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
+                    self.pay_interest(step, &[i], Movement::PayInterest);
+                }
+            }
+        }
         // Most each tranche can take in this step, and what is contractually due.
         let cap_of = |run: &Run, i: usize| -> (Fen, Fen) {
             let t = &deal.tranches[i];

@@ -713,6 +713,38 @@ pub fn sized_deal_text(
             return Err(wrong());
         }
     }
+    // `[deal] issue_size` (发行规模), which must equal the tranches' sum: the sized tranches'
+    // new sum (review 32e item 4: the sized file kept the old size and failed its own check).
+    let sum = doc
+        .get("tranches")
+        .and_then(|t| t.as_array_of_tables())
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let v = t.get("balance").and_then(|v| v.as_value())?;
+                    let text = match v.as_str() {
+                        Some(s) => s.to_string(),
+                        None => {
+                            let mut bare = v.clone();
+                            bare.decor_mut().clear();
+                            bare.to_string()
+                        }
+                    };
+                    text.trim().parse::<Decimal>().ok()
+                })
+                .sum::<Option<Decimal>>()
+        });
+    if let (Some(Some(sum)), Some(deal)) =
+        (sum, doc.get_mut("deal").and_then(|d| d.as_table_like_mut()))
+        && let Some(old) = deal.get("issue_size").and_then(|v| v.as_value()).cloned()
+    {
+        let text = sum.normalize().to_string();
+        let mut value: toml_edit::Value = text
+            .parse()
+            .map_err(|e| Error::Internal(format!("issue size {text} is not a TOML value: {e}")))?;
+        *value.decor_mut() = old.decor().clone();
+        deal.insert("issue_size", toml_edit::Item::Value(value));
+    }
     Ok(doc.to_string())
 }
 
@@ -735,6 +767,21 @@ mod tests {
         let b = sized_deal_text("d.toml", tables, &balances, &schedules).expect("tables");
         assert!(b.contains("date = 2024-01-01\nbalance = 60.5\n"), "{b}");
         assert!(b.contains("date = 2024-07-01\nbalance = 0\n"), "{b}");
+    }
+
+    /// `[deal] issue_size` follows the sized tranches (review 32e item 4): A 100 → 121 with B
+    /// 20 (a quoted string) gives 121 + 20 = 141; its comment stays. Without the key, none is
+    /// added.
+    #[test]
+    fn the_issue_size_follows_the_tranches() {
+        let original = "[deal]\nname = \"d\"\nissue_size = 120 # 发行规模\n\n[[tranches]]\nname = \"A\"\n\
+                        balance = 100\n\n[[tranches]]\nname = \"B\"\nbalance = \"20\"\n";
+        let balances = vec![("A".to_string(), dec!(121))];
+        let sized = sized_deal_text("d.toml", original, &balances, &[]).expect("sized");
+        assert!(sized.contains("issue_size = 141 # 发行规模"), "{sized}");
+        let without = original.replace("issue_size = 120 # 发行规模\n", "");
+        let sized = sized_deal_text("d.toml", &without, &balances, &[]).expect("sized");
+        assert!(!sized.contains("issue_size"), "{sized}");
     }
 
     /// The column of `#` on the line of `key` in `text`.
