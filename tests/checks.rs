@@ -1389,6 +1389,24 @@ fn a_cpr_on_a_pool_that_cannot_prepay_is_told() {
     }
 }
 
+/// A report of the auditing fixture's (tests/fixtures/auditing.toml) first date, with A paid
+/// `a_principal` of principal, written into `dir`.
+fn period_one_report(dir: &Path, a_principal: u32) -> PathBuf {
+    let actuals = dir.join("report.toml");
+    std::fs::write(
+        &actuals,
+        format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\npool = {{ principal = 400000, interest = 20000 }}\n\
+             fees = {{ trustee = 1000 }}\n\
+             tranches.A = {{ interest = 8190, principal = {a_principal} }}\n\
+             tranches.B = {{ interest = 0, principal = 0 }}\n"
+        ),
+    )
+    .expect("write");
+    actuals
+}
+
 /// `reconcile` writes `warnings.parquet` as `run` does (since session 32, review 32b item 2: a
 /// report that does not add up was told on the terminal only). The auditing fixture
 /// (tests/fixtures/auditing.toml, A of 900,000.00) with a report of 1,000,000 of A's principal
@@ -1397,16 +1415,7 @@ fn a_cpr_on_a_pool_that_cannot_prepay_is_told() {
 #[test]
 fn reconcile_writes_the_warnings_it_prints() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let actuals = dir.path().join("over.toml");
-    std::fs::write(
-        &actuals,
-        "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
-         payment_date = 2024-04-01\npool = { principal = 400000, interest = 20000 }\n\
-         fees = { trustee = 1000 }\n\
-         tranches.A = { interest = 8190, principal = 1000000 }\n\
-         tranches.B = { interest = 0, principal = 0 }\n",
-    )
-    .expect("write");
+    let actuals = period_one_report(dir.path(), 1_000_000);
     let out_dir = dir.path().join("out");
     let out = ipabs(&[
         "reconcile",
@@ -1440,16 +1449,7 @@ fn reconcile_writes_the_warnings_it_prints() {
 #[test]
 fn reconcile_writes_csv_and_excel_copies() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let actuals = dir.path().join("over.toml");
-    std::fs::write(
-        &actuals,
-        "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
-         payment_date = 2024-04-01\npool = { principal = 400000, interest = 20000 }\n\
-         fees = { trustee = 1000 }\n\
-         tranches.A = { interest = 8190, principal = 410810 }\n\
-         tranches.B = { interest = 0, principal = 0 }\n",
-    )
-    .expect("write");
+    let actuals = period_one_report(dir.path(), 410_810);
     let (out_dir, csv, xlsx) = (
         dir.path().join("out"),
         dir.path().join("csv"),
