@@ -737,6 +737,24 @@ pub enum Cover {
 }
 
 impl Cover {
+    /// What covers the interest of a tranche of class `class`; None for a subordinated one.
+    pub fn interest_of(class: TrancheClass) -> Option<Cover> {
+        match class {
+            TrancheClass::Senior => Some(Cover::SeniorInterest),
+            TrancheClass::Mezzanine => Some(Cover::MezzanineInterest),
+            TrancheClass::Subordinated => None,
+        }
+    }
+
+    /// What covers the principal of a tranche of class `class`; None for a subordinated one.
+    pub fn principal_of(class: TrancheClass) -> Option<Cover> {
+        match class {
+            TrancheClass::Senior => Some(Cover::SeniorPrincipal),
+            TrancheClass::Mezzanine => Some(Cover::MezzaninePrincipal),
+            TrancheClass::Subordinated => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Cover::Taxes => "taxes",

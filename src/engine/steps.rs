@@ -5,9 +5,7 @@
 use super::ledger::{Account, Movement};
 use super::result::Label;
 use super::state::Run;
-use crate::deal::{
-    Action, Amortization, Cover, PrincipalAmount, PrincipalOrder, ReserveTarget, TrancheClass,
-};
+use crate::deal::{Action, Amortization, Cover, PrincipalAmount, PrincipalOrder, ReserveTarget};
 use crate::error::{Error, Result};
 use crate::money::{Fen, Ratio, pro_rata_fen, to_fen};
 
@@ -282,7 +280,7 @@ impl Run<'_> {
         }
         for &(i, _) in &items {
             let short = self.due.interest[i] - self.paid.interest[i];
-            if let Some(cover) = interest_cover(deal.tranches[i].class)
+            if let Some(cover) = Cover::interest_of(deal.tranches[i].class)
                 && short > 0
             {
                 let need = self.need_for(i, self.paid.interest[i], short, cover);
@@ -349,7 +347,7 @@ impl Run<'_> {
             PrincipalOrder::Sequential => {
                 for &i in ix {
                     let (cap, due_left) = cap_of(self, i);
-                    if let Some(cover) = principal_cover(deal.tranches[i].class)
+                    if let Some(cover) = Cover::principal_of(deal.tranches[i].class)
                         && due_left > 0
                     {
                         let need = self.need_for(i, self.paid.principal[i], due_left, cover);
@@ -378,7 +376,7 @@ impl Run<'_> {
                 }
                 for &(i, _, _) in &caps {
                     let (_, short) = cap_of(self, i);
-                    if let Some(cover) = principal_cover(deal.tranches[i].class)
+                    if let Some(cover) = Cover::principal_of(deal.tranches[i].class)
                         && short > 0
                     {
                         let need = self.need_for(i, self.paid.principal[i], short, cover);
@@ -442,22 +440,6 @@ impl Run<'_> {
         self.deposit_reserve_to(step, target);
         self.release_reserve_to(step, target);
         Ok(())
-    }
-}
-
-fn interest_cover(class: TrancheClass) -> Option<Cover> {
-    match class {
-        TrancheClass::Senior => Some(Cover::SeniorInterest),
-        TrancheClass::Mezzanine => Some(Cover::MezzanineInterest),
-        TrancheClass::Subordinated => None,
-    }
-}
-
-fn principal_cover(class: TrancheClass) -> Option<Cover> {
-    match class {
-        TrancheClass::Senior => Some(Cover::SeniorPrincipal),
-        TrancheClass::Mezzanine => Some(Cover::MezzaninePrincipal),
-        TrancheClass::Subordinated => None,
     }
 }
 

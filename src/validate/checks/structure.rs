@@ -582,24 +582,19 @@ pub(super) fn covers(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
 
 /// What a step pays of the items supports and reserves cover (`covers`).
 fn covered_by(deal: &Deal, a: &Action) -> Vec<Cover> {
-    let classes = |ts: &[usize], senior: Cover, mezzanine: Cover| {
-        let has = |c| ts.iter().any(|&t| deal.tranches[t].class == c);
-        let mut v = Vec::new();
-        if has(TrancheClass::Senior) {
-            v.push(senior);
-        }
-        if has(TrancheClass::Mezzanine) {
-            v.push(mezzanine);
-        }
-        v
+    // The classes the step pays, senior first, through the engine's own mapping.
+    let classes = |ts: &[usize], cover: fn(TrancheClass) -> Option<Cover>| {
+        [TrancheClass::Senior, TrancheClass::Mezzanine]
+            .into_iter()
+            .filter(|&c| ts.iter().any(|&t| deal.tranches[t].class == c))
+            .filter_map(cover)
+            .collect()
     };
     match a {
         Action::PayTax(_) => vec![Cover::Taxes],
         Action::PayFee(_) | Action::PayFeePart { .. } => vec![Cover::Fees],
-        Action::PayInterest(ts) => classes(ts, Cover::SeniorInterest, Cover::MezzanineInterest),
-        Action::PayPrincipal { tranches, .. } => {
-            classes(tranches, Cover::SeniorPrincipal, Cover::MezzaninePrincipal)
-        }
+        Action::PayInterest(ts) => classes(ts, Cover::interest_of),
+        Action::PayPrincipal { tranches, .. } => classes(tranches, Cover::principal_of),
         _ => Vec::new(),
     }
 }
