@@ -133,7 +133,7 @@ impl Run<'_> {
     fn due_as_last(&mut self, k: usize) {
         for i in 0..self.deal.tranches.len() {
             self.due.principal[i] = self.principal_due(i, k);
-            self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
+            self.deferred_due_now(i);
         }
         self.coverage(self.coverage_funds());
     }

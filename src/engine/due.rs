@@ -166,6 +166,12 @@ impl Run<'_> {
         }
     }
 
+    /// Tranche `i`'s interest deferred to maturity falls due now, with the date's dues (a last
+    /// date run as such after its dues were computed, an early repayment).
+    pub(super) fn deferred_due_now(&mut self, i: usize) {
+        self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
+    }
+
     /// Whether tranche `i`'s whole balance falls due on payment date `k`: its expected
     /// maturity reached, or the run's last date (the deal's last payment date, the clean-up
     /// call's date, or the date `end_when_repaid` ends the plan).

@@ -100,8 +100,7 @@ impl Run<'_> {
     /// `top_up_reserve` with `release = false`: deposits from the collection account towards
     /// the target, as far as cash allows; releases nothing.
     pub(super) fn deposit_reserve(&mut self, step: u32) {
-        let target = self.reserve_target();
-        self.paid.reserve_target = Some(target);
+        let target = self.target_at_step();
         self.deposit_reserve_to(step, target);
     }
 
@@ -128,8 +127,7 @@ impl Run<'_> {
     /// `release_reserve`: releases the reserve's excess over its target into the collection
     /// account at this step, for the steps after it.
     pub(super) fn release_reserve(&mut self, step: u32) {
-        let target = self.reserve_target();
-        self.paid.reserve_target = Some(target);
+        let target = self.target_at_step();
         self.release_reserve_to(step, target);
     }
 

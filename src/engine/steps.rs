@@ -323,7 +323,7 @@ impl Run<'_> {
         if mode == PrincipalAmount::Available {
             for &i in ix {
                 if self.deferred_interest[i] > 0 && self.collection > 0 && self.balance[i] > 0 {
-                    self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
+                    self.deferred_due_now(i);
                     self.pay_interest(step, &[i], Movement::PayInterest);
                 }
             }
@@ -399,11 +399,19 @@ impl Run<'_> {
         self.pay_out(step, Movement::PayPrincipal, i, amt, "principal");
     }
 
+    /// [`Run::reserve_target`] as a reserve step reads it, kept as the date's target
+    /// (`periods.parquet`'s `reserve_target`): the one place the three reserve steps take it.
+    pub(super) fn target_at_step(&mut self) -> Fen {
+        let target = self.reserve_target();
+        self.paid.reserve_target = Some(target);
+        target
+    }
+
     /// The reserve target after this payment date (docs/conventions.md): a fixed amount, or
     /// a multiple of the next payment date's senior interest and fees (uncapped; fees on
     /// collections count as zero), rounded once; zero on the last date or once the senior is
     /// repaid.
-    pub(super) fn reserve_target(&self) -> Fen {
+    fn reserve_target(&self) -> Fen {
         let deal = self.deal;
         let Some(r) = &deal.reserve else {
             return 0;
@@ -435,8 +443,7 @@ impl Run<'_> {
         // Deposit towards the target, then release any excess: one of the two moves cash. The
         // target does not depend on the reserve's or the collection account's balance, so it
         // is computed once.
-        let target = self.reserve_target();
-        self.paid.reserve_target = Some(target);
+        let target = self.target_at_step();
         self.deposit_reserve_to(step, target);
         self.release_reserve_to(step, target);
         Ok(())
