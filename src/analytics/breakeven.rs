@@ -148,7 +148,30 @@ impl BreachKind {
 /// full, or has no row (which [`paid_in_full`] counts as not paid in full). With
 /// `PaymentTest::Ultimate` only the last date's interest counts.
 pub fn first_breach(run: &RunResult, tranche: &Tranche, rate: Decimal) -> Option<Breach> {
+    match outcome(run, tranche, rate) {
+        Outcome::Breach(b) => Some(b),
+        Outcome::Paid | Outcome::NoRow => None,
+    }
+}
+
+/// What one run did to a tranche under its payment test: the one reading of the rows that
+/// [`paid_in_full`] and [`first_breach`] share.
+enum Outcome {
+    Paid,
+    NoRow,
+    Breach(Breach),
+}
+
+fn outcome(run: &RunResult, tranche: &Tranche, rate: Decimal) -> Outcome {
     let timely = tranche.payment_test == PaymentTest::Timely;
+    let breach = |date, what, amount| {
+        Outcome::Breach(Breach {
+            rate,
+            date,
+            what,
+            amount,
+        })
+    };
     let mut last: Option<(u32, NaiveDate, Decimal, Decimal)> = None;
     for row in run
         .tranche_flows
@@ -157,32 +180,22 @@ pub fn first_breach(run: &RunResult, tranche: &Tranche, rate: Decimal) -> Option
     {
         let unpaid = row.interest_unpaid();
         if timely && !unpaid.is_zero() {
-            return Some(Breach {
-                rate,
-                date: row.payment_date,
-                what: BreachKind::Interest,
-                amount: unpaid,
-            });
+            return breach(row.payment_date, BreachKind::Interest, unpaid);
         }
         if last.is_none_or(|(period, ..)| row.period >= period) {
             last = Some((row.period, row.payment_date, row.balance_end, unpaid));
         }
     }
-    let (_, date, balance, unpaid) = last?;
+    let Some((_, date, balance, unpaid)) = last else {
+        return Outcome::NoRow;
+    };
     if !unpaid.is_zero() {
-        return Some(Breach {
-            rate,
-            date,
-            what: BreachKind::Interest,
-            amount: unpaid,
-        });
+        breach(date, BreachKind::Interest, unpaid)
+    } else if !balance.is_zero() {
+        breach(date, BreachKind::Principal, balance)
+    } else {
+        Outcome::Paid
     }
-    (!balance.is_zero()).then_some(Breach {
-        rate,
-        date,
-        what: BreachKind::Principal,
-        amount: balance,
-    })
 }
 
 /// A break-even default rate as the pass rule reads it (docs/breakeven.md, "Target default rate
@@ -314,22 +327,7 @@ pub fn breakeven(
 ///
 /// [`TrancheFlowRow::interest_unpaid`]: crate::engine::result::TrancheFlowRow::interest_unpaid
 pub fn paid_in_full(run: &RunResult, tranche: &Tranche) -> bool {
-    let timely = tranche.payment_test == PaymentTest::Timely;
-    let mut last: Option<(u32, Decimal, bool)> = None;
-    for row in run
-        .tranche_flows
-        .iter()
-        .filter(|r| r.tranche == tranche.name)
-    {
-        let owed = !row.interest_unpaid().is_zero();
-        if timely && owed {
-            return false;
-        }
-        if last.is_none_or(|(period, ..)| row.period >= period) {
-            last = Some((row.period, row.balance_end, owed));
-        }
-    }
-    last.is_some_and(|(_, balance, owed)| balance.is_zero() && !owed)
+    matches!(outcome(run, tranche, Decimal::ZERO), Outcome::Paid)
 }
 
 /// The stressed scenario at default rate `rate`: `scenario` with `default_rate = rate`,
