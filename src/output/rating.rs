@@ -642,11 +642,9 @@ pub fn sized_deal_text(
             .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
             .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
         let text = bal.normalize().to_string();
-        let mut value: toml_edit::Value = text
-            .parse()
-            .map_err(|e| Error::Internal(format!("balance {text} is not a TOML value: {e}")))?;
-        if let Some(old) = table.get("balance").and_then(|v| v.as_value()) {
-            *value.decor_mut() = old.decor().clone();
+        let old = table.get("balance").and_then(|v| v.as_value());
+        let mut value = amount_value(*bal, old, "balance")?;
+        if let Some(old) = old {
             // A trailing comment keeps its column (as far as one space allows): the spaces
             // before it make up for the new value's length.
             let mut bare = old.clone();
@@ -680,14 +678,7 @@ pub fn sized_deal_text(
             ))
         };
         let value_of = |target: &Decimal, old: Option<&toml_edit::Value>| {
-            let text = target.normalize().to_string();
-            let mut value: toml_edit::Value = text.parse().map_err(|e| {
-                Error::Internal(format!("target balance {text} is not a TOML value: {e}"))
-            })?;
-            if let Some(old) = old {
-                *value.decor_mut() = old.decor().clone();
-            }
-            Ok::<_, Error>(value)
+            amount_value(*target, old, "target balance")
         };
         let item = table.get_mut("target_balances").ok_or_else(wrong)?;
         // `target_balances = [{ … }, …]`, or `[[tranches.target_balances]]` tables (review
@@ -738,14 +729,26 @@ pub fn sized_deal_text(
         (sum, doc.get_mut("deal").and_then(|d| d.as_table_like_mut()))
         && let Some(old) = deal.get("issue_size").and_then(|v| v.as_value()).cloned()
     {
-        let text = sum.normalize().to_string();
-        let mut value: toml_edit::Value = text
-            .parse()
-            .map_err(|e| Error::Internal(format!("issue size {text} is not a TOML value: {e}")))?;
-        *value.decor_mut() = old.decor().clone();
+        let value = amount_value(sum, Some(&old), "issue size")?;
         deal.insert("issue_size", toml_edit::Item::Value(value));
     }
     Ok(doc.to_string())
+}
+
+/// `x` as a TOML value (an integer when whole), with the spacing and comments of `old`.
+fn amount_value(
+    x: Decimal,
+    old: Option<&toml_edit::Value>,
+    what: &str,
+) -> Result<toml_edit::Value, Error> {
+    let text = x.normalize().to_string();
+    let mut value: toml_edit::Value = text
+        .parse()
+        .map_err(|e| Error::Internal(format!("{what} {text} is not a TOML value: {e}")))?;
+    if let Some(old) = old {
+        *value.decor_mut() = old.decor().clone();
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
