@@ -2024,12 +2024,7 @@ fn a_deal_with_investment_income_is_not_checked_to_add_up() {
 /// interest and principal) = 20 lines, with and without the flag alike.
 #[test]
 fn a_plan_that_ends_when_repaid_is_reconciled_to_the_last_report() {
-    let fixture = read("tests/fixtures/auditing.toml")
-        .replace(
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
-        )
-        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31");
+    let fixture = with_fourth_date(&read("tests/fixtures/auditing.toml"));
     let with_flag = fixture.replace(
         "collection_lag_days = 0",
         "collection_lag_days = 0\nend_when_repaid = true",
@@ -2077,22 +2072,38 @@ tranches.B = { interest = 0, principal = 50000 }"#;
         let r =
             reconcile(&d, &ipabs::scenario::Scenario::base(), &a).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.run.periods.len(), 4);
-        r.lines
-            .iter()
-            .map(|l| {
-                (
-                    l.period,
-                    l.line.to_string(),
-                    l.item.clone(),
-                    l.model,
-                    l.actual,
-                )
-            })
-            .collect::<Vec<_>>()
+        line_figures(&r)
     };
     let (plain, flagged) = (lines(&fixture), lines(&with_flag));
     assert_eq!(flagged.len(), 20);
     assert_eq!(plain, flagged);
+}
+
+/// The fixture with a fourth payment date, 2024-12-31, and the legal maturity moved to it.
+fn with_fourth_date(src: &str) -> String {
+    src.replace(
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+    )
+    .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+}
+
+/// Each reconciled line's period, kind, item, model and reported figures.
+type LineFigures = (u32, String, String, Decimal, Decimal);
+
+fn line_figures(r: &ipabs::analytics::reconcile::Reconciliation) -> Vec<LineFigures> {
+    r.lines
+        .iter()
+        .map(|l| {
+            (
+                l.period,
+                l.line.to_string(),
+                l.item.clone(),
+                l.model,
+                l.actual,
+            )
+        })
+        .collect()
 }
 
 /// The last report repays every tranche (review 31f item 1): with `end_when_repaid` that date
@@ -2103,16 +2114,10 @@ tranches.B = { interest = 0, principal = 50000 }"#;
 #[test]
 fn a_plan_repaid_by_its_last_report_ends_there() {
     let three = read("tests/fixtures/auditing.toml");
-    let four = three
-        .replace(
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
-        )
-        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
-        .replace(
-            "collection_lag_days = 0",
-            "collection_lag_days = 0\nend_when_repaid = true",
-        );
+    let four = with_fourth_date(&three).replace(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nend_when_repaid = true",
+    );
     assert!(four.contains("end_when_repaid") && four.contains("2024-12-31]"));
     let actuals = r#"[actuals]
 deal = "auditing fixture"
@@ -2148,21 +2153,7 @@ tranches.B = { interest = 0, principal = 100000, residual = "17678.12" }"#;
         reconcile(&d, &ipabs::scenario::Scenario::base(), &a).unwrap_or_else(|e| panic!("{e}"))
     };
     let (a, b) = (reconciled(&three), reconciled(&four));
-    let lines = |r: &ipabs::analytics::reconcile::Reconciliation| {
-        r.lines
-            .iter()
-            .map(|l| {
-                (
-                    l.period,
-                    l.line.to_string(),
-                    l.item.clone(),
-                    l.model,
-                    l.actual,
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(lines(&a), lines(&b));
+    assert_eq!(line_figures(&a), line_figures(&b));
     assert_eq!(b.run.periods.len(), 3);
     assert_eq!(
         b.run.periods[2].collection_balance_end,

@@ -11,6 +11,25 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A three-date fixture (hand_worked.toml, auditing.toml) with a fourth payment date,
+/// 2024-12-31, and the legal maturity moved to it.
+fn with_fourth_date(src: &str) -> String {
+    src.replace(
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
+    )
+    .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+}
+
+/// The base case (no default) of the deal `src`; `name` says which in a failure.
+fn base_run(name: &str, src: &str) -> ipabs::engine::result::RunResult {
+    let d = ipabs::validate::deal_from_str("x.toml", src)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .deal;
+    ipabs::engine::run(&d, &ipabs::scenario::Scenario::base())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 fn ipabs(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ipabs"))
         .args(args)
@@ -1084,12 +1103,7 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
         "{}",
         w[0].1
     );
-    let empty = src
-        .replace(
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
-        )
-        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
+    let empty = with_fourth_date(&src)
         .replace(
             "[reserve]\ntarget = 5000\ninitial = 5000\ncovers = [\"taxes\", \"fees\", \"senior_interest\"]\n",
             "",
@@ -1264,12 +1278,7 @@ fn run_writes_the_warnings_it_prints() {
 fn a_plan_that_ends_when_repaid_runs_its_last_date_as_the_last() {
     let read = |p: &str| std::fs::read_to_string(root().join(p)).expect("fixture");
     let four = |src: &str| {
-        src.replace(
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
-            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-31]",
-        )
-        .replace("legal_maturity = 2024-09-30", "legal_maturity = 2024-12-31")
-        .replace(
+        with_fourth_date(src).replace(
             "collection_lag_days = 0",
             "collection_lag_days = 0\nend_when_repaid = true",
         )
@@ -1296,14 +1305,7 @@ fn a_plan_that_ends_when_repaid_runs_its_last_date_as_the_last() {
             four.contains("end_when_repaid") && four.contains("2024-12-31]"),
             "{name}"
         );
-        let run = |src: &str| {
-            let d = ipabs::validate::deal_from_str("x.toml", src)
-                .unwrap_or_else(|e| panic!("{name}: {e}"))
-                .deal;
-            ipabs::engine::run(&d, &ipabs::scenario::Scenario::base())
-                .unwrap_or_else(|e| panic!("{name}: {e}"))
-        };
-        let (a, b) = (run(&three), run(&four));
+        let (a, b) = (base_run(name, &three), base_run(name, &four));
         assert_eq!(b.periods.len(), 3, "{name}");
         assert_eq!(a.periods, b.periods, "{name}");
         assert_eq!(a.tranche_flows, b.tranche_flows, "{name}");
@@ -1342,15 +1344,12 @@ fn a_plan_that_ends_when_repaid_runs_its_last_date_as_the_last() {
         cov.contains("name = \"cov\"") && cov.contains("eod = ["),
         "{cov}"
     );
-    let run = |src: &str| {
-        let d = ipabs::validate::deal_from_str("x.toml", src)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .deal;
-        ipabs::engine::run(&d, &ipabs::scenario::Scenario::base()).unwrap_or_else(|e| panic!("{e}"))
-    };
     let (with, without) = (
-        run(&cov),
-        run(&cov.replace("end_when_repaid = true", "end_when_repaid = false")),
+        base_run("coverage trigger", &cov),
+        base_run(
+            "coverage trigger",
+            &cov.replace("end_when_repaid = true", "end_when_repaid = false"),
+        ),
     );
     assert_eq!(with.periods.len(), 4);
     assert_eq!(with.periods, without.periods);
