@@ -554,5 +554,14 @@ mod tests {
             scaled(&[dec!(5.00)], dec!(0), dec!(1.00), Rounding::HalfUp),
             [dec!(0)]
         );
+        // An exact half-fen tie: 0.01 × 1.00 / 2.00 = 0.005, up to 0.01 half up, 0.00 cut.
+        assert_eq!(
+            scaled(&[dec!(0.01)], dec!(2.00), dec!(1.00), Rounding::HalfUp),
+            [dec!(0.01)]
+        );
+        assert_eq!(
+            scaled(&[dec!(0.01)], dec!(2.00), dec!(1.00), Rounding::Truncate),
+            [dec!(0.00)]
+        );
     }
 }
