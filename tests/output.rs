@@ -313,7 +313,6 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             // 0.875 per 100, is the sample's figure).
             accrual_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             accrual_end: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
-            accrual_days: 91,
             coupon: dec!(0.035),
         }],
         charges: vec![
@@ -952,6 +951,8 @@ fn the_sample_runs_pass_the_python_check() {
     let dir = std::env::var_os("IPABS_SAMPLE_DIR")
         .map_or_else(|| tmp.path().to_path_buf(), std::path::PathBuf::from);
     let runs = [sample_run("base"), sample_run("stress")];
+    // The sample notice's accrual period, 2024-01-01 → 2024-04-01: 31 + 29 + 31 = 91 days.
+    assert_eq!(runs[0].run.notices[0].accrual_days(), 91);
     write_run_tables(&dir, &runs).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_parquet.py");
     let out = std::process::Command::new("python3")

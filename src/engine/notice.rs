@@ -394,7 +394,6 @@ impl Run<'_> {
                 interest_unpaid: dec(self.interest_unpaid(i).max(0))?,
                 accrual_start: p.accrual_start,
                 accrual_end: p.accrual_end,
-                accrual_days: (p.accrual_end - p.accrual_start).num_days(),
                 coupon: self.coupon_rate(i, k),
             });
         }

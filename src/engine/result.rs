@@ -173,14 +173,21 @@ pub struct NoticeRow {
     /// The interest part of `residual`: the interest 尾差, carried to the next date as
     /// interest due, or forgone on the tranche's last date (since session 28).
     pub interest_residual: Decimal,
-    /// 计息期间: the accrual period of the date's interest, `[accrual_start, accrual_end)`,
-    /// and its days (since session 32).
+    /// 计息期间: the accrual period of the date's interest, `[accrual_start, accrual_end)`
+    /// (since session 32); its days are [`NoticeRow::accrual_days`].
     pub accrual_start: NaiveDate,
     pub accrual_end: NaiveDate,
-    pub accrual_days: i64,
     /// 票面利率: the tranche's annual rate for the period (a floating tranche's as fixed under
     /// the scenario; a subordinated tranche's periodic-return cap), a fraction.
     pub coupon: Decimal,
+}
+
+impl NoticeRow {
+    /// The accrual period's days, `accrual_end − accrual_start`: derived where it is read (the
+    /// notices' file), not kept on every row of every run.
+    pub fn accrual_days(&self) -> i64 {
+        (self.accrual_end - self.accrual_start).num_days()
+    }
 }
 
 /// One tranche on one payment date.

@@ -788,7 +788,7 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     // the Markdown notice stated them, no table did), appended.
     t.date("accrual_start", |x| x.accrual_start);
     t.date("accrual_end", |x| x.accrual_end);
-    t.int64("accrual_days", |x| x.accrual_days);
+    t.int64("accrual_days", NoticeRow::accrual_days);
     t.ratio("coupon", |x| Some(x.coupon))?;
     t.finish()
 }
