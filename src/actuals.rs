@@ -56,15 +56,21 @@ pub struct ActualPeriod {
     pub obligors: Option<Vec<Collections>>,
     /// Paid per tax, fee and support (draws), indexed like the deal's lists.
     pub taxes: Vec<Option<Decimal>>,
+    /// Paid per fee (`fees.NAME`), indexed like `deal.fees`.
     pub fees: Vec<Option<Decimal>>,
+    /// Drawn per support (`supports.NAME`), indexed like `deal.supports`.
     pub supports: Vec<Option<Decimal>>,
+    /// Drawn from the reserve (`reserve_draws`).
     pub reserve_draws: Option<Decimal>,
     /// Paid per tranche.
     pub interest: Vec<Option<Decimal>>,
+    /// Principal paid per tranche, indexed like `deal.tranches`.
     pub principal: Vec<Option<Decimal>>,
+    /// Residual paid per tranche (剩余收益), indexed like `deal.tranches`.
     pub residual: Vec<Option<Decimal>>,
     /// Account balances after the payment date.
     pub collection_balance: Option<Decimal>,
+    /// The reserve's balance after the payment date (`accounts.reserve`).
     pub reserve_balance: Option<Decimal>,
     /// The triggers declared tripped (indices into `deal.triggers`), when stated.
     pub triggers: Option<Vec<usize>>,
@@ -73,6 +79,7 @@ pub struct ActualPeriod {
 /// The actuals of a deal: its first payment dates, in order, without gaps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actuals {
+    /// The actual payment dates, from the first, in order.
     pub periods: Vec<ActualPeriod>,
     /// Located warnings of the file: a pool that does not add up (`actuals_pool`).
     pub warnings: Vec<crate::error::Warning>,
@@ -84,6 +91,7 @@ impl Actuals {
         self.periods.len()
     }
 
+    /// Whether no payment date is actual.
     pub fn is_empty(&self) -> bool {
         self.periods.is_empty()
     }

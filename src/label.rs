@@ -13,8 +13,11 @@ use std::sync::Arc;
 /// and ledger entry (docs/performance.md).
 #[derive(Clone)]
 pub enum Label {
+    /// A fixed word of the program: a class, a row's kind, a ledger item such as `reserve`.
     Static(&'static str),
+    /// A name of up to `INLINE_LEN` bytes, copied in place.
     Inline(InlineStr),
+    /// A longer name, shared by every row that carries it.
     Shared(Arc<str>),
 }
 
@@ -62,6 +65,7 @@ impl Label {
         InlineStr::new(s).map_or_else(|| Label::Shared(s.into()), Label::Inline)
     }
 
+    /// The text.
     pub fn as_str(&self) -> &str {
         match self {
             Label::Static(s) => s,

@@ -27,8 +27,12 @@ pub use crate::validate::{COHORT_KEY, Cohort};
 pub struct PortfolioDeal {
     /// Short id: the file stem.
     pub id: String,
+    /// The deal file's path.
     pub path: PathBuf,
+    /// The validated deal, with its file's warnings.
     pub loaded: Loaded,
+    /// The scenarios it runs: the scenario file's, or the deal's own `[scenario]`, with the
+    /// stress suite's added.
     pub set: ScenarioSet,
 }
 
@@ -37,6 +41,7 @@ pub struct PortfolioDeal {
 pub struct PortfolioResult {
     /// Per deal (in order), its priced runs in scenario order.
     pub runs: Vec<Vec<PricedRun>>,
+    /// The rows of `deals.parquet`: one per deal × scenario × reported tranche, in that order.
     pub rows: Vec<PortfolioRow>,
 }
 

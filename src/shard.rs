@@ -14,7 +14,9 @@ use std::str::FromStr;
 /// Shard `index` of `count` (0 ≤ index < count), as `--shard I/N` writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// Which shard, from 0 (`I` of `--shard I/N`).
     pub index: u64,
+    /// How many shards the work is split into (`N`), 1 to `MAX_SHARDS`.
     pub count: u64,
 }
 

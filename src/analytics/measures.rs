@@ -30,8 +30,11 @@ pub struct TrancheMeasures {
     pub yield_: Option<f64>,
     /// WAL in years from settlement (principal after settlement).
     pub wal_years: Option<f64>,
+    /// Macaulay duration at the yield, years.
     pub macaulay_duration: Option<f64>,
+    /// Modified duration, Macaulay / (1 + yield), years.
     pub modified_duration: Option<f64>,
+    /// Convexity at the yield, years² (docs/analytics.md).
     pub convexity: Option<f64>,
     /// Spread over the discount rate or curve, if one is given.
     pub spread: Option<f64>,
@@ -137,8 +140,11 @@ pub struct TranchePricing {
     pub price: Option<f64>,
     /// Yield at `price` (annual compounding, ACT/365F).
     pub yield_: Option<f64>,
+    /// Macaulay duration at `yield_`, years (column `macaulay_duration`, docs/output.md).
     pub macaulay_duration: Option<f64>,
+    /// Macaulay duration / (1 + `yield_`), years (column `modified_duration`).
     pub modified_duration: Option<f64>,
+    /// Convexity at `yield_`, years² (column `convexity`; docs/analytics.md).
     pub convexity: Option<f64>,
     /// Spread over the scenario file's discount rate or zero curve.
     pub spread: Option<f64>,
@@ -148,7 +154,9 @@ pub struct TranchePricing {
 /// the run.
 #[derive(Debug, Clone)]
 pub struct PricedRun {
+    /// The run.
     pub run: RunResult,
+    /// The pricing columns of each summary row, in `run.summary`'s order.
     pub pricing: Vec<TranchePricing>,
 }
 
@@ -185,6 +193,7 @@ pub struct Pricer<'d> {
 }
 
 impl<'d> Pricer<'d> {
+    /// A pricer of `deal`'s runs under `pricing`.
     pub fn new(deal: &'d Deal, pricing: &'d Pricing) -> Pricer<'d> {
         let dates = || deal.periods.iter().map(|p| p.date());
         let settle = pricing.settlement.unwrap_or(deal.closing_date);

@@ -34,10 +34,13 @@ fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
 /// The deal-level figures of one deal (the same in every scenario).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealFacts {
+    /// The tranches' initial balances summed, yuan (column `issue_size`, docs/portfolio.md).
     pub issue_size: Decimal,
+    /// Performing pool principal at the cutoff, yuan (column `pool_balance`).
     pub pool_balance: Decimal,
     /// pool_balance / issue_size.
     pub over_collateralisation: Option<Decimal>,
+    /// Obligors in the pool (column `obligor_count`).
     pub obligor_count: u32,
     /// Largest obligor's share of the pool balance.
     pub largest_obligor_share: Option<Decimal>,
@@ -54,7 +57,9 @@ pub struct DealFacts {
     pub wa_coupon: Option<Decimal>,
     /// Principal-weighted years (ACT/365F) from the cutoff to the instalments' due dates.
     pub wa_term_years: Option<Decimal>,
+    /// The deal's closing date, its vintage (column `closing_date`).
     pub closing_date: NaiveDate,
+    /// The deal's legal maturity (column `legal_maturity`).
     pub legal_maturity: NaiveDate,
     /// Payment dates of the deal.
     pub payment_dates: u32,
@@ -159,7 +164,9 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
 /// The lowest coverage multiple of a tranche over a run, and the payment date it fell on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MinCoverage {
+    /// The multiple, rounded to `RATIO_DP` places (1.2 for 1.2×).
     pub multiple: Decimal,
+    /// The payment date it fell on, the first such date.
     pub date: NaiveDate,
 }
 
@@ -256,33 +263,54 @@ pub fn support_share(deal: &Deal, run: &RunResult) -> Option<Decimal> {
 /// One row of `deals.parquet`: one reported tranche of one deal under one scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortfolioRow {
+    /// The deal file's stem (column `deal_id`, docs/portfolio.md).
     pub deal_id: String,
+    /// The deal's `[deal] name` (column `deal_name`).
     pub deal_name: String,
+    /// The scenario's name (column `scenario`).
     pub scenario: String,
+    /// The deal-level figures, the same on every row of the deal.
     pub facts: DealFacts,
+    /// The reported tranche's name (column `tranche`).
     pub tranche: String,
+    /// The tranche's class: `senior`, `mezzanine` or `subordinated` (column `class`).
     pub class: String,
+    /// The tranche's rating; `None` when unrated (column `rating`).
     pub rating: Option<String>,
+    /// The tranche's initial balance, yuan (column `initial_balance`).
     pub initial_balance: Decimal,
+    /// Weighted average life from the settlement date, ACT/365F years, as in
+    /// `summary.parquet` (column `wal_years`).
     pub wal_years: Option<f64>,
+    /// Yield of buying at par on the closing date, as in `summary.parquet` (column
+    /// `yield_at_par`).
     pub yield_at_par: Option<f64>,
+    /// Balance unpaid after the last payment date, yuan (column `principal_loss`).
     pub principal_loss: Decimal,
+    /// The lowest portfolio coverage multiple over the run and its date (`min_coverage`;
+    /// columns `min_coverage_multiple` and `min_coverage_date`); `None` when nothing is ever due.
     pub min_coverage: Option<MinCoverage>,
     /// The break-even default rate; None under a scenario with named defaults, which the
     /// search replaces with its own default rate (the row would be that of the scenario
     /// without them: every concentration stress would repeat the base).
     pub breakeven_default_rate: Option<Decimal>,
+    /// The TDR of the tranche's rating under the scenario file's `[rating]`, a fraction;
+    /// `None` without one (column `target_default_rate`).
     pub target_default_rate: Option<Decimal>,
+    /// BDR ≥ TDR, by the pass rule of docs/breakeven.md; `None` without a TDR or a BDR.
     pub pass: Option<bool>,
     /// The break-even row's flags (docs/breakeven.md): paid in full at R = 1 (the rate is then
     /// a lower bound), and not paid in full with no defaults. None where the rate is.
     pub passes_at_one: Option<bool>,
+    /// Not paid in full with no defaults (its BDR is 0); `None` where the rate is.
     pub fails_at_zero: Option<bool>,
     /// The break-even row's realised ratio with its whole-obligor break-even's obligors
     /// defaulted ([`crate::analytics::breakeven::BreakevenRow::breakeven_obligor_default_rate`]).
     pub breakeven_obligor_default_rate: Option<Decimal>,
     /// Implied rating: not computed by `portfolio` (it needs `ipabs rate`'s Monte Carlo); null.
     pub implied_rating: Option<String>,
+    /// Drawn from every credit support over the run / the senior tranches' initial balance
+    /// (`support_share`; column `support_share_of_senior`).
     pub support_share_of_senior: Option<Decimal>,
 }
 

@@ -15,6 +15,7 @@ use crate::sweep;
 #[derive(Debug, Parser)]
 #[command(name = "ipabs", version = crate::VERSION, about)]
 pub struct Cli {
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
     /// Treat every warning as an error: print it, write nothing, exit with code 2 (for scripts
@@ -96,6 +97,7 @@ pub struct OutArgs {
     pub quiet: bool,
 }
 
+/// The commands of `ipabs`.
 #[derive(Debug, Subcommand)]
 // The doc comments of the subcommands and their arguments are their `--help` text, where
 // `[scenario]` and `[[scenarios]]` are TOML tables, not links.

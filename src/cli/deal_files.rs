@@ -16,6 +16,7 @@ use crate::validate;
 /// What the command line names: the deal files, and the scenario file of a cohort file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
+    /// The deal files, in order, each once.
     pub deals: Vec<PathBuf>,
     /// The `scenarios` of the cohort file named (or found in a named directory), used when
     /// `--scenarios` is not given.

@@ -42,8 +42,10 @@ pub struct PortfolioArgs {
     /// deals/shards=N/shard=I/part-0.parquet; docs/scale-out.md).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
 }

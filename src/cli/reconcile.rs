@@ -27,8 +27,10 @@ pub struct ReconcileArgs {
     /// deal's own [scenario].
     #[arg(long)]
     pub scenario: Option<PathBuf>,
+    /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
 }

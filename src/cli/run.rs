@@ -24,8 +24,10 @@ pub struct RunArgs {
     /// [scenario] (or the base case) runs.
     #[arg(long, visible_alias = "scenarios")]
     pub scenario: Option<PathBuf>,
+    /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
 }

@@ -51,8 +51,10 @@ pub struct SweepArgs {
     /// (docs/scale-out.md).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
 }

@@ -55,6 +55,7 @@ struct Entries {
 }
 
 impl ProjectionCache {
+    /// An empty cache.
     pub fn new() -> ProjectionCache {
         ProjectionCache::default()
     }
@@ -113,6 +114,7 @@ impl ProjectionCache {
         self.lock().projections.len()
     }
 
+    /// Whether it holds no projection.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -55,6 +55,7 @@ impl Due {
         b.coverage = coverage;
     }
 
+    /// Empties every list, keeping the vectors for the next payment date's amounts.
     pub fn clear(&mut self) {
         self.tax.clear();
         self.fee.clear();

@@ -74,14 +74,19 @@ pub enum Movement {
     DrawReserve,
     /// A support provider covers a shortfall.
     DrawSupport,
+    /// A tax paid.
     PayTax,
+    /// A fee paid.
     PayFee,
+    /// Interest paid to a tranche.
     PayInterest,
     /// A subordinated tranche's periodic return (期间收益).
     PaySubReturn,
+    /// Principal paid to a tranche.
     PayPrincipal,
     /// What is left, to the subordinated tranche.
     PayResidual,
+    /// Cash into the reserve towards its target (`top_up_reserve`).
     TopUpReserve,
     /// The reserve above its target: the excess back to the collection account.
     ReleaseReserve,

@@ -18,11 +18,17 @@ pub use super::ledger::{Account, AccountNames, Movement};
 /// trimming read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunTable {
+    /// `tranche_flows.parquet`: one row per tranche per payment date (`TrancheFlowRow`).
     TrancheFlows,
+    /// `pool_flows.parquet`: one row per obligor per collection period (`PoolFlowRow`).
     PoolFlows,
+    /// `ledger.parquet`: every movement of cash, the audit trail (`LedgerEntry`).
     Ledger,
+    /// `periods.parquet`: one row per payment date (`PeriodRow`).
     Periods,
+    /// `summary.parquet`: one row per tranche over the run (`TrancheSummary`, with pricing).
     Summary,
+    /// `support.parquet`: what each credit support paid over the run (`SupportDrawTotal`).
     Support,
     /// Fees and taxes: due, paid and unpaid arrears per payment date.
     Charges,
@@ -33,9 +39,11 @@ pub enum RunTable {
 /// What a sweep without `--flows` keeps of a table (and writes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kept {
+    /// Every row.
     All,
     /// The senior tranches' rows (of a per-tranche table).
     SeniorRows,
+    /// No row: the table is neither kept nor written.
     Nothing,
 }
 
@@ -84,15 +92,23 @@ impl RunTable {
 /// Everything one run of one deal under one scenario produced.
 #[derive(Debug, Clone)]
 pub struct RunResult {
+    /// The deal's name (column `deal` of every run table).
     pub deal: String,
+    /// The scenario's name (column `scenario` of every run table).
     pub scenario: String,
+    /// One row per payment date (`periods.parquet`); empty in a lean run.
     pub periods: Vec<PeriodRow>,
+    /// One row per tranche per payment date (`tranche_flows.parquet`).
     pub tranche_flows: Vec<TrancheFlowRow>,
+    /// One row per obligor per collection period (`pool_flows.parquet`).
     pub pool_flows: PoolFlows,
+    /// Every movement of cash, in order (`ledger.parquet`); empty in a lean run.
     pub ledger: Vec<LedgerEntry>,
     /// The output names of the ledger's accounts; empty in a lean run, which keeps no ledger.
     pub accounts: AccountNames,
+    /// One row per tranche over the run (`summary.parquet`, before its pricing columns).
     pub summary: Vec<TrancheSummary>,
+    /// One row per credit support of the deal, in file order (`support.parquet`).
     pub support_draws: Vec<SupportDrawTotal>,
     /// Every tax and fee on every payment date: due, paid, arrears.
     pub charges: Vec<ChargeRow>,
@@ -114,7 +130,9 @@ pub struct RunResult {
     /// break-even search uses it to find where a trigger changes the path (docs/breakeven.md,
     /// "Status changes"). Not written to any table.
     pub regime: u64,
+    /// The totals of the conservation identity, verified to the fen.
     pub conservation: Conservation,
+    /// The run-time warnings (docs/errors.md).
     pub warnings: Vec<Warning>,
 }
 
@@ -138,8 +156,11 @@ impl RunResult {
 /// docs/auditing.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoticeRow {
+    /// Payment-date number, 1-based (column `period`, docs/output.md).
     pub period: u32,
+    /// The (adjusted) payment date, 兑付日 (column `payment_date`).
     pub payment_date: NaiveDate,
+    /// The tranche's name (column `tranche`).
     pub tranche: Label,
     /// 权益登记日: one business day before the payment date, three before the tranche's final
     /// payment.
@@ -148,10 +169,14 @@ pub struct NoticeRow {
     pub units: i64,
     /// Interest (with a subordinated tranche's periodic return) per 100 yuan of face.
     pub interest_per_100: Decimal,
+    /// Principal per 100 yuan of face, at `[notices] decimals` places (column
+    /// `principal_per_100`); a tranche's rows sum to 100.
     pub principal_per_100: Decimal,
+    /// Interest plus principal per 100 yuan of face (column `total_per_100`).
     pub total_per_100: Decimal,
     /// Interest paid to holders: interest per 100 × initial balance / 100, to the fen.
     pub interest_paid: Decimal,
+    /// Principal paid to holders: principal per 100 × initial balance / 100, to the fen.
     pub principal_paid: Decimal,
     /// 尾差: the tranche-level amounts less what the per-unit figures pay.
     pub residual: Decimal,
@@ -176,6 +201,7 @@ pub struct NoticeRow {
     /// 计息期间: the accrual period of the date's interest, `[accrual_start, accrual_end)`
     /// (since session 32); its days are [`NoticeRow::accrual_days`].
     pub accrual_start: NaiveDate,
+    /// The end of the accrual period, excluded.
     pub accrual_end: NaiveDate,
     /// 票面利率: the tranche's annual rate for the period (a floating tranche's as fixed under
     /// the scenario; a subordinated tranche's periodic-return cap), a fraction.
@@ -193,13 +219,19 @@ impl NoticeRow {
 /// One tranche on one payment date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrancheFlowRow {
+    /// Payment-date number, 1-based (column `period`, docs/output.md).
     pub period: u32,
+    /// The payment date (column `payment_date`).
     pub payment_date: NaiveDate,
+    /// The tranche's name (column `tranche`).
     pub tranche: Label,
+    /// The tranche's class: `senior`, `mezzanine` or `subordinated` (column `class`).
     pub class: Label,
+    /// Outstanding principal before this date's payments, yuan (column `balance_start`).
     pub balance_start: Decimal,
     /// Interest accrued this period plus any shortfall carried from earlier periods.
     pub interest_due: Decimal,
+    /// Interest paid on this date, yuan (column `interest_paid`).
     pub interest_paid: Decimal,
     /// Unpaid interest carried to the next payment date.
     pub interest_shortfall: Decimal,
@@ -210,9 +242,12 @@ pub struct TrancheFlowRow {
     pub interest_residual: Decimal,
     /// Principal contractually due on this date (see docs/conventions.md).
     pub principal_due: Decimal,
+    /// Principal paid on this date, yuan (column `principal_paid`).
     pub principal_paid: Decimal,
     /// Residual (excess) return paid, subordinated tranches only.
     pub residual_paid: Decimal,
+    /// Outstanding principal after this date, `balance_start − principal_paid`, yuan (column
+    /// `balance_end`).
     pub balance_end: Decimal,
     /// Coverage multiple of this tranche and everything senior to it (None when nothing is due).
     pub coverage_multiple: Option<Decimal>,
@@ -230,9 +265,13 @@ impl TrancheFlowRow {
 /// One payment date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodRow {
+    /// Payment-date number, 1-based (column `period`, docs/output.md).
     pub period: u32,
+    /// The payment date (column `payment_date`).
     pub payment_date: NaiveDate,
+    /// First day of the collection period (column `collection_start`).
     pub collection_start: NaiveDate,
+    /// Last day of the collection period (column `collection_end`).
     pub collection_end: NaiveDate,
     /// Pool cash of the collection period (collections plus recoveries).
     pub pool_cash: Decimal,
@@ -240,12 +279,20 @@ pub struct PeriodRow {
     pub cash_brought_forward: Decimal,
     /// pool_cash + cash_brought_forward: what the waterfall starts with.
     pub available_funds: Decimal,
+    /// Drawn from the reserve account, yuan (column `reserve_draws`).
     pub reserve_draws: Decimal,
+    /// Drawn from credit supports, an asset guarantor's payment included, yuan (column
+    /// `support_draws`).
     pub support_draws: Decimal,
+    /// Taxes paid, yuan (column `taxes_paid`).
     pub taxes_paid: Decimal,
+    /// Fees paid, yuan (column `fees_paid`).
     pub fees_paid: Decimal,
+    /// Interest paid to all tranches, yuan (column `interest_paid`).
     pub interest_paid: Decimal,
+    /// Principal paid to all tranches, yuan (column `principal_paid`).
     pub principal_paid: Decimal,
+    /// Residual (excess) return paid, yuan (column `residual_paid`).
     pub residual_paid: Decimal,
     /// Net deposit into the reserve by the top-up step (negative when it released cash).
     pub reserve_deposit: Decimal,
@@ -257,9 +304,15 @@ pub struct PeriodRow {
     pub waterfall: Label,
     /// Names of the triggers tripped after this payment date, comma-separated ("" if none).
     pub triggers_tripped: String,
+    /// Collection-account balance after this date, yuan (column
+    /// `collection_balance_end`).
     pub collection_balance_end: Decimal,
+    /// Reserve-account balance after this date, yuan (column `reserve_balance_end`).
     pub reserve_balance_end: Decimal,
+    /// Performing pool balance at the end of the collection period, yuan (column
+    /// `pool_balance_end`).
     pub pool_balance_end: Decimal,
+    /// Outstanding senior principal after this date, yuan (column `senior_balance_end`).
     pub senior_balance_end: Decimal,
     /// Cash in the named accounts (`[[accounts]]`) after the payment date; `None` (no column)
     /// for a deal without them.
@@ -277,7 +330,9 @@ pub struct PeriodRow {
 /// forward), what was paid, and the arrears carried to the next date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChargeRow {
+    /// Payment-date number, 1-based (column `period`, docs/output.md).
     pub period: u32,
+    /// The payment date (column `payment_date`).
     pub payment_date: NaiveDate,
     /// `tax` or `fee`.
     pub kind: Label,
@@ -288,6 +343,7 @@ pub struct ChargeRow {
     pub charged: Decimal,
     /// This date's charge plus the arrears brought forward.
     pub due: Decimal,
+    /// Paid on this date, yuan (column `paid`).
     pub paid: Decimal,
     /// Unpaid, carried to the next payment date (after the last one: never paid).
     pub arrears: Decimal,
@@ -296,7 +352,9 @@ pub struct ChargeRow {
 /// One movement of cash: the audit trail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LedgerEntry {
+    /// The payment-date number the movement belongs to (column `period`, docs/output.md).
     pub period: u32,
+    /// The date of the movement (column `date`).
     pub date: NaiveDate,
     /// 1-based waterfall step; 0 for deposits and closing-date entries.
     pub step: u32,
@@ -309,6 +367,7 @@ pub struct LedgerEntry {
     pub source: Account,
     /// Where it went: `collection`, `reserve`, `tax:<name>`, `fee:<name>`, `tranche:<name>`.
     pub destination: Account,
+    /// The amount moved, yuan, always positive (column `amount`).
     pub amount: Decimal,
     /// Why, in words.
     pub reason: &'static str,
@@ -317,13 +376,22 @@ pub struct LedgerEntry {
 /// Per tranche, over the whole run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrancheSummary {
+    /// The tranche's name (column `tranche`, docs/output.md).
     pub tranche: String,
+    /// The tranche's class: `senior`, `mezzanine` or `subordinated` (column `class`).
     pub class: String,
+    /// The tranche's rating; `None` when the deal gives none (column `rating`).
     pub rating: Option<String>,
+    /// Principal at issue, yuan (column `initial_balance`).
     pub initial_balance: Decimal,
+    /// Annual coupon rate, a fraction (0.035 = 3.5%): a floating tranche's on its first
+    /// payment date, a subordinated tranche's periodic-return cap (column `coupon`).
     pub coupon: Decimal,
+    /// Interest paid over the run, yuan (column `total_interest`).
     pub total_interest: Decimal,
+    /// Principal paid over the run, yuan (column `total_principal`).
     pub total_principal: Decimal,
+    /// Residual return paid over the run, yuan (column `total_residual`).
     pub total_residual: Decimal,
     /// Balance left unpaid after the last payment date.
     pub principal_loss: Decimal,
@@ -338,7 +406,9 @@ pub struct TrancheSummary {
 /// Total drawn from each support provider.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportDrawTotal {
+    /// The support arrangement's name, e.g. 差额支付承诺 (column `support`, docs/output.md).
     pub support: String,
+    /// Who provides it (column `provider`).
     pub provider: String,
     /// Drawn over the run (gross of repayments).
     pub total: Decimal,
@@ -352,16 +422,22 @@ pub struct SupportDrawTotal {
 /// support_repaid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
+    /// Pool cash deposited over the run: collections plus recoveries.
     pub pool_cash: Decimal,
+    /// Drawn from the supports over the run, an asset guarantor's payments included.
     pub support_draws: Decimal,
+    /// The reserve funded by the originator at closing; 0 without one.
     pub reserve_funding: Decimal,
     /// Net cash the restatements of `ipabs reconcile` brought in (docs/auditing.md); 0 in
     /// every other run.
     pub restated: Decimal,
+    /// Paid to the taxes, fees and tranches (interest, principal, residual).
     pub payments: Decimal,
     /// Cash paid to the seller for assets bought in a revolving period; 0 without one.
     pub purchases: Decimal,
+    /// The collection account's balance after the last payment date.
     pub collection_end: Decimal,
+    /// The reserve's balance after the last payment date.
     pub reserve_end: Decimal,
     /// The clean-up call's repurchase price paid in by the originator; 0 without a call.
     pub call_price: Decimal,

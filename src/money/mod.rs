@@ -134,6 +134,7 @@ impl YuanText {
         }
     }
 
+    /// The text: yuan with two decimal places, `-` in front when negative.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits, '.' and '-' are ever written.
         std::str::from_utf8(&self.buf[self.at..]).unwrap_or_default()

@@ -56,7 +56,9 @@ impl fmt::Display for Rounding {
 /// a periodic rate divisor 1/12, an even share 1/m.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ratio {
+    /// The numerator, 0 or more.
     pub num: i64,
+    /// The denominator, above 0.
     pub den: i64,
 }
 

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::floating::IndexPath;
 use crate::scenario::{Override, Scenario};
 
+/// The table's file name (`shard::file_name` gives its path under `--shard`).
 pub const SCENARIOS_FILE: &str = "scenarios.parquet";
 
 fn f64_of(d: Decimal) -> f64 {

@@ -155,8 +155,11 @@ fn read_shard(
 /// and periods, which bound a pattern's indices.
 #[derive(Debug, Clone, Copy)]
 pub struct ShardInputs<'a> {
+    /// The `fingerprint` of this merge's deal and scenario files, which every shard must carry.
     pub fingerprint: &'a str,
+    /// The pool's obligors: a pattern's obligor indices must be below it.
     pub obligors: usize,
+    /// The deal's periods: a pattern's period indices must be below it.
     pub periods: usize,
 }
 

@@ -9,6 +9,7 @@ use polars::prelude::*;
 use super::text::string_column;
 use crate::error::{Error, Warning};
 
+/// The table's file name (`shard::file_name` gives its path under `--shard`).
 pub const WARNINGS_FILE: &str = "warnings.parquet";
 
 /// The table of `load` (the deal's and scenario file's warnings) and `runs` (each scenario's
