@@ -362,7 +362,27 @@ pub struct Obligor {
     pub assets: Vec<Asset>,
 }
 
+/// The obligor tag that makes obligors one credit (关联方合并: a core debtor and its
+/// subsidiaries, one parent's borrowers): obligors with equal `group` tags default together in
+/// the rating model and count as one in its concentration rules, the whole-obligor break-even
+/// and the concentration stresses (docs/rating.md, "Obligor groups").
+pub const GROUP_TAG: &str = "group";
+
 impl Obligor {
+    /// Its credit group: the `group` tag, trimmed; None without one (or an empty one, which
+    /// validation refuses).
+    pub fn group(&self) -> Option<&str> {
+        self.tags
+            .get(GROUP_TAG)
+            .map(|g| g.trim())
+            .filter(|g| !g.is_empty())
+    }
+
+    /// Principal outstanding at the cutoff, over its assets.
+    pub fn balance(&self) -> Decimal {
+        self.assets.iter().map(Asset::balance).sum()
+    }
+
     /// The date of the obligor's last instalment; None when it has none.
     pub fn last_due(&self) -> Option<NaiveDate> {
         self.assets
@@ -1085,18 +1105,52 @@ impl Deal {
             .sum()
     }
 
-    /// Obligor indices by cutoff balance, largest first; equal balances in name order.
-    pub fn obligors_by_balance(&self) -> Vec<usize> {
-        let balances: Vec<Decimal> = self
-            .obligors
+    /// The pool's credits (关联方合并): the obligors that share a `group` tag
+    /// ([`Obligor::group`]) as one credit, every other obligor alone. Each credit lists its
+    /// obligors in file order; the credits come in the file order of their first obligors, so
+    /// a pool without groups is one credit per obligor, in file order.
+    pub fn credit_groups(&self) -> Vec<Vec<usize>> {
+        let mut out: Vec<Vec<usize>> = Vec::with_capacity(self.obligors.len());
+        let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, o) in self.obligors.iter().enumerate() {
+            match o.group().and_then(|g| at.get(g).map(|&k| (g, k))) {
+                Some((_, k)) => out[k].push(i),
+                None => {
+                    if let Some(g) = o.group() {
+                        at.insert(g, out.len());
+                    }
+                    out.push(vec![i]);
+                }
+            }
+        }
+        out
+    }
+
+    /// [`Deal::credit_groups`] by cutoff balance (the sum of their obligors'), largest first;
+    /// equal balances in the order of their first obligors' names. Without groups: the
+    /// obligors by balance, one to a credit.
+    pub fn credit_groups_by_balance(&self) -> Vec<Vec<usize>> {
+        let groups = self.credit_groups();
+        self.rank_by_balance(&groups)
+            .into_iter()
+            .map(|k| groups[k].clone())
+            .collect()
+    }
+
+    /// The indices of `groups` (sets of this deal's obligors, as [`Deal::credit_groups`]) by
+    /// cutoff balance, largest first; equal balances in the order of their first obligors'
+    /// names.
+    pub fn rank_by_balance(&self, groups: &[Vec<usize>]) -> Vec<usize> {
+        let balances: Vec<Decimal> = groups
             .iter()
-            .map(|o| o.assets.iter().map(|a| a.balance()).sum())
+            .map(|g| g.iter().map(|&o| self.obligors[o].balance()).sum())
             .collect();
-        let mut order: Vec<usize> = (0..self.obligors.len()).collect();
+        let name = |k: usize| &self.obligors[groups[k][0]].name;
+        let mut order: Vec<usize> = (0..groups.len()).collect();
         order.sort_by(|&a, &b| {
             balances[b]
                 .cmp(&balances[a])
-                .then_with(|| self.obligors[a].name.cmp(&self.obligors[b].name))
+                .then_with(|| name(a).cmp(name(b)))
         });
         order
     }

@@ -173,6 +173,9 @@ pub enum Check {
     IssueSize,
     /// An obligor has no assets.
     ObligorWithoutAssets,
+    /// An obligor group (the `group` tag) with one obligor: a misspelt group name leaves an
+    /// obligor out of its group.
+    SingleMemberGroup,
     /// An instalment falls due after the last collection period.
     NeverCollected,
     // ---- load time: dates ----
@@ -285,10 +288,11 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 46] = [
+    pub const ALL: [Check; 47] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
+        Check::SingleMemberGroup,
         Check::NeverCollected,
         Check::CalendarCoverage,
         Check::HolidayPayment,
@@ -340,6 +344,7 @@ impl Check {
             Check::OverIssued => "over_issued",
             Check::IssueSize => "issue_size",
             Check::ObligorWithoutAssets => "obligor_without_assets",
+            Check::SingleMemberGroup => "single_member_group",
             Check::NeverCollected => "never_collected",
             Check::CalendarCoverage => "calendar_coverage",
             Check::HolidayPayment => "holiday_payment",
@@ -402,6 +407,7 @@ impl std::str::FromStr for Check {
 pub struct Warning {
     /// Where, when it comes from an input file: `file:line:column: key`; empty otherwise.
     pub location: String,
+    /// What was found, as printed (without the place and the check's name).
     pub message: String,
     /// What kind of warning it is (the name `[deal] allow` takes).
     pub check: Check,
@@ -462,6 +468,7 @@ impl fmt::Display for Warning {
     }
 }
 
+/// An error that stops a command, with its exit code (`Error::exit_code`, docs/errors.md).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// One or more problems in an input file.
@@ -514,6 +521,7 @@ impl Error {
     }
 }
 
+/// `std::result::Result` with `Error` as its default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

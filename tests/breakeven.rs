@@ -203,7 +203,7 @@ fn whole_obligor_break_even() {
     // File order Small 200k, Big 500k, Mid 300k: by size Big, Mid, Small.
     let obligors = [("Small", 200_000), ("Big", 500_000), ("Mid", 300_000)];
     let d600 = deal(&tiny(&obligors, 600_000, None));
-    assert_eq!(d600.obligors_by_balance(), vec![1, 2, 0]);
+    assert_eq!(d600.credit_groups_by_balance(), [[1], [2], [0]]);
     let s = scenario("flat", Decimal::ZERO, 0);
 
     // A = 600,000: k = 0 leaves 1,000,000 (pass); k = 1 (Big) leaves 500,000 < 600,000 (fail).
@@ -236,6 +236,40 @@ fn whole_obligor_break_even() {
     assert_eq!(row.runs, 87);
 }
 
+/// An obligor group (the `group` tag) defaults whole, as one obligor. File order Small
+/// 200,000, Big 450,000, Mid 300,000, with Small and Mid in group `G` (500,000): by size G,
+/// then Big; 2 credits. A = 500,000 of a 950,000 pool: k = 0 passes; k = 1 defaults G and
+/// leaves 450,000 < 500,000: 0 obligors, and the breaking loss is 500,000 / 950,000 =
+/// 0.526315789… → 0.526316. Without the group, k = 1 (Big) leaves 500,000 (pass) and k = 2
+/// (Big, Mid) 200,000 (fail): 1 of 3, breaking at 750,000 / 950,000 = 0.789473684… →
+/// 0.789474.
+#[test]
+fn an_obligor_group_defaults_whole_in_the_obligor_break_even() {
+    let obligors = [("Small", 200_000), ("Big", 450_000), ("Mid", 300_000)];
+    let plain = tiny(&obligors, 500_000, None);
+    let grouped = plain
+        .replacen(
+            "name = \"Small\"\n",
+            "name = \"Small\"\ntags = { group = \"G\" }\n",
+            1,
+        )
+        .replacen(
+            "name = \"Mid\"\n",
+            "name = \"Mid\"\ntags = { group = \"G\" }\n",
+            1,
+        );
+    let s = scenario("flat", Decimal::ZERO, 0);
+    let dg = deal(&grouped);
+    assert_eq!(dg.credit_groups_by_balance(), [vec![0, 2], vec![1]]);
+    let row = breakeven_one(&dg, &s, 0, &no_ratings()).unwrap();
+    assert_eq!((row.breakeven_obligors, row.obligor_count), (0, 2));
+    assert_eq!(row.breakeven_obligor_default_rate, dec!(0));
+    assert_eq!(row.breaking_obligor_default_rate, Some(dec!(0.526316)));
+    let row = breakeven_one(&deal(&plain), &s, 0, &no_ratings()).unwrap();
+    assert_eq!((row.breakeven_obligors, row.obligor_count), (1, 3));
+    assert_eq!(row.breaking_obligor_default_rate, Some(dec!(0.789474)));
+}
+
 #[test]
 fn equal_balances_are_ordered_by_name() {
     let d = deal(&tiny(
@@ -244,7 +278,7 @@ fn equal_balances_are_ordered_by_name() {
         None,
     ));
     // A-big (500k), then the two 300k obligors by name: B before C.
-    assert_eq!(d.obligors_by_balance(), vec![1, 2, 0]);
+    assert_eq!(d.credit_groups_by_balance(), [[1], [2], [0]]);
 }
 
 #[test]

@@ -1958,7 +1958,9 @@ fn a_pool_half_of_which_is_one_obligor_is_noted() {
     use ipabs::output::rating::concentration_note;
     let note = concentration_note(&[dec!(600000), dec!(400000)], dec!(1000000)).expect("noted");
     assert!(
-        note.starts_with("note: the largest obligor holds 60.0000% of the pool"),
+        note.starts_with(
+            "note: the largest obligor (an obligor group counts as one) holds 60.0000% of the pool"
+        ),
         "{note}"
     );
     assert!(concentration_note(&[dec!(500000), dec!(500000)], dec!(1000000)).is_some());
@@ -1973,4 +1975,175 @@ fn a_pool_half_of_which_is_one_obligor_is_noted() {
         )
         .is_none()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Obligor groups (关联方合并, docs/rating.md §1 "Obligor groups", since session 33).
+// ---------------------------------------------------------------------------------------------
+
+const ZERO_CORRELATION: &str = "[rating_model.correlation]\nsame_region_and_industry = 0\n\
+     same_region = 0\nsame_industry = 0\nneither = 0\n";
+
+/// Two obligors of one group and one alone, every PD 0.5 and every correlation 0: the group is
+/// one credit, so the number of defaulted obligors K is 0 (neither credit, ¼), 1 (O3 alone,
+/// ¼), 2 (the group alone, ¼) or 3 (both, ¼). Without the group K would be Binomial(3, ½):
+/// ⅛, ⅜, ⅜, ⅛. And on every path G1 and G2 default together, in the same period.
+#[test]
+fn an_obligor_group_defaults_as_one_credit() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.5\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.5\", group = \"Core\""),
+            ("O3", 500_000, "pd = \"0.5\""),
+        ],
+        500_000,
+    );
+    let d = deal(&src);
+    assert_eq!(d.credit_groups(), [vec![0, 1], vec![2]]);
+    let s = set(&d, ZERO_CORRELATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 5);
+    assert_eq!(pool.group_balances, [dec!(500000), dec!(500000)]);
+    let n = 100_000;
+    let sim = simulate(&pool, n, &|_| {});
+    let counts = sim.default_counts(3);
+    for (k, &c) in counts.iter().enumerate() {
+        within(c as f64 / n as f64, 0.25, n, &format!("P(K = {k})"));
+    }
+    for pattern in sim.patterns.keys() {
+        let g1 = pattern.iter().find(|&&(o, _)| o == 0);
+        let g2 = pattern.iter().find(|&&(o, _)| o == 1);
+        assert_eq!(g1.map(|x| x.1), g2.map(|x| x.1), "{pattern:?}");
+        // In obligor order.
+        assert!(pattern.windows(2).all(|w| w[0].0 < w[1].0), "{pattern:?}");
+    }
+}
+
+/// A group of two obligors with equal terms rates as the one obligor that holds both their
+/// assets: the same latent variable (credit 0 of the model, first in both pools), the same
+/// exposure at every period, the same largest credit (500,000 of 1,000,000: multiplier 1.5 at
+/// the default originator factor) and large-obligor test. So the default distribution and
+/// every TDR are equal, exactly.
+#[test]
+fn a_group_rates_as_the_obligor_that_holds_its_assets() {
+    let grouped = one_year(
+        &[
+            (
+                "G1",
+                300_000,
+                "rating = \"BBB\", region = \"R\", group = \"Core\"",
+            ),
+            (
+                "G2",
+                200_000,
+                "rating = \"BBB\", region = \"S\", group = \"Core\"",
+            ),
+            ("O3", 250_000, "rating = \"A\", region = \"R\""),
+            ("O4", 250_000, "rating = \"BB\", region = \"S\""),
+        ],
+        600_000,
+    );
+    // One obligor `Core` with both receivables (its region G1's: a group's first obligor
+    // stands for its region and industry).
+    let merged = one_year(
+        &[
+            ("Core", 300_000, "rating = \"BBB\", region = \"R\""),
+            ("O3", 250_000, "rating = \"A\", region = \"R\""),
+            ("O4", 250_000, "rating = \"BB\", region = \"S\""),
+        ],
+        600_000,
+    )
+    .replacen(
+        "due_date = 2024-12-31\n",
+        "due_date = 2024-12-31\n[[obligors.assets]]\nkind = \"receivable\"\namount = 200000\n\
+         due_date = 2024-12-31\n",
+        1,
+    );
+    let (dg, dm) = (deal(&grouped), deal(&merged));
+    let (sg, sm) = (set(&dg, ""), set(&dm, ""));
+    let pg = pool_of(&grouped, &dg, &sg.rating_model, 3);
+    let pm = pool_of(&merged, &dm, &sm.rating_model, 3);
+    assert_eq!(pg.group_balances, pm.group_balances);
+    let n = 20_000;
+    let (simg, simm) = (simulate(&pg, n, &|_| {}), simulate(&pm, n, &|_| {}));
+    assert_eq!(
+        rating::distribution(&pg, &simg),
+        rating::distribution(&pm, &simm)
+    );
+    let (tg, tm) = (
+        tdrs(&dg, &pg, &simg, &sg.rating_model),
+        tdrs(&dm, &pm, &simm, &sm.rating_model),
+    );
+    assert_eq!(tg, tm);
+}
+
+/// The single-obligor multiplier reads the largest credit. Ten obligors of 100,000 each: alone
+/// the largest is r = 10%, m = 1 + s + 10·s·(0.10 − 0.10) = 2 at the default originator factor
+/// s = 1; with two of them one group, the largest credit is 200,000, r = 20% ≥ 15%, so
+/// m = 1 + 1.5·s = 2.5.
+#[test]
+fn the_single_obligor_multiplier_reads_the_largest_group() {
+    let names: Vec<String> = (0..10).map(|i| format!("O{i}")).collect();
+    let tags = |group: bool| -> Vec<(&str, u32, &str)> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let t = if group && i < 2 {
+                    "rating = \"BBB\", group = \"Core\""
+                } else {
+                    "rating = \"BBB\""
+                };
+                (n.as_str(), 100_000, t)
+            })
+            .collect()
+    };
+    for (group, m) in [(false, 2.0), (true, 2.5)] {
+        let src = one_year(&tags(group), 500_000);
+        let d = deal(&src);
+        let s = set(&d, "");
+        let pool = pool_of(&src, &d, &s.rating_model, 1);
+        let sim = simulate(&pool, 1_000, &|_| {});
+        let t = tdrs(&d, &pool, &sim, &s.rating_model);
+        assert!(
+            t.iter().all(|x| x.multiplier == m),
+            "group {group}: {:?}",
+            t[0]
+        );
+    }
+}
+
+/// The obligors of a group must share one credit: a different rating is an error located at
+/// the second obligor's tag, naming both obligors and the group.
+#[test]
+fn an_obligor_group_with_two_ratings_is_a_located_error() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "rating = \"BBB\", group = \"Core\""),
+            ("G2", 200_000, "rating = \"A\", group = \"Core\""),
+        ],
+        250_000,
+    );
+    let d = deal(&src);
+    let s = set(&d, "");
+    let e = obligor_credit_from_str("inline.toml", &src, &d, &s.rating_model.pd)
+        .expect_err("two credits in one group")
+        .to_string();
+    assert!(e.contains("obligors[1].tags.rating"), "{e}");
+    assert!(
+        e.contains(
+            "obligor `G2` has rating = \"A\", but it is in obligor group `Core` with `G1`, \
+             which has rating = \"BBB\""
+        ),
+        "{e}"
+    );
+    // The same pd in both is one credit.
+    let ok = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+        ],
+        250_000,
+    );
+    let d = deal(&ok);
+    assert!(obligor_credit_from_str("inline.toml", &ok, &d, &s.rating_model.pd).is_ok());
 }

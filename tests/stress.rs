@@ -345,7 +345,7 @@ fn ranking_by_cutoff_balance_with_ties_by_name() {
     let deal = load(DEAL);
     // Indices: Delta 0, Alpha 1, Charlie 2, Bravo 3, Echo 4.
     // Bravo 800,000; Alpha 500,000 = Charlie 500,000 (Alpha first); Delta 300,000; Echo 100,000.
-    assert_eq!(deal.obligors_by_balance(), [3, 1, 2, 0, 4]);
+    assert_eq!(deal.credit_groups_by_balance(), [[3], [1], [2], [0], [4]]);
 }
 
 /// Senior damage as the suite defines it, computed here from the run's summary.
@@ -603,4 +603,43 @@ fn worst_date_ties_on_loss_are_broken_by_coverage() {
             (None, None) => std::cmp::Ordering::Equal,
         })
     );
+}
+
+/// An obligor group (the `group` tag, docs/rating.md "Obligor groups") is one obligor to the
+/// concentration stresses. Alpha (500,000) and Charlie (500,000) as group `AC` hold
+/// 1,000,000, more than Bravo's 800,000: the largest credit is the group, so `top1-first`
+/// defaults both, `top2-first` adds Bravo and `top3-first` Delta (300,000); the singles become
+/// `group:AC` at Alpha's place.
+#[test]
+fn an_obligor_group_is_one_obligor_to_the_concentration_stresses() {
+    let src = DEAL
+        .replacen(
+            "name = \"Alpha\"\n",
+            "name = \"Alpha\"\ntags = { group = \"AC\" }\n",
+            1,
+        )
+        .replacen(
+            "name = \"Charlie\"\n",
+            "name = \"Charlie\"\ntags = { group = \"AC\" }\n",
+            1,
+        );
+    let deal = load(&src);
+    assert_eq!(
+        deal.credit_groups_by_balance(),
+        [vec![1, 2], vec![3], vec![0], vec![4]]
+    );
+    let suite = concentration_suite(&deal, &Scenario::base()).unwrap();
+    let names: Vec<&str> = suite.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names[6..],
+        ["single:Delta", "group:AC", "single:Bravo", "single:Echo"]
+    );
+    let first = d("2024-01-02");
+    for (k, want) in [(1, vec![1, 2]), (2, vec![1, 2, 3]), (3, vec![1, 2, 3, 0])] {
+        let s = find(&suite, &format!("top{k}-first"));
+        let want: Vec<(usize, NaiveDate)> = want.into_iter().map(|o| (o, first)).collect();
+        assert_eq!(s.obligor_defaults, want, "top{k}-first");
+    }
+    let g = find(&suite, "group:AC");
+    assert_eq!(g.obligor_defaults, [(1, first), (2, first)]);
 }

@@ -95,7 +95,7 @@ pub struct BreakevenRow {
     /// largest obligors defaulted: the smallest whole-obligor loss that breaks the tranche.
     /// None when it survives every obligor's default, or fails with none (since session 32).
     pub breaking_obligor_default_rate: Option<Decimal>,
-    /// Number of obligors in the pool.
+    /// Number of obligors in the pool, an obligor group (the `group` tag) counted once.
     pub obligor_count: u32,
     /// Target default rate of the tranche's rating, when the rating table has one.
     pub target_default_rate: Option<Decimal>,
@@ -452,7 +452,7 @@ pub fn breakeven_one_in(
             deal.tranches.len()
         ))
     })?;
-    let obligor_count = u32::try_from(deal.obligors.len())
+    let obligor_count = u32::try_from(deal.credit_groups().len())
         .map_err(|_| Error::Internal("more than 2^32 obligors".into()))?;
     let mut t = Tester {
         plan: DealPlan::new(deal),
@@ -622,8 +622,9 @@ fn bisect(t: &mut Tester<'_>, mut lo: Probe, mut hi: Probe) -> Result<(Probe, Pr
 
 /// Defaults the largest obligors one more at a time (k = 1, 2, …) on the first day of the first
 /// collection period and returns the largest k before the first failure, with the realised
-/// cumulative default ratio of that k's run (0 for k = 0). The caller has run k = 0 and seen
-/// it pass.
+/// cumulative default ratio of that k's run (0 for k = 0). An obligor group (the `group` tag,
+/// [`Deal::credit_groups_by_balance`]) is one obligor here: its obligors default together.
+/// The caller has run k = 0 and seen it pass.
 fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<ObligorBreakeven> {
     let Some(first) = deal.periods.first() else {
         return Err(Error::Internal("the deal has no payment dates".into()));
@@ -632,8 +633,10 @@ fn obligor_breakeven(t: &mut Tester<'_>, deal: &Deal) -> Result<ObligorBreakeven
     t.scenario.default_rate = Decimal::ZERO;
     t.scenario.obligor_defaults.clear();
     let (mut k, mut realised) = (0u32, Decimal::ZERO);
-    for o in deal.obligors_by_balance() {
-        t.scenario.obligor_defaults.push((o, date));
+    for group in deal.credit_groups_by_balance() {
+        t.scenario
+            .obligor_defaults
+            .extend(group.iter().map(|&o| (o, date)));
         let (pass, ratio, _, _) = t.run()?;
         if !pass {
             return Ok((k, realised, Some(ratio)));

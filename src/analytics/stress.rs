@@ -42,6 +42,7 @@ impl StressSuite {
         }
     }
 
+    /// The suite's name on the command line (`standard`, `concentration` or `all`).
     pub fn name(self) -> &'static str {
         match self {
             StressSuite::Standard => "standard",
@@ -81,6 +82,7 @@ impl StressBase {
     /// The names accepted on the command line, in order.
     pub const NAMES: [&'static str; 2] = ["deal", "scenarios"];
 
+    /// The base's name on the command line (`deal` or `scenarios`).
     pub fn name(self) -> &'static str {
         match self {
             StressBase::Deal => "deal",
@@ -533,41 +535,39 @@ pub fn worst_default_date(
 
 /// The concentration stresses of `base` (docs/scenarios.md), in this order: `top1-first`,
 /// `top2-first`, `top3-first` (the 1, 2, 3 largest obligors default on the first collection
-/// period's start), `top1-worst` … `top3-worst` (on [`worst_default_date`]), then
-/// `single:<obligor>` for every obligor in file order (defaulting alone on the first
-/// collection period's start). Each replaces the base's named defaults and keeps the rest of
+/// period's start; an obligor group, [`Deal::credit_groups_by_balance`], is one obligor),
+/// `top1-worst` … `top3-worst` (on [`worst_default_date`]), then `single:<obligor>` for every
+/// obligor in file order (defaulting alone on the first collection period's start), an obligor
+/// group's obligors replaced, at its first, by `group:<group>` (defaulting together). Each replaces the base's named defaults and keeps the rest of
 /// the base (recovery, CDR, delay, CPR, supports). Runs the engine for the worst dates.
 pub fn concentration_suite(deal: &Deal, base: &Scenario) -> Result<Vec<Scenario>, Error> {
     let Some(first) = deal.periods.first().map(|p| p.collection_start) else {
         return Ok(Vec::new());
     };
-    let ranked = deal.obligors_by_balance();
+    let ranked = deal.credit_groups_by_balance();
     let top = 3.min(ranked.len());
+    // The obligors of the k largest credits (an obligor group is one).
+    let largest: Vec<Vec<usize>> = (1..=top).map(|k| ranked[..k].concat()).collect();
     let mut out = Vec::new();
-    for k in 1..=top {
+    for (k, obligors) in (1..).zip(&largest) {
         out.push(with_defaults(
             base,
             format!("top{k}-first"),
-            &ranked[..k],
+            obligors,
             first,
         ));
     }
-    for k in 1..=top {
-        let date = worst_default_date(deal, base, &ranked[..k])?.unwrap_or(first);
-        out.push(with_defaults(
-            base,
-            format!("top{k}-worst"),
-            &ranked[..k],
-            date,
-        ));
+    for (k, obligors) in (1..).zip(&largest) {
+        let date = worst_default_date(deal, base, obligors)?.unwrap_or(first);
+        out.push(with_defaults(base, format!("top{k}-worst"), obligors, date));
     }
-    for (o, ob) in deal.obligors.iter().enumerate() {
-        out.push(with_defaults(
-            base,
-            format!("single:{}", ob.name),
-            &[o],
-            first,
-        ));
+    for group in deal.credit_groups() {
+        let ob = &deal.obligors[group[0]];
+        let name = match (group.len(), ob.group()) {
+            (2.., Some(g)) => format!("group:{g}"),
+            _ => format!("single:{}", ob.name),
+        };
+        out.push(with_defaults(base, name, &group, first));
     }
     Ok(out)
 }

@@ -25,6 +25,7 @@ use crate::validate::{self, Loaded};
 pub struct RateArgs {
     /// The deal file (TOML); every obligor needs a `rating` (or `pd`) tag.
     pub deal: PathBuf,
+    /// The Monte Carlo options: scenarios, paths, seed, threads and stress suite.
     #[command(flatten)]
     pub mc: McArgs,
     /// Simulate only block I of N of the paths and write their default patterns to
@@ -59,8 +60,10 @@ pub struct RateArgs {
         conflicts_with_all = ["shard", "waterfall_shard", "outcomes"]
     )]
     pub mc_scenario: Option<String>,
+    /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
 }
@@ -390,7 +393,7 @@ fn rate_command(
         }
         if !out.quiet {
             out_line(&table);
-            if let Some(note) = o::concentration_note(&r.pool.balances, r.pool.total) {
+            if let Some(note) = o::concentration_note(&r.pool.group_balances, r.pool.total) {
                 out_line(&note);
             }
             out_line(&format!("wrote 3 files to {}", out.out.display()));

@@ -42,10 +42,13 @@ pub struct SizeArgs {
     /// its 95% confidence interval, the true TDR's upper 97.5% bound; docs/rating.md §5).
     #[arg(long, value_enum, default_value = "point")]
     pub tdr_at: TdrAtArg,
+    /// The Monte Carlo options: scenarios, paths, seed, threads and stress suite.
     #[command(flatten)]
     pub mc: McArgs,
+    /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
 }
@@ -336,7 +339,7 @@ fn size_command(
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }
-            if let Some(note) = o::concentration_note(&r.pool.balances, r.pool.total) {
+            if let Some(note) = o::concentration_note(&r.pool.group_balances, r.pool.total) {
                 out_line(&note);
             }
             out_line(&format!(

@@ -1,13 +1,15 @@
 //! Obligors and their assets: explicit schedules, generated loan and lease schedules,
 //! receivables.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{Ctx, KeyPaths, Names, Sign, checked_sum, checks, forbid, one_of, parse_or};
 use crate::calendar::daycount::DayCount;
 use crate::calendar::schedule::Frequency;
-use crate::deal::{Asset, AssetKind, Instalment, Obligor};
+use crate::deal::{Asset, AssetKind, GROUP_TAG, Instalment, Obligor};
 use crate::error::Check;
 use crate::floating::FloatingLoan;
 use crate::money::Rounding;
@@ -44,6 +46,8 @@ pub(super) fn obligors(
     let mut names = Names::new("obligor");
     let mut out = Vec::with_capacity(raw.len());
     let empty_pool = raw.iter().all(|o| o.assets.is_empty());
+    // The obligors of each `group` tag (trimmed), in file order.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, o) in raw.iter_mut().enumerate() {
         let p = format!("obligors[{i}]");
         let mut keys = KeyPaths::new(&p);
@@ -57,6 +61,19 @@ pub(super) fn obligors(
                 format!("obligor `{}` has no assets", o.name),
             );
         }
+        if let Some(g) = o.tags.get(GROUP_TAG) {
+            let t = g.trim();
+            if t.is_empty() {
+                ctx.err(
+                    &format!("{p}.tags.{GROUP_TAG}"),
+                    format!("obligor `{}` has an empty `group` tag", o.name),
+                    "the name of its obligor group (obligors with equal `group` tags are one \
+                     credit), or no `group` tag",
+                );
+            } else {
+                groups.entry(t.to_string()).or_default().push(i);
+            }
+        }
         let assets = o
             .assets
             .iter()
@@ -68,6 +85,30 @@ pub(super) fn obligors(
             tags: std::mem::take(&mut o.tags),
             assets,
         });
+    }
+    for (g, members) in &groups {
+        if let [i] = members[..] {
+            let others: Vec<String> = groups
+                .keys()
+                .filter(|k| *k != g)
+                .map(|k| format!("`{k}`"))
+                .collect();
+            ctx.warn(
+                Check::SingleMemberGroup,
+                &format!("obligors[{i}].tags.{GROUP_TAG}"),
+                format!(
+                    "obligor `{}` is the only obligor of group `{g}`{}: a group is the \
+                     obligors with equal `group` tags, which default as one; is the name \
+                     misspelt?",
+                    out[i].name,
+                    if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (the other groups: {})", others.join(", "))
+                    }
+                ),
+            );
+        }
     }
     if empty_pool {
         ctx.err(

@@ -32,6 +32,7 @@ pub(crate) use ctx::*;
 pub use ctx::{MAX_DATE, MAX_MONEY, MAX_TABLE_MONEY, MIN_DATE};
 pub(crate) use names::*;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::deal::Deal;
@@ -174,6 +175,8 @@ pub fn obligor_credit_from_str(
     let mut ctx = Ctx::new(&index);
     let labels = table.labels().collect::<Vec<_>>().join(", ");
     let mut out = Vec::with_capacity(deal.obligors.len());
+    // Each obligor group's first obligor: its name, its credit and the tag that gave it.
+    let mut groups: BTreeMap<&str, (&str, CreditCurve, String)> = BTreeMap::new();
     for (i, o) in deal.obligors.iter().enumerate() {
         let tag = |k: &str| o.tags.get(k).map(|v| v.trim().to_string());
         let curve = match (tag("rating"), tag("pd")) {
@@ -247,6 +250,39 @@ pub fn obligor_credit_from_str(
                 None
             }
         };
+        // An obligor group is one credit: its obligors' ratings (or pds) must agree.
+        if let (Some(curve), Some(g)) = (curve, o.group()) {
+            let given = match tag("rating") {
+                Some(r) => format!("rating = \"{r}\""),
+                None => format!("pd = \"{}\"", tag("pd").unwrap_or_default()),
+            };
+            match groups.get(g) {
+                Some((first, c, first_given)) if *c != curve => {
+                    let key = if given.starts_with("rating") {
+                        "rating"
+                    } else {
+                        "pd"
+                    };
+                    ctx.err(
+                        &format!("obligors[{i}].tags.{key}"),
+                        format!(
+                            "obligor `{}` has {given}, but it is in obligor group `{g}` with \
+                             `{first}`, which has {first_given}",
+                            o.name
+                        ),
+                        format!(
+                            "{first_given}, as `{first}`: an obligor group is one credit, \
+                             which defaults as one (docs/rating.md, \"Obligor groups\"); give \
+                             the group the weaker credit, or drop the `group` tag"
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    groups.insert(g, (o.name.as_str(), curve, given));
+                }
+            }
+        }
         if let Some(curve) = curve {
             out.push(ObligorCredit {
                 curve,

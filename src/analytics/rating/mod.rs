@@ -54,11 +54,19 @@ pub type Pattern = Vec<(u32, u32)>;
 /// The pool as the default model sees it.
 #[derive(Debug, Clone)]
 pub struct Pool {
+    /// Each obligor's credit input (its `rating` or `pd`, `region` and `industry` tags).
     pub credits: Vec<ObligorCredit>,
     /// Exposure term T_i: years (days / 365) from the cutoff to the obligor's last instalment.
     pub terms: Vec<f64>,
     /// Principal outstanding at the cutoff, per obligor.
     pub balances: Vec<Decimal>,
+    /// The credits the default model draws ([`Deal::credit_groups`]): an obligor group's
+    /// obligors (the `group` tag) default together, at one time; every other obligor alone.
+    pub groups: Vec<Vec<usize>>,
+    /// Principal outstanding at the cutoff, per credit of `groups`.
+    pub group_balances: Vec<Decimal>,
+    /// Exposure term of each credit of `groups`: the longest of its obligors' terms.
+    pub group_terms: Vec<f64>,
     /// `exposure[o][k]`: principal of obligor o due on or after the first day of collection
     /// period k (what a default at that date loses).
     pub exposure: Vec<Vec<Decimal>>,
@@ -131,18 +139,37 @@ pub fn pool(
         .map(|(b, t)| b.to_f64().unwrap_or(0.0) * t)
         .sum::<f64>()
         / total.to_f64().unwrap_or(1.0);
-    let names: Vec<&str> = deal.obligors.iter().map(|o| o.name.as_str()).collect();
-    let chol = correlation::cholesky(&names, &credits, &model.correlations)?;
-    let curves: Vec<Curve> = credits
+    // One latent variable per credit: an obligor group's first obligor stands for it (its
+    // credit, which validation makes every member share, and its region and industry), over
+    // the longest of its obligors' terms. Without groups, one per obligor, as before.
+    let groups = deal.credit_groups();
+    let group_balances: Vec<Decimal> = groups
         .iter()
-        .zip(&terms)
+        .map(|g| g.iter().map(|&o| balances[o]).sum())
+        .collect();
+    let group_terms: Vec<f64> = groups
+        .iter()
+        .map(|g| g.iter().map(|&o| terms[o]).fold(0.0, f64::max))
+        .collect();
+    let group_credits: Vec<ObligorCredit> = groups.iter().map(|g| credits[g[0]].clone()).collect();
+    let names: Vec<&str> = groups
+        .iter()
+        .map(|g| deal.obligors[g[0]].name.as_str())
+        .collect();
+    let chol = correlation::cholesky(&names, &group_credits, &model.correlations)?;
+    let curves: Vec<Curve> = group_credits
+        .iter()
+        .zip(&group_terms)
         .map(|(c, &t)| Curve::from_credit(&c.curve, &model.pd, t))
         .collect();
-    let dm = DefaultModel::new(chol, curves, terms.clone(), seed)?;
+    let dm = DefaultModel::new(chol, curves, group_terms.clone(), seed)?;
     Ok(Pool {
         credits,
         terms,
         balances,
+        groups,
+        group_balances,
+        group_terms,
         exposure,
         total,
         wa_term,
@@ -165,6 +192,23 @@ impl Pool {
             .position(|&e| e >= date)
             .unwrap_or(self.period_ends.len() - 1);
         k as u32
+    }
+
+    /// The pattern of a path's defaults, (credit, time in years) as the default model draws
+    /// them: each obligor of a defaulted credit defaults in the period of its time, in
+    /// obligor order.
+    pub fn pattern_of(&self, defaults: &[(u32, f64)]) -> Pattern {
+        let mut key: Pattern = defaults
+            .iter()
+            .flat_map(|&(g, t)| {
+                let k = self.period_of(t);
+                self.groups[g as usize].iter().map(move |&o| (o as u32, k))
+            })
+            .collect();
+        if self.groups.len() < self.balances.len() {
+            key.sort_unstable();
+        }
+        key
     }
 
     /// Defaulted principal of a pattern.
@@ -239,10 +283,7 @@ pub fn simulate_range(
                         none += 1;
                         return;
                     }
-                    let key: Pattern = defaults
-                        .iter()
-                        .map(|&(o, t)| (o, pool.period_of(t)))
-                        .collect();
+                    let key: Pattern = pool.pattern_of(defaults);
                     *map.entry(key).or_insert(0) += 1;
                 });
             if none > 0 {
@@ -480,15 +521,18 @@ fn round_product_quotient(num: &[Decimal], den: &[Decimal], dp: u32) -> Decimal 
     crate::money::rational::product_ratio_of(num, den, dp).unwrap_or(Decimal::MAX)
 }
 
-/// The grade of [`GRADES`] of each obligor for the large-obligor test: its rating's label, or
-/// for an explicit PD the highest table rating whose PD over the obligor's term is at least it;
+/// The grade of [`GRADES`] of each credit of [`Pool::groups`] (an obligor, or an obligor
+/// group as its first obligor's credit over the group's term) for the large-obligor test: its
+/// rating's label, or for an explicit PD the highest table rating whose PD over the credit's
+/// term is at least it;
 /// a PD above every row of the table is the lowest grade, C (review 32a item 1: it had no
 /// grade and left the test, so a riskier obligor lowered the TDR).
-fn obligor_grades(pool: &Pool, table: &PdTable) -> Vec<Option<usize>> {
+fn credit_grades(pool: &Pool, table: &PdTable) -> Vec<Option<usize>> {
     let lowest = GRADES.len() - 1;
-    pool.credits
+    pool.groups
         .iter()
-        .zip(&pool.terms)
+        .map(|g| &pool.credits[g[0]])
+        .zip(&pool.group_terms)
         .map(|(c, &t)| match c.curve {
             CreditCurve::Rating(i) => GRADES.iter().position(|g| *g == table.rows[i].0),
             CreditCurve::Explicit(pd) => {
@@ -502,8 +546,9 @@ fn obligor_grades(pool: &Pool, table: &PdTable) -> Vec<Option<usize>> {
 }
 
 /// The large-obligor test of target grade `r` (index into [`GRADES`], < 19): for every
-/// threshold grade g, the N(g, r) largest obligors (cutoff balance) rated g or lower default
-/// and lose `loss` per unit; the largest such loss / pool, 6 dp.
+/// threshold grade g, the N(g, r) largest credits of [`Pool::groups`] (cutoff balance; an
+/// obligor group is one, `order` ranks them) rated g or lower default and lose `loss` per
+/// unit; the largest such loss / pool, 6 dp.
 pub fn large_obligor_rate(
     pool: &Pool,
     grades: &[Option<usize>],
@@ -521,7 +566,7 @@ pub fn large_obligor_rate(
             .iter()
             .filter(|&&o| grades[o].is_some_and(|x| x >= g))
             .take(n)
-            .map(|&o| pool.balances[o])
+            .map(|&o| pool.group_balances[o])
             .sum();
         worst = worst.max(sum);
     }
@@ -536,7 +581,12 @@ pub fn large_obligor_rate(
 pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> Vec<RatingTdr> {
     let dist = distribution(pool, sim);
     let conc = &model.concentration;
-    let largest = pool.balances.iter().copied().max().unwrap_or_default();
+    let largest = pool
+        .group_balances
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or_default();
     let (m_num, m_den) = if conc.single_obligor_multiplier {
         single_obligor_multiplier(largest, pool.total, conc.originator_factor)
     } else {
@@ -544,8 +594,8 @@ pub fn tdrs(deal: &Deal, pool: &Pool, sim: &Simulation, model: &RatingModel) -> 
     };
     // A statistic for the report (`rating.parquet`); the TDR uses the exact quotient.
     let multiplier = (m_num / m_den).to_f64().unwrap_or(1.0);
-    let grades = obligor_grades(pool, &model.pd);
-    let order = deal.obligors_by_balance();
+    let grades = credit_grades(pool, &model.pd);
+    let order = deal.rank_by_balance(&pool.groups);
     model
         .pd
         .rows
