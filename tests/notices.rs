@@ -731,13 +731,15 @@ fn per_unit_residuals_go_back_to_the_account_that_paid() {
     );
 }
 
-/// A restated per-unit payment has no 尾差 (review 27c item 4). The auditing fixture with
-/// `per_unit`, reconciled with actuals that report A's period-2 interest as 4,000.00: A's
-/// balance after period 1 is 900,000 − 410,810 (reported) = 489,190.00, its interest due
-/// 489,190.00 × 0.0091 = 4,451.629 → 4,451.63, so 451.63 is unpaid. Before, the waterfall's
-/// 尾差 of the replaced payment (0.23) was taken off it: `in_life` said 451.40.
+/// A restated per-unit payment keeps the 尾差 of its due (review 33b item H1; review 27c item
+/// 4 had taken it off). The auditing fixture with `per_unit`, reconciled with actuals that
+/// report A's period-2 interest as 4,000.00: A's balance after period 1 is 900,000 − 410,810
+/// (reported) = 489,190.00, its interest due 489,190.00 × 0.0091 = 4,451.629 → 4,451.63. The
+/// figure of that due is 4,451.63 × 100 / 900,000 = 0.49462… → 0.4946, which pays 4,451.40:
+/// the 0.23 no figure could pay is carried by design, whoever paid. So 4,451.63 − 4,000.00 =
+/// 451.63 is carried, of which 0.23 is the 尾差 and 451.40 is not paid as agreed.
 #[test]
-fn a_restated_per_unit_payment_has_no_residual() {
+fn a_restated_per_unit_payment_keeps_the_residual_of_its_due() {
     let rec =
         reconcile_per_unit("tranches.A = { interest = \"4000.00\", principal = \"304548.30\" }");
     let a2 = rec
@@ -748,15 +750,60 @@ fn a_restated_per_unit_payment_has_no_residual() {
         .expect("A's row");
     assert_eq!(
         (a2.interest_due, a2.interest_paid, a2.interest_residual),
-        (dec!(4451.63), dec!(4000.00), dec!(0))
+        (dec!(4451.63), dec!(4000.00), dec!(0.23))
     );
-    assert_eq!(a2.interest_unpaid(), dec!(451.63));
+    assert_eq!(a2.interest_unpaid(), dec!(451.40));
     let p2 = rec
         .in_life
         .iter()
         .find(|r| r.period == 2)
         .expect("period 2");
-    assert_eq!(p2.senior_interest_shortfall, dec!(451.63));
+    assert_eq!(p2.senior_interest_shortfall, dec!(451.40));
+}
+
+/// A report that pays a fen more or less than the figure pays (review 33b item H1). The same
+/// reconciliation, A's period-2 interest due 4,451.63, whose figure 0.4946 pays 4,451.40 and
+/// carries 0.23 by design. Reported 4,451.41 (a fen over the figure): 0.22 is carried, all of it
+/// 尾差 (min(0.23, 0.22)), nothing not paid as agreed, no CSRC Art. 39 flag and no tripped
+/// trigger; before, the carry was all "not paid": 0.22 flagged. Reported 4,451.39 (a fen
+/// under): 0.24 carried, 0.23 of it 尾差, 0.01 not paid as agreed, flagged as 0.01 (before:
+/// 0.24). The restated notices state the reported amounts' figures: 4,451.41 × 100 / 900,000
+/// = 0.494601… → 0.4946, paying 4,451.40; 4,451.39 × 100 / 900,000 = 0.494598… → 0.4945,
+/// paying 4,450.50.
+#[test]
+fn a_report_a_fen_off_the_figure_is_a_fen_off() {
+    for (reported, residual, unpaid, paid) in [
+        ("4451.41", dec!(0.22), dec!(0), dec!(4451.40)),
+        ("4451.39", dec!(0.23), dec!(0.01), dec!(4450.50)),
+    ] {
+        let rec = reconcile_per_unit(&format!("tranches.A = {{ interest = \"{reported}\" }}"));
+        let a2 = rec
+            .run
+            .tranche_flows
+            .iter()
+            .find(|f| f.tranche == "A" && f.period == 2)
+            .expect("A's row");
+        assert_eq!(
+            (a2.interest_residual, a2.interest_unpaid()),
+            (residual, unpaid)
+        );
+        let p2 = rec
+            .in_life
+            .iter()
+            .find(|r| r.period == 2)
+            .expect("period 2");
+        assert_eq!(p2.senior_interest_shortfall, unpaid, "{reported}");
+        assert_eq!(p2.distribution_flag, unpaid > dec!(0), "{reported}");
+        // The notice: paid + residual + not paid = the due; its residual is the reported
+        // amount less what its figure pays, plus the 尾差 carried.
+        let n = notice(&rec.run, "A", 2);
+        assert_eq!(n.interest_paid, paid);
+        assert_eq!(
+            n.interest_paid + n.interest_residual + n.interest_unpaid,
+            dec!(4451.63)
+        );
+        assert_eq!(n.interest_unpaid, unpaid);
+    }
 }
 
 /// A restated notice keeps the interest 尾差 of a payment that was not restated (review 27d
@@ -784,13 +831,15 @@ fn a_restated_notice_keeps_the_interest_residual() {
 
 /// A restated notice keeps the principal 尾差 of a payment that was not restated (review 28b
 /// item 3, the twin of review 27d item 4). The same reconciliation with only A's period-2
-/// interest reported, 4,000.00: A's balance after period 1 is 900,000 − 410,810 = 489,190.00
+/// interest reported, 4,000.00 (of the 4,451.63 due, whose figure pays 4,451.40 and carries
+/// 0.23 by design): A's balance after period 1 is 900,000 − 410,810 = 489,190.00
 /// (reported); the waterfall's principal is 310,000 − 1,000 − 4,451.63 = 304,548.37, whose
 /// figure 304,548.37 × 100 / 900,000 = 33.8387077… → 33.8387 pays 304,548.30 and keeps 0.07 in
 /// A's balance (489,190.00 − 304,548.30 = 184,641.70). The restated interest's figure is
 /// 4,000 × 100 / 900,000 = 0.4444… → 0.4444, which pays 3,999.60, a 尾差 of 0.40. The notice
-/// states 3,999.60 + 304,548.30 paid and 0.40 + 0.07 = 0.47 of residual: paid + residual =
-/// 4,000.00 + 304,548.37, the tranche-level amounts. Before, its residual was 0.40.
+/// states 3,999.60 + 304,548.30 paid and 0.40 + 0.23 + 0.07 = 0.70 of residual (the due's
+/// 尾差 carried, since session 33): paid + residual = 4,000.00 + 0.23 + 304,548.37, and
+/// 4,451.63 − 4,000.00 − 0.23 = 451.40 is not paid. Before session 28 its residual was 0.40.
 #[test]
 fn a_restated_notice_keeps_the_principal_residual() {
     let rec = reconcile_per_unit("tranches.A = { interest = \"4000.00\" }");
@@ -800,8 +849,13 @@ fn a_restated_notice_keeps_the_principal_residual() {
         (dec!(0.4444), dec!(33.8387))
     );
     assert_eq!(
-        (n.interest_paid, n.principal_paid, n.residual),
-        (dec!(3999.60), dec!(304548.30), dec!(0.47))
+        (
+            n.interest_paid,
+            n.principal_paid,
+            n.residual,
+            n.interest_unpaid
+        ),
+        (dec!(3999.60), dec!(304548.30), dec!(0.70), dec!(451.40))
     );
     let a2 = rec
         .run

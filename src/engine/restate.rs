@@ -263,17 +263,22 @@ impl Run<'_> {
             if let Some(x) = a.interest.get(i).copied().flatten() {
                 di = to_fen(x) - self.paid.interest[i];
                 self.restate_move(Movement::Restate, item, Account::Tranche(i), di);
-                // What was reported was paid: the waterfall's per-unit 尾差 belonged to a
-                // payment that no longer stands (review 27c item 4), and so did a 尾差
-                // forgone on a tranche's last date: the due is the whole interest again.
+                // What was reported was paid. A 尾差 forgone on a tranche's last date belonged
+                // to a payment that no longer stands: the due is the whole interest again. The
+                // 尾差 carried by design is the part of the due that no per-unit figure could
+                // pay (the due less what its figure pays), whoever paid: it stays carried as
+                // such, up to what is still owed (review 33b item H1: a report paying 0.01
+                // more than the figure was told as 39.03 not paid as agreed; review 27c item
+                // 4 had taken the whole 尾差 off).
+                let by_design = self.paid.unit_residual[i];
                 if di != 0 {
-                    self.paid.unit_residual[i] = 0;
                     self.interest_carry[i] += self.unforgo(i);
                 }
                 // Reported beyond what was owed: interest deferred to maturity paid early
                 // (review 32e item 3: it was paid again at maturity).
                 let early = (di - self.interest_carry[i]).max(0);
                 self.interest_carry[i] = (self.interest_carry[i] - di).max(0);
+                self.paid.unit_residual[i] = by_design.min(self.interest_carry[i]);
                 if early > 0 && deal.tranches[i].interest_at_maturity {
                     self.deferred_interest[i] = (self.deferred_interest[i] - early).max(0);
                 }
