@@ -1487,3 +1487,48 @@ fn reconcile_writes_csv_and_excel_copies() {
             .starts_with(b"PK")
     );
 }
+
+/// `reconcile --html` files what the terminal says (review 33b items M3 and L4): the CSRC
+/// Art. 39 flags and the warnings were left out of the page, and the workbook's overview named
+/// only the deal. The auditing fixture (A 900,000.00 at 3.65%, ACT/365F, 91 days: interest
+/// 900,000 × 0.0091 = 8,190.00) with a report paying A 8,000.00 of interest on period 1: 190.00
+/// not paid as agreed; and 1,000,000 of principal, beyond A's balance (the `actuals_tranche`
+/// warning of `reconcile_writes_the_warnings_it_prints`).
+#[test]
+fn the_reconcile_page_holds_the_flags_and_the_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let actuals = period_one_report(dir.path(), 1_000_000);
+    let report = std::fs::read_to_string(&actuals).expect("report");
+    std::fs::write(
+        &actuals,
+        report.replace("interest = 8190", "interest = 8000"),
+    )
+    .expect("write");
+    let (out_dir, html) = (dir.path().join("out"), dir.path().join("r.html"));
+    let out = ipabs(&[
+        "reconcile",
+        "tests/fixtures/auditing.toml",
+        "--actuals",
+        s(&actuals),
+        "--quiet",
+        "--out",
+        s(&out_dir),
+        "--html",
+        s(&html),
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(4)),
+        "{}",
+        text(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&html).expect("the page");
+    assert!(
+        page.contains("CSRC Art. 39: period 1 (2024-04-01, actual): senior interest of 190.00 not paid as agreed"),
+        "{page}"
+    );
+    assert!(page.contains("[actuals_tranche]"), "{page}");
+    assert!(
+        page.contains("payment date(s) of ") && page.contains("under scenario `"),
+        "{page}"
+    );
+}

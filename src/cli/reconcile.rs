@@ -77,6 +77,7 @@ fn reconcile_command(
         &set,
     )?;
     let d = &loaded.deal;
+    let actuals_path = actuals;
     let actuals = validate::load_actuals(actuals, d)?;
     print_warnings(&actuals.warnings);
     strict_check(
@@ -116,25 +117,46 @@ fn reconcile_command(
     });
     let frames = frames.map_err(|e| output::in_dir(&out.out, e))?;
     output::write_tables(&out.out, frames.clone())?;
-    write_copies(copy, "reconcile", &d.name, &frames)?;
+    let reconciled = format!(
+        "reconciled {} line(s) of {} payment date(s) of {} under scenario `{}`: {differing} differ",
+        lines.len(),
+        actuals.len(),
+        actuals_path.display(),
+        scenario.name
+    );
+    // The workbook's overview says what was compared (review 33b item L4).
+    write_copies(
+        copy,
+        "reconcile",
+        &format!("{}; {reconciled}", d.name),
+        &frames,
+    )?;
+    let summary = output::table::summary_table(&runs[0]);
+    let art39: Vec<String> = in_life.iter().filter_map(art39_text).collect();
     if let Some(file) = &copy.html {
         use crate::output::html;
-        let table = format!(
-            "{}\n{}",
-            output::table::summary_table(&runs[0]),
-            diffs.trim_end()
-        );
-        html::write_html(file, &d.name, &table, &[html::run_charts(d, &runs[0])])?;
+        // The page an auditor files: what the terminal says, the CSRC Art. 39 flags and the
+        // warnings included (review 33b item M3: it held the summary and the differences only).
+        let mut page = vec![summary.clone()];
+        page.extend(art39.iter().cloned());
+        page.push(reconciled.clone());
+        page.push(diffs.trim_end().to_string());
+        let warned: Vec<String> = load
+            .iter()
+            .chain(&run_warnings)
+            .map(|w| format!("warning: {w}"))
+            .collect();
+        page.extend(warned);
+        let text = page.join("\n");
+        html::write_html(file, &d.name, &text, &[html::run_charts(d, &runs[0])])?;
     }
     if !out.quiet {
-        out_line(&output::table::summary_table(&runs[0]));
-        for line in in_life.iter().filter_map(art39_text) {
-            out_line(&line);
+        out_line(&summary);
+        for line in &art39 {
+            out_line(line);
         }
         out_line(&format!(
-            "reconciled {} line(s) of {} payment date(s): {differing} differ; wrote {} files to {}",
-            lines.len(),
-            actuals.len(),
+            "{reconciled}; wrote {} files to {}",
             files.len(),
             out.out.display()
         ));
