@@ -166,7 +166,8 @@ fn a_difference_says_what_explains_it() {
     assert_eq!(
         p1.notes,
         [ReconNote::PerUnit {
-            per_100: dec!(45.6455)
+            per_100: dec!(45.6455),
+            other_rule: None
         }]
     );
     assert!(
@@ -2166,5 +2167,109 @@ tranches.B = { interest = 0, principal = 100000, residual = "17678.12" }"#;
             .any(|w| w.check == ipabs::error::Check::CashLeft),
         "{:?}",
         b.run.warnings
+    );
+}
+
+/// The A interest line of period `p` of the reconciliation of `d` with actuals equal to its
+/// run on its first `m` dates, but for A's interest on the dates of `reported` (period, model
+/// figure as `run` wrote it, reported figure).
+fn a_interest_lines(
+    d: &Deal,
+    m: usize,
+    reported: &[(u32, &str, &str)],
+) -> Vec<ipabs::analytics::reconcile::ReconLine> {
+    let full = ipabs::engine::run(d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let mut src = actuals_of(d, &full, m);
+    for (p, model, actual) in reported {
+        let (head, rest) = src.split_at(src.find(&format!("period = {p}\n")).expect("period"));
+        let old = format!("tranches.\"A\" = {{ interest = \"{model}\"");
+        assert!(rest.contains(&old), "{rest}");
+        src = format!(
+            "{head}{}",
+            rest.replacen(
+                &old,
+                &format!("tranches.\"A\" = {{ interest = \"{actual}\""),
+                1
+            )
+        );
+    }
+    let a = actuals_from_str("a.toml", &src, d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    r.lines
+        .into_iter()
+        .filter(|l| l.line == "interest" && l.item == "A")
+        .collect()
+}
+
+/// A trustee whose figures per 100 round half up (review 33b item L2: the difference went
+/// without a note). nanshan's first date owes A 1,856,898.63 (the reviewer's Fraction model
+/// and `run` agree); × 100 / 196,000,000 = 0.94739726…: cut to 0.9473 (the deal's notices)
+/// it pays 0.9473 × 1,960,000 = 1,856,708.00, half up 0.9474 pays 1,856,904.00. A report of
+/// 1,856,904.00 is the half-up notice's amount.
+#[test]
+fn a_trustee_rounding_its_figures_half_up_is_told() {
+    use ipabs::analytics::reconcile::ReconNote;
+    let d = deal("deals/nanshan_gaoxintou_5_2022.toml");
+    let lines = a_interest_lines(&d, 1, &[(1, "1856898.63", "1856904.00")]);
+    assert_eq!(
+        (lines[0].model, lines[0].actual),
+        (dec!(1856898.63), dec!(1856904.00))
+    );
+    assert_eq!(
+        lines[0].notes,
+        [ReconNote::PerUnit {
+            per_100: dec!(0.9474),
+            other_rule: Some(ipabs::money::Rounding::HalfUp)
+        }]
+    );
+    let text = ipabs::output::reconcile::note_text(&lines[0].notes).expect("a note");
+    assert!(
+        text.contains("rounded `half_up` (0.9474 per 100 × units)"),
+        "{text}"
+    );
+}
+
+/// A figure per 100 one place off, and its knock-on (review 33b item M2). tianzhi with
+/// `per_unit`: the first date owes A 1,053,589.04 (190,000,000 × 0.022 × 92/365), whose
+/// figure 0.5545 pays 1,053,550.00 and carries 39.04. The trustee states 0.5546, paying
+/// 1,053,740.00: +190.00, one tick (0.0001 per unit × 1,900,000 units). That pays the 39.04
+/// and more, so the reconciled second date owes its own interest only, whose figure pays
+/// 1,041,960.00 (the reviewer's model: 0.5484); the trustee, still carrying the 39.04, states
+/// 0.5485 and pays 1,042,150.00: +190.00 again, which follows from the first date's.
+#[test]
+fn a_figure_a_tick_off_and_its_knock_on_are_told() {
+    use ipabs::analytics::reconcile::ReconNote;
+    let src = read("deals/tianzhi_1_2024.toml") + "\n[notices]\nper_unit = true\n";
+    let d = deal_from_str("tianzhi_pu.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let lines = a_interest_lines(&d, 2, &[(1, "1053550.00", "1053740.00")]);
+    let line = |p: u32| lines.iter().find(|l| l.period == p).expect("line");
+    assert_eq!(
+        (line(1).model, line(1).actual),
+        (dec!(1053550.00), dec!(1053740.00))
+    );
+    assert_eq!(
+        (line(2).model, line(2).actual),
+        (dec!(1041960.00), dec!(1042150.00))
+    );
+    for (p, earlier) in [(1, None), (2, Some(1))] {
+        assert_eq!(
+            line(p).notes,
+            [ReconNote::Ticks {
+                ticks: 1,
+                tick: dec!(190),
+                units: 1_900_000,
+                earlier
+            }],
+            "period {p}"
+        );
+    }
+    let text = ipabs::output::reconcile::note_text(&line(2).notes).expect("a note");
+    assert!(
+        text.contains(
+            "1 tick(s) of a figure per 100 (0.0001 yuan per unit × 1900000 units = 190.00 each)"
+        ) && text.contains("period 1 differed by the same"),
+        "{text}"
     );
 }

@@ -3,12 +3,14 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::actuals::Actuals;
 use crate::deal::{Deal, TrancheClass};
 use crate::engine::WaterfallRows;
 use crate::engine::result::RunResult;
 use crate::error::Result;
+use crate::money::Rounding;
 use crate::pool::actuals::rebased;
 use crate::pool::projection::{PoolProjection, project};
 use crate::scenario::Scenario;
@@ -34,8 +36,23 @@ pub struct ReconLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReconNote {
     /// The actual is the model's amount as a payment notice pays it: `per_100` (the figure
-    /// per 100 yuan of face) × units, on a deal that does not set `[notices] per_unit`.
-    PerUnit { per_100: Decimal },
+    /// per 100 yuan of face, rounded by the deal's `[notices] rounding`, or by `other_rule`
+    /// when that one gives it, as a trustee rounding half up does: review 33b item L2) ×
+    /// units, on a deal that does not set `[notices] per_unit`.
+    PerUnit {
+        per_100: Decimal,
+        other_rule: Option<Rounding>,
+    },
+    /// The difference is `ticks` whole units of the last place of a figure per 100 (`tick`
+    /// yuan each: 10^−decimals per 100 × `units`), at least 1.00 yuan: a figure stated a
+    /// place off or rounded another way (review 33b item M2). `earlier`: the last period
+    /// before on which the same line differed by the same, whose 尾差 this date may carry.
+    Ticks {
+        ticks: i64,
+        tick: Decimal,
+        units: i64,
+        earlier: Option<u32>,
+    },
     /// The model's figure holds `amount` of arrears left unpaid on period `period` (as
     /// reported there); `earlier_differed` when the same line differed on that date (the
     /// arrears come from the report's figure there), `none_paid` when this difference is minus
@@ -310,9 +327,11 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
 /// a new difference):
 ///
 /// * an interest or principal line whose actual is the model's amount as a payment notice
-///   pays it (per 100 at `[notices]`' places × units) when the deal does not set
-///   `per_unit`: the report states holders' amounts, which the waterfall pays only with
-///   `per_unit = true`;
+///   pays it (per 100 at `[notices]`' places × units, rounded by the deal's rule or the
+///   other) when the deal does not set `per_unit`: the report states holders' amounts, which
+///   the waterfall pays only with `per_unit = true`;
+/// * otherwise, an interest or principal line that differs by whole ticks of the figure per
+///   100 ([`ReconNote::Ticks`]), with the last earlier date that differed by the same;
 /// * an interest, fee or tax line whose model figure holds arrears: what the restated run
 ///   left unpaid of it on the date before (the report's figure there; for interest without
 ///   the 尾差 `per_unit` carries by design), carried into this date's due. Told when the same
@@ -329,21 +348,49 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         .filter(|l| l.model != l.actual)
         .map(|l| (l.period, l.line, l.item.clone()))
         .collect();
+    // The (period, line, item, ticks) of every line that differs by whole ticks.
+    let mut ticked: Vec<(u32, &'static str, String, i64)> = Vec::new();
     for l in lines.iter_mut().filter(|l| l.model != l.actual) {
+        let tranche = deal.tranches.iter().find(|t| t.name == l.item).filter(|t| {
+            matches!(l.line, "interest" | "principal")
+                && t.balance > Decimal::ZERO
+                && (t.balance % rules.face).is_zero()
+        });
         if !rules.per_unit
-            && matches!(l.line, "interest" | "principal")
-            && let Some(t) = deal.tranches.iter().find(|t| t.name == l.item)
-            && t.balance > Decimal::ZERO
-            && (t.balance % rules.face).is_zero()
+            && let Some(t) = tranche
         {
+            // The deal's rounding of the figures first, then the other (review 33b item L2: a
+            // trustee's figures rounded half up went without a word).
             let initial = to_fen(t.balance);
-            let m = per_100(to_fen(l.model), initial, rules.decimals, rules.rounding)?;
-            let paid = paid_of(m, initial, rules.decimals, rules.rounding)?;
-            if from_fen(paid) == Some(l.actual) {
-                l.notes.push(ReconNote::PerUnit {
-                    per_100: Decimal::from_i128_with_scale(m, rules.decimals),
-                });
+            let other = Rounding::ALL.into_iter().filter(|&r| r != rules.rounding);
+            for rounding in std::iter::once(rules.rounding).chain(other) {
+                let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
+                let paid = paid_of(m, initial, rules.decimals, rounding)?;
+                if from_fen(paid) == Some(l.actual) {
+                    l.notes.push(ReconNote::PerUnit {
+                        per_100: Decimal::from_i128_with_scale(m, rules.decimals),
+                        other_rule: (rounding != rules.rounding).then_some(rounding),
+                    });
+                    break;
+                }
             }
+        }
+        if l.notes.is_empty()
+            && let Some(t) = tranche
+            && let Some((ticks, tick, units)) = whole_ticks(t.balance, rules, l.difference())
+        {
+            let earlier = ticked
+                .iter()
+                .rev()
+                .find(|(_, line, item, n)| *line == l.line && *item == l.item && *n == ticks)
+                .map(|(p, ..)| *p);
+            ticked.push((l.period, l.line, l.item.clone(), ticks));
+            l.notes.push(ReconNote::Ticks {
+                ticks,
+                tick,
+                units,
+                earlier,
+            });
         }
         let before = l.period.checked_sub(1);
         let arrears = before.and_then(|b| match l.line {
@@ -380,6 +427,23 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// A difference of a tranche's interest or principal as whole ticks of its figures per 100:
+/// `(ticks, one tick in yuan, units)` when `difference` is 1 to 99 times units × 10^−decimals
+/// yuan and one tick is at least 1.00 yuan (smaller ticks would match by chance).
+fn whole_ticks(
+    balance: Decimal,
+    rules: &crate::deal::NoticeRules,
+    difference: Decimal,
+) -> Option<(i64, Decimal, i64)> {
+    let units = (balance / rules.face).trunc();
+    let tick = units.checked_mul(Decimal::new(1, rules.decimals))?;
+    if tick < Decimal::ONE || difference.is_zero() || !(difference % tick).is_zero() {
+        return None;
+    }
+    let ticks = (difference / tick).to_i64()?;
+    (ticks.unsigned_abs() < 100).then_some((ticks, tick.normalize(), units.to_i64()?))
 }
 
 fn in_life(

@@ -56,10 +56,43 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
     let words: Vec<String> = notes
         .iter()
         .map(|n| match n {
-            ReconNote::PerUnit { per_100 } => format!(
+            ReconNote::PerUnit {
+                per_100,
+                other_rule: None,
+            } => format!(
                 "the report states the payment notice's amount ({per_100} per 100 × units), not \
                  the waterfall's: set `[notices] per_unit = true` in the deal"
             ),
+            ReconNote::PerUnit {
+                per_100,
+                other_rule: Some(r),
+            } => format!(
+                "the report states the payment notice's amount with its figure rounded `{}` \
+                 ({per_100} per 100 × units), not as the deal's `[notices] rounding`: the \
+                 trustee rounds its figures another way",
+                r.name()
+            ),
+            ReconNote::Ticks {
+                ticks,
+                tick,
+                units,
+                earlier,
+            } => {
+                let mut s = format!(
+                    "the difference is {ticks} tick(s) of a figure per 100 ({} yuan per unit × \
+                     {units} units = {} each): a figure per 100 stated a place off or rounded \
+                     another way",
+                    tick / Decimal::from(*units),
+                    super::table::format_money(*tick)
+                );
+                if let Some(p) = earlier {
+                    s.push_str(&format!(
+                        "; period {p} differed by the same: this date may carry its 尾差 (a \
+                         knock-on, not a new slip)"
+                    ));
+                }
+                s
+            }
             ReconNote::Arrears {
                 amount,
                 period,
