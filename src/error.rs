@@ -257,6 +257,9 @@ pub enum Check {
     /// An actuals file's pool that does not add up: a `balance_end` other than the start less
     /// principal, prepayments and defaults, or recoveries above the defaults reported.
     ActualsPool,
+    /// An obligor an actuals file reports paying less than its schedule had due in the
+    /// collection period, with no default: a late payment (拖欠).
+    ActualsArrears,
     /// An actuals file whose reported principal repays a tranche beyond its initial balance.
     ActualsTranche,
     /// A reported payment date whose payments and account balances do not add up to its
@@ -288,7 +291,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 47] = [
+    pub const ALL: [Check; 48] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -327,6 +330,7 @@ impl Check {
         Check::GrowthRange,
         Check::RateRange,
         Check::ActualsPool,
+        Check::ActualsArrears,
         Check::ActualsTranche,
         Check::ActualsCash,
         Check::RevolvingDefaults,
@@ -379,6 +383,7 @@ impl Check {
             Check::GrowthRange => "growth_range",
             Check::RateRange => "rate_range",
             Check::ActualsPool => "actuals_pool",
+            Check::ActualsArrears => "actuals_arrears",
             Check::ActualsTranche => "actuals_tranche",
             Check::ActualsCash => "actuals_cash",
             Check::RevolvingDefaults => "revolving_defaults",

@@ -2273,3 +2273,43 @@ fn a_figure_a_tick_off_and_its_knock_on_are_told() {
         "{text}"
     );
 }
+
+/// An obligor reported paying less than its schedule, with no default, is told (review 33b
+/// item M1: a late collection reconciled with exit 0 and no word). The auditing fixture's O1
+/// owes 400,000 + 20,000 = 420,000 in the first collection period; a report of 300,000 of
+/// principal and the interest, balance 700,000 left, no default, is 320,000 paid, 100,000
+/// short. Paid in full, or short with a default reported, there is no such warning.
+#[test]
+fn an_obligor_paying_less_than_its_schedule_is_told() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let report = |obligor: &str| {
+        format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\nfees = {{ trustee = 1000 }}\n\
+             tranches.A = {{ interest = 8190 }}\n\n[[periods.obligors]]\nname = \"O1\"\n\
+             {obligor}\n"
+        )
+    };
+    let warned = |obligor: &str| -> Vec<String> {
+        let a = actuals_from_str("a.toml", &report(obligor), &d).unwrap_or_else(|e| panic!("{e}"));
+        let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        r.run
+            .warnings
+            .iter()
+            .filter(|w| w.check.name() == "actuals_arrears")
+            .map(|w| w.message.clone())
+            .collect()
+    };
+    let late = warned("principal = 300000\ninterest = 20000\nbalance_end = 700000");
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(
+        late[0].starts_with(
+            "obligor `O1` is reported paying 320000.00 of the 420000.00 its schedule had due in the \
+             collection period (100000.00 short) and no default"
+        ),
+        "{late:?}"
+    );
+    assert!(warned("principal = 400000\ninterest = 20000\nbalance_end = 600000").is_empty());
+    let defaulted = "principal = 300000\ninterest = 20000\ndefaults = 100000\nbalance_end = 600000";
+    assert!(warned(defaulted).is_empty());
+}

@@ -129,6 +129,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let in_pool = pool.clone();
     let mut warnings = units_warnings(deal, &scenario.name, actuals, &at_issue);
     warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
+    warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
     run.warnings.extend(warnings);
     let mut lines = compare(deal, actuals, &waterfall);
@@ -185,6 +186,48 @@ fn stranded(
             })
         })
         .collect()
+}
+
+/// An `actuals_arrears` warning for each obligor an actual date reports paying less than its
+/// schedule had due in the collection period (principal and interest, prepayments left out),
+/// with no default (review 33b item M1: a late collection, 拖欠, reconciled with exit 0 and no
+/// word, and showed only in `pool_flows` read by hand). Needs the report's obligors.
+fn arrears(
+    deal: &Deal,
+    actuals: &Actuals,
+    pool: &PoolProjection,
+    scenario: &str,
+) -> Vec<crate::error::Warning> {
+    use crate::error::{Check, Warning};
+    let no = deal.obligors.len();
+    let mut out = Vec::new();
+    for a in actuals.periods.iter().filter(|a| a.obligors.is_some()) {
+        let p = deal.periods[a.index];
+        for o in 0..no {
+            let Some(row) = pool.rows.get(a.index * no + o) else {
+                continue;
+            };
+            let paid = row.collected - row.prepaid;
+            if paid >= row.scheduled || row.defaulted > Decimal::ZERO {
+                continue;
+            }
+            out.push(Warning::run(
+                Check::ActualsArrears,
+                scenario,
+                Some((p.number, p.date())),
+                format!(
+                    "obligor `{}` is reported paying {} of the {} its schedule had due in the \
+                     collection period ({} short) and no default: in arrears (拖欠)? The rest \
+                     of the deal is projected from its reported balance (docs/auditing.md)",
+                    deal.obligors[o].name,
+                    paid,
+                    row.scheduled,
+                    row.scheduled - paid
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// Located `actuals_pool` warnings for a period whose reported pool cash (collections and
