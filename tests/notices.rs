@@ -769,7 +769,7 @@ fn a_restated_per_unit_payment_keeps_the_residual_of_its_due() {
 /// under): 0.24 carried, 0.23 of it 尾差, 0.01 not paid as agreed, flagged as 0.01 (before:
 /// 0.24). The restated notices state the reported amounts' figures: 4,451.41 × 100 / 900,000
 /// = 0.494601… → 0.4946, paying 4,451.40; 4,451.39 × 100 / 900,000 = 0.494598… → 0.4945,
-/// paying 4,450.50.
+/// paying 4,450.50; neither is an amount a figure pays, and the reconciliation line says so.
 #[test]
 fn a_report_a_fen_off_the_figure_is_a_fen_off() {
     for (reported, residual, unpaid, paid) in [
@@ -798,6 +798,19 @@ fn a_report_a_fen_off_the_figure_is_a_fen_off() {
         // amount less what its figure pays, plus the 尾差 carried.
         let n = notice(&rec.run, "A", 2);
         assert_eq!(n.interest_paid, paid);
+        // No figure pays the reported amount: the line says so (review 33b item L1).
+        let line = rec
+            .lines
+            .iter()
+            .find(|l| l.period == 2 && l.line == "interest" && l.item == "A")
+            .expect("the line");
+        assert_eq!(
+            line.notes,
+            [ipabs::analytics::reconcile::ReconNote::NotAFigure {
+                per_100: n.interest_per_100,
+                pays: paid
+            }]
+        );
         assert_eq!(
             n.interest_paid + n.interest_residual + n.interest_unpaid,
             dec!(4451.63)

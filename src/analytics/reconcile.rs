@@ -53,6 +53,10 @@ pub enum ReconNote {
         units: i64,
         earlier: Option<u32>,
     },
+    /// On a deal with `[notices] per_unit`, no figure per 100 pays the actual: the nearest
+    /// below, `per_100`, pays `pays` (review 33b item L1: a report of 1,053,549.99 was restated
+    /// and its notice stated 1,053,360.00 paid, an amount nobody paid).
+    NotAFigure { per_100: Decimal, pays: Decimal },
     /// The model's figure holds `amount` of arrears left unpaid on period `period` (as
     /// reported there); `earlier_differed` when the same line differed on that date (the
     /// arrears come from the report's figure there), `none_paid` when this difference is minus
@@ -373,6 +377,8 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
 ///   pays it (per 100 at `[notices]`' places × units, rounded by the deal's rule or the
 ///   other) when the deal does not set `per_unit`: the report states holders' amounts, which
 ///   the waterfall pays only with `per_unit = true`;
+/// * with `per_unit`, an interest or principal line whose actual no figure per 100 pays
+///   ([`ReconNote::NotAFigure`]);
 /// * otherwise, an interest or principal line that differs by whole ticks of the figure per
 ///   100 ([`ReconNote::Ticks`]), with the last earlier date that differed by the same;
 /// * an interest, fee or tax line whose model figure holds arrears: what the restated run
@@ -416,6 +422,20 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                     });
                     break;
                 }
+            }
+        }
+        if rules.per_unit
+            && let Some(t) = tranche
+            && l.actual >= Decimal::ZERO
+        {
+            let initial = to_fen(t.balance);
+            let m = per_100(to_fen(l.actual), initial, rules.decimals, rules.rounding)?;
+            let paid = paid_of(m, initial, rules.decimals, rules.rounding)?;
+            if let Some(pays) = from_fen(paid).filter(|&p| p != l.actual) {
+                l.notes.push(ReconNote::NotAFigure {
+                    per_100: Decimal::from_i128_with_scale(m, rules.decimals),
+                    pays,
+                });
             }
         }
         if l.notes.is_empty()

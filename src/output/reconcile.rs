@@ -72,6 +72,12 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                  trustee rounds its figures another way",
                 r.name()
             ),
+            ReconNote::NotAFigure { per_100, pays } => format!(
+                "no figure per 100 pays the reported amount on a deal with `[notices] per_unit`: \
+                 {per_100} per 100 × units pays {}, the next figure more; a typo, or a payment \
+                 other than the notice's?",
+                super::table::format_money(*pays)
+            ),
             ReconNote::Ticks {
                 ticks,
                 tick,
