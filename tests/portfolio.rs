@@ -85,6 +85,8 @@ fn beta_deal_level_figures_by_hand() {
     assert_eq!(f.obligor_count, 3);
     // Shares 0.5, 0.3, 0.2: largest 0.5, top 5 = 1; HHI = 0.25 + 0.09 + 0.04 = 0.38.
     assert_eq!(f.largest_obligor_share, Some(dec!(0.5)));
+    // No obligor group: the largest credit is P1.
+    assert_eq!(f.largest_group_share, Some(dec!(0.5)));
     assert_eq!(f.top5_obligor_share, Some(dec!(1)));
     assert_eq!(f.hhi, Some(dec!(0.38)));
     // P1 and P2 are software (0.8); P3 has no tags (0.2). Regions: P1 south 0.5, the rest
@@ -94,6 +96,32 @@ fn beta_deal_level_figures_by_hand() {
     assert_eq!(f.wa_coupon, Some(dec!(0.03)));
     // Every receivable is due 2024-06-15, day 166: 166 / 365 = 0.45479452… → 0.454795.
     assert_eq!(f.wa_term_years, Some(dec!(0.454795)));
+}
+
+/// An obligor group is one credit for `largest_group_share` (since session 33): beta's P1
+/// (500,000) and P3 (200,000) as group `G` hold 700,000 of the 1,000,000 pool, 0.7, while
+/// the largest obligor alone stays P1's 0.5.
+#[test]
+fn the_largest_group_share_sums_a_group() {
+    let p = root().join("tests/fixtures/portfolio/beta.toml");
+    let src = std::fs::read_to_string(&p)
+        .expect("beta")
+        .replacen(
+            "tags = { industry = \"software\", region = \"south\" }",
+            "tags = { industry = \"software\", region = \"south\", group = \"G\" }",
+            1,
+        )
+        .replacen(
+            "name = \"P3\"\n",
+            "name = \"P3\"\ntags = { group = \"G\" }\n",
+            1,
+        );
+    let d = ipabs::validate::deal_from_str("beta.toml", &src)
+        .expect("loads")
+        .deal;
+    let f = deal_facts(&d);
+    assert_eq!(f.largest_obligor_share, Some(dec!(0.5)));
+    assert_eq!(f.largest_group_share, Some(dec!(0.7)));
 }
 
 #[test]

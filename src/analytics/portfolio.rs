@@ -46,6 +46,10 @@ pub struct DealFacts {
     pub largest_obligor_share: Option<Decimal>,
     /// The five largest obligors' share (all of them when there are fewer).
     pub top5_obligor_share: Option<Decimal>,
+    /// The largest credit's share: an obligor group (the `group` tag, docs/rating.md §1)
+    /// counted as one, its obligors' balances summed; `largest_obligor_share` without groups
+    /// (column `largest_group_share`, since session 33).
+    pub largest_group_share: Option<Decimal>,
     /// Herfindahl–Hirschman index Σ share², shares as fractions (0 to 1), computed from exact
     /// shares and rounded once.
     pub hhi: Option<Decimal>,
@@ -141,6 +145,12 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
         obligor_count: u32::try_from(deal.obligors.len()).unwrap_or(u32::MAX),
         largest_obligor_share: top(1),
         top5_obligor_share: top(5),
+        largest_group_share: deal
+            .credit_groups()
+            .iter()
+            .map(|g| g.iter().map(|&o| balances[o]).sum::<Decimal>())
+            .max()
+            .and_then(|b| ratio(b, pool)),
         hhi,
         industry_mix: mix(deal, &balances, pool, INDUSTRY_TAG),
         region_mix: mix(deal, &balances, pool, REGION_TAG),

@@ -314,6 +314,8 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
         ratio("breakeven_obligor_default_rate", |r| {
             r.breakeven_obligor_default_rate
         })?,
+        // Since session 33 (obligor groups), appended.
+        ratio("largest_group_share", |r| r.facts.largest_group_share)?,
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }
