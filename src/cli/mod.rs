@@ -99,7 +99,18 @@ fn exits_with_process<T>(value: T) {
 
 /// Loads a deal and its scenario set: the scenario file's, or the deal's own scenario.
 pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, ScenarioSet)> {
-    let loaded = validate::load_deal(deal)?;
+    load_source(deal, scenario_file).map(|(_, loaded, set)| (loaded, set))
+}
+
+/// [`load`], with the deal file's text as it was read, once: a command that reads more from
+/// the deal (the obligors' credit tags, the text `size` rewrites) reads it from the same text,
+/// not from a file that may have changed since it was validated (review 32d item 5).
+pub(super) fn load_source(
+    deal: &Path,
+    scenario_file: Option<&Path>,
+) -> Result<(String, Loaded, ScenarioSet)> {
+    let source = validate::read_input(deal)?;
+    let loaded = validate::deal_from_str(&deal.display().to_string(), &source)?;
     if let Some(after) = AFTER_LOAD.get()
         && std::fs::metadata(deal).is_ok_and(|m| m.len() >= AFTER_LOAD_MIN_BYTES)
     {
@@ -124,7 +135,7 @@ pub fn load(deal: &Path, scenario_file: Option<&Path>) -> Result<(Loaded, Scenar
             ..ScenarioSet::single(loaded.deal.scenario.clone())
         },
     };
-    Ok((loaded, set))
+    Ok((source, loaded, set))
 }
 
 /// The one scenario of `set` for a command that runs one (`notice`, `reconcile`); a file with
@@ -163,8 +174,8 @@ pub(super) fn load_for_search(
     scenarios: Option<&Path>,
     stress: Option<(StressSuite, StressBase)>,
     (strict, monte_carlo): (bool, bool),
-) -> Result<(Loaded, ScenarioSet)> {
-    let (loaded, mut set) = load(deal, scenarios)?;
+) -> Result<(String, Loaded, ScenarioSet)> {
+    let (source, loaded, mut set) = load_source(deal, scenarios)?;
     if !monte_carlo {
         set.search_warnings
             .retain(|w| w.check != crate::error::Check::RevolvingDefaults);
@@ -177,7 +188,7 @@ pub(super) fn load_for_search(
     if let Some((suite, base)) = stress {
         suite.add_to(&loaded.deal, &mut set.scenarios, base)?;
     }
-    Ok((loaded, set))
+    Ok((source, loaded, set))
 }
 
 fn execute(cmd: Command, strict: bool) -> Result<()> {

@@ -158,6 +158,8 @@ impl Inputs<'_> {
 
 /// The pool's default model, simulation and TDRs for `rate` and `size`.
 pub(super) struct Rated {
+    /// The deal file's text, as it was read once and validated (`size` rewrites it).
+    pub(super) source: String,
     pub(super) loaded: Loaded,
     pub(super) set: ScenarioSet,
     /// The run-time warnings of the deal's base case, told before the simulation.
@@ -205,7 +207,7 @@ fn simulate_paths(
     source: &Paths,
 ) -> Result<Rated> {
     let deal = input.deal;
-    let (loaded, set) = load_for_search(deal, input.scenarios, input.stress, (strict, true))?;
+    let (text, loaded, set) = load_for_search(deal, input.scenarios, input.stress, (strict, true))?;
     let d = &loaded.deal;
     // The base case's run-time warnings, as `check` tells them (no defaults, no delay, every
     // support paying): under `--strict` they stop the command before the simulation.
@@ -216,7 +218,12 @@ fn simulate_paths(
     )?;
     print_warnings(&base.warnings);
     strict_check(strict, base.warnings.len())?;
-    let (credits, credit_warnings) = validate::load_obligor_credit(deal, d, &set.rating_model.pd)?;
+    let (credits, credit_warnings) = validate::obligor_credit_from_str(
+        &deal.display().to_string(),
+        &text,
+        d,
+        &set.rating_model.pd,
+    )?;
     print_warnings(&credit_warnings);
     strict_check(strict, credit_warnings.len())?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
@@ -246,6 +253,7 @@ fn simulate_paths(
     };
     let tdrs = rating::tdrs(d, &pool, &sim, &set.rating_model);
     Ok(Rated {
+        source: text,
         loaded,
         set,
         base_warnings: base.warnings,

@@ -157,77 +157,15 @@ fn size_command(
     sweep::in_pool(a.threads, || -> Result<()> {
         let r = simulate_pool(input, (a.paths, a.seed), progress, strict)?;
         let d = &r.loaded.deal;
-        let mut targets = Vec::new();
-        for t in &a.targets {
-            let Some((name, rating)) = t.split_once('=') else {
-                return Err(Error::Usage(format!(
-                    "--target {t}: expected TRANCHE=RATING, e.g. A=AAA"
-                )));
-            };
-            let i = d
-                .tranches
-                .iter()
-                .position(|x| x.name == name.trim())
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--target {t}: the deal has no tranche `{}` (it has {})",
-                        name.trim(),
-                        d.tranches
-                            .iter()
-                            .map(|x| x.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                })?;
-            if targets.iter().any(|(j, _)| *j == i) {
-                return Err(Error::Usage(format!(
-                    "--target {t}: tranche targeted twice"
-                )));
-            }
-            targets.push((i, rating.trim().to_string()));
-        }
-        // A pass-through tranche owes no principal before its expected maturity, so its
-        // coverage multiple (the engine's, docs/conventions.md) counts interest only: a
-        // minimum of 1.2× hardly ever binds (review 25a item 3). Said, not refused: it is the
-        // deal's own convention, which its `coverage_below` triggers use too.
-        if let Some(m) = a.min_coverage {
-            let passing: Vec<&str> = targets
-                .iter()
-                .filter(|(i, _)| {
-                    matches!(
-                        d.tranches[*i].amortization,
-                        crate::deal::Amortization::PassThrough
-                    )
-                })
-                .map(|(i, _)| d.tranches[*i].name.as_str())
-                .collect();
-            if !passing.is_empty() {
-                err_line(&format!(
-                    "warning: --min-coverage {m}: {} is pass-through, so before its expected \
-                     maturity its coverage multiple counts interest only and the minimum hardly \
-                     ever binds (docs/conventions.md, \"The coverage multiple\"); \
-                     `ipabs portfolio` reports a coverage multiple that charges pass-through \
-                     principal as the pool declines (docs/portfolio.md)",
-                    passing.join(", ")
-                ));
-                if strict {
-                    return Err(Error::Usage(
-                        "1 warning(s) with --strict: nothing was written (this one is about \
-                         the command line: drop --min-coverage, or size the tranche on the \
-                         rating alone)"
-                            .into(),
-                    ));
-                }
-            }
-        }
+        let targets = parse_targets(d, &a.targets)?;
+        warn_pass_through(d, &targets, a.min_coverage, strict)?;
         // Every balance the search writes is a whole number of steps: a step the deal cannot
         // take (with `[notices]`, a balance must be whole units of `face`) is refused here,
         // before the search, on the deal with each targeted tranche at one step (review 25c:
         // the search ran to the end and then failed on a file never written).
-        let original = std::fs::read_to_string(deal).map_err(|e| Error::Read {
-            path: deal.to_path_buf(),
-            source: e,
-        })?;
+        // The text that was validated, read once (review 32d item 5: a second read could
+        // rewrite a file changed since).
+        let original = &r.source;
         // A scheduled tranche's targets scale with it.
         let one_step: Vec<(String, rust_decimal::Decimal)> = targets
             .iter()
@@ -251,7 +189,7 @@ fn size_command(
         }
         let probe = o::sized_deal_text(
             &deal.display().to_string(),
-            &original,
+            original,
             &one_step,
             &schedules_at(&stepped),
         )?;
@@ -282,7 +220,7 @@ fn size_command(
             .collect();
         let text = o::sized_deal_text(
             &deal.display().to_string(),
-            &original,
+            original,
             &balances,
             &schedules_at(&result.deal),
         )?;
@@ -351,4 +289,83 @@ fn size_command(
         }
         Ok(())
     })?
+}
+
+/// The `--target TRANCHE=RATING` arguments as (tranche index, rating), in the order given: an
+/// unknown tranche, or one targeted twice, is a usage error.
+fn parse_targets(d: &crate::deal::Deal, given: &[String]) -> Result<Vec<(usize, String)>> {
+    let mut targets = Vec::new();
+    for t in given {
+        let Some((name, rating)) = t.split_once('=') else {
+            return Err(Error::Usage(format!(
+                "--target {t}: expected TRANCHE=RATING, e.g. A=AAA"
+            )));
+        };
+        let i = d
+            .tranches
+            .iter()
+            .position(|x| x.name == name.trim())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--target {t}: the deal has no tranche `{}` (it has {})",
+                    name.trim(),
+                    d.tranches
+                        .iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        if targets.iter().any(|(j, _)| *j == i) {
+            return Err(Error::Usage(format!(
+                "--target {t}: tranche targeted twice"
+            )));
+        }
+        targets.push((i, rating.trim().to_string()));
+    }
+    Ok(targets)
+}
+
+/// The warning for a `--min-coverage` on a pass-through target (under `--strict`, an error).
+fn warn_pass_through(
+    d: &crate::deal::Deal,
+    targets: &[(usize, String)],
+    min_coverage: Option<rust_decimal::Decimal>,
+    strict: bool,
+) -> Result<()> {
+    // A pass-through tranche owes no principal before its expected maturity, so its
+    // coverage multiple (the engine's, docs/conventions.md) counts interest only: a
+    // minimum of 1.2× hardly ever binds (review 25a item 3). Said, not refused: it is the
+    // deal's own convention, which its `coverage_below` triggers use too.
+    if let Some(m) = min_coverage {
+        let passing: Vec<&str> = targets
+            .iter()
+            .filter(|(i, _)| {
+                matches!(
+                    d.tranches[*i].amortization,
+                    crate::deal::Amortization::PassThrough
+                )
+            })
+            .map(|(i, _)| d.tranches[*i].name.as_str())
+            .collect();
+        if !passing.is_empty() {
+            err_line(&format!(
+                "warning: --min-coverage {m}: {} is pass-through, so before its expected \
+                 maturity its coverage multiple counts interest only and the minimum hardly \
+                 ever binds (docs/conventions.md, \"The coverage multiple\"); \
+                 `ipabs portfolio` reports a coverage multiple that charges pass-through \
+                 principal as the pool declines (docs/portfolio.md)",
+                passing.join(", ")
+            ));
+            if strict {
+                return Err(Error::Usage(
+                    "1 warning(s) with --strict: nothing was written (this one is about \
+                     the command line: drop --min-coverage, or size the tranche on the \
+                     rating alone)"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

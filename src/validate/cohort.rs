@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::spans::SourceIndex;
-use super::{Ctx, read, strip_bom};
+use super::{Ctx, read_input, strip_bom};
 use crate::error::Error;
 use crate::schema;
 
@@ -20,7 +20,7 @@ pub struct Cohort {
 
 /// Whether the file at `path` is a cohort file (TOML with a top-level `cohort` table).
 fn is_cohort(path: &Path) -> bool {
-    read(path).is_ok_and(|s| {
+    read_input(path).is_ok_and(|s| {
         strip_bom(&s)
             .parse::<toml::Table>()
             .is_ok_and(|t| t.contains_key(COHORT_KEY))
@@ -31,7 +31,7 @@ fn is_cohort(path: &Path) -> bool {
 /// table, or is not TOML: the deal loader then reports it). Every mistake is located at its
 /// key: an unknown key, an empty `deals`, a name that is not a file.
 pub fn load_cohort(path: &Path) -> Result<Option<Cohort>, Error> {
-    let source = read(path)?;
+    let source = read_input(path)?;
     let text = strip_bom(&source);
     match text.parse::<toml::Table>() {
         Ok(t) if t.contains_key(COHORT_KEY) => {}

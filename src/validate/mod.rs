@@ -94,7 +94,7 @@ fn of_its_kind(e: Error, file: &str, text: &str, expected: FileKind) -> Error {
 
 /// Reads and validates a deal file.
 pub fn load_deal(path: &Path) -> Result<Loaded, Error> {
-    let text = read(path)?;
+    let text = read_input(path)?;
     deal_from_str(&path.display().to_string(), &text)
 }
 
@@ -125,7 +125,7 @@ pub fn actuals_from_str(
 
 /// Reads and validates an actuals file against `deal`.
 pub fn load_actuals(path: &Path, deal: &Deal) -> Result<crate::actuals::Actuals, Error> {
-    let text = read(path)?;
+    let text = read_input(path)?;
     actuals_from_str(&path.display().to_string(), &text, deal)
 }
 
@@ -146,7 +146,7 @@ pub fn scenario_set_from_str(file: &str, source: &str, deal: &Deal) -> Result<Sc
 
 /// Reads and validates a scenario file against `deal`.
 pub fn load_scenario_set(path: &Path, deal: &Deal) -> Result<ScenarioSet, Error> {
-    let text = read(path)?;
+    let text = read_input(path)?;
     scenario_set_from_str(&path.display().to_string(), &text, deal)
 }
 
@@ -310,7 +310,7 @@ pub fn load_obligor_credit(
     deal: &Deal,
     table: &PdTable,
 ) -> Result<(Vec<ObligorCredit>, Vec<Warning>), Error> {
-    let text = read(path)?;
+    let text = read_input(path)?;
     obligor_credit_from_str(&path.display().to_string(), &text, deal, table)
 }
 
@@ -320,7 +320,7 @@ pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads an input file: a regular file of at most [`MAX_INPUT_BYTES`], in UTF-8. A byte
 /// that is not UTF-8 is reported at its line and column.
-fn read(path: &Path) -> Result<String, Error> {
+pub fn read_input(path: &Path) -> Result<String, Error> {
     use std::io::Read;
     let fail = |source: std::io::Error| Error::Read {
         path: path.to_path_buf(),
