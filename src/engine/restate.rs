@@ -199,12 +199,64 @@ impl Run<'_> {
     /// rows with it.
     pub(super) fn restate(&mut self, a: &ActualPeriod) -> Result<()> {
         let deal = self.deal;
-        let labels = self.labels;
         let number = deal.periods[self.k].number;
-        let nx = deal.taxes.len();
         let mut moved = Moved::default();
         self.restated_net = 0;
         let whole = self.report_is_whole(a);
+        self.restate_charges(a, number, &mut moved)?;
+        self.restate_supports(a, &mut moved);
+        let tranche_restated = self.restate_tranches(a, number, &mut moved)?;
+        // The date's notices state what was reported: their figures per 100, what those pay
+        // and the residual X − paid of the restated X.
+        if !tranche_restated.is_empty() {
+            self.restate_notices(self.k, &tranche_restated)?;
+        }
+        if let Some(x) = a.collection_balance {
+            let d = to_fen(x) - self.collection;
+            self.restate_move(
+                Movement::Restate,
+                &Label::Static("collection"),
+                Account::Collection,
+                d,
+            );
+            self.collection += d;
+        }
+        if let Some(x) = a.reserve_balance {
+            let d = to_fen(x) - self.reserve;
+            self.restate_move(
+                Movement::Restate,
+                &Label::Static("reserve"),
+                Account::Reserve,
+                d,
+            );
+            self.reserve += d;
+        }
+        // A date whose report is whole adds up when nothing was created or taken: its reported
+        // uses equal its sources (review 26a item M2).
+        if whole && self.restated_net != 0 && !deal.allow.contains(&Check::ActualsCash) {
+            self.actuals_do_not_add_up()?;
+        }
+        // Declared triggers are the tripped ones; without a declaration the conditions tested
+        // after the waterfall are tested again on the reported payments.
+        if let Some(list) = &a.triggers {
+            for (j, t) in self.tripped.iter_mut().enumerate() {
+                *t = list.contains(&j);
+            }
+            // Whether the revolving period ends follows the declared triggers.
+            self.revolving_over = self.revolving_over_before;
+        } else {
+            self.retest_triggers();
+        }
+        self.end_revolving_on_triggers();
+        self.restate_period_row(number, &moved)
+    }
+
+    /// The reported taxes and fees (`restate`): each paid as reported, its arrears moved by
+    /// as much, its `fees` row restated.
+    fn restate_charges(&mut self, a: &ActualPeriod, number: u32, moved: &mut Moved) -> Result<()> {
+        let deal = self.deal;
+        let labels = self.labels;
+        let nx = deal.taxes.len();
         for j in 0..nx {
             if let Some(x) = a.taxes.get(j).copied().flatten() {
                 let paid = to_fen(x);
@@ -240,6 +292,13 @@ impl Run<'_> {
                 self.restate_charge(number, nx + j, paid, arrears)?;
             }
         }
+        Ok(())
+    }
+
+    /// The reported support draws (`restate`): the difference from or to the provider, and
+    /// an asset guarantor's claim on the recoveries with it.
+    fn restate_supports(&mut self, a: &ActualPeriod, moved: &mut Moved) {
+        let deal = self.deal;
         for s in 0..deal.supports.len() {
             if let Some(x) = a.supports.get(s).copied().flatten() {
                 // More drawn than the waterfall drew: from the provider to the restatement
@@ -256,6 +315,19 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// The reported tranche payments (`restate`): each paid as reported, its interest carried
+    /// and its balance as they follow, its `tranche_flows` row restated. Returns the
+    /// tranches restated, whose notices are computed again.
+    fn restate_tranches(
+        &mut self,
+        a: &ActualPeriod,
+        number: u32,
+        moved: &mut Moved,
+    ) -> Result<Vec<usize>> {
+        let deal = self.deal;
+        let labels = self.labels;
         let mut tranche_restated = Vec::new();
         for i in 0..deal.tranches.len() {
             let item = &labels.tranche[i];
@@ -332,48 +404,12 @@ impl Run<'_> {
             row.interest_residual = dec(self.paid.unit_residual[i])?;
             row.balance_end = balance_end;
         }
-        // The date's notices state what was reported: their figures per 100, what those pay
-        // and the residual X − paid of the restated X.
-        if !tranche_restated.is_empty() {
-            self.restate_notices(self.k, &tranche_restated)?;
-        }
-        if let Some(x) = a.collection_balance {
-            let d = to_fen(x) - self.collection;
-            self.restate_move(
-                Movement::Restate,
-                &Label::Static("collection"),
-                Account::Collection,
-                d,
-            );
-            self.collection += d;
-        }
-        if let Some(x) = a.reserve_balance {
-            let d = to_fen(x) - self.reserve;
-            self.restate_move(
-                Movement::Restate,
-                &Label::Static("reserve"),
-                Account::Reserve,
-                d,
-            );
-            self.reserve += d;
-        }
-        // A date whose report is whole adds up when nothing was created or taken: its reported
-        // uses equal its sources (review 26a item M2).
-        if whole && self.restated_net != 0 && !deal.allow.contains(&Check::ActualsCash) {
-            self.actuals_do_not_add_up()?;
-        }
-        // Declared triggers are the tripped ones; without a declaration the conditions tested
-        // after the waterfall are tested again on the reported payments.
-        if let Some(list) = &a.triggers {
-            for (j, t) in self.tripped.iter_mut().enumerate() {
-                *t = list.contains(&j);
-            }
-            // Whether the revolving period ends follows the declared triggers.
-            self.revolving_over = self.revolving_over_before;
-        } else {
-            self.retest_triggers();
-        }
-        self.end_revolving_on_triggers();
+        Ok(tranche_restated)
+    }
+
+    /// The date's period row after the restatement (`restate`).
+    fn restate_period_row(&mut self, number: u32, moved: &Moved) -> Result<()> {
+        let deal = self.deal;
         // The period row: the paid totals by what moved; the balances after the date and the
         // tripped triggers as they now are. What the date started with (available funds), the
         // waterfall that ran, its coverage multiple, reserve draws and deposit stay.
