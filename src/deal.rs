@@ -22,39 +22,56 @@ pub use crate::loan_terms::{Accrual, Repayment};
 /// A securitization: dates, pool, liabilities, waterfalls and triggers.
 #[derive(Debug, Clone)]
 pub struct Deal {
+    /// The deal's name (`[deal] name`), as the output tables' `deal` column writes it.
     pub name: String,
+    /// Currency of every amount: `CNY`, the only one supported.
     pub currency: String,
     /// Pool cutoff date (封包日): instalments due on or before it belong to the originator.
     pub cutoff_date: NaiveDate,
     /// Closing date (设立日): interest on the securities starts here.
     pub closing_date: NaiveDate,
+    /// Legal maturity (法定到期日): no payment date is scheduled after it.
     pub legal_maturity: NaiveDate,
+    /// Day count of each accrual period's year fraction: coupons, annual-rate fees,
+    /// balance-base taxes and income on cash (`day_count`, docs/calendar.md).
     pub day_count: DayCount,
     /// How every amount is rounded to the fen (`rounding`).
     pub rounding: Rounding,
     /// How pro rata shares are rounded to the fen (`pro_rata_rounding`).
     pub pro_rata_rounding: ProRataRounding,
+    /// How payment dates that fall on a non-business day are moved (`business_day`).
     pub business_day: BusinessDayConvention,
     /// Whether payment dates fall on the calendar's business days or its trading days
     /// (`payment_days`); `periods` are adjusted accordingly.
     pub payment_days: PaymentDays,
+    /// The holiday calendar payment dates and business-day lags are reckoned on
+    /// (`calendar`, with `extra_holidays` and `extra_working_days`; docs/calendar.md).
     pub calendar: Calendar,
     /// Payment dates, in order, each with its collection period.
     pub periods: Vec<PeriodDates>,
     /// The frequency the payment dates were generated with (`first_payment_date` and
     /// `frequency`); None when the deal lists its `payment_dates`.
     pub frequency: Option<crate::calendar::schedule::Frequency>,
+    /// How each collection period's end follows from its payment date (a lag in calendar
+    /// or business days, `collection_end` or `collection_ends`).
     pub collection_lag: CollectionLag,
+    /// The pool, by obligor, in file order.
     pub obligors: Vec<Obligor>,
     /// Tranches in order of seniority (senior first, then mezzanine, then subordinated; the
     /// file order within a class).
     pub tranches: Vec<Tranche>,
+    /// Fees (`[[fees]]`), in file order.
     pub fees: Vec<Fee>,
+    /// Taxes (`[[taxes]]`), in file order.
     pub taxes: Vec<Tax>,
+    /// The reserve account (`[reserve]`), if the deal has one.
     pub reserve: Option<Reserve>,
+    /// Credit supports (`[[supports]]`): 差额支付承诺, guarantees and the asset guarantee,
+    /// in file order (the order they are drawn in).
     pub supports: Vec<Support>,
     /// Waterfalls; index 0 is `normal`.
     pub waterfalls: Vec<Waterfall>,
+    /// Triggers (`[[triggers]]`), in file order.
     pub triggers: Vec<Trigger>,
     /// The names of the events its `event` triggers watch, each once, in the order the triggers
     /// first name them (`TriggerCondition::Event` indexes it; a scenario's `events` resolve
@@ -95,9 +112,13 @@ pub enum AccountRef {
 /// The kinds of pool cash that collection rules route (`collects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CashSource {
+    /// The interest part of collections (leases and loans; licence fees are all principal).
     Interest,
+    /// The scheduled principal part of collections (delayed arrivals included).
     Principal,
+    /// Prepaid principal.
     Prepayments,
+    /// Recoveries on defaulted assets.
     Recoveries,
 }
 
@@ -110,6 +131,7 @@ impl CashSource {
         CashSource::Recoveries,
     ];
 
+    /// The TOML spelling: `interest`, `principal`, `prepayments` or `recoveries`.
     pub fn name(self) -> &'static str {
         match self {
             CashSource::Interest => "interest",
@@ -197,6 +219,7 @@ pub struct Revolving {
     /// Tags of those obligors (scenario overrides by tag apply to them): as written, else the
     /// debtor's.
     pub tags: BTreeMap<String, String>,
+    /// The asset every purchase creates.
     pub template: RevolvingTemplate,
 }
 
@@ -204,12 +227,19 @@ pub struct Revolving {
 /// balance bought, its schedule generated as in docs/amortization.md.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RevolvingTemplate {
+    /// `Loan` or `Lease` (validation refuses the other kinds).
     pub kind: AssetKind,
+    /// Nominal annual rate, a fraction below 1 (0.0435 = 4.35%).
     pub annual_rate: Decimal,
+    /// Number of instalments, 1..=600.
     pub term: u32,
+    /// Months between instalments: 1, 3, 6 or 12.
     pub months_per_period: u32,
+    /// How the instalments repay the balance (default level, 等额本息).
     pub repayment: Repayment,
+    /// How interest accrues: periodically (annual rate ÷ payments a year) or by a day count.
     pub accrual: Accrual,
+    /// Whether a scenario's CPR applies (default true).
     pub prepayable: bool,
 }
 
@@ -247,6 +277,7 @@ impl Default for NoticeRules {
 pub struct PeriodDates {
     /// 1-based period number.
     pub number: u32,
+    /// The payment date as scheduled and as adjusted (`date` is the adjusted one).
     pub payment: ScheduledDate,
     /// First day of the collection period (inclusive).
     pub collection_start: NaiveDate,
@@ -357,8 +388,12 @@ impl PeriodDates {
 /// An SME (or a core debtor) that owes the pool money.
 #[derive(Debug, Clone)]
 pub struct Obligor {
+    /// The obligor's name, unique among obligors.
     pub name: String,
+    /// Free labels (`industry`, `region`, `rating`, `pd`, `group`, …): scenario `overrides`
+    /// select by them and the rating model reads them (docs/rating.md).
     pub tags: BTreeMap<String, String>,
+    /// Its receivables, in file order.
     pub assets: Vec<Asset>,
 }
 
@@ -413,6 +448,7 @@ pub enum AssetKind {
 }
 
 impl AssetKind {
+    /// The TOML spelling: `licence`, `loan`, `lease` or `receivable`.
     pub fn name(self) -> &'static str {
         match self {
             AssetKind::Licence => "licence",
@@ -426,6 +462,7 @@ impl AssetKind {
 /// One claim, resolved into its contractual instalments.
 #[derive(Debug, Clone)]
 pub struct Asset {
+    /// The shape of the claim.
     pub kind: AssetKind,
     /// Instalments due after the cutoff date, in date order. Principal sums to the asset's
     /// balance at cutoff.
@@ -475,8 +512,11 @@ impl Asset {
 /// single amount, the whole amount is principal and the interest part is zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Instalment {
+    /// Due date, as the contract states it (unadjusted).
     pub date: NaiveDate,
+    /// Principal part, yuan (whole fen).
     pub principal: Decimal,
+    /// Interest part, yuan (whole fen); zero for an instalment given as one `amount`.
     pub interest: Decimal,
 }
 
@@ -498,19 +538,25 @@ fn try_fen_schedule(instalments: &[Instalment]) -> Option<Vec<(i64, i64)>> {
 }
 
 impl Instalment {
+    /// Principal plus interest: what the obligor owes on `date`.
     pub fn amount(&self) -> Decimal {
         self.principal + self.interest
     }
 }
 
+/// A tranche's class; the order is seniority, senior first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TrancheClass {
+    /// 优先级: paid first.
     Senior,
+    /// 中间级: paid after the senior tranches.
     Mezzanine,
+    /// 次级: paid last; its `coupon` caps its periodic return (期间收益).
     Subordinated,
 }
 
 impl TrancheClass {
+    /// The TOML spelling: `senior`, `mezzanine` or `subordinated`.
     pub fn name(self) -> &'static str {
         match self {
             TrancheClass::Senior => "senior",
@@ -534,6 +580,7 @@ pub enum Amortization {
 }
 
 impl Amortization {
+    /// The TOML spelling: `pass_through`, `scheduled` or `bullet`.
     pub fn name(&self) -> &'static str {
         match self {
             Amortization::PassThrough => "pass_through",
@@ -543,13 +590,18 @@ impl Amortization {
     }
 }
 
+/// A security of the deal (资产支持证券): one `[[tranches]]` entry.
 #[derive(Debug, Clone)]
 pub struct Tranche {
+    /// The tranche's name, unique among tranches.
     pub name: String,
+    /// Its class: senior, mezzanine or subordinated.
     pub class: TrancheClass,
+    /// Initial balance at closing, yuan (whole fen).
     pub balance: Decimal,
     /// Fixed annual coupon; for a subordinated tranche, the cap of its periodic return (期间收益).
     pub coupon: Decimal,
+    /// How its principal falls due.
     pub amortization: Amortization,
     /// The date by which principal is contractually due (defaults to the last payment date).
     pub expected_maturity: NaiveDate,
@@ -627,6 +679,7 @@ impl Base {
     }
 }
 
+/// How much of a fee falls due, and on which payment dates (`kind`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeeKind {
     /// The same amount every payment date.
@@ -640,9 +693,12 @@ pub enum FeeKind {
     OneOff { amount: Decimal, date: NaiveDate },
 }
 
+/// A fee paid by the waterfall (`[[fees]]`): trustee, custodian, servicer, rating, …
 #[derive(Debug, Clone)]
 pub struct Fee {
+    /// The fee's name, unique among fees.
     pub name: String,
+    /// How much falls due, and when.
     pub kind: FeeKind,
     /// Most that can fall due on one payment date (before adding carried shortfall).
     pub cap_per_period: Option<Decimal>,
@@ -688,17 +744,25 @@ impl Fee {
     }
 }
 
-/// A tax: rate × a per-period base (not annualised), e.g. 3.26% VAT and surcharges on the
-/// interest part of collections.
+/// A tax: rate × its base, e.g. 3.26% VAT and surcharges on the interest part of collections;
+/// on a flow base the rate applies as it is, on a balance base it is annual and multiplied by
+/// the accrual period's year fraction (docs/deal-format.md, `[[taxes]]`).
 #[derive(Debug, Clone)]
 pub struct Tax {
+    /// The tax's name, unique among taxes.
     pub name: String,
+    /// Rate, a fraction: applied as it is to a flow base, and multiplied by the accrual
+    /// period's year fraction on a balance base (docs/deal-format.md, `[[taxes]]`).
     pub rate: Decimal,
+    /// What the rate applies to.
     pub base: Base,
 }
 
+/// The balance `top_up_reserve` steps bring the reserve to (`target`,
+/// `target_multiple` or `formula`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReserveTarget {
+    /// A fixed amount, yuan (`target`).
     Fixed(Decimal),
     /// A multiple of the next payment date's senior interest plus fees, projected on the balances
     /// after the current payment date.
@@ -731,11 +795,15 @@ pub struct StepDown {
     pub after: Option<NaiveDate>,
     /// Applies while cumulative defaults / initial pool balance < this.
     pub default_ratio_below: Option<Decimal>,
+    /// The stepped-down target (`formula`).
     pub target: TargetFormula,
 }
 
+/// The reserve account (`[reserve]`): funded at closing and by `top_up_reserve` steps,
+/// drawn when a covered item is short (docs/conventions.md).
 #[derive(Debug, Clone)]
 pub struct Reserve {
+    /// Its target balance.
     pub target: ReserveTarget,
     /// Deposited at closing (a closing-date inflow from the originator).
     pub initial: Decimal,
@@ -748,11 +816,17 @@ pub struct Reserve {
 /// The waterfall items that a reserve or a support provider can pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Cover {
+    /// Taxes due.
     Taxes,
+    /// Fees due.
     Fees,
+    /// Interest due on the senior tranches.
     SeniorInterest,
+    /// Principal due on the senior tranches.
     SeniorPrincipal,
+    /// Interest due on the mezzanine tranches.
     MezzanineInterest,
+    /// Principal due on the mezzanine tranches.
     MezzaninePrincipal,
 }
 
@@ -775,6 +849,7 @@ impl Cover {
         }
     }
 
+    /// The TOML spelling, e.g. `senior_interest`.
     pub fn name(self) -> &'static str {
         match self {
             Cover::Taxes => "taxes",
@@ -785,6 +860,7 @@ impl Cover {
             Cover::MezzaninePrincipal => "mezzanine_principal",
         }
     }
+    /// Every item, in the order messages list them.
     pub const ALL: [Cover; 6] = [
         Cover::Taxes,
         Cover::Fees,
@@ -795,6 +871,7 @@ impl Cover {
     ];
 }
 
+/// The kind of a credit support (`kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SupportKind {
     /// 差额支付承诺.
@@ -808,6 +885,7 @@ pub enum SupportKind {
 }
 
 impl SupportKind {
+    /// The TOML spelling: `shortfall_undertaking`, `guarantee` or `asset_guarantee`.
     pub fn name(self) -> &'static str {
         match self {
             SupportKind::ShortfallUndertaking => "shortfall_undertaking",
@@ -820,11 +898,17 @@ impl SupportKind {
 /// External credit support, drawn after the reserve when a covered item is short.
 #[derive(Debug, Clone)]
 pub struct Support {
+    /// The support's name, unique among supports.
     pub name: String,
+    /// Who provides it (差额支付承诺人, 保证人), as the output's `provider` column writes it.
     pub provider: String,
+    /// What kind of support it is.
     pub kind: SupportKind,
+    /// The items it pays when cash falls short (none for an asset guarantee).
     pub covers: Vec<Cover>,
+    /// Most it pays on one payment date, yuan; `None`: no cap.
     pub cap_per_period: Option<Decimal>,
+    /// Most it pays over the deal's life, yuan; `None`: no cap.
     pub cap_total: Option<Decimal>,
     /// The waterfalls (indices) in which it may be drawn; `None`: all.
     pub waterfalls: Option<Vec<usize>>,
@@ -837,16 +921,22 @@ pub struct Support {
     pub fails_with: Option<usize>,
 }
 
+/// A named priority of payments (`[waterfalls]`); `normal` runs until a trigger
+/// switches to another.
 #[derive(Debug, Clone)]
 pub struct Waterfall {
+    /// Its key in `[waterfalls]`, e.g. `normal`.
     pub name: String,
+    /// Its steps, run in order on each payment date.
     pub steps: Vec<Step>,
 }
 
 /// One waterfall step and the condition under which it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
+    /// What the step does.
     pub action: Action,
+    /// When the step runs; `None`: on every payment date.
     pub when: Option<StepCondition>,
     /// The account the step pays from (a `transfer` names its own).
     pub from: AccountRef,
@@ -864,6 +954,7 @@ pub enum Action {
     /// Pay a share of these fees, or their excess over their caps (`pay_fee` with `share` or
     /// `part = "excess"`), pro rata when short.
     PayFeePart {
+        /// The fees (indices into `Deal::fees`).
         fees: Vec<usize>,
         /// At most this share of what is still due of each fee at the step.
         share: Option<Decimal>,
@@ -872,8 +963,11 @@ pub enum Action {
     },
     /// Pay principal to these tranches.
     PayPrincipal {
+        /// The tranches (indices into `Deal::tranches`), in the step's order.
         tranches: Vec<usize>,
+        /// How the cash is shared among them.
         order: PrincipalOrder,
+        /// How much principal is paid.
         amount: PrincipalAmount,
     },
     /// Bring the reserve to its target: deposit from cash if below, release the excess if above.
@@ -888,8 +982,11 @@ pub enum Action {
     PayResidual(usize),
     /// Move cash between two accounts.
     Transfer {
+        /// The account the cash leaves.
         from: AccountRef,
+        /// The account the cash enters.
         to: AccountRef,
+        /// The most that moves.
         limit: TransferLimit,
     },
     /// Buy assets from the `[revolving]` template while the revolving period is live.
@@ -920,6 +1017,7 @@ pub enum Spend {
     Available,
 }
 
+/// How a `pay_principal` step shares cash among its tranches (`order`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrincipalOrder {
     /// In the order listed: each tranche is paid in full before the next gets anything.
@@ -928,6 +1026,7 @@ pub enum PrincipalOrder {
     ProRata,
 }
 
+/// How much principal a `pay_principal` step pays (`amount`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrincipalAmount {
     /// What each tranche's amortization allows: pass-through tranches take all available cash,
@@ -937,6 +1036,7 @@ pub enum PrincipalAmount {
     Available,
 }
 
+/// When a waterfall step runs (`when`; docs/deal-format.md, "Conditions").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepCondition {
     /// Runs only once every senior tranche is repaid (after this period's earlier steps).
@@ -956,11 +1056,15 @@ pub enum StepCondition {
     PoolFactorBelow(Decimal),
     /// Runs when cumulative defaults / cutoff balance exceed this fraction (exact comparison).
     CumulativeDefaultRatioAbove(Decimal),
+    /// Runs when every listed condition holds.
     All(Vec<StepCondition>),
+    /// Runs when any listed condition holds.
     Any(Vec<StepCondition>),
+    /// Runs when the condition does not hold.
     Not(Box<StepCondition>),
 }
 
+/// What a trigger stands for (`kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TriggerKind {
     /// 加速清偿事件.
@@ -970,6 +1074,7 @@ pub enum TriggerKind {
 }
 
 impl TriggerKind {
+    /// The TOML spelling: `acceleration` or `event_of_default`.
     pub fn name(self) -> &'static str {
         match self {
             TriggerKind::Acceleration => "acceleration",
@@ -978,6 +1083,7 @@ impl TriggerKind {
     }
 }
 
+/// What trips a trigger (`condition`, with its `threshold`, `support` or `event`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TriggerCondition {
     /// Cumulative defaults / initial pool balance > x (tested before the waterfall).
@@ -994,9 +1100,11 @@ pub enum TriggerCondition {
     /// senior tranche is repaid) was not paid its interest due in full (tested after the
     /// waterfall): 未能足额支付当时最高级别优先级证券的预期收益.
     TopClassInterestShortfall,
-    /// A support provider (this one, by index into `Deal::supports`, or any) has failed: the
-    /// scenario's `supports_off` or a `support_failures` date on or before the payment date
-    /// (tested before the waterfall; since session 28). 差额支付承诺人、担保人违约.
+    /// A support provider (this one, by index into `Deal::supports`, or any) has failed: a
+    /// scenario's `support_failures` date (or its `fails_with` obligor's default) on or before
+    /// the payment date (tested before the waterfall; since session 28). A support the
+    /// scenario switches off (`supports_off`) is absent, not failed, and trips nothing.
+    /// 差额支付承诺人、担保人违约.
     SupportFailed(Option<usize>),
     /// An event the scenario dates (`events`), by index into `Deal::events`, has happened on or
     /// before the payment date (tested before the waterfall; since session 30): 评级下调, 原始
@@ -1009,6 +1117,7 @@ pub enum TriggerCondition {
 }
 
 impl TriggerCondition {
+    /// The TOML spelling of the condition, e.g. `coverage_below`.
     pub fn name(&self) -> &'static str {
         match self {
             TriggerCondition::CumulativeDefaultRatioAbove(_) => "cumulative_default_ratio_above",
@@ -1025,10 +1134,15 @@ impl TriggerCondition {
     }
 }
 
+/// A trigger (`[[triggers]]`): an event that switches the waterfall once its
+/// condition holds.
 #[derive(Debug, Clone)]
 pub struct Trigger {
+    /// The trigger's name, unique among triggers.
     pub name: String,
+    /// 加速清偿事件 or 违约事件.
     pub kind: TriggerKind,
+    /// What trips it.
     pub condition: TriggerCondition,
     /// Index of the waterfall it switches to.
     pub waterfall: usize,
@@ -1155,14 +1269,17 @@ impl Deal {
         order
     }
 
+    /// The index of the tranche named `name`, if there is one.
     pub fn tranche_index(&self, name: &str) -> Option<usize> {
         self.tranches.iter().position(|t| t.name == name)
     }
 
+    /// The index of the obligor named `name`, if there is one.
     pub fn obligor_index(&self, name: &str) -> Option<usize> {
         self.obligors.iter().position(|o| o.name == name)
     }
 
+    /// The index of the support named `name`, if there is one.
     pub fn support_index(&self, name: &str) -> Option<usize> {
         self.supports.iter().position(|s| s.name == name)
     }

@@ -84,6 +84,7 @@ pub struct FloatingRate {
     pub floor: Option<Decimal>,
     /// The highest rate, if any.
     pub cap: Option<Decimal>,
+    /// When the rate is re-fixed.
     pub reset: Reset,
 }
 
@@ -138,10 +139,13 @@ impl FloatingRate {
 /// (annual rate ÷ payments a year) or by the deal's day count (`day_count`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FloatingLoan {
+    /// The loan's floating rate.
     pub rate: FloatingRate,
     /// Principal at the start date, whole fen.
     pub balance: Decimal,
+    /// Disbursement date: the rate's first fixing and the first accrual period's start.
     pub start_date: NaiveDate,
+    /// First instalment date; `None`: one period after `start_date`.
     pub first_payment_date: Option<NaiveDate>,
     /// Number of instalments.
     pub term: u32,

@@ -233,8 +233,11 @@ impl Default for Concentration {
 /// Everything the default model takes from a scenario file's `[rating_model]`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RatingModel {
+    /// Cumulative default probabilities by rating and term (`[rating_model.pd]`).
     pub pd: PdTable,
+    /// Pairwise asset correlations (`[rating_model.correlation]`).
     pub correlations: Correlations,
+    /// The concentration rules (large-obligor test, single-obligor multiplier).
     pub concentration: Concentration,
 }
 
@@ -251,6 +254,7 @@ pub enum CreditCurve {
 /// One obligor's credit inputs, resolved from its tags against a [`PdTable`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObligorCredit {
+    /// How its default probability is given: a PD table row or an explicit PD.
     pub curve: CreditCurve,
     /// The `region` tag (None: shares no region with anyone).
     pub region: Option<String>,

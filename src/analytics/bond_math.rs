@@ -37,7 +37,9 @@ pub const SCAN_CELLS: usize = 1000;
 /// One cash flow: a payment date and an amount in money units, as `f64`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Flow {
+    /// The payment date.
     pub date: NaiveDate,
+    /// The amount, in money units.
     pub amount: f64,
 }
 
@@ -71,9 +73,13 @@ pub enum AnalyticsError {
          and that the flows can reach it at a yield between -99 % and 1000 %"
     )]
     NoSolution {
+        /// What was solved for: `yield` or `spread`.
         what: &'static str,
+        /// Lower end of the bracket.
         lo: f64,
+        /// Upper end of the bracket.
         hi: f64,
+        /// The price to reproduce, in money units.
         price: f64,
     },
 
@@ -85,12 +91,19 @@ pub enum AnalyticsError {
          chosen rate instead"
     )]
     MultipleSolutions {
+        /// What was solved for: `yield` or `spread`.
         what: &'static str,
+        /// How many solutions the scan found.
         count: usize,
+        /// Lower end of the bracket.
         lo: f64,
+        /// Upper end of the bracket.
         hi: f64,
+        /// The price to reproduce, in money units.
         price: f64,
+        /// Where the first solution lies (the start of its scan cell).
         first: f64,
+        /// Where the second solution lies (the start of its scan cell).
         second: f64,
     },
 
@@ -109,8 +122,11 @@ pub enum AnalyticsError {
          report the case"
     )]
     NoConvergence {
+        /// What was solved for: `yield` or `spread`.
         what: &'static str,
+        /// The iterations run (`MAX_ITERATIONS`).
         iterations: usize,
+        /// The tolerance not reached (`ROOT_TOLERANCE`).
         tolerance: f64,
     },
 }

@@ -73,12 +73,15 @@ const MAX_EDGE_PROBES: u32 = 64;
 /// The break-even of one tranche under one scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreakevenRow {
+    /// The deal's name.
     pub deal: String,
     /// Name of the given (unstressed) scenario.
     pub scenario: String,
+    /// The tranche's name.
     pub tranche: String,
     /// `senior`, `mezzanine` or `subordinated`.
     pub class: String,
+    /// The tranche's rating label (`rating`), if it has one.
     pub rating: Option<String>,
     /// Realised cumulative default ratio (6 dp) of the run at `breakeven_input_rate`.
     pub breakeven_default_rate: Decimal,
@@ -121,7 +124,10 @@ pub struct BreakevenRow {
 pub struct Breach {
     /// The default rate of the run (8 places).
     pub rate: Decimal,
+    /// The payment date: the first whose interest due is not paid in full (a timely test),
+    /// else the tranche's last, with interest or principal left.
     pub date: NaiveDate,
+    /// Whether interest or principal is missed.
     pub what: BreachKind,
     /// The interest not paid on `date`, or the principal left after it.
     pub amount: Decimal,
@@ -130,7 +136,9 @@ pub struct Breach {
 /// Which payment a [`Breach`] misses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreachKind {
+    /// Interest due not paid in full on a payment date.
     Interest,
+    /// Principal left after the last payment date.
     Principal,
 }
 

@@ -7,9 +7,13 @@ use super::{BusinessDayConvention, Calendar};
 /// Payment frequency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Frequency {
+    /// Every month (`monthly`).
     Monthly,
+    /// Every 3 months (`quarterly`).
     Quarterly,
+    /// Every 6 months (`semiannual`).
     Semiannual,
+    /// Every 12 months (`annual`).
     Annual,
 }
 
@@ -71,7 +75,9 @@ pub fn add_months(d: NaiveDate, n: i32, keep_month_end: bool) -> Option<NaiveDat
 /// A payment date before and after business-day adjustment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScheduledDate {
+    /// The date as scheduled (generated or listed).
     pub unadjusted: NaiveDate,
+    /// The date moved by the business-day convention: the day it is paid.
     pub adjusted: NaiveDate,
 }
 

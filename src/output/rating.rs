@@ -17,9 +17,13 @@ use crate::analytics::rating::{
 };
 use crate::error::Error;
 
+/// File of `ipabs rate`'s default distribution (docs/output.md).
 pub const DISTRIBUTION_FILE: &str = "default_distribution.parquet";
+/// File of `ipabs rate`'s TDR, BDR and pass of each tranche and rating.
 pub const RATING_FILE: &str = "rating.parquet";
+/// File of `ipabs rate`'s simulated default probability and loss of each tranche.
 pub const MC_TRANCHES_FILE: &str = "mc_tranches.parquet";
+/// File of every balance `ipabs size` evaluated.
 pub const SIZE_STEPS_FILE: &str = "size_steps.parquet";
 
 fn err(file: &str, message: String) -> Error {

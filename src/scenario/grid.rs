@@ -12,16 +12,23 @@ pub const MAX_GRID_POINTS: u128 = 1_000_000;
 /// One dimension of a [`Grid`]: the values it takes, in file order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Axis {
+    /// `cdr` values.
     Cdr(Vec<Decimal>),
+    /// `default_rate` values.
     DefaultRate(Vec<Decimal>),
+    /// `recovery_rate` values.
     RecoveryRate(Vec<Decimal>),
+    /// `recovery_lag_months` values.
     RecoveryLagMonths(Vec<u32>),
     /// (fraction, months).
     Delay(Vec<(Decimal, u32)>),
+    /// `cpr` values.
     Cpr(Vec<Decimal>),
     /// Sets of obligor indices, all defaulting on `date`; a set replaces the base's defaults.
     DefaultedObligors {
+        /// The sets, each of indices into the deal's obligors.
         sets: Vec<Vec<usize>>,
+        /// The date every set defaults (`default_date`).
         date: NaiveDate,
     },
     /// Sets of support indices switched off; a set replaces the base's.
@@ -66,6 +73,7 @@ impl Axis {
         }
     }
 
+    /// Whether the dimension has no values.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -120,7 +128,9 @@ impl Axis {
 /// A deal's obligor and support names by index, for grid point names.
 #[derive(Debug, Clone, Copy)]
 pub struct PointNames<'a> {
+    /// Obligor names, by index.
     pub obligors: &'a [&'a str],
+    /// Support names, by index.
     pub supports: &'a [&'a str],
 }
 

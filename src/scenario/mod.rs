@@ -22,6 +22,8 @@ pub use rating_table::*;
 /// A validated scenario. Obligors and support providers are referred to by index into the deal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// The scenario's name (`base` for the base case), as the output's `scenario` column
+    /// writes it.
     pub name: String,
     /// Named defaults: obligor index and default date. An obligor pays nothing that falls due on
     /// or after its default date.
@@ -41,6 +43,7 @@ pub struct Scenario {
     pub recovery_lag_months: u32,
     /// Collection delay: this fraction of each scheduled collection arrives `delay_months` late.
     pub delay_fraction: Decimal,
+    /// How many months late the delayed fraction arrives.
     pub delay_months: u32,
     /// Annual constant prepayment rate for prepayable assets (loans and leases).
     pub cpr: Decimal,
@@ -70,8 +73,11 @@ pub struct Scenario {
 /// servicer: a `curable` trigger watching it cures then).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DatedEvent {
+    /// The event: an index into `Deal::events`.
     pub event: usize,
+    /// It holds on payment dates on or after this date.
     pub from: NaiveDate,
+    /// It is over on payment dates on or after this date; `None`: never.
     pub until: Option<NaiveDate>,
 }
 
@@ -93,12 +99,18 @@ pub struct Override {
     /// The (key, value) tag it selects by, if it selects by tag: obligors the run creates
     /// (revolving purchases) are matched by it.
     pub tag: Option<(String, String)>,
+    /// Annual constant default rate of these obligors, if the rule sets it.
     pub cdr: Option<Decimal>,
+    /// Cumulative default rate of these obligors, on the scenario's `default_timing`, if
+    /// the rule sets it.
     pub default_rate: Option<Decimal>,
+    /// Fraction of a defaulted balance recovered, if the rule sets it.
     pub recovery_rate: Option<Decimal>,
+    /// Months from default to recovery, if the rule sets it.
     pub recovery_lag_months: Option<u32>,
     /// (fraction, months).
     pub delay: Option<(Decimal, u32)>,
+    /// Annual constant prepayment rate of their prepayable assets, if the rule sets it.
     pub cpr: Option<Decimal>,
 }
 
@@ -106,12 +118,19 @@ pub struct Override {
 /// its matching [`Override`]s applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Assumptions {
+    /// Annual constant default rate, a fraction.
     pub cdr: Decimal,
+    /// Cumulative default rate over the deal, a fraction.
     pub default_rate: Decimal,
+    /// Fraction of a defaulted balance recovered.
     pub recovery_rate: Decimal,
+    /// Months from default to recovery.
     pub recovery_lag_months: u32,
+    /// Fraction of each scheduled collection that arrives late.
     pub delay_fraction: Decimal,
+    /// How many months late it arrives.
     pub delay_months: u32,
+    /// Annual constant prepayment rate of prepayable assets.
     pub cpr: Decimal,
 }
 
@@ -365,7 +384,9 @@ impl Scenario {
 pub struct ScenarioSet {
     /// The listed `[[scenarios]]` followed by the expansion of `[grid]`.
     pub scenarios: Vec<Scenario>,
+    /// `[rating]`: the base default rate and the pressure-multiplier table.
     pub rating: RatingTable,
+    /// `[pricing]`: quotes, settlement date and discount curve.
     pub pricing: Pricing,
     /// `[rating_model]`: the Monte Carlo default model (docs/rating.md).
     pub rating_model: crate::rating_model::RatingModel,

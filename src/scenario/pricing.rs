@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 /// How a tranche is quoted for the analytics in `summary.parquet`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Quote {
-    /// Price per 100 of the tranche's initial balance.
+    /// Price per 100 of the tranche's balance outstanding at the settlement date
+    /// (docs/scenarios.md, `prices`).
     Price(f64),
     /// Annual yield (annual compounding, ACT/365F).
     Yield(f64),
@@ -25,6 +26,7 @@ pub const YIELD_MAX: f64 = 10.0;
      zero rate) point, tenors finite, >= 0 and strictly increasing, rates finite and > -1"
 )]
 pub struct CurveError {
+    /// Which rule the points break, and where.
     pub reason: String,
 }
 
@@ -105,5 +107,7 @@ pub struct Pricing {
     pub settlement: Option<NaiveDate>,
     /// Quotes by tranche index; unquoted tranches are priced at par (100).
     pub quotes: Vec<(usize, Quote)>,
+    /// The curve spreads are measured against (`discount_rate` or `zero_curve`); `None`:
+    /// no spread.
     pub discount: Option<Discount>,
 }

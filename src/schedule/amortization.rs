@@ -35,7 +35,9 @@ pub struct LoanTerms {
     pub term: u32,
     /// 1, 3, 6 or 12.
     pub months_per_period: u32,
+    /// How the instalments repay the balance (等额本息, 等额本金, 先息后本, …).
     pub repayment: Repayment,
+    /// How each period's interest accrues: periodically or by a day count.
     pub accrual: Accrual,
     /// How each amount is rounded to the fen (the deal's `rounding`).
     pub rounding: Rounding,
@@ -44,8 +46,11 @@ pub struct LoanTerms {
 /// One scheduled payment; all amounts whole fen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Instalment {
+    /// Due date.
     pub date: NaiveDate,
+    /// Principal part.
     pub principal: Decimal,
+    /// Interest part.
     pub interest: Decimal,
     /// Outstanding principal after this instalment; never negative, 0.00 after the last.
     pub balance_after: Decimal,
@@ -54,33 +59,46 @@ pub struct Instalment {
 /// Why [`loan_schedule`] rejected the terms.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum AmortizationError {
+    /// `balance` is not above zero.
     #[error("loan balance must be greater than 0, got {0}")]
     NonPositiveBalance(Decimal),
+    /// `balance` has more than 2 decimal places.
     #[error("loan balance {0} must be a whole number of fen (at most 2 decimal places)")]
     BalanceNotWholeFen(Decimal),
+    /// `annual_rate` is negative.
     #[error("annual rate must be 0 or greater, got {0}")]
     NegativeRate(Decimal),
+    /// `term` is 0, or no due date was given.
     #[error("term must be at least 1 instalment, got 0")]
     ZeroTerm,
+    /// `months_per_period` is not 1, 3, 6 or 12.
     #[error("months_per_period must be 1, 3, 6 or 12, got {0}")]
     BadFrequency(u32),
+    /// The first payment date is on or before the start date.
     #[error("first payment date {first} must be after the start date {start}")]
     FirstPaymentNotAfterStart { start: NaiveDate, first: NaiveDate },
+    /// A due date runs past the supported calendar range.
     #[error(
         "payment dates run past the supported calendar range; shorten term or months_per_period"
     )]
     DateOverflow,
+    /// An amount overflows the `Decimal` range.
     #[error("amounts overflow the decimal range; check balance, annual_rate and term")]
     ArithmeticOverflow,
+    /// The due dates given are not `term` in number.
     #[error("{dates} due dates were given for a term of {term} instalments")]
     DatesNotTerm { dates: usize, term: u32 },
+    /// A step-up instalment is below its interest: the balance would grow.
     #[error(
         "step-up instalment {number} ({instalment}) is below its interest ({interest}) at the \
          periodic rate: the balance would grow, which ipabs does not model"
     )]
     StepUpBelowInterest {
+        /// The instalment's 1-based number.
         number: usize,
+        /// The instalment, yuan.
         instalment: Decimal,
+        /// The interest on the balance at the periodic rate, yuan.
         interest: Decimal,
     },
 }

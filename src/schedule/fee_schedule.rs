@@ -19,21 +19,27 @@ use crate::money::{Ratio, Rounding, from_fen, to_fen};
 /// `0 ≤ growth < 1`, `months` one of 1, 3, 6, 12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeeTerms {
+    /// Due date of the first instalment.
     pub first: NaiveDate,
+    /// Months between instalments: 1, 3, 6 or 12.
     pub months: u32,
+    /// Number of instalments.
     pub periods: u32,
     /// The first year's instalment.
     pub amount: Decimal,
     /// Annual escalation, compounded once per whole year from `first`.
     pub growth: Decimal,
+    /// How each amount is rounded to the fen (the deal's `rounding`).
     pub rounding: Rounding,
 }
 
 /// Why a fee schedule cannot be generated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeeScheduleError {
+    /// A due date runs past the supported calendar range.
     #[error("due dates run past the supported calendar range")]
     DateOverflow,
+    /// An instalment overflows the range of money.
     #[error("an instalment overflows the range of money")]
     AmountOverflow,
 }

@@ -279,6 +279,7 @@ enum RevolvingKind {
     Lease,
 }
 
+/// An asset's `kind`: the four shapes of IP-derived claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssetKind {
@@ -332,10 +333,14 @@ pub struct Asset {
     pub floating: Option<Floating>,
 }
 
+/// How a generated loan or lease accrues interest (`accrual`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Accrual {
+    /// The annual rate ÷ payments per year (the default).
     Periodic,
+    /// Balance × annual rate × the period's year fraction by the asset's `day_count` (or the
+    /// deal's).
     DayCount,
 }
 
@@ -467,19 +472,27 @@ pub struct ScheduleEntry {
     pub interest: Option<Decimal>,
 }
 
+/// A tranche's `class`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrancheClass {
+    /// 优先级: paid first.
     Senior,
+    /// 中间级: paid after the senior tranches.
     Mezzanine,
+    /// 次级: paid last; its `coupon` caps its periodic return (期间收益).
     Subordinated,
 }
 
+/// How a tranche's principal falls due (`amortization`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Amortization {
+    /// All the cash that reaches its principal step, every payment date (the default).
     PassThrough,
+    /// Down to the target of `target_balances` on each payment date.
     Scheduled,
+    /// The whole balance on the expected maturity (到期一次还本).
     Bullet,
 }
 
@@ -553,6 +566,7 @@ pub struct IndexPoint {
     pub rate: Decimal,
 }
 
+/// One `target_balances` entry: a scheduled tranche's target balance from a date on.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetBalance {
@@ -562,12 +576,17 @@ pub struct TargetBalance {
     pub balance: Decimal,
 }
 
+/// How a fee falls due (`kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FeeKind {
+    /// The same `amount` every payment date.
     Fixed,
+    /// `amount` a year, due on `date` and every 12 months after.
     Annual,
+    /// `rate` × `base`, times the accrual period's year fraction on a balance base.
     AnnualRate,
+    /// `amount` once, on the first payment date on or after `date`.
     OneOff,
 }
 
@@ -625,14 +644,21 @@ pub struct Tax {
     pub base: String,
 }
 
+/// An item a reserve or a support pays when cash falls short (`covers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cover {
+    /// Taxes due.
     Taxes,
+    /// Fees due.
     Fees,
+    /// Interest due on the senior tranches.
     SeniorInterest,
+    /// Principal due on the senior tranches.
     SeniorPrincipal,
+    /// Interest due on the mezzanine tranches.
     MezzanineInterest,
+    /// Principal due on the mezzanine tranches.
     MezzaninePrincipal,
 }
 
@@ -691,11 +717,16 @@ pub struct StepDown {
     pub formula: TargetFormula,
 }
 
+/// The kind of a credit support (`kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SupportKind {
+    /// 差额支付承诺: pays what its `covers` lack.
     ShortfallUndertaking,
+    /// 保证担保: pays what its `covers` lack, as an undertaking does.
     Guarantee,
+    /// 基础资产保证: pays each period's defaulted principal (担保代偿) and takes the
+    /// recoveries up to what it paid (代位追偿).
     AssetGuarantee,
 }
 
@@ -733,15 +764,24 @@ pub struct Support {
     pub fails_with: Option<String>,
 }
 
+/// What a waterfall step does (`action`; docs/deal-format.md, `[waterfalls]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// Pay the `taxes` due.
     PayTax,
+    /// Pay the `fees` due, a `share` of it, or the `part` above a fee's `cap`.
     PayFee,
+    /// Pay the interest due on `tranches`.
     PayInterest,
+    /// Pay principal to `tranches` (`order`, `amount`).
     PayPrincipal,
+    /// Bring the reserve to its target and release the excess (only deposit with
+    /// `release = false`).
     TopUpReserve,
+    /// Pay a subordinated `tranche` its capped periodic return (期间收益).
     PaySubReturn,
+    /// Pay all remaining cash to `tranche` (超额收益).
     PayResidual,
     /// Buy assets from the `[revolving]` template while the revolving period is live.
     BuyAssets,
@@ -759,21 +799,29 @@ pub enum Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentTest {
+    /// Each date's interest paid on that date, the balance by the last date (及时足额, default).
     Timely,
+    /// Interest and principal paid by the last date (最终足额).
     Ultimate,
 }
 
+/// How a `pay_principal` step shares cash among its `tranches` (`order`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalOrder {
+    /// In the listed order, each tranche in full before the next (the default).
     Sequential,
+    /// Pro rata by current balance.
     ProRata,
 }
 
+/// How much principal a `pay_principal` step pays (`amount`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalAmount {
+    /// What each tranche's amortization makes due (the default).
     Scheduled,
+    /// All available cash up to the balances, whatever the amortization.
     Available,
 }
 
@@ -933,23 +981,36 @@ pub struct Condition {
     pub not: Option<Box<When>>,
 }
 
+/// What a trigger stands for (`kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerKind {
+    /// 加速清偿事件.
     Acceleration,
+    /// 违约事件; takes precedence over an acceleration event.
     EventOfDefault,
 }
 
+/// What trips a trigger (`condition`; docs/deal-format.md, `[[triggers]]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerCondition {
+    /// Cumulative defaults over the initial pool balance above `threshold`.
     CumulativeDefaultRatioAbove,
+    /// Senior interest due not paid in full on a payment date.
     SeniorInterestShortfall,
+    /// The senior coverage multiple of the payment date below `threshold`.
     CoverageBelow,
+    /// Senior principal outstanding after a payment date on or after the legal maturity.
     SeniorOutstandingAfterLegalMaturity,
+    /// The most senior class outstanding not paid its interest due in full
+    /// (未能足额支付当时最高级别优先级证券的预期收益).
     TopClassInterestShortfall,
+    /// A support provider (`support`, default any) has failed by the payment date.
     SupportFailed,
+    /// The `event` a scenario's `events` dates has happened by the payment date.
     Event,
+    /// The performing pool over the senior balance below `threshold` (超额抵押).
     PoolToSeniorBelow,
 }
 

@@ -80,6 +80,7 @@ pub struct ScenarioOverride {
     pub cpr: Option<Decimal>,
 }
 
+/// One `defaults` entry: an obligor that defaults on `date`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObligorDefault {
@@ -114,6 +115,7 @@ pub struct ScenarioEvent {
     pub until: Option<Date>,
 }
 
+/// `delay`: this `fraction` of each collection arrives `months` late.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Delay {

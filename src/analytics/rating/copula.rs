@@ -26,6 +26,8 @@ pub enum Curve {
 }
 
 impl Curve {
+    /// The curve of a credit input: a row of `table`, or an explicit PD reached linearly over
+    /// an exposure term of `term` years.
     pub fn from_credit(curve: &CreditCurve, table: &PdTable, term: f64) -> Curve {
         match *curve {
             CreditCurve::Rating(i) => Curve::Row(table.rows[i].1),
@@ -127,6 +129,7 @@ impl DefaultModel {
         })
     }
 
+    /// Number of credits the model draws: one per obligor, an obligor group once.
     pub fn obligors(&self) -> usize {
         self.n
     }

@@ -74,6 +74,7 @@ pub struct Pool {
     pub total: Decimal,
     /// Balance-weighted average exposure term, years.
     pub wa_term: f64,
+    /// The Gaussian copula over the credits of `groups`.
     pub model: DefaultModel,
     /// First day of each collection period.
     pub period_starts: Vec<NaiveDate>,
@@ -229,7 +230,10 @@ impl Pool {
 /// The simulated paths, as distinct default patterns with their counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
+    /// Number of paths simulated.
     pub paths: u64,
+    /// Each distinct default pattern with the number of paths that drew it (no default: the
+    /// empty pattern).
     pub patterns: BTreeMap<Pattern, u64>,
 }
 
@@ -309,6 +313,7 @@ pub struct DistributionPoint {
     pub defaulted_fraction: Decimal,
     /// Paths with this fraction.
     pub paths: u64,
+    /// Paths with this fraction / all paths.
     pub probability: f64,
     /// Paths with at most this fraction / all paths.
     pub cumulative_probability: f64,
@@ -457,6 +462,7 @@ pub fn quantile_interval_ranks(paths: u64, p: f64, tail: f64) -> (Option<u64>, u
 /// The TDR of one rating and its parts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingTdr {
+    /// The rating label, a row of the PD table.
     pub rating: String,
     /// The pool term the PD is read at: the balance-weighted average of the obligors' terms
     /// to their last instalments, years (docs/rating.md §1).
@@ -475,6 +481,7 @@ pub struct RatingTdr {
     /// order statistics that bound the simulated part; the upper end is the formula at a
     /// fraction of 1 (so 1) when the paths are too few to bound it (review 30c item 7).
     pub tdr_low: Decimal,
+    /// The upper end of that interval.
     pub tdr_high: Decimal,
 }
 
@@ -715,10 +722,15 @@ pub fn min_bdr_of(
 /// One row of `rating.parquet`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingRow {
+    /// The deal's name.
     pub deal: String,
+    /// The tranche's name.
     pub tranche: String,
+    /// The rating tested, a row of the PD table.
     pub rating: String,
+    /// The rating's TDR (`RatingTdr::tdr`), 6 dp.
     pub target_default_rate: Decimal,
+    /// The tranche's BDR, the minimum over the scenarios (`Bdr::rate`).
     pub breakeven_default_rate: Decimal,
     /// Paid in full at R = 1 in the binding scenario (the minimum's): `breakeven_default_rate`
     /// is a lower bound, the larger of the realised ratios at R = 1 and in whole obligors
@@ -727,23 +739,31 @@ pub struct RatingRow {
     /// Not paid in full with no defaults in some scenario: no break-even, `pass` is false for
     /// every rating (even one whose TDR is 0) and there is no implied rating.
     pub fails_at_zero: bool,
+    /// BDR ≥ TDR by the pass rule (`Bdr::meets`); false whenever `fails_at_zero`.
     pub pass: bool,
     /// The scenario whose break-even is the minimum (the first such), which binds the rating.
     pub binding_scenario: Option<String>,
     /// The TDR's parts ([`RatingTdr`]): the pool term, the rating's PD at it, the simulated
     /// default rate, the single-obligor multiplier and the large-obligor test's rate.
     pub pool_term: f64,
+    /// The rating's cumulative PD at `pool_term`.
     pub horizon_pd: f64,
+    /// The simulated default rate (TDR_sim), 6 dp.
     pub simulated: Decimal,
+    /// The single-obligor multiplier (1 when off).
     pub multiplier: f64,
+    /// The large-obligor test's default rate (None when off or not defined for the rating).
     pub large_obligor: Option<Decimal>,
     /// The TDR's 95% confidence interval ([`RatingTdr::tdr_low`], [`RatingTdr::tdr_high`]).
     pub tdr_low: Decimal,
+    /// The upper end of that interval.
     pub tdr_high: Decimal,
+    /// The highest rating whose TDR the BDR covers; None when it covers none.
     pub implied_rating: Option<String>,
     /// The implied ratings at the TDRs' upper and lower ends ([`implied_rating_range`]): the
     /// range the simulation leaves the rating in (review 30d item 5).
     pub implied_rating_at_tdr_high: Option<String>,
+    /// The implied rating read at the TDRs' lower ends.
     pub implied_rating_at_tdr_low: Option<String>,
 }
 
@@ -804,8 +824,11 @@ pub fn rating_rows(
 /// One row of `mc_tranches.parquet`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct McTranche {
+    /// The deal's name.
     pub deal: String,
+    /// The tranche's name.
     pub tranche: String,
+    /// Number of paths simulated.
     pub paths: u64,
     /// Share of paths in which the tranche is not paid in full (any interest shortfall on any
     /// date, or principal left after the last payment date).

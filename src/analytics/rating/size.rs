@@ -57,21 +57,29 @@ pub enum TdrAt {
 /// One evaluated balance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizeStep {
+    /// The deal's name.
     pub deal: String,
     /// 1-based order of evaluation over the whole search.
     pub step: u32,
+    /// The tranche sized.
     pub tranche: String,
+    /// Its target rating.
     pub target_rating: String,
+    /// The tried balance, yuan.
     pub balance: Decimal,
     /// The subordinated tranche's balance at this step.
     pub subordinated_balance: Decimal,
+    /// The tranche's BDR at this balance, the minimum over the scenarios.
     pub breakeven_default_rate: Decimal,
+    /// The target rating's TDR: the point estimate or its upper end (`tdr_at`).
     pub target_default_rate: Decimal,
+    /// BDR ≥ TDR + margin by the pass rule (`Bdr::meets`); false whenever `fails_at_zero`.
     pub rating_ok: bool,
     /// The tranche's minimum coverage multiple in the base case (None: not computed for it).
     pub min_coverage_multiple: Option<Decimal>,
     /// None when no minimum was asked or no multiple exists for the tranche.
     pub coverage_ok: Option<bool>,
+    /// Both constraints hold: `rating_ok`, and `coverage_ok` unless it is None.
     pub pass: bool,
     /// Paid in full at R = 1 in the binding scenario (the minimum's): `breakeven_default_rate`
     /// is a lower bound (often the work of an uncapped support), the larger of the realised
@@ -122,8 +130,11 @@ fn failed_step(s: &SizeStep, d: &Deal) -> String {
 /// The result for one targeted tranche.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sized {
+    /// The tranche sized.
     pub tranche: String,
+    /// Its target rating.
     pub target_rating: String,
+    /// The balance found on the grid of `step`, yuan.
     pub balance: Decimal,
     /// What stops a larger balance: `rating`, `coverage`, `rating and coverage`, or
     /// `issue size` (the subordinated tranche is down to one step).
@@ -133,8 +144,11 @@ pub struct Sized {
 /// The sized deal, every step, and the per-tranche results.
 #[derive(Debug, Clone)]
 pub struct SizeResult {
+    /// The deal with the sized balances.
     pub deal: Deal,
+    /// Every evaluated balance, in evaluation order.
     pub steps: Vec<SizeStep>,
+    /// One result per targeted tranche, in seniority order.
     pub sized: Vec<Sized>,
 }
 
