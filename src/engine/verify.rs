@@ -143,6 +143,19 @@ impl Balances {
 
 /// Checks the run (module docs); returns the identity's totals.
 pub(super) fn verify(run: &Run) -> Result<Conservation> {
+    in_range(run)?;
+    let (c, pool_cash) = identity(run)?;
+    sources_match_ledger(run, &c, pool_cash)?;
+    principal_matches(run)?;
+    if run.keep_ledger {
+        written_ledger_replays(run)?;
+    }
+    payees_match_ledger(run, &run.accounts)?;
+    Ok(c)
+}
+
+/// An amount beyond what the engine holds exactly is the deal's, not a bug.
+fn in_range(run: &Run) -> Result<()> {
     if let Some(k) = run.beyond_range.get() {
         // The deal's amounts and rates, not a bug (exit code 2; review 27b item M1: a deal
         // that `check` accepted stopped with "a bug in ipabs"); located by its payment date
@@ -157,7 +170,11 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             run.scenario.name
         )));
     }
-    let deal = run.deal;
+    Ok(())
+}
+
+/// Check 1 (module docs): the conservation identity; returns its totals and the pool cash.
+fn identity(run: &Run) -> Result<(Conservation, Fen)> {
     let b = &run.accounts;
     let sent = |a: Account| -b.get(a);
     let pool_cash: Fen = run
@@ -199,9 +216,8 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
         investment_income: dec(run.invested)?,
         support_repaid: dec(repaid)?,
     };
-    let fail = |m: String| Err(Error::Internal(m));
     if inflow != outflow {
-        return fail(format!(
+        return Err(Error::Internal(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
              clean-up call price {} + restatements {} + investment income {} = {}, but payments \
              {} + purchases {} + collection account {} + reserve {} + named accounts {} + \
@@ -221,8 +237,20 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             c.subrogation,
             c.support_repaid,
             dec(outflow)?
-        ));
+        )));
     }
+    Ok((c, pool_cash))
+}
+
+/// Checks 2 and 3 (module docs): the internal accounts end where the engine holds them, and
+/// what left the pool, the investments, the originator and each support, and what the seller
+/// received, are the engine's figures.
+fn sources_match_ledger(run: &Run, c: &Conservation, pool_cash: Fen) -> Result<()> {
+    let deal = run.deal;
+    let b = &run.accounts;
+    let sent = |a: Account| -b.get(a);
+    let purchases = b.get(Account::Seller);
+    let fail = |m: String| Err(Error::Internal(m));
     if let Some(e) = &run.broken {
         return fail(format!("the ledger replay broke: {e}"));
     }
@@ -297,7 +325,15 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             ));
         }
     }
-    for (i, t) in deal.tranches.iter().enumerate() {
+    Ok(())
+}
+
+/// Check 4 (module docs): each tranche's principal received is its initial balance less its
+/// balance now.
+fn principal_matches(run: &Run) -> Result<()> {
+    let b = &run.accounts;
+    let fail = |m: String| Err(Error::Internal(m));
+    for (i, t) in run.deal.tranches.iter().enumerate() {
         let paid = b.principal.get(i).copied().unwrap_or(0);
         if to_fen(t.balance) - paid != run.balance[i] || run.balance[i] < 0 {
             return fail(format!(
@@ -309,37 +345,41 @@ pub(super) fn verify(run: &Run) -> Result<Conservation> {
             ));
         }
     }
-    if run.keep_ledger {
-        // The written entries replay to the same balances.
-        let mut replay = Balances::new(deal);
-        for e in &run.ledger {
-            let amount = to_fen(e.amount);
-            replay.apply(e.source, e.destination, amount);
-            if e.action == Movement::PayPrincipal
-                && let Account::Tranche(i) = e.destination
-            {
+    Ok(())
+}
+
+/// Check 5 (module docs): the written entries replay to the same balances.
+fn written_ledger_replays(run: &Run) -> Result<()> {
+    // The written entries replay to the same balances.
+    let mut replay = Balances::new(run.deal);
+    for e in &run.ledger {
+        let amount = to_fen(e.amount);
+        replay.apply(e.source, e.destination, amount);
+        if e.action == Movement::PayPrincipal
+            && let Account::Tranche(i) = e.destination
+        {
+            replay.principal(i, amount);
+        }
+        if e.action == Movement::PerUnitPrincipalResidual
+            && let Account::Tranche(i) = e.source
+        {
+            replay.principal(i, -amount);
+        }
+        if e.action == Movement::RestatePrincipal {
+            if let Account::Tranche(i) = e.destination {
                 replay.principal(i, amount);
             }
-            if e.action == Movement::PerUnitPrincipalResidual
-                && let Account::Tranche(i) = e.source
-            {
+            if let Account::Tranche(i) = e.source {
                 replay.principal(i, -amount);
             }
-            if e.action == Movement::RestatePrincipal {
-                if let Account::Tranche(i) = e.destination {
-                    replay.principal(i, amount);
-                }
-                if let Account::Tranche(i) = e.source {
-                    replay.principal(i, -amount);
-                }
-            }
-        }
-        if replay != *b {
-            return fail("the written ledger does not replay to the engine's balances".into());
         }
     }
-    payees_match_ledger(run, b)?;
-    Ok(c)
+    if replay != run.accounts {
+        return Err(Error::Internal(
+            "the written ledger does not replay to the engine's balances".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Check 6 (module docs): what each tranche's rows state it was paid (its running totals,
