@@ -686,11 +686,26 @@ pub enum FeeKind {
     Fixed(Decimal),
     /// `amount` a year: due on `first` and every 12 months after, each charged on the first
     /// payment date on or after it.
-    Annual { amount: Decimal, first: NaiveDate },
+    Annual {
+        /// The amount due each year, in yuan (`amount`).
+        amount: Decimal,
+        /// The first due date (`date`; by default the first anniversary of `closing_date`).
+        first: NaiveDate,
+    },
     /// rate × base × year fraction of the accrual period (deal day count).
-    AnnualRate { rate: Decimal, base: Base },
+    AnnualRate {
+        /// The annual rate, a fraction (`rate`, 0 ≤ rate < 1).
+        rate: Decimal,
+        /// The balance or flow the rate applies to (`base`, docs/deal-format.md "Bases").
+        base: Base,
+    },
     /// Paid once, on the first payment date on or after `date`.
-    OneOff { amount: Decimal, date: NaiveDate },
+    OneOff {
+        /// The amount, in yuan (`amount`).
+        amount: Decimal,
+        /// Paid on the first payment date on or after it (`date`; by default the first one).
+        date: NaiveDate,
+    },
 }
 
 /// A fee paid by the waterfall (`[[fees]]`): trustee, custodian, servicer, rating, …

@@ -482,12 +482,20 @@ pub enum Error {
     /// Reading an input file failed.
     #[error("error: cannot read {}: {source}", .path.display())]
     Read {
+        /// The file (or directory of deal files) that could not be read.
         path: PathBuf,
+        /// Why: the I/O error, or ipabs's own (a directory, or a file over the size limit).
         source: std::io::Error,
     },
     /// Writing output failed; nothing was left half-written.
     #[error("error: cannot write {}: {message}", .path.display())]
-    Write { path: PathBuf, message: String },
+    Write {
+        /// The file or directory that could not be written.
+        path: PathBuf,
+        /// What went wrong: the I/O error, or the table's column and row that could not be
+        /// built.
+        message: String,
+    },
     /// Bad command-line usage that clap cannot catch (e.g. an existing output directory), or
     /// input no file location can point at (a limit a deal reaches only when it runs).
     #[error("error: {0}")]

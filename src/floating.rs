@@ -69,7 +69,12 @@ pub enum Reset {
     Dates(Vec<NaiveDate>),
     /// Re-fixed every `months` months from `from` (`from`, `from + months`, …; month-end
     /// dates stay at month end).
-    Every { months: u32, from: NaiveDate },
+    Every {
+        /// The months between re-fixings, 1 to 120 (`reset_every_months`).
+        months: u32,
+        /// The first re-fixing date (`reset_from`).
+        from: NaiveDate,
+    },
 }
 
 /// A floating rate: `clamp(index(fixing date) + shift + spread, floor, cap)`, and never below

@@ -12,6 +12,9 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+// Every public item, field and variant says what it is (review 32d item 11); `-D warnings` in
+// CI's clippy makes a missing one an error.
+#![warn(missing_docs)]
 
 /// What this build was made from (build.rs): `commit C of DATE`, with `, modified` when the
 /// code differed from that commit, or `unknown commit` outside a git checkout.

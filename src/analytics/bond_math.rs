@@ -52,18 +52,27 @@ pub enum AnalyticsError {
         "no non-zero cash flow is dated after the settlement date {settle}: flows on or before \
          settlement are ignored, so pass flows dated after it (or an earlier settlement date)"
     )]
-    NoFutureFlows { settle: NaiveDate },
+    NoFutureFlows {
+        /// The settlement date; only flows dated after it count.
+        settle: NaiveDate,
+    },
 
     /// An input number is NaN or infinite.
     #[error("{what} is NaN or infinite: pass finite numbers")]
-    NonFinite { what: String },
+    NonFinite {
+        /// The input and its value, e.g. `the price (NaN)` or `the flat rate (inf)`.
+        what: String,
+    },
 
     /// A flat rate that cannot be compounded annually (≤ −100 %).
     #[error(
         "the flat rate {rate} is not above -1 (-100 %), so (1 + rate)^(-t) is undefined: pass \
          an annually compounded rate as a fraction, e.g. 0.025 for 2.5 %"
     )]
-    InvalidRate { rate: f64 },
+    InvalidRate {
+        /// The flat rate given, annually compounded, as a fraction.
+        rate: f64,
+    },
 
     /// The price function has the same sign at both ends of the bracket: no solution in it.
     #[error(
@@ -113,7 +122,12 @@ pub enum AnalyticsError {
          amounts are too large or the dates too far after settlement for f64 arithmetic; \
          rescale the amounts (e.g. to 10,000 yuan units)"
     )]
-    NotFiniteAt { what: &'static str, at: f64 },
+    NotFiniteAt {
+        /// What was solved for: `yield` or `spread`.
+        what: &'static str,
+        /// The yield or spread (a fraction) at which the discounted value was NaN.
+        at: f64,
+    },
 
     /// Brent's method ran out of iterations (should not happen on a valid bracket).
     #[error(

@@ -18,14 +18,19 @@ use crate::scenario::Scenario;
 /// One reported line of one payment date: what the waterfall says and what was reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconLine {
+    /// Payment date number, 1 for the deal's first.
     pub period: u32,
+    /// The period's adjusted payment date.
     pub payment_date: NaiveDate,
     /// `tax`, `fee`, `support_draw`, `reserve_draw`, `interest`, `principal`, `residual`,
     /// `account` or `trigger`.
     pub line: &'static str,
     /// The tax, fee, support, tranche, account or trigger name.
     pub item: String,
+    /// What the waterfall pays on the actual collections, in yuan, before the date is restated
+    /// to the reported figures (a trigger: 1 tripped, 0 not; docs/output.md).
     pub model: Decimal,
+    /// What the actuals file reports, in yuan (a trigger: 1 declared, 0 not).
     pub actual: Decimal,
     /// What may explain a difference, when ipabs can tell ([`reconcile`] adds them); empty on a line
     /// that agrees.
@@ -40,7 +45,10 @@ pub enum ReconNote {
     /// when that one gives it, as a trustee rounding half up does: review 33b item L2) ×
     /// units, on a deal that does not set `[notices] per_unit`.
     PerUnit {
+        /// The notice's figure per 100 yuan of initial face, at `[notices] decimals` places.
         per_100: Decimal,
+        /// The rounding rule that gives the actual, when it is not the deal's; None when the
+        /// deal's `[notices] rounding` gives it.
         other_rule: Option<Rounding>,
     },
     /// The difference is `ticks` whole units of the last place of a figure per 100 (`tick`
@@ -48,23 +56,41 @@ pub enum ReconNote {
     /// place off or rounded another way (review 33b item M2). `earlier`: the last period
     /// before on which the same line differed by the same, whose 尾差 this date may carry.
     Ticks {
+        /// The difference in ticks: 1 to 99 in size, negative when the actual is below the
+        /// model.
         ticks: i64,
+        /// One tick, in yuan: `units` × 10^−`[notices] decimals`, at least 1.00.
         tick: Decimal,
+        /// The tranche's units: its initial balance / `[notices] face`.
         units: i64,
+        /// The last earlier period on which the same line differed by the same `ticks`; None
+        /// when none did.
         earlier: Option<u32>,
     },
     /// On a deal with `[notices] per_unit`, no figure per 100 pays the actual: the nearest
     /// below, `per_100`, pays `pays` (review 33b item L1: a report of 1,053,549.99 was restated
     /// and its notice stated 1,053,360.00 paid, an amount nobody paid).
-    NotAFigure { per_100: Decimal, pays: Decimal },
+    NotAFigure {
+        /// The actual's figure per 100 yuan of initial face, at the deal's `[notices]` places
+        /// and rounding.
+        per_100: Decimal,
+        /// What that figure pays on the tranche, in yuan: `per_100` × initial balance / 100,
+        /// to the fen.
+        pays: Decimal,
+    },
     /// The model's figure holds `amount` of arrears left unpaid on period `period` (as
     /// reported there); `earlier_differed` when the same line differed on that date (the
     /// arrears come from the report's figure there), `none_paid` when this difference is minus
     /// that amount (the report pays none of the arrears).
     Arrears {
+        /// The arrears, in yuan: the tranche's interest unpaid (尾差 carried by `per_unit`
+        /// excluded), or the fee's or tax's `arrears`, on `period` in the restated run.
         amount: Decimal,
+        /// The period before this line's, on which `amount` was left unpaid.
         period: u32,
+        /// The same line differed on `period`: the arrears are the report's doing.
         earlier_differed: bool,
+        /// The difference is exactly −`amount`: the report pays none of the arrears.
         none_paid: bool,
     },
 }
@@ -79,7 +105,9 @@ impl ReconLine {
 /// One payment date of the in-life run: actual or projected, and the Art. 39 flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InLifeRow {
+    /// Payment date number, 1 for the deal's first.
     pub period: u32,
+    /// The period's adjusted payment date.
     pub payment_date: NaiveDate,
     /// True for the payment dates of the actuals file.
     pub actual: bool,
@@ -114,6 +142,8 @@ pub struct Reconciliation {
     pub lines: Vec<ReconLine>,
     /// The run on actual collections followed by the projection from the actual state.
     pub run: RunResult,
+    /// One row per payment date of `run`, up to a clean-up call (`in_life.parquet`,
+    /// docs/output.md).
     pub in_life: Vec<InLifeRow>,
 }
 

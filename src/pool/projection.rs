@@ -51,14 +51,21 @@ pub const MAX_OBLIGOR_PERIODS: usize = 20_000_000;
 pub struct PeriodCash {
     /// Cash from instalments (incl. delayed arrivals and prepayments).
     pub collected: Decimal,
+    /// Principal part of `collected`, prepayments included.
     pub principal_collected: Decimal,
+    /// Interest part of `collected`.
     pub interest_collected: Decimal,
+    /// Prepaid principal (part of `collected`).
     pub prepaid: Decimal,
+    /// Recovery cash received in the period.
     pub recovered: Decimal,
+    /// Performing balance that defaulted in the period.
     pub defaulted: Decimal,
+    /// Cash due in the period that the scenario's delay pushed to a later period.
     pub delayed: Decimal,
     /// Performing balance at the start of the collection period.
     pub balance_start: Decimal,
+    /// Performing balance at the end of the collection period.
     pub balance_end: Decimal,
     /// Defaults from the cutoff through the end of this period.
     pub cumulative_defaults: Decimal,

@@ -10,8 +10,11 @@ use crate::money::{from_fen, is_fen, to_fen};
 /// One obligor in one collection period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolFlowRow {
+    /// Period number, 1-based: the collection period that funds payment date `period`.
     pub period: u32,
+    /// The payment date this collection period funds.
     pub payment_date: NaiveDate,
+    /// The obligor's name (`NAME@DATE` for assets a revolving period bought).
     pub obligor: Label,
     /// Contractual amounts (principal + interest) falling due in the collection period, as if
     /// the obligor performed.
@@ -41,13 +44,21 @@ pub struct PoolFlowRow {
 /// projection accumulates an obligor's cells in this type directly.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlowAmounts {
+    /// `PoolFlowRow::scheduled`, in fen.
     pub scheduled: i64,
+    /// `PoolFlowRow::principal_collected`, in fen (prepayments included).
     pub principal: i64,
+    /// `PoolFlowRow::interest_collected`, in fen.
     pub interest: i64,
+    /// `PoolFlowRow::prepaid`, in fen.
     pub prepaid: i64,
+    /// `PoolFlowRow::defaulted`, in fen.
     pub defaulted: i64,
+    /// `PoolFlowRow::recovered`, in fen.
     pub recovered: i64,
+    /// `PoolFlowRow::delayed`, in fen.
     pub delayed: i64,
+    /// `PoolFlowRow::balance_end`, in fen.
     pub balance_end: i64,
 }
 

@@ -76,7 +76,12 @@ pub enum AmortizationError {
     BadFrequency(u32),
     /// The first payment date is on or before the start date.
     #[error("first payment date {first} must be after the start date {start}")]
-    FirstPaymentNotAfterStart { start: NaiveDate, first: NaiveDate },
+    FirstPaymentNotAfterStart {
+        /// The terms' `start_date`.
+        start: NaiveDate,
+        /// The first due date: given, or one period after `start`.
+        first: NaiveDate,
+    },
     /// A due date runs past the supported calendar range.
     #[error(
         "payment dates run past the supported calendar range; shorten term or months_per_period"
@@ -87,7 +92,12 @@ pub enum AmortizationError {
     ArithmeticOverflow,
     /// The due dates given are not `term` in number.
     #[error("{dates} due dates were given for a term of {term} instalments")]
-    DatesNotTerm { dates: usize, term: u32 },
+    DatesNotTerm {
+        /// How many due dates were given.
+        dates: usize,
+        /// The terms' `term`: the number of instalments.
+        term: u32,
+    },
     /// A step-up instalment is below its interest: the balance would grow.
     #[error(
         "step-up instalment {number} ({instalment}) is below its interest ({interest}) at the \

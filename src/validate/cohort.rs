@@ -14,7 +14,9 @@ pub const COHORT_KEY: &str = "cohort";
 /// The deals of a cohort file and its scenario file, as paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cohort {
+    /// The deal files of `deals`, in the file's order, joined to the cohort file's directory.
     pub deals: Vec<PathBuf>,
+    /// The scenario file of `scenarios`, joined likewise; used without `--scenarios`.
     pub scenarios: Option<PathBuf>,
 }
 

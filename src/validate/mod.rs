@@ -46,7 +46,9 @@ use spans::SourceIndex;
 /// A validated deal and the warnings found while validating it.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The validated deal.
     pub deal: Deal,
+    /// The warnings found while validating it, in file order, less those `[deal] allow` silences.
     pub warnings: Vec<Warning>,
     /// `search_drops_defaults` warnings of the deal's own `[scenario]`, told only by the
     /// commands that search break-evens ([`crate::scenario::ScenarioSet::search_warnings`]).

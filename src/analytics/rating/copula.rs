@@ -22,7 +22,13 @@ pub enum Curve {
     /// A row of the rating × term table.
     Row([f64; 10]),
     /// `pd × t / term`, reaching the explicit PD at the end of the exposure term.
-    Linear { pd: f64, term: f64 },
+    Linear {
+        /// The explicit cumulative PD over the exposure term (the `pd` tag), as a fraction.
+        pd: f64,
+        /// The exposure term T, in years (days / 365): the obligor's, or its group's longest
+        /// (docs/rating.md).
+        term: f64,
+    },
 }
 
 impl Curve {
