@@ -1,0 +1,89 @@
+//! Triggers (加速清偿事件, 违约事件): what trips them and the waterfall they switch to.
+
+use rust_decimal::Decimal;
+
+/// What a trigger stands for (`kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TriggerKind {
+    /// 加速清偿事件.
+    Acceleration,
+    /// 违约事件; takes precedence over an acceleration event.
+    EventOfDefault,
+}
+
+impl TriggerKind {
+    /// The TOML spelling: `acceleration` or `event_of_default`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerKind::Acceleration => "acceleration",
+            TriggerKind::EventOfDefault => "event_of_default",
+        }
+    }
+}
+
+/// What trips a trigger (`condition`, with its `threshold`, `support` or `event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerCondition {
+    /// Cumulative defaults / initial pool balance > x (tested before the waterfall).
+    CumulativeDefaultRatioAbove(Decimal),
+    /// Senior interest due was not paid in full on a payment date (tested after the waterfall;
+    /// it switches the waterfall from the next payment date).
+    SeniorInterestShortfall,
+    /// The senior coverage multiple of the payment date is below x (tested before the waterfall).
+    CoverageBelow(Decimal),
+    /// Senior principal is outstanding after a payment date on or after legal maturity (tested
+    /// after the waterfall).
+    SeniorOutstandingAfterLegalMaturity,
+    /// The most senior class outstanding before the payment date (senior; mezzanine once every
+    /// senior tranche is repaid) was not paid its interest due in full (tested after the
+    /// waterfall): 未能足额支付当时最高级别优先级证券的预期收益.
+    TopClassInterestShortfall,
+    /// A support provider (this one, by index into `Deal::supports`, or any) has failed: a
+    /// scenario's `support_failures` date (or its `fails_with` obligor's default) on or before
+    /// the payment date (tested before the waterfall; since session 28). A support the
+    /// scenario switches off (`supports_off`) is absent, not failed, and trips nothing.
+    /// 差额支付承诺人、担保人违约.
+    SupportFailed(Option<usize>),
+    /// An event the scenario dates (`events`), by index into `Deal::events`, has happened on or
+    /// before the payment date (tested before the waterfall; since session 30): 评级下调, 原始
+    /// 权益人丧失清偿能力 and the other 加速清偿事件 the model does not derive.
+    Event(usize),
+    /// The pool's performing balance at the collection period's end over the senior balance
+    /// before the payment date is below x (超额抵押, an over-collateralisation test; tested
+    /// before the waterfall; since session 31). Never with no senior balance.
+    PoolToSeniorBelow(Decimal),
+}
+
+impl TriggerCondition {
+    /// The TOML spelling of the condition, e.g. `coverage_below`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TriggerCondition::CumulativeDefaultRatioAbove(_) => "cumulative_default_ratio_above",
+            TriggerCondition::SeniorInterestShortfall => "senior_interest_shortfall",
+            TriggerCondition::TopClassInterestShortfall => "top_class_interest_shortfall",
+            TriggerCondition::CoverageBelow(_) => "coverage_below",
+            TriggerCondition::SeniorOutstandingAfterLegalMaturity => {
+                "senior_outstanding_after_legal_maturity"
+            }
+            TriggerCondition::SupportFailed(_) => "support_failed",
+            TriggerCondition::Event(_) => "event",
+            TriggerCondition::PoolToSeniorBelow(_) => "pool_to_senior_below",
+        }
+    }
+}
+
+/// A trigger (`[[triggers]]`): an event that switches the waterfall once its
+/// condition holds.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    /// The trigger's name, unique among triggers.
+    pub name: String,
+    /// 加速清偿事件 or 违约事件.
+    pub kind: TriggerKind,
+    /// What trips it.
+    pub condition: TriggerCondition,
+    /// Index of the waterfall it switches to.
+    pub waterfall: usize,
+    /// A curable trigger is re-tested every period and can switch back; others stay tripped.
+    pub curable: bool,
+}
