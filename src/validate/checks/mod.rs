@@ -29,8 +29,11 @@ pub const COUPON_MIN: Decimal = dec!(0.01);
 pub const COUPON_MAX: Decimal = dec!(0.10);
 /// A subordinated tranche's period-return cap above this is a warning.
 pub const SUB_COUPON_MAX: Decimal = dec!(0.20);
-/// Annual fee rates on a balance above this are a warning (`fee_range`; [NF1]).
-pub const FEE_RATE_MAX: Decimal = dec!(0.02);
+/// Annual fee rates on a balance at or above this are a warning (`fee_range`; [NF1]): the
+/// example deals' fees are 0.02%–0.2% a year, and 0.02% or 0.01% typed as a percentage (0.02,
+/// 0.01) lands here (review 33a item M2: the bound was 2%, exclusive, exactly where the
+/// commonest slip landed).
+pub const FEE_RATE_MAX: Decimal = dec!(0.01);
 /// Fee rates on the period's collections above this are a warning.
 pub const FLOW_FEE_RATE_MAX: Decimal = dec!(0.05);
 /// A fixed fee per payment date, or a one-off fee, above this share of the issue size.
@@ -61,8 +64,13 @@ pub const FIXED_FEE_SHARE_MIN: Decimal = dec!(0.000001);
 /// The issue size outside this multiple of the pool balance (either way) is a warning
 /// (`issue_size`): a 万元 or 亿元 mistake is four or eight orders of magnitude off.
 pub const ISSUE_RATIO_MAX: Decimal = dec!(10);
-/// A tranche below this share of the pool balance is a warning (`issue_size`).
+/// A tranche below this share of the pool balance, or a positive `target_balances` entry
+/// below this share of its tranche's balance, is a warning (`issue_size`).
 pub const TRANCHE_SHARE_MIN: Decimal = dec!(0.001);
+/// A support's `cap_total` or `cap_per_period` below this share of the issue size is a warning
+/// (`issue_size`): a cap equal to the issue typed in 万元 is 0.01% of it (review 33a item M1:
+/// the bound was that 0.01%, exclusive, so the slip of a cap at or above the issue passed).
+pub const SUPPORT_CAP_SHARE_MIN: Decimal = dec!(0.001);
 /// An asset's annual rate (a loan's, a lease's, a revolving template's) above this is a
 /// warning (`rate_range`; docs/sources.md [D5]): 5.5% typed as 0.55.
 pub const ASSET_RATE_MAX: Decimal = dec!(0.24);

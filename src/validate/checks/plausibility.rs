@@ -38,7 +38,7 @@ pub(super) fn share_pct(v: Decimal) -> String {
 }
 
 /// Support caps and fixed fees orders of magnitude off the issue size (`issue_size`): a cap
-/// below [`RESERVE_SHARE_MIN`] of the issue or above [`ISSUE_RATIO_MAX`] times it, a fixed or
+/// below [`SUPPORT_CAP_SHARE_MIN`] of the issue or above [`ISSUE_RATIO_MAX`] times it, a fixed or
 /// one-off fee below [`FIXED_FEE_SHARE_MIN`] of it (50 for 500,000: a 万元 slip).
 pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     let slip = "is it in 万元 or 亿元? Every amount is in yuan";
@@ -50,7 +50,7 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
             let Some(c) = cap.filter(|c| *c > Decimal::ZERO) else {
                 continue;
             };
-            if c < issue * RESERVE_SHARE_MIN || c > issue * ISSUE_RATIO_MAX {
+            if c < issue * SUPPORT_CAP_SHARE_MIN || c > issue * ISSUE_RATIO_MAX {
                 ctx.warn(
                     Check::IssueSize,
                     &format!("supports[{i}].{key}"),
@@ -242,6 +242,27 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
             );
         }
         for t in &deal.tranches {
+            // A target balance orders of magnitude below its tranche (review 33a item M3: 60
+            // for 600,000 moved the senior's principal due with no word).
+            if let crate::deal::Amortization::Scheduled(table) = &t.amortization {
+                for (j, &(date, target)) in table.iter().enumerate() {
+                    if target > Decimal::ZERO && target < t.balance * TRANCHE_SHARE_MIN {
+                        ctx.warn(
+                            Check::IssueSize,
+                            &format!("{}.target_balances[{j}].balance", paths.tranche(&t.name)),
+                            format!(
+                                "tranche `{}`'s target balance on {date} is {target:.2} yuan, {} \
+                                 of its balance of {:.2} (below {}): is it in 万元? Every amount \
+                                 is in yuan",
+                                t.name,
+                                share_pct(target / t.balance),
+                                t.balance,
+                                pct(TRANCHE_SHARE_MIN)
+                            ),
+                        );
+                    }
+                }
+            }
             if t.balance < pool * TRANCHE_SHARE_MIN {
                 ctx.warn(
                     Check::IssueSize,
@@ -327,16 +348,18 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
                 } else {
                     FEE_RATE_MAX
                 };
-                if rate > max {
+                // At the bound too on a balance (review 33a item M2).
+                if rate > max || (!flow && rate == max) {
                     ctx.warn(
                         Check::FeeRange,
                         &format!("fees[{j}].rate"),
                         format!(
-                            "fee `{}`'s rate {rate} ({}{}) is above {}; a rate is a fraction, \
+                            "fee `{}`'s rate {rate} ({}{}) is {} {}; a rate is a fraction, \
                              0.001 for 0.1%",
                             f.name,
                             pct(rate),
                             if flow { " of collections" } else { " a year" },
+                            if flow { "above" } else { "at or above" },
                             pct(max)
                         ),
                     );
