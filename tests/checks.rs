@@ -1532,3 +1532,63 @@ fn the_reconcile_page_holds_the_flags_and_the_warnings() {
         "{page}"
     );
 }
+
+/// A ratio too large for its column is told as a ratio, not as money (review 33a item L2: a
+/// coverage multiple was blamed on "a figure of 10^16 yuan"). A pool of 9,000,000,000,000 yuan
+/// owes a senior of 1 yuan its principal and fen(1 × 0.05 × 91/365) = fen(0.01247) = 0.01 of
+/// interest on its one date: the coverage multiple is 9,000,000,000,000 / 1.01 =
+/// 8,910,891,089,108.910891, at or above the 10^12 a Decimal(18, 6) column holds.
+#[test]
+fn a_ratio_beyond_its_column_is_told_as_a_ratio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = dir.path().join("tiny.toml");
+    std::fs::write(&deal, TINY_RATIO).expect("write");
+    let out = ipabs(&["check", s(&deal)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("column `coverage_multiple`")
+            && err.contains("8910891089108.910891 is too large")
+            && err.contains("A ratio of the run (a coverage multiple, a share) is 10^12 or more")
+            && !err.contains("10^16 yuan"),
+        "{err}"
+    );
+}
+
+const TINY_RATIO: &str = r#"[deal]
+name = "tiny"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-04-01]
+legal_maturity = 2024-04-01
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+[[obligors.assets]]
+kind = "receivable"
+amount = 9000000000000
+due_date = 2024-03-15
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 1
+coupon = 0.05
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 1000000
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;

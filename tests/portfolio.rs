@@ -1212,3 +1212,23 @@ fn a_scenario_file_warning_names_its_deal() {
         );
     }
 }
+
+/// A scenario name too long for a partition directory is told with the name clipped (review
+/// 33a item L1: 100,000 characters made a 300 KB error line): its first 266 and last 134
+/// characters, and how many were left out (100,000 − 400 = 99,600).
+#[test]
+fn a_partition_name_problem_clips_the_name() {
+    let name = "知".repeat(100_000);
+    let problem =
+        ipabs::output::portfolio::partition_key_problem("alpha", &name).expect("too long");
+    assert!(
+        problem.contains("(99600 characters left out)"),
+        "{}",
+        problem.len()
+    );
+    assert!(
+        problem.chars().count() < 1_000,
+        "{}",
+        problem.chars().count()
+    );
+}

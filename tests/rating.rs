@@ -2147,3 +2147,36 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
     let d = deal(&ok);
     assert!(obligor_credit_from_str("inline.toml", &ok, &d, &s.rating_model.pd).is_ok());
 }
+
+/// A step larger than the tranches it shares says what they hold and what to do (review 33a
+/// item L4): the hand deal's A 250,000 and B 750,000 hold 1,000,000 together, less than a
+/// step of 2,000,000 plus the step B keeps.
+#[test]
+fn a_step_with_no_room_says_what_the_tranches_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("hand.toml");
+    std::fs::write(&path, hand_src(250_000)).unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        path.to_str().unwrap(),
+        "--target",
+        "A=AAA",
+        "--step",
+        "2000000",
+        "--paths",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--step 2000000 leaves no room to size `A`: `A` and the subordinated `B` hold \
+             1000000 yuan together"
+        ) && err.contains("give a smaller --step"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

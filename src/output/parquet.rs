@@ -115,19 +115,34 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         }
     }
 
-    /// A figure that does not fit its Decimal column: when it is too large, the deal's amounts
-    /// (exit code 2, like bad input; review 27b item M1); when it has more places than the
-    /// column, a figure the engine should never make (a write error). Nothing is written.
-    fn unfit(&self, column: &str, row: &Row<'a, T>, unfit: Unfit) -> Error {
+    /// A figure that does not fit its Decimal column of `scale` places: when it is too large,
+    /// the deal's amounts (exit code 2, like bad input; review 27b item M1); when it has more
+    /// places than the column, a figure the engine should never make (a write error). Nothing
+    /// is written.
+    fn unfit(&self, column: &str, row: &Row<'a, T>, unfit: Unfit, scale: u32) -> Error {
         let message = match unfit {
             Unfit::NotExact(m) => return self.error(column, row, m),
             Unfit::TooLarge(m) => m,
         };
+        // What the column holds says what to check (review 33a item L2: a coverage multiple
+        // was told as money of 10^16 yuan).
+        let why = if scale == MONEY_SCALE {
+            "A figure of the run is 10^16 yuan or more, and the tables hold money below that \
+             (Decimal(18, 2)): check the deal's amounts (yuan, not fen) and whether interest \
+             compounds on a shortfall for decades (`interest_on_shortfall`)"
+                .to_string()
+        } else {
+            format!(
+                "A ratio of the run (a coverage multiple, a share) is 10^{} or more, and the \
+                 tables hold ratios below that (Decimal(18, {scale})): a large amount against a \
+                 tiny one, so check that the pool, the tranches and the fees are all in yuan \
+                 (one of them in 万元 or fen?)",
+                DECIMAL_PRECISION as u32 - scale
+            )
+        };
         Error::Usage(format!(
             "cannot write {}: column `{column}`, deal `{}`, scenario `{}`, row {} of the run: \
-             {message}. A figure of the run is 10^16 yuan or more, and the tables hold money \
-             below that (Decimal(18, 2)): check the deal's amounts (yuan, not fen) and whether \
-             interest compounds on a shortfall for decades (`interest_on_shortfall`)",
+             {message}. {why}",
             self.file, row.run.deal, row.run.scenario, row.index
         ))
     }
@@ -197,9 +212,10 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         for r in self.rows {
             let m = match get(r.row) {
                 None => None,
-                Some(d) => {
-                    Some(exact_mantissa(d, scale).map_err(|message| self.unfit(name, r, message))?)
-                }
+                Some(d) => Some(
+                    exact_mantissa(d, scale)
+                        .map_err(|message| self.unfit(name, r, message, scale))?,
+                ),
             };
             mantissas.push(m);
         }
@@ -248,7 +264,9 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
     ) -> Result<(), Error> {
         let mut mantissas = Vec::with_capacity(self.rows.len());
         for r in self.rows {
-            mantissas.push(mantissa(r.row).map_err(|message| self.unfit(name, r, message))?);
+            mantissas.push(
+                mantissa(r.row).map_err(|message| self.unfit(name, r, message, MONEY_SCALE))?,
+            );
         }
         self.push_decimal(MONEY_SCALE, Int128Chunked::from_vec(name.into(), mantissas));
         Ok(())

@@ -53,16 +53,19 @@ pub fn partition_key_problem(deal_id: &str, scenario: &str) -> Option<String> {
     let scen = format!("scenario={}", hive_escape(scenario));
     if deal.len() > NAME_MAX {
         Some(format!(
-            "deal id `{deal_id}` (its file's stem) makes the partition directory name `deal=…` \
-             {} bytes long once percent-encoded, above the {NAME_MAX} a name may have; give \
-             the file a shorter name",
+            "deal id `{}` (its file's stem) makes the partition directory name `deal=…` {} bytes \
+             long once percent-encoded, above the {NAME_MAX} a name may have; give the file a \
+             shorter name",
+            crate::error::clip(deal_id),
             deal.len()
         ))
     } else if scen.len() > NAME_MAX {
+        // The name clipped (review 33a item L1: a 100,000-character name made a 300 KB line).
         Some(format!(
-            "scenario `{scenario}` of deal `{deal_id}` makes the partition directory name \
+            "scenario `{}` of deal `{deal_id}` makes the partition directory name \
              `scenario=…` {} bytes long once percent-encoded, above the {NAME_MAX} a name may \
              have; give it a shorter name (a CJK character takes 9 bytes)",
+            crate::error::clip(scenario),
             scen.len()
         ))
     } else {

@@ -314,8 +314,20 @@ impl Search<'_> {
         };
         let max_idx = (room / self.opts.step).floor().to_u64_checked()?;
         if max_idx == 0 {
+            // The room and the way out (review 33a item L4).
+            let held = match self.sub {
+                Some(sub) if !self.opts.free_issue_size => format!(
+                    "`{}` and the subordinated `{}` hold {} yuan together, and the subordinated \
+                     tranche keeps at least one step",
+                    t.name,
+                    d.tranches[sub].name,
+                    (d.tranches[t.index].balance + d.tranches[sub].balance).round_dp(2)
+                ),
+                _ => format!("the pool holds {} yuan", d.pool_balance().round_dp(2)),
+            };
             return Err(Error::Usage(format!(
-                "--step {} leaves no room to size `{}`",
+                "--step {} leaves no room to size `{}`: {held}; give a smaller --step, or check \
+                 that the deal's amounts are in yuan (not 万元)",
                 self.opts.step, t.name
             )));
         }
