@@ -1,0 +1,183 @@
+//! The pool as the default model sees it: credits (obligors and obligor groups), terms,
+//! exposures at default by period (docs/rating.md §1, §4).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::copula::{Curve, DefaultModel};
+use super::*;
+use crate::deal::Deal;
+use crate::error::{Error, Result};
+use crate::rating_model::{ObligorCredit, RatingModel};
+
+/// The pool as the default model sees it.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// Each obligor's credit input (its `rating` or `pd`, `region` and `industry` tags).
+    pub credits: Vec<ObligorCredit>,
+    /// Exposure term T_i: years (days / 365) from the cutoff to the obligor's last instalment.
+    pub terms: Vec<f64>,
+    /// Principal outstanding at the cutoff, per obligor.
+    pub balances: Vec<Decimal>,
+    /// The credits the default model draws ([`Deal::credit_groups`]): an obligor group's
+    /// obligors (the `group` tag) default together, at one time; every other obligor alone.
+    pub groups: Vec<Vec<usize>>,
+    /// Principal outstanding at the cutoff, per credit of `groups`.
+    pub group_balances: Vec<Decimal>,
+    /// Exposure term of each credit of `groups`: the longest of its obligors' terms.
+    pub group_terms: Vec<f64>,
+    /// `exposure[o][k]`: principal of obligor o due on or after the first day of collection
+    /// period k (what a default at that date loses).
+    pub exposure: Vec<Vec<Decimal>>,
+    /// The pool balance at the cutoff.
+    pub total: Decimal,
+    /// Balance-weighted average exposure term, years.
+    pub wa_term: f64,
+    /// The Gaussian copula over the credits of `groups`.
+    pub model: DefaultModel,
+    /// First day of each collection period.
+    pub period_starts: Vec<NaiveDate>,
+    period_ends: Vec<NaiveDate>,
+    cutoff: NaiveDate,
+}
+
+/// Builds the default model of `deal` for `credits` (one per obligor, from
+/// [`crate::validate::obligor_credit_from_str`]).
+pub fn pool(
+    deal: &Deal,
+    credits: Vec<ObligorCredit>,
+    model: &RatingModel,
+    seed: u64,
+) -> Result<Pool> {
+    let n = deal.obligors.len();
+    if credits.len() != n {
+        return Err(Error::Internal("one credit per obligor expected".into()));
+    }
+    if n > MAX_OBLIGORS {
+        return Err(Error::Usage(format!(
+            "the default model takes at most {MAX_OBLIGORS} obligors; the deal has {n}"
+        )));
+    }
+    if deal.periods.is_empty() {
+        return Err(Error::Internal("the deal has no payment dates".into()));
+    }
+    let cutoff = deal.cutoff_date;
+    let period_starts: Vec<NaiveDate> = deal.periods.iter().map(|p| p.collection_start).collect();
+    let period_ends: Vec<NaiveDate> = deal.periods.iter().map(|p| p.collection_end).collect();
+    let mut terms = Vec::with_capacity(n);
+    let mut balances = Vec::with_capacity(n);
+    let mut exposure = Vec::with_capacity(n);
+    for o in &deal.obligors {
+        terms.push(o.term_years(cutoff));
+        balances.push(o.assets.iter().map(|a| a.balance()).sum::<Decimal>());
+        exposure.push(
+            period_starts
+                .iter()
+                .map(|&s| {
+                    o.assets
+                        .iter()
+                        .flat_map(|a| a.instalments.iter())
+                        .filter(|i| i.date >= s)
+                        .map(|i| i.principal)
+                        .sum::<Decimal>()
+                })
+                .collect(),
+        );
+    }
+    let total: Decimal = balances.iter().sum();
+    if total <= Decimal::ZERO {
+        return Err(Error::Usage("the pool has no balance at the cutoff".into()));
+    }
+    let wa_term = balances
+        .iter()
+        .zip(&terms)
+        .map(|(b, t)| b.to_f64().unwrap_or(0.0) * t)
+        .sum::<f64>()
+        / total.to_f64().unwrap_or(1.0);
+    // One latent variable per credit: an obligor group's first obligor stands for it (its
+    // credit, which validation makes every member share, and its region and industry), over
+    // the longest of its obligors' terms. Without groups, one per obligor, as before.
+    let groups = deal.credit_groups();
+    let group_balances: Vec<Decimal> = groups
+        .iter()
+        .map(|g| g.iter().map(|&o| balances[o]).sum())
+        .collect();
+    let group_terms: Vec<f64> = groups
+        .iter()
+        .map(|g| g.iter().map(|&o| terms[o]).fold(0.0, f64::max))
+        .collect();
+    let group_credits: Vec<ObligorCredit> = groups.iter().map(|g| credits[g[0]].clone()).collect();
+    let names: Vec<&str> = groups
+        .iter()
+        .map(|g| deal.obligors[g[0]].name.as_str())
+        .collect();
+    let chol = correlation::cholesky(&names, &group_credits, &model.correlations)?;
+    let curves: Vec<Curve> = group_credits
+        .iter()
+        .zip(&group_terms)
+        .map(|(c, &t)| Curve::from_credit(&c.curve, &model.pd, t))
+        .collect();
+    let dm = DefaultModel::new(chol, curves, group_terms.clone(), seed)?;
+    Ok(Pool {
+        credits,
+        terms,
+        balances,
+        groups,
+        group_balances,
+        group_terms,
+        exposure,
+        total,
+        wa_term,
+        model: dm,
+        period_starts,
+        period_ends,
+        cutoff,
+    })
+}
+
+impl Pool {
+    /// The collection period in which a default `t` years after the cutoff falls: the first
+    /// whose last day is on or after cutoff + ⌊365 t⌋ days (the last period if none).
+    pub fn period_of(&self, t: f64) -> u32 {
+        let days = (t * 365.0).floor().max(0.0) as i64;
+        let date = self.cutoff + chrono::Duration::days(days);
+        let k = self
+            .period_ends
+            .iter()
+            .position(|&e| e >= date)
+            .unwrap_or(self.period_ends.len() - 1);
+        k as u32
+    }
+
+    /// The pattern of a path's defaults, (credit, time in years) as the default model draws
+    /// them: each obligor of a defaulted credit defaults in the period of its time, in
+    /// obligor order.
+    pub fn pattern_of(&self, defaults: &[(u32, f64)]) -> Pattern {
+        let mut key: Pattern = defaults
+            .iter()
+            .flat_map(|&(g, t)| {
+                let k = self.period_of(t);
+                self.groups[g as usize].iter().map(move |&o| (o as u32, k))
+            })
+            .collect();
+        if self.groups.len() < self.balances.len() {
+            key.sort_unstable();
+        }
+        key
+    }
+
+    /// Defaulted principal of a pattern.
+    pub fn amount(&self, p: &Pattern) -> Decimal {
+        p.iter()
+            .map(|&(o, k)| self.exposure[o as usize][k as usize])
+            .sum()
+    }
+
+    /// The named defaults of a pattern: each obligor defaults on the first day of its period.
+    pub fn obligor_defaults(&self, p: &Pattern) -> Vec<(usize, NaiveDate)> {
+        p.iter()
+            .map(|&(o, k)| (o as usize, self.period_starts[k as usize]))
+            .collect()
+    }
+}
