@@ -531,25 +531,7 @@ impl<'a> Run<'a> {
             return;
         }
         let (source, destination) = route;
-        self.accounts.apply(source, destination, amount);
-        if action == Movement::PayPrincipal
-            && let Account::Tranche(i) = destination
-        {
-            self.accounts.principal(i, amount);
-        }
-        if action == Movement::PerUnitPrincipalResidual
-            && let Account::Tranche(i) = source
-        {
-            self.accounts.principal(i, -amount);
-        }
-        if action == Movement::RestatePrincipal {
-            if let Account::Tranche(i) = destination {
-                self.accounts.principal(i, amount);
-            }
-            if let Account::Tranche(i) = source {
-                self.accounts.principal(i, -amount);
-            }
-        }
+        self.accounts.movement(action, source, destination, amount);
         if self.broken.is_none()
             && (amount < 0
                 || [source, destination]

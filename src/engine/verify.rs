@@ -122,9 +122,41 @@ impl Balances {
 
     /// Records principal received by tranche `i`.
     #[inline]
-    pub(super) fn principal(&mut self, i: usize, amount: Fen) {
+    fn principal(&mut self, i: usize, amount: Fen) {
         if let Some(p) = self.principal.get_mut(i) {
             *p += amount;
+        }
+    }
+
+    /// Replays one movement: `amount` from `source` to `destination`, and the principal a
+    /// tranche receives by it (paid, a per-unit 尾差 kept back, or restated). One rule for the
+    /// run's running replay and the replay of its written ledger.
+    #[inline(always)]
+    pub(super) fn movement(
+        &mut self,
+        action: Movement,
+        source: Account,
+        destination: Account,
+        amount: Fen,
+    ) {
+        self.apply(source, destination, amount);
+        if action == Movement::PayPrincipal
+            && let Account::Tranche(i) = destination
+        {
+            self.principal(i, amount);
+        }
+        if action == Movement::PerUnitPrincipalResidual
+            && let Account::Tranche(i) = source
+        {
+            self.principal(i, -amount);
+        }
+        if action == Movement::RestatePrincipal {
+            if let Account::Tranche(i) = destination {
+                self.principal(i, amount);
+            }
+            if let Account::Tranche(i) = source {
+                self.principal(i, -amount);
+            }
         }
     }
 
@@ -353,26 +385,7 @@ fn written_ledger_replays(run: &Run) -> Result<()> {
     // The written entries replay to the same balances.
     let mut replay = Balances::new(run.deal);
     for e in &run.ledger {
-        let amount = to_fen(e.amount);
-        replay.apply(e.source, e.destination, amount);
-        if e.action == Movement::PayPrincipal
-            && let Account::Tranche(i) = e.destination
-        {
-            replay.principal(i, amount);
-        }
-        if e.action == Movement::PerUnitPrincipalResidual
-            && let Account::Tranche(i) = e.source
-        {
-            replay.principal(i, -amount);
-        }
-        if e.action == Movement::RestatePrincipal {
-            if let Account::Tranche(i) = e.destination {
-                replay.principal(i, amount);
-            }
-            if let Account::Tranche(i) = e.source {
-                replay.principal(i, -amount);
-            }
-        }
+        replay.movement(e.action, e.source, e.destination, to_fen(e.amount));
     }
     if replay != run.accounts {
         return Err(Error::Internal(
