@@ -2313,3 +2313,95 @@ fn an_obligor_paying_less_than_its_schedule_is_told() {
     let defaulted = "principal = 300000\ninterest = 20000\ndefaults = 100000\nbalance_end = 600000";
     assert!(warned(defaulted).is_empty());
 }
+
+/// `actuals_arrears` reads each date's own rows and only obligors with something left (review
+/// 33g items M1 and M2). The auditing fixture's O1 defaults whole on the first date (1,000,000
+/// of defaults, nothing collected) or prepays it all (400,000 + 600,000 of principal and the
+/// 20,000 of interest): neither date is arrears, though the second date's schedule at issue
+/// has 310,000 due.
+#[test]
+fn an_obligor_with_nothing_left_is_not_in_arrears() {
+    let d = deal("tests/fixtures/auditing.toml");
+    for first in [
+        "principal = 0\ninterest = 0\ndefaults = 1000000\nbalance_end = 0",
+        "principal = 400000\nprepayments = 600000\ninterest = 20000\nbalance_end = 0",
+    ] {
+        let src = format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\n\n[[periods.obligors]]\nname = \"O1\"\n{first}\n\n\
+             [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\n[[periods.obligors]]\n\
+             name = \"O1\"\nprincipal = 0\ninterest = 0\nbalance_end = 0\n"
+        );
+        let a = actuals_from_str("a.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+        let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        let arrears: Vec<&str> = r
+            .run
+            .warnings
+            .iter()
+            .filter(|w| w.check.name() == "actuals_arrears")
+            .map(|w| w.message.as_str())
+            .collect();
+        assert!(arrears.is_empty(), "{first}: {arrears:?}");
+    }
+}
+
+/// A date reported by obligor after one reported in pool totals is read off its own rows
+/// (review 33g item M1: the first date's one `(pool)` row shifted the second date's rows, and
+/// the warning named O1 with O2's figures). The bad-deal base with actuals equal to its run,
+/// the first date in pool totals, and O2 reported paying 10,000.00 less principal on the
+/// second (its balance 10,000.00 more), in the base case: O2 is 10,000.00 short, O1 is not
+/// named.
+#[test]
+fn arrears_after_a_pool_totals_date_name_the_right_obligor() {
+    let d = deal("tests/bad_deals/valid/base.toml");
+    // The base case (the deal's own scenario has defaults, which explain any shortfall).
+    let base = ipabs::scenario::Scenario::base();
+    let full = ipabs::engine::run(&d, &base).unwrap_or_else(|e| panic!("{e}"));
+    let src = actuals_of(&d, &full, 2);
+    let row = |p: u32, o: &str| {
+        full.pool_flows
+            .iter()
+            .find(|r| r.period == p && r.obligor.as_str() == o)
+            .expect("row")
+    };
+    // The first date in pool totals: its two [[periods.obligors]] blocks replaced by the sum.
+    let (p1, p2) = src.split_at(src.find("[[periods]]\nperiod = 2").expect("period 2"));
+    let head = &p1[..p1.find("[[periods.obligors]]").expect("obligors")];
+    let (o1, o2) = (row(1, "O1"), row(1, "O2"));
+    let totals = format!(
+        "pool = {{ principal = \"{}\", interest = \"{}\", balance_end = \"{}\" }}\n\n",
+        o1.principal_collected + o2.principal_collected,
+        o1.interest_collected + o2.interest_collected,
+        o1.balance_end + o2.balance_end
+    );
+    let short = row(2, "O2");
+    let old = format!(
+        "name = \"O2\"\nprincipal = \"{}\"",
+        short.principal_collected - short.prepaid
+    );
+    let new = format!(
+        "name = \"O2\"\nprincipal = \"{}\"",
+        short.principal_collected - short.prepaid - dec!(10000)
+    );
+    let p2 = p2.replacen(&old, &new, 1).replacen(
+        &format!("balance_end = \"{}\"", short.balance_end),
+        &format!("balance_end = \"{}\"", short.balance_end + dec!(10000)),
+        1,
+    );
+    let src = format!("{head}{totals}{p2}");
+    let a = actuals_from_str("a.toml", &src, &d).unwrap_or_else(|e| panic!("{e}\n{src}"));
+    let r = reconcile(&d, &base, &a).unwrap_or_else(|e| panic!("{e}"));
+    let arrears: Vec<&str> = r
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_arrears")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(arrears.len(), 1, "{arrears:?}");
+    assert!(
+        arrears[0].starts_with("obligor `O2` is reported paying")
+            && arrears[0].contains("(10000.00 short)"),
+        "{arrears:?}"
+    );
+}

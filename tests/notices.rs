@@ -1269,3 +1269,39 @@ fn per_unit_draws_a_capped_support_only_for_what_the_figure_pays() {
     assert_eq!(flow(&r, "B", 3).residual_paid, dec!(0));
     assert_eq!(r.periods[2].collection_balance_end, dec!(0));
 }
+
+/// The 尾差 kept is the due's, whatever the waterfall paid (review 33g item M3). The auditing
+/// fixture with `per_unit`, its second date's pool collecting only 3,000 of interest and no
+/// principal, so the waterfall pays A less than its 4,451.63 due; the report pays 4,451.39. The
+/// due's figure 0.4946 pays 4,451.40 and carries 0.23 by design; 4,451.63 − 4,451.39 = 0.24 is
+/// carried, 0.23 of it 尾差 and 0.01 not paid as agreed, as when the waterfall paid in full
+/// (`a_report_a_fen_off_the_figure_is_a_fen_off`). Before, the 尾差 was the short payment's.
+#[test]
+fn the_residual_kept_is_the_dues_when_the_waterfall_is_short() {
+    let d = fixture("\n[notices]\nper_unit = true\n");
+    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n\
+         [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = { principal = 400000, interest = 20000 }\nfees = { trustee = 1000 }\n\
+         tranches.A = { interest = 8190, principal = 410810 }\n\
+         tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n\n\
+         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+         pool = { principal = 0, interest = 3000, balance_end = 600000 }\n\
+         tranches.A = { interest = \"4451.39\" }\n";
+    let a = ipabs::validate::actuals_from_str("a.toml", actuals, &d).expect("actuals");
+    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
+    let a2 = rec
+        .run
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "A" && f.period == 2)
+        .expect("A's row");
+    assert_eq!(
+        (
+            a2.interest_due,
+            a2.interest_paid,
+            a2.interest_residual,
+            a2.interest_unpaid()
+        ),
+        (dec!(4451.63), dec!(4451.39), dec!(0.23), dec!(0.01))
+    );
+}

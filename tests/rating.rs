@@ -1956,24 +1956,33 @@ fn a_pd_beyond_the_table_counts_as_the_lowest_grade() {
 #[test]
 fn a_pool_half_of_which_is_one_obligor_is_noted() {
     use ipabs::output::rating::concentration_note;
-    let note = concentration_note(&[dec!(600000), dec!(400000)], dec!(1000000)).expect("noted");
+    let note =
+        concentration_note(&[dec!(600000), dec!(400000)], dec!(1000000), false).expect("noted");
     assert!(
-        note.starts_with(
-            "note: the largest obligor (an obligor group counts as one) holds 60.0000% of the pool"
-        ),
+        note.starts_with("note: the largest obligor holds 60.0000% of the pool"),
         "{note}"
     );
-    assert!(concentration_note(&[dec!(500000), dec!(500000)], dec!(1000000)).is_some());
+    assert!(concentration_note(&[dec!(500000), dec!(500000)], dec!(1000000), false).is_some());
     assert!(
-        concentration_note(&[dec!(499999.99), dec!(500000.01)], dec!(1000000)).is_some(),
+        concentration_note(&[dec!(499999.99), dec!(500000.01)], dec!(1000000), false).is_some(),
         "the largest is 500,000.01"
     );
     assert!(
         concentration_note(
             &[dec!(499999.99), dec!(250000.01), dec!(250000)],
-            dec!(1000000)
+            dec!(1000000),
+            false
         )
         .is_none()
+    );
+    // With obligor groups the note says the largest may be one.
+    let grouped =
+        concentration_note(&[dec!(600000), dec!(400000)], dec!(1000000), true).expect("noted");
+    assert!(
+        grouped.starts_with(
+            "note: the largest obligor (an obligor group counts as one) holds 60.0000%"
+        ),
+        "{grouped}"
     );
 }
 
@@ -2136,6 +2145,30 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
         ),
         "{e}"
     );
+    // The expected credit is the weaker, BBB, whichever obligor comes first.
+    assert!(
+        e.contains(
+            "one credit on every obligor of the group (rating = \"BBB\", the weaker of the two)"
+        ),
+        "{e}"
+    );
+    let reversed = one_year(
+        &[
+            ("G1", 300_000, "rating = \"A\", group = \"Core\""),
+            ("G2", 200_000, "rating = \"BBB\", group = \"Core\""),
+        ],
+        250_000,
+    );
+    let d = deal(&reversed);
+    let e = obligor_credit_from_str("inline.toml", &reversed, &d, &s.rating_model.pd)
+        .expect_err("two credits in one group")
+        .to_string();
+    assert!(
+        e.contains(
+            "one credit on every obligor of the group (rating = \"BBB\", the weaker of the two)"
+        ),
+        "{e}"
+    );
     // The same pd in both is one credit.
     let ok = one_year(
         &[
@@ -2179,4 +2212,63 @@ fn a_step_with_no_room_says_what_the_tranches_hold() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+/// A scenario reaches a whole obligor group (review 33f items M1 and M2): a named default of
+/// one of its obligors defaults the others on the same date (so a support tied with
+/// `fails_with` to another member fails with it), and an override by the `group` tag selects
+/// every member, one whose tag has spaces around the name too (`" Core "` is group `Core`
+/// everywhere else).
+#[test]
+fn a_scenario_reaches_a_whole_group() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \" Core \""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+            ("O3", 500_000, "pd = \"0.1\""),
+        ],
+        500_000,
+    );
+    let d = deal(&src);
+    assert_eq!(d.credit_groups(), [vec![0, 1], vec![2]]);
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    let s = set(&d, "defaults = [{ obligor = \"G2\", date = 2024-03-01 }]\n");
+    assert_eq!(s.scenarios[0].obligor_defaults, [(1, date), (0, date)]);
+    let s = set(&d, "defaults = [{ obligor = \"O3\", date = 2024-03-01 }]\n");
+    assert_eq!(s.scenarios[0].obligor_defaults, [(2, date)]);
+    let s = set(
+        &d,
+        "overrides = [{ tag = \"group:Core\", default_rate = 1 }]\n",
+    );
+    assert_eq!(s.scenarios[0].overrides[0].obligors, [0, 1]);
+}
+
+/// A group with one obligor is told with its near miss among the other groups, not with every
+/// other group (review 33g item M4: the list grew with the square of the obligors).
+#[test]
+fn a_lone_group_is_told_with_its_near_miss() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+            ("G3", 100_000, "pd = \"0.1\", group = \"Cor\""),
+            ("O4", 400_000, "pd = \"0.1\", group = \"Other\""),
+            ("O5", 100_000, "pd = \"0.1\", group = \"Other\""),
+        ],
+        500_000,
+    );
+    let loaded = ipabs::validate::deal_from_str("inline.toml", &src).expect("valid");
+    let lone: Vec<String> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "single_member_group")
+        .map(|w| w.message.clone())
+        .collect();
+    assert_eq!(
+        lone,
+        [
+            "obligor `G3` is the only obligor of group `Cor` (did you mean `Core`?): a group is the \
+          obligors with equal `group` tags, which default as one; is the name misspelt?"
+        ]
+    );
 }

@@ -77,10 +77,7 @@ pub struct DealFacts {
 
 /// Each obligor's cutoff balance, in deal order.
 fn obligor_balances(deal: &Deal) -> Vec<Decimal> {
-    deal.obligors
-        .iter()
-        .map(|o| o.assets.iter().map(|a| a.balance()).sum())
-        .collect()
+    deal.obligors.iter().map(|o| o.balance()).collect()
 }
 
 /// `key:share;…` of `tag` weighted by obligor balance.
@@ -146,9 +143,8 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
         largest_obligor_share: top(1),
         top5_obligor_share: top(5),
         largest_group_share: deal
-            .credit_groups()
-            .iter()
-            .map(|g| g.iter().map(|&o| balances[o]).sum::<Decimal>())
+            .credit_balances(&deal.credit_groups())
+            .into_iter()
             .max()
             .and_then(|b| ratio(b, pool)),
         hhi,

@@ -52,7 +52,7 @@ pub enum ReconNote {
         other_rule: Option<Rounding>,
     },
     /// The difference is `ticks` whole units of the last place of a figure per 100 (`tick`
-    /// yuan each: 10^−decimals per 100 × `units`), at least 1.00 yuan: a figure stated a
+    /// yuan each: 10^−decimals per 100 × `units`), at least 10.00 yuan: a figure stated a
     /// place off or rounded another way (review 33b item M2). `earlier`: the last period
     /// before on which the same line differed by the same, whose 尾差 this date may carry.
     Ticks {
@@ -223,8 +223,8 @@ fn stranded(
 }
 
 /// An `actuals_arrears` warning for each obligor an actual date reports paying less than its
-/// schedule had due in the collection period (principal and interest, prepayments left out),
-/// with no default (review 33b item M1: a late collection, 拖欠, reconciled with exit 0 and no
+/// schedule at issue had due in the collection period (principal and interest; what it paid
+/// counts its prepayments), with no default and a balance left at the period's start (review 33b item M1: a late collection, 拖欠, reconciled with exit 0 and no
 /// word, and showed only in `pool_flows` read by hand). Needs the report's obligors.
 fn arrears(
     deal: &Deal,
@@ -233,16 +233,22 @@ fn arrears(
     scenario: &str,
 ) -> Vec<crate::error::Warning> {
     use crate::error::{Check, Warning};
-    let no = deal.obligors.len();
     let mut out = Vec::new();
     for a in actuals.periods.iter().filter(|a| a.obligors.is_some()) {
         let p = deal.periods[a.index];
-        for o in 0..no {
-            let Some(row) = pool.rows.get(a.index * no + o) else {
-                continue;
-            };
-            let paid = row.collected - row.prepaid;
-            if paid >= row.scheduled || row.defaulted > Decimal::ZERO {
+        // The date's rows by period, not by position: a date reported in pool totals has one
+        // row (review 33g item M1: an obligor date after one was read off the wrong row).
+        for row in pool.rows.iter().filter(|r| r.period == p.number) {
+            // What it paid, prepayments included; an obligor with nothing left at the start
+            // of the period (defaulted, or repaid, on an earlier date) owes nothing, whatever
+            // the schedule at issue says (review 33g item M2).
+            let paid = row.collected;
+            let start = row.balance_end + row.principal_collected + row.defaulted;
+            if paid >= row.scheduled
+                || row.defaulted > Decimal::ZERO
+                || start <= Decimal::ZERO
+                || row.obligor.as_str() == crate::pool::actuals::POOL_ROW
+            {
                 continue;
             }
             out.push(Warning::run(
@@ -253,7 +259,7 @@ fn arrears(
                     "obligor `{}` is reported paying {} of the {} its schedule had due in the \
                      collection period ({} short) and no default: in arrears (拖欠)? The rest \
                      of the deal is projected from its reported balance (docs/auditing.md)",
-                    deal.obligors[o].name,
+                    row.obligor.as_str(),
                     paid,
                     row.scheduled,
                     row.scheduled - paid
@@ -524,7 +530,8 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
 
 /// A difference of a tranche's interest or principal as whole ticks of its figures per 100:
 /// `(ticks, one tick in yuan, units)` when `difference` is 1 to 99 times units × 10^−decimals
-/// yuan and one tick is at least 1.00 yuan (smaller ticks would match by chance).
+/// yuan and one tick is at least 10.00 yuan (smaller ticks would match by chance: a tick of
+/// 1.00 yuan made any whole-yuan difference a tick, review 33g item L4).
 fn whole_ticks(
     balance: Decimal,
     rules: &crate::deal::NoticeRules,
@@ -532,7 +539,7 @@ fn whole_ticks(
 ) -> Option<(i64, Decimal, i64)> {
     let units = (balance / rules.face).trunc();
     let tick = units.checked_mul(Decimal::new(1, rules.decimals))?;
-    if tick < Decimal::ONE || difference.is_zero() || !(difference % tick).is_zero() {
+    if tick < Decimal::TEN || difference.is_zero() || !(difference % tick).is_zero() {
         return None;
     }
     let ticks = (difference / tick).to_i64()?;

@@ -401,7 +401,11 @@ fn rate_command(
         }
         if !out.quiet {
             out_line(&table);
-            if let Some(note) = o::concentration_note(&r.pool.group_balances, r.pool.total) {
+            if let Some(note) = o::concentration_note(
+                &r.pool.group_balances,
+                r.pool.total,
+                r.pool.groups.len() < r.pool.balances.len(),
+            ) {
                 out_line(&note);
             }
             out_line(&format!("wrote 3 files to {}", out.out.display()));

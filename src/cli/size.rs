@@ -277,7 +277,11 @@ fn size_command(
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }
-            if let Some(note) = o::concentration_note(&r.pool.group_balances, r.pool.total) {
+            if let Some(note) = o::concentration_note(
+                &r.pool.group_balances,
+                r.pool.total,
+                r.pool.groups.len() < r.pool.balances.len(),
+            ) {
                 out_line(&note);
             }
             out_line(&format!(

@@ -12,7 +12,7 @@ pub enum AccountRef {
 /// The kinds of pool cash that collection rules route (`collects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CashSource {
-    /// The interest part of collections (leases and loans; licence fees are all principal).
+    /// The interest part of collections (a schedule entry's `interest`, a loan's or lease's).
     Interest,
     /// The scheduled principal part of collections (delayed arrivals included).
     Principal,

@@ -5,8 +5,6 @@
 //! engine never looks anything up by string. A `Deal` that exists is internally consistent:
 //! names are unique, references resolve, amounts are whole fen, dates are in order.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -234,25 +232,17 @@ impl Deal {
             .sum()
     }
 
-    /// The pool's credits (关联方合并): the obligors that share a `group` tag
-    /// ([`Obligor::group`]) as one credit, every other obligor alone. Each credit lists its
-    /// obligors in file order; the credits come in the file order of their first obligors, so
-    /// a pool without groups is one credit per obligor, in file order.
+    /// The pool's credits (关联方合并): [`credit_groups_of`] its obligors.
     pub fn credit_groups(&self) -> Vec<Vec<usize>> {
-        let mut out: Vec<Vec<usize>> = Vec::with_capacity(self.obligors.len());
-        let mut at: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, o) in self.obligors.iter().enumerate() {
-            match o.group().and_then(|g| at.get(g).map(|&k| (g, k))) {
-                Some((_, k)) => out[k].push(i),
-                None => {
-                    if let Some(g) = o.group() {
-                        at.insert(g, out.len());
-                    }
-                    out.push(vec![i]);
-                }
-            }
+        credit_groups_of(&self.obligors)
+    }
+
+    /// Named defaults spread to their obligor groups ([`spread_to_groups`]).
+    pub fn spread_to_groups(&self, defaults: &[(usize, NaiveDate)]) -> Vec<(usize, NaiveDate)> {
+        if !self.obligors.iter().any(|o| o.group().is_some()) {
+            return defaults.to_vec();
         }
-        out
+        spread_to_groups(&self.credit_groups(), defaults)
     }
 
     /// [`Deal::credit_groups`] by cutoff balance (the sum of their obligors'), largest first;
@@ -266,14 +256,20 @@ impl Deal {
             .collect()
     }
 
+    /// The cutoff balance of each of `groups` (sets of this deal's obligors, as
+    /// [`Deal::credit_groups`]): its obligors' balances summed.
+    pub fn credit_balances(&self, groups: &[Vec<usize>]) -> Vec<Decimal> {
+        groups
+            .iter()
+            .map(|g| g.iter().map(|&o| self.obligors[o].balance()).sum())
+            .collect()
+    }
+
     /// The indices of `groups` (sets of this deal's obligors, as [`Deal::credit_groups`]) by
     /// cutoff balance, largest first; equal balances in the order of their first obligors'
     /// names.
     pub fn rank_by_balance(&self, groups: &[Vec<usize>]) -> Vec<usize> {
-        let balances: Vec<Decimal> = groups
-            .iter()
-            .map(|g| g.iter().map(|&o| self.obligors[o].balance()).sum())
-            .collect();
+        let balances = self.credit_balances(groups);
         let name = |k: usize| &self.obligors[groups[k][0]].name;
         let mut order: Vec<usize> = (0..groups.len()).collect();
         order.sort_by(|&a, &b| {

@@ -213,3 +213,52 @@ pub struct RevolvingTemplate {
     /// Whether a scenario's CPR applies (default true).
     pub prepayable: bool,
 }
+
+/// The pool's credits (关联方合并): the obligors that share a `group` tag
+/// ([`Obligor::group`]) as one credit, every other obligor alone. Each credit lists its
+/// obligors in file order; the credits come in the file order of their first obligors, so a
+/// pool without groups is one credit per obligor, in file order.
+pub fn credit_groups_of(obligors: &[Obligor]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::with_capacity(obligors.len());
+    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, o) in obligors.iter().enumerate() {
+        match o.group().and_then(|g| at.get(g).copied()) {
+            Some(k) => out[k].push(i),
+            None => {
+                if let Some(g) = o.group() {
+                    at.insert(g, out.len());
+                }
+                out.push(vec![i]);
+            }
+        }
+    }
+    out
+}
+
+/// Named defaults spread to their obligor groups (`groups`, as [`credit_groups_of`]): an
+/// obligor group is one credit, so the named default of one of its obligors defaults the
+/// others on the same date (the earliest, when several of them are named), unless they are
+/// named themselves (review 33f item M2: a support tied with `fails_with` to one member kept
+/// paying when another was named). In order: the named ones as given, then the others in
+/// obligor order.
+pub fn spread_to_groups(
+    groups: &[Vec<usize>],
+    defaults: &[(usize, NaiveDate)],
+) -> Vec<(usize, NaiveDate)> {
+    let mut out = defaults.to_vec();
+    for group in groups.iter().filter(|g| g.len() > 1) {
+        let earliest = defaults
+            .iter()
+            .filter(|(o, _)| group.contains(o))
+            .map(|&(_, d)| d)
+            .min();
+        if let Some(date) = earliest {
+            for &o in group {
+                if !defaults.iter().any(|&(x, _)| x == o) {
+                    out.push((o, date));
+                }
+            }
+        }
+    }
+    out
+}

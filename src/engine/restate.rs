@@ -184,6 +184,22 @@ impl Run<'_> {
         })
     }
 
+    /// With `[notices] per_unit`, the part of tranche `i`'s interest due on this date that no
+    /// figure per 100 of it pays (`due − paid_of(per_100(due))`), carried by design; 0 on a
+    /// date the tranche is paid by its figures (its 尾差 is forgone, not carried) and without
+    /// `per_unit`.
+    fn due_residual(&self, i: usize) -> Result<Fen> {
+        use super::notice::{paid_of, per_100};
+        let rules = &self.deal.notices;
+        let due = self.due.interest[i];
+        if !rules.per_unit || due <= 0 || self.pays_by_figure(i) {
+            return Ok(0);
+        }
+        let initial = to_fen(self.deal.tranches[i].balance);
+        let m = per_100(due, initial, rules.decimals, rules.rounding)?;
+        Ok(due - paid_of(m, initial, rules.decimals, rules.rounding)?)
+    }
+
     /// Sets the `index`th `fees` row of payment date `number` (the taxes, then the fees) to
     /// `paid` and `arrears`.
     fn restate_charge(&mut self, number: u32, index: usize, paid: Fen, arrears: Fen) -> Result<()> {
@@ -341,11 +357,14 @@ impl Run<'_> {
                 // pay (the due less what its figure pays), whoever paid: it stays carried as
                 // such, up to what is still owed (review 33b item H1: a report paying 0.01
                 // more than the figure was told as 39.03 not paid as agreed; review 27c item
-                // 4 had taken the whole 尾差 off).
-                let by_design = self.paid.unit_residual[i];
-                if di != 0 {
+                // 4 had taken the whole 尾差 off). Of the due, not of the waterfall's payment
+                // (review 33g item M3: a waterfall short of cash carried a 尾差 of what it paid).
+                let by_design = if di != 0 {
                     self.interest_carry[i] += self.unforgo(i);
-                }
+                    self.due_residual(i)?
+                } else {
+                    self.paid.unit_residual[i]
+                };
                 // Reported beyond what was owed: interest deferred to maturity paid early
                 // (review 32e item 3: it was paid again at maturity).
                 let early = (di - self.interest_carry[i]).max(0);

@@ -170,7 +170,7 @@ pub struct NoticeRow {
     /// Interest (with a subordinated tranche's periodic return) per 100 yuan of face.
     pub interest_per_100: Decimal,
     /// Principal per 100 yuan of face, at `[notices] decimals` places (column
-    /// `principal_per_100`); a tranche's rows sum to 100.
+    /// `principal_per_100`); the rows of a tranche repaid in full sum to 100.
     pub principal_per_100: Decimal,
     /// Interest plus principal per 100 yuan of face (column `total_per_100`).
     pub total_per_100: Decimal,

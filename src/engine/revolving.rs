@@ -245,7 +245,8 @@ fn purchased_scenario(s: &Scenario, obligor: &Obligor, debtor: Option<usize>) ->
         .overrides
         .iter()
         .filter(|r| match &r.tag {
-            Some((k, v)) => obligor.tags.get(k) == Some(v),
+            // Compared trimmed, as validation matches the deal's obligors.
+            Some((k, v)) => obligor.tags.get(k).is_some_and(|x| x.trim() == v),
             None => debtor.is_some_and(|d| r.obligors.contains(&d)),
         })
         .map(|r| {

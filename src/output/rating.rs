@@ -423,18 +423,23 @@ pub const CONCENTRATED_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 /// (review 32c item 2: `size` sized a one-debtor pool's senior to a 0.005% subordination, its
 /// AA TDR 0 because the debtor's PD was below AA's, and said nothing). `balances` are the
 /// credits' cutoff balances (an obligor group's summed: `Pool::group_balances`), `total` the
-/// pool's.
-pub fn concentration_note(balances: &[Decimal], total: Decimal) -> Option<String> {
+/// pool's; `grouped` when the pool has obligor groups (the note says the largest may be one).
+pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -> Option<String> {
     let largest = balances.iter().copied().max()?;
     // Compared exactly (largest ≥ share × total), shown rounded once to 6 places.
     let at_least = largest >= CONCENTRATED_SHARE.checked_mul(total)?;
     let share = crate::money::rational::product_ratio_of(&[largest], &[total], 6)?;
     at_least.then(|| {
         format!(
-            "note: the largest obligor (an obligor group counts as one) holds {} of the pool: \
-             the TDRs step with its default (a rating's TDR is 0 while the obligor's PD is \
-             below the rating's, its exposure once above), so an implied rating or a size rests \
-             on that obligor's credit rather than on a granular pool (docs/rating.md §5)",
+            "note: the largest obligor{} holds {} of the pool: the TDRs step with its default \
+             (a rating's TDR is 0 while the obligor's PD is below the rating's, its exposure \
+             once above), so an implied rating or a size rests on that obligor's credit rather \
+             than on a granular pool (docs/rating.md §5)",
+            if grouped {
+                " (an obligor group counts as one)"
+            } else {
+                ""
+            },
             pct(share)
         )
     })

@@ -71,7 +71,7 @@ pub struct CashAccount {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CashSource {
-    /// The interest part of collections (for leases and loans; licence fees are all principal).
+    /// The interest part of collections (a schedule entry's `interest`, a loan's or lease's).
     Interest,
     /// The scheduled principal part of collections (including delayed arrivals).
     Principal,

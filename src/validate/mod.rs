@@ -265,6 +265,17 @@ pub fn obligor_credit_from_str(
                     } else {
                         "pd"
                     };
+                    // The weaker of the two, where the table orders them (review 33g item L3:
+                    // the first obligor's was proposed, though it may be the stronger).
+                    let weaker = match (*c, curve) {
+                        (CreditCurve::Rating(a), CreditCurve::Rating(b)) => {
+                            Some(if b > a { &given } else { first_given })
+                        }
+                        (CreditCurve::Explicit(a), CreditCurve::Explicit(b)) => {
+                            Some(if b > a { &given } else { first_given })
+                        }
+                        _ => None,
+                    };
                     ctx.err(
                         &format!("obligors[{i}].tags.{key}"),
                         format!(
@@ -273,9 +284,13 @@ pub fn obligor_credit_from_str(
                             o.name
                         ),
                         format!(
-                            "{first_given}, as `{first}`: an obligor group is one credit, \
-                             which defaults as one (docs/rating.md, \"Obligor groups\"); give \
-                             the group the weaker credit, or drop the `group` tag"
+                            "one credit on every obligor of the group ({}): an obligor group \
+                             is one credit, which defaults as one (docs/rating.md, \"Obligor \
+                             groups\"); or drop the `group` tag",
+                            match weaker {
+                                Some(w) => format!("{w}, the weaker of the two"),
+                                None => format!("the weaker of {first_given} and {given}"),
+                            }
                         ),
                     );
                 }

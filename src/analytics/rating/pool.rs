@@ -70,7 +70,7 @@ pub fn pool(
     let mut exposure = Vec::with_capacity(n);
     for o in &deal.obligors {
         terms.push(o.term_years(cutoff));
-        balances.push(o.assets.iter().map(|a| a.balance()).sum::<Decimal>());
+        balances.push(o.balance());
         exposure.push(
             period_starts
                 .iter()
@@ -99,10 +99,7 @@ pub fn pool(
     // credit, which validation makes every member share, and its region and industry), over
     // the longest of its obligors' terms. Without groups, one per obligor, as before.
     let groups = deal.credit_groups();
-    let group_balances: Vec<Decimal> = groups
-        .iter()
-        .map(|g| g.iter().map(|&o| balances[o]).sum())
-        .collect();
+    let group_balances = deal.credit_balances(&groups);
     let group_terms: Vec<f64> = groups
         .iter()
         .map(|g| g.iter().map(|&o| terms[o]).fold(0.0, f64::max))

@@ -72,6 +72,8 @@ pub(super) fn build(
         }
         obligor_defaults.push((o, date));
     }
+    // A group's obligors default together (docs/rating.md, "Obligor groups").
+    let obligor_defaults = crate::deal::spread_to_groups(&tags.groups, &obligor_defaults);
     let cdr = s.cdr.map_or(Decimal::ZERO, |v| {
         ctx.fraction(&format!("{p}.cdr"), v, false)
     });
@@ -333,6 +335,8 @@ fn override_rule(
 pub(super) struct TagIndex<'a> {
     pub obligors: Vec<&'a BTreeMap<String, String>>,
     pub revolving: Option<&'a BTreeMap<String, String>>,
+    /// The deal's credits (`crate::deal::credit_groups_of`): named defaults spread to them.
+    pub groups: Vec<Vec<usize>>,
 }
 
 impl TagIndex<'_> {
@@ -355,7 +359,9 @@ fn tag_obligors(ctx: &mut Ctx, path: &str, tag: &str, tags: &TagIndex) -> Option
         return None;
     };
     let (key, value) = (key.trim(), value.trim());
-    let has = |t: &BTreeMap<String, String>| t.get(key).is_some_and(|v| v == value);
+    // Values compared trimmed, as the `group`, `rating` and `pd` tags are read (review 33f
+    // item M1: `group = " Core "` was left out of `group:Core`).
+    let has = |t: &BTreeMap<String, String>| t.get(key).is_some_and(|v| v.trim() == value);
     let matched: Vec<usize> = tags
         .obligors
         .iter()
