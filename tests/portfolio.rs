@@ -85,8 +85,9 @@ fn beta_deal_level_figures_by_hand() {
     assert_eq!(f.obligor_count, 3);
     // Shares 0.5, 0.3, 0.2: largest 0.5, top 5 = 1; HHI = 0.25 + 0.09 + 0.04 = 0.38.
     assert_eq!(f.largest_obligor_share, Some(dec!(0.5)));
-    // No obligor group: the largest credit is P1.
+    // No obligor group: the largest credit is P1, and each obligor is a credit.
     assert_eq!(f.largest_group_share, Some(dec!(0.5)));
+    assert_eq!(f.credit_count, 3);
     assert_eq!(f.top5_obligor_share, Some(dec!(1)));
     assert_eq!(f.hhi, Some(dec!(0.38)));
     // P1 and P2 are software (0.8); P3 has no tags (0.2). Regions: P1 south 0.5, the rest
@@ -122,6 +123,8 @@ fn the_largest_group_share_sums_a_group() {
     let f = deal_facts(&d);
     assert_eq!(f.largest_obligor_share, Some(dec!(0.5)));
     assert_eq!(f.largest_group_share, Some(dec!(0.7)));
+    // Three obligors, two credits: the group {P1, P3} and P2.
+    assert_eq!((f.obligor_count, f.credit_count), (3, 2));
 }
 
 #[test]

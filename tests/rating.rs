@@ -2272,3 +2272,49 @@ fn a_lone_group_is_told_with_its_near_miss() {
         ]
     );
 }
+
+/// `rate` and `size` name the groups (review 33f item M3): G1 300,000 and G2 200,000 as group
+/// `Core` hold 500,000 of the 1,000,000 pool, 50%; O3 alone is not named.
+#[test]
+fn the_groups_are_named_with_their_shares() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+            ("O3", 500_000, "pd = \"0.1\""),
+        ],
+        500_000,
+    );
+    let d = deal(&src);
+    let s = set(&d, "");
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let note = ipabs::output::rating::group_note(&d, &pool).expect("a group");
+    assert!(note.ends_with(": `Core` (2 obligors, 50.0000%)"), "{note}");
+    let plain = one_year(&[("O1", 600_000, "pd = \"0.1\"")], 500_000);
+    let d = deal(&plain);
+    let pool = pool_of(&plain, &d, &s.rating_model, 1);
+    assert!(ipabs::output::rating::group_note(&d, &pool).is_none());
+}
+
+/// `check` says how many credits a pool with groups has (review 33f item M3): three obligors,
+/// two of them one group, are two credits.
+#[test]
+fn check_counts_the_credits_of_a_grouped_pool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("grouped.toml");
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+            ("O3", 500_000, "pd = \"0.1\""),
+        ],
+        500_000,
+    );
+    std::fs::write(&path, src).unwrap();
+    let o = ipabs(&["check", path.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("— 3 obligors (2 credits: 1 obligor group), 2 tranches"),
+        "{out}"
+    );
+}

@@ -50,6 +50,9 @@ pub struct DealFacts {
     /// counted as one, its obligors' balances summed; `largest_obligor_share` without groups
     /// (column `largest_group_share`, since session 33).
     pub largest_group_share: Option<Decimal>,
+    /// Credits in the pool: obligors, an obligor group counted once (column `credit_count`,
+    /// since session 33); `obligor_count` without groups.
+    pub credit_count: u32,
     /// Herfindahl–Hirschman index Σ share², shares as fractions (0 to 1), computed from exact
     /// shares and rounded once.
     pub hhi: Option<Decimal>,
@@ -147,6 +150,7 @@ pub fn deal_facts(deal: &Deal) -> DealFacts {
             .into_iter()
             .max()
             .and_then(|b| ratio(b, pool)),
+        credit_count: u32::try_from(deal.credit_groups().len()).unwrap_or(u32::MAX),
         hhi,
         industry_mix: mix(deal, &balances, pool, INDUSTRY_TAG),
         region_mix: mix(deal, &balances, pool, REGION_TAG),

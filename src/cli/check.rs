@@ -55,8 +55,22 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
         strict,
         loaded.warnings.len() + set.warnings.len() + warnings,
     )?;
+    // With obligor groups, how many credits the rating model and break-even see (review 33f
+    // item M3: nothing said groups were applied).
+    let groups = d.credit_groups();
+    let grouped = groups.iter().filter(|g| g.len() > 1).count();
+    let credits = if grouped > 0 {
+        format!(
+            " ({} credits: {grouped} obligor group{})",
+            groups.len(),
+            if grouped == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     out_line(&format!(
-        "ok: {} — {} obligors, {} tranches, {} payment dates, pool {}, issue {}, {} scenario(s)",
+        "ok: {} — {} obligors{credits}, {} tranches, {} payment dates, pool {}, issue {}, {} \
+         scenario(s)",
         d.name,
         d.obligors.len(),
         d.tranches.len(),

@@ -401,6 +401,9 @@ fn rate_command(
         }
         if !out.quiet {
             out_line(&table);
+            if let Some(note) = o::group_note(&r.loaded.deal, &r.pool) {
+                out_line(&note);
+            }
             if let Some(note) = o::concentration_note(
                 &r.pool.group_balances,
                 r.pool.total,

@@ -277,6 +277,9 @@ fn size_command(
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }
+            if let Some(note) = o::group_note(&r.loaded.deal, &r.pool) {
+                out_line(&note);
+            }
             if let Some(note) = o::concentration_note(
                 &r.pool.group_balances,
                 r.pool.total,

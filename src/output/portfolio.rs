@@ -319,6 +319,12 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
         })?,
         // Since session 33 (obligor groups), appended.
         ratio("largest_group_share", |r| r.facts.largest_group_share)?,
+        Column::new(
+            "credit_count".into(),
+            rows.iter()
+                .map(|r| i32::try_from(r.facts.credit_count).unwrap_or(i32::MAX))
+                .collect::<Vec<_>>(),
+        ),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
 }

@@ -445,6 +445,38 @@ pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -
     })
 }
 
+/// A note naming the pool's obligor groups, each one credit in the Monte Carlo and the
+/// concentration rules (docs/rating.md §1), with its obligors and its share of the pool; None
+/// without groups (review 33f item M3: nothing said the groups were applied).
+pub fn group_note(
+    deal: &crate::deal::Deal,
+    pool: &crate::analytics::rating::Pool,
+) -> Option<String> {
+    let parts: Vec<String> = pool
+        .groups
+        .iter()
+        .zip(&pool.group_balances)
+        .filter(|(g, _)| g.len() > 1)
+        .map(|(g, &b)| {
+            let share = crate::money::rational::product_ratio_of(&[b], &[pool.total], 6)
+                .unwrap_or_default();
+            format!(
+                "`{}` ({} obligors, {})",
+                deal.obligors[g[0]].group().unwrap_or_default(),
+                g.len(),
+                pct(share)
+            )
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "obligor groups, each one credit (one default time; one obligor in the \
+             concentration rules; docs/rating.md §1): {}",
+            parts.join(", ")
+        )
+    })
+}
+
 /// The terminal report of `ipabs rate`: the TDR of every rating, then per tranche its BDR and
 /// implied rating, then the Monte Carlo through the waterfall.
 pub fn rate_table(

@@ -49,7 +49,12 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
         .as_ref()
         .and_then(|r| reserve(ctx, r, &tranche_names, &h));
     let (mut supports, support_names) = supports(ctx, &raw.supports);
-    super::liabilities::support_obligors(ctx, &raw.supports, &mut supports, &obligor_names);
+    super::liabilities::support_obligors(
+        ctx,
+        &raw.supports,
+        &mut supports,
+        (&obligor_names, &obligors),
+    );
     let (accounts, account_names) = super::accounts::accounts(ctx, &raw.accounts);
     let trigger_names =
         super::Names::from_list("trigger", raw.triggers.iter().map(|t| t.name.as_str()));

@@ -762,11 +762,30 @@ pub(super) fn support_obligors(
     ctx: &mut Ctx,
     raw: &[schema::Support],
     out: &mut [Support],
-    obligors: &Names,
+    (names, obligors): (&Names, &[crate::deal::Obligor]),
 ) {
     for (i, s) in raw.iter().enumerate() {
         if let (Some(name), Some(sup)) = (&s.fails_with, out.get_mut(i)) {
-            sup.fails_with = obligors.resolve(ctx, &format!("supports[{i}].fails_with"), name);
+            let path = format!("supports[{i}].fails_with");
+            // An obligor group's name (review 33f item L3: told only as an unknown obligor).
+            let members: Vec<&str> = obligors
+                .iter()
+                .filter(|o| o.group() == Some(name.trim()))
+                .map(|o| o.name.as_str())
+                .collect();
+            if names.get(name).is_none() && !members.is_empty() {
+                ctx.err(
+                    &path,
+                    format!("`{name}` is an obligor group, not an obligor"),
+                    format!(
+                        "one of its obligors, e.g. fails_with = \"{}\": a group's obligors \
+                         default together, so the support fails with any of them",
+                        members[0]
+                    ),
+                );
+                continue;
+            }
+            sup.fails_with = names.resolve(ctx, &path, name);
         }
     }
 }
