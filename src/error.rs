@@ -176,6 +176,9 @@ pub enum Check {
     /// An obligor group (the `group` tag) with one obligor: a misspelt group name leaves an
     /// obligor out of its group.
     SingleMemberGroup,
+    /// Obligors of one group whose `rating` or `pd` tags differ: `rate` and `size` refuse the
+    /// deal (a group is one credit), `check` tells it first.
+    GroupCredit,
     /// An instalment falls due after the last collection period.
     NeverCollected,
     // ---- load time: dates ----
@@ -291,11 +294,12 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 48] = [
+    pub const ALL: [Check; 49] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
         Check::SingleMemberGroup,
+        Check::GroupCredit,
         Check::NeverCollected,
         Check::CalendarCoverage,
         Check::HolidayPayment,
@@ -349,6 +353,7 @@ impl Check {
             Check::IssueSize => "issue_size",
             Check::ObligorWithoutAssets => "obligor_without_assets",
             Check::SingleMemberGroup => "single_member_group",
+            Check::GroupCredit => "group_credit",
             Check::NeverCollected => "never_collected",
             Check::CalendarCoverage => "calendar_coverage",
             Check::HolidayPayment => "holiday_payment",

@@ -60,10 +60,12 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
     let groups = d.credit_groups();
     let grouped = groups.iter().filter(|g| g.len() > 1).count();
     let credits = if grouped > 0 {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
         format!(
-            " ({} credits: {grouped} obligor group{})",
+            " ({} credit{}: {grouped} obligor group{})",
             groups.len(),
-            if grouped == 1 { "" } else { "s" }
+            plural(groups.len()),
+            plural(grouped)
         )
     } else {
         String::new()

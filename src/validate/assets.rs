@@ -87,6 +87,32 @@ pub(super) fn obligors(
         });
     }
     for (g, members) in &groups {
+        // One credit per group: members whose credit tags differ are refused by `rate` and
+        // `size`; told here first (review 33f item L2: `check` said ok).
+        let credit = |i: usize| {
+            let t = |k: &str| out[i].tags.get(k).map(|v| v.trim().to_string());
+            (t("rating"), t("pd"))
+        };
+        if let Some(&j) = members.iter().find(|&&j| credit(j) != credit(members[0])) {
+            let show = |i: usize| match credit(i) {
+                (Some(r), _) => format!("rating = \"{r}\""),
+                (None, Some(p)) => format!("pd = \"{p}\""),
+                (None, None) => "no rating".to_string(),
+            };
+            ctx.warn(
+                Check::GroupCredit,
+                &format!("obligors[{j}].tags"),
+                format!(
+                    "obligor `{}` has {}, but it is in obligor group `{g}` with `{}`, which has \
+                     {}: a group is one credit, and `rate` and `size` refuse two; give the group \
+                     the weaker credit",
+                    out[j].name,
+                    show(j),
+                    out[members[0]].name,
+                    show(members[0])
+                ),
+            );
+        }
         if let [i] = members[..] {
             // The near miss among the other groups, if any (review 33g item M4: listing every
             // other group made the warnings grow with the square of the obligors).
