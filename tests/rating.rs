@@ -2134,9 +2134,13 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
     );
     let d = deal(&src);
     let s = set(&d, "");
-    let e = obligor_credit_from_str("inline.toml", &src, &d, &s.rating_model.pd)
-        .expect_err("two credits in one group")
-        .to_string();
+    let refused = |src: &str| {
+        let d = deal(src);
+        obligor_credit_from_str("inline.toml", src, &d, &s.rating_model.pd)
+            .expect_err("two credits in one group")
+            .to_string()
+    };
+    let e = refused(&src);
     assert!(e.contains("obligors[1].tags.rating"), "{e}");
     assert!(
         e.contains(
@@ -2159,10 +2163,7 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
         ],
         250_000,
     );
-    let d = deal(&reversed);
-    let e = obligor_credit_from_str("inline.toml", &reversed, &d, &s.rating_model.pd)
-        .expect_err("two credits in one group")
-        .to_string();
+    let e = refused(&reversed);
     assert!(
         e.contains(
             "one credit on every obligor of the group (rating = \"BBB\", the weaker of the two)"

@@ -401,14 +401,7 @@ fn rate_command(
         }
         if !out.quiet {
             out_line(&table);
-            if let Some(note) = o::group_note(&r.loaded.deal, &r.pool) {
-                out_line(&note);
-            }
-            if let Some(note) = o::concentration_note(
-                &r.pool.group_balances,
-                r.pool.total,
-                r.pool.groups.len() < r.pool.balances.len(),
-            ) {
+            for note in o::pool_notes(&r.loaded.deal, &r.pool) {
                 out_line(&note);
             }
             out_line(&format!("wrote 3 files to {}", out.out.display()));

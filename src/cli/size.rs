@@ -277,14 +277,7 @@ fn size_command(
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }
-            if let Some(note) = o::group_note(&r.loaded.deal, &r.pool) {
-                out_line(&note);
-            }
-            if let Some(note) = o::concentration_note(
-                &r.pool.group_balances,
-                r.pool.total,
-                r.pool.groups.len() < r.pool.balances.len(),
-            ) {
+            for note in o::pool_notes(&r.loaded.deal, &r.pool) {
                 out_line(&note);
             }
             out_line(&format!(

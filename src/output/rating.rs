@@ -445,6 +445,20 @@ pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -
     })
 }
 
+/// The notes on the pool that `rate` and `size` print under their tables: its obligor groups
+/// ([`group_note`]) and its concentration ([`concentration_note`]).
+pub fn pool_notes(deal: &crate::deal::Deal, pool: &crate::analytics::rating::Pool) -> Vec<String> {
+    let grouped = pool.groups.len() < pool.balances.len();
+    group_note(deal, pool)
+        .into_iter()
+        .chain(concentration_note(
+            &pool.group_balances,
+            pool.total,
+            grouped,
+        ))
+        .collect()
+}
+
 /// A note naming the pool's obligor groups, each one credit in the Monte Carlo and the
 /// concentration rules (docs/rating.md §1), with its obligors and its share of the pool; None
 /// without groups (review 33f item M3: nothing said the groups were applied).
