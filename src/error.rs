@@ -179,6 +179,8 @@ pub enum Check {
     /// Obligors of one group whose `rating` or `pd` tags differ: `rate` and `size` refuse the
     /// deal (a group is one credit), `check` tells it first.
     GroupCredit,
+    /// Two obligor groups whose names differ only in letter case: probably one group.
+    GroupName,
     /// An instalment falls due after the last collection period.
     NeverCollected,
     // ---- load time: dates ----
@@ -294,12 +296,13 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 49] = [
+    pub const ALL: [Check; 50] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
         Check::SingleMemberGroup,
         Check::GroupCredit,
+        Check::GroupName,
         Check::NeverCollected,
         Check::CalendarCoverage,
         Check::HolidayPayment,
@@ -354,6 +357,7 @@ impl Check {
             Check::ObligorWithoutAssets => "obligor_without_assets",
             Check::SingleMemberGroup => "single_member_group",
             Check::GroupCredit => "group_credit",
+            Check::GroupName => "group_name",
             Check::NeverCollected => "never_collected",
             Check::CalendarCoverage => "calendar_coverage",
             Check::HolidayPayment => "holiday_payment",

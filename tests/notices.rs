@@ -1305,3 +1305,40 @@ fn the_residual_kept_is_the_dues_when_the_waterfall_is_short() {
         (dec!(4451.63), dec!(4451.39), dec!(0.23), dec!(0.01))
     );
 }
+
+/// A report equal to a short waterfall's payment and one a fen more are told alike (review 33h
+/// item M3: the first kept the waterfall's 尾差 and the second the due's, so a fen more paid
+/// left more unpaid). The second date's pool collects 3,000 of interest; the trustee's 1,000
+/// leaves A 2,000.00, whose figure 2,000 × 100 / 900,000 = 0.2222… → 0.2222 pays 1,999.80.
+/// A's due is 4,451.63, whose figure pays 4,451.40: 0.23 by design. Reported 1,999.80 (what
+/// the waterfall paid): 4,451.63 − 1,999.80 = 2,451.83 carried, 2,451.60 not paid as agreed;
+/// reported 1,999.81: 2,451.82 carried, 2,451.59 not paid.
+#[test]
+fn a_short_payment_and_a_fen_more_are_told_alike() {
+    let d = fixture("\n[notices]\nper_unit = true\n");
+    for (reported, unpaid) in [("1999.80", dec!(2451.60)), ("1999.81", dec!(2451.59))] {
+        let actuals = format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n\
+             [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+             pool = {{ principal = 400000, interest = 20000 }}\nfees = {{ trustee = 1000 }}\n\
+             tranches.A = {{ interest = 8190, principal = 410810 }}\n\
+             tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
+             [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+             pool = {{ principal = 0, interest = 3000, balance_end = 600000 }}\n\
+             tranches.A = {{ interest = \"{reported}\" }}\n"
+        );
+        let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
+        let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
+        let a2 = rec
+            .run
+            .tranche_flows
+            .iter()
+            .find(|f| f.tranche == "A" && f.period == 2)
+            .expect("A's row");
+        assert_eq!(
+            (a2.interest_residual, a2.interest_unpaid()),
+            (dec!(0.23), unpaid),
+            "{reported}"
+        );
+    }
+}

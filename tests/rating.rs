@@ -2215,11 +2215,15 @@ fn a_step_with_no_room_says_what_the_tranches_hold() {
     assert!(!out.exists());
 }
 
-/// A scenario reaches a whole obligor group (review 33f items M1 and M2): a named default of
-/// one of its obligors defaults the others on the same date (so a support tied with
-/// `fails_with` to another member fails with it), and an override by the `group` tag selects
-/// every member, one whose tag has spaces around the name too (`" Core "` is group `Core`
-/// everywhere else).
+/// A scenario reaches a whole obligor group (review 33f items M1 and M2, review 33h M1 and
+/// M4). G1 300,000 and G2 200,000 are group `Core` (G1's tag has spaces around the name),
+/// O3 500,000 alone; A is 600,000, B 400,000; an undertaking covers A's principal and fails
+/// with G1 (`fails_with`). The scenario names G2 alone on 2024-03-01 and keeps it so; the run
+/// defaults the group: G1 300,000 and G2 200,000 defaulted, the pool collects O3's 500,000,
+/// A is 100,000 short, and the undertaking, failed with G1's group, draws nothing. Named with
+/// O3 instead, G1 and G2 pay, A is paid in full and the undertaking is not drawn either; with
+/// no tie (`fails_with` dropped) and G2 named, it draws the 100,000. An override by the
+/// `group` tag selects both members.
 #[test]
 fn a_scenario_reaches_a_whole_group() {
     let src = one_year(
@@ -2228,20 +2232,62 @@ fn a_scenario_reaches_a_whole_group() {
             ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
             ("O3", 500_000, "pd = \"0.1\""),
         ],
-        500_000,
+        600_000,
+    )
+    .replace(
+        "[waterfalls]",
+        "[[supports]]\nname = \"u\"\nprovider = \"P\"\nkind = \"shortfall_undertaking\"\n\
+         covers = [\"senior_principal\"]\nfails_with = \"G1\"\n\n[waterfalls]",
     );
     let d = deal(&src);
     assert_eq!(d.credit_groups(), [vec![0, 1], vec![2]]);
     let date = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
     let s = set(&d, "defaults = [{ obligor = \"G2\", date = 2024-03-01 }]\n");
-    assert_eq!(s.scenarios[0].obligor_defaults, [(1, date), (0, date)]);
-    let s = set(&d, "defaults = [{ obligor = \"O3\", date = 2024-03-01 }]\n");
-    assert_eq!(s.scenarios[0].obligor_defaults, [(2, date)]);
+    assert_eq!(s.scenarios[0].obligor_defaults, [(1, date)]);
+    let run = ipabs::engine::run(&d, &s.scenarios[0]).unwrap();
+    let defaulted = |o: &str| -> Decimal {
+        run.pool_flows
+            .iter()
+            .filter(|r| r.obligor.as_str() == o)
+            .map(|r| r.defaulted)
+            .sum()
+    };
+    assert_eq!(
+        (defaulted("G1"), defaulted("G2"), defaulted("O3")),
+        (dec!(300000), dec!(200000), dec!(0))
+    );
+    assert_eq!(run.support_draws[0].total, dec!(0));
+    let untied = deal(&src.replace("fails_with = \"G1\"\n", ""));
+    let s2 = set(
+        &untied,
+        "defaults = [{ obligor = \"G2\", date = 2024-03-01 }]\n",
+    );
+    let run = ipabs::engine::run(&untied, &s2.scenarios[0]).unwrap();
+    assert_eq!(run.support_draws[0].total, dec!(100000));
     let s = set(
         &d,
         "overrides = [{ tag = \"group:Core\", default_rate = 1 }]\n",
     );
     assert_eq!(s.scenarios[0].overrides[0].obligors, [0, 1]);
+}
+
+/// Named defaults spread to a group at its earliest named date (review 33h item M4), by hand:
+/// groups {0, 1} and {2}; 1 named on 2024-06-01 and 0 on 2024-09-01 both default on
+/// 2024-06-01; 0 named alone brings 1 on its date; 2 named alone is unchanged.
+#[test]
+fn named_defaults_spread_to_a_group_at_its_earliest_date() {
+    use ipabs::deal::spread_to_groups;
+    let day = |m: u32| chrono::NaiveDate::from_ymd_opt(2024, m, 1).unwrap();
+    let groups = [vec![0, 1], vec![2]];
+    assert_eq!(
+        spread_to_groups(&groups, &[(1, day(6)), (0, day(9))]),
+        [(1, day(6)), (0, day(6))]
+    );
+    assert_eq!(
+        spread_to_groups(&groups, &[(0, day(3))]),
+        [(0, day(3)), (1, day(3))]
+    );
+    assert_eq!(spread_to_groups(&groups, &[(2, day(3))]), [(2, day(3))]);
 }
 
 /// A group with one obligor is told with its near miss among the other groups, not with every
@@ -2318,4 +2364,55 @@ fn check_counts_the_credits_of_a_grouped_pool() {
         out.contains("— 3 obligors (2 credits: 1 obligor group), 2 tranches"),
         "{out}"
     );
+}
+
+/// A group's pds compared as numbers (review 33h item L2): "0.3" and "0.30" are one credit, so
+/// `check` says nothing and `rate` accepts them.
+#[test]
+fn a_group_with_equal_pds_written_apart_is_one_credit() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.3\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.30\", group = \"Core\""),
+        ],
+        250_000,
+    );
+    let loaded = ipabs::validate::deal_from_str("inline.toml", &src).expect("valid");
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .all(|w| w.check.name() != "group_credit"),
+        "{:?}",
+        loaded.warnings
+    );
+    let s = set(&loaded.deal, "");
+    assert!(obligor_credit_from_str("inline.toml", &src, &loaded.deal, &s.rating_model.pd).is_ok());
+}
+
+/// A grid's `defaulted_obligors` keep what they name (review 33h item M1: spread to their groups
+/// at validation, two sets of one group had the same name and the file was refused): one
+/// member alone and both members are two points; the run spreads them.
+#[test]
+fn a_grid_of_group_members_keeps_its_sets() {
+    let src = one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+            ("O3", 500_000, "pd = \"0.1\""),
+        ],
+        500_000,
+    );
+    let d = deal(&src);
+    let file = "[[scenarios]]\nname = \"base\"\n\n[grid]\nbase = \"base\"\n\
+                defaulted_obligors = [[\"G1\"], [\"G1\", \"G2\"]]\n";
+    let s = ipabs::validate::scenario_set_from_str("s.toml", file, &d)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sets: Vec<Vec<usize>> = s
+        .scenarios
+        .iter()
+        .filter(|x| !x.obligor_defaults.is_empty())
+        .map(|x| x.obligor_defaults.iter().map(|&(o, _)| o).collect())
+        .collect();
+    assert_eq!(sets, [vec![0], vec![0, 1]]);
 }

@@ -236,10 +236,11 @@ pub fn credit_groups_of(obligors: &[Obligor]) -> Vec<Vec<usize>> {
 }
 
 /// Named defaults spread to their obligor groups (`groups`, as [`credit_groups_of`]): an
-/// obligor group is one credit, so the named default of one of its obligors defaults the
-/// others on the same date (the earliest, when several of them are named), unless they are
-/// named themselves (review 33f item M2: a support tied with `fails_with` to one member kept
-/// paying when another was named). In order: the named ones as given, then the others in
+/// obligor group is one credit and defaults at one time, so the named default of one of its
+/// obligors defaults every obligor of the group on the earliest date any of them is named
+/// (review 33f item M2: a support tied with `fails_with` to one member kept paying when
+/// another was named; review 33h item M4: members named on different dates defaulted apart).
+/// In order: the named ones as given (a group's on its earliest date), then the others in
 /// obligor order.
 pub fn spread_to_groups(
     groups: &[Vec<usize>],
@@ -253,6 +254,9 @@ pub fn spread_to_groups(
             .map(|&(_, d)| d)
             .min();
         if let Some(date) = earliest {
+            for entry in out.iter_mut().filter(|(o, _)| group.contains(o)) {
+                entry.1 = date;
+            }
             for &o in group {
                 if !defaults.iter().any(|&(x, _)| x == o) {
                     out.push((o, date));

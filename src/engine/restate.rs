@@ -348,6 +348,9 @@ impl Run<'_> {
         for i in 0..deal.tranches.len() {
             let item = &labels.tranche[i];
             let (mut di, mut dp, mut dr) = (0, 0, 0);
+            // The 尾差 as the waterfall left it: a report that changes only it (one equal to a
+            // short payment) restates the row and the notice too.
+            let residual_before = self.paid.unit_residual[i];
             if let Some(x) = a.interest.get(i).copied().flatten() {
                 di = to_fen(x) - self.paid.interest[i];
                 self.restate_move(Movement::Restate, item, Account::Tranche(i), di);
@@ -359,12 +362,12 @@ impl Run<'_> {
                 // more than the figure was told as 39.03 not paid as agreed; review 27c item
                 // 4 had taken the whole 尾差 off). Of the due, not of the waterfall's payment
                 // (review 33g item M3: a waterfall short of cash carried a 尾差 of what it paid).
-                let by_design = if di != 0 {
+                // Whenever the report states the interest, so that a report equal to a short
+                // waterfall's payment and one a fen more are told alike (review 33h item M3).
+                if di != 0 {
                     self.interest_carry[i] += self.unforgo(i);
-                    self.due_residual(i)?
-                } else {
-                    self.paid.unit_residual[i]
-                };
+                }
+                let by_design = self.due_residual(i)?;
                 // Reported beyond what was owed: interest deferred to maturity paid early
                 // (review 32e item 3: it was paid again at maturity).
                 let early = (di - self.interest_carry[i]).max(0);
@@ -394,7 +397,7 @@ impl Run<'_> {
                 dr = to_fen(x) - self.paid.residual[i];
                 self.restate_move(Movement::Restate, item, Account::Tranche(i), dr);
             }
-            if (di, dp, dr) == (0, 0, 0) {
+            if (di, dp, dr) == (0, 0, 0) && self.paid.unit_residual[i] == residual_before {
                 continue;
             }
             tranche_restated.push(i);

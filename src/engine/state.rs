@@ -638,15 +638,18 @@ impl<'a> Run<'a> {
             }
         }
         // A provider whose failure goes with an obligor's default (`fails_with`) fails from
-        // the date that obligor defaults by name; one the scenario leaves out stays absent.
+        // the date that obligor, or any obligor of its group, defaults by name (a group defaults
+        // at its earliest named date); one the scenario leaves out stays absent.
         for (s, sup) in deal.supports.iter().enumerate() {
             if let Some(o) = sup.fails_with
                 && self.support_on[s]
-                && self
-                    .scenario
-                    .obligor_defaults
-                    .iter()
-                    .any(|&(x, d)| x == o && self.date >= d)
+                && self.scenario.obligor_defaults.iter().any(|&(x, d)| {
+                    self.date >= d
+                        && (x == o
+                            || deal.obligors[o].group().is_some_and(|g| {
+                                deal.obligors.get(x).and_then(|ob| ob.group()) == Some(g)
+                            }))
+                })
             {
                 self.support_on[s] = false;
                 self.support_failed[s] = true;

@@ -86,12 +86,37 @@ pub(super) fn obligors(
             assets,
         });
     }
+    // Names that differ only in case are two groups (review 33f item L4: said nothing when
+    // both had two or more obligors); told at the later group's first obligor.
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut by_first: Vec<(&str, usize)> = groups.iter().map(|(g, m)| (g.as_str(), m[0])).collect();
+    by_first.sort_by_key(|&(_, first)| first);
+    for (g, first) in by_first {
+        match seen.get(&g.to_lowercase()) {
+            Some(&other) => ctx.warn(
+                Check::GroupName,
+                &format!("obligors[{first}].tags.{GROUP_TAG}"),
+                format!(
+                    "obligor group `{g}` and obligor group `{other}` differ only in letter \
+                     case: they are two groups, which default apart; is it one group?"
+                ),
+            ),
+            None => {
+                seen.insert(g.to_lowercase(), g);
+            }
+        }
+    }
     for (g, members) in &groups {
         // One credit per group: members whose credit tags differ are refused by `rate` and
         // `size`; told here first (review 33f item L2: `check` said ok).
+        // A pd compared as a number (review 33h item L2: "0.3" and "0.30" are one credit).
         let credit = |i: usize| {
             let t = |k: &str| out[i].tags.get(k).map(|v| v.trim().to_string());
-            (t("rating"), t("pd"))
+            let pd = t("pd").map(|p| match p.parse::<Decimal>() {
+                Ok(x) => x.normalize().to_string(),
+                Err(_) => p,
+            });
+            (t("rating"), pd)
         };
         if let Some(&j) = members.iter().find(|&&j| credit(j) != credit(members[0])) {
             let show = |i: usize| match credit(i) {
@@ -116,7 +141,13 @@ pub(super) fn obligors(
         if let [i] = members[..] {
             // The near miss among the other groups, if any (review 33g item M4: listing every
             // other group made the warnings grow with the square of the obligors).
-            let near = super::names::suggest(g, groups.keys().map(String::as_str))
+            // Among the groups of two or more (a typo leaves an obligor out of a real group),
+            // so that a pool of lone groups costs nothing (review 33h item M2).
+            let multi = groups
+                .iter()
+                .filter(|(_, m)| m.len() > 1)
+                .map(|(k, _)| k.as_str());
+            let near = super::names::suggest(g, multi)
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_default();
             ctx.warn(

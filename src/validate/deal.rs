@@ -108,7 +108,6 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
             &scenario::TagIndex {
                 obligors: obligors.iter().map(|o| &o.tags).collect(),
                 revolving: raw.revolving.as_ref().map(|r| &r.tags),
-                groups: crate::deal::credit_groups_of(&obligors),
             },
             (&support_names, &events),
             Some("base"),

@@ -25,7 +25,6 @@ pub(in crate::validate) fn build_file(
     let tags = TagIndex {
         obligors: deal.obligors.iter().map(|o| &o.tags).collect(),
         revolving: deal.revolving.as_ref().map(|r| &r.tags),
-        groups: deal.credit_groups(),
     };
     if raw.scenarios.is_empty() && raw.grid.is_none() {
         ctx.err(

@@ -105,17 +105,7 @@ pub(super) fn grid(
                 }
                 None => first_start.unwrap_or(deal.cutoff_date),
             };
-            let sets = name_sets(ctx, "grid.defaulted_obligors", v, obligors, "\"SME-01\"")
-                .into_iter()
-                .map(|set| {
-                    // A group's obligors default together (docs/rating.md, "Obligor groups").
-                    let named: Vec<(usize, NaiveDate)> = set.iter().map(|&o| (o, date)).collect();
-                    deal.spread_to_groups(&named)
-                        .into_iter()
-                        .map(|(o, _)| o)
-                        .collect()
-                })
-                .collect();
+            let sets = name_sets(ctx, "grid.defaulted_obligors", v, obligors, "\"SME-01\"");
             axes.push(Axis::DefaultedObligors { sets, date });
         }
         (None, Some(_)) => ctx.key_err(

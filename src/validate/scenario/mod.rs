@@ -72,8 +72,6 @@ pub(super) fn build(
         }
         obligor_defaults.push((o, date));
     }
-    // A group's obligors default together (docs/rating.md, "Obligor groups").
-    let obligor_defaults = crate::deal::spread_to_groups(&tags.groups, &obligor_defaults);
     let cdr = s.cdr.map_or(Decimal::ZERO, |v| {
         ctx.fraction(&format!("{p}.cdr"), v, false)
     });
@@ -335,8 +333,6 @@ fn override_rule(
 pub(super) struct TagIndex<'a> {
     pub obligors: Vec<&'a BTreeMap<String, String>>,
     pub revolving: Option<&'a BTreeMap<String, String>>,
-    /// The deal's credits (`crate::deal::credit_groups_of`): named defaults spread to them.
-    pub groups: Vec<Vec<usize>>,
 }
 
 impl TagIndex<'_> {
