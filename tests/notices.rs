@@ -742,12 +742,7 @@ fn per_unit_residuals_go_back_to_the_account_that_paid() {
 fn a_restated_per_unit_payment_keeps_the_residual_of_its_due() {
     let rec =
         reconcile_per_unit("tranches.A = { interest = \"4000.00\", principal = \"304548.30\" }");
-    let a2 = rec
-        .run
-        .tranche_flows
-        .iter()
-        .find(|f| f.tranche == "A" && f.period == 2)
-        .expect("A's row");
+    let a2 = a_row(&rec, 2);
     assert_eq!(
         (a2.interest_due, a2.interest_paid, a2.interest_residual),
         (dec!(4451.63), dec!(4000.00), dec!(0.23))
@@ -777,12 +772,7 @@ fn a_report_a_fen_off_the_figure_is_a_fen_off() {
         ("4451.39", dec!(0.23), dec!(0.01), dec!(4450.50)),
     ] {
         let rec = reconcile_per_unit(&format!("tranches.A = {{ interest = \"{reported}\" }}"));
-        let a2 = rec
-            .run
-            .tranche_flows
-            .iter()
-            .find(|f| f.tranche == "A" && f.period == 2)
-            .expect("A's row");
+        let a2 = a_row(&rec, 2);
         assert_eq!(
             (a2.interest_residual, a2.interest_unpaid()),
             (residual, unpaid)
@@ -870,12 +860,7 @@ fn a_restated_notice_keeps_the_principal_residual() {
         ),
         (dec!(3999.60), dec!(304548.30), dec!(0.70), dec!(451.40))
     );
-    let a2 = rec
-        .run
-        .tranche_flows
-        .iter()
-        .find(|f| f.tranche == "A" && f.period == 2)
-        .expect("A's row");
+    let a2 = a_row(&rec, 2);
     assert_eq!(a2.balance_end, dec!(184641.70));
 }
 
@@ -1278,23 +1263,8 @@ fn per_unit_draws_a_capped_support_only_for_what_the_figure_pays() {
 /// (`a_report_a_fen_off_the_figure_is_a_fen_off`). Before, the 尾差 was the short payment's.
 #[test]
 fn the_residual_kept_is_the_dues_when_the_waterfall_is_short() {
-    let d = fixture("\n[notices]\nper_unit = true\n");
-    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n\
-         [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
-         pool = { principal = 400000, interest = 20000 }\nfees = { trustee = 1000 }\n\
-         tranches.A = { interest = 8190, principal = 410810 }\n\
-         tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n\n\
-         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-         pool = { principal = 0, interest = 3000, balance_end = 600000 }\n\
-         tranches.A = { interest = \"4451.39\" }\n";
-    let a = ipabs::validate::actuals_from_str("a.toml", actuals, &d).expect("actuals");
-    let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
-    let a2 = rec
-        .run
-        .tranche_flows
-        .iter()
-        .find(|f| f.tranche == "A" && f.period == 2)
-        .expect("A's row");
+    let rec = reconcile_short_pool("4451.39");
+    let a2 = a_row(&rec, 2);
     assert_eq!(
         (
             a2.interest_due,
@@ -1315,30 +1285,44 @@ fn the_residual_kept_is_the_dues_when_the_waterfall_is_short() {
 /// reported 1,999.81: 2,451.82 carried, 2,451.59 not paid.
 #[test]
 fn a_short_payment_and_a_fen_more_are_told_alike() {
-    let d = fixture("\n[notices]\nper_unit = true\n");
     for (reported, unpaid) in [("1999.80", dec!(2451.60)), ("1999.81", dec!(2451.59))] {
-        let actuals = format!(
-            "[actuals]\ndeal = \"auditing fixture\"\n\n\
-             [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
-             pool = {{ principal = 400000, interest = 20000 }}\nfees = {{ trustee = 1000 }}\n\
-             tranches.A = {{ interest = 8190, principal = 410810 }}\n\
-             tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
-             [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-             pool = {{ principal = 0, interest = 3000, balance_end = 600000 }}\n\
-             tranches.A = {{ interest = \"{reported}\" }}\n"
-        );
-        let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
-        let rec = ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles");
-        let a2 = rec
-            .run
-            .tranche_flows
-            .iter()
-            .find(|f| f.tranche == "A" && f.period == 2)
-            .expect("A's row");
+        let rec = reconcile_short_pool(reported);
+        let a2 = a_row(&rec, 2);
         assert_eq!(
             (a2.interest_residual, a2.interest_unpaid()),
             (dec!(0.23), unpaid),
             "{reported}"
         );
     }
+}
+
+/// A's row of payment date `period` in a reconciliation.
+fn a_row(
+    rec: &ipabs::analytics::reconcile::Reconciliation,
+    period: u32,
+) -> &ipabs::engine::result::TrancheFlowRow {
+    rec.run
+        .tranche_flows
+        .iter()
+        .find(|f| f.tranche == "A" && f.period == period)
+        .expect("A's row")
+}
+
+/// The auditing fixture with `per_unit`, reconciled with its first date as the waterfall paid
+/// it and a second date whose pool collects only 3,000 of interest and no principal, A's
+/// interest reported as `a_interest`.
+fn reconcile_short_pool(a_interest: &str) -> ipabs::analytics::reconcile::Reconciliation {
+    let d = fixture("\n[notices]\nper_unit = true\n");
+    let actuals = format!(
+        "[actuals]\ndeal = \"auditing fixture\"\n\n\
+         [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = {{ principal = 400000, interest = 20000 }}\nfees = {{ trustee = 1000 }}\n\
+         tranches.A = {{ interest = 8190, principal = 410810 }}\n\
+         tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
+         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+         pool = {{ principal = 0, interest = 3000, balance_end = 600000 }}\n\
+         tranches.A = {{ interest = \"{a_interest}\" }}\n"
+    );
+    let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
+    ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles")
 }

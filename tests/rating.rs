@@ -1990,6 +1990,19 @@ fn a_pool_half_of_which_is_one_obligor_is_noted() {
 // Obligor groups (关联方合并, docs/rating.md §1 "Obligor groups", since session 33).
 // ---------------------------------------------------------------------------------------------
 
+/// G1 300,000 and G2 200,000 as obligor group `Core`, O3 500,000 alone, every pd 0.1; A
+/// 500,000 of the 1,000,000 pool.
+fn core_group() -> String {
+    one_year(
+        &[
+            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
+            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
+            ("O3", 500_000, "pd = \"0.1\""),
+        ],
+        500_000,
+    )
+}
+
 const ZERO_CORRELATION: &str = "[rating_model.correlation]\nsame_region_and_industry = 0\n\
      same_region = 0\nsame_industry = 0\nneither = 0\n";
 
@@ -2324,14 +2337,7 @@ fn a_lone_group_is_told_with_its_near_miss() {
 /// `Core` hold 500,000 of the 1,000,000 pool, 50%; O3 alone is not named.
 #[test]
 fn the_groups_are_named_with_their_shares() {
-    let src = one_year(
-        &[
-            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
-            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
-            ("O3", 500_000, "pd = \"0.1\""),
-        ],
-        500_000,
-    );
+    let src = core_group();
     let d = deal(&src);
     let s = set(&d, "");
     let pool = pool_of(&src, &d, &s.rating_model, 1);
@@ -2349,14 +2355,7 @@ fn the_groups_are_named_with_their_shares() {
 fn check_counts_the_credits_of_a_grouped_pool() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("grouped.toml");
-    let src = one_year(
-        &[
-            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
-            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
-            ("O3", 500_000, "pd = \"0.1\""),
-        ],
-        500_000,
-    );
+    let src = core_group();
     std::fs::write(&path, src).unwrap();
     let o = ipabs(&["check", path.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
@@ -2395,14 +2394,7 @@ fn a_group_with_equal_pds_written_apart_is_one_credit() {
 /// member alone and both members are two points; the run spreads them.
 #[test]
 fn a_grid_of_group_members_keeps_its_sets() {
-    let src = one_year(
-        &[
-            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
-            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
-            ("O3", 500_000, "pd = \"0.1\""),
-        ],
-        500_000,
-    );
+    let src = core_group();
     let d = deal(&src);
     let file = "[[scenarios]]\nname = \"base\"\n\n[grid]\nbase = \"base\"\n\
                 defaulted_obligors = [[\"G1\"], [\"G1\", \"G2\"]]\n";
