@@ -306,18 +306,15 @@ fn project_in(
 
     let mut named_default: Vec<Option<NaiveDate>> = vec![None; n_obl];
     // A named default of an obligor of a group defaults the group, on its earliest named date
-    // (docs/rating.md, "Obligor groups"); the scenario keeps what it names.
+    // (docs/rating.md, "Obligor groups"); the scenario keeps what it names. The plan holds the
+    // groups, derived once for the deal's runs.
     let spread;
-    let named =
-        if !scenario.obligor_defaults.is_empty() && obligors.iter().any(|o| o.group().is_some()) {
-            spread = crate::deal::spread_to_groups(
-                &crate::deal::credit_groups_of(obligors),
-                &scenario.obligor_defaults,
-            );
-            &spread
-        } else {
-            &scenario.obligor_defaults
-        };
+    let named = if !scenario.obligor_defaults.is_empty() && !plan.groups.is_empty() {
+        spread = crate::deal::spread_to_groups(&plan.groups, &scenario.obligor_defaults);
+        &spread
+    } else {
+        &scenario.obligor_defaults
+    };
     for &(o, d) in named {
         if let Some(slot) = named_default.get_mut(o) {
             *slot = Some(d);

@@ -153,6 +153,9 @@ pub struct PoolPlan {
     /// Collection periods up to the one holding the pool's last instalment (all of them
     /// without an instalment in any).
     pub(super) pool_periods: usize,
+    /// The obligor groups of two or more (`crate::deal::credit_groups_of`), to which a
+    /// scenario's named defaults spread; empty without groups. Derived once, not per run.
+    pub(super) groups: Vec<Vec<usize>>,
 }
 
 impl PoolPlan {
@@ -165,6 +168,13 @@ impl PoolPlan {
             names: (rows == ObligorRows::Keep).then(|| obligor_labels(obligors)),
             dates: periods.iter().map(|p| (p.number, p.date())).collect(),
             pool_periods: crate::deal::pool_periods(periods, obligors),
+            groups: if obligors.iter().any(|o| o.group().is_some()) {
+                let mut groups = crate::deal::credit_groups_of(obligors);
+                groups.retain(|g| g.len() > 1);
+                groups
+            } else {
+                Vec::new()
+            },
         }
     }
 }
