@@ -1389,6 +1389,22 @@ fn a_cpr_on_a_pool_that_cannot_prepay_is_told() {
 }
 
 /// A report of the auditing fixture's (tests/fixtures/auditing.toml) first date, with A paid
+/// `ipabs reconcile` of the auditing fixture with the report `actuals`, quietly, into
+/// `out_dir`, with the copies `extra` asks for.
+fn reconcile_fixture(actuals: &Path, out_dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "reconcile",
+        "tests/fixtures/auditing.toml",
+        "--actuals",
+        s(actuals),
+        "--quiet",
+        "--out",
+        s(out_dir),
+    ];
+    args.extend_from_slice(extra);
+    ipabs(&args)
+}
+
 /// `a_principal` of principal, written into `dir`.
 fn period_one_report(dir: &Path, a_principal: u32) -> PathBuf {
     let actuals = dir.join("report.toml");
@@ -1416,15 +1432,7 @@ fn reconcile_writes_the_warnings_it_prints() {
     let dir = tempfile::tempdir().expect("tempdir");
     let actuals = period_one_report(dir.path(), 1_000_000);
     let out_dir = dir.path().join("out");
-    let out = ipabs(&[
-        "reconcile",
-        "tests/fixtures/auditing.toml",
-        "--actuals",
-        s(&actuals),
-        "--quiet",
-        "--out",
-        s(&out_dir),
-    ]);
+    let out = reconcile_fixture(&actuals, &out_dir, &[]);
     let printed: Vec<String> = text(&out.stderr)
         .lines()
         .filter(|l| l.starts_with("warning: "))
@@ -1454,19 +1462,7 @@ fn reconcile_writes_csv_and_excel_copies() {
         dir.path().join("csv"),
         dir.path().join("r.xlsx"),
     );
-    let out = ipabs(&[
-        "reconcile",
-        "tests/fixtures/auditing.toml",
-        "--actuals",
-        s(&actuals),
-        "--quiet",
-        "--out",
-        s(&out_dir),
-        "--csv",
-        s(&csv),
-        "--xlsx",
-        s(&xlsx),
-    ]);
+    let out = reconcile_fixture(&actuals, &out_dir, &["--csv", s(&csv), "--xlsx", s(&xlsx)]);
     assert!(
         matches!(out.status.code(), Some(0) | Some(4)),
         "{}",
@@ -1505,17 +1501,7 @@ fn the_reconcile_page_holds_the_flags_and_the_warnings() {
     )
     .expect("write");
     let (out_dir, html) = (dir.path().join("out"), dir.path().join("r.html"));
-    let out = ipabs(&[
-        "reconcile",
-        "tests/fixtures/auditing.toml",
-        "--actuals",
-        s(&actuals),
-        "--quiet",
-        "--out",
-        s(&out_dir),
-        "--html",
-        s(&html),
-    ]);
+    let out = reconcile_fixture(&actuals, &out_dir, &["--html", s(&html)]);
     assert!(
         matches!(out.status.code(), Some(0) | Some(4)),
         "{}",

@@ -867,6 +867,16 @@ fn a_restated_notice_keeps_the_principal_residual() {
 /// The auditing fixture with `per_unit`, reconciled with actuals of its first two dates as the
 /// fixture's own report states them, A's period-2 line being `a2`.
 fn reconcile_per_unit(a2: &str) -> ipabs::analytics::reconcile::Reconciliation {
+    reconcile_per_unit_with(&format!(
+        "pool = {{ principal = 300000, interest = 10000 }}\nfees = {{ trustee = 1000 }}\n\
+         {a2}\n\
+         tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n"
+    ))
+}
+
+/// The auditing fixture with `per_unit`, reconciled with its first date as the fixture's own
+/// report states it and a second date whose lines are `period_two`.
+fn reconcile_per_unit_with(period_two: &str) -> ipabs::analytics::reconcile::Reconciliation {
     let d = fixture("\n[notices]\nper_unit = true\n");
     let actuals = format!(
         "[actuals]\ndeal = \"auditing fixture\"\n\n\
@@ -874,10 +884,7 @@ fn reconcile_per_unit(a2: &str) -> ipabs::analytics::reconcile::Reconciliation {
          pool = {{ principal = 400000, interest = 20000 }}\nfees = {{ trustee = 1000 }}\n\
          tranches.A = {{ interest = 8190, principal = 410810 }}\n\
          tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
-         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-         pool = {{ principal = 300000, interest = 10000 }}\nfees = {{ trustee = 1000 }}\n\
-         {a2}\n\
-         tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n"
+         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n{period_two}"
     );
     let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
     ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles")
@@ -1312,17 +1319,8 @@ fn a_row(
 /// it and a second date whose pool collects only 3,000 of interest and no principal, A's
 /// interest reported as `a_interest`.
 fn reconcile_short_pool(a_interest: &str) -> ipabs::analytics::reconcile::Reconciliation {
-    let d = fixture("\n[notices]\nper_unit = true\n");
-    let actuals = format!(
-        "[actuals]\ndeal = \"auditing fixture\"\n\n\
-         [[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
-         pool = {{ principal = 400000, interest = 20000 }}\nfees = {{ trustee = 1000 }}\n\
-         tranches.A = {{ interest = 8190, principal = 410810 }}\n\
-         tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
-         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
-         pool = {{ principal = 0, interest = 3000, balance_end = 600000 }}\n\
+    reconcile_per_unit_with(&format!(
+        "pool = {{ principal = 0, interest = 3000, balance_end = 600000 }}\n\
          tranches.A = {{ interest = \"{a_interest}\" }}\n"
-    );
-    let a = ipabs::validate::actuals_from_str("a.toml", &actuals, &d).expect("actuals");
-    ipabs::analytics::reconcile::reconcile(&d, &d.scenario, &a).expect("reconciles")
+    ))
 }

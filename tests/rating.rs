@@ -1991,6 +1991,18 @@ fn a_pool_half_of_which_is_one_obligor_is_noted() {
 // ---------------------------------------------------------------------------------------------
 
 /// G1 300,000 and G2 200,000 as obligor group `Core`, O3 500,000 alone, every pd 0.1; A
+/// G1 300,000 and G2 200,000 as obligor group `Core` with the credit tags `g1` and `g2`
+/// (`rating = "A"`, `pd = "0.1"`); A 250,000 of the 500,000 pool.
+fn two_in_core(g1: &str, g2: &str) -> String {
+    one_year(
+        &[
+            ("G1", 300_000, &format!("{g1}, group = \"Core\"")),
+            ("G2", 200_000, &format!("{g2}, group = \"Core\"")),
+        ],
+        250_000,
+    )
+}
+
 /// 500,000 of the 1,000,000 pool.
 fn core_group() -> String {
     one_year(
@@ -2138,13 +2150,7 @@ fn the_single_obligor_multiplier_reads_the_largest_group() {
 /// the second obligor's tag, naming both obligors and the group.
 #[test]
 fn an_obligor_group_with_two_ratings_is_a_located_error() {
-    let src = one_year(
-        &[
-            ("G1", 300_000, "rating = \"BBB\", group = \"Core\""),
-            ("G2", 200_000, "rating = \"A\", group = \"Core\""),
-        ],
-        250_000,
-    );
+    let src = two_in_core("rating = \"BBB\"", "rating = \"A\"");
     let d = deal(&src);
     let s = set(&d, "");
     let refused = |src: &str| {
@@ -2163,34 +2169,19 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
         "{e}"
     );
     // The expected credit is the weaker, BBB, whichever obligor comes first.
-    assert!(
-        e.contains(
-            "one credit on every obligor of the group (rating = \"BBB\", the weaker of the two)"
-        ),
-        "{e}"
-    );
-    let reversed = one_year(
-        &[
-            ("G1", 300_000, "rating = \"A\", group = \"Core\""),
-            ("G2", 200_000, "rating = \"BBB\", group = \"Core\""),
-        ],
-        250_000,
-    );
-    let e = refused(&reversed);
-    assert!(
-        e.contains(
-            "one credit on every obligor of the group (rating = \"BBB\", the weaker of the two)"
-        ),
-        "{e}"
-    );
+    for e in [
+        e,
+        refused(&two_in_core("rating = \"A\"", "rating = \"BBB\"")),
+    ] {
+        assert!(
+            e.contains(
+                "one credit on every obligor of the group (rating = \"BBB\", the weaker of the two)"
+            ),
+            "{e}"
+        );
+    }
     // The same pd in both is one credit.
-    let ok = one_year(
-        &[
-            ("G1", 300_000, "pd = \"0.1\", group = \"Core\""),
-            ("G2", 200_000, "pd = \"0.1\", group = \"Core\""),
-        ],
-        250_000,
-    );
+    let ok = two_in_core("pd = \"0.1\"", "pd = \"0.1\"");
     let d = deal(&ok);
     assert!(obligor_credit_from_str("inline.toml", &ok, &d, &s.rating_model.pd).is_ok());
 }
@@ -2369,13 +2360,7 @@ fn check_counts_the_credits_of_a_grouped_pool() {
 /// `check` says nothing and `rate` accepts them.
 #[test]
 fn a_group_with_equal_pds_written_apart_is_one_credit() {
-    let src = one_year(
-        &[
-            ("G1", 300_000, "pd = \"0.3\", group = \"Core\""),
-            ("G2", 200_000, "pd = \"0.30\", group = \"Core\""),
-        ],
-        250_000,
-    );
+    let src = two_in_core("pd = \"0.3\"", "pd = \"0.30\"");
     let loaded = ipabs::validate::deal_from_str("inline.toml", &src).expect("valid");
     assert!(
         loaded
