@@ -46,8 +46,6 @@ pub(super) fn obligors(
     let mut names = Names::new("obligor");
     let mut out = Vec::with_capacity(raw.len());
     let empty_pool = raw.iter().all(|o| o.assets.is_empty());
-    // The obligors of each `group` tag (trimmed), in file order.
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, o) in raw.iter_mut().enumerate() {
         let p = format!("obligors[{i}]");
         let mut keys = KeyPaths::new(&p);
@@ -61,18 +59,13 @@ pub(super) fn obligors(
                 format!("obligor `{}` has no assets", o.name),
             );
         }
-        if let Some(g) = o.tags.get(GROUP_TAG) {
-            let t = g.trim();
-            if t.is_empty() {
-                ctx.err(
-                    &format!("{p}.tags.{GROUP_TAG}"),
-                    format!("obligor `{}` has an empty `group` tag", o.name),
-                    "the name of its obligor group (obligors with equal `group` tags are one \
-                     credit), or no `group` tag",
-                );
-            } else {
-                groups.entry(t.to_string()).or_default().push(i);
-            }
+        if o.tags.get(GROUP_TAG).is_some_and(|g| g.trim().is_empty()) {
+            ctx.err(
+                &format!("{p}.tags.{GROUP_TAG}"),
+                format!("obligor `{}` has an empty `group` tag", o.name),
+                "the name of its obligor group (obligors with equal `group` tags are one credit), \
+                 or no `group` tag",
+            );
         }
         let assets = o
             .assets
@@ -86,16 +79,35 @@ pub(super) fn obligors(
             assets,
         });
     }
+    obligor_groups(ctx, &out);
+    if empty_pool {
+        ctx.err(
+            "obligors",
+            "empty pool: no obligor has any asset",
+            "at least one [[obligors]] with at least one [[obligors.assets]]",
+        );
+    }
+    (out, names)
+}
+
+/// The located warnings on the pool's obligor groups (docs/rating.md, "Obligor groups"), the
+/// groups as the model forms them (`crate::deal::credit_groups_of`): two groups whose names
+/// differ only in case (`group_name`), members with different credit tags (`group_credit`),
+/// and a group of one obligor (`single_member_group`, with its near miss among the groups of
+/// two or more).
+fn obligor_groups(ctx: &mut Ctx, out: &[Obligor]) {
+    let groups: Vec<(&str, Vec<usize>)> = crate::deal::credit_groups_of(out)
+        .into_iter()
+        .filter_map(|g| Some((out[g[0]].group()?, g)))
+        .collect();
     // Names that differ only in case are two groups (review 33f item L4: said nothing when
     // both had two or more obligors); told at the later group's first obligor.
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    let mut by_first: Vec<(&str, usize)> = groups.iter().map(|(g, m)| (g.as_str(), m[0])).collect();
-    by_first.sort_by_key(|&(_, first)| first);
-    for (g, first) in by_first {
+    for (g, members) in &groups {
         match seen.get(&g.to_lowercase()) {
             Some(&other) => ctx.warn(
                 Check::GroupName,
-                &format!("obligors[{first}].tags.{GROUP_TAG}"),
+                &format!("obligors[{}].tags.{GROUP_TAG}", members[0]),
                 format!(
                     "obligor group `{g}` and obligor group `{other}` differ only in letter \
                      case: they are two groups, which default apart; is it one group?"
@@ -108,8 +120,8 @@ pub(super) fn obligors(
     }
     for (g, members) in &groups {
         // One credit per group: members whose credit tags differ are refused by `rate` and
-        // `size`; told here first (review 33f item L2: `check` said ok).
-        // A pd compared as a number (review 33h item L2: "0.3" and "0.30" are one credit).
+        // `size`; told here first (review 33f item L2: `check` said ok). A pd is compared as
+        // a number (review 33h item L2: "0.3" and "0.30" are one credit).
         let credit = |i: usize| {
             let t = |k: &str| out[i].tags.get(k).map(|v| v.trim().to_string());
             let pd = t("pd").map(|p| match p.parse::<Decimal>() {
@@ -139,14 +151,10 @@ pub(super) fn obligors(
             );
         }
         if let [i] = members[..] {
-            // The near miss among the other groups, if any (review 33g item M4: listing every
-            // other group made the warnings grow with the square of the obligors).
-            // Among the groups of two or more (a typo leaves an obligor out of a real group),
-            // so that a pool of lone groups costs nothing (review 33h item M2).
-            let multi = groups
-                .iter()
-                .filter(|(_, m)| m.len() > 1)
-                .map(|(k, _)| k.as_str());
+            // The near miss among the groups of two or more (a typo leaves an obligor out of a
+            // real group): listing every group grew with the square of the obligors (review
+            // 33g item M4), and so did a near miss over every group (review 33h item M2).
+            let multi = groups.iter().filter(|(_, m)| m.len() > 1).map(|(k, _)| *k);
             let near = super::names::suggest(g, multi)
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_default();
@@ -162,14 +170,6 @@ pub(super) fn obligors(
             );
         }
     }
-    if empty_pool {
-        ctx.err(
-            "obligors",
-            "empty pool: no obligor has any asset",
-            "at least one [[obligors]] with at least one [[obligors.assets]]",
-        );
-    }
-    (out, names)
 }
 
 fn kind(k: schema::AssetKind) -> AssetKind {
