@@ -131,11 +131,7 @@ fn obligor_groups(ctx: &mut Ctx, out: &[Obligor]) {
             (t("rating"), pd)
         };
         if let Some(&j) = members.iter().find(|&&j| credit(j) != credit(members[0])) {
-            let show = |i: usize| match credit(i) {
-                (Some(r), _) => format!("rating = \"{r}\""),
-                (None, Some(p)) => format!("pd = \"{p}\""),
-                (None, None) => "no rating".to_string(),
-            };
+            let show = |i: usize| super::credit_tags_text(&out[i].tags);
             ctx.warn(
                 Check::GroupCredit,
                 &format!("obligors[{j}].tags"),

@@ -254,10 +254,7 @@ pub fn obligor_credit_from_str(
         };
         // An obligor group is one credit: its obligors' ratings (or pds) must agree.
         if let (Some(curve), Some(g)) = (curve, o.group()) {
-            let given = match tag("rating") {
-                Some(r) => format!("rating = \"{r}\""),
-                None => format!("pd = \"{}\"", tag("pd").unwrap_or_default()),
-            };
+            let given = credit_tags_text(&o.tags);
             match groups.get(g) {
                 Some((first, c, first_given)) if *c != curve => {
                     let key = if given.starts_with("rating") {
@@ -310,6 +307,17 @@ pub fn obligor_credit_from_str(
     }
     ctx.silence(&deal.allow);
     ctx.finish(Some(out))
+}
+
+/// An obligor's credit tags as a message quotes them: `rating = "AA"`, else `pd = "0.02"`,
+/// else `no rating` (the group-credit error here and warning in `assets`).
+pub(crate) fn credit_tags_text(tags: &BTreeMap<String, String>) -> String {
+    let tag = |k: &str| tags.get(k).map(|v| v.trim());
+    match (tag("rating"), tag("pd")) {
+        (Some(r), _) => format!("rating = \"{r}\""),
+        (None, Some(p)) => format!("pd = \"{p}\""),
+        (None, None) => "no rating".to_string(),
+    }
 }
 
 /// The PD above which an obligor's `pd` tag is told as a percentage typed for a fraction: the
