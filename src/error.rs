@@ -223,6 +223,10 @@ pub enum Check {
     StepOrder,
     /// A trigger that switches to `normal`.
     TriggerToNormal,
+    /// A trigger's `threshold_steps` that cannot mean what they say: a step after the last
+    /// payment date, a first step that leaves `threshold` unused, a cumulative default level
+    /// that steps down.
+    ThresholdSteps,
     /// A waterfall no trigger switches to.
     UnusedWaterfall,
     // ---- load time: plausibility ----
@@ -296,7 +300,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 50] = [
+    pub const ALL: [Check; 51] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -320,6 +324,7 @@ impl Check {
         Check::Unreached,
         Check::StepOrder,
         Check::TriggerToNormal,
+        Check::ThresholdSteps,
         Check::UnusedWaterfall,
         Check::CouponRange,
         Check::FeeRange,
@@ -375,6 +380,7 @@ impl Check {
             Check::Unreached => "unreached",
             Check::StepOrder => "step_order",
             Check::TriggerToNormal => "trigger_to_normal",
+            Check::ThresholdSteps => "threshold_steps",
             Check::UnusedWaterfall => "unused_waterfall",
             Check::CouponRange => "coupon_range",
             Check::FeeRange => "fee_range",

@@ -379,6 +379,70 @@ waterfall = "accelerated"
     assert_eq!(r.conservation.payments, dec!(1880000.00));
 }
 
+/// The same bullet deal with the trigger's threshold stepping (`threshold_steps`, since session
+/// 34): its cumulative default ratio is 0 on 2024-04-01 and 500,000 / 2,000,000 = 0.25 on
+/// 2024-07-01 and 2024-09-30 (O2's default on 2024-05-01), so a threshold of 0.20 trips on the
+/// second date, and one of 0.30 never does.
+#[test]
+fn a_threshold_step_moves_the_trigger_level_from_its_date() {
+    let with_steps = |steps: &str, curable: bool| {
+        let src = fixture()
+            .replace(
+                "amortization = \"pass_through\"",
+                "amortization = \"bullet\"",
+            )
+            .replace(
+                "\n[scenario]",
+                &format!(
+                    "{ACCELERATED}\n[[triggers]]\nname = \"cdr\"\nkind = \"acceleration\"\n\
+                     condition = \"cumulative_default_ratio_above\"\nthreshold = 0.20\n\
+                     threshold_steps = [{steps}]\ncurable = {curable}\n\
+                     waterfall = \"accelerated\"\n\n[scenario]"
+                ),
+            );
+        let r = run_source(&src);
+        let waterfalls: Vec<&str> = r.periods.iter().map(|p| p.waterfall.as_str()).collect();
+        (r.periods[1].principal_paid, waterfalls.join(" "))
+    };
+    // 0.30 from the second date on: 0.25 is not above it on any date. The bullet pays no
+    // principal on the second date under `normal`.
+    assert_eq!(
+        with_steps("{ from = 2024-07-01, threshold = 0.30 }", false),
+        (dec!(0), "normal normal normal".to_string())
+    );
+    // A step dated between two payment dates applies from the next one.
+    assert_eq!(
+        with_steps("{ from = 2024-06-30, threshold = 0.30 }", false).1,
+        "normal normal normal"
+    );
+    // 0.30 only from the third date: on the second, 0.25 > 0.20 trips the trigger, whose
+    // accelerated waterfall pays A 1,010,468.64 of principal, as worked in
+    // `acceleration_trigger_switches_the_waterfall`; not curable, it stays tripped.
+    assert_eq!(
+        with_steps("{ from = 2024-09-30, threshold = 0.30 }", false),
+        (
+            dec!(1010468.64),
+            "normal accelerated accelerated".to_string()
+        )
+    );
+    // Curable, it is re-tested against 0.30 on the third date and switches back.
+    assert_eq!(
+        with_steps("{ from = 2024-09-30, threshold = 0.30 }", true).1,
+        "normal accelerated normal"
+    );
+    // Stepping down to 0.10 from the third date (the `threshold_steps` warning's case) with a
+    // first threshold of 0.30 from the second: the level 0.20, 0.30, 0.10 trips on the third
+    // date only, with no new default.
+    assert_eq!(
+        with_steps(
+            "{ from = 2024-07-01, threshold = 0.30 }, { from = 2024-09-30, threshold = 0.10 }",
+            false
+        )
+        .1,
+        "normal normal accelerated"
+    );
+}
+
 /// A stress or a grid point that turns a support off from the start drops its failure from a
 /// date (review 28c item 7: the pair the validator refuses in a file). The fixture with the
 /// undertaking failing on 2024-06-01: the suite's `supports-off` scenarios carry no failure

@@ -1,6 +1,9 @@
 //! Triggers (加速清偿事件, 违约事件): what trips them and the waterfall they switch to.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+
+use super::PeriodDates;
 
 /// What a trigger stands for (`kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,6 +58,19 @@ pub enum TriggerCondition {
 }
 
 impl TriggerCondition {
+    /// The condition with threshold `x` in place of its own (a condition without a threshold
+    /// unchanged).
+    pub fn with_threshold(self, x: Decimal) -> Self {
+        match self {
+            TriggerCondition::CumulativeDefaultRatioAbove(_) => {
+                TriggerCondition::CumulativeDefaultRatioAbove(x)
+            }
+            TriggerCondition::CoverageBelow(_) => TriggerCondition::CoverageBelow(x),
+            TriggerCondition::PoolToSeniorBelow(_) => TriggerCondition::PoolToSeniorBelow(x),
+            other => other,
+        }
+    }
+
     /// The TOML spelling of the condition, e.g. `coverage_below`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -86,4 +102,37 @@ pub struct Trigger {
     pub waterfall: usize,
     /// A curable trigger is re-tested every period and can switch back; others stay tripped.
     pub curable: bool,
+    /// `threshold_steps`: from each date on (a payment date scheduled or paid on or after
+    /// it), the threshold that replaces the condition's; dates strictly increasing. Empty for
+    /// a trigger whose threshold never changes, and for the conditions without one.
+    pub threshold_steps: Vec<(NaiveDate, Decimal)>,
+}
+
+impl Trigger {
+    /// The condition as it stands on the payment date `period`: its threshold the last
+    /// step's whose date is on or before the date scheduled or paid, else the condition's own.
+    #[inline]
+    pub fn condition_on(&self, period: &PeriodDates) -> TriggerCondition {
+        let Some(&(_, x)) = self
+            .threshold_steps
+            .iter()
+            .rev()
+            .find(|(from, _)| period.date() >= *from || period.payment.unadjusted >= *from)
+        else {
+            return self.condition;
+        };
+        self.condition.with_threshold(x)
+    }
+
+    /// Every threshold the trigger can have: the condition's, then its steps'.
+    pub fn thresholds(&self) -> impl Iterator<Item = Decimal> + '_ {
+        let own = match self.condition {
+            TriggerCondition::CumulativeDefaultRatioAbove(x)
+            | TriggerCondition::CoverageBelow(x)
+            | TriggerCondition::PoolToSeniorBelow(x) => Some(x),
+            _ => None,
+        };
+        own.into_iter()
+            .chain(self.threshold_steps.iter().map(|&(_, x)| x))
+    }
 }

@@ -263,10 +263,8 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
     let trigger = deal
         .triggers
         .iter()
-        .filter_map(|t| match t.condition {
-            TriggerCondition::CoverageBelow(x) => Some(x),
-            _ => None,
-        })
+        .filter(|t| matches!(t.condition, TriggerCondition::CoverageBelow(_)))
+        .flat_map(|t| t.thresholds())
         .max()
         .map(|x| (format!("coverage trigger {x}"), f(x)));
     out.push_str(&line_chart(

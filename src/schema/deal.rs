@@ -1016,6 +1016,16 @@ pub enum TriggerCondition {
     PoolToSeniorBelow,
 }
 
+/// One `threshold_steps` entry of a trigger: its threshold from a date on.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdStep {
+    /// The step applies on every payment date on or after this date (scheduled or paid).
+    pub from: Date,
+    /// The threshold from then on, written as `threshold` is.
+    pub threshold: Decimal,
+}
+
 /// `[[triggers]]`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -1031,6 +1041,9 @@ pub struct Trigger {
     /// Threshold of `cumulative_default_ratio_above` (a ratio), `coverage_below` or
     /// `pool_to_senior_below` (a multiple).
     pub threshold: Option<Decimal>,
+    /// Thresholds that replace `threshold` from a date on (a 累计违约率 trigger whose level
+    /// steps up year by year), in date order.
+    pub threshold_steps: Option<Vec<ThresholdStep>>,
     /// The support a `support_failed` trigger watches (default: any support).
     pub support: Option<String>,
     /// The event an `event` trigger watches: a name that a scenario's `events` gives a date.

@@ -6,6 +6,9 @@ use crate::deal::{
     AccountRef, Action, PrincipalAmount, PrincipalOrder, Spend, Step, SupportKind, TrancheClass,
     TransferLimit, Trigger, TriggerCondition, TriggerKind, Waterfall,
 };
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
 use crate::error::Check;
 use crate::schema;
 
@@ -412,6 +415,7 @@ pub(super) fn triggers(
                 }
             }
         };
+        let threshold_steps = threshold_steps(ctx, &p, t);
         if t.support.is_some() && t.condition != C::SupportFailed {
             ctx.key_err(
                 &format!("{p}.support"),
@@ -454,10 +458,54 @@ pub(super) fn triggers(
                 condition,
                 waterfall,
                 curable: t.curable.unwrap_or(false),
+                threshold_steps,
             });
         }
     }
     (out, events)
+}
+
+/// A trigger's `threshold_steps`: each threshold checked as `threshold` is, the dates strictly
+/// increasing; only for the conditions that take a threshold.
+fn threshold_steps(ctx: &mut Ctx, p: &str, t: &schema::Trigger) -> Vec<(NaiveDate, Decimal)> {
+    use schema::TriggerCondition as C;
+    let Some(steps) = &t.threshold_steps else {
+        return Vec::new();
+    };
+    let sp = format!("{p}.threshold_steps");
+    if !matches!(
+        t.condition,
+        C::CumulativeDefaultRatioAbove | C::CoverageBelow | C::PoolToSeniorBelow
+    ) {
+        ctx.key_err(
+            &sp,
+            "`threshold_steps` does not apply to this condition",
+            "no threshold_steps (only cumulative_default_ratio_above, coverage_below and \
+             pool_to_senior_below take a threshold)",
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<(NaiveDate, Decimal)> = Vec::with_capacity(steps.len());
+    for (j, step) in steps.iter().enumerate() {
+        let q = format!("{sp}[{j}]");
+        let from = ctx.date(&format!("{q}.from"), step.from);
+        let tp = format!("{q}.threshold");
+        let x = match t.condition {
+            C::CumulativeDefaultRatioAbove => ctx.fraction(&tp, step.threshold, true),
+            _ => ctx.number(&tp, step.threshold, Sign::Positive),
+        };
+        if let Some(&(before, _)) = out.last()
+            && from <= before
+        {
+            ctx.err(
+                &format!("{q}.from"),
+                format!("step from {from} is not after the step before it (from {before})"),
+                "threshold_steps in date order, each `from` later than the one before",
+            );
+        }
+        out.push((from, x));
+    }
+    out
 }
 
 /// A `support_failed` trigger's condition: the support it names, or any; a deal without

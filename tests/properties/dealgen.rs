@@ -1407,6 +1407,22 @@ impl DealSpec {
             .ok();
             if let Some(x) = thr {
                 writeln!(t, "threshold = {x}").ok();
+                // Half the thresholded triggers step to another level from the middle payment
+                // date (`threshold_steps`, since session 34), derived from the same draw.
+                if tr.threshold >= 1500 && pay.len() >= 2 {
+                    let stepped = tr.threshold * 7 % 3000;
+                    let y = if tr.condition % 5 == 0 {
+                        frac(stepped % 1001, 3)
+                    } else {
+                        frac(stepped.max(1), 3)
+                    };
+                    writeln!(
+                        t,
+                        "threshold_steps = [ {{ from = {}, threshold = {y} }} ]",
+                        date(pay[pay.len() / 2])
+                    )
+                    .ok();
+                }
             }
             writeln!(
                 t,

@@ -4,7 +4,9 @@
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::deal::{Base, Deal, FeeKind, ReserveTarget, TrancheClass, TriggerCondition};
+use crate::deal::{
+    Base, Deal, FeeKind, PeriodDates, ReserveTarget, TrancheClass, Trigger, TriggerCondition,
+};
 use crate::error::Check;
 use crate::schema;
 use crate::validate::Ctx;
@@ -405,16 +407,35 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
         }
     }
     for (i, t) in deal.triggers.iter().enumerate() {
-        let path = format!("triggers[{i}].threshold");
-        match t.condition {
+        // The trigger's own threshold, then each step's.
+        let conditions = std::iter::once((format!("triggers[{i}].threshold"), t.condition)).chain(
+            t.threshold_steps.iter().enumerate().map(|(j, &(_, x))| {
+                (
+                    format!("triggers[{i}].threshold_steps[{j}].threshold"),
+                    t.condition.with_threshold(x),
+                )
+            }),
+        );
+        for (path, condition) in conditions {
+            trigger_in_range(ctx, &t.name, &path, condition);
+        }
+        threshold_steps(ctx, deal, i, t);
+    }
+    reserve_in_range(ctx, deal, issue);
+}
+
+/// A trigger threshold (`path`) outside the range seen (`trigger_range`).
+fn trigger_in_range(ctx: &mut Ctx, name: &str, path: &str, condition: TriggerCondition) {
+    {
+        match condition {
             TriggerCondition::CoverageBelow(x) if x < COVERAGE_MIN || x > COVERAGE_MAX => {
                 ctx.warn(
                     Check::TriggerRange,
-                    &path,
+                    path,
                     format!(
                         "trigger `{}`: a coverage multiple below {x} is outside {}–{}; a \
                          multiple is written as a ratio, 1.05 for 105%{}",
-                        t.name,
+                        name,
                         COVERAGE_MIN.normalize(),
                         COVERAGE_MAX.normalize(),
                         if x > COVERAGE_MAX {
@@ -428,11 +449,11 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
             TriggerCondition::PoolToSeniorBelow(x) if x < COVERAGE_MIN || x > COVERAGE_MAX => {
                 ctx.warn(
                     Check::TriggerRange,
-                    &path,
+                    path,
                     format!(
                         "trigger `{}`: a pool-to-senior ratio below {x} is outside {}–{}; a \
                          ratio is written as a multiple, 1.1 for 110%",
-                        t.name,
+                        name,
                         COVERAGE_MIN.normalize(),
                         COVERAGE_MAX.normalize(),
                     ),
@@ -441,11 +462,11 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
             TriggerCondition::CumulativeDefaultRatioAbove(x) if x > CDR_TRIGGER_MAX => {
                 ctx.warn(
                     Check::TriggerRange,
-                    &path,
+                    path,
                     format!(
                         "trigger `{}` trips only when cumulative defaults pass {} of the pool, \
                          above {}",
-                        t.name,
+                        name,
                         pct(x),
                         pct(CDR_TRIGGER_MAX)
                     ),
@@ -454,6 +475,66 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
             _ => {}
         }
     }
+}
+
+/// Threshold steps of trigger `i` that cannot mean what they say (`threshold_steps`): a step
+/// after the last payment date applies on none, a first step on or before the first payment
+/// date leaves `threshold` applying on none, and a `cumulative_default_ratio_above` step down
+/// can trip the trigger with no new default (such levels step up).
+fn threshold_steps(ctx: &mut Ctx, deal: &Deal, i: usize, t: &Trigger) {
+    let (Some(first), Some(last)) = (deal.periods.first(), deal.periods.last()) else {
+        return;
+    };
+    let reaches = |p: &PeriodDates, from| p.date() >= from || p.payment.unadjusted >= from;
+    let mut before = t.thresholds().next();
+    for (j, &(from, x)) in t.threshold_steps.iter().enumerate() {
+        let path = format!("triggers[{i}].threshold_steps[{j}]");
+        if !reaches(last, from) {
+            ctx.warn(
+                Check::ThresholdSteps,
+                &format!("{path}.from"),
+                format!(
+                    "trigger `{}`: the step from {from} applies on no payment date (the last is \
+                     {}): is the date a year late?",
+                    t.name,
+                    last.date()
+                ),
+            );
+        } else if j == 0 && reaches(first, from) {
+            ctx.warn(
+                Check::ThresholdSteps,
+                &format!("{path}.from"),
+                format!(
+                    "trigger `{}`: the first step applies from the first payment date ({}) \
+                     on, so `threshold` applies on none: is the date a year early?",
+                    t.name,
+                    first.date()
+                ),
+            );
+        }
+        if let (TriggerCondition::CumulativeDefaultRatioAbove(_), Some(b)) = (t.condition, before)
+            && x < b
+        {
+            ctx.warn(
+                Check::ThresholdSteps,
+                &format!("{path}.threshold"),
+                format!(
+                    "trigger `{}`: the threshold falls from {} to {} on {from}; cumulative \
+                     defaults never fall, so the trigger can trip then with no new default \
+                     (such levels step up, 5% then 8% then 10%): are the steps in the right \
+                     order?",
+                    t.name,
+                    pct(b),
+                    pct(x)
+                ),
+            );
+        }
+        before = Some(x);
+    }
+}
+
+/// The reserve's target and initial deposit out of scale with the issue (`reserve_range`).
+fn reserve_in_range(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     if let Some(r) = &deal.reserve {
         match r.target {
             ReserveTarget::SeniorInterestAndFees(m) if m > RESERVE_MULTIPLE_MAX => {
