@@ -1159,6 +1159,22 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
     assert!(warned(&bullet, &d.scenario).is_empty());
+    // A delay is a run in which something went wrong, pool-wide or in an `overrides` rule only
+    // (review 34a item M1: the override's delay was told as "no delay"). O1's March instalment
+    // all three months late leaves even less for A's bullet on 2024-04-01.
+    let set = ipabs::validate::scenario_set_from_str(
+        "delays.toml",
+        "[[scenarios]]\nname = \"o1-late\"\n\
+         overrides = [ { obligor = \"O1\", delay = { fraction = 1.0, months = 3 } } ]\n\
+         [[scenarios]]\nname = \"pool-late\"\ndelay = { fraction = 0.4, months = 3 }\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for scenario in &set.scenarios {
+        let r = ipabs::engine::run(&d, scenario).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.support_draws.iter().any(|s| !s.total.is_zero()));
+        assert!(warned(&bullet, scenario).is_empty(), "{}", scenario.name);
+    }
     let allowed = bullet.replace(
         "collection_lag_days = 0",
         "collection_lag_days = 0\nallow = [\"support_without_defaults\"]",

@@ -118,8 +118,10 @@ impl Run<'_> {
     }
 
     /// Whether the run's pool had no default and no delay: no realised default, no named
-    /// default, no `delay` (what [`Check::SupportWithoutDefaults`] and
-    /// [`Check::TripsWithoutDefaults`] take as a run in which nothing should go wrong).
+    /// default, no `delay`, pool-wide or in an `overrides` rule that selects obligors (what
+    /// [`Check::SupportWithoutDefaults`] and [`Check::TripsWithoutDefaults`] take as a run in
+    /// which nothing should go wrong; review 34a item M1: a delay given in `overrides` only was
+    /// told as "no delay").
     fn performs(&self) -> bool {
         let s = self.scenario;
         let defaulted = self
@@ -127,7 +129,12 @@ impl Run<'_> {
             .periods
             .last()
             .is_some_and(|p| p.cumulative_defaults > Decimal::ZERO);
-        !defaulted && s.delay_fraction <= Decimal::ZERO && s.obligor_defaults.is_empty()
+        let delayed = s.delay_fraction > Decimal::ZERO
+            || s.overrides.iter().any(|r| {
+                r.delay.is_some_and(|(f, _)| f > Decimal::ZERO)
+                    && (!r.obligors.is_empty() || r.tag.is_some())
+            });
+        !defaulted && !delayed && s.obligor_defaults.is_empty()
     }
 
     /// [`Check::TripsWithoutDefaults`]: the run's first trigger to trip, when the pool's

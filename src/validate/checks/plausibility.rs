@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::deal::{
-    Base, Deal, FeeKind, PeriodDates, ReserveTarget, TrancheClass, Trigger, TriggerCondition,
+    Base, Deal, FeeKind, PeriodDates, ReserveTarget, TargetFormula, TrancheClass, Trigger,
+    TriggerCondition,
 };
 use crate::error::Check;
 use crate::schema;
@@ -536,56 +537,15 @@ fn threshold_steps(ctx: &mut Ctx, deal: &Deal, i: usize, t: &Trigger) {
 /// The reserve's target and initial deposit out of scale with the issue (`reserve_range`).
 fn reserve_in_range(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
     if let Some(r) = &deal.reserve {
-        match r.target {
-            ReserveTarget::SeniorInterestAndFees(m) if m > RESERVE_MULTIPLE_MAX => {
-                ctx.warn(
-                    Check::ReserveRange,
-                    "reserve.target_multiple",
-                    format!(
-                        "target_multiple {m}: the reserve would trap {m} times a period's senior \
-                         interest and fees; a multiple is written as a ratio, 1.0 for 100%, and \
-                         is at most {} in practice",
-                        RESERVE_MULTIPLE_MAX.normalize()
-                    ),
-                );
+        match &r.target {
+            ReserveTarget::SeniorInterestAndFees(m) => {
+                multiple_in_range(ctx, "reserve.target_multiple", "target_multiple", *m)
             }
-            ReserveTarget::SeniorInterestAndFees(m)
-                if m > Decimal::ZERO && m < RESERVE_MULTIPLE_MIN =>
-            {
-                ctx.warn(
-                    Check::ReserveRange,
-                    "reserve.target_multiple",
-                    format!(
-                        "target_multiple {m}: the reserve would hold {} of one period's senior \
-                         interest and fees; a multiple is written as a ratio, 1.0 for 1× (100%), \
-                         and is at least {} in practice",
-                        share_pct(m),
-                        RESERVE_MULTIPLE_MIN.normalize()
-                    ),
-                );
-            }
-            ReserveTarget::Fixed(x) if x > Decimal::ZERO && x < issue * RESERVE_SHARE_MIN => {
-                ctx.warn(
-                    Check::ReserveRange,
-                    "reserve.target",
-                    format!(
-                        "the reserve target {x:.2} is less than {} of the issue size \
-                         {issue:.2}: is it in 万元? amounts are in yuan",
-                        pct(RESERVE_SHARE_MIN)
-                    ),
-                );
-            }
-            ReserveTarget::Fixed(x) if x > issue * RESERVE_SHARE_MAX => {
-                ctx.warn(
-                    Check::ReserveRange,
-                    "reserve.target",
-                    format!(
-                        "the reserve target {x:.2} is more than {} of the issue size {issue:.2}",
-                        pct(RESERVE_SHARE_MAX)
-                    ),
-                );
-            }
-            _ => {}
+            ReserveTarget::Fixed(x) => fixed_in_range(ctx, "reserve.target", "target", *x, issue),
+            ReserveTarget::Formula(f) => formula_in_range(ctx, "reserve.formula", f, issue),
+        }
+        if let Some(s) = &r.step_down {
+            formula_in_range(ctx, "reserve.step_down.formula", &s.target, issue);
         }
         if r.initial > Decimal::ZERO && r.initial < issue * RESERVE_SHARE_MIN {
             ctx.warn(
@@ -610,6 +570,99 @@ fn reserve_in_range(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
                     pct(RESERVE_SHARE_MAX)
                 ),
             );
+        }
+    }
+}
+
+/// A reserve target of `m` times a period's senior interest and fees (`key` at `path`) out
+/// of the range seen.
+fn multiple_in_range(ctx: &mut Ctx, path: &str, key: &str, m: Decimal) {
+    if m > RESERVE_MULTIPLE_MAX {
+        ctx.warn(
+            Check::ReserveRange,
+            path,
+            format!(
+                "{key} {m}: the reserve would trap {m} times a period's senior interest and \
+                 fees; a multiple is written as a ratio, 1.0 for 100%, and is at most {} in \
+                 practice",
+                RESERVE_MULTIPLE_MAX.normalize()
+            ),
+        );
+    } else if m > Decimal::ZERO && m < RESERVE_MULTIPLE_MIN {
+        ctx.warn(
+            Check::ReserveRange,
+            path,
+            format!(
+                "{key} {m}: the reserve would hold {} of one period's senior interest and fees; \
+                 a multiple is written as a ratio, 1.0 for 1× (100%), and is at least {} in \
+                 practice",
+                share_pct(m),
+                RESERVE_MULTIPLE_MIN.normalize()
+            ),
+        );
+    }
+}
+
+/// A fixed reserve target `x` (`key` at `path`) out of scale with the issue.
+fn fixed_in_range(ctx: &mut Ctx, path: &str, key: &str, x: Decimal, issue: Decimal) {
+    let what = if key == "target" {
+        "the reserve target".to_string()
+    } else {
+        format!("the reserve target's `{key}`")
+    };
+    if x > Decimal::ZERO && x < issue * RESERVE_SHARE_MIN {
+        ctx.warn(
+            Check::ReserveRange,
+            path,
+            format!(
+                "{what} {x:.2} is less than {} of the issue size {issue:.2}: is it in 万元? \
+                 amounts are in yuan",
+                pct(RESERVE_SHARE_MIN)
+            ),
+        );
+    } else if x > issue * RESERVE_SHARE_MAX {
+        ctx.warn(
+            Check::ReserveRange,
+            path,
+            format!(
+                "{what} {x:.2} is more than {} of the issue size {issue:.2}",
+                pct(RESERVE_SHARE_MAX)
+            ),
+        );
+    }
+}
+
+/// Each term of a reserve target formula at `path` out of the range seen, as the same figure
+/// written as `target` or `target_multiple` is (review 34a item M2), and a `share` above
+/// [`RESERVE_SHARE_MAX`] of its balance (1.0 written for 1%).
+fn formula_in_range(ctx: &mut Ctx, path: &str, f: &TargetFormula, issue: Decimal) {
+    match f {
+        TargetFormula::Fixed(x) => {
+            fixed_in_range(ctx, &format!("{path}.fixed"), "fixed", *x, issue)
+        }
+        TargetFormula::SeniorInterestAndFees(m) => {
+            multiple_in_range(ctx, &format!("{path}.multiple"), "multiple", *m)
+        }
+        TargetFormula::Share(share, _) if *share > RESERVE_SHARE_MAX => ctx.warn(
+            Check::ReserveRange,
+            &format!("{path}.share"),
+            format!(
+                "share {share}: the reserve would hold {} of its balance, above the {} seen; a \
+                 share is written as a fraction, 0.01 for 1%",
+                pct(*share),
+                pct(RESERVE_SHARE_MAX)
+            ),
+        ),
+        TargetFormula::Share(..) => {}
+        TargetFormula::Max(parts) | TargetFormula::Min(parts) => {
+            let key = if matches!(f, TargetFormula::Max(_)) {
+                "max"
+            } else {
+                "min"
+            };
+            for (i, g) in parts.iter().enumerate() {
+                formula_in_range(ctx, &format!("{path}.{key}[{i}]"), g, issue);
+            }
         }
     }
 }
