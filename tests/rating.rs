@@ -464,6 +464,142 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
     assert!(!bdr_at(found + dec!(10000)).meets(dec!(0.8)));
 }
 
+/// Two seniors of different maturities sized with `--min-coverage 1.1` (review 34c item H1:
+/// the junior senior was sized on its senior's redemption date, which nothing said). The pool:
+/// O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2 400,000 due 2024-12-31 (for
+/// 2025-01-10), both with a PD of 1e-9, so that no TDR binds. A1 a bullet at coupon 0 due
+/// 2024-07-01, A2 a bullet at 4% (ACT/365F), B the rest of the 1,000,000 issue.
+///
+/// * A1 first (A2 at 300,000): its multiple on 2024-07-01 is 600,000 / A1 (its whole balance
+///   falls due, no interest): 540,000 gives 1.111111, 550,000 gives 1.090909 < 1.1.
+/// * A2 with A1 at 540,000: on 2024-07-01 A2 owes only its interest, A2 × 0.04 × 182 / 365,
+///   and its multiple counts A1's principal too: 600,000 / (540,000 + interest). 270,000:
+///   interest 5,385.21, multiple 1.100140; 280,000: interest 5,584.66, multiple
+///   600,000 / 545,584.66 = 1.0997377 → 1.099738 (6 places, half away from zero) < 1.1. On
+///   2025-01-10 A2's multiple is far above (about 454,600 against 275,700).
+#[test]
+fn sizing_names_where_coverage_binds_and_whose_principal_sets_it() {
+    let src = r#"
+[deal]
+name = "two seniors"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-01, 2025-01-10]
+legal_maturity = 2025-01-10
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+tags = { pd = "0.000000001" }
+[[obligors.assets]]
+kind = "receivable"
+amount = 600000
+due_date = 2024-06-30
+
+[[obligors]]
+name = "O2"
+tags = { pd = "0.000000001" }
+[[obligors.assets]]
+kind = "receivable"
+amount = 400000
+due_date = 2024-12-31
+
+[[tranches]]
+name = "A1"
+class = "senior"
+balance = 500000
+coupon = 0
+amortization = "bullet"
+expected_maturity = 2024-07-01
+
+[[tranches]]
+name = "A2"
+class = "senior"
+balance = 300000
+coupon = 0.04
+amortization = "bullet"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 200000
+coupon = 0
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A1", "A2"] },
+  { action = "pay_principal", tranches = ["A1", "A2"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+    let d = deal(src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(src, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, 2_000, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let opts = SizeOptions {
+        targets: vec![(0, "AAA".into()), (1, "AAA".into())],
+        min_coverage: Some(dec!(1.1)),
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: Default::default(),
+    };
+    let result = size(&d, &s.scenarios, &t, &opts).unwrap();
+    let day = |m, dd| chrono::NaiveDate::from_ymd_opt(2024, m, dd).unwrap();
+    let (a1, a2) = (&result.sized[0], &result.sized[1]);
+    assert_eq!(
+        (a1.balance, a1.binding.as_str()),
+        (dec!(540000), "coverage")
+    );
+    let c1 = a1.coverage_short.as_ref().expect("coverage binds A1");
+    assert_eq!((c1.date, c1.multiple), (day(7, 1), dec!(1.090909)));
+    assert!(c1.own_principal_due && c1.seniors_due.is_empty());
+    assert_eq!(
+        (a2.balance, a2.binding.as_str()),
+        (dec!(270000), "coverage")
+    );
+    let c2 = a2.coverage_short.as_ref().expect("coverage binds A2");
+    assert_eq!((c2.date, c2.multiple), (day(7, 1), dec!(1.099738)));
+    assert!(!c2.own_principal_due);
+    assert_eq!(c2.seniors_due, ["A1"]);
+    // Every step names the date of its tranche's minimum: 2024-07-01, where A1 is repaid,
+    // but for A2's largest try, 450,000 beside B's 10,000. There period 1's 600,000 pays A1's
+    // 540,000 and A2's interest fen(450,000 × 0.04 × 182 / 365) = 8,975.34, and B's principal
+    // takes the other 51,024.66; on 2025-01-10 O2's 400,000 meets A2's 450,000 and
+    // fen(450,000 × 0.04 × 193 / 365) = 9,517.81: 400,000 / 459,517.81 = 0.870478.
+    for st in &result.steps {
+        let (date, multiple) = (st.min_coverage_date, st.min_coverage_multiple);
+        if st.tranche == "A2" && st.balance == dec!(450000) {
+            let last = chrono::NaiveDate::from_ymd_opt(2025, 1, 10);
+            assert_eq!((date, multiple), (last, Some(dec!(0.870478))));
+        } else {
+            assert_eq!(date, Some(day(7, 1)), "{st:?}");
+        }
+    }
+    let table = ipabs::output::rating::size_table(
+        &result.steps,
+        &result.sized,
+        Decimal::ZERO,
+        Default::default(),
+    );
+    assert!(
+        table.contains(
+            "A2 (AAA): largest balance 270,000.00; binding constraint: coverage, on 2024-07-01 \
+             (multiple 1.0997 one step up)"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("note: on 2024-07-01 principal of A1 falls due and A2 owes interest only"),
+        "{table}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line.
 // ---------------------------------------------------------------------------------------------

@@ -340,6 +340,12 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                 "tdr_at".into(),
                 rows.iter().map(|r| r.tdr_at.name()).collect::<Vec<&str>>(),
             ),
+            Column::new(
+                "min_coverage_date".into(),
+                rows.iter()
+                    .map(|r| r.min_coverage_date)
+                    .collect::<Vec<Option<chrono::NaiveDate>>>(),
+            ),
         ],
     )
 }
@@ -641,6 +647,14 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
             format_money(z.balance),
             z.binding
         ));
+        // Where coverage falls short one step up, and when that date is a more senior
+        // tranche's redemption (review 34c item H1).
+        if let Some(c) = &z.coverage_short {
+            out.push_str(&format!(
+                ", on {} (multiple {:.4} one step up)",
+                c.date, c.multiple
+            ));
+        }
         let mine = || steps.iter().filter(|s| s.tranche == z.tranche);
         // The scenario of the lowest break-even at the balance found.
         let found = steps
@@ -658,6 +672,20 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
                 if s.passes_at_one { "≥" } else { "=" },
                 ((s.breakeven_default_rate - s.target_default_rate) * Decimal::ONE_HUNDRED)
                     .normalize()
+            ));
+        }
+        if let Some(c) = z
+            .coverage_short
+            .as_ref()
+            .filter(|c| !c.own_principal_due && !c.seniors_due.is_empty())
+        {
+            let seniors = c.seniors_due.join(", ");
+            out.push_str(&format!(
+                "\n  note: on {} principal of {seniors} falls due and {} owes interest only: its \
+                 multiple there counts everything senior to it, so {seniors}, sized first, set \
+                 {}'s balance; to leave {} room, give {seniors} a smaller balance in the deal \
+                 and size {} alone",
+                c.date, z.tranche, z.tranche, z.tranche, z.tranche
             ));
         }
         // Paid in full at R = 100% and rated at every step: the rating never bound (since

@@ -5,6 +5,7 @@
 //! moves, when several tranches are sized. The last subordinated tranche takes the rest of a
 //! fixed issue size, unless the issue size is freed.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{RatingTdr, min_bdr_of};
@@ -91,6 +92,9 @@ pub struct SizeStep {
     pub binding_scenario: Option<String>,
     /// Which TDR `target_default_rate` is (`--tdr-at`; review 30d item 5).
     pub tdr_at: TdrAt,
+    /// The first payment date of the base case with the tranche's minimum coverage multiple
+    /// (None with it; since session 34, review 34c item H1).
+    pub min_coverage_date: Option<NaiveDate>,
 }
 
 impl SizeStep {
@@ -139,6 +143,22 @@ pub struct Sized {
     /// What stops a larger balance: `rating`, `coverage`, `rating and coverage`, or
     /// `issue size` (the subordinated tranche is down to one step).
     pub binding: String,
+    /// When coverage binds: where the balance one step up falls short of the minimum.
+    pub coverage_short: Option<CoverageShort>,
+}
+
+/// Where a balance one step above the one found fails `--min-coverage` (review 34c item H1:
+/// a junior senior was sized on its senior's redemption date, which the output did not say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageShort {
+    /// The first payment date of the base case with the tranche's minimum multiple.
+    pub date: NaiveDate,
+    /// That multiple.
+    pub multiple: Decimal,
+    /// Principal of the tranche falls due on the date.
+    pub own_principal_due: bool,
+    /// The more senior tranches with principal due on the date, in seniority order.
+    pub seniors_due: Vec<String>,
 }
 
 /// The sized deal, every step, and the per-tranche results.
@@ -155,6 +175,8 @@ pub struct SizeResult {
 struct Eval {
     rating_ok: bool,
     coverage_ok: Option<bool>,
+    /// Where the tranche's minimum coverage multiple stands (with a multiple).
+    coverage_at: Option<CoverageShort>,
 }
 
 impl Eval {
@@ -169,6 +191,38 @@ impl Eval {
             (true, false) => "issue size",
         }
     }
+}
+
+/// A grid point found, what binds it, and where coverage falls short one step up.
+type Found = (u64, String, Option<CoverageShort>);
+
+/// Where tranche `t`'s minimum coverage multiple `min` stands in the base case's `flows` of
+/// `d`: its first date, and whose principal falls due there.
+fn coverage_at(
+    flows: &[crate::engine::result::TrancheFlowRow],
+    d: &Deal,
+    t: &Target,
+    min: Decimal,
+) -> Option<CoverageShort> {
+    let row = flows
+        .iter()
+        .find(|f| *f.tranche == *t.name && f.coverage_multiple == Some(min))?;
+    let seniors_due = d.tranches[..t.index]
+        .iter()
+        .filter(|s| s.class != TrancheClass::Subordinated)
+        .filter(|s| {
+            flows.iter().any(|f| {
+                f.period == row.period && *f.tranche == *s.name && f.principal_due > Decimal::ZERO
+            })
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    Some(CoverageShort {
+        date: row.payment_date,
+        multiple: min,
+        own_principal_due: row.principal_due > Decimal::ZERO,
+        seniors_due,
+    })
 }
 
 /// Most rounds of sizing several tranches (see [`size`]) before the search gives up.
@@ -278,9 +332,11 @@ impl Search<'_> {
             .find(|s| s.tranche == t.name)
             .and_then(|s| s.min_coverage_multiple);
         let coverage_ok = self.opts.min_coverage.and_then(|m| cov.map(|c| c >= m));
+        let coverage_at = cov.and_then(|m| coverage_at(&base.tranche_flows, d, t, m));
         let e = Eval {
             rating_ok,
             coverage_ok,
+            coverage_at,
         };
         steps.push(SizeStep {
             deal: d.name.clone(),
@@ -299,6 +355,7 @@ impl Search<'_> {
             fails_at_zero: !bdr.pays_at_zero,
             binding_scenario: binding.map(|i| self.scenarios[i].name.clone()),
             tdr_at: self.opts.tdr_at,
+            min_coverage_date: e.coverage_at.as_ref().map(|c| c.date),
         });
         Ok(e)
     }
@@ -337,17 +394,12 @@ impl Search<'_> {
     /// The largest passing grid point of `t` with the other tranches as they are in `d`, and
     /// what binds it; leaves `d` at that point. The largest is tried first; otherwise the
     /// grid is bisected between one step (which must pass) and the largest.
-    fn largest(
-        &self,
-        d: &mut Deal,
-        t: &Target,
-        steps: &mut Vec<SizeStep>,
-    ) -> Result<(u64, String)> {
+    fn largest(&self, d: &mut Deal, t: &Target, steps: &mut Vec<SizeStep>) -> Result<Found> {
         let issue = d.issue_size();
         let max_idx = self.max_idx(d, t)?;
         let top = self.eval(d, t, max_idx, issue, steps)?;
-        let (found, binding) = if top.pass() {
-            (max_idx, "issue size".to_string())
+        let (found, binding, short) = if top.pass() {
+            (max_idx, "issue size".to_string(), None)
         } else {
             let low = self.eval(d, t, 1, issue, steps)?;
             if !low.pass() {
@@ -373,10 +425,14 @@ impl Search<'_> {
                     hi_eval = e;
                 }
             }
-            (lo, hi_eval.binding().to_string())
+            let binding = hi_eval.binding().to_string();
+            let short = hi_eval
+                .coverage_at
+                .filter(|_| hi_eval.coverage_ok == Some(false));
+            (lo, binding, short)
         };
         self.set(d, t, found, issue);
-        Ok((found, binding))
+        Ok((found, binding, short))
     }
 
     /// Whether grid point `idx` of `t` is still the largest passing one with the other
@@ -479,11 +535,11 @@ pub fn size(
     };
     let mut d = deal.clone();
     let mut steps = Vec::new();
-    let mut found: Vec<Option<(u64, String)>> = vec![None; targets.len()];
+    let mut found: Vec<Option<Found>> = vec![None; targets.len()];
     for round in 1..=MAX_ROUNDS {
         let mut changed = false;
         for (t, slot) in targets.iter().zip(found.iter_mut()) {
-            if let Some((idx, _)) = slot
+            if let Some((idx, _, _)) = slot
                 && search.still_largest(&mut d, t, *idx, &mut steps)?
             {
                 continue;
@@ -497,12 +553,13 @@ pub fn size(
                 .iter()
                 .zip(found)
                 .map(|(t, f)| {
-                    let (idx, binding) = f.unwrap_or((0, String::new()));
+                    let (idx, binding, coverage_short) = f.unwrap_or((0, String::new(), None));
                     Sized {
                         tranche: t.name.clone(),
                         target_rating: t.rating.clone(),
                         balance: opts.step * Decimal::from(idx),
                         binding,
+                        coverage_short,
                     }
                 })
                 .collect();
