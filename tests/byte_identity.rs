@@ -101,6 +101,13 @@
 //! columns equal, no null; wenke's first date 9,170,207.41, the figure review 32b worked by hand
 //! from its target formula; the other 86 files byte-identical.
 //!
+//! Re-pinned in session 34: the eight `support.parquet` files, when `failed_from` (the first
+//! payment date a failed provider paid nothing on; review 34c item M3) was appended. Checked
+//! against the previous build's (26135af) files with pyarrow: the earlier columns equal,
+//! `failed_from` null in all 203 rows (no example scenario fails a support); the other 84 files
+//! byte-identical. The figure is tested by hand in `tests/hand_worked.rs`
+//! (`a_support_fails_with_the_obligor_it_is_tied_to`, `a_support_failing_from_a_date_…`).
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

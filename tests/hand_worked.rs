@@ -276,6 +276,14 @@ fn a_support_failing_from_a_date_stops_its_draws_and_trips_its_trigger() {
     // + principal 1,800,000 + B's 41,234.92 = 1,880,000.00.
     assert_eq!(r.support_draws[0].total, dec!(0));
     assert_eq!(r.conservation.payments, dec!(1880000.00));
+    // Its failure, from the first payment date on or after 2024-06-01 (since session 34).
+    assert_eq!(
+        r.support_draws[0].failure,
+        Some((
+            d(2024, 7, 1),
+            "its provider fails on 2024-06-01".to_string()
+        ))
+    );
 
     // Failing the day after closing: the trigger trips on the first date, whose accelerated
     // waterfall pays A the same 1,029,419.32 (all that is left after VAT, fee and interest;
@@ -1161,9 +1169,19 @@ fn a_support_fails_with_the_obligor_it_is_tied_to() {
     assert_eq!(tranche_row(&r, "A", 2).interest_shortfall, dec!(3684.70));
     assert_eq!(r.support_draws[0].total, dec!(0));
     assert_eq!(r.conservation.payments, dec!(1880000.00));
+    // The failure is told (review 34c item M3: it was in no output): from 2024-07-01, the
+    // first payment date on or after O2's default on 2024-05-01.
+    assert_eq!(
+        r.support_draws[0].failure,
+        Some((
+            d(2024, 7, 1),
+            "fails_with: obligor `O2` defaults on 2024-05-01".to_string()
+        ))
+    );
     let r = tied("O1");
     assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
     assert_eq!(r.periods[1].support_draws, dec!(3684.70));
+    assert_eq!(r.support_draws[0].failure, None);
 }
 
 /// `interest_at_maturity` (到期一次还本付息, since session 32, review 32c item 5): A a bullet

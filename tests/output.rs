@@ -284,6 +284,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             provider: "原始权益人".to_string(),
             total: dec!(5000.00),
             repaid: dec!(0),
+            failure: None,
         }],
         // The period rows' taxes_paid 321.09 and fees_paid 1,500.00: in period 2 the manager
         // fee is 200.00 short, carried as arrears (1,700.00 due, 1,500.00 paid).
@@ -521,6 +522,7 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("provider", Str),
                 ("total", MONEY),
                 ("repaid", MONEY),
+                ("failed_from", Date),
             ]),
         ),
         (

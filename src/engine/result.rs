@@ -414,6 +414,10 @@ pub struct SupportDrawTotal {
     pub total: Decimal,
     /// Repaid of the draws over the run by `repay_support` steps (since session 32).
     pub repaid: Decimal,
+    /// When its provider failed in the run: the first payment date it paid nothing on
+    /// (column `failed_from`, since session 34) and why, in words (`support_failures`, or the
+    /// `fails_with` obligor's named default); None when it stood to the end.
+    pub failure: Option<(NaiveDate, String)>,
 }
 
 /// The conservation identity the engine verified, to the fen:

@@ -211,6 +211,9 @@ pub(super) struct Run<'a> {
     /// Whether each support's provider has failed by this date (`support_failures`): what a
     /// `support_failed` trigger tests. A support in `supports_off` is absent, not failed.
     pub support_failed: Vec<bool>,
+    /// Each failed support's first payment date without it, and why it failed (review 34c
+    /// item M3: a `fails_with` failure was in no output); `None` while it stands.
+    pub support_failure: Vec<Option<(NaiveDate, String)>>,
     pub tripped: Vec<bool>,
     /// Each tranche's principal per 100 yuan stated by its notices so far, in units of the
     /// notices' last decimal place: the final notice redeems what is left of the 100.
@@ -410,6 +413,7 @@ impl<'a> Run<'a> {
             deferred_interest: b.zeros(nt),
             support_on,
             support_failed: b.flags(deal.supports.len(), false),
+            support_failure: vec![None; deal.supports.len()],
             tripped: b.flags(deal.triggers.len(), false),
             tripped_before: b.flags(deal.triggers.len(), false),
             keep_ledger,
@@ -635,6 +639,8 @@ impl<'a> Run<'a> {
             {
                 *on = false;
                 self.support_failed[s] = true;
+                self.support_failure[s]
+                    .get_or_insert_with(|| (p.date(), format!("its provider fails on {from}")));
             }
         }
         // A provider whose failure goes with an obligor's default (`fails_with`) fails from
@@ -643,7 +649,7 @@ impl<'a> Run<'a> {
         for (s, sup) in deal.supports.iter().enumerate() {
             if let Some(o) = sup.fails_with
                 && self.support_on[s]
-                && self.scenario.obligor_defaults.iter().any(|&(x, d)| {
+                && let Some(&(x, d)) = self.scenario.obligor_defaults.iter().find(|&&(x, d)| {
                     self.date >= d
                         && (x == o
                             || deal.obligors[o].group().is_some_and(|g| {
@@ -653,6 +659,13 @@ impl<'a> Run<'a> {
             {
                 self.support_on[s] = false;
                 self.support_failed[s] = true;
+                let name = deal.obligors.get(x).map_or("", |ob| ob.name.as_str());
+                self.support_failure[s].get_or_insert_with(|| {
+                    (
+                        p.date(),
+                        format!("fails_with: obligor `{name}` defaults on {d}"),
+                    )
+                });
             }
         }
         let c = &self.pool.periods[k];
@@ -994,16 +1007,19 @@ impl<'a> Run<'a> {
                 row.coupon = *rate;
             }
         }
+        let failures = std::mem::take(&mut self.support_failure);
         let support_draws = deal
             .supports
             .iter()
             .zip(self.support_total.iter().zip(&self.support_repaid))
-            .map(|(s, (t, r))| {
+            .zip(failures)
+            .map(|((s, (t, r)), failure)| {
                 Ok(SupportDrawTotal {
                     support: s.name.clone(),
                     provider: s.provider.clone(),
                     total: dec(*t)?,
                     repaid: dec(*r)?,
+                    failure,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -692,6 +692,9 @@ pub fn support_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("total", |x| x.total)?;
     // Since session 32: what `repay_support` steps paid back of the draws, appended.
     t.money("repaid", |x| x.repaid)?;
+    // Since session 34 (review 34c item M3): the first payment date a failed provider paid
+    // nothing on, null when it stood.
+    t.opt_date("failed_from", |x| x.failure.as_ref().map(|f| f.0));
     t.finish()
 }
 

@@ -218,8 +218,12 @@ fn support_line(run: &RunResult) -> String {
             } else {
                 format!(", {} repaid", format_money(s.repaid))
             };
+            // A provider that failed, from when and why (review 34c item M3).
+            let failed = s.failure.as_ref().map_or(String::new(), |(from, why)| {
+                format!(", failed: pays nothing from {from} ({why})")
+            });
             format!(
-                "{} ({}) {}{repaid}",
+                "{} ({}) {}{repaid}{failed}",
                 s.support,
                 s.provider,
                 format_money(s.total)

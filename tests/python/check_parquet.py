@@ -169,6 +169,7 @@ SCHEMA = OrderedDict(
                 ("provider", STR),
                 ("total", MONEY),
                 ("repaid", MONEY),
+                ("failed_from", DATE),
             ],
         ),
         (
