@@ -600,6 +600,49 @@ normal = [
     );
 }
 
+/// The note on a dominant credit whose default a rating's TDR includes or not by the draw
+/// (review 34c item M2). O1 holds 800,000 of 1,000,000 with an explicit PD over its one-year
+/// term; O2 a PD of 1e-9. On 100,000 paths the count of paths that default O1 is
+/// Binomial(100,000, p); a rating's tail count is ⌊100,000 × PD_R(1)⌋.
+///
+/// * p = 0.0078: mean 780, standard deviation √(100,000 × 0.0078 × 0.9922) = 27.82. BBB's
+///   PD at one year is 0.0081 (docs/rating.md §4's table): 810, 30 away, within 2 standard
+///   deviations (55.6); BBB+ (0.006, 600) and BBB- (0.01, 1,000) are not. Paths to put them 4
+///   apart: 16 × 0.0078 × 0.9922 / 0.0003² = 1,375,850.7 → 1,375,851.
+/// * p = 0.5: no rating's one-year PD is near it: no note.
+#[test]
+fn a_dominant_credit_near_a_ratings_pd_is_noted() {
+    let note = |pd: &str| {
+        let src = one_year(
+            &[
+                ("O1", 800_000, &format!("pd = \"{pd}\"")),
+                ("O2", 200_000, "pd = \"0.000000001\""),
+            ],
+            500_000,
+        );
+        let d = deal(&src);
+        let s = set(&d, NO_CONCENTRATION);
+        let pool = pool_of(&src, &d, &s.rating_model, 1);
+        let sim = simulate(&pool, 1_000, &|_| {});
+        let t = tdrs(&d, &pool, &sim, &s.rating_model);
+        ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t)
+    };
+    let text = note("0.0078").expect("a note");
+    assert!(
+        text.starts_with(
+            "note: the largest credit `O1` (80.0000% of the pool) defaults with probability 0.7800% \
+             over its 1.00-year term, within 2 standard deviations of the pool-term PD of BBB \
+             (0.8100%) on 100000 paths"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("about 1,375,851 paths put them 4 standard deviations apart"),
+        "{text}"
+    );
+    assert_eq!(note("0.5"), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line.
 // ---------------------------------------------------------------------------------------------

@@ -401,7 +401,7 @@ fn rate_command(
         }
         if !out.quiet {
             out_line(&table);
-            for note in o::pool_notes(&r.loaded.deal, &r.pool) {
+            for note in o::pool_notes(&r.loaded.deal, &r.pool, paths, &r.tdrs) {
                 out_line(&note);
             }
             out_line(&format!("wrote 3 files to {}", out.out.display()));

@@ -277,7 +277,7 @@ fn size_command(
             if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
                 out_line(&note);
             }
-            for note in o::pool_notes(&r.loaded.deal, &r.pool) {
+            for note in o::pool_notes(&r.loaded.deal, &r.pool, a.paths, &r.tdrs) {
                 out_line(&note);
             }
             out_line(&format!(
