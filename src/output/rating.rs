@@ -534,7 +534,7 @@ pub fn dominant_credit_note(
     let advice = match needed {
         Some(x) if x < 1e12 => format!(
             "about {} paths put them {SEPARATE_SD} standard deviations apart",
-            format_count(x.ceil() as u64)
+            super::table::group_thousands(&(x.ceil() as u64).to_string())
         ),
         _ => "no number of paths separates them".to_string(),
     };
@@ -553,19 +553,6 @@ pub fn dominant_credit_note(
             "their TDRs include"
         },
     ))
-}
-
-/// `n` with thousands separators.
-fn format_count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A note naming the pool's obligor groups, each one credit in the Monte Carlo and the

@@ -244,19 +244,27 @@ pub fn format_money(amount: Decimal) -> String {
     let rounded = fen(amount);
     let text = format!("{:.2}", rounded.abs());
     let (int_part, frac_part) = text.split_once('.').unwrap_or((text.as_str(), "00"));
-    let digits = int_part.len();
-    let mut grouped = String::with_capacity(digits + digits / 3 + 4);
+    let mut grouped = String::with_capacity(int_part.len() * 4 / 3 + 4);
     if rounded.is_sign_negative() && !rounded.is_zero() {
         grouped.push('-');
     }
-    for (i, ch) in int_part.chars().enumerate() {
-        if i > 0 && (digits - i) % 3 == 0 {
+    grouped.push_str(&group_thousands(int_part));
+    grouped.push('.');
+    grouped.push_str(frac_part);
+    grouped
+}
+
+/// A string of digits with a comma between each group of three from the right:
+/// `1375851` → `1,375,851`.
+pub fn group_thousands(digits: &str) -> String {
+    let n = digits.len();
+    let mut grouped = String::with_capacity(n + n / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (n - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
-    grouped.push('.');
-    grouped.push_str(frac_part);
     grouped
 }
 
