@@ -245,7 +245,8 @@ pub enum Check {
     // ---- run time ----
     /// Cash left in the collection account or the reserve after the last payment date.
     CashLeft,
-    /// A tranche not repaid by the last payment date.
+    /// A tranche not repaid by the last payment date, or a senior or mezzanine tranche's
+    /// interest not paid in full by then.
     NotRepaid,
     /// Fees or taxes unpaid after the last payment date.
     Arrears,

@@ -1182,6 +1182,55 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
     assert!(warned(&allowed, &base).is_empty());
 }
 
+/// `not_repaid` tells a senior or mezzanine tranche's interest left unpaid at the end (since
+/// session 34, review 34a item L1: only principal was told, while fees' arrears were). On
+/// tests/fixtures/hand_worked.toml with O1 and O2 both defaulting on 2024-05-01, no recovery
+/// and the undertaking switched off (docs in tests/hand_worked.rs for the figures):
+///
+/// * period 1 as in the normal run: A paid its interest 17,950.68 and 1,029,419.32 of
+///   principal, balance 770,580.68; the reserve at its 5,000;
+/// * period 2: no pool cash; the reserve pays the fee's 1,000 and 4,000 of A's interest
+///   fen(770,580.68 × 0.04 × 91 / 365) = 7,684.70: 3,684.70 short;
+/// * period 3: no cash at all: A's interest 7,684.70 + 3,684.70 carried = 11,369.40 unpaid,
+///   told beside A's 770,580.68 of principal; B (subordinated, no coupon) has no interest.
+#[test]
+fn a_rated_tranches_unpaid_interest_at_the_end_is_told() {
+    use ipabs::error::Check;
+    let src = std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml"))
+        .expect("fixture")
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]",
+            "defaults = [ { obligor = \"O1\", date = 2024-05-01 }, \
+             { obligor = \"O2\", date = 2024-05-01 } ]",
+        )
+        .replace(
+            "recovery_rate = 0.6",
+            "recovery_rate = 0\nsupports_off = [\"undertaking\"]",
+        );
+    assert!(src.contains("supports_off"));
+    let d = ipabs::validate::deal_from_str("hw.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let told: Vec<&str> = r
+        .warnings
+        .iter()
+        .filter(|w| w.check == Check::NotRepaid)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "tranche A is not repaid by the last payment date: 770580.68 outstanding",
+            "tranche A's interest is not paid in full by the last payment date: 11369.40 unpaid \
+             (interest_shortfall in summary.parquet)",
+            "tranche B is not repaid by the last payment date: 200000.00 outstanding",
+        ]
+    );
+    let a = r.summary.iter().find(|s| s.tranche == "A").expect("A");
+    assert_eq!(a.interest_shortfall.to_string(), "11369.40");
+}
+
 /// `trips_without_defaults` (since session 32, review 32c item 4): a trigger the pool's
 /// performance trips in a run with no default and no delay. On tests/fixtures/hand_worked.toml
 /// (docs in tests/hand_worked.rs) with an acceleration trigger `coverage_below` 100 (a slip
