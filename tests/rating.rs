@@ -643,6 +643,44 @@ fn a_dominant_credit_near_a_ratings_pd_is_noted() {
     assert_eq!(note("0.5"), None);
 }
 
+/// `check`'s one `ok:` line gives the share of a pool one credit dominates (review 34c item
+/// L2: only `rate` and `size` told it): O1's 800,000 of 1,000,000 is 80%, at or above the note's 50%; two equal obligors
+/// hold 50% each, at the bound; a pool of three at 400,000, 300,000 and 300,000 (40%) gets
+/// none.
+#[test]
+fn check_tells_a_dominant_credit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let told = |obligors: &[(&str, u32, &str)]| {
+        let file = tmp.path().join("d.toml");
+        std::fs::write(&file, one_year(obligors, 100_000)).unwrap();
+        let o = ipabs(&["check", file.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let stdout = String::from_utf8(o.stdout).unwrap();
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+        stdout
+            .split_once("(largest obligor ")
+            .map(|(_, rest)| rest.split(')').next().unwrap_or("").to_string())
+    };
+    let pd = "pd = \"0.01\"";
+    let note = told(&[("O1", 800_000, pd), ("O2", 200_000, pd)]).expect("a note");
+    assert_eq!(note, "80.0000%");
+    let note = told(&[("O1", 300_000, pd), ("O2", 300_000, pd)]).expect("a note");
+    assert_eq!(note, "50.0000%");
+    assert_eq!(
+        told(&[
+            ("O1", 400_000, pd),
+            ("O2", 300_000, pd),
+            ("O3", 300_000, pd)
+        ]),
+        None
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line.
 // ---------------------------------------------------------------------------------------------

@@ -70,9 +70,16 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
     } else {
         String::new()
     };
+    // A pool one credit dominates, told before `rate` or `size` is run (review 34c item L2),
+    // on the one `ok:` line.
+    let dominant = output::rating::dominant_share(&d.credit_balances(&groups), d.pool_balance())
+        .map_or(String::new(), |share| {
+            let what = if grouped > 0 { "credit" } else { "obligor" };
+            format!(" (largest {what} {share})")
+        });
     out_line(&format!(
-        "ok: {} — {} obligors{credits}, {} tranches, {} payment dates, pool {}, issue {}, {} \
-         scenario(s)",
+        "ok: {} — {} obligors{credits}, {} tranches, {} payment dates, pool {}{dominant}, issue \
+         {}, {} scenario(s)",
         d.name,
         d.obligors.len(),
         d.tranches.len(),

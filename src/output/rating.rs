@@ -431,24 +431,29 @@ pub const CONCENTRATED_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 /// credits' cutoff balances (an obligor group's summed: `Pool::group_balances`), `total` the
 /// pool's; `grouped` when the pool has obligor groups (the note says the largest may be one).
 pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -> Option<String> {
-    let largest = balances.iter().copied().max()?;
-    // Compared exactly (largest ≥ share × total), shown rounded once to 6 places.
-    let at_least = largest >= CONCENTRATED_SHARE.checked_mul(total)?;
-    let share = crate::money::rational::product_ratio_of(&[largest], &[total], 6)?;
-    at_least.then(|| {
-        format!(
-            "note: the largest obligor{} holds {} of the pool: the TDRs step with its default \
+    let share = dominant_share(balances, total)?;
+    Some(format!(
+        "note: the largest obligor{} holds {} of the pool: the TDRs step with its default \
              (a rating's TDR is 0 while the obligor's PD is below the rating's, its exposure \
              once above), so an implied rating or a size rests on that obligor's credit rather \
              than on a granular pool (docs/rating.md §5)",
-            if grouped {
-                " (an obligor group counts as one)"
-            } else {
-                ""
-            },
-            pct(share)
-        )
-    })
+        if grouped {
+            " (an obligor group counts as one)"
+        } else {
+            ""
+        },
+        share
+    ))
+}
+
+/// The largest of the credits' `balances` as a share of `total`, as a percentage rounded once
+/// to 4 places of a percent, when it is at least [`CONCENTRATED_SHARE`] (compared exactly);
+/// else None.
+pub fn dominant_share(balances: &[Decimal], total: Decimal) -> Option<String> {
+    let largest = balances.iter().copied().max()?;
+    let at_least = largest >= CONCENTRATED_SHARE.checked_mul(total)?;
+    let share = crate::money::rational::product_ratio_of(&[largest], &[total], 6)?;
+    at_least.then(|| pct(share))
 }
 
 /// The notes on the pool that `rate` and `size` print under their tables: its obligor groups
