@@ -644,3 +644,39 @@ fn an_asset_guarantee_pays_into_the_principal_account_and_cures_only_what_defaul
         assert_eq!(flow(&r, "C", 3).principal_paid, dec!(423270.44));
     }
 }
+
+/// A PDL cure (`transfer … up_to = "pdl"`) before the steps that pay taxes, fees or senior
+/// interest from the same account is a `step_order` warning (since session 34, review 34a
+/// item L2: the cure sent back the principal that the `covers` transfer had just moved in, and
+/// the default run ended with taxes and fees in arrears). The fixture's order (cure after B's
+/// interest) is not told; moved first, the cure comes before step 3, the fee from `income`
+/// (step 2 moves cash from `principal`), and the warning is at the cure's line, 71.
+#[test]
+fn a_pdl_cure_before_senior_expenses_is_told() {
+    let told = |src: &str| {
+        deal_from_str("accounts.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+            .into_iter()
+            .filter(|w| w.check == Check::StepOrder)
+            .map(|w| (w.location, w.message))
+            .collect::<Vec<_>>()
+    };
+    let src = fixture();
+    assert!(told(&src).is_empty());
+    let cure =
+        "  { action = \"transfer\", from = \"income\", to = \"principal\", up_to = \"pdl\" },\n";
+    let moved =
+        src.replacen(cure, "", 1)
+            .replacen("normal = [\n", &format!("normal = [\n{cure}"), 1);
+    assert_ne!(moved, src);
+    let w = told(&moved);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, "accounts.toml:71:3: waterfalls.normal[0]");
+    assert_eq!(
+        w[0].1,
+        "step 1 of waterfall `normal` cures the principal deficiency ledger from `income` before \
+         step 3 pays taxes, fees or senior interest from it: the cure takes the cash those need; \
+         cure the PDL after senior interest"
+    );
+}

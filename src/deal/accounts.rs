@@ -66,7 +66,18 @@ impl Accounts {
             .unwrap_or(0);
         self.route[i].map_or(AccountRef::Collection, AccountRef::Named)
     }
+
+    /// The name of account `a` as a deal file writes it: `collection` or a named account's.
+    pub fn name_of(&self, a: AccountRef) -> &str {
+        match a {
+            AccountRef::Collection => COLLECTION,
+            AccountRef::Named(i) => self.names[i].as_str(),
+        }
+    }
 }
+
+/// The collection account's name in a deal file (`from = "collection"`).
+pub const COLLECTION: &str = "collection";
 
 /// `[pdl]`: the principal deficiency ledger (本金亏损账).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

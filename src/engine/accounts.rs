@@ -247,10 +247,7 @@ impl Run<'_> {
             self.held_warned.push(acct);
             let p = deal.periods[self.k];
             let w = &deal.waterfalls[self.wf];
-            let name = match from {
-                AccountRef::Collection => "collection",
-                AccountRef::Named(i) => deal.accounts.names[i].as_str(),
-            };
+            let name = deal.accounts.name_of(from);
             let (held, out) = (Yuan(held).text(), Yuan(self.balance[t]).text());
             // Concatenated (one allocation) rather than `format!`ted: most stressed scenarios
             // of a sweep hold cash once (docs/performance.md, session 16).

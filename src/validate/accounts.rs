@@ -10,7 +10,7 @@ use crate::error::Check;
 use crate::schema;
 
 /// The name of the collection account in `from` and `to`.
-pub(super) const COLLECTION: &str = "collection";
+pub(super) use crate::deal::COLLECTION;
 
 /// `[[accounts]]`: the named accounts and where each pool source goes.
 pub(super) fn accounts(ctx: &mut Ctx, raw: &[schema::CashAccount]) -> (Accounts, Names) {
@@ -339,10 +339,7 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
             .any(|s| matches!(s.action, Action::Transfer { to, .. } if to == a));
         by_rule || by_transfer
     };
-    let name = |a: AccountRef| match a {
-        AccountRef::Collection => COLLECTION.to_string(),
-        AccountRef::Named(i) => deal.accounts.names[i].clone(),
-    };
+    let name = |a: AccountRef| deal.accounts.name_of(a).to_string();
     let mut warned: Vec<AccountRef> = Vec::new();
     for w in &deal.waterfalls {
         let Some(raw_steps) = raw.waterfalls.as_ref().and_then(|m| m.get(&w.name)) else {

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::deal::{
     Action, Base, Cover, Deal, FeeKind, PrincipalOrder, Step, StepCondition, TrancheClass,
+    TransferLimit,
 };
 use crate::error::Check;
 use crate::schema;
@@ -375,6 +376,32 @@ pub(super) fn expense_order(
                     j + 1
                 )
             }),
+            // A PDL cure (本金亏损 made good from income) before the taxes, fees or senior
+            // interest that the same account pays later: the cure takes their cash (review
+            // 34a item L2: the default run ended with the taxes and fees in arrears).
+            Action::Transfer {
+                from,
+                limit: TransferLimit::Pdl,
+                ..
+            } => steps[i + 1..]
+                .iter()
+                .position(|x| {
+                    x.from == *from
+                        && match &x.action {
+                            Action::PayTax(_) | Action::PayFee(_) => true,
+                            Action::PayInterest(t) => senior(t),
+                            _ => false,
+                        }
+                })
+                .map(|j| {
+                    format!(
+                        "cures the principal deficiency ledger from `{}` before step {} pays \
+                         taxes, fees or senior interest from it: the cure takes the cash those \
+                         need; cure the PDL after senior interest",
+                        deal.accounts.name_of(*from),
+                        i + j + 2
+                    )
+                }),
             _ => None,
         };
         if let Some(problem) = told {
