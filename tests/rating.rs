@@ -1152,6 +1152,50 @@ fn size_at_the_upper_end_of_the_interval() {
             && e.to_string().contains("against TDR(AAA+) 100.0000%"),
         "{e}"
     );
+    // And it says why the TDR is 100% (review 34c item L3): here the upper end of an
+    // interval the paths cannot bound, with the point TDR beside it.
+    let why = format!(
+        "; TDR(AAA+) is 100%: --tdr-at upper: the paths cannot bound the TDR ({:.4}% at the \
+         point) from above (docs/rating.md §5), so only a tranche whose break-even is 100% \
+         passes it",
+        aaa.tdr * Decimal::ONE_HUNDRED
+    );
+    assert!(e.to_string().ends_with(&why), "{e}");
+}
+
+/// `size`'s refusal of a target whose TDR the single-obligor multiplier caps at 100% says so
+/// (review 34c item L3). The hand pool (O1 400,000 at PD 1, O2 300,000 at 0.5, O3 300,000)
+/// with the multiplier on and the large-obligor test off: the largest obligor holds 40%, from
+/// 15% up the multiplier is 1 + 1.5 s = 2.5 (s = 1, docs/rating.md §5), and AAA's simulated
+/// TDR is 0.7 (`tdr_bdr_and_implied_rating_by_hand`): 0.7 × 2.5 = 1.75, capped at 1. A senior
+/// of one step is not paid with every obligor defaulted (nothing is collected): it fails.
+#[test]
+fn size_says_why_a_tdr_is_full() {
+    let (d, _s, pool, _t, sim) = hand_tdrs(250_000, 20_000);
+    let s = set(&d, "[rating_model]\nlarge_obligor_test = false\n");
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let aaa = t.iter().find(|r| r.rating == "AAA").unwrap();
+    assert_eq!(
+        (aaa.simulated, aaa.multiplier, aaa.tdr),
+        (dec!(0.7), 2.5, Decimal::ONE)
+    );
+    let opts = SizeOptions {
+        targets: vec![(0, "AAA".into())],
+        min_coverage: None,
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: Default::default(),
+    };
+    let e = size(&d, &s.scenarios, &t, &opts).expect_err("TDR 100%");
+    assert!(
+        e.to_string().ends_with(
+            "; TDR(AAA) is 100%: the simulated 70.0000% times the single-obligor multiplier 2.5 \
+             is capped at 1 (docs/rating.md §5), so only a tranche whose break-even is 100% \
+             passes it"
+        ),
+        "{e}"
+    );
 }
 
 /// Twelve obligors of distinct balances (100,000 + 7,919·i yuan), each with PD 0.2, behind a

@@ -234,6 +234,42 @@ struct Target {
     name: String,
     rating: String,
     tdr: Decimal,
+    /// Why the TDR is 100%, when it is ([`full_tdr`]).
+    full: Option<String>,
+}
+
+/// Why a TDR tested is 100%, which only a break-even of 100% meets (review 34c item L3:
+/// `size` refused a AAA target with no hint why): the cap of the simulated part times the
+/// single-obligor multiplier, the large-obligor test, or the upper end of a sampling interval
+/// the paths cannot bound.
+fn full_tdr(t: &RatingTdr, tdr_at: TdrAt) -> Option<String> {
+    let pct = |x: Decimal| format!("{:.4}%", x * Decimal::ONE_HUNDRED);
+    let tested = match tdr_at {
+        TdrAt::Point => t.tdr,
+        TdrAt::Upper => t.tdr_high,
+    };
+    if tested < Decimal::ONE {
+        return None;
+    }
+    let why = if t.large_obligor == Some(Decimal::ONE) {
+        "the large-obligor test sets it (the largest credits' default)".to_string()
+    } else if t.tdr >= Decimal::ONE {
+        format!(
+            "the simulated {} times the single-obligor multiplier {} is capped at 1",
+            pct(t.simulated),
+            t.multiplier
+        )
+    } else {
+        format!(
+            "--tdr-at upper: the paths cannot bound the TDR ({} at the point) from above",
+            pct(t.tdr)
+        )
+    };
+    Some(format!(
+        "; TDR({}) is 100%: {why} (docs/rating.md §5), so only a tranche whose break-even is \
+         100% passes it",
+        t.rating
+    ))
 }
 
 /// Sets tranche `i` of `d` to `balance`, a scheduled one with its target balances scaled from
@@ -404,12 +440,16 @@ impl Search<'_> {
             let low = self.eval(d, t, 1, issue, steps)?;
             if !low.pass() {
                 return Err(Error::Usage(format!(
-                    "no balance of `{}` keeps {}: even {} fails ({}){}",
+                    "no balance of `{}` keeps {}: even {} fails ({}){}{}",
                     t.name,
                     t.rating,
                     self.opts.step,
                     low.binding(),
-                    steps.last().map(|s| failed_step(s, d)).unwrap_or_default()
+                    steps.last().map(|s| failed_step(s, d)).unwrap_or_default(),
+                    t.full
+                        .as_deref()
+                        .filter(|_| !low.rating_ok)
+                        .unwrap_or_default()
                 )));
             }
             // Bisection on the grid: lo passes, hi fails (assumes a larger tranche never
@@ -520,6 +560,7 @@ pub fn size(
             name,
             rating,
             tdr,
+            full: found.and_then(|t| full_tdr(t, opts.tdr_at)),
         });
     }
     // Every candidate balance searches the same scenarios on the same pool: their
