@@ -107,6 +107,12 @@
 //! `failed_from` null in all 203 rows (no example scenario fails a support); the other 84 files
 //! byte-identical. The figure is tested by hand in `tests/hand_worked.rs`
 //! (`a_support_fails_with_the_obligor_it_is_tied_to`, `a_support_failing_from_a_date_…`).
+//! Then the twelve `summary.parquet` files, `paid_in_full` appended (review 34e item H1):
+//! pyarrow against 26135af's files, the earlier columns equal in all 640 rows; in the 324 rows
+//! whose run wrote every tranche row, `paid_in_full` is what the rows give (no date's interest
+//! short and no balance after the last date), and 6 of the 640 rows differ from the end's
+//! figures alone (interest missed and made good later); the sweeps with and without `--flows`
+//! agree; the other 72 files byte-identical.
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

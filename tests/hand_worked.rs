@@ -284,6 +284,44 @@ fn a_support_failing_from_a_date_stops_its_draws_and_trips_its_trigger() {
             "its provider fails on 2024-06-01".to_string()
         ))
     );
+    // Paid in full by the break-even's test (summary.parquet's `paid_in_full` and the sweep's
+    // count, since session 34, review 34e item H1): A's 3,684.70 missed on period 2 and paid on
+    // period 3 leaves nothing unpaid at the end, yet A is not paid in full (its interest was
+    // not on time); B is 158,765.08 short of its 200,000. Rated on ultimate payment
+    // (`payment_test = "ultimate"`), A is paid in full.
+    assert_eq!(
+        (
+            tranche_row(&r, "A", 3).interest_shortfall,
+            tranche_row(&r, "A", 3).balance_end
+        ),
+        (dec!(0), dec!(0))
+    );
+    assert_eq!(r.paid_in_full, [false, false]);
+    let df = ipabs::output::parquet::summary_frame(std::slice::from_ref(&r)).expect("frame");
+    let col = df
+        .column("paid_in_full")
+        .expect("column")
+        .bool()
+        .expect("bool")
+        .clone();
+    assert_eq!(col.get(0), Some(false));
+    let table = ipabs::output::table::sweep_table(std::slice::from_ref(&r));
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("A ") && l.contains(" 0/1 ")),
+        "{table}"
+    );
+    let ultimate = run_source(
+        &support_failure_source(
+            "support_failures = [ { support = \"undertaking\", date = 2024-06-01 } ]",
+        )
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"pass_through\"\npayment_test = \"ultimate\"",
+        ),
+    );
+    assert_eq!(ultimate.paid_in_full, [true, false]);
 
     // Failing the day after closing: the trigger trips on the first date, whose accelerated
     // waterfall pays A the same 1,029,419.32 (all that is left after VAT, fee and interest;

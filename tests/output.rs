@@ -174,6 +174,7 @@ fn sample_run(scenario: &str) -> PricedRun {
             },
             TranchePricing::default(),
         ],
+        paid_in_full: vec![true, false],
     }
 }
 
@@ -400,7 +401,7 @@ const RATIO: DataType = DataType::Decimal(18, 6);
 
 /// (file, [(column, dtype)]) for every table.
 fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
-    use DataType::{Date, Float64, Int32, String as Str};
+    use DataType::{Boolean, Date, Float64, Int32, String as Str};
     let key = || vec![("deal", Str), ("scenario", Str)];
     let with_key = |cols: Vec<(&'static str, DataType)>| {
         let mut v = key();
@@ -513,6 +514,7 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("cumulative_default_ratio", RATIO),
                 ("first_trigger", Str),
                 ("first_trigger_date", Date),
+                ("paid_in_full", Boolean),
             ]),
         ),
         (

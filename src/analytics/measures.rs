@@ -158,6 +158,12 @@ pub struct PricedRun {
     pub run: RunResult,
     /// The pricing columns of each summary row, in `run.summary`'s order.
     pub pricing: Vec<TranchePricing>,
+    /// Whether each summary row's tranche is paid in full by the test of the break-even
+    /// ([`super::breakeven::paid_in_full`]: every date's interest on time and the principal by
+    /// the last date, or on the last date for `payment_test = "ultimate"`); column
+    /// `paid_in_full` of `summary.parquet` (since session 34, review 34e item H1: `sweep`
+    /// counted a tranche whose interest was missed and made good later as paid in full).
+    pub paid_in_full: Vec<bool>,
 }
 
 impl Deref for PricedRun {
@@ -249,9 +255,20 @@ fn price_run_with(
             }
         })
         .collect();
+    let paid_in_full = run
+        .summary
+        .iter()
+        .map(|row| {
+            deal.tranches
+                .iter()
+                .find(|t| row.tranche == t.name)
+                .is_some_and(|t| super::breakeven::paid_in_full(&run, t))
+        })
+        .collect();
     PricedRun {
         run,
         pricing: priced,
+        paid_in_full,
     }
 }
 

@@ -176,6 +176,11 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         self.columns.push(Column::new(name.into(), values));
     }
 
+    fn bool(&mut self, name: &str, get: impl Fn(&T) -> bool) {
+        let values: Vec<bool> = self.rows.iter().map(|r| get(r.row)).collect();
+        self.columns.push(Column::new(name.into(), values));
+    }
+
     fn date(&mut self, name: &str, get: impl Fn(&T) -> NaiveDate) {
         let values: Vec<NaiveDate> = self.rows.iter().map(|r| get(r.row)).collect();
         self.columns.push(Column::new(name.into(), values));
@@ -605,6 +610,7 @@ struct PricedSummary<'a> {
     summary: &'a TrancheSummary,
     pricing: TranchePricing,
     support_drawn: Decimal,
+    paid_in_full: bool,
     first_trigger: Option<&'a (String, NaiveDate)>,
     cumulative_default_ratio: Decimal,
 }
@@ -630,6 +636,7 @@ pub fn summary_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
                     summary,
                     pricing: p.pricing.get(i).copied().unwrap_or_default(),
                     support_drawn: p.run.support_drawn,
+                    paid_in_full: p.paid_in_full.get(i).copied().unwrap_or(false),
                     first_trigger: p.run.first_trigger.as_ref(),
                     cumulative_default_ratio: p.run.cumulative_default_ratio,
                 })
@@ -680,6 +687,8 @@ pub fn summary_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
         x.first_trigger.map(|(n, _)| n.as_str())
     });
     t.opt_date("first_trigger_date", |x| x.first_trigger.map(|&(_, d)| d));
+    // Since session 34 (review 34e item H1): paid in full by the break-even's test, appended.
+    t.bool("paid_in_full", |x| x.paid_in_full);
     t.finish()
 }
 

@@ -44,6 +44,7 @@ STR = ("string", None)
 DATE = ("date", pa.date32())
 INT = ("int32", pa.int32())
 FLOAT = ("double", pa.float64())
+BOOL = ("bool", pa.bool_())
 
 KEY = [("deal", STR), ("scenario", STR)]
 
@@ -159,6 +160,7 @@ SCHEMA = OrderedDict(
                 ("cumulative_default_ratio", RATIO),
                 ("first_trigger", STR),
                 ("first_trigger_date", DATE),
+                ("paid_in_full", BOOL),
             ],
         ),
         (
