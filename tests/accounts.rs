@@ -649,8 +649,10 @@ fn an_asset_guarantee_pays_into_the_principal_account_and_cures_only_what_defaul
 /// interest from the same account is a `step_order` warning (since session 34, review 34a
 /// item L2: the cure sent back the principal that the `covers` transfer had just moved in, and
 /// the default run ended with taxes and fees in arrears). The fixture's order (cure after B's
-/// interest) is not told; moved first, the cure comes before step 3, the fee from `income`
-/// (step 2 moves cash from `principal`), and the warning is at the cure's line, 71.
+/// interest) is not told, nor a fee paid from `income` after the cure (a subordinated fee,
+/// 超额服务费: review 34d item M1); moved first, the cure comes before step 4, A's interest from
+/// `income` (step 2 moves cash from `principal`, step 3 is the fee), and the warning is at the
+/// cure's line, 71.
 #[test]
 fn a_pdl_cure_before_senior_expenses_is_told() {
     let told = |src: &str| {
@@ -664,6 +666,14 @@ fn a_pdl_cure_before_senior_expenses_is_told() {
     };
     let src = fixture();
     assert!(told(&src).is_empty());
+    let fee_after = src.replacen(
+        "  { action = \"pay_residual\", tranche = \"C\", from = \"income\" },\n",
+        "  { action = \"pay_fee\", fees = [\"manager\"], from = \"income\" },\n  \
+         { action = \"pay_residual\", tranche = \"C\", from = \"income\" },\n",
+        1,
+    );
+    assert_ne!(fee_after, src);
+    assert!(told(&fee_after).is_empty(), "{:?}", told(&fee_after));
     let cure =
         "  { action = \"transfer\", from = \"income\", to = \"principal\", up_to = \"pdl\" },\n";
     let moved =
@@ -676,7 +686,7 @@ fn a_pdl_cure_before_senior_expenses_is_told() {
     assert_eq!(
         w[0].1,
         "step 1 of waterfall `normal` cures the principal deficiency ledger from `income` before \
-         step 3 pays taxes, fees or senior interest from it: the cure takes the cash those need; \
-         cure the PDL after senior interest"
+         step 4 pays taxes or senior interest from it: the cure takes the cash those need; cure \
+         the PDL after senior interest"
     );
 }

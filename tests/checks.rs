@@ -1643,3 +1643,60 @@ normal = [
   { action = "pay_residual", tranche = "B" },
 ]
 "#;
+
+/// The `threshold_steps` warnings on the base deal of the bad-deal corpus (payment dates
+/// 2024-04-01, 07-01 and 09-30; `cdr_breach` at 0.10), by hand (since session 34, review 34d
+/// items L1, L2, L6):
+///
+/// * a first step from 2024-03-31 (reaching the first date) at 0.05 and one from 2024-07-01 at
+///   0.10: `threshold` applies on no date, told once; the level then steps up, 5% to 10%, so no
+///   step-down is told (the unused 10% → 5% was);
+/// * steps from 2024-04-02, 04-03 and 04-04 and one from 2024-07-01: the first payment date
+///   each reaches is 2024-07-01, on which the last of them stands, so the other three are
+///   replaced before any date: told once as "the 3 steps";
+/// * steps from 2025-01-01 and 2025-02-01: after the last date, told once for both.
+#[test]
+fn threshold_steps_are_told_once_each() {
+    use ipabs::error::Check;
+    let base =
+        std::fs::read_to_string(root().join("tests/bad_deals/valid/base.toml")).expect("base deal");
+    let told = |steps: &str| {
+        let src = base.replace(
+            "threshold = 0.10\n",
+            &format!("threshold = 0.10\nthreshold_steps = [{steps}]\n"),
+        );
+        assert_ne!(src, base);
+        ipabs::validate::deal_from_str("base.toml", &src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+            .into_iter()
+            .filter(|w| w.check == Check::ThresholdSteps)
+            .map(|w| w.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        told("{ from = 2024-03-31, threshold = 0.05 }, { from = 2024-07-01, threshold = 0.10 }"),
+        [
+            "trigger `cdr_breach`: the first step applies from the first payment date (2024-04-01) \
+          on, so `threshold` applies on none: is the date a year early?"
+        ]
+    );
+    assert_eq!(
+        told(
+            "{ from = 2024-04-02, threshold = 0.11 }, { from = 2024-04-03, threshold = 0.12 }, \
+             { from = 2024-04-04, threshold = 0.13 }, { from = 2024-07-01, threshold = 0.14 }"
+        ),
+        [
+            "trigger `cdr_breach`: the 3 steps from 2024-04-02 to 2024-04-04 apply on no payment \
+             date: the step from 2024-07-01 replaces them before the next payment date \
+             (2024-07-01); is a date mistyped?"
+        ]
+    );
+    assert_eq!(
+        told("{ from = 2025-01-01, threshold = 0.11 }, { from = 2025-02-01, threshold = 0.12 }"),
+        [
+            "trigger `cdr_breach`: the step from 2025-01-01 applies on no payment date (the last is \
+          2024-09-30), nor do the 1 step(s) after it: is the date a year late?"
+        ]
+    );
+}

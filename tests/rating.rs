@@ -632,7 +632,7 @@ fn a_dominant_credit_near_a_ratings_pd_is_noted() {
         text.starts_with(
             "note: the largest credit `O1` (80.0000% of the pool) defaults with probability 0.7800% \
              over its 1.00-year term, within 2 standard deviations of the pool-term PD of BBB \
-             (0.8100%) on 100000 paths"
+             (0.8100%) on 100,000 paths"
         ),
         "{text}"
     );

@@ -117,7 +117,7 @@ impl Trigger {
             .threshold_steps
             .iter()
             .rev()
-            .find(|(from, _)| period.date() >= *from || period.payment.unadjusted >= *from)
+            .find(|(from, _)| period.reached(*from))
         else {
             return self.condition;
         };

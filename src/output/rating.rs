@@ -546,12 +546,13 @@ pub fn dominant_credit_note(
     Some(format!(
         "note: the largest credit {name} ({} of the pool) defaults with probability {:.4}% \
          over its {:.2}-year term, within {DRAW_SD} standard deviations of the pool-term PD of \
-         {} on {paths} paths: whether {} its exposure is a draw of the simulation and moves \
-         with --seed; {advice} (docs/rating.md §5)",
+         {} on {} paths: whether {} its exposure is a draw of the simulation and moves with \
+         --seed; {advice} (docs/rating.md §5)",
         pct(share),
         p * 100.0,
         pool.group_terms[g],
         ratings.join(", "),
+        super::table::group_thousands(&paths.to_string()),
         if close.len() == 1 {
             "its TDR includes"
         } else {

@@ -5,8 +5,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::deal::{
-    Base, Deal, FeeKind, PeriodDates, ReserveTarget, TargetFormula, TrancheClass, Trigger,
-    TriggerCondition,
+    Base, Deal, FeeKind, ReserveTarget, TargetFormula, TrancheClass, Trigger, TriggerCondition,
 };
 use crate::error::Check;
 use crate::schema;
@@ -408,17 +407,20 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
         }
     }
     for (i, t) in deal.triggers.iter().enumerate() {
-        // The trigger's own threshold, then each step's.
-        let conditions = std::iter::once((format!("triggers[{i}].threshold"), t.condition)).chain(
-            t.threshold_steps.iter().enumerate().map(|(j, &(_, x))| {
-                (
-                    format!("triggers[{i}].threshold_steps[{j}].threshold"),
-                    t.condition.with_threshold(x),
-                )
-            }),
+        // The trigger's own threshold, then each step's that differs from the one before
+        // (review 34d item L6: equal steps repeated the warning).
+        trigger_in_range(
+            ctx,
+            &t.name,
+            &format!("triggers[{i}].threshold"),
+            t.condition,
         );
-        for (path, condition) in conditions {
-            trigger_in_range(ctx, &t.name, &path, condition);
+        let levels = t.thresholds().collect::<Vec<_>>();
+        for (j, w) in levels.windows(2).enumerate() {
+            if w[1] != w[0] {
+                let path = format!("triggers[{i}].threshold_steps[{j}].threshold");
+                trigger_in_range(ctx, &t.name, &path, t.condition.with_threshold(w[1]));
+            }
         }
         threshold_steps(ctx, deal, i, t);
     }
@@ -479,29 +481,82 @@ fn trigger_in_range(ctx: &mut Ctx, name: &str, path: &str, condition: TriggerCon
 }
 
 /// Threshold steps of trigger `i` that cannot mean what they say (`threshold_steps`): a step
-/// after the last payment date applies on none, a first step on or before the first payment
-/// date leaves `threshold` applying on none, and a `cumulative_default_ratio_above` step down
-/// can trip the trigger with no new default (such levels step up).
+/// that applies on no payment date (after the last one, told once for it and the steps after
+/// it; or replaced by the next step before any payment date reaches it: review 34d item L1), a
+/// first step from the first payment date (so `threshold` applies on none), and a
+/// `cumulative_default_ratio_above` level that steps down from the level before it on the
+/// payment dates (such levels step up; review 34d item L2: a `threshold` that applies on no
+/// date is not a level to step down from).
 fn threshold_steps(ctx: &mut Ctx, deal: &Deal, i: usize, t: &Trigger) {
-    let (Some(first), Some(last)) = (deal.periods.first(), deal.periods.last()) else {
+    let Some(first) = deal.periods.first() else {
         return;
     };
-    let reaches = |p: &PeriodDates, from| p.date() >= from || p.payment.unadjusted >= from;
-    let mut before = t.thresholds().next();
-    for (j, &(from, x)) in t.threshold_steps.iter().enumerate() {
+    let steps = &t.threshold_steps;
+    // The level in force before each step: `threshold`, unless the first step applies from
+    // the first payment date on.
+    let mut before = t
+        .thresholds()
+        .next()
+        .filter(|_| steps.first().is_none_or(|&(from, _)| !first.reached(from)));
+    // The first payment date each step reaches (None: after the last).
+    let reaches: Vec<Option<usize>> = steps
+        .iter()
+        .map(|&(from, _)| deal.periods.iter().position(|p| p.reached(from)))
+        .collect();
+    let mut j = 0;
+    while j < steps.len() {
+        let (from, x) = steps[j];
         let path = format!("triggers[{i}].threshold_steps[{j}]");
-        if !reaches(last, from) {
+        let Some(k) = reaches[j] else {
+            let last = deal.periods.last().map_or(from, |p| p.date());
+            let more = match steps.len() - j - 1 {
+                0 => String::new(),
+                n => format!(", nor do the {n} step(s) after it"),
+            };
             ctx.warn(
                 Check::ThresholdSteps,
                 &format!("{path}.from"),
                 format!(
                     "trigger `{}`: the step from {from} applies on no payment date (the last is \
-                     {}): is the date a year late?",
-                    t.name,
-                    last.date()
+                     {last}){more}: is the date a year late?",
+                    t.name
                 ),
             );
-        } else if j == 0 && reaches(first, from) {
+            return;
+        };
+        // Steps the next ones replace before any payment date reaches them, told once.
+        let last_same = (j..steps.len())
+            .take_while(|&m| reaches[m] == Some(k))
+            .last()
+            .unwrap_or(j);
+        if last_same > j {
+            let p = &deal.periods[k];
+            ctx.warn(
+                Check::ThresholdSteps,
+                &format!("{path}.from"),
+                format!(
+                    "trigger `{}`: {} on no payment date: the step from {} replaces {} \
+                     before the next payment date ({}); is a date mistyped?",
+                    t.name,
+                    if last_same == j + 1 {
+                        format!("the step from {from} applies")
+                    } else {
+                        format!(
+                            "the {} steps from {from} to {} apply",
+                            last_same - j,
+                            steps[last_same - 1].0
+                        )
+                    },
+                    steps[last_same].0,
+                    if last_same == j + 1 { "it" } else { "them" },
+                    p.date()
+                ),
+            );
+            j = last_same;
+            continue;
+        }
+        let p = &deal.periods[k];
+        if k == 0 {
             ctx.warn(
                 Check::ThresholdSteps,
                 &format!("{path}.from"),
@@ -520,17 +575,19 @@ fn threshold_steps(ctx: &mut Ctx, deal: &Deal, i: usize, t: &Trigger) {
                 Check::ThresholdSteps,
                 &format!("{path}.threshold"),
                 format!(
-                    "trigger `{}`: the threshold falls from {} to {} on {from}; cumulative \
+                    "trigger `{}`: the threshold falls from {} to {} on {}; cumulative \
                      defaults never fall, so the trigger can trip then with no new default \
                      (such levels step up, 5% then 8% then 10%): are the steps in the right \
                      order?",
                     t.name,
                     pct(b),
-                    pct(x)
+                    pct(x),
+                    p.date()
                 ),
             );
         }
         before = Some(x);
+        j += 1;
     }
 }
 

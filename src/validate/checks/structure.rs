@@ -376,9 +376,11 @@ pub(super) fn expense_order(
                     j + 1
                 )
             }),
-            // A PDL cure (本金亏损 made good from income) before the taxes, fees or senior
-            // interest that the same account pays later: the cure takes their cash (review
-            // 34a item L2: the default run ended with the taxes and fees in arrears).
+            // A PDL cure (本金亏损 made good from income) before the taxes or senior interest
+            // that the same account pays later: the cure takes their cash (review 34a item L2:
+            // the default run ended with the taxes and fees in arrears). A fee after the cure is
+            // not told: a fee after senior interest (超额服务费) is a structure deals mean (review
+            // 34d item M1), and a fee before senior interest comes with that interest's step.
             Action::Transfer {
                 from,
                 limit: TransferLimit::Pdl,
@@ -388,7 +390,7 @@ pub(super) fn expense_order(
                 .position(|x| {
                     x.from == *from
                         && match &x.action {
-                            Action::PayTax(_) | Action::PayFee(_) => true,
+                            Action::PayTax(_) => true,
                             Action::PayInterest(t) => senior(t),
                             _ => false,
                         }
@@ -396,8 +398,8 @@ pub(super) fn expense_order(
                 .map(|j| {
                     format!(
                         "cures the principal deficiency ledger from `{}` before step {} pays \
-                         taxes, fees or senior interest from it: the cure takes the cash those \
-                         need; cure the PDL after senior interest",
+                         taxes or senior interest from it: the cure takes the cash those need; \
+                         cure the PDL after senior interest",
                         deal.accounts.name_of(*from),
                         i + j + 2
                     )
