@@ -598,6 +598,37 @@ normal = [
         table.contains("note: on 2024-07-01 principal of A1 falls due and A2 owes interest only"),
         "{table}"
     );
+    assert!(
+        table.contains("so A1, sized first, set A2's balance"),
+        "{table}"
+    );
+
+    // A2 sized alone beside A1 fixed at 540,000 in the deal (B 160,000): the same 270,000 by
+    // the same hand figures, and the note says that the deal's A1 set it (review 34d item M2:
+    // it said "sized first" of a tranche that was not a target).
+    let fixed_src = src
+        .replace("balance = 500000", "balance = 540000")
+        .replace("balance = 200000", "balance = 160000");
+    let fixed = deal(&fixed_src);
+    let alone = SizeOptions {
+        targets: vec![(1, "AAA".into())],
+        ..opts
+    };
+    let result = size(&fixed, &s.scenarios, &t, &alone).unwrap();
+    assert_eq!(result.sized[0].balance, dec!(270000));
+    let table = ipabs::output::rating::size_table(
+        &result.steps,
+        &result.sized,
+        Decimal::ZERO,
+        Default::default(),
+    );
+    assert!(
+        table.contains(
+            "so the balance the deal gives A1 sets A2's room; to leave A2 room, give A1 a smaller \
+             balance in the deal"
+        ),
+        "{table}"
+    );
 }
 
 /// The note on a dominant credit whose default a rating's TDR includes or not by the draw

@@ -776,12 +776,34 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
             .filter(|c| !c.own_principal_due && !c.seniors_due.is_empty())
         {
             let seniors = c.seniors_due.join(", ");
+            // Sized first (targets too) or as the deal gives them (review 34d item M2: the
+            // note said "sized first" of a senior that was not a target).
+            let sized_first = c
+                .seniors_due
+                .iter()
+                .all(|s| sized.iter().any(|x| x.tranche == *s));
+            let (set_by, advice) = if sized_first {
+                (
+                    format!("{seniors}, sized first, set {}'s balance", z.tranche),
+                    format!(
+                        "give {seniors} a smaller balance in the deal and size {} alone",
+                        z.tranche
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "the balance the deal gives {seniors} sets {}'s room",
+                        z.tranche
+                    ),
+                    format!("give {seniors} a smaller balance in the deal"),
+                )
+            };
             out.push_str(&format!(
                 "\n  note: on {} principal of {seniors} falls due and {} owes interest only: its \
-                 multiple there counts everything senior to it, so {seniors}, sized first, set \
-                 {}'s balance; to leave {} room, give {seniors} a smaller balance in the deal \
-                 and size {} alone",
-                c.date, z.tranche, z.tranche, z.tranche, z.tranche
+                 multiple there counts everything senior to it, so {set_by}; to leave {} room, \
+                 {advice}",
+                c.date, z.tranche, z.tranche
             ));
         }
         // Paid in full at R = 100% and rated at every step: the rating never bound (since

@@ -476,22 +476,32 @@ impl Search<'_> {
     }
 
     /// Whether grid point `idx` of `t` is still the largest passing one with the other
-    /// tranches as they now are in `d`: it passes, and the next fails (or there is none).
-    /// Leaves `d` at `idx`.
+    /// tranches as they now are in `d`: it passes, and the next fails (or there is none); then
+    /// what binds it now (review 34d item L10: an earlier round's binding was kept). Leaves
+    /// `d` at `idx`.
     fn still_largest(
         &self,
         d: &mut Deal,
         t: &Target,
         idx: u64,
         steps: &mut Vec<SizeStep>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Found>> {
         let issue = d.issue_size();
         let max_idx = self.max_idx(d, t)?;
-        let holds = idx <= max_idx
-            && self.eval(d, t, idx, issue, steps)?.pass()
-            && (idx == max_idx || !self.eval(d, t, idx + 1, issue, steps)?.pass());
+        let found = if idx > max_idx || !self.eval(d, t, idx, issue, steps)?.pass() {
+            None
+        } else if idx == max_idx {
+            Some((idx, "issue size".to_string(), None))
+        } else {
+            let next = self.eval(d, t, idx + 1, issue, steps)?;
+            (!next.pass()).then(|| {
+                let binding = next.binding().to_string();
+                let short = next.coverage_at.filter(|_| next.coverage_ok == Some(false));
+                (idx, binding, short)
+            })
+        };
         self.set(d, t, idx, issue);
-        Ok(holds)
+        Ok(found)
     }
 }
 
@@ -581,8 +591,9 @@ pub fn size(
         let mut changed = false;
         for (t, slot) in targets.iter().zip(found.iter_mut()) {
             if let Some((idx, _, _)) = slot
-                && search.still_largest(&mut d, t, *idx, &mut steps)?
+                && let Some(now) = search.still_largest(&mut d, t, *idx, &mut steps)?
             {
+                *slot = Some(now);
                 continue;
             }
             *slot = Some(search.largest(&mut d, t, &mut steps)?);
