@@ -1278,8 +1278,8 @@ fn a_trigger_tripped_without_defaults_is_a_run_warning() {
     assert_eq!(w[0].0, Some(1));
     assert!(
         w[0].1.starts_with(
-            "trigger `cover` (acceleration, coverage_below) trips on this date in a run with no \
-             default and no delay"
+            "trigger `cover` (acceleration, coverage_below 100) trips on this date in a run with \
+             no default and no delay"
         ),
         "{}",
         w[0].1

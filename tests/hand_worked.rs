@@ -1220,6 +1220,43 @@ fn a_support_fails_with_the_obligor_it_is_tied_to() {
     assert!(r.periods.iter().all(|p| p.waterfall == "normal"));
     assert_eq!(r.periods[1].support_draws, dec!(3684.70));
     assert_eq!(r.support_draws[0].failure, None);
+    // The cause told is the earliest (review 34d item L3): a `support_failures` date of
+    // 2024-06-15 and O2's default of 2024-05-01 both fail it from 2024-07-01, and O2's comes
+    // first; O1 and O2 one group, tied to O1, with O1 named on 2024-06-20 and O2 on 2024-05-01:
+    // O2's default, the group's earliest, fails it.
+    let failure = |src: String| run_source(&src).support_draws[0].failure.clone();
+    let o2_first = Some((
+        d(2024, 7, 1),
+        "fails_with: obligor `O2` defaults on 2024-05-01".to_string(),
+    ));
+    let both = support_failure_source(
+        "support_failures = [ { support = \"undertaking\", date = 2024-06-15 } ]",
+    )
+    .replace(
+        "kind = \"shortfall_undertaking\"\n",
+        "kind = \"shortfall_undertaking\"\nfails_with = \"O2\"\n",
+    );
+    assert_eq!(failure(both), o2_first);
+    let grouped = support_failure_source("")
+        .replace(
+            "kind = \"shortfall_undertaking\"\n",
+            "kind = \"shortfall_undertaking\"\nfails_with = \"O1\"\n",
+        )
+        .replace(
+            "name = \"O1\"\n",
+            "name = \"O1\"\ntags = { group = \"g\" }\n",
+        )
+        .replace(
+            "name = \"O2\"\n",
+            "name = \"O2\"\ntags = { group = \"g\" }\n",
+        )
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]",
+            "defaults = [ { obligor = \"O1\", date = 2024-06-20 }, \
+             { obligor = \"O2\", date = 2024-05-01 } ]",
+        );
+    assert!(grouped.contains("group = \"g\"") && grouped.contains("2024-06-20"));
+    assert_eq!(failure(grouped), o2_first);
 }
 
 /// `interest_at_maturity` (到期一次还本付息, since session 32, review 32c item 5): A a bullet

@@ -58,6 +58,16 @@ pub enum TriggerCondition {
 }
 
 impl TriggerCondition {
+    /// The condition's threshold, for the conditions that take one.
+    pub fn threshold(&self) -> Option<Decimal> {
+        match *self {
+            TriggerCondition::CumulativeDefaultRatioAbove(x)
+            | TriggerCondition::CoverageBelow(x)
+            | TriggerCondition::PoolToSeniorBelow(x) => Some(x),
+            _ => None,
+        }
+    }
+
     /// The condition with threshold `x` in place of its own (a condition without a threshold
     /// unchanged).
     pub fn with_threshold(self, x: Decimal) -> Self {
@@ -126,13 +136,9 @@ impl Trigger {
 
     /// Every threshold the trigger can have: the condition's, then its steps'.
     pub fn thresholds(&self) -> impl Iterator<Item = Decimal> + '_ {
-        let own = match self.condition {
-            TriggerCondition::CumulativeDefaultRatioAbove(x)
-            | TriggerCondition::CoverageBelow(x)
-            | TriggerCondition::PoolToSeniorBelow(x) => Some(x),
-            _ => None,
-        };
-        own.into_iter()
+        self.condition
+            .threshold()
+            .into_iter()
             .chain(self.threshold_steps.iter().map(|&(_, x)| x))
     }
 }

@@ -173,14 +173,19 @@ impl Run<'_> {
             return;
         }
         let p = &deal.periods[k];
+        // The threshold in force on the date, a step's when it has steps (review 34d item L9).
+        let threshold = trigger
+            .condition_on(p)
+            .threshold()
+            .map_or(String::new(), |x| format!(" {}", x.normalize()));
         warnings.push(Warning::run(
             Check::TripsWithoutDefaults,
             &self.scenario.name,
             Some((p.number, p.date())),
             format!(
-                "trigger `{}` ({}, {}) trips on this date in a run with no default and no delay: \
-                 check its threshold and the steps that pay what it tests; allow it with `allow \
-                 = [\"trips_without_defaults\"]` when the structure means it to trip",
+                "trigger `{}` ({}, {}{threshold}) trips on this date in a run with no default and \
+                 no delay: check its threshold and the steps that pay what it tests; allow it with \
+                 `allow = [\"trips_without_defaults\"]` when the structure means it to trip",
                 trigger.name,
                 trigger.kind.name(),
                 trigger.condition.name()

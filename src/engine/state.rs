@@ -211,9 +211,10 @@ pub(super) struct Run<'a> {
     /// Whether each support's provider has failed by this date (`support_failures`): what a
     /// `support_failed` trigger tests. A support in `supports_off` is absent, not failed.
     pub support_failed: Vec<bool>,
-    /// Each failed support's first payment date without it, and why it failed (review 34c
-    /// item M3: a `fails_with` failure was in no output); `None` while it stands.
-    pub support_failure: Vec<Option<(NaiveDate, String)>>,
+    /// Each failed support's first payment date without it, the date of the cause and why it
+    /// failed (review 34c item M3: a `fails_with` failure was in no output); `None` while it
+    /// stands.
+    pub support_failure: Vec<Option<(NaiveDate, NaiveDate, String)>>,
     pub tripped: Vec<bool>,
     /// Each tranche's principal per 100 yuan stated by its notices so far, in units of the
     /// notices' last decimal place: the final notice redeems what is left of the 100.
@@ -621,6 +622,17 @@ impl<'a> Run<'a> {
         self.senior.iter().map(|&i| self.balance[i]).sum()
     }
 
+    /// Notes support `s`'s failure from this payment date for a cause dated `cause`: the first
+    /// date it fails on stands, and on that date the earliest cause.
+    fn note_failure(&mut self, s: usize, cause: NaiveDate, why: impl FnOnce() -> String) {
+        let date = self.date;
+        match &mut self.support_failure[s] {
+            Some((from, _, _)) if *from != date => {}
+            Some((_, at, _)) if *at <= cause => {}
+            slot => *slot = Some((date, cause, why())),
+        }
+    }
+
     /// Runs payment date `k`: deposit, what is due, triggers, the waterfall, triggers again,
     /// then the period's rows.
     pub(super) fn period(&mut self, k: usize) -> Result<()> {
@@ -639,32 +651,39 @@ impl<'a> Run<'a> {
             {
                 *on = false;
                 self.support_failed[s] = true;
-                self.support_failure[s]
-                    .get_or_insert_with(|| (p.date(), format!("its provider fails on {from}")));
+                self.note_failure(s, from, || format!("its provider fails on {from}"));
             }
         }
         // A provider whose failure goes with an obligor's default (`fails_with`) fails from
         // the date that obligor, or any obligor of its group, defaults by name (a group defaults
         // at its earliest named date); one the scenario leaves out stays absent.
+        // The cause told is the earliest named default of the group (review 34d item L3: the
+        // first in the scenario's order was told), or a `support_failures` date before it on
+        // the same payment date.
         for (s, sup) in deal.supports.iter().enumerate() {
+            let failed_today = self.support_failure[s]
+                .as_ref()
+                .is_some_and(|f| f.0 == self.date);
             if let Some(o) = sup.fails_with
-                && self.support_on[s]
-                && let Some(&(x, d)) = self.scenario.obligor_defaults.iter().find(|&&(x, d)| {
-                    self.date >= d
-                        && (x == o
-                            || deal.obligors[o].group().is_some_and(|g| {
-                                deal.obligors.get(x).and_then(|ob| ob.group()) == Some(g)
-                            }))
-                })
+                && (self.support_on[s] || failed_today)
+                && let Some(&(x, d)) = self
+                    .scenario
+                    .obligor_defaults
+                    .iter()
+                    .filter(|&&(x, d)| {
+                        self.date >= d
+                            && (x == o
+                                || deal.obligors[o].group().is_some_and(|g| {
+                                    deal.obligors.get(x).and_then(|ob| ob.group()) == Some(g)
+                                }))
+                    })
+                    .min_by_key(|&&(_, d)| d)
             {
                 self.support_on[s] = false;
                 self.support_failed[s] = true;
                 let name = deal.obligors.get(x).map_or("", |ob| ob.name.as_str());
-                self.support_failure[s].get_or_insert_with(|| {
-                    (
-                        p.date(),
-                        format!("fails_with: obligor `{name}` defaults on {d}"),
-                    )
+                self.note_failure(s, d, || {
+                    format!("fails_with: obligor `{name}` defaults on {d}")
                 });
             }
         }
@@ -1007,7 +1026,9 @@ impl<'a> Run<'a> {
                 row.coupon = *rate;
             }
         }
-        let failures = std::mem::take(&mut self.support_failure);
+        let failures = std::mem::take(&mut self.support_failure)
+            .into_iter()
+            .map(|f| f.map(|(from, _, why)| (from, why)));
         let support_draws = deal
             .supports
             .iter()
