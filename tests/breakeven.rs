@@ -837,7 +837,10 @@ fn the_parquet_file_reads_back_exactly() {
             "breaks_by",
             "breaks_shortfall",
             "breakeven_obligor_default_rate",
-            "breaking_obligor_default_rate"
+            "breaking_obligor_default_rate",
+            "pass_default_rate",
+            "cushion",
+            "binding"
         ]
     );
     assert_eq!(df.height(), 3);
@@ -905,12 +908,51 @@ fn the_parquet_file_reads_back_exactly() {
     assert_eq!(boolean("pass", 0), Some(true));
     assert_eq!(boolean("pass", 1), Some(false));
     assert_eq!(boolean("pass", 2), None);
+    // Since session 34 (review 34e items H2, M3): the rate the pass reads (none of these rows
+    // passes at R = 1, so the realised ratio; 0 for the row that fails at zero), its cushion
+    // over the TDR (0.234567 − 0.1 = 0.134567, 0.054321 − 0.1 = −0.045679; none without a
+    // TDR), and the binding row of each tranche: 优先A's lower BDR (row 1) and A2's only row.
+    let at = |col: &str, scale| {
+        (0..3)
+            .map(|i| decimal_at(&df, col, i, scale))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at("pass_default_rate", 6),
+        [Some(dec!(0.234567)), Some(dec!(0.054321)), Some(dec!(0))]
+    );
+    assert_eq!(
+        at("cushion", 8),
+        [Some(dec!(0.134567)), Some(dec!(-0.045679)), None]
+    );
+    let binding: Vec<Option<bool>> = (0..3).map(|i| boolean("binding", i)).collect();
+    assert_eq!(binding, [Some(false), Some(true), Some(true)]);
     assert!(breakeven_frame(&rows).unwrap().equals_missing(&df));
 
     // Replacing an existing file works and leaves no temporary file behind.
     write_breakeven(&dir, &rows[..1]).unwrap();
     assert_eq!(read(&path).height(), 1);
     assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+/// An unbroken tranche (paid in full at R = 1) whose realised ratio there is 0.690183 and
+/// whose whole-obligor loss survived is 1: the pass reads the larger, 1, against a TDR of 0.8,
+/// so `pass_default_rate` is 1 and the cushion 0.2 (review 34e item H2: the chart and the
+/// file gave only 0.690183, below the TDR, beside a PASS).
+#[test]
+fn the_pass_rate_of_an_unbroken_tranche_is_the_larger_bound() {
+    let mut row = sample_rows().remove(0);
+    row.passes_at_one = true;
+    row.breach = None;
+    row.breakeven_default_rate = dec!(0.690183);
+    row.breakeven_obligor_default_rate = dec!(1);
+    row.target_default_rate = Some(dec!(0.8));
+    row.pass = Some(true);
+    let df = breakeven_frame(std::slice::from_ref(&row)).unwrap();
+    assert_eq!(decimal_at(&df, "pass_default_rate", 0, 6), Some(dec!(1)));
+    assert_eq!(decimal_at(&df, "cushion", 0, 8), Some(dec!(0.2)));
+    let chart = ipabs::output::html::breakeven_chart(std::slice::from_ref(&row));
+    assert!(chart.contains("优先A base (≥)"), "{chart}");
 }
 
 #[test]
@@ -961,6 +1003,9 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         "breaks_shortfall decimal128(18, 2)",
         "breakeven_obligor_default_rate decimal128(18, 6)",
         "breaking_obligor_default_rate decimal128(18, 6)",
+        "pass_default_rate decimal128(18, 6)",
+        "cushion decimal128(18, 8)",
+        "binding bool",
     ];
     let lines: Vec<&str> = text.lines().collect();
     for (line, want) in lines.iter().zip(expected_types) {
@@ -974,9 +1019,9 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         }
     }
     // 0.234567; 0.054321 + 0.00000123 = 0.05432223; no TDR on row 2.
-    assert_eq!(lines[20], "0.234567 0.05432223 None");
+    assert_eq!(lines[23], "0.234567 0.05432223 None");
     assert_eq!(
-        lines[21],
+        lines[24],
         "[True, False, None] [False, False, True] None 优先A"
     );
 }

@@ -281,17 +281,22 @@ pub fn breakeven_chart(rows: &[BreakevenRow]) -> String {
     if rows.is_empty() {
         return String::new();
     }
+    // The BDR the pass reads (review 34e item H2: an unbroken tranche's realised ratio was
+    // drawn below its TDR beside its PASS); `≥` marks a lower bound.
     let cats: Vec<String> = rows
         .iter()
-        .map(|r| format!("{} {}", r.tranche, r.scenario))
+        .map(|r| {
+            let bound = if r.passes_at_one { " (≥)" } else { "" };
+            format!("{} {}{bound}", r.tranche, r.scenario)
+        })
         .collect();
     bar_chart(
-        "Break-even default rate (BDR) against target (TDR)",
+        "Break-even default rate (BDR, as the pass reads it) against target (TDR)",
         &cats,
         &[
             (
                 "BDR".to_string(),
-                rows.iter().map(|r| f(r.breakeven_default_rate)).collect(),
+                rows.iter().map(|r| f(r.bdr().rate)).collect(),
             ),
             (
                 "TDR".to_string(),
