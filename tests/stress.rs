@@ -564,6 +564,63 @@ fn a_suite_is_added_to_a_scenario_file_without_repeating_a_name() {
     assert!(e.contains(&format!("`{composed}` appears twice")), "{e}");
 }
 
+/// The notes of a suite built on the deal's own scenario (since session 34, review 34e item
+/// M1). The deal's scenario `own` has a default rate of 10%, no recovery and no CPR, and the
+/// deal no support and no floating rate: of the standard suite, the five recovery cuts
+/// (0 × (1 − x) = 0) and the four CPR stresses (0 × (1 ± x) = 0) leave it unchanged, nine in
+/// all, the timing shifts, the delay and the combinations (each with a timing shift or the
+/// delay) change it. Given a file of two scenarios, the first note says the suite is not
+/// built on them.
+#[test]
+fn a_suite_on_the_deals_scenario_says_what_it_leaves_unchanged() {
+    let mut deal = load(DEAL);
+    deal.scenario = Scenario {
+        name: "own".into(),
+        default_rate: dec!(0.1),
+        recovery_rate: dec!(0),
+        cpr: dec!(0),
+        ..Scenario::base()
+    };
+    let mut scenarios = vec![deal.scenario.clone()];
+    let notes = StressSuite::Standard
+        .add_to(&deal, &mut scenarios, StressBase::Deal)
+        .unwrap();
+    let n = scenarios.len() - 1;
+    assert_eq!(
+        notes,
+        [format!(
+            "note: 9 of the {n} stresses leave `own` unchanged (a stress of a rate that is 0 \
+             there changes nothing): recovery-10%, recovery-20%, recovery-30%, recovery-50%, \
+             recovery-100%, cpr+25% and 3 more"
+        )]
+    );
+    let mut file = vec![
+        base(),
+        Scenario {
+            name: "other".into(),
+            ..base()
+        },
+    ];
+    let notes = StressSuite::Standard
+        .add_to(&deal, &mut file, StressBase::Deal)
+        .unwrap();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(
+        notes[0],
+        "note: the standard stress suite is built on the deal's own [scenario] `own` \
+         (--stress-on deal, the default), not on the 2 scenario(s) given; --stress-on scenarios \
+         builds it on each of them (docs/scenarios.md)"
+    );
+    // Built on each scenario, no note.
+    let mut file = vec![base()];
+    assert!(
+        StressSuite::Standard
+            .add_to(&deal, &mut file, StressBase::Scenarios)
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// With immediate full recovery no date costs the senior anything: the lowest minimum
 /// coverage decides.
 #[test]

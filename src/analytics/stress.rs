@@ -148,15 +148,32 @@ impl StressSuite {
     /// scenario and each placed after its scenario as `SCENARIO×STRESS`
     /// ([`StressBase::Scenarios`], [`StressSuite::on_every_unique`]). Used by `sweep`,
     /// `breakeven` and `portfolio` alike (docs/scenarios.md).
+    ///
+    /// Returns notes for the terminal on a suite built on the deal's own scenario (review 34e
+    /// item M1: a committee's scenario file was silently not the suite's base, and half the
+    /// suite changed nothing): that the base is the deal's scenario when `scenarios` came from
+    /// a file, and which stresses leave that base unchanged (a recovery cut of a recovery of
+    /// 0, a CPR stress of a CPR of 0).
     pub fn add_to(
         self,
         deal: &Deal,
         scenarios: &mut Vec<Scenario>,
         base: StressBase,
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<String>, Error> {
         if base == StressBase::Scenarios {
             *scenarios = self.on_every_unique(deal, scenarios)?;
-            return Ok(());
+            return Ok(Vec::new());
+        }
+        let own = &deal.scenario;
+        let mut notes = Vec::new();
+        if !matches!(scenarios.as_slice(), [s] if s == own) {
+            notes.push(format!(
+                "note: the {self} stress suite is built on the deal's own [scenario] `{}` \
+                 (--stress-on deal, the default), not on the {} scenario(s) given; \
+                 --stress-on scenarios builds it on each of them (docs/scenarios.md)",
+                own.name,
+                scenarios.len()
+            ));
         }
         let extra = self.scenarios(deal, &deal.scenario)?;
         let mut seen: std::collections::HashSet<&str> =
@@ -168,8 +185,32 @@ impl StressSuite {
                 dup.name
             )));
         }
+        let unchanged: Vec<&str> = extra
+            .iter()
+            .filter(|s| {
+                let mut same = (*s).clone();
+                same.name.clone_from(&own.name);
+                same == *own
+            })
+            .map(|s| s.name.as_str())
+            .collect();
+        if !unchanged.is_empty() {
+            const SHOWN: usize = 6;
+            let more = match unchanged.len().saturating_sub(SHOWN) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            notes.push(format!(
+                "note: {} of the {} stresses leave `{}` unchanged (a stress of a rate that is \
+                 0 there changes nothing): {}{more}",
+                unchanged.len(),
+                extra.len(),
+                own.name,
+                unchanged[..unchanged.len().min(SHOWN)].join(", ")
+            ));
+        }
         scenarios.extend(extra);
-        Ok(())
+        Ok(notes)
     }
 }
 

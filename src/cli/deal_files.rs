@@ -133,6 +133,8 @@ pub fn load_deals(
                 None => ScenarioSet::single(loaded.deal.scenario.clone()),
             };
             if let Some((suite, base)) = stress {
+                // The suite's notes are the single-deal commands' (a portfolio of many deals
+                // would repeat them for each).
                 suite
                     .add_to(&loaded.deal, &mut set.scenarios, base)
                     .map_err(|e| (e, false))?;

@@ -186,7 +186,9 @@ pub(super) fn load_for_search(
     let told = loaded.warnings.len() + set.warnings.len() + set.search_warnings.len();
     console::strict_check(strict, told)?;
     if let Some((suite, base)) = stress {
-        suite.add_to(&loaded.deal, &mut set.scenarios, base)?;
+        for note in suite.add_to(&loaded.deal, &mut set.scenarios, base)? {
+            console::err_line(&note);
+        }
     }
     Ok((source, loaded, set))
 }

@@ -85,7 +85,9 @@ pub(super) fn command(args: SweepArgs, strict: bool) -> Result<()> {
     strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
     let d = &loaded.deal;
     if let Some((suite, base)) = stress {
-        suite.add_to(d, &mut set.scenarios, base)?;
+        for note in suite.add_to(d, &mut set.scenarios, base)? {
+            super::console::err_line(&note);
+        }
     }
     let _lock = lock_output_shard(&out, shard)?;
     refuse_sweep_overwrite(&out, shard)?;
