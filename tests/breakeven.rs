@@ -299,7 +299,39 @@ fn a_tranche_that_fails_with_no_defaults_breaks_even_at_zero() {
             date: chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             what: BreachKind::Principal,
             amount: dec!(100000.00),
+            beyond_horizon: dec!(0),
         })
+    );
+}
+
+/// Pool cash a delay pushes past the last collection period is named in the note of a
+/// tranche that fails with no defaults (since session 34, review 34e item M2). The tiny deal
+/// (O1's 1,000,000 due 2024-03-15, one payment date 2024-04-01, A 800,000 at coupon 0) with
+/// 30% of each collection 6 months late: 300,000 arrives on 2024-09-15, after the only
+/// collection period; A is paid the 700,000 collected and is 100,000 short.
+#[test]
+fn a_failure_at_zero_names_the_cash_beyond_the_horizon() {
+    let d = deal(&tiny(&[("O1", 1_000_000)], 800_000, None));
+    let late = Scenario {
+        delay_fraction: dec!(0.3),
+        delay_months: 6,
+        ..scenario("late", Decimal::ZERO, 0)
+    };
+    let row = breakeven_one(&d, &late, 0, &no_ratings()).unwrap();
+    assert!(row.fails_at_zero);
+    let b = row.breach.expect("a breach");
+    assert_eq!(
+        (b.what, b.amount, b.beyond_horizon),
+        (BreachKind::Principal, dec!(100000.00), dec!(300000.00))
+    );
+    let table = breakeven_table(std::slice::from_ref(&row));
+    assert!(
+        table.contains(
+            "fails with no defaults: principal 100,000.00 short on 2024-04-01; 300,000.00 of \
+             pool cash (delayed collections, recoveries) arrives after the last collection \
+             period, lost to the deal"
+        ),
+        "{table}"
     );
 }
 
@@ -326,6 +358,7 @@ fn what_breaks_a_tranche_can_be_its_interest() {
             date: chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             what: BreachKind::Interest,
             amount: dec!(7978.08),
+            beyond_horizon: dec!(0),
         })
     );
 }
@@ -760,6 +793,7 @@ fn sample_rows() -> Vec<BreakevenRow> {
             date: chrono::NaiveDate::from_ymd_opt(2029, 4, 27).unwrap(),
             what: BreachKind::Interest,
             amount: dec!(59.10),
+            beyond_horizon: dec!(0),
         }),
     };
     let mut rows = vec![
@@ -775,6 +809,7 @@ fn sample_rows() -> Vec<BreakevenRow> {
         date: chrono::NaiveDate::from_ymd_opt(2028, 7, 27).unwrap(),
         what: BreachKind::Principal,
         amount: dec!(1234567.89),
+        beyond_horizon: dec!(0),
     });
     rows[0].breach = None;
     rows

@@ -324,6 +324,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             charge(2, "fee", "管理费", dec!(1700.00), dec!(1500.00)),
         ],
         cumulative_default_ratio: dec!(0.012345),
+        beyond_horizon: dec!(0),
         first_trigger: None,
         support_drawn: dec!(5000.00),
         regime: 0,

@@ -131,6 +131,10 @@ pub struct Breach {
     pub what: BreachKind,
     /// The interest not paid on `date`, or the principal left after it.
     pub amount: Decimal,
+    /// The run's pool cash that would arrive after the last collection period (delayed
+    /// collections, recoveries), lost to the deal: often why a tranche fails with no defaults
+    /// when its legal maturity is its last payment date (review 34e item M2; since session 34).
+    pub beyond_horizon: Decimal,
 }
 
 /// Which payment a [`Breach`] misses.
@@ -178,6 +182,7 @@ fn outcome(run: &RunResult, tranche: &Tranche, rate: Decimal) -> Outcome {
             date,
             what,
             amount,
+            beyond_horizon: run.beyond_horizon,
         })
     };
     let mut last: Option<(u32, NaiveDate, Decimal, Decimal)> = None;

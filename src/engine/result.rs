@@ -118,6 +118,9 @@ pub struct RunResult {
     /// (the clean-up call's date when the call ends it): the last period row's
     /// `cumulative_default_ratio`, kept by a lean run too, which keeps no period rows.
     pub cumulative_default_ratio: Decimal,
+    /// Pool cash (delayed collections, recoveries) that would arrive after the last collection
+    /// period and is not in the deal (the `beyond_horizon` warning's figure; since session 34).
+    pub beyond_horizon: Decimal,
     /// The first trigger to trip in the run and its payment date (the first in file order on
     /// that date); None when none tripped. Kept by a lean run too.
     pub first_trigger: Option<(String, NaiveDate)>,

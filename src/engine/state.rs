@@ -1066,6 +1066,7 @@ impl<'a> Run<'a> {
             charges: self.charges,
             notices: self.notices,
             cumulative_default_ratio,
+            beyond_horizon: self.pool.beyond_horizon,
             support_drawn,
             first_trigger: self
                 .first_trip

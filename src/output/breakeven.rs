@@ -396,7 +396,20 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
         .zip(r.breaking_obligor_default_rate)
         .filter(|&(t, _)| r.breaks_in_obligors(t));
     let note = if r.fails_at_zero {
-        format!("fails with no defaults: {breaks}")
+        // Pool cash the deal never sees (review 34e item M2: a delay stress failed every
+        // one-year deal whose legal maturity was its last payment date, and only
+        // warnings.parquet said why).
+        let lost = r
+            .breach
+            .filter(|b| b.beyond_horizon > Decimal::ZERO)
+            .map_or_else(String::new, |b| {
+                format!(
+                    "; {} of pool cash (delayed collections, recoveries) arrives after the last \
+                     collection period, lost to the deal",
+                    super::table::format_money(b.beyond_horizon)
+                )
+            });
+        format!("fails with no defaults: {breaks}{lost}")
     } else if let Some((_, b)) = in_obligors {
         format!(
             "the {} largest obligors defaulting (realised {}) break it, within the TDR",
