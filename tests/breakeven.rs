@@ -874,8 +874,7 @@ fn the_parquet_file_reads_back_exactly() {
             "breakeven_obligor_default_rate",
             "breaking_obligor_default_rate",
             "pass_default_rate",
-            "cushion",
-            "binding"
+            "cushion"
         ]
     );
     assert_eq!(df.height(), 3);
@@ -944,9 +943,9 @@ fn the_parquet_file_reads_back_exactly() {
     assert_eq!(boolean("pass", 1), Some(false));
     assert_eq!(boolean("pass", 2), None);
     // Since session 34 (review 34e items H2, M3): the rate the pass reads (none of these rows
-    // passes at R = 1, so the realised ratio; 0 for the row that fails at zero), its cushion
+    // passes at R = 1, so the realised ratio; 0 for the row that fails at zero) and its cushion
     // over the TDR (0.234567 − 0.1 = 0.134567, 0.054321 − 0.1 = −0.045679; none without a
-    // TDR), and the binding row of each tranche: 优先A's lower BDR (row 1) and A2's only row.
+    // TDR).
     let at = |col: &str, scale| {
         (0..3)
             .map(|i| decimal_at(&df, col, i, scale))
@@ -960,8 +959,6 @@ fn the_parquet_file_reads_back_exactly() {
         at("cushion", 8),
         [Some(dec!(0.134567)), Some(dec!(-0.045679)), None]
     );
-    let binding: Vec<Option<bool>> = (0..3).map(|i| boolean("binding", i)).collect();
-    assert_eq!(binding, [Some(false), Some(true), Some(true)]);
     assert!(breakeven_frame(&rows).unwrap().equals_missing(&df));
 
     // Replacing an existing file works and leaves no temporary file behind.
@@ -1040,7 +1037,6 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         "breaking_obligor_default_rate decimal128(18, 6)",
         "pass_default_rate decimal128(18, 6)",
         "cushion decimal128(18, 8)",
-        "binding bool",
     ];
     let lines: Vec<&str> = text.lines().collect();
     for (line, want) in lines.iter().zip(expected_types) {
@@ -1054,9 +1050,9 @@ print(d["pass"], d["fails_at_zero"], d["rating"][2], d["tranche"][0])
         }
     }
     // 0.234567; 0.054321 + 0.00000123 = 0.05432223; no TDR on row 2.
-    assert_eq!(lines[23], "0.234567 0.05432223 None");
+    assert_eq!(lines[22], "0.234567 0.05432223 None");
     assert_eq!(
-        lines[24],
+        lines[23],
         "[True, False, None] [False, False, True] None 优先A"
     );
 }

@@ -155,41 +155,19 @@ pub fn breakeven_frame(rows: &[BreakevenRow]) -> Result<DataFrame, Error> {
         decimal_column(rows, "breaking_obligor_default_rate", RATIO_SCALE, |r| {
             r.breaking_obligor_default_rate
         })?,
-        // The figure the pass reads, its cushion over the TDR, and the tranche's binding row
-        // (since session 34, review 34e items H2 and M3: a chart drew the realised ratio of an
-        // unbroken tranche below its TDR beside its PASS, and the verdict was text only),
-        // appended.
+        // The figure the pass reads and its cushion over the TDR (since session 34, review 34e
+        // items H2 and M3: a chart drew the realised ratio of an unbroken tranche below its TDR
+        // beside its PASS, and the cushion was in no table), appended. Row by row, so that a
+        // sharded table is the union of its shards (a tranche's minimum over the scenarios is
+        // a query, docs/breakeven.md).
         decimal_column(rows, "pass_default_rate", RATIO_SCALE, |r| {
             Some(r.bdr().rate)
         })?,
         decimal_column(rows, "cushion", RATE_SCALE, |r| {
             r.target_default_rate.map(|t| r.bdr().rate - t)
         })?,
-        Column::new("binding".into(), binding_rows(rows)),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| frame_error(e.to_string()))
-}
-
-/// For each row, whether it is its tranche's binding row in its deal: the minimum over the
-/// scenarios in the pass rule's order (the first such), the row the terminal's minimum table
-/// shows.
-fn binding_rows(rows: &[BreakevenRow]) -> Vec<bool> {
-    let mut binding = vec![false; rows.len()];
-    let mut deals: Vec<&str> = Vec::new();
-    for r in rows {
-        if !deals.contains(&r.deal.as_str()) {
-            deals.push(r.deal.as_str());
-        }
-    }
-    for deal in deals {
-        let of_deal: Vec<&BreakevenRow> = rows.iter().filter(|r| r.deal == deal).collect();
-        for m in minima(&of_deal) {
-            if let Some(i) = rows.iter().position(|r| std::ptr::eq(r, m.min)) {
-                binding[i] = true;
-            }
-        }
-    }
-    binding
 }
 
 /// Writes `dir/breakeven.parquet` and returns its path, with [`super::write_tables`]: the
