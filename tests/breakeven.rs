@@ -304,6 +304,59 @@ fn a_tranche_that_fails_with_no_defaults_breaks_even_at_zero() {
     );
 }
 
+/// The paid-in-full test reads facts the engine gathers as it records the rows (since session
+/// 34: scanning every row by tranche name cost a sweep 1–2%). It must say what the rows say:
+/// on every example deal under its own scenario and the whole stress suite (standard and
+/// concentration), for every tranche, a tranche is paid in full exactly when it has rows, its
+/// last row's balance is 0 and its last row's interest is paid (`interest_unpaid`, the
+/// per-unit 尾差 aside), and, rated on timely payment, no row's interest is unpaid.
+#[test]
+fn paid_in_full_is_what_the_rows_say() {
+    use ipabs::analytics::stress::StressSuite;
+    use ipabs::deal::PaymentTest;
+    let (mut paid, mut unpaid) = (0, 0);
+    for entry in fs::read_dir(root().join("deals")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") || path.ends_with("cohort.toml") {
+            continue;
+        }
+        let deal = load_deal(&path).unwrap_or_else(|e| panic!("{e}")).deal;
+        let mut scenarios = vec![deal.scenario.clone()];
+        scenarios.extend(StressSuite::All.scenarios(&deal, &deal.scenario).unwrap());
+        for s in &scenarios {
+            let run = engine::run(&deal, s).unwrap_or_else(|e| panic!("{e}"));
+            for t in &deal.tranches {
+                let rows: Vec<_> = run
+                    .tranche_flows
+                    .iter()
+                    .filter(|r| r.tranche == t.name)
+                    .collect();
+                let oracle = rows.last().is_some_and(|last| {
+                    last.balance_end.is_zero()
+                        && last.interest_unpaid().is_zero()
+                        && (t.payment_test == PaymentTest::Ultimate
+                            || rows.iter().all(|r| r.interest_unpaid().is_zero()))
+                });
+                assert_eq!(
+                    paid_in_full(&run, t),
+                    oracle,
+                    "{} / {} / {}",
+                    deal.name,
+                    s.name,
+                    t.name
+                );
+                if oracle {
+                    paid += 1;
+                } else {
+                    unpaid += 1;
+                }
+            }
+        }
+    }
+    // Both answers occur, many times.
+    assert!(paid > 100 && unpaid > 100, "{paid} paid, {unpaid} not");
+}
+
 /// Pool cash a delay pushes past the last collection period is named in the note of a
 /// tranche that fails with no defaults (since session 34, review 34e item M2). The tiny deal
 /// (O1's 1,000,000 due 2024-03-15, one payment date 2024-04-01, A 800,000 at coupon 0) with

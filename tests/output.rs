@@ -264,6 +264,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
                 interest_shortfall: dec!(0),
                 final_payment_date: Some(date(2026, 9, 26)),
                 min_coverage_multiple: Some(dec!(1.234567)),
+                paid: None,
             },
             TrancheSummary {
                 tranche: sub.to_string(),
@@ -278,6 +279,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
                 interest_shortfall: dec!(0),
                 final_payment_date: Some(date(2026, 9, 26)),
                 min_coverage_multiple: None,
+                paid: None,
             },
         ],
         support_draws: vec![SupportDrawTotal {

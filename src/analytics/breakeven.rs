@@ -340,7 +340,17 @@ pub fn breakeven(
 ///
 /// [`TrancheFlowRow::interest_unpaid`]: crate::engine::result::TrancheFlowRow::interest_unpaid
 pub fn paid_in_full(run: &RunResult, tranche: &Tranche) -> bool {
-    matches!(outcome(run, tranche, Decimal::ZERO), Outcome::Paid)
+    // The facts the engine gathered as it recorded the rows (what `outcome` reads of them),
+    // without scanning every row by tranche name.
+    let Some(s) = run.summary.iter().find(|s| s.tranche == tranche.name) else {
+        return false;
+    };
+    let Some(facts) = s.paid else {
+        return false;
+    };
+    let on_time =
+        tranche.payment_test == PaymentTest::Ultimate || facts.first_interest_unpaid.is_none();
+    on_time && !facts.interest_unpaid_end && s.principal_loss.is_zero()
 }
 
 /// The stressed scenario at default rate `rate`: `scenario` with `default_rate = rate`,

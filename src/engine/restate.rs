@@ -528,6 +528,7 @@ impl Run<'_> {
                 residual_paid: to_fen(r.residual_paid),
                 balance_end: to_fen(r.balance_end),
                 interest_shortfall: to_fen(r.interest_shortfall),
+                interest_unpaid: to_fen(r.interest_unpaid()),
                 coverage_multiple: r.coverage_multiple,
             });
         }

@@ -404,6 +404,20 @@ pub struct TrancheSummary {
     pub final_payment_date: Option<NaiveDate>,
     /// Minimum of the tranche's coverage multiple over the dates it was outstanding.
     pub min_coverage_multiple: Option<Decimal>,
+    /// What the break-even's paid-in-full test reads of the tranche's rows (None without
+    /// rows); not a column ([`crate::analytics::breakeven::paid_in_full`]; since session 34).
+    pub paid: Option<PaidFacts>,
+}
+
+/// The facts of a tranche's rows that the paid-in-full test reads, gathered as the rows are
+/// recorded (a test that scanned a sweep's every row by tranche name cost a sweep 1–2%).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaidFacts {
+    /// The first payment date whose interest due was not paid in full (the per-unit 尾差
+    /// carried by design aside).
+    pub first_interest_unpaid: Option<NaiveDate>,
+    /// The last row's interest is not paid in full (the 尾差 aside).
+    pub interest_unpaid_end: bool,
 }
 
 /// Total drawn from each support provider.

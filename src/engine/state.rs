@@ -902,6 +902,7 @@ impl<'a> Run<'a> {
                 residual_paid: self.paid.residual[i],
                 balance_end: self.balance[i],
                 interest_shortfall: self.interest_carry[i],
+                interest_unpaid: self.interest_carry[i] - self.paid.unit_residual[i],
                 coverage_multiple,
             });
             self.flows.push(TrancheFlowRow {

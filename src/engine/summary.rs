@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::result::TrancheSummary;
+use super::result::{PaidFacts, TrancheSummary};
 use super::state::dec;
 use crate::deal::Deal;
 use crate::error::Result;
@@ -26,6 +26,10 @@ pub(super) struct TrancheTotals {
     /// The least coverage multiple (as reported, rounded) over rows with a starting balance;
     /// the first of equal minima.
     min_coverage: Option<Decimal>,
+    /// The first date whose interest due was not paid in full (the per-unit 尾差 aside), and
+    /// the last row's such interest.
+    first_unpaid: Option<NaiveDate>,
+    unpaid_end: Fen,
 }
 
 /// A payment date's figures of one tranche, as its row reports them.
@@ -37,6 +41,8 @@ pub(super) struct TrancheDate {
     pub residual_paid: Fen,
     pub balance_end: Fen,
     pub interest_shortfall: Fen,
+    /// `interest_shortfall` less the per-unit 尾差 carried by design.
+    pub interest_unpaid: Fen,
     pub coverage_multiple: Option<Decimal>,
 }
 
@@ -65,6 +71,10 @@ impl TrancheTotals {
         }
         self.balance_end = r.balance_end;
         self.interest_shortfall = r.interest_shortfall;
+        if r.interest_unpaid != 0 && self.first_unpaid.is_none() {
+            self.first_unpaid = Some(r.date);
+        }
+        self.unpaid_end = r.interest_unpaid;
     }
 }
 
@@ -97,6 +107,10 @@ pub(super) fn tranche_summaries(
                 interest_shortfall: sum(s.interest_shortfall)?,
                 final_payment_date: s.final_payment_date,
                 min_coverage_multiple: s.min_coverage,
+                paid: s.any.then_some(PaidFacts {
+                    first_interest_unpaid: s.first_unpaid,
+                    interest_unpaid_end: s.unpaid_end != 0,
+                }),
             })
         })
         .collect()
