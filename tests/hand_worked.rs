@@ -233,6 +233,14 @@ fn accelerated_source(trigger: &str, scenario: &str) -> String {
         )
 }
 
+/// The fixture with A a bullet, the `accelerated` waterfall and the trigger table `trigger`.
+fn bullet_source(trigger: &str) -> String {
+    accelerated_source(trigger, "").replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"",
+    )
+}
+
 #[test]
 fn a_support_failing_from_a_date_stops_its_draws_and_trips_its_trigger() {
     let r = run_source(&support_failure_source(
@@ -356,26 +364,16 @@ fn a_support_failing_from_a_date_stops_its_draws_and_trips_its_trigger() {
 /// ratio. The trigger trips in period 2 and the accelerated waterfall pays the retained cash to A.
 #[test]
 fn acceleration_trigger_switches_the_waterfall() {
-    let src = fixture()
-        .replace(
-            "amortization = \"pass_through\"",
-            "amortization = \"bullet\"",
-        )
-        .replace(
-            "\n[scenario]",
-            &format!(
-                "{ACCELERATED}{}",
-                r#"
+    let src = bullet_source(
+        r#"
 [[triggers]]
 name = "cdr_20"
 kind = "acceleration"
 condition = "cumulative_default_ratio_above"
 threshold = 0.20
 waterfall = "accelerated"
-
-[scenario]"#
-            ),
-        );
+"#,
+    );
     let r = run_source(&src);
 
     // Period 1 (normal): as before, VAT 1,630, fee 1,000, A interest 17,950.68, but A is a
@@ -432,20 +430,11 @@ waterfall = "accelerated"
 #[test]
 fn a_threshold_step_moves_the_trigger_level_from_its_date() {
     let with_steps = |steps: &str, curable: bool| {
-        let src = fixture()
-            .replace(
-                "amortization = \"pass_through\"",
-                "amortization = \"bullet\"",
-            )
-            .replace(
-                "\n[scenario]",
-                &format!(
-                    "{ACCELERATED}\n[[triggers]]\nname = \"cdr\"\nkind = \"acceleration\"\n\
-                     condition = \"cumulative_default_ratio_above\"\nthreshold = 0.20\n\
-                     threshold_steps = [{steps}]\ncurable = {curable}\n\
-                     waterfall = \"accelerated\"\n\n[scenario]"
-                ),
-            );
+        let src = bullet_source(&format!(
+            "\n[[triggers]]\nname = \"cdr\"\nkind = \"acceleration\"\n\
+             condition = \"cumulative_default_ratio_above\"\nthreshold = 0.20\n\
+             threshold_steps = [{steps}]\ncurable = {curable}\nwaterfall = \"accelerated\"\n"
+        ));
         let r = run_source(&src);
         let waterfalls: Vec<&str> = r.periods.iter().map(|p| p.waterfall.as_str()).collect();
         (r.periods[1].principal_paid, waterfalls.join(" "))

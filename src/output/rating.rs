@@ -477,11 +477,12 @@ pub fn pool_notes(
         .collect()
 }
 
-/// How many binomial standard deviations apart [`dominant_credit_note`] wants the expected
-/// count of paths that default the largest credit and a rating's tail count, and the
-/// separation it gives the paths for.
-const DRAW_SD: f64 = 2.0;
-const SEPARATE_SD: f64 = 4.0;
+/// Within this many binomial standard deviations of a rating's tail count, the expected count
+/// of paths that default the largest credit makes the rating's TDR a draw
+/// ([`dominant_credit_note`]).
+pub const DRAW_SD: f64 = 2.0;
+/// The separation, in standard deviations, that [`dominant_credit_note`] gives the paths for.
+pub const SEPARATE_SD: f64 = 4.0;
 
 /// For a pool whose largest credit holds at least [`CONCENTRATED_SHARE`], the ratings (those the
 /// large-obligor test does not set) whose TDR includes that credit's exposure or not by the
@@ -496,15 +497,14 @@ pub fn dominant_credit_note(
     paths: u64,
     tdrs: &[RatingTdr],
 ) -> Option<String> {
-    let (g, &largest) = pool
+    let share = dominant_share(&pool.group_balances, pool.total).filter(|_| paths > 0)?;
+    // The first of the largest credits, as the concentration note's share is its.
+    let (g, _) = pool
         .group_balances
         .iter()
         .enumerate()
         .rev()
         .max_by_key(|(_, b)| **b)?;
-    if largest < CONCENTRATED_SHARE.checked_mul(pool.total)? || paths == 0 {
-        return None;
-    }
     let p = pool.model.term_pd(g);
     let n = paths as f64;
     let sd = (n * p * (1.0 - p)).sqrt();
@@ -524,7 +524,6 @@ pub fn dominant_credit_note(
         Some(group) if pool.groups[g].len() > 1 => format!("obligor group `{group}`"),
         _ => format!("`{}`", deal.obligors[first].name),
     };
-    let share = crate::money::rational::product_ratio_of(&[largest], &[pool.total], 6)?;
     let ratings: Vec<String> = close
         .iter()
         .map(|t| format!("{} ({:.4}%)", t.rating, t.horizon_pd * 100.0))
@@ -548,7 +547,7 @@ pub fn dominant_credit_note(
          over its {:.2}-year term, within {DRAW_SD} standard deviations of the pool-term PD of \
          {} on {} paths: whether {} its exposure is a draw of the simulation and moves with \
          --seed; {advice} (docs/rating.md §5)",
-        pct(share),
+        share,
         p * 100.0,
         pool.group_terms[g],
         ratings.join(", "),
