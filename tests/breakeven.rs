@@ -306,7 +306,8 @@ fn a_tranche_that_fails_with_no_defaults_breaks_even_at_zero() {
 
 /// The paid-in-full test reads facts the engine gathers as it records the rows (since session
 /// 34: scanning every row by tranche name cost a sweep 1–2%). It must say what the rows say:
-/// on every example deal under its own scenario and the whole stress suite (standard and
+/// on every example deal (also with per-unit notices) and the hand-worked fixture rated on
+/// ultimate payment, under its own scenario and the whole stress suite (standard and
 /// concentration), for every tranche, a tranche is paid in full exactly when it has rows, its
 /// last row's balance is 0 and its last row's interest is paid (`interest_unpaid`, the
 /// per-unit 尾差 aside), and, rated on timely payment, no row's interest is unpaid.
@@ -315,12 +316,30 @@ fn paid_in_full_is_what_the_rows_say() {
     use ipabs::analytics::stress::StressSuite;
     use ipabs::deal::PaymentTest;
     let (mut paid, mut unpaid) = (0, 0);
+    // Each example as written and with per-unit notices (the 尾差 carried by design is not
+    // unpaid), and the hand-worked fixture with A rated on ultimate payment (review 34f item
+    // L5: no example has either).
+    let mut sources = Vec::new();
     for entry in fs::read_dir(root().join("deals")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "toml") || path.ends_with("cohort.toml") {
             continue;
         }
-        let deal = load_deal(&path).unwrap_or_else(|e| panic!("{e}")).deal;
+        let text = fs::read_to_string(&path).unwrap();
+        if !text.contains("[notices]") {
+            sources.push(text.clone() + "\n[notices]\nper_unit = true\n");
+        }
+        sources.push(text);
+    }
+    let fixture = fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).unwrap();
+    sources.push(fixture.replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"pass_through\"\npayment_test = \"ultimate\"",
+    ));
+    for text in &sources {
+        let deal = deal_from_str("deal.toml", text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
         let mut scenarios = vec![deal.scenario.clone()];
         scenarios.extend(StressSuite::All.scenarios(&deal, &deal.scenario).unwrap());
         for s in &scenarios {

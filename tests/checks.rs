@@ -1677,8 +1677,8 @@ fn threshold_steps_are_told_once_each() {
     assert_eq!(
         told("{ from = 2024-03-31, threshold = 0.05 }, { from = 2024-07-01, threshold = 0.10 }"),
         [
-            "trigger `cdr_breach`: the first step applies from the first payment date (2024-04-01) \
-          on, so `threshold` applies on none: is the date a year early?"
+            "trigger `cdr_breach`: the step from 2024-03-31 applies from the first payment date \
+             (2024-04-01) on, so `threshold` applies on none: is the date a year early?"
         ]
     );
     assert_eq!(
@@ -1696,7 +1696,7 @@ fn threshold_steps_are_told_once_each() {
         told("{ from = 2025-01-01, threshold = 0.11 }, { from = 2025-02-01, threshold = 0.12 }"),
         [
             "trigger `cdr_breach`: the step from 2025-01-01 applies on no payment date (the last is \
-          2024-09-30), nor do the 1 step(s) after it: is the date a year late?"
+             2024-09-30), nor does the step after it: is the date a year late?"
         ]
     );
 }

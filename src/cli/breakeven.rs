@@ -73,7 +73,12 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
         .chain(scenarios.as_deref())
         .collect();
     refuse_copies(&copy, &out, &[BREAKEVEN_FILE, WARNINGS_FILE], &inputs)?;
-    let (_, loaded, set) = load_for_search(&deal, scenarios.as_deref(), stress, (strict, false))?;
+    let (_, loaded, set) = load_for_search(
+        &deal,
+        scenarios.as_deref(),
+        stress,
+        (strict, false, out.quiet),
+    )?;
     let d = &loaded.deal;
     let _lock = lock_output_shard(&out, shard)?;
     refuse_breakeven_overwrite(&out, shard)?;

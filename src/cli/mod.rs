@@ -173,7 +173,7 @@ pub(super) fn load_for_search(
     deal: &Path,
     scenarios: Option<&Path>,
     stress: Option<(StressSuite, StressBase)>,
-    (strict, monte_carlo): (bool, bool),
+    (strict, monte_carlo, quiet): (bool, bool, bool),
 ) -> Result<(String, Loaded, ScenarioSet)> {
     let (source, loaded, mut set) = load_source(deal, scenarios)?;
     if !monte_carlo {
@@ -187,7 +187,9 @@ pub(super) fn load_for_search(
     console::strict_check(strict, told)?;
     if let Some((suite, base)) = stress {
         for note in suite.add_to(&loaded.deal, &mut set.scenarios, base)? {
-            console::err_line(&note);
+            if !quiet {
+                console::err_line(&note);
+            }
         }
     }
     Ok((source, loaded, set))

@@ -207,7 +207,12 @@ fn simulate_paths(
     source: &Paths,
 ) -> Result<Rated> {
     let deal = input.deal;
-    let (text, loaded, set) = load_for_search(deal, input.scenarios, input.stress, (strict, true))?;
+    let (text, loaded, set) = load_for_search(
+        deal,
+        input.scenarios,
+        input.stress,
+        (strict, true, !progress),
+    )?;
     let d = &loaded.deal;
     // The base case's run-time warnings, as `check` tells them (no defaults, no delay, every
     // support paying): under `--strict` they stop the command before the simulation.

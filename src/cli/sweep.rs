@@ -86,7 +86,9 @@ pub(super) fn command(args: SweepArgs, strict: bool) -> Result<()> {
     let d = &loaded.deal;
     if let Some((suite, base)) = stress {
         for note in suite.add_to(d, &mut set.scenarios, base)? {
-            super::console::err_line(&note);
+            if !out.quiet {
+                super::console::err_line(&note);
+            }
         }
     }
     let _lock = lock_output_shard(&out, shard)?;

@@ -511,7 +511,8 @@ fn threshold_steps(ctx: &mut Ctx, deal: &Deal, i: usize, t: &Trigger) {
             let last = deal.periods.last().map_or(from, |p| p.date());
             let more = match steps.len() - j - 1 {
                 0 => String::new(),
-                n => format!(", nor do the {n} step(s) after it"),
+                1 => ", nor does the step after it".to_string(),
+                n => format!(", nor do the {n} steps after it"),
             };
             ctx.warn(
                 Check::ThresholdSteps,
@@ -561,8 +562,8 @@ fn threshold_steps(ctx: &mut Ctx, deal: &Deal, i: usize, t: &Trigger) {
                 Check::ThresholdSteps,
                 &format!("{path}.from"),
                 format!(
-                    "trigger `{}`: the first step applies from the first payment date ({}) \
-                     on, so `threshold` applies on none: is the date a year early?",
+                    "trigger `{}`: the step from {from} applies from the first payment date \
+                     ({}) on, so `threshold` applies on none: is the date a year early?",
                     t.name,
                     first.date()
                 ),
