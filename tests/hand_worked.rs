@@ -478,6 +478,44 @@ fn a_threshold_step_moves_the_trigger_level_from_its_date() {
     );
 }
 
+/// The HTML report's coverage chart draws a stepped coverage trigger date by date (review 34d
+/// item L4: a flat line at its highest step) and a constant one as a dashed line. The
+/// fixture's scenario with a `coverage_below` trigger at 1.2 stepping to 1.5 from 2024-07-01:
+/// its levels on 2024-04-01, 07-01 and 09-30 are 1.2, 1.5 and 1.5, a polyline with two heights.
+#[test]
+fn the_coverage_chart_draws_a_stepped_trigger_date_by_date() {
+    let chart = |steps: &str| {
+        let src = bullet_source(&format!(
+            "\n[[triggers]]\nname = \"cov\"\nkind = \"acceleration\"\n\
+             condition = \"coverage_below\"\nthreshold = 1.2\n{steps}waterfall = \"accelerated\"\n"
+        ));
+        let deal = deal_from_str("hand_worked.toml", &src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        let run = engine::run(&deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+        ipabs::output::html::run_charts(&deal, &run)
+    };
+    let constant = chart("");
+    assert!(constant.contains("coverage trigger 1.2"), "{constant}");
+    let stepped = chart("threshold_steps = [ { from = 2024-07-01, threshold = 1.5 } ]\n");
+    assert!(!stepped.contains("coverage trigger 1.2"));
+    assert!(stepped.contains("coverage trigger `cov` (stepped)"));
+    // The stepped series is the report's last polyline (the coverage chart comes last, its
+    // trigger after the multiple): three points at two heights, the last two equal.
+    let line = stepped
+        .rsplit("<polyline")
+        .next()
+        .and_then(|l| l.split("points=\"").nth(1))
+        .and_then(|l| l.split('"').next())
+        .expect("a polyline");
+    let ys: Vec<&str> = line
+        .split(' ')
+        .filter_map(|p| p.split(',').nth(1))
+        .collect();
+    assert_eq!(ys.len(), 3, "{line}");
+    assert!(ys[0] != ys[1] && ys[1] == ys[2], "{line}");
+}
+
 /// A stress or a grid point that turns a support off from the start drops its failure from a
 /// date (review 28c item 7: the pair the validator refuses in a file). The fixture with the
 /// undertaking failing on 2024-06-01: the suite's `supports-off` scenarios carry no failure

@@ -260,17 +260,37 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
         .iter()
         .map(|p| p.coverage_multiple.map_or(0.0, f))
         .collect();
-    let trigger = deal
-        .triggers
-        .iter()
-        .filter(|t| matches!(t.condition, TriggerCondition::CoverageBelow(_)))
-        .flat_map(|t| t.thresholds())
+    let coverage_triggers = || {
+        deal.triggers
+            .iter()
+            .filter(|t| matches!(t.condition, TriggerCondition::CoverageBelow(_)))
+    };
+    // A constant level is a dashed line at the highest; a stepped one is drawn date by date
+    // (review 34d item L4: it was a flat line at its highest step).
+    let trigger = coverage_triggers()
+        .filter(|t| t.threshold_steps.is_empty())
+        .filter_map(|t| t.condition.threshold())
         .max()
         .map(|x| (format!("coverage trigger {x}"), f(x)));
+    let mut series = vec![("coverage multiple".to_string(), cov)];
+    for t in coverage_triggers().filter(|t| !t.threshold_steps.is_empty()) {
+        let levels = run
+            .periods
+            .iter()
+            .map(|p| {
+                (p.period as usize)
+                    .checked_sub(1)
+                    .and_then(|k| deal.periods.get(k))
+                    .and_then(|d| t.condition_on(d).threshold())
+                    .map_or(0.0, f)
+            })
+            .collect();
+        series.push((format!("coverage trigger `{}` (stepped)", t.name), levels));
+    }
     out.push_str(&line_chart(
         "Senior coverage multiple per payment date",
         &dates,
-        &[("coverage multiple".to_string(), cov)],
+        &series,
         trigger,
     ));
     out
