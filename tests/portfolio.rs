@@ -164,10 +164,18 @@ fn portfolio_of_the_cohort_matches_single_runs_in_duckdb() {
     assert!(stdout.contains("half defaults (2024-09-30)"), "{stdout}");
     // The min BDR as `breakeven` prints it: four places (review 26b item 4), checked against
     // deals.parquet's lowest `breakeven_default_rate` per deal below.
-    let bdr_cells: Vec<&str> = stdout
+    // The BDR cell is the one percentage with four places (the TDR has two); the line also
+    // names the scenario of the lowest (since session 34).
+    let deal_lines: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("alpha ") || l.starts_with("beta "))
-        .filter_map(|l| l.split_whitespace().rev().nth(2))
+        .collect();
+    let bdr_cells: Vec<&str> = deal_lines
+        .iter()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find(|t| t.ends_with('%') && t.split('.').nth(1).is_some_and(|d| d.len() == 5))
+        })
         .collect();
     assert_eq!(bdr_cells.len(), 2, "{stdout}");
 
@@ -203,11 +211,17 @@ fn portfolio_of_the_cohort_matches_single_runs_in_duckdb() {
         .decimal()
         .unwrap()
         .clone();
+    let scenario = df.column("scenario").unwrap().str().unwrap().clone();
     for (k, cell) in bdr_cells.iter().enumerate() {
         let lowest = (2 * k..2 * k + 2)
             .filter_map(|i| bdr.physical().get(i))
             .min()
             .expect("a break-even");
+        let at = (2 * k..2 * k + 2)
+            .find(|&i| bdr.physical().get(i) == Some(lowest))
+            .expect("its row");
+        let name = scenario.get(at).expect("a scenario");
+        assert!(deal_lines[k].contains(name), "{name}: {stdout}");
         // decimal128(18, 6): `lowest` is the ratio × 10^6; × 100 as a percentage, 4 places.
         let want = format!("{}.{:04}%", lowest / 10_000, lowest % 10_000);
         assert_eq!(*cell, want, "{stdout}");
@@ -661,7 +675,10 @@ fn concentration_rows_have_no_break_even_and_bounds_are_flagged() {
     ]);
     let stdout = text(&o.stdout);
     // The bound: max(69.0183%, 100%), the whole-obligor ratio.
-    assert!(stdout.contains("≥ 100.0000%  75.00%  yes"), "{stdout}");
+    assert!(
+        stdout.contains("≥ 100.0000%  base          75.00%  yes"),
+        "{stdout}"
+    );
     let o = ipabs(&[
         "breakeven",
         deal,

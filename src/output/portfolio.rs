@@ -10,6 +10,7 @@ use super::parquet::{
     DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, exact_mantissa, run_table_frame,
 };
 use super::table::{format_money, render_table};
+use crate::analytics::breakeven::Bdr;
 use crate::analytics::measures::PricedRun;
 use crate::analytics::portfolio::{MinCoverage, PortfolioRow};
 use crate::engine::result::RunTable;
@@ -331,7 +332,7 @@ pub fn deals_frame(rows: &[PortfolioRow]) -> Result<DataFrame, Error> {
 
 /// One line per deal: pool, OC, HHI, and for its most senior reported tranche the lowest
 /// portfolio coverage multiple over every scenario (the worst scenario, and its date), the
-/// lowest BDR, the TDR and whether every scenario passes.
+/// lowest BDR and its scenario, the TDR and whether every scenario passes.
 pub fn comparison_table(rows: &[PortfolioRow]) -> String {
     let mut ids: Vec<&str> = Vec::new();
     for r in rows {
@@ -356,7 +357,14 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
             });
         // The lowest BDR, `≥` when it is a lower bound (paid in full at R = 1); the pass over
         // the scenarios with a break-even (none under named defaults).
-        let min_bdr = senior.iter().filter_map(|r| r.bdr()).min();
+        // And its scenario, the first such (review 34e: the terminal did not say which).
+        let min_bdr = senior
+            .iter()
+            .filter_map(|r| r.bdr().map(|b| (b, &r.scenario)))
+            .fold(None, |acc: Option<(Bdr, &String)>, x| match acc {
+                Some(a) if a.0 <= x.0 => Some(a),
+                _ => Some(x),
+            });
         let tested: Vec<bool> = senior.iter().filter_map(|r| r.pass).collect();
         let pass = if tested.is_empty() {
             "-".to_string()
@@ -388,7 +396,8 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
             worst.map_or("-".into(), |(m, s)| format!("{s} ({})", m.date)),
             // As `breakeven` prints them (`Bdr::text`): four places, `≥` for a lower bound,
             // `none` for a tranche not paid in full without defaults.
-            min_bdr.map_or_else(|| "-".to_string(), |b| b.text()),
+            min_bdr.map_or_else(|| "-".to_string(), |(b, _)| b.text()),
+            min_bdr.map_or_else(|| "-".to_string(), |(_, s)| s.to_string()),
             first.target_default_rate.map_or_else(
                 || "-".to_string(),
                 |t| super::breakeven::format_percent(t, 2),
@@ -407,11 +416,12 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
             "min coverage",
             "worst scenario (date)",
             "min BDR",
+            "BDR scenario",
             "TDR",
             "pass",
         ],
         &[
-            false, true, true, true, false, true, true, false, true, true, false,
+            false, true, true, true, false, true, true, false, true, false, true, false,
         ],
         &lines,
     )
