@@ -107,15 +107,18 @@ fn a_portfolio_shard_does_not_replace_another_runs_partitions() {
     ok(&["portfolio", cohort, "--quiet", "--out", s(&out)]);
     let part = out.join("summary/deal=alpha/scenario=base/part-0.parquet");
     let before = std::fs::read(&part).expect("a partition");
-    let refused = |args: &[&str]| {
+    let refused_with = |args: &[&str], why: &str| {
         let o = ipabs(args);
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains("already holds run tables of these deals (tranche_flows/deal=alpha/"),
-            "{err}"
+        assert!(err.contains(why), "{err}");
+    };
+    let refused = |args: &[&str]| {
+        refused_with(
+            args,
+            "already holds run tables of these deals (tranche_flows/deal=alpha/",
         );
-        assert!(err.contains("pass --force"), "{err}");
+        refused_with(args, "pass --force");
     };
     refused(&[
         "portfolio",
@@ -128,7 +131,8 @@ fn a_portfolio_shard_does_not_replace_another_runs_partitions() {
     ]);
     assert_eq!(std::fs::read(&part).expect("still there"), before);
     assert!(!out.join("deals").exists(), "no shard file was written");
-    // Another splitting of the same deals into one --out: the second is refused too.
+    // Another splitting of the same deals into one --out: the second is refused too, as a
+    // second splitting of `deals` (since session 34, review 34g item M1).
     let split = tmp.path().join("split");
     ok(&[
         "portfolio",
@@ -139,15 +143,18 @@ fn a_portfolio_shard_does_not_replace_another_runs_partitions() {
         "--out",
         s(&split),
     ]);
-    refused(&[
-        "portfolio",
-        cohort,
-        "--quiet",
-        "--shard",
-        "1/4",
-        "--out",
-        s(&split),
-    ]);
+    refused_with(
+        &[
+            "portfolio",
+            cohort,
+            "--quiet",
+            "--shard",
+            "1/4",
+            "--out",
+            s(&split),
+        ],
+        "already holds a 2-way split of `deals` (deals/shards=2)",
+    );
     // With --force it replaces them.
     ok(&[
         "portfolio",
@@ -417,6 +424,43 @@ fn rate_waterfall_shards_write_the_one_machine_bytes() {
             a == b,
             "{f}: the waterfall shards' merge differs from one run"
         );
+    }
+}
+
+/// Two splittings of one table in one output directory are refused, `--force` or not (since
+/// session 34, review 34g item M1: a 2-way and a 3-way split of one sweep sat side by side and
+/// the documented query read every row twice): the 3-way shard exits 2, names the 2-way split
+/// and writes nothing; the 2-way split's other shard still runs. The same for `breakeven`.
+#[test]
+fn a_second_splitting_beside_another_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deal = "deals/nanshan_gaoxintou_5_2022.toml";
+    for command in ["sweep", "breakeven"] {
+        let out = tmp.path().join(command);
+        let run = |shard: &str, force: bool| {
+            let mut args = vec![
+                command, deal, "--stress", "standard", "--quiet", "--shard", shard,
+            ];
+            args.extend(["--out", s(&out)]);
+            if force {
+                args.push("--force");
+            }
+            ipabs(&args)
+        };
+        assert!(run("0/2", false).status.success(), "{command}");
+        for force in [false, true] {
+            let o = run("0/3", force);
+            assert_eq!(o.status.code(), Some(2), "{command}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("already holds a 2-way split of `"), "{err}");
+        }
+        let table = if command == "sweep" {
+            "summary"
+        } else {
+            "breakeven"
+        };
+        assert!(!out.join(table).join("shards=3").exists(), "{command}");
+        assert!(run("1/2", false).status.success(), "{command}");
     }
 }
 

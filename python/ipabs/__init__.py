@@ -247,8 +247,11 @@ class _Work:
         try:
             try:
                 _ipabs.run_command(["ipabs", *args, "--out", str(self.out), "--quiet"])
-            except DifferencesError:
+            except DifferencesError as e:
                 if not differences_ok:
+                    # The tables go with the exception: without `out=` the files it names are
+                    # gone once this call returns (review 34g item M3).
+                    e.tables = _read_tables(self.out, only, shard, before)
                     raise
             except InputError as e:
                 self._rename_scenarios(e)
@@ -303,12 +306,23 @@ def _shard(shard: Any) -> Optional[str]:
     accepted forms (review 31b item 11)."""
     if shard is None:
         return None
+    bad = TypeError(f"shard={shard!r}: expected (i, n) or \"i/n\", e.g. (0, 4) for block 0 of 4")
     if isinstance(shard, str):
-        return shard
+        if "/" not in shard:
+            raise bad
+        shard = shard.split("/", 1)
     try:
         i, n = shard
+        # Written as the command line names the files (review 34g item L2: "0/04" ran, and its
+        # files, under shards=4, were not found under the text "04": `{}` came back).
+        i, n = int(str(i).strip()), int(str(n).strip())
     except (TypeError, ValueError):
-        raise TypeError(f"shard={shard!r}: expected (i, n) or \"i/n\", e.g. (0, 4) for block 0 of 4") from None
+        raise bad from None
+    if i < 0 or n < 0:
+        # The engine's own words; a leading '-' would read as an option on its command line.
+        err = UsageError(f"error: `{i}/{n}` is not a shard: expected I/N with 0 <= I < N, e.g. 0/4")
+        err.exit_code = 2
+        raise err
     return f"{i}/{n}"
 
 
@@ -362,17 +376,20 @@ class Deal:
         scenarios: Optional[Scenarios] = None,
         stress: Optional[str] = "standard",
         *,
+        stress_on: Optional[str] = None,
         flows: bool = False,
         threads: Optional[int] = None,
         shard: Any = None,
         out: Optional[PathLike] = None,
     ) -> Tables:
         """`ipabs sweep`: the scenarios (and the `stress` suite: standard, concentration, all or
-        None) in parallel. `shard=(i, n)` or `"i/n"` runs block i of n (docs/scale-out.md)."""
+        None, built on the deal's scenario or, `stress_on="scenarios"`, on each of them) in
+        parallel. `shard=(i, n)` or `"i/n"` runs block i of n (docs/scale-out.md)."""
         w = _Work(out)
         args = ["sweep", self.path]
         _opt(args, "--scenarios", w.scenario_file(scenarios))
         _opt(args, "--stress", stress)
+        _opt(args, "--stress-on", stress_on)
         _opt(args, "--threads", threads)
         _opt(args, "--shard", _shard(shard))
         if flows:
@@ -386,15 +403,18 @@ class Deal:
         scenarios: Optional[Scenarios] = None,
         stress: Optional[str] = "standard",
         *,
+        stress_on: Optional[str] = None,
         threads: Optional[int] = None,
         shard: Any = None,
         out: Optional[PathLike] = None,
     ) -> Tables:
-        """`ipabs breakeven`: each rated tranche's break-even default rate per scenario."""
+        """`ipabs breakeven`: each rated tranche's break-even default rate per scenario (and per
+        stress of the `stress` suite, built as `stress_on` says, as `sweep`'s)."""
         w = _Work(out)
         args = ["breakeven", self.path]
         _opt(args, "--scenarios", w.scenario_file(scenarios))
         _opt(args, "--stress", stress)
+        _opt(args, "--stress-on", stress_on)
         _opt(args, "--threads", threads)
         _opt(args, "--shard", _shard(shard))
         if w.keep:
@@ -405,6 +425,8 @@ class Deal:
         self,
         scenarios: Optional[Scenarios] = None,
         *,
+        stress: Optional[str] = None,
+        stress_on: Optional[str] = None,
         paths: Optional[int] = None,
         seed: Optional[int] = None,
         threads: Optional[int] = None,
@@ -420,10 +442,13 @@ class Deal:
         `patterns` table); `merge=DIR` adds up the shards written into DIR. With `merge`,
         `waterfall_shard` runs a block of the distinct default patterns through the waterfall
         (its `outcomes` table) and `outcomes=DIR` takes them from the shards written into DIR
-        (docs/scale-out.md)."""
+        (docs/scale-out.md). `stress="standard"` adds the stress suite to the break-even's
+        scenarios, as `--stress` does (since session 34)."""
         w = _Work(out)
         args = ["rate", self.path]
         _opt(args, "--scenarios", w.scenario_file(scenarios))
+        _opt(args, "--stress", stress)
+        _opt(args, "--stress-on", stress_on)
         _opt(args, "--paths", paths)
         _opt(args, "--seed", seed)
         _opt(args, "--threads", threads)
@@ -441,6 +466,8 @@ class Deal:
         targets: Mapping[str, str],
         scenarios: Optional[Scenarios] = None,
         *,
+        stress: Optional[str] = None,
+        stress_on: Optional[str] = None,
         min_coverage: Union[None, str, decimal.Decimal] = None,
         margin: Union[None, str, decimal.Decimal] = None,
         tdr_at: Optional[str] = None,
@@ -459,6 +486,8 @@ class Deal:
         for t, r in targets.items():
             args += ["--target", f"{t}={r}"]
         _opt(args, "--scenarios", w.scenario_file(scenarios))
+        _opt(args, "--stress", stress)
+        _opt(args, "--stress-on", stress_on)
         _opt(args, "--min-coverage", min_coverage)
         _opt(args, "--margin", margin)
         _opt(args, "--tdr-at", tdr_at)
@@ -488,7 +517,8 @@ class Deal:
     ) -> Tables:
         """`ipabs reconcile`: the in-life run on an actuals file. Reported lines that differ
         from the waterfall are flagged in the `reconciliation` table; with
-        `raise_on_differences=True` they raise `DifferencesError` (as exit code 4 does)."""
+        `raise_on_differences=True` they raise `DifferencesError` (as exit code 4 does), whose
+        `tables` attribute holds the call's tables."""
         w = _Work(out)
         args = ["reconcile", self.path, "--actuals", os.fspath(actuals)]
         _opt(args, "--scenario", w.scenario_file(scenario))
@@ -534,6 +564,7 @@ def portfolio(
     scenarios: Optional[Scenarios] = None,
     stress: Optional[str] = None,
     *,
+    stress_on: Optional[str] = None,
     threads: Optional[int] = None,
     shard: Any = None,
     out: Optional[PathLike] = None,
@@ -559,6 +590,7 @@ def portfolio(
     args = ["portfolio", *[d.path if isinstance(d, Deal) else os.fspath(d) for d in items]]
     _opt(args, "--scenarios", w.scenario_file(scenarios))
     _opt(args, "--stress", stress)
+    _opt(args, "--stress-on", stress_on)
     _opt(args, "--threads", threads)
     _opt(args, "--shard", _shard(shard))
     if w.keep and shard is None:
@@ -568,4 +600,10 @@ def portfolio(
 
 def schema(kind: str = "deal") -> Dict[str, Any]:
     """The JSON Schema of `deal`, `scenarios` or `actuals` files (docs/editor.md)."""
-    return json.loads(_ipabs.schema(kind))
+    try:
+        return json.loads(_ipabs.schema(kind))
+    except UsageError as e:
+        # Every error carries its exit code (review 34g item L4: this one had none).
+        if getattr(e, "exit_code", None) is None:
+            e.exit_code = 2
+        raise

@@ -104,6 +104,23 @@ def test_breakeven_rate_size_equal_the_cli(root, cli, tmp_path):
     assert sized["text"][0].as_py() == (tmp_path / "s" / "nanshan_gaoxintou_5_2022.sized.toml").read_text()
 
 
+def test_rate_and_size_take_the_stress_suite_as_the_cli(root, cli, tmp_path):
+    """`stress` and `stress_on` of `rate` and `size` (review 34g item M2: not offered, so a
+    notebook rated tianzhi's A at a break-even of 1 where the CLI with --stress standard gave 0)."""
+    n = ipabs.load(root / NANSHAN)
+    cli("rate", NANSHAN, "--paths", "3000", "--stress", "standard", "--stress-on", "deal",
+        "--out", str(tmp_path / "r"), "--quiet")
+    rated = n.rate(paths=3000, stress="standard", stress_on="deal")
+    assert_same(rated, cli_tables(tmp_path / "r"))
+    # The suite is in it: the binding scenario of A's break-even is one of its stresses.
+    assert set(rated["rating"]["binding_scenario"].to_pylist()) == {"recovery-50%+delay-30%-6m+supports-off"}
+    cli("size", NANSHAN, "--target", "A=AAA", "--paths", "2000", "--stress", "standard",
+        "--out", str(tmp_path / "s"), "--quiet")
+    got = n.size({"A": "AAA"}, paths=2000, stress="standard")
+    got.pop("sized_deal")
+    assert_same(got, cli_tables(tmp_path / "s"))
+
+
 def test_reconcile_and_portfolio_equal_the_cli(root, cli, tmp_path):
     deal = ipabs.load(root / "tests/fixtures/auditing.toml")
     actuals = root / "tests/fixtures/auditing_actuals.toml"
@@ -113,6 +130,8 @@ def test_reconcile_and_portfolio_equal_the_cli(root, cli, tmp_path):
     with pytest.raises(ipabs.DifferencesError) as e:
         deal.reconcile(actuals, raise_on_differences=True)
     assert e.value.exit_code == 4
+    # The exception carries the tables (review 34g item M3): the files it names are gone.
+    assert_same(e.value.tables, cli_tables(tmp_path / "c"))
     cohort = "tests/fixtures/portfolio/cohort.toml"
     cli("portfolio", cohort, "--out", str(tmp_path / "p"), "--quiet")
     assert_same_portfolio(ipabs.portfolio(root / cohort), tmp_path / "p")
@@ -210,6 +229,10 @@ def test_schema_refuses_an_unknown_key():
     s = ipabs.schema("deal")
     assert s["properties"]["deal"]["$ref"] == "#/$defs/DealSection"
     assert s["$defs"]["DealSection"]["additionalProperties"] is False
+    # An unknown kind is a usage error with its exit code (review 34g item L4).
+    with pytest.raises(ipabs.UsageError) as e:
+        ipabs.schema("deals")
+    assert e.value.exit_code == 2
 
 
 def test_ctrl_c_stays_a_keyboard_interrupt(root):
@@ -303,6 +326,13 @@ def test_bad_shapes_and_encodings_are_clear_errors(root, tmp_path):
     deal = ipabs.load(root / NANSHAN)
     with pytest.raises(TypeError, match=r"shard=\(1,\): expected \(i, n\)"):
         deal.sweep(shard=(1,))
+    # A shard written with leading zeros or spaces is the same shard, its files found (review
+    # 34g item L2: "0/04" returned `{}`); a negative one is a usage error, not a stray option.
+    padded = deal.sweep(stress=None, shard="0/02", out=tmp_path / "padded")
+    assert padded == deal.sweep(stress=None, shard=(0, 2), out=tmp_path / "plain")
+    assert padded["summary"].num_rows > 0
+    with pytest.raises(ipabs.UsageError, match="is not a shard"):
+        deal.sweep(shard=(-1, 4))
     with pytest.raises(TypeError, match="expected a dict of tranche to rating"):
         deal.size(["A"], paths=100)
     with pytest.raises(ipabs.UsageError, match="cannot read deals/vintage=2024/deal.toml"):

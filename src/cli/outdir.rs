@@ -212,6 +212,7 @@ pub(super) fn refuse_breakeven_overwrite(out: &OutArgs, shard: Option<Shard>) ->
         .map(|f| shard::file_name(shard, f))
         .collect();
     refuse_directories(out, &names)?;
+    refuse_other_splits(out, &names)?;
     let existing: Vec<String> = names
         .into_iter()
         .filter(|f| out.out.join(f).exists())
@@ -266,6 +267,7 @@ fn refuse_file_above(flag: &str, path: &Path) -> Result<()> {
 pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
     refuse_out_file(&out.out)?;
     refuse_directories(out, files)?;
+    refuse_other_splits(out, files)?;
     if out.force {
         return Ok(());
     }
@@ -283,6 +285,38 @@ pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
             existing.join(", ")
         )))
     }
+}
+
+/// A shard's table beside another splitting of it (`TABLE/shards=M` with M other than this
+/// shard's N), `--force` or not: a reader of `TABLE/` would take both splittings' rows, every
+/// row twice or more (review 34g item M1).
+fn refuse_other_splits(out: &OutArgs, files: &[impl AsRef<str>]) -> Result<()> {
+    for f in files {
+        let f = f.as_ref();
+        let Some((table, rest)) = f.split_once("/shards=") else {
+            continue;
+        };
+        let n = rest.split('/').next().unwrap_or("");
+        let Ok(entries) = std::fs::read_dir(out.out.join(table)) else {
+            continue;
+        };
+        let other = entries.filter_map(|e| e.ok()).find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("shards=")
+                .filter(|m| *m != n)
+                .map(str::to_string)
+        });
+        if let Some(m) = other {
+            return Err(Error::Usage(format!(
+                "{} already holds a {m}-way split of `{table}` ({table}/shards={m}); this \
+                 {n}-way split would sit beside it and a reader of `{table}/` would take both: \
+                 write it to another --out, or remove {table}/shards={m} first \
+                 (docs/scale-out.md)",
+                out.out.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A directory where a result file goes cannot be replaced, `--force` or not: refused before
