@@ -328,9 +328,10 @@ def test_bad_shapes_and_encodings_are_clear_errors(root, tmp_path):
         deal.sweep(shard=(1,))
     # A shard written with leading zeros or spaces is the same shard, its files found (review
     # 34g item L2: "0/04" returned `{}`); a negative one is a usage error, not a stray option.
-    padded = deal.sweep(stress=None, shard="0/02", out=tmp_path / "padded")
-    assert padded == deal.sweep(stress=None, shard=(0, 2), out=tmp_path / "plain")
-    assert padded["summary"].num_rows > 0
+    # (One scenario in two shards: block 0 is empty, block 1 holds it.)
+    padded = deal.sweep(stress=None, shard="01/02", out=tmp_path / "padded")
+    assert padded == deal.sweep(stress=None, shard=(1, 2), out=tmp_path / "plain")
+    assert padded["summary"].num_rows == 2
     with pytest.raises(ipabs.UsageError, match="is not a shard"):
         deal.sweep(shard=(-1, 4))
     with pytest.raises(TypeError, match="expected a dict of tranche to rating"):
