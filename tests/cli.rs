@@ -635,3 +635,21 @@ fn version_names_the_commit_it_was_built_from() {
         )
     );
 }
+
+/// A command line the parser refuses, through `ipabs::cli::run_args` (what the Python package
+/// calls), is a usage error whose text says `error:` once (review 34g item L3: "error: error:
+/// unexpected argument"), exit code 2, as the binary prints it.
+#[test]
+fn a_parser_error_through_run_args_says_error_once() {
+    let e = ipabs::cli::run_args(["ipabs", "sweep", "--no-such-flag"]).expect_err("refused");
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("error: unexpected argument '--no-such-flag'"),
+        "{shown}"
+    );
+    assert!(!shown.contains("error: error:"), "{shown}");
+    assert_eq!(e.exit_code(), 2);
+    let o = run(&["sweep", "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).starts_with("error: unexpected argument '--no-such-flag'"));
+}

@@ -76,7 +76,15 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
+    // clap's text starts with its own `error: `, which the usage error's display adds again
+    // (review 34g item L3: "error: error: unexpected argument" in Python).
+    let cli = Cli::try_parse_from(args).map_err(|e| {
+        let text = e.to_string();
+        Error::Usage(
+            text.strip_prefix("error: ")
+                .map_or_else(|| text.clone(), str::to_string),
+        )
+    })?;
     execute(cli.command, cli.strict)
 }
 
