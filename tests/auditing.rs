@@ -54,6 +54,15 @@ fn reconcile_fixture(actuals: &Path, out: &Path, extra: &[&str]) -> std::process
         .expect("runs")
 }
 
+/// The messages of the run's `actuals_arrears` warnings.
+fn arrears_told(run: &RunResult) -> Vec<String> {
+    run.warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_arrears")
+        .map(|w| w.message.clone())
+        .collect()
+}
+
 fn deal(p: &str) -> Deal {
     deal_from_str(p, &read(p))
         .unwrap_or_else(|e| panic!("{e}"))
@@ -2293,12 +2302,7 @@ fn an_obligor_paying_less_than_its_schedule_is_told() {
     let warned = |obligor: &str| -> Vec<String> {
         let a = actuals_from_str("a.toml", &report(obligor), &d).unwrap_or_else(|e| panic!("{e}"));
         let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
-        r.run
-            .warnings
-            .iter()
-            .filter(|w| w.check.name() == "actuals_arrears")
-            .map(|w| w.message.clone())
-            .collect()
+        arrears_told(&r.run)
     };
     let late = warned("principal = 300000\ninterest = 20000\nbalance_end = 700000");
     assert_eq!(late.len(), 1, "{late:?}");
@@ -2334,13 +2338,7 @@ fn an_obligor_with_nothing_left_is_not_in_arrears() {
         );
         let a = actuals_from_str("a.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
         let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
-        let arrears: Vec<&str> = r
-            .run
-            .warnings
-            .iter()
-            .filter(|w| w.check.name() == "actuals_arrears")
-            .map(|w| w.message.as_str())
-            .collect();
+        let arrears = arrears_told(&r.run);
         assert!(arrears.is_empty(), "{first}: {arrears:?}");
     }
 }
@@ -2391,13 +2389,7 @@ fn arrears_after_a_pool_totals_date_name_the_right_obligor() {
     let src = format!("{head}{totals}{p2}");
     let a = actuals_from_str("a.toml", &src, &d).unwrap_or_else(|e| panic!("{e}\n{src}"));
     let r = reconcile(&d, &base, &a).unwrap_or_else(|e| panic!("{e}"));
-    let arrears: Vec<&str> = r
-        .run
-        .warnings
-        .iter()
-        .filter(|w| w.check.name() == "actuals_arrears")
-        .map(|w| w.message.as_str())
-        .collect();
+    let arrears = arrears_told(&r.run);
     assert_eq!(arrears.len(), 1, "{arrears:?}");
     assert!(
         arrears[0].starts_with("obligor `O2` is reported paying")
