@@ -55,11 +55,7 @@ impl Run<'_> {
             if self::phase(&trig.condition) != phase {
                 continue;
             }
-            let hit = if trig.threshold_steps.is_empty() {
-                self.condition_holds(&trig.condition)
-            } else {
-                self.condition_holds(&trig.condition_on(&self.deal.periods[self.k]))
-            };
+            let hit = self.condition_holds(&trig.condition_on(&self.deal.periods[self.k]));
             self.tripped[ti] = if trig.curable {
                 hit
             } else {
