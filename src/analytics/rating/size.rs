@@ -180,6 +180,14 @@ struct Eval {
 }
 
 impl Eval {
+    /// Grid point `idx` found with this evaluation one step above it: what binds it, and
+    /// where coverage falls short when coverage fails.
+    fn found_below(self, idx: u64) -> Found {
+        let binding = self.binding().to_string();
+        let short = self.coverage_at.filter(|_| self.coverage_ok == Some(false));
+        (idx, binding, short)
+    }
+
     fn pass(&self) -> bool {
         self.rating_ok && self.coverage_ok != Some(false)
     }
@@ -434,7 +442,7 @@ impl Search<'_> {
         let issue = d.issue_size();
         let max_idx = self.max_idx(d, t)?;
         let top = self.eval(d, t, max_idx, issue, steps)?;
-        let (found, binding, short) = if top.pass() {
+        let found = if top.pass() {
             (max_idx, "issue size".to_string(), None)
         } else {
             let low = self.eval(d, t, 1, issue, steps)?;
@@ -465,14 +473,10 @@ impl Search<'_> {
                     hi_eval = e;
                 }
             }
-            let binding = hi_eval.binding().to_string();
-            let short = hi_eval
-                .coverage_at
-                .filter(|_| hi_eval.coverage_ok == Some(false));
-            (lo, binding, short)
+            hi_eval.found_below(lo)
         };
-        self.set(d, t, found, issue);
-        Ok((found, binding, short))
+        self.set(d, t, found.0, issue);
+        Ok(found)
     }
 
     /// Whether grid point `idx` of `t` is still the largest passing one with the other
@@ -494,11 +498,7 @@ impl Search<'_> {
             Some((idx, "issue size".to_string(), None))
         } else {
             let next = self.eval(d, t, idx + 1, issue, steps)?;
-            (!next.pass()).then(|| {
-                let binding = next.binding().to_string();
-                let short = next.coverage_at.filter(|_| next.coverage_ok == Some(false));
-                (idx, binding, short)
-            })
+            (!next.pass()).then(|| next.found_below(idx))
         };
         self.set(d, t, idx, issue);
         Ok(found)
