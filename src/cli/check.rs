@@ -73,7 +73,7 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
     // A pool one credit dominates, told before `rate` or `size` is run (review 34c item L2),
     // on the one `ok:` line.
     let dominant = output::rating::dominant_share(&d.credit_balances(&groups), d.pool_balance())
-        .map_or(String::new(), |share| {
+        .map_or(String::new(), |(_, share)| {
             let what = if grouped > 0 { "credit" } else { "obligor" };
             format!(" (largest {what} {share})")
         });

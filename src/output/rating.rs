@@ -431,7 +431,7 @@ pub const CONCENTRATED_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 /// credits' cutoff balances (an obligor group's summed: `Pool::group_balances`), `total` the
 /// pool's; `grouped` when the pool has obligor groups (the note says the largest may be one).
 pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -> Option<String> {
-    let share = dominant_share(balances, total)?;
+    let (_, share) = dominant_share(balances, total)?;
     Some(format!(
         "note: the largest obligor{} holds {} of the pool: the TDRs step with its default \
              (a rating's TDR is 0 while the obligor's PD is below the rating's, its exposure \
@@ -446,14 +446,14 @@ pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -
     ))
 }
 
-/// The largest of the credits' `balances` as a share of `total`, as a percentage rounded once
-/// to 4 places of a percent, when it is at least [`CONCENTRATED_SHARE`] (compared exactly);
-/// else None.
-pub fn dominant_share(balances: &[Decimal], total: Decimal) -> Option<String> {
-    let largest = balances.iter().copied().max()?;
+/// The largest of the credits' `balances` (the first such, by its index) and its share of
+/// `total`, as a percentage rounded once to 4 places of a percent, when it is at least
+/// [`CONCENTRATED_SHARE`] (compared exactly); else None.
+pub fn dominant_share(balances: &[Decimal], total: Decimal) -> Option<(usize, String)> {
+    let (i, &largest) = balances.iter().enumerate().rev().max_by_key(|(_, b)| **b)?;
     let at_least = largest >= CONCENTRATED_SHARE.checked_mul(total)?;
     let share = crate::money::rational::product_ratio_of(&[largest], &[total], 6)?;
-    at_least.then(|| pct(share))
+    at_least.then(|| (i, pct(share)))
 }
 
 /// The notes on the pool that `rate` and `size` print under their tables: its obligor groups
@@ -497,14 +497,7 @@ pub fn dominant_credit_note(
     paths: u64,
     tdrs: &[RatingTdr],
 ) -> Option<String> {
-    let share = dominant_share(&pool.group_balances, pool.total).filter(|_| paths > 0)?;
-    // The first of the largest credits, as the concentration note's share is its.
-    let (g, _) = pool
-        .group_balances
-        .iter()
-        .enumerate()
-        .rev()
-        .max_by_key(|(_, b)| **b)?;
+    let (g, share) = dominant_share(&pool.group_balances, pool.total).filter(|_| paths > 0)?;
     let p = pool.model.term_pd(g);
     let n = paths as f64;
     let sd = (n * p * (1.0 - p)).sqrt();
