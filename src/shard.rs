@@ -85,6 +85,13 @@ impl Shard {
     }
 }
 
+/// The table and the shard count N of a path [`Shard::file`] writes
+/// (`summary/shards=4/shard=0/part-0.parquet` → (`summary`, `4`)); None for another path.
+pub fn split_of(file: &str) -> Option<(&str, &str)> {
+    let (table, rest) = file.split_once("/shards=")?;
+    Some((table, rest.split('/').next().unwrap_or("")))
+}
+
 /// `name` where a run with `shard` writes it: unchanged without a shard.
 pub fn file_name(shard: Option<Shard>, name: &str) -> String {
     match shard {
@@ -96,6 +103,19 @@ pub fn file_name(shard: Option<Shard>, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shards_file_gives_back_its_table_and_count() {
+        let s = Shard {
+            index: 2,
+            count: 12,
+        };
+        assert_eq!(
+            split_of(&s.file("summary.parquet")),
+            Some(("summary", "12"))
+        );
+        assert_eq!(split_of("summary.parquet"), None);
+    }
 
     #[test]
     fn blocks_partition_the_list_in_order() {

@@ -292,11 +292,9 @@ pub(super) fn refuse_files(out: &OutArgs, files: &[&str]) -> Result<()> {
 /// row twice or more (review 34g item M1).
 fn refuse_other_splits(out: &OutArgs, files: &[impl AsRef<str>]) -> Result<()> {
     for f in files {
-        let f = f.as_ref();
-        let Some((table, rest)) = f.split_once("/shards=") else {
+        let Some((table, n)) = shard::split_of(f.as_ref()) else {
             continue;
         };
-        let n = rest.split('/').next().unwrap_or("");
         let Ok(entries) = std::fs::read_dir(out.out.join(table)) else {
             continue;
         };
