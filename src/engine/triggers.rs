@@ -55,7 +55,13 @@ impl Run<'_> {
             if self::phase(&trig.condition) != phase {
                 continue;
             }
-            let hit = self.condition_holds(&trig.condition_on(&self.deal.periods[self.k]));
+            // Without steps the condition stands as it is: testing it through `condition_on`
+            // too costs a full run about 1,200 instructions (0.35–0.45%, callgrind, session 34).
+            let hit = if trig.threshold_steps.is_empty() {
+                self.condition_holds(&trig.condition)
+            } else {
+                self.condition_holds(&trig.condition_on(&self.deal.periods[self.k]))
+            };
             self.tripped[ti] = if trig.curable {
                 hit
             } else {
