@@ -262,6 +262,30 @@ pub struct ObligorCredit {
     pub industry: Option<String>,
 }
 
+/// A support provider's credit (the `tags` of its `[[supports]]`, docs/rating.md §7): the
+/// Monte Carlo paths draw it as one more credit, after the pool's, and a path on which it
+/// defaults fails its supports from that date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderCredit {
+    /// The provider's name, as its supports give it (trimmed).
+    pub provider: String,
+    /// Its default probability and correlation tags; a `pd` is read over the deal's term (the
+    /// cutoff to the last payment date).
+    pub credit: ObligorCredit,
+    /// The supports (indices) it provides, in file order.
+    pub supports: Vec<usize>,
+}
+
+/// The credits of a deal's default model: one per obligor, and one per support provider that
+/// has a credit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Credits {
+    /// Each obligor's, in the deal's order.
+    pub obligors: Vec<ObligorCredit>,
+    /// Each provider's with a credit, in the order of their first supports.
+    pub providers: Vec<ProviderCredit>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use ipabs::analytics::rating::{
 use ipabs::deal::Deal;
 use ipabs::rating_model::RatingModel;
 use ipabs::scenario::ScenarioSet;
-use ipabs::validate::{deal_from_str, obligor_credit_from_str, scenario_set_from_str};
+use ipabs::validate::{credits_from_str, deal_from_str, scenario_set_from_str};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
@@ -90,7 +90,7 @@ fn set(deal: &Deal, extra: &str) -> ScenarioSet {
 
 fn pool_of(src: &str, d: &Deal, model: &RatingModel, seed: u64) -> Pool {
     let (credits, _) =
-        obligor_credit_from_str("inline.toml", src, d, &model.pd).unwrap_or_else(|e| panic!("{e}"));
+        credits_from_str("inline.toml", src, d, &model.pd).unwrap_or_else(|e| panic!("{e}"));
     rating::pool(d, credits, model, seed).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -2135,7 +2135,7 @@ fn a_pd_that_reads_as_a_percentage_is_told() {
     let src = hand_src(250_000);
     let d = deal(&src);
     let model = RatingModel::default();
-    let (_, w) = obligor_credit_from_str("inline.toml", &src, &d, &model.pd).expect("resolves");
+    let (_, w) = credits_from_str("inline.toml", &src, &d, &model.pd).expect("resolves");
     let told: Vec<(String, String)> = w
         .iter()
         .map(|w| (w.location.clone(), w.message.clone()))
@@ -2153,8 +2153,8 @@ fn a_pd_that_reads_as_a_percentage_is_told() {
     );
     assert!(told[1].1.contains("(pd = \"0.005\" for 0.5%)"), "{told:?}");
     let at_bound = src.replace("pd = \"0.5\"", "pd = \"0.2\"");
-    let (_, w) = obligor_credit_from_str("inline.toml", &at_bound, &deal(&at_bound), &model.pd)
-        .expect("resolves");
+    let (_, w) =
+        credits_from_str("inline.toml", &at_bound, &deal(&at_bound), &model.pd).expect("resolves");
     assert_eq!(w.len(), 1, "{w:?}");
 }
 
@@ -2447,7 +2447,7 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
     let s = set(&d, "");
     let refused = |src: &str| {
         let d = deal(src);
-        obligor_credit_from_str("inline.toml", src, &d, &s.rating_model.pd)
+        credits_from_str("inline.toml", src, &d, &s.rating_model.pd)
             .expect_err("two credits in one group")
             .to_string()
     };
@@ -2475,7 +2475,7 @@ fn an_obligor_group_with_two_ratings_is_a_located_error() {
     // The same pd in both is one credit.
     let ok = two_in_core("pd = \"0.1\"", "pd = \"0.1\"");
     let d = deal(&ok);
-    assert!(obligor_credit_from_str("inline.toml", &ok, &d, &s.rating_model.pd).is_ok());
+    assert!(credits_from_str("inline.toml", &ok, &d, &s.rating_model.pd).is_ok());
 }
 
 /// A step larger than the tranches it shares says what they hold and what to do (review 33a
@@ -2663,7 +2663,7 @@ fn a_group_with_equal_pds_written_apart_is_one_credit() {
         loaded.warnings
     );
     let s = set(&loaded.deal, "");
-    assert!(obligor_credit_from_str("inline.toml", &src, &loaded.deal, &s.rating_model.pd).is_ok());
+    assert!(credits_from_str("inline.toml", &src, &loaded.deal, &s.rating_model.pd).is_ok());
 }
 
 /// A grid's `defaulted_obligors` keep what they name (review 33h item M1: spread to their groups
@@ -2684,4 +2684,170 @@ fn a_grid_of_group_members_keeps_its_sets() {
         .map(|x| x.obligor_defaults.iter().map(|&(o, _)| o).collect())
         .collect();
     assert_eq!(sets, [vec![0], vec![0, 1]]);
+}
+
+/// P(X₁ < a, X₂ < b) for standard normals of correlation ρ (|ρ| < 1), an oracle independent
+/// of the copula: ∫_{−∞}^{a} φ(x) Φ((b − ρx) / √(1 − ρ²)) dx, by Simpson's rule on [−12, a]
+/// in 40,000 steps (the part below −12 is under 10⁻³²; the rule's error is far below the
+/// tests' tolerance).
+fn bivariate_normal_cdf(a: f64, b: f64, rho: f64) -> f64 {
+    let n01 = Normal::new(0.0, 1.0).unwrap();
+    let s = (1.0 - rho * rho).sqrt();
+    let f = |x: f64| n01.pdf(x) * n01.cdf((b - rho * x) / s);
+    let (lo, steps) = (-12.0, 40_000);
+    let h = (a - lo) / steps as f64;
+    let inner: f64 = (1..steps)
+        .map(|i| f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
+    h / 3.0 * (f(lo) + inner + f(a))
+}
+
+/// A support provider with a credit (`[[supports]] tags`, since session 35, review 35c G1):
+/// the Monte Carlo draws it after the pool and fails its support from its default. One obligor
+/// O1 (1,000,000 due 2024-12-31, pd 0.5 over its year) and a senior of 900,000 at coupon 0
+/// that an uncapped undertaking covers: the senior loses exactly on the paths on which O1
+/// defaults (nothing is collected) and the provider defaults too (its term, the deal's, runs
+/// to the one payment date, so its default falls in the one collection period and the support
+/// pays nothing on 2025-01-10). Its loss is then all of its 900,000.
+///
+/// * Exact, path for path: the senior's default probability and expected loss are the share
+///   of the simulated paths whose pattern holds both O1 and the provider (counted from the
+///   patterns, not from the waterfall).
+/// * Against the distribution: with every correlation 0, P(both) = 0.5 × 0.2 = 0.1; with the
+///   default 0.40 between two credits of one region and industry, P(X₁ < Φ⁻¹(0.5), X₂ <
+///   Φ⁻¹(0.2)) by [`bivariate_normal_cdf`]; the provider's own default share 0.2.
+/// * The pool is the pool without the provider: its default distribution and every TDR equal
+///   those of the same deal with the support untagged (the provider's normal is drawn after
+///   the pool's, and the Cholesky factor's leading block is the pool's).
+#[test]
+fn a_provider_with_a_credit_fails_its_support_on_its_own_paths() {
+    let bare = one_year(
+        &[(
+            "O1",
+            1_000_000,
+            "pd = \"0.5\", region = \"广州\", industry = \"software\"",
+        )],
+        900_000,
+    );
+    let with = |tags: &str| {
+        format!(
+            "{bare}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+             kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n{tags}"
+        )
+    };
+    let n = 20_000u64;
+    let zero = "[rating_model.correlation]\nsame_region_and_industry = 0\nsame_region = 0\n\
+                same_industry = 0\nneither = 0\n";
+    let n01 = Normal::new(0.0, 1.0).unwrap();
+    for (tags, extra, p_both) in [
+        (
+            "tags = { pd = \"0.2\", region = \"深圳\", industry = \"guarantee\" }\n",
+            zero,
+            0.5 * 0.2,
+        ),
+        (
+            "tags = { pd = \"0.2\", region = \"广州\", industry = \"software\" }\n",
+            "",
+            bivariate_normal_cdf(0.0, n01.inverse_cdf(0.2), 0.40),
+        ),
+    ] {
+        let src = with(tags);
+        let d = deal(&src);
+        let s = set(&d, extra);
+        let pool = pool_of(&src, &d, &s.rating_model, 7);
+        assert_eq!(pool.providers.len(), 1);
+        assert_eq!(pool.providers[0].supports, vec![0]);
+        let sim = simulate(&pool, n, &|_| {});
+        // The provider is "obligor" 1 (one obligor before it).
+        let has = |p: &[(u32, u32)], x: u32| p.iter().any(|&(o, _)| o == x);
+        let (mut both, mut provider) = (0u64, 0u64);
+        for (p, c) in &sim.patterns {
+            both += c * u64::from(has(p, 0) && has(p, 1));
+            provider += c * u64::from(has(p, 1));
+        }
+        let mc =
+            through_waterfall(&d, &pool, &d.scenario, &sim, &s.rating_model.pd, &|_| {}).unwrap();
+        assert_eq!(mc[0].tranche, "A");
+        assert_eq!(mc[0].default_probability, both as f64 / n as f64, "{tags}");
+        assert_eq!(
+            mc[0].expected_loss,
+            Decimal::from(both) / Decimal::from(n),
+            "{tags}"
+        );
+        within(both as f64 / n as f64, p_both, n, "P(O1 and the provider)");
+        within(provider as f64 / n as f64, 0.2, n, "P(the provider)");
+        // The pool's own figures, as without the provider's credit.
+        let untagged = with("");
+        let du = deal(&untagged);
+        let pool_u = pool_of(&untagged, &du, &s.rating_model, 7);
+        assert!(pool_u.providers.is_empty());
+        let sim_u = simulate(&pool_u, n, &|_| {});
+        assert_eq!(
+            rating::distribution(&pool, &sim),
+            rating::distribution(&pool_u, &sim_u)
+        );
+        assert_eq!(
+            tdrs(&d, &pool, &sim, &s.rating_model),
+            tdrs(&du, &pool_u, &sim_u, &s.rating_model)
+        );
+        // Untagged, the support always pays: the senior never loses.
+        let mc_u = through_waterfall(
+            &du,
+            &pool_u,
+            &du.scenario,
+            &sim_u,
+            &s.rating_model.pd,
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(mc_u[0].default_probability, 0.0);
+    }
+}
+
+/// A provider's rating that the PD table lacks is an error located at its tag and naming the
+/// provider; two supports of one provider make one credit, whose supports both fail with it.
+#[test]
+fn a_providers_credit_is_resolved_against_the_pd_table() {
+    let bare = one_year(&[("O1", 1_000_000, "rating = \"A\"")], 900_000);
+    let support = |name: &str, tags: &str| {
+        format!(
+            "\n[[supports]]\nname = \"{name}\"\nprovider = \" 高新投 \"\n\
+             kind = \"guarantee\"\ncovers = [\"senior_principal\"]\n{tags}"
+        )
+    };
+    let src = format!("{bare}{}", support("g", "tags = { rating = \"AAB\" }\n"));
+    let d = deal(&src);
+    let model = RatingModel::default();
+    let e = credits_from_str("inline.toml", &src, &d, &model.pd)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("supports[0].tags.rating: provider `高新投` has rating `AAB`, which the PD table does not have"),
+        "{e}"
+    );
+    // The first support untagged, the second tagged: one credit, both supports its own.
+    let src = format!(
+        "{bare}{}{}",
+        support("first", ""),
+        support("second", "tags = { rating = \"AA+\" }\n")
+    );
+    let d = deal(&src);
+    let (credits, _) = credits_from_str("inline.toml", &src, &d, &model.pd).unwrap();
+    assert_eq!(credits.providers.len(), 1);
+    assert_eq!(credits.providers[0].provider, "高新投");
+    assert_eq!(credits.providers[0].supports, vec![0, 1]);
+    let pool = rating::pool(&d, credits, &model, 1).unwrap();
+    // AA+ over the deal's 375 days (2024-01-01 to 2025-01-10): 0.0005 + (0.001 − 0.0005) ×
+    // 10/365, the table read linearly between 1 and 2 years.
+    let t = 375.0 / 365.0;
+    assert_eq!(pool.provider_term, t);
+    let want = 0.0005 + (0.001 - 0.0005) * (t - 1.0);
+    assert!((pool.model.term_pd(1) - want).abs() < 1e-15);
+    // A pattern with the provider (index 1) in period 0 fails both supports from the first
+    // day of that collection period, and defaults no obligor.
+    let p = vec![(1u32, 0u32)];
+    let from = pool.period_starts[0];
+    assert_eq!(pool.support_failures(&p), vec![(0, from), (1, from)]);
+    assert!(pool.obligor_defaults(&p).is_empty());
+    assert_eq!(pool.amount(&p), Decimal::ZERO);
 }

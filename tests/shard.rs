@@ -493,3 +493,64 @@ fn a_bad_shard_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists(), "nothing is written");
 }
+
+/// A support provider with a credit (docs/rating.md §7) is one more credit of the patterns: a
+/// merge of shards takes its defaults (its index follows the obligors'), and writes the bytes
+/// of one run. Oracle: one `rate` on one machine, file for file; and the provider's defaults
+/// change `mc_tranches.parquet` against the same deal with the support untagged (so the
+/// merged files do hold them).
+#[test]
+fn rate_merge_keeps_a_providers_defaults() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text =
+        std::fs::read_to_string(root().join("deals/nanshan_gaoxintou_5_2022.toml")).expect("deal");
+    let anchor = "covers = [\"senior_interest\", \"senior_principal\"]\n";
+    assert_eq!(text.matches(anchor).count(), 1);
+    let tagged = text.replace(
+        anchor,
+        &format!("{anchor}tags = {{ pd = \"0.3\", region = \"深圳\" }}\n"),
+    );
+    let (deal, bare) = (tmp.path().join("tagged.toml"), tmp.path().join("bare.toml"));
+    std::fs::write(&deal, tagged).expect("write");
+    std::fs::write(&bare, &text).expect("write");
+    let (one, parts, merged, untagged) = (
+        tmp.path().join("one"),
+        tmp.path().join("parts"),
+        tmp.path().join("merged"),
+        tmp.path().join("untagged"),
+    );
+    let mc = ["--paths", "3000", "--seed", "4", "--quiet"];
+    ok(&[&["rate", s(&deal)][..], &mc, &["--out", s(&one)]].concat());
+    ok(&[&["rate", s(&bare)][..], &mc, &["--out", s(&untagged)]].concat());
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        ok(&[
+            &["rate", s(&deal)][..],
+            &mc,
+            &["--shard", &shard, "--out", s(&parts)],
+        ]
+        .concat());
+    }
+    ok(&[
+        &["rate", s(&deal)][..],
+        &mc,
+        &["--merge", s(&parts), "--out", s(&merged)],
+    ]
+    .concat());
+    let read = |d: &Path, f: &str| std::fs::read(d.join(f)).expect("file");
+    for f in [
+        "default_distribution.parquet",
+        "rating.parquet",
+        "mc_tranches.parquet",
+    ] {
+        assert_eq!(read(&one, f), read(&merged, f), "{f}");
+    }
+    assert_eq!(
+        read(&one, "default_distribution.parquet"),
+        read(&untagged, "default_distribution.parquet")
+    );
+    assert_ne!(
+        read(&one, "mc_tranches.parquet"),
+        read(&untagged, "mc_tranches.parquet")
+    );
+}

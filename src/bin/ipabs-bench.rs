@@ -502,7 +502,7 @@ fn rating_pool(
     let src = synthetic_deal(n, 12, 3);
     let name = format!("synthetic{n}.toml");
     let d = load_str(&name, &src);
-    let (credits, _) = ipabs::validate::obligor_credit_from_str(&name, &src, &d.deal, &model.pd)
+    let (credits, _) = ipabs::validate::credits_from_str(&name, &src, &d.deal, &model.pd)
         .expect("ratings resolve");
     let pool = ipabs::analytics::rating::pool(&d.deal, credits, model, 1).expect("pool");
     (d, pool)

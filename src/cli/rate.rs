@@ -223,12 +223,8 @@ fn simulate_paths(
     )?;
     print_warnings(&base.warnings);
     strict_check(strict, base.warnings.len())?;
-    let (credits, credit_warnings) = validate::obligor_credit_from_str(
-        &deal.display().to_string(),
-        &text,
-        d,
-        &set.rating_model.pd,
-    )?;
+    let (credits, credit_warnings) =
+        validate::credits_from_str(&deal.display().to_string(), &text, d, &set.rating_model.pd)?;
     print_warnings(&credit_warnings);
     strict_check(strict, credit_warnings.len())?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
@@ -251,7 +247,7 @@ fn simulate_paths(
             (seed, paths),
             crate::output::shards::ShardInputs {
                 fingerprint: &input.fingerprint()?,
-                obligors: d.obligors.len(),
+                obligors: d.obligors.len() + pool.providers.len(),
                 periods: d.periods.len(),
             },
         )?,
@@ -407,6 +403,9 @@ fn rate_command(
         if !out.quiet {
             out_line(&table);
             for note in o::pool_notes(&r.loaded.deal, &r.pool, paths, &r.tdrs) {
+                out_line(&note);
+            }
+            if let Some(note) = o::provider_note(&r.loaded.deal, &r.pool, &r.sim, true) {
                 out_line(&note);
             }
             out_line(&format!("wrote 3 files to {}", out.out.display()));

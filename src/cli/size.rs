@@ -280,6 +280,9 @@ fn size_command(
             for note in o::pool_notes(&r.loaded.deal, &r.pool, a.paths, &r.tdrs) {
                 out_line(&note);
             }
+            if let Some(note) = o::provider_note(&r.loaded.deal, &r.pool, &r.sim, false) {
+                out_line(&note);
+            }
             out_line(&format!(
                 "wrote {} and {} to {}",
                 o::SIZE_STEPS_FILE,

@@ -1,5 +1,7 @@
 //! The liabilities: tranches, fees, taxes, the reserve and credit supports.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -395,4 +397,7 @@ pub struct Support {
     /// The obligor (index) whose default by name the provider's failure goes with
     /// (`fails_with`): the support fails from that obligor's default date.
     pub fails_with: Option<usize>,
+    /// The provider's credit tags (`rating` or `pd`, `region`, `industry`), which `ipabs rate`
+    /// reads ([`crate::rating_model::ProviderCredit`]); empty without.
+    pub tags: BTreeMap<String, String>,
 }

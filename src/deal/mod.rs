@@ -232,6 +232,16 @@ impl Deal {
             .sum()
     }
 
+    /// The deal's term: ACT/365F years from the cutoff to the last payment date (0 without
+    /// one): the term over which a support provider's `pd` is read (docs/rating.md §7).
+    pub fn term_years(&self) -> f64 {
+        let last = self.periods.last().map_or(self.cutoff_date, |p| p.date());
+        DayCount::Act365F
+            .fraction(self.cutoff_date, last)
+            .to_f64()
+            .max(0.0)
+    }
+
     /// The pool's credits (关联方合并): [`credit_groups_of`] its obligors.
     pub fn credit_groups(&self) -> Vec<Vec<usize>> {
         credit_groups_of(&self.obligors)

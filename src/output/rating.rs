@@ -585,6 +585,66 @@ pub fn group_note(
     })
 }
 
+/// A note naming the support providers the Monte Carlo draws as credits (docs/rating.md §7):
+/// each provider's credit, its PD over the deal's term, its supports and on how many of the
+/// simulated paths it defaults; for `size` (`rate` false), that its sizing does not read them.
+/// None when no support has provider tags.
+pub fn provider_note(
+    deal: &crate::deal::Deal,
+    pool: &crate::analytics::rating::Pool,
+    sim: &crate::analytics::rating::Simulation,
+    rate: bool,
+) -> Option<String> {
+    if pool.providers.is_empty() {
+        return None;
+    }
+    let n = pool.balances.len();
+    let parts: Vec<String> = pool
+        .providers
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let defaults: u64 = sim
+                .patterns
+                .iter()
+                .filter(|(pat, _)| pat.iter().any(|&(o, _)| o as usize == n + j))
+                .map(|(_, c)| c)
+                .sum();
+            let supports: Vec<String> = p
+                .supports
+                .iter()
+                .map(|&s| format!("`{}`", deal.supports[s].name))
+                .collect();
+            format!(
+                "`{}` ({}: PD {:.4}% over {:.2} years; {}) defaults on {} of {} paths",
+                p.provider,
+                crate::validate::credit_tags_text(&deal.supports[p.supports[0]].tags),
+                pool.model.term_pd(pool.groups.len() + j) * 100.0,
+                pool.provider_term,
+                supports.join(", "),
+                super::table::group_thousands(&defaults.to_string()),
+                super::table::group_thousands(&sim.paths.to_string()),
+            )
+        })
+        .collect();
+    Some(if rate {
+        format!(
+            "support providers drawn as credits (docs/rating.md §7): {}; on those paths their \
+             supports fail from the first day of the default's collection period. The Monte \
+             Carlo through the waterfall (mc_tranches.parquet) counts them; the TDRs and the \
+             BDRs are the pool's, with every support paying",
+            parts.join(", ")
+        )
+    } else {
+        format!(
+            "support providers with a credit: {}; `size` tests BDR ≥ TDR, in which the \
+             supports pay, so it does not read them: `ipabs rate` on the sized deal gives the \
+             tranches' default probabilities with the providers' defaults (docs/rating.md §7)",
+            parts.join(", ")
+        )
+    })
+}
+
 /// The terminal report of `ipabs rate`: the TDR of every rating, then per tranche its BDR and
 /// implied rating, then the Monte Carlo through the waterfall.
 pub fn rate_table(

@@ -157,7 +157,8 @@ fn read_shard(
 pub struct ShardInputs<'a> {
     /// The `fingerprint` of this merge's deal and scenario files, which every shard must carry.
     pub fingerprint: &'a str,
-    /// The pool's obligors: a pattern's obligor indices must be below it.
+    /// The pool's obligors and the support providers with a credit (docs/rating.md §7): a
+    /// pattern's obligor indices (a provider's after the obligors') must be below it.
     pub obligors: usize,
     /// The deal's periods: a pattern's period indices must be below it.
     pub periods: usize,
@@ -256,7 +257,7 @@ pub fn merge_patterns(
             {
                 return Err(bad(&format!(
                     "a pattern names obligor {o} in period {k} (0-based); this deal has {} \
-                     obligors and {} periods",
+                     obligors (with its providers that have a credit) and {} periods",
                     inputs.obligors, inputs.periods
                 )));
             }
@@ -502,7 +503,7 @@ mod tests {
         assert!(matches!(e, Error::Usage(_)), "{e}");
         assert!(
             e.to_string()
-                .contains("a pattern names obligor 5 in period 0 (0-based); this deal has 5 obligors and 4 periods"),
+                .contains("a pattern names obligor 5 in period 0 (0-based); this deal has 5 obligors (with its providers that have a credit) and 4 periods"),
             "{e}"
         );
         let e = merge(6, "g").expect_err("refused");

@@ -764,6 +764,11 @@ pub struct Support {
     /// obligor defaults by name (a scenario's `defaults`, a Monte Carlo path, a whole-obligor
     /// break-even).
     pub fails_with: Option<String>,
+    /// The provider's credit for `ipabs rate` and `ipabs size`: `rating` (a PD table label) or
+    /// `pd` (a cumulative PD over the deal's term, as a string), and `region` and `industry`
+    /// for the correlations. With one, the Monte Carlo paths default the provider as they
+    /// default obligors, and the support fails from that date (docs/rating.md §7).
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// What a waterfall step does (`action`; docs/deal-format.md, `[waterfalls]`).

@@ -1,5 +1,7 @@
 //! The liabilities: tranches, fees, taxes, the reserve and credit support.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -749,10 +751,104 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
             backs: None,
             // Resolved once the obligors are known (`support_obligors`).
             fails_with: None,
+            tags: provider_tags(ctx, raw, i),
         });
     }
     backed_supports(ctx, raw, &mut out, &names);
     (out, names)
+}
+
+/// The tags a provider's credit may have: `rating` or `pd`, and the correlations' `region`
+/// and `industry` (docs/rating.md §7).
+const PROVIDER_TAGS: [&str; 4] = ["rating", "pd", "region", "industry"];
+
+/// `supports[i].tags`: the provider's credit (since session 35, review 35c G1). One of
+/// `rating` and `pd` (a PD table label is checked by `rate`, whose scenario file may replace
+/// the table), optional `region` and `industry`, nothing else; the supports of one provider
+/// (equal `provider`, trimmed) carry one credit, so a second support's tags, if any, equal the
+/// first's.
+fn provider_tags(ctx: &mut Ctx, raw: &[schema::Support], i: usize) -> BTreeMap<String, String> {
+    let s = &raw[i];
+    let Some(tags) = &s.tags else {
+        return BTreeMap::new();
+    };
+    let p = format!("supports[{i}].tags");
+    let mut ok = true;
+    for (k, v) in tags {
+        if !PROVIDER_TAGS.contains(&k.as_str()) {
+            ctx.key_err(
+                &format!("{p}.{k}"),
+                format!("unknown provider tag `{k}`"),
+                "rating or pd (the provider's credit), region, industry",
+            );
+            ok = false;
+        } else if v.trim().is_empty() {
+            ctx.err(
+                &format!("{p}.{k}"),
+                format!("the `{k}` tag is empty"),
+                "a value",
+            );
+            ok = false;
+        }
+    }
+    match (tags.get("rating"), tags.get("pd")) {
+        (Some(_), Some(_)) => {
+            ctx.err(
+                &format!("{p}.pd"),
+                "the provider has both a `rating` and a `pd` tag",
+                "one of them",
+            );
+            ok = false;
+        }
+        // A misspelt `rating` is told as such, not as a missing credit too.
+        (None, None) if ok => {
+            ctx.err(
+                &p,
+                "the provider's tags give no credit",
+                "a `rating` tag (a label of the PD table, e.g. rating = \"AA+\") or a `pd` \
+                 tag (its cumulative default probability over the deal's term, e.g. pd = \
+                 \"0.002\")",
+            );
+            ok = false;
+        }
+        (None, Some(v)) if !v.trim().parse::<f64>().is_ok_and(|x| x > 0.0 && x <= 1.0) => {
+            ctx.err(
+                &format!("{p}.pd"),
+                format!("the provider has pd `{v}`"),
+                "a cumulative default probability over the deal's term, 0 < pd ≤ 1, written \
+                 as a string, e.g. pd = \"0.002\"",
+            );
+            ok = false;
+        }
+        _ => {}
+    }
+    // One provider, one credit.
+    let trimmed = |t: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        t.iter()
+            .map(|(k, v)| (k.clone(), v.trim().to_string()))
+            .collect()
+    };
+    if let Some((j, first)) = raw[..i].iter().enumerate().find_map(|(j, x)| {
+        x.tags
+            .as_ref()
+            .filter(|_| x.provider.trim() == s.provider.trim())
+            .map(|t| (j, t))
+    }) && trimmed(first) != trimmed(tags)
+    {
+        ctx.err(
+            &p,
+            format!(
+                "support `{}` gives its provider `{}` other tags than supports[{j}] `{}` does",
+                s.name,
+                s.provider.trim(),
+                raw[j].name
+            ),
+            "the same tags on every support of one provider (its one credit), or tags on one \
+             of them only",
+        );
+        ok = false;
+    }
+    if ok { trimmed(tags) } else { BTreeMap::new() }
 }
 
 /// `fails_with`: the obligor whose default by name the support's failure goes with (since

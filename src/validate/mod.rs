@@ -37,7 +37,7 @@ use std::path::Path;
 
 use crate::deal::Deal;
 use crate::error::{Error, InputError, Warning};
-use crate::rating_model::{CreditCurve, ObligorCredit, PdTable};
+use crate::rating_model::{CreditCurve, Credits, ObligorCredit, PdTable, ProviderCredit};
 use crate::scenario::{Scenario, ScenarioSet};
 use crate::schema;
 use rust_decimal::Decimal;
@@ -162,16 +162,18 @@ pub fn load_scenarios(path: &Path, deal: &Deal) -> Result<Vec<Scenario>, Error> 
     load_scenario_set(path, deal).map(|s| s.scenarios)
 }
 
-/// Resolves every obligor's credit inputs for the default model (docs/rating.md): its `rating`
-/// tag (a label of `table`) or its `pd` tag (a cumulative PD over its exposure term, 0 < pd ≤ 1),
-/// and its `region` and `industry` tags. `source` is the text `deal` was loaded from; errors are
-/// located in it. A missing or unknown rating is an error naming the obligor.
-pub fn obligor_credit_from_str(
+/// Resolves the default model's credits (docs/rating.md): every obligor's, from its `rating`
+/// tag (a label of `table`) or its `pd` tag (a cumulative PD over its exposure term, 0 < pd ≤
+/// 1), and its `region` and `industry` tags; and every support provider's with `tags`
+/// (§7), its `pd` read over the deal's term. `source` is the text `deal` was loaded from;
+/// errors are located in it. A missing or unknown rating is an error naming the obligor or
+/// the provider.
+pub fn credits_from_str(
     file: &str,
     source: &str,
     deal: &Deal,
     table: &PdTable,
-) -> Result<(Vec<ObligorCredit>, Vec<Warning>), Error> {
+) -> Result<(Credits, Vec<Warning>), Error> {
     let text = strip_bom(source);
     let (index, _raw) = pieces::load_deal(file, text, pieces::PIECE_BYTES)?;
     let mut ctx = Ctx::new(&index);
@@ -180,78 +182,13 @@ pub fn obligor_credit_from_str(
     // Each obligor group's first obligor: its name, its credit and the tag that gave it.
     let mut groups: BTreeMap<&str, (&str, CreditCurve, String)> = BTreeMap::new();
     for (i, o) in deal.obligors.iter().enumerate() {
-        let tag = |k: &str| o.tags.get(k).map(|v| v.trim().to_string());
-        let curve = match (tag("rating"), tag("pd")) {
-            (Some(_), Some(_)) => {
-                ctx.err(
-                    &format!("obligors[{i}].tags.pd"),
-                    format!("obligor `{}` has both a `rating` and a `pd` tag", o.name),
-                    "one of them",
-                );
-                None
-            }
-            (Some(r), None) => match table.index(&r) {
-                Some(x) => Some(CreditCurve::Rating(x)),
-                None => {
-                    ctx.err(
-                        &format!("obligors[{i}].tags.rating"),
-                        format!(
-                            "obligor `{}` has rating `{r}`, which the PD table does not have",
-                            o.name
-                        ),
-                        format!("one of {labels}"),
-                    );
-                    None
-                }
-            },
-            (None, Some(p)) => match p.parse::<f64>() {
-                Ok(v) if v > 0.0 && v <= 1.0 => {
-                    // A percentage typed for a fraction (review 31a item 11: "0.8" meant 0.8%
-                    // ran as 80%): a pd above the table's CCC over the obligor's term (review
-                    // 31d item 4: a flat 20% told PDs of the table's own B+ at 3 years).
-                    if let Some(ccc) = pd_ceiling(deal, o, table)
-                        && v > ccc
-                        && let Ok(d) = p.parse::<Decimal>()
-                    {
-                        ctx.warn(
-                            crate::error::Check::RateRange,
-                            &format!("obligors[{i}].tags.pd"),
-                            format!(
-                                "obligor `{}` has pd `{p}`, a {}% probability of default over \
-                                 its term, above the PD table's CCC over it ({}%): is it a \
-                                 percentage (pd = \"{}\" for {p}%)? pd is a fraction",
-                                o.name,
-                                (d * Decimal::ONE_HUNDRED).normalize(),
-                                (Decimal::try_from(ccc * 100.0).unwrap_or_default())
-                                    .round_dp(2)
-                                    .normalize(),
-                                (d / Decimal::ONE_HUNDRED).normalize()
-                            ),
-                        );
-                    }
-                    Some(CreditCurve::Explicit(v))
-                }
-                _ => {
-                    ctx.err(
-                        &format!("obligors[{i}].tags.pd"),
-                        format!("obligor `{}` has pd `{p}`", o.name),
-                        "a cumulative default probability over the obligor's term, 0 < pd ≤ 1, \
-                         written as a string, e.g. pd = \"0.02\"",
-                    );
-                    None
-                }
-            },
-            (None, None) => {
-                ctx.err(
-                    &format!("obligors[{i}].tags.rating"),
-                    format!("obligor `{}` has no rating", o.name),
-                    format!(
-                        "a `rating` tag (one of {labels}) or a `pd` tag, e.g. tags = {{ rating = \"AA\" }}"
-                    ),
-                );
-                None
-            }
+        let who = Who {
+            path: format!("obligors[{i}].tags"),
+            name: format!("obligor `{}`", o.name),
+            term: "the obligor's term",
+            ceiling: pd_ceiling(table, o.last_due().map(|_| o.term_years(deal.cutoff_date))),
         };
+        let curve = credit_curve(&mut ctx, &who, &o.tags, table, &labels);
         // An obligor group is one credit: its obligors' ratings (or pds) must agree.
         if let (Some(curve), Some(g)) = (curve, o.group()) {
             let given = credit_tags_text(&o.tags);
@@ -300,13 +237,146 @@ pub fn obligor_credit_from_str(
         if let Some(curve) = curve {
             out.push(ObligorCredit {
                 curve,
-                region: tag("region"),
-                industry: tag("industry"),
+                region: o.tags.get("region").map(|v| v.trim().to_string()),
+                industry: o.tags.get("industry").map(|v| v.trim().to_string()),
+            });
+        }
+    }
+    // One credit per provider: validation made every support of a provider that has tags
+    // carry the same ones (`liabilities::provider_tags`).
+    let mut providers: Vec<ProviderCredit> = Vec::new();
+    for (i, sup) in deal.supports.iter().enumerate() {
+        let provider = sup.provider.trim();
+        if let Some(p) = providers.iter_mut().find(|p| p.provider == provider) {
+            p.supports.push(i);
+            continue;
+        }
+        if sup.tags.is_empty() {
+            continue;
+        }
+        let who = Who {
+            path: format!("supports[{i}].tags"),
+            name: format!("provider `{provider}`"),
+            term: "the deal's term",
+            ceiling: pd_ceiling(table, Some(deal.term_years())),
+        };
+        if let Some(curve) = credit_curve(&mut ctx, &who, &sup.tags, table, &labels) {
+            // Supports of this provider before this one had no tags: they are its too.
+            let mut supports: Vec<usize> = (0..i)
+                .filter(|&j| deal.supports[j].provider.trim() == provider)
+                .collect();
+            supports.push(i);
+            providers.push(ProviderCredit {
+                provider: provider.to_string(),
+                credit: ObligorCredit {
+                    curve,
+                    region: sup.tags.get("region").cloned(),
+                    industry: sup.tags.get("industry").cloned(),
+                },
+                supports,
             });
         }
     }
     ctx.silence(&deal.allow);
-    ctx.finish(Some(out))
+    ctx.finish(Some(Credits {
+        obligors: out,
+        providers,
+    }))
+}
+
+/// Whose credit tags [`credit_curve`] reads, for its messages.
+struct Who {
+    /// The key path of the tags (`obligors[3].tags`).
+    path: String,
+    /// "obligor `SME-03`", "provider `高新投`".
+    name: String,
+    /// The term a `pd` is read over, in words.
+    term: &'static str,
+    /// The `pd` above which a percentage typed for a fraction is suspected ([`pd_ceiling`]).
+    ceiling: Option<f64>,
+}
+
+/// The credit curve of one set of credit tags: a `rating` label of `table` or a `pd`; the
+/// errors and the percentage warning located at `who.path`.
+fn credit_curve(
+    ctx: &mut Ctx,
+    who: &Who,
+    tags: &BTreeMap<String, String>,
+    table: &PdTable,
+    labels: &str,
+) -> Option<CreditCurve> {
+    let tag = |k: &str| tags.get(k).map(|v| v.trim().to_string());
+    let (p, name) = (&who.path, &who.name);
+    match (tag("rating"), tag("pd")) {
+        (Some(_), Some(_)) => {
+            ctx.err(
+                &format!("{p}.pd"),
+                format!("{name} has both a `rating` and a `pd` tag"),
+                "one of them",
+            );
+            None
+        }
+        (Some(r), None) => match table.index(&r) {
+            Some(x) => Some(CreditCurve::Rating(x)),
+            None => {
+                ctx.err(
+                    &format!("{p}.rating"),
+                    format!("{name} has rating `{r}`, which the PD table does not have"),
+                    format!("one of {labels}"),
+                );
+                None
+            }
+        },
+        (None, Some(pd)) => match pd.parse::<f64>() {
+            Ok(v) if v > 0.0 && v <= 1.0 => {
+                // A percentage typed for a fraction (review 31a item 11: "0.8" meant 0.8% ran
+                // as 80%): a pd above the table's CCC over the term (review 31d item 4: a
+                // flat 20% told PDs of the table's own B+ at 3 years).
+                if let Some(ccc) = who.ceiling
+                    && v > ccc
+                    && let Ok(d) = pd.parse::<Decimal>()
+                {
+                    ctx.warn(
+                        crate::error::Check::RateRange,
+                        &format!("{p}.pd"),
+                        format!(
+                            "{name} has pd `{pd}`, a {}% probability of default over its \
+                             term, above the PD table's CCC over it ({}%): is it a percentage \
+                             (pd = \"{}\" for {pd}%)? pd is a fraction",
+                            (d * Decimal::ONE_HUNDRED).normalize(),
+                            (Decimal::try_from(ccc * 100.0).unwrap_or_default())
+                                .round_dp(2)
+                                .normalize(),
+                            (d / Decimal::ONE_HUNDRED).normalize()
+                        ),
+                    );
+                }
+                Some(CreditCurve::Explicit(v))
+            }
+            _ => {
+                ctx.err(
+                    &format!("{p}.pd"),
+                    format!("{name} has pd `{pd}`"),
+                    format!(
+                        "a cumulative default probability over {}, 0 < pd ≤ 1, written as a \
+                         string, e.g. pd = \"0.02\"",
+                        who.term
+                    ),
+                );
+                None
+            }
+        },
+        (None, None) => {
+            ctx.err(
+                &format!("{p}.rating"),
+                format!("{name} has no rating"),
+                format!(
+                    "a `rating` tag (one of {labels}) or a `pd` tag, e.g. tags = {{ rating = \"AA\" }}"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// An obligor's credit tags as a message quotes them: `rating = "AA"`, else `pd = "0.02"`,
@@ -320,23 +390,22 @@ pub(crate) fn credit_tags_text(tags: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// The PD above which an obligor's `pd` tag is told as a percentage typed for a fraction: the
-/// table's CCC over the obligor's term (years from the cutoff to its last instalment, as the
-/// rating model reads it); None without a CCC row or an instalment.
-fn pd_ceiling(deal: &Deal, o: &crate::deal::Obligor, table: &PdTable) -> Option<f64> {
+/// The PD above which a `pd` tag is told as a percentage typed for a fraction: the table's
+/// CCC over `term` years (an obligor's from the cutoff to its last instalment, as the rating
+/// model reads it; a provider's the deal's); None without a CCC row or a term.
+fn pd_ceiling(table: &PdTable, term: Option<f64>) -> Option<f64> {
     let ccc = table.index("CCC")?;
-    o.last_due()?;
-    Some(table.pd(ccc, o.term_years(deal.cutoff_date)))
+    Some(table.pd(ccc, term?))
 }
 
-/// Reads `path` and resolves its obligors' credit inputs ([`obligor_credit_from_str`]).
-pub fn load_obligor_credit(
+/// Reads `path` and resolves its default model's credits ([`credits_from_str`]).
+pub fn load_credits(
     path: &Path,
     deal: &Deal,
     table: &PdTable,
-) -> Result<(Vec<ObligorCredit>, Vec<Warning>), Error> {
+) -> Result<(Credits, Vec<Warning>), Error> {
     let text = read_input(path)?;
-    obligor_credit_from_str(&path.display().to_string(), &text, deal, table)
+    credits_from_str(&path.display().to_string(), &text, deal, table)
 }
 
 /// Largest input file accepted: 64 MiB. A larger file is rejected before it is read, so

@@ -35,11 +35,13 @@ pub struct McTranche {
 }
 
 /// The scenario of a path: `base` (its recoveries, delays, CPR, supports) with no default curve
-/// or CDR and the pattern's named defaults.
+/// or CDR, the pattern's named defaults, and its providers' defaults added to `base`'s
+/// `support_failures`.
 pub fn path_scenario(pool: &Pool, base: &Scenario, p: &Pattern) -> Scenario {
     let mut s = breakeven::stressed(base, Decimal::ZERO);
     s.name = format!("{} (Monte Carlo)", base.name);
     s.obligor_defaults = pool.obligor_defaults(p);
+    s.support_failures.extend(pool.support_failures(p));
     s
 }
 

@@ -1,5 +1,6 @@
-//! The pool as the default model sees it: credits (obligors and obligor groups), terms,
-//! exposures at default by period (docs/rating.md §1, §4).
+//! The pool as the default model sees it: credits (obligors and obligor groups, then the
+//! support providers that have one), terms, exposures at default by period (docs/rating.md
+//! §1, §4, §7).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -9,13 +10,19 @@ use super::copula::{Curve, DefaultModel};
 use super::*;
 use crate::deal::Deal;
 use crate::error::{Error, Result};
-use crate::rating_model::{ObligorCredit, RatingModel};
+use crate::rating_model::{Credits, ObligorCredit, ProviderCredit, RatingModel};
 
 /// The pool as the default model sees it.
 #[derive(Debug, Clone)]
 pub struct Pool {
     /// Each obligor's credit input (its `rating` or `pd`, `region` and `industry` tags).
     pub credits: Vec<ObligorCredit>,
+    /// The support providers with a credit (`[[supports]] tags`): the default model draws
+    /// them after the pool's credits, and a pattern names provider `j` as "obligor" `n + j`,
+    /// n the number of obligors ([`Pool::provider_of`]).
+    pub providers: Vec<ProviderCredit>,
+    /// Each provider's term: the deal's ([`Deal::term_years`]).
+    pub provider_term: f64,
     /// Exposure term T_i: years (days / 365) from the cutoff to the obligor's last instalment.
     pub terms: Vec<f64>,
     /// Principal outstanding at the cutoff, per obligor.
@@ -34,7 +41,7 @@ pub struct Pool {
     pub total: Decimal,
     /// Balance-weighted average exposure term, years.
     pub wa_term: f64,
-    /// The Gaussian copula over the credits of `groups`.
+    /// The Gaussian copula over the credits of `groups`, then the providers.
     pub model: DefaultModel,
     /// First day of each collection period.
     pub period_starts: Vec<NaiveDate>,
@@ -42,14 +49,13 @@ pub struct Pool {
     cutoff: NaiveDate,
 }
 
-/// Builds the default model of `deal` for `credits` (one per obligor, from
-/// [`crate::validate::obligor_credit_from_str`]).
-pub fn pool(
-    deal: &Deal,
-    credits: Vec<ObligorCredit>,
-    model: &RatingModel,
-    seed: u64,
-) -> Result<Pool> {
+/// Builds the default model of `deal` for `credits` (one per obligor and one per provider
+/// with a credit, from [`crate::validate::credits_from_str`]).
+pub fn pool(deal: &Deal, credits: Credits, model: &RatingModel, seed: u64) -> Result<Pool> {
+    let Credits {
+        obligors: credits,
+        providers,
+    } = credits;
     let n = deal.obligors.len();
     if credits.len() != n {
         return Err(Error::Internal("one credit per obligor expected".into()));
@@ -104,20 +110,36 @@ pub fn pool(
         .iter()
         .map(|g| g.iter().map(|&o| terms[o]).fold(0.0, f64::max))
         .collect();
-    let group_credits: Vec<ObligorCredit> = groups.iter().map(|g| credits[g[0]].clone()).collect();
+    // The providers come after the pool's credits: a path's normals for the pool are drawn
+    // first, and the Cholesky factor's leading block is the pool's alone, so the pool's
+    // defaults, its distribution and its TDRs are those of the model without them.
+    let provider_term = deal.term_years();
+    let model_credits: Vec<ObligorCredit> = groups
+        .iter()
+        .map(|g| credits[g[0]].clone())
+        .chain(providers.iter().map(|p| p.credit.clone()))
+        .collect();
     let names: Vec<&str> = groups
         .iter()
         .map(|g| deal.obligors[g[0]].name.as_str())
+        .chain(providers.iter().map(|p| p.provider.as_str()))
         .collect();
-    let chol = correlation::cholesky(&names, &group_credits, &model.correlations)?;
-    let curves: Vec<Curve> = group_credits
+    let model_terms: Vec<f64> = group_terms
         .iter()
-        .zip(&group_terms)
+        .copied()
+        .chain(providers.iter().map(|_| provider_term))
+        .collect();
+    let chol = correlation::cholesky(&names, &model_credits, &model.correlations)?;
+    let curves: Vec<Curve> = model_credits
+        .iter()
+        .zip(&model_terms)
         .map(|(c, &t)| Curve::from_credit(&c.curve, &model.pd, t))
         .collect();
-    let dm = DefaultModel::new(chol, curves, group_terms.clone(), seed)?;
+    let dm = DefaultModel::new(chol, curves, model_terms, seed)?;
     Ok(Pool {
         credits,
+        providers,
+        provider_term,
         terms,
         balances,
         groups,
@@ -149,13 +171,17 @@ impl Pool {
 
     /// The pattern of a path's defaults, (credit, time in years) as the default model draws
     /// them: each obligor of a defaulted credit defaults in the period of its time, in
-    /// obligor order.
+    /// obligor order; then each defaulted provider j, as `n + j` (n obligors), in the period
+    /// of its time.
     pub fn pattern_of(&self, defaults: &[(u32, f64)]) -> Pattern {
+        let (credits, n) = (self.groups.len(), self.balances.len() as u32);
         let mut key: Pattern = defaults
             .iter()
             .flat_map(|&(g, t)| {
                 let k = self.period_of(t);
-                self.groups[g as usize].iter().map(move |&o| (o as u32, k))
+                let members: &[usize] = self.groups.get(g as usize).map_or(&[], |m| m);
+                let provider = (g as usize >= credits).then(|| (n + g - credits as u32, k));
+                members.iter().map(move |&o| (o as u32, k)).chain(provider)
             })
             .collect();
         if self.groups.len() < self.balances.len() {
@@ -164,9 +190,19 @@ impl Pool {
         key
     }
 
-    /// Defaulted principal of a pattern.
+    /// The provider (an index of [`Pool::providers`]) a pattern's entry `o` names, if it
+    /// names one (`o` at or past the number of obligors).
+    pub fn provider_of(&self, o: u32) -> Option<usize> {
+        (o as usize)
+            .checked_sub(self.balances.len())
+            .filter(|&j| j < self.providers.len())
+    }
+
+    /// Defaulted principal of a pattern (its obligors' exposures; a provider's default loses
+    /// no pool principal).
     pub fn amount(&self, p: &Pattern) -> Decimal {
         p.iter()
+            .filter(|&&(o, _)| self.provider_of(o).is_none())
             .map(|&(o, k)| self.exposure[o as usize][k as usize])
             .sum()
     }
@@ -174,7 +210,20 @@ impl Pool {
     /// The named defaults of a pattern: each obligor defaults on the first day of its period.
     pub fn obligor_defaults(&self, p: &Pattern) -> Vec<(usize, NaiveDate)> {
         p.iter()
+            .filter(|&&(o, _)| self.provider_of(o).is_none())
             .map(|&(o, k)| (o as usize, self.period_starts[k as usize]))
+            .collect()
+    }
+
+    /// The support failures of a pattern: each support of a defaulted provider fails from the
+    /// first day of the provider's period, as an obligor defaults.
+    pub fn support_failures(&self, p: &Pattern) -> Vec<(usize, NaiveDate)> {
+        p.iter()
+            .filter_map(|&(o, k)| Some((self.provider_of(o)?, k)))
+            .flat_map(|(j, k)| {
+                let from = self.period_starts[k as usize];
+                self.providers[j].supports.iter().map(move |&s| (s, from))
+            })
             .collect()
     }
 }
