@@ -175,9 +175,10 @@ pub fn run_portfolio(
 }
 
 /// The implied rating of a break-even row under the scenario file's rating table: the highest
-/// rating (largest pressure multiplier) whose target default rate `base × multiplier` the
-/// break-even default rate covers, by the same test as `pass`; `None` without a base default
-/// rate, for a tranche that fails with no defaults, or when no TDR is covered.
+/// rating (largest pressure multiplier) whose target default rate (`base × multiplier`, rounded
+/// once as `pass` reads it, [`RatingTable::target_default_rate`]) the break-even default rate
+/// covers, by the same test as `pass`; `None` without a base default rate, for a tranche that
+/// fails with no defaults, or when no TDR is covered.
 fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
     if table.base_default_rate <= Decimal::ZERO {
         return None;
@@ -187,7 +188,7 @@ fn implied_from_table(table: &RatingTable, b: &BreakevenRow) -> Option<String> {
     by_strength.sort_by_key(|x| std::cmp::Reverse(x.1));
     by_strength
         .into_iter()
-        .find(|(_, m)| b.meets(*m * table.base_default_rate))
+        .find(|(r, _)| table.target_default_rate(r).is_some_and(|tdr| b.meets(tdr)))
         .map(|(r, _)| r.clone())
 }
 
@@ -281,5 +282,22 @@ mod implied_rating_tests {
         let mut broken = row(dec!(0.9), false);
         broken.breaking_obligor_default_rate = Some(dec!(0.35));
         assert_eq!(implied_from_table(&table, &broken).as_deref(), Some("A"));
+        // One TDR, rounded once (review 35a item 3b): base 0.036666668 × 3 = 0.110000004, to
+        // 8 places 0.11000000, which a break-even of exactly 0.11 meets, as `pass` says; the
+        // unrounded product it does not.
+        let fine = RatingTable {
+            base_default_rate: dec!(0.036666668),
+            multipliers: vec![("A".into(), dec!(3)), ("AA".into(), dec!(4))],
+        };
+        assert_eq!(
+            crate::analytics::breakeven::target_default_rate(&fine, Some("A")),
+            Some(dec!(0.11))
+        );
+        assert!(row(dec!(0.11), false).meets(dec!(0.11)));
+        assert!(!row(dec!(0.11), false).meets(dec!(0.110000004)));
+        assert_eq!(
+            implied_from_table(&fine, &row(dec!(0.11), false)).as_deref(),
+            Some("A")
+        );
     }
 }

@@ -52,8 +52,10 @@ use crate::scenario::{RatingTable, Scenario};
 /// Width of the final bisection bracket: 0.0001 = 0.01% of the pool balance at cutoff.
 pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
-/// Decimal places of every tried default rate and of the target default rate.
+/// Decimal places of every tried default rate and of the target default rate
+/// ([`crate::scenario::TDR_DP`], the rating table's).
 pub const RATE_DP: u32 = 8;
+const _: () = assert!(RATE_DP == crate::scenario::TDR_DP);
 
 /// Step of the scan that precedes the bisection: 2⁻⁷ = 0.0078125, so that the scan points are
 /// points of the bisection of [0, 1] and a monotone tranche gets exactly the bracket that plain
@@ -371,16 +373,14 @@ pub fn stressed(scenario: &Scenario, rate: Decimal) -> Scenario {
     s
 }
 
-/// The target default rate of `rating` in `table`, rounded half away from zero to 8 decimal
-/// places: None when the tranche is unrated, the table has no multiplier for the rating, or the
-/// table's base default rate is not positive.
+/// The target default rate of `rating` in `table` ([`RatingTable::target_default_rate`],
+/// rounded half away from zero to 8 decimal places): None when the tranche is unrated, the
+/// table has no multiplier for the rating, or the table's base default rate is not positive.
 pub fn target_default_rate(table: &RatingTable, rating: Option<&str>) -> Option<Decimal> {
     if table.base_default_rate <= Decimal::ZERO {
         return None;
     }
-    rating
-        .and_then(|r| table.target_default_rate(r))
-        .map(round_rate)
+    rating.and_then(|r| table.target_default_rate(r))
 }
 
 /// One probe of the bisection: the rate tried and what the run gave.

@@ -46,13 +46,26 @@ impl Default for RatingTable {
     }
 }
 
+/// Decimal places of a target default rate: `multiplier × base`, rounded once, half away from
+/// zero (the break-even's rates have as many, `analytics::breakeven::RATE_DP`).
+pub const TDR_DP: u32 = 8;
+
 impl RatingTable {
-    /// The target default rate of `rating`, if the table has it. With a base default rate of
-    /// 0 (none configured) every target is 0.
+    /// The target default rate of `rating`, if the table has it: multiplier × base, rounded
+    /// once, half away from zero, to [`TDR_DP`] places. The one TDR of the table: `pass` and
+    /// the implied rating both read it (review 35a item 3b: the implied rating read the
+    /// unrounded product, so base 0.036666668 × 3 = 0.110000004 met a break-even of 0.11 for
+    /// `pass` and not for the rating). With a base default rate of 0 (none configured) every
+    /// target is 0.
     pub fn target_default_rate(&self, rating: &str) -> Option<Decimal> {
         self.multipliers
             .iter()
             .find(|(r, _)| r == rating)
-            .map(|(_, m)| *m * self.base_default_rate)
+            .map(|(_, m)| {
+                (*m * self.base_default_rate).round_dp_with_strategy(
+                    TDR_DP,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                )
+            })
     }
 }
