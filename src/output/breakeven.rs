@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::parquet::{DECIMAL_PRECISION, RATIO_SCALE, exact_mantissa};
+use super::parquet::RATIO_SCALE;
 use super::table::{display_width, render_line};
 use super::write_frames;
 use crate::analytics::breakeven::{BreakevenRow, RATE_DP};
@@ -55,24 +55,13 @@ fn decimal_column(
     scale: u32,
     get: impl Fn(&BreakevenRow) -> Option<Decimal>,
 ) -> Result<Column, Error> {
-    let mut mantissas = Vec::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        let m = match get(r) {
-            None => None,
-            Some(d) => Some(exact_mantissa(d, scale).map_err(|message| {
-                frame_error(format!(
-                    "column `{name}`, deal `{}`, scenario `{}`, tranche `{}` (row {i}): {message}",
-                    r.deal, r.scenario, r.tranche
-                ))
-            })?),
-        };
-        mantissas.push(m);
-    }
-    let series = Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
-        .into_decimal(DECIMAL_PRECISION, scale as usize)
-        .map_err(|e| frame_error(format!("column `{name}`: {e}")))?
-        .into_series();
-    Ok(series.into_column())
+    super::parquet::decimal_column(BREAKEVEN_FILE, name, scale, rows.iter().map(get), |i| {
+        let r = &rows[i];
+        format!(
+            "deal `{}`, scenario `{}`, tranche `{}` (row {i})",
+            r.deal, r.scenario, r.tranche
+        )
+    })
 }
 
 fn int32_column(

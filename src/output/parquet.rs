@@ -115,36 +115,14 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
         }
     }
 
-    /// A figure that does not fit its Decimal column of `scale` places: when it is too large,
-    /// the deal's amounts (exit code 2, like bad input; review 27b item M1); when it has more
-    /// places than the column, a figure the engine should never make (a write error). Nothing
-    /// is written.
+    /// A figure that does not fit its Decimal column of `scale` places ([`unfit_error`]), in
+    /// `row` of the run.
     fn unfit(&self, column: &str, row: &Row<'a, T>, unfit: Unfit, scale: u32) -> Error {
-        let message = match unfit {
-            Unfit::NotExact(m) => return self.error(column, row, m),
-            Unfit::TooLarge(m) => m,
-        };
-        // What the column holds says what to check (review 33a item L2: a coverage multiple
-        // was told as money of 10^16 yuan).
-        let why = if scale == MONEY_SCALE {
-            "A figure of the run is 10^16 yuan or more, and the tables hold money below that \
-             (Decimal(18, 2)): check the deal's amounts (yuan, not fen) and whether interest \
-             compounds on a shortfall for decades (`interest_on_shortfall`)"
-                .to_string()
-        } else {
-            format!(
-                "A ratio of the run (a coverage multiple, a share) is 10^{} or more, and the \
-                 tables hold ratios below that (Decimal(18, {scale})): a large amount against a \
-                 tiny one, so check that the pool, the tranches and the fees are all in yuan \
-                 (one of them in 万元 or fen?)",
-                DECIMAL_PRECISION as u32 - scale
-            )
-        };
-        Error::Usage(format!(
-            "cannot write {}: column `{column}`, deal `{}`, scenario `{}`, row {} of the run: \
-             {message}. {why}",
-            self.file, row.run.deal, row.run.scenario, row.index
-        ))
+        let at = format!(
+            "column `{column}`, deal `{}`, scenario `{}`, row {} of the run",
+            row.run.deal, row.run.scenario, row.index
+        );
+        unfit_error(self.file, &at, unfit, scale)
     }
 
     /// A string column; `get` sees the whole row (the run's deal and scenario too).
@@ -288,6 +266,68 @@ impl<'a, 'r, T> Table<'a, 'r, T> {
             message: e.to_string(),
         })
     }
+}
+
+/// The error of a figure that does not fit its Decimal column of `scale` places, at `at` (the
+/// column and the row) of `file`: when it is too large, the deal's amounts (exit code 2, like
+/// bad input; review 27b item M1), with what to check for what the column holds (review 33a
+/// item L2: a coverage multiple was told as money of 10^16 yuan); when it has more places than
+/// the column, a figure the engine should never make (a write error). Nothing is written. Every
+/// table's Decimal columns report through it (review 35a item 3a: four writers had their own
+/// copy, which told a too-large figure as a write error without the advice).
+pub fn unfit_error(file: &str, at: &str, unfit: Unfit, scale: u32) -> Error {
+    let message = match unfit {
+        Unfit::NotExact(m) => {
+            return Error::Write {
+                path: PathBuf::from(file),
+                message: format!("{at}: {m}"),
+            };
+        }
+        Unfit::TooLarge(m) => m,
+    };
+    let why = if scale == MONEY_SCALE {
+        "A figure of the run is 10^16 yuan or more, and the tables hold money below that \
+         (Decimal(18, 2)): check the deal's amounts (yuan, not fen) and whether interest \
+         compounds on a shortfall for decades (`interest_on_shortfall`)"
+            .to_string()
+    } else {
+        format!(
+            "A ratio of the run (a coverage multiple, a share) is 10^{} or more, and the \
+             tables hold ratios below that (Decimal(18, {scale})): a large amount against a \
+             tiny one, so check that the pool, the tranches and the fees are all in yuan \
+             (one of them in 万元 or fen?)",
+            DECIMAL_PRECISION as u32 - scale
+        )
+    };
+    Error::Usage(format!("cannot write {file}: {at}: {message}. {why}"))
+}
+
+/// A nullable Decimal(18, `scale`) column named `name` of `file`'s table: each value exact at
+/// `scale` ([`exact_mantissa`]); the first that is not stops it, told by [`unfit_error`] with
+/// `row(i)` naming row i (`row 3`, `deal `x`, scenario `y`, tranche `A``).
+pub fn decimal_column(
+    file: &str,
+    name: &str,
+    scale: u32,
+    values: impl Iterator<Item = Option<Decimal>>,
+    row: impl Fn(usize) -> String,
+) -> Result<Column, Error> {
+    let mut mantissas = Vec::with_capacity(values.size_hint().0);
+    for (i, v) in values.enumerate() {
+        mantissas.push(match v {
+            None => None,
+            Some(d) => Some(exact_mantissa(d, scale).map_err(|u| {
+                unfit_error(file, &format!("column `{name}`, {}", row(i)), u, scale)
+            })?),
+        });
+    }
+    // Every mantissa is below 10^18 in magnitude ([`exact_mantissa`]): polars need not check.
+    Ok(
+        Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
+            .into_decimal_unchecked(DECIMAL_PRECISION, scale as usize)
+            .into_series()
+            .into_column(),
+    )
 }
 
 /// The mantissa of `d` at `scale`, when `d` is exactly representable there with at most
@@ -827,6 +867,47 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// Every table's Decimal column tells a figure that does not fit alike (review 35a item
+    /// 3a): 10^16 yuan in a money column is the deal's (exit 2, what to check), a ratio of
+    /// 10^12 in a 6-place column too (Decimal(18, 6) holds below 10^12), a third decimal in a
+    /// money column is a write error; a column that fits holds the mantissas.
+    #[test]
+    fn a_decimal_column_tells_what_does_not_fit() {
+        let row = |i: usize| format!("row {i}");
+        let big = [Some(dec!(1.00)), Some(dec!(10000000000000000))];
+        let e = decimal_column("t.parquet", "amount", MONEY_SCALE, big.into_iter(), row)
+            .expect_err("too large");
+        assert!(matches!(e, Error::Usage(_)), "{e}");
+        let text = e.to_string();
+        assert!(
+            text.contains("cannot write t.parquet: column `amount`, row 1: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("check the deal's amounts (yuan, not fen)"),
+            "{text}"
+        );
+        let ratio = [Some(dec!(1000000000000))];
+        let e = decimal_column("t.parquet", "multiple", RATIO_SCALE, ratio.into_iter(), row)
+            .expect_err("too large");
+        assert!(matches!(e, Error::Usage(_)), "{e}");
+        assert!(e.to_string().contains("10^12 or more"), "{e}");
+        let fine = [Some(dec!(0.001))];
+        let e = decimal_column("t.parquet", "amount", MONEY_SCALE, fine.into_iter(), row)
+            .expect_err("not exact");
+        assert!(matches!(e, Error::Write { .. }), "{e}");
+        let ok = [Some(dec!(12.34)), None, Some(dec!(-0.01))];
+        let c = decimal_column("t.parquet", "amount", MONEY_SCALE, ok.into_iter(), row).unwrap();
+        let ca = c
+            .as_materialized_series()
+            .decimal()
+            .unwrap()
+            .physical()
+            .clone();
+        let got: Vec<Option<i128>> = ca.iter().collect();
+        assert_eq!(got, vec![Some(1234), None, Some(-1)]);
+    }
 
     /// The validator's limit on a pool or issue (`validate::MAX_TABLE_MONEY`) is the money
     /// columns' own: 10^(precision − scale) yuan.

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::parquet::{
-    DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, exact_mantissa, run_table_frame,
-};
+use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, run_table_frame};
 use super::table::{format_money, render_table};
 use crate::analytics::breakeven::Bdr;
 use crate::analytics::measures::PricedRun;
@@ -190,26 +188,13 @@ fn decimal_col(
     scale: u32,
     get: impl Fn(&PortfolioRow) -> Option<Decimal>,
 ) -> Result<Column, Error> {
-    let mut mantissas = Vec::with_capacity(rows.len());
-    for r in rows {
-        let m = match get(r) {
-            None => None,
-            Some(d) => Some(exact_mantissa(d, scale).map_err(|m| {
-                frame_error(format!(
-                    "column `{name}`, deal `{}`, scenario `{}`, tranche `{}`: {m}",
-                    r.deal_id, r.scenario, r.tranche
-                ))
-            })?),
-        };
-        mantissas.push(m);
-    }
-    Ok(
-        Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
-            .into_decimal(DECIMAL_PRECISION, scale as usize)
-            .map_err(|e| frame_error(format!("column `{name}`: {e}")))?
-            .into_series()
-            .into_column(),
-    )
+    super::parquet::decimal_column(DEALS_FILE, name, scale, rows.iter().map(get), |i| {
+        let r = &rows[i];
+        format!(
+            "deal `{}`, scenario `{}`, tranche `{}`",
+            r.deal_id, r.scenario, r.tranche
+        )
+    })
 }
 
 fn f64_col(

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, RATIO_SCALE, exact_mantissa};
+use super::parquet::{MONEY_SCALE, RATIO_SCALE};
 use super::table::{display_width, format_money};
 use crate::analytics::rating::size::{SizeStep, Sized, TdrAt};
 use crate::analytics::rating::{
@@ -39,21 +39,7 @@ fn decimals(
     scale: u32,
     values: impl Iterator<Item = Option<Decimal>>,
 ) -> Result<Column, Error> {
-    let mut m = Vec::new();
-    for (i, v) in values.enumerate() {
-        m.push(match v {
-            None => None,
-            Some(d) => Some(
-                exact_mantissa(d, scale)
-                    .map_err(|e| err(file, format!("column `{name}`, row {i}: {e}")))?,
-            ),
-        });
-    }
-    Ok(Int128Chunked::from_iter_options(name.into(), m.into_iter())
-        .into_decimal(DECIMAL_PRECISION, scale as usize)
-        .map_err(|e| err(file, format!("column `{name}`: {e}")))?
-        .into_series()
-        .into_column())
+    super::parquet::decimal_column(file, name, scale, values, |i| format!("row {i}"))
 }
 
 fn frame(file: &str, len: usize, columns: Vec<Column>) -> Result<DataFrame, Error> {

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::parquet::{DECIMAL_PRECISION, MONEY_SCALE, exact_mantissa};
+use super::parquet::{MONEY_SCALE, decimal_column};
 use crate::analytics::reconcile::{InLifeRow, ReconLine, ReconNote, Reconciliation};
 use crate::error::Error;
 
@@ -17,22 +17,9 @@ pub const RECONCILIATION_FILE: &str = "reconciliation.parquet";
 pub const IN_LIFE_FILE: &str = "in_life.parquet";
 
 fn money(file: &'static str, name: &str, values: Vec<Decimal>) -> Result<Column, Error> {
-    let err = |message: String| Error::Write {
-        path: PathBuf::from(file),
-        message: format!("column `{name}`: {message}"),
-    };
-    let mantissas = values
-        .iter()
-        .map(|&d| exact_mantissa(d, MONEY_SCALE).map(Some))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| err(e.to_string()))?;
-    Ok(
-        Int128Chunked::from_iter_options(name.into(), mantissas.into_iter())
-            .into_decimal(DECIMAL_PRECISION, MONEY_SCALE as usize)
-            .map_err(|e| err(e.to_string()))?
-            .into_series()
-            .into_column(),
-    )
+    decimal_column(file, name, MONEY_SCALE, values.into_iter().map(Some), |i| {
+        format!("row {i}")
+    })
 }
 
 fn frame(file: &'static str, height: usize, columns: Vec<Column>) -> Result<DataFrame, Error> {
