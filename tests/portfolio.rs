@@ -1252,3 +1252,43 @@ fn a_partition_name_problem_clips_the_name() {
         problem.chars().count()
     );
 }
+
+/// Review 35b: `sweep --html` without `--flows` keeps no periods, so its page says so instead of
+/// three charts with axes and legends and no data (F1); `reconcile --html` writes each warning
+/// once prefixed, as the terminal does (F5: "warning: warning:").
+#[test]
+fn html_pages_without_periods_and_with_warnings() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let p = |s: &str| tmp.path().join(s).to_str().expect("utf-8").to_string();
+    let (out, page) = (p("sweep"), p("sweep.html"));
+    let r = ipabs(&[
+        "sweep",
+        "deals/nanshan_gaoxintou_5_2022.toml",
+        "--out",
+        &out,
+        "--html",
+        &page,
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains(ipabs::output::html::NO_PERIODS), "{html}");
+    assert!(!html.contains("points=\"\""), "an empty line chart");
+    let (out, page) = (p("rec"), p("rec.html"));
+    let r = ipabs(&[
+        "reconcile",
+        "tests/fixtures/auditing.toml",
+        "--actuals",
+        "tests/fixtures/auditing_actuals.toml",
+        "--out",
+        &out,
+        "--html",
+        &page,
+        "--quiet",
+    ]);
+    // One reported line differs from the model by design (docs/auditing.md): exit 4.
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains("warning: "), "the warnings are on the page");
+    assert!(!html.contains("warning: warning:"), "{html}");
+}

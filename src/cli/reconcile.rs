@@ -144,7 +144,7 @@ fn reconcile_command(
         let warned: Vec<String> = load
             .iter()
             .chain(&run_warnings)
-            .map(|w| format!("warning: {w}"))
+            .map(|w| w.to_string())
             .collect();
         page.extend(warned);
         let text = page.join("\n");

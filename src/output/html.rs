@@ -198,7 +198,9 @@ pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>
 }
 
 /// The charts of one run: tranche balances, collections and defaults by period, and the senior
-/// coverage multiple per date against the lowest `coverage_below` trigger.
+/// coverage multiple per date against the lowest `coverage_below` trigger. A run that kept no
+/// periods (`sweep` without `--flows`) has a sentence saying so instead of charts with no data
+/// (review 35b item F1: three empty charts looked like charts of zeros).
 pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
     let dates: Vec<String> = run
         .periods
@@ -210,6 +212,10 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
         esc(&deal.name),
         esc(&run.scenario)
     );
+    if run.periods.is_empty() {
+        out.push_str(NO_PERIODS);
+        return out;
+    }
     let balances: Vec<(String, Vec<f64>)> = deal
         .tranches
         .iter()
@@ -295,6 +301,12 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
     ));
     out
 }
+
+/// What [`run_charts`] writes for a run without periods.
+pub const NO_PERIODS: &str = "<p>This run kept no periods or pool flows (a <code>sweep</code> \
+     without <code>--flows</code> keeps the senior tranche's rows only), so it has no charts: \
+     run the sweep with <code>--flows</code>, or <code>ipabs run</code> on the scenario, to \
+     chart it.</p>\n";
 
 /// BDR against TDR per tranche and scenario.
 pub fn breakeven_chart(rows: &[BreakevenRow]) -> String {

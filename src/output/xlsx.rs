@@ -77,8 +77,9 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
         })?;
         ws.write_string_with_format(0, c, col.name().as_str(), &bold)
             .map_err(e)?;
-        ws.set_column_width(c, (col.name().len() as f64 + 2.0).max(12.0))
-            .map_err(e)?;
+        // The widest cell shown, in character widths (review 35b item F2: widths from the
+        // header alone showed amounts of 1亿 and more as `########`, and cut deal names).
+        let mut widest = col.name().len();
         for i in 0..df.height() {
             let r = u32::try_from(i + 1).map_err(|_| Error::Write {
                 path: path.to_path_buf(),
@@ -91,15 +92,18 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
             match v {
                 AnyValue::Null => {}
                 AnyValue::String(s) => {
+                    widest = widest.max(text_width(s));
                     ws.write_string(r, c, s).map_err(e)?;
                 }
                 AnyValue::StringOwned(s) => {
+                    widest = widest.max(text_width(s.as_str()));
                     ws.write_string(r, c, s.as_str()).map_err(e)?;
                 }
                 AnyValue::Boolean(b) => {
                     ws.write_boolean(r, c, b).map_err(e)?;
                 }
                 AnyValue::Decimal(m, _, scale) => {
+                    widest = widest.max(number_width(m, scale));
                     let f = places.as_ref().unwrap_or(&money);
                     ws.write_number_with_format(r, c, decimal_number(m, scale), f)
                         .map_err(e)?;
@@ -111,6 +115,8 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
                     }
                 }
                 AnyValue::Float64(x) => {
+                    // Excel's General format shows at most 11 characters of a number.
+                    widest = widest.max(x.to_string().len().min(11));
                     ws.write_number(r, c, x).map_err(e)?;
                 }
                 AnyValue::Int32(x) => {
@@ -129,9 +135,53 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
                 }
             }
         }
+        ws.set_column_width(c, column_width(widest)).map_err(e)?;
     }
     ws.set_freeze_panes(1, 0).map_err(e)?;
     Ok(())
+}
+
+/// Most character widths a column is made: a longer text is cut at the next filled cell, as
+/// Excel shows it, rather than widen the sheet past a screen.
+const MAX_COLUMN_WIDTH: usize = 60;
+
+/// A column's width in Excel's character units: its widest cell ([`text_width`],
+/// [`number_width`]) and two more, at least 12, at most [`MAX_COLUMN_WIDTH`] and two.
+fn column_width(widest: usize) -> f64 {
+    (widest.min(MAX_COLUMN_WIDTH) + 2).max(12) as f64
+}
+
+/// The width a text takes: two for a CJK (wide) character, one for any other.
+fn text_width(s: &str) -> usize {
+    s.chars()
+        .map(|ch| match u32::from(ch) {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The width a Decimal mantissa at `scale` takes as its format shows it: its digits, sign and
+/// point, and for money (`#,##0.00`) a separator every three integer digits.
+fn number_width(m: i128, scale: usize) -> usize {
+    let text = super::csv::decimal_text(m, scale);
+    let int_digits = text
+        .trim_start_matches('-')
+        .split('.')
+        .next()
+        .map_or(0, str::len);
+    let separators = if scale == 2 {
+        int_digits.saturating_sub(1) / 3
+    } else {
+        0
+    };
+    text.len() + separators
 }
 
 /// Writes a workbook to `path`: an `overview` sheet (the `info` lines, then each table's name
@@ -197,6 +247,22 @@ pub fn write_xlsx<N: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Column widths from what the cells show (review 35b item F2), by hand: 196,000,000.00 is
+    /// 12 characters and 2 separators, 14; -1,234.5678 at 4 places is 10 (no separators
+    /// outside money); 南山区 is 6 wide, "A1" 2; a column is its widest cell and 2, at least
+    /// 12 and at most 62.
+    #[test]
+    fn a_column_is_as_wide_as_its_widest_cell() {
+        assert_eq!(number_width(19_600_000_000, 2), 14);
+        assert_eq!(number_width(-12_345_678, 4), 10);
+        assert_eq!(number_width(-100, 2), 5);
+        assert_eq!(text_width("南山区"), 6);
+        assert_eq!(text_width("A1"), 2);
+        assert_eq!(column_width(14), 16.0);
+        assert_eq!(column_width(3), 12.0);
+        assert_eq!(column_width(500), 62.0);
+    }
 
     /// Two workbooks of the same tables written more than a second apart have the same bytes:
     /// the creation time is fixed, not the clock's (it was the clock's, to the second).
