@@ -159,8 +159,22 @@ pub(super) fn floating(
 /// A scenario's index paths at `p` (`scenario`, `scenarios[2]`).
 /// Warns (`unread_index`) at each index of scenario `s` at `p` (in `indices` or `index_paths`)
 /// that none of `read` (the deal's floating rates' indices) is: a misspelt name would leave
-/// the scenario on the deal's own values in silence.
+/// the scenario on the deal's own values in silence. So is an `index_shift` on a deal without
+/// a floating rate (review 35c: a committee's "−50 bp" scenario equalled the base in silence).
 pub(super) fn unread_indices(ctx: &mut Ctx, p: &str, s: &schema::Scenario, read: &[&str]) {
+    if read.is_empty()
+        && let Some(shift) = s.index_shift.filter(|v| !v.is_zero())
+    {
+        ctx.warn(
+            Check::UnreadIndex,
+            &format!("{p}.index_shift"),
+            format!(
+                "index_shift {shift} shifts nothing: the deal has no floating rate (a fixed \
+                 coupon or asset rate does not move with an index; a spread compression on \
+                 fixed rates is not modelled, docs/scenarios.md)"
+            ),
+        );
+    }
     let given = s
         .indices
         .iter()
