@@ -474,6 +474,7 @@ fn the_stressed_scenario_keeps_everything_but_the_defaults() {
             )],
             shift: dec!(0.01),
         },
+        coupon_shift: dec!(0.0025),
         clean_up_call: true,
     };
     let x = stressed(&s, dec!(0.125));

@@ -114,6 +114,13 @@
 //! figures alone (interest missed and made good later); the sweeps with and without `--flows`
 //! agree; the other 72 files byte-identical.
 //!
+//! Re-pinned in session 35: the eight `scenarios.parquet` files, when `coupon_shift` (the
+//! spread compression a scenario adds to the senior and mezzanine coupons; review 35c G2) was
+//! appended. Checked against the previous build's (3289619) files with pyarrow: the earlier
+//! columns equal, `coupon_shift` 0 in all 316 rows (no example scenario shifts a coupon); the
+//! other 84 files byte-identical. The figure is tested by hand in
+//! `tests/fees_reserves_rates.rs` (`coupon_shift_raises_senior_coupons`).
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -1048,3 +1048,48 @@ fn a_loan_accrues_by_its_own_day_count() {
         "{err}"
     );
 }
+
+/// `coupon_shift` (since session 35, review 35c G2): the rating reports' spread compression,
+/// added to every senior and mezzanine coupon on every date. A fixed senior A of 1,000,000 at
+/// 3%, pass-through, on the pool above (305,000 a period, year fraction 1/2 under 30/360),
+/// with `coupon_shift = 0.005`: its coupon is 3.5%.
+/// * P1 interest = 1,000,000 × 0.035 / 2 = 17,500.00 (15,000.00 unshifted); principal
+///   305,000 − 17,500 = 287,500 → balance 712,500.00.
+/// * P2 interest = 712,500 × 0.035 / 2 = 12,468.75; principal 292,531.25 → 419,968.75.
+///
+/// The summary's coupon and the payment notice's 本期票面利率 are 0.035; the subordinated B's
+/// return cap is not shifted. A floating A (3.45% + 0.5% = 3.95% in P1, under its 4% cap)
+/// takes the shift after its cap: 4.45%, so P1 interest = 1,000,000 × 0.0445 / 2 = 22,250.00.
+#[test]
+fn coupon_shift_raises_senior_coupons() {
+    let fixed = FLOATING_TRANCHES
+        .replace(
+            "floating = { index = \"lpr_1y\", spread = 0.005, cap = 0.04, reset_every_months = 12, reset_from = 2025-01-01 }",
+            "coupon = 0.03",
+        )
+        .replace(
+            "balance = 100000\n",
+            "balance = 100000\ncoupon = 0.02\n",
+        );
+    assert_ne!(fixed, FLOATING_TRANCHES);
+    let base = run(&format!("{HEADER}{fixed}"));
+    assert_eq!(row(&base, "A", 1).interest_due, dec!(15000.00));
+    let r = run(&format!("{HEADER}{fixed}coupon_shift = 0.005\n"));
+    assert_eq!(row(&r, "A", 1).interest_due, dec!(17500.00));
+    assert_eq!(row(&r, "A", 1).balance_end, dec!(712500.00));
+    assert_eq!(row(&r, "A", 2).interest_due, dec!(12468.75));
+    assert_eq!(row(&r, "A", 2).balance_end, dec!(419968.75));
+    let coupon = |t: &str| r.summary.iter().find(|s| s.tranche == t).unwrap().coupon;
+    assert_eq!(coupon("A"), dec!(0.035));
+    assert_eq!(coupon("B"), dec!(0.02));
+    let notice = r
+        .notices
+        .iter()
+        .find(|n| n.tranche == "A" && n.period == 1)
+        .expect("notice");
+    assert_eq!(notice.coupon, dec!(0.035));
+    let floating = run(&format!(
+        "{HEADER}{FLOATING_TRANCHES}coupon_shift = 0.005\n"
+    ));
+    assert_eq!(row(&floating, "A", 1).interest_due, dec!(22250.00));
+}

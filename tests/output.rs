@@ -1153,10 +1153,12 @@ fn scenarios_table_states_support_failures() {
     assert_eq!(col.get(1), Some(""));
 }
 
-/// `scenarios.parquet`'s `events` (since session 30, the last column): `name@date` of the
+/// `scenarios.parquet`'s `events` (since session 30, the last column until `coupon_shift` was
+/// appended in session 35): `name@date` of the
 /// events a trigger of the deal watches, `;`-separated in the scenario's order; empty without;
 /// an event with `until` (since session 31) is `name@date..until`. The fixture with two event
-/// triggers and its scenario dating both (in the other order), the first until 2024-09-01.
+/// triggers and its scenario dating both (in the other order), the first until 2024-09-01,
+/// and a `coupon_shift` of 0.0025 (0 in the base case).
 #[test]
 fn scenarios_table_states_events() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_worked.toml");
@@ -1178,7 +1180,7 @@ fn scenarios_table_states_events() {
         )
         .replace(
             "recovery_lag_months = 3\n",
-            "recovery_lag_months = 3\nevents = [ { name = \"servicer_out\", date = 2024-08-01, \
+            "recovery_lag_months = 3\ncoupon_shift = 0.0025\nevents = [ { name = \"servicer_out\", date = 2024-08-01, \
              until = 2024-09-01 }, \
              { name = \"downgrade\", date = 2024-06-01 } ]\n",
         );
@@ -1199,8 +1201,18 @@ fn scenarios_table_states_events() {
         Some("servicer_out@2024-08-01..2024-09-01;downgrade@2024-06-01")
     );
     assert_eq!(col.get(1), Some(""));
+    let names = df.get_column_names();
     assert_eq!(
-        df.get_column_names().last().map(|c| c.as_str()),
-        Some("events")
+        names[names.len() - 2..]
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["events", "coupon_shift"]
     );
+    let shift = df
+        .column("coupon_shift")
+        .expect("column")
+        .f64()
+        .expect("doubles");
+    assert_eq!([shift.get(0), shift.get(1)], [Some(0.0025), Some(0.0)]);
 }

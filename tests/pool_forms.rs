@@ -354,7 +354,7 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
     // appended `support_failures`, session 30 `events`).
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(
-        names[names.len() - 7..],
+        names[names.len() - 8..],
         [
             "supports_off",
             "index_paths",
@@ -362,7 +362,8 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
             "clean_up_call",
             "overrides",
             "support_failures",
-            "events"
+            "events",
+            "coupon_shift"
         ]
     );
 }

@@ -364,6 +364,7 @@ default_date = 2024-05-10
                     events: vec![],
                     overrides: vec![],
                     indices: Default::default(),
+                    coupon_shift: Decimal::ZERO,
                     clean_up_call: true,
                 };
                 assert_eq!(s.scenarios[i], by_hand);

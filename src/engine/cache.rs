@@ -147,6 +147,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         support_failures,
         events,
         indices,
+        coupon_shift,
         clean_up_call,
         overrides,
     } = a;
@@ -162,6 +163,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         && *support_failures == b.support_failures
         && *events == b.events
         && *indices == b.indices
+        && *coupon_shift == b.coupon_shift
         && *clean_up_call == b.clean_up_call
         && *overrides == b.overrides
 }

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::deal::Deal;
+use crate::deal::{Deal, Tranche, TrancheClass};
 use crate::error::{Error, Result};
 use crate::floating::IndexView;
 use crate::scenario::Scenario;
@@ -47,7 +47,7 @@ pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Ve
 
 /// Each tranche's coupon for payment date `k` (an index into `deal.periods`) under
 /// `scenario`: its fixed coupon, or its floating rate for the period as the run fixes it
-/// (what a payment notice states as 本期票面利率).
+/// (what a payment notice states as 本期票面利率), with the scenario's `coupon_shift`.
 pub fn coupons_on(deal: &Deal, scenario: &Scenario, k: usize) -> Result<Vec<Decimal>> {
     let floating = tranche_coupons(deal, scenario)?;
     Ok(deal
@@ -55,11 +55,22 @@ pub fn coupons_on(deal: &Deal, scenario: &Scenario, k: usize) -> Result<Vec<Deci
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            floating
+            let rate = floating
                 .get(i)
                 .and_then(|rates| rates.get(k))
                 .copied()
-                .unwrap_or(t.coupon)
+                .unwrap_or(t.coupon);
+            shifted_coupon(t, scenario, rate)
         })
         .collect())
+}
+
+/// `rate` plus the scenario's `coupon_shift` for a senior or mezzanine tranche (after a
+/// floating rate's floor and cap); a subordinated tranche's return cap is not shifted.
+pub(super) fn shifted_coupon(t: &Tranche, scenario: &Scenario, rate: Decimal) -> Decimal {
+    if scenario.coupon_shift.is_zero() || t.class == TrancheClass::Subordinated {
+        rate
+    } else {
+        rate + scenario.coupon_shift
+    }
 }

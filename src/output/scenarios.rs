@@ -119,7 +119,7 @@ fn spans<'a>(
 
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
 /// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
-/// index_paths, index_shift, clean_up_call, overrides, support_failures, events.
+/// index_paths, index_shift, clean_up_call, overrides, support_failures, events, coupon_shift.
 pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame, Error> {
     let n = scenarios.len();
     let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -222,6 +222,11 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
         ),
         Column::new("support_failures".into(), support_failures),
         Column::new("events".into(), events),
+        // Appended (since session 35), so the earlier columns keep their order.
+        col(
+            "coupon_shift",
+            scenarios.iter().map(|s| f64_of(s.coupon_shift)).collect(),
+        ),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {
         path: PathBuf::from(SCENARIOS_FILE),

@@ -59,6 +59,10 @@ pub struct Scenario {
     /// The paths of the indices floating rates follow, and a parallel shift. An index this
     /// scenario does not give falls back to the deal file's own `[scenario]`.
     pub indices: crate::floating::IndexPaths,
+    /// Added to every senior and mezzanine tranche's coupon on every payment date, after a
+    /// floating rate's floor and cap (`coupon_shift`, a fraction ≥ 0; since session 35): the
+    /// spread compression of the rating reports. 0: none.
+    pub coupon_shift: Decimal,
     /// Whether the originator exercises the deal's clean-up call as soon as it can
     /// (`clean_up_call`, default true; no effect on a deal without one).
     pub clean_up_call: bool,
@@ -174,6 +178,7 @@ impl Scenario {
             events: Vec::new(),
             overrides: Vec::new(),
             indices: crate::floating::IndexPaths::default(),
+            coupon_shift: Decimal::ZERO,
             clean_up_call: true,
         }
     }

@@ -49,6 +49,10 @@ pub struct Scenario {
     pub index_paths: Option<BTreeMap<String, Vec<IndexPoint>>>,
     /// A parallel shift added to every index on every date, as a fraction (0.01 = +100 bp).
     pub index_shift: Option<Decimal>,
+    /// Added to every senior and mezzanine tranche's coupon on every date, fixed or floating,
+    /// as a fraction (0.005 = +50 bp): the rating reports' spread compression (超额利差压缩,
+    /// 发行利率上升), the cost of the securities raised against the pool's fixed yield.
+    pub coupon_shift: Option<Decimal>,
     /// Whether the originator exercises the deal's clean-up call when it can (default true).
     pub clean_up_call: Option<bool>,
     /// Assumptions for some obligors only, chosen by name or by tag, in order; a later rule

@@ -109,6 +109,18 @@ pub(super) fn build(
         .filter_map(|(i, r)| override_rule(ctx, &format!("{p}.overrides[{i}]"), r, obligors, tags))
         .collect();
     let indices = super::floating::index_paths(ctx, p, s);
+    let coupon_shift = s.coupon_shift.map_or(Decimal::ZERO, |v| {
+        let cp = format!("{p}.coupon_shift");
+        let v = ctx.fraction(&cp, v, false);
+        crate::validate::checks::rate_range(
+            ctx,
+            &cp,
+            v,
+            crate::validate::checks::INDEX_SHIFT_MAX,
+            "coupon_shift",
+        );
+        v
+    });
     if ctx.error_count() > before {
         return None;
     }
@@ -128,6 +140,7 @@ pub(super) fn build(
         support_failures,
         events,
         indices,
+        coupon_shift,
         clean_up_call: s.clean_up_call.unwrap_or(true),
     })
 }
