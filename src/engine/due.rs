@@ -80,14 +80,13 @@ pub(super) struct BaseSource {
 
 impl Run<'_> {
     /// The annual coupon of tranche `i` on payment date `k`. The one place a coupon is read:
-    /// a floating coupon (index + spread, resets, floors, caps) fills this seam, and the
-    /// scenario's `coupon_shift` is added ([`super::rates::shifted_coupon`]).
+    /// a floating coupon (index + spread, resets, floors, caps) and the scenario's
+    /// `coupon_shift` fill this seam ([`super::rates::tranche_coupons`]).
     pub(super) fn coupon_rate(&self, i: usize, k: usize) -> Decimal {
-        let rate = match self.coupons.get(i).and_then(|c| c.get(k)) {
+        match self.coupons.get(i).and_then(|c| c.get(k)) {
             Some(rate) => *rate,
             None => self.deal.tranches[i].coupon,
-        };
-        super::rates::shifted_coupon(&self.deal.tranches[i], self.scenario, rate)
+        }
     }
 
     /// Interest of tranche `i` for payment date `k`: `accruing × coupon × year fraction`,

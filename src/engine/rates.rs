@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::deal::{Deal, Tranche, TrancheClass};
+use crate::deal::{Deal, TrancheClass};
 use crate::error::{Error, Result};
 use crate::floating::IndexView;
 use crate::scenario::Scenario;
@@ -12,9 +12,13 @@ use crate::scenario::Scenario;
 /// the rate fixed on the latest reset date on or before the period's accrual start (the
 /// closing date before the first reset), read through [`IndexView`]: the closing-date fixing
 /// (the issuance coupon) from the deal's own path, later ones from the scenario's path plus
-/// its shift; within the floor and the cap.
+/// its shift; within the floor and the cap. With a `coupon_shift` (since session 35), every
+/// senior and mezzanine tranche's coupon on every date, fixed or floating, plus the shift
+/// (after the floor and the cap); a subordinated tranche's return cap is not shifted. Fixed
+/// once per run, so that a run without floating rates or a shift reads each coupon as before.
 pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Vec<Decimal>>> {
-    if deal.tranches.iter().all(|t| t.floating.is_none()) {
+    let shift = scenario.coupon_shift;
+    if shift.is_zero() && deal.tranches.iter().all(|t| t.floating.is_none()) {
         return Ok(Vec::new());
     }
     let view = IndexView {
@@ -25,14 +29,24 @@ pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Ve
     deal.tranches
         .iter()
         .map(|t| {
+            let shift = if t.class == TrancheClass::Subordinated {
+                Decimal::ZERO
+            } else {
+                shift
+            };
             let Some(f) = &t.floating else {
-                return Ok(Vec::new());
+                return Ok(if shift.is_zero() {
+                    Vec::new()
+                } else {
+                    vec![t.coupon + shift; deal.periods.len()]
+                });
             };
             deal.periods
                 .iter()
                 .map(|p| {
                     let fixing = f.fixing_date(deal.closing_date, p.accrual_start);
-                    f.rate_on(fixing, &view).ok_or_else(|| {
+                    let rate = f.rate_on(fixing, &view).map(|r| r + shift);
+                    rate.ok_or_else(|| {
                         Error::Usage(format!(
                             "scenario `{}`: tranche `{}` follows index `{}`, which neither the \
                              scenario nor the deal's [scenario] gives a path for",
@@ -49,28 +63,17 @@ pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Ve
 /// `scenario`: its fixed coupon, or its floating rate for the period as the run fixes it
 /// (what a payment notice states as 本期票面利率), with the scenario's `coupon_shift`.
 pub fn coupons_on(deal: &Deal, scenario: &Scenario, k: usize) -> Result<Vec<Decimal>> {
-    let floating = tranche_coupons(deal, scenario)?;
+    let fixed = tranche_coupons(deal, scenario)?;
     Ok(deal
         .tranches
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let rate = floating
+            fixed
                 .get(i)
                 .and_then(|rates| rates.get(k))
                 .copied()
-                .unwrap_or(t.coupon);
-            shifted_coupon(t, scenario, rate)
+                .unwrap_or(t.coupon)
         })
         .collect())
-}
-
-/// `rate` plus the scenario's `coupon_shift` for a senior or mezzanine tranche (after a
-/// floating rate's floor and cap); a subordinated tranche's return cap is not shifted.
-pub(super) fn shifted_coupon(t: &Tranche, scenario: &Scenario, rate: Decimal) -> Decimal {
-    if scenario.coupon_shift.is_zero() || t.class == TrancheClass::Subordinated {
-        rate
-    } else {
-        rate + scenario.coupon_shift
-    }
 }

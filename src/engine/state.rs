@@ -1021,13 +1021,11 @@ impl<'a> Run<'a> {
         let warnings = self.end_warnings();
         let cumulative_default_ratio = self.cumulative_default_ratio(self.k);
         let mut summary = super::summary::tranche_summaries(deal, &self.totals)?;
-        // A floating tranche's summary coupon is its first payment date's rate; a shifted one
-        // (`coupon_shift`) its shifted coupon.
-        for (i, row) in summary.iter_mut().enumerate() {
-            if !self.scenario.coupon_shift.is_zero()
-                || self.coupons.get(i).is_some_and(|c| !c.is_empty())
-            {
-                row.coupon = self.coupon_rate(i, 0);
+        // A floating or shifted (`coupon_shift`) tranche's summary coupon is its first
+        // payment date's rate.
+        for (row, first) in summary.iter_mut().zip(&self.coupons) {
+            if let Some(rate) = first.first() {
+                row.coupon = *rate;
             }
         }
         let failures = std::mem::take(&mut self.support_failure)
