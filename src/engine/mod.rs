@@ -33,6 +33,7 @@ pub mod ledger;
 pub mod notice;
 mod plan;
 mod rates;
+mod record;
 pub use rates::coupons_on;
 mod repayment;
 mod reserve;
