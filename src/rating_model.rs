@@ -276,6 +276,17 @@ pub struct ProviderCredit {
     pub supports: Vec<usize>,
 }
 
+impl ProviderCredit {
+    /// Its `region` or `industry` tag (`k`), if it has one.
+    pub fn credit_tag(&self, k: &str) -> Option<&str> {
+        match k {
+            "region" => self.credit.region.as_deref(),
+            "industry" => self.credit.industry.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 /// The credits of a deal's default model: one per obligor, and one per support provider that
 /// has a credit.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -1092,4 +1092,25 @@ fn coupon_shift_raises_senior_coupons() {
         "{HEADER}{FLOATING_TRANCHES}coupon_shift = 0.005\n"
     ));
     assert_eq!(row(&floating, "A", 1).interest_due, dec!(22250.00));
+    // The notice's coupon line states the coupon paid, and the shift (review 35d item F1: a
+    // fixed coupon was printed unshifted).
+    let line = "* 票面利率 (coupon, a year): ";
+    let notice = |src: &str, r: &RunResult| {
+        let deal = load(src);
+        ipabs::output::table::notice_text(&deal, &deal.scenario, r, 1, "test")
+    };
+    let src = format!("{HEADER}{fixed}coupon_shift = 0.005\n");
+    let text = notice(&src, &r);
+    assert!(
+        text.contains(&format!("{line}A 3.5% (3%, coupon_shift +0.5%); B 2%")),
+        "{text}"
+    );
+    let src = format!("{HEADER}{FLOATING_TRANCHES}coupon_shift = 0.005\n");
+    let text = notice(&src, &floating);
+    assert!(
+        text.contains(&format!(
+            "{line}A 4.45% (lpr_1y + 0.5%, coupon_shift +0.5%); B 0%"
+        )),
+        "{text}"
+    );
 }

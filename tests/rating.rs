@@ -2850,4 +2850,24 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
     assert_eq!(pool.support_failures(&p), vec![(0, from), (1, from)]);
     assert!(pool.obligor_defaults(&p).is_empty());
     assert_eq!(pool.amount(&p), Decimal::ZERO);
+    // A support the path's scenario switches off is absent, not failed: the provider's
+    // default fails the other only (review 35d item F3: it tripped a `support_failed` trigger
+    // on the pool-alone paths).
+    let off = ipabs::scenario::Scenario {
+        supports_off: vec![0],
+        ..ipabs::scenario::Scenario::base()
+    };
+    assert_eq!(
+        rating::path_scenario(&pool, &off, &p).support_failures,
+        vec![(1, from)]
+    );
+    // One provider's pd compared as a number (review 35d item F6): "0.2" and "0.20" agree.
+    let src = format!(
+        "{bare}{}{}",
+        support("first", "tags = { pd = \"0.2\" }\n"),
+        support("second", "tags = { pd = \" 0.20 \" }\n")
+    );
+    let d = deal(&src);
+    let (credits, _) = credits_from_str("inline.toml", &src, &d, &model.pd).unwrap();
+    assert_eq!(credits.providers[0].supports, vec![0, 1]);
 }

@@ -396,17 +396,26 @@ fn rate_command(
             &mc,
             (&through.name, mc_scenario.is_some()),
         );
+        // The notes under the table go on the page too (review 35e item 4: the providers'
+        // paragraph was on the terminal only).
+        let notes = o::pool_notes(&r.loaded.deal, &r.pool, paths, &r.tdrs);
+        let provider = o::provider_note(&r.loaded.deal, &r.pool, &r.sim, Some(through));
         if let Some(file) = &copy.html {
             use crate::output::html;
-            html::write_html(file, &d.name, &table, &[html::rating_chart(&rows)])?;
+            let page: Vec<&str> = std::iter::once(table.as_str())
+                .chain(notes.iter().map(String::as_str))
+                .chain(provider.as_deref())
+                .collect();
+            let text = page.join("\n");
+            html::write_html(file, &d.name, &text, &[html::rating_chart(&rows)])?;
         }
         if !out.quiet {
             out_line(&table);
-            for note in o::pool_notes(&r.loaded.deal, &r.pool, paths, &r.tdrs) {
-                out_line(&note);
+            for note in &notes {
+                out_line(note);
             }
-            if let Some(note) = o::provider_note(&r.loaded.deal, &r.pool, &r.sim, true) {
-                out_line(&note);
+            if let Some(note) = &provider {
+                out_line(note);
             }
             out_line(&format!("wrote 3 files to {}", out.out.display()));
         }

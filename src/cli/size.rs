@@ -268,20 +268,24 @@ fn size_command(
         // The copies hold the steps; the sized deal is TOML already.
         write_copies(copy, "size", &d.name, &[(o::SIZE_STEPS_FILE, steps)])?;
         let table = o::size_table(&result.steps, &result.sized, a.margin, a.tdr_at);
+        // The notes under the table, on the terminal and on the page (review 35e item 4).
+        let notes: Vec<String> = o::tail_note(a.paths, &r.tdrs)
+            .into_iter()
+            .chain(o::pool_notes(&r.loaded.deal, &r.pool, a.paths, &r.tdrs))
+            .chain(o::provider_note(&r.loaded.deal, &r.pool, &r.sim, None))
+            .collect();
         if let Some(file) = &copy.html {
             use crate::output::html;
-            html::write_html(file, &d.name, &table, &[html::size_charts(&result.steps)])?;
+            let text = std::iter::once(table.clone())
+                .chain(notes.iter().cloned())
+                .collect::<Vec<_>>()
+                .join("\n");
+            html::write_html(file, &d.name, &text, &[html::size_charts(&result.steps)])?;
         }
         if !out.quiet {
             out_line(&table);
-            if let Some(note) = o::tail_note(a.paths, &r.tdrs) {
-                out_line(&note);
-            }
-            for note in o::pool_notes(&r.loaded.deal, &r.pool, a.paths, &r.tdrs) {
-                out_line(&note);
-            }
-            if let Some(note) = o::provider_note(&r.loaded.deal, &r.pool, &r.sim, false) {
-                out_line(&note);
+            for note in &notes {
+                out_line(note);
             }
             out_line(&format!(
                 "wrote {} and {} to {}",

@@ -573,13 +573,17 @@ pub fn group_note(
 
 /// A note naming the support providers the Monte Carlo draws as credits (docs/rating.md §7):
 /// each provider's credit, its PD over the deal's term, its supports and on how many of the
-/// simulated paths it defaults; for `size` (`rate` false), that its sizing does not read them.
-/// None when no support has provider tags.
+/// simulated paths it defaults; whether its region and industry match any obligor's (else it
+/// correlates with the pool at `neither`); supports left without a credit (they never fail on
+/// a path: a provider written two ways is two providers); that the block is joint default with
+/// no credit-substitution floor. For `rate`, `mc` is the Monte Carlo's scenario (a provider
+/// whose supports it switches off changes nothing there); for `size` (`mc` None), that its
+/// sizing does not read them. None when no support has provider tags.
 pub fn provider_note(
     deal: &crate::deal::Deal,
     pool: &crate::analytics::rating::Pool,
     sim: &crate::analytics::rating::Simulation,
-    rate: bool,
+    mc: Option<&crate::scenario::Scenario>,
 ) -> Option<String> {
     if pool.providers.is_empty() {
         return None;
@@ -601,33 +605,81 @@ pub fn provider_note(
                 .iter()
                 .map(|&s| format!("`{}`", deal.supports[s].name))
                 .collect();
+            // The tags came from the first of its supports that has them (review 35e item 7).
+            let tagged = p
+                .supports
+                .iter()
+                .map(|&s| &deal.supports[s].tags)
+                .find(|t| !t.is_empty())
+                .map_or_else(String::new, crate::validate::credit_tags_text);
+            let matched = deal.obligors.iter().any(|o| {
+                let same = |k: &str| {
+                    p.credit_tag(k)
+                        .is_some_and(|v| o.tags.get(k).is_some_and(|x| x.trim() == v))
+                };
+                same("region") || same("industry")
+            });
+            let off = mc.is_some_and(|s| p.supports.iter().all(|x| s.supports_off.contains(x)));
             format!(
-                "`{}` ({}: PD {:.4}% over {:.2} years; {}) defaults on {} of {} paths",
+                "`{}` ({tagged}: PD {:.4}% over {:.2} years; {}) defaults on {} of {} \
+                 paths{}{}",
                 p.provider,
-                crate::validate::credit_tags_text(&deal.supports[p.supports[0]].tags),
                 pool.model.term_pd(pool.groups.len() + j) * 100.0,
                 pool.provider_term,
                 supports.join(", "),
                 super::table::group_thousands(&defaults.to_string()),
                 super::table::group_thousands(&sim.paths.to_string()),
+                if matched {
+                    ""
+                } else {
+                    " (its region and industry match no obligor's: it correlates with every \
+                     obligor at `neither`)"
+                },
+                match mc {
+                    Some(s) if off => format!(
+                        " (the Monte Carlo's scenario `{}` switches its supports off: its \
+                         defaults change nothing there)",
+                        s.name
+                    ),
+                    _ => String::new(),
+                },
             )
         })
         .collect();
-    Some(if rate {
-        format!(
-            "support providers drawn as credits (docs/rating.md §7): {}; on those paths their \
-             supports fail from the first day of the default's collection period. The Monte \
-             Carlo through the waterfall (mc_tranches.parquet) counts them; the TDRs and the \
-             BDRs are the pool's, with every support paying",
-            parts.join(", ")
-        )
+    let untagged: Vec<String> = deal
+        .supports
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !pool.providers.iter().any(|p| p.supports.contains(i)))
+        .map(|(_, s)| format!("`{}` (provider `{}`)", s.name, s.provider.trim()))
+        .collect();
+    let untagged = if untagged.is_empty() {
+        String::new()
     } else {
         format!(
-            "support providers with a credit: {}; `size` tests BDR ≥ TDR, in which the \
-             supports pay, so it does not read them: `ipabs rate` on the sized deal gives the \
-             tranches' default probabilities with the providers' defaults (docs/rating.md §7)",
-            parts.join(", ")
+            ". Without a credit, so never failing on a path: {}; one provider written two \
+             ways is two providers (review 35e item 2): write its `provider` the same on each \
+             of its supports to make them one credit",
+            untagged.join(", ")
         )
+    };
+    Some(match mc {
+        Some(_) => format!(
+            "support providers drawn as credits (docs/rating.md §7): {}; on those paths their \
+             supports fail from the first day of the default's collection period{untagged}. \
+             The Monte Carlo through the waterfall (mc_tranches.parquet) counts them: the \
+             joint default of the pool and the providers, with no floor or cap at a provider's \
+             own rating (no credit substitution). The TDRs are the pool's; the BDRs are the \
+             break-even's scenarios', which default no provider",
+            parts.join(", ")
+        ),
+        None => format!(
+            "support providers with a credit: {}{untagged}; `size` tests BDR ≥ TDR, which \
+             defaults no provider, so it does not read them: `ipabs rate` on the sized deal \
+             gives the tranches' default probabilities with the providers' defaults \
+             (docs/rating.md §7)",
+            parts.join(", ")
+        ),
     })
 }
 
@@ -674,13 +726,19 @@ pub fn rate_table(
             continue;
         }
         seen.push(r.tranche.clone());
+        // The binding scenario named (review 35e item 1: a failure at zero under a
+        // supports-off stress read as the deal's own).
+        let binding = r
+            .binding_scenario
+            .as_deref()
+            .map_or_else(String::new, |b| format!(" `{b}`"));
         let note = if r.fails_at_zero {
-            "  (not paid in full with no defaults)"
+            format!("  (not paid in full with no defaults in scenario{binding})")
         } else if r.passes_at_one {
             // The realised rate is a lower bound.
-            "  (paid in full at R = 100% in the binding scenario)"
+            format!("  (paid in full at R = 100% in the binding scenario{binding})")
         } else {
-            ""
+            String::new()
         };
         let implied = match (&r.implied_rating, r.fails_at_zero) {
             (Some(i), _) => i.as_str(),

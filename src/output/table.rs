@@ -553,31 +553,41 @@ pub fn notice_text(
         .iter()
         .position(|p| p.number == period)
         .and_then(|k| crate::engine::coupons_on(deal, scenario, k).ok());
+    // The coupon the notice pays, as the run fixed it: floating, and with the scenario's
+    // `coupon_shift` (review 35d item F1: a fixed coupon was printed unshifted).
+    let shift = if scenario.coupon_shift.is_zero() {
+        String::new()
+    } else {
+        format!(", coupon_shift +{}%", percent(scenario.coupon_shift))
+    };
     let coupons: Vec<String> = deal
         .tranches
         .iter()
         .enumerate()
-        .map(|(i, t)| match &t.floating {
-            Some(f) => format!(
-                "{} {}({} {} {}%)",
-                t.name,
-                rates
-                    .as_ref()
-                    .and_then(|r| r.get(i))
-                    .map_or_else(String::new, |r| format!("{}% ", percent(*r))),
-                f.index,
-                if f.spread.is_sign_negative() {
-                    "−"
-                } else {
-                    "+"
-                },
-                (f.spread.abs() * Decimal::ONE_HUNDRED).normalize()
-            ),
-            None => format!(
-                "{} {}%",
-                t.name,
-                (t.coupon * Decimal::ONE_HUNDRED).normalize()
-            ),
+        .map(|(i, t)| {
+            let rate = rates
+                .as_ref()
+                .and_then(|r| r.get(i))
+                .map_or_else(String::new, |r| format!("{}%", percent(*r)));
+            let shifted = t.class != crate::deal::TrancheClass::Subordinated;
+            match &t.floating {
+                Some(f) => format!(
+                    "{} {rate} ({} {} {}%{})",
+                    t.name,
+                    f.index,
+                    if f.spread.is_sign_negative() {
+                        "−"
+                    } else {
+                        "+"
+                    },
+                    (f.spread.abs() * Decimal::ONE_HUNDRED).normalize(),
+                    if shifted { shift.as_str() } else { "" }
+                ),
+                None if shifted && !shift.is_empty() => {
+                    format!("{} {rate} ({}%{shift})", t.name, percent(t.coupon))
+                }
+                None => format!("{} {rate}", t.name),
+            }
         })
         .collect();
     let mut out = format!(

@@ -170,8 +170,8 @@ pub(super) fn unread_indices(ctx: &mut Ctx, p: &str, s: &schema::Scenario, read:
             &format!("{p}.index_shift"),
             format!(
                 "index_shift {shift} shifts nothing: the deal has no floating rate (a fixed \
-                 coupon or asset rate does not move with an index; a spread compression on \
-                 fixed rates is not modelled, docs/scenarios.md)"
+                 coupon or asset rate does not move with an index; for a spread compression, \
+                 coupon_shift raises the senior and mezzanine coupons, docs/scenarios.md)"
             ),
         );
     }

@@ -823,9 +823,17 @@ fn provider_tags(ctx: &mut Ctx, raw: &[schema::Support], i: usize) -> BTreeMap<S
         _ => {}
     }
     // One provider, one credit.
+    // Trimmed, and a `pd` as its number (review 35d item F6: "0.2" and "0.20" disagreed).
     let trimmed = |t: &BTreeMap<String, String>| -> BTreeMap<String, String> {
         t.iter()
-            .map(|(k, v)| (k.clone(), v.trim().to_string()))
+            .map(|(k, v)| {
+                let v = v.trim();
+                let v = match v.parse::<Decimal>() {
+                    Ok(d) if k == "pd" => d.normalize().to_string(),
+                    _ => v.to_string(),
+                };
+                (k.clone(), v)
+            })
             .collect()
     };
     if let Some((j, first)) = raw[..i].iter().enumerate().find_map(|(j, x)| {

@@ -41,7 +41,13 @@ pub fn path_scenario(pool: &Pool, base: &Scenario, p: &Pattern) -> Scenario {
     let mut s = breakeven::stressed(base, Decimal::ZERO);
     s.name = format!("{} (Monte Carlo)", base.name);
     s.obligor_defaults = pool.obligor_defaults(p);
-    s.support_failures.extend(pool.support_failures(p));
+    // A support the scenario switches off is absent, not failed (review 35d item F3: its
+    // provider's default tripped a `support_failed` trigger on the pool-alone paths).
+    s.support_failures.extend(
+        pool.support_failures(p)
+            .into_iter()
+            .filter(|(x, _)| !base.supports_off.contains(x)),
+    );
     s
 }
 
