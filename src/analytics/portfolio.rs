@@ -2,7 +2,7 @@
 //! concentration, industry and region mix, and per tranche of each run a coverage multiple
 //! defined the same way for every amortisation style.
 //!
-//! Money stays `Decimal`. Ratios are the engine's report ratios (`engine::ratio`): exact, rounded
+//! Money stays `Decimal`. Ratios are the report ratios (`money::report_ratio`): exact, rounded
 //! once, half away from zero, to [`RATIO_DP`] places (the scale of the Parquet ratio columns).
 
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ pub const UNTAGGED: &str = "untagged";
 /// `num / den` rounded once to [`RATIO_DP`] places, half away from zero; None when `den` is
 /// not positive.
 fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
-    crate::engine::ratio(num, den)
+    crate::money::report_ratio(num, den)
 }
 
 /// The deal-level figures of one deal (the same in every scenario).

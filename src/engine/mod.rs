@@ -50,7 +50,7 @@ use rust_decimal::Decimal;
 
 use crate::deal::Deal;
 use crate::error::Result;
-use crate::money::{Fen, ratio6, ratio6_fen};
+use crate::money::{Fen, ratio6_fen};
 use crate::pool::projection::PoolProjection;
 pub use crate::pool::projection::{ObligorRows, ProjectionMemo};
 use crate::scenario::Scenario;
@@ -166,25 +166,8 @@ fn waterfall(
     st.finish(b)
 }
 
-/// A ratio rounded to 6 decimal places, half away from zero, for reports; `None` when `den`
-/// is not positive. Triggers compare the exact ratio ([`triggers`]).
-pub(crate) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
-    if den <= Decimal::ZERO {
-        return None;
-    }
-    ratio6(num, den).or_else(|| {
-        // Decimal division is exact when its quotient, below 10^16 (so held to 12 places or
-        // more), needs at most 6 places: a zero or a ratio that ends within 6 places. Anything
-        // else (near a midpoint, or large) goes the exact way.
-        match num.checked_div(den) {
-            Some(q) if q.scale() <= 6 && q.abs() < EXACT_QUOTIENT_BOUND => Some(q),
-            _ => crate::money::rational::ratio6_of(num, den),
-        }
-    })
-}
-
-/// 10^16: see [`ratio`].
-const EXACT_QUOTIENT_BOUND: Decimal = Decimal::from_parts(1_874_919_424, 2_328_306, 0, false, 0);
+/// The report ratio ([`crate::money::report_ratio`]), where the engine's modules read it.
+pub(crate) use crate::money::report_ratio as ratio;
 
 /// [`ratio`] of two counts of fen (a coverage multiple's numerator and denominator), read
 /// from the integers when [`ratio6_fen`] can, else from their Decimals.
@@ -197,29 +180,4 @@ pub(crate) fn ratio_of_fen(num: Fen, den: Fen) -> Result<Option<Decimal>> {
         return Ok(Some(r));
     }
     Ok(ratio(state::dec(num)?, state::dec(den)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    /// The report ratio: the fast path, Decimal's exact quotients and the exact fallback give
-    /// the exact value rounded once, half away from zero. 1/2,000,000 is a tie (0.0000005);
-    /// 2/3 is near no tie; 0/x is exact; 10^15 / 0.03 (10^16.5) takes the exact way.
-    #[test]
-    fn report_ratios() {
-        assert_eq!(
-            EXACT_QUOTIENT_BOUND,
-            Decimal::from(10_000_000_000_000_000u64)
-        );
-        assert_eq!(ratio(dec!(1), dec!(2000000)), Some(dec!(0.000001)));
-        assert_eq!(ratio(dec!(2), dec!(3)), Some(dec!(0.666667)));
-        assert_eq!(ratio(Decimal::ZERO, dec!(7)), Some(Decimal::ZERO));
-        assert_eq!(
-            ratio(dec!(1000000000000000), dec!(0.03)),
-            Some(dec!(33333333333333333.333333))
-        );
-        assert_eq!(ratio(dec!(1), Decimal::ZERO), None);
-    }
 }

@@ -102,10 +102,51 @@ fn millionths(n: u128, d: u128) -> Option<Decimal> {
     pack(q + u128::from(2 * r >= d), false, 6)
 }
 
+/// A ratio rounded to 6 decimal places, half away from zero, for reports (a coverage
+/// multiple, a share, a cumulative default ratio); `None` when `den` is not positive. The one
+/// report ratio (review 35a item 3c: it lived in `engine`, and the rating notes and two
+/// warnings recomputed it their own ways). Triggers compare the exact ratio.
+pub fn report_ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
+    if den <= Decimal::ZERO {
+        return None;
+    }
+    ratio6(num, den).or_else(|| {
+        // Decimal division is exact when its quotient, below 10^16 (so held to 12 places or
+        // more), needs at most 6 places: a zero or a ratio that ends within 6 places. Anything
+        // else (near a midpoint, or large) goes the exact way.
+        match num.checked_div(den) {
+            Some(q) if q.scale() <= 6 && q.abs() < EXACT_QUOTIENT_BOUND => Some(q),
+            _ => super::rational::ratio6_of(num, den),
+        }
+    })
+}
+
+/// 10^16: see [`report_ratio`].
+const EXACT_QUOTIENT_BOUND: Decimal = Decimal::from_parts(1_874_919_424, 2_328_306, 0, false, 0);
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// The report ratio: the fast path, Decimal's exact quotients and the exact fallback give
+    /// the exact value rounded once, half away from zero. 1/2,000,000 is a tie (0.0000005);
+    /// 2/3 is near no tie; 0/x is exact; 10^15 / 0.03 (10^16.5) takes the exact way.
+    #[test]
+    fn report_ratios() {
+        assert_eq!(
+            EXACT_QUOTIENT_BOUND,
+            Decimal::from(10_000_000_000_000_000u64)
+        );
+        assert_eq!(report_ratio(dec!(1), dec!(2000000)), Some(dec!(0.000001)));
+        assert_eq!(report_ratio(dec!(2), dec!(3)), Some(dec!(0.666667)));
+        assert_eq!(report_ratio(Decimal::ZERO, dec!(7)), Some(Decimal::ZERO));
+        assert_eq!(
+            report_ratio(dec!(1000000000000000), dec!(0.03)),
+            Some(dec!(33333333333333333.333333))
+        );
+        assert_eq!(report_ratio(dec!(1), Decimal::ZERO), None);
+    }
 
     #[test]
     fn ratio6_and_rounding_equal_rust_decimal() {

@@ -15,7 +15,7 @@ pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_pow10_i64, mul_scaled
 
 use rust_decimal::Decimal;
 
-pub use exact::{ratio6, ratio6_fen, round_half_away};
+pub use exact::{ratio6, ratio6_fen, report_ratio, round_half_away};
 pub(crate) use powers_of_ten::{POW10_U64, pow10};
 
 /// Rounds an amount to the fen, half away from zero (0.005 → 0.01, −0.005 → −0.01).

@@ -438,7 +438,7 @@ pub fn concentration_note(balances: &[Decimal], total: Decimal, grouped: bool) -
 pub fn dominant_share(balances: &[Decimal], total: Decimal) -> Option<(usize, String)> {
     let (i, &largest) = balances.iter().enumerate().rev().max_by_key(|(_, b)| **b)?;
     let at_least = largest >= CONCENTRATED_SHARE.checked_mul(total)?;
-    let share = crate::money::rational::product_ratio_of(&[largest], &[total], 6)?;
+    let share = crate::money::report_ratio(largest, total)?;
     at_least.then(|| (i, pct(share)))
 }
 
@@ -552,8 +552,7 @@ pub fn group_note(
         .zip(&pool.group_balances)
         .filter(|(g, _)| g.len() > 1)
         .map(|(g, &b)| {
-            let share = crate::money::rational::product_ratio_of(&[b], &[pool.total], 6)
-                .unwrap_or_default();
+            let share = crate::money::report_ratio(b, pool.total).unwrap_or_default();
             format!(
                 "`{}` ({} obligors, {})",
                 deal.obligors[g[0]].group().unwrap_or_default(),

@@ -59,7 +59,9 @@ pub(super) fn amounts_in_scale(ctx: &mut Ctx, deal: &Deal, issue: Decimal) {
                     format!(
                         "support `{}`'s {key} {c:.2} is {} times the issue size {issue:.2}: {slip}",
                         s.name,
-                        (c / issue).round_dp(6).normalize()
+                        crate::money::report_ratio(c, issue)
+                            .unwrap_or_default()
+                            .normalize()
                     ),
                 );
             }
@@ -239,7 +241,9 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
                 format!(
                     "the tranches total {issue:.2} yuan, {} times the pool balance of {pool:.2}: \
                      is one side in 万元 (×10,000) or 亿元 (×100,000,000)? Every amount is in yuan",
-                    ratio.round_dp(6).normalize()
+                    crate::money::report_ratio(issue, pool)
+                        .unwrap_or_default()
+                        .normalize()
                 ),
             );
         }
