@@ -25,7 +25,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::parquet::RATIO_SCALE;
-use super::table::{display_width, render_line};
+use super::table::{column_widths, render_header, render_line};
 use super::write_frames;
 use crate::analytics::breakeven::{BreakevenRow, RATE_DP};
 use crate::error::Error;
@@ -38,8 +38,6 @@ pub const RATE_SCALE: u32 = RATE_DP;
 
 /// Shown for a value that does not exist (`None`).
 const MISSING: &str = "-";
-/// Spaces between two columns of the terminal table.
-const GAP: &str = "  ";
 
 fn frame_error(message: String) -> Error {
     Error::Write {
@@ -275,30 +273,6 @@ fn minimum_table(rows: &[&BreakevenRow]) -> String {
     for line in &cells {
         out.push_str(&render_line(line, &widths, &right));
     }
-    out
-}
-
-/// Widest cell of each column, header included, in terminal cells.
-fn column_widths<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> [usize; N] {
-    let mut widths = header.map(display_width);
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(display_width(cell));
-        }
-    }
-    widths
-}
-
-/// The header line and a rule under it.
-fn render_header<const N: usize>(
-    header: &[&str; N],
-    widths: &[usize; N],
-    right: &[bool],
-) -> String {
-    let mut out = render_line(&header.map(str::to_string), widths, right);
-    let total = widths.iter().sum::<usize>() + GAP.len() * N.saturating_sub(1);
-    out.push_str(&"-".repeat(total));
-    out.push('\n');
     out
 }
 

@@ -340,6 +340,12 @@ fn pct(d: Decimal) -> String {
     format!("{:.4}%", d * Decimal::ONE_HUNDRED)
 }
 
+/// The width of a table's tranche column: its longest name, at least 12 (review 35a item 3e:
+/// a name wider than 12 shifted its row).
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(display_width).max().unwrap_or(0).max(12)
+}
+
 fn pad(s: &str, w: usize) -> String {
     let n = display_width(s);
     format!("{s}{}", " ".repeat(w.saturating_sub(n)))
@@ -719,6 +725,7 @@ pub fn rate_table(
         "\ntranche (BDR: minimum over the scenarios; the rating is the highest whose TDR the BDR \
          meets)\n",
     );
+    let w = name_width(rows.iter().map(|r| r.tranche.as_str()));
     let mut seen = Vec::new();
     for r in rows {
         if seen.contains(&r.tranche) {
@@ -746,7 +753,7 @@ pub fn rate_table(
         };
         out.push_str(&format!(
             "  {}  BDR {}  implied rating {implied}{note}{}\n",
-            pad(&r.tranche, 12),
+            pad(&r.tranche, w),
             r.bdr().text(),
             sampling_note(tdrs, r),
         ));
@@ -773,11 +780,15 @@ pub fn rate_table(
          `{waterfall_scenario}`; choose it with --mc-scenario; its implied rating, the PD's at \
          the WAL, checks the rating above under this one scenario)\n"
     ));
-    out.push_str("  tranche       P(loss or shortfall)  expected loss  expected WAL  implied\n");
+    let w = name_width(mc.iter().map(|m| m.tranche.as_str()));
+    out.push_str(&format!(
+        "  {}  P(loss or shortfall)  expected loss  expected WAL  implied\n",
+        pad("tranche", w)
+    ));
     for m in mc {
         out.push_str(&format!(
             "  {}  {:>19.6}%  {:>13}  {:>12}  {}\n",
-            pad(&m.tranche, 12),
+            pad(&m.tranche, w),
             m.default_probability * 100.0,
             format!("{:.6}%", m.expected_loss * Decimal::ONE_HUNDRED),
             m.expected_wal_years
@@ -792,8 +803,10 @@ pub fn rate_table(
 /// `margin`: `size --margin`, said under the table when it is not 0 (review 29e item 4: it
 /// showed nowhere); so is `--tdr-at upper`.
 pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: TdrAt) -> String {
-    let mut out = String::from(
-        "step  tranche       balance              sub balance          BDR          TDR        coverage  pass\n",
+    let w = name_width(steps.iter().map(|s| s.tranche.as_str()));
+    let mut out = format!(
+        "step  {}  balance              sub balance          BDR          TDR        coverage  pass\n",
+        pad("tranche", w)
     );
     for s in steps {
         // `≥`: paid in full at R = 100% (the rate is a lower bound); `none`: not paid in full
@@ -802,7 +815,7 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
         out.push_str(&format!(
             "{:>4}  {}  {:>19}  {:>19}  {:>11}  {:>9}  {:>8}  {}\n",
             s.step,
-            pad(&s.tranche, 12),
+            pad(&s.tranche, w),
             format_money(s.balance),
             format_money(s.subordinated_balance),
             bdr,
@@ -1052,6 +1065,17 @@ fn amount_value(
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// A tranche column as wide as its longest name (review 35a item 3e): 优先级证券A1类 is
+    /// 5 × 2 + 2 + 2 = 14 cells wide, so `A` pads to 14 and the columns after it line up;
+    /// names within 12 keep the 12 of before.
+    #[test]
+    fn the_tranche_column_fits_its_longest_name() {
+        assert_eq!(name_width(["A", "优先级证券A1类"].into_iter()), 14);
+        assert_eq!(name_width(["A", "B"].into_iter()), 12);
+        assert_eq!(display_width(&pad("A", 14)), 14);
+        assert_eq!(display_width(&pad("优先级证券A1类", 14)), 14);
+    }
 
     /// A scheduled tranche's targets are rewritten in either TOML form (review 29e item 3:
     /// `[[tranches.target_balances]]` tables were refused), values only.
