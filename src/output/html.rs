@@ -36,12 +36,62 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-fn axis_max(values: impl Iterator<Item = f64>) -> f64 {
-    let m = values.fold(0.0_f64, f64::max);
-    if m <= 0.0 { 1.0 } else { m * 1.1 }
+/// What a chart's y axis holds: amounts and multiples, or rates (fractions of a pool) drawn
+/// as percentages.
+#[derive(Clone, Copy, PartialEq)]
+enum Axis {
+    /// Yuan or a multiple: ticks at quarters of 1.1 × the largest value (`short` labels).
+    Amount,
+    /// A fraction shown in percent (review 35b item F4: BDRs were drawn on 0 to 1.10 with
+    /// ticks at 0.28, 0.55, 0.83 beside tables in percent): the axis ends at the smallest of
+    /// 10%, 20%, 25%, 50% and 100% that holds every value (a rate is at most 100%), ticks at
+    /// its quarters.
+    Rate,
 }
 
-fn frame(title: &str, max: f64, body: &str, legend: &[(String, &str)]) -> String {
+/// The top of the y axis for `values` on `axis`.
+fn axis_max(values: impl Iterator<Item = f64>, axis: Axis) -> f64 {
+    let m = values.filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    match axis {
+        Axis::Amount if m <= 0.0 => 1.0,
+        Axis::Amount => m * 1.1,
+        // A little room above the largest value, as for amounts.
+        Axis::Rate => [0.1, 0.2, 0.25, 0.5, 1.0]
+            .into_iter()
+            .find(|&top| m * 1.05 <= top)
+            .unwrap_or(1.0_f64.max(m)),
+    }
+}
+
+/// A y-axis tick's label: [`short`] for amounts, a percentage for rates (`12.5%`, `25%`).
+fn tick(v: f64, axis: Axis) -> String {
+    match axis {
+        Axis::Amount => short(v),
+        Axis::Rate => {
+            let p = v * 100.0;
+            if (p - p.round()).abs() < 1e-9 {
+                format!("{p:.0}%")
+            } else {
+                format!("{p:.1}%")
+            }
+        }
+    }
+}
+
+/// Categories whose names would not fit under their bars, tilted, are numbered, with a key
+/// under the chart (review 35b item F4: 22 scenario names overlapped and were cut): when the
+/// longest name, at about 4.5 px a character, is wider than two of the chart's groups.
+fn numbered(categories: &[String]) -> bool {
+    let group = (W - LEFT - 10.0) / categories.len().max(1) as f64;
+    let longest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    longest as f64 * 4.5 > 2.0 * group
+}
+
+fn frame(title: &str, (max, axis): (f64, Axis), body: &str, legend: &[(String, &str)]) -> String {
     let mut s = format!(
         "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" \
          viewBox=\"0 0 {W} {H}\" role=\"img\"><title>{t}</title>\
@@ -60,7 +110,7 @@ fn frame(title: &str, max: f64, body: &str, legend: &[(String, &str)]) -> String
             W - 10.0,
             LEFT - 4.0,
             y + 3.0,
-            short(v)
+            tick(v, axis)
         );
     }
     s.push_str(body);
@@ -90,11 +140,12 @@ fn short(v: f64) -> String {
     }
 }
 
-/// A line chart: one line per series over the x labels; an optional dashed horizontal line.
-pub fn line_chart(
+/// A line chart: one line per series over the x labels (every one of them when `all_x`,
+/// else about eight); an optional dashed horizontal line.
+fn line_chart(
     title: &str,
-    xs: &[String],
-    series: &[(String, Vec<f64>)],
+    (xs, all_x): (&[String], bool),
+    (series, axis): (&[(String, Vec<f64>)], Axis),
     hline: Option<(String, f64)>,
 ) -> String {
     let max = axis_max(
@@ -102,6 +153,7 @@ pub fn line_chart(
             .iter()
             .flat_map(|(_, v)| v.iter().copied())
             .chain(hline.iter().map(|h| h.1)),
+        axis,
     );
     let plot_w = W - LEFT - 10.0;
     let plot_h = H - TOP - BOTTOM;
@@ -109,7 +161,7 @@ pub fn line_chart(
     let x_at = |i: usize| LEFT + plot_w * i as f64 / n as f64;
     let y_at = |v: f64| TOP + plot_h - plot_h * (v / max).clamp(0.0, 1.0);
     let mut body = String::new();
-    let step = (xs.len() / 8).max(1);
+    let step = if all_x { 1 } else { (xs.len() / 8).max(1) };
     for (i, x) in xs.iter().enumerate().step_by(step) {
         let _ = write!(
             body,
@@ -144,13 +196,19 @@ pub fn line_chart(
         );
         legend.push((name, "#000"));
     }
-    frame(title, max, &body, &legend)
+    frame(title, (max, axis), &body, &legend)
 }
 
 /// A grouped bar chart: one group per category, one bar per series.
-/// A value that is NaN has no bar: the chart writes "n/a" where it would stand.
-pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
-    let max = axis_max(series.iter().flat_map(|(_, v)| v.iter().copied()));
+/// A value that is NaN has no bar: the chart writes "n/a" where it would stand. Crowded
+/// categories are numbered, with a key under the chart ([`numbered`]).
+fn bar_chart(
+    title: &str,
+    categories: &[String],
+    (series, axis): (&[(String, Vec<f64>)], Axis),
+) -> String {
+    let max = axis_max(series.iter().flat_map(|(_, v)| v.iter().copied()), axis);
+    let keyed = numbered(categories);
     let plot_w = W - LEFT - 10.0;
     let plot_h = H - TOP - BOTTOM;
     let group = plot_w / categories.len().max(1) as f64;
@@ -158,14 +216,22 @@ pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>
     let mut body = String::new();
     let mut legend = Vec::new();
     for (c, cat) in categories.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<text x=\"{x:.1}\" y=\"{y}\" font-size=\"9\" text-anchor=\"end\" \
-             transform=\"rotate(-15 {x:.1} {y})\">{}</text>",
-            esc(cat),
-            x = LEFT + group * (c as f64 + 0.5),
-            y = H - BOTTOM + 12.0,
-        );
+        let x = LEFT + group * (c as f64 + 0.5);
+        let y = H - BOTTOM + 12.0;
+        let _ = if keyed {
+            write!(
+                body,
+                "<text x=\"{x:.1}\" y=\"{y}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+                c + 1
+            )
+        } else {
+            write!(
+                body,
+                "<text x=\"{x:.1}\" y=\"{y}\" font-size=\"9\" text-anchor=\"end\" \
+                 transform=\"rotate(-15 {x:.1} {y})\">{}</text>",
+                esc(cat)
+            )
+        };
     }
     for (k, (name, v)) in series.iter().enumerate() {
         let color = COLORS[k % COLORS.len()];
@@ -194,7 +260,16 @@ pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>
         }
         legend.push((name.clone(), color));
     }
-    frame(title, max, &body, &legend)
+    let mut out = frame(title, (max, axis), &body, &legend);
+    if keyed {
+        let key: Vec<String> = categories
+            .iter()
+            .enumerate()
+            .map(|(c, cat)| format!("{} {}", c + 1, esc(cat)))
+            .collect();
+        let _ = writeln!(out, "<p class=\"key\">{}</p>", key.join(" · "));
+    }
+    out
 }
 
 /// The charts of one run: tranche balances, collections and defaults by period, and the senior
@@ -235,8 +310,8 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
         .collect();
     out.push_str(&line_chart(
         "Tranche balances (yuan)",
-        &dates,
-        &balances,
+        (&dates, false),
+        (&balances, Axis::Amount),
         None,
     ));
     let per = |g: fn(&crate::pool::rows::PoolFlowRow) -> Decimal| -> Vec<f64> {
@@ -256,10 +331,13 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
     out.push_str(&bar_chart(
         "Collections and defaults by period (yuan)",
         &labels,
-        &[
-            ("collected".to_string(), per(|r| r.collected)),
-            ("defaulted".to_string(), per(|r| r.defaulted)),
-        ],
+        (
+            &[
+                ("collected".to_string(), per(|r| r.collected)),
+                ("defaulted".to_string(), per(|r| r.defaulted)),
+            ],
+            Axis::Amount,
+        ),
     ));
     let cov: Vec<f64> = run
         .periods
@@ -295,8 +373,8 @@ pub fn run_charts(deal: &Deal, run: &RunResult) -> String {
     }
     out.push_str(&line_chart(
         "Senior coverage multiple per payment date",
-        &dates,
-        &series,
+        (&dates, false),
+        (&series, Axis::Amount),
         trigger,
     ));
     out
@@ -325,18 +403,21 @@ pub fn breakeven_chart(rows: &[BreakevenRow]) -> String {
     bar_chart(
         "Break-even default rate (BDR, as the pass reads it) against target (TDR)",
         &cats,
-        &[
-            (
-                "BDR".to_string(),
-                rows.iter().map(|r| f(r.bdr().rate)).collect(),
-            ),
-            (
-                "TDR".to_string(),
-                rows.iter()
-                    .map(|r| r.target_default_rate.map_or(0.0, f))
-                    .collect(),
-            ),
-        ],
+        (
+            &[
+                (
+                    "BDR".to_string(),
+                    rows.iter().map(|r| f(r.bdr().rate)).collect(),
+                ),
+                (
+                    "TDR".to_string(),
+                    rows.iter()
+                        .map(|r| r.target_default_rate.map_or(0.0, f))
+                        .collect(),
+                ),
+            ],
+            Axis::Rate,
+        ),
     )
 }
 
@@ -359,18 +440,22 @@ pub fn rating_chart(rows: &[RatingRow]) -> String {
             .collect(),
     )];
     for tranche in rows.chunks(ratings.len().max(1)) {
+        // `≥`: paid in full at R = 100%, a lower bound (review 35b item F4).
+        let bound = if tranche[0].passes_at_one {
+            " (≥)"
+        } else {
+            ""
+        };
         series.push((
-            format!("BDR {}", tranche[0].tranche),
-            tranche
-                .iter()
-                .map(|r| f(r.breakeven_default_rate))
-                .collect(),
+            format!("BDR {}{bound}", tranche[0].tranche),
+            // The BDR as the pass reads it, as the table prints it.
+            tranche.iter().map(|r| f(r.bdr().rate)).collect(),
         ));
     }
     line_chart(
         "Target default rate (TDR) of each rating against each tranche's BDR",
-        &ratings,
-        &series,
+        (&ratings, true),
+        (&series, Axis::Rate),
         None,
     )
 }
@@ -386,26 +471,38 @@ pub fn size_charts(steps: &[SizeStep]) -> String {
         .collect();
     let balance = line_chart(
         "Balance tried at each step (yuan)",
-        &xs,
-        &[(
-            "balance".to_string(),
-            steps.iter().map(|s| f(s.balance)).collect(),
-        )],
+        (&xs, false),
+        (
+            &[(
+                "balance".to_string(),
+                steps.iter().map(|s| f(s.balance)).collect(),
+            )],
+            Axis::Amount,
+        ),
         None,
     );
+    // A step's BDR shown `≥` is a lower bound (review 35b item F4).
+    let bdr = if steps.iter().any(|s| s.passes_at_one) {
+        "BDR (≥ where paid in full at 100%)"
+    } else {
+        "BDR"
+    };
     let rates = line_chart(
         "Break-even default rate (BDR) at each step against the target's TDR",
-        &xs,
-        &[
-            (
-                "BDR".to_string(),
-                steps.iter().map(|s| f(s.breakeven_default_rate)).collect(),
-            ),
-            (
-                "TDR".to_string(),
-                steps.iter().map(|s| f(s.target_default_rate)).collect(),
-            ),
-        ],
+        (&xs, false),
+        (
+            &[
+                (
+                    bdr.to_string(),
+                    steps.iter().map(|s| f(s.bdr().rate)).collect(),
+                ),
+                (
+                    "TDR".to_string(),
+                    steps.iter().map(|s| f(s.target_default_rate)).collect(),
+                ),
+            ],
+            Axis::Rate,
+        ),
         None,
     );
     balance + &rates
@@ -438,38 +535,53 @@ pub fn portfolio_section(rows: &[PortfolioRow]) -> String {
     out.push_str(&bar_chart(
         "Senior tranche: lowest BDR over all scenarios against TDR",
         &cats,
-        &[
-            (
-                "min BDR".to_string(),
-                ids.iter()
-                    .map(|i| min_of(i, &|r| r.breakeven_default_rate))
-                    .collect(),
-            ),
-            (
-                "TDR".to_string(),
-                ids.iter()
-                    .map(|i| min_of(i, &|r| r.target_default_rate))
-                    .collect(),
-            ),
-        ],
+        (
+            &[
+                (
+                    "min BDR".to_string(),
+                    // A deal whose senior fails with no defaults in some scenario has no BDR
+                    // ("none" in the table): "n/a", not an empty bar read as 0 (review 35b
+                    // item F8).
+                    ids.iter()
+                        .map(|i| {
+                            if pick(i).iter().any(|r| r.fails_at_zero == Some(true)) {
+                                f64::NAN
+                            } else {
+                                min_of(i, &|r| r.breakeven_default_rate)
+                            }
+                        })
+                        .collect(),
+                ),
+                (
+                    "TDR".to_string(),
+                    ids.iter()
+                        .map(|i| min_of(i, &|r| r.target_default_rate))
+                        .collect(),
+                ),
+            ],
+            Axis::Rate,
+        ),
     ));
     out.push_str(&bar_chart(
         "Over-collateralisation and lowest senior coverage multiple",
         &cats,
-        &[
-            (
-                "OC".to_string(),
-                ids.iter()
-                    .map(|i| min_of(i, &|r| r.facts.over_collateralisation))
-                    .collect(),
-            ),
-            (
-                "min coverage".to_string(),
-                ids.iter()
-                    .map(|i| min_of(i, &|r| r.min_coverage.map(|m| m.multiple)))
-                    .collect(),
-            ),
-        ],
+        (
+            &[
+                (
+                    "OC".to_string(),
+                    ids.iter()
+                        .map(|i| min_of(i, &|r| r.facts.over_collateralisation))
+                        .collect(),
+                ),
+                (
+                    "min coverage".to_string(),
+                    ids.iter()
+                        .map(|i| min_of(i, &|r| r.min_coverage.map(|m| m.multiple)))
+                        .collect(),
+                ),
+            ],
+            Axis::Amount,
+        ),
     ));
     out
 }
@@ -510,7 +622,7 @@ mod tests {
         let svg = bar_chart(
             "t",
             &["a".to_string(), "b".to_string()],
-            &[("TDR".to_string(), vec![0.5, f64::NAN])],
+            (&[("TDR".to_string(), vec![0.5, f64::NAN])], Axis::Amount),
         );
         assert_eq!(svg.matches(">n/a</text>").count(), 1, "{svg}");
         let bars: Vec<&str> = svg
@@ -522,5 +634,40 @@ mod tests {
         assert_eq!(bars.len(), 1, "{svg}");
         assert!(bars[0].contains("height=\"172.7\""), "{}", bars[0]);
         assert!(!svg.contains("NaN"), "{svg}");
+    }
+
+    /// Rate axes end at a round percentage that holds every value with 5% to spare, ticks at
+    /// its quarters (review 35b item F4): 0.12 → 20% (ticks 0%, 5%, 10%, 15%, 20%); 0.69 →
+    /// 100%; 0.2 → 25% (12.5% a tick label); 0.5 → 100%; amounts keep 1.1 × the largest.
+    /// Names wider than two groups are numbered, with a key under the chart: 9 groups of
+    /// 660 / 9 = 73.3 px hold names of 32 characters (144 px), not 33 (148.5 px); 2 groups of
+    /// 330 px hold 146 characters.
+    #[test]
+    fn rate_axes_end_at_round_percentages() {
+        assert_eq!(axis_max([0.05, 0.12].into_iter(), Axis::Rate), 0.2);
+        assert_eq!(axis_max([0.69, f64::NAN].into_iter(), Axis::Rate), 1.0);
+        assert_eq!(axis_max([0.2].into_iter(), Axis::Rate), 0.25);
+        assert_eq!(axis_max([0.5].into_iter(), Axis::Rate), 1.0);
+        assert_eq!(axis_max([0.0].into_iter(), Axis::Rate), 0.1);
+        assert_eq!(axis_max([200.0].into_iter(), Axis::Amount), 200.0 * 1.1);
+        assert_eq!(tick(0.05, Axis::Rate), "5%");
+        assert_eq!(tick(0.25 * 0.5, Axis::Rate), "12.5%");
+        assert_eq!(tick(1.0, Axis::Rate), "100%");
+        let names = |n: usize, s: &str| vec![s.to_string(); n];
+        assert!(!numbered(&names(9, &"x".repeat(32))));
+        assert!(numbered(&names(9, &"x".repeat(33))));
+        assert!(!numbered(&names(2, &"x".repeat(146))));
+        assert!(numbered(&names(22, "recovery-10%+cpr-25%")));
+        let long = "s".repeat(40);
+        let chart = bar_chart(
+            "t",
+            &names(9, &long),
+            (&[("BDR".to_string(), vec![0.1; 9])], Axis::Rate),
+        );
+        assert!(
+            chart.contains(&format!("<p class=\"key\">1 {long} · 2 {long}")),
+            "{chart}"
+        );
+        assert!(chart.contains(">10%</text>"), "{chart}");
     }
 }
