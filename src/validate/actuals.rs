@@ -35,304 +35,10 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
         );
         return None;
     }
-    let names = |what: &'static str, v: Vec<&str>| Names::from_list(what, v.into_iter());
-    let taxes = names("tax", deal.taxes.iter().map(|t| t.name.as_str()).collect());
-    let fees = names("fee", deal.fees.iter().map(|t| t.name.as_str()).collect());
-    let supports = names(
-        "support",
-        deal.supports.iter().map(|t| t.name.as_str()).collect(),
-    );
-    let tranches = names(
-        "tranche",
-        deal.tranches.iter().map(|t| t.name.as_str()).collect(),
-    );
-    let obligors = names(
-        "obligor",
-        deal.obligors.iter().map(|t| t.name.as_str()).collect(),
-    );
-    let triggers = names(
-        "trigger",
-        deal.triggers.iter().map(|t| t.name.as_str()).collect(),
-    );
-    let n = deal.periods.len();
-    let mut out = Vec::with_capacity(raw.periods.len());
-    for (i, p) in raw.periods.iter().enumerate() {
-        let at = format!("periods[{i}]");
-        let key = |k: &str| format!("{at}.{k}");
-        // Period number: 1..=n, in order from 1 without gaps. A period is in its place when it
-        // is its position's (i + 1) or the one after the period before it, so that one period
-        // left out is one error (review 30b item 6: each later period was told it left out the
-        // one before it) and one period mistyped is one error too (review 30c item 4).
-        let prev = i.checked_sub(1).map(|j| raw.periods[j].period);
-        let in_place =
-            p.period == i as i64 + 1 || prev.is_some_and(|x| p.period == x.saturating_add(1));
-        let want = if in_place {
-            p.period
-        } else {
-            prev.map_or(1, |x| x.saturating_add(1)).min(i as i64 + 1)
-        };
-        let index = if p.period < 1 || p.period > n as i64 {
-            ctx.err(
-                &key("period"),
-                format!("the deal has no period {}", p.period),
-                format!("a period from 1 to {n} (the deal's payment dates)"),
-            );
-            None
-        } else if p.period != want {
-            // Out of order: the period its place in the file calls for; left out: the one
-            // the file skipped.
-            let (problem, expected) = if i > 0 && p.period <= raw.periods[i - 1].period {
-                (
-                    format!(
-                        "period {} comes after period {}: periods out of order or repeated",
-                        p.period,
-                        raw.periods[i - 1].period
-                    ),
-                    i as i64 + 1,
-                )
-            } else {
-                (
-                    format!("period {} leaves out period {want}", p.period),
-                    want,
-                )
-            };
-            ctx.err(
-                &key("period"),
-                problem,
-                format!("period = {expected}: the periods in order from 1, without gaps"),
-            );
-            None
-        } else {
-            Some((p.period - 1) as usize)
-        };
-        let date = ctx.date(&key("payment_date"), p.payment_date);
-        if let Some(k) = index {
-            let pd = deal.periods[k];
-            if date != pd.date() {
-                let other = if pd.payment.unadjusted == date {
-                    format!(
-                        " (it is the period's scheduled date; an actuals file gives the date it \
-                         was paid, {})",
-                        pd.date()
-                    )
-                } else {
-                    deal.periods
-                        .iter()
-                        .find(|q| q.date() == date)
-                        .map(|q| format!(" (it is the date of period {})", q.number))
-                        .unwrap_or_else(|| " (not a payment date of the deal)".to_string())
-                };
-                ctx.err(
-                    &key("payment_date"),
-                    format!(
-                        "{date} is not the payment date of period {}{other}",
-                        pd.number
-                    ),
-                    format!("payment_date = {}", pd.date()),
-                );
-            }
-        }
-        // Collections.
-        let pool = p.pool.as_ref().map(|c| {
-            collections(
-                ctx,
-                &key("pool"),
-                (c.principal, c.interest),
-                [c.prepayments, c.defaults, c.recoveries],
-                c.balance_end,
-            )
-        });
-        let per_obligor = if p.obligors.is_empty() {
-            None
-        } else {
-            let mut v = vec![Collections::default(); deal.obligors.len()];
-            let mut seen = vec![false; deal.obligors.len()];
-            for (j, o) in p.obligors.iter().enumerate() {
-                let op = format!("{at}.obligors[{j}]");
-                let c = collections(
-                    ctx,
-                    &op,
-                    (o.principal, o.interest),
-                    [o.prepayments, o.defaults, o.recoveries],
-                    o.balance_end,
-                );
-                if let Some(x) = obligors.resolve(ctx, &format!("{op}.name"), &o.name) {
-                    if seen[x] {
-                        ctx.err(
-                            &format!("{op}.name"),
-                            format!(
-                                "obligor `{}` is listed twice in period {}",
-                                o.name, p.period
-                            ),
-                            "each obligor at most once per period",
-                        );
-                    }
-                    seen[x] = true;
-                    v[x] = c;
-                }
-            }
-            Some(v)
-        };
-        let total = match (&pool, &per_obligor) {
-            (None, None) => {
-                ctx.err(
-                    &at,
-                    format!("period {} has no collections", p.period),
-                    "a [periods.pool] table (principal, interest, …) or [[periods.obligors]]",
-                );
-                Collections::default()
-            }
-            (Some(c), None) => *c,
-            (pool, Some(v)) => {
-                let mut t = Collections {
-                    balance_end: Some(Decimal::ZERO),
-                    ..Collections::default()
-                };
-                v.iter().for_each(|c| t.add(c));
-                if let Some(c) = pool {
-                    let same = c.principal == t.principal
-                        && c.interest == t.interest
-                        && c.prepayments == t.prepayments
-                        && c.defaults == t.defaults
-                        && c.recoveries == t.recoveries
-                        && (c.balance_end.is_none() || c.balance_end == t.balance_end);
-                    if !same {
-                        ctx.err(
-                            &key("pool"),
-                            format!(
-                                "the pool totals of period {} differ from the sum of its obligors \
-                                 (principal {}, interest {}, prepayments {}, defaults {}, \
-                                 recoveries {})",
-                                p.period,
-                                t.principal,
-                                t.interest,
-                                t.prepayments,
-                                t.defaults,
-                                t.recoveries
-                            ),
-                            "pool totals equal to the sum of [[periods.obligors]], or only one \
-                             of the two",
-                        );
-                    }
-                    t.balance_end = c.balance_end.or(t.balance_end);
-                }
-                t
-            }
-        };
-        let amounts = |ctx: &mut Ctx, what: &str, table: &Names, m: &BTreeMap<String, Decimal>| {
-            let mut v: Vec<Option<Decimal>> = Vec::new();
-            let mut out = Vec::new();
-            for (name, &x) in m {
-                let path = join_key(&key(what), name);
-                let x = ctx.money(&path, x, Sign::NonNegative);
-                if let Some(ix) = table.resolve(ctx, &path, name) {
-                    out.push((ix, x));
-                }
-            }
-            for (ix, x) in out {
-                if ix >= v.len() {
-                    v.resize(ix + 1, None);
-                }
-                v[ix] = Some(x);
-            }
-            v
-        };
-        let mut tax = amounts(ctx, "taxes", &taxes, &p.taxes);
-        tax.resize(deal.taxes.len(), None);
-        let mut fee = amounts(ctx, "fees", &fees, &p.fees);
-        fee.resize(deal.fees.len(), None);
-        let mut support = amounts(ctx, "supports", &supports, &p.supports);
-        support.resize(deal.supports.len(), None);
-        let reserve_draws = p
-            .reserve_draws
-            .map(|x| ctx.money(&key("reserve_draws"), x, Sign::NonNegative));
-        // A reserve the deal does not have (review 26a item M3: it was created out of the
-        // restatement account). A zero is a line stated as not applicable.
-        if deal.reserve.is_none() {
-            let given = [
-                ("reserve_draws", p.reserve_draws),
-                (
-                    "accounts.reserve",
-                    p.accounts.as_ref().and_then(|a| a.reserve),
-                ),
-            ];
-            for (k, x) in given {
-                if x.is_some_and(|x| !x.is_zero()) {
-                    ctx.err(
-                        &key(k),
-                        format!(
-                            "the deal has no [reserve], yet period {} reports one",
-                            p.period
-                        ),
-                        "no reserve figures (or 0) for a deal without a [reserve]",
-                    );
-                }
-            }
-        }
-        let nt = deal.tranches.len();
-        let (mut interest, mut principal, mut residual) =
-            (vec![None; nt], vec![None; nt], vec![None; nt]);
-        for (name, t) in &p.tranches {
-            let tp = join_key(&key("tranches"), name);
-            let Some(ix) = tranches.resolve(ctx, &tp, name) else {
-                continue;
-            };
-            let mut m = |k: &str, v: Option<Decimal>| {
-                v.map(|x| ctx.money(&format!("{tp}.{k}"), x, Sign::NonNegative))
-            };
-            interest[ix] = m("interest", t.interest);
-            principal[ix] = m("principal", t.principal);
-            residual[ix] = m("residual", t.residual);
-        }
-        let (collection_balance, reserve_balance) = match &p.accounts {
-            None => (None, None),
-            Some(a) => (
-                a.collection
-                    .map(|x| ctx.money(&key("accounts.collection"), x, Sign::NonNegative)),
-                a.reserve
-                    .map(|x| ctx.money(&key("accounts.reserve"), x, Sign::NonNegative)),
-            ),
-        };
-        let trig = p.triggers.as_ref().map(|list| {
-            let mut v = Vec::new();
-            for (j, name) in list.iter().enumerate() {
-                let path = format!("{at}.triggers[{j}]");
-                if let Some(ix) = triggers.resolve(ctx, &path, name) {
-                    if v.contains(&ix) {
-                        ctx.err(
-                            &path,
-                            format!("trigger `{name}` is listed twice"),
-                            "each tripped trigger at most once",
-                        );
-                    } else {
-                        v.push(ix);
-                    }
-                }
-            }
-            v.sort_unstable();
-            v
-        });
-        out.push(ActualPeriod {
-            index: index.unwrap_or(0),
-            pool_location: ctx.src.location(&if p.pool.is_some() {
-                key("pool")
-            } else {
-                at.clone()
-            }),
-            pool: total,
-            obligors: per_obligor,
-            taxes: tax,
-            fees: fee,
-            supports: support,
-            reserve_draws,
-            interest,
-            principal,
-            residual,
-            collection_balance,
-            reserve_balance,
-            triggers: trig,
-        });
-    }
+    let t = Tables::of(deal);
+    let out: Vec<ActualPeriod> = (0..raw.periods.len())
+        .map(|i| period(ctx, raw, i, deal, &t))
+        .collect();
     // Only a file without errors is rolled forward: a period with an error has no index.
     if ctx.error_count() == before {
         roll_forward(ctx, raw, deal, &out);
@@ -342,6 +48,365 @@ pub(super) fn build(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal) -> Op
         periods: out,
         warnings: Vec::new(),
     })
+}
+
+/// The names an actuals period's keys resolve against, built once per file.
+struct Tables {
+    taxes: Names,
+    fees: Names,
+    supports: Names,
+    tranches: Names,
+    obligors: Names,
+    triggers: Names,
+}
+
+impl Tables {
+    fn of(deal: &Deal) -> Tables {
+        let names = |what: &'static str, v: Vec<&str>| Names::from_list(what, v.into_iter());
+        Tables {
+            taxes: names("tax", deal.taxes.iter().map(|t| t.name.as_str()).collect()),
+            fees: names("fee", deal.fees.iter().map(|t| t.name.as_str()).collect()),
+            supports: names(
+                "support",
+                deal.supports.iter().map(|t| t.name.as_str()).collect(),
+            ),
+            tranches: names(
+                "tranche",
+                deal.tranches.iter().map(|t| t.name.as_str()).collect(),
+            ),
+            obligors: names(
+                "obligor",
+                deal.obligors.iter().map(|t| t.name.as_str()).collect(),
+            ),
+            triggers: names(
+                "trigger",
+                deal.triggers.iter().map(|t| t.name.as_str()).collect(),
+            ),
+        }
+    }
+}
+
+/// `periods[i]` of the actuals file: its index among the deal's periods ([`period_index`]),
+/// its payment date ([`payment_date`]), its collections ([`period_collections`]), the amounts
+/// it reports paid and the triggers it reports tripped (split from [`build`], review 35a: 331
+/// lines).
+fn period(
+    ctx: &mut Ctx,
+    raw: &schema::ActualsFile,
+    i: usize,
+    deal: &Deal,
+    tables: &Tables,
+) -> ActualPeriod {
+    let p = &raw.periods[i];
+    let at = format!("periods[{i}]");
+    let key = |k: &str| format!("{at}.{k}");
+    let index = period_index(ctx, raw, i, deal.periods.len());
+    payment_date(ctx, p, &key("payment_date"), index, deal);
+    let (total, per_obligor) = period_collections(ctx, &at, p, deal, &tables.obligors);
+    let amounts = |ctx: &mut Ctx, what: &str, table: &Names, m: &BTreeMap<String, Decimal>| {
+        let mut v: Vec<Option<Decimal>> = Vec::new();
+        let mut out = Vec::new();
+        for (name, &x) in m {
+            let path = join_key(&key(what), name);
+            let x = ctx.money(&path, x, Sign::NonNegative);
+            if let Some(ix) = table.resolve(ctx, &path, name) {
+                out.push((ix, x));
+            }
+        }
+        for (ix, x) in out {
+            if ix >= v.len() {
+                v.resize(ix + 1, None);
+            }
+            v[ix] = Some(x);
+        }
+        v
+    };
+    let mut tax = amounts(ctx, "taxes", &tables.taxes, &p.taxes);
+    tax.resize(deal.taxes.len(), None);
+    let mut fee = amounts(ctx, "fees", &tables.fees, &p.fees);
+    fee.resize(deal.fees.len(), None);
+    let mut support = amounts(ctx, "supports", &tables.supports, &p.supports);
+    support.resize(deal.supports.len(), None);
+    let reserve_draws = p
+        .reserve_draws
+        .map(|x| ctx.money(&key("reserve_draws"), x, Sign::NonNegative));
+    // A reserve the deal does not have (review 26a item M3: it was created out of the
+    // restatement account). A zero is a line stated as not applicable.
+    if deal.reserve.is_none() {
+        let given = [
+            ("reserve_draws", p.reserve_draws),
+            (
+                "accounts.reserve",
+                p.accounts.as_ref().and_then(|a| a.reserve),
+            ),
+        ];
+        for (k, x) in given {
+            if x.is_some_and(|x| !x.is_zero()) {
+                ctx.err(
+                    &key(k),
+                    format!(
+                        "the deal has no [reserve], yet period {} reports one",
+                        p.period
+                    ),
+                    "no reserve figures (or 0) for a deal without a [reserve]",
+                );
+            }
+        }
+    }
+    let nt = deal.tranches.len();
+    let (mut interest, mut principal, mut residual) =
+        (vec![None; nt], vec![None; nt], vec![None; nt]);
+    for (name, t) in &p.tranches {
+        let tp = join_key(&key("tranches"), name);
+        let Some(ix) = tables.tranches.resolve(ctx, &tp, name) else {
+            continue;
+        };
+        let mut m = |k: &str, v: Option<Decimal>| {
+            v.map(|x| ctx.money(&format!("{tp}.{k}"), x, Sign::NonNegative))
+        };
+        interest[ix] = m("interest", t.interest);
+        principal[ix] = m("principal", t.principal);
+        residual[ix] = m("residual", t.residual);
+    }
+    let (collection_balance, reserve_balance) = match &p.accounts {
+        None => (None, None),
+        Some(a) => (
+            a.collection
+                .map(|x| ctx.money(&key("accounts.collection"), x, Sign::NonNegative)),
+            a.reserve
+                .map(|x| ctx.money(&key("accounts.reserve"), x, Sign::NonNegative)),
+        ),
+    };
+    let trig = p.triggers.as_ref().map(|list| {
+        let mut v = Vec::new();
+        for (j, name) in list.iter().enumerate() {
+            let path = format!("{at}.triggers[{j}]");
+            if let Some(ix) = tables.triggers.resolve(ctx, &path, name) {
+                if v.contains(&ix) {
+                    ctx.err(
+                        &path,
+                        format!("trigger `{name}` is listed twice"),
+                        "each tripped trigger at most once",
+                    );
+                } else {
+                    v.push(ix);
+                }
+            }
+        }
+        v.sort_unstable();
+        v
+    });
+    ActualPeriod {
+        index: index.unwrap_or(0),
+        pool_location: ctx.src.location(&if p.pool.is_some() {
+            key("pool")
+        } else {
+            at.clone()
+        }),
+        pool: total,
+        obligors: per_obligor,
+        taxes: tax,
+        fees: fee,
+        supports: support,
+        reserve_draws,
+        interest,
+        principal,
+        residual,
+        collection_balance,
+        reserve_balance,
+        triggers: trig,
+    }
+}
+
+/// The index of `periods[i]` among the deal's `n` periods; None after an error.
+fn period_index(ctx: &mut Ctx, raw: &schema::ActualsFile, i: usize, n: usize) -> Option<usize> {
+    let p = &raw.periods[i];
+    let key = |k: &str| format!("periods[{i}].{k}");
+    // Period number: 1..=n, in order from 1 without gaps. A period is in its place when it
+    // is its position's (i + 1) or the one after the period before it, so that one period
+    // left out is one error (review 30b item 6: each later period was told it left out the
+    // one before it) and one period mistyped is one error too (review 30c item 4).
+    let prev = i.checked_sub(1).map(|j| raw.periods[j].period);
+    let in_place =
+        p.period == i as i64 + 1 || prev.is_some_and(|x| p.period == x.saturating_add(1));
+    let want = if in_place {
+        p.period
+    } else {
+        prev.map_or(1, |x| x.saturating_add(1)).min(i as i64 + 1)
+    };
+    let index = if p.period < 1 || p.period > n as i64 {
+        ctx.err(
+            &key("period"),
+            format!("the deal has no period {}", p.period),
+            format!("a period from 1 to {n} (the deal's payment dates)"),
+        );
+        None
+    } else if p.period != want {
+        // Out of order: the period its place in the file calls for; left out: the one
+        // the file skipped.
+        let (problem, expected) = if i > 0 && p.period <= raw.periods[i - 1].period {
+            (
+                format!(
+                    "period {} comes after period {}: periods out of order or repeated",
+                    p.period,
+                    raw.periods[i - 1].period
+                ),
+                i as i64 + 1,
+            )
+        } else {
+            (
+                format!("period {} leaves out period {want}", p.period),
+                want,
+            )
+        };
+        ctx.err(
+            &key("period"),
+            problem,
+            format!("period = {expected}: the periods in order from 1, without gaps"),
+        );
+        None
+    } else {
+        Some((p.period - 1) as usize)
+    };
+    index
+}
+
+/// A period's `payment_date` at `path`: the date the deal pays period `index` on (its paid
+/// date, adjusted), else an error naming what the date is.
+fn payment_date(
+    ctx: &mut Ctx,
+    p: &schema::ActualPeriod,
+    path: &str,
+    index: Option<usize>,
+    deal: &Deal,
+) {
+    let date = ctx.date(path, p.payment_date);
+    if let Some(k) = index {
+        let pd = deal.periods[k];
+        if date != pd.date() {
+            let other = if pd.payment.unadjusted == date {
+                format!(
+                    " (it is the period's scheduled date; an actuals file gives the date it \
+                     was paid, {})",
+                    pd.date()
+                )
+            } else {
+                deal.periods
+                    .iter()
+                    .find(|q| q.date() == date)
+                    .map(|q| format!(" (it is the date of period {})", q.number))
+                    .unwrap_or_else(|| " (not a payment date of the deal)".to_string())
+            };
+            ctx.err(
+                path,
+                format!(
+                    "{date} is not the payment date of period {}{other}",
+                    pd.number
+                ),
+                format!("payment_date = {}", pd.date()),
+            );
+        }
+    }
+}
+
+/// A period's collections at `at`: its pool table, its obligors' (each named once), and the
+/// total the run takes (the obligors' sum, which a pool table given too must equal).
+fn period_collections(
+    ctx: &mut Ctx,
+    at: &str,
+    p: &schema::ActualPeriod,
+    deal: &Deal,
+    obligors: &Names,
+) -> (Collections, Option<Vec<Collections>>) {
+    let key = |k: &str| format!("{at}.{k}");
+    // Collections.
+    let pool = p.pool.as_ref().map(|c| {
+        collections(
+            ctx,
+            &key("pool"),
+            (c.principal, c.interest),
+            [c.prepayments, c.defaults, c.recoveries],
+            c.balance_end,
+        )
+    });
+    let per_obligor = if p.obligors.is_empty() {
+        None
+    } else {
+        let mut v = vec![Collections::default(); deal.obligors.len()];
+        let mut seen = vec![false; deal.obligors.len()];
+        for (j, o) in p.obligors.iter().enumerate() {
+            let op = format!("{at}.obligors[{j}]");
+            let c = collections(
+                ctx,
+                &op,
+                (o.principal, o.interest),
+                [o.prepayments, o.defaults, o.recoveries],
+                o.balance_end,
+            );
+            if let Some(x) = obligors.resolve(ctx, &format!("{op}.name"), &o.name) {
+                if seen[x] {
+                    ctx.err(
+                        &format!("{op}.name"),
+                        format!(
+                            "obligor `{}` is listed twice in period {}",
+                            o.name, p.period
+                        ),
+                        "each obligor at most once per period",
+                    );
+                }
+                seen[x] = true;
+                v[x] = c;
+            }
+        }
+        Some(v)
+    };
+    let total = match (&pool, &per_obligor) {
+        (None, None) => {
+            ctx.err(
+                &at,
+                format!("period {} has no collections", p.period),
+                "a [periods.pool] table (principal, interest, …) or [[periods.obligors]]",
+            );
+            Collections::default()
+        }
+        (Some(c), None) => *c,
+        (pool, Some(v)) => {
+            let mut t = Collections {
+                balance_end: Some(Decimal::ZERO),
+                ..Collections::default()
+            };
+            v.iter().for_each(|c| t.add(c));
+            if let Some(c) = pool {
+                let same = c.principal == t.principal
+                    && c.interest == t.interest
+                    && c.prepayments == t.prepayments
+                    && c.defaults == t.defaults
+                    && c.recoveries == t.recoveries
+                    && (c.balance_end.is_none() || c.balance_end == t.balance_end);
+                if !same {
+                    ctx.err(
+                        &key("pool"),
+                        format!(
+                            "the pool totals of period {} differ from the sum of its obligors \
+                             (principal {}, interest {}, prepayments {}, defaults {}, \
+                             recoveries {})",
+                            p.period,
+                            t.principal,
+                            t.interest,
+                            t.prepayments,
+                            t.defaults,
+                            t.recoveries
+                        ),
+                        "pool totals equal to the sum of [[periods.obligors]], or only one \
+                         of the two",
+                    );
+                }
+                t.balance_end = c.balance_end.or(t.balance_end);
+            }
+            t
+        }
+    };
+    (total, per_obligor)
 }
 
 /// The reported pool, period after period, from the cutoff balance (docs/auditing.md): a
