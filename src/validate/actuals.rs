@@ -234,7 +234,7 @@ fn period_index(ctx: &mut Ctx, raw: &schema::ActualsFile, i: usize, n: usize) ->
     } else {
         prev.map_or(1, |x| x.saturating_add(1)).min(i as i64 + 1)
     };
-    let index = if p.period < 1 || p.period > n as i64 {
+    if p.period < 1 || p.period > n as i64 {
         ctx.err(
             &key("period"),
             format!("the deal has no period {}", p.period),
@@ -267,8 +267,7 @@ fn period_index(ctx: &mut Ctx, raw: &schema::ActualsFile, i: usize, n: usize) ->
         None
     } else {
         Some((p.period - 1) as usize)
-    };
-    index
+    }
 }
 
 /// A period's `payment_date` at `path`: the date the deal pays period `index` on (its paid
@@ -363,7 +362,7 @@ fn period_collections(
     let total = match (&pool, &per_obligor) {
         (None, None) => {
             ctx.err(
-                &at,
+                at,
                 format!("period {} has no collections", p.period),
                 "a [periods.pool] table (principal, interest, …) or [[periods.obligors]]",
             );
