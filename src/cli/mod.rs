@@ -51,7 +51,9 @@ pub const AFTER_LOAD_MIN_BYTES: u64 = 4 << 20;
 /// Parses the arguments, runs the command, prints errors; returns the exit code.
 pub fn main() -> i32 {
     EXITS_AFTER_COMMAND.store(true, Ordering::Relaxed);
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    set_command_line(&args);
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -76,6 +78,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    set_command_line(&args);
     // clap's text starts with its own `error: `, which the usage error's display adds again
     // (review 34g item L3: "error: error: unexpected argument" in Python).
     let cli = Cli::try_parse_from(args).map_err(|e| {
@@ -86,6 +90,74 @@ where
         )
     })?;
     execute(cli.command, cli.strict)
+}
+
+thread_local! {
+    /// The command line of the command running on this thread ([`command_line`]).
+    static COMMAND_LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Keeps `args` (the program first) as this thread's command line, for the workbook's
+/// overview.
+fn set_command_line(args: &[std::ffi::OsString]) {
+    let line = command_line_of(args);
+    COMMAND_LINE.with(|c| *c.borrow_mut() = line);
+}
+
+/// `ipabs` and the arguments after the program, each quoted as a shell would need it (review
+/// 35e item 5: a workbook did not say which scenario file, Monte Carlo scenario, paths or seed
+/// made it).
+fn command_line_of(args: &[std::ffi::OsString]) -> String {
+    let quote = |a: &std::ffi::OsString| {
+        let a = a.to_string_lossy();
+        let plain = !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c) || !c.is_ascii());
+        if plain {
+            a.into_owned()
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("ipabs".to_string())
+        .chain(args.iter().skip(1).map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod command_line_tests {
+    use super::command_line_of;
+
+    /// The program is written `ipabs`; plain arguments as they are (a Chinese name too); an
+    /// argument with a space, a quote or nothing in it, single-quoted as a shell needs it.
+    #[test]
+    fn the_command_line_is_quoted_as_a_shell_needs_it() {
+        let args: Vec<std::ffi::OsString> = [
+            "/usr/bin/ipabs",
+            "rate",
+            "deals/南山.toml",
+            "--mc-scenario",
+            "pool alone",
+            "--seed",
+            "7",
+            "",
+            "it's",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        assert_eq!(
+            command_line_of(&args),
+            "ipabs rate deals/南山.toml --mc-scenario 'pool alone' --seed 7 '' 'it'\\''s'"
+        );
+    }
+}
+
+/// The command line of the command running on this thread (`ipabs rate deal.toml --paths
+/// 1000 …`), as [`main`] or [`run_args`] received it.
+pub(super) fn command_line() -> String {
+    COMMAND_LINE.with(|c| c.borrow().clone())
 }
 
 /// Whether a command's results are left to the end of the process: set by [`main`], which the

@@ -32,6 +32,7 @@ pub(super) fn write_copies<N: AsRef<str>>(
     if let Some(file) = &copy.xlsx {
         let info = vec![
             ("command".to_string(), format!("ipabs {command}")),
+            ("arguments".to_string(), super::command_line()),
             ("input".to_string(), what.to_string()),
             ("ipabs version".to_string(), crate::VERSION.to_string()),
             (

@@ -41,6 +41,13 @@ def main():
     if wb.sheetnames[0] != "overview":
         print("FAIL overview is not the first sheet:", wb.sheetnames)
         failed += 1
+    # The command line that made it (review 35e item 5): `ipabs` and the arguments.
+    args = [r[1].value for r in wb["overview"].iter_rows() if r[0].value == "arguments"]
+    if len(args) != 1 or not str(args[0]).startswith("ipabs ") or "--xlsx" not in str(args[0]):
+        print("FAIL overview has no `arguments` row with the command line:", args)
+        failed += 1
+    else:
+        passed += 1
     # A fixed creation time (docs/output.md): the same command writes the same bytes.
     if wb.properties.created != datetime.datetime(1980, 1, 1):
         print("FAIL creation time is not 1980-01-01 00:00:00:", wb.properties.created)
