@@ -2871,3 +2871,65 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
     let (credits, _) = credits_from_str("inline.toml", &src, &d, &model.pd).unwrap();
     assert_eq!(credits.providers[0].supports, vec![0, 1]);
 }
+
+/// What `rate` says of a provider with a credit (review 35f item G7): the note names it, its
+/// PD and its supports, says it has no region or industry tag, and is on the `--html` page; a
+/// BDR whose binding scenario is not the Monte Carlo's names it (review 35f item G5). The
+/// one-obligor deal of the test above; the scenario file's `alone` switches the undertaking
+/// off, so A's BDR there is finite (the pool covers 900,000 of 1,000,000) and binds, while the
+/// Monte Carlo runs `base`, with the undertaking.
+#[test]
+fn rate_tells_the_provider_and_the_binding_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = format!(
+        "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+         kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
+         tags = {{ pd = \"0.2\" }}\n",
+        one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
+    );
+    let deal = tmp.path().join("d.toml");
+    std::fs::write(&deal, src).unwrap();
+    let scen = tmp.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"base\"\n\n[[scenarios]]\nname = \"alone\"\n\
+         supports_off = [\"undertaking\"]\n",
+    )
+    .unwrap();
+    let page = tmp.path().join("r.html");
+    let o = ipabs(&[
+        "rate",
+        deal.to_str().unwrap(),
+        "--scenarios",
+        scen.to_str().unwrap(),
+        "--mc-scenario",
+        "base",
+        "--paths",
+        "400",
+        "--out",
+        tmp.path().join("out").to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    for says in [
+        "support providers drawn as credits (docs/rating.md §7): `高新投` (pd = \"0.2\": PD 20.0000%",
+        "`undertaking`) defaults on",
+        "(no region or industry tag: it correlates with every obligor at `neither`)",
+        "joint default of the pool and the providers, with no floor or cap",
+        "(binding scenario `alone`)",
+    ] {
+        assert!(text.contains(says), "missing {says:?} in\n{text}");
+    }
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("support providers drawn as credits"),
+        "{html}"
+    );
+}

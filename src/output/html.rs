@@ -67,28 +67,28 @@ fn axis_max(values: impl Iterator<Item = f64>, axis: Axis) -> f64 {
 fn tick(v: f64, axis: Axis) -> String {
     match axis {
         Axis::Amount => short(v),
+        // Up to two places, trailing zeros dropped: 6.25%, 12.5%, 25% (review 35f item G3:
+        // 6.2% and 18.8% were printed for 6.25% and 18.75%).
         Axis::Rate => {
-            let p = v * 100.0;
-            if (p - p.round()).abs() < 1e-9 {
-                format!("{p:.0}%")
-            } else {
-                format!("{p:.1}%")
-            }
+            let p = format!("{:.2}", v * 100.0);
+            format!("{}%", p.trim_end_matches('0').trim_end_matches('.'))
         }
     }
 }
 
 /// Categories whose names would not fit under their bars, tilted, are numbered, with a key
 /// under the chart (review 35b item F4: 22 scenario names overlapped and were cut): when the
-/// longest name, at about 4.5 px a character, is wider than two of the chart's groups.
+/// longest name, at about 4.5 px a character (a CJK character two), is wider than two of the
+/// chart's groups, or than the 150 px a tilted name has below the axis before it leaves the
+/// chart (review 35f item G1: three names of 50 characters ran off its edges).
 fn numbered(categories: &[String]) -> bool {
     let group = (W - LEFT - 10.0) / categories.len().max(1) as f64;
     let longest = categories
         .iter()
-        .map(|c| c.chars().count())
+        .map(|c| super::table::display_width(c))
         .max()
         .unwrap_or(0);
-    longest as f64 * 4.5 > 2.0 * group
+    longest as f64 * 4.5 > (2.0 * group).min(150.0)
 }
 
 fn frame(title: &str, (max, axis): (f64, Axis), body: &str, legend: &[(String, &str)]) -> String {
@@ -114,8 +114,9 @@ fn frame(title: &str, (max, axis): (f64, Axis), body: &str, legend: &[(String, &
         );
     }
     s.push_str(body);
-    for (i, (name, color)) in legend.iter().enumerate() {
-        let x = LEFT + 150.0 * i as f64;
+    // Each entry as wide as its name (review 35f item G2: a long name ran into the next).
+    let mut x = LEFT;
+    for (name, color) in legend {
         let _ = write!(
             s,
             "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{color}\"/>\
@@ -125,6 +126,7 @@ fn frame(title: &str, (max, axis): (f64, Axis), body: &str, legend: &[(String, &
             H - 5.0,
             esc(name)
         );
+        x += (14.0 + 6.5 * super::table::display_width(name) as f64 + 20.0).max(150.0);
     }
     s.push_str("</svg></figure>\n");
     s
@@ -174,9 +176,11 @@ fn line_chart(
     let mut legend = Vec::new();
     for (k, (name, v)) in series.iter().enumerate() {
         let color = COLORS[k % COLORS.len()];
+        // A value that is NaN (no BDR) has no point.
         let pts: Vec<String> = v
             .iter()
             .enumerate()
+            .filter(|(_, y)| y.is_finite())
             .map(|(i, y)| format!("{:.1},{:.1}", x_at(i), y_at(*y)))
             .collect();
         let _ = write!(
@@ -405,14 +409,23 @@ pub fn breakeven_chart(rows: &[BreakevenRow]) -> String {
         &cats,
         (
             &[
+                // No BDR (`none`) and no TDR are "n/a", not bars of 0 (review 35f item G4).
                 (
                     "BDR".to_string(),
-                    rows.iter().map(|r| f(r.bdr().rate)).collect(),
+                    rows.iter()
+                        .map(|r| {
+                            if r.fails_at_zero {
+                                f64::NAN
+                            } else {
+                                f(r.bdr().rate)
+                            }
+                        })
+                        .collect(),
                 ),
                 (
                     "TDR".to_string(),
                     rows.iter()
-                        .map(|r| r.target_default_rate.map_or(0.0, f))
+                        .map(|r| r.target_default_rate.map_or(f64::NAN, f))
                         .collect(),
                 ),
             ],
@@ -440,8 +453,12 @@ pub fn rating_chart(rows: &[RatingRow]) -> String {
             .collect(),
     )];
     for tranche in rows.chunks(ratings.len().max(1)) {
-        // `≥`: paid in full at R = 100%, a lower bound (review 35b item F4).
-        let bound = if tranche[0].passes_at_one {
+        // `≥`: paid in full at R = 100%, a lower bound (review 35b item F4); `none`: no BDR,
+        // no line (review 35f item G4).
+        let none = tranche[0].fails_at_zero;
+        let bound = if none {
+            " none"
+        } else if tranche[0].passes_at_one {
             " (≥)"
         } else {
             ""
@@ -449,7 +466,10 @@ pub fn rating_chart(rows: &[RatingRow]) -> String {
         series.push((
             format!("BDR {}{bound}", tranche[0].tranche),
             // The BDR as the pass reads it, as the table prints it.
-            tranche.iter().map(|r| f(r.bdr().rate)).collect(),
+            tranche
+                .iter()
+                .map(|r| if none { f64::NAN } else { f(r.bdr().rate) })
+                .collect(),
         ));
     }
     line_chart(
@@ -593,7 +613,7 @@ pub fn write_html(path: &Path, title: &str, table: &str, sections: &[String]) ->
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <title>{t}</title><style>body{{font-family:sans-serif;margin:24px;background:#fff}}\
          figure{{margin:12px 0}}pre{{font-size:12px;background:#f6f6f6;padding:8px;\
-         overflow-x:auto}}</style></head><body><h1>{t}</h1>\n",
+         overflow-x:auto;white-space:pre-wrap}}</style></head><body><h1>{t}</h1>\n",
         t = esc(title)
     );
     for s in sections {
@@ -641,7 +661,7 @@ mod tests {
     /// 100%; 0.2 → 25% (12.5% a tick label); 0.5 → 100%; amounts keep 1.1 × the largest.
     /// Names wider than two groups are numbered, with a key under the chart: 9 groups of
     /// 660 / 9 = 73.3 px hold names of 32 characters (144 px), not 33 (148.5 px); 2 groups of
-    /// 330 px hold 146 characters.
+    /// 330 px hold 33 characters, the room below the axis.
     #[test]
     fn rate_axes_end_at_round_percentages() {
         assert_eq!(axis_max([0.05, 0.12].into_iter(), Axis::Rate), 0.2);
@@ -652,12 +672,20 @@ mod tests {
         assert_eq!(axis_max([200.0].into_iter(), Axis::Amount), 200.0 * 1.1);
         assert_eq!(tick(0.05, Axis::Rate), "5%");
         assert_eq!(tick(0.25 * 0.5, Axis::Rate), "12.5%");
+        assert_eq!(tick(0.25 * 0.25, Axis::Rate), "6.25%");
+        assert_eq!(tick(0.25 * 0.75, Axis::Rate), "18.75%");
         assert_eq!(tick(1.0, Axis::Rate), "100%");
         let names = |n: usize, s: &str| vec![s.to_string(); n];
         assert!(!numbered(&names(9, &"x".repeat(32))));
         assert!(numbered(&names(9, &"x".repeat(33))));
-        assert!(!numbered(&names(2, &"x".repeat(146))));
+        assert!(!numbered(&names(2, &"x".repeat(33))));
         assert!(numbered(&names(22, "recovery-10%+cpr-25%")));
+        // Few but long names (review 35f item G1): 3 groups of 220 px, names of 34 and 33
+        // characters (153 and 148.5 px against the 150 px below the axis); a CJK name counts
+        // twice its characters.
+        assert!(numbered(&names(3, &"x".repeat(34))));
+        assert!(!numbered(&names(3, &"x".repeat(33))));
+        assert!(numbered(&names(3, &"优".repeat(17))));
         let long = "s".repeat(40);
         let chart = bar_chart(
             "t",
@@ -669,5 +697,16 @@ mod tests {
             "{chart}"
         );
         assert!(chart.contains(">10%</text>"), "{chart}");
+        // A NaN value (a `none` BDR) has no point in a line, and no `NaN` in the SVG.
+        let line = line_chart(
+            "t",
+            (&names(3, "r"), true),
+            (&[("BDR A none".to_string(), vec![f64::NAN; 3])], Axis::Rate),
+            None,
+        );
+        assert!(
+            line.contains("points=\"\"") && !line.contains("NaN"),
+            "{line}"
+        );
     }
 }

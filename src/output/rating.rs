@@ -625,6 +625,7 @@ pub fn provider_note(
                 same("region") || same("industry")
             });
             let off = mc.is_some_and(|s| p.supports.iter().all(|x| s.supports_off.contains(x)));
+            let untagged = p.credit_tag("region").is_none() && p.credit_tag("industry").is_none();
             format!(
                 "`{}` ({tagged}: PD {:.4}% over {:.2} years; {}) defaults on {} of {} \
                  paths{}{}",
@@ -634,8 +635,11 @@ pub fn provider_note(
                 supports.join(", "),
                 super::table::group_thousands(&defaults.to_string()),
                 super::table::group_thousands(&sim.paths.to_string()),
+                // Said apart (review 35f item G6): no tags, or tags the pool spells otherwise.
                 if matched {
                     ""
+                } else if untagged {
+                    " (no region or industry tag: it correlates with every obligor at `neither`)"
                 } else {
                     " (its region and industry match no obligor's: it correlates with every \
                      obligor at `neither`)"
@@ -671,7 +675,8 @@ pub fn provider_note(
     Some(match mc {
         Some(_) => format!(
             "support providers drawn as credits (docs/rating.md §7): {}; on those paths their \
-             supports fail from the first day of the default's collection period{untagged}. \
+             supports fail from the first day of the default's collection period (those the \
+             Monte Carlo's scenario switches off are absent already){untagged}. \
              The Monte Carlo through the waterfall (mc_tranches.parquet) counts them: the \
              joint default of the pool and the providers, with no floor or cap at a provider's \
              own rating (no credit substitution). The TDRs are the pool's; the BDRs are the \
@@ -743,6 +748,14 @@ pub fn rate_table(
         } else if r.passes_at_one {
             // The realised rate is a lower bound.
             format!("  (paid in full at R = 100% in the binding scenario{binding})")
+        } else if r
+            .binding_scenario
+            .as_deref()
+            .is_some_and(|b| b != waterfall_scenario)
+        {
+            // Not the scenario the Monte Carlo block below runs (review 35f item G5: a
+            // supports-off BDR of BB- above an AAA+ with the guarantor, unnamed).
+            format!("  (binding scenario{binding})")
         } else {
             String::new()
         };
