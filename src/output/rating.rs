@@ -800,16 +800,31 @@ pub fn rate_table(
     ));
     for m in mc {
         out.push_str(&format!(
-            "  {}  {:>19.6}%  {:>13}  {:>12}  {}\n",
+            "  {}  {:>19.6}%  {:>13}  {:>12}  {}{}\n",
             pad(&m.tranche, w),
             m.default_probability * 100.0,
             format!("{:.6}%", m.expected_loss * Decimal::ONE_HUNDRED),
             m.expected_wal_years
                 .map_or_else(|| "-".into(), |w| format!("{w:.4} y")),
-            m.implied_rating.as_deref().unwrap_or("none")
+            m.implied_rating.as_deref().unwrap_or("none"),
+            zero_paths_note(m.default_probability, m.paths)
         ));
     }
     out
+}
+
+/// For a tranche that lost on none of `paths` paths, what that bounds (review 35e item 8: a
+/// 0% read as certain): the probability is below 3 / paths with 95% confidence (the rule of
+/// three: (1 − p)^N ≤ 5% for p ≥ −ln(0.05) / N ≈ 3 / N). Empty otherwise.
+fn zero_paths_note(probability: f64, paths: u64) -> String {
+    if probability > 0.0 || paths == 0 {
+        return String::new();
+    }
+    format!(
+        "  (0 of {} paths: below {:.4}% at 95%)",
+        super::table::group_thousands(&paths.to_string()),
+        300.0 / paths as f64
+    )
 }
 
 /// The terminal report of `ipabs size`.
@@ -1078,6 +1093,21 @@ fn amount_value(
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// A tranche that lost on none of N paths is told its bound (review 35e item 8): 3 / 400 =
+    /// 0.75%, 3 / 100,000 = 0.003%; nothing for a tranche that lost on some.
+    #[test]
+    fn no_loss_on_n_paths_bounds_the_probability_by_three_over_n() {
+        assert_eq!(
+            zero_paths_note(0.0, 400),
+            "  (0 of 400 paths: below 0.7500% at 95%)"
+        );
+        assert_eq!(
+            zero_paths_note(0.0, 100_000),
+            "  (0 of 100,000 paths: below 0.0030% at 95%)"
+        );
+        assert_eq!(zero_paths_note(0.125, 400), "");
+    }
 
     /// A tranche column as wide as its longest name (review 35a item 3e): 优先级证券A1类 is
     /// 5 × 2 + 2 + 2 = 14 cells wide, so `A` pads to 14 and the columns after it line up;
