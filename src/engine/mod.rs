@@ -50,7 +50,7 @@ use rust_decimal::Decimal;
 
 use crate::deal::Deal;
 use crate::error::Result;
-use crate::money::{Fen, ratio6_fen};
+use crate::money::{Fen, ratio6_fen, report_ratio};
 use crate::pool::projection::PoolProjection;
 pub use crate::pool::projection::{ObligorRows, ProjectionMemo};
 use crate::scenario::Scenario;
@@ -166,10 +166,7 @@ fn waterfall(
     st.finish(b)
 }
 
-/// The report ratio ([`crate::money::report_ratio`]), where the engine's modules read it.
-pub(crate) use crate::money::report_ratio as ratio;
-
-/// [`ratio`] of two counts of fen (a coverage multiple's numerator and denominator), read
+/// [`report_ratio`] of two counts of fen (a coverage multiple's numerator and denominator), read
 /// from the integers when [`ratio6_fen`] can, else from their Decimals.
 #[inline]
 pub(crate) fn ratio_of_fen(num: Fen, den: Fen) -> Result<Option<Decimal>> {
@@ -179,5 +176,5 @@ pub(crate) fn ratio_of_fen(num: Fen, den: Fen) -> Result<Option<Decimal>> {
     if let Some(r) = ratio6_fen(num, den) {
         return Ok(Some(r));
     }
-    Ok(ratio(state::dec(num)?, state::dec(den)?))
+    Ok(report_ratio(state::dec(num)?, state::dec(den)?))
 }

@@ -14,14 +14,14 @@ use super::buffers::RunBuffers;
 use super::due::Due;
 use super::ledger::{Account, Movement};
 use super::plan::DealPlan;
+use super::ratio_of_fen;
 use super::result::{ChargeRow, Label, LedgerEntry, PeriodRow, TrancheFlowRow};
 use super::summary::TrancheTotals;
 use super::triggers::Phase;
 use super::verify::Balances;
-use super::{ratio, ratio_of_fen};
 use crate::deal::{AccountRef, Action, Deal};
 use crate::error::{Error, Result, Warning};
-use crate::money::{Fen, Ratio, from_fen, to_fen};
+use crate::money::{Fen, Ratio, from_fen, report_ratio, to_fen};
 use crate::pool::projection::PoolProjection;
 use crate::scenario::Scenario;
 
@@ -508,7 +508,7 @@ impl<'a> Run<'a> {
         let Some(pc) = self.pool.periods.get(k) else {
             return Decimal::ZERO;
         };
-        ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO)
+        report_ratio(pc.cumulative_defaults, self.pool.initial_balance).unwrap_or(Decimal::ZERO)
     }
 
     pub(super) fn senior_balance(&self) -> Fen {
