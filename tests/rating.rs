@@ -2923,6 +2923,7 @@ fn rate_tells_the_provider_and_the_binding_scenario() {
         "`undertaking`) defaults on",
         "(no region or industry tag: it correlates with every obligor at `neither`)",
         "joint default of the pool and the providers, with no floor or cap",
+        "the higher of the pool alone's rating and the provider's",
         "(binding scenario `alone`)",
     ] {
         assert!(text.contains(says), "missing {says:?} in\n{text}");
@@ -2931,5 +2932,195 @@ fn rate_tells_the_provider_and_the_binding_scenario() {
     assert!(
         html.contains("support providers drawn as credits"),
         "{html}"
+    );
+}
+
+/// Credit substitution (docs/rating.md §7, "Credit substitution"): a senior that a rated
+/// provider's uncapped undertaking covers in full (interest and principal) is rated the higher
+/// of its pool-alone rating and the provider's.
+///
+/// The one-year fixture: O1 owes 1,000,000 on 2024-12-31, A is 900,000 at coupon 0, paid on
+/// 2025-01-10, 375 days after closing (t = 375/365 = 1.027397 years).
+/// * Pool alone (the undertaking off), A is short exactly on the paths where O1 defaults, so
+///   `pool_alone_probability` is the share of such paths, counted from the simulation. A path
+///   where O1 pays gives A its principal on 2025-01-10, so the expected WAL is t. With O1's pd
+///   0.5 that share is 0.5 within sampling error; the PD table (rating_model.rs DEFAULT_PD)
+///   at t = 1 + 0.027397 reads CCC 0.43 + (0.64 − 0.43) × 0.027397 = 0.4358 and CC 0.61 +
+///   (0.80 − 0.61) × 0.027397 = 0.6152, so a share in (0.4358, 0.6152] implies CC. The
+///   provider is tagged AA: substituted AA, the higher.
+/// * With O1 rated AAA+ and the provider's pd 0.3: the provider's rating is the first row whose
+///   PD at t is at least 0.3: B- 0.26 + (0.47 − 0.26) × 0.027397 = 0.2658 < 0.3, CCC 0.4358
+///   ≥ 0.3, so CCC; the pool alone rates higher, and the substituted rating is the pool's.
+/// * A cap on the undertaking (cap_total), a support that the Monte Carlo's scenario switches
+///   off, or no tag: no substitution. B (subordinated) never has one.
+#[test]
+fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
+    let n = 20_000u64;
+    let run = |obligor_tags: &str, support_extra: &str, base_extra: &str| {
+        let src = format!(
+            "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+             kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
+             {support_extra}",
+            one_year(&[("O1", 1_000_000, obligor_tags)], 900_000)
+        );
+        let d = deal(&src);
+        let s = set(&d, "");
+        let pool = pool_of(&src, &d, &s.rating_model, 7);
+        let sim = simulate(&pool, n, &|_| {});
+        let o1: u64 = sim
+            .patterns
+            .iter()
+            .filter(|(p, _)| p.iter().any(|&(o, _)| o == 0))
+            .map(|(_, c)| c)
+            .sum();
+        let mut base = d.scenario.clone();
+        if base_extra == "off" {
+            base.supports_off = vec![0];
+        }
+        let subs =
+            rating::substitutions(&d, &pool, &base, &sim, &s.rating_model.pd, &|_| {}).unwrap();
+        (subs, o1 as f64 / n as f64)
+    };
+    let (subs, share) = run("pd = \"0.5\"", "tags = { rating = \"AA\" }\n", "");
+    assert_eq!(subs.len(), 2);
+    assert!(subs[1].is_none(), "B is subordinated");
+    let a = subs[0].as_ref().expect("A is covered in full");
+    assert_eq!(a.provider, "高新投");
+    assert_eq!(a.provider_rating.as_deref(), Some("AA"));
+    assert_eq!(a.pool_alone_probability, share);
+    within(share, 0.5, n, "P(O1)");
+    assert!(share > 0.4358 && share <= 0.6152, "{share}");
+    assert_eq!(a.pool_alone_rating.as_deref(), Some("CC"));
+    assert_eq!(a.rating.as_deref(), Some("AA"));
+
+    let (subs, share) = run("rating = \"AAA+\"", "tags = { pd = \"0.3\" }\n", "");
+    let a = subs[0].as_ref().expect("A is covered in full");
+    assert_eq!(a.provider_rating.as_deref(), Some("CCC"));
+    assert_eq!(a.pool_alone_probability, share);
+    let grades = ipabs::rating_model::GRADES;
+    let at = |r: &str| grades.iter().position(|g| *g == r).unwrap();
+    let pool_alone = a.pool_alone_rating.as_deref().expect("a rating");
+    assert!(at(pool_alone) < at("CCC"), "{pool_alone}");
+    assert_eq!(a.rating.as_deref(), Some(pool_alone));
+
+    for (support_extra, base_extra) in [
+        ("cap_total = 1000\ntags = { rating = \"AA\" }\n", ""),
+        ("tags = { rating = \"AA\" }\n", "off"),
+        ("", ""),
+    ] {
+        let (subs, _) = run("pd = \"0.5\"", support_extra, base_extra);
+        assert_eq!(subs, vec![None, None], "{support_extra} {base_extra}");
+    }
+}
+
+/// Of two providers covering a tranche in full, the higher rated gives the substitution; a
+/// guarantee that covers the principal only does not count; a support without a credit still
+/// pays in the pool-alone run, and the substitution names it.
+#[test]
+fn the_highest_rated_of_the_providers_covering_a_tranche_in_full_substitutes() {
+    let support = |name: &str, provider: &str, covers: &str, rating: &str| {
+        format!(
+            "\n[[supports]]\nname = \"{name}\"\nprovider = \"{provider}\"\nkind = \"guarantee\"\n\
+             covers = [{covers}]\ntags = {{ rating = \"{rating}\" }}\n"
+        )
+    };
+    let full = "\"senior_interest\", \"senior_principal\"";
+    let src = format!(
+        "{}{}{}{}{}",
+        one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000),
+        support("first", "甲", full, "A"),
+        support("second", "乙", full, "AA+"),
+        support("third", "丙", "\"senior_principal\"", "AAA"),
+        "\n[[supports]]\nname = \"fourth\"\nprovider = \"丁\"\nkind = \"guarantee\"\n\
+         covers = [\"senior_interest\"]\n",
+    );
+    let d = deal(&src);
+    let s = set(&d, "");
+    let pool = pool_of(&src, &d, &s.rating_model, 3);
+    assert_eq!(rating::full_cover(&d, &pool, &d.scenario, 0), vec![0, 1]);
+    let sim = simulate(&pool, 2_000, &|_| {});
+    let subs =
+        rating::substitutions(&d, &pool, &d.scenario, &sim, &s.rating_model.pd, &|_| {}).unwrap();
+    let a = subs[0].as_ref().unwrap();
+    assert_eq!(
+        (a.provider.as_str(), a.provider_rating.as_deref()),
+        ("乙", Some("AA+"))
+    );
+    assert_eq!(a.rating.as_deref(), Some("AA+"));
+    // `fourth` has no credit: it pays in the pool-alone run.
+    assert_eq!(a.kept, vec!["fourth".to_string()]);
+    // Pool alone: every provider's supports off, so A is short on O1's defaults only; `fourth`
+    // pays A's interest, which is 0 at coupon 0.
+    let o1: u64 = sim
+        .patterns
+        .iter()
+        .filter(|(p, _)| p.iter().any(|&(o, _)| o == 0))
+        .map(|(_, c)| c)
+        .sum();
+    assert_eq!(a.pool_alone_probability, o1 as f64 / 2_000.0);
+}
+
+/// `ipabs rate` prints the substitution under the Monte Carlo block and appends its columns
+/// to mc_tranches.parquet (null for a tranche without one).
+#[test]
+fn rate_prints_and_writes_the_credit_substitution() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = format!(
+        "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+         kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
+         tags = {{ rating = \"AA\" }}\n",
+        one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
+    );
+    let deal = tmp.path().join("d.toml");
+    std::fs::write(&deal, src).unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "rate",
+        deal.to_str().unwrap(),
+        "--paths",
+        "4000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("credit substitution (a provider with a credit covers"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .skip_while(|l| !l.starts_with("credit substitution"))
+        .nth(2)
+        .unwrap_or_else(|| panic!("{text}"));
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cells[0], "A", "{line}");
+    assert_eq!(&cells[2..], ["CC", "高新投", "AA", "AA"], "{line}");
+    let script = r#"
+import sys, pyarrow.parquet as pq
+rows = pq.read_table(sys.argv[1] + "/mc_tranches.parquet").to_pylist()
+a, b = rows
+assert a["substitution_provider"] == "高新投" and a["provider_rating"] == "AA", a
+assert a["pool_alone_implied_rating"] == "CC" and a["substituted_rating"] == "AA", a
+assert 0.4358 < a["pool_alone_default_probability"] <= 0.6152, a
+for k in ("substitution_provider", "provider_rating", "pool_alone_default_probability",
+          "pool_alone_implied_rating", "substituted_rating"):
+    assert b[k] is None, b
+print("ok")
+"#;
+    let py = Command::new("python3")
+        .args(["-c", script])
+        .arg(&out)
+        .output()
+        .expect("python3");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
     );
 }

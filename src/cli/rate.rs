@@ -357,7 +357,7 @@ fn rate_command(
                 })?,
         };
         let rows = rating::rating_rows(d, &r.set.scenarios, &r.tdrs)?;
-        let mc = match &waterfall {
+        let mut mc = match &waterfall {
             Outcomes::Merge(dir) => rating::aggregate_outcomes(
                 d,
                 &r.sim,
@@ -379,6 +379,14 @@ fn rate_command(
                 mc
             }
         };
+        // Credit substitution (docs/rating.md §7): the pool's own patterns once more, with
+        // the providers' supports off, when a provider covers a tranche in full; in process
+        // under --outcomes too (the pool's patterns, without the providers').
+        let subs =
+            rating::substitutions(d, &r.pool, through, &r.sim, &r.set.rating_model.pd, &|_| {})?;
+        for (m, s) in mc.iter_mut().zip(subs) {
+            m.substitution = s;
+        }
         let dist = rating::distribution(&r.pool, &r.sim);
         let frames = vec![
             (o::DISTRIBUTION_FILE, o::distribution_frame(&d.name, &dist)?),

@@ -13,7 +13,7 @@ use super::parquet::{MONEY_SCALE, RATIO_SCALE};
 use super::table::{display_width, format_money};
 use crate::analytics::rating::size::{SizeStep, Sized, TdrAt};
 use crate::analytics::rating::{
-    DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr, implied_rating_range,
+    DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr, Substitution, implied_rating_range,
 };
 use crate::error::Error;
 
@@ -235,6 +235,20 @@ pub fn mc_frame(rows: &[McTranche]) -> Result<DataFrame, Error> {
                     .map(|r| r.implied_rating.as_deref())
                     .collect::<Vec<Option<&str>>>(),
             ),
+            // Credit substitution (docs/rating.md §7), null where no provider with a credit
+            // covers the tranche in full; appended in session 36.
+            substitution_text(rows, "substitution_provider", |s| Some(&s.provider)),
+            substitution_text(rows, "provider_rating", |s| s.provider_rating.as_ref()),
+            Column::new(
+                "pool_alone_default_probability".into(),
+                rows.iter()
+                    .map(|r| r.substitution.as_ref().map(|s| s.pool_alone_probability))
+                    .collect::<Vec<Option<f64>>>(),
+            ),
+            substitution_text(rows, "pool_alone_implied_rating", |s| {
+                s.pool_alone_rating.as_ref()
+            }),
+            substitution_text(rows, "substituted_rating", |s| s.rating.as_ref()),
         ],
     )
 }
@@ -581,7 +595,7 @@ pub fn group_note(
 /// simulated paths it defaults; whether its region and industry match any obligor's (else it
 /// correlates with the pool at `neither`); supports left without a credit (they never fail on
 /// a path: a provider written two ways is two providers); that the block is joint default with
-/// no credit-substitution floor. For `rate`, `mc` is the Monte Carlo's scenario (a provider
+/// no credit-substitution floor (the substitution is a block of its own). For `rate`, `mc` is the Monte Carlo's scenario (a provider
 /// whose supports it switches off changes nothing there); for `size` (`mc` None), that its
 /// sizing does not read them. None when no support has provider tags.
 pub fn provider_note(
@@ -679,7 +693,9 @@ pub fn provider_note(
              Monte Carlo's scenario switches off are absent already){untagged}. \
              The Monte Carlo through the waterfall (mc_tranches.parquet) counts them: the \
              joint default of the pool and the providers, with no floor or cap at a provider's \
-             own rating (no credit substitution). The TDRs are the pool's; the BDRs are the \
+             own rating; a tranche that a provider's support covers in full (interest and \
+             principal, no cap) is given its credit substitution too, the higher of the pool \
+             alone's rating and the provider's. The TDRs are the pool's; the BDRs are the \
              break-even's scenarios', which default no provider",
             parts.join(", ")
         ),
@@ -691,6 +707,21 @@ pub fn provider_note(
             parts.join(", ")
         ),
     })
+}
+
+/// A string column of `mc_tranches.parquet`'s credit substitution: `f` of each row's, null
+/// without one.
+fn substitution_text(
+    rows: &[McTranche],
+    name: &str,
+    f: impl Fn(&Substitution) -> Option<&String>,
+) -> Column {
+    Column::new(
+        name.into(),
+        rows.iter()
+            .map(|r| r.substitution.as_ref().and_then(&f).map(String::as_str))
+            .collect::<Vec<Option<&str>>>(),
+    )
 }
 
 /// The terminal report of `ipabs rate`: the TDR of every rating, then per tranche its BDR and
@@ -808,6 +839,61 @@ pub fn rate_table(
                 .map_or_else(|| "-".into(), |w| format!("{w:.4} y")),
             m.implied_rating.as_deref().unwrap_or("none"),
             zero_paths_note(m.default_probability, m.paths)
+        ));
+    }
+    out.push_str(&substitution_block(mc));
+    out
+}
+
+/// The credit substitution under the Monte Carlo block (docs/rating.md §7): per tranche a
+/// provider with a credit covers in full, its pool-alone share and rating, the provider's
+/// rating and the higher of the two. Empty when no tranche has one.
+fn substitution_block(mc: &[McTranche]) -> String {
+    let subs: Vec<(&str, &Substitution)> = mc
+        .iter()
+        .filter_map(|m| Some((m.tranche.as_str(), m.substitution.as_ref()?)))
+        .collect();
+    if subs.is_empty() {
+        return String::new();
+    }
+    let w = name_width(subs.iter().map(|(t, _)| *t));
+    let pw = subs
+        .iter()
+        .map(|(_, s)| display_width(&s.provider))
+        .max()
+        .unwrap_or(0)
+        .max(display_width("provider"));
+    // Supports without a credit pay in the pool-alone run (review of session 36: nanshan's
+    // untagged asset guarantee kept its pool alone at 0%, unsaid).
+    let kept = &subs[0].1.kept;
+    let kept = if kept.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = kept.iter().map(|k| format!("`{k}`")).collect();
+        format!(
+            "; still paying there, without a credit: {}",
+            names.join(", ")
+        )
+    };
+    let mut out = format!(
+        "\ncredit substitution (a provider with a credit covers the tranche's interest and \
+         principal without a cap: the rating is the higher of the pool alone's, the same paths \
+         with every such provider's supports off{kept}, and the provider's)\n  {}  pool alone \
+         P(loss or shortfall)  implied  {}  rating   substituted\n",
+        pad("tranche", w),
+        pad("provider", pw)
+    );
+    for (t, s) in subs {
+        let r = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".into());
+        out.push_str(&format!(
+            "  {}  {:>30.6}%  {}  {}  {}  {}{}\n",
+            pad(t, w),
+            s.pool_alone_probability * 100.0,
+            pad(&r(&s.pool_alone_rating), 7),
+            pad(&s.provider, pw),
+            pad(&r(&s.provider_rating), 7),
+            r(&s.rating),
+            zero_paths_note(s.pool_alone_probability, mc[0].paths),
         ));
     }
     out

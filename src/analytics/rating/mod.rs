@@ -7,6 +7,8 @@
 //! * `tdr`: the target default rate (TDR) of every rating with the concentration rules;
 //! * `rows`: the implied rating of a break-even default rate, `rating.parquet`'s rows;
 //! * `outcomes`: the simulated paths run through the deal's own waterfall;
+//! * `substitution`: a tranche a rated provider covers in full, rated the higher of its
+//!   pool-alone rating and the provider's;
 //! * this module: the constants and the exact roundings they share.
 //! * [`size`]: the largest balance of each targeted tranche that keeps its rating.
 //!
@@ -21,12 +23,14 @@ mod pool;
 mod rows;
 mod simulate;
 pub mod size;
+mod substitution;
 mod tdr;
 
 pub use outcomes::*;
 pub use pool::*;
 pub use rows::*;
 pub use simulate::*;
+pub use substitution::*;
 pub use tdr::*;
 
 use chrono::NaiveDate;

@@ -32,6 +32,9 @@ pub struct McTranche {
     /// The highest rating whose cumulative PD at the expected WAL is at least
     /// `default_probability`.
     pub implied_rating: Option<String>,
+    /// Its credit substitution, when a provider with a credit covers it in full
+    /// ([`substitutions`]); set by the caller, `None` from [`aggregate_outcomes`].
+    pub substitution: Option<Substitution>,
 }
 
 /// The scenario of a path: `base` (its recoveries, delays, CPR, supports) with no default curve
@@ -163,6 +166,7 @@ pub fn aggregate_outcomes(
             expected_loss,
             expected_wal_years,
             implied_rating: rating_for_probability(table, default_probability, horizon),
+            substitution: None,
         });
     }
     out
