@@ -871,14 +871,14 @@ fn substitution_block(mc: &[McTranche]) -> String {
     } else {
         let names: Vec<String> = kept.iter().map(|k| format!("`{k}`")).collect();
         format!(
-            "; still paying there, without a credit: {}",
+            "; in the pool-alone run these still pay, having no credit: {}",
             names.join(", ")
         )
     };
     let mut out = format!(
         "\ncredit substitution (a provider with a credit covers the tranche's interest and \
          principal without a cap: the rating is the higher of the pool alone's, the same paths \
-         with every such provider's supports off{kept}, and the provider's)\n  {}  pool alone \
+         with every such provider's supports off, and the provider's{kept})\n  {}  pool alone \
          P(loss or shortfall)  implied  {}  rating   substituted\n",
         pad("tranche", w),
         pad("provider", pw)
