@@ -229,6 +229,9 @@ pub enum Check {
     ThresholdSteps,
     /// A waterfall no trigger switches to.
     UnusedWaterfall,
+    /// A support with `interest_rate` or `revolving_cap` that no `repay_support` step names:
+    /// its interest is never paid and its cap never restored.
+    NeverRepaid,
     // ---- load time: plausibility ----
     /// A coupon outside the range seen in Chinese ABS.
     CouponRange,
@@ -301,7 +304,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 51] = [
+    pub const ALL: [Check; 52] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -327,6 +330,7 @@ impl Check {
         Check::TriggerToNormal,
         Check::ThresholdSteps,
         Check::UnusedWaterfall,
+        Check::NeverRepaid,
         Check::CouponRange,
         Check::FeeRange,
         Check::TaxRange,
@@ -383,6 +387,7 @@ impl Check {
             Check::TriggerToNormal => "trigger_to_normal",
             Check::ThresholdSteps => "threshold_steps",
             Check::UnusedWaterfall => "unused_waterfall",
+            Check::NeverRepaid => "never_repaid",
             Check::CouponRange => "coupon_range",
             Check::FeeRange => "fee_range",
             Check::TaxRange => "tax_range",

@@ -121,6 +121,14 @@
 //! other 84 files byte-identical. The figure is tested by hand in
 //! `tests/fees_reserves_rates.rs` (`coupon_shift_raises_senior_coupons`).
 //!
+//! Re-pinned in session 36: the eight `support.parquet` files, when `interest_paid` and
+//! `interest_unpaid` (a liquidity facility's interest on its draws, `interest_rate`; review
+//! 35c G4) were appended. Checked against the previous build's (7b6b156) files with pyarrow:
+//! the earlier columns equal, both new columns 0.00 in all 203 rows (no example support has an
+//! `interest_rate`) with the type of `total`; the other 84 files byte-identical. The figures
+//! are tested by hand in `tests/hand_worked.rs`
+//! (`a_facility_is_paid_the_interest_on_its_draws_before_them`).
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

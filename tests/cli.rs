@@ -653,3 +653,43 @@ fn a_parser_error_through_run_args_says_error_once() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).starts_with("error: unexpected argument '--no-such-flag'"));
 }
+
+/// A liquidity facility (`interest_rate`, since session 36) run from the command line: the
+/// terminal's support line and conservation name its interest, and the pyarrow check finds
+/// `support.parquet`'s `repaid` and `interest_paid` equal to the ledger's `repay_support` and
+/// `support_interest` entries. The figures are hand-worked in tests/hand_worked.rs
+/// (`a_facility_is_paid_the_interest_on_its_draws_before_them`): interest 45.93, repaid
+/// 3,684.70.
+#[test]
+fn a_facility_with_interest_runs_and_reads_back_with_pyarrow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml"))
+        .expect("fixture")
+        .replace(
+            "  { action = \"top_up_reserve\" },\n",
+            "  { action = \"top_up_reserve\" },\n  { action = \"repay_support\", supports = [\"undertaking\"] },\n",
+        )
+        .replace(
+            "kind = \"shortfall_undertaking\"\n",
+            "kind = \"shortfall_undertaking\"\ninterest_rate = 0.05\n",
+        );
+    assert!(src.contains("repay_support") && src.contains("interest_rate"));
+    let deal = dir.path().join("facility.toml");
+    std::fs::write(&deal, src).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = run(&[
+        "run",
+        deal.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for says in [
+        "3,684.70 repaid, 45.93 interest paid",
+        "+ support repayments 3,684.70 + support interest 45.93",
+    ] {
+        assert!(stdout.contains(says), "missing {says:?} in\n{stdout}");
+    }
+    pyarrow_check(&out_dir);
+}

@@ -1209,6 +1209,101 @@ fn a_repayment_takes_only_the_cash_left() {
     assert_eq!(c.collection_end + c.reserve_end, dec!(0));
 }
 
+/// A facility's interest on its draws (`interest_rate`, since session 36, review 35c G4): the
+/// fixture's `repay_support` with the undertaking at 5% a year.
+fn facility_source(recovery: &str, terms: &str) -> String {
+    let src = repay_source(recovery).replace(
+        "kind = \"shortfall_undertaking\"\n",
+        &format!("kind = \"shortfall_undertaking\"\n{terms}"),
+    );
+    assert!(src.contains(terms));
+    src
+}
+
+#[test]
+fn a_facility_is_paid_the_interest_on_its_draws_before_them() {
+    // The undertaking draws 3,684.70 on 2024-07-01 (period 2, as in the tests above). Period
+    // 3's accrual is 2024-07-01 → 09-30, 91 days ACT/365F: interest = fen(3,684.70 × 0.05 ×
+    // 91 / 365) = fen(16,765.385 / 365) = fen(45.93256…) = 45.93. Period 3 leaves 44,919.62
+    // after A's principal: the step pays the interest 45.93, then the draws 3,684.70, and B's
+    // principal is 44,919.62 − 45.93 − 3,684.70 = 41,188.99 (balance 158,811.01).
+    let r = run_source(&facility_source("0.6", "interest_rate = 0.05\n"));
+    assert_eq!(
+        ledger_sum(&r, 3, "support_interest", "collection"),
+        dec!(45.93)
+    );
+    assert_eq!(
+        ledger_sum(&r, 3, "repay_support", "collection"),
+        dec!(3684.70)
+    );
+    // Nothing accrues before the draw: period 2's accrual starts with nothing outstanding.
+    assert_eq!(ledger_sum(&r, 2, "support_interest", "collection"), dec!(0));
+    let b3 = tranche_row(&r, "B", 3);
+    assert_eq!(b3.principal_paid, dec!(41188.99));
+    assert_eq!(b3.balance_end, dec!(158811.01));
+    let s = &r.support_draws[0];
+    assert_eq!((s.total, s.repaid), (dec!(3684.70), dec!(3684.70)));
+    assert_eq!((s.interest_paid, s.interest_unpaid), (dec!(45.93), dec!(0)));
+    // Inflows 1,883,684.70 (as without interest); payments 1,880,000.00 − 45.93 =
+    // 1,879,954.07; + 3,684.70 repaid + 45.93 interest = 1,883,684.70.
+    let c = r.conservation;
+    assert_eq!(c.payments, dec!(1879954.07));
+    assert_eq!(c.support_repaid, dec!(3684.70));
+    assert_eq!(c.support_interest, dec!(45.93));
+    assert_eq!(c.collection_end + c.reserve_end, dec!(0));
+
+    // Recovery 51.2%: 919.62 is left for the step (a_repayment_takes_only_the_cash_left):
+    // the interest 45.93 first, then 919.62 − 45.93 = 873.69 of the draws; 2,811.01 of them
+    // stay owed, and no interest is unpaid.
+    let r = run_source(&facility_source("0.512", "interest_rate = 0.05\n"));
+    let s = &r.support_draws[0];
+    assert_eq!((s.interest_paid, s.interest_unpaid), (dec!(45.93), dec!(0)));
+    assert_eq!(s.repaid, dec!(873.69));
+    assert_eq!(s.total - s.repaid, dec!(2811.01));
+    assert_eq!(r.conservation.support_interest, dec!(45.93));
+}
+
+#[test]
+fn a_revolving_cap_is_restored_by_the_repayments() {
+    // The repayment step moved before A's interest, and recovery 51.2%: period 3's pool cash
+    // is 781,000.00; less VAT 815 and the fee 1,000, 779,185.00; the step repays the period-2
+    // draws 3,684.70 → 775,500.30; A's interest 7,684.70 → 767,815.60; A's principal is due in
+    // full on the last date, 770,580.68, short 2,765.08, which the undertaking is drawn for.
+    // With cap_total 4,000 it has 4,000 − 3,684.70 = 315.30 left: it pays 315.30 and A is
+    // short 2,449.78. With revolving_cap the repayment restores the cap (outstanding 0): it
+    // pays the whole 2,765.08.
+    let src = |terms: &str| {
+        let s = facility_source("0.512", terms)
+            .replace(
+                "  { action = \"repay_support\", supports = [\"undertaking\"] },\n",
+                "",
+            )
+            .replace(
+                "  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+                "  { action = \"repay_support\", supports = [\"undertaking\"] },\n  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+            );
+        assert_eq!(s.matches("repay_support").count(), 1);
+        s
+    };
+    let fixed = run_source(&src("cap_total = 4000\n"));
+    assert_eq!(fixed.periods[2].support_draws, dec!(315.30));
+    assert_eq!(tranche_row(&fixed, "A", 3).principal_paid, dec!(768130.90));
+    assert_eq!(fixed.support_draws[0].total, dec!(4000.00));
+    let revolving = run_source(&src("cap_total = 4000\nrevolving_cap = true\n"));
+    assert_eq!(
+        ledger_sum(&revolving, 3, "repay_support", "collection"),
+        dec!(3684.70)
+    );
+    assert_eq!(revolving.periods[2].support_draws, dec!(2765.08));
+    assert_eq!(
+        tranche_row(&revolving, "A", 3).principal_paid,
+        dec!(770580.68)
+    );
+    // Drawn 3,684.70 + 2,765.08 = 6,449.78 in all, above the cap, 2,765.08 outstanding.
+    let s = &revolving.support_draws[0];
+    assert_eq!((s.total, s.repaid), (dec!(6449.78), dec!(3684.70)));
+}
+
 /// `fails_with` (since session 32, review 32c item 1): the undertaking's provider fails with
 /// O2, which the fixture's scenario defaults on 2024-05-01. From period 2 (2024-07-01, after
 /// it) the undertaking pays nothing and `undertaker_default` trips, exactly as with a

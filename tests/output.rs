@@ -287,6 +287,8 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             provider: "原始权益人".to_string(),
             total: dec!(5000.00),
             repaid: dec!(0),
+            interest_paid: dec!(0),
+            interest_unpaid: dec!(0),
             failure: None,
         }],
         // The period rows' taxes_paid 321.09 and fees_paid 1,500.00: in period 2 the manager
@@ -344,6 +346,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             subrogation: dec!(0),
             investment_income: dec!(0),
             support_repaid: dec!(0),
+            support_interest: dec!(0),
         },
         warnings: Vec::new(),
     }
@@ -528,6 +531,8 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("total", MONEY),
                 ("repaid", MONEY),
                 ("failed_from", Date),
+                ("interest_paid", MONEY),
+                ("interest_unpaid", MONEY),
             ]),
         ),
         (

@@ -400,4 +400,9 @@ pub struct Support {
     /// The provider's credit tags (`rating` or `pd`, `region`, `industry`), which `ipabs rate`
     /// reads ([`crate::rating_model::ProviderCredit`]); empty without.
     pub tags: BTreeMap<String, String>,
+    /// Annual interest on its draws not yet repaid, accrued per payment date and paid first by
+    /// `repay_support` steps (`engine::repayment`); `None`: none.
+    pub interest_rate: Option<Decimal>,
+    /// Repayments of its draws restore `cap_total`: it bounds the draws outstanding.
+    pub revolving_cap: bool,
 }

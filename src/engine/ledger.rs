@@ -115,11 +115,14 @@ pub enum Movement {
     InvestmentIncome,
     /// A `repay_support` step repays a support's draws (返还差额支付款).
     RepaySupport,
+    /// A `repay_support` step pays a support the interest on its draws (`interest_rate`,
+    /// 资金占用费), before the draws.
+    SupportInterest,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 23] = [
+    pub const ALL: [Movement; 24] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -143,6 +146,7 @@ impl Movement {
         Movement::Subrogation,
         Movement::InvestmentIncome,
         Movement::RepaySupport,
+        Movement::SupportInterest,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -171,6 +175,7 @@ impl Movement {
             Movement::Subrogation => "subrogation",
             Movement::InvestmentIncome => "investment_income",
             Movement::RepaySupport => "repay_support",
+            Movement::SupportInterest => "support_interest",
         }
     }
 }

@@ -283,6 +283,8 @@ impl Run<'_> {
             take(&mut self.support_total),
             take(&mut self.support_period),
             take(&mut self.support_repaid),
+            take(&mut self.support_interest_owed),
+            take(&mut self.support_interest_paid),
             take(&mut self.deferred_interest),
             take(&mut self.named),
         ]);
@@ -327,14 +329,16 @@ impl Run<'_> {
         let support_draws = deal
             .supports
             .iter()
-            .zip(self.support_total.iter().zip(&self.support_repaid))
+            .enumerate()
             .zip(failures)
-            .map(|((s, (t, r)), failure)| {
+            .map(|((i, s), failure)| {
                 Ok(SupportDrawTotal {
                     support: s.name.clone(),
                     provider: s.provider.clone(),
-                    total: dec(*t)?,
-                    repaid: dec(*r)?,
+                    total: dec(self.support_total[i])?,
+                    repaid: dec(self.support_repaid[i])?,
+                    interest_paid: dec(self.support_interest_paid[i])?,
+                    interest_unpaid: dec(self.support_interest_owed[i])?,
                     failure,
                 })
             })

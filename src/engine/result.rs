@@ -431,6 +431,11 @@ pub struct SupportDrawTotal {
     pub total: Decimal,
     /// Repaid of the draws over the run by `repay_support` steps (since session 32).
     pub repaid: Decimal,
+    /// Interest on the draws (`interest_rate`) paid over the run by `repay_support` steps
+    /// (since session 36).
+    pub interest_paid: Decimal,
+    /// Interest on the draws accrued and not paid by the end of the run.
+    pub interest_unpaid: Decimal,
     /// When its provider failed in the run: the first payment date it paid nothing on
     /// (column `failed_from`, since session 34) and why, in words (`support_failures`, or the
     /// `fails_with` obligor's named default); None when it stood to the end.
@@ -440,7 +445,7 @@ pub struct SupportDrawTotal {
 /// The conservation identity the engine verified, to the fen:
 /// `pool_cash + support_draws + reserve_funding + restated + call_price + investment_income
 /// = payments + purchases + collection_end + reserve_end + accounts_end + subrogation +
-/// support_repaid`.
+/// support_repaid + support_interest`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conservation {
     /// Pool cash deposited over the run: collections plus recoveries.
@@ -473,4 +478,7 @@ pub struct Conservation {
     /// What `repay_support` steps paid back to the supports of their draws (返还差额支付款,
     /// since session 32); 0 without such steps.
     pub support_repaid: Decimal,
+    /// The interest on their draws `repay_support` steps paid the supports (since session
+    /// 36); 0 without an `interest_rate`.
+    pub support_interest: Decimal,
 }

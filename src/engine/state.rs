@@ -201,6 +201,10 @@ pub(super) struct Run<'a> {
     pub support_period: Vec<Fen>,
     /// What each support was repaid of its draws over the run (`repay_support`).
     pub support_repaid: Vec<Fen>,
+    /// Each support's interest on its draws (`interest_rate`) accrued and not yet paid.
+    pub support_interest_owed: Vec<Fen>,
+    /// Each support's interest paid over the run (`repay_support`).
+    pub support_interest_paid: Vec<Fen>,
     /// Each `interest_at_maturity` tranche's interest accrued and not yet due (到期一次还本付息).
     pub deferred_interest: Vec<Fen>,
     /// Whether each support is drawn on this date: not in the scenario's `supports_off`, and
@@ -409,6 +413,8 @@ impl<'a> Run<'a> {
             support_total: b.zeros(deal.supports.len()),
             support_period: b.zeros(deal.supports.len()),
             support_repaid: b.zeros(deal.supports.len()),
+            support_interest_owed: b.zeros(deal.supports.len()),
+            support_interest_paid: b.zeros(deal.supports.len()),
             deferred_interest: b.zeros(nt),
             support_on,
             support_failed: b.flags(deal.supports.len(), false),
@@ -536,6 +542,7 @@ impl<'a> Run<'a> {
         self.ending = false;
         self.paid.reset(deal.notices.per_unit);
         self.support_period.iter_mut().for_each(|x| *x = 0);
+        self.accrue_support_interest(k);
         // A provider that fails from a date pays nothing on this date if the date is on or
         // after it (scenario `support_failures`).
         for &(s, from) in &self.scenario.support_failures {

@@ -80,7 +80,7 @@ impl Run<'_> {
             room = room.min((to_fen(cap) - self.support_period[s]).max(0));
         }
         if let Some(cap) = sup.cap_total {
-            room = room.min((to_fen(cap) - self.support_total[s]).max(0));
+            room = room.min((to_fen(cap) - self.cap_used(s)).max(0));
         }
         room
     }
@@ -118,7 +118,13 @@ impl Run<'_> {
                 room = room.min((to_fen(cap) - shared(&self.support_period)).max(0));
             }
             if let Some(cap) = backed.cap_total {
-                room = room.min((to_fen(cap) - shared(&self.support_total)).max(0));
+                // With `revolving_cap`, less what was repaid of the shared draws.
+                let repaid = if backed.revolving_cap {
+                    shared(&self.support_repaid)
+                } else {
+                    0
+                };
+                room = room.min((to_fen(cap) - shared(&self.support_total) + repaid).max(0));
             }
         }
         Some(room)

@@ -226,13 +226,16 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
     let purchases = b.get(Account::Seller);
     // What `repay_support` steps paid back to the supports.
     let repaid: Fen = run.support_repaid.iter().sum();
+    // And the interest on their draws they were paid (`interest_rate`).
+    let interest: Fen = run.support_interest_paid.iter().sum();
     let outflow = payments
         + purchases
         + run.collection
         + run.reserve
         + accounts_end
         + run.subrogated
-        + repaid;
+        + repaid
+        + interest;
     let c = Conservation {
         pool_cash: dec(pool_cash)?,
         support_draws: dec(support_draws)?,
@@ -247,13 +250,14 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
         subrogation: dec(run.subrogated)?,
         investment_income: dec(run.invested)?,
         support_repaid: dec(repaid)?,
+        support_interest: dec(interest)?,
     };
     if inflow != outflow {
         return Err(Error::Internal(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
              clean-up call price {} + restatements {} + investment income {} = {}, but payments \
              {} + purchases {} + collection account {} + reserve {} + named accounts {} + \
-             subrogation {} + support repayments {} = {}",
+             subrogation {} + support repayments {} + support interest {} = {}",
             c.pool_cash,
             c.support_draws,
             c.reserve_funding,
@@ -268,6 +272,7 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
             c.accounts_end,
             c.subrogation,
             c.support_repaid,
+            c.support_interest,
             dec(outflow)?
         )));
     }
@@ -344,16 +349,17 @@ fn sources_match_ledger(run: &Run, c: &Conservation, pool_cash: Fen) -> Result<(
         } else {
             0
         };
-        let repaid = run.support_repaid[s];
-        if sent(Account::Support(s)) != run.support_total[s] - back - repaid {
+        let (repaid, interest) = (run.support_repaid[s], run.support_interest_paid[s]);
+        if sent(Account::Support(s)) != run.support_total[s] - back - repaid - interest {
             return fail(format!(
                 "support {}: the ledger shows {} drawn net, the engine {} less {} of recoveries \
-                 paid to it and {} repaid",
+                 paid to it, {} repaid and {} of interest paid",
                 sup.name,
                 dec(sent(Account::Support(s)))?,
                 dec(run.support_total[s])?,
                 dec(back)?,
-                dec(repaid)?
+                dec(repaid)?,
+                dec(interest)?
             ));
         }
     }

@@ -744,6 +744,10 @@ pub fn support_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     // Since session 34 (review 34c item M3): the first payment date a failed provider paid
     // nothing on, null when it stood.
     t.opt_date("failed_from", |x| x.failure.as_ref().map(|f| f.0));
+    // Since session 36 (review 35c G4): a facility's interest on its draws, paid and unpaid
+    // at the end, appended.
+    t.money("interest_paid", |x| x.interest_paid)?;
+    t.money("interest_unpaid", |x| x.interest_unpaid)?;
     t.finish()
 }
 

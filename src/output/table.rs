@@ -157,6 +157,7 @@ fn conservation_line(c: &Conservation) -> String {
         c.accounts_end,
         c.subrogation,
         c.support_repaid,
+        c.support_interest,
     ]);
     let difference = match (inflow, outflow) {
         (Some(a), Some(b)) => a.checked_sub(b),
@@ -176,7 +177,8 @@ fn conservation_line(c: &Conservation) -> String {
         term("clean-up call price", c.call_price) + &term("investment income", c.investment_income);
     let accounts = term("named accounts end", c.accounts_end);
     let subrogation = term("recoveries to the asset guarantor", c.subrogation)
-        + &term("support repayments", c.support_repaid);
+        + &term("support repayments", c.support_repaid)
+        + &term("support interest", c.support_interest);
     // Revolving purchases (`[revolving]`), shown only when there are some.
     let purchases = term("revolving purchases", c.purchases);
     format!(
@@ -208,12 +210,20 @@ fn support_line(run: &RunResult) -> String {
             } else {
                 format!(", {} repaid", format_money(s.repaid))
             };
+            // A facility's interest on its draws (`interest_rate`, since session 36).
+            let mut interest = String::new();
+            if !s.interest_paid.is_zero() {
+                interest += &format!(", {} interest paid", format_money(s.interest_paid));
+            }
+            if !s.interest_unpaid.is_zero() {
+                interest += &format!(", {} interest unpaid", format_money(s.interest_unpaid));
+            }
             // A provider that failed, from when and why (review 34c item M3).
             let failed = s.failure.as_ref().map_or(String::new(), |(from, why)| {
                 format!(", failed: pays nothing from {from} ({why})")
             });
             format!(
-                "{} ({}) {}{repaid}{failed}",
+                "{} ({}) {}{repaid}{interest}{failed}",
                 s.support,
                 s.provider,
                 format_money(s.total)

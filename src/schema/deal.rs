@@ -769,6 +769,14 @@ pub struct Support {
     /// for the correlations. With one, the Monte Carlo paths default the provider as they
     /// default obligors, and the support fails from that date (docs/rating.md §7).
     pub tags: Option<BTreeMap<String, String>>,
+    /// Annual interest on its draws not yet repaid (a liquidity facility's 资金占用费), accrued
+    /// over each date's accrual period at the deal's day count and paid by `repay_support`
+    /// steps before the draws; no interest without it. Not for an `asset_guarantee`.
+    pub interest_rate: Option<Decimal>,
+    /// Repayments of its draws restore `cap_total` (a revolving liquidity facility): the cap
+    /// bounds the draws outstanding instead of the draws made. Needs `cap_total`; not for an
+    /// `asset_guarantee`.
+    pub revolving_cap: Option<bool>,
 }
 
 /// What a waterfall step does (`action`; docs/deal-format.md, `[waterfalls]`).

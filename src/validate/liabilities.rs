@@ -752,10 +752,46 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
             // Resolved once the obligors are known (`support_obligors`).
             fails_with: None,
             tags: provider_tags(ctx, raw, i),
+            interest_rate: s
+                .interest_rate
+                .map(|r| ctx.annual_rate(&format!("{p}.interest_rate"), r, Sign::NonNegative)),
+            revolving_cap: s.revolving_cap.unwrap_or(false),
         });
+        facility_keys(ctx, s, &p, kind);
     }
     backed_supports(ctx, raw, &mut out, &names);
     (out, names)
+}
+
+/// `interest_rate` and `revolving_cap` (a liquidity facility's terms, since session 36, review
+/// 35c G4): not for an asset guarantee, which is repaid by the recoveries; `revolving_cap`
+/// restores a `cap_total`, so it needs one.
+fn facility_keys(ctx: &mut Ctx, s: &schema::Support, p: &str, kind: SupportKind) {
+    if kind == SupportKind::AssetGuarantee {
+        for (key, set) in [
+            ("interest_rate", s.interest_rate.is_some()),
+            ("revolving_cap", s.revolving_cap.is_some()),
+        ] {
+            if set {
+                ctx.key_err(
+                    &format!("{p}.{key}"),
+                    format!(
+                        "`{key}` does not apply to an asset guarantee: the recoveries repay \
+                         what it paid (代位追偿), with no interest and no cap restored"
+                    ),
+                    "a `shortfall_undertaking` or `guarantee` (a liquidity facility), or no \
+                     such key",
+                );
+            }
+        }
+    } else if s.revolving_cap == Some(true) && s.cap_total.is_none() {
+        ctx.key_err(
+            &format!("{p}.revolving_cap"),
+            "`revolving_cap` restores `cap_total` by the repayments, and this support has no \
+             `cap_total`",
+            "a `cap_total` (the facility's limit), or no `revolving_cap`",
+        );
+    }
 }
 
 /// The tags a provider's credit may have: `rating` or `pd`, and the correlations' `region`

@@ -172,6 +172,8 @@ SCHEMA = OrderedDict(
                 ("total", MONEY),
                 ("repaid", MONEY),
                 ("failed_from", DATE),
+                ("interest_paid", MONEY),
+                ("interest_unpaid", MONEY),
             ],
         ),
         (
@@ -471,6 +473,32 @@ def check_invariants(c, t):
         bad and f"row {bad[0]} {bad[1][:3]}: {bad[1][5]} != {bad[1][3]} + {bad[1][4]}",
     )
 
+    # What each support was repaid and paid in interest are its ledger entries `repay_support`
+    # and `support_interest` (item: the support's name; since session 36).
+    moved = {}
+    for r in amounts:
+        if r[4] in ("repay_support", "support_interest"):
+            key = (r[0], r[1], r[5], r[4])
+            moved[key] = moved.get(key, 0) + r[6]
+    sup = rows(t["support.parquet"], ["deal", "scenario", "support", "repaid", "interest_paid"])
+    bad = first_bad(
+        (
+            r
+            if (
+                moved.get((r[0], r[1], r[2], "repay_support"), 0),
+                moved.get((r[0], r[1], r[2], "support_interest"), 0),
+            )
+            != (r[3], r[4])
+            else None
+        )
+        for r in sup
+    )
+    c.check(
+        bad is None,
+        f"support: repaid and interest_paid are the ledger's repay_support and support_interest "
+        f"entries ({len(sup)} rows)",
+        bad and f"row {bad[0]} {bad[1]}",
+    )
 
     fees = rows(
         t["fees.parquet"],

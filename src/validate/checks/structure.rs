@@ -628,6 +628,42 @@ fn covered_by(deal: &Deal, a: &Action) -> Vec<Cover> {
     }
 }
 
+/// A support with `interest_rate` or `revolving_cap` that no `repay_support` step of any
+/// waterfall names (since session 36): its draws are never repaid, so its interest accrues
+/// unpaid and its cap is never restored.
+pub(super) fn facilities_repaid(ctx: &mut Ctx, deal: &Deal) {
+    for (x, sup) in deal.supports.iter().enumerate() {
+        let key = match (sup.interest_rate.is_some(), sup.revolving_cap) {
+            (true, _) => "interest_rate",
+            (false, true) => "revolving_cap",
+            (false, false) => continue,
+        };
+        let repaid = deal.waterfalls.iter().any(|w| {
+            w.steps
+                .iter()
+                .any(|s| matches!(&s.action, Action::RepaySupport(v) if v.contains(&x)))
+        });
+        if !repaid {
+            ctx.warn(
+                Check::NeverRepaid,
+                &format!("supports[{x}].{key}"),
+                format!(
+                    "support `{}` has `{key}`, but no `repay_support` step names it: its draws \
+                     are never repaid, so {}; add {{ action = \"repay_support\", supports = \
+                     [\"{}\"] }} where the plan repays it",
+                    sup.name,
+                    if key == "interest_rate" {
+                        "its interest accrues and is never paid"
+                    } else {
+                        "its cap is never restored"
+                    },
+                    sup.name
+                ),
+            );
+        }
+    }
+}
+
 /// A `repay_support` step before a step of the same waterfall that pays an item the support
 /// covers there: the cash repaid is cash that item may then draw from the support again
 /// (返还差额支付款 ranks after what the support backs).
