@@ -2923,7 +2923,7 @@ fn rate_tells_the_provider_and_the_binding_scenario() {
         "`undertaking`) defaults on",
         "(no region or industry tag: it correlates with every obligor at `neither`)",
         "joint default of the pool and the providers, with no floor or cap",
-        "the higher of the pool alone's rating and the provider's",
+        "the higher of its standalone rating without that provider and the provider's",
         "(binding scenario `alone`)",
     ] {
         assert!(text.contains(says), "missing {says:?} in\n{text}");
@@ -2935,24 +2935,49 @@ fn rate_tells_the_provider_and_the_binding_scenario() {
     );
 }
 
+/// Credit substitution under `base`: the plan of the deal's and its run.
+fn substitute(
+    d: &Deal,
+    pool: &Pool,
+    base: &ipabs::scenario::Scenario,
+    sim: &rating::Simulation,
+    table: &ipabs::rating_model::PdTable,
+) -> (rating::SubstitutionPlan, Vec<Option<rating::Substitution>>) {
+    let plan = rating::SubstitutionPlan::new(d, pool, base, sim);
+    let subs = plan.run(d, pool, base, table, &|_| {}).unwrap();
+    (plan, subs)
+}
+
+/// The paths of `sim` whose pattern holds every one of `entries` (obligors by index, then
+/// providers as n + j): an exact count from the simulation, independent of the waterfall.
+fn paths_with(sim: &rating::Simulation, entries: &[u32]) -> u64 {
+    sim.patterns
+        .iter()
+        .filter(|(p, _)| entries.iter().all(|&x| p.iter().any(|&(o, _)| o == x)))
+        .map(|(_, c)| c)
+        .sum()
+}
+
 /// Credit substitution (docs/rating.md §7, "Credit substitution"): a senior that a rated
 /// provider's uncapped undertaking covers in full (interest and principal) is rated the higher
-/// of its pool-alone rating and the provider's.
+/// of its standalone rating (the paths without the provider) and the provider's.
 ///
 /// The one-year fixture: O1 owes 1,000,000 on 2024-12-31, A is 900,000 at coupon 0, paid on
 /// 2025-01-10, 375 days after closing (t = 375/365 = 1.027397 years).
-/// * Pool alone (the undertaking off), A is short exactly on the paths where O1 defaults, so
-///   `pool_alone_probability` is the share of such paths, counted from the simulation. A path
-///   where O1 pays gives A its principal on 2025-01-10, so the expected WAL is t. With O1's pd
-///   0.5 that share is 0.5 within sampling error; the PD table (rating_model.rs DEFAULT_PD)
-///   at t = 1 + 0.027397 reads CCC 0.43 + (0.64 − 0.43) × 0.027397 = 0.4358 and CC 0.61 +
-///   (0.80 − 0.61) × 0.027397 = 0.6152, so a share in (0.4358, 0.6152] implies CC. The
-///   provider is tagged AA: substituted AA, the higher.
+/// * Standalone (the undertaking off), A is short exactly on the paths where O1 defaults, so
+///   the standalone probability is the share of such paths, counted from the simulation. A
+///   path where O1 pays gives A its principal on 2025-01-10, so the expected WAL is t. With
+///   O1's pd 0.5 that share is 0.5 within sampling error; the PD table (rating_model.rs
+///   DEFAULT_PD) at t = 1 + 0.027397 reads CCC 0.43 + (0.64 − 0.43) × 0.027397 = 0.4358 and
+///   CC 0.61 + (0.80 − 0.61) × 0.027397 = 0.6152, so a share in (0.4358, 0.6152] implies CC.
+///   The provider is tagged AA: substituted AA, the higher.
 /// * With O1 rated AAA+ and the provider's pd 0.3: the provider's rating is the first row whose
 ///   PD at t is at least 0.3: B- 0.26 + (0.47 − 0.26) × 0.027397 = 0.2658 < 0.3, CCC 0.4358
-///   ≥ 0.3, so CCC; the pool alone rates higher, and the substituted rating is the pool's.
+///   ≥ 0.3, so CCC; the standalone rates higher, and the substituted rating is its.
 /// * A cap on the undertaking (cap_total), a support that the Monte Carlo's scenario switches
-///   off, or no tag: no substitution. B (subordinated) never has one.
+///   off or fails (review 36a item M1), one that fails with O1 (`fails_with`, review 36a item
+///   H2: it fails exactly when it is needed), or no tag: no substitution, and each but the
+///   untagged one is named with why. B (subordinated) never has one.
 #[test]
 fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
     let n = 20_000u64;
@@ -2967,108 +2992,227 @@ fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
         let s = set(&d, "");
         let pool = pool_of(&src, &d, &s.rating_model, 7);
         let sim = simulate(&pool, n, &|_| {});
-        let o1: u64 = sim
-            .patterns
-            .iter()
-            .filter(|(p, _)| p.iter().any(|&(o, _)| o == 0))
-            .map(|(_, c)| c)
-            .sum();
+        let o1 = paths_with(&sim, &[0]);
         let mut base = d.scenario.clone();
-        if base_extra == "off" {
-            base.supports_off = vec![0];
+        match base_extra {
+            "off" => base.supports_off = vec![0],
+            "fails" => {
+                base.support_failures =
+                    vec![(0, chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap())]
+            }
+            _ => {}
         }
-        let subs =
-            rating::substitutions(&d, &pool, &base, &sim, &s.rating_model.pd, &|_| {}).unwrap();
-        (subs, o1 as f64 / n as f64)
+        let (plan, subs) = substitute(&d, &pool, &base, &sim, &s.rating_model.pd);
+        (plan, subs, o1)
     };
-    let (subs, share) = run("pd = \"0.5\"", "tags = { rating = \"AA\" }\n", "");
+    let (_, subs, o1) = run("pd = \"0.5\"", "tags = { rating = \"AA\" }\n", "");
+    let share = o1 as f64 / n as f64;
     assert_eq!(subs.len(), 2);
     assert!(subs[1].is_none(), "B is subordinated");
     let a = subs[0].as_ref().expect("A is covered in full");
     assert_eq!(a.provider, "高新投");
     assert_eq!(a.provider_rating.as_deref(), Some("AA"));
-    assert_eq!(a.pool_alone_probability, share);
+    assert_eq!(a.standalone.default_probability, share);
     within(share, 0.5, n, "P(O1)");
     assert!(share > 0.4358 && share <= 0.6152, "{share}");
-    assert_eq!(a.pool_alone_rating.as_deref(), Some("CC"));
+    assert_eq!(a.standalone.implied_rating.as_deref(), Some("CC"));
     assert_eq!(a.rating.as_deref(), Some("AA"));
+    // The whole balance is lost on each such path: expected loss = the share, exactly.
+    assert_eq!(
+        a.standalone.expected_loss,
+        Decimal::from(o1) / Decimal::from(n)
+    );
 
-    let (subs, share) = run("rating = \"AAA+\"", "tags = { pd = \"0.3\" }\n", "");
+    let (_, subs, o1) = run("rating = \"AAA+\"", "tags = { pd = \"0.3\" }\n", "");
+    let share = o1 as f64 / n as f64;
     let a = subs[0].as_ref().expect("A is covered in full");
     assert_eq!(a.provider_rating.as_deref(), Some("CCC"));
-    assert_eq!(a.pool_alone_probability, share);
+    assert_eq!(a.standalone.default_probability, share);
     let grades = ipabs::rating_model::GRADES;
     let at = |r: &str| grades.iter().position(|g| *g == r).unwrap();
-    let pool_alone = a.pool_alone_rating.as_deref().expect("a rating");
-    assert!(at(pool_alone) < at("CCC"), "{pool_alone}");
-    assert_eq!(a.rating.as_deref(), Some(pool_alone));
+    let standalone = a.standalone.implied_rating.as_deref().expect("a rating");
+    assert!(at(standalone) < at("CCC"), "{standalone}");
+    assert_eq!(a.rating.as_deref(), Some(standalone));
 
-    for (support_extra, base_extra) in [
-        ("cap_total = 1000\ntags = { rating = \"AA\" }\n", ""),
-        ("tags = { rating = \"AA\" }\n", "off"),
-        ("", ""),
+    // `waterfalls` naming every waterfall of the deal (it has only `normal`) is every
+    // waterfall (review 36a item M3).
+    let (_, subs, _) = run(
+        "pd = \"0.5\"",
+        "waterfalls = [\"normal\"]\ntags = { rating = \"AA\" }\n",
+        "",
+    );
+    assert!(subs[0].is_some());
+
+    for (support_extra, base_extra, why) in [
+        (
+            "cap_total = 1000\ntags = { rating = \"AA\" }\n",
+            "",
+            "has a cap_total",
+        ),
+        (
+            "tags = { rating = \"AA\" }\n",
+            "off",
+            "is switched off by scenario",
+        ),
+        (
+            "tags = { rating = \"AA\" }\n",
+            "fails",
+            "fails from 2024-06-30 in scenario",
+        ),
+        (
+            "fails_with = \"O1\"\ntags = { rating = \"AA\" }\n",
+            "",
+            "fails with obligor `O1`",
+        ),
+        ("", "", ""),
     ] {
-        let (subs, _) = run("pd = \"0.5\"", support_extra, base_extra);
+        let (plan, subs, _) = run("pd = \"0.5\"", support_extra, base_extra);
         assert_eq!(subs, vec![None, None], "{support_extra} {base_extra}");
+        let gaps = &plan.gaps[0];
+        if why.is_empty() {
+            assert!(gaps.is_empty(), "{gaps:?}");
+        } else {
+            assert_eq!(gaps.len(), 1, "{gaps:?}");
+            assert!(gaps[0].1.iter().any(|g| g.contains(why)), "{gaps:?}");
+        }
     }
 }
 
-/// Of two providers covering a tranche in full, the higher rated gives the substitution; a
-/// guarantee that covers the principal only does not count; a support without a credit still
-/// pays in the pool-alone run, and the substitution names it.
+/// Of two providers covering a tranche in full, the substitution is the one whose
+/// substituted rating is higher; each one's standalone keeps the other's support (review 36a
+/// item H1: every credited provider's supports were switched off, so tagging one support
+/// lowered another's substitution). With every correlation 0, A without 乙 is short exactly on
+/// the paths where O1 and 甲 both default, and without 甲 where O1 and 乙 do (counted from
+/// the simulation). A guarantee with a cap (丁) is named with why, and still pays.
 #[test]
-fn the_highest_rated_of_the_providers_covering_a_tranche_in_full_substitutes() {
-    let support = |name: &str, provider: &str, covers: &str, rating: &str| {
+fn the_best_of_the_providers_covering_a_tranche_in_full_substitutes() {
+    let support = |name: &str, provider: &str, extra: &str, rating: &str| {
         format!(
             "\n[[supports]]\nname = \"{name}\"\nprovider = \"{provider}\"\nkind = \"guarantee\"\n\
-             covers = [{covers}]\ntags = {{ rating = \"{rating}\" }}\n"
+             covers = [\"senior_interest\", \"senior_principal\"]\n{extra}tags = {{ rating = \"{rating}\" }}\n"
         )
     };
-    let full = "\"senior_interest\", \"senior_principal\"";
     let src = format!(
-        "{}{}{}{}{}",
+        "{}{}{}{}",
         one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000),
-        support("first", "甲", full, "A"),
-        support("second", "乙", full, "AA+"),
-        support("third", "丙", "\"senior_principal\"", "AAA"),
-        "\n[[supports]]\nname = \"fourth\"\nprovider = \"丁\"\nkind = \"guarantee\"\n\
-         covers = [\"senior_interest\"]\n",
+        support("first", "甲", "", "A"),
+        support("second", "乙", "", "AA+"),
+        support("fourth", "丁", "cap_total = 1000\n", "AAA"),
+    );
+    let d = deal(&src);
+    let zero = "[rating_model.correlation]\nsame_region_and_industry = 0\nsame_region = 0\n\
+                same_industry = 0\nneither = 0\n";
+    let s = set(&d, zero);
+    let pool = pool_of(&src, &d, &s.rating_model, 3);
+    let n = 20_000u64;
+    let sim = simulate(&pool, n, &|_| {});
+    let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
+    // 甲, 乙, 丁 are providers 0, 1, 2: pattern entries 1, 2, 3 (one obligor before them).
+    assert_eq!(plan.candidates[0], vec![0, 1]);
+    assert_eq!(plan.gaps[0].len(), 1);
+    assert_eq!(plan.gaps[0][0].0, 2);
+    assert_eq!(plan.gaps[0][0].1, vec!["has a cap_total".to_string()]);
+    let a = subs[0].as_ref().unwrap();
+    let (other, rating) = match a.provider.as_str() {
+        "乙" => (1u32, "AA+"),
+        "甲" => (2u32, "A"),
+        p => panic!("{p}"),
+    };
+    assert_eq!(a.provider_rating.as_deref(), Some(rating));
+    assert_eq!(
+        a.standalone.default_probability,
+        paths_with(&sim, &[0, other]) as f64 / n as f64
+    );
+    assert_eq!(
+        a.rating,
+        rating::higher(
+            &s.rating_model.pd,
+            a.standalone.implied_rating.as_deref(),
+            Some(rating)
+        )
+    );
+    // At least the better provider's own rating.
+    let grades = ipabs::rating_model::GRADES;
+    let at = |r: &str| grades.iter().position(|g| *g == r).unwrap();
+    assert!(at(a.rating.as_deref().unwrap()) <= at("AA+"), "{a:?}");
+}
+
+/// The nanshan shape (review 36a item H1): an asset guarantee by one credited provider and an
+/// undertaking by another. The undertaking's standalone keeps the asset guarantee, which pays
+/// O1's defaulted principal unless its own provider has defaulted: A is short exactly on the
+/// paths where O1 and AGP both default (providers AGP 0, GTOR 1: entries 1 and 2). The asset
+/// guarantee covers no tranche and is not named.
+#[test]
+fn a_standalone_keeps_the_other_providers_supports() {
+    let src = format!(
+        "{}\n[[supports]]\nname = \"ag\"\nprovider = \"AGP\"\nkind = \"asset_guarantee\"\n\
+         tags = {{ rating = \"A\" }}\n\n[[supports]]\nname = \"und\"\nprovider = \"GTOR\"\n\
+         kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
+         tags = {{ pd = \"0.5\" }}\n",
+        one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
     );
     let d = deal(&src);
     let s = set(&d, "");
-    let pool = pool_of(&src, &d, &s.rating_model, 3);
-    assert_eq!(rating::full_cover(&d, &pool, &d.scenario, 0), vec![0, 1]);
-    let sim = simulate(&pool, 2_000, &|_| {});
-    let subs =
-        rating::substitutions(&d, &pool, &d.scenario, &sim, &s.rating_model.pd, &|_| {}).unwrap();
+    let pool = pool_of(&src, &d, &s.rating_model, 5);
+    let n = 20_000u64;
+    let sim = simulate(&pool, n, &|_| {});
+    let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
+    assert_eq!(plan.candidates[0], vec![1]);
+    assert!(plan.gaps[0].is_empty(), "{:?}", plan.gaps);
     let a = subs[0].as_ref().unwrap();
+    assert_eq!(a.provider, "GTOR");
     assert_eq!(
-        (a.provider.as_str(), a.provider_rating.as_deref()),
-        ("乙", Some("AA+"))
+        a.standalone.default_probability,
+        paths_with(&sim, &[0, 1]) as f64 / n as f64
     );
-    assert_eq!(a.rating.as_deref(), Some("AA+"));
-    // `fourth` has no credit: it pays in the pool-alone run.
-    assert_eq!(a.kept, vec!["fourth".to_string()]);
-    // Pool alone: every provider's supports off, so A is short on O1's defaults only; `fourth`
-    // pays A's interest, which is 0 at coupon 0.
-    let o1: u64 = sim
-        .patterns
-        .iter()
-        .filter(|(p, _)| p.iter().any(|&(o, _)| o == 0))
-        .map(|(_, c)| c)
-        .sum();
-    assert_eq!(a.pool_alone_probability, o1 as f64 / 2_000.0);
+    assert!(paths_with(&sim, &[0]) > paths_with(&sim, &[0, 1]));
+}
+
+/// A guarantee that `backs` an uncapped undertaking covering A in full (差额支付 with a 连带责任
+/// 保证 over it; review 36a item H3) is a candidate too: ORIG's undertaking is rated BBB, the
+/// backer's provider SOE AA+. Without SOE, A is short where O1 and ORIG both default; without
+/// ORIG, its undertaking is switched off, so SOE's guarantee pays in its place on every path
+/// and A is short where O1 and SOE both default. Both counted from the simulation; the substitution is at least AA+.
+#[test]
+fn a_backing_guarantee_can_substitute() {
+    let src = format!(
+        "{}\n[[supports]]\nname = \"und\"\nprovider = \"ORIG\"\nkind = \"shortfall_undertaking\"\n\
+         covers = [\"senior_interest\", \"senior_principal\"]\ntags = {{ rating = \"BBB\" }}\n\n\
+         [[supports]]\nname = \"soe\"\nprovider = \"SOE\"\nkind = \"guarantee\"\nbacks = \"und\"\n\
+         tags = {{ rating = \"AA+\" }}\n",
+        one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
+    );
+    let d = deal(&src);
+    let s = set(&d, "");
+    let pool = pool_of(&src, &d, &s.rating_model, 11);
+    let n = 20_000u64;
+    let sim = simulate(&pool, n, &|_| {});
+    let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
+    assert_eq!(plan.candidates[0], vec![0, 1]);
+    let a = subs[0].as_ref().unwrap();
+    let want = match a.provider.as_str() {
+        "SOE" => paths_with(&sim, &[0, 1]),
+        "ORIG" => paths_with(&sim, &[0, 2]),
+        p => panic!("{p}"),
+    };
+    assert_eq!(a.standalone.default_probability, want as f64 / n as f64);
+    let grades = ipabs::rating_model::GRADES;
+    let at = |r: &str| grades.iter().position(|g| *g == r).unwrap();
+    assert!(at(a.rating.as_deref().unwrap()) <= at("AA+"), "{a:?}");
 }
 
 /// `ipabs rate` prints the substitution under the Monte Carlo block and appends its columns
-/// to mc_tranches.parquet (null for a tranche without one).
+/// to mc_tranches.parquet (null for a tranche without one); a credited provider's support that
+/// covers A's interest only is named with why (at coupon 0 it pays nothing, so every path that
+/// loses loses the whole 900,000).
 #[test]
 fn rate_prints_and_writes_the_credit_substitution() {
     let tmp = tempfile::tempdir().unwrap();
     let src = format!(
         "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
          kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
-         tags = {{ rating = \"AA\" }}\n",
+         tags = {{ rating = \"AA\" }}\n\n[[supports]]\nname = \"interest\"\nprovider = \"乙\"\n\
+         kind = \"guarantee\"\ncovers = [\"senior_interest\"]\ntags = {{ rating = \"AAA\" }}\n",
         one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
     );
     let deal = tmp.path().join("d.toml");
@@ -3090,7 +3234,11 @@ fn rate_prints_and_writes_the_credit_substitution() {
     );
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("credit substitution (a provider with a credit covers"),
+        text.contains("credit substitution (a provider with a credit whose support covers"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no credit substitution from a provider whose support does not cover the tranche in full (docs/rating.md §7, \"Credit substitution\"): A: `interest` (乙) covers its interest, not its principal"),
         "{text}"
     );
     let line = text
@@ -3106,10 +3254,14 @@ import sys, pyarrow.parquet as pq
 rows = pq.read_table(sys.argv[1] + "/mc_tranches.parquet").to_pylist()
 a, b = rows
 assert a["substitution_provider"] == "高新投" and a["provider_rating"] == "AA", a
-assert a["pool_alone_implied_rating"] == "CC" and a["substituted_rating"] == "AA", a
-assert 0.4358 < a["pool_alone_default_probability"] <= 0.6152, a
-for k in ("substitution_provider", "provider_rating", "pool_alone_default_probability",
-          "pool_alone_implied_rating", "substituted_rating"):
+assert a["standalone_implied_rating"] == "CC" and a["substituted_rating"] == "AA", a
+assert 0.4358 < a["standalone_default_probability"] <= 0.6152, a
+# Every path that loses loses the whole 900,000: the expected loss is the probability.
+assert float(a["standalone_expected_loss"]) == a["standalone_default_probability"], a
+assert abs(a["standalone_expected_wal_years"] - 375 / 365) < 1e-12, a
+for k in ("substitution_provider", "provider_rating", "standalone_default_probability",
+          "standalone_expected_loss", "standalone_expected_wal_years",
+          "standalone_implied_rating", "substituted_rating"):
     assert b[k] is None, b
 print("ok")
 "#;

@@ -379,11 +379,13 @@ fn rate_command(
                 mc
             }
         };
-        // Credit substitution (docs/rating.md §7): the pool's own patterns once more, with
-        // the providers' supports off, when a provider covers a tranche in full; in process
-        // under --outcomes too (the pool's patterns, without the providers').
-        let subs =
-            rating::substitutions(d, &r.pool, through, &r.sim, &r.set.rating_model.pd, &|_| {})?;
+        // Credit substitution (docs/rating.md §7): per provider covering a tranche in full,
+        // its paths without it once more, with its supports off; in process under --outcomes
+        // too (review 36a item M2: with a progress bar, and docs/scale-out.md says so).
+        let plan = rating::SubstitutionPlan::new(d, &r.pool, through, &r.sim);
+        let bar = super::console::Bar::of(plan.runs(), progress, "standalone patterns");
+        let subs = plan.run(d, &r.pool, through, &r.set.rating_model.pd, &|k| bar.inc(k))?;
+        bar.finish();
         for (m, s) in mc.iter_mut().zip(subs) {
             m.substitution = s;
         }
@@ -408,6 +410,10 @@ fn rate_command(
         // paragraph was on the terminal only).
         let notes = o::pool_notes(&r.loaded.deal, &r.pool, paths, &r.tdrs);
         let provider = o::provider_note(&r.loaded.deal, &r.pool, &r.sim, Some(through));
+        let notes: Vec<String> = notes
+            .into_iter()
+            .chain(o::substitution_gaps_note(d, &plan))
+            .collect();
         if let Some(file) = &copy.html {
             use crate::output::html;
             let page: Vec<&str> = std::iter::once(table.as_str())

@@ -240,13 +240,34 @@ pub fn mc_frame(rows: &[McTranche]) -> Result<DataFrame, Error> {
             substitution_text(rows, "substitution_provider", |s| Some(&s.provider)),
             substitution_text(rows, "provider_rating", |s| s.provider_rating.as_ref()),
             Column::new(
-                "pool_alone_default_probability".into(),
+                "standalone_default_probability".into(),
                 rows.iter()
-                    .map(|r| r.substitution.as_ref().map(|s| s.pool_alone_probability))
+                    .map(|r| {
+                        r.substitution
+                            .as_ref()
+                            .map(|s| s.standalone.default_probability)
+                    })
                     .collect::<Vec<Option<f64>>>(),
             ),
-            substitution_text(rows, "pool_alone_implied_rating", |s| {
-                s.pool_alone_rating.as_ref()
+            decimals(
+                f,
+                "standalone_expected_loss",
+                LOSS_DP,
+                rows.iter()
+                    .map(|r| r.substitution.as_ref().map(|s| s.standalone.expected_loss)),
+            )?,
+            Column::new(
+                "standalone_expected_wal_years".into(),
+                rows.iter()
+                    .map(|r| {
+                        r.substitution
+                            .as_ref()
+                            .and_then(|s| s.standalone.expected_wal_years)
+                    })
+                    .collect::<Vec<Option<f64>>>(),
+            ),
+            substitution_text(rows, "standalone_implied_rating", |s| {
+                s.standalone.implied_rating.as_ref()
             }),
             substitution_text(rows, "substituted_rating", |s| s.rating.as_ref()),
         ],
@@ -694,8 +715,9 @@ pub fn provider_note(
              The Monte Carlo through the waterfall (mc_tranches.parquet) counts them: the \
              joint default of the pool and the providers, with no floor or cap at a provider's \
              own rating; a tranche that a provider's support covers in full (interest and \
-             principal, no cap) is given its credit substitution too, the higher of the pool \
-             alone's rating and the provider's. The TDRs are the pool's; the BDRs are the \
+             principal, no cap) is given its credit substitution too, the higher of its \
+             standalone rating without that provider and the provider's. The TDRs are the \
+             pool's; the BDRs are the \
              break-even's scenarios', which default no provider",
             parts.join(", ")
         ),
@@ -863,23 +885,12 @@ fn substitution_block(mc: &[McTranche]) -> String {
         .max()
         .unwrap_or(0)
         .max(display_width("provider"));
-    // Supports without a credit pay in the pool-alone run (review of session 36: nanshan's
-    // untagged asset guarantee kept its pool alone at 0%, unsaid).
-    let kept = &subs[0].1.kept;
-    let kept = if kept.is_empty() {
-        String::new()
-    } else {
-        let names: Vec<String> = kept.iter().map(|k| format!("`{k}`")).collect();
-        format!(
-            "; in the pool-alone run these still pay, having no credit: {}",
-            names.join(", ")
-        )
-    };
     let mut out = format!(
-        "\ncredit substitution (a provider with a credit covers the tranche's interest and \
-         principal without a cap: the rating is the higher of the pool alone's, the same paths \
-         with every such provider's supports off, and the provider's{kept})\n  {}  pool alone \
-         P(loss or shortfall)  implied  {}  rating   substituted\n",
+        "\ncredit substitution (a provider with a credit whose support covers the tranche's \
+         interest and principal in full: the rating is the higher of the provider's and the \
+         standalone one, on the same paths with that provider's supports off and every other \
+         support as above)\n  {}  standalone P(loss or shortfall)  implied  {}  rating   \
+         substituted\n",
         pad("tranche", w),
         pad("provider", pw)
     );
@@ -888,15 +899,48 @@ fn substitution_block(mc: &[McTranche]) -> String {
         out.push_str(&format!(
             "  {}  {:>30.6}%  {}  {}  {}  {}{}\n",
             pad(t, w),
-            s.pool_alone_probability * 100.0,
-            pad(&r(&s.pool_alone_rating), 7),
+            s.standalone.default_probability * 100.0,
+            pad(&r(&s.standalone.implied_rating), 7),
             pad(&s.provider, pw),
             pad(&r(&s.provider_rating), 7),
             r(&s.rating),
-            zero_paths_note(s.pool_alone_probability, mc[0].paths),
+            zero_paths_note(s.standalone.default_probability, mc[0].paths),
         ));
     }
     out
+}
+
+/// Why a support of a provider with a credit gives a tranche no credit substitution (review
+/// 36a item M3: a cap, a `fails_with` or a scenario's failure dropped it in silence): one
+/// clause per tranche and support. None when there is none.
+pub fn substitution_gaps_note(
+    deal: &crate::deal::Deal,
+    plan: &crate::analytics::rating::SubstitutionPlan,
+) -> Option<String> {
+    let parts: Vec<String> = plan
+        .gaps
+        .iter()
+        .enumerate()
+        .flat_map(|(t, gaps)| {
+            gaps.iter().map(move |(s, why)| {
+                let sup = &deal.supports[*s];
+                format!(
+                    "{}: `{}` ({}) {}",
+                    deal.tranches[t].name,
+                    sup.name,
+                    sup.provider.trim(),
+                    why.join(", ")
+                )
+            })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "no credit substitution from a provider whose support does not cover the tranche \
+             in full (docs/rating.md §7, \"Credit substitution\"): {}",
+            parts.join("; ")
+        )
+    })
 }
 
 /// For a tranche that lost on none of `paths` paths, what that bounds (review 35e item 8: a
@@ -905,6 +949,10 @@ fn substitution_block(mc: &[McTranche]) -> String {
 fn zero_paths_note(probability: f64, paths: u64) -> String {
     if probability > 0.0 || paths == 0 {
         return String::new();
+    }
+    if paths < 3 {
+        // 3/N would bound nothing (review 36a item L4: "below 300%").
+        return format!("  (0 of {paths} paths: too few to bound it)");
     }
     format!(
         "  (0 of {} paths: below {:.4}% at 95%)",

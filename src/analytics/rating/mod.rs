@@ -8,7 +8,7 @@
 //! * `rows`: the implied rating of a break-even default rate, `rating.parquet`'s rows;
 //! * `outcomes`: the simulated paths run through the deal's own waterfall;
 //! * `substitution`: a tranche a rated provider covers in full, rated the higher of its
-//!   pool-alone rating and the provider's;
+//!   standalone rating (without the provider) and the provider's;
 //! * this module: the constants and the exact roundings they share.
 //! * [`size`]: the largest balance of each targeted tranche that keeps its rating.
 //!

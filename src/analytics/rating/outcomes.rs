@@ -33,7 +33,7 @@ pub struct McTranche {
     /// `default_probability`.
     pub implied_rating: Option<String>,
     /// Its credit substitution, when a provider with a credit covers it in full
-    /// ([`substitutions`]); set by the caller, `None` from [`aggregate_outcomes`].
+    /// ([`SubstitutionPlan`]); set by the caller, `None` from [`aggregate_outcomes`].
     pub substitution: Option<Substitution>,
 }
 
