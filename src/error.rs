@@ -296,6 +296,8 @@ pub enum Check {
     SupportWithoutDefaults,
     /// A scenario's `cpr` on a deal none of whose assets can prepay.
     UnreadCpr,
+    /// A scenario's `revolving_yield_cut` or `purchase_cut` on a deal without `[revolving]`.
+    UnreadRevolving,
     /// A trigger the pool's performance trips (not a scenario's event or support failure) in
     /// a run without any default or delay: a threshold or a waterfall that trips it in the
     /// base case (review 32c item 4).
@@ -304,7 +306,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 52] = [
+    pub const ALL: [Check; 53] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -356,6 +358,7 @@ impl Check {
         Check::TermUnits,
         Check::SupportWithoutDefaults,
         Check::UnreadCpr,
+        Check::UnreadRevolving,
         Check::TripsWithoutDefaults,
     ];
 
@@ -413,6 +416,7 @@ impl Check {
             Check::TermUnits => "term_units",
             Check::SupportWithoutDefaults => "support_without_defaults",
             Check::UnreadCpr => "unread_cpr",
+            Check::UnreadRevolving => "unread_revolving",
             Check::TripsWithoutDefaults => "trips_without_defaults",
         }
     }

@@ -475,6 +475,8 @@ fn the_stressed_scenario_keeps_everything_but_the_defaults() {
             shift: dec!(0.01),
         },
         coupon_shift: dec!(0.0025),
+        revolving_yield_cut: Decimal::ZERO,
+        purchase_cut: Decimal::ZERO,
         clean_up_call: true,
     };
     let x = stressed(&s, dec!(0.125));

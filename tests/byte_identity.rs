@@ -127,7 +127,13 @@
 //! the earlier columns equal, both new columns 0.00 in all 203 rows (no example support has an
 //! `interest_rate`) with the type of `total`; the other 84 files byte-identical. The figures
 //! are tested by hand in `tests/hand_worked.rs`
-//! (`a_facility_is_paid_the_interest_on_its_draws_before_them`).
+//! (`a_facility_is_paid_the_interest_on_its_draws_before_them`). Then the eight
+//! `scenarios.parquet` files, when `revolving_yield_cut` and `purchase_cut` (the revolving
+//! stresses; review 35c G3) were appended: pyarrow against 7b6b156's files, the earlier columns
+//! equal, both new columns 0 in all 316 rows (no example deal revolves, so no suite adds them)
+//! with the type of `coupon_shift`; the other 84 files equal to the pins (the support files as
+//! re-pinned just above). Tested by hand in `tests/pool_forms.rs`
+//! (`the_revolving_stresses_cut_the_purchases_and_their_yield`).
 //!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and

@@ -1208,11 +1208,16 @@ fn scenarios_table_states_events() {
     assert_eq!(col.get(1), Some(""));
     let names = df.get_column_names();
     assert_eq!(
-        names[names.len() - 2..]
+        names[names.len() - 4..]
             .iter()
             .map(|c| c.as_str())
             .collect::<Vec<_>>(),
-        ["events", "coupon_shift"]
+        [
+            "events",
+            "coupon_shift",
+            "revolving_yield_cut",
+            "purchase_cut"
+        ]
     );
     let shift = df
         .column("coupon_shift")

@@ -354,7 +354,7 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
     // appended `support_failures`, session 30 `events`).
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(
-        names[names.len() - 8..],
+        names[names.len() - 10..],
         [
             "supports_off",
             "index_paths",
@@ -363,7 +363,9 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
             "overrides",
             "support_failures",
             "events",
-            "coupon_shift"
+            "coupon_shift",
+            "revolving_yield_cut",
+            "purchase_cut"
         ]
     );
 }
@@ -591,6 +593,88 @@ fn revolving_purchase_to_the_fen() {
         (dec!(968.60), dec!(96070.80))
     );
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
+}
+
+/// The revolving stresses (since session 36, review 35c G3: "yield cut by 20–50% and purchase
+/// rate cut by 50%", docs/sources.md [S39]) on `revolving_purchase_to_the_fen`'s deal.
+///
+/// `purchase_cut = 0.5`: the step's cash is 298,005.48 as there; B = ⌊298,005.48 × 0.5 ÷
+/// 0.98⌋ = ⌊149,002.74 ÷ 0.98⌋ = ⌊152,043.6122…⌋ = 152,043.61, one exact value truncated
+/// once; the price paid 152,043.61 × 0.98 = 149,002.7378 → 149,002.74; 298,005.48 −
+/// 149,002.74 = 149,002.74 stays in the collection account.
+///
+/// `revolving_yield_cut = 0.2`: the loan bought is the same 304,087.22 at 0.06 × 0.8 = 0.048, a
+/// quarterly periodic rate of 0.012: interest 304,087.22 × 0.012 = 3,649.04664 → 3,649.05,
+/// 202,724.81 × 0.012 = 2,432.69772 → 2,432.70, 101,362.40 × 0.012 = 1,216.3488 → 1,216.35;
+/// the principal as without the cut.
+#[test]
+fn the_revolving_stresses_cut_the_purchases_and_their_yield() {
+    let with = |keys: &str| {
+        let src = format!(
+            "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"stressed\"\n{keys}",
+            revolving_section("2024-04-01")
+        );
+        let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+        let deal = &loaded.deal;
+        engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let r = with("purchase_cut = 0.5\n");
+    assert_eq!(buys(&r), vec![(1, dec!(149002.74))]);
+    assert_eq!(r.periods[0].collection_balance_end, dec!(149002.74));
+    assert_eq!(
+        pool_row(&r, "revolving@2024-04-01", 1).balance_end,
+        dec!(152043.61)
+    );
+
+    // The standard suite of a revolving deal ends with the three revolving stresses; a deal
+    // without `[revolving]` has none.
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{REVOLVING_LIABILITIES}{}",
+        revolving_section("2024-04-01")
+    );
+    let deal = deal_from_str("pool_forms.toml", &src).unwrap().deal;
+    let suite = ipabs::analytics::stress::standard_suite(&deal, &deal.scenario);
+    let last: Vec<(String, Decimal, Decimal)> = suite[suite.len() - 3..]
+        .iter()
+        .map(|s| (s.name.clone(), s.revolving_yield_cut, s.purchase_cut))
+        .collect();
+    assert_eq!(
+        last,
+        vec![
+            ("revolving-yield-20%".to_string(), dec!(0.20), dec!(0)),
+            ("revolving-yield-50%".to_string(), dec!(0.50), dec!(0)),
+            ("revolving-purchase-50%".to_string(), dec!(0), dec!(0.50)),
+        ]
+    );
+    let plain = deal_from_str(
+        "pool_forms.toml",
+        &format!("{HEADER}{REVOLVING_POOL}{LIABILITIES}"),
+    )
+    .unwrap()
+    .deal;
+    assert!(
+        ipabs::analytics::stress::standard_suite(&plain, &plain.scenario)
+            .iter()
+            .all(|s| !s.name.starts_with("revolving-"))
+    );
+
+    let r = with("revolving_yield_cut = 0.2\n");
+    assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);
+    let bought = "revolving@2024-04-01";
+    let got: Vec<(Decimal, Decimal)> = (2..=4)
+        .map(|k| {
+            let p = pool_row(&r, bought, k);
+            (p.principal_collected, p.interest_collected)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (dec!(101362.41), dec!(3649.05)),
+            (dec!(101362.41), dec!(2432.70)),
+            (dec!(101362.40), dec!(1216.35)),
+        ]
+    );
 }
 
 /// A revolving period that ends on a payment date's scheduled day includes it when the

@@ -365,6 +365,8 @@ default_date = 2024-05-10
                     overrides: vec![],
                     indices: Default::default(),
                     coupon_shift: Decimal::ZERO,
+                    revolving_yield_cut: Decimal::ZERO,
+                    purchase_cut: Decimal::ZERO,
                     clean_up_call: true,
                 };
                 assert_eq!(s.scenarios[i], by_hand);

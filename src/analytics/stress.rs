@@ -268,7 +268,16 @@ enum Stress {
     IndexUp(u32),
     /// Every index shifted down by this many basis points.
     IndexDown(u32),
+    /// The revolving purchases' yield cut by this many percent (deals with `[revolving]`).
+    RevolvingYield(u32),
+    /// What each `buy_assets` step spends cut by this many percent.
+    PurchaseCut(u32),
 }
+
+/// The revolving purchases' yield cuts of the standard suite, in percent, and its cut of what
+/// they spend (docs/sources.md [S39]: "yield cut by 20–50% and purchase rate cut by 50%").
+const REVOLVING_YIELD_CUTS: [u32; 2] = [20, 50];
+const PURCHASE_CUT: u32 = 50;
 
 /// Index shifts of the standard suite, in basis points (applied up and down), for deals with
 /// a floating tranche or loan.
@@ -290,6 +299,8 @@ impl Stress {
             Stress::SupportsOff => "supports-off".to_string(),
             Stress::IndexUp(x) => format!("index+{x}bp"),
             Stress::IndexDown(x) => format!("index-{x}bp"),
+            Stress::RevolvingYield(x) => format!("revolving-yield-{x}%"),
+            Stress::PurchaseCut(x) => format!("revolving-purchase-{x}%"),
         }
     }
 
@@ -319,7 +330,9 @@ impl Stress {
                 | Stress::Back(_)
                 | Stress::SupportsOff
                 | Stress::IndexUp(_)
-                | Stress::IndexDown(_) => {}
+                | Stress::IndexDown(_)
+                | Stress::RevolvingYield(_)
+                | Stress::PurchaseCut(_) => {}
             }
         }
         match self {
@@ -343,6 +356,8 @@ impl Stress {
             }
             Stress::IndexUp(x) => s.indices.shift += bp(x),
             Stress::IndexDown(x) => s.indices.shift -= bp(x),
+            Stress::RevolvingYield(x) => s.revolving_yield_cut = pct(x),
+            Stress::PurchaseCut(x) => s.purchase_cut = pct(x),
         }
     }
 }
@@ -367,7 +382,8 @@ fn derive(deal: &Deal, base: &Scenario, stresses: &[Stress]) -> Scenario {
 /// `delay-30%-6m`; three combinations; and, when the deal has support providers,
 /// `supports-off` and each combination with `+supports-off`; and, when the deal has a
 /// floating rate, `index+50bp`, `index-50bp`, `index+100bp`, `index-100bp` (a parallel shift
-/// of every index path).
+/// of every index path); and, when the deal has `[revolving]`, `revolving-yield-20%`,
+/// `revolving-yield-50%` and `revolving-purchase-50%` (since session 36).
 pub fn standard_suite(deal: &Deal, base: &Scenario) -> Vec<Scenario> {
     use Stress::*;
     let mut plans: Vec<Vec<Stress>> = Vec::new();
@@ -400,6 +416,14 @@ pub fn standard_suite(deal: &Deal, base: &Scenario) -> Vec<Scenario> {
             plans.push(vec![IndexUp(x)]);
             plans.push(vec![IndexDown(x)]);
         }
+    }
+    if deal.revolving.is_some() {
+        plans.extend(
+            REVOLVING_YIELD_CUTS
+                .iter()
+                .map(|&x| vec![RevolvingYield(x)]),
+        );
+        plans.push(vec![PurchaseCut(PURCHASE_CUT)]);
     }
     plans.iter().map(|p| derive(deal, base, p)).collect()
 }

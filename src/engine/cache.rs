@@ -148,6 +148,8 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         events,
         indices,
         coupon_shift,
+        revolving_yield_cut,
+        purchase_cut,
         clean_up_call,
         overrides,
     } = a;
@@ -164,6 +166,8 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         && *events == b.events
         && *indices == b.indices
         && *coupon_shift == b.coupon_shift
+        && *revolving_yield_cut == b.revolving_yield_cut
+        && *purchase_cut == b.purchase_cut
         && *clean_up_call == b.clean_up_call
         && *overrides == b.overrides
 }

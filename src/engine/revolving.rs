@@ -13,6 +13,8 @@
 use super::ledger::{Account, Movement};
 use super::result::Label;
 use super::state::{Run, dec};
+use rust_decimal::Decimal;
+
 use crate::deal::{Asset, Instalment, Obligor, Spend};
 use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
@@ -85,12 +87,16 @@ impl Run<'_> {
             return Ok(());
         }
         let overflow = || Error::Internal("a revolving purchase overflows".into());
-        // B = ⌊cash ÷ price⌋ = ⌊cash × 10^s ÷ m⌋ for price = m / 10^s.
+        // B = ⌊cash × (1 − cut) ÷ price⌋ = ⌊cash × (1 − cut) × 10^s ÷ m⌋ for price = m / 10^s,
+        // one exact value truncated once (a scenario's `purchase_cut`, since session 36).
         let price = rev.price.normalize();
         let ten_s = 10i64.checked_pow(price.scale()).ok_or_else(overflow)?;
         let m = i64::try_from(price.mantissa()).map_err(|_| overflow())?;
-        let balance =
-            fen_times(cash, &[], Ratio::new(ten_s, m), Rounding::Truncate).ok_or_else(overflow)?;
+        let cut = self.scenario.purchase_cut;
+        let share = [Decimal::ONE - cut];
+        let factors: &[Decimal] = if cut.is_zero() { &[] } else { &share };
+        let balance = fen_times(cash, factors, Ratio::new(ten_s, m), Rounding::Truncate)
+            .ok_or_else(overflow)?;
         if balance <= 0 {
             return Ok(());
         }
@@ -151,9 +157,16 @@ impl Run<'_> {
             return Ok(());
         };
         let t = rev.template;
+        // A scenario's `revolving_yield_cut` (since session 36): the rate × (1 − cut), exact.
+        let cut = self.scenario.revolving_yield_cut;
+        let annual_rate = if cut.is_zero() {
+            t.annual_rate
+        } else {
+            t.annual_rate * (Decimal::ONE - cut)
+        };
         let terms = LoanTerms {
             balance: dec(balance)?,
-            annual_rate: t.annual_rate,
+            annual_rate,
             start_date: self.date,
             first_payment_date: None,
             term: t.term,

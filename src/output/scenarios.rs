@@ -119,7 +119,8 @@ fn spans<'a>(
 
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
 /// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
-/// index_paths, index_shift, clean_up_call, overrides, support_failures, events, coupon_shift.
+/// index_paths, index_shift, clean_up_call, overrides, support_failures, events, coupon_shift,
+/// revolving_yield_cut, purchase_cut.
 pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame, Error> {
     let n = scenarios.len();
     let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -226,6 +227,18 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
         col(
             "coupon_shift",
             scenarios.iter().map(|s| f64_of(s.coupon_shift)).collect(),
+        ),
+        // Appended (since session 36), the revolving stresses.
+        col(
+            "revolving_yield_cut",
+            scenarios
+                .iter()
+                .map(|s| f64_of(s.revolving_yield_cut))
+                .collect(),
+        ),
+        col(
+            "purchase_cut",
+            scenarios.iter().map(|s| f64_of(s.purchase_cut)).collect(),
         ),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {

@@ -63,6 +63,12 @@ pub struct Scenario {
     /// floating rate's floor and cap (`coupon_shift`, a fraction ≥ 0; since session 35): the
     /// spread compression of the rating reports. 0: none.
     pub coupon_shift: Decimal,
+    /// The revolving purchases' yield cut (`revolving_yield_cut`, a fraction ≥ 0; since session
+    /// 36): each asset bought bears the template's rate × (1 − cut).
+    pub revolving_yield_cut: Decimal,
+    /// The revolving purchases' spending cut (`purchase_cut`, a fraction ≥ 0; since session
+    /// 36): each `buy_assets` step spends its cash × (1 − cut).
+    pub purchase_cut: Decimal,
     /// Whether the originator exercises the deal's clean-up call as soon as it can
     /// (`clean_up_call`, default true; no effect on a deal without one).
     pub clean_up_call: bool,
@@ -179,6 +185,8 @@ impl Scenario {
             overrides: Vec::new(),
             indices: crate::floating::IndexPaths::default(),
             coupon_shift: Decimal::ZERO,
+            revolving_yield_cut: Decimal::ZERO,
+            purchase_cut: Decimal::ZERO,
             clean_up_call: true,
         }
     }

@@ -218,12 +218,36 @@ fn unread_cpr(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
     }
 }
 
+/// `unread_revolving`: a scenario's revolving stress (`revolving_yield_cut`, `purchase_cut`)
+/// on a deal without `[revolving]` changes nothing (since session 36; as `unread_cpr`).
+fn unread_revolving(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    if deal.revolving.is_some() {
+        return;
+    }
+    for (key, v) in [
+        ("revolving_yield_cut", s.revolving_yield_cut),
+        ("purchase_cut", s.purchase_cut),
+    ] {
+        if v > Decimal::ZERO {
+            ctx.warn(
+                Check::UnreadRevolving,
+                &format!("{p}.{key}"),
+                format!(
+                    "{key} {v} changes nothing: the deal has no `[revolving]` period, so it \
+                     buys no assets"
+                ),
+            );
+        }
+    }
+}
+
 /// A named default, or an `overrides` rule naming an obligor, whose name the revolving
 /// purchases bear without being its receivables (`obligor = "X (循环购买)"` beside obligor
 /// `X`): only an `obligor` that is the obligor's own name ties them to it, so neither reaches
 /// them (review 26d item H1; the rule and the name match, review 27c item 9).
 pub(super) fn revolving_defaults(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
     unread_cpr(ctx, p, s, deal);
+    unread_revolving(ctx, p, s, deal);
     let Some(r) = deal.revolving.as_ref().filter(|r| r.debtor.is_none()) else {
         return;
     };

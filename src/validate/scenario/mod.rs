@@ -121,6 +121,12 @@ pub(super) fn build(
         );
         v
     });
+    let revolving_yield_cut = s.revolving_yield_cut.map_or(Decimal::ZERO, |v| {
+        ctx.fraction(&format!("{p}.revolving_yield_cut"), v, false)
+    });
+    let purchase_cut = s.purchase_cut.map_or(Decimal::ZERO, |v| {
+        ctx.fraction(&format!("{p}.purchase_cut"), v, false)
+    });
     if ctx.error_count() > before {
         return None;
     }
@@ -141,6 +147,8 @@ pub(super) fn build(
         events,
         indices,
         coupon_shift,
+        revolving_yield_cut,
+        purchase_cut,
         clean_up_call: s.clean_up_call.unwrap_or(true),
     })
 }
