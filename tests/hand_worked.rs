@@ -1263,6 +1263,32 @@ fn a_facility_is_paid_the_interest_on_its_draws_before_them() {
     assert_eq!(r.conservation.support_interest, dec!(45.93));
 }
 
+/// `repays` (review 36b item M3): a step may repay a facility's interest or its draws alone.
+#[test]
+fn a_repayment_step_may_repay_the_interest_or_the_draws_alone() {
+    let only = |recovery: &str, part: &str| {
+        let src = facility_source(recovery, "interest_rate = 0.05\n").replace(
+            "supports = [\"undertaking\"] },",
+            &format!("supports = [\"undertaking\"], repays = \"{part}\" }},"),
+        );
+        assert!(src.contains("repays"));
+        run_source(&src)
+    };
+    // Draws only, 44,919.62 left: the 3,684.70 repaid, the 45.93 of interest unpaid at the
+    // end, B's principal 44,919.62 − 3,684.70 = 41,234.92 as without interest.
+    let r = only("0.6", "draws");
+    let s = &r.support_draws[0];
+    assert_eq!((s.repaid, s.interest_paid), (dec!(3684.70), dec!(0)));
+    assert_eq!(s.interest_unpaid, dec!(45.93));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(41234.92));
+    // Interest only, 919.62 left (recovery 51.2%): the 45.93 paid, the draws all owed, and
+    // B's principal the rest, 919.62 − 45.93 = 873.69.
+    let r = only("0.512", "interest");
+    let s = &r.support_draws[0];
+    assert_eq!((s.repaid, s.interest_paid), (dec!(0), dec!(45.93)));
+    assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(873.69));
+}
+
 #[test]
 fn a_revolving_cap_is_restored_by_the_repayments() {
     // The repayment step moved before A's interest, and recovery 51.2%: period 3's pool cash

@@ -646,6 +646,16 @@ fn the_revolving_stresses_cut_the_purchases_and_their_yield() {
             ("revolving-purchase-50%".to_string(), dec!(0), dec!(0.50)),
         ]
     );
+    // On a scenario's own cut, the suite's cut composes: 1 − (1 − 0.6)(1 − 0.2) = 0.68 and
+    // 1 − 0.4 × 0.5 = 0.8 (review 36b item M2: it replaced 0.6 by 0.2).
+    let mut base = deal.scenario.clone();
+    base.revolving_yield_cut = dec!(0.6);
+    let suite = ipabs::analytics::stress::standard_suite(&deal, &base);
+    let cuts: Vec<Decimal> = suite[suite.len() - 3..]
+        .iter()
+        .map(|s| s.revolving_yield_cut)
+        .collect();
+    assert_eq!(cuts, vec![dec!(0.68), dec!(0.8), dec!(0.6)]);
     let plain = deal_from_str(
         "pool_forms.toml",
         &format!("{HEADER}{REVOLVING_POOL}{LIABILITIES}"),
@@ -657,6 +667,11 @@ fn the_revolving_stresses_cut_the_purchases_and_their_yield() {
             .iter()
             .all(|s| !s.name.starts_with("revolving-"))
     );
+
+    // A cut of 1 buys nothing: the 298,005.48 stays in the account.
+    let r = with("purchase_cut = 1\n");
+    assert_eq!(buys(&r), vec![]);
+    assert_eq!(r.periods[0].collection_balance_end, dec!(298005.48));
 
     let r = with("revolving_yield_cut = 0.2\n");
     assert_eq!(buys(&r), vec![(1, dec!(298005.48))]);

@@ -356,10 +356,20 @@ impl Stress {
             }
             Stress::IndexUp(x) => s.indices.shift += bp(x),
             Stress::IndexDown(x) => s.indices.shift -= bp(x),
-            Stress::RevolvingYield(x) => s.revolving_yield_cut = pct(x),
-            Stress::PurchaseCut(x) => s.purchase_cut = pct(x),
+            // On top of the scenario's own cut (review 36b item M2: a 60% cut became 20%):
+            // what is left is multiplied, as recoveries are.
+            Stress::RevolvingYield(x) => {
+                s.revolving_yield_cut = compose_cut(s.revolving_yield_cut, x)
+            }
+            Stress::PurchaseCut(x) => s.purchase_cut = compose_cut(s.purchase_cut, x),
         }
     }
+}
+
+/// A cut of `x` percent on top of a cut `base` already in the scenario: what is left is
+/// (1 − base) × (1 − x), so the cut is 1 − (1 − base)(1 − x) (0 and x give x), exact.
+fn compose_cut(base: Decimal, x: u32) -> Decimal {
+    Decimal::ONE - (Decimal::ONE - base) * (Decimal::ONE - pct(x))
 }
 
 /// `base` with `stresses` applied in order, named by joining their names with `+`.

@@ -76,8 +76,16 @@ pub enum Action {
     /// Buy assets from the `[revolving]` template while the revolving period is live.
     BuyAssets(Spend),
     /// Repay these supports (indices into `Deal::supports`, in this order) what they have
-    /// drawn and not yet been repaid (返还差额支付款; `engine::repayment`).
-    RepaySupport(Vec<usize>),
+    /// drawn and not yet been repaid and the interest on it, or one of the two (返还差额支付款;
+    /// `engine::repayment`).
+    RepaySupport {
+        /// The supports, in this order.
+        supports: Vec<usize>,
+        /// Whether it repays the interest on the draws, the draws, or both.
+        interest: bool,
+        /// Whether it repays the draws.
+        draws: bool,
+    },
 }
 
 /// How much a transfer moves, at most the source account's balance.

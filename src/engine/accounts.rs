@@ -328,6 +328,6 @@ fn action_name(a: &Action) -> &'static str {
         Action::PayResidual(_) => "pay_residual",
         Action::Transfer { .. } => "transfer",
         Action::BuyAssets(_) => "buy_assets",
-        Action::RepaySupport(_) => "repay_support",
+        Action::RepaySupport { .. } => "repay_support",
     }
 }

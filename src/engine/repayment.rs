@@ -14,12 +14,22 @@ use crate::money::Fen;
 
 impl Run<'_> {
     /// A `repay_support` step: each support of `supports` in turn is paid the smaller of the
-    /// interest it is owed and the cash the step's account holds, then the smaller of what it
-    /// is owed of its draws (`support_total − support_repaid`) and the cash left.
-    pub(super) fn repay_supports(&mut self, step: u32, supports: &[usize]) {
+    /// interest it is owed and the cash the step's account holds (when the step repays
+    /// interest), then the smaller of what it is owed of its draws (`support_total −
+    /// support_repaid`) and the cash left (when it repays draws).
+    pub(super) fn repay_supports(
+        &mut self,
+        step: u32,
+        supports: &[usize],
+        (pays_interest, pays_draws): (bool, bool),
+    ) {
         for &s in supports {
             let item = Label::from(&self.deal.supports[s].name);
-            let interest = self.support_interest_owed[s].min(self.collection);
+            let interest = if pays_interest {
+                self.support_interest_owed[s].min(self.collection)
+            } else {
+                0
+            };
             if interest > 0 {
                 self.collection -= interest;
                 self.support_interest_owed[s] -= interest;
@@ -32,6 +42,9 @@ impl Run<'_> {
                     interest,
                     "interest on the support's draws (资金占用费)",
                 );
+            }
+            if !pays_draws {
+                continue;
             }
             let amt = owed(self.support_total[s], self.support_repaid[s]).min(self.collection);
             if amt <= 0 {

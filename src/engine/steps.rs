@@ -32,7 +32,11 @@ impl Run<'_> {
             } => self.pay_principal(step, tranches, *order, *amount),
             Action::TopUpReserve => self.top_up_reserve(step)?,
             Action::BuyAssets(spend) => self.buy_assets(step, *spend)?,
-            Action::RepaySupport(supports) => self.repay_supports(step, supports),
+            Action::RepaySupport {
+                supports,
+                interest,
+                draws,
+            } => self.repay_supports(step, supports, (*interest, *draws)),
             Action::DepositReserve => self.deposit_reserve(step),
             Action::ReleaseReserve => self.release_reserve(step),
             Action::Transfer { .. } => {

@@ -624,6 +624,18 @@ pub struct Fee {
     pub end: Option<Date>,
 }
 
+/// What a `repay_support` step repays (`repays`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Repays {
+    /// The interest on the draws (`interest_rate`), then the draws.
+    All,
+    /// The interest on the draws only.
+    Interest,
+    /// The draws only.
+    Draws,
+}
+
 /// Which part of a fee a `pay_fee` step pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -893,6 +905,9 @@ pub struct Step {
     pub share: Option<Decimal>,
     /// `pay_fee` only: `due` (default) or `excess` (the part above the fee's `cap`).
     pub part: Option<FeePart>,
+    /// `repay_support` only: `all` (default: the interest on the draws, then the draws),
+    /// `interest` or `draws`, so that a plan can rank them apart.
+    pub repays: Option<Repays>,
     /// When the step runs: a named condition or a condition table (docs/deal-format.md).
     pub when: Option<When>,
     /// The account the step pays from (default: the collection account); for `transfer`,

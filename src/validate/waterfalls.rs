@@ -120,7 +120,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         A::PaySubReturn | A::PayResidual => &["tranche", "from"],
         A::Transfer => &["from", "to", "up_to", "covers"],
         A::BuyAssets => &["spend", "from"],
-        A::RepaySupport => &["supports", "from"],
+        A::RepaySupport => &["supports", "repays", "from"],
     };
     let keys = [
         ("taxes", s.taxes.is_some()),
@@ -134,6 +134,7 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
         ("release", s.release.is_some()),
         ("share", s.share.is_some()),
         ("part", s.part.is_some()),
+        ("repays", s.repays.is_some()),
         ("from", s.from.is_some()),
         ("to", s.to.is_some()),
         ("up_to", s.up_to.is_some()),
@@ -274,7 +275,12 @@ fn step(ctx: &mut Ctx, p: &str, s: &schema::Step, refs: &Refs) -> Option<Step> {
                     );
                 }
             }
-            Action::RepaySupport(supports)
+            let repays = s.repays.unwrap_or(schema::Repays::All);
+            Action::RepaySupport {
+                supports,
+                interest: repays != schema::Repays::Draws,
+                draws: repays != schema::Repays::Interest,
+            }
         }
     };
     let from = match (&s.from, s.action) {

@@ -633,33 +633,45 @@ fn covered_by(deal: &Deal, a: &Action) -> Vec<Cover> {
 /// unpaid and its cap is never restored.
 pub(super) fn facilities_repaid(ctx: &mut Ctx, deal: &Deal) {
     for (x, sup) in deal.supports.iter().enumerate() {
-        let key = match (sup.interest_rate.is_some(), sup.revolving_cap) {
-            (true, _) => "interest_rate",
-            (false, true) => "revolving_cap",
-            (false, false) => continue,
+        // Its interest needs a step that repays interest; its cap one that repays draws.
+        let repays = |want_interest: bool| {
+            deal.waterfalls.iter().any(|w| {
+                w.steps.iter().any(|s| match &s.action {
+                    Action::RepaySupport {
+                        supports,
+                        interest,
+                        draws,
+                    } => supports.contains(&x) && if want_interest { *interest } else { *draws },
+                    _ => false,
+                })
+            })
         };
-        let repaid = deal.waterfalls.iter().any(|w| {
-            w.steps
-                .iter()
-                .any(|s| matches!(&s.action, Action::RepaySupport(v) if v.contains(&x)))
-        });
-        if !repaid {
-            ctx.warn(
-                Check::NeverRepaid,
-                &format!("supports[{x}].{key}"),
-                format!(
-                    "support `{}` has `{key}`, but no `repay_support` step names it: its draws \
-                     are never repaid, so {}; add {{ action = \"repay_support\", supports = \
-                     [\"{}\"] }} where the plan repays it",
-                    sup.name,
-                    if key == "interest_rate" {
-                        "its interest accrues and is never paid"
-                    } else {
-                        "its cap is never restored"
-                    },
-                    sup.name
-                ),
-            );
+        for (key, set, part, consequence) in [
+            (
+                "interest_rate",
+                sup.interest_rate.is_some(),
+                "interest",
+                "its interest accrues and is never paid",
+            ),
+            (
+                "revolving_cap",
+                sup.revolving_cap,
+                "draws",
+                "its draws are never repaid, so its cap is never restored",
+            ),
+        ] {
+            if set && !repays(key == "interest_rate") {
+                ctx.warn(
+                    Check::NeverRepaid,
+                    &format!("supports[{x}].{key}"),
+                    format!(
+                        "support `{}` has `{key}`, but no `repay_support` step repays its \
+                         {part}: {consequence}; add {{ action = \"repay_support\", supports = \
+                         [\"{}\"] }} where the plan repays it",
+                        sup.name, sup.name
+                    ),
+                );
+            }
         }
     }
 }
@@ -675,7 +687,7 @@ pub(super) fn repayment_order(
     paths: &Paths,
 ) {
     for (i, s) in steps.iter().enumerate() {
-        let Action::RepaySupport(supports) = &s.action else {
+        let Action::RepaySupport { supports, .. } = &s.action else {
             continue;
         };
         for &x in supports {

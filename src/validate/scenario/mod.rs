@@ -122,10 +122,10 @@ pub(super) fn build(
         v
     });
     let revolving_yield_cut = s.revolving_yield_cut.map_or(Decimal::ZERO, |v| {
-        ctx.fraction(&format!("{p}.revolving_yield_cut"), v, false)
+        ctx.fraction(&format!("{p}.revolving_yield_cut"), v, true)
     });
     let purchase_cut = s.purchase_cut.map_or(Decimal::ZERO, |v| {
-        ctx.fraction(&format!("{p}.purchase_cut"), v, false)
+        ctx.fraction(&format!("{p}.purchase_cut"), v, true)
     });
     if ctx.error_count() > before {
         return None;
