@@ -239,7 +239,7 @@ impl Bdr {
     /// no defaults, `≥ r` when paid in full at R = 1 (a lower bound), else `r`; r in percent
     /// at 4 places.
     pub fn text(self) -> String {
-        let pct = format!("{:.4}%", self.rate * Decimal::ONE_HUNDRED);
+        let pct = crate::money::percent_dp(self.rate, 4);
         if !self.pays_at_zero {
             "none".to_string()
         } else if self.unbroken {

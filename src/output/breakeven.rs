@@ -29,6 +29,7 @@ use super::table::{column_widths, render_header, render_line};
 use super::write_frames;
 use crate::analytics::breakeven::{BreakevenRow, RATE_DP};
 use crate::error::Error;
+use crate::money::percent;
 
 /// File name of the break-even table.
 pub const BREAKEVEN_FILE: &str = "breakeven.parquet";
@@ -166,20 +167,6 @@ pub fn write_breakeven(dir: &Path, rows: &[BreakevenRow]) -> Result<PathBuf, Err
     Ok(paths.pop().unwrap_or_else(|| dir.join(BREAKEVEN_FILE)))
 }
 
-/// A rate as a percentage with at least `min_dp` decimals, more only when the rate needs them
-/// (`format_percent(0.1, 2)` = `10.00%`, `format_percent(0.123456, 2)` = `12.3456%`). Exact:
-/// never rounds.
-pub fn format_percent(rate: Decimal, min_dp: u32) -> String {
-    let Some(p) = rate.checked_mul(Decimal::ONE_HUNDRED) else {
-        return format!("{rate} (fraction)");
-    };
-    let mut p = p.normalize();
-    if p.scale() < min_dp {
-        p.rescale(min_dp);
-    }
-    format!("{p}%")
-}
-
 /// Percent decimals of the BDR column: the realised ratio has 6 dp.
 const BDR_DP: u32 = RATIO_SCALE - 2;
 /// Percent decimals of the input-rate column: the tried rates have 8 dp.
@@ -257,7 +244,7 @@ fn minimum_table(rows: &[&BreakevenRow]) -> String {
                 m.min.bdr().text(),
                 m.min.scenario.clone(),
                 r.target_default_rate
-                    .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),
+                    .map_or_else(|| MISSING.to_string(), |t| percent(t, 2)),
                 m.pass
                     .map_or_else(|| MISSING.to_string(), |p| pass_fail(p).to_string()),
             ]
@@ -320,7 +307,7 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
     // The BDR the pass reads: for a tranche paid in full at R = 100%, the larger of the
     // realised ratios there and in whole obligors (review 31e item 1: the line showed the
     // first beside a PASS the second gave).
-    let bdr = format_percent(r.bdr().rate, BDR_DP);
+    let bdr = percent(r.bdr().rate, BDR_DP);
     // What breaks it (review 29b item 7): at the failing end of the bracket, or with no
     // defaults.
     let breaks = r.breach.map_or_else(String::new, |b| {
@@ -355,7 +342,7 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
         format!(
             "the {} largest obligors defaulting (realised {}) break it, within the TDR",
             r.breakeven_obligors + 1,
-            format_percent(b, BDR_DP)
+            percent(b, BDR_DP)
         )
     } else if let (Some(true), 0, Some(b)) = (
         r.pass,
@@ -368,12 +355,12 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
             "passes by the curve, but its largest obligor's default alone (realised {}) breaks \
              it: the table's TDR assumes a granular pool; `ipabs rate` weighs the obligors' \
              PDs and the large-obligor test",
-            format_percent(b, BDR_DP)
+            percent(b, BDR_DP)
         )
     } else if r.passes_at_one {
         "paid in full at R = 100%".to_string()
     } else if let Some(b) = r.breach {
-        format!("at {}: {breaks}", format_percent(b.rate, INPUT_DP))
+        format!("at {}: {breaks}", percent(b.rate, INPUT_DP))
     } else {
         String::new()
     };
@@ -386,10 +373,10 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
         } else {
             bdr
         },
-        format_percent(r.breakeven_input_rate, INPUT_DP),
+        percent(r.breakeven_input_rate, INPUT_DP),
         format!("{}/{}", r.breakeven_obligors, r.obligor_count),
         r.target_default_rate
-            .map_or_else(|| MISSING.to_string(), |t| format_percent(t, 2)),
+            .map_or_else(|| MISSING.to_string(), |t| percent(t, 2)),
         r.pass
             .map_or_else(|| MISSING.to_string(), |p| pass_fail(p).to_string()),
         note,
@@ -403,12 +390,12 @@ mod tests {
 
     #[test]
     fn percentages_are_exact_with_at_least_two_decimals() {
-        assert_eq!(format_percent(dec!(0.1), 2), "10.00%");
-        assert_eq!(format_percent(dec!(0.123456), 2), "12.3456%");
-        assert_eq!(format_percent(dec!(0.09137), 4), "9.1370%");
-        assert_eq!(format_percent(dec!(0.00006104), 2), "0.006104%");
-        assert_eq!(format_percent(dec!(1), 4), "100.0000%");
-        assert_eq!(format_percent(dec!(0), 2), "0.00%");
-        assert_eq!(format_percent(dec!(0.000000), 2), "0.00%");
+        assert_eq!(percent(dec!(0.1), 2), "10.00%");
+        assert_eq!(percent(dec!(0.123456), 2), "12.3456%");
+        assert_eq!(percent(dec!(0.09137), 4), "9.1370%");
+        assert_eq!(percent(dec!(0.00006104), 2), "0.006104%");
+        assert_eq!(percent(dec!(1), 4), "100.0000%");
+        assert_eq!(percent(dec!(0), 2), "0.00%");
+        assert_eq!(percent(dec!(0.000000), 2), "0.00%");
     }
 }

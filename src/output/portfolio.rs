@@ -383,10 +383,9 @@ pub fn comparison_table(rows: &[PortfolioRow]) -> String {
             // `none` for a tranche not paid in full without defaults.
             min_bdr.map_or_else(|| "-".to_string(), |(b, _)| b.text()),
             min_bdr.map_or_else(|| "-".to_string(), |(_, s)| s.to_string()),
-            first.target_default_rate.map_or_else(
-                || "-".to_string(),
-                |t| super::breakeven::format_percent(t, 2),
-            ),
+            first
+                .target_default_rate
+                .map_or_else(|| "-".to_string(), |t| crate::money::percent(t, 2)),
             pass,
         ]);
     }

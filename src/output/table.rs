@@ -90,10 +90,7 @@ fn summary_row(
         s.class.clone(),
         format_money(s.initial_balance),
         // A subordinated tranche's coupon is the cap of its period return (期间收益).
-        format!(
-            "{}%",
-            (s.coupon * rust_decimal::Decimal::ONE_HUNDRED).normalize()
-        ),
+        crate::money::percent(s.coupon, 0),
         format_money(s.total_interest),
         format_money(s.total_principal),
         format_money(s.total_residual),
@@ -560,7 +557,7 @@ pub fn notice_text(
             deal.day_count.fraction_text(p.accrual_start, p.accrual_end)
         )
     });
-    let percent = |x: Decimal| (x * Decimal::ONE_HUNDRED).normalize();
+    let percent = |x: Decimal| crate::money::percent(x, 0);
     let rates = deal
         .periods
         .iter()
@@ -571,7 +568,7 @@ pub fn notice_text(
     let shift = if scenario.coupon_shift.is_zero() {
         String::new()
     } else {
-        format!(", coupon_shift +{}%", percent(scenario.coupon_shift))
+        format!(", coupon_shift +{}", percent(scenario.coupon_shift))
     };
     let coupons: Vec<String> = deal
         .tranches
@@ -581,11 +578,11 @@ pub fn notice_text(
             let rate = rates
                 .as_ref()
                 .and_then(|r| r.get(i))
-                .map_or_else(String::new, |r| format!("{}%", percent(*r)));
+                .map_or_else(String::new, |r| percent(*r));
             let shifted = t.class != crate::deal::TrancheClass::Subordinated;
             match &t.floating {
                 Some(f) => format!(
-                    "{} {rate} ({} {} {}%{})",
+                    "{} {rate} ({} {} {}{})",
                     t.name,
                     f.index,
                     if f.spread.is_sign_negative() {
@@ -593,11 +590,11 @@ pub fn notice_text(
                     } else {
                         "+"
                     },
-                    (f.spread.abs() * Decimal::ONE_HUNDRED).normalize(),
+                    percent(f.spread.abs()),
                     if shifted { shift.as_str() } else { "" }
                 ),
                 None if shifted && !shift.is_empty() => {
-                    format!("{} {rate} ({}%{shift})", t.name, percent(t.coupon))
+                    format!("{} {rate} ({}{shift})", t.name, percent(t.coupon))
                 }
                 None => format!("{} {rate}", t.name),
             }

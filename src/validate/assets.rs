@@ -478,7 +478,7 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)]) {
                     e.interest.normalize(),
                     outstanding.normalize(),
                     (rate * Decimal::ONE_HUNDRED).round_dp(2).normalize(),
-                    (max * Decimal::ONE_HUNDRED).normalize()
+                    super::percent(max)
                 ),
             );
         }

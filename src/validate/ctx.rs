@@ -503,8 +503,7 @@ pub(crate) const RATE_PLACES: u32 = 6;
 /// would overflow (a value of 10^27 or more, which only a mistake writes). Never panics: it
 /// formats values that validation has not yet bounded.
 pub(crate) fn percent(v: Decimal) -> String {
-    v.checked_mul(Decimal::ONE_HUNDRED)
-        .map_or_else(|| format!("{v}×100"), |x| x.normalize().to_string())
+    crate::money::percent_value(v, 0).map_or_else(|| format!("{v}×100"), |x| x.to_string())
 }
 
 #[cfg(test)]

@@ -343,7 +343,7 @@ fn credit_curve(
                             "{name} has pd `{pd}`, a {}% probability of default over its \
                              term, above the PD table's CCC over it ({}%): is it a percentage \
                              (pd = \"{}\" for {pd}%)? pd is a fraction",
-                            (d * Decimal::ONE_HUNDRED).normalize(),
+                            percent(d),
                             (Decimal::try_from(ccc * 100.0).unwrap_or_default())
                                 .round_dp(2)
                                 .normalize(),

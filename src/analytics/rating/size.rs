@@ -111,7 +111,7 @@ impl SizeStep {
 /// What a failing step shows, for the error that no balance passes: its BDR against the TDR,
 /// its coverage, and the other tranches' balances at the time.
 fn failed_step(s: &SizeStep, d: &Deal) -> String {
-    let pct = |x: Decimal| format!("{:.4}%", x * Decimal::ONE_HUNDRED);
+    let pct = |x: Decimal| crate::money::percent_dp(x, 4);
     let bdr = s.bdr().text();
     let coverage = s
         .min_coverage_multiple
@@ -251,7 +251,7 @@ struct Target {
 /// single-obligor multiplier, the large-obligor test, or the upper end of a sampling interval
 /// the paths cannot bound.
 fn full_tdr(t: &RatingTdr, tdr_at: TdrAt) -> Option<String> {
-    let pct = |x: Decimal| format!("{:.4}%", x * Decimal::ONE_HUNDRED);
+    let pct = |x: Decimal| crate::money::percent_dp(x, 4);
     let tested = match tdr_at {
         TdrAt::Point => t.tdr,
         TdrAt::Upper => t.tdr_high,

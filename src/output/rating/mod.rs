@@ -41,7 +41,7 @@ pub const MC_TRANCHES_FILE: &str = "mc_tranches.parquet";
 pub const SIZE_STEPS_FILE: &str = "size_steps.parquet";
 
 fn pct(d: Decimal) -> String {
-    format!("{:.4}%", d * Decimal::ONE_HUNDRED)
+    crate::money::percent_dp(d, 4)
 }
 
 /// The width of a table's tranche column: its longest name, at least 12 (review 35a item 3e:

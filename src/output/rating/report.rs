@@ -132,7 +132,7 @@ pub fn rate_table(
             "  {}  {:>19.6}%  {:>13}  {:>12}  {}{}\n",
             pad(&m.tranche, w),
             m.default_probability * 100.0,
-            format!("{:.6}%", m.expected_loss * Decimal::ONE_HUNDRED),
+            crate::money::percent_dp(m.expected_loss, 6),
             m.expected_wal_years
                 .map_or_else(|| "-".into(), |w| format!("{w:.4} y")),
             m.implied_rating.as_deref().unwrap_or("none"),
@@ -245,7 +245,7 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
         out.push_str(&format!(
             "pass: BDR ≥ TDR + the margin {} ({} points), or paid in full at R = 100%\n",
             margin.normalize(),
-            (margin * Decimal::ONE_HUNDRED).normalize()
+            crate::money::percent_value(margin, 0).unwrap_or(margin)
         ));
     }
     for z in sized {
