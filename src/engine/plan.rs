@@ -36,6 +36,8 @@ pub struct DealPlan<'d> {
     /// The pool's projection data: obligor labels, the row grid's dates, the default curve's
     /// horizon.
     pub(super) pool: PoolPlan,
+    /// Whether some support has an `interest_rate` (its interest accrues on each date).
+    pub(super) support_interest: bool,
 }
 
 impl<'d> DealPlan<'d> {
@@ -69,6 +71,7 @@ impl<'d> DealPlan<'d> {
             balance,
             ledger_capacity: 1 + deal.periods.len() * (2 + 2 * max_steps),
             pool: PoolPlan::build(&deal.periods, &deal.obligors, rows),
+            support_interest: deal.supports.iter().any(|s| s.interest_rate.is_some()),
         }
     }
 

@@ -175,6 +175,8 @@ pub(super) struct Run<'a> {
     pub labels: &'a Labels,
     /// Exact year fraction of each period's accrual (start to payment date), from the plan.
     pub year_fraction: &'a [Ratio],
+    /// Whether some support's interest accrues (the plan's `support_interest`).
+    pub support_interest: bool,
     /// Indices of the senior tranches.
     pub senior: &'a [usize],
     /// Each floating tranche's coupon per payment date ([`super::rates::tranche_coupons`]);
@@ -395,6 +397,7 @@ impl<'a> Run<'a> {
             pool,
             labels: &plan.labels,
             year_fraction: &plan.year_fraction,
+            support_interest: plan.support_interest,
             coupons: super::rates::tranche_coupons(deal, scenario)?,
             senior: &plan.senior,
             issue_size: plan.issue_size,
@@ -542,7 +545,9 @@ impl<'a> Run<'a> {
         self.ending = false;
         self.paid.reset(deal.notices.per_unit);
         self.support_period.iter_mut().for_each(|x| *x = 0);
-        self.accrue_support_interest(k);
+        if self.support_interest {
+            self.accrue_support_interest(k);
+        }
         // A provider that fails from a date pays nothing on this date if the date is on or
         // after it (scenario `support_failures`).
         for &(s, from) in &self.scenario.support_failures {
