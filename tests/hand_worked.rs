@@ -1289,6 +1289,38 @@ fn a_repayment_step_may_repay_the_interest_or_the_draws_alone() {
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(873.69));
 }
 
+/// A step that repays a facility's interest before the senior's interest is a structure plans
+/// mean (its interest senior): no `step_order` warning; the same step repaying draws there is
+/// told (review 36c item M2: the documented layout was warned, and refused under --strict).
+/// A support whose interest only a `repays = "draws"` step names is `never_repaid`.
+#[test]
+fn a_facilitys_interest_may_rank_before_the_senior() {
+    let warnings = |part: &str| {
+        let src = facility_source("0.6", "interest_rate = 0.05\n")
+            .replace(
+                "  { action = \"repay_support\", supports = [\"undertaking\"] },\n",
+                "",
+            )
+            .replace(
+                "  { action = \"pay_interest\", tranches = [\"A\"] },\n",
+                &format!(
+                    "  {{ action = \"repay_support\", supports = [\"undertaking\"], repays = \"{part}\" }},\n  {{ action = \"pay_interest\", tranches = [\"A\"] }},\n"
+                ),
+            );
+        assert!(src.contains(&format!("repays = \"{part}\"")));
+        let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+        loaded
+            .warnings
+            .iter()
+            .map(|w| w.check.name().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!warnings("interest").contains(&"step_order".to_string()));
+    let draws = warnings("draws");
+    assert!(draws.contains(&"step_order".to_string()), "{draws:?}");
+    assert!(draws.contains(&"never_repaid".to_string()), "{draws:?}");
+}
+
 #[test]
 fn a_revolving_cap_is_restored_by_the_repayments() {
     // The repayment step moved before A's interest, and recovery 51.2%: period 3's pool cash

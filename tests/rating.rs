@@ -2948,6 +2948,27 @@ fn substitute(
     (plan, subs)
 }
 
+/// A deal of `src` (its scenario file `extra`), its pool and `n` simulated paths at `seed`.
+struct Rated {
+    deal: Deal,
+    set: ScenarioSet,
+    pool: Pool,
+    sim: rating::Simulation,
+}
+
+fn rated(src: &str, extra: &str, seed: u64, n: u64) -> Rated {
+    let deal = deal(src);
+    let set = set(&deal, extra);
+    let pool = pool_of(src, &deal, &set.rating_model, seed);
+    let sim = simulate(&pool, n, &|_| {});
+    Rated {
+        deal,
+        set,
+        pool,
+        sim,
+    }
+}
+
 /// The paths of `sim` whose pattern holds every one of `entries` (obligors by index, then
 /// providers as n + j): an exact count from the simulation, independent of the waterfall.
 fn paths_with(sim: &rating::Simulation, entries: &[u32]) -> u64 {
@@ -2988,10 +3009,12 @@ fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
              {support_extra}",
             one_year(&[("O1", 1_000_000, obligor_tags)], 900_000)
         );
-        let d = deal(&src);
-        let s = set(&d, "");
-        let pool = pool_of(&src, &d, &s.rating_model, 7);
-        let sim = simulate(&pool, n, &|_| {});
+        let Rated {
+            deal: d,
+            set: s,
+            pool,
+            sim,
+        } = rated(&src, "", 7, n);
         let o1 = paths_with(&sim, &[0]);
         let mut base = d.scenario.clone();
         match base_extra {
@@ -3078,63 +3101,94 @@ fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
     }
 }
 
+/// The rating the PD table (rating_model.rs DEFAULT_PD, read linearly between years) gives a
+/// probability `p` at `t` years: the first grade whose PD there is at least `p`; the test's
+/// own reading of docs/rating.md §7, so that the choice below is checked, not copied.
+fn grade_for(p: f64, t: f64) -> Option<usize> {
+    (0..ipabs::rating_model::GRADES.len())
+        .find(|&i| ipabs::rating_model::pd_at(&ipabs::rating_model::DEFAULT_PD[i], t) >= p)
+}
+
 /// Of two providers covering a tranche in full, the substitution is the one whose
 /// substituted rating is higher; each one's standalone keeps the other's support (review 36a
 /// item H1: every credited provider's supports were switched off, so tagging one support
-/// lowered another's substitution). With every correlation 0, A without 乙 is short exactly on
-/// the paths where O1 and 甲 both default, and without 甲 where O1 and 乙 do (counted from
-/// the simulation). A guarantee with a cap (丁) is named with why, and still pays.
+/// lowered another's substitution). With every correlation 0, A without one provider is short
+/// exactly on the paths where O1 and the other both default (counted from the simulation); A's
+/// WAL is t = 375/365 on every path that pays, the deal's term the same t. The test reads
+/// each standalone rating and each provider's from the PD table itself ([`grade_for`]) and
+/// pins the choice (review 36c item M1: it accepted whichever was chosen), the first among
+/// equals: with 甲 at A and 乙 at AA+, and with 乙 at BBB and 甲 at pd 0.03 (BB-, but the
+/// better standalone: the review's case). A guarantee with a cap (丁) is named with why.
 #[test]
 fn the_best_of_the_providers_covering_a_tranche_in_full_substitutes() {
-    let support = |name: &str, provider: &str, extra: &str, rating: &str| {
+    let support = |name: &str, provider: &str, extra: &str, tag: &str| {
         format!(
             "\n[[supports]]\nname = \"{name}\"\nprovider = \"{provider}\"\nkind = \"guarantee\"\n\
-             covers = [\"senior_interest\", \"senior_principal\"]\n{extra}tags = {{ rating = \"{rating}\" }}\n"
+             covers = [\"senior_interest\", \"senior_principal\"]\n{extra}tags = {{ {tag} }}\n"
         )
     };
-    let src = format!(
-        "{}{}{}{}",
-        one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000),
-        support("first", "甲", "", "A"),
-        support("second", "乙", "", "AA+"),
-        support("fourth", "丁", "cap_total = 1000\n", "AAA"),
-    );
-    let d = deal(&src);
     let zero = "[rating_model.correlation]\nsame_region_and_industry = 0\nsame_region = 0\n\
                 same_industry = 0\nneither = 0\n";
-    let s = set(&d, zero);
-    let pool = pool_of(&src, &d, &s.rating_model, 3);
     let n = 20_000u64;
-    let sim = simulate(&pool, n, &|_| {});
-    let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
-    // 甲, 乙, 丁 are providers 0, 1, 2: pattern entries 1, 2, 3 (one obligor before them).
-    assert_eq!(plan.candidates[0], vec![0, 1]);
-    assert_eq!(plan.gaps[0].len(), 1);
-    assert_eq!(plan.gaps[0][0].0, 2);
-    assert_eq!(plan.gaps[0][0].1, vec!["has a cap_total".to_string()]);
-    let a = subs[0].as_ref().unwrap();
-    let (other, rating) = match a.provider.as_str() {
-        "乙" => (1u32, "AA+"),
-        "甲" => (2u32, "A"),
-        p => panic!("{p}"),
-    };
-    assert_eq!(a.provider_rating.as_deref(), Some(rating));
-    assert_eq!(
-        a.standalone.default_probability,
-        paths_with(&sim, &[0, other]) as f64 / n as f64
-    );
-    assert_eq!(
-        a.rating,
-        rating::higher(
-            &s.rating_model.pd,
-            a.standalone.implied_rating.as_deref(),
-            Some(rating)
-        )
-    );
-    // At least the better provider's own rating.
+    let t = 375.0 / 365.0;
     let grades = ipabs::rating_model::GRADES;
-    let at = |r: &str| grades.iter().position(|g| *g == r).unwrap();
-    assert!(at(a.rating.as_deref().unwrap()) <= at("AA+"), "{a:?}");
+    for (jia, yi, jia_own, yi_own) in [
+        (
+            "rating = \"A\"",
+            "rating = \"AA+\"",
+            grades.iter().position(|g| *g == "A"),
+            grades.iter().position(|g| *g == "AA+"),
+        ),
+        (
+            "pd = \"0.03\"",
+            "rating = \"BBB\"",
+            grade_for(0.03, t),
+            grades.iter().position(|g| *g == "BBB"),
+        ),
+    ] {
+        let src = format!(
+            "{}{}{}{}",
+            one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000),
+            support("first", "甲", "", jia),
+            support("second", "乙", "", yi),
+            support("fourth", "丁", "cap_total = 1000\n", "rating = \"AAA\""),
+        );
+        let Rated {
+            deal: d,
+            set: s,
+            pool,
+            sim,
+        } = rated(&src, zero, 3, n);
+        let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
+        // 甲, 乙, 丁 are providers 0, 1, 2: pattern entries 1, 2, 3 (one obligor before them).
+        assert_eq!(plan.candidates[0], vec![0, 1]);
+        assert_eq!(plan.gaps[0].len(), 1);
+        assert_eq!(plan.gaps[0][0].0, 2);
+        assert_eq!(plan.gaps[0][0].1, vec!["has a cap_total".to_string()]);
+        // Through 甲: its own rating, or A's without it (O1 and 乙 default); through 乙 the
+        // same the other way. The lower index is the higher rating; `None` is below all.
+        let best = |x: Option<usize>, y: Option<usize>| match (x, y) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let share = |other: u32| paths_with(&sim, &[0, other]) as f64 / n as f64;
+        let via_jia = best(jia_own, grade_for(share(2), t));
+        let via_yi = best(yi_own, grade_for(share(1), t));
+        let jia_wins = match (via_jia, via_yi) {
+            (Some(a), Some(b)) => a <= b,
+            (a, b) => a.is_some() || b.is_none(),
+        };
+        let a = subs[0].as_ref().unwrap();
+        let (provider, via, own, other) = if jia_wins {
+            ("甲", via_jia, jia_own, 2u32)
+        } else {
+            ("乙", via_yi, yi_own, 1u32)
+        };
+        assert_eq!(a.provider, provider, "{jia} {yi}");
+        assert_eq!(a.provider_rating.as_deref(), own.map(|i| grades[i]));
+        assert_eq!(a.standalone.default_probability, share(other));
+        assert_eq!(a.rating.as_deref(), via.map(|i| grades[i]), "{jia} {yi}");
+    }
 }
 
 /// The nanshan shape (review 36a item H1): an asset guarantee by one credited provider and an
@@ -3151,11 +3205,13 @@ fn a_standalone_keeps_the_other_providers_supports() {
          tags = {{ pd = \"0.5\" }}\n",
         one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
     );
-    let d = deal(&src);
-    let s = set(&d, "");
-    let pool = pool_of(&src, &d, &s.rating_model, 5);
     let n = 20_000u64;
-    let sim = simulate(&pool, n, &|_| {});
+    let Rated {
+        deal: d,
+        set: s,
+        pool,
+        sim,
+    } = rated(&src, "", 5, n);
     let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
     assert_eq!(plan.candidates[0], vec![1]);
     assert!(plan.gaps[0].is_empty(), "{:?}", plan.gaps);
@@ -3182,23 +3238,40 @@ fn a_backing_guarantee_can_substitute() {
          tags = {{ rating = \"AA+\" }}\n",
         one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
     );
-    let d = deal(&src);
-    let s = set(&d, "");
-    let pool = pool_of(&src, &d, &s.rating_model, 11);
     let n = 20_000u64;
-    let sim = simulate(&pool, n, &|_| {});
+    let Rated {
+        deal: d,
+        set: s,
+        pool,
+        sim,
+    } = rated(&src, "", 11, n);
     let (plan, subs) = substitute(&d, &pool, &d.scenario, &sim, &s.rating_model.pd);
     assert_eq!(plan.candidates[0], vec![0, 1]);
-    let a = subs[0].as_ref().unwrap();
-    let want = match a.provider.as_str() {
-        "SOE" => paths_with(&sim, &[0, 1]),
-        "ORIG" => paths_with(&sim, &[0, 2]),
-        p => panic!("{p}"),
-    };
-    assert_eq!(a.standalone.default_probability, want as f64 / n as f64);
+    // Pinned from the PD table (review 36c item M1), as in the test above: through SOE, AA+
+    // or A's rating without SOE (O1 and ORIG default: entries 0, 1); through ORIG, BBB or A's
+    // rating without ORIG (O1 and SOE: entries 0, 2); the higher, ORIG among equals (its
+    // credit is first: its support comes first in the file).
+    let t = 375.0 / 365.0;
     let grades = ipabs::rating_model::GRADES;
-    let at = |r: &str| grades.iter().position(|g| *g == r).unwrap();
-    assert!(at(a.rating.as_deref().unwrap()) <= at("AA+"), "{a:?}");
+    let at = |r: &str| grades.iter().position(|g| *g == r);
+    let share = |other: u32| paths_with(&sim, &[0, other]) as f64 / n as f64;
+    let best = |x: Option<usize>, y: Option<usize>| match (x, y) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let via_orig = best(at("BBB"), grade_for(share(2), t));
+    let via_soe = best(at("AA+"), grade_for(share(1), t));
+    let orig_wins = via_orig.is_some() && via_soe.is_none_or(|b| via_orig.unwrap() <= b);
+    let a = subs[0].as_ref().unwrap();
+    let (provider, via, other) = if orig_wins {
+        ("ORIG", via_orig, 2u32)
+    } else {
+        ("SOE", via_soe, 1u32)
+    };
+    assert_eq!(a.provider, provider);
+    assert_eq!(a.standalone.default_probability, share(other));
+    assert_eq!(a.rating.as_deref(), via.map(|i| grades[i]));
+    assert!(via.unwrap() <= at("AA+").unwrap(), "{a:?}");
 }
 
 /// `ipabs rate` prints the substitution under the Monte Carlo block and appends its columns

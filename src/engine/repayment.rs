@@ -80,14 +80,21 @@ impl Run<'_> {
         }
     }
 
-    /// What support `s`'s `cap_total` counts against: its draws over the run, or, with
-    /// `revolving_cap`, its draws outstanding (less what was repaid of them).
-    pub(super) fn cap_used(&self, s: usize) -> Fen {
-        if self.deal.supports[s].revolving_cap {
-            owed(self.support_total[s], self.support_repaid[s])
-        } else {
-            self.support_total[s]
-        }
+    /// What support `owner`'s `cap_total` counts against, for the supports `members` whose
+    /// draws share it (`owner` alone, or `owner` and its backers): their draws over the run,
+    /// or, with the owner's `revolving_cap`, their draws outstanding (less what was repaid of
+    /// them).
+    pub(super) fn cap_used(&self, owner: usize, members: impl Iterator<Item = usize>) -> Fen {
+        let revolving = self.deal.supports[owner].revolving_cap;
+        members
+            .map(|x| {
+                if revolving {
+                    owed(self.support_total[x], self.support_repaid[x])
+                } else {
+                    self.support_total[x]
+                }
+            })
+            .sum()
     }
 }
 

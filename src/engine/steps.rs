@@ -84,7 +84,7 @@ impl Run<'_> {
             room = room.min((to_fen(cap) - self.support_period[s]).max(0));
         }
         if let Some(cap) = sup.cap_total {
-            room = room.min((to_fen(cap) - self.cap_used(s)).max(0));
+            room = room.min((to_fen(cap) - self.cap_used(s, std::iter::once(s))).max(0));
         }
         room
     }
@@ -122,13 +122,11 @@ impl Run<'_> {
                 room = room.min((to_fen(cap) - shared(&self.support_period)).max(0));
             }
             if let Some(cap) = backed.cap_total {
-                // With `revolving_cap`, less what was repaid of the shared draws.
-                let repaid = if backed.revolving_cap {
-                    shared(&self.support_repaid)
-                } else {
-                    0
-                };
-                room = room.min((to_fen(cap) - shared(&self.support_total) + repaid).max(0));
+                let members = std::iter::once(b).chain(
+                    (0..self.deal.supports.len())
+                        .filter(|&x| self.deal.supports[x].backs == Some(b)),
+                );
+                room = room.min((to_fen(cap) - self.cap_used(b, members)).max(0));
             }
         }
         Some(room)

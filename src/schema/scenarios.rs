@@ -54,10 +54,10 @@ pub struct Scenario {
     /// 发行利率上升), the cost of the securities raised against the pool's fixed yield.
     pub coupon_shift: Option<Decimal>,
     /// Cuts the yield of the assets a revolving period buys (循环购买资产收益率下降): the
-    /// `[revolving.asset]` rate × (1 − cut), a fraction from 0 to below 1 (0.2 = 20% lower).
+    /// `[revolving.asset]` rate × (1 − cut), a fraction from 0 to 1 (0.2 = 20% lower).
     pub revolving_yield_cut: Option<Decimal>,
     /// Cuts what each `buy_assets` step spends (循环购买率下降): the cash it would spend × (1 −
-    /// cut), a fraction from 0 to below 1; the rest stays in the account.
+    /// cut), a fraction from 0 to 1 (1: no purchase); the rest stays in the account.
     pub purchase_cut: Option<Decimal>,
     /// Whether the originator exercises the deal's clean-up call when it can (default true).
     pub clean_up_call: Option<bool>,

@@ -144,8 +144,8 @@ pub fn rate_table(
 }
 
 /// The credit substitution under the Monte Carlo block (docs/rating.md §7): per tranche a
-/// provider with a credit covers in full, its pool-alone share and rating, the provider's
-/// rating and the higher of the two. Empty when no tranche has one.
+/// provider with a credit covers in full, the tranche's standalone share and rating without
+/// it, the provider's rating and the higher of the two. Empty when no tranche has one.
 fn substitution_block(mc: &[McTranche]) -> String {
     let subs: Vec<(&str, &Substitution)> = mc
         .iter()
@@ -279,8 +279,8 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
             out.push_str(&format!(
                 "; cushion BDR − TDR {} {} points",
                 if s.passes_at_one { "≥" } else { "=" },
-                ((s.breakeven_default_rate - s.target_default_rate) * Decimal::ONE_HUNDRED)
-                    .normalize()
+                crate::money::percent_value(s.breakeven_default_rate - s.target_default_rate, 0)
+                    .unwrap_or_default()
             ));
         }
         if let Some(c) = z

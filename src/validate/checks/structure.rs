@@ -676,9 +676,11 @@ pub(super) fn facilities_repaid(ctx: &mut Ctx, deal: &Deal) {
     }
 }
 
-/// A `repay_support` step before a step of the same waterfall that pays an item the support
-/// covers there: the cash repaid is cash that item may then draw from the support again
-/// (返还差额支付款 ranks after what the support backs).
+/// A `repay_support` step that repays draws before a step of the same waterfall that pays an
+/// item the support covers there: the cash repaid is cash that item may then draw from the
+/// support again (返还差额支付款 ranks after what the support backs). A step with `repays =
+/// "interest"` is not told: a facility's interest paid senior is a structure plans mean
+/// (review 36c item M2).
 pub(super) fn repayment_order(
     ctx: &mut Ctx,
     deal: &Deal,
@@ -687,7 +689,12 @@ pub(super) fn repayment_order(
     paths: &Paths,
 ) {
     for (i, s) in steps.iter().enumerate() {
-        let Action::RepaySupport { supports, .. } = &s.action else {
+        let Action::RepaySupport {
+            supports,
+            draws: true,
+            ..
+        } = &s.action
+        else {
             continue;
         };
         for &x in supports {
