@@ -60,6 +60,10 @@ pub struct ActualPeriod {
     pub fees: Vec<Option<Decimal>>,
     /// Drawn per support (`supports.NAME`), indexed like `deal.supports`.
     pub supports: Vec<Option<Decimal>>,
+    /// Repaid of each support's draws (`support_repaid.NAME`; since session 36).
+    pub support_repaid: Vec<Option<Decimal>>,
+    /// Interest paid to each support on its draws (`support_interest.NAME`; since session 36).
+    pub support_interest: Vec<Option<Decimal>>,
     /// Drawn from the reserve (`reserve_draws`).
     pub reserve_draws: Option<Decimal>,
     /// Paid per tranche.

@@ -2397,3 +2397,98 @@ fn arrears_after_a_pool_totals_date_name_the_right_obligor() {
         "{arrears:?}"
     );
 }
+
+/// The hand-worked deal (tests/fixtures/hand_worked.toml) with its undertaking repaid after the
+/// reserve's top-up, at `terms`.
+fn facility_deal(terms: &str) -> String {
+    let src = read("tests/fixtures/hand_worked.toml")
+        .replace(
+            "  { action = \"top_up_reserve\" },\n",
+            "  { action = \"top_up_reserve\" },\n  { action = \"repay_support\", supports = [\"undertaking\"] },\n",
+        )
+        .replace(
+            "kind = \"shortfall_undertaking\"\n",
+            &format!("kind = \"shortfall_undertaking\"\n{terms}"),
+        );
+    assert!(src.contains("repay_support") && src.contains(terms));
+    src
+}
+
+/// The actuals of the hand-worked deal's three dates as its scenario projects them (O2
+/// defaults on 2024-05-01, 60% recovered three months later), with `last` added to the third.
+fn facility_actuals(last: &str) -> String {
+    format!(
+        "[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = {{ principal = 1000000, interest = 50000 }}\n\n\
+         [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\
+         pool = {{ principal = 0, interest = 0, defaults = 500000 }}\n\n\
+         [[periods]]\nperiod = 3\npayment_date = 2024-09-30\n\
+         pool = {{ principal = 500000, interest = 25000, recoveries = 300000 }}\n{last}"
+    )
+}
+
+/// A support's repayments as the trustee reports them (`support_repaid`, `support_interest`;
+/// since session 36, review 36b item M1: the actuals had no key for them). The waterfall of
+/// the third date pays the undertaking 45.93 of interest (fen(3,684.70 × 0.05 × 91/365),
+/// tests/hand_worked.rs) and repays its 3,684.70; the trustee reports 3,000.00 repaid and the
+/// 45.93. The repayment line differs by 3,000.00 − 3,684.70 = −684.70; the interest agrees.
+/// Restated, the undertaking was repaid 3,000.00 in all and is still owed 684.70, and the
+/// restatement account's net is −684.70 (conservation, checked by the engine, holds).
+#[test]
+fn a_supports_repayment_and_interest_are_reconciled() {
+    let src = facility_deal("interest_rate = 0.05\n");
+    let d = deal_from_str("facility.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let text = facility_actuals(
+        "support_repaid = { undertaking = 3000 }\nsupport_interest = { undertaking = \"45.93\" }\n",
+    );
+    let a = actuals_from_str("facility_actuals.toml", &text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let line = |name: &str| {
+        r.lines
+            .iter()
+            .find(|l| l.period == 3 && l.line == name && l.item == "undertaking")
+            .map(|l| (l.model, l.actual, l.difference()))
+    };
+    assert_eq!(
+        line("support_repaid"),
+        Some((dec!(3684.70), dec!(3000.00), dec!(-684.70)))
+    );
+    assert_eq!(
+        line("support_interest"),
+        Some((dec!(45.93), dec!(45.93), dec!(0)))
+    );
+    let s = &r.run.support_draws[0];
+    assert_eq!((s.total, s.repaid), (dec!(3684.70), dec!(3000.00)));
+    assert_eq!((s.interest_paid, s.interest_unpaid), (dec!(45.93), dec!(0)));
+    assert_eq!(r.run.conservation.support_repaid, dec!(3000.00));
+    assert_eq!(r.run.conservation.restated, dec!(-684.70));
+
+    // Interest reported on a support without an `interest_rate`, and a repayment of an
+    // unknown support, are errors at their keys.
+    let plain = deal_from_str("plain.toml", &facility_deal(""))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let e = actuals_from_str(
+        "a.toml",
+        &facility_actuals("support_interest = { undertaking = 1 }\n"),
+        &plain,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(
+            "periods[2].support_interest.undertaking: support `undertaking` has no interest_rate"
+        ),
+        "{e}"
+    );
+    let e = actuals_from_str(
+        "a.toml",
+        &facility_actuals("support_repaid = { undertakng = 1 }\n"),
+        &plain,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("periods[2].support_repaid.undertakng"), "{e}");
+}

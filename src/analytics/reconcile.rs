@@ -22,8 +22,8 @@ pub struct ReconLine {
     pub period: u32,
     /// The period's adjusted payment date.
     pub payment_date: NaiveDate,
-    /// `tax`, `fee`, `support_draw`, `reserve_draw`, `interest`, `principal`, `residual`,
-    /// `account` or `trigger`.
+    /// `tax`, `fee`, `support_draw`, `support_repaid`, `support_interest`, `reserve_draw`,
+    /// `interest`, `principal`, `residual`, `account` or `trigger`.
     pub line: &'static str,
     /// The tax, fee, support, tranche, account or trigger name.
     pub item: String,
@@ -359,6 +359,12 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
                 .and_then(|w| w.support_draws.get(i).copied())
                 .unwrap_or(Decimal::ZERO);
             push("support_draw", &s.name, model, *v);
+            // A support's repayments (since session 36): of its draws, and its interest.
+            let (repaid, interest) = rows
+                .and_then(|w| w.support_repaid.get(i).copied())
+                .unwrap_or_default();
+            push("support_repaid", &s.name, repaid, a.support_repaid[i]);
+            push("support_interest", &s.name, interest, a.support_interest[i]);
         }
         let Some(w) = rows else {
             continue;

@@ -51,6 +51,9 @@ pub struct WaterfallRows {
     /// What each support provider was drawn on the date (the ledger's `draw_support`), in the
     /// deal's order.
     pub support_draws: Vec<Decimal>,
+    /// What `repay_support` steps repaid each support of its draws on the date, and paid it in
+    /// interest (the ledger's `repay_support` and `support_interest`), in the deal's order.
+    pub support_repaid: Vec<(Decimal, Decimal)>,
 }
 
 /// What the restatement of one date moved to the payees (from the providers, for support
@@ -126,6 +129,11 @@ impl Run<'_> {
             && (0..deal.fees.len()).all(|j| given(&a.fees, j) || p.fee[j] + p.fee_excess[j] == 0)
             && (0..deal.supports.len())
                 .all(|s| given(&a.supports, s) || self.support_period[s] == 0)
+            && (0..deal.supports.len()).all(|s| {
+                let (repaid, interest) = self.repaid_on_date(deal.periods[self.k].number, s);
+                (given(&a.support_repaid, s) || repaid == 0)
+                    && (given(&a.support_interest, s) || interest == 0)
+            })
             && (0..deal.tranches.len()).all(|i| {
                 (given(&a.interest, i) || p.interest[i] == 0)
                     && (given(&a.principal, i) || p.principal[i] == 0)
@@ -181,7 +189,28 @@ impl Run<'_> {
                 .iter()
                 .map(|&f| dec(f))
                 .collect::<Result<_>>()?,
+            support_repaid: (0..self.deal.supports.len())
+                .map(|s| {
+                    let (r, i) = self.repaid_on_date(number, s);
+                    Ok((dec(r)?, dec(i)?))
+                })
+                .collect::<Result<_>>()?,
         })
+    }
+
+    /// What the date's `repay_support` steps paid support `s`: (of its draws, in interest),
+    /// from the date's ledger entries (a restated run keeps its ledger).
+    fn repaid_on_date(&self, number: u32, s: usize) -> (Fen, Fen) {
+        self.ledger
+            .iter()
+            .rev()
+            .take_while(|e| e.period == number)
+            .filter(|e| e.destination == Account::Support(s))
+            .fold((0, 0), |(r, i), e| match e.action {
+                Movement::RepaySupport => (r + to_fen(e.amount), i),
+                Movement::SupportInterest => (r, i + to_fen(e.amount)),
+                _ => (r, i),
+            })
     }
 
     /// With `[notices] per_unit`, the part of tranche `i`'s interest due on this date that no
@@ -221,6 +250,7 @@ impl Run<'_> {
         let whole = self.report_is_whole(a);
         self.restate_charges(a, number, &mut moved)?;
         self.restate_supports(a, &mut moved);
+        self.restate_repayments(a, number);
         let tranche_restated = self.restate_tranches(a, number, &mut moved)?;
         // The date's notices state what was reported: their figures per 100, what those pay
         // and the residual X − paid of the restated X.
@@ -329,6 +359,28 @@ impl Run<'_> {
                 if self.asset_guarantee == Some(s) && d != 0 {
                     self.restate_guarantee(&item, s, d);
                 }
+            }
+        }
+    }
+
+    /// The reported repayments of the supports (`support_repaid`, `support_interest`; since
+    /// session 36): the difference from the date's `repay_support` payments moves between the
+    /// restatement account and the support, and what it was repaid and paid in interest
+    /// follow; its interest still owed falls by the interest's difference, never below zero.
+    fn restate_repayments(&mut self, a: &ActualPeriod, number: u32) {
+        for s in 0..self.deal.supports.len() {
+            let (repaid, interest) = self.repaid_on_date(number, s);
+            let item = Label::from(&self.deal.supports[s].name);
+            if let Some(x) = a.support_repaid.get(s).copied().flatten() {
+                let d = to_fen(x) - repaid;
+                self.restate_move(Movement::Restate, &item, Account::Support(s), d);
+                self.support_repaid[s] += d;
+            }
+            if let Some(x) = a.support_interest.get(s).copied().flatten() {
+                let d = to_fen(x) - interest;
+                self.restate_move(Movement::Restate, &item, Account::Support(s), d);
+                self.support_interest_paid[s] += d;
+                self.support_interest_owed[s] = (self.support_interest_owed[s] - d).max(0);
             }
         }
     }

@@ -50,6 +50,12 @@ pub struct ActualPeriod {
     /// Support name → amount drawn.
     #[serde(default)]
     pub supports: BTreeMap<String, Decimal>,
+    /// Support name → what `repay_support` paid back of its draws (返还差额支付款).
+    #[serde(default)]
+    pub support_repaid: BTreeMap<String, Decimal>,
+    /// Support name → the interest on its draws paid (a facility's `interest_rate`).
+    #[serde(default)]
+    pub support_interest: BTreeMap<String, Decimal>,
     /// Amount drawn from the reserve.
     pub reserve_draws: Option<Decimal>,
     /// Tranche name → what it was paid.

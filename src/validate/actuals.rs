@@ -86,6 +86,42 @@ impl Tables {
     }
 }
 
+/// The repayment lines of a period (`support_repaid`, `support_interest`; since session 36):
+/// an asset guarantee is repaid by the recoveries (代位追偿), never by a `repay_support` step,
+/// and interest is paid only on a support with an `interest_rate`.
+fn repayment_lines(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    key: &dyn Fn(&str) -> String,
+    (repaid, interest): (&[Option<Decimal>], &[Option<Decimal>]),
+) {
+    for (s, sup) in deal.supports.iter().enumerate() {
+        let asset = sup.kind == crate::deal::SupportKind::AssetGuarantee;
+        if asset && repaid.get(s).copied().flatten().is_some() {
+            ctx.err(
+                &join_key(&key("support_repaid"), &sup.name),
+                format!(
+                    "`{}` is an asset guarantee: the recoveries repay what it paid (代位追偿), \
+                     not a repay_support step",
+                    sup.name
+                ),
+                "the name of a shortfall_undertaking or guarantee",
+            );
+        }
+        let paid = interest.get(s).copied().flatten();
+        if paid.is_some_and(|x| x > Decimal::ZERO) && sup.interest_rate.is_none() {
+            ctx.err(
+                &join_key(&key("support_interest"), &sup.name),
+                format!(
+                    "support `{}` has no interest_rate: it bears no interest",
+                    sup.name
+                ),
+                "a support with an `interest_rate` in the deal, or 0",
+            );
+        }
+    }
+}
+
 /// `periods[i]` of the actuals file: its index among the deal's periods ([`period_index`]),
 /// its payment date ([`payment_date`]), its collections ([`period_collections`]), the amounts
 /// it reports paid and the triggers it reports tripped (split from [`build`], review 35a: 331
@@ -127,6 +163,16 @@ fn period(
     fee.resize(deal.fees.len(), None);
     let mut support = amounts(ctx, "supports", &tables.supports, &p.supports);
     support.resize(deal.supports.len(), None);
+    let mut support_repaid = amounts(ctx, "support_repaid", &tables.supports, &p.support_repaid);
+    support_repaid.resize(deal.supports.len(), None);
+    let mut support_interest = amounts(
+        ctx,
+        "support_interest",
+        &tables.supports,
+        &p.support_interest,
+    );
+    support_interest.resize(deal.supports.len(), None);
+    repayment_lines(ctx, deal, &key, (&support_repaid, &support_interest));
     let reserve_draws = p
         .reserve_draws
         .map(|x| ctx.money(&key("reserve_draws"), x, Sign::NonNegative));
@@ -208,6 +254,8 @@ fn period(
         taxes: tax,
         fees: fee,
         supports: support,
+        support_repaid,
+        support_interest,
         reserve_draws,
         interest,
         principal,
