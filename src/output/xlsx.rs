@@ -57,6 +57,54 @@ fn decimal_number(m: i128, scale: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Whether column `name` holds a rate, ratio, share or probability as a fraction: the workbook
+/// shows it as a percentage (the cell's value stays the fraction; review 35b item F3: every
+/// printed report said 3.854% where the workbook showed 0.038544818). By name: the suffixes
+/// `_rate`, `_ratio`, `_share`, `_probability`, `_fraction`, `_cut`, `_shift`, `_of_senior`,
+/// and the fractions named otherwise. Multiples (`coverage_multiple`,
+/// `over_collateralisation`), `hhi`, years and amounts are not.
+pub fn percent_column(name: &str) -> bool {
+    const SUFFIXES: [&str; 8] = [
+        "_rate",
+        "_ratio",
+        "_share",
+        "_probability",
+        "_fraction",
+        "_cut",
+        "_shift",
+        "_of_senior",
+    ];
+    const NAMES: [&str; 14] = [
+        "coupon",
+        "wa_coupon",
+        "cdr",
+        "cpr",
+        "cushion",
+        "yield",
+        "yield_at_par",
+        "spread",
+        "probability",
+        "expected_loss",
+        "standalone_expected_loss",
+        "subordination",
+        "tdr_low",
+        "tdr_high",
+    ];
+    SUFFIXES.iter().any(|s| name.ends_with(s)) || NAMES.contains(&name) || name == "pd_at_term"
+}
+
+/// The percentage format of a fraction stored with `scale` places (every stored digit shown:
+/// 6 places are a percentage with 4), or, for a float, 4 places.
+fn percent_format(scale: Option<usize>) -> Format {
+    let places = scale.map_or(4, |s| s.saturating_sub(2));
+    let format = if places == 0 {
+        "0%".to_string()
+    } else {
+        format!("0.{}%", "0".repeat(places))
+    };
+    Format::new().set_num_format(format)
+}
+
 fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Error> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
@@ -65,12 +113,15 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
     for (c, col) in df.columns().iter().enumerate() {
         // A decimal column shows all its places: money `#,##0.00`, ratios `0.000000`, a
         // target default rate `0.00000000`, a figure per 100 `0.0000`.
+        let percent = percent_column(col.name().as_str());
         let places = match col.dtype() {
+            DataType::Decimal(_, s) if percent => Some(percent_format(Some(*s))),
             DataType::Decimal(_, s) if *s != 2 => {
                 Some(Format::new().set_num_format(format!("0.{}", "0".repeat(*s))))
             }
             _ => None,
         };
+        let float_percent = percent.then(|| percent_format(None));
         let c = u16::try_from(c).map_err(|_| Error::Write {
             path: path.to_path_buf(),
             message: "too many columns for a sheet".into(),
@@ -114,11 +165,17 @@ fn write_frame(ws: &mut Worksheet, df: &DataFrame, path: &Path) -> Result<(), Er
                         ws.write_datetime_with_format(r, c, &x, &date).map_err(e)?;
                     }
                 }
-                AnyValue::Float64(x) => {
-                    // Excel's General format shows at most 11 characters of a number.
-                    widest = widest.max(x.to_string().len().min(11));
-                    ws.write_number(r, c, x).map_err(e)?;
-                }
+                AnyValue::Float64(x) => match &float_percent {
+                    Some(f) => {
+                        widest = widest.max(x.to_string().len().min(11));
+                        ws.write_number_with_format(r, c, x, f).map_err(e)?;
+                    }
+                    None => {
+                        // Excel's General format shows at most 11 characters of a number.
+                        widest = widest.max(x.to_string().len().min(11));
+                        ws.write_number(r, c, x).map_err(e)?;
+                    }
+                },
                 AnyValue::Int32(x) => {
                     ws.write_number(r, c, f64::from(x)).map_err(e)?;
                 }
@@ -247,6 +304,38 @@ pub fn write_xlsx<N: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The columns shown as percentages (docs/output.md, "Excel workbooks"): fractions by
+    /// name, not the multiples and years beside them.
+    #[test]
+    fn rates_and_shares_are_percentages_multiples_are_not() {
+        for name in [
+            "coupon",
+            "cumulative_default_ratio",
+            "breakeven_input_rate",
+            "largest_obligor_share",
+            "default_probability",
+            "defaulted_fraction",
+            "purchase_cut",
+            "index_shift",
+            "support_share_of_senior",
+            "yield_at_par",
+            "pd_at_term",
+        ] {
+            assert!(percent_column(name), "{name}");
+        }
+        for name in [
+            "coverage_multiple",
+            "min_coverage_multiple",
+            "over_collateralisation",
+            "hhi",
+            "wal_years",
+            "interest_per_100",
+            "total",
+        ] {
+            assert!(!percent_column(name), "{name}");
+        }
+    }
 
     /// Column widths from what the cells show (review 35b item F2), by hand: 196,000,000.00 is
     /// 12 characters and 2 separators, 14; -1,234.5678 at 4 places is 10 (no separators

@@ -13,7 +13,20 @@ import openpyxl
 import pyarrow.parquet as pq
 
 
-def same(v, cell):
+# Columns shown as percentages (docs/output.md, "Excel workbooks"; since session 36): the
+# cell holds the fraction, the format shows it times 100 with every stored digit.
+PERCENT_SUFFIXES = ("_rate", "_ratio", "_share", "_probability", "_fraction", "_cut", "_shift",
+                    "_of_senior")
+PERCENT_NAMES = {"coupon", "wa_coupon", "cdr", "cpr", "cushion", "yield", "yield_at_par",
+                 "spread", "probability", "expected_loss", "standalone_expected_loss",
+                 "subordination", "tdr_low", "tdr_high", "pd_at_term"}
+
+
+def is_percent(name):
+    return name.endswith(PERCENT_SUFFIXES) or name in PERCENT_NAMES
+
+
+def same(v, cell, name):
     x = cell.value
     if v is None or v == "":
         # An empty string cell reads back as empty.
@@ -22,12 +35,17 @@ def same(v, cell):
         return x is v
     if isinstance(v, decimal.Decimal):
         places = -v.as_tuple().exponent
-        want = "#,##0.00" if places == 2 else "0." + "0" * places
+        if is_percent(name):
+            want = "0%" if places <= 2 else "0." + "0" * (places - 2) + "%"
+        else:
+            want = "#,##0.00" if places == 2 else "0." + "0" * places
         if places > 0 and cell.number_format != want:
             return False
         return decimal.Decimal(repr(float(x))).quantize(v) == v
     if isinstance(v, datetime.date):
         return isinstance(x, datetime.datetime) and x.date() == v
+    if isinstance(v, float) and is_percent(name) and cell.number_format != "0.0000%":
+        return False
     if isinstance(v, (int, float)):
         # A number cell, not text that reads as one (uint32 columns were written as text).
         return cell.data_type == "n" and isinstance(x, (int, float)) and float(x) == float(v)
@@ -63,7 +81,7 @@ def main():
             if not ok:
                 break
             ok = header == list(r.keys()) and all(
-                same(r[k], ws.cell(row=i, column=j + 1)) for j, k in enumerate(header))
+                same(r[k], ws.cell(row=i, column=j + 1), k) for j, k in enumerate(header))
         if ok:
             passed += 1
         else:
