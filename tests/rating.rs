@@ -3109,6 +3109,14 @@ fn grade_for(p: f64, t: f64) -> Option<usize> {
         .find(|&i| ipabs::rating_model::pd_at(&ipabs::rating_model::DEFAULT_PD[i], t) >= p)
 }
 
+/// The higher of two grades (indices of GRADES, highest first); `None` is below all.
+fn best(x: Option<usize>, y: Option<usize>) -> Option<usize> {
+    match (x, y) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Of two providers covering a tranche in full, the substitution is the one whose
 /// substituted rating is higher; each one's standalone keeps the other's support (review 36a
 /// item H1: every credited provider's supports were switched off, so tagging one support
@@ -3166,11 +3174,7 @@ fn the_best_of_the_providers_covering_a_tranche_in_full_substitutes() {
         assert_eq!(plan.gaps[0][0].0, 2);
         assert_eq!(plan.gaps[0][0].1, vec!["has a cap_total".to_string()]);
         // Through 甲: its own rating, or A's without it (O1 and 乙 default); through 乙 the
-        // same the other way. The lower index is the higher rating; `None` is below all.
-        let best = |x: Option<usize>, y: Option<usize>| match (x, y) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        // same the other way ([`best`]).
         let share = |other: u32| paths_with(&sim, &[0, other]) as f64 / n as f64;
         let via_jia = best(jia_own, grade_for(share(2), t));
         let via_yi = best(yi_own, grade_for(share(1), t));
@@ -3255,10 +3259,6 @@ fn a_backing_guarantee_can_substitute() {
     let grades = ipabs::rating_model::GRADES;
     let at = |r: &str| grades.iter().position(|g| *g == r);
     let share = |other: u32| paths_with(&sim, &[0, other]) as f64 / n as f64;
-    let best = |x: Option<usize>, y: Option<usize>| match (x, y) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
     let via_orig = best(at("BBB"), grade_for(share(2), t));
     let via_soe = best(at("AA+"), grade_for(share(1), t));
     let orig_wins = via_orig.is_some() && via_soe.is_none_or(|b| via_orig.unwrap() <= b);

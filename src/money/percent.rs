@@ -41,6 +41,11 @@ mod tests {
         assert_eq!(percent(dec!(0.1), 2), "10.00%");
         assert_eq!(percent(dec!(0.123456), 2), "12.3456%");
         assert_eq!(percent(dec!(0.035), 0), "3.5%");
+        assert_eq!(percent(dec!(0.09137), 4), "9.1370%");
+        assert_eq!(percent(dec!(0.00006104), 2), "0.006104%");
+        assert_eq!(percent(dec!(1), 4), "100.0000%");
+        assert_eq!(percent(dec!(0), 2), "0.00%");
+        assert_eq!(percent(dec!(0.000000), 2), "0.00%");
         assert_eq!(
             percent(Decimal::MAX, 2),
             format!("{} (fraction)", Decimal::MAX)

@@ -382,20 +382,3 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
         note,
     ]
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    #[test]
-    fn percentages_are_exact_with_at_least_two_decimals() {
-        assert_eq!(percent(dec!(0.1), 2), "10.00%");
-        assert_eq!(percent(dec!(0.123456), 2), "12.3456%");
-        assert_eq!(percent(dec!(0.09137), 4), "9.1370%");
-        assert_eq!(percent(dec!(0.00006104), 2), "0.006104%");
-        assert_eq!(percent(dec!(1), 4), "100.0000%");
-        assert_eq!(percent(dec!(0), 2), "0.00%");
-        assert_eq!(percent(dec!(0.000000), 2), "0.00%");
-    }
-}
