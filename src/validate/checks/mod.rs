@@ -145,7 +145,7 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
         expense_order(ctx, deal, &w.name, &w.steps, &paths);
     }
     covers(ctx, deal, raw);
-    facilities_repaid(ctx, deal);
+    facilities_repaid(ctx, deal, &paths);
     plausible(ctx, deal, raw, &paths);
     dates(ctx, deal, raw, &paths);
     scenario_dates(ctx, "scenario", &deal.scenario, deal);

@@ -631,7 +631,39 @@ fn covered_by(deal: &Deal, a: &Action) -> Vec<Cover> {
 /// A support with `interest_rate` or `revolving_cap` that no `repay_support` step of any
 /// waterfall names (since session 36): its draws are never repaid, so its interest accrues
 /// unpaid and its cap is never restored.
-pub(super) fn facilities_repaid(ctx: &mut Ctx, deal: &Deal) {
+pub(super) fn facilities_repaid(ctx: &mut Ctx, deal: &Deal, paths: &Paths) {
+    // A step that repays only the interest of supports that bear none pays nothing (review
+    // 36c): told at the step.
+    for w in &deal.waterfalls {
+        for (i, s) in w.steps.iter().enumerate() {
+            let Action::RepaySupport {
+                supports,
+                draws: false,
+                ..
+            } = &s.action
+            else {
+                continue;
+            };
+            for &x in supports {
+                let sup = &deal.supports[x];
+                if sup.interest_rate.is_none() {
+                    ctx.warn(
+                        Check::NeverRepaid,
+                        &paths.step(&w.name, i),
+                        format!(
+                            "step {} of waterfall `{}` repays the interest of support `{}`, \
+                             which has no `interest_rate`: it pays it nothing; give the \
+                             support an interest_rate, or repay its draws (`repays = \
+                             \"draws\"`)",
+                            i + 1,
+                            w.name,
+                            sup.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
     for (x, sup) in deal.supports.iter().enumerate() {
         // Its interest needs a step that repays interest; its cap one that repays draws.
         let repays = |want_interest: bool| {
