@@ -2465,6 +2465,34 @@ fn a_supports_repayment_and_interest_are_reconciled() {
     assert_eq!(r.run.conservation.support_repaid, dec!(3000.00));
     assert_eq!(r.run.conservation.restated, dec!(-684.70));
 
+    // More than the support was owed on the date (review 36d items H1, M1): the draws not
+    // repaid before it, 3,684.70, and its interest, 45.93. Restated to those, with an
+    // `actuals_cash` warning each; nothing is left as a credit against later draws.
+    let text = facility_actuals(
+        "support_repaid = { undertaking = 5000 }\nsupport_interest = { undertaking = 100 }\n",
+    );
+    let a = actuals_from_str("facility_actuals.toml", &text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let s = &r.run.support_draws[0];
+    assert_eq!((s.total, s.repaid), (dec!(3684.70), dec!(3684.70)));
+    assert_eq!((s.interest_paid, s.interest_unpaid), (dec!(45.93), dec!(0)));
+    let told: Vec<&str> = r
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_cash")
+        .map(|w| w.message.as_str())
+        .collect();
+    for says in [
+        "support `undertaking` is reported repaid of its draws 5000.00, more than the 3684.70 it was owed on the date: restated as 3684.70",
+        "support `undertaking` is reported paid in interest 100.00, more than the 45.93 it was owed on the date: restated as 45.93",
+    ] {
+        assert!(
+            told.iter().any(|m| m.contains(says)),
+            "missing {says:?} in {told:#?}"
+        );
+    }
+
     // Interest reported on a support without an `interest_rate`, and a repayment of an
     // unknown support, are errors at their keys.
     let plain = deal_from_str("plain.toml", &facility_deal(""))

@@ -96,11 +96,23 @@ const REASON: &str = "restated to the reported figure (reconcile)";
 impl Run<'_> {
     /// Moves `d` from the restatement account to `to` (or back when negative).
     fn restate_move(&mut self, action: Movement, item: &Label, to: Account, d: Fen) {
+        self.restate_move_for(action, item, to, d, REASON);
+    }
+
+    /// [`Run::restate_move`] with its ledger reason.
+    fn restate_move_for(
+        &mut self,
+        action: Movement,
+        item: &Label,
+        to: Account,
+        d: Fen,
+        reason: &'static str,
+    ) {
         self.restated_net += d;
         if d > 0 {
-            self.entry(0, action, item, (Account::Restatement, to), d, REASON);
+            self.entry(0, action, item, (Account::Restatement, to), d, reason);
         } else if d < 0 {
-            self.entry(0, action, item, (to, Account::Restatement), -d, REASON);
+            self.entry(0, action, item, (to, Account::Restatement), -d, reason);
         }
     }
 
@@ -371,18 +383,63 @@ impl Run<'_> {
         for s in 0..self.deal.supports.len() {
             let (repaid, interest) = self.repaid_on_date(number, s);
             let item = Label::from(&self.deal.supports[s].name);
+            // At most what the support was owed on the date: its draws not repaid before it,
+            // and its interest accrued and unpaid (review 36d items H1, M1: a surplus cancelled
+            // later draws in silence). A report above it is told and restated to the most.
+            let most_repaid = repaid + (self.support_total[s] - self.support_repaid[s]).max(0);
+            let most_interest = interest + self.support_interest_owed[s];
             if let Some(x) = a.support_repaid.get(s).copied().flatten() {
-                let d = to_fen(x) - repaid;
-                self.restate_move(Movement::Restate, &item, Account::Support(s), d);
+                let reported = self.at_most_owed(s, "repaid of its draws", to_fen(x), most_repaid);
+                let d = reported - repaid;
+                self.restate_move_for(
+                    Movement::Restate,
+                    &item,
+                    Account::Support(s),
+                    d,
+                    "a support's repayment restated to the reported figure (reconcile)",
+                );
                 self.support_repaid[s] += d;
             }
             if let Some(x) = a.support_interest.get(s).copied().flatten() {
-                let d = to_fen(x) - interest;
-                self.restate_move(Movement::Restate, &item, Account::Support(s), d);
+                let reported = self.at_most_owed(s, "paid in interest", to_fen(x), most_interest);
+                let d = reported - interest;
+                self.restate_move_for(
+                    Movement::Restate,
+                    &item,
+                    Account::Support(s),
+                    d,
+                    "a support's interest restated to the reported figure (reconcile)",
+                );
                 self.support_interest_paid[s] += d;
                 self.support_interest_owed[s] = (self.support_interest_owed[s] - d).max(0);
             }
         }
+    }
+
+    /// `reported`, at most `most` (what support `s` was owed of `what` on the date), with an
+    /// `actuals_cash` warning when it is more.
+    fn at_most_owed(&mut self, s: usize, what: &str, reported: Fen, most: Fen) -> Fen {
+        if reported <= most {
+            return reported;
+        }
+        let p = self.deal.periods[self.k];
+        let fmt = |f: Fen| dec(f).map_or_else(|_| f.to_string(), |d| d.to_string());
+        let message = format!(
+            "support `{}` is reported {what} {}, more than the {} it was owed on the date: \
+             restated as {}; check the report (a repayment of another support, or of a later \
+             date?)",
+            self.deal.supports[s].name,
+            fmt(reported),
+            fmt(most),
+            fmt(most)
+        );
+        self.held_warnings.push(Warning::run(
+            Check::ActualsCash,
+            &self.scenario.name,
+            Some((p.number, p.date())),
+            message,
+        ));
+        most
     }
 
     /// The reported tranche payments (`restate`): each paid as reported, its interest carried

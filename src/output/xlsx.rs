@@ -94,13 +94,14 @@ pub fn percent_column(name: &str) -> bool {
 }
 
 /// The percentage format of a fraction stored with `scale` places (every stored digit shown:
-/// 6 places are a percentage with 4), or, for a float, 4 places.
+/// 6 places are a percentage with 4), or, for a float, at least 2 places and up to 12 as the
+/// value needs (`0.00##########%`: a probability of 9.4793e-05 shows 0.0094793%; review 36d
+/// item M2: a fixed 4 showed it as 0.0095%).
 fn percent_format(scale: Option<usize>) -> Format {
-    let places = scale.map_or(4, |s| s.saturating_sub(2));
-    let format = if places == 0 {
-        "0%".to_string()
-    } else {
-        format!("0.{}%", "0".repeat(places))
+    let format = match scale {
+        None => "0.00##########%".to_string(),
+        Some(s) if s <= 2 => "0%".to_string(),
+        Some(s) => format!("0.{}%", "0".repeat(s - 2)),
     };
     Format::new().set_num_format(format)
 }

@@ -44,7 +44,7 @@ def same(v, cell, name):
         return decimal.Decimal(repr(float(x))).quantize(v) == v
     if isinstance(v, datetime.date):
         return isinstance(x, datetime.datetime) and x.date() == v
-    if isinstance(v, float) and is_percent(name) and cell.number_format != "0.0000%":
+    if isinstance(v, float) and is_percent(name) and cell.number_format != "0.00##########%":
         return False
     if isinstance(v, (int, float)):
         # A number cell, not text that reads as one (uint32 columns were written as text).

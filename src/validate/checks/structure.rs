@@ -653,8 +653,7 @@ pub(super) fn facilities_repaid(ctx: &mut Ctx, deal: &Deal, paths: &Paths) {
                         format!(
                             "step {} of waterfall `{}` repays the interest of support `{}`, \
                              which has no `interest_rate`: it pays it nothing; give the \
-                             support an interest_rate, or repay its draws (`repays = \
-                             \"draws\"`)",
+                             support an interest_rate, or drop the step",
                             i + 1,
                             w.name,
                             sup.name
