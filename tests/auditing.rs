@@ -2464,6 +2464,14 @@ fn a_supports_repayment_and_interest_are_reconciled() {
     assert_eq!((s.interest_paid, s.interest_unpaid), (dec!(45.93), dec!(0)));
     assert_eq!(r.run.conservation.support_repaid, dec!(3000.00));
     assert_eq!(r.run.conservation.restated, dec!(-684.70));
+    // The date's row states the repayment reported and the cash the restatement took back,
+    // so that it still adds up (docs/output.md, "The date's cash adds up"): 684.70 less
+    // repaid, 684.70 less from the restatement.
+    let p3 = &r.run.periods[2];
+    assert_eq!(
+        (p3.support_repaid, p3.support_interest_paid, p3.restated),
+        (dec!(3000.00), dec!(45.93), dec!(-684.70))
+    );
 
     // More than the support was owed on the date (review 36d items H1, M1): the draws not
     // repaid before it, 3,684.70, and its interest, 45.93. Restated to those, with an

@@ -135,6 +135,19 @@
 //! re-pinned just above). Tested by hand in `tests/pool_forms.rs`
 //! (`the_revolving_stresses_cut_the_purchases_and_their_yield`).
 //!
+//! Re-pinned in session 37: the eight `periods.parquet` files, when `guarantee_payment`,
+//! `support_repaid`, `support_interest_paid`, `purchases` and `restated` were inserted after
+//! `senior_balance_end` (before the optional columns, which `portfolio` puts last), so that
+//! every row's sources equal its uses (docs/output.md, "The date's cash adds up"). Checked
+//! against the previous build's (171191a; the 92 files of a build of f00e37b, whose later
+//! commits changed no code on these paths, equal the pins) files with pyarrow: the earlier
+//! columns equal in all 976 rows and in the same order around the new ones;
+//! `guarantee_payment` is the date's ledger `guarantee_payment` (18 rows of nanshan's sweep
+//! above 0), the four others 0.00 (no example deal repays a support, revolves or is
+//! reconciled), each with the type of `support_draws`; the other 84 files byte-identical.
+//! The figures are tested by hand in `tests/hand_worked.rs`, `tests/pool_forms.rs` and
+//! `tests/auditing.rs`.
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -609,6 +609,23 @@ fn an_asset_guarantee_pays_the_defaults_and_takes_the_recoveries() {
     assert_eq!(p2.support_draws, dec!(500000.00));
     assert_eq!(p2.reserve_draws, dec!(0));
     assert_eq!(p2.principal_paid, dec!(491315.30));
+    // The row adds up with the guarantor's payment counted once (docs/output.md, "The date's
+    // cash adds up"): available 500,000 (its payment) + support draws 500,000 − the payment
+    // 500,000 = fee 1,000 + A's interest 7,684.70 + principal 491,315.30 + 0 left.
+    assert_eq!(p2.available_funds, dec!(500000.00));
+    assert_eq!(p2.guarantee_payment, dec!(500000.00));
+    assert_eq!(
+        (p2.fees_paid, p2.interest_paid, p2.collection_balance_end),
+        (dec!(1000.00), dec!(7684.70), dec!(0))
+    );
+    assert_eq!(
+        dec!(1000) + dec!(7684.70) + dec!(491315.30),
+        dec!(500000.00)
+    );
+    // Period 3: the recoveries it takes back are out of the available funds, 825,000 −
+    // 300,000 = 525,000, and it pays nothing: no guarantee payment on the row.
+    assert_eq!(r.periods[2].available_funds, dec!(525000.00));
+    assert_eq!(r.periods[2].guarantee_payment, dec!(0));
     assert_eq!(
         ledger_sum(&r, 2, "guarantee_payment", "support:gaoxintou"),
         dec!(500000.00)
@@ -1251,6 +1268,26 @@ fn a_facility_is_paid_the_interest_on_its_draws_before_them() {
     assert_eq!(c.support_repaid, dec!(3684.70));
     assert_eq!(c.support_interest, dec!(45.93));
     assert_eq!(c.collection_end + c.reserve_end, dec!(0));
+    // Period 3's row adds up (docs/output.md, "The date's cash adds up"): sources 825,000
+    // available (the account and reserve were emptied in period 2), no draw; uses VAT 815 +
+    // fee 1,000 + interest 7,684.70 + principal 770,580.68 + 41,188.99 + the repayment
+    // 3,684.70 + its interest 45.93 + 0 left = 825,000.00.
+    let p3 = &r.periods[2];
+    assert_eq!(p3.available_funds, dec!(825000.00));
+    assert_eq!(p3.support_draws, dec!(0));
+    assert_eq!(
+        (p3.support_repaid, p3.support_interest_paid),
+        (dec!(3684.70), dec!(45.93))
+    );
+    assert_eq!(p3.principal_paid, dec!(770580.68) + dec!(41188.99));
+    assert_eq!(
+        dec!(815) + dec!(1000) + dec!(7684.70) + dec!(811769.67) + dec!(3684.70) + dec!(45.93),
+        dec!(825000.00)
+    );
+    assert_eq!(
+        (p3.guarantee_payment, p3.purchases, p3.restated),
+        (dec!(0), dec!(0), dec!(0))
+    );
 
     // Recovery 51.2%: 919.62 is left for the step (a_repayment_takes_only_the_cash_left):
     // the interest 45.93 first, then 919.62 − 45.93 = 873.69 of the draws; 2,811.01 of them

@@ -547,6 +547,19 @@ fn revolving_purchase_to_the_fen() {
     assert_eq!(&*r.periods[1].waterfall, "normal");
     assert_eq!(r.periods[0].collection_balance_end, Decimal::ZERO);
     assert_eq!(r.periods[0].pool_balance_end, dec!(304087.22));
+    // The row adds up (docs/output.md, "The date's cash adds up"): 300,000 available = A's
+    // interest 1,994.52 + the purchase 298,005.48 + 0 left.
+    let p1 = &r.periods[0];
+    assert_eq!(p1.available_funds, dec!(300000.00));
+    assert_eq!(
+        (p1.interest_paid, p1.purchases),
+        (dec!(1994.52), dec!(298005.48))
+    );
+    assert_eq!(
+        (p1.taxes_paid, p1.fees_paid, p1.principal_paid),
+        (dec!(0), dec!(0), dec!(0))
+    );
+    assert_eq!(dec!(1994.52) + dec!(298005.48), dec!(300000.00));
 
     let bought = "revolving@2024-04-01";
     assert_eq!(pool_row(&r, bought, 1).balance_end, dec!(304087.22));

@@ -39,6 +39,7 @@ impl Run<'_> {
             self.support_period[s] += pay;
             self.support_total[s] += pay;
             self.paid.support_draws += pay;
+            self.paid.guarantee += pay;
             self.guarantor_owed += pay;
             // The principal the default took is made good: a PDL that booked the defaults is
             // cured by it (review 29c item 3: one that did not was cured of other debits).

@@ -15,7 +15,7 @@ use super::result::{
 use super::state::{Run, dec, tripped_names};
 use super::summary::TrancheDate;
 use crate::error::Result;
-use crate::money::{Fen, from_fen};
+use crate::money::{Fen, from_fen, to_fen};
 
 impl Run<'_> {
     /// Records a movement of `amount` from `source` to `destination` on this payment date;
@@ -226,6 +226,28 @@ impl Run<'_> {
         }
         let tripped = tripped_names(deal, &self.tripped);
         let cash = self.cash;
+        let paid = &self.paid;
+        let taxes: Fen = paid.tax.iter().sum();
+        let fees: Fen = paid.fee.iter().chain(&paid.fee_excess).sum();
+        let named: Fen = self.named.iter().sum();
+        // The row's sources and uses (docs/output.md, "The date's cash adds up"): what the
+        // date started with and drew, the asset guarantor's payment once, against what it paid
+        // and what the accounts hold after it.
+        let sources = available + paid.reserve_draws + paid.support_draws - paid.guarantee;
+        let uses = taxes
+            + fees
+            + interest_total
+            + principal_total
+            + residual_total
+            + paid.reserve_deposit
+            + paid.support_repaid
+            + paid.support_interest
+            + paid.purchases
+            + self.collection
+            + named;
+        if sources != uses {
+            return Err(unbalanced_row(p.number, sources, uses));
+        }
         self.periods.push(PeriodRow {
             period: p.number,
             payment_date: p.date(),
@@ -236,8 +258,8 @@ impl Run<'_> {
             available_funds: dec(available)?,
             reserve_draws: dec(self.paid.reserve_draws)?,
             support_draws: dec(self.paid.support_draws)?,
-            taxes_paid: dec(self.paid.tax.iter().sum())?,
-            fees_paid: dec(self.paid.fee.iter().chain(&self.paid.fee_excess).sum())?,
+            taxes_paid: dec(taxes)?,
+            fees_paid: dec(fees)?,
             interest_paid: dec(interest_total)?,
             principal_paid: dec(principal_total)?,
             residual_paid: dec(residual_total)?,
@@ -250,8 +272,15 @@ impl Run<'_> {
             reserve_balance_end: dec(self.reserve)?,
             pool_balance_end: self.pool.periods[k].balance_end,
             senior_balance_end: dec(self.senior_balance())?,
+            // Zero but with an asset guarantee, a facility or a revolving period: no conversion
+            // on every row of every run.
+            guarantee_payment: dec_or_zero(self.paid.guarantee)?,
+            support_repaid: dec_or_zero(self.paid.support_repaid)?,
+            support_interest_paid: dec_or_zero(self.paid.support_interest)?,
+            purchases: dec_or_zero(self.paid.purchases)?,
+            restated: Decimal::ZERO,
             accounts_balance_end: if deal.accounts.split() {
-                Some(dec(self.named.iter().sum())?)
+                Some(dec(named)?)
             } else {
                 None
             },
@@ -375,4 +404,54 @@ impl Run<'_> {
             warnings,
         })
     }
+}
+
+/// [`dec`], with 0 taken without a conversion.
+#[inline(always)]
+fn dec_or_zero(f: Fen) -> Result<Decimal> {
+    match f {
+        0 => Ok(Decimal::ZERO),
+        _ => dec(f),
+    }
+}
+
+/// Checks that a period row's sources equal its uses (docs/output.md, "The date's cash adds
+/// up"), from its figures: for a row the restatement changed.
+pub(super) fn row_adds_up(r: &PeriodRow) -> Result<()> {
+    let f = to_fen;
+    let sources = f(r.available_funds) + f(r.reserve_draws) + f(r.support_draws)
+        - f(r.guarantee_payment)
+        + f(r.restated);
+    let uses = [
+        r.taxes_paid,
+        r.fees_paid,
+        r.interest_paid,
+        r.principal_paid,
+        r.residual_paid,
+        r.reserve_deposit,
+        r.support_repaid,
+        r.support_interest_paid,
+        r.purchases,
+        r.collection_balance_end,
+        r.accounts_balance_end.unwrap_or_default(),
+    ]
+    .into_iter()
+    .map(f)
+    .sum();
+    if sources != uses {
+        return Err(unbalanced_row(r.period, sources, uses));
+    }
+    Ok(())
+}
+
+/// A period row whose sources and uses differ: a bug in the engine (exit code 3).
+#[cold]
+#[inline(never)]
+pub(super) fn unbalanced_row(period: u32, sources: Fen, uses: Fen) -> crate::error::Error {
+    crate::error::Error::Internal(format!(
+        "period {period}: the row's sources ({sources} fen: available funds, reserve and \
+         support draws, the asset guarantor's payment once, restatements) differ from its uses \
+         ({uses} fen: payments, reserve deposit, support repayments and interest, purchases, \
+         the accounts after the date)"
+    ))
 }

@@ -34,6 +34,7 @@ impl Run<'_> {
                 self.collection -= interest;
                 self.support_interest_owed[s] -= interest;
                 self.support_interest_paid[s] += interest;
+                self.paid.support_interest += interest;
                 self.entry(
                     step,
                     Movement::SupportInterest,
@@ -52,6 +53,7 @@ impl Run<'_> {
             }
             self.collection -= amt;
             self.support_repaid[s] += amt;
+            self.paid.support_repaid += amt;
             self.entry(
                 step,
                 Movement::RepaySupport,

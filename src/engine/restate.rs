@@ -66,6 +66,15 @@ struct Moved {
     interest: Fen,
     principal: Fen,
     residual: Fen,
+    /// The asset guarantor's payment, also in `support`.
+    guarantee: Fen,
+    /// Repaid to the supports of their draws, and paid to them in interest.
+    support_repaid: Fen,
+    support_interest: Fen,
+    /// What the restatement account moved outside the row's cash: into the reserve, and to and
+    /// from the asset guarantor (its payment and the recoveries it takes back, which the
+    /// date's available funds state as the waterfall had them).
+    outside: Fen,
 }
 
 /// How many rows at the end of `rows` belong to payment date `number` (a run writes a date's
@@ -262,7 +271,7 @@ impl Run<'_> {
         let whole = self.report_is_whole(a);
         self.restate_charges(a, number, &mut moved)?;
         self.restate_supports(a, &mut moved);
-        self.restate_repayments(a, number);
+        self.restate_repayments(a, &mut moved);
         let tranche_restated = self.restate_tranches(a, number, &mut moved)?;
         // The date's notices state what was reported: their figures per 100, what those pay
         // and the residual X − paid of the restated X.
@@ -288,6 +297,7 @@ impl Run<'_> {
                 d,
             );
             self.reserve += d;
+            moved.outside += d;
         }
         // A date whose report is whole adds up when nothing was created or taken: its reported
         // uses equal its sources (review 26a item M2).
@@ -369,7 +379,9 @@ impl Run<'_> {
                 // The asset guarantor's claim on the recoveries follows what it is reported to
                 // have paid (代位追偿 of the 担保代偿 reported).
                 if self.asset_guarantee == Some(s) && d != 0 {
-                    self.restate_guarantee(&item, s, d);
+                    let more = self.restate_guarantee(&item, s, d);
+                    moved.guarantee += d;
+                    moved.outside += more - d;
                 }
             }
         }
@@ -379,7 +391,8 @@ impl Run<'_> {
     /// session 36): the difference from the date's `repay_support` payments moves between the
     /// restatement account and the support, and what it was repaid and paid in interest
     /// follow; its interest still owed falls by the interest's difference, never below zero.
-    fn restate_repayments(&mut self, a: &ActualPeriod, number: u32) {
+    fn restate_repayments(&mut self, a: &ActualPeriod, moved: &mut Moved) {
+        let number = self.deal.periods[self.k].number;
         for s in 0..self.deal.supports.len() {
             let (repaid, interest) = self.repaid_on_date(number, s);
             let item = Label::from(&self.deal.supports[s].name);
@@ -399,6 +412,7 @@ impl Run<'_> {
                     "a support's repayment restated to the reported figure (reconcile)",
                 );
                 self.support_repaid[s] += d;
+                moved.support_repaid += d;
             }
             if let Some(x) = a.support_interest.get(s).copied().flatten() {
                 let reported = self.at_most_owed(s, "paid in interest", to_fen(x), most_interest);
@@ -411,6 +425,7 @@ impl Run<'_> {
                     "a support's interest restated to the reported figure (reconcile)",
                 );
                 self.support_interest_paid[s] += d;
+                moved.support_interest += d;
                 self.support_interest_owed[s] = (self.support_interest_owed[s] - d).max(0);
             }
         }
@@ -565,11 +580,15 @@ impl Run<'_> {
             (&mut row.interest_paid, moved.interest),
             (&mut row.principal_paid, moved.principal),
             (&mut row.residual_paid, moved.residual),
+            (&mut row.guarantee_payment, moved.guarantee),
+            (&mut row.support_repaid, moved.support_repaid),
+            (&mut row.support_interest_paid, moved.support_interest),
         ] {
             if d != 0 {
                 *total = dec(to_fen(*total) + d)?;
             }
         }
+        row.restated = dec(self.restated_net - moved.outside)?;
         row.collection_balance_end = collection;
         row.reserve_balance_end = reserve;
         if pdl.is_some() {
@@ -577,14 +596,14 @@ impl Run<'_> {
         }
         row.senior_balance_end = senior;
         row.triggers_tripped = tripped;
-        Ok(())
+        super::record::row_adds_up(row)
     }
 
     /// The asset guarantee's date worked again from a reported payment `d` more than the run's
     /// (less when negative): the claims, the recoveries paid back on the date (review 29d item
     /// 2: a guarantor reported to have paid less kept the recoveries of the larger payment) and
     /// the PDL it cured (review 29c item 4).
-    fn restate_guarantee(&mut self, item: &Label, s: usize, d: Fen) {
+    fn restate_guarantee(&mut self, item: &Label, s: usize, d: Fen) -> Fen {
         let [
             uncovered,
             owed,
@@ -615,6 +634,7 @@ impl Run<'_> {
         if self.deal.pdl.is_some_and(|p| p.defaults) {
             self.pdl += paid.min(pdl_before) - paid_now.min(pdl_before);
         }
+        more
     }
 
     /// Rebuilds every tranche's running totals (its summary row) from its `tranche_flows`

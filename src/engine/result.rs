@@ -317,6 +317,22 @@ pub struct PeriodRow {
     pub pool_balance_end: Decimal,
     /// Outstanding senior principal after this date, yuan (column `senior_balance_end`).
     pub senior_balance_end: Decimal,
+    /// The asset guarantor's payment of the period's defaults (担保代偿), yuan (column
+    /// `guarantee_payment`): counted in both `available_funds` and `support_draws`.
+    pub guarantee_payment: Decimal,
+    /// Paid back to credit supports of their draws by `repay_support` steps, yuan (column
+    /// `support_repaid`).
+    pub support_repaid: Decimal,
+    /// Paid to credit supports in interest on their draws (`interest_rate`), yuan (column
+    /// `support_interest_paid`).
+    pub support_interest_paid: Decimal,
+    /// Paid for assets bought in the revolving period (`buy_assets`), yuan (column
+    /// `purchases`).
+    pub purchases: Decimal,
+    /// `reconcile`: the cash the restatement of the date created for its payments and the
+    /// collection and named accounts (negative when it took cash), yuan (column `restated`);
+    /// 0 in a run.
+    pub restated: Decimal,
     /// Cash in the named accounts (`[[accounts]]`) after the payment date; `None` (no column)
     /// for a deal without them.
     pub accounts_balance_end: Option<Decimal>,

@@ -112,6 +112,7 @@ impl Run<'_> {
         );
         self.collection -= paid;
         self.purchased += paid;
+        self.paid.purchases += paid;
         self.add_purchase(balance)
     }
 

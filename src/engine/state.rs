@@ -49,6 +49,13 @@ pub(super) struct Paid {
     pub reserve_draws: Fen,
     pub support_draws: Fen,
     pub reserve_deposit: Fen,
+    /// The asset guarantor's payment of the date's defaults (also in `support_draws`).
+    pub guarantee: Fen,
+    /// Repaid to the supports of their draws, and paid to them in interest (`repay_support`).
+    pub support_repaid: Fen,
+    pub support_interest: Fen,
+    /// Paid for revolving purchases (`buy_assets`).
+    pub purchases: Fen,
     /// The reserve's target as the date's last reserve step computed it (储备金必备金额); None
     /// when no step read it.
     pub reserve_target: Option<Fen>,
@@ -80,6 +87,10 @@ impl Paid {
         self.reserve_draws = 0;
         self.support_draws = 0;
         self.reserve_deposit = 0;
+        self.guarantee = 0;
+        self.support_repaid = 0;
+        self.support_interest = 0;
+        self.purchases = 0;
         self.reserve_target = None;
     }
 

@@ -626,6 +626,14 @@ pub fn periods_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("reserve_balance_end", |x| x.reserve_balance_end)?;
     t.money("pool_balance_end", |x| x.pool_balance_end)?;
     t.money("senior_balance_end", |x| x.senior_balance_end)?;
+    // With `support_draws − guarantee_payment` and `restated`, the date's sources equal its
+    // uses (docs/output.md, "The date's cash adds up"); before the optional columns, which
+    // `portfolio` puts last.
+    t.money("guarantee_payment", |x| x.guarantee_payment)?;
+    t.money("support_repaid", |x| x.support_repaid)?;
+    t.money("support_interest_paid", |x| x.support_interest_paid)?;
+    t.money("purchases", |x| x.purchases)?;
+    t.money("restated", |x| x.restated)?;
     // Deals with named accounts or a PDL (docs/output.md): the columns exist only when a run
     // has them, so other deals' files are unchanged; null on rows of runs without them.
     if rows.iter().any(|r| r.row.accounts_balance_end.is_some()) {

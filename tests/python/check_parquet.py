@@ -18,6 +18,13 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
       ledger: every amount > 0;
       periods: available_funds = pool_cash + cash_brought_forward (+ a call price, income on
       cash held, an asset guarantee's payment less its recoveries) on every row;
+      periods: the date's cash adds up on every row (docs/output.md): available_funds +
+            reserve_draws + support_draws - guarantee_payment + restated = taxes_paid +
+            fees_paid + interest_paid + principal_paid + residual_paid + reserve_deposit +
+            support_repaid + support_interest_paid + purchases + collection_balance_end (+
+            accounts_balance_end); and guarantee_payment, support_repaid,
+            support_interest_paid and purchases are the date's ledger entries
+            guarantee_payment, repay_support, support_interest and buy_assets;
       fees: arrears = max(0, due - paid) on every row, and per (deal, scenario, period) the paid taxes
             and fees sum to periods.taxes_paid and periods.fees_paid;
       payment_notices: total_per_100 = interest_per_100 + principal_per_100, the record date
@@ -129,6 +136,11 @@ SCHEMA = OrderedDict(
                 ("reserve_balance_end", MONEY),
                 ("pool_balance_end", MONEY),
                 ("senior_balance_end", MONEY),
+                ("guarantee_payment", MONEY),
+                ("support_repaid", MONEY),
+                ("support_interest_paid", MONEY),
+                ("purchases", MONEY),
+                ("restated", MONEY),
             ],
         ),
         (
@@ -471,6 +483,58 @@ def check_invariants(c, t):
         f"periods: available_funds = pool_cash + cash_brought_forward (+ call price, income, "
         f"guarantee) ({len(pr)} rows)",
         bad and f"row {bad[0]} {bad[1][:3]}: {bad[1][5]} != {bad[1][3]} + {bad[1][4]}",
+    )
+
+    # The date's cash adds up: its sources (what it started with, the draws, the asset
+    # guarantor's payment counted once, the restatement's cash) equal its uses (payments, the
+    # reserve's deposit, the supports' repayments and interest, purchases, the accounts after).
+    cols = [
+        "deal", "scenario", "period", "available_funds", "reserve_draws", "support_draws",
+        "guarantee_payment", "restated", "taxes_paid", "fees_paid", "interest_paid",
+        "principal_paid", "residual_paid", "reserve_deposit", "support_repaid",
+        "support_interest_paid", "purchases", "collection_balance_end",
+    ]
+    table = t["periods.parquet"]
+    named = "accounts_balance_end" in table.column_names
+    flows = rows(table, cols + (["accounts_balance_end"] if named else []))
+
+    def adds_up(r):
+        sources = r[3] + r[4] + r[5] - r[6] + r[7]
+        uses = sum(r[8:18]) + ((r[18] or 0) if named else 0)
+        return sources == uses
+
+    bad = first_bad((r if not adds_up(r) else None) for r in flows)
+    c.check(
+        bad is None,
+        f"periods: the date's cash adds up ({len(flows)} rows)",
+        bad and f"row {bad[0]} {bad[1][:3]}",
+    )
+    by_action = {}
+    restated = set()
+    for r in amounts:
+        if r[4] in ("guarantee_payment", "repay_support", "support_interest", "buy_assets"):
+            key = (r[0], r[1], r[2], r[4])
+            by_action[key] = by_action.get(key, 0) + r[6]
+        if r[4] in ("restate", "restate_principal"):
+            restated.add((r[0], r[1], r[2]))
+    # A restated date (reconcile) states the reported figures, which the ledger's `restate`
+    # entries reach: those rows are checked to add up above, not against these actions.
+    actions = ("guarantee_payment", "repay_support", "support_interest", "buy_assets")
+    bad = first_bad(
+        (
+            r
+            if (r[0], r[1], r[2]) not in restated
+            and [by_action.get((r[0], r[1], r[2], a), 0) for a in actions]
+            != [r[6], r[14], r[15], r[16]]
+            else None
+        )
+        for r in flows
+    )
+    c.check(
+        bad is None,
+        f"periods: guarantee_payment, support_repaid, support_interest_paid and purchases are "
+        f"the ledger's entries ({len(flows)} rows)",
+        bad and f"row {bad[0]} {bad[1][:3]}",
     )
 
     # What each support was repaid and paid in interest are its ledger entries `repay_support`
