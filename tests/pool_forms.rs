@@ -130,6 +130,78 @@ fn generated_growing_licence_fees() {
     assert_eq!(r.periods[0].payment_date, d(2024, 4, 1));
 }
 
+/// A generated licence schedule split at an implied rate (docs/deal-format.md, "Principal and
+/// interest"): four quarterly fees of 100,000.00 from 2024-03-31 at `rate = 0.06`, so j =
+/// 0.06 × 3 / 12 = 0.015. Implied balance 100,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³ + 1.015⁻⁴) =
+/// 385,438.4647… → 385,438.46. Fee 1: interest 385,438.46 × 0.015 = 5,781.5769 → 5,781.58,
+/// principal 94,218.42, balance 291,220.04. Fee 2: 4,368.3006 → 4,368.30, principal
+/// 95,631.70, balance 195,588.34. Fee 3: 2,933.8251 → 2,933.83, principal 97,066.17, balance
+/// 98,522.17. Fee 4: principal 98,522.17 (the balance left), interest 100,000 − 98,522.17 =
+/// 1,477.83. Each fee falls in the collection period of payment date 1 to 4.
+#[test]
+fn a_generated_licence_schedule_splits_at_its_rate() {
+    let pool = r#"
+[[obligors]]
+name = "L1"
+tags = { industry = "software" }
+
+[[obligors.assets]]
+kind = "licence"
+schedule = { first = 2024-03-31, frequency = "quarterly", periods = 4, amount = 100000, rate = 0.06 }
+"#;
+    let r = run(pool, "");
+    // (scheduled, principal, interest, balance after) of a period's row.
+    let row = |period| {
+        let x = pool_row(&r, "L1", period);
+        (
+            x.scheduled,
+            x.principal_collected,
+            x.interest_collected,
+            x.balance_end,
+        )
+    };
+    let fee = dec!(100000.00);
+    assert_eq!(
+        row(1),
+        (fee, dec!(94218.42), dec!(5781.58), dec!(291220.04))
+    );
+    assert_eq!(
+        row(2),
+        (fee, dec!(95631.70), dec!(4368.30), dec!(195588.34))
+    );
+    assert_eq!(row(3), (fee, dec!(97066.17), dec!(2933.83), dec!(98522.17)));
+    assert_eq!(row(4), (fee, dec!(98522.17), dec!(1477.83), Decimal::ZERO));
+    // The balance at the cutoff: the first row's balance after, plus what it repaid.
+    assert_eq!(
+        pool_row(&r, "L1", 1).balance_end + pool_row(&r, "L1", 1).principal_collected,
+        dec!(385438.46)
+    );
+    // Too high a rate for growing fees is refused at `rate` (the unit test in
+    // src/schedule/fee_schedule.rs works the figures).
+    let src = format!(
+        "{HEADER}{}{LIABILITIES}",
+        pool.replace(
+            "amount = 100000, rate = 0.06",
+            "amount = 100, growth = 0.9, rate = 0.99"
+        )
+        .replace(
+            "frequency = \"quarterly\", periods = 4",
+            "frequency = \"annual\", periods = 3"
+        )
+    );
+    let Err(err) = deal_from_str("pool_forms.toml", &src) else {
+        panic!("refused")
+    };
+    let err = err.to_string();
+    assert!(
+        err.contains("obligors[0].assets[0].schedule.rate")
+            && err.contains(
+                "fee 1 (100.00) is less than the interest on the implied balance (142.60)"
+            ),
+        "{err}"
+    );
+}
+
 const STEP_UP_LEASE: &str = r#"
 [[obligors]]
 name = "S1"

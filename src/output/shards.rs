@@ -220,7 +220,7 @@ pub fn merge_patterns(
             .clone();
         let fingerprints = col("inputs")
             .map_err(|_| {
-                bad("no `inputs` column (written by an ipabs before session 31): run the shards again")
+                bad("no `inputs` column (written by an older ipabs): run the shards again")
             })?
             .str()
             .map_err(|e| bad(&e.to_string()))?
@@ -370,7 +370,7 @@ pub fn merge_outcomes(
         let all = col("patterns")?.i64().map_err(err)?.clone();
         let fingerprints = col("inputs")
             .map_err(|_| {
-                bad("no `inputs` column (written by an ipabs before session 31): run the waterfall shards again")
+                bad("no `inputs` column (written by an older ipabs): run the waterfall shards again")
             })?
             .str()
             .map_err(err)?

@@ -8,12 +8,21 @@
 //! instalment, compounding. Each amount is that exact value rounded once to the fen under the
 //! deal's rounding ([`crate::money::rational::fen_times`]); no instalment is derived from a
 //! rounded earlier one. docs/deal-format.md ("Generated licence-fee schedules") states the rule.
+//!
+//! With an implied interest `rate` ([`split_fees`]), each fee is split into interest on the
+//! implied balance and principal: the balance one period before `first` is the fees' present
+//! value at the periodic rate `j = rate × months / 12`, one exact value rounded once; each fee's
+//! interest is `fen(balance × j)`, its principal the rest; the last fee's principal is the
+//! balance left, so that the principal adds up to the implied balance exactly.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use num_bigint::BigInt;
+
 use crate::calendar::schedule::{add_months, is_month_end};
-use crate::money::{Ratio, Rounding, from_fen, to_fen};
+use crate::money::rational::fen_of_big;
+use crate::money::{Ratio, Rounding, fen_times, from_fen, to_fen};
 
 /// The terms of a generated fee schedule (validated: `periods ≥ 1`, `amount` whole fen > 0,
 /// `0 ≤ growth < 1`, `months` one of 1, 3, 6, 12).
@@ -29,6 +38,9 @@ pub struct FeeTerms {
     pub amount: Decimal,
     /// Annual escalation, compounded once per whole year from `first`.
     pub growth: Decimal,
+    /// Implied annual interest rate (0 ≤ rate < 1): each fee is split into interest and
+    /// principal at it ([`split_fees`]); 0 keeps every fee all principal.
+    pub rate: Decimal,
     /// How each amount is rounded to the fen (the deal's `rounding`).
     pub rounding: Rounding,
 }
@@ -42,10 +54,112 @@ pub enum FeeScheduleError {
     /// An instalment overflows the range of money.
     #[error("an instalment overflows the range of money")]
     AmountOverflow,
+    /// A fee is less than the interest on the implied balance: the rate is too high for the
+    /// fees (they would not repay the balance they imply). `index` is 0-based.
+    #[error(
+        "fee {} ({fee}) is less than the interest on the implied balance ({interest}): a rate \
+         this high for these fees implies a balance they do not repay",
+        index + 1
+    )]
+    InterestAboveFee {
+        /// The fee's index, from 0.
+        index: usize,
+        /// The fee.
+        fee: Decimal,
+        /// The interest on the implied balance before it.
+        interest: Decimal,
+    },
+    /// The balance left for the last fee is more than the fee: the roundings of a very small
+    /// rate on small fees drifted by more than the last fee's interest.
+    #[error(
+        "the last fee ({fee}) is less than the implied balance left for it ({balance}): the \
+         rate is too small to split these fees to the fen"
+    )]
+    LastFeeBelowBalance {
+        /// The last fee.
+        fee: Decimal,
+        /// The implied balance left for it.
+        balance: Decimal,
+    },
 }
 
-/// The (due date, amount) of every instalment, in date order.
-pub fn fee_schedule(t: &FeeTerms) -> Result<Vec<(NaiveDate, Decimal)>, FeeScheduleError> {
+/// The (due date, principal, interest) of every instalment, in date order: each fee all
+/// principal, or split at `t.rate` ([`split_fees`]).
+pub fn fee_schedule(t: &FeeTerms) -> Result<Vec<(NaiveDate, Decimal, Decimal)>, FeeScheduleError> {
+    let fees = fee_amounts(t)?;
+    if t.rate.is_zero() {
+        return Ok(fees
+            .into_iter()
+            .map(|(d, a)| (d, a, Decimal::ZERO))
+            .collect());
+    }
+    let amounts: Vec<i128> = fees.iter().map(|&(_, a)| to_fen(a)).collect();
+    let parts = split_fees(&amounts, t.rate, t.months, t.rounding)?;
+    fees.iter()
+        .zip(parts)
+        .map(|(&(date, _), (p, i))| {
+            let money = |f| from_fen(f).ok_or(FeeScheduleError::AmountOverflow);
+            Ok((date, money(p)?, money(i)?))
+        })
+        .collect()
+}
+
+/// Splits `fees` (fen, in order, one period of `months` apart, the first one period after
+/// the implied start) into (principal, interest) at the annual `rate` (> 0): the implied
+/// balance `B = Σ fee_i / (1 + j)^(i+1)` with `j = rate × months / 12`, computed exactly and
+/// rounded once under `rounding`; then, fee by fee, interest `fen(B × j)` (rounded once),
+/// principal the fee less it, and `B` less the principal; the last fee's principal is the
+/// balance left and its interest the rest. The principal adds up to the implied balance.
+pub fn split_fees(
+    fees: &[i128],
+    rate: Decimal,
+    months: u32,
+    rounding: Rounding,
+) -> Result<Vec<(i128, i128)>, FeeScheduleError> {
+    // 1 + j = p / q with q = 12 × 10^s and p = q + m × months, for rate = m / 10^s.
+    let q = BigInt::from(12) * BigInt::from(10u32).pow(rate.scale());
+    let p = &q + BigInt::from(rate.mantissa()) * BigInt::from(months);
+    let n = fees.len();
+    // B = Σ fee_i × q^(i+1) × p^(n−1−i) / p^n.
+    let mut num = BigInt::from(0);
+    for (i, &fee) in fees.iter().enumerate() {
+        num += BigInt::from(fee) * q.pow(i as u32 + 1) * p.pow((n - 1 - i) as u32);
+    }
+    let overflow = FeeScheduleError::AmountOverflow;
+    let mut balance = fen_of_big(&num, &p.pow(n as u32), rounding)
+        .map(to_fen)
+        .ok_or(overflow.clone())?;
+    let j = Ratio::new(i64::from(months), 12);
+    let mut out = Vec::with_capacity(n);
+    for (i, &fee) in fees.iter().enumerate() {
+        let interest = if i + 1 == n {
+            fee - balance
+        } else {
+            fen_times(balance, &[rate], j, rounding).ok_or(overflow.clone())?
+        };
+        let money = |f| from_fen(f).ok_or(FeeScheduleError::AmountOverflow);
+        if interest < 0 {
+            return Err(FeeScheduleError::LastFeeBelowBalance {
+                fee: money(fee)?,
+                balance: money(balance)?,
+            });
+        }
+        if interest > fee {
+            return Err(FeeScheduleError::InterestAboveFee {
+                index: i,
+                fee: money(fee)?,
+                interest: money(interest)?,
+            });
+        }
+        let principal = fee - interest;
+        balance -= principal;
+        out.push((principal, interest));
+    }
+    Ok(out)
+}
+
+/// The (due date, amount) of every fee, in date order.
+fn fee_amounts(t: &FeeTerms) -> Result<Vec<(NaiveDate, Decimal)>, FeeScheduleError> {
     let keep_month_end = is_month_end(t.first);
     let base = to_fen(t.amount);
     let step = Decimal::ONE + t.growth;
@@ -91,13 +205,15 @@ mod tests {
             periods: 13,
             amount: Decimal::new(10000, 2),
             growth: Decimal::new(33, 3),
+            rate: Decimal::ZERO,
             rounding: Rounding::HalfUp,
         };
         let s = fee_schedule(&t).unwrap();
         assert_eq!(s.len(), 13);
-        assert_eq!(s[0], (d(2025, 3, 31), Decimal::new(10000, 2)));
-        assert_eq!(s[3], (d(2025, 12, 31), Decimal::new(10000, 2)));
-        assert_eq!(s[4], (d(2026, 3, 31), Decimal::new(10330, 2)));
+        let z = Decimal::ZERO;
+        assert_eq!(s[0], (d(2025, 3, 31), Decimal::new(10000, 2), z));
+        assert_eq!(s[3], (d(2025, 12, 31), Decimal::new(10000, 2), z));
+        assert_eq!(s[4], (d(2026, 3, 31), Decimal::new(10330, 2), z));
         assert_eq!(s[1].0, d(2025, 6, 30)); // month end kept
         assert_eq!(s[8].1, Decimal::new(10671, 2));
         assert_eq!(s[12].1, Decimal::new(11023, 2));
@@ -113,6 +229,7 @@ mod tests {
             periods: 5,
             amount: Decimal::ONE,
             growth: Decimal::new(5, 1),
+            rate: Decimal::ZERO,
             rounding: Rounding::Truncate,
         };
         let amounts: Vec<Decimal> = fee_schedule(&t).unwrap().into_iter().map(|x| x.1).collect();
@@ -121,6 +238,66 @@ mod tests {
             [100, 150, 225, 337, 506]
                 .map(|f| Decimal::new(f, 2))
                 .to_vec()
+        );
+    }
+
+    #[test]
+    fn a_rate_splits_each_fee_into_interest_and_principal() {
+        // Four quarterly fees of 1,000,000.00 at 6%: j = 0.06 × 3 / 12 = 0.015. Implied
+        // balance 1,000,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³ + 1.015⁻⁴) = 3,854,384.6475517…
+        // → 3,854,384.65. Fee 1: interest 3,854,384.65 × 0.015 = 57,815.76975 → 57,815.77,
+        // principal 942,184.23, balance 2,912,200.42. Fee 2: 43,683.0063 → 43,683.01,
+        // principal 956,316.99, balance 1,955,883.43. Fee 3: 29,338.25145 → 29,338.25,
+        // principal 970,661.75, balance 985,221.68. Fee 4: principal 985,221.68, interest
+        // 1,000,000 − 985,221.68 = 14,778.32. The principal adds up to 3,854,384.65.
+        let t = FeeTerms {
+            first: d(2025, 3, 31),
+            months: 3,
+            periods: 4,
+            amount: Decimal::new(1_000_000, 0),
+            growth: Decimal::ZERO,
+            rate: Decimal::new(6, 2),
+            rounding: Rounding::HalfUp,
+        };
+        let s = fee_schedule(&t).unwrap();
+        let parts: Vec<(Decimal, Decimal)> = s.iter().map(|x| (x.1, x.2)).collect();
+        let m = |p: i64, i: i64| (Decimal::new(p, 2), Decimal::new(i, 2));
+        assert_eq!(
+            parts,
+            vec![
+                m(94_218_423, 5_781_577),
+                m(95_631_699, 4_368_301),
+                m(97_066_175, 2_933_825),
+                m(98_522_168, 1_477_832),
+            ]
+        );
+        let principal: Decimal = parts.iter().map(|x| x.0).sum();
+        assert_eq!(principal, Decimal::new(385_438_465, 2));
+        assert_eq!(s[3].0, d(2025, 12, 31));
+    }
+
+    #[test]
+    fn a_rate_too_high_for_growing_fees_is_refused() {
+        // Annual fees of 100.00 growing 90% a year, at 99%: the implied balance is
+        // 100 / 1.99 + 190 / 1.99² + 361 / 1.99³ = 50.2513 + 47.9786 + 45.8087 = 144.0385…
+        // → 144.04, whose interest 144.04 × 0.99 = 142.5996 → 142.60 is more than the first
+        // fee, 100.00.
+        let t = FeeTerms {
+            first: d(2025, 1, 15),
+            months: 12,
+            periods: 3,
+            amount: Decimal::new(100, 0),
+            growth: Decimal::new(9, 1),
+            rate: Decimal::new(99, 2),
+            rounding: Rounding::HalfUp,
+        };
+        assert_eq!(
+            fee_schedule(&t),
+            Err(FeeScheduleError::InterestAboveFee {
+                index: 0,
+                fee: Decimal::new(10000, 2),
+                interest: Decimal::new(14260, 2),
+            })
         );
     }
 }

@@ -443,7 +443,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
 
 /// A generated licence-fee schedule: `periods` instalments, the first on `first` and each
 /// later one `frequency` after it; instalment i is `amount × (1 + growth)^y`, where `y` is the
-/// number of whole years from `first` to its date, rounded once to the fen.
+/// number of whole years from `first` to its date, rounded once to the fen; with `rate`, each
+/// fee is split into interest on the implied balance and principal.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleGenerator {
@@ -458,6 +459,10 @@ pub struct ScheduleGenerator {
     /// Annual escalation as a fraction (0.03 = 3% a year), compounded once per whole year
     /// from `first`; default 0 (level fees).
     pub growth: Option<Decimal>,
+    /// Implied annual interest rate as a fraction (0.06 = 6%): each fee is split into the
+    /// interest on the implied balance (the fees' present value at this rate) and principal;
+    /// default 0 (every fee all principal).
+    pub rate: Option<Decimal>,
 }
 
 /// One entry of an explicit schedule: `{date, amount}` or `{date, principal, interest}`.

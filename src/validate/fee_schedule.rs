@@ -1,4 +1,4 @@
-//! A licence asset's generated `schedule = { first, frequency, periods, amount, growth }`.
+//! A licence asset's generated `schedule = { first, frequency, periods, amount, growth, rate }`.
 
 use rust_decimal::Decimal;
 
@@ -47,6 +47,15 @@ pub(super) fn generate(
         Some(v) => growth(ctx, &format!("{p}.growth"), v),
         None => Decimal::ZERO,
     };
+    let rate = match g.rate {
+        Some(v) => {
+            let path = format!("{p}.rate");
+            let r = ctx.annual_rate(&path, v, Sign::NonNegative);
+            super::checks::rate_range(ctx, &path, r, super::checks::ASSET_RATE_MAX, "asset rate");
+            r
+        }
+        None => Decimal::ZERO,
+    };
     if ctx.error_count() > before {
         return None;
     }
@@ -56,18 +65,19 @@ pub(super) fn generate(
         periods,
         amount,
         growth,
+        rate,
         rounding,
     };
     let pp = super::assets::ItemPath::from(pp);
     match fee_schedule(&terms) {
         Ok(s) => Some(
             s.into_iter()
-                .map(|(date, amount)| {
+                .map(|(date, principal, interest)| {
                     (
                         Instalment {
                             date,
-                            principal: amount,
-                            interest: Decimal::ZERO,
+                            principal,
+                            interest,
                         },
                         pp.clone(),
                     )
@@ -75,10 +85,24 @@ pub(super) fn generate(
                 .collect(),
         ),
         Err(e) => {
+            use crate::schedule::fee_schedule::FeeScheduleError as E;
+            let (at, expected) = match e {
+                E::InterestAboveFee { .. } => (
+                    format!("{p}.rate"),
+                    "a rate at which every fee pays at least its interest (a lower rate, or less \
+                     growth)",
+                ),
+                E::LastFeeBelowBalance { .. } => (
+                    format!("{p}.rate"),
+                    "a rate that leaves the last fee its interest, or no rate (every fee all \
+                     principal)",
+                ),
+                _ => (p.to_string(), "fewer periods or a smaller amount or growth"),
+            };
             ctx.err(
-                p,
+                &at,
                 format!("cannot generate the fee schedule: {e}"),
-                "fewer periods or a smaller amount or growth",
+                expected,
             );
             None
         }
