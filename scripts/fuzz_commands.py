@@ -288,7 +288,12 @@ def m_reorder(rng, d):
     elif op == 'reverse': steps.reverse()
     else: steps.insert(0, steps.pop())
     if steps == old: return None
-    return f'reorder waterfalls.{w} ({op}): ' + ' | '.join(f"{s.get('action')}{s.get('tranches', s.get('tranche', s.get('fees', '')))}" for s in steps)
+    # An earlier mutation may have made a step something other than a table.
+    def step(s):
+        if not isinstance(s, dict):
+            return repr(s)
+        return f"{s.get('action')}{s.get('tranches', s.get('tranche', s.get('fees', '')))}"
+    return f'reorder waterfalls.{w} ({op}): ' + ' | '.join(step(s) for s in steps)
 
 def m_percent(rng, d):
     p = choose_path(rng, d, lambda p, v: is_num(v) and p[-1] in RATE_KEYS and 0 < numval(v) < 1)

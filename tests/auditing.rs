@@ -2528,3 +2528,37 @@ fn a_supports_repayment_and_interest_are_reconciled() {
     .to_string();
     assert!(e.contains("periods[2].support_repaid.undertakng"), "{e}");
 }
+
+/// A reported reserve balance below the model's moves the difference out of the reserve, and
+/// the date's row says so as a release (`reserve_deposit`), not as cash the restatement
+/// created (review 37a item M1). tests/fixtures/hand_worked.toml's first date: pool cash
+/// 1,050,000.00 pays VAT 1,630.00, the fee 1,000.00, A's interest 17,950.68 and principal
+/// 1,029,419.32, leaving the collection account at 0 and the reserve at its 5,000.00 funded
+/// at closing. The trustee reports every line as the model has it but the accounts:
+/// collection 2,000.00, reserve 3,000.00 (2,000 moved from the reserve). The restatement gives
+/// the collection account 2,000 and takes 2,000 from the reserve: nothing created in all
+/// (`restated` 0.00), `reserve_deposit` −2,000.00, and the row adds up: 1,050,000 = 1,630 +
+/// 1,000 + 17,950.68 + 1,029,419.32 − 2,000 + 2,000.
+#[test]
+fn a_restated_reserve_balance_is_a_release_on_the_row() {
+    let src = read("tests/fixtures/hand_worked.toml");
+    let d = deal_from_str("hand_worked.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let text = "[actuals]\n[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+                pool = { principal = 1000000, interest = 50000 }\ntaxes = { vat = 1630 }\n\
+                fees = { manager = 1000 }\nreserve_draws = 0\n\
+                tranches.A = { interest = \"17950.68\", principal = \"1029419.32\" }\n\
+                tranches.B = { interest = 0, principal = 0, residual = 0 }\n\
+                accounts = { collection = 2000, reserve = 3000 }\n";
+    let a = actuals_from_str("actuals.toml", text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let p1 = &r.run.periods[0];
+    assert_eq!(p1.available_funds, dec!(1050000.00));
+    assert_eq!(
+        (p1.collection_balance_end, p1.reserve_balance_end),
+        (dec!(2000.00), dec!(3000.00))
+    );
+    assert_eq!((p1.reserve_deposit, p1.restated), (dec!(-2000.00), dec!(0)));
+    assert_eq!(r.run.conservation.restated, dec!(0));
+}

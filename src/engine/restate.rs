@@ -71,9 +71,11 @@ struct Moved {
     /// Repaid to the supports of their draws, and paid to them in interest.
     support_repaid: Fen,
     support_interest: Fen,
-    /// What the restatement account moved outside the row's cash: into the reserve, and to and
-    /// from the asset guarantor (its payment and the recoveries it takes back, which the
-    /// date's available funds state as the waterfall had them).
+    /// The reserve's restated balance less the waterfall's: the row's deposit moves by it.
+    reserve: Fen,
+    /// What the restatement account moved to and from the asset guarantor (its payment and
+    /// the recoveries it takes back, which the date's available funds state as the waterfall
+    /// had them): not the row's cash.
     outside: Fen,
 }
 
@@ -297,7 +299,7 @@ impl Run<'_> {
                 d,
             );
             self.reserve += d;
-            moved.outside += d;
+            moved.reserve += d;
         }
         // A date whose report is whole adds up when nothing was created or taken: its reported
         // uses equal its sources (review 26a item M2).
@@ -583,6 +585,7 @@ impl Run<'_> {
             (&mut row.guarantee_payment, moved.guarantee),
             (&mut row.support_repaid, moved.support_repaid),
             (&mut row.support_interest_paid, moved.support_interest),
+            (&mut row.reserve_deposit, moved.reserve),
         ] {
             if d != 0 {
                 *total = dec(to_fen(*total) + d)?;
@@ -623,7 +626,14 @@ impl Run<'_> {
         let more = back_now - back;
         // The guarantor's net money held follows the reported payment and its recoveries.
         self.guarantee_held += paid_now - paid - more;
-        self.restate_move(Movement::Restate, item, Account::Support(s), more);
+        self.restate_move_for(
+            Movement::Restate,
+            item,
+            Account::Support(s),
+            more,
+            "the recoveries paid back to the asset guarantor restated with its reported payment \
+             (reconcile)",
+        );
         self.subrogated += more;
         self.guarantee_date = [
             uncovered, owed, defaulted, recovered, paid_now, back_now, pdl_before,
