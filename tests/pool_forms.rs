@@ -66,6 +66,17 @@ fn pool_row(r: &RunResult, obligor: &str, period: u32) -> ipabs::pool::PoolFlowR
         .expect("row exists")
 }
 
+/// (scheduled, principal, interest, balance after) of `obligor`'s row in `period`.
+fn parts(r: &RunResult, obligor: &str, period: u32) -> (Decimal, Decimal, Decimal, Decimal) {
+    let x = pool_row(r, obligor, period);
+    (
+        x.scheduled,
+        x.principal_collected,
+        x.interest_collected,
+        x.balance_end,
+    )
+}
+
 fn tranche_row<'a>(
     r: &'a RunResult,
     tranche: &str,
@@ -150,16 +161,7 @@ kind = "licence"
 schedule = { first = 2024-03-31, frequency = "quarterly", periods = 4, amount = 100000, rate = 0.06 }
 "#;
     let r = run(pool, "");
-    // (scheduled, principal, interest, balance after) of a period's row.
-    let row = |period| {
-        let x = pool_row(&r, "L1", period);
-        (
-            x.scheduled,
-            x.principal_collected,
-            x.interest_collected,
-            x.balance_end,
-        )
-    };
+    let row = |period| parts(&r, "L1", period);
     let fee = dec!(100000.00);
     assert_eq!(
         row(1),
@@ -229,16 +231,7 @@ growth = 0.10
 #[test]
 fn step_up_lease_rents() {
     let r = run(STEP_UP_LEASE, "");
-    // (scheduled, principal, interest, balance after) of a period's row.
-    let row = |period| {
-        let x = pool_row(&r, "S1", period);
-        (
-            x.scheduled,
-            x.principal_collected,
-            x.interest_collected,
-            x.balance_end,
-        )
-    };
+    let row = |period| parts(&r, "S1", period);
     assert_eq!(
         row(3),
         (
