@@ -143,12 +143,14 @@ fn generated_growing_licence_fees() {
 
 /// A generated licence schedule split at an implied rate (docs/deal-format.md, "Principal and
 /// interest"): four quarterly fees of 100,000.00 from 2024-03-31 at `rate = 0.06`, so j =
-/// 0.06 × 3 / 12 = 0.015. Implied balance 100,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³ + 1.015⁻⁴) =
-/// 385,438.4647… → 385,438.46. Fee 1: interest 385,438.46 × 0.015 = 5,781.5769 → 5,781.58,
-/// principal 94,218.42, balance 291,220.04. Fee 2: 4,368.3006 → 4,368.30, principal
-/// 95,631.70, balance 195,588.34. Fee 3: 2,933.8251 → 2,933.83, principal 97,066.17, balance
-/// 98,522.17. Fee 4: principal 98,522.17 (the balance left), interest 100,000 − 98,522.17 =
-/// 1,477.83. Each fee falls in the collection period of payment date 1 to 4.
+/// 0.06 × 3 / 12 = 0.015. The implied balances, the present values of the fees still to come:
+/// B0 = 100,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³ + 1.015⁻⁴) = 385,438.4647…, B1 =
+/// 291,220.0417…, B2 = 195,588.3423…, B3 = 100,000 / 1.015 = 98,522.1674…, B4 = 0. Half up:
+/// 385,438.46, 291,220.04, 195,588.34, 98,522.17; principal (Bi − Bi+1) 94,218.42, 95,631.70,
+/// 97,066.17, 98,522.17 and interest 5,781.58, 4,368.30, 2,933.83, 1,477.83. Truncated:
+/// 385,438.46, 291,220.04, 195,588.34, 98,522.16; principal 94,218.42, 95,631.70, 97,066.18,
+/// 98,522.16 and interest 5,781.58, 4,368.30, 2,933.82, 1,477.84. Each fee falls in the
+/// collection period of payment date 1 to 4.
 #[test]
 fn a_generated_licence_schedule_splits_at_its_rate() {
     let pool = r#"
@@ -173,6 +175,40 @@ schedule = { first = 2024-03-31, frequency = "quarterly", periods = 4, amount = 
     );
     assert_eq!(row(3), (fee, dec!(97066.17), dec!(2933.83), dec!(98522.17)));
     assert_eq!(row(4), (fee, dec!(98522.17), dec!(1477.83), Decimal::ZERO));
+
+    // The deal's `rounding = "truncate"` rounds each balance down.
+    let truncated = format!("{HEADER}rounding = \"truncate\"\n{pool}{LIABILITIES}");
+    let loaded = deal_from_str("pool_forms.toml", &truncated).unwrap_or_else(|e| panic!("{e}"));
+    let parts_of = |r: &RunResult| -> Vec<(Decimal, Decimal)> {
+        (1..=4)
+            .map(|k| {
+                let x = parts(r, "L1", k);
+                (x.1, x.2)
+            })
+            .collect()
+    };
+    let t = engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        parts_of(&t),
+        vec![
+            (dec!(94218.42), dec!(5781.58)),
+            (dec!(95631.70), dec!(4368.30)),
+            (dec!(97066.18), dec!(2933.82)),
+            (dec!(98522.16), dec!(1477.84)),
+        ]
+    );
+
+    // A fee on or before the cutoff is dropped after the split: five fees from 2023-12-31
+    // (the first dropped) leave the last four, whose balance at the cutoff is B1 of the five,
+    // the present value of those four: the rows are the four-fee schedule's.
+    let dropped = pool.replace(
+        "first = 2024-03-31, frequency = \"quarterly\", periods = 4",
+        "first = 2023-12-31, frequency = \"quarterly\", periods = 5",
+    );
+    assert_ne!(dropped, pool);
+    let d5 = run(&dropped, "");
+    assert_eq!(parts_of(&d5), parts_of(&r));
+    assert_eq!(parts(&d5, "L1", 1).3, dec!(291220.04));
     // The balance at the cutoff: the first row's balance after, plus what it repaid.
     assert_eq!(
         pool_row(&r, "L1", 1).balance_end + pool_row(&r, "L1", 1).principal_collected,
@@ -198,7 +234,7 @@ schedule = { first = 2024-03-31, frequency = "quarterly", periods = 4, amount = 
     assert!(
         err.contains("obligors[0].assets[0].schedule.rate")
             && err.contains(
-                "fee 1 (100.00) is less than the interest on the implied balance (142.60)"
+                "fee 1 (100.00) is less than the interest on the implied balance before it (142.60)"
             ),
         "{err}"
     );

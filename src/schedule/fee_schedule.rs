@@ -9,11 +9,10 @@
 //! deal's rounding ([`crate::money::rational::fen_times`]); no instalment is derived from a
 //! rounded earlier one. docs/deal-format.md ("Generated licence-fee schedules") states the rule.
 //!
-//! With an implied interest `rate` ([`split_fees`]), each fee is split into interest on the
-//! implied balance and principal: the balance one period before `first` is the fees' present
-//! value at the periodic rate `j = rate × months / 12`, one exact value rounded once; each fee's
-//! interest is `fen(balance × j)`, its principal the rest; the last fee's principal is the
-//! balance left, so that the principal adds up to the implied balance exactly.
+//! With an implied interest `rate` ([`split_fees`]), each fee is split into interest and
+//! principal: the implied balance before each fee is the present value of the fees still to
+//! come at the periodic rate `j = rate × months / 12`, one exact value rounded once; a fee's
+//! principal is the fall of the balance, its interest the rest.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -22,7 +21,7 @@ use num_bigint::BigInt;
 
 use crate::calendar::schedule::{add_months, is_month_end};
 use crate::money::rational::fen_of_big;
-use crate::money::{Ratio, Rounding, fen_times, from_fen, to_fen};
+use crate::money::{Ratio, Rounding, from_fen, to_fen};
 
 /// The terms of a generated fee schedule (validated: `periods ≥ 1`, `amount` whole fen > 0,
 /// `0 ≤ growth < 1`, `months` one of 1, 3, 6, 12).
@@ -54,11 +53,12 @@ pub enum FeeScheduleError {
     /// An instalment overflows the range of money.
     #[error("an instalment overflows the range of money")]
     AmountOverflow,
-    /// A fee is less than the interest on the implied balance: the rate is too high for the
-    /// fees (they would not repay the balance they imply). `index` is 0-based.
+    /// A fee is less than the interest on the implied balance before it: the balance the
+    /// later fees imply grows (fees growing nearly as fast as the rate).
     #[error(
-        "fee {} ({fee}) is less than the interest on the implied balance ({interest}): a rate \
-         this high for these fees implies a balance they do not repay",
+        "fee {} ({fee}) is less than the interest on the implied balance before it \
+         ({interest}): the fees grow too fast for this rate, so the balance they imply grows \
+         before it falls",
         index + 1
     )]
     InterestAboveFee {
@@ -68,18 +68,6 @@ pub enum FeeScheduleError {
         fee: Decimal,
         /// The interest on the implied balance before it.
         interest: Decimal,
-    },
-    /// The balance left for the last fee is more than the fee: the roundings of a very small
-    /// rate on small fees drifted by more than the last fee's interest.
-    #[error(
-        "the last fee ({fee}) is less than the implied balance left for it ({balance}): the \
-         rate is too small to split these fees to the fen"
-    )]
-    LastFeeBelowBalance {
-        /// The last fee.
-        fee: Decimal,
-        /// The implied balance left for it.
-        balance: Decimal,
     },
 }
 
@@ -105,11 +93,14 @@ pub fn fee_schedule(t: &FeeTerms) -> Result<Vec<(NaiveDate, Decimal, Decimal)>, 
 }
 
 /// Splits `fees` (fen, in order, one period of `months` apart, the first one period after
-/// the implied start) into (principal, interest) at the annual `rate` (> 0): the implied
-/// balance `B = Σ fee_i / (1 + j)^(i+1)` with `j = rate × months / 12`, computed exactly and
-/// rounded once under `rounding`; then, fee by fee, interest `fen(B × j)` (rounded once),
-/// principal the fee less it, and `B` less the principal; the last fee's principal is the
-/// balance left and its interest the rest. The principal adds up to the implied balance.
+/// the implied start) into (principal, interest) at the annual `rate` (> 0), with the
+/// periodic rate `j = rate × months / 12`. The implied balance before fee `i` is the present
+/// value of the fees still to come, `B_i = Σ_{k ≥ i} fee_k / (1 + j)^(k − i + 1)`, each one
+/// exact value rounded once under `rounding` (`B_n = 0`); fee `i`'s principal is
+/// `B_i − B_(i+1)` and its interest the rest, which is the exact `B_i × j` within the two
+/// roundings. No rounding is carried from one fee to the next, and the principal adds up to
+/// `B_0`. A fee whose principal would be negative (the balance grows: fees growing nearly as
+/// fast as the rate) is an error.
 pub fn split_fees(
     fees: &[i128],
     rate: Decimal,
@@ -120,39 +111,30 @@ pub fn split_fees(
     let q = BigInt::from(12) * BigInt::from(10u32).pow(rate.scale());
     let p = &q + BigInt::from(rate.mantissa()) * BigInt::from(months);
     let n = fees.len();
-    // B = Σ fee_i × q^(i+1) × p^(n−1−i) / p^n.
+    // Backwards: B_i = N_i / p^(n−i) with N_i = q × (fee_i × p^(n−i−1) + N_(i+1)), N_n = 0.
+    let overflow = || FeeScheduleError::AmountOverflow;
+    let mut balances = vec![0i128; n + 1];
     let mut num = BigInt::from(0);
-    for (i, &fee) in fees.iter().enumerate() {
-        num += BigInt::from(fee) * q.pow(i as u32 + 1) * p.pow((n - 1 - i) as u32);
+    let mut power = BigInt::from(1); // p^(n−i−1)
+    for i in (0..n).rev() {
+        num = &q * (BigInt::from(fees[i]) * &power + &num);
+        power *= &p;
+        balances[i] = fen_of_big(&num, &power, rounding)
+            .map(to_fen)
+            .ok_or_else(overflow)?;
     }
-    let overflow = FeeScheduleError::AmountOverflow;
-    let mut balance = fen_of_big(&num, &p.pow(n as u32), rounding)
-        .map(to_fen)
-        .ok_or(overflow.clone())?;
-    let j = Ratio::new(i64::from(months), 12);
     let mut out = Vec::with_capacity(n);
     for (i, &fee) in fees.iter().enumerate() {
-        let interest = if i + 1 == n {
-            fee - balance
-        } else {
-            fen_times(balance, &[rate], j, rounding).ok_or(overflow.clone())?
-        };
-        let money = |f| from_fen(f).ok_or(FeeScheduleError::AmountOverflow);
-        if interest < 0 {
-            return Err(FeeScheduleError::LastFeeBelowBalance {
-                fee: money(fee)?,
-                balance: money(balance)?,
-            });
-        }
-        if interest > fee {
+        let principal = balances[i] - balances[i + 1];
+        let interest = fee - principal;
+        if principal < 0 {
+            let money = |f| from_fen(f).ok_or_else(overflow);
             return Err(FeeScheduleError::InterestAboveFee {
                 index: i,
                 fee: money(fee)?,
                 interest: money(interest)?,
             });
         }
-        let principal = fee - interest;
-        balance -= principal;
         out.push((principal, interest));
     }
     Ok(out)
@@ -243,13 +225,15 @@ mod tests {
 
     #[test]
     fn a_rate_splits_each_fee_into_interest_and_principal() {
-        // Four quarterly fees of 1,000,000.00 at 6%: j = 0.06 × 3 / 12 = 0.015. Implied
-        // balance 1,000,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³ + 1.015⁻⁴) = 3,854,384.6475517…
-        // → 3,854,384.65. Fee 1: interest 3,854,384.65 × 0.015 = 57,815.76975 → 57,815.77,
-        // principal 942,184.23, balance 2,912,200.42. Fee 2: 43,683.0063 → 43,683.01,
-        // principal 956,316.99, balance 1,955,883.43. Fee 3: 29,338.25145 → 29,338.25,
-        // principal 970,661.75, balance 985,221.68. Fee 4: principal 985,221.68, interest
-        // 1,000,000 − 985,221.68 = 14,778.32. The principal adds up to 3,854,384.65.
+        // Four quarterly fees of 1,000,000.00 at 6%: j = 0.06 × 3 / 12 = 0.015. The implied
+        // balances, each the present value of the fees still to come, rounded once (half up):
+        // B0 = 1,000,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³ + 1.015⁻⁴) = 3,854,384.6475… →
+        // 3,854,384.65; B1 = 1,000,000 × (1.015⁻¹ + 1.015⁻² + 1.015⁻³) = 2,912,200.4172… →
+        // 2,912,200.42; B2 = 1,955,883.4235… → 1,955,883.42; B3 = 1,000,000 / 1.015 =
+        // 985,221.6748… → 985,221.67; B4 = 0. Principal Bi − Bi+1: 942,184.23, 956,317.00,
+        // 970,661.75, 985,221.67; interest the rest of each fee: 57,815.77, 43,683.00,
+        // 29,338.25, 14,778.33 (the exact B × 0.015 of each balance is 57,815.7697,
+        // 43,683.0063, 29,338.2514, 14,778.3251).
         let t = FeeTerms {
             first: d(2025, 3, 31),
             months: 3,
@@ -266,9 +250,9 @@ mod tests {
             parts,
             vec![
                 m(94_218_423, 5_781_577),
-                m(95_631_699, 4_368_301),
+                m(95_631_700, 4_368_300),
                 m(97_066_175, 2_933_825),
-                m(98_522_168, 1_477_832),
+                m(98_522_167, 1_477_833),
             ]
         );
         let principal: Decimal = parts.iter().map(|x| x.0).sum();
@@ -278,10 +262,11 @@ mod tests {
 
     #[test]
     fn a_rate_too_high_for_growing_fees_is_refused() {
-        // Annual fees of 100.00 growing 90% a year, at 99%: the implied balance is
-        // 100 / 1.99 + 190 / 1.99² + 361 / 1.99³ = 50.2513 + 47.9786 + 45.8087 = 144.0385…
-        // → 144.04, whose interest 144.04 × 0.99 = 142.5996 → 142.60 is more than the first
-        // fee, 100.00.
+        // Annual fees of 100.00 growing 90% a year, at 99%: the implied balances are
+        // B0 = 100 / 1.99 + 190 / 1.99² + 361 / 1.99³ = 50.2513 + 47.9786 + 45.8087 = 144.0385…
+        // → 144.04 and B1 = 190 / 1.99 + 361 / 1.99² = 95.4774 + 91.1593 = 186.6367… → 186.64:
+        // the balance grows, so fee 1's principal would be 144.04 − 186.64 = −42.60 and its
+        // interest 100.00 + 42.60 = 142.60, more than the fee.
         let t = FeeTerms {
             first: d(2025, 1, 15),
             months: 12,

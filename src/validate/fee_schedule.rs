@@ -89,13 +89,8 @@ pub(super) fn generate(
             let (at, expected) = match e {
                 E::InterestAboveFee { .. } => (
                     format!("{p}.rate"),
-                    "a rate at which every fee pays at least its interest (a lower rate, or less \
-                     growth)",
-                ),
-                E::LastFeeBelowBalance { .. } => (
-                    format!("{p}.rate"),
-                    "a rate that leaves the last fee its interest, or no rate (every fee all \
-                     principal)",
+                    "a rate well above the fees' growth, fewer periods, or no rate (every fee \
+                     all principal)",
                 ),
                 _ => (p.to_string(), "fewer periods or a smaller amount or growth"),
             };
