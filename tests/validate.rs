@@ -2162,3 +2162,29 @@ fn an_asset_in_fen_is_told() {
         "{w:#?}"
     );
 }
+
+/// A `rate` in a typed schedule entry is no misspelt `date` (review 37b): the message says
+/// where a rate belongs.
+#[test]
+fn a_rate_in_a_typed_schedule_entry_says_where_rates_go() {
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_deals/valid/base.toml"),
+    )
+    .expect("the base deal");
+    let entry = "{ date = 2024-03-15, principal = 500000, interest = 25000 }";
+    assert!(base.contains(entry));
+    let src = base.replacen(
+        entry,
+        "{ date = 2024-03-15, principal = 500000, interest = 25000, rate = 0.05 }",
+        1,
+    );
+    let Err(e) = deal_from_str("base.toml", &src) else {
+        panic!("refused")
+    };
+    let e = e.to_string();
+    assert!(
+        e.contains("obligors[0].assets[0].schedule[0].rate: unknown key `rate` (a typed schedule entry has no rate")
+            && !e.contains("did you mean `date`"),
+        "{e}"
+    );
+}

@@ -324,8 +324,15 @@ fn quoted_names(s: &str) -> Vec<&str> {
     s.split('`').skip(1).step_by(2).collect()
 }
 
-/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names`.
+/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names`. A `rate` in a
+/// typed schedule entry is no misspelt `date`: it belongs to a generated schedule.
 fn did_you_mean(found: &str, names: &[&str]) -> String {
+    if found == "rate" && names.contains(&"date") && names.contains(&"principal") {
+        return " (a typed schedule entry has no rate: give its `principal` and `interest`, or \
+                generate a licence's fees from a table with `rate`; docs/deal-format.md, \
+                \"Generated licence-fee schedules\")"
+            .to_string();
+    }
     super::suggest(found, names.iter().copied())
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
