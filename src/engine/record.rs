@@ -226,28 +226,31 @@ impl Run<'_> {
         }
         let tripped = tripped_names(deal, &self.tripped);
         let cash = self.cash;
-        let paid = &self.paid;
-        let taxes: Fen = paid.tax.iter().sum();
-        let fees: Fen = paid.fee.iter().chain(&paid.fee_excess).sum();
+        let taxes: Fen = self.paid.tax.iter().sum();
+        let fees: Fen = self.paid.fee.iter().chain(&self.paid.fee_excess).sum();
         let named: Fen = self.named.iter().sum();
-        // The row's sources and uses (docs/output.md, "The date's cash adds up"): what the
-        // date started with and drew, the asset guarantor's payment once, against what it paid
-        // and what the accounts hold after it.
-        let sources = available + paid.reserve_draws + paid.support_draws - paid.guarantee;
-        let uses = taxes
-            + fees
-            + interest_total
-            + principal_total
-            + residual_total
-            + paid.reserve_deposit
-            + paid.support_repaid
-            + paid.support_interest
-            + paid.purchases
-            + self.collection
-            + named;
-        if sources != uses {
-            return Err(unbalanced_row(p.number, sources, uses));
+        let paid = &self.paid;
+        RowCash {
+            available,
+            reserve_draws: paid.reserve_draws,
+            support_draws: paid.support_draws,
+            guarantee: paid.guarantee,
+            restated: 0,
+            paid: [
+                taxes,
+                fees,
+                interest_total,
+                principal_total,
+                residual_total,
+                paid.reserve_deposit,
+                paid.support_repaid,
+                paid.support_interest,
+                paid.purchases,
+            ],
+            collection: self.collection,
+            named,
         }
+        .adds_up(p.number)?;
         self.periods.push(PeriodRow {
             period: p.number,
             payment_date: p.date(),
@@ -415,39 +418,67 @@ fn dec_or_zero(f: Fen) -> Result<Decimal> {
     }
 }
 
-/// Checks that a period row's sources equal its uses (docs/output.md, "The date's cash adds
-/// up"), from its figures: for a row the restatement changed.
-pub(super) fn row_adds_up(r: &PeriodRow) -> Result<()> {
-    let f = to_fen;
-    let sources = f(r.available_funds) + f(r.reserve_draws) + f(r.support_draws)
-        - f(r.guarantee_payment)
-        + f(r.restated);
-    let uses = [
-        r.taxes_paid,
-        r.fees_paid,
-        r.interest_paid,
-        r.principal_paid,
-        r.residual_paid,
-        r.reserve_deposit,
-        r.support_repaid,
-        r.support_interest_paid,
-        r.purchases,
-        r.collection_balance_end,
-        r.accounts_balance_end.unwrap_or_default(),
-    ]
-    .into_iter()
-    .map(f)
-    .sum();
-    if sources != uses {
-        return Err(unbalanced_row(r.period, sources, uses));
+/// A date's sources and uses, in fen (docs/output.md, "The date's cash adds up"): what it
+/// started with and drew, the asset guarantor's payment once and the restatement's cash,
+/// against what it paid and what the accounts hold after it. Every row a run writes, and a row
+/// the restatement changed, is checked with it.
+pub(super) struct RowCash {
+    pub available: Fen,
+    pub reserve_draws: Fen,
+    pub support_draws: Fen,
+    pub guarantee: Fen,
+    pub restated: Fen,
+    /// Taxes, fees, interest, principal, residual, the reserve's deposit, the supports'
+    /// repayments and interest, purchases.
+    pub paid: [Fen; 9],
+    pub collection: Fen,
+    pub named: Fen,
+}
+
+impl RowCash {
+    /// The figures of a written row.
+    pub(super) fn of(r: &PeriodRow) -> RowCash {
+        let f = to_fen;
+        RowCash {
+            available: f(r.available_funds),
+            reserve_draws: f(r.reserve_draws),
+            support_draws: f(r.support_draws),
+            guarantee: f(r.guarantee_payment),
+            restated: f(r.restated),
+            paid: [
+                r.taxes_paid,
+                r.fees_paid,
+                r.interest_paid,
+                r.principal_paid,
+                r.residual_paid,
+                r.reserve_deposit,
+                r.support_repaid,
+                r.support_interest_paid,
+                r.purchases,
+            ]
+            .map(f),
+            collection: f(r.collection_balance_end),
+            named: r.accounts_balance_end.map_or(0, f),
+        }
     }
-    Ok(())
+
+    /// An internal error naming payment date `period` when the sources differ from the uses.
+    #[inline(always)]
+    pub(super) fn adds_up(&self, period: u32) -> Result<()> {
+        let sources = self.available + self.reserve_draws + self.support_draws - self.guarantee
+            + self.restated;
+        let uses = self.paid.iter().sum::<Fen>() + self.collection + self.named;
+        if sources != uses {
+            return Err(unbalanced_row(period, sources, uses));
+        }
+        Ok(())
+    }
 }
 
 /// A period row whose sources and uses differ: a bug in the engine (exit code 3).
 #[cold]
 #[inline(never)]
-pub(super) fn unbalanced_row(period: u32, sources: Fen, uses: Fen) -> crate::error::Error {
+fn unbalanced_row(period: u32, sources: Fen, uses: Fen) -> crate::error::Error {
     crate::error::Error::Internal(format!(
         "period {period}: the row's sources ({sources} fen: available funds, reserve and \
          support draws, the asset guarantor's payment once, restatements) differ from its uses \

@@ -599,7 +599,7 @@ impl Run<'_> {
         }
         row.senior_balance_end = senior;
         row.triggers_tripped = tripped;
-        super::record::row_adds_up(row)
+        super::record::RowCash::of(row).adds_up(number)
     }
 
     /// The asset guarantee's date worked again from a reported payment `d` more than the run's
