@@ -649,12 +649,9 @@ fn generate(
     let balance = a
         .balance
         .map(|b| ctx.money(keys.at("balance"), b, Sign::Positive));
-    let rate = a.rate.map(|r| {
-        let path = keys.at("rate").to_string();
-        let r = ctx.annual_rate(&path, r, Sign::NonNegative);
-        checks::rate_range(ctx, &path, r, checks::ASSET_RATE_MAX, "asset rate");
-        r
-    });
+    let rate = a
+        .rate
+        .map(|r| checks::annual_rate_in_range(ctx, keys.at("rate"), r, "asset rate"));
     let start = a.start_date.map(|d| ctx.date(keys.at("start_date"), d));
     let first = a
         .first_payment_date

@@ -47,15 +47,9 @@ pub(super) fn generate(
         Some(v) => growth(ctx, &format!("{p}.growth"), v),
         None => Decimal::ZERO,
     };
-    let rate = match g.rate {
-        Some(v) => {
-            let path = format!("{p}.rate");
-            let r = ctx.annual_rate(&path, v, Sign::NonNegative);
-            super::checks::rate_range(ctx, &path, r, super::checks::ASSET_RATE_MAX, "asset rate");
-            r
-        }
-        None => Decimal::ZERO,
-    };
+    let rate = g.rate.map_or(Decimal::ZERO, |v| {
+        super::checks::annual_rate_in_range(ctx, &format!("{p}.rate"), v, "asset rate")
+    });
     if ctx.error_count() > before {
         return None;
     }

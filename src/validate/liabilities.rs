@@ -752,18 +752,14 @@ pub(super) fn supports(ctx: &mut Ctx, raw: &[schema::Support]) -> (Vec<Support>,
             // Resolved once the obligors are known (`support_obligors`).
             fails_with: None,
             tags: provider_tags(ctx, raw, i),
+            // 0.9999 runs, but is a slip (review 36b): warned as an asset's rate.
             interest_rate: s.interest_rate.map(|r| {
-                let path = format!("{p}.interest_rate");
-                let r = ctx.annual_rate(&path, r, Sign::NonNegative);
-                // 0.9999 runs, but is a slip (review 36b): as an asset's rate.
-                crate::validate::checks::rate_range(
+                crate::validate::checks::annual_rate_in_range(
                     ctx,
-                    &path,
+                    &format!("{p}.interest_rate"),
                     r,
-                    crate::validate::checks::ASSET_RATE_MAX,
                     "interest_rate",
-                );
-                r
+                )
             }),
             revolving_cap: s.revolving_cap.unwrap_or(false),
         });

@@ -192,12 +192,10 @@ fn template(
             AssetKind::Loan
         }
     };
-    let annual_rate = ctx.annual_rate(&format!("{p}.rate"), a.rate, Sign::NonNegative);
-    super::checks::rate_range(
+    let annual_rate = super::checks::annual_rate_in_range(
         ctx,
         &format!("{p}.rate"),
-        annual_rate,
-        super::checks::ASSET_RATE_MAX,
+        a.rate,
         "the template's rate",
     );
     let term = if a.term == 0 {

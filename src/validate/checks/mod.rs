@@ -79,6 +79,15 @@ pub const INDEX_RATE_MAX: Decimal = dec!(0.15);
 /// An `index_shift` beyond ± this is a warning (`rate_range`): 0.5 typed for 50 bp.
 pub const INDEX_SHIFT_MAX: Decimal = dec!(0.05);
 
+/// An annual rate at `path` from 0 to below 1 ([`Ctx::annual_rate`]), warned (`rate_range`,
+/// `what` naming it) beyond [`ASSET_RATE_MAX`]: an asset's, a generated licence schedule's, a
+/// revolving template's or a support's interest rate.
+pub(crate) fn annual_rate_in_range(ctx: &mut Ctx, path: &str, v: Decimal, what: &str) -> Decimal {
+    let r = ctx.annual_rate(path, v, super::Sign::NonNegative);
+    rate_range(ctx, path, r, ASSET_RATE_MAX, what);
+    r
+}
+
 /// Warns (`rate_range`) when the pool-side rate `v` at `path` (`what`: "asset rate", "index
 /// `lpr_1y`") is beyond `max` in absolute value.
 pub(super) fn rate_range(ctx: &mut Ctx, path: &str, v: Decimal, max: Decimal, what: &str) {
