@@ -285,4 +285,22 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn a_balance_on_an_exact_half_fen_rounds_by_the_deals_rule() {
+        // One annual fee of 1,000.05 (100,005 fen) at 20%: 1 + j = 1.2 = 6/5, so the implied
+        // balance is 100,005 × 5 / 6 = 83,337.5 fen exactly, a half-fen tie. Half up (away
+        // from zero): 83,338 fen, principal 833.38, interest 1,000.05 − 833.38 = 166.67.
+        // Truncate: 83,337 fen, principal 833.37, interest 166.68.
+        let fees = [100_005];
+        let rate = Decimal::new(2, 1);
+        assert_eq!(
+            split_fees(&fees, rate, 12, Rounding::HalfUp).unwrap(),
+            vec![(83_338, 16_667)]
+        );
+        assert_eq!(
+            split_fees(&fees, rate, 12, Rounding::Truncate).unwrap(),
+            vec![(83_337, 16_668)]
+        );
+    }
 }
