@@ -690,3 +690,40 @@ fn a_pdl_cure_before_senior_expenses_is_told() {
          the PDL after senior interest"
     );
 }
+
+/// A servicer that fails on 2024-02-10 (scenario `commingling`, share 0.3) keeps 30% of each
+/// source's deposit of period 1 (01-02 to 04-01): O1's 520,000 and O2's 260,000 paid on 03-15
+/// are 30,000 of interest and 750,000 of principal. Lost: fen(30,000 × 0.3) = 9,000.00 from
+/// `income`, fen(750,000 × 0.3) = 225,000.00 from `principal`; the PDL is debited by the
+/// principal lost, 225,000. Income left 21,000: the fee 2,000 and A's interest
+/// fen(1,460,000 × 0.05 × 91/365) = 18,200.00 need no transfer from principal; B's interest
+/// (7,280.00 due) takes the last 800.00. A's principal is what `principal` holds, 750,000 −
+/// 225,000 = 525,000.00.
+#[test]
+fn a_failed_servicer_keeps_a_share_of_each_source_and_the_pdl_books_the_principal() {
+    let src = fixture();
+    let cut = src.find("[scenario]").expect("fixture has [scenario]");
+    let r = run(&format!(
+        "{}[scenario]\nname = \"servicer-fails\"\ncommingling = {{ date = 2024-02-10, share = 0.3 }}\n",
+        &src[..cut]
+    ));
+    let p1 = &r.periods[0];
+    assert_eq!(
+        moved(&r, 1, "commingled", "account:income", "servicer"),
+        dec!(9000.00)
+    );
+    assert_eq!(
+        moved(&r, 1, "commingled", "account:principal", "servicer"),
+        dec!(225000.00)
+    );
+    assert_eq!(p1.commingled, dec!(234000.00));
+    assert_eq!(p1.available_funds, dec!(546000.00));
+    assert_eq!(p1.pdl_balance_end, Some(dec!(225000.00)));
+    assert_eq!(flow(&r, "A", 1).interest_paid, dec!(18200.00));
+    assert_eq!(flow(&r, "B", 1).interest_paid, dec!(800.00));
+    assert_eq!(flow(&r, "A", 1).principal_paid, dec!(525000.00));
+    assert_eq!(
+        moved(&r, 1, "transfer", "account:principal", "account:income"),
+        dec!(0)
+    );
+}

@@ -2562,3 +2562,44 @@ fn a_restated_reserve_balance_is_a_release_on_the_row() {
     assert_eq!((p1.reserve_deposit, p1.restated), (dec!(-2000.00), dec!(0)));
     assert_eq!(r.run.conservation.restated, dec!(0));
 }
+
+/// A servicer failure (scenario `commingling`) in a reported collection period changes
+/// nothing: the report's collections are what the trust received; it is a `scenario_dates`
+/// warning at that date. One in a later period takes its share there: O1's 310,000 paid on
+/// 06-15 (period 2, 04-02 to 07-01), all of it with share 1.
+#[test]
+fn a_servicer_failure_on_a_reported_date_changes_nothing() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let full = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let text = actuals_of(&d, &full, 1);
+    let a = actuals_from_str("generated.toml", &text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let failing = |date: chrono::NaiveDate| {
+        let mut s = d.scenario.clone();
+        s.commingling = Some(ipabs::scenario::Commingling {
+            date,
+            share: Decimal::ONE,
+        });
+        s
+    };
+    let day = |m, dd| chrono::NaiveDate::from_ymd_opt(2024, m, dd).expect("date");
+    let reported = reconcile(&d, &failing(day(2, 10)), &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reported.differences().count(), 0);
+    assert_eq!(reported.run.periods, full.periods);
+    assert_eq!(reported.run.conservation.commingled, dec!(0));
+    let told: Vec<_> = reported
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "scenario_dates")
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", reported.run.warnings);
+    assert!(
+        told[0].message.contains("2024-02-10"),
+        "{}",
+        told[0].message
+    );
+    let later = reconcile(&d, &failing(day(5, 10)), &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(period_row(&later.run, 1).commingled, dec!(0));
+    assert_eq!(period_row(&later.run, 2).commingled, dec!(310000.00));
+    assert_eq!(period_row(&later.run, 2).available_funds, dec!(0));
+}

@@ -478,6 +478,7 @@ fn the_stressed_scenario_keeps_everything_but_the_defaults() {
         revolving_yield_cut: Decimal::ZERO,
         purchase_cut: Decimal::ZERO,
         clean_up_call: true,
+        commingling: None,
     };
     let x = stressed(&s, dec!(0.125));
     let expected = Scenario {

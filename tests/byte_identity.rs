@@ -148,6 +148,15 @@
 //! The figures are tested by hand in `tests/hand_worked.rs`, `tests/pool_forms.rs` and
 //! `tests/auditing.rs`.
 //!
+//! Re-pinned in session 38: the eight `periods.parquet` files, when `commingled` was inserted
+//! after `restated` (the pool cash a failed servicer kept, scenario `commingling`), and the
+//! eight `scenarios.parquet` files, when `commingling_date` and `commingling_share` were
+//! appended. Checked against the previous build's (e569dec) files with pyarrow: the earlier
+//! columns equal in all 1,292 rows and in the same order around the new ones; `commingled`
+//! 0.00 and `commingling_date` null, `commingling_share` 0 in every row (no example scenario
+//! has a servicer failure); the other 76 files byte-identical. The figures are tested by hand
+//! in `tests/hand_worked.rs`, `tests/accounts.rs` and `tests/auditing.rs`.
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

@@ -1723,3 +1723,98 @@ fn reported_interest_before_maturity_comes_off_the_deferral() {
         .sum();
     assert_eq!(total, dec!(53852.04));
 }
+
+/// The fixture without its defaults, its servicer failing on 2024-05-20 (scenario
+/// `commingling`, 混同; docs/scenarios.md, "A servicer that fails holding cash").
+fn commingling_source(share: &str) -> String {
+    let src = fixture();
+    let at = src.find("[scenario]").expect("the fixture has a scenario");
+    format!(
+        "{}[scenario]\nname = \"servicer-fails\"\ncommingling = {{ date = 2024-05-20{share} }}\n",
+        &src[..at]
+    )
+}
+
+/// The failure falls in the second collection period (04-02 to 07-01), whose only cash is
+/// O2's instalment of 262,500 (250,000 principal, 12,500 interest).
+///
+/// * Period 1 as in `normal_waterfall_to_the_fen`: A 770,580.68 after it.
+/// * Period 2: lost fen(262,500 × 0.12345678) = fen(32,407.40475) = 32,407.40 (half up);
+///   available 262,500 − 32,407.40 = 230,092.60. VAT on the interest the obligor paid,
+///   fen(0.0326 × 12,500) = 407.50; fee 1,000; A's interest fen(770,580.68 × 0.04 × 91/365)
+///   = 7,684.70; A's pass-through principal 230,092.60 − 407.50 − 1,000 − 7,684.70 =
+///   221,000.40: A 549,580.28. Coverage (230,092.60 − 407.50 − 1,000) / 7,684.70 =
+///   228,685.10 / 7,684.70 = 29.758494… → 29.758494.
+/// * Period 3 loses nothing: O1's 525,000 and O2's 262,500, 787,500 with 37,500 of interest.
+///   VAT 1,222.50; A's interest fen(549,580.28 × 0.04 × 91/365) = fen(5,480.7512…) =
+///   5,480.75; A's principal 549,580.28.
+/// * In: pool 1,050,000 + 262,500 + 787,500 = 2,100,000 and the reserve's 5,000; out: the
+///   payments, and the 32,407.40 the servicer kept.
+#[test]
+fn a_failed_servicer_keeps_a_share_of_its_period() {
+    let r = run_source(&commingling_source(", share = 0.12345678"));
+    let (p1, p2, p3) = (&r.periods[0], &r.periods[1], &r.periods[2]);
+    assert_eq!(p1.commingled, dec!(0));
+    assert_eq!(p1.principal_paid, dec!(1029419.32));
+    assert_eq!(p2.pool_cash, dec!(262500.00));
+    assert_eq!(p2.commingled, dec!(32407.40));
+    assert_eq!(p2.available_funds, dec!(230092.60));
+    assert_eq!(p2.taxes_paid, dec!(407.50));
+    assert_eq!(p2.interest_paid, dec!(7684.70));
+    assert_eq!(p2.principal_paid, dec!(221000.40));
+    assert_eq!(p2.coverage_multiple, Some(dec!(29.758494)));
+    assert_eq!(
+        ledger_sum(&r, 2, "commingled", "collection"),
+        dec!(32407.40)
+    );
+    let lost: Vec<_> = r
+        .ledger
+        .iter()
+        .filter(|e| e.action.name() == "commingled")
+        .collect();
+    assert_eq!(lost.len(), 1, "one deposit, collections, lost a share");
+    assert_eq!(lost[0].item, "collections");
+    assert_eq!(r.accounts.name(lost[0].destination), "servicer");
+    assert_eq!(p3.commingled, dec!(0));
+    assert_eq!(p3.taxes_paid, dec!(1222.50));
+    assert_eq!(p3.interest_paid, dec!(5480.75));
+    assert_eq!(tranche_row(&r, "A", 3).principal_paid, dec!(549580.28));
+    let c = r.conservation;
+    assert_eq!(c.pool_cash, dec!(2100000.00));
+    assert_eq!(c.commingled, dec!(32407.40));
+    assert_eq!(
+        c.payments + c.commingled + c.collection_end + c.reserve_end,
+        c.pool_cash + c.reserve_funding
+    );
+    // Without `share`, all of it: 262,500 lost. The VAT is still 407.50 (on the interest the
+    // obligor paid); the reserve (5,000) pays it, the fee 1,000 and 3,592.50 of A's interest,
+    // and the undertaking the other 7,684.70 − 3,592.50 = 4,092.20.
+    let all = run_source(&commingling_source(""));
+    let p2 = &all.periods[1];
+    assert_eq!(p2.commingled, dec!(262500.00));
+    assert_eq!(p2.available_funds, dec!(0));
+    assert_eq!(p2.reserve_draws, dec!(5000.00));
+    assert_eq!(p2.support_draws, dec!(4092.20));
+}
+
+/// With an asset guarantee, the guarantor takes back only the recoveries the trust received.
+/// The fixture's O2 defaults on 05-01 (the guarantor pays its 500,000 in period 2) and 300,000
+/// is recovered in period 3, in which the servicer fails (2024-08-10) keeping half of the
+/// period's deposits: fen(525,000 × 0.5) = 262,500 of the collections and fen(300,000 × 0.5) =
+/// 150,000 of the recoveries. The guarantor, owed 500,000, takes the 150,000 received (not
+/// 300,000). Left: 825,000 − 412,500 − 150,000 = 262,500; VAT 815 and fee 1,000 (on what the
+/// obligors paid), A's interest 2,785.00 (as in the asset-guarantee test above), leave
+/// 257,900.00 for A's principal of 279,265.38: the undertaking pays 21,365.38.
+#[test]
+fn a_failed_servicer_keeps_recoveries_from_the_asset_guarantor() {
+    let src = asset_guarantee_source("", "commingling = { date = 2024-08-10, share = 0.5 }");
+    let r = run_source(&src);
+    let p3 = &r.periods[2];
+    assert_eq!(p3.commingled, dec!(412500.00));
+    assert_eq!(
+        ledger_sum(&r, 3, "subrogation", "collection"),
+        dec!(150000.00)
+    );
+    assert_eq!(p3.support_draws, dec!(21365.38));
+    assert_eq!(tranche_row(&r, "A", 3).balance_end, dec!(0));
+}

@@ -118,6 +118,7 @@ fn period(n: u32, pool_cash: Decimal, brought_forward: Decimal) -> PeriodRow {
         support_interest_paid: dec!(0),
         purchases: dec!(0),
         restated: dec!(0),
+        commingled: dec!(0),
         accounts_balance_end: None,
         pdl_balance_end: None,
         reserve_target: None,
@@ -346,6 +347,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             reserve_funding: dec!(10000.00),
             restated: dec!(0),
             payments: dec!(1822407.86),
+            commingled: dec!(0),
             purchases: dec!(0),
             collection_end: dec!(72592.14),
             reserve_end: dec!(20000.00),
@@ -503,6 +505,7 @@ fn expected_schema() -> Vec<(&'static str, Vec<(&'static str, DataType)>)> {
                 ("support_interest_paid", MONEY),
                 ("purchases", MONEY),
                 ("restated", MONEY),
+                ("commingled", MONEY),
             ]),
         ),
         (
@@ -1198,7 +1201,7 @@ fn scenarios_table_states_events() {
         )
         .replace(
             "recovery_lag_months = 3\n",
-            "recovery_lag_months = 3\ncoupon_shift = 0.0025\nevents = [ { name = \"servicer_out\", date = 2024-08-01, \
+            "recovery_lag_months = 3\ncoupon_shift = 0.0025\ncommingling = { date = 2024-08-10, share = 0.25 }\nevents = [ { name = \"servicer_out\", date = 2024-08-01, \
              until = 2024-09-01 }, \
              { name = \"downgrade\", date = 2024-06-01 } ]\n",
         );
@@ -1221,7 +1224,7 @@ fn scenarios_table_states_events() {
     assert_eq!(col.get(1), Some(""));
     let names = df.get_column_names();
     assert_eq!(
-        names[names.len() - 4..]
+        names[names.len() - 6..]
             .iter()
             .map(|c| c.as_str())
             .collect::<Vec<_>>(),
@@ -1229,7 +1232,9 @@ fn scenarios_table_states_events() {
             "events",
             "coupon_shift",
             "revolving_yield_cut",
-            "purchase_cut"
+            "purchase_cut",
+            "commingling_date",
+            "commingling_share"
         ]
     );
     let shift = df
@@ -1238,4 +1243,20 @@ fn scenarios_table_states_events() {
         .f64()
         .expect("doubles");
     assert_eq!([shift.get(0), shift.get(1)], [Some(0.0025), Some(0.0)]);
+    let share = df
+        .column("commingling_share")
+        .expect("column")
+        .f64()
+        .expect("doubles");
+    assert_eq!([share.get(0), share.get(1)], [Some(0.25), Some(0.0)]);
+    let date = df
+        .column("commingling_date")
+        .expect("column")
+        .date()
+        .expect("dates")
+        .physical()
+        .clone();
+    // Days since 1970-01-01: 2024-08-10 is 19,945 (2024-01-01 is 19,723; + 31 + 29 + 31 + 30
+    // + 31 + 30 + 31 + 9 = 222).
+    assert_eq!([date.get(0), date.get(1)], [Some(19945), None]);
 }

@@ -455,7 +455,7 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
     // appended `support_failures`, session 30 `events`).
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(
-        names[names.len() - 10..],
+        names[names.len() - 12..],
         [
             "supports_off",
             "index_paths",
@@ -466,7 +466,9 @@ fn scenarios_table_states_overrides_index_paths_and_the_call() {
             "events",
             "coupon_shift",
             "revolving_yield_cut",
-            "purchase_cut"
+            "purchase_cut",
+            "commingling_date",
+            "commingling_share"
         ]
     );
 }

@@ -368,6 +368,7 @@ default_date = 2024-05-10
                     revolving_yield_cut: Decimal::ZERO,
                     purchase_cut: Decimal::ZERO,
                     clean_up_call: true,
+                    commingling: None,
                 };
                 assert_eq!(s.scenarios[i], by_hand);
                 let a = engine::run(&deal, &s.scenarios[i]).unwrap();

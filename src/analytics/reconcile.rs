@@ -164,6 +164,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let mut warnings = units_warnings(deal, &scenario.name, actuals, &at_issue);
     warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
     warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
+    warnings.extend(reported_commingling(deal, scenario, actuals));
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
     run.warnings.extend(warnings);
     let mut lines = compare(deal, actuals, &waterfall);
@@ -174,6 +175,32 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
         run,
         in_life,
     })
+}
+
+/// A `scenario_dates` warning when the scenario's servicer failure (`commingling`) falls in a
+/// reported collection period: the report's collections are what the trust received, so the
+/// run takes nothing off them (`engine::run_restated`).
+fn reported_commingling(
+    deal: &Deal,
+    scenario: &Scenario,
+    actuals: &Actuals,
+) -> Option<crate::error::Warning> {
+    use crate::error::{Check, Warning};
+    let c = scenario.commingling?;
+    let k = crate::deal::period_of(&deal.periods, c.date)?;
+    actuals.periods.iter().find(|a| a.index == k)?;
+    let p = deal.periods[k];
+    Some(Warning::run(
+        Check::ScenarioDates,
+        &scenario.name,
+        Some((p.number, p.date())),
+        format!(
+            "the scenario's servicer fails on {} (`commingling`), in a reported collection \
+             period: the report's collections are what the trust received, and nothing more is \
+             taken off them: the failure changes nothing in this run",
+            c.date
+        ),
+    ))
 }
 
 /// An `actuals_pool` warning for each obligor the last actual date reports with a balance

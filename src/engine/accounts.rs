@@ -44,18 +44,24 @@ impl Run<'_> {
         }
     }
 
-    /// Deposits period `k`'s pool cash source by source into the accounts the collection
-    /// rules name: interest, scheduled principal (principal collected less prepayments),
-    /// prepayments, recoveries.
-    pub(super) fn deposit_by_source(&mut self, k: usize) {
+    /// Period `k`'s pool cash by source, in [`CashSource::ALL`]'s order: interest, scheduled
+    /// principal (principal collected less prepayments), prepayments, recoveries.
+    pub(super) fn source_amounts(&self, k: usize) -> [Fen; 4] {
         let c = &self.pool.periods[k];
         let prepaid = to_fen(c.prepaid);
-        let amounts = [
+        [
             to_fen(c.interest_collected),
             to_fen(c.principal_collected) - prepaid,
             prepaid,
             to_fen(c.recovered),
-        ];
+        ]
+    }
+
+    /// Deposits period `k`'s pool cash source by source into the accounts the collection
+    /// rules name: interest, scheduled principal (principal collected less prepayments),
+    /// prepayments, recoveries.
+    pub(super) fn deposit_by_source(&mut self, k: usize) {
+        let amounts = self.source_amounts(k);
         for (src, amount) in CashSource::ALL.into_iter().zip(amounts) {
             let to = self.deal.accounts.of(src);
             *self.balance_of(to) += amount;

@@ -152,6 +152,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         purchase_cut,
         clean_up_call,
         overrides,
+        commingling,
     } = a;
     *name == b.name
         && *cdr == b.cdr
@@ -170,6 +171,7 @@ fn same_but_key(a: &Scenario, b: &Scenario) -> bool {
         && *purchase_cut == b.purchase_cut
         && *clean_up_call == b.clean_up_call
         && *overrides == b.overrides
+        && *commingling == b.commingling
 }
 
 #[cfg(test)]

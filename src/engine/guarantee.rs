@@ -21,7 +21,11 @@ impl Run<'_> {
             return;
         };
         let c = &self.pool.periods[k];
-        let (defaulted, recovered) = (to_fen(c.defaulted), to_fen(c.recovered));
+        // The recoveries the trust received: less what a failed servicer kept (`commingling`).
+        let (defaulted, recovered) = (
+            to_fen(c.defaulted),
+            to_fen(c.recovered) - self.paid.commingled_recoveries,
+        );
         let before = (self.guarantee_uncovered, self.guarantor_owed);
         // The PDL before the payment cures it, for `reconcile` to cure it again.
         let pdl_before = self.pdl;

@@ -42,6 +42,9 @@ pub enum Account {
     /// The 合格投资 the trust's cash is invested in between payment dates: the source of the
     /// income it earns (`[deal] reinvestment_rate`).
     Investment,
+    /// The servicer (资产服务机构) that failed holding pool cash (scenario `commingling`): what
+    /// its estate kept (混同).
+    Servicer,
 }
 
 impl Account {
@@ -118,11 +121,13 @@ pub enum Movement {
     /// A `repay_support` step pays a support the interest on its draws (`interest_rate`,
     /// 资金占用费), before the draws.
     SupportInterest,
+    /// Pool cash a failed servicer held, lost in its estate (混同; scenario `commingling`).
+    Commingled,
 }
 
 impl Movement {
     /// Every movement, in the order docs/output.md lists them.
-    pub const ALL: [Movement; 24] = [
+    pub const ALL: [Movement; 25] = [
         Movement::Deposit,
         Movement::FundReserve,
         Movement::DrawReserve,
@@ -147,6 +152,7 @@ impl Movement {
         Movement::InvestmentIncome,
         Movement::RepaySupport,
         Movement::SupportInterest,
+        Movement::Commingled,
     ];
 
     /// The name in `ledger.parquet`'s `action` column.
@@ -176,6 +182,7 @@ impl Movement {
             Movement::InvestmentIncome => "investment_income",
             Movement::RepaySupport => "repay_support",
             Movement::SupportInterest => "support_interest",
+            Movement::Commingled => "commingled",
         }
     }
 }
@@ -187,7 +194,7 @@ impl fmt::Display for Movement {
 }
 
 /// The output names of a deal's accounts: `pool`, `collection`, `reserve`, `originator`,
-/// `seller`, `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`, `account:<name>`.
+/// `seller`, `investment`, `servicer`, `support:<name>`, `tranche:<name>`, `fee:<name>`, `tax:<name>`, `account:<name>`.
 #[derive(Debug, Clone, Default)]
 pub struct AccountNames {
     support: Vec<Label>,
@@ -247,6 +254,7 @@ impl AccountNames {
             Account::Named(i) => at(&self.named, i),
             Account::Seller => "seller",
             Account::Investment => "investment",
+            Account::Servicer => "servicer",
         }
     }
 }

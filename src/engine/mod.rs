@@ -24,6 +24,7 @@ mod accounts;
 mod buffers;
 mod cache;
 mod call;
+mod commingling;
 mod conditions;
 mod due;
 mod end;
@@ -101,6 +102,14 @@ pub fn run_restated(
     let plan = waterfall_plan(deal);
     let mut b = RunBuffers::default();
     let mut st = state::Run::new(&plan, scenario, pool, true, &mut b)?;
+    // A reported date's collections are what the trust received: a servicer that failed in its
+    // collection period has kept its share already (`reconcile` warns of it).
+    if st
+        .commingle_at
+        .is_some_and(|(k, _)| actuals.periods.iter().any(|a| a.index == k))
+    {
+        st.commingle_at = None;
+    }
     let mut waterfall = Vec::with_capacity(actuals.len());
     // Up to the last reported date the plan ends on full repayment (`end_when_repaid`) only
     // as reported: the model runs those dates as ordinary ones (review 31d item 2: the model's

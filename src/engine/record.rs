@@ -282,6 +282,7 @@ impl Run<'_> {
             support_interest_paid: dec_or_zero(self.paid.support_interest)?,
             purchases: dec_or_zero(self.paid.purchases)?,
             restated: Decimal::ZERO,
+            commingled: dec_or_zero(self.paid.commingled)?,
             accounts_balance_end: if deal.accounts.split() {
                 Some(dec(named)?)
             } else {

@@ -333,6 +333,10 @@ pub struct PeriodRow {
     /// collection and named accounts (negative when it took cash), yuan (column `restated`);
     /// 0 in a run.
     pub restated: Decimal,
+    /// The collection period's pool cash a failed servicer kept (scenario `commingling`,
+    /// 混同), yuan (column `commingled`): deposited in `pool_cash` and taken out before
+    /// `available_funds`; 0 on every other date.
+    pub commingled: Decimal,
     /// Cash in the named accounts (`[[accounts]]`) after the payment date; `None` (no column)
     /// for a deal without them.
     pub accounts_balance_end: Option<Decimal>,
@@ -475,6 +479,8 @@ pub struct Conservation {
     pub restated: Decimal,
     /// Paid to the taxes, fees and tranches (interest, principal, residual).
     pub payments: Decimal,
+    /// Pool cash a failed servicer kept (scenario `commingling`); 0 without one.
+    pub commingled: Decimal,
     /// Cash paid to the seller for assets bought in a revolving period; 0 without one.
     pub purchases: Decimal,
     /// The collection account's balance after the last payment date.

@@ -56,6 +56,10 @@ pub(super) struct Paid {
     pub support_interest: Fen,
     /// Paid for revolving purchases (`buy_assets`).
     pub purchases: Fen,
+    /// The date's pool cash lost with a failed servicer (`commingling`), and the recoveries
+    /// among it.
+    pub commingled: Fen,
+    pub commingled_recoveries: Fen,
     /// The reserve's target as the date's last reserve step computed it (储备金必备金额); None
     /// when no step read it.
     pub reserve_target: Option<Fen>,
@@ -91,6 +95,8 @@ impl Paid {
         self.support_repaid = 0;
         self.support_interest = 0;
         self.purchases = 0;
+        self.commingled = 0;
+        self.commingled_recoveries = 0;
         self.reserve_target = None;
     }
 
@@ -343,6 +349,10 @@ pub(super) struct Run<'a> {
     pub revolving_over_before: bool,
     /// Cash paid for revolving purchases so far.
     pub purchased: Fen,
+    /// The collection period (index) whose pool cash a failed servicer keeps a share of, and
+    /// that share (scenario `commingling`, [`super::commingling`]); `None` in `reconcile` when
+    /// the period was reported.
+    pub commingle_at: Option<(usize, Decimal)>,
     /// The pool rows of the obligors the purchases created (merged into the pool's rows at
     /// the end of the run).
     pub purchased_rows: crate::pool::rows::PoolFlows,
@@ -501,6 +511,7 @@ impl<'a> Run<'a> {
             revolving_over: false,
             revolving_over_before: false,
             purchased: 0,
+            commingle_at: super::commingling::lost_period(deal, scenario),
             purchased_rows: crate::pool::rows::PoolFlows::new(),
         };
         if let Some(r) = &deal.reserve
@@ -643,6 +654,7 @@ impl<'a> Run<'a> {
                 "recoveries received in the period",
             );
         }
+        self.commingle(k);
         self.book_defaults(k);
         self.asset_guarantee(k);
         let offer = self.call_offer(k)?;

@@ -49,7 +49,7 @@ pub(super) struct Balances {
 }
 
 impl Balances {
-    const FIXED: usize = 7;
+    const FIXED: usize = 8;
 
     pub(super) fn new(d: &Deal) -> Balances {
         Balances::new_in(d, &mut RunBuffers::default())
@@ -90,6 +90,7 @@ impl Balances {
             Account::Restatement => 4,
             Account::Seller => 5,
             Account::Investment => 6,
+            Account::Servicer => 7,
             Account::Support(i) => Self::FIXED + i,
             Account::Tranche(i) => Self::FIXED + s + i,
             Account::Fee(i) => Self::FIXED + s + t + i,
@@ -228,7 +229,10 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
     let repaid: Fen = run.support_repaid.iter().sum();
     // And the interest on their draws they were paid (`interest_rate`).
     let interest: Fen = run.support_interest_paid.iter().sum();
+    // What a failed servicer kept of the pool cash deposited (`commingling`).
+    let commingled = b.get(Account::Servicer);
     let outflow = payments
+        + commingled
         + purchases
         + run.collection
         + run.reserve
@@ -242,6 +246,7 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
         reserve_funding: dec(run.reserve_funding)?,
         restated: dec(restated)?,
         payments: dec(payments)?,
+        commingled: dec(commingled)?,
         purchases: dec(purchases)?,
         collection_end: dec(run.collection)?,
         reserve_end: dec(run.reserve)?,
@@ -256,7 +261,7 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
         return Err(Error::Internal(format!(
             "cash not conserved: pool cash {} + support draws {} + reserve funding {} + \
              clean-up call price {} + restatements {} + investment income {} = {}, but payments \
-             {} + purchases {} + collection account {} + reserve {} + named accounts {} + \
+             {} + kept by a failed servicer {} + purchases {} + collection account {} + reserve {} + named accounts {} + \
              subrogation {} + support repayments {} + support interest {} = {}",
             c.pool_cash,
             c.support_draws,
@@ -266,6 +271,7 @@ fn identity(run: &Run) -> Result<(Conservation, Fen)> {
             c.investment_income,
             dec(inflow)?,
             c.payments,
+            c.commingled,
             c.purchases,
             c.collection_end,
             c.reserve_end,

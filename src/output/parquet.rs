@@ -634,6 +634,7 @@ pub fn periods_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
     t.money("support_interest_paid", |x| x.support_interest_paid)?;
     t.money("purchases", |x| x.purchases)?;
     t.money("restated", |x| x.restated)?;
+    t.money("commingled", |x| x.commingled)?;
     // Deals with named accounts or a PDL (docs/output.md): the columns exist only when a run
     // has them, so other deals' files are unchanged; null on rows of runs without them.
     if rows.iter().any(|r| r.row.accounts_balance_end.is_some()) {

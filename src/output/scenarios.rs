@@ -120,7 +120,7 @@ fn spans<'a>(
 /// Builds the table: deal, scenario, cdr, default_rate, default_timing, recovery_rate,
 /// recovery_lag_months, delay_fraction, delay_months, cpr, defaulted_obligors, supports_off,
 /// index_paths, index_shift, clean_up_call, overrides, support_failures, events, coupon_shift,
-/// revolving_yield_cut, purchase_cut.
+/// revolving_yield_cut, purchase_cut, commingling_date, commingling_share.
 pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame, Error> {
     let n = scenarios.len();
     let col = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -239,6 +239,21 @@ pub fn scenarios_frame(deal: &Deal, scenarios: &[Scenario]) -> Result<DataFrame,
         col(
             "purchase_cut",
             scenarios.iter().map(|s| f64_of(s.purchase_cut)).collect(),
+        ),
+        // Appended, the servicer's failure (混同).
+        Column::new(
+            "commingling_date".into(),
+            scenarios
+                .iter()
+                .map(|s| s.commingling.map(|c| c.date))
+                .collect::<Vec<Option<chrono::NaiveDate>>>(),
+        ),
+        col(
+            "commingling_share",
+            scenarios
+                .iter()
+                .map(|s| s.commingling.map_or(0.0, |c| f64_of(c.share)))
+                .collect(),
         ),
     ];
     DataFrame::new(n, columns).map_err(|e| Error::Write {

@@ -148,6 +148,7 @@ fn conservation_line(c: &Conservation) -> String {
     ]);
     let outflow = sum(&[
         c.payments,
+        c.commingled,
         c.purchases,
         c.collection_end,
         c.reserve_end,
@@ -177,7 +178,8 @@ fn conservation_line(c: &Conservation) -> String {
         + &term("support repayments", c.support_repaid)
         + &term("support interest", c.support_interest);
     // Revolving purchases (`[revolving]`), shown only when there are some.
-    let purchases = term("revolving purchases", c.purchases);
+    let purchases = term("revolving purchases", c.purchases)
+        + &term("kept by the failed servicer", c.commingled);
     format!(
         "conservation: pool cash {} + support draws {} + reserve funding {}{restated}{call} = {}; \
          payments {}{purchases} + collection end {} + reserve end {}{accounts}{subrogation} = {}; \

@@ -72,6 +72,9 @@ pub struct Scenario {
     /// Whether the originator exercises the deal's clean-up call as soon as it can
     /// (`clean_up_call`, default true; no effect on a deal without one).
     pub clean_up_call: bool,
+    /// The servicer's failure and what its estate keeps of the pool cash (`commingling`,
+    /// 混同风险); `None`: the servicer passes every collection on.
+    pub commingling: Option<Commingling>,
     /// Assumptions for some obligors only (by name or tag), in file order: each field of an
     /// obligor's [`Assumptions`] is taken from the last rule that matches it and sets the
     /// field, else from the pool-wide value above (docs/scenarios.md).
@@ -96,6 +99,18 @@ impl DatedEvent {
     pub fn holds_on(&self, date: NaiveDate) -> bool {
         date >= self.from && self.until.is_none_or(|u| date < u)
     }
+}
+
+/// `commingling`: the servicer (资产服务机构) fails on `date`, and `share` of the pool cash of
+/// the collection period holding it (every deposit of that period: collections and
+/// recoveries, or each source with named accounts) is lost in its estate, each deposit's loss
+/// rounded once by the deal's rule (docs/scenarios.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commingling {
+    /// The date the servicer fails.
+    pub date: NaiveDate,
+    /// The share of the period's pool cash lost, 0 to 1.
+    pub share: Decimal,
 }
 
 /// One `overrides` rule: pool assumptions that apply to some obligors only.
@@ -188,6 +203,7 @@ impl Scenario {
             revolving_yield_cut: Decimal::ZERO,
             purchase_cut: Decimal::ZERO,
             clean_up_call: true,
+            commingling: None,
         }
     }
 

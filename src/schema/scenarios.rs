@@ -61,6 +61,10 @@ pub struct Scenario {
     pub purchase_cut: Option<Decimal>,
     /// Whether the originator exercises the deal's clean-up call when it can (default true).
     pub clean_up_call: Option<bool>,
+    /// `{ date, share }`: the servicer (资产服务机构) fails on `date`, and `share` of the pool
+    /// cash of the collection period holding it, collected and not yet passed to the trust, is
+    /// lost in its estate (混同风险).
+    pub commingling: Option<Commingling>,
     /// Assumptions for some obligors only, chosen by name or by tag, in order; a later rule
     /// wins where two set the same key for one obligor (docs/scenarios.md).
     #[serde(default)]
@@ -123,6 +127,17 @@ pub struct ScenarioEvent {
     pub date: Date,
     /// It is over on a payment date on or after this date (after `date`); default: never.
     pub until: Option<Date>,
+}
+
+/// `commingling`: the servicer fails on `date`; `share` of the collection period's pool cash
+/// is lost with it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Commingling {
+    /// The servicer fails on this date, inside a collection period.
+    pub date: Date,
+    /// Share of that collection period's pool cash lost, 0 ≤ x ≤ 1 (default 1: all of it).
+    pub share: Option<Decimal>,
 }
 
 /// `delay`: this `fraction` of each collection arrives `months` late.

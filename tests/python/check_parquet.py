@@ -17,14 +17,15 @@ Reads DIR/*.parquet with pyarrow only (no polars, no ipabs code) and checks:
                    sum of principal_paid = summary.total_principal;
       ledger: every amount > 0;
       periods: available_funds = pool_cash + cash_brought_forward (+ a call price, income on
-      cash held, an asset guarantee's payment less its recoveries) on every row;
+      cash held, an asset guarantee's payment less its recoveries, − what a failed servicer
+      kept) on every row;
       periods: the date's cash adds up on every row (docs/output.md): available_funds +
             reserve_draws + support_draws - guarantee_payment + restated = taxes_paid +
             fees_paid + interest_paid + principal_paid + residual_paid + reserve_deposit +
             support_repaid + support_interest_paid + purchases + collection_balance_end (+
             accounts_balance_end); and guarantee_payment, support_repaid,
-            support_interest_paid and purchases are the date's ledger entries
-            guarantee_payment, repay_support, support_interest and buy_assets;
+            support_interest_paid, purchases and commingled are the date's ledger entries
+            guarantee_payment, repay_support, support_interest, buy_assets and commingled;
       fees: arrears = max(0, due - paid) on every row, and per (deal, scenario, period) the paid taxes
             and fees sum to periods.taxes_paid and periods.fees_paid;
       payment_notices: total_per_100 = interest_per_100 + principal_per_100, the record date
@@ -141,6 +142,7 @@ SCHEMA = OrderedDict(
                 ("support_interest_paid", MONEY),
                 ("purchases", MONEY),
                 ("restated", MONEY),
+                ("commingled", MONEY),
             ],
         ),
         (
@@ -469,8 +471,15 @@ def check_invariants(c, t):
     )
     # A clean-up call's price (ledger action `clean_up_call`) joins the call date's funds, and
     # so do income on cash held and an asset guarantor's payment, less the recoveries paid back
-    # to it (docs/output.md, `available_funds`; since session 29).
-    sign = {"clean_up_call": 1, "investment_income": 1, "guarantee_payment": 1, "subrogation": -1}
+    # to it, and less what a failed servicer kept (`commingled`; docs/output.md,
+    # `available_funds`).
+    sign = {
+        "clean_up_call": 1,
+        "investment_income": 1,
+        "guarantee_payment": 1,
+        "subrogation": -1,
+        "commingled": -1,
+    }
     called = {}
     for r in amounts:
         if r[4] in sign:
@@ -492,7 +501,7 @@ def check_invariants(c, t):
         "deal", "scenario", "period", "available_funds", "reserve_draws", "support_draws",
         "guarantee_payment", "restated", "taxes_paid", "fees_paid", "interest_paid",
         "principal_paid", "residual_paid", "reserve_deposit", "support_repaid",
-        "support_interest_paid", "purchases", "collection_balance_end",
+        "support_interest_paid", "purchases", "collection_balance_end", "commingled",
     ]
     table = t["periods.parquet"]
     named = "accounts_balance_end" in table.column_names
@@ -500,7 +509,7 @@ def check_invariants(c, t):
 
     def adds_up(r):
         sources = r[3] + r[4] + r[5] - r[6] + r[7]
-        uses = sum(r[8:18]) + ((r[18] or 0) if named else 0)
+        uses = sum(r[8:18]) + ((r[19] or 0) if named else 0)
         return sources == uses
 
     bad = first_bad((r if not adds_up(r) else None) for r in flows)
@@ -512,28 +521,30 @@ def check_invariants(c, t):
     by_action = {}
     restated = set()
     for r in amounts:
-        if r[4] in ("guarantee_payment", "repay_support", "support_interest", "buy_assets"):
+        if r[4] in (
+            "guarantee_payment", "repay_support", "support_interest", "buy_assets", "commingled"
+        ):
             key = (r[0], r[1], r[2], r[4])
             by_action[key] = by_action.get(key, 0) + r[6]
         if r[4] in ("restate", "restate_principal"):
             restated.add((r[0], r[1], r[2]))
     # A restated date (reconcile) states the reported figures, which the ledger's `restate`
     # entries reach: those rows are checked to add up above, not against these actions.
-    actions = ("guarantee_payment", "repay_support", "support_interest", "buy_assets")
+    actions = ("guarantee_payment", "repay_support", "support_interest", "buy_assets", "commingled")
     bad = first_bad(
         (
             r
             if (r[0], r[1], r[2]) not in restated
             and [by_action.get((r[0], r[1], r[2], a), 0) for a in actions]
-            != [r[6], r[14], r[15], r[16]]
+            != [r[6], r[14], r[15], r[16], r[18]]
             else None
         )
         for r in flows
     )
     c.check(
         bad is None,
-        f"periods: guarantee_payment, support_repaid, support_interest_paid and purchases are "
-        f"the ledger's entries ({len(flows)} rows)",
+        f"periods: guarantee_payment, support_repaid, support_interest_paid, purchases and "
+        f"commingled are the ledger's entries ({len(flows)} rows)",
         bad and f"row {bad[0]} {bad[1][:3]}",
     )
 

@@ -267,6 +267,21 @@ pub(crate) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<Strin
 /// last collection period's end.
 pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
     revolving_defaults(ctx, p, s, deal);
+    // A servicer failure outside every collection period holds no pool cash: it loses nothing.
+    if let Some(c) = s.commingling
+        && crate::deal::period_of(&deal.periods, c.date).is_none()
+        && let (Some(first), Some(last)) = (deal.periods.first(), deal.periods.last())
+    {
+        ctx.warn(
+            Check::ScenarioDates,
+            &format!("{p}.commingling.date"),
+            format!(
+                "the servicer fails on {}, outside every collection period ({} to {}): it holds \
+                 no pool cash then and nothing is lost; check the year",
+                c.date, first.collection_start, last.collection_end
+            ),
+        );
+    }
     for (i, &(o, date)) in s.obligor_defaults.iter().enumerate() {
         let name = deal.obligors.get(o).map_or("", |x| x.name.as_str());
         if let Some(problem) = default_date_problem(deal, date) {

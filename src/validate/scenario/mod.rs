@@ -127,6 +127,15 @@ pub(super) fn build(
     let purchase_cut = s.purchase_cut.map_or(Decimal::ZERO, |v| {
         ctx.fraction(&format!("{p}.purchase_cut"), v, true)
     });
+    let commingling = s.commingling.as_ref().map(|c| {
+        let cp = format!("{p}.commingling");
+        crate::scenario::Commingling {
+            date: ctx.date(&format!("{cp}.date"), c.date),
+            share: c.share.map_or(Decimal::ONE, |v| {
+                ctx.fraction(&format!("{cp}.share"), v, true)
+            }),
+        }
+    });
     if ctx.error_count() > before {
         return None;
     }
@@ -150,6 +159,7 @@ pub(super) fn build(
         revolving_yield_cut,
         purchase_cut,
         clean_up_call: s.clean_up_call.unwrap_or(true),
+        commingling,
     })
 }
 
