@@ -2603,3 +2603,37 @@ fn a_servicer_failure_on_a_reported_date_changes_nothing() {
     assert_eq!(period_row(&later.run, 2).commingled, dec!(310000.00));
     assert_eq!(period_row(&later.run, 2).available_funds, dec!(0));
 }
+
+/// The Art. 39 cash flag compares with the forecast at issue, the deal file's own scenario
+/// (the base case: O1 pays 420,000, 310,000 and 305,000), whatever scenario projects the rest
+/// (review 38b item 1). Period 1 is reported as forecast; the stress projects O1 defaulting on
+/// 2024-05-01, so periods 2 and 3 collect nothing: 5 × 0 < 4 × 310,000 and 4 × 305,000, both
+/// flagged against the forecasts 310,000.00 and 305,000.00 (under the stress's own projection
+/// the forecast would be 0 and nothing flagged).
+#[test]
+fn the_cash_flag_compares_with_the_deals_own_forecast() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let full = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let text = actuals_of(&d, &full, 1);
+    let a = actuals_from_str("generated.toml", &text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let mut stress = d.scenario.clone();
+    stress.name = "o1-defaults".into();
+    stress.obligor_defaults = vec![(
+        0,
+        chrono::NaiveDate::from_ymd_opt(2024, 5, 1).expect("date"),
+    )];
+    let r = reconcile(&d, &stress, &a).unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<_> = r
+        .in_life
+        .iter()
+        .map(|x| (x.pool_cash, x.forecast_cash, x.cash_flag))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (dec!(420000.00), dec!(420000.00), false),
+            (dec!(0), dec!(310000.00), true),
+            (dec!(0), dec!(305000.00), true),
+        ]
+    );
+}

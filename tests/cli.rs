@@ -693,3 +693,42 @@ fn a_facility_with_interest_runs_and_reads_back_with_pyarrow() {
     }
     pyarrow_check(&out_dir);
 }
+
+/// The independent pyarrow check passes on the runs whose identities have extra terms: a deal
+/// with `[notices] per_unit` (a notice's `interest_unpaid` is the shortfall less the carried
+/// 尾差; review 38b item 3: the check failed on it) and a servicer failure with named accounts
+/// and a PDL (`commingled` against the ledger and `available_funds`).
+#[test]
+fn per_unit_and_commingling_runs_pass_the_pyarrow_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tianzhi = std::fs::read_to_string(root().join("deals/tianzhi_1_2024.toml")).expect("deal");
+    let per_unit = dir.path().join("per_unit.toml");
+    std::fs::write(&per_unit, tianzhi + "\n[notices]\nper_unit = true\n").expect("write");
+    let accounts =
+        std::fs::read_to_string(root().join("tests/fixtures/accounts.toml")).expect("fixture");
+    let cut = accounts.find("[scenario]").expect("fixture has [scenario]");
+    let failing = dir.path().join("commingling.toml");
+    std::fs::write(
+        &failing,
+        format!(
+            "{}[scenario]\nname = \"servicer-fails\"\n\
+             defaults = [ {{ obligor = \"O2\", date = 2024-05-01 }} ]\n\
+             recovery_rate = 0.5\nrecovery_lag_months = 2\n\
+             commingling = {{ date = 2024-08-20, share = 0.4 }}\n",
+            &accounts[..cut]
+        ),
+    )
+    .expect("write");
+    for deal in [&per_unit, &failing] {
+        let out_dir = dir.path().join(deal.file_stem().expect("stem"));
+        let out = run(&[
+            "run",
+            deal.to_str().expect("utf-8"),
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+            "--quiet",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        pyarrow_check(&out_dir);
+    }
+}

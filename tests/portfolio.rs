@@ -576,7 +576,9 @@ fn partitions_of_a_table_share_one_schema() {
     let pdl = tmp.path().join("pdl_only.toml");
     let alpha =
         std::fs::read_to_string(root().join("tests/fixtures/portfolio/alpha.toml")).expect("alpha");
-    std::fs::write(&pdl, alpha + "\n[pdl]\n").expect("write");
+    // Its notices at 2 places, the others' at 4 (review 38b item 2: its partitions were
+    // decimal(18, 2) and polars would not scan them with the others').
+    std::fs::write(&pdl, alpha + "\n[pdl]\n\n[notices]\ndecimals = 2\n").expect("write");
     // The accounts deal first: its schema was the one DuckDB took from the first file.
     let o = ipabs(&[
         "portfolio",
@@ -603,6 +605,16 @@ rows = duckdb.sql(
 ).fetchall()
 for deal, n, accounts, pdl in rows:
     print(deal, n == accounts, n == pdl, accounts == 0, pdl == 0)
+# The 2-place deal's figures at the portfolio's 4 places: whole hundredths, some above 0.
+notices = root / "payment_notices" / "deal=pdl_only"
+figures = [
+    v
+    for f in notices.rglob("*.parquet")
+    for v in pq.read_table(f).column("total_per_100").to_pylist()
+]
+assert str(pq.read_schema(next(notices.rglob("*.parquet"))).field("total_per_100").type) == "decimal128(18, 4)"
+assert figures and all(v == v.quantize(__import__("decimal").Decimal("0.01")) for v in figures)
+assert any(v > 0 for v in figures)
 "#;
     let check = Command::new("python3")
         .args(["-c", script, out.to_str().expect("utf-8")])

@@ -159,9 +159,19 @@ impl Reconciliation {
 pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<Reconciliation> {
     scenario.check(deal.obligors.len(), deal.supports.len(), deal.events.len())?;
     let at_issue = project(deal, scenario)?;
+    // The forecast at issue that the Art. 39 cash flag and the units check compare with: the
+    // deal file's own scenario, whatever scenario projects the rest (review 38b item 1: a
+    // stress projection hid the flag).
+    let own;
+    let forecast = if *scenario == deal.scenario {
+        &at_issue
+    } else {
+        own = project(deal, &deal.scenario)?;
+        &own
+    };
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
-    let mut warnings = units_warnings(deal, &scenario.name, actuals, &at_issue);
+    let mut warnings = units_warnings(deal, &scenario.name, actuals, forecast);
     warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
     warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
     warnings.extend(reported_commingling(deal, scenario, actuals));
@@ -169,7 +179,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     run.warnings.extend(warnings);
     let mut lines = compare(deal, actuals, &waterfall);
     explain(deal, &run, &mut lines)?;
-    let in_life = in_life(deal, actuals.len(), &run, &in_pool, &at_issue);
+    let in_life = in_life(deal, actuals.len(), &run, &in_pool, forecast);
     Ok(Reconciliation {
         lines,
         run,
@@ -298,11 +308,11 @@ fn arrears(
 }
 
 /// Located `actuals_pool` warnings for a period whose reported pool cash (collections and
-/// recoveries) is about 1/10,000 of what the deal's scenario projected for it at issue
+/// recoveries) is about 1/10,000 of what the deal file's scenario projected for it at issue
 /// (between half and twice the projection once multiplied by 10,000: amounts in 万元), or
 /// about 100 times it (fen): review 30b item 5, where a pool typed in 万元 showed only as
 /// knock-on differences. A period projected to collect nothing is not checked. `at_issue` is
-/// the projection of the deal's scenario `scenario` that [`reconcile`] rebases.
+/// the forecast at issue (the deal file's `[scenario]`); `scenario` names the run's.
 fn units_warnings(
     deal: &Deal,
     scenario: &str,

@@ -841,15 +841,25 @@ fn write_file(
 /// `payment_notices.parquet`: one row per outstanding tranche per payment date
 /// ([`NoticeRow`]); the per-100 figures are Decimal(18, `[notices] decimals`).
 pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
+    // Every run of one table comes from one deal; its scale is the deal's decimals.
+    notices_frame_at(runs, notices_scale(runs))
+}
+
+/// The scale of `runs`' per-100 figures: the largest of their rows' (each deal's `[notices]
+/// decimals`), 4 without a row.
+pub fn notices_scale(runs: &[PricedRun]) -> u32 {
+    runs.iter()
+        .flat_map(|r| &r.notices)
+        .map(|n| n.interest_per_100.scale().max(n.total_per_100.scale()))
+        .max()
+        .unwrap_or(4)
+}
+
+/// [`notices_frame`] with the per-100 figures at `scale` places (at least each row's own: the
+/// figures are exact there), so that the deals of a portfolio share one schema.
+pub fn notices_frame_at(runs: &[PricedRun], scale: u32) -> Result<DataFrame, Error> {
     let rows = stack(runs, |r| &r.notices);
     let mut t: Table<'_, '_, NoticeRow> = Table::new(NOTICES_FILE, &rows);
-    // Every run of one table comes from one deal; its scale is the deal's decimals.
-    let scale = rows.first().map_or(4, |r| {
-        r.row
-            .interest_per_100
-            .scale()
-            .max(r.row.total_per_100.scale())
-    });
     t.string("tranche", |r| r.row.tranche.as_str());
     t.int32("period", |x| x.period)?;
     t.date("payment_date", |x| x.payment_date);

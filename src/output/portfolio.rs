@@ -128,10 +128,11 @@ pub fn with_deal_id(mut df: DataFrame, ids: &[&str]) -> Result<DataFrame, Error>
 /// ([`PERIODS_OPTIONAL`]) so that the deals stack.
 pub fn stacked_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, DataFrame)>, Error> {
     let mut out = Vec::new();
+    let scale = portfolio_notices_scale(deals);
     for table in RunTable::ALL {
         let mut stacked: Option<DataFrame> = None;
         for &(id, runs) in deals {
-            let mut df = run_table_frame(table, runs)?;
+            let mut df = portfolio_table_frame(table, runs, scale)?;
             if table == RunTable::Periods {
                 df = with_optional_periods_columns(df)?;
             }
@@ -153,16 +154,41 @@ pub fn stacked_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, Dat
     Ok(out)
 }
 
+/// The per-100 scale of a portfolio's `payment_notices`: the largest `[notices] decimals` of
+/// its deals, so that every deal's rows share one column type (review 38b item 2: a deal at 2
+/// places made a partition that polars would not read with the others').
+fn portfolio_notices_scale(deals: &[(&str, &[PricedRun])]) -> u32 {
+    deals
+        .iter()
+        .filter(|(_, runs)| runs.iter().any(|r| !r.notices.is_empty()))
+        .map(|(_, runs)| super::parquet::notices_scale(runs))
+        .max()
+        .unwrap_or(4)
+}
+
+/// [`run_table_frame`], with the notices' per-100 figures at the portfolio's `scale`.
+fn portfolio_table_frame(
+    table: RunTable,
+    runs: &[PricedRun],
+    scale: u32,
+) -> Result<DataFrame, Error> {
+    match table {
+        RunTable::Notices => super::parquet::notices_frame_at(runs, scale),
+        _ => run_table_frame(table, runs),
+    }
+}
+
 /// Every run table of every run, one partition each; the `deal` and `scenario` columns are
 /// left out of the files (they are the partition keys). The partitions of a table share one
 /// schema: `periods` always has its optional columns ([`PERIODS_OPTIONAL`]).
 pub fn hive_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, DataFrame)>, Error> {
     let mut out = Vec::new();
+    let scale = portfolio_notices_scale(deals);
     for &(id, runs) in deals {
         for r in runs {
             for table in RunTable::ALL {
                 let name = partition_path(table, id, &r.scenario);
-                let df = run_table_frame(table, std::slice::from_ref(r))
+                let df = portfolio_table_frame(table, std::slice::from_ref(r), scale)
                     .map(|df| df.drop_many(["deal", "scenario"]))
                     .and_then(|df| match table {
                         RunTable::Periods => with_optional_periods_columns(df),
