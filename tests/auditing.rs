@@ -2637,3 +2637,50 @@ fn the_cash_flag_compares_with_the_deals_own_forecast() {
         ]
     );
 }
+
+/// A period that reports no tranche at all, where an earlier one did, is told at the period
+/// while a tranche is outstanding by the figures so far (review 38b item 5: exit 0 and no
+/// word). tests/fixtures/auditing_actuals.toml's period 1 repays 410,810.00 of A's 900,000.00:
+/// both A and B are outstanding when period 2 leaves out its two tranche lines.
+#[test]
+fn a_period_without_its_tranches_is_told() {
+    let deal = deal_from_str("auditing.toml", &read("tests/fixtures/auditing.toml"))
+        .expect("deal")
+        .deal;
+    let fixture = read("tests/fixtures/auditing_actuals.toml");
+    let src = fixture.replacen(
+        "tranches.A = { interest = \"4451.62\", principal = \"304548.37\" }\n",
+        "",
+        1,
+    );
+    let b = "tranches.B = { interest = 0, principal = 0 }\n";
+    let at = src.rfind(b).expect("B");
+    let src = format!("{}{}", &src[..at], &src[at + b.len()..]);
+    let period_2 = src[..src.rfind("[[periods]]").expect("period 2")]
+        .lines()
+        .count()
+        + 1;
+    let a = actuals_from_str("act.toml", &src, &deal).expect("actuals load");
+    let told: Vec<(&str, String)> = a
+        .warnings
+        .iter()
+        .map(|w| (w.check.name(), w.location.clone()))
+        .collect();
+    assert_eq!(
+        told,
+        [(
+            "actuals_tranche",
+            format!("act.toml:{period_2}:1: periods[1]")
+        )]
+    );
+    assert!(
+        a.warnings[0]
+            .message
+            .contains("period 2 reports no tranche, where period 1 did, and A, B are outstanding"),
+        "{}",
+        a.warnings[0].message
+    );
+    // Reported in full, nothing is told.
+    let a = actuals_from_str("act.toml", &fixture, &deal).expect("actuals load");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+}

@@ -1004,15 +1004,29 @@ fn an_out_of_range_rate_is_one_error() {
 }
 
 /// The reserve left at the end names the last date's waterfall when it has no step that
-/// releases the reserve (review 26d item M4). base.toml: the reserve holds its initial 5,000
-/// (`target = 5000`); O2's default trips `cdr_breach` on period 2, and `accelerated`, which
-/// runs to the end, has no `top_up_reserve` or `release_reserve` step, so the 5,000 stays.
+/// releases the reserve (review 26d item M4), and the deal is warned of when it loads (review
+/// 38a item 1). base.toml without its `accelerated` waterfall's `release_reserve`: the reserve
+/// holds its initial 5,000 (`target = 5000`); O2's default trips `cdr_breach` on period 2, and
+/// `accelerated`, which runs to the end, has no step that releases it, so the 5,000 stays.
 #[test]
 fn reserve_left_by_a_waterfall_without_a_reserve_step_says_so() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let out = ipabs(&["run", BASE, "--out", s(&tmp.path().join("o"))]);
+    let deal = variant(
+        tmp.path(),
+        "stranded.toml",
+        "  { action = \"release_reserve\" },\n",
+        "",
+    );
+    let out = ipabs(&["run", s(&deal), "--out", s(&tmp.path().join("o"))]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "waterfalls.accelerated: waterfall `accelerated` has no `top_up_reserve` or \
+             `release_reserve` step: once it runs, the reserve is never released"
+        ),
+        "{err}"
+    );
     assert!(
         err.contains(
             "5000.00 is left in the reserve after the last payment date: the last date's \

@@ -1231,10 +1231,12 @@ fn per_unit_owes_a_redeemed_tranche_paid_nothing_its_whole_arrears() {
 /// covering senior interest up to 1,000.55 over the deal. On the last date (no pool cash) the
 /// account brings `c` forward; A's figure of c + 1,000.55 is trunc((c + 1,000.55) × 100 /
 /// 1,200,000, 4) per 100, which × 12,000 units is what A is paid; the support gives that less
-/// `c`, and nothing reaches B.
+/// `c`, and nothing reaches B. The reserve stays out of it: `accelerated` without its
+/// `release_reserve` step keeps the reserve's 5,000 to the end.
 #[test]
 fn per_unit_draws_a_capped_support_only_for_what_the_figure_pays() {
     let d = base_per_unit(&[
+        ("  { action = \"release_reserve\" },\n", ""),
         (
             "covers = [\"taxes\", \"fees\", \"senior_interest\"]",
             "covers = [\"taxes\", \"fees\"]",

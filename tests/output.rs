@@ -308,24 +308,29 @@ fn sample_engine_run(scenario: &str) -> RunResult {
             tranche: senior.to_string().into(),
             record_date: NaiveDate::from_ymd_opt(2024, 3, 29).unwrap(),
             units: 12345,
-            interest_per_100: dec!(0.8750),
+            // The senior's flow row pays 10,000.00 of interest: 0.8100 per 100 × 12,345 units
+            // = 9,999.45 to holders, 0.55 of interest 尾差 (review 38b item 3: the sample's
+            // notice paid more than its tranche, which the check now reads).
+            interest_per_100: dec!(0.8100),
             principal_per_100: dec!(50.0000),
-            total_per_100: dec!(50.8750),
-            interest_paid: dec!(10801.87),
+            total_per_100: dec!(50.8100),
+            interest_paid: dec!(9999.45),
             principal_paid: dec!(617250.00),
-            residual: dec!(0.60),
+            // 0.55 of interest and 617,283.94 − 617,250.00 = 33.94 of principal.
+            residual: dec!(34.49),
             face_per_100_after: dec!(50.0000),
-            csdc_fee: dec!(31.40),
-            // 10,801.87 + 617,250.00 + 31.40 = 628,083.27; per 100 of the initial 1,234,500
-            // it is 50.8775…, past the fen: the 1,000.00 长款, transfer 629,083.27.
+            // 0.00005 × (9,999.45 + 617,250.00) = 31.3624725 → 31.36.
+            csdc_fee: dec!(31.36),
+            // 9,999.45 + 617,250.00 + 31.36 = 627,280.81; per 100 of the initial 1,234,500
+            // it is 50.8125…, past the fen: the 1,000.00 长款, transfer 628,280.81.
             csdc_buffer: dec!(1000.00),
-            transfer: dec!(629083.27),
+            transfer: dec!(628280.81),
             // The senior's flow row: 10,802.47 due, 10,000.00 paid: 802.47 unpaid (the check
             // of tests/python/check_parquet.py, the_sample_runs_pass_the_python_check).
             interest_unpaid: dec!(802.47),
-            interest_residual: dec!(0.60),
-            // 2024-01-01 → 2024-04-01: 31 + 29 + 31 = 91 days; 3.5% a year (a quarter of it,
-            // 0.875 per 100, is the sample's figure).
+            interest_residual: dec!(0.55),
+            // 2024-01-01 → 2024-04-01: 31 + 29 + 31 = 91 days; 3.5% a year (a quarter of it
+            // is 0.875 per 100; the sample's figure is lower, as the tranche was paid short).
             accrual_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             accrual_end: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             coupon: dec!(0.035),

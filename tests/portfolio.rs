@@ -398,6 +398,8 @@ fn copy_cases<'a>(deal: &'a str, scen: &'a str) -> [(&'static str, Vec<&'a str>)
                 "deals/gdd_patent_licence_2019.toml",
                 "--paths",
                 "200",
+                "--threads",
+                "1",
             ],
         ),
         (
@@ -409,6 +411,8 @@ fn copy_cases<'a>(deal: &'a str, scen: &'a str) -> [(&'static str, Vec<&'a str>)
                 "A=AAA",
                 "--paths",
                 "200",
+                "--threads",
+                "1",
             ],
         ),
     ]
@@ -472,6 +476,25 @@ fn xlsx_workbooks_read_back_with_openpyxl() {
             "{name} (pip install openpyxl, or run `bash .ci/run`): {}\n{}",
             text(&check.stdout),
             text(&check.stderr)
+        );
+        // The overview states the whole command line, whichever thread wrote the workbook
+        // (review 38a item 3: `rate` and `size` write it from a worker of their pool, and
+        // their `arguments` cell was empty).
+        let cell = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, openpyxl\n\
+                 ws = openpyxl.load_workbook(sys.argv[1])['overview']\n\
+                 print(dict(ws.iter_rows(values_only=True))['arguments'])",
+            ])
+            .arg(&book)
+            .output()
+            .expect("python3 runs");
+        let line = text(&cell.stdout);
+        assert!(
+            line.starts_with(&format!("ipabs {} ", args[0])) && line.contains("--xlsx"),
+            "{name}: {line}{}",
+            text(&cell.stderr)
         );
     }
 }

@@ -1494,11 +1494,13 @@ normal = [
 post_default = [
   { action = "pay_tax", taxes = ["vat"] },
   { action = "pay_interest", tranches = ["A"] },
+  { action = "release_reserve" },
   { action = "pay_principal", tranches = ["A"], amount = "available" },
   { action = "pay_residual", tranche = "Sub" },
 ]
 accelerated = [
   { action = "pay_interest", tranches = ["A", "M"] },
+  { action = "release_reserve" },
   { action = "pay_principal", tranches = ["A", "M"], order = "pro_rata", amount = "available" },
   { action = "pay_residual", tranche = "Sub" },
 ]
@@ -1726,8 +1728,9 @@ fn full_deal_with_every_key() {
     assert_eq!(normal[6].action, Action::PaySubReturn(2));
     assert_eq!(normal[7].when, Some(StepCondition::SeniorPaidOff));
     assert_eq!(normal[8].when, Some(StepCondition::FinalPeriod));
+    assert_eq!(deal.waterfalls[2].steps[1].action, Action::ReleaseReserve);
     assert_eq!(
-        deal.waterfalls[2].steps[1].action,
+        deal.waterfalls[2].steps[2].action,
         Action::PayPrincipal {
             tranches: vec![0, 1],
             order: PrincipalOrder::ProRata,
@@ -2037,8 +2040,8 @@ fn warnings_come_in_the_files_order() {
     assert_eq!(
         search,
         [
-            "order.toml:117:7: scenario.cdr",
-            "order.toml:118:12: scenario.defaults"
+            "order.toml:118:7: scenario.cdr",
+            "order.toml:119:12: scenario.defaults"
         ]
     );
 }

@@ -160,6 +160,20 @@ pub(super) fn command_line() -> String {
     COMMAND_LINE.with(|c| c.borrow().clone())
 }
 
+/// [`crate::sweep::in_pool`] with this thread's command line kept for `work`, which runs on a
+/// worker of the pool: the workbook's overview reads it there (review 38a item 3: `rate` and
+/// `size` wrote an empty `arguments` cell).
+pub(super) fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T> {
+    let line = command_line();
+    crate::sweep::in_pool(threads, move || {
+        COMMAND_LINE.with(|c| *c.borrow_mut() = line);
+        work()
+    })
+}
+
 /// Whether a command's results are left to the end of the process: set by [`main`], which the
 /// `ipabs` binary calls and then exits with the command's code; never by [`run_args`], whose
 /// caller (the Python package) goes on running.

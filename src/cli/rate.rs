@@ -15,7 +15,7 @@ use crate::error::{Error, Result, Warning};
 use crate::output;
 use crate::scenario::ScenarioSet;
 use crate::shard::Shard;
-use crate::sweep::{self, Progress};
+use crate::sweep::Progress;
 use crate::validate::{self, Loaded};
 
 /// The arguments of `ipabs rate`: their doc comments are its `--help` text.
@@ -332,7 +332,7 @@ fn rate_command(
     let inputs: Vec<&Path> = std::iter::once(input.deal).chain(input.scenarios).collect();
     refuse_copies(copy, out, &names, &inputs)?;
     let progress = !out.quiet;
-    sweep::in_pool(threads, || -> Result<()> {
+    super::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;
         let d = &r.loaded.deal;
         let through = match mc_scenario {
@@ -452,7 +452,7 @@ fn write_rate_shard(
     let file = shard.file(name);
     refuse_files(out, &[file.as_str()])?;
     let progress = !out.quiet;
-    sweep::in_pool(threads, || -> Result<()> {
+    super::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, source)?;
         let (frame, line) = table(&r, progress)?;
         let _lock = lock_output_shard(out, Some(shard))?;

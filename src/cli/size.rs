@@ -11,7 +11,6 @@ use super::rate::{Inputs, simulate_pool};
 use super::{CopyArgs, McArgs, OutArgs};
 use crate::error::{Error, Result, Warning};
 use crate::output;
-use crate::sweep;
 use crate::validate;
 
 /// The arguments of `ipabs size`: their doc comments are its `--help` text.
@@ -154,7 +153,7 @@ fn size_command(
         )));
     }
     let progress = !out.quiet;
-    sweep::in_pool(a.threads, || -> Result<()> {
+    super::in_pool(a.threads, || -> Result<()> {
         let r = simulate_pool(input, (a.paths, a.seed), progress, strict)?;
         let d = &r.loaded.deal;
         let targets = parse_targets(d, &a.targets)?;

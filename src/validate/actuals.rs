@@ -518,10 +518,42 @@ fn tranches_left_out(
     periods: &[ActualPeriod],
 ) {
     let mut repaid = vec![Decimal::ZERO; deal.tranches.len()];
+    // The first period (number) that reported a tranche.
+    let mut reported_before: Option<usize> = None;
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
         let reported = |t: usize| {
             a.interest[t].is_some() || a.principal[t].is_some() || a.residual[t].is_some()
         };
+        let outstanding: Vec<&str> = deal
+            .tranches
+            .iter()
+            .enumerate()
+            .filter(|&(t, tr)| repaid[t] < tr.balance)
+            .map(|(_, tr)| tr.name.as_str())
+            .collect();
+        // No tranche at all, where an earlier period reported some and the figures so far
+        // leave some outstanding: the whole block left out (review 38b item 5: exit 0 and no
+        // word, where one senior left out is told below).
+        if let Some(first) = reported_before
+            && (0..deal.tranches.len()).all(|t| !reported(t))
+            && !outstanding.is_empty()
+        {
+            ctx.warn(
+                Check::ActualsTranche,
+                &format!("periods[{i}]"),
+                format!(
+                    "period {} reports no tranche, where period {first} did, and {} {} \
+                     outstanding by the figures reported so far: no payment to the tranches \
+                     on this date is compared, and the waterfall's stand for them",
+                    a.index + 1,
+                    outstanding.join(", "),
+                    if outstanding.len() == 1 { "is" } else { "are" }
+                ),
+            );
+        }
+        if reported_before.is_none() && (0..deal.tranches.len()).any(reported) {
+            reported_before = Some(a.index + 1);
+        }
         // Tranches are in order of seniority: those before the most junior one reported.
         if let Some(last) = (0..deal.tranches.len()).rev().find(|&t| reported(t)) {
             let missing: Vec<&str> = deal.tranches[..last]

@@ -184,6 +184,51 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
     }
 }
 
+/// A waterfall a trigger or the clean-up call selects that never releases the reserve (no
+/// `top_up_reserve` that releases, no `release_reserve`): once it runs, the reserve keeps its
+/// balance to the end, the last date's target of 0 included (review 38a item 1: it cost a
+/// senior half a point of break-even with no word; only a stressed `run` told `cash_left`).
+/// `normal` is `reached`'s; a revolving period's waterfall gives way to `normal` when the
+/// period ends.
+pub(super) fn reserve_released(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
+    if raw.reserve.is_none() {
+        return;
+    }
+    let selected = |ix: usize| {
+        deal.triggers.iter().any(|t| t.waterfall == ix)
+            || deal
+                .clean_up_call
+                .as_ref()
+                .is_some_and(|c| c.waterfall == ix)
+    };
+    for (_, w) in deal
+        .waterfalls
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|&(ix, _)| selected(ix))
+    {
+        if w.steps
+            .iter()
+            .any(|s| matches!(s.action, Action::TopUpReserve | Action::ReleaseReserve))
+        {
+            continue;
+        }
+        ctx.warn(
+            Check::Unreached,
+            &join_key("waterfalls", &w.name),
+            format!(
+                "waterfall `{}` has no `top_up_reserve` or `release_reserve` step: once it \
+                 runs, the reserve is never released, not even on the last \
+                 payment date (its target is 0 then), and its balance is left in it after the \
+                 deal (`cash_left`) instead of paying the tranches; add \
+                 `{{ action = \"release_reserve\" }}` before its principal steps",
+                w.name
+            ),
+        );
+    }
+}
+
 /// What a step pays, for the order checks: (principal?, tranches).
 pub(super) fn claims(a: &Action) -> Option<(bool, Vec<usize>)> {
     match a {
