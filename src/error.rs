@@ -241,6 +241,15 @@ pub enum Check {
     TaxRange,
     /// A trigger threshold outside the range seen.
     TriggerRange,
+    /// A `coverage_below` trigger on a deal whose seniors are all pass-through: before their
+    /// expected maturity the multiple counts their interest alone.
+    CoverageOnInterest,
+    /// A `[rating]` target default rate (base rate × multiplier) above 100%: no tranche can
+    /// meet it (a multiplier of 500 for 5?).
+    TdrRange,
+    /// `check` on a deal with credit tags: what `rate` and `size` would refuse in them (an
+    /// unknown rating, an obligor with both `pd` and `rating`, one with neither).
+    RatingInputs,
     /// A reserve target or multiple outside the range seen.
     ReserveRange,
     /// A pricing yield, discount rate or price that looks like a unit mistake.
@@ -306,7 +315,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 53] = [
+    pub const ALL: [Check; 56] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -337,6 +346,9 @@ impl Check {
         Check::FeeRange,
         Check::TaxRange,
         Check::TriggerRange,
+        Check::CoverageOnInterest,
+        Check::TdrRange,
+        Check::RatingInputs,
         Check::ReserveRange,
         Check::PricingRange,
         Check::CashLeft,
@@ -395,6 +407,9 @@ impl Check {
             Check::FeeRange => "fee_range",
             Check::TaxRange => "tax_range",
             Check::TriggerRange => "trigger_range",
+            Check::CoverageOnInterest => "coverage_on_interest",
+            Check::TdrRange => "tdr_range",
+            Check::RatingInputs => "rating_inputs",
             Check::ReserveRange => "reserve_range",
             Check::PricingRange => "pricing_range",
             Check::CashLeft => "cash_left",

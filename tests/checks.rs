@@ -990,6 +990,120 @@ fn rating_tables_out_of_order_are_told() {
     }
 }
 
+/// A target default rate above 100% is told once (`tdr_range`, review 38a item 7): with a base
+/// rate of 0.1, AAA's multiplier of 500 (line 5, column 23 after `multipliers = { AAA = `)
+/// gives 0.1 × 500 = 5000%, and AA's 11, 110%; A's 9 gives 90% and is fine. With the default
+/// table (AAA 5.0 … BB- 1.2) and a base rate of 0.8, every grade from AAA (400%) to BB (1.5
+/// × 0.8 = 120%) is above 100% and BB- (96%) is not: told at `base_default_rate` (line 4,
+/// column 21).
+#[test]
+fn a_target_default_rate_above_the_pool_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("t.toml");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"base\"\n[rating]\nbase_default_rate = 0.1\n\
+         multipliers = { AAA = 500, AA = 11, A = 9 }\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", BASE, "--scenario", s(&file)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let want = format!(
+        "warning: {}:5:23: rating.multipliers.AAA: the target default rate of AAA is 0.1 × 500 \
+         = 5000.00%, above 100% of the pool, as is that of AA: no tranche rated there can pass",
+        s(&file)
+    );
+    assert!(err.contains(&want), "no {want:?} in\n{err}");
+    assert_eq!(err.matches("[tdr_range]").count(), 1, "{err}");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"base\"\n[rating]\nbase_default_rate = 0.8\n",
+    )
+    .expect("write");
+    let err = text(&ipabs(&["check", BASE, "--scenario", s(&file)]).stderr);
+    let want = format!(
+        "warning: {}:4:21: rating.base_default_rate: the target default rate of AAA is 0.8 × 5 \
+         = 400.00%, above 100% of the pool, as is that of AAA-, AA+, AA, AA-, A+, A, A-, BBB+, \
+         BBB, BBB-, BB+, BB:",
+        s(&file)
+    );
+    assert!(err.contains(&want), "no {want:?} in\n{err}");
+}
+
+/// `check` tells what `rate` and `size` would refuse in a deal's credit tags (review 38a item
+/// 5: it said ok): O1 rated `A1`, a label no row of the PD table has, and O2 with no rating
+/// at all. A `rating_inputs` warning at each, exit 0; `rate` stops on the same deal with exit
+/// 2. A deal without credit tags (the base) is not told.
+#[test]
+fn check_tells_the_credit_tags_rate_would_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = variant(
+        dir.path(),
+        "tags.toml",
+        "tags = { industry = \"biotech\" }",
+        "tags = { industry = \"biotech\", rating = \"A1\" }",
+    );
+    let out = ipabs(&["check", s(&deal)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // O1's label at its value (line 18, `tags = { industry = "biotech", rating = "A1" }`:
+    // column 41), O2's missing rating at its table (line 27, column 1).
+    assert_eq!(err.matches("[rating_inputs]").count(), 2, "{err}");
+    let name = s(&deal);
+    for want in [
+        format!(
+            "warning: {name}:18:41: obligors[0].tags.rating: `ipabs rate` and `ipabs size` \
+             would refuse this: "
+        ),
+        format!(
+            "warning: {name}:27:1: obligors[1].tags.rating: `ipabs rate` and `ipabs size` \
+             would refuse this: obligor `O2` has no rating"
+        ),
+    ] {
+        assert!(err.contains(&want), "no {want:?} in\n{err}");
+    }
+    let rate = ipabs(&[
+        "rate",
+        s(&deal),
+        "--paths",
+        "10",
+        "--out",
+        s(&dir.path().join("r")),
+    ]);
+    assert_eq!(rate.status.code(), Some(2), "{}", text(&rate.stderr));
+    let base = ipabs(&["check", BASE]);
+    assert!(!text(&base.stderr).contains("rating_inputs"));
+}
+
+/// A tranche the sizing itself leaves small gets a note, not the sized file's `issue_size`
+/// warning asking whether it is in 万元 (review 38a item 6). gdd's undertaking pays its senior
+/// uncapped, so A's rating never binds: A takes the issue size less one step and B is left at
+/// one `--step`, 10,000.00.
+#[test]
+fn a_tranche_sized_small_is_a_note_not_a_unit_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = ipabs(&[
+        "size",
+        "deals/gdd_patent_licence_2019.toml",
+        "--target",
+        "A=AAA",
+        "--paths",
+        "200",
+        "--threads",
+        "1",
+        "--out",
+        s(dir.path()),
+    ]);
+    let (stdout, err) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        stdout.contains("note: tranche `B` is sized to 10,000.00, a small share of the pool"),
+        "{stdout}"
+    );
+    assert!(!err.contains("万元 or 亿元"), "{err}");
+}
+
 /// A rate of 100% or more is an error at its key, and not also a `rate_range` warning (review
 /// 24f item 10): an asset rate of 1.5 gives the error alone.
 #[test]

@@ -51,9 +51,11 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
         }
         e => e,
     })?;
+    let credit = credit_warnings(&deal, d, &set.rating_model.pd, &loaded.warnings)?;
+    print_warnings(&credit);
     strict_check(
         strict,
-        loaded.warnings.len() + set.warnings.len() + warnings,
+        loaded.warnings.len() + set.warnings.len() + warnings + credit.len(),
     )?;
     // With obligor groups, how many credits the rating model and break-even see (review 33f
     // item M3: nothing said groups were applied).
@@ -89,4 +91,62 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
         set.scenarios.len()
     ));
     Ok(())
+}
+
+/// The credit tags `rate` and `size` read (docs/rating.md): a deal that gives any (`rating` or
+/// `pd` on an obligor, `tags` on a support) is checked as those commands check it, with their
+/// warnings, and each mistake they would refuse told as a `rating_inputs` warning at its key
+/// (review 38a item 5: `check` said ok on a rating `A1`, on an obligor with both `pd` and
+/// `rating`, and on one with neither, which `rate` then refused), unless a load warning
+/// (`loaded`) already points at that key or one above it (`group_credit` tells a group's two
+/// ratings). A deal without credit tags is not rated this way and is not told.
+fn credit_warnings(
+    path: &std::path::Path,
+    d: &crate::deal::Deal,
+    table: &crate::rating_model::PdTable,
+    loaded: &[crate::error::Warning],
+) -> Result<Vec<crate::error::Warning>> {
+    use crate::error::{Check, Error, Warning};
+    let tagged = d
+        .obligors
+        .iter()
+        .any(|o| o.tags.contains_key("rating") || o.tags.contains_key("pd"))
+        || d.supports.iter().any(|s| !s.tags.is_empty());
+    if !tagged {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let told = |key: &str| {
+        loaded.iter().any(|w| {
+            w.location.rsplit_once(": ").is_some_and(|(_, k)| {
+                key == k
+                    || key
+                        .strip_prefix(k)
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        })
+    };
+    Ok(
+        match crate::validate::credits_from_str(&path.display().to_string(), &text, d, table) {
+            Ok((_, warnings)) => warnings,
+            Err(Error::Input(errors)) => errors
+                .into_iter()
+                .filter(|e| !told(&e.key_path))
+                .map(|e| {
+                    Warning::at(
+                        Check::RatingInputs,
+                        format!("{}:{}:{}: {}", e.file, e.line, e.column, e.key_path),
+                        format!(
+                            "`ipabs rate` and `ipabs size` would refuse this: {}; expected {}",
+                            e.problem, e.expected
+                        ),
+                    )
+                })
+                .collect(),
+            Err(e) => return Err(e),
+        },
+    )
 }

@@ -242,11 +242,36 @@ fn size_command(
                 .chain(&r.base_warnings)
                 .any(|k| k.check == w.check && k.message == w.message)
         };
+        // A balance the sizing itself made small is its answer, not a unit slip: the
+        // `issue_size` warning's "万元 or 亿元?" on a sized tranche becomes a note (review 38a
+        // item 6: an uncapped undertaking left the subordinated tranche at one step).
+        let sized_small = |w: &Warning| {
+            w.check == crate::error::Check::IssueSize
+                && balances
+                    .iter()
+                    .any(|(name, _)| w.message.starts_with(&format!("tranche `{name}` is ")))
+        };
+        let small_notes: Vec<String> = balances
+            .iter()
+            .filter(|(name, _)| {
+                sized.warnings.iter().any(|w| {
+                    sized_small(w) && w.message.starts_with(&format!("tranche `{name}` is "))
+                })
+            })
+            .map(|(name, b)| {
+                format!(
+                    "note: tranche `{name}` is sized to {}, a small share of the pool: that is \
+                     the sizing's result, not an amount in 万元 (the `issue_size` warning the \
+                     sized file gets on it is left out here)",
+                    output::table::format_money(*b)
+                )
+            })
+            .collect();
         let new: Vec<Warning> = sized
             .warnings
             .iter()
             .chain(&base.warnings)
-            .filter(|w| !known(w))
+            .filter(|w| !known(w) && !sized_small(w))
             .cloned()
             .collect();
         print_warnings(&new);
@@ -272,6 +297,7 @@ fn size_command(
             .into_iter()
             .chain(o::pool_notes(&r.loaded.deal, &r.pool, a.paths, &r.tdrs))
             .chain(o::provider_note(&r.loaded.deal, &r.pool, &r.sim, None))
+            .chain(small_notes)
             .collect();
         if let Some(file) = &copy.html {
             use crate::output::html;

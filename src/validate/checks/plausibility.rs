@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::deal::{
-    Base, Deal, FeeKind, ReserveTarget, TargetFormula, TrancheClass, Trigger, TriggerCondition,
+    Amortization, Base, Deal, FeeKind, ReserveTarget, TargetFormula, TrancheClass, Trigger,
+    TriggerCondition,
 };
 use crate::error::Check;
 use crate::schema;
@@ -410,6 +411,7 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
             );
         }
     }
+    coverage_on_interest(ctx, deal);
     for (i, t) in deal.triggers.iter().enumerate() {
         // The trigger's own threshold, then each step's that differs from the one before
         // (review 34d item L6: equal steps repeated the warning).
@@ -429,6 +431,46 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
         threshold_steps(ctx, deal, i, t);
     }
     reserve_in_range(ctx, deal, issue);
+}
+
+/// A `coverage_below` trigger on a deal whose senior tranches are all pass-through: before
+/// their expected maturity no principal is due, so the multiple counts their interest alone
+/// (docs/conventions.md) and falls below the threshold only when the pool cannot pay that
+/// interest (review 38a item 2: at 40% defaults a 1.05 trigger tripped on the last date, the
+/// senior 54 million short). Told at the trigger's `condition`, with what watches principal.
+fn coverage_on_interest(ctx: &mut Ctx, deal: &Deal) {
+    let seniors: Vec<&str> = deal
+        .tranches
+        .iter()
+        .filter(|t| t.class == TrancheClass::Senior)
+        .map(|t| t.name.as_str())
+        .collect();
+    let all_pass_through = deal
+        .tranches
+        .iter()
+        .filter(|t| t.class == TrancheClass::Senior)
+        .all(|t| matches!(t.amortization, Amortization::PassThrough));
+    if seniors.is_empty() || !all_pass_through {
+        return;
+    }
+    for (i, t) in deal.triggers.iter().enumerate() {
+        let TriggerCondition::CoverageBelow(x) = t.condition else {
+            continue;
+        };
+        ctx.warn(
+            Check::CoverageOnInterest,
+            &format!("triggers[{i}].condition"),
+            format!(
+                "trigger `{}` watches the senior coverage multiple below {x}, but the senior \
+                 tranche(s) `{}` are pass-through: before their expected maturity no principal \
+                 is due, so the multiple counts their interest alone and trips only when the \
+                 pool cannot pay that interest, however much principal the defaults take; \
+                 `pool_to_senior_below` or `cumulative_default_ratio_above` watch the principal",
+                t.name,
+                seniors.join("`, `"),
+            ),
+        );
+    }
 }
 
 /// A trigger threshold (`path`) outside the range seen (`trigger_range`).

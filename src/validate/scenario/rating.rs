@@ -39,10 +39,53 @@ pub(super) fn rating(ctx: &mut Ctx, r: &schema::Rating) -> RatingTable {
             table
         }
     };
+    tdrs_in_range(ctx, r, base_default_rate, &multipliers);
     RatingTable {
         base_default_rate,
         multipliers,
     }
+}
+
+/// Warns (`tdr_range`) once when some grade's target default rate, `base_default_rate ×
+/// multiplier`, is above 100%: a break-even default rate is at most 100% of the pool, so no
+/// tranche rated there can pass (review 38a item 7: a multiplier of 500 ran and printed FAIL).
+/// At the first such multiplier the file gives, else at `base_default_rate`.
+fn tdrs_in_range(ctx: &mut Ctx, r: &schema::Rating, base: Decimal, table: &[(String, Decimal)]) {
+    let over: Vec<&(String, Decimal)> = table
+        .iter()
+        .filter(|(_, m)| base * m > Decimal::ONE)
+        .collect();
+    let Some((first, m)) = over.first() else {
+        return;
+    };
+    let given = r
+        .multipliers
+        .as_ref()
+        .is_some_and(|g| g.contains_key(first));
+    let path = if given {
+        join_key("rating.multipliers", first)
+    } else {
+        "rating.base_default_rate".to_string()
+    };
+    let others: Vec<&str> = over[1..].iter().map(|(l, _)| l.as_str()).collect();
+    let also = if others.is_empty() {
+        String::new()
+    } else {
+        format!(", as is that of {}", others.join(", "))
+    };
+    ctx.warn(
+        Check::TdrRange,
+        &path,
+        format!(
+            "the target default rate of {first} is {} × {} = {}, above 100% of the pool{also}: \
+             no tranche rated there can pass, since a break-even default rate is at most 100%; \
+             a multiplier is a plain factor (5 for 5×) and the base rate a fraction (0.03 for \
+             3%)",
+            base.normalize(),
+            m.normalize(),
+            crate::money::percent(base * m, 2),
+        ),
+    );
 }
 
 /// Warns (`rating_order`) at a `[rating]` multiplier above the one of a higher grade of the
