@@ -2684,3 +2684,111 @@ fn a_period_without_its_tranches_is_told() {
     let a = actuals_from_str("act.toml", &fixture, &deal).expect("actuals load");
     assert!(a.warnings.is_empty(), "{:?}", a.warnings);
 }
+
+/// A line typed in 万元 or in fen says so (review 38b item 6): the fixture's period-1 trustee
+/// fee of 1,000.00 reported as 0.1 (× 10,000 = 1,000: 万元), and its period-2 fee as 100000
+/// (1,000.00 × 100: fen). A fee of 600.00 against 1,000.00 is no units slip and gets no note.
+#[test]
+fn a_line_in_wanyuan_or_fen_is_told() {
+    use ipabs::analytics::reconcile::ReconNote;
+    use ipabs::output::reconcile::note_text;
+    let d = deal("tests/fixtures/auditing.toml");
+    let fixture = read("tests/fixtures/auditing_actuals.toml");
+    let src = fixture
+        .replacen(
+            "fees = { trustee = 1000 }",
+            "fees = { trustee = \"0.1\" }",
+            1,
+        )
+        .replacen(
+            "fees = { trustee = 1000 }",
+            "fees = { trustee = 100000 }",
+            1,
+        );
+    let a = actuals_from_str("units.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let fee = |p: u32| {
+        r.lines
+            .iter()
+            .find(|l| l.period == p && l.line == "fee")
+            .expect("fee line")
+            .clone()
+    };
+    assert_eq!(fee(1).notes, [ReconNote::Units { per: 10_000 }]);
+    assert!(
+        note_text(&fee(1).notes)
+            .expect("note")
+            .contains("about 1/10,000 of the model's: an amount in 万元?")
+    );
+    assert!(fee(2).notes.contains(&ReconNote::Units { per: 100 }));
+    let src = fixture.replacen("fees = { trustee = 1000 }", "fees = { trustee = 600 }", 1);
+    let a = actuals_from_str("units.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let line = r
+        .lines
+        .iter()
+        .find(|l| l.period == 1 && l.line == "fee")
+        .expect("fee");
+    assert!(line.notes.is_empty(), "{:?}", line.notes);
+}
+
+/// A support draw reported under the wrong support is told on its line (review 38b item 4):
+/// tianzhi under 30% defaults with 20% recovered draws its `guarantee` (the first support, by
+/// the deal's order) on some date; a report that states that draw under
+/// `shortfall_undertaking` and leaves `guarantee` out differs on the undertaking's line by
+/// exactly what the run drew from `guarantee`, which the note names.
+#[test]
+fn a_draw_under_the_wrong_support_is_told() {
+    use ipabs::analytics::reconcile::ReconNote;
+    let d = deal("deals/tianzhi_1_2024.toml");
+    let mut stress = d.scenario.clone();
+    stress.name = "stress".into();
+    stress.default_rate = dec!(0.3);
+    stress.recovery_rate = dec!(0.2);
+    let full = ipabs::engine::run(&d, &stress).unwrap_or_else(|e| panic!("{e}"));
+    // The first date the guarantee pays, and what.
+    let guarantee = d
+        .supports
+        .iter()
+        .position(|s| s.name == "guarantee")
+        .expect("guarantee");
+    let (period, drawn) = full
+        .ledger
+        .iter()
+        .filter(|e| {
+            e.action == ipabs::engine::ledger::Movement::DrawSupport
+                && e.source == ipabs::engine::ledger::Account::Support(guarantee)
+        })
+        .map(|e| (e.period, e.amount))
+        .next()
+        .expect("the stress draws the guarantee");
+    let m = usize::try_from(period).expect("period");
+    let text = actuals_of(&d, &full, m);
+    // The date's supports line, the m-th: the draw put under the undertaking alone.
+    let mut at = 0;
+    for _ in 0..m {
+        at += text[at..].find("supports = {").expect("supports line") + 1;
+    }
+    let start = at - 1;
+    let end = start + text[start..].find('\n').expect("line end");
+    let wrong = format!(
+        "{}supports = {{ \"shortfall_undertaking\" = \"{drawn}\" }}{}",
+        &text[..start],
+        &text[end..]
+    );
+    let a = actuals_from_str("wrong.toml", &wrong, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &stress, &a).unwrap_or_else(|e| panic!("{e}"));
+    let line = r
+        .differences()
+        .find(|l| l.line == "support_draw" && l.item == "shortfall_undertaking")
+        .expect("the undertaking's line differs");
+    assert_eq!((line.period, line.actual - line.model), (period, drawn));
+    assert!(
+        line.notes.contains(&ReconNote::OtherSupport {
+            support: "guarantee".into(),
+            amount: drawn,
+        }),
+        "{:?}",
+        line.notes
+    );
+}

@@ -93,6 +93,23 @@ pub enum ReconNote {
         /// The difference is exactly −`amount`: the report pays none of the arrears.
         none_paid: bool,
     },
+    /// The actual is about 1/10,000 of the model's (`per` 10,000: amounts in 万元) or about 100
+    /// times it (`per` 100 read the other way: fen): within a factor of 2 once scaled (review
+    /// 38b item 6: only the pool's cash was checked for units).
+    Units {
+        /// 10,000 for 万元 (the actual × 10,000 is near the model), 100 for fen (the actual /
+        /// 100 is).
+        per: u32,
+    },
+    /// A support draw reported where the waterfall drew none (or less), while the date's report
+    /// leaves out another support from which the waterfall drew exactly the difference: the
+    /// draw is likely put under the wrong provider (review 38b item 4: both then stated it).
+    OtherSupport {
+        /// The support the report leaves out.
+        support: String,
+        /// What the waterfall drew from it on the date, in yuan.
+        amount: Decimal,
+    },
 }
 
 impl ReconLine {
@@ -476,6 +493,12 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         .filter(|l| l.model != l.actual)
         .map(|l| (l.period, l.line, l.item.clone()))
         .collect();
+    // The (period, support) of every support draw the report states.
+    let reported: Vec<(u32, String)> = lines
+        .iter()
+        .filter(|l| l.line == "support_draw")
+        .map(|l| (l.period, l.item.clone()))
+        .collect();
     // The (period, line, item, ticks) of every line that differs by whole ticks.
     let mut ticked: Vec<(u32, &'static str, String, i64)> = Vec::new();
     for l in lines.iter_mut().filter(|l| l.model != l.actual) {
@@ -534,6 +557,17 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                 earlier,
             });
         }
+        if l.notes.is_empty()
+            && let Some(per) = units_slip(l.model, l.actual)
+        {
+            l.notes.push(ReconNote::Units { per });
+        }
+        if l.line == "support_draw"
+            && l.actual > l.model
+            && let Some((support, amount)) = other_support(deal, run, &reported, l)
+        {
+            l.notes.push(ReconNote::OtherSupport { support, amount });
+        }
         let before = l.period.checked_sub(1);
         let arrears = before.and_then(|b| match l.line {
             "interest" => run
@@ -569,6 +603,53 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// 10,000 when `actual` × 10,000 is within a factor of 2 of `model` (万元), 100 when `actual`
+/// is within a factor of 2 of `model` × 100 (fen); None otherwise or when either is not above
+/// zero.
+fn units_slip(model: Decimal, actual: Decimal) -> Option<u32> {
+    if model <= Decimal::ZERO || actual <= Decimal::ZERO {
+        return None;
+    }
+    let near = |x: Decimal, y: Decimal| x * Decimal::TWO >= y && x <= y * Decimal::TWO;
+    if near(actual * Decimal::from(10_000), model) {
+        Some(10_000)
+    } else if near(actual, model * Decimal::ONE_HUNDRED) {
+        Some(100)
+    } else {
+        None
+    }
+}
+
+/// For a `support_draw` line whose actual is above the model: another support the date's
+/// report leaves out (`reported`: the (period, support) of every reported draw) from which the
+/// restated run drew exactly the difference on the date (it keeps the waterfall's draw of a
+/// support not reported). The first such support, in the deal's order.
+fn other_support(
+    deal: &Deal,
+    run: &RunResult,
+    reported: &[(u32, String)],
+    l: &ReconLine,
+) -> Option<(String, Decimal)> {
+    use crate::engine::ledger::{Account, Movement};
+    let difference = l.actual - l.model;
+    deal.supports.iter().enumerate().find_map(|(j, s)| {
+        if s.name == l.item || reported.iter().any(|(p, n)| *p == l.period && *n == s.name) {
+            return None;
+        }
+        let drawn: Decimal = run
+            .ledger
+            .iter()
+            .filter(|e| {
+                e.period == l.period
+                    && e.action == Movement::DrawSupport
+                    && e.source == Account::Support(j)
+            })
+            .map(|e| e.amount)
+            .sum();
+        (drawn > Decimal::ZERO && drawn == difference).then(|| (s.name.clone(), drawn))
+    })
 }
 
 /// A difference of a tranche's interest or principal as whole ticks of its figures per 100:

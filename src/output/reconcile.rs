@@ -110,6 +110,18 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                     ),
                 }
             }
+            ReconNote::Units { per: 10_000 } => "the report's figure is about 1/10,000 of the \
+                 model's: an amount in 万元? The actuals file takes yuan"
+                .to_string(),
+            ReconNote::Units { .. } => "the report's figure is about 100 times the model's: an \
+                 amount in fen? The actuals file takes yuan"
+                .to_string(),
+            ReconNote::OtherSupport { support, amount } => format!(
+                "the waterfall drew {} from `{support}` on this date, which the report leaves \
+                 out: the draw put under the wrong support? Both now state it (report `{support}` \
+                 too, as 0 if it paid nothing)",
+                super::table::format_money(*amount)
+            ),
         })
         .collect();
     (!words.is_empty()).then(|| words.join("; "))
