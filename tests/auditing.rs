@@ -2602,6 +2602,14 @@ fn a_servicer_failure_on_a_reported_date_changes_nothing() {
     assert_eq!(period_row(&later.run, 1).commingled, dec!(0));
     assert_eq!(period_row(&later.run, 2).commingled, dec!(310000.00));
     assert_eq!(period_row(&later.run, 2).available_funds, dec!(0));
+    // The Art. 39 cash flag reads the cash the trust received: 0 against the forecast
+    // 310,000.00 (review 38c item M2: the pool's 310,000 was compared, and nothing flagged).
+    let row = later.in_life.iter().find(|r| r.period == 2).expect("row");
+    assert_eq!(
+        (row.pool_cash, row.forecast_cash),
+        (dec!(0), dec!(310000.00))
+    );
+    assert!(row.cash_flag);
 }
 
 /// The Art. 39 cash flag compares with the forecast at issue, the deal file's own scenario

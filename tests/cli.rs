@@ -719,7 +719,32 @@ fn per_unit_and_commingling_runs_pass_the_pyarrow_check() {
         ),
     )
     .expect("write");
-    for deal in [&per_unit, &failing] {
+    // A revolving deal with a reserve whose revolving waterfall has no reserve step: its
+    // `reserve_target` is null on those dates, as docs/output.md allows (review 38c item L1:
+    // the check refused the null), and the servicer keeps half of period 2.
+    let hand =
+        std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
+    let cut = hand.find("[scenario]").expect("fixture has [scenario]");
+    let revolving = dir.path().join("revolving.toml");
+    std::fs::write(
+        &revolving,
+        hand[..cut]
+            .replacen("legal_maturity = 2024-09-30", "legal_maturity = 2025-09-30", 1)
+            .replacen(
+                "[waterfalls]\n",
+                "[revolving]\nend_date = 2024-07-01\nwaterfall = \"revolving\"\nprice = 0.98\n\
+                 asset = { kind = \"loan\", rate = 0.06, term = 2, frequency = \"quarterly\", \
+                 repayment = \"equal_principal\" }\n\n[waterfalls]\nrevolving = [\n\
+                 { action = \"pay_tax\", taxes = [\"vat\"] },\n\
+                 { action = \"pay_fee\", fees = [\"manager\"] },\n\
+                 { action = \"pay_interest\", tranches = [\"A\"] },\n\
+                 { action = \"buy_assets\", spend = \"principal_collected\" },\n]\n",
+                1,
+            )
+            + "[scenario]\nname = \"servicer-fails\"\ncommingling = { date = 2024-05-20, share = 0.5 }\n",
+    )
+    .expect("write");
+    for deal in [&per_unit, &failing, &revolving] {
         let out_dir = dir.path().join(deal.file_stem().expect("stem"));
         let out = run(&[
             "run",
@@ -731,4 +756,39 @@ fn per_unit_and_commingling_runs_pass_the_pyarrow_check() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         pyarrow_check(&out_dir);
     }
+}
+
+/// The closing line names the copies written beside the Parquet files (review 38b item 9: it
+/// said only "wrote 10 files to DIR").
+#[test]
+fn the_closing_line_names_the_copies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, csv, book) = (
+        dir.path().join("out"),
+        dir.path().join("csv"),
+        dir.path().join("run.xlsx"),
+    );
+    let o = run(&[
+        "run",
+        "tests/fixtures/hand_worked.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--csv",
+        csv.to_str().expect("utf-8"),
+        "--xlsx",
+        book.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let last = stdout.lines().last().expect("a closing line");
+    assert_eq!(
+        last,
+        format!(
+            "wrote {} files to {}; and the CSV files in {}, the workbook {}",
+            ipabs::output::RUN_FILES.len() + 1,
+            out.display(),
+            csv.display(),
+            book.display()
+        )
+    );
 }

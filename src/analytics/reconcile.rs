@@ -693,7 +693,14 @@ fn in_life(
             .filter(|f| f.period == p.number)
             .map(|f| f.balance_end)
             .sum();
-        let cash = pc.cash();
+        // The cash the trust received: less what a failed servicer kept (`commingling`; review
+        // 38c item M2: a period whose whole cash the servicer kept was not flagged).
+        let kept = run
+            .periods
+            .iter()
+            .find(|r| r.period == p.number)
+            .map_or(Decimal::ZERO, |r| r.commingled);
+        let cash = pc.cash() - kept;
         let forecast = at_issue.periods[k].cash();
         let senior = |name: &str| {
             deal.tranches

@@ -81,6 +81,27 @@ impl CopyArgs {
     pub fn any(&self) -> bool {
         self.csv.is_some() || self.xlsx.is_some() || self.html.is_some()
     }
+
+    /// The copies written, for a command's closing line: empty without any, else `; and the
+    /// CSV files in DIR, the workbook FILE, the report FILE` (review 38b item 9: the line
+    /// named only the Parquet files).
+    pub fn written(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = &self.csv {
+            parts.push(format!("the CSV files in {}", d.display()));
+        }
+        if let Some(f) = &self.xlsx {
+            parts.push(format!("the workbook {}", f.display()));
+        }
+        if let Some(f) = &self.html {
+            parts.push(format!("the report {}", f.display()));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("; and {}", parts.join(", "))
+        }
+    }
 }
 
 /// Where results go.

@@ -127,13 +127,14 @@ pub(super) fn command(args: BreakevenArgs, strict: bool) -> Result<()> {
     if !out.quiet {
         out_line(&breakeven_table(&rows));
         out_line(&format!(
-            "{} break-even rows for {}; wrote {} and {}",
+            "{} break-even rows for {}; wrote {} and {}{}",
             rows.len(),
             d.name,
             out.out
                 .join(shard::file_name(shard, BREAKEVEN_FILE))
                 .display(),
-            file.display()
+            file.display(),
+            copy.written()
         ));
     }
     Ok(())

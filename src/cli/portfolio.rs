@@ -251,9 +251,10 @@ fn portfolio_command(
         out_line(&comparison_table(&result.rows));
         let runs: usize = result.runs.iter().map(Vec::len).sum();
         out_line(&format!(
-            "{} deals, {runs} runs; wrote {n} files to {}",
+            "{} deals, {runs} runs; wrote {n} files to {}{}",
             deals.len(),
-            out.out.display()
+            out.out.display(),
+            copy.written()
         ));
     }
     Ok(())

@@ -431,7 +431,11 @@ fn rate_command(
             if let Some(note) = &provider {
                 out_line(note);
             }
-            out_line(&format!("wrote 3 files to {}", out.out.display()));
+            out_line(&format!(
+                "wrote 3 files to {}{}",
+                out.out.display(),
+                copy.written()
+            ));
         }
         Ok(())
     })?

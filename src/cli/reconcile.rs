@@ -156,9 +156,10 @@ fn reconcile_command(
             out_line(line);
         }
         out_line(&format!(
-            "{reconciled}; wrote {} files to {}",
+            "{reconciled}; wrote {} files to {}{}",
             files.len(),
-            out.out.display()
+            out.out.display(),
+            copy.written()
         ));
     }
     if differing > 0 {

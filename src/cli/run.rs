@@ -100,9 +100,10 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
     }
     if !out.quiet {
         out_line(&format!(
-            "wrote {} files to {}",
+            "wrote {} files to {}{}",
             RUN_FILES.len() + 1,
-            out.out.display()
+            out.out.display(),
+            copy.written()
         ));
     }
     exits_with_process((runs, loaded, set));

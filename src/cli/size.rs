@@ -313,10 +313,11 @@ fn size_command(
                 out_line(note);
             }
             out_line(&format!(
-                "wrote {} and {} to {}",
+                "wrote {} and {} to {}{}",
                 o::SIZE_STEPS_FILE,
                 sized_name,
-                out.out.display()
+                out.out.display(),
+                copy.written()
             ));
         }
         Ok(())

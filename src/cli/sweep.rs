@@ -154,10 +154,11 @@ pub(super) fn command(args: SweepArgs, strict: bool) -> Result<()> {
     if !out.quiet {
         out_line(&output::table::sweep_table(&runs));
         out_line(&format!(
-            "{} scenarios of {}; wrote {n} files to {}",
+            "{} scenarios of {}; wrote {n} files to {}{}",
             runs.len(),
             d.name,
-            out.out.display()
+            out.out.display(),
+            copy.written()
         ));
     }
     exits_with_process((runs, loaded, set));

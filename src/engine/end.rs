@@ -5,6 +5,7 @@
 
 use rust_decimal::Decimal;
 
+use super::ledger::Account;
 use super::state::Run;
 use crate::deal::TrancheClass;
 use crate::error::{Check, Warning};
@@ -135,7 +136,9 @@ impl Run<'_> {
     }
 
     /// Whether the run's pool had no default and no delay: no realised default, no named
-    /// default, no `delay`, pool-wide or in an `overrides` rule that selects obligors (what
+    /// default, no `delay`, pool-wide or in an `overrides` rule that selects obligors, and no
+    /// servicer failure that kept pool cash (`commingling`; review 38c item M1: the cash it
+    /// kept made a support pay, told as a structure to fix) (what
     /// [`Check::SupportWithoutDefaults`] and [`Check::TripsWithoutDefaults`] take as a run in
     /// which nothing should go wrong; review 34a item M1: a delay given in `overrides` only was
     /// told as "no delay").
@@ -151,7 +154,8 @@ impl Run<'_> {
                 r.delay.is_some_and(|(f, _)| f > Decimal::ZERO)
                     && (!r.obligors.is_empty() || r.tag.is_some())
             });
-        !defaulted && !delayed && s.obligor_defaults.is_empty()
+        let commingled = self.accounts.get(Account::Servicer) > 0;
+        !defaulted && !delayed && !commingled && s.obligor_defaults.is_empty()
     }
 
     /// [`Check::TripsWithoutDefaults`]: the run's first trigger to trip, when the pool's

@@ -324,14 +324,49 @@ fn quoted_names(s: &str) -> Vec<&str> {
     s.split('`').skip(1).step_by(2).collect()
 }
 
-/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names`. A `rate` in a
-/// typed schedule entry is no misspelt `date`: it belongs to a generated schedule.
+/// Keys that belong to another table than the one they were found in: (the keys, keys that
+/// tell the table they were found in, what to say instead of a near miss). A `rate` in a typed
+/// schedule entry is no misspelt `date`; a period's key after a `[[periods.obligors]]` header
+/// is read into that obligor by TOML (review 38b item 7: one "unknown key" per line, with no
+/// word of why).
+const ELSEWHERE: &[(&[&str], &[&str], &str)] = &[
+    (
+        &["rate"],
+        &["date", "principal"],
+        "a typed schedule entry has no rate: give its `principal` and `interest`, or generate a \
+         licence's fees from a table with `rate`; docs/deal-format.md, \"Generated licence-fee \
+         schedules\"",
+    ),
+    (
+        &[
+            "period",
+            "payment_date",
+            "pool",
+            "taxes",
+            "fees",
+            "supports",
+            "support_repaid",
+            "support_interest",
+            "reserve_draws",
+            "tranches",
+            "accounts",
+            "triggers",
+        ],
+        &["name", "balance_end", "recoveries"],
+        "a key of the period, not of an obligor: TOML reads every line after a \
+         `[[periods.obligors]]` header into that obligor, so write the period's keys above its \
+         first `[[periods.obligors]]`",
+    ),
+];
+
+/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names`; the word of
+/// [`ELSEWHERE`] for a key that belongs to another table.
 fn did_you_mean(found: &str, names: &[&str]) -> String {
-    if found == "rate" && names.contains(&"date") && names.contains(&"principal") {
-        return " (a typed schedule entry has no rate: give its `principal` and `interest`, or \
-                generate a licence's fees from a table with `rate`; docs/deal-format.md, \
-                \"Generated licence-fee schedules\")"
-            .to_string();
+    if let Some((_, _, hint)) = ELSEWHERE
+        .iter()
+        .find(|(keys, tell, _)| keys.contains(&found) && tell.iter().all(|t| names.contains(t)))
+    {
+        return format!(" ({hint})");
     }
     super::suggest(found, names.iter().copied())
         .map(|s| format!(" (did you mean `{s}`?)"))
