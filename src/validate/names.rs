@@ -70,9 +70,14 @@ impl Names {
     pub(crate) fn resolve(&self, ctx: &mut Ctx, path: &str, name: &str) -> Option<usize> {
         let found = self.get(name);
         if found.is_none() {
-            let hint = suggest(name, self.order.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+            // One near miss is suggested; a few equally near are listed (review 38b item 8:
+            // `Borrower-1` is as near `Borrower-01` as `Borrower-10`, and nothing was said).
+            let hint = match near_misses(name, self.order.iter().map(String::as_str)).as_slice() {
+                [] => String::new(),
+                [one] => format!(" (did you mean `{one}`?)"),
+                few if few.len() <= 4 => format!(" (did you mean one of `{}`?)", few.join("`, `")),
+                _ => String::new(),
+            };
             ctx.err(
                 path,
                 format!("no {} named `{name}`{hint}", self.what),
@@ -117,6 +122,19 @@ pub(crate) fn suggest<'c>(
     found: &str,
     candidates: impl Iterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    match near_misses(found, candidates).as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// The names of `candidates` that `found` is a near miss of, equally close (see [`suggest`]):
+/// the one differing only in case when there is exactly one, else those at the smallest edit
+/// distance within the limit for `found`'s length, in `candidates`' order.
+pub(crate) fn near_misses<'c>(
+    found: &str,
+    candidates: impl Iterator<Item = &'c str>,
+) -> Vec<&'c str> {
     let candidates: Vec<&'c str> = candidates.collect();
     let found_lower = found.to_lowercase();
     // A name that differs only in case is the one meant, however short (review 30b item 7:
@@ -125,18 +143,18 @@ pub(crate) fn suggest<'c>(
         .iter()
         .filter(|c| **c != found && c.to_lowercase() == found_lower);
     if let (Some(c), None) = (same.next(), same.next()) {
-        return Some(c);
+        return vec![c];
     }
     let n = found.chars().count();
     let limit = match n {
         // `O2` for `O1`, `C` for `A`: too short to tell a typo from another name.
-        0..=2 => return None,
+        0..=2 => return Vec::new(),
         3..=4 => 1,
         5..=8 => 2,
         _ => 3,
     };
-    let mut best: Option<(usize, &str)> = None;
-    let mut tie = false;
+    let mut best: Option<usize> = None;
+    let mut out: Vec<&'c str> = Vec::new();
     for c in candidates {
         if c == found {
             continue;
@@ -146,15 +164,15 @@ pub(crate) fn suggest<'c>(
             continue;
         }
         match best {
-            Some((bd, _)) if d > bd => {}
-            Some((bd, _)) if d == bd => tie = true,
+            Some(bd) if d > bd => {}
+            Some(bd) if d == bd => out.push(c),
             _ => {
-                best = Some((d, c));
-                tie = false;
+                best = Some(d);
+                out = vec![c];
             }
         }
     }
-    if tie { None } else { best.map(|(_, c)| c) }
+    out
 }
 
 /// Edit distance with adjacent transpositions (optimal string alignment), in characters.
@@ -248,5 +266,27 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("treshold", "threshold"), 1);
         assert_eq!(edit_distance("abc", "abc"), 0);
+    }
+
+    /// Equally near names are all near misses, in the candidates' order; a nearer one alone
+    /// wins (review 38b item 8: `Borrower-1` is one edit from `Borrower-01` and from
+    /// `Borrower-10`, two from `Borrower-02`).
+    #[test]
+    fn near_misses_list_the_equally_near() {
+        let names = ["Borrower-01", "Borrower-02", "Borrower-10", "Borrower-11"];
+        assert_eq!(
+            near_misses("Borrower-1", names.into_iter()),
+            ["Borrower-01", "Borrower-10", "Borrower-11"]
+        );
+        assert_eq!(suggest("Borrower-1", names.into_iter()), None);
+        assert_eq!(
+            near_misses("Borrower-011", names.into_iter()),
+            ["Borrower-01", "Borrower-11"]
+        );
+        assert_eq!(
+            near_misses("Borower-02", names.into_iter()),
+            ["Borrower-02"]
+        );
+        assert!(near_misses("Lender-01", names.into_iter()).is_empty());
     }
 }

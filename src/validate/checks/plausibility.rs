@@ -439,20 +439,19 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
 /// interest (review 38a item 2: at 40% defaults a 1.05 trigger tripped on the last date, the
 /// senior 54 million short). Told at the trigger's `condition`, with what watches principal.
 fn coverage_on_interest(ctx: &mut Ctx, deal: &Deal) {
-    let seniors: Vec<&str> = deal
+    let seniors: Vec<&crate::deal::Tranche> = deal
         .tranches
         .iter()
         .filter(|t| t.class == TrancheClass::Senior)
-        .map(|t| t.name.as_str())
         .collect();
-    let all_pass_through = deal
-        .tranches
-        .iter()
-        .filter(|t| t.class == TrancheClass::Senior)
-        .all(|t| matches!(t.amortization, Amortization::PassThrough));
-    if seniors.is_empty() || !all_pass_through {
+    if seniors.is_empty()
+        || !seniors
+            .iter()
+            .all(|t| matches!(t.amortization, Amortization::PassThrough))
+    {
         return;
     }
+    let names: Vec<&str> = seniors.iter().map(|t| t.name.as_str()).collect();
     for (i, t) in deal.triggers.iter().enumerate() {
         let TriggerCondition::CoverageBelow(x) = t.condition else {
             continue;
@@ -467,7 +466,7 @@ fn coverage_on_interest(ctx: &mut Ctx, deal: &Deal) {
                  pool cannot pay that interest, however much principal the defaults take; \
                  `pool_to_senior_below` or `cumulative_default_ratio_above` watch the principal",
                 t.name,
-                seniors.join("`, `"),
+                names.join("`, `"),
             ),
         );
     }
