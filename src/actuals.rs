@@ -99,4 +99,9 @@ impl Actuals {
     pub fn is_empty(&self) -> bool {
         self.periods.is_empty()
     }
+
+    /// Whether payment date `k` (0-based) is reported.
+    pub fn reports(&self, k: usize) -> bool {
+        self.periods.iter().any(|a| a.index == k)
+    }
 }

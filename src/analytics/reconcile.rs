@@ -214,8 +214,7 @@ fn reported_commingling(
 ) -> Option<crate::error::Warning> {
     use crate::error::{Check, Warning};
     let c = scenario.commingling?;
-    let k = crate::deal::period_of(&deal.periods, c.date)?;
-    actuals.periods.iter().find(|a| a.index == k)?;
+    let k = crate::deal::period_of(&deal.periods, c.date).filter(|&k| actuals.reports(k))?;
     let p = deal.periods[k];
     Some(Warning::run(
         Check::ScenarioDates,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::console::{out_line, print_warnings, strict_check};
-use super::load;
+use super::load_source;
 use crate::error::Result;
 use crate::output;
 use crate::scenario::Scenario;
@@ -25,7 +25,7 @@ pub struct CheckArgs {
 /// `ipabs check`.
 pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
     let CheckArgs { deal, scenario } = args;
-    let (loaded, set) = load(&deal, scenario.as_deref())?;
+    let (source, loaded, set) = load_source(&deal, scenario.as_deref())?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
     let d = &loaded.deal;
@@ -51,7 +51,7 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
         }
         e => e,
     })?;
-    let credit = credit_warnings(&deal, d, &set.rating_model.pd, &loaded.warnings)?;
+    let credit = credit_warnings((&deal, &source), d, &set.rating_model.pd, &loaded.warnings)?;
     print_warnings(&credit);
     strict_check(
         strict,
@@ -99,9 +99,10 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
 /// (review 38a item 5: `check` said ok on a rating `A1`, on an obligor with both `pd` and
 /// `rating`, and on one with neither, which `rate` then refused), unless a load warning
 /// (`loaded`) already points at that key or one above it (`group_credit` tells a group's two
-/// ratings). A deal without credit tags is not rated this way and is not told.
+/// ratings). A deal without credit tags is not rated this way and is not told. `text` is the
+/// deal file as `check` validated it ([`super::load_source`]).
 fn credit_warnings(
-    path: &std::path::Path,
+    (path, text): (&std::path::Path, &str),
     d: &crate::deal::Deal,
     table: &crate::rating_model::PdTable,
     loaded: &[crate::error::Warning],
@@ -115,10 +116,6 @@ fn credit_warnings(
     if !tagged {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let told = |key: &str| {
         loaded.iter().any(|w| {
             w.location.rsplit_once(": ").is_some_and(|(_, k)| {
@@ -130,7 +127,7 @@ fn credit_warnings(
         })
     };
     Ok(
-        match crate::validate::credits_from_str(&path.display().to_string(), &text, d, table) {
+        match crate::validate::credits_from_str(&path.display().to_string(), text, d, table) {
             Ok((_, warnings)) => warnings,
             Err(Error::Input(errors)) => errors
                 .into_iter()

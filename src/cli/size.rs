@@ -246,18 +246,15 @@ fn size_command(
         // `issue_size` warning's "万元 or 亿元?" on a sized tranche becomes a note (review 38a
         // item 6: an uncapped undertaking left the subordinated tranche at one step).
         let sized_small = |w: &Warning| {
-            w.check == crate::error::Check::IssueSize
-                && balances
-                    .iter()
-                    .any(|(name, _)| w.message.starts_with(&format!("tranche `{name}` is ")))
-        };
-        let small_notes: Vec<String> = balances
-            .iter()
-            .filter(|(name, _)| {
-                sized.warnings.iter().any(|w| {
-                    sized_small(w) && w.message.starts_with(&format!("tranche `{name}` is "))
-                })
+            balances.iter().find(|(name, _)| {
+                w.check == crate::error::Check::IssueSize
+                    && w.message.starts_with(&format!("tranche `{name}` is "))
             })
+        };
+        let small_notes: Vec<String> = sized
+            .warnings
+            .iter()
+            .filter_map(sized_small)
             .map(|(name, b)| {
                 format!(
                     "note: tranche `{name}` is sized to {}, a small share of the pool: that is \
@@ -271,7 +268,7 @@ fn size_command(
             .warnings
             .iter()
             .chain(&base.warnings)
-            .filter(|w| !known(w) && !sized_small(w))
+            .filter(|w| !known(w) && sized_small(w).is_none())
             .cloned()
             .collect();
         print_warnings(&new);

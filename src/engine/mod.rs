@@ -104,10 +104,7 @@ pub fn run_restated(
     let mut st = state::Run::new(&plan, scenario, pool, true, &mut b)?;
     // A reported date's collections are what the trust received: a servicer that failed in its
     // collection period has kept its share already (`reconcile` warns of it).
-    if st
-        .commingle_at
-        .is_some_and(|(k, _)| actuals.periods.iter().any(|a| a.index == k))
-    {
+    if st.commingle_at.is_some_and(|(k, _)| actuals.reports(k)) {
         st.commingle_at = None;
     }
     let mut waterfall = Vec::with_capacity(actuals.len());
@@ -121,7 +118,7 @@ pub fn run_restated(
     // ordinary date, it left its residual and reserve in the plan).
     if deal.end_when_repaid
         && let Some(l) = last_reported.filter(|&l| l + 1 < deal.periods.len())
-        && (0..=l).all(|j| actuals.periods.iter().any(|a| a.index == j))
+        && (0..=l).all(|j| actuals.reports(j))
         && deal.tranches.iter().enumerate().all(|(t, tr)| {
             let paid: Option<Decimal> = actuals
                 .periods

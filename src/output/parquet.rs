@@ -847,8 +847,8 @@ pub fn notices_frame(runs: &[PricedRun]) -> Result<DataFrame, Error> {
 
 /// The scale of `runs`' per-100 figures: the largest of their rows' (each deal's `[notices]
 /// decimals`), 4 without a row.
-pub fn notices_scale(runs: &[PricedRun]) -> u32 {
-    runs.iter()
+pub fn notices_scale<'a>(runs: impl IntoIterator<Item = &'a PricedRun>) -> u32 {
+    runs.into_iter()
         .flat_map(|r| &r.notices)
         .map(|n| n.interest_per_100.scale().max(n.total_per_100.scale()))
         .max()

@@ -158,12 +158,7 @@ pub fn stacked_frames(deals: &[(&str, &[PricedRun])]) -> Result<Vec<(String, Dat
 /// its deals, so that every deal's rows share one column type (review 38b item 2: a deal at 2
 /// places made a partition that polars would not read with the others').
 fn portfolio_notices_scale(deals: &[(&str, &[PricedRun])]) -> u32 {
-    deals
-        .iter()
-        .filter(|(_, runs)| runs.iter().any(|r| !r.notices.is_empty()))
-        .map(|(_, runs)| super::parquet::notices_scale(runs))
-        .max()
-        .unwrap_or(4)
+    super::parquet::notices_scale(deals.iter().flat_map(|(_, runs)| runs.iter()))
 }
 
 /// [`run_table_frame`], with the notices' per-100 figures at the portfolio's `scale`.
