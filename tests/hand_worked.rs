@@ -1827,3 +1827,18 @@ fn a_failed_servicer_keeps_recoveries_from_the_asset_guarantor() {
     assert_eq!(p3.support_draws, dec!(21365.38));
     assert_eq!(tranche_row(&r, "A", 3).balance_end, dec!(0));
 }
+
+/// The servicer's share is one exact product rounded once, by the deal's rule: a share of
+/// 0.00001 of period 2's 262,500.00 is exactly 2.625, a half-fen tie: 2.63 half up (the
+/// fixture's rule), 2.62 truncated (`rounding = "truncate"`).
+#[test]
+fn a_failed_servicers_share_at_a_half_fen_tie() {
+    let src = commingling_source(", share = 0.00001");
+    assert_eq!(run_source(&src).periods[1].commingled, dec!(2.63));
+    let truncated = src.replacen(
+        "collection_lag_days = 0\n",
+        "collection_lag_days = 0\nrounding = \"truncate\"\n",
+        1,
+    );
+    assert_eq!(run_source(&truncated).periods[1].commingled, dec!(2.62));
+}
