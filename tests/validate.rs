@@ -1496,6 +1496,8 @@ post_default = [
   { action = "pay_interest", tranches = ["A"] },
   { action = "release_reserve" },
   { action = "pay_principal", tranches = ["A"], amount = "available" },
+  { action = "pay_interest", tranches = ["M"] },
+  { action = "pay_principal", tranches = ["M"], amount = "available" },
   { action = "pay_residual", tranche = "Sub" },
 ]
 accelerated = [

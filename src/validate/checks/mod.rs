@@ -146,6 +146,7 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
     let paths = Paths { raw };
     reached(ctx, deal, raw, &paths);
     reserve_released(ctx, deal, raw);
+    repaid_when_selected(ctx, deal);
     for (ix, w) in deal.waterfalls.iter().enumerate() {
         repayment_order(ctx, deal, (ix, &w.name), &w.steps, &paths);
         order(ctx, deal, &w.name, &w.steps, &paths);

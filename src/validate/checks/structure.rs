@@ -194,20 +194,7 @@ pub(super) fn reserve_released(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFil
     if raw.reserve.is_none() {
         return;
     }
-    let selected = |ix: usize| {
-        deal.triggers.iter().any(|t| t.waterfall == ix)
-            || deal
-                .clean_up_call
-                .as_ref()
-                .is_some_and(|c| c.waterfall == ix)
-    };
-    for (_, w) in deal
-        .waterfalls
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|&(ix, _)| selected(ix))
-    {
+    for w in selected(deal) {
         if w.steps
             .iter()
             .any(|s| matches!(s.action, Action::TopUpReserve | Action::ReleaseReserve))
@@ -226,6 +213,71 @@ pub(super) fn reserve_released(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFil
                 w.name
             ),
         );
+    }
+}
+
+/// The waterfalls other than `normal` that a trigger or the clean-up call selects (a
+/// revolving period's waterfall gives way to `normal` when the period ends).
+fn selected(deal: &Deal) -> impl Iterator<Item = &crate::deal::Waterfall> {
+    deal.waterfalls
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|&(ix, _)| {
+            deal.triggers.iter().any(|t| t.waterfall == ix)
+                || deal
+                    .clean_up_call
+                    .as_ref()
+                    .is_some_and(|c| c.waterfall == ix)
+        })
+        .map(|(_, w)| w)
+}
+
+/// A waterfall a trigger or the clean-up call selects that never repays a tranche (no
+/// `pay_principal` or `pay_residual` names it), or never pays a senior or mezzanine
+/// tranche's interest: once it runs, that tranche is paid nothing more, while the tranches it
+/// does name are repaid, juniors included (review 39a item 1: an accelerated waterfall without
+/// the senior's principal step left it 86.5m short under stress with juniors repaid in full,
+/// and `check` said nothing; `reached` reads `normal` only, and `step_order` sees a step out of
+/// place, not one missing).
+pub(super) fn repaid_when_selected(ctx: &mut Ctx, deal: &Deal) {
+    for w in selected(deal) {
+        for (i, t) in deal.tranches.iter().enumerate() {
+            let repays = |a: &Action| match a {
+                Action::PayPrincipal { tranches, .. } => tranches.contains(&i),
+                Action::PayResidual(x) => *x == i,
+                _ => false,
+            };
+            let pays_interest = |a: &Action| matches!(a, Action::PayInterest(l) if l.contains(&i));
+            let missing = if !w.steps.iter().any(|s| repays(&s.action)) {
+                format!(
+                    "no `pay_principal` (or `pay_residual`) step repays tranche `{}`: once it \
+                     runs, that tranche is repaid nothing more while its other steps pay the \
+                     rest (juniors included)",
+                    t.name
+                )
+            } else if t.class != TrancheClass::Subordinated
+                && t.coupon > Decimal::ZERO
+                && !w.steps.iter().any(|s| pays_interest(&s.action))
+            {
+                format!(
+                    "no `pay_interest` step pays tranche `{}`'s interest: once it runs, that \
+                     interest falls due every payment date and is never paid",
+                    t.name
+                )
+            } else {
+                continue;
+            };
+            ctx.warn(
+                Check::Unreached,
+                &join_key("waterfalls", &w.name),
+                format!(
+                    "in waterfall `{}`, which a trigger or the clean-up call selects, {missing}; \
+                     add the step in its order of priority",
+                    w.name
+                ),
+            );
+        }
     }
 }
 
