@@ -2800,3 +2800,107 @@ fn a_draw_under_the_wrong_support_is_told() {
         line.notes
     );
 }
+
+/// A principal line whose difference the date's other lines explain is their knock-on, not a
+/// figure per 100 stated wrong (review 39b item 1). wenke with `per_unit`: on period 2 the
+/// trustee pays the fee `other_fixed` 45,000.00 where the deal pays 30,000.00, and keeps 384.00
+/// less in the collection account (235.28 for 619.28). The other lines leave
+/// −15,000.00 + 384.00 = −14,616.00 for A's principal, which is what the report pays less:
+/// 58,318,536.00 (8.3791 per 100 × 6,960,000 units) against 58,303,920.00 (8.3770 × 6,960,000),
+/// 21 ticks of 696.00, which the note used to blame on a figure per 100. Without the account
+/// line the other lines leave −15,000.00, and −14,616.00 is within one tick of it (the figure's
+/// cut keeps the 384.00 as 尾差): the same note. With the fee as the deal pays it, nothing else
+/// differs and the 21 ticks are told as before.
+#[test]
+fn a_principal_left_less_by_another_line_is_its_knock_on() {
+    use ipabs::analytics::reconcile::ReconNote;
+    let src = read("deals/wenke_leasing_1_2018.toml") + "\n[notices]\nper_unit = true\n";
+    let d = deal_from_str("wenke_pu.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let report = |other_fixed: &str, accounts: &str| {
+        format!(
+            "[[periods]]\nperiod = 1\npayment_date = 2019-04-26\n\
+             pool = {{ principal = \"67955689.49\", interest = \"16593467.30\" }}\n\
+             taxes = {{ vat = \"540947.03\" }}\n\
+             fees = {{ manager = \"280306.85\", custodian = \"37374.25\", servicer = \"200303.19\", other_fixed = 30000 }}\n\
+             tranches.A = {{ interest = \"9343104.00\", principal = \"74945976.00\" }}\n\
+             accounts = {{ collection = \"938.06\", reserve = \"9170207.41\" }}\n\n\
+             [[periods]]\nperiod = 2\npayment_date = 2019-07-26\n\
+             pool = {{ principal = \"54160821.70\", interest = \"12044123.74\" }}\n\
+             taxes = {{ vat = \"392638.43\" }}\n\
+             fees = {{ manager = \"232257.19\", custodian = \"30967.63\", servicer = \"169053.44\", other_fixed = {other_fixed} }}\n\
+             tranches.A = {{ interest = \"7742304.00\", principal = \"58303920.00\" }}\n\
+             {accounts}\n"
+        )
+    };
+    let lines = |src: &str| {
+        let a = actuals_from_str("a.toml", src, &d).unwrap_or_else(|e| panic!("{e}"));
+        reconcile(&d, &d.scenario, &a)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .lines
+    };
+    let principal = |lines: &[ipabs::analytics::reconcile::ReconLine]| {
+        let l = lines
+            .iter()
+            .find(|l| l.period == 2 && l.line == "principal" && l.item == "A")
+            .expect("A's principal on period 2")
+            .clone();
+        assert_eq!(
+            (l.model, l.actual),
+            (dec!(58318536.00), dec!(58303920.00))
+        );
+        l
+    };
+    let accounts = "accounts = { collection = \"235.28\", reserve = \"8459714.94\" }";
+    let with_accounts = lines(&report("45000", accounts));
+    // Every line of period 1 agrees; on period 2 the fee, A's principal and the collection
+    // account differ.
+    let differing: Vec<(u32, &str, &str)> = with_accounts
+        .iter()
+        .filter(|l| l.model != l.actual)
+        .map(|l| (l.period, l.line, l.item.as_str()))
+        .collect();
+    assert_eq!(
+        differing,
+        [
+            (2, "fee", "other_fixed"),
+            (2, "principal", "A"),
+            (2, "account", "collection")
+        ]
+    );
+    let p = principal(&with_accounts);
+    assert_eq!(
+        p.notes,
+        [ReconNote::KnockOn {
+            amount: dec!(-14616.00),
+            lines: vec![
+                ("fee", "other_fixed".to_string(), dec!(15000.00)),
+                ("account", "collection".to_string(), dec!(-384.00)),
+            ],
+        }]
+    );
+    let text = ipabs::output::reconcile::note_text(&p.notes).expect("a note");
+    assert!(
+        text.contains("(fee `other_fixed` +15,000.00, account `collection` -384.00) leave 14,616.00 less for it: a knock-on"),
+        "{text}"
+    );
+    let without_accounts = principal(&lines(&report("45000", "")));
+    assert_eq!(
+        without_accounts.notes,
+        [ReconNote::KnockOn {
+            amount: dec!(-15000.00),
+            lines: vec![("fee", "other_fixed".to_string(), dec!(15000.00))],
+        }]
+    );
+    let alone = principal(&lines(&report("30000", "")));
+    assert_eq!(
+        alone.notes,
+        [ReconNote::Ticks {
+            ticks: -21,
+            tick: dec!(696),
+            units: 6_960_000,
+            earlier: None
+        }]
+    );
+}

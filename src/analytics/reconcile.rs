@@ -93,6 +93,21 @@ pub enum ReconNote {
         /// The difference is exactly −`amount`: the report pays none of the arrears.
         none_paid: bool,
     },
+    /// A `principal` or `residual` line whose difference the date's other lines explain: they
+    /// leave `amount` more (less, when negative) for it, and the difference is that amount,
+    /// or within one tick of it on a deal with `[notices] per_unit` (the figure's cut keeps the
+    /// rest as 尾差). The knock-on of those lines, not a slip of its own (review 39b item 1: a
+    /// fee overpaid by 15,000.00 left 14,616.00 less for a pass-through senior's principal,
+    /// and the note blamed a figure per 100).
+    KnockOn {
+        /// What the other lines leave for this one, against the model, in yuan: the inflows'
+        /// differences (support and reserve draws) less the other uses' (taxes, fees, support
+        /// repayments and interest, every tranche's interest, principal and residual but this
+        /// line's, the accounts' balances at the end of the date).
+        amount: Decimal,
+        /// The lines that differ and make it up: (line, item, difference), in the report's order.
+        lines: Vec<(&'static str, String, Decimal)>,
+    },
     /// The actual is about 1/10,000 of the model's (`per` 10,000: amounts in 万元) or about 100
     /// times it (`per` 100 read the other way: fen): within a factor of 2 once scaled (review
     /// 38b item 6: only the pool's cash was checked for units).
@@ -492,6 +507,12 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         .filter(|l| l.model != l.actual)
         .map(|l| (l.period, l.line, l.item.clone()))
         .collect();
+    // The (period, line, item, difference) of every line that differs, for the knock-on note.
+    let differences: Vec<(u32, &'static str, String, Decimal)> = lines
+        .iter()
+        .filter(|l| l.model != l.actual)
+        .map(|l| (l.period, l.line, l.item.clone(), l.difference()))
+        .collect();
     // The (period, support) of every support draw the report states.
     let reported: Vec<(u32, String)> = lines
         .iter()
@@ -538,6 +559,11 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                     pays,
                 });
             }
+        }
+        if l.notes.is_empty()
+            && let Some(note) = knock_on(deal, &differences, l)
+        {
+            l.notes.push(note);
         }
         if l.notes.is_empty()
             && let Some(t) = tranche
@@ -655,6 +681,59 @@ fn other_support(
 /// `(ticks, one tick in yuan, units)` when `difference` is 1 to 99 times units × 10^−decimals
 /// yuan and one tick is at least 10.00 yuan (smaller ticks would match by chance: a tick of
 /// 1.00 yuan made any whole-yuan difference a tick, review 33g item L4).
+/// The knock-on note of a `principal` or `residual` line ([`ReconNote::KnockOn`]): what the
+/// date's other differing lines leave for it equals its difference, or is within one tick of
+/// it with `[notices] per_unit`. None for other lines, when nothing else differs, or when the
+/// other lines do not explain it.
+fn knock_on(
+    deal: &Deal,
+    differences: &[(u32, &'static str, String, Decimal)],
+    l: &ReconLine,
+) -> Option<ReconNote> {
+    if !matches!(l.line, "principal" | "residual") {
+        return None;
+    }
+    let others: Vec<(&'static str, String, Decimal)> = differences
+        .iter()
+        .filter(|(p, line, item, _)| {
+            *p == l.period && !(*line == l.line && *item == l.item) && *line != "trigger"
+        })
+        .map(|(_, line, item, d)| (*line, item.clone(), *d))
+        .collect();
+    // Inflows add to what is left for the line; every other difference is a use of cash.
+    let amount: Decimal = others
+        .iter()
+        .map(|(line, _, d)| match *line {
+            "support_draw" | "reserve_draw" => *d,
+            _ => -*d,
+        })
+        .sum();
+    if others.is_empty() || amount.is_zero() {
+        return None;
+    }
+    // With `per_unit` the line pays whole figures per 100: up to one tick less than the cash
+    // left, kept as 尾差.
+    let rules = &deal.notices;
+    let tolerance = deal
+        .tranches
+        .iter()
+        .find(|t| t.name == l.item)
+        .filter(|_| rules.per_unit && l.line == "principal" && !rules.face.is_zero())
+        .map_or(Decimal::ZERO, |t| {
+            (t.balance / rules.face).trunc() * Decimal::new(1, rules.decimals)
+        });
+    let gap = (l.difference() - amount).abs();
+    let explained = if tolerance.is_zero() {
+        gap.is_zero()
+    } else {
+        gap < tolerance
+    };
+    explained.then_some(ReconNote::KnockOn {
+        amount,
+        lines: others,
+    })
+}
+
 fn whole_ticks(
     balance: Decimal,
     rules: &crate::deal::NoticeRules,

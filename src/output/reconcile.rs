@@ -110,6 +110,26 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                     ),
                 }
             }
+            ReconNote::KnockOn { amount, lines } => {
+                let listed: Vec<String> = lines
+                    .iter()
+                    .map(|(line, item, d)| {
+                        let sign = if *d > Decimal::ZERO { "+" } else { "" };
+                        format!("{line} `{item}` {sign}{}", super::table::format_money(*d))
+                    })
+                    .collect();
+                let (more, size) = if *amount > Decimal::ZERO {
+                    ("more", *amount)
+                } else {
+                    ("less", -*amount)
+                };
+                format!(
+                    "the date's other lines that differ ({}) leave {} {more} for it: a \
+                     knock-on of those, not a slip of its own",
+                    listed.join(", "),
+                    super::table::format_money(size)
+                )
+            }
             ReconNote::Units { per: 10_000 } => "the report's figure is about 1/10,000 of the \
                  model's: an amount in 万元? The actuals file takes yuan"
                 .to_string(),
