@@ -672,6 +672,34 @@ fn a_dominant_credit_near_a_ratings_pd_is_noted() {
         "{text}"
     );
     assert_eq!(note("0.5"), None);
+    // A rating whose TDR the large-obligor test sets is not named; a test of 0 sets nothing
+    // (review 39a item 2: a one-debtor pool's AA had a large-obligor rate of 0 and a TDR of 0,
+    // taken as set by the test, and the note went unsaid on half the seeds).
+    let src = one_year(
+        &[
+            ("O1", 800_000, "pd = \"0.0078\""),
+            ("O2", 200_000, "pd = \"0.000000001\""),
+        ],
+        500_000,
+    );
+    let d = deal(&src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, 1_000, &|_| {});
+    let mut t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let bbb = t.iter().position(|t| t.rating == "BBB").expect("BBB");
+    (t[bbb].large_obligor, t[bbb].tdr, t[bbb].tdr_high) = (Some(dec!(0)), dec!(0), dec!(0));
+    let named = ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t);
+    assert!(
+        named.as_deref().is_some_and(|n| n.contains("pool-term PD of BBB (0.8100%)")),
+        "{named:?}"
+    );
+    (t[bbb].large_obligor, t[bbb].tdr, t[bbb].tdr_high) =
+        (Some(dec!(0.5)), dec!(0.5), dec!(0.5));
+    assert_eq!(
+        ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t),
+        None
+    );
 }
 
 /// `check`'s one `ok:` line gives the share of a pool one credit dominates (review 34c item
@@ -1286,7 +1314,7 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         rating: "AAA".into(),
         target_default_rate: dec!(0.30),
         breakeven_default_rate: bdr,
-        passes_at_one: false,
+        passes_at_one: tranche == "A4",
         fails_at_zero: false,
         pass: true,
         binding_scenario: Some("base".into()),
@@ -1305,6 +1333,7 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         row("A1", dec!(0.32), "AAA"),
         row("A2", dec!(0.40), "AAA"),
         row("A3", dec!(0.12), "A"),
+        row("A4", dec!(0.32), "AAA"),
     ];
     let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
     for needle in [
@@ -1313,6 +1342,10 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         "A1            BDR 32.0000%  implied rating AAA  (the TDRs' 95% intervals give AA to AAA)\n",
         "A2            BDR 40.0000%  implied rating AAA\n",
         "A3            BDR 12.0000%  implied rating A  (the TDRs' 95% intervals give none to A)\n",
+        // Paid in full at R = 1: its BDR is a lower bound, compared with the TDRs as A1's
+        // (review 39a item 2: the range went unprinted).
+        "A4            BDR ≥ 32.0000%  implied rating AAA  (paid in full at R = 100% in the \
+         binding scenario `base`)  (the TDRs' 95% intervals give AA to AAA)\n",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }

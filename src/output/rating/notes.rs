@@ -127,7 +127,12 @@ pub fn dominant_credit_note(
     let sd = (n * p * (1.0 - p)).sqrt();
     let close: Vec<&RatingTdr> = tdrs
         .iter()
-        .filter(|t| t.large_obligor != Some(t.tdr))
+        // Set by the large-obligor test: its rate is above zero and bounds the TDR's whole
+        // interval, whatever the draw (review 39a item 2: a test of 0 "set" a TDR of 0).
+        .filter(|t| {
+            !t.large_obligor
+                .is_some_and(|l| l > Decimal::ZERO && l >= t.tdr_high)
+        })
         .filter(|t| {
             let k = crate::analytics::rating::tail_count(paths, t.horizon_pd) as f64;
             (n * p - k).abs() < DRAW_SD * sd

@@ -4,10 +4,12 @@ use super::*;
 
 /// After a tranche's implied rating, the ratings the BDR implies at the two ends of the TDRs'
 /// 95% confidence intervals when they differ ([`implied_rating_range`]): the simulation does
-/// not settle the rating between them (docs/rating.md §5). Empty for a tranche whose BDR
-/// needs no TDR (paid in full at R = 1, or not paid with no defaults).
+/// not settle the rating between them (docs/rating.md §5). Empty for a tranche not paid with
+/// no defaults (it has no implied rating). A tranche paid in full at R = 1 has one: its BDR, a
+/// lower bound, is compared with the TDRs as any other (review 39a item 2: the range was in
+/// `rating.parquet` and not printed).
 fn sampling_note(tdrs: &[RatingTdr], r: &RatingRow) -> String {
-    if r.fails_at_zero || r.passes_at_one {
+    if r.fails_at_zero {
         return String::new();
     }
     let (at_high, at_low) = implied_rating_range(tdrs, r.bdr());
