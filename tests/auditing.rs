@@ -265,6 +265,19 @@ fn reconcile_exits_4_and_prints_the_line() {
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    // With --quiet the listing goes with the error that refers to it, on stderr, and stdout
+    // is empty (review 39b item 4).
+    let q = reconcile_fixture(
+        Path::new("tests/fixtures/auditing_actuals.toml"),
+        &tmp.path().join("quiet"),
+        &["--quiet"],
+    );
+    assert_eq!(q.status.code(), Some(4));
+    assert_eq!(String::from_utf8_lossy(&q.stdout), "");
+    let stderr = String::from_utf8_lossy(&q.stderr);
+    let listed = stderr.find("period 2 (2024-07-01):").expect("the listing on stderr");
+    let error = stderr.find("listed above").expect("the error");
+    assert!(listed < error, "{stderr}");
 }
 
 /// Period numbers out of place give one error for one mistake (reviews 30b item 6 and 30c item

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::console::{out_line, print_warnings, strict_check};
+use super::console::{err_line, out_line, print_warnings, strict_check};
 use super::outdir::{lock_output, refuse_copies, refuse_files, write_copies};
 use super::{CopyArgs, OutArgs, load};
 use crate::engine::result::RunTable;
@@ -163,7 +163,14 @@ fn reconcile_command(
         ));
     }
     if differing > 0 {
-        out_line(diffs.trim_end());
+        // The listing is the error's: with `--quiet` (nothing but errors and warnings) it goes
+        // to stderr with it (review 39b item 4: the error said "listed above" on stderr, the
+        // lines were on stdout).
+        if out.quiet {
+            err_line(diffs.trim_end());
+        } else {
+            out_line(diffs.trim_end());
+        }
         return Err(Error::Differences(format!(
             "{differing} reported line(s) differ from the waterfall (listed above; every line \
              is in {})",
