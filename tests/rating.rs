@@ -1386,6 +1386,22 @@ fn size_failure_shows_the_failing_step() {
         "{err}"
     );
     assert!(!out.exists());
+    // What breaks it (review 39a item 3): A's principal, after the one payment date, in the
+    // one scenario; a senior gets no hint about the payment test. A (coupon 0, no fee, no
+    // recovery) gets all the pool's cash: at a default rate r of the 1,000,000 bullet pool it
+    // is 10,000 − 1,000,000 × (1 − r) short; r is printed to 4 places of a percent (10^−6),
+    // so the shortfall is that within 0.5 yuan (and the fen).
+    let breaks = err
+        .split("; it breaks by principal in scenario `base`: at a default rate of ")
+        .nth(1)
+        .expect("the breach");
+    let (rate, rest) = breaks.split_once("% its principal is ").expect("rate");
+    let (short, rest) = rest.split_once(' ').expect("amount");
+    assert!(rest.starts_with("short after the last payment date (2025-01-10)"), "{err}");
+    let (rate, short): (f64, f64) = (rate.parse().unwrap(), short.parse().unwrap());
+    let expected = 10_000.0 - 1_000_000.0 * (1.0 - rate / 100.0);
+    assert!((short - expected).abs() <= 0.51, "{short} against {expected}: {err}");
+    assert!(!err.contains("payment_test"), "{err}");
 }
 
 /// `rate --mc-scenario NAME` runs the paths through the waterfall under that scenario of the

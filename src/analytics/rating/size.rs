@@ -435,6 +435,57 @@ impl Search<'_> {
         Ok(max_idx)
     }
 
+    /// What breaks `t` as `d` stands, in the binding scenario: its first shortfall just past
+    /// its break-even (interest on a date, or principal at the end), and, for interest under
+    /// the timely test of a tranche below the senior, the test that would wait for it (review
+    /// 39a item 3: a mezzanine an acceleration waterfall pays after the senior's principal
+    /// failed at every size, and the refusal did not say why).
+    fn breach_text(&self, d: &Deal, t: &Target) -> Result<String> {
+        use crate::analytics::breakeven::{BreachKind, breakeven_one_in};
+        use crate::deal::PaymentTest;
+        let (_, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
+        let Some(i) = binding else {
+            return Ok(String::new());
+        };
+        let scenario = &self.scenarios[i];
+        let row = breakeven_one_in(
+            d,
+            scenario,
+            t.index,
+            &crate::scenario::RatingTable::default(),
+            self.caches.get(i),
+        )?;
+        let Some(b) = row.breach else {
+            return Ok(String::new());
+        };
+        let tranche = &d.tranches[t.index];
+        let mut text = format!(
+            "; it breaks by {} in scenario `{}`: at a default rate of {} its {} is {} short {}",
+            b.what.name(),
+            scenario.name,
+            crate::money::percent_dp(b.rate, 4),
+            b.what.name(),
+            b.amount.round_dp(2),
+            match b.what {
+                BreachKind::Interest => format!("on {}", b.date),
+                BreachKind::Principal => format!("after the last payment date ({})", b.date),
+            }
+        );
+        if b.what == BreachKind::Interest
+            && tranche.payment_test == PaymentTest::Timely
+            && tranche.class != TrancheClass::Senior
+        {
+            text.push_str(&format!(
+                " (`breakeven` shows the run); a waterfall that pays its interest after the \
+                 senior's principal, as an acceleration often does, breaks it at any size under \
+                 the timely test: if the deal lets its interest wait (利息可递延), set \
+                 `payment_test = \"ultimate\"` on `{}`",
+                tranche.name
+            ));
+        }
+        Ok(text)
+    }
+
     /// The largest passing grid point of `t` with the other tranches as they are in `d`, and
     /// what binds it; leaves `d` at that point. The largest is tried first; otherwise the
     /// grid is bisected between one step (which must pass) and the largest.
@@ -447,8 +498,13 @@ impl Search<'_> {
         } else {
             let low = self.eval(d, t, 1, issue, steps)?;
             if !low.pass() {
+                let breach = if low.rating_ok {
+                    String::new()
+                } else {
+                    self.breach_text(d, t)?
+                };
                 return Err(Error::Usage(format!(
-                    "no balance of `{}` keeps {}: even {} fails ({}){}{}",
+                    "no balance of `{}` keeps {}: even {} fails ({}){}{}{breach}",
                     t.name,
                     t.rating,
                     self.opts.step,
@@ -589,14 +645,18 @@ pub fn size(
     let mut found: Vec<Option<Found>> = vec![None; targets.len()];
     for round in 1..=MAX_ROUNDS {
         let mut changed = false;
-        for (t, slot) in targets.iter().zip(found.iter_mut()) {
-            if let Some((idx, _, _)) = slot
-                && let Some(now) = search.still_largest(&mut d, t, *idx, &mut steps)?
+        for (j, t) in targets.iter().enumerate() {
+            if let Some((idx, _, _)) = found[j]
+                && let Some(now) = search.still_largest(&mut d, t, idx, &mut steps)?
             {
-                *slot = Some(now);
+                found[j] = Some(now);
                 continue;
             }
-            *slot = Some(search.largest(&mut d, t, &mut steps)?);
+            found[j] = Some(
+                search
+                    .largest(&mut d, t, &mut steps)
+                    .map_err(|e| sized_before(e, &targets, &found, opts.step))?,
+            );
             changed = true;
         }
         // One target: nothing else moves, so its first balance stays the largest.
@@ -627,6 +687,33 @@ pub fn size(
          changes what another target passes with); size fewer tranches at once, or use a larger \
          --step"
     )))
+}
+
+/// A target's refusal, with the targets the search had sized before it (review 39a item 3:
+/// a second target that cannot be met dropped the first's result without a word).
+fn sized_before(
+    e: Error,
+    targets: &[Target],
+    found: &[Option<Found>],
+    step: Decimal,
+) -> Error {
+    let sized: Vec<String> = targets
+        .iter()
+        .zip(found)
+        .filter_map(|(t, f)| {
+            f.as_ref().map(|(idx, ..)| {
+                format!("`{}` {} at {}", t.name, step * Decimal::from(*idx), t.rating)
+            })
+        })
+        .collect();
+    match e {
+        Error::Usage(m) if !sized.is_empty() => Error::Usage(format!(
+            "{m}; sized before it in this search: {} (size it alone with one --target, or \
+             change the deal so that this target can pass)",
+            sized.join(", ")
+        )),
+        e => e,
+    }
 }
 
 trait ToU64 {
