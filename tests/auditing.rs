@@ -275,7 +275,9 @@ fn reconcile_exits_4_and_prints_the_line() {
     assert_eq!(q.status.code(), Some(4));
     assert_eq!(String::from_utf8_lossy(&q.stdout), "");
     let stderr = String::from_utf8_lossy(&q.stderr);
-    let listed = stderr.find("period 2 (2024-07-01):").expect("the listing on stderr");
+    let listed = stderr
+        .find("period 2 (2024-07-01):")
+        .expect("the listing on stderr");
     let error = stderr.find("listed above").expect("the error");
     assert!(listed < error, "{stderr}");
 }
@@ -2859,10 +2861,7 @@ fn a_principal_left_less_by_another_line_is_its_knock_on() {
             .find(|l| l.period == 2 && l.line == "principal" && l.item == "A")
             .expect("A's principal on period 2")
             .clone();
-        assert_eq!(
-            (l.model, l.actual),
-            (dec!(58318536.00), dec!(58303920.00))
-        );
+        assert_eq!((l.model, l.actual), (dec!(58318536.00), dec!(58303920.00)));
         l
     };
     let accounts = "accounts = { collection = \"235.28\", reserve = \"8459714.94\" }";

@@ -691,11 +691,12 @@ fn a_dominant_credit_near_a_ratings_pd_is_noted() {
     (t[bbb].large_obligor, t[bbb].tdr, t[bbb].tdr_high) = (Some(dec!(0)), dec!(0), dec!(0));
     let named = ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t);
     assert!(
-        named.as_deref().is_some_and(|n| n.contains("pool-term PD of BBB (0.8100%)")),
+        named
+            .as_deref()
+            .is_some_and(|n| n.contains("pool-term PD of BBB (0.8100%)")),
         "{named:?}"
     );
-    (t[bbb].large_obligor, t[bbb].tdr, t[bbb].tdr_high) =
-        (Some(dec!(0.5)), dec!(0.5), dec!(0.5));
+    (t[bbb].large_obligor, t[bbb].tdr, t[bbb].tdr_high) = (Some(dec!(0.5)), dec!(0.5), dec!(0.5));
     assert_eq!(
         ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t),
         None
@@ -1397,10 +1398,16 @@ fn size_failure_shows_the_failing_step() {
         .expect("the breach");
     let (rate, rest) = breaks.split_once("% its principal is ").expect("rate");
     let (short, rest) = rest.split_once(' ').expect("amount");
-    assert!(rest.starts_with("short after the last payment date (2025-01-10)"), "{err}");
+    assert!(
+        rest.starts_with("short after the last payment date (2025-01-10)"),
+        "{err}"
+    );
     let (rate, short): (f64, f64) = (rate.parse().unwrap(), short.parse().unwrap());
     let expected = 10_000.0 - 1_000_000.0 * (1.0 - rate / 100.0);
-    assert!((short - expected).abs() <= 0.51, "{short} against {expected}: {err}");
+    assert!(
+        (short - expected).abs() <= 0.51,
+        "{short} against {expected}: {err}"
+    );
     assert!(!err.contains("payment_test"), "{err}");
 }
 

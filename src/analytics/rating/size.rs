@@ -691,18 +691,18 @@ pub fn size(
 
 /// A target's refusal, with the targets the search had sized before it (review 39a item 3:
 /// a second target that cannot be met dropped the first's result without a word).
-fn sized_before(
-    e: Error,
-    targets: &[Target],
-    found: &[Option<Found>],
-    step: Decimal,
-) -> Error {
+fn sized_before(e: Error, targets: &[Target], found: &[Option<Found>], step: Decimal) -> Error {
     let sized: Vec<String> = targets
         .iter()
         .zip(found)
         .filter_map(|(t, f)| {
             f.as_ref().map(|(idx, ..)| {
-                format!("`{}` {} at {}", t.name, step * Decimal::from(*idx), t.rating)
+                format!(
+                    "`{}` {} at {}",
+                    t.name,
+                    step * Decimal::from(*idx),
+                    t.rating
+                )
             })
         })
         .collect();
