@@ -1114,3 +1114,55 @@ fn coupon_shift_raises_senior_coupons() {
         "{text}"
     );
 }
+
+/// `[reserve] balances = "after_due_principal"`: the target reads the balances after the
+/// principal due on the date, as a prospectus's 必备金额 does (review 39a item 4). gdd's first
+/// date owes A down to its schedule's 242,000,000 from 285,000,000; its target (1.0 × the next
+/// date's senior interest and fees, 2020-03-11 to 2020-09-11, 184 days, ACT/365F) is at the
+/// step, by default, on 285,000,000 and after the due principal on 242,000,000:
+///
+/// * A's interest at 4%: 285,000,000 × 0.04 × 184/365 = 5,746,849.315 → 5,746,849.32, and
+///   242,000,000 × 0.04 × 184/365 = 4,879,780.822 → 4,879,780.82;
+/// * the manager's 0.15% of the senior balance: 215,506.849 → 215,506.85 and
+///   182,991.781 → 182,991.78;
+/// * the custodian's 0.02%: 28,734.247 → 28,734.25 and 24,398.904 → 24,398.90;
+/// * the servicer's 0.1% of the pool balance (the same either way, as date 2 charges it) and
+///   the fixed 60,000.
+///
+/// The default target is 903,918.92 higher: 867,068.50 + 32,515.07 + 4,335.35.
+#[test]
+fn a_reserve_target_on_the_balances_after_the_due_principal() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deals/gdd_patent_licence_2019.toml"),
+    )
+    .unwrap();
+    let after = src.replacen(
+        "target_multiple = 1.0\n",
+        "target_multiple = 1.0\nbalances = \"after_due_principal\"\n",
+        1,
+    );
+    assert_ne!(after, src);
+    let (at_step, after_due) = (run(&src), run(&after));
+    let target = |r: &RunResult| {
+        r.periods
+            .iter()
+            .find(|p| p.period == 1)
+            .and_then(|p| p.reserve_target)
+            .expect("period 1's target")
+    };
+    let servicer = after_due
+        .charges
+        .iter()
+        .find(|c| c.period == 2 && c.name.as_str() == "servicer")
+        .expect("the servicer's fee on date 2")
+        .charged;
+    assert_eq!(
+        target(&after_due),
+        dec!(4879780.82) + dec!(182991.78) + dec!(24398.90) + servicer + dec!(60000)
+    );
+    assert_eq!(
+        target(&at_step),
+        dec!(5746849.32) + dec!(215506.85) + dec!(28734.25) + servicer + dec!(60000)
+    );
+    assert_eq!(target(&at_step) - target(&after_due), dec!(903918.92));
+}

@@ -242,8 +242,8 @@ pub struct Tax {
 pub enum ReserveTarget {
     /// A fixed amount, yuan (`target`).
     Fixed(Decimal),
-    /// A multiple of the next payment date's senior interest plus fees, projected on the balances
-    /// after the current payment date.
+    /// A multiple of the next payment date's senior interest plus fees, on the balances at the
+    /// step (or after the date's due principal: [`Reserve::after_due_principal`]).
     SeniorInterestAndFees(Decimal),
     /// A formula: the larger or smaller of several targets (`[reserve] formula`).
     Formula(TargetFormula),
@@ -287,6 +287,9 @@ pub struct Reserve {
     pub initial: Decimal,
     /// Items the reserve pays when the collection account falls short.
     pub covers: Vec<Cover>,
+    /// The target reads each tranche's balance less the principal due on the date
+    /// (`balances = "after_due_principal"`), instead of the balance at the step.
+    pub after_due_principal: bool,
     /// A lower target when its conditions hold; `None`: the target always applies.
     pub step_down: Option<StepDown>,
 }

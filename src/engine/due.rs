@@ -76,6 +76,10 @@ pub(super) struct BaseSource {
     pub pool_balance: Fen,
     /// The year fraction of the period's accrual.
     pub year: Ratio,
+    /// A reserve target read on the balances after the principal due on this payment date
+    /// (`[reserve] balances = "after_due_principal"`): that date; None: the balances as they
+    /// stand.
+    pub after_due: Option<usize>,
 }
 
 impl Run<'_> {
@@ -121,8 +125,15 @@ impl Run<'_> {
         let balance = |b: Fen| self.money(b, &[rate], src.year);
         let flow = |f: Fen| self.money(f, &[rate], Ratio::ONE);
         match base {
-            Base::Tranche(i) => balance(self.balance[i]),
-            Base::SeniorBalance => balance(self.senior_balance()),
+            Base::Tranche(i) => balance(self.target_balance(i, src.after_due)),
+            Base::SeniorBalance => balance(match src.after_due {
+                None => self.senior_balance(),
+                Some(_) => self
+                    .senior
+                    .iter()
+                    .map(|&i| self.target_balance(i, src.after_due))
+                    .sum(),
+            }),
             Base::PoolBalance => balance(src.pool_balance),
             Base::IssueSize => balance(self.issue_size),
             Base::InterestCollections => src.cash.map_or(0, |c| flow(c.interest_collected)),
@@ -187,6 +198,15 @@ impl Run<'_> {
             || self.ending
     }
 
+    /// Tranche `i`'s balance as a reserve target reads it: less the principal due on date
+    /// `after_due` when given (`[reserve] balances = "after_due_principal"`), else as it stands.
+    pub(super) fn target_balance(&self, i: usize, after_due: Option<usize>) -> Fen {
+        match after_due {
+            None => self.balance[i],
+            Some(k) => (self.balance[i] - self.principal_due(i, k)).max(0),
+        }
+    }
+
     /// Principal contractually due for tranche `i` on payment date `k`: the whole balance at
     /// its expected maturity and on the run's last date (the deal's last payment date, or the
     /// clean-up call's date, which ends the deal), else by its amortization.
@@ -219,6 +239,7 @@ impl Run<'_> {
             cash: Some(self.cash),
             pool_balance: self.cash.balance_start,
             year: self.year_fraction[k],
+            after_due: None,
         };
         // Straight into `self.due`: each amount is computed before its push borrows the vector.
         self.due.clear();

@@ -27,12 +27,13 @@ impl Run<'_> {
             cash: None,
             pool_balance: self.cash.balance_end,
             year: self.year_fraction[k + 1],
+            after_due: self.reserve_after_due(),
         };
         let mut need: Fen = 0;
         for &i in self.senior {
             // The next date's interest on today's balance, without arrears.
             let coupon = self.coupon_rate(i, k + 1);
-            need += self.money(self.balance[i], &[coupon], src.year);
+            need += self.money(self.target_balance(i, src.after_due), &[coupon], src.year);
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             if !fee.active_on(&next) {
@@ -47,6 +48,16 @@ impl Run<'_> {
         need
     }
 
+    /// This payment date, when the reserve target reads the balances after its due principal
+    /// (`[reserve] balances = "after_due_principal"`).
+    fn reserve_after_due(&self) -> Option<usize> {
+        self.deal
+            .reserve
+            .as_ref()
+            .is_some_and(|r| r.after_due_principal)
+            .then_some(self.k)
+    }
+
     /// A target formula's amount now: each leaf rounded once, then the largest or smallest.
     pub(super) fn formula_target(&self, f: &TargetFormula) -> Fen {
         match f {
@@ -55,9 +66,14 @@ impl Run<'_> {
                 self.money(self.next_senior_interest_and_fees(), &[*m], Ratio::ONE)
             }
             TargetFormula::Share(share, base) => {
+                let after_due = self.reserve_after_due();
                 let balance = match *base {
-                    Base::Tranche(i) => self.balance[i],
-                    Base::SeniorBalance => self.senior_balance(),
+                    Base::Tranche(i) => self.target_balance(i, after_due),
+                    Base::SeniorBalance => self
+                        .senior
+                        .iter()
+                        .map(|&i| self.target_balance(i, after_due))
+                        .sum(),
                     Base::PoolBalance => self.cash.balance_end,
                     Base::IssueSize => self.issue_size,
                     // Refused in validation: flows are not balances.

@@ -699,6 +699,20 @@ pub struct Reserve {
     /// A lower target that applies from a date and/or while the cumulative default ratio is
     /// below a threshold (递减).
     pub step_down: Option<StepDown>,
+    /// The tranche balances the target reads: `at_step` (default: as they stand when the
+    /// `top_up_reserve` step runs) or `after_due_principal` (less the principal due on the
+    /// date, as a 必备金额 on the balances after the distribution).
+    pub balances: Option<ReserveBalances>,
+}
+
+/// `[reserve] balances`: which tranche balances the reserve target reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReserveBalances {
+    /// As they stand when the step runs.
+    AtStep,
+    /// Less the principal due on the date (its schedule's, or the whole balance at maturity).
+    AfterDuePrincipal,
 }
 
 /// A reserve target formula: exactly one of `fixed`, `multiple`, `share` (with `of`), `max`

@@ -668,6 +668,7 @@ pub(super) fn reserve(
         initial,
         covers,
         step_down,
+        after_due_principal: r.balances == Some(schema::ReserveBalances::AfterDuePrincipal),
     })
 }
 
