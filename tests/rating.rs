@@ -1337,6 +1337,35 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         row("A4", dec!(0.32), "AAA"),
     ];
     let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
+    // The paths' block: A1 is AAA here as above; A3 is A above by its BDR in `base`, the
+    // paths' scenario; A2 is AAA above and BB+ here, but its BDR binds in `stressed`: the note
+    // says the blocks rate it under different scenarios (review 39a item 7).
+    let mut rows = rows;
+    rows[1].binding_scenario = Some("stressed".into());
+    let mc = |tranche: &str, implied: &str| ipabs::analytics::rating::McTranche {
+        deal: "hand".into(),
+        tranche: tranche.into(),
+        paths: 1000,
+        default_probability: 0.0,
+        expected_loss: dec!(0),
+        expected_wal_years: Some(1.0),
+        implied_rating: Some(implied.into()),
+        substitution: None,
+    };
+    let paths = [mc("A1", "AAA"), mc("A2", "BB+"), mc("A3", "BB")];
+    let with_paths = rate_table("hand", 1.0, 1000, &tdrs, &rows, &paths, ("base", false));
+    let notes: Vec<&str> = with_paths
+        .lines()
+        .filter(|l| l.contains("the blocks rate it under different scenarios"))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "  note: `A2` is AAA above, by its BDR in scenario `stressed`, and BB+ here, under \
+          `base`: the blocks rate it under different scenarios; --mc-scenario stressed runs the \
+          paths under the binding one"
+        ]
+    );
     for needle in [
         "30.0000%   25.0000% – 35.0000%",
         "10.0000%   10.0000% – 100.0000%",

@@ -141,7 +141,41 @@ pub fn rate_table(
             zero_paths_note(m.default_probability, m.paths)
         ));
     }
+    out.push_str(&scenarios_differ_note(rows, mc, waterfall_scenario));
     out.push_str(&substitution_block(mc));
+    out
+}
+
+/// A line for each tranche whose implied rating above (its BDR's, in a binding scenario other
+/// than the paths') differs from the paths' below: the two blocks rate it under different
+/// scenarios, and `--mc-scenario` runs the paths under the binding one (review 39a item 7: one
+/// tranche read AAA+ and BB+ on one report). Empty when none does.
+fn scenarios_differ_note(rows: &[RatingRow], mc: &[McTranche], waterfall_scenario: &str) -> String {
+    let mut out = String::new();
+    for m in mc {
+        let Some(r) = rows.iter().find(|r| r.tranche == m.tranche) else {
+            continue;
+        };
+        let Some(binding) = r
+            .binding_scenario
+            .as_deref()
+            .filter(|&b| b != waterfall_scenario)
+        else {
+            continue;
+        };
+        if r.implied_rating == m.implied_rating {
+            continue;
+        }
+        let name = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".to_string());
+        out.push_str(&format!(
+            "  note: `{}` is {} above, by its BDR in scenario `{binding}`, and {} here, under \
+             `{waterfall_scenario}`: the blocks rate it under different scenarios; \
+             --mc-scenario {binding} runs the paths under the binding one\n",
+            m.tranche,
+            name(&r.implied_rating),
+            name(&m.implied_rating),
+        ));
+    }
     out
 }
 
