@@ -2916,3 +2916,58 @@ fn a_principal_left_less_by_another_line_is_its_knock_on() {
         }]
     );
 }
+
+/// A report that states interest as the payment notices pay it, on a deal without `[notices]
+/// per_unit`, gets one warning that names the consequence (review 39b item 2: the event of
+/// default it tripped was told only as "check its threshold"). wenke as shipped owes A
+/// 696,000,000 × 5% × 98/365 = 9,343,561.64 on its first date; its notice figure is
+/// 9,343,561.64 × 100 / 696,000,000 = 1.34246… → 1.3424 (cut), paying 1.3424 × 6,960,000 =
+/// 9,343,104.00, and leaving 457.64 of 尾差 that the restatement takes as interest unpaid:
+/// `eod_senior_interest` (a senior interest shortfall) trips on period 1.
+#[test]
+fn a_report_of_notice_amounts_without_per_unit_is_told_with_what_it_trips() {
+    let d = deal("deals/wenke_leasing_1_2018.toml");
+    let src = "[[periods]]\nperiod = 1\npayment_date = 2019-04-26\n\
+               pool = { principal = \"67955689.49\", interest = \"16593467.30\" }\n\
+               tranches.A = { interest = \"9343104.00\", principal = \"74945976.00\" }\n";
+    let a = actuals_from_str("tail.toml", src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let interest = r
+        .lines
+        .iter()
+        .find(|l| l.period == 1 && l.line == "interest" && l.item == "A")
+        .expect("A's interest");
+    assert_eq!(
+        (interest.model, interest.actual),
+        (dec!(9343561.64), dec!(9343104.00))
+    );
+    let told: Vec<&ipabs::error::Warning> = r
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check == ipabs::error::Check::ActualsTranche)
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", r.run.warnings);
+    assert_eq!(
+        told[0].message,
+        "the report states 1 interest line(s) as payment notices pay them (per 100 × units; \
+         first `A`, period 1) and the deal has no `[notices] per_unit`: each 尾差 is restated as \
+         interest unpaid; this tripped `eod_senior_interest` on period 1 (its waterfall and the \
+         Art. 39 flags follow); set `per_unit = true` in the copy"
+    );
+    // With `per_unit` the same report is the waterfall's own payment: no such warning.
+    let src_pu = read("deals/wenke_leasing_1_2018.toml") + "\n[notices]\nper_unit = true\n";
+    let pu = deal_from_str("wenke_pu.toml", &src_pu)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let a = actuals_from_str("tail.toml", src, &pu).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&pu, &pu.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        r.run
+            .warnings
+            .iter()
+            .all(|w| w.check != ipabs::error::Check::ActualsTranche),
+        "{:?}",
+        r.run.warnings
+    );
+}

@@ -211,12 +211,66 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     run.warnings.extend(warnings);
     let mut lines = compare(deal, actuals, &waterfall);
     explain(deal, &run, &mut lines)?;
+    run.warnings
+        .extend(notice_amounts(&lines, &run, &scenario.name));
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, forecast);
     Ok(Reconciliation {
         lines,
         run,
         in_life,
     })
+}
+
+/// One `actuals_tranche` warning when the report states interest as the payment notices pay
+/// it on a deal without `[notices] per_unit` ([`ReconNote::PerUnit`]): the restatement takes
+/// each 尾差 as interest unpaid, and names the triggers that tripped on those dates (review 39b
+/// item 2: an event of default, the accelerated waterfall for the rest and an Art. 39 flag
+/// followed from a 457.64 尾差, and the one message on the trigger said "check its threshold").
+fn notice_amounts(
+    lines: &[ReconLine],
+    run: &RunResult,
+    scenario: &str,
+) -> Option<crate::error::Warning> {
+    use crate::error::{Check, Warning};
+    let told: Vec<&ReconLine> = lines
+        .iter()
+        .filter(|l| {
+            l.line == "interest"
+                && l.notes
+                    .iter()
+                    .any(|n| matches!(n, ReconNote::PerUnit { .. }))
+        })
+        .collect();
+    let first = told.first()?;
+    let tripped: Vec<String> = told
+        .iter()
+        .filter_map(|l| {
+            let row = run.periods.iter().find(|p| p.period == l.period)?;
+            (!row.triggers_tripped.is_empty())
+                .then(|| format!("`{}` on period {}", row.triggers_tripped, l.period))
+        })
+        .collect();
+    let consequence = if tripped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; this tripped {} (its waterfall and the Art. 39 flags follow)",
+            tripped.join(", ")
+        )
+    };
+    Some(Warning::run(
+        Check::ActualsTranche,
+        scenario,
+        Some((first.period, first.payment_date)),
+        format!(
+            "the report states {} interest line(s) as payment notices pay them (per 100 × \
+             units; first `{}`, period {}) and the deal has no `[notices] per_unit`: each 尾差 \
+             is restated as interest unpaid{consequence}; set `per_unit = true` in the copy",
+            told.len(),
+            first.item,
+            first.period
+        ),
+    ))
 }
 
 /// A `scenario_dates` warning when the scenario's servicer failure (`commingling`) falls in a
