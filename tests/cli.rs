@@ -289,9 +289,10 @@ fn out_that_is_a_file_is_a_usage_error() {
 
 /// A scheduled tranche is sized with its 兑付计划 kept in proportion (review 29b item 4: it was
 /// refused): deals/gdd_patent_licence_2019.toml's A (285,000,000, scheduled) sized at AAA. Each
-/// target balance of the written deal is the original × B / 285,000,000 rounded half up to the
-/// fen, B the sized balance (docs/rating.md §9), computed here from the original file; the
-/// written deal loads.
+/// target balance of the written deal is the original × B / 285,000,000 rounded half up to
+/// whole units of 100 yuan (the notices' default face: review 39a item 6; to the fen before),
+/// B the sized balance (docs/rating.md §9), computed here from the original file; the written
+/// deal loads.
 #[test]
 fn a_scheduled_tranche_is_sized_with_its_schedule_in_proportion() {
     use rust_decimal::{Decimal, RoundingStrategy};
@@ -336,7 +337,11 @@ fn a_scheduled_tranche_is_sized_with_its_schedule_in_proportion() {
     assert_ne!(b, b0);
     let want: Vec<Decimal> = t0
         .iter()
-        .map(|x| (x * b / b0).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+        .map(|x| {
+            (x * b / b0 / Decimal::ONE_HUNDRED)
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                * Decimal::ONE_HUNDRED
+        })
         .collect();
     assert_eq!(t, want);
     let check = run(&[

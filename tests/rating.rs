@@ -1220,7 +1220,12 @@ fn size_at_the_upper_end_of_the_interval() {
          passes it",
         aaa.tdr * Decimal::ONE_HUNDRED
     );
-    assert!(e.to_string().ends_with(&why), "{e}");
+    // Followed by what breaks the tranche (review 39a item 3).
+    assert!(
+        e.to_string()
+            .contains(&format!("{why}; it breaks by principal in scenario `base`")),
+        "{e}"
+    );
 }
 
 /// `size`'s refusal of a target whose TDR the single-obligor multiplier caps at 100% says so
@@ -1249,10 +1254,10 @@ fn size_says_why_a_tdr_is_full() {
     };
     let e = size(&d, &s.scenarios, &t, &opts).expect_err("TDR 100%");
     assert!(
-        e.to_string().ends_with(
+        e.to_string().contains(
             "; TDR(AAA) is 100%: the simulated 70.0000% times the single-obligor multiplier 2.5 \
              is capped at 1 (docs/rating.md §5), so only a tranche whose break-even is 100% \
-             passes it"
+             passes it; it breaks by principal"
         ),
         "{e}"
     );

@@ -290,37 +290,48 @@ pub fn set_balance(d: &mut Deal, original: &Deal, i: usize, balance: Decimal) {
             table,
             original.tranches[i].balance,
             balance,
-            original.rounding,
+            (original.rounding, Some(original.notices.face)),
         ));
     }
 }
 
 /// A scheduled tranche's target balances for balance `to` instead of `from` (its 兑付计划 kept
 /// in proportion, as sizing a tranche with one scales it): each target × `to` / `from`, one
-/// exact value rounded once to the fen under `rounding`. Non-increasing targets stay so, and
-/// none exceeds `to`.
+/// exact value rounded once under `rounding`, to whole units of `face` (the notices' face, 100
+/// yuan by default, so that every date's principal is whole units and its notice carries no
+/// 尾差 of the schedule's making: review 39a item 6), or to the fen without a face, when the
+/// face is not whole yuan, or when `from` × `face` is beyond an `i64` of fen. `to` is a whole
+/// number of units (validated), so non-increasing targets stay so and none exceeds `to`.
 pub fn scaled_schedule(
     table: &[(chrono::NaiveDate, Decimal)],
     from: Decimal,
     to: Decimal,
-    rounding: crate::money::Rounding,
+    (rounding, face): (crate::money::Rounding, Option<Decimal>),
 ) -> Vec<(chrono::NaiveDate, Decimal)> {
     use crate::money::{Ratio, fen_of, to_fen};
     // In fen, target × to / from yuan is target × to × 100 / from_fen: multiplied out exactly
     // (past Decimal's range too: review 32d item 1, where `target × to` overflowed at 10^15
-    // yuan and panicked), then rounded once.
-    let ratio = i64::try_from(to_fen(from))
-        .ok()
-        .filter(|&den| den > 0)
-        .map(|den| Ratio { num: 100, den });
+    // yuan and panicked), then rounded once. In units of `face` (whole yuan F), it is
+    // target × to / (from × F) units, which `fen_of` rounds to whole units as hundredths:
+    // target × to × 1 / (from_fen × F), rounded to the fen, is the units / 100.
+    let from_fen = i64::try_from(to_fen(from)).ok().filter(|&den| den > 0);
+    let unit = face
+        .filter(|f| *f > Decimal::ZERO && f.fract().is_zero())
+        .and_then(|f| rust_decimal::prelude::ToPrimitive::to_i64(&f))
+        .and_then(|f| Some((f, from_fen?.checked_mul(f)?)));
+    let ratio = from_fen.map(|den| Ratio { num: 100, den });
     table
         .iter()
         .map(|&(d, target)| {
             // Never beyond range: validation keeps every target within the tranche's balance
             // `from`, so the result is within `to`, which the fallback keeps too.
-            let v = ratio.map_or(Decimal::ZERO, |r| {
-                fen_of(&[target, to], r, rounding).unwrap_or(to)
-            });
+            let v = match unit {
+                Some((f, den)) => fen_of(&[target, to], Ratio { num: 1, den }, rounding)
+                    .map_or(to, |hundredths| hundredths * Decimal::from(100 * f)),
+                None => ratio.map_or(Decimal::ZERO, |r| {
+                    fen_of(&[target, to], r, rounding).unwrap_or(to)
+                }),
+            };
             (d, v)
         })
         .collect()
@@ -742,7 +753,7 @@ mod tests {
     fn scaled(targets: &[Decimal], from: Decimal, to: Decimal, r: Rounding) -> Vec<Decimal> {
         let d = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a date");
         let table: Vec<_> = targets.iter().map(|&t| (d, t)).collect();
-        scaled_schedule(&table, from, to, r)
+        scaled_schedule(&table, from, to, (r, None))
             .into_iter()
             .map(|x| x.1)
             .collect()
@@ -784,6 +795,48 @@ mod tests {
         assert_eq!(
             scaled(&[dec!(0.01)], dec!(2.00), dec!(1.00), Rounding::Truncate),
             [dec!(0.00)]
+        );
+    }
+
+    /// With a face, to whole units of it (review 39a item 6), one rounding: face 100, 3,000.00
+    /// sized to 1,000.00 (10 units): 2,000 × 1,000 / 3,000 = 666.67 = 6.667 units → 7 (700.00)
+    /// half up, 6 (600.00) cut; 1,000 × 1,000 / 3,000 = 3.33 units → 3 (300.00) either way; an
+    /// exact half unit, 150 × 1,000 / 3,000 = 50 = 0.5 units → 1 (100.00) half up, 0 cut. The
+    /// gdd schedule sized to 213,440,000: 242,000,000 × 213,440,000 / 285,000,000 =
+    /// 181,236,771.93 = 1,812,367.72 units → 1,812,368 (181,236,800.00). A face that is not
+    /// whole yuan leaves the fen.
+    #[test]
+    fn targets_scale_to_whole_units_of_the_face() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a date");
+        let units = |targets: &[Decimal], from, to, r, face| -> Vec<Decimal> {
+            let table: Vec<_> = targets.iter().map(|&t| (d, t)).collect();
+            scaled_schedule(&table, from, to, (r, Some(face)))
+                .into_iter()
+                .map(|x| x.1)
+                .collect()
+        };
+        let t = [dec!(2000), dec!(1000), dec!(150), dec!(0)];
+        assert_eq!(
+            units(&t, dec!(3000), dec!(1000), Rounding::HalfUp, dec!(100)),
+            [dec!(700), dec!(300), dec!(100), dec!(0)]
+        );
+        assert_eq!(
+            units(&t, dec!(3000), dec!(1000), Rounding::Truncate, dec!(100)),
+            [dec!(600), dec!(300), dec!(0), dec!(0)]
+        );
+        assert_eq!(
+            units(
+                &[dec!(242000000)],
+                dec!(285000000),
+                dec!(213440000),
+                Rounding::HalfUp,
+                dec!(100)
+            ),
+            [dec!(181236800)]
+        );
+        assert_eq!(
+            units(&t[..1], dec!(3000), dec!(1000), Rounding::HalfUp, dec!(0.5)),
+            [dec!(666.67)]
         );
     }
 }
