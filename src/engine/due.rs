@@ -76,10 +76,6 @@ pub(super) struct BaseSource {
     pub pool_balance: Fen,
     /// The year fraction of the period's accrual.
     pub year: Ratio,
-    /// A reserve target read on the balances after the principal due on this payment date
-    /// (`[reserve] balances = "after_due_principal"`): that date; None: the balances as they
-    /// stand.
-    pub after_due: Option<usize>,
 }
 
 impl Run<'_> {
@@ -125,15 +121,8 @@ impl Run<'_> {
         let balance = |b: Fen| self.money(b, &[rate], src.year);
         let flow = |f: Fen| self.money(f, &[rate], Ratio::ONE);
         match base {
-            Base::Tranche(i) => balance(self.target_balance(i, src.after_due)),
-            Base::SeniorBalance => balance(match src.after_due {
-                None => self.senior_balance(),
-                Some(_) => self
-                    .senior
-                    .iter()
-                    .map(|&i| self.target_balance(i, src.after_due))
-                    .sum(),
-            }),
+            Base::Tranche(i) => balance(self.balance[i]),
+            Base::SeniorBalance => balance(self.senior_balance()),
             Base::PoolBalance => balance(src.pool_balance),
             Base::IssueSize => balance(self.issue_size),
             Base::InterestCollections => src.cash.map_or(0, |c| flow(c.interest_collected)),
@@ -200,6 +189,7 @@ impl Run<'_> {
 
     /// Tranche `i`'s balance as a reserve target reads it: less the principal due on date
     /// `after_due` when given (`[reserve] balances = "after_due_principal"`), else as it stands.
+    #[inline(always)]
     pub(super) fn target_balance(&self, i: usize, after_due: Option<usize>) -> Fen {
         match after_due {
             None => self.balance[i],
@@ -239,7 +229,6 @@ impl Run<'_> {
             cash: Some(self.cash),
             pool_balance: self.cash.balance_start,
             year: self.year_fraction[k],
-            after_due: None,
         };
         // Straight into `self.due`: each amount is computed before its push borrows the vector.
         self.due.clear();

@@ -27,13 +27,13 @@ impl Run<'_> {
             cash: None,
             pool_balance: self.cash.balance_end,
             year: self.year_fraction[k + 1],
-            after_due: self.reserve_after_due(),
         };
+        let after_due = self.reserve_after_due();
         let mut need: Fen = 0;
         for &i in self.senior {
             // The next date's interest on today's balance, without arrears.
             let coupon = self.coupon_rate(i, k + 1);
-            need += self.money(self.target_balance(i, src.after_due), &[coupon], src.year);
+            need += self.money(self.target_balance(i, after_due), &[coupon], src.year);
         }
         for (j, fee) in deal.fees.iter().enumerate() {
             if !fee.active_on(&next) {
@@ -43,7 +43,25 @@ impl Run<'_> {
                 FeeKind::OneOff { date, .. } => !self.one_off_done[j] && next.reached(date),
                 _ => false,
             };
-            need += self.fee_charge(j, k + 1, &src, one_off_due);
+            // A fee on a tranche's or the senior balance reads them as the target does
+            // (`Run::charge_on` reads them as they stand, which every date's own fees need).
+            need += match (after_due, &fee.kind) {
+                (Some(_), &FeeKind::AnnualRate { rate, base }) => match base {
+                    Base::Tranche(i) => {
+                        self.money(self.target_balance(i, after_due), &[rate], src.year)
+                    }
+                    Base::SeniorBalance => {
+                        let b = self
+                            .senior
+                            .iter()
+                            .map(|&i| self.target_balance(i, after_due))
+                            .sum();
+                        self.money(b, &[rate], src.year)
+                    }
+                    _ => self.fee_charge(j, k + 1, &src, one_off_due),
+                },
+                _ => self.fee_charge(j, k + 1, &src, one_off_due),
+            };
         }
         need
     }
