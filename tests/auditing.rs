@@ -149,7 +149,10 @@ fn the_wrong_line_is_found_at_its_period_and_line() {
 /// * period 3 reports the accrual only, 1,680.24, and B's residual 0.01 higher (the cash is
 ///   the model's: pool 300,000 + 5,000, fee 1,000, A principal 184,641.63, B principal
 ///   100,000, residual 17,678.12 + 0.01): A's interest differs by −0.01, minus the arrears:
-///   the note says the report paid none of it. B's residual has no note.
+///   the note says the report paid none of it. A's principal is 0.50 short of what the
+///   restated run owes (900,000 − 410,809.50 − 304,548.37 = 184,642.13 left after period 2,
+///   184,641.63 reported), and B's residual 0.51 higher: the knock-on of A's interest and
+///   principal, paid ahead of it, 0.01 + 0.50 (review 39b item 1).
 #[test]
 fn a_difference_says_what_explains_it() {
     use ipabs::analytics::reconcile::ReconNote;
@@ -205,7 +208,16 @@ fn a_difference_says_what_explains_it() {
              one"
         )
     );
-    assert!(diff(3, "residual", "B").notes.is_empty());
+    assert_eq!(
+        diff(3, "residual", "B").notes,
+        [ReconNote::KnockOn {
+            amount: dec!(0.51),
+            lines: vec![
+                ("interest", "A".to_string(), dec!(-0.01)),
+                ("principal", "A".to_string(), dec!(-0.50))
+            ],
+        }]
+    );
 
     // Arrears both sides left unpaid are a new finding when the report does not pay them
     // (review 30c item 1: it was called the earlier difference again). Period 2 collects only
@@ -2881,20 +2893,21 @@ fn a_principal_left_less_by_another_line_is_its_knock_on() {
             (2, "account", "collection")
         ]
     );
+    // The account's balance is where the 384.00 ended up, not a cause (review 39c item 2).
     let p = principal(&with_accounts);
     assert_eq!(
         p.notes,
         [ReconNote::KnockOn {
-            amount: dec!(-14616.00),
-            lines: vec![
-                ("fee", "other_fixed".to_string(), dec!(15000.00)),
-                ("account", "collection".to_string(), dec!(-384.00)),
-            ],
+            amount: dec!(-15000.00),
+            lines: vec![("fee", "other_fixed".to_string(), dec!(15000.00))],
         }]
     );
     let text = ipabs::output::reconcile::note_text(&p.notes).expect("a note");
     assert!(
-        text.contains("(fee `other_fixed` +15,000.00, account `collection` -384.00) leave 14,616.00 less for it: a knock-on"),
+        text.contains(
+            "the date's lines paid ahead of it differ (fee `other_fixed` +15,000.00) and leave \
+             15,000.00 less for it: a knock-on"
+        ),
         "{text}"
     );
     let without_accounts = principal(&lines(&report("45000", "")));
@@ -2905,14 +2918,36 @@ fn a_principal_left_less_by_another_line_is_its_knock_on() {
             lines: vec![("fee", "other_fixed".to_string(), dec!(15000.00))],
         }]
     );
+    let ticks = [ReconNote::Ticks {
+        ticks: -21,
+        tick: dec!(696),
+        units: 6_960_000,
+        earlier: None,
+    }];
     let alone = principal(&lines(&report("30000", "")));
+    assert_eq!(alone.notes, ticks);
+    // The 14,616.00 not paid kept in the collection account (619.28 + 14,616.00 = 15,235.28):
+    // the account is the slip's effect, and the note is still the ticks' (review 39c item 2).
+    let kept = "accounts = { collection = \"15235.28\", reserve = \"8459714.94\" }";
+    let kept = principal(&lines(&report("30000", kept)));
+    assert_eq!(kept.notes, ticks);
+    // A reserve draw of 15,000.00 more, stated with the reserve's balance 15,000.00 lower: the
+    // draw is the cause, counted once (review 39c item 1), and A gets 21 ticks more.
+    let drawn = lines(
+        &report("30000", "accounts = { collection = \"1003.28\", reserve = \"8444714.94\" }")
+            .replace("tranches.A = { interest = \"7742304.00\", principal = \"58303920.00\" }",
+                     "reserve_draws = 15000\ntranches.A = { interest = \"7742304.00\", principal = \"58333152.00\" }"),
+    );
+    let a = drawn
+        .iter()
+        .find(|l| l.period == 2 && l.line == "principal" && l.item == "A")
+        .expect("A");
+    assert_eq!((a.model, a.actual), (dec!(58318536.00), dec!(58333152.00)));
     assert_eq!(
-        alone.notes,
-        [ReconNote::Ticks {
-            ticks: -21,
-            tick: dec!(696),
-            units: 6_960_000,
-            earlier: None
+        a.notes,
+        [ReconNote::KnockOn {
+            amount: dec!(15000.00),
+            lines: vec![("reserve_draw", "reserve".to_string(), dec!(15000.00))],
         }]
     );
 }

@@ -93,17 +93,18 @@ pub enum ReconNote {
         /// The difference is exactly −`amount`: the report pays none of the arrears.
         none_paid: bool,
     },
-    /// A `principal` or `residual` line whose difference the date's other lines explain: they
-    /// leave `amount` more (less, when negative) for it, and the difference is that amount,
-    /// or within one tick of it on a deal with `[notices] per_unit` (the figure's cut keeps the
-    /// rest as 尾差). The knock-on of those lines, not a slip of its own (review 39b item 1: a
-    /// fee overpaid by 15,000.00 left 14,616.00 less for a pass-through senior's principal,
-    /// and the note blamed a figure per 100).
+    /// A `principal` or `residual` line whose difference the date's lines paid ahead of it
+    /// explain: they leave `amount` more (less, when negative) for it, and the difference is
+    /// that amount, or within one tick of it on a deal with `[notices] per_unit` (the figure's
+    /// cut keeps the rest as 尾差). The knock-on of those lines, not a slip of its own (review
+    /// 39b item 1: a fee overpaid by 15,000.00 left 14,616.00 less for a pass-through senior's
+    /// principal, and the note blamed a figure per 100).
     KnockOn {
-        /// What the other lines leave for this one, against the model, in yuan: the inflows'
-        /// differences (support and reserve draws) less the other uses' (taxes, fees, support
-        /// repayments and interest, every tranche's interest, principal and residual but this
-        /// line's, the accounts' balances at the end of the date).
+        /// What the lines paid ahead leave for this one, against the model, in yuan: the
+        /// inflows' differences (support and reserve draws) less the uses' (taxes, fees,
+        /// support repayments and interest, every tranche's interest, and for a principal
+        /// line the more senior tranches' principal). The accounts' balances, residuals and
+        /// junior principal are where cash a line was not paid ends up, never causes.
         amount: Decimal,
         /// The lines that differ and make it up: (line, item, difference), in the report's order.
         lines: Vec<(&'static str, String, Decimal)>,
@@ -543,6 +544,8 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
 ///   the waterfall pays only with `per_unit = true`;
 /// * with `per_unit`, an interest or principal line whose actual no figure per 100 pays
 ///   ([`ReconNote::NotAFigure`]);
+/// * otherwise, a principal or residual line that the date's other differing lines explain
+///   ([`ReconNote::KnockOn`]);
 /// * otherwise, an interest or principal line that differs by whole ticks of the figure per
 ///   100 ([`ReconNote::Ticks`]), with the last earlier date that differed by the same;
 /// * an interest, fee or tax line whose model figure holds arrears: what the restated run
@@ -555,13 +558,8 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
     use crate::engine::notice::{paid_of, per_100};
     use crate::money::{from_fen, to_fen};
     let rules = &deal.notices;
-    // The (period, line, item) of every line that differs, for the arrears note.
-    let differed: Vec<(u32, &'static str, String)> = lines
-        .iter()
-        .filter(|l| l.model != l.actual)
-        .map(|l| (l.period, l.line, l.item.clone()))
-        .collect();
-    // The (period, line, item, difference) of every line that differs, for the knock-on note.
+    // The (period, line, item, difference) of every line that differs, for the arrears and
+    // knock-on notes.
     let differences: Vec<(u32, &'static str, String, Decimal)> = lines
         .iter()
         .filter(|l| l.model != l.actual)
@@ -665,9 +663,9 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         if let (Some(period), Some(amount)) = (before, arrears)
             && amount > Decimal::ZERO
         {
-            let earlier_differed = differed
+            let earlier_differed = differences
                 .iter()
-                .any(|(p, line, item)| *p == period && *line == l.line && *item == l.item);
+                .any(|(p, line, item, _)| *p == period && *line == l.line && *item == l.item);
             let none_paid = l.actual - l.model == -amount;
             // Arrears both sides left unpaid are told only when they explain the difference
             // (review 30c item 1: a new shortfall was called an old one).
@@ -732,13 +730,10 @@ fn other_support(
 }
 
 /// A difference of a tranche's interest or principal as whole ticks of its figures per 100:
-/// `(ticks, one tick in yuan, units)` when `difference` is 1 to 99 times units × 10^−decimals
-/// yuan and one tick is at least 10.00 yuan (smaller ticks would match by chance: a tick of
-/// 1.00 yuan made any whole-yuan difference a tick, review 33g item L4).
 /// The knock-on note of a `principal` or `residual` line ([`ReconNote::KnockOn`]): what the
-/// date's other differing lines leave for it equals its difference, or is within one tick of
-/// it with `[notices] per_unit`. None for other lines, when nothing else differs, or when the
-/// other lines do not explain it.
+/// date's differing lines paid ahead of it leave for it equals its difference, or is within
+/// one tick of it with `[notices] per_unit`. None for other lines, when no such line differs,
+/// or when they do not explain it.
 fn knock_on(
     deal: &Deal,
     differences: &[(u32, &'static str, String, Decimal)],
@@ -747,10 +742,20 @@ fn knock_on(
     if !matches!(l.line, "principal" | "residual") {
         return None;
     }
+    // The lines that can be causes: paid ahead of this one. Not the accounts' balances (where
+    // what a line was not paid ends up: an effect, review 39c item 2), not a residual, and for
+    // a principal line not a junior tranche's principal (both take what this line leaves).
+    let seniority = |name: &str| deal.tranches.iter().position(|t| t.name == name);
+    let this = seniority(&l.item);
+    let cause = |line: &str, item: &str| match line {
+        "account" | "trigger" | "residual" => false,
+        "principal" => seniority(item) < this,
+        _ => true,
+    };
     let others: Vec<(&'static str, String, Decimal)> = differences
         .iter()
         .filter(|(p, line, item, _)| {
-            *p == l.period && !(*line == l.line && *item == l.item) && *line != "trigger"
+            *p == l.period && !(*line == l.line && *item == l.item) && cause(line, item)
         })
         .map(|(_, line, item, d)| (*line, item.clone(), *d))
         .collect();
@@ -788,6 +793,9 @@ fn knock_on(
     })
 }
 
+/// `(ticks, one tick in yuan, units)` when `difference` is 1 to 99 times units × 10^−decimals
+/// yuan and one tick is at least 10.00 yuan (smaller ticks would match by chance: a tick of
+/// 1.00 yuan made any whole-yuan difference a tick, review 33g item L4).
 fn whole_ticks(
     balance: Decimal,
     rules: &crate::deal::NoticeRules,

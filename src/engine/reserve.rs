@@ -51,12 +51,7 @@ impl Run<'_> {
                         self.money(self.target_balance(i, after_due), &[rate], src.year)
                     }
                     Base::SeniorBalance => {
-                        let b = self
-                            .senior
-                            .iter()
-                            .map(|&i| self.target_balance(i, after_due))
-                            .sum();
-                        self.money(b, &[rate], src.year)
+                        self.money(self.target_senior_balance(after_due), &[rate], src.year)
                     }
                     _ => self.fee_charge(j, k + 1, &src, one_off_due),
                 },
@@ -64,6 +59,14 @@ impl Run<'_> {
             };
         }
         need
+    }
+
+    /// The senior balance as a reserve target reads it ([`Run::target_balance`]).
+    fn target_senior_balance(&self, after_due: Option<usize>) -> Fen {
+        self.senior
+            .iter()
+            .map(|&i| self.target_balance(i, after_due))
+            .sum()
     }
 
     /// This payment date, when the reserve target reads the balances after its due principal
@@ -87,11 +90,7 @@ impl Run<'_> {
                 let after_due = self.reserve_after_due();
                 let balance = match *base {
                     Base::Tranche(i) => self.target_balance(i, after_due),
-                    Base::SeniorBalance => self
-                        .senior
-                        .iter()
-                        .map(|&i| self.target_balance(i, after_due))
-                        .sum(),
+                    Base::SeniorBalance => self.target_senior_balance(after_due),
                     Base::PoolBalance => self.cash.balance_end,
                     Base::IssueSize => self.issue_size,
                     // Refused in validation: flows are not balances.

@@ -124,8 +124,8 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                     ("less", -*amount)
                 };
                 format!(
-                    "the date's other lines that differ ({}) leave {} {more} for it: a \
-                     knock-on of those, not a slip of its own",
+                    "the date's lines paid ahead of it differ ({}) and leave {} {more} for \
+                     it: a knock-on of those, not a slip of its own",
                     listed.join(", "),
                     super::table::format_money(size)
                 )
