@@ -2990,6 +2990,30 @@ fn a_report_of_notice_amounts_without_per_unit_is_told_with_what_it_trips() {
          interest unpaid; this tripped `eod_senior_interest` on period 1 (its waterfall and the \
          Art. 39 flags follow); set `per_unit = true` in the copy"
     );
+    // The trigger is named on the date it first trips, not again on the next while it stands
+    // (review 39c item 6): period 2 reported at its notice amount too (1.1124 per 100 ×
+    // 6,960,000 = 7,742,304.00).
+    let two = format!(
+        "{src}\n[[periods]]\nperiod = 2\npayment_date = 2019-07-26\n\
+         pool = {{ principal = \"54160821.70\", interest = \"12044123.74\" }}\n\
+         tranches.A = {{ interest = \"7742304.00\" }}\n"
+    );
+    let a = actuals_from_str("two.toml", &two, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let told: Vec<&str> = r
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check == ipabs::error::Check::ActualsTranche)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].starts_with("the report states 2 interest line(s)")
+            && told[0].contains("this tripped `eod_senior_interest` on period 1 (its")
+            && !told[0].contains("period 2 (its"),
+        "{told:?}"
+    );
     // With `per_unit` the same report is the waterfall's own payment: no such warning.
     let src_pu = read("deals/wenke_leasing_1_2018.toml") + "\n[notices]\nper_unit = true\n";
     let pu = deal_from_str("wenke_pu.toml", &src_pu)

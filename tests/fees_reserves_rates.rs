@@ -1165,4 +1165,26 @@ fn a_reserve_target_on_the_balances_after_the_due_principal() {
         dec!(5746849.32) + dec!(215506.85) + dec!(28734.25) + servicer + dec!(60000)
     );
     assert_eq!(target(&at_step) - target(&after_due), dec!(903918.92));
+
+    // A repaid by its schedule on the fifth date (2022-03-11), before the last: after its due
+    // principal no senior is left, so the target is 0 there whether `top_up_reserve` comes
+    // before or after the principal step (review 39c item 3: before it, the target read the
+    // balance at the step and kept the next date's pool fees, 86,951.76, in the reserve).
+    let early = after.replacen(
+        "  { date = 2022-03-11, balance = 51000000 },\n  { date = 2022-09-11, balance = 0 },\n",
+        "  { date = 2022-03-11, balance = 0 },\n",
+        1,
+    );
+    assert_ne!(early, after);
+    let moved = early.replacen(
+        "  { action = \"top_up_reserve\" },\n  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+        "  { action = \"pay_principal\", tranches = [\"A\"] },\n  { action = \"top_up_reserve\" },\n",
+        1,
+    );
+    assert_ne!(moved, early);
+    for src in [&early, &moved] {
+        let r = run(src);
+        let p5 = r.periods.iter().find(|p| p.period == 5).expect("period 5");
+        assert_eq!(p5.reserve_target, Some(dec!(0)));
+    }
 }

@@ -1343,10 +1343,12 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
     ];
     let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
     // The paths' block: A1 is AAA here as above; A3 is A above by its BDR in `base`, the
-    // paths' scenario; A2 is AAA above and BB+ here, but its BDR binds in `stressed`: the note
-    // says the blocks rate it under different scenarios (review 39a item 7).
+    // paths' scenario, and BB here: no note; A2 is AAA above and BB+ here, but its BDR binds
+    // in `stressed`, and A4 AAA and A- in `pool only`: the note says the blocks rate them
+    // under different scenarios (review 39a item 7).
     let mut rows = rows;
     rows[1].binding_scenario = Some("stressed".into());
+    rows[3].binding_scenario = Some("pool only".into());
     let mc = |tranche: &str, implied: &str| ipabs::analytics::rating::McTranche {
         deal: "hand".into(),
         tranche: tranche.into(),
@@ -1357,7 +1359,12 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         implied_rating: Some(implied.into()),
         substitution: None,
     };
-    let paths = [mc("A1", "AAA"), mc("A2", "BB+"), mc("A3", "BB")];
+    let paths = [
+        mc("A1", "AAA"),
+        mc("A2", "BB+"),
+        mc("A3", "BB"),
+        mc("A4", "A-"),
+    ];
     let with_paths = rate_table("hand", 1.0, 1000, &tdrs, &rows, &paths, ("base", false));
     let notes: Vec<&str> = with_paths
         .lines()
@@ -1367,8 +1374,12 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         notes,
         [
             "  note: `A2` is AAA above, by its BDR in scenario `stressed`, and BB+ here, under \
-          `base`: the blocks rate it under different scenarios; --mc-scenario stressed runs the \
-          paths under the binding one"
+             `base`: the blocks rate it under different scenarios; --mc-scenario stressed runs \
+             the paths under the binding one",
+            // A name with a space is quoted for the shell (review 39c item 7).
+            "  note: `A4` is AAA above, by its BDR in scenario `pool only`, and A- here, under \
+             `base`: the blocks rate it under different scenarios; --mc-scenario 'pool only' \
+             runs the paths under the binding one"
         ]
     );
     for needle in [

@@ -213,7 +213,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let mut lines = compare(deal, actuals, &waterfall);
     explain(deal, &run, &mut lines)?;
     run.warnings
-        .extend(notice_amounts(&lines, &run, &scenario.name));
+        .extend(notice_amounts(deal, &lines, &run, &scenario.name));
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, forecast);
     Ok(Reconciliation {
         lines,
@@ -224,14 +224,18 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
 
 /// One `actuals_tranche` warning when the report states interest as the payment notices pay
 /// it on a deal without `[notices] per_unit` ([`ReconNote::PerUnit`]): the restatement takes
-/// each 尾差 as interest unpaid, and names the triggers that tripped on those dates (review 39b
-/// item 2: an event of default, the accelerated waterfall for the rest and an Art. 39 flag
-/// followed from a 457.64 尾差, and the one message on the trigger said "check its threshold").
+/// each 尾差 as interest unpaid, and names the interest-shortfall triggers that first tripped on
+/// those dates (review 39b item 2: an event of default, the accelerated waterfall for the rest
+/// and an Art. 39 flag followed from a 457.64 尾差, and the one message on the trigger said
+/// "check its threshold"; review 39c item 6: not a trigger the defaults tripped, nor one
+/// still standing from an earlier date).
 fn notice_amounts(
+    deal: &Deal,
     lines: &[ReconLine],
     run: &RunResult,
     scenario: &str,
 ) -> Option<crate::error::Warning> {
+    use crate::deal::TriggerCondition;
     use crate::error::{Check, Warning};
     let told: Vec<&ReconLine> = lines
         .iter()
@@ -243,14 +247,33 @@ fn notice_amounts(
         })
         .collect();
     let first = told.first()?;
-    let tripped: Vec<String> = told
-        .iter()
-        .filter_map(|l| {
-            let row = run.periods.iter().find(|p| p.period == l.period)?;
-            (!row.triggers_tripped.is_empty())
-                .then(|| format!("`{}` on period {}", row.triggers_tripped, l.period))
+    let tripped_after = |period: u32| {
+        run.periods
+            .iter()
+            .find(|p| p.period == period)
+            .map_or("", |p| p.triggers_tripped.as_str())
+    };
+    let on_shortfall = |name: &str| {
+        deal.triggers.iter().any(|t| {
+            t.name == name
+                && matches!(
+                    t.condition,
+                    TriggerCondition::SeniorInterestShortfall
+                        | TriggerCondition::TopClassInterestShortfall
+                )
         })
-        .collect();
+    };
+    let mut tripped: Vec<String> = Vec::new();
+    for l in &told {
+        let before = tripped_after(l.period.saturating_sub(1));
+        for name in tripped_after(l.period).split(',').filter(|n| !n.is_empty()) {
+            let new = !before.split(',').any(|b| b == name);
+            let entry = format!("`{name}` on period {}", l.period);
+            if new && on_shortfall(name) && !tripped.contains(&entry) {
+                tripped.push(entry);
+            }
+        }
+    }
     let consequence = if tripped.is_empty() {
         String::new()
     } else {

@@ -83,6 +83,14 @@ pub struct Tranche {
     pub floating: Option<crate::floating::FloatingRate>,
 }
 
+impl Tranche {
+    /// Whether the tranche accrues interest: a fixed `coupon` above 0 or a `floating` rate
+    /// (validated with a coupon of 0).
+    pub fn bears_interest(&self) -> bool {
+        self.coupon > Decimal::ZERO || self.floating.is_some()
+    }
+}
+
 /// What a tranche's break-even and Monte Carlo call "paid in full" (`payment_test`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PaymentTest {

@@ -62,7 +62,7 @@ impl Run<'_> {
     }
 
     /// The senior balance as a reserve target reads it ([`Run::target_balance`]).
-    fn target_senior_balance(&self, after_due: Option<usize>) -> Fen {
+    pub(super) fn target_senior_balance(&self, after_due: Option<usize>) -> Fen {
         self.senior
             .iter()
             .map(|&i| self.target_balance(i, after_due))
@@ -71,7 +71,7 @@ impl Run<'_> {
 
     /// This payment date, when the reserve target reads the balances after its due principal
     /// (`[reserve] balances = "after_due_principal"`).
-    fn reserve_after_due(&self) -> Option<usize> {
+    pub(super) fn reserve_after_due(&self) -> Option<usize> {
         self.deal
             .reserve
             .as_ref()

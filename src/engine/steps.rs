@@ -425,7 +425,13 @@ impl Run<'_> {
             return 0;
         };
         let k = self.k;
-        if k + 1 >= deal.periods.len() || self.is_final() || self.senior_balance() == 0 {
+        // "Once the senior is repaid" reads the balances as the target does: with `balances =
+        // "after_due_principal"`, after the date's due principal, wherever the step is (review
+        // 39c item 3).
+        if k + 1 >= deal.periods.len()
+            || self.is_final()
+            || self.target_senior_balance(self.reserve_after_due()) == 0
+        {
             return 0;
         }
         if let Some(sd) = &r.step_down

@@ -300,8 +300,10 @@ pub fn set_balance(d: &mut Deal, original: &Deal, i: usize, balance: Decimal) {
 /// exact value rounded once under `rounding`, to whole units of `face` (the notices' face, 100
 /// yuan by default, so that every date's principal is whole units and its notice carries no
 /// 尾差 of the schedule's making: review 39a item 6), or to the fen without a face, when the
-/// face is not whole yuan, or when `from` × `face` is beyond an `i64` of fen. `to` is a whole
-/// number of units (validated), so non-increasing targets stay so and none exceeds `to`.
+/// face is not whole yuan, when `to` is not whole units of it (a `--step` of 150 yuan on a deal
+/// without `[notices]`, where 1.5 units rounded up would exceed `to`: review 39c item 4), or
+/// when `from` × `face` is beyond an `i64` of fen. In units, `to` is whole units, so
+/// non-increasing targets stay so and none exceeds `to`.
 pub fn scaled_schedule(
     table: &[(chrono::NaiveDate, Decimal)],
     from: Decimal,
@@ -316,7 +318,7 @@ pub fn scaled_schedule(
     // target × to × 1 / (from_fen × F), rounded to the fen, is the units / 100.
     let from_fen = i64::try_from(to_fen(from)).ok().filter(|&den| den > 0);
     let unit = face
-        .filter(|f| *f > Decimal::ZERO && f.fract().is_zero())
+        .filter(|f| *f > Decimal::ZERO && f.fract().is_zero() && (to % *f).is_zero())
         .and_then(|f| rust_decimal::prelude::ToPrimitive::to_i64(&f))
         .and_then(|f| Some((f, from_fen?.checked_mul(f)?)));
     let ratio = from_fen.map(|den| Ratio { num: 100, den });
@@ -837,6 +839,23 @@ mod tests {
         assert_eq!(
             units(&t[..1], dec!(3000), dec!(1000), Rounding::HalfUp, dec!(0.5)),
             [dec!(666.67)]
+        );
+        // A balance of 1.5 units (a --step of 150 on a deal without [notices]): a target equal
+        // to the balance, 150 × 150 / 150, stays 150.00, not 2 units above it (review 39c
+        // item 4); to the fen, 2,000 × 150 / 3,000 = 100.00.
+        assert_eq!(
+            units(
+                &[dec!(150)],
+                dec!(150),
+                dec!(150),
+                Rounding::HalfUp,
+                dec!(100)
+            ),
+            [dec!(150.00)]
+        );
+        assert_eq!(
+            units(&t[..1], dec!(3000), dec!(150), Rounding::HalfUp, dec!(100)),
+            [dec!(100.00)]
         );
     }
 }

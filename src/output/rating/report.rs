@@ -167,10 +167,20 @@ fn scenarios_differ_note(rows: &[RatingRow], mc: &[McTranche], waterfall_scenari
             continue;
         }
         let name = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".to_string());
+        // Quoted for the shell when the name is more than letters, digits, `_`, `-` and `.`
+        // (review 39c item 7: `pool only` broke the command it suggested).
+        let arg = if binding
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            binding.to_string()
+        } else {
+            format!("'{}'", binding.replace('\'', "'\\''"))
+        };
         out.push_str(&format!(
             "  note: `{}` is {} above, by its BDR in scenario `{binding}`, and {} here, under \
              `{waterfall_scenario}`: the blocks rate it under different scenarios; \
-             --mc-scenario {binding} runs the paths under the binding one\n",
+             --mc-scenario {arg} runs the paths under the binding one\n",
             m.tranche,
             name(&r.implied_rating),
             name(&m.implied_rating),

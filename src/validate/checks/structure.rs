@@ -137,7 +137,7 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
             );
         }
         if t.class != TrancheClass::Subordinated
-            && t.coupon > Decimal::ZERO
+            && t.bears_interest()
             && !steps.iter().any(|s| interest(&s.action))
         {
             ctx.warn(
@@ -257,7 +257,7 @@ pub(super) fn repaid_when_selected(ctx: &mut Ctx, deal: &Deal) {
                     t.name
                 )
             } else if t.class != TrancheClass::Subordinated
-                && t.coupon > Decimal::ZERO
+                && t.bears_interest()
                 && !w.steps.iter().any(|s| pays_interest(&s.action))
             {
                 format!(
