@@ -643,7 +643,7 @@ normal = [
 /// * p = 0.5: no rating's one-year PD is near it: no note.
 #[test]
 fn a_dominant_credit_near_a_ratings_pd_is_noted() {
-    let note = |pd: &str| {
+    let setup = |pd: &str| {
         let src = one_year(
             &[
                 ("O1", 800_000, &format!("pd = \"{pd}\"")),
@@ -656,6 +656,10 @@ fn a_dominant_credit_near_a_ratings_pd_is_noted() {
         let pool = pool_of(&src, &d, &s.rating_model, 1);
         let sim = simulate(&pool, 1_000, &|_| {});
         let t = tdrs(&d, &pool, &sim, &s.rating_model);
+        (d, pool, t)
+    };
+    let note = |pd: &str| {
+        let (d, pool, t) = setup(pd);
         ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t)
     };
     let text = note("0.0078").expect("a note");
@@ -675,18 +679,7 @@ fn a_dominant_credit_near_a_ratings_pd_is_noted() {
     // A rating whose TDR the large-obligor test sets is not named; a test of 0 sets nothing
     // (review 39a item 2: a one-debtor pool's AA had a large-obligor rate of 0 and a TDR of 0,
     // taken as set by the test, and the note went unsaid on half the seeds).
-    let src = one_year(
-        &[
-            ("O1", 800_000, "pd = \"0.0078\""),
-            ("O2", 200_000, "pd = \"0.000000001\""),
-        ],
-        500_000,
-    );
-    let d = deal(&src);
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&src, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, 1_000, &|_| {});
-    let mut t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let (d, pool, mut t) = setup("0.0078");
     let bbb = t.iter().position(|t| t.rating == "BBB").expect("BBB");
     (t[bbb].large_obligor, t[bbb].tdr, t[bbb].tdr_high) = (Some(dec!(0)), dec!(0), dec!(0));
     let named = ipabs::output::rating::dominant_credit_note(&d, &pool, 100_000, &t);
