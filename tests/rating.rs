@@ -413,6 +413,7 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
         free_issue_size: false,
         margin: Decimal::ZERO,
         tdr_at: Default::default(),
+        coverage_basis: Default::default(),
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;
@@ -462,6 +463,106 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
     assert!(found == dec!(200000) || found == dec!(190000), "{found}");
     assert!(bdr_at(found).meets(dec!(0.8)));
     assert!(!bdr_at(found + dec!(10000)).meets(dec!(0.8)));
+}
+
+/// A pass-through senior sized to `--min-coverage 1.1` on each basis (review 38a item 4, 39a:
+/// the engine's multiple counts its interest only before its expected maturity, so the
+/// minimum hardly bound). The pool: O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2
+/// 400,000 due 2024-12-31 (for 2025-01-10), PDs of 1e-9 (no TDR binds); A pass-through at
+/// coupon 0, B the rest of the 1,000,000 issue; no fees or taxes.
+///
+/// * `engine`: on 2024-07-01 A owes nothing (no coupon, no principal due before its expected
+///   maturity, the last date) and is skipped; on 2025-01-10 it owes what the first date's
+///   600,000 left, A − 600,000, against 400,000: 960,000 gives 400,000 / 360,000 = 1.111111,
+///   970,000 gives 400,000 / 370,000 = 1.081081 < 1.1. (At or below 600,000 it is repaid on the
+///   first date and has no multiple.)
+/// * `portfolio` (docs/portfolio.md): on 2024-07-01 A is charged the pool's decline, min(A,
+///   600,000), against the 600,000 collected: 540,000 gives 1.111111, 550,000 gives
+///   600,000 / 550,000 = 1.090909 < 1.1, on 2024-07-01, where A's own (charged) principal
+///   falls due.
+#[test]
+fn a_pass_through_senior_sized_to_a_coverage_on_each_basis() {
+    use ipabs::analytics::rating::size::CoverageBasis;
+    let src = r#"
+[deal]
+name = "pass-through"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-01, 2025-01-10]
+legal_maturity = 2025-01-10
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+tags = { pd = "0.000000001" }
+[[obligors.assets]]
+kind = "receivable"
+amount = 600000
+due_date = 2024-06-30
+
+[[obligors]]
+name = "O2"
+tags = { pd = "0.000000001" }
+[[obligors.assets]]
+kind = "receivable"
+amount = 400000
+due_date = 2024-12-31
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 800000
+coupon = 0
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 200000
+coupon = 0
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+    let d = deal(src);
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(src, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, 2_000, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let opts = |coverage_basis| SizeOptions {
+        targets: vec![(0, "AAA".into())],
+        min_coverage: Some(dec!(1.1)),
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: Default::default(),
+        coverage_basis,
+    };
+    let day = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let engine = size(&d, &s.scenarios, &t, &opts(CoverageBasis::Engine)).unwrap();
+    let a = &engine.sized[0];
+    assert_eq!((a.balance, a.binding.as_str()), (dec!(960000), "coverage"));
+    let c = a.coverage_short.as_ref().expect("coverage binds");
+    assert_eq!((c.date, c.multiple), (day(2025, 1, 10), dec!(1.081081)));
+    let portfolio = size(&d, &s.scenarios, &t, &opts(CoverageBasis::Portfolio)).unwrap();
+    let a = &portfolio.sized[0];
+    assert_eq!((a.balance, a.binding.as_str()), (dec!(540000), "coverage"));
+    let c = a.coverage_short.as_ref().expect("coverage binds");
+    assert_eq!((c.date, c.multiple), (day(2024, 7, 1), dec!(1.090909)));
+    assert!(c.own_principal_due && c.seniors_due.is_empty());
+    assert!(
+        portfolio
+            .steps
+            .iter()
+            .all(|x| x.coverage_basis == CoverageBasis::Portfolio)
+    );
 }
 
 /// Two seniors of different maturities sized with `--min-coverage 1.1` (review 34c item H1:
@@ -548,6 +649,7 @@ normal = [
         free_issue_size: false,
         margin: Decimal::ZERO,
         tdr_at: Default::default(),
+        coverage_basis: Default::default(),
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let day = |m, dd| chrono::NaiveDate::from_ymd_opt(2024, m, dd).unwrap();
@@ -1154,6 +1256,7 @@ fn size_at_the_upper_end_of_the_interval() {
         free_issue_size: false,
         margin: Decimal::ZERO,
         tdr_at: TdrAt::Point,
+        coverage_basis: Default::default(),
     };
     let upper = SizeOptions {
         tdr_at: TdrAt::Upper,
@@ -1244,6 +1347,7 @@ fn size_says_why_a_tdr_is_full() {
         free_issue_size: false,
         margin: Decimal::ZERO,
         tdr_at: Default::default(),
+        coverage_basis: Default::default(),
     };
     let e = size(&d, &s.scenarios, &t, &opts).expect_err("TDR 100%");
     assert!(
@@ -1771,6 +1875,7 @@ fn free_sizing_needs_no_subordinated_tranche() {
         free_issue_size: true,
         margin: Decimal::ZERO,
         tdr_at: Default::default(),
+        coverage_basis: Default::default(),
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;

@@ -469,6 +469,7 @@ class Deal:
         stress: Optional[str] = None,
         stress_on: Optional[str] = None,
         min_coverage: Union[None, str, decimal.Decimal] = None,
+        coverage_basis: Optional[str] = None,
         margin: Union[None, str, decimal.Decimal] = None,
         tdr_at: Optional[str] = None,
         step: Union[None, str, decimal.Decimal, int] = None,
@@ -489,6 +490,7 @@ class Deal:
         _opt(args, "--stress", stress)
         _opt(args, "--stress-on", stress_on)
         _opt(args, "--min-coverage", min_coverage)
+        _opt(args, "--coverage-basis", coverage_basis)
         _opt(args, "--margin", margin)
         _opt(args, "--tdr-at", tdr_at)
         _opt(args, "--step", step)

@@ -41,6 +41,12 @@ pub struct SizeArgs {
     /// its 95% confidence interval, the true TDR's upper 97.5% bound; docs/rating.md §5).
     #[arg(long, value_enum, default_value = "point")]
     pub tdr_at: TdrAtArg,
+    /// The coverage multiple `--min-coverage` tests: `engine` (the deal's own convention: a
+    /// pass-through tranche counts interest only before its expected maturity) or `portfolio`
+    /// (a pass-through tranche is charged the pool's decline of each period as principal due,
+    /// as `deals.parquet`'s multiple; docs/portfolio.md).
+    #[arg(long, value_enum, default_value = "engine")]
+    pub coverage_basis: CoverageBasisArg,
     /// The Monte Carlo options: scenarios, paths, seed, threads and stress suite.
     #[command(flatten)]
     pub mc: McArgs,
@@ -50,6 +56,22 @@ pub struct SizeArgs {
     /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+/// `size --coverage-basis`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CoverageBasisArg {
+    Engine,
+    Portfolio,
+}
+
+impl From<CoverageBasisArg> for crate::analytics::rating::size::CoverageBasis {
+    fn from(a: CoverageBasisArg) -> Self {
+        match a {
+            CoverageBasisArg::Engine => Self::Engine,
+            CoverageBasisArg::Portfolio => Self::Portfolio,
+        }
+    }
 }
 
 /// `size --tdr-at`.
@@ -78,6 +100,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         free_issue_size,
         margin,
         tdr_at,
+        coverage_basis,
         mc,
         copy,
         out,
@@ -89,6 +112,7 @@ pub(super) fn command(args: SizeArgs, strict: bool) -> Result<()> {
         free_issue_size,
         margin: margin.unwrap_or_default(),
         tdr_at: tdr_at.into(),
+        coverage_basis: coverage_basis.into(),
         paths: mc.paths,
         seed: mc.seed,
         threads: mc.threads,
@@ -110,6 +134,7 @@ struct SizeOpts {
     free_issue_size: bool,
     margin: rust_decimal::Decimal,
     tdr_at: crate::analytics::rating::size::TdrAt,
+    coverage_basis: crate::analytics::rating::size::CoverageBasis,
     paths: u64,
     seed: u64,
     threads: Option<usize>,
@@ -157,7 +182,9 @@ fn size_command(
         let r = simulate_pool(input, (a.paths, a.seed), progress, strict)?;
         let d = &r.loaded.deal;
         let targets = parse_targets(d, &a.targets)?;
-        warn_pass_through(d, &targets, a.min_coverage, strict)?;
+        if a.coverage_basis == crate::analytics::rating::size::CoverageBasis::Engine {
+            warn_pass_through(d, &targets, a.min_coverage, strict)?;
+        }
         // Every balance the search writes is a whole number of steps: a step the deal cannot
         // take (with `[notices]`, a balance must be whole units of `face`) is refused here,
         // before the search, on the deal with each targeted tranche at one step (review 25c:
@@ -207,6 +234,7 @@ fn size_command(
             free_issue_size: a.free_issue_size,
             margin: a.margin,
             tdr_at: a.tdr_at,
+            coverage_basis: a.coverage_basis,
         };
         let result = size(d, &r.set.scenarios, &r.tdrs, &opts)?;
         let balances: Vec<(String, rust_decimal::Decimal)> = result
@@ -383,8 +411,9 @@ fn warn_pass_through(
                 "warning: --min-coverage {m}: {} is pass-through, so before its expected \
                  maturity its coverage multiple counts interest only and the minimum hardly \
                  ever binds (docs/conventions.md, \"The coverage multiple\"); \
-                 `ipabs portfolio` reports a coverage multiple that charges pass-through \
-                 principal as the pool declines (docs/portfolio.md)",
+                 `--coverage-basis portfolio` tests the multiple that charges pass-through \
+                 principal as the pool declines, as `ipabs portfolio` reports it \
+                 (docs/portfolio.md)",
                 passing.join(", ")
             ));
             if strict {

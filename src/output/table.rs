@@ -688,7 +688,8 @@ pub fn pass_through_coverage_line(deal: &crate::deal::Deal, run: &RunResult) -> 
         })
         .map(
             |(i, t)| match crate::analytics::portfolio::min_coverage(deal, run, i) {
-                Some(m) => format!("{} {}x on {}", t.name, m.multiple, m.date),
+                // Six places, as the Parquet column holds it (a multiple of 0 too).
+                Some(m) => format!("{} {:.6}x on {}", t.name, m.multiple, m.date),
                 None => format!("{} none due", t.name),
             },
         )

@@ -1728,7 +1728,19 @@ impl DealSpec {
                 } else {
                     first
                 };
-                // Instalment k falls on first + k·m months (day <= 28, so exactly). Terms
+                // Past the 27th the day may be its month's last (2003-02-28), which the
+                // schedule keeps at month end (05-31, 08-31, 11-30): the first of the next
+                // month instead, still after the start (a CI run drew start 2003-02-27, first
+                // 02-28, and an instalment on 2005-11-30 past a legal maturity of 11-28).
+                let first = if first.day() > 27 {
+                    first
+                        .with_day(1)
+                        .and_then(|d| d.checked_add_months(Months::new(1)))
+                        .expect("date")
+                } else {
+                    first
+                };
+                // Instalment k falls on first + k·m months (day <= 27, so exactly). Terms
                 // whose last instalment is after the cutoff and on or before legal maturity.
                 let date_k = |k: u32| first.checked_add_months(Months::new(m * k));
                 let mut max_term = 0u32;

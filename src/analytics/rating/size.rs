@@ -32,6 +32,31 @@ pub struct SizeOptions {
     /// Which TDR a balance is tested against: the point estimate, or the upper end of its 95%
     /// confidence interval ([`super::RatingTdr::tdr_high`]).
     pub tdr_at: TdrAt,
+    /// Which coverage multiple `min_coverage` tests (`--coverage-basis`).
+    pub coverage_basis: CoverageBasis,
+}
+
+/// The coverage multiple `size --min-coverage` tests (`--coverage-basis`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CoverageBasis {
+    /// The engine's multiple (docs/conventions.md, "The coverage multiple"): a pass-through
+    /// tranche owes no principal before its expected maturity, so it counts interest only.
+    #[default]
+    Engine,
+    /// The portfolio multiple (docs/portfolio.md, "Portfolio coverage multiple"): a
+    /// pass-through tranche is charged the pool's decline of the period as principal due
+    /// (review 38a item 4, 39a: a pass-through senior could not be sized to a coverage).
+    Portfolio,
+}
+
+impl CoverageBasis {
+    /// `engine` or `portfolio`, as `--coverage-basis` and `size_steps.parquet` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CoverageBasis::Engine => "engine",
+            CoverageBasis::Portfolio => "portfolio",
+        }
+    }
 }
 
 impl TdrAt {
@@ -95,6 +120,8 @@ pub struct SizeStep {
     /// The first payment date of the base case with the tranche's minimum coverage multiple
     /// (None with it; since session 34, review 34c item H1).
     pub min_coverage_date: Option<NaiveDate>,
+    /// Which multiple `min_coverage_multiple` is (`--coverage-basis`; since session 39).
+    pub coverage_basis: CoverageBasis,
 }
 
 impl SizeStep {
@@ -205,22 +232,35 @@ impl Eval {
 type Found = (u64, String, Option<CoverageShort>);
 
 /// Where tranche `t`'s minimum coverage multiple `min` stands in the base case's `flows` of
-/// `d`: its first date, and whose principal falls due there.
+/// `d`: its first date (the date given, for the portfolio multiple, which the rows do not
+/// hold), and whose principal falls due there (a pass-through tranche's own, under the
+/// portfolio multiple, which charges it the pool's decline).
 fn coverage_at(
     flows: &[crate::engine::result::TrancheFlowRow],
     d: &Deal,
     t: &Target,
-    min: Decimal,
+    (min, date): (Decimal, Option<NaiveDate>),
 ) -> Option<CoverageShort> {
-    let row = flows
-        .iter()
-        .find(|f| *f.tranche == *t.name && f.coverage_multiple == Some(min))?;
+    let row = flows.iter().find(|f| {
+        *f.tranche == *t.name
+            && match date {
+                Some(date) => f.payment_date == date,
+                None => f.coverage_multiple == Some(min),
+            }
+    })?;
+    let charged = date.is_some() && d.tranches[t.index].amortization == Amortization::PassThrough;
     let seniors_due = d.tranches[..t.index]
         .iter()
         .filter(|s| s.class != TrancheClass::Subordinated)
         .filter(|s| {
+            // Under the portfolio multiple a pass-through senior still outstanding is charged
+            // the pool's decline too.
+            let charged = date.is_some() && s.amortization == Amortization::PassThrough;
             flows.iter().any(|f| {
-                f.period == row.period && *f.tranche == *s.name && f.principal_due > Decimal::ZERO
+                f.period == row.period
+                    && *f.tranche == *s.name
+                    && (f.principal_due > Decimal::ZERO
+                        || (charged && f.balance_start > Decimal::ZERO))
             })
         })
         .map(|s| s.name.clone())
@@ -228,7 +268,7 @@ fn coverage_at(
     Some(CoverageShort {
         date: row.payment_date,
         multiple: min,
-        own_principal_due: row.principal_due > Decimal::ZERO,
+        own_principal_due: charged || row.principal_due > Decimal::ZERO,
         seniors_due,
     })
 }
@@ -382,14 +422,28 @@ impl Search<'_> {
         self.set(d, t, idx, issue);
         let (bdr, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
         let rating_ok = bdr.meets(t.tdr + self.opts.margin);
-        let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
-        let cov = base
-            .summary
-            .iter()
-            .find(|s| s.tranche == t.name)
-            .and_then(|s| s.min_coverage_multiple);
+        let (cov, coverage_at) = match self.opts.coverage_basis {
+            CoverageBasis::Engine => {
+                let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
+                let cov = base
+                    .summary
+                    .iter()
+                    .find(|s| s.tranche == t.name)
+                    .and_then(|s| s.min_coverage_multiple);
+                let at = cov.and_then(|m| coverage_at(&base.tranche_flows, d, t, (m, None)));
+                (cov, at)
+            }
+            CoverageBasis::Portfolio => {
+                // With the ledger: the asset guarantor's money held is read from it.
+                let base = engine::run_with(d, &Scenario::base(), ObligorRows::Keep)?;
+                let min = crate::analytics::portfolio::min_coverage(d, &base, t.index);
+                let at = min.as_ref().and_then(|m| {
+                    coverage_at(&base.tranche_flows, d, t, (m.multiple, Some(m.date)))
+                });
+                (min.map(|m| m.multiple), at)
+            }
+        };
         let coverage_ok = self.opts.min_coverage.and_then(|m| cov.map(|c| c >= m));
-        let coverage_at = cov.and_then(|m| coverage_at(&base.tranche_flows, d, t, m));
         let e = Eval {
             rating_ok,
             coverage_ok,
@@ -413,6 +467,7 @@ impl Search<'_> {
             binding_scenario: binding.map(|i| self.scenarios[i].name.clone()),
             tdr_at: self.opts.tdr_at,
             min_coverage_date: e.coverage_at.as_ref().map(|c| c.date),
+            coverage_basis: self.opts.coverage_basis,
         });
         Ok(e)
     }

@@ -344,6 +344,12 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                     .map(|r| r.min_coverage_date)
                     .collect::<Vec<Option<chrono::NaiveDate>>>(),
             ),
+            Column::new(
+                "coverage_basis".into(),
+                rows.iter()
+                    .map(|r| r.coverage_basis.name())
+                    .collect::<Vec<&str>>(),
+            ),
         ],
     )
 }
