@@ -731,6 +731,23 @@ normal = [
         ),
         "{table}"
     );
+    // At 1.2, A1 is sized first to 600,000 / 1.2 = 500,000 (1.200000; 510,000 gives
+    // 1.176471); then A2 fails at one step: 10,000 owes fen(10,000 × 0.04 × 182 / 365) =
+    // 199.45 on 2024-07-01, and 600,000 / 500,199.45 = 1.199522 < 1.2. The refusal names A1's
+    // result, which it used to drop (review 39a item 3).
+    let strict = SizeOptions {
+        min_coverage: Some(dec!(1.2)),
+        ..opts
+    };
+    let e = size(&d, &s.scenarios, &t, &strict).expect_err("A2 fails at one step");
+    let e = e.to_string();
+    assert!(
+        e.contains("no balance of `A2` keeps AAA: even 10000 fails (coverage)")
+            // printed at 4 places
+            && e.contains("minimum coverage 1.1995,")
+            && e.contains("; sized before it in this search: `A1` 500000 at AAA"),
+        "{e}"
+    );
 }
 
 /// The note on a dominant credit whose default a rating's TDR includes or not by the draw
