@@ -465,27 +465,12 @@ fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
     assert!(!bdr_at(found + dec!(10000)).meets(dec!(0.8)));
 }
 
-/// A pass-through senior sized to `--min-coverage 1.1` on each basis (review 38a item 4, 39a:
-/// the engine's multiple counts its interest only before its expected maturity, so the
-/// minimum hardly bound). The pool: O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2
-/// 400,000 due 2024-12-31 (for 2025-01-10), PDs of 1e-9 (no TDR binds); A pass-through at
-/// coupon 0, B the rest of the 1,000,000 issue; no fees or taxes.
-///
-/// * `engine`: on 2024-07-01 A owes nothing (no coupon, no principal due before its expected
-///   maturity, the last date) and is skipped; on 2025-01-10 it owes what the first date's
-///   600,000 left, A − 600,000, against 400,000: 960,000 gives 400,000 / 360,000 = 1.111111,
-///   970,000 gives 400,000 / 370,000 = 1.081081 < 1.1. (At or below 600,000 it is repaid on the
-///   first date and has no multiple.)
-/// * `portfolio` (docs/portfolio.md): on 2024-07-01 A is charged the pool's decline, min(A,
-///   600,000), against the 600,000 collected: 540,000 gives 1.111111, 550,000 gives
-///   600,000 / 550,000 = 1.090909 < 1.1, on 2024-07-01, where A's own (charged) principal
-///   falls due.
-#[test]
-fn a_pass_through_senior_sized_to_a_coverage_on_each_basis() {
-    use ipabs::analytics::rating::size::CoverageBasis;
-    let src = r#"
+/// The pool of the two-date sizing tests: O1 600,000 due 2024-06-30 (collected for
+/// 2024-07-01), O2 400,000 due 2024-12-31 (for 2025-01-10), both with a PD of 1e-9, so that
+/// no TDR binds; each test adds its tranches and waterfall.
+const TWO_DATES_POOL: &str = r#"
 [deal]
-name = "pass-through"
+name = "two dates"
 cutoff_date = 2024-01-01
 closing_date = 2024-01-01
 payment_dates = [2024-07-01, 2025-01-10]
@@ -510,7 +495,28 @@ tags = { pd = "0.000000001" }
 kind = "receivable"
 amount = 400000
 due_date = 2024-12-31
+"#;
 
+/// A pass-through senior sized to `--min-coverage 1.1` on each basis (review 38a item 4, 39a:
+/// the engine's multiple counts its interest only before its expected maturity, so the
+/// minimum hardly bound). The pool: O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2
+/// 400,000 due 2024-12-31 (for 2025-01-10), PDs of 1e-9 (no TDR binds); A pass-through at
+/// coupon 0, B the rest of the 1,000,000 issue; no fees or taxes.
+///
+/// * `engine`: on 2024-07-01 A owes nothing (no coupon, no principal due before its expected
+///   maturity, the last date) and is skipped; on 2025-01-10 it owes what the first date's
+///   600,000 left, A − 600,000, against 400,000: 960,000 gives 400,000 / 360,000 = 1.111111,
+///   970,000 gives 400,000 / 370,000 = 1.081081 < 1.1. (At or below 600,000 it is repaid on the
+///   first date and has no multiple.)
+/// * `portfolio` (docs/portfolio.md): on 2024-07-01 A is charged the pool's decline, min(A,
+///   600,000), against the 600,000 collected: 540,000 gives 1.111111, 550,000 gives
+///   600,000 / 550,000 = 1.090909 < 1.1, on 2024-07-01, where A's own (charged) principal
+///   falls due.
+#[test]
+fn a_pass_through_senior_sized_to_a_coverage_on_each_basis() {
+    use ipabs::analytics::rating::size::CoverageBasis;
+    let src = &(TWO_DATES_POOL.to_string()
+        + r#"
 [[tranches]]
 name = "A"
 class = "senior"
@@ -530,7 +536,7 @@ normal = [
   { action = "pay_principal", tranches = ["B"] },
   { action = "pay_residual", tranche = "B" },
 ]
-"#;
+"#);
     let d = deal(src);
     let s = set(&d, NO_CONCENTRATION);
     let pool = pool_of(src, &d, &s.rating_model, 1);
@@ -580,34 +586,8 @@ normal = [
 ///   2025-01-10 A2's multiple is far above (about 454,600 against 275,700).
 #[test]
 fn sizing_names_where_coverage_binds_and_whose_principal_sets_it() {
-    let src = r#"
-[deal]
-name = "two seniors"
-cutoff_date = 2024-01-01
-closing_date = 2024-01-01
-payment_dates = [2024-07-01, 2025-01-10]
-legal_maturity = 2025-01-10
-day_count = "ACT/365F"
-business_day = "unadjusted"
-calendar = "weekends"
-collection_lag_days = 0
-
-[[obligors]]
-name = "O1"
-tags = { pd = "0.000000001" }
-[[obligors.assets]]
-kind = "receivable"
-amount = 600000
-due_date = 2024-06-30
-
-[[obligors]]
-name = "O2"
-tags = { pd = "0.000000001" }
-[[obligors.assets]]
-kind = "receivable"
-amount = 400000
-due_date = 2024-12-31
-
+    let src = &(TWO_DATES_POOL.to_string()
+        + r#"
 [[tranches]]
 name = "A1"
 class = "senior"
@@ -636,7 +616,7 @@ normal = [
   { action = "pay_principal", tranches = ["B"] },
   { action = "pay_residual", tranche = "B" },
 ]
-"#;
+"#);
     let d = deal(src);
     let s = set(&d, NO_CONCENTRATION);
     let pool = pool_of(src, &d, &s.rating_model, 1);
