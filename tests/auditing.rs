@@ -3030,3 +3030,37 @@ fn a_report_of_notice_amounts_without_per_unit_is_told_with_what_it_trips() {
         r.run.warnings
     );
 }
+
+/// A line paid after the one that differs is its effect, not its cause (review 39e item 3):
+/// the knock-on note reads the order of the date's waterfall steps. gdd's `normal` pays A's
+/// principal before B's period return; its first date owes A its schedule's 285,000,000 −
+/// 242,000,000 = 43,000,000 and B fen(16,000,000 × 6% × 182 / 365) = 478,684.93. A report of A
+/// 10,000.00 over (43,010,000) and B 10,000.00 under (468,684.93): B's return took what A's
+/// overpayment left, so A's line gets no knock-on note (it used to be called B's knock-on).
+#[test]
+fn a_line_paid_later_is_not_a_knock_on_cause() {
+    use ipabs::analytics::reconcile::ReconNote;
+    let d = deal("deals/gdd_patent_licence_2019.toml");
+    let src = "[[periods]]\nperiod = 1\npayment_date = 2020-03-11\n\
+               pool = { principal = \"47553185.51\", interest = 9271000 }\n\
+               tranches.A = { interest = \"5684383.56\", principal = 43010000 }\n\
+               tranches.B = { interest = \"468684.93\", principal = 0 }\n";
+    let a = actuals_from_str("g1.toml", src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let line = |line: &str, item: &str| {
+        r.lines
+            .iter()
+            .find(|l| l.period == 1 && l.line == line && l.item == item)
+            .unwrap_or_else(|| panic!("{line} {item}"))
+    };
+    let (a, b) = (line("principal", "A"), line("interest", "B"));
+    assert_eq!((a.model, a.actual), (dec!(43000000.00), dec!(43010000.00)));
+    assert_eq!((b.model, b.actual), (dec!(478684.93), dec!(468684.93)));
+    assert!(
+        !a.notes
+            .iter()
+            .any(|n| matches!(n, ReconNote::KnockOn { .. })),
+        "{:?}",
+        a.notes
+    );
+}

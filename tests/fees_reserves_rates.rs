@@ -1182,7 +1182,16 @@ fn a_reserve_target_on_the_balances_after_the_due_principal() {
         1,
     );
     assert_ne!(moved, early);
-    for src in [&early, &moved] {
+    // A fixed target reads the same rule (review 39e item 4): 2,000,000 until then, 0 there.
+    let fixed = early.replacen("target_multiple = 1.0\n", "target = 2000000\n", 1);
+    assert_ne!(fixed, early);
+    let p4 = run(&fixed)
+        .periods
+        .iter()
+        .find(|p| p.period == 4)
+        .and_then(|p| p.reserve_target);
+    assert_eq!(p4, Some(dec!(2000000)));
+    for src in [&early, &moved, &fixed] {
         let r = run(src);
         let p5 = r.periods.iter().find(|p| p.period == 5).expect("period 5");
         assert_eq!(p5.reserve_target, Some(dec!(0)));

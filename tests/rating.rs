@@ -571,6 +571,115 @@ normal = [
     );
 }
 
+/// The portfolio multiple behind a bullet senior, and where it binds behind a pass-through one
+/// (review 39e items 1 and 2), on the two-date pool (600,000 then 400,000 collected):
+///
+/// * A1 a bullet of 300,000 due 2024-07-01, A2 pass-through, both at coupon 0: on 2024-07-01
+///   A1's 300,000 comes off the 600,000 decline first, and A2 is charged min(A2, 300,000); on
+///   2025-01-10 A2 owes what is left, A2 − 300,000, against 400,000. At 690,000 (B one step):
+///   600,000 / 600,000 = 1.000000 and 400,000 / 390,000 = 1.025641, so `--min-coverage 1.0`
+///   lets A2 take the whole issue. (Charged the whole decline on top of A1's principal, as
+///   before, 600,000 / 900,000 would have failed it.)
+/// * A1 and A2 both pass-through, sequential, A2 at 4%: on 2024-07-01 A1 is charged the whole
+///   600,000 decline and A2 its interest only, A2 × 0.04 × 182 / 365: at 300,000 that is
+///   5,983.56 and 600,000 / 605,983.56 = 0.990126; at 310,000 it is 6,183.01 and 0.989800 <
+///   0.99. The note must say A2 owes interest only while A1's principal falls due.
+#[test]
+fn the_portfolio_multiple_charges_the_decline_after_the_seniors_principal() {
+    use ipabs::analytics::rating::size::CoverageBasis;
+    let mixed = TWO_DATES_POOL.to_string()
+        + r#"
+[[tranches]]
+name = "A1"
+class = "senior"
+balance = 300000
+coupon = 0
+amortization = "bullet"
+expected_maturity = 2024-07-01
+
+[[tranches]]
+name = "A2"
+class = "senior"
+balance = 690000
+coupon = 0
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 10000
+coupon = 0
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A1", "A2"] },
+  { action = "pay_principal", tranches = ["A1", "A2"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+    let d = deal(&mixed);
+    let run = ipabs::engine::run(&d, &d.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let m = ipabs::analytics::portfolio::min_coverage(&d, &run, 1).expect("a multiple");
+    let day = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    assert_eq!((m.multiple, m.date), (dec!(1.000000), day(2024, 7, 1)));
+    let opts = |targets, min: Decimal| SizeOptions {
+        targets,
+        min_coverage: Some(min),
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: Default::default(),
+        coverage_basis: CoverageBasis::Portfolio,
+    };
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&mixed, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, 2_000, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let r = size(
+        &d,
+        &s.scenarios,
+        &t,
+        &opts(vec![(1, "AAA".into())], dec!(1.0)),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.sized[0].balance, r.sized[0].binding.as_str()),
+        (dec!(690000), "issue size")
+    );
+
+    let sequential = mixed
+        .replace(
+            "coupon = 0\namortization = \"bullet\"\nexpected_maturity = 2024-07-01\n",
+            "coupon = 0\n",
+        )
+        .replace(
+            "balance = 300000\ncoupon = 0\n",
+            "balance = 600000\ncoupon = 0\n",
+        )
+        .replace(
+            "name = \"A2\"\nclass = \"senior\"\nbalance = 690000\ncoupon = 0\n",
+            "name = \"A2\"\nclass = \"senior\"\nbalance = 390000\ncoupon = 0.04\n",
+        );
+    assert!(!sequential.contains("bullet") && sequential.contains("coupon = 0.04"));
+    let d = deal(&sequential);
+    let r = size(
+        &d,
+        &s.scenarios,
+        &t,
+        &opts(vec![(1, "AAA".into())], dec!(0.99)),
+    )
+    .unwrap();
+    let a2 = &r.sized[0];
+    assert_eq!(
+        (a2.balance, a2.binding.as_str()),
+        (dec!(300000), "coverage")
+    );
+    let c = a2.coverage_short.as_ref().expect("coverage binds");
+    assert_eq!((c.date, c.multiple), (day(2024, 7, 1), dec!(0.989800)));
+    assert!(!c.own_principal_due, "A2 is charged no principal there");
+    assert_eq!(c.seniors_due, ["A1"]);
+}
+
 /// Two seniors of different maturities sized with `--min-coverage 1.1` (review 34c item H1:
 /// the junior senior was sized on its senior's redemption date, which nothing said). The pool:
 /// O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2 400,000 due 2024-12-31 (for

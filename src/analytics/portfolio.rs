@@ -216,25 +216,12 @@ pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinC
     let mut best: Option<MinCoverage> = None;
     let mut pool_start = deal.pool_balance();
     for p in &run.periods {
-        let mut decline = (pool_start - p.pool_balance_end).max(Decimal::ZERO);
+        let due: Decimal = charges(deal, run, p.period, pool_start)
+            .iter()
+            .take(tranche + 1)
+            .map(|(interest, principal)| interest + principal)
+            .sum();
         pool_start = p.pool_balance_end;
-        let mut due = Decimal::ZERO;
-        for t in deal.tranches.iter().take(tranche + 1) {
-            let Some(row) = run
-                .tranche_flows
-                .iter()
-                .find(|r| r.period == p.period && r.tranche == t.name)
-            else {
-                continue;
-            };
-            let mut principal = row.principal_due;
-            if t.amortization == Amortization::PassThrough {
-                let share = row.balance_start.min(decline);
-                decline -= share;
-                principal = principal.max(share);
-            }
-            due += row.interest_due + principal;
-        }
         let (g, back) = paid.get(&p.period).copied().unwrap_or_default();
         let date_held = held + g - back;
         held = date_held
@@ -256,6 +243,57 @@ pub fn min_coverage(deal: &Deal, run: &RunResult, tranche: usize) -> Option<MinC
         }
     }
     best
+}
+
+/// What the portfolio coverage multiple charges each tranche on payment date `period` of
+/// `run` (docs/portfolio.md), in seniority order: (interest due, principal due). The principal
+/// is the engine's contractual principal due, except for a pass-through tranche, charged the
+/// larger of that and min(its balance at the start, the pool's decline of the period less
+/// what the tranches ahead were charged); `pool_start` is the pool balance at the period's
+/// start. A tranche without a row is charged nothing. The principal charged to the tranches
+/// ahead, scheduled or bullet included, comes off the decline first (review 39e item 2: a
+/// pass-through tranche behind a scheduled senior was charged the whole decline on top of the
+/// senior's principal).
+pub fn charges(
+    deal: &Deal,
+    run: &RunResult,
+    period: u32,
+    pool_start: Decimal,
+) -> Vec<(Decimal, Decimal)> {
+    let end = run
+        .periods
+        .iter()
+        .find(|p| p.period == period)
+        .map_or(pool_start, |p| p.pool_balance_end);
+    let mut decline = (pool_start - end).max(Decimal::ZERO);
+    deal.tranches
+        .iter()
+        .map(|t| {
+            let Some(row) = run
+                .tranche_flows
+                .iter()
+                .find(|r| r.period == period && r.tranche == t.name)
+            else {
+                return (Decimal::ZERO, Decimal::ZERO);
+            };
+            let mut principal = row.principal_due;
+            if t.amortization == Amortization::PassThrough {
+                principal = principal.max(row.balance_start.min(decline));
+            }
+            decline = (decline - principal).max(Decimal::ZERO);
+            (row.interest_due, principal)
+        })
+        .collect()
+}
+
+/// The pool balance at the start of payment date `period` of `run`: the cutoff pool for the
+/// first, the date before's `pool_balance_end` after.
+pub fn pool_start(deal: &Deal, run: &RunResult, period: u32) -> Decimal {
+    run.periods
+        .iter()
+        .take_while(|p| p.period < period)
+        .last()
+        .map_or_else(|| deal.pool_balance(), |p| p.pool_balance_end)
 }
 
 /// Total drawn from every credit support in `run`, as a share of the senior tranches' initial

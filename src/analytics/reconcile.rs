@@ -101,10 +101,10 @@ pub enum ReconNote {
     /// principal, and the note blamed a figure per 100).
     KnockOn {
         /// What the lines paid ahead leave for this one, against the model, in yuan: the
-        /// inflows' differences (support and reserve draws) less the uses' (taxes, fees,
-        /// support repayments and interest, every tranche's interest, and for a principal
-        /// line the more senior tranches' principal). The accounts' balances, residuals and
-        /// junior principal are where cash a line was not paid ends up, never causes.
+        /// inflows' differences (support and reserve draws) less those of the lines a step
+        /// before this line's first step pays in the date's waterfall. Lines of the same or a
+        /// later step and the accounts' balances are where cash a line was not paid ends up,
+        /// never causes.
         amount: Decimal,
         /// The lines that differ and make it up: (line, item, difference), in the report's order.
         lines: Vec<(&'static str, String, Decimal)>,
@@ -636,7 +636,7 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
             }
         }
         if l.notes.is_empty()
-            && let Some(note) = knock_on(deal, &differences, l)
+            && let Some(note) = knock_on(deal, run, &differences, l)
         {
             l.notes.push(note);
         }
@@ -759,21 +759,31 @@ fn other_support(
 /// or when they do not explain it.
 fn knock_on(
     deal: &Deal,
+    run: &RunResult,
     differences: &[(u32, &'static str, String, Decimal)],
     l: &ReconLine,
 ) -> Option<ReconNote> {
     if !matches!(l.line, "principal" | "residual") {
         return None;
     }
-    // The lines that can be causes: paid ahead of this one. Not the accounts' balances (where
-    // what a line was not paid ends up: an effect, review 39c item 2), not a residual, and for
-    // a principal line not a junior tranche's principal (both take what this line leaves).
-    let seniority = |name: &str| deal.tranches.iter().position(|t| t.name == name);
-    let this = seniority(&l.item);
+    // The lines that can be causes: paid by a step ahead of this line's first step in the
+    // date's waterfall (review 39e item 3: kinds and seniority misread a mezzanine's interest
+    // after the senior's principal, a sub return after A's principal, a support repaid after
+    // it, and pro-rata tranches), and the draws, which fund the steps. Never the accounts'
+    // balances (where what a line was not paid ends up: review 39c item 2) nor a trigger.
+    let waterfall = run
+        .periods
+        .iter()
+        .find(|p| p.period == l.period)
+        .and_then(|p| {
+            deal.waterfalls
+                .iter()
+                .find(|w| w.name == p.waterfall.as_str())
+        })?;
+    let this = first_step(deal, waterfall, l.line, &l.item)?;
     let cause = |line: &str, item: &str| match line {
-        "account" | "trigger" | "residual" => false,
-        "principal" => seniority(item) < this,
-        _ => true,
+        "support_draw" | "reserve_draw" => true,
+        _ => first_step(deal, waterfall, line, item).is_some_and(|s| s < this),
     };
     let others: Vec<(&'static str, String, Decimal)> = differences
         .iter()
@@ -814,6 +824,51 @@ fn knock_on(
         amount,
         lines: others,
     })
+}
+
+/// The index of the first step of `waterfall` that pays reconciliation line `line` of `item`
+/// (a tax, fee, tranche or support by name): `pay_tax`, `pay_fee` (either part), `pay_interest`
+/// or `pay_sub_return`, `pay_principal`, `pay_residual`, `repay_support` (its draws for
+/// `support_repaid`, its interest for `support_interest`). None for a line no step pays.
+fn first_step(
+    deal: &Deal,
+    waterfall: &crate::deal::Waterfall,
+    line: &str,
+    item: &str,
+) -> Option<usize> {
+    use crate::deal::Action;
+    let tax = deal.taxes.iter().position(|t| t.name == item);
+    let fee = deal.fees.iter().position(|f| f.name == item);
+    let tranche = deal.tranches.iter().position(|t| t.name == item);
+    let support = deal.supports.iter().position(|s| s.name == item);
+    waterfall
+        .steps
+        .iter()
+        .position(|s| match (&s.action, line) {
+            (Action::PayTax(l), "tax") => tax.is_some_and(|j| l.contains(&j)),
+            (Action::PayFee(l), "fee") | (Action::PayFeePart { fees: l, .. }, "fee") => {
+                fee.is_some_and(|j| l.contains(&j))
+            }
+            (Action::PayInterest(l), "interest") => tranche.is_some_and(|i| l.contains(&i)),
+            (Action::PaySubReturn(x), "interest") => tranche == Some(*x),
+            (Action::PayPrincipal { tranches, .. }, "principal") => {
+                tranche.is_some_and(|i| tranches.contains(&i))
+            }
+            (Action::PayResidual(x), "residual") => tranche == Some(*x),
+            (
+                Action::RepaySupport {
+                    supports, draws, ..
+                },
+                "support_repaid",
+            ) => *draws && support.is_some_and(|j| supports.contains(&j)),
+            (
+                Action::RepaySupport {
+                    supports, interest, ..
+                },
+                "support_interest",
+            ) => *interest && support.is_some_and(|j| supports.contains(&j)),
+            _ => false,
+        })
 }
 
 /// `(ticks, one tick in yuan, units)` when `difference` is 1 to 99 times units × 10^−decimals

@@ -649,17 +649,6 @@ pub(super) fn reserve(
             None
         }
     };
-    // A fixed target reads no balance: the key would change nothing (review 39c item 8).
-    if r.balances == Some(schema::ReserveBalances::AfterDuePrincipal)
-        && matches!(target, Some(ReserveTarget::Fixed(_)))
-    {
-        ctx.key_err(
-            "reserve.balances",
-            "`balances = \"after_due_principal\"` with a fixed `target`, which reads no balance",
-            "target_multiple or a formula that reads the senior's or a tranche's balance, or no \
-             `balances` key",
-        );
-    }
     let initial = r.initial.map_or(Decimal::ZERO, |v| {
         ctx.money("reserve.initial", v, Sign::NonNegative)
     });

@@ -231,16 +231,19 @@ impl Eval {
 /// A grid point found, what binds it, and where coverage falls short one step up.
 type Found = (u64, String, Option<CoverageShort>);
 
-/// Where tranche `t`'s minimum coverage multiple `min` stands in the base case's `flows` of
-/// `d`: its first date (the date given, for the portfolio multiple, which the rows do not
-/// hold), and whose principal falls due there (a pass-through tranche's own, under the
-/// portfolio multiple, which charges it the pool's decline).
+/// Where tranche `t`'s minimum coverage multiple `min` stands in the base case `base` of `d`:
+/// its first date, and whose principal falls due there. The engine's multiple is found in the
+/// rows by its value, with the principal due of the rows; the portfolio multiple (`date`
+/// given, which the rows do not hold) with the principal it charges
+/// ([`crate::analytics::portfolio::charges`]: review 39e item 1, a pass-through tranche
+/// charged nothing on the date was said to owe principal).
 fn coverage_at(
-    flows: &[crate::engine::result::TrancheFlowRow],
+    base: &crate::engine::result::RunResult,
     d: &Deal,
     t: &Target,
     (min, date): (Decimal, Option<NaiveDate>),
 ) -> Option<CoverageShort> {
+    let flows = &base.tranche_flows;
     let row = flows.iter().find(|f| {
         *f.tranche == *t.name
             && match date {
@@ -248,27 +251,37 @@ fn coverage_at(
                 None => f.coverage_multiple == Some(min),
             }
     })?;
-    let charged = date.is_some() && d.tranches[t.index].amortization == Amortization::PassThrough;
+    // The principal each tranche owes on the date, as the multiple counts it.
+    let owed: Vec<bool> = match date {
+        Some(_) => {
+            use crate::analytics::portfolio::{charges, pool_start};
+            charges(d, base, row.period, pool_start(d, base, row.period))
+                .iter()
+                .map(|(_, principal)| *principal > Decimal::ZERO)
+                .collect()
+        }
+        None => d
+            .tranches
+            .iter()
+            .map(|s| {
+                flows.iter().any(|f| {
+                    f.period == row.period
+                        && *f.tranche == *s.name
+                        && f.principal_due > Decimal::ZERO
+                })
+            })
+            .collect(),
+    };
     let seniors_due = d.tranches[..t.index]
         .iter()
-        .filter(|s| s.class != TrancheClass::Subordinated)
-        .filter(|s| {
-            // Under the portfolio multiple a pass-through senior still outstanding is charged
-            // the pool's decline too.
-            let charged = date.is_some() && s.amortization == Amortization::PassThrough;
-            flows.iter().any(|f| {
-                f.period == row.period
-                    && *f.tranche == *s.name
-                    && (f.principal_due > Decimal::ZERO
-                        || (charged && f.balance_start > Decimal::ZERO))
-            })
-        })
-        .map(|s| s.name.clone())
+        .zip(&owed)
+        .filter(|(s, owes)| s.class != TrancheClass::Subordinated && **owes)
+        .map(|(s, _)| s.name.clone())
         .collect();
     Some(CoverageShort {
         date: row.payment_date,
         multiple: min,
-        own_principal_due: charged || row.principal_due > Decimal::ZERO,
+        own_principal_due: owed.get(t.index).copied().unwrap_or(false),
         seniors_due,
     })
 }
@@ -430,16 +443,16 @@ impl Search<'_> {
                     .iter()
                     .find(|s| s.tranche == t.name)
                     .and_then(|s| s.min_coverage_multiple);
-                let at = cov.and_then(|m| coverage_at(&base.tranche_flows, d, t, (m, None)));
+                let at = cov.and_then(|m| coverage_at(&base, d, t, (m, None)));
                 (cov, at)
             }
             CoverageBasis::Portfolio => {
                 // With the ledger: the asset guarantor's money held is read from it.
                 let base = engine::run_with(d, &Scenario::base(), ObligorRows::Keep)?;
                 let min = crate::analytics::portfolio::min_coverage(d, &base, t.index);
-                let at = min.as_ref().and_then(|m| {
-                    coverage_at(&base.tranche_flows, d, t, (m.multiple, Some(m.date)))
-                });
+                let at = min
+                    .as_ref()
+                    .and_then(|m| coverage_at(&base, d, t, (m.multiple, Some(m.date))));
                 (min.map(|m| m.multiple), at)
             }
         };

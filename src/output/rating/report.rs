@@ -277,10 +277,21 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
         ));
     }
     if steps.iter().any(|s| s.min_coverage_multiple.is_some()) {
-        out.push_str(
-            "coverage: the tranche's minimum coverage multiple in the base case (no defaults, \
-             no delay, every support paying), not under the deal's [scenario]\n",
-        );
+        // Which multiple (review 39e item 6: only size_steps.parquet said).
+        let which = if steps
+            .iter()
+            .any(|s| s.coverage_basis == crate::analytics::rating::size::CoverageBasis::Portfolio)
+        {
+            "portfolio coverage multiple (--coverage-basis portfolio: pass-through principal \
+             charged as the pool declines, docs/portfolio.md)"
+        } else {
+            "coverage multiple (the engine's: a pass-through tranche's principal counted at \
+             its expected maturity)"
+        };
+        out.push_str(&format!(
+            "coverage: the tranche's minimum {which} in the base case (no defaults, no delay, \
+             every support paying), not under the deal's [scenario]\n"
+        ));
     }
     if tdr_at == TdrAt::Upper {
         out.push_str(

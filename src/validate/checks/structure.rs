@@ -1,8 +1,6 @@
 //! The structure of the waterfalls: every item reached, steps in an order that can pay, step
 //! conditions, the claims of taxes, fees and the reserve, and what the supports cover.
 
-use rust_decimal::Decimal;
-
 use super::*;
 use crate::deal::{
     Action, Base, Cover, Deal, FeeKind, PrincipalOrder, Step, StepCondition, TrancheClass,
@@ -152,20 +150,27 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
         }
         // A subordinated coupon (its period return's cap, 期间收益) that no step pays: its
         // due grows unseen (review 31c item 6).
+        // A floating one too, at its key (review 39e item 5).
         if t.class == TrancheClass::Subordinated
-            && t.coupon > Decimal::ZERO
+            && t.bears_interest()
             && !steps.iter().any(|s| interest(&s.action))
         {
+            let (key, rate) = match t.floating {
+                Some(_) => ("floating", "its floating rate".to_string()),
+                None => (
+                    "coupon",
+                    format!("its coupon of {}", super::plausibility::pct(t.coupon)),
+                ),
+            };
             ctx.warn(
                 Check::Unreached,
-                &format!("{}.coupon", paths.tranche(&t.name)),
+                &format!("{}.{key}", paths.tranche(&t.name)),
                 format!(
                     "no `pay_sub_return` step of the `normal` waterfall pays subordinated \
-                     tranche `{}` its period return (期间收益) at its coupon of {}: it falls due \
-                     every payment date and is never paid; add the step, or leave `coupon` out \
-                     for a tranche without one",
+                     tranche `{}` its period return (期间收益) at {rate}: it falls due every \
+                     payment date and is never paid; add the step, or leave `{key}` out for a \
+                     tranche without one",
                     t.name,
-                    super::plausibility::pct(t.coupon)
                 ),
             );
         }
