@@ -680,6 +680,75 @@ normal = [
     assert_eq!(c.seniors_due, ["A1"]);
 }
 
+/// A mezzanine whose interest the waterfall pays after a pass-through senior's principal
+/// breaks at any size under the timely test, and `size`'s refusal says so (review 39a item 3).
+/// On the two-date pool, A (pass-through, coupon 0) at 600,000 takes the first date's whole
+/// 600,000 before M's interest, so M at one step, 10,000 at 5%, is fen(10,000 × 0.05 × 182 /
+/// 365) = 249.32 short on 2024-07-01 with no default at all.
+#[test]
+fn a_junior_paid_after_the_seniors_principal_is_told_the_payment_test() {
+    let src = TWO_DATES_POOL.to_string()
+        + r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 600000
+coupon = 0
+
+[[tranches]]
+name = "M"
+class = "mezzanine"
+balance = 100000
+coupon = 0.05
+amortization = "bullet"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 300000
+coupon = 0
+
+[waterfalls]
+normal = [
+  { action = "pay_interest", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_interest", tranches = ["M"] },
+  { action = "pay_principal", tranches = ["M"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+    let d = ipabs::validate::deal_from_str("m.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let s = set(&d, NO_CONCENTRATION);
+    let pool = pool_of(&src, &d, &s.rating_model, 1);
+    let sim = simulate(&pool, 2_000, &|_| {});
+    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let opts = SizeOptions {
+        targets: vec![(1, "C".into())],
+        min_coverage: None,
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: Default::default(),
+        coverage_basis: Default::default(),
+    };
+    let e = size(&d, &s.scenarios, &t, &opts)
+        .expect_err("M fails at one step")
+        .to_string();
+    assert!(
+        e.contains(
+            "; it breaks by interest in scenario `base`: at a default rate of 0.0000% its \
+             interest is 249.32 short on 2024-07-01 (`breakeven` shows the run); a waterfall \
+             that pays its interest after the senior's principal, as an acceleration often \
+             does, breaks it at any size under the timely test: if the deal lets its interest \
+             wait (利息可递延), set `payment_test = \"ultimate\"` on `M`"
+        ),
+        "{e}"
+    );
+}
+
 /// Two seniors of different maturities sized with `--min-coverage 1.1` (review 34c item H1:
 /// the junior senior was sized on its senior's redemption date, which nothing said). The pool:
 /// O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2 400,000 due 2024-12-31 (for
