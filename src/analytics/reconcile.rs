@@ -811,9 +811,8 @@ fn knock_on(
         .iter()
         .find(|t| t.name == l.item)
         .filter(|_| rules.per_unit && l.line == "principal" && !rules.face.is_zero())
-        .map_or(Decimal::ZERO, |t| {
-            (t.balance / rules.face).trunc() * Decimal::new(1, rules.decimals)
-        });
+        .and_then(|t| one_tick(t.balance, rules))
+        .map_or(Decimal::ZERO, |(tick, _)| tick);
     let gap = (l.difference() - amount).abs();
     let explained = if tolerance.is_zero() {
         gap.is_zero()
@@ -879,13 +878,19 @@ fn whole_ticks(
     rules: &crate::deal::NoticeRules,
     difference: Decimal,
 ) -> Option<(i64, Decimal, i64)> {
-    let units = (balance / rules.face).trunc();
-    let tick = units.checked_mul(Decimal::new(1, rules.decimals))?;
+    let (tick, units) = one_tick(balance, rules)?;
     if tick < Decimal::TEN || difference.is_zero() || !(difference % tick).is_zero() {
         return None;
     }
     let ticks = (difference / tick).to_i64()?;
     (ticks.unsigned_abs() < 100).then_some((ticks, tick.normalize(), units.to_i64()?))
+}
+
+/// One tick of a figure per 100 on a tranche of initial `balance`, in yuan, and its units:
+/// units × 10^−`[notices] decimals`, units = balance / face, whole.
+fn one_tick(balance: Decimal, rules: &crate::deal::NoticeRules) -> Option<(Decimal, Decimal)> {
+    let units = (balance / rules.face).trunc();
+    Some((units.checked_mul(Decimal::new(1, rules.decimals))?, units))
 }
 
 fn in_life(

@@ -521,11 +521,10 @@ impl Search<'_> {
     /// the timely test of a tranche below the senior, the test that would wait for it (review
     /// 39a item 3: a mezzanine an acceleration waterfall pays after the senior's principal
     /// failed at every size, and the refusal did not say why).
-    fn breach_text(&self, d: &Deal, t: &Target) -> Result<String> {
+    fn breach_text(&self, d: &Deal, t: &Target, binding: Option<&str>) -> Result<String> {
         use crate::analytics::breakeven::{BreachKind, breakeven_one_in};
         use crate::deal::PaymentTest;
-        let (_, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
-        let Some(i) = binding else {
+        let Some(i) = binding.and_then(|b| self.scenarios.iter().position(|s| s.name == b)) else {
             return Ok(String::new());
         };
         let scenario = &self.scenarios[i];
@@ -582,7 +581,9 @@ impl Search<'_> {
                 let breach = if low.rating_ok {
                     String::new()
                 } else {
-                    self.breach_text(d, t)?
+                    // The binding scenario of the step just evaluated, not searched again.
+                    let binding = steps.last().and_then(|s| s.binding_scenario.as_deref());
+                    self.breach_text(d, t, binding)?
                 };
                 return Err(Error::Usage(format!(
                     "no balance of `{}` keeps {}: even {} fails ({}){}{}{breach}",
