@@ -727,3 +727,51 @@ fn a_failed_servicer_keeps_a_share_of_each_source_and_the_pdl_books_the_principa
         dec!(0)
     );
 }
+
+/// `unfilled_account` (docs/errors.md): with named accounts, a step that pays from an account
+/// nothing fills is told, at the step. A `release_reserve` step pays from no account and
+/// fills the collection account (review 40a item 4: it was told as paying from it, and a
+/// transfer moving its release on could not pass `check --strict`). The fixture with a
+/// reserve of 10,000 and a target of 0, and a transfer from `collection` to `principal` first:
+/// told with nothing before it, not told after a `release_reserve` step.
+#[test]
+fn a_reserve_release_fills_the_collection_account() {
+    let told = |src: &str| {
+        deal_from_str("accounts.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+            .into_iter()
+            .filter(|w| w.check == Check::UnfilledAccount)
+            .map(|w| (w.location, w.message))
+            .collect::<Vec<_>>()
+    };
+    let src = fixture().replacen(
+        "[pdl]",
+        "[reserve]\ntarget = 0\ninitial = 10000\n\n[pdl]",
+        1,
+    );
+    assert!(told(&src).is_empty(), "{:?}", told(&src));
+    let transfer = "  { action = \"transfer\", from = \"collection\", to = \"principal\" },\n";
+    let alone = src.replacen("normal = [\n", &format!("normal = [\n{transfer}"), 1);
+    let w = told(&alone);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].0.ends_with("waterfalls.normal[0].from"), "{}", w[0].0);
+    assert!(
+        w[0].1
+            .starts_with("this step pays from the collection account, which no `collects` rule"),
+        "{}",
+        w[0].1
+    );
+    let released = src.replacen(
+        "normal = [\n",
+        &format!("normal = [\n  {{ action = \"release_reserve\" }},\n{transfer}"),
+        1,
+    );
+    assert!(told(&released).is_empty(), "{:?}", told(&released));
+    // The release reaches A through the principal account: 10,000 more principal on date 1.
+    let r = run(&released);
+    assert_eq!(
+        moved(&r, 1, "transfer", "collection", "account:principal"),
+        dec!(10000.00)
+    );
+}

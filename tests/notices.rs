@@ -186,6 +186,56 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
     assert_eq!(notice(&r, "A", 2).interest_unpaid, dec!(0));
 }
 
+/// With `per_unit`, a fee on `interest_paid:A` is charged on the interest A's notice pays,
+/// not on the 尾差 that goes back after the waterfall (review 40a item 2). The fixture of
+/// `per_unit_payments_carry_the_residual_and_conserve_cash` with a fee of 10% of A's interest
+/// paid, its `pay_fee` step last (A's principal, `amount = "available"`, takes what is left
+/// before it, so the fee changes no payment ahead of it and is only charged):
+/// * period 1: A's interest 8,190.00 is a whole figure (0.91 per 100): 819.00;
+/// * period 2: the waterfall pays A 4,451.63, its figure 0.4946 pays 0.4946 × 9,000 =
+///   4,451.40: 10% is 445.14 (on the waterfall's 4,451.63 it was 445.163 → 445.16);
+/// * period 3, paid by its figures: 1,680.30, 168.03.
+#[test]
+fn a_fee_on_interest_paid_reads_the_per_unit_figure() {
+    let src = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
+    )
+    .expect("fixture")
+    .replacen(
+        "[waterfalls]",
+        "[[fees]]\nname = \"on_interest\"\nkind = \"annual_rate\"\nrate = 0.10\n\
+         base = \"interest_paid:A\"\n\n[waterfalls]",
+        1,
+    )
+    .replacen(
+        "  { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n",
+        "  { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n  \
+         { action = \"pay_fee\", fees = [\"on_interest\"] },\n",
+        1,
+    ) + "\n[notices]\nper_unit = true\n";
+    let d = deal_from_str("auditing.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = run(&d);
+    let charged: Vec<(u32, rust_decimal::Decimal)> = r
+        .charges
+        .iter()
+        .filter(|c| c.name == "on_interest")
+        .map(|c| (c.period, c.charged))
+        .collect();
+    assert_eq!(
+        charged,
+        vec![(1, dec!(819.00)), (2, dec!(445.14)), (3, dec!(168.03))]
+    );
+    let interest: Vec<rust_decimal::Decimal> = r
+        .tranche_flows
+        .iter()
+        .filter(|f| f.tranche == "A")
+        .map(|f| f.interest_paid)
+        .collect();
+    assert_eq!(interest, vec![dec!(8190.00), dec!(4451.40), dec!(1680.30)]);
+}
+
 #[test]
 fn per_unit_with_half_up_and_odd_balances_are_rejected() {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");

@@ -1372,3 +1372,70 @@ fn a_debtors_default_ends_the_revolving_period() {
     assert!(told(&q).is_empty(), "{:?}", q.warnings);
     assert_eq!(tranche_row(&q, "B", 1).principal_paid, dec!(98005.48));
 }
+
+/// A group defaults together (docs/rating.md §1, "Obligor groups"), so the named default of
+/// another obligor of the debtor's `group` reaches the purchases and ends the revolving period
+/// as the debtor's own does (review 40a item 1: the purchases kept performing and the period
+/// kept buying the defaulted group's receivables).
+///
+/// The deal of `a_debtors_default_ends_the_revolving_period` (`obligor = "R1"`) with R1 and a
+/// second obligor R2 (a receivable of 1,000 due 2024-07-01, in period 2) in group `G`, and the
+/// scenario naming R2 only, with no recovery:
+/// * named on 2024-05-01, after the purchase of 2024-04-01: period 1 is untouched (R1's 300,000
+///   paid on 03-15, 298,005.48 spent on a balance of 304,087.22, as in
+///   `a_named_default_of_the_debtor_reaches_its_purchases`); the purchase defaults whole on
+///   05-01, in period 2, and pays nothing after; R2 pays nothing, so period 2 has no cash (the
+///   purchase would have paid its first instalment, 105,923.72, there);
+/// * named on 2024-03-20, before the purchase date: nothing is bought, and the warning names
+///   R2 as the group's named obligor.
+#[test]
+fn a_group_default_reaches_the_debtors_purchases() {
+    let run = |date: &str| {
+        let pool = REVOLVING_POOL.replacen(
+            "name = \"R1\"\n",
+            "name = \"R1\"\ntags = { group = \"G\" }\n",
+            1,
+        ) + "\n[[obligors]]\nname = \"R2\"\ntags = { group = \"G\" }\n\n[[obligors.assets]]\n\
+             kind = \"receivable\"\namount = 1000\ndue_date = 2024-07-01\n";
+        let src = format!(
+            "{HEADER}{pool}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"r2\"\n\
+             defaults = [ {{ obligor = \"R2\", date = {date} }} ]\n",
+            revolving_section("2024-04-01").replacen(
+                "price = 0.98\n",
+                "price = 0.98\nobligor = \"R1\"\n",
+                1
+            )
+        );
+        let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+        engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let after = run("2024-05-01");
+    assert_eq!(buys(&after), vec![(1, dec!(298005.48))]);
+    let p2 = pool_row(&after, "R1@2024-04-01", 2);
+    assert_eq!(
+        (p2.defaulted, p2.collected, p2.balance_end),
+        (dec!(304087.22), Decimal::ZERO, Decimal::ZERO)
+    );
+    assert_eq!(after.periods[1].pool_cash, Decimal::ZERO);
+    for period in 3..=4 {
+        assert_eq!(
+            pool_row(&after, "R1@2024-04-01", period).collected,
+            Decimal::ZERO
+        );
+    }
+
+    let before = run("2024-03-20");
+    assert_eq!(buys(&before), vec![]);
+    let told: Vec<&str> = before
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "revolving_defaults")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", before.warnings);
+    assert!(
+        told[0].contains("receivables of `R1`, which the scenario defaults on 2024-03-20 with its group (`R2` is named)"),
+        "{}",
+        told[0]
+    );
+}

@@ -1177,6 +1177,29 @@ fn a_scenario_file_error_names_the_deals_it_holds_for() {
         "{err}"
     );
     assert!(!err.contains("(for deal"), "{err}");
+    // An obligor neither deal has is one mistake, told once though the deals' names differ
+    // (O1, O2 against P1–P3; review 40b F5: once per deal, each with its own list).
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"q9\"\ndefaults = [ { obligor = \"Q9\", date = 2024-05-01 } ]\n",
+    )
+    .expect("write");
+    let o = run(&scen);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("no obligor named `Q9`\n"), "{err}");
+    assert!(
+        err.contains(
+            "expected: what each deal allows, which differs between them: `ipabs check DEAL \
+             --scenarios"
+        ),
+        "{err}"
+    );
 }
 
 /// gdd's realised cumulative default ratio at `default_rate = 1` (review 27a item 3), from
@@ -1326,4 +1349,31 @@ fn html_pages_without_periods_and_with_warnings() {
     let html = std::fs::read_to_string(&page).expect("page");
     assert!(html.contains("warning: "), "the warnings are on the page");
     assert!(!html.contains("warning: warning:"), "{html}");
+}
+
+/// Two files with one stem are refused, both named as given (review 40b F6: the first was
+/// shown resolved to an absolute path, the second as typed); one file named twice is one deal.
+#[test]
+fn two_deals_with_one_id_are_named_as_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let other = tmp.path().join("alpha.toml");
+    std::fs::copy("tests/fixtures/portfolio/beta.toml", &other).expect("copy");
+    let o = ipabs(&[
+        "portfolio",
+        "tests/fixtures/portfolio/alpha.toml",
+        other.to_str().expect("utf-8"),
+        "--out",
+        tmp.path().join("pf").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "two deals have the id `alpha` (the file stem): tests/fixtures/portfolio/alpha.toml \
+             and {}; rename one",
+            other.display()
+        )),
+        "{err}"
+    );
+    assert!(!tmp.path().join("pf").exists());
 }

@@ -1533,6 +1533,25 @@ fn size_says_why_a_tdr_is_full() {
         ),
         "{e}"
     );
+    // With a margin of 0.02 the bar is 1 + 0.02 = 102%, which no break-even reaches (review
+    // 40b F3: the refusal said a break-even of 100% passes).
+    let e = size(
+        &d,
+        &s.scenarios,
+        &t,
+        &SizeOptions {
+            margin: dec!(0.02),
+            ..opts
+        },
+    )
+    .expect_err("TDR 100% + 2 points");
+    assert!(
+        e.to_string().contains(
+            "is capped at 1 (docs/rating.md §5), and with --margin 0.02 the bar is TDR + margin \
+             = 102.0000%, which no break-even reaches; it breaks by principal"
+        ),
+        "{e}"
+    );
 }
 
 /// Twelve obligors of distinct balances (100,000 + 7,919·i yuan), each with PD 0.2, behind a

@@ -22,6 +22,7 @@ import math
 import numbers
 import os
 import pathlib
+import re
 import shutil
 import tempfile
 import urllib.parse
@@ -256,6 +257,9 @@ class _Work:
             except InputError as e:
                 self._rename_scenarios(e)
                 raise
+            except UsageError as e:
+                _reword(e)
+                raise
             return _read_tables(self.out, only, shard, before)
         finally:
             self.close()
@@ -276,6 +280,32 @@ class _Work:
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# A flag and its value's name in the command line parser's words: `'--stress <STRESS>'`.
+_FLAG_WITH_VALUE = re.compile(r"'--([a-z][a-z-]*) <[^>]*>'")
+# `size`'s targets as the command line takes them: `--target A=ZZZ`.
+_TARGET_FLAG = re.compile(r"--target ([^=\s]+)=([^:\s]+)")
+
+
+def _in_python_terms(message: str) -> str:
+    """A usage error of the command line told in the Python call's terms (review 40b F2): a
+    flag is the parameter that sets it (`'--stress <STRESS>'` is `stress`, `--target A=ZZZ` is
+    `targets={"A": "ZZZ"}`), the parser's pointer to `--help` goes, and the advice to pass
+    `--force`, which Python has not, is to remove the directory."""
+    message = message.replace("\n\nFor more information, try '--help'.", "").rstrip("\n")
+    message = _FLAG_WITH_VALUE.sub(lambda m: "`" + m.group(1).replace("-", "_") + "`", message)
+    message = _TARGET_FLAG.sub(lambda m: f'targets={{"{m.group(1)}": "{m.group(2)}"}}', message)
+    return re.sub(
+        r"pass --force to replace (them|it), or choose another --\w+",
+        "remove it (Python has no parameter for the command line's --force), or choose another out=",
+        message,
+    )
+
+
+def _reword(e: UsageError) -> None:
+    """Puts a usage error of the command line in the Python call's terms (`_in_python_terms`)."""
+    e.args = tuple(_in_python_terms(a) if isinstance(a, str) else a for a in e.args)
 
 
 # The whole-number parameters and their ranges, as the command line takes them: a value
@@ -500,7 +530,11 @@ class Deal:
         if free_issue_size:
             args.append("--free-issue-size")
         try:
-            _ipabs.run_command(["ipabs", *args, "--out", str(w.out), "--quiet"])
+            try:
+                _ipabs.run_command(["ipabs", *args, "--out", str(w.out), "--quiet"])
+            except UsageError as e:
+                _reword(e)
+                raise
             tables = _read_tables(w.out)
             sized = sorted(w.out.glob("*.sized.toml"))
             if sized:

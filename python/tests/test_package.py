@@ -353,6 +353,30 @@ def test_deals_loaded_from_text_take_an_id_in_a_portfolio(root):
         ipabs.load(a_text, id="a/b")
 
 
+def test_usage_errors_speak_python(root):
+    """Review 40b F2: the command line's usage errors are told in the call's terms: the
+    parameter, not the flag; no pointer to `--help`; no advice to pass `--force`."""
+    deal = ipabs.load(root / NANSHAN)
+    with pytest.raises(ipabs.UsageError) as e:
+        deal.sweep(stress="bogus")
+    text = str(e.value)
+    assert "invalid value 'bogus' for `stress`: unknown stress suite `bogus`" in text, text
+    assert "--" not in text, text
+    assert e.value.exit_code == 2
+    with pytest.raises(ipabs.UsageError) as e:
+        deal.size({"A": "ZZZ"})
+    assert str(e.value).startswith('error: targets={"A": "ZZZ"}: the PD table has no rating `ZZZ`'), str(e.value)
+    # The refusal of a portfolio shard's partitions already there (src/cli/outdir.rs).
+    said = ipabs._in_python_terms(
+        "error: out/p already holds results (summary.parquet); pass --force to replace them, "
+        "or choose another --out"
+    )
+    assert said == (
+        "error: out/p already holds results (summary.parquet); remove it (Python has no parameter "
+        "for the command line's --force), or choose another out="
+    ), said
+
+
 def test_out_of_range_numbers_name_the_parameter(root):
     """Review 31b item 10: threads, paths and seed outside their ranges are told in Python's
     terms (the parameter and its range), not with the command line's usage text."""

@@ -73,22 +73,24 @@ pub fn deal_paths(args: &[PathBuf]) -> Result<Named> {
             }
         }
     }
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    // Each id's file, resolved (one file named twice is one deal) and as named (review 40b F6:
+    // the error showed the first resolved and the second as typed).
+    let mut seen: BTreeMap<String, (PathBuf, PathBuf)> = BTreeMap::new();
     let mut unique = Vec::new();
     for p in out {
         let id = deal_id(&p);
         let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
         match seen.get(&id) {
-            Some(q) if *q == canon => continue,
-            Some(q) => {
+            Some((q, _)) if *q == canon => continue,
+            Some((_, named)) => {
                 return Err(Error::Usage(format!(
                     "two deals have the id `{id}` (the file stem): {} and {}; rename one",
-                    q.display(),
+                    named.display(),
                     p.display()
                 )));
             }
             None => {
-                seen.insert(id, canon);
+                seen.insert(id, (canon, p.clone()));
                 unique.push(p);
             }
         }
@@ -150,7 +152,9 @@ pub fn load_deals(
     // Every deal's file errors at once (review 25d item 9: only the first bad deal's were
     // shown). An error of the shared scenario file is told once, with the deals it holds for
     // when those are not all of them (review 26b item 3: an obligor that only some deals have
-    // was reported without the deals); any other error as it comes.
+    // was reported without the deals), and once too when what each deal expects differs
+    // (review 40b F5: an unknown obligor was told once per deal, each with its own names);
+    // any other error as it comes.
     let mut errors: Vec<(crate::error::InputError, Vec<String>)> = Vec::new();
     let mut deals = Vec::with_capacity(loaded.len());
     // The deals that loaded, and so read the scenario file (review 26c item L3: a deal file
@@ -164,8 +168,21 @@ pub fn load_deals(
             Ok(d) => deals.push(d),
             Err((Error::Input(e), of_scenarios)) => {
                 for x in e {
-                    match errors.iter_mut().find(|y| y.0.to_string() == x.to_string()) {
-                        Some(y) if of_scenarios => y.1.push(deal_id(path)),
+                    let same = |y: &crate::error::InputError| match of_scenarios {
+                        true => same_place_and_problem(y, &x),
+                        false => y.to_string() == x.to_string(),
+                    };
+                    match errors.iter_mut().find(|y| same(&y.0)) {
+                        Some(y) if of_scenarios => {
+                            if y.0.expected != x.expected {
+                                y.0.expected = format!(
+                                    "what each deal allows, which differs between them: `ipabs \
+                                     check DEAL --scenarios {}` tells one deal's",
+                                    x.file
+                                );
+                            }
+                            y.1.push(deal_id(path))
+                        }
                         Some(_) => {}
                         None => {
                             let ids = if of_scenarios {
@@ -200,4 +217,22 @@ pub fn load_deals(
             })
             .collect(),
     ))
+}
+
+/// Whether two errors of one file are the same mistake: the same place and problem, whatever
+/// each expects (a deal's own obligor names).
+fn same_place_and_problem(a: &crate::error::InputError, b: &crate::error::InputError) -> bool {
+    (
+        a.file.as_str(),
+        a.line,
+        a.column,
+        a.key_path.as_str(),
+        a.problem.as_str(),
+    ) == (
+        b.file.as_str(),
+        b.line,
+        b.column,
+        b.key_path.as_str(),
+        b.problem.as_str(),
+    )
 }

@@ -247,6 +247,27 @@ impl Deal {
         credit_groups_of(&self.obligors)
     }
 
+    /// The earliest of `defaults` (a scenario's named defaults) that reaches obligor `o`: its
+    /// own, or that of any obligor of its group ([`Obligor::group`]), which defaults the whole
+    /// group (docs/rating.md, "Obligor groups"); the obligor named and the date. Of equal
+    /// dates, the first in `defaults`.
+    pub fn group_default(
+        &self,
+        o: usize,
+        defaults: &[(usize, NaiveDate)],
+    ) -> Option<(usize, NaiveDate)> {
+        let group = self.obligors.get(o)?.group();
+        defaults
+            .iter()
+            .filter(|&&(x, _)| {
+                x == o
+                    || group
+                        .is_some_and(|g| self.obligors.get(x).and_then(|ob| ob.group()) == Some(g))
+            })
+            .min_by_key(|&&(_, d)| d)
+            .copied()
+    }
+
     /// Named defaults spread to their obligor groups ([`spread_to_groups`]).
     pub fn spread_to_groups(&self, defaults: &[(usize, NaiveDate)]) -> Vec<(usize, NaiveDate)> {
         if !self.obligors.iter().any(|o| o.group().is_some()) {

@@ -32,9 +32,10 @@ impl Run<'_> {
     }
 
     /// Charges the fees of `ix` that are based on interest paid: `fen(rate × interest paid to
-    /// the tranche so far on this date)`, less what they were already charged on this date,
+    /// the tranche so far on this date)`, as its notice states it with `per_unit`
+    /// ([`Run::interest_as_notified`]), less what they were already charged on this date,
     /// within their caps; the excess over a `cap` goes to the excess part.
-    pub(super) fn charge_on_paid(&mut self, ix: &[usize]) {
+    pub(super) fn charge_on_paid(&mut self, ix: &[usize]) -> crate::error::Result<()> {
         let k = self.k;
         for &j in ix {
             let f = &self.deal.fees[j];
@@ -48,7 +49,7 @@ impl Run<'_> {
             if !self.fee_active(j, k) {
                 continue;
             }
-            let target = self.money(self.paid.interest[i], &[rate], Ratio::ONE);
+            let target = self.money(self.interest_as_notified(i)?, &[rate], Ratio::ONE);
             let mut charge = (target - self.fee_on_paid[j]).max(0);
             if let Some(cap) = f.cap_per_period {
                 charge = charge.min((to_fen(cap) - self.fee_on_paid[j]).max(0));
@@ -71,6 +72,7 @@ impl Run<'_> {
             self.due.fee[j] += senior;
             self.due.fee_excess[j] += excess;
         }
+        Ok(())
     }
 
     /// `pay_fee` with `share` or `part = "excess"`: pays each fee's remaining due (or excess),
@@ -82,8 +84,8 @@ impl Run<'_> {
         ix: &[usize],
         share: Option<Decimal>,
         excess: bool,
-    ) {
-        self.charge_on_paid(ix);
+    ) -> crate::error::Result<()> {
+        self.charge_on_paid(ix)?;
         let mut items = std::mem::take(&mut self.items);
         items.clear();
         for &j in ix {
@@ -129,5 +131,6 @@ impl Run<'_> {
             }
         }
         self.items = items;
+        Ok(())
     }
 }

@@ -137,6 +137,25 @@ impl Run<'_> {
         self.unit_final || self.balance[i] + self.paid.principal[i] <= 0
     }
 
+    /// The interest tranche `i` has been paid so far on this date, as its notice will state
+    /// it: with `per_unit`, on a date it is not paid by its figures, what the interest figure
+    /// per 100 of that amount pays (the 尾差 goes back after the waterfall, `notices_of`);
+    /// the amount itself otherwise. A fee on `interest_paid:<name>` is charged on it (review
+    /// 40a item 2: it was charged on the 尾差 too, which the tranche never received).
+    pub(super) fn interest_as_notified(&self, i: usize) -> Result<Fen> {
+        let x = self.paid.interest[i];
+        let rules = self.deal.notices;
+        if !rules.per_unit || x <= 0 || self.pays_by_figure(i) {
+            return Ok(x);
+        }
+        let initial = crate::money::to_fen(self.deal.tranches[i].balance);
+        if whole_units(initial, crate::money::to_fen(rules.face)).is_none() {
+            return Ok(x);
+        }
+        let m = per_100(x, initial, rules.decimals, rules.rounding)?;
+        paid_of(m, initial, rules.decimals, rules.rounding)
+    }
+
     /// Of `amt` offered to tranche `i` on top of the `paid` it already has on the date (its
     /// interest, or its principal), what it takes when it is paid by its figures (review 28c
     /// item 1): the date's total cut to what its figure per 100 pays, the rest left in the

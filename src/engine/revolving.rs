@@ -15,7 +15,7 @@ use super::result::Label;
 use super::state::{Run, dec};
 use rust_decimal::Decimal;
 
-use crate::deal::{Asset, Instalment, Obligor, Spend};
+use crate::deal::{Asset, Deal, Instalment, Obligor, Spend};
 use crate::error::{Check, Error, Result, Warning};
 use crate::money::{Fen, Ratio, Rounding, fen_times, to_fen};
 use crate::pool::projection::{ObligorRows, project_obligors};
@@ -126,7 +126,7 @@ impl Run<'_> {
         let Some(d) = rev.debtor else {
             return false;
         };
-        let Some(on) = self.scenario.default_date(d) else {
+        let Some((named, on)) = self.deal.group_default(d, &self.scenario.obligor_defaults) else {
             return false;
         };
         if on > self.date {
@@ -142,10 +142,17 @@ impl Run<'_> {
             Some((p.number, p.date())),
             format!(
                 "the revolving period ends before this date's waterfall: its purchases are \
-                 receivables of `{}`, which the scenario defaults on {on}, so it buys nothing \
-                 on or after that date, and the waterfall the triggers choose runs (`normal` \
-                 when none has tripped; docs/deal-format.md, `[revolving]`)",
-                self.deal.obligors[d].name
+                 receivables of `{}`, which the scenario defaults on {on}{}, so it buys \
+                 nothing on or after that date, and the waterfall the triggers choose runs \
+                 (`normal` when none has tripped; docs/deal-format.md, `[revolving]`)",
+                self.deal.obligors[d].name,
+                match named == d {
+                    true => String::new(),
+                    false => format!(
+                        " with its group (`{}` is named)",
+                        self.deal.obligors[named].name
+                    ),
+                }
             ),
         ));
         true
@@ -221,7 +228,7 @@ impl Run<'_> {
         if later.is_empty() {
             return Ok(());
         }
-        let scenario = purchased_scenario(self.scenario, &obligor, rev.debtor);
+        let scenario = purchased_scenario(deal, self.scenario, &obligor, rev.debtor);
         let rows = if self.keep_ledger {
             ObligorRows::Keep
         } else {
@@ -247,13 +254,19 @@ impl Run<'_> {
 /// that starts on its purchase date: the pool-wide CDR, recovery, delay and CPR; the default
 /// curve (`default_rate` on the scenario's timing, counted from the purchase's first period,
 /// of the balance bought); the `overrides` that select by a tag the obligor has; and, when the
-/// purchases are an obligor's of the file (`debtor`), that obligor's named default and the
-/// rules that name it. docs/deal-format.md (`[revolving]`, "Projection") states it.
-fn purchased_scenario(s: &Scenario, obligor: &Obligor, debtor: Option<usize>) -> Scenario {
+/// purchases are an obligor's of the file (`debtor`), that obligor's named default, or its
+/// group's ([`Deal::group_default`], review 40a item 1), and the rules that name it.
+/// docs/deal-format.md (`[revolving]`, "Projection") states it.
+fn purchased_scenario(
+    deal: &Deal,
+    s: &Scenario,
+    obligor: &Obligor,
+    debtor: Option<usize>,
+) -> Scenario {
     let mut out = s.clone();
     out.obligor_defaults = debtor
-        .and_then(|d| s.default_date(d))
-        .map(|date| vec![(0, date)])
+        .and_then(|d| deal.group_default(d, &s.obligor_defaults))
+        .map(|(_, date)| vec![(0, date)])
         .unwrap_or_default();
     out.overrides = s
         .overrides

@@ -593,18 +593,8 @@ impl<'a> Run<'a> {
                 .is_some_and(|f| f.0 == self.date);
             if let Some(o) = sup.fails_with
                 && (self.support_on[s] || failed_today)
-                && let Some(&(x, d)) = self
-                    .scenario
-                    .obligor_defaults
-                    .iter()
-                    .filter(|&&(x, d)| {
-                        self.date >= d
-                            && (x == o
-                                || deal.obligors[o].group().is_some_and(|g| {
-                                    deal.obligors.get(x).and_then(|ob| ob.group()) == Some(g)
-                                }))
-                    })
-                    .min_by_key(|&&(_, d)| d)
+                && let Some((x, d)) = deal.group_default(o, &self.scenario.obligor_defaults)
+                && self.date >= d
             {
                 self.support_on[s] = false;
                 self.support_failed[s] = true;

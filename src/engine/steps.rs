@@ -15,14 +15,14 @@ impl Run<'_> {
         match action {
             Action::PayTax(ix) => self.pay_charges(step, ix, Charge::Tax),
             Action::PayFee(ix) => {
-                self.charge_on_paid(ix);
+                self.charge_on_paid(ix)?;
                 self.pay_charges(step, ix, Charge::Fee)
             }
             Action::PayFeePart {
                 fees,
                 share,
                 excess,
-            } => self.pay_fee_part(step, fees, *share, *excess),
+            } => self.pay_fee_part(step, fees, *share, *excess)?,
             Action::PayInterest(ix) => self.pay_interest(step, ix, Movement::PayInterest),
             Action::PaySubReturn(i) => self.pay_interest(step, &[*i], Movement::PaySubReturn),
             Action::PayPrincipal {

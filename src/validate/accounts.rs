@@ -332,12 +332,18 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
     }
     let filled = |a: AccountRef| -> bool {
         let by_rule = CashSource::ALL.iter().any(|&s| deal.accounts.of(s) == a);
-        let by_transfer = deal
+        // A transfer into it, or a `release_reserve` step, which releases into the collection
+        // account (review 40a item 4: a release moved on by a transfer was told).
+        let by_step = deal
             .waterfalls
             .iter()
             .flat_map(|w| &w.steps)
-            .any(|s| matches!(s.action, Action::Transfer { to, .. } if to == a));
-        by_rule || by_transfer
+            .any(|s| match s.action {
+                Action::Transfer { to, .. } => to == a,
+                Action::ReleaseReserve => a == AccountRef::Collection,
+                _ => false,
+            });
+        by_rule || by_step
     };
     let name = |a: AccountRef| deal.accounts.name_of(a).to_string();
     let mut warned: Vec<AccountRef> = Vec::new();
@@ -348,6 +354,8 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
         for (i, s) in w.steps.iter().enumerate() {
             let from = match s.action {
                 Action::Transfer { from, .. } => from,
+                // It pays from no account.
+                Action::ReleaseReserve => continue,
                 _ => s.from,
             };
             if filled(from) || warned.contains(&from) {

@@ -35,6 +35,14 @@ def main():
         want = pq.read_table(f)
         parts = sorted(many.glob(f"{table}/shards={n}/shard=*/part-0.parquet"))
         check(len(parts) == n, f"{table}: {len(parts)} shard files, expected {n}")
+        # docs/scale-out.md's completeness query (review 40b F1: it counted rows, and a shard
+        # with an empty table made a complete dataset incomplete).
+        complete = con.sql(
+            "SELECT count(DISTINCT regexp_extract(file, 'shard=([0-9]+)', 1)) "
+            "= any_value(regexp_extract(file, 'shards=([0-9]+)', 1)::INTEGER) AS complete "
+            f"FROM glob('{many}/{table}/*/*/*.parquet')"
+        ).fetchall()[0][0]
+        check(complete is True, f"{table}: the documented completeness query says {complete}")
         got = con.sql(
             f"SELECT * EXCLUDE (shards, shard, file_row_number) FROM read_parquet("
             f"'{many}/{table}/shards={n}/*/*.parquet', hive_partitioning = true, "

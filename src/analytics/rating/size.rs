@@ -302,8 +302,9 @@ struct Target {
 /// Why a TDR tested is 100%, which only a break-even of 100% meets (review 34c item L3:
 /// `size` refused a AAA target with no hint why): the cap of the simulated part times the
 /// single-obligor multiplier, the large-obligor test, or the upper end of a sampling interval
-/// the paths cannot bound.
-fn full_tdr(t: &RatingTdr, tdr_at: TdrAt) -> Option<String> {
+/// the paths cannot bound. With a `margin` the bar is above 100%, which no break-even reaches
+/// (review 40b F3: the refusal said a break-even of 100% passes).
+fn full_tdr(t: &RatingTdr, tdr_at: TdrAt, margin: Decimal) -> Option<String> {
     let pct = |x: Decimal| crate::money::percent_dp(x, 4);
     let tested = match tdr_at {
         TdrAt::Point => t.tdr,
@@ -326,9 +327,16 @@ fn full_tdr(t: &RatingTdr, tdr_at: TdrAt) -> Option<String> {
             pct(t.tdr)
         )
     };
+    let passes = if margin > Decimal::ZERO {
+        format!(
+            "and with --margin {margin} the bar is TDR + margin = {}, which no break-even reaches",
+            pct(Decimal::ONE + margin)
+        )
+    } else {
+        "so only a tranche whose break-even is 100% passes it".to_string()
+    };
     Some(format!(
-        "; TDR({}) is 100%: {why} (docs/rating.md §5), so only a tranche whose break-even is \
-         100% passes it",
+        "; TDR({}) is 100%: {why} (docs/rating.md §5), {passes}",
         t.rating
     ))
 }
@@ -708,7 +716,7 @@ pub fn size(
             name,
             rating,
             tdr,
-            full: found.and_then(|t| full_tdr(t, opts.tdr_at)),
+            full: found.and_then(|t| full_tdr(t, opts.tdr_at, opts.margin)),
         });
     }
     // Every candidate balance searches the same scenarios on the same pool: their

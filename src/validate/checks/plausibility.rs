@@ -349,11 +349,20 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
     for (j, f) in deal.fees.iter().enumerate() {
         match f.kind {
             FeeKind::AnnualRate { rate, base } => {
-                let flow = matches!(base, Base::InterestCollections | Base::Collections);
-                let max = if flow {
-                    FLOW_FEE_RATE_MAX
-                } else {
-                    FEE_RATE_MAX
+                // Of what: a year's rate on a balance, or a share of a flow, not annualised.
+                let (flow, max, of) = match base {
+                    Base::InterestCollections | Base::Collections => {
+                        (true, FLOW_FEE_RATE_MAX, " of collections".to_string())
+                    }
+                    Base::InterestPaid(i) => (
+                        true,
+                        PAID_FEE_RATE_MAX,
+                        format!(
+                            " of the interest paid to `{}`",
+                            deal.tranches.get(i).map_or("", |t| t.name.as_str())
+                        ),
+                    ),
+                    _ => (false, FEE_RATE_MAX, " a year".to_string()),
                 };
                 // At the bound too on a balance (review 33a item M2).
                 if rate > max || (!flow && rate == max) {
@@ -361,11 +370,10 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
                         Check::FeeRange,
                         &format!("fees[{j}].rate"),
                         format!(
-                            "fee `{}`'s rate {rate} ({}{}) is {} {}; a rate is a fraction, \
+                            "fee `{}`'s rate {rate} ({}{of}) is {} {}; a rate is a fraction, \
                              0.001 for 0.1%",
                             f.name,
                             pct(rate),
-                            if flow { " of collections" } else { " a year" },
                             if flow { "above" } else { "at or above" },
                             pct(max)
                         ),

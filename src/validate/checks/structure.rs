@@ -466,8 +466,8 @@ pub(super) fn expense_order(
             Action::PayFee(_) => senior_principal.filter(|&j| j < i).map(|j| {
                 format!(
                     "pays fees after step {} repays senior principal: fees are senior \
-                     expenses, paid before the tranches (a capped fee's excess goes lower with \
-                     `pay_fee_part`, docs/deal-format.md)",
+                     expenses, paid before the tranches (a capped fee's excess goes lower in a \
+                     `pay_fee` step with `part = \"excess\"`, docs/deal-format.md)",
                     j + 1
                 )
             }),
