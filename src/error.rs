@@ -62,23 +62,28 @@ impl fmt::Display for InputError {
     }
 }
 
-/// Longest text of a message part (problem, expected, key path) that is shown in full; a
-/// longer one (a 20 MB string echoed back) keeps its start and end.
-const MAX_SHOWN: usize = 400;
+/// Longest text of a message part (problem, expected, key path, a warning) that is shown in
+/// full; a longer one (a 20 MB string echoed back) keeps its start and end, [`KEPT`]
+/// characters in all. Twice what is kept, so that a cut leaves out at least as much as it
+/// shows: a built-in explanation a few characters over is shown whole (review 40d F5: one
+/// character of a warning was replaced by a 25-character marker).
+const MAX_SHOWN: usize = 800;
+/// Characters of a cut part that are shown.
+const KEPT: usize = 400;
 /// Longest source line shown in full; a longer one is shown as a window around the column.
 const MAX_LINE: usize = 160;
 /// Characters shown before the column in a window of a long line.
 const WINDOW_BEFORE: usize = 60;
 
 /// Escapes control characters (a name written as "\u001b[31m" must not drive the terminal)
-/// and shortens text longer than 400 characters (`MAX_SHOWN`).
+/// and shortens text longer than 800 characters (`MAX_SHOWN`) to its first and last 400.
 pub fn clip(s: &str) -> String {
     let n = s.chars().count();
     if n <= MAX_SHOWN {
         return escape_controls(s.chars());
     }
-    let head = MAX_SHOWN * 2 / 3;
-    let tail = MAX_SHOWN - head;
+    let head = KEPT * 2 / 3;
+    let tail = KEPT - head;
     format!(
         "{}… ({} characters left out) …{}",
         escape_controls(s.chars().take(head)),
@@ -491,12 +496,17 @@ impl Warning {
     }
 
     /// Where the warning is, as printed: the file position and key, or
-    /// `scenario `NAME`, period N (DATE)` for a run-time warning.
+    /// `scenario `NAME`, period N (DATE)` for a run-time warning, after the file it is about
+    /// when one is set (`size`'s sized deal, review 40d F1).
     pub fn place(&self) -> String {
-        match (&self.scenario, self.period) {
+        let run = match (&self.scenario, self.period) {
             (Some(s), Some((n, d))) => format!("scenario `{s}`, period {n} ({d})"),
             (Some(s), None) => format!("scenario `{s}`"),
-            _ => self.location.clone(),
+            _ => return self.location.clone(),
+        };
+        match self.location.is_empty() {
+            true => run,
+            false => format!("{}: {run}", self.location),
         }
     }
 }
@@ -615,6 +625,11 @@ mod tests {
         let long = "b".repeat(5_000);
         let shown = clip(&long);
         assert!(shown.chars().count() < 500 && shown.contains("characters left out"));
+        // Up to 800 characters are shown whole; 801 keep 266 + 134 = 400 and leave out 401.
+        assert_eq!(clip(&"z".repeat(800)), "z".repeat(800));
+        let cut = clip(&"z".repeat(801));
+        assert!(cut.contains("… (401 characters left out) …"), "{cut}");
+        assert_eq!(cut.chars().filter(|&c| c == 'z').count(), 400, "{cut}");
     }
 
     #[test]

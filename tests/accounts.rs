@@ -733,7 +733,8 @@ fn a_failed_servicer_keeps_a_share_of_each_source_and_the_pdl_books_the_principa
 /// fills the collection account (review 40a item 4: it was told as paying from it, and a
 /// transfer moving its release on could not pass `check --strict`). The fixture with a
 /// reserve of 10,000 and a target of 0, and a transfer from `collection` to `principal` first:
-/// told with nothing before it, not told after a `release_reserve` step.
+/// told with nothing before it, not told after a `release_reserve` step, told with the release
+/// after it.
 #[test]
 fn a_reserve_release_fills_the_collection_account() {
     let told = |src: &str| {
@@ -768,6 +769,13 @@ fn a_reserve_release_fills_the_collection_account() {
         1,
     );
     assert!(told(&released).is_empty(), "{:?}", told(&released));
+    // A release after the transfer does not fill the account for it (review 40c F1).
+    let late = src.replacen(
+        "normal = [\n",
+        &format!("normal = [\n{transfer}  {{ action = \"release_reserve\" }},\n"),
+        1,
+    );
+    assert_eq!(told(&late).len(), 1, "{:?}", told(&late));
     // The release reaches A through the principal account: 10,000 more principal on date 1.
     let r = run(&released);
     assert_eq!(

@@ -797,7 +797,7 @@ fn more_plausible_mistakes_are_located_warnings() {
 fn a_fee_on_interest_paid_is_held_to_a_share_of_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let base = std::fs::read_to_string(root().join(BASE)).expect("base");
-    let told = |rate: &str| -> bool {
+    let told = |rate: &str| {
         let src = base
             .replacen(
                 "[[fees]]",
@@ -817,12 +817,24 @@ fn a_fee_on_interest_paid_is_held_to_a_share_of_it() {
         std::fs::write(&deal, &src).expect("write");
         let out = ipabs(&["check", s(&deal)]);
         let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{err}");
+        (out.status.code(), err)
+    };
+    let warned = |rate: &str| {
+        let (code, err) = told(rate);
+        assert_eq!(code, Some(0), "{err}");
         err.contains("[fee_range]")
     };
-    assert!(!told("0.10"));
-    assert!(!told("0.20"));
-    assert!(told("0.2001"));
+    assert!(!warned("0.10"));
+    assert!(!warned("0.20"));
+    assert!(warned("0.2001"));
+    // 1 or more is an error, told as a share, not as a year's rate (review 40c F7: "150% a
+    // year").
+    let (code, err) = told("1.5");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("fees[0].rate: rate 1.5 (150%) is out of range\n  expected: a fraction from 0 to below 1"),
+        "{err}"
+    );
 }
 
 /// `--strict` with run-time warnings: the count lines do not point to a warnings.parquet that
@@ -1862,5 +1874,55 @@ fn threshold_steps_are_told_once_each() {
             "trigger `cdr_breach`: the step from 2025-01-01 applies on no payment date (the last is \
              2024-09-30), nor does the step after it: is the date a year late?"
         ]
+    );
+}
+
+/// A legal maturity a day short of the frequency's last date drops that date, and the
+/// instalments due after the last collection period are never collected: besides each
+/// instalment's `never_collected`, one warning at `deal.legal_maturity` says which date went
+/// and what keeps it (review 40d F2). wenke's dates run quarterly from 2019-04-26 while on or
+/// before the legal maturity: with 2022-01-25 for 2022-01-26, the 11th date, 2019-04-26 + 30
+/// months = 2021-10-26, is the last (its collection period ends 10 days before, 2021-10-16)
+/// and the 12th, 2022-01-26, goes. A lease's last rent is its first date + 3 × (term − 1)
+/// months (O1 2019-01-10 + 36 = 2022-01-10, O2 2019-02-10 + 33 = 2021-11-10, …, O6 2019-01-05 +
+/// 33 = 2021-10-05, before 10-16): eight leases have their last rent after 10-16, and O12's
+/// schedule one (2021-11-15), so nine `never_collected` at the instalments, and nine in the
+/// new warning.
+#[test]
+fn a_legal_maturity_that_drops_the_last_date_is_told_there() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(root().join("deals/wenke_leasing_1_2018.toml"))
+        .expect("wenke")
+        .replacen(
+            "legal_maturity = 2022-01-26",
+            "legal_maturity = 2022-01-25",
+            1,
+        );
+    let deal = dir.path().join("wenke.toml");
+    std::fs::write(&deal, &src).expect("write");
+    let out = ipabs(&["check", s(&deal)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "wenke.toml:42:18: deal.legal_maturity: the payment dates stop at 2021-10-26 (the \
+             last of the quarterly dates on or before the legal maturity 2022-01-25), so 9 \
+             instalment(s) due after its collection period ends on 2021-10-16 are never \
+             collected; the next date, 2022-01-26, needs a legal maturity on or after it \
+             [never_collected]"
+        ),
+        "{err}"
+    );
+    let at_instalments = err
+        .lines()
+        .filter(|l| l.contains("they will never be collected [never_collected]"))
+        .count();
+    assert_eq!(at_instalments, 9, "{err}");
+    // The deal as published is not told.
+    let out = ipabs(&["check", "deals/wenke_leasing_1_2018.toml"]);
+    assert!(
+        !text(&out.stderr).contains("deal.legal_maturity"),
+        "{}",
+        text(&out.stderr)
     );
 }

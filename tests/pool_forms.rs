@@ -1390,7 +1390,7 @@ fn a_debtors_default_ends_the_revolving_period() {
 ///   R2 as the group's named obligor.
 #[test]
 fn a_group_default_reaches_the_debtors_purchases() {
-    let run = |date: &str| {
+    let run = |defaults: &str| {
         let pool = REVOLVING_POOL.replacen(
             "name = \"R1\"\n",
             "name = \"R1\"\ntags = { group = \"G\" }\n",
@@ -1399,7 +1399,7 @@ fn a_group_default_reaches_the_debtors_purchases() {
              kind = \"receivable\"\namount = 1000\ndue_date = 2024-07-01\n";
         let src = format!(
             "{HEADER}{pool}{REVOLVING_LIABILITIES}{}\n[scenario]\nname = \"r2\"\n\
-             defaults = [ {{ obligor = \"R2\", date = {date} }} ]\n",
+             defaults = [ {defaults} ]\n",
             revolving_section("2024-04-01").replacen(
                 "price = 0.98\n",
                 "price = 0.98\nobligor = \"R1\"\n",
@@ -1409,7 +1409,7 @@ fn a_group_default_reaches_the_debtors_purchases() {
         let loaded = deal_from_str("pool_forms.toml", &src).unwrap_or_else(|e| panic!("{e}"));
         engine::run(&loaded.deal, &loaded.deal.scenario).unwrap_or_else(|e| panic!("{e}"))
     };
-    let after = run("2024-05-01");
+    let after = run("{ obligor = \"R2\", date = 2024-05-01 }");
     assert_eq!(buys(&after), vec![(1, dec!(298005.48))]);
     let p2 = pool_row(&after, "R1@2024-04-01", 2);
     assert_eq!(
@@ -1424,18 +1424,34 @@ fn a_group_default_reaches_the_debtors_purchases() {
         );
     }
 
-    let before = run("2024-03-20");
+    let told = |r: &RunResult| -> Vec<String> {
+        r.warnings
+            .iter()
+            .filter(|w| w.check.name() == "revolving_defaults")
+            .map(|w| w.message.clone())
+            .collect()
+    };
+    let before = run("{ obligor = \"R2\", date = 2024-03-20 }");
     assert_eq!(buys(&before), vec![]);
-    let told: Vec<&str> = before
-        .warnings
-        .iter()
-        .filter(|w| w.check.name() == "revolving_defaults")
-        .map(|w| w.message.as_str())
-        .collect();
-    assert_eq!(told.len(), 1, "{:?}", before.warnings);
+    let w = told(&before);
+    assert_eq!(w.len(), 1, "{:?}", before.warnings);
     assert!(
-        told[0].contains("receivables of `R1`, which the scenario defaults on 2024-03-20 with its group (`R2` is named)"),
+        w[0].contains(
+            "receivables of `R1`, which the scenario defaults on 2024-03-20 with its group \
+             (`R2` is named)"
+        ),
         "{}",
-        told[0]
+        w[0]
+    );
+    // Both named on that date, R2 first: the debtor's own default is the one told (review
+    // 40c F5).
+    let both =
+        run("{ obligor = \"R2\", date = 2024-03-20 }, { obligor = \"R1\", date = 2024-03-20 }");
+    let w = told(&both);
+    assert_eq!(w.len(), 1, "{:?}", both.warnings);
+    assert!(
+        w[0].contains("which the scenario defaults on 2024-03-20, so it buys nothing"),
+        "{}",
+        w[0]
     );
 }

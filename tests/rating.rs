@@ -1260,6 +1260,19 @@ fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
     assert!(err.contains(&at) && err.contains("[over_issued]"), "{err}");
     assert!(err.contains("--strict: nothing was written"), "{err}");
     assert!(!out.exists(), "nothing is written");
+    // The base case's run-time warnings (the deal is over-issued) name the sized file too
+    // (review 40d F1).
+    let run_time: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("scenario `base`, period"))
+        .collect();
+    assert!(!run_time.is_empty(), "{err}");
+    for l in run_time {
+        assert!(
+            l.starts_with(&format!("{at} scenario `base`, period")),
+            "{l}"
+        );
+    }
     let o = args(false);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");

@@ -269,14 +269,19 @@ class _Work:
         `<scenarios>`, as `load()` of TOML text names `<string>`: the file is gone once the
         call returns."""
         written = str(pathlib.Path(self.tmp) / "scenarios.toml")
-        if written not in str(e):
-            return
-        e.args = tuple(a.replace(written, "<scenarios>") if isinstance(a, str) else a for a in e.args)
+
+        def fix(text: Any) -> Any:
+            return _python_advice(text.replace(written, "<scenarios>")) if isinstance(text, str) else text
+
+        e.args = tuple(fix(a) for a in e.args)
         if getattr(e, "file", None) == written:
             e.file = "<scenarios>"
+        if isinstance(getattr(e, "expected", None), str):
+            e.expected = fix(e.expected)
         for x in getattr(e, "errors", None) or []:
             if x.get("file") == written:
                 x["file"] = "<scenarios>"
+            x["expected"] = fix(x.get("expected"))
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -284,6 +289,8 @@ class _Work:
 
 # A flag and its value's name in the command line parser's words: `'--stress <STRESS>'`.
 _FLAG_WITH_VALUE = re.compile(r"'--([a-z][a-z-]*) <[^>]*>'")
+# The same unquoted: `--merge <DIR>`.
+_BARE_FLAG_WITH_VALUE = re.compile(r"--([a-z][a-z-]*) <[A-Z_/]+>")
 # `size`'s targets as the command line takes them: `--target A=ZZZ`.
 _TARGET_FLAG = re.compile(r"--target ([^=\s]+)=([^:\s]+)")
 
@@ -293,12 +300,27 @@ def _in_python_terms(message: str) -> str:
     flag is the parameter that sets it (`'--stress <STRESS>'` is `stress`, `--target A=ZZZ` is
     `targets={"A": "ZZZ"}`), the parser's pointer to `--help` goes, and the advice to pass
     `--force`, which Python has not, is to remove the directory."""
-    message = message.replace("\n\nFor more information, try '--help'.", "").rstrip("\n")
+    message = message.replace("\n\nFor more information, try '--help'.", "")
+    # The parser's usage line lists flags the call never passed.
+    message = "\n".join(line for line in message.split("\n") if not line.startswith("Usage: ")).rstrip("\n")
     message = _FLAG_WITH_VALUE.sub(lambda m: "`" + m.group(1).replace("-", "_") + "`", message)
+    message = _BARE_FLAG_WITH_VALUE.sub(lambda m: "`" + m.group(1).replace("-", "_") + "`", message)
     message = _TARGET_FLAG.sub(lambda m: f'targets={{"{m.group(1)}": "{m.group(2)}"}}', message)
-    return re.sub(
+    message = re.sub(
         r"pass --force to replace (them|it), or choose another --\w+",
-        "remove it (Python has no parameter for the command line's --force), or choose another out=",
+        "delete what it names (Python has no parameter for the command line's --force), or choose another out=",
+        message,
+    )
+    return _python_advice(message)
+
+
+def _python_advice(message: str) -> str:
+    """The command line's advice to list a deal's own names (a portfolio's scenario error that
+    the deals' names make differ) as Python gives them (review 40c F4: it named the call's
+    temporary scenario file)."""
+    return re.sub(
+        r"`ipabs check DEAL --scenarios [^`]*` tells one deal's",
+        "`ipabs.load(DEAL).obligors` and `.tranches` list one deal's",
         message,
     )
 

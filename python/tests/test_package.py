@@ -372,8 +372,23 @@ def test_usage_errors_speak_python(root):
         "or choose another --out"
     )
     assert said == (
-        "error: out/p already holds results (summary.parquet); remove it (Python has no parameter "
-        "for the command line's --force), or choose another out="
+        "error: out/p already holds results (summary.parquet); delete what it names (Python has no "
+        "parameter for the command line's --force), or choose another out="
+    ), said
+    # The parser's usage line and an unquoted flag (review 40c F3), and the advice to list a
+    # deal's names that named the call's temporary scenario file (review 40c F4).
+    said = ipabs._in_python_terms(
+        "error: the following required arguments were not provided:\n  --merge <DIR>\n\n"
+        "Usage: ipabs rate --out <OUT> --quiet <DEAL>\n\nFor more information, try '--help'.\n"
+    )
+    assert said == "error: the following required arguments were not provided:\n  `merge`", said
+    said = ipabs._python_advice(
+        "what each deal allows, which differs between them: `ipabs check DEAL --scenarios "
+        "<scenarios>` tells one deal's"
+    )
+    assert said == (
+        "what each deal allows, which differs between them: `ipabs.load(DEAL).obligors` and "
+        "`.tranches` list one deal's"
     ), said
 
 

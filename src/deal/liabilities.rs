@@ -136,6 +136,15 @@ impl Base {
         Base::InterestPaid(0),
     ];
 
+    /// Whether the base is an amount of the date (collections, interest paid), of which a
+    /// fee takes a share, rather than a balance, on which it charges a year's rate.
+    pub fn is_flow(self) -> bool {
+        matches!(
+            self,
+            Base::InterestCollections | Base::Collections | Base::InterestPaid(_)
+        )
+    }
+
     /// The TOML spelling; `tranche:<name>` for a tranche's balance.
     pub fn name(self) -> &'static str {
         match self {

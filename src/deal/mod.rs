@@ -250,7 +250,8 @@ impl Deal {
     /// The earliest of `defaults` (a scenario's named defaults) that reaches obligor `o`: its
     /// own, or that of any obligor of its group ([`Obligor::group`]), which defaults the whole
     /// group (docs/rating.md, "Obligor groups"); the obligor named and the date. Of equal
-    /// dates, the first in `defaults`.
+    /// dates, `o`'s own (review 40c F5: a group member named first on the same date was told
+    /// as the cause), then the first in `defaults`.
     pub fn group_default(
         &self,
         o: usize,
@@ -264,7 +265,7 @@ impl Deal {
                     || group
                         .is_some_and(|g| self.obligors.get(x).and_then(|ob| ob.group()) == Some(g))
             })
-            .min_by_key(|&&(_, d)| d)
+            .min_by_key(|&&(x, d)| (d, x != o))
             .copied()
     }
 

@@ -235,7 +235,7 @@ impl Run<'_> {
              every tranche, or give the fees an `end`)"
         } else {
             " (a tranche due before the pool repays it: check its `expected_maturity` and \
-             target balances, and the order of the waterfall's steps; review 32c item 13)"
+             target balances, and the order of the waterfall's steps)"
         };
         warnings.push(Warning::run(
             Check::SupportWithoutDefaults,

@@ -332,18 +332,12 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
     }
     let filled = |a: AccountRef| -> bool {
         let by_rule = CashSource::ALL.iter().any(|&s| deal.accounts.of(s) == a);
-        // A transfer into it, or a `release_reserve` step, which releases into the collection
-        // account (review 40a item 4: a release moved on by a transfer was told).
-        let by_step = deal
+        let by_transfer = deal
             .waterfalls
             .iter()
             .flat_map(|w| &w.steps)
-            .any(|s| match s.action {
-                Action::Transfer { to, .. } => to == a,
-                Action::ReleaseReserve => a == AccountRef::Collection,
-                _ => false,
-            });
-        by_rule || by_step
+            .any(|s| matches!(s.action, Action::Transfer { to, .. } if to == a));
+        by_rule || by_transfer
     };
     let name = |a: AccountRef| deal.accounts.name_of(a).to_string();
     let mut warned: Vec<AccountRef> = Vec::new();
@@ -351,14 +345,24 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
         let Some(raw_steps) = raw.waterfalls.as_ref().and_then(|m| m.get(&w.name)) else {
             continue;
         };
+        // A `release_reserve` step pays from no account and fills the collection account for
+        // the steps after it in its waterfall (review 40a item 4: a release moved on by a
+        // transfer was told; review 40c F1: a release elsewhere must not hide a step that
+        // pays from the empty collection account).
+        let mut released = false;
         for (i, s) in w.steps.iter().enumerate() {
             let from = match s.action {
                 Action::Transfer { from, .. } => from,
-                // It pays from no account.
-                Action::ReleaseReserve => continue,
+                Action::ReleaseReserve => {
+                    released = true;
+                    continue;
+                }
                 _ => s.from,
             };
-            if filled(from) || warned.contains(&from) {
+            if filled(from)
+                || (released && from == AccountRef::Collection)
+                || warned.contains(&from)
+            {
                 continue;
             }
             warned.push(from);

@@ -35,6 +35,7 @@ pub(super) fn build(ctx: &mut Ctx, raw: &mut schema::DealFile) -> Option<Deal> {
             .map(|p| p.collection_end),
     };
     let (mut obligors, obligor_names) = assets::obligors(ctx, &mut raw.obligors, &pool_dates);
+    dropped_payment_date(ctx, &h, &obligors);
     let (tranches, tranche_names) = tranches(ctx, &raw.tranches, &h, last_payment);
     let (fees, fee_names) = fees(
         ctx,
@@ -470,4 +471,55 @@ fn largest_period_cash(
         }
     }
     sums.into_iter().enumerate().max_by_key(|&(_, s)| s)
+}
+
+/// Generated payment dates stop at the legal maturity, so one set a little early drops the
+/// frequency's next date, and the instalments due after the last collection period are never
+/// collected: each is told at its date (`never_collected`), and this at `legal_maturity`, the
+/// one line to fix, with the date it drops (review 40d F2: a legal maturity a day short sent
+/// the user to twelve receivables' due dates).
+fn dropped_payment_date(
+    ctx: &mut Ctx,
+    h: &super::dates::Header,
+    obligors: &[crate::deal::Obligor],
+) {
+    let (Some(freq), Some(periods)) = (h.frequency, h.periods.as_deref()) else {
+        return;
+    };
+    let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+        return;
+    };
+    let end = last.collection_end;
+    let late = obligors
+        .iter()
+        .flat_map(|o| &o.assets)
+        .flat_map(|a| &a.instalments)
+        .filter(|i| i.date > end)
+        .count();
+    let start = first.payment.unadjusted;
+    let next = i32::try_from(periods.len() as u64 * u64::from(freq.months()))
+        .ok()
+        .and_then(|m| {
+            crate::calendar::schedule::add_months(
+                start,
+                m,
+                crate::calendar::schedule::is_month_end(start),
+            )
+        });
+    let (true, Some(next)) = (late > 0, next) else {
+        return;
+    };
+    ctx.warn(
+        Check::NeverCollected,
+        "deal.legal_maturity",
+        format!(
+            "the payment dates stop at {} (the last of the {} dates on or before the legal \
+             maturity {}), so {late} instalment(s) due after its collection period ends on \
+             {end} are never collected; the next date, {next}, needs a legal maturity on or \
+             after it",
+            last.payment.unadjusted,
+            freq.name(),
+            h.legal
+        ),
+    );
 }

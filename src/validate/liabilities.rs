@@ -413,17 +413,26 @@ pub(super) fn fees(
                 }
             }
             schema::FeeKind::AnnualRate => {
-                let rate = match f.rate {
-                    Some(r) => Some(ctx.annual_rate(&format!("{p}.rate"), r, Sign::NonNegative)),
-                    None => {
-                        missing(ctx, &format!("{p}.rate"), what, "rate = 0.001");
-                        None
-                    }
-                };
                 let b = match &f.base {
                     Some(b) => base(ctx, &format!("{p}.base"), b, tranches),
                     None => {
                         missing(ctx, &format!("{p}.base"), what, &bases());
+                        None
+                    }
+                };
+                // On a flow base a share of the date's amount, not a year's rate (review 40c
+                // F7: 1.5 on `interest_paid:A` was "150% a year"); below 1 either way.
+                let rp = format!("{p}.rate");
+                let rate = match f.rate {
+                    Some(r) if b.is_some_and(Base::is_flow) => {
+                        Some(match ctx.rate_places(&rp, r) {
+                            true => ctx.fraction(&rp, r, false),
+                            false => r,
+                        })
+                    }
+                    Some(r) => Some(ctx.annual_rate(&rp, r, Sign::NonNegative)),
+                    None => {
+                        missing(ctx, &rp, what, "rate = 0.001");
                         None
                     }
                 };

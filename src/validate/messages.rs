@@ -120,7 +120,9 @@ impl<'a> SourceIndex<'a> {
         };
         if msg == "duplicate key"
             && header_name(line).is_some()
-            && let Some(e) = self.misspelt_table(&path, offset)
+            && let Some(e) = self
+                .misspelt_table(&path, offset)
+                .or_else(|| self.missing_array_header(line, &path, offset))
         {
             return e;
         }
@@ -237,6 +239,55 @@ impl<'a> SourceIndex<'a> {
                     close = brackets.1,
                 ),
                 format!("{open}{head}{close}", open = brackets.0, close = brackets.1),
+            ));
+        }
+        None
+    }
+
+    /// `[[path]]` at `offset` after a `[[path.x]]` (or `[path.x]`) header with no `[[path]]`
+    /// before it, the usual way of leaving out an array element's own header
+    /// (`[[obligors.assets]]` without its `[[obligors]]`): the sub-table made a table
+    /// [path] that the later `[[path]]` repeats. Told at the sub-table, with the header to
+    /// add (review 40d F3: the message said to merge two [obligors] tables the file does not
+    /// have).
+    fn missing_array_header(&self, line: &str, path: &str, offset: usize) -> Option<InputError> {
+        if !line.trim_start().starts_with("[[") {
+            return None;
+        }
+        let sub = format!("{path}.");
+        let mut start = 0;
+        for l in self.text.get(..offset)?.split_inclusive('\n') {
+            let line_start = start;
+            start += l.len();
+            let Some(name) = header_name(l) else {
+                continue;
+            };
+            if name == path {
+                // An element of its own came first: not this mistake.
+                return None;
+            }
+            if !name.starts_with(&sub) {
+                continue;
+            }
+            let t = l.trim_start();
+            let header = t.get(..t.find(']').map_or(t.len(), |i| i + 1))?;
+            let header = if header.starts_with("[[") {
+                format!("{header}]")
+            } else {
+                header.to_string()
+            };
+            return Some(self.error_at(
+                line_start + (l.len() - t.len()),
+                path,
+                format!(
+                    "{header} comes before any [[{path}]]: it makes a table [{path}] of its own, \
+                     which the [[{path}]] on line {} then repeats",
+                    self.line_of(offset)
+                ),
+                format!(
+                    "the [[{path}]] header of its element (with its keys, e.g. `name`) on the line \
+                     above {header}"
+                ),
             ));
         }
         None

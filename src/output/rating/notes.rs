@@ -304,7 +304,7 @@ pub fn provider_note(
     } else {
         format!(
             ". Without a credit, so never failing on a path: {}; one provider written two \
-             ways is two providers (review 35e item 2): write its `provider` the same on each \
+             ways is two providers: write its `provider` the same on each \
              of its supports to make them one credit",
             untagged.join(", ")
         )

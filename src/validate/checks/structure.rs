@@ -39,6 +39,23 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
             format!("only {} pays it", others.join(", "))
         }
     };
+    // No residual: what the tranches leave stays in the collection account to the end (review
+    // 40d F6: a deal without a subordinated tranche was told only at run time, `cash_left`).
+    // A revolving deal's purchases, or a clean-up call, do not take it either.
+    if !steps
+        .iter()
+        .any(|s| matches!(s.action, Action::PayResidual(_)))
+    {
+        ctx.warn(
+            Check::Unreached,
+            "waterfalls.normal",
+            "no step of the `normal` waterfall pays the residual (`pay_residual`): the cash left \
+             after the tranches and charges stays in the collection account to the end (a run's \
+             `cash_left` warning); give it to the subordinated tranche (剩余收益) with a last \
+             `pay_residual` step"
+                .to_string(),
+        );
+    }
     // A fee or tax that no step of `normal` pays: (its kind, path of its name, name).
     let unpaid_charge = |ctx: &mut Ctx,
                          (kind, path, name): (&str, String, &str),
