@@ -1826,3 +1826,77 @@ normal = [
         "{text}"
     );
 }
+
+/// Without a TDR the same note (review 40d F7: the line said only "paid in full at R = 100%").
+/// The deal of `a_pass_that_one_obligor_breaks_is_noted` without A's rating and with an
+/// undertaking covering A's principal that fails with the debtor: the curve's defaults are no
+/// named default, so at every R the undertaking pays A's shortfall and A is paid in full at
+/// R = 100%; the debtor's named default fails the undertaking and leaves A nothing (a realised
+/// 100%).
+#[test]
+fn paid_in_full_by_the_curve_but_broken_by_one_obligor_is_noted_without_a_tdr() {
+    let src = r#"
+[deal]
+name = "one debtor"
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-04-01]
+legal_maturity = 2024-04-01
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "core"
+[[obligors.assets]]
+kind = "receivable"
+amount = 1000000
+due_date = 2024-03-15
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 900000
+coupon = 0
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 100000
+coupon = 0
+
+[[supports]]
+name = "undertaking"
+provider = "Parent"
+kind = "shortfall_undertaking"
+covers = ["senior_principal"]
+fails_with = "core"
+
+[waterfalls]
+normal = [
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#;
+    let d = deal(src);
+    let table = RatingTable {
+        base_default_rate: dec!(0.015),
+        multipliers: vec![("AAA".into(), dec!(5.0))],
+    };
+    let s = scenario("flat", Decimal::ZERO, 0);
+    let row = breakeven_one(&d, &s, 0, &table).unwrap();
+    assert!(row.passes_at_one, "{row:?}");
+    assert_eq!((row.target_default_rate, row.pass), (None, None));
+    assert_eq!(row.breakeven_obligors, 0);
+    assert_eq!(row.breaking_obligor_default_rate, Some(dec!(1)));
+    let text = breakeven_table(&[row]);
+    assert!(
+        text.contains(
+            "paid in full at R = 100% by the curve, but its largest obligor's default alone \
+             (realised 100.0000%) breaks it: the curve assumes a granular pool"
+        ),
+        "{text}"
+    );
+}

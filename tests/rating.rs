@@ -1647,7 +1647,8 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
     ];
     let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
     // The paths' block: A1 is AAA here as above; A3 is A above by its BDR in `base`, the
-    // paths' scenario, and BB here: no note; A2 is AAA above and BB+ here, but its BDR binds
+    // paths' scenario, and BB here: one line says the blocks' measures differ (review 40d
+    // F8); A2 is AAA above and BB+ here, but its BDR binds
     // in `stressed`, and A4 AAA and A- in `pool only`: the note says the blocks rate them
     // under different scenarios (review 39a item 7).
     let mut rows = rows;
@@ -1684,6 +1685,19 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
             "  note: `A4` is AAA above, by its BDR in scenario `pool only`, and A- here, under \
              `base`: the blocks rate it under different scenarios; --mc-scenario 'pool only' \
              runs the paths under the binding one"
+        ]
+    );
+    let same: Vec<&str> = with_paths
+        .lines()
+        .filter(|l| l.contains("rated differently under one scenario"))
+        .collect();
+    assert_eq!(
+        same,
+        [
+            "  note: rated differently under one scenario, `A3` (A above, BB here): above by the \
+          BDR against the TDRs, here by the share of paths on which the tranche is not paid in \
+          full (under the timely test any interest shortfall on a date counts, interest a \
+          trigger defers too): the blocks measure different things (docs/rating.md §7)"
         ]
     );
     for needle in [

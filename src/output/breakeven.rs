@@ -344,17 +344,23 @@ fn row_cells(r: &BreakevenRow) -> [String; 9] {
             r.breakeven_obligors + 1,
             percent(b, BDR_DP)
         )
-    } else if let (Some(true), 0, Some(b)) = (
-        r.pass,
+    } else if let (true, 0, Some(b)) = (
+        r.pass.unwrap_or(r.passes_at_one),
         r.breakeven_obligors,
         r.breaking_obligor_default_rate,
     ) {
-        // A pass that rests on the largest obligor's credit (review 32c item 7: a one-debtor
-        // pool passed AAA by the curve while the debtor's default broke the senior).
+        // A pass, or without a TDR a tranche paid in full at R = 100%, that rests on the
+        // largest obligor's credit (review 32c item 7: a one-debtor pool passed AAA by the
+        // curve while the debtor's default broke the senior; review 40d F7: without a TDR
+        // the line said only "paid in full at R = 100%").
+        let (by, assumes) = match r.pass {
+            Some(_) => ("passes by the curve", "the table's TDR"),
+            None => ("paid in full at R = 100% by the curve", "the curve"),
+        };
         format!(
-            "passes by the curve, but its largest obligor's default alone (realised {}) breaks \
-             it: the table's TDR assumes a granular pool; `ipabs rate` weighs the obligors' \
-             PDs and the large-obligor test",
+            "{by}, but its largest obligor's default alone (realised {}) breaks it: {assumes} \
+             assumes a granular pool; `ipabs rate` weighs the obligors' PDs and the \
+             large-obligor test",
             percent(b, BDR_DP)
         )
     } else if r.passes_at_one {

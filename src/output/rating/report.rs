@@ -149,24 +149,34 @@ pub fn rate_table(
 /// A line for each tranche whose implied rating above (its BDR's, in a binding scenario other
 /// than the paths') differs from the paths' below: the two blocks rate it under different
 /// scenarios, and `--mc-scenario` runs the paths under the binding one (review 39a item 7: one
-/// tranche read AAA+ and BB+ on one report). Empty when none does.
+/// tranche read AAA+ and BB+ on one report); and one line naming the tranches whose ratings
+/// differ under one scenario, the blocks' two measures. Empty when none does.
 fn scenarios_differ_note(rows: &[RatingRow], mc: &[McTranche], waterfall_scenario: &str) -> String {
     let mut out = String::new();
+    // Tranches rated differently under one scenario: one line for all (review 40d F8: a
+    // subordinated tranche read AAA+ here above a BBB- mezzanine, with no word why).
+    let mut same_scenario: Vec<String> = Vec::new();
     for m in mc {
         let Some(r) = rows.iter().find(|r| r.tranche == m.tranche) else {
-            continue;
-        };
-        let Some(binding) = r
-            .binding_scenario
-            .as_deref()
-            .filter(|&b| b != waterfall_scenario)
-        else {
             continue;
         };
         if r.implied_rating == m.implied_rating {
             continue;
         }
         let name = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".to_string());
+        let Some(binding) = r
+            .binding_scenario
+            .as_deref()
+            .filter(|&b| b != waterfall_scenario)
+        else {
+            same_scenario.push(format!(
+                "`{}` ({} above, {} here)",
+                m.tranche,
+                name(&r.implied_rating),
+                name(&m.implied_rating)
+            ));
+            continue;
+        };
         // Quoted for the shell when the name is more than letters, digits, `_`, `-` and `.`
         // (review 39c item 7: `pool only` broke the command it suggested).
         let arg = if binding
@@ -184,6 +194,15 @@ fn scenarios_differ_note(rows: &[RatingRow], mc: &[McTranche], waterfall_scenari
             m.tranche,
             name(&r.implied_rating),
             name(&m.implied_rating),
+        ));
+    }
+    if !same_scenario.is_empty() {
+        out.push_str(&format!(
+            "  note: rated differently under one scenario, {}: above by the BDR against the \
+             TDRs, here by the share of paths on which the tranche is not paid in full (under \
+             the timely test any interest shortfall on a date counts, interest a trigger defers \
+             too): the blocks measure different things (docs/rating.md §7)\n",
+            same_scenario.join(", ")
         ));
     }
     out
