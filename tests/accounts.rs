@@ -775,7 +775,17 @@ fn a_reserve_release_fills_the_collection_account() {
         &format!("normal = [\n{transfer}  {{ action = \"release_reserve\" }},\n"),
         1,
     );
-    assert_eq!(told(&late).len(), 1, "{:?}", told(&late));
+    let w = told(&late);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].1.contains(
+            "on its date it holds only reserve and support draws (and what the \
+             `release_reserve` of step 2 releases after this step, for the next date); is its \
+             `from` missing?"
+        ),
+        "{}",
+        w[0].1
+    );
     // The release reaches A through the principal account: 10,000 more principal on date 1.
     let r = run(&released);
     assert_eq!(

@@ -157,6 +157,13 @@
 //! has a servicer failure); the other 76 files byte-identical. The figures are tested by hand
 //! in `tests/hand_worked.rs`, `tests/accounts.rs` and `tests/auditing.rs`.
 //!
+//! Re-pinned in session 40: four `support.parquet` files (`run` and `sweep --flows` of gdd and
+//! wenke), when review 40f found their support providers' text stating what no source says
+//! (gdd's "the 2020 sister deal", a year the research only infers; wenke's full legal name of
+//! 北京文投集团, which no source gives). Checked against the previous build's (7ba4599) files
+//! with pyarrow: the same schema and rows (1 and 39 for gdd, 1 and 40 for wenke), every column
+//! equal but `provider`, whose one text changed in each; the other 88 files byte-identical.
+//!
 //! Pinned later (session 27, review 27a item 1): the 24 files the list had left out since the
 //! tables were added after 47289b8, `fees.parquet` and `payment_notices.parquet` of `run` and
 //! `sweep --flows` and `warnings.parquet` of both sweeps, as the build of commit a4f0c13 wrote

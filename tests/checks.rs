@@ -974,7 +974,7 @@ fn a_scenario_index_no_rate_reads_is_told() {
 
 /// A schedule entry's interest typed 100 times too large is a located `rate_range` warning
 /// (review 25d item 8: it added 113 million of cash to the gdd pool in silence). The gdd
-/// example's second entry (2020-08-20, line 64) with interest 114,129,337 for 1,141,293.37: the
+/// example's second entry (2020-08-20, line 66) with interest 114,129,337 for 1,141,293.37: the
 /// principal of entries 2 to 6 of the file, 38,043,112.48, is still to be repaid, and the
 /// entry comes 182 days after the first (2020-02-20), so 114,129,337 × 365 / (38,043,112.48 ×
 /// 182) = 6.0165… = 601.65% a year, beyond 100%. The example as published has no such warning.
@@ -990,7 +990,7 @@ fn a_schedule_interest_100_times_too_large_is_told() {
     let err = text(&out.stderr);
     assert!(
         err.contains(&format!(
-            "warning: {}:64:61: obligors[0].assets[0].schedule[1].interest: interest 114129337 \
+            "warning: {}:66:61: obligors[0].assets[0].schedule[1].interest: interest 114129337 \
              on the 38043112.48 of principal still to be repaid, over 182 days, is 601.65% a \
              year, beyond 100%: is a figure 100 times too large? [rate_range]",
             s(&deal)
@@ -1908,8 +1908,8 @@ fn a_legal_maturity_that_drops_the_last_date_is_told_there() {
             "wenke.toml:42:18: deal.legal_maturity: the payment dates stop at 2021-10-26 (the \
              last of the quarterly dates on or before the legal maturity 2022-01-25), so 9 \
              instalment(s) due after its collection period ends on 2021-10-16 are never \
-             collected; the next date, 2022-01-26, needs a legal maturity on or after it \
-             [never_collected]"
+             collected; a legal maturity on or after 2022-01-26, the first date whose collection \
+             period reaches the last of them (2022-01-10), keeps them [never_collected]"
         ),
         "{err}"
     );
@@ -1925,4 +1925,43 @@ fn a_legal_maturity_that_drops_the_last_date_is_told_there() {
         "{}",
         text(&out.stderr)
     );
+    let told = |edit: &dyn Fn(String) -> String| {
+        let deal = dir.path().join("edited.toml");
+        std::fs::write(&deal, edit(src.clone())).expect("write");
+        text(&ipabs(&["check", s(&deal)]).stderr)
+    };
+    // Collection periods ending at the previous month's end (review 40e F1): 2022-01-26's ends
+    // 2021-12-31, before the last late rent (O1's 2022-01-10); 2022-04-26's ends 2022-03-31,
+    // after it: that is the date to keep.
+    let err = told(&|x| {
+        x.replacen(
+            "legal_maturity = 2022-01-25",
+            "legal_maturity = 2022-01-20",
+            1,
+        )
+        .replacen(
+            "collection_lag_days = 10",
+            "collection_end = \"previous_month_end\"\n# collection_lag_days = 10",
+            1,
+        )
+    });
+    assert!(
+        err.contains(
+            "a legal maturity on or after 2022-04-26, the first date whose collection period \
+             reaches the last of them (2022-01-10), keeps them"
+        ),
+        "{err}"
+    );
+    // A legal maturity on the last payment date drops no date: a lag of 20 days that leaves the
+    // last rents out is told at the rents only (review 40e F2).
+    let err = told(&|x| {
+        x.replacen(
+            "legal_maturity = 2022-01-25",
+            "legal_maturity = 2022-01-26",
+            1,
+        )
+        .replacen("collection_lag_days = 10", "collection_lag_days = 20", 1)
+    });
+    assert!(err.contains("they will never be collected"), "{err}");
+    assert!(!err.contains("deal.legal_maturity"), "{err}");
 }

@@ -1696,8 +1696,9 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         [
             "  note: rated differently under one scenario, `A3` (A above, BB here): above by the \
           BDR against the TDRs, here by the share of paths on which the tranche is not paid in \
-          full (under the timely test any interest shortfall on a date counts, interest a \
-          trigger defers too): the blocks measure different things (docs/rating.md §7)"
+          full (as for the BDR, under the timely test a date's interest shortfall counts, \
+          interest a trigger defers too): the blocks measure different things (docs/rating.md \
+          §7)"
         ]
     );
     for needle in [
@@ -3151,7 +3152,7 @@ fn a_provider_with_a_credit_fails_its_support_on_its_own_paths() {
     );
     let with = |tags: &str| {
         format!(
-            "{bare}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+            "{bare}\n[[supports]]\nname = \"undertaking\"\nprovider = \"担保公司丙\"\n\
              kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n{tags}"
         )
     };
@@ -3231,7 +3232,7 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
     let bare = one_year(&[("O1", 1_000_000, "rating = \"A\"")], 900_000);
     let support = |name: &str, tags: &str| {
         format!(
-            "\n[[supports]]\nname = \"{name}\"\nprovider = \" 高新投 \"\n\
+            "\n[[supports]]\nname = \"{name}\"\nprovider = \" 担保公司丙 \"\n\
              kind = \"guarantee\"\ncovers = [\"senior_principal\"]\n{tags}"
         )
     };
@@ -3242,7 +3243,7 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("supports[0].tags.rating: provider `高新投` has rating `AAB`, which the PD table does not have"),
+        e.contains("supports[0].tags.rating: provider `担保公司丙` has rating `AAB`, which the PD table does not have"),
         "{e}"
     );
     // The first support untagged, the second tagged: one credit, both supports its own.
@@ -3254,7 +3255,7 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
     let d = deal(&src);
     let (credits, _) = credits_from_str("inline.toml", &src, &d, &model.pd).unwrap();
     assert_eq!(credits.providers.len(), 1);
-    assert_eq!(credits.providers[0].provider, "高新投");
+    assert_eq!(credits.providers[0].provider, "担保公司丙");
     assert_eq!(credits.providers[0].supports, vec![0, 1]);
     let pool = rating::pool(&d, credits, &model, 1).unwrap();
     // AA+ over the deal's 375 days (2024-01-01 to 2025-01-10): 0.0005 + (0.001 − 0.0005) ×
@@ -3302,7 +3303,7 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
 fn rate_tells_the_provider_and_the_binding_scenario() {
     let tmp = tempfile::tempdir().unwrap();
     let src = format!(
-        "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+        "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"担保公司丙\"\n\
          kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
          tags = {{ pd = \"0.2\" }}\n",
         one_year(&[("O1", 1_000_000, "pd = \"0.5\"")], 900_000)
@@ -3339,7 +3340,7 @@ fn rate_tells_the_provider_and_the_binding_scenario() {
     );
     let text = String::from_utf8_lossy(&o.stdout);
     for says in [
-        "support providers drawn as credits (docs/rating.md §7): `高新投` (pd = \"0.2\": PD 20.0000%",
+        "support providers drawn as credits (docs/rating.md §7): `担保公司丙` (pd = \"0.2\": PD 20.0000%",
         "`undertaking`) defaults on",
         "(no region or industry tag: it correlates with every obligor at `neither`)",
         "joint default of the pool and the providers, with no floor or cap",
@@ -3424,7 +3425,7 @@ fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
     let n = 20_000u64;
     let run = |obligor_tags: &str, support_extra: &str, base_extra: &str| {
         let src = format!(
-            "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+            "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"担保公司丙\"\n\
              kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
              {support_extra}",
             one_year(&[("O1", 1_000_000, obligor_tags)], 900_000)
@@ -3453,7 +3454,7 @@ fn a_tranche_a_rated_provider_covers_in_full_takes_the_higher_rating() {
     assert_eq!(subs.len(), 2);
     assert!(subs[1].is_none(), "B is subordinated");
     let a = subs[0].as_ref().expect("A is covered in full");
-    assert_eq!(a.provider, "高新投");
+    assert_eq!(a.provider, "担保公司丙");
     assert_eq!(a.provider_rating.as_deref(), Some("AA"));
     assert_eq!(a.standalone.default_probability, share);
     within(share, 0.5, n, "P(O1)");
@@ -3702,7 +3703,7 @@ fn a_backing_guarantee_can_substitute() {
 fn rate_prints_and_writes_the_credit_substitution() {
     let tmp = tempfile::tempdir().unwrap();
     let src = format!(
-        "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"高新投\"\n\
+        "{}\n[[supports]]\nname = \"undertaking\"\nprovider = \"担保公司丙\"\n\
          kind = \"shortfall_undertaking\"\ncovers = [\"senior_interest\", \"senior_principal\"]\n\
          tags = {{ rating = \"AA\" }}\n\n[[supports]]\nname = \"interest\"\nprovider = \"乙\"\n\
          kind = \"guarantee\"\ncovers = [\"senior_interest\"]\ntags = {{ rating = \"AAA\" }}\n",
@@ -3741,12 +3742,12 @@ fn rate_prints_and_writes_the_credit_substitution() {
         .unwrap_or_else(|| panic!("{text}"));
     let cells: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(cells[0], "A", "{line}");
-    assert_eq!(&cells[2..], ["CC", "高新投", "AA", "AA"], "{line}");
+    assert_eq!(&cells[2..], ["CC", "担保公司丙", "AA", "AA"], "{line}");
     let script = r#"
 import sys, pyarrow.parquet as pq
 rows = pq.read_table(sys.argv[1] + "/mc_tranches.parquet").to_pylist()
 a, b = rows
-assert a["substitution_provider"] == "高新投" and a["provider_rating"] == "AA", a
+assert a["substitution_provider"] == "担保公司丙" and a["provider_rating"] == "AA", a
 assert a["standalone_implied_rating"] == "CC" and a["substituted_rating"] == "AA", a
 assert 0.4358 < a["standalone_default_probability"] <= 0.6152, a
 # Every path that loses loses the whole 900,000: the expected loss is the probability.

@@ -371,6 +371,21 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
             } else {
                 "action"
             };
+            // A release later in the waterfall fills it for the next date only (review 40e
+            // F5: the text said the account only ever holds draws).
+            let later = w
+                .steps
+                .iter()
+                .skip(i + 1)
+                .position(|s| matches!(s.action, Action::ReleaseReserve))
+                .filter(|_| from == AccountRef::Collection)
+                .map_or(String::new(), |j| {
+                    format!(
+                        " (and what the `release_reserve` of step {} releases after this step, \
+                         for the next date)",
+                        i + j + 2
+                    )
+                });
             ctx.warn(
                 Check::UnfilledAccount,
                 &format!(
@@ -379,7 +394,8 @@ pub(super) fn unfilled_accounts(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFi
                 ),
                 format!(
                     "this step pays from the {} account, which no `collects` rule and no \
-                     transfer fills: it only ever holds reserve and support draws",
+                     transfer fills: on its date it holds only reserve and support draws{later}; \
+                     is its `from` missing?",
                     name(from)
                 ),
             );

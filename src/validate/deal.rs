@@ -473,40 +473,58 @@ fn largest_period_cash(
     sums.into_iter().enumerate().max_by_key(|&(_, s)| s)
 }
 
-/// Generated payment dates stop at the legal maturity, so one set a little early drops the
-/// frequency's next date, and the instalments due after the last collection period are never
-/// collected: each is told at its date (`never_collected`), and this at `legal_maturity`, the
-/// one line to fix, with the date it drops (review 40d F2: a legal maturity a day short sent
-/// the user to twelve receivables' due dates).
+/// Generated payment dates stop at the legal maturity, so one set between two dates of the
+/// frequency (a day short, say) drops the later one, and the instalments due after the last
+/// collection period are never collected: each is told at its date (`never_collected`), and
+/// this at `legal_maturity`, the one line to fix, with the first date of the frequency whose
+/// collection period reaches the last of them (review 40d F2: a legal maturity a day short sent
+/// the user to twelve receivables' due dates; review 40e F1: with a month-end collection the
+/// next date was not enough). Not told when the legal maturity is the last payment date, or
+/// no date of the next ten years would collect them: the lag, not the maturity, is then what
+/// to look at (review 40e F2).
 fn dropped_payment_date(
     ctx: &mut Ctx,
     h: &super::dates::Header,
     obligors: &[crate::deal::Obligor],
 ) {
-    let (Some(freq), Some(periods)) = (h.frequency, h.periods.as_deref()) else {
+    use crate::calendar::schedule::{ScheduledDate, add_months, is_month_end};
+    let (Some(freq), Some(periods), Some(cal)) =
+        (h.frequency, h.periods.as_deref(), h.calendar.as_ref())
+    else {
         return;
     };
     let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
         return;
     };
+    if h.legal <= last.payment.adjusted {
+        return;
+    }
     let end = last.collection_end;
-    let late = obligors
+    let late: Vec<chrono::NaiveDate> = obligors
         .iter()
         .flat_map(|o| &o.assets)
         .flat_map(|a| &a.instalments)
-        .filter(|i| i.date > end)
-        .count();
+        .map(|i| i.date)
+        .filter(|&d| d > end)
+        .collect();
+    let Some(&latest) = late.iter().max() else {
+        return;
+    };
+    let pay_cal = h.payment_days.calendar(cal);
     let start = first.payment.unadjusted;
-    let next = i32::try_from(periods.len() as u64 * u64::from(freq.months()))
-        .ok()
-        .and_then(|m| {
-            crate::calendar::schedule::add_months(
-                start,
-                m,
-                crate::calendar::schedule::is_month_end(start),
-            )
-        });
-    let (true, Some(next)) = (late > 0, next) else {
+    let step = freq.months() as usize;
+    // The first date of the frequency after the last whose collection period ends on or after
+    // the last late instalment, within ten years.
+    let needed = (periods.len()..periods.len() + 120 / step).find_map(|n| {
+        let u = add_months(start, i32::try_from(n * step).ok()?, is_month_end(start))?;
+        let date = ScheduledDate {
+            unadjusted: u,
+            adjusted: pay_cal.adjust(u, h.business_day),
+        };
+        let e = h.lag.collection_end(date, &pay_cal)?;
+        (e >= latest).then_some(u)
+    });
+    let Some(needed) = needed else {
         return;
     };
     ctx.warn(
@@ -514,12 +532,13 @@ fn dropped_payment_date(
         "deal.legal_maturity",
         format!(
             "the payment dates stop at {} (the last of the {} dates on or before the legal \
-             maturity {}), so {late} instalment(s) due after its collection period ends on \
-             {end} are never collected; the next date, {next}, needs a legal maturity on or \
-             after it",
+             maturity {}), so {} instalment(s) due after its collection period ends on {end} \
+             are never collected; a legal maturity on or after {needed}, the first date whose \
+             collection period reaches the last of them ({latest}), keeps them",
             last.payment.unadjusted,
             freq.name(),
-            h.legal
+            h.legal,
+            late.len()
         ),
     );
 }

@@ -254,6 +254,9 @@ impl<'a> SourceIndex<'a> {
         if !line.trim_start().starts_with("[[") {
             return None;
         }
+        // Only an array of tables under it (`[[obligors.assets]]`): a `[fees.manager]` or a
+        // `[obligors.assets]` is another mistake, which the header to add would not fix
+        // (review 40e F4).
         let sub = format!("{path}.");
         let mut start = 0;
         for l in self.text.get(..offset)?.split_inclusive('\n') {
@@ -270,12 +273,10 @@ impl<'a> SourceIndex<'a> {
                 continue;
             }
             let t = l.trim_start();
-            let header = t.get(..t.find(']').map_or(t.len(), |i| i + 1))?;
-            let header = if header.starts_with("[[") {
-                format!("{header}]")
-            } else {
-                header.to_string()
-            };
+            if !t.starts_with("[[") {
+                return None;
+            }
+            let header = format!("{}]", t.get(..t.find(']').map_or(t.len(), |i| i + 1))?);
             return Some(self.error_at(
                 line_start + (l.len() - t.len()),
                 path,

@@ -199,9 +199,9 @@ fn scenarios_differ_note(rows: &[RatingRow], mc: &[McTranche], waterfall_scenari
     if !same_scenario.is_empty() {
         out.push_str(&format!(
             "  note: rated differently under one scenario, {}: above by the BDR against the \
-             TDRs, here by the share of paths on which the tranche is not paid in full (under \
-             the timely test any interest shortfall on a date counts, interest a trigger defers \
-             too): the blocks measure different things (docs/rating.md §7)\n",
+             TDRs, here by the share of paths on which the tranche is not paid in full (as for \
+             the BDR, under the timely test a date's interest shortfall counts, interest a \
+             trigger defers too): the blocks measure different things (docs/rating.md §7)\n",
             same_scenario.join(", ")
         ));
     }

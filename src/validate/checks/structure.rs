@@ -39,9 +39,10 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
             format!("only {} pays it", others.join(", "))
         }
     };
-    // No residual: what the tranches leave stays in the collection account to the end (review
-    // 40d F6: a deal without a subordinated tranche was told only at run time, `cash_left`).
-    // A revolving deal's purchases, or a clean-up call, do not take it either.
+    // No residual: what the tranches leave stays in the deal's accounts while `normal` runs
+    // (review 40d F6: a deal without a subordinated tranche was told only at run time,
+    // `cash_left`); a clean-up call's or a trigger's waterfall may pay it out later (review
+    // 40e F3), which the message leaves open.
     if !steps
         .iter()
         .any(|s| matches!(s.action, Action::PayResidual(_)))
@@ -49,10 +50,10 @@ pub(super) fn reached(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, paths:
         ctx.warn(
             Check::Unreached,
             "waterfalls.normal",
-            "no step of the `normal` waterfall pays the residual (`pay_residual`): the cash left \
-             after the tranches and charges stays in the collection account to the end (a run's \
-             `cash_left` warning); give it to the subordinated tranche (剩余收益) with a last \
-             `pay_residual` step"
+            "no step of the `normal` waterfall pays the residual (`pay_residual`): what the \
+             tranches and charges leave stays in the deal's accounts while it runs (a run's \
+             `cash_left` warning when some is left at the end); give it to the subordinated \
+             tranche (剩余收益) with a last `pay_residual` step"
                 .to_string(),
         );
     }
