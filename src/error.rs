@@ -455,7 +455,9 @@ impl std::str::FromStr for Check {
 /// `file:line:column: key`); a warning from a run names its scenario and payment date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
-    /// Where, when it comes from an input file: `file:line:column: key`; empty otherwise.
+    /// Where, when it comes from an input file: `file:line:column: key`. A run-time warning's
+    /// is empty, or the file it is about (`size`'s sized deal), printed before its scenario
+    /// and period ([`Warning::place`]).
     pub location: String,
     /// What was found, as printed (without the place and the check's name).
     pub message: String,

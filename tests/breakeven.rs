@@ -1756,15 +1756,8 @@ fn a_whole_obligor_loss_within_the_tdr_fails_the_tranche() {
     assert!(!row.meets(dec!(0.45)) && !row.breaks_in_obligors(dec!(0.45)));
 }
 
-/// One obligor (review 32c item 7): 1,000,000 due 2024-03-15, A 900,000 and B 100,000 at no
-/// coupon, a table TDR of 0.015 × 5.0 = 7.5% for A's AAA. The curve defaults a fraction R of
-/// the receivable: A is paid iff 1,000,000 − fen(R × 1,000,000) ≥ 900,000, R ≤ 10%, so its BDR
-/// (realised) is within [9.99%, 10%] and it passes. Its one obligor's default, a realised 100%,
-/// breaks it: `breakeven_obligors` 0, `breaking_obligor_default_rate` 1, above the TDR (the
-/// pass stands), and the terminal's note says the pass rests on that obligor.
-#[test]
-fn a_pass_that_one_obligor_breaks_is_noted() {
-    let src = r#"
+/// The one-debtor deal of the two tests below.
+const ONE_DEBTOR: &str = r#"
 [deal]
 name = "one debtor"
 cutoff_date = 2024-01-01
@@ -1802,6 +1795,16 @@ normal = [
   { action = "pay_principal", tranches = ["B"] },
 ]
 "#;
+
+/// One obligor (review 32c item 7): 1,000,000 due 2024-03-15, A 900,000 and B 100,000 at no
+/// coupon, a table TDR of 0.015 × 5.0 = 7.5% for A's AAA. The curve defaults a fraction R of
+/// the receivable: A is paid iff 1,000,000 − fen(R × 1,000,000) ≥ 900,000, R ≤ 10%, so its BDR
+/// (realised) is within [9.99%, 10%] and it passes. Its one obligor's default, a realised 100%,
+/// breaks it: `breakeven_obligors` 0, `breaking_obligor_default_rate` 1, above the TDR (the
+/// pass stands), and the terminal's note says the pass rests on that obligor.
+#[test]
+fn a_pass_that_one_obligor_breaks_is_noted() {
+    let src = ONE_DEBTOR;
     let d = deal(src);
     let table = RatingTable {
         base_default_rate: dec!(0.015),
@@ -1835,52 +1838,23 @@ normal = [
 /// 100%).
 #[test]
 fn paid_in_full_by_the_curve_but_broken_by_one_obligor_is_noted_without_a_tdr() {
-    let src = r#"
-[deal]
-name = "one debtor"
-cutoff_date = 2024-01-01
-closing_date = 2024-01-01
-payment_dates = [2024-04-01]
-legal_maturity = 2024-04-01
-day_count = "ACT/365F"
-business_day = "unadjusted"
-calendar = "weekends"
-collection_lag_days = 0
-
-[[obligors]]
-name = "core"
-[[obligors.assets]]
-kind = "receivable"
-amount = 1000000
-due_date = 2024-03-15
-
-[[tranches]]
-name = "A"
-class = "senior"
-balance = 900000
-coupon = 0
-
-[[tranches]]
-name = "B"
-class = "subordinated"
-balance = 100000
-coupon = 0
-
-[[supports]]
-name = "undertaking"
-provider = "Parent"
-kind = "shortfall_undertaking"
-covers = ["senior_principal"]
-fails_with = "core"
-
-[waterfalls]
-normal = [
-  { action = "pay_principal", tranches = ["A"] },
-  { action = "pay_principal", tranches = ["B"] },
-  { action = "pay_residual", tranche = "B" },
-]
-"#;
-    let d = deal(src);
+    let src = ONE_DEBTOR
+        .replacen("rating = \"AAA\"\n", "", 1)
+        .replacen(
+            "[waterfalls]",
+            "[[supports]]\nname = \"undertaking\"\nprovider = \"Parent\"\n\
+             kind = \"shortfall_undertaking\"\ncovers = [\"senior_principal\"]\n\
+             fails_with = \"core\"\n\n[waterfalls]",
+            1,
+        )
+        .replacen(
+            "  { action = \"pay_principal\", tranches = [\"B\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"B\"] },\n  \
+             { action = \"pay_residual\", tranche = \"B\" },\n",
+            1,
+        );
+    assert!(src.contains("fails_with") && src.contains("pay_residual") && !src.contains("AAA"));
+    let d = deal(&src);
     let table = RatingTable {
         base_default_rate: dec!(0.015),
         multipliers: vec![("AAA".into(), dec!(5.0))],

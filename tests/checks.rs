@@ -1907,7 +1907,7 @@ fn a_legal_maturity_that_drops_the_last_date_is_told_there() {
         err.contains(
             "wenke.toml:42:18: deal.legal_maturity: the payment dates stop at 2021-10-26 (the \
              last of the quarterly dates on or before the legal maturity 2022-01-25), so 9 \
-             instalment(s) due after its collection period ends on 2021-10-16 are never \
+             instalments are due after its collection period ends on 2021-10-16 and never \
              collected; a legal maturity on or after 2022-01-26, the first date whose collection \
              period reaches the last of them (2022-01-10), keeps them [never_collected]"
         ),
@@ -1964,4 +1964,86 @@ fn a_legal_maturity_that_drops_the_last_date_is_told_there() {
     });
     assert!(err.contains("they will never be collected"), "{err}");
     assert!(!err.contains("deal.legal_maturity"), "{err}");
+}
+
+/// The legal maturity the warning suggests is the later of the date's scheduled and paid days
+/// (review 40g F1: typing the scheduled day gave `payment_after_legal`), and a legal maturity
+/// on the last scheduled date is not told even when the business-day rule pays it earlier
+/// (review 40g F2). On the weekends calendar, `following`, a 10-day lag:
+/// * quarterly from Fri 2024-04-26 with a legal maturity of 2024-10-20: the dates are 04-26 and
+///   07-26 (collection end 07-16); 10-26, a Saturday, goes. The instalment of 10-10 is the one
+///   late; the next date is paid Mon 10-28, its collection period ending 10-18, after 10-10:
+///   2024-10-28 is suggested, and with it the deal checks with no `never_collected` and no
+///   `payment_after_legal`;
+/// * semiannual from 2024-02-29 (month ends kept), `modified_following`, a legal maturity of
+///   2024-08-31: Sat 08-31 is paid Fri 08-30 (Mon 09-02 is the next month), collection end
+///   08-20, and the instalment of 08-25 is late; the legal maturity is the last scheduled date,
+///   so only the instalment is told.
+#[test]
+fn the_suggested_legal_maturity_is_the_paid_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deal = |head: &str, dates: [&str; 3]| {
+        format!(
+            "[deal]\nname = \"t\"\ncutoff_date = 2023-12-31\nclosing_date = 2024-01-10\n{head}\n\
+             day_count = \"ACT/365F\"\ncalendar = \"weekends\"\ncollection_lag_days = 10\n\n\
+             [[obligors]]\nname = \"O1\"\n[[obligors.assets]]\nkind = \"licence\"\nschedule = [\n\
+             {{ date = {}, principal = 500000, interest = 0 }},\n\
+             {{ date = {}, principal = 500000, interest = 0 }},\n\
+             {{ date = {}, principal = 500000, interest = 0 }},\n]\n\n\
+             [[tranches]]\nname = \"A\"\nclass = \"senior\"\nbalance = 1200000\ncoupon = 0.03\n\n\
+             [[tranches]]\nname = \"B\"\nclass = \"subordinated\"\nbalance = 300000\n\n\
+             [waterfalls]\nnormal = [\n\
+             {{ action = \"pay_interest\", tranches = [\"A\"] }},\n\
+             {{ action = \"pay_principal\", tranches = [\"A\"] }},\n\
+             {{ action = \"pay_principal\", tranches = [\"B\"] }},\n\
+             {{ action = \"pay_residual\", tranche = \"B\" }},\n]\n",
+            dates[0], dates[1], dates[2]
+        )
+    };
+    let check = |src: String| {
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, src).expect("write");
+        let out = ipabs(&["check", s(&path)]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        err
+    };
+    let quarterly = |legal: &str| {
+        deal(
+            &format!(
+                "first_payment_date = 2024-04-26\nfrequency = \"quarterly\"\n\
+                 legal_maturity = {legal}\nbusiness_day = \"following\""
+            ),
+            ["2024-04-10", "2024-07-10", "2024-10-10"],
+        )
+    };
+    let err = check(quarterly("2024-10-20"));
+    assert!(
+        err.contains(
+            "deal.legal_maturity: the payment dates stop at 2024-07-26 (the last of the \
+             quarterly dates on or before the legal maturity 2024-10-20), so 1 instalment is \
+             due after its collection period ends on 2024-07-16 and never collected; a legal \
+             maturity on or after 2024-10-28, the first date whose collection period reaches it \
+             (2024-10-10), keeps it [never_collected]"
+        ),
+        "{err}"
+    );
+    let err = check(quarterly("2024-10-28"));
+    assert!(
+        !err.contains("[never_collected]") && !err.contains("[payment_after_legal]"),
+        "{err}"
+    );
+    let err = check(deal(
+        "first_payment_date = 2024-02-29\nfrequency = \"semiannual\"\n\
+         legal_maturity = 2024-08-31\nbusiness_day = \"modified_following\"",
+        ["2024-02-20", "2024-06-20", "2024-08-25"],
+    ));
+    assert!(
+        err.contains("they will never be collected [never_collected]"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("deal.legal_maturity: the payment dates"),
+        "{err}"
+    );
 }

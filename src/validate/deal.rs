@@ -479,9 +479,11 @@ fn largest_period_cash(
 /// this at `legal_maturity`, the one line to fix, with the first date of the frequency whose
 /// collection period reaches the last of them (review 40d F2: a legal maturity a day short sent
 /// the user to twelve receivables' due dates; review 40e F1: with a month-end collection the
-/// next date was not enough). Not told when the legal maturity is the last payment date, or
-/// no date of the next ten years would collect them: the lag, not the maturity, is then what
-/// to look at (review 40e F2).
+/// next date was not enough); the date is the later of its scheduled and paid days, so that
+/// the legal maturity suggested is not before the payment (`payment_after_legal`, review 40g
+/// F1). Not told when the legal maturity is on or before the last payment date, scheduled or
+/// paid (the lag, not the maturity, is then what to look at: review 40e F2, 40g F2), when the
+/// deal lists its collection ends, or when no date of the next ten years would collect them.
 fn dropped_payment_date(
     ctx: &mut Ctx,
     h: &super::dates::Header,
@@ -496,7 +498,7 @@ fn dropped_payment_date(
     let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
         return;
     };
-    if h.legal <= last.payment.adjusted {
+    if h.legal <= last.payment.adjusted.max(last.payment.unadjusted) {
         return;
     }
     let end = last.collection_end;
@@ -522,23 +524,30 @@ fn dropped_payment_date(
             adjusted: pay_cal.adjust(u, h.business_day),
         };
         let e = h.lag.collection_end(date, &pay_cal)?;
-        (e >= latest).then_some(u)
+        (e >= latest).then_some(date.unadjusted.max(date.adjusted))
     });
     let Some(needed) = needed else {
         return;
+    };
+    let (count, them, keeps) = match late.len() {
+        1 => ("1 instalment is".to_string(), "it", "keeps it"),
+        n => (
+            format!("{n} instalments are"),
+            "the last of them",
+            "keeps them",
+        ),
     };
     ctx.warn(
         Check::NeverCollected,
         "deal.legal_maturity",
         format!(
             "the payment dates stop at {} (the last of the {} dates on or before the legal \
-             maturity {}), so {} instalment(s) due after its collection period ends on {end} \
-             are never collected; a legal maturity on or after {needed}, the first date whose \
-             collection period reaches the last of them ({latest}), keeps them",
+             maturity {}), so {count} due after its collection period ends on {end} and never \
+             collected; a legal maturity on or after {needed}, the first date whose collection \
+             period reaches {them} ({latest}), {keeps}",
             last.payment.unadjusted,
             freq.name(),
             h.legal,
-            late.len()
         ),
     );
 }

@@ -244,7 +244,7 @@ impl<'a> SourceIndex<'a> {
         None
     }
 
-    /// `[[path]]` at `offset` after a `[[path.x]]` (or `[path.x]`) header with no `[[path]]`
+    /// `[[path]]` at `offset` after a `[[path.x]]` header with no `[[path]]`
     /// before it, the usual way of leaving out an array element's own header
     /// (`[[obligors.assets]]` without its `[[obligors]]`): the sub-table made a table
     /// [path] that the later `[[path]]` repeats. Told at the sub-table, with the header to

@@ -349,20 +349,19 @@ pub(super) fn plausible(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile, path
     for (j, f) in deal.fees.iter().enumerate() {
         match f.kind {
             FeeKind::AnnualRate { rate, base } => {
-                // Of what: a year's rate on a balance, or a share of a flow, not annualised.
-                let (flow, max, of) = match base {
-                    Base::InterestCollections | Base::Collections => {
-                        (true, FLOW_FEE_RATE_MAX, " of collections".to_string())
-                    }
+                // Of what: a year's rate on a balance, or a share of a flow, not annualised
+                // (`Base::is_flow`, as validation reads the rate).
+                let flow = base.is_flow();
+                let (max, of) = match base {
                     Base::InterestPaid(i) => (
-                        true,
                         PAID_FEE_RATE_MAX,
                         format!(
                             " of the interest paid to `{}`",
                             deal.tranches.get(i).map_or("", |t| t.name.as_str())
                         ),
                     ),
-                    _ => (false, FEE_RATE_MAX, " a year".to_string()),
+                    _ if flow => (FLOW_FEE_RATE_MAX, " of collections".to_string()),
+                    _ => (FEE_RATE_MAX, " a year".to_string()),
                 };
                 // At the bound too on a balance (review 33a item M2).
                 if rate > max || (!flow && rate == max) {
