@@ -201,18 +201,27 @@ impl<'a> SourceIndex<'a> {
         )
     }
 
+    /// The table headers before `offset`: each line's start, the line and the header's dotted
+    /// name.
+    fn headers_before(&self, offset: usize) -> impl Iterator<Item = (usize, &str, String)> {
+        let mut start = 0;
+        self.text
+            .get(..offset)
+            .unwrap_or("")
+            .split_inclusive('\n')
+            .filter_map(move |line| {
+                let line_start = start;
+                start += line.len();
+                header_name(line).map(|name| (line_start, line, name))
+            })
+    }
+
     /// The table `path` repeated at `offset` because a header before it misspells the table's
     /// name: `[[obligor]]` followed by `[[obligors.assets]]` makes `[obligors]` a table of its
     /// own, which the next `[[obligors]]` repeats. The error is put at the misspelt header.
     fn misspelt_table(&self, path: &str, offset: usize) -> Option<InputError> {
         let head = path.split('.').next()?;
-        let mut start = 0;
-        for line in self.text.get(..offset)?.split_inclusive('\n') {
-            let line_start = start;
-            start += line.len();
-            let Some(name) = header_name(line) else {
-                continue;
-            };
+        for (line_start, line, name) in self.headers_before(offset) {
             let first = name.split('.').next().unwrap_or("");
             if first == head || super::suggest(first, std::iter::once(head)) != Some(head) {
                 continue;
@@ -258,13 +267,7 @@ impl<'a> SourceIndex<'a> {
         // `[obligors.assets]` is another mistake, which the header to add would not fix
         // (review 40e F4).
         let sub = format!("{path}.");
-        let mut start = 0;
-        for l in self.text.get(..offset)?.split_inclusive('\n') {
-            let line_start = start;
-            start += l.len();
-            let Some(name) = header_name(l) else {
-                continue;
-            };
+        for (line_start, l, name) in self.headers_before(offset) {
             if name == path {
                 // An element of its own came first: not this mistake.
                 return None;
