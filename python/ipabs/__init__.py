@@ -137,14 +137,29 @@ def _looks_like_text(s: str) -> bool:
     return "\n" in s or "=" in s or s.lstrip().startswith("[")
 
 
+def _parquet_files(root: pathlib.Path) -> List[pathlib.Path]:
+    """The Parquet files under `root`, in path order, outside the hidden directories where a
+    command running beside this one (another shard of a Dask or Ray job) keeps its lock and
+    writes its files before renaming them: such a directory may vanish while it is listed,
+    which `rglob` raised on (a flaky `FileNotFoundError` of the Ray test); `os.walk` skips it."""
+    found = []
+    for parent, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(pathlib.Path(parent) / f for f in files if f.endswith(".parquet") and not f.startswith("."))
+    return sorted(found)
+
+
 def _snapshot(out: pathlib.Path) -> Dict[str, Tuple[int, int, int]]:
     """The Parquet files under `out` now, each with (inode, mtime in ns, size): a file the
     command then writes (a new file, or one replaced by a rename) has another."""
     if not out.is_dir():
         return {}
     snap = {}
-    for f in out.rglob("*.parquet"):
-        st = f.stat()
+    for f in _parquet_files(out):
+        try:
+            st = f.stat()
+        except FileNotFoundError:
+            continue
         snap[str(f)] = (st.st_ino, st.st_mtime_ns, st.st_size)
     return snap
 
@@ -184,7 +199,7 @@ def _read_tables(
                 i, n = shard.split("/")
                 parts = [f for f in [p / f"shards={n}" / f"shard={i}" / "part-0.parquet"] if f.exists()]
             else:
-                parts = sorted(p.rglob("*.parquet"))
+                parts = _parquet_files(p)
             parts = [f for f in parts if written(f)]
             if parts and (wanted is None or p.name in wanted):
                 tables[p.name] = pa.concat_tables(
