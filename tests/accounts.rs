@@ -33,6 +33,17 @@ fn run(src: &str) -> RunResult {
     engine::run(deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The located warnings of `check` that loading `src` gives: (location, message).
+fn located(src: &str, check: Check) -> Vec<(String, String)> {
+    deal_from_str("accounts.toml", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings
+        .into_iter()
+        .filter(|w| w.check == check)
+        .map(|w| (w.location, w.message))
+        .collect()
+}
+
 /// Sum of the ledger entries of `period` with this action, source and destination names.
 fn moved(r: &RunResult, period: u32, action: &str, source: &str, destination: &str) -> Decimal {
     r.ledger
@@ -655,15 +666,7 @@ fn an_asset_guarantee_pays_into_the_principal_account_and_cures_only_what_defaul
 /// cure's line, 71.
 #[test]
 fn a_pdl_cure_before_senior_expenses_is_told() {
-    let told = |src: &str| {
-        deal_from_str("accounts.toml", src)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .warnings
-            .into_iter()
-            .filter(|w| w.check == Check::StepOrder)
-            .map(|w| (w.location, w.message))
-            .collect::<Vec<_>>()
-    };
+    let told = |src: &str| located(src, Check::StepOrder);
     let src = fixture();
     assert!(told(&src).is_empty());
     let fee_after = src.replacen(
@@ -737,15 +740,7 @@ fn a_failed_servicer_keeps_a_share_of_each_source_and_the_pdl_books_the_principa
 /// after it.
 #[test]
 fn a_reserve_release_fills_the_collection_account() {
-    let told = |src: &str| {
-        deal_from_str("accounts.toml", src)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .warnings
-            .into_iter()
-            .filter(|w| w.check == Check::UnfilledAccount)
-            .map(|w| (w.location, w.message))
-            .collect::<Vec<_>>()
-    };
+    let told = |src: &str| located(src, Check::UnfilledAccount);
     let src = fixture().replacen(
         "[pdl]",
         "[reserve]\ntarget = 0\ninitial = 10000\n\n[pdl]",

@@ -12,9 +12,14 @@ use ipabs::engine::result::{NoticeRow, RunResult};
 use ipabs::validate::deal_from_str;
 use rust_decimal_macros::dec;
 
-fn fixture(extra: &str) -> Deal {
+/// The text of tests/fixtures/auditing.toml.
+fn fixture_text() -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");
-    let src = std::fs::read_to_string(p).expect("fixture") + extra;
+    std::fs::read_to_string(p).expect("fixture")
+}
+
+fn fixture(extra: &str) -> Deal {
+    let src = fixture_text() + extra;
     deal_from_str("auditing.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal
@@ -197,22 +202,20 @@ fn per_unit_payments_carry_the_residual_and_conserve_cash() {
 /// * period 3, paid by its figures: 1,680.30, 168.03.
 #[test]
 fn a_fee_on_interest_paid_reads_the_per_unit_figure() {
-    let src = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
-    )
-    .expect("fixture")
-    .replacen(
-        "[waterfalls]",
-        "[[fees]]\nname = \"on_interest\"\nkind = \"annual_rate\"\nrate = 0.10\n\
+    let src = fixture_text()
+        .replacen(
+            "[waterfalls]",
+            "[[fees]]\nname = \"on_interest\"\nkind = \"annual_rate\"\nrate = 0.10\n\
          base = \"interest_paid:A\"\n\n[waterfalls]",
-        1,
-    )
-    .replacen(
-        "  { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n",
-        "  { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n  \
+            1,
+        )
+        .replacen(
+            "  { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n",
+            "  { action = \"pay_residual\", tranche = \"B\", when = \"final_period\" },\n  \
          { action = \"pay_fee\", fees = [\"on_interest\"] },\n",
-        1,
-    ) + "\n[notices]\nper_unit = true\n";
+            1,
+        )
+        + "\n[notices]\nper_unit = true\n";
     let d = deal_from_str("auditing.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
@@ -238,8 +241,7 @@ fn a_fee_on_interest_paid_reads_the_per_unit_figure() {
 
 #[test]
 fn per_unit_with_half_up_and_odd_balances_are_rejected() {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");
-    let src = std::fs::read_to_string(p).expect("fixture");
+    let src = fixture_text();
     let e = deal_from_str(
         "a.toml",
         &format!("{src}\n[notices]\nper_unit = true\nrounding = \"half_up\"\n"),
@@ -439,17 +441,14 @@ fn the_final_notice_redeems_the_face_left() {
 /// Sunday the 18th was a worked weekend. Before, the record date was 2024-02-09.
 #[test]
 fn record_dates_skip_exchange_closures() {
-    let text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
-    )
-    .expect("fixture")
-    .replace(
-        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
-        "payment_dates = [2023-12-29, 2024-02-19, 2024-09-30]",
-    )
-    .replace("cutoff_date = 2024-01-01", "cutoff_date = 2023-10-01")
-    .replace("closing_date = 2024-01-01", "closing_date = 2023-10-01")
-    .replace("calendar = \"weekends\"", "calendar = \"CN\"");
+    let text = fixture_text()
+        .replace(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2023-12-29, 2024-02-19, 2024-09-30]",
+        )
+        .replace("cutoff_date = 2024-01-01", "cutoff_date = 2023-10-01")
+        .replace("closing_date = 2024-01-01", "closing_date = 2023-10-01")
+        .replace("calendar = \"weekends\"", "calendar = \"CN\"");
     let d = deal_from_str("cn.toml", &text)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
@@ -477,9 +476,7 @@ fn record_dates_skip_exchange_closures() {
 ///   The last date: record date three trading days back from Monday 12-30, Wednesday 12-25.
 #[test]
 fn a_payment_after_redemption_has_a_notice_row() {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml");
-    let src = std::fs::read_to_string(p)
-        .expect("fixture")
+    let src = fixture_text()
         .replace(
             "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]\nlegal_maturity = 2024-09-30",
             "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-30]\n\
@@ -543,12 +540,9 @@ fn a_payment_after_redemption_has_a_notice_row() {
 /// 10^2 yuan).
 #[test]
 fn per_unit_needs_balances_that_every_figure_pays_in_whole_fen() {
-    let src = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
-    )
-    .expect("fixture")
-    .replacen("balance = 900000", "balance = 900100", 1)
-    .replacen("balance = 100000", "balance = 99900", 1);
+    let src = fixture_text()
+        .replacen("balance = 900000", "balance = 900100", 1)
+        .replacen("balance = 100000", "balance = 99900", 1);
     let e = deal_from_str("a.toml", &format!("{src}\n[notices]\nper_unit = true\n"))
         .err()
         .map(|e| e.to_string())
@@ -579,23 +573,21 @@ fn per_unit_needs_balances_that_every_figure_pays_in_whole_fen() {
 /// in, the fee, and B's residual 21,678.30 + 4,000 = 25,678.30.
 #[test]
 fn per_unit_forgoes_the_residual_of_the_redemption_date() {
-    let src = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auditing.toml"),
-    )
-    .expect("fixture")
-    .replacen(
-        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]\nlegal_maturity = 2024-09-30",
-        "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-30, 2025-03-31]\n\
+    let src = fixture_text()
+        .replacen(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]\nlegal_maturity = 2024-09-30",
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30, 2024-12-30, 2025-03-31]\n\
          legal_maturity = 2025-03-31",
-        1,
-    )
-    .replacen(
-        "{ date = 2024-09-15, principal = 300000, interest = 5000 },",
-        "{ date = 2024-09-15, principal = 300000, interest = 5000 },\n  \
+            1,
+        )
+        .replacen(
+            "{ date = 2024-09-15, principal = 300000, interest = 5000 },",
+            "{ date = 2024-09-15, principal = 300000, interest = 5000 },\n  \
          { date = 2024-12-15, principal = 0, interest = 5000 },\n  \
          { date = 2025-03-15, principal = 0, interest = 5000 },",
-        1,
-    ) + "\n[notices]\nper_unit = true\n";
+            1,
+        )
+        + "\n[notices]\nper_unit = true\n";
     let deal = deal_from_str("auditing.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;

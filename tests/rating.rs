@@ -279,8 +279,37 @@ fn hand_src(senior: u32) -> String {
     )
 }
 
+/// `size`'s options for `targets` as the command line's defaults give them: no minimum
+/// coverage, a step of 10,000, the issue size fixed, no margin, the point TDR, the engine's
+/// coverage basis.
+fn size_opts(targets: &[(usize, &str)]) -> SizeOptions {
+    SizeOptions {
+        targets: targets.iter().map(|&(i, r)| (i, r.to_string())).collect(),
+        min_coverage: None,
+        step: dec!(10000),
+        free_issue_size: false,
+        margin: Decimal::ZERO,
+        tdr_at: Default::default(),
+        coverage_basis: Default::default(),
+    }
+}
+
 const NO_CONCENTRATION: &str =
     "[rating_model]\nlarge_obligor_test = false\nsingle_obligor_multiplier = false\n";
+
+/// The TDRs of deal `d` (its text `src`) without the concentration tests, from `paths` paths
+/// of seed 1: the base scenario set, the pool, the TDRs and the simulation.
+fn tdrs_of(
+    src: &str,
+    d: &Deal,
+    paths: u64,
+) -> (ScenarioSet, Pool, Vec<RatingTdr>, rating::Simulation) {
+    let s = set(d, NO_CONCENTRATION);
+    let pool = pool_of(src, d, &s.rating_model, 1);
+    let sim = simulate(&pool, paths, &|_| {});
+    let t = tdrs(d, &pool, &sim, &s.rating_model);
+    (s, pool, t, sim)
+}
 
 fn hand_tdrs(
     senior: u32,
@@ -288,10 +317,7 @@ fn hand_tdrs(
 ) -> (Deal, ScenarioSet, Pool, Vec<RatingTdr>, rating::Simulation) {
     let src = hand_src(senior);
     let d = deal(&src);
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&src, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, paths, &|_| {});
-    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let (s, pool, t, sim) = tdrs_of(&src, &d, paths);
     (d, s, pool, t, sim)
 }
 
@@ -371,10 +397,7 @@ fn a_tranche_that_fails_with_no_defaults_passes_no_rating() {
     let src = one_year(&obligors, 900_000).replacen("balance = 900000", "balance = 1100000", 1);
     let d = deal(&src);
     assert_eq!(d.tranches[0].balance, dec!(1100000));
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&src, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, 2_000, &|_| {});
-    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let (s, _, t, _) = tdrs_of(&src, &d, 2_000);
     assert!(t.iter().all(|r| r.tdr == Decimal::ZERO), "{t:?}");
     let bdr = min_bdr(&d, &s.scenarios, 0).unwrap();
     assert!(
@@ -406,15 +429,7 @@ fn a_tranche_that_fails_with_no_defaults_passes_no_rating() {
 #[test]
 fn sizing_finds_the_largest_balance_and_reruns_confirm_it() {
     let (d, s, _pool, t, _sim) = hand_tdrs(250_000, 20_000);
-    let opts = SizeOptions {
-        targets: vec![(0, "AAA".into())],
-        min_coverage: None,
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
-        coverage_basis: Default::default(),
-    };
+    let opts = size_opts(&[(0, "AAA")]);
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;
     // By hand: TDR(AAA) = 0.7, BDR ≈ 1 − A / 1,000,000 (within 0.0001 below), so A ≤ 300,000
@@ -538,18 +553,11 @@ normal = [
 ]
 "#);
     let d = deal(src);
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(src, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, 2_000, &|_| {});
-    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let (s, _, t, _) = tdrs_of(src, &d, 2_000);
     let opts = |coverage_basis| SizeOptions {
-        targets: vec![(0, "AAA".into())],
         min_coverage: Some(dec!(1.1)),
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
         coverage_basis,
+        ..size_opts(&[(0, "AAA")])
     };
     let day = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
     let engine = size(&d, &s.scenarios, &t, &opts(CoverageBasis::Engine)).unwrap();
@@ -625,16 +633,10 @@ normal = [
     let opts = |targets, min: Decimal| SizeOptions {
         targets,
         min_coverage: Some(min),
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
         coverage_basis: CoverageBasis::Portfolio,
+        ..size_opts(&[])
     };
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&mixed, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, 2_000, &|_| {});
-    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let (s, _, t, _) = tdrs_of(&mixed, &d, 2_000);
     let r = size(
         &d,
         &s.scenarios,
@@ -721,19 +723,8 @@ normal = [
     let d = ipabs::validate::deal_from_str("m.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(&src, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, 2_000, &|_| {});
-    let t = tdrs(&d, &pool, &sim, &s.rating_model);
-    let opts = SizeOptions {
-        targets: vec![(1, "C".into())],
-        min_coverage: None,
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
-        coverage_basis: Default::default(),
-    };
+    let (s, _, t, _) = tdrs_of(&src, &d, 2_000);
+    let opts = size_opts(&[(1, "C")]);
     let e = size(&d, &s.scenarios, &t, &opts)
         .expect_err("M fails at one step")
         .to_string();
@@ -796,18 +787,10 @@ normal = [
 ]
 "#);
     let d = deal(src);
-    let s = set(&d, NO_CONCENTRATION);
-    let pool = pool_of(src, &d, &s.rating_model, 1);
-    let sim = simulate(&pool, 2_000, &|_| {});
-    let t = tdrs(&d, &pool, &sim, &s.rating_model);
+    let (s, _, t, _) = tdrs_of(src, &d, 2_000);
     let opts = SizeOptions {
-        targets: vec![(0, "AAA".into()), (1, "AAA".into())],
         min_coverage: Some(dec!(1.1)),
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
-        coverage_basis: Default::default(),
+        ..size_opts(&[(0, "AAA"), (1, "AAA")])
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let day = |m, dd| chrono::NaiveDate::from_ymd_opt(2024, m, dd).unwrap();
@@ -1438,13 +1421,8 @@ fn size_at_the_upper_end_of_the_interval() {
     let high = bbb.tdr_high;
     assert!(high > bbb.tdr, "{bbb:?}");
     let point = SizeOptions {
-        targets: vec![(0, "BBB".into())],
-        min_coverage: None,
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
         tdr_at: TdrAt::Point,
-        coverage_basis: Default::default(),
+        ..size_opts(&[(0, "BBB")])
     };
     let upper = SizeOptions {
         tdr_at: TdrAt::Upper,
@@ -1528,15 +1506,7 @@ fn size_says_why_a_tdr_is_full() {
         (aaa.simulated, aaa.multiplier, aaa.tdr),
         (dec!(0.7), 2.5, Decimal::ONE)
     );
-    let opts = SizeOptions {
-        targets: vec![(0, "AAA".into())],
-        min_coverage: None,
-        step: dec!(10000),
-        free_issue_size: false,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
-        coverage_basis: Default::default(),
-    };
+    let opts = size_opts(&[(0, "AAA")]);
     let e = size(&d, &s.scenarios, &t, &opts).expect_err("TDR 100%");
     assert!(
         e.to_string().contains(
@@ -2091,13 +2061,8 @@ fn free_sizing_needs_no_subordinated_tranche() {
             .all(|x| x.class != ipabs::deal::TrancheClass::Subordinated)
     );
     let mut opts = SizeOptions {
-        targets: vec![(0, "AAA".into())],
-        min_coverage: None,
-        step: dec!(10000),
         free_issue_size: true,
-        margin: Decimal::ZERO,
-        tdr_at: Default::default(),
-        coverage_basis: Default::default(),
+        ..size_opts(&[(0, "AAA")])
     };
     let result = size(&d, &s.scenarios, &t, &opts).unwrap();
     let found = result.sized[0].balance;
