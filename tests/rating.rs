@@ -1269,6 +1269,134 @@ fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
     assert!(a == 600_000 || a == 590_000, "{a}");
 }
 
+/// A balance whose base case trips a trigger with no default fails its step (review 40d F1:
+/// `size` reported PASS, "binding constraint: issue size", for a senior whose base case
+/// accelerated from the first date). The hand deal (pool 1,000,000 collected on its one date,
+/// coupons 0, no fees) with an acceleration trigger `coverage_below 2`: on that date A owes its
+/// whole balance, so its multiple is 1,000,000 / A (docs/conventions.md, "The coverage
+/// multiple"), below 2 for A > 500,000. The rating alone allows A up to 590,000 or 600,000
+/// (`size_prints_the_sized_deals_warnings_and_strict_stops_it`), so at 510,000 only the trigger
+/// fails: A = 500,000 (a multiple of exactly 2 is not below 2), bound by the trigger. With
+/// `allow = ["trips_without_defaults"]` (the structure means it to trip) it binds nothing, and
+/// with a threshold of 200 even one step (a multiple of 100) trips it: a refusal that names it.
+#[test]
+fn a_trigger_the_base_case_trips_binds_the_sizing() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let with_trigger = |threshold: &'static str| {
+        move |s: String| {
+            s.replace(
+                "[waterfalls]\nnormal = [",
+                &format!(
+                    "[[triggers]]\nname = \"cover\"\nkind = \"acceleration\"\n\
+                     condition = \"coverage_below\"\nthreshold = {threshold}\n\
+                     waterfall = \"accelerated\"\n\n[waterfalls]\naccelerated = [\n  \
+                     {{ action = \"pay_interest\", tranches = [\"A\"] }},\n  \
+                     {{ action = \"pay_principal\", tranches = [\"A\"] }},\n  \
+                     {{ action = \"pay_principal\", tranches = [\"B\"] }},\n  \
+                     {{ action = \"pay_residual\", tranche = \"B\" }},\n]\nnormal = ["
+                ),
+            )
+        }
+    };
+    let sized = |dir: &str, allow: &[&str], threshold: &'static str| {
+        let dir = tmp.path().join(dir);
+        std::fs::create_dir(&dir).unwrap();
+        let (path, scenarios) = hand_files(&dir, allow, with_trigger(threshold));
+        let out = dir.join("out");
+        let o = ipabs(&[
+            "size",
+            path.to_str().unwrap(),
+            "--scenarios",
+            scenarios.to_str().unwrap(),
+            "--target",
+            "A=C",
+            "--paths",
+            "2000",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let steps = out.join("size_steps.parquet");
+        let df = steps.exists().then(|| {
+            ParquetReader::new(std::fs::File::open(steps).unwrap())
+                .finish()
+                .unwrap()
+        });
+        (o, df)
+    };
+
+    let (o, df) = sized("bound", &[], "2");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains(
+            "largest balance 500,000.00; binding constraint: trigger (one step up, trigger \
+             `cover` trips in the base case (no default, no delay) on 2025-01-10)"
+        ),
+        "{text}"
+    );
+    let df = df.expect("size_steps.parquet");
+    let (balance, rating_ok, pass, trigger, date) = (
+        df.column("balance").unwrap().decimal().unwrap().clone(),
+        df.column("rating_ok").unwrap().bool().unwrap().clone(),
+        df.column("pass").unwrap().bool().unwrap().clone(),
+        df.column("base_case_trigger")
+            .unwrap()
+            .str()
+            .unwrap()
+            .clone(),
+        df.column("base_case_trigger_date")
+            .unwrap()
+            .date()
+            .unwrap()
+            .clone(),
+    );
+    let mut seen = (false, false);
+    for i in 0..df.height() {
+        let b = Decimal::from_i128_with_scale(balance.physical().get(i).unwrap(), 2);
+        let trips = b > dec!(500000);
+        assert_eq!(trigger.get(i), trips.then_some("cover"), "{b}");
+        assert_eq!(
+            date.as_date_iter().nth(i).flatten(),
+            trips.then(|| chrono::NaiveDate::from_ymd_opt(2025, 1, 10).unwrap()),
+            "{b}"
+        );
+        // A step that trips fails, whatever its rating.
+        if trips {
+            assert_eq!(pass.get(i), Some(false), "{b}");
+        }
+        seen.0 |= b == dec!(500000) && pass.get(i) == Some(true);
+        seen.1 |= b == dec!(510000) && rating_ok.get(i) == Some(true);
+    }
+    assert!(seen.0 && seen.1, "{df}");
+    let written = std::fs::read_to_string(tmp.path().join("bound/out/hand.sized.toml")).unwrap();
+    assert!(written.contains("balance = 500000"), "{written}");
+
+    // Allowed: the trigger binds nothing, and the rating sizes A as without it.
+    let (o, _) = sized("allowed", &["trips_without_defaults"], "2");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains("largest balance 600,000.00; binding constraint: rating")
+            || text.contains("largest balance 590,000.00; binding constraint: rating"),
+        "{text}"
+    );
+
+    // Even one step trips it: refused, with the trigger and what to do.
+    let (o, df) = sized("refused", &[], "200");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(df.is_none(), "nothing is written");
+    assert!(
+        err.contains("no balance of `A` keeps C: even 10000 fails (trigger)")
+            && err.contains(
+                "trigger `cover` trips in the base case (no default, no delay) on 2025-01-10"
+            )
+            && err.contains("allow = [\"trips_without_defaults\"]"),
+        "{err}"
+    );
+}
+
 /// `size --min-coverage` on a pass-through tranche says that its multiple counts interest only
 /// before the expected maturity (review 25a item 3: wenke's A was sized to 732,990,000 of a
 /// 733,000,000 issue at a "coverage 5.66"); `--strict` makes that an error, and nothing is

@@ -1,8 +1,9 @@
 //! Tranche sizing (`ipabs size`, docs/rating.md "Sizing"): in order of seniority, the largest
 //! balance of each targeted tranche, on a grid of `step`, that keeps its target rating (its BDR,
 //! the minimum over the scenarios, covers the rating's TDR) and, if asked, a coverage multiple
-//! of at least the minimum on every payment date of the base case; in rounds until no balance
-//! moves, when several tranches are sized. The last subordinated tranche takes the rest of a
+//! of at least the minimum on every payment date of the base case, and trips no trigger in the
+//! base case (a structure that accelerates with no default: `trips_without_defaults`); in
+//! rounds until no balance moves, when several tranches are sized. The last subordinated tranche takes the rest of a
 //! fixed issue size, unless the issue size is freed.
 
 use chrono::NaiveDate;
@@ -12,7 +13,7 @@ use super::{RatingTdr, min_bdr_of};
 use crate::analytics::breakeven::Bdr;
 use crate::deal::{Amortization, Deal, TrancheClass};
 use crate::engine::{self, ObligorRows, ProjectionCache};
-use crate::error::{Error, Result};
+use crate::error::{Check, Error, Result};
 use crate::scenario::Scenario;
 
 /// What `ipabs size` is asked.
@@ -122,6 +123,34 @@ pub struct SizeStep {
     pub min_coverage_date: Option<NaiveDate>,
     /// Which multiple `min_coverage_multiple` is (`--coverage-basis`; since session 39).
     pub coverage_basis: CoverageBasis,
+    /// The trigger the base case trips with no default and no delay, when it does
+    /// (`trips_without_defaults`), which fails the step (since session 41, review 40d F1).
+    pub base_case_trigger: Option<BaseTrigger>,
+}
+
+/// A trigger the base case trips with no default and no delay: the structure accelerates (or
+/// defaults) by itself, so no balance that trips it passes (`[deal] allow =
+/// ["trips_without_defaults"]` says the structure means it to trip, and then it does not bind).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseTrigger {
+    /// The trigger's name.
+    pub name: String,
+    /// The payment date it first trips on.
+    pub date: NaiveDate,
+}
+
+impl BaseTrigger {
+    /// The trigger the base case `base` trips as `check` would warn of it: its first trigger,
+    /// when the run warned `trips_without_defaults` (the rule is the engine's, in
+    /// `engine::end`: not a scenario's event or a support's failure, and not allowed).
+    fn of(base: &crate::engine::result::RunResult) -> Option<BaseTrigger> {
+        let warned = base
+            .warnings
+            .iter()
+            .any(|w| w.check == Check::TripsWithoutDefaults);
+        let (name, date) = base.first_trigger.clone().filter(|_| warned)?;
+        Some(BaseTrigger { name, date })
+    }
 }
 
 impl SizeStep {
@@ -144,6 +173,11 @@ fn failed_step(s: &SizeStep, d: &Deal) -> String {
         .min_coverage_multiple
         .map(|c| format!(", minimum coverage {}", c.round_dp(4)))
         .unwrap_or_default();
+    let trigger = s
+        .base_case_trigger
+        .as_ref()
+        .map(|t| format!(", {}", t.text()))
+        .unwrap_or_default();
     let others: Vec<String> = d
         .tranches
         .iter()
@@ -151,7 +185,7 @@ fn failed_step(s: &SizeStep, d: &Deal) -> String {
         .map(|x| format!("{} {}", x.name, x.balance))
         .collect();
     format!(
-        ": BDR {bdr} against TDR({}) {}{coverage}, with {}",
+        ": BDR {bdr} against TDR({}) {}{coverage}{trigger}, with {}",
         s.target_rating,
         pct(s.target_default_rate),
         others.join(", ")
@@ -172,6 +206,18 @@ pub struct Sized {
     pub binding: String,
     /// When coverage binds: where the balance one step up falls short of the minimum.
     pub coverage_short: Option<CoverageShort>,
+    /// When a base-case trigger binds: the trigger the balance one step up trips.
+    pub trigger_short: Option<BaseTrigger>,
+}
+
+impl BaseTrigger {
+    /// `trigger `NAME` trips in the base case on DATE`, for the terminal and the refusal.
+    pub fn text(&self) -> String {
+        format!(
+            "trigger `{}` trips in the base case (no default, no delay) on {}",
+            self.name, self.date
+        )
+    }
 }
 
 /// Where a balance one step above the one found fails `--min-coverage` (review 34c item H1:
@@ -204,32 +250,66 @@ struct Eval {
     coverage_ok: Option<bool>,
     /// Where the tranche's minimum coverage multiple stands (with a multiple).
     coverage_at: Option<CoverageShort>,
+    /// The trigger the base case trips with no default, which fails the step.
+    trigger: Option<BaseTrigger>,
 }
 
 impl Eval {
-    /// Grid point `idx` found with this evaluation one step above it: what binds it, and
-    /// where coverage falls short when coverage fails.
+    /// Grid point `idx` found with this evaluation one step above it: what binds it, where
+    /// coverage falls short when coverage fails, and the trigger it trips.
     fn found_below(self, idx: u64) -> Found {
-        let binding = self.binding().to_string();
-        let short = self.coverage_at.filter(|_| self.coverage_ok == Some(false));
-        (idx, binding, short)
+        Found {
+            idx,
+            binding: self.binding(),
+            coverage_short: self.coverage_at.filter(|_| self.coverage_ok == Some(false)),
+            trigger_short: self.trigger,
+        }
     }
 
     fn pass(&self) -> bool {
-        self.rating_ok && self.coverage_ok != Some(false)
+        self.rating_ok && self.coverage_ok != Some(false) && self.trigger.is_none()
     }
-    fn binding(&self) -> &'static str {
-        match (self.rating_ok, self.coverage_ok == Some(false)) {
-            (false, true) => "rating and coverage",
-            (false, false) => "rating",
-            (true, true) => "coverage",
-            (true, false) => "issue size",
+
+    /// What fails: `rating`, `coverage`, `trigger`, two of them joined by "and", all three
+    /// as "rating, coverage and trigger"; `issue size` when nothing does.
+    fn binding(&self) -> String {
+        let failed: Vec<&str> = [
+            (!self.rating_ok, "rating"),
+            (self.coverage_ok == Some(false), "coverage"),
+            (self.trigger.is_some(), "trigger"),
+        ]
+        .into_iter()
+        .filter_map(|(fails, name)| fails.then_some(name))
+        .collect();
+        match failed.split_last() {
+            None => "issue size".to_string(),
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         }
     }
 }
 
-/// A grid point found, what binds it, and where coverage falls short one step up.
-type Found = (u64, String, Option<CoverageShort>);
+/// A grid point found, what binds it, and where coverage falls short or which trigger trips
+/// one step up.
+#[derive(Debug, Clone)]
+struct Found {
+    idx: u64,
+    binding: String,
+    coverage_short: Option<CoverageShort>,
+    trigger_short: Option<BaseTrigger>,
+}
+
+impl Found {
+    /// Grid point `idx` when it is the largest the room allows: nothing binds but the size.
+    fn at_top(idx: u64) -> Found {
+        Found {
+            idx,
+            binding: "issue size".to_string(),
+            coverage_short: None,
+            trigger_short: None,
+        }
+    }
+}
 
 /// Where tranche `t`'s minimum coverage multiple `min` stands in the base case `base` of `d`:
 /// its first date, and whose principal falls due there. The engine's multiple is found in the
@@ -443,7 +523,8 @@ impl Search<'_> {
         self.set(d, t, idx, issue);
         let (bdr, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
         let rating_ok = bdr.meets(t.tdr + self.opts.margin);
-        let (cov, coverage_at) = match self.opts.coverage_basis {
+        // The base case: its coverage, and a trigger it trips with no default.
+        let (cov, coverage_at, trigger) = match self.opts.coverage_basis {
             CoverageBasis::Engine => {
                 let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
                 let cov = base
@@ -452,7 +533,7 @@ impl Search<'_> {
                     .find(|s| s.tranche == t.name)
                     .and_then(|s| s.min_coverage_multiple);
                 let at = cov.and_then(|m| coverage_at(&base, d, t, (m, None)));
-                (cov, at)
+                (cov, at, BaseTrigger::of(&base))
             }
             CoverageBasis::Portfolio => {
                 // With the ledger: the asset guarantor's money held is read from it.
@@ -461,7 +542,7 @@ impl Search<'_> {
                 let at = min
                     .as_ref()
                     .and_then(|m| coverage_at(&base, d, t, (m.multiple, Some(m.date))));
-                (min.map(|m| m.multiple), at)
+                (min.map(|m| m.multiple), at, BaseTrigger::of(&base))
             }
         };
         let coverage_ok = self.opts.min_coverage.and_then(|m| cov.map(|c| c >= m));
@@ -469,6 +550,7 @@ impl Search<'_> {
             rating_ok,
             coverage_ok,
             coverage_at,
+            trigger,
         };
         steps.push(SizeStep {
             deal: d.name.clone(),
@@ -489,6 +571,7 @@ impl Search<'_> {
             tdr_at: self.opts.tdr_at,
             min_coverage_date: e.coverage_at.as_ref().map(|c| c.date),
             coverage_basis: self.opts.coverage_basis,
+            base_case_trigger: e.trigger.clone(),
         });
         Ok(e)
     }
@@ -582,17 +665,25 @@ impl Search<'_> {
         let max_idx = self.max_idx(d, t)?;
         let top = self.eval(d, t, max_idx, issue, steps)?;
         let found = if top.pass() {
-            (max_idx, "issue size".to_string(), None)
+            Found::at_top(max_idx)
         } else {
             let low = self.eval(d, t, 1, issue, steps)?;
             if !low.pass() {
-                let breach = if low.rating_ok {
+                let mut breach = if low.rating_ok {
                     String::new()
                 } else {
                     // The binding scenario of the step just evaluated, not searched again.
                     let binding = steps.last().and_then(|s| s.binding_scenario.as_deref());
                     self.breach_text(d, t, binding)?
                 };
+                if low.trigger.is_some() {
+                    // The trigger's own advice (`trips_without_defaults`).
+                    breach.push_str(
+                        "; check the trigger's threshold and the steps that pay what it tests, \
+                         or allow it with `allow = [\"trips_without_defaults\"]` when the \
+                         structure means it to trip",
+                    );
+                }
                 return Err(Error::Usage(format!(
                     "no balance of `{}` keeps {}: even {} fails ({}){}{}{breach}",
                     t.name,
@@ -621,7 +712,7 @@ impl Search<'_> {
             }
             hi_eval.found_below(lo)
         };
-        self.set(d, t, found.0, issue);
+        self.set(d, t, found.idx, issue);
         Ok(found)
     }
 
@@ -641,7 +732,7 @@ impl Search<'_> {
         let found = if idx > max_idx || !self.eval(d, t, idx, issue, steps)?.pass() {
             None
         } else if idx == max_idx {
-            Some((idx, "issue size".to_string(), None))
+            Some(Found::at_top(idx))
         } else {
             let next = self.eval(d, t, idx + 1, issue, steps)?;
             (!next.pass()).then(|| next.found_below(idx))
@@ -736,7 +827,7 @@ pub fn size(
     for round in 1..=MAX_ROUNDS {
         let mut changed = false;
         for (j, t) in targets.iter().enumerate() {
-            if let Some((idx, _, _)) = found[j]
+            if let Some(idx) = found[j].as_ref().map(|f| f.idx)
                 && let Some(now) = search.still_largest(&mut d, t, idx, &mut steps)?
             {
                 found[j] = Some(now);
@@ -755,13 +846,19 @@ pub fn size(
                 .iter()
                 .zip(found)
                 .map(|(t, f)| {
-                    let (idx, binding, coverage_short) = f.unwrap_or((0, String::new(), None));
+                    let f = f.unwrap_or(Found {
+                        idx: 0,
+                        binding: String::new(),
+                        coverage_short: None,
+                        trigger_short: None,
+                    });
                     Sized {
                         tranche: t.name.clone(),
                         target_rating: t.rating.clone(),
-                        balance: opts.step * Decimal::from(idx),
-                        binding,
-                        coverage_short,
+                        balance: opts.step * Decimal::from(f.idx),
+                        binding: f.binding,
+                        coverage_short: f.coverage_short,
+                        trigger_short: f.trigger_short,
                     }
                 })
                 .collect();
@@ -786,11 +883,11 @@ fn sized_before(e: Error, targets: &[Target], found: &[Option<Found>], step: Dec
         .iter()
         .zip(found)
         .filter_map(|(t, f)| {
-            f.as_ref().map(|(idx, ..)| {
+            f.as_ref().map(|f| {
                 format!(
                     "`{}` {} at {}",
                     t.name,
-                    step * Decimal::from(*idx),
+                    step * Decimal::from(f.idx),
                     t.rating
                 )
             })

@@ -350,6 +350,18 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                     .map(|r| r.coverage_basis.name())
                     .collect::<Vec<&str>>(),
             ),
+            Column::new(
+                "base_case_trigger".into(),
+                rows.iter()
+                    .map(|r| r.base_case_trigger.as_ref().map(|t| t.name.as_str()))
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            Column::new(
+                "base_case_trigger_date".into(),
+                rows.iter()
+                    .map(|r| r.base_case_trigger.as_ref().map(|t| t.date))
+                    .collect::<Vec<Option<chrono::NaiveDate>>>(),
+            ),
         ],
     )
 }

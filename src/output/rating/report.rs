@@ -283,7 +283,7 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
         // with no defaults (no break-even).
         let bdr = s.bdr().text();
         out.push_str(&format!(
-            "{:>4}  {}  {:>19}  {:>19}  {:>11}  {:>9}  {:>8}  {}\n",
+            "{:>4}  {}  {:>19}  {:>19}  {:>11}  {:>9}  {:>8}  {}{}\n",
             s.step,
             pad(&s.tranche, w),
             format_money(s.balance),
@@ -292,8 +292,18 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
             pct(s.target_default_rate),
             s.min_coverage_multiple
                 .map_or_else(|| "-".into(), |c| format!("{:.4}", c)),
-            if s.pass { "PASS" } else { "FAIL" }
+            if s.pass { "PASS" } else { "FAIL" },
+            // What fails a step whose BDR and coverage pass (since session 41).
+            s.base_case_trigger
+                .as_ref()
+                .map_or_else(String::new, |t| format!("  trigger `{}`", t.name))
         ));
+    }
+    if steps.iter().any(|s| s.base_case_trigger.is_some()) {
+        out.push_str(
+            "trigger: a step whose base case (no defaults, no delay) trips a trigger fails: the \
+             structure would accelerate by itself (docs/rating.md §9)\n",
+        );
     }
     if steps.iter().any(|s| s.min_coverage_multiple.is_some()) {
         // Which multiple (review 39e item 6: only size_steps.parquet said).
@@ -339,6 +349,10 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
                 ", on {} (multiple {:.4} one step up)",
                 c.date, c.multiple
             ));
+        }
+        // The trigger one step up trips with no default (since session 41, review 40d F1).
+        if let Some(t) = &z.trigger_short {
+            out.push_str(&format!(" (one step up, {})", t.text()));
         }
         let mine = || steps.iter().filter(|s| s.tranche == z.tranche);
         // The scenario of the lowest break-even at the balance found.
