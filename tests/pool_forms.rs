@@ -388,6 +388,42 @@ fn assumptions_by_tag_and_by_obligor() {
     assert_eq!(a1.principal_paid, dec!(94016.44));
 }
 
+/// `pool_flows.delayed` is the cash the delay moves out of its period (docs/output.md): a
+/// delayed share that still arrives within the period is collected there and not delayed
+/// (review 41a item 1: it was counted as delayed too). E's licence fees of 100,000 fall due on
+/// 2024-01-15 and 2024-03-31, both in period 1 (2024-01-02..04-01); 30% of each is delayed one
+/// month. 30,000 of the first arrives 2024-02-15, in period 1; 30,000 of the second arrives
+/// 2024-04-30, in period 2 (04-02..07-01). Period 1: scheduled 200,000, collected 70,000 +
+/// 30,000 + 70,000 = 170,000, delayed 30,000; period 2: collected 30,000, delayed 0. In both,
+/// collected = scheduled − delayed + what earlier periods' delays bring (0, then 30,000).
+#[test]
+fn delayed_cash_is_what_leaves_its_period() {
+    const EARLY_AND_LATE: &str = r#"
+[[obligors]]
+name = "E"
+
+[[obligors.assets]]
+kind = "licence"
+schedule = [ { date = 2024-01-15, amount = 100000 }, { date = 2024-03-31, amount = 100000 } ]
+"#;
+    let r = run(
+        EARLY_AND_LATE,
+        "[scenario]\nname = \"delay\"\ndelay = { fraction = 0.3, months = 1 }\n",
+    );
+    let z = Decimal::ZERO;
+    for (period, scheduled, collected, delayed) in [
+        (1, dec!(200000), dec!(170000), dec!(30000)),
+        (2, z, dec!(30000), z),
+    ] {
+        let row = pool_row(&r, "E", period);
+        assert_eq!(
+            (row.scheduled, row.collected, row.delayed),
+            (scheduled, collected, delayed),
+            "period {period}"
+        );
+    }
+}
+
 /// `scenarios.parquet` states what distinguishes scenarios beyond the pool-wide values: the
 /// `overrides` as the inline tables of the scenario's TOML (rule order, exact values), the
 /// scenario's own index paths, its index shift and whether the clean-up call is exercised

@@ -115,14 +115,17 @@ impl<'c, 'p> Arrivals<'c, 'p> {
 
     /// Books the delayed principal and interest of an instalment of `obligor` due on `from`,
     /// in the collection period containing `from` + the scenario's delay (or beyond the
-    /// horizon).
+    /// horizon), and returns that period (`None` beyond the horizon).
     #[inline(always)]
-    pub(super) fn book_delayed(&mut self, from: NaiveDate, principal: i64, interest: i64) {
-        if principal == 0 && interest == 0 {
-            return;
-        }
+    pub(super) fn book_delayed(
+        &mut self,
+        from: NaiveDate,
+        principal: i64,
+        interest: i64,
+    ) -> Option<usize> {
         let table = self.rules[self.current].delay;
-        match self.tables[table].period(self.periods, from) {
+        let arrives = self.tables[table].period(self.periods, from);
+        match arrives {
             Some(k) => {
                 let c = &mut self.cells[k];
                 add(&mut c.principal, principal, &mut self.overflow);
@@ -130,6 +133,7 @@ impl<'c, 'p> Arrivals<'c, 'p> {
             }
             None => *self.beyond += Fen::from(principal) + Fen::from(interest),
         }
+        arrives
     }
 
     /// Books a recovery of `obligor` on a default on `from`, in the collection period

@@ -186,11 +186,18 @@ fn delay_part(
         if dp == 0 && di == 0 {
             continue;
         }
-        let m = &mut moves[k as usize];
+        // A share that arrives within its own period is collected there: no move, and not
+        // delayed (review 41a item 1); otherwise moved out, and delayed.
+        let k = k as usize;
+        let arrives = table.period(periods, date);
+        if arrives == Some(k) {
+            continue;
+        }
+        let m = &mut moves[k];
         m[0] -= dp;
         m[1] -= di;
         m[2] += dp + di;
-        match table.period(periods, date) {
+        match arrives {
             Some(a) => {
                 moves[a][0] += dp;
                 moves[a][1] += di;

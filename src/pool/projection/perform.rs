@@ -350,9 +350,14 @@ impl PathSink for Arrivals<'_, '_> {
             let di = delay.times(it, self.mode)?;
             add(&mut c.principal, pr - dp, ovf);
             add(&mut c.interest, it - di, ovf);
-            add(&mut c.delayed, dp, ovf);
-            add(&mut c.delayed, di, ovf);
-            self.book_delayed(date, dp, di);
+            // `delayed` is the cash the delay moves out of the period (to a later one or
+            // beyond the horizon); a share that still arrives within it is collected there
+            // (review 41a item 1: it was counted as delayed too).
+            if (dp != 0 || di != 0) && self.book_delayed(date, dp, di) != Some(k) {
+                let c = &mut self.cells[k];
+                add(&mut c.delayed, dp, &mut self.overflow);
+                add(&mut c.delayed, di, &mut self.overflow);
+            }
         }
         Ok(())
     }
