@@ -1366,7 +1366,8 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
             assert_eq!(pass.get(i), Some(false), "{b}");
         }
         seen.0 |= b == dec!(500000) && pass.get(i) == Some(true);
-        seen.1 |= b == dec!(510000) && rating_ok.get(i) == Some(true);
+        // The largest balance the rating allows (590,000 or 600,000) is a row: it trips.
+        seen.1 |= b >= dec!(590000) && trips && rating_ok.get(i) == Some(true);
     }
     assert!(seen.0 && seen.1, "{df}");
     let written = std::fs::read_to_string(tmp.path().join("bound/out/hand.sized.toml")).unwrap();
@@ -1382,17 +1383,184 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
         "{text}"
     );
 
-    // Even one step trips it: refused, with the trigger and what to do.
+    // Every balance the rating allows trips it (a multiple of 100 at one step, against 200):
+    // refused, with the trigger and what to do; B takes the rest, so it is not named.
     let (o, df) = sized("refused", &[], "200");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(df.is_none(), "nothing is written");
     assert!(
-        err.contains("no balance of `A` keeps C: even 10000 fails (trigger)")
+        (err.contains("no balance of `A` passes: its rating C allows it up to 600000, and")
+            || err.contains("no balance of `A` passes: its rating C allows it up to 590000, and"))
             && err.contains(
-                "trigger `cover` trips in the base case (no default, no delay) on 2025-01-10"
+                "trigger `cover` trips in the base case (no default, no delay) on 2025-01-10 at \
+                 every balance from 10000 to there: the rest of the structure"
             )
             && err.contains("allow = [\"trips_without_defaults\"]"),
+        "{err}"
+    );
+}
+
+/// A trigger that trips only a middle window of balances (review 41c F1): the search's
+/// bisection assumes a larger tranche never passes where a smaller one fails, which a
+/// `top_class_interest_shortfall` event of default breaks. The deal: O1 pays 600,000 on
+/// 2024-06-30 (period 1, to 2024-07-10), nothing falls due in period 2, O2 pays 400,000 on
+/// 2025-06-30 (period 3); A (coupon 0) then M (5%) then B, all pass-through; every obligor's PD
+/// is 1e-9, so every TDR is 0 and the rating binds nothing. On 2024-07-10 A takes
+/// min(A, 600,000); M's interest for 191 days is M × 0.05 × 191 / 365. On 2025-01-10 nothing
+/// is collected: the top class before it is A if A is outstanding (owed no interest: nothing
+/// trips), else M if M is (its interest is short: the event of default trips on 2025-01-10).
+/// So a balance trips when A ≤ 600,000 and 600,000 − A − M's interest < M.
+///
+/// * M = 200,000 (interest 5,232.88): trips for A in (394,767.12, 600,000], 400,000 to
+///   600,000 on the grid. `--min-coverage 3`: A's only multiple is on the last date, 400,000 /
+///   (A − 600,000), so A ≤ 733,333.33: 730,000 (3.0769; 740,000 gives 2.8571), bound by
+///   coverage, above the window. The bisection that counted the trigger met 400,000 first and
+///   ended at 390,000.
+/// * M = 500,000 (interest 13,082.19; A + B = 500,000, so A is at most 490,000): trips for A
+///   above 86,917.81: the largest is 80,000, bound by the trigger one step up (90,000), after
+///   the top step (490,000) and a walk down of base cases.
+/// * M = 590,000 (interest 15,436.99): 600,000 − A − 15,436.99 < 590,000 for every A: refused.
+#[test]
+fn a_trigger_that_trips_a_middle_window_of_balances() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deal = |m: u32| {
+        let steps = "\n  { action = \"pay_interest\", tranches = [\"A\"] },\n  \
+                     { action = \"pay_principal\", tranches = [\"A\"] },\n  \
+                     { action = \"pay_interest\", tranches = [\"M\"] },\n  \
+                     { action = \"pay_principal\", tranches = [\"M\"] },\n  \
+                     { action = \"pay_principal\", tranches = [\"B\"] },\n  \
+                     { action = \"pay_residual\", tranche = \"B\" },\n";
+        format!(
+            r#"[deal]
+name = "window"
+allow = ["coupon_range", "rate_range"]
+cutoff_date = 2024-01-01
+closing_date = 2024-01-01
+payment_dates = [2024-07-10, 2025-01-10, 2025-07-10]
+legal_maturity = 2025-07-10
+day_count = "ACT/365F"
+business_day = "unadjusted"
+calendar = "weekends"
+collection_lag_days = 0
+
+[[obligors]]
+name = "O1"
+tags = {{ pd = "0.000000001" }}
+[[obligors.assets]]
+kind = "receivable"
+amount = 600000
+due_date = 2024-06-30
+
+[[obligors]]
+name = "O2"
+tags = {{ pd = "0.000000001" }}
+[[obligors.assets]]
+kind = "receivable"
+amount = 400000
+due_date = 2025-06-30
+
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 10000
+coupon = 0
+
+[[tranches]]
+name = "M"
+class = "mezzanine"
+balance = {m}
+coupon = 0.05
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = {b}
+coupon = 0
+
+[[triggers]]
+name = "top"
+kind = "event_of_default"
+condition = "top_class_interest_shortfall"
+waterfall = "eod"
+
+[waterfalls]
+eod = [{steps}]
+normal = [{steps}]
+"#,
+            b = 990_000 - m
+        )
+    };
+    let scenarios = tmp.path().join("s.toml");
+    std::fs::write(
+        &scenarios,
+        format!("[[scenarios]]\nname = \"base\"\n{NO_CONCENTRATION}"),
+    )
+    .unwrap();
+    let sized = |m: u32, extra: &[&str]| {
+        let dir = tmp.path().join(format!("m{m}"));
+        std::fs::create_dir(&dir).unwrap();
+        let path = dir.join("window.toml");
+        std::fs::write(&path, deal(m)).unwrap();
+        let out = dir.join("out");
+        let mut args = vec![
+            "size",
+            path.to_str().unwrap(),
+            "--scenarios",
+            scenarios.to_str().unwrap(),
+            "--target",
+            "A=C",
+            "--paths",
+            "1000",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = ipabs(&args);
+        let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        (o.status.code(), stdout, stderr)
+    };
+
+    let (code, out, err) = sized(200_000, &["--min-coverage", "3"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("largest balance 730,000.00; binding constraint: coverage"),
+        "{out}"
+    );
+
+    let (code, out, err) = sized(500_000, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(
+            "largest balance 80,000.00; binding constraint: trigger (one step up, trigger `top` \
+             trips in the base case (no default, no delay) on 2025-01-10)"
+        ),
+        "{out}"
+    );
+    // The top step, then the balance found: the walk's base cases are not rows.
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows[0].contains("490,000.00") && rows[0].ends_with("FAIL  trigger `top`"),
+        "{out}"
+    );
+    assert!(
+        rows[1].contains("80,000.00") && rows[1].ends_with("PASS"),
+        "{out}"
+    );
+
+    let (code, _, err) = sized(590_000, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "no balance of `A` passes: its rating C allows it up to 400000, and trigger `top` \
+             trips in the base case (no default, no delay) on 2025-01-10 at every balance from \
+             10000 to there, with M 590000: the rest of the structure"
+        ),
         "{err}"
     );
 }

@@ -221,8 +221,18 @@ fn simulate_paths(
         &crate::scenario::Scenario::base(),
         crate::engine::ObligorRows::Skip,
     )?;
-    print_warnings(&base.warnings);
-    strict_check(strict, base.warnings.len())?;
+    // Named after the deal file they are about, as `size` names its sized file's (review 41c
+    // F8: the input's read as the result's).
+    let base_warnings: Vec<Warning> = base
+        .warnings
+        .into_iter()
+        .map(|w| Warning {
+            location: deal.display().to_string(),
+            ..w
+        })
+        .collect();
+    print_warnings(&base_warnings);
+    strict_check(strict, base_warnings.len())?;
     let (credits, credit_warnings) =
         validate::credits_from_str(&deal.display().to_string(), &text, d, &set.rating_model.pd)?;
     print_warnings(&credit_warnings);
@@ -257,7 +267,7 @@ fn simulate_paths(
         source: text,
         loaded,
         set,
-        base_warnings: base.warnings,
+        base_warnings,
         pool,
         sim,
         tdrs,

@@ -106,7 +106,8 @@ pub struct SizeStep {
     pub min_coverage_multiple: Option<Decimal>,
     /// None when no minimum was asked or no multiple exists for the tranche.
     pub coverage_ok: Option<bool>,
-    /// Both constraints hold: `rating_ok`, and `coverage_ok` unless it is None.
+    /// Every constraint holds: `rating_ok`, `coverage_ok` unless it is None, and no
+    /// `base_case_trigger`.
     pub pass: bool,
     /// Paid in full at R = 1 in the binding scenario (the minimum's): `breakeven_default_rate`
     /// is a lower bound (often the work of an uncapped support), the larger of the realised
@@ -201,8 +202,9 @@ pub struct Sized {
     pub target_rating: String,
     /// The balance found on the grid of `step`, yuan.
     pub balance: Decimal,
-    /// What stops a larger balance: `rating`, `coverage`, `rating and coverage`, or
-    /// `issue size` (the subordinated tranche is down to one step).
+    /// What stops a larger balance: `rating`, `coverage`, `trigger`, two of them joined by
+    /// "and", `rating, coverage and trigger`, or `issue size` (the subordinated tranche is down
+    /// to one step).
     pub binding: String,
     /// When coverage binds: where the balance one step up falls short of the minimum.
     pub coverage_short: Option<CoverageShort>,
@@ -266,8 +268,15 @@ impl Eval {
         }
     }
 
+    /// The rating and the coverage pass: the constraints that only get harder as the tranche
+    /// grows.
+    fn allows(&self) -> bool {
+        self.rating_ok && self.coverage_ok != Some(false)
+    }
+
+    /// Every constraint passes: the rating, the coverage, and no trigger in the base case.
     fn pass(&self) -> bool {
-        self.rating_ok && self.coverage_ok != Some(false) && self.trigger.is_none()
+        self.allows() && self.trigger.is_none()
     }
 
     /// What fails: `rating`, `coverage`, `trigger`, two of them joined by "and", all three
@@ -658,17 +667,24 @@ impl Search<'_> {
     }
 
     /// The largest passing grid point of `t` with the other tranches as they are in `d`, and
-    /// what binds it; leaves `d` at that point. The largest is tried first; otherwise the
-    /// grid is bisected between one step (which must pass) and the largest.
+    /// what binds it; leaves `d` at that point.
+    ///
+    /// First the largest point the rating and coverage allow, which only get harder as the
+    /// tranche grows: the largest is tried first, otherwise the grid is bisected between one
+    /// step (which must pass them) and the largest. A trigger need not trip more as the tranche
+    /// grows (an interest-shortfall test of the top class trips when a small senior is repaid
+    /// early and the mezzanine comes up, not when a large one is still there to be paid; review
+    /// 41c F1), so below that point the grid is walked down one step at a time, a base case
+    /// each ([`Search::trips`]), to the first that trips none.
     fn largest(&self, d: &mut Deal, t: &Target, steps: &mut Vec<SizeStep>) -> Result<Found> {
         let issue = d.issue_size();
         let max_idx = self.max_idx(d, t)?;
         let top = self.eval(d, t, max_idx, issue, steps)?;
-        let found = if top.pass() {
-            Found::at_top(max_idx)
+        let (r, r_eval, above) = if top.allows() {
+            (max_idx, top, None)
         } else {
             let low = self.eval(d, t, 1, issue, steps)?;
-            if !low.pass() {
+            if !low.allows() {
                 let mut breach = if low.rating_ok {
                     String::new()
                 } else {
@@ -677,12 +693,7 @@ impl Search<'_> {
                     self.breach_text(d, t, binding)?
                 };
                 if low.trigger.is_some() {
-                    // The trigger's own advice (`trips_without_defaults`).
-                    breach.push_str(
-                        "; check the trigger's threshold and the steps that pay what it tests, \
-                         or allow it with `allow = [\"trips_without_defaults\"]` when the \
-                         structure means it to trip",
-                    );
+                    breach.push_str(TRIGGER_ADVICE);
                 }
                 return Err(Error::Usage(format!(
                     "no balance of `{}` keeps {}: even {} fails ({}){}{}{breach}",
@@ -697,29 +708,126 @@ impl Search<'_> {
                         .unwrap_or_default()
                 )));
             }
-            // Bisection on the grid: lo passes, hi fails (assumes a larger tranche never
-            // passes where a smaller one fails; each step is in the table).
-            let (mut lo, mut hi, mut hi_eval) = (1u64, max_idx, top);
+            // Bisection on the grid: lo passes the rating and coverage, hi does not (assumes
+            // a larger tranche never passes them where a smaller one fails; each step is in
+            // the table).
+            let (mut lo, mut lo_eval, mut hi, mut hi_eval) = (1u64, low, max_idx, top);
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
                 let e = self.eval(d, t, mid, issue, steps)?;
-                if e.pass() {
-                    lo = mid;
+                if e.allows() {
+                    (lo, lo_eval) = (mid, e);
                 } else {
-                    hi = mid;
-                    hi_eval = e;
+                    (hi, hi_eval) = (mid, e);
                 }
             }
-            hi_eval.found_below(lo)
+            (lo, lo_eval, Some(hi_eval))
         };
-        self.set(d, t, found.idx, issue);
-        Ok(found)
+        let Some(mut tripped) = r_eval.trigger.clone() else {
+            let found = match above {
+                None => Found::at_top(r),
+                Some(e) => e.found_below(r),
+            };
+            self.set(d, t, found.idx, issue);
+            return Ok(found);
+        };
+        // Down from r, a base case each, to the first point that trips nothing; evaluated in
+        // full there (a row of the table). A point the rating or coverage fails after all (the
+        // bisection's assumption broken) is walked past.
+        let mut idx = r;
+        loop {
+            idx -= 1;
+            if idx == 0 {
+                return Err(self.trips_throughout(d, t, r, &tripped));
+            }
+            if r - idx > MAX_TRIGGER_WALK {
+                return Err(Error::Usage(format!(
+                    "`{}`: {} at every balance from {} down to {}: more than {MAX_TRIGGER_WALK} \
+                     steps of --step {} to try one by one; give a larger --step{}",
+                    t.name,
+                    tripped.text(),
+                    self.opts.step * Decimal::from(r),
+                    self.opts.step * Decimal::from(idx + 1),
+                    self.opts.step,
+                    TRIGGER_ADVICE
+                )));
+            }
+            match self.trips(d, t, idx, issue)? {
+                Some(x) => tripped = x,
+                None => {
+                    let e = self.eval(d, t, idx, issue, steps)?;
+                    if e.pass() {
+                        break;
+                    }
+                    if let Some(x) = e.trigger {
+                        tripped = x;
+                    }
+                }
+            }
+        }
+        self.set(d, t, idx, issue);
+        Ok(Found {
+            idx,
+            binding: "trigger".to_string(),
+            coverage_short: None,
+            trigger_short: Some(tripped),
+        })
+    }
+
+    /// Whether the base case of `t` at grid point `idx` trips a trigger, as a step would find
+    /// it, without the step's break-even search; leaves `d` at `idx`.
+    fn trips(
+        &self,
+        d: &mut Deal,
+        t: &Target,
+        idx: u64,
+        issue: Decimal,
+    ) -> Result<Option<BaseTrigger>> {
+        self.set(d, t, idx, issue);
+        let base = engine::run_with(d, &Scenario::base(), ObligorRows::Skip)?;
+        Ok(BaseTrigger::of(&base))
+    }
+
+    /// The refusal when the rating and coverage allow `t` up to grid point `r` and every point
+    /// from one step to it trips a trigger: the rest of the structure trips it (review 41c F2:
+    /// it was told as the target's rating).
+    fn trips_throughout(&self, d: &Deal, t: &Target, r: u64, tripped: &BaseTrigger) -> Error {
+        // The tranches the search holds: not the target, nor the subordinated tranche that
+        // takes the rest of a fixed issue.
+        let held: Vec<String> = d
+            .tranches
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != t.index && (self.opts.free_issue_size || Some(i) != self.sub))
+            .map(|(_, x)| format!("{} {}", x.name, x.balance))
+            .collect();
+        let with = match held.is_empty() {
+            true => String::new(),
+            false => format!(", with {}", held.join(", ")),
+        };
+        Error::Usage(format!(
+            "no balance of `{}` passes: its rating {}{} it up to {}, and {} at every \
+             balance from {} to there{with}: the rest of the structure, or the trigger itself, \
+             trips it (a trigger on the senior's coverage or over-collateralisation is sized \
+             with the senior: target it too){TRIGGER_ADVICE}",
+            t.name,
+            t.rating,
+            match self.opts.min_coverage {
+                Some(_) => " and the minimum coverage allow",
+                None => " allows",
+            },
+            self.opts.step * Decimal::from(r),
+            tripped.text(),
+            self.opts.step,
+        ))
     }
 
     /// Whether grid point `idx` of `t` is still the largest passing one with the other
-    /// tranches as they now are in `d`: it passes, and the next fails (or there is none); then
-    /// what binds it now (review 34d item L10: an earlier round's binding was kept). Leaves
-    /// `d` at `idx`.
+    /// tranches as they now are in `d`: it passes, and the next fails the rating or coverage
+    /// (or there is none); then what binds it now (review 34d item L10: an earlier round's
+    /// binding was kept). A next point that fails by a trigger alone does not show that no
+    /// larger one passes ([`Search::largest`]): the tranche is searched again. Leaves `d` at
+    /// `idx`.
     fn still_largest(
         &self,
         d: &mut Deal,
@@ -735,12 +843,21 @@ impl Search<'_> {
             Some(Found::at_top(idx))
         } else {
             let next = self.eval(d, t, idx + 1, issue, steps)?;
-            (!next.pass()).then(|| next.found_below(idx))
+            (!next.allows()).then(|| next.found_below(idx))
         };
         self.set(d, t, idx, issue);
         Ok(found)
     }
 }
+
+/// What to do about a trigger a base case trips (`trips_without_defaults`'s advice).
+const TRIGGER_ADVICE: &str = "; check the trigger's threshold and the steps that pay what it \
+                              tests, or allow it with `allow = [\"trips_without_defaults\"]` \
+                              when the structure means it to trip";
+
+/// Most grid points [`Search::largest`] walks down, a base case each, below the largest the
+/// rating and coverage allow, for one that trips no trigger.
+pub const MAX_TRIGGER_WALK: u64 = 200_000;
 
 /// Sizes the targeted tranches of `deal`. `tdrs` are the pool's TDRs (they do not depend on the
 /// tranches); `scenarios` are the stress scenarios of the BDR.
@@ -827,18 +944,19 @@ pub fn size(
     for round in 1..=MAX_ROUNDS {
         let mut changed = false;
         for (j, t) in targets.iter().enumerate() {
-            if let Some(idx) = found[j].as_ref().map(|f| f.idx)
+            let before = found[j].as_ref().map(|f| f.idx);
+            if let Some(idx) = before
                 && let Some(now) = search.still_largest(&mut d, t, idx, &mut steps)?
             {
                 found[j] = Some(now);
                 continue;
             }
-            found[j] = Some(
-                search
-                    .largest(&mut d, t, &mut steps)
-                    .map_err(|e| sized_before(e, &targets, &found, opts.step))?,
-            );
-            changed = true;
+            let now = search
+                .largest(&mut d, t, &mut steps)
+                .map_err(|e| sized_before(e, &targets, &found, opts.step))?;
+            // Searched again to the same point (a trigger alone failed the next one): settled.
+            changed |= before != Some(now.idx);
+            found[j] = Some(now);
         }
         // One target: nothing else moves, so its first balance stays the largest.
         if targets.len() == 1 || (round > 1 && !changed) {

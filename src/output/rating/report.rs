@@ -301,8 +301,8 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
     }
     if steps.iter().any(|s| s.base_case_trigger.is_some()) {
         out.push_str(
-            "trigger: a step whose base case (no defaults, no delay) trips a trigger fails: the \
-             structure would accelerate by itself (docs/rating.md §9)\n",
+            "trigger: a step whose base case (no defaults, no delay) trips a trigger fails, as \
+             `check` warns of it (trips_without_defaults; docs/rating.md §9)\n",
         );
     }
     if steps.iter().any(|s| s.min_coverage_multiple.is_some()) {
@@ -344,15 +344,21 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
         ));
         // Where coverage falls short one step up, and when that date is a more senior
         // tranche's redemption (review 34c item H1).
-        if let Some(c) = &z.coverage_short {
-            out.push_str(&format!(
+        // With a trigger one step up that trips with no default (since session 41, review 40d
+        // F1), each date with its own constraint (review 41c F6).
+        match (&z.coverage_short, &z.trigger_short) {
+            (Some(c), Some(t)) => out.push_str(&format!(
+                ": one step up, the multiple is {:.4} on {} and {}",
+                c.multiple,
+                c.date,
+                t.text()
+            )),
+            (Some(c), None) => out.push_str(&format!(
                 ", on {} (multiple {:.4} one step up)",
                 c.date, c.multiple
-            ));
-        }
-        // The trigger one step up trips with no default (since session 41, review 40d F1).
-        if let Some(t) = &z.trigger_short {
-            out.push_str(&format!(" (one step up, {})", t.text()));
+            )),
+            (None, Some(t)) => out.push_str(&format!(" (one step up, {})", t.text())),
+            (None, None) => {}
         }
         let mine = || steps.iter().filter(|s| s.tranche == z.tranche);
         // The scenario of the lowest break-even at the balance found.
