@@ -734,6 +734,42 @@ fn no_notice_after_the_clean_up_call() {
     assert!(o.stdout.is_empty());
 }
 
+/// The call date is every tranche's final payment, repaid or not (review 41d L1): under two
+/// named defaults (a 25% recovery after 6 months) the wenke accounts example is still called
+/// on period 11, Tuesday 2021-10-26, and the call leaves B unpaid (its face stays 100). Its
+/// record date is three trading days before, Thursday 2021-10-21 (Monday 10-25, Friday 10-22,
+/// Thursday 10-21; no closure falls there), as A's; it was one, 10-25, as on a date that is
+/// not final.
+#[test]
+fn a_call_date_is_the_final_payment_of_a_tranche_it_leaves_unpaid() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/wenke_leasing_1_accounts_2018.toml");
+    let src = std::fs::read_to_string(path).expect("wenke accounts");
+    let d = deal_from_str("wk.toml", &src).expect("loads").deal;
+    let set = ipabs::validate::scenario_set_from_str(
+        "s.toml",
+        "[[scenarios]]\nname = \"two defaults\"\ndefaults = [ { obligor = \"Lessee-01 \
+         (illustrative)\", date = 2019-05-01 }, { obligor = \"Lessee-02 (illustrative)\", \
+         date = 2020-03-01 } ]\nrecovery_rate = 0.25\nrecovery_lag_months = 6\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = ipabs::engine::run(&d, &set.scenarios[0]).unwrap_or_else(|e| panic!("{e}"));
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        r.periods.last().map(|p| (p.period, p.payment_date)),
+        Some((11, date(2021, 10, 26)))
+    );
+    for t in ["A", "B"] {
+        assert_eq!(notice(&r, t, 11).record_date, date(2021, 10, 21), "{t}");
+    }
+    let b = notice(&r, "B", 11);
+    assert_eq!(
+        (b.principal_paid, b.face_per_100_after),
+        (dec!(0), dec!(100))
+    );
+}
+
 /// With named accounts, the 尾差 goes back to the account its payment came from (review 27c
 /// item 1): the wenke accounts example pays A from its income and principal accounts, and
 /// before, every residual went to the plain collection account, which no step of the deal

@@ -258,7 +258,10 @@ impl Run<'_> {
         }
         let face = crate::money::to_fen(rules.face);
         let d = rules.decimals;
-        let last = k + 1 == deal.periods.len();
+        // The deal's last date, or a call date, which ends it: every tranche's final payment,
+        // repaid or not (review 41d L1: a tranche the call left unpaid got the one-day record
+        // date).
+        let last = k + 1 == deal.periods.len() || self.called;
         let p = deal.periods[k];
         let labels = self.labels;
         for (i, t) in deal.tranches.iter().enumerate() {
