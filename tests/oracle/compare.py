@@ -1,0 +1,84 @@
+"""Exact comparison of the oracle's rows with the Parquet tables ipabs wrote.
+
+Keyed tables are joined on their keys (docs/output.md gives each table's rows); every other
+column is compared with Python equality (Decimal to Decimal, date to date, int, str, None), and
+the row order must be the same. The ledger is compared row by row in order, every column but
+the free-text `reason`.
+"""
+import pyarrow.parquet as pq
+
+KEYS = {
+    "tranche_flows": ("period", "tranche"),
+    "periods": ("period",),
+    "pool_flows": ("period", "obligor"),
+    "fees": ("period", "kind", "name"),
+    "support": ("support",),
+    "payment_notices": ("period", "tranche"),
+}
+LEDGER_UNCOMPARED = ("reason",)
+
+
+def read(path):
+    return pq.read_table(path).to_pylist()
+
+
+def compare_keyed(table, mine, theirs, diffs):
+    """Returns (compared, equal); appends (table, key, column, oracle, ipabs) to diffs."""
+    key = KEYS[table]
+    mk = [tuple(r[c] for c in key) for r in mine]
+    tk = [tuple(r[c] for c in key) for r in theirs]
+    m_by, t_by = dict(zip(mk, mine)), dict(zip(tk, theirs))
+    compared = equal = 0
+    for k in mk:
+        if k not in t_by:
+            diffs.append((table, k, "(row)", "present", "absent"))
+    for k in tk:
+        if k not in m_by:
+            diffs.append((table, k, "(row)", "absent", "present"))
+    common = [k for k in mk if k in t_by]
+    if common != [k for k in tk if k in m_by]:
+        diffs.append((table, "-", "(row order)", common, [k for k in tk if k in m_by]))
+    for k in common:
+        m, t = m_by[k], t_by[k]
+        for col in list(t) + [c for c in m if c not in t]:
+            if col in key:
+                continue
+            compared += 1
+            mv = m.get(col, "(no such column)")
+            tv = t.get(col, "(no such column)")
+            if mv == tv and type(mv) is type(tv):
+                equal += 1
+            else:
+                diffs.append((table, k, col, mv, tv))
+    return compared, equal
+
+
+def compare_ledger(mine, theirs, diffs):
+    compared = equal = 0
+    for i in range(max(len(mine), len(theirs))):
+        if i >= len(mine) or i >= len(theirs):
+            diffs.append(("ledger", i, "(row)", "present" if i < len(mine) else "absent",
+                          "present" if i < len(theirs) else "absent"))
+            continue
+        m, t = mine[i], theirs[i]
+        for col in list(t) + [c for c in m if c not in t]:
+            if col in LEDGER_UNCOMPARED:
+                continue
+            compared += 1
+            mv = m.get(col, "(no such column)")
+            tv = t.get(col, "(no such column)")
+            if mv == tv and type(mv) is type(tv):
+                equal += 1
+            else:
+                diffs.append(("ledger", i, col, mv, tv))
+    return compared, equal
+
+
+def compare_run(rows, outdir, ledger):
+    """Compare every table of one run; returns ({table: (compared, equal)}, diffs)."""
+    counts, diffs = {}, []
+    for table in KEYS:
+        counts[table] = compare_keyed(table, rows[table], read(outdir / f"{table}.parquet"), diffs)
+    if ledger:
+        counts["ledger"] = compare_ledger(rows["ledger"], read(outdir / "ledger.parquet"), diffs)
+    return counts, diffs

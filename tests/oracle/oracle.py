@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""An independent oracle of `ipabs run`, written from the docs alone (see README.md).
+
+Usage: python3 tests/oracle/oracle.py --ipabs PATH_TO_IPABS [--keep DIR] [--case TEXT]
+
+For every case of cases.py, runs `ipabs run DEAL [--scenario FILE] --out DIR -q --force`,
+computes the same tables from the deal and scenario files, and compares every value exactly.
+Exit code 0 when every value is equal, 1 otherwise (or when a run or the oracle fails), 2 on a
+usage error.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import traceback
+from decimal import Decimal
+from pathlib import Path
+
+sys.dont_write_bytecode = True                      # leave no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cases import CASES, REPO                       # noqa: E402
+from compare import KEYS, compare_run               # noqa: E402
+from money import NotCovered, OracleError           # noqa: E402
+from waterfall import run                           # noqa: E402
+
+TABLES = list(KEYS) + ["ledger"]
+
+
+def scenario_of(case, deal):
+    """The scenario the run uses: the file's one [[scenarios]] entry, else the deal's own."""
+    path = case.scenario_path()
+    if path is None:
+        return deal.get("scenario", {"name": "base"})
+    with open(path, "rb") as fh:
+        scenarios = tomllib.load(fh, parse_float=Decimal)["scenarios"]
+    if len(scenarios) != 1:
+        raise ValueError(f"{path.name}: one [[scenarios]] entry per file (ipabs runs them all)")
+    return scenarios[0]
+
+
+def run_case(case, ipabs, work):
+    """Run ipabs and the oracle on one case; returns (counts, diffs, error text or None)."""
+    slug = case.name.replace("/", "__").replace("+", "_")
+    case_dir = work / slug
+    case_dir.mkdir(parents=True, exist_ok=True)
+    text = case.deal_text()
+    if case.variants:
+        deal_path = case_dir / f"deal_{case.deal}"
+        deal_path.write_text(text, encoding="utf-8")
+    else:
+        deal_path = REPO / "deals" / case.deal
+    out = case_dir / "out"
+    cmd = [str(ipabs), "run", str(deal_path)]
+    if case.scenario_path() is not None:
+        cmd += ["--scenario", str(case.scenario_path())]
+    cmd += ["--out", str(out), "-q", "--force"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        return {}, [], f"ipabs exited {proc.returncode}: {proc.stderr.strip()}"
+    try:
+        deal = tomllib.loads(text, parse_float=Decimal)
+        rows = run(deal, scenario_of(case, deal))
+        counts, diffs = compare_run(rows, out, case.ledger)
+    except NotCovered as e:
+        return {}, [], f"the case uses a feature the oracle does not cover: {e}"
+    except OracleError as e:
+        return {}, [], f"oracle self-check failed: {e}"
+    except Exception:
+        return {}, [], "oracle error:\n" + traceback.format_exc()
+    return counts, diffs, None
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ipabs", required=True, help="the ipabs binary to check")
+    ap.add_argument("--keep", metavar="DIR", help="keep each case's ipabs output (and variant deal) in DIR")
+    ap.add_argument("--case", metavar="TEXT", action="append",
+                    help="only the cases whose name contains TEXT (repeatable)")
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:
+        return 2 if e.code else 0
+    ipabs = Path(args.ipabs).resolve()
+    if not ipabs.is_file() or not os.access(ipabs, os.X_OK):
+        print(f"error: --ipabs {args.ipabs}: not an executable file", file=sys.stderr)
+        return 2
+    cases = [c for c in CASES if not args.case or any(t in c.name for t in args.case)]
+    if not cases:
+        print(f"error: no case matches {args.case}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    totals = {t: [0, 0] for t in TABLES}
+    failed_cases = 0
+    with tempfile.TemporaryDirectory(prefix="ipabs-oracle-") as tmp:
+        work = Path(args.keep).resolve() if args.keep else Path(tmp)
+        for case in cases:
+            counts, diffs, error = run_case(case, ipabs, work)
+            if error:
+                failed_cases += 1
+                print(f"{case.name}: FAILED: {error}")
+                continue
+            parts = []
+            for table in TABLES:
+                if table in counts:
+                    n, eq = counts[table]
+                    totals[table][0] += n
+                    totals[table][1] += eq
+                    parts.append(f"{table} {eq}/{n}")
+            print(f"{case.name}: {'; '.join(parts)}" + ("" if not diffs else f"; {len(diffs)} DIFFERENCES"))
+            for table, key, col, mine, theirs in diffs:
+                print(f"  DIFF case={case.name} table={table} row={key} column={col} "
+                      f"oracle={mine!r} ipabs={theirs!r}")
+            if diffs:
+                failed_cases += 1
+    compared = sum(n for n, _ in totals.values())
+    equal = sum(eq for _, eq in totals.values())
+    print("\nper table:")
+    for table in TABLES:
+        n, eq = totals[table]
+        print(f"  {table:16s} compared {n}, equal {eq}")
+    print(f"{len(cases)} cases, {compared} values compared, {equal} equal, "
+          f"{failed_cases} case(s) failing; {time.monotonic() - started:.1f} s")
+    return 0 if failed_cases == 0 and compared == equal else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

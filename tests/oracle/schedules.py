@@ -1,0 +1,84 @@
+"""Contractual instalments (due date, principal fen, interest fen) of an asset.
+
+docs/conventions.md "The pool" (first paragraph); docs/deal-format.md "[[obligors.assets]]";
+docs/amortization.md "Due dates", "Interest per period", "Level", "EqualPrincipal",
+"InterestOnlyBullet".
+"""
+
+from dates import MONTHS, add_months, is_month_end, year_fraction
+from money import NotCovered, exact, fen, to_fen, yuan
+
+
+def generated(asset, day_count, rule):
+    """A generated loan or lease schedule (docs/amortization.md)."""
+    if "floating" in asset:
+        raise NotCovered("floating-rate assets")
+    balance = to_fen(asset["balance"])
+    rate = exact(asset["rate"])
+    m = MONTHS[asset["frequency"]]
+    q = 12 // m                       # payments a year; r = rate / q is never computed alone
+    n = int(asset["term"])
+    start = asset["start_date"]
+    # "Due dates": from one anchor, d_0 = first_payment_date, else the start date
+    if asset.get("first_payment_date"):
+        d0 = asset["first_payment_date"]
+        dates = [add_months(d0, k * m, is_month_end(d0)) for k in range(n)]
+    else:
+        dates = [add_months(start, (k + 1) * m, is_month_end(start)) for k in range(n)]
+    repayment = asset.get("repayment", "level" if asset["kind"] == "lease" else None)
+    accrual = asset.get("accrual", "periodic")
+    own_dc = asset.get("day_count", day_count)
+
+    def interest(bal, k):
+        # "Interest per period": Periodic fen(balance · rate / q); DayCount fen(balance · rate · yf)
+        if accrual == "periodic":
+            return fen(yuan(bal) * rate / q, rule)
+        if accrual == "day_count":
+            prev = start if k == 0 else dates[k - 1]
+            return fen(yuan(bal) * rate * year_fraction(prev, dates[k], own_dc), rule)
+        raise NotCovered(f"accrual {accrual!r}")
+
+    if repayment == "level":
+        # "Level (等额本息)": A = fen(B·r·p/(p − 1)), p = (1 + r)^n; A = fen(B/n) when r = 0
+        r = rate / q
+        if r == 0:
+            level = fen(yuan(balance) / n, rule)
+        else:
+            p = (1 + r) ** n
+            level = fen(yuan(balance) * r * p / (p - 1), rule)
+    elif repayment == "equal_principal":
+        each = fen(yuan(balance) / n, rule)   # "EqualPrincipal": P = fen(B / n)
+    elif repayment != "interest_only":
+        raise NotCovered(f"repayment {repayment!r}")
+    out, bal = [], balance
+    for k, due in enumerate(dates):
+        i = interest(bal, k)
+        if k == n - 1:
+            p = bal                       # the last instalment repays the remaining balance
+        elif repayment == "level":
+            p = min(max(level - i, 0), bal)
+        elif repayment == "equal_principal":
+            p = min(each, bal)
+        else:                             # interest_only: principal 0 until the last
+            p = 0
+        out.append((due, p, i))
+        bal -= p
+    return out
+
+
+def instalments(asset, deal):
+    """Every contractual instalment of an asset, in date order, before the cutoff drop."""
+    day_count = deal["deal"].get("day_count", "ACT/365F")
+    rule = deal["deal"].get("rounding", "half_up")
+    kind = asset["kind"]
+    if kind in ("licence", "loan", "lease") and isinstance(asset.get("schedule"), list):
+        rows = []
+        for e in asset["schedule"]:
+            if "amount" in e:             # a licence fee given as one amount is all principal
+                rows.append((e["date"], to_fen(e["amount"]), 0))
+            else:
+                rows.append((e["date"], to_fen(e["principal"]), to_fen(e["interest"])))
+        return rows
+    if kind in ("loan", "lease") and "schedule" not in asset:
+        return generated(asset, day_count, rule)
+    raise NotCovered(f"asset kind {kind!r} in this form (generated licence tables, receivables)")

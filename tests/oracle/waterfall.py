@@ -1,0 +1,423 @@
+"""One run of a deal under one scenario: each payment date's deposits, asset guarantee, call
+price, triggers, dues, coverage multiple and waterfall, and the rows of every table.
+
+docs/conventions.md "What falls due on a payment date", "The coverage multiple", "The
+waterfall", "Triggers", "Conservation", "Accounts, the PDL and the clean-up call";
+docs/deal-format.md "[[tranches]]", "[[fees]]", "[[taxes]]", "[reserve]", "[[triggers]]",
+"[clean_up_call]"; docs/output.md (every table, "The date's cash adds up").
+"""
+import copy
+from fractions import Fraction as F
+
+from dates import Periods
+from money import NotCovered, OracleError, exact, fen, money, ratio6, to_fen, yuan
+from notices import Figures, notice_row, settle_per_unit
+from pool import Projection
+from steps import COVERABLE, PaymentDate
+from supports import asset_guarantee, check_supports
+
+SENIORITY = {"senior": 0, "mezzanine": 1, "subordinated": 2}
+SOURCES = ("interest", "principal", "prepayments", "recoveries")
+FEE_KEYS = {"name", "kind", "amount", "rate", "base"}
+
+
+class Tranche:
+    def __init__(self, spec, last_pay, whole_face):
+        self.name, self.cls = spec["name"], spec["class"]
+        for key in ("floating", "interest_at_maturity", "interest_on_shortfall"):
+            if spec.get(key):
+                raise NotCovered(f"tranche {key}")
+        self.init = self.bal = to_fen(spec["balance"])
+        self.coupon = exact(spec.get("coupon", 0))
+        self.amort = spec.get("amortization", "pass_through")
+        # docs/deal-format.md "[[tranches]]": expected maturity, the last payment date by default
+        self.maturity = spec.get("expected_maturity", last_pay)
+        self.targets = [(x["date"], to_fen(x["balance"])) for x in spec.get("target_balances", [])]
+        self.short = 0                    # interest carried to the next date (a per-unit 尾差 too)
+        self.face_left = whole_face       # the notices' face per 100 left
+        self.redeemed = False             # per_unit: repaid, its later dates paid by figures
+
+
+class Run:
+    # what a trial copy of the run (the clean-up call's) shares instead of copying
+    SHARED = ("deal", "scenario", "deal_name", "p", "proj", "fig", "rule", "prr", "fees",
+              "taxes", "res", "supports", "ag", "triggers", "call_cfg", "collects", "seniors_names")
+
+    def __init__(self, deal, scenario):
+        self.deal, self.scenario = deal, scenario
+        d = deal["deal"]
+        self.deal_name = d["name"]
+        if "revolving" in deal:
+            raise NotCovered("[revolving]")
+        self.rule = d.get("rounding", "half_up")
+        self.prr = d.get("pro_rata_rounding", "list_order")
+        self.p = Periods(deal)
+        self.proj = Projection(deal, scenario, self.p)
+        self.fig = Figures(deal)
+        # docs/deal-format.md "[[tranches]]": seniority order, file order within a class
+        specs = sorted(deal["tranches"], key=lambda t: SENIORITY[t["class"]])
+        self.T = {s["name"]: Tranche(s, self.p.pay[-1], self.fig.whole_face) for s in specs}
+        self.seniors_names = [t.name for t in self.T.values() if t.cls == "senior"]
+        self.fees = deal.get("fees", [])
+        for f in self.fees:
+            if set(f) - FEE_KEYS or f["kind"] not in ("fixed", "annual_rate") or (
+                    f["kind"] == "annual_rate" and f["base"] not in ("senior_balance", "pool_balance")):
+                raise NotCovered(f"fee {f['name']}")
+        self.taxes = deal.get("taxes", [])
+        if any(x["base"] != "interest_collections" for x in self.taxes):
+            raise NotCovered("a tax on a base other than interest_collections")
+        self.fee_arrears = {f["name"]: 0 for f in self.fees}
+        self.tax_arrears = {x["name"]: 0 for x in self.taxes}
+        # docs/deal-format.md "[[accounts]]": a source no account collects goes to `collection`
+        self.accounts = {"collection": 0}
+        self.collects = {}
+        for a in deal.get("accounts", []):
+            self.accounts[a["name"]] = 0
+            self.collects.update({s: a["name"] for s in a.get("collects", [])})
+        self.named_accounts = len(self.accounts) > 1
+        pdl = deal.get("pdl")
+        if pdl is not None and not pdl.get("defaults", True):
+            raise NotCovered("[pdl] defaults = false")
+        self.pdl = 0 if pdl is not None else None
+        self.res = deal.get("reserve")
+        if self.res is not None and (set(self.res) - {"target_multiple", "initial", "covers"}
+                                     or "target_multiple" not in self.res):
+            raise NotCovered("a reserve target other than target_multiple")
+        self.reserve = to_fen(self.res.get("initial", 0)) if self.res else 0
+        self.reserve_funded = self.reserve
+        check_supports(deal)
+        self.supports = deal.get("supports", [])
+        self.ag = next((s for s in self.supports if s["kind"] == "asset_guarantee"), None)
+        self.drawn = {s["name"]: 0 for s in self.supports}
+        self.off = set(scenario.get("supports_off", []))
+        self.failures = {x["support"]: x["date"] for x in scenario.get("support_failures", [])}
+        self.ag_u = self.ag_o = self.ag_h = 0
+        self.subrogated = 0
+        self.triggers = deal.get("triggers", [])
+        for tg in self.triggers:
+            if tg.get("curable") or tg.get("threshold_steps") or tg["condition"] not in (
+                    "cumulative_default_ratio_above", "senior_interest_shortfall"):
+                raise NotCovered(f"trigger {tg['name']} ({tg['condition']})")
+        self.tripped, self.pending = set(), set()
+        self.cum_def = 0
+        self.pool_bal_prev = self.proj.pool0
+        self.call_cfg = deal.get("clean_up_call")
+        if self.call_cfg and (self.call_cfg.get("accrued_interest")
+                              or not self.call_cfg.get("repays_senior", True)):
+            raise NotCovered("[clean_up_call] accrued_interest / repays_senior = false")
+        self.call_on = scenario.get("clean_up_call", True)
+        self.call_price_total = 0
+        self.periods_run = 0
+        self.ledger = []
+        self.rows = {t: [] for t in ("tranche_flows", "periods", "pool_flows", "fees",
+                                     "payment_notices")}
+        if self.reserve:                  # funded at closing: period 0, step 0
+            self.led(0, self.p.closing, 0, "fund_reserve", "reserve", "originator", "reserve",
+                     self.reserve)
+
+    @property
+    def seniors(self):
+        return [self.T[n] for n in self.seniors_names]
+
+    def __deepcopy__(self, memo):
+        new = object.__new__(Run)
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = value if key in self.SHARED else copy.deepcopy(value, memo)
+        return new
+
+    # ------------------------------------------------------------------ helpers
+    def led(self, period, day, step, action, item, source, destination, amount):
+        """docs/output.md "How movements are written": a movement of 0 is not written."""
+        if amount < 0:
+            raise OracleError(f"a negative movement: {action} {amount}")
+        if amount:
+            self.ledger.append(dict(deal=self.deal_name, scenario=self.scenario["name"],
+                                    period=period, date=day, step=step, action=action, item=item,
+                                    source=source, destination=destination, amount=money(amount)))
+
+    @staticmethod
+    def acname(account):
+        return "collection" if account == "collection" else f"account:{account}"
+
+    def fee_charge(self, f, senior_bal, pool_bal, yf):
+        """docs/conventions.md "What falls due", Fees: fixed = the amount; annual_rate on a
+        balance base = fen(rate × base × yf)."""
+        if f["kind"] == "fixed":
+            return to_fen(f["amount"])
+        base = senior_bal if f["base"] == "senior_balance" else pool_bal
+        return fen(exact(f["rate"]) * yuan(base) * yf, self.rule)
+
+    def principal_due(self, t, k, last):
+        """docs/conventions.md "What falls due", Principal due: the whole balance on and after
+        the expected maturity and on the run's last date (the call's too); before, a scheduled
+        tranche max(0, balance − the target of the latest table date the scheduled or the paid
+        day reaches), pass-through and bullet tranches 0."""
+        if t.bal == 0:
+            return 0
+        if last or self.p.pay[k] >= t.maturity:
+            return t.bal
+        if t.amort == "scheduled":
+            reach = max(self.p.pay[k], self.p.scheduled[k])
+            hits = [b for d, b in t.targets if d <= reach]
+            return max(0, t.bal - hits[-1]) if hits else 0
+        return 0
+
+    # ------------------------------------------------------------------ the clean-up call
+    def call_exercisable(self, k):
+        """docs/conventions.md "Accounts, the PDL and the clean-up call": exercisable when the
+        balance / cutoff balance < pool_factor_below (exactly) or the payment date (adjusted or
+        not) is on or after on_or_after, while some performing balance is left."""
+        c = self.call_cfg
+        if not c or not self.call_on:
+            return False
+        bal = self.proj.totals(k)["balance_end"]
+        if bal <= 0:
+            return False
+        by_factor = "pool_factor_below" in c and bal < exact(c["pool_factor_below"]) * self.proj.pool0
+        by_date = "on_or_after" in c and max(self.p.pay[k], self.p.scheduled[k]) >= c["on_or_after"]
+        return by_factor or by_date
+
+    def call_repays(self, k):
+        """repays_senior: a trial copy exercises the call and runs the date's waterfall; the
+        call goes ahead when no senior or mezzanine tranche is left with a balance or with
+        interest unpaid (the per-unit 尾差 aside)."""
+        trial = copy.deepcopy(self)
+        trial.run_date(k, call=True)
+        return all(t.bal == 0 and t.short - t.ires <= 0
+                   for t in trial.T.values() if t.cls in COVERABLE)
+
+    def run(self):
+        for k in range(self.p.n):
+            call = self.call_exercisable(k) and self.call_repays(k)
+            self.run_date(k, call)
+            if call:                      # the call ends the run
+                break
+        return self.finish()
+
+    # ------------------------------------------------------------------ one payment date
+    def run_date(self, k, call):
+        p, fig = self.p, self.fig
+        day, period = p.pay[k], k + 1
+        last = call or k == p.n - 1       # the run's last date: the deal's last or the call's
+        yf = p.yf(k)
+        tot = self.proj.totals(k)
+        brought = sum(self.accounts.values())
+        pool_cash = tot["collected"] + tot["recovered"]
+        # deposits (docs/conventions.md "Accounts ...", Deposits by source; docs/output.md:
+        # interest, principal, prepayments, recoveries, or collections, recoveries)
+        if self.named_accounts:
+            parts = {"interest": tot["interest_collected"],
+                     "principal": tot["principal_collected"] - tot["prepaid"],
+                     "prepayments": tot["prepaid"], "recoveries": tot["recovered"]}
+            for src in SOURCES:
+                acct = self.collects.get(src, "collection")
+                self.accounts[acct] += parts[src]
+                self.led(period, day, 0, "deposit", src, "pool", self.acname(acct), parts[src])
+        else:
+            self.accounts["collection"] += pool_cash
+            self.led(period, day, 0, "deposit", "collections", "pool", "collection", tot["collected"])
+            self.led(period, day, 0, "deposit", "recoveries", "pool", "collection", tot["recovered"])
+        # the PDL (docs/deal-format.md "[pdl]"; conventions.md "Accounts ...", PDL debits): the
+        # period's defaulted principal, after the deposit, before the waterfall
+        if self.pdl is not None:
+            self.pdl += tot["defaulted"]
+        # the asset guarantee: its payment into the account that collects principal, the
+        # recoveries back to it from the account that collects recoveries
+        g = back = 0
+        if self.ag is not None:
+            g, back = asset_guarantee(self, k, tot["defaulted"], tot["recovered"], brought)
+            self.subrogated += back
+            into = self.collects.get("principal", "collection")
+            out_of = self.collects.get("recoveries", "collection")
+            self.accounts[into] += g
+            self.accounts[out_of] -= back
+            # (the ledger's `item` of these two is not documented: deals with an asset guarantee
+            # are run without the ledger comparison)
+            self.led(period, day, 0, "guarantee_payment", None, f"support:{self.ag['name']}",
+                     self.acname(into), g)
+            self.led(period, day, 0, "subrogation", None, self.acname(out_of),
+                     f"support:{self.ag['name']}", back)
+            if self.pdl is not None:
+                self.pdl -= min(self.pdl, g)
+        # the call's price: fen(price_share × performing balance), after the collections
+        price = 0
+        if call:
+            price = fen(exact(self.call_cfg.get("price_share", 1)) * yuan(tot["balance_end"]), self.rule)
+            acct = self.collects.get("principal", "collection")
+            self.accounts[acct] += price
+            self.led(period, day, 0, "clean_up_call", "pool", "originator", self.acname(acct), price)
+            self.call_price_total += price
+        available = pool_cash + brought + g - back + price
+        self.cum_def += tot["defaulted"]
+        # triggers before the waterfall (compared exactly); those after the last one take effect
+        for tg in self.triggers:
+            if tg["condition"] == "cumulative_default_ratio_above" and \
+                    self.cum_def > exact(tg["threshold"]) * self.proj.pool0:
+                self.tripped.add(tg["name"])
+        self.tripped |= self.pending
+        self.pending = set()
+        # the waterfall: the call's whatever has tripped; else an event of default beats an
+        # acceleration, the first in file order within a kind; else normal
+        wf_name = "normal"
+        if call:
+            wf_name = self.call_cfg["waterfall"]
+        else:
+            for kind in ("event_of_default", "acceleration"):
+                hit = [tg for tg in self.triggers if tg["kind"] == kind and tg["name"] in self.tripped]
+                if hit:
+                    wf_name = hit[0]["waterfall"]
+                    break
+
+        # ---------------- what falls due (docs/conventions.md "What falls due")
+        senior_bal = sum(t.bal for t in self.seniors)
+        for t in self.T.values():
+            t.bal_start = t.bal
+            t.int_whole = fen(yuan(t.bal) * t.coupon * yf, self.rule) + t.short
+            t.int_due = t.int_whole
+            # per_unit: the run's last date and a redeemed tranche's later dates pay by figures,
+            # the interest due cut first to what the figure per 100 of it pays
+            t.by_figures = fig.per_unit and (last or t.redeemed)
+            if t.by_figures:
+                t.int_due = fig.figure_paid(t.init, t.int_whole)
+            t.pr_due = self.principal_due(t, k, last)
+            t.int_paid = t.pr_paid = t.res_paid = 0
+            t.int_from = t.pr_from = None
+            t.ires = t.pres = t.forgone = 0
+        # taxes: fen(rate × interest collections), a flow base used as it is; fees (fee_charge):
+        # the senior balance after the previous date, the pool balance at the start of the
+        # collection period before its defaults (the previous period's end); arrears carried
+        tax_charged = {x["name"]: fen(exact(x["rate"]) * yuan(tot["interest_collected"]), self.rule)
+                       for x in self.taxes}
+        fee_charged = {f["name"]: self.fee_charge(f, senior_bal, self.pool_bal_prev, yf)
+                       for f in self.fees}
+        tax_due = {n: c + self.tax_arrears[n] for n, c in tax_charged.items()}
+        fee_due = {n: c + self.fee_arrears[n] for n, c in fee_charged.items()}
+
+        # ---------------- the coverage multiple, per tranche down the seniority, before the
+        # waterfall: max(0, available − H_k − taxes − fees) / Σ (interest + principal due), the
+        # per-unit interest due read before its cut
+        num = max(0, available - self.ag_h - sum(tax_due.values()) - sum(fee_due.values()))
+        den = 0
+        for t in self.T.values():
+            den += t.int_whole + t.pr_due
+            t.cov = None if den == 0 else ratio6(F(num, den))
+        senior_cov = self.seniors[-1].cov if self.seniors else None
+
+        date = PaymentDate(self, k, last, tax_due, fee_due)
+        date.run_steps(self.deal["waterfalls"][wf_name])
+        if fig.per_unit:
+            settle_per_unit(self, date)
+
+        # ---------------- after the waterfall: triggers effective next date, carried amounts
+        for tg in self.triggers:
+            if tg["condition"] == "senior_interest_shortfall" and tg["name"] not in self.tripped:
+                # interest due and not paid, the per-unit 尾差 carried by design aside
+                if any(t.int_due - t.int_paid - t.ires > 0 for t in self.seniors):
+                    self.pending.add(tg["name"])
+        for t in self.T.values():
+            t.short = max(0, t.int_due - t.int_paid)
+        for n in self.tax_arrears:
+            self.tax_arrears[n] = max(0, tax_due[n] - date.tax_paid[n])
+        for n in self.fee_arrears:
+            self.fee_arrears[n] = max(0, fee_due[n] - date.fee_paid[n])
+        self.write_rows(k, last, wf_name, tot, pool_cash, brought, available, g, senior_cov,
+                        date, tax_charged, fee_charged)
+        self.pool_bal_prev = tot["balance_end"]
+        self.periods_run = period
+
+    # ------------------------------------------------------------------ rows
+    def write_rows(self, k, last, wf_name, tot, pool_cash, brought, available, g, senior_cov,
+                   date, tax_charged, fee_charged):
+        p, day, period = self.p, self.p.pay[k], k + 1
+        common = dict(deal=self.deal_name, scenario=self.scenario["name"])
+        for t in self.T.values():        # docs/output.md "tranche_flows.parquet"
+            self.rows["tranche_flows"].append(dict(
+                common, period=period, payment_date=day, tranche=t.name, **{"class": t.cls},
+                balance_start=money(t.bal_start), interest_due=money(t.int_due),
+                interest_paid=money(t.int_paid), interest_shortfall=money(t.short),
+                principal_due=money(t.pr_due), principal_paid=money(t.pr_paid),
+                residual_paid=money(t.res_paid), balance_end=money(t.bal), coverage_multiple=t.cov))
+        # docs/output.md "fees.parquet": the taxes in file order, then the fees
+        for kind, specs, due, paid, arrears, charged in (
+                ("tax", self.taxes, date.tax_due, date.tax_paid, self.tax_arrears, tax_charged),
+                ("fee", self.fees, date.fee_due, date.fee_paid, self.fee_arrears, fee_charged)):
+            for spec in specs:
+                n = spec["name"]
+                self.rows["fees"].append(dict(
+                    common, period=period, payment_date=day, kind=kind, name=n, due=money(due[n]),
+                    paid=money(paid[n]), arrears=money(arrears[n]), charged=money(charged[n])))
+        for j, name in enumerate(self.proj.names):   # docs/output.md "pool_flows.parquet"
+            self.rows["pool_flows"].append(dict(common, period=period, payment_date=day, obligor=name,
+                                                **{c: money(v) for c, v in self.proj.rows[k][j].items()}))
+        paid = dict(taxes=sum(date.tax_paid.values()), fees=sum(date.fee_paid.values()),
+                    interest=sum(t.int_paid for t in self.T.values()),
+                    principal=sum(t.pr_paid for t in self.T.values()),
+                    residual=sum(t.res_paid for t in self.T.values()))
+        named = sum(v for a, v in self.accounts.items() if a != "collection")
+        tripped = self.tripped | self.pending
+        cover = date.cover
+        row = dict(                      # docs/output.md "periods.parquet"
+            common, period=period, payment_date=day, collection_start=p.cstart[k],
+            collection_end=p.cend[k], pool_cash=money(pool_cash), cash_brought_forward=money(brought),
+            available_funds=money(available), reserve_draws=money(cover.reserve_draws),
+            support_draws=money(cover.support_draws + g), taxes_paid=money(paid["taxes"]),
+            fees_paid=money(paid["fees"]), interest_paid=money(paid["interest"]),
+            principal_paid=money(paid["principal"]), residual_paid=money(paid["residual"]),
+            reserve_deposit=money(date.reserve_deposit), coverage_multiple=senior_cov,
+            cumulative_default_ratio=ratio6(F(self.cum_def, self.proj.pool0)), waterfall=wf_name,
+            # every tripped trigger (those tested after the waterfall too), in file order
+            triggers_tripped=",".join(tg["name"] for tg in self.triggers if tg["name"] in tripped),
+            collection_balance_end=money(self.accounts["collection"]),
+            reserve_balance_end=money(self.reserve), pool_balance_end=money(tot["balance_end"]),
+            senior_balance_end=money(sum(t.bal for t in self.seniors)), guarantee_payment=money(g),
+            support_repaid=money(0), support_interest_paid=money(0), purchases=money(0),
+            restated=money(0), commingled=money(0))
+        if self.named_accounts:
+            row["accounts_balance_end"] = money(named)
+        if self.pdl is not None:
+            row["pdl_balance_end"] = money(self.pdl)
+        if self.res is not None:
+            row["reserve_target"] = None if date.reserve_target is None else money(date.reserve_target)
+        self.rows["periods"].append(row)
+        # docs/output.md "The date's cash adds up" (the oracle checks it on itself)
+        sources = available + cover.reserve_draws + cover.support_draws
+        uses = sum(paid.values()) + date.reserve_deposit + self.accounts["collection"] + named
+        if sources != uses:
+            raise OracleError(f"period {period}: sources {sources} != uses {uses}")
+        # docs/auditing.md "Payment notices": every tranche outstanding before the date or paid
+        # on it; a final payment (balance 0, the deal's last date, the call date) has the
+        # three-trading-day record date
+        for t in self.T.values():
+            if (t.bal_start > 0 or t.int_paid + t.pr_paid > 0) and self.fig.has_units(t.init):
+                self.rows["payment_notices"].append(dict(
+                    common, **notice_row(self.fig, t, k, p, t.bal == 0 or last, self.rule, t.coupon)))
+
+    def finish(self):
+        n = self.periods_run
+        common = dict(deal=self.deal_name, scenario=self.scenario["name"])
+        # docs/output.md "support.parquet": failed_from is the first payment date on or after
+        # the failure date; null when it stood to the end or was switched off
+        self.rows["support"] = []
+        for s in self.supports:
+            f = self.failures.get(s["name"])
+            hits = [d for d in self.p.pay[:n] if f is not None and d >= f and s["name"] not in self.off]
+            self.rows["support"].append(dict(
+                common, support=s["name"], provider=s["provider"], total=money(self.drawn[s["name"]]),
+                repaid=money(0), failed_from=hits[0] if hits else None, interest_paid=money(0),
+                interest_unpaid=money(0)))
+        self.rows["ledger"] = self.ledger
+        # docs/conventions.md "Conservation" (the oracle checks it on itself)
+        totals = [self.proj.totals(k) for k in range(n)]
+        left = (sum(x["collected"] + x["recovered"] for x in totals) + sum(self.drawn.values())
+                + self.reserve_funded + self.call_price_total)
+        right = (sum(int(r[c] * 100) for r in self.rows["periods"] for c in
+                     ("taxes_paid", "fees_paid", "interest_paid", "principal_paid", "residual_paid"))
+                 + sum(self.accounts.values()) + self.reserve + self.subrogated)
+        if left != right:
+            raise OracleError(f"conservation: {left} != {right}")
+        return self.rows
+
+
+def run(deal, scenario):
+    """The oracle's tables for `deal` (parsed TOML) under `scenario` (a [scenario] table)."""
+    return Run(deal, scenario).run()
