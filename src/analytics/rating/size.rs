@@ -855,8 +855,8 @@ const TRIGGER_ADVICE: &str = "; check the trigger's threshold and the steps that
                               tests, or allow it with `allow = [\"trips_without_defaults\"]` \
                               when the structure means it to trip";
 
-/// Most grid points [`Search::largest`] walks down, a base case each, below the largest the
-/// rating and coverage allow, for one that trips no trigger.
+/// Most grid points the search walks down, a base case each, below the largest the rating and
+/// coverage allow, for one that trips no trigger (docs/rating.md §9).
 pub const MAX_TRIGGER_WALK: u64 = 200_000;
 
 /// Sizes the targeted tranches of `deal`. `tdrs` are the pool's TDRs (they do not depend on the
