@@ -1393,8 +1393,8 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
         (err.contains("no balance of `A` passes: its rating C allows it up to 600000, and")
             || err.contains("no balance of `A` passes: its rating C allows it up to 590000, and"))
             && err.contains(
-                "trigger `cover` trips in the base case (no default, no delay) on 2025-01-10 at \
-                 every balance from 10000 to there: the rest of the structure"
+                "to there trips a trigger in the base case (at 10000, trigger `cover` trips in the \
+                 base case (no default, no delay) on 2025-01-10): the rest of the structure"
             )
             && err.contains("allow = [\"trips_without_defaults\"]"),
         "{err}"
@@ -1499,7 +1499,7 @@ normal = [{steps}]
     .unwrap();
     let sized = |m: u32, extra: &[&str]| {
         let dir = tmp.path().join(format!("m{m}"));
-        std::fs::create_dir(&dir).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("window.toml");
         std::fs::write(&path, deal(m)).unwrap();
         let out = dir.join("out");
@@ -1552,15 +1552,33 @@ normal = [{steps}]
         rows[1].contains("80,000.00") && rows[1].ends_with("PASS"),
         "{out}"
     );
+    assert!(
+        out.contains(
+            "note: from 490,000.00 (the largest the rating and coverage allow) down to 90,000.00"
+        ),
+        "{out}"
+    );
 
     let (code, _, err) = sized(590_000, &[]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains(
-            "no balance of `A` passes: its rating C allows it up to 400000, and trigger `top` \
-             trips in the base case (no default, no delay) on 2025-01-10 at every balance from \
-             10000 to there, with M 590000: the rest of the structure"
+            "no balance of `A` passes: its rating C allows it up to 400000, and every balance \
+             from 10000 to there trips a trigger in the base case (at 10000, trigger `top` \
+             trips in the base case (no default, no delay) on 2025-01-10), with M 590000: the \
+             rest of the structure"
         ),
+        "{err}"
+    );
+    // With M a target too, it is held at its input while A is sized first: told so, and not
+    // advised to be targeted (review 41e N2).
+    let (code, _, err) = sized(590_000, &["--target", "M=C"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "with M 590000 (a target, held at its balance in the deal while `A` is sized: give \
+             it a smaller one there, or size `A` alone first): the rest of the structure"
+        ) && !err.contains("target it too"),
         "{err}"
     );
 }

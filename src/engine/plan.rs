@@ -46,6 +46,12 @@ impl<'d> DealPlan<'d> {
         Self::build(deal, ObligorRows::Keep)
     }
 
+    /// The plan of `deal` for lean runs only ([`DealPlan::run_lean_cached`]): without the
+    /// obligors' labels, which only obligor rows need.
+    pub fn lean(deal: &'d Deal) -> DealPlan<'d> {
+        Self::build(deal, ObligorRows::Skip)
+    }
+
     /// The plan of `deal` for runs that build `rows` (without obligor rows, the pool's plan
     /// has no obligor labels: a single lean run does not pay for them).
     pub(super) fn build(deal: &'d Deal, rows: ObligorRows) -> DealPlan<'d> {

@@ -379,6 +379,17 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
                     .unwrap_or_default()
             ));
         }
+        // The balances walked for a trigger, which the table does not show (review 41e N5).
+        if let Some((from, to)) = z.trigger_walk {
+            out.push_str(&format!(
+                "\n  note: from {} (the largest the rating and coverage allow) down to {}, the \
+                 balances were tried one by one: each trips a trigger in the base case, or fails \
+                 where a trip above switched the waterfall; only those tried in full are rows of \
+                 size_steps.parquet",
+                format_money(to),
+                format_money(from)
+            ));
+        }
         if let Some(c) = z
             .coverage_short
             .as_ref()
