@@ -497,6 +497,15 @@ impl Warning {
         }
     }
 
+    /// A run-time warning about `file` (a deal file `rate` or `size` read or wrote): printed
+    /// after the file's name ([`Warning::place`]).
+    pub fn about(self, file: &str) -> Warning {
+        Warning {
+            location: file.to_string(),
+            ..self
+        }
+    }
+
     /// Where the warning is, as printed: the file position and key, or
     /// `scenario `NAME`, period N (DATE)` for a run-time warning, after the file it is about
     /// when one is set (`size`'s sized deal, review 40d F1).

@@ -258,6 +258,46 @@ fn a_difference_says_what_explains_it() {
     );
 }
 
+/// A scenario that delays cash is told when the delay carries instalments of the actual
+/// periods past the last of them (review 41f P1): the rest, the at-issue projection rebased,
+/// collects that cash again. The fixture's instalments are 420,000 on 2024-03-15 (period 1, to
+/// 2024-04-01), 310,000 on 2024-06-15 (period 2, to 2024-07-01) and 305,000 on 2024-09-15; half
+/// of each is delayed a month. Period 1's half, 210,000, arrives 2024-04-15, in period 2; period
+/// 2's, 155,000, arrives 2024-07-15, in period 3, after the two actual dates: 155,000 is told
+/// at the last actual date. With the deal's own scenario (no delay), nothing is.
+#[test]
+fn delayed_cash_of_the_actual_periods_is_told() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let a = actuals_from_str(
+        "auditing_actuals.toml",
+        &read("tests/fixtures/auditing_actuals.toml"),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let told = |s: &ipabs::scenario::Scenario| -> Vec<String> {
+        let r = reconcile(&d, s, &a).unwrap_or_else(|e| panic!("{e}"));
+        r.run
+            .warnings
+            .iter()
+            .filter(|w| w.message.starts_with("the scenario delays "))
+            .map(|w| format!("{:?} {}", w.period, w.message))
+            .collect()
+    };
+    assert!(told(&d.scenario).is_empty());
+    let set = ipabs::validate::scenario_set_from_str(
+        "d.toml",
+        "[[scenarios]]\nname = \"d\"\ndelay = { fraction = 0.5, months = 1 }\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let w = told(&set.scenarios[0]);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("Some((2, 2024-07-01)) the scenario delays 155000 of the instalments"),
+        "{w:?}"
+    );
+}
+
 #[test]
 fn reconcile_exits_4_and_prints_the_line() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -1393,8 +1393,9 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
         (err.contains("no balance of `A` passes: its rating C allows it up to 600000, and")
             || err.contains("no balance of `A` passes: its rating C allows it up to 590000, and"))
             && err.contains(
-                "to there trips a trigger in the base case (at 10000, trigger `cover` trips in the \
-                 base case (no default, no delay) on 2025-01-10): the rest of the structure"
+                "to there trips a trigger in the base case, or fails once a trip above it \
+                 switched the waterfall (at 10000, trigger `cover` trips in the base case (no \
+                 default, no delay) on 2025-01-10): the rest of the structure"
             )
             && err.contains("allow = [\"trips_without_defaults\"]"),
         "{err}"
@@ -1564,9 +1565,9 @@ normal = [{steps}]
     assert!(
         err.contains(
             "no balance of `A` passes: its rating C allows it up to 400000, and every balance \
-             from 10000 to there trips a trigger in the base case (at 10000, trigger `top` \
-             trips in the base case (no default, no delay) on 2025-01-10), with M 590000: the \
-             rest of the structure"
+             from 10000 to there trips a trigger in the base case, or fails once a trip above \
+             it switched the waterfall (at 10000, trigger `top` trips in the base case (no \
+             default, no delay) on 2025-01-10), with M 590000: the rest of the structure"
         ),
         "{err}"
     );
@@ -1577,7 +1578,7 @@ normal = [{steps}]
     assert!(
         err.contains(
             "with M 590000 (a target, held at its balance in the deal while `A` is sized: give \
-             it a smaller one there, or size `A` alone first): the rest of the structure"
+             it a smaller one there): the rest of the structure"
         ) && !err.contains("target it too"),
         "{err}"
     );

@@ -206,6 +206,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let in_pool = pool.clone();
     let mut warnings = units_warnings(deal, &scenario.name, actuals, forecast);
     warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
+    warnings.extend(in_transit(deal, actuals, &at_issue, scenario)?);
     warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
     warnings.extend(reported_commingling(deal, scenario, actuals));
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
@@ -366,6 +367,60 @@ fn stranded(
             })
         })
         .collect()
+}
+
+/// An `actuals_pool` warning when the scenario delays cash of the instalments due in the actual
+/// dates' collection periods past the last of them (review 41f P1): the projection of the rest
+/// is the at-issue one rebased, so it collects that cash after the last actual date, though the
+/// actual dates report those periods' collections. The amount is exact: a delay moves cash and
+/// nothing else (docs/conventions.md, "The pool", step 4), so the at-issue projection without
+/// the delay collects, by the last actual period, what the instalments due by then pay, and the
+/// one with it collects that less what arrives later.
+fn in_transit(
+    deal: &Deal,
+    actuals: &Actuals,
+    at_issue: &PoolProjection,
+    scenario: &Scenario,
+) -> Result<Vec<crate::error::Warning>> {
+    use crate::error::{Check, Warning};
+    let m = actuals.len().min(deal.periods.len());
+    let Some(last) = actuals.periods[..m].last() else {
+        return Ok(Vec::new());
+    };
+    let delays = scenario.delay_fraction > Decimal::ZERO
+        || scenario
+            .overrides
+            .iter()
+            .any(|r| r.delay.is_some_and(|(f, _)| f > Decimal::ZERO));
+    if !delays {
+        return Ok(Vec::new());
+    }
+    let mut on_time = scenario.clone();
+    on_time.delay_fraction = Decimal::ZERO;
+    for r in &mut on_time.overrides {
+        r.delay = None;
+    }
+    let whole = project(deal, &on_time)?;
+    let by_last =
+        |p: &PoolProjection| -> Decimal { p.periods[..m].iter().map(|c| c.collected).sum() };
+    let later = by_last(&whole) - by_last(at_issue);
+    if later <= Decimal::ZERO {
+        return Ok(Vec::new());
+    }
+    let p = deal.periods[last.index];
+    Ok(vec![Warning::run(
+        Check::ActualsPool,
+        &scenario.name,
+        Some((p.number, p.date())),
+        format!(
+            "the scenario delays {} of the instalments due by this date's collection period past \
+             it: the projection of the rest collects it after the last actual date, though the \
+             actual dates report those periods' collections, so it is collected again unless \
+             the report left it unpaid (docs/auditing.md); reconcile with a scenario without \
+             `delay` to project the rest from the actual state alone",
+            later.normalize()
+        ),
+    )])
 }
 
 /// An `actuals_arrears` warning for each obligor an actual date reports paying less than its

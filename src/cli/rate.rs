@@ -223,14 +223,8 @@ fn simulate_paths(
     )?;
     // Named after the deal file they are about, as `size` names its sized file's (review 41c
     // F8: the input's read as the result's).
-    let base_warnings: Vec<Warning> = base
-        .warnings
-        .into_iter()
-        .map(|w| Warning {
-            location: deal.display().to_string(),
-            ..w
-        })
-        .collect();
+    let file = deal.display().to_string();
+    let base_warnings: Vec<Warning> = base.warnings.into_iter().map(|w| w.about(&file)).collect();
     print_warnings(&base_warnings);
     strict_check(strict, base_warnings.len())?;
     let (credits, credit_warnings) =

@@ -294,10 +294,7 @@ fn size_command(
             .collect();
         // The base case's run-time warnings name the sized file they are about (review 40d
         // F1: a trigger the sized structure trips read as the input deal's).
-        let base_warnings = base.warnings.iter().map(|w| Warning {
-            location: written.clone(),
-            ..w.clone()
-        });
+        let base_warnings = base.warnings.iter().map(|w| w.clone().about(&written));
         let new: Vec<Warning> = sized
             .warnings
             .iter()

@@ -188,8 +188,7 @@ impl Run<'_> {
             Some((p.number, p.date())),
             format!(
                 "trigger `{}` ({}, {}{threshold}) trips on this date in a run with no default and \
-                 no delay: check its threshold and the steps that pay what it tests; allow it with \
-                 `allow = [\"trips_without_defaults\"]` when the structure means it to trip",
+                 no delay{TRIPS_ADVICE}",
                 trigger.name,
                 trigger.kind.name(),
                 trigger.condition.name()
@@ -250,3 +249,9 @@ impl Run<'_> {
         ));
     }
 }
+
+/// What to do about a trigger that trips with no default and no delay: the advice of
+/// [`Check::TripsWithoutDefaults`], which `size`'s refusals give too.
+pub const TRIPS_ADVICE: &str = ": check its threshold and the steps that pay what it tests; \
+                                allow it with `allow = [\"trips_without_defaults\"]` when the \
+                                structure means it to trip";

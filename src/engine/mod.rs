@@ -57,6 +57,7 @@ pub use crate::pool::projection::{ObligorRows, ProjectionMemo};
 use crate::scenario::Scenario;
 use buffers::RunBuffers;
 pub use cache::ProjectionCache;
+pub use end::TRIPS_ADVICE;
 pub use plan::{DealPlan, RunMemo};
 pub use restate::WaterfallRows;
 use result::RunResult;

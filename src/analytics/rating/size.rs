@@ -14,7 +14,7 @@ use crate::analytics::breakeven::Bdr;
 use crate::deal::{Amortization, Deal, TrancheClass};
 use std::cell::RefCell;
 
-use crate::engine::{self, DealPlan, ObligorRows, ProjectionCache, RunMemo};
+use crate::engine::{self, DealPlan, ObligorRows, ProjectionCache, RunMemo, TRIPS_ADVICE};
 use crate::error::{Check, Error, Result};
 use crate::scenario::Scenario;
 
@@ -715,7 +715,7 @@ impl Search<'_> {
                     self.breach_text(d, t, binding)?
                 };
                 if low.trigger.is_some() {
-                    breach.push_str(TRIGGER_ADVICE);
+                    breach.push_str(&format!("; as for the trigger{TRIPS_ADVICE}"));
                 }
                 return Err(Error::Usage(format!(
                     "no balance of `{}` keeps {}: even {} fails ({}){}{}{breach}",
@@ -768,19 +768,17 @@ impl Search<'_> {
                 return Err(self.trips_throughout(d, t, r, &tripped));
             }
             if r - idx > MAX_TRIGGER_WALK {
-                let money =
-                    |i: u64| crate::output::table::format_money(self.opts.step * Decimal::from(i));
+                let money = |i: u64| self.opts.step * Decimal::from(i);
                 return Err(Error::Usage(format!(
-                    "`{}`: every balance from {} down to {} trips a trigger in the base case (the \
-                     last tried: {}): more than {MAX_TRIGGER_WALK} steps of --step {} to try one \
-                     by one; give a larger --step (the walk is exact only on its grid: size \
-                     again with a finer one from the result){}",
+                    "`{}`: every balance from {} down to {} trips a trigger in the base case, or \
+                     fails once a trip above it switched the waterfall (the last tried: {}): more \
+                     than {MAX_TRIGGER_WALK} steps of --step {} to try one by one; give a larger \
+                     --step; as for the trigger{TRIPS_ADVICE}",
                     t.name,
                     money(r),
                     money(idx + 1),
                     tripped.text(),
                     self.opts.step,
-                    TRIGGER_ADVICE
                 )));
             }
             match self.trips(d, t, idx, issue)? {
@@ -811,7 +809,9 @@ impl Search<'_> {
                 walked: None,
             },
         };
-        found.walked = Some((idx + 1, r));
+        // The points between, tried with the base case alone (none when the next one up is r,
+        // a row; review 41f F3).
+        found.walked = (idx + 1 < r).then_some((idx + 1, r));
         Ok(found)
     }
 
@@ -852,8 +852,8 @@ impl Search<'_> {
             .map(|(i, x)| match self.targets.contains(&i) {
                 true => format!(
                     "{} {} (a target, held at its balance in the deal while `{}` is sized: give \
-                     it a smaller one there, or size `{}` alone first)",
-                    x.name, x.balance, t.name, t.name
+                     it a smaller one there)",
+                    x.name, x.balance, t.name
                 ),
                 false => format!("{} {}", x.name, x.balance),
             })
@@ -876,8 +876,9 @@ impl Search<'_> {
         };
         Error::Usage(format!(
             "no balance of `{}` passes: its rating {}{} it up to {}, and every balance from {} to \
-             there trips a trigger in the base case (at {}, {}){with}: the rest of the \
-             structure, or the trigger itself, trips it{senior_hint}{TRIGGER_ADVICE}",
+             there trips a trigger in the base case, or fails once a trip above it switched the \
+             waterfall (at {}, {}){with}: the rest of the structure, or the trigger itself, \
+             trips it{senior_hint}; as for the trigger{TRIPS_ADVICE}",
             t.name,
             t.rating,
             match self.opts.min_coverage {
@@ -918,11 +919,6 @@ impl Search<'_> {
         Ok(found)
     }
 }
-
-/// What to do about a trigger a base case trips (`trips_without_defaults`'s advice).
-const TRIGGER_ADVICE: &str = "; check the trigger's threshold and the steps that pay what it \
-                              tests, or allow it with `allow = [\"trips_without_defaults\"]` \
-                              when the structure means it to trip";
 
 /// Most grid points the search walks down, a base case each, below the largest the rating and
 /// coverage allow, for one that trips no trigger (docs/rating.md §9).

@@ -380,14 +380,14 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
             ));
         }
         // The balances walked for a trigger, which the table does not show (review 41e N5).
-        if let Some((from, to)) = z.trigger_walk {
+        if let Some((lowest, largest)) = z.trigger_walk {
             out.push_str(&format!(
                 "\n  note: from {} (the largest the rating and coverage allow) down to {}, the \
                  balances were tried one by one: each trips a trigger in the base case, or fails \
                  where a trip above switched the waterfall; only those tried in full are rows of \
                  size_steps.parquet",
-                format_money(to),
-                format_money(from)
+                format_money(largest),
+                format_money(lowest)
             ));
         }
         if let Some(c) = z
