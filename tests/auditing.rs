@@ -63,6 +63,16 @@ fn arrears_told(run: &RunResult) -> Vec<String> {
         .collect()
 }
 
+/// tests/fixtures/auditing_actuals.toml, for the deal `d` (the fixture).
+fn fixture_actuals(d: &Deal) -> ipabs::actuals::Actuals {
+    actuals_from_str(
+        "auditing_actuals.toml",
+        &read("tests/fixtures/auditing_actuals.toml"),
+        d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn deal(p: &str) -> Deal {
     deal_from_str(p, &read(p))
         .unwrap_or_else(|e| panic!("{e}"))
@@ -72,12 +82,7 @@ fn deal(p: &str) -> Deal {
 #[test]
 fn the_wrong_line_is_found_at_its_period_and_line() {
     let d = deal("tests/fixtures/auditing.toml");
-    let a = actuals_from_str(
-        "auditing_actuals.toml",
-        &read("tests/fixtures/auditing_actuals.toml"),
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let a = fixture_actuals(&d);
     let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
     // Reported lines: per period, the fee, A and B interest and principal, the collection
     // account: 1 + 4 + 1 = 6; two periods: 12.
@@ -268,12 +273,7 @@ fn a_difference_says_what_explains_it() {
 #[test]
 fn delayed_cash_of_the_actual_periods_is_told() {
     let d = deal("tests/fixtures/auditing.toml");
-    let a = actuals_from_str(
-        "auditing_actuals.toml",
-        &read("tests/fixtures/auditing_actuals.toml"),
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let a = fixture_actuals(&d);
     let told = |s: &ipabs::scenario::Scenario| -> Vec<String> {
         let r = reconcile(&d, s, &a).unwrap_or_else(|e| panic!("{e}"));
         r.run
@@ -1073,12 +1073,7 @@ fn the_art_39_lines_state_amounts_to_the_fen() {
     );
     // Without a flag there is no line: tests/fixtures/auditing_actuals.toml flags only period
     // 2, whose A interest it reports 0.01 short (未按约定分配), with no loss and enough cash.
-    let a = actuals_from_str(
-        "auditing_actuals.toml",
-        &read("tests/fixtures/auditing_actuals.toml"),
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let a = fixture_actuals(&d);
     let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
     let lines: Vec<_> = r.in_life.iter().filter_map(art39_text).collect();
     assert_eq!(
@@ -1245,12 +1240,7 @@ fn reconcile_with_a_restatement_writes_consistent_tables() {
 #[test]
 fn the_notice_of_an_actual_date_is_that_of_the_reported_payment() {
     let d = deal("tests/fixtures/auditing.toml");
-    let a = actuals_from_str(
-        "auditing_actuals.toml",
-        &read("tests/fixtures/auditing_actuals.toml"),
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let a = fixture_actuals(&d);
     let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
     let n = r
         .run
@@ -2076,12 +2066,7 @@ fn a_deal_with_investment_income_is_not_checked_to_add_up() {
     let d = deal_from_str("auditing.toml", &src)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
-    let a = actuals_from_str(
-        "auditing_actuals.toml",
-        &read("tests/fixtures/auditing_actuals.toml"),
-        &d,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let a = fixture_actuals(&d);
     let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         r.run

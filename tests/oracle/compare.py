@@ -39,17 +39,25 @@ def compare_keyed(table, mine, theirs, diffs):
     if common != [k for k in tk if k in m_by]:
         diffs.append((table, "-", "(row order)", common, [k for k in tk if k in m_by]))
     for k in common:
-        m, t = m_by[k], t_by[k]
-        for col in list(t) + [c for c in m if c not in t]:
-            if col in key:
-                continue
-            compared += 1
-            mv = m.get(col, "(no such column)")
-            tv = t.get(col, "(no such column)")
-            if mv == tv and type(mv) is type(tv):
-                equal += 1
-            else:
-                diffs.append((table, k, col, mv, tv))
+        c, e = compare_row(table, k, m_by[k], t_by[k], set(key), diffs)
+        compared, equal = compared + c, equal + e
+    return compared, equal
+
+
+def compare_row(table, at, m, t, skip, diffs):
+    """Compares one row's columns but `skip`, exactly (equal values of the same type);
+    returns (compared, equal) and appends (table, at, column, oracle, ipabs) to diffs."""
+    compared = equal = 0
+    for col in list(t) + [c for c in m if c not in t]:
+        if col in skip:
+            continue
+        compared += 1
+        mv = m.get(col, "(no such column)")
+        tv = t.get(col, "(no such column)")
+        if mv == tv and type(mv) is type(tv):
+            equal += 1
+        else:
+            diffs.append((table, at, col, mv, tv))
     return compared, equal
 
 
@@ -60,17 +68,8 @@ def compare_ledger(mine, theirs, diffs):
             diffs.append(("ledger", i, "(row)", "present" if i < len(mine) else "absent",
                           "present" if i < len(theirs) else "absent"))
             continue
-        m, t = mine[i], theirs[i]
-        for col in list(t) + [c for c in m if c not in t]:
-            if col in LEDGER_UNCOMPARED:
-                continue
-            compared += 1
-            mv = m.get(col, "(no such column)")
-            tv = t.get(col, "(no such column)")
-            if mv == tv and type(mv) is type(tv):
-                equal += 1
-            else:
-                diffs.append(("ledger", i, col, mv, tv))
+        c, e = compare_row("ledger", i, mine[i], theirs[i], LEDGER_UNCOMPARED, diffs)
+        compared, equal = compared + c, equal + e
     return compared, equal
 
 
