@@ -60,12 +60,11 @@ ACCOUNTS = "wenke_leasing_1_accounts_2018.toml"
 def _cases():
     out = []
     # nanshan: generated loans, a business-day collection lag, a bullet senior, the asset
-    # guarantee and the undertaking. The ledger is not compared: the `item` of the asset
-    # guarantee's guarantee_payment and subrogation movements is not documented.
-    out.append(Case("nanshan/base", NANSHAN, ledger=False))
+    # guarantee and the undertaking
+    out.append(Case("nanshan/base", NANSHAN))
     for s in ("two_defaults", "guarantee_off", "no_support", "named_boundaries", "cdr_cpr",
               "curve_delay", "guarantor_fails"):
-        out.append(Case(f"nanshan/{s}", NANSHAN, f"nanshan_{s}.toml", ledger=False))
+        out.append(Case(f"nanshan/{s}", NANSHAN, f"nanshan_{s}.toml"))
     # gdd: licence schedules, a scheduled senior, a subordinated period return, a reserve
     out.append(Case("gdd/base", GDD))
     for s in ("two_defaults", "four_defaults_no_support", "mass_default_no_support",

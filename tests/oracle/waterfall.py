@@ -221,8 +221,10 @@ class Run:
         # period's defaulted principal, after the deposit, before the waterfall
         if self.pdl is not None:
             self.pdl += tot["defaulted"]
-        # the asset guarantee: its payment into the account that collects principal, the
-        # recoveries back to it from the account that collects recoveries
+        # the asset guarantee (docs/conventions.md "The asset guarantee"): its payment into the
+        # account that collects principal, the recoveries back to it from the account that
+        # collects recoveries; in the ledger after the date's deposits, the payment first, with
+        # the support's name as item (docs/output.md "ledger.parquet", "How movements are written")
         g = back = 0
         if self.ag is not None:
             g, back = asset_guarantee(self, k, tot["defaulted"], tot["recovered"], brought)
@@ -231,12 +233,11 @@ class Run:
             out_of = self.collects.get("recoveries", "collection")
             self.accounts[into] += g
             self.accounts[out_of] -= back
-            # (the ledger's `item` of these two is not documented: deals with an asset guarantee
-            # are run without the ledger comparison)
-            self.led(period, day, 0, "guarantee_payment", None, f"support:{self.ag['name']}",
+            name = self.ag["name"]
+            self.led(period, day, 0, "guarantee_payment", name, f"support:{name}",
                      self.acname(into), g)
-            self.led(period, day, 0, "subrogation", None, self.acname(out_of),
-                     f"support:{self.ag['name']}", back)
+            self.led(period, day, 0, "subrogation", name, self.acname(out_of),
+                     f"support:{name}", back)
             if self.pdl is not None:
                 self.pdl -= min(self.pdl, g)
         # the call's price: fen(price_share × performing balance), after the collections

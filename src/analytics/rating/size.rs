@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::{RatingTdr, min_bdr_of};
 use crate::analytics::breakeven::Bdr;
-use crate::deal::{Amortization, Deal, TrancheClass};
+use crate::deal::{Amortization, Deal, TrancheClass, TriggerCondition};
 use std::cell::RefCell;
 
 use crate::engine::{self, DealPlan, ObligorRows, ProjectionCache, RunMemo, TRIPS_ADVICE};
@@ -862,13 +862,21 @@ impl Search<'_> {
             true => String::new(),
             false => format!(", with {}", held.join(", ")),
         };
-        // A senior not targeted sets a senior test's room (not said of a senior target).
+        // A senior not targeted sets the room of a trigger on the senior's ratios (not said of
+        // a senior target, nor of another condition; review 41f F6).
         let untargeted_senior = d
             .tranches
             .iter()
             .enumerate()
             .any(|(i, x)| x.class == TrancheClass::Senior && !self.targets.contains(&i));
-        let senior_hint = if untargeted_senior {
+        let on_senior_ratio = d.triggers.iter().any(|x| {
+            x.name == tripped.name
+                && matches!(
+                    x.condition,
+                    TriggerCondition::CoverageBelow(_) | TriggerCondition::PoolToSeniorBelow(_)
+                )
+        });
+        let senior_hint = if untargeted_senior && on_senior_ratio {
             " (a trigger on the senior's coverage or over-collateralisation is sized with the \
              senior: target it too)"
         } else {
@@ -877,8 +885,8 @@ impl Search<'_> {
         Error::Usage(format!(
             "no balance of `{}` passes: its rating {}{} it up to {}, and every balance from {} to \
              there trips a trigger in the base case, or fails once a trip above it switched the \
-             waterfall (at {}, {}){with}: the rest of the structure, or the trigger itself, \
-             trips it{senior_hint}; as for the trigger{TRIPS_ADVICE}",
+             waterfall (at {}, {}){with}: the rest of the structure, or the trigger's own \
+             threshold, makes it trip{senior_hint}; as for the trigger{TRIPS_ADVICE}",
             t.name,
             t.rating,
             match self.opts.min_coverage {
