@@ -3,8 +3,10 @@
 //! the minimum over the scenarios, covers the rating's TDR) and, if asked, a coverage multiple
 //! of at least the minimum on every payment date of the base case, and trips no trigger in the
 //! base case (a structure that accelerates with no default: `trips_without_defaults`); in
-//! rounds until no balance moves, when several tranches are sized. The last subordinated tranche takes the rest of a
-//! fixed issue size, unless the issue size is freed.
+//! rounds until no balance moves, when several tranches are sized. The last subordinated
+//! tranche takes the rest of a fixed issue size, unless the issue size is freed.
+
+use std::cell::RefCell;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -12,8 +14,6 @@ use rust_decimal::Decimal;
 use super::{RatingTdr, min_bdr_of};
 use crate::analytics::breakeven::Bdr;
 use crate::deal::{Amortization, Deal, TrancheClass, TriggerCondition};
-use std::cell::RefCell;
-
 use crate::engine::{self, DealPlan, ObligorRows, ProjectionCache, RunMemo, TRIPS_ADVICE};
 use crate::error::{Check, Error, Result};
 use crate::scenario::Scenario;
@@ -154,6 +154,14 @@ impl BaseTrigger {
         let (name, date) = base.first_trigger.clone().filter(|_| warned)?;
         Some(BaseTrigger { name, date })
     }
+
+    /// `trigger `NAME` trips in the base case on DATE`, for the terminal and the refusal.
+    pub fn text(&self) -> String {
+        format!(
+            "trigger `{}` trips in the base case (no default, no delay) on {}",
+            self.name, self.date
+        )
+    }
 }
 
 impl SizeStep {
@@ -222,16 +230,6 @@ pub struct Sized {
     /// one above `balance` to the largest the rating and coverage allow, each of which trips
     /// a trigger or fails (not rows of `size_steps.parquet`).
     pub trigger_walk: Option<(Decimal, Decimal)>,
-}
-
-impl BaseTrigger {
-    /// `trigger `NAME` trips in the base case on DATE`, for the terminal and the refusal.
-    pub fn text(&self) -> String {
-        format!(
-            "trigger `{}` trips in the base case (no default, no delay) on {}",
-            self.name, self.date
-        )
-    }
 }
 
 /// Where a balance one step above the one found fails `--min-coverage` (review 34c item H1:
