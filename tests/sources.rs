@@ -127,3 +127,68 @@ fn every_cited_label_is_listed() {
         "cited but not in docs/sources.md: {unknown:?}"
     );
 }
+
+/// Whether an `Address` cell gives an address: a host name or an IPv4 address (`x.y/…`, or a
+/// URL), or says the source is a book, which has none.
+fn gives_address(cell: &str) -> bool {
+    let host = |w: &str| {
+        let w = w.trim_matches(|c: char| "`(),;".contains(c));
+        let w = w
+            .strip_prefix("https://")
+            .or(w.strip_prefix("http://"))
+            .unwrap_or(w);
+        let host = w.split('/').next().unwrap_or("");
+        let parts: Vec<&str> = host.split('.').collect();
+        let named = parts.len() >= 2
+            && parts
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase()));
+        // An IPv4 address, as one news copy was recorded (`61.152.230.22/news,…`).
+        let ipv4 = parts.len() == 4 && parts.iter().all(|p| p.parse::<u8>().is_ok());
+        named || ipv4
+    };
+    cell.starts_with("none (a book)") || cell.split_whitespace().any(host)
+}
+
+#[test]
+fn every_source_has_an_address() {
+    // The guide's rule: sources are cited by URL. In each table whose header has an
+    // `Address` column, every labelled row's cell in it names a host.
+    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/sources.md")).expect("read");
+    let (mut column, mut checked, mut missing) = (None, 0, Vec::new());
+    for line in text.lines() {
+        let cells: Vec<&str> = match line.strip_prefix('|') {
+            Some(rest) => rest.split(" |").map(str::trim).collect(),
+            None => {
+                column = None;
+                continue;
+            }
+        };
+        if cells.first() == Some(&"Label") {
+            column = cells.iter().position(|c| *c == "Address");
+            continue;
+        }
+        if let (Some(c), Some(label)) = (column, cells.first())
+            && is_label(label)
+        {
+            checked += 1;
+            if !cells.get(c).is_some_and(|cell| gives_address(cell)) {
+                missing.push(label.to_string());
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} rows with an Address column found"
+    );
+    assert!(
+        missing.is_empty(),
+        "sources without an address: {missing:?}"
+    );
+    // The rule itself can fail: a cell that only names a document does not pass.
+    assert!(!gives_address("国办发明电〔2021〕11号, none recorded"));
+    assert!(gives_address(
+        "`paper.people.com.cn/rmrb/html/x.htm` (人民日报)"
+    ));
+    assert!(gives_address("`https://arxiv.org/abs/1702.01284`"));
+}
