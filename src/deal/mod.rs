@@ -247,26 +247,17 @@ impl Deal {
         credit_groups_of(&self.obligors)
     }
 
-    /// The earliest of `defaults` (a scenario's named defaults) that reaches obligor `o`: its
-    /// own, or that of any obligor of its group ([`Obligor::group`]), which defaults the whole
-    /// group (docs/rating.md, "Obligor groups"); the obligor named and the date. Of equal
-    /// dates, `o`'s own (review 40c F5: a group member named first on the same date was told
-    /// as the cause), then the first in `defaults`.
+    /// The earliest of `defaults` (a scenario's named defaults) that reaches obligor `o`, its
+    /// group being those of the same [`Obligor::group`]: [`pool::earliest_default`].
     pub fn group_default(
         &self,
         o: usize,
         defaults: &[(usize, NaiveDate)],
     ) -> Option<(usize, NaiveDate)> {
         let group = self.obligors.get(o)?.group();
-        defaults
-            .iter()
-            .filter(|&&(x, _)| {
-                x == o
-                    || group
-                        .is_some_and(|g| self.obligors.get(x).and_then(|ob| ob.group()) == Some(g))
-            })
-            .min_by_key(|&&(x, d)| (d, x != o))
-            .copied()
+        pool::earliest_default(defaults, o, |x| {
+            group.is_some_and(|g| self.obligors.get(x).and_then(|ob| ob.group()) == Some(g))
+        })
     }
 
     /// Named defaults spread to their obligor groups ([`spread_to_groups`]).

@@ -235,6 +235,24 @@ pub fn credit_groups_of(obligors: &[Obligor]) -> Vec<Vec<usize>> {
     out
 }
 
+/// The earliest of `defaults` (a scenario's named defaults) that reaches obligor `own`: its
+/// own, or that of an obligor `in_group` says is of its group, which defaults the whole group
+/// (docs/rating.md, "Obligor groups"); the obligor named and the date. Of equal dates, `own`'s
+/// (review 40c F5: a group member named first on the same date was told as the cause), then
+/// the first in `defaults`. The one rule for a group's default date: [`spread_to_groups`]
+/// and `Deal::group_default` both use it.
+pub fn earliest_default(
+    defaults: &[(usize, NaiveDate)],
+    own: usize,
+    in_group: impl Fn(usize) -> bool,
+) -> Option<(usize, NaiveDate)> {
+    defaults
+        .iter()
+        .filter(|&&(x, _)| x == own || in_group(x))
+        .min_by_key(|&&(x, d)| (d, x != own))
+        .copied()
+}
+
 /// Named defaults spread to their obligor groups (`groups`, as [`credit_groups_of`]): an
 /// obligor group is one credit and defaults at one time, so the named default of one of its
 /// obligors defaults every obligor of the group on the earliest date any of them is named
@@ -248,12 +266,7 @@ pub fn spread_to_groups(
 ) -> Vec<(usize, NaiveDate)> {
     let mut out = defaults.to_vec();
     for group in groups.iter().filter(|g| g.len() > 1) {
-        let earliest = defaults
-            .iter()
-            .filter(|(o, _)| group.contains(o))
-            .map(|&(_, d)| d)
-            .min();
-        if let Some(date) = earliest {
+        if let Some((_, date)) = earliest_default(defaults, group[0], |x| group.contains(&x)) {
             for entry in out.iter_mut().filter(|(o, _)| group.contains(o)) {
                 entry.1 = date;
             }
@@ -265,4 +278,35 @@ pub fn spread_to_groups(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 3, day).expect("a date")
+    }
+
+    #[test]
+    fn a_group_defaults_on_its_earliest_named_date() {
+        // Obligors 0, 1, 2 are one group, 3 is alone. Named: 2 on the 9th, 0 on the 5th,
+        // 3 on the 1st, 1 on the 5th.
+        let defaults = [(2, d(9)), (0, d(5)), (3, d(1)), (1, d(5))];
+        let group = [0usize, 1, 2];
+        let in_group = |x: usize| group.contains(&x);
+        // Obligor 2's default is the group's earliest, the 5th; of 0 and 1 (both the 5th),
+        // the first in `defaults`, 0; obligor 1's is its own (a tie goes to the obligor).
+        assert_eq!(earliest_default(&defaults, 2, in_group), Some((0, d(5))));
+        assert_eq!(earliest_default(&defaults, 1, in_group), Some((1, d(5))));
+        // Obligor 3 is not of the group: only its own.
+        assert_eq!(earliest_default(&defaults, 3, |_| false), Some((3, d(1))));
+        assert_eq!(earliest_default(&defaults[..1], 3, |_| false), None);
+        // Spread: the group's three on the 5th, in the order given, 3 as named; a member not
+        // named is added after.
+        let spread = spread_to_groups(&[vec![0, 1, 2], vec![3]], &defaults);
+        assert_eq!(spread, vec![(2, d(5)), (0, d(5)), (3, d(1)), (1, d(5))]);
+        let spread = spread_to_groups(&[vec![0, 1, 2]], &[(2, d(9))]);
+        assert_eq!(spread, vec![(2, d(9)), (0, d(9)), (1, d(9))]);
+    }
 }
