@@ -1467,6 +1467,44 @@ fn a_trigger_tripped_without_defaults_is_a_run_warning() {
         "collection_lag_days = 0\nallow = [\"trips_without_defaults\"]",
     );
     assert!(warned(&allowed, true).is_empty());
+
+    // A trigger's own `allow` (since session 42, review 41c F5): `cover` (100) is meant to
+    // trip and is not told; `deep` (coverage_below 60) still is. Both trip on period 1, where
+    // the senior multiple is 58.347093 (< 60 and < 100): `cover` first in file order, so the
+    // run's first trigger is `cover` and the one told is `deep`, on period 1. Given `allow`
+    // too, neither is told.
+    let deep = |threshold: &str, deep_allowed: bool| {
+        slip.replace(
+            "waterfall = \"accelerated\"\n\n[scenario]",
+            &format!(
+                "waterfall = \"accelerated\"\nallow = [\"trips_without_defaults\"]\n\n\
+                 [[triggers]]\nname = \"deep\"\nkind = \"acceleration\"\n\
+                 condition = \"coverage_below\"\nthreshold = {threshold}\n\
+                 waterfall = \"accelerated\"\n{}\n[scenario]",
+                if deep_allowed {
+                    "allow = [\"trips_without_defaults\"]\n"
+                } else {
+                    ""
+                }
+            ),
+        )
+    };
+    let both = deep("60", false);
+    assert!(both.contains("name = \"deep\""), "{both}");
+    let w = warned(&both, true);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, Some(1));
+    assert!(
+        w[0].1
+            .starts_with("trigger `deep` (acceleration, coverage_below 60) trips on this date"),
+        "{}",
+        w[0].1
+    );
+    let r = base_run("both", &both);
+    let first = |t: &Option<(String, chrono::NaiveDate)>| t.as_ref().map(|(n, _)| n.clone());
+    assert_eq!(first(&r.first_trigger).as_deref(), Some("cover"));
+    assert_eq!(first(&r.first_unplanned_trigger).as_deref(), Some("deep"));
+    assert!(warned(&deep("60", true), true).is_empty());
 }
 
 /// `run` writes `warnings.parquet` as `sweep` does (since session 31, review 31b item 2: a

@@ -344,6 +344,7 @@ fn sample_engine_run(scenario: &str) -> RunResult {
         cumulative_default_ratio: dec!(0.012345),
         beyond_horizon: dec!(0),
         first_trigger: None,
+        first_unplanned_trigger: None,
         support_drawn: dec!(5000.00),
         regime: 0,
         conservation: Conservation {

@@ -1283,14 +1283,15 @@ fn size_prints_the_sized_deals_warnings_and_strict_stops_it() {
 fn a_trigger_the_base_case_trips_binds_the_sizing() {
     use polars::prelude::*;
     let tmp = tempfile::tempdir().unwrap();
-    let with_trigger = |threshold: &'static str| {
+    // `own`: the trigger's own `allow = ["trips_without_defaults"]` (since session 42).
+    let with_trigger = |threshold: &'static str, own: &'static str| {
         move |s: String| {
             s.replace(
                 "[waterfalls]\nnormal = [",
                 &format!(
                     "[[triggers]]\nname = \"cover\"\nkind = \"acceleration\"\n\
                      condition = \"coverage_below\"\nthreshold = {threshold}\n\
-                     waterfall = \"accelerated\"\n\n[waterfalls]\naccelerated = [\n  \
+                     waterfall = \"accelerated\"\n{own}\n[waterfalls]\naccelerated = [\n  \
                      {{ action = \"pay_interest\", tranches = [\"A\"] }},\n  \
                      {{ action = \"pay_principal\", tranches = [\"A\"] }},\n  \
                      {{ action = \"pay_principal\", tranches = [\"B\"] }},\n  \
@@ -1299,10 +1300,10 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
             )
         }
     };
-    let sized = |dir: &str, allow: &[&str], threshold: &'static str| {
+    let sized = |dir: &str, allow: &[&str], threshold: &'static str, own: &'static str| {
         let dir = tmp.path().join(dir);
         std::fs::create_dir(&dir).unwrap();
-        let (path, scenarios) = hand_files(&dir, allow, with_trigger(threshold));
+        let (path, scenarios) = hand_files(&dir, allow, with_trigger(threshold, own));
         let out = dir.join("out");
         let o = ipabs(&[
             "size",
@@ -1325,7 +1326,7 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
         (o, df)
     };
 
-    let (o, df) = sized("bound", &[], "2");
+    let (o, df) = sized("bound", &[], "2", "");
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -1373,19 +1374,26 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
     let written = std::fs::read_to_string(tmp.path().join("bound/out/hand.sized.toml")).unwrap();
     assert!(written.contains("balance = 500000"), "{written}");
 
-    // Allowed: the trigger binds nothing, and the rating sizes A as without it.
-    let (o, _) = sized("allowed", &["trips_without_defaults"], "2");
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(
-        text.contains("largest balance 600,000.00; binding constraint: rating")
-            || text.contains("largest balance 590,000.00; binding constraint: rating"),
-        "{text}"
-    );
+    // Allowed, by the deal or by the trigger itself: the trigger binds nothing, and the rating
+    // sizes A as without it.
+    let own = "allow = [\"trips_without_defaults\"]\n";
+    for (dir, deal_allow, own) in [
+        ("allowed", &["trips_without_defaults"][..], ""),
+        ("allowed_by_trigger", &[][..], own),
+    ] {
+        let (o, _) = sized(dir, deal_allow, "2", own);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            text.contains("largest balance 600,000.00; binding constraint: rating")
+                || text.contains("largest balance 590,000.00; binding constraint: rating"),
+            "{dir}: {text}"
+        );
+    }
 
     // Every balance the rating allows trips it (a multiple of 100 at one step, against 200):
     // refused, with the trigger and what to do; B takes the rest, so it is not named.
-    let (o, df) = sized("refused", &[], "200");
+    let (o, df) = sized("refused", &[], "200", "");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(df.is_none(), "nothing is written");
@@ -1397,7 +1405,7 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
                  switched the waterfall (at 10000, trigger `cover` trips in the base case (no \
                  default, no delay) on 2025-01-10): the rest of the structure"
             )
-            && err.contains("allow = [\"trips_without_defaults\"]"),
+            && err.contains("give the trigger `allow = [\"trips_without_defaults\"]`"),
         "{err}"
     );
 }

@@ -116,6 +116,10 @@ pub struct Trigger {
     /// it), the threshold that replaces the condition's; dates strictly increasing. Empty for
     /// a trigger whose threshold never changes, and for the conditions without one.
     pub threshold_steps: Vec<(NaiveDate, Decimal)>,
+    /// `allow = ["trips_without_defaults"]`: the structure means the trigger to trip with no
+    /// default and no delay, so a base case that trips it is not warned of
+    /// (`Check::TripsWithoutDefaults`) and `size` does not test it.
+    pub trips_by_design: bool,
 }
 
 impl Trigger {

@@ -158,15 +158,16 @@ impl Run<'_> {
         !defaulted && !delayed && !commingled && s.obligor_defaults.is_empty()
     }
 
-    /// [`Check::TripsWithoutDefaults`]: the run's first trigger to trip, when the pool's
-    /// performance tripped it (not a scenario's `events` or a support's failure) in a run with
-    /// no default and no delay (review 32c item 4: a senior's interest deferred by a `when`
-    /// tripped the event of default on the second date of the base case, and `check` said
-    /// nothing). About the date it tripped.
+    /// [`Check::TripsWithoutDefaults`]: the run's first trigger to trip of those the deal does
+    /// not mean to trip (a trigger's own `allow`), when the pool's performance tripped it (not a
+    /// scenario's `events` or a support's failure) in a run with no default and no delay
+    /// (review 32c item 4: a senior's interest deferred by a `when` tripped the event of
+    /// default on the second date of the base case, and `check` said nothing). About the date
+    /// it tripped.
     fn trips_without_defaults(&self, warnings: &mut Vec<Warning>) {
         use crate::deal::TriggerCondition as C;
         let deal = self.deal;
-        let Some((t, k)) = self.first_trip else {
+        let Some((t, k)) = self.first_unplanned else {
             return;
         };
         let trigger = &deal.triggers[t];
@@ -253,5 +254,5 @@ impl Run<'_> {
 /// What to do about a trigger that trips with no default and no delay: the advice of
 /// [`Check::TripsWithoutDefaults`], which `size`'s refusals give too.
 pub const TRIPS_ADVICE: &str = ": check its threshold and the steps that pay what it tests; \
-                                allow it with `allow = [\"trips_without_defaults\"]` when the \
-                                structure means it to trip";
+                                when the structure means it to trip, give the trigger `allow = \
+                                [\"trips_without_defaults\"]`";

@@ -403,6 +403,9 @@ impl Run<'_> {
             first_trigger: self
                 .first_trip
                 .map(|(t, k)| (deal.triggers[t].name.clone(), deal.periods[k].date())),
+            first_unplanned_trigger: self
+                .first_unplanned
+                .map(|(t, k)| (deal.triggers[t].name.clone(), deal.periods[k].date())),
             regime: self.regime,
             conservation,
             warnings,

@@ -124,6 +124,10 @@ pub struct RunResult {
     /// The first trigger to trip in the run and its payment date (the first in file order on
     /// that date); None when none tripped. Kept by a lean run too.
     pub first_trigger: Option<(String, NaiveDate)>,
+    /// The same, of the triggers the deal does not mean to trip (without their own `allow =
+    /// ["trips_without_defaults"]`): the trigger a `trips_without_defaults` warning is about.
+    /// `first_trigger` unless a trigger meant to trip tripped first. Kept by a lean run too.
+    pub first_unplanned_trigger: Option<(String, NaiveDate)>,
     /// What every support paid over the run, in all (the sum of `support_draws`' totals),
     /// kept by a lean run too, which drops the support table.
     pub support_drawn: Decimal,

@@ -343,6 +343,12 @@ pub(super) struct Run<'a> {
     pub first_draw: Option<(usize, bool)>,
     /// The first trigger tripped and the payment date (index) it tripped on.
     pub first_trip: Option<(usize, usize)>,
+    /// The same, of the triggers the deal does not mean to trip ([`Trigger::trips_by_design`]
+    /// false): what [`Check::TripsWithoutDefaults`](crate::error::Check::TripsWithoutDefaults)
+    /// is about.
+    ///
+    /// [`Trigger::trips_by_design`]: crate::deal::Trigger::trips_by_design
+    pub first_unplanned: Option<(usize, usize)>,
     /// The revolving period has ended early (an end trigger tripped).
     pub revolving_over: bool,
     /// `revolving_over` before this date's after-waterfall test (see `tripped_before`).
@@ -499,6 +505,7 @@ impl<'a> Run<'a> {
             guarantee_held: 0,
             first_draw: None,
             first_trip: None,
+            first_unplanned: None,
             subrogated: 0,
             invested: 0,
             guarantee_uncovered: 0,

@@ -70,6 +70,9 @@ impl Run<'_> {
             if hit && self.first_trip.is_none() {
                 self.first_trip = Some((ti, self.k));
             }
+            if hit && self.first_unplanned.is_none() && !trig.trips_by_design {
+                self.first_unplanned = Some((ti, self.k));
+            }
         }
     }
 

@@ -1099,4 +1099,9 @@ pub struct Trigger {
     pub waterfall: String,
     /// Re-tested every period and can switch back; default false.
     pub curable: Option<bool>,
+    /// Checks this trigger silences: only `trips_without_defaults`, for a trigger the
+    /// structure means to trip with no default and no delay (a switch to sequential pay when
+    /// the pool falls below a level): `check` does not warn of it and `size` does not test it,
+    /// while the deal's other triggers stay checked.
+    pub allow: Option<Vec<String>>,
 }

@@ -436,6 +436,7 @@ pub(super) fn triggers(
                 "no event key, or condition = \"event\"",
             );
         }
+        let trips_by_design = trigger_allow(ctx, &p, t);
         let waterfall = waterfalls.resolve(ctx, &format!("{p}.waterfall"), &t.waterfall);
         if waterfall == Some(0) {
             ctx.warn(
@@ -465,10 +466,62 @@ pub(super) fn triggers(
                 waterfall,
                 curable: t.curable.unwrap_or(false),
                 threshold_steps,
+                trips_by_design,
             });
         }
     }
     (out, events)
+}
+
+/// A trigger's `allow`: whether it lists `trips_without_defaults`, the one check about a single
+/// trigger. Any other check's name, a repeat, or the key on a trigger the scenario drives
+/// (`event`, `support_failed`: never warned of) is an error.
+fn trigger_allow(ctx: &mut Ctx, p: &str, t: &schema::Trigger) -> bool {
+    use schema::TriggerCondition as C;
+    let Some(names) = &t.allow else {
+        return false;
+    };
+    let mut listed = false;
+    for (j, n) in names.iter().enumerate() {
+        let path = format!("{p}.allow[{j}]");
+        match n.parse::<Check>() {
+            Ok(Check::TripsWithoutDefaults) if listed => ctx.err(
+                &path,
+                format!("`{n}` is listed twice"),
+                "each check at most once",
+            ),
+            Ok(Check::TripsWithoutDefaults) => listed = true,
+            Ok(_) => ctx.err(
+                &path,
+                format!(
+                    "`{n}` is not a check about one trigger: a trigger's `allow` takes only \
+                     `trips_without_defaults`"
+                ),
+                "allow = [\"trips_without_defaults\"], or the check in `[deal] allow` to \
+                 silence it for the whole deal",
+            ),
+            Err(()) => ctx.err(
+                &path,
+                format!(
+                    "unknown check `{n}`{}",
+                    super::suggest(n, ["trips_without_defaults"].into_iter())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default()
+                ),
+                "allow = [\"trips_without_defaults\"], or the check in `[deal] allow` to \
+                 silence it for the whole deal",
+            ),
+        }
+    }
+    if listed && matches!(t.condition, C::Event | C::SupportFailed) {
+        ctx.key_err(
+            &format!("{p}.allow"),
+            "`trips_without_defaults` is never warned of for an `event` or `support_failed` \
+             trigger (the scenario trips it, not the pool)",
+            "no allow key on this trigger",
+        );
+    }
+    listed
 }
 
 /// A trigger's `threshold_steps`: each threshold checked as `threshold` is, the dates strictly

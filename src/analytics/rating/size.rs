@@ -132,8 +132,9 @@ pub struct SizeStep {
 }
 
 /// A trigger the base case trips with no default and no delay: the structure accelerates (or
-/// defaults) by itself, so no balance that trips it passes (`[deal] allow =
-/// ["trips_without_defaults"]` says the structure means it to trip, and then it does not bind).
+/// defaults) by itself, so no balance that trips it passes (`allow =
+/// ["trips_without_defaults"]`, in `[deal]` or in the trigger, says the structure means it to
+/// trip, and then it does not bind).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaseTrigger {
     /// The trigger's name.
@@ -143,15 +144,16 @@ pub struct BaseTrigger {
 }
 
 impl BaseTrigger {
-    /// The trigger the base case `base` trips as `check` would warn of it: its first trigger,
-    /// when the run warned `trips_without_defaults` (the rule is the engine's, in
-    /// `engine::end`: not a scenario's event or a support's failure, and not allowed).
+    /// The trigger the base case `base` trips as `check` would warn of it: its first trigger of
+    /// those the deal does not mean to trip, when the run warned `trips_without_defaults` (the
+    /// rule is the engine's, in `engine::end`: not a scenario's event or a support's failure,
+    /// and allowed neither by the deal nor by the trigger).
     fn of(base: &crate::engine::result::RunResult) -> Option<BaseTrigger> {
         let warned = base
             .warnings
             .iter()
             .any(|w| w.check == Check::TripsWithoutDefaults);
-        let (name, date) = base.first_trigger.clone().filter(|_| warned)?;
+        let (name, date) = base.first_unplanned_trigger.clone().filter(|_| warned)?;
         Some(BaseTrigger { name, date })
     }
 
