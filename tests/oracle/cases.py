@@ -1,9 +1,11 @@
 """The cases the oracle checks: a deal of deals/ (with a variant's textual edits) and a scenario
 file of tests/oracle/scenarios/ (one [[scenarios]] entry each), or the deal's own [scenario]."""
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+# the repository: tests/oracle/../.., or IPABS_REPO when the oracle runs from a copy elsewhere
+REPO = Path(os.environ.get("IPABS_REPO") or Path(__file__).resolve().parents[2])
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 NOTICES_PER_UNIT = '''
@@ -14,8 +16,140 @@ rounding = "truncate"
 per_unit = true
 '''
 
+EXTRA_FEES_YONGXING = '''
+[[fees]]
+name = "rating"
+kind = "annual"
+amount = 30000
+
+[[fees]]
+name = "registration"
+kind = "one_off"
+amount = 50000
+date = 2025-05-20
+
+[[fees]]
+name = "trustee"
+kind = "annual_rate"
+rate = 0.0001
+base = "interest_collections"
+
+[[fees]]
+name = "arrangement"
+kind = "one_off"
+amount = 20000
+'''
+
+EXTRA_FEES_KEXUE = '''
+[[fees]]
+name = "rating"
+kind = "annual"
+amount = 50000
+
+[[fees]]
+name = "audit"
+kind = "annual"
+amount = 20000
+date = 2020-12-31
+
+[[fees]]
+name = "setup"
+kind = "one_off"
+amount = 80000
+date = 2022-09-12
+'''
+
+TIANZHI_TRIGGERS = '''[[triggers]]
+name = "acceleration_cdr"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.10
+waterfall = "accelerated"
+curable = false
+
+[[triggers]]
+name = "eod_senior_interest"
+kind = "event_of_default"
+condition = "senior_interest_shortfall"
+waterfall = "accelerated"
+curable = false
+'''
+
+TRIGGERS_MIX = '''[[triggers]]
+name = "oc_test"
+kind = "acceleration"
+condition = "pool_to_senior_below"
+threshold = 0.7
+waterfall = "accelerated"
+curable = true
+
+[[triggers]]
+name = "cov_test"
+kind = "acceleration"
+condition = "coverage_below"
+threshold = 37
+waterfall = "accelerated"
+curable = true
+
+[[triggers]]
+name = "guarantor_down"
+kind = "event_of_default"
+condition = "support_failed"
+support = "guarantee"
+waterfall = "accelerated"
+
+[[triggers]]
+name = "eod_top_class"
+kind = "event_of_default"
+condition = "top_class_interest_shortfall"
+waterfall = "accelerated"
+
+[[triggers]]
+name = "cdr_stepped"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.3
+threshold_steps = [ { from = 2024-10-14, threshold = 0.05 } ]
+waterfall = "accelerated"
+
+[[triggers]]
+name = "cdr_watch"
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.01
+waterfall = "normal"
+
+[[triggers]]
+name = "eod_legal_maturity"
+kind = "event_of_default"
+condition = "senior_outstanding_after_legal_maturity"
+waterfall = "accelerated"
+'''
+
+# review 42a: a coverage_below threshold between the exact senior coverage multiple of
+# tianzhi's first date, 68681877/1881409 = 36.5055535…, and its 6-place report, 36.505554
+COVERAGE_EDGE = '''
+[[triggers]]
+name = "cov_edge"
+kind = "acceleration"
+condition = "coverage_below"
+threshold = 36.505554
+waterfall = "accelerated"
+curable = true
+'''
+
+# review 42a: kexue's SME-01 as a growing quarterly licence table from a month end before the
+# cutoff (the first two fees dropped, one on the cutoff itself), fees not whole fen
+LICENCE_GROWTH = ('schedule = { first = 2022-02-20, frequency = "semiannual", periods = 6, amount = "8306887.52", rate = 0.06 }',
+                  'schedule = { first = 2021-05-31, frequency = "quarterly", periods = 10, amount = "2076721.88", growth = 0.035, rate = 0.06 }')
+
+TRIGGERS_MIX_NORMAL = '''  { action = "pay_principal", tranches = ["A"], amount = "available", when = { any = [{ trigger = "cdr_watch" }, { all = [{ pool_factor_below = 0.6 }, { on_or_after = 2025-01-01 }] }] } },
+  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },
+  { action = "pay_residual", tranche = "B", when = { all = ["senior_paid_off", { not = { cumulative_default_ratio_above = 0.05 } }, { before = 2030-01-01 }] } },
+'''
+
 # Variants of an example deal, as textual edits of its file: (old, new) replaces the one
-# occurrence of `old`; (None, text) appends `text`.
+# occurrence of `old`, (old, new, n) its n occurrences; (None, text) appends `text`.
 VARIANTS = {
     # [notices] per_unit = true: the waterfall pays the figures per 100 (docs/auditing.md)
     "per_unit": [(None, NOTICES_PER_UNIT)],
@@ -24,6 +158,50 @@ VARIANTS = {
     # a capped guarantee, short on the last date (a fen-odd cap)
     "capped_guarantee": [('covers = ["senior_interest", "senior_principal"]\n',
                           'covers = ["senior_interest", "senior_principal"]\ncap_total = "20000000.55"\n')],
+    # review 42a: yongxing's fees on every base kind (a flow base capped per period, one on
+    # interest collections a receivable pool never has), a cap_total, a fee starting after date
+    # 1, an annual fee and two one_off fees (one without a date), a tax on a balance base, and
+    # the reserve covering senior interest only (unpaid fees carried, the cap on charges)
+    "fee_mix": [
+        ('base = "collections"\n\n[reserve]',
+         'base = "collections"\n\n[[taxes]]\nname = "stamp"\nrate = 0.0005\nbase = "senior_balance"\n\n[reserve]'),
+        ('rate = 0.0015\nbase = "senior_balance"\n', 'rate = 0.0015\nbase = "senior_balance"\ncap_total = 150000\n'),
+        ('rate = 0.0002\nbase = "senior_balance"\n', 'rate = 0.0002\nbase = "issue_size"\n'),
+        ('rate = 0.0005\nbase = "pool_balance"\n', 'rate = 0.001\nbase = "collections"\ncap_per_period = 60000\n'),
+        ('amount = 40000\n', 'amount = 40000\nstart = 2025-06-01\n' + EXTRA_FEES_YONGXING),
+        ('covers = ["taxes", "fees", "senior_interest"]\n\n[[supports]]', 'covers = ["senior_interest"]\n\n[[supports]]'),
+        ('taxes = ["vat_discount"] }', 'taxes = ["vat_discount", "stamp"] }', 2),
+        ('"servicer", "other_fixed"] }', '"servicer", "other_fixed", "rating", "registration", "trustee", "arrangement"] }', 2)],
+    # review 42a: kexue's fees with caps, a tranche base, an end date a paid date passes and
+    # the scheduled date does not, annual fees (one due before closing), a one_off fee reached
+    # by its paid date; a tax on the issue size; the reserve target reads the next date's fees
+    "kexue_fees": [
+        ('rate = 0.0015\nbase = "senior_balance"\n', 'rate = 0.0015\nbase = "senior_balance"\ncap_total = 400000\n'),
+        ('rate = 0.0002\nbase = "senior_balance"\n', 'rate = 0.0002\nbase = "tranche:B"\n'),
+        ('rate = 0.001\nbase = "pool_balance"\n', 'rate = 0.001\nbase = "pool_balance"\ncap_per_period = 100000\n'),
+        ('amount = 60000\n', 'amount = 60000\nend = 2022-09-12\n' + EXTRA_FEES_KEXUE),
+        ('base = "interest_collections"\n', 'base = "interest_collections"\n\n[[taxes]]\nname = "stamp"\nrate = 0.0001\nbase = "issue_size"\n'),
+        ('taxes = ["vat"] }', 'taxes = ["vat", "stamp"] }', 2),
+        ('"servicer", "other_fixed"] }', '"servicer", "other_fixed", "rating", "audit", "setup"] }', 2)],
+    # review 42a: tianzhi's triggers replaced by every condition tested before the waterfall
+    # (two curable), the two after it, stepped thresholds, a trigger selecting `normal`, and
+    # conditions on triggers, dates, the pool factor and the default ratio
+    # review 42a: kexue's servicer capped per period and split by `cap` into a due part and an
+    # excess paid after A's principal; half of two fees paid by a `share` step first
+    "fee_parts": [
+        ('rate = 0.001\nbase = "pool_balance"\n', 'rate = 0.001\nbase = "pool_balance"\ncap_per_period = 120000\ncap = 80000\n'),
+        ('normal = [\n  { action = "pay_tax", taxes = ["vat"] },\n',
+         'normal = [\n  { action = "pay_tax", taxes = ["vat"] },\n  { action = "pay_fee", fees = ["servicer", "manager"], share = 0.5 },\n'),
+        ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_sub_return", tranche = "B" },\n',
+         '  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_fee", fees = ["servicer"], part = "excess" },\n  { action = "pay_sub_return", tranche = "B" },\n')],
+    "coverage_edge": [(None, COVERAGE_EDGE)],
+    "licence_growth": [LICENCE_GROWTH],
+    "triggers_mix": [
+        ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n]\naccelerated',
+         '  { action = "pay_principal", tranches = ["A"] },\n' + TRIGGERS_MIX_NORMAL + ']\naccelerated'),
+        ('  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n]\n\n[[triggers]]',
+         '  { action = "pay_residual", tranche = "B", when = { all = ["senior_paid_off", { any = [{ not = { cumulative_default_ratio_above = 0.15 } }, { before = 2025-01-01 }] }] } },\n]\n\n[[triggers]]'),
+        (TIANZHI_TRIGGERS, TRIGGERS_MIX)],
 }
 
 
@@ -38,11 +216,12 @@ class Case:
     def deal_text(self):
         text = (REPO / "deals" / self.deal).read_text(encoding="utf-8")
         for v in self.variants:
-            for old, new in VARIANTS[v]:
+            for old, new, *times in VARIANTS[v]:
                 if old is None:
                     text += new
                 else:
-                    if text.count(old) != 1:
+                    n = times[0] if times else 1
+                    if text.count(old) != n:
                         raise ValueError(f"variant {v}: {old!r} occurs {text.count(old)} times in {self.deal}")
                     text = text.replace(old, new)
         return text
@@ -55,6 +234,11 @@ NANSHAN = "nanshan_gaoxintou_5_2022.toml"
 GDD = "gdd_patent_licence_2019.toml"
 WENKE = "wenke_leasing_1_2018.toml"
 ACCOUNTS = "wenke_leasing_1_accounts_2018.toml"
+YONGXING = "yongxing_guofu_ningbo_2024.toml"
+XUHUI = "xuhui_caohejing_1_2024.toml"
+RUGAO = "rugao_data_1_2025.toml"
+TIANZHI = "tianzhi_1_2024.toml"
+KEXUE = "kexue_trademark_2021.toml"
 
 
 def _cases():
@@ -97,6 +281,42 @@ def _cases():
             out.append(Case(f"{tag}+capped_guarantee/{s}", ACCOUNTS, f"accounts_{s}.toml",
                             ("capped_guarantee",) + pu))
     out.append(Case("accounts/delay_1m", ACCOUNTS, "wenke_delay_1m.toml"))
+    # the receivables deals (review 42a): receivables, a tax on `collections`, a fixed reserve
+    # target, a bullet senior; xuhui and rugao share yongxing's dates and structure
+    out.append(Case("yongxing/base", YONGXING))
+    for s in ("defaults_accel", "full_delay_no_support"):
+        out.append(Case(f"yongxing/{s}", YONGXING, f"yongxing_{s}.toml"))
+    out.append(Case("yongxing+per_unit/base", YONGXING, variants=("per_unit",)))
+    out.append(Case("yongxing+per_unit/full_delay_no_support", YONGXING,
+                    "yongxing_full_delay_no_support.toml", ("per_unit",)))
+    out.append(Case("xuhui/base", XUHUI))
+    for s in ("cdr_curve_delay", "named_boundaries"):
+        out.append(Case(f"xuhui/{s}", XUHUI, f"xuhui_{s}.toml"))
+    out.append(Case("rugao/base", RUGAO))
+    out.append(Case("rugao/heavy_support", RUGAO, "rugao_heavy_support.toml"))
+    # tianzhi: nanshan's generated loans under a capped senior guarantee and an undertaking
+    out.append(Case("tianzhi/base", TIANZHI))
+    for s in ("cdr_cpr_named", "guarantor_fails"):
+        out.append(Case(f"tianzhi/{s}", TIANZHI, f"tianzhi_{s}.toml"))
+    # kexue: gdd's structure with a generated licence-fee table (an implied rate)
+    out.append(Case("kexue/base", KEXUE))
+    for s in ("two_defaults", "cdr_curve_delay"):
+        out.append(Case(f"kexue/{s}", KEXUE, f"kexue_{s}.toml"))
+    # review 42a: the fee, tax, trigger and condition features none of the example deals uses
+    out.append(Case("yongxing+fee_mix/base", YONGXING, variants=("fee_mix",)))
+    out.append(Case("yongxing+fee_mix/full_delay_no_support", YONGXING,
+                    "yongxing_full_delay_no_support.toml", ("fee_mix",)))
+    out.append(Case("kexue+fees/base", KEXUE, variants=("kexue_fees",)))
+    out.append(Case("kexue+fees/cdr_curve_delay", KEXUE, "kexue_cdr_curve_delay.toml", ("kexue_fees",)))
+    for s in (None, "cdr_curve_delay", "full_delay"):
+        out.append(Case(f"kexue+fee_parts/{s or 'base'}", KEXUE, s and f"kexue_{s}.toml", ("fee_parts",)))
+    out.append(Case("tianzhi+coverage_edge/base", TIANZHI, variants=("coverage_edge",)))
+    for s in (None, "two_defaults"):
+        out.append(Case(f"kexue+licence_growth/{s or 'base'}", KEXUE, s and f"kexue_{s}.toml",
+                        ("licence_growth",)))
+    for s in (None, "cdr_cpr_named", "guarantor_fails", "full_delay_no_support"):
+        out.append(Case(f"tianzhi+triggers/{s or 'base'}", TIANZHI,
+                        s and f"tianzhi_{s}.toml", ("triggers_mix",)))
     return out
 
 

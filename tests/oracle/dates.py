@@ -7,11 +7,10 @@ docs/conventions.md "Dates and periods".
 import calendar as _pycal
 import datetime as dt
 from fractions import Fraction as F
-from pathlib import Path
 
+from cases import REPO
 from money import NotCovered
 
-REPO = Path(__file__).resolve().parents[2]
 CN_DATA = REPO / "data" / "calendars" / "cn.txt"
 ONE_DAY = dt.timedelta(days=1)
 MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}

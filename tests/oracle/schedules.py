@@ -1,9 +1,10 @@
 """Contractual instalments (due date, principal fen, interest fen) of an asset.
 
-docs/conventions.md "The pool" (first paragraph); docs/deal-format.md "[[obligors.assets]]";
-docs/amortization.md "Due dates", "Interest per period", "Level", "EqualPrincipal",
-"InterestOnlyBullet".
+docs/conventions.md "The pool" (first paragraph); docs/deal-format.md "[[obligors.assets]]",
+"Generated licence-fee schedules"; docs/amortization.md "Due dates", "Interest per period",
+"Level", "EqualPrincipal", "InterestOnlyBullet".
 """
+from fractions import Fraction as F
 
 from dates import MONTHS, add_months, is_month_end, year_fraction
 from money import NotCovered, exact, fen, to_fen, yuan
@@ -66,6 +67,27 @@ def generated(asset, day_count, rule):
     return out
 
 
+def licence_table(table, rule):
+    """docs/deal-format.md "Generated licence-fee schedules": fee i (0-based) due first + i × the
+    frequency's months (a month-end `first` kept at month ends), fen(amount × (1 + growth)^y)
+    with y = ⌊i × months / 12⌋; with `rate`, j = rate × months / 12, the implied balance
+    B_i = fen(Σ_{k ≥ i} fee_k / (1 + j)^(k − i + 1)) (B_n = 0), principal B_i − B_(i+1) and
+    interest the rest of the fee; without it every fee is all principal."""
+    first, m, n = table["first"], MONTHS[table["frequency"]], int(table["periods"])
+    amount = exact(table["amount"])
+    growth = exact(table.get("growth", 0))
+    dates = [add_months(first, i * m, is_month_end(first)) for i in range(n)]
+    fees = [fen(amount * (1 + growth) ** (i * m // 12), rule) for i in range(n)]
+    rate = exact(table.get("rate", 0))
+    if rate == 0:
+        return [(d, x, 0) for d, x in zip(dates, fees)]
+    j = rate * m / 12
+    implied = [fen(sum(F(fees[k], 100) / (1 + j) ** (k - i + 1) for k in range(i, n)), rule)
+               for i in range(n)] + [0]
+    return [(dates[i], implied[i] - implied[i + 1], fees[i] - (implied[i] - implied[i + 1]))
+            for i in range(n)]
+
+
 def instalments(asset, deal):
     """Every contractual instalment of an asset, in date order, before the cutoff drop."""
     day_count = deal["deal"].get("day_count", "ACT/365F")
@@ -79,6 +101,10 @@ def instalments(asset, deal):
             else:
                 rows.append((e["date"], to_fen(e["principal"]), to_fen(e["interest"])))
         return rows
+    if kind == "licence" and isinstance(asset.get("schedule"), dict):
+        return licence_table(asset["schedule"], rule)
+    if kind == "receivable":             # one amount on its due date, all principal
+        return [(asset["due_date"], to_fen(asset["amount"]), 0)]
     if kind in ("loan", "lease") and "schedule" not in asset:
         return generated(asset, day_count, rule)
-    raise NotCovered(f"asset kind {kind!r} in this form (generated licence tables, receivables)")
+    raise NotCovered(f"asset kind {kind!r} in this form")

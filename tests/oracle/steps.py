@@ -5,7 +5,7 @@ docs/conventions.md "The waterfall", "Reserve target", "Reserve and support draw
 docs/deal-format.md "[waterfalls]", "Conditions (when)", "[[accounts]]", "[pdl]";
 docs/output.md ledger, "How movements are written".
 """
-from money import NotCovered, exact, fen, pro_rata, yuan
+from money import NotCovered, exact, fen, pro_rata, to_fen, yuan
 from supports import Cover
 
 COVERABLE = ("senior", "mezzanine")       # classes whose interest and principal can be covered
@@ -14,12 +14,13 @@ COVERABLE = ("senior", "mezzanine")       # classes whose interest and principal
 class PaymentDate:
     """What one payment date's waterfall reads and changes besides the run's state."""
 
-    def __init__(self, run, k, last, tax_due, fee_due):
+    def __init__(self, run, k, last, tax_due, fee_due, fee_xdue):
         self.run, self.k, self.last = run, k, last
         self.period, self.day = k + 1, run.p.pay[k]
-        self.tax_due, self.fee_due = tax_due, fee_due
+        self.tax_due, self.fee_due, self.fee_xdue = tax_due, fee_due, fee_xdue
         self.tax_paid = dict.fromkeys(tax_due, 0)
         self.fee_paid = dict.fromkeys(fee_due, 0)
+        self.fee_xpaid = dict.fromkeys(fee_xdue, 0)   # paid of each fee's excess
         self.reserve_deposit = 0
         self.reserve_target = None
         self.cover = Cover(run, self)
@@ -30,7 +31,10 @@ class PaymentDate:
     # ------------------------------------------------------------------ conditions
     def holds(self, when):
         """docs/deal-format.md "Conditions (when)", evaluated when the step is reached;
-        "senior_paid_off" and "final_period" (the last date, the call date included)."""
+        "senior_paid_off" and "final_period" (the last date, the call date included); the
+        payment date, adjusted or unadjusted, on or after a date (`before`: the opposite); a
+        trigger tripped as tested before this date's waterfall; the pool balance at the period's
+        end below a share of the cutoff balance, cumulative defaults above one (exactly)."""
         run = self.run
         if when is None:
             return True
@@ -42,6 +46,16 @@ class PaymentDate:
             (key, value), = when.items()
             if key == "paid_off":
                 return run.T[value].bal == 0
+            if key == "on_or_after":
+                return max(self.day, run.p.scheduled[self.k]) >= value
+            if key == "before":
+                return not self.holds({"on_or_after": value})
+            if key == "trigger":
+                return value in run.tripped
+            if key == "pool_factor_below":
+                return run.proj.totals(self.k)["balance_end"] < exact(value) * run.proj.pool0
+            if key == "cumulative_default_ratio_above":
+                return run.cum_def > exact(value) * run.proj.pool0
             if key == "not":
                 return not self.holds(value)
             if key == "all":
@@ -103,19 +117,26 @@ class PaymentDate:
         self._charges(st, account, step, tax=True)
 
     def step_pay_fee(self, st, account, step):
-        if "share" in st or "part" in st:
-            raise NotCovered("pay_fee share / part")
         self._charges(st, account, step, tax=False)
 
     def _charges(self, st, account, step, tax):
         """pay_tax / pay_fee: a covered shortfall is drawn first, then the step pays, pro rata
-        to the amounts due when short (docs/conventions.md "Reserve and support draws")."""
+        to the amounts due when short (docs/conventions.md "Reserve and support draws").
+        docs/deal-format.md "Fee mechanics": `part = "excess"` pays the fees' excess over their
+        `cap` (never covered), otherwise the part up to it; `share = s` offers at most
+        fen(s × remaining) of each fee, remaining being what is still due of it at the step."""
         run = self.run
         names = st["taxes"] if tax else st["fees"]
-        due, paid = (self.tax_due, self.tax_paid) if tax else (self.fee_due, self.fee_paid)
+        excess = st.get("part", "due") == "excess"
+        if tax:
+            due, paid = self.tax_due, self.tax_paid
+        else:
+            due, paid = (self.fee_xdue, self.fee_xpaid) if excess else (self.fee_due, self.fee_paid)
         item = "taxes" if tax else "fees"
         rem = [due[n] - paid[n] for n in names]
-        if sum(rem) > run.accounts[account]:
+        if "share" in st:
+            rem = [fen(exact(st["share"]) * yuan(x), run.rule) for x in rem]
+        if sum(rem) > run.accounts[account] and not excess:
             self.cover.draw(item, sum(rem) - run.accounts[account], account, step, item)
         for n, x in zip(names, pro_rata(run.accounts[account], rem, run.prr)):
             paid[n] += x
@@ -203,17 +224,19 @@ class PaymentDate:
 
     def target(self):
         """docs/conventions.md "Reserve target": 0 on the last date (the call's too) and once
-        every senior is repaid; target_multiple m: fen(m × (Σ_senior fen(balance × coupon ×
-        yf_{k+1}) + the fees of k+1)), balances as they stand at the step, the pool balance at
-        the end of period k, flow-based fees 0."""
+        every senior is repaid; a fixed `target = X`: X; target_multiple m: fen(m × (Σ_senior
+        fen(balance × coupon × yf_{k+1}) + the fees of k+1)), balances as they stand at the
+        step, the pool balance at the end of period k, flow-based fees 0."""
         run, k = self.run, self.k
         if self.last or all(t.bal == 0 for t in run.seniors):
             return 0
+        if "target" in run.res:
+            return to_fen(run.res["target"])
         nyf = run.p.yf(k + 1)
         total = sum(fen(yuan(t.bal) * t.coupon * nyf, run.rule) for t in run.seniors)
         senior_bal = sum(t.bal for t in run.seniors)
         pool_end = run.proj.totals(k)["balance_end"]
-        total += sum(run.fee_charge(f, senior_bal, pool_end, nyf) for f in run.fees)
+        total += run.charges.next_fees(k, senior_bal, pool_end, nyf)
         return fen(exact(run.res["target_multiple"]) * yuan(total), run.rule)
 
     def step_transfer(self, st, account, step):

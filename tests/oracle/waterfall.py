@@ -9,16 +9,17 @@ docs/deal-format.md "[[tranches]]", "[[fees]]", "[[taxes]]", "[reserve]", "[[tri
 import copy
 from fractions import Fraction as F
 
+from charges import Charges
 from dates import Periods
 from money import NotCovered, OracleError, exact, fen, money, ratio6, to_fen, yuan
 from notices import Figures, notice_row, settle_per_unit
 from pool import Projection
 from steps import COVERABLE, PaymentDate
 from supports import asset_guarantee, check_supports
+from triggers import after_waterfall, before_waterfall, check_triggers, waterfall_of
 
 SENIORITY = {"senior": 0, "mezzanine": 1, "subordinated": 2}
 SOURCES = ("interest", "principal", "prepayments", "recoveries")
-FEE_KEYS = {"name", "kind", "amount", "rate", "base"}
 
 
 class Tranche:
@@ -58,15 +59,10 @@ class Run:
         specs = sorted(deal["tranches"], key=lambda t: SENIORITY[t["class"]])
         self.T = {s["name"]: Tranche(s, self.p.pay[-1], self.fig.whole_face) for s in specs}
         self.seniors_names = [t.name for t in self.T.values() if t.cls == "senior"]
-        self.fees = deal.get("fees", [])
-        for f in self.fees:
-            if set(f) - FEE_KEYS or f["kind"] not in ("fixed", "annual_rate") or (
-                    f["kind"] == "annual_rate" and f["base"] not in ("senior_balance", "pool_balance")):
-                raise NotCovered(f"fee {f['name']}")
-        self.taxes = deal.get("taxes", [])
-        if any(x["base"] != "interest_collections" for x in self.taxes):
-            raise NotCovered("a tax on a base other than interest_collections")
+        self.charges = Charges(self)
+        self.fees, self.taxes = self.charges.fees, self.charges.taxes
         self.fee_arrears = {f["name"]: 0 for f in self.fees}
+        self.fee_xarrears = {f["name"]: 0 for f in self.fees}   # the arrears of a fee's excess
         self.tax_arrears = {x["name"]: 0 for x in self.taxes}
         # docs/deal-format.md "[[accounts]]": a source no account collects goes to `collection`
         self.accounts = {"collection": 0}
@@ -80,9 +76,9 @@ class Run:
             raise NotCovered("[pdl] defaults = false")
         self.pdl = 0 if pdl is not None else None
         self.res = deal.get("reserve")
-        if self.res is not None and (set(self.res) - {"target_multiple", "initial", "covers"}
-                                     or "target_multiple" not in self.res):
-            raise NotCovered("a reserve target other than target_multiple")
+        if self.res is not None and (set(self.res) - {"target", "target_multiple", "initial", "covers"}
+                                     or len({"target", "target_multiple"} & set(self.res)) != 1):
+            raise NotCovered("a reserve target other than target or target_multiple")
         self.reserve = to_fen(self.res.get("initial", 0)) if self.res else 0
         self.reserve_funded = self.reserve
         check_supports(deal)
@@ -94,10 +90,7 @@ class Run:
         self.ag_u = self.ag_o = self.ag_h = 0
         self.subrogated = 0
         self.triggers = deal.get("triggers", [])
-        for tg in self.triggers:
-            if tg.get("curable") or tg.get("threshold_steps") or tg["condition"] not in (
-                    "cumulative_default_ratio_above", "senior_interest_shortfall"):
-                raise NotCovered(f"trigger {tg['name']} ({tg['condition']})")
+        check_triggers(self.triggers)
         self.tripped, self.pending = set(), set()
         self.cum_def = 0
         self.pool_bal_prev = self.proj.pool0
@@ -121,6 +114,7 @@ class Run:
 
     def __deepcopy__(self, memo):
         new = object.__new__(Run)
+        memo[id(self)] = new              # what refers back to the run (charges) gets the copy
         for key, value in self.__dict__.items():
             new.__dict__[key] = value if key in self.SHARED else copy.deepcopy(value, memo)
         return new
@@ -138,14 +132,6 @@ class Run:
     @staticmethod
     def acname(account):
         return "collection" if account == "collection" else f"account:{account}"
-
-    def fee_charge(self, f, senior_bal, pool_bal, yf):
-        """docs/conventions.md "What falls due", Fees: fixed = the amount; annual_rate on a
-        balance base = fen(rate × base × yf)."""
-        if f["kind"] == "fixed":
-            return to_fen(f["amount"])
-        base = senior_bal if f["base"] == "senior_balance" else pool_bal
-        return fen(exact(f["rate"]) * yuan(base) * yf, self.rule)
 
     def principal_due(self, t, k, last):
         """docs/conventions.md "What falls due", Principal due: the whole balance on and after
@@ -250,24 +236,6 @@ class Run:
             self.call_price_total += price
         available = pool_cash + brought + g - back + price
         self.cum_def += tot["defaulted"]
-        # triggers before the waterfall (compared exactly); those after the last one take effect
-        for tg in self.triggers:
-            if tg["condition"] == "cumulative_default_ratio_above" and \
-                    self.cum_def > exact(tg["threshold"]) * self.proj.pool0:
-                self.tripped.add(tg["name"])
-        self.tripped |= self.pending
-        self.pending = set()
-        # the waterfall: the call's whatever has tripped; else an event of default beats an
-        # acceleration, the first in file order within a kind; else normal
-        wf_name = "normal"
-        if call:
-            wf_name = self.call_cfg["waterfall"]
-        else:
-            for kind in ("event_of_default", "acceleration"):
-                hit = [tg for tg in self.triggers if tg["kind"] == kind and tg["name"] in self.tripped]
-                if hit:
-                    wf_name = hit[0]["waterfall"]
-                    break
 
         # ---------------- what falls due (docs/conventions.md "What falls due")
         senior_bal = sum(t.bal for t in self.seniors)
@@ -284,43 +252,53 @@ class Run:
             t.int_paid = t.pr_paid = t.res_paid = 0
             t.int_from = t.pr_from = None
             t.ires = t.pres = t.forgone = 0
-        # taxes: fen(rate × interest collections), a flow base used as it is; fees (fee_charge):
-        # the senior balance after the previous date, the pool balance at the start of the
-        # collection period before its defaults (the previous period's end); arrears carried
-        tax_charged = {x["name"]: fen(exact(x["rate"]) * yuan(tot["interest_collected"]), self.rule)
+        # taxes and fees (charges.py): the senior balance after the previous date, the pool balance
+        # at the start of the collection period before its defaults (the previous period's end),
+        # the period's interest collections and pool cash as flow bases; arrears carried
+        flows = {"interest_collections": tot["interest_collected"], "collections": pool_cash}
+        ch = self.charges
+        tax_charged = {x["name"]: ch.tax_charge(x, senior_bal, self.pool_bal_prev, yf, flows)
                        for x in self.taxes}
-        fee_charged = {f["name"]: self.fee_charge(f, senior_bal, self.pool_bal_prev, yf)
+        fee_charged = {f["name"]: ch.fee_charge(f, k, senior_bal, self.pool_bal_prev, yf, flows)
                        for f in self.fees}
+        # a fee with `cap = X`: min(charge, X) due with the fee, the rest its excess, each part
+        # with its own arrears (docs/deal-format.md "Fee mechanics")
+        split = {f["name"]: ch.split_cap(f, fee_charged[f["name"]]) for f in self.fees}
         tax_due = {n: c + self.tax_arrears[n] for n, c in tax_charged.items()}
-        fee_due = {n: c + self.fee_arrears[n] for n, c in fee_charged.items()}
+        fee_due = {n: split[n][0] + self.fee_arrears[n] for n in fee_charged}
+        fee_xdue = {n: split[n][1] + self.fee_xarrears[n] for n in fee_charged}
 
         # ---------------- the coverage multiple, per tranche down the seniority, before the
-        # waterfall: max(0, available − H_k − taxes − fees) / Σ (interest + principal due), the
-        # per-unit interest due read before its cut
+        # waterfall: max(0, available − H_k − taxes − fees up to their cap) / Σ (interest +
+        # principal due), the per-unit interest due read before its cut
         num = max(0, available - self.ag_h - sum(tax_due.values()) - sum(fee_due.values()))
         den = 0
+        den_senior = 0
         for t in self.T.values():
             den += t.int_whole + t.pr_due
             t.cov = None if den == 0 else ratio6(F(num, den))
+            if t.cls == "senior":
+                den_senior = den
         senior_cov = self.seniors[-1].cov if self.seniors else None
 
-        date = PaymentDate(self, k, last, tax_due, fee_due)
+        # ---------------- triggers before the waterfall (triggers.py), and the waterfall
+        exact_cov = None if not self.seniors or self.seniors[-1].cov is None else F(num, den_senior)
+        before_waterfall(self, k, exact_cov, senior_bal)
+        wf_name = waterfall_of(self, call)
+        date = PaymentDate(self, k, last, tax_due, fee_due, fee_xdue)
         date.run_steps(self.deal["waterfalls"][wf_name])
         if fig.per_unit:
             settle_per_unit(self, date)
 
         # ---------------- after the waterfall: triggers effective next date, carried amounts
-        for tg in self.triggers:
-            if tg["condition"] == "senior_interest_shortfall" and tg["name"] not in self.tripped:
-                # interest due and not paid, the per-unit 尾差 carried by design aside
-                if any(t.int_due - t.int_paid - t.ires > 0 for t in self.seniors):
-                    self.pending.add(tg["name"])
+        after_waterfall(self)
         for t in self.T.values():
             t.short = max(0, t.int_due - t.int_paid)
         for n in self.tax_arrears:
             self.tax_arrears[n] = max(0, tax_due[n] - date.tax_paid[n])
         for n in self.fee_arrears:
             self.fee_arrears[n] = max(0, fee_due[n] - date.fee_paid[n])
+            self.fee_xarrears[n] = max(0, fee_xdue[n] - date.fee_xpaid[n])
         self.write_rows(k, last, wf_name, tot, pool_cash, brought, available, g, senior_cov,
                         date, tax_charged, fee_charged)
         self.pool_bal_prev = tot["balance_end"]
@@ -338,10 +316,13 @@ class Run:
                 interest_paid=money(t.int_paid), interest_shortfall=money(t.short),
                 principal_due=money(t.pr_due), principal_paid=money(t.pr_paid),
                 residual_paid=money(t.res_paid), balance_end=money(t.bal), coverage_multiple=t.cov))
-        # docs/output.md "fees.parquet": the taxes in file order, then the fees
+        # docs/output.md "fees.parquet": the taxes in file order, then the fees; a fee's due,
+        # paid and arrears include its excess (docs/deal-format.md "Fee mechanics")
+        both = lambda a, b: {n: a[n] + b[n] for n in a}
         for kind, specs, due, paid, arrears, charged in (
                 ("tax", self.taxes, date.tax_due, date.tax_paid, self.tax_arrears, tax_charged),
-                ("fee", self.fees, date.fee_due, date.fee_paid, self.fee_arrears, fee_charged)):
+                ("fee", self.fees, both(date.fee_due, date.fee_xdue), both(date.fee_paid, date.fee_xpaid),
+                 both(self.fee_arrears, self.fee_xarrears), fee_charged)):
             for spec in specs:
                 n = spec["name"]
                 self.rows["fees"].append(dict(
@@ -350,7 +331,8 @@ class Run:
         for j, name in enumerate(self.proj.names):   # docs/output.md "pool_flows.parquet"
             self.rows["pool_flows"].append(dict(common, period=period, payment_date=day, obligor=name,
                                                 **{c: money(v) for c, v in self.proj.rows[k][j].items()}))
-        paid = dict(taxes=sum(date.tax_paid.values()), fees=sum(date.fee_paid.values()),
+        paid = dict(taxes=sum(date.tax_paid.values()),
+                    fees=sum(date.fee_paid.values()) + sum(date.fee_xpaid.values()),
                     interest=sum(t.int_paid for t in self.T.values()),
                     principal=sum(t.pr_paid for t in self.T.values()),
                     residual=sum(t.res_paid for t in self.T.values()))
