@@ -148,6 +148,80 @@ TRIGGERS_MIX_NORMAL = '''  { action = "pay_principal", tranches = ["A"], amount 
   { action = "pay_residual", tranche = "B", when = { all = ["senior_paid_off", { not = { cumulative_default_ratio_above = 0.05 } }, { before = 2030-01-01 }] } },
 '''
 
+# review 42c: event triggers (docs/conventions.md "Triggers", docs/deal-format.md "[[triggers]]"
+# `event`): a curable acceleration on a downgrade, a curable event of default on an insolvency
+# (without `until` it never cures), a non-curable acceleration selecting `normal`
+EVENT_TRIGGERS = '''
+[[triggers]]
+name = "downgrade"
+kind = "acceleration"
+condition = "event"
+event = "undertaker_downgrade"
+waterfall = "accelerated"
+curable = true
+
+[[triggers]]
+name = "insolvency"
+kind = "event_of_default"
+condition = "event"
+event = "servicer_insolvent"
+waterfall = "accelerated"
+curable = true
+
+[[triggers]]
+name = "replaced"
+kind = "acceleration"
+condition = "event"
+event = "servicer_replaced"
+waterfall = "normal"
+'''
+
+TIANZHI_EOD = '''name = "eod_senior_interest"
+kind = "event_of_default"
+condition = "senior_interest_shortfall"
+waterfall = "accelerated"
+curable = false
+'''
+
+# review 42c: a mezzanine tranche between wenke's senior and subordinated (docs/deal-format.md
+# "[[tranches]]"; docs/conventions.md "What falls due", "The coverage multiple", "Reserve and
+# support draws", "Triggers" top_class_interest_shortfall): the reserve covers its interest, the
+# guarantee its principal; a pro rata interest step in `accelerated`
+WENKE_MEZZ_TRANCHE = '''
+[[tranches]]
+name = "M"
+class = "mezzanine"
+balance = 96000000
+coupon = 0.065
+amortization = "pass_through"
+rating = "AA"
+'''
+
+WENKE_MEZZ_TRIGGER = '''
+[[triggers]]
+name = "eod_top_class"
+kind = "event_of_default"
+condition = "top_class_interest_shortfall"
+waterfall = "accelerated"
+curable = true
+'''
+
+# review 42c: gdd's undertaking as a capped facility bearing interest on its draws, backed by a
+# guarantee (docs/deal-format.md "[[supports]]" cap_per_period, interest_rate, backs;
+# docs/conventions.md "Reserve and support draws", "Repaying a support")
+GDD_FACILITY = '''covers = ["senior_interest", "senior_principal"]
+cap_total = 60000000
+cap_per_period = 25000000
+interest_rate = 0.05
+
+[[supports]]
+name = "jinkong_guarantee"
+provider = "国资集团乙 (保证人, illustrative)"
+kind = "guarantee"
+backs = "gdd_undertaking"
+cap_per_period = 20000000
+'''
+
 # Variants of an example deal, as textual edits of its file: (old, new) replaces the one
 # occurrence of `old`, (old, new, n) its n occurrences; (None, text) appends `text`.
 VARIANTS = {
@@ -195,6 +269,84 @@ VARIANTS = {
         ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_sub_return", tranche = "B" },\n',
          '  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_fee", fees = ["servicer"], part = "excess" },\n  { action = "pay_sub_return", tranche = "B" },\n')],
     "coverage_edge": [(None, COVERAGE_EDGE)],
+    # review 42c: docs/conventions.md "The rounding rule" truncate and "Pro rata"
+    # largest_remainder (gdd), half_up_last_takes_rest (nanshan)
+    "truncate_lr": [('calendar = "CN"\n', 'calendar = "CN"\nrounding = "truncate"\npro_rata_rounding = "largest_remainder"\n')],
+    # review 42c: business_day = "preceding": paid dates before their scheduled days
+    "preceding": [('business_day = "following"\n', 'business_day = "preceding"\n')],
+    # review 42c: gdd's normal waterfall paying A (scheduled) and B (pass-through) pro rata, in
+    # proportion to what each can take (docs/conventions.md "The waterfall"); the undertaking
+    # draws A's shortfall of its due after the cash (pro rata pay_principal, "Reserve and
+    # support draws")
+    "pro_rata_principal": [
+        ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_sub_return", tranche = "B" },\n  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n',
+         '  { action = "pay_principal", tranches = ["A", "B"], order = "pro_rata" },\n  { action = "pay_sub_return", tranche = "B" },\n')],
+    "half_up_last": [('calendar = "CN"\n', 'calendar = "CN"\npro_rata_rounding = "half_up_last_takes_rest"\n')],
+    # review 42c: tianzhi's A with interest_on_shortfall (docs/conventions.md "What falls due")
+    "on_shortfall": [('coupon = 0.022                      # public: 2.2% [G4]\n',
+                      'coupon = 0.022\ninterest_on_shortfall = true\n')],
+    # review 42c: the accounts deal's call exercised on the first date it can, whatever it repays
+    "call_anyway": [('pool_factor_below = 0.10\n', 'pool_factor_below = 0.10\nrepays_senior = false\n')],
+    # review 42c: the facility repaid after A's principal in `normal`; in `accelerated` its
+    # interest before A's interest and the draws of both after A's principal
+    "facility": [
+        ('covers = ["senior_interest", "senior_principal"]\n\n[waterfalls]', GDD_FACILITY + '\n[waterfalls]'),
+        ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_sub_return", tranche = "B" },\n',
+         '  { action = "pay_principal", tranches = ["A"] },\n  { action = "repay_support", supports = ["gdd_undertaking", "jinkong_guarantee"] },\n  { action = "pay_sub_return", tranche = "B" },\n'),
+        ('"other_fixed"] },\n  { action = "pay_interest", tranches = ["A"] },\n  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A"], amount = "available" },\n',
+         '"other_fixed"] },\n  { action = "repay_support", supports = ["gdd_undertaking"], repays = "interest" },\n  { action = "pay_interest", tranches = ["A"] },\n  { action = "top_up_reserve" },\n'
+         '  { action = "pay_principal", tranches = ["A"], amount = "available" },\n  { action = "repay_support", supports = ["gdd_undertaking", "jinkong_guarantee"], repays = "draws" },\n')],
+    # review 42c: the facility failing with SME-02's named default (fails_with)
+    "fails_with": [('interest_rate = 0.05\n', 'interest_rate = 0.05\nfails_with = "SME-02 (illustrative)"\n')],
+    # review 42c: tianzhi's guarantee a small revolving facility at 4% drawn in `normal` only,
+    # its draws repaid after A's interest; the undertaking drawn in `accelerated` only
+    "revolving": [
+        ('cap_total = 222750000\n', 'cap_total = 1500000\nrevolving_cap = true\ninterest_rate = 0.04\nwaterfalls = ["normal"]\n'),
+        ('kind = "shortfall_undertaking"\ncovers = ["senior_interest", "senior_principal"]\n',
+         'kind = "shortfall_undertaking"\ncovers = ["senior_interest", "senior_principal"]\nwaterfalls = ["accelerated"]\n'),
+        ('  { action = "pay_interest", tranches = ["A"] },\n  { action = "pay_principal", tranches = ["A"] },\n',
+         '  { action = "pay_interest", tranches = ["A"] },\n  { action = "repay_support", supports = ["guarantee"] },\n  { action = "pay_principal", tranches = ["A"] },\n')],
+    # review 42c: gdd's reserve on a formula (max of a capped share of the senior balance and one
+    # period's senior interest and fees), stepped down to a share of the pool from 2021-03-01
+    # while defaults stay below 5%, on the balances after the due principal; the normal
+    # waterfall deposits before A's principal (release = false) and releases after it
+    "reserve_formula": [
+        ('target_multiple = 1.0\ninitial = 6500000\n',
+         'formula = { max = [ { min = [ { share = 0.03, of = "senior_balance" }, { fixed = 5000000 } ] }, { multiple = 1.0 } ] }\n'
+         'step_down = { after = 2021-03-01, default_ratio_below = 0.05, formula = { share = 0.02, of = "pool_balance" } }\n'
+         'balances = "after_due_principal"\ninitial = 6500000\n'),
+        ('  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A"] },\n',
+         '  { action = "top_up_reserve", release = false },\n  { action = "pay_principal", tranches = ["A"] },\n  { action = "release_reserve" },\n')],
+    # review 42c: kexue's reserve on the smaller of a share of A and the larger of a fixed amount
+    # and a share of the issue size, balances at the step, stepped down to a fixed amount from
+    # 2023-03-01 (no default test); `accelerated` only releases, after A's principal
+    "reserve_share": [
+        ('target_multiple = 1.0\ninitial = 6500000\n',
+         'formula = { min = [ { share = 0.03, of = "tranche:A" }, { max = [ { fixed = 1000000 }, { share = 0.015, of = "issue_size" } ] } ] }\n'
+         'step_down = { after = 2023-03-01, formula = { fixed = 2000000 } }\ninitial = 6500000\n'),
+        ('  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A"], amount = "available" },\n',
+         '  { action = "pay_principal", tranches = ["A"], amount = "available" },\n  { action = "release_reserve" },\n')],
+    "mezzanine": [
+        ('balance = 696000000                 # public [S19]', 'balance = 600000000'),
+        ('rating = "AAA"                      # public [S19]\n', 'rating = "AAA"\n' + WENKE_MEZZ_TRANCHE),
+        ('covers = ["taxes", "fees", "senior_interest"]\n', 'covers = ["taxes", "fees", "senior_interest", "mezzanine_interest"]\n'),
+        ('covers = ["senior_interest", "senior_principal"]\n', 'covers = ["senior_interest", "senior_principal", "mezzanine_principal"]\n'),
+        ('  { action = "pay_interest", tranches = ["A"] },\n  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A"] },\n'
+         '  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n',
+         '  { action = "pay_interest", tranches = ["A"] },\n  { action = "pay_interest", tranches = ["M"] },\n  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A"] },\n'
+         '  { action = "pay_principal", tranches = ["M"], when = "senior_paid_off" },\n  { action = "pay_principal", tranches = ["B"], when = { paid_off = "M" } },\n  { action = "pay_residual", tranche = "B", when = { paid_off = "M" } },\n'),
+        ('  { action = "pay_interest", tranches = ["A"] },\n  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A"], amount = "available" },\n'
+         '  { action = "pay_principal", tranches = ["B"], amount = "available", when = "senior_paid_off" },\n  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n',
+         '  { action = "pay_interest", tranches = ["A", "M"] },\n  { action = "top_up_reserve" },\n  { action = "pay_principal", tranches = ["A", "M", "B"], amount = "available" },\n'
+         '  { action = "pay_residual", tranche = "B", when = { paid_off = "M" } },\n'),
+        ('[scenario]\nname = "base"', WENKE_MEZZ_TRIGGER.lstrip() + '\n[scenario]\nname = "base"')],
+    # review 42c: tianzhi's senior-interest event of default curable (tested after the
+    # waterfall, cleared in the row of the date whose waterfall it selected)
+    "curable_eod": [(TIANZHI_EOD, TIANZHI_EOD.replace("curable = false", "curable = true"))],
+    # review 42c: tianzhi's CDR trigger curable too, and the three event triggers
+    "events": [('threshold = 0.10\nwaterfall = "accelerated"\ncurable = false\n',
+                'threshold = 0.10\nwaterfall = "accelerated"\ncurable = true\n'),
+               ('[scenario]\nname = "base"', EVENT_TRIGGERS.lstrip() + '\n[scenario]\nname = "base"')],
     "licence_growth": [LICENCE_GROWTH],
     "triggers_mix": [
         ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n]\naccelerated',
@@ -317,6 +469,58 @@ def _cases():
     for s in (None, "cdr_cpr_named", "guarantor_fails", "full_delay_no_support"):
         out.append(Case(f"tianzhi+triggers/{s or 'base'}", TIANZHI,
                         s and f"tianzhi_{s}.toml", ("triggers_mix",)))
+    # review 42c: curable triggers tested after the waterfall; event triggers
+    for s in (None, "full_delay_no_support", "trip_cure_twice", "all_default_recover", "cdr_cpr_named"):
+        out.append(Case(f"tianzhi+curable_eod/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml",
+                        ("curable_eod",)))
+    for s in ("events_until", "events_open", "events_paid_until", "events_none"):
+        out.append(Case(f"tianzhi+events/{s}", TIANZHI, f"tianzhi_{s}.toml", ("events",)))
+    # review 42c: a mezzanine tranche
+    out.append(Case("wenke+mezzanine/base", WENKE, variants=("mezzanine",)))
+    for s in ("heavy_no_support", "heavy_support", "cdr_cpr_named", "late_defaults_no_support"):
+        out.append(Case(f"wenke+mezzanine/{s}", WENKE, f"wenke_{s}.toml", ("mezzanine",)))
+    # review 42c: reserve target formulas, step_down, after_due_principal, release_reserve
+    for s in (None, "two_defaults", "mass_default_support", "cdr_alone", "eod_first"):
+        out.append(Case(f"gdd+reserve_formula/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("reserve_formula",)))
+    for s in (None, "two_defaults", "cdr_curve_delay", "full_delay"):
+        out.append(Case(f"kexue+reserve_share/{s or 'base'}", KEXUE, s and f"kexue_{s}.toml", ("reserve_share",)))
+    # review 42c: supports' cap_per_period, backs, interest_rate, revolving_cap, waterfalls,
+    # fails_with, and repay_support steps
+    for s in (None, "two_defaults", "mass_default_support", "mass_default_no_support", "undertaking_fails",
+              "delay_support"):
+        out.append(Case(f"gdd+facility/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("facility",)))
+    out.append(Case("gdd+facility+fails_with/two_defaults", GDD, "gdd_two_defaults.toml", ("facility", "fails_with")))
+    for s in (None, "full_delay", "cdr_cpr_named"):
+        out.append(Case(f"tianzhi+revolving/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("revolving",)))
+    for s in ("full_delay", "guarantor_fails"):
+        out.append(Case(f"tianzhi+revolving+curable_eod/{s}", TIANZHI, f"tianzhi_{s}.toml", ("revolving", "curable_eod")))
+    # review 42c: rounding and pro rata rules, interest on shortfalls, coupon_shift, the call
+    # without its trial
+    for s in (None, "eod_first", "total_default_tiny_recovery", "cdr_curve_named", "coupon_shift"):
+        out.append(Case(f"gdd+truncate_lr/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("truncate_lr",)))
+    out.append(Case("gdd/coupon_shift", GDD, "gdd_coupon_shift.toml"))
+    for s in (None, "no_support", "cdr_cpr"):
+        out.append(Case(f"nanshan+half_up_last/{s or 'base'}", NANSHAN, s and f"nanshan_{s}.toml", ("half_up_last",)))
+    for s in ("full_delay_no_support", "trip_cure_twice", "coupon_shift_delay"):
+        out.append(Case(f"tianzhi+on_shortfall/{s}", TIANZHI, f"tianzhi_{s}.toml", ("on_shortfall",)))
+    out.append(Case("wenke+mezzanine/coupon_shift", WENKE, "wenke_coupon_shift.toml", ("mezzanine",)))
+    for s in ("two_defaults_no_support", "heavy", "cdr_cpr"):
+        out.append(Case(f"accounts+call_anyway/{s}", ACCOUNTS, f"accounts_{s}.toml", ("call_anyway",)))
+    out.append(Case("accounts+per_unit+call_anyway/two_defaults_no_support", ACCOUNTS,
+                    "accounts_two_defaults_no_support.toml", ("call_anyway", "per_unit")))
+    # review 42c: paid dates before their scheduled days (preceding) under events, a reserve
+    # step-down date, fee windows and the mezzanine
+    for s in ("events_until", "events_open", "events_paid_until", "events_between"):
+        out.append(Case(f"tianzhi+events+preceding/{s}", TIANZHI, f"tianzhi_{s}.toml", ("events", "preceding")))
+    for s in (None, "cdr_alone"):
+        out.append(Case(f"gdd+reserve_formula+preceding/{s or 'base'}", GDD, s and f"gdd_{s}.toml",
+                        ("reserve_formula", "preceding")))
+    out.append(Case("kexue+fees+preceding/base", KEXUE, variants=("kexue_fees", "preceding")))
+    out.append(Case("wenke+mezzanine+preceding/late_defaults_no_support", WENKE,
+                    "wenke_late_defaults_no_support.toml", ("mezzanine", "preceding")))
+    # review 42c: a pro rata pay_principal
+    for s in (None, "two_defaults", "mass_default_support", "delay_support", "cdr_alone"):
+        out.append(Case(f"gdd+pro_rata_principal/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("pro_rata_principal",)))
     return out
 
 

@@ -41,12 +41,14 @@ class Charges:
         return base in BALANCE_BASES + FLOW_BASES or (
             base.startswith("tranche:") and base[len("tranche:"):] in self.run.T)
 
-    def on_base(self, rate, base, senior_bal, pool_bal, yf, flows):
+    def on_base(self, rate, base, senior_bal, pool_bal, yf, flows, tbal=None):
         """docs/conventions.md "What falls due", Fees and Taxes: fen(rate × base), a balance base
         (senior_balance, pool_balance, issue_size, tranche:X) multiplied by yf, a flow base
         (interest_collections, collections) used as it is; docs/deal-format.md "Bases":
         `collections` is all pool cash of the period. `flows` None: a flow base counts as zero
-        (the reserve target's fees of k+1, docs/conventions.md "Reserve target")."""
+        (the reserve target's fees of k+1, docs/conventions.md "Reserve target"). `tbal`: the
+        tranche balances a reserve target reads (after the date's due principal, with `[reserve]
+        balances = "after_due_principal"`), else each tranche's balance as it stands."""
         run = self.run
         if base in FLOW_BASES:
             return 0 if flows is None else fen(exact(rate) * yuan(flows[base]), run.rule)
@@ -57,7 +59,8 @@ class Charges:
         elif base == "issue_size":       # the sum of the tranches' initial balances
             amount = sum(t.init for t in run.T.values())
         else:                            # tranche:X, its balance as it stands (the previous
-            amount = run.T[base[len("tranche:"):]].bal   # date's, or at the reserve's step)
+            name = base[len("tranche:"):]                # date's, or at the reserve's step)
+            amount = run.T[name].bal if tbal is None else tbal[name]
         return fen(exact(rate) * yuan(amount) * yf, run.rule)
 
     def due_dates(self, f):
@@ -93,14 +96,14 @@ class Charges:
             return False
         return not ("end" in f and self.past[k] > f["end"])
 
-    def fee_base_charge(self, f, k, senior_bal, pool_bal, yf, flows):
+    def fee_base_charge(self, f, k, senior_bal, pool_bal, yf, flows, tbal=None):
         """A fee's charge on payment date k before its caps."""
         if not self.in_window(f, k):
             return 0
         if f["kind"] == "fixed":
             return to_fen(f["amount"])
         if f["kind"] == "annual_rate":
-            return self.on_base(f["rate"], f["base"], senior_bal, pool_bal, yf, flows)
+            return self.on_base(f["rate"], f["base"], senior_bal, pool_bal, yf, flows, tbal)
         return to_fen(f["amount"]) * self.times_due(f, k)
 
     def fee_charge(self, f, k, senior_bal, pool_bal, yf, flows):
@@ -127,8 +130,9 @@ class Charges:
         """docs/conventions.md "What falls due", Taxes: fen(rate × base), the same base rule."""
         return self.on_base(x["rate"], x["base"], senior_bal, pool_bal, yf, flows)
 
-    def next_fees(self, k, senior_bal, pool_end, nyf):
+    def next_fees(self, k, senior_bal, pool_end, nyf, tbal=None):
         """docs/conventions.md "Reserve target": the fees of k+1 within their start and end,
         fixed, balance-based annual_rate on current balances (the pool's at the end of period
         k), annual and one_off fees falling due on k+1; flow bases 0, caps ignored."""
-        return sum(self.fee_base_charge(f, k + 1, senior_bal, pool_end, nyf, None) for f in self.fees)
+        return sum(self.fee_base_charge(f, k + 1, senior_bal, pool_end, nyf, None, tbal)
+                   for f in self.fees)

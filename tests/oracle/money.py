@@ -79,22 +79,51 @@ def ratio6(x):
 
 def pro_rata(cash, dues, rule="list_order"):
     """Share `cash` fen over `dues` fen (docs/conventions.md "Pro rata: [deal]
-    pro_rata_rounding"). Only `list_order` is implemented: every share rounded down, the fen left
-    over one at a time in list order to the items not yet paid in full."""
-    if rule != "list_order":
-        raise NotCovered(f"pro_rata_rounding = {rule!r}")
+    pro_rata_rounding"): item i owed a_i of A has the exact share cash × a_i / A, made whole fen
+    by the rule, handing out exactly the cash and no item more than it is owed.
+    `list_order`: every share rounded down, the fen left over one at a time in list order to the
+    items not yet paid in full. `largest_remainder`: rounded down, the fen left over one each to
+    the largest remainders, ties in list order. `half_up_last_takes_rest`: every share but the
+    last rounded half up, the last takes the rest; a rest below 0 or above what the last is owed
+    moves whole fen from or to the earlier items, the latest first (as many as it can give or
+    take before the next; the docs' example never needs more than one fen)."""
     total = sum(dues)
     if cash >= total:
         return list(dues)
-    shares = [cash * d // total for d in dues]
-    left = cash - sum(shares)
-    i = 0
-    while left > 0:
-        if shares[i] < dues[i]:
+    if rule == "list_order":
+        shares = [cash * d // total for d in dues]
+        left = cash - sum(shares)
+        i = 0
+        while left > 0:
+            if shares[i] < dues[i]:
+                shares[i] += 1
+                left -= 1
+            i = (i + 1) % len(dues)
+        return shares
+    if rule == "largest_remainder":
+        shares = [cash * d // total for d in dues]
+        rems = [cash * d % total for d in dues]
+        left = cash - sum(shares)
+        for i in sorted(range(len(dues)), key=lambda i: (-rems[i], i))[:left]:
             shares[i] += 1
-            left -= 1
-        i = (i + 1) % len(dues)
-    return shares
+        return shares
+    if rule == "half_up_last_takes_rest":
+        shares = [round_int(F(cash * d, total)) for d in dues[:-1]]
+        rest = cash - sum(shares)
+        i = len(shares) - 1
+        while rest < 0 and i >= 0:
+            take = min(-rest, shares[i])
+            shares[i] -= take
+            rest += take
+            i -= 1
+        i = len(shares) - 1
+        while rest > dues[-1] and i >= 0:
+            give = min(rest - dues[-1], dues[i] - shares[i])
+            shares[i] += give
+            rest -= give
+            i -= 1
+        return shares + [rest]
+    raise NotCovered(f"pro_rata_rounding = {rule!r}")
 
 
 def round12(x):

@@ -14,7 +14,7 @@ COLUMNS = ("scheduled", "collected", "principal_collected", "interest_collected"
            "defaulted", "recovered", "delayed", "balance_end")
 SCENARIO_KEYS = {"name", "defaults", "cdr", "default_rate", "default_timing", "recovery_rate",
                  "recovery_lag_months", "delay", "cpr", "supports_off", "support_failures",
-                 "clean_up_call"}
+                 "clean_up_call", "events", "coupon_shift"}
 
 
 class Projection:

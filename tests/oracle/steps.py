@@ -14,8 +14,8 @@ COVERABLE = ("senior", "mezzanine")       # classes whose interest and principal
 class PaymentDate:
     """What one payment date's waterfall reads and changes besides the run's state."""
 
-    def __init__(self, run, k, last, tax_due, fee_due, fee_xdue):
-        self.run, self.k, self.last = run, k, last
+    def __init__(self, run, k, last, tax_due, fee_due, fee_xdue, wf_name):
+        self.run, self.k, self.last, self.wf_name = run, k, last, wf_name
         self.period, self.day = k + 1, run.p.pay[k]
         self.tax_due, self.fee_due, self.fee_xdue = tax_due, fee_due, fee_xdue
         self.tax_paid = dict.fromkeys(tax_due, 0)
@@ -23,6 +23,7 @@ class PaymentDate:
         self.fee_xpaid = dict.fromkeys(fee_xdue, 0)   # paid of each fee's excess
         self.reserve_deposit = 0
         self.reserve_target = None
+        self.support_repaid = self.support_interest = 0
         self.cover = Cover(run, self)
 
     def led(self, step, action, item, source, destination, amount):
@@ -168,10 +169,10 @@ class PaymentDate:
         principal due not yet paid) that the account's cash cannot pay drawn first, then the
         tranche paid (scheduled: a pass-through tranche up to its balance, scheduled and bullet
         ones their principal due; available: up to the balance), in one ledger entry."""
-        if st.get("order", "sequential") != "sequential":
-            raise NotCovered("pay_principal order = pro_rata")
         run = self.run
         available = st.get("amount", "scheduled") == "available"
+        if st.get("order", "sequential") == "pro_rata":
+            return self.pro_rata_principal(st, account, step, available)
         for name in st["tranches"]:
             t = run.T[name]
             cap = t.bal if (available or t.amort == "pass_through") else max(0, t.pr_due - t.pr_paid)
@@ -184,6 +185,28 @@ class PaymentDate:
                     self.cover.draw(item, short - run.accounts[account], account, step, t.name)
             x = self.by_figures(t, "principal", min(cap, run.accounts[account]))
             self.pay_tranche(t, "principal", x, account, step, "pay_principal")
+
+    def pro_rata_principal(self, st, account, step, available):
+        """docs/conventions.md "The waterfall": `pro_rata` shares the cash in proportion to what
+        each tranche can take (amount available: its balance; scheduled: a pass-through
+        tranche's balance, a scheduled or bullet tranche's principal due not yet paid), by
+        `[deal] pro_rata_rounding`; "Reserve and support draws": the account's cash first, then
+        for each covered tranche still short of its contractual principal due, the shortfall is
+        drawn and paid to it alone; the ledger writes the cash paid, then each draw and the
+        payment of what it drew (docs/output.md "How movements are written")."""
+        run = self.run
+        ts = [run.T[n] for n in st["tranches"]]
+        if any(t.by_figures for t in ts):
+            raise NotCovered("a pro rata pay_principal paid by per-unit figures")
+        caps = [t.bal if (available or t.amort == "pass_through") else min(t.bal, max(0, t.pr_due - t.pr_paid))
+                for t in ts]
+        for t, x in zip(ts, pro_rata(min(run.accounts[account], sum(caps)), caps, run.prr)):
+            self.pay_tranche(t, "principal", x, account, step, "pay_principal")
+        for t in ts:
+            short = min(t.bal, t.pr_due - t.pr_paid)
+            if short > 0 and t.cls in COVERABLE:
+                got = self.cover.draw(f"{t.cls}_principal", short, account, step, t.name)
+                self.pay_tranche(t, "principal", got, account, step, "pay_principal")
 
     def step_pay_sub_return(self, st, account, step):
         """A subordinated tranche's periodic return: its interest due, as far as the cash goes."""
@@ -203,9 +226,8 @@ class PaymentDate:
 
     def step_top_up_reserve(self, st, account, step):
         """Deposit towards the target as far as the cash allows, or release the excess (ledger
-        `release_reserve`, from `reserve`, item `reserve`)."""
-        if st.get("release", True) is not True:
-            raise NotCovered("top_up_reserve release = false")
+        `release_reserve`, from `reserve`, item `reserve`); with `release = false` only deposit
+        (docs/conventions.md "The waterfall", docs/deal-format.md "[waterfalls]")."""
         run = self.run
         target = self.target()
         self.reserve_target = target
@@ -215,29 +237,124 @@ class PaymentDate:
             run.accounts[account] -= x
             self.reserve_deposit += x
             self.led(step, "top_up_reserve", "reserve", run.acname(account), "reserve", x)
-        elif run.reserve > target:
-            x = run.reserve - target
-            run.reserve -= x
-            run.accounts[account] += x
-            self.reserve_deposit -= x
-            self.led(step, "release_reserve", "reserve", "reserve", run.acname(account), x)
+        elif run.reserve > target and st.get("release", True):
+            self._release(run.reserve - target, account, step)
+
+    def step_release_reserve(self, st, account, step):
+        """docs/deal-format.md "Reserve target formulas", Releasing the excess to a chosen step:
+        the excess over the target, evaluated at this step, into the collection account here."""
+        run = self.run
+        target = self.target()
+        self.reserve_target = target
+        if run.reserve > target:
+            self._release(run.reserve - target, "collection", step)
+
+    def _release(self, x, account, step):
+        run = self.run
+        run.reserve -= x
+        run.accounts[account] += x
+        self.reserve_deposit -= x
+        self.led(step, "release_reserve", "reserve", "reserve", run.acname(account), x)
+
+    def target_balances(self):
+        """docs/conventions.md "Reserve target", [reserve] balances: each tranche's balance as it
+        stands at the step, or with "after_due_principal" max(0, balance − principal due on k),
+        the due being the schedule's (balance − target) for a scheduled tranche, the whole
+        balance on its expected maturity or the run's last date, else 0 (a pass-through
+        tranche's balance at the step is read). The due is read on the balance as it stands
+        (so `balance − due` is the table's target balance whatever the step's place)."""
+        run = self.run
+        if run.res.get("balances", "at_step") == "after_due_principal":
+            return {n: max(0, t.bal - run.principal_due(t, self.k, self.last)) for n, t in run.T.items()}
+        return {n: t.bal for n, t in run.T.items()}
 
     def target(self):
         """docs/conventions.md "Reserve target": 0 on the last date (the call's too) and once
-        every senior is repaid; a fixed `target = X`: X; target_multiple m: fen(m × (Σ_senior
-        fen(balance × coupon × yf_{k+1}) + the fees of k+1)), balances as they stand at the
-        step, the pool balance at the end of period k, flow-based fees 0."""
-        run, k = self.run, self.k
-        if self.last or all(t.bal == 0 for t in run.seniors):
+        every senior is repaid (with after_due_principal: once no senior balance is left after
+        the due principal); a step_down whose conditions hold: its formula; else `target`,
+        `target_multiple` or `formula`."""
+        run = self.run
+        tbal = self.target_balances()
+        if self.last or all(tbal[t.name] == 0 for t in run.seniors):
             return 0
-        if "target" in run.res:
-            return to_fen(run.res["target"])
-        nyf = run.p.yf(k + 1)
-        total = sum(fen(yuan(t.bal) * t.coupon * nyf, run.rule) for t in run.seniors)
-        senior_bal = sum(t.bal for t in run.seniors)
+        res = run.res
+        sd = res.get("step_down")
+        if sd is not None and self.step_down_holds(sd):
+            return self.formula(sd["formula"], tbal)
+        if "target" in res:
+            return to_fen(res["target"])
+        if "target_multiple" in res:
+            return self.formula({"multiple": res["target_multiple"]}, tbal)
+        return self.formula(res["formula"], tbal)
+
+    def step_down_holds(self, sd):
+        """docs/deal-format.md "Reserve target formulas" step_down: on payment dates on or after
+        `after` (paid or scheduled, as deal-format.md "[[fees]]" reads "on or after") and while
+        cumulative defaults ÷ initial pool balance < `default_ratio_below` (exactly); both when
+        both are given."""
+        run = self.run
+        if "after" in sd and max(self.day, run.p.scheduled[self.k]) < sd["after"]:
+            return False
+        return not ("default_ratio_below" in sd
+                    and run.cum_def >= exact(sd["default_ratio_below"]) * run.proj.pool0)
+
+    def formula(self, f, tbal):
+        """docs/deal-format.md "Reserve target formulas", docs/conventions.md "Reserve target":
+        fixed X; multiple m: fen(m × (Σ_senior fen(balance × coupon × yf_{k+1}) + the fees of
+        k+1)), balances as `tbal` reads them, the pool balance at the end of period k, flow
+        bases 0; share s of B: fen(s × B) (senior or tranche balance as `tbal` reads it, the pool
+        balance at the end of period k, the issue size); max / min of the parts, each rounded."""
+        run, k = self.run, self.k
+        (key, value), = ((x, y) for x, y in f.items() if x != "of")
+        if key == "fixed":
+            return to_fen(value)
+        if key in ("max", "min"):
+            parts = [self.formula(g, tbal) for g in value]
+            return max(parts) if key == "max" else min(parts)
+        senior_bal = sum(tbal[t.name] for t in run.seniors)
         pool_end = run.proj.totals(k)["balance_end"]
-        total += run.charges.next_fees(k, senior_bal, pool_end, nyf)
-        return fen(exact(run.res["target_multiple"]) * yuan(total), run.rule)
+        if key == "multiple":
+            nyf = run.p.yf(k + 1)
+            total = sum(fen(yuan(tbal[t.name]) * t.coupon * nyf, run.rule) for t in run.seniors)
+            total += run.charges.next_fees(k, senior_bal, pool_end, nyf, tbal)
+            return fen(exact(value) * yuan(total), run.rule)
+        if key == "share":
+            of = f["of"]
+            if of == "senior_balance":
+                b = senior_bal
+            elif of == "pool_balance":
+                b = pool_end
+            elif of == "issue_size":
+                b = sum(t.init for t in run.T.values())
+            elif of.startswith("tranche:"):
+                b = tbal[of[len("tranche:"):]]
+            else:
+                raise NotCovered(f"reserve formula share of {of!r}")
+            return fen(exact(value) * yuan(b), run.rule)
+        raise NotCovered(f"reserve formula {f!r}")
+
+    def step_repay_support(self, st, account, step):
+        """docs/conventions.md "Repaying a support": each named support in the step's order, from
+        the step's account as far as its cash goes: interest_s = min(I_s, cash), then
+        repaid_s = min(D_s − P_s, cash − interest_s); `repays = "interest"` or "draws" pays one
+        of the two. Ledger `support_interest` then `repay_support`, to `support:<name>`, the
+        support's name as item (docs/output.md "ledger.parquet")."""
+        run = self.run
+        repays = st.get("repays", "all")
+        for name in st["supports"]:
+            if repays in ("all", "interest"):
+                x = min(run.s_interest[name], run.accounts[account])
+                run.s_interest[name] -= x
+                run.s_int_paid[name] += x
+                run.accounts[account] -= x
+                self.support_interest += x
+                self.led(step, "support_interest", name, run.acname(account), f"support:{name}", x)
+            if repays in ("all", "draws"):
+                x = min(run.drawn[name] - run.repaid[name], run.accounts[account])
+                run.repaid[name] += x
+                run.accounts[account] -= x
+                self.support_repaid += x
+                self.led(step, "repay_support", name, run.acname(account), f"support:{name}", x)
 
     def step_transfer(self, st, account, step):
         """docs/conventions.md "Accounts, the PDL and the clean-up call": up_to = "pdl" moves

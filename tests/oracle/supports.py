@@ -4,18 +4,39 @@ docs/conventions.md "Reserve and support draws", "The asset guarantee"; docs/dea
 "[[supports]]", "The asset guarantee (基础资产保证, 担保代偿)", "[scenario]" (supports_off,
 support_failures); docs/auditing.md "per_unit = true" (a figure-limited draw).
 """
-from money import NotCovered, to_fen
+from money import NotCovered, exact, fen, to_fen, yuan
 
-SUPPORT_KEYS = {"name", "provider", "kind", "covers", "cap_total", "tags"}
+SUPPORT_KEYS = {"name", "provider", "kind", "covers", "cap_total", "tags", "cap_per_period",
+                "backs", "interest_rate", "revolving_cap", "waterfalls", "fails_with"}
 DEFAULT_RESERVE_COVERS = ["taxes", "fees", "senior_interest"]
 
 
 def check_supports(deal):
-    """The supports this oracle implements: covers and cap_total (tags only feed `rate`)."""
+    """The supports this oracle implements: every key of docs/deal-format.md "[[supports]]"
+    (tags only feed `rate`); an asset guarantee with `cap_per_period` is not covered."""
     for s in deal.get("supports", []):
         extra = set(s) - SUPPORT_KEYS
-        if extra:
-            raise NotCovered(f"support {s['name']}: {sorted(extra)}")
+        if extra or (s["kind"] == "asset_guarantee" and "cap_per_period" in s):
+            raise NotCovered(f"support {s['name']}: {sorted(extra) or 'cap_per_period'}")
+
+
+def failure_dates(deal, scenario):
+    """docs/deal-format.md "[scenario]" support_failures, "[[supports]]" fails_with: a provider
+    fails from its support_failures date or from the date its `fails_with` obligor defaults by
+    name in the run (the earlier). An obligor with a `group` tag is not covered (the group's
+    earliest named default, docs/output.md "support.parquet")."""
+    out = {x["support"]: x["date"] for x in scenario.get("support_failures", [])}
+    named = {x["obligor"]: x["date"] for x in scenario.get("defaults", [])}
+    groups = {o["name"]: o.get("tags", {}).get("group") for o in deal["obligors"]}
+    for s in deal.get("supports", []):
+        ob = s.get("fails_with")
+        if ob is None:
+            continue
+        if groups.get(ob) is not None:
+            raise NotCovered("fails_with an obligor of a group")
+        if ob in named:
+            out[s["name"]] = min(named[ob], out.get(s["name"], named[ob]))
+    return out
 
 
 def failed(run, name, k):
@@ -23,9 +44,37 @@ def failed(run, name, k):
     return name in run.failures and run.p.pay[k] >= run.failures[name]
 
 
-def cap_left(run, s):
-    """What `cap_total` leaves of a support; None without a cap."""
-    return to_fen(s["cap_total"]) - run.drawn[s["name"]] if "cap_total" in s else None
+def used_total(run, s):
+    """What counts against `cap_total`: the draws, or with `revolving_cap` the draws not yet
+    repaid (docs/conventions.md "Repaying a support")."""
+    n = s["name"]
+    return run.drawn[n] - run.repaid[n] if s.get("revolving_cap") else run.drawn[n]
+
+
+def cap_left(run, s, date_drawn=None):
+    """What a support's caps leave: `cap_total` less its use over the run, `cap_per_period` less
+    the date's draws (docs/conventions.md "Reserve and support draws"); a support that others
+    back shares both with them: their draws count against its caps (docs/deal-format.md
+    "[[supports]]" backs). None when neither cap is set."""
+    group = [s] + [b for b in run.supports if b.get("backs") == s["name"]]
+    room = None
+    if "cap_total" in s:
+        room = to_fen(s["cap_total"]) - sum(used_total(run, g) for g in group)
+    if "cap_per_period" in s and date_drawn is not None:
+        per = to_fen(s["cap_per_period"]) - sum(date_drawn.get(g["name"], 0) for g in group)
+        room = per if room is None else min(room, per)
+    return room
+
+
+def accrue_support_interest(run, k):
+    """docs/conventions.md "Repaying a support": at the start of payment date k, before any
+    draw, I_s += fen((D_s − P_s) × r_s × yf_k), one exact value rounded once; unpaid interest
+    bears none; a failed provider still accrues."""
+    for s in run.supports:
+        if "interest_rate" in s:
+            n = s["name"]
+            owed = run.drawn[n] - run.repaid[n]
+            run.s_interest[n] += fen(yuan(owed) * exact(s["interest_rate"]) * run.p.yf(k), run.rule)
 
 
 def asset_guarantee(run, k, defaulted, recovered, held_before):
@@ -60,21 +109,46 @@ class Cover:
         self.run, self.date = run, date
         self.reserve_draws = 0
         self.support_draws = 0
+        self.date_drawn = {}              # each support's draws on this date (cap_per_period)
+
+    def out(self, name):
+        """Switched off by the scenario, or failed on or before the date."""
+        return name in self.run.off or failed(self.run, name, self.date.k)
 
     def sources(self, item):
+        """The reserve if it covers `item`, then each support in file order that covers it in
+        the date's waterfall (its `waterfalls`, all by default: docs/deal-format.md "Support by
+        waterfall") and is neither off nor failed; a support that `backs` another only while
+        that one is off or failed, for that one's covers in that one's waterfalls."""
         run = self.run
         out = []
         if run.res is not None and item in run.res.get("covers", DEFAULT_RESERVE_COVERS):
             out.append(("reserve", None))
+        by_name = {s["name"]: s for s in run.supports}
         for s in run.supports:
-            if s["kind"] != "asset_guarantee" and s["name"] not in run.off and \
-                    not failed(run, s["name"], self.date.k) and item in s.get("covers", []):
+            if s["kind"] == "asset_guarantee" or self.out(s["name"]):
+                continue
+            terms = s
+            if "backs" in s:
+                terms = by_name[s["backs"]]
+                if not self.out(terms["name"]):
+                    continue
+            if item in terms.get("covers", []) and self.date.wf_name in terms.get("waterfalls", [self.date.wf_name]):
                 out.append((s["name"], s))
         return out
 
     def room(self, source, spec):
-        """What a source can give; None when it is not limited."""
-        return self.run.reserve if spec is None else cap_left(self.run, spec)
+        """What a source can give; None when it is not limited: the reserve's balance; a
+        support's caps, and those of the support it backs (docs/deal-format.md "[[supports]]")."""
+        run = self.run
+        if spec is None:
+            return run.reserve
+        rooms = [cap_left(run, spec, self.date_drawn)]
+        if "backs" in spec:
+            rooms.append(cap_left(run, next(s for s in run.supports if s["name"] == spec["backs"]),
+                                  self.date_drawn))
+        rooms = [r for r in rooms if r is not None]
+        return max(0, min(rooms)) if rooms else None
 
     def available(self, item):
         """What the cover of `item` has in all; None when it is not limited."""
@@ -97,6 +171,7 @@ class Cover:
                 date.led(step, "draw_reserve", ledger_item, "reserve", run.acname(account), x)
             else:
                 run.drawn[name] += x
+                self.date_drawn[name] = self.date_drawn.get(name, 0) + x
                 self.support_draws += x
                 date.led(step, "draw_support", ledger_item, f"support:{name}", run.acname(account), x)
             got += x

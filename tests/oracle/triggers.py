@@ -8,19 +8,18 @@ from money import NotCovered, exact
 from supports import failed
 
 BEFORE = ("cumulative_default_ratio_above", "coverage_below", "pool_to_senior_below",
-          "support_failed")
+          "support_failed", "event")
 AFTER = ("senior_interest_shortfall", "top_class_interest_shortfall",
          "senior_outstanding_after_legal_maturity")
 TRIGGER_KEYS = {"name", "kind", "condition", "threshold", "threshold_steps", "waterfall",
-                "curable", "support"}
+                "curable", "support", "event", "allow"}
 
 
 def check_triggers(triggers):
-    """The triggers this oracle implements: `curable` only on a condition tested before the
-    waterfall (the docs do not say when a cured after-waterfall trigger leaves the state)."""
+    """The triggers this oracle implements: every condition of docs/deal-format.md
+    "[[triggers]]", curable or not (`allow` only silences `check`)."""
     for tg in triggers:
-        if set(tg) - TRIGGER_KEYS or tg["condition"] not in BEFORE + AFTER or (
-                tg.get("curable") and tg["condition"] in AFTER):
+        if set(tg) - TRIGGER_KEYS or tg["condition"] not in BEFORE + AFTER:
             raise NotCovered(f"trigger {tg['name']} ({tg['condition']})")
 
 
@@ -49,8 +48,23 @@ def holds_before(run, tg, k, senior_cov, senior_before):
     if cond == "pool_to_senior_below":
         pool_end = run.proj.totals(k)["balance_end"]
         return senior_before > 0 and pool_end < threshold(run, tg, k) * senior_before
+    if cond == "event":
+        return event_holds(run, tg["event"], k)
     names = [tg["support"]] if "support" in tg else [s["name"] for s in run.supports]
     return any(n not in run.off and failed(run, n, k) for n in names)
+
+
+def event_holds(run, name, k):
+    """docs/conventions.md "Triggers", `event`: an event the scenario's `events` dates holds on
+    the payment date: on or after its `date` and, with `until`, before that (docs/deal-format.md
+    "[scenario]" `events`: from `date` to the day before `until`). "The payment date" is read as
+    the paid (adjusted) date, as `support_failures` are (the docs do not say paid or scheduled:
+    see README.md, gaps)."""
+    day = run.p.pay[k]
+    for ev in run.scenario.get("events", []):
+        if ev["name"] == name:
+            return day >= ev["date"] and ("until" not in ev or day < ev["until"])
+    return False
 
 
 def before_waterfall(run, k, senior_cov, senior_before):
@@ -72,10 +86,15 @@ def after_waterfall(run):
     balance before the date (senior, else mezzanine) paid less interest than due (the
     per-unit 尾差 carried by design aside, docs/deal-format.md "[[triggers]]"); a payment date
     on or after legal maturity (scheduled or paid, as docs/deal-format.md "[[triggers]]"
-    threshold_steps compares it) left senior principal unpaid."""
+    threshold_steps compares it) left senior principal unpaid. A curable one is re-tested after
+    every date's waterfall and clears on the first test at which its condition no longer holds,
+    in the same date's row (docs/conventions.md "Triggers"; docs/output.md "periods.parquet"
+    `triggers_tripped`, the state after the waterfall); one that is not stays tripped."""
     short = lambda ts: any(t.int_due - t.int_paid - t.ires > 0 for t in ts)
     for tg in run.triggers:
-        if tg["condition"] not in AFTER or tg["name"] in run.tripped:
+        if tg["condition"] not in AFTER:
+            continue
+        if tg["name"] in run.tripped and not tg.get("curable"):
             continue
         if tg["condition"] == "senior_interest_shortfall":
             hit = short(run.seniors)
@@ -89,6 +108,8 @@ def after_waterfall(run):
             hit = top is not None and short([t for t in run.T.values() if t.cls == top])
         if hit:
             run.pending.add(tg["name"])
+        elif tg.get("curable"):
+            run.tripped.discard(tg["name"])
 
 
 def waterfall_of(run, call):

@@ -15,7 +15,7 @@ from money import NotCovered, OracleError, exact, fen, money, ratio6, to_fen, yu
 from notices import Figures, notice_row, settle_per_unit
 from pool import Projection
 from steps import COVERABLE, PaymentDate
-from supports import asset_guarantee, check_supports
+from supports import accrue_support_interest, asset_guarantee, check_supports, failure_dates
 from triggers import after_waterfall, before_waterfall, check_triggers, waterfall_of
 
 SENIORITY = {"senior": 0, "mezzanine": 1, "subordinated": 2}
@@ -23,13 +23,19 @@ SOURCES = ("interest", "principal", "prepayments", "recoveries")
 
 
 class Tranche:
-    def __init__(self, spec, last_pay, whole_face):
+    def __init__(self, spec, last_pay, whole_face, coupon_shift):
         self.name, self.cls = spec["name"], spec["class"]
-        for key in ("floating", "interest_at_maturity", "interest_on_shortfall"):
+        for key in ("floating", "interest_at_maturity"):
             if spec.get(key):
                 raise NotCovered(f"tranche {key}")
         self.init = self.bal = to_fen(spec["balance"])
-        self.coupon = exact(spec.get("coupon", 0))
+        # docs/conventions.md "Floating rates": a fixed senior or mezzanine coupon is coupon +
+        # the scenario's coupon_shift (interest due, the reserve's interest targets and the
+        # notices' coupon read it); a subordinated tranche's return cap is never shifted
+        self.coupon = exact(spec.get("coupon", 0)) + (coupon_shift if self.cls != "subordinated" else 0)
+        # docs/conventions.md "What falls due", Interest: with interest_on_shortfall the
+        # shortfall brought forward accrues at the coupon too
+        self.on_shortfall = bool(spec.get("interest_on_shortfall"))
         self.amort = spec.get("amortization", "pass_through")
         # docs/deal-format.md "[[tranches]]": expected maturity, the last payment date by default
         self.maturity = spec.get("expected_maturity", last_pay)
@@ -57,7 +63,10 @@ class Run:
         self.fig = Figures(deal)
         # docs/deal-format.md "[[tranches]]": seniority order, file order within a class
         specs = sorted(deal["tranches"], key=lambda t: SENIORITY[t["class"]])
-        self.T = {s["name"]: Tranche(s, self.p.pay[-1], self.fig.whole_face) for s in specs}
+        shift = exact(scenario.get("coupon_shift", 0))
+        self.T = {s["name"]: Tranche(s, self.p.pay[-1], self.fig.whole_face, shift) for s in specs}
+        if self.fig.per_unit and any(t.on_shortfall for t in self.T.values()):
+            raise NotCovered("interest_on_shortfall with per_unit (does the 尾差 carried accrue?)")
         self.seniors_names = [t.name for t in self.T.values() if t.cls == "senior"]
         self.charges = Charges(self)
         self.fees, self.taxes = self.charges.fees, self.charges.taxes
@@ -76,17 +85,21 @@ class Run:
             raise NotCovered("[pdl] defaults = false")
         self.pdl = 0 if pdl is not None else None
         self.res = deal.get("reserve")
-        if self.res is not None and (set(self.res) - {"target", "target_multiple", "initial", "covers"}
-                                     or len({"target", "target_multiple"} & set(self.res)) != 1):
-            raise NotCovered("a reserve target other than target or target_multiple")
+        if self.res is not None and (set(self.res) - {"target", "target_multiple", "formula", "initial",
+                                                      "covers", "balances", "step_down"}
+                                     or len({"target", "target_multiple", "formula"} & set(self.res)) != 1):
+            raise NotCovered("a [reserve] key the oracle does not know")
         self.reserve = to_fen(self.res.get("initial", 0)) if self.res else 0
         self.reserve_funded = self.reserve
         check_supports(deal)
         self.supports = deal.get("supports", [])
         self.ag = next((s for s in self.supports if s["kind"] == "asset_guarantee"), None)
         self.drawn = {s["name"]: 0 for s in self.supports}
+        self.repaid = {s["name"]: 0 for s in self.supports}       # repay_support: draws repaid
+        self.s_interest = {s["name"]: 0 for s in self.supports}   # interest accrued, unpaid
+        self.s_int_paid = {s["name"]: 0 for s in self.supports}   # interest paid
         self.off = set(scenario.get("supports_off", []))
-        self.failures = {x["support"]: x["date"] for x in scenario.get("support_failures", [])}
+        self.failures = failure_dates(deal, scenario)
         self.ag_u = self.ag_o = self.ag_h = 0
         self.subrogated = 0
         self.triggers = deal.get("triggers", [])
@@ -95,9 +108,8 @@ class Run:
         self.cum_def = 0
         self.pool_bal_prev = self.proj.pool0
         self.call_cfg = deal.get("clean_up_call")
-        if self.call_cfg and (self.call_cfg.get("accrued_interest")
-                              or not self.call_cfg.get("repays_senior", True)):
-            raise NotCovered("[clean_up_call] accrued_interest / repays_senior = false")
+        if self.call_cfg and self.call_cfg.get("accrued_interest"):
+            raise NotCovered("[clean_up_call] accrued_interest")
         self.call_on = scenario.get("clean_up_call", True)
         self.call_price_total = 0
         self.periods_run = 0
@@ -166,7 +178,10 @@ class Run:
     def call_repays(self, k):
         """repays_senior: a trial copy exercises the call and runs the date's waterfall; the
         call goes ahead when no senior or mezzanine tranche is left with a balance or with
-        interest unpaid (the per-unit 尾差 aside)."""
+        interest unpaid (the per-unit 尾差 aside). repays_senior = false: on the first exercisable
+        date whatever it repays (docs/deal-format.md "[clean_up_call]")."""
+        if not self.call_cfg.get("repays_senior", True):
+            return True
         trial = copy.deepcopy(self)
         trial.run_date(k, call=True)
         return all(t.bal == 0 and t.short - t.ires <= 0
@@ -187,6 +202,7 @@ class Run:
         last = call or k == p.n - 1       # the run's last date: the deal's last or the call's
         yf = p.yf(k)
         tot = self.proj.totals(k)
+        accrue_support_interest(self, k)  # before any draw of the date
         brought = sum(self.accounts.values())
         pool_cash = tot["collected"] + tot["recovered"]
         # deposits (docs/conventions.md "Accounts ...", Deposits by source; docs/output.md:
@@ -241,7 +257,8 @@ class Run:
         senior_bal = sum(t.bal for t in self.seniors)
         for t in self.T.values():
             t.bal_start = t.bal
-            t.int_whole = fen(yuan(t.bal) * t.coupon * yf, self.rule) + t.short
+            accruing = t.bal + (t.short if t.on_shortfall else 0)
+            t.int_whole = fen(yuan(accruing) * t.coupon * yf, self.rule) + t.short
             t.int_due = t.int_whole
             # per_unit: the run's last date and a redeemed tranche's later dates pay by figures,
             # the interest due cut first to what the figure per 100 of it pays
@@ -285,7 +302,7 @@ class Run:
         exact_cov = None if not self.seniors or self.seniors[-1].cov is None else F(num, den_senior)
         before_waterfall(self, k, exact_cov, senior_bal)
         wf_name = waterfall_of(self, call)
-        date = PaymentDate(self, k, last, tax_due, fee_due, fee_xdue)
+        date = PaymentDate(self, k, last, tax_due, fee_due, fee_xdue, wf_name)
         date.run_steps(self.deal["waterfalls"][wf_name])
         if fig.per_unit:
             settle_per_unit(self, date)
@@ -353,7 +370,8 @@ class Run:
             collection_balance_end=money(self.accounts["collection"]),
             reserve_balance_end=money(self.reserve), pool_balance_end=money(tot["balance_end"]),
             senior_balance_end=money(sum(t.bal for t in self.seniors)), guarantee_payment=money(g),
-            support_repaid=money(0), support_interest_paid=money(0), purchases=money(0),
+            support_repaid=money(date.support_repaid), support_interest_paid=money(date.support_interest),
+            purchases=money(0),
             restated=money(0), commingled=money(0))
         if self.named_accounts:
             row["accounts_balance_end"] = money(named)
@@ -364,7 +382,8 @@ class Run:
         self.rows["periods"].append(row)
         # docs/output.md "The date's cash adds up" (the oracle checks it on itself)
         sources = available + cover.reserve_draws + cover.support_draws
-        uses = sum(paid.values()) + date.reserve_deposit + self.accounts["collection"] + named
+        uses = (sum(paid.values()) + date.reserve_deposit + date.support_repaid + date.support_interest
+                + self.accounts["collection"] + named)
         if sources != uses:
             raise OracleError(f"period {period}: sources {sources} != uses {uses}")
         # docs/auditing.md "Payment notices": every tranche outstanding before the date or paid
@@ -386,8 +405,9 @@ class Run:
             hits = [d for d in self.p.pay[:n] if f is not None and d >= f and s["name"] not in self.off]
             self.rows["support"].append(dict(
                 common, support=s["name"], provider=s["provider"], total=money(self.drawn[s["name"]]),
-                repaid=money(0), failed_from=hits[0] if hits else None, interest_paid=money(0),
-                interest_unpaid=money(0)))
+                repaid=money(self.repaid[s["name"]]), failed_from=hits[0] if hits else None,
+                interest_paid=money(self.s_int_paid[s["name"]]),
+                interest_unpaid=money(self.s_interest[s["name"]])))
         self.rows["ledger"] = self.ledger
         # docs/conventions.md "Conservation" (the oracle checks it on itself)
         totals = [self.proj.totals(k) for k in range(n)]
@@ -395,7 +415,8 @@ class Run:
                 + self.reserve_funded + self.call_price_total)
         right = (sum(int(r[c] * 100) for r in self.rows["periods"] for c in
                      ("taxes_paid", "fees_paid", "interest_paid", "principal_paid", "residual_paid"))
-                 + sum(self.accounts.values()) + self.reserve + self.subrogated)
+                 + sum(self.accounts.values()) + self.reserve + self.subrogated
+                 + sum(self.repaid.values()) + sum(self.s_int_paid.values()))
         if left != right:
             raise OracleError(f"conservation: {left} != {right}")
         return self.rows
