@@ -747,6 +747,71 @@ fn revolving_purchase_to_the_fen() {
     assert_eq!(tranche_row(&r, "B", 3).principal_paid, dec!(7363.88));
 }
 
+/// A reserve topped up after the date's purchase counts the assets bought in its target (review
+/// 42h F1: the target read the pool balance without them, while the next date's fees are
+/// charged on it; docs/conventions.md "Reserve target"). The deal of
+/// `revolving_purchase_to_the_fen` with a servicer fee of 1% a year on the pool balance, paid
+/// first, and a reserve of `target_multiple = 1` topped up after `buy_assets`.
+///
+/// Period 1 (2024-04-01, revolving): the fee on the balance at the period's start, 300,000 ×
+/// 0.01 × 91/365 = 747.9452… → 747.95; A's interest 1,994.52; cash left 300,000 − 747.95 −
+/// 1,994.52 = 297,257.53. Bought B = ⌊297,257.53 ÷ 0.98⌋ = ⌊303,324.0102…⌋ = 303,324.01 for
+/// 303,324.01 × 0.98 = 297,257.5298 → 297,257.53: nothing is left to deposit. The target is
+/// the next date's senior interest and fees (91 days to 2024-07-01): A's 200,000 × 0.04 ×
+/// 91/365 = 1,994.52 and the fee on the pool balance with the purchase, 303,324.01 (the
+/// receivable is collected: 0 + 303,324.01), × 0.01 × 91/365 = 3,033.2401 × 91 / 365 =
+/// 276,024.8491 / 365 = 756.2324… → 756.23: 2,750.75 (without the purchase, 1,994.52). Period 2
+/// charges the fee on that balance: 756.23.
+#[test]
+fn a_reserve_topped_up_after_a_purchase_counts_it() {
+    let liabilities = REVOLVING_LIABILITIES
+        .replace(
+            "[waterfalls]\nnormal = [\n",
+            "[[fees]]\nname = \"servicer\"\nkind = \"annual_rate\"\nrate = 0.01\n\
+             base = \"pool_balance\"\n\n[reserve]\ntarget_multiple = 1\ninitial = 0\n\
+             covers = [\"senior_interest\"]\n\n[waterfalls]\nnormal = [\n  \
+             { action = \"pay_fee\", fees = [\"servicer\"] },\n",
+        )
+        .replace(
+            "revolving = [\n",
+            "revolving = [\n  { action = \"pay_fee\", fees = [\"servicer\"] },\n",
+        )
+        .replace(
+            "  { action = \"buy_assets\", spend = \"principal_collected\" },\n]",
+            "  { action = \"buy_assets\", spend = \"principal_collected\" },\n  \
+             { action = \"top_up_reserve\" },\n]",
+        )
+        .replace(
+            "accelerated = [\n",
+            "accelerated = [\n  { action = \"pay_fee\", fees = [\"servicer\"] },\n",
+        );
+    assert!(liabilities.contains("top_up_reserve"), "{liabilities}");
+    let src = format!(
+        "{HEADER}{REVOLVING_POOL}{liabilities}{}",
+        revolving_section("2024-04-01")
+    );
+    let deal = deal_from_str("pool_forms.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = engine::run(&deal, &deal.scenario).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buys(&r), vec![(1, dec!(297257.53))]);
+    let p1 = &r.periods[0];
+    assert_eq!(&*p1.waterfall, "revolving");
+    assert_eq!(
+        (p1.fees_paid, p1.interest_paid),
+        (dec!(747.95), dec!(1994.52))
+    );
+    assert_eq!(p1.pool_balance_end, dec!(303324.01));
+    assert_eq!(p1.reserve_target, Some(dec!(2750.75)));
+    assert_eq!(p1.reserve_balance_end, Decimal::ZERO);
+    let fee2 = r
+        .charges
+        .iter()
+        .find(|c| c.period == 2 && c.name.as_str() == "servicer")
+        .expect("the fee's row");
+    assert_eq!(fee2.charged, dec!(756.23));
+}
+
 /// The revolving stresses (since session 36, review 35c G3: "yield cut by 20–50% and purchase
 /// rate cut by 50%", docs/sources.md [S39]) on `revolving_purchase_to_the_fen`'s deal.
 ///

@@ -214,6 +214,10 @@ impl Run<'_> {
         let p = deal.periods[k];
         let bal = dec(balance)?;
         self.pool.periods[k].balance_end += bal;
+        // The pool balance the date's later steps read (a reserve target's next fees and
+        // `pool_balance` share, review 42h F1: a top-up after the purchase left it out, while
+        // the next date's fees are charged on it).
+        self.cash.balance_end += balance;
         if self.keep_ledger {
             let obligor = self.purchased_rows.add_name(Label::from(&name));
             let a = FlowAmounts {

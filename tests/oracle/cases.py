@@ -222,6 +222,25 @@ backs = "gdd_undertaking"
 cap_per_period = 20000000
 '''
 
+# review 42h: floating rates (docs/deal-format.md "Floating rates", docs/conventions.md "Floating
+# rates", docs/scenarios.md "Index paths", docs/amortization.md "Floating-rate loans"): the
+# deal's own [scenario] paths (lpr_1y a step path, lpr_5y a flat value or a path)
+TIANZHI_INDEX_PATHS = ('[scenario]\nname = "base"\n',
+                       '[scenario]\nname = "base"\n'
+                       'index_paths.lpr_1y = [ { date = 2023-08-21, rate = 0.0345 }, { date = 2024-07-22, rate = 0.0335 }, { date = 2024-10-21, rate = 0.031 } ]\n'
+                       'index_paths.lpr_5y = [ { date = 2024-02-20, rate = 0.0395 }, { date = 2024-07-22, rate = 0.0385 }, { date = 2024-10-21, rate = 0.036 } ]\n')
+GDD_INDEX_PATHS = ('[scenario]\nname = "base"',
+                   '[scenario]\n'
+                   'index_paths.lpr_5y = [ { date = 2019-08-20, rate = 0.0485 }, { date = 2020-04-20, rate = 0.0465 }, { date = 2021-12-20, rate = 0.046 }, { date = 2022-05-20, rate = 0.0445 } ]\n'
+                   'name = "base"')
+
+WENKE_REVOLVING = '''[revolving]
+end_date = 2020-04-26
+waterfall = "revolving"
+price = 0.98
+asset = { kind = "lease", rate = 0.065, term = 4, frequency = "quarterly", repayment = "level" }
+'''
+
 # Variants of an example deal, as textual edits of its file: (old, new) replaces the one
 # occurrence of `old`, (old, new, n) its n occurrences; (None, text) appends `text`.
 VARIANTS = {
@@ -348,6 +367,62 @@ VARIANTS = {
                 'threshold = 0.10\nwaterfall = "accelerated"\ncurable = true\n'),
                ('[scenario]\nname = "base"', EVENT_TRIGGERS.lstrip() + '\n[scenario]\nname = "base"')],
     "licence_growth": [LICENCE_GROWTH],
+    # review 42h: tianzhi's A floating on the 1-year LPR (re-fixed at every accrual period's
+    # start, floor and cap) and four floating loans: monthly resets (interest only, day count),
+    # quarterly resets with a cap (level), listed reset dates one before the cutoff with a floor
+    # (equal principal)
+    "floating": [
+        ('coupon = 0.022                      # public: 2.2% [G4]\n',
+         'floating = { index = "lpr_1y", spread = -0.0115, floor = 0.0185, cap = 0.0235 }\n'),
+        ('rate = 0.055\nstart_date = 2024-03-18',
+         'floating = { index = "lpr_1y", spread = 0.021, reset_every_months = 1, reset_from = 2024-04-18 }\nstart_date = 2024-03-18'),
+        ('rate = 0.056\nstart_date = 2024-03-22',
+         'floating = { index = "lpr_5y", spread = 0.0175, cap = 0.0565, reset_every_months = 3, reset_from = 2024-06-22 }\nstart_date = 2024-03-22'),
+        ('rate = 0.058\nstart_date = 2024-03-15',
+         'floating = { index = "lpr_1y", spread = 0.0245, floor = 0.0565, reset_dates = [2024-03-25, 2024-08-15, 2024-12-15] }\nstart_date = 2024-03-15'),
+        TIANZHI_INDEX_PATHS],
+    # review 42h: a floating level loan without reset dates (re-fixed at every instalment
+    # period's start: docs/deal-format.md "Floating rates", "without reset_dates or
+    # reset_every_months it is re-fixed at the start of every accrual period")
+    "floating_noreset": [
+        ('rate = 0.058\nstart_date = 2024-03-25',
+         'floating = { index = "lpr_1y", spread = 0.0245 }\nstart_date = 2024-03-25')],
+    # review 42h: gdd's A floating on the 5-year LPR reset yearly from 2020-09-11 between a floor
+    # and a cap (the reserve's target reads the next period's rate), B's return cap floating on
+    # listed reset dates
+    "gdd_floating": [
+        ('coupon = 0.04                       # public [S12]\n',
+         'floating = { index = "lpr_5y", spread = -0.0075, floor = 0.0385, cap = 0.0405, reset_every_months = 12, reset_from = 2020-09-11 }\n'),
+        ('coupon = 0.06                       # illustrative cap of the period return (期间收益)\n',
+         'floating = { index = "lpr_5y", spread = 0.0125, cap = 0.06, reset_dates = [2020-03-11, 2021-03-11] }\n'),
+        GDD_INDEX_PATHS],
+    # review 42h: a revolving period on wenke (docs/deal-format.md "[revolving]"): purchases of
+    # quarterly level leases at 98% of par from each period's principal collected until
+    # 2020-04-26 (a Sunday, paid on the Monday: live by its scheduled date), every trigger an
+    # end trigger; the revolving waterfall pays taxes, fees and A's interest, tops up the
+    # reserve, then buys
+    "revolving_period": [
+        ('[waterfalls]\nnormal = [', WENKE_REVOLVING + '\n[waterfalls]\nrevolving = [\n'
+         '  { action = "pay_tax", taxes = ["vat"] },\n'
+         '  { action = "pay_fee", fees = ["manager", "custodian", "servicer", "other_fixed"] },\n'
+         '  { action = "pay_interest", tranches = ["A"] },\n'
+         '  { action = "top_up_reserve" },\n'
+         '  { action = "buy_assets", spend = "principal_collected" },\n]\nnormal = [')],
+    # review 42h F1: the reserve topped up after the purchase: docs/deal-format.md "[revolving]"
+    # puts the balance bought in the pool balance at the end of the purchase period, which the
+    # target's balance-based fees of k+1 read (docs/conventions.md "Reserve target")
+    "reserve_after_buy": [
+        ('  { action = "top_up_reserve" },\n  { action = "buy_assets", spend = "principal_collected" },\n',
+         '  { action = "buy_assets", spend = "principal_collected" },\n  { action = "top_up_reserve" },\n')],
+    # review 42h: buying with all the cash held (spend = "available"), a price above par, an
+    # equal-principal monthly loan template with day-count accrual, a named obligor
+    "revolving_available": [
+        ('{ action = "buy_assets", spend = "principal_collected" }', '{ action = "buy_assets", spend = "available" }'),
+        ('price = 0.98\n', 'price = 1.0125\nobligor = "循环购买"\n'),
+        ('asset = { kind = "lease", rate = 0.065, term = 4, frequency = "quarterly", repayment = "level" }',
+         'asset = { kind = "loan", rate = 0.07, term = 9, frequency = "monthly", repayment = "equal_principal", accrual = "day_count" }')],
+    # review 42h: income on cash held (docs/conventions.md "Income on cash held")
+    "reinvest": [('calendar = "CN"\n', 'calendar = "CN"\nreinvestment_rate = 0.025\n')],
     "triggers_mix": [
         ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n]\naccelerated',
          '  { action = "pay_principal", tranches = ["A"] },\n' + TRIGGERS_MIX_NORMAL + ']\naccelerated'),
@@ -521,6 +596,29 @@ def _cases():
     # review 42c: a pro rata pay_principal
     for s in (None, "two_defaults", "mass_default_support", "delay_support", "cdr_alone"):
         out.append(Case(f"gdd+pro_rata_principal/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("pro_rata_principal",)))
+    # review 42h: floating tranches and loans, index paths, index_shift, coupon_shift
+    for s in (None, "index_up", "index_path", "index_cdr", "cdr_cpr_named", "coupon_shift_delay"):
+        out.append(Case(f"tianzhi+floating/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("floating",)))
+    for s in (None, "index_path"):
+        out.append(Case(f"tianzhi+floating_noreset/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml",
+                        ("floating", "floating_noreset")))
+    for s in (None, "index_down", "index_up", "coupon_shift", "two_defaults", "mass_default_support"):
+        out.append(Case(f"gdd+floating/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("gdd_floating",)))
+    out.append(Case("gdd+floating+per_unit/index_down", GDD, "gdd_index_down.toml", ("gdd_floating", "per_unit")))
+    # review 42h: revolving periods
+    for s in (None, "cdr_cpr_named", "heavy_no_support", "revolving_cuts", "revolving_curve"):
+        out.append(Case(f"wenke+revolving/{s or 'base'}", WENKE, s and f"wenke_{s}.toml", ("revolving_period",)))
+    out.append(Case("wenke+revolving+reserve_after_buy/base", WENKE, None, ("revolving_period", "reserve_after_buy")))
+    for s in (None, "revolving_cuts", "delay_cdr_cpr"):
+        out.append(Case(f"wenke+revolving_available/{s or 'base'}", WENKE, s and f"wenke_{s}.toml",
+                        ("revolving_period", "revolving_available")))
+    # review 42h: reinvestment_rate, with the collection account alone and with named accounts
+    for s in (None, "two_defaults", "mass_default_support"):
+        out.append(Case(f"gdd+reinvest/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("reinvest",)))
+    for s in (None, "heavy", "delay_support"):
+        out.append(Case(f"accounts+reinvest/{s or 'base'}", ACCOUNTS, s and f"accounts_{s}.toml", ("reinvest",)))
+    out.append(Case("wenke+revolving+reinvest/revolving_cuts", WENKE, "wenke_revolving_cuts.toml",
+                    ("revolving_period", "reinvest")))
     return out
 
 

@@ -109,7 +109,7 @@ class Periods:
     def __init__(self, deal):
         d = deal["deal"]
         for key in ("payment_dates", "collection_end", "collection_ends", "extra_holidays",
-                    "extra_working_days", "reinvestment_rate", "end_when_repaid"):
+                    "extra_working_days", "end_when_repaid"):
             if d.get(key):
                 raise NotCovered(f"[deal] {key}")
         if d.get("accrual_dates", "adjusted") != "adjusted":

@@ -8,13 +8,15 @@ from fractions import Fraction as F
 
 from dates import add_months
 from money import NotCovered, exact, fen, period_fraction, round12, yuan
+from rates import Indices, loan_rate_at
 from schedules import instalments
 
 COLUMNS = ("scheduled", "collected", "principal_collected", "interest_collected", "prepaid",
            "defaulted", "recovered", "delayed", "balance_end")
 SCENARIO_KEYS = {"name", "defaults", "cdr", "default_rate", "default_timing", "recovery_rate",
                  "recovery_lag_months", "delay", "cpr", "supports_off", "support_failures",
-                 "clean_up_call", "events", "coupon_shift"}
+                 "clean_up_call", "events", "coupon_shift", "indices", "index_paths", "index_shift",
+                 "revolving_yield_cut", "purchase_cut"}
 
 
 class Projection:
@@ -27,10 +29,17 @@ class Projection:
         cutoff = periods.cutoff
         self.rule = deal["deal"].get("rounding", "half_up")
         self.names = [o["name"] for o in deal["obligors"]]
+        self.indices = Indices(deal, scenario)
         assets = []                       # (obligor index, asset, remaining instalments)
         for j, o in enumerate(deal["obligors"]):
             for a in o.get("assets", []):
-                rest = sorted((x for x in instalments(a, deal) if x[0] > cutoff),
+                # docs/amortization.md "Floating-rate loans": the schedule rebuilt under the
+                # scenario's paths (fixings on or before the cutoff are history)
+                rate_at = None
+                if "floating" in a:
+                    rate_at = (lambda fl, st: lambda s: loan_rate_at(fl, self.indices, st, cutoff, s))(
+                        a["floating"], a["start_date"])
+                rest = sorted((x for x in instalments(a, deal, rate_at) if x[0] > cutoff),
                               key=lambda x: x[0])
                 assets.append((j, a, rest))
         self.pool0 = sum(p for _, _, rest in assets for _, p, _ in rest)
@@ -47,10 +56,12 @@ class Projection:
         # the curve's shares (docs/scenarios.md "Default curve"): default_timing, else even over
         # the periods up to and including the one holding the pool's last instalment
         timing = s.get("default_timing")
+        self.timing = None
         if timing:
             shares = [exact(x) for x in timing]
             if sum(shares) != 1:
                 raise NotCovered("default_timing that does not sum to exactly 1 (normalised)")
+            self.timing = shares
             self.shares = shares + [F(0)] * (n - len(shares))
         else:
             last = max(x[0] for _, _, rest in assets for x in rest)
@@ -59,9 +70,13 @@ class Projection:
                 raise NotCovered("even timing with instalments after the last collection period")
             self.shares = [F(1, k_last + 1) if k < k_last + 1 else F(0) for k in range(n)]
         self.beyond = 0                   # cash that would arrive after the last period
-        self.rows = [[dict.fromkeys(COLUMNS, 0) for _ in self.names] for _ in range(n)]
+        # rows[k]: obligor name -> its row of collection period k (a purchase's from its period on)
+        self.rows = [{name: dict.fromkeys(COLUMNS, 0) for name in self.names} for _ in range(n)]
         for j, asset, rest in assets:
-            self._project_asset(j, asset, rest)
+            self._project_asset(self.names[j], asset, rest, 0, self.shares)
+        self.deal = deal
+        yc = exact(s.get("revolving_yield_cut", 0))
+        self.yield_cut = yc
 
     def _receive(self, row_of, amount, day, column):
         """Cash arriving on `day`, collected in the period containing it, or outside the deal."""
@@ -78,19 +93,48 @@ class Projection:
         if amount:
             self._receive(row_of, amount, add_months(day, self.recovery_lag), "recovered")
 
-    def _project_asset(self, j, asset, rest):
+    def purchase(self, name, template, balance, k):
+        """docs/deal-format.md "[revolving]", A purchase and Projection: the template with balance
+        `balance` (fen) starting on payment date k's adjusted date (its first instalment one
+        period later), at the template's rate × (1 − revolving_yield_cut), an obligor `name` with
+        a row from collection period k (balance B, no cash), projected from period k + 1 as if it
+        were the only asset of a pool cut off on the purchase date: the curve's share i of
+        `default_timing` in the i-th period after the purchase, or without a timing 1/m in each
+        of the m periods up to the one holding its last instalment."""
+        p = self.periods
+        asset = dict(template)
+        asset["balance"] = F(balance, 100)
+        asset["start_date"] = p.pay[k]
+        asset["rate"] = exact(template["rate"]) * (1 - self.yield_cut)
+        rest = sorted(instalments(asset, self.deal), key=lambda x: x[0])
+        self.names.append(name)
+        for kk in range(k, p.n):
+            self.rows[kk][name] = dict.fromkeys(COLUMNS, 0)
+        self.rows[k][name]["balance_end"] = balance
+        if self.timing is not None:
+            shares = [F(0)] * (k + 1) + self.timing
+        else:
+            k_last = p.period_of(rest[-1][0])
+            if k_last is None:
+                raise NotCovered("a purchase whose last instalment falls after the last collection period (even timing)")
+            m = k_last - k
+            shares = [F(1, m) if k < kk <= k_last else F(0) for kk in range(p.n)]
+        shares += [F(0)] * (p.n - len(shares))
+        self._project_asset(name, asset, rest, k + 1, shares)
+
+    def _project_asset(self, name, asset, rest, k0, shares):
         p = self.periods
         rule = self.rule
-        row_of = lambda k: self.rows[k][j]
+        row_of = lambda k: self.rows[k][name]
         b0 = sum(x[1] for x in rest)
         bal, phi = b0, F(1)
         last_due = rest[-1][0]
-        t_named = self.named.get(self.names[j])
+        t_named = self.named.get(name)
         if t_named is not None:           # step 3: a date before the first period counts as its first day
             t_named = max(t_named, p.cstart[0])
         prepayable = asset["kind"] in ("loan", "lease") and asset.get("prepayable", True)
         gone = False                      # defaulted by name
-        for k in range(p.n):
+        for k in range(k0, p.n):
             start, end = p.cstart[k], p.cend[k]
             days = (end - start).days + 1
             row = row_of(k)
@@ -98,7 +142,7 @@ class Projection:
             if bal > 0 and not gone and (self.cdr or self.default_rate):
                 f = period_fraction(self.cdr, days)
                 cdr_part = fen(f * yuan(bal), rule)
-                curve_part = fen(self.default_rate * self.shares[k] * yuan(b0), rule)
+                curve_part = fen(self.default_rate * shares[k] * yuan(b0), rule)
                 d = min(bal, cdr_part + curve_part)
                 if curve_part == 0 and cdr_part <= bal:
                     phi = round12(phi * (1 - f))
@@ -161,4 +205,4 @@ class Projection:
             row["balance_end"] += bal
 
     def totals(self, k):
-        return {c: sum(r[c] for r in self.rows[k]) for c in COLUMNS}
+        return {c: sum(r[c] for r in self.rows[k].values()) for c in COLUMNS}

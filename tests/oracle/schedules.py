@@ -10,16 +10,22 @@ from dates import MONTHS, add_months, is_month_end, year_fraction
 from money import NotCovered, exact, fen, to_fen, yuan
 
 
-def generated(asset, day_count, rule):
-    """A generated loan or lease schedule (docs/amortization.md)."""
-    if "floating" in asset:
-        raise NotCovered("floating-rate assets")
+def generated(asset, day_count, rule, rate_at=None):
+    """A generated loan or lease schedule (docs/amortization.md). A floating loan
+    (docs/amortization.md "Floating-rate loans"): `rate_at(period start)` is the rate of the
+    instalment period starting then; the start date's rate gives the schedule, and at the start
+    of each later instalment period whose rate differs from the one in force the remaining
+    instalments are the exact schedule of the remaining balance over the remaining instalments
+    at the new rate, on the original due dates."""
+    floating = asset.get("floating")
+    if floating is not None and asset["kind"] != "loan":
+        raise NotCovered("a floating lease")
     balance = to_fen(asset["balance"])
-    rate = exact(asset["rate"])
+    start = asset["start_date"]
+    rate = rate_at(start) if floating is not None else exact(asset["rate"])
     m = MONTHS[asset["frequency"]]
     q = 12 // m                       # payments a year; r = rate / q is never computed alone
     n = int(asset["term"])
-    start = asset["start_date"]
     # "Due dates": from one anchor, d_0 = first_payment_date, else the start date
     if asset.get("first_payment_date"):
         d0 = asset["first_payment_date"]
@@ -30,7 +36,7 @@ def generated(asset, day_count, rule):
     accrual = asset.get("accrual", "periodic")
     own_dc = asset.get("day_count", day_count)
 
-    def interest(bal, k):
+    def interest(bal, k, rate):
         # "Interest per period": Periodic fen(balance · rate / q); DayCount fen(balance · rate · yf)
         if accrual == "periodic":
             return fen(yuan(bal) * rate / q, rule)
@@ -39,21 +45,31 @@ def generated(asset, day_count, rule):
             return fen(yuan(bal) * rate * year_fraction(prev, dates[k], own_dc), rule)
         raise NotCovered(f"accrual {accrual!r}")
 
-    if repayment == "level":
-        # "Level (等额本息)": A = fen(B·r·p/(p − 1)), p = (1 + r)^n; A = fen(B/n) when r = 0
-        r = rate / q
-        if r == 0:
-            level = fen(yuan(balance) / n, rule)
-        else:
-            p = (1 + r) ** n
-            level = fen(yuan(balance) * r * p / (p - 1), rule)
-    elif repayment == "equal_principal":
-        each = fen(yuan(balance) / n, rule)   # "EqualPrincipal": P = fen(B / n)
-    elif repayment != "interest_only":
+    if repayment not in ("level", "equal_principal", "interest_only"):
         raise NotCovered(f"repayment {repayment!r}")
+
+    def amortize(bal, left, rate):
+        """The level instalment or equal principal of `bal` over `left` instalments at `rate`."""
+        if repayment == "level":
+            # "Level (等额本息)": A = fen(B·r·p/(p − 1)), p = (1 + r)^n; A = fen(B/n) when r = 0
+            r = rate / q
+            if r == 0:
+                return fen(yuan(bal) / left, rule)
+            p = (1 + r) ** left
+            return fen(yuan(bal) * r * p / (p - 1), rule)
+        if repayment == "equal_principal":
+            return fen(yuan(bal) / left, rule)   # "EqualPrincipal": P = fen(B / n)
+        return 0
+
+    level = each = amortize(balance, n, rate)
     out, bal = [], balance
     for k, due in enumerate(dates):
-        i = interest(bal, k)
+        if floating is not None and k > 0:
+            new = rate_at(dates[k - 1])
+            if new != rate:               # "Floating-rate loans" 2: re-amortized at the new rate
+                rate = new
+                level = each = amortize(bal, n - k, rate)
+        i = interest(bal, k, rate)
         if k == n - 1:
             p = bal                       # the last instalment repays the remaining balance
         elif repayment == "level":
@@ -88,7 +104,7 @@ def licence_table(table, rule):
             for i in range(n)]
 
 
-def instalments(asset, deal):
+def instalments(asset, deal, rate_at=None):
     """Every contractual instalment of an asset, in date order, before the cutoff drop."""
     day_count = deal["deal"].get("day_count", "ACT/365F")
     rule = deal["deal"].get("rounding", "half_up")
@@ -106,5 +122,5 @@ def instalments(asset, deal):
     if kind == "receivable":             # one amount on its due date, all principal
         return [(asset["due_date"], to_fen(asset["amount"]), 0)]
     if kind in ("loan", "lease") and "schedule" not in asset:
-        return generated(asset, day_count, rule)
+        return generated(asset, day_count, rule, rate_at)
     raise NotCovered(f"asset kind {kind!r} in this form")

@@ -5,7 +5,9 @@ docs/conventions.md "The waterfall", "Reserve target", "Reserve and support draw
 docs/deal-format.md "[waterfalls]", "Conditions (when)", "[[accounts]]", "[pdl]";
 docs/output.md ledger, "How movements are written".
 """
-from money import NotCovered, exact, fen, pro_rata, to_fen, yuan
+from fractions import Fraction as F
+
+from money import NotCovered, exact, fen, pro_rata, round_int, to_fen, yuan
 from supports import Cover
 
 COVERABLE = ("senior", "mezzanine")       # classes whose interest and principal can be covered
@@ -24,6 +26,7 @@ class PaymentDate:
         self.reserve_deposit = 0
         self.reserve_target = None
         self.support_repaid = self.support_interest = 0
+        self.purchases = 0
         self.cover = Cover(run, self)
 
     def led(self, step, action, item, source, destination, amount):
@@ -315,7 +318,8 @@ class PaymentDate:
         pool_end = run.proj.totals(k)["balance_end"]
         if key == "multiple":
             nyf = run.p.yf(k + 1)
-            total = sum(fen(yuan(tbal[t.name]) * t.coupon * nyf, run.rule) for t in run.seniors)
+            # a floating coupon: the rate of accrual period k+1 (fixed on or before payment date k)
+            total = sum(fen(yuan(tbal[t.name]) * t.coupons[k + 1] * nyf, run.rule) for t in run.seniors)
             total += run.charges.next_fees(k, senior_bal, pool_end, nyf, tbal)
             return fen(exact(value) * yuan(total), run.rule)
         if key == "share":
@@ -355,6 +359,39 @@ class PaymentDate:
                 run.accounts[account] -= x
                 self.support_repaid += x
                 self.led(step, "repay_support", name, run.acname(account), f"support:{name}", x)
+
+    def step_buy_assets(self, st, account, step):
+        """docs/deal-format.md "[revolving]", A purchase: only while the period is live; L the
+        period's principal collected (scheduled and prepaid) or all cash held, C = min(L, the
+        step's account); B = ⌊C × (1 − purchase_cut) ÷ price⌋ fen (truncated once), P = B × price
+        rounded once; P from the step's account to `seller` (ledger `buy_assets`; its `item` is
+        not stated by docs/output.md, so it is not compared); the asset is the template's,
+        obligor NAME@DATE (the adjusted payment date)."""
+        run = self.run
+        if not run.revolving_live:
+            return
+        rv = run.deal["revolving"]
+        spend = st.get("spend", "principal_collected")
+        held = run.accounts[account]
+        if spend == "principal_collected":
+            c = min(run.proj.totals(self.k)["principal_collected"], held)
+        elif spend == "available":
+            c = held
+        else:
+            raise NotCovered(f"buy_assets spend {spend!r}")
+        price = exact(rv.get("price", 1))
+        cut = exact(run.scenario.get("purchase_cut", 0))
+        b = round_int(F(c) * (1 - cut) / price, "truncate")
+        if b <= 0:
+            return
+        p = round_int(b * price, run.rule)
+        name = f"{rv.get('obligor', 'revolving')}@{self.day.isoformat()}"
+        run.proj.purchase(name, rv["asset"], b, self.k)
+        run.accounts[account] -= p
+        self.purchases += p
+        run.purchases_total += p
+        # docs/output.md "How movements are written": item `revolving`
+        self.led(step, "buy_assets", "revolving", run.acname(account), "seller", p)
 
     def step_transfer(self, st, account, step):
         """docs/conventions.md "Accounts, the PDL and the clean-up call": up_to = "pdl" moves

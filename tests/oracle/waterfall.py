@@ -14,6 +14,7 @@ from dates import Periods
 from money import NotCovered, OracleError, exact, fen, money, ratio6, to_fen, yuan
 from notices import Figures, notice_row, settle_per_unit
 from pool import Projection
+from rates import tranche_coupons
 from steps import COVERABLE, PaymentDate
 from supports import accrue_support_interest, asset_guarantee, check_supports, failure_dates
 from triggers import after_waterfall, before_waterfall, check_triggers, waterfall_of
@@ -23,16 +24,16 @@ SOURCES = ("interest", "principal", "prepayments", "recoveries")
 
 
 class Tranche:
-    def __init__(self, spec, last_pay, whole_face, coupon_shift):
+    def __init__(self, spec, last_pay, whole_face, coupons):
         self.name, self.cls = spec["name"], spec["class"]
-        for key in ("floating", "interest_at_maturity"):
+        for key in ("interest_at_maturity",):
             if spec.get(key):
                 raise NotCovered(f"tranche {key}")
         self.init = self.bal = to_fen(spec["balance"])
-        # docs/conventions.md "Floating rates": a fixed senior or mezzanine coupon is coupon +
-        # the scenario's coupon_shift (interest due, the reserve's interest targets and the
-        # notices' coupon read it); a subordinated tranche's return cap is never shifted
-        self.coupon = exact(spec.get("coupon", 0)) + (coupon_shift if self.cls != "subordinated" else 0)
+        # docs/conventions.md "Floating rates": each payment date's coupon (rates.py), a fixed
+        # or floating senior or mezzanine coupon plus the scenario's coupon_shift (interest due,
+        # the reserve's interest targets and the notices' coupon read it)
+        self.coupons = coupons
         # docs/conventions.md "What falls due", Interest: with interest_on_shortfall the
         # shortfall brought forward accrues at the coupon too
         self.on_shortfall = bool(spec.get("interest_on_shortfall"))
@@ -47,15 +48,25 @@ class Tranche:
 
 class Run:
     # what a trial copy of the run (the clean-up call's) shares instead of copying
-    SHARED = ("deal", "scenario", "deal_name", "p", "proj", "fig", "rule", "prr", "fees",
+    SHARED = ("deal", "scenario", "deal_name", "p", "proj", "fig", "rule", "prr", "fees", "reinvest",
               "taxes", "res", "supports", "ag", "triggers", "call_cfg", "collects", "seniors_names")
 
     def __init__(self, deal, scenario):
         self.deal, self.scenario = deal, scenario
         d = deal["deal"]
         self.deal_name = d["name"]
-        if "revolving" in deal:
-            raise NotCovered("[revolving]")
+        # docs/deal-format.md "[revolving]"
+        self.revolving = deal.get("revolving")
+        self.revolving_live = False
+        self.revolving_ended = False
+        self.purchases_total = 0
+        if self.revolving is not None:
+            if set(self.revolving) - {"end_date", "end_triggers", "waterfall", "price", "obligor", "tags", "asset"}:
+                raise NotCovered("a [revolving] key the oracle does not know")
+            if deal.get("clean_up_call"):
+                raise NotCovered("[revolving] with a clean-up call (the call's trial copy shares the pool)")
+            if any(o["name"] == self.revolving.get("obligor") for o in deal["obligors"]):
+                raise NotCovered("[revolving] obligor naming a debtor of the file")
         self.rule = d.get("rounding", "half_up")
         self.prr = d.get("pro_rata_rounding", "list_order")
         self.p = Periods(deal)
@@ -64,7 +75,8 @@ class Run:
         # docs/deal-format.md "[[tranches]]": seniority order, file order within a class
         specs = sorted(deal["tranches"], key=lambda t: SENIORITY[t["class"]])
         shift = exact(scenario.get("coupon_shift", 0))
-        self.T = {s["name"]: Tranche(s, self.p.pay[-1], self.fig.whole_face, shift) for s in specs}
+        self.T = {s["name"]: Tranche(s, self.p.pay[-1], self.fig.whole_face,
+                                     tranche_coupons(s, self.p, self.proj.indices, shift)) for s in specs}
         if self.fig.per_unit and any(t.on_shortfall for t in self.T.values()):
             raise NotCovered("interest_on_shortfall with per_unit (does the 尾差 carried accrue?)")
         self.seniors_names = [t.name for t in self.T.values() if t.cls == "senior"]
@@ -112,6 +124,8 @@ class Run:
             raise NotCovered("[clean_up_call] accrued_interest")
         self.call_on = scenario.get("clean_up_call", True)
         self.call_price_total = 0
+        self.reinvest = exact(d.get("reinvestment_rate", 0))
+        self.income_total = 0
         self.periods_run = 0
         self.ledger = []
         self.rows = {t: [] for t in ("tranche_flows", "periods", "pool_flows", "fees",
@@ -205,6 +219,21 @@ class Run:
         accrue_support_interest(self, k)  # before any draw of the date
         brought = sum(self.accounts.values())
         pool_cash = tot["collected"] + tot["recovered"]
+        # docs/conventions.md "Income on cash held", docs/deal-format.md "[deal]"
+        # reinvestment_rate: before the date's collections, fen(C × r × yf_k), C the collection
+        # and named accounts and the reserve as the last date left them, into the account that
+        # collects interest, from `investment` (ledger `investment_income`, step 0; its `item`
+        # is not stated by docs/output.md, so it is not compared); in available_funds, not in
+        # cash_brought_forward (docs/output.md "periods.parquet")
+        income = 0
+        if self.reinvest:
+            income = fen(yuan(sum(self.accounts.values()) + self.reserve) * self.reinvest * yf, self.rule)
+            into = self.collects.get("interest", "collection")
+            self.accounts[into] += income
+            self.income_total += income
+            # docs/output.md "How movements are written": step 0, item `investment_income`
+            self.led(period, day, 0, "investment_income", "investment_income", "investment",
+                     self.acname(into), income)
         # deposits (docs/conventions.md "Accounts ...", Deposits by source; docs/output.md:
         # interest, principal, prepayments, recoveries, or collections, recoveries)
         if self.named_accounts:
@@ -250,7 +279,7 @@ class Run:
             self.accounts[acct] += price
             self.led(period, day, 0, "clean_up_call", "pool", "originator", self.acname(acct), price)
             self.call_price_total += price
-        available = pool_cash + brought + g - back + price
+        available = pool_cash + brought + g - back + price + income
         self.cum_def += tot["defaulted"]
 
         # ---------------- what falls due (docs/conventions.md "What falls due")
@@ -258,7 +287,7 @@ class Run:
         for t in self.T.values():
             t.bal_start = t.bal
             accruing = t.bal + (t.short if t.on_shortfall else 0)
-            t.int_whole = fen(yuan(accruing) * t.coupon * yf, self.rule) + t.short
+            t.int_whole = fen(yuan(accruing) * t.coupons[k] * yf, self.rule) + t.short
             t.int_due = t.int_whole
             # per_unit: the run's last date and a redeemed tranche's later dates pay by figures,
             # the interest due cut first to what the figure per 100 of it pays
@@ -302,6 +331,20 @@ class Run:
         exact_cov = None if not self.seniors or self.seniors[-1].cov is None else F(num, den_senior)
         before_waterfall(self, k, exact_cov, senior_bal)
         wf_name = waterfall_of(self, call)
+        if self.revolving is not None:
+            # docs/deal-format.md "[revolving]", Live: the date, scheduled or adjusted, on or before
+            # end_date, and no end trigger tripped on this or an earlier date (those tested before
+            # the waterfall count on the same date); once ended, ended for good; while live the
+            # revolving waterfall runs (no trigger has switched it: an end trigger ends it)
+            rv = self.revolving
+            ends = rv.get("end_triggers", [tg["name"] for tg in self.triggers])
+            if any(n in self.tripped for n in ends) or min(p.pay[k], p.scheduled[k]) > rv["end_date"]:
+                self.revolving_ended = True
+            self.revolving_live = not self.revolving_ended
+            if self.revolving_live and not call:
+                if any(tg["name"] in self.tripped for tg in self.triggers):
+                    raise NotCovered("a tripped trigger that is not an end trigger while revolving")
+                wf_name = rv.get("waterfall", "normal")
         date = PaymentDate(self, k, last, tax_due, fee_due, fee_xdue, wf_name)
         date.run_steps(self.deal["waterfalls"][wf_name])
         if fig.per_unit:
@@ -316,6 +359,8 @@ class Run:
         for n in self.fee_arrears:
             self.fee_arrears[n] = max(0, fee_due[n] - date.fee_paid[n])
             self.fee_xarrears[n] = max(0, fee_xdue[n] - date.fee_xpaid[n])
+        # a purchase's balance is in the pool's balance at the end of its period
+        tot = self.proj.totals(k)
         self.write_rows(k, last, wf_name, tot, pool_cash, brought, available, g, senior_cov,
                         date, tax_charged, fee_charged)
         self.pool_bal_prev = tot["balance_end"]
@@ -345,9 +390,9 @@ class Run:
                 self.rows["fees"].append(dict(
                     common, period=period, payment_date=day, kind=kind, name=n, due=money(due[n]),
                     paid=money(paid[n]), arrears=money(arrears[n]), charged=money(charged[n])))
-        for j, name in enumerate(self.proj.names):   # docs/output.md "pool_flows.parquet"
+        for name, r in self.proj.rows[k].items():   # docs/output.md "pool_flows.parquet"
             self.rows["pool_flows"].append(dict(common, period=period, payment_date=day, obligor=name,
-                                                **{c: money(v) for c, v in self.proj.rows[k][j].items()}))
+                                                **{c: money(v) for c, v in r.items()}))
         paid = dict(taxes=sum(date.tax_paid.values()),
                     fees=sum(date.fee_paid.values()) + sum(date.fee_xpaid.values()),
                     interest=sum(t.int_paid for t in self.T.values()),
@@ -371,7 +416,7 @@ class Run:
             reserve_balance_end=money(self.reserve), pool_balance_end=money(tot["balance_end"]),
             senior_balance_end=money(sum(t.bal for t in self.seniors)), guarantee_payment=money(g),
             support_repaid=money(date.support_repaid), support_interest_paid=money(date.support_interest),
-            purchases=money(0),
+            purchases=money(date.purchases),
             restated=money(0), commingled=money(0))
         if self.named_accounts:
             row["accounts_balance_end"] = money(named)
@@ -383,7 +428,7 @@ class Run:
         # docs/output.md "The date's cash adds up" (the oracle checks it on itself)
         sources = available + cover.reserve_draws + cover.support_draws
         uses = (sum(paid.values()) + date.reserve_deposit + date.support_repaid + date.support_interest
-                + self.accounts["collection"] + named)
+                + date.purchases + self.accounts["collection"] + named)
         if sources != uses:
             raise OracleError(f"period {period}: sources {sources} != uses {uses}")
         # docs/auditing.md "Payment notices": every tranche outstanding before the date or paid
@@ -392,7 +437,7 @@ class Run:
         for t in self.T.values():
             if (t.bal_start > 0 or t.int_paid + t.pr_paid > 0) and self.fig.has_units(t.init):
                 self.rows["payment_notices"].append(dict(
-                    common, **notice_row(self.fig, t, k, p, t.bal == 0 or last, self.rule, t.coupon)))
+                    common, **notice_row(self.fig, t, k, p, t.bal == 0 or last, self.rule, t.coupons[k])))
 
     def finish(self):
         n = self.periods_run
@@ -412,11 +457,11 @@ class Run:
         # docs/conventions.md "Conservation" (the oracle checks it on itself)
         totals = [self.proj.totals(k) for k in range(n)]
         left = (sum(x["collected"] + x["recovered"] for x in totals) + sum(self.drawn.values())
-                + self.reserve_funded + self.call_price_total)
+                + self.reserve_funded + self.call_price_total + self.income_total)
         right = (sum(int(r[c] * 100) for r in self.rows["periods"] for c in
                      ("taxes_paid", "fees_paid", "interest_paid", "principal_paid", "residual_paid"))
                  + sum(self.accounts.values()) + self.reserve + self.subrogated
-                 + sum(self.repaid.values()) + sum(self.s_int_paid.values()))
+                 + sum(self.repaid.values()) + sum(self.s_int_paid.values()) + self.purchases_total)
         if left != right:
             raise OracleError(f"conservation: {left} != {right}")
         return self.rows

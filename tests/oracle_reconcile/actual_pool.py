@@ -45,10 +45,13 @@ def split(x, weights):
 
 class ActualPool:
     """Duck-types tests/oracle/pool.py's Projection for waterfall.Run: `names`, `pool0`,
-    `rows[k][j]`, `totals(k)`; `names_of(k)` gives the pool_flows rows of date k."""
+    `rows[k]` (row name -> row: the obligors, or the `(pool)` row of a date reported in pool
+    totals), `totals(k)`; `names_of(k)` gives the pool_flows rows of date k."""
 
     def __init__(self, deal, atissue, actual_periods):
         self.at = atissue
+        # the at-issue rows by obligor index, period by period
+        self.at_rows = [[rows[nm] for nm in atissue.names] for rows in atissue.rows]
         self.rule = deal["deal"].get("rounding", "half_up")
         self.obligor_names = list(atissue.names)
         self.names = self.obligor_names
@@ -67,7 +70,7 @@ class ActualPool:
         pool_bal = atissue.pool0
         last_obligors = False
         for k, ap in enumerate(actual_periods):
-            at_rows = atissue.rows[k]
+            at_rows = self.at_rows[k]
             if ap.obligors is not None:
                 if ob_bal is None:
                     raise NotCovered("obligors reported after a period of pool totals")
@@ -110,6 +113,7 @@ class ActualPool:
         self.actual_balance = pool_bal
         if L < n:
             self._rest(L, n, pool_bal, ob_bal if last_obligors else None)
+        self.rows = [dict(zip(self.names_of(k), rows)) for k, rows in enumerate(self.rows)]
 
     @staticmethod
     def _row(scheduled, delayed, r, end):
@@ -140,14 +144,15 @@ class ActualPool:
     def _rest(self, L, n, a, ob_actual):
         at = self.at
         names = self.obligor_names
-        proj_ob = ([at.rows[L - 1][j]["balance_end"] for j in range(len(names))] if L
+        at_rows = self.at_rows
+        proj_ob = ([at_rows[L - 1][j]["balance_end"] for j in range(len(names))] if L
                    else obligor_balances0_from(at))
         p = sum(proj_ob)
         if ob_actual is not None and ob_actual != proj_ob:
             # each obligor its own projection rebased on its own balance
             per = []
             for j in range(len(names)):
-                series = [at.rows[k][j] for k in range(L, n)]
+                series = [at_rows[k][j] for k in range(L, n)]
                 ao, po = ob_actual[j], proj_ob[j]
                 if po == 0:
                     # every row zero, `scheduled` too, the balance A_o (auditing.md "The
@@ -163,13 +168,13 @@ class ActualPool:
             return
         if a == p or p == 0:
             for k in range(L, n):
-                self.rows[k] = [dict(r) for r in at.rows[k]]
+                self.rows[k] = [dict(r) for r in at_rows[k]]
             return
         pool = self._scaled([at.totals(k) for k in range(L, n)], a, p)
         for i, k in enumerate(range(L, n)):
             rows = [dict() for _ in names]
             for c in FLOWS + ("balance_end",):
-                shares = split(pool[i][c], [at.rows[k][j][c] for j in range(len(names))])
+                shares = split(pool[i][c], [at_rows[k][j][c] for j in range(len(names))])
                 for j, s in enumerate(shares):
                     rows[j][c] = s
             for r in rows:
@@ -180,7 +185,7 @@ class ActualPool:
         return [POOL_ROW] if self.pool_only[k] else self.obligor_names
 
     def totals(self, k):
-        return {c: sum(r[c] for r in self.rows[k]) for c in COLUMNS}
+        return {c: sum(r[c] for r in self.rows[k].values()) for c in COLUMNS}
 
 
 def obligor_balances0_from(at):

@@ -130,8 +130,8 @@ def all_lines(m, k, deal, tranches=None, accounts=True, triggers=True, reserve_d
 def by_obligors(ctx, k, edits=None, src=None):
     edits = edits or {}
     src = src or ctx.at
-    return [dict(name=n, **obligor_report(src.rows[k][j], **edits.get(n, {})))
-            for j, n in enumerate(src.names)]
+    return [dict(name=n, **obligor_report(src.rows[k][n], **edits.get(n, {})))
+            for n in src.names]
 
 
 def period_head(ctx, k):
@@ -168,7 +168,7 @@ def gdd_late(ctx):
     """拖欠: date 2, SME-03 pays half its instalment and SME-07 nothing, no default; by
     obligors (each rest rebased on its own balance). The lines: the model's, but A paid its
     scheduled principal as planned at issue and the account stated accordingly."""
-    half = ctx.at.rows[1][2]
+    half = ctx.at.rows[1][ctx.at.names[2]]
     edits = {ctx.at.names[2]: dict(principal=(half["principal_collected"] - half["prepaid"]) // 2,
                                    interest=half["interest_collected"] // 2),
              ctx.at.names[6]: dict(principal=0, interest=0)}
@@ -186,7 +186,7 @@ def _defaults(ctx, k, names, recover=None):
     edits = {}
     for j, n in enumerate(ctx.at.names):
         if n in names:
-            start = ctx.at.rows[k - 1][j]["balance_end"] if k else ctx.bal0[j]
+            start = ctx.at.rows[k - 1][n]["balance_end"] if k else ctx.bal0[j]
             edits[n] = dict(principal=0, interest=0, defaults=start)
     if recover:
         for n, amt in recover.items():
@@ -371,7 +371,7 @@ def wenke_defaults_obligors(ctx):
     obligors with the model's lines; date 3 pool totals only with the model's lines."""
     names = ctx.at.names
     ed = _defaults(ctx, 1, {names[2], names[10]})
-    r = ctx.at.rows[1][4]
+    r = ctx.at.rows[1][names[4]]
     ed[names[4]] = dict(principal=(r["principal_collected"] - r["prepaid"]) // 2,
                         interest=r["interest_collected"] // 2)
     ps = [dict(period_head(ctx, 0), obligors=by_obligors(ctx, 0)),
