@@ -5,6 +5,8 @@ column is compared with Python equality (Decimal to Decimal, date to date, int, 
 the row order must be the same. The ledger is compared row by row in order, every column but
 the free-text `reason`.
 """
+import time
+
 import pyarrow.parquet as pq
 
 KEYS = {
@@ -81,3 +83,18 @@ def compare_run(rows, outdir, ledger):
     if ledger:
         counts["ledger"] = compare_ledger(rows["ledger"], read(outdir / "ledger.parquet"), diffs)
     return counts, diffs
+
+
+def report_totals(totals, tables, n_cases, failed, started):
+    """Prints the values compared and equal per table (in `tables`' order) and the last line,
+    "C cases, N values compared, N equal, F case(s) failing; T s" (tests/oracle.rs reads it);
+    returns the exit code: 0 when every value is equal and no case failed, else 1."""
+    compared = sum(n for n, _ in totals.values())
+    equal = sum(eq for _, eq in totals.values())
+    print("\nper table:")
+    for table in tables:
+        n, eq = totals[table]
+        print(f"  {table:16s} compared {n}, equal {eq}")
+    print(f"{n_cases} cases, {compared} values compared, {equal} equal, "
+          f"{failed} case(s) failing; {time.monotonic() - started:.1f} s")
+    return 0 if failed == 0 and compared == equal else 1

@@ -23,7 +23,7 @@ sys.dont_write_bytecode = True                      # leave no __pycache__ in th
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import CASES, REPO                       # noqa: E402
-from compare import KEYS, compare_run               # noqa: E402
+from compare import KEYS, compare_run, report_totals  # noqa: E402
 from money import NotCovered, OracleError           # noqa: E402
 from waterfall import run                           # noqa: E402
 
@@ -116,15 +116,7 @@ def main(argv):
                       f"oracle={mine!r} ipabs={theirs!r}")
             if diffs:
                 failed_cases += 1
-    compared = sum(n for n, _ in totals.values())
-    equal = sum(eq for _, eq in totals.values())
-    print("\nper table:")
-    for table in TABLES:
-        n, eq = totals[table]
-        print(f"  {table:16s} compared {n}, equal {eq}")
-    print(f"{len(cases)} cases, {compared} values compared, {equal} equal, "
-          f"{failed_cases} case(s) failing; {time.monotonic() - started:.1f} s")
-    return 0 if failed_cases == 0 and compared == equal else 1
+    return report_totals(totals, TABLES, len(cases), failed_cases, started)
 
 
 if __name__ == "__main__":

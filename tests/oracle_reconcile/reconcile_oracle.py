@@ -32,6 +32,7 @@ import actuals as actuals_mod                        # noqa: E402
 from actual_pool import obligor_balances0            # noqa: E402
 from dates import Periods                            # noqa: E402
 from inlife import reconcile                         # noqa: E402
+from compare import report_totals                    # noqa: E402
 from money import NotCovered, OracleError            # noqa: E402
 from pool import Projection                          # noqa: E402
 from rcases import CASES, actuals_text               # noqa: E402
@@ -152,14 +153,7 @@ def main(argv):
                       f"oracle={mine!r} ipabs={theirs!r}")
             if diffs:
                 failed += 1
-    compared = sum(n for n, _ in totals.values())
-    equal = sum(e for _, e in totals.values())
-    print("\nper table:")
-    for table, (n, eq) in totals.items():
-        print(f"  {table:16s} compared {n}, equal {eq}")
-    print(f"{len(cases)} cases, {compared} values compared, {equal} equal, {failed} case(s) "
-          f"failing; {time.monotonic() - started:.1f} s")
-    return 0 if failed == 0 and compared == equal else 1
+    return report_totals(totals, list(totals), len(cases), failed, started)
 
 
 if __name__ == "__main__":
