@@ -13,42 +13,74 @@
 //!   flags, the ledger's waterfall rows and the restatement's nets) and `ipabs notice
 //!   --actuals`'s figures, for 25 cases of five example deals with actuals files written from
 //!   the oracle's own figures (reports as projected, a fen off, 拖欠, defaults by obligor and in
-//!   pool totals, triggers declared, notes of every kind), on top of the run oracle.
+//!   pool totals, triggers declared, notes of every kind), on top of the run oracle;
+//! * tests/oracle_breakeven/README.md: every column of `ipabs breakeven`'s table (the run list,
+//!   the stressed scenarios, the search with its status changes, the whole-obligor test, the
+//!   TDR and the pass rule), on top of the run oracle; `cargo test` runs its 13 quick cases.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Runs the oracle `script` on this build's binary: it exits 0 and its last line, "C cases, N
-/// values compared, N equal, 0 case(s) failing; T s", has at least `min_cases` cases and a
-/// thousand values a case (the comparison is not empty).
-fn oracle_agrees(script: &str, min_cases: u64) {
+/// Runs the oracle `script` (with `args`) on this build's binary: it exits 0, and its last
+/// line, "C cases, [R rows, ]N values compared, N equal, 0 case(s) failing; T s", has at least
+/// `min_cases` cases and `min_values` values compared (the comparison is not empty), all equal.
+fn oracle_agrees(script: &str, args: &[&str], min_cases: u64, min_values: u64) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let o = Command::new("python3")
         .arg(root.join(script))
         .args(["--ipabs", env!("CARGO_BIN_EXE_ipabs")])
+        .args(args)
         .output()
         .expect("python3 runs (the oracles need Python 3.11+ with pyarrow)");
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     let last = out.lines().last().unwrap_or_default();
-    let n: Vec<u64> = last
-        .split([' ', ','])
-        .filter_map(|w| w.parse().ok())
+    // "C cases", "N values compared", … : each count by the words after it.
+    let counts: HashMap<&str, u64> = last
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .split(", ")
+        .filter_map(|part| {
+            let (n, what) = part.split_once(' ')?;
+            Some((what, n.parse().ok()?))
+        })
         .collect();
+    let get = |what: &str| counts.get(what).copied();
     assert!(
-        matches!(n[..], [cases, compared, equal, 0, ..]
-            if cases >= min_cases && compared >= 1_000 * min_cases && equal == compared),
+        get("cases") >= Some(min_cases)
+            && get("values compared") >= Some(min_values)
+            && get("equal") == get("values compared")
+            && get("case(s) failing") == Some(0),
         "{last}"
     );
 }
 
 #[test]
 fn every_value_of_the_oracles_cases_equals_the_engines() {
-    oracle_agrees("tests/oracle/oracle.py", 192);
+    oracle_agrees("tests/oracle/oracle.py", &[], 192, 192_000);
 }
 
 #[test]
 fn every_value_of_the_reconcile_oracles_cases_equals_the_engines() {
-    oracle_agrees("tests/oracle_reconcile/reconcile_oracle.py", 25);
+    oracle_agrees(
+        "tests/oracle_reconcile/reconcile_oracle.py",
+        &[],
+        25,
+        25_000,
+    );
+}
+
+/// The break-even oracle's quick cases (tests/oracle_breakeven/README.md; the full 30 take
+/// about 8 minutes and are run by hand).
+#[test]
+fn every_value_of_the_breakeven_oracles_quick_cases_equals_the_engines() {
+    oracle_agrees(
+        "tests/oracle_breakeven/breakeven_oracle.py",
+        &["--quick"],
+        13,
+        1_300,
+    );
 }
