@@ -369,17 +369,17 @@ fn stranded(
         .collect()
 }
 
-/// An `actuals_pool` warning when the rest may collect again cash the actual dates reported
-/// (review 41f P1). The scenario delays cash of the instalments due in the actual dates'
-/// collection periods past the last of them, `later`, which the rest (the at-issue projection
-/// rebased) collects after the last actual date: right when the report left it unpaid (the
-/// report then states what the projection does), collected twice when the report states it
-/// paid. So it is told when the actual dates report more collections than the projection had
-/// for their periods, `excess`, and about the smaller of the two (session 42: a report equal
-/// to the projection was told too). `later` is exact: a delay moves cash and nothing else
-/// (docs/conventions.md, "The pool", step 4), so the at-issue projection without the delay
-/// collects, by the last actual period, what the instalments due by then pay, and the one with
-/// it collects that less what arrives later.
+/// An `actuals_pool` warning when the scenario delays cash of the instalments due in the actual
+/// dates' collection periods past the last of them (review 41f P1): the projection of the rest
+/// is the at-issue one rebased, so it collects that cash after the last actual date, which
+/// overstates the rest both for a report that states it paid and for one that left it unpaid
+/// but keeps its principal in a balance rolled forward from the collections (review 42f F1: the
+/// rebasing scales it up by the report's balance over the projection's, which fell when due).
+/// Session 42 tried telling it only when the report states more collections than projected; that
+/// silenced the second case, and was reverted. The amount is exact: a delay moves cash and
+/// nothing else (docs/conventions.md, "The pool", step 4), so the at-issue projection without
+/// the delay collects, by the last actual period, what the instalments due by then pay, and the
+/// one with it collects that less what arrives later.
 fn in_transit(
     deal: &Deal,
     actuals: &Actuals,
@@ -408,13 +408,7 @@ fn in_transit(
     let by_last =
         |p: &PoolProjection| -> Decimal { p.periods[..m].iter().map(|c| c.collected).sum() };
     let later = by_last(&whole) - by_last(at_issue);
-    let reported: Decimal = actuals.periods[..m]
-        .iter()
-        .map(|a| a.pool.collected())
-        .sum();
-    let excess = reported - by_last(at_issue);
-    let twice = later.min(excess);
-    if twice <= Decimal::ZERO {
+    if later <= Decimal::ZERO {
         return Ok(Vec::new());
     }
     let p = deal.periods[last.index];
@@ -424,13 +418,14 @@ fn in_transit(
         Some((p.number, p.date())),
         format!(
             "the scenario delays {} of the instalments due by this date's collection period past \
-             it, which the projection of the rest collects after the last actual date, and the \
-             actual dates report {} more collections than it projected for them: up to {} may \
-             be collected twice, if the report states it paid (docs/auditing.md); reconcile \
-             with a scenario without `delay` to project the rest from the actual state alone",
-            later.normalize(),
-            excess.normalize(),
-            twice.normalize()
+             it, and the projection of the rest collects it after the last actual date: the rest \
+             overstates the pool's cash when the report states that cash paid (collected twice) \
+             or keeps its principal in the pool's balance, as a balance rolled forward from the \
+             collections does (the rebasing scales it up again); it is right only for a report \
+             that left it unpaid and states the balance as the projection does, falling when an \
+             instalment is due (docs/auditing.md); reconcile with a scenario without `delay` to \
+             project the rest from the actual state alone",
+            later.normalize()
         ),
     )])
 }
