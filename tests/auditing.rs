@@ -3125,3 +3125,36 @@ fn a_line_paid_later_is_not_a_knock_on_cause() {
         a.notes
     );
 }
+
+/// A trigger the waterfall trips after its payments and the restatement clears is not the
+/// run's first trigger (review 42f: `summary.first_trigger` still named it). The auditing
+/// fixture with an event of default on a senior interest shortfall; period 1 reports pool
+/// interest 5,000 only: the waterfall pays the fee 1,000 and A 4,000 of its 8,190 (short: the
+/// trigger trips), while the report states A's 8,190 paid, so the restated date has no
+/// shortfall and the trigger, tested again, does not trip.
+#[test]
+fn a_trip_the_restatement_clears_is_not_the_first_trigger() {
+    let src = read("tests/fixtures/auditing.toml").replacen(
+        "[waterfalls]",
+        "[[triggers]]\nname = \"eod\"\nkind = \"event_of_default\"\n\
+         condition = \"senior_interest_shortfall\"\nwaterfall = \"normal\"\n\n[waterfalls]",
+        1,
+    );
+    let d = deal_from_str("auditing.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let text = "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+                payment_date = 2024-04-01\npool = { principal = 0, interest = 5000 }\n\
+                fees = { trustee = 1000 }\ntranches.A = { interest = 8190, principal = 0 }\n\
+                tranches.B = { interest = 0, principal = 0 }\naccounts = { collection = 0 }\n";
+    let a = actuals_from_str("a.toml", text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let line = r
+        .lines
+        .iter()
+        .find(|l| l.period == 1 && l.line == "interest" && l.item == "A")
+        .expect("A's interest line");
+    assert_eq!((line.model, line.actual), (dec!(4000.00), dec!(8190)));
+    assert_eq!(period_row(&r.run, 1).triggers_tripped, "");
+    assert_eq!(r.run.first_trigger, None);
+}

@@ -2085,3 +2085,55 @@ fn the_suggested_legal_maturity_is_the_paid_day() {
         "{err}"
     );
 }
+
+/// A trigger's own `allow` silences the load-time checks about that trigger only (review 42f
+/// F4): tests/bad_deals/valid/base.toml's `cdr_breach` at 0.60 and a second trigger `deeper` at
+/// 0.70 (cumulative defaults above 50% of the pool: `trigger_range`, each warned at its
+/// `threshold`). With `allow = ["trigger_range"]` on `cdr_breach`, only `deeper` is told; with
+/// `[deal] allow`, neither. A check about the whole deal (`coupon_range`) is refused in a
+/// trigger's `allow` (tests/bad_deals/351).
+#[test]
+fn a_triggers_allow_silences_its_own_load_time_checks() {
+    use ipabs::error::Check;
+    let src = std::fs::read_to_string(root().join(BASE)).expect("base.toml");
+    let two = src.replacen(
+        "threshold = 0.10\nwaterfall = \"accelerated\"\n",
+        "threshold = 0.60\nwaterfall = \"accelerated\"\nOWN\n\n[[triggers]]\nname = \"deeper\"\n\
+         kind = \"acceleration\"\ncondition = \"cumulative_default_ratio_above\"\n\
+         threshold = 0.70\nwaterfall = \"accelerated\"\n",
+        1,
+    );
+    assert!(two.contains("name = \"deeper\""), "{two}");
+    let told = |src: &str| -> Vec<String> {
+        ipabs::validate::deal_from_str("x.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+            .into_iter()
+            .filter(|w| w.check == Check::TriggerRange)
+            .map(|w| {
+                w.location
+                    .rsplit_once(": ")
+                    .map(|(_, k)| k.to_string())
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(
+        told(&two.replace("OWN", "")),
+        ["triggers[0].threshold", "triggers[1].threshold"]
+    );
+    assert_eq!(
+        told(&two.replace("OWN", "allow = [\"trigger_range\"]")),
+        ["triggers[1].threshold"]
+    );
+    let deal_wide = two.replace("OWN", "").replacen(
+        "collection_lag_days = 0",
+        "collection_lag_days = 0\nallow = [\"trigger_range\"]",
+        1,
+    );
+    assert!(
+        deal_wide.contains("allow = [\"trigger_range\"]"),
+        "{deal_wide}"
+    );
+    assert!(told(&deal_wide).is_empty());
+}

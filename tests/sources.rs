@@ -145,7 +145,14 @@ fn gives_address(cell: &str) -> bool {
                 .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase()));
         // An IPv4 address, as one news copy was recorded (`61.152.230.22/news,…`).
         let ipv4 = parts.len() == 4 && parts.iter().all(|p| p.parse::<u8>().is_ok());
-        named || ipv4
+        // A file's name is no host (review 42f F7: `cn.txt` passed).
+        let file = parts.last().is_some_and(|e| {
+            [
+                "txt", "md", "rs", "toml", "json", "py", "csv", "parquet", "htm", "html", "pdf",
+            ]
+            .contains(e)
+        });
+        (named && !file) || ipv4
     };
     cell.starts_with("none (a book)") || cell.split_whitespace().any(host)
 }
@@ -187,6 +194,7 @@ fn every_source_has_an_address() {
     );
     // The rule itself can fail: a cell that only names a document does not pass.
     assert!(!gives_address("国办发明电〔2021〕11号, none recorded"));
+    assert!(!gives_address("none recorded (see `cn.txt`)"));
     assert!(gives_address(
         "`paper.people.com.cn/rmrb/html/x.htm` (人民日报)"
     ));

@@ -183,13 +183,23 @@ impl Run<'_> {
             .condition_on(p)
             .threshold()
             .map_or(String::new(), |x| format!(" {}", x.normalize()));
+        // A trigger meant to trip that tripped first has switched the waterfall it ran under
+        // (review 42f F6).
+        let after = match self.first_trip {
+            Some((t0, k0)) if t0 != t => format!(
+                " (after trigger `{}`, which the deal means to trip, tripped on {})",
+                deal.triggers[t0].name,
+                deal.periods[k0].date()
+            ),
+            _ => String::new(),
+        };
         warnings.push(Warning::run(
             Check::TripsWithoutDefaults,
             &self.scenario.name,
             Some((p.number, p.date())),
             format!(
                 "trigger `{}` ({}, {}{threshold}) trips on this date in a run with no default and \
-                 no delay{TRIPS_ADVICE}",
+                 no delay{after}{TRIPS_ADVICE}",
                 trigger.name,
                 trigger.kind.name(),
                 trigger.condition.name()

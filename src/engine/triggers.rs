@@ -90,6 +90,17 @@ impl Run<'_> {
         }
         self.tripped_before = before;
         self.revolving_over = self.revolving_over_before;
+        // A first trip this date's after-waterfall test recorded is tested again too (review
+        // 42f: `summary.first_trigger` named a trigger the restatement had cleared).
+        let k = self.k;
+        let deal = self.deal;
+        let again = |first: Option<(usize, usize)>| {
+            first.filter(|&(t, at)| {
+                !(at == k && self::phase(&deal.triggers[t].condition) == Phase::AfterWaterfall)
+            })
+        };
+        self.first_trip = again(self.first_trip);
+        self.first_unplanned = again(self.first_unplanned);
         self.test_triggers(Phase::AfterWaterfall);
     }
 

@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub(super) warnings: Vec<Located>,
     /// Warnings only some commands tell (`search_drops_defaults`), kept apart.
     pub(super) search_warnings: Vec<Located>,
+    /// Checks silenced under one key (a trigger's own `allow`): the key path and the check.
+    pub(super) scoped_allow: Vec<(String, Check)>,
 }
 
 /// A warning and the byte offset in the file of the key it is about, by which the warnings of a
@@ -57,6 +59,7 @@ impl<'a> Ctx<'a> {
             errors: Vec::new(),
             warnings: Vec::new(),
             search_warnings: Vec::new(),
+            scoped_allow: Vec::new(),
         }
     }
 
@@ -119,9 +122,21 @@ impl<'a> Ctx<'a> {
         )
     }
 
-    /// Drops the warnings of the checks in `allow`.
+    /// Drops the warnings of the checks in `allow`, and those of a scoped allowance
+    /// (`scoped_allow`) about its key or a key under it.
     pub(crate) fn silence(&mut self, allow: &[Check]) {
-        self.warnings.retain(|(_, w)| !allow.contains(&w.check));
+        let scoped = std::mem::take(&mut self.scoped_allow);
+        self.warnings.retain(|(_, w)| {
+            let key = w.location.rsplit_once(": ").map_or("", |(_, k)| k);
+            let under = |path: &str| {
+                key.strip_prefix(path)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            };
+            !allow.contains(&w.check)
+                && !scoped
+                    .iter()
+                    .any(|(path, check)| *check == w.check && under(path))
+        });
     }
 
     pub(crate) fn key_offset(&self, path: &str) -> Option<usize> {

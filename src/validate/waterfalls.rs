@@ -473,55 +473,77 @@ pub(super) fn triggers(
     (out, events)
 }
 
-/// A trigger's `allow`: whether it lists `trips_without_defaults`, the one check about a single
-/// trigger. Any other check's name, a repeat, or the key on a trigger the scenario drives
-/// (`event`, `support_failed`: never warned of) is an error.
+/// The checks about one trigger, which its own `allow` can silence: the run's
+/// `trips_without_defaults` and the load-time checks located at the trigger.
+const TRIGGER_CHECKS: [Check; 5] = [
+    Check::TripsWithoutDefaults,
+    Check::TriggerRange,
+    Check::CoverageOnInterest,
+    Check::TriggerToNormal,
+    Check::ThresholdSteps,
+];
+
+/// A trigger's `allow` (the trigger at `p`): the load-time checks it lists are silenced at its
+/// keys (`Ctx::scoped_allow`); returns whether it lists `trips_without_defaults`. A check not
+/// about one trigger, a repeat, or `trips_without_defaults` on a trigger a run without
+/// defaults never trips (`event`, `support_failed`: the scenario trips them;
+/// `cumulative_default_ratio_above`: defaults do) is an error.
 fn trigger_allow(ctx: &mut Ctx, p: &str, t: &schema::Trigger) -> bool {
     use schema::TriggerCondition as C;
     let Some(names) = &t.allow else {
         return false;
     };
-    let mut listed = false;
+    let names_of = || TRIGGER_CHECKS.map(Check::name);
+    let mut listed: Vec<Check> = Vec::new();
     for (j, n) in names.iter().enumerate() {
         let path = format!("{p}.allow[{j}]");
         match n.parse::<Check>() {
-            Ok(Check::TripsWithoutDefaults) if listed => ctx.err(
+            Ok(c) if listed.contains(&c) => ctx.err(
                 &path,
                 format!("`{n}` is listed twice"),
                 "each check at most once",
             ),
-            Ok(Check::TripsWithoutDefaults) => listed = true,
+            Ok(Check::TripsWithoutDefaults)
+                if matches!(
+                    t.condition,
+                    C::Event | C::SupportFailed | C::CumulativeDefaultRatioAbove
+                ) =>
+            {
+                ctx.err(
+                    &path,
+                    "`trips_without_defaults` is never warned of for this trigger: a run with no \
+                     default never trips an `event`, `support_failed` or \
+                     `cumulative_default_ratio_above` trigger",
+                    "no `trips_without_defaults` in this trigger's allow",
+                )
+            }
+            Ok(c) if TRIGGER_CHECKS.contains(&c) => {
+                listed.push(c);
+                if c != Check::TripsWithoutDefaults {
+                    ctx.scoped_allow.push((p.to_string(), c));
+                }
+            }
             Ok(_) => ctx.err(
                 &path,
+                format!("`{n}` is not a check about one trigger"),
                 format!(
-                    "`{n}` is not a check about one trigger: a trigger's `allow` takes only \
-                     `trips_without_defaults`"
+                    "{} (or the check in `[deal] allow`, which silences it for the whole deal)",
+                    super::one_of(&names_of())
                 ),
-                "allow = [\"trips_without_defaults\"], or the check in `[deal] allow` to \
-                 silence it for the whole deal",
             ),
             Err(()) => ctx.err(
                 &path,
                 format!(
                     "unknown check `{n}`{}",
-                    super::suggest(n, ["trips_without_defaults"].into_iter())
+                    super::suggest(n, names_of().into_iter())
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default()
                 ),
-                "allow = [\"trips_without_defaults\"], or the check in `[deal] allow` to \
-                 silence it for the whole deal",
+                super::one_of(&names_of()),
             ),
         }
     }
-    if listed && matches!(t.condition, C::Event | C::SupportFailed) {
-        ctx.key_err(
-            &format!("{p}.allow"),
-            "`trips_without_defaults` is never warned of for an `event` or `support_failed` \
-             trigger (the scenario trips it, not the pool)",
-            "no allow key on this trigger",
-        );
-    }
-    listed
+    listed.contains(&Check::TripsWithoutDefaults)
 }
 
 /// A trigger's `threshold_steps`: each threshold checked as `threshold` is, the dates strictly
