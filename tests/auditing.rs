@@ -270,9 +270,10 @@ fn a_difference_says_what_explains_it() {
 /// 305,000 (300,000 + 5,000) on 2024-09-15; half of each is delayed a month. Period 1's half,
 /// 210,000, arrives 2024-04-15, in period 2; period 2's, 155,000, arrives 2024-07-15, in period
 /// 3, after the two actual dates: 155,000 is told at the last actual date, whatever the report.
-/// The fixture's report states both instalments paid (collected twice in the rest). A report
-/// of the cash as projected (200,000 + 10,000, then 350,000 + 15,000) with its balance rolled
-/// forward from the collections (1,000,000 − 200,000 − 350,000 = 450,000, where the projection,
+/// The fixture's report states both instalments paid (collected twice in the rest). The same
+/// report with its pool lines the cash as projected (200,000 + 10,000, then 350,000 + 15,000;
+/// its tranche lines left as the fixture's, which only the lines' comparison reads) and its
+/// balance rolled forward from the collections (1,000,000 − 200,000 − 350,000 = 450,000, where the projection,
 /// falling when due, has 300,000) is told too: the rest is scaled by 450,000 / 300,000 = 1.5,
 /// the 155,000 in transit with it, so period 3 collects (155,000 + 152,500) × 1.5 = 461,250
 /// (review 42f F1: session 42 first silenced this case). With the deal's own scenario (no
