@@ -8,8 +8,6 @@ computes the same tables from the deal and scenario files, and compares every va
 Exit code 0 when every value is equal, 1 otherwise (or when a run or the oracle fails), 2 on a
 usage error.
 """
-import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +20,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True                      # leave no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cli                                          # noqa: E402
 from cases import CASES, REPO                       # noqa: E402
 from compare import KEYS, compare_run, report_totals  # noqa: E402
 from money import NotCovered, OracleError           # noqa: E402
@@ -75,23 +74,10 @@ def run_case(case, ipabs, work):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ipabs", required=True, help="the ipabs binary to check")
-    ap.add_argument("--keep", metavar="DIR", help="keep each case's ipabs output (and variant deal) in DIR")
-    ap.add_argument("--case", metavar="TEXT", action="append",
-                    help="only the cases whose name contains TEXT (repeatable)")
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as e:
-        return 2 if e.code else 0
-    ipabs = Path(args.ipabs).resolve()
-    if not ipabs.is_file() or not os.access(ipabs, os.X_OK):
-        print(f"error: --ipabs {args.ipabs}: not an executable file", file=sys.stderr)
-        return 2
-    cases = [c for c in CASES if not args.case or any(t in c.name for t in args.case)]
-    if not cases:
-        print(f"error: no case matches {args.case}", file=sys.stderr)
-        return 2
+    parsed = cli.parse(argv, __doc__, CASES)
+    if isinstance(parsed, int):
+        return parsed
+    args, ipabs, cases = parsed
     started = time.monotonic()
     totals = {t: [0, 0] for t in TABLES}
     failed_cases = 0

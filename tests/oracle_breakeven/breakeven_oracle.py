@@ -9,7 +9,6 @@ oracle for each trial default rate and this directory's search, and compares eve
 `breakeven.parquet` exactly. Exit code 0 when every value is equal, 1 otherwise, 2 on a usage
 error.
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -31,6 +30,7 @@ os.environ.setdefault("IPABS_REPO", str(REPO))
 import pyarrow.parquet as pq                                  # noqa: E402
 
 from bcases import CASES                                      # noqa: E402
+import cli                                                    # noqa: E402
 from bscenarios import run_list                               # noqa: E402
 import bsearch                                                # noqa: E402
 from money import NotCovered, OracleError                     # noqa: E402
@@ -140,29 +140,18 @@ MUTATIONS = {
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ipabs", required=True)
-    ap.add_argument("--keep", metavar="DIR")
-    ap.add_argument("--case", action="append", metavar="TEXT")
-    ap.add_argument("--quick", action="store_true",
-                    help="only the cases cargo test runs (bcases.QUICK)")
-    ap.add_argument("--option", action="append", default=[], choices=sorted(MUTATIONS),
-                    help="a reading or mutation of the search (README.md)")
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as e:
-        return 2 if e.code else 0
-    ipabs = Path(args.ipabs).resolve()
-    if not ipabs.is_file() or not os.access(ipabs, os.X_OK):
-        print(f"error: --ipabs {args.ipabs}: not an executable file", file=sys.stderr)
-        return 2
-    cases = [c for c in CASES if not args.case or any(t in c.name for t in args.case)]
+    def extra(ap):
+        ap.add_argument("--quick", action="store_true",
+                        help="only the cases cargo test runs (bcases.QUICK)")
+        ap.add_argument("--option", action="append", default=[], choices=sorted(MUTATIONS),
+                        help="a reading or mutation of the search (README.md)")
+    parsed = cli.parse(argv, __doc__, CASES, extra)
+    if isinstance(parsed, int):
+        return parsed
+    args, ipabs, cases = parsed
     if args.quick:
         from bcases import QUICK
         cases = [c for c in cases if c.name in QUICK]
-    if not cases:
-        print(f"error: no case matches {args.case}", file=sys.stderr)
-        return 2
     options = {o: True for o in args.option}
     import bscenarios
     if "shares_sig28" in options:

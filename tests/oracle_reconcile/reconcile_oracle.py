@@ -9,7 +9,6 @@ run with tests/oracle's waterfall and this directory's reconciliation, restateme
 and Art. 39 flags, and compares every value exactly (rcompare.py). Exit code 0 when every value
 is equal, 1 otherwise, 2 on a usage error.
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -29,6 +28,7 @@ sys.path.insert(1, str(RUN_ORACLE))
 os.environ.setdefault("IPABS_REPO", str(REPO))
 
 import actuals as actuals_mod                        # noqa: E402
+import cli                                           # noqa: E402
 from actual_pool import obligor_balances0            # noqa: E402
 from dates import Periods                            # noqa: E402
 from inlife import reconcile                         # noqa: E402
@@ -116,20 +116,11 @@ def run_case(case, ipabs, work):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ipabs", required=True)
-    ap.add_argument("--keep", metavar="DIR")
-    ap.add_argument("--case", metavar="TEXT", action="append")
-    ap.add_argument("--max-diffs", type=int, default=40, help="differences printed per case")
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as e:
-        return 2 if e.code else 0
-    ipabs = Path(args.ipabs).resolve()
-    if not ipabs.is_file():
-        print(f"error: --ipabs {args.ipabs}: not a file", file=sys.stderr)
-        return 2
-    cases = [c for c in CASES if not args.case or any(t in c.name for t in args.case)]
+    parsed = cli.parse(argv, __doc__, CASES, lambda ap: ap.add_argument(
+        "--max-diffs", type=int, default=40, help="differences printed per case"))
+    if isinstance(parsed, int):
+        return parsed
+    args, ipabs, cases = parsed
     started = time.monotonic()
     totals, failed = {}, 0
     with tempfile.TemporaryDirectory(prefix="ipabs-recon-oracle-") as tmp:
