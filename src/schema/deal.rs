@@ -1099,9 +1099,10 @@ pub struct Trigger {
     pub waterfall: String,
     /// Re-tested every period and can switch back; default false.
     pub curable: Option<bool>,
-    /// Checks this trigger silences: only `trips_without_defaults`, for a trigger the
+    /// Checks about this trigger it silences: `trips_without_defaults`, for a trigger the
     /// structure means to trip with no default and no delay (a switch to sequential pay when
-    /// the pool falls below a level): `check` does not warn of it and `size` does not test it,
-    /// while the deal's other triggers stay checked.
+    /// the pool falls below a level: `check` does not warn of it and `size` does not test it,
+    /// while the deal's other triggers stay checked), and `trigger_range`,
+    /// `coverage_on_interest`, `trigger_to_normal` and `threshold_steps` at its keys.
     pub allow: Option<Vec<String>>,
 }
