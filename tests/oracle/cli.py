@@ -32,3 +32,15 @@ def parse(argv, doc, cases, extra=None):
         print(f"error: no case matches {args.case}", file=sys.stderr)
         return 2
     return args, ipabs, chosen
+
+
+def case_files(case, work, repo):
+    """A case's directory under `work` (named after the case) and the deal it runs: its variant
+    written there, or the example deal of `repo` itself."""
+    case_dir = work / case.name.replace("/", "__").replace("+", "_")
+    case_dir.mkdir(parents=True, exist_ok=True)
+    if not case.variants:
+        return case_dir, repo / "deals" / case.deal
+    deal_path = case_dir / f"deal_{case.deal}"
+    deal_path.write_text(case.deal_text(), encoding="utf-8")
+    return case_dir, deal_path

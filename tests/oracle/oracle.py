@@ -43,15 +43,8 @@ def scenario_of(case, deal):
 
 def run_case(case, ipabs, work):
     """Run ipabs and the oracle on one case; returns (counts, diffs, error text or None)."""
-    slug = case.name.replace("/", "__").replace("+", "_")
-    case_dir = work / slug
-    case_dir.mkdir(parents=True, exist_ok=True)
+    case_dir, deal_path = cli.case_files(case, work, REPO)
     text = case.deal_text()
-    if case.variants:
-        deal_path = case_dir / f"deal_{case.deal}"
-        deal_path.write_text(text, encoding="utf-8")
-    else:
-        deal_path = REPO / "deals" / case.deal
     out = case_dir / "out"
     cmd = [str(ipabs), "run", str(deal_path)]
     if case.scenario_path() is not None:

@@ -90,15 +90,8 @@ def compare(mine, path):
 
 
 def run_case(case, ipabs, work, options):
-    slug = case.name.replace("/", "__").replace("+", "_")
-    out = work / slug
-    out.mkdir(parents=True, exist_ok=True)
+    out, deal_path = cli.case_files(case, work, REPO)
     text = case.deal_text()
-    if case.variants:
-        deal_path = out / f"deal_{case.deal}"
-        deal_path.write_text(text, encoding="utf-8")
-    else:
-        deal_path = REPO / "deals" / case.deal
     cmd = [str(ipabs), "breakeven", str(deal_path)]
     if case.scenario_path() is not None:
         cmd += ["--scenarios", str(case.scenario_path())]
