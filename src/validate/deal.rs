@@ -266,20 +266,23 @@ fn allow(ctx: &mut Ctx, names: &[String]) -> Vec<Check> {
                 "each check at most once",
             ),
             Ok(c) => out.push(c),
-            Err(()) => {
-                let all = Check::ALL.map(Check::name);
-                let hint = super::suggest(n, all.iter().copied())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                ctx.err(
-                    &path,
-                    format!("unknown check `{n}`{hint}"),
-                    super::one_of(&all),
-                );
-            }
+            Err(()) => unknown_check(ctx, &path, n, &Check::ALL.map(Check::name)),
         }
     }
     out
+}
+
+/// The error of an `allow` entry (at `path`) that names no check: `candidates` are the names
+/// the key takes, its near miss among them suggested (`[deal] allow`, a trigger's `allow`).
+pub(super) fn unknown_check(ctx: &mut Ctx, path: &str, name: &str, candidates: &[&str]) {
+    let hint = super::suggest(name, candidates.iter().copied())
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    ctx.err(
+        path,
+        format!("unknown check `{name}`{hint}"),
+        super::one_of(candidates),
+    );
 }
 
 /// `[notices]`: the per-unit rules of payment notices (docs/auditing.md).

@@ -531,16 +531,7 @@ fn trigger_allow(ctx: &mut Ctx, p: &str, t: &schema::Trigger) -> bool {
                     super::one_of(&names_of())
                 ),
             ),
-            Err(()) => ctx.err(
-                &path,
-                format!(
-                    "unknown check `{n}`{}",
-                    super::suggest(n, names_of().into_iter())
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default()
-                ),
-                super::one_of(&names_of()),
-            ),
+            Err(()) => super::deal::unknown_check(ctx, &path, n, &names_of()),
         }
     }
     listed.contains(&Check::TripsWithoutDefaults)
