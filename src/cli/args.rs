@@ -86,6 +86,11 @@ impl CopyArgs {
     /// CSV files in DIR, the workbook FILE, the report FILE` (review 38b item 9: the line
     /// named only the Parquet files).
     pub fn written(&self) -> String {
+        self.written_with(None)
+    }
+
+    /// [`CopyArgs::written`], with the journal `run` and `reconcile` write (`--journal`).
+    pub fn written_with(&self, journal: Option<&std::path::Path>) -> String {
         let mut parts = Vec::new();
         if let Some(d) = &self.csv {
             parts.push(format!("the CSV files in {}", d.display()));
@@ -95,6 +100,9 @@ impl CopyArgs {
         }
         if let Some(f) = &self.html {
             parts.push(format!("the report {}", f.display()));
+        }
+        if let Some(f) = journal {
+            parts.push(format!("the journal {}", f.display()));
         }
         if parts.is_empty() {
             String::new()

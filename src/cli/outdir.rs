@@ -56,6 +56,18 @@ pub(super) fn refuse_copies(
     names: &[&str],
     inputs: &[&Path],
 ) -> Result<()> {
+    refuse_copies_with(copy, None, out, names, inputs)
+}
+
+/// [`refuse_copies`], with the journal of `run` and `reconcile` (`--journal FILE`) checked as
+/// `--xlsx` and `--html` are.
+pub(super) fn refuse_copies_with(
+    copy: &CopyArgs,
+    journal: Option<&Path>,
+    out: &OutArgs,
+    names: &[&str],
+    inputs: &[&Path],
+) -> Result<()> {
     let csv_names: Vec<String> = names.iter().map(|n| output::csv::csv_name(n)).collect();
     let mut ours: Vec<PathBuf> = names.iter().map(|n| out.out.join(n)).collect();
     if let Some(dir) = &copy.csv {
@@ -80,10 +92,14 @@ pub(super) fn refuse_copies(
             )));
         }
     }
-    let files = [("--xlsx", &copy.xlsx), ("--html", &copy.html)];
-    let files: Vec<(&str, &PathBuf)> = files
+    let files = [
+        ("--xlsx", copy.xlsx.as_deref()),
+        ("--html", copy.html.as_deref()),
+        ("--journal", journal),
+    ];
+    let files: Vec<(&str, &Path)> = files
         .iter()
-        .filter_map(|(flag, f)| f.as_ref().map(|f| (*flag, f)))
+        .filter_map(|&(flag, f)| f.map(|f| (flag, f)))
         .collect();
     for &(flag, file) in &files {
         refuse_file_above(flag, file)?;
@@ -117,13 +133,13 @@ pub(super) fn refuse_copies(
             )));
         }
     }
-    if let [(_, a), (_, b)] = files.as_slice()
-        && same_place(a, b)
-    {
-        return Err(Error::Usage(format!(
-            "--xlsx and --html both name {}; give each its own file",
-            a.display()
-        )));
+    for (i, &(flag_a, a)) in files.iter().enumerate() {
+        if let Some(&(flag_b, _)) = files[i + 1..].iter().find(|(_, b)| same_place(a, b)) {
+            return Err(Error::Usage(format!(
+                "{flag_a} and {flag_b} both name {}; give each its own file",
+                a.display()
+            )));
+        }
     }
     Ok(())
 }

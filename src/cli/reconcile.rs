@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::console::{err_line, out_line, print_warnings, strict_check};
-use super::outdir::{lock_output, refuse_copies, refuse_files, write_copies};
+use super::outdir::{lock_output, refuse_copies_with, refuse_files, write_copies};
 use super::{CopyArgs, OutArgs, load};
 use crate::engine::result::RunTable;
 use crate::error::{Error, Result, Warning};
@@ -30,6 +30,11 @@ pub struct ReconcileArgs {
     /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Also write the ledger, the restatements included, as a plain-text double-entry journal
+    /// (hledger's format), the trust's balances asserted after each payment date
+    /// (docs/output.md, "Journal").
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
@@ -42,9 +47,16 @@ pub(super) fn command(args: ReconcileArgs, strict: bool) -> Result<()> {
         actuals,
         scenario,
         copy,
+        journal,
         out,
     } = args;
-    reconcile_command(&deal, &actuals, scenario.as_deref(), (&copy, &out), strict)
+    reconcile_command(
+        &deal,
+        &actuals,
+        scenario.as_deref(),
+        (&copy, journal.as_deref(), &out),
+        strict,
+    )
 }
 
 /// `ipabs reconcile`.
@@ -52,7 +64,7 @@ fn reconcile_command(
     deal: &Path,
     actuals: &Path,
     scenario: Option<&Path>,
-    (copy, out): (&CopyArgs, &OutArgs),
+    (copy, journal, out): (&CopyArgs, Option<&Path>, &OutArgs),
     strict: bool,
 ) -> Result<()> {
     use crate::output::reconcile::{
@@ -67,7 +79,7 @@ fn reconcile_command(
     refuse_files(out, &files)?;
     // Copies for Excel and CSV users (since session 32, review 32b item 3), as `run` writes.
     let inputs: Vec<&Path> = [deal, actuals].into_iter().chain(scenario).collect();
-    refuse_copies(copy, out, &files, &inputs)?;
+    refuse_copies_with(copy, journal, out, &files, &inputs)?;
     let (loaded, set) = load(deal, scenario)?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
@@ -150,6 +162,9 @@ fn reconcile_command(
         let text = page.join("\n");
         html::write_html(file, &d.name, &text, &[html::run_charts(d, &runs[0])])?;
     }
+    if let Some(file) = journal {
+        output::write_text(file, &output::journal::journal_text(&d.name, &runs))?;
+    }
     if !out.quiet {
         out_line(&summary);
         for line in &art39 {
@@ -159,7 +174,7 @@ fn reconcile_command(
             "{reconciled}; wrote {} files to {}{}",
             files.len(),
             out.out.display(),
-            copy.written()
+            copy.written_with(journal)
         ));
     }
     if differing > 0 {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::console::{out_line, print_warnings, strict_check};
-use super::outdir::{lock_output, refuse_copies, refuse_files, result_names, write_copies};
+use super::outdir::{lock_output, refuse_copies_with, refuse_files, result_names, write_copies};
 use super::{CopyArgs, OutArgs, exits_with_process, load};
 use crate::engine::result::RunTable;
 use crate::error::{Result, Warning};
@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// The copies of the tables: `--csv`, `--xlsx`, `--html`.
     #[command(flatten)]
     pub copy: CopyArgs,
+    /// Also write the ledger as a plain-text double-entry journal (hledger's format), the
+    /// trust's balances asserted after each payment date (docs/output.md, "Journal").
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Where the results go: `--out`, `--force`, `--quiet`.
     #[command(flatten)]
     pub out: OutArgs,
@@ -38,13 +42,14 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
         deal,
         scenario,
         copy,
+        journal,
         out,
     } = args;
     refuse_files(&out, &result_names())?;
     let inputs: Vec<&Path> = std::iter::once(deal.as_path())
         .chain(scenario.as_deref())
         .collect();
-    refuse_copies(&copy, &out, &result_names(), &inputs)?;
+    refuse_copies_with(&copy, journal.as_deref(), &out, &result_names(), &inputs)?;
     let (loaded, set) = load(&deal, scenario.as_deref())?;
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
@@ -90,6 +95,12 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
         let table: Vec<String> = runs.iter().map(output::table::summary_table).collect();
         html::write_html(file, &loaded.deal.name, &table.join("\n"), &sections)?;
     }
+    if let Some(file) = &journal {
+        output::write_text(
+            file,
+            &output::journal::journal_text(&loaded.deal.name, &runs),
+        )?;
+    }
     for r in &runs {
         if !out.quiet {
             out_line(&output::table::summary_table(r));
@@ -103,7 +114,7 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
             "wrote {} files to {}{}",
             RUN_FILES.len() + 1,
             out.out.display(),
-            copy.written()
+            copy.written_with(journal.as_deref())
         ));
     }
     exits_with_process((runs, loaded, set));

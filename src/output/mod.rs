@@ -8,6 +8,7 @@ pub mod breakeven;
 pub mod csv;
 pub mod guard;
 pub mod html;
+pub mod journal;
 pub mod parquet;
 pub mod portfolio;
 pub mod rating;
