@@ -2,7 +2,7 @@
 //! reads too): one transaction per `ledger.parquet` row, and after each payment date the
 //! trust's accounts asserted at the balances `periods.parquet` states, so that `hledger check`
 //! re-adds every movement and compares (docs/output.md, "Journal (`--journal FILE`)"; the
-//! format: docs/sources.md [R11]).
+//! format: docs/sources.md, R11).
 
 use std::fmt::Write;
 
