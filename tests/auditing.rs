@@ -3159,3 +3159,116 @@ fn a_trip_the_restatement_clears_is_not_the_first_trigger() {
     assert_eq!(period_row(&r.run, 1).triggers_tripped, "");
     assert_eq!(r.run.first_trigger, None);
 }
+
+/// A stress of the rest leaves the reported dates at the contractual coupons (review 43d F1:
+/// `coupon_shift` and index shifts moved them, so a correctly paid interest was restated as
+/// unpaid). Derivations in the module comment and `the_wrong_line_is_found_at_its_period_and_line`.
+/// * `coupon_shift = 0.01`: periods 1 and 2 are reported, so A's model interest stays 8,190.00
+///   and 4,451.63 (at 0.0365) and only period 2's 0.01 differs; period 3 is projected at
+///   0.0465: 184,641.63 × 0.0465 × 91/365 = 2,140.578… → 2,140.58, + the 0.01 carried =
+///   2,140.59; residual 305,000 − 1,000 − 2,140.59 − 184,641.63 − 100,000 = 17,217.78.
+/// * A floating at `lpr_1y` + 50 bp, re-fixed at each accrual start, the deal's path 0.0315 (so
+///   0.0365, the fixture's coupon), under `index_shift = 0.01`: every fixing (01-01, 04-01,
+///   07-01) is on or before the last reported date, 2024-07-01, so history, and the whole
+///   reconcile is the unstressed one: period 3 pays 1,680.25 and B's residual 17,678.12.
+#[test]
+fn a_stress_of_the_rest_leaves_the_reported_coupons() {
+    let check = |d: &Deal, scenario: &ipabs::scenario::Scenario, i3: Decimal, res3: Decimal| {
+        let a = fixture_actuals(d);
+        let r = reconcile(d, scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        let model = |p: u32| {
+            r.lines
+                .iter()
+                .find(|l| l.period == p && l.line == "interest" && l.item == "A")
+                .map(|l| l.model)
+        };
+        assert_eq!(model(1), Some(dec!(8190.00)), "{}", scenario.name);
+        assert_eq!(model(2), Some(dec!(4451.63)), "{}", scenario.name);
+        assert_eq!(r.differences().count(), 1, "{}", scenario.name);
+        let f3 = |t: &str| {
+            r.run
+                .tranche_flows
+                .iter()
+                .find(|f| f.period == 3 && f.tranche == t)
+                .cloned()
+                .expect("row")
+        };
+        assert_eq!(f3("A").interest_paid, i3, "{}", scenario.name);
+        assert_eq!(f3("B").residual_paid, res3, "{}", scenario.name);
+        // No event on a reported date: A was paid what it was owed there.
+        assert!(
+            r.run.periods[..2]
+                .iter()
+                .all(|p| p.triggers_tripped.is_empty()),
+            "{}",
+            scenario.name
+        );
+    };
+    let d = deal("tests/fixtures/auditing.toml");
+    let shifted = ipabs::scenario::Scenario {
+        name: "spread+100bp".into(),
+        coupon_shift: dec!(0.01),
+        ..d.scenario.clone()
+    };
+    check(&d, &shifted, dec!(2140.59), dec!(17217.78));
+
+    let src = read("tests/fixtures/auditing.toml");
+    let floating = src.replacen(
+        "coupon = 0.0365\n",
+        "floating = { index = \"lpr_1y\", spread = 0.005 }\n",
+        1,
+    );
+    assert_ne!(floating, src);
+    let floating = format!("{floating}\n[scenario.indices]\nlpr_1y = 0.0315\n");
+    let d = deal_from_str("floating.toml", &floating)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let mut up = d.scenario.clone();
+    up.name = "lpr+100bp".into();
+    up.indices.shift = dec!(0.01);
+    check(&d, &d.scenario, dec!(1680.25), dec!(17678.12));
+    check(&d, &up, dec!(1680.25), dec!(17678.12));
+}
+
+/// `notice --actuals` under a stress of the rest (review 43d F1): a reported date's notice
+/// states the contractual coupon, 3.65%, without the scenario's shift; the first projected
+/// date's states 3.65% + 1% = 4.65% and the shift. Interest per 100 of period 1: 8,190.00 ×
+/// 100 / 900,000 = 0.91 → `0.9100` (4 places).
+#[test]
+fn the_notice_of_a_reported_date_states_the_contractual_coupon() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = dir.path().join("spread.toml");
+    std::fs::write(
+        &s,
+        "[[scenarios]]\nname = \"spread+100bp\"\ncoupon_shift = 0.01\n",
+    )
+    .expect("write");
+    let notice = |period: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+            .args(["notice", "tests/fixtures/auditing.toml", "--period", period])
+            .args([
+                "--actuals",
+                "tests/fixtures/auditing_actuals.toml",
+                "--scenario",
+            ])
+            .arg(&s)
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let one = notice("1");
+    assert!(one.contains("票面利率 (coupon, a year): A 3.65%;"), "{one}");
+    assert!(!one.contains("coupon_shift"), "{one}");
+    assert!(one.contains("| A |") && one.contains("| 0.9100 |"), "{one}");
+    let three = notice("3");
+    assert!(
+        three.contains("A 4.65% (3.65%, coupon_shift +1%)"),
+        "{three}"
+    );
+}

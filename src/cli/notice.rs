@@ -66,8 +66,8 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
             scenario.name
         )
     };
-    let (r, basis) = match actuals {
-        None => (crate::engine::run(d, scenario)?, projected("")),
+    let (r, basis, reported_date) = match actuals {
+        None => (crate::engine::run(d, scenario)?, projected(""), false),
         Some(path) => {
             let a = validate::load_actuals(&path, d)?;
             print_warnings(&a.warnings);
@@ -89,6 +89,7 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
             (
                 crate::analytics::reconcile::reconcile(d, scenario, &a)?.run,
                 basis,
+                reported,
             )
         }
     };
@@ -116,6 +117,18 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
             }
         )));
     }
+    // A reported date was paid at the contractual coupons: the scenario's `coupon_shift`
+    // stresses the dates after the report only (review 43d F1), and is not stated on it.
+    let contractual;
+    let scenario = if reported_date {
+        contractual = crate::scenario::Scenario {
+            coupon_shift: rust_decimal::Decimal::ZERO,
+            ..scenario.clone()
+        };
+        &contractual
+    } else {
+        scenario
+    };
     out_line(&output::table::notice_text(d, scenario, &r, period, &basis));
     Ok(())
 }

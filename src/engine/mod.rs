@@ -114,6 +114,9 @@ pub fn run_restated(
     // end skipped a later report, and a date run as the last paid out cash the report kept).
     let last_reported = actuals.periods.iter().map(|a| a.index).max();
     st.end_from = last_reported.map_or(0, |l| l + 1);
+    // The reported dates were paid at the contractual coupons: a stress of the rest applies
+    // after them (review 43d F1).
+    st.coupons = rates::coupons_known_through(deal, scenario, last_reported)?;
     // The last reported date runs as the plan's last when the reports of every date up to it
     // give each tranche's principal, adding up to its balance (review 31f item 1: run as an
     // ordinary date, it left its residual and reserve in the plan).

@@ -17,15 +17,33 @@ use crate::scenario::Scenario;
 /// (after the floor and the cap); a subordinated tranche's return cap is not shifted. Fixed
 /// once per run, so that a run without floating rates or a shift reads each coupon as before.
 pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Vec<Decimal>>> {
+    coupons_known_through(deal, scenario, None)
+}
+
+/// [`tranche_coupons`] of an in-life run whose dates up to index `known` were reported
+/// (`reconcile`, docs/auditing.md): those dates' coupons are the contractual ones, without the
+/// scenario's `coupon_shift`, and every fixing on or before the last of them is history, read
+/// from the deal's own index paths, for the later dates too (review 43d F1: a stress of the
+/// rest moved the coupons of the reported dates, and a correctly paid interest was restated
+/// as unpaid). The scenario stresses the dates after `known` only.
+pub(super) fn coupons_known_through(
+    deal: &Deal,
+    scenario: &Scenario,
+    known: Option<usize>,
+) -> Result<Vec<Vec<Decimal>>> {
     let shift = scenario.coupon_shift;
     if shift.is_zero() && deal.tranches.iter().all(|t| t.floating.is_none()) {
         return Ok(Vec::new());
     }
+    let history_end = known
+        .and_then(|k| deal.periods.get(k))
+        .map_or(deal.closing_date, |p| p.date().max(deal.closing_date));
     let view = IndexView {
         history: &deal.scenario.indices,
         scenario: &scenario.indices,
-        history_end: deal.closing_date,
+        history_end,
     };
+    let stressed = |k: usize| known.is_none_or(|last| k > last);
     deal.tranches
         .iter()
         .map(|t| {
@@ -34,18 +52,22 @@ pub(super) fn tranche_coupons(deal: &Deal, scenario: &Scenario) -> Result<Vec<Ve
             } else {
                 shift
             };
+            let shift_on = |k: usize| if stressed(k) { shift } else { Decimal::ZERO };
             let Some(f) = &t.floating else {
                 return Ok(if shift.is_zero() {
                     Vec::new()
                 } else {
-                    vec![t.coupon + shift; deal.periods.len()]
+                    (0..deal.periods.len())
+                        .map(|k| t.coupon + shift_on(k))
+                        .collect()
                 });
             };
             deal.periods
                 .iter()
-                .map(|p| {
+                .enumerate()
+                .map(|(k, p)| {
                     let fixing = f.fixing_date(deal.closing_date, p.accrual_start);
-                    let rate = f.rate_on(fixing, &view).map(|r| r + shift);
+                    let rate = f.rate_on(fixing, &view).map(|r| r + shift_on(k));
                     rate.ok_or_else(|| {
                         Error::Usage(format!(
                             "scenario `{}`: tranche `{}` follows index `{}`, which neither the \

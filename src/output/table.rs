@@ -560,11 +560,25 @@ pub fn notice_text(
         )
     });
     let percent = |x: Decimal| crate::money::percent(x, 0);
-    let rates = deal
+    // As the run fixed them: a tranche's notice row states its coupon (in `reconcile`, a
+    // reported date's is the contractual one, review 43d F1); else as the scenario fixes it.
+    let fixed = deal
         .periods
         .iter()
         .position(|p| p.number == period)
         .and_then(|k| crate::engine::coupons_on(deal, scenario, k).ok());
+    let rates: Option<Vec<Decimal>> = fixed.map(|fixed| {
+        fixed
+            .iter()
+            .zip(&deal.tranches)
+            .map(|(rate, t)| {
+                run.notices
+                    .iter()
+                    .find(|n| n.period == period && n.tranche.as_str() == t.name)
+                    .map_or(*rate, |n| n.coupon)
+            })
+            .collect()
+    });
     // The coupon the notice pays, as the run fixed it: floating, and with the scenario's
     // `coupon_shift` (review 35d item F1: a fixed coupon was printed unshifted).
     let shift = if scenario.coupon_shift.is_zero() {
