@@ -1689,6 +1689,47 @@ fn interest_at_maturity_is_paid_before_an_early_repayment() {
     );
 }
 
+/// Interest at maturity repaid early by less cash than is deferred (review 43b F1): the step
+/// pays what its cash covers, and the rest stays deferred, no shortfall. The fixture with A a
+/// bullet of 1,800,000 paying interest at maturity, repaid by `amount = "available"`, both
+/// obligors defaulting on 2024-03-01 (before their 03-15 instalments) and recovering 0.5% a
+/// month later, the undertaking off: period 1 collects the recoveries, 0.005 × (1,000,000 +
+/// 1,000,000) = 10,000.00 on 2024-04-01; no interest collected, so VAT 0; the fee 1,000; 9,000
+/// left. A's accrual, 1,800,000 × 0.04 × 91/365 = 17,950.68, is deferred: the step pays 9,000.00
+/// of it and 8,950.68 stays deferred. Period 2 has no cash: the reserve pays the fee (5,000 →
+/// 4,000) and A's 17,950.68 is deferred too. The last date owes 8,950.68 + 2 × 17,950.68 =
+/// 44,852.04, with the 1,800,000. No date before it has an interest shortfall (before the fix,
+/// period 1 had 8,950.68: the whole 17,950.68 fell due and only 9,000 was paid).
+#[test]
+fn interest_at_maturity_repaid_early_in_part_stays_deferred() {
+    let src = fixture()
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
+        )
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6\nrecovery_lag_months = 3",
+            "defaults = [ { obligor = \"O2\", date = 2024-03-01 }, { obligor = \"O1\", date = 2024-03-01 } ]\nrecovery_rate = 0.005\nrecovery_lag_months = 1\nsupports_off = [\"undertaking\"]",
+        );
+    assert!(src.contains("amount = \"available\"") && src.contains("recovery_rate = 0.005\n"));
+    let r = run_source(&src);
+    assert_eq!(r.periods[0].pool_cash, dec!(10000.00));
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(a1.interest_paid, dec!(9000.00));
+    assert_eq!(a1.principal_paid, dec!(0));
+    assert_eq!(a1.interest_shortfall, dec!(0));
+    let a2 = tranche_row(&r, "A", 2);
+    assert_eq!(
+        (a2.interest_paid, a2.interest_shortfall),
+        (dec!(0), dec!(0))
+    );
+    assert_eq!(tranche_row(&r, "A", 3).interest_due, dec!(44852.04));
+}
+
 /// `reconcile` of interest paid before maturity (review 32e item 3): period 1 reports A's
 /// 17,950.68 paid, its own accrual. It comes off what is deferred: the last date owes the
 /// other two accruals, 35,901.36, and A is paid 17,950.68 + 35,901.36 = 53,852.04 over its

@@ -169,7 +169,7 @@ impl Run<'_> {
     }
 
     /// Tranche `i`'s interest deferred to maturity falls due now, with the date's dues (a last
-    /// date run as such after its dues were computed, an early repayment).
+    /// date run as such after its dues were computed).
     pub(super) fn deferred_due_now(&mut self, i: usize) {
         self.due.interest[i] += std::mem::take(&mut self.deferred_interest[i]);
     }

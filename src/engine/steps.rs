@@ -325,13 +325,21 @@ impl Run<'_> {
     ) {
         let deal = self.deal;
         // A tranche whose interest waits for its maturity (到期一次还本付息) and is now repaid
-        // early by all the cash there is: the interest falls due with the principal, and is
-        // paid first (review 32e item 2: the subordinated tranche took the residual while the
-        // senior's deferred interest waited for the next date).
+        // early by all the cash there is: the interest is paid first, from the step's cash
+        // (review 32e item 2: the subordinated tranche took the residual while the senior's
+        // deferred interest waited for the next date). What the cash does not cover stays
+        // deferred (review 43b F1: it all fell due, and the rest was a shortfall that tripped
+        // an event of default, while a step with no cash left it deferred).
         if mode == PrincipalAmount::Available {
             for &i in ix {
                 if self.deferred_interest[i] > 0 && self.collection > 0 && self.balance[i] > 0 {
-                    self.deferred_due_now(i);
+                    let owed = (self.due.interest[i] - self.paid.interest[i]).max(0);
+                    let early = self.deferred_interest[i].min(self.collection - owed);
+                    if early <= 0 {
+                        continue;
+                    }
+                    self.deferred_interest[i] -= early;
+                    self.due.interest[i] += early;
                     self.pay_interest(step, &[i], Movement::PayInterest);
                 }
             }
