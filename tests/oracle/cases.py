@@ -241,9 +241,87 @@ price = 0.98
 asset = { kind = "lease", rate = 0.065, term = 4, frequency = "quarterly", repayment = "level" }
 '''
 
+# review 43b: fees on the interest paid to a tranche (docs/deal-format.md "Bases", "Fee
+# mechanics"): 10% of A's interest, paid at a step after A's interest and (its arrears) at the
+# first fee step; 5% of B's period return from 2020-09-01 (gdd)
+PAID_FEE_A = '''
+[[fees]]
+name = "trustee_ip"
+kind = "annual_rate"
+rate = 0.1
+base = "interest_paid:A"
+'''
+PAID_FEE_B = '''
+[[fees]]
+name = "sub_ip"
+kind = "annual_rate"
+rate = 0.05
+base = "interest_paid:B"
+start = 2020-09-01
+'''
+A_INTEREST_THEN_RESERVE = '  { action = "pay_interest", tranches = ["A"] },\n  { action = "top_up_reserve" },\n'
+
 # Variants of an example deal, as textual edits of its file: (old, new) replaces the one
 # occurrence of `old`, (old, new, n) its n occurrences; (None, text) appends `text`.
 VARIANTS = {
+    # review 43b: explicit payment dates (irregular: a month end, an extra Saturday date), listed
+    # collection ends (计算日), previous_month_end, unadjusted accrual dates (docs/deal-format.md
+    # "[deal]", "Payment dates", "Periods"; docs/calendar.md "Accrual dates")
+    "listed_dates": [('first_payment_date = 2020-03-11     # illustrative\nfrequency = "semiannual"            # illustrative (NOT FOUND: [NF2])\n',
+                      'payment_dates = [2020-03-11, 2020-09-30, 2021-03-11, 2021-09-11, 2021-12-11, 2022-03-11, 2022-09-11]\n')],
+    "collection_ends": [('collection_lag_days = 10            # illustrative\n',
+                         'collection_ends = [2020-02-29, 2020-09-20, 2021-02-28, 2021-08-31, 2021-12-01, 2022-02-28, 2022-09-11]\n')],
+    # month-end dates, three of them paid in the next month (2020-02-29 on 03-02, 2021-01-31 on
+    # 02-01, 2022-01-31 on 02-07): previous_month_end reads the scheduled month
+    "month_end_dates": [('first_payment_date = 2020-03-11     # illustrative\nfrequency = "semiannual"            # illustrative (NOT FOUND: [NF2])\n',
+                         'payment_dates = [2020-02-29, 2020-08-31, 2021-01-31, 2021-08-31, 2022-01-31, 2022-10-31]\n'),
+                        ('legal_maturity = 2022-09-13 ', 'legal_maturity = 2022-10-31 ')],
+    "prev_month_end": [('collection_lag_days = 10            # illustrative\n', 'collection_end = "previous_month_end"\n')],
+    "unadjusted_accrual": [('calendar = "CN"\n', 'calendar = "CN"\naccrual_dates = "unadjusted"\n')],
+    # review 43b: end_when_repaid (专项计划终止), with a tail of dates to a later legal maturity
+    "end_when_repaid_tz": [('legal_maturity = 2025-04-14\n', 'legal_maturity = 2026-04-14\nend_when_repaid = true\n')],
+    "end_when_repaid_gdd": [('legal_maturity = 2022-09-13 ', 'end_when_repaid = true\nlegal_maturity = 2023-09-13 ')],
+    "end_when_repaid_wenke": [('legal_maturity = 2022-01-26 ', 'end_when_repaid = true\nlegal_maturity = 2023-01-26 ')],
+    # a fee paid only on the last date (a final_period step before B's principal): the trial as
+    # an ordinary date repays B, the trial as the last may not (docs/conventions.md "Dates and
+    # periods")
+    "end_final_fee": [(None, '\n[[fees]]\nname = "wind_up"\nkind = "fixed"\namount = 7000000\n'),
+                      ('  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n',
+                       '  { action = "pay_fee", fees = ["wind_up"], when = "final_period" },\n'
+                       '  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n')],
+    # review 43b: the accounts deal's call priced at principal plus accrued interest
+    # tianzhi with a clean-up call (by pool factor, into `accelerated`), at principal plus accrued
+    # interest on its generated loans
+    "tz_call": [(None, '\n[clean_up_call]\npool_factor_below = 0.6\nwaterfall = "accelerated"\n')],
+    "tz_call_accrued": [('pool_factor_below = 0.6\nwaterfall = "accelerated"\n', 'pool_factor_below = 0.6\nwaterfall = "accelerated"\naccrued_interest = true\n')],
+    "call_accrued": [('waterfall = "clean_up"\n', 'waterfall = "clean_up"\naccrued_interest = true\n')],
+    # review 43b: tianzhi's bullet A paying its interest with its principal (到期一次还本付息);
+    # at_maturity_early: A's expected maturity the third of the four dates
+    "at_maturity": [('amortization = "bullet"\nexpected_maturity = 2025-04-14\n',
+                     'amortization = "bullet"\nexpected_maturity = 2025-04-14\ninterest_at_maturity = true\n')],
+    # A at 30%: deferred interest larger than an accelerated step's cash, and short at maturity
+    "at_maturity_rich": [('coupon = 0.022                      # public: 2.2% [G4]\n', 'coupon = 0.30\n')],
+    # yongxing's bullet A paying its interest at maturity, the fixed reserve covering it
+    "yx_at_maturity": [('amortization = "bullet"             # 到期一次还本',
+                        'interest_at_maturity = true\namortization = "bullet"             # 到期一次还本')],
+    "at_maturity_early": [('expected_maturity = 2025-04-14\ninterest_at_maturity = true\n',
+                           'expected_maturity = 2025-01-14\ninterest_at_maturity = true\n')],
+    # review 43b: gdd and wenke with the interest_paid fees above
+    "paid_fee": [
+        (None, PAID_FEE_A),
+        ('"servicer", "other_fixed"] },\n', '"servicer", "other_fixed", "trustee_ip"] },\n', 2),
+        (A_INTEREST_THEN_RESERVE, A_INTEREST_THEN_RESERVE.replace(
+            '  { action = "top_up_reserve" }', '  { action = "pay_fee", fees = ["trustee_ip"] },\n  { action = "top_up_reserve" }'), 2)],
+    # the fee paid half right after A's interest and the rest after A's principal (charged
+    # once: the second step adds nothing, docs/deal-format.md "Fee mechanics")
+    "paid_fee_twice": [
+        ('  { action = "pay_fee", fees = ["trustee_ip"] },\n  { action = "top_up_reserve" },\n',
+         '  { action = "pay_fee", fees = ["trustee_ip"], share = 0.5 },\n  { action = "top_up_reserve" },\n', 2),
+        ('  { action = "pay_principal", tranches = ["A"] },\n',
+         '  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_fee", fees = ["trustee_ip"] },\n')],
+    "paid_fee_b": [
+        (None, PAID_FEE_B),
+        ('  { action = "pay_sub_return", tranche = "B" },\n', '  { action = "pay_sub_return", tranche = "B" },\n  { action = "pay_fee", fees = ["sub_ip"] },\n')],
     # [notices] per_unit = true: the waterfall pays the figures per 100 (docs/auditing.md)
     "per_unit": [(None, NOTICES_PER_UNIT)],
     # the clean-up call exercisable by date instead of by pool factor
@@ -619,6 +697,98 @@ def _cases():
         out.append(Case(f"accounts+reinvest/{s or 'base'}", ACCOUNTS, s and f"accounts_{s}.toml", ("reinvest",)))
     out.append(Case("wenke+revolving+reinvest/revolving_cuts", WENKE, "wenke_revolving_cuts.toml",
                     ("revolving_period", "reinvest")))
+    # review 43b: fees on interest_paid:<name>
+    for s in (None, "two_defaults", "mass_default_no_support", "eod_first", "undertaking_fails",
+              "mass_default_support", "delay_support"):
+        out.append(Case(f"gdd+paid_fee/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("paid_fee", "paid_fee_b")))
+    for s in (None, "mass_default_no_support"):
+        out.append(Case(f"gdd+paid_fee_twice/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("paid_fee", "paid_fee_twice")))
+    for s in (None, "heavy_no_support"):
+        out.append(Case(f"wenke+paid_fee/{s or 'base'}", WENKE, s and f"wenke_{s}.toml", ("paid_fee",)))
+        out.append(Case(f"wenke+paid_fee+per_unit/{s or 'base'}", WENKE, s and f"wenke_{s}.toml", ("paid_fee", "per_unit")))
+    # review 43b: interest_at_maturity
+    for s in (None, "cdr_cpr_named", "guarantor_fails", "full_delay_no_support", "all_default_recover",
+              "full_delay", "trip_cure_twice"):
+        out.append(Case(f"tianzhi+at_maturity/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("at_maturity",)))
+    for s in (None, "cdr_cpr_named", "full_delay_no_support"):
+        out.append(Case(f"tianzhi+at_maturity_early/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml",
+                        ("at_maturity", "at_maturity_early")))
+    # review 43b: the call's accrued_interest (with prepayments and defaults, B < C; by date; the
+    # trial failing first; without the trial; per_unit)
+    for s in (None, "lessee06_default_call", "cdr_cpr", "two_defaults_accel", "delay_support"):
+        out.append(Case(f"accounts+call_accrued/{s or 'base'}", ACCOUNTS, s and f"accounts_{s}.toml", ("call_accrued",)))
+    for s in (None, "call_offered_again"):
+        out.append(Case(f"accounts+call_accrued+call_on_or_after/{s or 'base'}", ACCOUNTS, s and f"accounts_{s}.toml",
+                        ("call_accrued", "call_on_or_after")))
+    for s in ("two_defaults_no_support", "heavy"):
+        out.append(Case(f"accounts+call_accrued+call_anyway/{s}", ACCOUNTS, f"accounts_{s}.toml", ("call_accrued", "call_anyway")))
+    for s in (None, "cdr_cpr"):
+        out.append(Case(f"accounts+call_accrued+per_unit/{s or 'base'}", ACCOUNTS, s and f"accounts_{s}.toml",
+                        ("call_accrued", "per_unit")))
+    # review 43b: end_when_repaid
+    for s in (None, "cdr_cpr_named", "full_delay_no_support", "all_default_recover", "guarantor_fails"):
+        out.append(Case(f"tianzhi+end_when_repaid/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("end_when_repaid_tz",)))
+    for s in (None, "two_defaults", "mass_default_no_support", "delay_curve"):
+        out.append(Case(f"gdd+end_when_repaid/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("end_when_repaid_gdd",)))
+    for s in (None, "cdr_cpr_named", "heavy_no_support"):
+        out.append(Case(f"wenke+end_when_repaid/{s or 'base'}", WENKE, s and f"wenke_{s}.toml", ("end_when_repaid_wenke",)))
+    for s in (None, "cdr_cpr_named", "full_delay_no_support"):
+        out.append(Case(f"tianzhi+end_when_repaid+final_fee/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml",
+                        ("end_when_repaid_tz", "end_final_fee")))
+    out.append(Case("tianzhi+end_when_repaid+at_maturity/base", TIANZHI, None, ("end_when_repaid_tz", "at_maturity")))
+    out.append(Case("gdd+end_when_repaid+per_unit/base", GDD, None, ("end_when_repaid_gdd", "per_unit")))
+    # review 43b: listed payment dates and collection ends, previous_month_end, unadjusted accrual
+    for s in (None, "two_defaults", "mass_default_support", "cdr_curve_timing"):
+        out.append(Case(f"gdd+listed_dates/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("listed_dates",)))
+    for s in (None, "delay_curve", "cdr_curve_named"):
+        out.append(Case(f"gdd+listed_dates+collection_ends/{s or 'base'}", GDD, s and f"gdd_{s}.toml",
+                        ("listed_dates", "collection_ends")))
+    for s in (None, "two_defaults"):
+        out.append(Case(f"gdd+month_end_dates+prev_month_end/{s or 'base'}", GDD, s and f"gdd_{s}.toml",
+                        ("month_end_dates", "prev_month_end")))
+    for s in (None, "delay_curve"):
+        out.append(Case(f"gdd+prev_month_end/{s or 'base'}", GDD, s and f"gdd_{s}.toml", ("prev_month_end",)))
+    out.append(Case("gdd+month_end_dates+unadjusted_accrual/base", GDD, None, ("month_end_dates", "unadjusted_accrual")))
+    out.append(Case("gdd+listed_dates+unadjusted_accrual/two_defaults", GDD, "gdd_two_defaults.toml",
+                    ("listed_dates", "unadjusted_accrual")))
+    for s in (None, "heavy_no_support", "cdr_cpr_named"):
+        out.append(Case(f"wenke+unadjusted_accrual/{s or 'base'}", WENKE, s and f"wenke_{s}.toml", ("unadjusted_accrual",)))
+    out.append(Case("wenke+unadjusted_accrual+per_unit/base", WENKE, None, ("unadjusted_accrual", "per_unit")))
+    for s in (None, "cdr_curve_delay"):
+        out.append(Case(f"kexue+fees+unadjusted_accrual/{s or 'base'}", KEXUE, s and f"kexue_{s}.toml",
+                        ("kexue_fees", "unadjusted_accrual")))
+    out.append(Case("kexue+fees+preceding+unadjusted_accrual/base", KEXUE, None, ("kexue_fees", "preceding", "unadjusted_accrual")))
+    # review 43b: scenario overrides
+    for s in ("overrides", "overrides_timing"):
+        out.append(Case(f"gdd/{s}", GDD, f"gdd_{s}.toml"))
+    out.append(Case("gdd+listed_dates+collection_ends/overrides", GDD, "gdd_overrides.toml", ("listed_dates", "collection_ends")))
+    out.append(Case("wenke/overrides", WENKE, "wenke_overrides.toml"))
+    out.append(Case("accounts/overrides", ACCOUNTS, "wenke_overrides.toml"))
+    out.append(Case("accounts+call_accrued/overrides", ACCOUNTS, "wenke_overrides.toml", ("call_accrued",)))
+    out.append(Case("wenke+end_when_repaid/overrides", WENKE, "wenke_overrides.toml", ("end_when_repaid_wenke",)))
+    # review 43b: a call on tianzhi: interest_at_maturity falling due on the call date, the
+    # accrued interest of generated loans, end_when_repaid beside the call
+    for s in (None, "cdr_cpr_named", "full_delay"):
+        out.append(Case(f"tianzhi+call+at_maturity/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("at_maturity", "tz_call")))
+        out.append(Case(f"tianzhi+call_accrued/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("tz_call", "tz_call_accrued")))
+    out.append(Case("tianzhi+call_accrued+end_when_repaid/base", TIANZHI, None, ("tz_call", "tz_call_accrued", "end_when_repaid_tz")))
+    # the trigger mix (coverage_below on an undefined multiple before maturity, a curable
+    # senior_interest_shortfall) with deferred interest
+    for s in (None, "cdr_cpr_named", "full_delay_no_support"):
+        out.append(Case(f"tianzhi+triggers+at_maturity/{s or 'base'}", TIANZHI, s and f"tianzhi_{s}.toml", ("triggers_mix", "at_maturity")))
+    for s in ("full_delay_no_support", "trip_cure_twice"):
+        out.append(Case(f"tianzhi+curable_eod+at_maturity/{s}", TIANZHI, f"tianzhi_{s}.toml", ("curable_eod", "at_maturity")))
+    for s in (None, "defaults_accel", "full_delay_no_support"):
+        out.append(Case(f"yongxing+at_maturity/{s or 'base'}", YONGXING, s and f"yongxing_{s}.toml", ("yx_at_maturity",)))
+    # trip_cure_twice: its date 2 pays part of the deferred interest (review 43b F1)
+    for s in ("all_default_recover", "cdr_cpr_named", "full_delay_no_support", "guarantor_fails",
+              "trip_cure_twice"):
+        out.append(Case(f"tianzhi+at_maturity_rich/{s}", TIANZHI, f"tianzhi_{s}.toml", ("at_maturity", "at_maturity_rich")))
+    # review 43b: unadjusted accrual for a support's interest and the income on cash held
+    # (docs/conventions.md "Repaying a support", "Income on cash held": the accrual period's yf)
+    for s in ("two_defaults", "mass_default_support"):
+        out.append(Case(f"gdd+facility+unadjusted_accrual/{s}", GDD, f"gdd_{s}.toml", ("facility", "unadjusted_accrual")))
+    out.append(Case("gdd+reinvest+unadjusted_accrual/base", GDD, None, ("reinvest", "unadjusted_accrual")))
     return out
 
 

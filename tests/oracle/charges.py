@@ -28,18 +28,42 @@ class Charges:
         for f in self.fees:
             allowed = {"name", "kind"} | FEE_KINDS.get(f["kind"], set()) | FEE_OPTIONS
             if f["kind"] not in FEE_KINDS or set(f) - allowed or (
-                    f["kind"] == "annual_rate" and not self.known_base(f["base"])):
+                    f["kind"] == "annual_rate" and not self.known_base(f["base"], fee=True)):
                 raise NotCovered(f"fee {f['name']}")
+            if self.paid_base(f) and {"cap", "cap_per_period", "cap_total"} & set(f):
+                # review 43b: how a cap bounds charges made step by step is not stated
+                raise NotCovered(f"fee {f['name']}: a cap on an interest_paid base")
         for x in self.taxes:
             if not self.known_base(x["base"]):
                 raise NotCovered(f"tax {x['name']} on base {x['base']!r}")
         self.charged_total = {f["name"]: 0 for f in self.fees}
         self.dates_of = {f["name"]: self.due_dates(f) for f in self.fees}
 
-    def known_base(self, base):
-        """The bases of docs/deal-format.md "Bases" this oracle implements (not interest_paid)."""
+    def known_base(self, base, fee=False):
+        """The bases of docs/deal-format.md "Bases" this oracle implements (`interest_paid:<name>`
+        for fees only, review 43b)."""
         return base in BALANCE_BASES + FLOW_BASES or (
-            base.startswith("tranche:") and base[len("tranche:"):] in self.run.T)
+            base.startswith("tranche:") and base[len("tranche:"):] in self.run.T) or (
+            fee and base.startswith("interest_paid:") and base[len("interest_paid:"):] in self.run.T)
+
+    @staticmethod
+    def paid_base(f):
+        """The tranche an `annual_rate` fee on `interest_paid:<name>` reads, else None."""
+        if f["kind"] == "annual_rate" and f["base"].startswith("interest_paid:"):
+            return f["base"][len("interest_paid:"):]
+        return None
+
+    def charge_on_paid(self, f, k, paid, charged):
+        """Review 43b. docs/conventions.md "What falls due on a payment date", Fees, and
+        docs/deal-format.md "Fee mechanics" (A fee on an amount paid): a fee on
+        `interest_paid:<tranche>` is charged when its `pay_fee` step runs, fen(rate × interest
+        paid to the tranche so far on the date) less what it was charged earlier on the date
+        (`charged`); `paid` is what the tranche was paid so far (with `[notices] per_unit`, what
+        its figure per 100 pays of it: docs/deal-format.md "Bases"). Nothing outside its
+        `start`/`end` window; a flow base is not annualised."""
+        if not self.in_window(f, k):
+            return 0
+        return max(0, fen(exact(f["rate"]) * yuan(paid), self.run.rule) - charged)
 
     def on_base(self, rate, base, senior_bal, pool_bal, yf, flows, tbal=None):
         """docs/conventions.md "What falls due", Fees and Taxes: fen(rate × base), a balance base
@@ -50,6 +74,11 @@ class Charges:
         tranche balances a reserve target reads (after the date's due principal, with `[reserve]
         balances = "after_due_principal"`), else each tranche's balance as it stands."""
         run = self.run
+        if base.startswith("interest_paid:"):
+            # review 43b: charged at its step (charge_on_paid), nothing before the waterfall; a
+            # flow base, so 0 among the reserve target's fees of k+1 (docs/conventions.md
+            # "Reserve target")
+            return 0
         if base in FLOW_BASES:
             return 0 if flows is None else fen(exact(rate) * yuan(flows[base]), run.rule)
         if base == "senior_balance":

@@ -108,21 +108,22 @@ class Periods:
 
     def __init__(self, deal):
         d = deal["deal"]
-        for key in ("payment_dates", "collection_end", "collection_ends", "extra_holidays",
-                    "extra_working_days", "end_when_repaid"):
+        for key in ("extra_holidays", "extra_working_days"):
             if d.get(key):
                 raise NotCovered(f"[deal] {key}")
-        if d.get("accrual_dates", "adjusted") != "adjusted":
-            raise NotCovered("[deal] accrual_dates")
+        if d.get("collection_end", "previous_month_end") != "previous_month_end":
+            raise NotCovered("[deal] collection_end")
         self.calendar = Calendar(d.get("calendar", "CN"))
         self.day_count = d.get("day_count", "ACT/365F")
         trading = d.get("payment_days", "business") == "trading"
         # payment_days = "trading": dates adjusted, and a business-day lag counted, on trading days
         self.pay_day = self.calendar.is_trading if trading else self.calendar.is_business
-        first, months = d["first_payment_date"], MONTHS[d["frequency"]]
-        self.scheduled = []
+        # review 43b: explicit `payment_dates`, the written dates the unadjusted ones
+        # (docs/deal-format.md "Payment dates")
+        self.scheduled = list(d["payment_dates"]) if "payment_dates" in d else []
         k = 0
-        while True:
+        while "payment_dates" not in d:
+            first, months = d["first_payment_date"], MONTHS[d["frequency"]]
             u = add_months(first, k * months, is_month_end(first))
             if u > d["legal_maturity"]:
                 break
@@ -130,7 +131,14 @@ class Periods:
             k += 1
         convention = d.get("business_day", "following")
         self.pay = [adjust(u, convention, self.pay_day) for u in self.scheduled]
-        if "collection_lag_business_days" in d:
+        if "collection_end" in d:
+            # review 43b: docs/deal-format.md "Periods": the last day of the month before the
+            # month of the unadjusted date
+            self.cend = [u.replace(day=1) - ONE_DAY for u in self.scheduled]
+        elif "collection_ends" in d:
+            # review 43b: the k-th listed date (计算日)
+            self.cend = list(d["collection_ends"])
+        elif "collection_lag_business_days" in d:
             lag = int(d["collection_lag_business_days"])
             self.cend = [add_days(p, -lag, self.pay_day) if lag else p for p in self.pay]
         else:
@@ -139,7 +147,11 @@ class Periods:
         self.cutoff = d["cutoff_date"]
         self.closing = d["closing_date"]
         self.cstart = [self.cutoff + ONE_DAY] + [e + ONE_DAY for e in self.cend[:-1]]
-        self.accrual_start = [self.closing] + self.pay[:-1]
+        # review 43b: docs/calendar.md "Accrual dates": with accrual_dates = "unadjusted" each
+        # accrual period runs between the scheduled dates, from the closing date for the first
+        accrual = self.scheduled if d.get("accrual_dates", "adjusted") == "unadjusted" else self.pay
+        self.accrual_start = [self.closing] + accrual[:-1]
+        self.accrual_end = list(accrual)
         self.n = len(self.pay)
 
     def period_of(self, day):
@@ -154,7 +166,7 @@ class Periods:
 
     def yf(self, k):
         """The year fraction of payment date k's accrual period."""
-        return year_fraction(self.accrual_start[k], self.pay[k], self.day_count)
+        return year_fraction(self.accrual_start[k], self.accrual_end[k], self.day_count)
 
     def record_date(self, k, final):
         """docs/auditing.md "Payment notices", record date: 1 trading day before the payment

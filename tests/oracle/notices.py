@@ -77,8 +77,8 @@ def notice_row(fig, t, k, periods, final, deal_rule, coupon):
         face_per_100_after=dec(t.face_left, fig.places), csdc_fee=money(fee),
         csdc_buffer=money(buffer), transfer=money(with_fee + buffer),
         interest_unpaid=money(unpaid), interest_residual=money(interest_residual),
-        accrual_start=p.accrual_start[k], accrual_end=p.pay[k],
-        accrual_days=(p.pay[k] - p.accrual_start[k]).days, coupon=ratio6(coupon))
+        accrual_start=p.accrual_start[k], accrual_end=p.accrual_end[k],
+        accrual_days=(p.accrual_end[k] - p.accrual_start[k]).days, coupon=ratio6(coupon))
 
 
 def settle_per_unit(run, date):

@@ -16,7 +16,8 @@ COLUMNS = ("scheduled", "collected", "principal_collected", "interest_collected"
 SCENARIO_KEYS = {"name", "defaults", "cdr", "default_rate", "default_timing", "recovery_rate",
                  "recovery_lag_months", "delay", "cpr", "supports_off", "support_failures",
                  "clean_up_call", "events", "coupon_shift", "indices", "index_paths", "index_shift",
-                 "revolving_yield_cut", "purchase_cut"}
+                 "revolving_yield_cut", "purchase_cut", "overrides"}
+OVERRIDE_KEYS = {"cdr", "default_rate", "recovery_rate", "recovery_lag_months", "delay", "cpr"}
 
 
 class Projection:
@@ -43,6 +44,7 @@ class Projection:
                               key=lambda x: x[0])
                 assets.append((j, a, rest))
         self.pool0 = sum(p for _, _, rest in assets for _, p, _ in rest)
+        self.assets = assets              # the contractual schedules (a call's accrued interest)
         s = scenario
         self.recovery_rate = exact(s.get("recovery_rate", 0))
         self.recovery_lag = int(s.get("recovery_lag_months", 0))
@@ -72,11 +74,54 @@ class Projection:
         self.beyond = 0                   # cash that would arrive after the last period
         # rows[k]: obligor name -> its row of collection period k (a purchase's from its period on)
         self.rows = [{name: dict.fromkeys(COLUMNS, 0) for name in self.names} for _ in range(n)]
+        self.overrides = s.get("overrides", [])
+        if self.overrides and deal.get("revolving") is not None:
+            raise NotCovered("scenario overrides on a revolving deal")
+        pool_wide = self._assumptions()
         for j, asset, rest in assets:
+            self._assume(self._obligor_assumptions(deal["obligors"][j], pool_wide))
             self._project_asset(self.names[j], asset, rest, 0, self.shares)
+        self._assume(pool_wide)
         self.deal = deal
         yc = exact(s.get("revolving_yield_cut", 0))
         self.yield_cut = yc
+
+    def _assumptions(self):
+        return dict(cdr=self.cdr, default_rate=self.default_rate, recovery_rate=self.recovery_rate,
+                    recovery_lag=self.recovery_lag, delay_share=self.delay_share,
+                    delay_months=self.delay_months, cpr=self.cpr)
+
+    def _assume(self, a):
+        self.__dict__.update(a)
+
+    def _obligor_assumptions(self, obligor, pool_wide):
+        """Review 43b. docs/scenarios.md "Assumptions by obligor or tag: overrides": each obligor
+        starts from the scenario's pool-wide values; the rules apply in file order, a rule that
+        selects the obligor (by `obligor`, its name, or by `tag`, a `key:value` pair its `tags`
+        hold) replacing the keys it sets; named defaults are unaffected; the obligor is then
+        projected exactly as a pool would be under its own values (a `default_rate` on the
+        scenario's default_timing, or its even timing)."""
+        a = dict(pool_wide)
+        tags = obligor.get("tags", {})
+        for rule in self.overrides:
+            if set(rule) - OVERRIDE_KEYS - {"obligor", "tag"}:
+                raise NotCovered(f"an overrides rule with keys {sorted(rule)}")
+            if "obligor" in rule:
+                hit = rule["obligor"] == obligor["name"]
+            else:
+                key, _, value = rule["tag"].partition(":")
+                hit = key in tags and str(tags[key]) == value
+            if not hit:
+                continue
+            for key in ("cdr", "default_rate", "recovery_rate", "cpr"):
+                if key in rule:
+                    a[key] = exact(rule[key])
+            if "recovery_lag_months" in rule:
+                a["recovery_lag"] = int(rule["recovery_lag_months"])
+            if "delay" in rule:
+                a["delay_share"] = exact(rule["delay"]["fraction"])
+                a["delay_months"] = int(rule["delay"]["months"])
+        return a
 
     def _receive(self, row_of, amount, day, column):
         """Cash arriving on `day`, collected in the period containing it, or outside the deal."""

@@ -104,6 +104,9 @@ def tranche_coupons(spec, periods, indices, coupon_shift):
         if fl is None:
             rate = exact(spec.get("coupon", 0))
         else:
+            if periods.accrual_end != periods.pay:
+                # review 43b: "the previous payment date" under unadjusted accrual dates is not stated
+                raise NotCovered("a floating tranche with accrual_dates = \"unadjusted\"")
             fix = fixing_date(fl, periods.closing, periods.accrual_start[k])
             rate = floating_rate(fl, indices, fix, fix <= periods.closing)
         out.append(rate + shift)

@@ -137,6 +137,8 @@ class PaymentDate:
         else:
             due, paid = (self.fee_xdue, self.fee_xpaid) if excess else (self.fee_due, self.fee_paid)
         item = "taxes" if tax else "fees"
+        if not tax and not excess:
+            self.charge_paid_bases(names)
         rem = [due[n] - paid[n] for n in names]
         if "share" in st:
             rem = [fen(exact(st["share"]) * yuan(x), run.rule) for x in rem]
@@ -146,6 +148,22 @@ class PaymentDate:
             paid[n] += x
             run.accounts[account] -= x
             self.led(step, st["action"], n, run.acname(account), ("tax:" if tax else "fee:") + n, x)
+
+    def charge_paid_bases(self, names):
+        """Review 43b. docs/deal-format.md "Fee mechanics", A fee on an amount paid: each fee of
+        the step on `interest_paid:<tranche>` is charged now (charges.py `charge_on_paid`) on
+        the interest the tranche was paid by the date's earlier steps (with `per_unit`, what
+        its figure per 100 pays of it); the charge joins the fee's due and its `charged`."""
+        run = self.run
+        for f in run.fees:
+            n, tname = f["name"], run.charges.paid_base(f)
+            if n not in names or tname is None:
+                continue
+            t = run.T[tname]
+            paid = run.fig.figure_paid(t.init, t.int_paid) if run.fig.per_unit else t.int_paid
+            x = run.charges.charge_on_paid(f, self.k, paid, self.fee_charged[n])
+            self.fee_charged[n] += x
+            self.fee_due[n] += x
 
     def step_pay_interest(self, st, account, step):
         """The account's cash first (pro rata), then, for each covered tranche still short, the
@@ -178,6 +196,8 @@ class PaymentDate:
             return self.pro_rata_principal(st, account, step, available)
         for name in st["tranches"]:
             t = run.T[name]
+            if available and t.deferred:
+                self.pay_deferred(t, account, step)
             cap = t.bal if (available or t.amort == "pass_through") else max(0, t.pr_due - t.pr_paid)
             short = min(t.bal, t.pr_due - t.pr_paid)
             if short > 0 and t.cls in COVERABLE:
@@ -188,6 +208,23 @@ class PaymentDate:
                     self.cover.draw(item, short - run.accounts[account], account, step, t.name)
             x = self.by_figures(t, "principal", min(cap, run.accounts[account]))
             self.pay_tranche(t, "principal", x, account, step, "pay_principal")
+
+    def pay_deferred(self, t, account, step):
+        """Review 43b. docs/conventions.md "What falls due", Interest: a `pay_principal` step with
+        `amount = "available"` that repays an `interest_at_maturity` tranche early first pays
+        what is deferred, as interest, from the step's cash (no draw): as much as the cash left
+        after the tranche's interest owed on the date covers; what it pays falls due as it is
+        paid, and what it does not cover stays deferred, no shortfall (review 43b F1, settled
+        in the docs). Its ledger action is not stated (docs/output.md): the oracle writes
+        `pay_interest`."""
+        owed = max(0, t.int_due - t.int_paid)
+        x = min(t.deferred, self.run.accounts[account] - owed)
+        if x <= 0:
+            return
+        t.deferred -= x
+        t.int_due += x
+        t.int_whole += x
+        self.pay_tranche(t, "interest", x, account, step, "pay_interest")
 
     def pro_rata_principal(self, st, account, step, available):
         """docs/conventions.md "The waterfall": `pro_rata` shares the cash in proportion to what
@@ -201,6 +238,8 @@ class PaymentDate:
         ts = [run.T[n] for n in st["tranches"]]
         if any(t.by_figures for t in ts):
             raise NotCovered("a pro rata pay_principal paid by per-unit figures")
+        if any(t.at_maturity for t in ts):
+            raise NotCovered("a pro rata pay_principal of an interest_at_maturity tranche")
         caps = [t.bal if (available or t.amort == "pass_through") else min(t.bal, max(0, t.pr_due - t.pr_paid))
                 for t in ts]
         for t, x in zip(ts, pro_rata(min(run.accounts[account], sum(caps)), caps, run.prr)):

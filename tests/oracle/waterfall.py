@@ -26,9 +26,12 @@ SOURCES = ("interest", "principal", "prepayments", "recoveries")
 class Tranche:
     def __init__(self, spec, last_pay, whole_face, coupons):
         self.name, self.cls = spec["name"], spec["class"]
-        for key in ("interest_at_maturity",):
-            if spec.get(key):
-                raise NotCovered(f"tranche {key}")
+        # review 43b: docs/deal-format.md "[[tranches]]" interest_at_maturity (a bullet senior or
+        # mezzanine tranche only); `deferred` is the interest accrued and not yet due
+        self.at_maturity = bool(spec.get("interest_at_maturity"))
+        if self.at_maturity and (spec.get("amortization") != "bullet" or spec["class"] == "subordinated"):
+            raise NotCovered("interest_at_maturity on a tranche that is not a senior or mezzanine bullet")
+        self.deferred = 0
         self.init = self.bal = to_fen(spec["balance"])
         # docs/conventions.md "Floating rates": each payment date's coupon (rates.py), a fixed
         # or floating senior or mezzanine coupon plus the scenario's coupon_shift (interest due,
@@ -79,6 +82,12 @@ class Run:
                                      tranche_coupons(s, self.p, self.proj.indices, shift)) for s in specs}
         if self.fig.per_unit and any(t.on_shortfall for t in self.T.values()):
             raise NotCovered("interest_on_shortfall with per_unit (does the 尾差 carried accrue?)")
+        if any(t.at_maturity for t in self.T.values()) and (
+                self.fig.per_unit or any(t.on_shortfall for t in self.T.values())
+                or (deal.get("reserve") or {}).keys() - {"target", "initial", "covers"}):
+            # review 43b: what a per-unit figure, interest_on_shortfall or a reserve's interest
+            # target does with deferred interest is not stated
+            raise NotCovered("interest_at_maturity with per_unit, interest_on_shortfall or an interest-based reserve")
         self.seniors_names = [t.name for t in self.T.values() if t.cls == "senior"]
         self.charges = Charges(self)
         self.fees, self.taxes = self.charges.fees, self.charges.taxes
@@ -120,8 +129,10 @@ class Run:
         self.cum_def = 0
         self.pool_bal_prev = self.proj.pool0
         self.call_cfg = deal.get("clean_up_call")
-        if self.call_cfg and self.call_cfg.get("accrued_interest"):
-            raise NotCovered("[clean_up_call] accrued_interest")
+        if self.call_cfg and self.call_cfg.get("accrued_interest") and any(
+                "floating" in a for o in deal["obligors"] for a in o.get("assets", [])):
+            # review 43b: a floating loan's interest "under the deal's own index path" is not built
+            raise NotCovered("[clean_up_call] accrued_interest with floating-rate loans")
         self.call_on = scenario.get("clean_up_call", True)
         self.call_price_total = 0
         self.reinvest = exact(d.get("reinvestment_rate", 0))
@@ -174,6 +185,20 @@ class Run:
             return max(0, t.bal - hits[-1]) if hits else 0
         return 0
 
+    def defer_interest(self, t, k, last):
+        """Review 43b. docs/conventions.md "What falls due", Interest: a bullet tranche with
+        `interest_at_maturity` accrues fen(balance × coupon × yf) on every date, but nothing of
+        it falls due until the date its principal does (its expected maturity, or the run's last
+        date): then everything deferred and the date's own accrual are due together. The
+        deferred interest earns nothing and is no shortfall (what is due is what the coverage
+        multiple and the triggers see)."""
+        if last or self.p.pay[k] >= t.maturity:
+            t.int_whole += t.deferred
+            t.deferred = 0
+        else:
+            t.deferred += t.int_whole - t.short
+            t.int_whole = t.short
+
     # ------------------------------------------------------------------ the clean-up call
     def call_exercisable(self, k):
         """docs/conventions.md "Accounts, the PDL and the clean-up call": exercisable when the
@@ -189,6 +214,30 @@ class Run:
         by_date = "on_or_after" in c and max(self.p.pay[k], self.p.scheduled[k]) >= c["on_or_after"]
         return by_factor or by_date
 
+    def call_price(self, k, b):
+        """docs/conventions.md "Accounts, the PDL and the clean-up call", Clean-up call price:
+        fen(price_share × B), B the performing balance at the end of the call date's collection
+        period d; with `accrued_interest` (review 43b) fen(price_share × B + A × min(B, C) / C),
+        one exact value rounded once, C the contractual principal of the deal's assets due after
+        d, A their contractual accrued interest at d: for each asset, the interest of its next
+        instalment after d × (days from the previous instalment, or the cutoff date for the
+        first, to d) / (days from that date to the next instalment)."""
+        value = exact(self.call_cfg.get("price_share", 1)) * yuan(b)
+        if self.call_cfg.get("accrued_interest"):
+            d = self.p.cend[k]
+            a, c = F(0), 0
+            for _, _, rest in self.proj.assets:
+                after = [x for x in rest if x[0] > d]
+                if not after:
+                    continue
+                c += sum(x[1] for x in after)
+                before = [x[0] for x in rest if x[0] <= d]
+                prev = before[-1] if before else self.p.cutoff
+                a += F(after[0][2] * (d - prev).days, (after[0][0] - prev).days)
+            if c:
+                value += yuan(a * min(b, c) / c)
+        return fen(value, self.rule)
+
     def call_repays(self, k):
         """repays_senior: a trial copy exercises the call and runs the date's waterfall; the
         call goes ahead when no senior or mezzanine tranche is left with a balance or with
@@ -201,19 +250,37 @@ class Run:
         return all(t.bal == 0 and t.short - t.ires <= 0
                    for t in trial.T.values() if t.cls in COVERABLE)
 
+    def ends_when_repaid(self, k):
+        """Review 43b. docs/conventions.md "Dates and periods", docs/deal-format.md "[deal]"
+        end_when_repaid: the plan ends on the first date whose waterfall leaves every tranche
+        with no balance and no interest owed; two trials of the date's waterfall decide it, one
+        as an ordinary date and one as the last, and both must repay every tranche (interest
+        deferred by interest_at_maturity counts as owed)."""
+        if not self.deal["deal"].get("end_when_repaid") or k == self.p.n - 1:
+            return False
+        for as_last in (False, True):
+            trial = copy.deepcopy(self)
+            trial.run_date(k, call=False, end=as_last)
+            if not all(t.bal == 0 and t.short - t.ires <= 0 and not t.deferred for t in trial.T.values()):
+                return False
+        return True
+
     def run(self):
         for k in range(self.p.n):
             call = self.call_exercisable(k) and self.call_repays(k)
-            self.run_date(k, call)
-            if call:                      # the call ends the run
+            # review 43b: end_when_repaid ends the plan on a date that then runs as the last
+            end = not call and self.ends_when_repaid(k)
+            self.run_date(k, call, end)
+            if call or end:               # the call (or the plan's end) ends the run
                 break
         return self.finish()
 
     # ------------------------------------------------------------------ one payment date
-    def run_date(self, k, call):
+    def run_date(self, k, call, end=False):
         p, fig = self.p, self.fig
         day, period = p.pay[k], k + 1
-        last = call or k == p.n - 1       # the run's last date: the deal's last or the call's
+        # the run's last date: the deal's last, the call's, or the one end_when_repaid ends on
+        last = call or end or k == p.n - 1
         yf = p.yf(k)
         tot = self.proj.totals(k)
         accrue_support_interest(self, k)  # before any draw of the date
@@ -274,7 +341,7 @@ class Run:
         # the call's price: fen(price_share × performing balance), after the collections
         price = 0
         if call:
-            price = fen(exact(self.call_cfg.get("price_share", 1)) * yuan(tot["balance_end"]), self.rule)
+            price = self.call_price(k, tot["balance_end"])
             acct = self.collects.get("principal", "collection")
             self.accounts[acct] += price
             self.led(period, day, 0, "clean_up_call", "pool", "originator", self.acname(acct), price)
@@ -288,6 +355,8 @@ class Run:
             t.bal_start = t.bal
             accruing = t.bal + (t.short if t.on_shortfall else 0)
             t.int_whole = fen(yuan(accruing) * t.coupons[k] * yf, self.rule) + t.short
+            if t.at_maturity:
+                self.defer_interest(t, k, last)
             t.int_due = t.int_whole
             # per_unit: the run's last date and a redeemed tranche's later dates pay by figures,
             # the interest due cut first to what the figure per 100 of it pays
@@ -346,6 +415,7 @@ class Run:
                     raise NotCovered("a tripped trigger that is not an end trigger while revolving")
                 wf_name = rv.get("waterfall", "normal")
         date = PaymentDate(self, k, last, tax_due, fee_due, fee_xdue, wf_name)
+        date.fee_charged = fee_charged    # a fee on interest_paid:<name> adds its charge at its step
         date.run_steps(self.deal["waterfalls"][wf_name])
         if fig.per_unit:
             settle_per_unit(self, date)

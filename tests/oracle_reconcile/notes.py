@@ -5,8 +5,9 @@ The oracle decides which note a line gets, in the order the docs list them (the 
 amount, by the deal's rounding then the other; a knock-on of the lines paid ahead; whole ticks
 of a figure per 100; arrears carried; units; a draw under the wrong support). It returns a
 note *kind* with the text the docs quote; rcompare.py compares kinds, since the docs quote the
-texts by example, not as a format. `no figure per 100 pays it` needs `per_unit`, which this
-oracle does not reconcile (README.md).
+texts by example, not as a format. On a `per_unit` deal (review 43e): `no figure per 100 pays
+it` before the knock-on and the ticks, the knock-on within one tick on a principal line, and the
+arrears carried without the 尾差 carried by design (inlife.py's `carried`).
 """
 from fractions import Fraction as F
 
@@ -52,9 +53,25 @@ def notice_note(run, item, model, actual):
     return None
 
 
+def no_figure(run, item, actual):
+    """docs/auditing.md "No figure pays it": on a deal with `per_unit`, an interest or principal
+    line whose actual is no amount a figure per 100 pays."""
+    t = run.T[item]
+    fig = run.fig
+    if not fig.per_unit or not fig.has_units(t.init):
+        return None
+    return "no_figure" if fig.figure_paid(t.init, actual) != actual else None
+
+
+def tick_of(run, item):
+    t = run.T[item]
+    return F(t.init // run.fig.face * 100, 10 ** run.fig.places)    # fen
+
+
 def knock_on(run, k, line, item, diff, lines, wf_name):
     """A principal or residual line whose difference is the draws' differences less those of
-    the lines a step before its first step pays, exactly (not per_unit)."""
+    the lines a step before its first step pays: exactly, or within one tick of a figure per 100
+    on a `per_unit` deal's principal (docs/auditing.md "A knock-on of the lines paid ahead")."""
     mine = first_step(run, wf_name, line, item)
     if mine is None:
         return None
@@ -68,8 +85,12 @@ def knock_on(run, k, line, item, diff, lines, wf_name):
                 ahead += a - m
                 named = True
     expected = cash_in - ahead
-    if (named or cash_in) and expected != 0 and diff == expected:
-        return "knock_on"
+    if (named or cash_in) and expected != 0:
+        if diff == expected:
+            return "knock_on"
+        if (run.fig.per_unit and line == "principal" and run.fig.has_units(run.T[item].init)
+                and abs(diff - expected) < tick_of(run, item)):
+            return "knock_on"
     return None
 
 
@@ -139,6 +160,8 @@ def note_for(run, k, line, item, model, actual, lines, wf_name):
     primary = None
     if line in ("interest", "principal"):
         primary = notice_note(run, item, model, actual)
+    if primary is None and line in ("interest", "principal"):
+        primary = no_figure(run, item, actual)
     if primary is None and line in ("principal", "residual"):
         primary = knock_on(run, k, line, item, diff, lines, wf_name)
     if primary is None and line in ("interest", "principal"):

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from cases import REPO
+from cases import REPO, VARIANTS
 
 GDD = "gdd_patent_licence_2019.toml"
 WENKE = "wenke_leasing_1_2018.toml"
@@ -82,6 +82,9 @@ class Case:
     build: Callable
     note: str = ""
     scenario: str | None = None
+    # tests/oracle's deal variants (textual edits of the deal file, e.g. "per_unit"); a case with
+    # variants runs ipabs on the edited deal, written into the case's directory
+    variants: tuple = ()
 
     def scenario_path(self):
         """A scenario file: this directory's scenarios/ first, then tests/oracle/scenarios/."""
@@ -91,9 +94,22 @@ class Case:
     def deal_path(self):
         return REPO / "deals" / self.deal
 
+    def deal_text(self):
+        """The deal file's text with the variants' edits (tests/oracle/cases.py's VARIANTS)."""
+        text = self.deal_path().read_text(encoding="utf-8")
+        for v in self.variants:
+            for old, new, *times in VARIANTS[v]:
+                if old is None:
+                    text += new
+                else:
+                    n = times[0] if times else 1
+                    if text.count(old) != n:
+                        raise ValueError(f"variant {v}: {old!r} occurs {text.count(old)} times")
+                    text = text.replace(old, new)
+        return text
+
     def deal_toml(self):
-        with open(self.deal_path(), "rb") as fh:
-            return tomllib.load(fh, parse_float=Decimal)
+        return tomllib.loads(self.deal_text(), parse_float=Decimal)
 
 
 # ---------------------------------------------------------------------- the lines
@@ -104,7 +120,7 @@ def all_lines(m, k, deal, tranches=None, accounts=True, triggers=True, reserve_d
         out["taxes"] = {x["name"]: m["tax", x["name"], k] for x in deal["taxes"]}
     if deal.get("fees"):
         out["fees"] = {f["name"]: m["fee", f["name"], k] for f in deal["fees"]}
-    sup = [s for s in deal.get("supports", []) if s["kind"] != "asset_guarantee"]
+    sup = deal.get("supports", [])       # an asset guarantee too: what it paid (担保代偿)
     if sup:
         out["supports"] = {s["name"]: m["support_draw", s["name"], k] for s in sup}
     if reserve_draws and "reserve" in deal:
@@ -435,4 +451,316 @@ CASES = [
     Case("tianzhi/named_performing", TIANZHI, tianzhi_named_performing, scenario="tianzhi_cdr_cpr_named.toml"),
     Case("yongxing/agree_pool_p1", YONGXING, agree(1)),
     Case("yongxing/defaults_accel_agree", YONGXING, agree(1, obligors=True), scenario="yongxing_defaults_accel.toml"),
+]
+
+
+# ---------------------------------------------------------------------- per_unit (review 43e)
+# The deals with tests/oracle's `per_unit` variant ([notices] per_unit = true): the waterfall
+# pays the figures per 100, keeps each 尾差 and carries it (docs/auditing.md "`per_unit = true`").
+PU = ("per_unit",)
+
+
+def figure_paid_of(ctx, tranche, x):
+    """paid_of(per_100(x)) for the tranche's initial balance, at 4 places cut (the variant's)."""
+    b = next(int(Decimal(str(t["balance"])) * 100) for t in ctx.deal["tranches"] if t["name"] == tranche)
+    return (x * 100 * 10 ** 4 // b) * b // (100 * 10 ** 4)
+
+
+def tick_fen(ctx, tranche):
+    b = next(int(Decimal(str(t["balance"])) * 100) for t in ctx.deal["tranches"] if t["name"] == tranche)
+    return b // 10 ** 6                       # 0.0001 yuan × units (B / 100), in fen
+
+
+def pu_interest_fen(delta):
+    """Date 1: the trustee pays A's interest `delta` fen off the figure's amount (the account
+    stated the other way), date 2 as projected with the model's lines."""
+    def build(ctx):
+        ps = [dict(period_head(ctx, k), pool=pool_report(by_obligors(ctx, k))) for k in range(2)]
+
+        def tweak(k, p):
+            if k == 0:
+                p["tranches"]["A"]["interest"] += delta
+                p["accounts"]["collection"] -= delta
+        return fill(ctx, ps, tweak, triggers=False)
+    build.__doc__ = (f"Date 1: A's interest reported {abs(delta) / 100:.2f} {'over' if delta > 0 else 'short of'} "
+                     "the figure's amount (no figure pays it), the account the other way, no trigger "
+                     "stated (tested again); date 2 as projected, every line the model's.")
+    return build
+
+
+def tianzhi_pu_tick(ctx):
+    """docs/auditing.md "Whole ticks" example: tianzhi with per_unit, the trustee states one tick
+    more of A's interest on date 1 (190.00 over, which takes the 尾差 the date would carry) and
+    again on date 2 (its knock-on); the account stated the other way; date 3 the model's."""
+    ps = [dict(period_head(ctx, k), pool=pool_report(by_obligors(ctx, k))) for k in range(3)]
+    tick = tick_fen(ctx, "A")
+
+    def tweak(k, p):
+        if k in (0, 1):
+            p["tranches"]["A"]["interest"] += tick
+            p["accounts"]["collection"] -= tick
+    return fill(ctx, ps, tweak)
+
+
+def tianzhi_pu_carried_unpaid(ctx):
+    """Date 1 as projected (A's interest leaves its 尾差 carried); date 2 the trustee does not pay
+    that 尾差: A's interest reported the model's less date 1's 尾差 (no figure pays it; not an
+    arrears note: the 尾差 carried by design is no interest unpaid), the account the other way."""
+    ps = [dict(period_head(ctx, k), pool=pool_report(by_obligors(ctx, k))) for k in range(2)]
+    carried = {}
+
+    def tweak(k, p):
+        if k == 0:
+            m = ctx.model([{x: v for x, v in q.items() if x in ("period", "payment_date", "pool")}
+                           for q in ps[:1]])
+            carried["A"] = m["ires", "A", 0]
+        if k == 1:
+            p["tranches"]["A"]["interest"] -= carried["A"]
+            p["accounts"]["collection"] += carried["A"]
+    return fill(ctx, ps, tweak, triggers=False)
+
+
+def wenke_pu_knock_on(ctx, named=False):
+    """docs/auditing.md "A knock-on" example: wenke with per_unit, the trustee pays `other_fixed`
+    15,000.00 more on date 2; A's pass-through principal is what the figure of the cash left pays
+    (within a tick of 15,000.00 less), the 尾差 stays in the account; date 3 a fee a yuan short
+    and A's principal 2 ticks short (kept in the account); date 4 A's interest a fen over (no
+    figure pays it), the account a fen lower. `named` (the accounts deal): the named accounts
+    hold the cash, which a report cannot state, so the collection account stays the model's."""
+    ps = [dict(period_head(ctx, k), pool=pool_report(by_obligors(ctx, k))) for k in range(4)]
+    state = {}
+
+    def tweak(k, p):
+        if k == 1:
+            m = ctx.model([q if i < 1 else {x: v for x, v in q.items()
+                                              if x in ("period", "payment_date", "pool")}
+                           for i, q in enumerate(ps)])
+            pre = m["principal", "A", 1] + m["pres", "A", 1]      # the cash the step had for A
+            rep = figure_paid_of(ctx, "A", pre - 15_000_00)
+            p["fees"]["other_fixed"] += 15_000_00
+            if not named:
+                p["accounts"]["collection"] += (p["tranches"]["A"]["principal"] - rep) - 15_000_00
+            p["tranches"]["A"]["principal"] = rep
+            state["rep"] = rep
+        if k == 2:
+            p["fees"]["manager"] -= 1_00
+            p["tranches"]["A"]["principal"] -= 2 * tick_fen(ctx, "A")
+            if not named:
+                p["accounts"]["collection"] += 1_00 + 2 * tick_fen(ctx, "A")
+        if k == 3:
+            p["tranches"]["A"]["interest"] += 1
+            if not named:
+                p["accounts"]["collection"] -= 1
+    return fill(ctx, ps, tweak)
+
+
+def wenke_pu_defaults(ctx):
+    """wenke with per_unit, by obligors: date 2 Lessee-03 and Lessee-11 default in full and
+    Lessee-05 is half late (拖欠); the model's lines; date 3 pool totals with the model's lines."""
+    names = ctx.at.names
+    ed = _defaults(ctx, 1, {names[2], names[10]})
+    r = ctx.at.rows[1][names[4]]
+    ed[names[4]] = dict(principal=(r["principal_collected"] - r["prepaid"]) // 2,
+                        interest=r["interest_collected"] // 2)
+    ps = [dict(period_head(ctx, 0), obligors=by_obligors(ctx, 0)),
+          dict(period_head(ctx, 1), obligors=by_obligors(ctx, 1, ed)),
+          dict(period_head(ctx, 2), pool=pool_report(by_obligors(ctx, 2)))]
+    return fill(ctx, ps)
+
+
+def yongxing_pu_short(ctx):
+    """yongxing with per_unit under `yongxing_full_delay_no_support` (no cash on date 1, the
+    reserve short of A's interest): the report equals the short waterfall's payment, so the 尾差
+    carried is the due's (docs: "a report equal to a short waterfall's payment too"); the EoD
+    tested again on it."""
+    ps = [dict(period_head(ctx, 0), pool=pool_report(by_obligors(ctx, 0)))]
+    return fill(ctx, ps, triggers=False)
+
+
+def yongxing_pu_declared(ctx):
+    """yongxing with per_unit: date 1 by obligors as projected, the model's lines, declaring
+    `acceleration_cdr` tripped with no default; date 2 the model's lines of the accelerated
+    waterfall."""
+    ps = [dict(period_head(ctx, k), obligors=by_obligors(ctx, k)) for k in range(2)]
+
+    def tweak(k, p):
+        if k == 0:
+            p["triggers"] = ["acceleration_cdr"]
+    return fill(ctx, ps, tweak)
+
+
+def tianzhi_pu_principal_ticks(ctx):
+    """tianzhi with per_unit under its own scenario: date 1 A's interest the model's; B's lines
+    only on date 2 with a collection account 1,000.00 higher (A's lines left out)."""
+    ps = [dict(period_head(ctx, k), obligors=by_obligors(ctx, k)) for k in range(2)]
+
+    def tweak(k, p):
+        if k == 1:
+            p["tranches"].pop("A")
+            p["accounts"]["collection"] += 1_000_00
+    return fill(ctx, ps, tweak)
+
+
+def agree_all(obligors=False):
+    """Every date of the deal reported, every line the model's (the redeeming date and the last
+    date, paid by figures, among them): the full run."""
+    def build(ctx):
+        return agree(len(ctx.pay), obligors=obligors)(ctx)
+    build.__doc__ = agree_all.__doc__
+    return build
+
+
+CASES += [
+    Case("wenke+per_unit/agree_pool_all", WENKE, agree_all(), variants=PU),
+    Case("tianzhi+per_unit/agree_obligors_all", TIANZHI, agree_all(obligors=True), variants=PU),
+    Case("tianzhi+per_unit/agree_obligors_p1-2", TIANZHI, agree(2, obligors=True), variants=PU),
+    Case("wenke+per_unit/agree_pool_p1-4", WENKE, agree(4), variants=PU),
+    Case("yongxing+per_unit/agree_pool_p1-2", YONGXING, agree(2), variants=PU),
+    Case("tianzhi+per_unit/fen_over", TIANZHI, pu_interest_fen(1), variants=PU),
+    Case("tianzhi+per_unit/fen_short", TIANZHI, pu_interest_fen(-1), variants=PU),
+    Case("tianzhi+per_unit/tick_over", TIANZHI, tianzhi_pu_tick, variants=PU),
+    Case("tianzhi+per_unit/carried_unpaid", TIANZHI, tianzhi_pu_carried_unpaid, variants=PU),
+    Case("wenke+per_unit/knock_on", WENKE, wenke_pu_knock_on, variants=PU),
+    Case("wenke+per_unit/defaults_obligors", WENKE, wenke_pu_defaults, variants=PU),
+    Case("wenke+per_unit/stress_rest_heavy", WENKE, agree(3, base=True), scenario="wenke_heavy_support.toml", variants=PU),
+    Case("yongxing+per_unit/short_waterfall", YONGXING, yongxing_pu_short,
+         scenario="yongxing_full_delay_no_support.toml", variants=PU),
+    Case("yongxing+per_unit/declared_trigger", YONGXING, yongxing_pu_declared, variants=PU),
+    Case("tianzhi+per_unit/account_only", TIANZHI, tianzhi_pu_principal_ticks, variants=PU),
+]
+
+
+# ---------------------------------------------------------------------- named accounts (review 43e)
+ACCOUNTS = "wenke_leasing_1_accounts_2018.toml"
+
+
+def accounts_fen_off(ctx):
+    """The accounts deal by pool totals, dates 1–3: date 2 A's interest a fen short, date 3 the
+    servicer fee a fen over, the collection account as the model's (the fen with the
+    restatement), no trigger stated on date 2 (the EoD tested again trips on the fen)."""
+    ps = agree(3)(ctx)
+    ps[1]["tranches"]["A"]["interest"] -= 1
+    ps[1].pop("triggers")
+    ps[2]["fees"]["servicer"] += 1
+    return ps
+
+
+def accounts_knock_on(ctx):
+    """Date 2: other_fixed paid 15,000.00 more (from `income`) and A's principal (from
+    `principal`) 15,000.00 less, the collection account stating the principal kept; date 3 A's
+    principal 2 ticks short, the manager fee a yuan short; date 4 fees typed in 万元."""
+    ps = [dict(period_head(ctx, k), pool=pool_report(by_obligors(ctx, k))) for k in range(4)]
+    tick = tick_fen(ctx, "A")
+
+    def tweak(k, p):
+        if k == 1:
+            p["fees"]["other_fixed"] += 15_000_00
+            p["tranches"]["A"]["principal"] -= 15_000_00
+        if k == 2:
+            p["tranches"]["A"]["principal"] -= 2 * tick
+            p["accounts"]["collection"] += 2 * tick
+            p["fees"]["manager"] -= 1_00
+        if k == 3:
+            p["fees"]["manager"] = p["fees"]["manager"] // 10_000
+            p["fees"]["custodian"] = p["fees"]["custodian"] // 10_000
+    return fill(ctx, ps, tweak)
+
+
+def accounts_defaults(ctx):
+    """By obligors: date 2 Lessee-03 and Lessee-11 default in full (the PDL, the acceleration),
+    Lessee-05 half late; date 3 pool totals with a recovery of 1,000,000.00; the model's lines,
+    date 3 declaring no trigger."""
+    names = ctx.at.names
+    ed = _defaults(ctx, 1, {names[2], names[10]})
+    r = ctx.at.rows[1][names[4]]
+    ed[names[4]] = dict(principal=(r["principal_collected"] - r["prepaid"]) // 2,
+                        interest=r["interest_collected"] // 2)
+    d3 = pool_report(by_obligors(ctx, 2))
+    d3["recoveries"] = 1_000_000_00
+    ps = [dict(period_head(ctx, 0), obligors=by_obligors(ctx, 0)),
+          dict(period_head(ctx, 1), obligors=by_obligors(ctx, 1, ed)),
+          dict(period_head(ctx, 2), pool=d3)]
+
+    def tweak(k, p):
+        if k == 2:
+            p["triggers"] = []
+    return fill(ctx, ps, tweak)
+
+
+def accounts_declared(ctx):
+    """Date 1 declares `acceleration_cdr` with no default; date 2 the accelerated waterfall's
+    lines (the model's)."""
+    ps = [dict(period_head(ctx, k), pool=pool_report(by_obligors(ctx, k))) for k in range(2)]
+
+    def tweak(k, p):
+        if k == 0:
+            p["triggers"] = ["acceleration_cdr"]
+    return fill(ctx, ps, tweak)
+
+
+def accounts_pu_knock_on(ctx):
+    """The accounts deal with per_unit, as wenke+per_unit/knock_on (other_fixed 15,000.00 more
+    and A's principal the figure of the cash left on date 2; date 3 a fee a yuan and A's
+    principal 2 ticks short; date 4 A's interest a fen over), the collection account the
+    model's (the cash is in the named accounts, which a report cannot state)."""
+    return wenke_pu_knock_on(ctx, named=True)
+
+
+CASES += [
+    Case("accounts/agree_pool_p1-4", ACCOUNTS, agree(4)),
+    Case("accounts/agree_obligors_p1-2", ACCOUNTS, agree(2, obligors=True)),
+    Case("accounts/fen_off", ACCOUNTS, accounts_fen_off),
+    Case("accounts/knock_on_ticks_units", ACCOUNTS, accounts_knock_on),
+    Case("accounts/defaults", ACCOUNTS, accounts_defaults),
+    Case("accounts/declared_trigger", ACCOUNTS, accounts_declared),
+    Case("accounts/stress_rest_heavy", ACCOUNTS, agree(3, base=True), scenario="wenke_heavy_support.toml"),
+    Case("accounts+per_unit/agree_pool_p1-3", ACCOUNTS, agree(3), variants=PU),
+    Case("accounts+per_unit/knock_on_ticks_fen", ACCOUNTS, accounts_pu_knock_on, variants=PU),
+    Case("accounts+per_unit/fen_short", ACCOUNTS, pu_interest_fen(-1), variants=PU),
+]
+
+
+# ---------------------------------------------------------------------- the asset guarantee (review 43e)
+NANSHAN = "nanshan_gaoxintou_5_2022.toml"
+
+
+def nanshan_guarantee(delta, k_off=1):
+    """Under `nanshan_two_defaults`, by obligors, dates 1–4 as projected (Borrower-06 defaults
+    in period 1, Borrower-01 in period 2, recoveries from period 2); date `k` reports the
+    guarantor's payment `delta` off the run's, the collection account the model's; the other
+    lines the model's of the report so far."""
+    def build(ctx):
+        ps = [dict(period_head(ctx, k), obligors=by_obligors(ctx, k)) for k in range(4)]
+
+        def tweak(k, p):
+            if k == k_off:
+                p["supports"]["gaoxintou_guarantee"] += delta
+        return fill(ctx, ps, tweak)
+    build.__doc__ = nanshan_guarantee.__doc__.replace("`delta`", f"{delta / 100:+,.2f}").replace(
+        "date `k`", f"date {k_off + 1}")
+    return build
+
+
+def nanshan_half_up_notice(ctx):
+    """docs/auditing.md "The notice's amount" example: nanshan's first date, A's interest as a
+    notice with its figure rounded half up pays it (0.9474 per 100 × units), by pool totals."""
+    ps = [dict(period_head(ctx, 0), pool=pool_report(by_obligors(ctx, 0)))]
+
+    def tweak(k, p):
+        b = 196_000_000_00
+        x = p["tranches"]["A"]["interest"]
+        fig = (x * 100 * 10 ** 4 * 2 + b) // (2 * b)          # half up
+        p["tranches"]["A"]["interest"] = fig * b // (100 * 10 ** 4)
+    return fill(ctx, ps, tweak)
+
+
+CASES += [
+    Case("nanshan/agree_pool_p1-3", NANSHAN, agree(3)),
+    Case("nanshan/two_defaults_agree_obligors", NANSHAN, agree(4, obligors=True), scenario="nanshan_two_defaults.toml"),
+    Case("nanshan/two_defaults_agree_pool", NANSHAN, agree(4), scenario="nanshan_two_defaults.toml"),
+    Case("nanshan/guarantee_less", NANSHAN, nanshan_guarantee(-5_000_000_00), scenario="nanshan_two_defaults.toml"),
+    Case("nanshan/guarantee_less_p1", NANSHAN, nanshan_guarantee(-5_000_000_00, 0), scenario="nanshan_two_defaults.toml"),
+    Case("nanshan/guarantee_more", NANSHAN, nanshan_guarantee(1_000_000_00), scenario="nanshan_two_defaults.toml"),
+    Case("nanshan/guarantor_fails_agree", NANSHAN, agree(3, obligors=True), scenario="nanshan_guarantor_fails.toml"),
+    Case("nanshan/half_up_notice", NANSHAN, nanshan_half_up_notice),
 ]

@@ -68,18 +68,27 @@ def run_case(case, ipabs, work):
     case_dir = work / slug
     case_dir.mkdir(parents=True, exist_ok=True)
     deal = case.deal_toml()
+    deal_path = case.deal_path()
+    if case.variants:                     # the edited deal, next to the case's actuals
+        deal_path = case_dir / "deal.toml"
+        deal_path.write_text(case.deal_text(), encoding="utf-8")
     forecast = deal.get("scenario", {"name": "base"})
     scenario = forecast
     if case.scenario:
         with open(case.scenario_path(), "rb") as fh:
             scenario = tomllib.load(fh, parse_float=Decimal)["scenarios"][0]
     ctx = Ctx(deal, scenario, forecast)
-    periods = case.build(ctx)
+    try:                                  # the builders run the oracle too (ctx.model)
+        periods = case.build(ctx)
+    except NotCovered as e:
+        return {}, [], f"the case uses a feature the oracle does not cover: {e}", None
+    except OracleError as e:
+        return {}, [], f"oracle self-check failed (case builder): {e}", None
     act = case_dir / "actuals.toml"
     act.write_text(f"# {case.name}: {case.build.__doc__.strip().splitlines()[0]}\n"
                    + actuals_text(deal["deal"]["name"], periods), encoding="utf-8")
     out = case_dir / "out"
-    cmd = [str(ipabs), "reconcile", str(case.deal_path()), "--actuals", str(act), "--out",
+    cmd = [str(ipabs), "reconcile", str(deal_path), "--actuals", str(act), "--out",
            str(out), "-q", "--force"]
     if case.scenario:
         cmd[3:3] = ["--scenario", str(case.scenario_path())]
@@ -98,7 +107,7 @@ def run_case(case, ipabs, work):
         n_dates = len(rows["in_life"])
         c = e = 0
         for period in sorted({L, min(L + 1, n_dates)}):
-            cc, ee, dd = notice_check.check(ipabs, case.deal_path(), act,
+            cc, ee, dd = notice_check.check(ipabs, deal_path, act,
                                             case.scenario_path() if case.scenario else None,
                                             rows, period, period <= L, REPO)
             c, e = c + cc, e + ee
