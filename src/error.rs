@@ -316,11 +316,16 @@ pub enum Check {
     /// a run without any default or delay: a threshold or a waterfall that trips it in the
     /// base case (review 32c item 4).
     TripsWithoutDefaults,
+    /// A tranche paid principal while a tranche of a more senior class is outstanding and not
+    /// paid by the same pro rata step, in a run without any default or delay: a junior's
+    /// `pay_principal` step without `when = "senior_paid_off"` behind a bullet or scheduled
+    /// senior (review 43c F1).
+    JuniorBeforeSenior,
 }
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 56] = [
+    pub const ALL: [Check; 57] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -377,6 +382,7 @@ impl Check {
         Check::UnreadCpr,
         Check::UnreadRevolving,
         Check::TripsWithoutDefaults,
+        Check::JuniorBeforeSenior,
     ];
 
     /// The name used in `[deal] allow`, in messages and in `warnings.parquet`.
@@ -438,6 +444,7 @@ impl Check {
             Check::UnreadCpr => "unread_cpr",
             Check::UnreadRevolving => "unread_revolving",
             Check::TripsWithoutDefaults => "trips_without_defaults",
+            Check::JuniorBeforeSenior => "junior_before_senior",
         }
     }
 }

@@ -2137,3 +2137,74 @@ fn a_triggers_allow_silences_its_own_load_time_checks() {
     );
     assert!(told(&deal_wide).is_empty());
 }
+
+/// `junior_before_senior` (review 43c F1): a junior paid principal while a more senior tranche
+/// is outstanding, in a run with no default and no delay. On tests/fixtures/hand_worked.toml
+/// (docs in tests/hand_worked.rs), base case, with A a bullet (its principal due on the last
+/// date only) and B's `pay_principal` step (step 6 of `normal`) without its `when =
+/// "senior_paid_off"`: period 1 collects 1,050,000 and pays VAT 1,630.00, the fee 1,000.00 and
+/// A's interest 17,950.68; A's step takes nothing (nothing due), the reserve is at its target,
+/// and B's step repays B's whole 200,000 while A's 1,800,000 is outstanding: the warning, at
+/// period 1, names B, 200000.00, step 6 at `waterfalls.normal[5]` and A. Not warned: the
+/// fixture as it is (the `when` keeps B waiting), A and B in one `order = "pro_rata"` step
+/// (the structure shares on purpose), the deal's own scenario (O2 defaults), and the deal
+/// with `allow = ["junior_before_senior"]`.
+#[test]
+fn a_junior_repaid_before_the_senior_is_a_run_warning() {
+    use ipabs::error::Check;
+    let src =
+        std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
+    let warned = |src: &str, scenario: &ipabs::scenario::Scenario| {
+        let d = ipabs::validate::deal_from_str("hw.toml", src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .deal;
+        let r = ipabs::engine::run(&d, scenario).unwrap_or_else(|e| panic!("{e}"));
+        r.warnings
+            .into_iter()
+            .filter(|w| w.check == Check::JuniorBeforeSenior)
+            .map(|w| (w.period.map(|p| p.0), w.message))
+            .collect::<Vec<_>>()
+    };
+    let base = ipabs::scenario::Scenario::base();
+    let bullet = src.replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"",
+    );
+    let step =
+        "  { action = \"pay_principal\", tranches = [\"B\"], when = \"senior_paid_off\" },\n";
+    assert!(bullet.contains(step) && bullet != src);
+    assert_eq!(warned(&bullet, &base), []);
+    let slip = bullet.replace(
+        step,
+        "  { action = \"pay_principal\", tranches = [\"B\"] },\n",
+    );
+    let w = warned(&slip, &base);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, Some(1));
+    assert_eq!(
+        w[0].1,
+        "tranche `B` (subordinated) is paid 200000.00 of principal on this date by step 6 of \
+         waterfall `normal` (`waterfalls.normal[5]`) while `A` (senior) is outstanding, in a run \
+         with no default and no delay: a junior repaid before the senior; give that step `when = \
+         \"senior_paid_off\"`, or allow it with `allow = [\"junior_before_senior\"]` when the \
+         structure means it (a partial release of the junior)"
+    );
+    let d = ipabs::validate::deal_from_str("hw.toml", &slip)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    assert_eq!(warned(&slip, &d.scenario), [], "O2 defaults");
+    let allowed = slip.replace(
+        "collection_lag_days = 0\n",
+        "collection_lag_days = 0\nallow = [\"junior_before_senior\"]\n",
+    );
+    assert_ne!(allowed, slip);
+    assert_eq!(warned(&allowed, &base), []);
+    let pro_rata = bullet
+        .replace(step, "")
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\", \"B\"], order = \"pro_rata\", amount = \"available\" },\n",
+        );
+    assert!(pro_rata.contains("pro_rata") && !pro_rata.contains(step));
+    assert_eq!(warned(&pro_rata, &base), []);
+}

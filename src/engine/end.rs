@@ -9,7 +9,7 @@ use super::ledger::Account;
 use super::state::Run;
 use crate::deal::TrancheClass;
 use crate::error::{Check, Warning};
-use crate::money::Yuan;
+use crate::money::{Fen, Yuan};
 
 impl Run<'_> {
     /// The run's held warnings and those of its end, in that order.
@@ -132,7 +132,49 @@ impl Run<'_> {
         }
         self.support_without_defaults(&mut warnings);
         self.trips_without_defaults(&mut warnings);
+        self.junior_before_senior(&mut warnings);
         warnings
+    }
+
+    /// [`Check::JuniorBeforeSenior`]: the run's first principal paid to a tranche while a
+    /// tranche of a more senior class was outstanding ([`JuniorFirst`]), in a run with no
+    /// default and no delay. About the date, and naming the step by its key.
+    fn junior_before_senior(&self, warnings: &mut Vec<Warning>) {
+        let deal = self.deal;
+        let Some(x) = &self.first_junior else {
+            return;
+        };
+        if !self.performs() || deal.allow.contains(&Check::JuniorBeforeSenior) {
+            return;
+        }
+        let p = &deal.periods[x.k];
+        let (j, i) = (&deal.tranches[x.junior], &deal.tranches[x.senior]);
+        let when = if i.class == TrancheClass::Senior {
+            "\"senior_paid_off\"".to_string()
+        } else {
+            format!("{{ paid_off = \"{}\" }}", i.name)
+        };
+        warnings.push(Warning::run(
+            Check::JuniorBeforeSenior,
+            &self.scenario.name,
+            Some((p.number, p.date())),
+            format!(
+                "tranche `{}` ({}) is paid {} of principal on this date by step {} of waterfall \
+                 `{}` (`waterfalls.{}[{}]`) while `{}` ({}) is outstanding, in a run with no \
+                 default and no delay: a junior repaid before the senior; give that step `when \
+                 = {when}`, or allow it with `allow = [\"junior_before_senior\"]` when the \
+                 structure means it (a partial release of the junior)",
+                j.name,
+                j.class.name(),
+                Yuan(x.paid).text().as_str(),
+                x.step,
+                deal.waterfalls[x.waterfall].name,
+                deal.waterfalls[x.waterfall].name,
+                x.step - 1,
+                i.name,
+                i.class.name(),
+            ),
+        ));
     }
 
     /// Whether the run's pool had no default and no delay: no realised default, no named
@@ -259,6 +301,24 @@ impl Run<'_> {
             ),
         ));
     }
+}
+
+/// The first principal a run paid to a tranche while a tranche of a more senior class was
+/// outstanding after the step and not in its pro rata share: what
+/// [`Check::JuniorBeforeSenior`] tells.
+#[derive(Debug, Clone, Copy)]
+pub struct JuniorFirst {
+    /// The payment date (index).
+    pub k: usize,
+    /// The waterfall that ran (index into `Deal::waterfalls`).
+    pub waterfall: usize,
+    /// The step, 1-based.
+    pub step: u32,
+    /// The tranche paid, and the more senior one outstanding (indices).
+    pub junior: usize,
+    pub senior: usize,
+    /// The principal the step paid the junior.
+    pub paid: Fen,
 }
 
 /// What to do about a trigger that trips with no default and no delay: the advice of

@@ -320,6 +320,7 @@ impl Run<'_> {
             take(&mut self.support_interest_paid),
             take(&mut self.deferred_interest),
             take(&mut self.named),
+            take(&mut self.principal_before),
         ]);
         for v in [
             take(&mut self.one_off_done),

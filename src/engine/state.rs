@@ -226,6 +226,9 @@ pub(super) struct Run<'a> {
     pub support_interest_paid: Vec<Fen>,
     /// Each `interest_at_maturity` tranche's interest accrued and not yet due (到期一次还本付息).
     pub deferred_interest: Vec<Fen>,
+    /// Each tranche's principal paid on the date before the `pay_principal` step running now
+    /// (what [`Run::first_junior`] compares), kept while no junior was found.
+    pub principal_before: Vec<Fen>,
     /// Whether each support is drawn on this date: not in the scenario's `supports_off`, and
     /// not failed (`support_failures`).
     pub support_on: Vec<bool>,
@@ -341,6 +344,9 @@ pub(super) struct Run<'a> {
     /// repaid before it: a run without defaults or delays that draws one is warned of
     /// ([`Check::SupportWithoutDefaults`](crate::error::Check::SupportWithoutDefaults)).
     pub first_draw: Option<(usize, bool)>,
+    /// The first principal paid to a tranche while a tranche of a more senior class was
+    /// outstanding and not in the same pro rata step ([`super::end::JuniorFirst`]).
+    pub first_junior: Option<super::end::JuniorFirst>,
     /// The first trigger tripped and the payment date (index) it tripped on.
     pub first_trip: Option<(usize, usize)>,
     /// The same, of the triggers the deal does not mean to trip ([`Trigger::trips_by_design`]
@@ -446,6 +452,7 @@ impl<'a> Run<'a> {
             support_interest_owed: b.zeros(deal.supports.len()),
             support_interest_paid: b.zeros(deal.supports.len()),
             deferred_interest: b.zeros(nt),
+            principal_before: b.zeros(nt),
             support_on,
             support_failed: b.flags(deal.supports.len(), false),
             support_failure: vec![None; deal.supports.len()],
@@ -504,6 +511,7 @@ impl<'a> Run<'a> {
             guarantor_owed: 0,
             guarantee_held: 0,
             first_draw: None,
+            first_junior: None,
             first_trip: None,
             first_unplanned: None,
             subrogated: 0,

@@ -359,6 +359,12 @@ impl Run<'_> {
             };
             (cap, due_left)
         };
+        let judge = self.first_junior.is_none();
+        if judge {
+            for &i in ix {
+                self.principal_before[i] = self.paid.principal[i];
+            }
+        }
         match order {
             PrincipalOrder::Sequential => {
                 for &i in ix {
@@ -401,6 +407,43 @@ impl Run<'_> {
                         self.principal_to(step, i, amt);
                     }
                 }
+            }
+        }
+        if judge {
+            self.judge_junior(step, ix, order);
+        }
+    }
+
+    /// Notes the first principal this step paid to a tranche while a tranche of a more senior
+    /// class is outstanding after it and is not in this step's pro rata share (review 43c F1:
+    /// a subordinated step without `when = "senior_paid_off"` behind a bullet senior repaid
+    /// the junior on the first date); [`Check::JuniorBeforeSenior`] tells it.
+    ///
+    /// [`Check::JuniorBeforeSenior`]: crate::error::Check::JuniorBeforeSenior
+    #[cold]
+    #[inline(never)]
+    fn judge_junior(&mut self, step: u32, ix: &[usize], order: PrincipalOrder) {
+        let tranches = &self.deal.tranches;
+        for &j in ix {
+            let paid = self.paid.principal[j] - self.principal_before[j];
+            if paid <= 0 {
+                continue;
+            }
+            let senior = (0..tranches.len()).find(|&i| {
+                tranches[i].class < tranches[j].class
+                    && self.balance[i] > 0
+                    && !(order == PrincipalOrder::ProRata && ix.contains(&i))
+            });
+            if let Some(i) = senior {
+                self.first_junior = Some(super::end::JuniorFirst {
+                    k: self.k,
+                    waterfall: self.wf,
+                    step,
+                    junior: j,
+                    senior: i,
+                    paid,
+                });
+                return;
             }
         }
     }
