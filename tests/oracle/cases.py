@@ -59,6 +59,23 @@ amount = 80000
 date = 2022-09-12
 '''
 
+NANSHAN_CDR_TRIGGER = '''[[triggers]]
+name = "acceleration_cdr"           # 加速清偿事件 (illustrative threshold)
+kind = "acceleration"
+condition = "cumulative_default_ratio_above"
+threshold = 0.10
+waterfall = "accelerated"
+curable = false
+'''
+
+NANSHAN_EOD_TRIGGER = '''[[triggers]]
+name = "eod_senior_interest"        # 违约事件: senior interest not paid in full
+kind = "event_of_default"
+condition = "senior_interest_shortfall"
+waterfall = "accelerated"
+curable = false
+'''
+
 TIANZHI_TRIGGERS = '''[[triggers]]
 name = "acceleration_cdr"
 kind = "acceleration"
@@ -501,6 +518,25 @@ VARIANTS = {
          'asset = { kind = "loan", rate = 0.07, term = 9, frequency = "monthly", repayment = "equal_principal", accrual = "day_count" }')],
     # review 42h: income on cash held (docs/conventions.md "Income on cash held")
     "reinvest": [('calendar = "CN"\n', 'calendar = "CN"\nreinvestment_rate = 0.025\n')],
+    # review 43a: the mezzanine paid in full on the ultimate test (docs/breakeven.md
+    # "Definitions", Paid in full; docs/deal-format.md "[[tranches]]" payment_test)
+    "mezz_ultimate": [('class = "mezzanine"\nbalance = 96000000\n',
+                       'class = "mezzanine"\nbalance = 96000000\npayment_test = "ultimate"\n')],
+    # review 43a: nanshan's two triggers in the other file order, the one tested after the
+    # waterfall first (docs/output.md `first_trigger`: on its first date one tested before the
+    # waterfall before one tested after it)
+    "triggers_swapped": [(NANSHAN_CDR_TRIGGER + "\n" + NANSHAN_EOD_TRIGGER,
+                          NANSHAN_EOD_TRIGGER + "\n" + NANSHAN_CDR_TRIGGER)],
+    # review 43a: the senior EoD replaced by one on senior principal left at legal maturity,
+    # tested after the waterfall: under a full delay without support it first trips after the
+    # run's last waterfall (docs/output.md `first_trigger`, `triggers_tripped`)
+    "legal_maturity_eod": [(TIANZHI_TRIGGERS, TIANZHI_TRIGGERS.split("\n[[triggers]]")[0] + "\n" + '''
+[[triggers]]
+name = "eod_legal_maturity"
+kind = "event_of_default"
+condition = "senior_outstanding_after_legal_maturity"
+waterfall = "accelerated"
+''')],
     "triggers_mix": [
         ('  { action = "pay_principal", tranches = ["A"] },\n  { action = "pay_principal", tranches = ["B"], when = "senior_paid_off" },\n  { action = "pay_residual", tranche = "B", when = "senior_paid_off" },\n]\naccelerated',
          '  { action = "pay_principal", tranches = ["A"] },\n' + TRIGGERS_MIX_NORMAL + ']\naccelerated'),
@@ -789,6 +825,19 @@ def _cases():
     for s in ("two_defaults", "mass_default_support"):
         out.append(Case(f"gdd+facility+unadjusted_accrual/{s}", GDD, f"gdd_{s}.toml", ("facility", "unadjusted_accrual")))
     out.append(Case("gdd+reinvest+unadjusted_accrual/base", GDD, None, ("reinvest", "unadjusted_accrual")))
+    # review 43a: summary.parquet's pricing (docs/scenarios.md "[pricing]"; docs/output.md
+    # "summary.parquet"; docs/analytics.md) and the ultimate payment test
+    out.append(Case("nanshan+triggers_swapped/no_support", NANSHAN, "nanshan_no_support.toml",
+                    ("triggers_swapped",)))
+    out.append(Case("tianzhi+legal_maturity_eod/full_delay_no_support", TIANZHI,
+                    "tianzhi_full_delay_no_support.toml", ("legal_maturity_eod",)))
+    out.append(Case("gdd/pricing_flat", GDD, "gdd_pricing_flat.toml"))
+    out.append(Case("gdd/pricing_curve", GDD, "gdd_pricing_curve.toml"))
+    out.append(Case("gdd+pro_rata_principal/pricing_repaid", GDD, "gdd_pricing_repaid.toml", ("pro_rata_principal",)))
+    for s in ("pricing_loss", "pricing_loss_price"):
+        out.append(Case(f"tianzhi+triggers/{s}", TIANZHI, f"tianzhi_{s}.toml", ("triggers_mix",)))
+    for s in ("late_defaults_no_support", "heavy_no_support"):
+        out.append(Case(f"wenke+mezzanine+ultimate/{s}", WENKE, f"wenke_{s}.toml", ("mezzanine", "mezz_ultimate")))
     return out
 
 

@@ -3,8 +3,10 @@
 Keyed tables are joined on their keys (docs/output.md gives each table's rows); every other
 column is compared with Python equality (Decimal to Decimal, date to date, int, str, None), and
 the row order must be the same. The ledger is compared row by row in order, every column but
-the free-text `reason`.
+the free-text `reason`. summary.parquet (summary.py) is joined on `tranche`: its exact columns
+as the other tables', its f64 measures within `FLOAT_TOLERANCE` (below).
 """
+import math
 import time
 
 import pyarrow.parquet as pq
@@ -17,7 +19,18 @@ KEYS = {
     "support": ("support",),
     "payment_notices": ("period", "tranche"),
 }
+SUMMARY_KEY = ("tranche",)
 LEDGER_UNCOMPARED = ("reason",)
+
+# summary.parquet's f64 statistics (docs/output.md, docs/analytics.md): compared within a
+# relative 1e-9 of ipabs's value; the three solved rates (docs/analytics.md "Root finder":
+# ipabs's root is within 1.01e-12 of the true one, the oracle's within 1e-15) also within an
+# absolute 1e-11, so a rate near 0 is not held to a relative bound below the solver's accuracy.
+# Null must match null, and a float a float.
+FLOAT_TOLERANCE = {c: (1e-9, 0.0) for c in ("wal_years", "price", "macaulay_duration",
+                                            "modified_duration", "convexity")}
+FLOAT_TOLERANCE.update({c: (1e-9, 1e-11) for c in ("yield_at_par", "yield", "spread")})
+max_deviation = {}        # (column, "rel" or "abs"): the largest deviation seen (reported)
 
 
 def read(path):
@@ -26,7 +39,7 @@ def read(path):
 
 def compare_keyed(table, mine, theirs, diffs):
     """Returns (compared, equal); appends (table, key, column, oracle, ipabs) to diffs."""
-    key = KEYS[table]
+    key = SUMMARY_KEY if table == "summary" else KEYS[table]
     mk = [tuple(r[c] for c in key) for r in mine]
     tk = [tuple(r[c] for c in key) for r in theirs]
     m_by, t_by = dict(zip(mk, mine)), dict(zip(tk, theirs))
@@ -56,7 +69,18 @@ def compare_row(table, at, m, t, skip, diffs):
         compared += 1
         mv = m.get(col, "(no such column)")
         tv = t.get(col, "(no such column)")
-        if mv == tv and type(mv) is type(tv):
+        if table == "summary" and col in FLOAT_TOLERANCE and type(mv) is float and type(tv) is float:
+            rel, ab = FLOAT_TOLERANCE[col]
+            dev = abs(mv - tv)
+            if math.isfinite(dev):         # relative where |value| ≥ 1e-6, else absolute
+                kind = "rel" if abs(tv) >= 1e-6 else "abs"
+                key = (col, kind)
+                max_deviation[key] = max(max_deviation.get(key, 0.0), dev / abs(tv) if kind == "rel" else dev)
+            if dev <= rel * abs(tv) + ab:
+                equal += 1
+            else:
+                diffs.append((table, at, col, mv, tv))
+        elif mv == tv and type(mv) is type(tv):
             equal += 1
         else:
             diffs.append((table, at, col, mv, tv))
@@ -82,6 +106,9 @@ def compare_run(rows, outdir, ledger):
         counts[table] = compare_keyed(table, rows[table], read(outdir / f"{table}.parquet"), diffs)
     if ledger:
         counts["ledger"] = compare_ledger(rows["ledger"], read(outdir / "ledger.parquet"), diffs)
+    if "summary" in rows:
+        counts["summary"] = compare_keyed("summary", rows["summary"], read(outdir / "summary.parquet"),
+                                          diffs)
     return counts, diffs
 
 

@@ -22,23 +22,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli                                          # noqa: E402
 from cases import CASES, REPO                       # noqa: E402
-from compare import KEYS, compare_run, report_totals  # noqa: E402
+from compare import KEYS, compare_run, max_deviation, report_totals  # noqa: E402
 from money import NotCovered, OracleError           # noqa: E402
+from summary import summary_rows                   # noqa: E402
 from waterfall import run                           # noqa: E402
 
-TABLES = list(KEYS) + ["ledger"]
+TABLES = list(KEYS) + ["ledger", "summary"]
 
 
 def scenario_of(case, deal):
-    """The scenario the run uses: the file's one [[scenarios]] entry, else the deal's own."""
+    """The scenario the run uses: the file's one [[scenarios]] entry, else the deal's own; and
+    the file's [pricing] table (docs/scenarios.md "[pricing]"), or None."""
     path = case.scenario_path()
     if path is None:
-        return deal.get("scenario", {"name": "base"})
+        return deal.get("scenario", {"name": "base"}), None
     with open(path, "rb") as fh:
-        scenarios = tomllib.load(fh, parse_float=Decimal)["scenarios"]
+        data = tomllib.load(fh, parse_float=Decimal)
+    scenarios = data["scenarios"]
     if len(scenarios) != 1:
         raise ValueError(f"{path.name}: one [[scenarios]] entry per file (ipabs runs them all)")
-    return scenarios[0]
+    return scenarios[0], data.get("pricing")
 
 
 def run_case(case, ipabs, work):
@@ -55,7 +58,9 @@ def run_case(case, ipabs, work):
         return {}, [], f"ipabs exited {proc.returncode}: {proc.stderr.strip()}"
     try:
         deal = tomllib.loads(text, parse_float=Decimal)
-        rows = run(deal, scenario_of(case, deal))
+        scenario, pricing = scenario_of(case, deal)
+        rows = run(deal, scenario)
+        rows["summary"] = summary_rows(rows["_run"], rows, pricing)
         counts, diffs = compare_run(rows, out, case.ledger)
     except NotCovered as e:
         return {}, [], f"the case uses a feature the oracle does not cover: {e}"
@@ -95,6 +100,10 @@ def main(argv):
                       f"oracle={mine!r} ipabs={theirs!r}")
             if diffs:
                 failed_cases += 1
+    if max_deviation:
+        print("\nsummary f64 measures, largest deviation from ipabs (relative; absolute where "
+              "|ipabs| < 1e-6): " + ", ".join(f"{c} {'' if k == 'rel' else 'abs '}{v:.1e}"
+                                               for (c, k), v in sorted(max_deviation.items())))
     return report_totals(totals, TABLES, len(cases), failed_cases, started)
 
 

@@ -139,6 +139,7 @@ class Run:
         self.income_total = 0
         self.periods_run = 0
         self.ledger = []
+        self.ires_of = {}
         self.rows = {t: [] for t in ("tranche_flows", "periods", "pool_flows", "fees",
                                      "payment_notices")}
         if self.reserve:                  # funded at closing: period 0, step 0
@@ -448,6 +449,9 @@ class Run:
                 interest_paid=money(t.int_paid), interest_shortfall=money(t.short),
                 principal_due=money(t.pr_due), principal_paid=money(t.pr_paid),
                 residual_paid=money(t.res_paid), balance_end=money(t.bal), coverage_multiple=t.cov))
+            # for summary.py's paid-in-full test: the per-unit interest 尾差 carried by design
+            # (docs/auditing.md "per_unit = true"), not a column of any table
+            self.ires_of[(period, t.name)] = t.ires
         # docs/output.md "fees.parquet": the taxes in file order, then the fees; a fee's due,
         # paid and arrears include its excess (docs/deal-format.md "Fee mechanics")
         both = lambda a, b: {n: a[n] + b[n] for n in a}
@@ -538,5 +542,9 @@ class Run:
 
 
 def run(deal, scenario):
-    """The oracle's tables for `deal` (parsed TOML) under `scenario` (a [scenario] table)."""
-    return Run(deal, scenario).run()
+    """The oracle's tables for `deal` (parsed TOML) under `scenario` (a [scenario] table); the
+    run itself under `_run` (summary.py reads its tranches, dates and triggers)."""
+    r = Run(deal, scenario)
+    rows = r.run()
+    rows["_run"] = r
+    return rows
