@@ -883,10 +883,10 @@ normal = [
     let e = size(&d, &s.scenarios, &t, &strict).expect_err("A2 fails at one step");
     let e = e.to_string();
     assert!(
-        e.contains("no balance of `A2` keeps AAA: even 10000 fails (coverage)")
+        e.contains("no balance of `A2` keeps AAA: even 10,000.00 fails (coverage)")
             // printed at 4 places
             && e.contains("minimum coverage 1.1995,")
-            && e.contains("; sized before it in this search: `A1` 500000 at AAA"),
+            && e.contains("; sized before it in this search: `A1` 500,000.00 at AAA"),
         "{e}"
     );
 }
@@ -1398,11 +1398,13 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(df.is_none(), "nothing is written");
     assert!(
-        (err.contains("no balance of `A` passes: its rating C allows it up to 600000, and")
-            || err.contains("no balance of `A` passes: its rating C allows it up to 590000, and"))
+        (err.contains("no balance of `A` passes: its rating C allows it up to 600,000.00, and")
+            || err.contains(
+                "no balance of `A` passes: its rating C allows it up to 590,000.00, and"
+            ))
             && err.contains(
                 "to there trips a trigger in the base case, or fails once a trip above it \
-                 switched the waterfall (at 10000, trigger `cover` trips in the base case (no \
+                 switched the waterfall (at 10,000.00, trigger `cover` trips in the base case (no \
                  default, no delay) on 2025-01-10): the rest of the structure"
             )
             && err.contains("give the trigger `allow = [\"trips_without_defaults\"]`"),
@@ -1572,10 +1574,11 @@ normal = [{steps}]
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains(
-            "no balance of `A` passes: its rating C allows it up to 400000, and every balance \
-             from 10000 to there trips a trigger in the base case, or fails once a trip above \
-             it switched the waterfall (at 10000, trigger `top` trips in the base case (no \
-             default, no delay) on 2025-01-10), with M 590000: the rest of the structure"
+            "no balance of `A` passes: its rating C allows it up to 400,000.00, and every \
+             balance from 10,000.00 to there trips a trigger in the base case, or fails once a \
+             trip above it switched the waterfall (at 10,000.00, trigger `top` trips in the \
+             base case (no default, no delay) on 2025-01-10), with M 590,000.00: the rest of \
+             the structure"
         ),
         "{err}"
     );
@@ -1585,8 +1588,8 @@ normal = [{steps}]
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains(
-            "with M 590000 (a target, held at its balance in the deal while `A` is sized: give \
-             it a smaller one there): the rest of the structure"
+            "with M 590,000.00 (a target, held at its balance in the deal while `A` is sized: \
+             give it a smaller one there): the rest of the structure"
         ) && !err.contains("target it too"),
         "{err}"
     );
@@ -1793,7 +1796,7 @@ fn size_at_the_upper_end_of_the_interval() {
     // so no balance of A is paid at R = 100%, and even one step fails against TDR 1.
     let e = size(&d, &s.scenarios, &t, &at_one).expect_err("no balance is paid at R = 100%");
     assert!(
-        e.to_string().contains("even 10000 fails (rating): BDR")
+        e.to_string().contains("even 10,000.00 fails (rating): BDR")
             && e.to_string().contains("against TDR(AAA+) 100.0000%"),
         "{e}"
     );
@@ -1931,6 +1934,7 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         implied_rating: Some(implied.into()),
         implied_rating_at_tdr_high: None,
         implied_rating_at_tdr_low: None,
+        breaking_obligor_default_rate: None,
     };
     let rows = [
         row("A1", dec!(0.32), "AAA"),
@@ -2036,11 +2040,11 @@ fn size_failure_shows_the_failing_step() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("no balance of `A` keeps C: even 10000 fails (rating): BDR "),
+        err.contains("no balance of `A` keeps C: even 10,000.00 fails (rating): BDR "),
         "{err}"
     );
     assert!(
-        err.contains(" against TDR(C) ") && err.contains(", with B 990000"),
+        err.contains(" against TDR(C) ") && err.contains(", with B 990,000.00"),
         "{err}"
     );
     assert!(!out.exists());
@@ -3213,7 +3217,7 @@ fn a_step_with_no_room_says_what_the_tranches_hold() {
     assert!(
         err.contains(
             "--step 2000000 leaves no room to size `A`: `A` and the subordinated `B` hold \
-             1000000 yuan together"
+             1,000,000.00 yuan together"
         ) && err.contains("give a smaller --step"),
         "{err}"
     );
@@ -4056,5 +4060,129 @@ print("ok")
         py.status.success(),
         "{}",
         String::from_utf8_lossy(&py.stderr)
+    );
+}
+
+/// `rate` and `size` apply `breakeven`'s pass rule, whole-obligor loss included (review 43c
+/// F2: they read the BDR alone, so a tranche the largest obligor's default broke within the TDR
+/// passed them and failed `breakeven`). The example deal yongxing with A 110,000,000, a
+/// mezzanine M of 20,000,000 (3.5%, bullet, timely; its interest after A's principal in
+/// `accelerated`)
+/// and B 8,000,000, under pool-only (recoveries 30% after 3 months, the undertaking off).
+/// Firm-01 owes 9,000,000 + 9,000,000 of the pool's 150,000,000: its default alone realises
+/// 18,000,000 / 150,000,000 = 0.12, trips the 10% acceleration on the first date and leaves M's
+/// interest unpaid there, so it breaks M. M's curve break-even is above 0.1376 (the search's
+/// figure, read from `breakeven`, which is the oracle here). With two hand TDRs, X at 0.1376
+/// (between 0.12 and the BDR) and Y at 0.10 (below both): `breakeven` fails X by the obligor
+/// and passes Y; `rating_rows` must say the same and imply Y (it implied X).
+#[test]
+fn rate_fails_a_tranche_a_whole_obligor_loss_breaks_within_the_tdr() {
+    use ipabs::analytics::breakeven::breakeven_one;
+    use ipabs::scenario::RatingTable;
+    let src = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deals/yongxing_guofu_ningbo_2024.toml"),
+    )
+    .expect("deal");
+    let edits = [
+        (
+            "balance = 131000000                 # illustrative split of the public 1.38亿\n",
+            "balance = 110000000\n",
+        ),
+        (
+            "balance = 7000000                   # illustrative; held by the originator (typical, not sourced here)\n",
+            "balance = 8000000\n",
+        ),
+    ];
+    let mut yx3 = src.clone();
+    for (a, b) in edits {
+        assert!(yx3.contains(a), "{a}");
+        yx3 = yx3.replacen(a, b, 1);
+    }
+    // M between A and B, paid after A in both waterfalls.
+    let b_tranche = "[[tranches]]\nname = \"B\"";
+    assert!(yx3.contains(b_tranche));
+    yx3 = yx3.replacen(
+        b_tranche,
+        "[[tranches]]\nname = \"M\"\nclass = \"mezzanine\"\nbalance = 20000000\ncoupon = 0.035\n\
+         amortization = \"bullet\"\nexpected_maturity = 2025-11-14\nrating = \"A\"\n\n[[tranches]]\nname = \"B\"",
+        1,
+    );
+    let normal_a = "  { action = \"pay_interest\", tranches = [\"A\"] },\n";
+    assert_eq!(
+        yx3.matches(normal_a).count(),
+        2,
+        "A's interest in both waterfalls"
+    );
+    // `normal`: M's interest after A's and its principal after A's; `accelerated`: both after
+    // A's principal, from all the cash there is.
+    yx3 = yx3.replacen(
+        normal_a,
+        &format!("{normal_a}  {{ action = \"pay_interest\", tranches = [\"M\"] }},\n"),
+        1,
+    );
+    let a_principal = "  { action = \"pay_principal\", tranches = [\"A\"] },\n";
+    let a_available =
+        "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n";
+    assert!(yx3.contains(a_principal) && yx3.contains(a_available));
+    yx3 = yx3
+        .replacen(
+            a_principal,
+            &format!("{a_principal}  {{ action = \"pay_principal\", tranches = [\"M\"] }},\n"),
+            1,
+        )
+        .replacen(
+            a_available,
+            &format!(
+                "{a_available}  {{ action = \"pay_interest\", tranches = [\"M\"] }},\n  \
+                 {{ action = \"pay_principal\", tranches = [\"M\"], amount = \"available\" }},\n"
+            ),
+            1,
+        );
+    let d = deal_from_str("yx3.toml", &yx3)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let m = d.tranches.iter().position(|t| t.name == "M").expect("M");
+    let set = scenario_set_from_str(
+        "po.toml",
+        "[[scenarios]]\nname = \"pool-only\"\nrecovery_rate = 0.3\nrecovery_lag_months = 3\n\
+         supports_off = [\"shortfall_undertaking\"]\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let row = breakeven_one(&d, &set.scenarios[0], m, &RatingTable::default()).unwrap();
+    assert_eq!(
+        row.breaking_obligor_default_rate,
+        Some(dec!(0.12)),
+        "{row:?}"
+    );
+    assert!(row.bdr().meets(dec!(0.1376)), "{row:?}");
+    assert!(!row.meets(dec!(0.1376)) && row.meets(dec!(0.10)), "{row:?}");
+    let tdr = |rating: &str, t: Decimal| RatingTdr {
+        rating: rating.into(),
+        pool_term: 1.0,
+        horizon_pd: 0.001,
+        simulated: t,
+        multiplier: 1.0,
+        large_obligor: None,
+        tdr: t,
+        tdr_low: t,
+        tdr_high: t,
+    };
+    let tdrs = [tdr("X", dec!(0.1376)), tdr("Y", dec!(0.10))];
+    let rows = rating::rating_rows(&d, &set.scenarios, &tdrs).unwrap();
+    let of_m: Vec<_> = rows.iter().filter(|r| r.tranche == "M").collect();
+    assert_eq!(
+        of_m.iter()
+            .map(|r| (r.rating.as_str(), r.pass))
+            .collect::<Vec<_>>(),
+        [("X", false), ("Y", true)]
+    );
+    assert!(
+        of_m.iter()
+            .all(|r| r.implied_rating.as_deref() == Some("Y"))
+    );
+    assert!(
+        of_m.iter()
+            .all(|r| r.breaking_obligor_default_rate == Some(dec!(0.12)))
     );
 }

@@ -7,11 +7,13 @@
 
 pub mod allocation;
 mod exact;
+mod grouped;
 mod percent;
 mod powers_of_ten;
 pub mod rational;
 
 pub use allocation::{ProRataRounding, pro_rata, pro_rata_fen};
+pub use grouped::{format_money, group_thousands};
 pub use percent::{percent, percent_dp, percent_value};
 pub use rational::{Ratio, Rounding, fen_of, fen_times, mul_pow10_i64, mul_scaled};
 

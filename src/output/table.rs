@@ -238,34 +238,7 @@ fn sum(values: &[Decimal]) -> Option<Decimal> {
         .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v))
 }
 
-/// An amount in yuan with thousands separators and two decimals: `-1,234,567.89`.
-pub fn format_money(amount: Decimal) -> String {
-    let rounded = fen(amount);
-    let text = format!("{:.2}", rounded.abs());
-    let (int_part, frac_part) = text.split_once('.').unwrap_or((text.as_str(), "00"));
-    let mut grouped = String::with_capacity(int_part.len() * 4 / 3 + 4);
-    if rounded.is_sign_negative() && !rounded.is_zero() {
-        grouped.push('-');
-    }
-    grouped.push_str(&group_thousands(int_part));
-    grouped.push('.');
-    grouped.push_str(frac_part);
-    grouped
-}
-
-/// A string of digits with a comma between each group of three from the right:
-/// `1375851` → `1,375,851`.
-pub fn group_thousands(digits: &str) -> String {
-    let n = digits.len();
-    let mut grouped = String::with_capacity(n + n / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (n - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    grouped
-}
+pub use crate::money::{format_money, group_thousands};
 
 /// Terminal cells `text` occupies: 2 for CJK and full-width characters, 1 otherwise
 /// (0 for control characters).

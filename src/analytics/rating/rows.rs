@@ -12,10 +12,51 @@ use crate::error::Result;
 use crate::scenario::{RatingTable, Scenario};
 
 /// The implied rating of a break-even default rate: the highest rating whose TDR it covers.
-pub fn implied_rating(tdrs: &[RatingTdr], bdr: Bdr) -> Option<String> {
+pub fn implied_rating(tdrs: &[RatingTdr], b: impl Into<TrancheBreakeven>) -> Option<String> {
+    let b = b.into();
     tdrs.iter()
-        .find(|t| bdr.meets(t.tdr))
+        .find(|t| b.meets(t.tdr))
         .map(|t| t.rating.clone())
+}
+
+/// A tranche's break-even over several scenarios as the pass rule reads it (docs/rating.md
+/// §6, as docs/breakeven.md's): the minimum [`Bdr`], and the smallest whole-obligor loss that
+/// breaks it in any scenario (review 43c F2: `rate` and `size` read the BDR alone, so a
+/// tranche that the largest obligor's default broke within its TDR passed them and failed
+/// `breakeven`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrancheBreakeven {
+    /// The minimum break-even over the scenarios.
+    pub bdr: Bdr,
+    /// The smallest `breaking_obligor_default_rate` of the scenarios' rows: the realised ratio
+    /// of the fewest largest obligors whose default breaks the tranche; None when no
+    /// whole-obligor loss breaks it in any scenario.
+    pub breaking: Option<Decimal>,
+}
+
+impl TrancheBreakeven {
+    /// Whether it meets the target default rate `tdr`: the break-even covers it, and no
+    /// whole-obligor loss within it breaks the tranche ([`BreakevenRow::meets`] of every
+    /// scenario's row).
+    pub fn meets(&self, tdr: Decimal) -> bool {
+        self.bdr.meets(tdr) && self.breaking.is_none_or(|b| b > tdr)
+    }
+
+    /// Whether the break-even covers `tdr` but a whole-obligor loss within it breaks the
+    /// tranche: what alone fails it.
+    pub fn breaks_in_obligors(&self, tdr: Decimal) -> bool {
+        self.bdr.meets(tdr) && !self.meets(tdr)
+    }
+}
+
+/// A break-even with no whole-obligor loss known to break it.
+impl From<Bdr> for TrancheBreakeven {
+    fn from(bdr: Bdr) -> Self {
+        TrancheBreakeven {
+            bdr,
+            breaking: None,
+        }
+    }
 }
 
 /// The implied ratings of a break-even at the two ends of the TDRs' confidence intervals:
@@ -23,14 +64,18 @@ pub fn implied_rating(tdrs: &[RatingTdr], bdr: Bdr) -> Option<String> {
 /// BDR covers, the second the highest whose `tdr_low` it covers. The implied rating at the
 /// point TDRs lies between the two (the ends bracket each TDR); when they differ, the rating
 /// is not settled by the simulation: the true TDRs could put it anywhere between.
-pub fn implied_rating_range(tdrs: &[RatingTdr], bdr: Bdr) -> (Option<String>, Option<String>) {
+pub fn implied_rating_range(
+    tdrs: &[RatingTdr],
+    b: impl Into<TrancheBreakeven>,
+) -> (Option<String>, Option<String>) {
+    let b = b.into();
     let at_high = tdrs
         .iter()
-        .find(|t| bdr.meets(t.tdr_high))
+        .find(|t| b.meets(t.tdr_high))
         .map(|t| t.rating.clone());
     let at_low = tdrs
         .iter()
-        .find(|t| bdr.meets(t.tdr_low))
+        .find(|t| b.meets(t.tdr_low))
         .map(|t| t.rating.clone());
     (at_high, at_low)
 }
@@ -50,17 +95,18 @@ pub fn min_bdr_in(
     tranche: usize,
     caches: Option<&[ProjectionCache]>,
 ) -> Result<Bdr> {
-    min_bdr_of(deal, scenarios, tranche, caches).map(|(b, _)| b)
+    min_bdr_of(deal, scenarios, tranche, caches).map(|(b, _)| b.bdr)
 }
 
-/// [`min_bdr_in`] with the index of the first scenario that gives the minimum (None without
-/// scenarios): the scenario that binds the tranche's rating.
+/// [`min_bdr_in`] with the smallest whole-obligor loss that breaks the tranche
+/// ([`TrancheBreakeven`]) and the index of the first scenario that gives the minimum break-even
+/// (None without scenarios): the scenario that binds the tranche's rating.
 pub fn min_bdr_of(
     deal: &Deal,
     scenarios: &[Scenario],
     tranche: usize,
     caches: Option<&[ProjectionCache]>,
-) -> Result<(Bdr, Option<usize>)> {
+) -> Result<(TrancheBreakeven, Option<usize>)> {
     let table = RatingTable::default();
     let rows = scenarios
         .par_iter()
@@ -70,8 +116,12 @@ pub fn min_bdr_of(
             breakeven::breakeven_one_in(deal, s, tranche, &table, cache)
         })
         .collect::<Result<Vec<_>>>()?;
+    let breaking = rows
+        .iter()
+        .filter_map(|r| r.breaking_obligor_default_rate)
+        .min();
     // `min_by_key` keeps the first of equal minima: the binding scenario is the earliest.
-    Ok(rows
+    let (bdr, binding) = rows
         .iter()
         .map(BreakevenRow::bdr)
         .enumerate()
@@ -86,7 +136,8 @@ pub fn min_bdr_of(
                 None,
             ),
             |(i, b)| (b, Some(i)),
-        ))
+        );
+    Ok((TrancheBreakeven { bdr, breaking }, binding))
 }
 
 /// One row of `rating.parquet`.
@@ -109,7 +160,8 @@ pub struct RatingRow {
     /// Not paid in full with no defaults in some scenario: no break-even, `pass` is false for
     /// every rating (even one whose TDR is 0) and there is no implied rating.
     pub fails_at_zero: bool,
-    /// BDR ≥ TDR by the pass rule (`Bdr::meets`); false whenever `fails_at_zero`.
+    /// BDR ≥ TDR and no whole-obligor loss within the TDR breaks the tranche, by the pass rule
+    /// ([`TrancheBreakeven::meets`]); false whenever `fails_at_zero`.
     pub pass: bool,
     /// The scenario whose break-even is the minimum (the first such), which binds the rating.
     pub binding_scenario: Option<String>,
@@ -135,6 +187,9 @@ pub struct RatingRow {
     pub implied_rating_at_tdr_high: Option<String>,
     /// The implied rating read at the TDRs' lower ends.
     pub implied_rating_at_tdr_low: Option<String>,
+    /// The smallest whole-obligor loss that breaks the tranche in some scenario
+    /// ([`TrancheBreakeven::breaking`]): a rating whose TDR reaches it does not pass.
+    pub breaking_obligor_default_rate: Option<Decimal>,
 }
 
 impl RatingRow {
@@ -144,6 +199,14 @@ impl RatingRow {
             pays_at_zero: !self.fails_at_zero,
             unbroken: self.passes_at_one,
             rate: self.breakeven_default_rate,
+        }
+    }
+
+    /// The tranche's break-even with the whole-obligor loss that breaks it.
+    pub fn breakeven(&self) -> TrancheBreakeven {
+        TrancheBreakeven {
+            bdr: self.bdr(),
+            breaking: self.breaking_obligor_default_rate,
         }
     }
 }
@@ -160,10 +223,11 @@ pub fn rating_rows(
     // Several tranches' searches share each scenario's projections (one searches alone).
     let caches = ProjectionCache::shared(scenarios.len(), tranches.len());
     for t in tranches {
-        let (bdr, binding) = min_bdr_of(deal, scenarios, t, caches.as_deref())?;
+        let (b, binding) = min_bdr_of(deal, scenarios, t, caches.as_deref())?;
+        let bdr = b.bdr;
         let binding_scenario = binding.map(|i| scenarios[i].name.clone());
-        let implied = implied_rating(tdrs, bdr);
-        let (at_high, at_low) = implied_rating_range(tdrs, bdr);
+        let implied = implied_rating(tdrs, b);
+        let (at_high, at_low) = implied_rating_range(tdrs, b);
         for r in tdrs {
             rows.push(RatingRow {
                 deal: deal.name.clone(),
@@ -173,7 +237,7 @@ pub fn rating_rows(
                 breakeven_default_rate: bdr.rate,
                 passes_at_one: bdr.unbroken,
                 fails_at_zero: !bdr.pays_at_zero,
-                pass: bdr.meets(r.tdr),
+                pass: b.meets(r.tdr),
                 binding_scenario: binding_scenario.clone(),
                 pool_term: r.pool_term,
                 horizon_pd: r.horizon_pd,
@@ -185,6 +249,7 @@ pub fn rating_rows(
                 implied_rating: implied.clone(),
                 implied_rating_at_tdr_high: at_high.clone(),
                 implied_rating_at_tdr_low: at_low.clone(),
+                breaking_obligor_default_rate: b.breaking,
             });
         }
     }

@@ -16,6 +16,7 @@ use crate::analytics::breakeven::Bdr;
 use crate::deal::{Amortization, Deal, TrancheClass, TriggerCondition};
 use crate::engine::{self, DealPlan, ObligorRows, ProjectionCache, RunMemo, TRIPS_ADVICE};
 use crate::error::{Check, Error, Result};
+use crate::money::format_money;
 use crate::scenario::Scenario;
 
 /// What `ipabs size` is asked.
@@ -102,7 +103,9 @@ pub struct SizeStep {
     pub breakeven_default_rate: Decimal,
     /// The target rating's TDR: the point estimate or its upper end (`tdr_at`).
     pub target_default_rate: Decimal,
-    /// BDR ≥ TDR + margin by the pass rule (`Bdr::meets`); false whenever `fails_at_zero`.
+    /// BDR ≥ TDR + margin, and no whole-obligor loss within TDR + margin breaks the tranche,
+    /// by the pass rule ([`TrancheBreakeven::meets`](super::TrancheBreakeven::meets)); false
+    /// whenever `fails_at_zero`.
     pub rating_ok: bool,
     /// The tranche's minimum coverage multiple in the base case (None: not computed for it).
     pub min_coverage_multiple: Option<Decimal>,
@@ -129,6 +132,10 @@ pub struct SizeStep {
     /// The trigger the base case trips with no default and no delay, when it does
     /// (`trips_without_defaults`), which fails the step (since session 41, review 40d F1).
     pub base_case_trigger: Option<BaseTrigger>,
+    /// The smallest whole-obligor loss that breaks the tranche at this balance in some
+    /// scenario (the realised ratio of the fewest largest obligors defaulting at once); None
+    /// when none does. At most TDR + margin, it fails `rating_ok` (review 43c F2).
+    pub breaking_obligor_default_rate: Option<Decimal>,
 }
 
 /// A trigger the base case trips with no default and no delay: the structure accelerates (or
@@ -201,10 +208,20 @@ fn failed_step(s: &SizeStep, d: &Deal, margin: Decimal) -> String {
         .tranches
         .iter()
         .filter(|x| x.name != s.tranche)
-        .map(|x| format!("{} {}", x.name, x.balance))
+        .map(|x| format!("{} {}", x.name, format_money(x.balance)))
         .collect();
+    // A whole-obligor loss within the bar that breaks the tranche, when the BDR alone meets it
+    // (review 43c F2).
+    let tdr = s.target_default_rate + margin;
+    let obligors = match s.breaking_obligor_default_rate {
+        Some(b) if s.bdr().meets(tdr) && b <= tdr => format!(
+            ", and the largest obligors defaulting at once (a realised {}) break it within it",
+            pct(b)
+        ),
+        _ => String::new(),
+    };
     format!(
-        ": BDR {bdr} against TDR({}) {}{bar}{coverage}{trigger}, with {}",
+        ": BDR {bdr} against TDR({}) {}{bar}{obligors}{coverage}{trigger}, with {}",
         s.target_rating,
         pct(s.target_default_rate),
         others.join(", ")
@@ -552,8 +569,9 @@ impl Search<'_> {
         steps: &mut Vec<SizeStep>,
     ) -> Result<Eval> {
         self.set(d, t, idx, issue);
-        let (bdr, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
-        let rating_ok = bdr.meets(t.tdr + self.opts.margin);
+        let (b, binding) = min_bdr_of(d, self.scenarios, t.index, Some(&self.caches))?;
+        let bdr = b.bdr;
+        let rating_ok = b.meets(t.tdr + self.opts.margin);
         // The base case: its coverage, and a trigger it trips with no default.
         let (cov, coverage_at, trigger) = match self.opts.coverage_basis {
             CoverageBasis::Engine => {
@@ -603,6 +621,7 @@ impl Search<'_> {
             min_coverage_date: e.coverage_at.as_ref().map(|c| c.date),
             coverage_basis: self.opts.coverage_basis,
             base_case_trigger: e.trigger.clone(),
+            breaking_obligor_default_rate: b.breaking,
         });
         Ok(e)
     }
@@ -625,9 +644,9 @@ impl Search<'_> {
                      tranche keeps at least one step",
                     t.name,
                     d.tranches[sub].name,
-                    (d.tranches[t.index].balance + d.tranches[sub].balance).round_dp(2)
+                    format_money(d.tranches[t.index].balance + d.tranches[sub].balance)
                 ),
-                _ => format!("the pool holds {} yuan", d.pool_balance().round_dp(2)),
+                _ => format!("the pool holds {} yuan", format_money(d.pool_balance())),
             };
             return Err(Error::Usage(format!(
                 "--step {} leaves no room to size `{}`: {held}; give a smaller --step, or check \
@@ -667,7 +686,7 @@ impl Search<'_> {
             scenario.name,
             crate::money::percent_dp(b.rate, 4),
             b.what.name(),
-            b.amount.round_dp(2),
+            format_money(b.amount),
             match b.what {
                 BreachKind::Interest => format!("on {}", b.date),
                 BreachKind::Principal => format!("after the last payment date ({})", b.date),
@@ -721,7 +740,7 @@ impl Search<'_> {
                     "no balance of `{}` keeps {}: even {} fails ({}){}{}{breach}",
                     t.name,
                     t.rating,
-                    self.opts.step,
+                    format_money(self.opts.step),
                     low.binding(),
                     steps
                         .last()
@@ -768,7 +787,7 @@ impl Search<'_> {
                 return Err(self.trips_throughout(d, t, r, &tripped));
             }
             if r - idx > MAX_TRIGGER_WALK {
-                let money = |i: u64| self.opts.step * Decimal::from(i);
+                let money = |i: u64| format_money(self.opts.step * Decimal::from(i));
                 return Err(Error::Usage(format!(
                     "`{}`: every balance from {} down to {} trips a trigger in the base case, or \
                      fails once a trip above it switched the waterfall (the last tried: {}): more \
@@ -853,9 +872,11 @@ impl Search<'_> {
                 true => format!(
                     "{} {} (a target, held at its balance in the deal while `{}` is sized: give \
                      it a smaller one there)",
-                    x.name, x.balance, t.name
+                    x.name,
+                    format_money(x.balance),
+                    t.name
                 ),
-                false => format!("{} {}", x.name, x.balance),
+                false => format!("{} {}", x.name, format_money(x.balance)),
             })
             .collect();
         let with = match held.is_empty() {
@@ -893,9 +914,9 @@ impl Search<'_> {
                 Some(_) => " and the minimum coverage allow",
                 None => " allows",
             },
-            self.opts.step * Decimal::from(r),
-            self.opts.step,
-            self.opts.step,
+            format_money(self.opts.step * Decimal::from(r)),
+            format_money(self.opts.step),
+            format_money(self.opts.step),
             tripped.text(),
         ))
     }
@@ -1077,7 +1098,7 @@ fn sized_before(e: Error, targets: &[Target], found: &[Option<Found>], step: Dec
                 format!(
                     "`{}` {} at {}",
                     t.name,
-                    step * Decimal::from(f.idx),
+                    format_money(step * Decimal::from(f.idx)),
                     t.rating
                 )
             })

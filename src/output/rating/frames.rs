@@ -64,7 +64,8 @@ pub fn distribution_frame(deal: &str, points: &[DistributionPoint]) -> Result<Da
 /// `rating.parquet`: deal, tranche, rating, target_default_rate, breakeven_default_rate, pass,
 /// implied_rating, passes_at_one, fails_at_zero, binding_scenario, pd_at_term,
 /// simulated_default_rate, single_obligor_multiplier, large_obligor_default_rate,
-/// pool_term_years, tdr_low, tdr_high, implied_rating_at_tdr_high, implied_rating_at_tdr_low.
+/// pool_term_years, tdr_low, tdr_high, implied_rating_at_tdr_high, implied_rating_at_tdr_low,
+/// breaking_obligor_default_rate.
 pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
     let f = RATING_FILE;
     frame(
@@ -167,6 +168,12 @@ pub fn rating_frame(rows: &[RatingRow]) -> Result<DataFrame, Error> {
                     .map(|r| r.implied_rating_at_tdr_low.as_deref())
                     .collect::<Vec<Option<&str>>>(),
             ),
+            decimals(
+                f,
+                "breaking_obligor_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| r.breaking_obligor_default_rate),
+            )?,
         ],
     )
 }
@@ -362,6 +369,12 @@ pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
                     .map(|r| r.base_case_trigger.as_ref().map(|t| t.date))
                     .collect::<Vec<Option<chrono::NaiveDate>>>(),
             ),
+            decimals(
+                f,
+                "breaking_obligor_default_rate",
+                RATIO_SCALE,
+                rows.iter().map(|r| r.breaking_obligor_default_rate),
+            )?,
         ],
     )
 }

@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 
 use crate::analytics::rating::size::{SizeStep, Sized, TdrAt};
 use crate::analytics::rating::{
-    DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr, Substitution, implied_rating_range,
+    DistributionPoint, LOSS_DP, McTranche, RatingRow, RatingTdr, Substitution, implied_rating,
+    implied_rating_range,
 };
 use crate::error::Error;
 use crate::output::parquet::{MONEY_SCALE, RATIO_SCALE};

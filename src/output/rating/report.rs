@@ -12,7 +12,7 @@ fn sampling_note(tdrs: &[RatingTdr], r: &RatingRow) -> String {
     if r.fails_at_zero {
         return String::new();
     }
-    let (at_high, at_low) = implied_rating_range(tdrs, r.bdr());
+    let (at_high, at_low) = implied_rating_range(tdrs, r.breakeven());
     if at_high == at_low {
         return String::new();
     }
@@ -59,7 +59,7 @@ pub fn rate_table(
     }
     out.push_str(
         "\ntranche (BDR: minimum over the scenarios; the rating is the highest whose TDR the BDR \
-         meets)\n",
+         meets and no whole-obligor loss within it breaks the tranche)\n",
     );
     let w = name_width(rows.iter().map(|r| r.tranche.as_str()));
     let mut seen = Vec::new();
@@ -95,8 +95,17 @@ pub fn rate_table(
             (None, true) => "none",
             (None, false) => "none (below every TDR)",
         };
+        // A whole-obligor loss that lowers the rating the BDR alone gives (review 43c F2).
+        let obligors = match r.breaking_obligor_default_rate {
+            Some(b) if implied_rating(tdrs, r.bdr()) != r.implied_rating => format!(
+                "  (the largest obligors defaulting at once, a realised {}, break it: a rating \
+                 whose TDR reaches that fails, as in `breakeven`)",
+                pct(b)
+            ),
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "  {}  BDR {}  implied rating {implied}{note}{}\n",
+            "  {}  BDR {}  implied rating {implied}{note}{obligors}{}\n",
             pad(&r.tranche, w),
             r.bdr().text(),
             sampling_note(tdrs, r),
@@ -329,7 +338,8 @@ pub fn size_table(steps: &[SizeStep], sized: &[Sized], margin: Decimal, tdr_at: 
     }
     if !margin.is_zero() {
         out.push_str(&format!(
-            "pass: BDR ≥ TDR + the margin {} ({} points), or paid in full at R = 100%\n",
+            "pass: BDR ≥ TDR + the margin {} ({} points), a BDR shown ≥ (paid in full at R = \
+             100%) included, and no whole-obligor loss within it breaks the tranche\n",
             margin.normalize(),
             crate::money::percent_value(margin, 0).unwrap_or(margin)
         ));
