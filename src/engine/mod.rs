@@ -117,6 +117,22 @@ pub fn run_restated(
     // The reported dates were paid at the contractual coupons: a stress of the rest applies
     // after them (review 43d F1).
     st.coupons = rates::coupons_known_through(deal, scenario, last_reported)?;
+    // The last reported date looks ahead at the contractual coupons too (review 43f F2: its
+    // reserve target read the next date's stressed interest, and a report of the deal's own
+    // figures differed under `coupon_shift`).
+    if let Some(l) = last_reported.filter(|&l| l + 1 < deal.periods.len()) {
+        let contractual = rates::coupons_known_through(deal, scenario, Some(l + 1))?;
+        let next = (0..deal.tranches.len())
+            .map(|i| {
+                contractual
+                    .get(i)
+                    .and_then(|c| c.get(l + 1))
+                    .copied()
+                    .unwrap_or(deal.tranches[i].coupon)
+            })
+            .collect();
+        st.lookahead_coupons = Some((l, next));
+    }
     // The last reported date runs as the plan's last when the reports of every date up to it
     // give each tranche's principal, adding up to its balance (review 31f item 1: run as an
     // ordinary date, it left its residual and reserve in the plan).

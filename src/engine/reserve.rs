@@ -32,7 +32,10 @@ impl Run<'_> {
         let mut need: Fen = 0;
         for &i in self.senior {
             // The next date's interest on today's balance, without arrears.
-            let coupon = self.coupon_rate(i, k + 1);
+            let coupon = match &self.lookahead_coupons {
+                Some((last, c)) if *last == k => c[i],
+                _ => self.coupon_rate(i, k + 1),
+            };
             need += self.money(self.target_balance(i, after_due), &[coupon], src.year);
         }
         for (j, fee) in deal.fees.iter().enumerate() {

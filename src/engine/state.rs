@@ -199,6 +199,11 @@ pub(super) struct Run<'a> {
     /// Each floating tranche's coupon per payment date ([`super::rates::tranche_coupons`]);
     /// empty for a fixed coupon.
     pub coupons: Vec<Vec<Decimal>>,
+    /// `reconcile`: the last reported date (index) and each tranche's contractual coupon of the
+    /// date after it, which that date's look ahead (a reserve target on the next date's
+    /// interest) reads: the trustee sized it so, while the date after is stressed (review 43f
+    /// F2). None in every other run.
+    pub lookahead_coupons: Option<(usize, Vec<Decimal>)>,
     /// Sum of the tranches' initial balances.
     pub issue_size: Fen,
     pub collection: Fen,
@@ -432,6 +437,7 @@ impl<'a> Run<'a> {
             year_fraction: &plan.year_fraction,
             support_interest: plan.support_interest,
             coupons: super::rates::tranche_coupons(deal, scenario)?,
+            lookahead_coupons: None,
             senior: &plan.senior,
             issue_size: plan.issue_size,
             collection: 0,
