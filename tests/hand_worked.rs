@@ -1730,6 +1730,44 @@ fn interest_at_maturity_repaid_early_in_part_stays_deferred() {
     assert_eq!(tranche_row(&r, "A", 3).interest_due, dec!(44852.04));
 }
 
+/// The same early payment shared by a `pro_rata` step (review 43f F3: it was paid in list
+/// order). A split into A1 and A2 of 900,000 each, both bullets at 4% paying interest at
+/// maturity, repaid by one `pay_principal ["A1", "A2"], order = "pro_rata", amount =
+/// "available"` step: each defers 900,000 × 0.04 × 91/365 = 8,975.342… → 8,975.34 on period 1,
+/// and the step's 9,000.00 (as above) is shared in proportion to the deferrals, equal here:
+/// 4,500.00 each (it paid A1 8,975.34 and A2 24.66), 4,475.34 of each staying deferred. The
+/// last date owes each 4,475.34 + 2 × 8,975.34 = 22,426.02.
+#[test]
+fn interest_at_maturity_repaid_early_by_a_pro_rata_step_is_shared() {
+    let src = fixture()
+        .replace(
+            "name = \"A\"\nclass = \"senior\"\nbalance = 1800000\ncoupon = 0.04\namortization = \"pass_through\"",
+            "name = \"A1\"\nclass = \"senior\"\nbalance = 900000\ncoupon = 0.04\namortization = \"bullet\"\n\
+             interest_at_maturity = true\n\n[[tranches]]\nname = \"A2\"\nclass = \"senior\"\nbalance = 900000\n\
+             coupon = 0.04\namortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace(
+            "  { action = \"pay_interest\", tranches = [\"A\"] },\n  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_interest\", tranches = [\"A1\", \"A2\"] },\n  { action = \"pay_principal\", tranches = [\"A1\", \"A2\"], order = \"pro_rata\", amount = \"available\" },\n",
+        )
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6\nrecovery_lag_months = 3",
+            "defaults = [ { obligor = \"O2\", date = 2024-03-01 }, { obligor = \"O1\", date = 2024-03-01 } ]\nrecovery_rate = 0.005\nrecovery_lag_months = 1\nsupports_off = [\"undertaking\"]",
+        );
+    assert!(src.contains("name = \"A2\"") && src.contains("order = \"pro_rata\", amount"));
+    assert!(src.contains("recovery_rate = 0.005\n"));
+    let r = run_source(&src);
+    for t in ["A1", "A2"] {
+        let x = tranche_row(&r, t, 1);
+        assert_eq!(
+            (x.interest_paid, x.interest_shortfall),
+            (dec!(4500.00), dec!(0)),
+            "{t}"
+        );
+        assert_eq!(tranche_row(&r, t, 3).interest_due, dec!(22426.02), "{t}");
+    }
+}
+
 /// `reconcile` of interest paid before maturity (review 32e item 3): period 1 reports A's
 /// 17,950.68 paid, its own accrual. It comes off what is deferred: the last date owes the
 /// other two accruals, 35,901.36, and A is paid 17,950.68 + 35,901.36 = 53,852.04 over its

@@ -141,6 +141,20 @@ fn hledger_checks_every_example_deal_and_a_reconcile() {
         "--scenario".into(),
         grid.to_string_lossy().into_owned(),
     ]);
+    // Two scenario names that clean to one account name, `a_b` (review 43f F1): `a_b` and
+    // `a_b~2`, each asserted on its own.
+    let names = scratch.path().join("names.toml");
+    std::fs::write(
+        &names,
+        "[[scenarios]]\nname = \"a:b\"\n\n[[scenarios]]\nname = \"a_b\"\ndefault_rate = 0.05\n",
+    )
+    .expect("write");
+    cases.push(vec![
+        "run".into(),
+        repo("tests/fixtures/hand_worked.toml"),
+        "--scenario".into(),
+        names.to_string_lossy().into_owned(),
+    ]);
     cases.push(vec![
         "reconcile".into(),
         repo("tests/fixtures/auditing.toml"),

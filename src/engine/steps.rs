@@ -330,19 +330,8 @@ impl Run<'_> {
         // deferred interest waited for the next date). What the cash does not cover stays
         // deferred (review 43b F1: it all fell due, and the rest was a shortfall that tripped
         // an event of default, while a step with no cash left it deferred).
-        if mode == PrincipalAmount::Available {
-            for &i in ix {
-                if self.deferred_interest[i] > 0 && self.collection > 0 && self.balance[i] > 0 {
-                    let owed = (self.due.interest[i] - self.paid.interest[i]).max(0);
-                    let early = self.deferred_interest[i].min(self.collection - owed);
-                    if early <= 0 {
-                        continue;
-                    }
-                    self.deferred_interest[i] -= early;
-                    self.due.interest[i] += early;
-                    self.pay_interest(step, &[i], Movement::PayInterest);
-                }
-            }
+        if mode == PrincipalAmount::Available && ix.iter().any(|&i| self.deferred_interest[i] > 0) {
+            self.pay_deferred_early(step, ix, order);
         }
         // Most each tranche can take in this step, and what is contractually due.
         let cap_of = |run: &Run, i: usize| -> (Fen, Fen) {
@@ -411,6 +400,50 @@ impl Run<'_> {
         }
         if judge {
             self.judge_junior(step, ix, order);
+        }
+    }
+
+    /// Before an `amount = "available"` step repays tranches whose interest waits for their
+    /// maturity: what is deferred, paid first as interest from the step's cash left after the
+    /// tranches' interest owed on the date, in the step's order (a `pro_rata` step shares it
+    /// in proportion to what each has deferred, by the deal's pro rata rule; review 43f F3: it
+    /// was paid in list order); what the cash does not cover stays deferred, no shortfall.
+    #[cold]
+    #[inline(never)]
+    fn pay_deferred_early(&mut self, step: u32, ix: &[usize], order: PrincipalOrder) {
+        let owed: Fen = ix
+            .iter()
+            .map(|&i| (self.due.interest[i] - self.paid.interest[i]).max(0))
+            .sum();
+        let mut cash = (self.collection - owed).max(0);
+        let deferred: Vec<(usize, Fen)> = ix
+            .iter()
+            .filter(|&&i| self.deferred_interest[i] > 0 && self.balance[i] > 0)
+            .map(|&i| (i, self.deferred_interest[i]))
+            .collect();
+        let total: Fen = deferred.iter().map(|x| x.1).sum();
+        if cash <= 0 || total <= 0 {
+            return;
+        }
+        let shares: Vec<(usize, Fen)> = match order {
+            PrincipalOrder::Sequential => deferred
+                .iter()
+                .map(|&(i, d)| {
+                    let x = d.min(cash);
+                    cash -= x;
+                    (i, x)
+                })
+                .collect(),
+            PrincipalOrder::ProRata => {
+                pro_rata_fen(cash.min(total), &deferred, self.deal.pro_rata_rounding)
+            }
+        };
+        for (i, early) in shares {
+            if early > 0 {
+                self.deferred_interest[i] -= early;
+                self.due.interest[i] += early;
+                self.pay_interest(step, &[i], Movement::PayInterest);
+            }
         }
     }
 

@@ -17,7 +17,7 @@ const COMMODITY: &str = "CNY";
 /// The journal of `runs` (one deal, each run a scenario), as text.
 pub fn journal_text(deal: &str, runs: &[PricedRun]) -> String {
     let mut out = String::new();
-    let scenarios: Vec<String> = runs.iter().map(|r| clean(&r.run.scenario)).collect();
+    let scenarios = top_names(runs.iter().map(|r| r.run.scenario.as_str()));
     let _ = writeln!(
         out,
         "; ipabs {} journal of deal `{}`, scenario(s) {} (docs/output.md, \"Journal\").\n\
@@ -28,24 +28,42 @@ pub fn journal_text(deal: &str, runs: &[PricedRun]) -> String {
         clean(deal),
         scenarios.join(", "),
     );
-    for r in runs {
-        run_journal(&mut out, &r.run);
+    for (r, top) in runs.iter().zip(&scenarios) {
+        run_journal(&mut out, &r.run, top);
     }
     out
 }
 
-/// The transactions of one run, each date's balance assertions after its movements.
-fn run_journal(out: &mut String, run: &RunResult) {
-    let top = clean(&run.scenario);
+/// Each scenario's top account: its name [`clean`]ed, and `~2`, `~3`, … after a name an
+/// earlier scenario's cleans to, so that no two scenarios share an account (review 43f F1:
+/// `a:b` and `a_b` shared one, and their assertions failed).
+fn top_names<'a>(scenarios: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut tops: Vec<String> = Vec::new();
+    for name in scenarios {
+        let base = clean(name);
+        let mut top = base.clone();
+        let mut n = 1;
+        while tops.contains(&top) {
+            n += 1;
+            top = format!("{base}~{n}");
+        }
+        tops.push(top);
+    }
+    tops
+}
+
+/// The transactions of one run under its top account `top`, each date's balance assertions
+/// after its movements.
+fn run_journal(out: &mut String, run: &RunResult, top: &str) {
     let mut periods = run.periods.iter().peekable();
     for e in &run.ledger {
         while let Some(p) = periods.next_if(|p| p.period < e.period) {
-            assertions(out, &top, p);
+            assertions(out, top, p);
         }
-        movement(out, &top, &run.accounts, e);
+        movement(out, top, &run.accounts, e);
     }
     for p in periods {
-        assertions(out, &top, p);
+        assertions(out, top, p);
     }
 }
 
@@ -156,6 +174,12 @@ mod tests {
         assert_eq!(fen_text(5), "0.05");
         assert_eq!(fen_text(-123_456), "-1234.56");
         assert_eq!(fen_text(100), "1.00");
+    }
+
+    #[test]
+    fn colliding_scenario_names_get_their_own_accounts() {
+        let tops = top_names(["a:b", "a_b", "x  y", "x y", "a_b", "a_b~2"].into_iter());
+        assert_eq!(tops, ["a_b", "a_b~2", "x y", "x y~2", "a_b~3", "a_b~2~2"]);
     }
 
     #[test]
