@@ -3304,3 +3304,59 @@ fn a_report_of_the_deals_own_figures_reconciles_under_a_coupon_stress() {
         );
     }
 }
+
+/// A report that keeps deferred interest deferred where the waterfall paid it early (review
+/// 43f F5). tests/fixtures/hand_worked.toml with A a bullet paying interest at maturity, repaid
+/// by `amount = "available"`, base case. Period 1 as reported: pool principal 5,000 and interest
+/// 5,000; VAT 0.0326 × 5,000 = 163.00 and the fee 1,000 leave 8,837.00, which the waterfall pays
+/// A early out of its deferred 1,800,000 × 0.04 × 91/365 = 17,950.68; the report pays A nothing
+/// and keeps the 8,837.00 in the collection account. Two lines differ (A's interest −8,837.00,
+/// the account +8,837.00); the 8,837.00 goes back to the deferral: A's row of period 1 has no
+/// interest due and no shortfall, and no distribution flag (未按约定分配) is raised, where it
+/// had a shortfall of 8,837.00 and the flag.
+#[test]
+fn a_report_keeping_the_deferral_is_no_shortfall() {
+    let src = read("tests/fixtures/hand_worked.toml")
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
+        );
+    assert!(src.contains("amount = \"available\"") && src.contains("interest_at_maturity"));
+    let d = deal_from_str("iam.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let report = "[actuals]\ndeal = \"hand-worked\"\n\n[[periods]]\nperiod = 1\n\
+                  payment_date = 2024-04-01\npool = { principal = 5000, interest = 5000 }\n\
+                  tranches.A = { interest = 0, principal = 0 }\n\
+                  tranches.B = { interest = 0, principal = 0 }\n\
+                  accounts = { collection = \"8837.00\" }\n";
+    let a = actuals_from_str("act.toml", report, &d).unwrap_or_else(|e| panic!("{e}"));
+    let base = ipabs::scenario::Scenario::base();
+    let r = reconcile(&d, &base, &a).unwrap_or_else(|e| panic!("{e}"));
+    let diffs: Vec<_> = r
+        .differences()
+        .map(|l| (l.line, l.item.as_str(), l.model, l.actual))
+        .collect();
+    assert_eq!(
+        diffs,
+        [
+            ("interest", "A", dec!(8837.00), dec!(0.00)),
+            ("account", "collection", dec!(0.00), dec!(8837.00))
+        ]
+    );
+    let a1 = r
+        .run
+        .tranche_flows
+        .iter()
+        .find(|f| f.period == 1 && f.tranche == "A")
+        .expect("row");
+    assert_eq!(
+        (a1.interest_due, a1.interest_paid, a1.interest_shortfall),
+        (dec!(0), dec!(0), dec!(0))
+    );
+    assert!(!r.in_life[0].distribution_flag);
+}

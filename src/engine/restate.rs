@@ -502,6 +502,25 @@ impl Run<'_> {
                 if early > 0 && deal.tranches[i].interest_at_maturity {
                     self.deferred_interest[i] = (self.deferred_interest[i] - early).max(0);
                 }
+                // Reported below the waterfall's payment of a tranche whose deferred interest
+                // the waterfall paid early on the date: up to that early payment, what was not
+                // paid stays deferred, no shortfall (review 43f F5: it was carried as unpaid
+                // interest and told as not paid as agreed, 未按约定分配).
+                if di < 0 {
+                    let k = self.k;
+                    let paid_early: Fen = self
+                        .early_deferred
+                        .iter()
+                        .filter(|&&(d, t, _)| d == k && t == i)
+                        .map(|x| x.2)
+                        .sum();
+                    let back = (-di).min(paid_early).min(self.interest_carry[i]);
+                    if back > 0 {
+                        self.deferred_interest[i] += back;
+                        self.interest_carry[i] -= back;
+                        self.due.interest[i] -= back;
+                    }
+                }
             }
             if let Some(x) = a.principal.get(i).copied().flatten() {
                 dp = (to_fen(x) - self.paid.principal[i]).min(self.balance[i]);

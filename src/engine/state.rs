@@ -231,6 +231,10 @@ pub(super) struct Run<'a> {
     pub support_interest_paid: Vec<Fen>,
     /// Each `interest_at_maturity` tranche's interest accrued and not yet due (到期一次还本付息).
     pub deferred_interest: Vec<Fen>,
+    /// Each early payment of deferred interest (an `amount = "available"` step): the payment
+    /// date (index), the tranche and the amount; what a restated report that paid less gives
+    /// back to the deferral (review 43f F5). Empty unless a deal defers interest.
+    pub early_deferred: Vec<(usize, usize, Fen)>,
     /// Each tranche's principal paid on the date before the `pay_principal` step running now
     /// (what [`Run::first_junior`] compares), kept while no junior was found.
     pub principal_before: Vec<Fen>,
@@ -459,6 +463,7 @@ impl<'a> Run<'a> {
             support_interest_paid: b.zeros(deal.supports.len()),
             deferred_interest: b.zeros(nt),
             principal_before: b.zeros(nt),
+            early_deferred: Vec::new(),
             support_on,
             support_failed: b.flags(deal.supports.len(), false),
             support_failure: vec![None; deal.supports.len()],

@@ -442,6 +442,7 @@ impl Run<'_> {
             if early > 0 {
                 self.deferred_interest[i] -= early;
                 self.due.interest[i] += early;
+                self.early_deferred.push((self.k, i, early));
                 self.pay_interest(step, &[i], Movement::PayInterest);
             }
         }
