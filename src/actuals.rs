@@ -54,6 +54,10 @@ pub struct ActualPeriod {
     pub pool: Collections,
     /// Per obligor, indexed like `deal.obligors`, when the file gives them.
     pub obligors: Option<Vec<Collections>>,
+    /// Where each obligor's entry is in the file (`file:line:column: periods[i].obligors[j]`),
+    /// indexed like `deal.obligors`; empty for an obligor the period leaves out, and no entry
+    /// without obligors (for a warning found once the projection is known, `actuals_arrears`).
+    pub obligor_locations: Vec<String>,
     /// Paid per tax, fee and support (draws), indexed like the deal's lists.
     pub taxes: Vec<Option<Decimal>>,
     /// Paid per fee (`fees.NAME`), indexed like `deal.fees`.

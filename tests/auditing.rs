@@ -3360,3 +3360,101 @@ fn a_report_keeping_the_deferral_is_no_shortfall() {
     );
     assert!(!r.in_life[0].distribution_flag);
 }
+
+/// An obligor's reported balance is rolled forward as the pool's is (review 43d F2), a pool
+/// `balance_end` is taken beside obligors that give none (43d F3), and an arrears warning is
+/// at the obligor's entry (43d F5). tests/fixtures/auditing.toml: one obligor O1 of 1,000,000
+/// (400,000 + 300,000 + 300,000).
+/// * Period 1 reports O1's 400,000 of principal and 20,000 of interest with `balance_end =
+///   590000`: its roll-forward is 1,000,000 − 400,000 = 600,000, so 10,000 of its balance is not
+///   explained: an `actuals_pool` warning at `periods[0].obligors[0].balance_end` (it was told
+///   at the period, or not at all beside other obligors), and the pool's balance after period
+///   1 is the obligors' 590,000.00, as the rows say.
+/// * The same period as a pool table with `balance_end = 600000` beside the obligor without
+///   one: accepted (it was refused with an error listing equal totals), no warning.
+/// * O1 paying 300,000 + 20,000 of its 420,000 due and no default: in arrears, told at
+///   `periods[0].obligors[0]`.
+#[test]
+fn an_obligors_balance_is_rolled_forward_and_told_at_its_key() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let report = |obligor: &str, pool: &str| {
+        format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\n{pool}fees = {{ trustee = 1000 }}\n\
+             tranches.A = {{ interest = 8190, principal = 410810 }}\n\
+             tranches.B = {{ interest = 0, principal = 0 }}\naccounts = {{ collection = 0 }}\n\n\
+             [[periods.obligors]]\nname = \"O1\"\n{obligor}"
+        )
+    };
+    let a = actuals_from_str(
+        "a.toml",
+        &report(
+            "principal = 400000\ninterest = 20000\nbalance_end = 590000\n",
+            "",
+        ),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let w: Vec<_> = a
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_pool")
+        .collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].location
+            .ends_with("periods[0].obligors[0].balance_end"),
+        "{}",
+        w[0].location
+    );
+    assert!(
+        w[0].message.starts_with(
+            "period 1: obligor `O1`: balance_end 590000 is not its start 1000000 less principal \
+             400000, prepayments 0 and defaults 0 (= 600000); 10000 of its balance is not \
+             explained"
+        ),
+        "{}",
+        w[0].message
+    );
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(period_row(&r.run, 1).pool_balance_end, dec!(590000.00));
+    let rows: Decimal = r
+        .run
+        .pool_flows
+        .iter()
+        .filter(|x| x.period == 1)
+        .map(|x| x.balance_end)
+        .sum();
+    assert_eq!(rows, dec!(590000.00));
+
+    let a = actuals_from_str(
+        "b.toml",
+        &report(
+            "principal = 400000\ninterest = 20000\n",
+            "pool = { principal = 400000, interest = 20000, balance_end = 600000 }\n",
+        ),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+
+    let a = actuals_from_str(
+        "c.toml",
+        &report("principal = 300000\ninterest = 20000\n", ""),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let arrears: Vec<_> = r
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_arrears")
+        .collect();
+    assert_eq!(arrears.len(), 1, "{arrears:?}");
+    assert!(
+        arrears[0].location.ends_with("periods[0].obligors[0]"),
+        "{}",
+        arrears[0].location
+    );
+}

@@ -459,7 +459,7 @@ fn arrears(
             {
                 continue;
             }
-            out.push(Warning::run(
+            let mut w = Warning::run(
                 Check::ActualsArrears,
                 scenario,
                 Some((p.number, p.date())),
@@ -472,7 +472,19 @@ fn arrears(
                     row.scheduled,
                     row.scheduled - paid
                 ),
-            ));
+            );
+            // At the obligor's entry in the file, or its period's when the period leaves it
+            // out (review 43d F5: the warning had no place).
+            let o = deal
+                .obligors
+                .iter()
+                .position(|x| x.name == row.obligor.as_str());
+            w.location = o
+                .and_then(|o| a.obligor_locations.get(o))
+                .filter(|l| !l.is_empty())
+                .cloned()
+                .unwrap_or_else(|| a.pool_location.clone());
+            out.push(w);
         }
     }
     out

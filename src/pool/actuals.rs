@@ -61,9 +61,45 @@ pub fn rebased(
         let k = a.index;
         let c = &a.pool;
         let start = balance;
-        let end = match c.balance_end {
-            Some(b) => to_fen(b),
-            None => start - to_fen(c.principal) - to_fen(c.prepayments) - to_fen(c.defaults),
+        let at = per_period(k);
+        // Each obligor's balance at the period's end, when the file gives the obligors: its
+        // reported `balance_end`, else its start less its principal, prepayments and defaults
+        // (period 1 starts from the projection's opening balance of the obligor).
+        let obligor_ends: Option<Vec<Fen>> = match &a.obligors {
+            Some(list) if at.len() == no => Some(
+                at.iter()
+                    .zip(list)
+                    .zip(&obligor_balance)
+                    .map(|((row, o), b)| {
+                        let start = b.unwrap_or(
+                            to_fen(row.balance_end)
+                                + to_fen(row.principal_collected)
+                                + to_fen(row.defaulted),
+                        );
+                        match o.balance_end {
+                            Some(x) => to_fen(x),
+                            None => {
+                                start
+                                    - to_fen(o.principal)
+                                    - to_fen(o.prepayments)
+                                    - to_fen(o.defaults)
+                            }
+                        }
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        // The pool's: its reported `balance_end`; else, with the obligors, the sum of theirs
+        // (review 43d F2: one obligor's reported balance was left out of the pool's, so the
+        // period's balance and its rows disagreed); else its start less its principal,
+        // prepayments and defaults.
+        let end = match (c.balance_end, &obligor_ends) {
+            (Some(b), _) => to_fen(b),
+            (None, Some(ends)) => ends.iter().sum(),
+            (None, None) => {
+                start - to_fen(c.principal) - to_fen(c.prepayments) - to_fen(c.defaults)
+            }
         };
         if end < 0 {
             return Err(Error::Usage(format!(
@@ -91,22 +127,14 @@ pub fn rebased(
             cumulative_defaults: dec(cumulative)?,
         });
         let p = deal.periods[k];
-        let at = per_period(k);
-        match &a.obligors {
-            Some(list) if at.len() == no => {
-                for ((row, o), b) in at.iter().zip(list).zip(obligor_balance.iter_mut()) {
-                    // Period 1 starts from the projection's opening balance of the obligor.
-                    let start = b.unwrap_or(
-                        to_fen(row.balance_end)
-                            + to_fen(row.principal_collected)
-                            + to_fen(row.defaulted),
-                    );
-                    let end = match o.balance_end {
-                        Some(x) => to_fen(x),
-                        None => {
-                            start - to_fen(o.principal) - to_fen(o.prepayments) - to_fen(o.defaults)
-                        }
-                    };
+        match (&a.obligors, &obligor_ends) {
+            (Some(list), Some(ends)) => {
+                for (((row, o), b), &end) in at
+                    .iter()
+                    .zip(list)
+                    .zip(obligor_balance.iter_mut())
+                    .zip(ends)
+                {
                     *b = Some(end);
                     rows.push(actual_row(row, o, dec(end)?));
                 }

@@ -250,6 +250,7 @@ fn period(
             at.clone()
         }),
         pool: total,
+        obligor_locations: obligor_locations(ctx, &at, p, deal, per_obligor.is_some()),
         obligors: per_obligor,
         taxes: tax,
         fees: fee,
@@ -356,6 +357,31 @@ fn payment_date(
     }
 }
 
+/// Where each of `deal`'s obligors is in period `p` at `at` (empty when it is not there);
+/// none when the period gives no obligors (`given`).
+fn obligor_locations(
+    ctx: &Ctx,
+    at: &str,
+    p: &schema::ActualPeriod,
+    deal: &Deal,
+    given: bool,
+) -> Vec<String> {
+    if !given {
+        return Vec::new();
+    }
+    deal.obligors
+        .iter()
+        .map(|o| {
+            p.obligors
+                .iter()
+                .position(|r| r.name == o.name)
+                .map_or_else(String::new, |j| {
+                    ctx.src.location(&format!("{at}.obligors[{j}]"))
+                })
+        })
+        .collect()
+}
+
 /// A period's collections at `at`: its pool table, its obligors' (each named once), and the
 /// total the run takes (the obligors' sum, which a pool table given too must equal).
 fn period_collections(
@@ -429,20 +455,31 @@ fn period_collections(
                     && c.prepayments == t.prepayments
                     && c.defaults == t.defaults
                     && c.recoveries == t.recoveries
-                    && (c.balance_end.is_none() || c.balance_end == t.balance_end);
+                    && (c.balance_end.is_none()
+                        || t.balance_end.is_none()
+                        || c.balance_end == t.balance_end);
                 if !same {
+                    // The obligors' sums beside the pool's figures, `balance_end` included
+                    // (review 43d F3: the error listed the sums alone, equal to the line).
+                    let pair = |name: &str, pool: Decimal, sum: Decimal| {
+                        format!("{name} {} (obligors {})", pool.normalize(), sum.normalize())
+                    };
+                    let mut parts = vec![
+                        pair("principal", c.principal, t.principal),
+                        pair("interest", c.interest, t.interest),
+                        pair("prepayments", c.prepayments, t.prepayments),
+                        pair("defaults", c.defaults, t.defaults),
+                        pair("recoveries", c.recoveries, t.recoveries),
+                    ];
+                    if let (Some(pb), Some(ob)) = (c.balance_end, t.balance_end) {
+                        parts.push(pair("balance_end", pb, ob));
+                    }
                     ctx.err(
                         &key("pool"),
                         format!(
-                            "the pool totals of period {} differ from the sum of its obligors \
-                             (principal {}, interest {}, prepayments {}, defaults {}, \
-                             recoveries {})",
+                            "the pool totals of period {} differ from the sum of its obligors: {}",
                             p.period,
-                            t.principal,
-                            t.interest,
-                            t.prepayments,
-                            t.defaults,
-                            t.recoveries
+                            parts.join(", ")
                         ),
                         "pool totals equal to the sum of [[periods.obligors]], or only one \
                          of the two",
@@ -597,6 +634,11 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     // until a period reports its `balance_end`: a later period is not an error of its own
     // (review 29a item 5: one slip made two errors).
     let mut known = true;
+    // Each obligor's balance, from its cutoff balance, while the periods give the obligors
+    // (review 43d F2: an obligor's `balance_end` was never rolled forward, and one that did not
+    // add up became a silent loss or gain in the projection rebased on it).
+    let mut obligor_balance: Option<Vec<Decimal>> =
+        Some(deal.obligors.iter().map(|o| o.balance()).collect());
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
         let c = &a.pool;
         // Where the pool's figures are: its table, else the period (obligors only).
@@ -611,7 +653,12 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         };
         let rolled = balance - c.principal - c.prepayments - c.defaults;
         let number = a.index + 1;
-        match c.balance_end {
+        // The obligors', each at its key; the pool's then only where its own table states it
+        // (the sum of the obligors' is told obligor by obligor).
+        let obligor_sum = obligors_roll_forward(ctx, (i, p), deal, a, &mut obligor_balance);
+        let pool_stated =
+            p.obligors.is_empty() || p.pool.as_ref().is_some_and(|t| t.balance_end.is_some());
+        match c.balance_end.filter(|_| pool_stated) {
             None if rolled < Decimal::ZERO && known => ctx.err(
                 &at,
                 format!(
@@ -659,8 +706,59 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
             );
         }
         known = c.balance_end.is_some() || (known && rolled >= Decimal::ZERO);
-        balance = c.balance_end.unwrap_or(rolled.max(Decimal::ZERO));
+        balance = c
+            .balance_end
+            .or(obligor_sum)
+            .unwrap_or(rolled.max(Decimal::ZERO));
     }
+}
+
+/// The obligors of period `i` (`p` in the file, `a` as read) rolled forward from `balances`
+/// (their balances at the period's start, from the cutoff): an `actuals_pool` warning at each
+/// obligor's `balance_end` that is not its start less its principal, prepayments and defaults
+/// (docs/auditing.md); returns the sum of their balances at the period's end (reported, else
+/// rolled), and leaves `balances` at them. A period without obligors leaves them unknown.
+fn obligors_roll_forward(
+    ctx: &mut Ctx,
+    (i, p): (usize, &schema::ActualPeriod),
+    deal: &Deal,
+    a: &ActualPeriod,
+    balances: &mut Option<Vec<Decimal>>,
+) -> Option<Decimal> {
+    let Some(list) = &a.obligors else {
+        *balances = None;
+        return None;
+    };
+    let bal = balances.as_mut()?;
+    for (x, o) in list.iter().enumerate() {
+        let rolled = bal[x] - o.principal - o.prepayments - o.defaults;
+        let name = &deal.obligors[x].name;
+        if let Some(end) = o.balance_end
+            && end != rolled
+            && let Some(j) = p.obligors.iter().position(|r| r.name == *name)
+        {
+            ctx.warn(
+                Check::ActualsPool,
+                &format!("periods[{i}].obligors[{j}].balance_end"),
+                format!(
+                    "period {}: obligor `{name}`: balance_end {} is not its start {} less \
+                     principal {}, prepayments {} and defaults {} (= {}); {} of its balance is \
+                     not explained by the report, and its projection after the last actual date \
+                     is rebased on it",
+                    a.index + 1,
+                    end.normalize(),
+                    bal[x].normalize(),
+                    o.principal.normalize(),
+                    o.prepayments.normalize(),
+                    o.defaults.normalize(),
+                    rolled.normalize(),
+                    (rolled - end).normalize()
+                ),
+            );
+        }
+        bal[x] = o.balance_end.unwrap_or(rolled.max(Decimal::ZERO));
+    }
+    Some(bal.iter().sum())
 }
 
 /// Checks one set of collections at `at`.
