@@ -3538,6 +3538,22 @@ fn a_providers_credit_is_resolved_against_the_pd_table() {
         e.contains("supports[0].tags.rating: provider `担保公司丙` has rating `AAB`, which the PD table does not have"),
         "{e}"
     );
+    // A label in another case or with a space names the one meant (review 43c F6).
+    for (typed, meant) in [("a+", "A+"), ("BBB +", "BBB+")] {
+        let src = one_year(
+            &[("O1", 1_000_000, &format!("rating = \"{typed}\""))],
+            900_000,
+        );
+        let e = credits_from_str("inline.toml", &src, &deal(&src), &model.pd)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!(
+                "has rating `{typed}`, which the PD table does not have; did you mean `{meant}`?"
+            )),
+            "{e}"
+        );
+    }
     // The first support untagged, the second tagged: one credit, both supports its own.
     let src = format!(
         "{bare}{}{}",
