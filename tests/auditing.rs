@@ -3458,3 +3458,90 @@ fn an_obligors_balance_is_rolled_forward_and_told_at_its_key() {
         arrears[0].location
     );
 }
+
+/// Obligors reported after a period of pool totals (review 43g F1, F2, F7), on
+/// tests/fixtures/auditing.toml (one obligor O1 of 1,000,000: 400,000, 300,000, 300,000 due).
+/// * Period 1 in pool totals, 100,000 behind: principal 300,000; period 2 by obligor, O1's
+///   300,000 due: the pool holds 1,000,000 − 300,000 = 700,000 after period 1 and 400,000
+///   after period 2 (O1's start is the pool's 700,000, its only obligor's share). Before, O1
+///   restarted from the projection's 600,000 and the pool fell to 300,000, the 100,000 of
+///   arrears lost. A located warning says the obligors' starts were not reported.
+/// * O1 defaulting 1,100,000 of its 1,000,000 in period 1: an error at its entry.
+/// * A pool table's `balance_end` beside the obligor's figures must be their sum: 590,000
+///   against O1's rolled 600,000 is an error at the pool's `balance_end`.
+#[test]
+fn obligors_after_pool_totals_start_from_the_pools_balance() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let period = |n: u32, date: &str, body: &str| {
+        format!(
+            "\n[[periods]]\nperiod = {n}\npayment_date = {date}\nfees = {{ trustee = 1000 }}\n{body}"
+        )
+    };
+    let head = "[actuals]\ndeal = \"auditing fixture\"\n";
+    let text = format!(
+        "{head}{}{}",
+        period(
+            1,
+            "2024-04-01",
+            "pool = { principal = 300000, interest = 20000 }\n"
+        ),
+        period(
+            2,
+            "2024-07-01",
+            "\n[[periods.obligors]]\nname = \"O1\"\nprincipal = 300000\ninterest = 10000\n"
+        ),
+    );
+    let a = actuals_from_str("a.toml", &text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let told: Vec<_> = a
+        .warnings
+        .iter()
+        .filter(|w| w.location.ends_with("periods[1]"))
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", a.warnings);
+    assert!(
+        told[0]
+            .message
+            .contains("its obligors follow a period given in pool totals only"),
+        "{}",
+        told[0].message
+    );
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(period_row(&r.run, 1).pool_balance_end, dec!(700000.00));
+    assert_eq!(period_row(&r.run, 2).pool_balance_end, dec!(400000.00));
+
+    let bad = format!(
+        "{head}{}",
+        period(
+            1,
+            "2024-04-01",
+            "\n[[periods.obligors]]\nname = \"O1\"\nprincipal = 0\ninterest = 0\ndefaults = 1100000\n"
+        )
+    );
+    let e = actuals_from_str("b.toml", &bad, &d)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("periods[0].obligors[0]: period 1: obligor `O1`'s performing balance would fall below zero"),
+        "{e}"
+    );
+
+    let bad = format!(
+        "{head}{}",
+        period(
+            1,
+            "2024-04-01",
+            "pool = { principal = 400000, interest = 20000, balance_end = 590000 }\n\n\
+             [[periods.obligors]]\nname = \"O1\"\nprincipal = 400000\ninterest = 20000\n"
+        )
+    );
+    let e = actuals_from_str("c.toml", &bad, &d)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "periods[0].pool.balance_end: period 1: the pool's balance_end 590000 is not the sum \
+             of its obligors' balances, 600000"
+        ),
+        "{e}"
+    );
+}

@@ -2207,4 +2207,23 @@ fn a_junior_repaid_before_the_senior_is_a_run_warning() {
         );
     assert!(pro_rata.contains("pro_rata") && !pro_rata.contains(step));
     assert_eq!(warned(&pro_rata, &base), []);
+    // B paid its own contractual principal (review 43g F6): a bullet due on the first date,
+    // 200,000 due and paid there beside A's outstanding 1,800,000, is not told.
+    let own_due = slip.replace(
+        "name = \"B\"\nclass = \"subordinated\"\nbalance = 200000\n",
+        "name = \"B\"\nclass = \"subordinated\"\nbalance = 200000\namortization = \"bullet\"\n\
+         expected_maturity = 2024-04-01\n",
+    );
+    assert_ne!(own_due, slip);
+    assert_eq!(warned(&own_due, &base), []);
+    let d = ipabs::validate::deal_from_str("hw.toml", &own_due)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = ipabs::engine::run(&d, &base).unwrap_or_else(|e| panic!("{e}"));
+    let b1 = r
+        .tranche_flows
+        .iter()
+        .find(|f| f.period == 1 && f.tranche == "B")
+        .expect("B's row");
+    assert_eq!(b1.principal_paid, rust_decimal_macros::dec!(200000.00));
 }

@@ -1336,6 +1336,28 @@ fn a_trigger_the_base_case_trips_binds_the_sizing() {
         ),
         "{text}"
     );
+    // sized.parquet states the result (review 43c F4): A at the 500,000.00 derived above,
+    // bound by the trigger, with the search's paths and seed (the default, 1).
+    let found = ParquetReader::new(
+        std::fs::File::open(tmp.path().join("bound/out/sized.parquet")).expect("sized.parquet"),
+    )
+    .finish()
+    .unwrap();
+    assert_eq!(found.height(), 1);
+    let cell = |c: &str| found.column(c).unwrap().get(0).unwrap().to_string();
+    assert_eq!(cell("tranche"), "\"A\"");
+    assert_eq!(cell("binding"), "\"trigger\"");
+    assert_eq!(
+        found
+            .column("balance")
+            .unwrap()
+            .decimal()
+            .unwrap()
+            .physical()
+            .get(0),
+        Some(50_000_000)
+    );
+    assert_eq!((cell("paths"), cell("seed")), ("2000".into(), "1".into()));
     let df = df.expect("size_steps.parquet");
     let (balance, rating_ok, pass, trigger, date) = (
         df.column("balance").unwrap().decimal().unwrap().clone(),
@@ -1942,7 +1964,7 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         row("A3", dec!(0.12), "A"),
         row("A4", dec!(0.32), "AAA"),
     ];
-    let text = rate_table("hand", 1.0, 1000, &tdrs, &rows, &[], ("base", false));
+    let text = rate_table("hand", 1.0, (1000, 1), &tdrs, &rows, &[], ("base", false));
     // The paths' block: A1 is AAA here as above; A3 is A above by its BDR in `base`, the
     // paths' scenario, and BB here: one line says the blocks' measures differ (review 40d
     // F8); A2 is AAA above and BB+ here, but its BDR binds
@@ -1967,7 +1989,15 @@ fn rate_prints_the_intervals_and_the_range_of_implied_ratings() {
         mc("A3", "BB"),
         mc("A4", "A-"),
     ];
-    let with_paths = rate_table("hand", 1.0, 1000, &tdrs, &rows, &paths, ("base", false));
+    let with_paths = rate_table(
+        "hand",
+        1.0,
+        (1000, 1),
+        &tdrs,
+        &rows,
+        &paths,
+        ("base", false),
+    );
     let notes: Vec<&str> = with_paths
         .lines()
         .filter(|l| l.contains("the blocks rate it under different scenarios"))

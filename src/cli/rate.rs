@@ -230,6 +230,20 @@ fn simulate_paths(
     let (credits, credit_warnings) =
         validate::credits_from_str(&deal.display().to_string(), &text, d, &set.rating_model.pd)?;
     print_warnings(&credit_warnings);
+    // A `[rating]` table is `breakeven`'s TDRs; here they come from the Monte Carlo (review
+    // 43c F3: the two commands gave AAA 25% and 44% from one file, and this one said nothing).
+    if progress
+        && !set.rating.base_default_rate.is_zero()
+        && let Some(file) = input.scenarios
+    {
+        super::console::err_line(&format!(
+            "note: {}'s [rating] table (base_default_rate {}) is not read here: `rate` and \
+             `size` derive each rating's TDR from the Monte Carlo of the pool (docs/rating.md \
+             §5); `breakeven` reads the table",
+            file.display(),
+            set.rating.base_default_rate.normalize()
+        ));
+    }
     strict_check(strict, credit_warnings.len())?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
     let sim = match source {
@@ -400,11 +414,18 @@ fn rate_command(
             (o::MC_TRANCHES_FILE, o::mc_frame(&mc)?),
         ];
         output::write_tables(&out.out, frames.clone())?;
-        write_copies(copy, "rate", &d.name, &frames)?;
+        // The overview says the paths and the seed (review 43c F4: the default seed was
+        // nowhere in the outputs).
+        write_copies(
+            copy,
+            "rate",
+            &format!("{}; {paths} paths, seed {seed}", d.name),
+            &frames,
+        )?;
         let table = o::rate_table(
             &d.name,
             r.pool.wa_term,
-            paths,
+            (paths, seed),
             &r.tdrs,
             &rows,
             &mc,

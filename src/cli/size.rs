@@ -153,12 +153,15 @@ fn size_command(
         .file_stem()
         .map_or_else(|| "deal".to_string(), |s| s.to_string_lossy().into_owned());
     let sized_name = format!("{stem}.sized.toml");
-    refuse_files(out, &[o::SIZE_STEPS_FILE, sized_name.as_str()])?;
+    refuse_files(
+        out,
+        &[o::SIZE_STEPS_FILE, o::SIZED_FILE, sized_name.as_str()],
+    )?;
     let inputs: Vec<&Path> = std::iter::once(input.deal).chain(input.scenarios).collect();
     refuse_copies(
         copy,
         out,
-        &[o::SIZE_STEPS_FILE, sized_name.as_str()],
+        &[o::SIZE_STEPS_FILE, o::SIZED_FILE, sized_name.as_str()],
         &inputs,
     )?;
     if a.step <= rust_decimal::Decimal::ZERO || !crate::money::is_fen(a.step) {
@@ -307,9 +310,20 @@ fn size_command(
         // The steps and the sized deal together, or neither (review 27b item M6: a sized
         // deal that could not be written left the steps behind, with exit code 1).
         let steps = o::size_steps_frame(&result.steps)?;
+        let settings = o::SizeSettings {
+            step: a.step,
+            margin: a.margin,
+            paths: a.paths,
+            seed: a.seed,
+        };
+        let found = o::sized_frame(&d.name, &result.sized, &result.steps, &r.tdrs, settings)?;
         output::write_tables(
             &out.out,
             vec![
+                (
+                    o::SIZED_FILE.to_string(),
+                    output::Frame::Ready(found.clone()),
+                ),
                 (
                     o::SIZE_STEPS_FILE.to_string(),
                     output::Frame::Ready(steps.clone()),
@@ -317,8 +331,14 @@ fn size_command(
                 (sized_name.clone(), output::Frame::Text(text)),
             ],
         )?;
-        // The copies hold the steps; the sized deal is TOML already.
-        write_copies(copy, "size", &d.name, &[(o::SIZE_STEPS_FILE, steps)])?;
+        // The copies hold the result and the steps; the sized deal is TOML already. The
+        // overview says the paths and the seed (review 43c F4: the default seed was nowhere).
+        write_copies(
+            copy,
+            "size",
+            &format!("{}; {} paths, seed {}", d.name, a.paths, a.seed),
+            &[(o::SIZED_FILE, found), (o::SIZE_STEPS_FILE, steps)],
+        )?;
         let table = o::size_table(&result.steps, &result.sized, a.margin, a.tdr_at);
         // The notes under the table, on the terminal and on the page (review 35e item 4).
         let notes: Vec<String> = o::tail_note(a.paths, &r.tdrs)
@@ -341,7 +361,8 @@ fn size_command(
                 out_line(note);
             }
             out_line(&format!(
-                "wrote {} and {} to {}{}",
+                "wrote {}, {} and {} to {}{}",
+                o::SIZED_FILE,
                 o::SIZE_STEPS_FILE,
                 sized_name,
                 out.out.display(),

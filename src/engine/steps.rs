@@ -460,7 +460,9 @@ impl Run<'_> {
         let tranches = &self.deal.tranches;
         for &j in ix {
             let paid = self.paid.principal[j] - self.principal_before[j];
-            if paid <= 0 {
+            // Its own contractual principal (a scheduled mezzanine amortising beside the
+            // senior) is not the cash a senior waits for (review 43g F6).
+            if paid <= 0 || self.paid.principal[j] <= self.due.principal[j] {
                 continue;
             }
             let senior = (0..tranches.len()).find(|&i| {

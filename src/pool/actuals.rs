@@ -55,48 +55,88 @@ pub fn rebased(
     let mut rows = Vec::with_capacity(at_rows.len());
     let mut balance = to_fen(at_issue.initial_balance);
     let mut cumulative: Fen = 0;
-    // Each obligor's performing balance at the end of the last actual period.
-    let mut obligor_balance: Vec<Option<Fen>> = vec![None; no];
+    // Each obligor's performing balance at the end of the last actual period, while the
+    // periods list the obligors: from its balance at the cutoff. After a period given in pool
+    // totals they are not known (None) until a period lists the obligors again, whose starts
+    // are then the pool's split in proportion to the projection (review 43g F1-F2: they
+    // restarted from the projection, or from an earlier period, and the pool lost or gained
+    // what the totals had said).
+    let mut obligor_balance: Option<Vec<Fen>> =
+        Some(deal.obligors.iter().map(|o| to_fen(o.balance())).collect());
     for a in &actuals.periods[..m] {
         let k = a.index;
         let c = &a.pool;
         let start = balance;
         let at = per_period(k);
         // Each obligor's balance at the period's end, when the file gives the obligors: its
-        // reported `balance_end`, else its start less its principal, prepayments and defaults
-        // (period 1 starts from the projection's opening balance of the obligor).
+        // reported `balance_end`, else its start less its principal, prepayments and defaults.
         let obligor_ends: Option<Vec<Fen>> = match &a.obligors {
-            Some(list) if at.len() == no => Some(
-                at.iter()
-                    .zip(list)
-                    .zip(&obligor_balance)
-                    .map(|((row, o), b)| {
-                        let start = b.unwrap_or(
-                            to_fen(row.balance_end)
-                                + to_fen(row.principal_collected)
-                                + to_fen(row.defaulted),
-                        );
-                        match o.balance_end {
-                            Some(x) => to_fen(x),
-                            None => {
-                                start
-                                    - to_fen(o.principal)
-                                    - to_fen(o.prepayments)
-                                    - to_fen(o.defaults)
-                            }
+            Some(list) if at.len() == no => {
+                let starts = match &obligor_balance {
+                    Some(b) => b.clone(),
+                    None => {
+                        // The projection's balances at the period's start, as weights.
+                        let weights = (0..no).map(|o| match k {
+                            0 => deal.obligors[o].balance(),
+                            _ => at_rows[(k - 1) * no + o].balance_end,
+                        });
+                        split(dec(start)?, weights)?
+                            .into_iter()
+                            .map(to_fen)
+                            .collect()
+                    }
+                };
+                let mut ends = Vec::with_capacity(no);
+                for ((o, s0), ob) in list.iter().zip(starts).zip(&deal.obligors) {
+                    let end = match o.balance_end {
+                        Some(x) => to_fen(x),
+                        None => {
+                            s0 - to_fen(o.principal) - to_fen(o.prepayments) - to_fen(o.defaults)
                         }
-                    })
-                    .collect(),
-            ),
+                    };
+                    // Defaults or principal beyond what the obligor owes (review 43g F7: its
+                    // balance went negative and the rest collected negative principal).
+                    if end < 0 {
+                        return Err(Error::Usage(format!(
+                            "actuals, period {}: obligor `{}`'s performing balance would fall \
+                             below zero ({} at the start, less principal {}, prepayments {} and \
+                             defaults {}); give its `balance_end` or check its amounts",
+                            k + 1,
+                            ob.name,
+                            dec(s0)?,
+                            o.principal,
+                            o.prepayments,
+                            o.defaults
+                        )));
+                    }
+                    ends.push(end);
+                }
+                Some(ends)
+            }
             _ => None,
         };
-        // The pool's: its reported `balance_end`; else, with the obligors, the sum of theirs
-        // (review 43d F2: one obligor's reported balance was left out of the pool's, so the
-        // period's balance and its rows disagreed); else its start less its principal,
-        // prepayments and defaults.
-        let end = match (c.balance_end, &obligor_ends) {
-            (Some(b), _) => to_fen(b),
-            (None, Some(ends)) => ends.iter().sum(),
+        // The pool's: with the obligors, the sum of theirs (review 43d F2: one obligor's
+        // reported balance was left out of the pool's, so the period's balance and its rows
+        // disagreed; a pool `balance_end` given beside them must be that sum, validation
+        // checks it where it can); else its reported `balance_end`, else its start less its
+        // principal, prepayments and defaults.
+        let end = match (&obligor_ends, c.balance_end) {
+            (Some(ends), given) => {
+                let sum: Fen = ends.iter().sum();
+                if let Some(b) = given.map(to_fen).filter(|&b| b != sum) {
+                    return Err(Error::Usage(format!(
+                        "actuals, period {}: the pool's balance_end {} is not the sum of its \
+                         obligors' balances, {} (each its reported balance_end, else its start \
+                         less its principal, prepayments and defaults): state each obligor's \
+                         balance_end, or leave the pool's out",
+                        k + 1,
+                        dec(b)?,
+                        dec(sum)?
+                    )));
+                }
+                sum
+            }
+            (None, Some(b)) => to_fen(b),
             (None, None) => {
                 start - to_fen(c.principal) - to_fen(c.prepayments) - to_fen(c.defaults)
             }
@@ -129,13 +169,7 @@ pub fn rebased(
         let p = deal.periods[k];
         match (&a.obligors, &obligor_ends) {
             (Some(list), Some(ends)) => {
-                for (((row, o), b), &end) in at
-                    .iter()
-                    .zip(list)
-                    .zip(obligor_balance.iter_mut())
-                    .zip(ends)
-                {
-                    *b = Some(end);
+                for ((row, o), &end) in at.iter().zip(list).zip(ends) {
                     rows.push(actual_row(row, o, dec(end)?));
                 }
             }
@@ -164,6 +198,7 @@ pub fn rebased(
             }
         }
         balance = end;
+        obligor_balance = obligor_ends;
     }
     // With the obligors' figures on the last actual date, each obligor's rest is its own
     // projection rebased on its own balance (review 30b item 3 and 30c item 3: split from the
@@ -176,7 +211,8 @@ pub fn rebased(
         let own: Vec<(Fen, Fen)> = (0..no)
             .map(|o| {
                 let projected = to_fen(at_rows[(m - 1) * no + o].balance_end);
-                (obligor_balance[o].unwrap_or(projected), projected)
+                let actual = obligor_balance.as_ref().map_or(projected, |b| b[o]);
+                (actual, projected)
             })
             .collect();
         if own.iter().any(|(a, p)| a != p) {

@@ -655,11 +655,31 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         let number = a.index + 1;
         // The obligors', each at its key; the pool's then only where its own table states it
         // (the sum of the obligors' is told obligor by obligor).
+        let known_before = obligor_balance.is_some();
         let obligor_sum = obligors_roll_forward(ctx, (i, p), deal, a, &mut obligor_balance);
-        let pool_stated =
-            p.obligors.is_empty() || p.pool.as_ref().is_some_and(|t| t.balance_end.is_some());
+        // The pool's own check, where the obligors' cannot tell it: a period of pool totals,
+        // or one whose obligors' balances at its start are not known (after pool totals).
+        // Otherwise each obligor is checked, and a pool table's balance must be their sum.
+        let pool_table_end = p.pool.as_ref().and_then(|t| t.balance_end);
+        let pool_stated = p.obligors.is_empty() || !known_before;
+        if let (Some(end), Some(sum), true) = (pool_table_end, obligor_sum, known_before)
+            && end != sum
+        {
+            ctx.err(
+                &key("balance_end"),
+                format!(
+                    "period {number}: the pool's balance_end {} is not the sum of its obligors' \
+                     balances, {} (each its reported balance_end, else its start less its \
+                     principal, prepayments and defaults)",
+                    end.normalize(),
+                    sum.normalize()
+                ),
+                "each obligor's balance_end stated, or the pool's left out",
+            );
+        }
         match c.balance_end.filter(|_| pool_stated) {
-            None if rolled < Decimal::ZERO && known => ctx.err(
+            // With the obligors known, each is checked instead (one slip, one error).
+            None if rolled < Decimal::ZERO && known && pool_stated => ctx.err(
                 &at,
                 format!(
                     "period {number}: the pool's performing balance would fall below zero: {} at \
@@ -729,13 +749,59 @@ fn obligors_roll_forward(
         *balances = None;
         return None;
     };
-    let bal = balances.as_mut()?;
+    let Some(bal) = balances.as_mut() else {
+        // After pool totals: the obligors' balances at the start are the pool's split by the
+        // projection (docs/auditing.md), an estimate no obligor's figure is checked against;
+        // known again from a period that states every obligor's balance_end.
+        let stated: Option<Vec<Decimal>> = list.iter().map(|o| o.balance_end).collect();
+        ctx.warn(
+            Check::ActualsPool,
+            &format!("periods[{i}]"),
+            format!(
+                "period {}: its obligors follow a period given in pool totals only, so their \
+                 balances at its start are not reported: each is the pool's, split in proportion \
+                 to the projection at issue, and an obligor's figures are not checked against \
+                 it{}",
+                a.index + 1,
+                match stated {
+                    Some(_) => "; the balance_end they all state is kept from this date",
+                    None =>
+                        "; state every obligor's balance_end on this date, or report \
+                             every period by obligor",
+                }
+            ),
+        );
+        *balances = stated;
+        return None;
+    };
     for (x, o) in list.iter().enumerate() {
         let rolled = bal[x] - o.principal - o.prepayments - o.defaults;
         let name = &deal.obligors[x].name;
+        let j = p.obligors.iter().position(|r| r.name == *name);
+        // An obligor's figures beyond its balance (review 43g F7: it went negative, and the
+        // rest collected negative principal from it).
+        if o.balance_end.is_none()
+            && rolled < Decimal::ZERO
+            && let Some(j) = j
+        {
+            ctx.err(
+                &format!("periods[{i}].obligors[{j}]"),
+                format!(
+                    "period {}: obligor `{name}`'s performing balance would fall below zero: {} \
+                     at the start, less principal {}, prepayments {} and defaults {}",
+                    a.index + 1,
+                    bal[x].normalize(),
+                    o.principal.normalize(),
+                    o.prepayments.normalize(),
+                    o.defaults.normalize()
+                ),
+                "amounts within the obligor's balance at the start of the period, or its \
+                 `balance_end`",
+            );
+        }
         if let Some(end) = o.balance_end
             && end != rolled
-            && let Some(j) = p.obligors.iter().position(|r| r.name == *name)
+            && let Some(j) = j
         {
             ctx.warn(
                 Check::ActualsPool,

@@ -258,6 +258,150 @@ pub fn mc_frame(rows: &[McTranche]) -> Result<DataFrame, Error> {
     )
 }
 
+/// What `sized.parquet` states besides each target's result: the search's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct SizeSettings {
+    /// `--step`, yuan.
+    pub step: Decimal,
+    /// `--margin`, a fraction.
+    pub margin: Decimal,
+    /// `--paths` of the Monte Carlo the TDRs come from.
+    pub paths: u64,
+    /// Its `--seed`.
+    pub seed: u64,
+}
+
+/// `sized.parquet` (review 43c F4: the result was on the terminal and the page only): one row
+/// per targeted tranche, in seniority order: the balance found, what binds it, and the step
+/// that tested that balance (its BDR, TDR and break in whole obligors), the TDR's 95% interval
+/// and the search's settings, so that a committee file can be reproduced from the outputs.
+pub fn sized_frame(
+    deal: &str,
+    sized: &[Sized],
+    steps: &[SizeStep],
+    tdrs: &[RatingTdr],
+    settings: SizeSettings,
+) -> Result<DataFrame, Error> {
+    let f = SIZED_FILE;
+    // The last evaluation of each result's balance (the row that tested it).
+    let row = |s: &Sized| {
+        steps
+            .iter()
+            .rev()
+            .find(|r| r.tranche == s.tranche && r.balance == s.balance)
+    };
+    let tdr = |s: &Sized| tdrs.iter().find(|t| t.rating == s.target_rating);
+    let n = sized.len();
+    frame(
+        f,
+        n,
+        vec![
+            Column::new("deal".into(), vec![deal; n]),
+            Column::new(
+                "tranche".into(),
+                sized.iter().map(|s| s.tranche.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "target_rating".into(),
+                sized
+                    .iter()
+                    .map(|s| s.target_rating.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            decimals(
+                f,
+                "balance",
+                MONEY_SCALE,
+                sized.iter().map(|s| Some(s.balance)),
+            )?,
+            decimals(
+                f,
+                "subordinated_balance",
+                MONEY_SCALE,
+                sized.iter().map(|s| row(s).map(|r| r.subordinated_balance)),
+            )?,
+            Column::new(
+                "binding".into(),
+                sized.iter().map(|s| s.binding.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "binding_scenario".into(),
+                sized
+                    .iter()
+                    .map(|s| row(s).and_then(|r| r.binding_scenario.as_deref()))
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            decimals(
+                f,
+                "breakeven_default_rate",
+                RATIO_SCALE,
+                sized
+                    .iter()
+                    .map(|s| row(s).map(|r| r.breakeven_default_rate)),
+            )?,
+            decimals(
+                f,
+                "target_default_rate",
+                RATIO_SCALE,
+                sized.iter().map(|s| row(s).map(|r| r.target_default_rate)),
+            )?,
+            decimals(
+                f,
+                "cushion",
+                RATIO_SCALE,
+                sized.iter().map(|s| {
+                    row(s)
+                        .map(|r| r.breakeven_default_rate - r.target_default_rate - settings.margin)
+                }),
+            )?,
+            decimals(
+                f,
+                "breaking_obligor_default_rate",
+                RATIO_SCALE,
+                sized
+                    .iter()
+                    .map(|s| row(s).and_then(|r| r.breaking_obligor_default_rate)),
+            )?,
+            decimals(
+                f,
+                "tdr_low",
+                RATIO_SCALE,
+                sized.iter().map(|s| tdr(s).map(|t| t.tdr_low)),
+            )?,
+            decimals(
+                f,
+                "tdr_high",
+                RATIO_SCALE,
+                sized.iter().map(|s| tdr(s).map(|t| t.tdr_high)),
+            )?,
+            decimals(
+                f,
+                "min_coverage_multiple",
+                RATIO_SCALE,
+                sized
+                    .iter()
+                    .map(|s| row(s).and_then(|r| r.min_coverage_multiple)),
+            )?,
+            Column::new(
+                "tdr_at".into(),
+                sized
+                    .iter()
+                    .map(|s| row(s).map(|r| r.tdr_at.name()))
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            decimals(f, "step", MONEY_SCALE, (0..n).map(|_| Some(settings.step)))?,
+            decimals(
+                f,
+                "margin",
+                RATIO_SCALE,
+                (0..n).map(|_| Some(settings.margin)),
+            )?,
+            Column::new("paths".into(), vec![settings.paths as i64; n]),
+            Column::new("seed".into(), vec![settings.seed as i64; n]),
+        ],
+    )
+}
+
 /// `size_steps.parquet`: one row per evaluated balance, in evaluation order.
 pub fn size_steps_frame(rows: &[SizeStep]) -> Result<DataFrame, Error> {
     let f = SIZE_STEPS_FILE;

@@ -40,6 +40,8 @@ pub const RATING_FILE: &str = "rating.parquet";
 pub const MC_TRANCHES_FILE: &str = "mc_tranches.parquet";
 /// File of every balance `ipabs size` evaluated.
 pub const SIZE_STEPS_FILE: &str = "size_steps.parquet";
+/// `ipabs size`'s result, one row per targeted tranche (`sized.parquet`).
+pub const SIZED_FILE: &str = "sized.parquet";
 
 fn pct(d: Decimal) -> String {
     crate::money::percent_dp(d, 4)

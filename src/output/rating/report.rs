@@ -29,14 +29,14 @@ fn sampling_note(tdrs: &[RatingTdr], r: &RatingRow) -> String {
 pub fn rate_table(
     deal: &str,
     wa_term: f64,
-    paths: u64,
+    (paths, seed): (u64, u64),
     tdrs: &[RatingTdr],
     rows: &[RatingRow],
     mc: &[McTranche],
     (waterfall_scenario, chosen): (&str, bool),
 ) -> String {
     let mut out = format!(
-        "{deal}\n{paths} paths; pool term to the last instalments {wa_term:.4} years (balance-weighted; \
+        "{deal}\n{paths} paths, seed {seed}; pool term to the last instalments {wa_term:.4} years (balance-weighted; \
          not deals.parquet's wa_term_years)\n\n\
          rating  PD(term)    simulated  × mult  large-obligor  TDR        95% interval\n"
     );
