@@ -356,6 +356,10 @@ pub(super) struct Run<'a> {
     /// The first principal paid to a tranche while a tranche of a more senior class was
     /// outstanding and not in the same pro rata step ([`super::end::JuniorFirst`]).
     pub first_junior: Option<super::end::JuniorFirst>,
+    /// Whether the run looks for [`Run::first_junior`]: not in a scenario with defaults or a
+    /// delay, whose run [`Check::JuniorBeforeSenior`](crate::error::Check::JuniorBeforeSenior)
+    /// does not tell anyway (a sweep's stressed scenarios skip the per-step check).
+    pub judge_juniors: bool,
     /// The first trigger tripped and the payment date (index) it tripped on.
     pub first_trip: Option<(usize, usize)>,
     /// The same, of the triggers the deal does not mean to trip ([`Trigger::trips_by_design`]
@@ -523,6 +527,13 @@ impl<'a> Run<'a> {
             guarantee_held: 0,
             first_draw: None,
             first_junior: None,
+            judge_juniors: scenario.cdr.is_zero()
+                && scenario.default_rate.is_zero()
+                && scenario.obligor_defaults.is_empty()
+                && scenario.delay_fraction.is_zero()
+                && !deal
+                    .allow
+                    .contains(&crate::error::Check::JuniorBeforeSenior),
             first_trip: None,
             first_unplanned: None,
             subrogated: 0,

@@ -348,7 +348,7 @@ impl Run<'_> {
             };
             (cap, due_left)
         };
-        let judge = self.first_junior.is_none();
+        let judge = self.judge_juniors && self.first_junior.is_none();
         if judge {
             for &i in ix {
                 self.principal_before[i] = self.paid.principal[i];
