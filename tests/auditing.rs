@@ -3508,6 +3508,25 @@ fn obligors_after_pool_totals_start_from_the_pools_balance() {
     let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(period_row(&r.run, 1).pool_balance_end, dec!(700000.00));
     assert_eq!(period_row(&r.run, 2).pool_balance_end, dec!(400000.00));
+    // A third period by obligor, O1's 300,000 due on 09-15: rolled forward from the second,
+    // 400,000 − 300,000 = 100,000 (the arrears), and not told again (review 43h F3).
+    let three = format!(
+        "{text}{}",
+        period(
+            3,
+            "2024-09-30",
+            "\n[[periods.obligors]]\nname = \"O1\"\nprincipal = 300000\ninterest = 5000\n"
+        )
+    );
+    let a = actuals_from_str("a3.toml", &three, &d).unwrap_or_else(|e| panic!("{e}"));
+    let split: Vec<_> = a
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("follow a period given in pool totals"))
+        .collect();
+    assert_eq!(split.len(), 1, "{:?}", a.warnings);
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(period_row(&r.run, 3).pool_balance_end, dec!(100000.00));
 
     let bad = format!(
         "{head}{}",
@@ -3543,5 +3562,52 @@ fn obligors_after_pool_totals_start_from_the_pools_balance() {
              of its obligors' balances, 600000"
         ),
         "{e}"
+    );
+}
+
+/// With `per_unit`, a principal reported off a tick is told where it is (review 43e F2). wenke
+/// with per-unit notices (face 100, 4 places): each figure per 100 of A's 696,000,000 redeems a
+/// multiple of 696,000,000 / (100 × 10^4) = 696 yuan. The review's report states A's principal
+/// on its first four dates, each as its figure pays it (a multiple of 696), but period 4's a fen
+/// over: what is left is then no multiple of 696, and the last date could not redeem it. The
+/// warning is at period 4's `tranches.A.principal`; the same report with that fen taken off
+/// gets none.
+#[test]
+fn a_per_unit_principal_off_a_tick_is_told_at_its_line() {
+    let src = format!(
+        "{}\n[notices]\nface = 100\ndecimals = 4\nrounding = \"truncate\"\nper_unit = true\n",
+        read("deals/wenke_leasing_1_2018.toml")
+    );
+    let d = deal_from_str("wenke_pu.toml", &src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let report = read(
+        "tests/oracle_reconcile/repro/review43e_f2_wenke_per_unit_principal_fen_over.actuals.toml",
+    );
+    let told = |text: &str| -> Vec<ipabs::error::Warning> {
+        actuals_from_str("r.toml", text, &d)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+            .into_iter()
+            .filter(|w| w.check.name() == "actuals_tranche")
+            .collect()
+    };
+    let w = told(&report);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].location.ends_with("periods[3].tranches.A.principal"),
+        "{}",
+        w[0].location
+    );
+    assert!(
+        w[0].message.contains("each redeems a multiple of 696 yuan"),
+        "{}",
+        w[0].message
+    );
+    let fen_over = "principal = \"61596696.01\"";
+    assert_eq!(report.matches(fen_over).count(), 1);
+    assert_eq!(
+        told(&report.replace(fen_over, "principal = \"61596696.00\"")),
+        []
     );
 }

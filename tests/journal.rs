@@ -232,6 +232,11 @@ fn journal_paths_are_refused_as_the_copies_are() {
         ],
         "--html and --journal both name",
     );
+    // The --out directory itself, not made yet (review 43f F8).
+    refused(
+        &["run", "deal.toml", "--out", "out", "--journal", "out"],
+        "--journal out is the --out directory",
+    );
     std::fs::write(dir.path().join("old.journal"), "x").expect("write");
     refused(
         &[

@@ -1810,6 +1810,17 @@ fn size_at_the_upper_end_of_the_interval() {
     // fraction of the pool).
     let aaa = t.iter().find(|r| r.rating == "AAA+").unwrap();
     assert_eq!(aaa.tdr_high, Decimal::ONE);
+    // A target rating in another case names the one meant (review 43h F6).
+    let lower = SizeOptions {
+        targets: vec![(0, "aaa+".into())],
+        ..upper.clone()
+    };
+    let e = size(&d, &s.scenarios, &t, &lower).expect_err("no rating aaa+");
+    assert!(
+        e.to_string()
+            .contains("the PD table has no rating `aaa+` (did you mean `AAA+`?)"),
+        "{e}"
+    );
     let at_one = SizeOptions {
         targets: vec![(0, "AAA+".into())],
         ..upper

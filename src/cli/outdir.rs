@@ -126,6 +126,18 @@ pub(super) fn refuse_copies_with(
                 r.display()
             )));
         }
+        // The directories the command writes into, made if missing (review 43f F8: a FILE
+        // naming one that did not exist yet failed after the tables were written).
+        let dirs = std::iter::once(("--out", out.out.as_path()))
+            .chain(copy.csv.as_deref().map(|d| ("--csv", d)));
+        for (dir_flag, dir) in dirs {
+            if same_place(file, dir) {
+                return Err(Error::Usage(format!(
+                    "{flag} {} is the {dir_flag} directory; give the path of a file",
+                    file.display()
+                )));
+            }
+        }
         if !out.force && file.exists() {
             return Err(Error::Usage(format!(
                 "{} already exists; pass --force to replace it, or choose another {flag} path",

@@ -57,33 +57,38 @@ pub fn rebased(
     let mut cumulative: Fen = 0;
     // Each obligor's performing balance at the end of the last actual period, while the
     // periods list the obligors: from its balance at the cutoff. After a period given in pool
-    // totals they are not known (None) until a period lists the obligors again, whose starts
-    // are then the pool's split in proportion to the projection (review 43g F1-F2: they
-    // restarted from the projection, or from an earlier period, and the pool lost or gained
-    // what the totals had said).
+    // totals they are not known (None); a period that lists the obligors again starts them
+    // from the pool's balance split in proportion to the projection, and they are estimates
+    // (`estimated`) until a period states every obligor's `balance_end` (review 43g F1-F2:
+    // they restarted from the projection, or from an earlier period, and the pool lost or
+    // gained what the totals had said).
     let mut obligor_balance: Option<Vec<Fen>> =
         Some(deal.obligors.iter().map(|o| to_fen(o.balance())).collect());
+    let mut estimated = false;
     for a in &actuals.periods[..m] {
         let k = a.index;
         let c = &a.pool;
         let start = balance;
         let at = per_period(k);
         // Each obligor's balance at the period's end, when the file gives the obligors: its
-        // reported `balance_end`, else its start less its principal, prepayments and defaults.
-        let obligor_ends: Option<Vec<Fen>> = match &a.obligors {
+        // reported `balance_end`, else its start less its principal, prepayments and defaults
+        // (an estimate below zero is 0: the report is not wrong, the split was); and whether
+        // the balances are estimates after the period.
+        let obligor_ends: Option<(Vec<Fen>, bool)> = match &a.obligors {
             Some(list) if at.len() == no => {
-                let starts = match &obligor_balance {
-                    Some(b) => b.clone(),
+                let (starts, est) = match &obligor_balance {
+                    Some(b) => (b.clone(), estimated),
                     None => {
                         // The projection's balances at the period's start, as weights.
                         let weights = (0..no).map(|o| match k {
                             0 => deal.obligors[o].balance(),
                             _ => at_rows[(k - 1) * no + o].balance_end,
                         });
-                        split(dec(start)?, weights)?
+                        let split: Vec<Fen> = split(dec(start)?, weights)?
                             .into_iter()
                             .map(to_fen)
-                            .collect()
+                            .collect();
+                        (split, true)
                     }
                 };
                 let mut ends = Vec::with_capacity(no);
@@ -95,8 +100,9 @@ pub fn rebased(
                         }
                     };
                     // Defaults or principal beyond what the obligor owes (review 43g F7: its
-                    // balance went negative and the rest collected negative principal).
-                    if end < 0 {
+                    // balance went negative and the rest collected negative principal);
+                    // validation tells it at the obligor's entry first.
+                    if end < 0 && !est {
                         return Err(Error::Usage(format!(
                             "actuals, period {}: obligor `{}`'s performing balance would fall \
                              below zero ({} at the start, less principal {}, prepayments {} and \
@@ -109,19 +115,21 @@ pub fn rebased(
                             o.defaults
                         )));
                     }
-                    ends.push(end);
+                    ends.push(end.max(0));
                 }
-                Some(ends)
+                let all_stated = list.iter().all(|o| o.balance_end.is_some());
+                Some((ends, est && !all_stated))
             }
             _ => None,
         };
-        // The pool's: with the obligors, the sum of theirs (review 43d F2: one obligor's
-        // reported balance was left out of the pool's, so the period's balance and its rows
-        // disagreed; a pool `balance_end` given beside them must be that sum, validation
-        // checks it where it can); else its reported `balance_end`, else its start less its
-        // principal, prepayments and defaults.
+        // The pool's: with the obligors' balances known, the sum of theirs (review 43d F2: one
+        // obligor's reported balance was left out of the pool's, so the period's balance and
+        // its rows disagreed; a pool `balance_end` given beside them must be that sum, which
+        // validation checks); else its reported `balance_end` (the obligors' sum when they all
+        // state one), else its start less its principal, prepayments and defaults (review 43h
+        // F1: after pool totals, a sum of estimates moved the pool's balance).
         let end = match (&obligor_ends, c.balance_end) {
-            (Some(ends), given) => {
+            (Some((ends, false)), given) => {
                 let sum: Fen = ends.iter().sum();
                 if let Some(b) = given.map(to_fen).filter(|&b| b != sum) {
                     return Err(Error::Usage(format!(
@@ -136,10 +144,8 @@ pub fn rebased(
                 }
                 sum
             }
-            (None, Some(b)) => to_fen(b),
-            (None, None) => {
-                start - to_fen(c.principal) - to_fen(c.prepayments) - to_fen(c.defaults)
-            }
+            (_, Some(b)) => to_fen(b),
+            (_, None) => start - to_fen(c.principal) - to_fen(c.prepayments) - to_fen(c.defaults),
         };
         if end < 0 {
             return Err(Error::Usage(format!(
@@ -168,7 +174,7 @@ pub fn rebased(
         });
         let p = deal.periods[k];
         match (&a.obligors, &obligor_ends) {
-            (Some(list), Some(ends)) => {
+            (Some(list), Some((ends, _))) => {
                 for ((row, o), &end) in at.iter().zip(list).zip(ends) {
                     rows.push(actual_row(row, o, dec(end)?));
                 }
@@ -198,14 +204,19 @@ pub fn rebased(
             }
         }
         balance = end;
-        obligor_balance = obligor_ends;
+        (obligor_balance, estimated) = match obligor_ends {
+            Some((ends, est)) => (Some(ends), est),
+            None => (None, false),
+        };
     }
     // With the obligors' figures on the last actual date, each obligor's rest is its own
     // projection rebased on its own balance (review 30b item 3 and 30c item 3: split from the
     // pool's rest, an obligor that had defaulted in full collected again, and one behind its
     // schedule lost its balance without a flow); the period totals are the rows' sums.
+    // Not on estimates (after pool totals): the rest is then the pool's, scaled on its balance.
     if let Some(last) = actuals.periods[..m].last()
         && last.obligors.is_some()
+        && !estimated
         && at_rows.len() == n * no
     {
         let own: Vec<(Fen, Fen)> = (0..no)

@@ -511,11 +511,40 @@ fn tranches_repaid(
     tranches_left_out(ctx, raw, deal, periods);
     for (t, tranche) in deal.tranches.iter().enumerate() {
         let mut repaid = Decimal::ZERO;
+        // Every date so far reported its principal: what is left is known.
+        let mut complete = true;
         for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
             let Some(paid) = a.principal[t] else {
+                complete = false;
                 continue;
             };
             repaid += paid;
+            if complete
+                && let Some(tick) = off_tick(deal, tranche.balance, tranche.balance - repaid)
+                && let Some(name) = p.tranches.keys().find(|k| *k == &tranche.name)
+            {
+                // With `per_unit`, a balance no figure per 100 can redeem (review 43e F2: a
+                // principal reported a fen over left 695.99 the last date could not pay, and
+                // the subordinated tranche's steps, waiting for it, never ran). Told once.
+                let tp = join_key(&format!("periods[{i}].tranches"), name);
+                ctx.warn(
+                    Check::ActualsTranche,
+                    &format!("{tp}.principal"),
+                    format!(
+                        "period {}: with per_unit notices, tranche {}'s reported principal {} \
+                         leaves {} of its balance, which no figure per 100 can redeem (each \
+                         redeems a multiple of {} yuan): its last date would leave the rest \
+                         unpaid, and the steps that wait for its repayment would not run; check \
+                         the figure (a fen over?)",
+                        a.index + 1,
+                        tranche.name,
+                        paid.normalize(),
+                        (tranche.balance - repaid).normalize(),
+                        tick.normalize()
+                    ),
+                );
+                break;
+            }
             if repaid > tranche.balance {
                 // The key as written in the file (a tranche name may need quotes).
                 let Some(name) = p.tranches.keys().find(|k| *k == &tranche.name) else {
@@ -540,6 +569,20 @@ fn tranches_repaid(
             }
         }
     }
+}
+
+/// With `[notices] per_unit`, the amount one tick of a figure per 100 pays on a tranche of
+/// `initial` (`initial / (100 × 10^decimals)`), when `left` (> 0) is not a whole number of
+/// such ticks; None otherwise (docs/auditing.md, "per_unit").
+fn off_tick(deal: &Deal, initial: Decimal, left: Decimal) -> Option<Decimal> {
+    let rules = deal.notices;
+    if !rules.per_unit || left <= Decimal::ZERO || initial <= Decimal::ZERO {
+        return None;
+    }
+    let scale = Decimal::ONE_HUNDRED * Decimal::from(10u64.checked_pow(rules.decimals)?);
+    // `left × 100 × 10^d / initial` must be whole.
+    let ticks = left.checked_mul(scale)?.checked_div(initial)?;
+    (ticks.fract() != Decimal::ZERO).then(|| initial / scale)
 }
 
 /// A period that reports a tranche and leaves out a more senior one that is not yet repaid
@@ -637,8 +680,8 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     // Each obligor's balance, from its cutoff balance, while the periods give the obligors
     // (review 43d F2: an obligor's `balance_end` was never rolled forward, and one that did not
     // add up became a silent loss or gain in the projection rebased on it).
-    let mut obligor_balance: Option<Vec<Decimal>> =
-        Some(deal.obligors.iter().map(|o| o.balance()).collect());
+    let mut obligor_balance =
+        ObligorBalances::Known(deal.obligors.iter().map(|o| o.balance()).collect());
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
         let c = &a.pool;
         // Where the pool's figures are: its table, else the period (obligors only).
@@ -655,7 +698,7 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         let number = a.index + 1;
         // The obligors', each at its key; the pool's then only where its own table states it
         // (the sum of the obligors' is told obligor by obligor).
-        let known_before = obligor_balance.is_some();
+        let known_before = matches!(obligor_balance, ObligorBalances::Known(_));
         let obligor_sum = obligors_roll_forward(ctx, (i, p), deal, a, &mut obligor_balance);
         // The pool's own check, where the obligors' cannot tell it: a period of pool totals,
         // or one whose obligors' balances at its start are not known (after pool totals).
@@ -733,46 +776,66 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     }
 }
 
+/// What the roll forward knows of the obligors' balances (docs/auditing.md).
+enum ObligorBalances {
+    /// Each obligor's, from its cutoff balance through periods that list them all.
+    Known(Vec<Decimal>),
+    /// After a period of pool totals, then one that listed the obligors without every
+    /// `balance_end`: the run's are estimates, split from the pool's, not checked here.
+    Estimated,
+    /// After a period of pool totals.
+    Unknown,
+}
+
 /// The obligors of period `i` (`p` in the file, `a` as read) rolled forward from `balances`
 /// (their balances at the period's start, from the cutoff): an `actuals_pool` warning at each
-/// obligor's `balance_end` that is not its start less its principal, prepayments and defaults
-/// (docs/auditing.md); returns the sum of their balances at the period's end (reported, else
-/// rolled), and leaves `balances` at them. A period without obligors leaves them unknown.
+/// obligor's `balance_end` that is not its start less its principal, prepayments and defaults,
+/// and an error at an obligor whose figures take it below zero (docs/auditing.md); returns the
+/// sum of their balances at the period's end (reported, else rolled) when they are known, and
+/// leaves `balances` at them. A period without obligors leaves them unknown; the first period
+/// that lists them after one is told once (review 43h F3: it was told at every later one).
 fn obligors_roll_forward(
     ctx: &mut Ctx,
     (i, p): (usize, &schema::ActualPeriod),
     deal: &Deal,
     a: &ActualPeriod,
-    balances: &mut Option<Vec<Decimal>>,
+    balances: &mut ObligorBalances,
 ) -> Option<Decimal> {
     let Some(list) = &a.obligors else {
-        *balances = None;
+        *balances = ObligorBalances::Unknown;
         return None;
     };
-    let Some(bal) = balances.as_mut() else {
-        // After pool totals: the obligors' balances at the start are the pool's split by the
-        // projection (docs/auditing.md), an estimate no obligor's figure is checked against;
-        // known again from a period that states every obligor's balance_end.
-        let stated: Option<Vec<Decimal>> = list.iter().map(|o| o.balance_end).collect();
-        ctx.warn(
-            Check::ActualsPool,
-            &format!("periods[{i}]"),
-            format!(
-                "period {}: its obligors follow a period given in pool totals only, so their \
-                 balances at its start are not reported: each is the pool's, split in proportion \
-                 to the projection at issue, and an obligor's figures are not checked against \
-                 it{}",
-                a.index + 1,
-                match stated {
-                    Some(_) => "; the balance_end they all state is kept from this date",
-                    None =>
-                        "; state every obligor's balance_end on this date, or report \
-                             every period by obligor",
-                }
-            ),
-        );
-        *balances = stated;
-        return None;
+    let stated: Option<Vec<Decimal>> = list.iter().map(|o| o.balance_end).collect();
+    let bal = match balances {
+        ObligorBalances::Known(bal) => bal,
+        ObligorBalances::Unknown => {
+            // After pool totals: the obligors' balances at the start are the pool's split by
+            // the projection, estimates no obligor's figure is checked against.
+            ctx.warn(
+                Check::ActualsPool,
+                &format!("periods[{i}]"),
+                format!(
+                    "period {}: its obligors follow a period given in pool totals only, so their \
+                     balances at its start are not reported: each is the pool's, split in \
+                     proportion to the projection at issue, and rolled forward from there; no \
+                     obligor's balance is checked, and the pool's is its own roll forward, {}",
+                    a.index + 1,
+                    match stated {
+                        Some(_) => "before this date, whose obligors all state their balance_end",
+                        None => {
+                            "until a date states every obligor's balance_end (or report every \
+                             period by obligor)"
+                        }
+                    }
+                ),
+            );
+            *balances = stated.map_or(ObligorBalances::Estimated, ObligorBalances::Known);
+            return None;
+        }
+        ObligorBalances::Estimated => {
+            *balances = stated.map_or(ObligorBalances::Estimated, ObligorBalances::Known);
+            return None;
+        }
     };
     for (x, o) in list.iter().enumerate() {
         let rolled = bal[x] - o.principal - o.prepayments - o.defaults;

@@ -1004,9 +1004,19 @@ pub fn size(
                 TdrAt::Upper => t.tdr_high,
             })
             .ok_or_else(|| {
+                // The label meant, as for an obligor's tag (review 43h F6).
+                let squeezed: String = rating.chars().filter(|c| !c.is_whitespace()).collect();
+                let meant = tdrs
+                    .iter()
+                    .map(|t| t.rating.as_str())
+                    .find(|l| l.eq_ignore_ascii_case(&squeezed))
+                    .or_else(|| {
+                        crate::validate::suggest(&rating, tdrs.iter().map(|t| t.rating.as_str()))
+                    });
                 Error::Usage(format!(
-                    "--target {name}={rating}: the PD table has no rating `{rating}`; its \
+                    "--target {name}={rating}: the PD table has no rating `{rating}`{}; its \
                      ratings are {}",
+                    meant.map_or(String::new(), |m| format!(" (did you mean `{m}`?)")),
                     tdrs.iter()
                         .map(|t| t.rating.as_str())
                         .collect::<Vec<_>>()

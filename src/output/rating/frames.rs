@@ -349,11 +349,17 @@ pub fn sized_frame(
                 f,
                 "cushion",
                 RATIO_SCALE,
-                sized.iter().map(|s| {
-                    row(s)
-                        .map(|r| r.breakeven_default_rate - r.target_default_rate - settings.margin)
-                }),
+                sized
+                    .iter()
+                    .map(|s| row(s).map(|r| r.breakeven_default_rate - r.target_default_rate)),
             )?,
+            Column::new(
+                "passes_at_one".into(),
+                sized
+                    .iter()
+                    .map(|s| row(s).map(|r| r.passes_at_one))
+                    .collect::<Vec<Option<bool>>>(),
+            ),
             decimals(
                 f,
                 "breaking_obligor_default_rate",
