@@ -3611,3 +3611,36 @@ fn a_per_unit_principal_off_a_tick_is_told_at_its_line() {
         []
     );
 }
+
+/// The rest after an estimated last actual date is each obligor's own (review 43i F1). The
+/// hand-worked deal (tests/fixtures/hand_worked.toml: O1 owes 525,000 on 03-15 and 09-15, O2
+/// 525,000 on 03-15 and 262,500 on 06-15 and 09-15), base case. Period 1 in pool totals as
+/// scheduled (1,000,000 of principal, 50,000 of interest): 1,000,000 left. Period 2 by obligor:
+/// O1 owes nothing, O2 defaults its 500,000. The obligors' balances at period 2's start are
+/// estimates, the 1,000,000 split by the projection's 500,000 and 500,000: O1 500,000, O2
+/// 500,000 − 500,000 = 0; the pool 1,000,000 − 500,000 = 500,000. Period 3 then collects O1's
+/// 525,000 and nothing from O2, which the report shows defaulted (the pool's rest scaled by
+/// 500,000 / 750,000 had O1 collect 350,000 and O2 175,000).
+#[test]
+fn the_rest_after_estimates_is_each_obligors_own() {
+    let d = deal("tests/fixtures/hand_worked.toml");
+    let text = "[actuals]\ndeal = \"hand-worked\"\n\n[[periods]]\nperiod = 1\n\
+                payment_date = 2024-04-01\npool = { principal = 1000000, interest = 50000 }\n\n\
+                [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\n\
+                [[periods.obligors]]\nname = \"O1\"\nprincipal = 0\ninterest = 0\n\n\
+                [[periods.obligors]]\nname = \"O2\"\nprincipal = 0\ninterest = 0\n\
+                defaults = 500000\n";
+    let a = actuals_from_str("a.toml", text, &d).unwrap_or_else(|e| panic!("{e}"));
+    let base = ipabs::scenario::Scenario::base();
+    let r = reconcile(&d, &base, &a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(period_row(&r.run, 2).pool_balance_end, dec!(500000.00));
+    let collected = |o: &str| {
+        r.run
+            .pool_flows
+            .iter()
+            .find(|x| x.period == 3 && x.obligor == o)
+            .map(|x| x.collected)
+    };
+    assert_eq!(collected("O1"), Some(dec!(525000.00)));
+    assert_eq!(collected("O2"), Some(dec!(0.00)));
+}

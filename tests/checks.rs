@@ -1226,6 +1226,23 @@ fn cash_delayed_past_the_deal_is_told() {
     );
 }
 
+/// The run warnings of check `check` of the deal `src` under `scenario`: (period, message).
+fn run_warnings(
+    src: &str,
+    scenario: &ipabs::scenario::Scenario,
+    check: ipabs::error::Check,
+) -> Vec<(Option<u32>, String)> {
+    let d = ipabs::validate::deal_from_str("hw.toml", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let r = ipabs::engine::run(&d, scenario).unwrap_or_else(|e| panic!("{e}"));
+    r.warnings
+        .into_iter()
+        .filter(|w| w.check == check)
+        .map(|w| (w.period.map(|p| p.0), w.message))
+        .collect()
+}
+
 /// `support_without_defaults` (since session 31; review 31a item 5, 31c items 2–3): a support
 /// paid in a run with no default and no delay, about the first date it paid. On
 /// tests/fixtures/hand_worked.toml (docs in tests/hand_worked.rs), base case:
@@ -1252,15 +1269,7 @@ fn a_support_paid_without_defaults_is_a_run_warning() {
     let src =
         std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
     let warned = |src: &str, scenario: &ipabs::scenario::Scenario| {
-        let d = ipabs::validate::deal_from_str("hw.toml", src)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .deal;
-        let r = ipabs::engine::run(&d, scenario).unwrap_or_else(|e| panic!("{e}"));
-        r.warnings
-            .into_iter()
-            .filter(|w| w.check == Check::SupportWithoutDefaults)
-            .map(|w| (w.period.map(|p| p.0), w.message))
-            .collect::<Vec<_>>()
+        run_warnings(src, scenario, Check::SupportWithoutDefaults)
     };
     let base = ipabs::scenario::Scenario::base();
     let bullet = src.replace(
@@ -2155,15 +2164,7 @@ fn a_junior_repaid_before_the_senior_is_a_run_warning() {
     let src =
         std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
     let warned = |src: &str, scenario: &ipabs::scenario::Scenario| {
-        let d = ipabs::validate::deal_from_str("hw.toml", src)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .deal;
-        let r = ipabs::engine::run(&d, scenario).unwrap_or_else(|e| panic!("{e}"));
-        r.warnings
-            .into_iter()
-            .filter(|w| w.check == Check::JuniorBeforeSenior)
-            .map(|w| (w.period.map(|p| p.0), w.message))
-            .collect::<Vec<_>>()
+        run_warnings(src, scenario, Check::JuniorBeforeSenior)
     };
     let base = ipabs::scenario::Scenario::base();
     let bullet = src.replace(

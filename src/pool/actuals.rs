@@ -213,17 +213,34 @@ pub fn rebased(
     // projection rebased on its own balance (review 30b item 3 and 30c item 3: split from the
     // pool's rest, an obligor that had defaulted in full collected again, and one behind its
     // schedule lost its balance without a flow); the period totals are the rows' sums.
-    // Not on estimates (after pool totals): the rest is then the pool's, scaled on its balance.
+    // On estimates (after pool totals), the pool's balance split in proportion to them, so
+    // that an obligor the report shows defaulted collects nothing again (review 43i F1: the
+    // rest was the pool's, scaled, and it did); with no estimate left, the pool's rest.
+    let actual_balances: Option<Vec<Fen>> = match (&obligor_balance, estimated) {
+        (Some(b), false) => Some(b.clone()),
+        (Some(b), true) if b.iter().sum::<Fen>() > 0 => Some(
+            split(
+                dec(balance)?,
+                b.iter()
+                    .map(|&x| dec(x))
+                    .collect::<Result<Vec<_>>>()?
+                    .into_iter(),
+            )?
+            .into_iter()
+            .map(to_fen)
+            .collect(),
+        ),
+        _ => None,
+    };
     if let Some(last) = actuals.periods[..m].last()
         && last.obligors.is_some()
-        && !estimated
+        && let Some(actual_balances) = &actual_balances
         && at_rows.len() == n * no
     {
         let own: Vec<(Fen, Fen)> = (0..no)
             .map(|o| {
                 let projected = to_fen(at_rows[(m - 1) * no + o].balance_end);
-                let actual = obligor_balance.as_ref().map_or(projected, |b| b[o]);
-                (actual, projected)
+                (actual_balances[o], projected)
             })
             .collect();
         if own.iter().any(|(a, p)| a != p) {

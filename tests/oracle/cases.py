@@ -546,6 +546,23 @@ waterfall = "accelerated"
 }
 
 
+def with_variants(text, variants, deal):
+    """`text` (the file `deal` of deals/) with the edits of `variants` (VARIANTS), in order:
+    (old, new) replaces the one occurrence of `old`, (old, new, n) its n occurrences, (None,
+    text) appends; an edit that does not find its text is an error. The run and reconcile
+    oracles' one reading of a variant."""
+    for v in variants:
+        for old, new, *times in VARIANTS[v]:
+            if old is None:
+                text += new
+            else:
+                n = times[0] if times else 1
+                if text.count(old) != n:
+                    raise ValueError(f"variant {v}: {old!r} occurs {text.count(old)} times in {deal}")
+                text = text.replace(old, new)
+    return text
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -555,17 +572,8 @@ class Case:
     ledger: bool = True       # compare ledger.parquet too
 
     def deal_text(self):
-        text = (REPO / "deals" / self.deal).read_text(encoding="utf-8")
-        for v in self.variants:
-            for old, new, *times in VARIANTS[v]:
-                if old is None:
-                    text += new
-                else:
-                    n = times[0] if times else 1
-                    if text.count(old) != n:
-                        raise ValueError(f"variant {v}: {old!r} occurs {text.count(old)} times in {self.deal}")
-                    text = text.replace(old, new)
-        return text
+        return with_variants((REPO / "deals" / self.deal).read_text(encoding="utf-8"),
+                             self.variants, self.deal)
 
     def scenario_path(self):
         return None if self.scenario is None else SCENARIOS / self.scenario

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from cases import REPO, VARIANTS
+from cases import REPO, with_variants
 
 GDD = "gdd_patent_licence_2019.toml"
 WENKE = "wenke_leasing_1_2018.toml"
@@ -96,17 +96,8 @@ class Case:
 
     def deal_text(self):
         """The deal file's text with the variants' edits (tests/oracle/cases.py's VARIANTS)."""
-        text = self.deal_path().read_text(encoding="utf-8")
-        for v in self.variants:
-            for old, new, *times in VARIANTS[v]:
-                if old is None:
-                    text += new
-                else:
-                    n = times[0] if times else 1
-                    if text.count(old) != n:
-                        raise ValueError(f"variant {v}: {old!r} occurs {text.count(old)} times")
-                    text = text.replace(old, new)
-        return text
+        return with_variants(self.deal_path().read_text(encoding="utf-8"), self.variants,
+                             self.deal)
 
     def deal_toml(self):
         return tomllib.loads(self.deal_text(), parse_float=Decimal)
