@@ -122,16 +122,7 @@ pub fn run_restated(
     // figures differed under `coupon_shift`).
     if let Some(l) = last_reported.filter(|&l| l + 1 < deal.periods.len()) {
         let contractual = rates::coupons_known_through(deal, scenario, Some(l + 1))?;
-        let next = (0..deal.tranches.len())
-            .map(|i| {
-                contractual
-                    .get(i)
-                    .and_then(|c| c.get(l + 1))
-                    .copied()
-                    .unwrap_or(deal.tranches[i].coupon)
-            })
-            .collect();
-        st.lookahead_coupons = Some((l, next));
+        st.lookahead_coupons = Some((l, rates::coupons_at(deal, &contractual, l + 1)));
     }
     // The last reported date runs as the plan's last when the reports of every date up to it
     // give each tranche's principal, adding up to its balance (review 31f item 1: run as an

@@ -85,9 +85,14 @@ pub(super) fn coupons_known_through(
 /// `scenario`: its fixed coupon, or its floating rate for the period as the run fixes it
 /// (what a payment notice states as 本期票面利率), with the scenario's `coupon_shift`.
 pub fn coupons_on(deal: &Deal, scenario: &Scenario, k: usize) -> Result<Vec<Decimal>> {
-    let fixed = tranche_coupons(deal, scenario)?;
-    Ok(deal
-        .tranches
+    Ok(coupons_at(deal, &tranche_coupons(deal, scenario)?, k))
+}
+
+/// Each tranche's coupon for payment date `k` from a run's coupons `fixed`
+/// ([`tranche_coupons`], [`coupons_known_through`]): its entry, or its fixed coupon where the
+/// run keeps none.
+pub(super) fn coupons_at(deal: &Deal, fixed: &[Vec<Decimal>], k: usize) -> Vec<Decimal> {
+    deal.tranches
         .iter()
         .enumerate()
         .map(|(i, t)| {
@@ -97,5 +102,5 @@ pub fn coupons_on(deal: &Deal, scenario: &Scenario, k: usize) -> Result<Vec<Deci
                 .copied()
                 .unwrap_or(t.coupon)
         })
-        .collect())
+        .collect()
 }

@@ -321,11 +321,7 @@ fn credit_curve(
             None => {
                 // A near miss named (review 43c F6: `a+` listed every label and not `A+`):
                 // the label in another case or with spaces, else a typo of one.
-                let squeezed: String = r.chars().filter(|c| !c.is_whitespace()).collect();
-                let meant = table
-                    .labels()
-                    .find(|l| l.eq_ignore_ascii_case(&squeezed))
-                    .or_else(|| names::suggest(&r, table.labels()));
+                let meant = names::meant_label(&r, table.labels());
                 let hint = meant.map_or(String::new(), |m| format!("; did you mean `{m}`?"));
                 ctx.err(
                     &format!("{p}.rating"),

@@ -115,6 +115,22 @@ pub(crate) fn article(word: &str) -> &'static str {
     }
 }
 
+/// The rating label of `labels` that `found` means: the one it is once its spaces are taken
+/// out (`BBB +`), else [`suggest`]'s near miss (another case, `a+`, or a typo); None when none
+/// is (review 43c F6, 43h F6: an obligor's tag and `size --target` name it alike).
+pub(crate) fn meant_label<'c>(
+    found: &str,
+    labels: impl Iterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let labels: Vec<&'c str> = labels.collect();
+    let squeezed: String = found.chars().filter(|c| !c.is_whitespace()).collect();
+    labels
+        .iter()
+        .copied()
+        .find(|l| l.eq_ignore_ascii_case(&squeezed))
+        .or_else(|| suggest(found, labels.iter().copied()))
+}
+
 /// The one name of `candidates` that `found` is a near miss of (a typo: at most one edit
 /// for short names, two or three for longer ones, a swap of two letters counting as one);
 /// None when nothing is close or two candidates are equally close.

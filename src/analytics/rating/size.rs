@@ -182,6 +182,14 @@ impl SizeStep {
             rate: self.breakeven_default_rate,
         }
     }
+    /// The step's break-even with the whole-obligor loss that breaks the tranche, as
+    /// `rating_ok` read it.
+    pub fn breakeven(&self) -> super::TrancheBreakeven {
+        super::TrancheBreakeven {
+            bdr: self.bdr(),
+            breaking: self.breaking_obligor_default_rate,
+        }
+    }
 }
 
 /// What a failing step shows, for the error that no balance passes: its BDR against the TDR,
@@ -212,12 +220,16 @@ fn failed_step(s: &SizeStep, d: &Deal, margin: Decimal) -> String {
         .collect();
     // A whole-obligor loss within the bar that breaks the tranche, when the BDR alone meets it
     // (review 43c F2).
-    let tdr = s.target_default_rate + margin;
     let obligors = match s.breaking_obligor_default_rate {
-        Some(b) if s.bdr().meets(tdr) && b <= tdr => format!(
-            ", and the largest obligors defaulting at once (a realised {}) break it within it",
-            pct(b)
-        ),
+        Some(b)
+            if s.breakeven()
+                .breaks_in_obligors(s.target_default_rate + margin) =>
+        {
+            format!(
+                ", and the largest obligors defaulting at once (a realised {}) break it within it",
+                pct(b)
+            )
+        }
         _ => String::new(),
     };
     format!(
@@ -1005,14 +1017,8 @@ pub fn size(
             })
             .ok_or_else(|| {
                 // The label meant, as for an obligor's tag (review 43h F6).
-                let squeezed: String = rating.chars().filter(|c| !c.is_whitespace()).collect();
-                let meant = tdrs
-                    .iter()
-                    .map(|t| t.rating.as_str())
-                    .find(|l| l.eq_ignore_ascii_case(&squeezed))
-                    .or_else(|| {
-                        crate::validate::suggest(&rating, tdrs.iter().map(|t| t.rating.as_str()))
-                    });
+                let meant =
+                    crate::validate::meant_label(&rating, tdrs.iter().map(|t| t.rating.as_str()));
                 Error::Usage(format!(
                     "--target {name}={rating}: the PD table has no rating `{rating}`{}; its \
                      ratings are {}",
