@@ -2186,7 +2186,7 @@ fn a_junior_repaid_before_the_senior_is_a_run_warning() {
         w[0].1,
         "tranche `B` (subordinated) is paid 200000.00 of principal on this date by step 6 of \
          waterfall `normal` (`waterfalls.normal[5]`) while `A` (senior) is outstanding, in a run \
-         with no default and no delay: a junior repaid before the senior; give that step `when = \
+         with no default and no delay: a junior paid before the senior; give that step `when = \
          \"senior_paid_off\"`, or allow it with `allow = [\"junior_before_senior\"]` when the \
          structure means it (a partial release of the junior)"
     );
@@ -2227,4 +2227,49 @@ fn a_junior_repaid_before_the_senior_is_a_run_warning() {
         .find(|f| f.period == 1 && f.tranche == "B")
         .expect("B's row");
     assert_eq!(b1.principal_paid, rust_decimal_macros::dec!(200000.00));
+}
+
+/// `junior_before_senior` on a residual (review 43f F6): the bullet variant of
+/// a_junior_repaid_before_the_senior_is_a_run_warning with B's `pay_residual` step (step 7 of
+/// `normal`) without its `when = "senior_paid_off"`. Period 1, base case: 1,050,000 collected,
+/// less VAT 1,630.00, the fee 1,000.00 and A's interest 17,950.68 = 1,029,419.32 left; A's
+/// step takes nothing (a bullet owes nothing before its maturity), the reserve is at its
+/// 5,000 target, B's principal step waits (its `when`), and the residual step pays B the
+/// 1,029,419.32 while A's 1,800,000 is outstanding: the warning, at period 1. Not warned: the
+/// residual with its `when` (the bullet fixture above), and the residual paid once A is
+/// repaid (the pass-through fixture with the `when` taken out: A takes every fen of
+/// principal first, so B's residual comes only after A's balance is 0).
+#[test]
+fn a_residual_paid_to_a_junior_before_the_senior_is_a_run_warning() {
+    use ipabs::error::Check;
+    let src =
+        std::fs::read_to_string(root().join("tests/fixtures/hand_worked.toml")).expect("fixture");
+    let base = ipabs::scenario::Scenario::base();
+    let residual =
+        "  { action = \"pay_residual\", tranche = \"B\", when = \"senior_paid_off\" },\n";
+    let without = "  { action = \"pay_residual\", tranche = \"B\" },\n";
+    let bullet = src.replace(
+        "amortization = \"pass_through\"",
+        "amortization = \"bullet\"",
+    );
+    assert!(bullet.contains(residual) && bullet != src);
+    let slip = bullet.replace(residual, without);
+    let w = run_warnings(&slip, &base, Check::JuniorBeforeSenior);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, Some(1));
+    assert_eq!(
+        w[0].1,
+        "tranche `B` (subordinated) is paid 1029419.32 as the residual on this date by step 7 of \
+         waterfall `normal` (`waterfalls.normal[6]`) while `A` (senior) is outstanding, in a run \
+         with no default and no delay: a junior paid before the senior; give that step `when = \
+         \"senior_paid_off\"`, or allow it with `allow = [\"junior_before_senior\"]` when the \
+         structure means it (a partial release of the junior)"
+    );
+    assert_eq!(run_warnings(&bullet, &base, Check::JuniorBeforeSenior), []);
+    let pass_through = src.replace(residual, without);
+    assert_ne!(pass_through, src);
+    assert_eq!(
+        run_warnings(&pass_through, &base, Check::JuniorBeforeSenior),
+        []
+    );
 }

@@ -279,6 +279,19 @@ class _Work:
         finally:
             self.close()
 
+    def notice(self, args: List[str]) -> str:
+        """The Markdown `ipabs notice` prints for `args`, with the errors `run` gives."""
+        try:
+            return _ipabs.notice_text(["ipabs", *args])
+        except InputError as e:
+            self._rename_scenarios(e)
+            raise
+        except UsageError as e:
+            _reword(e)
+            raise
+        finally:
+            self.close()
+
     def _rename_scenarios(self, e: InputError) -> None:
         """An error in the scenarios this call wrote to its temporary directory names them
         `<scenarios>`, as `load()` of TOML text names `<string>`: the file is gone once the
@@ -352,6 +365,7 @@ _RANGES = {
     "--threads": ("threads", 1, 256),
     "--paths": ("paths", 1, 10**9),
     "--seed": ("seed", 0, 2**64 - 1),
+    "--period": ("period", 1, 2**32 - 1),
 }
 
 
@@ -598,6 +612,23 @@ class Deal:
         if w.keep:
             args.append("--force")
         return w.run(args, differences_ok=not raise_on_differences)
+
+    def notice(
+        self,
+        period: int,
+        scenario: Optional[Scenarios] = None,
+        *,
+        actuals: Optional[PathLike] = None,
+    ) -> str:
+        """`ipabs notice`: the payment notice (收益分配报告) of payment date `period` (1 = the
+        first), every tranche's figures per 100 yuan of face, as the Markdown text the command
+        prints; with `actuals`, the notice of the in-life run as `reconcile` runs it."""
+        args = ["notice", self.path]
+        _opt(args, "--period", period)
+        w = _Work(None)
+        _opt(args, "--scenario", w.scenario_file(scenario))
+        _opt(args, "--actuals", os.fspath(actuals) if actuals is not None else None)
+        return w.notice(args)
 
 
 def load(path_or_toml_text: Union[PathLike, str], id: Optional[str] = None) -> Deal:

@@ -149,6 +149,13 @@ fn run_command(py: Python<'_>, args: Vec<String>) -> PyResult<()> {
     guarded(py, move || ipabs::cli::run_args(args))
 }
 
+/// The Markdown `ipabs notice` prints for `args`, e.g. `["ipabs", "notice", "deal.toml",
+/// "--period", "3"]`.
+#[pyfunction]
+fn notice_text(py: Python<'_>, args: Vec<String>) -> PyResult<String> {
+    guarded(py, move || ipabs::cli::notice_of_args(args))
+}
+
 /// Validates a deal file's text (`file` names it in messages); returns what the deal holds.
 #[pyfunction]
 fn check_deal<'py>(py: Python<'py>, file: String, text: String) -> PyResult<Bound<'py, PyDict>> {
@@ -216,6 +223,7 @@ fn _ipabs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ipabs::output::guard::leave_signals_alone();
     let py = m.py();
     m.add_function(wrap_pyfunction!(run_command, m)?)?;
+    m.add_function(wrap_pyfunction!(notice_text, m)?)?;
     m.add_function(wrap_pyfunction!(check_deal, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;

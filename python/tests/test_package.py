@@ -137,6 +137,29 @@ def test_reconcile_and_portfolio_equal_the_cli(root, cli, tmp_path):
     assert_same_portfolio(ipabs.portfolio(root / cohort), tmp_path / "p")
 
 
+def test_notice_is_the_clis_text(root, cli):
+    """`Deal.notice` returns what `ipabs notice` prints (review 43d F6: a notebook had to shell
+    out for it), projected and on an actuals file, and refuses a period the deal lacks."""
+    deal = ipabs.load(root / NANSHAN)
+    for period in (1, deal.payment_dates):
+        printed = cli("notice", NANSHAN, "--period", str(period)).stdout
+        assert deal.notice(period) + "\n" == printed
+    fixture = ipabs.load(root / "tests/fixtures/auditing.toml")
+    actuals = root / "tests/fixtures/auditing_actuals.toml"
+    printed = cli("notice", "tests/fixtures/auditing.toml", "--period", "2", "--actuals", str(actuals)).stdout
+    text = fixture.notice(2, actuals=actuals)
+    assert text + "\n" == printed
+    # The reported date's basis is the report (docs/auditing.md), not the projection.
+    assert "实际 (reported)" in text
+    # A scenario dict is written as the command line's scenario file.
+    stressed = deal.notice(2, {"name": "slow", "cdr": 0.1})
+    assert "`slow`" in stressed and stressed != deal.notice(2)
+    with pytest.raises(ipabs.UsageError, match="periods 1 to"):
+        deal.notice(deal.payment_dates + 1)
+    with pytest.raises(ipabs.UsageError, match="period=0"):
+        deal.notice(0)
+
+
 def assert_same_portfolio(py: dict, out: pathlib.Path):
     """`ipabs.portfolio`'s tables against the CLI's files: the run tables are the partitions
     in path order with the hive keys `deal` and `scenario` put first. Oracle for the keys:

@@ -78,18 +78,45 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let cli = parse(args)?;
+    execute(cli.command, cli.strict)
+}
+
+/// Parses a command line (the program first) and keeps it as this thread's; a usage error of
+/// clap is [`Error::Usage`].
+fn parse<I, T>(args: I) -> Result<Cli>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     set_command_line(&args);
     // clap's text starts with its own `error: `, which the usage error's display adds again
     // (review 34g item L3: "error: error: unexpected argument" in Python).
-    let cli = Cli::try_parse_from(args).map_err(|e| {
+    Cli::try_parse_from(args).map_err(|e| {
         let text = e.to_string();
         Error::Usage(
             text.strip_prefix("error: ")
                 .map_or_else(|| text.clone(), str::to_string),
         )
-    })?;
-    execute(cli.command, cli.strict)
+    })
+}
+
+/// The Markdown that `ipabs notice` prints for `args` (the program first, then `notice` and
+/// its arguments), as a string: the Python package's `Deal.notice`. Any other command is a
+/// usage error.
+pub fn notice_of_args<I, T>(args: I) -> Result<String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = parse(args)?;
+    match cli.command {
+        Command::Notice(a) => notice::markdown(a, cli.strict),
+        _ => Err(Error::Usage(
+            "notice_of_args runs `notice` only; run the other commands with run_args".into(),
+        )),
+    }
 }
 
 thread_local! {

@@ -40,8 +40,15 @@ fn period_arg(s: &str) -> std::result::Result<u32, String> {
     }
 }
 
-/// `ipabs notice`.
+/// `ipabs notice`: prints [`markdown`]'s notice.
 pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
+    out_line(&markdown(args, strict)?);
+    Ok(())
+}
+
+/// The payment notice `args` ask for, as Markdown (what `ipabs notice` prints); the warnings
+/// on the way are printed to stderr, and with `strict` are an error.
+pub(super) fn markdown(args: NoticeArgs, strict: bool) -> Result<String> {
     let NoticeArgs {
         deal,
         period,
@@ -129,6 +136,5 @@ pub(super) fn command(args: NoticeArgs, strict: bool) -> Result<()> {
     } else {
         scenario
     };
-    out_line(&output::table::notice_text(d, scenario, &r, period, &basis));
-    Ok(())
+    Ok(output::table::notice_text(d, scenario, &r, period, &basis))
 }

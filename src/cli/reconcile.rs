@@ -118,7 +118,10 @@ fn reconcile_command(
     let priced = crate::analytics::measures::price_run(d, rec.run, &set.pricing);
     let runs = [priced];
     let frames = output::run_frames(&RunTable::ALL, &runs).and_then(|mut f| {
-        f.push((RECONCILIATION_FILE, reconciliation_frame(&d.name, &lines)?));
+        f.push((
+            RECONCILIATION_FILE,
+            reconciliation_frame(&d.name, &scenario.name, &lines)?,
+        ));
         f.push((
             IN_LIFE_FILE,
             in_life_frame(&d.name, &scenario.name, &in_life)?,

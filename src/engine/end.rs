@@ -154,14 +154,19 @@ impl Run<'_> {
         } else {
             format!("{{ paid_off = \"{}\" }}", i.name)
         };
+        let what = if x.residual {
+            "as the residual"
+        } else {
+            "of principal"
+        };
         warnings.push(Warning::run(
             Check::JuniorBeforeSenior,
             &self.scenario.name,
             Some((p.number, p.date())),
             format!(
-                "tranche `{}` ({}) is paid {} of principal on this date by step {} of waterfall \
+                "tranche `{}` ({}) is paid {} {what} on this date by step {} of waterfall \
                  `{}` (`waterfalls.{}[{}]`) while `{}` ({}) is outstanding, in a run with no \
-                 default and no delay: a junior repaid before the senior; give that step `when \
+                 default and no delay: a junior paid before the senior; give that step `when \
                  = {when}`, or allow it with `allow = [\"junior_before_senior\"]` when the \
                  structure means it (a partial release of the junior)",
                 j.name,
@@ -304,7 +309,8 @@ impl Run<'_> {
 }
 
 /// The first principal a run paid to a tranche while a tranche of a more senior class was
-/// outstanding after the step and not in its pro rata share: what
+/// outstanding after the step and not in its pro rata share, or the first residual paid to
+/// one while a more senior class was outstanding: what
 /// [`Check::JuniorBeforeSenior`] tells.
 #[derive(Debug, Clone, Copy)]
 pub struct JuniorFirst {
@@ -317,8 +323,9 @@ pub struct JuniorFirst {
     /// The tranche paid, and the more senior one outstanding (indices).
     pub junior: usize,
     pub senior: usize,
-    /// The principal the step paid the junior.
+    /// What the step paid the junior: principal, or the residual (`residual`).
     pub paid: Fen,
+    pub residual: bool,
 }
 
 /// What to do about a trigger that trips with no default and no delay: the advice of

@@ -47,6 +47,9 @@ impl Run<'_> {
             Action::PayResidual(i) => {
                 let amt = self.collection;
                 if amt > 0 {
+                    if self.judge_juniors && self.first_junior.is_none() {
+                        self.judge_residual(step, *i, amt);
+                    }
                     self.paid.residual[*i] += amt;
                     self.pay_out(
                         step,
@@ -478,9 +481,35 @@ impl Run<'_> {
                     junior: j,
                     senior: i,
                     paid,
+                    residual: false,
                 });
                 return;
             }
+        }
+    }
+
+    /// Notes a residual this step pays to tranche `j` while a tranche of a more senior class
+    /// is outstanding (review 43f F6: `pay_residual … from = "principal"` behind a bullet
+    /// senior paid the junior the principal collections the senior waits for);
+    /// [`Check::JuniorBeforeSenior`] tells it.
+    ///
+    /// [`Check::JuniorBeforeSenior`]: crate::error::Check::JuniorBeforeSenior
+    #[cold]
+    #[inline(never)]
+    fn judge_residual(&mut self, step: u32, j: usize, paid: Fen) {
+        let tranches = &self.deal.tranches;
+        if let Some(i) = (0..tranches.len())
+            .find(|&i| tranches[i].class < tranches[j].class && self.balance[i] > 0)
+        {
+            self.first_junior = Some(super::end::JuniorFirst {
+                k: self.k,
+                waterfall: self.wf,
+                step,
+                junior: j,
+                senior: i,
+                paid,
+                residual: true,
+            });
         }
     }
 

@@ -147,12 +147,17 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
     (!words.is_empty()).then(|| words.join("; "))
 }
 
-/// `reconciliation.parquet`: deal, period, payment_date, line, item, model, actual,
+/// `reconciliation.parquet`: deal, scenario, period, payment_date, line, item, model, actual,
 /// difference (actual − model), note.
-pub fn reconciliation_frame(deal: &str, lines: &[ReconLine]) -> Result<DataFrame, Error> {
+pub fn reconciliation_frame(
+    deal: &str,
+    scenario: &str,
+    lines: &[ReconLine],
+) -> Result<DataFrame, Error> {
     let f = RECONCILIATION_FILE;
     let columns = vec![
         Column::new("deal".into(), vec![deal; lines.len()]),
+        Column::new("scenario".into(), vec![scenario; lines.len()]),
         ints("period", lines.iter().map(|l| l.period)),
         dates("payment_date", lines.iter().map(|l| l.payment_date)),
         Column::new(

@@ -117,7 +117,7 @@ class Reconcile(Run):
                               MONEY_ONE if tg["name"] in ap.triggers else 0))
         self.capture(k, date)
         for ln, it, m, a in lines:
-            self.recon.append(dict(deal=self.deal_name, period=period, payment_date=day, line=ln,
+            self.recon.append(dict(deal=self.deal_name, scenario=self.scenario["name"], period=period, payment_date=day, line=ln,
                                    item=it, model=money(m), actual=money(a),
                                    difference=money(a - m),
                                    note=note_for(self, k, ln, it, m, a, lines, wf_name) if a != m else None))
