@@ -455,6 +455,119 @@ fn a_pool_in_wanyuan_is_told_at_its_key() {
     assert!(!err.contains("periods[0].pool"), "{err}");
 }
 
+/// Principal and interest swapped, or one of them in 万元, while the date's cash is plausible
+/// as a whole (review 44c F1: exit 0, no word, and the rest rebased on a balance 380,000 too
+/// high), told at the pool's key or the obligor's entry. The fixture projects 400,000 of
+/// principal and 20,000 of interest for period 1 (its one obligor, O1): a report of 20,000 and
+/// 400,000 has the interest near the projected principal and the principal near the projected
+/// interest, the interest 20 times its projection and the principal 1/20 of its (swapped);
+/// 400,000 and 2 has the interest at 20,000 / 10,000 (万元), while the whole, 400,002 against
+/// 420,000, is not a slip. Not told: the fixture's own figures, and a prepayment in full
+/// (principal 400,000 and prepayments 600,000: the principal apart from prepayments is
+/// checked, which a prepayment can make any multiple of a period's schedule).
+#[test]
+fn principal_and_interest_swapped_are_told_at_their_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = read("tests/fixtures/auditing_actuals.toml");
+    let pool_line = "pool = { principal = 400000, interest = 20000 }";
+    assert!(src.contains(pool_line));
+    let run = |text: String| {
+        let path = tmp.path().join("a.toml");
+        std::fs::write(&path, text).expect("written");
+        let out = tmp.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let r = reconcile_fixture(&path, &out, &[]);
+        String::from_utf8_lossy(&r.stderr).into_owned()
+    };
+    let pool = |p: &str| run(src.replacen(pool_line, &format!("pool = {p}"), 1));
+    let err = pool("{ principal = 20000, interest = 400000 }");
+    assert!(
+        err.contains(
+            "a.toml:10:8: periods[0].pool: period 1: the pool reported principal 20000 \
+             (prepayments apart) and interest 400000, against the 400000 and 20000 the deal's \
+             scenario `base` projected for the period at issue: principal and interest swapped \
+             (正常回收本金 / 利息回收)?"
+        ),
+        "{err}"
+    );
+    let err = pool("{ principal = 400000, interest = 2 }");
+    assert!(
+        err.contains(
+            "a.toml:10:8: periods[0].pool: period 1: the pool reported principal 400000 \
+             (prepayments apart) and interest 2, against the 400000 and 20000 the deal's \
+             scenario `base` projected for the period at issue: its interest is about 1/10,000 \
+             of the projection: interest in 万元?"
+        ),
+        "{err}"
+    );
+    assert!(!pool("{ principal = 400000, interest = 20000 }").contains("prepayments apart"));
+    assert!(
+        !pool("{ principal = 400000, prepayments = 600000, interest = 20000 }")
+            .contains("prepayments apart")
+    );
+    // By obligor: the period's pool line becomes O1's entry (line 15 of the file).
+    let by_obligor = src.replacen(
+        &format!("{pool_line}\nfees = {{ trustee = 1000 }}\n"),
+        "fees = { trustee = 1000 }\n",
+        1,
+    );
+    let by_obligor = by_obligor.replacen(
+        "accounts = { collection = 0 }\n",
+        "accounts = { collection = 0 }\n\n[[periods.obligors]]\nname = \"O1\"\nprincipal = 20000\n\
+         interest = 400000\n",
+        1,
+    );
+    assert!(by_obligor.contains("[[periods.obligors]]"), "{by_obligor}");
+    let err = run(by_obligor);
+    assert!(
+        err.contains(
+            "a.toml:15:1: periods[0].obligors[0]: period 1: obligor `O1` reported principal \
+             20000 (prepayments apart) and interest 400000, against the 400000 and 20000"
+        ),
+        "{err}"
+    );
+}
+
+/// A scenario's named default dated in a reported collection period is told (review 44c F2:
+/// with pool totals the rest was rebased on the reported balance and the stress vanished with
+/// no word). The fixture's actuals report periods 1 and 2 (payment dates 2024-04-01 and
+/// 2024-07-01); a default of O1 on 2024-02-01 falls in period 1: told there; one on
+/// 2024-08-01 falls in period 3, after the report: not told.
+#[test]
+fn a_scenario_default_in_a_reported_period_is_told() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let actuals = root().join("tests/fixtures/auditing_actuals.toml");
+    let told = |date: &str| {
+        let scenario = tmp.path().join("s.toml");
+        std::fs::write(
+            &scenario,
+            format!(
+                "[[scenarios]]\nname = \"o1\"\ndefaults = [ {{ obligor = \"O1\", date = {date} }} ]\n"
+            ),
+        )
+        .expect("written");
+        let out = tmp.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let s = scenario.to_string_lossy().into_owned();
+        let r = reconcile_fixture(&actuals, &out, &["--scenario", &s]);
+        String::from_utf8_lossy(&r.stderr)
+            .lines()
+            .filter(|l| l.ends_with("[scenario_dates]"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let w = told("2024-02-01");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with(
+            "warning: scenario `o1`, period 1 (2024-04-01): the scenario defaults obligor `O1` \
+             on 2024-02-01, in a reported collection period"
+        ),
+        "{w:?}"
+    );
+    assert_eq!(told("2024-08-01"), Vec::<String>::new());
+}
+
 /// An actuals file that states exactly what `run` paid on its first `m` payment dates, per
 /// obligor.
 fn actuals_of(deal: &Deal, run: &RunResult, m: usize) -> String {

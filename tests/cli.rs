@@ -182,6 +182,29 @@ fn copies_refuse_to_replace_files() {
         std::fs::read(deal).expect("fixture")
     );
     assert!(!dir.path().join("e").exists(), "nothing written");
+    // A result of --out named as an input (review 44c F7: `size --force` replaced its own
+    // `--scenarios OUT/deal.sized.toml` with the sized deal), refused before the simulation.
+    std::fs::create_dir_all(p("z")).expect("mkdir");
+    let sized_input = p("z/deal.sized.toml");
+    std::fs::write(&sized_input, "[[scenarios]]\nname = \"base\"\n").expect("write");
+    refused(
+        &[
+            "size",
+            &deal_copy,
+            "--scenarios",
+            &sized_input,
+            "--target",
+            "A=AAA",
+            "--out",
+            &p("z"),
+            "--force",
+        ],
+        "an input file of this command, even with --force",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&sized_input).expect("kept"),
+        "[[scenarios]]\nname = \"base\"\n"
+    );
     // A file where a directory of the path goes, for a copy or --out (review 31a item 10: the
     // run wrote its Parquet files, then failed with exit 1).
     let file = p("a/summary.parquet");

@@ -155,6 +155,28 @@ fn hledger_checks_every_example_deal_and_a_reconcile() {
         "--scenario".into(),
         names.to_string_lossy().into_owned(),
     ]);
+    // Names that start with what hledger reads at a posting's start (review 44c F4): `(base)`
+    // beside a fee whose account then ends with `)` (a virtual posting), and `*s` beside `s`
+    // (a status mark: they shared `s`'s accounts).
+    let marks = scratch.path().join("marks.toml");
+    std::fs::write(
+        &marks,
+        "[[scenarios]]\nname = \"(base)\"\n\n[[scenarios]]\nname = \"s\"\n\n\
+         [[scenarios]]\nname = \"*s\"\ndefault_rate = 0.05\n\n[[scenarios]]\nname = \"[x]\"\n\n\
+         [[scenarios]]\nname = \"!y\"\n",
+    )
+    .expect("write");
+    let hw = std::fs::read_to_string(repo("tests/fixtures/hand_worked.toml")).expect("fixture");
+    let fee_paren = scratch.path().join("fee_paren.toml");
+    let renamed = hw.replace("\"manager\"", "\"manager (管理人)\"");
+    assert_ne!(renamed, hw);
+    std::fs::write(&fee_paren, renamed).expect("write");
+    cases.push(vec![
+        "run".into(),
+        fee_paren.to_string_lossy().into_owned(),
+        "--scenario".into(),
+        marks.to_string_lossy().into_owned(),
+    ]);
     cases.push(vec![
         "reconcile".into(),
         repo("tests/fixtures/auditing.toml"),
@@ -265,4 +287,26 @@ fn journal_paths_are_refused_as_the_copies_are() {
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(dir.path().join("old.journal")).expect("journal");
     assert!(text.starts_with("; ipabs "));
+    // A FIFO (as a device would be) is refused even with --force: the rename that puts the
+    // journal in place would have replaced it with a regular file (review 44c F3).
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::remove_dir_all(dir.path().join("out")).expect("clean");
+    for flag in ["--journal", "--xlsx", "--html"] {
+        refused(
+            &["run", "deal.toml", "--out", "out", flag, "pipe", "--force"],
+            "is not a regular file (a device, a FIFO or a socket)",
+        );
+    }
+    let kind = std::fs::symlink_metadata(&fifo)
+        .expect("still there")
+        .file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&kind),
+        "the FIFO is kept"
+    );
 }

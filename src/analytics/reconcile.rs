@@ -209,6 +209,7 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     warnings.extend(in_transit(deal, actuals, &at_issue, scenario)?);
     warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
     warnings.extend(reported_commingling(deal, scenario, actuals));
+    warnings.extend(reported_defaults(deal, scenario, actuals));
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
     run.warnings.extend(warnings);
     let mut lines = compare(deal, actuals, &waterfall);
@@ -321,6 +322,49 @@ fn reported_commingling(
             c.date
         ),
     ))
+}
+
+/// A `scenario_dates` warning for each named default of the scenario dated in a reported
+/// collection period (or before the first; review 44c F2): the report states what happened on
+/// those dates, and the rest does not carry the default as the scenario means it. With pool
+/// totals the pool's rest is rebased on the reported balance, which hands the obligor's share
+/// to the others (the stress vanished with no word); by obligor its rest is nothing, and its
+/// reported balance is never collected.
+fn reported_defaults(
+    deal: &Deal,
+    scenario: &Scenario,
+    actuals: &Actuals,
+) -> Vec<crate::error::Warning> {
+    use crate::error::{Check, Warning};
+    let m = actuals.len().min(deal.periods.len());
+    let Some(last) = actuals.periods[..m].last() else {
+        return Vec::new();
+    };
+    let end = deal.periods[last.index].collection_end;
+    scenario
+        .obligor_defaults
+        .iter()
+        .filter(|&&(_, date)| date <= end)
+        .map(|&(o, date)| {
+            let k = crate::deal::period_of(&deal.periods, date).unwrap_or(0);
+            let p = deal.periods[k];
+            Warning::run(
+                Check::ScenarioDates,
+                &scenario.name,
+                Some((p.number, p.date())),
+                format!(
+                    "the scenario defaults obligor `{}` on {date}, in a reported collection period \
+                     (the last ends {end}): the report states what it paid and owed there, and the \
+                     rest of the deal does not carry the default as the scenario means it (with \
+                     pool totals the pool's rest is rebased on the reported balance, which gives \
+                     its share to the other obligors; by obligor its rest is nothing, and a balance \
+                     reported for it is never collected); report the default in the actuals, or \
+                     date it after {end} to stress the rest",
+                    deal.obligors.get(o).map_or("?", |x| x.name.as_str()),
+                ),
+            )
+        })
+        .collect()
 }
 
 /// An `actuals_pool` warning for each obligor the last actual date reports with a balance
@@ -503,7 +547,6 @@ fn units_warnings(
     at_issue: &PoolProjection,
 ) -> Vec<crate::error::Warning> {
     use crate::error::{Check, Warning};
-    let near = |x: Decimal, y: Decimal| x * Decimal::TWO >= y && x <= y * Decimal::TWO;
     let mut out = Vec::new();
     for a in &actuals.periods {
         let Some(projected) = at_issue.periods.get(a.index).map(|p| p.cash()) else {
@@ -518,6 +561,8 @@ fn units_warnings(
         } else if near(reported, projected * Decimal::ONE_HUNDRED) {
             "about 100 times it: amounts in fen? The actuals file takes yuan"
         } else {
+            // The whole is plausible; its parts may not be (review 44c F1).
+            out.extend(split_warnings(deal, scenario, a, at_issue));
             continue;
         };
         out.push(Warning::at(
@@ -534,6 +579,124 @@ fn units_warnings(
         ));
     }
     out
+}
+
+/// Located `actuals_pool` warnings for a period whose cash is plausible as a whole but whose
+/// principal and interest are not (review 44c F1: swapped, they reconciled with exit 0 and the
+/// rest was rebased on a balance 380,000 too high): per obligor when the period gives its
+/// obligors, else for the pool, each reported part (principal without prepayments, which a
+/// prepayment in full can make any multiple of a period's schedule, and interest) against the
+/// forecast at issue's for the period (`at_issue`, the deal file's scenario).
+/// Told: the principal reported near the interest projected and the interest near the
+/// principal (each within a factor of two), the interest more than twice its projection and the
+/// principal less than half of its; else a part about 1/10,000 of its projection (万元) or about
+/// 100 times it (fen). A part projected at zero, or reported at zero, is not checked.
+fn split_warnings(
+    deal: &Deal,
+    scenario: &str,
+    a: &crate::actuals::ActualPeriod,
+    at_issue: &PoolProjection,
+) -> Vec<crate::error::Warning> {
+    use crate::error::{Check, Warning};
+    let p = deal.periods[a.index];
+    let mut out = Vec::new();
+    let mut tell = |location: String, who: String, reported: (Decimal, Decimal), projected| {
+        if let Some(slip) = split_slip(reported, projected) {
+            out.push(Warning::at(
+                Check::ActualsPool,
+                location,
+                format!(
+                    "period {}: {who} reported principal {} (prepayments apart) and interest {}, \
+                     against the {} and {} the deal's scenario `{scenario}` projected for the \
+                     period at issue: {slip}",
+                    p.number,
+                    reported.0.normalize(),
+                    reported.1.normalize(),
+                    projected.0.normalize(),
+                    projected.1.normalize(),
+                ),
+            ));
+        }
+    };
+    match &a.obligors {
+        Some(obligors) => {
+            for (o, c) in obligors.iter().enumerate() {
+                let Some(location) = a.obligor_locations.get(o).filter(|l| !l.is_empty()) else {
+                    continue;
+                };
+                let name = deal.obligors[o].name.as_str();
+                let projected = at_issue
+                    .rows
+                    .iter()
+                    .filter(|r| r.period == p.number && r.obligor.as_str() == name)
+                    .fold((Decimal::ZERO, Decimal::ZERO), |(x, y), r| {
+                        (
+                            x + r.principal_collected - r.prepaid,
+                            y + r.interest_collected,
+                        )
+                    });
+                tell(
+                    location.clone(),
+                    format!("obligor `{name}`"),
+                    (c.principal, c.interest),
+                    projected,
+                );
+            }
+        }
+        None => {
+            if let Some(f) = at_issue.periods.get(a.index) {
+                tell(
+                    a.pool_location.clone(),
+                    "the pool".to_string(),
+                    (a.pool.principal, a.pool.interest),
+                    (f.principal_collected - f.prepaid, f.interest_collected),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// What [`split_warnings`] tells of reported (principal, interest) against projected ones.
+fn split_slip(reported: (Decimal, Decimal), projected: (Decimal, Decimal)) -> Option<String> {
+    let ((rp, ri), (pp, pi)) = (reported, projected);
+    if pp > Decimal::ZERO
+        && pi > Decimal::ZERO
+        && ri > pi * Decimal::TWO
+        && rp * Decimal::TWO < pp
+        && near(ri, pp)
+        && near(rp, pi)
+    {
+        return Some(
+            "principal and interest swapped (正常回收本金 / 利息回收)? The rest of the deal is \
+             projected from the balance the principal rolls forward to"
+                .to_string(),
+        );
+    }
+    [("principal", rp, pp), ("interest", ri, pi)]
+        .into_iter()
+        .find_map(|(part, r, x)| {
+            if x <= Decimal::ZERO || r <= Decimal::ZERO {
+                None
+            } else if near(r * Decimal::from(10_000), x) {
+                Some(format!(
+                    "its {part} is about 1/10,000 of the projection: {part} in 万元? The actuals \
+                     file takes yuan"
+                ))
+            } else if near(r, x * Decimal::ONE_HUNDRED) {
+                Some(format!(
+                    "its {part} is about 100 times the projection: {part} in fen? The actuals \
+                     file takes yuan"
+                ))
+            } else {
+                None
+            }
+        })
+}
+
+/// Whether `x` is within a factor of two of `y` (both positive): the units checks' "about".
+fn near(x: Decimal, y: Decimal) -> bool {
+    x * Decimal::TWO >= y && x <= y * Decimal::TWO
 }
 
 /// The reported lines against the waterfall's rows of each actual date, as they were before

@@ -92,6 +92,22 @@ pub(super) fn refuse_copies_with(
             )));
         }
     }
+    // A result is put in place by renaming a new file over its path, which would replace a
+    // device or a FIFO with a regular file, even `/dev/null` for the whole machine (review 44c
+    // F3): such a path is refused, with or without --force.
+    for r in &ours {
+        refuse_special(None, r)?;
+        // A result named as one of the command's inputs (review 44c F7: `size --out DIR
+        // --force` replaced its own `--scenarios DIR/<stem>.sized.toml` with the sized deal).
+        if let Some(i) = inputs.iter().find(|i| same_place(r, i)) {
+            return Err(Error::Usage(format!(
+                "the result {} would replace {}, an input file of this command, even with \
+                 --force; choose another --out (or --csv) directory, or move the input",
+                r.display(),
+                i.display()
+            )));
+        }
+    }
     let files = [
         ("--xlsx", copy.xlsx.as_deref()),
         ("--html", copy.html.as_deref()),
@@ -109,6 +125,7 @@ pub(super) fn refuse_copies_with(
                 file.display()
             )));
         }
+        refuse_special(Some(flag), file)?;
         // One of the command's own inputs (the deal, a scenario or cohort file) is refused even
         // with --force (review 31a item 2: `--xlsx deal.toml --force` replaced the deal).
         if let Some(i) = inputs.iter().find(|i| same_place(file, i)) {
@@ -154,6 +171,26 @@ pub(super) fn refuse_copies_with(
         }
     }
     Ok(())
+}
+
+/// Refuses a result path that exists and is neither a regular file nor a directory (through a
+/// symbolic link too): a device, a FIFO or a socket, which the rename that puts a result in
+/// place would replace with a regular file (review 44c F3: `--xlsx /dev/null --force` run as
+/// root replaced the machine's `/dev/null`). `flag` names the option that gave the path.
+fn refuse_special(flag: Option<&str>, file: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(file) else {
+        return Ok(());
+    };
+    if meta.is_file() || meta.is_dir() {
+        return Ok(());
+    }
+    let given = flag.map_or_else(String::new, |f| format!("{f} "));
+    Err(Error::Usage(format!(
+        "{given}{} is not a regular file (a device, a FIFO or a socket): ipabs puts a result in \
+         place by renaming a new file over its path, which would replace it, so it is refused \
+         even with --force; give the path of a regular file",
+        file.display()
+    )))
 }
 
 /// Whether `a` and `b` name the same file: compared with their directories resolved where they

@@ -40,7 +40,13 @@ pub fn journal_text(deal: &str, runs: &[PricedRun]) -> String {
 fn top_names<'a>(scenarios: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut tops: Vec<String> = Vec::new();
     for name in scenarios {
-        let base = clean(name);
+        let mut base = clean(name);
+        // The scenario starts every posting's account, where hledger reads a leading `*` or
+        // `!` as the posting's status and `(…)` or `[…]` as a virtual posting (review 44c F4:
+        // `*s` shared `s`'s accounts, and `(base)` made unbalanced virtual postings).
+        if base.starts_with(['(', '[', '*', '!']) {
+            base.replace_range(..1, "_");
+        }
         let mut top = base.clone();
         let mut n = 1;
         while tops.contains(&top) {
@@ -180,6 +186,12 @@ mod tests {
     fn colliding_scenario_names_get_their_own_accounts() {
         let tops = top_names(["a:b", "a_b", "x  y", "x y", "a_b", "a_b~2"].into_iter());
         assert_eq!(tops, ["a_b", "a_b~2", "x y", "x y~2", "a_b~3", "a_b~2~2"]);
+    }
+
+    #[test]
+    fn a_scenario_starting_with_a_posting_mark_gets_an_underscore() {
+        let tops = top_names(["s", "*s", "(base)", "[x]", "!y", "_s"].into_iter());
+        assert_eq!(tops, ["s", "_s", "_base)", "_x]", "_y", "_s~2"]);
     }
 
     #[test]
