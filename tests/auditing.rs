@@ -2942,6 +2942,44 @@ fn a_line_in_wanyuan_or_fen_is_told() {
     assert!(line.notes.is_empty(), "{:?}", line.notes);
 }
 
+/// A tranche's figure per 100 typed for its amount is told as that, not as 万元 (review 44c
+/// F12): A has 900,000 of face, 9,000 units of 100; its period-1 interest of 8,190.00 is
+/// 8,190.00 × 100 / 900,000 = 0.91 per 100, exactly, and a report of `interest = "0.91"` gets
+/// the figure's note (0.91 × 9,000 = 8,190.00), where 0.91 × 10,000 = 9,100, within a factor
+/// of two of 8,190.00, had made it an amount in 万元.
+#[test]
+fn a_figure_per_100_typed_for_the_amount_is_told() {
+    use ipabs::analytics::reconcile::ReconNote;
+    use ipabs::output::reconcile::note_text;
+    use rust_decimal_macros::dec;
+    let d = deal("tests/fixtures/auditing.toml");
+    let fixture = read("tests/fixtures/auditing_actuals.toml");
+    let src = fixture.replacen(
+        "tranches.A = { interest = 8190,",
+        "tranches.A = { interest = \"0.91\",",
+        1,
+    );
+    assert_ne!(src, fixture);
+    let a = actuals_from_str("figure.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let line = r
+        .lines
+        .iter()
+        .find(|l| l.period == 1 && l.line == "interest" && l.item == "A")
+        .expect("A's interest");
+    assert_eq!(line.model, dec!(8190.00));
+    assert_eq!(
+        line.notes,
+        [ReconNote::Figure {
+            per_100: dec!(0.91),
+            units: 9_000
+        }]
+    );
+    assert!(note_text(&line.notes).expect("note").starts_with(
+        "the report's figure is the model's figure per 100 yuan of face (0.91 × 9,000 units"
+    ));
+}
+
 /// A support draw reported under the wrong support is told on its line (review 38b item 4):
 /// tianzhi under 30% defaults with 20% recovered draws its `guarantee` (the first support, by
 /// the deal's order) on some date; a report that states that draw under

@@ -109,6 +109,15 @@ pub enum ReconNote {
         /// The lines that differ and make it up: (line, item, difference), in the report's order.
         lines: Vec<(&'static str, String, Decimal)>,
     },
+    /// The actual is the model's figure per 100 yuan of face (`per_100`, by the deal's
+    /// `[notices] rounding` or the other), typed for the amount (review 44c F12: 0.91 for
+    /// 8,190.00 on 9,000 units was told as 万元).
+    Figure {
+        /// The model's figure per 100 yuan of initial face, at `[notices] decimals` places.
+        per_100: Decimal,
+        /// The tranche's units: its initial balance / `[notices] face`.
+        units: i64,
+    },
     /// The actual is about 1/10,000 of the model's (`per` 10,000: amounts in 万元) or about 100
     /// times it (`per` 100 read the other way: fen): within a factor of 2 once scaled (review
     /// 38b item 6: only the pool's cash was checked for units).
@@ -858,7 +867,30 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                 }
             }
         }
+        // The model's figure per 100 typed for the amount (before the per-unit note, which
+        // would read it as an amount no figure pays).
+        if l.notes.is_empty()
+            && let Some(t) = tranche
+            && l.actual > Decimal::ZERO
+        {
+            let initial = to_fen(t.balance);
+            for rounding in std::iter::once(rules.rounding)
+                .chain(Rounding::ALL.into_iter().filter(|&r| r != rules.rounding))
+            {
+                let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
+                let per_100 = Decimal::from_i128_with_scale(m, rules.decimals);
+                if per_100 == l.actual {
+                    let units = (t.balance / rules.face).trunc();
+                    l.notes.push(ReconNote::Figure {
+                        per_100,
+                        units: i64::try_from(units).unwrap_or(i64::MAX),
+                    });
+                    break;
+                }
+            }
+        }
         if rules.per_unit
+            && l.notes.is_empty()
             && let Some(t) = tranche
             && l.actual >= Decimal::ZERO
         {

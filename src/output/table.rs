@@ -115,6 +115,8 @@ fn summary_row(
 pub(crate) fn render_line(cells: &[String], widths: &[usize], right: &[bool]) -> String {
     let mut line = String::new();
     for (i, cell) in cells.iter().enumerate() {
+        let cell = shown(cell);
+        let cell = cell.as_ref();
         if i > 0 {
             line.push_str(GAP);
         }
@@ -281,10 +283,37 @@ pub(crate) fn column_widths<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> 
     let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
-            *w = (*w).max(display_width(cell));
+            *w = (*w).max(display_width(&shown(cell)));
         }
     }
     widths
+}
+
+/// A cell as a terminal table shows it: every control character escaped, a newline and a tab
+/// too (review 44c F10: a tranche name with a newline split its row in two).
+fn shown(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(
+            cell.chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_unicode().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Text as one cell of a Markdown table (the payment notice): `|` written `\|`, and every
+/// control character escaped (review 44c F10: a `|` in a tranche name shifted the row's
+/// figures one column right, under the wrong headers).
+fn md_cell(text: &str) -> String {
+    shown(text).replace('|', "\\|")
 }
 
 /// A table's header line and the rule under it.
@@ -480,7 +509,7 @@ fn transfer_table(deal: &crate::deal::Deal, rows: &[&crate::engine::result::Noti
         let money = |f| from_fen(f).map(format_money).unwrap_or_default();
         out.push_str(&format!(
             "| {} | {} | {} | {} | {}{} | {} | {} |\n",
-            n.tranche.as_str(),
+            md_cell(n.tranche.as_str()),
             money(paid),
             format_money(n.csdc_fee),
             money(with_fee),
@@ -624,7 +653,7 @@ pub fn notice_text(
     for n in &rows {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            n.tranche.as_str(),
+            md_cell(n.tranche.as_str()),
             n.record_date,
             n.units,
             n.interest_per_100,
@@ -694,6 +723,21 @@ pub fn pass_through_coverage_line(deal: &crate::deal::Deal, run: &RunResult) -> 
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn names_stay_in_their_cell() {
+        assert_eq!(md_cell("A|1"), "A\\|1");
+        assert_eq!(md_cell("A\n| x"), "A\\u{a}\\| x");
+        assert_eq!(shown("A\tB"), "A\\u{9}B");
+        assert_eq!(shown("优先A"), "优先A");
+        let t = render_table(
+            &["name", "x"],
+            &[false, true],
+            &[vec!["A\nB".into(), "1".into()]],
+        );
+        assert_eq!(t.lines().count(), 3, "{t}");
+        assert!(t.contains("A\\u{a}B  1"), "{t}");
+    }
 
     #[test]
     fn money_has_separators() {

@@ -25,6 +25,7 @@ KINDS = (  # (kind, a phrase of the docs' quoted text), in the docs' order
     ("no_figure", "no figure per 100 pays"),
     ("knock_on", "a knock-on of those"),
     ("ticks", "tick(s) of a figure per 100"),
+    ("figure", "a figure per 100 typed for the amount"),
     ("units_wan", "1/10,000 of the model's"),
     ("units_fen", "an amount in fen?"),
     ("arrears", "carried as arrears"),
