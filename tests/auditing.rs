@@ -568,6 +568,104 @@ fn a_scenario_default_in_a_reported_period_is_told() {
     assert_eq!(told("2024-08-01"), Vec::<String>::new());
 }
 
+/// An obligor's lines that its own history makes impossible are told at the line (review 44c
+/// F9): the fixture's one obligor O1 (1,000,000 at the cutoff) reports recoveries of 100 in
+/// period 1 with no default of its own (100 > 0), and, defaulted in full in period 1
+/// (1,000,000), interest of 5,000 in period 2 with nothing performing at its start. Not told:
+/// the same recoveries after a default of 1,000,000 (100 ≤ 1,000,000), and interest while a
+/// balance performs.
+#[test]
+fn an_obligors_impossible_lines_are_told() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let file = |p1: &str, p2: &str| {
+        format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\n\n[[periods.obligors]]\nname = \"O1\"\n{p1}\n\n\
+             [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\n[[periods.obligors]]\n\
+             name = \"O1\"\n{p2}\n"
+        )
+    };
+    let told = |src: String| -> Vec<String> {
+        actuals_from_str("o.toml", &src, &d)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+            .into_iter()
+            .map(|w| format!("{}: {}", w.location, w.message))
+            .filter(|w| w.contains("another obligor's row"))
+            .collect()
+    };
+    let w = told(file(
+        "principal = 400000\ninterest = 20000\nrecoveries = 100",
+        "principal = 300000\ninterest = 10000",
+    ));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("periods[0].obligors[0].recoveries")
+            && w[0].contains("obligor `O1`'s recoveries reported so far, 100, exceed its own defaults reported so far, 0"),
+        "{w:?}"
+    );
+    let w = told(file(
+        "principal = 0\ninterest = 0\ndefaults = 1000000",
+        "principal = 0\ninterest = 5000",
+    ));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("periods[1].obligors[0].interest")
+            && w[0]
+                .contains("obligor `O1` is reported paying interest 5000 with nothing performing"),
+        "{w:?}"
+    );
+    assert_eq!(
+        told(file(
+            "principal = 0\ninterest = 0\ndefaults = 1000000\nrecoveries = 100",
+            "principal = 0\ninterest = 0",
+        )),
+        Vec::<String>::new()
+    );
+}
+
+/// On a revolving deal, whose purchases the waterfall makes, the pool's roll forward cannot be
+/// checked when the file loads; the run's check that stops a balance below zero names the line
+/// (review 44c F5: its error had no file, line or key). tests/bad_deals/valid/w40 (revolving,
+/// 1,000,000 + 600,000 + 400,000 = 2,000,000 at the cutoff) less period 1's reported principal
+/// of 600,000 leaves 1,400,000 at period 2's start; period 2's principal of 1,500,000 would
+/// take it below zero: exit 2, the error at `periods[1].pool` (line 12, column 8, its `{`).
+#[test]
+fn a_revolving_pools_balance_below_zero_is_located() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let actuals = tmp.path().join("rv.toml");
+    std::fs::write(
+        &actuals,
+        "[actuals]\ndeal = \"bad-deal base\"\n\n[[periods]]\nperiod = 1\npayment_date = 2024-04-01\n\
+         pool = { principal = 600000, interest = 69883.45 }\n\n[[periods]]\nperiod = 2\n\
+         payment_date = 2024-07-01\npool = { principal = 1500000, interest = 50000 }\n",
+    )
+    .expect("written");
+    let out = tmp.path().join("out");
+    let r = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "reconcile",
+            "tests/bad_deals/valid/w40-buy-assets-after-principal.toml",
+            "--actuals",
+        ])
+        .arg(&actuals)
+        .arg("--out")
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "rv.toml:12:8: periods[1].pool: actuals, period 2: the pool's performing balance \
+             would fall below zero (1400000.00 at the start, less principal 1500000"
+        ),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
 /// An actuals file that states exactly what `run` paid on its first `m` payment dates, per
 /// obligor.
 fn actuals_of(deal: &Deal, run: &RunResult, m: usize) -> String {

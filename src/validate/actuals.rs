@@ -682,6 +682,8 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     // add up became a silent loss or gain in the projection rebased on it).
     let mut obligor_balance =
         ObligorBalances::Known(deal.obligors.iter().map(|o| o.balance()).collect());
+    // Each obligor's defaults and recoveries so far, while every period gives the obligors.
+    let mut obligor_history = Some(vec![ObligorHistory::default(); deal.obligors.len()]);
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
         let c = &a.pool;
         // Where the pool's figures are: its table, else the period (obligors only).
@@ -700,6 +702,7 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         // (the sum of the obligors' is told obligor by obligor).
         let known_before = matches!(obligor_balance, ObligorBalances::Known(_));
         let obligor_sum = obligors_roll_forward(ctx, (i, p), deal, a, &mut obligor_balance);
+        obligor_lines(ctx, (i, p), deal, a, &mut obligor_history);
         // The pool's own check, where the obligors' cannot tell it: a period of pool totals,
         // or one whose obligors' balances at its start are not known (after pool totals).
         // Otherwise each obligor is checked, and a pool table's balance must be their sum.
@@ -776,6 +779,57 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
     }
 }
 
+/// One obligor's reported defaults and recoveries so far, and whether its recoveries above
+/// them were told.
+#[derive(Debug, Clone, Copy, Default)]
+struct ObligorHistory {
+    defaults: Decimal,
+    recoveries: Decimal,
+    told: bool,
+}
+
+/// The lines of period `i`'s obligors that the obligor's own history makes impossible, each
+/// an `actuals_pool` warning at the line (review 44c F9: typed on another obligor's row, they
+/// were silent): recoveries above the defaults the obligor reported so far (the pool's check
+/// adds every obligor's), and while every period so far gives the obligors; interest from an
+/// obligor that had nothing performing at the period's start (repaid, or defaulted in full,
+/// on an earlier date), while its balance is known.
+fn obligor_lines(
+    ctx: &mut Ctx,
+    (i, p): (usize, &schema::ActualPeriod),
+    deal: &Deal,
+    a: &ActualPeriod,
+    history: &mut Option<Vec<ObligorHistory>>,
+) {
+    let (Some(list), Some(seen)) = (&a.obligors, history.as_mut()) else {
+        *history = None;
+        return;
+    };
+    for (x, o) in list.iter().enumerate() {
+        let h = &mut seen[x];
+        h.defaults += o.defaults;
+        h.recoveries += o.recoveries;
+        let name = &deal.obligors[x].name;
+        let Some(j) = p.obligors.iter().position(|r| r.name == *name) else {
+            continue;
+        };
+        if h.recoveries > h.defaults && !h.told {
+            h.told = true;
+            ctx.warn(
+                Check::ActualsPool,
+                &format!("periods[{i}].obligors[{j}].recoveries"),
+                format!(
+                    "period {}: obligor `{name}`'s recoveries reported so far, {}, exceed its \
+                     own defaults reported so far, {}: recoveries put on another obligor's row?",
+                    a.index + 1,
+                    h.recoveries.normalize(),
+                    h.defaults.normalize()
+                ),
+            );
+        }
+    }
+}
+
 /// What the roll forward knows of the obligors' balances (docs/auditing.md).
 enum ObligorBalances {
     /// Each obligor's, from its cutoff balance through periods that list them all.
@@ -841,6 +895,24 @@ fn obligors_roll_forward(
         let rolled = bal[x] - o.principal - o.prepayments - o.defaults;
         let name = &deal.obligors[x].name;
         let j = p.obligors.iter().position(|r| r.name == *name);
+        // Interest from an obligor with nothing performing (review 44c F9).
+        if bal[x].is_zero()
+            && o.interest > Decimal::ZERO
+            && let Some(j) = j
+        {
+            ctx.warn(
+                Check::ActualsPool,
+                &format!("periods[{i}].obligors[{j}].interest"),
+                format!(
+                    "period {}: obligor `{name}` is reported paying interest {} with nothing \
+                     performing at the period's start (repaid, or defaulted in full, on an \
+                     earlier date): put on another obligor's row? A defaulted obligor's cash is \
+                     `recoveries`",
+                    a.index + 1,
+                    o.interest.normalize()
+                ),
+            );
+        }
         // An obligor's figures beyond its balance (review 43g F7: it went negative, and the
         // rest collected negative principal from it).
         if o.balance_end.is_none()

@@ -17,10 +17,11 @@ pub fn sized_deal_text(
     let mut doc: toml_edit::DocumentMut = original
         .parse()
         .map_err(|e| Error::Usage(format!("{file}: cannot be re-read as TOML: {e}")))?;
-    let tranches = doc
-        .get_mut("tranches")
-        .and_then(|t| t.as_array_of_tables_mut())
-        .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] array of tables")))?;
+    let mut tranches = tranche_tables(&mut doc).ok_or_else(|| {
+        Error::Usage(format!(
+            "{file}: no `tranches` array of tables (`[[tranches]]`) or inline tables"
+        ))
+    })?;
     for (name, bal) in balances {
         let table = tranches
             .iter_mut()
@@ -91,25 +92,22 @@ pub fn sized_deal_text(
     }
     // `[deal] issue_size` (发行规模), which must equal the tranches' sum: the sized tranches'
     // new sum (review 32e item 4: the sized file kept the old size and failed its own check).
-    let sum = doc
-        .get("tranches")
-        .and_then(|t| t.as_array_of_tables())
-        .map(|ts| {
-            ts.iter()
-                .map(|t| {
-                    let v = t.get("balance").and_then(|v| v.as_value())?;
-                    let text = match v.as_str() {
-                        Some(s) => s.to_string(),
-                        None => {
-                            let mut bare = v.clone();
-                            bare.decor_mut().clear();
-                            bare.to_string()
-                        }
-                    };
-                    text.trim().parse::<Decimal>().ok()
-                })
-                .sum::<Option<Decimal>>()
-        });
+    let sum = tranche_tables(&mut doc).map(|ts| {
+        ts.iter()
+            .map(|t| {
+                let v = t.get("balance").and_then(|v| v.as_value())?;
+                let text = match v.as_str() {
+                    Some(s) => s.to_string(),
+                    None => {
+                        let mut bare = v.clone();
+                        bare.decor_mut().clear();
+                        bare.to_string()
+                    }
+                };
+                text.trim().parse::<Decimal>().ok()
+            })
+            .sum::<Option<Decimal>>()
+    });
     if let (Some(Some(sum)), Some(deal)) =
         (sum, doc.get_mut("deal").and_then(|d| d.as_table_like_mut()))
         && let Some(old) = deal.get("issue_size").and_then(|v| v.as_value()).cloned()
@@ -118,6 +116,27 @@ pub fn sized_deal_text(
         deal.insert("issue_size", toml_edit::Item::Value(value));
     }
     Ok(doc.to_string())
+}
+
+/// The deal's tranches, `[[tranches]]` tables or `tranches = [{ … }, …]` inline tables
+/// (review 44c F6: a valid deal written the second way was refused after the simulation).
+fn tranche_tables(doc: &mut toml_edit::DocumentMut) -> Option<Vec<&mut dyn toml_edit::TableLike>> {
+    let item = doc.get_mut("tranches")?;
+    if item.is_array_of_tables() {
+        return item.as_array_of_tables_mut().map(|ts| {
+            ts.iter_mut()
+                .map(|t| t as &mut dyn toml_edit::TableLike)
+                .collect()
+        });
+    }
+    let array = item.as_array_mut()?;
+    array
+        .iter_mut()
+        .map(|v| {
+            v.as_inline_table_mut()
+                .map(|t| t as &mut dyn toml_edit::TableLike)
+        })
+        .collect()
 }
 
 /// `x` as a TOML value (an integer when whole), with the spacing and comments of `old`.
@@ -170,6 +189,31 @@ mod tests {
         let without = original.replace("issue_size = 120 # 发行规模\n", "");
         let sized = sized_deal_text("d.toml", &without, &balances, &[]).expect("sized");
         assert!(!sized.contains("issue_size"), "{sized}");
+    }
+
+    /// Tranches written as inline tables are sized as `[[tranches]]` are (review 44c F6: the
+    /// valid form was refused after the simulation): A 100 → 121 beside B 20 gives the
+    /// issue size 121 + 20 = 141, and A's inline targets are rewritten.
+    #[test]
+    fn inline_tranches_are_sized_too() {
+        let original = "tranches = [\n  { name = \"A\", balance = 100, \
+                        target_balances = [{ date = 2024-01-01, balance = 50 }] },\n  \
+                        { name = \"B\", balance = 20 },\n]\n\n[deal]\nissue_size = 120\n";
+        let balances = vec![("A".to_string(), dec!(121))];
+        let schedules = vec![("A".to_string(), vec![dec!(60.5)])];
+        let sized = sized_deal_text("d.toml", original, &balances, &schedules).expect("sized");
+        assert!(sized.contains("{ name = \"A\", balance = 121,"), "{sized}");
+        assert!(
+            sized.contains("{ date = 2024-01-01, balance = 60.5 }"),
+            "{sized}"
+        );
+        assert!(sized.contains("issue_size = 141"), "{sized}");
+        let neither = "tranches = 3\n\n[deal]\nissue_size = 120\n";
+        let e = sized_deal_text("d.toml", neither, &balances, &[]).expect_err("refused");
+        assert!(
+            e.to_string().contains("no `tranches` array of tables"),
+            "{e}"
+        );
     }
 
     /// The column of `#` on the line of `key` in `text`.
