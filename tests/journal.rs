@@ -254,6 +254,11 @@ fn journal_paths_are_refused_as_the_copies_are() {
         ],
         "--html and --journal both name",
     );
+    // A path spelled as a directory, not made yet (review 44c F11).
+    refused(
+        &["run", "deal.toml", "--out", "out", "--journal", "nd/"],
+        "--journal nd/ ends with `/`, a directory",
+    );
     // The --out directory itself, not made yet (review 43f F8).
     refused(
         &["run", "deal.toml", "--out", "out", "--journal", "out"],

@@ -770,3 +770,16 @@ fn documented_examples() {
         ]
     );
 }
+
+/// A grid's `base` naming a scenario in a file that lists none says the file has none, not the
+/// deal (review 44c F11).
+#[test]
+fn a_grid_base_in_a_file_without_scenarios_names_the_file() {
+    let e = one("[grid]\nname = \"g\"\nbase = \"nope\"\ncdr = [0.0, 0.1]\n");
+    assert_eq!(e.key_path, "grid.base", "{e}");
+    assert!(e.problem.contains("no scenario named `nope`"), "{e}");
+    assert_eq!(
+        e.expected,
+        "a scenario name, but the scenario file has none"
+    );
+}

@@ -126,6 +126,14 @@ pub(super) fn refuse_copies_with(
             )));
         }
         refuse_special(Some(flag), file)?;
+        // `t/nd/`: a directory by its spelling, made or not (review 44c F11: refused only
+        // after the tables were written).
+        if file.as_os_str().as_encoded_bytes().ends_with(b"/") {
+            return Err(Error::Usage(format!(
+                "{flag} {} ends with `/`, a directory; give the path of a file",
+                file.display()
+            )));
+        }
         // One of the command's own inputs (the deal, a scenario or cohort file) is refused even
         // with --force (review 31a item 2: `--xlsx deal.toml --force` replaced the deal).
         if let Some(i) = inputs.iter().find(|i| same_place(file, i)) {

@@ -507,7 +507,16 @@ fn translate_serde_message(msg: &str, source: &str) -> (String, String, Option<S
     } else {
         format!("wrong value: found {found}")
     };
-    (problem, describe_expected(expected), None)
+    // A table where an array goes: `[periods]` written for `[[periods]]` (review 44c F11: the
+    // example given was a list of names).
+    let expected = if found == "a table" && expected == "a sequence" {
+        "an array: `[ … ]`, or an array of tables, each entry under its own `[[…]]` header (e.g. \
+         `[[periods]]`, not `[periods]`)"
+            .to_string()
+    } else {
+        describe_expected(expected)
+    };
+    (problem, expected, None)
 }
 
 /// serde's name of an expected type, in the file's terms.

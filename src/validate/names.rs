@@ -89,8 +89,14 @@ impl Names {
 
     pub(crate) fn one_of(&self) -> String {
         if self.order.is_empty() {
+            // Scenario names are the scenario file's (review 44c F11: "the deal has none").
+            let owner = if self.what == "scenario" {
+                "the scenario file"
+            } else {
+                "the deal"
+            };
             format!(
-                "{} {} name, but the deal has none",
+                "{} {} name, but {owner} has none",
                 article(self.what),
                 self.what
             )
