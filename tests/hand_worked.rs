@@ -1730,6 +1730,45 @@ fn interest_at_maturity_repaid_early_in_part_stays_deferred() {
     assert_eq!(tranche_row(&r, "A", 3).interest_due, dec!(44852.04));
 }
 
+/// The same early payment on a deal with `[notices] per_unit = true` (review 43f F4): the
+/// recoveries at 0.513% give period 1 0.00513 × 2,000,000 = 10,260.00, 9,260.00 after the fee.
+/// A's 18,000 units of 100: 9,260.00 × 100 / 1,800,000 = 0.514444… per 100, truncated to
+/// 0.5144, which pays 0.5144 × 18,000 = 9,259.20. The 0.80 no figure pays stays deferred (it
+/// fell due before the fix: a shortfall of 0.80 on period 1, drawn from the reserve on period
+/// 2): 17,950.68 − 9,259.20 = 8,691.48 deferred, and the last date owes 8,691.48 + 2 ×
+/// 17,950.68 = 44,592.84. No date before it has an interest shortfall or pays A interest again.
+#[test]
+fn interest_at_maturity_repaid_early_by_the_figures_keeps_the_rest_deferred() {
+    let src = fixture()
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
+        )
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6\nrecovery_lag_months = 3",
+            "defaults = [ { obligor = \"O2\", date = 2024-03-01 }, { obligor = \"O1\", date = 2024-03-01 } ]\nrecovery_rate = 0.00513\nrecovery_lag_months = 1\nsupports_off = [\"undertaking\"]",
+        )
+        + "\n[notices]\nper_unit = true\n";
+    assert!(src.contains("recovery_rate = 0.00513\n") && src.contains("amount = \"available\""));
+    let r = run_source(&src);
+    assert_eq!(r.periods[0].pool_cash, dec!(10260.00));
+    let a1 = tranche_row(&r, "A", 1);
+    assert_eq!(
+        (a1.interest_paid, a1.interest_shortfall),
+        (dec!(9259.20), dec!(0))
+    );
+    let a2 = tranche_row(&r, "A", 2);
+    assert_eq!(
+        (a2.interest_paid, a2.interest_shortfall),
+        (dec!(0), dec!(0))
+    );
+    assert_eq!(tranche_row(&r, "A", 3).interest_due, dec!(44592.84));
+}
+
 /// The same early payment shared by a `pro_rata` step (review 43f F3: it was paid in list
 /// order). A split into A1 and A2 of 900,000 each, both bullets at 4% paying interest at
 /// maturity, repaid by one `pay_principal ["A1", "A2"], order = "pro_rata", amount =

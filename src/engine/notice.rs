@@ -250,6 +250,23 @@ impl Run<'_> {
     /// that the waterfall's notices and the restated ones cannot differ in a rule. (Forcing it
     /// inline, or building the row in a separate function, made a full run 3–10% slower in
     /// time, whatever the instruction count: docs/performance.md, session 23.)
+    /// Puts back into tranche `i`'s deferred interest up to `r` of what date `k` paid of it
+    /// early (`Run::early_deferred`), off the date's due; returns what it put back.
+    fn keep_deferred(&mut self, k: usize, i: usize, r: Fen) -> Fen {
+        let mut back = 0;
+        for e in self.early_deferred.iter_mut().rev() {
+            if e.0 == k && e.1 == i && back < r {
+                let x = (r - back).min(e.2);
+                e.2 -= x;
+                back += x;
+            }
+        }
+        self.early_deferred.retain(|e| e.2 > 0);
+        self.deferred_interest[i] += back;
+        self.due.interest[i] -= back;
+        back
+    }
+
     fn notices_of(&mut self, k: usize, per_unit: bool) -> Result<()> {
         let deal = self.deal;
         let rules = deal.notices;
@@ -352,7 +369,11 @@ impl Run<'_> {
                     self.due.interest[i] -= r_i;
                     self.paid.unit_forgone[i] += r_i;
                 } else {
-                    self.paid.unit_residual[i] = r_i;
+                    // The 尾差 of interest deferred to maturity and paid early on this date
+                    // stays deferred, up to that early payment, instead of falling due (review
+                    // 43f F4: it became a shortfall the reserve was drawn for on the next date).
+                    let back = self.keep_deferred(k, i, r_i);
+                    self.paid.unit_residual[i] = r_i - back;
                 }
             }
             let after = self.balance[i];
