@@ -2,7 +2,7 @@
 //! `src/`, run on this build's binary and compared value by value with what it writes:
 //!
 //! * tests/oracle/README.md: every value of `ipabs run`'s tables for the nine example deals in
-//!   192 cases (scenarios and deal variants: delays, defaults, recoveries, CDR, CPR, curves,
+//!   302 cases (scenarios and deal variants: delays, defaults, recoveries, CDR, CPR, curves,
 //!   supports and the asset guarantee, named accounts, the PDL, the clean-up call, per-unit
 //!   notices, receivables, generated licence tables, fee kinds and caps, every trigger
 //!   condition with steps, cures and scenario events, a mezzanine tranche, reserve formulas and
@@ -11,9 +11,13 @@
 //! * tests/oracle_reconcile/README.md: every value `ipabs reconcile` writes (the run tables
 //!   restated, `reconciliation.parquet` with its notes by kind, `in_life.parquet`'s Art. 39
 //!   flags, the ledger's waterfall rows and the restatement's nets) and `ipabs notice
-//!   --actuals`'s figures, for 25 cases of five example deals with actuals files written from
+//!   --actuals`'s figures, for 58 cases of the example deals with actuals files written from
 //!   the oracle's own figures (reports as projected, a fen off, 拖欠, defaults by obligor and in
 //!   pool totals, triggers declared, notes of every kind), on top of the run oracle;
+//! * tests/oracle_size/README.md: every column of `ipabs size`'s two tables and the sized deal's
+//!   balances, on top of the break-even oracle; `cargo test` runs its 9 quick cases;
+//! * tests/oracle_portfolio/README.md: what `ipabs sweep` and `ipabs portfolio` add to the runs
+//!   (the scenarios, `deals.parquet`, the partitions); `cargo test` runs the quick cases;
 //! * tests/oracle_breakeven/README.md: every column of `ipabs breakeven`'s table (the run list,
 //!   the stressed scenarios, the search with its status changes, the whole-obligor test, the
 //!   TDR and the pass rule), on top of the run oracle; `cargo test` runs its 13 quick cases.
@@ -37,6 +41,11 @@ fn oracle_agrees(script: &str, args: &[&str], min_cases: u64, min_values: u64) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     let last = out.lines().last().unwrap_or_default();
+    // A label before the counts ("total: ", "TOTAL sweep: ") is not one of them.
+    let last = last
+        .split_once(": ")
+        .filter(|(label, _)| !label.contains(|c: char| c.is_ascii_digit()))
+        .map_or(last, |(_, counts)| counts);
     // "C cases", "N values compared", … : each count by the words after it.
     let counts: HashMap<&str, u64> = last
         .split(';')
@@ -70,6 +79,35 @@ fn every_value_of_the_reconcile_oracles_cases_equals_the_engines() {
         &[],
         58,
         160_000,
+    );
+}
+
+/// The size oracle's quick cases (tests/oracle_size/README.md: every column of
+/// `size_steps.parquet` and `sized.parquet` and the sized deal's balances, on top of the
+/// break-even and run oracles, the Monte Carlo TDR taken from `ipabs rate`; the full 60 take
+/// about 5 minutes and are run by hand).
+#[test]
+fn every_value_of_the_size_oracles_quick_cases_equals_the_engines() {
+    oracle_agrees("tests/oracle_size/size_oracle.py", &["--quick"], 9, 1_900);
+}
+
+/// The sweep and portfolio oracles' quick cases (tests/oracle_portfolio/README.md: the grid's
+/// scenarios and `scenarios.parquet`, each sweep row against its own run, `deals.parquet`
+/// with the portfolio coverage multiple and the break-even columns, the hive partitions; the
+/// full portfolio cases take about 4 minutes and are run by hand).
+#[test]
+fn every_value_of_the_sweep_and_portfolio_oracles_quick_cases_equals_the_engines() {
+    oracle_agrees(
+        "tests/oracle_portfolio/sweep_oracle.py",
+        &["--quick"],
+        24,
+        33_000,
+    );
+    oracle_agrees(
+        "tests/oracle_portfolio/portfolio_oracle.py",
+        &["--quick"],
+        15,
+        26_000,
     );
 }
 
