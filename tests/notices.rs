@@ -321,6 +321,52 @@ fn ipabs_notice_prints_one_date() {
         "* 依据 (basis): 预测 (projected) from the state tests/fixtures/auditing_actuals.toml \
          reports after period 2, by the waterfall under scenario `base`"
     );
+    // A date reported by its pool alone states no tranche's payment: its figures are the
+    // waterfall's on the reported collections (review 44c F11: it was labelled as reported).
+    let pool_only = tempfile::tempdir().expect("tempdir");
+    let file = pool_only.path().join("pool.toml");
+    let full = std::fs::read_to_string(root.join("tests/fixtures/auditing_actuals.toml"))
+        .expect("fixture");
+    let first = full
+        .split("\n[[periods]]\nperiod = 2")
+        .next()
+        .expect("period 1");
+    let trimmed: String = first
+        .lines()
+        .filter(|l| {
+            !l.starts_with("tranches.") && !l.starts_with("fees") && !l.starts_with("accounts")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        trimmed.contains("pool = {") && !trimmed.contains("tranches."),
+        "{trimmed}"
+    );
+    std::fs::write(&file, trimmed).expect("written");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "notice",
+            "tests/fixtures/auditing.toml",
+            "--period",
+            "1",
+            "--actuals",
+        ])
+        .arg(&file)
+        .current_dir(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("* 依据 (basis): 实际 (reported collections): the pool's figures "),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     // A run-time warning stops `notice --strict` (review 25d item 4): bad-deal base.toml's
     // base run leaves cash and arrears.
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipabs"))

@@ -79,12 +79,29 @@ pub(super) fn markdown(args: NoticeArgs, strict: bool) -> Result<String> {
             let a = validate::load_actuals(&path, d)?;
             print_warnings(&a.warnings);
             strict_check(strict, a.warnings.len())?;
-            let reported = a.periods.iter().any(|p| p.index + 1 == period as usize);
+            let this = a.periods.iter().find(|p| p.index + 1 == period as usize);
+            let reported = this.is_some();
             let last = a.periods.iter().map(|p| p.index + 1).max().unwrap_or(0);
-            let basis = if reported {
+            // A date whose report states no tranche's line: the figures are the waterfall's
+            // on the reported collections (review 44c F11: it was labelled as reported).
+            let tranche_lines = this.is_some_and(|p| {
+                p.interest
+                    .iter()
+                    .chain(&p.principal)
+                    .chain(&p.residual)
+                    .any(Option::is_some)
+            });
+            let basis = if tranche_lines {
                 format!(
                     "实际 (reported): the figures {} reports for this date, restated through \
                      the waterfall",
+                    path.display()
+                )
+            } else if reported {
+                format!(
+                    "实际 (reported collections): the pool's figures {} reports for this date; it \
+                     states no tranche's payment, so the tranches' figures are the waterfall's on \
+                     those collections",
                     path.display()
                 )
             } else {
