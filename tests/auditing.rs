@@ -501,6 +501,9 @@ fn principal_and_interest_swapped_are_told_at_their_key() {
         "{err}"
     );
     assert!(!pool("{ principal = 400000, interest = 20000 }").contains("prepayments apart"));
+    // A catch-up that matches a swap only roughly (review 44e F4): 330,000 is 70,000 from the
+    // projected principal, more than its tenth (40,000), so it is no swap.
+    assert!(!pool("{ principal = 25000, interest = 330000 }").contains("swapped"));
     assert!(
         !pool("{ principal = 400000, prepayments = 600000, interest = 20000 }")
             .contains("prepayments apart")
@@ -566,14 +569,38 @@ fn a_scenario_default_in_a_reported_period_is_told() {
         "{w:?}"
     );
     assert_eq!(told("2024-08-01"), Vec::<String>::new());
+    // A report that states a default (pool totals name no obligor: any default counts) is not
+    // told: the scenario's default is the reported one, whose recoveries it projects (review
+    // 44d F3: the warning's advice lost them).
+    let fixture = read("tests/fixtures/auditing_actuals.toml");
+    let with_default = fixture.replacen(
+        "pool = { principal = 300000, interest = 10000 }",
+        "pool = { principal = 0, interest = 0, defaults = 600000 }",
+        1,
+    );
+    assert_ne!(with_default, fixture);
+    let reported = tmp.path().join("defaulted.toml");
+    std::fs::write(&reported, with_default).expect("written");
+    let scenario = tmp.path().join("s2.toml");
+    std::fs::write(
+        &scenario,
+        "[[scenarios]]\nname = \"o1\"\ndefaults = [ { obligor = \"O1\", date = 2024-06-01 } ]\n",
+    )
+    .expect("written");
+    let out = tmp.path().join("out2");
+    let s = scenario.to_string_lossy().into_owned();
+    let r = reconcile_fixture(&reported, &out, &["--scenario", &s]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!err.contains("[scenario_dates]"), "{err}");
 }
 
 /// An obligor's lines that its own history makes impossible are told at the line (review 44c
 /// F9): the fixture's one obligor O1 (1,000,000 at the cutoff) reports recoveries of 100 in
 /// period 1 with no default of its own (100 > 0), and, defaulted in full in period 1
-/// (1,000,000), interest of 5,000 in period 2 with nothing performing at its start. Not told:
-/// the same recoveries after a default of 1,000,000 (100 ≤ 1,000,000), and interest while a
-/// balance performs.
+/// (1,000,000 ≥ its 1,000,000), interest of 5,000 in period 2. Not told: the same recoveries
+/// after a default of 1,000,000 (100 ≤ 1,000,000), interest while a balance performs, and
+/// interest after the obligor repaid its principal (review 44e F2: a schedule's own row, late
+/// or penalty interest).
 #[test]
 fn an_obligors_impossible_lines_are_told() {
     let d = deal("tests/fixtures/auditing.toml");
@@ -611,14 +638,20 @@ fn an_obligors_impossible_lines_are_told() {
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
         w[0].contains("periods[1].obligors[0].interest")
-            && w[0]
-                .contains("obligor `O1` is reported paying interest 5000 with nothing performing"),
+            && w[0].contains("obligor `O1` is reported paying interest 5000 after defaulting in full on an earlier date (1000000 of defaults reported)"),
         "{w:?}"
     );
     assert_eq!(
         told(file(
             "principal = 0\ninterest = 0\ndefaults = 1000000\nrecoveries = 100",
             "principal = 0\ninterest = 0",
+        )),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        told(file(
+            "principal = 400000\nprepayments = 600000\ninterest = 20000",
+            "principal = 0\ninterest = 300",
         )),
         Vec::<String>::new()
     );
@@ -3070,11 +3103,11 @@ fn a_figure_per_100_typed_for_the_amount_is_told() {
         line.notes,
         [ReconNote::Figure {
             per_100: dec!(0.91),
-            units: 9_000
+            hundreds: dec!(9000)
         }]
     );
     assert!(note_text(&line.notes).expect("note").starts_with(
-        "the report's figure is the model's figure per 100 yuan of face (0.91 × 9,000 units"
+        "the report's figure is the model's figure per 100 yuan of face (0.91 × 9,000 hundreds of face"
     ));
 }
 

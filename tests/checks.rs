@@ -2229,7 +2229,9 @@ fn a_junior_repaid_before_the_senior_is_a_run_warning() {
     assert_eq!(b1.principal_paid, rust_decimal_macros::dec!(200000.00));
 }
 
-/// `junior_before_senior` on a residual (review 43f F6): the bullet variant of
+/// `junior_before_senior` on a residual out of the account that collects principal, behind a
+/// bullet or scheduled senior still outstanding at the date's end (review 43f F6; 44d F1, F2):
+/// the bullet variant of
 /// a_junior_repaid_before_the_senior_is_a_run_warning with B's `pay_residual` step (step 7 of
 /// `normal`) without its `when = "senior_paid_off"`. Period 1, base case: 1,050,000 collected,
 /// less VAT 1,630.00, the fee 1,000.00 and A's interest 17,950.68 = 1,029,419.32 left; A's
@@ -2270,6 +2272,16 @@ fn a_residual_paid_to_a_junior_before_the_senior_is_a_run_warning() {
     assert_ne!(pass_through, src);
     assert_eq!(
         run_warnings(&pass_through, &base, Check::JuniorBeforeSenior),
+        []
+    );
+    // Not told either (review 44d F1, F2): the named-accounts fixture's `pay_residual C from
+    // income` (the excess spread it releases while the pass-through A and B are outstanding,
+    // before the principal steps of a date that repays them).
+    let accounts =
+        std::fs::read_to_string(root().join("tests/fixtures/accounts.toml")).expect("fixture");
+    assert!(accounts.contains("{ action = \"pay_residual\", tranche = \"C\", from = \"income\" }"));
+    assert_eq!(
+        run_warnings(&accounts, &base, Check::JuniorBeforeSenior),
         []
     );
 }

@@ -1689,6 +1689,32 @@ fn interest_at_maturity_is_paid_before_an_early_repayment() {
     );
 }
 
+/// The fixture with A a bullet of 1,800,000 paying interest at maturity, repaid by `amount =
+/// "available"`, both obligors defaulting on 2024-03-01 and recovering `recovery_rate` of
+/// their 1,000,000 each a month later, the undertaking off (the deal of the two tests below).
+fn repaid_early_deal(recovery_rate: &str) -> String {
+    let src = fixture()
+        .replace(
+            "amortization = \"pass_through\"",
+            "amortization = \"bullet\"\ninterest_at_maturity = true",
+        )
+        .replace(
+            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
+            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
+        )
+        .replace(
+            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6\nrecovery_lag_months = 3",
+            &format!(
+                "defaults = [ {{ obligor = \"O2\", date = 2024-03-01 }}, {{ obligor = \"O1\", date = 2024-03-01 }} ]\nrecovery_rate = {recovery_rate}\nrecovery_lag_months = 1\nsupports_off = [\"undertaking\"]"
+            ),
+        );
+    assert!(
+        src.contains("amount = \"available\"")
+            && src.contains(&format!("recovery_rate = {recovery_rate}\n"))
+    );
+    src
+}
+
 /// Interest at maturity repaid early by less cash than is deferred (review 43b F1): the step
 /// pays what its cash covers, and the rest stays deferred, no shortfall. The fixture with A a
 /// bullet of 1,800,000 paying interest at maturity, repaid by `amount = "available"`, both
@@ -1702,20 +1728,7 @@ fn interest_at_maturity_is_paid_before_an_early_repayment() {
 /// period 1 had 8,950.68: the whole 17,950.68 fell due and only 9,000 was paid).
 #[test]
 fn interest_at_maturity_repaid_early_in_part_stays_deferred() {
-    let src = fixture()
-        .replace(
-            "amortization = \"pass_through\"",
-            "amortization = \"bullet\"\ninterest_at_maturity = true",
-        )
-        .replace(
-            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
-            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
-        )
-        .replace(
-            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6\nrecovery_lag_months = 3",
-            "defaults = [ { obligor = \"O2\", date = 2024-03-01 }, { obligor = \"O1\", date = 2024-03-01 } ]\nrecovery_rate = 0.005\nrecovery_lag_months = 1\nsupports_off = [\"undertaking\"]",
-        );
-    assert!(src.contains("amount = \"available\"") && src.contains("recovery_rate = 0.005\n"));
+    let src = repaid_early_deal("0.005");
     let r = run_source(&src);
     assert_eq!(r.periods[0].pool_cash, dec!(10000.00));
     let a1 = tranche_row(&r, "A", 1);
@@ -1739,21 +1752,7 @@ fn interest_at_maturity_repaid_early_in_part_stays_deferred() {
 /// 17,950.68 = 44,592.84. No date before it has an interest shortfall or pays A interest again.
 #[test]
 fn interest_at_maturity_repaid_early_by_the_figures_keeps_the_rest_deferred() {
-    let src = fixture()
-        .replace(
-            "amortization = \"pass_through\"",
-            "amortization = \"bullet\"\ninterest_at_maturity = true",
-        )
-        .replace(
-            "  { action = \"pay_principal\", tranches = [\"A\"] },\n",
-            "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\" },\n",
-        )
-        .replace(
-            "defaults = [ { obligor = \"O2\", date = 2024-05-01 } ]\nrecovery_rate = 0.6\nrecovery_lag_months = 3",
-            "defaults = [ { obligor = \"O2\", date = 2024-03-01 }, { obligor = \"O1\", date = 2024-03-01 } ]\nrecovery_rate = 0.00513\nrecovery_lag_months = 1\nsupports_off = [\"undertaking\"]",
-        )
-        + "\n[notices]\nper_unit = true\n";
-    assert!(src.contains("recovery_rate = 0.00513\n") && src.contains("amount = \"available\""));
+    let src = repaid_early_deal("0.00513") + "\n[notices]\nper_unit = true\n";
     let r = run_source(&src);
     assert_eq!(r.periods[0].pool_cash, dec!(10260.00));
     let a1 = tranche_row(&r, "A", 1);

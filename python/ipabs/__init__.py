@@ -260,7 +260,8 @@ class _Work:
         flag = next((f for f in ("--shard", "--waterfall-shard") if f in args), None)
         shard = args[args.index(flag) + 1] if flag else None
         before = _snapshot(self.out)
-        try:
+
+        def command() -> Tables:
             try:
                 _ipabs.run_command(["ipabs", *args, "--out", str(self.out), "--quiet"])
             except DifferencesError as e:
@@ -269,20 +270,19 @@ class _Work:
                     # gone once this call returns (review 34g item M3).
                     e.tables = _read_tables(self.out, only, shard, before)
                     raise
-            except InputError as e:
-                self._rename_scenarios(e)
-                raise
-            except UsageError as e:
-                _reword(e)
-                raise
             return _read_tables(self.out, only, shard, before)
-        finally:
-            self.close()
+
+        return self._call(command)
 
     def notice(self, args: List[str]) -> str:
         """The Markdown `ipabs notice` prints for `args`, with the errors `run` gives."""
+        return self._call(lambda: _ipabs.notice_text(["ipabs", *args]))
+
+    def _call(self, command: Any) -> Any:
+        """`command()`, its input and usage errors told in the call's terms; the temporary
+        directory removed after."""
         try:
-            return _ipabs.notice_text(["ipabs", *args])
+            return command()
         except InputError as e:
             self._rename_scenarios(e)
             raise

@@ -115,8 +115,9 @@ pub enum ReconNote {
     Figure {
         /// The model's figure per 100 yuan of initial face, at `[notices] decimals` places.
         per_100: Decimal,
-        /// The tranche's units: its initial balance / `[notices] face`.
-        units: i64,
+        /// The tranche's initial balance in hundreds of yuan (the figure's multiplier, whatever
+        /// `[notices] face` is).
+        hundreds: Decimal,
     },
     /// The actual is about 1/10,000 of the model's (`per` 10,000: amounts in 万元) or about 100
     /// times it (`per` 100 read the other way: fen): within a factor of 2 once scaled (review
@@ -213,7 +214,9 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     };
     let pool = rebased(deal, actuals, &at_issue)?;
     let in_pool = pool.clone();
-    let mut warnings = units_warnings(deal, &scenario.name, actuals, forecast);
+    // The forecast is the deal file's own scenario's, and the warnings name it (review 44e
+    // F5: they named the run's).
+    let mut warnings = units_warnings(deal, &deal.scenario.name, actuals, forecast);
     warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
     warnings.extend(in_transit(deal, actuals, &at_issue, scenario)?);
     warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
@@ -350,10 +353,21 @@ fn reported_defaults(
         return Vec::new();
     };
     let end = deal.periods[last.index].collection_end;
+    // The report states a default of the obligor (by obligor), or some default of the pool (in
+    // pool totals, which name no obligor): the scenario's default is then the reported one,
+    // whose recoveries the scenario projects (review 44d F3: the warning told it, and its
+    // advice lost the recoveries).
+    let reports_default = |o: usize| {
+        actuals.periods[..m].iter().any(|a| match &a.obligors {
+            Some(list) => list.get(o).is_some_and(|c| c.defaults > Decimal::ZERO),
+            None => a.pool.defaults > Decimal::ZERO,
+        })
+    };
     scenario
         .obligor_defaults
         .iter()
-        .filter(|&&(_, date)| date <= end)
+        // On or before the cutoff is the load's own `scenario_dates` warning.
+        .filter(|&&(o, date)| date > deal.cutoff_date && date <= end && !reports_default(o))
         .map(|&(o, date)| {
             let k = crate::deal::period_of(&deal.periods, date).unwrap_or(0);
             let p = deal.periods[k];
@@ -363,12 +377,13 @@ fn reported_defaults(
                 Some((p.number, p.date())),
                 format!(
                     "the scenario defaults obligor `{}` on {date}, in a reported collection period \
-                     (the last ends {end}): the report states what it paid and owed there, and the \
-                     rest of the deal does not carry the default as the scenario means it (with \
-                     pool totals the pool's rest is rebased on the reported balance, which gives \
-                     its share to the other obligors; by obligor its rest is nothing, and a balance \
-                     reported for it is never collected); report the default in the actuals, or \
-                     date it after {end} to stress the rest",
+                     (the last ends {end}), which reports no such default: the report states what \
+                     it paid and owed there, and the rest of the deal does not carry the default \
+                     as the scenario means it (with pool totals the pool's rest is rebased on the \
+                     reported balance, so the default's loss is not in it; by obligor its rest is \
+                     nothing, and a balance reported for it is never collected); report the \
+                     default in the actuals (`defaults`; the scenario's recovery assumptions then \
+                     project its recoveries), or date it after {end} to stress the rest",
                     deal.obligors.get(o).map_or("?", |x| x.name.as_str()),
                 ),
             )
@@ -669,12 +684,16 @@ fn split_warnings(
 /// What [`split_warnings`] tells of reported (principal, interest) against projected ones.
 fn split_slip(reported: (Decimal, Decimal), projected: (Decimal, Decimal)) -> Option<String> {
     let ((rp, ri), (pp, pi)) = (reported, projected);
+    // Within a tenth: a swap of the report's two columns moves the figures whole, where a
+    // catch-up of arrears (three quarters' rent, part of the principal) matches them only
+    // roughly (review 44e F4).
+    let close = |x: Decimal, y: Decimal| (x - y).abs() * Decimal::TEN <= y;
     if pp > Decimal::ZERO
         && pi > Decimal::ZERO
         && ri > pi * Decimal::TWO
         && rp * Decimal::TWO < pp
-        && near(ri, pp)
-        && near(rp, pi)
+        && close(ri, pp)
+        && close(rp, pi)
     {
         return Some(
             "principal and interest swapped (正常回收本金 / 利息回收)? The rest of the deal is \
@@ -682,25 +701,35 @@ fn split_slip(reported: (Decimal, Decimal), projected: (Decimal, Decimal)) -> Op
                 .to_string(),
         );
     }
-    [("principal", rp, pp), ("interest", ri, pi)]
-        .into_iter()
-        .find_map(|(part, r, x)| {
-            if x <= Decimal::ZERO || r <= Decimal::ZERO {
-                None
-            } else if near(r * Decimal::from(10_000), x) {
-                Some(format!(
-                    "its {part} is about 1/10,000 of the projection: {part} in 万元? The actuals \
+    // A part's units, when the other part is projected and near its projection: a balance
+    // fallen since (a partial prepayment) lowers both, and an interest-only period has no
+    // other part to tell it (review 44e F7).
+    [
+        ("principal", rp, pp, (ri, pi)),
+        ("interest", ri, pi, (rp, pp)),
+    ]
+    .into_iter()
+    .find_map(|(part, r, x, (other, other_projected))| {
+        if x <= Decimal::ZERO
+            || r <= Decimal::ZERO
+            || other_projected <= Decimal::ZERO
+            || !near(other, other_projected)
+        {
+            None
+        } else if near(r * Decimal::from(10_000), x) {
+            Some(format!(
+                "its {part} is about 1/10,000 of the projection: {part} in 万元? The actuals \
                      file takes yuan"
-                ))
-            } else if near(r, x * Decimal::ONE_HUNDRED) {
-                Some(format!(
-                    "its {part} is about 100 times the projection: {part} in fen? The actuals \
+            ))
+        } else if near(r, x * Decimal::ONE_HUNDRED) {
+            Some(format!(
+                "its {part} is about 100 times the projection: {part} in fen? The actuals \
                      file takes yuan"
-                ))
-            } else {
-                None
-            }
-        })
+            ))
+        } else {
+            None
+        }
+    })
 }
 
 /// Whether `x` is within a factor of two of `y` (both positive): the units checks' "about".
@@ -880,10 +909,9 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                 let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
                 let per_100 = Decimal::from_i128_with_scale(m, rules.decimals);
                 if per_100 == l.actual {
-                    let units = (t.balance / rules.face).trunc();
                     l.notes.push(ReconNote::Figure {
                         per_100,
-                        units: i64::try_from(units).unwrap_or(i64::MAX),
+                        hundreds: t.balance / Decimal::ONE_HUNDRED,
                     });
                     break;
                 }

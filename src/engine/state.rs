@@ -704,6 +704,9 @@ impl<'a> Run<'a> {
             self.end_here(k);
         }
         let (wf_ix, senior_cov, cdr_ratio) = self.waterfall_of(k)?;
+        if self.judge_juniors {
+            self.clear_junior_repaid();
+        }
 
         // 5. Triggers tested after the waterfall; they pick the next date's waterfall.
         self.tripped_before.copy_from_slice(&self.tripped);

@@ -474,42 +474,77 @@ impl Run<'_> {
                     && !(order == PrincipalOrder::ProRata && ix.contains(&i))
             });
             if let Some(i) = senior {
-                self.first_junior = Some(super::end::JuniorFirst {
-                    k: self.k,
-                    waterfall: self.wf,
-                    step,
-                    junior: j,
-                    senior: i,
-                    paid,
-                    residual: false,
-                });
+                self.first_junior = Some(self.junior_first(step, (j, i), paid, false));
                 return;
             }
         }
     }
 
-    /// Notes a residual this step pays to tranche `j` while a tranche of a more senior class
-    /// is outstanding (review 43f F6: `pay_residual … from = "principal"` behind a bullet
-    /// senior paid the junior the principal collections the senior waits for);
-    /// [`Check::JuniorBeforeSenior`] tells it.
+    /// Notes a residual this step pays to tranche `j` out of the account that collects
+    /// principal while a bullet or scheduled tranche of a more senior class is outstanding
+    /// (review 43f F6: `pay_residual … from = "principal"` behind a bullet senior paid the
+    /// junior the principal collections the senior waits for); [`Check::JuniorBeforeSenior`]
+    /// tells it when that senior is still outstanding at the date's end
+    /// ([`Run::clear_junior_repaid`]).
     ///
     /// [`Check::JuniorBeforeSenior`]: crate::error::Check::JuniorBeforeSenior
     #[cold]
     #[inline(never)]
     fn judge_residual(&mut self, step: u32, j: usize, paid: Fen) {
-        let tranches = &self.deal.tranches;
-        if let Some(i) = (0..tranches.len())
-            .find(|&i| tranches[i].class < tranches[j].class && self.balance[i] > 0)
+        use crate::deal::{AccountRef, CashSource};
+        let deal = self.deal;
+        // Out of the account that collects principal only: an income account's residual is the
+        // excess spread a structure may release (review 44d F1: the named-accounts example).
+        let principal_account = match deal.accounts.of(CashSource::Principal) {
+            AccountRef::Collection => Account::Collection,
+            AccountRef::Named(a) => Account::Named(a),
+        };
+        if self.src != principal_account {
+            return;
+        }
+        // A bullet or scheduled senior: a pass-through one took in its own step every fen of
+        // principal it could, and the residual is what it left (review 44d F1: the reserve
+        // release of docs/deal-format.md).
+        let tranches = &deal.tranches;
+        if let Some(i) = (0..tranches.len()).find(|&i| {
+            tranches[i].class < tranches[j].class
+                && self.balance[i] > 0
+                && tranches[i].amortization != Amortization::PassThrough
+        }) {
+            self.first_junior = Some(self.junior_first(step, (j, i), paid, true));
+        }
+    }
+
+    /// Forgets a residual noted on this date ([`Run::judge_residual`]) when a later step of
+    /// the date repaid the senior it named (review 44d F2: an income residual before the
+    /// principal steps was told on the date that repaid every tranche).
+    pub(super) fn clear_junior_repaid(&mut self) {
+        if let Some(x) = self.first_junior
+            && x.residual
+            && x.k == self.k
+            && self.balance[x.senior] <= 0
         {
-            self.first_junior = Some(super::end::JuniorFirst {
-                k: self.k,
-                waterfall: self.wf,
-                step,
-                junior: j,
-                senior: i,
-                paid,
-                residual: true,
-            });
+            self.first_junior = None;
+        }
+    }
+
+    /// This date's [`super::end::JuniorFirst`]: `step` paid `junior` (principal, or the
+    /// residual) while `senior` was outstanding.
+    fn junior_first(
+        &self,
+        step: u32,
+        (junior, senior): (usize, usize),
+        paid: Fen,
+        residual: bool,
+    ) -> super::end::JuniorFirst {
+        super::end::JuniorFirst {
+            k: self.k,
+            waterfall: self.wf,
+            step,
+            junior,
+            senior,
+            paid,
+            residual,
         }
     }
 

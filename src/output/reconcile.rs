@@ -130,12 +130,12 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                     super::table::format_money(size)
                 )
             }
-            ReconNote::Figure { per_100, units } => format!(
-                "the report's figure is the model's figure per 100 yuan of face ({} × {} units \
-                 = the model's amount): a figure per 100 typed for the amount? The actuals file \
-                 takes yuan",
+            ReconNote::Figure { per_100, hundreds } => format!(
+                "the report's figure is the model's figure per 100 yuan of face ({} × {} hundreds \
+                 of face = the model's amount): a figure per 100 typed for the amount? The \
+                 actuals file takes yuan",
                 per_100.normalize(),
-                super::table::format_money(Decimal::from(*units)).trim_end_matches(".00"),
+                super::table::format_money(*hundreds).trim_end_matches(".00"),
             ),
             ReconNote::Units { per: 10_000 } => "the report's figure is about 1/10,000 of the \
                  model's: an amount in 万元? The actuals file takes yuan"

@@ -313,7 +313,8 @@ fn shown(cell: &str) -> std::borrow::Cow<'_, str> {
 /// control character escaped (review 44c F10: a `|` in a tranche name shifted the row's
 /// figures one column right, under the wrong headers).
 fn md_cell(text: &str) -> String {
-    shown(text).replace('|', "\\|")
+    // A backslash first, so that `A\|x` cannot end the cell (review 44e F10).
+    shown(&text.replace('\\', "\\\\")).replace('|', "\\|")
 }
 
 /// A table's header line and the rule under it.
@@ -727,6 +728,7 @@ mod tests {
     #[test]
     fn names_stay_in_their_cell() {
         assert_eq!(md_cell("A|1"), "A\\|1");
+        assert_eq!(md_cell("A\\|x"), "A\\\\\\|x");
         assert_eq!(md_cell("A\n| x"), "A\\u{a}\\| x");
         assert_eq!(shown("A\tB"), "A\\u{9}B");
         assert_eq!(shown("优先A"), "优先A");

@@ -790,10 +790,10 @@ struct ObligorHistory {
 
 /// The lines of period `i`'s obligors that the obligor's own history makes impossible, each
 /// an `actuals_pool` warning at the line (review 44c F9: typed on another obligor's row, they
-/// were silent): recoveries above the defaults the obligor reported so far (the pool's check
-/// adds every obligor's), and while every period so far gives the obligors; interest from an
-/// obligor that had nothing performing at the period's start (repaid, or defaulted in full,
-/// on an earlier date), while its balance is known.
+/// were silent), while every period so far gives the obligors: recoveries above the defaults
+/// the obligor reported so far (the pool's check adds every obligor's), and interest from an
+/// obligor whose defaults reported on earlier dates reach its cutoff balance (defaulted in
+/// full).
 fn obligor_lines(
     ctx: &mut Ctx,
     (i, p): (usize, &schema::ActualPeriod),
@@ -807,12 +807,31 @@ fn obligor_lines(
     };
     for (x, o) in list.iter().enumerate() {
         let h = &mut seen[x];
+        // Defaulted in full on an earlier date: its cash is recoveries, not interest (a
+        // repaid obligor may pay interest after its principal: a schedule's own row, late or
+        // penalty interest; review 44e F2).
+        let defaulted_before =
+            h.defaults > Decimal::ZERO && h.defaults >= deal.obligors[x].balance();
         h.defaults += o.defaults;
         h.recoveries += o.recoveries;
         let name = &deal.obligors[x].name;
         let Some(j) = p.obligors.iter().position(|r| r.name == *name) else {
             continue;
         };
+        if defaulted_before && o.interest > Decimal::ZERO {
+            ctx.warn(
+                Check::ActualsPool,
+                &format!("periods[{i}].obligors[{j}].interest"),
+                format!(
+                    "period {}: obligor `{name}` is reported paying interest {} after defaulting \
+                     in full on an earlier date ({} of defaults reported): put on another \
+                     obligor's row? A defaulted obligor's cash is `recoveries`",
+                    a.index + 1,
+                    o.interest.normalize(),
+                    h.defaults.normalize()
+                ),
+            );
+        }
         if h.recoveries > h.defaults && !h.told {
             h.told = true;
             ctx.warn(
@@ -895,24 +914,6 @@ fn obligors_roll_forward(
         let rolled = bal[x] - o.principal - o.prepayments - o.defaults;
         let name = &deal.obligors[x].name;
         let j = p.obligors.iter().position(|r| r.name == *name);
-        // Interest from an obligor with nothing performing (review 44c F9).
-        if bal[x].is_zero()
-            && o.interest > Decimal::ZERO
-            && let Some(j) = j
-        {
-            ctx.warn(
-                Check::ActualsPool,
-                &format!("periods[{i}].obligors[{j}].interest"),
-                format!(
-                    "period {}: obligor `{name}` is reported paying interest {} with nothing \
-                     performing at the period's start (repaid, or defaulted in full, on an \
-                     earlier date): put on another obligor's row? A defaulted obligor's cash is \
-                     `recoveries`",
-                    a.index + 1,
-                    o.interest.normalize()
-                ),
-            );
-        }
         // An obligor's figures beyond its balance (review 43g F7: it went negative, and the
         // rest collected negative principal from it).
         if o.balance_end.is_none()

@@ -75,7 +75,10 @@ def main():
                 if not prop.get("description"):
                     failed += 1
                     print(f"FAIL {kind} schema: {owner}.{key} has no description")
-    files = subprocess.run(["git", "ls-files", "*.toml"], cwd=root, check=True, capture_output=True, text=True).stdout.split()
+    # NUL-separated: a path with non-ASCII characters is not quoted (the portfolio oracle's
+    # deal stems).
+    files = [f for f in subprocess.run(["git", "ls-files", "-z", "*.toml"], cwd=root, check=True,
+                                       capture_output=True, text=True).stdout.split("\0") if f]
     seen = {"deal": 0, "scenarios": 0, "actuals": 0}
     for name in files:
         if name.startswith("tests/bad_"):
