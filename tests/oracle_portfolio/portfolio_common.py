@@ -509,3 +509,43 @@ def runnable(s, deal=None):
                         out.append({"obligor": o, "date": x["date"] if g is None else first[g]})
             s["defaults"] = out
     return s
+
+
+def oracle_main(label, cases, run_case, argv, prefix):
+    """The command line both oracles share: `--ipabs BIN [--quick] [--case TEXT]… [--keep DIR]`;
+    runs the selected `cases()` with `run_case(case, ipabs, work)`, prints each case, its notes
+    and differences, and the `TOTAL label:` line; returns the exit code."""
+    import argparse
+    import tempfile
+    import time
+    ap = argparse.ArgumentParser(description=f"Oracle of ipabs {label}")
+    ap.add_argument("--ipabs", required=True)
+    ap.add_argument("--quick", action="store_true", help="a handful of cases")
+    ap.add_argument("--case", action="append", default=[])
+    ap.add_argument("--keep")
+    a = ap.parse_args(argv)
+    ipabs = Path(a.ipabs).resolve()
+    started = time.monotonic()
+    sel = [c for c in cases() if (not a.quick or c.quick) and (not a.case or any(t in c.name for t in a.case))]
+    total, failing = Tally(), 0
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(a.keep).resolve() if a.keep else Path(tmp)
+        for c in sel:
+            tally, notes, err = run_case(c, ipabs, work)
+            if err:
+                failing += 1
+                print(f"{c.name}: FAILED: {err}")
+                continue
+            total.add(tally)
+            print(f"{c.name}: {tally.equal}/{tally.compared}" + (f"; {len(tally.diffs)} DIFFERENCES" if tally.diffs else ""))
+            for n in notes:
+                print(f"  note: {n}")
+            for row, col, m, t in tally.diffs[:60]:
+                print(f"  DIFF case={c.name} row={row} column={col} oracle={m!r} ipabs={t!r}")
+            if len(tally.diffs) > 60:
+                print(f"  ... {len(tally.diffs) - 60} more differences")
+            if tally.diffs:
+                failing += 1
+    print(f"\nTOTAL {label}: {len(sel)} cases, {total.compared} values compared, {total.equal} equal, "
+          f"{failing} case(s) failing; {time.monotonic() - started:.1f} s")
+    return 0 if failing == 0 and total.compared == total.equal else 1

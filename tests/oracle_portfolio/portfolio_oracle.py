@@ -13,13 +13,11 @@ payment_notices at the portfolio's largest decimals) and the comparison table
 (docs/portfolio.md "The comparison table"). Prints `case: equal/compared`, each difference as
 `DIFF case=... row=... column=... oracle=... ipabs=...`, and a total line; exit 0 when all equal.
 """
-import argparse
 import copy
 import re
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 from decimal import Decimal
 from fractions import Fraction as F
@@ -27,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from portfolio_common import (REPO, RUN_TABLES, NotCovered, Tally, deal_scenario, load_toml, money, num,  # noqa: E402
+from portfolio_common import (REPO, oracle_main, RUN_TABLES, NotCovered, Tally, deal_scenario, load_toml, money, num,  # noqa: E402
                     places, dec, ratio6, read, run_list, run_tables, runnable, with_suite)
 from waterfall import Run                                                             # noqa: E402
 import pyarrow.parquet as pq                                                          # noqa: E402
@@ -781,38 +779,7 @@ def run_case(case, ipabs, work):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ipabs", required=True)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--case", action="append", default=[])
-    ap.add_argument("--keep")
-    a = ap.parse_args(argv)
-    ipabs = Path(a.ipabs).resolve()
-    started = time.monotonic()
-    sel = [c for c in cases() if (not a.quick or c.quick) and (not a.case or any(t in c.name for t in a.case))]
-    total, failing = Tally(), 0
-    with tempfile.TemporaryDirectory(prefix="o44b-pf-") as tmp:
-        work = Path(a.keep).resolve() if a.keep else Path(tmp)
-        for c in sel:
-            tally, notes, err = run_case(c, ipabs, work)
-            if err:
-                failing += 1
-                print(f"{c.name}: FAILED: {err}")
-                continue
-            total.add(tally)
-            print(f"{c.name}: {tally.equal}/{tally.compared}" + (f"; {len(tally.diffs)} DIFFERENCES" if tally.diffs else ""))
-            for n in notes:
-                print(f"  note: {n}")
-            for row, col, m, t in tally.diffs[:60]:
-                print(f"  DIFF case={c.name} row={row} column={col} oracle={m!r} ipabs={t!r}")
-            if len(tally.diffs) > 60:
-                print(f"  ... {len(tally.diffs) - 60} more differences")
-            if tally.diffs:
-                failing += 1
-    print(f"\nTOTAL portfolio: {len(sel)} cases, {total.compared} values compared, {total.equal} equal, "
-          f"{failing} case(s) failing; {time.monotonic() - started:.1f} s")
-    return 0 if failing == 0 and total.compared == total.equal else 1
-
+    return oracle_main("portfolio", cases, run_case, argv, "o44b-pf-")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

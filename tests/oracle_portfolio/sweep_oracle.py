@@ -11,17 +11,14 @@ oracle (tests/oracle, unmodified) on every scenario for summary.parquet and tran
 every run table, stacked in scenario order. Prints `case: equal/compared`, each difference as
 `DIFF case=... row=... column=... oracle=... ipabs=...`, and a total line; exit 0 when all equal.
 """
-import argparse
 import subprocess
 import sys
-import tempfile
-import time
 import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from portfolio_common import (REPO, RUN_TABLES, NotCovered, Tally, load_toml, read,  # noqa: E402
+from portfolio_common import (REPO, oracle_main, RUN_TABLES, NotCovered, Tally, load_toml, read,  # noqa: E402
                     run_list, run_tables, runnable, scenario_row, with_suite)
 import cases as run_cases                                                     # noqa: E402
 
@@ -190,38 +187,7 @@ def run_case(case, ipabs, work):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ipabs", required=True)
-    ap.add_argument("--quick", action="store_true", help="a handful of cases")
-    ap.add_argument("--case", action="append", default=[])
-    ap.add_argument("--keep")
-    a = ap.parse_args(argv)
-    ipabs = Path(a.ipabs).resolve()
-    started = time.monotonic()
-    sel = [c for c in cases() if (not a.quick or c.quick) and (not a.case or any(t in c.name for t in a.case))]
-    total, failing = Tally(), 0
-    with tempfile.TemporaryDirectory(prefix="o44b-sweep-") as tmp:
-        work = Path(a.keep).resolve() if a.keep else Path(tmp)
-        for c in sel:
-            tally, notes, err = run_case(c, ipabs, work)
-            if err:
-                failing += 1
-                print(f"{c.name}: FAILED: {err}")
-                continue
-            total.add(tally)
-            print(f"{c.name}: {tally.equal}/{tally.compared}" + (f"; {len(tally.diffs)} DIFFERENCES" if tally.diffs else ""))
-            for n in notes:
-                print(f"  note: {n}")
-            for row, col, m, t in tally.diffs[:60]:
-                print(f"  DIFF case={c.name} row={row} column={col} oracle={m!r} ipabs={t!r}")
-            if len(tally.diffs) > 60:
-                print(f"  ... {len(tally.diffs) - 60} more differences")
-            if tally.diffs:
-                failing += 1
-    print(f"\nTOTAL sweep: {len(sel)} cases, {total.compared} values compared, {total.equal} equal, "
-          f"{failing} case(s) failing; {time.monotonic() - started:.1f} s")
-    return 0 if failing == 0 and total.compared == total.equal else 1
-
+    return oracle_main("sweep", cases, run_case, argv, "o44b-sweep-")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
