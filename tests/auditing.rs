@@ -699,6 +699,59 @@ fn a_revolving_pools_balance_below_zero_is_located() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// A scenario default of an obligor of a group defaults the group (docs/scenarios.md), and
+/// the warning of a default in the reported periods names each member (review 44e F8: only
+/// the obligor the scenario names). deals/nanshan with Borrower-02 and Borrower-03 in group G,
+/// Borrower-02 defaulting on 2022-05-01, inside period 1 (cutoff 2022-03-31 to the first
+/// payment date, 2022-07-14), and a report of period 1 in pool totals with no default: two
+/// `scenario_dates` warnings at period 1, one for each member.
+#[test]
+fn a_scenario_default_of_a_group_in_a_reported_period_names_each_member() {
+    use ipabs::error::Check;
+    let src = read("deals/nanshan_gaoxintou_5_2022.toml");
+    let grouped = src
+        .replace(
+            "tags = { rating = \"A\", industry = \"electronics\", region = \"Xili\" }",
+            "tags = { rating = \"A\", industry = \"electronics\", region = \"Xili\", group = \"G\" }",
+        )
+        .replace(
+            "tags = { rating = \"A-\", industry = \"software\", region = \"Shekou\" }",
+            "tags = { rating = \"A-\", industry = \"software\", region = \"Shekou\", group = \"G\" }",
+        );
+    assert_eq!(grouped.matches("group = \"G\"").count(), 2);
+    let d = deal_from_str("g.toml", &grouped)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let set = ipabs::validate::scenario_set_from_str(
+        "s.toml",
+        "[[scenarios]]\nname = \"b2\"\ndefaults = [ { obligor = \"Borrower-02 (illustrative)\", date = 2022-05-01 } ]\n",
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let actuals = actuals_from_str(
+        "a.toml",
+        &format!(
+            "[actuals]\ndeal = \"{}\"\n\n[[periods]]\nperiod = 1\npayment_date = {}\n\
+             pool = {{ principal = 0, interest = 0 }}\n",
+            d.name,
+            d.periods[0].date()
+        ),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &set.scenarios[0], &actuals).unwrap_or_else(|e| panic!("{e}"));
+    let told: Vec<&str> = r
+        .run
+        .warnings
+        .iter()
+        .filter(|w| w.check == Check::ScenarioDates)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[0].contains("defaults obligor `Borrower-02 (illustrative)` on 2022-05-01"));
+    assert!(told[1].contains("defaults obligor `Borrower-03 (illustrative)` on 2022-05-01"));
+}
+
 /// An actuals file that states exactly what `run` paid on its first `m` payment dates, per
 /// obligor.
 fn actuals_of(deal: &Deal, run: &RunResult, m: usize) -> String {

@@ -1124,6 +1124,43 @@ fn check_tells_the_credit_tags_rate_would_refuse() {
     assert!(!text(&base.stderr).contains("rating_inputs"));
 }
 
+/// `check --scenarios` tells a `[rating_model.correlation]` that `rate` and `size` refuse
+/// (review 44c F8: it passed). deals/yongxing: obligors 1 (Beilun) and 4 (Yinzhou) share
+/// neither region nor industry with each other or with 7 (Yinzhou, biomedicine) but 4 and 7
+/// share a region: with `same_region = -0.9` and `neither = 0.9`, the minor of obligors 1, 4
+/// and 7 has determinant 1 + 2 × 0.9 × 0.9 × (−0.9) − 3 × 0.81 = −2.888 < 0, so the matrix is
+/// not positive definite. A `rating_inputs` warning at the scenario file's table, exit 0; the
+/// deal's own correlations (no table) are not told.
+#[test]
+fn check_tells_a_correlation_rate_would_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenarios = dir.path().join("neg.toml");
+    std::fs::write(
+        &scenarios,
+        "[[scenarios]]\nname = \"s\"\n\n[rating_model.correlation]\nsame_region_and_industry = \
+         -0.9\nsame_region = -0.9\nsame_industry = -0.9\nneither = 0.9\n",
+    )
+    .expect("written");
+    let deal = "deals/yongxing_guofu_ningbo_2024.toml";
+    let out = ipabs(&["check", deal, "--scenarios", s(&scenarios)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: {}: rating_model.correlation: `ipabs rate` and `ipabs size` would refuse \
+             this: the obligors' correlation matrix is not positive definite",
+            s(&scenarios)
+        )),
+        "{err}"
+    );
+    let own = ipabs(&["check", deal]);
+    assert!(
+        !text(&own.stderr).contains("rating_inputs"),
+        "{}",
+        text(&own.stderr)
+    );
+}
+
 /// A tranche the sizing itself leaves small gets a note, not the sized file's `issue_size`
 /// warning asking whether it is in 万元 (review 38a item 6). gdd's undertaking pays its senior
 /// uncapped, so A's rating never binds: A takes the issue size less one step and B is left at

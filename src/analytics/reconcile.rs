@@ -363,8 +363,8 @@ fn reported_defaults(
             None => a.pool.defaults > Decimal::ZERO,
         })
     };
-    scenario
-        .obligor_defaults
+    // A group's members default with the obligor named (review 44e F8: only it was told).
+    deal.spread_to_groups(&scenario.obligor_defaults)
         .iter()
         // On or before the cutoff is the load's own `scenario_dates` warning.
         .filter(|&&(o, date)| date > deal.cutoff_date && date <= end && !reports_default(o))

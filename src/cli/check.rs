@@ -51,7 +51,12 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
         }
         e => e,
     })?;
-    let credit = credit_warnings((&deal, &source), d, &set.rating_model.pd, &loaded.warnings)?;
+    let credit = credit_warnings(
+        (&deal, &source, scenario.as_deref()),
+        d,
+        &set.rating_model,
+        &loaded.warnings,
+    )?;
     print_warnings(&credit);
     strict_check(
         strict,
@@ -102,11 +107,12 @@ pub(super) fn command(args: CheckArgs, strict: bool) -> Result<()> {
 /// ratings). A deal without credit tags is not rated this way and is not told. `text` is the
 /// deal file as `check` validated it ([`super::load_source`]).
 fn credit_warnings(
-    (path, text): (&std::path::Path, &str),
+    (path, text, scenarios): (&std::path::Path, &str, Option<&std::path::Path>),
     d: &crate::deal::Deal,
-    table: &crate::rating_model::PdTable,
+    model: &crate::rating_model::RatingModel,
     loaded: &[crate::error::Warning],
 ) -> Result<Vec<crate::error::Warning>> {
+    let table = &model.pd;
     use crate::error::{Check, Error, Warning};
     let tagged = d
         .obligors
@@ -128,7 +134,10 @@ fn credit_warnings(
     };
     Ok(
         match crate::validate::credits_from_str(&path.display().to_string(), text, d, table) {
-            Ok((_, warnings)) => warnings,
+            Ok((credits, mut warnings)) => {
+                warnings.extend(model_refusal(d, credits, model, scenarios));
+                warnings
+            }
             Err(Error::Input(errors)) => errors
                 .into_iter()
                 .filter(|e| !told(&e.key_path))
@@ -146,4 +155,36 @@ fn credit_warnings(
             Err(e) => return Err(e),
         },
     )
+}
+
+/// The pools whose default model `check` builds: at most this many credits (obligor groups and
+/// providers), since the correlations' Cholesky factor costs n³ / 3 (about 2.7 × 10⁹ operations
+/// at 2,000, a second or two).
+const MODEL_CHECK_CREDITS: usize = 2_000;
+
+/// `rate`'s refusal of the default model of `d` (the credits' correlation matrix not positive
+/// definite under the scenario file's `[rating_model.correlation]`), as a `rating_inputs`
+/// warning at that table (review 44c F8: `check` passed a table `rate` and `size` refuse),
+/// for a pool of at most [`MODEL_CHECK_CREDITS`] credits.
+fn model_refusal(
+    d: &crate::deal::Deal,
+    credits: crate::rating_model::Credits,
+    model: &crate::rating_model::RatingModel,
+    scenarios: Option<&std::path::Path>,
+) -> Option<crate::error::Warning> {
+    use crate::error::{Check, Error, Warning};
+    if d.credit_groups().len() + credits.providers.len() > MODEL_CHECK_CREDITS {
+        return None;
+    }
+    match crate::analytics::rating::pool(d, credits, model, 1) {
+        Err(Error::Usage(message)) if message.contains("correlation matrix") => Some(Warning::at(
+            Check::RatingInputs,
+            match scenarios {
+                Some(s) => format!("{}: rating_model.correlation", s.display()),
+                None => "rating_model.correlation".to_string(),
+            },
+            format!("`ipabs rate` and `ipabs size` would refuse this: {message}"),
+        )),
+        _ => None,
+    }
 }
