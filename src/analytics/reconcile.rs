@@ -543,11 +543,8 @@ fn arrears(
             );
             // At the obligor's entry in the file, or its period's when the period leaves it
             // out (review 43d F5: the warning had no place).
-            let o = deal
-                .obligors
-                .iter()
-                .position(|x| x.name == row.obligor.as_str());
-            w.location = o
+            w.location = deal
+                .obligor_index(row.obligor.as_str())
                 .and_then(|o| a.obligor_locations.get(o))
                 .filter(|l| !l.is_empty())
                 .cloned()
@@ -580,14 +577,14 @@ fn units_warnings(
         if projected <= Decimal::ZERO || reported <= Decimal::ZERO {
             continue;
         }
-        let slip = if near(reported * Decimal::from(10_000), projected) {
-            "about 1/10,000 of it: amounts in 万元? The actuals file takes yuan"
-        } else if near(reported, projected * Decimal::ONE_HUNDRED) {
-            "about 100 times it: amounts in fen? The actuals file takes yuan"
-        } else {
-            // The whole is plausible; its parts may not be (review 44c F1).
-            out.extend(split_warnings(deal, scenario, a, at_issue));
-            continue;
+        let slip = match units_slip(projected, reported) {
+            Some(10_000) => "about 1/10,000 of it: amounts in 万元? The actuals file takes yuan",
+            Some(_) => "about 100 times it: amounts in fen? The actuals file takes yuan",
+            None => {
+                // The whole is plausible; its parts may not be (review 44c F1).
+                out.extend(split_warnings(deal, scenario, a, at_issue));
+                continue;
+            }
         };
         out.push(Warning::at(
             Check::ActualsPool,
@@ -644,26 +641,33 @@ fn split_warnings(
     };
     match &a.obligors {
         Some(obligors) => {
+            // Each obligor's projected parts, in one pass over the period's rows (not one pass
+            // an obligor: a large pool reported by obligor).
+            let index: std::collections::HashMap<&str, usize> = deal
+                .obligors
+                .iter()
+                .enumerate()
+                .map(|(o, x)| (x.name.as_str(), o))
+                .collect();
+            let mut projected = vec![(Decimal::ZERO, Decimal::ZERO); obligors.len()];
+            for r in at_issue.rows.iter().filter(|r| r.period == p.number) {
+                if let Some(x) = index
+                    .get(r.obligor.as_str())
+                    .and_then(|&o| projected.get_mut(o))
+                {
+                    x.0 += r.principal_collected - r.prepaid;
+                    x.1 += r.interest_collected;
+                }
+            }
             for (o, c) in obligors.iter().enumerate() {
                 let Some(location) = a.obligor_locations.get(o).filter(|l| !l.is_empty()) else {
                     continue;
                 };
-                let name = deal.obligors[o].name.as_str();
-                let projected = at_issue
-                    .rows
-                    .iter()
-                    .filter(|r| r.period == p.number && r.obligor.as_str() == name)
-                    .fold((Decimal::ZERO, Decimal::ZERO), |(x, y), r| {
-                        (
-                            x + r.principal_collected - r.prepaid,
-                            y + r.interest_collected,
-                        )
-                    });
                 tell(
                     location.clone(),
-                    format!("obligor `{name}`"),
+                    format!("obligor `{}`", deal.obligors[o].name),
                     (c.principal, c.interest),
-                    projected,
+                    projected[o],
                 );
             }
         }
@@ -710,26 +714,26 @@ fn split_slip(reported: (Decimal, Decimal), projected: (Decimal, Decimal)) -> Op
     ]
     .into_iter()
     .find_map(|(part, r, x, (other, other_projected))| {
-        if x <= Decimal::ZERO
-            || r <= Decimal::ZERO
-            || other_projected <= Decimal::ZERO
-            || !near(other, other_projected)
-        {
-            None
-        } else if near(r * Decimal::from(10_000), x) {
-            Some(format!(
+        if other_projected <= Decimal::ZERO || !near(other, other_projected) {
+            return None;
+        }
+        match units_slip(x, r)? {
+            10_000 => Some(format!(
                 "its {part} is about 1/10,000 of the projection: {part} in 万元? The actuals \
-                     file takes yuan"
-            ))
-        } else if near(r, x * Decimal::ONE_HUNDRED) {
-            Some(format!(
+                 file takes yuan"
+            )),
+            _ => Some(format!(
                 "its {part} is about 100 times the projection: {part} in fen? The actuals \
-                     file takes yuan"
-            ))
-        } else {
-            None
+                 file takes yuan"
+            )),
         }
     })
+}
+
+/// The deal's rounding of a notice's figures, then the other (a trustee rounding another
+/// way: review 33b item L2): the order the per-unit and figure notes try them in.
+fn deal_rule_first(deal_rule: Rounding) -> impl Iterator<Item = Rounding> {
+    std::iter::once(deal_rule).chain(Rounding::ALL.into_iter().filter(move |&r| r != deal_rule))
 }
 
 /// Whether `x` is within a factor of two of `y` (both positive): the units checks' "about".
@@ -883,8 +887,7 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
             // The deal's rounding of the figures first, then the other (review 33b item L2: a
             // trustee's figures rounded half up went without a word).
             let initial = to_fen(t.balance);
-            let other = Rounding::ALL.into_iter().filter(|&r| r != rules.rounding);
-            for rounding in std::iter::once(rules.rounding).chain(other) {
+            for rounding in deal_rule_first(rules.rounding) {
                 let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
                 let paid = paid_of(m, initial, rules.decimals, rounding)?;
                 if from_fen(paid) == Some(l.actual) {
@@ -903,9 +906,7 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
             && l.actual > Decimal::ZERO
         {
             let initial = to_fen(t.balance);
-            for rounding in std::iter::once(rules.rounding)
-                .chain(Rounding::ALL.into_iter().filter(|&r| r != rules.rounding))
-            {
+            for rounding in deal_rule_first(rules.rounding) {
                 let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
                 let per_100 = Decimal::from_i128_with_scale(m, rules.decimals);
                 if per_100 == l.actual {
@@ -1009,7 +1010,6 @@ fn units_slip(model: Decimal, actual: Decimal) -> Option<u32> {
     if model <= Decimal::ZERO || actual <= Decimal::ZERO {
         return None;
     }
-    let near = |x: Decimal, y: Decimal| x * Decimal::TWO >= y && x <= y * Decimal::TWO;
     if near(actual * Decimal::from(10_000), model) {
         Some(10_000)
     } else if near(actual, model * Decimal::ONE_HUNDRED) {

@@ -369,16 +369,28 @@ fn obligor_locations(
     if !given {
         return Vec::new();
     }
+    obligor_entries(p, deal)
+        .into_iter()
+        .map(|j| {
+            j.map_or_else(String::new, |j| {
+                ctx.src.location(&format!("{at}.obligors[{j}]"))
+            })
+        })
+        .collect()
+}
+
+/// For each obligor of the deal, the index of its entry in the period's `[[periods.obligors]]`
+/// (the first, when a name is listed twice, which is an error), from one pass over them: a
+/// search per obligor costs the square of a large pool's size.
+fn obligor_entries(p: &schema::ActualPeriod, deal: &Deal) -> Vec<Option<usize>> {
+    let mut entry: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(p.obligors.len());
+    for (j, r) in p.obligors.iter().enumerate() {
+        entry.entry(r.name.as_str()).or_insert(j);
+    }
     deal.obligors
         .iter()
-        .map(|o| {
-            p.obligors
-                .iter()
-                .position(|r| r.name == o.name)
-                .map_or_else(String::new, |j| {
-                    ctx.src.location(&format!("{at}.obligors[{j}]"))
-                })
-        })
+        .map(|o| entry.get(o.name.as_str()).copied())
         .collect()
 }
 
@@ -701,8 +713,13 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         // The obligors', each at its key; the pool's then only where its own table states it
         // (the sum of the obligors' is told obligor by obligor).
         let known_before = matches!(obligor_balance, ObligorBalances::Known(_));
-        let obligor_sum = obligors_roll_forward(ctx, (i, p), deal, a, &mut obligor_balance);
-        obligor_lines(ctx, (i, p), deal, a, &mut obligor_history);
+        let entries = if a.obligors.is_some() {
+            obligor_entries(p, deal)
+        } else {
+            Vec::new()
+        };
+        let obligor_sum = obligors_roll_forward(ctx, (i, &entries), deal, a, &mut obligor_balance);
+        obligor_lines(ctx, (i, &entries), deal, a, &mut obligor_history);
         // The pool's own check, where the obligors' cannot tell it: a period of pool totals,
         // or one whose obligors' balances at its start are not known (after pool totals).
         // Otherwise each obligor is checked, and a pool table's balance must be their sum.
@@ -796,7 +813,7 @@ struct ObligorHistory {
 /// full).
 fn obligor_lines(
     ctx: &mut Ctx,
-    (i, p): (usize, &schema::ActualPeriod),
+    (i, entries): (usize, &[Option<usize>]),
     deal: &Deal,
     a: &ActualPeriod,
     history: &mut Option<Vec<ObligorHistory>>,
@@ -815,7 +832,7 @@ fn obligor_lines(
         h.defaults += o.defaults;
         h.recoveries += o.recoveries;
         let name = &deal.obligors[x].name;
-        let Some(j) = p.obligors.iter().position(|r| r.name == *name) else {
+        let Some(j) = entries.get(x).copied().flatten() else {
             continue;
         };
         if defaulted_before && o.interest > Decimal::ZERO {
@@ -860,8 +877,9 @@ enum ObligorBalances {
     Unknown,
 }
 
-/// The obligors of period `i` (`p` in the file, `a` as read) rolled forward from `balances`
-/// (their balances at the period's start, from the cutoff): an `actuals_pool` warning at each
+/// The obligors of period `i` (`a` as read; `entries`, each obligor's entry in the file,
+/// [`obligor_entries`]) rolled forward from `balances` (their balances at the period's start,
+/// from the cutoff): an `actuals_pool` warning at each
 /// obligor's `balance_end` that is not its start less its principal, prepayments and defaults,
 /// and an error at an obligor whose figures take it below zero (docs/auditing.md); returns the
 /// sum of their balances at the period's end (reported, else rolled) when they are known, and
@@ -869,7 +887,7 @@ enum ObligorBalances {
 /// that lists them after one is told once (review 43h F3: it was told at every later one).
 fn obligors_roll_forward(
     ctx: &mut Ctx,
-    (i, p): (usize, &schema::ActualPeriod),
+    (i, entries): (usize, &[Option<usize>]),
     deal: &Deal,
     a: &ActualPeriod,
     balances: &mut ObligorBalances,
@@ -913,7 +931,7 @@ fn obligors_roll_forward(
     for (x, o) in list.iter().enumerate() {
         let rolled = bal[x] - o.principal - o.prepayments - o.defaults;
         let name = &deal.obligors[x].name;
-        let j = p.obligors.iter().position(|r| r.name == *name);
+        let j = entries.get(x).copied().flatten();
         // An obligor's figures beyond its balance (review 43g F7: it went negative, and the
         // rest collected negative principal from it).
         if o.balance_end.is_none()
