@@ -28,6 +28,13 @@ impl Collections {
         self.principal + self.prepayments + self.interest
     }
 
+    /// What the performing balance falls by in the period as reported: principal,
+    /// prepayments and defaults (its end, when `balance_end` is not given, is the start less
+    /// this).
+    pub fn fall(&self) -> Decimal {
+        self.principal + self.prepayments + self.defaults
+    }
+
     /// Adds `o` to these totals (`balance_end` summed when both have one).
     pub fn add(&mut self, o: &Collections) {
         self.principal += o.principal;

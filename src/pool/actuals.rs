@@ -104,9 +104,7 @@ pub fn rebased(
                 for (x, ((o, s0), ob)) in list.iter().zip(starts).zip(&deal.obligors).enumerate() {
                     let end = match o.balance_end {
                         Some(x) => to_fen(x),
-                        None => {
-                            s0 - to_fen(o.principal) - to_fen(o.prepayments) - to_fen(o.defaults)
-                        }
+                        None => s0 - to_fen(o.fall()),
                     };
                     // Defaults or principal beyond what the obligor owes (review 43g F7: its
                     // balance went negative and the rest collected negative principal);
@@ -156,7 +154,7 @@ pub fn rebased(
                 sum
             }
             (_, Some(b)) => to_fen(b),
-            (_, None) => start - to_fen(c.principal) - to_fen(c.prepayments) - to_fen(c.defaults),
+            (_, None) => start - to_fen(c.fall()),
         };
         if end < 0 {
             return Err(Error::Usage(format!(

@@ -708,7 +708,7 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
             Some(_) => format!("{at}.{k}"),
             None => at.clone(),
         };
-        let rolled = balance - c.principal - c.prepayments - c.defaults;
+        let rolled = balance - c.fall();
         let number = a.index + 1;
         // The obligors', each at its key; the pool's then only where its own table states it
         // (the sum of the obligors' is told obligor by obligor).
@@ -929,7 +929,7 @@ fn obligors_roll_forward(
         }
     };
     for (x, o) in list.iter().enumerate() {
-        let rolled = bal[x] - o.principal - o.prepayments - o.defaults;
+        let rolled = bal[x] - o.fall();
         let name = &deal.obligors[x].name;
         let j = entries.get(x).copied().flatten();
         // An obligor's figures beyond its balance (review 43g F7: it went negative, and the
