@@ -18,6 +18,11 @@
 //!   balances, on top of the break-even oracle; `cargo test` runs its 9 quick cases;
 //! * tests/oracle_portfolio/README.md: what `ipabs sweep` and `ipabs portfolio` add to the runs
 //!   (the scenarios, `deals.parquet`, the partitions); `cargo test` runs the quick cases;
+//! * tests/oracle_rate/README.md: every column of `ipabs rate`'s `rating.parquet` and
+//!   `default_distribution.parquet`, the simulation itself bit for bit (ChaCha8, the Ziggurat
+//!   normals, Φ and Φ⁻¹, the Cholesky factor rebuilt from the third-party definitions), the
+//!   shards' default patterns, the implied ratings of `mc_tranches.parquet`, threads, shards
+//!   and input errors, in 40 cases; `cargo test` runs them all (about 20 seconds);
 //! * tests/oracle_breakeven/README.md: every column of `ipabs breakeven`'s table (the run list,
 //!   the stressed scenarios, the search with its status changes, the whole-obligor test, the
 //!   TDR and the pass rule), on top of the run oracle; `cargo test` runs its 13 quick cases.
@@ -121,4 +126,12 @@ fn every_value_of_the_breakeven_oracles_quick_cases_equals_the_engines() {
         13,
         1_300,
     );
+}
+
+/// The rate oracle's 40 cases (tests/oracle_rate/README.md): the TDRs, intervals, multipliers,
+/// large-obligor rates and implied ratings from the default distribution, and the default
+/// distribution and the shards' patterns from the simulation rebuilt in Python, bit for bit.
+#[test]
+fn every_value_of_the_rate_oracles_cases_equals_the_engines() {
+    oracle_agrees("tests/oracle_rate/rate_oracle.py", &[], 41, 40_000);
 }
