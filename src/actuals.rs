@@ -91,6 +91,18 @@ pub struct ActualPeriod {
     pub triggers: Option<Vec<usize>>,
 }
 
+impl ActualPeriod {
+    /// Where obligor `o`'s figures are in the file: its entry, else the period's (an obligor
+    /// the period leaves out, or a period of pool totals); empty when neither is known.
+    pub fn location_of(&self, o: usize) -> &str {
+        self.obligor_locations
+            .get(o)
+            .map(String::as_str)
+            .filter(|l| !l.is_empty())
+            .unwrap_or(&self.pool_location)
+    }
+}
+
 /// The actuals of a deal: its first payment dates, in order, without gaps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actuals {

@@ -621,15 +621,27 @@ fn an_obligors_impossible_lines_are_told() {
             .filter(|w| w.contains("another obligor's row"))
             .collect()
     };
-    let w = told(file(
+    // The only obligor's recoveries above its defaults are the pool's too: told once, by the
+    // pool's check (review 44e F12: also by the obligor's, as "on another obligor's row" with
+    // no other obligor).
+    let src = file(
         "principal = 400000\ninterest = 20000\nrecoveries = 100",
         "principal = 300000\ninterest = 10000",
-    ));
-    assert_eq!(w.len(), 1, "{w:?}");
-    assert!(
-        w[0].contains("periods[0].obligors[0].recoveries")
-            && w[0].contains("obligor `O1`'s recoveries reported so far, 100, exceed its own defaults reported so far, 0"),
-        "{w:?}"
+    );
+    assert_eq!(told(src.clone()), Vec::<String>::new());
+    let recoveries: Vec<String> = actuals_from_str("o.toml", &src, &d)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings
+        .into_iter()
+        .map(|w| w.message)
+        .filter(|m| m.contains("recoveries"))
+        .collect();
+    assert_eq!(
+        recoveries,
+        [
+            "period 1: recoveries reported so far, 100, exceed the defaults reported so far, 0"
+                .to_string()
+        ]
     );
     let w = told(file(
         "principal = 0\ninterest = 0\ndefaults = 1000000",
@@ -654,6 +666,41 @@ fn an_obligors_impossible_lines_are_told() {
             "principal = 0\ninterest = 300",
         )),
         Vec::<String>::new()
+    );
+}
+
+/// An obligor's recoveries above its own defaults while the pool's are within the pool's are
+/// told at the obligor's line (review 44c F9): the fixture with a second obligor O2 (the same
+/// schedule), O1 reporting recoveries of 100 with no default of its own (100 > 0) and O2 a
+/// default of 1,000 in period 1 (the pool: 100 ≤ 1,000, so the pool's check is silent).
+#[test]
+fn recoveries_on_another_obligors_row_are_told_at_the_line() {
+    let src = read("tests/fixtures/auditing.toml");
+    let at = src.find("[[tranches]]").expect("tranches");
+    let o2 = src[src.find("[[obligors]]").expect("obligors")..at].replace("\"O1\"", "\"O2\"");
+    let two = format!("{}{o2}{}", &src[..at], &src[at..]);
+    let d = deal_from_str("two.toml", &two)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .deal;
+    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+        payment_date = 2024-04-01\n\n[[periods.obligors]]\nname = \"O1\"\nprincipal = 400000\n\
+        interest = 20000\nrecoveries = 100\n\n[[periods.obligors]]\nname = \"O2\"\n\
+        principal = 400000\ninterest = 20000\ndefaults = 1000\n";
+    let w: Vec<String> = actuals_from_str("o.toml", actuals, &d)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings
+        .into_iter()
+        .map(|w| format!("{}: {}", w.location, w.message))
+        .filter(|w| w.contains("recoveries"))
+        .collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("periods[0].obligors[0].recoveries")
+            && w[0].contains(
+                "obligor `O1`'s recoveries reported so far, 100, exceed its own defaults \
+                 reported so far, 0: recoveries put on another obligor's row?"
+            ),
+        "{w:?}"
     );
 }
 

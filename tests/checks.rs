@@ -359,6 +359,24 @@ fn a_locked_output_directory_is_refused() {
         vec!["run", "tests/fixtures/hand_worked.toml", "--quiet"],
         vec!["sweep", "tests/fixtures/hand_worked.toml", "--quiet"],
         vec!["breakeven", "tests/fixtures/hand_worked.toml", "--quiet"],
+        // Since session 45 (review 45b item 1: neither locked, and a second `rate` replaced a
+        // first one's results).
+        vec![
+            "rate",
+            "deals/yongxing_guofu_ningbo_2024.toml",
+            "--paths",
+            "100",
+            "--quiet",
+        ],
+        vec![
+            "size",
+            "deals/yongxing_guofu_ningbo_2024.toml",
+            "--target",
+            "A=AAA",
+            "--paths",
+            "100",
+            "--quiet",
+        ],
     ] {
         let mut args = args.clone();
         args.extend(["--out", s(&out_dir)]);

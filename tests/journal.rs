@@ -259,6 +259,16 @@ fn journal_paths_are_refused_as_the_copies_are() {
         &["run", "deal.toml", "--out", "out", "--journal", "nd/"],
         "--journal nd/ ends with `/`, a directory",
     );
+    // … or ending with `.` or `..`, which were refused only after the tables were written
+    // (review 44c F11, left out in session 44).
+    refused(
+        &["run", "deal.toml", "--out", "out", "--journal", "nd/."],
+        "--journal nd/. ends with `.`, a directory",
+    );
+    refused(
+        &["run", "deal.toml", "--out", "out", "--xlsx", "nd/.."],
+        "--xlsx nd/.. ends with `..`, a directory",
+    );
     // The --out directory itself, not made yet (review 43f F8).
     refused(
         &["run", "deal.toml", "--out", "out", "--journal", "out"],

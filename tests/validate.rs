@@ -362,6 +362,38 @@ fn every_unknown_key_is_reported_at_once() {
     );
 }
 
+/// A fee's misspelt `kind` is read as `kind` (of `kind` and `end`, equally near, the one that
+/// keeps the first letter), so a tranche's `cupon` earlier in the file is reported with it
+/// (review 45b item 3: `knd` had no suggestion, and dropping it left `kind` missing, which
+/// hid `cupon`): tests/bad_deals/valid/base.toml with `cupon` on line 48 and `knd` on line 66.
+#[test]
+fn a_fees_misspelt_kind_hides_no_other_key() {
+    let base = std::fs::read_to_string("tests/bad_deals/valid/base.toml").expect("base deal");
+    let src = base.replacen("coupon = 0.04", "cupon = 0.04", 1).replacen(
+        "kind = \"fixed\"\namount = 1000",
+        "knd = \"fixed\"\namount = 1000",
+        1,
+    );
+    let errs = errors(&src);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    check(
+        &errs[0],
+        48,
+        1,
+        "tranches[0].cupon",
+        "unknown key `cupon` (did you mean `coupon`?)",
+        "coupon",
+    );
+    check(
+        &errs[1],
+        66,
+        1,
+        "fees[0].knd",
+        "unknown key `knd` (did you mean `kind`?)",
+        "kind",
+    );
+}
+
 #[test]
 fn wrong_types() {
     let e = one(&with("name = \"Test\"", "name = 3"));

@@ -287,12 +287,15 @@ class _Work:
             self._rename_scenarios(e)
             raise
         except UsageError as e:
+            # A usage error may name the scenario file too: `notice` and `reconcile` refuse a
+            # file of several scenarios (review 44e F11).
+            self._rename_scenarios(e)
             _reword(e)
             raise
         finally:
             self.close()
 
-    def _rename_scenarios(self, e: InputError) -> None:
+    def _rename_scenarios(self, e: Exception) -> None:
         """An error in the scenarios this call wrote to its temporary directory names them
         `<scenarios>`, as `load()` of TOML text names `<string>`: the file is gone once the
         call returns."""
@@ -333,6 +336,9 @@ def _in_python_terms(message: str) -> str:
     message = "\n".join(line for line in message.split("\n") if not line.startswith("Usage: ")).rstrip("\n")
     message = _FLAG_WITH_VALUE.sub(lambda m: "`" + m.group(1).replace("-", "_") + "`", message)
     message = _BARE_FLAG_WITH_VALUE.sub(lambda m: "`" + m.group(1).replace("-", "_") + "`", message)
+    # `notice` and `reconcile` take one scenario: the command line's `--scenario` is the
+    # parameter `scenario` (review 44e F11).
+    message = message.replace("by leaving --scenario out", "by leaving `scenario` out")
     message = _TARGET_FLAG.sub(lambda m: f'targets={{"{m.group(1)}": "{m.group(2)}"}}', message)
     message = re.sub(
         r"pass --force to replace (them|it), or choose another --\w+",

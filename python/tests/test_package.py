@@ -158,6 +158,15 @@ def test_notice_is_the_clis_text(root, cli):
         deal.notice(deal.payment_dates + 1)
     with pytest.raises(ipabs.UsageError, match="period=0"):
         deal.notice(0)
+    # Two scenarios for a notice of one: told in the call's terms, naming neither the call's
+    # temporary file nor the command line's flag (review 44e F11).
+    for call in (lambda s: deal.notice(1, s), lambda s: fixture.reconcile(actuals, s)):
+        with pytest.raises(ipabs.UsageError) as e:
+            call([{"name": "s1"}, {"name": "s2"}])
+        message = str(e.value)
+        assert message.startswith("error: <scenarios>: ") and "the file makes 2 (s1, s2)" in message, message
+        assert "by leaving `scenario` out" in message and "--scenario" not in message, message
+        assert "ipabs-" not in message, message
 
 
 def assert_same_portfolio(py: dict, out: pathlib.Path):

@@ -514,7 +514,7 @@ fn arrears(
         let p = deal.periods[a.index];
         // The date's rows by period, not by position: a date reported in pool totals has one
         // row (review 33g item M1: an obligor date after one was read off the wrong row).
-        for row in pool.rows.iter().filter(|r| r.period == p.number) {
+        for row in pool.rows.of_period(p.number) {
             // What it paid, prepayments included; an obligor with nothing left at the start
             // of the period (defaulted, or repaid, on an earlier date) owes nothing, whatever
             // the schedule at issue says (review 33g item M2).
@@ -545,10 +545,8 @@ fn arrears(
             // out (review 43d F5: the warning had no place).
             w.location = deal
                 .obligor_index(row.obligor.as_str())
-                .and_then(|o| a.obligor_locations.get(o))
-                .filter(|l| !l.is_empty())
-                .cloned()
-                .unwrap_or_else(|| a.pool_location.clone());
+                .map_or(a.pool_location.as_str(), |o| a.location_of(o))
+                .to_string();
             out.push(w);
         }
     }
@@ -650,7 +648,7 @@ fn split_warnings(
                 .map(|(o, x)| (x.name.as_str(), o))
                 .collect();
             let mut projected = vec![(Decimal::ZERO, Decimal::ZERO); obligors.len()];
-            for r in at_issue.rows.iter().filter(|r| r.period == p.number) {
+            for r in at_issue.rows.of_period(p.number) {
                 if let Some(x) = index
                     .get(r.obligor.as_str())
                     .and_then(|&o| projected.get_mut(o))

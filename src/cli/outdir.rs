@@ -126,11 +126,11 @@ pub(super) fn refuse_copies_with(
             )));
         }
         refuse_special(Some(flag), file)?;
-        // `t/nd/`: a directory by its spelling, made or not (review 44c F11: refused only
-        // after the tables were written).
-        if file.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        // `t/nd/`, `t/nd/.` or `t/..`: a directory by its spelling, made or not (review 44c
+        // F11: refused only after the tables were written).
+        if let Some(end) = directory_spelling(file) {
             return Err(Error::Usage(format!(
-                "{flag} {} ends with `/`, a directory; give the path of a file",
+                "{flag} {} ends with `{end}`, a directory; give the path of a file",
                 file.display()
             )));
         }
@@ -179,6 +179,22 @@ pub(super) fn refuse_copies_with(
         }
     }
     Ok(())
+}
+
+/// The ending that makes `file` a directory by its spelling, whether or not it exists: `/`,
+/// or a last component `.` or `..` (a path that is `.` or `..` itself too).
+fn directory_spelling(file: &Path) -> Option<&'static str> {
+    let bytes = file.as_os_str().as_encoded_bytes();
+    let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or(bytes);
+    if bytes.ends_with(b"/") {
+        Some("/")
+    } else if last == b"." {
+        Some(".")
+    } else if last == b".." {
+        Some("..")
+    } else {
+        None
+    }
 }
 
 /// Refuses a result path that exists and is neither a regular file nor a directory (through a
@@ -276,6 +292,20 @@ pub(super) fn refuse_sweep_overwrite(out: &OutArgs, shard: Option<Shard>) -> Res
 pub(super) fn lock_output(out: &OutArgs) -> Result<OutputLock> {
     guard::on_signals()?;
     OutputLock::acquire(&out.out)
+}
+
+/// [`lock_output`] for the result files `names` (with `shard`, the shard's own lock), then
+/// [`refuse_files`] again under the lock: a run into the same `--out` that finished between
+/// the command's first check and its lock left results that, without `--force`, are not
+/// replaced (review 45b item 1: a second `rate` replaced a first one's results).
+pub(super) fn lock_results(
+    out: &OutArgs,
+    shard: Option<Shard>,
+    names: &[&str],
+) -> Result<OutputLock> {
+    let lock = lock_output_shard(out, shard)?;
+    refuse_files(out, names)?;
+    Ok(lock)
 }
 
 /// Refuses to replace `breakeven.parquet` unless `--force` is set.

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::args::{no_concentration_breakeven, no_copies_with_shard, stress_suite};
 use super::console::{out_line, print_warnings, strict_check};
-use super::outdir::{lock_output_shard, refuse_copies, refuse_files, write_copies};
+use super::outdir::{lock_results, refuse_copies, refuse_files, write_copies};
 use super::{CopyArgs, McArgs, OutArgs, load_for_search};
 use crate::analytics::rating;
 use crate::analytics::stress::{StressBase, StressSuite};
@@ -349,6 +349,10 @@ fn rate_command(
     refuse_files(out, &names)?;
     let inputs: Vec<&Path> = std::iter::once(input.deal).chain(input.scenarios).collect();
     refuse_copies(copy, out, &names, &inputs)?;
+    // Held from before the simulation to the last copy: another run into `--out` meanwhile is
+    // refused (exit 1), and a signal removes the temporary files (review 45b item 1: a second
+    // `rate` wrote its results, then the first replaced them, with no `--force`).
+    let _lock = lock_results(out, None, &names)?;
     let progress = !out.quiet;
     super::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;
@@ -484,7 +488,7 @@ fn write_rate_shard(
     super::in_pool(threads, || -> Result<()> {
         let r = simulate_paths(input, (paths, seed), progress, strict, source)?;
         let (frame, line) = table(&r, progress)?;
-        let _lock = lock_output_shard(out, Some(shard))?;
+        let _lock = lock_results(out, Some(shard), &[file.as_str()])?;
         output::write_tables(&out.out, vec![(file.clone(), frame)])?;
         if !out.quiet {
             out_line(&format!("{line}; wrote {}", out.out.join(&file).display()));

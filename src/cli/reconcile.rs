@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::console::{err_line, out_line, print_warnings, strict_check};
-use super::outdir::{lock_output, refuse_copies_with, refuse_files, write_copies};
+use super::outdir::{lock_results, refuse_copies_with, refuse_files, write_copies};
 use super::{CopyArgs, OutArgs, load};
 use crate::engine::result::RunTable;
 use crate::error::{Error, Result, Warning};
@@ -96,7 +96,8 @@ fn reconcile_command(
         strict,
         loaded.warnings.len() + set.warnings.len() + actuals.warnings.len(),
     )?;
-    let _lock = lock_output(out)?;
+    // The check for earlier results is repeated under the lock (docs/output.md).
+    let _lock = lock_results(out, None, &files)?;
     let rec = crate::analytics::reconcile::reconcile(d, scenario, &actuals)?;
     print_warnings(&rec.run.warnings);
     strict_check(strict, rec.run.warnings.len())?;

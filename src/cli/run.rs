@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::console::{out_line, print_warnings, strict_check};
-use super::outdir::{lock_output, refuse_copies_with, refuse_files, result_names, write_copies};
+use super::outdir::{lock_results, refuse_copies_with, refuse_files, result_names, write_copies};
 use super::{CopyArgs, OutArgs, exits_with_process, load};
 use crate::engine::result::RunTable;
 use crate::error::{Result, Warning};
@@ -54,7 +54,8 @@ pub(super) fn command(args: RunArgs, strict: bool) -> Result<()> {
     print_warnings(&loaded.warnings);
     print_warnings(&set.warnings);
     strict_check(strict, loaded.warnings.len() + set.warnings.len())?;
-    let _lock = lock_output(&out)?;
+    // The check for earlier results is repeated under the lock (docs/output.md).
+    let _lock = lock_results(&out, None, &result_names())?;
     let opts = SweepOptions {
         flows: true,
         threads: None,

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::args::{no_concentration_breakeven, stress_suite};
 use super::console::{err_line, out_line, print_warnings, strict_check};
-use super::outdir::{refuse_copies, refuse_files, write_copies};
+use super::outdir::{lock_results, refuse_copies, refuse_files, write_copies};
 use super::rate::{Inputs, simulate_pool};
 use super::{CopyArgs, McArgs, OutArgs};
 use crate::error::{Error, Result, Warning};
@@ -180,6 +180,10 @@ fn size_command(
              120 for 120%)"
         )));
     }
+    // Held through the search and the writing, as `run` holds it (review 45b item 1: a `run`
+    // into the same `--out` went through while `size` searched).
+    let results = [o::SIZE_STEPS_FILE, o::SIZED_FILE, sized_name.as_str()];
+    let _lock = lock_results(out, None, &results)?;
     let progress = !out.quiet;
     super::in_pool(a.threads, || -> Result<()> {
         let r = simulate_pool(input, (a.paths, a.seed), progress, strict)?;

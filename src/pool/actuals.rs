@@ -21,10 +21,12 @@ pub const POOL_ROW: &str = "(pool)";
 /// `location: ` before a message about a line of the actuals file (`file:line:column:
 /// periods[i].pool`), where validation could not tell it (a revolving pool, whose purchases
 /// the waterfall makes: review 44c F5, the errors named no place); empty when there is none.
-fn located(location: Option<&str>) -> String {
-    location
-        .filter(|l| !l.is_empty())
-        .map_or_else(String::new, |l| format!("{l}: "))
+fn located(location: &str) -> String {
+    if location.is_empty() {
+        String::new()
+    } else {
+        format!("{location}: ")
+    }
 }
 
 fn dec(f: Fen) -> Result<Decimal> {
@@ -114,7 +116,7 @@ pub fn rebased(
                             "{}actuals, period {}: obligor `{}`'s performing balance would fall \
                              below zero ({} at the start, less principal {}, prepayments {} and \
                              defaults {}); give its `balance_end` or check its amounts",
-                            located(a.obligor_locations.get(x).map(String::as_str)),
+                            located(a.location_of(x)),
                             k + 1,
                             ob.name,
                             dec(s0)?,
@@ -145,7 +147,7 @@ pub fn rebased(
                          obligors' balances, {} (each its reported balance_end, else its start \
                          less its principal, prepayments and defaults): state each obligor's \
                          balance_end, or leave the pool's out",
-                        located(Some(&a.pool_location)),
+                        located(&a.pool_location),
                         k + 1,
                         dec(b)?,
                         dec(sum)?
@@ -161,7 +163,7 @@ pub fn rebased(
                 "{}actuals, period {}: the pool's performing balance would fall below zero \
                  ({} at the start, less principal {}, prepayments {} and defaults {}); give \
                  `balance_end` or check the amounts",
-                located(Some(&a.pool_location)),
+                located(&a.pool_location),
                 k + 1,
                 dec(start)?,
                 c.principal,

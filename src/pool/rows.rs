@@ -263,6 +263,15 @@ impl PoolFlows {
         }
     }
 
+    /// The rows of period number `period`, in order, as [`PoolFlowRow`]s: the other rows are
+    /// passed over on their stored number, with no row built for them.
+    pub fn of_period(&self, period: u32) -> impl Iterator<Item = PoolFlowRow> + '_ {
+        self.rows
+            .iter()
+            .filter(move |r| r.period == period)
+            .map(|r| self.view(r))
+    }
+
     /// The rows in order, as [`PoolFlowRow`]s.
     pub fn iter(&self) -> Iter<'_> {
         Iter {

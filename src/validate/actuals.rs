@@ -719,7 +719,17 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
             Vec::new()
         };
         let obligor_sum = obligors_roll_forward(ctx, (i, &entries), deal, a, &mut obligor_balance);
-        obligor_lines(ctx, (i, &entries), deal, a, &mut obligor_history);
+        // An obligor's recoveries above its own defaults are told when the pool's are not
+        // above the pool's (review 44e F12: told twice, and as "on another obligor's row"
+        // when no other obligor had defaults); the pool's check tells the rest.
+        let pool_over = recoveries + c.recoveries > defaults + c.defaults;
+        obligor_lines(
+            ctx,
+            (i, &entries),
+            deal,
+            a,
+            (&mut obligor_history, pool_over),
+        );
         // The pool's own check, where the obligors' cannot tell it: a period of pool totals,
         // or one whose obligors' balances at its start are not known (after pool totals).
         // Otherwise each obligor is checked, and a pool table's balance must be their sum.
@@ -808,15 +818,15 @@ struct ObligorHistory {
 /// The lines of period `i`'s obligors that the obligor's own history makes impossible, each
 /// an `actuals_pool` warning at the line (review 44c F9: typed on another obligor's row, they
 /// were silent), while every period so far gives the obligors: recoveries above the defaults
-/// the obligor reported so far (the pool's check adds every obligor's), and interest from an
-/// obligor whose defaults reported on earlier dates reach its cutoff balance (defaulted in
-/// full).
+/// the obligor reported so far, unless `pool_over` (the pool's recoveries so far exceed its
+/// defaults so far, which the pool's check tells), and interest from an obligor whose
+/// defaults reported on earlier dates reach its cutoff balance (defaulted in full).
 fn obligor_lines(
     ctx: &mut Ctx,
     (i, entries): (usize, &[Option<usize>]),
     deal: &Deal,
     a: &ActualPeriod,
-    history: &mut Option<Vec<ObligorHistory>>,
+    (history, pool_over): (&mut Option<Vec<ObligorHistory>>, bool),
 ) {
     let (Some(list), Some(seen)) = (&a.obligors, history.as_mut()) else {
         *history = None;
@@ -849,7 +859,7 @@ fn obligor_lines(
                 ),
             );
         }
-        if h.recoveries > h.defaults && !h.told {
+        if h.recoveries > h.defaults && !h.told && !pool_over {
             h.told = true;
             ctx.warn(
                 Check::ActualsPool,

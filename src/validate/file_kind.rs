@@ -54,7 +54,7 @@ impl FileKind {
             FileKind::Deal => "a deal file is the DEAL argument of a command",
             FileKind::Scenarios => {
                 "a scenario file goes after --scenarios (run, sweep, breakeven, rate, size, \
-                 portfolio, check, reconcile, notice)"
+                 portfolio, check) or --scenario (reconcile, notice)"
             }
             FileKind::Actuals => "an actuals file goes after --actuals (reconcile, notice)",
             FileKind::Cohort => "a cohort file goes to `ipabs portfolio`",
