@@ -24,8 +24,8 @@ def test_readme_python_example_runs(root, scratch, capsys):
     [example] = blocks(root / "README.md")
     exec(compile(example, "README.md", "exec"), {})
     assert (scratch / "balances.png").stat().st_size > 0
-    # 22 scenarios (the deal's own and the 21 standard stresses) × 2 tranches.
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "44"
+    # 22 scenarios (the deal's own and the 21 standard stresses), and as many rows × 2 tranches.
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "22 44"
 
 
 def test_python_md_runs_as_one_notebook(root, scratch, capsys):
