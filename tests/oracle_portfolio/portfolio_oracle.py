@@ -682,7 +682,9 @@ def variant_deal(name, deal_file, variants, edits=(), sub="pf"):
     d = CASEDIR / sub
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{name}.toml"
-    path.write_text(text, encoding="utf-8")
+    # Written only when it changed: a run leaves the checked-in files as they are (review 45b).
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -37,7 +37,9 @@ def variant_deal(name, deal_file, variants):
     text = run_cases.with_variants((DEALS / deal_file).read_text(encoding="utf-8"), variants, deal_file)
     CASEDIR.mkdir(exist_ok=True)
     path = CASEDIR / f"{name}.toml"
-    path.write_text(text, encoding="utf-8")
+    # Written only when it changed: a run leaves the checked-in files as they are (review 45b).
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
     return path
 
 
