@@ -389,6 +389,21 @@ fn a_locked_output_directory_is_refused() {
         );
         assert_eq!(std::fs::read_dir(&out_dir).expect("dir").count(), 0);
     }
+    // Bad input is told as bad input (exit 2) while another run holds the directory: `rate`
+    // and `size` lock once their inputs are valid.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[deal]\nname = \"x\"\n").expect("write");
+    for cmd in [&["rate"][..], &["size", "--target", "A=AAA"][..]] {
+        let mut args = cmd.to_vec();
+        args.extend([s(&bad), "--quiet", "--out", s(&out_dir)]);
+        let out = ipabs(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
     drop(holder);
     let out = ipabs(&[
         "run",
@@ -492,6 +507,55 @@ fn sigterm_removes_the_temporary_files() {
             .any(|e| e.file_name().to_string_lossy().starts_with(".ipabs-tmp-"));
         assert!(!temp, "a temporary directory was left behind");
     }
+}
+
+/// SIGTERM while `rate` simulates: exit 143 with the interrupted message, and the output
+/// directory it created (its lock, taken once the inputs are valid) removed again (review 45b
+/// item 1: `rate` took no lock and installed no handler, and exited 143 in silence).
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_rate_and_says_so() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    // 10^9 paths: minutes of simulation, so the signal comes while it runs.
+    let child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "rate",
+            "deals/yongxing_guofu_ningbo_2024.toml",
+            "--paths",
+            "1000000000",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            s(&out_dir),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let start = Instant::now();
+    while !out_dir.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        out_dir.exists(),
+        "rate locks (creates) --out before it simulates"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("waits");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("error: interrupted; temporary files removed, no result file was changed"),
+        "{err}"
+    );
+    assert!(!out_dir.exists(), "the run created it and wrote nothing");
 }
 
 /// `--threads` is 1 to 256 on every command that takes it (`size` shares `rate`'s options);

@@ -191,20 +191,26 @@ pub(super) fn simulate_pool(
     (paths, seed): (u64, u64),
     progress: bool,
     strict: bool,
+    valid: Valid<'_>,
 ) -> Result<Rated> {
-    simulate_paths(input, (paths, seed), progress, strict, &Paths::All)
+    simulate_paths(input, (paths, seed), progress, strict, (&Paths::All, valid))
 }
+
+/// What a command does once its inputs are valid, before the simulation: `rate` and `size`
+/// lock `--out` there ([`lock_results`]), so that bad input still exits 2 while another run
+/// holds the directory, and a long simulation holds it from its start.
+pub(super) type Valid<'v> = &'v mut (dyn FnMut() -> Result<()> + Send);
 
 /// Loads the deal and its scenario file (printing their warnings and the base case's run-time
 /// ones; under `--strict` any is an error, before anything is simulated or written), adds the
-/// stress suite to the scenarios, builds the pool's default model and simulates (or merges)
-/// `source`'s paths.
+/// stress suite to the scenarios, builds the pool's default model, calls `valid` and simulates
+/// (or merges) `source`'s paths.
 fn simulate_paths(
     input: &Inputs<'_>,
     (paths, seed): (u64, u64),
     progress: bool,
     strict: bool,
-    source: &Paths,
+    (source, valid): (&Paths, Valid<'_>),
 ) -> Result<Rated> {
     let deal = input.deal;
     let (text, loaded, set) = load_for_search(
@@ -246,6 +252,7 @@ fn simulate_paths(
     }
     strict_check(strict, credit_warnings.len())?;
     let pool = rating::pool(d, credits, &set.rating_model, seed)?;
+    valid()?;
     let sim = match source {
         Paths::All => {
             let bar = super::console::Bar::of(paths, progress, "paths");
@@ -349,13 +356,23 @@ fn rate_command(
     refuse_files(out, &names)?;
     let inputs: Vec<&Path> = std::iter::once(input.deal).chain(input.scenarios).collect();
     refuse_copies(copy, out, &names, &inputs)?;
-    // Held from before the simulation to the last copy: another run into `--out` meanwhile is
+    // Held from the inputs' validation to the last copy: another run into `--out` meanwhile is
     // refused (exit 1), and a signal removes the temporary files (review 45b item 1: a second
     // `rate` wrote its results, then the first replaced them, with no `--force`).
-    let _lock = lock_results(out, None, &names)?;
+    let mut lock = None;
     let progress = !out.quiet;
     super::in_pool(threads, || -> Result<()> {
-        let r = simulate_paths(input, (paths, seed), progress, strict, &source)?;
+        let mut take_lock = || -> Result<()> {
+            lock = Some(lock_results(out, None, &names)?);
+            Ok(())
+        };
+        let r = simulate_paths(
+            input,
+            (paths, seed),
+            progress,
+            strict,
+            (&source, &mut take_lock),
+        )?;
         let d = &r.loaded.deal;
         let through = match mc_scenario {
             None => &d.scenario,
@@ -486,7 +503,14 @@ fn write_rate_shard(
     refuse_files(out, &[file.as_str()])?;
     let progress = !out.quiet;
     super::in_pool(threads, || -> Result<()> {
-        let r = simulate_paths(input, (paths, seed), progress, strict, source)?;
+        // The shard's own lock is taken to write, after the simulation.
+        let r = simulate_paths(
+            input,
+            (paths, seed),
+            progress,
+            strict,
+            (source, &mut || Ok(())),
+        )?;
         let (frame, line) = table(&r, progress)?;
         let _lock = lock_results(out, Some(shard), &[file.as_str()])?;
         output::write_tables(&out.out, vec![(file.clone(), frame)])?;

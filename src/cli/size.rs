@@ -180,13 +180,17 @@ fn size_command(
              120 for 120%)"
         )));
     }
-    // Held through the search and the writing, as `run` holds it (review 45b item 1: a `run`
-    // into the same `--out` went through while `size` searched).
+    // Held from the inputs' validation through the search and the writing, as `run` holds it
+    // (review 45b item 1: a `run` into the same `--out` went through while `size` searched).
     let results = [o::SIZE_STEPS_FILE, o::SIZED_FILE, sized_name.as_str()];
-    let _lock = lock_results(out, None, &results)?;
+    let mut lock = None;
     let progress = !out.quiet;
     super::in_pool(a.threads, || -> Result<()> {
-        let r = simulate_pool(input, (a.paths, a.seed), progress, strict)?;
+        let mut take_lock = || -> Result<()> {
+            lock = Some(lock_results(out, None, &results)?);
+            Ok(())
+        };
+        let r = simulate_pool(input, (a.paths, a.seed), progress, strict, &mut take_lock)?;
         let d = &r.loaded.deal;
         let targets = parse_targets(d, &a.targets)?;
         if a.coverage_basis == crate::analytics::rating::size::CoverageBasis::Engine {
