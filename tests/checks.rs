@@ -453,7 +453,6 @@ fn the_next_run_removes_a_killed_runs_temporary_files() {
 #[cfg(unix)]
 #[test]
 fn sigterm_removes_the_temporary_files() {
-    use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("out");
     // 40,000 one-receivable obligors: seconds of work, most of it before anything is written.
@@ -481,17 +480,7 @@ fn sigterm_removes_the_temporary_files() {
         .stderr(Stdio::null())
         .spawn()
         .expect("starts");
-    // Wait for the run to lock (create) the output directory, then a moment more.
-    let start = Instant::now();
-    while !out_dir.exists() && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(50));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    term_once_locked(&child, &out_dir);
     let status = child.wait().expect("waits");
     if status.code() == Some(0) {
         // Finished before the signal: nothing to clean, but nothing temporary either.
@@ -509,13 +498,30 @@ fn sigterm_removes_the_temporary_files() {
     }
 }
 
+/// Waits (up to a minute) for `child` to lock, and so create, `out_dir`, then a moment more,
+/// and sends it SIGTERM.
+#[cfg(unix)]
+fn term_once_locked(child: &std::process::Child, out_dir: &Path) {
+    use std::time::{Duration, Instant};
+    let start = Instant::now();
+    while !out_dir.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(out_dir.exists(), "the command locks (creates) --out");
+    std::thread::sleep(Duration::from_millis(50));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+}
+
 /// SIGTERM while `rate` simulates: exit 143 with the interrupted message, and the output
 /// directory it created (its lock, taken once the inputs are valid) removed again (review 45b
 /// item 1: `rate` took no lock and installed no handler, and exited 143 in silence).
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_rate_and_says_so() {
-    use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("out");
     // 10^9 paths: minutes of simulation, so the signal comes while it runs.
@@ -534,20 +540,7 @@ fn sigterm_stops_rate_and_says_so() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts");
-    let start = Instant::now();
-    while !out_dir.exists() && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(
-        out_dir.exists(),
-        "rate locks (creates) --out before it simulates"
-    );
-    std::thread::sleep(Duration::from_millis(50));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    term_once_locked(&child, &out_dir);
     let out = child.wait_with_output().expect("waits");
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{err}");

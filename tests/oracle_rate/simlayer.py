@@ -220,7 +220,8 @@ def norm_inv(p):
 
 
 # ------------------------------------------------------------------ nalgebra Cholesky
-def cholesky(A):
+def cholesky_or_fail(A):
+    """(L, None), or (None, j) with j the first column whose pivot is not positive."""
     n = len(A)
     M = [row[:] for row in A]
     for j in range(n):
@@ -229,31 +230,22 @@ def cholesky(A):
             for i in range(j, n):
                 M[i][j] = factor * M[i][k] * 1.0 + 1.0 * M[i][j]
         diag = M[j][j]
-        if diag == 0.0 or diag < 0.0 or math.isnan(diag):
-            return None
+        if not diag > 0.0:  # zero, negative or NaN
+            return None, j
         d = math.sqrt(diag)
         M[j][j] = d
         for i in range(j + 1, n):
             M[i][j] = M[i][j] / d
-    return [[M[i][j] if j <= i else 0.0 for j in range(n)] for i in range(n)]
+    return [[M[i][j] if j <= i else 0.0 for j in range(n)] for i in range(n)], None
+
+
+def cholesky(A):
+    return cholesky_or_fail(A)[0]
 
 
 def cholesky_fail_index(A):
     """index of the first column whose pivot is not positive (None when PD)"""
-    n = len(A)
-    M = [row[:] for row in A]
-    for j in range(n):
-        for k in range(j):
-            factor = -M[j][k]
-            for i in range(j, n):
-                M[i][j] = factor * M[i][k] * 1.0 + 1.0 * M[i][j]
-        if not M[j][j] > 0.0:
-            return j
-        d = math.sqrt(M[j][j])
-        M[j][j] = d
-        for i in range(j + 1, n):
-            M[i][j] = M[i][j] / d
-    return None
+    return cholesky_or_fail(A)[1]
 
 
 # ------------------------------------------------------------------ the model (docs §1, §3, §4)
