@@ -92,16 +92,35 @@ fn not_positive_definite(
          obligor `{}` (number {} of {n}), whose correlation with `{}` is {worst}; the \
          correlations in use are same region and industry {}, same region {}, same industry \
          {}, neither {}. Expected correlations that form a valid correlation matrix, e.g. a \
-         larger `neither` or smaller same-region/same-industry values in [rating_model] \
-         (docs/rating.md)",
+         larger `neither` or smaller same-region/same-industry values in \
+         [rating_model.correlation]{} (docs/rating.md §3)",
         names.get(last).copied().unwrap_or("?"),
         last + 1,
         names.get(at).copied().unwrap_or("?"),
         c.same_region_and_industry,
         c.same_region,
         c.same_industry,
-        c.neither
+        c.neither,
+        additive_advice(c)
     ))
+}
+
+/// The table's additive value of `same_region_and_industry` (same region + same industry −
+/// neither), with which the matrix is positive definite for any pool (a sum of one block
+/// matrix per tag, and the identity × (1 − that value): docs/rating.md §3), as advice; empty
+/// when the other three do not allow it (`neither` below 0, a same-tag value below it, or
+/// the sum not below 1). Shown at 6 places (0.25 + 0.35 − 0.1 is 0.5).
+fn additive_advice(c: &Correlations) -> String {
+    let x = c.same_region + c.same_industry - c.neither;
+    if c.neither >= 0.0 && c.same_region >= c.neither && c.same_industry >= c.neither && x < 1.0 {
+        format!(
+            ", or `same_region_and_industry = {}` (same region + same industry − neither), \
+             with which it is positive definite for any pool",
+            (x * 1e6).round() / 1e6
+        )
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +161,41 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("obligor `C` (number 3 of 4)"), "{msg}");
         assert_eq!(err.exit_code(), 2);
+        // `neither` below 0: no additive table to offer.
+        assert!(!msg.contains("for any pool"), "{msg}");
+    }
+
+    /// The default table on 2 regions × 2 industries × 7 obligors (found by the rate oracle,
+    /// tests/oracle_rate): the vector +1 on the two cells (R0, I0), (R1, I1) and −1 on the
+    /// other two has eigenvalue 1 − 0.4 + 7·(0.4 − 0.25 − 0.35 + 0.1) = 0.6 − 0.7 < 0. The
+    /// message offers `same_region_and_industry = 0.5` (0.25 + 0.35 − 0.1), and with it the
+    /// same pool factors.
+    #[test]
+    fn the_default_table_can_fail_and_the_additive_one_cannot() {
+        let cells = [("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")];
+        let credits: Vec<ObligorCredit> = cells
+            .iter()
+            .flat_map(|&(r, i)| (0..7).map(move |_| ob(r, i)))
+            .collect();
+        let names: Vec<String> = (0..credits.len()).map(|k| format!("O{k}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let default = Correlations {
+            same_region_and_industry: 0.40,
+            same_region: 0.25,
+            same_industry: 0.35,
+            neither: 0.10,
+        };
+        let msg = cholesky(&names, &credits, &default)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`same_region_and_industry = 0.5` (same region + same industry − neither), with which it is positive definite for any pool"),
+            "{msg}"
+        );
+        let additive = Correlations {
+            same_region_and_industry: 0.5,
+            ..default
+        };
+        assert!(cholesky(&names, &credits, &additive).is_ok());
     }
 }
