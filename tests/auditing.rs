@@ -621,25 +621,20 @@ fn an_obligors_impossible_lines_are_told() {
             .filter(|w| w.contains("another obligor's row"))
             .collect()
     };
-    // The only obligor's recoveries above its defaults are the pool's too: told once, by the
-    // pool's check (review 44e F12: also by the obligor's, as "on another obligor's row" with
-    // no other obligor).
+    // The only obligor's recoveries above its defaults: told once, at its line, and not asked
+    // as "on another obligor's row" (review 44e F12: told by the pool and by the obligor, as
+    // "on another obligor's row" with no other obligor).
     let src = file(
         "principal = 400000\ninterest = 20000\nrecoveries = 100",
         "principal = 300000\ninterest = 10000",
     );
     assert_eq!(told(src.clone()), Vec::<String>::new());
-    let recoveries: Vec<String> = actuals_from_str("o.toml", &src, &d)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .warnings
-        .into_iter()
-        .map(|w| w.message)
-        .filter(|m| m.contains("recoveries"))
-        .collect();
     assert_eq!(
-        recoveries,
+        recoveries_told(&d, &src),
         [
-            "period 1: recoveries reported so far, 100, exceed the defaults reported so far, 0"
+            "periods[0].obligors[0].recoveries: period 1: obligor `O1`'s recoveries reported so \
+             far, 100, exceed its own defaults reported so far, 0, and no obligor has reported a \
+             default: recoveries with no default, or a default left out?"
                 .to_string()
         ]
     );
@@ -669,12 +664,39 @@ fn an_obligors_impossible_lines_are_told() {
     );
 }
 
-/// An obligor's recoveries above its own defaults while the pool's are within the pool's are
-/// told at the obligor's line (review 44c F9): the fixture with a second obligor O2 (the same
-/// schedule), O1 reporting recoveries of 100 with no default of its own (100 > 0) and O2 a
-/// default of 1,000 in period 1 (the pool: 100 ≤ 1,000, so the pool's check is silent).
+/// The warnings of actuals file `src` for `d` that mention recoveries, each `key: message`
+/// (the location without its `o.toml:LINE:COLUMN: `).
+fn recoveries_told(d: &Deal, src: &str) -> Vec<String> {
+    actuals_from_str("o.toml", src, d)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings
+        .into_iter()
+        .map(|w| {
+            let key = w.location.rsplit_once(": ").map_or("", |(_, k)| k);
+            format!("{key}: {}", w.message)
+        })
+        .filter(|w| w.contains("recoveries"))
+        .collect()
+}
+
+/// An obligor's recoveries above its own defaults are told once, at the line that makes them
+/// exceed, each obligor's (review 44c F9; review 45c item 2: a first fix, which told them only
+/// while the pool's stayed within the pool's defaults, lost a second obligor's and told the
+/// first at a later period's line). The fixture with a second obligor O2 (the same schedule),
+/// reported by obligor, periods 1 and 2 (`a`: O1's lines, `b`: O2's, each after its
+/// principal and interest):
+///
+/// * O1 recovers 100 in period 1 with no default of its own, O2 defaults 1,000: one warning,
+///   at O1's period-1 `recoveries`, asking whether they belong on another obligor's row;
+/// * O1 recovers 100 in period 1 and O2 200 in period 2, nobody defaulting: one warning each,
+///   at its own line, asking for the default left out (there is no other row to put them on);
+/// * O1 recovers 100 in period 1, nobody defaulting, and O2 defaults 1,000 in period 2: one
+///   warning, at period 1 (not again at period 2);
+/// * in period 2 O1 defaults 10,000 and recovers 2,000, and O2, with no default, is given
+///   9,000 of recoveries: one warning, at O2's line (the pool's 11,000 above its 10,000 is
+///   that line's, and not told again).
 #[test]
-fn recoveries_on_another_obligors_row_are_told_at_the_line() {
+fn recoveries_above_an_obligors_defaults_are_told_once_at_the_line() {
     let src = read("tests/fixtures/auditing.toml");
     let at = src.find("[[tranches]]").expect("tranches");
     let o2 = src[src.find("[[obligors]]").expect("obligors")..at].replace("\"O1\"", "\"O2\"");
@@ -682,24 +704,55 @@ fn recoveries_on_another_obligors_row_are_told_at_the_line() {
     let d = deal_from_str("two.toml", &two)
         .unwrap_or_else(|e| panic!("{e}"))
         .deal;
-    let actuals = "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
-        payment_date = 2024-04-01\n\n[[periods.obligors]]\nname = \"O1\"\nprincipal = 400000\n\
-        interest = 20000\nrecoveries = 100\n\n[[periods.obligors]]\nname = \"O2\"\n\
-        principal = 400000\ninterest = 20000\ndefaults = 1000\n";
-    let w: Vec<String> = actuals_from_str("o.toml", actuals, &d)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .warnings
-        .into_iter()
-        .map(|w| format!("{}: {}", w.location, w.message))
-        .filter(|w| w.contains("recoveries"))
-        .collect();
+    let file = |a1: &str, b1: &str, a2: &str, b2: &str| {
+        let ob = |name: &str, p: &str, i: &str, more: &str| {
+            format!(
+                "[[periods.obligors]]\nname = \"{name}\"\nprincipal = {p}\ninterest = {i}\n{more}\n"
+            )
+        };
+        format!(
+            "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+             payment_date = 2024-04-01\n{}{}\n[[periods]]\nperiod = 2\n\
+             payment_date = 2024-07-01\n{}{}",
+            ob("O1", "400000", "20000", a1),
+            ob("O2", "400000", "20000", b1),
+            ob("O1", "300000", "10000", a2),
+            ob("O2", "300000", "10000", b2),
+        )
+    };
+    let told = |src: String| recoveries_told(&d, &src);
+    let w = told(file("recoveries = 100", "defaults = 1000", "", ""));
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
-        w[0].contains("periods[0].obligors[0].recoveries")
-            && w[0].contains(
-                "obligor `O1`'s recoveries reported so far, 100, exceed its own defaults \
-                 reported so far, 0: recoveries put on another obligor's row?"
-            ),
+        w[0].starts_with(
+            "periods[0].obligors[0].recoveries: period 1: obligor `O1`'s recoveries \
+             reported so far, 100, exceed its own defaults reported so far, 0: recoveries put on \
+             another obligor's row?"
+        ),
+        "{w:?}"
+    );
+    let w = told(file("recoveries = 100", "", "", "recoveries = 200"));
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].starts_with("periods[0].obligors[0].recoveries: period 1: obligor `O1`'s")
+            && w[1].starts_with("periods[1].obligors[1].recoveries: period 2: obligor `O2`'s recoveries reported so far, 200, exceed its own defaults reported so far, 0, and no obligor has reported a default"),
+        "{w:?}"
+    );
+    let w = told(file("recoveries = 100", "", "", "defaults = 1000"));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("periods[0].obligors[0].recoveries: period 1:"),
+        "{w:?}"
+    );
+    let w = told(file(
+        "",
+        "",
+        "defaults = 10000\nrecoveries = 2000",
+        "recoveries = 9000",
+    ));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("periods[1].obligors[1].recoveries: period 2: obligor `O2`'s recoveries reported so far, 9000, exceed its own defaults reported so far, 0: recoveries put on another obligor's row?"),
         "{w:?}"
     );
 }

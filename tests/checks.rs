@@ -864,6 +864,99 @@ fn more_plausible_mistakes_are_located_warnings() {
     assert!(text(&out.stderr).contains("expected a positive multiple below 10"));
 }
 
+/// A `pro_rata` principal step over the subordinated tranche and a more senior one is a
+/// located `step_order` warning (review 45d item 1: silent, and the senior's break-even fell
+/// from 59.9% to 17.5% on kexue): base.toml's `pay_principal` of A and M (step 6 of `normal`)
+/// made pro rata over A, M and B. Senior and mezzanine alone pro rata are not told.
+#[test]
+fn a_pro_rata_step_with_the_subordinated_tranche_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = std::fs::read_to_string(root().join(BASE)).expect("base");
+    let step = "{ action = \"pay_principal\", tranches = [\"A\", \"M\"] },";
+    assert!(base.contains(step));
+    let told = |to: &str| {
+        let deal = dir.path().join("d.toml");
+        std::fs::write(&deal, base.replacen(step, to, 1)).expect("write");
+        let out = ipabs(&["check", s(&deal)]);
+        assert_eq!(out.status.code(), Some(0));
+        text(&out.stderr)
+    };
+    let err = told(
+        "{ action = \"pay_principal\", tranches = [\"A\", \"M\", \"B\"], order = \"pro_rata\" },",
+    );
+    assert!(
+        err.contains(
+            "waterfalls.normal[5].tranches: step 6 of waterfall `normal` repays senior tranche \
+             `A` and subordinated tranche `B` pro rata: the subordinated tranche takes a share \
+             of every principal payment while the other is outstanding"
+        ),
+        "{err}"
+    );
+    let err =
+        told("{ action = \"pay_principal\", tranches = [\"A\", \"M\"], order = \"pro_rata\" },");
+    assert!(!err.contains("pro rata:"), "{err}");
+}
+
+/// An `industry` (or `region`) tag that differs from an earlier obligor's only in letter case
+/// is a located `rating_inputs` warning on a rated pool (review 45d item 12: `rate` took them
+/// as two industries, and TDR(AAA) moved from 61.1% to 59.1%, in silence): tianzhi's
+/// Borrower-10 (obligor 10, `obligors[9]`) tagged `Software` where Borrower-03 has `software`.
+#[test]
+fn a_tag_differing_only_in_case_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tianzhi = std::fs::read_to_string(root().join("deals/tianzhi_1_2024.toml")).expect("deal");
+    let tag = "tags = { rating = \"A\", industry = \"software\", region = \"Tianhe\" }";
+    assert_eq!(tianzhi.matches(tag).count(), 1);
+    let deal = dir.path().join("d.toml");
+    std::fs::write(
+        &deal,
+        tianzhi.replacen(tag, &tag.replace("software", "Software"), 1),
+    )
+    .expect("write");
+    let out = ipabs(&["check", s(&deal)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "obligors[9].tags.industry: industry `Software` of obligor `Borrower-10 \
+             (illustrative)` and industry `software` of an earlier obligor differ only in \
+             letter case"
+        ),
+        "{err}"
+    );
+}
+
+/// A licence's instalments due before the cutoff are a located `never_collected` warning
+/// (review 45d item 3: a first date typed a year early took cash out of the pool in silence):
+/// tests/fixtures/auditing.toml's licence (cutoff 2024-01-01) with its first instalment,
+/// 400,000 + 20,000, dated 2023-03-15; one dated on the cutoff itself is not told.
+#[test]
+fn a_licence_instalment_before_the_cutoff_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture =
+        std::fs::read_to_string(root().join("tests/fixtures/auditing.toml")).expect("fixture");
+    let first = "{ date = 2024-03-15, principal = 400000, interest = 20000 }";
+    assert!(fixture.contains(first));
+    let told = |date: &str| {
+        let deal = dir.path().join("d.toml");
+        let moved = first.replace("2024-03-15", date);
+        std::fs::write(&deal, fixture.replacen(first, &moved, 1)).expect("write");
+        let out = ipabs(&["check", s(&deal)]);
+        assert_eq!(out.status.code(), Some(0));
+        text(&out.stderr)
+    };
+    let err = told("2023-03-15");
+    assert!(
+        err.contains(
+            "obligors[0].assets[0].schedule[0].date: 1 licence instalment(s) totalling \
+             420000, the first due 2023-03-15, fall before the cutoff date 2024-01-01: they \
+             are the originator's"
+        ),
+        "{err}"
+    );
+    assert!(!told("2024-01-01").contains("originator's"));
+}
+
 /// A fee on `interest_paid:<name>` is a share of the interest paid, not a year's rate on a
 /// balance (review 40a item 3: docs/deal-format.md's own example, 10% of A's interest, was
 /// told as "10% a year … at or above 1%"): `fee_range` tells it above 20% of the interest

@@ -392,6 +392,19 @@ fn a_fees_misspelt_kind_hides_no_other_key() {
         "unknown key `knd` (did you mean `kind`?)",
         "kind",
     );
+    // A near miss the table already has is not the one meant (review 45c item 5): the trustee
+    // fee's `name` typed `bame` is one edit from `name` and from `base`, and the fee has its
+    // `base` (line 73), so `name`; before, the first letter picked `base`.
+    let src = base.replacen("name = \"trustee\"", "bame = \"trustee\"", 1);
+    let e = one(&src);
+    check(
+        &e,
+        70,
+        1,
+        "fees[1].bame",
+        "unknown key `bame` (did you mean `name`?)",
+        "name",
+    );
 }
 
 #[test]

@@ -339,6 +339,10 @@ def _in_python_terms(message: str) -> str:
     # `notice` and `reconcile` take one scenario: the command line's `--scenario` is the
     # parameter `scenario` (review 44e F11).
     message = message.replace("by leaving --scenario out", "by leaving `scenario` out")
+    # The other flags a call's values go to (review 45c item 7): `--period 99` is `period=99`,
+    # `--mc-scenario X` is `mc_scenario="X"`.
+    message = re.sub(r"--period (\d+)", r"period=\1", message)
+    message = re.sub(r"--mc-scenario (\S+?):", r'mc_scenario="\1":', message)
     message = _TARGET_FLAG.sub(lambda m: f'targets={{"{m.group(1)}": "{m.group(2)}"}}', message)
     message = re.sub(
         r"pass --force to replace (them|it), or choose another --\w+",
@@ -352,10 +356,17 @@ def _python_advice(message: str) -> str:
     """The command line's advice to list a deal's own names (a portfolio's scenario error that
     the deals' names make differ) as Python gives them (review 40c F4: it named the call's
     temporary scenario file)."""
-    return re.sub(
+    message = re.sub(
         r"`ipabs check DEAL --scenarios [^`]*` tells one deal's",
         "`ipabs.load(DEAL).obligors` and `.tranches` list one deal's",
         message,
+    )
+    # A file of another kind given as the deal (review 45c item 7).
+    return message.replace(
+        "a scenario file goes after --scenarios (run, sweep, breakeven, rate, size, portfolio, "
+        "check) or --scenario (reconcile, notice)",
+        "a scenario file is the `scenarios=` parameter of a call (`scenario=` of `reconcile` "
+        "and `notice`)",
     )
 
 
@@ -647,7 +658,7 @@ def load(path_or_toml_text: Union[PathLike, str], id: Optional[str] = None) -> D
         stem = "deal" if id is None else str(id)
         if not stem or not all(c.isalnum() or c in "_-." for c in stem) or stem.startswith("."):
             raise ValueError(f"id={id!r}: expected letters, digits, '_', '-' or '.', e.g. id=\"nanshan_5\"")
-        info = _ipabs.check_deal("<string>", s)
+        info = _check_deal("<string>", s)
         tmp = tempfile.mkdtemp(prefix="ipabs-deal-")
         path = os.path.join(tmp, f"{stem}.toml")
         with open(path, "w", encoding="utf-8") as f:
@@ -665,8 +676,23 @@ def load(path_or_toml_text: Union[PathLike, str], id: Optional[str] = None) -> D
         # convert the file (review 31b item 4: a bare UnicodeDecodeError).
         _ipabs.run_command(["ipabs", "check", s])
         raise InputError(f"error: {s}: the file is not valid UTF-8; expected a file saved as UTF-8") from None
-    info = _ipabs.check_deal(s, text)
+    info = _check_deal(s, text)
     return Deal(s, text, info, None)
+
+
+def _check_deal(name: str, text: str) -> Any:
+    """The engine's check of a deal's text, its errors' advice in the call's terms (a scenario
+    file given as the deal: review 45c item 7)."""
+    try:
+        return _ipabs.check_deal(name, text)
+    except InputError as e:
+        e.args = tuple(_python_advice(a) if isinstance(a, str) else a for a in e.args)
+        if isinstance(getattr(e, "expected", None), str):
+            e.expected = _python_advice(e.expected)
+        for x in getattr(e, "errors", None) or []:
+            if isinstance(x.get("expected"), str):
+                x["expected"] = _python_advice(x["expected"])
+        raise
 
 
 def portfolio(

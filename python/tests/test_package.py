@@ -167,6 +167,17 @@ def test_notice_is_the_clis_text(root, cli):
         assert message.startswith("error: <scenarios>: ") and "the file makes 2 (s1, s2)" in message, message
         assert "by leaving `scenario` out" in message and "--scenario" not in message, message
         assert "ipabs-" not in message, message
+    # The other flags and the file-kind hint in the call's terms too (review 45c item 7).
+    with pytest.raises(ipabs.UsageError) as e:
+        deal.notice(99)
+    assert "period=99" in str(e.value) and "--period" not in str(e.value), str(e.value)
+    with pytest.raises(ipabs.UsageError) as e:
+        deal.rate(paths=100, mc_scenario="bogus")
+    assert 'mc_scenario="bogus": no scenario of that name' in str(e.value), str(e.value)
+    with pytest.raises(ipabs.InputError) as e:
+        ipabs.load('[[scenarios]]\nname = "x"\n')
+    assert "is the `scenarios=` parameter of a call" in e.value.expected, e.value.expected
+    assert "--scenarios" not in str(e.value), str(e.value)
 
 
 def assert_same_portfolio(py: dict, out: pathlib.Path):

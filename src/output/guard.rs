@@ -16,8 +16,8 @@
 //!   (`moving`), removes every registered temporary directory and staged file and every
 //!   registered output directory left empty, and exits with 130 or 143.
 //! * A run killed with SIGKILL cannot clean up: the next run that takes the lock removes every
-//!   `.ipabs-tmp-*` directory it finds (no other run can be writing there while it holds the
-//!   lock).
+//!   `.ipabs-tmp-<pid>-*` directory it finds whose process is gone (a shard writes there under
+//!   its own lock, so a live one may be a shard's).
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -235,11 +235,12 @@ pub fn on_signals() -> Result<(), Error> {
 }
 
 /// An advisory lock on an output directory, held until dropped. Dropping it removes the
-/// directory again when this lock created it and nothing was written into it.
+/// directory again when this lock created it and nothing was written into it, and so the
+/// missing parents it made (`--out a/b/c` with `a` missing: review 45c item 4).
 #[derive(Debug)]
 pub struct OutputLock {
-    dir: PathBuf,
-    created: bool,
+    /// The directories this lock made, parents first.
+    created: Vec<PathBuf>,
     _handle: Option<File>,
 }
 
@@ -251,18 +252,21 @@ impl OutputLock {
             path: dir.to_path_buf(),
             message,
         };
-        // Made and registered under one lock: a signal between the two would leave it.
+        // Made and registered under one lock: a signal between the two would leave it. Each
+        // missing directory from the first that exists down to `dir`, parents first.
         let created = {
             let mut r = registry();
-            let created = !dir.exists();
+            let mut missing: Vec<PathBuf> = dir
+                .ancestors()
+                .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+                .map(Path::to_path_buf)
+                .collect();
+            missing.reverse();
             fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
-            if created {
-                r.created.push(dir.to_path_buf());
-            }
-            created
+            r.created.extend(missing.iter().cloned());
+            missing
         };
         let mut lock = OutputLock {
-            dir: dir.to_path_buf(),
             created,
             _handle: None,
         };
@@ -292,31 +296,45 @@ fn lock_dir(_dir: &Path) -> Result<Option<File>, String> {
     Ok(None)
 }
 
-/// Removes `.ipabs-tmp-*` directories in `dir` (left by a killed run; the caller holds the
-/// lock, so no live run owns them).
+/// Removes `.ipabs-tmp-<pid>-<n>` directories in `dir` left by a killed run: those whose
+/// process is gone. A live one is a shard's, which writes into `--out` under its own lock, not
+/// the directory's (review 45c item 3: a full `rate` into a scale-out's directory removed a
+/// writing shard's directory, and the shard failed with its whole simulation lost).
 fn remove_stale_temp(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name();
-        if name
+        if let Some(rest) = name
             .to_str()
-            .is_some_and(|n| n.starts_with(super::TEMP_DIR_PREFIX))
+            .and_then(|n| n.strip_prefix(super::TEMP_DIR_PREFIX))
             && e.file_type().is_ok_and(|t| t.is_dir())
+            && !owner_alive(rest)
         {
             let _ = fs::remove_dir_all(e.path());
         }
     }
 }
 
+/// Whether the process named by a temporary directory's `<pid>-<n>` runs: on Linux, by
+/// `/proc/<pid>`; elsewhere, and for a name without a pid, taken as gone (the lock holder's
+/// earlier rule). A pid the system reused keeps a stale directory until a later run.
+fn owner_alive(pid_n: &str) -> bool {
+    let Some(pid) = pid_n.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return false;
+    };
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && proc.join(pid.to_string()).exists()
+}
+
 impl Drop for OutputLock {
     fn drop(&mut self) {
-        if self.created {
+        if !self.created.is_empty() {
             let mut r = registry();
-            // Only succeeds when nothing was written.
-            let _ = fs::remove_dir(&self.dir);
-            r.created.retain(|d| d != &self.dir);
+            // Innermost first, each only when nothing was written into it.
+            remove_empty_dirs(&self.created);
+            r.created.retain(|d| !self.created.contains(d));
         }
     }
 }
@@ -357,6 +375,40 @@ mod tests {
             w.join().expect("the writer ends");
         }
         assert!(dir.is_dir() && file.is_file());
+    }
+
+    /// A lock on `a/b/c` with `a` missing makes all three, and its drop removes all three
+    /// again, innermost first, when nothing was written (review 45c item 4: `a` and `a/b` were
+    /// left behind); a directory holding a file stays, and so do its parents.
+    #[test]
+    fn a_lock_removes_the_parents_it_made() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let deep = root.path().join("a").join("b").join("c");
+        drop(OutputLock::acquire(&deep).expect("locks"));
+        assert!(!root.path().join("a").exists());
+        let lock = OutputLock::acquire(&deep).expect("locks");
+        fs::write(root.path().join("a").join("b").join("x"), b"x").unwrap();
+        drop(lock);
+        assert!(!deep.exists(), "empty: removed");
+        assert!(root.path().join("a").join("b").join("x").is_file());
+    }
+
+    /// The lock holder removes the temporary directories of processes that are gone, and keeps
+    /// a live process's (a shard writing into the directory under its own lock: review 45c
+    /// item 3). This process is alive; pid 4194303, above Linux's default `pid_max`, is not.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_live_processs_temporary_directory_is_kept() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let live = root
+            .path()
+            .join(format!(".ipabs-tmp-{}-7", std::process::id()));
+        let gone = root.path().join(".ipabs-tmp-4194303-0");
+        fs::create_dir(&live).unwrap();
+        fs::create_dir(&gone).unwrap();
+        remove_stale_temp(root.path());
+        assert!(live.is_dir());
+        assert!(!gone.exists());
     }
 
     /// A staged file is registered from its creation until it is forgotten, and a clean-up

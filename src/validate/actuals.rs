@@ -719,17 +719,7 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
             Vec::new()
         };
         let obligor_sum = obligors_roll_forward(ctx, (i, &entries), deal, a, &mut obligor_balance);
-        // An obligor's recoveries above its own defaults are told when the pool's are not
-        // above the pool's (review 44e F12: told twice, and as "on another obligor's row"
-        // when no other obligor had defaults); the pool's check tells the rest.
-        let pool_over = recoveries + c.recoveries > defaults + c.defaults;
-        obligor_lines(
-            ctx,
-            (i, &entries),
-            deal,
-            a,
-            (&mut obligor_history, pool_over),
-        );
+        obligor_lines(ctx, (i, &entries), deal, a, &mut obligor_history);
         // The pool's own check, where the obligors' cannot tell it: a period of pool totals,
         // or one whose obligors' balances at its start are not known (after pool totals).
         // Otherwise each obligor is checked, and a pool table's balance must be their sum.
@@ -785,7 +775,12 @@ fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: 
         }
         defaults += c.defaults;
         recoveries += c.recoveries;
-        if recoveries > defaults && !recoveries_told {
+        // While every period so far gives the obligors, each obligor's recoveries above its
+        // own defaults are told at its line ([`obligor_lines`]), and the pool's cannot exceed
+        // its defaults without one of them doing so: the pool's check is for the rest (review
+        // 44e F12: the same recoveries were told twice; review 45c item 2: telling the
+        // obligor's only while the pool's stayed within its defaults lost a second obligor's).
+        if recoveries > defaults && !recoveries_told && obligor_history.is_none() {
             recoveries_told = true;
             ctx.warn(
                 Check::ActualsPool,
@@ -818,29 +813,37 @@ struct ObligorHistory {
 /// The lines of period `i`'s obligors that the obligor's own history makes impossible, each
 /// an `actuals_pool` warning at the line (review 44c F9: typed on another obligor's row, they
 /// were silent), while every period so far gives the obligors: recoveries above the defaults
-/// the obligor reported so far, unless `pool_over` (the pool's recoveries so far exceed its
-/// defaults so far, which the pool's check tells), and interest from an obligor whose
-/// defaults reported on earlier dates reach its cutoff balance (defaulted in full).
+/// the obligor reported so far, once per obligor (asked as "put on another obligor's row?"
+/// when another obligor has reported defaults, else as recoveries with no default), and
+/// interest from an obligor whose defaults reported on earlier dates reach its cutoff balance
+/// (defaulted in full).
 fn obligor_lines(
     ctx: &mut Ctx,
     (i, entries): (usize, &[Option<usize>]),
     deal: &Deal,
     a: &ActualPeriod,
-    (history, pool_over): (&mut Option<Vec<ObligorHistory>>, bool),
+    history: &mut Option<Vec<ObligorHistory>>,
 ) {
     let (Some(list), Some(seen)) = (&a.obligors, history.as_mut()) else {
         *history = None;
         return;
     };
-    for (x, o) in list.iter().enumerate() {
-        let h = &mut seen[x];
-        // Defaulted in full on an earlier date: its cash is recoveries, not interest (a
-        // repaid obligor may pay interest after its principal: a schedule's own row, late or
-        // penalty interest; review 44e F2).
-        let defaulted_before =
-            h.defaults > Decimal::ZERO && h.defaults >= deal.obligors[x].balance();
+    // Defaulted in full on an earlier date: its cash is recoveries, not interest (a repaid
+    // obligor may pay interest after its principal: a schedule's own row, late or penalty
+    // interest; review 44e F2). Read before the date's figures join the histories.
+    let defaulted_before: Vec<bool> = seen
+        .iter()
+        .zip(&deal.obligors)
+        .map(|(h, ob)| h.defaults > Decimal::ZERO && h.defaults >= ob.balance())
+        .collect();
+    for (h, o) in seen.iter_mut().zip(list) {
         h.defaults += o.defaults;
         h.recoveries += o.recoveries;
+    }
+    let all_defaults: Decimal = seen.iter().map(|h| h.defaults).sum();
+    for (x, o) in list.iter().enumerate() {
+        let h = &mut seen[x];
+        let defaulted_before = defaulted_before[x];
         let name = &deal.obligors[x].name;
         let Some(j) = entries.get(x).copied().flatten() else {
             continue;
@@ -859,17 +862,27 @@ fn obligor_lines(
                 ),
             );
         }
-        if h.recoveries > h.defaults && !h.told && !pool_over {
+        // Told at the period that makes them exceed, at the obligor's `recoveries` there.
+        if h.recoveries > h.defaults && !h.told && o.recoveries > Decimal::ZERO {
             h.told = true;
+            let ask = if all_defaults > h.defaults {
+                ": recoveries put on another obligor's row?"
+            } else if h.defaults.is_zero() {
+                ", and no obligor has reported a default: recoveries with no default, or a \
+                 default left out?"
+            } else {
+                ", and no other obligor has reported a default: a default understated, or \
+                 recoveries overstated?"
+            };
             ctx.warn(
                 Check::ActualsPool,
                 &format!("periods[{i}].obligors[{j}].recoveries"),
                 format!(
                     "period {}: obligor `{name}`'s recoveries reported so far, {}, exceed its \
-                     own defaults reported so far, {}: recoveries put on another obligor's row?",
+                     own defaults reported so far, {}{ask}",
                     a.index + 1,
                     h.recoveries.normalize(),
-                    h.defaults.normalize()
+                    h.defaults.normalize(),
                 ),
             );
         }

@@ -80,6 +80,7 @@ pub(super) fn obligors(
         });
     }
     obligor_groups(ctx, &out);
+    correlation_tag_cases(ctx, &out);
     if empty_pool {
         ctx.err(
             "obligors",
@@ -88,6 +89,49 @@ pub(super) fn obligors(
         );
     }
     (out, names)
+}
+
+/// A `region` or `industry` tag whose value differs from an earlier obligor's only in letter
+/// case (`Software`, `software`): the correlations (docs/rating.md §3) compare them as written
+/// (trimmed), so they are two industries (review 45d item 12: TDR(AAA) moved from 61.1% to
+/// 59.1% in silence); a `rating_inputs` warning at the later tag, once per value.
+fn correlation_tag_cases(ctx: &mut Ctx, out: &[Obligor]) {
+    // Only on a pool rated by the Monte Carlo: the tags drive nothing else.
+    let rated = out
+        .iter()
+        .any(|o| o.tags.contains_key("rating") || o.tags.contains_key("pd"));
+    if !rated {
+        return;
+    }
+    for key in ["region", "industry"] {
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        let mut told: Vec<&str> = Vec::new();
+        for (i, o) in out.iter().enumerate() {
+            let Some(v) = o.tags.get(key).map(|v| v.trim()) else {
+                continue;
+            };
+            match seen.get(&v.to_lowercase()) {
+                Some(&first) if first != v && !told.contains(&v) => {
+                    told.push(v);
+                    ctx.warn(
+                        Check::RatingInputs,
+                        &format!("obligors[{i}].tags.{key}"),
+                        format!(
+                            "{key} `{v}` of obligor `{}` and {key} `{first}` of an earlier \
+                             obligor differ only in letter case: `rate` and `size` take them \
+                             as two {key} values, which lowers the correlation between them; \
+                             is it one?",
+                            o.name
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(v.to_lowercase(), v);
+                }
+            }
+        }
+    }
 }
 
 /// The located warnings on the pool's obligor groups (docs/rating.md, "Obligor groups"), the
@@ -383,7 +427,10 @@ fn asset(ctx: &mut Ctx, p: &str, a: &schema::Asset, dates: &PoolDates) -> Option
     if ctx.error_count() > before {
         return None;
     }
-    let mut instalments = finish(ctx, p, items, &nothing_path, generated, dates)?;
+    // A licence's fees on or before the cutoff are the originator's and dropped; a loan's or a
+    // lease's are the seasoning of an asset that started earlier.
+    let licence = kind == AssetKind::Licence;
+    let mut instalments = finish(ctx, p, items, (&nothing_path, generated, licence), dates)?;
     // Store every amount at scale 2 (they are whole fen): same-scale sums are the fast path.
     for i in &mut instalments {
         i.principal.rescale(2);
@@ -769,14 +816,14 @@ fn generate(
     }
 }
 
-/// Checks instalments against the legal maturity, drops those on or before the cutoff and
+/// Checks instalments against the legal maturity, drops those on or before the cutoff (told
+/// for a `licence`, whose schedule a date typed a year early shortens: review 45d item 3) and
 /// warns about those after the last collection period.
 fn finish(
     ctx: &mut Ctx,
     p: &str,
     items: Vec<(Instalment, ItemPath)>,
-    nothing_path: &str,
-    generated: bool,
+    (nothing_path, generated, licence): (&str, bool, bool),
     dates: &PoolDates,
 ) -> Option<Vec<Instalment>> {
     let late: Vec<&(Instalment, ItemPath)> = items
@@ -820,6 +867,27 @@ fn finish(
             "at least one instalment due after the cutoff date",
         );
         return None;
+    }
+    // Told when before the cutoff: a fee due on the cutoff date itself is the usual split
+    // between the originator and the deal (docs/deal-format.md's complete example).
+    let dropped: Vec<&(Instalment, ItemPath)> = items
+        .iter()
+        .filter(|(i, _)| i.date < dates.cutoff)
+        .collect();
+    if licence && let Some((first, path)) = dropped.first() {
+        let amount = checked_sum(ctx, p, dropped.iter().map(|(i, _)| i.amount()))?;
+        ctx.warn(
+            Check::NeverCollected,
+            path,
+            format!(
+                "{} licence instalment(s) totalling {amount}, the first due {}, fall before \
+                 the cutoff date {}: they are the originator's, and the deal never collects \
+                 them; a date typed a year early?",
+                dropped.len(),
+                first.date,
+                dates.cutoff
+            ),
+        );
     }
     if let Some(end) = dates.last_collection_end {
         let never: Vec<&Instalment> = kept.iter().filter(|i| i.date > end).collect();

@@ -41,11 +41,18 @@ impl<'a> SourceIndex<'a> {
     where
         T: Deserialize<'a>,
     {
-        let mut errors = vec![self.serde_error(first)];
         let unknown = |e: &toml::de::Error| e.message().starts_with("unknown field ");
         let (Ok(mut table), true) = (DeTable::parse(self.text), unknown(first)) else {
-            return errors;
+            return vec![self.serde_error(first)];
         };
+        // A near miss the table already has is not the key meant (review 45c item 5: a fee's
+        // `bame` was "did you mean `base`?" beside its own `base`).
+        let beside = |table: &DeTable<'_>, e: &toml::de::Error| {
+            e.span()
+                .and_then(|s| keys_beside(table, s.start))
+                .unwrap_or_default()
+        };
+        let mut errors = vec![self.serde_error_beside(first, &beside(table.get_ref(), first))];
         // Each further key costs a copy of the parsed file and a read of it: a large file
         // (a 40 MB pool with 25 misspellings took 32 s) gets a few.
         let most = if self.text.len() > LARGE_FILE_BYTES {
@@ -56,12 +63,13 @@ impl<'a> SourceIndex<'a> {
         let mut last = first.clone();
         while errors.len() < most
             && let Some(span) = last.span()
-            && replace_key_at(table.get_mut(), span.start, suggestion(&last).as_deref())
+            && let meant = suggestion(&last, &beside(table.get_ref(), &last))
+            && replace_key_at(table.get_mut(), span.start, meant.as_deref())
         {
             match T::deserialize(toml::de::Deserializer::from(table.clone())) {
                 Ok(_) => break,
                 Err(e) if unknown(&e) => {
-                    errors.push(self.serde_error(&e));
+                    errors.push(self.serde_error_beside(&e, &beside(table.get_ref(), &e)));
                     last = e;
                 }
                 Err(_) => break,
@@ -298,10 +306,16 @@ impl<'a> SourceIndex<'a> {
     }
 
     fn serde_error(&self, e: &toml::de::Error) -> InputError {
+        self.serde_error_beside(e, &[])
+    }
+
+    /// [`Self::serde_error`], whose "did you mean" leaves out the keys `beside` (those the
+    /// unknown key's table already has).
+    fn serde_error_beside(&self, e: &toml::de::Error, beside: &[String]) -> InputError {
         let span = e.span().unwrap_or(0..0);
         let mut path = self.innermost_path(&span);
         let source = self.text.get(span.clone()).unwrap_or("");
-        let (problem, expected, missing) = translate_serde_message(e.message(), source);
+        let (problem, expected, missing) = translate_serde_message(e.message(), source, beside);
         if let Some(key) = missing {
             path = join_key(&path, &key);
         }
@@ -316,11 +330,37 @@ const MAX_UNKNOWN_KEYS_LARGE: usize = 3;
 /// 4 MiB, some 17,000 obligors.
 const LARGE_FILE_BYTES: usize = 4 << 20;
 
-/// The one near miss that an unknown-key error suggests ("did you mean"), if any.
-fn suggestion(e: &toml::de::Error) -> Option<String> {
+/// The one near miss that an unknown-key error suggests ("did you mean"), if any, among the
+/// expected keys that are not `beside` it already.
+fn suggestion(e: &toml::de::Error, beside: &[String]) -> Option<String> {
     let rest = e.message().strip_prefix("unknown field ")?;
     let (found, expected) = rest.split_once(", ").unwrap_or((rest, ""));
-    super::suggest(found.trim_matches('`'), quoted_names(expected).into_iter()).map(String::from)
+    super::suggest(
+        found.trim_matches('`'),
+        quoted_names(expected)
+            .into_iter()
+            .filter(|n| !beside.iter().any(|b| b == n)),
+    )
+    .map(String::from)
+}
+
+/// The keys of the table that holds the key starting at byte `offset` (in `table`, or in a
+/// table inside it), when one does.
+fn keys_beside(table: &DeTable<'_>, offset: usize) -> Option<Vec<String>> {
+    if table.keys().any(|k| k.span().start == offset) {
+        return Some(table.keys().map(|k| k.get_ref().to_string()).collect());
+    }
+    table
+        .values()
+        .find_map(|v| keys_beside_in(v.get_ref(), offset))
+}
+
+fn keys_beside_in(value: &toml::de::DeValue<'_>, offset: usize) -> Option<Vec<String>> {
+    match value {
+        toml::de::DeValue::Table(t) => keys_beside(t, offset),
+        toml::de::DeValue::Array(a) => a.iter().find_map(|v| keys_beside_in(v.get_ref(), offset)),
+        _ => None,
+    }
 }
 
 /// Renames the key that starts at byte `offset` in `table`, or in a table inside it (in a
@@ -414,16 +454,21 @@ const ELSEWHERE: &[(&[&str], &[&str], &str)] = &[
     ),
 ];
 
-/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names`; the word of
-/// [`ELSEWHERE`] for a key that belongs to another table.
-fn did_you_mean(found: &str, names: &[&str]) -> String {
+/// " (did you mean `x`?)" when `found` is a near miss of exactly one of `names` that is not
+/// `beside` it already (a key its table has is not the one meant); the word of [`ELSEWHERE`]
+/// for a key that belongs to another table.
+fn did_you_mean(found: &str, names: &[&str], beside: &[String]) -> String {
     if let Some((_, _, hint)) = ELSEWHERE
         .iter()
         .find(|(keys, tell, _)| keys.contains(&found) && tell.iter().all(|t| names.contains(t)))
     {
         return format!(" ({hint})");
     }
-    super::suggest(found, names.iter().copied())
+    let absent = names
+        .iter()
+        .copied()
+        .filter(|n| !beside.iter().any(|b| b == n));
+    super::suggest(found, absent)
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
 }
@@ -433,7 +478,11 @@ const DECIMAL: &str = "a Decimal type representing a fixed-point number";
 
 /// Turns a serde message into (problem, expected, missing key). `source` is the text of
 /// the value the message is about, shown instead of serde's rendering of it.
-fn translate_serde_message(msg: &str, source: &str) -> (String, String, Option<String>) {
+fn translate_serde_message(
+    msg: &str,
+    source: &str,
+    beside: &[String],
+) -> (String, String, Option<String>) {
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let key = rest.trim_matches('`').to_string();
         return (
@@ -450,13 +499,13 @@ fn translate_serde_message(msg: &str, source: &str) -> (String, String, Option<S
         } else {
             one_of(&names)
         };
-        let hint = did_you_mean(found.trim_matches('`'), &names);
+        let hint = did_you_mean(found.trim_matches('`'), &names, beside);
         return (format!("unknown key {found}{hint}"), expected, None);
     }
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
         let (found, expected) = rest.split_once(", ").unwrap_or((rest, ""));
         let names = quoted_names(expected);
-        let hint = did_you_mean(found.trim_matches('`'), &names);
+        let hint = did_you_mean(found.trim_matches('`'), &names, &[]);
         return (format!("unknown value {found}{hint}"), one_of(&names), None);
     }
     let (problem, expected) = match msg.split_once(", expected ") {
@@ -551,30 +600,34 @@ mod tests {
         let (p, e, m) = translate_serde_message(
             "unknown field `balanse`, expected one of `name`, `balance`",
             "balanse",
+            &[],
         );
         assert_eq!(p, "unknown key `balanse` (did you mean `balance`?)");
         assert_eq!(e, "one of: name, balance");
         assert_eq!(m, None);
-        let (p, _, m) = translate_serde_message("missing field `balance`", "");
+        let (p, _, m) = translate_serde_message("missing field `balance`", "", &[]);
         assert_eq!(p, "missing required key `balance`");
         assert_eq!(m.as_deref(), Some("balance"));
         let (p, e, _) =
-            translate_serde_message("invalid type: integer `3`, expected a string", "3");
+            translate_serde_message("invalid type: integer `3`, expected a string", "3", &[]);
         assert_eq!(p, "wrong type: found integer `3`");
         assert_eq!(e, "a string");
         let (p, _, _) = translate_serde_message(
             "invalid type: integer `99999999999999999999` as i128, expected i64",
             "99999999999999999999",
+            &[],
         );
         assert_eq!(p, "the integer 99999999999999999999 is too large");
         let (p, e, _) = translate_serde_message(
             "invalid value: string \"lots\", expected a Decimal type representing a \
              fixed-point number",
             "\"lots\"",
+            &[],
         );
         assert_eq!(p, "string \"lots\" is not a number");
         assert!(e.starts_with("a number"));
-        let (p, _, _) = translate_serde_message("invalid type: map, expected a sequence", "{}");
+        let (p, _, _) =
+            translate_serde_message("invalid type: map, expected a sequence", "{}", &[]);
         assert_eq!(p, "wrong type: found a table");
     }
 }

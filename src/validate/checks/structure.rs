@@ -388,6 +388,42 @@ pub(super) fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step],
                 ),
             );
         }
+        // A pro-rata principal step over a subordinated tranche and a more senior one pays the
+        // subordinated a share of every principal payment while the other is outstanding
+        // (review 45d item 1: "A then B" merged into one step cut the senior's break-even by a
+        // third to three quarters, in silence). A step that waits for the seniors to be repaid
+        // pays no senior; senior and mezzanine pro rata (优先A and 优先B under acceleration, as
+        // docs/deal-format.md's complete example) is a structure some deals mean.
+        if let Action::PayPrincipal {
+            tranches,
+            order: PrincipalOrder::ProRata,
+            ..
+        } = &s.action
+            && s.when != Some(StepCondition::SeniorPaidOff)
+            && let (Some(&hi), Some(&lo)) = (
+                tranches.iter().min_by_key(|&&t| class(t)),
+                tranches.iter().max_by_key(|&&t| class(t)),
+            )
+            && class(hi) < class(lo)
+            && class(lo) == TrancheClass::Subordinated
+        {
+            ctx.warn(
+                Check::StepOrder,
+                &format!("{path}.tranches"),
+                format!(
+                    "step {} of waterfall `{waterfall}` repays {} tranche `{}` and {} tranche \
+                     `{}` pro rata: the subordinated tranche takes a share of every principal \
+                     payment while the other is outstanding; repay them in sequence (`order = \
+                     \"sequential\"`, or one step each), or, when the deal means it, add \
+                     \"step_order\" to [deal] allow",
+                    i + 1,
+                    class(hi).name(),
+                    deal.tranches[hi].name,
+                    class(lo).name(),
+                    deal.tranches[lo].name
+                ),
+            );
+        }
         let Some((principal, mine)) = claims(&s.action) else {
             continue;
         };
