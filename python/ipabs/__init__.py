@@ -302,7 +302,15 @@ class _Work:
         written = str(pathlib.Path(self.tmp) / "scenarios.toml")
 
         def fix(text: Any) -> Any:
-            return _python_advice(text.replace(written, "<scenarios>")) if isinstance(text, str) else text
+            if not isinstance(text, str):
+                return text
+            if written in text:
+                # The scenarios the call was given, not a file the caller wrote (review 45c
+                # item 7: two scenarios in a list were "the file").
+                text = text.replace(written, "<scenarios>")
+                text = text.replace("and the file makes", "and the call's scenarios make")
+                text = text.replace("keep one [[scenarios]] entry (or one [grid] point)", "give one scenario")
+            return _python_advice(text)
 
         e.args = tuple(fix(a) for a in e.args)
         if getattr(e, "file", None) == written:

@@ -164,7 +164,8 @@ def test_notice_is_the_clis_text(root, cli):
         with pytest.raises(ipabs.UsageError) as e:
             call([{"name": "s1"}, {"name": "s2"}])
         message = str(e.value)
-        assert message.startswith("error: <scenarios>: ") and "the file makes 2 (s1, s2)" in message, message
+        assert message.startswith("error: <scenarios>: ") and "the call's scenarios make 2 (s1, s2)" in message, message
+        assert "give one scenario" in message and "[[scenarios]]" not in message, message
         assert "by leaving `scenario` out" in message and "--scenario" not in message, message
         assert "ipabs-" not in message, message
     # The other flags and the file-kind hint in the call's terms too (review 45c item 7).
