@@ -926,6 +926,31 @@ fn a_tag_differing_only_in_case_is_told() {
     );
 }
 
+/// An asset rate above 0 and below 1% is a located `rate_range` warning (review 45d item 10:
+/// 5.5% typed as 0.0055 was silent): tianzhi's first loan at 0.0055 (0.55%); at 0.055 it is
+/// not told, nor at 0.01.
+#[test]
+fn an_asset_rate_below_one_percent_is_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tianzhi = std::fs::read_to_string(root().join("deals/tianzhi_1_2024.toml")).expect("deal");
+    let rate = "rate = 0.055\n";
+    assert!(tianzhi.contains(rate));
+    let told = |to: &str| {
+        let deal = dir.path().join("d.toml");
+        std::fs::write(&deal, tianzhi.replacen(rate, to, 1)).expect("write");
+        let out = ipabs(&["check", s(&deal)]);
+        assert_eq!(out.status.code(), Some(0));
+        text(&out.stderr)
+    };
+    let err = told("rate = 0.0055\n");
+    assert!(
+        err.contains("obligors[0].assets[0].rate: asset rate 0.0055 is 0.55% a year, below 1%"),
+        "{err}"
+    );
+    assert!(!told(rate).contains("below 1%"));
+    assert!(!told("rate = 0.01\n").contains("below 1%"));
+}
+
 /// A licence's instalments due before the cutoff are a located `never_collected` warning
 /// (review 45d item 3: a first date typed a year early took cash out of the pool in silence):
 /// tests/fixtures/auditing.toml's licence (cutoff 2024-01-01) with its first instalment,

@@ -80,6 +80,10 @@ pub const SUPPORT_CAP_SHARE_MIN: Decimal = dec!(0.001);
 /// An asset's annual rate (a loan's, a lease's, a revolving template's) above this is a
 /// warning (`rate_range`; docs/sources.md [D5]): 5.5% typed as 0.55.
 pub const ASSET_RATE_MAX: Decimal = dec!(0.24);
+/// An asset's annual rate above 0 and below this is a warning (`rate_range`): 5.5% typed as
+/// 0.0055 (review 45d item 10: silent, with the pool earning less than the senior's coupon; the
+/// example deals' lowest asset rate is 5.5%). A rate of 0 is an interest-free asset.
+pub const ASSET_RATE_MIN: Decimal = dec!(0.01);
 /// An index value (`indices`, `index_paths`) above this is a warning (`rate_range`; [D5]).
 pub const INDEX_RATE_MAX: Decimal = dec!(0.15);
 /// An `index_shift` beyond ± this is a warning (`rate_range`): 0.5 typed for 50 bp.
@@ -91,6 +95,20 @@ pub const INDEX_SHIFT_MAX: Decimal = dec!(0.05);
 pub(crate) fn annual_rate_in_range(ctx: &mut Ctx, path: &str, v: Decimal, what: &str) -> Decimal {
     let r = ctx.annual_rate(path, v, super::Sign::NonNegative);
     rate_range(ctx, path, r, ASSET_RATE_MAX, what);
+    // An asset's (a loan's, a lease's, a generated licence table's) below 1%: ten times too
+    // small. A facility's interest or a revolving template's are not told.
+    if what == "asset rate" && r > Decimal::ZERO && r < ASSET_RATE_MIN {
+        ctx.warn(
+            Check::RateRange,
+            path,
+            format!(
+                "asset rate {r} is {} a year, below {}: a rate typed ten times too small \
+                 (0.0055 for 5.5%)? A rate is a fraction, 0.055 for 5.5%",
+                pct(r),
+                pct(ASSET_RATE_MIN)
+            ),
+        );
+    }
     r
 }
 
