@@ -246,10 +246,6 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// [`Run::notices`], the per-unit residuals moved when `per_unit`. One body for both, so
-    /// that the waterfall's notices and the restated ones cannot differ in a rule. (Forcing it
-    /// inline, or building the row in a separate function, made a full run 3–10% slower in
-    /// time, whatever the instruction count: docs/performance.md, session 23.)
     /// Puts back into tranche `i`'s deferred interest up to `r` of what date `k` paid of it
     /// early (`Run::early_deferred`), off the date's due; returns what it put back.
     fn keep_deferred(&mut self, k: usize, i: usize, r: Fen) -> Fen {
@@ -267,6 +263,10 @@ impl Run<'_> {
         back
     }
 
+    /// [`Run::notices`], the per-unit residuals moved when `per_unit`. One body for both, so
+    /// that the waterfall's notices and the restated ones cannot differ in a rule. (Forcing it
+    /// inline, or building the row in a separate function, made a full run 3–10% slower in
+    /// time, whatever the instruction count: docs/performance.md, session 23.)
     fn notices_of(&mut self, k: usize, per_unit: bool) -> Result<()> {
         let deal = self.deal;
         let rules = deal.notices;

@@ -104,34 +104,43 @@ fn correlation_tag_cases(ctx: &mut Ctx, out: &[Obligor]) {
         return;
     }
     for key in ["region", "industry"] {
-        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-        let mut told: Vec<&str> = Vec::new();
-        for (i, o) in out.iter().enumerate() {
-            let Some(v) = o.tags.get(key).map(|v| v.trim()) else {
-                continue;
-            };
-            match seen.get(&v.to_lowercase()) {
-                Some(&first) if first != v && !told.contains(&v) => {
-                    told.push(v);
-                    ctx.warn(
-                        Check::RatingInputs,
-                        &format!("obligors[{i}].tags.{key}"),
-                        format!(
-                            "{key} `{v}` of obligor `{}` and {key} `{first}` of an earlier \
-                             obligor differ only in letter case: `rate` and `size` take them \
-                             as two {key} values, which lowers the correlation between them; \
-                             is it one?",
-                            o.name
-                        ),
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    seen.insert(v.to_lowercase(), v);
-                }
+        let values = out
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| Some((i, o.tags.get(key)?.trim())));
+        for (i, v, first) in case_twins(values) {
+            ctx.warn(
+                Check::RatingInputs,
+                &format!("obligors[{i}].tags.{key}"),
+                format!(
+                    "{key} `{v}` of obligor `{}` and {key} `{first}` of an earlier obligor \
+                     differ only in letter case: `rate` and `size` take them as two {key} \
+                     values, which lowers the correlation between them; is it one?",
+                    out[i].name
+                ),
+            );
+        }
+    }
+}
+
+/// Each `(i, value)` of `values` whose value differs from an earlier one only in letter case,
+/// with that earlier spelling: `(i, value, earlier)`, once per spelling (the obligor groups'
+/// names and the correlation tags alike).
+fn case_twins<'a>(
+    values: impl IntoIterator<Item = (usize, &'a str)>,
+) -> Vec<(usize, &'a str, &'a str)> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut out: Vec<(usize, &str, &str)> = Vec::new();
+    for (i, v) in values {
+        match seen.get(&v.to_lowercase()) {
+            Some(&first) if first != v && !out.iter().any(|t| t.1 == v) => out.push((i, v, first)),
+            Some(_) => {}
+            None => {
+                seen.insert(v.to_lowercase(), v);
             }
         }
     }
+    out
 }
 
 /// The located warnings on the pool's obligor groups (docs/rating.md, "Obligor groups"), the
@@ -146,21 +155,15 @@ fn obligor_groups(ctx: &mut Ctx, out: &[Obligor]) {
         .collect();
     // Names that differ only in case are two groups (review 33f item L4: said nothing when
     // both had two or more obligors); told at the later group's first obligor.
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for (g, members) in &groups {
-        match seen.get(&g.to_lowercase()) {
-            Some(&other) => ctx.warn(
-                Check::GroupName,
-                &format!("obligors[{}].tags.{GROUP_TAG}", members[0]),
-                format!(
-                    "obligor group `{g}` and obligor group `{other}` differ only in letter \
-                     case: they are two groups, which default apart; is it one group?"
-                ),
+    for (first_member, g, other) in case_twins(groups.iter().map(|(g, m)| (m[0], *g))) {
+        ctx.warn(
+            Check::GroupName,
+            &format!("obligors[{first_member}].tags.{GROUP_TAG}"),
+            format!(
+                "obligor group `{g}` and obligor group `{other}` differ only in letter case: \
+                 they are two groups, which default apart; is it one group?"
             ),
-            None => {
-                seen.insert(g.to_lowercase(), g);
-            }
-        }
+        );
     }
     for (g, members) in &groups {
         // One credit per group: members whose credit tags differ are refused by `rate` and
@@ -698,7 +701,7 @@ fn generate(
         .map(|b| ctx.money(keys.at("balance"), b, Sign::Positive));
     let rate = a
         .rate
-        .map(|r| checks::annual_rate_in_range(ctx, keys.at("rate"), r, "asset rate"));
+        .map(|r| checks::asset_rate_in_range(ctx, keys.at("rate"), r));
     let start = a.start_date.map(|d| ctx.date(keys.at("start_date"), d));
     let first = a
         .first_payment_date

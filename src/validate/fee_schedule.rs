@@ -48,7 +48,7 @@ pub(super) fn generate(
         None => Decimal::ZERO,
     };
     let rate = g.rate.map_or(Decimal::ZERO, |v| {
-        super::checks::annual_rate_in_range(ctx, &format!("{p}.rate"), v, "asset rate")
+        super::checks::asset_rate_in_range(ctx, &format!("{p}.rate"), v)
     });
     if ctx.error_count() > before {
         return None;

@@ -335,13 +335,18 @@ const LARGE_FILE_BYTES: usize = 4 << 20;
 fn suggestion(e: &toml::de::Error, beside: &[String]) -> Option<String> {
     let rest = e.message().strip_prefix("unknown field ")?;
     let (found, expected) = rest.split_once(", ").unwrap_or((rest, ""));
-    super::suggest(
-        found.trim_matches('`'),
-        quoted_names(expected)
-            .into_iter()
-            .filter(|n| !beside.iter().any(|b| b == n)),
-    )
-    .map(String::from)
+    near_miss(found.trim_matches('`'), &quoted_names(expected), beside).map(String::from)
+}
+
+/// The one near miss of `found` among `names` that are not `beside` it already (a key its
+/// table has is not the one meant): the rename of [`suggestion`] and the hint of
+/// [`did_you_mean`] alike.
+fn near_miss<'n>(found: &str, names: &[&'n str], beside: &[String]) -> Option<&'n str> {
+    let absent = names
+        .iter()
+        .copied()
+        .filter(|n| !beside.iter().any(|b| b == n));
+    super::suggest(found, absent)
 }
 
 /// The keys of the table that holds the key starting at byte `offset` (in `table`, or in a
@@ -464,11 +469,7 @@ fn did_you_mean(found: &str, names: &[&str], beside: &[String]) -> String {
     {
         return format!(" ({hint})");
     }
-    let absent = names
-        .iter()
-        .copied()
-        .filter(|n| !beside.iter().any(|b| b == n));
-    super::suggest(found, absent)
+    near_miss(found, names, beside)
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
 }

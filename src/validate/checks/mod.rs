@@ -95,9 +95,15 @@ pub const INDEX_SHIFT_MAX: Decimal = dec!(0.05);
 pub(crate) fn annual_rate_in_range(ctx: &mut Ctx, path: &str, v: Decimal, what: &str) -> Decimal {
     let r = ctx.annual_rate(path, v, super::Sign::NonNegative);
     rate_range(ctx, path, r, ASSET_RATE_MAX, what);
-    // An asset's (a loan's, a lease's, a generated licence table's) below 1%: ten times too
-    // small. A facility's interest or a revolving template's are not told.
-    if what == "asset rate" && r > Decimal::ZERO && r < ASSET_RATE_MIN {
+    r
+}
+
+/// [`annual_rate_in_range`] for an asset's own rate (a loan's, a lease's, a generated licence
+/// table's), also warned (`rate_range`) above 0 and below [`ASSET_RATE_MIN`]: ten times too
+/// small. A facility's interest or a revolving template's rate are not told.
+pub(crate) fn asset_rate_in_range(ctx: &mut Ctx, path: &str, v: Decimal) -> Decimal {
+    let r = annual_rate_in_range(ctx, path, v, "asset rate");
+    if r > Decimal::ZERO && r < ASSET_RATE_MIN {
         ctx.warn(
             Check::RateRange,
             path,
