@@ -176,6 +176,128 @@ fn toml_syntax_error() {
     assert_eq!(e.source_line.as_deref(), Some("name = \"Test\" x"));
 }
 
+/// Typed with a Chinese input method or copied from a trustee report (docs/errors.md, "Typed in a
+/// local habit"): each error is put at the mark or the value, and `expected` is the line as TOML
+/// reads it. Columns count characters; MIN's line 14 is the receivable's `amount = 1000000`, line
+/// 3 `cutoff_date = 2024-06-30`, line 21 the senior's `coupon = 0.03`.
+#[test]
+fn values_typed_in_a_local_habit() {
+    // `amount ＝ 1000000`: the full-width `=` (U+FF1D) is the 8th character.
+    let e = one(&with("amount = 1000000", "amount ＝ 1000000"));
+    check(
+        &e,
+        14,
+        8,
+        "obligors[0].assets[0].amount",
+        "`＝` (U+FF1D) was typed in the input method's full-width mode",
+        "`amount = 1000000`",
+    );
+    // Curly quotes around a string: `“` is the 8th character of `class = “senior”`; the fix
+    // quotes with ASCII `"`.
+    let e = one(&with("class = \"senior\"", "class = “senior”"));
+    check(
+        &e,
+        19,
+        9,
+        "tranches[0].class",
+        "`“` (U+201C)",
+        "`class = \"senior\"`",
+    );
+    // A full-width comma inside a string is the file's text; the one between items is not. In
+    // `name = "O，1"， ` ... the array `tranches = ["A"， "B"]` has its mark at character 20.
+    let e = one(&with(
+        "{ action = \"pay_principal\", tranches = [\"A\", \"B\"] }",
+        "{ action = \"pay_principal\", tranches = [\"A，\"， \"B\"] }",
+    ));
+    assert_eq!((e.line, e.column), (31, 47), "{e:#?}");
+    assert!(
+        e.expected.contains(r#"tranches = ["A，", "B"] }"#),
+        "{e:#?}"
+    );
+    // A string opened by `"` and closed by `”`: the mark is the 13th character of `name = "Test”`.
+    let e = one(&with("name = \"Test\"", "name = \"Test”"));
+    check(
+        &e,
+        2,
+        13,
+        "deal.name",
+        "the string is closed by `”` (U+201D)",
+        "`name = \"Test\"`",
+    );
+    // 3000万 yuan is 3000 × 10,000 = 30,000,000; 0.3亿 is 0.3 × 100,000,000 = 30,000,000; the
+    // value starts at the 10th character of `amount = …`.
+    for (typed, what) in [
+        ("3000万", "an amount in 万 (ten thousand yuan)"),
+        ("0.3亿", "an amount in 亿 (a hundred million yuan)"),
+        ("3000万元", "an amount in 万 (ten thousand yuan)"),
+        ("30,000,000", "a number with thousands separators"),
+        ("30000000元", "an amount followed by its unit 元"),
+    ] {
+        let e = one(&with("amount = 1000000", &format!("amount = {typed}")));
+        check(
+            &e,
+            14,
+            10,
+            "obligors[0].assets[0].amount",
+            &format!("`{typed}` is {what}"),
+            "`amount = 30000000`",
+        );
+    }
+    // Quoted, the same amount reaches serde: the problem is serde's, the fix the same.
+    let e = one(&with("amount = 1000000", "amount = \"3000万\""));
+    check(
+        &e,
+        14,
+        10,
+        "obligors[0].assets[0].amount",
+        "string \"3000万\" is not a number: it is an amount in 万",
+        "30000000 (amounts are written in yuan)",
+    );
+    // 3.5% is 3.5 / 100 = 0.035.
+    let e = one(&with("coupon = 0.03", "coupon = 3.5%"));
+    check(
+        &e,
+        21,
+        10,
+        "tranches[0].coupon",
+        "`3.5%` is a percentage",
+        "`coupon = 0.035`",
+    );
+    // Dates: in Chinese, with `/`, with `.`, without leading zeros, and quoted.
+    for typed in ["2024年6月30日", "2024/06/30", "2024.06.30", "2024-6-30"] {
+        let e = one(&with(
+            "cutoff_date = 2024-06-30",
+            &format!("cutoff_date = {typed}"),
+        ));
+        check(
+            &e,
+            3,
+            15,
+            "deal.cutoff_date",
+            &format!("`{typed}` is a date"),
+            "`cutoff_date = 2024-06-30` (dates are written YYYY-MM-DD)",
+        );
+    }
+    let e = one(&with(
+        "cutoff_date = 2024-06-30",
+        "cutoff_date = \"2024年6月30日\"",
+    ));
+    check(
+        &e,
+        3,
+        15,
+        "deal.cutoff_date",
+        "is not a date: it is a date written in Chinese",
+        "2024-06-30",
+    );
+    // `［［tranches］］`: a header in full-width brackets is the header's table.
+    let e = one(&with(
+        "[[tranches]]\nname = \"A\"",
+        "［［tranches］］\nname = \"A\"",
+    ));
+    check(&e, 17, 1, "tranches", "`［` (U+FF3B)", "`[[tranches]]`");
+}
+
 #[test]
 fn unknown_key_at_every_level() {
     // (document, line, column, key path, unknown key, one expected key)

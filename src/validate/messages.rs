@@ -5,6 +5,7 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use super::one_of;
+use super::respell;
 use super::spans::{SourceIndex, header_name, join_key, path_tail};
 use crate::error::{Error, InputError};
 use crate::schema::DATE_EXPECTED;
@@ -119,6 +120,9 @@ impl<'a> SourceIndex<'a> {
         {
             path = super::spans::join_key(&table, found.trim());
         }
+        if let Some(e) = self.local_habit(offset, line_start, line, &path, msg, rest) {
+            return e;
+        }
         let key = path_tail(&path);
         let first_line = |p: &str| {
             self.key_offset(p)
@@ -207,6 +211,93 @@ impl<'a> SourceIndex<'a> {
             format!("TOML syntax error: {problem}"),
             expected,
         )
+    }
+
+    /// A syntax error on a line typed in a local habit ([`respell`]): full-width punctuation
+    /// outside strings, a string closed by a full-width quote, or a value such as `3000万`,
+    /// `5.5%`, `30,000,000` or `2024年3月31日`. The error is put at the mark or the value, and
+    /// `expected` is the line as TOML reads it.
+    fn local_habit(
+        &self,
+        offset: usize,
+        line_start: usize,
+        line: &str,
+        path: &str,
+        msg: &str,
+        rest: &str,
+    ) -> Option<InputError> {
+        let typed = line.trim_end_matches('\r');
+        if let Some((at, mark)) = respell::first_full_width(typed) {
+            let fixed = respell_value(&respell::half_width(typed));
+            // A key typed with a full-width mark (`rate：`) is the key before the mark.
+            let path = match (header_name(&fixed), key_and_value(&fixed)) {
+                (Some(name), _) => name,
+                (None, Some((key, _, _))) if key_and_value(typed).map(|k| k.0) != Some(key) => {
+                    join_key(parent_or_root(path), key)
+                }
+                _ => path.to_string(),
+            };
+            return Some(self.error_at(
+                line_start + at,
+                &path,
+                format!("TOML syntax error: {}", respell::full_width_problem(mark)),
+                format!(
+                    "`{}` (TOML's punctuation typed with the input method in half-width mode, \
+                     半角)",
+                    fixed.trim()
+                ),
+            ));
+        }
+        if msg.starts_with("invalid basic string") && rest.is_empty() {
+            // A string opened by `"` and closed by a full-width quote.
+            let open = typed.find('"')?;
+            let (at, mark) = typed[open + 1..]
+                .char_indices()
+                .rfind(|(_, c)| matches!(c, '”' | '“' | '＂'))?;
+            let at = open + 1 + at;
+            let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
+            return Some(self.error_at(
+                line_start + at,
+                path,
+                format!(
+                    "TOML syntax error: the string is closed by `{mark}` (U+{:04X}), a full-width \
+                     quote from the input method",
+                    mark as u32
+                ),
+                format!("`{}`", fixed.trim()),
+            ));
+        }
+        let (key, value_at, value) = key_and_value(typed)?;
+        let within = |from: usize, text: &str| {
+            let at = offset.saturating_sub(line_start);
+            (from..=from + text.len()).contains(&at)
+        };
+        // The whole value, or in an array the item at the error.
+        let (at, item) = if value.starts_with('[') {
+            let at = offset.checked_sub(line_start)?;
+            let is_end = |c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '#');
+            let start = typed[..at].rfind(is_end).map_or(0, |i| i + 1);
+            let end = typed[at..].find(is_end).map_or(typed.len(), |i| at + i);
+            (start, typed.get(start..end)?)
+        } else {
+            (value_at, value)
+        };
+        if !within(at, item) || item.starts_with(['"', '\'', '{']) {
+            return None;
+        }
+        let r = respell::respell(item)?;
+        let fixed = format!("{}{}{}", &typed[..at], r.toml, &typed[at + item.len()..]);
+        let shown = if item.len() == value.len() {
+            format!("{key} = {}", r.toml)
+        } else {
+            fixed.trim().to_string()
+        };
+        Some(self.error_at(
+            line_start + at,
+            path,
+            format!("TOML syntax error: `{item}` is {}", r.what),
+            format!("`{shown}` ({})", r.why),
+        ))
     }
 
     /// The table headers before `offset`: each line's start, the line and the header's dotted
@@ -400,6 +491,40 @@ fn replace_key_in(value: &mut toml::de::DeValue<'_>, offset: usize, to: Option<&
     }
 }
 
+/// A line `key = value # comment`: the bare key, the value's byte offset in the line and the
+/// value (trimmed, without the comment). None for a header, a quoted or dotted key, or no `=`.
+fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
+    let (k, v) = line.split_once('=')?;
+    let key = k.trim();
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return None;
+    }
+    let value = v.split('#').next().unwrap_or("").trim();
+    let at = k.len() + 1 + (v.len() - v.trim_start().len());
+    Some((key, at, value))
+}
+
+/// `line` with its value respelt when [`respell::respell`] knows it (`balance = 3000万` →
+/// `balance = 30000000`).
+fn respell_value(line: &str) -> String {
+    match key_and_value(line) {
+        Some((_, at, value)) => match respell::respell(value) {
+            Some(r) => format!("{}{}{}", &line[..at], r.toml, &line[at + value.len()..]),
+            None => line.to_string(),
+        },
+        None => line.to_string(),
+    }
+}
+
+/// The table that holds the key at `path`, or "" at the top.
+fn parent_or_root(path: &str) -> &str {
+    super::spans::parent_path(path).unwrap_or("")
+}
+
 /// toml's list of what it expected, or a pointer to the TOML syntax when it gave none.
 fn describe_toml_expected(e: &str) -> String {
     if e.is_empty() {
@@ -515,7 +640,19 @@ fn translate_serde_message(
     };
     let invalid_type = problem.strip_prefix("invalid type: ");
     let invalid_value = problem.strip_prefix("invalid value: ");
+    // A date or a number typed in a local habit, inside quotes: `"2024年3月31日"`, `"3000万"`.
+    let respelt = respell::respell(source.trim().trim_matches(['"', '\'']))
+        .filter(|r| (r.date && expected == DATE_EXPECTED) || (!r.date && expected == DECIMAL))
+        .map(|r| {
+            (
+                format!(": it is {}", r.what),
+                format!("{} ({})", r.toml, r.why),
+            )
+        });
     let Some(unexpected) = invalid_type.or(invalid_value) else {
+        if let Some((what, toml)) = respelt {
+            return (format!("{problem}{what}"), toml, None);
+        }
         return (problem.to_string(), describe_expected(expected), None);
     };
     // What was found, in TOML's words and as written.
@@ -559,6 +696,9 @@ fn translate_serde_message(
     };
     // A table where an array goes: `[periods]` written for `[[periods]]` (review 44c F11: the
     // example given was a list of names).
+    if let Some((what, toml)) = respelt {
+        return (format!("{problem}{what}"), toml, None);
+    }
     let expected = if found == "a table" && expected == "a sequence" {
         "an array: `[ … ]`, or an array of tables, each entry under its own `[[…]]` header (e.g. \
          `[[periods]]`, not `[periods]`)"

@@ -22,6 +22,7 @@ mod messages;
 mod names;
 mod pieces;
 mod reserve;
+mod respell;
 mod revolving;
 mod scenario;
 mod spans;

@@ -758,7 +758,7 @@ fn is_bare(key: &str) -> bool {
 }
 
 /// The enclosing path: `a.b[2]` → `a.b`, `a.b` → `a`, `a` → ``; None for the root.
-fn parent_path(path: &str) -> Option<&str> {
+pub(super) fn parent_path(path: &str) -> Option<&str> {
     if path.is_empty() {
         return None;
     }
