@@ -152,6 +152,55 @@ fn scenario_file_warnings_are_located() {
     assert!(text(&strict.stderr).contains("3 warning(s) with --strict"));
 }
 
+/// A recovery lag or a delay longer than the deal is told at its key by `check` (review 45d item
+/// 11: only `run` told it). base.toml's cutoff is 2024-01-01 and its last collection period
+/// ends 2024-09-30: 2024-01-01 + 9 months = 2024-10-01 is after it (told), + 8 months =
+/// 2024-09-01 is not. A lag with nothing to move (recovery rate 0) is not told.
+#[test]
+fn a_lag_longer_than_the_deal_is_told_at_its_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        "[[scenarios]]\nname = \"days as months\"\ndefault_rate = 0.1\nrecovery_rate = 0.4\n\
+         recovery_lag_months = 9\ndelay = { fraction = 0.2, months = 8 }\n\n\
+         [[scenarios]]\nname = \"no recovery\"\ndefault_rate = 0.1\nrecovery_lag_months = 90\n\
+         delay = { fraction = 0.2, months = 9 }\n\
+         overrides = [ { obligor = \"O1\", recovery_rate = 0.5, recovery_lag_months = 12 } ]\n",
+    )
+    .expect("write");
+    let out = ipabs(&["check", BASE, "--scenarios", s(&file)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let name = s(&file);
+    let lag = "months is longer than the deal: even the recovery of a default on the cutoff date \
+               2024-01-01 would arrive after the last collection period ends (2024-09-30), so no \
+               recovery is ever collected";
+    // Line 5, column 23: the 9 of `recovery_lag_months = 9`.
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:5:23: scenarios[0].recovery_lag_months: 9 {lag}"
+        )),
+        "{err}"
+    );
+    // Line 12's delay of 9 months (column 36: its 9) and line 13's override (column 76: its 12);
+    // not line 11's 90 months, with no recovery to move (the pool's recovery rate is 0).
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:12:36: scenarios[1].delay.months: 9 months is longer than the deal: \
+             even a collection due on the cutoff date 2024-01-01"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:13:76: scenarios[1].overrides[0].recovery_lag_months: 12 {lag}"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("[scenario_dates]").count(), 3, "{err}");
+}
+
 /// `[deal] allow` silences a check by name, in the file and in the run; other checks stay.
 #[test]
 fn allow_silences_a_check_by_name() {

@@ -238,7 +238,22 @@ fn target_balances(
                     "target dates in strictly increasing order",
                 );
             }
-            if b > pb {
+            // The previous entry typed in 万元 (review 45d item 11): 13000 for 130,000,000
+            // between 150,000,000 and 98,000,000. Told at that entry, the one to correct.
+            let in_wan = pb
+                .checked_mul(Decimal::from(10_000))
+                .filter(|w| pb > Decimal::ZERO && *w >= b && *w <= balance);
+            if let (true, Some(w)) = (b > pb, in_wan) {
+                ctx.err(
+                    &format!("{base}[{}].balance", j - 1),
+                    format!(
+                        "target balance {pb} is followed by a higher one, {b} \
+                         (target_balances[{j}]): is it in 万元? {pb} × 10,000 is {}",
+                        w.normalize()
+                    ),
+                    "target balances in yuan that never increase",
+                );
+            } else if b > pb {
                 ctx.err(
                     &format!("{ep}.balance"),
                     format!("target balance {b} is above the previous target {pb}"),

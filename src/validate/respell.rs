@@ -214,9 +214,11 @@ fn number(s: &str) -> Option<Decimal> {
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let grouped = int.contains(',');
     let groups: Vec<&str> = int.split(',').collect();
+    // `1,500` groups thousands; `0,022` and `01,500` do not (a decimal comma is no guess).
     let well_grouped = !grouped
         || (groups[0].len() <= 3
             && !groups[0].is_empty()
+            && !groups[0].starts_with('0')
             && groups[1..].iter().all(|g| g.len() == 3));
     let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty()
@@ -318,8 +320,11 @@ mod tests {
         assert_eq!(respell("30000000元").unwrap().toml, "30000000");
         assert_eq!(respell("30,000,000").unwrap().toml, "30000000");
         assert_eq!(respell("30,000,000.50").unwrap().toml, "30000000.5");
-        // Grouping that is not in threes is not a number ipabs guesses at.
+        // Grouping that is not in threes is not a number ipabs guesses at, nor a decimal comma
+        // (`0,022` for 0.022 is not 22).
         assert_eq!(respell("3,00,000"), None);
+        assert_eq!(respell("0,022"), None);
+        assert_eq!(respell("01,500"), None);
         assert_eq!(respell("30000000"), None);
         assert_eq!(respell("万"), None);
     }

@@ -263,10 +263,74 @@ pub(crate) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<Strin
     }
 }
 
+/// A recovery lag or a delay, pool-wide or in an `overrides` rule, that moves even what falls
+/// on the first day after the cutoff past the last collection period's end: nothing it moves
+/// is ever collected (review 45d item 11: `recovery_lag_months = 90`, days typed as months, on
+/// a 12-month deal was told only by `run`, as `beyond_horizon`, and not at all by `check`).
+/// Told at the key, once per key; a lag with nothing to move (a zero recovery rate or delayed
+/// fraction) is not told.
+fn lags_past_the_deal(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
+    let Some(end) = deal.periods.last().map(|q| q.collection_end) else {
+        return;
+    };
+    let mut tell = |key: String, months: u32, what: &str, so: &str| {
+        let arrives = deal
+            .cutoff_date
+            .checked_add_months(chrono::Months::new(months));
+        if arrives.is_none_or(|a| a > end) {
+            ctx.warn(
+                Check::ScenarioDates,
+                &key,
+                format!(
+                    "{months} months is longer than the deal: even {what} on the cutoff date {} \
+                     would arrive after the last collection period ends ({end}), so {so} (`run` \
+                     tells it as beyond_horizon); days typed as months?",
+                    deal.cutoff_date
+                ),
+            );
+        }
+    };
+    let lag = (
+        "the recovery of a default",
+        "no recovery is ever collected, as with recovery_rate = 0",
+    );
+    let delayed = (
+        "a collection due",
+        "the delayed fraction is never collected, a loss of that fraction",
+    );
+    if s.recovery_rate > Decimal::ZERO && s.recovery_lag_months > 0 {
+        let key = format!("{p}.recovery_lag_months");
+        tell(key, s.recovery_lag_months, lag.0, lag.1);
+    }
+    if s.delay_fraction > Decimal::ZERO && s.delay_months > 0 {
+        tell(
+            format!("{p}.delay.months"),
+            s.delay_months,
+            delayed.0,
+            delayed.1,
+        );
+    }
+    for (k, o) in s.overrides.iter().enumerate() {
+        let rate = o.recovery_rate.unwrap_or(s.recovery_rate);
+        if let Some(m) = o
+            .recovery_lag_months
+            .filter(|&m| m > 0 && rate > Decimal::ZERO)
+        {
+            let key = format!("{p}.overrides[{k}].recovery_lag_months");
+            tell(key, m, lag.0, lag.1);
+        }
+        if let Some((_, m)) = o.delay.filter(|&(f, m)| f > Decimal::ZERO && m > 0) {
+            let key = format!("{p}.overrides[{k}].delay.months");
+            tell(key, m, delayed.0, delayed.1);
+        }
+    }
+}
+
 /// A scenario's named defaults fall inside the deal: after the cutoff, and on or before the
 /// last collection period's end.
 pub(crate) fn scenario_dates(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
     revolving_defaults(ctx, p, s, deal);
+    lags_past_the_deal(ctx, p, s, deal);
     // A servicer failure outside every collection period holds no pool cash: it loses nothing.
     if let Some(c) = s.commingling
         && crate::deal::period_of(&deal.periods, c.date).is_none()
