@@ -290,6 +290,44 @@ fn values_typed_in_a_local_habit() {
         "is not a date: it is a date written in Chinese",
         "2024-06-30",
     );
+    // Each value of a row of a multi-line array, or of an inline table, under its own key:
+    // `{ date = 2024/12/31, principal = 50万 }` is 2024-12-31 and 50 × 10,000 = 500,000.
+    let e = one(&with(
+        "[[obligors.assets]]\nkind = \"receivable\"\namount = 1000000\ndue_date = 2024-12-31",
+        "[[obligors.assets]]\nkind = \"licence\"\nschedule = [\n  { date = 2024/12/31, principal = 50万 },\n]",
+    ));
+    // Line 15 is the row; its `2024/12/31` starts at character 12.
+    check(
+        &e,
+        15,
+        12,
+        "obligors[0].assets[0].schedule[0].date",
+        "`2024/12/31` is a date written with `/`; `50万` is an amount in 万",
+        "`{ date = 2024-12-31, principal = 500000 },`",
+    );
+    // Every date of a one-line array at once; the first starts at character 18 of line 5.
+    let e = one(&with(
+        "first_payment_date = 2024-10-15\nfrequency = \"quarterly\"",
+        "payment_dates = [2024/10/15, 2025/1/15, 2025.4.15]",
+    ));
+    check(
+        &e,
+        5,
+        18,
+        "deal.payment_dates",
+        "`2024/10/15` is a date written with `/`; `2025/1/15` is a date written with `/`; \
+         `2025.4.15` is a date written with `.`",
+        "`payment_dates = [2024-10-15, 2025-01-15, 2025-04-15]`",
+    );
+    // Where the respelling does not fit the key, TOML's message stands: a percentage is no
+    // balance, and 万 is no coupon.
+    let e = one(&with("balance = 800000", "balance = 5.5%"));
+    assert!(!e.problem.contains("percentage"), "{e:#?}");
+    let e = one(&with("coupon = 0.03", "coupon = 3万"));
+    assert!(!e.problem.contains("万 (ten thousand"), "{e:#?}");
+    // A file whose last line ends in a lone carriage return: an error, no panic (review 46a F1).
+    let e = one("x = [1]\r");
+    assert!(e.problem.contains("carriage return"), "{e:#?}");
     // `［［tranches］］`: a header in full-width brackets is the header's table.
     let e = one(&with(
         "[[tranches]]\nname = \"A\"",

@@ -15,13 +15,14 @@ impl<'a> SourceIndex<'a> {
     /// error becomes an [`InputError`] in the file's terms.
     pub(crate) fn load<T>(file: &'a str, text: &'a str) -> Result<(Self, T), Error>
     where
-        T: Deserialize<'a>,
+        T: serde::de::DeserializeOwned,
     {
         let table = match DeTable::parse(text) {
             Ok(t) => t,
             Err(e) => {
                 let index = SourceIndex::recovered(file, text);
-                return Err(Error::Input(vec![index.syntax_error(&e)]));
+                let e = index.syntax_error(&e, &first_error::<T>);
+                return Err(Error::Input(vec![e]));
             }
         };
         let index = SourceIndex::of_table(file, text, &table);
@@ -84,7 +85,11 @@ impl<'a> SourceIndex<'a> {
     /// A TOML syntax error, in the file's terms: which key, what was found, and a hint for
     /// the common mistakes (an unclosed string or array, a missing `=` or comma, a
     /// duplicate key or table, a bare non-ASCII key).
-    fn syntax_error(&self, e: &toml::de::Error) -> InputError {
+    fn syntax_error(
+        &self,
+        e: &toml::de::Error,
+        loads: &dyn Fn(&str) -> Option<usize>,
+    ) -> InputError {
         let span = e.span().unwrap_or(0..0);
         let offset = span.start.min(self.text.len());
         let found = self
@@ -120,7 +125,7 @@ impl<'a> SourceIndex<'a> {
         {
             path = super::spans::join_key(&table, found.trim());
         }
-        if let Some(e) = self.local_habit(offset, line_start, line, &path, msg, rest) {
+        if let Some(e) = self.local_habit(offset, line_start, line, &path, loads) {
             return e;
         }
         let key = path_tail(&path);
@@ -214,90 +219,103 @@ impl<'a> SourceIndex<'a> {
     }
 
     /// A syntax error on a line typed in a local habit ([`respell`]): full-width punctuation
-    /// outside strings, a string closed by a full-width quote, or a value such as `3000万`,
-    /// `5.5%`, `30,000,000` or `2024年3月31日`. The error is put at the mark or the value, and
-    /// `expected` is the line as TOML reads it.
+    /// outside strings, a string closed by a full-width quote, or values such as `3000万`,
+    /// `5.5%`, `30,000,000` or `2024年3月31日` where an amount, a rate or a date goes. The error
+    /// is put at the mark or the value, and `expected` is the line as TOML reads it, offered
+    /// only when the file then loads past that line (`loads` gives the offset of a text's first
+    /// error): a line still wrong keeps TOML's message.
     fn local_habit(
         &self,
         offset: usize,
         line_start: usize,
         line: &str,
         path: &str,
-        msg: &str,
-        rest: &str,
+        loads: &dyn Fn(&str) -> Option<usize>,
     ) -> Option<InputError> {
         let typed = line.trim_end_matches('\r');
-        if let Some((at, mark)) = respell::first_full_width(typed) {
-            let fixed = respell_value(&respell::half_width(typed));
-            // A key typed with a full-width mark (`rate：`) is the key before the mark.
-            let path = match (header_name(&fixed), key_and_value(&fixed)) {
-                (Some(name), _) => name,
-                (None, Some((key, _, _))) if key_and_value(typed).map(|k| k.0) != Some(key) => {
-                    join_key(parent_or_root(path), key)
-                }
-                _ => path.to_string(),
-            };
-            return Some(self.error_at(
-                line_start + at,
-                &path,
-                format!("TOML syntax error: {}", respell::full_width_problem(mark)),
-                format!(
-                    "`{}` (TOML's punctuation typed with the input method in half-width mode, \
-                     半角)",
-                    fixed.trim()
-                ),
-            ));
-        }
-        if msg.starts_with("invalid basic string") && rest.is_empty() {
-            // A string opened by `"` and closed by a full-width quote.
-            let open = typed.find('"')?;
-            let (at, mark) = typed[open + 1..]
-                .char_indices()
-                .rfind(|(_, c)| matches!(c, '”' | '“' | '＂'))?;
-            let at = open + 1 + at;
-            let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
-            return Some(self.error_at(
-                line_start + at,
-                path,
-                format!(
-                    "TOML syntax error: the string is closed by `{mark}` (U+{:04X}), a full-width \
-                     quote from the input method",
-                    mark as u32
-                ),
-                format!("`{}`", fixed.trim()),
-            ));
-        }
-        let (key, value_at, value) = key_and_value(typed)?;
-        let within = |from: usize, text: &str| {
-            let at = offset.saturating_sub(line_start);
-            (from..=from + text.len()).contains(&at)
-        };
-        // The whole value, or in an array the item at the error.
-        let (at, item) = if value.starts_with('[') {
-            let at = offset.checked_sub(line_start)?;
-            let is_end = |c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '#');
-            let start = typed[..at].rfind(is_end).map_or(0, |i| i + 1);
-            let end = typed[at..].find(is_end).map_or(typed.len(), |i| at + i);
-            (start, typed.get(start..end)?)
-        } else {
-            (value_at, value)
-        };
-        if !within(at, item) || item.starts_with(['"', '\'', '{']) {
+        let error_at = offset.checked_sub(line_start)?.min(typed.len());
+        // Inside a multi-line string the line is the string's text.
+        let before = self.text.get(..line_start)?;
+        if before.matches("\"\"\"").count() % 2 == 1 || before.matches("'''").count() % 2 == 1 {
             return None;
         }
-        let r = respell::respell(item)?;
-        let fixed = format!("{}{}{}", &typed[..at], r.toml, &typed[at + item.len()..]);
-        let shown = if item.len() == value.len() {
-            format!("{key} = {}", r.toml)
-        } else {
-            fixed.trim().to_string()
+        // The fixed line, the byte offset in `typed` of what to point at, the problem, why.
+        let (fixed, at, problem, why) = match self.habit_fix(typed, path) {
+            Some(f) => f,
+            None => close_by_full_width_quote(typed)?,
+        };
+        if at > error_at {
+            // What TOML stopped at comes first: this is not the line's first fault.
+            return None;
+        }
+        let after = self.text.get(line_start + typed.len()..)?;
+        let text = [before, fixed.as_str(), after].concat();
+        if loads(&text).is_some_and(|e| (line_start..=line_start + fixed.len()).contains(&e)) {
+            return None;
+        }
+        let path = match (header_name(&fixed), key_and_value(&fixed)) {
+            (Some(name), _) => name,
+            // A key typed with a full-width mark (`rate：`) is the key before the mark.
+            (None, Some((key, _, _))) if key_and_value(typed).map(|k| k.0) != Some(key) => {
+                join_key(parent_or_root(path), key)
+            }
+            _ => path.to_string(),
+        };
+        let shown = match fixed.trim() {
+            "" => "a blank line".to_string(),
+            f => format!("`{f}`"),
         };
         Some(self.error_at(
             line_start + at,
-            path,
-            format!("TOML syntax error: `{item}` is {}", r.what),
-            format!("`{shown}` ({})", r.why),
+            &path,
+            format!("TOML syntax error: {problem}"),
+            format!("{shown} ({why})"),
         ))
+    }
+
+    /// `typed` as TOML reads it when it holds full-width marks outside strings, or values in a
+    /// local habit that fit their keys: (the fixed line, the byte offset of the first mark or
+    /// value, the problem, why).
+    fn habit_fix(&self, typed: &str, path: &str) -> Option<(String, usize, String, String)> {
+        let half = respell::half_width(typed);
+        let parent = parent_or_root(path);
+        let found = respell::tokens(&half, path_tail(path), path_tail(parent));
+        let mark = respell::first_full_width(typed);
+        if found.is_empty() && mark.is_none() {
+            return None;
+        }
+        let mut chars: Vec<String> = half.chars().map(String::from).collect();
+        for t in found.iter().rev() {
+            chars.splice(t.from..t.to, [t.r.toml.clone()]);
+        }
+        let fixed = chars.concat();
+        let mut problems: Vec<String> = mark
+            .iter()
+            .map(|&(_, c)| respell::full_width_problem(c))
+            .collect();
+        problems.extend(
+            found
+                .iter()
+                .map(|t| format!("`{}` is {}", t.typed, t.r.what)),
+        );
+        let mut whys: Vec<&str> = mark
+            .iter()
+            .map(|_| "TOML's punctuation typed in the input method's half-width mode, 半角")
+            .collect();
+        for t in &found {
+            if !whys.contains(&t.r.why) {
+                whys.push(t.r.why);
+            }
+        }
+        // The first mark or value on the line.
+        let value_at = found.first().map(|t| {
+            typed
+                .char_indices()
+                .nth(t.from)
+                .map_or(typed.len(), |(i, _)| i)
+        });
+        let at = mark.map(|(at, _)| at).into_iter().chain(value_at).min()?;
+        Some((fixed, at, problems.join("; "), whys.join("; ")))
     }
 
     /// The table headers before `offset`: each line's start, the line and the header's dotted
@@ -406,7 +424,9 @@ impl<'a> SourceIndex<'a> {
         let span = e.span().unwrap_or(0..0);
         let mut path = self.innermost_path(&span);
         let source = self.text.get(span.clone()).unwrap_or("");
-        let (problem, expected, missing) = translate_serde_message(e.message(), source, beside);
+        let key = (path_tail(&path), path_tail(parent_or_root(&path)));
+        let (problem, expected, missing) =
+            translate_serde_message(e.message(), source, beside, key);
         if let Some(key) = missing {
             path = join_key(&path, &key);
         }
@@ -491,6 +511,17 @@ fn replace_key_in(value: &mut toml::de::DeValue<'_>, offset: usize, to: Option<&
     }
 }
 
+/// The byte offset of the first syntax or type error of `text` read as a `T`, or None when it
+/// reads: what [`SourceIndex::local_habit`] checks its fixed line against.
+fn first_error<T: serde::de::DeserializeOwned>(text: &str) -> Option<usize> {
+    match DeTable::parse(text) {
+        Err(e) => Some(e.span().map_or(0, |s| s.start)),
+        Ok(t) => T::deserialize(toml::de::Deserializer::from(t))
+            .err()
+            .map(|e| e.span().map_or(0, |s| s.start)),
+    }
+}
+
 /// A line `key = value # comment`: the bare key, the value's byte offset in the line and the
 /// value (trimmed, without the comment). None for a header, a quoted or dotted key, or no `=`.
 fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
@@ -508,16 +539,31 @@ fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
     Some((key, at, value))
 }
 
-/// `line` with its value respelt when [`respell::respell`] knows it (`balance = 3000万` →
-/// `balance = 30000000`).
-fn respell_value(line: &str) -> String {
-    match key_and_value(line) {
-        Some((_, at, value)) => match respell::respell(value) {
-            Some(r) => format!("{}{}{}", &line[..at], r.toml, &line[at + value.len()..]),
-            None => line.to_string(),
-        },
-        None => line.to_string(),
+/// A string opened by `"` and closed by a full-width quote (`name = "天知”`): the line with the
+/// first unescaped `”`, `“` or `＂` after the opening quote made `"`, where it is, the problem
+/// and why. None when an ASCII `"` closes the string first.
+fn close_by_full_width_quote(typed: &str) -> Option<(String, usize, String, String)> {
+    let open = typed.find('"')?;
+    let mut escape = false;
+    let (at, mark) = typed[open + 1..].char_indices().find(|&(_, c)| {
+        let hit = !escape && matches!(c, '”' | '“' | '＂' | '"');
+        escape = !escape && c == '\\';
+        hit
+    })?;
+    if mark == '"' {
+        return None;
     }
+    let at = open + 1 + at;
+    let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
+    Some((
+        fixed,
+        at,
+        format!(
+            "the string is closed by `{mark}` (U+{:04X}), a full-width quote from the input method",
+            mark as u32
+        ),
+        "a string is closed by an ASCII `\"`".to_string(),
+    ))
 }
 
 /// The table that holds the key at `path`, or "" at the top.
@@ -608,6 +654,7 @@ fn translate_serde_message(
     msg: &str,
     source: &str,
     beside: &[String],
+    (key, parent): (&str, &str),
 ) -> (String, String, Option<String>) {
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let key = rest.trim_matches('`').to_string();
@@ -642,7 +689,10 @@ fn translate_serde_message(
     let invalid_value = problem.strip_prefix("invalid value: ");
     // A date or a number typed in a local habit, inside quotes: `"2024年3月31日"`, `"3000万"`.
     let respelt = respell::respell(source.trim().trim_matches(['"', '\'']))
-        .filter(|r| (r.date && expected == DATE_EXPECTED) || (!r.date && expected == DECIMAL))
+        .filter(|r| match r.kind {
+            respell::Kind::Date => expected == DATE_EXPECTED,
+            k => expected == DECIMAL && k == respell::kind_of(key, parent),
+        })
         .map(|r| {
             (
                 format!(": it is {}", r.what),
@@ -742,21 +792,27 @@ mod tests {
             "unknown field `balanse`, expected one of `name`, `balance`",
             "balanse",
             &[],
+            ("", ""),
         );
         assert_eq!(p, "unknown key `balanse` (did you mean `balance`?)");
         assert_eq!(e, "one of: name, balance");
         assert_eq!(m, None);
-        let (p, _, m) = translate_serde_message("missing field `balance`", "", &[]);
+        let (p, _, m) = translate_serde_message("missing field `balance`", "", &[], ("", ""));
         assert_eq!(p, "missing required key `balance`");
         assert_eq!(m.as_deref(), Some("balance"));
-        let (p, e, _) =
-            translate_serde_message("invalid type: integer `3`, expected a string", "3", &[]);
+        let (p, e, _) = translate_serde_message(
+            "invalid type: integer `3`, expected a string",
+            "3",
+            &[],
+            ("", ""),
+        );
         assert_eq!(p, "wrong type: found integer `3`");
         assert_eq!(e, "a string");
         let (p, _, _) = translate_serde_message(
             "invalid type: integer `99999999999999999999` as i128, expected i64",
             "99999999999999999999",
             &[],
+            ("", ""),
         );
         assert_eq!(p, "the integer 99999999999999999999 is too large");
         let (p, e, _) = translate_serde_message(
@@ -764,11 +820,16 @@ mod tests {
              fixed-point number",
             "\"lots\"",
             &[],
+            ("", ""),
         );
         assert_eq!(p, "string \"lots\" is not a number");
         assert!(e.starts_with("a number"));
-        let (p, _, _) =
-            translate_serde_message("invalid type: map, expected a sequence", "{}", &[]);
+        let (p, _, _) = translate_serde_message(
+            "invalid type: map, expected a sequence",
+            "{}",
+            &[],
+            ("", ""),
+        );
         assert_eq!(p, "wrong type: found a table");
     }
 }

@@ -9,6 +9,7 @@
 
 use std::str::FromStr;
 
+use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use crate::schema::parse_iso_date;
@@ -49,7 +50,7 @@ fn scan(line: &str, mut visit: impl FnMut(usize, char, Option<char>, bool)) {
     enum In {
         Code,
         Basic { ime: bool, escape: bool },
-        Literal,
+        Literal { ime: bool },
         Comment,
     }
     let mut state = In::Code;
@@ -66,7 +67,11 @@ fn scan(line: &str, mut visit: impl FnMut(usize, char, Option<char>, bool)) {
                             escape: false,
                         }
                     }
-                    '\'' => state = In::Literal,
+                    '\'' => {
+                        state = In::Literal {
+                            ime: mapped.is_some(),
+                        }
+                    }
                     '#' => state = In::Comment,
                     _ => {}
                 }
@@ -80,9 +85,10 @@ fn scan(line: &str, mut visit: impl FnMut(usize, char, Option<char>, bool)) {
                     state = In::Code;
                 }
             }
-            In::Literal => {
-                visit(i, c, None, false);
-                if c == '\'' {
+            In::Literal { ime } => {
+                let closes = c == '\'' || (*ime && c == '’');
+                visit(i, c, (closes && c != '\'').then_some('\''), false);
+                if closes {
                     state = In::Code;
                 }
             }
@@ -104,16 +110,11 @@ pub(super) fn first_full_width(line: &str) -> Option<(usize, char)> {
 }
 
 /// `line` with every full-width mark outside strings and comments (and the full-width quote
-/// that closes a string one opened) typed in ASCII.
+/// that closes a string one opened) typed in ASCII, character for character: the n-th
+/// character of the result is the n-th of `line`'s, read.
 pub(super) fn half_width(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    scan(line, |_, c, mapped, _| {
-        // `rate：0.055` → `rate = 0.055`, as the `=` of a key is written.
-        if c == '：' && mapped.is_some() && !out.ends_with(' ') {
-            out.push(' ');
-        }
-        out.push(mapped.unwrap_or(c));
-    });
+    scan(line, |_, c, mapped, _| out.push(mapped.unwrap_or(c)));
     out
 }
 
@@ -126,6 +127,99 @@ pub(super) fn full_width_problem(c: char) -> String {
     )
 }
 
+/// One value on a line that [`respell`] knows, fitting its key: its characters `from..to` in
+/// the line, what it was and its respelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Token {
+    pub from: usize,
+    pub to: usize,
+    pub typed: String,
+    pub r: Respelling,
+}
+
+/// The values on `line` (read half-width, see [`half_width`]) that [`respell`] knows and that
+/// fit their key, in order, counted in characters. A value's key is the bare key before the
+/// nearest `=` to its left on the line, else `line_key` (the array a row of a multi-line array
+/// belongs to); `parent` is the table of `line_key`. A line `key = value` whose value is no
+/// array or table is one value, commas and all (`30,000,000`); elsewhere values end at
+/// blanks and at `[ ] { } , =`.
+pub(super) fn tokens(line: &str, line_key: &str, parent: &str) -> Vec<Token> {
+    let mut chars = Vec::with_capacity(line.len());
+    scan(line, |_, c, _, code| chars.push((code, c)));
+    let ends = |c: char| c.is_whitespace() || matches!(c, '[' | ']' | '{' | '}' | ',' | '=');
+    // The key a value is under, and the inline tables open around it (an actuals file's
+    // `fees = { trustee = … }`: `trustee` in `fees`).
+    let mut key: Option<String> = None;
+    let mut tables: Vec<Option<String>> = Vec::new();
+    let mut word = String::new();
+    let mut out = Vec::new();
+    let fits = |v: &str, key: &Option<String>, tables: &[Option<String>]| {
+        let (k, p) = match key {
+            Some(k) => (
+                k.as_str(),
+                tables.last().and_then(|t| t.as_deref()).unwrap_or(""),
+            ),
+            None => (line_key, parent),
+        };
+        respell(v).filter(|r| r.kind == kind_of(k, p))
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let (code, c) = chars[i];
+        if !code {
+            i += 1;
+            continue;
+        }
+        match c {
+            '=' => {
+                // A dotted key (`tranches.A = …`) is its last part.
+                key = Some(word.rsplit('.').next().unwrap_or("").to_string());
+                let rest: String = chars[i + 1..]
+                    .iter()
+                    .take_while(|&&(code, c)| code && c != '#')
+                    .map(|&(_, c)| c)
+                    .collect();
+                let value = rest.trim();
+                let scalar = !value.is_empty()
+                    && !value.starts_with(['[', '{', '"', '\''])
+                    && !value.contains(['{', '}', '[', ']', '='])
+                    && !value.ends_with(',');
+                if scalar {
+                    let from = i + 1 + rest.chars().take_while(|c| c.is_whitespace()).count();
+                    if let Some(r) = fits(value, &key, &tables) {
+                        let to = from + value.chars().count();
+                        let typed = value.to_string();
+                        out.push(Token { from, to, typed, r });
+                    }
+                    break;
+                }
+            }
+            '{' => tables.push(key.take()),
+            '}' => key = tables.pop().flatten(),
+            _ if ends(c) => {}
+            _ => {
+                let from = i;
+                while i < chars.len() && chars[i].0 && !ends(chars[i].1) {
+                    i += 1;
+                }
+                let w: String = chars[from..i].iter().map(|&(_, c)| c).collect();
+                match fits(&w, &key, &tables) {
+                    Some(r) => out.push(Token {
+                        from,
+                        to: i,
+                        typed: w,
+                        r,
+                    }),
+                    None => word = w,
+                }
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 /// A value as written, spelt as ipabs reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Respelling {
@@ -135,8 +229,127 @@ pub(super) struct Respelling {
     pub toml: String,
     /// Why, in a few words: "amounts are written in yuan".
     pub why: &'static str,
-    /// A date (`true`) or a number.
-    pub date: bool,
+    /// What kind of key the value fits.
+    pub kind: Kind,
+}
+
+/// What a key holds, for the spellings it may be offered: a percentage only where a rate goes,
+/// an amount in 万 only where an amount goes, a date only where a date goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A rate or another fraction (`coupon`, `cdr`, `fraction`, `threshold`, …).
+    Rate,
+    /// An amount of money in yuan (`balance`, `amount`, `principal`, …).
+    Amount,
+    /// A date.
+    Date,
+    /// Anything else (a count, a name, a multiple, a key the tables do not list): nothing is
+    /// offered.
+    Other,
+}
+
+/// Keys holding a rate or a fraction, by their last name. A key ending `_rate` or `_cut` is one
+/// too.
+const RATE_KEYS: &[&str] = &[
+    "rate",
+    "coupon",
+    "cdr",
+    "cpr",
+    "coupon_shift",
+    "cumulative_default_ratio_above",
+    "default_ratio_below",
+    "default_timing",
+    "floor",
+    "fraction",
+    "growth",
+    "index_shift",
+    "pool_factor_below",
+    "share",
+    "price_share",
+    "spread",
+    "threshold",
+];
+
+/// Keys holding an amount in yuan, by their last name.
+const AMOUNT_KEYS: &[&str] = &[
+    "amount",
+    "balance",
+    "balance_end",
+    "cap_per_period",
+    "cap_total",
+    "collection",
+    "defaults",
+    "face",
+    "initial",
+    "interest",
+    "issue_size",
+    "prepayments",
+    "principal",
+    "recoveries",
+    "reserve",
+    "reserve_draws",
+    "residual",
+    "target",
+];
+
+/// Keys holding a date or a list of dates, by their last name.
+const DATE_KEYS: &[&str] = &[
+    "after",
+    "before",
+    "closing_date",
+    "collection_ends",
+    "cutoff_date",
+    "date",
+    "default_date",
+    "due_date",
+    "end",
+    "end_date",
+    "expected_maturity",
+    "extra_holidays",
+    "extra_working_days",
+    "first",
+    "first_payment_date",
+    "from",
+    "legal_maturity",
+    "on_or_after",
+    "payment_date",
+    "payment_dates",
+    "reset_dates",
+    "reset_from",
+    "settlement_date",
+    "start",
+    "start_date",
+    "until",
+];
+
+/// Number keys that are neither a rate nor an amount: a multiple, a price per 100, a share of
+/// a loss, a cap that is a rate for a floating coupon and an amount for a fee. Nothing is
+/// offered for them.
+#[cfg(test)]
+const OTHER_NUMBER_KEYS: &[&str] = &[
+    "cap",
+    "fixed",
+    "large_obligor_loss",
+    "multiple",
+    "originator_factor",
+    "price",
+    "target_multiple",
+];
+
+/// What the key `key` holds (its last name; `parent` the table it is in, for an actuals file's
+/// `fees.<name>` and `accounts.<name>`, which are amounts under any name).
+pub(super) fn kind_of(key: &str, parent: &str) -> Kind {
+    if RATE_KEYS.contains(&key) || key.ends_with("_rate") || key.ends_with("_cut") {
+        Kind::Rate
+    } else if AMOUNT_KEYS.contains(&key) {
+        Kind::Amount
+    } else if DATE_KEYS.contains(&key) {
+        Kind::Date
+    } else if matches!(parent, "fees" | "accounts") {
+        Kind::Amount
+    } else {
+        Kind::Other
+    }
 }
 
 /// The value `raw` (unquoted text, trimmed) in the spelling ipabs reads, when it is an amount in
@@ -167,25 +380,34 @@ pub(super) fn respell(raw: &str) -> Option<Respelling> {
         && !yuan_suffix
     {
         let n = number(pct.trim())?;
+        let r = n.checked_div(Decimal::ONE_HUNDRED)?;
+        // Exact, or nothing (Decimal holds 28 digits).
+        (r.checked_mul(Decimal::ONE_HUNDRED)? == n).then_some(())?;
         return Some(Respelling {
             what: "a percentage",
-            toml: plain(n.checked_div(Decimal::ONE_HUNDRED)?),
+            toml: plain(r),
             why: "rates are fractions: 5.5% is 0.055",
-            date: false,
+            kind: Kind::Rate,
         });
     }
     let body = body.trim();
     let n = number(body)?;
+    let times = |u: u64| {
+        let u = Decimal::from(u);
+        let r = n.checked_mul(u)?;
+        // Exact, or nothing (Decimal holds 28 digits).
+        (r.checked_div(u)? == n).then_some(r)
+    };
     let (what, why, n) = match unit {
         Some(10_000) => (
             "an amount in 万 (ten thousand yuan)",
             "amounts are written in yuan",
-            n.checked_mul(Decimal::from(10_000))?,
+            times(10_000)?,
         ),
         Some(_) => (
             "an amount in 亿 (a hundred million yuan)",
             "amounts are written in yuan",
-            n.checked_mul(Decimal::from(100_000_000))?,
+            times(100_000_000)?,
         ),
         None if yuan_suffix => (
             "an amount followed by its unit 元",
@@ -204,7 +426,7 @@ pub(super) fn respell(raw: &str) -> Option<Respelling> {
         what,
         toml: plain(n),
         why,
-        date: false,
+        kind: Kind::Amount,
     })
 }
 
@@ -221,7 +443,9 @@ fn number(s: &str) -> Option<Decimal> {
             && !groups[0].starts_with('0')
             && groups[1..].iter().all(|g| g.len() == 3));
     let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    // Decimal keeps 28 digits: more would be rounded, and the respelling no longer exact.
     if int.is_empty()
+        || int.len() + frac.len() > 28
         || !well_grouped
         || !groups.iter().all(|g| all_digits(g))
         || !all_digits(frac)
@@ -261,12 +485,14 @@ fn date(v: &str) -> Option<Respelling> {
         return None;
     }
     let iso = format!("{y}-{m:0>2}-{d:0>2}");
-    parse_iso_date(&iso)?;
+    // A day of the calendar within the years ipabs reads (docs/errors.md, "date out of range").
+    let day = parse_iso_date(&iso)?;
+    (1990..=2100).contains(&day.year()).then_some(())?;
     Some(Respelling {
         what,
         toml: iso,
         why: "dates are written YYYY-MM-DD",
-        date: true,
+        kind: Kind::Date,
     })
 }
 
@@ -301,7 +527,7 @@ mod tests {
             "tags = { rating = \"A+\", region = \"天河，广州\" }"
         );
         assert_eq!(half_width("［［obligors］］"), "[[obligors]]");
-        assert_eq!(half_width("rate： 0.055　"), "rate = 0.055 ");
+        assert_eq!(half_width("rate： 0.055　"), "rate= 0.055 ");
         // An escaped quote does not close a string.
         assert_eq!(first_full_width(r#"name = "a\"，b""#), None);
     }
@@ -311,7 +537,7 @@ mod tests {
         // 3000 × 10,000 = 30,000,000; 0.3 × 100,000,000 = 30,000,000; 1,234.5 × 10,000 =
         // 12,345,000; 0.000001 × 10,000 = 0.01 (one fen).
         let r = respell("3000万").unwrap();
-        assert_eq!((r.toml.as_str(), r.date), ("30000000", false));
+        assert_eq!((r.toml.as_str(), r.kind), ("30000000", Kind::Amount));
         assert_eq!(r.what, "an amount in 万 (ten thousand yuan)");
         assert_eq!(respell("0.3亿").unwrap().toml, "30000000");
         assert_eq!(respell("1,234.5万元").unwrap().toml, "12345000");
@@ -339,6 +565,111 @@ mod tests {
     }
 
     #[test]
+    fn values_fit_their_keys() {
+        // A percentage where a rate goes, an amount in 万 where an amount goes, a date where a
+        // date goes; nothing elsewhere.
+        let one = |line: &str| -> Vec<(String, String)> {
+            tokens(line, "", "")
+                .into_iter()
+                .map(|t| (t.typed, t.r.toml))
+                .collect()
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(one("coupon = 5.5%"), [pair("5.5%", "0.055")]);
+        assert!(one("balance = 5.5%").is_empty());
+        assert!(one("coupon = 3000万").is_empty());
+        assert!(one("cutoff_date = 3000万").is_empty());
+        assert!(one("balance = 2024/3/31").is_empty());
+        assert!(one("term = 5.5%").is_empty());
+        assert!(one("name = 3000万").is_empty());
+        // A scalar keeps its commas; an inline table's values have their own keys; `}` ends a
+        // value typed against it.
+        assert_eq!(
+            one("balance = 30,000,000 # 万元? no"),
+            [pair("30,000,000", "30000000")]
+        );
+        assert_eq!(
+            one("  { date = 2024年3月15日, principal = 50万, interest = 25000 },"),
+            [pair("2024年3月15日", "2024-03-15"), pair("50万", "500000")]
+        );
+        assert_eq!(one("delay = {fraction=10%}"), [pair("10%", "0.1")]);
+        // An actuals file's fees are amounts under any name; a row of a multi-line array is
+        // under the array's key.
+        assert_eq!(
+            one("fees = { trustee = 1000万 }"),
+            [pair("1000万", "10000000")]
+        );
+        let row = tokens("  2024/4/1, 2024/7/1,", "payment_dates", "deal");
+        assert_eq!(row.len(), 2);
+        assert_eq!((row[1].from, row[1].to), (12, 20));
+        assert_eq!(kind_of("recovery_rate", ""), Kind::Rate);
+        assert_eq!(kind_of("purchase_cut", ""), Kind::Rate);
+        assert_eq!(kind_of("trustee", "fees"), Kind::Amount);
+        assert_eq!(kind_of("cap", ""), Kind::Other);
+    }
+
+    /// Every number and date key of the three input formats' JSON Schemas is in one of the
+    /// tables above, so that a key added to the schema is classed when it is added.
+    #[test]
+    fn every_number_and_date_key_is_classed() {
+        use crate::json_schema::{Format, schema_text};
+        fn walk(v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    if let Some(serde_json::Value::Object(props)) = o.get("properties") {
+                        for (k, p) in props {
+                            out.push((k.clone(), p.to_string()));
+                        }
+                    }
+                    o.values().for_each(|x| walk(x, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        let mut props = Vec::new();
+        for f in [Format::Deal, Format::Scenarios, Format::Actuals] {
+            let v: serde_json::Value = serde_json::from_str(&schema_text(f)).unwrap();
+            walk(&v, &mut props);
+        }
+        // A Decimal's pattern, as the JSON text of a property holds it.
+        let number = r#"\\d+(\\.\\d+)?"#;
+        // A key that is a date or a number somewhere must be classed as one; a key a table
+        // lists must be of its kind somewhere (a key may be a table or an array elsewhere:
+        // `reserve`, `defaults`).
+        let is_date = |p: &str| p.contains("#/$defs/Date");
+        let is_number = |p: &str| p.contains(number) && !p.contains("additionalProperties");
+        let mut unclassed: Vec<&str> = props
+            .iter()
+            .filter(|(k, p)| match kind_of(k, "") {
+                Kind::Date => is_number(p),
+                Kind::Rate | Kind::Amount => is_date(p),
+                Kind::Other => {
+                    is_date(p) || (is_number(p) && !OTHER_NUMBER_KEYS.contains(&k.as_str()))
+                }
+            })
+            .map(|(k, _)| k.as_str())
+            .collect();
+        for k in RATE_KEYS.iter().chain(AMOUNT_KEYS).chain(DATE_KEYS) {
+            let kind = kind_of(k, "");
+            let seen = props.iter().any(|(name, p)| {
+                name == k
+                    && if kind == Kind::Date {
+                        is_date(p)
+                    } else {
+                        is_number(p)
+                    }
+            });
+            if !seen {
+                unclassed.push(k);
+            }
+        }
+        unclassed.sort();
+        unclassed.dedup();
+        assert!(unclassed.is_empty(), "keys to class: {unclassed:?}");
+    }
+
+    #[test]
     fn dates_in_other_spellings() {
         for (v, iso) in [
             ("2024年3月31日", "2024-03-31"),
@@ -349,12 +680,16 @@ mod tests {
             ("２０２４年３月３１日", "2024-03-31"),
         ] {
             let r = respell(v).unwrap_or_else(|| panic!("{v}"));
-            assert_eq!((r.toml.as_str(), r.date), (iso, true), "{v}");
+            assert_eq!((r.toml.as_str(), r.kind), (iso, Kind::Date), "{v}");
         }
         // Not a day of the calendar, or not a date at all.
         assert_eq!(respell("2024年2月30日"), None);
         assert_eq!(respell("2024-03-31"), None);
         assert_eq!(respell("1.2.3"), None);
         assert_eq!(respell("24/3/31"), None);
+        // Outside the years ipabs reads (1990–2100).
+        assert_eq!(respell("1234.5.6"), None);
+        // More digits than Decimal keeps: no respelling rather than a rounded one.
+        assert_eq!(respell("0.00000000000000000000000000001万"), None);
     }
 }
