@@ -189,6 +189,9 @@ pub enum Check {
     /// An instalment falls due after the last collection period.
     NeverCollected,
     // ---- load time: dates ----
+    /// A date of an explicit list (`payment_dates`, a typed `schedule`) out of step with its
+    /// neighbours: one period short and the next long by as much, a month or a year mistyped.
+    OutOfStep,
     /// Payment dates in years the built-in holiday data does not cover.
     CalendarCoverage,
     /// An `unadjusted` payment date on a holiday or weekend.
@@ -325,7 +328,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 57] = [
+    pub const ALL: [Check; 58] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -333,6 +336,7 @@ impl Check {
         Check::GroupCredit,
         Check::GroupName,
         Check::NeverCollected,
+        Check::OutOfStep,
         Check::CalendarCoverage,
         Check::HolidayPayment,
         Check::PaymentNotTradingDay,
@@ -395,6 +399,7 @@ impl Check {
             Check::GroupCredit => "group_credit",
             Check::GroupName => "group_name",
             Check::NeverCollected => "never_collected",
+            Check::OutOfStep => "out_of_step",
             Check::CalendarCoverage => "calendar_coverage",
             Check::HolidayPayment => "holiday_payment",
             Check::PaymentNotTradingDay => "payment_not_trading_day",

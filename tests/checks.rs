@@ -201,6 +201,74 @@ fn a_lag_longer_than_the_deal_is_told_at_its_key() {
     assert_eq!(err.matches("[scenario_dates]").count(), 3, "{err}");
 }
 
+/// A date of an explicit list out of step with its neighbours (`out_of_step`), and a schedule
+/// entry's interest out of line with the others (`rate_range`), each at its key (review 45d
+/// items 7 and 8).
+///
+/// Payment dates 2024-04-01, 2024-05-01 (2024-07-01 mistyped), 2024-10-01, 2025-01-01,
+/// 2025-04-01: periods of 30, 153, 92 and 90 days, median (lower middle) 90. The second date's
+/// periods are 30 < 0.7 × 90 = 63 and 153 > 1.3 × 90 = 117, together 183 within 10% of 180;
+/// its neighbours are 6 months apart, so 2024-04-01 + 3 months = 2024-07-01 is offered.
+///
+/// O1's licence: 250,000 principal on 2024-03-15, 2024-06-15, 2024-09-15 and 2024-12-15, with
+/// interest 15,000, 11,250, 75,000 (7,500 typed ten times) and 3,750. After the first entry,
+/// each entry's rate a year is its interest × 365 / (principal still to be repaid × days):
+/// 11,250 × 365 / (750,000 × 92) = 5.95%, 75,000 × 365 / (500,000 × 92) = 59.51% and
+/// 3,750 × 365 / (250,000 × 91) = 6.0165%; the median is 6.0165% (6.02), and 59.51% is more
+/// than 5 × 6.0165% = 30.08% and above 12%.
+#[test]
+fn out_of_step_dates_and_entries_are_told_at_their_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(root().join(BASE))
+        .expect("base.toml")
+        .replacen(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-04-01, 2024-05-01, 2024-10-01, 2025-01-01, 2025-04-01]",
+            1,
+        )
+        .replacen(
+            "legal_maturity = 2024-09-30",
+            "legal_maturity = 2025-04-01",
+            1,
+        )
+        .replacen(
+            "  { date = 2024-03-15, principal = 500000, interest = 25000 },\n  \
+             { date = 2024-09-15, principal = 500000, interest = 25000 },",
+            "  { date = 2024-03-15, principal = 250000, interest = 15000 },\n  \
+             { date = 2024-06-15, principal = 250000, interest = 11250 },\n  \
+             { date = 2024-09-15, principal = 250000, interest = 75000 },\n  \
+             { date = 2024-12-15, principal = 250000, interest = 3750 },",
+            1,
+        );
+    assert!(src.contains("interest = 75000"));
+    let file = dir.path().join("d.toml");
+    std::fs::write(&file, &src).expect("write");
+    let out = ipabs(&["check", s(&file)]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let name = s(&file);
+    // Line 9, column 30: the second date of `payment_dates = [2024-04-01, 2024-05-01, …`.
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:9:30: deal.payment_dates[1]: payment date 2024-05-01 is 30 days \
+             after the previous one (2024-04-01) and 153 days before the next (2024-10-01), \
+             where the list's dates are about 90 days apart: 2024-07-01 mistyped? [out_of_step]"
+        )),
+        "{err}"
+    );
+    // Line 25 (the third entry), column 55: its `interest` value.
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:25:55: obligors[0].assets[0].schedule[2].interest: interest 75000 \
+             on the 500000 of principal still to be repaid, over 92 days, is 59.51% a year, more \
+             than 5 times the schedule's median 6.02%"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("[out_of_step]").count(), 1, "{err}");
+    assert_eq!(err.matches("[rate_range]").count(), 1, "{err}");
+}
+
 /// `[deal] allow` silences a check by name, in the file and in the run; other checks stay.
 #[test]
 fn allow_silences_a_check_by_name() {

@@ -501,39 +501,81 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
 /// Warns (`rate_range`) at an entry's `interest` whose rate on the principal still to be
 /// repaid (this and the later entries' principal), over the days since the previous entry, is
 /// beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large adds cash to the
-/// pool in silence (review 25d item 8: 113 million, 37% of the gdd pool). The first entry has
-/// no previous date here and is not checked.
+/// pool in silence (review 25d item 8: 113 million, 37% of the gdd pool); or, in a schedule
+/// with three such rates or more, above 5 times their median and [`OUT_OF_LINE_RATE`]. The
+/// first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
+/// out of step with its neighbours (`checks::tell_out_of_step`).
 /// 100% a year: a schedule's interest split (a licence fee's, say) can be far from a loan's
 /// rate, but a 6% rate typed 100 times too large is 600%.
 const SCHEDULE_RATE_MAX: Decimal = Decimal::ONE;
 
-fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)]) {
+fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], stepped: &[usize]) {
     let max = SCHEDULE_RATE_MAX;
     let mut outstanding: Decimal = out.iter().map(|(i, _)| i.principal).sum();
+    // (entry, interest, outstanding, days, the rate a year) of the entries with interest.
+    let mut rates: Vec<(usize, Decimal, Decimal, i64, Decimal)> = Vec::new();
     for (k, w) in out.windows(2).enumerate() {
         outstanding -= w[0].0.principal;
         let (e, days) = (&w[1].0, (w[1].0.date - w[0].0.date).num_days());
         if outstanding <= Decimal::ZERO || days <= 0 {
             continue;
         }
-        // interest / outstanding × 365 / days > max, multiplied out.
-        if e.interest * Decimal::from(365) > max * outstanding * Decimal::from(days) {
-            let rate = e.interest * Decimal::from(365) / (outstanding * Decimal::from(days));
-            ctx.warn(
-                Check::RateRange,
-                &format!("{sp}[{}].interest", k + 1),
-                format!(
-                    "interest {} on the {} of principal still to be repaid, over {days} days, \
-                     is {}% a year, beyond {}%: is a figure 100 times too large?",
-                    e.interest.normalize(),
-                    outstanding.normalize(),
-                    (rate * Decimal::ONE_HUNDRED).round_dp(2).normalize(),
-                    super::percent(max)
-                ),
+        let year = Decimal::from(365);
+        if e.interest > Decimal::ZERO
+            && let Some(rate) = (e.interest * year).checked_div(outstanding * Decimal::from(days))
+        {
+            rates.push((k + 1, e.interest, outstanding, days, rate));
+        }
+    }
+    let told = |ctx: &mut Ctx,
+                (k, interest, outstanding, days, rate): (usize, Decimal, Decimal, i64, Decimal),
+                why: String| {
+        ctx.warn(
+            Check::RateRange,
+            &format!("{sp}[{k}].interest"),
+            format!(
+                "interest {} on the {} of principal still to be repaid, over {days} days, is \
+                 {}% a year, {why}",
+                interest.normalize(),
+                outstanding.normalize(),
+                (rate * Decimal::ONE_HUNDRED).round_dp(2).normalize(),
+            ),
+        );
+    };
+    // The schedule's median rate (the lower middle of an even count), of three rates or more.
+    let median = {
+        let mut r: Vec<Decimal> = rates.iter().map(|x| x.4).collect();
+        r.sort_unstable();
+        (r.len() >= 3).then(|| r[(r.len() - 1) / 2])
+    };
+    for &x in &rates {
+        if x.4 > max {
+            let why = format!(
+                "beyond {}%: is a figure 100 times too large?",
+                super::percent(max)
             );
+            told(ctx, x, why);
+        } else if let Some(m) = median
+            // An entry's rate over a period a mistyped date cut short says nothing more.
+            && !stepped.iter().any(|&k| x.0 == k || x.0 == k + 1)
+            && x.4 > Decimal::from(5) * m
+            && x.4 > OUT_OF_LINE_RATE
+        {
+            // Review 45d item 7: kexue's entry with principal and interest swapped was 59.8% a
+            // year among entries at 6%, below the 100% bound.
+            let why = format!(
+                "more than 5 times the schedule's median {}%: a figure typed 10 times too \
+                 large, or principal and interest swapped?",
+                (m * Decimal::ONE_HUNDRED).round_dp(2).normalize()
+            );
+            told(ctx, x, why);
         }
     }
 }
+
+/// An entry's rate above 5 times its schedule's median is told only above this, 12% a year: a
+/// schedule whose interest is small throughout (a licence fee mostly principal) varies more.
+const OUT_OF_LINE_RATE: Decimal = Decimal::from_parts(12, 0, 0, false, 2);
 
 fn explicit(
     ctx: &mut Ctx,
@@ -623,7 +665,14 @@ fn explicit(
         ));
     }
     if out.len() == entries.len() {
-        implied_rates(ctx, &sp, &out);
+        let dates: Vec<NaiveDate> = out.iter().map(|(i, _)| i.date).collect();
+        let mut stepped = Vec::new();
+        if dates.windows(2).all(|w| w[0] < w[1]) {
+            stepped = super::checks::tell_out_of_step(ctx, &dates, "the entry's date", |k| {
+                format!("{sp}[{k}].date")
+            });
+        }
+        implied_rates(ctx, &sp, &out, &stepped);
     }
     let total = checked_sum(
         ctx,

@@ -599,6 +599,11 @@ fn explicit_dates(
             path,
         ));
     }
+    let dates: Vec<NaiveDate> = out.iter().map(|(d, _)| d.unadjusted).collect();
+    if dates.windows(2).all(|w| w[0] < w[1]) {
+        let path = |k| format!("deal.payment_dates[{k}]");
+        super::checks::tell_out_of_step(ctx, &dates, "payment date", path);
+    }
     out
 }
 

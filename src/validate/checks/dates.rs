@@ -263,6 +263,72 @@ pub(crate) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<Strin
     }
 }
 
+/// The dates of an explicit list (in increasing order) that look mistyped: an inner date whose
+/// period before and period after are one shorter than 0.7 and the other longer than 1.3 times
+/// the list's median period, together within 10% of two median periods (a month or a year
+/// typed wrong moves one date between steady neighbours: review 45d item 8, wenke's
+/// 2020-07-26 typed 2020-05-26 or 2021-01-26 typed 2020-12-26). Lists of fewer than four dates have no steady step to judge
+/// by. Each is given with the date a whole step after the previous one would be, when its
+/// neighbours are an even number of months apart (else none).
+pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)> {
+    if dates.len() < 4 {
+        return Vec::new();
+    }
+    let gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+    // In tenths of the median period for the bounds.
+    let m = median_gap(dates);
+    if m <= 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for k in 1..dates.len() - 1 {
+        let (a, b) = (gaps[k - 1], gaps[k]);
+        let (short, long) = (a.min(b), a.max(b));
+        if 10 * short < 7 * m && 10 * long > 13 * m && (18 * m..=22 * m).contains(&(10 * (a + b))) {
+            let (p, n) = (dates[k - 1], dates[k + 1]);
+            let months = (n.year() - p.year()) * 12 + n.month() as i32 - p.month() as i32;
+            let step = (months > 0 && months % 2 == 0 && n.day() == p.day())
+                .then(|| p.checked_add_months(chrono::Months::new(months as u32 / 2)))
+                .flatten();
+            out.push((k, step));
+        }
+    }
+    out
+}
+
+/// [`out_of_step`] told at each date's key (`path(k)`), `what` naming the list; the dates told.
+pub(crate) fn tell_out_of_step(
+    ctx: &mut Ctx,
+    dates: &[NaiveDate],
+    what: &str,
+    path: impl Fn(usize) -> String,
+) -> Vec<usize> {
+    let found = out_of_step(dates);
+    for &(k, step) in &found {
+        let (p, d, n) = (dates[k - 1], dates[k], dates[k + 1]);
+        let instead = step.map_or(String::new(), |s| format!(": {s} mistyped?"));
+        ctx.warn(
+            Check::OutOfStep,
+            &path(k),
+            format!(
+                "{what} {d} is {} days after the previous one ({p}) and {} days before the next \
+                 ({n}), where the list's dates are about {} days apart{instead}",
+                (d - p).num_days(),
+                (n - d).num_days(),
+                median_gap(dates),
+            ),
+        );
+    }
+    found.into_iter().map(|(k, _)| k).collect()
+}
+
+/// The median period of `dates`, in days (the lower middle of an even count).
+fn median_gap(dates: &[NaiveDate]) -> i64 {
+    let mut gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+    gaps.sort_unstable();
+    gaps.get((gaps.len().max(1) - 1) / 2).copied().unwrap_or(0)
+}
+
 /// A recovery lag or a delay, pool-wide or in an `overrides` rule, that moves even what falls
 /// on the first day after the cutoff past the last collection period's end: nothing it moves
 /// is ever collected (review 45d item 11: `recovery_lag_months = 90`, days typed as months, on

@@ -19,7 +19,7 @@ mod plausibility;
 mod structure;
 
 use dates::*;
-pub(crate) use dates::{default_date_problem, scenario_dates};
+pub(crate) use dates::{default_date_problem, scenario_dates, tell_out_of_step};
 use plausibility::*;
 use structure::*;
 
