@@ -2829,6 +2829,64 @@ fn an_obligor_with_nothing_left_is_not_in_arrears() {
     }
 }
 
+/// An obligor's whole row in 万元 among obligors in yuan (review 45d item 4a): tianzhi's first
+/// date as its base case pays it, with Borrower-02's principal and interest each divided by
+/// 10,000 (rounded to the fen) and its reported balance left out. The pool's cash is plausible
+/// as a whole, so the row is told at its entry as a row in 万元, and not as arrears of 99.99%.
+#[test]
+fn an_obligors_row_in_wan_is_told_as_such_and_not_as_arrears() {
+    let d = deal("deals/tianzhi_1_2024.toml");
+    let base = ipabs::scenario::Scenario::base();
+    let full = ipabs::engine::run(&d, &base).unwrap_or_else(|e| panic!("{e}"));
+    let src = actuals_of(&d, &full, 1);
+    let r = full
+        .pool_flows
+        .iter()
+        .find(|r| r.period == 1 && r.obligor.as_str() == "Borrower-02 (illustrative)")
+        .expect("row");
+    let yuan = format!(
+        "principal = \"{}\"\ninterest = \"{}\"\n",
+        r.principal_collected - r.prepaid,
+        r.interest_collected
+    );
+    let wan = |x: Decimal| (x / Decimal::from(10_000)).round_dp(2);
+    let typed = format!(
+        "principal = \"{}\"\ninterest = \"{}\"\n",
+        wan(r.principal_collected - r.prepaid),
+        wan(r.interest_collected)
+    );
+    let at = src.find(&yuan).expect("Borrower-02's row");
+    let end = at + src[at..].find("balance_end").expect("balance_end");
+    let line_end = end + src[end..].find('\n').expect("line") + 1;
+    let edited = [
+        &src[..at],
+        typed.as_str(),
+        &src[at + yuan.len()..end],
+        &src[line_end..],
+    ]
+    .concat();
+    let a = actuals_from_str("a.toml", &edited, &d).unwrap_or_else(|e| panic!("{e}"));
+    let run = reconcile(&d, &base, &a)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .run;
+    let told: Vec<&str> = run
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_pool")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(
+        told.iter().any(|m| m.contains("obligor `Borrower-02 (illustrative)`")
+            && m.contains("its principal and interest are both about 1/10,000 of the projection: the row in 万元?")),
+        "{told:?}"
+    );
+    let arrears = arrears_told(&run);
+    assert!(
+        !arrears.iter().any(|m| m.contains("Borrower-02")),
+        "{arrears:?}"
+    );
+}
+
 /// A date reported by obligor after one reported in pool totals is read off its own rows
 /// (review 33g item M1: the first date's one `(pool)` row shifted the second date's rows, and
 /// the warning named O1 with O2's figures). The bad-deal base with actuals equal to its run,

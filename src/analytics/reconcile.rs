@@ -520,7 +520,10 @@ fn arrears(
             // the schedule at issue says (review 33g item M2).
             let paid = row.collected;
             let start = row.balance_end + row.principal_collected + row.defaulted;
+            // A row about 1/10,000 of its due is in 万元, which `actuals_pool` tells at the
+            // entry: no arrears of 99.99% (review 45d item 4a).
             if paid >= row.scheduled
+                || units_slip(row.scheduled, paid) == Some(10_000)
                 || row.defaulted > Decimal::ZERO
                 || start <= Decimal::ZERO
                 || row.obligor.as_str() == crate::pool::actuals::POOL_ROW
@@ -702,6 +705,21 @@ fn split_slip(reported: (Decimal, Decimal), projected: (Decimal, Decimal)) -> Op
              projected from the balance the principal rolls forward to"
                 .to_string(),
         );
+    }
+    // The whole row in one wrong unit (review 45d item 4a: an obligor's 685.40 and 36.01 for
+    // 6,854,031.83 and 360,113.80 was told as arrears, the pool's cash as a whole being
+    // plausible with the other obligors in yuan).
+    if let (Some(a), Some(b)) = (units_slip(pp, rp), units_slip(pi, ri))
+        && a == b
+    {
+        return Some(match a {
+            10_000 => "its principal and interest are both about 1/10,000 of the projection: \
+                       the row in 万元? The actuals file takes yuan"
+                .to_string(),
+            _ => "its principal and interest are both about 100 times the projection: the row \
+                  in fen? The actuals file takes yuan"
+                .to_string(),
+        });
     }
     // A part's units, when the other part is projected and near its projection: a balance
     // fallen since (a partial prepayment) lowers both, and an interest-only period has no
@@ -1250,4 +1268,32 @@ fn in_life(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    /// An obligor's whole row in 万元 (review 45d item 4a): 685.40 × 10,000 = 6,854,000 is
+    /// within a factor of two of 6,854,031.83, and 36.01 × 10,000 = 360,100 of 360,113.80. One
+    /// part alone in 万元 is the part's own message; both in yuan, nothing.
+    #[test]
+    fn a_row_in_wan_is_told_as_such() {
+        let projected = (dec!(6854031.83), dec!(360113.80));
+        let slip = split_slip((dec!(685.40), dec!(36.01)), projected).expect("told");
+        assert!(
+            slip.starts_with(
+                "its principal and interest are both about 1/10,000 of the projection: the row \
+                 in 万元?"
+            ),
+            "{slip}"
+        );
+        let slip = split_slip((dec!(6854031.83), dec!(36.01)), projected).expect("told");
+        assert!(slip.starts_with("its interest is about 1/10,000"), "{slip}");
+        assert_eq!(split_slip(projected, projected), None);
+        // In fen: 685,403,183 is 100 times 6,854,031.83, and 36,011,380 100 times 360,113.80.
+        let slip = split_slip((dec!(685403183), dec!(36011380)), projected).expect("told");
+        assert!(slip.contains("both about 100 times"), "{slip}");
+    }
 }
