@@ -668,6 +668,48 @@ fn sigterm_stops_rate_and_says_so() {
     assert!(!out_dir.exists(), "the run created it and wrote nothing");
 }
 
+/// SIGTERM while a `rate` shard simulates (it locks only to write its file): exit 143 with the
+/// interrupted message, nothing written (review 45c: it exited 143 in silence). The signal is
+/// sent 3 s after the start, when the deal (loaded in milliseconds) is being simulated for
+/// 10^9 paths.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_a_rate_shard_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "rate",
+            "deals/yongxing_guofu_ningbo_2024.toml",
+            "--paths",
+            "1000000000",
+            "--shard",
+            "1/2",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            s(&out_dir),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("waits");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("error: interrupted; temporary files removed, no result file was changed"),
+        "{err}"
+    );
+    assert!(!out_dir.exists(), "nothing written");
+}
+
 /// `--threads` is 1 to 256 on every command that takes it (`size` shares `rate`'s options);
 /// 100000 is refused at once (exit 2), not attempted.
 #[test]

@@ -503,13 +503,15 @@ fn write_rate_shard(
     refuse_files(out, &[file.as_str()])?;
     let progress = !out.quiet;
     super::in_pool(threads, || -> Result<()> {
-        // The shard's own lock is taken to write, after the simulation.
+        // The shard's own lock is taken to write, after the simulation; a signal during the
+        // simulation is told and exits 130 or 143, like every other command's (review 45c: it
+        // exited 143 in silence).
         let r = simulate_paths(
             input,
             (paths, seed),
             progress,
             strict,
-            (source, &mut || Ok(())),
+            (source, &mut || crate::output::guard::on_signals()),
         )?;
         let (frame, line) = table(&r, progress)?;
         let _lock = lock_results(out, Some(shard), &[file.as_str()])?;

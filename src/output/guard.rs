@@ -198,12 +198,16 @@ fn sigint_ignored() -> bool {
     false
 }
 
-/// Starts the thread that cleans up and exits on SIGINT (exit code 130) or SIGTERM (143).
-/// Without it the default action kills the process and leaves its temporary files. A SIGINT
-/// ignored when the process started stays ignored (`sigint_ignored`).
+/// Starts the thread that cleans up and exits on SIGINT (exit code 130) or SIGTERM (143), once
+/// per process. Without it the default action kills the process and leaves its temporary
+/// files. A SIGINT ignored when the process started stays ignored (`sigint_ignored`).
 pub fn on_signals() -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    if SIGNALS_LEFT_ALONE.load(std::sync::atomic::Ordering::SeqCst) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Once per process: a `rate` shard installs it before it simulates, and again with the
+    // lock it takes to write.
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if SIGNALS_LEFT_ALONE.load(Ordering::SeqCst) || INSTALLED.swap(true, Ordering::SeqCst) {
         return Ok(());
     }
     let caught: &[i32] = if sigint_ignored() {
