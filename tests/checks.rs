@@ -152,10 +152,12 @@ fn scenario_file_warnings_are_located() {
     assert!(text(&strict.stderr).contains("3 warning(s) with --strict"));
 }
 
-/// A recovery lag or a delay longer than the deal is told at its key by `check` (review 45d item
-/// 11: only `run` told it). base.toml's cutoff is 2024-01-01 and its last collection period
-/// ends 2024-09-30: 2024-01-01 + 9 months = 2024-10-01 is after it (told), + 8 months =
-/// 2024-09-01 is not. A lag with nothing to move (recovery rate 0) is not told.
+/// A recovery lag or a delay of 30 months or more, longer than the deal, is told at its key by
+/// `check` (review 45d item 11: days typed as months were told only by `run`). base.toml's
+/// cutoff is 2024-01-01 and its last collection period ends 2024-09-30: every lag below is past
+/// it. Told: 30 months (2026-07-01), a delay of 30, an override's 36 with its own recovery rate,
+/// a grid's 90. Not told: a delay of 29 (an ordinary stress, review 46b F3), a lag with no
+/// recovery rate, a lag in a scenario that defaults nothing, a grid's 6.
 #[test]
 fn a_lag_longer_than_the_deal_is_told_at_its_key() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -163,42 +165,51 @@ fn a_lag_longer_than_the_deal_is_told_at_its_key() {
     std::fs::write(
         &file,
         "[[scenarios]]\nname = \"days as months\"\ndefault_rate = 0.1\nrecovery_rate = 0.4\n\
-         recovery_lag_months = 9\ndelay = { fraction = 0.2, months = 8 }\n\n\
+         recovery_lag_months = 30\ndelay = { fraction = 0.2, months = 29 }\n\n\
          [[scenarios]]\nname = \"no recovery\"\ndefault_rate = 0.1\nrecovery_lag_months = 90\n\
-         delay = { fraction = 0.2, months = 9 }\n\
-         overrides = [ { obligor = \"O1\", recovery_rate = 0.5, recovery_lag_months = 12 } ]\n",
+         delay = { fraction = 0.2, months = 30 }\n\
+         overrides = [ { obligor = \"O1\", recovery_rate = 0.5, recovery_lag_months = 36 } ]\n\n\
+         [[scenarios]]\nname = \"no defaults\"\nrecovery_rate = 0.4\nrecovery_lag_months = 90\n\n\
+         [grid]\nrecovery_lag_months = [6, 90]\n",
     )
     .expect("write");
     let out = ipabs(&["check", BASE, "--scenarios", s(&file)]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     let name = s(&file);
-    let lag = "months is longer than the deal: even the recovery of a default on the cutoff date \
+    let lag = "is longer than the deal: even the recovery of a default on the cutoff date \
                2024-01-01 would arrive after the last collection period ends (2024-09-30), so no \
                recovery is ever collected";
-    // Line 5, column 23: the 9 of `recovery_lag_months = 9`.
+    // Line 5, column 23: the 30 of `recovery_lag_months = 30`.
     assert!(
         err.contains(&format!(
-            "warning: {name}:5:23: scenarios[0].recovery_lag_months: 9 {lag}"
+            "warning: {name}:5:23: scenarios[0].recovery_lag_months: 30 months {lag}"
         )),
         "{err}"
     );
-    // Line 12's delay of 9 months (column 36: its 9) and line 13's override (column 76: its 12);
-    // not line 11's 90 months, with no recovery to move (the pool's recovery rate is 0).
+    // Line 12's delay of 30 months (column 36: its 30) and line 13's override (column 76: its
+    // 36); not line 11's 90 months, with no recovery to move (the pool's recovery rate is 0).
     assert!(
         err.contains(&format!(
-            "warning: {name}:12:36: scenarios[1].delay.months: 9 months is longer than the deal: \
-             even a collection due on the cutoff date 2024-01-01"
+            "warning: {name}:12:36: scenarios[1].delay.months: 30 months is longer than the \
+             deal: even a collection due on the cutoff date 2024-01-01"
         )),
         "{err}"
     );
     assert!(
         err.contains(&format!(
-            "warning: {name}:13:76: scenarios[1].overrides[0].recovery_lag_months: 12 {lag}"
+            "warning: {name}:13:76: scenarios[1].overrides[0].recovery_lag_months: 36 months {lag}"
         )),
         "{err}"
     );
-    assert_eq!(err.matches("[scenario_dates]").count(), 3, "{err}");
+    // Line 21, column 27: the grid's second lag.
+    assert!(
+        err.contains(&format!(
+            "warning: {name}:21:27: grid.recovery_lag_months[1]: 90 months {lag}"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("[scenario_dates]").count(), 4, "{err}");
 }
 
 /// A date of an explicit list out of step with its neighbours (`out_of_step`), and a schedule
@@ -252,7 +263,7 @@ fn out_of_step_dates_and_entries_are_told_at_their_keys() {
         err.contains(&format!(
             "warning: {name}:9:30: deal.payment_dates[1]: payment date 2024-05-01 is 30 days \
              after the previous one (2024-04-01) and 153 days before the next (2024-10-01), \
-             where the list's dates are about 90 days apart: 2024-07-01 mistyped? [out_of_step]"
+             where the list's dates are about 90 days apart: was 2024-07-01 meant? [out_of_step]"
         )),
         "{err}"
     );
@@ -267,6 +278,92 @@ fn out_of_step_dates_and_entries_are_told_at_their_keys() {
     );
     assert_eq!(err.matches("[out_of_step]").count(), 1, "{err}");
     assert_eq!(err.matches("[rate_range]").count(), 1, "{err}");
+}
+
+/// Valid schedules and lists the out-of-line tests leave alone, and a month-end list's offer
+/// (review 46b F1, F2).
+///
+/// * Flat (add-on, 平息) interest: twelve quarterly entries of 100,000 principal and 18,000
+///   interest. The rate on the balance left rises from 6.5% to 72%, but every interest is the
+///   median interest, not above 3 times it: not told.
+/// * Interest deferred through a grace period: six half-yearly entries of nothing, then
+///   252,000 of interest with the first 200,000 of principal, then 3% a half-year of the
+///   balance left. The 252,000 accrued from the first entry, 2024-03-15, to 2027-03-15, 1,095
+///   days: 252,000 × 365 / (1,200,000 × 1,095) = 7% a year: not told.
+/// * Quarter ends with the third typed 2024-08-15: periods of 91, 46, 138 and 90 days, median
+///   (lower middle) 90; 46 < 63 and 138 > 117, together 184 within 10% of 180. Its neighbours,
+///   2024-06-30 and 2024-12-31, are month ends six months apart: 2024-09-30 is offered.
+#[test]
+fn valid_schedules_are_not_out_of_line_and_month_ends_are_offered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let licence = "  { date = 2024-03-15, principal = 500000, interest = 25000 },\n  \
+                   { date = 2024-09-15, principal = 500000, interest = 25000 },";
+    let warned = |name: &str, schedule: String, legal: &str| {
+        let src = std::fs::read_to_string(root().join(BASE))
+            .expect("base.toml")
+            .replacen(licence, &schedule, 1)
+            .replacen("legal_maturity = 2024-09-30", legal, 1);
+        let file = dir.path().join(name);
+        std::fs::write(&file, &src).expect("write");
+        let out = ipabs(&["check", s(&file)]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {err}");
+        err
+    };
+    let flat: String = (0..12)
+        .map(|q| {
+            let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 15)
+                .unwrap()
+                .checked_add_months(chrono::Months::new(3 * q))
+                .unwrap();
+            format!("  {{ date = {d}, principal = 100000, interest = 18000 }},\n")
+        })
+        .collect();
+    let err = warned("flat.toml", flat, "legal_maturity = 2026-12-31");
+    assert!(!err.contains("[rate_range]"), "{err}");
+    let mut grace = String::new();
+    let mut balance = 1_200_000;
+    for h in 0..12u32 {
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 15)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(6 * h))
+            .unwrap();
+        let (principal, interest) = match h {
+            0..=5 => (0, 0),
+            6 => (200_000, 252_000),
+            _ => (200_000, balance * 3 / 100),
+        };
+        grace += &format!("  {{ date = {d}, principal = {principal}, interest = {interest} }},\n");
+        balance -= principal;
+    }
+    assert!(grace.contains("date = 2027-03-15, principal = 200000, interest = 252000"));
+    assert!(grace.contains("date = 2027-09-15, principal = 200000, interest = 30000"));
+    let err = warned("grace.toml", grace, "legal_maturity = 2029-12-31");
+    assert!(!err.contains("[rate_range]"), "{err}");
+    // The quarter ends.
+    let src = std::fs::read_to_string(root().join(BASE))
+        .expect("base.toml")
+        .replacen(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-03-31, 2024-06-30, 2024-08-15, 2024-12-31, 2025-03-31]",
+            1,
+        )
+        .replacen(
+            "legal_maturity = 2024-09-30",
+            "legal_maturity = 2025-03-31",
+            1,
+        );
+    let file = dir.path().join("ends.toml");
+    std::fs::write(&file, &src).expect("write");
+    let err = text(&ipabs(&["check", s(&file)]).stderr);
+    assert!(
+        err.contains(
+            "deal.payment_dates[2]: payment date 2024-08-15 is 46 days after the previous one \
+             (2024-06-30) and 138 days before the next (2024-12-31), where the list's dates are \
+             about 90 days apart: was 2024-09-30 meant? [out_of_step]"
+        ),
+        "{err}"
+    );
 }
 
 /// `[deal] allow` silences a check by name, in the file and in the run; other checks stay.

@@ -287,7 +287,7 @@ fn values_typed_in_a_local_habit() {
         3,
         15,
         "deal.cutoff_date",
-        "is not a date: it is a date written in Chinese",
+        "is not a date as TOML writes one: it is a date written in Chinese",
         "2024-06-30",
     );
     // Each value of a row of a multi-line array, or of an inline table, under its own key:
@@ -328,6 +328,17 @@ fn values_typed_in_a_local_habit() {
     // A file whose last line ends in a lone carriage return: an error, no panic (review 46a F1).
     let e = one("x = [1]\r");
     assert!(e.problem.contains("carriage return"), "{e:#?}");
+    // A full-width colon for `=`, with no blanks: `coupon：0.03` reads `coupon = 0.03`; the
+    // mark is the 7th character of line 21.
+    let e = one(&with("coupon = 0.03", "coupon：0.03"));
+    check(
+        &e,
+        21,
+        7,
+        "tranches[0].coupon",
+        "`：` (U+FF1A)",
+        "`coupon = 0.03`",
+    );
     // `［［tranches］］`: a header in full-width brackets is the header's table.
     let e = one(&with(
         "[[tranches]]\nname = \"A\"",

@@ -502,8 +502,9 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
 /// repaid (this and the later entries' principal), over the days since the previous entry, is
 /// beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large adds cash to the
 /// pool in silence (review 25d item 8: 113 million, 37% of the gdd pool); or, in a schedule
-/// with three such rates or more, above 5 times their median and [`OUT_OF_LINE_RATE`]. The
-/// first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
+/// with three such rates or more, above 5 times their median and [`OUT_OF_LINE_RATE`], with
+/// an interest above 3 times the median interest. The days run from the last entry that paid
+/// interest. The first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
 /// out of step with its neighbours (`checks::tell_out_of_step`).
 /// 100% a year: a schedule's interest split (a licence fee's, say) can be far from a loan's
 /// rate, but a 6% rate typed 100 times too large is 600%.
@@ -512,11 +513,18 @@ const SCHEDULE_RATE_MAX: Decimal = Decimal::ONE;
 fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], stepped: &[usize]) {
     let max = SCHEDULE_RATE_MAX;
     let mut outstanding: Decimal = out.iter().map(|(i, _)| i.principal).sum();
-    // (entry, interest, outstanding, days, the rate a year) of the entries with interest.
+    // (entry, interest, outstanding, days, the rate a year) of the entries with interest. The
+    // days run from the last entry that paid interest (the first entry at the start): interest
+    // deferred through a grace period and paid at once accrued over all of it (review 46b F1).
     let mut rates: Vec<(usize, Decimal, Decimal, i64, Decimal)> = Vec::new();
+    let mut since = out.first().map(|(i, _)| i.date);
     for (k, w) in out.windows(2).enumerate() {
         outstanding -= w[0].0.principal;
-        let (e, days) = (&w[1].0, (w[1].0.date - w[0].0.date).num_days());
+        if k > 0 && w[0].0.interest > Decimal::ZERO {
+            since = Some(w[0].0.date);
+        }
+        let e = &w[1].0;
+        let days = since.map_or(0, |d| (e.date - d).num_days());
         if outstanding <= Decimal::ZERO || days <= 0 {
             continue;
         }
@@ -542,12 +550,14 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
             ),
         );
     };
-    // The schedule's median rate (the lower middle of an even count), of three rates or more.
-    let median = {
-        let mut r: Vec<Decimal> = rates.iter().map(|x| x.4).collect();
+    // The schedule's median rate and median interest (the lower middle of an even count), of
+    // three entries or more.
+    let median = |f: fn(&(usize, Decimal, Decimal, i64, Decimal)) -> Decimal| {
+        let mut r: Vec<Decimal> = rates.iter().map(f).collect();
         r.sort_unstable();
         (r.len() >= 3).then(|| r[(r.len() - 1) / 2])
     };
+    let (median, median_interest) = (median(|x| x.4), median(|x| x.1));
     for &x in &rates {
         if x.4 > max {
             let why = format!(
@@ -555,11 +565,14 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
                 super::percent(max)
             );
             told(ctx, x, why);
-        } else if let Some(m) = median
+        } else if let (Some(m), Some(mi)) = (median, median_interest)
             // An entry's rate over a period a mistyped date cut short says nothing more.
-            && !stepped.iter().any(|&k| x.0 == k || x.0 == k + 1)
+            && !stepped.contains(&x.0)
             && x.4 > Decimal::from(5) * m
             && x.4 > OUT_OF_LINE_RATE
+            // The amount out of line too: flat (add-on, 平息) interest is the same each period,
+            // its rate on the falling balance rising to many times the first (review 46b F1).
+            && x.1 > Decimal::from(3) * mi
         {
             // Review 45d item 7: kexue's entry with principal and interest swapped was 59.8% a
             // year among entries at 6%, below the 100% bound.

@@ -489,11 +489,17 @@ fn lag_drops_instalments(
     obligors: &[crate::deal::Obligor],
 ) {
     use crate::calendar::schedule::CollectionLag;
-    let (key, n, unit) = match h.lag {
-        CollectionLag::BusinessDays(n) if n > 0 => {
-            ("deal.collection_lag_business_days", n, "business days")
-        }
-        CollectionLag::CalendarDays(n) if n > 0 => ("deal.collection_lag_days", n, "days"),
+    // A lag of a month or more reads as other units (a month's days typed as business days,
+    // days as months); a shorter one is the usual transfer lag (回收款转付), and then the
+    // assets falling due in its last days are the matter (review 46b F4).
+    let (key, n, unit, long) = match h.lag {
+        CollectionLag::BusinessDays(n) if n > 0 => (
+            "deal.collection_lag_business_days",
+            n,
+            "business days",
+            n >= 20,
+        ),
+        CollectionLag::CalendarDays(n) if n > 0 => ("deal.collection_lag_days", n, "days", n >= 30),
         _ => return,
     };
     let Some(last) = h.periods.as_deref().and_then(|p| p.last()) else {
@@ -530,9 +536,15 @@ fn lag_drops_instalments(
         format!(
             "the collection lag of {n} {unit} ends the last collection period on {end}, {} days \
              before the last payment date {paid}: {count} instalment(s) of {assets} assets, \
-             totalling {total}, fall due between and are never collected (each told at its \
-             date); a lag meant in other units?",
-            (paid - end).num_days()
+             totalling {}, fall due between and are never collected (each told at its date); \
+             {}",
+            (paid - end).num_days(),
+            total.normalize(),
+            if long {
+                "a lag meant in other units?"
+            } else {
+                "is the last payment date, or the legal maturity, too early for them?"
+            }
         ),
     );
 }

@@ -240,9 +240,12 @@ fn target_balances(
             }
             // The previous entry typed in 万元 (review 45d item 11): 13000 for 130,000,000
             // between 150,000,000 and 98,000,000. Told at that entry, the one to correct.
+            // Only when the product fits the order both ways: under the target before it too
+            // (review 46b F5: 500000, 60, 300000 would give 600000 above 500000).
+            let before = out.len().checked_sub(2).map_or(balance, |i| out[i].1);
             let in_wan = pb
                 .checked_mul(Decimal::from(10_000))
-                .filter(|w| pb > Decimal::ZERO && *w >= b && *w <= balance);
+                .filter(|w| pb > Decimal::ZERO && *w >= b && *w <= balance.min(before));
             if let (true, Some(w)) = (b > pb, in_wan) {
                 ctx.err(
                     &format!("{base}[{}].balance", j - 1),

@@ -128,6 +128,20 @@ impl<'a> SourceIndex<'a> {
         if let Some(e) = self.local_habit(offset, line_start, line, &path, loads) {
             return e;
         }
+        // A container still open at a later line: its string closed by a full-width quote on
+        // a line above, where the container's last item is (review 46b F6: `tags = { industry
+        // = "biotech” }` was told two lines later, under the next table).
+        if matches!(
+            msg,
+            "missing comma between array elements"
+                | "unclosed array"
+                | "unclosed inline table"
+                | "missing key for inline table element"
+                | "missing comma between key-value pairs"
+        ) && let Some(e) = self.habit_above(line_start, loads)
+        {
+            return e;
+        }
         let key = path_tail(&path);
         let first_line = |p: &str| {
             self.key_offset(p)
@@ -236,28 +250,42 @@ impl<'a> SourceIndex<'a> {
         let error_at = offset.checked_sub(line_start)?.min(typed.len());
         // Inside a multi-line string the line is the string's text.
         let before = self.text.get(..line_start)?;
-        if before.matches("\"\"\"").count() % 2 == 1 || before.matches("'''").count() % 2 == 1 {
+        if respell::inside_multiline_string(before) {
             return None;
         }
-        // The fixed line, the byte offset in `typed` of what to point at, the problem, why.
-        let (fixed, at, problem, why) = match self.habit_fix(typed, path) {
-            Some(f) => f,
-            None => close_by_full_width_quote(typed)?,
-        };
-        if at > error_at {
-            // What TOML stopped at comes first: this is not the line's first fault.
-            return None;
-        }
+        // The fixed line, the byte offset in `typed` of what to point at, the problem, why: the
+        // first that reads. A mark after where TOML stopped is not the line's first fault.
         let after = self.text.get(line_start + typed.len()..)?;
-        let text = [before, fixed.as_str(), after].concat();
-        if loads(&text).is_some_and(|e| (line_start..=line_start + fixed.len()).contains(&e)) {
-            return None;
-        }
+        let reads = |fixed: &str| {
+            let text = [before, fixed, after].concat();
+            !loads(&text).is_some_and(|e| (line_start..=line_start + fixed.len()).contains(&e))
+        };
+        let mut candidates: Vec<_> = self.habit_fix(typed, path).into_iter().collect();
+        candidates.extend(full_width_quote_fixes(typed));
+        let (fixed, at, problem, why) = candidates
+            .into_iter()
+            .find(|(fixed, at, _, _)| *at <= error_at && reads(fixed))?;
         let path = match (header_name(&fixed), key_and_value(&fixed)) {
             (Some(name), _) => name,
             // A key typed with a full-width mark (`rate：`) is the key before the mark.
             (None, Some((key, _, _))) if key_and_value(typed).map(|k| k.0) != Some(key) => {
-                join_key(parent_or_root(path), key)
+                // The table is what comes before the key toml read from the line (`coupon：0.03`
+                // reads as the dotted key `"coupon：0"."03"`).
+                let table = [format!(".{key}"), format!(".\"{key}")]
+                    .iter()
+                    .filter_map(|k| path.find(k.as_str()))
+                    .min()
+                    .map_or_else(
+                        || {
+                            if path.starts_with(key) || path.starts_with(&format!("\"{key}")) {
+                                ""
+                            } else {
+                                parent_or_root(path)
+                            }
+                        },
+                        |at| &path[..at],
+                    );
+                join_key(table, key)
             }
             _ => path.to_string(),
         };
@@ -273,6 +301,27 @@ impl<'a> SourceIndex<'a> {
         ))
     }
 
+    /// [`Self::local_habit`] on the three lines above `line_start`, nearest first, each taken
+    /// whole: the first that reads with its fix.
+    fn habit_above(
+        &self,
+        line_start: usize,
+        loads: &dyn Fn(&str) -> Option<usize>,
+    ) -> Option<InputError> {
+        let mut end = line_start;
+        for _ in 0..3 {
+            let above = end.checked_sub(1)?;
+            let (start, stop) = self.line_bounds(above);
+            let line = self.text.get(start..stop)?;
+            let path = self.path_near(start, false);
+            if let Some(e) = self.local_habit(stop, start, line, &path, loads) {
+                return Some(e);
+            }
+            end = start;
+        }
+        None
+    }
+
     /// `typed` as TOML reads it when it holds full-width marks outside strings, or values in a
     /// local habit that fit their keys: (the fixed line, the byte offset of the first mark or
     /// value, the problem, why).
@@ -285,6 +334,22 @@ impl<'a> SourceIndex<'a> {
             return None;
         }
         let mut chars: Vec<String> = half.chars().map(String::from).collect();
+        // `rate：0.055` reads `rate = 0.055`, as a key's `=` is written (one string per
+        // character of the line, so the values' places below stand).
+        let typed_chars: Vec<char> = typed.chars().collect();
+        for (n, &c) in typed_chars.iter().enumerate() {
+            if c == '：' && chars.get(n).is_some_and(|m| m == "=") {
+                let gap = |x: Option<&char>| {
+                    if x.is_some_and(|x| !x.is_whitespace()) {
+                        " "
+                    } else {
+                        ""
+                    }
+                };
+                let before = gap(n.checked_sub(1).and_then(|b| typed_chars.get(b)));
+                chars[n] = format!("{before}={}", gap(typed_chars.get(n + 1)));
+            }
+        }
         for t in found.iter().rev() {
             chars.splice(t.from..t.to, [t.r.toml.clone()]);
         }
@@ -539,31 +604,31 @@ fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
     Some((key, at, value))
 }
 
-/// A string opened by `"` and closed by a full-width quote (`name = "天知”`): the line with the
-/// first unescaped `”`, `“` or `＂` after the opening quote made `"`, where it is, the problem
-/// and why. None when an ASCII `"` closes the string first.
-fn close_by_full_width_quote(typed: &str) -> Option<(String, usize, String, String)> {
-    let open = typed.find('"')?;
-    let mut escape = false;
-    let (at, mark) = typed[open + 1..].char_indices().find(|&(_, c)| {
-        let hit = !escape && matches!(c, '”' | '“' | '＂' | '"');
-        escape = !escape && c == '\\';
-        hit
-    })?;
-    if mark == '"' {
-        return None;
+/// A string opened by `"` and closed by a full-width quote (`name = "天知”`): the line with one
+/// full-width quote (`”`, `“` or `＂`, not after a `\\`) made `"`, for each such quote in order,
+/// with where it is, the problem and why. [`SourceIndex::local_habit`] offers the first with
+/// which the file reads (review 46a F5, 46b F6: the string that stays open need not be the
+/// line's first).
+fn full_width_quote_fixes(typed: &str) -> Vec<(String, usize, String, String)> {
+    let mut out = Vec::new();
+    let mut prev = None;
+    for (at, mark) in typed.char_indices() {
+        if matches!(mark, '”' | '“' | '＂') && prev != Some('\\') {
+            let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
+            out.push((
+                fixed,
+                at,
+                format!(
+                    "the string is closed by `{mark}` (U+{:04X}), a full-width quote from the \
+                     input method",
+                    mark as u32
+                ),
+                "a string is closed by an ASCII `\"`".to_string(),
+            ));
+        }
+        prev = Some(mark);
     }
-    let at = open + 1 + at;
-    let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
-    Some((
-        fixed,
-        at,
-        format!(
-            "the string is closed by `{mark}` (U+{:04X}), a full-width quote from the input method",
-            mark as u32
-        ),
-        "a string is closed by an ASCII `\"`".to_string(),
-    ))
+    out
 }
 
 /// The table that holds the key at `path`, or "" at the top.
@@ -697,10 +762,18 @@ fn translate_serde_message(
             (
                 format!(": it is {}", r.what),
                 format!("{} ({})", r.toml, r.why),
+                r.kind,
             )
         });
     let Some(unexpected) = invalid_type.or(invalid_value) else {
-        if let Some((what, toml)) = respelt {
+        if let Some((what, toml, kind)) = respelt {
+            // "`2024/1/1` is not a date as TOML writes one: it is a date written with `/`".
+            let problem = match kind {
+                respell::Kind::Date => {
+                    problem.replacen(" is not a date", " is not a date as TOML writes one", 1)
+                }
+                _ => problem.to_string(),
+            };
             return (format!("{problem}{what}"), toml, None);
         }
         return (problem.to_string(), describe_expected(expected), None);
@@ -746,7 +819,7 @@ fn translate_serde_message(
     };
     // A table where an array goes: `[periods]` written for `[[periods]]` (review 44c F11: the
     // example given was a list of names).
-    if let Some((what, toml)) = respelt {
+    if let Some((what, toml, _)) = respelt {
         return (format!("{problem}{what}"), toml, None);
     }
     let expected = if found == "a table" && expected == "a sequence" {

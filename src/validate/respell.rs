@@ -127,6 +127,66 @@ pub(super) fn full_width_problem(c: char) -> String {
     )
 }
 
+/// Whether the end of `text` (a file up to a line's start) is inside a multi-line string
+/// (`"""…"""` or `'''…'''`), read as TOML reads it: a `"""` in a comment or in a
+/// one-line string opens nothing (review 46b F7).
+pub(super) fn inside_multiline_string(text: &str) -> bool {
+    #[derive(PartialEq)]
+    enum In {
+        Code,
+        Comment,
+        Basic,
+        Literal,
+        MultiBasic,
+        MultiLiteral,
+    }
+    let b = text.as_bytes();
+    let at = |i: usize, s: &[u8]| b.get(i..i + s.len()) == Some(s);
+    let mut state = In::Code;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match state {
+            In::Code if at(i, b"\"\"\"") => {
+                state = In::MultiBasic;
+                i += 3;
+                continue;
+            }
+            In::Code if at(i, b"'''") => {
+                state = In::MultiLiteral;
+                i += 3;
+                continue;
+            }
+            In::Code => {
+                state = match c {
+                    b'"' => In::Basic,
+                    b'\'' => In::Literal,
+                    b'#' => In::Comment,
+                    _ => In::Code,
+                }
+            }
+            In::Comment | In::Literal if c == b'\n' => state = In::Code,
+            In::Literal if c == b'\'' => state = In::Code,
+            In::Basic if c == b'\\' => i += 1,
+            In::Basic if c == b'"' || c == b'\n' => state = In::Code,
+            In::MultiBasic if c == b'\\' => i += 1,
+            In::MultiBasic if at(i, b"\"\"\"") => {
+                state = In::Code;
+                i += 3;
+                continue;
+            }
+            In::MultiLiteral if at(i, b"'''") => {
+                state = In::Code;
+                i += 3;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    matches!(state, In::MultiBasic | In::MultiLiteral)
+}
+
 /// One value on a line that [`respell`] knows, fitting its key: its characters `from..to` in
 /// the line, what it was and its respelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,6 +407,9 @@ pub(super) fn kind_of(key: &str, parent: &str) -> Kind {
         Kind::Date
     } else if matches!(parent, "fees" | "accounts") {
         Kind::Amount
+    } else if parent == "indices" {
+        // A scenario's `indices = { lpr_5y = 0.036 }`: rates under any name.
+        Kind::Rate
     } else {
         Kind::Other
     }
@@ -606,6 +669,7 @@ mod tests {
         assert_eq!(kind_of("purchase_cut", ""), Kind::Rate);
         assert_eq!(kind_of("trustee", "fees"), Kind::Amount);
         assert_eq!(kind_of("cap", ""), Kind::Other);
+        assert_eq!(kind_of("lpr_5y", "indices"), Kind::Rate);
     }
 
     /// Every number and date key of the three input formats' JSON Schemas is in one of the
@@ -667,6 +731,18 @@ mod tests {
         unclassed.sort();
         unclassed.dedup();
         assert!(unclassed.is_empty(), "keys to class: {unclassed:?}");
+    }
+
+    #[test]
+    fn multi_line_strings_are_read_as_toml_reads_them() {
+        assert!(inside_multiline_string("name = \"\"\"\nfirst line\n"));
+        assert!(!inside_multiline_string("name = \"\"\"\ntext\n\"\"\"\n"));
+        assert!(inside_multiline_string("note = '''\nC:\\x\n"));
+        // A `\"\"\"` in a comment or inside a one-line string opens nothing.
+        assert!(!inside_multiline_string(
+            "# names may use \"\"\" for long text\nx = 1\n"
+        ));
+        assert!(!inside_multiline_string("a = 'x\"\"\"y'\nb = \"q\\\"\"\n"));
     }
 
     #[test]

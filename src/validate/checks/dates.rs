@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::*;
+use crate::calendar::schedule::{add_months, is_month_end};
 use crate::calendar::{BusinessDayConvention, PaymentDays};
 use crate::deal::Deal;
 use crate::error::Check;
@@ -287,16 +288,29 @@ pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)
         if 10 * short < 7 * m && 10 * long > 13 * m && (18 * m..=22 * m).contains(&(10 * (a + b))) {
             let (p, n) = (dates[k - 1], dates[k + 1]);
             let months = (n.year() - p.year()) * 12 + n.month() as i32 - p.month() as i32;
-            let step = (months > 0 && months % 2 == 0 && n.day() == p.day())
+            let half = (months > 0 && months % 2 == 0)
                 .then(|| p.checked_add_months(chrono::Months::new(months as u32 / 2)))
                 .flatten();
+            // On the neighbours' day of the month, or at the month's end between two month
+            // ends (03-31 and 09-30 give 06-30; review 46b F2).
+            let step = half.and_then(|h| {
+                if n.day() == p.day() {
+                    Some(h)
+                } else if is_month_end(p) && is_month_end(n) {
+                    add_months(p, months / 2, true)
+                } else {
+                    None
+                }
+            });
             out.push((k, step));
         }
     }
     out
 }
 
-/// [`out_of_step`] told at each date's key (`path(k)`), `what` naming the list; the dates told.
+/// [`out_of_step`] told at each date's key (`path(k)`), `what` naming the list. Returns, for
+/// each date told, the entry at the end of its short period (the date's own when the period
+/// before it is the short one, else the next): the one whose period the mistyped date cut.
 pub(crate) fn tell_out_of_step(
     ctx: &mut Ctx,
     dates: &[NaiveDate],
@@ -306,7 +320,7 @@ pub(crate) fn tell_out_of_step(
     let found = out_of_step(dates);
     for &(k, step) in &found {
         let (p, d, n) = (dates[k - 1], dates[k], dates[k + 1]);
-        let instead = step.map_or(String::new(), |s| format!(": {s} mistyped?"));
+        let instead = step.map_or(String::new(), |s| format!(": was {s} meant?"));
         ctx.warn(
             Check::OutOfStep,
             &path(k),
@@ -319,7 +333,17 @@ pub(crate) fn tell_out_of_step(
             ),
         );
     }
-    found.into_iter().map(|(k, _)| k).collect()
+    found
+        .into_iter()
+        .map(|(k, _)| {
+            let before = dates[k] - dates[k - 1];
+            if before < dates[k + 1] - dates[k] {
+                k
+            } else {
+                k + 1
+            }
+        })
+        .collect()
 }
 
 /// The median period of `dates`, in days (the lower middle of an even count).
@@ -329,68 +353,100 @@ fn median_gap(dates: &[NaiveDate]) -> i64 {
     gaps.get((gaps.len().max(1) - 1) / 2).copied().unwrap_or(0)
 }
 
-/// A recovery lag or a delay, pool-wide or in an `overrides` rule, that moves even what falls
-/// on the first day after the cutoff past the last collection period's end: nothing it moves
-/// is ever collected (review 45d item 11: `recovery_lag_months = 90`, days typed as months, on
-/// a 12-month deal was told only by `run`, as `beyond_horizon`, and not at all by `check`).
-/// Told at the key, once per key; a lag with nothing to move (a zero recovery rate or delayed
-/// fraction) is not told.
+/// A recovery lag or a delay, pool-wide or in an `overrides` rule, of 30 months or more that
+/// moves even what falls due on the cutoff date past the last collection period's end: nothing
+/// it moves is ever collected, and the figure reads as days typed as months (review 45d item
+/// 11: `recovery_lag_months = 90` on a 12-month deal was told only by `run`, as
+/// `beyond_horizon`, and not at all by `check`). Told at the key, once per key. A shorter lag
+/// past the deal is an ordinary stress (12 to 24 months on a one-year deal: review 46b F3) and
+/// is not told; nor is a lag with nothing to move: a recovery lag in a scenario that defaults
+/// nothing or recovers nothing, a delay of nothing.
 fn lags_past_the_deal(ctx: &mut Ctx, p: &str, s: &Scenario, deal: &Deal) {
-    let Some(end) = deal.periods.last().map(|q| q.collection_end) else {
-        return;
-    };
-    let mut tell = |key: String, months: u32, what: &str, so: &str| {
-        let arrives = deal
-            .cutoff_date
-            .checked_add_months(chrono::Months::new(months));
-        if arrives.is_none_or(|a| a > end) {
-            ctx.warn(
-                Check::ScenarioDates,
-                &key,
-                format!(
-                    "{months} months is longer than the deal: even {what} on the cutoff date {} \
-                     would arrive after the last collection period ends ({end}), so {so} (`run` \
-                     tells it as beyond_horizon); days typed as months?",
-                    deal.cutoff_date
-                ),
-            );
-        }
-    };
-    let lag = (
-        "the recovery of a default",
-        "no recovery is ever collected, as with recovery_rate = 0",
-    );
-    let delayed = (
-        "a collection due",
-        "the delayed fraction is never collected, a loss of that fraction",
-    );
-    if s.recovery_rate > Decimal::ZERO && s.recovery_lag_months > 0 {
-        let key = format!("{p}.recovery_lag_months");
-        tell(key, s.recovery_lag_months, lag.0, lag.1);
+    let defaults = !s.cdr.is_zero()
+        || !s.default_rate.is_zero()
+        || !s.obligor_defaults.is_empty()
+        || s.overrides.iter().any(|o| {
+            o.cdr.is_some_and(|x| !x.is_zero()) || o.default_rate.is_some_and(|x| !x.is_zero())
+        });
+    if defaults && s.recovery_rate > Decimal::ZERO {
+        lag_past_the_deal(
+            ctx,
+            &format!("{p}.recovery_lag_months"),
+            s.recovery_lag_months,
+            deal,
+            Lag::Recovery,
+        );
     }
-    if s.delay_fraction > Decimal::ZERO && s.delay_months > 0 {
-        tell(
-            format!("{p}.delay.months"),
+    if s.delay_fraction > Decimal::ZERO {
+        lag_past_the_deal(
+            ctx,
+            &format!("{p}.delay.months"),
             s.delay_months,
-            delayed.0,
-            delayed.1,
+            deal,
+            Lag::Delay,
         );
     }
     for (k, o) in s.overrides.iter().enumerate() {
         let rate = o.recovery_rate.unwrap_or(s.recovery_rate);
         if let Some(m) = o
             .recovery_lag_months
-            .filter(|&m| m > 0 && rate > Decimal::ZERO)
+            .filter(|_| defaults && rate > Decimal::ZERO)
         {
             let key = format!("{p}.overrides[{k}].recovery_lag_months");
-            tell(key, m, lag.0, lag.1);
+            lag_past_the_deal(ctx, &key, m, deal, Lag::Recovery);
         }
-        if let Some((_, m)) = o.delay.filter(|&(f, m)| f > Decimal::ZERO && m > 0) {
+        if let Some((_, m)) = o.delay.filter(|&(f, _)| f > Decimal::ZERO) {
             let key = format!("{p}.overrides[{k}].delay.months");
-            tell(key, m, delayed.0, delayed.1);
+            lag_past_the_deal(ctx, &key, m, deal, Lag::Delay);
         }
     }
 }
+
+/// What a lag of [`lag_past_the_deal`] moves.
+#[derive(Clone, Copy)]
+pub(crate) enum Lag {
+    /// A recovery, after its default.
+    Recovery,
+    /// A delayed collection, after its due date.
+    Delay,
+}
+
+/// The `scenario_dates` warning of [`lags_past_the_deal`] for one lag of `months` at `key`
+/// (also each value of a `[grid]`'s `recovery_lag_months` and `delay`).
+pub(crate) fn lag_past_the_deal(ctx: &mut Ctx, key: &str, months: u32, deal: &Deal, lag: Lag) {
+    let Some(end) = deal.periods.last().map(|q| q.collection_end) else {
+        return;
+    };
+    let arrives = deal
+        .cutoff_date
+        .checked_add_months(chrono::Months::new(months));
+    if months < DAYS_AS_MONTHS || arrives.is_some_and(|a| a <= end) {
+        return;
+    }
+    let (what, so) = match lag {
+        Lag::Recovery => (
+            "the recovery of a default",
+            "no recovery is ever collected, as with recovery_rate = 0",
+        ),
+        Lag::Delay => (
+            "a collection due",
+            "the delayed fraction is never collected, a loss of that fraction",
+        ),
+    };
+    ctx.warn(
+        Check::ScenarioDates,
+        key,
+        format!(
+            "{months} months is longer than the deal: even {what} on the cutoff date {} would \
+             arrive after the last collection period ends ({end}), so {so} (`run` tells it as \
+             beyond_horizon); days typed as months?",
+            deal.cutoff_date
+        ),
+    );
+}
+
+/// The shortest lag, in months, [`lag_past_the_deal`] tells: 30 reads as a month of days.
+const DAYS_AS_MONTHS: u32 = 30;
 
 /// A scenario's named defaults fall inside the deal: after the cutoff, and on or before the
 /// last collection period's end.

@@ -19,7 +19,9 @@ mod plausibility;
 mod structure;
 
 use dates::*;
-pub(crate) use dates::{default_date_problem, scenario_dates, tell_out_of_step};
+pub(crate) use dates::{
+    Lag, default_date_problem, lag_past_the_deal, scenario_dates, tell_out_of_step,
+};
 use plausibility::*;
 use structure::*;
 

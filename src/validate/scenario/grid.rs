@@ -8,6 +8,7 @@ use crate::deal::Deal;
 use crate::error::Check;
 use crate::scenario::{Axis, Grid, MAX_GRID_POINTS, Scenario};
 use crate::schema;
+use crate::validate::checks::Lag;
 use crate::validate::{Ctx, Names, one_of};
 
 /// Validates `[grid]`. None when it has errors or its base scenario has.
@@ -66,6 +67,10 @@ pub(super) fn grid(
             .map(|(i, &m)| months(ctx, &format!("{path}[{i}]"), m))
             .collect();
         no_repeats(ctx, before, path, &vals);
+        for (i, &m) in vals.iter().enumerate() {
+            let key = format!("{path}[{i}]");
+            crate::validate::checks::lag_past_the_deal(ctx, &key, m, deal, Lag::Recovery);
+        }
         axes.push(Axis::RecoveryLagMonths(vals));
     }
     if let Some(v) = &g.delay {
@@ -83,6 +88,10 @@ pub(super) fn grid(
             .map(|(i, d)| delay(ctx, &format!("{path}[{i}]"), d))
             .collect();
         no_repeats(ctx, before, path, &vals);
+        for (i, &(_, m)) in vals.iter().enumerate().filter(|(_, (f, _))| !f.is_zero()) {
+            let key = format!("{path}[{i}].months");
+            crate::validate::checks::lag_past_the_deal(ctx, &key, m, deal, Lag::Delay);
+        }
         axes.push(Axis::Delay(vals));
     }
     if let Some(v) = &g.cpr {
