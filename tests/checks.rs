@@ -723,11 +723,54 @@ fn term_once_locked(child: &std::process::Child, out_dir: &Path) {
     }
     assert!(out_dir.exists(), "the command locks (creates) --out");
     std::thread::sleep(Duration::from_millis(50));
+    send_term(child);
+}
+
+/// `kill -TERM` to `child`.
+#[cfg(unix)]
+fn send_term(child: &std::process::Child) {
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(kill.success());
+}
+
+/// `ipabs rate` of 10^9 paths (minutes of simulation, so the signal comes while it runs) with
+/// `extra` arguments, sent SIGTERM once `signal_when` returns: it must exit 143 with the
+/// interrupted message and leave no `--out`.
+#[cfg(unix)]
+fn rate_stopped_by_sigterm(extra: &[&str], signal_when: impl FnOnce(&std::process::Child, &Path)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args([
+            "rate",
+            "deals/yongxing_guofu_ningbo_2024.toml",
+            "--paths",
+            "1000000000",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            s(&out_dir),
+        ])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    signal_when(&child, &out_dir);
+    let out = child.wait_with_output().expect("waits");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("error: interrupted; temporary files removed, no result file was changed"),
+        "{err}"
+    );
+    assert!(
+        !out_dir.exists(),
+        "nothing written, and what the run created removed"
+    );
 }
 
 /// SIGTERM while `rate` simulates: exit 143 with the interrupted message, and the output
@@ -736,75 +779,19 @@ fn term_once_locked(child: &std::process::Child, out_dir: &Path) {
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_rate_and_says_so() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out_dir = dir.path().join("out");
-    // 10^9 paths: minutes of simulation, so the signal comes while it runs.
-    let child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-        .args([
-            "rate",
-            "deals/yongxing_guofu_ningbo_2024.toml",
-            "--paths",
-            "1000000000",
-            "--threads",
-            "1",
-            "--quiet",
-            "--out",
-            s(&out_dir),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    term_once_locked(&child, &out_dir);
-    let out = child.wait_with_output().expect("waits");
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{err}");
-    assert!(
-        err.contains("error: interrupted; temporary files removed, no result file was changed"),
-        "{err}"
-    );
-    assert!(!out_dir.exists(), "the run created it and wrote nothing");
+    rate_stopped_by_sigterm(&[], term_once_locked);
 }
 
 /// SIGTERM while a `rate` shard simulates (it locks only to write its file): exit 143 with the
 /// interrupted message, nothing written (review 45c: it exited 143 in silence). The signal is
-/// sent 3 s after the start, when the deal (loaded in milliseconds) is being simulated for
-/// 10^9 paths.
+/// sent 3 s after the start, when the deal (loaded in milliseconds) is being simulated.
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_a_rate_shard_and_says_so() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out_dir = dir.path().join("out");
-    let child = Command::new(env!("CARGO_BIN_EXE_ipabs"))
-        .args([
-            "rate",
-            "deals/yongxing_guofu_ningbo_2024.toml",
-            "--paths",
-            "1000000000",
-            "--shard",
-            "1/2",
-            "--threads",
-            "1",
-            "--quiet",
-            "--out",
-            s(&out_dir),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
-    let out = child.wait_with_output().expect("waits");
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{err}");
-    assert!(
-        err.contains("error: interrupted; temporary files removed, no result file was changed"),
-        "{err}"
-    );
-    assert!(!out_dir.exists(), "nothing written");
+    rate_stopped_by_sigterm(&["--shard", "1/2"], |child, _| {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        send_term(child);
+    });
 }
 
 /// `--threads` is 1 to 256 on every command that takes it (`size` shares `rate`'s options);
