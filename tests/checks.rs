@@ -364,6 +364,28 @@ fn valid_schedules_are_not_out_of_line_and_month_ends_are_offered() {
         ),
         "{err}"
     );
+    // Month ends, monthly, with 2024-05-31 typed 2024-05-13 (review 46c F3): periods 29, 31,
+    // 30, 13, 48, 31, 31, 30, median (lower middle) 30; 13 < 21 and 48 > 39, together 61
+    // within 10% of 60. Eight of the nine dates are month ends, and so are the neighbours
+    // 2024-04-30 and 2024-06-30: the month end between, 2024-05-31, not 2024-05-30.
+    let src = std::fs::read_to_string(root().join(BASE))
+        .expect("base.toml")
+        .replacen(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-01-31, 2024-02-29, 2024-03-31, 2024-04-30, 2024-05-13, \
+             2024-06-30, 2024-07-31, 2024-08-31, 2024-09-30]",
+            1,
+        );
+    std::fs::write(&file, &src).expect("write");
+    let err = text(&ipabs(&["check", s(&file)]).stderr);
+    assert!(
+        err.contains(
+            "deal.payment_dates[4]: payment date 2024-05-13 is 13 days after the previous one \
+             (2024-04-30) and 48 days before the next (2024-06-30), where the list's dates are \
+             about 30 days apart: was 2024-05-31 meant? [out_of_step]"
+        ),
+        "{err}"
+    );
 }
 
 /// `[deal] allow` silences a check by name, in the file and in the run; other checks stay.

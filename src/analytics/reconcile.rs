@@ -520,24 +520,30 @@ fn arrears(
             // the schedule at issue says (review 33g item M2).
             let paid = row.collected;
             let start = row.balance_end + row.principal_collected + row.defaulted;
-            // A row about 1/10,000 of its due is in 万元, which `actuals_pool` tells at the
-            // entry: no arrears of 99.99% (review 45d item 4a).
             if paid >= row.scheduled
-                || units_slip(row.scheduled, paid) == Some(10_000)
                 || row.defaulted > Decimal::ZERO
                 || start <= Decimal::ZERO
                 || row.obligor.as_str() == crate::pool::actuals::POOL_ROW
             {
                 continue;
             }
+            // What it paid about 1/10,000 of its due reads as a row typed in 万元 as much as a
+            // payment of 99.99% short: both are asked, and nothing goes untold (review 45d item
+            // 4a; review 46c F1: a receivable's row in 万元 then had no warning at all).
+            let question = if units_slip(row.scheduled, paid) == Some(10_000) {
+                "about 1/10,000 of it: the row in 万元 (the actuals file takes yuan), or in \
+                 arrears (拖欠)?"
+            } else {
+                "in arrears (拖欠)?"
+            };
             let mut w = Warning::run(
                 Check::ActualsArrears,
                 scenario,
                 Some((p.number, p.date())),
                 format!(
                     "obligor `{}` is reported paying {} of the {} its schedule had due in the \
-                     collection period ({} short) and no default: in arrears (拖欠)? The rest \
-                     of the deal is projected from its reported balance (docs/auditing.md)",
+                     collection period ({} short) and no default: {question} The rest of the \
+                     deal is projected from its reported balance (docs/auditing.md)",
                     row.obligor.as_str(),
                     paid,
                     row.scheduled,

@@ -499,12 +499,12 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
 
 /// An explicit schedule. `amount_form` allows `{date, amount}` entries (licences).
 /// Warns (`rate_range`) at an entry's `interest` whose rate on the principal still to be
-/// repaid (this and the later entries' principal), over the days since the previous entry, is
-/// beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large adds cash to the
+/// repaid (this and the later entries' principal), over the days since the last entry that
+/// paid interest, is beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large adds cash to the
 /// pool in silence (review 25d item 8: 113 million, 37% of the gdd pool); or, in a schedule
 /// with three such rates or more, above 5 times their median and [`OUT_OF_LINE_RATE`], with
-/// an interest above 3 times the median interest. The days run from the last entry that paid
-/// interest. The first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
+/// an interest above 3 times the larger of its neighbours'. The days run from the last entry
+/// that paid interest. The first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
 /// out of step with its neighbours (`checks::tell_out_of_step`).
 /// 100% a year: a schedule's interest split (a licence fee's, say) can be far from a loan's
 /// rate, but a 6% rate typed 100 times too large is 600%.
@@ -550,14 +550,19 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
             ),
         );
     };
-    // The schedule's median rate and median interest (the lower middle of an even count), of
-    // three entries or more.
+    // The schedule's median rate (the lower middle of an even count), of three entries or
+    // more.
     let median = |f: fn(&(usize, Decimal, Decimal, i64, Decimal)) -> Decimal| {
         let mut r: Vec<Decimal> = rates.iter().map(f).collect();
         r.sort_unstable();
         (r.len() >= 3).then(|| r[(r.len() - 1) / 2])
     };
-    let (median, median_interest) = (median(|x| x.4), median(|x| x.1));
+    let median = median(|x| x.4);
+    // The larger interest of the entries before and after entry `k` (0 where none).
+    let neighbours = |k: usize| {
+        let at = |j: usize| out.get(j).map_or(Decimal::ZERO, |(i, _)| i.interest);
+        at(k - 1).max(at(k + 1))
+    };
     for &x in &rates {
         if x.4 > max {
             let why = format!(
@@ -565,14 +570,16 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
                 super::percent(max)
             );
             told(ctx, x, why);
-        } else if let (Some(m), Some(mi)) = (median, median_interest)
+        } else if let Some(m) = median
             // An entry's rate over a period a mistyped date cut short says nothing more.
             && !stepped.contains(&x.0)
             && x.4 > Decimal::from(5) * m
             && x.4 > OUT_OF_LINE_RATE
-            // The amount out of line too: flat (add-on, 平息) interest is the same each period,
-            // its rate on the falling balance rising to many times the first (review 46b F1).
-            && x.1 > Decimal::from(3) * mi
+            // The amount out of line with its neighbours' too: flat (add-on, 平息) interest is
+            // the same each period, its rate on the falling balance rising to many times the
+            // first (review 46b F1); an amortising schedule's interest falls, and its median
+            // would hide a late entry typed ten times (review 46c F4).
+            && x.1 > Decimal::from(3) * neighbours(x.0)
         {
             // Review 45d item 7: kexue's entry with principal and interest swapped was 59.8% a
             // year among entries at 6%, below the 100% bound.

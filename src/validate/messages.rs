@@ -85,11 +85,7 @@ impl<'a> SourceIndex<'a> {
     /// A TOML syntax error, in the file's terms: which key, what was found, and a hint for
     /// the common mistakes (an unclosed string or array, a missing `=` or comma, a
     /// duplicate key or table, a bare non-ASCII key).
-    fn syntax_error(
-        &self,
-        e: &toml::de::Error,
-        loads: &dyn Fn(&str) -> Option<usize>,
-    ) -> InputError {
+    fn syntax_error(&self, e: &toml::de::Error, loads: Loads<'_>) -> InputError {
         let span = e.span().unwrap_or(0..0);
         let offset = span.start.min(self.text.len());
         let found = self
@@ -125,7 +121,7 @@ impl<'a> SourceIndex<'a> {
         {
             path = super::spans::join_key(&table, found.trim());
         }
-        if let Some(e) = self.local_habit(offset, line_start, line, &path, loads) {
+        if let Some(e) = self.local_habit(offset, line_start, line, &path, (loads, None)) {
             return e;
         }
         // A container still open at a later line: its string closed by a full-width quote on
@@ -138,7 +134,7 @@ impl<'a> SourceIndex<'a> {
                 | "unclosed inline table"
                 | "missing key for inline table element"
                 | "missing comma between key-value pairs"
-        ) && let Some(e) = self.habit_above(line_start, loads)
+        ) && let Some(e) = self.habit_above(line_start, offset, loads)
         {
             return e;
         }
@@ -244,7 +240,7 @@ impl<'a> SourceIndex<'a> {
         line_start: usize,
         line: &str,
         path: &str,
-        loads: &dyn Fn(&str) -> Option<usize>,
+        (loads, past): (Loads<'_>, Option<usize>),
     ) -> Option<InputError> {
         let typed = line.trim_end_matches('\r');
         let error_at = offset.checked_sub(line_start)?.min(typed.len());
@@ -256,9 +252,15 @@ impl<'a> SourceIndex<'a> {
         // The fixed line, the byte offset in `typed` of what to point at, the problem, why: the
         // first that reads. A mark after where TOML stopped is not the line's first fault.
         let after = self.text.get(line_start + typed.len()..)?;
+        // The file must read past the line, or, for a line above TOML's error (`past`), past
+        // that error too (review 46c F2: a comment above a missing comma was blamed).
         let reads = |fixed: &str| {
             let text = [before, fixed, after].concat();
-            !loads(&text).is_some_and(|e| (line_start..=line_start + fixed.len()).contains(&e))
+            match (loads(&text), past) {
+                (None, _) => true,
+                (Some(e), None) => !(line_start..=line_start + fixed.len()).contains(&e),
+                (Some(e), Some(p)) => e + typed.len() > p + fixed.len(),
+            }
         };
         let mut candidates: Vec<_> = self.habit_fix(typed, path).into_iter().collect();
         candidates.extend(full_width_quote_fixes(typed));
@@ -302,11 +304,12 @@ impl<'a> SourceIndex<'a> {
     }
 
     /// [`Self::local_habit`] on the three lines above `line_start`, nearest first, each taken
-    /// whole: the first that reads with its fix.
+    /// whole: the first whose fix lets the file read past TOML's error at `offset`.
     fn habit_above(
         &self,
         line_start: usize,
-        loads: &dyn Fn(&str) -> Option<usize>,
+        offset: usize,
+        loads: Loads<'_>,
     ) -> Option<InputError> {
         let mut end = line_start;
         for _ in 0..3 {
@@ -314,7 +317,7 @@ impl<'a> SourceIndex<'a> {
             let (start, stop) = self.line_bounds(above);
             let line = self.text.get(start..stop)?;
             let path = self.path_near(start, false);
-            if let Some(e) = self.local_habit(stop, start, line, &path, loads) {
+            if let Some(e) = self.local_habit(stop, start, line, &path, (loads, Some(offset))) {
                 return Some(e);
             }
             end = start;
@@ -576,6 +579,10 @@ fn replace_key_in(value: &mut toml::de::DeValue<'_>, offset: usize, to: Option<&
     }
 }
 
+/// What reads a whole file's text as the file's kind: the byte offset of its first syntax or
+/// type error, or None ([`first_error`]).
+type Loads<'f> = &'f dyn Fn(&str) -> Option<usize>;
+
 /// The byte offset of the first syntax or type error of `text` read as a `T`, or None when it
 /// reads: what [`SourceIndex::local_habit`] checks its fixed line against.
 fn first_error<T: serde::de::DeserializeOwned>(text: &str) -> Option<usize> {
@@ -605,15 +612,30 @@ fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
 }
 
 /// A string opened by `"` and closed by a full-width quote (`name = "天知”`): the line with one
-/// full-width quote (`”`, `“` or `＂`, not after a `\\`) made `"`, for each such quote in order,
-/// with where it is, the problem and why. [`SourceIndex::local_habit`] offers the first with
-/// which the file reads (review 46a F5, 46b F6: the string that stays open need not be the
-/// line's first).
+/// full-width quote (`”`, `“` or `＂`) inside a string opened by `"` made `"`, for each such
+/// quote in order, with where it is, the problem and why; quotes in comments, in `'…'` strings
+/// or after a `\\` are not offered (review 46c F2). [`SourceIndex::local_habit`] offers the
+/// first with which the file reads (review 46a F5, 46b F6: the string that stays open need not
+/// be the line's first).
 fn full_width_quote_fixes(typed: &str) -> Vec<(String, usize, String, String)> {
     let mut out = Vec::new();
-    let mut prev = None;
+    let (mut basic, mut literal, mut escape) = (false, false, false);
     for (at, mark) in typed.char_indices() {
-        if matches!(mark, '”' | '“' | '＂') && prev != Some('\\') {
+        let inside = basic && !escape;
+        if basic {
+            escape = !escape && mark == '\\';
+            basic = !(inside && mark == '"');
+        } else if literal {
+            literal = mark != '\'';
+        } else {
+            match mark {
+                '"' => basic = true,
+                '\'' => literal = true,
+                '#' => break,
+                _ => {}
+            }
+        }
+        if inside && matches!(mark, '”' | '“' | '＂') {
             let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
             out.push((
                 fixed,
@@ -626,7 +648,6 @@ fn full_width_quote_fixes(typed: &str) -> Vec<(String, usize, String, String)> {
                 "a string is closed by an ASCII `\"`".to_string(),
             ));
         }
-        prev = Some(mark);
     }
     out
 }

@@ -281,6 +281,7 @@ pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)
     if m <= 0 {
         return Vec::new();
     }
+    let month_ends = 2 * dates.iter().filter(|&&d| is_month_end(d)).count() > dates.len();
     let mut out = Vec::new();
     for k in 1..dates.len() - 1 {
         let (a, b) = (gaps[k - 1], gaps[k]);
@@ -291,13 +292,15 @@ pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)
             let half = (months > 0 && months % 2 == 0)
                 .then(|| p.checked_add_months(chrono::Months::new(months as u32 / 2)))
                 .flatten();
-            // On the neighbours' day of the month, or at the month's end between two month
-            // ends (03-31 and 09-30 give 06-30; review 46b F2).
+            // At the month's end between two month ends in a list mostly of month ends (03-31
+            // and 09-30 give 06-30, 04-30 and 06-30 give 05-31; review 46b F2, 46c F3), else on
+            // the neighbours' day of the month.
+            let ends = is_month_end(p) && is_month_end(n);
             let step = half.and_then(|h| {
-                if n.day() == p.day() {
-                    Some(h)
-                } else if is_month_end(p) && is_month_end(n) {
+                if ends && (month_ends || n.day() != p.day()) {
                     add_months(p, months / 2, true)
+                } else if n.day() == p.day() {
+                    Some(h)
                 } else {
                     None
                 }
