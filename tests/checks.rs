@@ -180,35 +180,23 @@ fn a_lag_longer_than_the_deal_is_told_at_its_key() {
     let lag = "is longer than the deal: even the recovery of a default on the cutoff date \
                2024-01-01 would arrive after the last collection period ends (2024-09-30), so no \
                recovery is ever collected";
-    // Line 5, column 23: the 30 of `recovery_lag_months = 30`.
-    assert!(
-        err.contains(&format!(
-            "warning: {name}:5:23: scenarios[0].recovery_lag_months: 30 months {lag}"
-        )),
-        "{err}"
-    );
-    // Line 12's delay of 30 months (column 36: its 30) and line 13's override (column 76: its
-    // 36); not line 11's 90 months, with no recovery to move (the pool's recovery rate is 0).
-    assert!(
-        err.contains(&format!(
-            "warning: {name}:12:36: scenarios[1].delay.months: 30 months is longer than the \
-             deal: even a collection due on the cutoff date 2024-01-01"
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "warning: {name}:13:76: scenarios[1].overrides[0].recovery_lag_months: 36 months {lag}"
-        )),
-        "{err}"
-    );
-    // Line 21, column 27: the grid's second lag.
-    assert!(
-        err.contains(&format!(
-            "warning: {name}:21:27: grid.recovery_lag_months[1]: 90 months {lag}"
-        )),
-        "{err}"
-    );
+    let told = [
+        // Line 5, column 23: the 30 of `recovery_lag_months = 30`.
+        format!("{name}:5:23: scenarios[0].recovery_lag_months: 30 months {lag}"),
+        // Line 12's delay of 30 months (column 36: its 30) and line 13's override (column 76:
+        // its 36); not line 11's 90 months, with no recovery to move (the pool's recovery rate
+        // is 0).
+        format!(
+            "{name}:12:36: scenarios[1].delay.months: 30 months is longer than the deal: even a \
+             collection due on the cutoff date 2024-01-01"
+        ),
+        format!("{name}:13:76: scenarios[1].overrides[0].recovery_lag_months: 36 months {lag}"),
+        // Line 21, column 27: the grid's second lag.
+        format!("{name}:21:27: grid.recovery_lag_months[1]: 90 months {lag}"),
+    ];
+    for line in told {
+        assert!(err.contains(&format!("warning: {line}")), "{line}\n{err}");
+    }
     assert_eq!(err.matches("[scenario_dates]").count(), 4, "{err}");
 }
 
@@ -364,10 +352,60 @@ fn valid_schedules_are_not_out_of_line_and_month_ends_are_offered() {
         ),
         "{err}"
     );
+    // Flat interest paid every other entry (review 46d N1): 100,000 of principal every
+    // quarter, 36,000 of interest every half-year. Each paying entry's nearest paying
+    // neighbours pay the same: not told.
+    let every_other: String = (0..12)
+        .map(|q| {
+            let d = chrono::NaiveDate::from_ymd_opt(2024, 3, 15)
+                .unwrap()
+                .checked_add_months(chrono::Months::new(3 * q))
+                .unwrap();
+            let interest = if q % 2 == 1 { 36000 } else { 0 };
+            format!("  {{ date = {d}, principal = 100000, interest = {interest} }},\n")
+        })
+        .collect();
+    let err = warned(
+        "every_other.toml",
+        every_other,
+        "legal_maturity = 2026-12-31",
+    );
+    assert!(!err.contains("[rate_range]"), "{err}");
+    // A list on the 30th (June 30th is also a month end; review 46d N2) with 2025-12-30 typed
+    // 2025-09-13: periods 183, 182, 75, 290, 183, 182, median (lower middle) 182; 75 < 127.4
+    // and 290 > 236.6, together 365 within 10% of 364. No 31st or February end, two 30ths of
+    // December: the same day, 2025-12-30, is offered, not 2025-12-31.
+    let src = std::fs::read_to_string(root().join(BASE))
+        .expect("base.toml")
+        .replacen("cutoff_date = 2024-01-01", "cutoff_date = 2023-06-01", 1)
+        .replacen("closing_date = 2024-01-01", "closing_date = 2023-06-01", 1)
+        .replacen("start_date = 2023-12-15", "start_date = 2023-05-15", 1)
+        .replacen(
+            "payment_dates = [2024-04-01, 2024-07-01, 2024-09-30]",
+            "payment_dates = [2024-06-30, 2024-12-30, 2025-06-30, 2025-09-13, 2026-06-30, \
+             2026-12-30, 2027-06-30]",
+            1,
+        )
+        .replacen(
+            "legal_maturity = 2024-09-30",
+            "legal_maturity = 2027-06-30",
+            1,
+        );
+    std::fs::write(&file, &src).expect("write");
+    let err = text(&ipabs(&["check", s(&file)]).stderr);
+    assert!(
+        err.contains(
+            "deal.payment_dates[3]: payment date 2025-09-13 is 75 days after the previous one \
+             (2025-06-30) and 290 days before the next (2026-06-30), where the list's dates are \
+             about 182 days apart: was 2025-12-30 meant? [out_of_step]"
+        ),
+        "{err}"
+    );
     // Month ends, monthly, with 2024-05-31 typed 2024-05-13 (review 46c F3): periods 29, 31,
     // 30, 13, 48, 31, 31, 30, median (lower middle) 30; 13 < 21 and 48 > 39, together 61
-    // within 10% of 60. Eight of the nine dates are month ends, and so are the neighbours
-    // 2024-04-30 and 2024-06-30: the month end between, 2024-05-31, not 2024-05-30.
+    // within 10% of 60. Four 31sts and a February end against no 30th of a 31-day month, and
+    // the neighbours 2024-04-30 and 2024-06-30 are month ends: the month end between,
+    // 2024-05-31, not 2024-05-30.
     let src = std::fs::read_to_string(root().join(BASE))
         .expect("base.toml")
         .replacen(

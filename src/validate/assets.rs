@@ -503,7 +503,7 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
 /// paid interest, is beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large adds cash to the
 /// pool in silence (review 25d item 8: 113 million, 37% of the gdd pool); or, in a schedule
 /// with three such rates or more, above 5 times their median and [`OUT_OF_LINE_RATE`], with
-/// an interest above 3 times the larger of its neighbours'. The days run from the last entry
+/// an interest above 3 times the larger of its nearest neighbours' that pay interest. The days run from the last entry
 /// that paid interest. The first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
 /// out of step with its neighbours (`checks::tell_out_of_step`).
 /// 100% a year: a schedule's interest split (a licence fee's, say) can be far from a loan's
@@ -558,10 +558,17 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
         (r.len() >= 3).then(|| r[(r.len() - 1) / 2])
     };
     let median = median(|x| x.4);
-    // The larger interest of the entries before and after entry `k` (0 where none).
+    // The larger interest of the nearest entries before and after entry `k` that pay
+    // interest (0 where none): interest paid every other entry is no zero neighbour (review
+    // 46d N1).
     let neighbours = |k: usize| {
-        let at = |j: usize| out.get(j).map_or(Decimal::ZERO, |(i, _)| i.interest);
-        at(k - 1).max(at(k + 1))
+        let paid =
+            |(i, _): &(Instalment, ItemPath)| (i.interest > Decimal::ZERO).then_some(i.interest);
+        let before = out[..k].iter().rev().find_map(paid);
+        let after = out.get(k + 1..).and_then(|r| r.iter().find_map(paid));
+        before
+            .unwrap_or(Decimal::ZERO)
+            .max(after.unwrap_or(Decimal::ZERO))
     };
     for &x in &rates {
         if x.4 > max {

@@ -281,7 +281,17 @@ pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)
     if m <= 0 {
         return Vec::new();
     }
-    let month_ends = 2 * dates.iter().filter(|&&d| is_month_end(d)).count() > dates.len();
+    // A list of month ends, told by the dates that say so: a 31st, or February's last day,
+    // against a 30th of a 31-day month (a June 30th is both: review 46d N2).
+    let month_end_like = dates
+        .iter()
+        .filter(|d| d.day() == 31 || (d.month() == 2 && is_month_end(**d)))
+        .count();
+    let thirtieth_like = dates
+        .iter()
+        .filter(|d| d.day() == 30 && !is_month_end(**d))
+        .count();
+    let month_ends = month_end_like > thirtieth_like;
     let mut out = Vec::new();
     for k in 1..dates.len() - 1 {
         let (a, b) = (gaps[k - 1], gaps[k]);
@@ -292,9 +302,9 @@ pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)
             let half = (months > 0 && months % 2 == 0)
                 .then(|| p.checked_add_months(chrono::Months::new(months as u32 / 2)))
                 .flatten();
-            // At the month's end between two month ends in a list mostly of month ends (03-31
-            // and 09-30 give 06-30, 04-30 and 06-30 give 05-31; review 46b F2, 46c F3), else on
-            // the neighbours' day of the month.
+            // At the month's end between two month ends in a list of month ends (03-31 and
+            // 09-30 give 06-30, 04-30 and 06-30 give 05-31; review 46b F2, 46c F3), else on the
+            // neighbours' day of the month.
             let ends = is_month_end(p) && is_month_end(n);
             let step = half.and_then(|h| {
                 if ends && (month_ends || n.day() != p.day()) {
