@@ -455,6 +455,36 @@ fn a_pool_in_wanyuan_is_told_at_its_key() {
     assert!(!err.contains("periods[0].pool"), "{err}");
 }
 
+/// A period reported by obligor wholly in 万元 is told once, at the period, and not again on
+/// each obligor's row as arrears (review 46d N3). The fixture's O1 is projected to pay 400,000
+/// and 20,000 on the first date; 40 and 2 are 42, and 42 × 10,000 = 420,000.
+#[test]
+fn a_period_in_wan_by_obligor_is_told_once() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let src = "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
+               payment_date = 2024-04-01\n\n[[periods.obligors]]\nname = \"O1\"\n\
+               principal = 40\ninterest = 2\n";
+    let a = actuals_from_str("a.toml", src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let run = reconcile(&d, &d.scenario, &a)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .run;
+    let pool: Vec<&str> = run
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_pool")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(
+        pool.iter().any(|m| m.contains(
+            "period 1: the pool's cash reported (collections and recoveries), 42, against the \
+             420000"
+        ) && m.contains("about 1/10,000 of it: amounts in 万元?")),
+        "{pool:?}"
+    );
+    let arrears = arrears_told(&run);
+    assert!(arrears.is_empty(), "{arrears:?}");
+}
+
 /// Principal and interest swapped, or one of them in 万元, while the date's cash is plausible
 /// as a whole (review 44c F1: exit 0, no word, and the rest rebased on a balance 380,000 too
 /// high), told at the pool's key or the obligor's entry. The fixture projects 400,000 of

@@ -216,10 +216,10 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let in_pool = pool.clone();
     // The forecast is the deal file's own scenario's, and the warnings name it (review 44e
     // F5: they named the run's).
-    let mut warnings = units_warnings(deal, &deal.scenario.name, actuals, forecast);
+    let (mut warnings, in_wan) = units_warnings(deal, &deal.scenario.name, actuals, forecast);
     warnings.extend(stranded(deal, actuals, &pool, &at_issue, &scenario.name));
     warnings.extend(in_transit(deal, actuals, &at_issue, scenario)?);
-    warnings.extend(arrears(deal, actuals, &pool, &scenario.name));
+    warnings.extend(arrears(deal, actuals, &pool, (&scenario.name, &in_wan)));
     warnings.extend(reported_commingling(deal, scenario, actuals));
     warnings.extend(reported_defaults(deal, scenario, actuals));
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
@@ -501,12 +501,14 @@ fn in_transit(
 /// An `actuals_arrears` warning for each obligor an actual date reports paying less than its
 /// schedule at issue had due in the collection period (principal and interest; what it paid
 /// counts its prepayments), with no default and a balance left at the period's start (review 33b item M1: a late collection, 拖欠, reconciled with exit 0 and no
-/// word, and showed only in `pool_flows` read by hand). Needs the report's obligors.
+/// word, and showed only in `pool_flows` read by hand). Needs the report's obligors. A row
+/// about 1/10,000 of its due in a period `in_wan` (told as in 万元 as a whole by
+/// [`units_warnings`]) is not told again.
 fn arrears(
     deal: &Deal,
     actuals: &Actuals,
     pool: &PoolProjection,
-    scenario: &str,
+    (scenario, in_wan): (&str, &[usize]),
 ) -> Vec<crate::error::Warning> {
     use crate::error::{Check, Warning};
     let mut out = Vec::new();
@@ -530,7 +532,12 @@ fn arrears(
             // What it paid about 1/10,000 of its due reads as a row typed in 万元 as much as a
             // payment of 99.99% short: both are asked, and nothing goes untold (review 45d item
             // 4a; review 46c F1: a receivable's row in 万元 then had no warning at all).
-            let question = if units_slip(row.scheduled, paid) == Some(10_000) {
+            let wan = units_slip(row.scheduled, paid) == Some(10_000);
+            // A period told in 万元 as a whole is not told again row by row (review 46d N3).
+            if wan && in_wan.contains(&a.index) {
+                continue;
+            }
+            let question = if wan {
                 "about 1/10,000 of it: the row in 万元 (the actuals file takes yuan), or in \
                  arrears (拖欠)?"
             } else {
@@ -573,9 +580,11 @@ fn units_warnings(
     scenario: &str,
     actuals: &Actuals,
     at_issue: &PoolProjection,
-) -> Vec<crate::error::Warning> {
+) -> (Vec<crate::error::Warning>, Vec<usize>) {
     use crate::error::{Check, Warning};
     let mut out = Vec::new();
+    // The periods told as in 万元 as a whole (their index in the deal).
+    let mut in_wan = Vec::new();
     for a in &actuals.periods {
         let Some(projected) = at_issue.periods.get(a.index).map(|p| p.cash()) else {
             continue;
@@ -585,7 +594,10 @@ fn units_warnings(
             continue;
         }
         let slip = match units_slip(projected, reported) {
-            Some(10_000) => "about 1/10,000 of it: amounts in 万元? The actuals file takes yuan",
+            Some(10_000) => {
+                in_wan.push(a.index);
+                "about 1/10,000 of it: amounts in 万元? The actuals file takes yuan"
+            }
             Some(_) => "about 100 times it: amounts in fen? The actuals file takes yuan",
             None => {
                 // The whole is plausible; its parts may not be (review 44c F1).
@@ -606,7 +618,7 @@ fn units_warnings(
             ),
         ));
     }
-    out
+    (out, in_wan)
 }
 
 /// Located `actuals_pool` warnings for a period whose cash is plausible as a whole but whose
