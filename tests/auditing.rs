@@ -56,9 +56,14 @@ fn reconcile_fixture(actuals: &Path, out: &Path, extra: &[&str]) -> std::process
 
 /// The messages of the run's `actuals_arrears` warnings.
 fn arrears_told(run: &RunResult) -> Vec<String> {
+    told(run, "actuals_arrears")
+}
+
+/// The messages of the run's warnings of the check named `check`.
+fn told(run: &RunResult, check: &str) -> Vec<String> {
     run.warnings
         .iter()
-        .filter(|w| w.check.name() == "actuals_arrears")
+        .filter(|w| w.check.name() == check)
         .map(|w| w.message.clone())
         .collect()
 }
@@ -468,12 +473,7 @@ fn a_period_in_wan_by_obligor_is_told_once() {
     let run = reconcile(&d, &d.scenario, &a)
         .unwrap_or_else(|e| panic!("{e}"))
         .run;
-    let pool: Vec<&str> = run
-        .warnings
-        .iter()
-        .filter(|w| w.check.name() == "actuals_pool")
-        .map(|w| w.message.as_str())
-        .collect();
+    let pool = told(&run, "actuals_pool");
     assert!(
         pool.iter().any(|m| m.contains(
             "period 1: the pool's cash reported (collections and recoveries), 42, against the \
@@ -2900,16 +2900,11 @@ fn an_obligors_row_in_wan_is_told_as_such() {
     let run = reconcile(&d, &base, &a)
         .unwrap_or_else(|e| panic!("{e}"))
         .run;
-    let told: Vec<&str> = run
-        .warnings
-        .iter()
-        .filter(|w| w.check.name() == "actuals_pool")
-        .map(|w| w.message.as_str())
-        .collect();
+    let pool = told(&run, "actuals_pool");
     assert!(
-        told.iter().any(|m| m.contains("obligor `Borrower-02 (illustrative)`")
+        pool.iter().any(|m| m.contains("obligor `Borrower-02 (illustrative)`")
             && m.contains("its principal and interest are both about 1/10,000 of the projection: the row in 万元?")),
-        "{told:?}"
+        "{pool:?}"
     );
     // The arrears warning asks both ways: nothing goes untold when the row has one part only
     // (review 46c F1).

@@ -342,8 +342,12 @@ fn valid_schedules_are_not_out_of_line_and_month_ends_are_offered() {
             1,
         );
     let file = dir.path().join("ends.toml");
-    std::fs::write(&file, &src).expect("write");
-    let err = text(&ipabs(&["check", s(&file)]).stderr);
+    // `check`'s stderr on `src`, written to `file`.
+    let stderr_of = |src: &str| {
+        std::fs::write(&file, src).expect("write");
+        text(&ipabs(&["check", s(&file)]).stderr)
+    };
+    let err = stderr_of(&src);
     assert!(
         err.contains(
             "deal.payment_dates[2]: payment date 2024-08-15 is 46 days after the previous one \
@@ -391,8 +395,7 @@ fn valid_schedules_are_not_out_of_line_and_month_ends_are_offered() {
             "legal_maturity = 2027-06-30",
             1,
         );
-    std::fs::write(&file, &src).expect("write");
-    let err = text(&ipabs(&["check", s(&file)]).stderr);
+    let err = stderr_of(&src);
     assert!(
         err.contains(
             "deal.payment_dates[3]: payment date 2025-09-13 is 75 days after the previous one \
@@ -414,8 +417,7 @@ fn valid_schedules_are_not_out_of_line_and_month_ends_are_offered() {
              2024-06-30, 2024-07-31, 2024-08-31, 2024-09-30]",
             1,
         );
-    std::fs::write(&file, &src).expect("write");
-    let err = text(&ipabs(&["check", s(&file)]).stderr);
+    let err = stderr_of(&src);
     assert!(
         err.contains(
             "deal.payment_dates[4]: payment date 2024-05-13 is 13 days after the previous one \
