@@ -497,19 +497,18 @@ fn floating_form(ctx: &mut Ctx, p: &str, a: &schema::Asset, kind: AssetKind) {
     }
 }
 
-/// An explicit schedule. `amount_form` allows `{date, amount}` entries (licences).
-/// Warns (`rate_range`) at an entry's `interest` whose rate on the principal still to be
-/// repaid (this and the later entries' principal), over the days since the last entry that
-/// paid interest, is beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large adds cash to the
-/// pool in silence (review 25d item 8: 113 million, 37% of the gdd pool); or, in a schedule
-/// with three such rates or more, above 5 times their median and [`OUT_OF_LINE_RATE`], with
-/// an interest above 3 times the larger of its nearest neighbours' that pay interest. The days run from the last entry
-/// that paid interest. The first entry has no previous date here and is not checked. Warns (`out_of_step`) at a date
-/// out of step with its neighbours (`checks::tell_out_of_step`).
 /// 100% a year: a schedule's interest split (a licence fee's, say) can be far from a loan's
 /// rate, but a 6% rate typed 100 times too large is 600%.
 const SCHEDULE_RATE_MAX: Decimal = Decimal::ONE;
 
+/// Warns (`rate_range`) at an entry's `interest` whose rate on the principal still to be
+/// repaid (this and the later entries' principal), over the days since the last entry that
+/// paid interest, is beyond [`SCHEDULE_RATE_MAX`] a year: a figure typed 100 times too large
+/// adds cash to the pool in silence (review 25d item 8: 113 million, 37% of the gdd pool); or,
+/// in a schedule with three such rates or more, above 5 times their median and
+/// [`OUT_OF_LINE_RATE`], with an interest above 3 times the larger of its nearest neighbours'
+/// that pay interest, unless the entry ends a period a mistyped date cut short (`stepped`).
+/// The first entry has no previous date here and is not checked.
 fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], stepped: &[usize]) {
     let max = SCHEDULE_RATE_MAX;
     let mut outstanding: Decimal = out.iter().map(|(i, _)| i.principal).sum();
@@ -550,14 +549,12 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
             ),
         );
     };
-    // The schedule's median rate (the lower middle of an even count), of three entries or
-    // more.
-    let median = |f: fn(&(usize, Decimal, Decimal, i64, Decimal)) -> Decimal| {
-        let mut r: Vec<Decimal> = rates.iter().map(f).collect();
-        r.sort_unstable();
-        (r.len() >= 3).then(|| r[(r.len() - 1) / 2])
+    // The schedule's median rate, of three entries or more.
+    let median = if rates.len() >= 3 {
+        super::checks::lower_median(rates.iter().map(|x| x.4).collect())
+    } else {
+        None
     };
-    let median = median(|x| x.4);
     // The larger interest of the nearest entries before and after entry `k` that pay
     // interest (0 where none): interest paid every other entry is no zero neighbour (review
     // 46d N1).
@@ -604,6 +601,9 @@ fn implied_rates(ctx: &mut Ctx, sp: &str, out: &[(Instalment, ItemPath)], steppe
 /// schedule whose interest is small throughout (a licence fee mostly principal) varies more.
 const OUT_OF_LINE_RATE: Decimal = Decimal::from_parts(12, 0, 0, false, 2);
 
+/// An explicit schedule. `amount_form` allows `{date, amount}` entries (licences). Its rates
+/// are checked by [`implied_rates`], and its dates (`out_of_step`) by
+/// `checks::tell_out_of_step`.
 fn explicit(
     ctx: &mut Ctx,
     p: &str,

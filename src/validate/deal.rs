@@ -506,30 +506,19 @@ fn lag_drops_instalments(
         return;
     };
     let (end, paid) = (last.collection_end, last.payment.adjusted);
-    let mut assets = 0usize;
-    let mut count = 0usize;
-    let mut total = Decimal::ZERO;
-    for a in obligors.iter().flat_map(|o| &o.assets) {
-        let gap = a
-            .instalments
-            .iter()
-            .filter(|i| i.date > end && i.date <= paid);
-        let before = count;
-        for i in gap {
-            count += 1;
-            let Some(t) = total
-                .checked_add(i.principal)
-                .and_then(|t| t.checked_add(i.interest))
-            else {
-                return;
-            };
-            total = t;
-        }
-        assets += usize::from(count > before);
-    }
+    let stranded = |i: &&crate::deal::Instalment| i.date > end && i.date <= paid;
+    let pool = || obligors.iter().flat_map(|o| &o.assets);
+    let assets = pool()
+        .filter(|a| a.instalments.iter().any(|i| stranded(&i)))
+        .count();
     if assets < 2 {
         return;
     }
+    let gap = || pool().flat_map(|a| a.instalments.iter().filter(stranded));
+    let count = gap().count();
+    let Some(total) = gap().try_fold(Decimal::ZERO, |t, i| t.checked_add(i.amount())) else {
+        return;
+    };
     ctx.warn(
         Check::NeverCollected,
         key,

@@ -264,9 +264,14 @@ impl<'a> SourceIndex<'a> {
         };
         let mut candidates: Vec<_> = self.habit_fix(typed, path).into_iter().collect();
         candidates.extend(full_width_quote_fixes(typed));
-        let (fixed, at, problem, why) = candidates
+        let Fix {
+            line: fixed,
+            at,
+            problem,
+            why,
+        } = candidates
             .into_iter()
-            .find(|(fixed, at, _, _)| *at <= error_at && reads(fixed))?;
+            .find(|f| f.at <= error_at && reads(&f.line))?;
         let path = match (header_name(&fixed), key_and_value(&fixed)) {
             (Some(name), _) => name,
             // A key typed with a full-width mark (`rate：`) is the key before the mark.
@@ -328,7 +333,7 @@ impl<'a> SourceIndex<'a> {
     /// `typed` as TOML reads it when it holds full-width marks outside strings, or values in a
     /// local habit that fit their keys: (the fixed line, the byte offset of the first mark or
     /// value, the problem, why).
-    fn habit_fix(&self, typed: &str, path: &str) -> Option<(String, usize, String, String)> {
+    fn habit_fix(&self, typed: &str, path: &str) -> Option<Fix> {
         let half = respell::half_width(typed);
         let parent = parent_or_root(path);
         let found = respell::tokens(&half, path_tail(path), path_tail(parent));
@@ -383,7 +388,12 @@ impl<'a> SourceIndex<'a> {
                 .map_or(typed.len(), |(i, _)| i)
         });
         let at = mark.map(|(at, _)| at).into_iter().chain(value_at).min()?;
-        Some((fixed, at, problems.join("; "), whys.join("; ")))
+        Some(Fix {
+            line: fixed,
+            at,
+            problem: problems.join("; "),
+            why: whys.join("; "),
+        })
     }
 
     /// The table headers before `offset`: each line's start, the line and the header's dotted
@@ -611,45 +621,36 @@ fn key_and_value(line: &str) -> Option<(&str, usize, &str)> {
     Some((key, at, value))
 }
 
-/// A string opened by `"` and closed by a full-width quote (`name = "天知”`): the line with one
-/// full-width quote (`”`, `“` or `＂`) inside a string opened by `"` made `"`, for each such
-/// quote in order, with where it is, the problem and why; quotes in comments, in `'…'` strings
-/// or after a `\\` are not offered (review 46c F2). [`SourceIndex::local_habit`] offers the
-/// first with which the file reads (review 46a F5, 46b F6: the string that stays open need not
-/// be the line's first).
-fn full_width_quote_fixes(typed: &str) -> Vec<(String, usize, String, String)> {
-    let mut out = Vec::new();
-    let (mut basic, mut literal, mut escape) = (false, false, false);
-    for (at, mark) in typed.char_indices() {
-        let inside = basic && !escape;
-        if basic {
-            escape = !escape && mark == '\\';
-            basic = !(inside && mark == '"');
-        } else if literal {
-            literal = mark != '\'';
-        } else {
-            match mark {
-                '"' => basic = true,
-                '\'' => literal = true,
-                '#' => break,
-                _ => {}
-            }
-        }
-        if inside && matches!(mark, '”' | '“' | '＂') {
-            let fixed = format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]);
-            out.push((
-                fixed,
-                at,
-                format!(
-                    "the string is closed by `{mark}` (U+{:04X}), a full-width quote from the \
-                     input method",
-                    mark as u32
-                ),
-                "a string is closed by an ASCII `\"`".to_string(),
-            ));
-        }
-    }
-    out
+/// A line of the file as TOML reads it, offered for a syntax error on it.
+struct Fix {
+    /// The line, fixed.
+    line: String,
+    /// The byte offset in the line as typed of what to point at.
+    at: usize,
+    /// What was wrong, for the error's problem.
+    problem: String,
+    /// Why the fix reads, for the error's `expected`.
+    why: String,
+}
+
+/// A string opened by `"` and closed by a full-width quote (`name = "天知”`): for each
+/// full-width quote inside a string opened by `"` ([`respell::quotes_in_strings`]), in order,
+/// the line with that quote made `"`. [`SourceIndex::local_habit`] offers the first with which
+/// the file reads (review 46a F5, 46b F6: the string that stays open need not be the line's
+/// first; 46c F2: never a quote in a comment or a `'…'` string).
+fn full_width_quote_fixes(typed: &str) -> Vec<Fix> {
+    respell::quotes_in_strings(typed)
+        .into_iter()
+        .map(|(at, mark)| Fix {
+            line: format!("{}\"{}", &typed[..at], &typed[at + mark.len_utf8()..]),
+            at,
+            problem: format!(
+                "the string is closed by `{mark}` ({}), a full-width quote from the input method",
+                respell::mark_name(mark)
+            ),
+            why: "a string is closed by an ASCII `\"`".to_string(),
+        })
+        .collect()
 }
 
 /// The table that holds the key at `path`, or "" at the top.

@@ -32,8 +32,8 @@ pub(super) fn ascii_for(c: char) -> Option<char> {
     })
 }
 
-/// The standard name of a mark [`ascii_for`] knows, for messages.
-fn mark_name(c: char) -> String {
+/// The standard name of a character, for messages: `U+201D`.
+pub(super) fn mark_name(c: char) -> String {
     format!("U+{:04X}", c as u32)
 }
 
@@ -125,6 +125,34 @@ pub(super) fn full_width_problem(c: char) -> String {
          only ASCII",
         mark_name(c)
     )
+}
+
+/// The full-width quotes (`”`, `“`, `＂`) on `line` inside a string opened by an ASCII `"`,
+/// not after a `\\`: their byte offsets and the quotes. Quotes in a comment or in a `'…'`
+/// string are the file's own text.
+pub(super) fn quotes_in_strings(line: &str) -> Vec<(usize, char)> {
+    let mut out = Vec::new();
+    let (mut basic, mut literal, mut escape) = (false, false, false);
+    for (at, c) in line.char_indices() {
+        let inside = basic && !escape;
+        if basic {
+            escape = !escape && c == '\\';
+            basic = !(inside && c == '"');
+        } else if literal {
+            literal = c != '\'';
+        } else {
+            match c {
+                '"' => basic = true,
+                '\'' => literal = true,
+                '#' => break,
+                _ => {}
+            }
+        }
+        if inside && matches!(c, '”' | '“' | '＂') {
+            out.push((at, c));
+        }
+    }
+    out
 }
 
 /// Whether the end of `text` (a file up to a line's start) is inside a multi-line string
@@ -432,9 +460,13 @@ pub(super) fn respell(raw: &str) -> Option<Respelling> {
         return Some(d);
     }
     let b = v.strip_suffix('元').unwrap_or(&v);
+    // The unit a figure is in, and what a value in it is.
     let (body, unit) = match (b.strip_suffix('万'), b.strip_suffix('亿')) {
-        (Some(n), _) => (n, Some(10_000u64)),
-        (_, Some(n)) => (n, Some(100_000_000)),
+        (Some(n), _) => (n, Some((10_000u64, "an amount in 万 (ten thousand yuan)"))),
+        (_, Some(n)) => (
+            n,
+            Some((100_000_000, "an amount in 亿 (a hundred million yuan)")),
+        ),
         _ => (b, None),
     };
     let yuan_suffix = v.ends_with('元');
@@ -462,16 +494,7 @@ pub(super) fn respell(raw: &str) -> Option<Respelling> {
         (r.checked_div(u)? == n).then_some(r)
     };
     let (what, why, n) = match unit {
-        Some(10_000) => (
-            "an amount in 万 (ten thousand yuan)",
-            "amounts are written in yuan",
-            times(10_000)?,
-        ),
-        Some(_) => (
-            "an amount in 亿 (a hundred million yuan)",
-            "amounts are written in yuan",
-            times(100_000_000)?,
-        ),
+        Some((u, what)) => (what, "amounts are written in yuan", times(u)?),
         None if yuan_suffix => (
             "an amount followed by its unit 元",
             "amounts are plain numbers, in yuan",

@@ -268,18 +268,19 @@ pub(crate) fn default_date_problem(deal: &Deal, date: NaiveDate) -> Option<Strin
 /// period before and period after are one shorter than 0.7 and the other longer than 1.3 times
 /// the list's median period, together within 10% of two median periods (a month or a year
 /// typed wrong moves one date between steady neighbours: review 45d item 8, wenke's
-/// 2020-07-26 typed 2020-05-26 or 2021-01-26 typed 2020-12-26). Lists of fewer than four dates have no steady step to judge
-/// by. Each is given with the date a whole step after the previous one would be, when its
-/// neighbours are an even number of months apart (else none).
-pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)> {
+/// 2020-07-26 typed 2020-05-26 or 2021-01-26 typed 2020-12-26). Lists of fewer than four
+/// dates have no steady step to judge by. Each is given with the date half-way between its
+/// neighbours, when they are an even number of months apart (else none), and the list's
+/// median period in days.
+pub(crate) fn out_of_step(dates: &[NaiveDate]) -> (Vec<(usize, Option<NaiveDate>)>, i64) {
     if dates.len() < 4 {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     let gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
     // In tenths of the median period for the bounds.
-    let m = median_gap(dates);
+    let m = super::lower_median(gaps.clone()).unwrap_or(0);
     if m <= 0 {
-        return Vec::new();
+        return (Vec::new(), m);
     }
     // A list of month ends, told by the dates that say so: a 31st, or February's last day,
     // against a 30th of a 31-day month (a June 30th is both: review 46d N2).
@@ -299,26 +300,23 @@ pub(crate) fn out_of_step(dates: &[NaiveDate]) -> Vec<(usize, Option<NaiveDate>)
         if 10 * short < 7 * m && 10 * long > 13 * m && (18 * m..=22 * m).contains(&(10 * (a + b))) {
             let (p, n) = (dates[k - 1], dates[k + 1]);
             let months = (n.year() - p.year()) * 12 + n.month() as i32 - p.month() as i32;
-            let half = (months > 0 && months % 2 == 0)
-                .then(|| p.checked_add_months(chrono::Months::new(months as u32 / 2)))
-                .flatten();
             // At the month's end between two month ends in a list of month ends (03-31 and
             // 09-30 give 06-30, 04-30 and 06-30 give 05-31; review 46b F2, 46c F3), else on the
             // neighbours' day of the month.
             let ends = is_month_end(p) && is_month_end(n);
-            let step = half.and_then(|h| {
-                if ends && (month_ends || n.day() != p.day()) {
-                    add_months(p, months / 2, true)
-                } else if n.day() == p.day() {
-                    Some(h)
-                } else {
-                    None
-                }
-            });
+            let step = if months <= 0 || months % 2 != 0 {
+                None
+            } else if ends && (month_ends || n.day() != p.day()) {
+                add_months(p, months / 2, true)
+            } else if n.day() == p.day() {
+                add_months(p, months / 2, false)
+            } else {
+                None
+            };
             out.push((k, step));
         }
     }
-    out
+    (out, m)
 }
 
 /// [`out_of_step`] told at each date's key (`path(k)`), `what` naming the list. Returns, for
@@ -330,7 +328,7 @@ pub(crate) fn tell_out_of_step(
     what: &str,
     path: impl Fn(usize) -> String,
 ) -> Vec<usize> {
-    let found = out_of_step(dates);
+    let (found, median) = out_of_step(dates);
     for &(k, step) in &found {
         let (p, d, n) = (dates[k - 1], dates[k], dates[k + 1]);
         let instead = step.map_or(String::new(), |s| format!(": was {s} meant?"));
@@ -342,7 +340,7 @@ pub(crate) fn tell_out_of_step(
                  ({n}), where the list's dates are about {} days apart{instead}",
                 (d - p).num_days(),
                 (n - d).num_days(),
-                median_gap(dates),
+                median,
             ),
         );
     }
@@ -357,13 +355,6 @@ pub(crate) fn tell_out_of_step(
             }
         })
         .collect()
-}
-
-/// The median period of `dates`, in days (the lower middle of an even count).
-fn median_gap(dates: &[NaiveDate]) -> i64 {
-    let mut gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
-    gaps.sort_unstable();
-    gaps.get((gaps.len().max(1) - 1) / 2).copied().unwrap_or(0)
 }
 
 /// A recovery lag or a delay, pool-wide or in an `overrides` rule, of 30 months or more that

@@ -100,6 +100,12 @@ pub(crate) fn annual_rate_in_range(ctx: &mut Ctx, path: &str, v: Decimal, what: 
     r
 }
 
+/// The median of `v`, the lower middle of an even count; None when `v` is empty.
+pub(crate) fn lower_median<T: Ord + Copy>(mut v: Vec<T>) -> Option<T> {
+    v.sort_unstable();
+    v.get(v.len().checked_sub(1)? / 2).copied()
+}
+
 /// [`annual_rate_in_range`] for an asset's own rate (a loan's, a lease's, a generated licence
 /// table's), also warned (`rate_range`) above 0 and below [`ASSET_RATE_MIN`]: ten times too
 /// small. A facility's interest or a revolving template's rate are not told.
