@@ -4166,3 +4166,93 @@ fn the_rest_after_estimates_is_each_obligors_own() {
     assert_eq!(collected("O1"), Some(dec!(525000.00)));
     assert_eq!(collected("O2"), Some(dec!(0.00)));
 }
+
+/// A trustee report's to-date (累计) figure typed for the period's own (本期) is told on its line
+/// (review 45d item 6: it was told as a difference with no word on why). The auditing fixture
+/// pays its fixed `trustee` fee of 1,000.00 on every date, so the model's fee is 1,000.00 on
+/// each; its senior principal on period 2 is 310,000.00 collected − 1,000.00 fee − 4,451.63
+/// interest = 304,548.37 (tests/fixtures/auditing_actuals.toml), after 410,810.00 on period 1.
+#[test]
+fn a_to_date_figure_typed_for_the_periods_own_is_told() {
+    use ipabs::analytics::reconcile::ReconNote;
+    use ipabs::output::reconcile::note_text;
+    use rust_decimal_macros::dec;
+    let d = deal("tests/fixtures/auditing.toml");
+    let fixture = read("tests/fixtures/auditing_actuals.toml");
+    // The fixture's two dates with the senior interest the model pays (4,451.63), and a third.
+    let base = fixture.replacen("\"4451.62\"", "\"4451.63\"", 1)
+        + "\n[[periods]]\nperiod = 3\npayment_date = 2024-09-30\n\
+           pool = { principal = 300000, interest = 5000 }\nfees = { trustee = FEE3 }\n";
+    let notes = |fee2: &str, fee3: &str, principal2: &str| {
+        let src = base
+            .replacen(
+                "payment_date = 2024-07-01\npool = { principal = 300000, interest = 10000 }\nfees = { trustee = 1000 }",
+                &format!(
+                    "payment_date = 2024-07-01\npool = {{ principal = 300000, interest = 10000 }}\nfees = {{ trustee = {fee2} }}"
+                ),
+                1,
+            )
+            .replacen("\"304548.37\"", principal2, 1)
+            .replacen("FEE3", fee3, 1);
+        assert!(src.contains(&format!("trustee = {fee2} }}")), "{src}");
+        let a = actuals_from_str("to_date.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+        let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        let of = |period: u32, line: &str, item: &str| {
+            let l = r
+                .lines
+                .iter()
+                .find(|l| l.period == period && l.line == line && l.item == item)
+                .unwrap_or_else(|| panic!("period {period} {line} {item}"));
+            (l.model, l.actual, l.notes.clone())
+        };
+        (
+            of(2, "fee", "trustee"),
+            of(3, "fee", "trustee"),
+            of(2, "principal", "A"),
+        )
+    };
+    let to_date = |earlier, from, to| vec![ReconNote::ToDate { earlier, from, to }];
+
+    // Every figure to date: period 2's fee is 1,000 + 1,000 = 2,000, whose excess over the
+    // model's 1,000.00 is period 1's 1,000; period 3's is 3,000, whose excess (2,000) is period
+    // 2's figure alone (periods 1 and 2 summed, 3,000, count period 1 twice). The senior's
+    // principal to date on period 2 is 410,810.00 + 304,548.37 = 715,358.37.
+    let (fee2, fee3, principal2) = notes("2000", "3000", "\"715358.37\"");
+    assert_eq!(fee2, (dec!(1000.00), dec!(2000), to_date(dec!(1000), 1, 1)));
+    assert_eq!(fee3.2, to_date(dec!(2000), 2, 2));
+    assert_eq!(fee3.0, dec!(1000.00));
+    assert_eq!(
+        principal2,
+        (
+            dec!(304548.37),
+            dec!(715358.37),
+            to_date(dec!(410810), 1, 1)
+        )
+    );
+    let text = note_text(&fee3.2).expect("a note");
+    assert!(
+        text.starts_with(
+            "the report's figure is the model's plus what period 2 reported on this line \
+             (2,000.00 in all): a to-date (累计) figure"
+        ),
+        "{text}"
+    );
+    // Only period 3 to date: 1,000 + 1,000 + 1,000 = 3,000, whose excess is periods 1–2's sum.
+    let (fee2, fee3, principal2) = notes("1000", "3000", "\"304548.37\"");
+    assert!(fee2.2.is_empty() && fee2.0 == fee2.1 && principal2.2.is_empty());
+    assert_eq!(fee3.2, to_date(dec!(2000), 1, 2));
+    assert!(
+        note_text(&fee3.2)
+            .expect("a note")
+            .contains("what periods 1–2 reported on this line (2,000.00 in all)")
+    );
+    // Not told: a fee of 1,500 on period 2 (its 500.00 excess is no earlier figure or sum), and
+    // one of 2,600 on period 3 (its 1,600.00 excess is neither periods 1–2's 2,500 nor period
+    // 2's 1,500).
+    let (fee2, fee3, _) = notes("1500", "2600", "\"304548.37\"");
+    assert!(fee2.1 != fee2.0 && fee2.2.is_empty(), "{fee2:?}");
+    assert!(
+        !fee3.2.iter().any(|n| matches!(n, ReconNote::ToDate { .. })),
+        "{fee3:?}"
+    );
+}

@@ -232,6 +232,10 @@ fn values_typed_in_a_local_habit() {
         ("3000万元", "an amount in 万 (ten thousand yuan)"),
         ("30,000,000", "a number with thousands separators"),
         ("30000000元", "an amount followed by its unit 元"),
+        // Since session 47: 3 × 10,000,000 (千万), `w` typed for 万, the yuan sign.
+        ("3千万", "an amount in 千万 (ten million yuan)"),
+        ("3000w", "an amount in w (万, ten thousand yuan)"),
+        ("¥30,000,000", "an amount with the yuan sign"),
     ] {
         let e = one(&with("amount = 1000000", &format!("amount = {typed}")));
         check(

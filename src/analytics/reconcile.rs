@@ -119,6 +119,19 @@ pub enum ReconNote {
         /// `[notices] face` is).
         hundreds: Decimal,
     },
+    /// The actual is the model's figure plus what the report stated on the same line for
+    /// periods `from` to `to` (`earlier`: those figures summed): a to-date (累计) figure of a
+    /// trustee report typed for the period's own (本期) (review 45d item 6). `from` = `to`, the
+    /// period before, when that period's figure was to date too (the sum of every earlier one
+    /// would count its periods twice).
+    ToDate {
+        /// What the earlier periods reported on the line, summed, in yuan.
+        earlier: Decimal,
+        /// The first of those periods.
+        from: u32,
+        /// The last of them.
+        to: u32,
+    },
     /// The actual is about 1/10,000 of the model's (`per` 10,000: amounts in 万元) or about 100
     /// times it (`per` 100 read the other way: fen): within a factor of 2 once scaled (review
     /// 38b item 6: only the pool's cash was checked for units).
@@ -907,6 +920,13 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         .filter(|l| l.line == "support_draw")
         .map(|l| (l.period, l.item.clone()))
         .collect();
+    // The (period, line, item, actual) of every flow line the report states, for the to-date
+    // note.
+    let flows: Vec<(u32, &'static str, String, Decimal)> = lines
+        .iter()
+        .filter(|l| !matches!(l.line, "account" | "trigger"))
+        .map(|l| (l.period, l.line, l.item.clone(), l.actual))
+        .collect();
     // The (period, line, item, ticks) of every line that differs by whole ticks.
     let mut ticked: Vec<(u32, &'static str, String, i64)> = Vec::new();
     for l in lines.iter_mut().filter(|l| l.model != l.actual) {
@@ -951,6 +971,13 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
                     break;
                 }
             }
+        }
+        // A to-date (累计) figure: exact sums, before the notes that read the difference as
+        // ticks or the amount as no figure (a sum of amounts figures pay is whole ticks too).
+        if l.notes.is_empty()
+            && let Some(note) = to_date(&flows, l)
+        {
+            l.notes.push(note);
         }
         if rules.per_unit
             && l.notes.is_empty()
@@ -1035,6 +1062,33 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine]) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// [`ReconNote::ToDate`] for a flow line (not an account balance or a trigger) reported above a
+/// positive model figure by exactly what the report stated on it for the earlier periods, all
+/// of them summed, or the last one alone; `flows` holds the (period, line, item, actual) of
+/// every flow line reported, in period order. None otherwise, and on a line no earlier period
+/// reports (or reports as 0).
+fn to_date(flows: &[(u32, &'static str, String, Decimal)], l: &ReconLine) -> Option<ReconNote> {
+    if matches!(l.line, "account" | "trigger") || l.model <= Decimal::ZERO || l.actual <= l.model {
+        return None;
+    }
+    let earlier: Vec<(u32, Decimal)> = flows
+        .iter()
+        .filter(|(p, line, item, _)| *p < l.period && *line == l.line && *item == l.item)
+        .map(|(p, _, _, actual)| (*p, *actual))
+        .collect();
+    let (&(from, _), &(to, last)) = (earlier.first()?, earlier.last()?);
+    let all: Decimal = earlier.iter().map(|e| e.1).sum();
+    let extra = l.actual - l.model;
+    let (earlier, from) = if all > Decimal::ZERO && extra == all {
+        (all, from)
+    } else if last > Decimal::ZERO && extra == last {
+        (last, to)
+    } else {
+        return None;
+    };
+    Some(ReconNote::ToDate { earlier, from, to })
 }
 
 /// 10,000 when `actual` × 10,000 is within a factor of 2 of `model` (万元), 100 when `actual`

@@ -137,6 +137,19 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                 per_100.normalize(),
                 super::table::format_money(*hundreds).trim_end_matches(".00"),
             ),
+            ReconNote::ToDate { earlier, from, to } => {
+                let periods = if from == to {
+                    format!("period {to}")
+                } else {
+                    format!("periods {from}–{to}")
+                };
+                format!(
+                    "the report's figure is the model's plus what {periods} reported on this \
+                     line ({} in all): a to-date (累计) figure typed for the period's own \
+                     (本期)? The actuals file takes each period's amount",
+                    super::table::format_money(*earlier)
+                )
+            }
             ReconNote::Units { per: 10_000 } => "the report's figure is about 1/10,000 of the \
                  model's: an amount in 万元? The actuals file takes yuan"
                 .to_string(),

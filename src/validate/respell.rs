@@ -447,32 +447,50 @@ pub(super) fn kind_of(key: &str, parent: &str) -> Kind {
 /// 万 or 亿 or followed by 元, a number with thousands separators, a percentage, or a date in
 /// Chinese, with `/` or `.`, or without leading zeros. Full-width digits and marks in it are read
 /// as ASCII first. None for anything else, and for a value ipabs already reads.
+/// The units an amount is typed in, by the suffix that names them, and what a value in each is:
+/// the longer suffix first (`3千万` is in 千万, not 万).
+const UNITS: [(&str, u64, &str); 6] = [
+    ("千万", 10_000_000, "an amount in 千万 (ten million yuan)"),
+    ("百万", 1_000_000, "an amount in 百万 (a million yuan)"),
+    ("万", 10_000, "an amount in 万 (ten thousand yuan)"),
+    (
+        "亿",
+        100_000_000,
+        "an amount in 亿 (a hundred million yuan)",
+    ),
+    ("w", 10_000, "an amount in w (万, ten thousand yuan)"),
+    ("W", 10_000, "an amount in W (万, ten thousand yuan)"),
+];
+
 pub(super) fn respell(raw: &str) -> Option<Respelling> {
     let v: String = raw
         .trim()
         .chars()
         .map(|c| match c {
-            '万' | '亿' | '元' | '年' | '月' | '日' => c,
+            '万' | '亿' | '千' | '百' | '元' | '年' | '月' | '日' | '号' | '￥' => c,
             _ => ascii_for(c).filter(|&a| a != '=').unwrap_or(c),
         })
         .collect();
     if let Some(d) = date(&v) {
         return Some(d);
     }
-    let b = v.strip_suffix('元').unwrap_or(&v);
-    // The unit a figure is in, and what a value in it is.
-    let (body, unit) = match (b.strip_suffix('万'), b.strip_suffix('亿')) {
-        (Some(n), _) => (n, Some((10_000u64, "an amount in 万 (ten thousand yuan)"))),
-        (_, Some(n)) => (
-            n,
-            Some((100_000_000, "an amount in 亿 (a hundred million yuan)")),
-        ),
-        _ => (b, None),
+    // The yuan sign before the figure (`¥`, or the full-width `￥` of a Chinese input method).
+    let (v, yuan_sign) = match v.strip_prefix(['¥', '￥']) {
+        Some(rest) => (rest.trim_start(), true),
+        None => (v.as_str(), false),
     };
+    let b = v.strip_suffix('元').unwrap_or(v);
+    // The unit a figure is in, and what a value in it is: 千万 and 百万 before 万, and `w`, the
+    // Latin letter typed for 万.
+    let (body, unit) = UNITS
+        .iter()
+        .find_map(|&(suffix, u, what)| b.strip_suffix(suffix).map(|n| (n, Some((u, what)))))
+        .unwrap_or((b, None));
     let yuan_suffix = v.ends_with('元');
     if let Some(pct) = body.strip_suffix('%')
         && unit.is_none()
         && !yuan_suffix
+        && !yuan_sign
     {
         let n = number(pct.trim())?;
         let r = n.checked_div(Decimal::ONE_HUNDRED)?;
@@ -497,6 +515,11 @@ pub(super) fn respell(raw: &str) -> Option<Respelling> {
         Some((u, what)) => (what, "amounts are written in yuan", times(u)?),
         None if yuan_suffix => (
             "an amount followed by its unit 元",
+            "amounts are plain numbers, in yuan",
+            n,
+        ),
+        None if yuan_sign => (
+            "an amount with the yuan sign",
             "amounts are plain numbers, in yuan",
             n,
         ),
@@ -549,7 +572,8 @@ fn plain(d: Decimal) -> String {
 
 /// A date written `2024年3月31日`, `2024/3/31`, `2024.03.31` or `2024-3-31`, as `2024-03-31`.
 fn date(v: &str) -> Option<Respelling> {
-    let (parts, what): (Vec<&str>, _) = if let Some(rest) = v.strip_suffix('日') {
+    // 号 is the spoken day (2024年3月31号), 日 the written one.
+    let (parts, what): (Vec<&str>, _) = if let Some(rest) = v.strip_suffix(['日', '号']) {
         (
             rest.split(['年', '月']).collect(),
             "a date written in Chinese",
@@ -639,6 +663,24 @@ mod tests {
         assert_eq!(respell("01,500"), None);
         assert_eq!(respell("30000000"), None);
         assert_eq!(respell("万"), None);
+        // 3 × 10,000,000 = 30,000,000 (千万); 30 × 1,000,000 (百万); 3000 × 10,000 (`w` for
+        // 万); the yuan sign before a figure, half- or full-width, with or without grouping.
+        for (typed, what) in [
+            ("3千万", "an amount in 千万 (ten million yuan)"),
+            ("30百万", "an amount in 百万 (a million yuan)"),
+            ("3000w", "an amount in w (万, ten thousand yuan)"),
+            ("3000W", "an amount in W (万, ten thousand yuan)"),
+            ("¥30,000,000", "an amount with the yuan sign"),
+            ("￥30000000", "an amount with the yuan sign"),
+            ("¥3000万", "an amount in 万 (ten thousand yuan)"),
+        ] {
+            let r = respell(typed).unwrap_or_else(|| panic!("{typed}"));
+            assert_eq!((r.toml.as_str(), r.what), ("30000000", what), "{typed}");
+        }
+        // A sign alone, or before a percentage, is no amount.
+        assert_eq!(respell("¥"), None);
+        assert_eq!(respell("¥5%"), None);
+        assert_eq!(respell("w"), None);
     }
 
     #[test]
@@ -777,6 +819,7 @@ mod tests {
             ("2024.03.31", "2024-03-31"),
             ("2024-3-31", "2024-03-31"),
             ("２０２４年３月３１日", "2024-03-31"),
+            ("2024年3月31号", "2024-03-31"),
         ] {
             let r = respell(v).unwrap_or_else(|| panic!("{v}"));
             assert_eq!((r.toml.as_str(), r.kind), (iso, Kind::Date), "{v}");
