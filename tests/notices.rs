@@ -1429,6 +1429,43 @@ fn a_short_payment_and_a_fen_more_are_told_alike() {
     }
 }
 
+/// A date the waterfall pays short keeps the due's 尾差, as a report of it does, so that a
+/// report agreeing with the waterfall changes nothing (review 47a F1: the run kept the short
+/// payment's 尾差, and stating A's interest as the waterfall paid it changed the notice's
+/// residual and the interest unpaid, the Art. 39 amount). The auditing fixture with `per_unit`,
+/// its second date collecting 3,000 of interest and no principal: after the 1,000 fee the
+/// waterfall has X = 2,000.00 for A, whose figure 2,000 × 100 / 900,000 = 0.2222… → 0.2222
+/// pays 1,999.80 (0.20 goes back to the account). A's due is 4,451.63, whose figure 0.4946
+/// pays 4,451.40: 0.23 is carried by design, and 4,451.63 − 1,999.80 − 0.23 = 2,451.60 is not
+/// paid as agreed; the notice states paid 1,999.80 + residual 0.23 + unpaid 2,451.60 = the due.
+#[test]
+fn a_short_date_keeps_the_dues_residual_and_an_agreeing_report_changes_nothing() {
+    let waterfall = reconcile_per_unit_with(
+        "pool = { principal = 0, interest = 3000, balance_end = 600000 }\n",
+    );
+    let agreeing = reconcile_short_pool("1999.80");
+    for rec in [&waterfall, &agreeing] {
+        let a2 = a_row(rec, 2);
+        assert_eq!(
+            (a2.interest_paid, a2.interest_residual, a2.interest_unpaid()),
+            (dec!(1999.80), dec!(0.23), dec!(2451.60))
+        );
+        let n = rec
+            .run
+            .notices
+            .iter()
+            .find(|n| n.tranche == "A" && n.period == 2)
+            .expect("A's notice");
+        assert_eq!(
+            (n.interest_paid, n.interest_residual, n.interest_unpaid),
+            (dec!(1999.80), dec!(0.23), dec!(2451.60))
+        );
+    }
+    assert_eq!(waterfall.run.notices, agreeing.run.notices);
+    assert_eq!(waterfall.run.tranche_flows, agreeing.run.tranche_flows);
+    assert_eq!(waterfall.in_life, agreeing.in_life);
+}
+
 /// A's row of payment date `period` in a reconciliation.
 fn a_row(
     rec: &ipabs::analytics::reconcile::Reconciliation,

@@ -1311,6 +1311,58 @@ fn a_partition_name_problem_clips_the_name() {
     );
 }
 
+/// Partition keys every hive reader reads back as written (review 47c): the null sentinel
+/// `__HIVE_DEFAULT_PARTITION__` needs no percent-encoding and read back as null (F2), and
+/// scenarios `base` and `Base` make two directories on Linux but one on macOS or Windows (F3).
+/// Both are usage errors before anything runs; `recovery-50%` beside `Recovery-50%` collides
+/// once encoded (`recovery-50%25`), `S1` beside `S2` does not.
+#[test]
+fn partition_keys_that_would_not_read_back_are_refused() {
+    use ipabs::output::portfolio::{case_collision, partition_key_problem};
+    let p = partition_key_problem("alpha", "__HIVE_DEFAULT_PARTITION__").expect("refused");
+    assert!(
+        p.starts_with("scenario `__HIVE_DEFAULT_PARTITION__` is the hive layout's key for null"),
+        "{p}"
+    );
+    assert!(partition_key_problem("__HIVE_DEFAULT_PARTITION__", "base").is_some());
+    assert_eq!(
+        partition_key_problem("alpha", "__hive_default_partition__"),
+        None
+    );
+    assert_eq!(
+        case_collision(&["S1", "base", "S2", "Base"]),
+        Some(("base", "Base"))
+    );
+    assert_eq!(
+        case_collision(&["recovery-50%", "Recovery-50%"]),
+        Some(("recovery-50%", "Recovery-50%"))
+    );
+    assert_eq!(case_collision(&["S1", "S2", "base"]), None);
+    // The command refuses before it runs: exit 2, nothing written.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scen = tmp.path().join("case.toml");
+    std::fs::write(
+        &scen,
+        "[[scenarios]]\nname = \"base\"\n\n[[scenarios]]\nname = \"Base\"\ncdr = 0.05\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_ipabs"))
+        .args(["portfolio", "deals/tianzhi_1_2024.toml", "--scenarios"])
+        .arg(&scen)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("deal `tianzhi_1_2024`'s scenarios `base` and `Base` differ only in case"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 /// Review 35b: `sweep --html` without `--flows` keeps no periods, so its page says so instead of
 /// three charts with axes and legends and no data (F1); `reconcile --html` writes each warning
 /// once prefixed, as the terminal does (F5: "warning: warning:").

@@ -740,6 +740,84 @@ normal = [
     );
 }
 
+/// The subordinated tranche that takes the rest of a fixed issue keeps its 兑付计划 in
+/// proportion, as a target does (review 47b F2: its schedule was left as given, so sizing moved
+/// it below its own first target and `size` refused, after the search, with an error located in
+/// a file it never wrote; or, below that, wrote a schedule that repaid it 91% on its first
+/// date). The two-date pool (PDs of 1e-9: no path defaults, TDR 0), A a pass-through at coupon
+/// 0 and B scheduled 100,000 on 2024-07-01 and 0 on 2025-01-10 out of 200,000. A passes at any
+/// size its pool repays (1,000,000 at R = 0), so it goes to 990,000, which leaves B one step of
+/// 10,000; B's targets become 100,000 × 10,000 / 200,000 = 5,000 (50 units of 100) and 0.
+#[test]
+fn the_subordinated_tranche_taking_the_rest_keeps_its_schedule_in_proportion() {
+    let src = &(TWO_DATES_POOL.to_string()
+        + r#"
+[[tranches]]
+name = "A"
+class = "senior"
+balance = 800000
+coupon = 0
+amortization = "pass_through"
+
+[[tranches]]
+name = "B"
+class = "subordinated"
+balance = 200000
+coupon = 0
+amortization = "scheduled"
+target_balances = [
+  { date = 2024-07-01, balance = 100000 },
+  { date = 2025-01-10, balance = 0 },
+]
+
+[waterfalls]
+normal = [
+  { action = "pay_principal", tranches = ["A"] },
+  { action = "pay_principal", tranches = ["B"] },
+  { action = "pay_residual", tranche = "B" },
+]
+"#);
+    let d = deal(src);
+    let (s, _, t, _) = tdrs_of(src, &d, 2_000);
+    let result = size(&d, &s.scenarios, &t, &size_opts(&[(0, "AAA")])).unwrap();
+    let day = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    assert_eq!(result.sized[0].balance, dec!(990000));
+    let b = &result.deal.tranches[1];
+    assert_eq!(b.balance, dec!(10000));
+    assert_eq!(
+        b.amortization,
+        ipabs::deal::Amortization::Scheduled(vec![
+            (day(2024, 7, 1), dec!(5000)),
+            (day(2025, 1, 10), dec!(0)),
+        ])
+    );
+    // The command writes the file with B's schedule scaled, and it loads.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("rest.toml");
+    std::fs::write(&file, src).unwrap();
+    let out = tmp.path().join("out");
+    let o = ipabs(&[
+        "size",
+        file.to_str().unwrap(),
+        "--target",
+        "A=AAA",
+        "--paths",
+        "200",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sized = std::fs::read_to_string(out.join("rest.sized.toml")).unwrap();
+    assert!(
+        sized.contains("{ date = 2024-07-01, balance = 5000 }"),
+        "{sized}"
+    );
+    // A had no `rating`: it is given the one it was sized to.
+    assert!(sized.contains("rating = \"AAA\""), "{sized}");
+    deal(&sized);
+}
+
 /// Two seniors of different maturities sized with `--min-coverage 1.1` (review 34c item H1:
 /// the junior senior was sized on its senior's redemption date, which nothing said). The pool:
 /// O1 600,000 due 2024-06-30 (collected for 2024-07-01), O2 400,000 due 2024-12-31 (for
@@ -1694,6 +1772,18 @@ fn the_note_names_the_ratings_with_thin_tails() {
         ..tdr("AAA", 0.0001301)
     };
     assert_eq!(tail_note(100_000, &[lot]), None);
+    // A test of 0 sets nothing (review 47b F1: an all-AAA+ pool's TDR(AAA) of 0, the largest of
+    // 2,000 paths, with its interval 0–100%, went unnamed because the test was 0 too): at
+    // 2,000 paths ⌊2,000 × 0.0001301⌋ = 0 paths lie beyond it, the 1st largest.
+    let zero_test = RatingTdr {
+        large_obligor: Some(Decimal::ZERO),
+        ..tdr("AAA", 0.0001301)
+    };
+    let note = tail_note(2_000, &[zero_test]).expect("a note");
+    assert!(
+        note.contains("the simulated TDR of AAA (the 1st largest)"),
+        "{note}"
+    );
     // Nor does one whose interval is a single point: a TDR the cap at 1 sets (review 32a item
     // 2: AAA+ at min(1, 1.9 × 100%) was named).
     let capped = RatingTdr {
@@ -2525,8 +2615,10 @@ fn size_writes_a_sized_deal_that_keeps_the_comments() {
     assert!(a == dec!(300000) || a == dec!(290000), "{a}");
     assert_eq!(d.tranches[1].balance, dec!(1000000) - a);
     assert!(out.join("size_steps.parquet").exists());
-    // The rest of the file is unchanged.
-    assert_eq!(sized.lines().count(), src.lines().count());
+    // The rest of the file is unchanged, but for the line of A's `rating`, which it had not:
+    // the rating it was sized to (review 47b F3).
+    assert!(sized.contains("rating = \"AAA\""), "{sized}");
+    assert_eq!(sized.lines().count(), src.lines().count() + 1);
 }
 
 #[test]

@@ -145,12 +145,28 @@ fn portfolio_command(
     refuse_copies(copy, out, &names, &inputs)?;
     // Every deal is loaded (and checked) by every shard; each runs its own block.
     let mut deals = super::deal_files::load_deals(&named.deals, scenarios, stress)?;
-    // Every partition directory can be made: checked before anything runs.
+    // Every partition directory can be made, and is its own on any file system: checked
+    // before anything runs.
+    let case = |what: &str, (a, b): (&str, &str)| {
+        Error::Usage(format!(
+            "{what} `{a}` and `{b}` differ only in case: their partition directories are one on \
+             a case-insensitive file system (macOS and Windows by default), where one would \
+             overwrite the other's files; rename one"
+        ))
+    };
+    let ids: Vec<&str> = deals.iter().map(|d| d.id.as_str()).collect();
+    if let Some(pair) = crate::output::portfolio::case_collision(&ids) {
+        return Err(case("the deal ids (file stems)", pair));
+    }
     for d in &deals {
         for s in &d.set.scenarios {
             if let Some(problem) = crate::output::portfolio::partition_key_problem(&d.id, &s.name) {
                 return Err(Error::Usage(problem));
             }
+        }
+        let names: Vec<&str> = d.set.scenarios.iter().map(|s| s.name.as_str()).collect();
+        if let Some(pair) = crate::output::portfolio::case_collision(&names) {
+            return Err(case(&format!("deal `{}`'s scenarios", d.id), pair));
         }
     }
     if let Some(s) = shard {

@@ -208,14 +208,17 @@ fn size_command(
             .iter()
             .map(|(i, _)| (d.tranches[*i].name.clone(), a.step))
             .collect();
+        // Every schedule the search scaled: the targets', and the one of the subordinated
+        // tranche that takes the rest (review 47b F2: it was written as given).
         let schedules_at = |deal: &crate::deal::Deal| -> Vec<(String, Vec<rust_decimal::Decimal>)> {
-            targets
+            deal.tranches
                 .iter()
-                .filter_map(|(i, _)| match &deal.tranches[*i].amortization {
-                    crate::deal::Amortization::Scheduled(table) => Some((
-                        deal.tranches[*i].name.clone(),
-                        table.iter().map(|(_, v)| *v).collect(),
-                    )),
+                .zip(&d.tranches)
+                .filter(|(new, old)| new.amortization != old.amortization)
+                .filter_map(|(t, _)| match &t.amortization {
+                    crate::deal::Amortization::Scheduled(table) => {
+                        Some((t.name.clone(), table.iter().map(|(_, v)| *v).collect()))
+                    }
                     _ => None,
                 })
                 .collect()
@@ -262,6 +265,12 @@ fn size_command(
             &balances,
             &schedules_at(&result.deal),
         )?;
+        // Each target's `rating` is the rating it was sized to (review 47b F3).
+        let ratings: Vec<(String, String)> = targets
+            .iter()
+            .map(|(i, r)| (d.tranches[*i].name.clone(), r.clone()))
+            .collect();
+        let text = o::with_ratings(&deal.display().to_string(), &text, &ratings)?;
         // The sized file must load as a deal before anything is written; its warnings, and
         // those of its base case (no defaults, as `check` runs it), are printed unless the
         // input deal or its base case had the same, and under `--strict` they stop the

@@ -319,6 +319,8 @@ impl Run<'_> {
             self.redeemed_per_100[i] += m_p;
             let paid_i = paid_of(m_i, initial, d, rules.rounding)?;
             let paid_p = paid_of(m_p, initial, d, rules.rounding)?;
+            // Paid by the waterfall (not by its figures) short of its interest due.
+            let short = per_unit && !by_figure && x_i < self.due.interest[i];
             if per_unit {
                 // Back to the account each part was paid from: the collection account, or the
                 // named account of its step (`from`), where the next date's step finds it.
@@ -373,7 +375,18 @@ impl Run<'_> {
                     // stays deferred, up to that early payment, instead of falling due (review
                     // 43f F4: it became a shortfall the reserve was drawn for on the next date).
                     let back = self.keep_deferred(k, i, r_i);
-                    self.paid.unit_residual[i] = r_i - back;
+                    // Paid short of its due, the 尾差 carried by design is the due's (what no
+                    // figure per 100 of the due pays), up to what is owed, as `reconcile` keeps
+                    // it (review 47a F1: this date kept the short payment's, so a report that
+                    // agreed with the waterfall changed its notice and its Art. 39 amount); the
+                    // rest of what is owed is not paid as agreed. The cash that goes back is
+                    // still `r_i`.
+                    self.paid.unit_residual[i] = if short {
+                        let owed = self.due.interest[i] - paid_i;
+                        self.due_residual(i)?.min(owed).max(0)
+                    } else {
+                        r_i - back
+                    };
                 }
             }
             let after = self.balance[i];
@@ -396,12 +409,14 @@ impl Run<'_> {
             // The interest 尾差 the row states: what went back on the waterfall's row and what
             // was forgone before it; on a restated row, the waterfall's (carried or forgone),
             // which went back before the row is computed again.
-            let r_interest = x_i - paid_i
-                + match (per_unit, by_figure) {
-                    (true, true) => self.paid.unit_forgone[i],
-                    (true, false) => 0,
-                    _ => self.paid.unit_residual[i] + self.paid.unit_forgone[i],
-                };
+            let r_interest = match (per_unit, by_figure) {
+                (true, true) => x_i - paid_i + self.paid.unit_forgone[i],
+                // Short of its due: the due's 尾差 carried (above), so that paid + residual +
+                // interest unpaid is the due, as on a restated row.
+                (true, false) if short => self.paid.unit_residual[i],
+                (true, false) => x_i - paid_i,
+                _ => x_i - paid_i + self.paid.unit_residual[i] + self.paid.unit_forgone[i],
+            };
             let dm = |m: i128| -> Result<Decimal> {
                 Decimal::try_from_i128_with_scale(m, d).map_err(|_| overflow())
             };

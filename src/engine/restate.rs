@@ -240,7 +240,7 @@ impl Run<'_> {
     /// figure per 100 of it pays (`due − paid_of(per_100(due))`), carried by design; 0 on a
     /// date the tranche is paid by its figures (its 尾差 is forgone, not carried) and without
     /// `per_unit`.
-    fn due_residual(&self, i: usize) -> Result<Fen> {
+    pub(super) fn due_residual(&self, i: usize) -> Result<Fen> {
         use super::notice::{paid_of, per_100};
         let rules = &self.deal.notices;
         let due = self.due.interest[i];

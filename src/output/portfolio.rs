@@ -58,6 +58,21 @@ pub fn partition_key_problem(deal_id: &str, scenario: &str) -> Option<String> {
             crate::error::clip(deal_id),
             deal.len()
         ))
+    } else if let Some((what, name)) = [("deal id", deal_id), ("scenario", scenario)]
+        .into_iter()
+        .find(|(_, name)| *name == HIVE_NULL)
+    {
+        // Made of bytes that need no encoding, it is written as it is, and every hive reader
+        // (DuckDB, polars, pyarrow, Spark) reads it back as null (review 47c F2).
+        Some(format!(
+            "{what} `{name}` is the hive layout's key for null: DuckDB, polars, pyarrow and \
+             Spark would read its partition's `{}` column back as null; rename it",
+            if what == "deal id" {
+                "deal"
+            } else {
+                "scenario"
+            }
+        ))
     } else if scen.len() > NAME_MAX {
         // The name clipped (review 33a item L1: a 100,000-character name made a 300 KB line).
         Some(format!(
@@ -70,6 +85,25 @@ pub fn partition_key_problem(deal_id: &str, scenario: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// The partition value a hive reader takes for null.
+pub const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// Two of `names` whose partition directories differ only in case (`scenario=base` and
+/// `scenario=Base`): one directory on a case-insensitive file system (macOS and Windows by
+/// default), where the second would overwrite the first's files (review 47c F3). The first
+/// such pair, in the order given.
+pub fn case_collision<'a>(names: &[&'a str]) -> Option<(&'a str, &'a str)> {
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| hive_escape(n).to_ascii_lowercase())
+        .collect();
+    (0..names.len()).find_map(|j| {
+        (0..j)
+            .find(|&i| keys[i] == keys[j] && names[i] != names[j])
+            .map(|i| (names[i], names[j]))
+    })
 }
 
 /// The relative path of one partition: `TABLE/deal=ID/scenario=NAME/part-0.parquet`, TABLE the

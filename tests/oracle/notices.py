@@ -100,7 +100,8 @@ def settle_per_unit(run, date):
                 t.int_due = t.int_whole
             continue
         paid_in_full = t.int_paid == t.int_due
-        ires = t.int_paid - fig.figure_paid(t.init, t.int_paid)
+        short = t.int_paid < t.int_due
+        ires = t.int_paid - fig.figure_paid(t.init, t.int_paid)   # the cash that goes back
         if t.bal == 0 and t.pr_paid > 0:
             pres = 0                      # the notice that redeems a tranche pays its balance
         else:
@@ -117,6 +118,12 @@ def settle_per_unit(run, date):
             date.led(0, "per_unit_principal_residual", t.name, f"tranche:{t.name}",
                      run.acname(t.pr_from), pres)
         t.ires, t.pres = ires, pres
+        if short:
+            # Paid short of its due, the 尾差 carried by design is the due's (what no figure
+            # per 100 of the due pays), up to what is owed; the rest is not paid as agreed
+            # (docs/auditing.md, since session 47). The cash that went back is still `ires`.
+            by_design = t.int_due - fig.figure_paid(t.init, t.int_due)
+            t.ires = max(0, min(by_design, t.int_due - t.int_paid))
         if t.bal == 0 and t.bal_start > 0:
             t.redeemed = True             # later dates pay its arrears by their figures
             if paid_in_full:

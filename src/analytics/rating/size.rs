@@ -567,7 +567,9 @@ impl Search<'_> {
         if !self.opts.free_issue_size
             && let Some(sub) = self.sub
         {
-            d.tranches[sub].balance = issue - others - balance;
+            // Its 兑付计划 in proportion too (review 47b F2: left as given, a sized senior moved
+            // the rest below its own first target).
+            set_balance(d, self.original, sub, issue - others - balance);
         }
     }
 

@@ -13,9 +13,13 @@ pub const MIN_TAIL_PATHS: u64 = 100;
 pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
     let thin: Vec<String> = tdrs
         .iter()
-        // A TDR the large-obligor test sets, or one whose interval is a single point (the cap
-        // at 1 sets it: review 32a item 2), has no sampling error to note.
-        .filter(|t| t.large_obligor != Some(t.tdr) && t.tdr_low != t.tdr_high)
+        // A TDR the large-obligor test sets (a rate above 0: a test of 0 sets nothing, review
+        // 47b F1), or one whose interval is a single point (the cap at 1 sets it: review 32a
+        // item 2), has no sampling error to note.
+        .filter(|t| {
+            let set_by_test = t.large_obligor == Some(t.tdr) && t.tdr > Decimal::ZERO;
+            !set_by_test && t.tdr_low != t.tdr_high
+        })
         .filter_map(|t| {
             // The TDR is the rank-th largest path: rank − 1 paths lie beyond it (review 30d
             // item 8: 99 beyond was not named).

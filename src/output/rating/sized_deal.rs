@@ -120,6 +120,36 @@ pub fn sized_deal_text(
 
 /// The deal's tranches, `[[tranches]]` tables or `tranches = [{ … }, …]` inline tables
 /// (review 44c F6: a valid deal written the second way was refused after the simulation).
+/// The sized deal file's text with each sized tranche's `rating` set to the rating it was
+/// sized to (`ratings`: tranche name, rating), its spacing and comment kept, or added where the
+/// tranche has none (review 47b F3: a senior sized to AA kept `rating = "AAA"`, against which
+/// `breakeven` on the sized file then compared it).
+pub fn with_ratings(file: &str, text: &str, ratings: &[(String, String)]) -> Result<String, Error> {
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::Usage(format!("{file}: cannot be re-read as TOML: {e}")))?;
+    let mut tranches = tranche_tables(&mut doc).ok_or_else(|| {
+        Error::Usage(format!(
+            "{file}: no `tranches` array of tables (`[[tranches]]`) or inline tables"
+        ))
+    })?;
+    for (name, rating) in ratings {
+        let table = tranches
+            .iter_mut()
+            .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
+            .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
+        let mut value = toml_edit::Value::from(rating.as_str());
+        if let Some(old) = table.get("rating").and_then(|v| v.as_value()) {
+            if old.as_str() == Some(rating.as_str()) {
+                continue;
+            }
+            *value.decor_mut() = old.decor().clone();
+        }
+        table.insert("rating", toml_edit::Item::Value(value));
+    }
+    Ok(doc.to_string())
+}
+
 fn tranche_tables(doc: &mut toml_edit::DocumentMut) -> Option<Vec<&mut dyn toml_edit::TableLike>> {
     let item = doc.get_mut("tranches")?;
     if item.is_array_of_tables() {
@@ -159,6 +189,36 @@ fn amount_value(
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// A sized tranche's `rating` is the one it was sized to: replaced with its comment kept,
+    /// added where there was none, left alone where it is that already (review 47b F3).
+    #[test]
+    fn the_rating_is_the_one_sized_to() {
+        let original = "[[tranches]]\nname = \"A\"\nrating = \"AAA\" # 目标评级\nbalance = 100\n\n\
+                        [[tranches]]\nname = \"M\"\nbalance = 10\n\n\
+                        [[tranches]]\nname = \"B\"\nrating = \"A\"\nbalance = 5\n";
+        let ratings =
+            [("A", "AA"), ("M", "A+"), ("B", "A")].map(|(n, r)| (n.to_string(), r.to_string()));
+        let sized = with_ratings("d.toml", original, &ratings).expect("sized");
+        assert!(
+            sized.contains("name = \"A\"\nrating = \"AA\" # 目标评级\n"),
+            "{sized}"
+        );
+        assert!(
+            sized.contains("name = \"M\"\nbalance = 10\nrating = \"A+\"\n"),
+            "{sized}"
+        );
+        assert!(
+            sized.contains("name = \"B\"\nrating = \"A\"\nbalance = 5\n"),
+            "{sized}"
+        );
+        let inline = "tranches = [{ name = \"A\", rating = \"AAA\", balance = 100 }]\n";
+        let sized = with_ratings("d.toml", inline, &ratings[..1]).expect("inline");
+        assert!(
+            sized.contains("{ name = \"A\", rating = \"AA\", balance = 100 }"),
+            "{sized}"
+        );
+    }
 
     /// A scheduled tranche's targets are rewritten in either TOML form (review 29e item 3:
     /// `[[tranches.target_balances]]` tables were refused), values only.
