@@ -14,19 +14,10 @@ pub fn sized_deal_text(
     balances: &[(String, Decimal)],
     schedules: &[(String, Vec<Decimal>)],
 ) -> Result<String, Error> {
-    let mut doc: toml_edit::DocumentMut = original
-        .parse()
-        .map_err(|e| Error::Usage(format!("{file}: cannot be re-read as TOML: {e}")))?;
-    let mut tranches = tranche_tables(&mut doc).ok_or_else(|| {
-        Error::Usage(format!(
-            "{file}: no `tranches` array of tables (`[[tranches]]`) or inline tables"
-        ))
-    })?;
+    let mut doc = document(file, original)?;
+    let mut tranches = tranches_of(file, &mut doc)?;
     for (name, bal) in balances {
-        let table = tranches
-            .iter_mut()
-            .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
-            .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
+        let table = named(&mut tranches, file, name)?;
         let text = bal.normalize().to_string();
         let old = table.get("balance").and_then(|v| v.as_value());
         let mut value = amount_value(*bal, old, "balance")?;
@@ -52,10 +43,7 @@ pub fn sized_deal_text(
         table.insert("balance", toml_edit::Item::Value(value));
     }
     for (name, targets) in schedules {
-        let table = tranches
-            .iter_mut()
-            .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
-            .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
+        let table = named(&mut tranches, file, name)?;
         let wrong = || {
             Error::Usage(format!(
                 "{file}: tranche `{name}`'s target_balances is not {} {{ date, balance }} \
@@ -118,26 +106,15 @@ pub fn sized_deal_text(
     Ok(doc.to_string())
 }
 
-/// The deal's tranches, `[[tranches]]` tables or `tranches = [{ … }, …]` inline tables
-/// (review 44c F6: a valid deal written the second way was refused after the simulation).
 /// The sized deal file's text with each sized tranche's `rating` set to the rating it was
 /// sized to (`ratings`: tranche name, rating), its spacing and comment kept, or added where the
 /// tranche has none (review 47b F3: a senior sized to AA kept `rating = "AAA"`, against which
 /// `breakeven` on the sized file then compared it).
 pub fn with_ratings(file: &str, text: &str, ratings: &[(String, String)]) -> Result<String, Error> {
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| Error::Usage(format!("{file}: cannot be re-read as TOML: {e}")))?;
-    let mut tranches = tranche_tables(&mut doc).ok_or_else(|| {
-        Error::Usage(format!(
-            "{file}: no `tranches` array of tables (`[[tranches]]`) or inline tables"
-        ))
-    })?;
+    let mut doc = document(file, text)?;
+    let mut tranches = tranches_of(file, &mut doc)?;
     for (name, rating) in ratings {
-        let table = tranches
-            .iter_mut()
-            .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
-            .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))?;
+        let table = named(&mut tranches, file, name)?;
         let mut value = toml_edit::Value::from(rating.as_str());
         if let Some(old) = table.get("rating").and_then(|v| v.as_value()) {
             if old.as_str() == Some(rating.as_str()) {
@@ -150,6 +127,38 @@ pub fn with_ratings(file: &str, text: &str, ratings: &[(String, String)]) -> Res
     Ok(doc.to_string())
 }
 
+/// `text`, the deal file's, as a TOML document to edit.
+fn document(file: &str, text: &str) -> Result<toml_edit::DocumentMut, Error> {
+    text.parse()
+        .map_err(|e| Error::Usage(format!("{file}: cannot be re-read as TOML: {e}")))
+}
+
+/// [`tranche_tables`], or the error that the file has none.
+fn tranches_of<'d>(
+    file: &str,
+    doc: &'d mut toml_edit::DocumentMut,
+) -> Result<Vec<&'d mut dyn toml_edit::TableLike>, Error> {
+    tranche_tables(doc).ok_or_else(|| {
+        Error::Usage(format!(
+            "{file}: no `tranches` array of tables (`[[tranches]]`) or inline tables"
+        ))
+    })
+}
+
+/// The tranche of `tranches` whose `name` is `name`.
+fn named<'t, 'd>(
+    tranches: &'t mut [&'d mut dyn toml_edit::TableLike],
+    file: &str,
+    name: &str,
+) -> Result<&'t mut &'d mut dyn toml_edit::TableLike, Error> {
+    tranches
+        .iter_mut()
+        .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
+        .ok_or_else(|| Error::Usage(format!("{file}: no [[tranches]] named `{name}`")))
+}
+
+/// The deal's tranches, `[[tranches]]` tables or `tranches = [{ … }, …]` inline tables
+/// (review 44c F6: a valid deal written the second way was refused after the simulation).
 fn tranche_tables(doc: &mut toml_edit::DocumentMut) -> Option<Vec<&mut dyn toml_edit::TableLike>> {
     let item = doc.get_mut("tranches")?;
     if item.is_array_of_tables() {
