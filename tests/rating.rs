@@ -1764,14 +1764,24 @@ fn the_note_names_the_ratings_with_thin_tails() {
     );
     assert!(!note.contains("101st"), "{note}");
     assert_eq!(tail_note(100_000, &tdrs[4..]), None);
-    // A TDR the large-obligor test sets (0.3 above the simulated 0.1) has no sampling error.
+    // A TDR the large-obligor test sets (0.3, above the simulated 0.1 and the upper end of its
+    // interval, so that both ends are max(·, 0.3) = 0.3) has no sampling error.
     let lot = RatingTdr {
         simulated: dec!(0.1),
         large_obligor: Some(dec!(0.3)),
         tdr: dec!(0.3),
+        tdr_low: dec!(0.3),
+        tdr_high: dec!(0.3),
         ..tdr("AAA", 0.0001301)
     };
-    assert_eq!(tail_note(100_000, &[lot]), None);
+    assert_eq!(tail_note(100_000, std::slice::from_ref(&lot)), None);
+    // One merely equal to the test, whose interval reaches above it, moves with the seed and is
+    // named (review 47e F1: xuhui's AA+ at 46.0156%, interval 46.0156%–100%).
+    let equal = RatingTdr {
+        tdr_high: Decimal::ONE,
+        ..lot
+    };
+    assert!(tail_note(100_000, &[equal]).is_some());
     // A test of 0 sets nothing (review 47b F1: an all-AAA+ pool's TDR(AAA) of 0, the largest of
     // 2,000 paths, with its interval 0–100%, went unnamed because the test was 0 too): at
     // 2,000 paths ⌊2,000 × 0.0001301⌋ = 0 paths lie beyond it, the 1st largest.

@@ -424,8 +424,21 @@ const OTHER_NUMBER_KEYS: &[&str] = &[
     "target_multiple",
 ];
 
-/// What the key `key` holds (its last name; `parent` the table it is in, for an actuals file's
-/// `fees.<name>` and `accounts.<name>`, which are amounts under any name).
+/// The tables of an actuals file whose keys are names and whose values are amounts:
+/// `fees.<name>`, `taxes.<name>`, `supports.<name>`, `support_repaid.<name>`,
+/// `support_interest.<name>` (paid or drawn on the date) and `accounts.<name>` (balances; review
+/// 47e F3: taxes and supports got no offer).
+const AMOUNTS_BY_NAME: &[&str] = &[
+    "accounts",
+    "fees",
+    "support_interest",
+    "support_repaid",
+    "supports",
+    "taxes",
+];
+
+/// What the key `key` holds (its last name; `parent` the table it is in, for the tables of an
+/// actuals file whose values are amounts under any name, [`AMOUNTS_BY_NAME`]).
 pub(super) fn kind_of(key: &str, parent: &str) -> Kind {
     if RATE_KEYS.contains(&key) || key.ends_with("_rate") || key.ends_with("_cut") {
         Kind::Rate
@@ -433,7 +446,7 @@ pub(super) fn kind_of(key: &str, parent: &str) -> Kind {
         Kind::Amount
     } else if DATE_KEYS.contains(&key) {
         Kind::Date
-    } else if matches!(parent, "fees" | "accounts") {
+    } else if AMOUNTS_BY_NAME.contains(&parent) {
         Kind::Amount
     } else if parent == "indices" {
         // A scenario's `indices = { lpr_5y = 0.036 }`: rates under any name.
@@ -727,6 +740,18 @@ mod tests {
             one("fees = { trustee = 1000万 }"),
             [pair("1000万", "10000000")]
         );
+        // So are its taxes and its supports' draws, repayments and interest (review 47e F3).
+        assert_eq!(
+            one("taxes = { vat = ￥1000元 }"),
+            [pair("￥1000元", "1000")]
+        );
+        assert_eq!(
+            one("supports = { undertaking = 0.1百万 }"),
+            [pair("0.1百万", "100000")]
+        );
+        for parent in ["support_repaid", "support_interest"] {
+            assert_eq!(kind_of("undertaking", parent), Kind::Amount);
+        }
         let row = tokens("  2024/4/1, 2024/7/1,", "payment_dates", "deal");
         assert_eq!(row.len(), 2);
         assert_eq!((row[1].from, row[1].to), (12, 20));

@@ -13,13 +13,14 @@ pub const MIN_TAIL_PATHS: u64 = 100;
 pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
     let thin: Vec<String> = tdrs
         .iter()
-        // A TDR the large-obligor test sets (a rate above 0: a test of 0 sets nothing, review
-        // 47b F1), or one whose interval is a single point (the cap at 1 sets it: review 32a
-        // item 2), has no sampling error to note.
-        .filter(|t| {
-            let set_by_test = t.large_obligor == Some(t.tdr) && t.tdr > Decimal::ZERO;
-            !set_by_test && t.tdr_low != t.tdr_high
-        })
+        // A TDR whose interval is a single point has no sampling error to note: one the cap
+        // at 1 sets (review 32a item 2), or one the large-obligor test sets, which it does when
+        // its rate is above 0 and at least the interval's upper end (docs/rating.md §5): the
+        // interval's ends are max(·, the test) too, so both are the test then. A TDR merely
+        // equal to the test moves with the seed when its interval reaches above it (review
+        // 47e F1: xuhui's AA+ at 46.0156%, interval 46.0156%–100%, was 46.8750% under
+        // another seed; and 47b F1: a test of 0 sets nothing).
+        .filter(|t| t.tdr_low != t.tdr_high)
         .filter_map(|t| {
             // The TDR is the rank-th largest path: rank − 1 paths lie beyond it (review 30d
             // item 8: 99 beyond was not named).

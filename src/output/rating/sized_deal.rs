@@ -18,27 +18,10 @@ pub fn sized_deal_text(
     let mut tranches = tranches_of(file, &mut doc)?;
     for (name, bal) in balances {
         let table = named(&mut tranches, file, name)?;
-        let text = bal.normalize().to_string();
         let old = table.get("balance").and_then(|v| v.as_value());
         let mut value = amount_value(*bal, old, "balance")?;
         if let Some(old) = old {
-            // A trailing comment keeps its column (as far as one space allows): the spaces
-            // before it make up for the new value's length.
-            let mut bare = old.clone();
-            bare.decor_mut().clear();
-            let old_len = bare.to_string().chars().count();
-            if let Some(suffix) = old.decor().suffix().and_then(|r| r.as_str())
-                && suffix.trim_start().starts_with('#')
-            {
-                let spaces = suffix.len() - suffix.trim_start_matches(' ').len();
-                let wanted = (spaces + old_len)
-                    .saturating_sub(text.chars().count())
-                    .max(1);
-                let comment = suffix.trim_start_matches(' ');
-                value
-                    .decor_mut()
-                    .set_suffix(format!("{}{comment}", " ".repeat(wanted)));
-            }
+            keep_comment_column(&mut value, old);
         }
         table.insert("balance", toml_edit::Item::Value(value));
     }
@@ -121,10 +104,34 @@ pub fn with_ratings(file: &str, text: &str, ratings: &[(String, String)]) -> Res
                 continue;
             }
             *value.decor_mut() = old.decor().clone();
+            keep_comment_column(&mut value, old);
         }
         table.insert("rating", toml_edit::Item::Value(value));
     }
     Ok(doc.to_string())
+}
+
+/// Keeps the trailing comment of `old`, which `value` replaces, in its column as far as one
+/// space allows: the spaces before it make up for the new value's length (review 47e F2: a
+/// rating's comment moved a column).
+fn keep_comment_column(value: &mut toml_edit::Value, old: &toml_edit::Value) {
+    let bare_len = |v: &toml_edit::Value| {
+        let mut bare = v.clone();
+        bare.decor_mut().clear();
+        bare.to_string().chars().count()
+    };
+    if let Some(suffix) = old.decor().suffix().and_then(|r| r.as_str())
+        && suffix.trim_start().starts_with('#')
+    {
+        let spaces = suffix.len() - suffix.trim_start_matches(' ').len();
+        let wanted = (spaces + bare_len(old))
+            .saturating_sub(bare_len(value))
+            .max(1);
+        let comment = suffix.trim_start_matches(' ');
+        value
+            .decor_mut()
+            .set_suffix(format!("{}{comment}", " ".repeat(wanted)));
+    }
 }
 
 /// `text`, the deal file's, as a TOML document to edit.
@@ -210,7 +217,8 @@ mod tests {
             [("A", "AA"), ("M", "A+"), ("B", "A")].map(|(n, r)| (n.to_string(), r.to_string()));
         let sized = with_ratings("d.toml", original, &ratings).expect("sized");
         assert!(
-            sized.contains("name = \"A\"\nrating = \"AA\" # 目标评级\n"),
+            // The comment keeps its column: "AAA" is a character longer than "AA".
+            sized.contains("name = \"A\"\nrating = \"AA\"  # 目标评级\n"),
             "{sized}"
         );
         assert!(
