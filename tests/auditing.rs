@@ -4213,13 +4213,14 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
     };
     let to_date = |earlier, from, to| vec![ReconNote::ToDate { earlier, from, to }];
 
-    // Every figure to date: period 2's fee is 1,000 + 1,000 = 2,000, whose excess over the
-    // model's 1,000.00 is period 1's 1,000; period 3's is 3,000, whose excess (2,000) is period
-    // 2's figure alone (periods 1 and 2 summed, 3,000, count period 1 twice). The senior's
-    // principal to date on period 2 is 410,810.00 + 304,548.37 = 715,358.37.
+    // Every figure to date: period 2's fee is 1,000 + 1,000 = 2,000, the model's 1,000.00 plus
+    // period 1's 1,000; period 3's is 3,000, the model's 1,000.00 plus periods 1–2's own
+    // figures: 1,000 and period 2's 2,000 less the 1,000 of period 1 it holds (review 47d T3:
+    // each period counted once). The senior's principal to date on period 2 is 410,810.00 +
+    // 304,548.37 = 715,358.37.
     let (fee2, fee3, principal2) = notes("2000", "3000", "\"715358.37\"");
     assert_eq!(fee2, (dec!(1000.00), dec!(2000), to_date(dec!(1000), 1, 1)));
-    assert_eq!(fee3.2, to_date(dec!(2000), 2, 2));
+    assert_eq!(fee3.2, to_date(dec!(2000), 1, 2));
     assert_eq!(fee3.0, dec!(1000.00));
     assert_eq!(
         principal2,
@@ -4232,28 +4233,51 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
     let text = note_text(&fee3.2).expect("a note");
     assert!(
         text.starts_with(
-            "the report's figure is the model's plus what period 2 reported on this line \
-             (2,000.00 in all): a to-date (累计) figure"
+            "the report's figure is the period's own amount plus this line's figures of periods \
+             1–2 (2,000.00 in all): a to-date (累计) figure"
         ),
         "{text}"
     );
-    // Only period 3 to date: 1,000 + 1,000 + 1,000 = 3,000, whose excess is periods 1–2's sum.
+    // Only period 3 to date: 1,000 + 1,000 + 1,000 = 3,000, the model's plus periods 1–2's.
     let (fee2, fee3, principal2) = notes("1000", "3000", "\"304548.37\"");
     assert!(fee2.2.is_empty() && fee2.0 == fee2.1 && principal2.2.is_empty());
     assert_eq!(fee3.2, to_date(dec!(2000), 1, 2));
     assert!(
         note_text(&fee3.2)
             .expect("a note")
-            .contains("what periods 1–2 reported on this line (2,000.00 in all)")
+            .contains("this line's figures of periods 1–2 (2,000.00 in all)")
     );
-    // Not told: a fee of 1,500 on period 2 (its 500.00 excess is no earlier figure or sum), and
-    // one of 2,600 on period 3 (its 1,600.00 excess is neither periods 1–2's 2,500 nor period
-    // 2's 1,500).
-    let (fee2, fee3, _) = notes("1500", "2600", "\"304548.37\"");
-    assert!(fee2.1 != fee2.0 && fee2.2.is_empty(), "{fee2:?}");
-    assert!(
-        !fee3.2.iter().any(|n| matches!(n, ReconNote::ToDate { .. })),
-        "{fee3:?}"
+    // Not told: a fee of 1,500 on period 2 (its 500.00 excess is no earlier figure or sum); one
+    // of 2,600 on period 3 (1,600.00 over the model, not periods 1–2's 2,500); and a fee paid
+    // twice on period 3 after two that agreed (1,000.00 over the model, not periods 1–2's 2,000:
+    // review 47d T1, where the period before alone was taken for a to-date figure).
+    for (f2, f3) in [("1500", "2600"), ("1000", "2000")] {
+        let (fee2, fee3, _) = notes(f2, f3, "\"304548.37\"");
+        assert!(
+            !fee2
+                .2
+                .iter()
+                .chain(&fee3.2)
+                .any(|n| matches!(n, ReconNote::ToDate { .. })),
+            "{fee2:?} {fee3:?}"
+        );
+        assert!(fee3.1 != fee3.0, "{fee3:?}");
+    }
+    // A report of notice amounts (a deal without `per_unit`), to date: A's interest on period 2
+    // as 8,190.00 + 4,451.40 = 12,641.40, where 4,451.40 is the notice amount of the model's
+    // 4,451.63 (0.4946 per 100 × 9,000 units; review 47d T2: only the model's own figure was
+    // tried, and the line had no note).
+    let src = fixture.replacen("\"4451.62\"", "\"12641.40\"", 1);
+    let a = actuals_from_str("notice.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+    let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+    let a2 = r
+        .lines
+        .iter()
+        .find(|l| l.period == 2 && l.line == "interest" && l.item == "A")
+        .expect("A's interest");
+    assert_eq!(
+        (a2.model, a2.actual, a2.notes.clone()),
+        (dec!(4451.63), dec!(12641.40), to_date(dec!(8190), 1, 1))
     );
 }
 

@@ -119,13 +119,13 @@ pub enum ReconNote {
         /// `[notices] face` is).
         hundreds: Decimal,
     },
-    /// The actual is the model's figure plus what the report stated on the same line for
-    /// periods `from` to `to` (`earlier`: those figures summed): a to-date (累计) figure of a
-    /// trustee report typed for the period's own (本期) (review 45d item 6). `from` = `to`, the
-    /// period before, when that period's figure was to date too (the sum of every earlier one
-    /// would count its periods twice).
+    /// The actual is the period's own amount (the model's figure, or a notice amount of it)
+    /// plus the line's own figures of periods `from` to `to` (`earlier`: what they reported,
+    /// less what a to-date figure among them had summed): a to-date (累计) figure of a trustee
+    /// report typed for the period's own (本期) (review 45d item 6; review 47d T1 and T3: the
+    /// period before alone was taken for a to-date figure when it was not one).
     ToDate {
-        /// What the earlier periods reported on the line, summed, in yuan.
+        /// The earlier periods' own figures on the line, summed, in yuan.
         earlier: Decimal,
         /// The first of those periods.
         from: u32,
@@ -1020,6 +1020,8 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
         .filter(|l| !matches!(l.line, "account" | "trigger"))
         .map(|l| (l.period, l.line, l.item.clone(), l.actual))
         .collect();
+    // The (period, line, item, earlier) of every line told as a to-date figure.
+    let mut noted: Vec<(u32, &'static str, String, Decimal)> = Vec::new();
     // The (period, line, item, ticks) of every line that differs by whole ticks.
     let mut ticked: Vec<(u32, &'static str, String, i64)> = Vec::new();
     for l in lines.iter_mut().filter(|l| l.model != l.actual) {
@@ -1067,10 +1069,25 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
         }
         // A to-date (累计) figure: exact sums, before the notes that read the difference as
         // ticks or the amount as no figure (a sum of amounts figures pay is whole ticks too).
-        if l.notes.is_empty()
-            && let Some(note) = to_date(&flows, l)
-        {
-            l.notes.push(note);
+        // The period's own amount is the model's, or on a deal without `per_unit` a notice
+        // amount of it, which reports commonly state (review 47d T2).
+        if l.notes.is_empty() {
+            let mut owns = vec![l.model];
+            if !rules.per_unit
+                && let Some(t) = tranche
+            {
+                let initial = to_fen(t.balance);
+                for rounding in deal_rule_first(rules.rounding) {
+                    let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
+                    owns.extend(from_fen(paid_of(m, initial, rules.decimals, rounding)?));
+                }
+            }
+            if let Some(note) = to_date(&flows, &noted, l, &owns) {
+                if let ReconNote::ToDate { earlier, .. } = note {
+                    noted.push((l.period, l.line, l.item.clone(), earlier));
+                }
+                l.notes.push(note);
+            }
         }
         if rules.per_unit
             && l.notes.is_empty()
@@ -1161,31 +1178,32 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
     Ok(())
 }
 
-/// [`ReconNote::ToDate`] for a flow line (not an account balance or a trigger) reported above a
-/// positive model figure by exactly what the report stated on it for the earlier periods, all
-/// of them summed, or the last one alone; `flows` holds the (period, line, item, actual) of
-/// every flow line reported, in period order. None otherwise, and on a line no earlier period
-/// reports (or reports as 0).
-fn to_date(flows: &[(u32, &'static str, String, Decimal)], l: &ReconLine) -> Option<ReconNote> {
-    if matches!(l.line, "account" | "trigger") || l.model <= Decimal::ZERO || l.actual <= l.model {
+/// [`ReconNote::ToDate`] for a flow line (not an account balance or a trigger) reported as one
+/// of the period's own amounts `owns` (the model's figure, and on a deal without `per_unit` the
+/// notice amounts of it) plus the line's own figures of the earlier periods: what they reported,
+/// less what a to-date figure among them had summed of the periods before it (`noted`: the
+/// (period, line, item, earlier) of each line already told so). `flows` holds the (period, line,
+/// item, actual) of every flow line reported, in period order. None otherwise, and on a line no
+/// earlier period reports (or whose earlier own figures sum to 0).
+fn to_date(
+    flows: &[(u32, &'static str, String, Decimal)],
+    noted: &[(u32, &'static str, String, Decimal)],
+    l: &ReconLine,
+    owns: &[Decimal],
+) -> Option<ReconNote> {
+    if matches!(l.line, "account" | "trigger") || l.model <= Decimal::ZERO {
         return None;
     }
-    let earlier: Vec<(u32, Decimal)> = flows
-        .iter()
-        .filter(|(p, line, item, _)| *p < l.period && *line == l.line && *item == l.item)
-        .map(|(p, _, _, actual)| (*p, *actual))
-        .collect();
-    let (&(from, _), &(to, last)) = (earlier.first()?, earlier.last()?);
-    let all: Decimal = earlier.iter().map(|e| e.1).sum();
-    let extra = l.actual - l.model;
-    let (earlier, from) = if all > Decimal::ZERO && extra == all {
-        (all, from)
-    } else if last > Decimal::ZERO && extra == last {
-        (last, to)
-    } else {
-        return None;
+    let before = |(p, line, item, _): &&(u32, &'static str, String, Decimal)| {
+        *p < l.period && *line == l.line && *item == l.item
     };
-    Some(ReconNote::ToDate { earlier, from, to })
+    let reported: Vec<(u32, Decimal)> = flows.iter().filter(before).map(|e| (e.0, e.3)).collect();
+    let (from, to) = (reported.first()?.0, reported.last()?.0);
+    // A to-date figure among them holds the periods before it: each period counted once.
+    let earlier = reported.iter().map(|e| e.1).sum::<Decimal>()
+        - noted.iter().filter(before).map(|e| e.3).sum::<Decimal>();
+    (earlier > Decimal::ZERO && owns.iter().any(|&own| l.actual - own == earlier))
+        .then_some(ReconNote::ToDate { earlier, from, to })
 }
 
 /// 10,000 when `actual` × 10,000 is within a factor of 2 of `model` (万元), 100 when `actual`

@@ -144,8 +144,8 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                     format!("periods {from}–{to}")
                 };
                 format!(
-                    "the report's figure is the model's plus what {periods} reported on this \
-                     line ({} in all): a to-date (累计) figure typed for the period's own \
+                    "the report's figure is the period's own amount plus this line's figures of \
+                     {periods} ({} in all): a to-date (累计) figure typed for the period's own \
                      (本期)? The actuals file takes each period's amount",
                     super::table::format_money(*earlier)
                 )
