@@ -4263,6 +4263,39 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
         );
         assert!(fee3.1 != fee3.0, "{fee3:?}");
     }
+    // A line left out on period 2 counts there at what the run paid (review 47f F1): period 3's
+    // fee to date is 1,000 × 3 = 3,000, the model's 1,000.00 plus 1,000 reported on period 1 and
+    // the run's 1,000.00 on period 2; 2,000 there (a double payment) is not to date.
+    for (fee3, told) in [("3000", true), ("2000", false)] {
+        let src = base
+            .replacen(
+                "payment_date = 2024-07-01\npool = { principal = 300000, interest = 10000 }\nfees = { trustee = 1000 }\n",
+                "payment_date = 2024-07-01\npool = { principal = 300000, interest = 10000 }\n",
+                1,
+            )
+            .replacen("FEE3", fee3, 1);
+        assert!(
+            !src.contains("FEE3") && src.matches("trustee =").count() == 2,
+            "{src}"
+        );
+        let a = actuals_from_str("left.toml", &src, &d).unwrap_or_else(|e| panic!("{e}"));
+        let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
+        let l = r
+            .lines
+            .iter()
+            .find(|l| l.period == 3 && l.line == "fee")
+            .expect("period 3's fee");
+        let expected = if told {
+            to_date(dec!(2000), 1, 2)
+        } else {
+            vec![]
+        };
+        assert_eq!(
+            (l.model, l.notes.clone()),
+            (dec!(1000.00), expected),
+            "{fee3}"
+        );
+    }
     // A report of notice amounts (a deal without `per_unit`), to date: A's interest on period 2
     // as 8,190.00 + 4,451.40 = 12,641.40, where 4,451.40 is the notice amount of the model's
     // 4,451.63 (0.4946 per 100 × 9,000 units; review 47d T2: only the model's own figure was

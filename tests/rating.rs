@@ -1782,6 +1782,16 @@ fn the_note_names_the_ratings_with_thin_tails() {
         ..lot
     };
     assert!(tail_note(100_000, &[equal]).is_some());
+    // So is one whose interval a lumpy loss distribution makes a single point, with no test
+    // (review 47f F3: rugao's BBB- at 22%, interval 22%–22%, was 18.33% under another seed).
+    let lumpy = RatingTdr {
+        simulated: dec!(0.22),
+        tdr: dec!(0.22),
+        tdr_low: dec!(0.22),
+        tdr_high: dec!(0.22),
+        ..tdr("AAA", 0.0001301)
+    };
+    assert!(tail_note(100_000, &[lumpy]).is_some());
     // A test of 0 sets nothing (review 47b F1: an all-AAA+ pool's TDR(AAA) of 0, the largest of
     // 2,000 paths, with its interval 0–100%, went unnamed because the test was 0 too): at
     // 2,000 paths ⌊2,000 × 0.0001301⌋ = 0 paths lie beyond it, the 1st largest.

@@ -1015,13 +1015,13 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
         .collect();
     // The (period, line, item, actual) of every flow line the report states, for the to-date
     // note.
-    let flows: Vec<(u32, &'static str, String, Decimal)> = lines
+    let flows: Vec<LineFigure> = lines
         .iter()
         .filter(|l| !matches!(l.line, "account" | "trigger"))
         .map(|l| (l.period, l.line, l.item.clone(), l.actual))
         .collect();
     // The (period, line, item, earlier) of every line told as a to-date figure.
-    let mut noted: Vec<(u32, &'static str, String, Decimal)> = Vec::new();
+    let mut noted: Vec<LineFigure> = Vec::new();
     // The (period, line, item, ticks) of every line that differs by whole ticks.
     let mut ticked: Vec<(u32, &'static str, String, i64)> = Vec::new();
     for l in lines.iter_mut().filter(|l| l.model != l.actual) {
@@ -1082,7 +1082,7 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
                     owns.extend(from_fen(paid_of(m, initial, rules.decimals, rounding)?));
                 }
             }
-            if let Some(note) = to_date(&flows, &noted, l, &owns) {
+            if let Some(note) = to_date((&flows, &noted), run, l, &owns) {
                 if let ReconNote::ToDate { earlier, .. } = note {
                     noted.push((l.period, l.line, l.item.clone(), earlier));
                 }
@@ -1178,32 +1178,75 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
     Ok(())
 }
 
+/// A (period, line, item, amount) of a reconciliation line: what the report stated, or what a
+/// to-date figure had summed of the dates before it.
+type LineFigure = (u32, &'static str, String, Decimal);
+
 /// [`ReconNote::ToDate`] for a flow line (not an account balance or a trigger) reported as one
 /// of the period's own amounts `owns` (the model's figure, and on a deal without `per_unit` the
-/// notice amounts of it) plus the line's own figures of the earlier periods: what they reported,
-/// less what a to-date figure among them had summed of the periods before it (`noted`: the
-/// (period, line, item, earlier) of each line already told so). `flows` holds the (period, line,
-/// item, actual) of every flow line reported, in period order. None otherwise, and on a line no
-/// earlier period reports (or whose earlier own figures sum to 0).
+/// notice amounts of it) plus the line's own figures of every earlier payment date: what the
+/// report stated, less what a to-date figure among them had summed of the dates before it
+/// (`noted`: the (period, line, item, earlier) of each line already told so), or on a date whose
+/// report leaves the line out what the run paid (review 47f F1: a left-out date was not
+/// counted, so a to-date figure after it was missed and a double payment told as one).
+/// `flows` holds the (period, line, item, actual) of every flow line reported. None otherwise,
+/// and when the earlier own figures sum to 0.
 fn to_date(
-    flows: &[(u32, &'static str, String, Decimal)],
-    noted: &[(u32, &'static str, String, Decimal)],
+    (flows, noted): (&[LineFigure], &[LineFigure]),
+    run: &RunResult,
     l: &ReconLine,
     owns: &[Decimal],
 ) -> Option<ReconNote> {
-    if matches!(l.line, "account" | "trigger") || l.model <= Decimal::ZERO {
+    if matches!(l.line, "account" | "trigger") || l.model <= Decimal::ZERO || l.period < 2 {
         return None;
     }
-    let before = |(p, line, item, _): &&(u32, &'static str, String, Decimal)| {
-        *p < l.period && *line == l.line && *item == l.item
+    let of = |list: &[LineFigure], p: u32| {
+        list.iter()
+            .find(|e| e.0 == p && e.1 == l.line && e.2 == l.item)
+            .map(|e| e.3)
     };
-    let reported: Vec<(u32, Decimal)> = flows.iter().filter(before).map(|e| (e.0, e.3)).collect();
-    let (from, to) = (reported.first()?.0, reported.last()?.0);
-    // A to-date figure among them holds the periods before it: each period counted once.
-    let earlier = reported.iter().map(|e| e.1).sum::<Decimal>()
-        - noted.iter().filter(before).map(|e| e.3).sum::<Decimal>();
-    (earlier > Decimal::ZERO && owns.iter().any(|&own| l.actual - own == earlier))
-        .then_some(ReconNote::ToDate { earlier, from, to })
+    let mut earlier = Decimal::ZERO;
+    for p in 1..l.period {
+        earlier += match of(flows, p) {
+            Some(reported) => reported - of(noted, p).unwrap_or(Decimal::ZERO),
+            None => run_figure(run, p, l.line, &l.item)?,
+        };
+    }
+    (earlier > Decimal::ZERO && owns.iter().any(|&own| l.actual - own == earlier)).then_some(
+        ReconNote::ToDate {
+            earlier,
+            from: 1,
+            to: l.period - 1,
+        },
+    )
+}
+
+/// What the (restated) run paid on `line` of `item` on payment date `period`: a tax or fee, a
+/// tranche's interest, principal or residual, or the reserve draw. None for the lines it does not
+/// keep by date and item (the supports'), and for a date it has no row of.
+fn run_figure(run: &RunResult, period: u32, line: &str, item: &str) -> Option<Decimal> {
+    match line {
+        "tax" | "fee" => run
+            .charges
+            .iter()
+            .find(|c| c.period == period && c.kind.as_str() == line && c.name.as_str() == item)
+            .map(|c| c.paid),
+        "interest" | "principal" | "residual" => run
+            .tranche_flows
+            .iter()
+            .find(|f| f.period == period && f.tranche.as_str() == item)
+            .map(|f| match line {
+                "interest" => f.interest_paid,
+                "principal" => f.principal_paid,
+                _ => f.residual_paid,
+            }),
+        "reserve_draw" => run
+            .periods
+            .iter()
+            .find(|r| r.period == period)
+            .map(|r| r.reserve_draws),
+        _ => None,
+    }
 }
 
 /// 10,000 when `actual` × 10,000 is within a factor of 2 of `model` (万元), 100 when `actual`

@@ -95,15 +95,20 @@ pub const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
 /// default), where the second would overwrite the first's files (review 47c F3). The first
 /// such pair, in the order given.
 pub fn case_collision<'a>(names: &[&'a str]) -> Option<(&'a str, &'a str)> {
-    let keys: Vec<String> = names
-        .iter()
-        .map(|n| hive_escape(n).to_ascii_lowercase())
-        .collect();
-    (0..names.len()).find_map(|j| {
-        (0..j)
-            .find(|&i| keys[i] == keys[j] && names[i] != names[j])
-            .map(|i| (names[i], names[j]))
-    })
+    // One pass: a grid's thousands of scenarios are not compared pairwise.
+    let mut seen: std::collections::HashMap<String, &'a str> = std::collections::HashMap::new();
+    for &name in names {
+        match seen.entry(hive_escape(name).to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(first) if *first.get() != name => {
+                return Some((first.get(), name));
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {}
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(name);
+            }
+        }
+    }
+    None
 }
 
 /// The relative path of one partition: `TABLE/deal=ID/scenario=NAME/part-0.parquet`, TABLE the

@@ -238,19 +238,31 @@ pub(super) fn tokens(line: &str, line_key: &str, parent: &str) -> Vec<Token> {
     // The key a value is under, and the inline tables open around it (an actuals file's
     // `fees = { trustee = … }`: `trustee` in `fees`).
     let mut key: Option<String> = None;
+    // The table a dotted key names before its last part (`taxes.vat = …`: `taxes`).
+    let mut dotted: Option<String> = None;
     let mut tables: Vec<Option<String>> = Vec::new();
     let mut word = String::new();
     let mut out = Vec::new();
-    let fits = |v: &str, key: &Option<String>, tables: &[Option<String>]| {
-        let (k, p) = match key {
-            Some(k) => (
-                k.as_str(),
-                tables.last().and_then(|t| t.as_deref()).unwrap_or(""),
-            ),
-            None => (line_key, parent),
+    let fits =
+        |v: &str, key: &Option<String>, dotted: &Option<String>, tables: &[Option<String>]| {
+            let (k, p) = match key {
+                // In an inline table, its key; else a dotted key's table; else the table the line
+                // is in: `line_key` when the line is under a header (`[periods.taxes]`), the
+                // parent when the line's own key is the one located (review 47f F4: both gave
+                // no table, and an actuals file's `taxes.vat = ¥1000` no offer).
+                Some(k) => (
+                    k.as_str(),
+                    match (tables.last(), dotted) {
+                        (Some(t), _) => t.as_deref().unwrap_or(""),
+                        (None, Some(d)) => d.as_str(),
+                        (None, None) if k != line_key => line_key,
+                        (None, None) => parent,
+                    },
+                ),
+                None => (line_key, parent),
+            };
+            respell(v).filter(|r| r.kind == kind_of(k, p))
         };
-        respell(v).filter(|r| r.kind == kind_of(k, p))
-    };
     let mut i = 0;
     while i < chars.len() {
         let (code, c) = chars[i];
@@ -260,8 +272,10 @@ pub(super) fn tokens(line: &str, line_key: &str, parent: &str) -> Vec<Token> {
         }
         match c {
             '=' => {
-                // A dotted key (`tranches.A = …`) is its last part.
-                key = Some(word.rsplit('.').next().unwrap_or("").to_string());
+                // A dotted key (`tranches.A = …`) is its last part, in the table before it.
+                let mut parts = word.rsplit('.');
+                key = Some(parts.next().unwrap_or("").to_string());
+                dotted = parts.next().map(|d| d.trim_matches('"').to_string());
                 let rest: String = chars[i + 1..]
                     .iter()
                     .take_while(|&&(code, c)| code && c != '#')
@@ -274,7 +288,7 @@ pub(super) fn tokens(line: &str, line_key: &str, parent: &str) -> Vec<Token> {
                     && !value.ends_with(',');
                 if scalar {
                     let from = i + 1 + rest.chars().take_while(|c| c.is_whitespace()).count();
-                    if let Some(r) = fits(value, &key, &tables) {
+                    if let Some(r) = fits(value, &key, &dotted, &tables) {
                         let to = from + value.chars().count();
                         let typed = value.to_string();
                         out.push(Token { from, to, typed, r });
@@ -282,8 +296,14 @@ pub(super) fn tokens(line: &str, line_key: &str, parent: &str) -> Vec<Token> {
                     break;
                 }
             }
-            '{' => tables.push(key.take()),
-            '}' => key = tables.pop().flatten(),
+            '{' => {
+                tables.push(key.take());
+                dotted = None;
+            }
+            '}' => {
+                key = tables.pop().flatten();
+                dotted = None;
+            }
             _ if ends(c) => {}
             _ => {
                 let from = i;
@@ -291,7 +311,7 @@ pub(super) fn tokens(line: &str, line_key: &str, parent: &str) -> Vec<Token> {
                     i += 1;
                 }
                 let w: String = chars[from..i].iter().map(|&(_, c)| c).collect();
-                match fits(&w, &key, &tables) {
+                match fits(&w, &key, &dotted, &tables) {
                     Some(r) => out.push(Token {
                         from,
                         to: i,
@@ -752,6 +772,14 @@ mod tests {
         for parent in ["support_repaid", "support_interest"] {
             assert_eq!(kind_of("undertaking", parent), Kind::Amount);
         }
+        // A dotted key's table, and the table of a header the line is under (review 47f F4).
+        assert_eq!(one("taxes.vat = ¥1000"), [pair("¥1000", "1000")]);
+        let under = tokens("vat = 3千万", "taxes", "periods");
+        assert_eq!(under.len(), 1);
+        assert_eq!(under[0].r.toml, "30000000");
+        let own = tokens("vat = 3千万", "vat", "taxes");
+        assert_eq!(own.len(), 1);
+        assert!(tokens("name = 3千万", "name", "deal").is_empty());
         let row = tokens("  2024/4/1, 2024/7/1,", "payment_dates", "deal");
         assert_eq!(row.len(), 2);
         assert_eq!((row[1].from, row[1].to), (12, 20));

@@ -13,14 +13,20 @@ pub const MIN_TAIL_PATHS: u64 = 100;
 pub fn tail_note(paths: u64, tdrs: &[RatingTdr]) -> Option<String> {
     let thin: Vec<String> = tdrs
         .iter()
-        // A TDR whose interval is a single point has no sampling error to note: one the cap
-        // at 1 sets (review 32a item 2), or one the large-obligor test sets, which it does when
-        // its rate is above 0 and at least the interval's upper end (docs/rating.md §5): the
-        // interval's ends are max(·, the test) too, so both are the test then. A TDR merely
-        // equal to the test moves with the seed when its interval reaches above it (review
-        // 47e F1: xuhui's AA+ at 46.0156%, interval 46.0156%–100%, was 46.8750% under
-        // another seed; and 47b F1: a test of 0 sets nothing).
-        .filter(|t| t.tdr_low != t.tdr_high)
+        // A TDR the cap at 1 sets (its whole interval is 1: review 32a item 2), or the
+        // large-obligor test, whose rate is above 0 and at least the interval's upper end
+        // (docs/rating.md §5), has no sampling error to note. Not one merely equal to the test,
+        // whose interval reaches above it (review 47e F1: xuhui's AA+ at 46.0156%, interval
+        // to 100%, was 46.8750% under another seed), nor one whose interval a lumpy loss
+        // distribution makes a single point (review 47f F3: rugao's BBB- at 22%, interval
+        // 22%–22%, was 18.33% under another seed); a test of 0 sets nothing (47b F1).
+        .filter(|t| {
+            let capped = t.tdr_low == Decimal::ONE;
+            let by_test = t
+                .large_obligor
+                .is_some_and(|l| l > Decimal::ZERO && l >= t.tdr_high);
+            !capped && !by_test
+        })
         .filter_map(|t| {
             // The TDR is the rank-th largest path: rank − 1 paths lie beyond it (review 30d
             // item 8: 99 beyond was not named).
