@@ -4211,7 +4211,8 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
             of(2, "principal", "A"),
         )
     };
-    let to_date = |earlier, from, to| vec![ReconNote::ToDate { earlier, from, to }];
+    // Every earlier date counts, from period 1 to `to`.
+    let to_date = |earlier, to| vec![ReconNote::ToDate { earlier, to }];
 
     // Every figure to date: period 2's fee is 1,000 + 1,000 = 2,000, the model's 1,000.00 plus
     // period 1's 1,000; period 3's is 3,000, the model's 1,000.00 plus periods 1–2's own
@@ -4219,16 +4220,12 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
     // each period counted once). The senior's principal to date on period 2 is 410,810.00 +
     // 304,548.37 = 715,358.37.
     let (fee2, fee3, principal2) = notes("2000", "3000", "\"715358.37\"");
-    assert_eq!(fee2, (dec!(1000.00), dec!(2000), to_date(dec!(1000), 1, 1)));
-    assert_eq!(fee3.2, to_date(dec!(2000), 1, 2));
+    assert_eq!(fee2, (dec!(1000.00), dec!(2000), to_date(dec!(1000), 1)));
+    assert_eq!(fee3.2, to_date(dec!(2000), 2));
     assert_eq!(fee3.0, dec!(1000.00));
     assert_eq!(
         principal2,
-        (
-            dec!(304548.37),
-            dec!(715358.37),
-            to_date(dec!(410810), 1, 1)
-        )
+        (dec!(304548.37), dec!(715358.37), to_date(dec!(410810), 1))
     );
     let text = note_text(&fee3.2).expect("a note");
     assert!(
@@ -4241,7 +4238,7 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
     // Only period 3 to date: 1,000 + 1,000 + 1,000 = 3,000, the model's plus periods 1–2's.
     let (fee2, fee3, principal2) = notes("1000", "3000", "\"304548.37\"");
     assert!(fee2.2.is_empty() && fee2.0 == fee2.1 && principal2.2.is_empty());
-    assert_eq!(fee3.2, to_date(dec!(2000), 1, 2));
+    assert_eq!(fee3.2, to_date(dec!(2000), 2));
     assert!(
         note_text(&fee3.2)
             .expect("a note")
@@ -4285,11 +4282,7 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
             .iter()
             .find(|l| l.period == 3 && l.line == "fee")
             .expect("period 3's fee");
-        let expected = if told {
-            to_date(dec!(2000), 1, 2)
-        } else {
-            vec![]
-        };
+        let expected = if told { to_date(dec!(2000), 2) } else { vec![] };
         assert_eq!(
             (l.model, l.notes.clone()),
             (dec!(1000.00), expected),
@@ -4310,7 +4303,7 @@ fn a_to_date_figure_typed_for_the_periods_own_is_told() {
         .expect("A's interest");
     assert_eq!(
         (a2.model, a2.actual, a2.notes.clone()),
-        (dec!(4451.63), dec!(12641.40), to_date(dec!(8190), 1, 1))
+        (dec!(4451.63), dec!(12641.40), to_date(dec!(8190), 1))
     );
 }
 

@@ -120,16 +120,15 @@ pub enum ReconNote {
         hundreds: Decimal,
     },
     /// The actual is the period's own amount (the model's figure, or a notice amount of it)
-    /// plus the line's own figures of periods `from` to `to` (`earlier`: what they reported,
-    /// less what a to-date figure among them had summed): a to-date (累计) figure of a trustee
-    /// report typed for the period's own (本期) (review 45d item 6; review 47d T1 and T3: the
-    /// period before alone was taken for a to-date figure when it was not one).
+    /// plus the line's own figures of periods 1 to `to`, every date before its own (`earlier`:
+    /// what they reported, less what a to-date figure among them had summed): a to-date (累计)
+    /// figure of a trustee report typed for the period's own (本期) (review 45d item 6; review
+    /// 47d T1 and T3: the period before alone was taken for a to-date figure when it was not
+    /// one).
     ToDate {
         /// The earlier periods' own figures on the line, summed, in yuan.
         earlier: Decimal,
-        /// The first of those periods.
-        from: u32,
-        /// The last of them.
+        /// The last of those periods (the first is period 1).
         to: u32,
     },
     /// The actual is about 1/10,000 of the model's (`per` 10,000: amounts in 万元) or about 100
@@ -1030,42 +1029,38 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
                 && t.balance > Decimal::ZERO
                 && (t.balance % rules.face).is_zero()
         });
-        if !rules.per_unit
-            && let Some(t) = tranche
-        {
-            // The deal's rounding of the figures first, then the other (review 33b item L2: a
-            // trustee's figures rounded half up went without a word).
+        // The model's figure per 100 of a tranche line and what it pays, by the deal's rounding
+        // of the figures first, then the other (review 33b item L2: a trustee's figures rounded
+        // half up went without a word): what the notes below compare the actual with.
+        let mut figures: Vec<(Rounding, Decimal, Option<Decimal>)> = Vec::new();
+        if let Some(t) = tranche {
             let initial = to_fen(t.balance);
             for rounding in deal_rule_first(rules.rounding) {
                 let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
                 let paid = paid_of(m, initial, rules.decimals, rounding)?;
-                if from_fen(paid) == Some(l.actual) {
-                    l.notes.push(ReconNote::PerUnit {
-                        per_100: Decimal::from_i128_with_scale(m, rules.decimals),
-                        other_rule: (rounding != rules.rounding).then_some(rounding),
-                    });
-                    break;
-                }
+                let figure = Decimal::from_i128_with_scale(m, rules.decimals);
+                figures.push((rounding, figure, from_fen(paid)));
             }
+        }
+        if !rules.per_unit
+            && let Some(&(rounding, per_100, _)) = figures.iter().find(|f| f.2 == Some(l.actual))
+        {
+            l.notes.push(ReconNote::PerUnit {
+                per_100,
+                other_rule: (rounding != rules.rounding).then_some(rounding),
+            });
         }
         // The model's figure per 100 typed for the amount (before the per-unit note, which
         // would read it as an amount no figure pays).
         if l.notes.is_empty()
             && let Some(t) = tranche
             && l.actual > Decimal::ZERO
+            && let Some(&(_, per_100, _)) = figures.iter().find(|f| f.1 == l.actual)
         {
-            let initial = to_fen(t.balance);
-            for rounding in deal_rule_first(rules.rounding) {
-                let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
-                let per_100 = Decimal::from_i128_with_scale(m, rules.decimals);
-                if per_100 == l.actual {
-                    l.notes.push(ReconNote::Figure {
-                        per_100,
-                        hundreds: t.balance / Decimal::ONE_HUNDRED,
-                    });
-                    break;
-                }
-            }
+            l.notes.push(ReconNote::Figure {
+                per_100,
+                hundreds: t.balance / Decimal::ONE_HUNDRED,
+            });
         }
         // A to-date (累计) figure: exact sums, before the notes that read the difference as
         // ticks or the amount as no figure (a sum of amounts figures pay is whole ticks too).
@@ -1073,14 +1068,8 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
         // amount of it, which reports commonly state (review 47d T2).
         if l.notes.is_empty() {
             let mut owns = vec![l.model];
-            if !rules.per_unit
-                && let Some(t) = tranche
-            {
-                let initial = to_fen(t.balance);
-                for rounding in deal_rule_first(rules.rounding) {
-                    let m = per_100(to_fen(l.model), initial, rules.decimals, rounding)?;
-                    owns.extend(from_fen(paid_of(m, initial, rules.decimals, rounding)?));
-                }
+            if !rules.per_unit {
+                owns.extend(figures.iter().filter_map(|f| f.2));
             }
             if let Some(note) = to_date((&flows, &noted), run, l, &owns) {
                 if let ReconNote::ToDate { earlier, .. } = note {
@@ -1215,7 +1204,6 @@ fn to_date(
     (earlier > Decimal::ZERO && owns.iter().any(|&own| l.actual - own == earlier)).then_some(
         ReconNote::ToDate {
             earlier,
-            from: 1,
             to: l.period - 1,
         },
     )

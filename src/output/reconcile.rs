@@ -137,11 +137,11 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                 per_100.normalize(),
                 super::table::format_money(*hundreds).trim_end_matches(".00"),
             ),
-            ReconNote::ToDate { earlier, from, to } => {
-                let periods = if from == to {
-                    format!("period {to}")
+            ReconNote::ToDate { earlier, to } => {
+                let periods = if *to == 1 {
+                    "period 1".to_string()
                 } else {
-                    format!("periods {from}–{to}")
+                    format!("periods 1–{to}")
                 };
                 format!(
                     "the report's figure is the period's own amount plus this line's figures of \

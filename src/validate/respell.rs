@@ -499,10 +499,9 @@ pub(super) fn respell(raw: &str) -> Option<Respelling> {
     let v: String = raw
         .trim()
         .chars()
-        .map(|c| match c {
-            '万' | '亿' | '千' | '百' | '元' | '年' | '月' | '日' | '号' | '￥' => c,
-            _ => ascii_for(c).filter(|&a| a != '=').unwrap_or(c),
-        })
+        // Full-width digits and marks as ASCII (not `：`, which is `=` only after a key); the
+        // units, 年月日号 and `￥` have no ASCII form and stay.
+        .map(|c| ascii_for(c).filter(|&a| a != '=').unwrap_or(c))
         .collect();
     if let Some(d) = date(&v) {
         return Some(d);
