@@ -4354,11 +4354,11 @@ fn a_report_after_the_models_clean_up_call_is_refused() {
 #[test]
 fn an_obligor_after_a_partial_default_owes_its_schedule_on_the_balance_left() {
     let d = deal("tests/fixtures/auditing.toml");
-    let warned = |second: &str| -> Vec<String> {
+    let warned = |defaults: &str, second: &str| -> Vec<String> {
         let src = format!(
             "[actuals]\ndeal = \"auditing fixture\"\n\n[[periods]]\nperiod = 1\n\
              payment_date = 2024-04-01\n\n[[periods.obligors]]\nname = \"O1\"\n\
-             principal = 400000\ninterest = 20000\ndefaults = 300000\n\n\
+             principal = 400000\ninterest = 20000\ndefaults = \"{defaults}\"\n\n\
              [[periods]]\nperiod = 2\npayment_date = 2024-07-01\n\n\
              [[periods.obligors]]\nname = \"O1\"\n{second}\n"
         );
@@ -4366,8 +4366,18 @@ fn an_obligor_after_a_partial_default_owes_its_schedule_on_the_balance_left() {
         let r = reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"));
         arrears_told(&r.run)
     };
-    assert!(warned("principal = 150000\ninterest = 5000").is_empty());
-    let late = warned("principal = 100000\ninterest = 5000");
+    assert!(warned("300000", "principal = 150000\ninterest = 5000").is_empty());
+    // An exact half fen, rounded once under the deal's `half_up` (not to even): 299,999.10 of
+    // defaults leave 300,000.90, and 310,000 × 300,000.90 / 600,000 = 155,000.465 → 155,000.47.
+    let half = warned("299999.10", "principal = 100000\ninterest = 5000");
+    assert!(
+        half.len() == 1
+            && half[0].starts_with(
+                "obligor `O1` is reported paying 105000.00 of the 155000.47 its schedule had due"
+            ),
+        "{half:?}"
+    );
+    let late = warned("300000", "principal = 100000\ninterest = 5000");
     assert_eq!(late.len(), 1, "{late:?}");
     assert!(
         late[0].starts_with(

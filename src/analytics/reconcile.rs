@@ -255,8 +255,8 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
 /// a prepayment reported on an earlier date leaves it below the schedule's: the engine scales
 /// every later instalment by the surviving share (docs/conventions.md), so the due is the
 /// schedule's `scheduled` × `start` / the principal the schedule leaves at the period's start,
-/// rounded once to the fen (review 47a F3: every later date of an obligor 95% defaulted was
-/// told in arrears).
+/// one exact value rounded once to the fen under the deal's `rounding` (review 47a F3: every
+/// later date of an obligor 95% defaulted was told in arrears).
 #[derive(Debug, Clone, Copy)]
 struct BalanceLeft {
     /// The scaled due.
@@ -270,7 +270,7 @@ struct BalanceLeft {
 /// [`BalanceLeft`] of `obligor` in period `p`, where its performing balance at the start is
 /// `start`; None when that is not below the schedule's.
 fn due_on_balance_left(
-    obligor: &crate::deal::Obligor,
+    (obligor, rounding): (&crate::deal::Obligor, Rounding),
     p: &crate::deal::PeriodDates,
     scheduled: Decimal,
     start: Decimal,
@@ -286,8 +286,11 @@ fn due_on_balance_left(
     let n = instalments()
         .filter(|i| (p.collection_start..=p.collection_end).contains(&i.date))
         .count();
+    // scheduled × start × 100 / the balance in fen is the due in yuan, multiplied out exactly.
+    let den = i64::try_from(crate::money::to_fen(scheduled_balance)).ok()?;
+    let ratio = crate::money::Ratio { num: 100, den };
     Some(BalanceLeft {
-        due: (scheduled * start / scheduled_balance).round_dp(2),
+        due: crate::money::fen_of(&[scheduled, start], ratio, rounding)?,
         slack: Decimal::new(i64::try_from(n).unwrap_or(i64::MAX), 2),
         scheduled_balance,
     })
@@ -617,9 +620,10 @@ fn arrears(
             let start = row.balance_end + row.principal_collected + row.defaulted;
             // What it owed: the schedule's due, on the balance it had left when a default or a
             // prepayment reported earlier leaves it less than the schedule does.
-            let left = deal
-                .obligor_index(row.obligor.as_str())
-                .and_then(|o| due_on_balance_left(&deal.obligors[o], &p, row.scheduled, start));
+            let left = deal.obligor_index(row.obligor.as_str()).and_then(|o| {
+                let obligor = (&deal.obligors[o], deal.rounding);
+                due_on_balance_left(obligor, &p, row.scheduled, start)
+            });
             let owed = left.map_or(row.scheduled, |l| l.due);
             let slack = left.map_or(Decimal::ZERO, |l| l.slack);
             if paid + slack >= owed
