@@ -83,6 +83,10 @@ pub struct ActualPeriod {
     pub principal: Vec<Option<Decimal>>,
     /// Residual paid per tranche (剩余收益), indexed like `deal.tranches`.
     pub residual: Vec<Option<Decimal>>,
+    /// The payment notice's figures per 100 yuan of face as published (每百元利息,
+    /// 每百元本金), per tranche, indexed like `deal.tranches`: compared with the model's
+    /// notice, never restated (docs/auditing.md, "Figures per 100 as published").
+    pub per_100: Vec<[Option<Decimal>; 2]>,
     /// Account balances after the payment date.
     pub collection_balance: Option<Decimal>,
     /// The reserve's balance after the payment date (`accounts.reserve`).

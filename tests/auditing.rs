@@ -4438,3 +4438,174 @@ fn an_account_after_a_pool_in_wan_gets_no_units_note() {
         "{reserve:?}"
     );
 }
+
+/// tests/fixtures/auditing_actuals.toml with A's line of period 1 and of period 2 replaced.
+fn with_a_lines(p1: &str, p2: &str) -> String {
+    let text = read("tests/fixtures/auditing_actuals.toml");
+    let (one, two) = (
+        "tranches.A = { interest = 8190, principal = 410810 }",
+        "tranches.A = { interest = \"4451.62\", principal = \"304548.37\" }",
+    );
+    assert!(text.contains(one) && text.contains(two));
+    text.replace(one, &format!("tranches.A = {{ {p1} }}"))
+        .replace(two, &format!("tranches.A = {{ {p2} }}"))
+}
+
+/// Figures per 100 as published (docs/auditing.md, "Figures per 100 as published"). A is
+/// 900,000.00 = 9,000 units of 100, and the fixture's notices are the default: 4 places, cut.
+/// The model's notices (the waterfall's figures, derivation at the top of this file):
+///
+/// * period 1, interest 8,190.00 × 100 / 900,000 = 0.91 → 0.9100, paying 0.91 × 9,000 =
+///   8,190.00; principal 410,810.00 × 100 / 900,000 = 45.645555… → 45.6455, paying
+///   45.6455 × 9,000 = 410,809.50 (rounded half up the figure would be 45.6456, paying
+///   410,810.40);
+/// * period 2, interest 4,451.63 → 0.494625… → 0.4946, paying 4,451.40; principal 304,548.37 →
+///   33.838707… → 33.8387, paying 304,548.30. The report's own interest, 4,451.62, gives the
+///   same figure (0.494624… → 0.4946), so the figure line agrees where the amount line does not.
+#[test]
+fn published_figures_per_100_are_compared_with_the_models_notice() {
+    let d = deal("tests/fixtures/auditing.toml");
+    let recon = |text: &str| {
+        let a = actuals_from_str("figures.toml", text, &d).unwrap_or_else(|e| panic!("{e}"));
+        reconcile(&d, &d.scenario, &a).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let figure = |r: &ipabs::analytics::reconcile::Reconciliation, p: u32, line: &str| {
+        r.lines
+            .iter()
+            .find(|l| l.period == p && l.line == line && l.item == "A")
+            .cloned()
+            .expect("the figure line")
+    };
+    use ipabs::analytics::reconcile::ReconNote;
+    use ipabs::money::Rounding;
+    // A trustee that rounds its principal figure half up; period 2 as the model.
+    let r = recon(&with_a_lines(
+        "interest_per_100 = 0.91, principal_per_100 = \"45.6456\"",
+        "interest = \"4451.62\", principal = \"304548.37\", interest_per_100 = \"0.4946\", \
+         principal_per_100 = \"33.8387\"",
+    ));
+    let i1 = figure(&r, 1, "interest_per_100");
+    assert_eq!(i1.per_100, Some((dec!(0.9100), dec!(0.9100))));
+    assert_eq!((i1.model, i1.actual), (dec!(8190.00), dec!(8190.00)));
+    assert!(!i1.differs());
+    let p1 = figure(&r, 1, "principal_per_100");
+    assert_eq!(p1.per_100, Some((dec!(45.6455), dec!(45.6456))));
+    assert_eq!(
+        (p1.model, p1.actual, p1.difference()),
+        (dec!(410809.50), dec!(410810.40), dec!(0.90))
+    );
+    assert_eq!(
+        p1.notes,
+        vec![ReconNote::FigureRounded {
+            rule: Rounding::HalfUp
+        }]
+    );
+    for (line, figures, paid) in [
+        (
+            "interest_per_100",
+            (dec!(0.4946), dec!(0.4946)),
+            dec!(4451.40),
+        ),
+        (
+            "principal_per_100",
+            (dec!(33.8387), dec!(33.8387)),
+            dec!(304548.30),
+        ),
+    ] {
+        let l = figure(&r, 2, line);
+        assert_eq!(
+            (l.per_100, l.model, l.actual),
+            (Some(figures), paid, paid),
+            "{line}"
+        );
+    }
+    // What differs: period 1's principal figure and period 2's interest amount (4,451.62
+    // against 4,451.63).
+    let differing: Vec<(u32, &str)> = r.differences().map(|l| (l.period, l.line)).collect();
+    assert_eq!(differing, vec![(1, "principal_per_100"), (2, "interest")]);
+
+    // A report whose interest amount is 8,199.00 states the figure of that amount: 8,199 ×
+    // 100 / 900,000 = 0.911 → 0.9110, paying 8,199.00, 9.00 above the model's 0.9100: the
+    // figure follows the amount line. A figure of 0.9200 beside the model's amount is a slip
+    // of its own: it pays 0.92 × 9,000 = 8,280.00, 90.00 more, with no note.
+    let r = recon(&with_a_lines(
+        "interest = 8199, principal = 410810, interest_per_100 = \"0.9110\"",
+        "interest = \"4451.62\", principal = \"304548.37\"",
+    ));
+    let i1 = figure(&r, 1, "interest_per_100");
+    assert_eq!(i1.per_100, Some((dec!(0.9100), dec!(0.9110))));
+    assert_eq!(i1.difference(), dec!(9.00));
+    assert_eq!(
+        i1.notes,
+        vec![ReconNote::FigureOfReport { line: "interest" }]
+    );
+    let r = recon(&with_a_lines(
+        "interest = 8190, principal = 410810, interest_per_100 = \"0.9200\"",
+        "interest = \"4451.62\", principal = \"304548.37\"",
+    ));
+    let i1 = figure(&r, 1, "interest_per_100");
+    assert_eq!(
+        (i1.per_100, i1.actual, i1.difference()),
+        (
+            Some((dec!(0.9100), dec!(0.9200))),
+            dec!(8280.00),
+            dec!(90.00)
+        )
+    );
+    assert!(i1.notes.is_empty(), "{:?}", i1.notes);
+}
+
+/// `ipabs reconcile` prints a figure line with its figures and what they pay, exits 4, and
+/// writes them in `reconciliation.parquet`'s `model_per_100` and `actual_per_100` at the
+/// notices' 4 places (null on the amount lines). Figures as in
+/// `published_figures_per_100_are_compared_with_the_models_notice`.
+#[test]
+fn a_published_figure_is_printed_and_written() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let actuals = tmp.path().join("figures.toml");
+    std::fs::write(
+        &actuals,
+        with_a_lines(
+            "interest_per_100 = 0.91, principal_per_100 = \"45.6456\"",
+            "interest = \"4451.63\", principal = \"304548.37\"",
+        ),
+    )
+    .expect("actuals");
+    let out = tmp.path().join("out");
+    let o = reconcile_fixture(&actuals, &out, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains(
+            "principal_per_100 A            model   45.6455 per 100 (410,809.50)  published   \
+             45.6456 per 100 (410,810.40)  difference 0.0001 per 100 (0.90)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rounded `half_up`"), "{stdout}");
+    let df = ParquetReader::new(std::fs::File::open(out.join("reconciliation.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let column = |name: &str| {
+        df.column(name)
+            .unwrap()
+            .as_materialized_series()
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<String>>()
+    };
+    let lines = column("line");
+    let p = lines
+        .iter()
+        .position(|l| l.contains("principal_per_100"))
+        .expect("the figure row");
+    assert_eq!(column("model_per_100")[p], "45.6455");
+    assert_eq!(column("actual_per_100")[p], "45.6456");
+    assert_eq!(column("difference")[p], "0.90");
+    let amount = lines
+        .iter()
+        .position(|l| l.trim_matches('"') == "interest")
+        .expect("an amount row");
+    assert_eq!(column("model_per_100")[amount], "null");
+}

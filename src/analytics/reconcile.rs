@@ -23,15 +23,21 @@ pub struct ReconLine {
     /// The period's adjusted payment date.
     pub payment_date: NaiveDate,
     /// `tax`, `fee`, `support_draw`, `support_repaid`, `support_interest`, `reserve_draw`,
-    /// `interest`, `principal`, `residual`, `account` or `trigger`.
+    /// `interest`, `principal`, `residual`, `interest_per_100`, `principal_per_100`, `account`
+    /// or `trigger`.
     pub line: &'static str,
     /// The tax, fee, support, tranche, account or trigger name.
     pub item: String,
     /// What the waterfall pays on the actual collections, in yuan, before the date is restated
     /// to the reported figures (a trigger: 1 tripped, 0 not; docs/output.md).
     pub model: Decimal,
-    /// What the actuals file reports, in yuan (a trigger: 1 declared, 0 not).
+    /// What the actuals file reports, in yuan (a trigger: 1 declared, 0 not; a figure per
+    /// 100: what it pays on the tranche, as `model`).
     pub actual: Decimal,
+    /// On an `interest_per_100` or `principal_per_100` line, the payment notice's figures per
+    /// 100 yuan of face at `[notices] decimals` places: (the model's, the published one);
+    /// `model` and `actual` are then what they pay on the tranche. None on other lines.
+    pub per_100: Option<(Decimal, Decimal)>,
     /// What may explain a difference, when ipabs can tell ([`reconcile`] adds them); empty on a line
     /// that agrees.
     pub notes: Vec<ReconNote>,
@@ -139,6 +145,19 @@ pub enum ReconNote {
         /// 100 is).
         per: u32,
     },
+    /// A published figure per 100 that is the figure of the report's own amount line of the
+    /// tranche on the date (`line`: `interest` or `principal`), which differs from the model's:
+    /// the figure follows that line's difference, not a slip of its own.
+    FigureOfReport {
+        /// The amount line the figure follows.
+        line: &'static str,
+    },
+    /// A published figure per 100 that is the waterfall's amount per 100 rounded by `rule`,
+    /// not by the deal's `[notices] rounding`: the trustee rounds its figures another way.
+    FigureRounded {
+        /// The rule that gives the published figure.
+        rule: Rounding,
+    },
     /// A support draw reported where the waterfall drew none (or less), while the date's report
     /// leaves out another support from which the waterfall drew exactly the difference: the
     /// draw is likely put under the wrong provider (review 38b item 4: both then stated it).
@@ -154,6 +173,12 @@ impl ReconLine {
     /// Actual less model.
     pub fn difference(&self) -> Decimal {
         self.actual - self.model
+    }
+
+    /// Whether the report differs from the model on this line: its amount, or on a figure line
+    /// its figure per 100 (two figures can pay the same fen on a tranche of few units).
+    pub fn differs(&self) -> bool {
+        self.model != self.actual || self.per_100.is_some_and(|(m, a)| m != a)
     }
 }
 
@@ -205,7 +230,7 @@ pub struct Reconciliation {
 impl Reconciliation {
     /// The lines that differ.
     pub fn differences(&self) -> impl Iterator<Item = &ReconLine> {
-        self.lines.iter().filter(|l| l.model != l.actual)
+        self.lines.iter().filter(|l| l.differs())
     }
 }
 
@@ -237,10 +262,11 @@ pub fn reconcile(deal: &Deal, scenario: &Scenario, actuals: &Actuals) -> Result<
     let (mut run, waterfall) = crate::engine::run_restated(deal, scenario, pool, actuals)?;
     after_the_end(deal, scenario, actuals, &run)?;
     run.warnings.extend(warnings);
-    let mut lines = compare(deal, actuals, &waterfall);
+    let mut lines = compare(deal, actuals, &waterfall)?;
     // The payment dates whose pool cash is told as in 万元 as a whole.
     let wan_dates: Vec<u32> = in_wan.iter().map(|&k| deal.periods[k].number).collect();
     explain(deal, &run, &mut lines, &wan_dates)?;
+    figure_notes(deal, &run, &waterfall, &mut lines)?;
     run.warnings
         .extend(notice_amounts(deal, &lines, &run, &scenario.name));
     let in_life = in_life(deal, actuals.len(), &run, &in_pool, forecast);
@@ -888,13 +914,19 @@ fn near(x: Decimal, y: Decimal) -> bool {
 /// the restatement (`waterfall`, one per actual date the run reached). A date the run did not
 /// reach (after a clean-up call) compares its taxes, fees and support draws with 0 and has no
 /// other line.
-fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<ReconLine> {
+fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Result<Vec<ReconLine>> {
     let mut out = Vec::new();
     let nt = deal.tranches.len();
     for a in &actuals.periods {
         let k = a.index;
         let p = deal.periods[k];
-        let mut push = |line: &'static str, item: &str, model: Decimal, actual: Option<Decimal>| {
+        // A line the report states; `per_100` for a figure line (the model's figure, the
+        // published one).
+        let mut push = |line: &'static str,
+                        item: &str,
+                        model: Decimal,
+                        actual: Option<Decimal>,
+                        per_100: Option<(Decimal, Decimal)>| {
             if let Some(actual) = actual {
                 out.push(ReconLine {
                     period: p.number,
@@ -903,10 +935,12 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
                     item: item.to_string(),
                     model,
                     actual,
+                    per_100,
                     notes: Vec::new(),
                 });
             }
         };
+
         let rows = waterfall.iter().find(|w| w.period == p.number);
         let charge = |kind: &str, name: &str| {
             rows.and_then(|w| {
@@ -917,28 +951,40 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
             .map_or(Decimal::ZERO, |c| c.paid)
         };
         for (t, v) in deal.taxes.iter().zip(&a.taxes) {
-            push("tax", &t.name, charge("tax", &t.name), *v);
+            push("tax", &t.name, charge("tax", &t.name), *v, None);
         }
         for (f, v) in deal.fees.iter().zip(&a.fees) {
-            push("fee", &f.name, charge("fee", &f.name), *v);
+            push("fee", &f.name, charge("fee", &f.name), *v, None);
         }
         for (i, (s, v)) in deal.supports.iter().zip(&a.supports).enumerate() {
             let model = rows
                 .and_then(|w| w.support_draws.get(i).copied())
                 .unwrap_or(Decimal::ZERO);
-            push("support_draw", &s.name, model, *v);
+            push("support_draw", &s.name, model, *v, None);
             // A support's repayments (since session 36): of its draws, and its interest.
             let (repaid, interest) = rows
                 .and_then(|w| w.support_repaid.get(i).copied())
                 .unwrap_or_default();
-            push("support_repaid", &s.name, repaid, a.support_repaid[i]);
-            push("support_interest", &s.name, interest, a.support_interest[i]);
+            push("support_repaid", &s.name, repaid, a.support_repaid[i], None);
+            push(
+                "support_interest",
+                &s.name,
+                interest,
+                a.support_interest[i],
+                None,
+            );
         }
         let Some(w) = rows else {
             continue;
         };
         let r = &w.period_row;
-        push("reserve_draw", "reserve", r.reserve_draws, a.reserve_draws);
+        push(
+            "reserve_draw",
+            "reserve",
+            r.reserve_draws,
+            a.reserve_draws,
+            None,
+        );
         for i in 0..nt {
             let name = &deal.tranches[i].name;
             let f = w
@@ -946,9 +992,21 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
                 .iter()
                 .find(|f| f.tranche.as_str() == name.as_str());
             if let Some(f) = f {
-                push("interest", name, f.interest_paid, a.interest[i]);
-                push("principal", name, f.principal_paid, a.principal[i]);
-                push("residual", name, f.residual_paid, a.residual[i]);
+                push("interest", name, f.interest_paid, a.interest[i], None);
+                push("principal", name, f.principal_paid, a.principal[i], None);
+                push("residual", name, f.residual_paid, a.residual[i], None);
+            }
+            for (part, line) in ["interest_per_100", "principal_per_100"].iter().enumerate() {
+                if let Some(published) = a.per_100[i][part] {
+                    let (model, actual) = figure_line(deal, w, (i, part), published)?;
+                    push(
+                        line,
+                        name,
+                        model.0,
+                        Some(actual.0),
+                        Some((model.1, actual.1)),
+                    );
+                }
             }
         }
         push(
@@ -956,12 +1014,14 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
             "collection",
             r.collection_balance_end,
             a.collection_balance,
+            None,
         );
         push(
             "account",
             "reserve",
             r.reserve_balance_end,
             a.reserve_balance,
+            None,
         );
         if let Some(declared) = &a.triggers {
             for (j, t) in deal.triggers.iter().enumerate() {
@@ -972,11 +1032,152 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Vec<R
                     &t.name,
                     one(model),
                     Some(one(declared.contains(&j))),
+                    None,
                 );
             }
         }
     }
-    out
+    Ok(out)
+}
+
+/// Notes on the figure lines that differ (`interest_per_100`, `principal_per_100`):
+///
+/// * [`ReconNote::FigureOfReport`]: the published figure is the restated notice's, the figure
+///   of the report's own amount line of the tranche on the date, and that line differs: the
+///   figure follows it;
+/// * else [`ReconNote::FigureRounded`], on a deal without `per_unit`: the published figure is
+///   the waterfall's amount per 100 rounded by the other rule (a principal figure only when
+///   the model's is that amount's, not the face left that caps it or that the repaying date
+///   states).
+fn figure_notes(
+    deal: &Deal,
+    run: &RunResult,
+    waterfall: &[WaterfallRows],
+    lines: &mut [ReconLine],
+) -> Result<()> {
+    use crate::engine::notice::per_100;
+    use crate::money::to_fen;
+    let rules = &deal.notices;
+    // The (period, line, item) of every amount line that differs.
+    let differing: Vec<(u32, &'static str, String)> = lines
+        .iter()
+        .filter(|l| l.per_100.is_none() && l.differs())
+        .map(|l| (l.period, l.line, l.item.clone()))
+        .collect();
+    for l in lines.iter_mut().filter(|l| l.differs()) {
+        let Some((model, published)) = l.per_100 else {
+            continue;
+        };
+        let interest = l.line == "interest_per_100";
+        let amount_line = if interest { "interest" } else { "principal" };
+        let restated = run
+            .notices
+            .iter()
+            .find(|n| n.period == l.period && n.tranche.as_str() == l.item)
+            .map(|n| {
+                if interest {
+                    n.interest_per_100
+                } else {
+                    n.principal_per_100
+                }
+            });
+        if restated == Some(published)
+            && differing
+                .iter()
+                .any(|(p, line, item)| *p == l.period && *line == amount_line && *item == l.item)
+        {
+            l.notes
+                .push(ReconNote::FigureOfReport { line: amount_line });
+            continue;
+        }
+        let tranche = deal.tranches.iter().find(|t| t.name == l.item);
+        let flow = waterfall
+            .iter()
+            .find(|w| w.period == l.period)
+            .and_then(|w| {
+                w.tranche_flows
+                    .iter()
+                    .find(|f| f.tranche.as_str() == l.item)
+            });
+        if rules.per_unit {
+            continue;
+        }
+        let (Some(t), Some(f)) = (tranche, flow) else {
+            continue;
+        };
+        let x = to_fen(if interest {
+            f.interest_paid
+        } else {
+            f.principal_paid
+        });
+        let initial = to_fen(t.balance);
+        let figure = |rule| -> Result<Decimal> {
+            let m = per_100(x, initial, rules.decimals, rule)?;
+            Ok(Decimal::from_i128_with_scale(m, rules.decimals))
+        };
+        if figure(rules.rounding)? != model {
+            continue;
+        }
+        if let Some(rule) = Rounding::ALL
+            .into_iter()
+            .filter(|&r| r != rules.rounding)
+            .find(|&r| figure(r).is_ok_and(|x| x == published))
+        {
+            l.notes.push(ReconNote::FigureRounded { rule });
+        }
+    }
+    Ok(())
+}
+
+/// A figure line of tranche `i` (`part` 0 for `interest_per_100`, 1 for
+/// `principal_per_100`) whose published figure is `published`: ((what the model's figure pays,
+/// the model's figure), (what the published figure pays, the published figure)), the figures at
+/// `[notices] decimals` places. The model's figure is the waterfall's payment notice of the
+/// date, before the restatement (0 when it has no row for the tranche: repaid, and paid
+/// nothing); a figure pays `figure × initial balance / 100`, to the fen by the deal's
+/// `[notices] rounding`, as a notice's amount does (docs/auditing.md).
+fn figure_line(
+    deal: &Deal,
+    w: &WaterfallRows,
+    (i, part): (usize, usize),
+    published: Decimal,
+) -> Result<((Decimal, Decimal), (Decimal, Decimal))> {
+    use crate::engine::notice::paid_of;
+    use crate::money::{from_fen, to_fen};
+    let rules = &deal.notices;
+    let d = rules.decimals;
+    let tranche = &deal.tranches[i];
+    let model = w
+        .notices
+        .iter()
+        .find(|n| n.tranche.as_str() == tranche.name.as_str())
+        .map_or((Decimal::ZERO, Decimal::ZERO), |n| {
+            if part == 0 {
+                (n.interest_paid, n.interest_per_100)
+            } else {
+                (n.principal_paid, n.principal_per_100)
+            }
+        });
+    let at_places = |x: Decimal| {
+        let mut x = x;
+        x.rescale(d);
+        x
+    };
+    let figure = at_places(published);
+    let paid = paid_of(
+        figure.mantissa(),
+        to_fen(tranche.balance),
+        d,
+        rules.rounding,
+    )?;
+    let paid = from_fen(paid).ok_or_else(|| {
+        Error::Usage(format!(
+            "period {}: tranche `{}`: the figure per 100 {published} pays more than an amount \
+             can hold; check the figure",
+            w.period, tranche.name
+        ))
+    })?;
+    Ok(((model.0, at_places(model.1)), (paid, figure)))
 }
 
 /// Notes on the lines that differ (review 30b items 2 and 4: a report of what holders got
@@ -1007,7 +1208,7 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
     // knock-on notes.
     let differences: Vec<(u32, &'static str, String, Decimal)> = lines
         .iter()
-        .filter(|l| l.model != l.actual)
+        .filter(|l| l.per_100.is_none() && l.differs())
         .map(|l| (l.period, l.line, l.item.clone(), l.difference()))
         .collect();
     // The (period, support) of every support draw the report states.
@@ -1020,14 +1221,18 @@ fn explain(deal: &Deal, run: &RunResult, lines: &mut [ReconLine], wan_dates: &[u
     // note.
     let flows: Vec<LineFigure> = lines
         .iter()
-        .filter(|l| !matches!(l.line, "account" | "trigger"))
+        .filter(|l| !matches!(l.line, "account" | "trigger") && l.per_100.is_none())
         .map(|l| (l.period, l.line, l.item.clone(), l.actual))
         .collect();
     // The (period, line, item, earlier) of every line told as a to-date figure.
     let mut noted: Vec<LineFigure> = Vec::new();
     // The (period, line, item, ticks) of every line that differs by whole ticks.
     let mut ticked: Vec<(u32, &'static str, String, i64)> = Vec::new();
-    for l in lines.iter_mut().filter(|l| l.model != l.actual) {
+    // The figure lines have notes of their own ([`figure_notes`]).
+    for l in lines
+        .iter_mut()
+        .filter(|l| l.per_100.is_none() && l.differs())
+    {
         let tranche = deal.tranches.iter().find(|t| t.name == l.item).filter(|t| {
             matches!(l.line, "interest" | "principal")
                 && t.balance > Decimal::ZERO

@@ -121,7 +121,7 @@ fn reconcile_command(
     let frames = output::run_frames(&RunTable::ALL, &runs).and_then(|mut f| {
         f.push((
             RECONCILIATION_FILE,
-            reconciliation_frame(&d.name, &scenario.name, &lines)?,
+            reconciliation_frame(&d.name, &scenario.name, &lines, d.notices.decimals)?,
         ));
         f.push((
             IN_LIFE_FILE,

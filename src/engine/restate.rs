@@ -28,7 +28,7 @@
 use rust_decimal::Decimal;
 
 use super::ledger::{Account, Movement};
-use super::result::{ChargeRow, Label, PeriodRow, TrancheFlowRow};
+use super::result::{ChargeRow, Label, NoticeRow, PeriodRow, TrancheFlowRow};
 use super::state::{Run, dec, tripped_names};
 use super::summary::{TrancheDate, TrancheTotals};
 use crate::actuals::ActualPeriod;
@@ -54,6 +54,9 @@ pub struct WaterfallRows {
     /// What `repay_support` steps repaid each support of its draws on the date, and paid it in
     /// interest (the ledger's `repay_support` and `support_interest`), in the deal's order.
     pub support_repaid: Vec<(Decimal, Decimal)>,
+    /// Its `payment_notices` rows, in the deal's tranche order (a tranche without notices, or
+    /// repaid and paid nothing, has none).
+    pub notices: Vec<NoticeRow>,
 }
 
 /// What the restatement of one date moved to the payees (from the providers, for support
@@ -202,6 +205,7 @@ impl Run<'_> {
             .ok_or_else(|| missing("period", number))?;
         let flows = tail(&self.flows, number, |r| r.period);
         let charges = tail(&self.charges, number, |r| r.period);
+        let notices = tail(&self.notices, number, |r| r.period);
         Ok(WaterfallRows {
             period: number,
             period_row,
@@ -218,6 +222,7 @@ impl Run<'_> {
                     Ok((dec(r)?, dec(i)?))
                 })
                 .collect::<Result<_>>()?,
+            notices: self.notices[self.notices.len() - notices..].to_vec(),
         })
     }
 

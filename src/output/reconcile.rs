@@ -156,6 +156,17 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
             ReconNote::Units { .. } => "the report's figure is about 100 times the model's: an \
                  amount in fen? The actuals file takes yuan"
                 .to_string(),
+            ReconNote::FigureOfReport { line } => format!(
+                "the published figure is the figure per 100 of the report's own `{line}` line, \
+                 which differs above: it follows that line's difference, not a slip of its own"
+            ),
+            ReconNote::FigureRounded { rule } => format!(
+                "the published figure is the waterfall's amount per 100 rounded `{}`, not as the \
+                 deal's `[notices] rounding`: the trustee rounds its figures another way (set \
+                 `rounding = \"{}\"` under `[notices]` in the deal)",
+                rule.name(),
+                rule.name()
+            ),
             ReconNote::OtherSupport { support, amount } => format!(
                 "the waterfall drew {} from `{support}` on this date, which the report leaves \
                  out: the draw put under the wrong support? Both now state it (report `{support}` \
@@ -168,12 +179,23 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
 }
 
 /// `reconciliation.parquet`: deal, scenario, period, payment_date, line, item, model, actual,
-/// difference (actual − model), note.
+/// difference (actual − model), note, and on the figure lines model_per_100 and actual_per_100
+/// at `decimals` places (`[notices] decimals`; null on the other lines).
 pub fn reconciliation_frame(
     deal: &str,
     scenario: &str,
     lines: &[ReconLine],
+    decimals: u32,
 ) -> Result<DataFrame, Error> {
+    let figures = |name: &str, pick: fn((Decimal, Decimal)) -> Decimal| {
+        decimal_column(
+            RECONCILIATION_FILE,
+            name,
+            decimals,
+            lines.iter().map(|l| l.per_100.map(pick)),
+            |i| format!("row {i}"),
+        )
+    };
     let f = RECONCILIATION_FILE;
     let columns = vec![
         Column::new("deal".into(), vec![deal; lines.len()]),
@@ -202,6 +224,8 @@ pub fn reconciliation_frame(
                 .map(|l| note_text(&l.notes))
                 .collect::<Vec<Option<String>>>(),
         ),
+        figures("model_per_100", |(m, _)| m)?,
+        figures("actual_per_100", |(_, a)| a)?,
     ];
     frame(f, lines.len(), columns)
 }
@@ -295,14 +319,29 @@ pub fn differences_text(r: &Reconciliation) -> String {
             out.push_str(&format!("period {} ({}):\n", l.period, l.payment_date));
             last = Some(l.period);
         }
-        out.push_str(&format!(
-            "  {:<13} {:<16} model {:>18.2}  actual {:>18.2}  difference {:>18.2}\n",
-            l.line,
-            l.item,
-            l.model,
-            l.actual,
-            l.difference()
-        ));
+        match l.per_100 {
+            // A figure per 100 as published: the figures, then what they pay.
+            Some((m, a)) => out.push_str(&format!(
+                "  {:<17} {:<12} model {:>9} per 100 ({})  published {:>9} per 100 ({})  \
+                 difference {} per 100 ({})\n",
+                l.line,
+                l.item,
+                m,
+                super::table::format_money(l.model),
+                a,
+                super::table::format_money(l.actual),
+                a - m,
+                super::table::format_money(l.difference())
+            )),
+            None => out.push_str(&format!(
+                "  {:<13} {:<16} model {:>18.2}  actual {:>18.2}  difference {:>18.2}\n",
+                l.line,
+                l.item,
+                l.model,
+                l.actual,
+                l.difference()
+            )),
+        }
         if let Some(note) = note_text(&l.notes) {
             out.push_str(&format!("    note: {note}\n"));
         }

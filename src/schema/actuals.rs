@@ -115,6 +115,10 @@ pub struct ActualTranche {
     pub principal: Option<Decimal>,
     /// Residual paid.
     pub residual: Option<Decimal>,
+    /// The payment notice's interest per 100 yuan of face (每百元利息), as published.
+    pub interest_per_100: Option<Decimal>,
+    /// The payment notice's principal per 100 yuan of face (每百元本金), as published.
+    pub principal_per_100: Option<Decimal>,
 }
 
 /// `[periods.accounts]`: account balances at the end of the payment date.

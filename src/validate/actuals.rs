@@ -202,6 +202,7 @@ fn period(
     let nt = deal.tranches.len();
     let (mut interest, mut principal, mut residual) =
         (vec![None; nt], vec![None; nt], vec![None; nt]);
+    let mut per_100 = vec![[None, None]; nt];
     for (name, t) in &p.tranches {
         let tp = join_key(&key("tranches"), name);
         let Some(ix) = tables.tranches.resolve(ctx, &tp, name) else {
@@ -213,6 +214,15 @@ fn period(
         interest[ix] = m("interest", t.interest);
         principal[ix] = m("principal", t.principal);
         residual[ix] = m("residual", t.residual);
+        for (part, (k, v)) in [
+            ("interest_per_100", t.interest_per_100),
+            ("principal_per_100", t.principal_per_100),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            per_100[ix][part] = v.map(|x| figure(ctx, &format!("{tp}.{k}"), x, deal, ix));
+        }
     }
     let (collection_balance, reserve_balance) = match &p.accounts {
         None => (None, None),
@@ -261,10 +271,85 @@ fn period(
         interest,
         principal,
         residual,
+        per_100,
         collection_balance,
         reserve_balance,
         triggers: trig,
     }
+}
+
+/// A payment notice's figure per 100 yuan of face as published (`interest_per_100`,
+/// `principal_per_100` of tranche `t`, at `path`): exact, 0 or more, at most the deal's
+/// `[notices] decimals` places, of a tranche that has notices (a whole number of units of
+/// face); a principal figure at most 100 (the whole face), an interest figure below 10^9 and
+/// told above 100 as an amount in yuan typed for the figure (docs/auditing.md).
+fn figure(ctx: &mut Ctx, path: &str, v: Decimal, deal: &Deal, t: usize) -> Decimal {
+    if !ctx.exact(path, v) {
+        return v;
+    }
+    let rules = &deal.notices;
+    let tranche = &deal.tranches[t];
+    let places = v.normalize().scale();
+    let principal = path.ends_with("principal_per_100");
+    let hundred = Decimal::ONE_HUNDRED;
+    if v.is_sign_negative() && !v.is_zero() {
+        ctx.err(
+            path,
+            format!("figure per 100 {v} is negative"),
+            "a figure per 100 yuan of face of 0 or more, as the payment notice states it",
+        );
+    } else if places > rules.decimals {
+        ctx.err(
+            path,
+            format!(
+                "figure per 100 {v} has {places} decimal places; the deal's payment notices state \
+                 {} (`[notices] decimals`)",
+                rules.decimals
+            ),
+            format!(
+                "at most {} decimal places, as the notice states the figure; or set `[notices] \
+                 decimals` in the deal to the notices' places",
+                rules.decimals
+            ),
+        );
+    } else if rules.face <= Decimal::ZERO || !(tranche.balance % rules.face).is_zero() {
+        ctx.err(
+            path,
+            format!(
+                "tranche `{}` has no payment notices: its balance {} is not a whole number of \
+                 units of `[notices] face` {}",
+                tranche.name, tranche.balance, rules.face
+            ),
+            "figures per 100 only for a tranche with notices (state its amounts as `interest` \
+             and `principal` in yuan)",
+        );
+    } else if principal && v > hundred {
+        ctx.err(
+            path,
+            format!(
+                "principal per 100 yuan of face {v} is above 100, the whole face: an amount in \
+                 yuan typed for the figure?"
+            ),
+            "at most 100 (每百元本金); an amount in yuan goes in `principal`",
+        );
+    } else if v >= Decimal::from(1_000_000_000) {
+        ctx.err(
+            path,
+            format!("figure per 100 {v} is too large"),
+            "a figure per 100 yuan of face below 1000000000, as the payment notice states it",
+        );
+    } else if v > hundred {
+        ctx.warn(
+            Check::ActualsTranche,
+            path,
+            format!(
+                "interest per 100 yuan of face {v} is above 100, more than the whole face in one \
+                 date's interest: an amount in yuan typed for the figure? An amount in yuan goes \
+                 in `interest`"
+            ),
+        );
+    }
+    v
 }
 
 /// The index of `periods[i]` among the deal's `n` periods; None after an error.

@@ -430,17 +430,19 @@ const DATE_KEYS: &[&str] = &[
     "until",
 ];
 
-/// Number keys that are neither a rate nor an amount: a multiple, a price per 100, a share of
-/// a loss, a cap that is a rate for a floating coupon and an amount for a fee. Nothing is
-/// offered for them.
+/// Number keys that are neither a rate nor an amount: a multiple, a price per 100, a payment
+/// notice's figure per 100, a share of a loss, a cap that is a rate for a floating coupon and
+/// an amount for a fee. Nothing is offered for them.
 #[cfg(test)]
 const OTHER_NUMBER_KEYS: &[&str] = &[
     "cap",
     "fixed",
+    "interest_per_100",
     "large_obligor_loss",
     "multiple",
     "originator_factor",
     "price",
+    "principal_per_100",
     "target_multiple",
 ];
 

@@ -120,7 +120,10 @@ class Reconcile(Run):
             self.recon.append(dict(deal=self.deal_name, scenario=self.scenario["name"], period=period, payment_date=day, line=ln,
                                    item=it, model=money(m), actual=money(a),
                                    difference=money(a - m),
-                                   note=note_for(self, k, ln, it, m, a, lines, wf_name) if a != m else None))
+                                   note=note_for(self, k, ln, it, m, a, lines, wf_name) if a != m else None,
+                                   # the figure lines' columns (docs/output.md); this oracle's
+                                   # reports state no figure per 100
+                                   model_per_100=None, actual_per_100=None))
 
         # ---------------- the restatement (docs/auditing.md "Restatement")
         restated = 0
