@@ -563,6 +563,39 @@ fn a_call_that_would_not_repay_the_senior_is_not_exercised() {
     );
 }
 
+/// A call is exercised only when the price and the trust's cash repay the senior and
+/// mezzanine tranches: no support is drawn in the trial (review 48b F1: an uncapped 差额支付 paid
+/// 46,045,033.50 of principal on a call date, was never repaid, and the originator kept the
+/// recoveries still to come). The deal of `a_call_that_cannot_repay_the_senior_draws_its_guarantee`
+/// with `repays_senior` (the default) and a guarantee of every senior and mezzanine interest and
+/// principal: on P2 the price, 250,000, and the principal account's 500,000 in all fall 210,000
+/// short of A's 710,000 of principal due; only the guarantee could pay it, so the call is not
+/// exercised, P2 runs `normal` and P3 ends the deal. With `repays_senior = false` the same
+/// date is called, and the guarantee pays A's 210,000 of principal (as in that test).
+#[test]
+fn a_call_the_supports_alone_would_repay_is_not_exercised() {
+    let guaranteed = call_deal(true)
+        .replace(
+            "name = \"base\"\n",
+            "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
+        )
+        .replace(
+            "[clean_up_call]",
+            "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\nkind = \"guarantee\"\n\
+             covers = [\"senior_interest\", \"senior_principal\", \"mezzanine_interest\", \
+             \"mezzanine_principal\"]\n\n[clean_up_call]",
+        );
+    let r = run(&guaranteed.replace("repays_senior = false\n", ""));
+    assert_eq!(r.periods.len(), 3);
+    assert_eq!(r.conservation.call_price, dec!(0));
+    assert!(r.periods.iter().all(|p| p.waterfall.as_str() == "normal"));
+    assert!(r.ledger.iter().all(|e| e.action.name() != "clean_up_call"));
+    let r = run(&guaranteed);
+    assert_eq!(r.periods.len(), 2);
+    assert_eq!(r.conservation.call_price, dec!(250000.00));
+    assert_eq!(flow(&r, "A", 2).principal_paid, dec!(710000.00));
+}
+
 /// `top_class_interest_shortfall` (review 26d item M2): the most senior class outstanding, a
 /// mezzanine once the senior is repaid, missing its interest trips the event of default, where
 /// `senior_interest_shortfall` sees no senior owed anything. The collection-account deal with A

@@ -2820,3 +2820,76 @@ fn a_residual_paid_to_a_junior_before_the_senior_is_a_run_warning() {
         []
     );
 }
+
+/// In a waterfall a trigger selects, the seniors come first, and a reserve is released before
+/// senior principal (review 48b F2–F4: each was silent, and the base case, which trips no
+/// trigger, cannot show the first two). On base.toml, whose `accelerated` waterfall (selected
+/// by the acceleration `cdr_breach`) repays A and M from all the cash in one sequential step:
+///
+/// * that step split into A on its schedule, then M from all the cash: step 4 repays the
+///   mezzanine while A may be outstanding;
+/// * B's periodic return paid before that step: step 3 pays the subordinated tranche before
+///   step 4 repays senior principal;
+/// * in `normal`, `top_up_reserve` (step 5) moved after the principal step: the release comes
+///   after step 5 repays senior principal.
+///
+/// base.toml as written is told none of them.
+#[test]
+fn juniors_after_a_trigger_and_a_late_reserve_release_are_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = std::fs::read_to_string(root().join(BASE)).expect("base");
+    let told = |from: &str, to: &str| {
+        assert!(base.contains(from), "{from}");
+        let deal = dir.path().join("d.toml");
+        std::fs::write(&deal, base.replacen(from, to, 1)).expect("write");
+        let out = ipabs(&["check", s(&deal)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stderr)
+    };
+    let accelerated =
+        "  { action = \"pay_principal\", tranches = [\"A\", \"M\"], amount = \"available\" },\n";
+    let err = told(
+        accelerated,
+        "  { action = \"pay_principal\", tranches = [\"A\"] },\n  { action = \"pay_principal\", \
+         tranches = [\"M\"], amount = \"available\" },\n",
+    );
+    assert!(
+        err.contains(
+            "waterfalls.accelerated[3]: step 4 of waterfall `accelerated`, which acceleration \
+             `cdr_breach` selects, repays mezzanine tranche `M` while senior tranche `A` may be \
+             outstanding"
+        ),
+        "{err}"
+    );
+    let err = told(
+        accelerated,
+        &format!("  {{ action = \"pay_sub_return\", tranche = \"B\" }},\n{accelerated}"),
+    );
+    assert!(
+        err.contains(
+            "waterfalls.accelerated[2]: step 3 of waterfall `accelerated`, which acceleration \
+             `cdr_breach` selects, pays subordinated tranche `B` its interest or periodic return \
+             before step 4 repays senior principal"
+        ),
+        "{err}"
+    );
+    let err = told(
+        "  { action = \"top_up_reserve\" },\n  { action = \"pay_principal\", tranches = [\"A\", \"M\"] },\n",
+        "  { action = \"pay_principal\", tranches = [\"A\", \"M\"] },\n  { action = \"top_up_reserve\" },\n",
+    );
+    assert!(
+        err.contains(
+            "waterfalls.normal[5]: step 6 of waterfall `normal` releases the reserve's excess \
+             over its target after step 5 repays senior principal"
+        ),
+        "{err}"
+    );
+    let err = told("", "");
+    for phrase in [
+        "may be outstanding",
+        "periodic return before",
+        "releases the reserve's excess",
+    ] {
+        assert!(!err.contains(phrase), "{err}");
+    }
+}

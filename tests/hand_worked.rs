@@ -1346,9 +1346,12 @@ fn a_facilitys_interest_may_rank_before_the_senior() {
             );
         assert!(src.contains(&format!("repays = \"{part}\"")));
         let loaded = deal_from_str("hand_worked.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+        // The fixture's `top_up_reserve` after A's principal is told too (a release after
+        // senior principal, review 48b F4): this test is about the `repay_support` step.
         loaded
             .warnings
             .iter()
+            .filter(|w| !w.message.contains("releases the reserve's excess"))
             .map(|w| w.check.name().to_string())
             .collect::<Vec<_>>()
     };

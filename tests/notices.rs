@@ -780,12 +780,14 @@ fn no_notice_after_the_clean_up_call() {
     assert!(o.stdout.is_empty());
 }
 
-/// The call date is every tranche's final payment, repaid or not (review 41d L1): under two
-/// named defaults (a 25% recovery after 6 months) the wenke accounts example is still called
-/// on period 11, Tuesday 2021-10-26, and the call leaves B unpaid (its face stays 100). Its
-/// record date is three trading days before, Thursday 2021-10-21 (Monday 10-25, Friday 10-22,
-/// Thursday 10-21; no closure falls there), as A's; it was one, 10-25, as on a date that is
-/// not final.
+/// The call date is every tranche's final payment, repaid or not (review 41d L1): under a
+/// named default of Lessee-01 (a 25% recovery after 6 months) the wenke accounts example is
+/// still called on period 11, Tuesday 2021-10-26, and the call leaves B, the subordinated
+/// tranche, part unpaid (face left after the date). Its record date is three trading days
+/// before, Thursday 2021-10-21 (Monday 10-25, Friday 10-22, Thursday 10-21; no closure falls
+/// there), as A's; it was one, 10-25, as on a date that is not final. (Until session 48 the
+/// test ran two defaults, under which the call was exercised with the 差额支付 paying A's
+/// principal; the call's trial now draws no support, review 48b F1, and that run is not called.)
 #[test]
 fn a_call_date_is_the_final_payment_of_a_tranche_it_leaves_unpaid() {
     let path =
@@ -794,9 +796,9 @@ fn a_call_date_is_the_final_payment_of_a_tranche_it_leaves_unpaid() {
     let d = deal_from_str("wk.toml", &src).expect("loads").deal;
     let set = ipabs::validate::scenario_set_from_str(
         "s.toml",
-        "[[scenarios]]\nname = \"two defaults\"\ndefaults = [ { obligor = \"Lessee-01 \
-         (illustrative)\", date = 2019-05-01 }, { obligor = \"Lessee-02 (illustrative)\", \
-         date = 2020-03-01 } ]\nrecovery_rate = 0.25\nrecovery_lag_months = 6\n",
+        "[[scenarios]]\nname = \"one default\"\ndefaults = [ { obligor = \"Lessee-01 \
+         (illustrative)\", date = 2019-05-01 } ]\nrecovery_rate = 0.25\nrecovery_lag_months = \
+         6\n",
         &d,
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -810,9 +812,11 @@ fn a_call_date_is_the_final_payment_of_a_tranche_it_leaves_unpaid() {
         assert_eq!(notice(&r, t, 11).record_date, date(2021, 10, 21), "{t}");
     }
     let b = notice(&r, "B", 11);
-    assert_eq!(
-        (b.principal_paid, b.face_per_100_after),
-        (dec!(0), dec!(100))
+    assert!(b.face_per_100_after > dec!(0), "{b:?}");
+    assert!(
+        r.tranche_flows
+            .iter()
+            .any(|f| f.period == 11 && f.tranche == "B" && f.balance_end > dec!(0))
     );
 }
 

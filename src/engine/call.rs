@@ -58,9 +58,10 @@ impl Run<'_> {
     /// date's dues are known: always, unless the deal's `repays_senior` asks that the call
     /// date's waterfall repay every senior and mezzanine tranche, with its interest, in full.
     /// That is decided by running it: a trial copy of the run (its rows and ledger left out)
-    /// exercises the call and runs the date's waterfall ([`Run::waterfall_of`]); the call is
-    /// exercised when no senior or mezzanine tranche is left with a balance or with interest
-    /// unpaid (the per-unit 尾差 aside). Review 29b item 1: a stressed pool was called at a
+    /// exercises the call and runs the date's waterfall ([`Run::waterfall_of`]) with no
+    /// support drawn (回购价款 and the trust's cash must suffice); the call is exercised when no
+    /// senior or mezzanine tranche is left with a balance or with interest unpaid (the
+    /// per-unit 尾差 aside). Review 29b item 1: a stressed pool was called at a
     /// loss to the senior and the originator kept the recoveries still to come; review 29c
     /// item 1: a first rule that compared the price and the trust's cash with what was due
     /// counted cash the call's waterfall could not pay the senior with (a reserve released
@@ -73,6 +74,12 @@ impl Run<'_> {
             return Ok(true);
         }
         let mut trial = self.trial();
+        // The price and the trust's cash (its reserve included) must pay: no support is drawn
+        // in the trial (review 48b F1: an uncapped 差额支付 paid 46,045,033.50 of the senior's
+        // and mezzanine's principal on a call date, was never repaid, and the originator kept
+        // the recoveries still to come). An asset guarantee's payment is the period's cash,
+        // already in the accounts.
+        trial.support_on.fill(false);
         trial.exercise_call(k, price);
         trial.waterfall_of(k)?;
         Ok(self

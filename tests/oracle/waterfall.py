@@ -120,6 +120,7 @@ class Run:
         self.s_interest = {s["name"]: 0 for s in self.supports}   # interest accrued, unpaid
         self.s_int_paid = {s["name"]: 0 for s in self.supports}   # interest paid
         self.off = set(scenario.get("supports_off", []))
+        self.no_draws = False             # the clean-up call's trial draws no support
         self.failures = failure_dates(deal, scenario)
         self.ag_u = self.ag_o = self.ag_h = 0
         self.subrogated = 0
@@ -242,11 +243,14 @@ class Run:
     def call_repays(self, k):
         """repays_senior: a trial copy exercises the call and runs the date's waterfall; the
         call goes ahead when no senior or mezzanine tranche is left with a balance or with
-        interest unpaid (the per-unit 尾差 aside). repays_senior = false: on the first exercisable
-        date whatever it repays (docs/deal-format.md "[clean_up_call]")."""
+        interest unpaid (the per-unit 尾差 aside), with no support drawn in the trial: the price
+        and the trust's cash must suffice (docs/conventions.md "Clean-up call price"; an asset
+        guarantee's payment of the period's defaults still counts). repays_senior = false: on
+        the first exercisable date whatever it repays (docs/deal-format.md "[clean_up_call]")."""
         if not self.call_cfg.get("repays_senior", True):
             return True
         trial = copy.deepcopy(self)
+        trial.no_draws = True
         trial.run_date(k, call=True)
         return all(t.bal == 0 and t.short - t.ires <= 0
                    for t in trial.T.values() if t.cls in COVERABLE)

@@ -192,6 +192,8 @@ pub(super) fn deal(ctx: &mut Ctx, deal: &Deal, raw: &schema::DealFile) {
         purchase_order(ctx, deal, &w.name, &w.steps, &paths);
         charge_order(ctx, deal, &w.name, &w.steps, &paths);
         expense_order(ctx, deal, &w.name, &w.steps, &paths);
+        triggered_order(ctx, deal, (ix, &w.name), &w.steps, &paths);
+        release_order(ctx, deal, &w.name, &w.steps, &paths);
     }
     covers(ctx, deal, raw);
     facilities_repaid(ctx, deal, &paths);

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::deal::{
-    Action, Base, Cover, Deal, FeeKind, PrincipalOrder, Step, StepCondition, TrancheClass,
-    TransferLimit,
+    Action, Amortization, Base, Cover, Deal, FeeKind, PrincipalAmount, PrincipalOrder, Step,
+    StepCondition, TrancheClass, TransferLimit,
 };
 use crate::error::Check;
 use crate::schema;
@@ -911,6 +911,174 @@ pub(super) fn repayment_order(
                     ),
                 );
             }
+        }
+    }
+}
+
+/// Whether a step's `when` waits for tranche `s` to be repaid: `senior_paid_off` for a senior
+/// tranche, `paid_off` listing it, or either among `all` conditions.
+fn waits_for(deal: &Deal, when: &Option<StepCondition>, s: usize) -> bool {
+    fn holds(deal: &Deal, c: &StepCondition, s: usize) -> bool {
+        match c {
+            StepCondition::SeniorPaidOff => deal.tranches[s].class == TrancheClass::Senior,
+            StepCondition::PaidOff(l) => l.contains(&s),
+            StepCondition::All(v) => v.iter().any(|c| holds(deal, c, s)),
+            _ => false,
+        }
+    }
+    when.as_ref().is_some_and(|c| holds(deal, c, s))
+}
+
+/// In a waterfall a trigger selects (加速清偿, 违约事件: not `normal`), the seniors come first
+/// (review 48b F2, F3: neither was told, and the base case, which trips no trigger, cannot show
+/// them):
+///
+/// * a `pay_principal` step repaying a junior tranche while a more senior one is not repaid
+///   from all the cash by an unconditional step before it (or before it in the same sequential
+///   step): `amount = "available"`, or a pass-through tranche; a step that waits for the senior
+///   (`when = "senior_paid_off"`, `paid_off`) is not told, nor a pro-rata step (`order`'s own
+///   check). gdd's accelerated waterfall paying A its schedule and then B from all the cash
+///   repaid B's 16,000,000.00 on the date after the trigger with A 196,000,000.00 outstanding;
+/// * a step paying a subordinated tranche's interest or periodic return before the first step
+///   repaying senior principal: after the trigger the junior was paid 2,887,890.41 of return
+///   and the 差额支付 drew as much more for the senior's principal.
+pub(super) fn triggered_order(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    (ix, waterfall): (usize, &str),
+    steps: &[Step],
+    paths: &Paths,
+) {
+    let Some(trigger) = deal
+        .triggers
+        .iter()
+        .find(|t| t.waterfall == ix)
+        .filter(|_| ix != 0)
+    else {
+        return;
+    };
+    let class = |t: usize| deal.tranches[t].class;
+    let name = |t: usize| deal.tranches[t].name.as_str();
+    let takes_all = |amount: &PrincipalAmount, t: usize| {
+        *amount == PrincipalAmount::Available
+            || matches!(deal.tranches[t].amortization, Amortization::PassThrough)
+    };
+    let selects = format!(
+        "waterfall `{waterfall}`, which {} `{}` selects,",
+        trigger.kind.name().replace('_', " "),
+        trigger.name
+    );
+    let senior_principal = steps.iter().position(|s| {
+        matches!(&s.action, Action::PayPrincipal { tranches, .. }
+            if tranches.iter().any(|&t| class(t) == TrancheClass::Senior))
+    });
+    for (i, s) in steps.iter().enumerate() {
+        let told = match &s.action {
+            Action::PayPrincipal {
+                tranches,
+                order: PrincipalOrder::Sequential,
+                amount,
+            } => tranches.iter().enumerate().find_map(|(p, &j)| {
+                let senior = (0..deal.tranches.len()).find(|&x| {
+                    class(x) < class(j)
+                        && !waits_for(deal, &s.when, x)
+                        && !tranches[..p]
+                            .iter()
+                            .any(|&y| y == x && takes_all(amount, x))
+                        && !steps[..i].iter().any(|e| {
+                            e.when.is_none()
+                                && matches!(&e.action, Action::PayPrincipal { tranches, amount, .. }
+                                    if tranches.contains(&x) && takes_all(amount, x))
+                        })
+                })?;
+                Some(format!(
+                    "step {} of {selects} repays {} tranche `{}` while {} tranche `{}` may be \
+                     outstanding: no step before it repays `{}` from all the cash, so after the \
+                     trigger the junior is repaid ahead of the senior; repay `{}` first with \
+                     `amount = \"available\"`, or give this step `when = \"senior_paid_off\"` \
+                     (or `{{ paid_off = \"{}\" }}`)",
+                    i + 1,
+                    class(j).name(),
+                    name(j),
+                    class(senior).name(),
+                    name(senior),
+                    name(senior),
+                    name(senior),
+                    name(senior),
+                ))
+            }),
+            Action::PaySubReturn(_) | Action::PayInterest(_) => {
+                let subs: Vec<usize> = match &s.action {
+                    Action::PaySubReturn(t) => vec![*t],
+                    Action::PayInterest(l) => l.clone(),
+                    _ => Vec::new(),
+                };
+                subs.into_iter()
+                    .find(|&t| class(t) == TrancheClass::Subordinated)
+                    .filter(|_| s.when != Some(StepCondition::SeniorPaidOff))
+                    .and_then(|t| Some((t, senior_principal.filter(|&k| k > i)?)))
+                    .map(|(t, k)| {
+                        format!(
+                            "step {} of {selects} pays subordinated tranche `{}` its interest or \
+                             periodic return before step {} repays senior principal: after the \
+                             trigger the senior's principal comes first, and a support that \
+                             covers it pays the junior's return; move this step after the \
+                             senior's principal",
+                            i + 1,
+                            name(t),
+                            k + 1
+                        )
+                    })
+            }
+            _ => None,
+        };
+        if let Some(message) = told {
+            ctx.warn(Check::StepOrder, &paths.step(waterfall, i), message);
+        }
+    }
+}
+
+/// A step that releases the reserve's excess over its target (`top_up_reserve`, which
+/// releases unless `release = false`, or `release_reserve`) after a step repaying senior
+/// principal: what it releases, all of it on the last date when the target is 0, goes to the
+/// steps after it, not to the senior, and a support covering senior principal is drawn first
+/// (review 48b F4: xuhui's 差额支付 was drawn 700,000.00 more on its last date and the reserve
+/// went to the subordinated tranche's principal).
+pub(super) fn release_order(
+    ctx: &mut Ctx,
+    deal: &Deal,
+    waterfall: &str,
+    steps: &[Step],
+    paths: &Paths,
+) {
+    if deal.reserve.is_none() {
+        return;
+    }
+    let senior = |ts: &[usize]| {
+        ts.iter()
+            .any(|&t| deal.tranches[t].class == TrancheClass::Senior)
+    };
+    let Some(j) = steps.iter().position(
+        |s| matches!(&s.action, Action::PayPrincipal { tranches, .. } if senior(tranches)),
+    ) else {
+        return;
+    };
+    for (i, s) in steps.iter().enumerate().skip(j + 1) {
+        if matches!(s.action, Action::TopUpReserve | Action::ReleaseReserve) {
+            ctx.warn(
+                Check::StepOrder,
+                &paths.step(waterfall, i),
+                format!(
+                    "step {} of waterfall `{waterfall}` releases the reserve's excess over its \
+                     target after step {} repays senior principal: what it releases (all of it \
+                     on the last date, when the target is 0) goes to the steps after it, not to \
+                     the senior, and a support covering senior principal is drawn first; \
+                     release it before the principal steps (`{{ action = \"release_reserve\" \
+                     }}`) and keep this step with `release = false`",
+                    i + 1,
+                    j + 1
+                ),
+            );
         }
     }
 }
