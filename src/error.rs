@@ -304,6 +304,8 @@ pub enum Check {
     /// An asset a thousand times smaller or larger than the pool's median asset: an amount in
     /// 万元 (or fen) among amounts in yuan.
     AssetSize,
+    /// An asset of an obligor equal to an earlier one of the same obligor: pasted twice.
+    DuplicateAsset,
     /// A generated loan or lease of at most 5 instalments that runs less than a year: `term`
     /// written in years (3 for a 3-year quarterly loan, which is 12 instalments).
     TermUnits,
@@ -328,7 +330,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in the order docs/errors.md lists them.
-    pub const ALL: [Check; 58] = [
+    pub const ALL: [Check; 59] = [
         Check::OverIssued,
         Check::IssueSize,
         Check::ObligorWithoutAssets,
@@ -381,6 +383,7 @@ impl Check {
         Check::RevolvingDefaults,
         Check::FeeBeforeClosing,
         Check::AssetSize,
+        Check::DuplicateAsset,
         Check::TermUnits,
         Check::SupportWithoutDefaults,
         Check::UnreadCpr,
@@ -444,6 +447,7 @@ impl Check {
             Check::RevolvingDefaults => "revolving_defaults",
             Check::FeeBeforeClosing => "fee_before_closing",
             Check::AssetSize => "asset_size",
+            Check::DuplicateAsset => "duplicate_asset",
             Check::TermUnits => "term_units",
             Check::SupportWithoutDefaults => "support_without_defaults",
             Check::UnreadCpr => "unread_cpr",

@@ -1168,6 +1168,20 @@ fn the_terminal_table_is_aligned_in_terminal_cells() {
         text.contains("TDR: the [rating] table's base_default_rate × the rating's multiplier"),
         "{text}"
     );
+    assert!(!text.contains("TDR: none"), "{text}");
+    // Without a [rating] table no row has a TDR, and the table says why its TDR and Result are
+    // empty (review 48c).
+    let mut untargeted = sample_rows();
+    for r in &mut untargeted {
+        r.target_default_rate = None;
+        r.pass = None;
+    }
+    let bare = breakeven_table(&untargeted);
+    assert!(
+        bare.contains("TDR: none, so no rating test: the scenarios have no [rating] table"),
+        "{bare}"
+    );
+    assert!(!bare.contains("TDR: the [rating] table's"), "{bare}");
     // What breaks each row (sample_rows: none for the first, 59.10 of interest at 0.054321 +
     // 0.00006227 = 5.438327% for
     // the second, 1,234,567.89 of principal with no defaults for the third).

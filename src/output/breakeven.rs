@@ -225,6 +225,14 @@ pub fn breakeven_table(rows: &[BreakevenRow]) -> String {
              (docs/breakeven.md); `ipabs rate` derives TDRs from a Monte Carlo of the pool \
              instead (docs/rating.md)\n",
         );
+    } else {
+        // No row has a TDR (review 48c: "-" in TDR and Result, with no word on why).
+        out.push_str(
+            "\nTDR: none, so no rating test: the scenarios have no [rating] table \
+             (base_default_rate and multipliers, docs/scenarios.md); give one in a scenario \
+             file (--scenarios FILE), or run `ipabs rate` for TDRs from a Monte Carlo of the \
+             pool (docs/rating.md)\n",
+        );
     }
     out
 }

@@ -67,12 +67,14 @@ pub(super) fn obligors(
                  or no `group` tag",
             );
         }
-        let assets = o
+        let built: Vec<(usize, Asset)> = o
             .assets
             .iter()
             .enumerate()
-            .filter_map(|(j, a)| asset(ctx, keys.at_index("assets", j), a, dates))
+            .filter_map(|(j, a)| Some((j, asset(ctx, keys.at_index("assets", j), a, dates)?)))
             .collect();
+        duplicate_assets(ctx, &p, &o.name, &built);
+        let assets = built.into_iter().map(|(_, a)| a).collect();
         out.push(Obligor {
             name: std::mem::take(&mut o.name),
             tags: std::mem::take(&mut o.tags),
@@ -81,6 +83,7 @@ pub(super) fn obligors(
     }
     obligor_groups(ctx, &out);
     correlation_tag_cases(ctx, &out);
+    tag_key_near_misses(ctx, &out);
     if empty_pool {
         ctx.err(
             "obligors",
@@ -89,6 +92,65 @@ pub(super) fn obligors(
         );
     }
     (out, names)
+}
+
+/// An asset of an obligor equal to an earlier one of the same obligor, kind and instalments
+/// alike: one contract pasted twice (review 48c: it added 48.9m to a 383.1m pool in silence); a
+/// `duplicate_asset` warning at the later asset. Two equal contracts of one obligor are
+/// `allow`ed.
+fn duplicate_assets(ctx: &mut Ctx, p: &str, obligor: &str, built: &[(usize, Asset)]) {
+    for (n, (j, a)) in built.iter().enumerate() {
+        let twin = built[..n]
+            .iter()
+            .find(|(_, b)| b.kind == a.kind && b.instalments == a.instalments);
+        if let Some((first, _)) = twin {
+            let principal: Decimal = a.instalments.iter().map(|i| i.principal).sum();
+            ctx.warn(
+                Check::DuplicateAsset,
+                &format!("{p}.assets[{j}]"),
+                format!(
+                    "asset {} of obligor `{obligor}` is asset {} again (the same kind and \
+                     instalments, {principal:.2} of principal): pasted twice? Two equal \
+                     contracts of one obligor are meant with `allow = [\"duplicate_asset\"]`",
+                    j + 1,
+                    first + 1
+                ),
+            );
+        }
+    }
+}
+
+/// The tag keys `ipabs` reads on an obligor: its credit (`rating`, `pd`), the correlations'
+/// `region` and `industry`, and `group`.
+const READ_TAGS: [&str; 5] = ["rating", "pd", "region", "industry", GROUP_TAG];
+
+/// A tag key a typo away from one `ipabs` reads ([`READ_TAGS`]), on an obligor without that
+/// tag: `regoin` for `region` left a pool with no region and TDR(AAA) fell from 56.59% to
+/// 38.33% in silence (review 48c); a `rating_inputs` warning at the key, once per obligor and
+/// key.
+fn tag_key_near_misses(ctx: &mut Ctx, out: &[Obligor]) {
+    for (i, o) in out.iter().enumerate() {
+        for key in o.tags.keys() {
+            if READ_TAGS.contains(&key.as_str()) {
+                continue;
+            }
+            let Some(meant) = super::names::suggest(key, READ_TAGS.into_iter()) else {
+                continue;
+            };
+            if o.tags.contains_key(meant) {
+                continue;
+            }
+            ctx.warn(
+                Check::RatingInputs,
+                &format!("obligors[{i}].tags.{key}"),
+                format!(
+                    "obligor `{}` has a tag `{key}`: did you mean `{meant}`? ipabs reads \
+                     `{meant}` (docs/deal-format.md, `tags`) and nothing reads `{key}`",
+                    o.name
+                ),
+            );
+        }
+    }
 }
 
 /// A `region` or `industry` tag whose value differs from an earlier obligor's only in letter
@@ -915,10 +977,14 @@ fn finish(
             1 => " (and 1 later instalment)".to_string(),
             n => format!(" (and {n} later instalments)"),
         };
+        // Every asset past it often means the legal maturity is the mistake (review 48c: one
+        // error per obligor, none naming the date to move).
         let expected = if generated {
-            "a term that ends on or before the legal maturity"
+            "a term that ends on or before the legal maturity (or a later \
+             `[deal] legal_maturity`, when that is the date typed wrong)"
         } else {
-            "instalments due on or before the legal maturity"
+            "instalments due on or before the legal maturity (or a later \
+             `[deal] legal_maturity`, when that is the date typed wrong)"
         };
         ctx.err(
             path,
