@@ -3347,7 +3347,8 @@ fn a_figure_per_100_typed_for_the_amount_is_told() {
         }]
     );
     assert!(note_text(&line.notes).expect("note").starts_with(
-        "the report's figure is the model's figure per 100 yuan of face (0.91 × 9,000 hundreds of face"
+        "the report's figure is the model's figure per 100 yuan of face (0.91: the model's \
+         amount ÷ 9,000 hundreds of face, at the notices' places)"
     ));
 }
 
@@ -4523,6 +4524,47 @@ fn published_figures_per_100_are_compared_with_the_models_notice() {
     // against 4,451.63).
     let differing: Vec<(u32, &str)> = r.differences().map(|l| (l.period, l.line)).collect();
     assert_eq!(differing, vec![(1, "principal_per_100"), (2, "interest")]);
+    // Period 1 states A by its figures alone: A is reported, so no `actuals_tranche` warning
+    // says it is left out (review 48d F1: "reports tranche(s) A, B but not A").
+    let a = actuals_from_str(
+        "figures.toml",
+        &with_a_lines(
+            "interest_per_100 = 0.91, principal_per_100 = \"45.6456\"",
+            "interest_per_100 = \"0.4946\", principal_per_100 = \"33.8387\"",
+        ),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        a.warnings
+            .iter()
+            .all(|w| w.check.name() != "actuals_tranche"),
+        "{:?}",
+        a.warnings
+    );
+    // Principal figures to date (累计): 45.6455 on period 1, then 45.6455 + 33.8387 = 79.4842
+    // on period 2, add up to 125.1297 per 100, past the whole face: told at period 2's figure.
+    let a = actuals_from_str(
+        "figures.toml",
+        &with_a_lines(
+            "principal_per_100 = \"45.6455\"",
+            "principal_per_100 = \"79.4842\"",
+        ),
+        &d,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let told: Vec<String> = a
+        .warnings
+        .iter()
+        .filter(|w| w.check.name() == "actuals_tranche")
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("periods[1].tranches.A.principal_per_100")
+            && told[0].contains("add up to 125.1297 with this one (79.4842), above 100"),
+        "{told:?}"
+    );
 
     // A report whose interest amount is 8,199.00 states the figure of that amount: 8,199 ×
     // 100 / 900,000 = 0.911 → 0.9110, paying 8,199.00, 9.00 above the model's 0.9100: the

@@ -2893,3 +2893,82 @@ fn juniors_after_a_trigger_and_a_late_reserve_release_are_told() {
         assert!(!err.contains(phrase), "{err}");
     }
 }
+
+/// Review 48e on the warnings above: a junior repaid from another account than the one its
+/// senior is repaid from with all the cash is told (wenke accounts' `accelerated`, B's step from
+/// `income` without its `paid_off = "A"`: A's all-cash step empties only `principal`); a
+/// periodic return between the senior's scheduled step and its all-cash step is told (base.toml);
+/// a return that waits with `{ paid_off = "A" }` is not, nor a release after senior principal
+/// by a reserve that covers senior principal (drawn for it first), nor a tag `region_cn`, a
+/// tag of its own three letters longer than `region`.
+#[test]
+fn the_trigger_and_release_warnings_read_accounts_conditions_and_covers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let check = |src: &str| {
+        let deal = dir.path().join("d.toml");
+        std::fs::write(&deal, src).expect("write");
+        let out = ipabs(&["check", s(&deal)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stderr)
+    };
+    let wenke = std::fs::read_to_string(root().join("deals/wenke_leasing_1_accounts_2018.toml"))
+        .expect("wenke accounts");
+    let b_step = "  { action = \"pay_principal\", tranches = [\"B\"], amount = \"available\", from = \"principal\", when = { paid_off = \"A\" } },\n";
+    assert!(wenke.contains(b_step));
+    let err = check(&wenke.replacen(
+        b_step,
+        "  { action = \"pay_principal\", tranches = [\"B\"], amount = \"available\", from = \"income\" },\n",
+        1,
+    ));
+    assert!(
+        err.contains("repays subordinated tranche `B` while senior tranche `A` may be outstanding"),
+        "{err}"
+    );
+    let base = std::fs::read_to_string(root().join(BASE)).expect("base");
+    let accelerated =
+        "  { action = \"pay_principal\", tranches = [\"A\", \"M\"], amount = \"available\" },\n";
+    assert!(base.contains(accelerated));
+    let err = check(&base.replacen(
+        accelerated,
+        &format!(
+            "  {{ action = \"pay_principal\", tranches = [\"A\"] }},\n  {{ action = \"pay_sub_return\", tranche = \"B\" }},\n{accelerated}"
+        ),
+        1,
+    ));
+    assert!(
+        err.contains(
+            "waterfalls.accelerated[3]: step 4 of waterfall `accelerated`, which acceleration \
+             `cdr_breach` selects, pays subordinated tranche `B` its interest or periodic return \
+             before step 5 repays senior principal"
+        ),
+        "{err}"
+    );
+    let err = check(&base.replacen(
+        accelerated,
+        &format!(
+            "  {{ action = \"pay_sub_return\", tranche = \"B\", when = {{ paid_off = \"A\" }} }},\n{accelerated}"
+        ),
+        1,
+    ));
+    assert!(!err.contains("periodic return before"), "{err}");
+    let release = base.replacen(
+        "  { action = \"top_up_reserve\" },\n  { action = \"pay_principal\", tranches = [\"A\", \"M\"] },\n",
+        "  { action = \"pay_principal\", tranches = [\"A\", \"M\"] },\n  { action = \"top_up_reserve\" },\n",
+        1,
+    );
+    assert!(check(&release).contains("releases the reserve's excess"));
+    let covers = "covers = [";
+    assert!(release.contains(covers));
+    assert!(
+        !check(&release.replacen(covers, "covers = [\"senior_principal\", ", 1))
+            .contains("releases the reserve's excess")
+    );
+    let tag = "tags = { industry = \"biotech\" }";
+    assert!(base.contains(tag));
+    let err = check(&base.replacen(
+        tag,
+        "tags = { industry = \"biotech\", region_cn = \"Huangpu\" }",
+        1,
+    ));
+    assert!(!err.contains("did you mean"), "{err}");
+}

@@ -98,11 +98,19 @@ pub(super) fn markdown(args: NoticeArgs, strict: bool) -> Result<String> {
                     path.display()
                 )
             } else if reported {
+                // Figures per 100 are compared by `reconcile`, never restated (review 48d F1).
+                let figures = this.is_some_and(|p| p.per_100.iter().flatten().any(Option::is_some));
                 format!(
                     "实际 (reported collections): the pool's figures {} reports for this date; it \
                      states no tranche's payment, so the tranches' figures are the waterfall's on \
-                     those collections",
-                    path.display()
+                     those collections{}",
+                    path.display(),
+                    if figures {
+                        " (the figures per 100 it publishes are compared by `ipabs reconcile`, \
+                         not restated)"
+                    } else {
+                        ""
+                    }
                 )
             } else {
                 projected(&format!(

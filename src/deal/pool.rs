@@ -134,7 +134,7 @@ impl Asset {
 
 /// A contractual amount due on an unadjusted date. For licence fees and receivables given as a
 /// single amount, the whole amount is principal and the interest part is zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Instalment {
     /// Due date, as the contract states it (unadjusted).
     pub date: NaiveDate,

@@ -131,9 +131,10 @@ pub fn note_text(notes: &[ReconNote]) -> Option<String> {
                 )
             }
             ReconNote::Figure { per_100, hundreds } => format!(
-                "the report's figure is the model's figure per 100 yuan of face ({} × {} hundreds \
-                 of face = the model's amount): a figure per 100 typed for the amount? The \
-                 actuals file takes yuan",
+                "the report's figure is the model's figure per 100 yuan of face ({}: the model's \
+                 amount ÷ {} hundreds of face, at the notices' places): a figure per 100 typed \
+                 for the amount? The actuals file takes yuan here; a published figure goes in \
+                 `interest_per_100` or `principal_per_100`",
                 per_100.normalize(),
                 super::table::format_money(*hundreds).trim_end_matches(".00"),
             ),

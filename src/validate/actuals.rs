@@ -278,11 +278,53 @@ fn period(
     }
 }
 
+/// A tranche's published principal figures per 100 that add up past 100, the whole face: figures
+/// to date (累计) typed for the date's own (review 48d F3: 45.6455, then 79.4842, then 100 went
+/// in silence, where amounts get this warning); an `actuals_tranche` warning at the figure
+/// that passes it, once per tranche.
+fn figures_past_the_face(
+    ctx: &mut Ctx,
+    raw: &schema::ActualsFile,
+    deal: &Deal,
+    periods: &[ActualPeriod],
+) {
+    for (t, tranche) in deal.tranches.iter().enumerate() {
+        let mut sum = Decimal::ZERO;
+        for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
+            let Some(f) = a.per_100[t][1] else {
+                continue;
+            };
+            sum += f;
+            if sum > Decimal::ONE_HUNDRED {
+                let Some(name) = p.tranches.keys().find(|k| *k == &tranche.name) else {
+                    break;
+                };
+                let tp = join_key(&format!("periods[{i}].tranches"), name);
+                ctx.warn(
+                    Check::ActualsTranche,
+                    &format!("{tp}.principal_per_100"),
+                    format!(
+                        "period {}: tranche {}'s published principal figures per 100 add up to \
+                         {} with this one ({}), above 100, the whole face: figures to date \
+                         (累计) typed for the date's own? Each date's figure is what that date \
+                         redeems",
+                        a.index + 1,
+                        tranche.name,
+                        sum.normalize(),
+                        f.normalize()
+                    ),
+                );
+                break;
+            }
+        }
+    }
+}
+
 /// A payment notice's figure per 100 yuan of face as published (`interest_per_100`,
 /// `principal_per_100` of tranche `t`, at `path`): exact, 0 or more, at most the deal's
 /// `[notices] decimals` places, of a tranche that has notices (a whole number of units of
-/// face); a principal figure at most 100 (the whole face), an interest figure below 10^9 and
-/// told above 100 as an amount in yuan typed for the figure (docs/auditing.md).
+/// face); a principal figure at most 100 (the whole face), an interest figure below 10,000
+/// and told above 100 as an amount in yuan typed for the figure (docs/auditing.md).
 fn figure(ctx: &mut Ctx, path: &str, v: Decimal, deal: &Deal, t: usize) -> Decimal {
     if !ctx.exact(path, v) {
         return v;
@@ -302,8 +344,9 @@ fn figure(ctx: &mut Ctx, path: &str, v: Decimal, deal: &Deal, t: usize) -> Decim
         ctx.err(
             path,
             format!(
-                "figure per 100 {v} has {places} decimal places; the deal's payment notices state \
+                "figure per 100 {} has {places} decimal places; the deal's payment notices state \
                  {} (`[notices] decimals`)",
+                v.normalize(),
                 rules.decimals
             ),
             format!(
@@ -332,11 +375,14 @@ fn figure(ctx: &mut Ctx, path: &str, v: Decimal, deal: &Deal, t: usize) -> Decim
             ),
             "at most 100 (每百元本金); an amount in yuan goes in `principal`",
         );
-    } else if v >= Decimal::from(1_000_000_000) {
+    } else if v >= Decimal::from(10_000) {
+        // 100 times the face: beyond any notice, and an amount in yuan (review 48d U2: 10^9
+        // passed, and the write failed on what it paid).
         ctx.err(
             path,
-            format!("figure per 100 {v} is too large"),
-            "a figure per 100 yuan of face below 1000000000, as the payment notice states it",
+            format!("figure per 100 {v} is too large: 100 times the face or more"),
+            "a figure per 100 yuan of face below 10000, as the payment notice states it (an \
+             amount in yuan goes in `interest`)",
         );
     } else if v > hundred {
         ctx.warn(
@@ -606,6 +652,7 @@ fn tranches_repaid(
     periods: &[ActualPeriod],
 ) {
     tranches_left_out(ctx, raw, deal, periods);
+    figures_past_the_face(ctx, raw, deal, periods);
     for (t, tranche) in deal.tranches.iter().enumerate() {
         let mut repaid = Decimal::ZERO;
         // Every date so far reported its principal: what is left is known.
@@ -698,8 +745,13 @@ fn tranches_left_out(
     // The first period (number) that reported a tranche.
     let mut reported_before: Option<usize> = None;
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
+        // A tranche stated by its published figures per 100 alone is reported too (review 48d
+        // F1: such a date was told as reporting no tranche, and `--strict` refused it).
         let reported = |t: usize| {
-            a.interest[t].is_some() || a.principal[t].is_some() || a.residual[t].is_some()
+            a.interest[t].is_some()
+                || a.principal[t].is_some()
+                || a.residual[t].is_some()
+                || a.per_100[t].iter().any(Option::is_some)
         };
         let outstanding: Vec<&str> = deal
             .tranches
@@ -757,9 +809,17 @@ fn tranches_left_out(
             }
         }
         for (t, r) in repaid.iter_mut().enumerate() {
-            *r += a.principal[t].unwrap_or_default();
+            *r += repaid_on(deal, a, t).unwrap_or_default();
         }
     }
+}
+
+/// Tranche `t`'s principal reported on period `a`: the amount, else what its published
+/// principal figure per 100 redeems (`figure × initial balance / 100`, exact); None when it
+/// states neither.
+fn repaid_on(deal: &Deal, a: &ActualPeriod, t: usize) -> Option<Decimal> {
+    a.principal[t]
+        .or_else(|| a.per_100[t][1].map(|f| f * deal.tranches[t].balance / Decimal::ONE_HUNDRED))
 }
 
 fn roll_forward(ctx: &mut Ctx, raw: &schema::ActualsFile, deal: &Deal, periods: &[ActualPeriod]) {

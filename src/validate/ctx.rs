@@ -238,7 +238,8 @@ impl<'a> Ctx<'a> {
             // A small amount at 3 or more places is likelier a figure per 100 yuan of face
             // (a payment notice's 1.1123) or a rate than a total (review 30b item 7).
             let hint = if v.abs() < Decimal::ONE_HUNDRED {
-                " (a figure per 100 yuan of face, or a rate? amounts are totals in yuan)"
+                " (a figure per 100 yuan of face, or a rate? amounts are totals in yuan; in an \
+                 actuals file a notice's figure goes in `interest_per_100` or `principal_per_100`)"
             } else {
                 ""
             };

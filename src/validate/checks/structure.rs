@@ -968,10 +968,13 @@ pub(super) fn triggered_order(
         trigger.kind.name().replace('_', " "),
         trigger.name
     );
-    let senior_principal = steps.iter().position(|s| {
+    let pays_senior_principal = |s: &Step| {
         matches!(&s.action, Action::PayPrincipal { tranches, .. }
             if tranches.iter().any(|&t| class(t) == TrancheClass::Senior))
-    });
+    };
+    let seniors: Vec<usize> = (0..deal.tranches.len())
+        .filter(|&t| class(t) == TrancheClass::Senior)
+        .collect();
     for (i, s) in steps.iter().enumerate() {
         let told = match &s.action {
             Action::PayPrincipal {
@@ -985,23 +988,35 @@ pub(super) fn triggered_order(
                         && !tranches[..p]
                             .iter()
                             .any(|&y| y == x && takes_all(amount, x))
+                        // All the cash of the account this step pays from (review 48e F2: A
+                        // repaid from the principal account left B's step from income told
+                        // nothing).
                         && !steps[..i].iter().any(|e| {
                             e.when.is_none()
+                                && e.from == s.from
                                 && matches!(&e.action, Action::PayPrincipal { tranches, amount, .. }
                                     if tranches.contains(&x) && takes_all(amount, x))
                         })
                 })?;
+                // `senior_paid_off` waits for senior tranches only (review 48e F7).
+                let wait = if class(senior) == TrancheClass::Senior {
+                    format!(
+                        "`when = \"senior_paid_off\"` (or `{{ paid_off = \"{}\" }}`)",
+                        name(senior)
+                    )
+                } else {
+                    format!("`when = {{ paid_off = \"{}\" }}`", name(senior))
+                };
                 Some(format!(
                     "step {} of {selects} repays {} tranche `{}` while {} tranche `{}` may be \
-                     outstanding: no step before it repays `{}` from all the cash, so after the \
-                     trigger the junior is repaid ahead of the senior; repay `{}` first with \
-                     `amount = \"available\"`, or give this step `when = \"senior_paid_off\"` \
-                     (or `{{ paid_off = \"{}\" }}`)",
+                     outstanding: no step before it repays `{}` from all the cash of the account \
+                     it pays from, so after the trigger the junior is repaid ahead of the \
+                     senior; repay `{}` first with `amount = \"available\"`, or give this step \
+                     {wait}",
                     i + 1,
                     class(j).name(),
                     name(j),
                     class(senior).name(),
-                    name(senior),
                     name(senior),
                     name(senior),
                     name(senior),
@@ -1013,10 +1028,16 @@ pub(super) fn triggered_order(
                     Action::PayInterest(l) => l.clone(),
                     _ => Vec::new(),
                 };
+                // Any later step repaying senior principal (review 48e F3: a return between A's
+                // scheduled step and its all-cash step was not told), unless this step waits
+                // for every senior (`paid_off` too: review 48e F6).
                 subs.into_iter()
                     .find(|&t| class(t) == TrancheClass::Subordinated)
-                    .filter(|_| s.when != Some(StepCondition::SeniorPaidOff))
-                    .and_then(|t| Some((t, senior_principal.filter(|&k| k > i)?)))
+                    .filter(|_| !seniors.iter().all(|&x| waits_for(deal, &s.when, x)))
+                    .and_then(|t| {
+                        let k = steps[i + 1..].iter().position(pays_senior_principal)?;
+                        Some((t, i + 1 + k))
+                    })
                     .map(|(t, k)| {
                         format!(
                             "step {} of {selects} pays subordinated tranche `{}` its interest or \
@@ -1051,7 +1072,13 @@ pub(super) fn release_order(
     steps: &[Step],
     paths: &Paths,
 ) {
-    if deal.reserve.is_none() {
+    // A reserve that covers senior principal is drawn for it before any support, so its
+    // release after the step takes nothing the senior needed (review 48e F5).
+    if deal
+        .reserve
+        .as_ref()
+        .is_none_or(|r| r.covers.contains(&Cover::SeniorPrincipal))
+    {
         return;
     }
     let senior = |ts: &[usize]| {
