@@ -483,6 +483,23 @@ fn clean_up_call_at_principal_plus_accrued_interest() {
     assert_eq!(r.conservation.call_price, dec!(503478.26));
 }
 
+/// `call_deal(true)` with O1 defaulting on 2024-05-01 (no recovery) and a guarantee by
+/// `Parent Co.` of the items `covers` (a TOML array).
+fn guaranteed_call_deal(covers: &str) -> String {
+    call_deal(true)
+        .replace(
+            "name = \"base\"\n",
+            "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
+        )
+        .replace(
+            "[clean_up_call]",
+            &format!(
+                "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\n\
+                 kind = \"guarantee\"\ncovers = {covers}\n\n[clean_up_call]"
+            ),
+        )
+}
+
 /// A clean-up call whose price cannot repay the senior, exercised all the same
 /// (`repays_senior = false`; review 26b item 1): the call date ends the deal, so A's whole
 /// balance falls due on it, and a guarantee of senior principal pays what the call leaves
@@ -500,16 +517,7 @@ fn clean_up_call_at_principal_plus_accrued_interest() {
 /// guarantee the other 210,000. B and C get no principal.
 #[test]
 fn a_call_that_cannot_repay_the_senior_draws_its_guarantee() {
-    let src = call_deal(true)
-        .replace(
-            "name = \"base\"\n",
-            "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
-        )
-        .replace(
-            "[clean_up_call]",
-            "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\nkind = \"guarantee\"\n\
-             covers = [\"senior_principal\"]\n\n[clean_up_call]",
-        );
+    let src = guaranteed_call_deal("[\"senior_principal\"]");
     let r = run(&src);
     assert_eq!(r.periods.len(), 2);
     assert_eq!(r.conservation.call_price, dec!(250000.00));
@@ -574,17 +582,10 @@ fn a_call_that_would_not_repay_the_senior_is_not_exercised() {
 /// date is called, and the guarantee pays A's 210,000 of principal (as in that test).
 #[test]
 fn a_call_the_supports_alone_would_repay_is_not_exercised() {
-    let guaranteed = call_deal(true)
-        .replace(
-            "name = \"base\"\n",
-            "name = \"base\"\ndefaults = [ { obligor = \"O1\", date = 2024-05-01 } ]\n",
-        )
-        .replace(
-            "[clean_up_call]",
-            "[[supports]]\nname = \"guarantee\"\nprovider = \"Parent Co.\"\nkind = \"guarantee\"\n\
-             covers = [\"senior_interest\", \"senior_principal\", \"mezzanine_interest\", \
-             \"mezzanine_principal\"]\n\n[clean_up_call]",
-        );
+    let guaranteed = guaranteed_call_deal(
+        "[\"senior_interest\", \"senior_principal\", \"mezzanine_interest\", \
+         \"mezzanine_principal\"]",
+    );
     let r = run(&guaranteed.replace("repays_senior = false\n", ""));
     assert_eq!(r.periods.len(), 3);
     assert_eq!(r.conservation.call_price, dec!(0));

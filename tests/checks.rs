@@ -2924,6 +2924,25 @@ fn the_trigger_and_release_warnings_read_accounts_conditions_and_covers() {
         err.contains("repays subordinated tranche `B` while senior tranche `A` may be outstanding"),
         "{err}"
     );
+    // Cash put into the account between A's all-cash step and B's (review 48f item 2): the
+    // transfer from income moved after A's step, and B's step without its `paid_off`.
+    let (transfer, a_step) = (
+        "  { action = \"transfer\", from = \"income\", to = \"principal\" },\n",
+        "  { action = \"pay_principal\", tranches = [\"A\"], amount = \"available\", from = \"principal\" },\n",
+    );
+    let moved = wenke.replacen(
+        &format!("{transfer}{a_step}{b_step}"),
+        &format!(
+            "{a_step}{transfer}  {{ action = \"pay_principal\", tranches = [\"B\"], amount = \"available\", from = \"principal\" }},\n"
+        ),
+        1,
+    );
+    assert_ne!(moved, wenke);
+    assert!(
+        check(&moved).contains(
+            "repays subordinated tranche `B` while senior tranche `A` may be outstanding"
+        )
+    );
     let base = std::fs::read_to_string(root().join(BASE)).expect("base");
     let accelerated =
         "  { action = \"pay_principal\", tranches = [\"A\", \"M\"], amount = \"available\" },\n";
@@ -2967,7 +2986,7 @@ fn the_trigger_and_release_warnings_read_accounts_conditions_and_covers() {
     assert!(base.contains(tag));
     let err = check(&base.replacen(
         tag,
-        "tags = { industry = \"biotech\", region_cn = \"Huangpu\" }",
+        "tags = { industry = \"biotech\", region_cn = \"Huangpu\", ranking = \"3\", reason = \"x\" }",
         1,
     ));
     assert!(!err.contains("did you mean"), "{err}");

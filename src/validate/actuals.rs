@@ -742,6 +742,15 @@ fn tranches_left_out(
     periods: &[ActualPeriod],
 ) {
     let mut repaid = vec![Decimal::ZERO; deal.tranches.len()];
+    // What the dates stated by a principal figure may have paid beyond it: a figure is cut to
+    // the notices' places, so each such date one tick (balance / 100 × 10^−decimals) at most
+    // (review 48f item 3: A repaid with a figure on its first date was 0.50 short for ever).
+    let mut slack = vec![Decimal::ZERO; deal.tranches.len()];
+    let tick = |t: usize| {
+        deal.tranches[t].balance
+            / Decimal::ONE_HUNDRED
+            / Decimal::from(10u64.pow(deal.notices.decimals))
+    };
     // The first period (number) that reported a tranche.
     let mut reported_before: Option<usize> = None;
     for (i, (a, p)) in periods.iter().zip(&raw.periods).enumerate() {
@@ -757,7 +766,7 @@ fn tranches_left_out(
             .tranches
             .iter()
             .enumerate()
-            .filter(|&(t, tr)| repaid[t] < tr.balance)
+            .filter(|&(t, tr)| repaid[t] + slack[t] < tr.balance)
             .map(|(_, tr)| tr.name.as_str())
             .collect();
         // No tranche at all, where an earlier period reported some and the figures so far
@@ -788,7 +797,7 @@ fn tranches_left_out(
             let missing: Vec<&str> = deal.tranches[..last]
                 .iter()
                 .enumerate()
-                .filter(|&(t, tr)| !reported(t) && repaid[t] < tr.balance)
+                .filter(|&(t, tr)| !reported(t) && repaid[t] + slack[t] < tr.balance)
                 .map(|(_, tr)| tr.name.as_str())
                 .collect();
             if !missing.is_empty() {
@@ -810,6 +819,9 @@ fn tranches_left_out(
         }
         for (t, r) in repaid.iter_mut().enumerate() {
             *r += repaid_on(deal, a, t).unwrap_or_default();
+            if a.principal[t].is_none() && a.per_100[t][1].is_some() {
+                slack[t] += tick(t);
+            }
         }
     }
 }

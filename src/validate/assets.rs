@@ -124,7 +124,8 @@ fn duplicate_assets(ctx: &mut Ctx, p: &str, obligor: &str, built: &[(usize, Asse
     let principal: Decimal = a.instalments.iter().map(|i| i.principal).sum();
     let more = match twins.len() - 1 {
         0 => String::new(),
-        n => format!(" ({n} more of its assets are each an earlier one again)"),
+        1 => " (and 1 more of its assets repeats an earlier one)".to_string(),
+        n => format!(" (and {n} more of its assets repeat an earlier one)"),
     };
     ctx.warn(
         Check::DuplicateAsset,
@@ -143,8 +144,8 @@ fn duplicate_assets(ctx: &mut Ctx, p: &str, obligor: &str, built: &[(usize, Asse
 /// `region` and `industry`, and `group`.
 const READ_TAGS: [&str; 5] = ["rating", "pd", "region", "industry", GROUP_TAG];
 
-/// A tag key a typo away from one `ipabs` reads ([`READ_TAGS`]; a length within one of it),
-/// on an obligor without that tag: `regoin` for `region` left a pool with no region and TDR(AAA) fell from 56.59% to
+/// A tag key one edit from one `ipabs` reads ([`READ_TAGS`]), not an extension of it, on an
+/// obligor without that tag: `regoin` for `region` left a pool with no region and TDR(AAA) fell from 56.59% to
 /// 38.33% in silence (review 48c); a `rating_inputs` warning at the key, once per obligor and
 /// key.
 fn tag_key_near_misses(ctx: &mut Ctx, out: &[Obligor]) {
@@ -156,10 +157,13 @@ fn tag_key_near_misses(ctx: &mut Ctx, out: &[Obligor]) {
             let Some(meant) = super::names::suggest(key, READ_TAGS.into_iter()) else {
                 continue;
             };
-            // A typo changes a letter or two, not the length by more than one: `region_cn`
-            // is a tag of its own, which a scenario's `overrides` may read (review 48e F8).
-            let (a, b) = (key.chars().count(), meant.chars().count());
-            if o.tags.contains_key(meant) || a.abs_diff(b) > 1 {
+            // A typo is one edit (a swap of two letters counts as one), and does not extend the
+            // tag: `region_cn`, `industry2` are tags of their own, which a scenario's `overrides`
+            // may read (reviews 48e F8, 48f item 6: `ranking` and `reason` were told too).
+            if o.tags.contains_key(meant)
+                || key.starts_with(meant)
+                || super::names::edit_distance(&key.to_lowercase(), meant) > 1
+            {
                 continue;
             }
             ctx.warn(

@@ -212,7 +212,7 @@ pub(crate) fn near_misses<'c>(
 }
 
 /// Edit distance with adjacent transpositions (optimal string alignment), in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     // Long strings are never near misses; skip the quadratic work.

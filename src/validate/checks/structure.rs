@@ -991,11 +991,18 @@ pub(super) fn triggered_order(
                         // All the cash of the account this step pays from (review 48e F2: A
                         // repaid from the principal account left B's step from income told
                         // nothing).
-                        && !steps[..i].iter().any(|e| {
+                        // ... with nothing put into that account between the two steps (review
+                        // 48f items 1, 2: a transfer in, or a reserve released, reached B).
+                        && !steps[..i].iter().enumerate().any(|(m, e)| {
                             e.when.is_none()
                                 && e.from == s.from
                                 && matches!(&e.action, Action::PayPrincipal { tranches, amount, .. }
                                     if tranches.contains(&x) && takes_all(amount, x))
+                                && !steps[m + 1..i].iter().any(|b| match &b.action {
+                                    Action::Transfer { to, .. } => *to == s.from,
+                                    Action::TopUpReserve | Action::ReleaseReserve => true,
+                                    _ => false,
+                                })
                         })
                 })?;
                 // `senior_paid_off` waits for senior tranches only (review 48e F7).
