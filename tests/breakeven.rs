@@ -1182,6 +1182,16 @@ fn the_terminal_table_is_aligned_in_terminal_cells() {
         "{bare}"
     );
     assert!(!bare.contains("TDR: the [rating] table's"), "{bare}");
+    // Unrated tranches get no TDR from any table, and the line says that instead (review 48g).
+    for r in &mut untargeted {
+        r.rating = None;
+    }
+    let unrated = breakeven_table(&untargeted);
+    assert!(
+        unrated.contains("TDR: none, so no rating test: no tranche shown has a `rating`"),
+        "{unrated}"
+    );
+    assert!(!unrated.contains("[rating] table, or"), "{unrated}");
     // What breaks each row (sample_rows: none for the first, 59.10 of interest at 0.054321 +
     // 0.00006227 = 5.438327% for
     // the second, 1,234,567.89 of principal with no defaults for the third).

@@ -911,9 +911,10 @@ fn near(x: Decimal, y: Decimal) -> bool {
 }
 
 /// The reported lines against the waterfall's rows of each actual date, as they were before
-/// the restatement (`waterfall`, one per actual date the run reached). A date the run did not
-/// reach (after a clean-up call) compares its taxes, fees and support draws with 0 and has no
-/// other line.
+/// the restatement (`waterfall`, one per actual date the run reached), and each published
+/// figure per 100 with the waterfall's notice of the date ([`figure_line`]). A date the run did
+/// not reach (after a clean-up call) compares its taxes, fees and support draws with 0 and has
+/// no other line.
 fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Result<Vec<ReconLine>> {
     let mut out = Vec::new();
     let nt = deal.tranches.len();
@@ -940,7 +941,6 @@ fn compare(deal: &Deal, actuals: &Actuals, waterfall: &[WaterfallRows]) -> Resul
                 });
             }
         };
-
         let rows = waterfall.iter().find(|w| w.period == p.number);
         let charge = |kind: &str, name: &str| {
             rows.and_then(|w| {

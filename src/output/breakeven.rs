@@ -225,13 +225,20 @@ pub fn breakeven_table(rows: &[BreakevenRow]) -> String {
              (docs/breakeven.md); `ipabs rate` derives TDRs from a Monte Carlo of the pool \
              instead (docs/rating.md)\n",
         );
-    } else {
+    } else if rows.iter().any(|r| r.rating.is_some()) {
         // No row has a TDR (review 48c: "-" in TDR and Result, with no word on why).
         out.push_str(
-            "\nTDR: none, so no rating test: the scenarios have no [rating] table \
-             (base_default_rate and multipliers, docs/scenarios.md); give one in a scenario \
-             file (--scenarios FILE), or run `ipabs rate` for TDRs from a Monte Carlo of the \
-             pool (docs/rating.md)\n",
+            "\nTDR: none, so no rating test: the scenarios have no [rating] table, or none with \
+             a multiplier for these ratings (base_default_rate and multipliers, \
+             docs/scenarios.md); give one in a scenario file (--scenarios FILE), or run `ipabs \
+             rate` for TDRs from a Monte Carlo of the pool (docs/rating.md)\n",
+        );
+    } else {
+        // Unrated tranches: a [rating] table gives them no TDR (review 48g: the line above
+        // was printed for nanshan, whose A has no rating, under a table that has one).
+        out.push_str(
+            "\nTDR: none, so no rating test: no tranche shown has a `rating` (docs/deal-format.md, \
+             [[tranches]]); a TDR is the [rating] table's for the tranche's rating\n",
         );
     }
     out
