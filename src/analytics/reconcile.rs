@@ -1118,9 +1118,8 @@ fn figure_notes(
         if figure(rules.rounding)? != model {
             continue;
         }
-        if let Some(rule) = Rounding::ALL
-            .into_iter()
-            .filter(|&r| r != rules.rounding)
+        if let Some(rule) = deal_rule_first(rules.rounding)
+            .skip(1)
             .find(|&r| figure(r).is_ok_and(|x| x == published))
         {
             l.notes.push(ReconNote::FigureRounded { rule });

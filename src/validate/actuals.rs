@@ -221,7 +221,9 @@ fn period(
         .into_iter()
         .enumerate()
         {
-            per_100[ix][part] = v.map(|x| figure(ctx, &format!("{tp}.{k}"), x, deal, ix));
+            let principal = part == 1;
+            per_100[ix][part] =
+                v.map(|x| figure(ctx, &format!("{tp}.{k}"), x, deal, (ix, principal)));
         }
     }
     let (collection_balance, reserve_balance) = match &p.accounts {
@@ -321,18 +323,23 @@ fn figures_past_the_face(
 }
 
 /// A payment notice's figure per 100 yuan of face as published (`interest_per_100`,
-/// `principal_per_100` of tranche `t`, at `path`): exact, 0 or more, at most the deal's
+/// `principal_per_100` of tranche `t`, the latter when `principal`, at `path`): exact, 0 or more, at most the deal's
 /// `[notices] decimals` places, of a tranche that has notices (a whole number of units of
 /// face); a principal figure at most 100 (the whole face), an interest figure below 10,000
 /// and told above 100 as an amount in yuan typed for the figure (docs/auditing.md).
-fn figure(ctx: &mut Ctx, path: &str, v: Decimal, deal: &Deal, t: usize) -> Decimal {
+fn figure(
+    ctx: &mut Ctx,
+    path: &str,
+    v: Decimal,
+    deal: &Deal,
+    (t, principal): (usize, bool),
+) -> Decimal {
     if !ctx.exact(path, v) {
         return v;
     }
     let rules = &deal.notices;
     let tranche = &deal.tranches[t];
     let places = v.normalize().scale();
-    let principal = path.ends_with("principal_per_100");
     let hundred = Decimal::ONE_HUNDRED;
     if v.is_sign_negative() && !v.is_zero() {
         ctx.err(
@@ -715,6 +722,12 @@ fn tranches_repaid(
     }
 }
 
+/// `100 × 10^decimals` of the deal's notices: one tick of a figure per 100 (10^−decimals per
+/// 100 yuan of face) pays `initial / scale` on a tranche of `initial`.
+fn figure_scale(deal: &Deal) -> Option<Decimal> {
+    Some(Decimal::ONE_HUNDRED * Decimal::from(10u64.checked_pow(deal.notices.decimals)?))
+}
+
 /// With `[notices] per_unit`, the amount one tick of a figure per 100 pays on a tranche of
 /// `initial` (`initial / (100 × 10^decimals)`), when `left` (> 0) is not a whole number of
 /// such ticks; None otherwise (docs/auditing.md, "per_unit").
@@ -723,7 +736,7 @@ fn off_tick(deal: &Deal, initial: Decimal, left: Decimal) -> Option<Decimal> {
     if !rules.per_unit || left <= Decimal::ZERO || initial <= Decimal::ZERO {
         return None;
     }
-    let scale = Decimal::ONE_HUNDRED * Decimal::from(10u64.checked_pow(rules.decimals)?);
+    let scale = figure_scale(deal)?;
     // `left × 100 × 10^d / initial` must be whole.
     let ticks = left.checked_mul(scale)?.checked_div(initial)?;
     (ticks.fract() != Decimal::ZERO).then(|| initial / scale)
@@ -747,9 +760,7 @@ fn tranches_left_out(
     // (review 48f item 3: A repaid with a figure on its first date was 0.50 short for ever).
     let mut slack = vec![Decimal::ZERO; deal.tranches.len()];
     let tick = |t: usize| {
-        deal.tranches[t].balance
-            / Decimal::ONE_HUNDRED
-            / Decimal::from(10u64.pow(deal.notices.decimals))
+        figure_scale(deal).map_or(Decimal::ZERO, |scale| deal.tranches[t].balance / scale)
     };
     // The first period (number) that reported a tranche.
     let mut reported_before: Option<usize> = None;

@@ -314,6 +314,12 @@ pub(super) fn claims(a: &Action) -> Option<(bool, Vec<usize>)> {
     }
 }
 
+/// Whether `a` is a `pay_principal` step that repays a senior tranche.
+fn repays_senior(deal: &Deal, a: &Action) -> bool {
+    matches!(a, Action::PayPrincipal { tranches, .. }
+        if tranches.iter().any(|&t| deal.tranches[t].class == TrancheClass::Senior))
+}
+
 /// Interest before principal within a class, senior before junior, the residual last.
 pub(super) fn order(ctx: &mut Ctx, deal: &Deal, waterfall: &str, steps: &[Step], paths: &Paths) {
     let class = |t: usize| deal.tranches[t].class;
@@ -506,8 +512,7 @@ pub(super) fn expense_order(
             Action::PayInterest(_) | Action::PayPrincipal { .. } | Action::PaySubReturn(_)
         )
     });
-    let senior_principal =
-        first(&|a| matches!(a, Action::PayPrincipal { tranches, .. } if senior(tranches)));
+    let senior_principal = first(&|a| repays_senior(deal, a));
     let senior_interest = first(&|a| matches!(a, Action::PayInterest(t) if senior(t)));
     for (i, s) in steps.iter().enumerate() {
         let told = match &s.action {
@@ -968,10 +973,6 @@ pub(super) fn triggered_order(
         trigger.kind.name().replace('_', " "),
         trigger.name
     );
-    let pays_senior_principal = |s: &Step| {
-        matches!(&s.action, Action::PayPrincipal { tranches, .. }
-            if tranches.iter().any(|&t| class(t) == TrancheClass::Senior))
-    };
     let seniors: Vec<usize> = (0..deal.tranches.len())
         .filter(|&t| class(t) == TrancheClass::Senior)
         .collect();
@@ -1042,7 +1043,9 @@ pub(super) fn triggered_order(
                     .find(|&t| class(t) == TrancheClass::Subordinated)
                     .filter(|_| !seniors.iter().all(|&x| waits_for(deal, &s.when, x)))
                     .and_then(|t| {
-                        let k = steps[i + 1..].iter().position(pays_senior_principal)?;
+                        let k = steps[i + 1..]
+                            .iter()
+                            .position(|x| repays_senior(deal, &x.action))?;
                         Some((t, i + 1 + k))
                     })
                     .map(|(t, k)| {
@@ -1088,13 +1091,7 @@ pub(super) fn release_order(
     {
         return;
     }
-    let senior = |ts: &[usize]| {
-        ts.iter()
-            .any(|&t| deal.tranches[t].class == TrancheClass::Senior)
-    };
-    let Some(j) = steps.iter().position(
-        |s| matches!(&s.action, Action::PayPrincipal { tranches, .. } if senior(tranches)),
-    ) else {
+    let Some(j) = steps.iter().position(|s| repays_senior(deal, &s.action)) else {
         return;
     };
     for (i, s) in steps.iter().enumerate().skip(j + 1) {
